@@ -1,0 +1,55 @@
+"""Benchmark: how long ``derivspec verify`` takes per claim, and how many samples each
+numeric check used (Monte Carlo n and pilot, or reference points).
+
+    .venv/bin/python benchmarks/bench_verify.py [--family nll] [--device auto] [--seed 0] [--repeat 3]
+
+Prints one row per claim: median wall time of verify_claim over the repeats (derivation,
+numeric route on the target, checker + numeric route on every wrong variant, sources), the
+numeric route's own time on the target, and its sample counts.
+"""
+
+import argparse
+import statistics
+import time
+
+from rich.console import Console
+from rich.table import Table
+
+from derivspec import registry
+from derivspec.verify import verify_claim
+from numerics.checks import NumericContext
+from numerics.device import resolve_device
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--family", default=None)
+    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    ctx = NumericContext(device=resolve_device(args.device), seed=args.seed)
+    claims = [c for c in registry.all_claims() if args.family in (None, c.family)]
+    table = Table(title=f"verify benchmark (device {ctx.device.type}, seed {args.seed}, median of {args.repeat})")
+    for column in ("claim", "verify s", "numeric s", "samples", "status"):
+        table.add_column(column)
+    total = 0.0
+    for claim in claims:
+        times, report = [], None
+        for _ in range(args.repeat):
+            start = time.perf_counter()
+            report = verify_claim(claim, ctx)
+            times.append(time.perf_counter() - start)
+        mc = report.numeric.monte_carlo
+        if mc is not None:
+            samples = f"Monte Carlo n={mc.n:,} (+ pilot {mc.pilot_n:,}); detects {mc.min_detectable_rel_error:.2%}"
+        else:
+            samples = f"{report.numeric.points} reference points" if report.numeric.points else "reference model"
+        table.add_row(claim.id, f"{statistics.median(times):.2f}", f"{report.numeric.seconds:.3f}", samples, report.status)
+        total += statistics.median(times)
+    table.add_row("total", f"{total:.2f}", "", "", "")
+    Console(width=160).print(table)
+
+
+if __name__ == "__main__":
+    main()

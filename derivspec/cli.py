@@ -1,0 +1,78 @@
+"""``derivspec`` command line (DESIGN.md, "Public interface").
+
+Exit codes: 0 holds / equivalent; 1 a check failed / not equivalent; 2 bad usage or bad input
+(one line on stderr, no traceback); 3 inconclusive.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from derivspec.errors import DerivspecError
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INCONCLUSIVE = 0, 1, 2, 3
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as one line and exit code 2."""
+
+    def error(self, message):
+        raise DerivspecError(f"{self.prog}: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="derivspec", description="Verify the mathematics of machine-learning lecture notes.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    listing = commands.add_parser("list", help="list the claims")
+    listing.add_argument("--json", action="store_true")
+
+    show = commands.add_parser("show", help="symbols, target, derivation steps and sources of a claim")
+    show.add_argument("claim")
+    show.add_argument("--json", action="store_true")
+
+    verify = commands.add_parser("verify", help="verify claims (all by default) and print the table")
+    verify.add_argument("claims", nargs="*", metavar="CLAIM")
+    verify.add_argument("--json", action="store_true")
+    verify.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    verify.add_argument("--seed", type=int, default=0)
+
+    check = commands.add_parser("check", help="check a formula against a claim's derived target")
+    check.add_argument("claim")
+    form = check.add_mutually_exclusive_group(required=True)
+    form.add_argument("--formula", help="SymPy syntax with the claim's symbol names, e.g. 'log(sigma2/sigma1)'")
+    form.add_argument("--latex", help=r"LaTeX with the claim's LaTeX names, e.g. '\frac{(y-\mu)^2}{2\sigma^2}'")
+    check.add_argument("--at", action="append", default=[], metavar="NAME=VALUE",
+                       help="also compare at this point (repeat for each variable)")
+    check.add_argument("--seed", type=int, default=0)
+    check.add_argument("--json", action="store_true")
+
+    errata = commands.add_parser("errata", help="source statements found wrong, with evidence")
+    errata.add_argument("--json", action="store_true")
+    errata.add_argument("--seed", type=int, default=0)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        from derivspec import commands  # heavy imports (sympy, torch) only after parsing
+
+        return getattr(commands, f"run_{args.command}")(args)
+    except DerivspecError as error:
+        print(f"derivspec: error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("derivspec: interrupted", file=sys.stderr)
+        return 130
+
+
+def print_json(data) -> None:
+    json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

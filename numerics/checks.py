@@ -1,0 +1,121 @@
+"""The result of a numeric check, and the two generic routes every family uses.
+
+* :func:`against_reference` -- evaluate the candidate formula (lambdified to torch) at random
+  points of the variables' domains and compare with an independent torch route
+  (``torch.distributions``, ``torch.nn.functional``, autograd) in float64;
+* :func:`against_monte_carlo` -- compare the candidate's value with a Monte Carlo estimate
+  (:mod:`numerics.montecarlo`) at one random parameter point.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import sympy
+import torch
+
+from numerics.device import DTYPE, make_generator, resolve_device
+from numerics.montecarlo import MonteCarloResult, SampleFn, monte_carlo_check
+
+REFERENCE_POINTS = 512
+# float64 agreement of two exact routes: relative 1e-9 leaves room for log-sum-exp and
+# autograd round-off (~1e-15 relative) while any algebraic mistake is far above it.
+REFERENCE_RTOL = 1e-9
+REFERENCE_ATOL = 1e-12
+
+
+@dataclass
+class NumericContext:
+    device: torch.device = field(default_factory=lambda: resolve_device("auto"))
+    seed: int = 0
+
+    def generator(self, salt: int = 0) -> torch.Generator:
+        return make_generator(self.seed * 1_000_003 + salt, self.device)
+
+
+@dataclass
+class NumericResult:
+    passed: bool
+    method: str
+    points: int | None = None
+    max_abs_diff: float | None = None
+    counterexample: dict | None = None
+    monte_carlo: MonteCarloResult | None = None
+    detail: str = ""
+    seconds: float = 0.0
+
+    def to_json(self) -> dict:
+        out = {"passed": self.passed, "method": self.method, "detail": self.detail,
+               "seconds": round(self.seconds, 4)}
+        if self.points is not None:
+            out.update(points=self.points, max_abs_diff=self.max_abs_diff, counterexample=self.counterexample)
+        if self.monte_carlo is not None:
+            out.update(self.monte_carlo.to_json())
+        return out
+
+
+def draw(var, n: int, generator: torch.Generator, device: torch.device) -> torch.Tensor:
+    """n float64 values of ``var`` from its domain's sampling range (or finite support)."""
+    domain = var.domain
+    if domain.values is not None:
+        support = torch.tensor(domain.values, dtype=DTYPE, device=device)
+        return support[torch.randint(len(support), (n,), generator=generator, device=device)]
+    u = torch.rand(n, generator=generator, dtype=DTYPE, device=device)
+    return domain.sample_low + (domain.sample_high - domain.sample_low) * u
+
+
+def torch_function(expr: sympy.Expr, variables) -> Callable[..., torch.Tensor]:
+    """The SymPy expression as a function of torch tensors (keyword = variable name)."""
+    function = sympy.lambdify([v.symbol for v in variables], expr, modules="torch")
+
+    def call(**values):
+        out = function(*(values[v.name] for v in variables))
+        reference = next(iter(values.values()))
+        return torch.as_tensor(out, dtype=DTYPE, device=reference.device).expand_as(reference)
+
+    return call
+
+
+def against_reference(candidate: sympy.Expr, claim, ctx: NumericContext,
+                      reference: Callable[..., torch.Tensor], method: str,
+                      n_points: int = REFERENCE_POINTS) -> NumericResult:
+    """Candidate vs an independent torch route at random points (float64)."""
+    start = time.perf_counter()
+    generator = ctx.generator()
+    values = {v.name: draw(v, n_points, generator, ctx.device) for v in claim.variables}
+    got = torch_function(claim.expand_defined(candidate), claim.variables)(**values)
+    want = reference(**values).to(DTYPE)
+    error = (got - want).abs()
+    error = torch.where(torch.isfinite(error), error, torch.full_like(error, math.inf))
+    tolerance = REFERENCE_ATOL + REFERENCE_RTOL * want.abs()
+    worst = int(torch.argmax(error - tolerance))
+    passed = bool((error <= tolerance).all())
+    counterexample = None
+    if not passed:
+        counterexample = {"point": {k: float(v[worst]) for k, v in values.items()},
+                          "candidate_value": float(got[worst]), "reference_value": float(want[worst])}
+    return NumericResult(passed, method, points=n_points, max_abs_diff=float(error.max()),
+                         counterexample=counterexample, seconds=time.perf_counter() - start,
+                         detail=f"{n_points} random points, float64, rtol {REFERENCE_RTOL:g}")
+
+
+def against_monte_carlo(candidate: sympy.Expr, claim, ctx: NumericContext,
+                        sampler: Callable[[dict[str, float]], SampleFn], method: str) -> NumericResult:
+    """Candidate at one random parameter point vs a Monte Carlo estimate there.
+
+    ``sampler(params)`` returns ``sample_fn(n, generator)`` drawing n i.i.d. estimator values.
+    """
+    start = time.perf_counter()
+    generator = ctx.generator()
+    params = {v.name: float(draw(v, 1, generator, ctx.device)[0]) for v in claim.variables}
+    point = {v.symbol: sympy.Float(params[v.name], 30) for v in claim.variables}
+    expected = complex(sympy.N(claim.expand_defined(candidate).subs(point), 30))
+    value = expected.real if abs(expected.imag) == 0 else math.nan
+    result = monte_carlo_check(sampler(params), value, generator)
+    detail = (f"at {', '.join(f'{k}={v:.4g}' for k, v in params.items())}: n={result.n}, "
+              f"estimate {result.estimate:.6g} ± {result.stderr:.2g}, claimed {value:.6g}, z={result.z:.2f}")
+    return NumericResult(result.passed, method, monte_carlo=result, detail=detail,
+                         seconds=time.perf_counter() - start)

@@ -1,0 +1,34 @@
+"""Device and precision policy for every numeric check.
+
+DESIGN.md: numeric checks run in float64; TF32 is off; ``auto`` picks CUDA when present.
+Seeds are explicit: each check builds its own ``torch.Generator`` on its device.
+"""
+
+import torch
+
+from derivspec.errors import ParameterError
+
+DTYPE = torch.float64
+
+torch.backends.cuda.matmul.allow_tf32 = False
+torch.backends.cudnn.allow_tf32 = False
+
+
+def resolve_device(name: str = "auto") -> torch.device:
+    """``auto`` -> CUDA when available, else CPU; ``cuda`` without CUDA is an error."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cpu":
+        return torch.device("cpu")
+    if name == "cuda":
+        if not torch.cuda.is_available():
+            raise ParameterError("--device cuda requested but CUDA is not available on this machine")
+        return torch.device("cuda")
+    raise ParameterError(f"unknown device {name!r}: expected auto, cpu or cuda")
+
+
+def make_generator(seed: int, device: torch.device) -> torch.Generator:
+    """A fresh generator on ``device`` seeded with ``seed`` (one per check)."""
+    generator = torch.Generator(device=device)
+    generator.manual_seed(int(seed))
+    return generator

@@ -1,0 +1,105 @@
+"""The public interface of DESIGN.md: subcommands, JSON fields, exit codes, one-line errors."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from derivspec.cli import main
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_issue_example_equivalent_and_not(capsys):
+    latex = r"\frac{(y-\mu)^2}{2\sigma^2} + \frac12\log(2\pi\sigma^2)"
+    assert run(capsys, "check", "nll.gaussian", "--latex", latex)[0] == 0
+    code, out, _ = run(capsys, "check", "nll.gaussian", "--latex", r"\frac{(y-\mu)^2}{2\sigma^2}", "--json")
+    result = json.loads(out)
+    assert code == 1
+    assert set(result) >= {"claim", "verdict", "parsed", "expected", "symbolic", "numeric", "reason"}
+    assert set(result["numeric"]) >= {"points", "max_abs_diff", "counterexample"}
+    assert result["verdict"] == "not_equivalent" and result["symbolic"] == "proved_different"
+    assert result["numeric"]["counterexample"]["point"].keys() == {"y", "mu", "sigma"}
+
+
+def test_list_json_fields(capsys):
+    code, out, _ = run(capsys, "list", "--json")
+    claims = json.loads(out)
+    assert code == 0
+    ids = {c["id"] for c in claims}
+    assert {"nll.gaussian", "nll.bernoulli", "nll.categorical"} <= ids
+    for c in claims:
+        assert set(c) >= {"id", "title", "family", "symbols", "sources"}
+        assert all(set(s) >= {"name", "latex", "assumptions"} for s in c["symbols"])
+        assert all(set(s) >= {"file", "lines", "as_written", "status"} for s in c["sources"])
+    gaussian = next(c for c in claims if c["id"] == "nll.gaussian")
+    assert [s["name"] for s in gaussian["symbols"]] == ["y", "mu", "sigma"]
+
+
+def test_show_lists_derivation_steps(capsys):
+    code, out, _ = run(capsys, "show", "nll.gaussian", "--json")
+    shown = json.loads(out)
+    assert code == 0 and len(shown["derivation"]) >= 3
+    assert all(step["status"] in ("definition", "proved") for step in shown["derivation"])
+    assert all(step["why"] for step in shown["derivation"])
+    code, out, _ = run(capsys, "show", "nll.categorical")
+    assert code == 0 and "derivation:" in out and "003_8a5dbeec3922fcb3.txt:1460–1470" in out
+
+
+def test_verify_json_one_claim(capsys):
+    code, out, _ = run(capsys, "verify", "nll.gaussian.cross-entropy", "--json", "--device", "cpu", "--seed", "3")
+    (report,) = json.loads(out)
+    assert code == 0 and report["status"] == "verified"
+    assert set(report) >= {"claim", "status", "symbolic", "numeric", "sources"}
+    assert set(report["numeric"]) >= {"n", "estimate", "stderr", "z"}
+    assert all(set(s) >= {"file", "lines", "status"} for s in report["sources"])
+
+
+def test_verify_table_has_the_columns_and_a_summary(capsys):
+    code, out, _ = run(capsys, "verify", "nll.bernoulli", "--device", "cpu")
+    assert code == 0
+    for column in ("claim", "symbolic", "numeric", "property", "sources"):
+        assert column in out
+    assert "1 claims: 1 verified, 0 failed, 0 inconclusive" in out
+
+
+def test_errata_json(capsys):
+    code, out, _ = run(capsys, "errata", "--json")
+    entries = json.loads(out)
+    assert code == 0 and entries
+    for e in entries:
+        assert set(e) >= {"claim", "file", "lines", "as_written", "correct", "evidence"}
+        assert e["correct"] and e["evidence"]
+    assert ("nll.categorical", "1460–1470") in {(e["claim"], e["lines"]) for e in entries}
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["check", "nll.gaussan", "--formula", "y"], "did you mean nll.gaussian"),
+    (["show", "kl.nothing"], "unknown claim 'kl.nothing'"),
+    (["check", "nll.gaussian", "--formula", "(y-mu"], "cannot parse formula"),
+    (["check", "nll.gaussian", "--latex", r"\frac{y}{"], "cannot read LaTeX"),
+    (["check", "nll.gaussian", "--formula", "y", "--at", "sigma=-1,y=0,mu=0"], "sigma > 0"),
+    (["check", "nll.gaussian", "--formula", "y", "--at", "sigma=nan,y=0,mu=0"], "found nan"),
+    (["check", "nll.gaussian", "--formula", "nan"], "non-finite"),
+    (["check", "nll.gaussian"], "one of the arguments --formula --latex is required"),
+    (["verify", "--device", "tpu"], "invalid choice"),
+    (["frobnicate"], "invalid choice"),
+])
+def test_bad_input_exits_2_with_one_line(capsys, argv, message):
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and message in err and "Traceback" not in err
+
+
+def test_console_script_in_a_subprocess_has_no_traceback():
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    proc = subprocess.run([sys.executable, "-m", "derivspec.cli", "check", "nll.gaussian", "--formula", "y**"],
+                          capture_output=True, text=True, env=env)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().count("\n") == 0
