@@ -470,7 +470,7 @@ register(Claim(
     variables=XS_YS,
     derivation=ols_slope_derivation(),
     numeric=numeric.ols_slope,
-    numeric_route="reference models: LBFGS on Gaussian NLL (σ = 0.7) and the normal equations, random data",
+    numeric_route="reference models: normal equations, LBFGS on Gaussian NLL (σ = 0.7), LBFGS on F.mse_loss; random data",
     wrong_variants=(
         WrongVariant("ratio of sums", sum(ys) / sum(xs)),
         WrongVariant("squared the sum instead of summing squares",

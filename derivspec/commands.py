@@ -5,7 +5,9 @@ from __future__ import annotations
 import sys
 
 import sympy
+import torch
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -25,7 +27,12 @@ STATUS_STYLE = {"verified": "green", "failed": "red", "inconclusive": "yellow", 
 
 def _styled(text: str) -> str:
     style = STATUS_STYLE.get(text)
-    return f"[{style}]{text}[/]" if style else text
+    return f"[{style}]{text}[/]" if style else escape(text)
+
+
+def _say(text: str) -> None:
+    """Print text that may contain brackets (formulas, quotes) literally."""
+    console.print(escape(text))
 
 
 def _claim_summary(claim) -> dict:
@@ -48,7 +55,7 @@ def run_list(args) -> int:
     for column in ("claim", "family", "title", "symbols"):
         table.add_column(column)
     for c in claims:
-        table.add_row(c.id, c.family, c.title, ", ".join(v.name for v in c.variables))
+        table.add_row(escape(c.id), c.family, escape(c.title), ", ".join(v.name for v in c.variables))
     console.print(table)
     return EXIT_OK
 
@@ -64,29 +71,30 @@ def run_show(args) -> int:
                     "wrong_variants": [{"name": w.name, "expr": str(w.expr)} for w in claim.wrong_variants],
                     "sources": [s.to_json() for s in sources]})
         return EXIT_OK
-    console.print(f"[bold]{claim.id}[/] — {claim.title}  (family {claim.family})")
-    console.print("symbols: " + ", ".join(f"{v.name} ({v.latex}, {v.domain.constraint})" for v in claim.variables))
+    _say(f"{claim.id} — {claim.title}  (family {claim.family})")
+    _say("symbols: " + ", ".join(f"{v.name} ({v.latex}, {v.domain.constraint})" for v in claim.variables))
     for d in claim.defined:
-        console.print(f"defined: {d.name} = {d.expr}")
-    console.print(f"target:  {claim.statement} = {claim.target}")
-    console.print("derivation:")
+        _say(f"defined: {d.name} = {d.expr}")
+    _say(f"target:  {claim.statement} = {claim.target}")
+    _say("derivation:")
     for i, step in enumerate(steps, 1):
-        console.print(f"  {i}. {step.why}\n       = {step.expr}    [{_styled(step.status)}]")
-    console.print(f"numeric route: {claim.numeric_route}")
-    console.print("wrong variants: " + "; ".join(f"{w.name}: {w.expr}" for w in claim.wrong_variants))
-    console.print("sources:")
+        _say(f"  {i}. {step.why}\n       = {step.expr}    [{step.status}]")
+    _say(f"numeric route: {claim.numeric_route}")
+    _say("wrong variants: " + "; ".join(f"{w.name}: {w.expr}" for w in claim.wrong_variants))
+    _say("sources:")
     for s in sources:
-        console.print(f"  {s.source.file}:{s.source.lines}  [{_styled(s.status)}]  {s.source.as_written}")
+        _say(f"  {s.source.file}:{s.source.lines}  [{s.status}]  {s.source.as_written}")
         if s.source.note:
-            console.print(f"      note: {s.source.note}")
+            _say(f"      note: {s.source.note}")
         if s.status == "disagrees":
-            console.print(f"      correct: {s.correct}\n      evidence: {s.evidence}")
+            _say(f"      correct: {s.correct}\n      evidence: {s.evidence}")
     return EXIT_OK
 
 
 def run_verify(args) -> int:
     claims = [registry.get(c) for c in args.claims] if args.claims else registry.all_claims()
     ctx = NumericContext(device=resolve_device(args.device), seed=args.seed)
+    torch.set_num_threads(1)  # the checks' tensors are small: extra intra-op threads only add contention
     reports = []
     err = Console(file=sys.stderr, highlight=False)
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
@@ -140,8 +148,8 @@ def _print_verify_table(reports, ctx) -> None:
                   f"(see `derivspec errata`); {sum(r.seconds for r in reports):.1f}s")
     for r in reports:
         if r.status != "verified":
-            console.print(f"[red]{r.claim.id}[/]: numeric {r.numeric.detail}; problems: {r.problems}; "
-                          f"variants: {[v.to_json() for v in r.variants if not v.rejected]}")
+            _say(f"{r.claim.id}: numeric {r.numeric.detail}; problems: {r.problems}; "
+                 f"variants not rejected: {[v.to_json() for v in r.variants if not v.rejected]}")
 
 
 def run_check(args) -> int:
@@ -152,14 +160,13 @@ def run_check(args) -> int:
     if args.json:
         print_json(result.to_json())
     else:
-        console.print(f"{claim.id}: {_styled(result.verdict)}")
-        console.print(f"  parsed:   {result.parsed}\n  expected: {result.expected}")
-        console.print(f"  symbolic: {result.symbolic}; {result.points} exact points, "
-                      f"max |diff| {result.max_abs_diff:.3g}")
+        _say(f"{claim.id}: {result.verdict}")
+        _say(f"  parsed:   {result.parsed}\n  expected: {result.expected}")
+        _say(f"  symbolic: {result.symbolic}; {result.points} exact points, max |diff| {result.max_abs_diff:.3g}")
         if result.counterexample:
             c = result.counterexample
-            console.print(f"  counterexample: at {c.point}: candidate {c.candidate}, target {c.expected}")
-        console.print(f"  {result.reason}")
+            _say(f"  counterexample: at {c.point}: candidate {c.candidate}, target {c.expected}")
+        _say(f"  {result.reason}")
     return VERDICT_EXIT_CODES[result.verdict]
 
 
@@ -192,11 +199,11 @@ def run_errata(args) -> int:
         print_json(entries)
         return EXIT_OK
     for e in entries:
-        console.print(f"[bold]{e['file']}:{e['lines']}[/]  ({e['claim']})")
-        console.print(f"  as written: {e['as_written']}")
-        console.print(f"  correct:    {e['correct']}")
-        console.print(f"  evidence:   {e['evidence']}")
+        _say(f"{e['file']}:{e['lines']}  ({e['claim']})")
+        _say(f"  as written: {e['as_written']}")
+        _say(f"  correct:    {e['correct']}")
+        _say(f"  evidence:   {e['evidence']}")
         if e["note"]:
-            console.print(f"  note:       {e['note']}")
+            _say(f"  note:       {e['note']}")
     console.print(f"{len(entries)} source statements disagree with their derivations.")
     return EXIT_OK

@@ -111,6 +111,12 @@ def monte_carlo_check(sample_fn: SampleFn, expected: float, generator: torch.Gen
     """
     start = time.perf_counter()
     pilot_mean, pilot_var = _moments(sample_fn, pilot_n, generator)
+    if not (math.isfinite(pilot_mean) and math.isfinite(pilot_var)):
+        # a non-finite draw (log of a negative, overflow): the estimator is broken; fail
+        return MonteCarloResult(
+            n=pilot_n, estimate=pilot_mean, stderr=math.nan, expected=float(expected), z=math.inf,
+            z_critical=critical_z(false_fail_rate), false_fail_rate=false_fail_rate,
+            min_detectable_rel_error=math.inf, pilot_n=pilot_n, seconds=time.perf_counter() - start)
     reference = scale if scale is not None else max(abs(pilot_mean), 1e-12)
     n = min(max_n, max(pilot_n, required_samples(math.sqrt(pilot_var), reference, min_rel_error,
                                                    false_fail_rate, power)))

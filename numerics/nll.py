@@ -204,8 +204,9 @@ def _design(x1, x2, x3, y1, y2, y3):
 
 
 def ols_slope(candidate, claim, ctx: NumericContext) -> NumericResult:
-    """θ̂ from reference models: Gaussian-NLL fit (σ = 0.7) and the normal equations."""
-    from reference_models.regression import fit_by_gaussian_nll, normal_equations
+    """θ̂ from reference models: the normal equations, and LBFGS on the Gaussian NLL
+    (σ = 0.7) and on torch's MSE, which must all reach the same slope."""
+    from reference_models.regression import fit_by_gaussian_nll, fit_by_mse, normal_equations
 
     def by_model(fit):
         def reference(**data):
@@ -217,7 +218,9 @@ def ols_slope(candidate, claim, ctx: NumericContext) -> NumericResult:
         lambda: against_reference(candidate, claim, ctx, by_model(normal_equations),
                                   method="reference model: normal equations", n_points=64),
         lambda: against_reference(candidate, claim, ctx, by_model(lambda X, Y: fit_by_gaussian_nll(X, Y, 0.7)),
-                                  method="reference model: LBFGS on Gaussian NLL", n_points=16))
+                                  method="reference model: LBFGS on Gaussian NLL", n_points=16),
+        lambda: against_reference(candidate, claim, ctx, by_model(fit_by_mse),
+                                  method="reference model: LBFGS on F.mse_loss", n_points=16))
 
 
 def ols_gradient(candidate, claim, ctx: NumericContext) -> NumericResult:

@@ -10,6 +10,10 @@ import pytest
 import torch
 from hypothesis import HealthCheck, settings
 
+# One intra-op thread per test process: pytest-xdist already runs one worker per core, and
+# torch's spinning OpenMP threads on an oversubscribed core make small-tensor ops ~100x slower.
+torch.set_num_threads(1)
+
 settings.register_profile("dev", max_examples=50, deadline=None)
 settings.register_profile("ci", max_examples=50, deadline=None, derandomize=True, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow])

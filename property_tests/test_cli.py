@@ -103,3 +103,18 @@ def test_console_script_in_a_subprocess_has_no_traceback():
                           capture_output=True, text=True, env=env)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.strip().count("\n") == 0
+
+
+def test_unproved_agreement_exits_3(capsys, monkeypatch):
+    from derivspec import symbolic
+    monkeypatch.setattr(symbolic, "reduces_to_zero", lambda difference, seconds=0: None)  # as if SymPy timed out
+    code, out, _ = run(capsys, "check", "nll.bernoulli", "--formula", "-y*log(p) - (1-y)*log(1-p)", "--json")
+    assert code == 3 and json.loads(out)["verdict"] == "inconclusive"
+
+
+def test_cuda_requested_without_cuda_is_bad_input(capsys):
+    import torch
+    if torch.cuda.is_available():
+        pytest.skip("CUDA is present")
+    code, _, err = run(capsys, "verify", "nll.gaussian", "--device", "cuda")
+    assert code == 2 and "CUDA is not available" in err

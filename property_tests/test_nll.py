@@ -206,3 +206,11 @@ def test_a_wrong_worked_number_would_be_caught():
     import dataclasses
     wrong = dataclasses.replace(claim.sources[-1], value=1.610)
     assert compare_source(claim, wrong).status == "disagrees"
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("claim_id", IDS)
+def test_claim_verifies_on_cuda(claim_id):
+    ctx = NumericContext(device=resolve_device("cuda"), seed=0)
+    report = verify_claim(registry.get(claim_id), ctx)
+    assert report.status == "verified", report.to_json()

@@ -62,9 +62,13 @@ def lbfgs_minimise(loss_fn: Callable[[Tensor], Tensor], theta0: Tensor, *, max_i
     Near the optimum the line search compares loss values that differ only by float64
     rounding (that happens while the gradient is still ~1e-9, i.e. the weights are off by
     up to ~1e-8), rejects good trial points, and LBFGS stops on a zero step.
-    Phase 2 (only then): the same optimizer, curvature memory kept, continues with unit
-    quasi-Newton steps and no line search (``LBFGS_POLISH_ITER`` iterations at most); that
-    uses gradients only, which stay accurate far below the loss-rounding floor.
+    Phase 2 (only then; at most ``LBFGS_POLISH_ROUNDS`` rounds of ``LBFGS_POLISH_ITER``
+    iterations): zoom in around the best point, theta = base + eps * u with eps = its
+    max-abs gradient and the loss scaled by 1/eps^2 (same minimiser; u and the curvature
+    pairs are O(1), so LBFGS's absolute ``ys > 1e-10`` memory test still accepts them), and
+    run a fresh LBFGS over u with unit steps and no line search. That uses gradients only,
+    which stay accurate far below the loss-rounding floor. (Merely continuing phase 1
+    without the line search diverges: its curvature memory is stale.)
     Every point the closure evaluates is tracked and the one with the smallest max-abs
     gradient is returned (a NaN point is never kept), so phase 2 can only improve on
     phase 1. Typical accuracy in theta: ~1e-12 for n = 200, d = 3.
