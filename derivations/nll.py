@@ -345,7 +345,7 @@ register(Claim(
                note=LOGLIK_NOTE + "; one-hot y = (1, 0, 0), K = 3"),
         Source(S003, "1440–1442", r"L_{\text{NLL}}(\theta) = - \sum_{i=1}^N \log \hat{\pi}_{i, y_i} = - \sum_{i=1}^N \sum_{k=1}^K y_{i,k} \log \hat{\pi}_{i,k}",
                expr=-sum(yk * log(softmax(k)) for k, yk in enumerate((1, 0, 0))), note="one example, one-hot y = (1, 0, 0)"),
-        Source(S003, "1460–1470", r"\mathbf{z} = [2.0, 1.0, 0.1], true class cat (index 0); L = -\log \hat{\pi}_{\text{cat}} = -\log 0.659 = \mathbf{0.418}",
+        Source(S003, "1460–1472", r"\mathbf{z} = [2.0, 1.0, 0.1], true class cat (index 0); L = -\log \hat{\pi}_{\text{cat}} = -\log 0.659 = \mathbf{0.418}",
                value=0.418, decimals=3, at=WORKED_LOGITS),
     ),
 ))
@@ -378,8 +378,8 @@ register(Claim(
     sources=(
         Source(S003, "1448–1452", r"\frac{\partial L_{\text{NLL}}}{\partial z_{i,k}} = \hat{\pi}_{i,k} - y_{i,k}",
                expr=softmax(0) - 1, note="k = observed class, so y_k = 1"),
-        Source(S003, "1472", r"\hat{\boldsymbol{\pi}} - \mathbf{y} = [-0.341, 0.242, 0.099] (cat entry)",
-               value=-0.341, decimals=3, at=WORKED_LOGITS),
+        Source(S003, "1474", r"\hat{\boldsymbol{\pi}} - \mathbf{y} = [0.659, 0.242, 0.099] - [1, 0, 0] = [-0.341, 0.242, 0.099]",
+               value=-0.341, decimals=3, at=WORKED_LOGITS, note="the cat entry (observed class)"),
     ),
 ))
 
@@ -399,11 +399,11 @@ register(Claim(
     sources=(
         Source(S003, "1448–1452", r"\frac{\partial L_{\text{NLL}}}{\partial z_{i,k}} = \hat{\pi}_{i,k} - y_{i,k}",
                expr=softmax(1) - 0, note="k not the observed class, so y_k = 0"),
-        Source(S003, "1472", r"\hat{\boldsymbol{\pi}} - \mathbf{y} = [-0.341, 0.242, 0.099] (dog entry)",
-               value=0.242, decimals=3, at=WORKED_LOGITS),
-        Source(S003, "1472", r"\hat{\boldsymbol{\pi}} - \mathbf{y} = [-0.341, 0.242, 0.099] (car entry)",
+        Source(S003, "1474", r"\hat{\boldsymbol{\pi}} - \mathbf{y} = [0.659, 0.242, 0.099] - [1, 0, 0] = [-0.341, 0.242, 0.099]",
+               value=0.242, decimals=3, at=WORKED_LOGITS, note="the dog entry (logit 1.0 in the h_2 slot)"),
+        Source(S003, "1474", r"\hat{\boldsymbol{\pi}} - \mathbf{y} = [0.659, 0.242, 0.099] - [1, 0, 0] = [-0.341, 0.242, 0.099]",
                value=0.099, decimals=3, at={"h1": 2, "h2": Rational(1, 10), "h3": 1},
-               note="the car logit 0.1 in the h_2 slot"),
+               note="the car entry (logit 0.1 in the h_2 slot)"),
     ),
 ))
 
@@ -546,7 +546,7 @@ register(Claim(
         WrongVariant("residuals at the ratio of sums", sum_of(lambda xi, yi: (yi - sum(ys) / sum(xs) * xi) ** 2)),
     ),
     sources=(
-        Source(S003, "1346", r"r_1^2 + r_2^2 + r_3^2 \approx 0.043 (data (1, 1.1), (2, 1.9), (3, 3.2))",
+        Source(S003, "1304–1346", r"(x_1, y_1) = (1, 1.1), (x_2, y_2) = (2, 1.9), (x_3, y_3) = (3, 3.2) ... r_1^2 + r_2^2 + r_3^2 \approx 0.043",
                value=0.043, decimals=3, at=WORKED_DATA),
     ),
 ))

@@ -49,7 +49,7 @@ def test_show_lists_derivation_steps(capsys):
     assert all(step["status"] in ("definition", "proved") for step in shown["derivation"])
     assert all(step["why"] for step in shown["derivation"])
     code, out, _ = run(capsys, "show", "nll.categorical")
-    assert code == 0 and "derivation:" in out and "003_8a5dbeec3922fcb3.txt:1460–1470" in out
+    assert code == 0 and "derivation:" in out and "003_8a5dbeec3922fcb3.txt:1460–1472" in out
 
 
 def test_verify_json_one_claim(capsys):
@@ -76,7 +76,7 @@ def test_errata_json(capsys):
     for e in entries:
         assert set(e) >= {"claim", "file", "lines", "as_written", "correct", "evidence"}
         assert e["correct"] and e["evidence"]
-    assert ("nll.categorical", "1460–1470") in {(e["claim"], e["lines"]) for e in entries}
+    assert ("nll.categorical", "1460–1472") in {(e["claim"], e["lines"]) for e in entries}
 
 
 @pytest.mark.parametrize("argv, message", [
