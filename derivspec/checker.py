@@ -55,12 +55,13 @@ def read_candidate(claim: Claim, formula: str | None = None, latex: str | None =
     """The candidate as SymPy reads it, in the claim's symbols."""
     if (formula is None) == (latex is None):
         raise FormulaError("give exactly one of --formula or --latex")
-    if formula is not None:
-        return parse_formula(formula, claim.symbols)
     names = dict(claim.latex_names)
     if r"\epsilon" in names:
         names.setdefault(r"\varepsilon", names[r"\epsilon"])
-    return parse_latex(latex, names)
+    try:
+        return parse_formula(formula, claim.symbols) if formula is not None else parse_latex(latex, names)
+    except RecursionError:
+        raise FormulaError("formula is nested too deeply to read") from None
 
 
 def user_point(claim: Claim, assignments: Mapping[str, str]) -> dict[sympy.Symbol, sympy.Expr]:
@@ -90,11 +91,17 @@ def compare_expressions(candidate: sympy.Expr, expected: sympy.Expr, variables, 
                         seconds: float = symbolic.SIMPLIFY_SECONDS) -> CheckResult:
     """Three-valued comparison of two expressions in ``variables`` (claim id left blank)."""
     points = (extra_points or []) + symbolic.random_points(variables, symbolic.EVAL_POINTS, seed)
-    max_diff, difference = symbolic.compare_at_points(candidate, expected, points)
 
     def result(verdict, symbolic_status, reason):
         return CheckResult("", verdict, candidate, expected, symbolic_status, len(points),
                            max_diff, difference, reason)
+
+    try:
+        with symbolic.time_limit(seconds):
+            max_diff, difference = symbolic.compare_at_points(candidate, expected, points)
+    except symbolic.SymPyTimeout:
+        max_diff, difference = None, None
+        return result("inconclusive", "undecided", f"exact evaluation at the points took over {seconds:g} s")
 
     if difference is not None:
         return result("not_equivalent", "proved_different",

@@ -13,6 +13,7 @@ import sys
 from derivspec.errors import DerivspecError
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INCONCLUSIVE = 0, 1, 2, 3
+MAX_MESSAGE = 400  # characters of an error line (a pasted formula can be long)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -62,7 +63,10 @@ def main(argv: list[str] | None = None) -> int:
 
         return getattr(commands, f"run_{args.command}")(args)
     except DerivspecError as error:
-        print(f"derivspec: error: {error}", file=sys.stderr)
+        message = " ".join(str(error).split())  # one line, whatever the input held
+        if len(message) > MAX_MESSAGE:
+            message = message[:MAX_MESSAGE - 3] + "..."
+        print(f"derivspec: error: {message}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("derivspec: interrupted", file=sys.stderr)

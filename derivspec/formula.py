@@ -28,12 +28,24 @@ FUNCTIONS = {
 }
 CONSTANTS = {"pi": sympy.pi, "E": sympy.E, "e": sympy.E}
 
+MAX_EXPONENT = 1000  # larger numeric exponents would make exact evaluation hang
+
+
+def power(base: sympy.Expr, exponent: sympy.Expr) -> sympy.Expr:
+    """``base**exponent``, refusing numeric exponents beyond MAX_EXPONENT (10**10**10 would
+    hang the exact evaluation inside C code, where no time limit can interrupt it)."""
+    exponent = sympy.sympify(exponent)
+    if exponent.is_Number and abs(exponent) > MAX_EXPONENT:
+        raise FormulaError(f"exponent {exponent} is too large (the limit is {MAX_EXPONENT})")
+    return sympy.sympify(base) ** exponent
+
+
 _BINARY = {
     ast.Add: lambda a, b: a + b,
     ast.Sub: lambda a, b: a - b,
     ast.Mult: lambda a, b: a * b,
     ast.Div: lambda a, b: a / b,
-    ast.Pow: lambda a, b: a**b,
+    ast.Pow: power,
 }
 
 

@@ -47,6 +47,7 @@ from typing import Mapping, NamedTuple
 import sympy
 
 from derivspec.errors import FormulaError
+from derivspec.formula import power as checked_power
 
 __all__ = ["parse_latex"]
 
@@ -260,7 +261,7 @@ class _Parser:
             script_sub, sup = self.scripts()
             if script_sub is not None:
                 raise self.error(token, "a subscript can only follow a name")
-        return value if sup is None else value**sup
+        return value if sup is None else checked_power(value, sup)
 
     def scripts(self) -> tuple[str | None, sympy.Expr | None]:
         sub = sup = None
@@ -399,7 +400,7 @@ class _Parser:
         else:
             arg = self.signed()
         value = func(arg) if base is None else sympy.log(arg, base)
-        return value if power is None else value**power
+        return value if power is None else checked_power(value, power)
 
 
 def _canonical_names(names: Mapping[str, sympy.Symbol]) -> dict[NameKey, sympy.Symbol]:

@@ -68,6 +68,8 @@ def test_decimals_are_read_exactly():
     ("", "empty formula"),
     ("inf", "non-finite"),
     ("1e400", "non-finite"),
+    ("10**10**10", "exponent 10000000000 is too large"),
+    ("y**(10**9)", "too large"),
 ])
 def test_bad_formulas_are_refused_with_a_one_line_reason(text, problem):
     with pytest.raises(FormulaError) as error:
@@ -102,3 +104,8 @@ def test_user_point_becomes_an_evaluation_point():
     point = user_point(claim, {"y": "1", "mu": "0", "sigma": "0.5"})
     result = compare(claim, read_candidate(claim, formula="(y-mu)**2/(2*sigma**2)"), extra_points=[point])
     assert result.counterexample.point == {"y": "1", "mu": "0", "sigma": "1/2"}
+
+
+def test_huge_latex_exponent_is_refused_not_evaluated():
+    with pytest.raises(FormulaError, match="too large"):
+        read_candidate(GAUSSIAN, latex=r"10^{10^{10}}")
