@@ -83,14 +83,22 @@ def test_symbolic_target_equals_torch_route(claim_id):
     prop()
 
 
-@given(point=st.fixed_dictionaries({"x1": st.floats(0.5, 3), "x2": st.floats(0.5, 3), "x3": st.floats(0.5, 3),
-                                    "y1": st.floats(-3, 3), "y2": st.floats(-3, 3), "y3": st.floats(-3, 3)}))
-def test_ols_slope_is_torch_lstsq(point):
-    claim = registry.get("nll.gaussian.ols-slope")
+DATA = st.fixed_dictionaries({"x1": st.floats(0.5, 3), "x2": st.floats(0.5, 3), "x3": st.floats(0.5, 3),
+                              "y1": st.floats(-3, 3), "y2": st.floats(-3, 3), "y3": st.floats(-3, 3)})
+
+
+def lstsq(point):
     X = torch.tensor([[point[f"x{i}"]] for i in (1, 2, 3)], dtype=torch.float64)
     y = torch.tensor([[point[f"y{i}"]] for i in (1, 2, 3)], dtype=torch.float64)
     slope = float(torch.linalg.lstsq(X, y).solution)
-    assert exact_target(claim, point) == pytest.approx(slope, rel=1e-9, abs=1e-12)
+    return slope, float(((y - slope * X) ** 2).sum())
+
+
+@given(DATA)
+def test_ols_slope_and_min_sse_are_torch_lstsq(point):
+    slope, sse = lstsq(point)
+    assert exact_target(registry.get("nll.gaussian.ols-slope"), point) == pytest.approx(slope, rel=1e-9, abs=1e-12)
+    assert exact_target(registry.get("nll.gaussian.ols-min-sse"), point) == pytest.approx(sse, rel=1e-9, abs=1e-12)
 
 
 @pytest.mark.parametrize("claim", NLL_CLAIMS, ids=IDS)
