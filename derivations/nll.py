@@ -242,7 +242,7 @@ register(Claim(
 def bernoulli_logits_derivation():
     """With p = σ(z): −log Bern(y; σ(z)) = log(1 + eᶻ) − y z (BCE with logits)."""
     return (
-        Step("Bernoulli NLL (claim nll.bernoulli)", BERNOULLI_NLL.subs(y01, y01)),
+        Step("Bernoulli NLL (claim nll.bernoulli)", BERNOULLI_NLL),
         Step(r"substitute p = \sigma(z) = 1/(1+e^{-z})", -y01 * log(sigmoid(z)) - (1 - y01) * log(1 - sigmoid(z)),
              op=lambda e: e.subs(p, sigmoid(z))),
         Step(r"\log\sigma(z) = z - \log(1+e^z), \log(1-\sigma(z)) = -\log(1+e^z)", log(1 + exp(z)) - y01 * z),
