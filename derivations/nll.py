@@ -347,6 +347,14 @@ register(Claim(
                expr=-sum(yk * log(softmax(k)) for k, yk in enumerate((1, 0, 0))), note="one example, one-hot y = (1, 0, 0)"),
         Source(S003, "1460–1472", r"\mathbf{z} = [2.0, 1.0, 0.1], true class cat (index 0); L = -\log \hat{\pi}_{\text{cat}} = -\log 0.659 = \mathbf{0.418}",
                value=0.418, decimals=3, at=WORKED_LOGITS),
+        *(Source(S003, line, row, value=value, decimals=3,
+                 at={"h1": log(Rational(a)), "h2": log(Rational(b)), "h3": log(Rational(c))},
+                 note=r"table row: model \hat\pi and -\log\hat\pi_1 in nats, true class 1; \hat\pi enters as logits h = \log\hat\pi")
+          for line, row, value, (a, b, c) in (
+              ("2023", "(0.99, 0.005, 0.005)	0.010", 0.010, ("0.99", "0.005", "0.005")),
+              ("2024", "(0.7, 0.2, 0.1)	0.357", 0.357, ("0.7", "0.2", "0.1")),
+              ("2025", "(0.34, 0.33, 0.33)	1.079", 1.079, ("0.34", "0.33", "0.33")),
+              ("2026", "(0.05, 0.5, 0.45)	2.996", 2.996, ("0.05", "0.5", "0.45")))),
     ),
 ))
 

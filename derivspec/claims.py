@@ -40,12 +40,15 @@ class Domain:
     values: tuple[int, ...] | None = None
     sample_low: float = -3.0
     sample_high: float = 3.0
+    integer: bool = False  # whole numbers only (counts); sampled uniformly from the range
 
     def contains(self, value: float) -> bool:
         if value != value or value in (float("inf"), float("-inf")):
             return False
         if self.values is not None:
             return value in self.values
+        if self.integer and not float(value).is_integer():
+            return False
         if self.low is not None and not value > self.low:
             return False
         if self.high is not None and not value < self.high:
@@ -56,6 +59,8 @@ class Domain:
         """An exact evaluation point: a finite value, or a rational with denominator <= 64."""
         if self.values is not None:
             return sympy.Integer(rng.choice(self.values))
+        if self.integer:
+            return sympy.Integer(rng.randint(int(self.sample_low), int(self.sample_high)))
         x = Fraction(rng.uniform(self.sample_low, self.sample_high)).limit_denominator(64)
         x = min(max(x, Fraction(self.sample_low).limit_denominator(64)),
                 Fraction(self.sample_high).limit_denominator(64))
@@ -67,6 +72,12 @@ POSITIVE = Domain("> 0", {"positive": True}, low=0.0, sample_low=0.25, sample_hi
 UNIT_INTERVAL = Domain("in (0, 1)", {"positive": True}, low=0.0, high=1.0,
                        sample_low=0.05, sample_high=0.95)
 BINARY = Domain("in {0, 1}", {"integer": True, "nonnegative": True}, values=(0, 1))
+
+
+def count_between(low: int, high: int) -> Domain:
+    """A positive whole number (a class count), sampled uniformly from [low, high]."""
+    return Domain("a whole number >= 1", {"integer": True, "positive": True}, low=0.0,
+                  sample_low=low, sample_high=high, integer=True)
 
 
 def real_between(low: float, high: float) -> Domain:
@@ -132,7 +143,8 @@ class Source:
     * ``affine`` -- target == a*expr + b with a > 0 and a, b free of ``free_of`` (the
       "equal up to a positive scale and an additive constant" reading of "∝", under which
       argmin statements follow);
-    * ``value`` -- a worked number: the target at ``at`` rounds to ``value`` at ``decimals``.
+    * ``value`` -- a worked number: the target at ``at`` rounds to ``value`` at ``decimals``
+      (in ``unit``: a value in bits is compared with the target divided by log 2).
 
     ``at`` fixes values the source assumes (``sigma = 1``, the worked data). ``to_target``
     maps the quantity written in the source onto the claim's target (the source writes
@@ -150,6 +162,7 @@ class Source:
     to_target: Callable[[sympy.Expr], sympy.Expr] | None = None
     value: float | None = None
     decimals: int | None = None
+    unit: str = "nats"  # for worked values of information quantities: "nats" or "bits"
     note: str = ""
 
 

@@ -92,6 +92,9 @@ def compare_source(claim: Claim, source: Source, seed: int = 0) -> SourceResult:
     where = f" at {_describe_point(source.at)}" if source.at else ""
     correct = f"{claim.statement}{where} = {sympy.latex(target)}"
     if source.value is not None:
+        if source.unit == "bits":
+            target = target / sympy.log(2)
+            where += " (in bits)"
         exact = sympy.N(target, 30)
         half_unit = 0.5 * 10 ** -source.decimals
         error = abs(float(exact) - source.value)

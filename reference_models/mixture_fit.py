@@ -1,0 +1,421 @@
+r"""Forward vs reverse KL fits of one Gaussian to a two-mode mixture (executable specification).
+
+Spec of the lecture statement "MLE minimises the forward KL, which forces the model to
+cover the data (mode covering); the reverse KL is mode seeking".
+
+Target and model (1-D, float64):
+
+    p(x) = 1/2 N(x; -delta, 1) + 1/2 N(x; +delta, 1)      (half-separation delta >= 0)
+    q(x) = N(x; m, s^2)
+    log p(x) = logaddexp(-(x + delta)^2 / 2, -(x - delta)^2 / 2) - log 2 - log(2 pi) / 2
+
+Forward KL (what maximum likelihood minimises as n -> infinity):
+
+    KL(p || q) = E_p[log p - log q]
+               = -H(p) + log s + log(2 pi) / 2 + (Var_p[x] + (E_p[x] - m)^2) / (2 s^2).
+
+Its minimiser over (m, s) is moment matching, m = E_p[x] = 0 and s^2 = Var_p[x] = 1 + delta^2:
+a single broad Gaussian that covers both modes (``forward_kl_closed_form_optimum``).
+``fit_forward_kl`` reaches it numerically instead: LBFGS with autograd over (m, log s) on
+the quadrature estimate of KL(p || q).
+
+Reverse KL (reparameterised, x = m + s eps, eps ~ N(0, 1)):
+
+    KL(q || p) = E_q[log q - log p] = -log s - log(2 pi e) / 2 - E_eps[log p(m + s eps)].
+
+``fit_reverse_kl`` minimises it over (m, log s) from a given start.
+
+Quadrature. Every expectation is E_{eps ~ N(0,1)}[f(a + b eps)] for a smooth f, computed by
+the trapezoid rule on the uniform grid eps_k = k h, |eps_k| <= 10, h = 0.01 (2001 nodes,
+weights h phi(eps_k)); deterministic, smooth in (m, s), differentiable any number of times.
+Why not Gauss-Hermite: log p(x) has logarithmic singularities at x = i pi (2j+1) / (2 delta),
+i.e. at distance pi / (2 delta s) from the real eps-axis, and for the centred reverse-KL
+solution at delta = 3 (s = 2.74) that strip is so thin that 80 Gauss-Hermite nodes are off by
+9e-3 (300 nodes: 2e-4). The trapezoid rule on an analytic integrand with a Gaussian factor
+converges like exp(-2 pi w / h) for a strip of half-width w: here exp(-pi^2 / (delta s h)),
+below 1e-15 for delta s <= 28 (delta <= 5 and s <= 5). E_p[.] is the average of the rule
+centred at -delta and at +delta.
+
+Mode seeking: what actually happens (computed, not assumed). By symmetry of p, m = 0 is
+always a stationary point of the reverse KL in m, and the mixed derivative
+d^2/(dm ds) vanishes there. With (log p)'' (x) = -1 + delta^2 sech^2(delta x) and Stein's
+lemma E[eps h(s eps)] = s E[h'(s eps)], the s-stationarity condition at m = 0 reads
+1 - 1/s^2 = delta^2 E[sech^2(delta s eps)], hence at the centred optimum (0, s*(delta))
+
+    d^2/dm^2 KL(q || p) = 1 - delta^2 E[sech^2(delta s* eps)] = 1 / s*(delta)^2 > 0.
+
+So the centred solution is a strict local minimum for *every* delta: its curvature in m
+never changes sign and there is no critical delta at which it turns into a saddle
+(``centred_reverse_kl_curvature`` checks the identity numerically). In particular the
+unimodality threshold of p (delta = 1) marks no change of the reverse-KL fit. The
+transition to mode seeking is first order instead:
+
+* ``reverse_kl_mode_seeking_onset``: the smallest delta at which off-centre (mode-seeking)
+  local minima exist. They are born with a saddle in a fold (saddle-node) bifurcation:
+  grad KL = 0 and det Hess KL = 0 in (m, log s), solved by Newton's method in
+  (m, log s, delta) with autograd Jacobians, from a start found by continuation of the
+  mode-seeking branch downwards in delta. Result: delta_onset = 2.412230 (m = 2.145724,
+  s = 1.290985). Below it every start converges to the centred solution.
+* ``reverse_kl_mode_seeking_threshold``: delta*, where the mode-seeking minimum becomes the
+  global one, i.e. the root of KL_mode(delta) - KL_centred(delta) (scipy brentq; the slope
+  of that difference is -0.71 per unit delta). Result: delta* = 2.800082. For
+  delta_onset < delta < delta* both minima exist and the centred one is lower (which one a
+  fit reaches depends on its start); above delta* the reverse-KL optimum sits on one mode
+  (at delta = 3: m = 2.98431, s = 1.02337, not exactly m = delta, s = 1).
+
+Everything runs in float64 on the given device (default ``resolve_device('auto')``); there
+is no randomness.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import torch
+from scipy.optimize import brentq
+from torch import Tensor
+
+from derivspec.errors import ParameterError
+from numerics.device import DTYPE, resolve_device
+from reference_models.regression import lbfgs_minimise
+
+__all__ = [
+    "GaussianFit",
+    "FoldPoint",
+    "standard_normal_rule",
+    "mixture_log_density",
+    "forward_kl",
+    "reverse_kl",
+    "reverse_kl_at",
+    "forward_kl_closed_form_optimum",
+    "fit_forward_kl",
+    "fit_reverse_kl",
+    "fit_centred_reverse_kl",
+    "reverse_kl_m_curvature",
+    "centred_reverse_kl_curvature",
+    "reverse_kl_mode_seeking_onset",
+    "reverse_kl_mode_seeking_threshold",
+]
+
+# Trapezoid rule for E_{eps ~ N(0,1)}: nodes k * NODE_SPACING, |k| <= NODE_COUNT_HALF.
+NODE_SPACING = 0.01
+NODE_COUNT_HALF = 1000  # half-width 10: the Gaussian mass beyond it is 1.5e-23
+# Largest half-separation accepted (the rule is accurate to ~1e-15 for delta * s <= 28).
+MAX_DELTA = 5.0
+# LBFGS iteration caps.
+FIT_MAX_ITER = 500
+# Continuation of the mode-seeking branch (start of the fold search).
+BRANCH_START_DELTA = 3.0
+BRANCH_FIRST_STEP = 0.25
+BRANCH_MIN_STEP = 1e-3
+# A converged fit with |m| above this is off-centre (centred fits end at |m| ~ 1e-12).
+OFF_CENTRE_M = 1e-3
+# Newton on the fold system.
+FOLD_NEWTON_ITER = 40
+FOLD_STEP_TOL = 1e-13
+# brentq bracket for delta*: from just above the onset to MAX_DELTA.
+THRESHOLD_BRACKET_OFFSET = 0.05
+THRESHOLD_XTOL = 1e-12
+
+HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
+
+
+class GaussianFit(NamedTuple):
+    """A fitted q = N(m, s^2) and the KL divergence it attains."""
+
+    m: float
+    s: float
+    kl: float
+
+
+class FoldPoint(NamedTuple):
+    """A fold (saddle-node) point of the reverse KL: half-separation and (m, s) there."""
+
+    delta: float
+    m: float
+    s: float
+
+
+# ----------------------------------------------------------------------------- checks
+
+
+def _device(device: torch.device | str | None) -> torch.device:
+    if device is None:
+        return resolve_device("auto")
+    if isinstance(device, str):
+        return resolve_device(device)
+    return torch.device(device)
+
+
+def _check_delta(delta: float) -> float:
+    delta = float(delta)
+    if not (math.isfinite(delta) and 0.0 <= delta <= MAX_DELTA):
+        raise ParameterError(f"delta must be in [0, {MAX_DELTA}], got {delta}")
+    return delta
+
+
+def _check_m_s(m: float, s: float) -> tuple[float, float]:
+    m, s = float(m), float(s)
+    if not math.isfinite(m):
+        raise ParameterError(f"m must be finite, got {m}")
+    if not (math.isfinite(s) and s > 0):
+        raise ParameterError(f"s must be finite and > 0, got {s}")
+    return m, s
+
+
+# ------------------------------------------------------------------- quadrature, densities
+
+
+def standard_normal_rule(device: torch.device | str | None = None) -> tuple[Tensor, Tensor]:
+    """Nodes and weights with sum_k w_k f(eps_k) ~ E_{eps ~ N(0,1)}[f(eps)] (trapezoid rule).
+
+    eps_k = k h for |k| <= 1000, h = 0.01, w_k = h phi(eps_k). The nodes are exactly
+    symmetric (eps_{-k} = -eps_k), so symmetric objectives stay symmetric.
+    """
+    device = _device(device)
+    k = torch.arange(-NODE_COUNT_HALF, NODE_COUNT_HALF + 1, dtype=DTYPE, device=device)
+    nodes = k * NODE_SPACING
+    weights = NODE_SPACING * torch.exp(-0.5 * nodes**2 - HALF_LOG_2PI)
+    return nodes, weights
+
+
+def mixture_log_density(x: Tensor, delta: float | Tensor) -> Tensor:
+    """log p(x) for p = 1/2 N(-delta, 1) + 1/2 N(+delta, 1), by logaddexp (no underflow)."""
+    return torch.logaddexp(-0.5 * (x + delta) ** 2, -0.5 * (x - delta) ** 2) - math.log(2.0) - HALF_LOG_2PI
+
+
+def _gaussian_log_density(x: Tensor, m: Tensor, log_s: Tensor) -> Tensor:
+    return -log_s - HALF_LOG_2PI - 0.5 * ((x - m) * torch.exp(-log_s)) ** 2
+
+
+def _forward_kl_theta(theta: Tensor, delta: float, nodes: Tensor, weights: Tensor) -> Tensor:
+    """KL(p || N(theta[0], exp(theta[1])^2)): E_p as the mean of the rule at -delta and +delta."""
+    m, log_s = theta[0], theta[1]
+    x = torch.cat([nodes - delta, nodes + delta])
+    w = 0.5 * torch.cat([weights, weights])
+    return torch.sum(w * (mixture_log_density(x, delta) - _gaussian_log_density(x, m, log_s)))
+
+
+def _reverse_kl_theta(theta: Tensor, delta: float | Tensor, nodes: Tensor, weights: Tensor) -> Tensor:
+    """KL(N(theta[0], exp(theta[1])^2) || p) = -H(q) - E_eps[log p(m + s eps)]."""
+    m, log_s = theta[0], theta[1]
+    neg_entropy_q = -log_s - HALF_LOG_2PI - 0.5
+    x = m + torch.exp(log_s) * nodes
+    return neg_entropy_q - torch.sum(weights * mixture_log_density(x, delta))
+
+
+def _theta(m: float, s: float, device: torch.device) -> Tensor:
+    return torch.tensor([m, math.log(s)], dtype=DTYPE, device=device)
+
+
+def forward_kl(delta: float, m: float, s: float, *, device: torch.device | str | None = None) -> float:
+    """KL(p || N(m, s^2)) by quadrature."""
+    delta = _check_delta(delta)
+    m, s = _check_m_s(m, s)
+    device = _device(device)
+    nodes, weights = standard_normal_rule(device)
+    return float(_forward_kl_theta(_theta(m, s, device), delta, nodes, weights))
+
+
+def reverse_kl(delta: float, m: float, s: float, *, device: torch.device | str | None = None) -> float:
+    """KL(N(m, s^2) || p) by quadrature (reparameterised, x = m + s eps)."""
+    delta = _check_delta(delta)
+    m, s = _check_m_s(m, s)
+    device = _device(device)
+    nodes, weights = standard_normal_rule(device)
+    return float(_reverse_kl_theta(_theta(m, s, device), delta, nodes, weights))
+
+
+reverse_kl_at = reverse_kl  # the name used in the specification
+
+
+# ---------------------------------------------------------------------------------- fits
+
+
+def forward_kl_closed_form_optimum(delta: float) -> tuple[float, float]:
+    """Moment matching: argmin_{m,s} KL(p || N(m, s^2)) = (E_p[x], sd_p[x]) = (0, sqrt(1 + delta^2))."""
+    delta = _check_delta(delta)
+    return 0.0, math.sqrt(1.0 + delta**2)
+
+
+def _fit(objective, m0: float, s0: float, device: torch.device, max_iter: int) -> GaussianFit:
+    theta = lbfgs_minimise(objective, _theta(m0, s0, device), max_iter=max_iter)
+    kl = float(objective(theta))
+    m, log_s = (float(v) for v in theta.cpu())
+    return GaussianFit(m, math.exp(log_s), kl)
+
+
+def fit_forward_kl(
+    delta: float,
+    *,
+    init_m: float = 1.0,
+    init_s: float = 1.0,
+    device: torch.device | str | None = None,
+    max_iter: int = FIT_MAX_ITER,
+) -> GaussianFit:
+    """argmin_{m,s} KL(p || N(m, s^2)) by LBFGS (autograd) over (m, log s) from (init_m, init_s).
+
+    The quadrature objective (``forward_kl``) is minimised directly; the closed form is not
+    used. Should equal ``forward_kl_closed_form_optimum(delta)``.
+    """
+    delta = _check_delta(delta)
+    init_m, init_s = _check_m_s(init_m, init_s)
+    device = _device(device)
+    nodes, weights = standard_normal_rule(device)
+    return _fit(lambda th: _forward_kl_theta(th, delta, nodes, weights), init_m, init_s, device, max_iter)
+
+
+def fit_reverse_kl(
+    delta: float,
+    init_m: float,
+    init_s: float = 1.0,
+    *,
+    device: torch.device | str | None = None,
+    max_iter: int = FIT_MAX_ITER,
+) -> GaussianFit:
+    """A local minimiser of KL(N(m, s^2) || p) reached by LBFGS over (m, log s) from (init_m, init_s).
+
+    The reverse KL is not convex: which minimum is reached depends on the start (see the
+    module docstring). From init_m = 0 the fit stays at m = 0 by symmetry.
+    """
+    delta = _check_delta(delta)
+    init_m, init_s = _check_m_s(init_m, init_s)
+    device = _device(device)
+    nodes, weights = standard_normal_rule(device)
+    return _fit(lambda th: _reverse_kl_theta(th, delta, nodes, weights), init_m, init_s, device, max_iter)
+
+
+def fit_centred_reverse_kl(
+    delta: float, *, device: torch.device | str | None = None, max_iter: int = FIT_MAX_ITER
+) -> GaussianFit:
+    """The centred reverse-KL solution: m = 0 exactly, s*(delta) = argmin_s KL(N(0, s^2) || p).
+
+    One-dimensional LBFGS over log s from s = sqrt(1 + delta^2) (the forward-KL width).
+    """
+    delta = _check_delta(delta)
+    device = _device(device)
+    nodes, weights = standard_normal_rule(device)
+    zero = torch.zeros(1, dtype=DTYPE, device=device)
+
+    def objective(log_s: Tensor) -> Tensor:
+        return _reverse_kl_theta(torch.cat([zero, log_s]), delta, nodes, weights)
+
+    log_s0 = torch.tensor([0.5 * math.log1p(delta**2)], dtype=DTYPE, device=device)
+    log_s = lbfgs_minimise(objective, log_s0, max_iter=max_iter)
+    return GaussianFit(0.0, math.exp(float(log_s)), float(objective(log_s)))
+
+
+# ------------------------------------------------------------------- curvature, thresholds
+
+
+def _reverse_kl_hessian(theta: Tensor, delta: float | Tensor, nodes: Tensor, weights: Tensor,
+                        *, create_graph: bool) -> tuple[Tensor, Tensor]:
+    """Gradient and Hessian of the reverse KL in theta = (m, log s), by autograd."""
+    kl = _reverse_kl_theta(theta, delta, nodes, weights)
+    (grad,) = torch.autograd.grad(kl, theta, create_graph=True)
+    rows = [torch.autograd.grad(grad[i], theta, retain_graph=True, create_graph=create_graph)[0] for i in range(2)]
+    return grad, torch.stack(rows)
+
+
+def reverse_kl_m_curvature(delta: float, m: float, s: float, *, device: torch.device | str | None = None) -> float:
+    """d^2/dm^2 KL(N(m, s^2) || p) at (m, s), by autograd twice through the quadrature."""
+    delta = _check_delta(delta)
+    m, s = _check_m_s(m, s)
+    device = _device(device)
+    nodes, weights = standard_normal_rule(device)
+    theta = _theta(m, s, device).requires_grad_(True)
+    with torch.enable_grad():
+        _, hessian = _reverse_kl_hessian(theta, delta, nodes, weights, create_graph=False)
+    return float(hessian[0, 0])
+
+
+def centred_reverse_kl_curvature(delta: float, *, device: torch.device | str | None = None) -> tuple[float, float]:
+    """(s*, d^2/dm^2 KL(q || p) at (0, s*)) for the centred solution; theory: the curvature is 1/s*^2."""
+    centred = fit_centred_reverse_kl(delta, device=device)
+    return centred.s, reverse_kl_m_curvature(delta, 0.0, centred.s, device=device)
+
+
+def _is_off_centre(fit: GaussianFit) -> bool:
+    return abs(fit.m) > OFF_CENTRE_M
+
+
+def _last_off_centre_point(device: torch.device) -> FoldPoint:
+    """Follow the mode-seeking minimum (m > 0) down in delta until it is about to vanish.
+
+    Start: the fit from (delta, 1) at delta = 3. Each step warm-starts from the previous
+    minimum; when the fit falls to the centre the step is halved, down to 1e-3.
+    """
+    delta = BRANCH_START_DELTA
+    fit = fit_reverse_kl(delta, delta, 1.0, device=device)
+    if not _is_off_centre(fit):
+        raise RuntimeError(f"no mode-seeking minimum found at delta = {delta}")
+    step = BRANCH_FIRST_STEP
+    while step >= BRANCH_MIN_STEP:
+        trial = fit_reverse_kl(delta - step, fit.m, fit.s, device=device)
+        if _is_off_centre(trial):
+            delta, fit = delta - step, trial
+        else:
+            step /= 2
+    return FoldPoint(delta, abs(fit.m), fit.s)
+
+
+def _fold_residual(z: Tensor, nodes: Tensor, weights: Tensor) -> Tensor:
+    """(dKL/dm, dKL/dlog s, det Hess) at z = (m, log s, delta); zero at a fold point."""
+    theta, delta = z[:2], z[2]
+    grad, hessian = _reverse_kl_hessian(theta, delta, nodes, weights, create_graph=True)
+    det = hessian[0, 0] * hessian[1, 1] - hessian[0, 1] * hessian[1, 0]
+    return torch.stack([grad[0], grad[1], det])
+
+
+def reverse_kl_mode_seeking_onset(*, device: torch.device | str | None = None) -> FoldPoint:
+    """The smallest delta with off-centre local minima of the reverse KL (fold bifurcation).
+
+    Solves grad_{(m, log s)} KL = 0, det Hess_{(m, log s)} KL = 0 for (m, log s, delta) by
+    Newton's method (Jacobian by autograd, third derivatives of the quadrature objective),
+    started from the last off-centre minimum found by ``_last_off_centre_point``. Converged
+    when the Newton step is below 1e-13 (max-abs); a quadratically convergent solve, so the
+    result is accurate to the quadrature (~1e-12 in delta). Returns the m > 0 fold point.
+    """
+    device = _device(device)
+    nodes, weights = standard_normal_rule(device)
+    start = _last_off_centre_point(device)
+    z = torch.tensor([start.m, math.log(start.s), start.delta], dtype=DTYPE, device=device)
+
+    def residual(v: Tensor) -> Tensor:
+        return _fold_residual(v, nodes, weights)
+
+    with torch.enable_grad():
+        for _ in range(FOLD_NEWTON_ITER):
+            jacobian = torch.autograd.functional.jacobian(residual, z)
+            step = torch.linalg.solve(jacobian, residual(z.clone().requires_grad_(True)).detach())
+            z = z - step
+            if float(step.abs().max()) <= FOLD_STEP_TOL:
+                break
+        else:
+            raise RuntimeError(f"fold Newton did not converge (last step {float(step.abs().max()):.3e})")
+    m, log_s, delta = (float(v) for v in z.cpu())
+    return FoldPoint(delta, m, math.exp(log_s))
+
+
+def _mode_minus_centred_kl(delta: float, device: torch.device) -> float:
+    mode = fit_reverse_kl(delta, delta, 1.0, device=device)
+    if not _is_off_centre(mode):
+        raise RuntimeError(f"the fit started on the mode fell to the centre at delta = {delta}")
+    return mode.kl - fit_centred_reverse_kl(delta, device=device).kl
+
+
+def reverse_kl_mode_seeking_threshold(
+    *, device: torch.device | str | None = None, onset: FoldPoint | None = None
+) -> float:
+    """delta*: where the mode-seeking minimum of KL(q || p) becomes the global one.
+
+    Root of KL_mode(delta) - KL_centred(delta) by scipy brentq (xtol 1e-12) on
+    [delta_onset + 0.05, 5]; KL_mode from the reverse fit started at (m, s) = (delta, 1),
+    KL_centred from ``fit_centred_reverse_kl``. Pass ``onset`` to reuse a computed onset.
+    """
+    device = _device(device)
+    if onset is None:
+        onset = reverse_kl_mode_seeking_onset(device=device)
+    lower = onset.delta + THRESHOLD_BRACKET_OFFSET
+    return brentq(_mode_minus_centred_kl, lower, MAX_DELTA, args=(device,), xtol=THRESHOLD_XTOL)
