@@ -46,6 +46,11 @@ def normal_pdf(x: np.ndarray, m: float, s: float) -> np.ndarray:
     return np.exp(-0.5 * ((x - m) / s) ** 2) / (s * np.sqrt(2 * np.pi))
 
 
+def fmt(v: float) -> str:
+    """Two decimals, without a '-0.00' for values that are zero up to rounding."""
+    return f"{0.0 if abs(v) < 5e-3 else v:.2f}"
+
+
 def mixture_pdf(x: np.ndarray, delta: float) -> np.ndarray:
     return 0.5 * normal_pdf(x, -delta, 1.0) + 0.5 * normal_pdf(x, delta, 1.0)
 
@@ -67,26 +72,26 @@ def plot_panel(ax, delta: float, fits: dict, onset: float, threshold: float) -> 
     mode = fits["reverse KL(q||p), start m=delta"]
     centred = fits["reverse KL(q||p), centred"]
     ax.plot(x, normal_pdf(x, forward.m, forward.s), color="tab:blue", lw=2,
-            label=f"forward: m={forward.m:.2f}, s={forward.s:.2f}, KL={forward.kl:.3f}")
+            label=f"forward: m={fmt(forward.m)}, s={forward.s:.2f}, KL={forward.kl:.4f}")
     if abs(mode.m) > 1e-3:  # an off-centre (mode-seeking) local minimum exists
         best = "global" if mode.kl < centred.kl else "local"
         ax.plot(x, normal_pdf(x, mode.m, mode.s), color="tab:red", lw=2,
-                label=f"reverse, {best} min: m={mode.m:.2f}, s={mode.s:.2f}, KL={mode.kl:.3f}")
+                label=f"reverse, {best} min: m={fmt(mode.m)}, s={mode.s:.2f}, KL={mode.kl:.4f}")
         best = "global" if centred.kl < mode.kl else "local"
         ax.plot(x, normal_pdf(x, centred.m, centred.s), color="tab:orange", lw=2, ls="--",
-                label=f"reverse, {best} min: m=0, s={centred.s:.2f}, KL={centred.kl:.3f}")
+                label=f"reverse, {best} min: m=0, s={centred.s:.2f}, KL={centred.kl:.4f}")
     else:
         ax.plot(x, normal_pdf(x, centred.m, centred.s), color="tab:orange", lw=2, ls="--",
-                label=f"reverse (only min): m=0, s={centred.s:.2f}, KL={centred.kl:.3f}")
+                label=f"reverse (only min): m=0, s={centred.s:.2f}, KL={centred.kl:.4f}")
     if delta < onset:
-        regime = f"δ < δ_onset: reverse KL has only the centred minimum"
+        regime = "δ < δ_onset: reverse KL has only the centred minimum"
     elif delta < threshold:
         regime = "δ_onset < δ < δ*: mode-seeking minimum is only local"
     else:
         regime = "δ > δ*: mode-seeking minimum is global"
     ax.set_title(f"δ = {delta}  (δ* = {threshold:.4f})\n{regime}", fontsize=9)
     ax.set_xlabel("x")
-    ax.set_ylim(0, None)
+    ax.set_ylim(0, 1.3 * ax.get_ylim()[1])  # headroom for the legend
     ax.legend(fontsize=7, loc="upper left", frameon=False)
 
 

@@ -136,7 +136,9 @@ def test_claim_is_verified(reports, claim_id):
 def test_monte_carlo_claim_reports_its_statistics(reports):
     mc = reports["nll.gaussian.cross-entropy"].numeric.monte_carlo
     assert mc is not None and mc.n >= mc.pilot_n
-    assert mc.false_fail_rate == 1e-6 and mc.min_detectable_rel_error <= 0.01 + 1e-12
+    # n is sized from the pilot's standard deviation for 1 %; the error reported is computed
+    # from the main sample's, which a 20,000-draw pilot estimates to within a few per cent
+    assert mc.false_fail_rate == 1e-6 and mc.min_detectable_rel_error <= 0.0105
     assert abs(mc.z) <= mc.z_critical
 
 
