@@ -82,7 +82,10 @@ register(Claim(
                               quadrature=numeric.quadrature_univariate),
     numeric_route="Monte Carlo (x ~ p, 3 parameter points); torch kl_divergence; scipy quad of p log(p/q)",
     wrong_variants=UNIVARIATE_WRONG,
-    sources=(),
+    sources=(
+        Source(S003, "2143–2147", r"\text{KL}(\mathcal{N}(\mu_1, \sigma_1^2) \parallel \mathcal{N}(\mu_2, \sigma_2^2)) = \log \frac{\sigma_2}{\sigma_1} + \frac{\sigma_1^2 + (\mu_1 - \mu_2)^2}{2\sigma_2^2} - \frac{1}{2}",
+               expr=log(sigma2 / sigma1) + (sigma1**2 + (mu1 - mu2) ** 2) / (2 * sigma2**2) - Rational(1, 2)),
+    ),
 ))
 
 
@@ -114,6 +117,14 @@ register(Claim(
         WrongVariant("log sigma in place of log sigma^2", (mu**2 + sigma**2 - 1 - log(sigma)) / 2),
         WrongVariant("missing 1/2", mu**2 + sigma**2 - 1 - log(sigma**2)),
         WrongVariant("arguments swapped (KL(N(0,1)||q))", kl_univariate(0, 1, mu, sigma)),
+    ),
+    sources=(
+        Source(S003, "2149–2153", r"\text{KL}(\mathcal{N}(\mu, \sigma^2) \parallel \mathcal{N}(0, 1)) = \frac{1}{2} (\mu^2 + \sigma^2 - 1 - \log \sigma^2)",
+               expr=(mu**2 + sigma**2 - 1 - log(sigma**2)) / 2),
+        Source(S003, "2155", r"\mu = 1, \sigma = 0.5 \Rightarrow \text{KL} = \frac{1}{2} (1 + 0.25 - 1 + \log 4) \approx 0.82",
+               value=0.82, decimals=2, at={"mu": 1, "sigma": Rational(1, 2)}),
+        Source(S002, "248–252", r"Minimize the divergence between the encoder's output q(z \mid u) and the prior p(z) = \mathcal{N}(0, I) ... Pushing mean \mu \to 0 and variance \sigma^2 \to 1",
+               note="a statement about the minimiser (μ = 0, σ² = 1, where this KL is 0); property_tests/test_kl.py checks it"),
     ),
 ))
 
@@ -254,6 +265,12 @@ register(Claim(
         WrongVariant("sign flipped (as a reward)", -vae_regulariser(vae_mu, vae_sigma)),
         WrongVariant("missing 1/2", 2 * vae_regulariser(vae_mu, vae_sigma)),
     ),
+    sources=(
+        Source(S003, "2153", r"This is the exact term that shows up in the VAE loss (L19) — pulling the encoder's posterior toward a standard-normal prior.",
+               note="refers to the one-dimensional term (kl.gaussian.standard); no seed writes the d-dimensional sum"),
+        Source(S002, "183–188", r"\mathcal{L} = \Vert x - \hat{x}\Vert^2 + \beta \cdot D_{KL}(\mathcal{N}(\mu_z, \sigma_z) \Vert \mathcal{N}(0, I))",
+               note="names the KL term without a closed form (the second argument of N is written sigma_z, elsewhere a variance)"),
+    ),
 ))
 
 
@@ -340,6 +357,14 @@ register(Claim(
         WrongVariant("unnormalised weights", categorical_kl(a3, b3)),
     ),
     sources=(
+        Source(S003, "1897–1903", r"\text{KL}(p \parallel q) := \mathbb{E}_{Y \sim p} \left[ \log \frac{p(Y)}{q(Y)} \right] = \sum_y p(y) \log \frac{p(y)}{q(y)}",
+               expr=categorical_kl(normalised(a3), normalised(b3))),
+        Source(S003, "1951", r"A roughly-aligned model has \text{KL} \approx 0.03",
+               value=0.03, decimals=2, at=dict(zip(("a1", "a2", "a3", "b1", "b2", "b3"),
+                                                   map(Rational, ("0.5", "0.3", "0.2", "0.4", "0.4", "0.2"))))),
+        Source(S003, "1951", r"a wildly mismatched one has \text{KL} \approx 0.86",
+               value=0.86, decimals=2, at=dict(zip(("a1", "a2", "a3", "b1", "b2", "b3"),
+                                                   map(Rational, ("0.5", "0.3", "0.2", "0.1", "0.1", "0.8"))))),
         Source(S003, "1939–1945", r"p = (0.5, 0.3, 0.2), q_A = (0.4, 0.4, 0.2): ... = 0.5 \cdot 0.223 + 0.3 \cdot (-0.288) + 0 = 0.112 - 0.086 = \mathbf{0.026} nats",
                value=0.026, decimals=3, at=dict(zip(("a1", "a2", "a3", "b1", "b2", "b3"),
                                                     map(Rational, ("0.5", "0.3", "0.2", "0.4", "0.4", "0.2"))))),
@@ -378,6 +403,8 @@ register(Claim(
         WrongVariant("uniform q", Rational(1, 2)),
     ),
     sources=(
+        Source(S003, "1913–1919", r"1. \text{KL}(p\|q) \geq 0 for all p, q. ... 2. \text{KL}(p\|q) = 0 if and only if p = q everywhere.",
+               note="properties: checked through the minimiser q = p (KL = 0 there) and the sign of the derivative"),
         Source(S003, "1977–1983", r"-\text{KL}(p\|q) = \mathbb{E}_p \left[ \log \frac{q(Y)}{p(Y)} \right] \leq \log \mathbb{E}_p \left[ \frac{q(Y)}{p(Y)} \right] = ... = \log 1 = 0; Equality iff q(y)/p(y) is constant — i.e. p = q",
                note="Jensen proof of KL >= 0: an inequality, checked here through its consequence, the minimiser q = p with KL = 0"),
     ),
@@ -411,6 +438,10 @@ register(Claim(
         WrongVariant("only the log terms differ", 2 * log(sigma2 / sigma1)),
     ),
     sources=(
+        Source(S003, "1915", r"3. **Asymmetric** · in general \text{KL}(p\|q) \neq \text{KL}(q\|p).",
+               note="the wrong variant 0 (symmetric) is rejected with a counterexample pair"),
+        Source(S004, "1562", r"Asymmetric: D_{\text{KL}}(p\|q) \neq D_{\text{KL}}(q\|p)",
+               note="the wrong variant 0 (symmetric) is rejected with a counterexample pair"),
         Source(S003, "1935", r"\text{KL}(q \parallel p) = ... = 0.087 nats — close but **different**. KL is not a metric.",
                note="the asymmetry shown on a Bernoulli pair (0.082 vs 0.087, both checked under kl.bernoulli)"),
     ),
@@ -459,6 +490,12 @@ register(Claim(
         Source(S000, "211–215", r"\mathbb E_{p_{\text{data}}}[-\log p(x\mid\theta)] = \mathrm{KL}\big(p_{\text{data}}(x) \,\|\, p(x\mid \theta)\big) + H(p_{\text{data}})",
                expr=categorical_kl(normalised(a4), normalised(b4)),
                note="read as E_p[-log q] - H(p) = KL(p||q), with 4 classes"),
+        Source(S002, "136–142", r"Minimize the KL divergence between the distribution of z and the standard Gaussian \mathcal N(0, I) — By Maximum Likelihood, minimize the negative log likelihood of z as computed from a standard Gaussian.",
+               expr=cross_entropy(normalised(a4), normalised(b4)), relation="offset", free_of=("a1", "a2", "a3", "a4"),
+               correct=r"E_p[-\log q] = \mathrm{KL}(p\|q) + H(p): the NLL of the codes under the prior is the cross-entropy; "
+                       r"H(p) changes with the encoder, so minimising it is not minimising the KL",
+               note="p plays the code distribution q(z) being optimised and q the fixed prior: the source says the NLL of z "
+                    "under the prior, E_p[-log q] = H(p, q), equals KL(p||q) up to a constant in p; the offset is -H(p)"),
         Source(S003, "1955–1965", r"p = (0.5, 0.25, 0.125, 0.125), q = (0.125, 0.125, 0.25, 0.5): \text{KL}(p \parallel q) = H(p, q) - H(p) = 2.625 - 1.75 = \mathbf{0.875} bits",
                value=0.875, decimals=3, unit="bits", at=dict(zip(("a1", "a2", "a3", "a4", "b1", "b2", "b3", "b4"),
                          map(Rational, ("0.5", "0.25", "0.125", "0.125", "0.125", "0.125", "0.25", "0.5"))))),
@@ -503,5 +540,124 @@ register(Claim(
                note="an argmin statement; it follows because the difference (this claim's target) is free of θ"),
         Source(S003, "2040–2044", r"\frac{1}{N} \ell(\theta) = \frac{1}{N} \sum_{i=1}^N \log p_{\theta}(y_i) = \mathbb{E}_{Y \sim \hat{p}_{\text{data}}} [\log p_{\theta}(Y)]",
                note="the first step of the derivation (average NLL as an expectation under the empirical distribution)"),
+    ),
+))
+
+
+# --- entropy -------------------------------------------------------------------------------
+
+def entropy_derivation():
+    """H(π) = −E_π[log π_Y] = −Σ_k π_k log π_k."""
+    pis = normalised(a3)
+    return (
+        Step(r"definition: H(p) = \mathbb E_p[-\log p(Y)], the expected surprise, as a sum over the 3 classes",
+             sum(pk * (-log(pk)) for pk in pis)),
+        Step("move the sign out", entropy(pis)),
+    )
+
+
+ENTROPY_TABLE = (  # 003 L1851–1855, entropies in bits
+    ("1853", "(0.7, 0.2, 0.1)	≈ 1.16", 1.16, ("0.7", "0.2", "0.1")),
+    ("1854", "(0.5, 0.3, 0.2)	≈ 1.49", 1.49, ("0.5", "0.3", "0.2")),
+    ("1855", r"(1/3, 1/3, 1/3)	\log_2 3 \approx 1.58", 1.58, ("1/3", "1/3", "1/3")),
+)
+
+register(Claim(
+    id="entropy.categorical",
+    title="Entropy of a categorical distribution (3 classes; probabilities from positive weights)",
+    family=FAMILY,
+    statement=r"H(\pi) = -\textstyle\sum_k \pi_k\log\pi_k,\ \pi_k = a_k/\sum a",
+    variables=A3,
+    derivation=entropy_derivation(),
+    numeric=numeric.entropy_routes(("a1", "a2", "a3")),
+    numeric_route="Monte Carlo of -log π_Y (3 parameter points); torch Categorical.entropy()",
+    wrong_variants=(
+        WrongVariant("sign flipped: E[log p]", -entropy(normalised(a3))),
+        WrongVariant("unweighted sum of surprises", -sum(log(pk) for pk in normalised(a3))),
+    ),
+    sources=(
+        Source(S003, "1794", r"H(p) := \mathbb{E}_{Y \sim p}[I(Y)] = -\mathbb{E}_{Y \sim p}[\log p(Y)] = -\sum_y p(y) \log p(y)",
+               expr=entropy(normalised(a3))),
+        *(Source(S003, line, row, value=value, decimals=2, unit="bits",
+                 at=dict(zip(("a1", "a2", "a3"), map(Rational, weights))), note="entropy table in bits")
+          for line, row, value, weights in ENTROPY_TABLE),
+        Source(S000, "196–203", r"\underbrace{\mathbb E_{p_{\text{data}}}[\log p_{\text{data}}(x)]}_{\text{Entropy } H(p_{\text{data}})} - \underbrace{\mathbb E_{p_{\text{data}}}[\log p(x\mid\theta)]}_{\text{Likelihood}}",
+               expr=sum(pk * log(pk) for pk in normalised(a3)),
+               correct=r"\mathbb E_{p}[\log p] = -H(p), so \mathrm{KL}(p_{data}\|p_\theta) = -H(p_{data}) - \mathbb E_{p_{data}}[\log p_\theta]",
+               note=r"the term labelled Entropy H(p_data) is E[log p_data], here for 3 classes; the argmin conclusion "
+                    "at L205–209 survives because -H is constant in θ too"),
+    ),
+))
+
+
+# --- forward vs reverse KL: a single Gaussian fitted to two modes -----------------------
+
+DELTA = Var("delta", r"\delta", positive_between(0.2, 4))
+delta = DELTA.symbol
+m_fit, s_fit = sympy.Symbol("m", real=True), sympy.Symbol("s", positive=True)
+
+
+def mixture_expectation(f):
+    """E_p[f(x)] for p = ½N(−δ, 1) + ½N(δ, 1) (sympy.stats, one component at a time)."""
+    return sum(sympy.stats.E(f(component)) / 2
+               for component in (sympy.stats.Normal("Left", -delta, 1), sympy.stats.Normal("Right", delta, 1)))
+
+
+def moment_matching_derivation():
+    """argmin_{m,s} KL(p ‖ N(m, s²)) for p = ½N(−δ,1) + ½N(δ,1): m = 0, s² = 1 + δ²."""
+    cross_entropy_q = log_normal(x, m_fit, s_fit)
+    return (
+        Step(r"forward KL = E_p[\log p] - E_p[\log q]: only the cross-entropy E_p[-\log \mathcal N(x; m, s^2)] depends on (m, s)",
+             -cross_entropy_q),
+        Step(r"expectation under the mixture (sympy.stats, per component): E_p[x] = 0, E_p[x^2] = 1 + \delta^2",
+             (delta**2 + 1 + m_fit**2) / (2 * s_fit**2) + log(2 * pi * s_fit**2) / 2,
+             op=lambda e: mixture_expectation(lambda X: e.subs(x, X))),
+        Step(r"stationary in m at m = E_p[x] = 0; set the derivative in s to zero and solve for s^2",
+             1 + delta**2,
+             op=lambda e: sympy.solve(sympy.diff(e.subs(m_fit, 0), s_fit), s_fit)[0] ** 2),
+    )
+
+
+def _reverse_kl_keeps_centre(delta_value: float) -> tuple[bool, str]:
+    from reference_models.mixture_fit import fit_reverse_kl
+    fit = fit_reverse_kl(delta_value, init_m=delta_value, init_s=1.0)
+    evidence = (f"at δ = {delta_value} (a bimodal target: modes near ±{delta_value}), the reverse-KL fit started on the "
+                f"right mode converges to m = {fit.m:.3g}, s = {fit.s:.4g} (KL {fit.kl:.4g}): it covers both modes")
+    return abs(fit.m) > 0.5, evidence
+
+
+def _forward_kl_covers(delta_value: float) -> tuple[bool, str]:
+    from reference_models.mixture_fit import fit_forward_kl
+    fit = fit_forward_kl(delta_value)
+    holds = abs(fit.m) < 1e-6 and abs(fit.s**2 - (1 + delta_value**2)) < 1e-6
+    return holds, f"at δ = {delta_value}: forward-KL fit m = {fit.m:.2g}, s² = {fit.s ** 2:.6f} (1 + δ² = {1 + delta_value**2})"
+
+
+REVERSE_CORRECT = (r"reverse KL seeks one mode only when the modes are well separated: for p = ½N(−δ,1) + ½N(δ,1) "
+                   r"the centred fit is the only minimum for δ < 2.41 and the global one for δ < 2.80 "
+                   r"(reference_models/mixture_fit.py); bimodal targets with 1 < δ < 2.41 get a centred, mode-covering fit")
+
+register(Claim(
+    id="kl.forward-reverse",
+    title="Forward KL fit of a Gaussian to two modes is moment matching (s² = 1 + δ²); reverse KL seeks a mode only for δ > 2.80",
+    family=FAMILY,
+    statement=r"s^{*2} \text{ of } \arg\min_{m,s}\mathrm{KL}(\tfrac12\mathcal N(-\delta,1)+\tfrac12\mathcal N(\delta,1)\,\|\,\mathcal N(m,s^2))",
+    variables=(DELTA,),
+    derivation=moment_matching_derivation(),
+    numeric=numeric.forward_fit_variance,
+    numeric_route="reference model: LBFGS on the quadrature forward KL over (m, log s), 8 random δ (reference_models/mixture_fit.py)",
+    wrong_variants=(
+        WrongVariant("one component's variance (mode seeking)", sympy.Integer(1)),
+        WrongVariant("spread of the means only", delta**2),
+    ),
+    sources=(
+        Source(S000, "217–220", r"MLE minimizes the **Forward KL Divergence** ... This effectively forces the model to *cover* the data.",
+               behaviour=lambda: _forward_kl_covers(2.5), correct="forward KL is mode covering: s² = 1 + δ²"),
+        Source(S003, "2107–2111", r"**Consequence · mode-covering.** q_\theta is *forced* to put mass everywhere p does. If p has two modes, q_\theta has to span both.",
+               behaviour=lambda: _forward_kl_covers(3.0), correct="forward KL is mode covering: s² = 1 + δ²"),
+        Source(S003, "2117–2124", r"**Consequence · mode-seeking.** q_\theta concentrates on a single high-density region. Two-mode target \rightarrow q_\theta picks one mode and ignores the other.",
+               behaviour=lambda: _reverse_kl_keeps_centre(2.0), correct=REVERSE_CORRECT),
+        Source(S004, "1559–1561", r"Reverse KL D_{\text{KL}}(p_\theta\|p_{\text{data}}) is **mode-seeking**: p_\theta focuses on peak regions",
+               note="true for well-separated modes (δ > 2.80 here); see the 003:2117–2124 erratum for where it fails"),
     ),
 ))

@@ -143,8 +143,14 @@ class Source:
     * ``affine`` -- target == a*expr + b with a > 0 and a, b free of ``free_of`` (the
       "equal up to a positive scale and an additive constant" reading of "∝", under which
       argmin statements follow);
+    * ``offset`` -- target == expr + b with b free of ``free_of`` ("equal up to a constant");
     * ``value`` -- a worked number: the target at ``at`` rounds to ``value`` at ``decimals``
       (in ``unit``: a value in bits is compared with the target divided by log 2).
+
+    A ``behaviour`` source states testable behaviour rather than a formula: the callable runs
+    an executable specification (a reference model) and returns (holds, evidence); ``correct``
+    then says what does hold. ``correct`` may also replace a generated correct form that
+    would be unreadable.
 
     ``at`` fixes values the source assumes (``sigma = 1``, the worked data). ``to_target``
     maps the quantity written in the source onto the claim's target (the source writes
@@ -163,6 +169,8 @@ class Source:
     value: float | None = None
     decimals: int | None = None
     unit: str = "nats"  # for worked values of information quantities: "nats" or "bits"
+    behaviour: Callable[[], tuple[bool, str]] | None = None
+    correct: str = ""
     note: str = ""
 
 

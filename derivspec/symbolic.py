@@ -73,6 +73,15 @@ def reduces_to_zero(difference: sympy.Expr, seconds: float = SIMPLIFY_SECONDS) -
         return None
 
 
+def tidy(expr: sympy.Expr, seconds: float = 5.0) -> sympy.Expr:
+    """``simplify(expr)`` for display, or ``expr`` unchanged if that takes over ``seconds``."""
+    try:
+        with time_limit(seconds):
+            return sympy.simplify(expr)
+    except SymPyTimeout:
+        return expr
+
+
 def finite_cases(variables: Sequence[Var]) -> list[dict[sympy.Symbol, sympy.Integer]]:
     """Every combination of values of the finite-domain variables ([{}] if there are none)."""
     finite = [v for v in variables if v.domain.values is not None]
@@ -91,7 +100,7 @@ def proves_equal(a: sympy.Expr, b: sympy.Expr, variables: Sequence[Var],
 
 def evaluate(expr: sympy.Expr, point: dict[sympy.Symbol, sympy.Expr]) -> sympy.Expr:
     """``expr`` at an exact point, to DIGITS digits (a complex value stays complex)."""
-    return sympy.sympify(expr).subs(point).evalf(DIGITS)
+    return sympy.sympify(expr).evalf(DIGITS, subs=point)
 
 
 def random_points(variables: Sequence[Var], count: int, seed: int) -> list[dict[sympy.Symbol, sympy.Expr]]:

@@ -87,6 +87,16 @@ def _describe_point(point: dict) -> str:
 
 
 def compare_source(claim: Claim, source: Source, seed: int = 0) -> SourceResult:
+    result = _compare_source(claim, source, seed)
+    if source.correct and result.status == "disagrees":
+        result.correct = source.correct
+    return result
+
+
+def _compare_source(claim: Claim, source: Source, seed: int) -> SourceResult:
+    if source.behaviour is not None:
+        holds, evidence = source.behaviour()
+        return SourceResult(source, "matches" if holds else "disagrees", source.correct, evidence)
     at = _at(claim, source)
     target = claim.expand_defined(claim.target).subs(at)
     where = f" at {_describe_point(source.at)}" if source.at else ""
@@ -118,20 +128,25 @@ def compare_source(claim: Claim, source: Source, seed: int = 0) -> SourceResult:
             return SourceResult(source, "disagrees", correct,
                                 f"at {_describe_point(d.point)} the source gives {d.candidate}, the derivation {d.expected}")
         return SourceResult(source, "not_comparable", correct, outcome.reason)
-    if source.relation in ("proportional", "affine"):
+    if source.relation in ("proportional", "affine", "offset"):
         return _compare_up_to_scale(claim, source, mapped, target, variables, correct, seed)
     raise ValueError(f"unknown relation {source.relation!r} in a source of {claim.id}")
 
 
 def _compare_up_to_scale(claim, source, mapped, target, variables, correct, seed) -> SourceResult:
-    """``proportional``: target = a*mapped; ``affine``: target = a*mapped + b; a > 0 (for
-    affine) and a, b free of the symbols ``free_of``."""
+    """``proportional``: target = a*mapped; ``affine``: target = a*mapped + b with a > 0;
+    ``offset``: target = mapped + b; a and b free of the symbols ``free_of``."""
     free_of = [claim.symbols[name] for name in source.free_of]
-    pivot = next(s for s in free_of if mapped.has(s))
-    scale = sympy.simplify(sympy.diff(target, pivot) / sympy.diff(mapped, pivot))
-    offset = sympy.logcombine(sympy.simplify(target - scale * mapped), force=True)
+    if source.relation == "offset":
+        scale = sympy.Integer(1)
+    else:
+        pivot = next(s for s in free_of if mapped.has(s))
+        scale = symbolic.tidy(sympy.diff(target, pivot) / sympy.diff(mapped, pivot))
+    offset = symbolic.tidy(target - scale * mapped)
     if source.relation == "proportional":
-        parts = {"ratio": sympy.simplify(target / mapped)}
+        parts = {"ratio": symbolic.tidy(target / mapped)}
+    elif source.relation == "offset":
+        parts = {"offset": offset}
     else:
         parts = {"scale": scale, "offset": offset}
     affine_text = f"{claim.statement} = {sympy.latex(scale)} \\cdot ({sympy.latex(mapped)}) + {sympy.latex(offset)}"
@@ -141,14 +156,14 @@ def _compare_up_to_scale(claim, source, mapped, target, variables, correct, seed
             if symbolic.proves_equal(derivative, sympy.Integer(0), _step_variables(claim, derivative)):
                 continue
             points = symbolic.random_points(_step_variables(claim, part), 2, seed)
-            values = [sympy.N(part.subs(pt), 8) for pt in points]
+            values = [part.evalf(8, subs=pt) for pt in points]
             what = "target / as written" if name == "ratio" else f"the {name}"
             return SourceResult(source, "disagrees", affine_text,
                                 f"{what} is not constant in {s}: {values[0]} at "
                                 f"{_describe_point(points[0])} but {values[1]} at {_describe_point(points[1])}")
     if source.relation == "affine":
         sign_points = symbolic.random_points(_step_variables(claim, scale), symbolic.EVAL_POINTS, seed)
-        if any(sympy.N(scale.subs(pt)) <= 0 for pt in sign_points):
+        if any(scale.evalf(15, subs=pt) <= 0 for pt in sign_points):
             return SourceResult(source, "disagrees", affine_text,
                                 f"the scale {sympy.latex(scale)} is not positive: minimising one maximises the other")
     return SourceResult(source, "matches", affine_text)

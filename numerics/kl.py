@@ -231,3 +231,39 @@ def empirical_nll_minus_kl(names_counts, names_model):
         return against_reference(candidate, claim, ctx, reference, n_points=64,
                                  method="F.cross_entropy over a dataset with those counts − kl_divergence")
     return check
+
+
+def entropy_routes(names):
+    """H(π): Monte Carlo of −log π_Y (Y ~ π), then torch Categorical.entropy()."""
+    def check(candidate, claim, ctx: NumericContext) -> NumericResult:
+        make = categorical(names)
+
+        def sampler(params):
+            distribution = make(params, ctx.device)
+
+            def sample(n, generator):
+                return -distribution.log_prob(_sample(distribution, n, generator))
+            return sample
+
+        def by_torch(**values):
+            P = torch.stack([values[n] for n in names], 1)
+            return Categorical(probs=P / P.sum(1, keepdim=True)).entropy()
+
+        return all_of(
+            lambda: against_monte_carlo(candidate, claim, ctx, sampler, method="Monte Carlo: mean of -log π_Y, Y ~ π"),
+            lambda: against_reference(candidate, claim, ctx, by_torch, method="torch Categorical.entropy()"))
+    return check
+
+
+def forward_fit_variance(candidate, claim, ctx: NumericContext) -> NumericResult:
+    """s² of the forward-KL Gaussian fit to ½N(−δ,1) + ½N(δ,1), found by LBFGS (reference model)."""
+    from reference_models.mixture_fit import fit_forward_kl
+
+    def reference(delta):
+        return torch.tensor([fit_forward_kl(float(d), device=ctx.device).s ** 2 for d in delta.tolist()],
+                            dtype=DTYPE, device=delta.device)
+
+    result = against_reference(candidate, claim, ctx, reference, n_points=8,
+                               method="reference model: forward-KL fit by LBFGS (mixture_fit.fit_forward_kl)")
+    result.detail += "; the fit agrees with the closed form to ~1e-9, so rtol is 1e-9 as for exact routes"
+    return result

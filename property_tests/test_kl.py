@@ -1,0 +1,174 @@
+"""KL family (derivations/kl.py): symbolic targets = torch/scipy routes, larger d, Gibbs,
+sources and the issue's check examples."""
+
+import math
+
+import numpy as np
+import pytest
+import sympy
+import torch
+from hypothesis import assume, given
+from hypothesis import strategies as st
+from torch.distributions import (Bernoulli, Categorical, Independent, MultivariateNormal, Normal,
+                                 kl_divergence)
+
+from derivspec import registry
+from derivspec.checker import compare, read_candidate
+from derivspec.verify import compare_source
+
+
+def exact(claim_id, **point):
+    claim = registry.get(claim_id)
+    subs = {claim.symbols[k]: sympy.Float(v, 30) for k, v in point.items()}
+    return float(sympy.N(claim.target.subs(subs), 30))
+
+
+def t(x):
+    return torch.tensor(x, dtype=torch.float64)
+
+
+real = st.floats(-3, 3)
+scale = st.floats(0.4, 2.5)
+prob = st.floats(0.02, 0.98)
+weight = st.floats(0.2, 3)
+
+
+@given(real, scale, real, scale)
+def test_univariate_matches_kl_divergence(mu1, sigma1, mu2, sigma2):
+    want = float(kl_divergence(Normal(t(mu1), t(sigma1)), Normal(t(mu2), t(sigma2))))
+    assert exact("kl.gaussian.univariate", mu1=mu1, sigma1=sigma1, mu2=mu2, sigma2=sigma2) == pytest.approx(want, rel=1e-9, abs=1e-12)
+
+
+@given(real, scale)
+def test_standard_matches_kl_divergence(mu, sigma):
+    want = float(kl_divergence(Normal(t(mu), t(sigma)), Normal(t(0.0), t(1.0))))
+    assert exact("kl.gaussian.standard", mu=mu, sigma=sigma) == pytest.approx(want, rel=1e-9, abs=1e-12)
+
+
+@given(prob, prob)
+def test_bernoulli_matches_kl_divergence(p, q):
+    want = float(kl_divergence(Bernoulli(probs=t(p)), Bernoulli(probs=t(q))))
+    assert exact("kl.bernoulli", p=p, q=q) == pytest.approx(want, rel=1e-9, abs=1e-12)
+
+
+@given(st.lists(weight, min_size=6, max_size=6))
+def test_categorical_matches_kl_divergence(w):
+    P, Q = t(w[:3]) / sum(w[:3]), t(w[3:]) / sum(w[3:])
+    want = float(kl_divergence(Categorical(probs=P), Categorical(probs=Q)))
+    names = ("a1", "a2", "a3", "b1", "b2", "b3")
+    assert exact("kl.categorical", **dict(zip(names, w))) == pytest.approx(want, rel=1e-9, abs=1e-12)
+
+
+@given(st.lists(real, min_size=4, max_size=4), st.lists(st.floats(0.5, 2), min_size=4, max_size=4),
+       st.floats(-1, 1), st.floats(-1, 1))
+def test_multivariate_d2_matches_kl_divergence(means, diagonal, off1, off2):
+    L1 = t([[diagonal[0], 0.0], [off1, diagonal[1]]])
+    L2 = t([[diagonal[2], 0.0], [off2, diagonal[3]]])
+    want = float(kl_divergence(MultivariateNormal(t(means[:2]), scale_tril=L1),
+                               MultivariateNormal(t(means[2:]), scale_tril=L2)))
+    point = dict(u1=means[0], u2=means[1], v1=means[2], v2=means[3], a11=diagonal[0], a21=off1, a22=diagonal[1],
+                 b11=diagonal[2], b21=off2, b22=diagonal[3])
+    assert exact("kl.gaussian.multivariate", **point) == pytest.approx(want, rel=1e-9, abs=1e-12)
+
+
+def matrix_formula(m1, S1, m2, S2):
+    """½[tr(Σ₂⁻¹Σ₁) + (μ₂−μ₁)ᵀΣ₂⁻¹(μ₂−μ₁) − d + log det Σ₂/det Σ₁] in numpy."""
+    inverse = np.linalg.inv(S2)
+    diff = m2 - m1
+    return 0.5 * (np.trace(inverse @ S1) + diff @ inverse @ diff - len(m1)
+                  + np.linalg.slogdet(S2)[1] - np.linalg.slogdet(S1)[1])
+
+
+@pytest.mark.parametrize("d", [3, 5, 8])
+def test_multivariate_formula_for_larger_d(d):
+    """The d = 2 derivation's matrix formula, at larger d: kl_divergence and Monte Carlo agree."""
+    rng = np.random.default_rng(d)
+    A, B = rng.normal(size=(d, d)), rng.normal(size=(d, d))
+    S1, S2 = A @ A.T + d * np.eye(d) * 0.5, B @ B.T + d * np.eye(d) * 0.5
+    m1, m2 = rng.normal(size=d), rng.normal(size=d)
+    value = matrix_formula(m1, S1, m2, S2)
+    p, q = MultivariateNormal(t(m1), t(S1)), MultivariateNormal(t(m2), t(S2))
+    assert value == pytest.approx(float(kl_divergence(p, q)), rel=1e-9)
+    from numerics.device import make_generator
+    from numerics.kl import _sample
+    from numerics.montecarlo import monte_carlo_check
+
+    def sample(n, generator):
+        x = _sample(p, n, generator)
+        return p.log_prob(x) - q.log_prob(x)
+
+    assert monte_carlo_check(sample, value, make_generator(d, torch.device("cpu"))).passed
+
+
+@pytest.mark.parametrize("d", [3, 6])
+def test_diagonal_is_sum_of_univariate_for_larger_d(d):
+    rng = np.random.default_rng(10 + d)
+    m1, m2 = rng.normal(size=d), rng.normal(size=d)
+    s1, s2 = rng.uniform(0.5, 2, size=d), rng.uniform(0.5, 2, size=d)
+    total = sum(exact("kl.gaussian.univariate", mu1=a, sigma1=b, mu2=c, sigma2=e) for a, b, c, e in zip(m1, s1, m2, s2))
+    want = kl_divergence(Independent(Normal(t(m1), t(s1)), 1), Independent(Normal(t(m2), t(s2)), 1))
+    assert total == pytest.approx(float(want), rel=1e-9)
+
+
+@given(prob, prob)
+def test_gibbs_kl_is_positive_unless_equal(p, q):
+    assume(abs(p - q) > 1e-4)
+    assert exact("kl.bernoulli", p=p, q=q) > 0
+    assert exact("kl.bernoulli", p=p, q=p) == pytest.approx(0, abs=1e-25)
+
+
+def test_standard_normal_kl_is_minimised_at_mu_0_sigma_1():
+    # 002 L248-252: the regulariser pushes mu -> 0 and sigma^2 -> 1, where the KL is 0
+    claim = registry.get("kl.gaussian.standard")
+    mu, sigma = claim.symbols["mu"], claim.symbols["sigma"]
+    gradient = [sympy.diff(claim.target, v) for v in (mu, sigma)]
+    assert sympy.solve(gradient, [mu, sigma], dict=True) == [{mu: 0, sigma: 1}]
+    assert claim.target.subs({mu: 0, sigma: 1}) == 0
+
+
+def test_issue_latex_example_and_variants():
+    claim = registry.get("kl.gaussian.univariate")
+    latex = r"\log\frac{\sigma_2}{\sigma_1}+\frac{\sigma_1^2+(\mu_1-\mu_2)^2}{2\sigma_2^2}-\frac12"
+    assert compare(claim, read_candidate(claim, latex=latex)).verdict == "equivalent"
+    for wrong in (r"\log\frac{\sigma_2}{\sigma_1}+\frac{\sigma_1^2+(\mu_1-\mu_2)^2}{2\sigma_2^2}",
+                  r"\log\frac{\sigma_2}{\sigma_1}+\frac{\sigma_1+(\mu_1-\mu_2)^2}{2\sigma_2}-\frac12",
+                  r"\log\frac{\sigma_1}{\sigma_2}+\frac{\sigma_2^2+(\mu_1-\mu_2)^2}{2\sigma_1^2}-\frac12"):
+        result = compare(claim, read_candidate(claim, latex=wrong))
+        assert result.verdict == "not_equivalent" and result.counterexample is not None
+
+
+def test_other_correct_forms_are_accepted():
+    claim = registry.get("kl.gaussian.univariate")
+    for formula in ("log(sigma2) - log(sigma1) + (sigma1**2 + (mu1-mu2)**2)/(2*sigma2**2) - 0.5",
+                    "0.5*(log(sigma2**2/sigma1**2) + sigma1**2/sigma2**2 + (mu2-mu1)**2/sigma2**2 - 1)"):
+        assert compare(claim, read_candidate(claim, formula=formula)).verdict == "equivalent"
+
+
+def statuses(claim_id):
+    claim = registry.get(claim_id)
+    return {(s.file[:3], s.lines, s.value): compare_source(claim, s).status for s in claim.sources}
+
+
+def test_worked_kl_examples():
+    # independent arithmetic for the 003 worked examples
+    kl_a = 0.5 * math.log(0.5 / 0.4) + 0.3 * math.log(0.3 / 0.4)
+    kl_b = 0.5 * math.log(5) + 0.3 * math.log(3) + 0.2 * math.log(0.25)
+    assert round(kl_a, 3) == 0.025 and round(kl_b, 3) == 0.857
+    categorical = statuses("kl.categorical")
+    assert categorical[("003", "1939–1945", 0.026)] == "disagrees"
+    assert categorical[("003", "1939–1949", 0.858)] == "disagrees"
+    assert categorical[("003", "1951", 0.03)] == "matches" and categorical[("003", "1951", 0.86)] == "matches"
+    bernoulli = statuses("kl.bernoulli")
+    assert all(v == "matches" for v in bernoulli.values())
+    assert statuses("kl.cross-entropy")[("003", "1955–1965", 0.875)] == "matches"
+
+
+def test_entropy_label_and_code_distribution_errata():
+    assert statuses("entropy.categorical")[("000", "196–203", None)] == "disagrees"
+    assert statuses("kl.cross-entropy")[("002", "136–142", None)] == "disagrees"
+    assert statuses("kl.cross-entropy")[("000", "211–215", None)] == "matches"
+
+
+def test_reverse_kl_mode_seeking_statement_is_over_general():
+    assert statuses("kl.forward-reverse")[("003", "2117–2124", None)] == "disagrees"
+    assert statuses("kl.forward-reverse")[("003", "2107–2111", None)] == "matches"
