@@ -90,6 +90,12 @@ def bernoulli(prob: str):
     return lambda p, device: Bernoulli(probs=_t(p[prob], device))
 
 
+def probabilities(values: dict, names) -> torch.Tensor:
+    """Rows of class probabilities from per-point weight tensors: stack, then normalise."""
+    weights = torch.stack([values[n] for n in names], 1)
+    return weights / weights.sum(1, keepdim=True)
+
+
 def categorical(weights):
     return lambda p, device: Categorical(probs=_t([p[w] for w in weights], device) / sum(p[w] for w in weights))
 
@@ -154,9 +160,7 @@ def cross_entropy_minus_entropy(names_p, names_q):
     """H(p, q) − H(p) with F.cross_entropy (probability targets) and Categorical.entropy()."""
     def check(candidate, claim, ctx: NumericContext) -> NumericResult:
         def reference(**values):
-            P = torch.stack([values[n] for n in names_p], 1)
-            Q = torch.stack([values[n] for n in names_q], 1)
-            P, Q = P / P.sum(1, keepdim=True), Q / Q.sum(1, keepdim=True)
+            P, Q = probabilities(values, names_p), probabilities(values, names_q)
             cross = torch.nn.functional.cross_entropy(Q.log(), P, reduction="none")
             return cross - Categorical(probs=P).entropy()
 
@@ -218,10 +222,8 @@ def empirical_nll_minus_kl(names_counts, names_model):
     def check(candidate, claim, ctx: NumericContext) -> NumericResult:
         def reference(**values):
             counts = torch.stack([values[n] for n in names_counts], 1)
-            Q = torch.stack([values[n] for n in names_model], 1)
-            P_hat, Q = counts / counts.sum(1, keepdim=True), Q / Q.sum(1, keepdim=True)
             out = []
-            for c, p_hat, q in zip(counts, P_hat, Q):
+            for c, q in zip(counts, probabilities(values, names_model)):
                 labels = torch.repeat_interleave(torch.arange(len(c), device=c.device), c.round().long())
                 mean_nll = torch.nn.functional.cross_entropy(q.log().expand(len(labels), -1), labels)
                 p_hat = torch.bincount(labels, minlength=len(c)).to(DTYPE) / len(labels)
@@ -246,8 +248,7 @@ def entropy_routes(names):
             return sample
 
         def by_torch(**values):
-            P = torch.stack([values[n] for n in names], 1)
-            return Categorical(probs=P / P.sum(1, keepdim=True)).entropy()
+            return Categorical(probs=probabilities(values, names)).entropy()
 
         return all_of(
             lambda: against_monte_carlo(candidate, claim, ctx, sampler, method="Monte Carlo: mean of -log π_Y, Y ~ π"),

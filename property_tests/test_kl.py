@@ -172,3 +172,21 @@ def test_entropy_label_and_code_distribution_errata():
 def test_reverse_kl_mode_seeking_statement_is_over_general():
     assert statuses("kl.forward-reverse")[("003", "2117–2124", None)] == "disagrees"
     assert statuses("kl.forward-reverse")[("003", "2107–2111", None)] == "matches"
+
+
+MONTE_CARLO_KL = ["kl.gaussian.univariate", "kl.gaussian.standard", "kl.gaussian.diagonal",
+                  "kl.gaussian.multivariate", "kl.vae-regulariser", "kl.bernoulli", "kl.categorical",
+                  "kl.asymmetry", "kl.cross-entropy", "entropy.categorical"]
+
+
+@pytest.mark.parametrize("claim_id", MONTE_CARLO_KL)
+def test_monte_carlo_route_itself_rejects_every_wrong_variant(claim_id):
+    from numerics.checks import NumericContext
+    from numerics.device import resolve_device
+    claim = registry.get(claim_id)
+    ctx = NumericContext(device=resolve_device("cpu"), seed=0)
+    target = claim.numeric(claim.target, claim, ctx)
+    assert target.passed and target.monte_carlo is not None and target.monte_carlo.false_fail_rate == 1e-6
+    for variant in claim.wrong_variants:
+        result = claim.numeric(variant.expr, claim, ctx)
+        assert result.monte_carlo is not None and not result.monte_carlo.passed, variant.name
