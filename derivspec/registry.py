@@ -12,7 +12,7 @@ import importlib
 from derivspec.claims import Claim
 from derivspec.errors import UnknownClaimError
 
-FAMILY_MODULES = ("derivations.nll", "derivations.kl")
+FAMILY_MODULES = ("derivations.nll", "derivations.kl", "derivations.map")
 
 _CLAIMS: dict[str, Claim] = {}
 
