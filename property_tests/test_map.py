@@ -38,7 +38,8 @@ def test_gaussian_map_is_ridge_with_the_derived_lambda(seed, sigma, tau):
     by_map = map_gaussian_prior(X, y, sigma, tau)
     lam = lam_of("map.gaussian-prior.l2", sigma=sigma, tau=tau)
     assert torch.allclose(by_map, ridge_closed_form(X, y, lam), rtol=1e-8, atol=1e-10)
-    wrong = ridge_closed_form(X, y, 1 / (2 * tau**2))  # the NLL-convention λ used with the SSE objective
+    # a factor-2 slip (the Laplace prior's 2σ²) moves the solution measurably
+    wrong = ridge_closed_form(X, y, 2 * lam)
     assert float((wrong - by_map).abs().max()) > 1e-4 * float(by_map.abs().max())
 
 
@@ -51,8 +52,14 @@ def test_laplace_map_is_lasso_with_the_derived_lambda(seed, sigma, b):
     lasso = lasso_by_coordinate_descent(X, y, lam)
     assert torch.allclose(by_map, lasso, rtol=1e-8, atol=1e-9)
     assert torch.equal(by_map == 0, lasso == 0)
-    wrong = lasso_by_coordinate_descent(X, y, 1 / b)
+    wrong = lasso_by_coordinate_descent(X, y, lam / 2)  # the factor 2 dropped: λ = σ²/b
     assert float((wrong - by_map).abs().max()) > 1e-4 * max(float(by_map.abs().max()), 1e-3)
+
+
+def test_conventions_coincide_only_when_two_sigma_squared_is_one():
+    # why a convention slip can hide: 1/(2τ²) (NLL) equals σ²/τ² (SSE) exactly when 2σ² = 1
+    assert lam_of("map.gaussian-prior.l2", sigma=math.sqrt(0.5), tau=1.3) == pytest.approx(
+        lam_of("map.gaussian-prior.l2.nll", sigma=math.sqrt(0.5), tau=1.3))
 
 
 def test_mean_convention_lambda_scales_with_n():
