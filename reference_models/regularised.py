@@ -40,7 +40,7 @@ from torch.distributions import Laplace, Normal
 
 from derivspec.errors import ParameterError
 from numerics.device import DTYPE
-from reference_models.regression import lbfgs_minimise, make_regression_data
+from reference_models.regression import _check_design, lbfgs_minimise, make_regression_data
 
 __all__ = [
     "ridge_closed_form",
@@ -69,15 +69,6 @@ class ConvergenceError(RuntimeError):
 
 
 # ---------------------------------------------------------------- checks
-
-
-def _check_design(X: Tensor, y: Tensor) -> None:
-    if X.dim() != 2 or y.dim() != 1 or X.shape[0] != y.shape[0]:
-        raise ParameterError(f"expected X (n, d) and y (n,), got {tuple(X.shape)} and {tuple(y.shape)}")
-    if X.dtype != DTYPE or y.dtype != DTYPE:
-        raise ParameterError(f"expected float64 tensors, got {X.dtype} and {y.dtype}")
-    if X.device != y.device:
-        raise ParameterError(f"X on {X.device} but y on {y.device}")
 
 
 def _check_lam(lam: float) -> float:
