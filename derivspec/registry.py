@@ -12,7 +12,7 @@ import importlib
 from derivspec.claims import Claim
 from derivspec.errors import UnknownClaimError
 
-FAMILY_MODULES = ("derivations.nll", "derivations.kl", "derivations.map")
+FAMILY_MODULES = ("derivations.nll", "derivations.kl", "derivations.map", "derivations.elbo")
 
 _CLAIMS: dict[str, Claim] = {}
 

@@ -92,10 +92,26 @@ def finite_cases(variables: Sequence[Var]) -> list[dict[sympy.Symbol, sympy.Inte
 def proves_equal(a: sympy.Expr, b: sympy.Expr, variables: Sequence[Var],
                  seconds: float = SIMPLIFY_SECONDS) -> bool | None:
     """True if a == b is proved on the variables' domains; False/None if not proved."""
-    results = [reduces_to_zero(sympy.sympify(a - b).subs(case), seconds) for case in finite_cases(variables)]
+    results = [reduces_to_zero(sympy.sympify(a - b).subs(case), seconds) or ratio_is_one(a, b, case, seconds)
+               for case in finite_cases(variables)]
     if all(r is True for r in results):
         return True
     return None if any(r is None for r in results) else False
+
+
+def ratio_is_one(a: sympy.Expr, b: sympy.Expr, case: dict, seconds: float) -> bool | None:
+    """a/b simplifies to 1 where b is provably non-zero (products of exponentials and erfc
+    terms that a difference does not cancel, e.g. a Gaussian integral against its density)."""
+    a, b = sympy.sympify(a).subs(case), sympy.sympify(b).subs(case)
+    if not b.is_nonzero:
+        a, b = b, a
+        if not b.is_nonzero:
+            return False
+    try:
+        with time_limit(seconds):
+            return sympy.simplify(a / b) == 1
+    except SymPyTimeout:
+        return None
 
 
 def evaluate(expr: sympy.Expr, point: dict[sympy.Symbol, sympy.Expr]) -> sympy.Expr:

@@ -70,9 +70,17 @@ def draw(var, n: int, generator: torch.Generator, device: torch.device) -> torch
     return domain.sample_low + (domain.sample_high - domain.sample_low) * u
 
 
+def _as_tensor(function):
+    """A torch function that also accepts the Python numbers lambdify passes for constants."""
+    return lambda value: function(torch.as_tensor(value, dtype=DTYPE))
+
+
+_TENSOR_SAFE = {name: _as_tensor(getattr(torch, name)) for name in ("log", "exp", "sqrt", "abs")}
+
+
 def torch_function(expr: sympy.Expr, variables) -> Callable[..., torch.Tensor]:
     """The SymPy expression as a function of torch tensors (keyword = variable name)."""
-    function = sympy.lambdify([v.symbol for v in variables], expr, modules="torch")
+    function = sympy.lambdify([v.symbol for v in variables], expr, modules=[_TENSOR_SAFE, "torch"])
 
     def call(**values):
         out = function(*(values[v.name] for v in variables))

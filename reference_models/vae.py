@@ -1,0 +1,360 @@
+r"""A Gaussian VAE on a linear-Gaussian model whose log-likelihood is known (executable spec).
+
+Spec of the lecture statements "the ELBO is a lower bound on log p(x)", "the IWAE bound
+log (1/K) sum_k p(x, z_k) / q(z_k | x) is non-decreasing in K and tends to log p(x)", and
+"a VAE whose encoder family contains the true posterior recovers it".
+
+Generative model ("probabilistic PCA"), x in R^D, z in R^d, float64:
+
+    z ~ N(0, I_d),   x | z ~ N(W z + b, s^2 I_D)
+    p(x)     = N(x; b, C),            C = W W^T + s^2 I_D                 (exact_log_likelihood)
+    p(z | x) = N(M^{-1} W^T (x - b), s^2 M^{-1}),   M = W^T W + s^2 I_d    (exact_posterior)
+
+The posterior mean is *linear* in x and the posterior covariance does not depend on x, so
+the exact posterior is the affine map (A*, c*) = (M^{-1} W^T, -M^{-1} W^T b) with covariance
+s^2 M^{-1} (``exact_posterior_map``).
+
+``LinearGaussianVAE(D, d)``: decoder p_theta(x | z) = N(W z + b, s^2 I) with a learned scalar
+log s; encoder q_phi(z | x) = N(A x + c, diag(exp(log_var))) with log_var one learned vector
+shared by all x (amortised mean, shared variance). For d = 1 (and, for d > 1, whenever
+W^T W is diagonal) this family contains the exact posterior of the decoder, so
+
+    max_phi ELBO(x) = log p_theta(x)   for every theta,
+
+and the maximiser of the ELBO over (theta, phi) is the maximum-likelihood PPCA fit
+(Tipping & Bishop 1999, closed form in ``ppca_mle``): b = sample mean; s^2 = mean of the
+D - d smallest eigenvalues of the (1/n) sample covariance S; W = U_d (L_d - s^2 I)^{1/2} R.
+For D = 2, d = 1 the fitted marginal covariance W W^T + s^2 I equals S exactly.
+
+Bounds (per example, Monte Carlo with z = mu + sigma * eps, eps ~ N(0, I)):
+
+    ELBO(x)   = E_q[log p(x | z)] - KL(q(z | x) || N(0, I))       KL in closed form
+              = log p_theta(x) - KL(q(z | x) || p_theta(z | x))   (the identity tested)
+    IWAE_K(x) = log (1/K) sum_k exp(log p(z_k) + log p(x | z_k) - log q(z_k | x))
+
+E[IWAE_1] = ELBO <= E[IWAE_K] <= E[IWAE_{K+1}] <= log p_theta(x) (Burda et al. 2016).
+``elbo_analytic`` evaluates E_q[log p(x | z)] in closed form,
+
+    E_q[log p(x|z)] = -D/2 log(2 pi s^2) - (||x - W mu - b||^2 + sum_j sigma_j^2 ||W_:j||^2) / (2 s^2).
+
+Training (``fit``): Adam on -mean ELBO over the training set. The default objective is the
+reparameterised Monte Carlo ELBO (``n_samples`` draws of eps per example per step from the
+given generator, so a fit is deterministic given the generator); ``objective="analytic"``
+uses the closed-form expected log-likelihood above instead (no sampling). The learning rate
+follows a cosine decay from ``lr`` to ``lr * lr_final_ratio`` (default 1e-2): with a
+constant rate the Monte Carlo gradient noise keeps the parameters jittering at the 1e-2
+level, the decay removes most of that jitter.
+
+Everything runs in float64 on the given device (CUDA when asked, CPU otherwise); all
+randomness comes from explicit ``torch.Generator`` objects living on that device.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import torch
+from torch import Tensor, nn
+from torch.distributions import MultivariateNormal, Normal, kl_divergence
+
+from derivspec.errors import ParameterError
+from numerics.device import DTYPE, make_generator, resolve_device
+
+__all__ = [
+    "make_linear_gaussian_data",
+    "exact_log_likelihood",
+    "exact_posterior",
+    "exact_posterior_map",
+    "marginal_covariance",
+    "ppca_mle",
+    "LinearGaussianVAE",
+]
+
+LOG_2PI = math.log(2.0 * math.pi)
+# Importance-sampling work is done in blocks of at most this many (K x examples) log weights
+# (32 MiB per float64 tensor), so K = 5000 on 10^4 points does not need GBs of memory.
+IWAE_BLOCK_ELEMENTS = 1 << 22
+# Initial scale of the random entries of W and A (the rest starts at b = c = 0, s = 1, var = 1).
+INIT_SCALE = 0.5
+
+
+# ----------------------------------------------------------------------------- checks
+
+
+def _device(device: torch.device | str | None) -> torch.device:
+    if device is None:
+        return resolve_device("auto")
+    if isinstance(device, str):
+        return resolve_device(device)
+    return torch.device(device)
+
+
+def _check_model(W: Tensor, b: Tensor, s: float | Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    if not isinstance(W, Tensor) or W.ndim != 2:
+        raise ParameterError(f"W must be a (D, d) tensor, got {getattr(W, 'shape', type(W))}")
+    D, d = W.shape
+    if D < 1 or d < 1:
+        raise ParameterError(f"W must have D >= 1 and d >= 1, got shape {tuple(W.shape)}")
+    b = torch.as_tensor(b, dtype=W.dtype, device=W.device)
+    if b.shape != (D,):
+        raise ParameterError(f"b must have shape ({D},), got {tuple(b.shape)}")
+    s = torch.as_tensor(s, dtype=W.dtype, device=W.device)
+    if s.numel() != 1:
+        raise ParameterError(f"s must be a scalar, got shape {tuple(s.shape)}")
+    s = s.reshape(())
+    if not bool(torch.isfinite(s)) or not bool(s > 0):
+        raise ParameterError(f"s must be finite and > 0, got {float(s)}")
+    if not bool(torch.isfinite(W).all()) or not bool(torch.isfinite(b).all()):
+        raise ParameterError("W and b must be finite")
+    return W, b, s
+
+
+def _check_x(x: Tensor, D: int) -> Tensor:
+    if not isinstance(x, Tensor) or x.ndim != 2 or x.shape[1] != D:
+        raise ParameterError(f"x must be an (n, {D}) tensor, got {getattr(x, 'shape', type(x))}")
+    if x.shape[0] < 1:
+        raise ParameterError("x must hold at least one example")
+    return x
+
+
+# ------------------------------------------------------------------- the exact linear model
+
+
+def make_linear_gaussian_data(
+    n: int, W: Tensor, b: Tensor, s: float, generator: torch.Generator, device: torch.device | str | None
+) -> Tensor:
+    """Draw x_i = W z_i + b + s eps_i, z_i ~ N(0, I_d), eps_i ~ N(0, I_D): an (n, D) float64 tensor.
+
+    All draws come from ``generator`` (which must live on ``device``): first z (n, d), then eps (n, D).
+    """
+    if int(n) < 1:
+        raise ParameterError(f"n must be >= 1, got {n}")
+    device = _device(device)
+    W, b, s = _check_model(torch.as_tensor(W, dtype=DTYPE, device=device), b, s)
+    D, d = W.shape
+    z = torch.randn(int(n), d, generator=generator, dtype=DTYPE, device=device)
+    eps = torch.randn(int(n), D, generator=generator, dtype=DTYPE, device=device)
+    return z @ W.T + b + s * eps
+
+
+def marginal_covariance(W: Tensor, b: Tensor, s: float | Tensor) -> Tensor:
+    """C = W W^T + s^2 I_D, the covariance of p(x)."""
+    W, b, s = _check_model(W, b, s)
+    return W @ W.T + s**2 * torch.eye(W.shape[0], dtype=W.dtype, device=W.device)
+
+
+def exact_log_likelihood(x: Tensor, W: Tensor, b: Tensor, s: float | Tensor) -> Tensor:
+    """log p(x) = log N(x; b, W W^T + s^2 I) per example (MultivariateNormal.log_prob), shape (n,)."""
+    W, b, s = _check_model(W, b, s)
+    x = _check_x(x, W.shape[0])
+    return MultivariateNormal(b, covariance_matrix=marginal_covariance(W, b, s)).log_prob(x)
+
+
+def exact_posterior_map(W: Tensor, b: Tensor, s: float | Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """(A*, c*, Sigma*) with p(z | x) = N(A* x + c*, Sigma*): A* = M^{-1} W^T (d, D),
+    c* = -A* b (d,), Sigma* = s^2 M^{-1} (d, d), M = W^T W + s^2 I_d."""
+    W, b, s = _check_model(W, b, s)
+    d = W.shape[1]
+    eye = torch.eye(d, dtype=W.dtype, device=W.device)
+    M = W.T @ W + s**2 * eye
+    A = torch.linalg.solve(M, W.T)
+    cov = s**2 * torch.linalg.solve(M, eye)
+    cov = 0.5 * (cov + cov.T)
+    return A, -(A @ b), cov
+
+
+def exact_posterior(x: Tensor, W: Tensor, b: Tensor, s: float | Tensor) -> tuple[Tensor, Tensor]:
+    """Exact p(z | x) = N(mean, cov): mean = M^{-1} W^T (x - b) per example (n, d); cov = s^2 M^{-1} (d, d)."""
+    A, c, cov = exact_posterior_map(W, b, s)
+    x = _check_x(x, W.shape[0])
+    return x @ A.T + c, cov
+
+
+def ppca_mle(x: Tensor, d: int) -> tuple[Tensor, Tensor, Tensor]:
+    """Closed-form maximum-likelihood PPCA fit (Tipping & Bishop 1999): (W, b, s).
+
+    b = sample mean; S = (1/n) sum (x - b)(x - b)^T with eigenvalues l_1 >= ... >= l_D and
+    eigenvectors U; s^2 = mean(l_{d+1..D}); W = U_d diag(l_1..d - s^2)^{1/2} (rotation R = I).
+    Needs d < D; the fitted marginal covariance is ``marginal_covariance(W, b, s)``.
+    """
+    if not isinstance(x, Tensor) or x.ndim != 2:
+        raise ParameterError("x must be an (n, D) tensor")
+    n, D = x.shape
+    if not (1 <= int(d) < D) or n < 2:
+        raise ParameterError(f"need 1 <= d < D and n >= 2, got d={d}, D={D}, n={n}")
+    b = x.mean(dim=0)
+    xc = x - b
+    S = xc.T @ xc / n
+    evals, evecs = torch.linalg.eigh(S)  # ascending
+    evals, evecs = evals.flip(0), evecs.flip(1)
+    s2 = evals[int(d):].mean()
+    W = evecs[:, : int(d)] * torch.sqrt(torch.clamp(evals[: int(d)] - s2, min=0.0))
+    return W, b, torch.sqrt(s2)
+
+
+# --------------------------------------------------------------------------------- the VAE
+
+
+class LinearGaussianVAE(nn.Module):
+    """Gaussian VAE with a linear decoder N(W z + b, s^2 I) and an affine encoder
+    N(A x + c, diag(exp(log_var))) with shared variance; float64 parameters on ``device``.
+
+    Parameters: ``W`` (D, d), ``b`` (D,), ``log_s`` (), ``A`` (d, D), ``c`` (d,), ``log_var`` (d,).
+    Initialisation (deterministic given ``init_seed``): W, A ~ 0.5 N(0, 1) from a generator
+    seeded with ``init_seed`` on ``device``; b = c = 0, log_s = log_var = 0.
+    """
+
+    def __init__(self, D: int, d: int, *, init_seed: int = 0, device: torch.device | str | None = None):
+        super().__init__()
+        if int(D) < 1 or int(d) < 1:
+            raise ParameterError(f"D and d must be >= 1, got D={D}, d={d}")
+        device = _device(device)
+        self.D, self.d = int(D), int(d)
+        g = make_generator(init_seed, device)
+        kw = dict(dtype=DTYPE, device=device)
+        self.W = nn.Parameter(INIT_SCALE * torch.randn(self.D, self.d, generator=g, **kw))
+        self.b = nn.Parameter(torch.zeros(self.D, **kw))
+        self.log_s = nn.Parameter(torch.zeros((), **kw))
+        self.A = nn.Parameter(INIT_SCALE * torch.randn(self.d, self.D, generator=g, **kw))
+        self.c = nn.Parameter(torch.zeros(self.d, **kw))
+        self.log_var = nn.Parameter(torch.zeros(self.d, **kw))
+
+    # -- pieces ---------------------------------------------------------------------------
+
+    @property
+    def device(self) -> torch.device:
+        return self.W.device
+
+    @property
+    def s(self) -> Tensor:
+        return torch.exp(self.log_s)
+
+    def encode(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """q(z | x) = N(mu, diag(sigma^2)): returns mu (n, d) and sigma (d,)."""
+        x = _check_x(x, self.D)
+        return x @ self.A.T + self.c, torch.exp(0.5 * self.log_var)
+
+    def decoder_parameters(self) -> tuple[Tensor, Tensor, Tensor]:
+        """Detached (W, b, s) of the decoder, for ``exact_log_likelihood`` / ``exact_posterior``."""
+        return self.W.detach(), self.b.detach(), self.s.detach()
+
+    def _log_lik(self, x: Tensor, z: Tensor) -> Tensor:
+        """log N(x; W z + b, s^2 I) summed over D; z (..., n, d) -> (..., n)."""
+        r = x - (z @ self.W.T + self.b)
+        return -0.5 * (r**2).sum(-1) * torch.exp(-2.0 * self.log_s) - self.D * (self.log_s + 0.5 * LOG_2PI)
+
+    def kl_to_prior(self, x: Tensor) -> Tensor:
+        """KL(q(z | x) || N(0, I)) per example, closed form (torch.distributions.kl_divergence)."""
+        mu, sigma = self.encode(x)
+        q = Normal(mu, sigma.expand_as(mu), validate_args=False)
+        prior = Normal(torch.zeros_like(mu), torch.ones_like(mu), validate_args=False)
+        return kl_divergence(q, prior).sum(-1)
+
+    def expected_log_lik_analytic(self, x: Tensor) -> Tensor:
+        """E_q[log p(x | z)] in closed form, per example (n,)."""
+        mu, sigma = self.encode(x)
+        r = x - (mu @ self.W.T + self.b)
+        trace = ((self.W**2).sum(0) * sigma**2).sum()
+        return -0.5 * ((r**2).sum(-1) + trace) * torch.exp(-2.0 * self.log_s) - self.D * (self.log_s + 0.5 * LOG_2PI)
+
+    # -- bounds ---------------------------------------------------------------------------
+
+    def elbo(self, x: Tensor, generator: torch.Generator, n_samples: int = 1) -> Tensor:
+        """Per-example Monte Carlo ELBO (n,): mean over ``n_samples`` reparameterised draws
+        z = mu + sigma eps of log p(x | z), minus the closed-form KL(q(z | x) || N(0, I))."""
+        if int(n_samples) < 1:
+            raise ParameterError(f"n_samples must be >= 1, got {n_samples}")
+        mu, sigma = self.encode(x)
+        eps = torch.randn(int(n_samples), *mu.shape, generator=generator, dtype=mu.dtype, device=mu.device)
+        z = mu + sigma * eps
+        return self._log_lik(x, z).mean(0) - self.kl_to_prior(x)
+
+    def elbo_analytic(self, x: Tensor) -> Tensor:
+        """Per-example ELBO with both terms in closed form (no sampling), shape (n,)."""
+        return self.expected_log_lik_analytic(x) - self.kl_to_prior(x)
+
+    def _log_weights(self, x: Tensor, eps: Tensor) -> Tensor:
+        """log p(z) + log p(x | z) - log q(z | x) at z = mu + sigma eps; eps (K, n, d) -> (K, n)."""
+        mu, sigma = self.encode(x)
+        z = mu + sigma * eps
+        log_prior = -0.5 * (z**2).sum(-1) - 0.5 * self.d * LOG_2PI
+        log_q = -0.5 * (eps**2).sum(-1) - torch.log(sigma).sum() - 0.5 * self.d * LOG_2PI
+        return log_prior + self._log_lik(x, z) - log_q
+
+    def iwae_bounds(self, x: Tensor, Ks: Sequence[int], generator: torch.Generator) -> dict[int, Tensor]:
+        """Per-example IWAE bounds for several K with common random numbers: {K: (n,)}.
+
+        For each example, K_max = max(Ks) draws z_k ~ q(z | x) are made once and IWAE_K uses
+        the first K of them: log (1/K) sum_{k<=K} w_k by logsumexp. Examples are processed
+        in blocks so that at most ~4M log weights are held at once; the draws are made block
+        by block (block size depends only on K_max), so the result is deterministic given the
+        generator.
+        """
+        Ks = sorted({int(K) for K in Ks})
+        if not Ks or Ks[0] < 1:
+            raise ParameterError(f"every K must be >= 1, got {Ks}")
+        x = _check_x(x, self.D)
+        K_max = Ks[-1]
+        block = max(1, IWAE_BLOCK_ELEMENTS // K_max)
+        out: dict[int, list[Tensor]] = {K: [] for K in Ks}
+        for start in range(0, x.shape[0], block):
+            xb = x[start : start + block]
+            eps = torch.randn(K_max, xb.shape[0], self.d, generator=generator, dtype=x.dtype, device=x.device)
+            log_w = self._log_weights(xb, eps)
+            for K in Ks:
+                out[K].append(torch.logsumexp(log_w[:K], dim=0) - math.log(K))
+        return {K: torch.cat(parts) for K, parts in out.items()}
+
+    def iwae_bound(self, x: Tensor, K: int, generator: torch.Generator) -> Tensor:
+        """Per-example IWAE bound log (1/K) sum_k p(x, z_k) / q(z_k | x), z_k ~ q(z | x), shape (n,).
+        K = 1 is an unbiased estimate of the ELBO."""
+        return self.iwae_bounds(x, [K], generator)[int(K)]
+
+    # -- training -------------------------------------------------------------------------
+
+    def fit(
+        self,
+        x: Tensor,
+        steps: int = 2000,
+        lr: float = 1e-2,
+        generator: torch.Generator | None = None,
+        *,
+        n_samples: int = 4,
+        objective: str = "mc",
+        lr_final_ratio: float = 1e-2,
+    ) -> Tensor:
+        """Adam on -mean ELBO over all of ``x`` (full batch); returns the loss per step (steps,) on CPU.
+
+        ``objective="mc"``: reparameterised Monte Carlo ELBO with ``n_samples`` draws per example
+        per step from ``generator`` (required). ``objective="analytic"``: closed-form expected
+        log-likelihood (no sampling, the generator is not used). Learning rate: cosine decay from
+        ``lr`` to ``lr * lr_final_ratio`` over the steps (``lr_final_ratio=1`` keeps it constant).
+        """
+        x = _check_x(x, self.D)
+        if int(steps) < 1:
+            raise ParameterError(f"steps must be >= 1, got {steps}")
+        if not (math.isfinite(lr) and lr > 0):
+            raise ParameterError(f"lr must be finite and > 0, got {lr}")
+        if not (math.isfinite(lr_final_ratio) and 0 < lr_final_ratio <= 1):
+            raise ParameterError(f"lr_final_ratio must be in (0, 1], got {lr_final_ratio}")
+        if objective not in ("mc", "analytic"):
+            raise ParameterError(f"objective must be 'mc' or 'analytic', got {objective!r}")
+        if objective == "mc" and generator is None:
+            raise ParameterError("objective='mc' needs a generator")
+        steps = int(steps)
+        optimiser = torch.optim.Adam(self.parameters(), lr=lr)
+        history = torch.empty(steps, dtype=DTYPE, device=x.device)
+        for step in range(steps):
+            frac = step / max(1, steps - 1)
+            for group in optimiser.param_groups:
+                group["lr"] = lr * (lr_final_ratio + (1 - lr_final_ratio) * 0.5 * (1 + math.cos(math.pi * frac)))
+            optimiser.zero_grad(set_to_none=True)
+            if objective == "mc":
+                loss = -self.elbo(x, generator, n_samples).mean()
+            else:
+                loss = -self.elbo_analytic(x).mean()
+            loss.backward()
+            optimiser.step()
+            history[step] = loss.detach()
+        return history.cpu()
