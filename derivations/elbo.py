@@ -20,7 +20,7 @@ from sympy import Abs, Rational, log, pi, sqrt
 
 from derivations.kl import kl_univariate, log_normal
 from derivations.moments import gaussian_expectation
-from derivspec.claims import POSITIVE, REAL, Claim, Step, Var, WrongVariant, positive_between, real_between
+from derivspec.claims import REAL, Claim, Source, Step, Var, WrongVariant, positive_between, real_between
 from derivspec.registry import register
 from numerics import elbo as numeric
 
@@ -71,6 +71,18 @@ register(Claim(
         WrongVariant("forgot the w^2 v term of E_q[(x - wz)^2]", ELBO + w**2 * v / (2 * s**2)),
         WrongVariant("KL sign flipped: recon + KL(q || p(z))", RECON + KL_PRIOR),
         WrongVariant("entropy term dropped", ELBO - log(2 * pi * v) / 2 - Rational(1, 2)),
+    ),
+    sources=(
+        Source(S003, "167", r"the ELBO is a KL between approximate and true posterior.",
+               expr=kl_univariate(m, sqrt(v), POSTERIOR_MEAN, sqrt(POSTERIOR_VARIANCE)), correct=r"\mathrm{ELBO} = \log p(x) - \mathrm{KL}(q\|p(z\mid x)): the KL is the gap, not the ELBO",
+               note="read in the conjugate model: the ELBO compared with KL(q || p(z|x))"),
+        Source(S003, "860", r"**Every loss in this course is an NLL.** MSE, BCE, cross-entropy, ELBO, diffusion loss — all are just NLLs of carefully chosen distributions.",
+               expr=log_normal(x, 0, sqrt(w**2 + s**2)), correct=r"-\mathrm{ELBO} = -\log p(x) + \mathrm{KL}(q\|p(z\mid x)) \ge -\log p(x): an upper bound on the NLL, equal only at q = p(z|x)",
+               note="read as: -ELBO is the NLL -log p(x), i.e. ELBO = log p(x), in the conjugate model"),
+        Source(S002, "193–194", r"\text{ELBO} = \mathbb{E}_{q} \left[ \log \frac{p(x, z)}{q(z \mid x)} \right]",
+               expr=ELBO, note="the definition the derivation starts from"),
+        Source(S004, "1412–1414", r"\mathcal{L}(x; \theta, \phi) = \mathbb{E}_{q_\phi(z|x)} [\log p(x, z|\theta) - \log q_\phi(z|x)]",
+               expr=ELBO, note="(52), the same definition"),
     ),
 ))
 
@@ -127,6 +139,16 @@ register(Claim(
         WrongVariant("KL(p(z|x) || q) (wrong direction)", kl_univariate(POSTERIOR_MEAN, sqrt(POSTERIOR_VARIANCE), m, sqrt(v))),
         WrongVariant("KL(q || p(z)) (the prior, not the posterior)", KL_PRIOR),
     ),
+    sources=(
+        Source(S002, "207–210", r"\log p_\theta(u) = \text{ELBO} + D_{KL}(q_\phi(z|x) \,\|\, p_\theta(z|x))",
+               expr=kl_univariate(m, sqrt(v), POSTERIOR_MEAN, sqrt(POSTERIOR_VARIANCE)), note="read as log p(x) - ELBO = KL(q || p(z|x)) (u and x are the same variable)"),
+        Source(S004, "1275–1277", r"\log p(x|\theta) - \mathcal{L}(x; \theta, q) = D_{\text{KL}}(q(z|x)||p(z|x, \theta))",
+               expr=kl_univariate(m, sqrt(v), POSTERIOR_MEAN, sqrt(POSTERIOR_VARIANCE)), note="(42)"),
+        Source(S004, "1416–1418", r"\log p(x|\theta) = \mathcal{L}(x; \theta, \phi) + D_{\text{KL}}(q_\phi(z|x) || p(z|x, \theta))",
+               expr=kl_univariate(m, sqrt(v), POSTERIOR_MEAN, sqrt(POSTERIOR_VARIANCE)), note="(53), read as log p(x) - ELBO = KL(q || p(z|x))"),
+        Source(S002, "264–282", r"\log p_\theta(u) = \underbrace{\mathbb{E}_{q_\phi}[\log p_\theta(u \mid z)] - \mathrm{KL}\big(q_\phi(z \mid u) \,\|\, p(z)\big)}_{\text{ELBO}(\theta, \phi)} + \underbrace{\mathrm{KL}\big(q_\phi(z \mid u) \,\|\, p_\theta(z \mid u)\big)}_{\ge 0}",
+               expr=kl_univariate(m, sqrt(v), POSTERIOR_MEAN, sqrt(POSTERIOR_VARIANCE)), note="the end of the derivation, read as log p(x) - ELBO = KL(q || p(z|x))"),
+    ),
 ))
 
 
@@ -151,6 +173,18 @@ register(Claim(
         WrongVariant("KL added (the sign of a loss)", RECON + KL_PRIOR),
         WrongVariant("KL to the posterior instead of the prior",
                      RECON - kl_univariate(m, sqrt(v), POSTERIOR_MEAN, sqrt(POSTERIOR_VARIANCE))),
+    ),
+    sources=(
+        Source(S002, "202–205", r"\text{ELBO} = \mathbb{E}_{z \sim q_\phi(z|x)} [\log p_\theta(x \mid z)] - D_{KL}(q_\phi(z|x) \,\|\, p(z))",
+               expr=RECON - KL_PRIOR),
+        Source(S004, "4146–4150", r"\mathcal{L}_{\text{ELBO}} = \mathbb{E}_{q_{\phi}(z|x)}[\log p_{\theta}(x|z)] - D_{\text{KL}}(q_{\phi}(z|x)||p(z))",
+               expr=RECON - KL_PRIOR, note="(87)"),
+        Source(S004, "2590–2594", r"\log p_\theta(\mathbf{x}) \geq \mathbb{E}_{\mathbf{z} \sim q_\phi(\mathbf{z}|\mathbf{x})}[\log p_\theta(\mathbf{x}|\mathbf{z})] - \text{KL}(q_\phi(\mathbf{z}|\mathbf{x})||p(\mathbf{z}))",
+               expr=RECON - KL_PRIOR, note="the right-hand side of the bound"),
+        Source(S003, "1739", r"Normal + KL prior · ELBO = recon + KL",
+               expr=RECON + KL_PRIOR, correct=r"\mathrm{ELBO} = \mathbb E_q[\log p(x\mid z)] - \mathrm{KL}(q\|p(z)); "
+                                             r"recon-NLL + KL is the loss -ELBO",
+               note="read with recon = E_q[log p(x|z)]; the sum is right only for the loss -ELBO with recon = NLL"),
     ),
 ))
 
@@ -207,5 +241,10 @@ register(Claim(
     wrong_variants=(
         WrongVariant("zero (log p(x) treated as fixed)", sympy.Integer(0)),
         WrongVariant("sign flipped", -w * (x**2 - w**2 - s**2) / (w**2 + s**2) ** 2),
+    ),
+    sources=(
+        Source(S002, "284–288", r"Since \log p_\theta(u), the **evidence**, is **fixed** for a given data point, maximizing ELBO is mathematically equivalent to minimizing the divergence between approxmiate posterior and the true posterior; \phi^*, \theta^* = \arg \max_{\phi, \theta} \text{ELBO}(u)",
+               expr=sympy.Integer(0), correct=r"only with \theta fixed: \partial_\theta \log p_\theta(u) \ne 0, so maximising over (\phi, \theta) also raises the evidence",
+               note=r"'the evidence is fixed' read as \partial_w \log p_w(x) = 0 while the decoder w is optimised"),
     ),
 ))

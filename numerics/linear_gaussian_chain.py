@@ -44,7 +44,9 @@ Special cases (see the tests):
   although the individual L_{t−1} are not 0 (:func:`stationary_reverse_params`).
 
 :func:`reverse_log_marginal` gives the exact log p(x₀) of the linear-Gaussian reverse model
-(x_{t−1} = a_t x_t + c_t + √v_t ξ from x_T ~ N(0, 1)), so ELBO ≤ log p(x₀) is checked exactly.
+(x_{t−1} = a_t x_t + c_t + √v_t ξ from x_T ~ N(0, 1)), so ELBO ≤ log p(x₀) is checked exactly, and
+:func:`elbo_by_joint_gaussians` computes the ELBO a third way, from the joint Gaussians
+q(x_{1:T}|x₀) and p(x_{0:T}) (E_q log p + entropy of q; no KL chain).
 
 Tensors are float64 on ``alphas.device``; index t − 1 of ``alphas`` and of the reverse parameters
 holds step t.
@@ -200,6 +202,46 @@ def wrong_chain_elbo(x0, alphas: torch.Tensor, reverse_params: ReverseParams, va
         prior = torch.zeros_like(prior)
     sign = 1.0 if variant == "kl_sign_flipped" else -1.0
     return float(terms["reconstruction"] + sign * (kl + prior))
+
+
+# --- a route without the KL decomposition: the joint Gaussians ----------------------------
+
+def forward_joint(x0, alphas: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean (T,) and covariance (T, T) of q(x_{1:T} | x₀): Cov(x_s, x_t) = √(ᾱ_t/ᾱ_s)(1 − ᾱ_s), s ≤ t."""
+    mean, var = forward_marginal(x0, alphas)
+    bar = alpha_bars(alphas)[1:]
+    ratio = torch.sqrt(bar[None, :] / bar[:, None])  # [s, t] = √(ᾱ_t/ᾱ_s)
+    upper = torch.triu(ratio * var[:, None])
+    return mean, upper + upper.T - torch.diag(var)
+
+
+def reverse_joint(params: ReverseParams) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean (T + 1,) and covariance of p(x_{0:T}): x = μ + L ξ, ξ ~ N(0, I_{T+1}) (ξ_T drives x_T)."""
+    T = params.a.shape[0]
+    mean = torch.zeros(T + 1, dtype=DTYPE, device=params.a.device)
+    rows = torch.zeros(T + 1, T + 1, dtype=DTYPE, device=params.a.device)
+    rows[T, T] = 1.0
+    for t in range(T, 0, -1):
+        mean[t - 1] = params.a[t - 1] * mean[t] + params.c[t - 1]
+        rows[t - 1] = params.a[t - 1] * rows[t]
+        rows[t - 1, t - 1] = torch.sqrt(params.v[t - 1])
+    return mean, rows @ rows.T
+
+
+def elbo_by_joint_gaussians(x0, alphas: torch.Tensor, reverse_params: ReverseParams) -> float:
+    """E_{q(x_{1:T}|x₀)}[log p(x_{0:T})] + H[q(x_{1:T}|x₀)] from the two joint Gaussians (no KL chain)."""
+    q_mean, q_cov = forward_joint(x0, alphas)
+    p_mean, p_cov = reverse_joint(reverse_params)
+    T = alphas.shape[0]
+    mean = torch.cat((_as(x0, alphas).reshape(1), q_mean))  # x₀ is fixed: zero variance
+    cov = torch.zeros(T + 1, T + 1, dtype=DTYPE, device=alphas.device)
+    cov[1:, 1:] = q_cov
+    precision = torch.linalg.inv(p_cov)
+    diff = mean - p_mean
+    expected_log_p = -0.5 * ((T + 1) * LOG_2PI + torch.logdet(p_cov) + diff @ precision @ diff
+                             + torch.trace(precision @ cov))
+    entropy = 0.5 * (T * (1 + LOG_2PI) + torch.logdet(q_cov))
+    return float(expected_log_p + entropy)
 
 
 # --- Monte Carlo over forward trajectories ------------------------------------------------

@@ -2,9 +2,10 @@
 
 Unbiasedness: each estimator's per-sample draws pass ``monte_carlo_check`` (1e-6 false-fail
 rate) against the closed-form ∇_{μ,σ} E_q[f], and each f's wrong closed form is rejected.
-To keep the file under 30 s these checks size n for a 2 % detectable relative error (the
-library default is 1 %; the benchmark uses that); the wrong forms are 25–50 % off, so they are
-rejected with |z| in the hundreds. Seeds are fixed, so every test is deterministic.
+To keep the file under 30 s the unbiasedness checks size n for a 2 % detectable relative error
+(the library default is 1 %; the benchmark uses that), and the wrong-form checks for 10 % with
+n ≤ 2·10⁶: the wrong forms are 50 % off, rejected at these seeds with |z| between 23.8 and 140
+(critical value 5.33). Seeds are fixed, so every test is deterministic.
 """
 
 import math
@@ -33,6 +34,7 @@ from numerics.gradient_estimators import (
 
 CPU = torch.device("cpu")
 TEST_REL_ERROR = 0.02
+WRONG_MAX_N = 2_000_000
 MU, SIGMA = 1.0, 0.5
 FUNCTIONS = {fn.name: fn for fn in default_functions()}
 
@@ -61,9 +63,9 @@ def test_wrong_closed_form_is_rejected(name, kind):
     component = next(c for c, r, w in zip(COMPONENTS, right, wrong) if r != w)
     k = COMPONENTS.index(component)
     result = check_gradient(kind, fn, MU, SIGMA, component, wrong[k], make_generator(seed_of(name, kind, "wrong"), CPU),
-                            min_rel_error=TEST_REL_ERROR)
+                            min_rel_error=0.1, max_n=WRONG_MAX_N)
     assert not result.passed, result
-    assert abs(result.z) > 5 * result.z_critical  # measured |z| ≥ 77 at these seeds
+    assert abs(result.z) > 3 * result.z_critical  # measured |z| ≥ 23.8 at these seeds
 
 
 @pytest.mark.parametrize("mu, sigma", [(0.5, 1.0), (-1.0, 2.0)])
