@@ -12,7 +12,7 @@ import importlib
 from derivspec.claims import Claim
 from derivspec.errors import UnknownClaimError
 
-FAMILY_MODULES = ("derivations.nll", "derivations.kl", "derivations.map", "derivations.elbo")
+FAMILY_MODULES = ("derivations.nll", "derivations.kl", "derivations.map", "derivations.elbo", "derivations.ddpm")
 
 _CLAIMS: dict[str, Claim] = {}
 

@@ -50,14 +50,15 @@ def check_derivation(claim: Claim, seed: int = 0) -> list[StepResult]:
             results.append(StepResult(step.why, step.expr, "definition"))
             previous = step.expr
             continue
-        expected = step.op(previous) if step.op else previous
-        variables = _step_variables(claim, expected, step.expr)
+        expected = claim.expand_defined(step.op(previous) if step.op else previous)
+        written = claim.expand_defined(step.expr)
+        variables = _step_variables(claim, expected, written)
         max_diff, difference = symbolic.compare_at_points(
-            step.expr, expected, symbolic.random_points(variables, symbolic.EVAL_POINTS, seed))
+            written, expected, symbolic.random_points(variables, symbolic.EVAL_POINTS, seed))
         if difference is not None:
             results.append(StepResult(step.why, step.expr, "failed", difference.to_json()))
         else:
-            proved = symbolic.proves_equal(step.expr, expected, variables)
+            proved = symbolic.proves_equal(written, expected, variables)
             results.append(StepResult(step.why, step.expr, "proved" if proved else "undecided"))
         previous = step.expr
     return results
