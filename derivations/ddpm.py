@@ -313,7 +313,7 @@ register(Claim(
     variables=(XT, ALPHA_BAR, MU0, S0),
     derivation=tweedie_derivation(),
     numeric=numeric.tweedie_routes,
-    numeric_route="autograd of torch Normal log q_t times −√(1−ᾱ); Monte Carlo regression check on a mixture in property_tests",
+    numeric_route="autograd of torch Normal log q_t times −√(1−ᾱ); exact check on a 2-component Gaussian mixture in property_tests/test_ddpm.py",
     wrong_variants=(
         WrongVariant("the score without the -sqrt(1 - alpha_bar) factor",
                      -(xt - sqrt(alpha_bar) * mu0) / (alpha_bar * s0**2 + 1 - alpha_bar)),

@@ -1,9 +1,15 @@
 """DDPM family (derivations/ddpm.py): the issue's check examples, defined symbols, the loss
 weight over the standard schedule, and the seed statements found wrong."""
 
+import math
+
 import numpy as np
 import pytest
 import sympy
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+from torch.distributions import Normal
 
 from derivspec import registry
 from derivspec.checker import compare, read_candidate
@@ -71,3 +77,23 @@ def test_seed_errata():
     assert statuses("ddpm.posterior.mean-eps")[("004", "3374")] == "disagrees"
     assert statuses("ddpm.loss.weight")[("002", "544")] == "disagrees"
     assert statuses("ddpm.tweedie")[("004", "3436")] == "matches"
+
+
+@given(xt=st.floats(-4, 4), alpha_bar=st.floats(0.01, 0.99))
+def test_tweedie_holds_exactly_for_a_gaussian_mixture(xt, alpha_bar):
+    """q_t of a 2-component mixture is a mixture: E[ε|x_t] = Σ_k r_k(x_t) E[ε|x_t, k] with the
+    per-component E[ε|x_t, k] from the derived claim, equals −√(1−ᾱ)∇log q_t by autograd."""
+    claim = registry.get("ddpm.tweedie")
+    per_component = sympy.lambdify([claim.symbols[k] for k in ("xt", "alpha_bar", "mu0", "s0")], claim.target)
+    weights, means, stds = torch.tensor([0.3, 0.7]), torch.tensor([-2.0, 1.5]), torch.tensor([0.5, 0.8])
+    weights, means, stds = (v.double() for v in (weights, means, stds))
+    noisy_stds = (alpha_bar * stds**2 + 1 - alpha_bar).sqrt()
+    components = Normal(math.sqrt(alpha_bar) * means, noisy_stds)
+    x = torch.tensor(xt, dtype=torch.float64, requires_grad=True)
+    log_joint = weights.log() + components.log_prob(x)
+    log_q = torch.logsumexp(log_joint, 0)
+    (score,) = torch.autograd.grad(log_q, x)
+    responsibilities = (log_joint - log_q).exp().detach()
+    conditional = sum(float(r) * per_component(xt, alpha_bar, float(m), float(s))
+                      for r, m, s in zip(responsibilities, means, stds))
+    assert conditional == pytest.approx(-math.sqrt(1 - alpha_bar) * float(score), rel=1e-10, abs=1e-12)
