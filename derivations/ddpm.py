@@ -16,7 +16,7 @@ Seeds: 002 (diffusion as an HVAE), 003, 004 (forward process, posterior, trainin
 from __future__ import annotations
 
 import sympy
-from sympy import Rational, sqrt
+from sympy import sqrt
 
 from derivations.kl import kl_univariate, log_normal
 from derivspec.claims import REAL, Claim, Defined, Domain, Source, Step, Var, WrongVariant

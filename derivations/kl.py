@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import sympy
 import sympy.stats
-from sympy import Rational, log, pi, sqrt
+from sympy import Rational, log, pi
 
 from derivations.moments import gaussian_expectation
-from derivations.nll import BERNOULLI_NLL, GAUSSIAN_NLL, S000, S002, S003, p, sigmoid, y01
-from derivspec.claims import (POSITIVE, REAL, UNIT_INTERVAL, Claim, Source, Step, Var, WrongVariant,
+from derivations.nll import BERNOULLI_NLL, GAUSSIAN_NLL, S000, S002, S003, p, y01
+from derivspec.claims import (REAL, UNIT_INTERVAL, Claim, Source, Step, Var, WrongVariant,
                               count_between, positive_between, real_between)
 from derivspec.registry import register
 from numerics import kl as numeric
@@ -333,7 +333,6 @@ def categorical_kl(ps, qs):
 def categorical_derivation():
     """KL(Cat(π) ‖ Cat(ρ)) = Σ_k π_k log(π_k/ρ_k), π = a/Σa, ρ = b/Σb."""
     pis, rhos = normalised(a3), normalised(b3)
-    ks = sympy.Symbol("k", integer=True)
     return (
         Step(r"definition: \mathbb E_\pi[\log \pi_Y - \log \rho_Y] = \sum_k \pi_k(\log\pi_k - \log\rho_k), "
              r"with probabilities \pi_k = a_k/\sum a, \rho_k = b_k/\sum b",

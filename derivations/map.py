@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import sympy
 import sympy.stats
-from sympy import Abs, Piecewise, Rational, log
+from sympy import Abs, Piecewise, log
 
-from derivations.nll import GAUSSIAN_NLL, S000, S002, S003, XS, YS, sum_of, theta, xs, ys
+from derivations.nll import GAUSSIAN_NLL, S000, S002, S003, XS, YS, sum_of, theta
 from derivspec.claims import Claim, Source, Step, Var, WrongVariant, count_between, positive_between
 from derivspec.registry import register
 from numerics import map as numeric

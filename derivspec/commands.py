@@ -35,14 +35,16 @@ def _say(text: str) -> None:
     console.print(escape(text))
 
 
-def _claim_summary(claim) -> dict:
+def _claim_summary(claim, sources=None) -> dict:
+    """The ``list --json`` fields; ``sources`` are SourceResults already computed, if any."""
+    sources = sources if sources is not None else [compare_source(claim, s) for s in claim.sources]
     return {
         "id": claim.id, "title": claim.title, "family": claim.family,
         "symbols": [{"name": v.name, "latex": v.latex, "assumptions": dict(v.domain.assumptions),
                      "constraint": v.domain.constraint} for v in claim.variables],
         "defined": [{"name": d.name, "latex": d.latex, "expr": str(d.expr)} for d in claim.defined],
-        "sources": [{"file": s.file, "lines": s.lines, "as_written": s.as_written,
-                     "status": compare_source(claim, s).status} for s in claim.sources],
+        "sources": [{"file": r.source.file, "lines": r.source.lines, "as_written": r.source.as_written,
+                     "status": r.status} for r in sources],
     }
 
 
@@ -65,7 +67,7 @@ def run_show(args) -> int:
     steps = check_derivation(claim)
     sources = [compare_source(claim, s) for s in claim.sources]
     if args.json:
-        print_json({**_claim_summary(claim), "statement": claim.statement, "target": str(claim.target),
+        print_json({**_claim_summary(claim, sources), "statement": claim.statement, "target": str(claim.target),
                     "target_latex": sympy.latex(claim.target), "derivation": [s.to_json() for s in steps],
                     "numeric_route": claim.numeric_route,
                     "wrong_variants": [{"name": w.name, "expr": str(w.expr)} for w in claim.wrong_variants],

@@ -1,4 +1,5 @@
-"""The result of a numeric check, and the two generic routes every family uses.
+"""The result of a numeric check, the two generic routes every family uses, and
+:func:`all_of` for claims checked by several routes.
 
 * :func:`against_reference` -- evaluate the candidate formula (lambdified to torch) at random
   points of the variables' domains and compare with an independent torch route
@@ -55,6 +56,33 @@ class NumericResult:
         if self.monte_carlo is not None:
             out.update(self.monte_carlo.to_json())
         return out
+
+
+def all_of(*routes) -> NumericResult:
+    """Several routes for one claim (each a zero-argument callable): passes only if every
+    route passes. Routes run in order and stop at the first failure, so a wrong variant
+    that the cheap route rejects does not pay for training a reference model."""
+    results = []
+    for route in routes:
+        results.append(route())
+        if not results[-1].passed:
+            break
+    failure = results[-1] if not results[-1].passed else None
+    shown = failure or results[0]
+    return NumericResult(
+        passed=failure is None,
+        method=" + ".join(r.method for r in results),
+        points=shown.points, max_abs_diff=shown.max_abs_diff, counterexample=shown.counterexample,
+        monte_carlo=next((r.monte_carlo for r in results if r.monte_carlo), None),
+        detail="; ".join(f"{r.method}: {'ok' if r.passed else 'FAILED'} ({r.detail})" for r in results),
+        seconds=sum(r.seconds for r in results))
+
+
+def elementwise_grad(loss_fn, wrt: torch.Tensor) -> torch.Tensor:
+    """Elementwise d loss / d wrt for a loss that is a sum of independent terms (autograd)."""
+    wrt = wrt.detach().clone().requires_grad_(True)
+    (gradient,) = torch.autograd.grad(loss_fn(wrt).sum(), wrt)
+    return gradient
 
 
 def draw(var, n: int, generator: torch.Generator, device: torch.device) -> torch.Tensor:

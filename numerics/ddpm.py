@@ -13,7 +13,7 @@ from __future__ import annotations
 import torch
 from torch.distributions import Normal, kl_divergence
 
-from numerics.checks import NumericContext, NumericResult, against_monte_carlo, against_reference
+from numerics.checks import NumericContext, NumericResult, against_monte_carlo, against_reference, elementwise_grad
 from numerics.device import DTYPE
 
 
@@ -109,9 +109,7 @@ def kl_weight(candidate, claim, ctx: NumericContext) -> NumericResult:
 
 def tweedie_routes(candidate, claim, ctx: NumericContext) -> NumericResult:
     def reference(xt, alpha_bar, mu0, s0):
-        xt = xt.detach().clone().requires_grad_(True)
         marginal = Normal(alpha_bar.sqrt() * mu0, (alpha_bar * s0**2 + 1 - alpha_bar).sqrt())
-        (score,) = torch.autograd.grad(marginal.log_prob(xt).sum(), xt)
-        return -(1 - alpha_bar).sqrt() * score
+        return -(1 - alpha_bar).sqrt() * elementwise_grad(marginal.log_prob, xt)
 
     return against_reference(candidate, claim, ctx, reference, method="−√(1−ᾱ) × autograd score of torch Normal q_t")

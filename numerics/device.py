@@ -27,6 +27,21 @@ def resolve_device(name: str = "auto") -> torch.device:
     raise ParameterError(f"unknown device {name!r}: expected auto, cpu or cuda")
 
 
+def as_tensor(value, device: torch.device) -> torch.Tensor:
+    """A number or sequence as a float64 tensor on ``device``."""
+    return torch.as_tensor(value, dtype=DTYPE, device=device)
+
+
+def as_device(device: torch.device | str | None) -> torch.device:
+    """A device argument as given to reference models: None means ``auto``, a name is
+    resolved (so ``cuda`` without CUDA is an error), a ``torch.device`` is kept."""
+    if device is None:
+        return resolve_device("auto")
+    if isinstance(device, str):
+        return resolve_device(device)
+    return torch.device(device)
+
+
 def make_generator(seed: int, device: torch.device) -> torch.Generator:
     """A fresh generator on ``device`` seeded with ``seed`` (one per check)."""
     generator = torch.Generator(device=device)

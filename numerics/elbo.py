@@ -15,23 +15,24 @@ import torch
 from scipy import integrate
 from torch.distributions import Normal, kl_divergence
 
-from numerics.checks import NumericContext, NumericResult, against_monte_carlo, against_reference
-from numerics.device import DTYPE
-from numerics.nll import all_of
-
-
-def _t(value, device):
-    return torch.as_tensor(value, dtype=DTYPE, device=device)
+from numerics.checks import (NumericContext, NumericResult, against_monte_carlo, against_reference, all_of,
+                             elementwise_grad)
+from numerics.device import DTYPE, as_tensor
 
 
 def _parts(params, device):
-    q = Normal(_t(params["m"], device), _t(params["v"], device).sqrt())
-    prior = Normal(_t(0.0, device), _t(1.0, device))
+    q = Normal(as_tensor(params["m"], device), as_tensor(params["v"], device).sqrt())
+    prior = Normal(as_tensor(0.0, device), as_tensor(1.0, device))
     return q, prior
 
 
 def _log_joint(x, w, s, z):
     return Normal(w * z, s).log_prob(x) + Normal(torch.zeros_like(z), torch.ones_like(z)).log_prob(z)
+
+
+def _log_joint_at(params, z):
+    """log p(x, z) at a parameter point given as floats."""
+    return _log_joint(*(as_tensor(params[k], z.device) for k in ("x", "w", "s")), z)
 
 
 def _sampler(per_sample, device):
@@ -71,7 +72,7 @@ def _log_joint_scalar(p, z):
 def elbo_routes(candidate, claim, ctx: NumericContext) -> NumericResult:
     def per_sample(params, z):
         q, _ = _parts(params, ctx.device)
-        return _log_joint(_t(params["x"], ctx.device), _t(params["w"], ctx.device), _t(params["s"], ctx.device), z) - q.log_prob(z)
+        return _log_joint_at(params, z) - q.log_prob(z)
 
     def quadrature():
         return against_reference(candidate, claim, ctx, _quadrature(lambda p, z, log_q: _log_joint_scalar(p, z) - log_q),
@@ -84,15 +85,14 @@ def elbo_routes(candidate, claim, ctx: NumericContext) -> NumericResult:
 
 
 def _log_evidence(params, device):
-    w, s = _t(params["w"], device), _t(params["s"], device)
-    return Normal(_t(0.0, device), (w**2 + s**2).sqrt()).log_prob(_t(params["x"], device))
+    w, s = as_tensor(params["w"], device), as_tensor(params["s"], device)
+    return Normal(as_tensor(0.0, device), (w**2 + s**2).sqrt()).log_prob(as_tensor(params["x"], device))
 
 
 def gap_routes(candidate, claim, ctx: NumericContext) -> NumericResult:
     def per_sample(params, z):
         q, _ = _parts(params, ctx.device)
-        joint = _log_joint(_t(params["x"], ctx.device), _t(params["w"], ctx.device), _t(params["s"], ctx.device), z)
-        return q.log_prob(z) - joint + _log_evidence(params, ctx.device)
+        return q.log_prob(z) - _log_joint_at(params, z) + _log_evidence(params, ctx.device)
 
     def evidence_scalar(p):
         return -0.5 * p["x"] ** 2 / (p["w"] ** 2 + p["s"] ** 2) - 0.5 * math.log(2 * math.pi * (p["w"] ** 2 + p["s"] ** 2))
@@ -108,7 +108,7 @@ def gap_routes(candidate, claim, ctx: NumericContext) -> NumericResult:
 def recon_minus_kl_routes(candidate, claim, ctx: NumericContext) -> NumericResult:
     def per_sample(params, z):
         q, prior = _parts(params, ctx.device)
-        recon = Normal(_t(params["w"], ctx.device) * z, _t(params["s"], ctx.device)).log_prob(_t(params["x"], ctx.device))
+        recon = Normal(as_tensor(params["w"], ctx.device) * z, as_tensor(params["s"], ctx.device)).log_prob(as_tensor(params["x"], ctx.device))
         return recon - kl_divergence(q, prior)
 
     return against_monte_carlo(candidate, claim, ctx, _sampler(per_sample, ctx.device),
@@ -151,9 +151,7 @@ def optimal_q(which: str):
 
 def log_evidence_gradient(candidate, claim, ctx: NumericContext) -> NumericResult:
     def reference(x, w, s):
-        w = w.detach().clone().requires_grad_(True)
-        (gradient,) = torch.autograd.grad(Normal(torch.zeros_like(x), (w**2 + s**2).sqrt()).log_prob(x).sum(), w)
-        return gradient
+        return elementwise_grad(lambda v: Normal(torch.zeros_like(x), (v**2 + s**2).sqrt()).log_prob(x), w)
 
     return against_reference(candidate, claim, ctx, reference, method="autograd of Normal(0, √(w²+s²)).log_prob(x) in w")
 
@@ -172,9 +170,9 @@ def evidence_routes(candidate, claim, ctx: NumericContext) -> NumericResult:
         # p(x) = E_{z~N(0,1)}[p(x|z)]: compare the mean likelihood with exp(candidate)
         import sympy
         return against_monte_carlo(sympy.exp(candidate), claim, ctx, lambda params: (
-            lambda n, generator: Normal(_t(params["w"], ctx.device) * torch.randn(n, generator=generator, dtype=DTYPE,
+            lambda n, generator: Normal(as_tensor(params["w"], ctx.device) * torch.randn(n, generator=generator, dtype=DTYPE,
                                                                                    device=ctx.device),
-                                        _t(params["s"], ctx.device)).log_prob(_t(params["x"], ctx.device)).exp()),
+                                        as_tensor(params["s"], ctx.device)).log_prob(as_tensor(params["x"], ctx.device)).exp()),
             method="Monte Carlo: mean of p(x|z), z ~ N(0,1), against exp(candidate)")
 
     return all_of(

@@ -20,9 +20,8 @@ import torch
 from scipy import integrate, special
 from torch.distributions import Bernoulli, Categorical, Independent, MultivariateNormal, Normal, kl_divergence
 
-from numerics.checks import NumericContext, NumericResult, against_monte_carlo, against_reference
-from numerics.device import DTYPE
-from numerics.nll import all_of
+from numerics.checks import NumericContext, NumericResult, against_monte_carlo, against_reference, all_of
+from numerics.device import DTYPE, as_tensor
 
 QUADRATURE_POINTS = 24
 
@@ -59,35 +58,31 @@ def _sample(distribution, n: int, generator: torch.Generator) -> torch.Tensor:
     raise TypeError(f"no sampler for {type(distribution).__name__}")
 
 
-def _t(value, device):
-    return torch.as_tensor(value, dtype=DTYPE, device=device)
-
-
 # --- distributions from claim parameters ---------------------------------------------------
 
 def normal(mu: str, sigma: str):
-    return lambda p, device: Normal(_t(p[mu], device), _t(p[sigma], device))
+    return lambda p, device: Normal(as_tensor(p[mu], device), as_tensor(p[sigma], device))
 
 
-STANDARD_NORMAL = lambda p, device: Normal(_t(0.0, device), _t(1.0, device))  # noqa: E731
+STANDARD_NORMAL = lambda p, device: Normal(as_tensor(0.0, device), as_tensor(1.0, device))  # noqa: E731
 
 
 def diagonal_normal(mus, sigmas):
-    return lambda p, device: Independent(Normal(_t([p[m] for m in mus], device),
-                                                _t([p[s] for s in sigmas], device)), 1)
+    return lambda p, device: Independent(Normal(as_tensor([p[m] for m in mus], device),
+                                                as_tensor([p[s] for s in sigmas], device)), 1)
 
 
 def cholesky_normal(mean, tril):
     """N(mean, L Lᵀ) with L = [[l11, 0], [l21, l22]] from parameter names."""
     def make(p, device):
         l11, l21, l22 = (p[name] for name in tril)
-        L = _t([[l11, 0.0], [l21, l22]], device)
-        return MultivariateNormal(_t([p[m] for m in mean], device), scale_tril=L)
+        L = as_tensor([[l11, 0.0], [l21, l22]], device)
+        return MultivariateNormal(as_tensor([p[m] for m in mean], device), scale_tril=L)
     return make
 
 
 def bernoulli(prob: str):
-    return lambda p, device: Bernoulli(probs=_t(p[prob], device))
+    return lambda p, device: Bernoulli(probs=as_tensor(p[prob], device))
 
 
 def probabilities(values: dict, names) -> torch.Tensor:
@@ -97,7 +92,7 @@ def probabilities(values: dict, names) -> torch.Tensor:
 
 
 def categorical(weights):
-    return lambda p, device: Categorical(probs=_t([p[w] for w in weights], device) / sum(p[w] for w in weights))
+    return lambda p, device: Categorical(probs=as_tensor([p[w] for w in weights], device) / sum(p[w] for w in weights))
 
 
 # --- routes ------------------------------------------------------------------------------------
@@ -152,7 +147,6 @@ def exact_categorical(names_p, names_q):
         Q = np.stack([values[n].cpu().numpy() for n in names_q], 1)
         P, Q = P / P.sum(1, keepdims=True), Q / Q.sum(1, keepdims=True)
         return torch.tensor(special.rel_entr(P, Q).sum(1), dtype=DTYPE, device=values[names_p[0]].device)
-    route.__doc__ = "scipy.special.rel_entr summed over the classes"
     return route
 
 
@@ -207,7 +201,7 @@ def bernoulli_kl_minimiser(candidate, claim, ctx: NumericContext) -> NumericResu
     def reference(p):
         out = []
         for value in p.tolist():
-            target = Bernoulli(probs=_t(value, ctx.device))
+            target = Bernoulli(probs=as_tensor(value, ctx.device))
             logit = lbfgs_minimise(lambda z: kl_divergence(target, Bernoulli(logits=z[0])),
                                    torch.zeros(1, dtype=DTYPE, device=ctx.device), max_iter=100)
             out.append(torch.sigmoid(logit[0]))

@@ -19,9 +19,9 @@ import torch
 from scipy import optimize
 from torch.distributions import Beta
 
-from numerics.checks import NumericContext, NumericResult, against_reference
+from numerics.checks import NumericContext, NumericResult, against_reference, all_of
 from numerics.device import DTYPE
-from numerics.nll import all_of
+from numerics.nll import one_feature_datasets
 
 # The optimisers stop at a gradient ~1e-13 of its initial size; λ read back from the optimum
 # carries that error divided by ‖θ*‖², so the routes compare at rtol 1e-6 (a wrong λ is off by
@@ -81,15 +81,10 @@ def implied_lasso_lambda(convention: str):
     return check
 
 
-def _one_feature(values: dict, i: int):
-    X = torch.stack([values[f"x{k}"][i] for k in (1, 2, 3)])[:, None]
-    y = torch.stack([values[f"y{k}"][i] for k in (1, 2, 3)])
-    return X, y
-
-
 def _per_point(fit):
     def reference(lam, **data):
-        return torch.stack([fit(*_one_feature(data, i), float(lam[i]))[0] for i in range(lam.shape[0])])
+        return torch.stack([fit(X, y, float(strength))[0]
+                            for (X, y), strength in zip(one_feature_datasets(**data), lam.tolist())])
     return reference
 
 
@@ -174,11 +169,10 @@ def flat_prior_map(candidate, claim, ctx: NumericContext) -> NumericResult:
     from reference_models.regularised import map_gaussian_prior
 
     def by_map(**data):
-        return torch.stack([map_gaussian_prior(*_one_feature(data, i), 1.0, 1e6)[0]
-                            for i in range(data["x1"].shape[0])])
+        return torch.stack([map_gaussian_prior(X, y, 1.0, 1e6)[0] for X, y in one_feature_datasets(**data)])
 
     def by_normal_equations(**data):
-        return torch.stack([normal_equations(*_one_feature(data, i))[0] for i in range(data["x1"].shape[0])])
+        return torch.stack([normal_equations(X, y)[0] for X, y in one_feature_datasets(**data)])
 
     return all_of(
         lambda: against_reference(candidate, claim, ctx, by_normal_equations, n_points=32,

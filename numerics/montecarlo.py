@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 import torch
-from scipy.stats import norm
+from scipy.special import ndtri  # the standard normal quantile (what scipy.stats.norm.ppf calls)
 
 FALSE_FAIL_RATE = 1e-6  # per check: a correct claim fails about once in a million runs
 MIN_DETECTABLE_REL_ERROR = 0.01  # a 1 % relative error is detected ...
@@ -37,21 +37,24 @@ SampleFn = Callable[[int, torch.Generator], torch.Tensor]
 
 def critical_z(false_fail_rate: float) -> float:
     """Two-sided critical value: P(|Z| > z) = false_fail_rate."""
-    return float(norm.isf(false_fail_rate / 2))
+    return float(-ndtri(false_fail_rate / 2))
+
+
+def _z_total(false_fail_rate: float, power: float) -> float:
+    """Critical value plus the power quantile: the shift a detectable error must produce."""
+    return critical_z(false_fail_rate) + float(ndtri(power))
 
 
 def required_samples(std: float, scale: float, rel_error: float,
                      false_fail_rate: float = FALSE_FAIL_RATE, power: float = DETECTION_POWER) -> int:
     """n such that a relative error ``rel_error`` of ``scale`` is detected with ``power``."""
-    z_total = critical_z(false_fail_rate) + float(norm.ppf(power))
-    return max(1, math.ceil((z_total * std / (rel_error * scale)) ** 2))
+    return max(1, math.ceil((_z_total(false_fail_rate, power) * std / (rel_error * scale)) ** 2))
 
 
 def detectable_rel_error(std: float, scale: float, n: int,
                          false_fail_rate: float = FALSE_FAIL_RATE, power: float = DETECTION_POWER) -> float:
     """The smallest relative error that ``n`` samples detect with ``power``."""
-    z_total = critical_z(false_fail_rate) + float(norm.ppf(power))
-    return z_total * std / (math.sqrt(n) * scale)
+    return _z_total(false_fail_rate, power) * std / (math.sqrt(n) * scale)
 
 
 @dataclass

@@ -16,36 +16,9 @@ import torch
 import torch.nn.functional as F
 from torch.distributions import Bernoulli, Categorical, Normal
 
-from numerics.checks import (NumericContext, NumericResult, against_monte_carlo, against_reference,
-                             torch_function)
+from numerics.checks import (NumericContext, NumericResult, against_monte_carlo, against_reference, all_of,
+                             elementwise_grad, torch_function)
 from numerics.device import DTYPE
-
-
-def all_of(*routes) -> NumericResult:
-    """Several routes for one claim (each a zero-argument callable): passes only if every
-    route passes. Routes run in order and stop at the first failure, so a wrong variant
-    that the cheap route rejects does not pay for training a reference model."""
-    results = []
-    for route in routes:
-        results.append(route())
-        if not results[-1].passed:
-            break
-    failure = results[-1] if not results[-1].passed else None
-    shown = failure or results[0]
-    return NumericResult(
-        passed=failure is None,
-        method=" + ".join(r.method for r in results),
-        points=shown.points, max_abs_diff=shown.max_abs_diff, counterexample=shown.counterexample,
-        monte_carlo=next((r.monte_carlo for r in results if r.monte_carlo), None),
-        detail="; ".join(f"{r.method}: {'ok' if r.passed else 'FAILED'} ({r.detail})" for r in results),
-        seconds=sum(r.seconds for r in results))
-
-
-def _grad(loss_fn, wrt: torch.Tensor) -> torch.Tensor:
-    """Elementwise d loss / d wrt for a loss that is a sum of independent terms."""
-    wrt = wrt.detach().clone().requires_grad_(True)
-    (gradient,) = torch.autograd.grad(loss_fn(wrt).sum(), wrt)
-    return gradient
 
 
 # --- the three NLLs ---------------------------------------------------------------------
@@ -101,8 +74,8 @@ def gaussian_nll_over_mse_gradient(candidate, claim, ctx: NumericContext) -> Num
     def scale(sigma):
         y = 4 * torch.rand(sigma.shape, generator=generator, dtype=DTYPE, device=sigma.device) - 2
         mu = y + 0.5 + torch.rand(sigma.shape, generator=generator, dtype=DTYPE, device=sigma.device)
-        nll_slope = _grad(lambda m: -Normal(m, sigma).log_prob(y), mu)
-        mse_slope = _grad(lambda m: F.mse_loss(m, y, reduction="none"), mu)
+        nll_slope = elementwise_grad(lambda m: -Normal(m, sigma).log_prob(y), mu)
+        mse_slope = elementwise_grad(lambda m: F.mse_loss(m, y, reduction="none"), mu)
         return nll_slope / mse_slope
 
     return against_reference(candidate, claim, ctx, scale,
@@ -115,7 +88,7 @@ def logistic_gradient(candidate, claim, ctx: NumericContext) -> NumericResult:
     def autograd():
         return against_reference(
             candidate, claim, ctx, method="autograd of F.binary_cross_entropy_with_logits",
-            reference=lambda y, theta, x: _grad(
+            reference=lambda y, theta, x: elementwise_grad(
                 lambda t: F.binary_cross_entropy_with_logits(t * x, y, reduction="none"), theta))
 
     return all_of(autograd, lambda: logistic_model_trained_with(candidate, claim, ctx))
@@ -196,13 +169,19 @@ def softmax_model_trained_with(candidate, claim, ctx: NumericContext, logit_inde
 def linear_regression_gradient(candidate, claim, ctx: NumericContext) -> NumericResult:
     return against_reference(
         candidate, claim, ctx, method="autograd of -Normal(θx, σ).log_prob(y)",
-        reference=lambda y, theta, x, sigma: _grad(lambda t: -Normal(t * x, sigma).log_prob(y), theta))
+        reference=lambda y, theta, x, sigma: elementwise_grad(lambda t: -Normal(t * x, sigma).log_prob(y), theta))
 
 
 # --- least squares with one feature (the worked OLS example) -----------------------------
 
 def _design(x1, x2, x3, y1, y2, y3):
     return torch.stack([x1, x2, x3], -1), torch.stack([y1, y2, y3], -1)
+
+
+def one_feature_datasets(**data) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """Per random point, its three (x, y) pairs as a 3×1 design matrix and a target vector."""
+    X, Y = _design(**data)
+    return [(X[i, :, None], Y[i]) for i in range(X.shape[0])]
 
 
 def ols_slope(candidate, claim, ctx: NumericContext) -> NumericResult:
@@ -212,8 +191,7 @@ def ols_slope(candidate, claim, ctx: NumericContext) -> NumericResult:
 
     def by_model(fit):
         def reference(**data):
-            X, Y = _design(**data)
-            return torch.stack([fit(X[i, :, None], Y[i])[0] for i in range(X.shape[0])])
+            return torch.stack([fit(X, y)[0] for X, y in one_feature_datasets(**data)])
         return reference
 
     return all_of(
@@ -228,7 +206,7 @@ def ols_slope(candidate, claim, ctx: NumericContext) -> NumericResult:
 def ols_gradient(candidate, claim, ctx: NumericContext) -> NumericResult:
     def reference(theta, **data):
         X, Y = _design(**data)
-        return _grad(lambda t: F.mse_loss(t[:, None] * X, Y, reduction="none").sum(-1), theta)
+        return elementwise_grad(lambda t: F.mse_loss(t[:, None] * X, Y, reduction="none").sum(-1), theta)
 
     return against_reference(candidate, claim, ctx, reference,
                              method="autograd of F.mse_loss(reduction='sum')")
@@ -238,11 +216,9 @@ def ols_min_sse(candidate, claim, ctx: NumericContext) -> NumericResult:
     from reference_models.regression import fit_by_mse
 
     def reference(**data):
-        X, Y = _design(**data)
         values = []
-        for i in range(X.shape[0]):
-            theta = fit_by_mse(X[i, :, None], Y[i])
-            values.append(F.mse_loss(X[i, :, None] @ theta, Y[i], reduction="sum"))
+        for X, y in one_feature_datasets(**data):
+            values.append(F.mse_loss(X @ fit_by_mse(X, y), y, reduction="sum"))
         return torch.stack(values)
 
     return against_reference(candidate, claim, ctx, reference, n_points=16,

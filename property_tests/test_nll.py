@@ -3,7 +3,6 @@ variants rejected, correct forms accepted, sources compared."""
 
 import math
 
-import mpmath
 import pytest
 import sympy
 import torch

@@ -77,7 +77,7 @@ from scipy.optimize import brentq
 from torch import Tensor
 
 from derivspec.errors import ParameterError
-from numerics.device import DTYPE, resolve_device
+from numerics.device import DTYPE, as_device
 from reference_models.regression import lbfgs_minimise
 
 __all__ = [
@@ -140,14 +140,6 @@ class FoldPoint(NamedTuple):
 # ----------------------------------------------------------------------------- checks
 
 
-def _device(device: torch.device | str | None) -> torch.device:
-    if device is None:
-        return resolve_device("auto")
-    if isinstance(device, str):
-        return resolve_device(device)
-    return torch.device(device)
-
-
 def _check_delta(delta: float) -> float:
     delta = float(delta)
     if not (math.isfinite(delta) and 0.0 <= delta <= MAX_DELTA):
@@ -173,7 +165,7 @@ def standard_normal_rule(device: torch.device | str | None = None) -> tuple[Tens
     eps_k = k h for |k| <= 1000, h = 0.01, w_k = h phi(eps_k). The nodes are exactly
     symmetric (eps_{-k} = -eps_k), so symmetric objectives stay symmetric.
     """
-    device = _device(device)
+    device = as_device(device)
     k = torch.arange(-NODE_COUNT_HALF, NODE_COUNT_HALF + 1, dtype=DTYPE, device=device)
     nodes = k * NODE_SPACING
     weights = NODE_SPACING * torch.exp(-0.5 * nodes**2 - HALF_LOG_2PI)
@@ -213,7 +205,7 @@ def forward_kl(delta: float, m: float, s: float, *, device: torch.device | str |
     """KL(p || N(m, s^2)) by quadrature."""
     delta = _check_delta(delta)
     m, s = _check_m_s(m, s)
-    device = _device(device)
+    device = as_device(device)
     nodes, weights = standard_normal_rule(device)
     return float(_forward_kl_theta(_theta(m, s, device), delta, nodes, weights))
 
@@ -222,7 +214,7 @@ def reverse_kl(delta: float, m: float, s: float, *, device: torch.device | str |
     """KL(N(m, s^2) || p) by quadrature (reparameterised, x = m + s eps)."""
     delta = _check_delta(delta)
     m, s = _check_m_s(m, s)
-    device = _device(device)
+    device = as_device(device)
     nodes, weights = standard_normal_rule(device)
     return float(_reverse_kl_theta(_theta(m, s, device), delta, nodes, weights))
 
@@ -261,7 +253,7 @@ def fit_forward_kl(
     """
     delta = _check_delta(delta)
     init_m, init_s = _check_m_s(init_m, init_s)
-    device = _device(device)
+    device = as_device(device)
     nodes, weights = standard_normal_rule(device)
     return _fit(lambda th: _forward_kl_theta(th, delta, nodes, weights), init_m, init_s, device, max_iter)
 
@@ -281,7 +273,7 @@ def fit_reverse_kl(
     """
     delta = _check_delta(delta)
     init_m, init_s = _check_m_s(init_m, init_s)
-    device = _device(device)
+    device = as_device(device)
     nodes, weights = standard_normal_rule(device)
     return _fit(lambda th: _reverse_kl_theta(th, delta, nodes, weights), init_m, init_s, device, max_iter)
 
@@ -294,7 +286,7 @@ def fit_centred_reverse_kl(
     One-dimensional LBFGS over log s from s = sqrt(1 + delta^2) (the forward-KL width).
     """
     delta = _check_delta(delta)
-    device = _device(device)
+    device = as_device(device)
     nodes, weights = standard_normal_rule(device)
     zero = torch.zeros(1, dtype=DTYPE, device=device)
 
@@ -322,7 +314,7 @@ def reverse_kl_m_curvature(delta: float, m: float, s: float, *, device: torch.de
     """d^2/dm^2 KL(N(m, s^2) || p) at (m, s), by autograd twice through the quadrature."""
     delta = _check_delta(delta)
     m, s = _check_m_s(m, s)
-    device = _device(device)
+    device = as_device(device)
     nodes, weights = standard_normal_rule(device)
     theta = _theta(m, s, device).requires_grad_(True)
     with torch.enable_grad():
@@ -377,7 +369,7 @@ def reverse_kl_mode_seeking_onset(*, device: torch.device | str | None = None) -
     when the Newton step is below 1e-13 (max-abs); a quadratically convergent solve, so the
     result is accurate to the quadrature (~1e-12 in delta). Returns the m > 0 fold point.
     """
-    device = _device(device)
+    device = as_device(device)
     nodes, weights = standard_normal_rule(device)
     start = _last_off_centre_point(device)
     z = torch.tensor([start.m, math.log(start.s), start.delta], dtype=DTYPE, device=device)
@@ -414,7 +406,7 @@ def reverse_kl_mode_seeking_threshold(
     [delta_onset + 0.05, 5]; KL_mode from the reverse fit started at (m, s) = (delta, 1),
     KL_centred from ``fit_centred_reverse_kl``. Pass ``onset`` to reuse a computed onset.
     """
-    device = _device(device)
+    device = as_device(device)
     if onset is None:
         onset = reverse_kl_mode_seeking_onset(device=device)
     lower = onset.delta + THRESHOLD_BRACKET_OFFSET

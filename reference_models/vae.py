@@ -72,7 +72,7 @@ from torch import Tensor, nn
 from torch.distributions import MultivariateNormal, Normal, kl_divergence
 
 from derivspec.errors import ParameterError
-from numerics.device import DTYPE, make_generator, resolve_device
+from numerics.device import DTYPE, as_device, make_generator
 
 __all__ = [
     "make_linear_gaussian_data",
@@ -94,14 +94,6 @@ INIT_SCALE = 0.5
 
 
 # ----------------------------------------------------------------------------- checks
-
-
-def _device(device: torch.device | str | None) -> torch.device:
-    if device is None:
-        return resolve_device("auto")
-    if isinstance(device, str):
-        return resolve_device(device)
-    return torch.device(device)
 
 
 def _check_model(W: Tensor, b: Tensor, s: float | Tensor) -> tuple[Tensor, Tensor, Tensor]:
@@ -144,7 +136,7 @@ def make_linear_gaussian_data(
     """
     if int(n) < 1:
         raise ParameterError(f"n must be >= 1, got {n}")
-    device = _device(device)
+    device = as_device(device)
     W, b, s = _check_model(torch.as_tensor(W, dtype=DTYPE, device=device), b, s)
     D, d = W.shape
     z = torch.randn(int(n), d, generator=generator, dtype=DTYPE, device=device)
@@ -241,7 +233,7 @@ class LinearGaussianVAE(nn.Module):
         super().__init__()
         if int(D) < 1 or int(d) < 1:
             raise ParameterError(f"D and d must be >= 1, got D={D}, d={d}")
-        device = _device(device)
+        device = as_device(device)
         self.D, self.d = int(D), int(d)
         g = make_generator(init_seed, device)
         kw = dict(dtype=DTYPE, device=device)
