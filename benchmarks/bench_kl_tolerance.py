@@ -25,9 +25,9 @@ from rich.table import Table
 from scipy.stats import norm
 from torch.distributions import Bernoulli, Categorical, Normal, kl_divergence
 
-from numerics.device import DTYPE, make_generator
-from numerics.kl import _sample
-from numerics.montecarlo import monte_carlo_check
+from derivspec.reference_models.device import DTYPE, make_generator
+from derivspec.numerics.kl import _sample
+from derivspec.numerics.montecarlo import monte_carlo_check
 
 PRECISION, BATCH, MAX_SAMPLES = 0.1, 10_000, 10_000_000
 

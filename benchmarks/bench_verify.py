@@ -18,10 +18,10 @@ import torch
 from rich.console import Console
 from rich.table import Table
 
-from derivspec import registry
+from derivspec.core import registry
 from derivspec.verify import verify_claim
-from numerics.checks import NumericContext
-from numerics.device import resolve_device
+from derivspec.numerics.checks import NumericContext
+from derivspec.reference_models.device import resolve_device
 
 
 def main() -> None:

@@ -26,8 +26,8 @@ from scipy.stats import binomtest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from numerics.device import DTYPE, make_generator  # noqa: E402
-from numerics.montecarlo import monte_carlo_check, observed_false_fail_rate  # noqa: E402
+from derivspec.reference_models.device import DTYPE, make_generator  # noqa: E402
+from derivspec.numerics.montecarlo import monte_carlo_check, observed_false_fail_rate  # noqa: E402
 
 M, S, MU, SIGMA = 0.3, 1.2, -0.2, 0.8
 CPU = torch.device("cpu")

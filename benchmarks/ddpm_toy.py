@@ -22,8 +22,8 @@ import argparse
 
 import torch
 
-from numerics.device import DTYPE, make_generator, resolve_device
-from reference_models.ddpm import (
+from derivspec.reference_models.device import DTYPE, make_generator, resolve_device
+from derivspec.reference_models.ddpm import (
     EpsMLP,
     alpha_bar_T_report,
     ancestral_sample,

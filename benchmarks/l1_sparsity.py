@@ -24,9 +24,9 @@ from rich.console import Console
 from rich.table import Table
 from scipy.stats import t as student_t
 
-from numerics.device import make_generator, resolve_device
-from reference_models.regression import make_regression_data
-from reference_models.regularised import (
+from derivspec.reference_models.device import make_generator, resolve_device
+from derivspec.reference_models.regression import make_regression_data
+from derivspec.reference_models.regularised import (
     lasso_by_coordinate_descent,
     lasso_by_proximal_gradient,
     ridge_closed_form,

@@ -28,8 +28,8 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from numerics.device import resolve_device  # noqa: E402
-from reference_models.mixture_fit import (  # noqa: E402
+from derivspec.reference_models.device import resolve_device  # noqa: E402
+from derivspec.reference_models.mixture_fit import (  # noqa: E402
     fit_centred_reverse_kl,
     fit_forward_kl,
     fit_reverse_kl,

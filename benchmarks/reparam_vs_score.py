@@ -19,9 +19,9 @@ import torch
 from rich.console import Console
 from rich.table import Table
 
-from numerics.device import make_generator, resolve_device
-from numerics.gradient_estimators import COMPONENTS, ESTIMATORS, check_gradient, default_functions
-from numerics.montecarlo import MAX_SAMPLES
+from derivspec.reference_models.device import make_generator, resolve_device
+from derivspec.numerics.gradient_estimators import COMPONENTS, ESTIMATORS, check_gradient, default_functions
+from derivspec.numerics.montecarlo import MAX_SAMPLES
 
 POINTS = [(1.0, 0.5), (0.5, 1.0), (-1.0, 2.0)]
 SHORT = {"reparam": "reparam", "score": "score", "score+baseline": "score+b"}

@@ -34,8 +34,8 @@ import torch
 from rich.console import Console
 from rich.table import Table
 
-from numerics.device import DTYPE, make_generator, resolve_device
-from reference_models.vae import (
+from derivspec.reference_models.device import DTYPE, make_generator, resolve_device
+from derivspec.reference_models.vae import (
     LinearGaussianVAE,
     exact_log_likelihood,
     exact_posterior,

@@ -7,12 +7,12 @@ Exit codes: 0 holds / equivalent; 1 a check failed / not equivalent; 2 bad usage
 from __future__ import annotations
 
 import argparse
-import json
+import os
 import sys
+from importlib import metadata
 
-from derivspec.errors import DerivspecError
+from derivspec.core.errors import EXIT_BAD_INPUT, EXIT_INCONCLUSIVE, DerivspecError
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INCONCLUSIVE = 0, 1, 2, 3
 MAX_MESSAGE = 400  # characters of an error line (a pasted formula can be long)
 
 
@@ -25,6 +25,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="derivspec", description="Verify the mathematics of machine-learning lecture notes.")
+    parser.add_argument("--version", action="version", version=f"derivspec {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     listing = commands.add_parser("list", help="list the claims")
@@ -56,6 +57,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _version() -> str:
+    try:
+        return metadata.version("derivspec")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _one_line(text: str) -> str:
+    message = " ".join(str(text).split())  # one line, whatever the input held
+    return message if len(message) <= MAX_MESSAGE else message[:MAX_MESSAGE - 3] + "..."
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
@@ -63,19 +76,20 @@ def main(argv: list[str] | None = None) -> int:
 
         return getattr(commands, f"run_{args.command}")(args)
     except DerivspecError as error:
-        message = " ".join(str(error).split())  # one line, whatever the input held
-        if len(message) > MAX_MESSAGE:
-            message = message[:MAX_MESSAGE - 3] + "..."
-        print(f"derivspec: error: {message}", file=sys.stderr)
+        print(f"derivspec: error: {_one_line(error)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("derivspec: interrupted", file=sys.stderr)
         return 130
-
-
-def print_json(data) -> None:
-    json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
-    sys.stdout.write("\n")
+    except BrokenPipeError:  # `derivspec list --json | head`: the reader left; stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except Exception as error:  # a defect: one line, never a traceback (DERIVSPEC_DEBUG=1 shows it)
+        if os.environ.get("DERIVSPEC_DEBUG"):
+            raise
+        print(f"derivspec: internal error: {type(error).__name__}: {_one_line(error)}", file=sys.stderr)
+        return EXIT_INCONCLUSIVE
 
 
 if __name__ == "__main__":

@@ -1,121 +1,186 @@
-"""The five subcommands. Each reads the registry and prints a rich table or JSON."""
+"""The subcommands. Each reads the registry and prints a table or JSON.
+
+``list``, ``show`` and ``check`` use the core layer only (no torch): they start in well under a
+second. ``verify`` and ``errata`` load the numeric routes.
+"""
 
 from __future__ import annotations
 
+import datetime
 import sys
+from importlib import metadata
 
-import sympy
-import torch
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from derivspec.core import registry
+from derivspec.core.errors import EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_OK, VERDICT_EXIT_CODES, ParameterError
+from derivspec.core.sources import SourceResult, compare_source
+from derivspec.output import print_json, say
 
-from derivspec import registry
-from derivspec.checker import VERDICT_EXIT_CODES, compare, read_candidate, user_point
-from derivspec.cli import EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_OK, print_json
-from derivspec.errors import ParameterError
-from derivspec.verify import check_derivation, compare_source, verify_claim
-from numerics.checks import NumericContext
-from numerics.device import resolve_device
-
-console = Console(highlight=False, width=None if sys.stdout.isatty() else 150)
 STATUS_STYLE = {"verified": "green", "failed": "red", "inconclusive": "yellow", "matches": "green",
-                "disagrees": "red", "not_comparable": "dim", "proved": "green", "undecided": "yellow",
-                "equivalent": "green", "not_equivalent": "red"}
+                "disagrees": "red", "not_comparable": "dim", "not_run": "dim", "proved": "green",
+                "undecided": "yellow", "computed": "cyan", "equivalent": "green", "not_equivalent": "red"}
 
 
-def _styled(text: str) -> str:
-    style = STATUS_STYLE.get(text)
-    return f"[{style}]{text}[/]" if style else escape(text)
+def _version(name: str) -> str | None:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
 
 
-def _say(text: str) -> None:
-    """Print text that may contain brackets (formulas, quotes) literally."""
-    console.print(escape(text))
+def run_metadata(seed: int | None = None, device: str | None = None) -> dict:
+    """What every JSON report carries: versions, seed, device and time."""
+    return {"derivspec": _version("derivspec"), "sympy": _version("sympy"), "torch": _version("torch"),
+            "seed": seed, "device": device,
+            "time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
 
 
-def _claim_summary(claim, sources=None) -> dict:
-    """The ``list --json`` fields; ``sources`` are SourceResults already computed, if any."""
-    sources = sources if sources is not None else [compare_source(claim, s) for s in claim.sources]
+# --- source statuses (cached) -----------------------------------------------------------
+
+
+def source_results(claim, cache=None, seed: int = 0, run_behaviour=None) -> list[SourceResult]:
+    """Each source compared with the claim's target, through the cache when one is given.
+    Without ``run_behaviour`` a behaviour source comes from the cache or is ``not_run``."""
+    results = []
+    for index, source in enumerate(claim.sources):
+        key = f"{index}:{source.file}:{source.lines}:seed{seed}"
+        cached = cache.get(claim.id, key) if cache else None
+        if cached is not None and not (run_behaviour and source.behaviour and cached["status"] == "not_run"):
+            results.append(SourceResult(source, cached["status"], cached["correct"], cached["evidence"]))
+            continue
+        result = compare_source(claim, source, seed, run_behaviour)
+        if cache is not None and result.status != "not_run":
+            cache.put(claim.id, key, {"status": result.status, "correct": result.correct, "evidence": result.evidence})
+        results.append(result)
+    return results
+
+
+def _open_cache():
+    from derivspec.cache import SourceStatusCache
+
+    return SourceStatusCache()
+
+
+def claim_summary(claim, sources: list[SourceResult]) -> dict:
+    """The ``list --json`` fields of one claim."""
     return {
         "id": claim.id, "title": claim.title, "family": claim.family,
         "symbols": [{"name": v.name, "latex": v.latex, "assumptions": dict(v.domain.assumptions),
                      "constraint": v.domain.constraint} for v in claim.variables],
         "defined": [{"name": d.name, "latex": d.latex, "expr": str(d.expr)} for d in claim.defined],
-        "sources": [{"file": r.source.file, "lines": r.source.lines, "as_written": r.source.as_written,
+        "sources": [{"file": r.source.file, "lines": list(r.source.span), "as_written": r.source.as_written,
                      "status": r.status} for r in sources],
     }
+
+
+# --- list, show -------------------------------------------------------------------------
 
 
 def run_list(args) -> int:
     claims = registry.all_claims()
     if args.json:
-        print_json([_claim_summary(c) for c in claims])
+        cache = _open_cache()
+        summaries = [claim_summary(c, source_results(c, cache)) for c in claims]
+        cache.save()
+        print_json({"meta": run_metadata(), "claims": summaries})
         return EXIT_OK
-    table = Table(title="derivspec claims")
-    for column in ("claim", "family", "title", "symbols"):
-        table.add_column(column)
-    for c in claims:
-        table.add_row(escape(c.id), c.family, escape(c.title), ", ".join(v.name for v in c.variables))
-    console.print(table)
+    from derivspec.output import table
+
+    rows = [(c.id, c.family, c.title, ", ".join(v.name for v in c.variables)) for c in claims]
+    table("derivspec claims", ("claim", "family", "title", "symbols"), rows)
     return EXIT_OK
 
 
 def run_show(args) -> int:
+    import sympy
+
+    from derivspec.core.derivation import check_derivation
+    from derivspec.route_index import routes_of
+
     claim = registry.get(args.claim)
     steps = check_derivation(claim)
-    sources = [compare_source(claim, s) for s in claim.sources]
+    cache = _open_cache()
+    sources = source_results(claim, cache)
+    cache.save()
+    routes = routes_of(claim.id)
     if args.json:
-        print_json({**_claim_summary(claim, sources), "statement": claim.statement, "target": str(claim.target),
-                    "target_latex": sympy.latex(claim.target), "derivation": [s.to_json() for s in steps],
-                    "numeric_route": claim.numeric_route,
+        print_json({"meta": run_metadata(), **claim_summary(claim, sources), "statement": claim.statement,
+                    "target": str(claim.target), "target_latex": sympy.latex(claim.target),
+                    "derivation": [s.to_json() for s in steps],
+                    "numeric_routes": [{"route": r.name, "kind": r.kind, "description": r.description} for r in routes],
                     "wrong_variants": [{"name": w.name, "expr": str(w.expr)} for w in claim.wrong_variants],
                     "sources": [s.to_json() for s in sources]})
         return EXIT_OK
-    _say(f"{claim.id} — {claim.title}  (family {claim.family})")
-    _say("symbols: " + ", ".join(f"{v.name} ({v.latex}, {v.domain.constraint})" for v in claim.variables))
+    say(f"{claim.id} — {claim.title}  (family {claim.family})")
+    say("symbols: " + ", ".join(f"{v.name} ({v.latex}, {v.domain.constraint})" for v in claim.variables))
     for d in claim.defined:
-        _say(f"defined: {d.name} = {d.expr}")
-    _say(f"target:  {claim.statement} = {claim.target}")
-    _say("derivation:")
+        say(f"defined: {d.name} = {d.expr}")
+    say(f"target:  {claim.statement} = {claim.target}")
+    say("derivation:")
     for i, step in enumerate(steps, 1):
-        _say(f"  {i}. {step.why}\n       = {step.expr}    [{step.status}]")
-    _say(f"numeric route: {claim.numeric_route}")
-    _say("wrong variants: " + "; ".join(f"{w.name}: {w.expr}" for w in claim.wrong_variants))
-    _say("sources:")
+        say(f"  {i}. {step.why}\n       = {step.expr}    [{step.status}]")
+    say("numeric routes:")
+    for r in routes:
+        say(f"  {r.name} ({r.kind}): {r.description}")
+    say("wrong variants: " + "; ".join(f"{w.name}: {w.expr}" for w in claim.wrong_variants))
+    say("sources:")
     for s in sources:
-        _say(f"  {s.source.file}:{s.source.lines}  [{s.status}]  {s.source.as_written}")
+        say(f"  {s.source.file}:{s.source.lines}  [{s.status}]  {s.source.as_written}")
         if s.source.note:
-            _say(f"      note: {s.source.note}")
+            say(f"      note: {s.source.note}")
         if s.status == "disagrees":
-            _say(f"      correct: {s.correct}\n      evidence: {s.evidence}")
+            say(f"      correct: {s.correct}\n      evidence: {s.evidence}")
     return EXIT_OK
 
 
+# --- verify -----------------------------------------------------------------------------
+
+
 def run_verify(args) -> int:
-    claims = [registry.get(c) for c in args.claims] if args.claims else registry.all_claims()
+    import torch
+
+    from derivspec.numerics.checks import NumericContext
+    from derivspec.numerics.routes import load
+    from derivspec.reference_models.device import resolve_device
+    from derivspec.verify import verify_claim
+
+    ids = [registry.REGISTRY.get(c).id for c in args.claims] if args.claims else registry.REGISTRY.ids()
     ctx = NumericContext(device=resolve_device(args.device), seed=args.seed)
     torch.set_num_threads(1)  # the checks' tensors are small: extra intra-op threads only add contention
-    reports = []
-    err = Console(file=sys.stderr, highlight=False)
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                  TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as progress:
-        task = progress.add_task("verifying", total=len(claims))
-        for i, claim in enumerate(claims, 1):
-            progress.update(task, description=f"verifying {claim.id}")
-            if not err.is_terminal:
-                print(f"verifying {claim.id} ({i}/{len(claims)})", file=sys.stderr, flush=True)
-            reports.append(verify_claim(claim, ctx))
-            progress.advance(task)
+    load()
+    reports = _with_progress(ids, lambda claim_id: verify_claim(claim_id, ctx))
+    cache = _open_cache()
+    for r in reports:
+        for index, s in enumerate(r.sources):
+            if r.claim is not None and s.status != "not_run":
+                cache.put(r.claim_id, f"{index}:{s.source.file}:{s.source.lines}:seed{args.seed}",
+                          {"status": s.status, "correct": s.correct, "evidence": s.evidence})
+    cache.save()
     if args.json:
-        print_json([r.to_json() for r in reports])
+        print_json({"meta": run_metadata(args.seed, ctx.device.type), "claims": [r.to_json() for r in reports]})
     else:
         _print_verify_table(reports, ctx)
     statuses = {r.status for r in reports}
     if "failed" in statuses:
         return EXIT_FAILED
     return EXIT_INCONCLUSIVE if "inconclusive" in statuses else EXIT_OK
+
+
+def _with_progress(ids: list[str], work) -> list:
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    err = Console(file=sys.stderr, highlight=False)
+    results = []
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as progress:
+        task = progress.add_task("verifying", total=len(ids))
+        for i, claim_id in enumerate(ids, 1):
+            progress.update(task, description=f"verifying {claim_id}")
+            if not err.is_terminal:
+                print(f"verifying {claim_id} ({i}/{len(ids)})", file=sys.stderr, flush=True)
+            results.append(work(claim_id))
+            progress.advance(task)
+    return results
 
 
 def _numeric_cell(numeric) -> str:
@@ -129,9 +194,9 @@ def _numeric_cell(numeric) -> str:
 
 
 def _print_verify_table(reports, ctx) -> None:
-    table = Table(title=f"derivspec verify (device {ctx.device.type}, seed {ctx.seed})")
-    for column in ("claim", "status", "symbolic", "numeric", "property", "sources", "time"):
-        table.add_column(column)
+    from derivspec.output import styled, table
+
+    rows = []
     for r in reports:
         rejected = sum(v.rejected for v in r.variants)
         counts = {k: sum(s.status == k for s in r.sources) for k in ("matches", "disagrees", "not_comparable")}
@@ -140,35 +205,42 @@ def _print_verify_table(reports, ctx) -> None:
             sources += f", [red]{counts['disagrees']} disagree[/]"
         if counts["not_comparable"]:
             sources += f", {counts['not_comparable']} n/c"
-        table.add_row(r.claim.id, _styled(r.status), _styled(r.symbolic), _numeric_cell(r.numeric),
-                      f"{rejected}/{len(r.variants)} wrong rejected", sources, f"{r.seconds:.1f}s")
-    console.print(table)
+        rows.append((r.claim_id, styled(r.status, STATUS_STYLE), styled(r.symbolic, STATUS_STYLE),
+                     _numeric_cell(r.numeric), f"{rejected}/{len(r.variants)} wrong rejected", sources,
+                     f"{r.seconds:.1f}s"))
+    table(f"derivspec verify (device {ctx.device.type}, seed {ctx.seed})",
+          ("claim", "status", "symbolic", "numeric", "property", "sources", "time"), rows, markup=True)
     totals = {k: sum(r.status == k for r in reports) for k in ("verified", "failed", "inconclusive")}
     disagree = sum(s.status == "disagrees" for r in reports for s in r.sources)
-    console.print(f"{len(reports)} claims: {totals['verified']} verified, {totals['failed']} failed, "
-                  f"{totals['inconclusive']} inconclusive; {disagree} source statements disagree "
-                  f"(see `derivspec errata`); {sum(r.seconds for r in reports):.1f}s")
+    say(f"{len(reports)} claims: {totals['verified']} verified, {totals['failed']} failed, "
+        f"{totals['inconclusive']} inconclusive; {disagree} source statements disagree "
+        f"(see `derivspec errata`); {sum(r.seconds for r in reports):.1f}s")
     for r in reports:
         if r.status != "verified":
-            _say(f"{r.claim.id}: numeric {r.numeric.detail}; problems: {r.problems}; "
-                 f"variants not rejected: {[v.to_json() for v in r.variants if not v.rejected]}")
+            say(f"{r.claim_id} is {r.status}: {r.reason}")
+
+
+# --- check ------------------------------------------------------------------------------
 
 
 def run_check(args) -> int:
+    from derivspec.core.checker import compare, read_candidate, user_point
+
     claim = registry.get(args.claim)
     candidate = read_candidate(claim, formula=args.formula, latex=args.latex)
     point = user_point(claim, _parse_assignments(args.at))
     result = compare(claim, candidate, seed=args.seed, extra_points=[point] if point else None)
     if args.json:
-        print_json(result.to_json())
+        print_json({**result.to_json(), "meta": run_metadata(args.seed)})
     else:
-        _say(f"{claim.id}: {result.verdict}")
-        _say(f"  parsed:   {result.parsed}\n  expected: {result.expected}")
-        _say(f"  symbolic: {result.symbolic}; {result.points} exact points, max |diff| {result.max_abs_diff:.3g}")
+        print(f"{claim.id}: {result.verdict}")
+        print(f"  parsed:   {result.parsed}\n  expected: {result.expected}")
+        diff = "n/a" if result.max_abs_diff is None else f"{result.max_abs_diff:.3g}"
+        print(f"  symbolic: {result.symbolic}; {result.points} exact points, max |diff| {diff}")
         if result.counterexample:
             c = result.counterexample
-            _say(f"  counterexample: at {c.point}: candidate {c.candidate}, target {c.expected}")
-        _say(f"  {result.reason}")
+            print(f"  counterexample: at {c.point}: candidate {c.candidate}, target {c.expected}")
+        print(f"  {result.reason}")
     return VERDICT_EXIT_CODES[result.verdict]
 
 
@@ -183,29 +255,39 @@ def _parse_assignments(items: list[str]) -> dict[str, str]:
     return assignments
 
 
+# --- errata -----------------------------------------------------------------------------
+
+
 def errata_entries(seed: int = 0) -> list[dict]:
+    """Every source that disagrees with its claim, ordered by lecture and line."""
+    from derivspec.numerics.routes import load, run_behaviour
+
+    load()
+    cache = _open_cache()
     entries = []
     for claim in registry.all_claims():
-        for source in claim.sources:
-            result = compare_source(claim, source, seed)
+        for result in source_results(claim, cache, seed, run_behaviour):
             if result.status == "disagrees":
-                entries.append({"claim": claim.id, "file": source.file, "lines": source.lines,
+                source = result.source
+                entries.append({"claim": claim.id, "file": source.file, "lines": list(source.span),
                                 "as_written": source.as_written, "correct": result.correct,
                                 "evidence": result.evidence, "note": source.note})
-    return entries
+    cache.save()
+    return sorted(entries, key=lambda e: (e["file"], e["lines"], e["claim"]))
 
 
 def run_errata(args) -> int:
     entries = errata_entries(args.seed)
     if args.json:
-        print_json(entries)
+        print_json({"meta": run_metadata(args.seed), "errata": entries})
         return EXIT_OK
     for e in entries:
-        _say(f"{e['file']}:{e['lines']}  ({e['claim']})")
-        _say(f"  as written: {e['as_written']}")
-        _say(f"  correct:    {e['correct']}")
-        _say(f"  evidence:   {e['evidence']}")
+        first, last = e["lines"]
+        say(f"{e['file']}:{first}" + (f"–{last}" if last != first else "") + f"  ({e['claim']})")
+        say(f"  as written: {e['as_written']}")
+        say(f"  correct:    {e['correct']}")
+        say(f"  evidence:   {e['evidence']}")
         if e["note"]:
-            _say(f"  note:       {e['note']}")
-    console.print(f"{len(entries)} source statements disagree with their derivations.")
+            say(f"  note:       {e['note']}")
+    say(f"{len(entries)} source statements disagree with their derivations.")
     return EXIT_OK

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import sympy
 
-from derivspec import registry
+from derivspec.core import registry
 from derivspec.verify import check_derivation, compare_source
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"

@@ -1,11 +1,11 @@
-"""The result of a numeric check, the two generic routes every family uses, and
-:func:`all_of` for claims checked by several routes.
+"""The result of a numeric check and the two comparisons behind every registered route
+(:mod:`numerics.routes`).
 
 * :func:`against_reference` -- evaluate the candidate formula (lambdified to torch) at random
   points of the variables' domains and compare with an independent torch route
   (``torch.distributions``, ``torch.nn.functional``, autograd) in float64;
 * :func:`against_monte_carlo` -- compare the candidate's value with a Monte Carlo estimate
-  (:mod:`numerics.montecarlo`) at one random parameter point.
+  (:mod:`numerics.montecarlo`) at a few random parameter points.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from typing import Callable
 import sympy
 import torch
 
-from numerics.device import DTYPE, make_generator, resolve_device
-from numerics.montecarlo import MonteCarloResult, SampleFn, monte_carlo_check
+from derivspec.reference_models.device import DTYPE, make_generator, resolve_device
+from derivspec.numerics.montecarlo import MonteCarloResult, SampleFn, monte_carlo_check
 
 REFERENCE_POINTS = 512
 # float64 agreement of two exact routes: relative 1e-9 leaves room for log-sum-exp and
@@ -56,26 +56,6 @@ class NumericResult:
         if self.monte_carlo is not None:
             out.update(self.monte_carlo.to_json())
         return out
-
-
-def all_of(*routes) -> NumericResult:
-    """Several routes for one claim (each a zero-argument callable): passes only if every
-    route passes. Routes run in order and stop at the first failure, so a wrong variant
-    that the cheap route rejects does not pay for training a reference model."""
-    results = []
-    for route in routes:
-        results.append(route())
-        if not results[-1].passed:
-            break
-    failure = results[-1] if not results[-1].passed else None
-    shown = failure or results[0]
-    return NumericResult(
-        passed=failure is None,
-        method=" + ".join(r.method for r in results),
-        points=shown.points, max_abs_diff=shown.max_abs_diff, counterexample=shown.counterexample,
-        monte_carlo=next((r.monte_carlo for r in results if r.monte_carlo), None),
-        detail="; ".join(f"{r.method}: {'ok' if r.passed else 'FAILED'} ({r.detail})" for r in results),
-        seconds=sum(r.seconds for r in results))
 
 
 def elementwise_grad(loss_fn, wrt: torch.Tensor) -> torch.Tensor:
@@ -120,10 +100,11 @@ def torch_function(expr: sympy.Expr, variables) -> Callable[..., torch.Tensor]:
 
 def against_reference(candidate: sympy.Expr, claim, ctx: NumericContext,
                       reference: Callable[..., torch.Tensor], method: str,
-                      n_points: int = REFERENCE_POINTS, rtol: float = REFERENCE_RTOL) -> NumericResult:
+                      n_points: int = REFERENCE_POINTS, rtol: float = REFERENCE_RTOL,
+                      generator: torch.Generator | None = None) -> NumericResult:
     """Candidate vs an independent torch route at random points (float64)."""
     start = time.perf_counter()
-    generator = ctx.generator()
+    generator = generator if generator is not None else ctx.generator()
     values = {v.name: draw(v, n_points, generator, ctx.device) for v in claim.variables}
     got = torch_function(claim.expand_defined(candidate), claim.variables)(**values)
     want = reference(**values).to(DTYPE)
@@ -145,16 +126,19 @@ MONTE_CARLO_POINTS = 3  # parameter points per claim: false-fail rate 3e-6 per c
 
 
 def against_monte_carlo(candidate: sympy.Expr, claim, ctx: NumericContext,
-                        sampler: Callable[[dict[str, float]], SampleFn], method: str,
-                        n_params: int = MONTE_CARLO_POINTS) -> NumericResult:
+                        sampler: Callable[[dict[str, torch.Tensor]], SampleFn], method: str,
+                        n_params: int = MONTE_CARLO_POINTS, generator: torch.Generator | None = None,
+                        compare: Callable[[float], float] | None = None) -> NumericResult:
     """Candidate vs Monte Carlo estimates at ``n_params`` random parameter points.
 
-    ``sampler(params)`` returns ``sample_fn(n, generator)`` drawing n i.i.d. estimator values.
-    Each point is one check at the false-fail rate of :mod:`numerics.montecarlo`; the result
-    shown is the first failing point, else the one with the largest |z|.
+    ``sampler(params)`` returns ``sample_fn(n, generator)`` drawing n i.i.d. estimator values
+    (``params``: float64 0-d tensors on the device). The estimator's mean is compared with the
+    candidate's value, or with ``compare`` of it. Each point is one check at the false-fail rate
+    of :mod:`numerics.montecarlo`; the result shown is the first failing point, else the one
+    with the largest |z|.
     """
     start = time.perf_counter()
-    generator = ctx.generator()
+    generator = generator if generator is not None else ctx.generator()
     expression = claim.expand_defined(candidate)
     outcomes = []
     for _ in range(n_params):
@@ -162,7 +146,10 @@ def against_monte_carlo(candidate: sympy.Expr, claim, ctx: NumericContext,
         point = {v.symbol: sympy.Float(params[v.name], 30) for v in claim.variables}
         expected = complex(sympy.N(expression.subs(point), 30))
         value = expected.real if expected.imag == 0 else math.nan
-        outcomes.append((params, value, monte_carlo_check(sampler(params), value, generator)))
+        if compare is not None and math.isfinite(value):
+            value = compare(value)
+        tensors = {name: torch.tensor(x, dtype=DTYPE, device=ctx.device) for name, x in params.items()}
+        outcomes.append((params, value, monte_carlo_check(sampler(tensors), value, generator)))
         if not outcomes[-1][2].passed:
             break
     params, value, result = next((o for o in outcomes if not o[2].passed),

@@ -1,11 +1,9 @@
-"""Independent numeric routes for the NLL family (``derivations/nll.py``).
+"""Independent numeric routes for the NLL family (``derivations/nll/``).
 
 Every route computes the claimed quantity without the SymPy derivation: with
 ``torch.distributions`` log-densities, torch's own losses (``mse_loss``,
 ``binary_cross_entropy(_with_logits)``, ``cross_entropy``, ``gaussian_nll_loss``), autograd,
-the reference models of ``reference_models/``, or Monte Carlo. Each route is a function
-``(candidate, claim, ctx) -> NumericResult``; a claim passes its own target through it, and
-every wrong variant must fail it.
+the reference models of ``reference_models/``, or Monte Carlo.
 """
 
 from __future__ import annotations
@@ -16,82 +14,92 @@ import torch
 import torch.nn.functional as F
 from torch.distributions import Bernoulli, Categorical, Normal
 
-from numerics.checks import (NumericContext, NumericResult, against_monte_carlo, against_reference, all_of,
-                             elementwise_grad, torch_function)
-from numerics.device import DTYPE
-
+from derivspec.numerics.checks import NumericResult, elementwise_grad
+from derivspec.numerics.routes import model, monte_carlo, reference
+from derivspec.reference_models.classifiers import (fit_logistic_by_bce, fit_logistic_by_gradient, fit_softmax_by_ce,
+                                                    fit_softmax_by_gradient, make_binary_data, make_multiclass_data)
+from derivspec.reference_models.device import DTYPE
+from derivspec.reference_models.regression import fit_by_gaussian_nll, fit_by_mse, normal_equations
 
 # --- the three NLLs ---------------------------------------------------------------------
 
-def gaussian_nll(candidate, claim, ctx: NumericContext) -> NumericResult:
-    return all_of(
-        lambda: against_reference(candidate, claim, ctx, method="torch Normal.log_prob",
-                          reference=lambda y, mu, sigma: -Normal(mu, sigma).log_prob(y)),
-        lambda: against_reference(candidate, claim, ctx, method="F.gaussian_nll_loss(full=True)",
-                          reference=lambda y, mu, sigma: F.gaussian_nll_loss(
-                              mu, y, sigma**2, full=True, eps=0.0, reduction="none")))
+
+@reference("nll.gaussian")
+def normal_log_prob(y, mu, sigma):
+    """torch Normal.log_prob"""
+    return -Normal(mu, sigma).log_prob(y)
 
 
-def bernoulli_nll(candidate, claim, ctx: NumericContext) -> NumericResult:
-    return all_of(
-        lambda: against_reference(candidate, claim, ctx, method="torch Bernoulli.log_prob",
-                          reference=lambda y, p: -Bernoulli(probs=p).log_prob(y)),
-        lambda: against_reference(candidate, claim, ctx, method="F.binary_cross_entropy",
-                          reference=lambda y, p: F.binary_cross_entropy(p, y, reduction="none")))
+@reference("nll.gaussian")
+def gaussian_nll_loss(y, mu, sigma):
+    """F.gaussian_nll_loss(full=True)"""
+    return F.gaussian_nll_loss(mu, y, sigma**2, full=True, eps=0.0, reduction="none")
+
+
+@reference("nll.bernoulli")
+def bernoulli_log_prob(y, p):
+    """torch Bernoulli.log_prob"""
+    return -Bernoulli(probs=p).log_prob(y)
+
+
+@reference("nll.bernoulli")
+def binary_cross_entropy(y, p):
+    """F.binary_cross_entropy"""
+    return F.binary_cross_entropy(p, y, reduction="none")
 
 
 def _logits(h1, h2, h3) -> torch.Tensor:
     return torch.stack([h1, h2, h3], dim=-1)
 
 
-def categorical_nll(candidate, claim, ctx: NumericContext) -> NumericResult:
-    def observed_class(h1):
-        return torch.zeros_like(h1, dtype=torch.long)
-
-    return all_of(
-        lambda: against_reference(candidate, claim, ctx, method="torch Categorical.log_prob",
-                          reference=lambda h1, h2, h3: -Categorical(logits=_logits(h1, h2, h3)).log_prob(
-                              observed_class(h1))),
-        lambda: against_reference(candidate, claim, ctx, method="F.cross_entropy",
-                          reference=lambda h1, h2, h3: F.cross_entropy(
-                              _logits(h1, h2, h3), observed_class(h1), reduction="none")))
+def _first_class(h1) -> torch.Tensor:
+    return torch.zeros_like(h1, dtype=torch.long)
 
 
-def bernoulli_logits_nll(candidate, claim, ctx: NumericContext) -> NumericResult:
-    return all_of(
-        lambda: against_reference(candidate, claim, ctx, method="F.binary_cross_entropy_with_logits",
-                          reference=lambda y, z: F.binary_cross_entropy_with_logits(z, y, reduction="none")),
-        lambda: against_reference(candidate, claim, ctx, method="torch Bernoulli(logits).log_prob",
-                          reference=lambda y, z: -Bernoulli(logits=z).log_prob(y)))
+@reference("nll.categorical")
+def categorical_log_prob(h1, h2, h3):
+    """torch Categorical(logits).log_prob"""
+    return -Categorical(logits=_logits(h1, h2, h3)).log_prob(_first_class(h1))
+
+
+@reference("nll.categorical")
+def cross_entropy(h1, h2, h3):
+    """F.cross_entropy"""
+    return F.cross_entropy(_logits(h1, h2, h3), _first_class(h1), reduction="none")
+
+
+@reference("nll.bernoulli.logits")
+def binary_cross_entropy_with_logits(y, z):
+    """F.binary_cross_entropy_with_logits"""
+    return F.binary_cross_entropy_with_logits(z, y, reduction="none")
+
+
+@reference("nll.bernoulli.logits")
+def bernoulli_logits_log_prob(y, z):
+    """torch Bernoulli(logits).log_prob"""
+    return -Bernoulli(logits=z).log_prob(y)
 
 
 # --- NLL versus MSE ----------------------------------------------------------------------
 
-def gaussian_nll_over_mse_gradient(candidate, claim, ctx: NumericContext) -> NumericResult:
-    """a(σ) = (∂/∂μ Gaussian NLL) / (∂/∂μ squared error), both by autograd, at random y, μ."""
-    generator = ctx.generator(salt=1)
 
-    def scale(sigma):
-        y = 4 * torch.rand(sigma.shape, generator=generator, dtype=DTYPE, device=sigma.device) - 2
-        mu = y + 0.5 + torch.rand(sigma.shape, generator=generator, dtype=DTYPE, device=sigma.device)
-        nll_slope = elementwise_grad(lambda m: -Normal(m, sigma).log_prob(y), mu)
-        mse_slope = elementwise_grad(lambda m: F.mse_loss(m, y, reduction="none"), mu)
-        return nll_slope / mse_slope
-
-    return against_reference(candidate, claim, ctx, scale,
-                             method="autograd: dNLL/dμ ÷ dMSE/dμ (Normal.log_prob, F.mse_loss)")
+@reference("nll.gaussian.mse-scale")
+def nll_slope_over_mse_slope(sigma, generator):
+    """autograd: dNLL/dμ ÷ dMSE/dμ (Normal.log_prob, F.mse_loss) at random y, μ"""
+    y = 4 * torch.rand(sigma.shape, generator=generator, dtype=DTYPE, device=sigma.device) - 2
+    mu = y + 0.5 + torch.rand(sigma.shape, generator=generator, dtype=DTYPE, device=sigma.device)
+    nll_slope = elementwise_grad(lambda m: -Normal(m, sigma).log_prob(y), mu)
+    mse_slope = elementwise_grad(lambda m: F.mse_loss(m, y, reduction="none"), mu)
+    return nll_slope / mse_slope
 
 
 # --- gradients ---------------------------------------------------------------------------
 
-def logistic_gradient(candidate, claim, ctx: NumericContext) -> NumericResult:
-    def autograd():
-        return against_reference(
-            candidate, claim, ctx, method="autograd of F.binary_cross_entropy_with_logits",
-            reference=lambda y, theta, x: elementwise_grad(
-                lambda t: F.binary_cross_entropy_with_logits(t * x, y, reduction="none"), theta))
 
-    return all_of(autograd, lambda: logistic_model_trained_with(candidate, claim, ctx))
+@reference("nll.grad.logistic")
+def bce_with_logits_gradient(y, theta, x):
+    """autograd of F.binary_cross_entropy_with_logits"""
+    return elementwise_grad(lambda t: F.binary_cross_entropy_with_logits(t * x, y, reduction="none"), theta)
 
 
 # Weights from GD with the candidate gradient vs torch's own loss minimised by LBFGS: both
@@ -99,143 +107,137 @@ def logistic_gradient(candidate, claim, ctx: NumericContext) -> NumericResult:
 SAME_WEIGHTS_TOL = 1e-6
 
 
-def _same_weights(by_candidate, by_reference, start: float, method: str, setting: str) -> NumericResult:
+def same_weights(by_candidate, by_reference, start: float, setting: str) -> NumericResult:
     difference = float((by_candidate - by_reference).abs().max())
     passed = bool(torch.isfinite(by_candidate).all()) and difference < SAME_WEIGHTS_TOL
-    return NumericResult(passed, method, max_abs_diff=difference, seconds=time.perf_counter() - start,
+    return NumericResult(passed, "", max_abs_diff=difference, seconds=time.perf_counter() - start,
                          detail=f"max |w_GD − w_ref| = {difference:.2e} (tolerance {SAME_WEIGHTS_TOL:g}), {setting}")
 
 
-def logistic_model_trained_with(candidate, claim, ctx: NumericContext) -> NumericResult:
-    """Reference model: gradient descent driven by the candidate gradient (x = 1, θ = logit)
-    reaches the weights LBFGS finds on torch's BCE-with-logits."""
-    from reference_models.classifiers import fit_logistic_by_bce, fit_logistic_by_gradient, make_binary_data
-
+@model("nll.grad.logistic", candidate_args=("y", "theta", "x"))
+def logistic_trained_with(candidate, generator, device):
+    """reference model: logistic regression, GD with the candidate vs LBFGS on BCE"""
     start = time.perf_counter()
-    X, y, _ = make_binary_data(200, 3, ctx.generator(salt=2), ctx.device)
-    per_example = torch_function(claim.expand_defined(candidate), claim.variables)
+    X, y, _ = make_binary_data(200, 3, generator, device)
 
-    def dloss_dlogit(labels, logits):
-        return per_example(y=labels, theta=logits, x=torch.ones_like(logits))
+    def dloss_dlogit(labels, logits):  # the candidate at x = 1, θ = the logit
+        return candidate(y=labels, theta=logits, x=torch.ones_like(logits))
 
-    return _same_weights(fit_logistic_by_gradient(X, y, dloss_dlogit), fit_logistic_by_bce(X, y), start,
-                         "reference model: logistic regression, GD with candidate vs LBFGS on BCE", "n=200, d=3")
+    return same_weights(fit_logistic_by_gradient(X, y, dloss_dlogit), fit_logistic_by_bce(X, y), start, "n=200, d=3")
 
 
-def softmax_gradient(logit_index: int):
-    """∂/∂h_k of the categorical NLL (observed class 1), by autograd through F.cross_entropy."""
-
-    def check(candidate, claim, ctx: NumericContext) -> NumericResult:
-        def reference(h1, h2, h3):
-            logits = _logits(h1, h2, h3).detach().requires_grad_(True)
-            loss = F.cross_entropy(logits, torch.zeros_like(h1, dtype=torch.long), reduction="sum")
-            (gradient,) = torch.autograd.grad(loss, logits)
-            return gradient[:, logit_index]
-
-        return all_of(
-            lambda: against_reference(candidate, claim, ctx, reference,
-                                      method=f"autograd of F.cross_entropy w.r.t. h{logit_index + 1}"),
-            lambda: softmax_model_trained_with(candidate, claim, ctx, logit_index))
-
-    return check
+def _cross_entropy_gradient(h1, h2, h3, logit_index: int):
+    logits = _logits(h1, h2, h3).detach().requires_grad_(True)
+    loss = F.cross_entropy(logits, _first_class(h1), reduction="sum")
+    (gradient,) = torch.autograd.grad(loss, logits)
+    return gradient[:, logit_index]
 
 
-def softmax_model_trained_with(candidate, claim, ctx: NumericContext, logit_index: int) -> NumericResult:
-    """Reference model: a 3-class softmax classifier trained by GD whose logit gradient takes
-    the candidate for the entries the claim covers (the observed class's logit, or the other
-    two) and softmax − onehot for the rest, vs LBFGS on F.cross_entropy."""
-    from reference_models.classifiers import fit_softmax_by_ce, fit_softmax_by_gradient, make_multiclass_data
+@reference("nll.grad.softmax.true-class")
+def cross_entropy_gradient_h1(h1, h2, h3):
+    """autograd of F.cross_entropy w.r.t. h1"""
+    return _cross_entropy_gradient(h1, h2, h3, 0)
 
+
+@reference("nll.grad.softmax.other-class")
+def cross_entropy_gradient_h2(h1, h2, h3):
+    """autograd of F.cross_entropy w.r.t. h2"""
+    return _cross_entropy_gradient(h1, h2, h3, 1)
+
+
+def _softmax_trained_with(candidate, generator, device, true_class: bool) -> NumericResult:
+    """A 3-class softmax classifier trained by GD whose logit gradient takes the candidate for
+    the entries the claim covers (the observed class's logit, or the other two) and
+    softmax − onehot for the rest, vs LBFGS on F.cross_entropy."""
     start = time.perf_counter()
-    X, labels, _ = make_multiclass_data(200, 3, 3, ctx.generator(salt=3), ctx.device)
-    entry = torch_function(claim.expand_defined(candidate), claim.variables)
+    X, labels, _ = make_multiclass_data(200, 3, 3, generator, device)
 
     def dloss_dlogits(onehot, logits):
         gradient = torch.softmax(logits, 1) - onehot
         observed = onehot.argmax(1)
         rows = torch.arange(len(observed), device=logits.device)
         h = [logits[rows, (observed + shift) % 3] for shift in range(3)]  # h[0]: observed class
-        if logit_index == 0:
-            gradient[rows, observed] = entry(h1=h[0], h2=h[1], h3=h[2])
+        if true_class:
+            gradient[rows, observed] = candidate(h1=h[0], h2=h[1], h3=h[2])
         else:
-            gradient[rows, (observed + 1) % 3] = entry(h1=h[0], h2=h[1], h3=h[2])
-            gradient[rows, (observed + 2) % 3] = entry(h1=h[0], h2=h[2], h3=h[1])
+            gradient[rows, (observed + 1) % 3] = candidate(h1=h[0], h2=h[1], h3=h[2])
+            gradient[rows, (observed + 2) % 3] = candidate(h1=h[0], h2=h[2], h3=h[1])
         return gradient
 
-    return _same_weights(fit_softmax_by_gradient(X, labels, dloss_dlogits), fit_softmax_by_ce(X, labels), start,
-                         "reference model: softmax classifier, GD with candidate vs LBFGS on CE", "n=200, d=3, K=3")
+    return same_weights(fit_softmax_by_gradient(X, labels, dloss_dlogits), fit_softmax_by_ce(X, labels), start,
+                        "n=200, d=3, K=3")
 
 
-def linear_regression_gradient(candidate, claim, ctx: NumericContext) -> NumericResult:
-    return against_reference(
-        candidate, claim, ctx, method="autograd of -Normal(θx, σ).log_prob(y)",
-        reference=lambda y, theta, x, sigma: elementwise_grad(lambda t: -Normal(t * x, sigma).log_prob(y), theta))
+@model("nll.grad.softmax.true-class", candidate_args=("h1", "h2", "h3"))
+def softmax_trained_with_true_class(candidate, generator, device):
+    """reference model: softmax classifier, GD with the candidate on the observed logit vs LBFGS on CE"""
+    return _softmax_trained_with(candidate, generator, device, true_class=True)
+
+
+@model("nll.grad.softmax.other-class", candidate_args=("h1", "h2", "h3"))
+def softmax_trained_with_other_class(candidate, generator, device):
+    """reference model: softmax classifier, GD with the candidate on the other logits vs LBFGS on CE"""
+    return _softmax_trained_with(candidate, generator, device, true_class=False)
+
+
+@reference("nll.grad.linear-regression")
+def gaussian_nll_gradient(y, theta, x, sigma):
+    """autograd of -Normal(θx, σ).log_prob(y)"""
+    return elementwise_grad(lambda t: -Normal(t * x, sigma).log_prob(y), theta)
 
 
 # --- least squares with one feature (the worked OLS example) -----------------------------
 
-def _design(x1, x2, x3, y1, y2, y3):
-    return torch.stack([x1, x2, x3], -1), torch.stack([y1, y2, y3], -1)
 
-
-def one_feature_datasets(**data) -> list[tuple[torch.Tensor, torch.Tensor]]:
+def one_feature_datasets(x1, x2, x3, y1, y2, y3) -> list[tuple[torch.Tensor, torch.Tensor]]:
     """Per random point, its three (x, y) pairs as a 3×1 design matrix and a target vector."""
-    X, Y = _design(**data)
+    X, Y = torch.stack([x1, x2, x3], -1), torch.stack([y1, y2, y3], -1)
     return [(X[i, :, None], Y[i]) for i in range(X.shape[0])]
 
 
-def ols_slope(candidate, claim, ctx: NumericContext) -> NumericResult:
-    """θ̂ from reference models: the normal equations, and LBFGS on the Gaussian NLL
-    (σ = 0.7) and on torch's MSE, which must all reach the same slope."""
-    from reference_models.regression import fit_by_gaussian_nll, fit_by_mse, normal_equations
-
-    def by_model(fit):
-        def reference(**data):
-            return torch.stack([fit(X, y)[0] for X, y in one_feature_datasets(**data)])
-        return reference
-
-    return all_of(
-        lambda: against_reference(candidate, claim, ctx, by_model(normal_equations),
-                                  method="reference model: normal equations", n_points=64),
-        lambda: against_reference(candidate, claim, ctx, by_model(lambda X, Y: fit_by_gaussian_nll(X, Y, 0.7)),
-                                  method="reference model: LBFGS on Gaussian NLL", n_points=16),
-        lambda: against_reference(candidate, claim, ctx, by_model(fit_by_mse),
-                                  method="reference model: LBFGS on F.mse_loss", n_points=16))
+def _slopes(fit, **data) -> torch.Tensor:
+    return torch.stack([fit(X, y)[0] for X, y in one_feature_datasets(**data)])
 
 
-def ols_gradient(candidate, claim, ctx: NumericContext) -> NumericResult:
-    def reference(theta, **data):
-        X, Y = _design(**data)
-        return elementwise_grad(lambda t: F.mse_loss(t[:, None] * X, Y, reduction="none").sum(-1), theta)
-
-    return against_reference(candidate, claim, ctx, reference,
-                             method="autograd of F.mse_loss(reduction='sum')")
+@reference("nll.gaussian.ols-slope", points=64)
+def slope_by_normal_equations(x1, x2, x3, y1, y2, y3):
+    """reference model: normal equations"""
+    return _slopes(normal_equations, x1=x1, x2=x2, x3=x3, y1=y1, y2=y2, y3=y3)
 
 
-def ols_min_sse(candidate, claim, ctx: NumericContext) -> NumericResult:
-    from reference_models.regression import fit_by_mse
+@reference("nll.gaussian.ols-slope", points=16)
+def slope_by_gaussian_nll(x1, x2, x3, y1, y2, y3):
+    """reference model: LBFGS on Gaussian NLL (σ = 0.7)"""
+    return _slopes(lambda X, Y: fit_by_gaussian_nll(X, Y, 0.7), x1=x1, x2=x2, x3=x3, y1=y1, y2=y2, y3=y3)
 
-    def reference(**data):
-        values = []
-        for X, y in one_feature_datasets(**data):
-            values.append(F.mse_loss(X @ fit_by_mse(X, y), y, reduction="sum"))
-        return torch.stack(values)
 
-    return against_reference(candidate, claim, ctx, reference, n_points=16,
-                             method="reference model: LBFGS on F.mse_loss, SSE at the optimum")
+@reference("nll.gaussian.ols-slope", points=16)
+def slope_by_mse(x1, x2, x3, y1, y2, y3):
+    """reference model: LBFGS on F.mse_loss"""
+    return _slopes(fit_by_mse, x1=x1, x2=x2, x3=x3, y1=y1, y2=y2, y3=y3)
+
+
+@reference("nll.gaussian.ols-gradient")
+def sum_of_squares_gradient(x1, x2, x3, y1, y2, y3, theta):
+    """autograd of F.mse_loss(reduction='sum')"""
+    X, Y = torch.stack([x1, x2, x3], -1), torch.stack([y1, y2, y3], -1)
+    return elementwise_grad(lambda t: F.mse_loss(t[:, None] * X, Y, reduction="none").sum(-1), theta)
+
+
+@reference("nll.gaussian.ols-min-sse", points=16)
+def sse_at_fitted_slope(x1, x2, x3, y1, y2, y3):
+    """reference model: LBFGS on F.mse_loss, SSE at the optimum"""
+    return torch.stack([F.mse_loss(X @ fit_by_mse(X, y), y, reduction="sum")
+                        for X, y in one_feature_datasets(x1, x2, x3, y1, y2, y3)])
 
 
 # --- expected NLL (cross-entropy) by Monte Carlo -----------------------------------------
 
-def gaussian_cross_entropy(candidate, claim, ctx: NumericContext) -> NumericResult:
-    """E_{y~N(m,s²)}[-log N(y; μ, σ²)] estimated from torch samples of y."""
 
-    def sampler(params):
-        def sample(n, generator):
-            noise = torch.randn(n, generator=generator, dtype=DTYPE, device=ctx.device)
-            y = params["m"] + params["s"] * noise
-            return -Normal(params["mu"], params["sigma"]).log_prob(y)
-        return sample
-
-    return against_monte_carlo(candidate, claim, ctx, sampler,
-                               method="Monte Carlo: mean of -Normal.log_prob over y ~ N(m, s²)")
+@monte_carlo("nll.gaussian.cross-entropy")
+def nll_under_gaussian_data(m, s, mu, sigma):
+    """Monte Carlo: mean of -Normal.log_prob(y) over y ~ N(m, s²)"""
+    def draw(n, generator):
+        y = m + s * torch.randn(n, generator=generator, dtype=DTYPE, device=m.device)
+        return -Normal(mu, sigma).log_prob(y)
+    return draw

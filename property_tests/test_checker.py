@@ -3,10 +3,10 @@
 import pytest
 import sympy
 
-from derivspec import registry
-from derivspec.checker import compare, read_candidate, user_point
-from derivspec.errors import FormulaError, ParameterError
-from derivspec.formula import parse_formula
+from derivspec.core import registry
+from derivspec.core.checker import compare, read_candidate, user_point
+from derivspec.core.errors import FormulaError, ParameterError
+from derivspec.core.formula import parse_formula
 
 GAUSSIAN = registry.get("nll.gaussian")
 
@@ -38,7 +38,7 @@ def test_finite_domain_cases_prove_forms_equal_only_on_the_domain():
 
 
 def test_unprovable_agreement_is_inconclusive_not_a_pass(monkeypatch):
-    from derivspec import symbolic
+    from derivspec.core import symbolic
     monkeypatch.setattr(symbolic, "reduces_to_zero", lambda difference, seconds=0: None)  # as if SymPy timed out
     result = verdict("nll.gaussian", formula="(y-mu)**2/(2*sigma**2) + log(2*pi*sigma**2)/2")
     assert (result.verdict, result.symbolic) == ("inconclusive", "undecided")
@@ -46,7 +46,7 @@ def test_unprovable_agreement_is_inconclusive_not_a_pass(monkeypatch):
 
 
 def test_time_limit_interrupts_a_long_computation():
-    from derivspec.symbolic import SymPyTimeout, time_limit
+    from derivspec.core.symbolic import SymPyTimeout, time_limit
     with pytest.raises(SymPyTimeout):
         with time_limit(0.2):
             while True:

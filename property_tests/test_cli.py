@@ -30,14 +30,18 @@ def test_issue_example_equivalent_and_not(capsys):
 
 def test_list_json_fields(capsys):
     code, out, _ = run(capsys, "list", "--json")
-    claims = json.loads(out)
+    listing = json.loads(out)
+    claims = listing["claims"]
     assert code == 0
+    assert set(listing["meta"]) >= {"derivspec", "sympy", "torch", "seed", "device", "time"}
     ids = {c["id"] for c in claims}
     assert {"nll.gaussian", "nll.bernoulli", "nll.categorical"} <= ids
     for c in claims:
         assert set(c) >= {"id", "title", "family", "symbols", "sources"}
         assert all(set(s) >= {"name", "latex", "assumptions"} for s in c["symbols"])
         assert all(set(s) >= {"file", "lines", "as_written", "status"} for s in c["sources"])
+        assert all(isinstance(s["lines"], list) and len(s["lines"]) == 2 and s["lines"][0] <= s["lines"][1]
+                   for s in c["sources"])
     gaussian = next(c for c in claims if c["id"] == "nll.gaussian")
     assert [s["name"] for s in gaussian["symbols"]] == ["y", "mu", "sigma"]
 
@@ -47,6 +51,8 @@ def test_show_lists_derivation_steps(capsys):
     shown = json.loads(out)
     assert code == 0 and len(shown["derivation"]) >= 3
     assert all(step["status"] in ("definition", "proved") for step in shown["derivation"])
+    assert shown["numeric_routes"] and all(r["description"] for r in shown["numeric_routes"])
+    assert "meta" in shown
     assert all(step["why"] for step in shown["derivation"])
     code, out, _ = run(capsys, "show", "nll.categorical")
     assert code == 0 and "derivation:" in out and "003_8a5dbeec3922fcb3.txt:1460–1472" in out
@@ -54,7 +60,9 @@ def test_show_lists_derivation_steps(capsys):
 
 def test_verify_json_one_claim(capsys):
     code, out, _ = run(capsys, "verify", "nll.gaussian.cross-entropy", "--json", "--device", "cpu", "--seed", "3")
-    (report,) = json.loads(out)
+    verified = json.loads(out)
+    (report,) = verified["claims"]
+    assert verified["meta"]["seed"] == 3 and verified["meta"]["device"] == "cpu"
     assert code == 0 and report["status"] == "verified"
     assert set(report) >= {"claim", "status", "symbolic", "numeric", "sources"}
     assert set(report["numeric"]) >= {"n", "estimate", "stderr", "z"}
@@ -71,12 +79,14 @@ def test_verify_table_has_the_columns_and_a_summary(capsys):
 
 def test_errata_json(capsys):
     code, out, _ = run(capsys, "errata", "--json")
-    entries = json.loads(out)
+    entries = json.loads(out)["errata"]
     assert code == 0 and entries
+    order = [(e["file"], e["lines"]) for e in entries]
+    assert order == sorted(order), "errata are ordered by lecture and line"
     for e in entries:
         assert set(e) >= {"claim", "file", "lines", "as_written", "correct", "evidence"}
         assert e["correct"] and e["evidence"]
-    assert ("nll.categorical", "1460–1472") in {(e["claim"], e["lines"]) for e in entries}
+    assert ("nll.categorical", [1460, 1472]) in [(e["claim"], e["lines"]) for e in entries]
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -106,7 +116,7 @@ def test_console_script_in_a_subprocess_has_no_traceback():
 
 
 def test_unproved_agreement_exits_3(capsys, monkeypatch):
-    from derivspec import symbolic
+    from derivspec.core import symbolic
     monkeypatch.setattr(symbolic, "reduces_to_zero", lambda difference, seconds=0: None)  # as if SymPy timed out
     code, out, _ = run(capsys, "check", "nll.bernoulli", "--formula", "-y*log(p) - (1-y)*log(1-p)", "--json")
     assert code == 3 and json.loads(out)["verdict"] == "inconclusive"
@@ -118,3 +128,19 @@ def test_cuda_requested_without_cuda_is_bad_input(capsys):
         pytest.skip("CUDA is present")
     code, _, err = run(capsys, "verify", "nll.gaussian", "--device", "cuda")
     assert code == 2 and "CUDA is not available" in err
+
+
+def test_version_and_module_entry_point():
+    proc = subprocess.run([sys.executable, "-m", "derivspec", "--version"], capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stdout.startswith("derivspec ")
+
+
+def test_old_claim_ids_still_resolve(capsys):
+    code, out, _ = run(capsys, "check", "grad.logistic", "--formula", "(1/(1+exp(-theta*x)) - y)*x", "--json")
+    assert code == 0 and json.loads(out)["claim"] == "nll.grad.logistic"
+
+
+def test_closed_pipe_is_quiet():
+    proc = subprocess.run(f"{sys.executable} -m derivspec list --json | head -c 10", shell=True,
+                          capture_output=True, text=True)
+    assert proc.stdout == '{\n  "meta"' and "Traceback" not in proc.stderr and "Error" not in proc.stderr

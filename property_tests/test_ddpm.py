@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from torch.distributions import Normal
 
-from derivspec import registry
-from derivspec.checker import compare, read_candidate
+from derivspec.core import registry
+from derivspec.core.checker import compare, read_candidate
 from derivspec.verify import compare_source
 
 

@@ -30,9 +30,9 @@ import torch
 from scipy.special import logsumexp
 from scipy.stats import multivariate_normal
 
-from numerics.device import DTYPE, make_generator
-from numerics.montecarlo import critical_z
-from reference_models.ddpm import (
+from derivspec.reference_models.device import DTYPE, make_generator
+from derivspec.numerics.montecarlo import critical_z
+from derivspec.reference_models.ddpm import (
     EpsMLP,
     alpha_bar_T_report,
     ancestral_sample,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from derivspec import registry
+from derivspec.core import registry
 from derivspec.docs import DOCS, family_page
 
 FAMILIES = sorted({c.family for c in registry.all_claims()})

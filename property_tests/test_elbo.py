@@ -10,11 +10,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from torch.distributions import Normal, kl_divergence
 
-from derivspec import registry
-from derivspec.checker import compare, read_candidate
+from derivspec.core import registry
+from derivspec.core.checker import compare, read_candidate
 from derivspec.verify import compare_source
-from numerics.checks import NumericContext
-from numerics.device import resolve_device
+from derivspec.numerics.checks import NumericContext
+from derivspec.reference_models.device import resolve_device
 
 ELBO_FORMS = (
     "-log(2*pi*s**2)/2 - ((x - w*m)**2 + w**2*v)/(2*s**2) - log(2*pi)/2 - (m**2 + v)/2 + log(2*pi*v)/2 + 1/2",

@@ -16,8 +16,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from numerics.device import DTYPE, make_generator
-from numerics.gradient_estimators import (
+from derivspec.reference_models.device import DTYPE, make_generator
+from derivspec.numerics.gradient_estimators import (
     COMPONENTS,
     ESTIMATORS,
     check_gradient,

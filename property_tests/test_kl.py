@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from torch.distributions import (Bernoulli, Categorical, Independent, MultivariateNormal, Normal,
                                  kl_divergence)
 
-from derivspec import registry
-from derivspec.checker import compare, read_candidate
+from derivspec.core import registry
+from derivspec.core.checker import compare, read_candidate
 from derivspec.verify import compare_source
 
 
@@ -89,9 +89,9 @@ def test_multivariate_formula_for_larger_d(d):
     value = matrix_formula(m1, S1, m2, S2)
     p, q = MultivariateNormal(t(m1), t(S1)), MultivariateNormal(t(m2), t(S2))
     assert value == pytest.approx(float(kl_divergence(p, q)), rel=1e-9)
-    from numerics.device import make_generator
-    from numerics.kl import _sample
-    from numerics.montecarlo import monte_carlo_check
+    from derivspec.reference_models.device import make_generator
+    from derivspec.numerics.kl import _sample
+    from derivspec.numerics.montecarlo import monte_carlo_check
 
     def sample(n, generator):
         x = _sample(p, n, generator)
@@ -181,8 +181,8 @@ MONTE_CARLO_KL = ["kl.gaussian.univariate", "kl.gaussian.standard", "kl.gaussian
 
 @pytest.mark.parametrize("claim_id", MONTE_CARLO_KL)
 def test_monte_carlo_route_itself_rejects_every_wrong_variant(claim_id):
-    from numerics.checks import NumericContext
-    from numerics.device import resolve_device
+    from derivspec.numerics.checks import NumericContext
+    from derivspec.reference_models.device import resolve_device
     claim = registry.get(claim_id)
     ctx = NumericContext(device=resolve_device("cpu"), seed=0)
     target = claim.numeric(claim.target, claim, ctx)

@@ -9,8 +9,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from sympy import Abs, E, Rational, exp, log, pi, sqrt
 
-from derivspec.errors import FormulaError
-from derivspec.latex import parse_latex
+from derivspec.core.errors import FormulaError
+from derivspec.core.latex import parse_latex
 
 y, p, mu, mu1, mu2 = sympy.symbols("y p mu mu_1 mu_2", real=True)
 sigma, sigma1, sigma2, tau = sympy.symbols("sigma sigma_1 sigma_2 tau", positive=True)

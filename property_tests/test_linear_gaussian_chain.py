@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch.distributions import MultivariateNormal, Normal, kl_divergence
 
-from numerics.device import DTYPE, make_generator
-from numerics.linear_gaussian_chain import (
+from derivspec.reference_models.device import DTYPE, make_generator
+from derivspec.numerics.linear_gaussian_chain import (
     WRONG_CHAINS,
     ReverseParams,
     alpha_bars,
@@ -36,7 +36,7 @@ from numerics.linear_gaussian_chain import (
     stationary_reverse_params,
     wrong_chain_elbo,
 )
-from numerics.montecarlo import monte_carlo_check
+from derivspec.numerics.montecarlo import monte_carlo_check
 
 CPU = torch.device("cpu")
 X0 = 1.5

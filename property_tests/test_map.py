@@ -9,12 +9,12 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from derivspec import registry
-from derivspec.checker import compare, read_candidate
+from derivspec.core import registry
+from derivspec.core.checker import compare, read_candidate
 from derivspec.verify import compare_source
-from numerics.device import make_generator
-from reference_models.regression import make_regression_data
-from reference_models.regularised import (lasso_by_coordinate_descent, map_gaussian_prior, map_laplace_prior,
+from derivspec.reference_models.device import make_generator
+from derivspec.reference_models.regression import make_regression_data
+from derivspec.reference_models.regularised import (lasso_by_coordinate_descent, map_gaussian_prior, map_laplace_prior,
                                           ridge_closed_form)
 
 

@@ -21,8 +21,8 @@ import pytest
 import torch
 from scipy import integrate, optimize
 
-from derivspec.errors import ParameterError
-from reference_models.mixture_fit import (
+from derivspec.core.errors import ParameterError
+from derivspec.reference_models.mixture_fit import (
     FoldPoint,
     centred_reverse_kl_curvature,
     fit_centred_reverse_kl,

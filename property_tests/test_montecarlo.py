@@ -13,8 +13,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy.stats import binom, chi2, kstest, norm
 
-from numerics.device import DTYPE, make_generator
-from numerics.montecarlo import (
+from derivspec.reference_models.device import DTYPE, make_generator
+from derivspec.numerics.montecarlo import (
     DETECTION_POWER,
     FALSE_FAIL_RATE,
     MIN_DETECTABLE_REL_ERROR,

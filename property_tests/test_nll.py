@@ -1,4 +1,4 @@
-"""NLL family (derivations/nll.py): symbolic target = independent numeric route, wrong
+"""NLL family (derivations/nll/): symbolic target = independent numeric route, wrong
 variants rejected, correct forms accepted, sources compared."""
 
 import math
@@ -10,11 +10,12 @@ import torch.nn.functional as F
 from hypothesis import given
 from hypothesis import strategies as st
 
-from derivspec import registry
-from derivspec.checker import compare, read_candidate
-from derivspec.verify import compare_source, verify_claim
-from numerics.checks import NumericContext
-from numerics.device import resolve_device
+from derivspec.core import registry
+from derivspec.core.checker import compare, read_candidate
+from derivspec.core.sources import compare_source
+from derivspec.verify import verify_claim
+from derivspec.numerics.checks import NumericContext
+from derivspec.reference_models.device import resolve_device
 
 
 
@@ -52,13 +53,13 @@ TORCH_ROUTES = {
     "nll.categorical": lambda h1, h2, h3: float(F.cross_entropy(torch.stack([t(h1), t(h2), t(h3)])[None],
                                                                 torch.tensor([0]))),
     "nll.bernoulli.logits": lambda y, z: float(F.binary_cross_entropy_with_logits(t(z), t(y))),
-    "grad.logistic": lambda y, theta, x: autograd(
+    "nll.grad.logistic": lambda y, theta, x: autograd(
         lambda th: F.binary_cross_entropy_with_logits(th * x, t(y)), theta),
-    "grad.linear-regression": lambda y, theta, x, sigma: autograd(
+    "nll.grad.linear-regression": lambda y, theta, x, sigma: autograd(
         lambda th: -torch.distributions.Normal(th * x, t(sigma)).log_prob(t(y)), theta),
-    "grad.softmax.true-class": lambda h1, h2, h3: autograd(
+    "nll.grad.softmax.true-class": lambda h1, h2, h3: autograd(
         lambda a: F.cross_entropy(torch.stack([a, t(h2), t(h3)])[None], torch.tensor([0])), h1),
-    "grad.softmax.other-class": lambda h1, h2, h3: autograd(
+    "nll.grad.softmax.other-class": lambda h1, h2, h3: autograd(
         lambda b: F.cross_entropy(torch.stack([t(h1), b, t(h3)])[None], torch.tensor([0])), h2),
     "nll.gaussian.mse-scale": lambda sigma: autograd(
         lambda m: -torch.distributions.Normal(m, t(sigma)).log_prob(t(0.3)), 1.1) / autograd(
@@ -101,7 +102,7 @@ def test_ols_slope_and_min_sse_are_torch_lstsq(point):
 @pytest.fixture(scope="module")
 def reports():
     ctx = NumericContext(device=resolve_device("cpu"), seed=0)
-    return {"nll.gaussian.cross-entropy": verify_claim(registry.get("nll.gaussian.cross-entropy"), ctx)}
+    return {"nll.gaussian.cross-entropy": verify_claim("nll.gaussian.cross-entropy", ctx)}
 
 
 def test_monte_carlo_claim_reports_its_statistics(reports):

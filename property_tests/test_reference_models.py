@@ -14,9 +14,9 @@ import math
 import pytest
 import torch
 
-from derivspec.errors import ParameterError
-from numerics.device import DTYPE, make_generator
-from reference_models.classifiers import (
+from derivspec.core.errors import ParameterError
+from derivspec.reference_models.device import DTYPE, make_generator
+from derivspec.reference_models.classifiers import (
     fit_logistic_by_bce,
     fit_logistic_by_gradient,
     fit_softmax_by_ce,
@@ -25,7 +25,7 @@ from reference_models.classifiers import (
     make_binary_data,
     make_multiclass_data,
 )
-from reference_models.regression import (
+from derivspec.reference_models.regression import (
     fit_by_gaussian_nll,
     fit_by_mse,
     make_regression_data,

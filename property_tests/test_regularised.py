@@ -18,10 +18,10 @@ import math
 import pytest
 import torch
 
-from derivspec.errors import ParameterError
-from numerics.device import DTYPE, make_generator
-from reference_models.regression import make_regression_data, normal_equations
-from reference_models.regularised import (
+from derivspec.core.errors import ParameterError
+from derivspec.reference_models.device import DTYPE, make_generator
+from derivspec.reference_models.regression import make_regression_data, normal_equations
+from derivspec.reference_models.regularised import (
     ConvergenceError,
     lasso_by_coordinate_descent,
     lasso_by_proximal_gradient,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from derivspec import registry
+from derivspec.core import registry
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 SOURCES = [(c.id, s) for c in registry.all_claims() for s in c.sources]
@@ -14,8 +14,8 @@ SOURCES = [(c.id, s) for c in registry.all_claims() for s in c.sources]
 
 def cited_text(source) -> str:
     lines = (SEEDS / source.file).read_text(encoding="utf-8").splitlines()
-    first, _, last = source.lines.replace("–", "-").partition("-")
-    return "\n".join(lines[int(first) - 1:int(last or first)])
+    first, last = source.span
+    return "\n".join(lines[first - 1:last])
 
 
 def words(text: str) -> set[str]:

@@ -46,9 +46,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import optimize, stats
 
-from derivspec.errors import ParameterError
-from numerics.device import DTYPE, make_generator
-from reference_models.vae import (
+from derivspec.core.errors import ParameterError
+from derivspec.reference_models.device import DTYPE, make_generator
+from derivspec.reference_models.vae import (
     LinearGaussianVAE,
     exact_log_likelihood,
     exact_posterior,

@@ -30,9 +30,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from derivspec.errors import ParameterError
-from numerics.device import DTYPE
-from reference_models.regression import lbfgs_minimise
+from derivspec.core.errors import ParameterError
+from derivspec.reference_models.device import DTYPE
+from derivspec.reference_models.regression import lbfgs_minimise
 
 __all__ = [
     "make_binary_data",

@@ -76,9 +76,9 @@ import torch
 from scipy.optimize import brentq
 from torch import Tensor
 
-from derivspec.errors import ParameterError
-from numerics.device import DTYPE, as_device
-from reference_models.regression import lbfgs_minimise
+from derivspec.core.errors import ParameterError
+from derivspec.reference_models.device import DTYPE, as_device
+from derivspec.reference_models.regression import lbfgs_minimise
 
 __all__ = [
     "GaussianFit",

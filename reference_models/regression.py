@@ -24,8 +24,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from derivspec.errors import ParameterError
-from numerics.device import DTYPE
+from derivspec.core.errors import ParameterError
+from derivspec.reference_models.device import DTYPE
 
 __all__ = [
     "make_regression_data",

@@ -38,9 +38,9 @@ import torch
 from torch import Tensor
 from torch.distributions import Laplace, Normal
 
-from derivspec.errors import ParameterError
-from numerics.device import DTYPE
-from reference_models.regression import _check_design, lbfgs_minimise, make_regression_data
+from derivspec.core.errors import ParameterError
+from derivspec.reference_models.device import DTYPE
+from derivspec.reference_models.regression import _check_design, lbfgs_minimise, make_regression_data
 
 __all__ = [
     "ridge_closed_form",

@@ -71,8 +71,8 @@ import torch
 from torch import Tensor, nn
 from torch.distributions import MultivariateNormal, Normal, kl_divergence
 
-from derivspec.errors import ParameterError
-from numerics.device import DTYPE, as_device, make_generator
+from derivspec.core.errors import ParameterError
+from derivspec.reference_models.device import DTYPE, as_device, make_generator
 
 __all__ = [
     "make_linear_gaussian_data",

@@ -22,7 +22,7 @@ from typing import Sequence
 
 import sympy
 
-from derivspec.claims import Var
+from derivspec.core.claims import Var
 
 DIGITS = 50
 EVAL_POINTS = 12

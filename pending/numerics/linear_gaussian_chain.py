@@ -59,7 +59,7 @@ from typing import NamedTuple
 
 import torch
 
-from numerics.device import DTYPE
+from derivspec.reference_models.device import DTYPE
 
 LOG_2PI = math.log(2 * math.pi)
 

@@ -18,11 +18,11 @@ from __future__ import annotations
 import sympy
 from sympy import Abs, Rational, log, pi, sqrt
 
-from derivations.kl import kl_univariate, log_normal
-from derivations.moments import gaussian_expectation
-from derivspec.claims import REAL, Claim, Source, Step, Var, WrongVariant, positive_between, real_between
-from derivspec.registry import register
-from numerics import elbo as numeric
+from derivspec.derivations.kl import kl_univariate, log_normal
+from derivspec.derivations.moments import gaussian_expectation
+from derivspec.core.claims import REAL, Claim, Source, Step, Var, WrongVariant, positive_between, real_between
+from derivspec.core.registry import register
+from derivspec.numerics import elbo as numeric
 
 FAMILY = "elbo"
 S002, S003, S004 = "002_433c7158266bc0e9.txt", "003_8a5dbeec3922fcb3.txt", "004_ac0a1d509ce21c57.txt"

@@ -14,14 +14,11 @@ from typing import Mapping
 
 import sympy
 
-from derivspec import symbolic
-from derivspec.claims import Claim
-from derivspec.errors import FormulaError, ParameterError
-from derivspec.formula import parse_formula
-from derivspec.latex import parse_latex
-
-VERDICT_EXIT_CODES = {"equivalent": 0, "not_equivalent": 1, "inconclusive": 3}
-
+from derivspec.core import symbolic
+from derivspec.core.claims import Claim
+from derivspec.core.errors import FormulaError, ParameterError
+from derivspec.core.formula import parse_formula
+from derivspec.core.latex import parse_latex
 
 @dataclass
 class CheckResult:

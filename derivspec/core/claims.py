@@ -6,17 +6,22 @@ A claim is the unit of verification. It holds, in one place that reads like the 
   constraint a user-supplied value must meet, and where evaluation points are drawn;
 * ``defined`` -- symbols defined by a relation (``alpha_bar_t = alpha_t*alpha_bar_prev``);
   they are expanded before any comparison;
-* ``derivation`` -- a list of steps starting from a definition; each step says what it used
-  and is checked by SymPy against the previous one; the last step is the **target**;
+* ``derivation`` -- a list of steps starting from a definition; each step is either *proved*
+  (SymPy shows it follows from the line before) or *computed* (a machine expansion, shown as
+  such); the last line is the **target**;
 * ``sources`` -- every place in the seed notes that states the result, with the formula as
   written there;
-* ``numeric`` -- an independent numeric route (torch reference, autograd, Monte Carlo);
-* ``wrong_variants`` -- plausible mistakes that the checks must reject.
+* ``wrong_variants`` -- plausible mistakes that every check must reject.
+
+The numeric evidence is not part of the claim: routes in ``numerics/`` register against the
+claim's id (:mod:`derivspec.core.registry`), so this layer never imports torch.
 """
 
 from __future__ import annotations
 
+import functools
 import random
+import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Callable, Mapping
@@ -118,17 +123,26 @@ class Defined:
 
 @dataclass(frozen=True)
 class Step:
-    """One line of a derivation.
+    """One line of a derivation, *proved* from the line before.
 
     ``op`` says how this line follows from the previous one (e.g. ``lambda e: -log(e)``,
     "take minus the log"); SymPy applies it and must prove the result equal to ``expr``.
     Without ``op`` the line is a rewrite of the previous one and must equal it. The first
-    step of a derivation is its starting definition.
+    step of a derivation is its starting definition. ``expr`` is the line as an instructor
+    writes it -- never the output of the operation that checks it (that would prove nothing;
+    use :func:`Computed` for a machine expansion).
     """
 
     why: str
-    expr: sympy.Expr
+    expr: sympy.Expr | None
     op: Callable[[sympy.Expr], sympy.Expr] | None = None
+    computed: bool = False
+
+
+def Computed(why: str, op: Callable[[sympy.Expr], sympy.Expr]) -> Step:
+    """A line SymPy computes from the one before (an expectation, a derivative, a solve) and
+    that is shown as computed, not proved: nothing checks it but SymPy's own operation."""
+    return Step(why, None, op, computed=True)
 
 
 @dataclass(frozen=True)
@@ -147,10 +161,14 @@ class Source:
     * ``value`` -- a worked number: the target at ``at`` rounds to ``value`` at ``decimals``
       (in ``unit``: a value in bits is compared with the target divided by log 2).
 
-    A ``behaviour`` source states testable behaviour rather than a formula: the callable runs
-    an executable specification (a reference model) and returns (holds, evidence); ``correct``
-    then says what does hold. ``correct`` may also replace a generated correct form that
-    would be unreadable.
+    A ``behaviour`` source states testable behaviour rather than a formula: it names a behaviour
+    check that ``numerics/`` registers for the claim (an executable specification, run by
+    ``verify`` with the values in ``at``) and that returns (holds, evidence); ``correct`` then
+    says what does hold. ``correct`` may also replace a generated correct form that would be
+    unreadable.
+
+    ``lines`` is the line range as cited (``"227–235"`` or ``"1256"``); ``span`` is it as
+    ``(first, last)``.
 
     ``at`` fixes values the source assumes (``sigma = 1``, the worked data). ``to_target``
     maps the quantity written in the source onto the claim's target (the source writes
@@ -169,9 +187,22 @@ class Source:
     value: float | None = None
     decimals: int | None = None
     unit: str = "nats"  # for worked values of information quantities: "nats" or "bits"
-    behaviour: Callable[[], tuple[bool, str]] | None = None
+    behaviour: str | None = None
     correct: str = ""
     note: str = ""
+
+    def __post_init__(self):
+        if not _LINES.fullmatch(self.lines):
+            raise ValueError(f"source {self.file}: lines {self.lines!r} is not 'N' or 'N–M'")
+
+    @property
+    def span(self) -> tuple[int, int]:
+        """The cited lines as (first, last), 1-based."""
+        numbers = [int(n) for n in re.split("[–-]", self.lines)]
+        return numbers[0], numbers[-1]
+
+
+_LINES = re.compile(r"\d+(?:[–-]\d+)?")
 
 
 @dataclass(frozen=True)
@@ -184,22 +215,34 @@ class WrongVariant:
 
 @dataclass(frozen=True)
 class Claim:
-    id: str
+    """A claim as its derivation module builds it; the registry gives it its ``id``."""
+
     title: str
-    family: str
     statement: str  # the quantity in LaTeX, e.g. r"-\log \mathcal N(y;\mu,\sigma^2)"
     variables: tuple[Var, ...]
     derivation: tuple[Step, ...]
-    numeric: Callable  # (candidate: sympy.Expr, claim: Claim, ctx) -> NumericResult
     wrong_variants: tuple[WrongVariant, ...]
     sources: tuple[Source, ...] = ()
     defined: tuple[Defined, ...] = ()
-    numeric_route: str = ""  # one line: what the numeric check compares against
+    id: str = ""  # set by the registry from ``@claim("family.name")``
+
+    @property
+    def family(self) -> str:
+        """The family is the first part of the id (``kl`` for ``kl.gaussian.univariate``)."""
+        return self.id.split(".")[0]
+
+    @functools.cached_property
+    def lines(self) -> tuple[sympy.Expr, ...]:
+        """Every line of the derivation; a computed line is its operation applied to the line before."""
+        lines: list[sympy.Expr] = []
+        for step in self.derivation:
+            lines.append(step.op(lines[-1]) if step.computed else step.expr)
+        return tuple(lines)
 
     @property
     def target(self) -> sympy.Expr:
         """The derived expression: the last line of the derivation."""
-        return self.derivation[-1].expr
+        return self.lines[-1]
 
     @property
     def symbols(self) -> dict[str, sympy.Symbol]:

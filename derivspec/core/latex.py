@@ -46,8 +46,8 @@ from typing import Mapping, NamedTuple
 
 import sympy
 
-from derivspec.errors import FormulaError
-from derivspec.formula import power as checked_power
+from derivspec.core.errors import FormulaError
+from derivspec.core.formula import power as checked_power
 
 __all__ = ["parse_latex"]
 

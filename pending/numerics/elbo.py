@@ -15,9 +15,9 @@ import torch
 from scipy import integrate
 from torch.distributions import Normal, kl_divergence
 
-from numerics.checks import (NumericContext, NumericResult, against_monte_carlo, against_reference, all_of,
+from derivspec.numerics.checks import (NumericContext, NumericResult, against_monte_carlo, against_reference, all_of,
                              elementwise_grad)
-from numerics.device import DTYPE, as_tensor
+from derivspec.reference_models.device import DTYPE, as_tensor
 
 
 def _parts(params, device):
@@ -120,7 +120,7 @@ GAUSS_HERMITE = 80
 
 def optimal_q(which: str):
     """The maximiser of a quadrature ELBO (probabilists' Gauss–Hermite nodes ε, z = m + √v ε)."""
-    from reference_models.regression import lbfgs_minimise
+    from derivspec.reference_models.regression import lbfgs_minimise
 
     def check(candidate, claim, ctx: NumericContext) -> NumericResult:
         nodes, weights = np.polynomial.hermite_e.hermegauss(GAUSS_HERMITE)

@@ -19,10 +19,10 @@ import sympy
 import sympy.stats
 from sympy import Abs, Piecewise, log
 
-from derivations.nll import GAUSSIAN_NLL, S000, S002, S003, XS, YS, sum_of, theta
-from derivspec.claims import Claim, Source, Step, Var, WrongVariant, count_between, positive_between
-from derivspec.registry import register
-from numerics import map as numeric
+from derivspec.derivations.nll import GAUSSIAN_NLL, S000, S002, S003, XS, YS, sum_of, theta
+from derivspec.core.claims import Claim, Source, Step, Var, WrongVariant, count_between, positive_between
+from derivspec.core.registry import register
+from derivspec.numerics import map as numeric
 
 FAMILY = "map"
 
@@ -379,8 +379,8 @@ register(Claim(
 
 def _lasso_has_exact_zeros() -> tuple[bool, str]:
     import torch
-    from numerics.device import make_generator
-    from reference_models.regularised import sparsity_fractions
+    from derivspec.reference_models.device import make_generator
+    from derivspec.reference_models.regularised import sparsity_fractions
     fractions = sparsity_fractions([0.0, 20.0, 200.0], n=30, d=8, n_designs=20,
                                    generator=make_generator(0, torch.device("cpu")), device=torch.device("cpu"))
     rows = list(zip(fractions["lams"], fractions["lasso"], fractions["ridge"]))
@@ -391,7 +391,7 @@ def _lasso_has_exact_zeros() -> tuple[bool, str]:
 
 def _corner_is_generic() -> tuple[bool, str]:
     import torch
-    from reference_models.regularised import lasso_by_coordinate_descent
+    from derivspec.reference_models.regularised import lasso_by_coordinate_descent
     X = torch.eye(2, dtype=torch.float64)
     y = torch.tensor([2.0, 1.5], dtype=torch.float64)
     solution = lasso_by_coordinate_descent(X, y, 1.0)

@@ -6,7 +6,7 @@ Seeds are explicit: each check builds its own ``torch.Generator`` on its device.
 
 import torch
 
-from derivspec.errors import ParameterError
+from derivspec.core.errors import ParameterError
 
 DTYPE = torch.float64
 

@@ -13,12 +13,12 @@ import sympy
 import sympy.stats
 from sympy import Rational, log, pi
 
-from derivations.moments import gaussian_expectation
-from derivations.nll import BERNOULLI_NLL, GAUSSIAN_NLL, S000, S002, S003, p, y01
-from derivspec.claims import (REAL, UNIT_INTERVAL, Claim, Source, Step, Var, WrongVariant,
+from derivspec.derivations.moments import gaussian_expectation
+from derivspec.derivations.nll import BERNOULLI_NLL, GAUSSIAN_NLL, S000, S002, S003, p, y01
+from derivspec.core.claims import (REAL, UNIT_INTERVAL, Claim, Source, Step, Var, WrongVariant,
                               count_between, positive_between, real_between)
-from derivspec.registry import register
-from numerics import kl as numeric
+from derivspec.core.registry import register
+from derivspec.numerics import kl as numeric
 
 FAMILY = "kl"
 S004 = "004_ac0a1d509ce21c57.txt"
@@ -618,7 +618,7 @@ def moment_matching_derivation():
 
 
 def _reverse_kl_keeps_centre(delta_value: float) -> tuple[bool, str]:
-    from reference_models.mixture_fit import fit_reverse_kl
+    from derivspec.reference_models.mixture_fit import fit_reverse_kl
     fit = fit_reverse_kl(delta_value, init_m=delta_value, init_s=1.0)
     evidence = (f"at δ = {delta_value} (a bimodal target: modes near ±{delta_value}), the reverse-KL fit started on the "
                 f"right mode converges to m = {fit.m:.3g}, s = {fit.s:.4g} (KL {fit.kl:.4g}): it covers both modes")
@@ -626,7 +626,7 @@ def _reverse_kl_keeps_centre(delta_value: float) -> tuple[bool, str]:
 
 
 def _forward_kl_covers(delta_value: float) -> tuple[bool, str]:
-    from reference_models.mixture_fit import fit_forward_kl
+    from derivspec.reference_models.mixture_fit import fit_forward_kl
     fit = fit_forward_kl(delta_value)
     holds = abs(fit.m) < 1e-6 and abs(fit.s**2 - (1 + delta_value**2)) < 1e-6
     return holds, f"at δ = {delta_value}: forward-KL fit m = {fit.m:.2g}, s² = {fit.s ** 2:.6f} (1 + δ² = {1 + delta_value**2})"

@@ -51,8 +51,8 @@ from typing import Callable
 
 import torch
 
-from numerics.device import DTYPE
-from numerics.montecarlo import MonteCarloResult, monte_carlo_check
+from derivspec.reference_models.device import DTYPE
+from derivspec.numerics.montecarlo import MonteCarloResult, monte_carlo_check
 
 COMPONENTS = ("mu", "sigma")
 BASELINE_PILOT = 20_000

@@ -13,8 +13,8 @@ from __future__ import annotations
 import torch
 from torch.distributions import Normal, kl_divergence
 
-from numerics.checks import NumericContext, NumericResult, against_monte_carlo, against_reference, elementwise_grad
-from numerics.device import DTYPE
+from derivspec.numerics.checks import NumericContext, NumericResult, against_monte_carlo, against_reference, elementwise_grad
+from derivspec.reference_models.device import DTYPE
 
 
 def _noise(n, generator, device):

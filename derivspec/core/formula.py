@@ -13,7 +13,7 @@ from typing import Mapping
 
 import sympy
 
-from derivspec.errors import FormulaError
+from derivspec.core.errors import FormulaError
 
 FUNCTIONS = {
     "log": sympy.log,

@@ -18,10 +18,10 @@ from __future__ import annotations
 import sympy
 from sympy import sqrt
 
-from derivations.kl import kl_univariate, log_normal
-from derivspec.claims import REAL, Claim, Defined, Domain, Source, Step, Var, WrongVariant
-from derivspec.registry import register
-from numerics import ddpm as numeric
+from derivspec.derivations.kl import kl_univariate, log_normal
+from derivspec.core.claims import REAL, Claim, Defined, Domain, Source, Step, Var, WrongVariant
+from derivspec.core.registry import register
+from derivspec.numerics import ddpm as numeric
 
 FAMILY = "ddpm"
 S002, S004 = "002_433c7158266bc0e9.txt", "004_ac0a1d509ce21c57.txt"

@@ -19,9 +19,9 @@ import torch
 from scipy import optimize
 from torch.distributions import Beta
 
-from numerics.checks import NumericContext, NumericResult, against_reference, all_of
-from numerics.device import DTYPE
-from numerics.nll import one_feature_datasets
+from derivspec.numerics.checks import NumericContext, NumericResult, against_reference, all_of
+from derivspec.reference_models.device import DTYPE
+from derivspec.numerics.nll import one_feature_datasets
 
 # The optimisers stop at a gradient ~1e-13 of its initial size; λ read back from the optimum
 # carries that error divided by ‖θ*‖², so the routes compare at rtol 1e-6 (a wrong λ is off by
@@ -31,7 +31,7 @@ DESIGN_POINTS, FEATURES = 20, 3
 
 
 def _data(ctx: NumericContext, salt: int, n: int = DESIGN_POINTS):
-    from reference_models.regression import make_regression_data
+    from derivspec.reference_models.regression import make_regression_data
     X, y, _ = make_regression_data(n, FEATURES, 0.5, ctx.generator(salt=salt), ctx.device)
     return X, y
 
@@ -40,7 +40,7 @@ def implied_ridge_lambda(convention: str):
     """λ read back from the MAP optimum of the Gaussian-prior posterior."""
 
     def check(candidate, claim, ctx: NumericContext) -> NumericResult:
-        from reference_models.regularised import map_gaussian_prior
+        from derivspec.reference_models.regularised import map_gaussian_prior
 
         def reference(sigma, tau, N=None):
             values = []
@@ -61,7 +61,7 @@ def implied_lasso_lambda(convention: str):
     """λ read back on the support of the MAP optimum of the Laplace-prior posterior."""
 
     def check(candidate, claim, ctx: NumericContext) -> NumericResult:
-        from reference_models.regularised import map_laplace_prior
+        from derivspec.reference_models.regularised import map_laplace_prior
 
         def reference(sigma, b):
             values = []
@@ -89,7 +89,7 @@ def _per_point(fit):
 
 
 def ridge_solution(candidate, claim, ctx: NumericContext) -> NumericResult:
-    from reference_models.regularised import ridge_by_lbfgs, ridge_by_scipy
+    from derivspec.reference_models.regularised import ridge_by_lbfgs, ridge_by_scipy
     return all_of(
         lambda: against_reference(candidate, claim, ctx, _per_point(ridge_by_lbfgs), n_points=32, rtol=OPTIMISER_RTOL,
                                   method="reference model: LBFGS on Σ(y − θx)² + λθ²"),
@@ -98,7 +98,7 @@ def ridge_solution(candidate, claim, ctx: NumericContext) -> NumericResult:
 
 
 def lasso_solution(candidate, claim, ctx: NumericContext) -> NumericResult:
-    from reference_models.regularised import lasso_by_coordinate_descent, lasso_by_proximal_gradient
+    from derivspec.reference_models.regularised import lasso_by_coordinate_descent, lasso_by_proximal_gradient
     return all_of(
         lambda: against_reference(candidate, claim, ctx, _per_point(lasso_by_coordinate_descent), n_points=64,
                                   rtol=OPTIMISER_RTOL, method="reference model: coordinate descent on Σ(y − θx)² + λ|θ|"),
@@ -136,7 +136,7 @@ def weight_decay_factor(candidate, claim, ctx: NumericContext) -> NumericResult:
 
 
 def beta_bernoulli_mode(candidate, claim, ctx: NumericContext) -> NumericResult:
-    from reference_models.regression import lbfgs_minimise
+    from derivspec.reference_models.regression import lbfgs_minimise
 
     def by_torch(h, t, alpha, beta):
         out = []
@@ -165,8 +165,8 @@ def beta_bernoulli_mode(candidate, claim, ctx: NumericContext) -> NumericResult:
 
 def flat_prior_map(candidate, claim, ctx: NumericContext) -> NumericResult:
     """MAP under a nearly flat prior (τ = 1e6, σ = 1) by LBFGS, and the normal equations."""
-    from reference_models.regression import normal_equations
-    from reference_models.regularised import map_gaussian_prior
+    from derivspec.reference_models.regression import normal_equations
+    from derivspec.reference_models.regularised import map_gaussian_prior
 
     def by_map(**data):
         return torch.stack([map_gaussian_prior(X, y, 1.0, 1e6)[0] for X, y in one_feature_datasets(**data)])

@@ -1,0 +1,68 @@
+r"""Categorical negative log-likelihood of a softmax: softmax cross-entropy (3 classes).
+
+Seeds: 001 L104–120; 003 L1418–1472, L2023–2026.
+"""
+
+from __future__ import annotations
+
+import sympy
+from sympy import Rational, exp, log
+
+from derivspec.core import REAL, Claim, Source, Step, Var, WrongVariant, claim
+from derivspec.core.lectures import S001, S003
+from derivspec.derivations.nll.gaussian import LOGLIK_NOTE, NLL_AS_LOGLIK
+
+H1, H2, H3 = (Var(f"h{k}", f"h_{k}", REAL) for k in (1, 2, 3))
+h1, h2, h3 = H1.symbol, H2.symbol, H3.symbol
+WORKED_LOGITS = {"h1": 2, "h2": 1, "h3": Rational(1, 10)}  # 003 L1460: z = [2.0, 1.0, 0.1], class cat
+
+
+def softmax(k: int, logits=(h1, h2, h3)):
+    return exp(logits[k]) / sum(exp(h) for h in logits)
+
+
+def log_sum_exp():
+    return log(exp(h1) + exp(h2) + exp(h3))
+
+
+@claim("nll.categorical")
+def nll_categorical() -> Claim:
+    """−log softmax(h)₁ = −h₁ + log(e^{h₁} + e^{h₂} + e^{h₃}) (observed class 1 of 3)."""
+    onehot = (1, 0, 0)
+    pmf = sympy.Mul(*(softmax(k) ** onehot[k] for k in range(3)), evaluate=False)
+    return Claim(
+        title="Categorical NLL of a softmax is softmax cross-entropy (3 classes, observed class 1)",
+        statement=r"-\log \mathrm{softmax}(h)_1",
+        variables=(H1, H2, H3),
+        derivation=(
+            Step(r"definition: categorical pmf \prod_k \pi_k^{y_k} with \pi = softmax(h) and one-hot y = (1, 0, 0)",
+                 softmax(0), op=lambda _: pmf.doit()),
+            Step("take minus the log", -log(softmax(0)), op=lambda e: -log(e)),
+            Step("log of a ratio; log e^{h_1} = h_1 (log-sum-exp form, what F.cross_entropy computes)",
+                 -h1 + log_sum_exp()),
+        ),
+        wrong_variants=(
+            WrongVariant("dropped the log-sum-exp normaliser", -h1),
+            WrongVariant("sign flipped (log-likelihood)", h1 - log_sum_exp()),
+            WrongVariant("normalised over the other classes only", -h1 + log(exp(h2) + exp(h3))),
+        ),
+        sources=(
+            Source(S001, "104–120", r"p_\theta(y=k|x) = \frac{\exp(h_k(x))}{\sum_j \exp(h_j(x))}; \mathcal{L}(x,y) = -\log p_\theta(y|x)",
+                   expr=-log(exp(h1) / (exp(h1) + exp(h2) + exp(h3))), note="with K = 3 and observed class 1"),
+            Source(S003, "1418–1430", r"\log p(y_i \mid \mathbf{x}_i, \theta) = \sum_{k=1}^K y_{i,k} \log \hat{\pi}_{i,k} = \log \hat{\pi}_{i, y_i}",
+                   expr=sum(yk * log(softmax(k)) for k, yk in enumerate((1, 0, 0))), **NLL_AS_LOGLIK,
+                   note=LOGLIK_NOTE + "; one-hot y = (1, 0, 0), K = 3"),
+            Source(S003, "1440–1442", r"L_{\text{NLL}}(\theta) = - \sum_{i=1}^N \log \hat{\pi}_{i, y_i} = - \sum_{i=1}^N \sum_{k=1}^K y_{i,k} \log \hat{\pi}_{i,k}",
+                   expr=-sum(yk * log(softmax(k)) for k, yk in enumerate((1, 0, 0))), note="one example, one-hot y = (1, 0, 0)"),
+            Source(S003, "1460–1472", r"\mathbf{z} = [2.0, 1.0, 0.1], true class cat (index 0); L = -\log \hat{\pi}_{\text{cat}} = -\log 0.659 = \mathbf{0.418}",
+                   value=0.418, decimals=3, at=WORKED_LOGITS),
+            *(Source(S003, line, row, value=value, decimals=3,
+                     at={"h1": log(Rational(a)), "h2": log(Rational(b)), "h3": log(Rational(c))},
+                     note=r"table row: model \hat\pi and -\log\hat\pi_1 in nats, true class 1; \hat\pi enters as logits h = \log\hat\pi")
+              for line, row, value, (a, b, c) in (
+                  ("2023", "(0.99, 0.005, 0.005)	0.010", 0.010, ("0.99", "0.005", "0.005")),
+                  ("2024", "(0.7, 0.2, 0.1)	0.357", 0.357, ("0.7", "0.2", "0.1")),
+                  ("2025", "(0.34, 0.33, 0.33)	1.079", 1.079, ("0.34", "0.33", "0.33")),
+                  ("2026", "(0.05, 0.5, 0.45)	2.996", 2.996, ("0.05", "0.5", "0.45")))),
+        ),
+    )

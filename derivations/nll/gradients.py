@@ -1,0 +1,126 @@
+r"""Gradients of the three NLLs: prediction minus truth (times the input).
+
+Seeds: 003 L287, L1390–1398, L1448–1452, L1474.
+"""
+
+from __future__ import annotations
+
+import sympy
+from sympy import exp
+
+from derivspec.core import REAL, Claim, Source, Step, Var, WrongVariant, claim, real_between, target_of
+from derivspec.core.lectures import S003
+from derivspec.derivations.nll.bernoulli import Y01, sigmoid, y01, z
+from derivspec.derivations.nll.categorical import H1, H2, H3, WORKED_LOGITS, h1, h2, h3, softmax
+from derivspec.derivations.nll.gaussian import SIGMA, Y, gaussian_nll, sigma, y
+
+THETA = Var("theta", r"\theta", real_between(-2, 2))
+X = Var("x", "x", real_between(-2, 2))
+theta, x = THETA.symbol, X.symbol
+
+
+@claim("nll.grad.logistic")
+def nll_grad_logistic() -> Claim:
+    """∂/∂θ of −log Bern(y; σ(θx)) = (σ(θx) − y) x."""
+    return Claim(
+        title="Logistic-regression NLL gradient is (p̂ − y) x",
+        statement=r"\partial_\theta\,[-\log \mathrm{Bern}(y;\sigma(\theta x))]",
+        variables=(Y01, THETA, X),
+        derivation=(
+            Step(r"BCE with logits at z = \theta x (claim nll.bernoulli.logits)",
+                 target_of("nll.bernoulli.logits").subs(z, theta * x)),
+            Step(r"differentiate in \theta (chain rule through z = \theta x)",
+                 x * exp(theta * x) / (1 + exp(theta * x)) - y01 * x, op=lambda e: sympy.diff(e, theta)),
+            Step(r"e^z/(1+e^z) = \sigma(z): prediction minus truth, times the input", (sigmoid(theta * x) - y01) * x),
+        ),
+        wrong_variants=(
+            WrongVariant("truth minus prediction", (y01 - sigmoid(theta * x)) * x),
+            WrongVariant("kept the sigmoid derivative p(1-p)",
+                         (sigmoid(theta * x) - y01) * x * sigmoid(theta * x) * (1 - sigmoid(theta * x))),
+            WrongVariant("dropped the input x", sigmoid(theta * x) - y01),
+        ),
+        sources=(
+            Source(S003, "1390–1394", r"\nabla_{\theta} L_{\text{NLL}} = \sum_{i=1}^N (\hat{p}_i - y_i) \mathbf{x}_i",
+                   expr=(sigmoid(theta * x) - y01) * x, note=r"one term of the sum, one feature; \hat p = \sigma(\theta x)"),
+            Source(S003, "287", r"logistic regression's gradient has a \hat{p}(1 - \hat{p}) term that is exactly the Bernoulli variance",
+                   note=r"describes an intermediate of the chain rule (\sigma' = \sigma(1-\sigma)), which cancels in the final gradient; no formula to compare"),
+        ),
+    )
+
+
+def softmax_gradient_derivation(k: int):
+    """∂/∂h_k of −log softmax(h)₁ = softmax(h)_k − [k = 1]."""
+    logit = (h1, h2, h3)[k]
+    onehot = 1 if k == 0 else 0
+    partition = exp(h1) + exp(h2) + exp(h3)
+    return (
+        Step("categorical NLL (claim nll.categorical)", target_of("nll.categorical")),
+        Step(rf"differentiate in h_{k + 1}: -\partial h_1/\partial h_{k + 1} + e^{{h_{k + 1}}}/\sum_j e^{{h_j}}",
+             -onehot + exp(logit) / partition, op=lambda e: sympy.diff(e, logit)),
+        Step(rf"e^{{h_{k + 1}}}/\sum_j e^{{h_j}} = \pi_{k + 1}: prediction minus one-hot truth", softmax(k) - onehot),
+    )
+
+
+@claim("nll.grad.softmax.true-class")
+def nll_grad_softmax_true_class() -> Claim:
+    return Claim(
+        title="Softmax cross-entropy gradient on the observed class's logit is π₁ − 1",
+        statement=r"\partial_{h_1}\,[-\log \mathrm{softmax}(h)_1]",
+        variables=(H1, H2, H3),
+        derivation=softmax_gradient_derivation(0),
+        wrong_variants=(
+            WrongVariant("truth minus prediction", 1 - softmax(0)),
+            WrongVariant("forgot the one-hot term", softmax(0)),
+        ),
+        sources=(
+            Source(S003, "1448–1452", r"\frac{\partial L_{\text{NLL}}}{\partial z_{i,k}} = \hat{\pi}_{i,k} - y_{i,k}",
+                   expr=softmax(0) - 1, note="k = observed class, so y_k = 1"),
+            Source(S003, "1474", r"\hat{\boldsymbol{\pi}} - \mathbf{y} = [0.659, 0.242, 0.099] - [1, 0, 0] = [-0.341, 0.242, 0.099]",
+                   value=-0.341, decimals=3, at=WORKED_LOGITS, note="the cat entry (observed class)"),
+        ),
+    )
+
+
+@claim("nll.grad.softmax.other-class")
+def nll_grad_softmax_other_class() -> Claim:
+    return Claim(
+        title="Softmax cross-entropy gradient on another class's logit is π_k",
+        statement=r"\partial_{h_2}\,[-\log \mathrm{softmax}(h)_1]",
+        variables=(H1, H2, H3),
+        derivation=softmax_gradient_derivation(1),
+        wrong_variants=(
+            WrongVariant("subtracted 1 as for the true class", softmax(1) - 1),
+            WrongVariant("sign flipped", -softmax(1)),
+        ),
+        sources=(
+            Source(S003, "1448–1452", r"\frac{\partial L_{\text{NLL}}}{\partial z_{i,k}} = \hat{\pi}_{i,k} - y_{i,k}",
+                   expr=softmax(1) - 0, note="k not the observed class, so y_k = 0"),
+            Source(S003, "1474", r"\hat{\boldsymbol{\pi}} - \mathbf{y} = [0.659, 0.242, 0.099] - [1, 0, 0] = [-0.341, 0.242, 0.099]",
+                   value=0.242, decimals=3, at=WORKED_LOGITS, note="the dog entry (logit 1.0 in the h_2 slot)"),
+            Source(S003, "1474", r"\hat{\boldsymbol{\pi}} - \mathbf{y} = [0.659, 0.242, 0.099] - [1, 0, 0] = [-0.341, 0.242, 0.099]",
+                   value=0.099, decimals=3, at={"h1": 2, "h2": sympy.Rational(1, 10), "h3": 1},
+                   note="the car entry (logit 0.1 in the h_2 slot)"),
+        ),
+    )
+
+
+@claim("nll.grad.linear-regression")
+def nll_grad_linear_regression() -> Claim:
+    """∂/∂θ of −log N(y; θx, σ²) = (θx − y) x / σ²."""
+    return Claim(
+        title="Linear-regression Gaussian NLL gradient is (ŷ − y) x / σ²",
+        statement=r"\partial_\theta\,[-\log \mathcal N(y;\theta x,\sigma^2)]",
+        variables=(Y, THETA, X, SIGMA),
+        derivation=(
+            Step(r"Gaussian NLL with mean \mu = \theta x (claim nll.gaussian)", gaussian_nll(y, theta * x, sigma)),
+            Step(r"differentiate in \theta", (theta * x - y) * x / sigma**2, op=lambda e: sympy.diff(e, theta)),
+        ),
+        wrong_variants=(
+            WrongVariant("truth minus prediction", (y - theta * x) * x / sigma**2),
+            WrongVariant("dropped the input x", (theta * x - y) / sigma**2),
+        ),
+        sources=(
+            Source(S003, "1396–1398", r"the exact same form as the linear regression gradient (\hat{y}_i - y_i) \mathbf{x}_i",
+                   expr=(theta * x - y) * x, at={"sigma": 1}, note=r"read with \sigma = 1, where the NLL gradient has no 1/\sigma^2"),
+        ),
+    )

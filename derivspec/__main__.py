@@ -1,0 +1,7 @@
+"""``python -m derivspec``: the same as the ``derivspec`` command."""
+
+import sys
+
+from derivspec.cli import main
+
+sys.exit(main())

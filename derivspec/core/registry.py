@@ -1,0 +1,207 @@
+"""The registry: one source of truth for list, show, verify, check, errata and docs.
+
+A claim is registered where it is defined, under a name a reader and a traceback can see::
+
+    @claim("kl.gaussian.univariate")
+    def kl_gaussian_univariate() -> Claim:
+        return Claim(title=..., derivation=..., ...)
+
+The function runs when the claim is first asked for, so ``check`` builds one claim, not the
+catalogue. Families are discovered: every module under ``derivspec.derivations`` is imported.
+
+Numeric evidence registers against claim ids, the way ``torch.distributions`` registers KL
+pairs with ``register_kl``: ``numerics/`` adds :class:`RouteRecord` objects (routes, and the
+behaviour checks of behaviour sources). The records are plain data here -- this layer never
+imports torch -- and :meth:`Registry.validate` checks them against the claims: every claim has
+a route, every route names real claims, and its parameters are the claim's variables.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import importlib
+import pkgutil
+from dataclasses import dataclass
+from typing import Callable
+
+import sympy
+
+from derivspec.core.claims import Claim
+from derivspec.core.errors import RegistryError, UnknownClaimError
+
+# Ids that moved, so an old command line still finds its claim.
+RENAMED = {
+    "entropy.categorical": "kl.entropy.categorical",
+    "grad.logistic": "nll.grad.logistic",
+    "grad.softmax.true-class": "nll.grad.softmax.true-class",
+    "grad.softmax.other-class": "nll.grad.softmax.other-class",
+    "grad.linear-regression": "nll.grad.linear-regression",
+}
+
+
+@dataclass(frozen=True)
+class RouteRecord:
+    """A numeric route or behaviour check registered by ``numerics/`` for some claims.
+
+    ``kind`` is ``reference``, ``monte_carlo``, ``model`` or ``behaviour``; ``parameters`` are
+    the names the route is called with (the claim's variables; for a behaviour, the source's
+    ``at`` values); ``run`` is the callable ``numerics`` uses (opaque here).
+    """
+
+    name: str
+    kind: str
+    claims: tuple[str, ...]
+    parameters: tuple[str, ...]
+    description: str
+    run: Callable
+    module: str = ""
+
+
+class Registry:
+    """Claims (built on demand from their functions) and the numeric routes registered for them."""
+
+    def __init__(self, packages: tuple[str, ...] = ()):
+        self.packages = packages  # discovered (imported) before the first look-up
+        self._factories: dict[str, Callable[[], Claim]] = {}
+        self._built: dict[str, Claim] = {}
+        self._discovered = not packages
+        self.routes: list[RouteRecord] = []
+
+    # --- claims ---------------------------------------------------------------------------
+
+    def claim(self, claim_id: str):
+        """Decorator: register the function that builds claim ``claim_id``."""
+
+        def register(build: Callable[[], Claim]):
+            if claim_id in self._factories:
+                raise RegistryError(f"claim {claim_id!r} registered twice "
+                                    f"({self._factories[claim_id].__qualname__} and {build.__qualname__})")
+            self._factories[claim_id] = build
+            return build
+
+        return register
+
+    def discover(self) -> None:
+        """Import every module of the registry's packages once (their decorators register)."""
+        if self._discovered:
+            return
+        self._discovered = True
+        for package_name in self.packages:
+            import_all(package_name)
+
+    def ids(self) -> list[str]:
+        self.discover()
+        return list(self._factories)
+
+    def get(self, claim_id: str) -> Claim:
+        """The claim, built on first use; an unknown id names the closest matches."""
+        self.discover()
+        claim_id = RENAMED.get(claim_id, claim_id)
+        if claim_id not in self._factories:
+            close = difflib.get_close_matches(claim_id, list(self._factories), n=3, cutoff=0.5)
+            hint = f"; did you mean {', '.join(close)}?" if close else "; `derivspec list` shows all claims"
+            raise UnknownClaimError(f"unknown claim {claim_id!r}{hint}")
+        if claim_id not in self._built:
+            build = self._factories[claim_id]
+            built = build()
+            if not isinstance(built, Claim):
+                raise RegistryError(f"{build.__qualname__} (claim {claim_id}) returned {type(built).__name__}, not a Claim")
+            self._built[claim_id] = dataclasses.replace(built, id=claim_id)
+        return self._built[claim_id]
+
+    def all_claims(self) -> list[Claim]:
+        return [self.get(claim_id) for claim_id in self.ids()]
+
+    def target(self, claim_id: str) -> sympy.Expr:
+        """The derived target of another claim, for a derivation that starts from it."""
+        return self.get(claim_id).target
+
+    # --- routes ---------------------------------------------------------------------------
+
+    def add_route(self, record: RouteRecord) -> RouteRecord:
+        if any(r.name == record.name and set(r.claims) & set(record.claims) for r in self.routes):
+            raise RegistryError(f"route {record.name} registered twice for {', '.join(record.claims)}")
+        self.routes.append(record)
+        return record
+
+    def routes_for(self, claim_id: str, kinds: tuple[str, ...] = ("reference", "monte_carlo", "model")) -> list[RouteRecord]:
+        return [r for r in self.routes if claim_id in r.claims and r.kind in kinds]
+
+    def behaviour(self, claim_id: str, name: str) -> RouteRecord:
+        for record in self.routes_for(claim_id, ("behaviour",)):
+            if record.name == name:
+                return record
+        raise RegistryError(f"claim {claim_id} has no behaviour check named {name!r}")
+
+    def validate(self) -> None:
+        """Every route names real claims with matching parameters; every claim has a route;
+        every behaviour source has its check. Raises RegistryError naming what is wrong."""
+        ids = self.ids()
+        problems = []
+        for record in self.routes:
+            for claim_id in record.claims:
+                if claim_id not in ids:
+                    close = difflib.get_close_matches(claim_id, ids, n=3, cutoff=0.5)
+                    problems.append(f"route {record.name} names unknown claim {claim_id!r}"
+                                    + (f" (did you mean {', '.join(close)}?)" if close else ""))
+                    continue
+                claim = self.get(claim_id)
+                if record.kind != "behaviour":
+                    problems += _parameter_mismatch(record, claim_id, [v.name for v in claim.variables],
+                                                    "its variables")
+        for claim_id in ids:
+            claim = self.get(claim_id)
+            if not self.routes_for(claim_id):
+                problems.append(f"claim {claim_id} has no numeric route")
+            behaviours = {r.name: r for r in self.routes_for(claim_id, ("behaviour",))}
+            used = set()
+            for source in claim.sources:
+                if source.behaviour is None:
+                    continue
+                record = behaviours.get(source.behaviour)
+                if record is None:
+                    close = difflib.get_close_matches(source.behaviour, list(behaviours), n=3, cutoff=0.5)
+                    problems.append(f"source {source.file}:{source.lines} of {claim_id} names behaviour check "
+                                    f"{source.behaviour!r}, which is not registered"
+                                    + (f" (did you mean {', '.join(close)}?)" if close else ""))
+                    continue
+                used.add(record.name)
+                problems += _parameter_mismatch(record, claim_id, list(source.at),
+                                                f"the values of its source {source.file}:{source.lines}")
+            for name in set(behaviours) - used:
+                problems.append(f"behaviour check {name} of {claim_id} is used by no source")
+        if problems:
+            raise RegistryError("; ".join(problems))
+
+
+def _parameter_mismatch(record: RouteRecord, claim_id: str, expected: list[str], what: str) -> list[str]:
+    missing = [n for n in expected if n not in record.parameters]
+    extra = [n for n in record.parameters if n not in expected]
+    if not missing and not extra:
+        return []
+    parts = []
+    if missing:
+        parts.append(f"lacks {', '.join(missing)}")
+    for name in extra:
+        close = difflib.get_close_matches(name, expected, n=1, cutoff=0.5)
+        parts.append(f"has {name}" + (f" (did you mean {close[0]}?)" if close else ""))
+    return [f"route {record.name} ({record.module}) does not match claim {claim_id}: its parameters "
+            f"({', '.join(record.parameters)}) should be {what} ({', '.join(expected)}): {'; '.join(parts)}"]
+
+
+def import_all(package_name: str) -> list[str]:
+    """Import a package and every module below it; return the module names."""
+    package = importlib.import_module(package_name)
+    names = [package_name]
+    for module in pkgutil.walk_packages(package.__path__, prefix=package_name + "."):
+        importlib.import_module(module.name)
+        names.append(module.name)
+    return names
+
+
+REGISTRY = Registry(packages=("derivspec.derivations",))
+claim = REGISTRY.claim
+get = REGISTRY.get
+all_claims = REGISTRY.all_claims
+target_of = REGISTRY.target

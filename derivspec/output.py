@@ -1,0 +1,39 @@
+"""Printing for the commands: JSON, plain lines, and rich tables whose first column (the
+claim id) never wraps or truncates -- the other columns wrap instead."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+
+def print_json(data) -> None:
+    json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def say(text: str) -> None:
+    print(text)
+
+
+def styled(text: str, styles: dict[str, str]) -> str:
+    """``text`` in its status colour (rich markup), escaped otherwise."""
+    from rich.markup import escape
+
+    style = styles.get(text)
+    return f"[{style}]{text}[/]" if style else escape(text)
+
+
+def table(title: str, columns: tuple[str, ...], rows, markup: bool = False) -> None:
+    """A rich table; cells are literal text unless ``markup`` (then callers escape their text)."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+    grid = Table(title=title)
+    for i, column in enumerate(columns):
+        grid.add_column(column, no_wrap=(i == 0), overflow="fold", min_width=None)
+    for row in rows:
+        grid.add_row(*(cell if markup and i > 0 else escape(str(cell)) for i, cell in enumerate(row)))
+    console.print(grid)

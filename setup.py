@@ -1,0 +1,20 @@
+"""Packages for setuptools (the metadata is in pyproject.toml).
+
+The design card's folders keep their places in the repository but ship under the derivspec
+package, so the distribution claims no generic top-level names: ``derivations/`` is
+``derivspec.derivations``, ``numerics/`` is ``derivspec.numerics`` and ``reference_models/`` is
+``derivspec.reference_models``.
+"""
+
+from setuptools import find_packages, setup
+
+FOLDERS = ("derivations", "numerics", "reference_models")
+
+packages = find_packages(include=["derivspec", "derivspec.*"])
+package_dir = {}
+for folder in FOLDERS:
+    name = f"derivspec.{folder}"
+    package_dir[name] = folder
+    packages += [name] + [f"{name}.{sub}" for sub in find_packages(folder)]
+
+setup(packages=packages, package_dir=package_dir)
