@@ -25,9 +25,9 @@ from rich.table import Table
 from scipy.stats import norm
 from torch.distributions import Bernoulli, Categorical, Normal, kl_divergence
 
-from derivspec.reference_models.device import DTYPE, make_generator
-from derivspec.numerics.kl import _sample
 from derivspec.numerics.montecarlo import monte_carlo_check
+from derivspec.numerics.sampling import log_ratio_draws, sample
+from derivspec.reference_models.device import DTYPE, make_generator
 
 PRECISION, BATCH, MAX_SAMPLES = 0.1, 10_000, 10_000_000
 
@@ -48,7 +48,7 @@ def fixed_tolerance_check(p, q, claimed: float, generator) -> tuple[bool, int, f
     """torch test-suite style: batches until the relative error drops below 0.1."""
     start, total, n = time.perf_counter(), 0.0, 0
     while n < MAX_SAMPLES:
-        x = _sample(p, BATCH, generator)
+        x = sample(p, BATCH, generator)
         total += float((p.log_prob(x) - q.log_prob(x)).sum())
         n += BATCH
         if abs(total / n - claimed) / (1 + total / n) < PRECISION:
@@ -68,12 +68,7 @@ def main() -> None:
     z_power = float(norm.ppf(0.99))
     for name, (p, q) in PAIRS.items():
         kl = float(kl_divergence(p, q))
-
-        def sample(n, generator):
-            x = _sample(p, n, generator)
-            return p.log_prob(x) - q.log_prob(x)
-
-        ours = monte_carlo_check(sample, kl, make_generator(args.seed, torch.device("cpu")))
+        ours = monte_carlo_check(log_ratio_draws(p, q), kl, make_generator(args.seed, torch.device("cpu")))
         passed, n_fixed, s_fixed = fixed_tolerance_check(p, q, kl, make_generator(args.seed, torch.device("cpu")))
         std = ours.stderr * math.sqrt(ours.n)
         fixed_detects = (PRECISION * (1 + kl) + z_power * std / math.sqrt(ours.n)) / kl

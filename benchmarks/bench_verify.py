@@ -19,9 +19,9 @@ from rich.console import Console
 from rich.table import Table
 
 from derivspec.core import registry
-from derivspec.verify import verify_claim
 from derivspec.numerics.checks import NumericContext
 from derivspec.reference_models.device import resolve_device
+from derivspec.verify import verify_claim
 
 
 def main() -> None:
@@ -42,7 +42,7 @@ def main() -> None:
         times, report = [], None
         for _ in range(args.repeat):
             start = time.perf_counter()
-            report = verify_claim(claim, ctx)
+            report = verify_claim(claim.id, ctx)
             times.append(time.perf_counter() - start)
         mc = report.numeric.monte_carlo
         if mc is not None:

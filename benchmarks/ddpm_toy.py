@@ -1,10 +1,14 @@
 """DDPM: abar_T, forward simulation vs jump, x0 round trip, toy 2-D DDPM (reference_models.ddpm).
 
+The executable specification (the checks, a table and a plot, shipped with the package) is
+``derivspec run ddpm``; this benchmark measures more of the same model, in more detail.
+
     .venv/bin/python benchmarks/ddpm_toy.py [--device auto] [--n 200000] [--steps 4000]
                                             [--init-seed 0] [--seed 0]
 
 1. abar_T for the standard linear schedule (T = 1000, beta 1e-4 .. 0.02), two failing ones
-   (too little total noise) and the toy schedule (T = 100, beta 1e-3 .. 0.2).
+   (too little total noise), the toy schedule (T = 100, beta 1e-3 .. 0.2) and the cosine schedule
+   (T = 1000, s = 0.008); claim ddpm.schedule.alpha-bar checks "x_T ~ N(0, I)" per schedule.
 2. Forward process: t one-step transitions vs the one-shot jump q(x_t | x0), n draws each,
    1-D x0 = 1.5 and 2-D x0 = (2, -1), t in {1, 10, 100, 500, 1000}: means, variances and the
    z-values of ``two_sample_moment_test`` (Bonferroni over 2 d tests, false-fail rate 1e-6),

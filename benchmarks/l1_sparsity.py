@@ -1,5 +1,8 @@
 """L1 vs L2 sparsity: fraction of exactly-zero coefficients of the lasso and ridge estimates.
 
+The executable specification (the checks, a table and a plot, shipped with the package) is
+``derivspec run lasso-sparsity``; this benchmark measures more of the same model, in more detail.
+
     .venv/bin/python benchmarks/l1_sparsity.py [--designs 200] [--n 50] [--d 10] [--seed 0] [--device auto]
 
 Over random designs (reference_models.regularised.sparsity_fractions: X_ij ~ N(0, 1), half of

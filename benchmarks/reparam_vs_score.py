@@ -1,10 +1,13 @@
 """Reparameterisation vs score-function gradients of E_{N(μ,σ²)}[f]: bias and variance.
 
+The executable specification (the checks, a table and a plot, shipped with the package) is
+``derivspec run gradient-estimators``; this benchmark measures more of the same model, in more detail.
+
     .venv/bin/python benchmarks/reparam_vs_score.py [--seed 0] [--device auto|cpu|cuda]
 
 For f ∈ {z², (z + 0.5)², exp(z/2)} and (μ, σ) ∈ {(1, 0.5), (0.5, 1), (−1, 2)}, each row is one
-gradient component (∂μ or ∂σ of E_q[f]) with its closed form (numerics/gradient_estimators.py)
-and, for each estimator (reparam, score function, score function with a pilot baseline
+gradient component (∂μ or ∂σ of E_q[f]) with its closed form (reference_models/gradient_estimators.py;
+the check is numerics/elbo.py's ``check_gradient``) and, for each estimator (reparam, score function, score function with a pilot baseline
 b ≈ E[f]), the ``monte_carlo_check`` result: mean ± SE, n (sized from a 20,000-draw pilot for a
 1e-6 false-fail rate and a 1 % detectable relative error, capped at 2·10⁷), z, and the
 per-sample variance s² = SE²·n of that run; last, Var[reparam]/Var[score] and
@@ -20,7 +23,8 @@ from rich.console import Console
 from rich.table import Table
 
 from derivspec.reference_models.device import make_generator, resolve_device
-from derivspec.numerics.gradient_estimators import COMPONENTS, ESTIMATORS, check_gradient, default_functions
+from derivspec.numerics.elbo import check_gradient
+from derivspec.reference_models.gradient_estimators import COMPONENTS, ESTIMATORS, default_functions
 from derivspec.numerics.montecarlo import MAX_SAMPLES
 
 POINTS = [(1.0, 0.5), (0.5, 1.0), (-1.0, 2.0)]

@@ -14,6 +14,8 @@ from importlib import metadata
 from derivspec.core.errors import EXIT_BAD_INPUT, EXIT_INCONCLUSIVE, DerivspecError
 
 MAX_MESSAGE = 400  # characters of an error line (a pasted formula can be long)
+SEED_MAX = 2 ** 32 - 1  # --seed range: every seed derived from it fits torch's generators
+VALUE_OPTIONS = ("--formula", "--latex", "--at")  # their value may start with '-' (a formula)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -21,6 +23,58 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message):
         raise DerivspecError(f"{self.prog}: {message}")
+
+
+def seed_value(text: str) -> int:
+    """A --seed: a whole number from 0 to SEED_MAX (larger seeds overflow torch's generators)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to {SEED_MAX}, found {text!r}") from None
+    if not 0 <= value <= SEED_MAX:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to {SEED_MAX}, found {value}")
+    return value
+
+
+def time_limit_value(text: str) -> float:
+    """A --time-limit in seconds, from 1 to 600."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds from 1 to 600, found {text!r}") from None
+    if not 1 <= value <= 600:
+        raise argparse.ArgumentTypeError(f"expected seconds from 1 to 600, found {text}")
+    return value
+
+
+def _seeds_checked(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Every subcommand's --seed validated by seed_value (bad input, exit 2 -- not an overflow
+    deep inside a numeric route)."""
+    for action in parser._actions:
+        for sub in getattr(action, "choices", None) or {}:
+            subparser = action.choices[sub]
+            for option in getattr(subparser, "_actions", ()):
+                if option.dest == "seed":
+                    option.type = seed_value
+    return parser
+
+
+def _values_joined(argv: list[str]) -> list[str]:
+    """``--formula -h1 + ...`` as ``--formula=-h1 + ...``: argparse would take a value that
+    starts with '-' for an option; a formula often starts with a minus sign."""
+    joined, i = [], 0
+    while i < len(argv):
+        item = argv[i]
+        if item in VALUE_OPTIONS and i + 1 < len(argv) and argv[i + 1].startswith("-") and argv[i + 1] != "--":
+            joined.append(f"{item}={argv[i + 1]}")
+            i += 2
+            continue
+        if item == "--":
+            joined.extend(argv[i:])
+            break
+        joined.append(item)
+        i += 1
+    return joined
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,13 +102,33 @@ def build_parser() -> argparse.ArgumentParser:
     form.add_argument("--latex", help=r"LaTeX with the claim's LaTeX names, e.g. '\frac{(y-\mu)^2}{2\sigma^2}'")
     check.add_argument("--at", action="append", default=[], metavar="NAME=VALUE",
                        help="also compare at this point (repeat for each variable)")
-    check.add_argument("--seed", type=int, default=0)
+    check.add_argument("--seed", type=seed_value, default=0)
+    check.add_argument("--time-limit", type=time_limit_value, default=None, metavar="SECONDS",
+                       help="stop the check after this many seconds (inconclusive); default 30")
     check.add_argument("--json", action="store_true")
 
     errata = commands.add_parser("errata", help="source statements found wrong, with evidence")
     errata.add_argument("--json", action="store_true")
     errata.add_argument("--seed", type=int, default=0)
-    return parser
+
+    report = commands.add_parser("report", help="write the offline HTML report (math, plots, errata)")
+    report.add_argument("--out", default="derivspec-report", metavar="DIR", help="folder to write (default %(default)s)")
+    report.add_argument("claims", nargs="*", metavar="CLAIM", help="only these claims (default: all)")
+    report.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    report.add_argument("--seed", type=int, default=0)
+    report.add_argument("--quick", action="store_true",
+                        help="smaller reference-model runs for the plots (fewer draws and training steps)")
+    report.add_argument("--no-numeric", action="store_true", help="derivations and sources only: no numeric checks")
+    report.add_argument("--no-plots", action="store_true", help="skip the reference-model runs and their plots")
+
+    run = commands.add_parser("run", help="list the reference models, or run one as an executable specification")
+    run.add_argument("model", nargs="?", metavar="MODEL", help="a name from `derivspec run`, or all")
+    run.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    run.add_argument("--seed", type=int, default=0)
+    run.add_argument("--out", default="derivspec-run", metavar="DIR", help="folder for plots (default %(default)s)")
+    run.add_argument("--quick", action="store_true", help="fewer draws and training steps")
+    run.add_argument("--json", action="store_true")
+    return _seeds_checked(parser)
 
 
 def _version() -> str:
@@ -66,12 +140,13 @@ def _version() -> str:
 
 def _one_line(text: str) -> str:
     message = " ".join(str(text).split())  # one line, whatever the input held
+    message = message.encode("utf-8", "backslashreplace").decode("utf-8")  # invalid UTF-8 arrives as surrogates
     return message if len(message) <= MAX_MESSAGE else message[:MAX_MESSAGE - 3] + "..."
 
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser().parse_args(_values_joined(sys.argv[1:] if argv is None else list(argv)))
         from derivspec import commands  # heavy imports (sympy, torch) only after parsing
 
         return getattr(commands, f"run_{args.command}")(args)

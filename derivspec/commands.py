@@ -12,6 +12,7 @@ from importlib import metadata
 
 from derivspec.core import registry
 from derivspec.core.errors import EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_OK, VERDICT_EXIT_CODES, ParameterError
+from derivspec.core.lectures import cite, order_key
 from derivspec.core.sources import SourceResult, compare_source
 from derivspec.output import print_json, say
 
@@ -75,8 +76,15 @@ def claim_summary(claim, sources: list[SourceResult]) -> dict:
 # --- list, show -------------------------------------------------------------------------
 
 
+def warn_import_errors() -> None:
+    """A derivation module that failed to import loses its claims: say so on stderr."""
+    for message in registry.REGISTRY.import_errors:
+        print(f"derivspec: warning: {message}", file=sys.stderr)
+
+
 def run_list(args) -> int:
     claims = registry.all_claims()
+    warn_import_errors()
     if args.json:
         cache = _open_cache()
         summaries = [claim_summary(c, source_results(c, cache)) for c in claims]
@@ -124,7 +132,7 @@ def run_show(args) -> int:
     say("wrong variants: " + "; ".join(f"{w.name}: {w.expr}" for w in claim.wrong_variants))
     say("sources:")
     for s in sources:
-        say(f"  {s.source.file}:{s.source.lines}  [{s.status}]  {s.source.as_written}")
+        say(f"  {cite(s.source.file, s.source.lines)}  [{s.status}]  {s.source.as_written}")
         if s.source.note:
             say(f"      note: {s.source.note}")
         if s.status == "disagrees":
@@ -146,7 +154,9 @@ def run_verify(args) -> int:
     ids = [registry.REGISTRY.get(c).id for c in args.claims] if args.claims else registry.REGISTRY.ids()
     ctx = NumericContext(device=resolve_device(args.device), seed=args.seed)
     torch.set_num_threads(1)  # the checks' tensors are small: extra intra-op threads only add contention
-    load()
+    for claim_id, message in load().problems():
+        if claim_id is None:
+            print(f"derivspec: warning: {message}", file=sys.stderr)
     reports = _with_progress(ids, lambda claim_id: verify_claim(claim_id, ctx))
     cache = _open_cache()
     for r in reports:
@@ -224,24 +234,28 @@ def _print_verify_table(reports, ctx) -> None:
 
 
 def run_check(args) -> int:
-    from derivspec.core.checker import compare, read_candidate, user_point
+    from derivspec.core.checker import CHECK_SECONDS, run_check as check_claim
 
     claim = registry.get(args.claim)
-    candidate = read_candidate(claim, formula=args.formula, latex=args.latex)
-    point = user_point(claim, _parse_assignments(args.at))
-    result = compare(claim, candidate, seed=args.seed, extra_points=[point] if point else None)
+    seconds = getattr(args, "time_limit", None) or CHECK_SECONDS
+    result = check_claim(claim, formula=args.formula, latex=args.latex, at=_parse_assignments(args.at),
+                         seed=args.seed, seconds=seconds)
     if args.json:
-        print_json({**result.to_json(), "meta": run_metadata(args.seed)})
+        print_json({**result, "meta": run_metadata(args.seed)})
     else:
-        print(f"{claim.id}: {result.verdict}")
-        print(f"  parsed:   {result.parsed}\n  expected: {result.expected}")
-        diff = "n/a" if result.max_abs_diff is None else f"{result.max_abs_diff:.3g}"
-        print(f"  symbolic: {result.symbolic}; {result.points} exact points, max |diff| {diff}")
-        if result.counterexample:
-            c = result.counterexample
-            print(f"  counterexample: at {c.point}: candidate {c.candidate}, target {c.expected}")
-        print(f"  {result.reason}")
-    return VERDICT_EXIT_CODES[result.verdict]
+        numeric = result["numeric"]
+        print(f"{claim.id}: {result['verdict']}")
+        print(f"  parsed:   {result['parsed'] or 'n/a'}\n  expected: {result['expected']}")
+        diff = "n/a" if numeric.get("max_abs_diff") is None else f"{numeric['max_abs_diff']:.3g}"
+        print(f"  symbolic: {result['symbolic']}; {numeric['points']} exact points "
+              f"({numeric.get('evaluated', 0)} evaluated), max |diff| {diff}")
+        c = numeric.get("counterexample")
+        if c:
+            print(f"  counterexample: at {c['point']}: candidate {c['candidate_value']}, target {c['expected_value']}")
+        for note in result.get("notes", []):
+            print(f"  note: {note}")
+        print(f"  {result['reason']}")
+    return VERDICT_EXIT_CODES[result["verdict"]]
 
 
 def _parse_assignments(items: list[str]) -> dict[str, str]:
@@ -251,6 +265,8 @@ def _parse_assignments(items: list[str]) -> dict[str, str]:
             name, sep, value = part.partition("=")
             if not sep or not name.strip() or not value.strip():
                 raise ParameterError(f"--at expects NAME=VALUE, got {part!r}")
+            if name.strip() in assignments:
+                raise ParameterError(f"--at gives {name.strip()} twice")
             assignments[name.strip()] = value.strip()
     return assignments
 
@@ -273,7 +289,7 @@ def errata_entries(seed: int = 0) -> list[dict]:
                                 "as_written": source.as_written, "correct": result.correct,
                                 "evidence": result.evidence, "note": source.note})
     cache.save()
-    return sorted(entries, key=lambda e: (e["file"], e["lines"], e["claim"]))
+    return sorted(entries, key=lambda e: (*order_key(e["file"], e["lines"]), e["claim"]))
 
 
 def run_errata(args) -> int:
@@ -282,8 +298,7 @@ def run_errata(args) -> int:
         print_json({"meta": run_metadata(args.seed), "errata": entries})
         return EXIT_OK
     for e in entries:
-        first, last = e["lines"]
-        say(f"{e['file']}:{first}" + (f"–{last}" if last != first else "") + f"  ({e['claim']})")
+        say(f"{cite(e['file'], e['lines'])}  ({e['claim']})")
         say(f"  as written: {e['as_written']}")
         say(f"  correct:    {e['correct']}")
         say(f"  evidence:   {e['evidence']}")
@@ -291,3 +306,20 @@ def run_errata(args) -> int:
             say(f"  note:       {e['note']}")
     say(f"{len(entries)} source statements disagree with their derivations.")
     return EXIT_OK
+
+
+# --- report, run ------------------------------------------------------------------------
+
+
+def run_report(args) -> int:
+    from derivspec.report import build_report
+
+    build_report(args.out, claim_ids=args.claims or None, device=args.device, seed=args.seed, quick=args.quick,
+                 numeric=not args.no_numeric, plots=not args.no_plots)
+    return EXIT_OK
+
+
+def run_run(args) -> int:
+    from derivspec.run import run_command
+
+    return run_command(args)

@@ -21,6 +21,7 @@ import sympy
 from derivspec.core.checker import compare
 from derivspec.core.claims import Claim
 from derivspec.core.derivation import StepResult, check_derivation, symbolic_status
+from derivspec.core.lectures import cite
 from derivspec.core.registry import REGISTRY, Registry, RouteRecord
 from derivspec.core.sources import SourceResult, compare_source
 from derivspec.numerics.checks import NumericContext, NumericResult
@@ -178,6 +179,7 @@ def verify_claim(claim_id: str, ctx: NumericContext, registry: Registry = REGIST
         return ClaimReport(claim_id, None, errors=[describe_error(f"building claim {claim_id}", error)],
                            seconds=time.perf_counter() - start)
     report = ClaimReport(claim.id, claim)
+    report.errors += [f"registry: {message}" for claim_id, message in registry.problems() if claim_id == claim.id]
     try:
         extra = claim.expand_defined(claim.target).free_symbols - {v.symbol for v in claim.variables}
         if extra:
@@ -200,7 +202,7 @@ def verify_claim(claim_id: str, ctx: NumericContext, registry: Registry = REGIST
             report.sources.append(compare_source(claim, source, ctx.seed,
                                                  run_behaviour=lambda c, s: registry.behaviour(c.id, s.behaviour).run(c, s)))
         except Exception as error:
-            what = f"source {source.file}:{source.lines}" + (f" (behaviour {source.behaviour})" if source.behaviour else "")
+            what = f"source {cite(source.file, source.lines)}" + (f" (behaviour {source.behaviour})" if source.behaviour else "")
             message = describe_error(what, error)
             report.errors.append(message)
             report.sources.append(SourceResult(source, "not_comparable", evidence=message))

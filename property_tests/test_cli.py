@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -55,7 +56,7 @@ def test_show_lists_derivation_steps(capsys):
     assert "meta" in shown
     assert all(step["why"] for step in shown["derivation"])
     code, out, _ = run(capsys, "show", "nll.categorical")
-    assert code == 0 and "derivation:" in out and "003_8a5dbeec3922fcb3.txt:1460–1472" in out
+    assert code == 0 and "derivation:" in out and "A Probabilistic View of ML (Batra), lines 1460–1472" in out
 
 
 def test_verify_json_one_claim(capsys):
@@ -144,3 +145,27 @@ def test_closed_pipe_is_quiet():
     proc = subprocess.run(f"{sys.executable} -m derivspec list --json | head -c 10", shell=True,
                           capture_output=True, text=True)
     assert proc.stdout == '{\n  "meta"' and "Traceback" not in proc.stderr and "Error" not in proc.stderr
+
+
+def test_errata_text_names_lectures_by_title_in_lecture_order(capsys):
+    code, out, _ = run(capsys, "errata")
+    assert code == 0 and "A Probabilistic View of ML (Batra), lines 1460–1472  (nll.categorical)" in out
+    assert "003_8a5dbeec3922fcb3.txt" not in out and "as written:" in out and "correct:" in out
+    from derivspec.core.lectures import LECTURES
+
+    firsts = [next(i for i, lec in enumerate(LECTURES) if line.startswith(lec.short)) for line in out.splitlines()
+              if any(line.startswith(lec.short + ", line") for lec in LECTURES)]
+    assert firsts == sorted(firsts), "errata are grouped by lecture in catalogue order"
+
+
+@pytest.mark.skipif(not shutil.which("script"), reason="needs util-linux `script` for a pseudo-terminal")
+def test_claim_ids_are_never_truncated_in_an_80_column_terminal():
+    """In a real 80-column terminal the other columns wrap; the claim id column never does."""
+    from derivspec.core import registry
+
+    command = f"stty cols 80; {sys.executable} -m derivspec list"
+    proc = subprocess.run(["script", "-qec", command, "/dev/null"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    screen = proc.stdout
+    for claim_id in registry.REGISTRY.ids():
+        assert claim_id in screen, claim_id

@@ -1,9 +1,9 @@
-"""docs/ is generated from the registry; it must match the code."""
+"""docs/ is generated from the registry and the reference-model specs; it must match the code."""
 
 import pytest
 
 from derivspec.core import registry
-from derivspec.docs import DOCS, family_page
+from derivspec.docs import DOCS, families_page, family_page, main, models_page
 
 FAMILIES = sorted({c.family for c in registry.all_claims()})
 
@@ -12,3 +12,22 @@ FAMILIES = sorted({c.family for c in registry.all_claims()})
 def test_family_pages_are_current(family):
     page = (DOCS / f"{family}.md").read_text(encoding="utf-8")
     assert page == family_page(family), f"docs/{family}.md is stale: run python -m derivspec.docs"
+
+
+@pytest.mark.parametrize("name, make", [("models.md", models_page), ("families.md", families_page)])
+def test_index_pages_are_current(name, make):
+    assert (DOCS / name).read_text(encoding="utf-8") == make(), f"docs/{name} is stale: run python -m derivspec.docs"
+
+
+def test_math_is_written_the_way_github_renders_it():
+    page = family_page("kl")
+    assert "— $ " not in page and " $ (" not in page, "no space just inside inline dollars"
+    assert "\n$$\n" in page and "— as written: $" in page
+    assert "003_8a5dbeec3922fcb3.txt" not in page and "A Probabilistic View of ML (Batra), lines" in page
+
+
+def test_installed_copy_needs_out(tmp_path, monkeypatch, capsys):
+    import derivspec.docs as docs
+
+    monkeypatch.setattr(docs, "SOURCE_DOCS", tmp_path / "site-packages" / "docs")
+    assert main([]) == 2 and "--out DIR" in capsys.readouterr().err

@@ -1,4 +1,6 @@
-"""Reparameterisation vs score-function gradients (numerics/gradient_estimators.py).
+"""Reparameterisation vs score-function gradients (reference_models/gradient_estimators.py; the
+Monte Carlo comparison ``check_gradient`` is in numerics/elbo.py, the claims built on them are
+``elbo.gradient.*`` in derivations/elbo/gradient.py).
 
 Unbiasedness: each estimator's per-sample draws pass ``monte_carlo_check`` (1e-6 false-fail
 rate) against the closed-form ∇_{μ,σ} E_q[f], and each f's wrong closed form is rejected.
@@ -16,16 +18,18 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from derivspec.numerics.elbo import check_gradient
 from derivspec.reference_models.device import DTYPE, make_generator
-from derivspec.numerics.gradient_estimators import (
+from derivspec.reference_models.gradient_estimators import (
     COMPONENTS,
     ESTIMATORS,
-    check_gradient,
     default_functions,
     estimator_moments,
     exponential,
+    reparam_gradient_at,
     reparam_gradient_samples,
     score,
+    score_function_gradient_at,
     score_function_gradient_samples,
     square,
     square_variances,
@@ -93,6 +97,19 @@ def test_autograd_matches_analytic_per_sample(mu, sigma, seed):
     sf = score_function_gradient_samples(lambda x: x * x, mu, sigma, 64, make_generator(seed, CPU), baseline=0.3)
     torch.testing.assert_close(sf, (z * z - 0.3)[:, None] * torch.stack((eps / sigma, (eps**2 - 1) / sigma), 1),
                                rtol=1e-10, atol=1e-10)
+
+
+@settings(max_examples=25)
+@given(st.floats(-3, 3), st.floats(0.2, 3), st.integers(0, 2**31 - 1))
+def test_given_noise_functions_are_the_samplers(mu, sigma, seed):
+    """reparam_gradient_at / score_function_gradient_at at the sampler's own noise give its draws."""
+    eps = torch.randn(32, generator=make_generator(seed, CPU), dtype=DTYPE)
+    f = torch.exp
+    torch.testing.assert_close(reparam_gradient_at(f, mu, sigma, eps),
+                               reparam_gradient_samples(f, mu, sigma, 32, make_generator(seed, CPU)), rtol=0, atol=0)
+    torch.testing.assert_close(score_function_gradient_at(f, mu, sigma, mu + sigma * eps, baseline=0.2),
+                               score_function_gradient_samples(f, mu, sigma, 32, make_generator(seed, CPU), baseline=0.2),
+                               rtol=0, atol=0)
 
 
 def test_reproducible_from_seed():

@@ -1,6 +1,8 @@
-"""KL family (derivations/kl.py): symbolic targets = torch/scipy routes, larger d, Gibbs,
-sources and the issue's check examples."""
+"""KL family (derivations/kl/, numerics/kl.py): symbolic targets = torch/scipy routes, larger d,
+Gibbs, sources and errata, the behaviour checks of kl.forward-reverse, the issue's check examples,
+and the Monte Carlo routes rejecting every wrong variant on their own."""
 
+import dataclasses
 import math
 
 import numpy as np
@@ -14,7 +16,12 @@ from torch.distributions import (Bernoulli, Categorical, Independent, Multivaria
 
 from derivspec.core import registry
 from derivspec.core.checker import compare, read_candidate
-from derivspec.verify import compare_source
+from derivspec.core.sources import compare_source
+from derivspec.numerics.checks import NumericContext
+from derivspec.numerics.montecarlo import monte_carlo_check
+from derivspec.numerics.routes import load, run_behaviour
+from derivspec.numerics.sampling import sample
+from derivspec.reference_models.device import make_generator, resolve_device
 
 
 def exact(claim_id, **point):
@@ -89,15 +96,13 @@ def test_multivariate_formula_for_larger_d(d):
     value = matrix_formula(m1, S1, m2, S2)
     p, q = MultivariateNormal(t(m1), t(S1)), MultivariateNormal(t(m2), t(S2))
     assert value == pytest.approx(float(kl_divergence(p, q)), rel=1e-9)
-    from derivspec.reference_models.device import make_generator
-    from derivspec.numerics.kl import _sample
-    from derivspec.numerics.montecarlo import monte_carlo_check
 
-    def sample(n, generator):
-        x = _sample(p, n, generator)
+    def log_ratios(n, generator):
+        x = sample(p, n, generator)
         return p.log_prob(x) - q.log_prob(x)
 
-    assert monte_carlo_check(sample, value, make_generator(d, torch.device("cpu"))).passed
+    # one Monte Carlo check at the suite's 1e-6 false-fail rate, seed d
+    assert monte_carlo_check(log_ratios, value, make_generator(d, torch.device("cpu"))).passed
 
 
 @pytest.mark.parametrize("d", [3, 6])
@@ -145,8 +150,10 @@ def test_other_correct_forms_are_accepted():
 
 
 def statuses(claim_id):
+    load()  # the behaviour sources run checks registered by numerics/kl.py
     claim = registry.get(claim_id)
-    return {(s.file[:3], s.lines, s.value): compare_source(claim, s).status for s in claim.sources}
+    return {(s.file[:3], s.lines, s.value): compare_source(claim, s, run_behaviour=run_behaviour).status
+            for s in claim.sources}
 
 
 def test_worked_kl_examples():
@@ -164,29 +171,45 @@ def test_worked_kl_examples():
 
 
 def test_entropy_label_and_code_distribution_errata():
-    assert statuses("entropy.categorical")[("000", "196–203", None)] == "disagrees"
+    assert statuses("kl.entropy.categorical")[("000", "196–203", None)] == "disagrees"
     assert statuses("kl.cross-entropy")[("002", "136–142", None)] == "disagrees"
     assert statuses("kl.cross-entropy")[("000", "211–215", None)] == "matches"
 
 
 def test_reverse_kl_mode_seeking_statement_is_over_general():
-    assert statuses("kl.forward-reverse")[("003", "2117–2124", None)] == "disagrees"
-    assert statuses("kl.forward-reverse")[("003", "2107–2111", None)] == "matches"
+    results = statuses("kl.forward-reverse")
+    assert results[("003", "2117–2124", None)] == "disagrees"
+    assert results[("003", "2107–2111", None)] == "matches" and results[("000", "217–220", None)] == "matches"
+
+
+def test_behaviour_checks_can_fail_and_hold():
+    """The reverse-KL check the 003:2117–2124 source names can go either way: the fit started on a
+    mode stays there at δ = 3 (above δ* = 2.80) and falls to the centre at δ = 2. The forward-KL
+    check reports the fitted s², here 1 + 1.5² = 3.25."""
+    claim = registry.get("kl.forward-reverse")
+    seeks = load().behaviour(claim.id, "reverse_kl_seeks_a_mode")
+    covers = load().behaviour(claim.id, "forward_kl_covers")
+    source = next(s for s in claim.sources if s.behaviour == "reverse_kl_seeks_a_mode")
+    at = lambda delta: dataclasses.replace(source, at={"delta": delta})  # noqa: E731
+    assert seeks.run(claim, at(3.0))[0] and not seeks.run(claim, at(2.0))[0]
+    holds, evidence = covers.run(claim, at(1.5))
+    assert holds and "s² = 3.250000" in evidence
 
 
 MONTE_CARLO_KL = ["kl.gaussian.univariate", "kl.gaussian.standard", "kl.gaussian.diagonal",
                   "kl.gaussian.multivariate", "kl.vae-regulariser", "kl.bernoulli", "kl.categorical",
-                  "kl.asymmetry", "kl.cross-entropy", "entropy.categorical"]
+                  "kl.asymmetry", "kl.cross-entropy", "kl.entropy.categorical"]
 
 
 @pytest.mark.parametrize("claim_id", MONTE_CARLO_KL)
 def test_monte_carlo_route_itself_rejects_every_wrong_variant(claim_id):
-    from derivspec.numerics.checks import NumericContext
-    from derivspec.reference_models.device import resolve_device
+    """The claim's Monte Carlo route alone (1e-6 false-fail rate per parameter point, 3 points)
+    passes the target and rejects every wrong variant, seed 0."""
     claim = registry.get(claim_id)
     ctx = NumericContext(device=resolve_device("cpu"), seed=0)
-    target = claim.numeric(claim.target, claim, ctx)
+    (route,) = [r for r in load().routes_for(claim_id) if r.kind == "monte_carlo"]
+    target = route.run(claim.target, claim, ctx)
     assert target.passed and target.monte_carlo is not None and target.monte_carlo.false_fail_rate == 1e-6
     for variant in claim.wrong_variants:
-        result = claim.numeric(variant.expr, claim, ctx)
+        result = route.run(variant.expr, claim, ctx)
         assert result.monte_carlo is not None and not result.monte_carlo.passed, variant.name

@@ -64,7 +64,7 @@ CASES = [
     (r"\log(y)^2", log(y) ** 2),
     (r"\log{\left(y \right)}^{2}", log(y) ** 2),
     (r"\log^2 y", log(y) ** 2),
-    (r"\log 2\pi", log(2) * pi),
+    (r"\log 2\pi", log(2 * pi)),  # read as printed: the argument extends over juxtaposed factors
     (r"\log_2 8", 3),
     (r"\exp(-y)", exp(-y)),
     (r"\exp y", exp(y)),

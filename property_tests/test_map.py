@@ -1,4 +1,4 @@
-"""Priors → regularisers (derivations/map.py): the issue's check examples, MAP optimiser =
+"""Priors → regularisers (derivations/map/): the issue's check examples, MAP optimiser =
 closed form for random data and priors, a wrong λ gives a measurably different solution."""
 
 import math
@@ -9,13 +9,15 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import derivspec.numerics.map  # noqa: F401  (registers the family's routes and behaviour checks)
 from derivspec.core import registry
 from derivspec.core.checker import compare, read_candidate
-from derivspec.verify import compare_source
+from derivspec.core.sources import compare_source
+from derivspec.numerics.routes import run_behaviour
 from derivspec.reference_models.device import make_generator
 from derivspec.reference_models.regression import make_regression_data
 from derivspec.reference_models.regularised import (lasso_by_coordinate_descent, map_gaussian_prior, map_laplace_prior,
-                                          ridge_closed_form)
+                                                    ridge_closed_form)
 
 
 def lam_of(claim_id, **values):
@@ -90,7 +92,7 @@ def test_coin_examples():
 
 def test_lasso_geometry_statement_is_flagged_and_sparsity_statement_holds():
     claim = registry.get("map.lasso.soft-threshold")
-    statuses = {s.lines: compare_source(claim, s).status for s in claim.sources}
+    statuses = {s.lines: compare_source(claim, s, run_behaviour=run_behaviour).status for s in claim.sources}
     assert statuses == {"129–130": "matches", "1685–1688": "disagrees"}
 
 
@@ -99,3 +101,42 @@ def test_nll_convention_sources_match():
         claim = registry.get(claim_id)
         assert all(compare_source(claim, s).status in ("matches", "not_comparable") for s in claim.sources)
     assert math.isclose(lam_of("map.gaussian-prior.l2.nll", tau=math.sqrt(50), sigma=1), 0.01)
+
+
+def test_corner_check_can_hold_and_fail():
+    # the behaviour check behind the 1685–1688 erratum is not constant: with |y_2| <= λ/2 the
+    # orthonormal lasso solution does sit at a corner (y = (2, 0.3), λ = 1 gives (1.5, 0))
+    from derivspec.numerics.map import lasso_at_a_corner
+    assert lasso_at_a_corner(2.0, 0.3, 1.0)[0]
+    assert not lasso_at_a_corner(2.0, 1.5, 1.0)[0]
+
+
+one_feature_data = st.fixed_dictionaries({
+    **{f"x{i}": st.floats(0.5, 3) for i in (1, 2, 3)},
+    **{f"y{i}": st.floats(-3, 3) for i in (1, 2, 3)},
+    "lam": st.floats(0.1, 5),
+})
+
+
+@settings(max_examples=40, deadline=None)
+@given(point=one_feature_data)
+def test_ridge_target_is_least_squares_on_the_augmented_system(point):
+    # independent route: ridge = least squares on [X; √λ] against [y; 0] (torch.linalg.lstsq)
+    X = torch.tensor([[point["x1"]], [point["x2"]], [point["x3"]], [math.sqrt(point["lam"])]], dtype=torch.float64)
+    y = torch.tensor([point["y1"], point["y2"], point["y3"], 0.0], dtype=torch.float64)
+    by_lstsq = float(torch.linalg.lstsq(X, y[:, None]).solution[0, 0])
+    assert lam_of("map.ridge.closed-form", **point) == pytest.approx(by_lstsq, rel=1e-9, abs=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(point=one_feature_data)
+def test_lasso_target_minimises_the_lasso_objective(point):
+    # independent route: the objective at the derived θ̂ is below its value at θ̂ ± δ (convex, so
+    # a local minimum on a fine grid of δ is the minimum)
+    theta_hat = lam_of("map.lasso.soft-threshold", **point)
+
+    def objective(theta):
+        return sum((point[f"y{i}"] - theta * point[f"x{i}"]) ** 2 for i in (1, 2, 3)) + point["lam"] * abs(theta)
+
+    best = objective(theta_hat)
+    assert all(objective(theta_hat + delta) >= best - 1e-12 for delta in (-1e-3, -1e-6, 1e-6, 1e-3))

@@ -253,6 +253,16 @@ def test_mode_seeking_threshold_is_where_the_global_minimum_switches(onset, thre
     assert quad_mode_minus_centred_kl(threshold - 0.05) > 0 > quad_mode_minus_centred_kl(threshold + 0.05)
 
 
+def test_kl_forward_reverse_claim_quotes_the_computed_thresholds(onset, threshold):
+    """The erratum of kl.forward-reverse (003 L2117–2124) and its title quote δ_onset and δ* to
+    two decimals; they must be what this reference model computes."""
+    from derivspec.core import registry
+    from derivspec.derivations.kl.fits import REVERSE_CORRECT
+
+    assert f"δ < {onset.delta:.2f}" in REVERSE_CORRECT and f"δ < {threshold:.2f}" in REVERSE_CORRECT
+    assert f"δ > {threshold:.2f}" in registry.get("kl.forward-reverse").title
+
+
 def test_fits_are_deterministic():
     a = fit_reverse_kl(3.0, 2.0, 0.8, device=CPU)
     b = fit_reverse_kl(3.0, 2.0, 0.8, device=CPU)

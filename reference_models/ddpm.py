@@ -8,10 +8,13 @@ Spec of the lecture statements (Ho et al. 2020):
       q(x_t | x_0) = N(sqrt(abar_t) x_0, (1 - abar_t) I),   abar_t = prod_{s <= t} alpha_s
 
   (``simulate_forward`` vs ``jump``, compared by ``two_sample_moment_test``);
-* "abar_T ~ 0, so x_T is (nearly) N(0, I)": true for the standard linear schedule
-  (T = 1000, beta from 1e-4 to 0.02: abar_T = 4.0e-5) and false for a schedule with too
-  little total noise (T = 1000, beta in [1e-5, 1e-3]: abar_T = 0.603; T = 50 with the
-  standard endpoints: abar_T = 0.603) (``alpha_bar_T_report``);
+* "At t = T: x_T ~ N(0, I) (pure noise)" (004 L3367; claim ``ddpm.schedule.alpha-bar``, whose
+  behaviour sources evaluate it per schedule): abar_T ~ 0 holds for the standard linear schedule
+  (T = 1000, beta from 1e-4 to 0.02: abar_T = 4.0e-5) and the cosine schedule (Nichol & Dhariwal
+  2021, T = 1000, s = 0.008: abar_T = 2.4e-9; ``cosine_schedule``), the two the notes name
+  (004 L3363), and fails for a schedule with too little total noise (T = 1000, beta in
+  [1e-5, 1e-3]: abar_T = 0.603; T = 50 with the standard endpoints: abar_T = 0.603)
+  (``alpha_bar_T_report``);
 * x_0 = (x_t - sqrt(1 - abar_t) eps) / sqrt(abar_t) (``predict_x0``): exact algebra, but
   near t = T it divides by sqrt(abar_T) = 6.3e-3, so rounding in x_t is amplified ~160x.
   Precision policy of the toolkit: schedules are *computed* in float64 (linspace, 1 - beta,
@@ -73,6 +76,26 @@ def linear_schedule(T: int = 1000, beta_1: float = 1e-4, beta_T: float = 0.02, *
     return betas.to(dtype), alphas.to(dtype), alpha_bars.to(dtype)
 
 
+def cosine_schedule(T: int = 1000, s: float = 0.008, max_beta: float = 0.999, *, dtype: torch.dtype = DTYPE,
+                    device: torch.device | str | None = None) -> tuple[Tensor, Tensor, Tensor]:
+    """(betas, alphas, alpha_bars) of the cosine schedule (Nichol & Dhariwal 2021, eq. 17).
+
+    abar_t = f(t) / f(0), f(t) = cos^2(((t / T) + s) / (1 + s) * pi / 2); beta_t = 1 - abar_t / abar_{t-1},
+    clipped to ``max_beta`` (0.999 in the paper, so beta_T < 1); the returned alpha_bars are the cumprod
+    of the clipped alphas, i.e. the schedule actually run. Computed in float64, cast to ``dtype``.
+    """
+    if T < 1:
+        raise ValueError(f"T must be >= 1, got {T}")
+    if not (s > 0 and 0 < max_beta < 1):
+        raise ValueError(f"need s > 0 and max_beta in (0, 1), got s = {s}, max_beta = {max_beta}")
+    steps = torch.arange(T + 1, dtype=torch.float64, device=device)
+    f = torch.cos((steps / T + s) / (1 + s) * math.pi / 2) ** 2
+    bar = f / f[0]
+    betas = (1 - bar[1:] / bar[:-1]).clamp(max=max_beta)
+    alphas = 1 - betas
+    return betas.to(dtype), alphas.to(dtype), torch.cumprod(alphas, dim=0).to(dtype)
+
+
 TOY_T = 100
 TOY_BETA_1 = 1e-3
 TOY_BETA_T = 0.2
@@ -84,12 +107,13 @@ def toy_schedule(dtype: torch.dtype = DTYPE, device: torch.device | str | None =
 
 
 def alpha_bar_T_report() -> dict[str, float]:
-    """abar_T of the standard schedule and of two failing ones (too little total noise)."""
+    """abar_T of the standard schedule, of two failing ones (too little total noise), the toy and the cosine schedule."""
     return {
         "standard (T=1000, beta 1e-4..0.02)": float(linear_schedule(1000, 1e-4, 0.02)[2][-1]),
         "failing (T=1000, beta 1e-5..1e-3)": float(linear_schedule(1000, 1e-5, 1e-3)[2][-1]),
         "failing (T=50, beta 1e-4..0.02)": float(linear_schedule(50, 1e-4, 0.02)[2][-1]),
         "toy (T=100, beta 1e-3..0.2)": float(toy_schedule()[2][-1]),
+        "cosine (T=1000, s=0.008)": float(cosine_schedule(1000, 0.008)[2][-1]),
     }
 
 

@@ -1,7 +1,13 @@
 r"""Ridge and lasso regression as MAP estimates (executable specifications).
 
 Spec of the lecture statements "ridge regression is the MAP estimate under a Gaussian prior"
-and "the lasso is the MAP estimate under a Laplace prior, and it produces exact zeros".
+and "the lasso is the MAP estimate under a Laplace prior, and it produces exact zeros"
+(seeds ``../shared/seeds/``: 003 L1618–1626 "L_MAP = L_NLL + λ‖θ‖², λ := 1/(2σ_p²) ... exactly
+L2 regularization", L1667–1674 "λ := 1/b ... exactly L1 regularization (a.k.a. lasso)",
+L129–130 "L1 drives many weights to exactly zero", L1628–1629 "weak prior ⇒ MAP → MLE";
+000 L240 "the choice of the prior (e.g. Gaussian, Laplace) leads directly to regularization
+terms"). The notes write λ for the summed NLL; this module uses the sum of squared errors,
+so its λ is 2σ² times theirs (claims ``map.gaussian-prior.l2(.nll)``, ``map.laplace-prior.l1(.nll)``).
 
 Objective convention (sum of squared errors, not the mean):
 

@@ -4,6 +4,13 @@ Spec of the lecture statements "the ELBO is a lower bound on log p(x)", "the IWA
 log (1/K) sum_k p(x, z_k) / q(z_k | x) is non-decreasing in K and tends to log p(x)", and
 "a VAE whose encoder family contains the true posterior recovers it".
 
+``derivspec verify`` runs it as the behaviour checks of registered claims (numerics/elbo.py):
+``elbo.bound`` -- "log p(x) >= ELBO" (seeds 002 L107-108, L211-214; 004 L1271-1273, L2687,
+L2691) and "optimizing q ... tightens this bound" (004 L1279); ``elbo.iwae.bound`` -- "IWAE ...
+uses multiple importance samples for tighter likelihood bounds" (004 L1301); and as a numeric
+route of ``elbo.bound`` (the closed-form ELBO maximised over the encoder, and the Monte Carlo
+ELBO at the exact posterior, D = d = 1).
+
 Generative model ("probabilistic PCA"), x in R^D, z in R^d, float64:
 
     z ~ N(0, I_d),   x | z ~ N(W z + b, s^2 I_D)

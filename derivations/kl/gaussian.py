@@ -1,15 +1,18 @@
-r"""KL between Gaussians: univariate and to the standard normal.
+r"""KL between Gaussians: univariate, to the standard normal, full covariance and diagonal (d = 2).
 
-Seeds: 002 L248–252; 003 L2143–2155.
+Seeds: 002 L248–252; 003 L2143–2155. The d-dimensional forms are stated by no seed as formulas;
+they are the general case of the univariate one and the parent of the VAE regulariser
+(``kl.vae``). Larger d is checked numerically in property_tests/test_kl.py.
 """
 
 from __future__ import annotations
 
 import sympy
 import sympy.stats
-from sympy import Rational, log
+from sympy import Rational, log, pi
 
-from derivspec.core import REAL, Claim, Source, Step, Var, WrongVariant, claim, positive_between, target_of
+from derivspec.core import (REAL, Claim, Source, Step, Var, WrongVariant, claim, positive_between, real_between,
+                            target_of)
 from derivspec.core.lectures import S002, S003
 from derivspec.derivations.moments import gaussian_expectation
 
@@ -92,5 +95,114 @@ def kl_gaussian_standard() -> Claim:
                    value=0.82, decimals=2, at={"mu": 1, "sigma": Rational(1, 2)}),
             Source(S002, "248–252", r"Minimize the divergence between the encoder's output q(z \mid u) and the prior p(z) = \mathcal{N}(0, I) ... Pushing mean \mu \to 0 and variance \sigma^2 \to 1",
                    note="a statement about the minimiser (μ = 0, σ² = 1, where this KL is 0); property_tests/test_kl.py checks it"),
+        ),
+    )
+
+
+# --- full-covariance and diagonal Gaussians (d = 2) ---------------------------------------
+
+D = 2
+XS = sympy.symbols("x1 x2", real=True)  # the integration variable, x in R^2
+U = tuple(Var(f"u{i}", f"u_{i}", REAL) for i in (1, 2))  # mean of p
+V = tuple(Var(f"v{i}", f"v_{i}", REAL) for i in (1, 2))  # mean of q
+A_DIAG = tuple(Var(f"a{i}", f"a_{i}", positive_between(0.4, 2.5)) for i in (1, 2))  # standard deviations of p
+B_DIAG = tuple(Var(f"b{i}", f"b_{i}", positive_between(0.4, 2.5)) for i in (1, 2))  # standard deviations of q
+# Cholesky factors L = [[l11, 0], [l21, l22]] (l11, l22 > 0): Σ = L Lᵀ is any SPD 2×2 matrix.
+L1 = (Var("a11", "a_{11}", positive_between(0.5, 2)), Var("a21", "a_{21}", real_between(-1, 1)),
+      Var("a22", "a_{22}", positive_between(0.5, 2)))
+L2 = (Var("b11", "b_{11}", positive_between(0.5, 2)), Var("b21", "b_{21}", real_between(-1, 1)),
+      Var("b22", "b_{22}", positive_between(0.5, 2)))
+u, v = [w.symbol for w in U], [w.symbol for w in V]
+a_diag, b_diag = [w.symbol for w in A_DIAG], [w.symbol for w in B_DIAG]
+a11, a21, a22 = (w.symbol for w in L1)
+b11, b21, b22 = (w.symbol for w in L2)
+
+
+def covariance(factor) -> sympy.Matrix:
+    """Σ = L Lᵀ for the Cholesky factor L = [[l11, 0], [l21, l22]] named by three Vars."""
+    l11, l21, l22 = (w.symbol for w in factor)
+    L = sympy.Matrix([[l11, 0], [l21, l22]])
+    return L * L.T
+
+
+def log_mvn(xs, mean, cov) -> sympy.Expr:
+    """log N(x; m, Σ) = −½(x−m)ᵀΣ⁻¹(x−m) − ½ log det(2πΣ) (the definition, d = 2)."""
+    r = sympy.Matrix(xs) - sympy.Matrix(mean)
+    return -(r.T * cov.inv() * r)[0] / 2 - log((2 * pi) ** D * cov.det()) / 2
+
+
+def trace_term(cov1, cov2) -> sympy.Expr:
+    """tr(Σ₂⁻¹Σ₁)."""
+    return (cov2.inv() * cov1).trace()
+
+
+def mahalanobis(m1, m2, cov) -> sympy.Expr:
+    """(μ₂−μ₁)ᵀΣ⁻¹(μ₂−μ₁)."""
+    diff = sympy.Matrix(m2) - sympy.Matrix(m1)
+    return (diff.T * cov.inv() * diff)[0]
+
+
+def multivariate_closed_form(m1, cov1, m2, cov2) -> sympy.Expr:
+    """½[tr(Σ₂⁻¹Σ₁) + (μ₂−μ₁)ᵀΣ₂⁻¹(μ₂−μ₁) − d + log det Σ₂/det Σ₁] (the textbook form)."""
+    return (trace_term(cov1, cov2) + mahalanobis(m1, m2, cov2) - len(m1) + log(cov2.det() / cov1.det())) / 2
+
+
+def diagonal_kl(m1s, s1s, m2s, s2s) -> sympy.Expr:
+    """Σ_j KL(N(m1_j, s1_j²) ‖ N(m2_j, s2_j²)), each term the target of kl.gaussian.univariate."""
+    return sum(kl_univariate(a, b, c, d) for a, b, c, d in zip(m1s, s1s, m2s, s2s))
+
+
+@claim("kl.gaussian.multivariate")
+def kl_gaussian_multivariate() -> Claim:
+    r"""KL(N(μ₁,Σ₁) ‖ N(μ₂,Σ₂)) = ½[tr(Σ₂⁻¹Σ₁) + (μ₂−μ₁)ᵀΣ₂⁻¹(μ₂−μ₁) − d + log det Σ₂/det Σ₁] (d = 2)."""
+    cov1, cov2 = covariance(L1), covariance(L2)
+    return Claim(
+        title="KL between two full-covariance Gaussians (d = 2, Σ = L Lᵀ with Cholesky factors)",
+        statement=r"\mathrm{KL}(\mathcal N(\mu_1,\Sigma_1)\,\|\,\mathcal N(\mu_2,\Sigma_2)),\ \mu_1=(u_1,u_2),\ \mu_2=(v_1,v_2),\ \Sigma_k = L_k L_k^\top",
+        variables=U + L1 + V + L2,
+        derivation=(
+            Step(r"definition: \mathbb E_p[\log p(x) - \log q(x)], log-ratio of the two densities (d = 2)",
+                 log_mvn(XS, u, cov1) - log_mvn(XS, v, cov2)),
+            Step(r"expectation under p (E[x] = \mu_1, E[x x^\top] = \Sigma_1 + \mu_1\mu_1^\top): "
+                 r"E[(x-\mu_1)^\top\Sigma_1^{-1}(x-\mu_1)] = \mathrm{tr}(\Sigma_1^{-1}\Sigma_1) = d, "
+                 r"E[(x-\mu_2)^\top\Sigma_2^{-1}(x-\mu_2)] = \mathrm{tr}(\Sigma_2^{-1}\Sigma_1) + (\mu_2-\mu_1)^\top\Sigma_2^{-1}(\mu_2-\mu_1)",
+                 -sympy.Integer(D) / 2 - log((2 * pi) ** D * cov1.det()) / 2
+                 + (trace_term(cov1, cov2) + mahalanobis(u, v, cov2)) / 2 + log((2 * pi) ** D * cov2.det()) / 2,
+                 op=lambda e: gaussian_expectation(e, XS, u, cov1)),
+            Step(r"collect: the (2\pi)^d cancel, \tfrac12[\mathrm{tr}(\Sigma_2^{-1}\Sigma_1) + (\mu_2-\mu_1)^\top\Sigma_2^{-1}(\mu_2-\mu_1) - d + \log\det\Sigma_2/\det\Sigma_1]",
+                 multivariate_closed_form(u, cov1, v, cov2)),
+        ),
+        wrong_variants=(
+            WrongVariant("missing log-det term",
+                         multivariate_closed_form(u, cov1, v, cov2) - log(cov2.det() / cov1.det()) / 2),
+            WrongVariant("Sigma_1^{-1} Sigma_2 in the trace",
+                         multivariate_closed_form(u, cov1, v, cov2) + (trace_term(cov2, cov1) - trace_term(cov1, cov2)) / 2),
+            WrongVariant("missing -d", multivariate_closed_form(u, cov1, v, cov2) + 1),
+        ),
+    )
+
+
+@claim("kl.gaussian.diagonal")
+def kl_gaussian_diagonal() -> Claim:
+    """KL between diagonal Gaussians = Σ_j KL(N(u_j, a_j²) ‖ N(v_j, b_j²)) (d = 2)."""
+    (a1, a2), (b1, b2) = a_diag, b_diag
+    return Claim(
+        title="KL between diagonal Gaussians is the sum of univariate KLs (d = 2)",
+        statement=r"\mathrm{KL}(\mathcal N(u,\mathrm{diag}(a^2))\,\|\,\mathcal N(v,\mathrm{diag}(b^2)))",
+        variables=U + A_DIAG + V + B_DIAG,
+        derivation=(
+            Step("full-covariance KL (claim kl.gaussian.multivariate)", target_of("kl.gaussian.multivariate")),
+            Step(r"diagonal Cholesky factors L_1 = \mathrm{diag}(a), L_2 = \mathrm{diag}(b): "
+                 r"\tfrac12[\sum_j a_j^2/b_j^2 + \sum_j (v_j-u_j)^2/b_j^2 - 2 + \log(b_1^2 b_2^2/(a_1^2 a_2^2))]",
+                 (a1**2 / b1**2 + a2**2 / b2**2 + (v[0] - u[0]) ** 2 / b1**2 + (v[1] - u[1]) ** 2 / b2**2 - 2
+                  + log(b1**2 * b2**2 / (a1**2 * a2**2))) / 2,
+                 op=lambda e: e.subs({a11: a1, a21: 0, a22: a2, b11: b1, b21: 0, b22: b2})),
+            Step(r"trace, quadratic form and log-det split per coordinate: a sum of univariate KLs "
+                 r"(claim kl.gaussian.univariate), \sum_j [\log(b_j/a_j) + (a_j^2 + (u_j-v_j)^2)/(2b_j^2) - \tfrac12]",
+                 diagonal_kl(u, a_diag, v, b_diag)),
+        ),
+        wrong_variants=(
+            WrongVariant("one coordinate only", kl_univariate(u[0], a_diag[0], v[0], b_diag[0])),
+            WrongVariant("-1/2 once instead of per coordinate", diagonal_kl(u, a_diag, v, b_diag) + Rational(1, 2)),
         ),
     )

@@ -1,24 +1,45 @@
 """The formula checker behind ``derivspec check``.
 
-A candidate is compared with the claim's derived target: first exactly at random points of
-the variables' domains (a difference there is a counterexample, and proves the candidate
-wrong), then symbolically (SymPy reducing the difference to zero proves it right). If
-neither happens the verdict is ``inconclusive`` -- fail closed, never a pass.
+A candidate is compared with the claim's derived target: first exactly at points covering the
+variables' declared domains (a difference there, confirmed at higher precision, is a
+counterexample and proves the candidate wrong), then symbolically (SymPy reducing the
+difference to zero with rewrites valid on the whole domain proves it right; a difference that
+simplifies to a nonzero constant proves it wrong). If neither happens the verdict is
+``inconclusive`` -- fail closed, never a pass.
+
+:func:`run_check` runs one whole check (reading, validating ``--at``, comparing) under the
+per-check time limit ``CHECK_SECONDS`` and, where the platform allows, in a forked process with
+a memory limit, so that no input can hang the command or exhaust the machine
+(``docs/check.md``).
 """
 
 from __future__ import annotations
 
+import json
 import math
-from dataclasses import dataclass
+import os
+import re
+import select
+import signal
+import sys
+import time
+import traceback
+from dataclasses import dataclass, field
 from typing import Mapping
 
 import sympy
 
 from derivspec.core import symbolic
 from derivspec.core.claims import Claim
-from derivspec.core.errors import FormulaError, ParameterError
-from derivspec.core.formula import parse_formula
-from derivspec.core.latex import parse_latex
+from derivspec.core.errors import DerivspecError, FormulaError, ParameterError
+from derivspec.core.formula import check_text, exact_number, parse_formula
+from derivspec.core.latex import parse_latex_sides, split_sides
+
+CHECK_SECONDS = 30.0  # the per-check time limit (reading + evaluation + proof)
+GRACE_SECONDS = 3.0  # the forked check is killed this long after CHECK_SECONDS
+MEMORY_BYTES = 2 * 1024 ** 3  # address space a forked check may add to its parent's
+EVALUATION_SHARE = 0.4  # of the time limit, at most this much goes to the exact points
+
 
 @dataclass
 class CheckResult:
@@ -31,6 +52,9 @@ class CheckResult:
     max_abs_diff: float | None
     counterexample: symbolic.PointDifference | None
     reason: str
+    evaluated: int = 0  # points where both sides have a value
+    skipped: int = 0  # points skipped: a side undefined there, or a difference not confirmed
+    notes: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return {
@@ -41,75 +65,174 @@ class CheckResult:
             "symbolic": self.symbolic,
             "numeric": {
                 "points": self.points,
+                "evaluated": self.evaluated,
+                "skipped": self.skipped,
                 "max_abs_diff": None if self.max_abs_diff is None or math.isinf(self.max_abs_diff) else self.max_abs_diff,
                 "counterexample": self.counterexample.to_json() if self.counterexample else None,
             },
             "reason": self.reason,
+            "notes": list(self.notes),
         }
 
 
-def read_candidate(claim: Claim, formula: str | None = None, latex: str | None = None) -> sympy.Expr:
-    """The candidate as SymPy reads it, in the claim's symbols."""
+# --- reading ----------------------------------------------------------------------------
+
+@dataclass
+class Reading:
+    """What a candidate text says: the expressions to check (the right-hand side last) and
+    notes on what was read differently from the plain text (labels, equation numbers)."""
+
+    sides: list[tuple[str, sympy.Expr]]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def candidate(self) -> sympy.Expr:
+        return self.sides[-1][1]
+
+
+def _latex_names(claim: Claim) -> dict[str, sympy.Symbol]:
+    names = dict(claim.latex_names)
+    for a, b in ((r"\epsilon", r"\varepsilon"), (r"\phi", r"\varphi"), (r"\theta", r"\vartheta"),
+                 (r"\rho", r"\varrho")):
+        if a in names:
+            names.setdefault(b, names[a])
+        elif b in names:
+            names.setdefault(a, names[b])
+    return names
+
+
+def read_candidates(claim: Claim, formula: str | None = None, latex: str | None = None) -> Reading:
+    """The candidate text as SymPy reads it, in the claim's symbols.
+
+    A pasted ``LHS = RHS`` (or a chain ``A = B = C``) is checked by its right-hand side; every
+    other side that reads as a formula of the claim's symbols is checked too, and a side that
+    does not (``\\text{KL}(\\ldots)``, ``\\tilde\\beta_t``, ``p(y)``) is a label: noted, not checked."""
     if (formula is None) == (latex is None):
         raise FormulaError("give exactly one of --formula or --latex")
-    names = dict(claim.latex_names)
-    if r"\epsilon" in names:
-        names.setdefault(r"\varepsilon", names[r"\epsilon"])
     try:
-        return parse_formula(formula, claim.symbols) if formula is not None else parse_latex(latex, names)
+        if formula is not None:
+            reading = _read_formula_sides(claim, formula)
+        else:
+            sides, notes = parse_latex_sides(latex, _latex_names(claim))
+            reading = Reading(sides, notes)
     except RecursionError:
         raise FormulaError("formula is nested too deeply to read") from None
+    except MemoryError:
+        raise FormulaError("formula is too large to read") from None
+    for text, expr in reading.sides:
+        if expr.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+            raise FormulaError(f"the formula {text!r} is undefined everywhere: it reads as {expr}")
+    return reading
+
+
+def read_candidate(claim: Claim, formula: str | None = None, latex: str | None = None) -> sympy.Expr:
+    """The candidate (the right-hand side of a pasted equation) as SymPy reads it."""
+    return read_candidates(claim, formula, latex).candidate
+
+
+def _read_formula_sides(claim: Claim, text: str) -> Reading:
+    text = check_text(text)
+    parts = split_sides(text, latex=False)
+    if len(parts) == 1:
+        return Reading([(text.strip(), parse_formula(text, claim.symbols))])
+    sides, notes = [], []
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if last:
+            sides.append((part.strip(), parse_formula(part, claim.symbols)))
+            continue
+        if re.search(r"[A-Za-z_]\w*\s*\(", part) and not re.fullmatch(r"\s*(log|ln|exp|sqrt|abs)\s*\(.*", part):
+            notes.append(f"left-hand side {part.strip()!r} read as a label (not checked)")
+            continue
+        try:
+            sides.append((part.strip(), parse_formula(part, claim.symbols)))
+        except FormulaError:
+            notes.append(f"left-hand side {part.strip()!r} read as a label (not checked)")
+    return Reading(sides, notes)
 
 
 def user_point(claim: Claim, assignments: Mapping[str, str]) -> dict[sympy.Symbol, sympy.Expr]:
-    """Validate ``--at name=value`` against the variables' constraints (exit 2 when violated)."""
+    """Validate ``--at name=value`` against the variables' constraints (exit 2 when violated).
+
+    Values are read exactly (``0.5``, ``1e-3``, ``1/3``) within the number limits of
+    :func:`derivspec.core.formula.exact_number`."""
     point = {}
     variables = {v.name: v for v in claim.variables}
     for name, text in assignments.items():
         if name not in variables:
             raise ParameterError(f"unknown parameter {name!r} for claim {claim.id}; its variables are: {', '.join(variables)}")
-        try:
-            value = float(text)
-        except ValueError:
-            raise ParameterError(f"parameter {name}={text!r} is not a number") from None
+        check_text(text, "value")
         var = variables[name]
+        if text.strip().lower().lstrip("+-") in ("nan", "inf", "infinity", "oo"):
+            raise ParameterError(
+                f"expected parameter {name} to satisfy the constraint {name} {var.domain.constraint}, but found {text}")
+        try:
+            value = exact_number(text, f"parameter {name}=")
+        except FormulaError as error:
+            raise ParameterError(str(error).replace("parameter " + name + "= ", f"parameter {name}=")) from None
         if not var.domain.contains(value):
             raise ParameterError(
                 f"expected parameter {name} to satisfy the constraint {name} {var.domain.constraint}, but found {text}")
-        point[var.symbol] = sympy.Rational(text.strip())
+        point[var.symbol] = value
     missing = [v.name for v in claim.variables if v.symbol not in point]
     if point and missing:
         raise ParameterError(f"--at must give every variable of {claim.id}; missing: {', '.join(missing)}")
     return point
 
 
+# --- comparing --------------------------------------------------------------------------
+
 def compare_expressions(candidate: sympy.Expr, expected: sympy.Expr, variables, *, seed: int = 0,
                         extra_points: list[dict] | None = None,
                         seconds: float = symbolic.SIMPLIFY_SECONDS) -> CheckResult:
     """Three-valued comparison of two expressions in ``variables`` (claim id left blank)."""
-    points = (extra_points or []) + symbolic.random_points(variables, symbolic.EVAL_POINTS, seed)
+    points = (extra_points or []) + symbolic.evaluation_points(variables, symbolic.EVAL_POINTS, seed)
+    outcome = None
 
-    def result(verdict, symbolic_status, reason):
-        return CheckResult("", verdict, candidate, expected, symbolic_status, len(points),
-                           max_diff, difference, reason)
+    def result(verdict, symbolic_status, reason, difference=None):
+        max_diff = outcome.max_abs_diff if outcome else None
+        evaluated = outcome.evaluated if outcome else 0
+        skipped = (outcome.undefined + outcome.unresolved) if outcome else 0
+        return CheckResult("", verdict, candidate, expected, symbolic_status, len(points), max_diff,
+                           difference, reason, evaluated, skipped)
 
+    budget = symbolic.remaining_seconds()
+    evaluation_seconds = seconds if budget is None else max(0.5, EVALUATION_SHARE * budget)
     try:
-        with symbolic.time_limit(seconds):
-            max_diff, difference = symbolic.compare_at_points(candidate, expected, points)
+        with symbolic.time_limit(evaluation_seconds):
+            outcome = symbolic.check_points(candidate, expected, points)
     except symbolic.SymPyTimeout:
-        max_diff, difference = None, None
-        return result("inconclusive", "undecided", f"exact evaluation at the points took over {seconds:g} s")
+        return result("inconclusive", "undecided",
+                      f"exact evaluation at the points took over {evaluation_seconds:g} s (the time limit)")
 
-    if difference is not None:
+    if outcome.difference is not None:
+        d = outcome.difference
         return result("not_equivalent", "proved_different",
-                      f"differs from the derived target at {difference.point}: "
-                      f"candidate {difference.candidate}, target {difference.expected}")
-    proved = symbolic.proves_equal(candidate, expected, variables, seconds)
-    if proved:
-        return result("equivalent", "proved_equal", "SymPy reduces candidate - target to 0 on the domain")
-    why = "timed out" if proved is None else "could not reduce the difference to 0"
-    return result("inconclusive", "undecided",
-                  f"agrees with the target at {len(points)} exact points (evidence, not proof) but SymPy {why}")
+                      f"differs from the derived target at {d.point}: candidate {d.candidate}, target {d.expected}"
+                      " (confirmed at 240 digits)", d)
+    decision = symbolic.decide(candidate, expected, variables, seconds)
+    if decision.status == "equal":
+        return result("equivalent", "proved_equal", f"proved equal on the whole declared domain: {decision.how}")
+    if decision.status == "different":
+        return result("not_equivalent", "proved_different",
+                      f"{decision.how}" + (f" (case {decision.case})" if decision.case else ""),
+                      _constant_counterexample(candidate, expected, points))
+    skipped = outcome.undefined + outcome.unresolved
+    evidence = (f"agrees with the target at {outcome.evaluated} exact points (evidence, not proof)"
+                if outcome.evaluated else "could not be evaluated at any of the exact points")
+    if skipped:
+        evidence += f"; {skipped} points skipped (a side undefined there, or a difference not confirmed at 240 digits)"
+    return result("inconclusive", "undecided", f"{evidence} but SymPy {decision.how}")
+
+
+def _constant_counterexample(candidate, expected, points):
+    for point in points:
+        got, want = symbolic.evaluate(candidate, point), symbolic.evaluate(expected, point)
+        if got is not None and want is not None:
+            diff = abs(complex(got - want))
+            return symbolic.PointDifference({str(k): str(v) for k, v in point.items()},
+                                            str(sympy.N(got, 12)), str(sympy.N(want, 12)), diff)
+    return None
 
 
 def compare(claim: Claim, candidate: sympy.Expr, *, seed: int = 0,
@@ -124,3 +247,152 @@ def compare(claim: Claim, candidate: sympy.Expr, *, seed: int = 0,
                                   extra_points=extra_points, seconds=seconds)
     outcome.claim, outcome.parsed, outcome.expected = claim.id, candidate, expected
     return outcome
+
+
+def compare_reading(claim: Claim, reading: Reading, *, seed: int = 0,
+                    extra_points: list[dict] | None = None) -> CheckResult:
+    """Every side of a reading against the target: not_equivalent if any side is shown
+    different, equivalent if all are proved equal, else inconclusive."""
+    results = [(text, compare(claim, expr, seed=seed, extra_points=extra_points)) for text, expr in reading.sides]
+    final = results[-1][1]
+    if len(results) > 1:
+        for text, r in results[:-1]:
+            if r.verdict == "not_equivalent" or (r.verdict == "inconclusive" and final.verdict == "equivalent"):
+                r.reason = f"left-hand side {text!r}: {r.reason}"
+                r.notes = final.notes
+                final = r
+                break
+    final.notes = list(reading.notes) + final.notes
+    return final
+
+
+# --- one whole check, bounded -----------------------------------------------------------
+
+def check(claim: Claim, *, formula: str | None = None, latex: str | None = None,
+          at: Mapping[str, str] | None = None, seed: int = 0, seconds: float = CHECK_SECONDS) -> dict:
+    """Read, validate and compare under the time limit; returns the JSON of the result.
+    Bad input raises a DerivspecError; running out of time gives an inconclusive result."""
+    started = time.monotonic()
+    try:
+        with symbolic.time_limit(seconds):
+            reading = read_candidates(claim, formula, latex)
+            point = user_point(claim, at or {})
+            result = compare_reading(claim, reading, seed=seed, extra_points=[point] if point else None)
+            return result.to_json()
+    except symbolic.SymPyTimeout:
+        return _inconclusive(claim, f"the check took over its time limit of {seconds:g} s "
+                                    f"({time.monotonic() - started:.1f} s)")
+    except RecursionError:
+        return _inconclusive(claim, "the formula is nested too deeply for SymPy")
+    except MemoryError:
+        return _inconclusive(claim, "the check ran out of memory")
+
+
+def _inconclusive(claim: Claim, reason: str, parsed: str = "") -> dict:
+    return {"claim": claim.id, "verdict": "inconclusive", "parsed": parsed,
+            "expected": str(claim.expand_defined(claim.target)), "symbolic": "undecided",
+            "numeric": {"points": 0, "evaluated": 0, "skipped": 0, "max_abs_diff": None, "counterexample": None},
+            "reason": reason, "notes": []}
+
+
+def run_check(claim: Claim, *, formula: str | None = None, latex: str | None = None,
+              at: Mapping[str, str] | None = None, seed: int = 0, seconds: float = CHECK_SECONDS,
+              isolate: bool | None = None) -> dict:
+    """:func:`check` in a forked child process with a memory limit (Linux, macOS), killed
+    GRACE_SECONDS after the time limit if it has not finished: no input can hang the caller
+    or exhaust memory, even inside C code that no signal interrupts (huge integer powers,
+    allocations). Without fork (or with DERIVSPEC_DEBUG set) the check runs in-process."""
+    claim.target  # build the derivation (trusted code) before the clock starts
+    if isolate is None:
+        isolate = hasattr(os, "fork") and not os.environ.get("DERIVSPEC_DEBUG")
+    if not isolate:
+        return check(claim, formula=formula, latex=latex, at=at, seed=seed, seconds=seconds)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: compute, write one JSON message, leave without cleanup
+        os.close(read_end)
+        code = 0
+        try:
+            _limit_memory()
+            try:
+                message = {"result": check(claim, formula=formula, latex=latex, at=at, seed=seed, seconds=seconds)}
+            except DerivspecError as error:
+                message = {"error": str(error), "kind": type(error).__name__}
+            except MemoryError:
+                message = {"result": _inconclusive(claim, "the check ran out of memory "
+                                                          f"(limit {MEMORY_BYTES // 1024 ** 3} GiB)")}
+            except Exception as error:  # a defect: reported, never a traceback on the user's screen
+                message = {"result": _inconclusive(claim, f"internal error: {type(error).__name__}: {error}"),
+                           "traceback": traceback.format_exc()}
+            data = json.dumps(message).encode("utf-8", "backslashreplace")
+            view = memoryview(data)
+            while view:
+                view = view[os.write(write_end, view):]
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    return _collect(claim, pid, read_end, seconds)
+
+
+def _limit_memory() -> None:
+    try:
+        import resource
+    except ImportError:
+        return
+    try:
+        with open("/proc/self/statm") as statm:
+            current = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError):
+        current = 0
+    limit = current + MEMORY_BYTES
+    try:
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ValueError, OSError):
+        pass
+
+
+def _collect(claim: Claim, pid: int, read_end: int, seconds: float) -> dict:
+    deadline = time.monotonic() + seconds + GRACE_SECONDS
+    chunks = []
+    killed = False
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                os.kill(pid, signal.SIGKILL)
+                killed = True
+                break
+            ready, _, _ = select.select([read_end], [], [], min(left, 1.0))
+            if ready:
+                chunk = os.read(read_end, 1 << 16)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+    finally:
+        os.close(read_end)
+        try:
+            _, status = os.waitpid(pid, 0)
+        except ChildProcessError:
+            status = 0
+    if killed:
+        return _inconclusive(claim, f"the check took over its time limit of {seconds:g} s and was stopped")
+    try:
+        message = json.loads(b"".join(chunks).decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        how = (f"was killed by signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status)
+               else f"exited with status {os.WEXITSTATUS(status)}")
+        return _inconclusive(claim, f"the check process {how} (memory limit {MEMORY_BYTES // 1024 ** 3} GiB "
+                                    f"above start-up, time limit {seconds:g} s)")
+    if "error" in message:
+        kinds = {"ParameterError": ParameterError}
+        raise kinds.get(message["kind"], FormulaError)(message["error"])
+    if os.environ.get("DERIVSPEC_DEBUG") and message.get("traceback"):
+        sys.stderr.write(message["traceback"])
+    return message["result"]

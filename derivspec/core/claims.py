@@ -33,9 +33,13 @@ import sympy
 class Domain:
     """Where a variable lives: its constraint, SymPy assumptions and sampling range.
 
-    ``low``/``high`` are open bounds of the constraint (None: unbounded); ``values`` a finite
-    support. ``sample_low``/``sample_high`` is the well-conditioned range random evaluation
-    points are drawn from (inside the constraint).
+    ``low``/``high`` are open bounds of the constraint (None: unbounded; a ``positive``
+    assumption without ``low`` means ``low = 0``); ``values`` a finite support; ``integer``
+    whole numbers only. The constraint is the whole declared domain: exact evaluation points
+    (:meth:`exact_values`) cover all of it -- interior, near each bound, large magnitudes where
+    it is unbounded, rationals with large denominators -- and never leave it.
+    ``sample_low``/``sample_high`` is a well-conditioned sub-range: the "typical" exact points
+    and the numeric (torch) routes draw from it (clipped to the constraint).
     """
 
     constraint: str
@@ -47,29 +51,194 @@ class Domain:
     sample_high: float = 3.0
     integer: bool = False  # whole numbers only (counts); sampled uniformly from the range
 
-    def contains(self, value: float) -> bool:
-        if value != value or value in (float("inf"), float("-inf")):
+    # -- the constraint, exactly -------------------------------------------------------
+    @property
+    def lower(self) -> Fraction | None:
+        """The open lower bound of the constraint (from ``low`` or a sign assumption)."""
+        if self.low is not None:
+            return Fraction(self.low)
+        if self.assumptions.get("positive"):
+            return Fraction(0)
+        return None
+
+    @property
+    def upper(self) -> Fraction | None:
+        """The open upper bound of the constraint (from ``high`` or a sign assumption)."""
+        if self.high is not None:
+            return Fraction(self.high)
+        if self.assumptions.get("negative"):
+            return Fraction(0)
+        return None
+
+    @property
+    def closed_lower(self) -> Fraction | None:
+        """A closed lower bound from a ``nonnegative`` assumption (e.g. 0 for a count from 0)."""
+        return Fraction(0) if self.assumptions.get("nonnegative") and self.lower is None else None
+
+    def contains(self, value) -> bool:
+        """Whether ``value`` (a float, int, Fraction or SymPy Rational) meets the constraint."""
+        if isinstance(value, float):
+            if value != value or value in (float("inf"), float("-inf")):
+                return False
+            value = Fraction(value)
+        elif isinstance(value, sympy.Rational):
+            value = Fraction(int(value.p), int(value.q))
+        elif isinstance(value, sympy.Basic):
             return False
+        else:
+            value = Fraction(value)
         if self.values is not None:
             return value in self.values
-        if self.integer and not float(value).is_integer():
+        if self.integer and value.denominator != 1:
             return False
-        if self.low is not None and not value > self.low:
+        lower, upper, closed = self.lower, self.upper, self.closed_lower
+        if lower is not None and not value > lower:
             return False
-        if self.high is not None and not value < self.high:
+        if closed is not None and not value >= closed:
+            return False
+        if upper is not None and not value < upper:
             return False
         return True
 
+    # -- exact evaluation points --------------------------------------------------------
     def random_rational(self, rng: random.Random) -> sympy.Rational:
-        """An exact evaluation point: a finite value, or a rational with denominator <= 64."""
+        """A typical exact point: from the sampling range (clipped to the constraint), a
+        rational with denominator <= 64 (a whole number for integer domains)."""
+        return self.exact_value("typical", rng)
+
+    def exact_kinds(self) -> tuple[str, ...]:
+        """The kinds of exact points that exist in this domain (see :meth:`exact_value`)."""
+        if self.values is not None:
+            return ("typical",)
+        lower, upper = self._lower_closed(), self.upper
+        kinds = ["typical", "fine", "wide"]
+        if lower is not None:
+            kinds.append("near_low")
+        if upper is not None:
+            kinds.append("near_high")
+        if upper is None:
+            kinds.append("large")
+        if lower is None:
+            kinds.append("large_negative")
+        if not self.integer and (lower is None or lower < 0) and (upper is None or upper > 0):
+            kinds.append("tiny")
+        return tuple(kinds)
+
+    def exact_value(self, kind: str, rng: random.Random) -> sympy.Rational:
+        """An exact point of ``kind``, always inside the constraint:
+
+        * ``typical`` -- the sampling range, denominator <= 64;
+        * ``fine`` -- the sampling range, a large denominator (~10^9);
+        * ``wide`` -- anywhere in the constraint (within +-100 where it is unbounded);
+        * ``near_low`` / ``near_high`` -- within 10^-3 .. 10^-9 of a bound (the bound's
+          neighbours for whole numbers);
+        * ``large`` / ``large_negative`` -- magnitudes 10^2 .. 10^6 where unbounded (10^2, 10^3
+          for whole numbers);
+        * ``tiny`` -- magnitudes 10^-3 .. 10^-9 around 0 when 0 is inside.
+        """
         if self.values is not None:
             return sympy.Integer(rng.choice(self.values))
+        value = self._draw(kind, rng)
+        if not self.contains(value):  # a range that does not fit the constraint: fall back inside
+            value = self._inside(rng)
+        return sympy.Rational(value.numerator, value.denominator)
+
+    def _lower_closed(self) -> Fraction | None:
+        return self.lower if self.lower is not None else self.closed_lower
+
+    def _draw(self, kind: str, rng: random.Random) -> Fraction:
+        lower, upper = self._lower_closed(), self.upper
         if self.integer:
-            return sympy.Integer(rng.randint(int(self.sample_low), int(self.sample_high)))
-        x = Fraction(rng.uniform(self.sample_low, self.sample_high)).limit_denominator(64)
-        x = min(max(x, Fraction(self.sample_low).limit_denominator(64)),
-                Fraction(self.sample_high).limit_denominator(64))
-        return sympy.Rational(x.numerator, x.denominator)
+            return Fraction(self._draw_integer(kind, rng, lower, upper))
+        small = Fraction(1, 10 ** rng.choice((3, 6, 9)))
+        if kind == "near_low" and lower is not None:
+            width = (upper - lower) if upper is not None else Fraction(1)
+            return lower + min(small, width / 2) * Fraction(rng.randint(1, 9))
+        if kind == "near_high" and upper is not None:
+            width = (upper - lower) if lower is not None else Fraction(1)
+            return upper - min(small, width / 2) * Fraction(rng.randint(1, 9))
+        if kind == "large":
+            return Fraction(10 ** rng.choice((2, 3, 6))) * _fraction(rng.uniform(1, 9.99), 64)
+        if kind == "large_negative":
+            return -Fraction(10 ** rng.choice((2, 3, 6))) * _fraction(rng.uniform(1, 9.99), 64)
+        if kind == "tiny":
+            return small * Fraction(rng.choice((-1, 1)) * rng.randint(1, 9))
+        if kind == "wide":
+            low = lower if lower is not None else Fraction(-100)
+            high = upper if upper is not None else Fraction(100)
+            if lower is not None and upper is None:
+                high = lower + 100
+            if upper is not None and lower is None:
+                low = upper - 100
+            return _clip(_fraction(rng.uniform(float(low), float(high)), 64), low, high)
+        low, high = self._sample_range()
+        if kind == "fine":
+            return _clip(_fraction(rng.uniform(float(low), float(high)), 10 ** 9 + 7, exact=True), low, high)
+        return _clip(_fraction(rng.uniform(float(low), float(high)), 64), low, high)
+
+    def _sample_range(self) -> tuple[Fraction, Fraction]:
+        """The sampling range clipped to the constraint (a well-conditioned sub-range)."""
+        low, high = Fraction(self.sample_low), Fraction(self.sample_high)
+        lower, upper = self._lower_closed(), self.upper
+        if lower is not None and low < lower:
+            low = lower
+        if upper is not None and high > upper:
+            high = upper
+        if high < low:
+            low, high = high, low
+        return low, high
+
+    def _draw_integer(self, kind: str, rng: random.Random, lower, upper) -> int:
+        first = None if lower is None else (int(lower) + 1 if lower == int(lower) and self.lower is not None
+                                            else -(-lower.numerator // lower.denominator))
+        last = None if upper is None else (int(upper) - 1 if upper == int(upper) else upper.numerator // upper.denominator)
+        low, high = self._sample_range()
+        low_int, high_int = -(-low.numerator // low.denominator), high.numerator // high.denominator
+        if first is not None:
+            low_int = max(low_int, first)
+        if last is not None:
+            high_int = min(high_int, last)
+        if high_int < low_int:
+            high_int = low_int
+        if kind == "near_low" and first is not None:
+            return first + rng.choice((0, 0, 1))
+        if kind == "near_high" and last is not None:
+            return last - rng.choice((0, 0, 1))
+        if kind == "large":
+            return max(high_int, 10 ** rng.choice((2, 3)) + rng.randint(0, 9))
+        if kind == "large_negative":
+            return min(low_int, -(10 ** rng.choice((2, 3))) - rng.randint(0, 9))
+        if kind == "wide":
+            start = first if first is not None else low_int - 100
+            stop = last if last is not None else max(high_int, start) + 100
+            return rng.randint(start, max(start, stop))
+        return rng.randint(low_int, high_int)
+
+    def _inside(self, rng: random.Random) -> Fraction:
+        """Some exact value inside the constraint (used when a drawn value falls outside)."""
+        lower, upper = self._lower_closed(), self.upper
+        if self.integer:
+            value = Fraction(self._draw_integer("typical", rng, lower, upper))
+            if self.contains(value):
+                return value
+        if lower is not None and upper is not None:
+            return (lower + upper) / 2
+        if lower is not None:
+            return lower + 1
+        if upper is not None:
+            return upper - 1
+        return Fraction(0)
+
+
+def _fraction(x: float, max_denominator: int, exact: bool = False) -> Fraction:
+    """``x`` as a rational with denominator <= max_denominator (or exactly ``max_denominator``)."""
+    if exact:
+        return Fraction(round(x * max_denominator), max_denominator)
+    return Fraction(x).limit_denominator(max_denominator)
+
+
+def _clip(x: Fraction, low: Fraction, high: Fraction) -> Fraction:
+    return min(max(x, low), high)
 
 
 REAL = Domain("real", {"real": True}, sample_low=-3.0, sample_high=3.0)

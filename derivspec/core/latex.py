@@ -1,42 +1,35 @@
-r"""A small, safe LaTeX-math -> SymPy parser for the formulas that claims are written in.
+r"""A small, safe LaTeX-math -> SymPy reader for formulas as lecture notes write them.
 
 SymPy's own ``parse_latex`` is not used (its lark backend rejects ``\sigma``, its antlr
 backend needs a pinned runtime), and nothing here ever calls ``eval``/``exec``/``sympify``
-on user text: the input is tokenised, then read by recursive descent.
+on user text: the input is prepared (delimiters, tags, Unicode), tokenised, then read by
+recursive descent. The accepted grammar and its conventions are documented in one place,
+``docs/check.md``; in short::
 
-Grammar accepted (``{x}`` is a braced group; a *single token* is one digit, one letter or one
-Greek command, so ``\frac12`` = 1/2 and ``x^23`` = x^2 * 3, as in TeX)::
-
-    formula  := expr END
+    formula  := side ('=' side)*                     # a pasted LHS = RHS: see parse_latex_sides
     expr     := term (('+' | '-') term)*
-    term     := signed (('*' | '/' | \cdot | \times | \div) signed  |  postfix)*   # implicit product
-    signed   := ('-' | '+') signed | postfix
-    postfix  := name scripts | atom scripts               # at most one '^' and one '_', any order
-    scripts  := ('^' argument | '_' subscript)*           # '_' only on names
-    name     := [accent] (letter | \greek) | accent '{' (letter | \greek) ['_' subscript] '}'
-    accent   := \bar | \overline | \hat | \widehat | \tilde | \widetilde
-    atom     := number | '(' expr ')' | '[' expr ']' | '{' expr '}' | '|' expr '|'
-              | \left| expr \right| | \frac argument argument | \sqrt ['[' expr ']'] argument
-              | function | \operatorname{word} | \mathrm{word}
-    function := (\log | \ln | \exp | \sin | \cos | \tan | \tanh) ['_' argument] ['^' argument] farg
-    farg     := '(' expr ')' | '[' expr ']' | '{' expr '}' | signed
-    argument := '{' expr '}' | single token
+    term     := signed (('*' | '/' | \cdot | \times | \div) signed  |  factor)*   # implicit product
+    signed   := ('-' | '+') signed | factor
+    factor   := (name | atom) scripts                 # at most one '^' and one '_', any order
+    name     := [accent | font] (letter | \greek) ['_' subscript]
+    atom     := number | (...) | [...] | {...} | \{...\} | \left X ... \right Y | |...| | \|...\|
+              | \frac A B | \sqrt[n] A | function | \sum/\prod with bounds
+    function := (\log | \ln | \exp | \sin | \cos | \tan | \sinh | \cosh | \tanh | \max | \min
+                | \operatorname{softplus | sigmoid | logsumexp | relu | sign | ...} | bare log, exp, ...)
+                ['_' base] ['^' power] argument
 
-Conventions:
-  * Numbers are exact: ``0.1`` -> Rational(1, 10).
-  * A function applies to a following delimited group, and a superscript after that group
-    powers the result: ``\log(x)^2`` = ``\log{\left(x\right)}^{2}`` = (log x)^2 (SymPy's own
-    printing). Without a group it applies to the next single factor *with its powers*:
-    ``\log x^2`` = log(x^2), ``\log\frac{a}{b}`` = log(a/b), but ``\log 2\pi`` = log(2)*pi
-    (it does NOT extend over an implicit product). ``\log^2 x`` = (log x)^2; ``\log_b x`` is
-    the base-b logarithm.
-  * Implicit and explicit products share one precedence, left to right: ``a/2b`` = (a/2)*b.
-  * ``e`` is Euler's number (so ``e^{x}`` = exp(x)) and ``\pi`` is pi, unless the claim
-    names them. ``\left(``/``\right)``, ``\big(`` etc. are plain brackets; spacing commands,
-    ``~`` and ``\displaystyle`` are ignored; ``\dfrac``/``\tfrac`` mean ``\frac``.
-  * Names are matched in a canonical form (accent, base, subscript text without braces or
-    spacing), so ``\bar{\alpha}_{t - 1}``, ``\overline\alpha_{t-1}`` and ``\bar{\alpha_{t-1}}``
-    all find the claim name ``\bar\alpha_{t-1}``, and ``\sigma^2_1`` = ``\sigma_1^2``.
+Conventions (read as printed, or refused as ambiguous -- never a guess):
+  * a function applies to a following delimited group (``\log(x)^2`` = (log x)^2); without
+    one it applies to the juxtaposed factors that follow (``\log 2\pi\sigma^2`` = log(2 pi
+    sigma^2), ``\cos 2\pi u`` = cos(2 pi u)), up to an explicit operator; if a bracket,
+    function or bar follows those factors (``\log x (y+1)``) the reading is ambiguous and refused;
+  * ``\|x\|`` and ``\lVert x\rVert`` are the absolute value (the variables are scalars);
+  * font commands (``\mathbf``, ``\boldsymbol``, ``\bm``, ...) are ignored;
+  * equation numbers (``\quad (2)``), ``\tag``, ``\label``, ``$``/``\[``/``\(`` delimiters and
+    a final full stop are stripped, never multiplied;
+  * ``\sum_{j=1}^{d}`` expands over the claim's indexed names (``\mu_1, \mu_2``) when d is not
+    a claim symbol -- the claim fixes the dimension; ``\sum_{j=1}^{N}`` with N a claim symbol
+    is summed symbolically.
 """
 
 from __future__ import annotations
@@ -47,9 +40,12 @@ from typing import Mapping, NamedTuple
 import sympy
 
 from derivspec.core.errors import FormulaError
+from derivspec.core.formula import add as checked_add
+from derivspec.core.formula import check_text, exact_number
+from derivspec.core.formula import multiply as checked_multiply
 from derivspec.core.formula import power as checked_power
 
-__all__ = ["parse_latex"]
+__all__ = ["parse_latex", "parse_latex_sides", "split_sides"]
 
 _GREEK = frozenset(
     "\\" + g
@@ -59,89 +55,297 @@ _GREEK = frozenset(
         "Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega"
     ).split()
 )
+
+
+def _softplus(z):
+    return sympy.log(1 + sympy.exp(z))
+
+
+def _sigmoid(z):
+    return 1 / (1 + sympy.exp(-z))
+
+
+def _logsumexp(*terms):
+    return sympy.log(sympy.Add(*(sympy.exp(t) for t in terms)))
+
+
+# name -> (function, least, most arguments)
 _FUNCTIONS = {
-    r"\log": sympy.log, r"\exp": sympy.exp, r"\sin": sympy.sin,
-    r"\cos": sympy.cos, r"\tan": sympy.tan, r"\tanh": sympy.tanh,
+    r"\log": (sympy.log, 1, 1), r"\exp": (sympy.exp, 1, 1), r"\sin": (sympy.sin, 1, 1),
+    r"\cos": (sympy.cos, 1, 1), r"\tan": (sympy.tan, 1, 1), r"\tanh": (sympy.tanh, 1, 1),
+    r"\sinh": (sympy.sinh, 1, 1), r"\cosh": (sympy.cosh, 1, 1),
+    r"\max": (sympy.Max, 2, None), r"\min": (sympy.Min, 2, None),
+    r"\softplus": (_softplus, 1, 1), r"\sigmoid": (_sigmoid, 1, 1), r"\logsumexp": (_logsumexp, 1, None),
+    r"\relu": (lambda z: sympy.Max(z, 0), 1, 1), r"\sign": (sympy.sign, 1, 1), r"\erf": (sympy.erf, 1, 1),
+    r"\sqrtfn": (sympy.sqrt, 1, 1),
 }
+# words accepted inside \operatorname{...}, \mathrm{...}, \text{...} and bare (without a backslash)
+_WORDS = {
+    "log": r"\log", "ln": r"\log", "exp": r"\exp", "sin": r"\sin", "cos": r"\cos", "tan": r"\tan",
+    "tanh": r"\tanh", "sinh": r"\sinh", "cosh": r"\cosh", "max": r"\max", "min": r"\min",
+    "softplus": r"\softplus", "sigmoid": r"\sigmoid", "logsumexp": r"\logsumexp", "LSE": r"\logsumexp",
+    "lse": r"\logsumexp", "relu": r"\relu", "ReLU": r"\relu", "sign": r"\sign", "sgn": r"\sign",
+    "erf": r"\erf", "sqrt": r"\sqrtfn",
+}
+_BARE_WORDS = ("logsumexp", "softplus", "sigmoid", "tanh", "sinh", "cosh", "log", "exp", "max", "min",
+               "sin", "cos", "tan", "ln")
 _ACCENTS = {
     r"\bar": r"\bar", r"\overline": r"\bar", r"\hat": r"\hat",
     r"\widehat": r"\hat", r"\tilde": r"\tilde", r"\widetilde": r"\tilde",
 }
+_FONTS = frozenset({r"\mathbf", r"\boldsymbol", r"\bm", r"\mathit", r"\mathsf", r"\mathnormal", r"\pmb",
+                    r"\vec", r"\mathbfit", r"\symbf", r"\bold"})
+_ROMAN = frozenset({r"\operatorname", r"\mathrm", r"\text", r"\textrm", r"\textit", r"\mathop", r"\textnormal"})
 _ALIASES = {
-    r"\cdot": "*", r"\times": "*", r"\div": "/", r"\vert": "|", r"\lvert": "|",
-    r"\rvert": "|", r"\dfrac": r"\frac", r"\tfrac": r"\frac", r"\ln": r"\log",
+    r"\cdot": "*", r"\times": "*", r"\ast": "*", r"\div": "/", r"\vert": "|", r"\lvert": "|",
+    r"\rvert": "|", r"\|": "‖", r"\Vert": "‖", r"\lVert": "‖", r"\rVert": "‖", r"\{": "(", r"\}": ")",
+    r"\lbrace": "(", r"\rbrace": ")", r"\lbrack": "[", r"\rbrack": "]",
+    r"\dfrac": r"\frac", r"\tfrac": r"\frac", r"\cfrac": r"\frac", r"\ln": r"\log",
 }
-_STRUCTURAL = frozenset({r"\frac", r"\sqrt", r"\operatorname", r"\mathrm", r"\left", r"\right"})
+_STRUCTURAL = frozenset({r"\frac", r"\sqrt", r"\sum", r"\prod"} | _ROMAN)
 _IGNORED = frozenset(
-    {r"\,", r"\;", r"\:", r"\!", r"\quad", r"\qquad", r"\displaystyle", r"\textstyle"}
+    {r"\,", r"\;", r"\:", r"\!", r"\ ", r"\quad", r"\qquad", r"\displaystyle", r"\textstyle", r"\limits",
+     r"\nolimits", r"\scriptstyle"}
     | {"\\" + size + side for size in ("big", "Big", "bigg", "Bigg") for side in ("", "l", "r", "m")}
 )
-_UNSUPPORTED = {r"\infty": "infinity is not supported"}
-_BRACKETS = {"(": ")", "[": "]", "{": "}", r"\left|": r"\right|"}
+_UNSUPPORTED = {
+    r"\infty": "infinity is not supported",
+    r"\int": "integrals are not supported: give the integral's closed form",
+    r"\langle": "inner products are not supported: write the scalar product out",
+    r"\cdots": "an elided sum or product ('\\cdots') is not supported: use \\sum or write the terms",
+    r"\ldots": "an elided sum or product ('\\ldots') is not supported: use \\sum or write the terms",
+    r"\dots": "an elided sum or product ('\\dots') is not supported: use \\sum or write the terms",
+    r"\partial": "derivatives are not supported: give the derivative's closed form",
+    r"\nabla": "derivatives are not supported: give the derivative's closed form",
+}
+_BRACKETS = {"(": ")", "[": "]", "{": "}", r"\left|": r"\right|", r"\left‖": r"\right‖"}
+_LEFT_RIGHT_DELIMITERS = {"(", ")", "[", "]", "|", ".", "‖"}
+
+# Unicode pasted from PDFs: read as the LaTeX it prints as.
+_UNICODE = {
+    "\u2212": "-", "\u2013": "-", "\u00d7": r"\times ", "\u00b7": r"\cdot ", "\u22c5": r"\cdot ",
+    "\u00f7": r"\div ", "\u00b2": "^2", "\u00b3": "^3", "\u221a": r"\sqrt ", "\u2016": r"\| ",
+    "\u2211": r"\sum ", "\u220f": r"\prod ", "\u221e": r"\infty ", "\u2264": r"\le ", "\u2265": r"\ge ",
+    "\u2260": r"\ne ", "\u2248": r"\approx ", "\u221d": r"\propto ", "\u00a0": " ", "\u2009": " ",
+    "\u202f": " ", "\u2032": "'",
+}
+_UNICODE_GREEK = {
+    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "varepsilon", "ϵ": "epsilon",
+    "ζ": "zeta", "η": "eta", "θ": "theta", "κ": "kappa", "λ": "lambda", "μ": "mu", "ν": "nu",
+    "ξ": "xi", "π": "pi", "ρ": "rho", "σ": "sigma", "τ": "tau", "φ": "varphi", "ϕ": "phi",
+    "χ": "chi", "ψ": "psi", "ω": "omega", "Σ": "Sigma", "Δ": "Delta", "Γ": "Gamma",
+    "Λ": "Lambda", "Φ": "Phi", "Ψ": "Psi", "Ω": "Omega", "Θ": "Theta", "ℓ": "ell",
+}
 
 _TOKEN_RE = re.compile(
-    r"(?P<num>\d+(?:\.\d+)?)|(?P<cmd>\\(?:[A-Za-z]+|.))|(?P<name>[A-Za-z])"
-    r"|(?P<space>\s+)|(?P<sym>[-+*/^_()\[\]{}|~])",
+    r"(?P<num>\d+(?:\.\d+)?|\.\d+)|(?P<cmd>\\(?:[A-Za-z]+|.))"
+    r"|(?P<word>(?:" + "|".join(_BARE_WORDS) + r")(?![A-Za-z]))|(?P<name>[A-Za-z])"
+    r"|(?P<space>\s+)|(?P<sym>[-+*/^_()\[\]{}|~,‖=])",
     re.DOTALL,
 )
 
-NameKey = tuple[str, str, "str | None"]  # (accent, base, subscript text)
+MAX_DIMENSION = 64  # an inferred sum range stops here
+MAX_SUM_TERMS = 2000  # terms a sum may expand to (nested sums multiply)
+
+NameKey = tuple[str, str, "tuple[str, ...] | None"]  # (accent, base, subscript tokens)
 
 
 class _Token(NamedTuple):
-    kind: str  # num | name | func | accent | cmd | sym | end
+    kind: str  # num | name | func | accent | font | cmd | sym | end
     text: str  # canonical spelling (aliases resolved)
     pos: int
 
 
 def _error(tex: str, pos: int, problem: str) -> FormulaError:
     flat = re.sub(r"\s", " ", tex)
+    if len(flat) > 120:
+        start = max(0, pos - 50)
+        flat = ("..." if start else "") + flat[start:start + 100] + "..."
     return FormulaError(f'cannot read LaTeX "{flat}" at position {pos}: {problem}')
 
+
+# --- preparing the text ---------------------------------------------------------------------
+
+_DELIMITERS = ((r"$$", r"$$"), (r"\[", r"\]"), (r"\(", r"\)"), ("$", "$"))
+_ENVIRONMENT = re.compile(r"^\\begin\{(equation|align|gather|multline|displaymath|math|eqnarray)(\*?)\}(.*)"
+                          r"\\end\{\1\2\}$", re.DOTALL)
+_EQUATION_NUMBER = re.compile(
+    r"(?:(?:\\q?quad|\\hfill|\\hspace\*?\{[^{}]*\}|~|\\,|\\;|\\ )\s*|\s+)"
+    r"(?:\\text\{\s*)?\(\s*(?:[A-Z]?\d+(?:[.\-]\d+)*[a-z]?)\s*\)(?:\s*\})?\s*$")
+_TAGS = re.compile(r"\\(?:tag\*?|label)\s*\{[^{}]*\}|\\nonumber\b|\\notag\b")
+_TRAILING_PUNCTUATION = re.compile(r"(?:\s|\\[,;:! ]|\\q?quad)*(?<!\\right)(?<!\\left)[.,;]\s*$")
+
+
+def prepare(tex: str) -> tuple[str, list[str]]:
+    """The formula inside its math delimiters, with equation numbers, tags, labels and a final
+    full stop removed and pasted Unicode read as LaTeX; and notes saying what was removed."""
+    if tex is not None and not tex.strip():
+        raise _error(tex, 0, "empty formula")
+    tex = check_text(tex, "LaTeX")
+    notes: list[str] = []
+    for char, latex in _UNICODE.items():
+        tex = tex.replace(char, latex)
+    for char, name in _UNICODE_GREEK.items():
+        tex = tex.replace(char, "\\" + name + " ")
+    for _ in range(4):
+        stripped = tex.strip()
+        for opening, closing in _DELIMITERS:
+            if stripped.startswith(opening) and stripped.endswith(closing) and len(stripped) >= len(opening) + len(closing):
+                stripped = stripped[len(opening):len(stripped) - len(closing)]
+                break
+        environment = _ENVIRONMENT.match(stripped.strip())
+        if environment:
+            stripped = environment.group(3)
+            if environment.group(1) in ("align", "gather", "multline", "eqnarray"):
+                stripped = stripped.replace("&", " ").replace("\\\\", " ")
+        if stripped == tex:
+            break
+        tex = stripped
+    if "$" in tex:
+        raise _error(tex, tex.index("$"), "a '$' inside the formula: give one formula")
+    tags = _TAGS.findall(tex)
+    if tags:
+        tex = _TAGS.sub(" ", tex)
+        notes.append("ignored " + ", ".join(t.strip() for t in tags))
+    for _ in range(3):
+        number = _EQUATION_NUMBER.search(tex)
+        if number and tex[:number.start()].strip():
+            notes.append(f"ignored the equation number {number.group().strip()}")
+            tex = tex[:number.start()]
+            continue
+        punctuation = _TRAILING_PUNCTUATION.search(tex)
+        if punctuation and tex[:punctuation.start()].strip():
+            tex = tex[:punctuation.start()]
+            continue
+        break
+    return tex, notes
+
+
+_RELATIONS_LATEX = re.compile(
+    r"\\(?:leq?|geq?|neq?|leqslant|geqslant|approx|sim|simeq|propto|cong|ll|gg|lesssim|gtrsim|to|rightarrow|"
+    r"Rightarrow|implies|iff|mapsto|in|subset|subseteq)(?![A-Za-z])|<|>")
+_EQUALS_LATEX = re.compile(r":=|\\coloneqq(?![A-Za-z])|\\triangleq(?![A-Za-z])|\\equiv(?![A-Za-z])|=")
+
+
+def split_sides(text: str, latex: bool = True) -> list[str]:
+    """``text`` split at its top-level '=' signs (outside brackets and braces). A top-level
+    relation other than '=' (<, \\le, \\approx, ...) is refused: only equalities are checked."""
+    depth = 0
+    cuts: list[tuple[int, int]] = []
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if latex and char == "\\":
+            match = _EQUALS_LATEX.match(text, i) or _RELATIONS_LATEX.match(text, i)
+            if match and depth == 0:
+                if _RELATIONS_LATEX.match(text, i):
+                    raise _error(text, i, f"the relation '{match.group()}' cannot be checked: give a formula or LHS = RHS")
+                cuts.append((i, match.end()))
+                i = match.end()
+                continue
+            i += 2 if i + 1 < len(text) and not text[i + 1].isalpha() else 1
+            while latex and i < len(text) and text[i].isalpha() and text[i - 1] != "\\" and text[i - 1].isalpha():
+                i += 1
+            continue
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth = max(0, depth - 1)
+        elif depth == 0 and char in "=<>!:":
+            nxt = text[i + 1] if i + 1 < len(text) else ""
+            if char == "=" and nxt != "=" and (i == 0 or text[i - 1] not in "=<>!:"):
+                cuts.append((i, i + 1))
+            elif char == ":" and nxt == "=":
+                cuts.append((i, i + 2))
+                i += 2
+                continue
+            elif char in "<>" or (char in "=!" and nxt == "="):
+                raise _error(text, i, f"the relation '{char}{nxt if nxt == '=' else ''}' cannot be checked: "
+                                      "give a formula or LHS = RHS")
+        i += 1
+    parts, start = [], 0
+    for begin, end in cuts:
+        parts.append(text[start:begin])
+        start = end
+    parts.append(text[start:])
+    for part in parts:
+        if not part.strip():
+            raise _error(text, 0, "an empty side of '='")
+    return parts
+
+
+# --- tokens ---------------------------------------------------------------------------------
 
 def _classify(tex: str, match: re.Match) -> _Token | None:
     """One regex match -> a token, or None for whitespace and spacing commands."""
     kind, text, pos = match.lastgroup, match.group(), match.start()
     if kind == "space" or text == "~" or (kind == "cmd" and (text in _IGNORED or text[1:].isspace())):
         return None
+    if kind == "word":
+        return _Token("func", _WORDS[text], pos)
     if kind != "cmd":
         return _Token(kind, text, pos)
     text = _ALIASES.get(text, text)
-    if text in ("*", "/", "|"):
+    if text in ("*", "/", "|", "‖", "(", ")", "[", "]"):
         return _Token("sym", text, pos)
-    for kind, table in (("name", _GREEK), ("func", _FUNCTIONS), ("cmd", _STRUCTURAL)):
-        if text in table:
-            return _Token(kind, text, pos)
+    if text in _GREEK:
+        return _Token("name", text, pos)
+    if text in _FUNCTIONS:
+        return _Token("func", text, pos)
+    if text in _STRUCTURAL or text in (r"\left", r"\right"):
+        return _Token("cmd", text, pos)
     if text in _ACCENTS:
         return _Token("accent", _ACCENTS[text], pos)
+    if text in _FONTS:
+        return _Token("font", text, pos)
     raise _error(tex, pos, f"'{text}': " + _UNSUPPORTED.get(text, "unknown LaTeX command"))
 
 
 def _tokenize(tex: str) -> list[_Token]:
-    """Tokens of ``tex`` ending with an ``end`` token; ``\\left|``/``\\right|`` become one token."""
+    """Tokens of ``tex`` ending with an ``end`` token. ``\\left X ... \\right Y`` pairs become
+    brackets: |...| and \\|...\\| an absolute value, anything else (including ``\\left.``) a group."""
     tokens: list[_Token] = []
     pending: _Token | None = None  # a \left or \right waiting for its delimiter
+    lefts: list[int] = []  # indices of open \left tokens
     pos = 0
     while pos < len(tex):
-        match = _TOKEN_RE.match(tex, pos)
-        if match is None:
-            raise _error(tex, pos, f"unexpected character '{tex[pos]}'")
-        pos = match.end()
-        token = _classify(tex, match)
+        if pending is not None and tex[pos] == ".":
+            token, pos = _Token("sym", ".", pos), pos + 1
+        else:
+            match = _TOKEN_RE.match(tex, pos)
+            if match is None:
+                raise _error(tex, pos, f"unexpected character '{tex[pos]}'")
+            pos = match.end()
+            token = _classify(tex, match)
         if token is None:
             continue
         if pending is not None:
-            if token.text == "|":
-                token = _Token("sym", pending.text + "|", pending.pos)
-            elif token.text not in "()[]":
-                raise _error(tex, token.pos, f"'{pending.text}' must be followed by (, ), [, ] or |")
+            delimiter = token.text
+            if delimiter not in _LEFT_RIGHT_DELIMITERS:
+                raise _error(tex, token.pos, f"'{pending.text}' must be followed by a delimiter such as (, [, |, \\{{ or .")
+            if pending.text == r"\left":
+                lefts.append(len(tokens))
+                tokens.append(_Token("sym", "\\left" + delimiter, pending.pos))
+            else:
+                if not lefts:
+                    raise _error(tex, pending.pos, r"'\right' without a matching '\left'")
+                opening = lefts.pop()
+                left = tokens[opening].text[len("\\left"):]
+                if left == delimiter and delimiter in ("|", "‖"):
+                    tokens[opening] = _Token("sym", "\\left" + delimiter, tokens[opening].pos)
+                    tokens.append(_Token("sym", "\\right" + delimiter, pending.pos))
+                else:
+                    tokens[opening] = _Token("sym", "(", tokens[opening].pos)
+                    tokens.append(_Token("sym", ")", pending.pos))
             pending = None
-        elif token.text in (r"\left", r"\right"):
+        elif token.text in (r"\left", r"\right") and token.kind == "cmd":
             pending = token
-            continue
-        tokens.append(token)
+        else:
+            tokens.append(token)
     if pending is not None:
         raise _error(tex, pending.pos, f"'{pending.text}' without a delimiter")
+    if lefts:
+        raise _error(tex, tokens[lefts[-1]].pos, r"'\left' without a matching '\right'")
     tokens.append(_Token("end", "", len(tex)))
     return tokens
 
@@ -165,20 +369,31 @@ def _check_balance(tex: str, tokens: list[_Token]) -> None:
 def _format_name(key: NameKey) -> str:
     accent, base, sub = key
     name = f"{accent}{{{base}}}" if accent else base
-    return name if sub is None else f"{name}_{{{sub}}}"
+    return name if sub is None else f"{name}_{{{''.join(sub)}}}"
 
+
+def _canonical(key: NameKey) -> tuple[str, str, str | None]:
+    accent, base, sub = key
+    return accent, base, None if sub is None else "".join(sub)
+
+
+# --- the reader -----------------------------------------------------------------------------
 
 class _Parser:
-    def __init__(self, tex: str, names: Mapping[NameKey, sympy.Symbol], known: list[str]):
+    def __init__(self, tex: str, names: Mapping, known: list[str]):
         self.tex, self.names, self.known = tex, names, known
         self.tokens = _tokenize(tex)
         _check_balance(tex, self.tokens)
         self.index = 0
         self.abs_depth = 0  # how many bare |...| are open: a '|' then closes instead of opening
+        self.norm_depth = 0
+        self.bindings: dict[str, int | sympy.Expr] = {}  # summation indices in scope
+        self.probe: list | None = None  # while inferring a sum's range: unresolved indexed names
+        self.terms = 0
 
     # -- token helpers ---------------------------------------------------------------
-    def peek(self) -> _Token:
-        return self.tokens[self.index]
+    def peek(self, ahead: int = 0) -> _Token:
+        return self.tokens[min(self.index + ahead, len(self.tokens) - 1)]
 
     def next(self) -> _Token:
         token = self.tokens[self.index]
@@ -198,15 +413,20 @@ class _Parser:
     def first_digit(self) -> sympy.Integer:
         """TeX reads one digit as an argument: split ``12`` into ``1`` and a remaining ``2``."""
         token = self.next()
-        if len(token.text) > 1:
-            self.index -= 1
-            self.tokens[self.index] = _Token("num", token.text[1:], token.pos + 1)
+        if len(token.text) > 1:  # split in place once, so that re-reading (sums) sees the same tokens
+            self.tokens[self.index - 1] = _Token("num", token.text[0], token.pos)
+            self.tokens.insert(self.index, _Token("num", token.text[1:], token.pos + 1))
         return sympy.Integer(token.text[0])
 
     def starts_factor(self, token: _Token) -> bool:
-        if token.kind in ("num", "name", "accent", "func", "cmd"):
+        if token.kind in ("num", "name", "accent", "func", "cmd", "font"):
             return True
-        return token.text in ("(", "[", "{", r"\left|") or (token.text == "|" and self.abs_depth == 0)
+        return token.text in ("(", "[", "{", r"\left|", r"\left‖") or (
+            token.text == "|" and self.abs_depth == 0) or (token.text == "‖" and self.norm_depth == 0)
+
+    def starts_simple_factor(self, token: _Token) -> bool:
+        """Juxtaposed factors an undelimited function argument extends over."""
+        return token.kind in ("num", "name", "accent", "font") or token.text in (r"\frac", r"\sqrt")
 
     # -- grammar ---------------------------------------------------------------------
     def formula(self) -> sympy.Expr:
@@ -214,43 +434,61 @@ class _Parser:
             raise self.error(self.peek(), "empty formula")
         value = self.expr()
         if self.peek().kind != "end":
-            raise self.error(self.peek(), f"unexpected '{self.peek().text}'")
+            token = self.peek()
+            raise self.error(token, f"unexpected '{token.text}'" + (
+                " (',' separates arguments of \\max, \\min and \\operatorname{logsumexp} only)" if token.text == "," else ""))
         return value
 
     def expr(self) -> sympy.Expr:
-        value = self.term()
+        terms = [self.term()]
         while self.peek().text in ("+", "-") and self.peek().kind == "sym":
             sign = self.next().text
             rhs = self.term()
-            value = value + rhs if sign == "+" else value - rhs
-        return value
+            terms.append(rhs if sign == "+" else checked_multiply([sympy.Integer(-1), rhs]))
+            self.count_terms(1)
+        return checked_add(terms) if len(terms) > 1 else terms[0]
+
+    def count_terms(self, n: int) -> None:
+        self.terms += n
+        if self.terms > 200_000:
+            raise self.error(self.peek(), "the formula has too many terms")
 
     def term(self) -> sympy.Expr:
-        value = self.signed()
+        factors = [self.signed()]
         while True:
             token = self.peek()
             if token.kind == "sym" and token.text in ("*", "/"):
                 self.next()
                 rhs = self.signed()
-                value = value * rhs if token.text == "*" else value / rhs
+                if token.text == "/":
+                    if rhs == 0:
+                        raise self.error(token, "division by zero: the formula is undefined")
+                    rhs = checked_power(rhs, sympy.Integer(-1))
+                factors.append(rhs)
             elif self.starts_factor(token):
-                value = value * self.postfix()
+                factors.append(self.factor())
             else:
-                return value
+                return checked_multiply(factors) if len(factors) > 1 else factors[0]
 
     def signed(self) -> sympy.Expr:
         token = self.peek()
         if token.kind == "sym" and token.text in ("+", "-"):
             self.next()
             value = self.signed()
-            return -value if token.text == "-" else value
-        return self.postfix()
+            return checked_multiply([sympy.Integer(-1), value]) if token.text == "-" else value
+        return self.factor()
 
-    def postfix(self) -> sympy.Expr:
+    def factor(self) -> sympy.Expr:
         token = self.peek()
-        if token.kind in ("name", "accent"):
-            accent, base, sub = self.name()
+        if token.kind == "name" and token.text == r"\sigma" and self.peek(1).text in ("(", r"\left|") \
+                and ("", r"\sigma", None) not in self.names:  # sigma(z): the logistic sigmoid
+            self.next()
+            value = self.function(r"\sigmoid", token)
+            return value
+        if (token.kind in ("name", "accent", "font") and not self.font_number()) or self.roman_letter():
+            key = self.name()
             script_sub, sup = self.scripts()
+            accent, base, sub = key
             if script_sub is not None:
                 if sub is not None:
                     raise self.error(token, "double subscript")
@@ -263,64 +501,104 @@ class _Parser:
                 raise self.error(token, "a subscript can only follow a name")
         return value if sup is None else checked_power(value, sup)
 
-    def scripts(self) -> tuple[str | None, sympy.Expr | None]:
+    def roman_letter(self) -> bool:
+        """``\\mathrm{x}``: one letter in roman type is a name (``\\mathrm{e}`` is Euler's e)."""
+        return (self.peek().text in _ROMAN and self.peek(1).text == "{" and self.peek(2).kind == "name"
+                and self.peek(3).text == "}")
+
+    def font_number(self) -> bool:
+        """``\\mathbf{1}``: a font command around a number."""
+        return self.peek().kind == "font" and self.peek(1).text == "{" and self.peek(2).kind == "num"
+
+    def scripts(self) -> tuple[tuple[str, ...] | None, sympy.Expr | None]:
         sub = sup = None
         while self.peek().text in ("_", "^") and self.peek().kind == "sym":
             token = self.next()
             if (sub if token.text == "_" else sup) is not None:
                 raise self.error(token, "double " + ("subscript" if token.text == "_" else "superscript"))
             if token.text == "_":
-                sub = self.subscript_text()
+                sub = self.subscript_tokens()
             else:
                 sup = self.argument("'^'")
         return sub, sup
 
-    def subscript_text(self) -> str:
-        """Canonical text of a subscript: its tokens joined by spaces, braces dropped."""
+    def subscript_tokens(self) -> tuple[str, ...]:
+        """A subscript's tokens (braces dropped): ``_{t - 1}`` -> ('t', '-', '1')."""
         token = self.peek()
         if token.kind == "num":
-            return str(self.first_digit())
+            return (str(self.first_digit()),)
         if token.kind == "name":
-            return self.next().text
-        if token.text != "{":
+            return (self.next().text,)
+        if token.kind == "font":  # _\mathrm{x}
+            self.next()
+        if self.peek().text != "{":
             raise self.error(token, "expected {...} or a single token after '_'")
         self.next()
         parts, depth = [], 1
         while depth:
             part = self.next()
+            if part.kind == "end":
+                raise self.error(part, "unclosed subscript")
             depth += {"{": 1, "}": -1}.get(part.text, 0) if part.kind == "sym" else 0
-            if part.text not in ("{", "}"):
+            if part.text not in ("{", "}") and part.kind not in ("font",):
                 parts.append(part.text)
         if not parts:
             raise self.error(token, "empty subscript")
-        return " ".join(parts)
+        return tuple(parts)
 
     def name(self) -> NameKey:
+        """[accent | font]* (letter | \\greek) [_ subscript inside the braces]."""
         token = self.next()
         if token.kind == "name":
             return "", token.text, None
-        if self.peek().kind == "name":  # \bar\alpha
-            return token.text, self.next().text, None
+        accent = token.text if token.kind == "accent" else ""
+        if self.peek().kind in ("name", "accent", "font") and self.peek().text != "{" and token.text not in _ROMAN:
+            inner_accent, base, sub = self.name()
+            return accent or inner_accent, base, sub
         opening = self.expect("{")
-        if self.peek().kind != "name":
+        if self.peek().kind not in ("name", "accent", "font"):
             raise self.error(opening, f"expected a letter after '{token.text}{{'")
-        base = self.next().text
-        sub = None
-        if self.peek().text == "_":  # \bar{\alpha_t}
+        inner_accent, base, sub = self.name()
+        if self.peek().text == "_" and sub is None:  # \bar{\alpha_t}
             self.next()
-            sub = self.subscript_text()
+            sub = self.subscript_tokens()
         self.expect("}")
-        return token.text, base, sub
+        return accent or inner_accent, base, sub
 
     def resolve(self, key: NameKey, token: _Token) -> sympy.Expr:
-        if key in self.names:
-            return self.names[key]
-        if key == ("", "e", None):
+        accent, base, sub = key
+        if not accent and sub is None and base in self.bindings:
+            return sympy.sympify(self.bindings[base])
+        if sub is not None and self.bindings:
+            sub = self.substitute_indices(sub, token)
+        canonical = _canonical((accent, base, sub))
+        if canonical in self.names:
+            return self.names[canonical]
+        if canonical == ("", "e", None):
             return sympy.E
-        if key == ("", r"\pi", None):
+        if canonical == ("", r"\pi", None):
             return sympy.pi
+        if self.probe is not None and sub is not None:
+            self.probe.append(canonical)
+            return sympy.Dummy("missing")
         known = ", ".join(self.known) or "none"
-        raise self.error(token, f"unknown symbol '{_format_name(key)}'; known names: {known}")
+        raise self.error(token, f"unknown symbol '{_format_name((accent, base, sub))}'; known names: {known}")
+
+    def substitute_indices(self, sub: tuple[str, ...], token: _Token) -> tuple[str, ...]:
+        """A subscript with the summation indices in scope replaced by their values (``j+1``)."""
+        if not any(part in self.bindings for part in sub):
+            return sub
+        parts = []
+        for part in sub:
+            value = self.bindings.get(part, part)
+            if not isinstance(value, (int, str)):
+                raise self.error(token, f"an indexed name inside a sum over a symbolic range ('{part}')")
+            parts.append(str(value))
+        if all(p.isdigit() or p in "+-" for p in parts) and any(p in "+-" for p in parts):
+            text = "".join(parts)
+            if re.fullmatch(r"\d+(?:[+-]\d+)+", text):
+                return (str(eval_int(text)),)
+        return tuple(parts)
 
     def argument(self, after: str) -> sympy.Expr:
         token = self.peek()
@@ -328,105 +606,374 @@ class _Parser:
             return self.enclosed("}")
         if token.kind == "num":
             return self.first_digit()
-        if token.kind == "name":
+        if token.kind in ("name", "accent", "font"):
+            key = self.name()
+            return self.resolve(key, token)
+        if token.kind == "sym" and token.text == "-" and self.peek(1).kind == "num":  # x^-1
             self.next()
-            return self.resolve(("", token.text, None), token)
+            return -self.first_digit()
         raise self.error(token, f"expected {{...}} or a single token after {after}")
 
     def enclosed(self, closer: str) -> sympy.Expr:
         """Opening bracket, expression, ``closer``; bare bars inside start afresh."""
         self.next()
-        saved, self.abs_depth = self.abs_depth, 0
+        saved = self.abs_depth, self.norm_depth
+        self.abs_depth = self.norm_depth = 0
         value = self.expr()
         self.expect(closer)
-        self.abs_depth = saved
+        self.abs_depth, self.norm_depth = saved
         return value
 
     def atom(self) -> sympy.Expr:
         token = self.peek()
         if token.kind == "num":
-            return sympy.Rational(self.next().text)
+            return exact_number(self.next().text)
         if token.kind == "func":
-            return self.function(_FUNCTIONS[self.next().text], token)
+            return self.function(self.next().text, token)
+        if token.kind == "font":  # \mathbf{1}
+            self.next()
+            return self.enclosed("}")
         if token.kind == "sym" and token.text in _BRACKETS:
             value = self.enclosed(_BRACKETS[token.text])
-            return sympy.Abs(value) if token.text == r"\left|" else value
-        if token.text == "|":
+            return sympy.Abs(value) if token.text in (r"\left|", r"\left‖") else value
+        if token.text in ("|", "‖"):
             self.next()
-            self.abs_depth += 1
+            depth = "abs_depth" if token.text == "|" else "norm_depth"
+            setattr(self, depth, getattr(self, depth) + 1)
             value = self.expr()
-            self.expect("|")
-            self.abs_depth -= 1
+            self.expect(token.text)
+            setattr(self, depth, getattr(self, depth) - 1)
             return sympy.Abs(value)
         if token.text == r"\frac":
             self.next()
             numerator = self.argument(r"'\frac'")
-            return numerator / self.argument(r"'\frac{...}'")
+            denominator = self.argument(r"'\frac{...}'")
+            if denominator == 0:
+                raise self.error(token, "division by zero: the formula is undefined")
+            return checked_multiply([numerator, checked_power(denominator, sympy.Integer(-1))])
         if token.text == r"\sqrt":
             self.next()
             index = self.enclosed("]") if self.peek().text == "[" else sympy.Integer(2)
             return sympy.root(self.argument(r"'\sqrt'"), index)
-        if token.text in (r"\operatorname", r"\mathrm"):
+        if token.text in _ROMAN:
             return self.roman(token)
+        if token.text in (r"\sum", r"\prod"):
+            return self.big_operator(token)
         found = "end of input" if token.kind == "end" else f"'{token.text}'"
         raise self.error(token, f"expected a value but found {found}")
 
     def roman(self, token: _Token) -> sympy.Expr:
-        """``\\operatorname{log}``/``\\mathrm{exp}`` as functions, ``\\mathrm{e}`` as Euler's e."""
+        """``\\operatorname{softplus}``/``\\mathrm{exp}`` as functions, ``\\mathrm{e}`` as Euler's e."""
         self.next()
         self.expect("{")
         letters = []
-        while self.peek().kind == "name" and len(self.peek().text) == 1:
-            letters.append(self.next().text)
+        while self.peek().kind in ("name", "func") and self.peek().text != "{":
+            part = self.next()
+            letters.append(part.text if part.kind == "name" else next(w for w, f in _WORDS.items() if f == part.text))
         self.expect("}")
-        word = "\\" + "".join(letters)
-        word = _ALIASES.get(word, word)
-        if word == r"\e":
-            return sympy.E
-        if word not in _FUNCTIONS:
-            raise self.error(token, f"unknown function '{token.text}{{{word[1:]}}}'")
-        return self.function(_FUNCTIONS[word], token)
+        word = "".join(letters)
+        if word not in _WORDS:
+            raise self.error(token, f"unknown function '{token.text}{{{word}}}'")
+        return self.function(_WORDS[word], token)
 
-    def function(self, func, token: _Token) -> sympy.Expr:
+    def function(self, name: str, token: _Token) -> sympy.Expr:
+        func, least, most = _FUNCTIONS[name]
         base = power = None
-        if func is sympy.log and self.peek().text == "_":
+        if name == r"\log" and self.peek().text == "_":
             self.next()
             base = self.argument("'_'")
+        if self.peek().text == "_":
+            raise self.error(self.peek(), f"'{name}' with a subscript (an arg max/arg min?) is not supported")
         if self.peek().text == "^":
             self.next()
             power = self.argument("'^'")
+        if self.peek().text == "_" and name == r"\log" and base is None:
+            self.next()
+            base = self.argument("'_'")
         if self.peek().kind == "sym" and self.peek().text in ("(", "[", "{"):
-            arg = self.atom()
+            args = self.arguments(name)
         else:
-            arg = self.signed()
-        value = func(arg) if base is None else sympy.log(arg, base)
+            args = [self.undelimited_argument(name)]
+        if len(args) < least or (most is not None and len(args) > most):
+            raise self.error(token, f"'{name}' takes " + (f"{least} argument" if least == most else
+                                                         f"at least {least} arguments") + f", found {len(args)}")
+        value = func(*args) if base is None else sympy.log(args[0], base)
         return value if power is None else checked_power(value, power)
 
+    def arguments(self, name: str) -> list[sympy.Expr]:
+        """A delimited argument list: ``(a)``, ``\\left(a, b\\right)``, ``\\{a, b\\}``."""
+        closer = _BRACKETS[self.peek().text]
+        self.next()
+        saved = self.abs_depth, self.norm_depth
+        self.abs_depth = self.norm_depth = 0
+        args = [self.expr()]
+        while self.peek().text == "," and self.peek().kind == "sym":
+            self.next()
+            args.append(self.expr())
+        self.expect(closer)
+        self.abs_depth, self.norm_depth = saved
+        return args
 
-def _canonical_names(names: Mapping[str, sympy.Symbol]) -> dict[NameKey, sympy.Symbol]:
+    def undelimited_argument(self, name: str) -> sympy.Expr:
+        """``\\log 2\\pi\\sigma^2``: the juxtaposed simple factors that follow, as printed."""
+        token = self.peek()
+        sign = 1
+        while token.kind == "sym" and token.text in ("+", "-"):
+            self.next()
+            sign = -sign if token.text == "-" else sign
+            token = self.peek()
+        if not self.starts_factor(token):
+            found = "end of input" if token.kind == "end" else f"'{token.text}'"
+            raise self.error(token, f"'{name}' needs an argument, found {found}")
+        factors = [self.factor()]
+        while self.starts_simple_factor(self.peek()):
+            factors.append(self.factor())
+        after = self.peek()
+        if self.starts_factor(after):
+            raise self.error(after, f"ambiguous argument of '{name}': it is followed by '{after.text}' without an "
+                                    f"operator; write '{name}(...)' or '{name}{{...}}' to say where it ends")
+        value = checked_multiply(factors) if len(factors) > 1 else factors[0]
+        return value if sign == 1 else -value
+
+    # -- sums and products -------------------------------------------------------------
+    def big_operator(self, token: _Token) -> sympy.Expr:
+        """``\\sum_{j=1}^{d}`` summand: expanded over a fixed range (numbers, or the range of
+        the claim's indexed names when the bound is not a claim symbol), or summed symbolically
+        when the bound is a claim symbol and the summand has no indexed names."""
+        self.next()
+        index, lower, upper = None, sympy.Integer(1), None
+        if self.peek().text == "_":
+            self.next()
+            index, lower = self.sum_subscript(token)
+        if self.peek().text == "^":
+            self.next()
+            upper = self.sum_bound(token)
+        if index is None:
+            raise self.error(token, f"'{token.text}' needs its index, e.g. {token.text}_{{j=1}}^{{d}}")
+        if not (lower.is_Integer):
+            raise self.error(token, f"the lower bound of '{token.text}' must be a whole number")
+        start = self.index
+        if upper is None:
+            upper = self.infer_range(token, index, int(lower), start)
+        if not upper.is_Integer:
+            return self.symbolic_sum(token, index, lower, upper, start)
+        count = int(upper) - int(lower) + 1
+        if count > MAX_SUM_TERMS:
+            raise self.error(token, f"'{token.text}' over {count} terms: the limit is {MAX_SUM_TERMS}")
+        terms = []
+        end = None
+        for k in range(int(lower), int(upper) + 1):
+            self.index = start
+            terms.append(self.with_binding(index, k, self.term))
+            end = self.index
+            self.count_terms(1)
+        if end is None:  # an empty range
+            self.skip_term(index, int(lower), start)
+            return sympy.Integer(0 if token.text == r"\sum" else 1)
+        self.index = end
+        return checked_add(terms) if token.text == r"\sum" else checked_multiply(terms)
+
+    def with_binding(self, index: str, value, read):
+        saved = self.bindings.get(index, None), index in self.bindings
+        self.bindings[index] = value
+        try:
+            return read()
+        finally:
+            if saved[1]:
+                self.bindings[index] = saved[0]
+            else:
+                del self.bindings[index]
+
+    def skip_term(self, index: str, value: int, start: int) -> None:
+        self.index = start
+        probe, self.probe = self.probe, []
+        try:
+            self.with_binding(index, value, self.term)
+        finally:
+            self.probe = probe
+
+    def sum_subscript(self, token: _Token) -> tuple[str, sympy.Expr]:
+        parts_token = self.peek()
+        if parts_token.kind == "name":
+            return self.next().text, sympy.Integer(1)
+        if parts_token.text != "{":
+            raise self.error(parts_token, f"expected {{j=1}} or an index after '{token.text}_'")
+        self.next()
+        index_token = self.next()
+        if index_token.kind != "name":
+            raise self.error(index_token, f"expected the index of '{token.text}', e.g. {token.text}_{{j=1}}")
+        lower = sympy.Integer(1)
+        if self.peek().text == "}":
+            self.next()
+            return index_token.text, lower
+        if self.peek().text != "=":
+            bad = self.peek()
+            raise self.error(bad, f"expected '=' in the subscript of '{token.text}' (sums over sets such as "
+                                  "j \\ne i are not supported)")
+        self.next()
+        lower = self.expr()
+        self.expect("}")
+        return index_token.text, lower
+
+    def sum_bound(self, token: _Token):
+        bound = self.peek()
+        if bound.kind == "name":  # a claim symbol (symbolic sum) or the dimension (None: inferred)
+            self.next()
+            return self.names.get(_canonical(("", bound.text, None)))
+        if bound.kind == "num":
+            return self.first_digit()
+        if bound.text == "{":
+            self.next()
+            if self.peek().kind == "name" and self.peek(1).text == "}":
+                name_token = self.next()
+                self.next()
+                return self.names.get(_canonical(("", name_token.text, None)))
+            value = self.expr()
+            self.expect("}")
+            if not value.is_Integer and not value.free_symbols:
+                raise self.error(bound, f"the upper bound of '{token.text}' must be a whole number or a claim symbol")
+            return value
+        raise self.error(bound, f"expected the upper bound of '{token.text}'")
+
+    def infer_range(self, token: _Token, index: str, lower: int, start: int) -> sympy.Integer:
+        """The last k for which every indexed name of the summand exists (\\mu_1..\\mu_d)."""
+        last = None
+        for k in range(lower, lower + MAX_DIMENSION + 1):
+            self.index = start
+            probe, self.probe = self.probe, []
+            try:
+                self.with_binding(index, k, self.term)
+                missing = self.probe
+            finally:
+                self.probe = probe
+            if not missing:
+                last = k
+                continue
+            if last is None:
+                raise self.error(token, f"cannot expand '{token.text}': no claim name "
+                                        f"'{_format_name(missing[0])}' for {index} = {k}")
+            self.index = start
+            used = self.indexed_names(index, k - 1, start)
+            if len(missing) < len(used):
+                raise self.error(token, f"cannot expand '{token.text}': the claim's indexed names stop at different "
+                                        f"{index} ('{_format_name(missing[0])}' is missing but others exist)")
+            self.index = start
+            return sympy.Integer(last)
+        if last is None or not self.indexed_names(index, lower, start):
+            raise self.error(token, f"cannot tell the range of '{token.text}': give its bounds with numbers or a "
+                                    f"claim symbol, e.g. {token.text}_{{{index}=1}}^{{2}}")
+        raise self.error(token, f"cannot expand '{token.text}': its range is over {MAX_DIMENSION}")
+
+    def indexed_names(self, index: str, value: int, start: int) -> list:
+        """The names of the summand whose subscript holds the index (at index = value)."""
+        self.index = start
+        found = []
+        original = self.resolve
+
+        def recording(key, token):
+            if key[2] is not None and index in key[2]:
+                found.append(key)
+            return original(key, token)
+        self.resolve = recording
+        probe, self.probe = self.probe, []
+        try:
+            self.with_binding(index, value, self.term)
+        finally:
+            self.resolve = original
+            self.probe = probe
+        self.index = start
+        return found
+
+    def symbolic_sum(self, token, index, lower, upper, start) -> sympy.Expr:
+        symbol = sympy.Dummy(index, integer=True, positive=True)
+        self.index = start
+        summand = self.with_binding(index, symbol, self.term)
+        kind = sympy.Sum if token.text == r"\sum" else sympy.Product
+        try:
+            from derivspec.core.symbolic import SymPyTimeout, time_limit
+            with time_limit(5.0):
+                value = kind(summand, (symbol, lower, upper)).doit()
+        except Exception:
+            value = kind(summand, (symbol, lower, upper))
+        return value
+
+
+def eval_int(text: str) -> int:
+    """A sum of whole numbers such as ``2+1-1`` (subscript arithmetic), without eval."""
+    total, sign, number = 0, 1, ""
+    for char in text + "+":
+        if char.isdigit():
+            number += char
+        else:
+            total += sign * int(number or 0)
+            number = ""
+            sign = 1 if char == "+" else -1
+    return total
+
+
+def _canonical_names(names: Mapping[str, sympy.Symbol]) -> dict:
     """Claim names (``\\bar\\alpha_{t-1}``, ``\\mu_1``, ...) keyed by their canonical form."""
-    table: dict[NameKey, sympy.Symbol] = {}
+    table: dict = {}
     for latex_name, symbol in names.items():
         parser = _Parser(latex_name, {}, [])
-        if parser.peek().kind not in ("name", "accent"):
+        if parser.peek().kind not in ("name", "accent", "font"):
             raise _error(latex_name, 0, "a claim name must start with a letter or Greek command")
         accent, base, sub = parser.name()
         script_sub, sup = parser.scripts()
         if sup is not None or parser.peek().kind != "end" or (sub and script_sub):
             raise _error(latex_name, parser.peek().pos, "a claim name is one (accented) letter with one subscript")
-        key = (accent, base, sub if script_sub is None else script_sub)
+        key = _canonical((accent, base, sub if script_sub is None else script_sub))
         if table.setdefault(key, symbol) != symbol:
             raise _error(latex_name, 0, f"claim name '{_format_name(key)}' is given twice")
     return table
 
 
-def parse_latex(tex: str, names: Mapping[str, sympy.Symbol]) -> sympy.Expr:
-    """Parse ``tex`` using ``names`` (LaTeX name -> SymPy symbol) for the variables.
-
-    Raises FormulaError (one line, with a position) for anything it cannot read.
-    """
-    known = sorted(names, key=lambda n: (n.lstrip("\\").lower(), n))
-    value = _Parser(tex, _canonical_names(names), known).formula()
+def _read(tex: str, table: Mapping, known: list[str]) -> sympy.Expr:
+    value = _Parser(tex, table, known).formula()
     if value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
         raise _error(tex, 0, f"the formula is undefined ({value})")
     return value
+
+
+def _known(names: Mapping[str, sympy.Symbol]) -> list[str]:
+    return sorted(names, key=lambda n: (n.lstrip("\\").lower(), n))
+
+
+def parse_latex(tex: str, names: Mapping[str, sympy.Symbol]) -> sympy.Expr:
+    """Parse ``tex`` using ``names`` (LaTeX name -> SymPy symbol) for the variables.
+
+    Raises FormulaError (one line, with a position) for anything it cannot read, including an
+    equation (use :func:`parse_latex_sides` for a pasted ``LHS = RHS``)."""
+    prepared, _ = prepare(tex)
+    sides = split_sides(prepared)
+    if len(sides) > 1:
+        raise _error(prepared, len(sides[0]), "'=': give one formula (a pasted equation is read by check)")
+    return _read(prepared, _canonical_names(names), _known(names))
+
+
+_FUNCTION_APPLICATION = re.compile(
+    r"(?:^|[^\\A-Za-z])(?:[A-Za-z]|\\(?!log|ln|exp|sin|cos|tan|sinh|cosh|tanh|max|min|sqrt|frac|left|right|"
+    r"operatorname|mathrm|text|big|Big)[A-Za-z]+)(?:\s*[_^](?:\{[^{}]*\}|\\?[A-Za-z0-9*]+))*\s*(?:\(|\\left\s*\()")
+
+
+def parse_latex_sides(tex: str, names: Mapping[str, sympy.Symbol]) -> tuple[list[tuple[str, sympy.Expr]], list[str]]:
+    """A pasted formula or equation: [(side text, expression)] to check -- the right-hand side
+    last -- and notes. A left-hand side that does not read as a formula of the claim's names
+    (``\\text{KL}(\\ldots)``, ``\\tilde\\beta_t``), or that looks like a function application
+    (``p(y)``, ``\\sigma(z)``), is a label: noted, not checked."""
+    prepared, notes = prepare(tex)
+    parts = split_sides(prepared)
+    table, known = _canonical_names(names), _known(names)
+    sides = []
+    for i, part in enumerate(parts):
+        if i == len(parts) - 1:
+            sides.append((part.strip(), _read(part, table, known)))
+            continue
+        if _FUNCTION_APPLICATION.search(part):
+            notes.append(f"left-hand side '{part.strip()}' read as a label (not checked)")
+            continue
+        try:
+            sides.append((part.strip(), _read(part, table, known)))
+        except FormulaError:
+            notes.append(f"left-hand side '{part.strip()}' read as a label (not checked)")
+    return sides, notes

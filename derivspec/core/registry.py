@@ -67,6 +67,8 @@ class Registry:
         self._built: dict[str, Claim] = {}
         self._discovered = not packages
         self.routes: list[RouteRecord] = []
+        self.import_errors: list[str] = []  # modules that failed to import: their claims/routes are missing
+        self._problems: list[tuple[str | None, str]] | None = None
 
     # --- claims ---------------------------------------------------------------------------
 
@@ -78,6 +80,7 @@ class Registry:
                 raise RegistryError(f"claim {claim_id!r} registered twice "
                                     f"({self._factories[claim_id].__qualname__} and {build.__qualname__})")
             self._factories[claim_id] = build
+            self._problems = None
             return build
 
         return register
@@ -88,7 +91,7 @@ class Registry:
             return
         self._discovered = True
         for package_name in self.packages:
-            import_all(package_name)
+            import_all(package_name, self.import_errors)
 
     def ids(self) -> list[str]:
         self.discover()
@@ -123,6 +126,7 @@ class Registry:
         if any(r.name == record.name and set(r.claims) & set(record.claims) for r in self.routes):
             raise RegistryError(f"route {record.name} registered twice for {', '.join(record.claims)}")
         self.routes.append(record)
+        self._problems = None
         return record
 
     def routes_for(self, claim_id: str, kinds: tuple[str, ...] = ("reference", "monte_carlo", "model")) -> list[RouteRecord]:
@@ -134,45 +138,59 @@ class Registry:
                 return record
         raise RegistryError(f"claim {claim_id} has no behaviour check named {name!r}")
 
-    def validate(self) -> None:
-        """Every route names real claims with matching parameters; every claim has a route;
-        every behaviour source has its check. Raises RegistryError naming what is wrong."""
+    def problems(self) -> list[tuple[str | None, str]]:
+        """(claim id or None, message) for everything inconsistent: a route naming no claim or with
+        parameters that are not the claim's variables, a claim without a route, a behaviour source
+        without its check, a module that failed to import. A claim whose function raises is left
+        to ``verify``, which reports it inconclusive."""
         ids = self.ids()
-        problems = []
+        claims = {}
+        for claim_id in ids:
+            try:
+                claims[claim_id] = self.get(claim_id)
+            except Exception:
+                pass
+        problems: list[tuple[str | None, str]] = [(None, message) for message in self.import_errors]
         for record in self.routes:
             for claim_id in record.claims:
                 if claim_id not in ids:
                     close = difflib.get_close_matches(claim_id, ids, n=3, cutoff=0.5)
-                    problems.append(f"route {record.name} names unknown claim {claim_id!r}"
-                                    + (f" (did you mean {', '.join(close)}?)" if close else ""))
-                    continue
-                claim = self.get(claim_id)
-                if record.kind != "behaviour":
-                    problems += _parameter_mismatch(record, claim_id, [v.name for v in claim.variables],
-                                                    "its variables")
+                    problems.append((None, f"route {record.name} names unknown claim {claim_id!r}"
+                                     + (f" (did you mean {', '.join(close)}?)" if close else "")))
+                elif record.kind != "behaviour" and claim_id in claims:
+                    problems += [(claim_id, m) for m in _parameter_mismatch(
+                        record, claim_id, [v.name for v in claims[claim_id].variables], "its variables")]
         for claim_id in ids:
-            claim = self.get(claim_id)
             if not self.routes_for(claim_id):
-                problems.append(f"claim {claim_id} has no numeric route")
-            behaviours = {r.name: r for r in self.routes_for(claim_id, ("behaviour",))}
-            used = set()
-            for source in claim.sources:
-                if source.behaviour is None:
-                    continue
-                record = behaviours.get(source.behaviour)
-                if record is None:
-                    close = difflib.get_close_matches(source.behaviour, list(behaviours), n=3, cutoff=0.5)
-                    problems.append(f"source {source.file}:{source.lines} of {claim_id} names behaviour check "
-                                    f"{source.behaviour!r}, which is not registered"
-                                    + (f" (did you mean {', '.join(close)}?)" if close else ""))
-                    continue
-                used.add(record.name)
-                problems += _parameter_mismatch(record, claim_id, list(source.at),
-                                                f"the values of its source {source.file}:{source.lines}")
-            for name in set(behaviours) - used:
-                problems.append(f"behaviour check {name} of {claim_id} is used by no source")
+                problems.append((claim_id, f"claim {claim_id} has no numeric route"))
+            if claim_id in claims:
+                problems += [(claim_id, m) for m in self._behaviour_problems(claims[claim_id])]
+        return problems
+
+    def validate(self) -> None:
+        """Raise RegistryError naming every problem (see :meth:`problems`)."""
+        problems = self.problems()
         if problems:
-            raise RegistryError("; ".join(problems))
+            raise RegistryError("; ".join(message for _, message in problems))
+
+    def _behaviour_problems(self, claim: Claim) -> list[str]:
+        behaviours = {r.name: r for r in self.routes_for(claim.id, ("behaviour",))}
+        problems, used = [], set()
+        for source in claim.sources:
+            if source.behaviour is None:
+                continue
+            record = behaviours.get(source.behaviour)
+            if record is None:
+                close = difflib.get_close_matches(source.behaviour, list(behaviours), n=3, cutoff=0.5)
+                problems.append(f"source {source.file}:{source.lines} of {claim.id} names behaviour check "
+                                f"{source.behaviour!r}, which is not registered"
+                                + (f" (did you mean {', '.join(close)}?)" if close else ""))
+                continue
+            used.add(record.name)
+            problems += _parameter_mismatch(record, claim.id, list(source.at),
+                                            f"the values of its source {source.file}:{source.lines}")
+        problems += [f"behaviour check {name} of {claim.id} is used by no source" for name in set(behaviours) - used]
+        return problems
 
 
 def _parameter_mismatch(record: RouteRecord, claim_id: str, expected: list[str], what: str) -> list[str]:
@@ -190,12 +208,22 @@ def _parameter_mismatch(record: RouteRecord, claim_id: str, expected: list[str],
             f"({', '.join(record.parameters)}) should be {what} ({', '.join(expected)}): {'; '.join(parts)}"]
 
 
-def import_all(package_name: str) -> list[str]:
-    """Import a package and every module below it; return the module names."""
+def import_all(package_name: str, errors: list[str] | None = None) -> list[str]:
+    """Import a package and every module below it; return the module names. With ``errors``,
+    a module that fails to import is recorded there (one line) and the others still load."""
     package = importlib.import_module(package_name)
     names = [package_name]
-    for module in pkgutil.walk_packages(package.__path__, prefix=package_name + "."):
-        importlib.import_module(module.name)
+    for module in pkgutil.walk_packages(package.__path__, prefix=package_name + ".",
+                                        onerror=lambda name: errors.append(f"package {name} failed to import")
+                                        if errors is not None else None):
+        try:
+            importlib.import_module(module.name)
+        except Exception as error:
+            if errors is None:
+                raise
+            errors.append(f"module {module.name} failed to import: {type(error).__name__}: "
+                          + " ".join(str(error).split())[:300])
+            continue
         names.append(module.name)
     return names
 

@@ -1,0 +1,119 @@
+r"""The forward process: q(x_t | x_0) = N(√ᾱ_t x_0, 1 − ᾱ_t), by induction and by unrolling.
+
+Forward kernel q(x_t | x_{t−1}) = N(√α_t x_{t−1}, β_t), β_t = 1 − α_t, ᾱ_t = α_t ᾱ_{t−1}
+(Ho et al. 2020, eqs. 2 and 4). The symbols defined here are shared by the family's modules.
+
+Seeds: 004 L3389.
+"""
+
+from __future__ import annotations
+
+from sympy import sqrt, symbols
+
+from derivspec.core import REAL, Claim, Defined, Domain, Source, Step, Var, WrongVariant, claim
+from derivspec.core.lectures import S004
+
+ALPHA_NOTE = ("004 never defines α_t; read with α_t = 1 − β_t and ᾱ_t = Π α_s as in Ho et al. "
+              "(the notes' q(x_t|x_{t−1}) = N(√(1−β_t) x_{t−1}, β_t))")
+
+NOISE_LEVEL = Domain("in (0, 1)", {"positive": True}, low=0.0, high=1.0, sample_low=0.05, sample_high=0.95)
+X0 = Var("x0", "x_0", REAL)
+XT = Var("xt", "x_t", REAL)
+EPS = Var("eps", r"\epsilon", REAL)
+ALPHA_T = Var("alpha_t", r"\alpha_t", NOISE_LEVEL)
+ALPHA_BAR_PREV = Var("alpha_bar_prev", r"\bar\alpha_{t-1}", NOISE_LEVEL)
+x0, xt, eps, alpha_t, alpha_bar_prev = (v.symbol for v in (X0, XT, EPS, ALPHA_T, ALPHA_BAR_PREV))
+ALPHA_BAR_T = Defined("alpha_bar_t", r"\bar\alpha_t", alpha_t * alpha_bar_prev)
+BETA_T = Defined("beta_t", r"\beta_t", 1 - alpha_t)
+DEFINED = (ALPHA_BAR_T, BETA_T)
+alpha_bar_t, beta_t = ALPHA_BAR_T.symbol, BETA_T.symbol
+
+# x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε as seed 004 writes it at L3389 (α_t where ᾱ_t belongs)
+S004_JUMP = r"\mathbf{x}_t = \sqrt{\alpha_t} \mathbf{x}_0 + \sqrt{1 - \alpha_t} \boldsymbol{\epsilon}"
+S004_JUMP_CORRECT = r"\mathbf{x}_t = \sqrt{\bar\alpha_t}\mathbf{x}_0 + \sqrt{1-\bar\alpha_t}\boldsymbol\epsilon"
+
+
+@claim("ddpm.marginal.mean")
+def ddpm_marginal_mean() -> Claim:
+    """E[x_t | x_0] = √ᾱ_t x_0, by induction on t."""
+    return Claim(
+        title="Forward marginal mean E[x_t | x_0] = √ᾱ_t x_0 (by induction)",
+        statement=r"\mathbb E[x_t\mid x_0]",
+        variables=(X0, ALPHA_T, ALPHA_BAR_PREV),
+        defined=DEFINED,
+        derivation=(
+            Step(r"induction hypothesis: E[x_{t-1}\mid x_0] = \sqrt{\bar\alpha_{t-1}}\,x_0 (true at t-1 = 0 with \bar\alpha_0 = 1)",
+                 sqrt(alpha_bar_prev) * x0),
+            Step(r"one step x_t = \sqrt{\alpha_t}x_{t-1} + \sqrt{\beta_t}\epsilon with E[\epsilon] = 0",
+                 sqrt(alpha_t) * sqrt(alpha_bar_prev) * x0, op=lambda e: sqrt(alpha_t) * e),
+            Step(r"\sqrt{\alpha_t}\sqrt{\bar\alpha_{t-1}} = \sqrt{\bar\alpha_t}", sqrt(alpha_bar_t) * x0),
+        ),
+        wrong_variants=(
+            WrongVariant("alpha_t in place of alpha_bar_t", sqrt(alpha_t) * x0),
+            WrongVariant("missing square root", alpha_bar_t * x0),
+            WrongVariant("previous index", sqrt(alpha_bar_prev) * x0),
+        ),
+        sources=(
+            Source(S004, "3389", S004_JUMP, expr=sqrt(alpha_t) * x0, correct=S004_JUMP_CORRECT,
+                   note="the mean part of the written x_t; " + ALPHA_NOTE),
+        ),
+    )
+
+
+@claim("ddpm.marginal.variance")
+def ddpm_marginal_variance() -> Claim:
+    """Var[x_t | x_0] = 1 − ᾱ_t, by induction on t."""
+    return Claim(
+        title="Forward marginal variance Var[x_t | x_0] = 1 − ᾱ_t (by induction)",
+        statement=r"\mathrm{Var}[x_t\mid x_0]",
+        variables=(ALPHA_T, ALPHA_BAR_PREV),
+        defined=DEFINED,
+        derivation=(
+            Step(r"induction hypothesis: \mathrm{Var}[x_{t-1}\mid x_0] = 1 - \bar\alpha_{t-1}", 1 - alpha_bar_prev),
+            Step(r"one step: \mathrm{Var}[\sqrt{\alpha_t}x_{t-1} + \sqrt{\beta_t}\epsilon] = \alpha_t\mathrm{Var}[x_{t-1}] + \beta_t "
+                 r"(\epsilon independent of x_{t-1})", alpha_t * (1 - alpha_bar_prev) + beta_t,
+                 op=lambda e: alpha_t * e + (1 - alpha_t)),
+            Step(r"\alpha_t - \alpha_t\bar\alpha_{t-1} + 1 - \alpha_t = 1 - \bar\alpha_t", 1 - alpha_bar_t),
+        ),
+        wrong_variants=(
+            WrongVariant("1 - alpha_t (one step only)", 1 - alpha_t),
+            WrongVariant("beta_t (the step variance)", beta_t),
+            WrongVariant("square root of 1 - alpha_bar_t", sqrt(1 - alpha_bar_t)),
+        ),
+        sources=(
+            Source(S004, "3389", S004_JUMP, expr=1 - alpha_t, correct=r"\mathrm{Var}[x_t\mid x_0] = 1 - \bar\alpha_t",
+                   note="the noise variance of the written x_t; " + ALPHA_NOTE),
+        ),
+    )
+
+
+BETAS = tuple(Var(f"beta{s}", rf"\beta_{s}", NOISE_LEVEL) for s in (1, 2, 3))
+beta1, beta2, beta3 = (v.symbol for v in BETAS)
+e1, e2, e3 = symbols("e1 e2 e3", real=True)  # the independent standard-normal noises of the three steps
+
+
+@claim("ddpm.marginal.unrolled")
+def ddpm_marginal_unrolled() -> Claim:
+    """Var[x_3 | x_0] = 1 − Π_s(1 − β_s), unrolling three steps with every β_s symbolic."""
+    noises = (e1, e2, e3)
+    return Claim(
+        title="Unrolled check, T = 3 with every β_s symbolic: Var[x_3 | x_0] = 1 − Π(1 − β_s)",
+        statement=r"\mathrm{Var}[x_3\mid x_0],\ q(x_s\mid x_{s-1}) = \mathcal N(\sqrt{1-\beta_s}x_{s-1}, \beta_s)",
+        variables=BETAS,
+        derivation=(
+            Step(r"unroll three steps x_s = \sqrt{1-\beta_s}x_{s-1} + \sqrt{\beta_s}\epsilon_s from x_0 = 0 (the variance does "
+                 r"not depend on x_0): x_3 = \sum_s c_s\epsilon_s with independent standard normal \epsilon_s",
+                 sqrt(1 - beta3) * (sqrt(1 - beta2) * sqrt(beta1) * e1 + sqrt(beta2) * e2) + sqrt(beta3) * e3),
+            Step(r"\mathrm{Var}[x_3] = \sum_s c_s^2 (independent unit-variance noises): "
+                 r"c_1^2 = \beta_1(1-\beta_2)(1-\beta_3),\ c_2^2 = \beta_2(1-\beta_3),\ c_3^2 = \beta_3",
+                 beta1 * (1 - beta2) * (1 - beta3) + beta2 * (1 - beta3) + beta3,
+                 op=lambda e: sum(e.diff(n) ** 2 for n in noises)),
+            Step(r"telescopes to 1 - \prod_s (1-\beta_s) = 1 - \bar\alpha_3",
+                 1 - (1 - beta1) * (1 - beta2) * (1 - beta3)),
+        ),
+        wrong_variants=(
+            WrongVariant("sum of the betas", beta1 + beta2 + beta3),
+            WrongVariant("last step only", beta3),
+        ),
+    )
+

@@ -1,0 +1,102 @@
+r"""The training objective: the per-step KL as a weighted ‖ε − ε_θ‖², and Tweedie's formula.
+
+* With a reverse step N(μ_θ, β̃_t) (the posterior's variance) and both means in the ε form,
+  KL(q(x_{t−1}|x_t,x_0) ‖ p_θ(x_{t−1}|x_t)) = λ_t (ε − ε_θ)², λ_t = β_t/(2α_t(1 − ᾱ_{t−1}))
+  (Ho et al. 2020, eq. 12): the "simple" loss drops λ_t.
+* The MSE-optimal ε-predictor is E[ε | x_t] = −√(1 − ᾱ) ∂_{x_t} log q_t(x_t) (Gaussian data here).
+
+Seeds: 002 L544; 004 L3379–3380, L3436.
+"""
+
+from __future__ import annotations
+
+import sympy
+from sympy import sqrt
+
+from derivspec.core import REAL, Claim, Domain, Source, Step, Var, WrongVariant, claim
+from derivspec.core.lectures import S002, S004
+from derivspec.derivations.ddpm.forward import (ALPHA_BAR_PREV, ALPHA_T, DEFINED, NOISE_LEVEL, XT, alpha_bar_prev,
+                                                alpha_bar_t, alpha_t, beta_t, eps, xt)
+from derivspec.derivations.ddpm.posterior import log_normal
+from derivspec.derivations.kl.gaussian import kl_univariate
+
+EPS_THETA = sympy.Symbol("eps_theta", real=True)
+
+
+def mean_from_noise(noise) -> sympy.Expr:
+    """(x_t − β_t/√(1−ᾱ_t) noise)/√α_t: the posterior mean in the ε form (claim ddpm.posterior.mean-eps)."""
+    return (xt - beta_t / sqrt(1 - alpha_bar_t) * noise) / sqrt(alpha_t)
+
+
+@claim("ddpm.loss.weight")
+def ddpm_loss_weight() -> Claim:
+    """KL(q(x_{t−1}|x_t,x_0) ‖ N(μ_θ, β̃_t)) / (ε − ε_θ)² = β_t/(2α_t(1 − ᾱ_{t−1}))."""
+    sigma_sq = (1 - alpha_bar_prev) * beta_t / (1 - alpha_bar_t)  # the reverse step takes the posterior's variance
+    return Claim(
+        title="KL to a reverse step with the posterior's variance = λ_t ‖ε − ε_θ‖², λ_t = β_t/(2α_t(1 − ᾱ_{t−1}))",
+        statement=r"\mathrm{KL}(q(x_{t-1}\mid x_t,x_0)\,\|\,\mathcal N(\mu_\theta(x_t,\epsilon_\theta),\tilde\beta_t)) / (\epsilon-\epsilon_\theta)^2",
+        variables=(ALPHA_T, ALPHA_BAR_PREV),
+        defined=DEFINED,
+        derivation=(
+            Step(r"KL(q(x_{t-1}|x_t,x_0) \| \mathcal N(\mu_\theta, \tilde\beta_t)) with equal variances (claim kl.gaussian.univariate): "
+                 r"(\tilde\mu - \mu_\theta)^2/(2\tilde\beta_t); both means in the \epsilon form (claim ddpm.posterior.mean-eps)",
+                 kl_univariate(mean_from_noise(eps), sqrt(sigma_sq), mean_from_noise(EPS_THETA), sqrt(sigma_sq))),
+            Step(r"divide by (\epsilon - \epsilon_\theta)^2: the weight \beta_t^2/(2\sigma_t^2\alpha_t(1-\bar\alpha_t)) with \sigma_t^2 = \tilde\beta_t",
+                 beta_t**2 / (2 * sigma_sq * alpha_t * (1 - alpha_bar_t)), op=lambda e: sympy.simplify(e / (eps - EPS_THETA) ** 2)),
+            Step(r"with \tilde\beta_t = (1-\bar\alpha_{t-1})\beta_t/(1-\bar\alpha_t): \beta_t/(2\alpha_t(1-\bar\alpha_{t-1}))",
+                 beta_t / (2 * alpha_t * (1 - alpha_bar_prev))),
+        ),
+        wrong_variants=(
+            WrongVariant("the 'simple' loss: weight 1", sympy.Integer(1)),
+            WrongVariant("sigma_t^2 = beta_t in place of the posterior variance", beta_t / (2 * alpha_t * (1 - alpha_bar_t))),
+        ),
+        sources=(
+            Source(S002, "544", r"The 'Variational Lower Bound' math simplifies beautifully into the MSE Loss you use in code: \Vert\epsilon - \epsilon_\theta\Vert^2.",
+                   expr=sympy.Integer(1), correct=r"each KL term is \beta_t/(2\alpha_t(1-\bar\alpha_{t-1}))\,\|\epsilon-\epsilon_\theta\|^2: "
+                                                   r"the simple loss drops a weight that varies with t (and the L_0, L_T terms)",
+                   note="read as: the weight on ||ε − ε_θ||² is 1"),
+            Source(S004, "3379–3380", r"Maximize ELBO (like VAE); Simplifies to: \mathbb{E}[\|\boldsymbol{\epsilon} - \boldsymbol{\epsilon}_\theta(\mathbf{x}_t, t)\|^2]",
+                   expr=sympy.Integer(1), correct=r"the ELBO gives \beta_t/(2\alpha_t(1-\bar\alpha_{t-1}))\,\|\epsilon-\epsilon_\theta\|^2 per step; the simple loss reweights it",
+                   note="read as: the weight on ||ε − ε_θ||² is 1"),
+        ),
+    )
+
+
+ALPHA_BAR = Var("alpha_bar", r"\bar\alpha", NOISE_LEVEL)
+MU0 = Var("mu0", r"\mu_0", REAL)
+S0 = Var("s0", "s_0", Domain("> 0", {"positive": True}, low=0.0, sample_low=0.2, sample_high=2.0))
+alpha_bar, mu0, s0 = ALPHA_BAR.symbol, MU0.symbol, S0.symbol
+
+
+def noisy_marginal_log_density() -> sympy.Expr:
+    """log q_t(x_t), q_t = N(√ᾱ μ_0, ᾱ s_0² + 1 − ᾱ): x_t = √ᾱ x_0 + √(1−ᾱ) ε with x_0 ~ N(μ_0, s_0²)."""
+    return log_normal(xt, sqrt(alpha_bar) * mu0, sqrt(alpha_bar * s0**2 + 1 - alpha_bar))
+
+
+@claim("ddpm.tweedie")
+def ddpm_tweedie() -> Claim:
+    """E[ε | x_t] = −√(1 − ᾱ) ∂_{x_t} log q_t(x_t) for Gaussian data x_0 ~ N(μ_0, s_0²)."""
+    variance = alpha_bar * s0**2 + 1 - alpha_bar
+    return Claim(
+        title="The MSE-optimal ε-predictor is E[ε|x_t] = −√(1 − ᾱ) ∇log q_t(x_t) (Gaussian data)",
+        statement=r"\mathbb E[\epsilon\mid x_t],\ x_0\sim\mathcal N(\mu_0, s_0^2)",
+        variables=(XT, ALPHA_BAR, MU0, S0),
+        derivation=(
+            Step(r"x_t = \sqrt{\bar\alpha}x_0 + \sqrt{1-\bar\alpha}\,\epsilon with x_0 \sim \mathcal N(\mu_0, s_0^2): (\epsilon, x_t) jointly Gaussian, "
+                 r"Cov(\epsilon, x_t) = \sqrt{1-\bar\alpha}, Var(x_t) = \bar\alpha s_0^2 + 1 - \bar\alpha; conditioning gives E[\epsilon\mid x_t]",
+                 sqrt(1 - alpha_bar) * (xt - sqrt(alpha_bar) * mu0) / variance),
+            Step(r"= -\sqrt{1-\bar\alpha}\,\partial_{x_t}\log q_t(x_t), q_t = \mathcal N(\sqrt{\bar\alpha}\mu_0, \bar\alpha s_0^2 + 1 - \bar\alpha) "
+                 r"(the score of the noisy marginal)",
+                 sqrt(1 - alpha_bar) * (xt - sqrt(alpha_bar) * mu0) / variance,
+                 op=lambda _: -sqrt(1 - alpha_bar) * sympy.diff(noisy_marginal_log_density(), xt)),
+        ),
+        wrong_variants=(
+            WrongVariant("the score without the -sqrt(1 - alpha_bar) factor", -(xt - sqrt(alpha_bar) * mu0) / variance),
+            WrongVariant("predict x_t itself", xt),
+        ),
+        sources=(
+            Source(S004, "3436", r"\epsilon_{\theta}(\mathbf{x}_t, t) \approx -\sqrt{1 - \bar{\alpha}_t} \nabla \log p(\mathbf{x}_t)",
+                   expr=-sqrt(1 - alpha_bar) * sympy.diff(noisy_marginal_log_density(), xt),
+                   note="for the optimal ε_θ, with p(x_t) the time-t marginal (Gaussian data here)"),
+        ),
+    )

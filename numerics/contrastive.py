@@ -1,0 +1,417 @@
+"""Independent numeric routes for the contrastive family (``derivations/contrastive/``).
+
+Routes compute each quantity without the SymPy derivation: torch's losses (``F.cross_entropy``
+with hard, soft and ``label_smoothing`` targets), autograd, ``torch.distributions`` densities,
+entropies and KLs, exact enumeration, Monte Carlo (1e-6 false-fail rate, n from a pilot), LBFGS
+minimisation, and the CLIP-style dual encoder of ``reference_models/dual_encoder.py``, whose
+trained critics run the behaviour sources (InfoNCE as a lower bound on the mutual information,
+its saturation at log N, the optimal critic, retrieval).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import torch
+import torch.nn.functional as F
+from torch.distributions import Bernoulli, Categorical, MultivariateNormal, Normal, kl_divergence
+
+from derivspec.numerics.checks import elementwise_grad
+from derivspec.numerics.montecarlo import FALSE_FAIL_RATE, critical_z
+from derivspec.numerics.routes import behaviour, monte_carlo, reference
+from derivspec.reference_models.device import DTYPE, make_generator
+from derivspec.reference_models.dual_encoder import (bound_estimate, clip_loss, critic_logit_differences,
+                                                     gaussian_mutual_information, optimal_critic, retrieval_accuracy,
+                                                     similarity_change_after_step, train_infonce)
+
+CPU = torch.device("cpu")
+# Behaviour checks train small dual encoders on the CPU (float64, fixed seeds): a few tenths of
+# a second each, cached so that the sources sharing a check train once per run.
+TRAIN_STEPS = 400
+EVAL_BATCHES = 2000
+
+# --- InfoNCE ------------------------------------------------------------------------------------
+
+
+def _row(a1, a2, a3) -> torch.Tensor:
+    return torch.stack([a1, a2, a3], dim=-1)
+
+
+def _positive_label(like) -> torch.Tensor:
+    return torch.zeros(like.shape, dtype=torch.long, device=like.device)
+
+
+@reference("contrastive.infonce")
+def infonce_by_cross_entropy(a1, a2, a3, tau):
+    """F.cross_entropy of the similarity row a/τ with the positive as the label"""
+    return F.cross_entropy(_row(a1, a2, a3) / tau[:, None], _positive_label(a1), reduction="none")
+
+
+@reference("contrastive.infonce")
+def infonce_by_categorical(a1, a2, a3, tau):
+    """−Categorical(logits = a/τ).log_prob(positive)"""
+    return -Categorical(logits=_row(a1, a2, a3) / tau[:, None]).log_prob(_positive_label(a1))
+
+
+def _infonce_gradient(a1, a2, a3, tau, index):
+    row = _row(a1, a2, a3).detach().requires_grad_(True)
+    loss = F.cross_entropy(row / tau[:, None], _positive_label(a1), reduction="sum")
+    (gradient,) = torch.autograd.grad(loss, row)
+    return gradient[:, index]
+
+
+@reference("contrastive.infonce.grad-positive")
+def infonce_gradient_positive(a1, a2, a3, tau):
+    """autograd of F.cross_entropy(a/τ) w.r.t. the positive dot product a1"""
+    return _infonce_gradient(a1, a2, a3, tau, 0)
+
+
+@reference("contrastive.infonce.grad-negative")
+def infonce_gradient_negative(a1, a2, a3, tau):
+    """autograd of F.cross_entropy(a/τ) w.r.t. a negative dot product a2"""
+    return _infonce_gradient(a1, a2, a3, tau, 1)
+
+
+@reference("contrastive.infonce.uniform", points=64)
+def infonce_at_equal_similarities(N, c):
+    """F.cross_entropy of a row of N equal similarities c"""
+    values = [F.cross_entropy(torch.full((1, int(n)), float(v), dtype=DTYPE), torch.zeros(1, dtype=torch.long))
+              for n, v in zip(N.tolist(), c.tolist())]
+    return torch.stack(values).to(N.device)
+
+
+HOT_TAU = 1e12  # the deviation from the limit is O(|a|/τ) ~ 1e-11, far inside rtol 1e-9
+COLD_TAU = 1e-9  # τ·L − (max − a₁) ≤ τ log 3 ~ 1e-9 only for near-ties, and float64 error ~ 1e-15
+
+
+@reference("contrastive.infonce.hot-limit")
+def infonce_at_huge_temperature(a1, a2, a3):
+    """F.cross_entropy of the row at τ = 1e12"""
+    return F.cross_entropy(_row(a1, a2, a3) / HOT_TAU, _positive_label(a1), reduction="none")
+
+
+@reference("contrastive.infonce.cold-limit", rtol=1e-6)
+def infonce_at_tiny_temperature(a1, a2, a3):
+    """τ · F.cross_entropy(a/τ) at τ = 1e-9 (rtol 1e-6: the limit is reached to ~1e-9)"""
+    return COLD_TAU * F.cross_entropy(_row(a1, a2, a3) / COLD_TAU, _positive_label(a1), reduction="none")
+
+
+def _similarity_matrices(**s) -> torch.Tensor:
+    return torch.stack([torch.stack([s[f"s{i}{j}"] for j in (1, 2, 3)], -1) for i in (1, 2, 3)], -2)
+
+
+@reference("contrastive.clip.symmetric")
+def clip_loss_of_reference_model(s11, s12, s13, s21, s22, s23, s31, s32, s33):
+    """reference model: dual_encoder.clip_loss (F.cross_entropy on rows and on columns)"""
+    return clip_loss(_similarity_matrices(s11=s11, s12=s12, s13=s13, s21=s21, s22=s22, s23=s23, s31=s31, s32=s32, s33=s33))
+
+
+@reference("contrastive.clip.symmetric")
+def clip_loss_by_log_softmax(s11, s12, s13, s21, s22, s23, s31, s32, s33):
+    """−½ mean of the diagonals of log_softmax over rows and over columns"""
+    S = _similarity_matrices(s11=s11, s12=s12, s13=s13, s21=s21, s22=s22, s23=s23, s31=s31, s32=s32, s33=s33)
+    rows = torch.diagonal(torch.log_softmax(S, dim=-1), dim1=-2, dim2=-1)
+    columns = torch.diagonal(torch.log_softmax(S, dim=-2), dim1=-2, dim2=-1)
+    return -(rows.mean(-1) + columns.mean(-1)) / 2
+
+
+@behaviour("contrastive.infonce.grad-positive")
+def descent_raises_positive(batch):
+    """dual encoder: one descent step on InfoNCE raises every positive similarity s_ii"""
+    positive, negative = similarity_change_after_step(batch=batch, device=CPU)
+    holds = bool((positive > 0).all())
+    return holds, (f"one gradient step (lr 1e-3) on a random linear dual encoder, batch N = {batch}: the positive "
+                   f"similarities changed by {positive.min():.2e} … {positive.max():.2e} (all > 0); the negatives by "
+                   f"{float(negative.mean()):.2e} on average; −∂L/∂s_ii = (1 − p_ii)/τ > 0 at every row")
+
+
+@behaviour("contrastive.infonce.grad-negative")
+def descent_lowers_negatives(batch):
+    """dual encoder: one descent step on InfoNCE lowers the negative similarities (on average; −∂L/∂s_ij < 0 each)"""
+    positive, negative = similarity_change_after_step(batch=batch, device=CPU)
+    generator = make_generator(5, CPU)
+    rows = 3 * torch.randn(256, batch, generator=generator, dtype=DTYPE)
+    grad = elementwise_grad(lambda s: F.cross_entropy(s, torch.zeros(256, dtype=torch.long), reduction="none"), rows)
+    holds = float(negative.mean()) < 0 and bool((grad[:, 1:] > 0).all())
+    return holds, (f"one gradient step (lr 1e-3) on a random linear dual encoder, batch N = {batch}: the negative "
+                   f"similarities changed by {float(negative.mean()):.2e} on average ({int((negative < 0).sum())} of "
+                   f"{negative.numel()} fell); on 256 random rows ∂L/∂s_ij > 0 for every negative "
+                   f"(min {float(grad[:, 1:].min()):.2e})")
+
+
+# --- the dual encoder: bound, saturation, critic, retrieval --------------------------------------
+
+
+@functools.lru_cache(maxsize=None)
+def _trained(rho: float, d: int, batch: int, quadratic: bool = True):
+    return train_infonce(d, rho, batch, steps=TRAIN_STEPS, device=CPU, quadratic=quadratic)
+
+
+@functools.lru_cache(maxsize=None)
+def _estimates(rho: float, d: int, batch: int):
+    trained = _trained(rho, d, batch)
+    learned = bound_estimate(trained.model.similarity, d, rho, batch, EVAL_BATCHES, device=CPU)
+    best = bound_estimate(optimal_critic(rho), d, rho, batch, EVAL_BATCHES, device=CPU)
+    return learned, best, gaussian_mutual_information(rho, d)
+
+
+@behaviour("contrastive.infonce.mi-bound")
+def infonce_bound_below_mi(rho, d, batch):
+    """dual encoder trained with InfoNCE: log N − L ≤ I(X;Y) (within the Monte Carlo error) and ≤ log N"""
+    (estimate, stderr), (best, best_err), mi = _estimates(rho, d, batch)
+    z = critical_z(FALSE_FAIL_RATE)
+    log_n = math.log(batch)
+    holds = estimate <= mi + z * stderr and best <= mi + z * best_err and estimate <= log_n and best <= log_n
+    return holds, (f"ρ = {rho}, d = {d}, N = {batch}: trained critic log N − L = {estimate:.4f} ± {stderr:.4f}, optimal "
+                   f"critic {best:.4f} ± {best_err:.4f}, I(X;Y) = {mi:.4f}, log N = {log_n:.4f} "
+                   f"({EVAL_BATCHES} batches; bound ≤ I tested at z = {z:.2f}, false-fail rate {FALSE_FAIL_RATE:g})")
+
+
+@behaviour("contrastive.infonce.mi-bound")
+def infonce_tracks_mi(rho, d, batch):
+    """dual encoder trained with InfoNCE: its estimate log N − L is within 10 % of I(X;Y)"""
+    (estimate, stderr), (best, _), mi = _estimates(rho, d, batch)
+    log_n = math.log(batch)
+    holds = abs(estimate - mi) <= 0.1 * mi
+    return holds, (f"ρ = {rho}, d = {d}, N = {batch}: I(X;Y) = {mi:.3f} nats but the trained critic reaches log N − L = "
+                   f"{estimate:.3f} ± {stderr:.3f} (the optimal critic {best:.3f}), capped by log N = {log_n:.3f}: "
+                   f"{estimate / mi:.0%} of I")
+
+
+@behaviour("contrastive.infonce.optimal-critic")
+def trained_critic_is_density_ratio(rho, d, batch):
+    """the InfoNCE-trained critic's differences f(x,y1) − f(x,y2) match log p(y|x)/p(y)'s (relative RMS < 10 %)"""
+    learned, best = critic_logit_differences(_trained(rho, d, batch).model.similarity, d, rho, device=CPU)
+    error = float(((learned - best).pow(2).mean() / best.pow(2).mean()).sqrt())
+    bilinear = _trained(rho, d, batch, quadratic=False)
+    learned_bilinear, _ = critic_logit_differences(bilinear.model.similarity, d, rho, device=CPU)
+    error_bilinear = float(((learned_bilinear - best).pow(2).mean() / best.pow(2).mean()).sqrt())
+    return error < 0.1, (f"ρ = {rho}, d = {d}, N = {batch}, {TRAIN_STEPS} Adam steps: relative RMS distance of the trained "
+                         f"critic's logit differences from log p(y₁|x)/p(y₁) − log p(y₂|x)/p(y₂) = {error:.3f} (features "
+                         f"u, ‖u‖², 1); a bilinear critic xᵀWy cannot represent the ‖y‖² term: {error_bilinear:.3f}")
+
+
+@behaviour("contrastive.clip.symmetric")
+def clip_retrieves_partners(rho, d, batch):
+    """dual encoder trained with the CLIP loss retrieves the true partner above chance (1/N), at the false-fail rate"""
+    model = _trained(rho, d, batch).model
+    batches = 400
+    accuracy = retrieval_accuracy(model.similarity, d, rho, batch, batches=batches, device=CPU)
+    chance = 1 / batch
+    trials = batches * batch
+    z = (accuracy - chance) / math.sqrt(chance * (1 - chance) / trials)
+    return z > critical_z(FALSE_FAIL_RATE), (f"ρ = {rho}, d = {d}, N = {batch}: top-1 retrieval {accuracy:.3f} over {trials} "
+                                             f"anchors vs chance {chance:.3f} (z = {z:.1f})")
+
+
+# --- mutual information ---------------------------------------------------------------------------
+
+
+def _pair(rho) -> MultivariateNormal:
+    """The unit-variance bivariate normal with correlation ρ (batched over ρ's shape)."""
+    one = torch.ones_like(rho)
+    cov = torch.stack([torch.stack([one, rho], -1), torch.stack([rho, one], -1)], -2)
+    return MultivariateNormal(torch.zeros(rho.shape + (2,), dtype=DTYPE, device=rho.device), covariance_matrix=cov)
+
+
+@monte_carlo("contrastive.mi.gaussian")
+def mi_as_expected_kl(rho):
+    """Monte Carlo over x ~ N(0, 1) of kl_divergence(p(y|x) = N(ρx, 1 − ρ²), p(y) = N(0, 1)) (I = E_x KL)"""
+    scale = torch.sqrt(1 - rho**2)
+    standard = Normal(torch.zeros((), dtype=DTYPE, device=rho.device), torch.ones((), dtype=DTYPE, device=rho.device))
+
+    def draw(n, generator):
+        x = torch.randn(n, generator=generator, dtype=DTYPE, device=rho.device)
+        return kl_divergence(Normal(rho * x, scale), standard)
+
+    return draw
+
+
+@reference("contrastive.mi.gaussian")
+def mi_by_entropies(rho):
+    """H(X) + H(Y) − H(X,Y) from torch.distributions entropies"""
+    return 2 * Normal(torch.zeros_like(rho), torch.ones_like(rho)).entropy() - _pair(rho).entropy()
+
+
+@behaviour("contrastive.mi.gaussian")
+def mi_zero_iff_independent():
+    """Gaussian pair: I(ρ) ≥ 0 on a grid, = 0 only at ρ = 0, where p(x, y) = p(x) p(y)"""
+    grid = [k / 20 for k in range(-19, 20)]
+    values = {r: gaussian_mutual_information(r) for r in grid}
+    generator = make_generator(6, CPU)
+    xy = torch.randn(1000, 2, generator=generator, dtype=DTYPE)
+    standard = Normal(torch.zeros((), dtype=DTYPE), torch.ones((), dtype=DTYPE))
+    factorises = float((_pair(torch.tensor(0.0, dtype=DTYPE)).log_prob(xy) - standard.log_prob(xy).sum(-1)).abs().max())
+    holds = all(v > 0 for r, v in values.items() if r != 0) and abs(values[0.0]) < 1e-14 and factorises < 1e-12
+    return holds, (f"I(ρ) from torch entropies on ρ ∈ [−0.95, 0.95]: min over ρ ≠ 0 is {min(v for r, v in values.items() if r):.4g} "
+                   f"> 0, I(0) = {values[0.0]:.1e}; at ρ = 0 |log p(x,y) − log p(x) − log p(y)| ≤ {factorises:.1e}")
+
+
+def _log_density_pair(x, y, rho):
+    return _pair(rho).log_prob(torch.stack([x, y], -1))
+
+
+@reference("contrastive.infonce.optimal-critic")
+def critic_difference_by_densities(x, y1, y2, rho):
+    """[log p(x,y1) − log p(y1)] − [log p(x,y2) − log p(y2)] (torch MultivariateNormal, Normal)"""
+    standard = Normal(torch.zeros_like(x), torch.ones_like(x))
+    return (_log_density_pair(x, y1, rho) - standard.log_prob(y1)) - (_log_density_pair(x, y2, rho) - standard.log_prob(y2))
+
+
+@reference("contrastive.infonce.optimal-critic")
+def critic_difference_by_posterior(x, y1, y2, rho):
+    """log-odds of the Bayes posterior that y1 (not y2) is x's partner, from Normal(ρx, 1 − ρ²) and Normal(0, 1)"""
+    conditional = Normal(rho * x, torch.sqrt(1 - rho**2))
+    standard = Normal(torch.zeros_like(x), torch.ones_like(x))
+    log_a = conditional.log_prob(y1) + standard.log_prob(y2)  # y1 the partner
+    log_b = conditional.log_prob(y2) + standard.log_prob(y1)  # y2 the partner
+    normaliser = torch.logaddexp(log_a, log_b)
+    return (log_a - normaliser) - (log_b - normaliser)  # log P(y1 | …) − log P(y2 | …)
+
+
+def _binary_configurations(r):
+    """(probability, positive critic, negative critic) for the 8 configurations of (x, y1, y2)."""
+    for x in (0, 1):
+        for y1 in (0, 1):
+            for y2 in (0, 1):
+                conditional = Bernoulli(probs=(1 + r) / 2 if x == 1 else (1 - r) / 2)  # P(Y = 1 | x)
+                marginal = Bernoulli(probs=torch.full_like(r, 0.5))
+                prob = 0.5 * torch.exp(conditional.log_prob(torch.full_like(r, y1))) * 0.5
+                f1 = conditional.log_prob(torch.full_like(r, y1)) - marginal.log_prob(torch.full_like(r, y1))
+                f2 = conditional.log_prob(torch.full_like(r, y2)) - marginal.log_prob(torch.full_like(r, y2))
+                yield prob, f1, f2
+
+
+@reference("contrastive.infonce.mi-bound")
+def binary_bound_by_enumeration(r):
+    """exact enumeration of (x, y1, y2): log 2 − F.cross_entropy of the critic row (torch Bernoulli log-probs)"""
+    total = torch.zeros_like(r)
+    for prob, f1, f2 in _binary_configurations(r):
+        loss = F.cross_entropy(torch.stack([f1, f2], -1), torch.zeros(r.shape, dtype=torch.long, device=r.device),
+                               reduction="none")
+        total = total + prob * (math.log(2) - loss)
+    return total
+
+
+# --- cross-entropy and label smoothing ------------------------------------------------------------
+
+
+def _bern(p) -> Bernoulli:
+    return Bernoulli(probs=p)
+
+
+def _conditional_ce_terms(d1, d2, q1, q2):
+    ones, zeros = torch.ones_like(d1), torch.zeros_like(d1)
+    out = []
+    for d, q in ((d1, q1), (d2, q2)):
+        out.append(-(d * _bern(q).log_prob(ones) + (1 - d) * _bern(q).log_prob(zeros)))
+    return out
+
+
+@reference("contrastive.ce.conditional")
+def conditional_ce_by_enumeration(u, d1, d2, q1, q2):
+    """Σ_x p(x) Σ_y p(y|x) (−Bernoulli(q_x).log_prob(y)) by enumeration"""
+    first, second = _conditional_ce_terms(d1, d2, q1, q2)
+    return u * first + (1 - u) * second
+
+
+@reference("contrastive.ce.conditional")
+def conditional_ce_by_kl_and_entropy(u, d1, d2, q1, q2):
+    """E_x[kl_divergence(Bern(d_x), Bern(q_x)) + Bern(d_x).entropy()] (torch.distributions)"""
+    per_x = [kl_divergence(_bern(d), _bern(q)) + _bern(d).entropy() for d, q in ((d1, q1), (d2, q2))]
+    return u * per_x[0] + (1 - u) * per_x[1]
+
+
+@monte_carlo("contrastive.ce.conditional")
+def conditional_ce_by_sampling(u, d1, d2, q1, q2):
+    """Monte Carlo: mean of −log q(y|x) over x ~ Bern(u), y | x ~ Bern(d_x)"""
+    def draw(n, generator):
+        uniforms = torch.rand(n, 2, generator=generator, dtype=DTYPE, device=u.device)
+        first = uniforms[:, 0] < u
+        y = (uniforms[:, 1] < torch.where(first, d1, d2)).to(DTYPE)
+        return -_bern(torch.where(first, q1, q2)).log_prob(y)
+    return draw
+
+
+@behaviour("contrastive.ce.conditional")
+def ce_recovers_conditional(inputs, classes):
+    """softmax model with free logits per input, LBFGS on the expected CE: the fit equals p_data(y|x) (max error < 1e-6)"""
+    generator = make_generator(7, CPU)
+    p_x = torch.softmax(torch.randn(inputs, generator=generator, dtype=DTYPE), 0)
+    p_y_given_x = torch.softmax(1.5 * torch.randn(inputs, classes, generator=generator, dtype=DTYPE), 1)
+    logits = torch.zeros(inputs, classes, dtype=DTYPE, requires_grad=True)
+    optimiser = torch.optim.LBFGS([logits], max_iter=500, tolerance_grad=1e-14, tolerance_change=0.0,
+                                  line_search_fn="strong_wolfe")
+
+    def closure():
+        optimiser.zero_grad()
+        loss = -(p_x[:, None] * p_y_given_x * torch.log_softmax(logits, 1)).sum()
+        loss.backward()
+        return loss
+
+    optimiser.step(closure)
+    fitted = torch.softmax(logits.detach(), 1)
+    error = float((fitted - p_y_given_x).abs().max())
+    largest = float(p_y_given_x.max())
+    return error < 1e-6, (f"{inputs} inputs × {classes} classes, p_data(y|x) random (largest probability {largest:.2f}, "
+                          f"so no input has a single valid label): LBFGS on E[−log q(y|x)] gives max |q − p_data| = {error:.1e}")
+
+
+@reference("contrastive.label-smoothing", points=64)
+def label_smoothing_by_torch(h1, h2, h3, eps):
+    """F.cross_entropy(label_smoothing=ε) (PyTorch: target (1 − ε)·onehot + ε/K)"""
+    logits = torch.stack([h1, h2, h3], -1)
+    return torch.stack([F.cross_entropy(row[None], torch.zeros(1, dtype=torch.long, device=row.device),
+                                        label_smoothing=float(e)) for row, e in zip(logits, eps)])
+
+
+@reference("contrastive.label-smoothing")
+def label_smoothing_by_soft_target(h1, h2, h3, eps):
+    """F.cross_entropy with the probability target (1 − ε + ε/3, ε/3, ε/3)"""
+    third = eps / 3
+    target = torch.stack([1 - eps + third, third, third], -1)
+    return F.cross_entropy(torch.stack([h1, h2, h3], -1), target, reduction="none")
+
+
+@reference("contrastive.label-smoothing.other-convention")
+def other_convention_by_soft_target(h1, h2, h3, eps):
+    """F.cross_entropy with the probability target (1 − ε, ε/2, ε/2)"""
+    target = torch.stack([1 - eps, eps / 2, eps / 2], -1)
+    return F.cross_entropy(torch.stack([h1, h2, h3], -1), target, reduction="none")
+
+
+@reference("contrastive.label-smoothing.other-convention", points=64)
+def other_convention_by_torch(h1, h2, h3, eps):
+    """F.cross_entropy(label_smoothing=3ε/2): PyTorch's convention at ε' = εK/(K − 1)"""
+    logits = torch.stack([h1, h2, h3], -1)
+    return torch.stack([F.cross_entropy(row[None], torch.zeros(1, dtype=torch.long, device=row.device),
+                                        label_smoothing=1.5 * float(e)) for row, e in zip(logits, eps)])
+
+
+@reference("contrastive.label-smoothing.minimiser", points=16)
+def smoothed_optimum_by_lbfgs(eps, K):
+    """LBFGS then Newton on F.cross_entropy(h, 0, label_smoothing=ε) over K free logits: h*_0 − h*_1"""
+    gaps = []
+    for e, k in zip(eps.tolist(), K.tolist()):
+        logits = torch.zeros(1, int(k), dtype=DTYPE, requires_grad=True)
+        optimiser = torch.optim.LBFGS([logits], max_iter=200, tolerance_grad=1e-15, tolerance_change=0.0,
+                                      line_search_fn="strong_wolfe")
+
+        def closure():
+            optimiser.zero_grad()
+            loss = F.cross_entropy(logits, torch.zeros(1, dtype=torch.long), label_smoothing=e)
+            loss.backward()
+            return loss
+
+        optimiser.step(closure)
+        h = logits.detach()[0]
+
+        def loss_of(v, e=e):
+            return F.cross_entropy(v[None], torch.zeros(1, dtype=torch.long), label_smoothing=e)
+
+        for _ in range(3):  # Newton polish: (diag(p) − ppᵀ) δ = g with Σg = 0 is solved by δ = g/p (up to a shift)
+            gradient = torch.autograd.functional.jacobian(loss_of, h)
+            h = h - gradient / torch.softmax(h, 0)
+        gaps.append(float(h[0] - h[1]))
+    return torch.tensor(gaps, dtype=DTYPE, device=eps.device)

@@ -1,0 +1,587 @@
+"""Independent numeric routes and behaviour checks for the ELBO family (``derivations/elbo/``).
+
+Conjugate model z ~ N(0,1), x|z ~ N(wz, s²), q = N(m, v): Monte Carlo estimates draw z ~ q
+with the route's generator and use torch.distributions log-densities (n from the pilot, 1e-6
+false-fail rate per parameter point, 1 % detectable relative error, 3 parameter points);
+scipy quad integrates the same integrands; the optimal-q routes maximise a quadrature ELBO
+with LBFGS; ``elbo.bound`` is checked on the reference VAE (``reference_models/vae.py``) with a
+fitted encoder and by its Monte Carlo ELBO at its own exact posterior.
+
+IWAE (two-point latent): exact enumeration of the four outcomes (torch.logsumexp) and Monte
+Carlo of the bound's integrand with Bernoulli draws.
+
+Gradient estimators (``reference_models/gradient_estimators.py``): Monte Carlo of the pathwise
+and of the score-function per-sample estimators, against Gauss–Hermite quadrature of E_q[f]
+differentiated by autograd (80 nodes: exact for the polynomials used).
+
+Behaviour checks (the executable specifications the behaviour sources name) run on the CPU
+with the explicit seeds given here or in the source's ``at``: the reference VAE for "ELBO ≤
+log p(x)", "optimising q tightens the bound" and "IWAE gives tighter bounds"; the reference
+estimators for "gradients flow through the sample", "REINFORCE estimates the gradient" and
+"low-variance gradient estimates".
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import numpy as np
+import torch
+from scipy import integrate
+from torch.distributions import Bernoulli, Normal, kl_divergence
+
+from derivspec.numerics.checks import elementwise_grad
+from derivspec.numerics.montecarlo import MonteCarloResult, monte_carlo_check
+from derivspec.numerics.routes import behaviour, monte_carlo, reference
+from derivspec.numerics.sampling import sample
+from derivspec.reference_models.device import DTYPE, make_generator
+from derivspec.reference_models.gradient_estimators import (COMPONENTS, Elementwise, TestFunction, gradient_sampler,
+                                                            reparam_gradient_at, reparam_gradient_samples,
+                                                            score_function_gradient_at,
+                                                            score_function_gradient_samples)
+from derivspec.reference_models.regression import lbfgs_minimise
+from derivspec.reference_models.vae import (LinearGaussianVAE, exact_log_likelihood, exact_posterior_map,
+                                            make_linear_gaussian_data)
+
+CPU = torch.device("cpu")
+QUADRATURE_POINTS = 16
+GAUSS_HERMITE = 80
+LOG_2PI = math.log(2 * math.pi)
+
+
+# === the conjugate model ======================================================================
+
+
+def _log_joint(x, w, s, z):
+    """log p(x, z) = log N(x; wz, s²) + log N(z; 0, 1) (torch.distributions)."""
+    return Normal(w * z, s).log_prob(x) + Normal(torch.zeros_like(z), torch.ones_like(z)).log_prob(z)
+
+
+def _q(m, v) -> Normal:
+    return Normal(m, v.sqrt())
+
+
+def _log_joint_scalar(x, w, s, z):
+    return (-0.5 * ((x - w * z) / s) ** 2 - math.log(s) - 0.5 * LOG_2PI - 0.5 * z * z - 0.5 * LOG_2PI)
+
+
+def _quadrature_under_q(integrand: Callable, *values: torch.Tensor) -> torch.Tensor:
+    """scipy quad of q(z)·integrand(x, w, s, m, v, z, log q(z)) per point; values = (x, w, s, m, v)."""
+    out = []
+    for x, w, s, m, v in zip(*(t.tolist() for t in values)):
+        sd = math.sqrt(v)
+
+        def f(z):
+            log_q = -0.5 * ((z - m) / sd) ** 2 - math.log(sd) - 0.5 * LOG_2PI
+            return math.exp(log_q) * integrand(x, w, s, m, v, z, log_q)
+
+        out.append(integrate.quad(f, m - 40 * sd, m + 40 * sd, epsabs=1e-13, epsrel=1e-12, limit=200)[0])
+    return torch.tensor(out, dtype=DTYPE, device=values[0].device)
+
+
+def _log_evidence_scalar(x, w, s):
+    return -0.5 * x**2 / (w**2 + s**2) - 0.5 * math.log(2 * math.pi * (w**2 + s**2))
+
+
+# --- elbo.linear-gaussian ---------------------------------------------------------------------
+
+
+@monte_carlo("elbo.linear-gaussian")
+def elbo_draws(x, w, s, m, v):
+    """Monte Carlo: log p(x|z) + log p(z) − log q(z), z ~ q"""
+    q = _q(m, v)
+
+    def draw(n, generator):
+        z = sample(q, n, generator)
+        return _log_joint(x, w, s, z) - q.log_prob(z)
+    return draw
+
+
+@reference("elbo.linear-gaussian", points=QUADRATURE_POINTS)
+def elbo_by_quadrature(x, w, s, m, v):
+    """scipy quad of q (log p(x,z) − log q)"""
+    return _quadrature_under_q(lambda x, w, s, m, v, z, log_q: _log_joint_scalar(x, w, s, z) - log_q, x, w, s, m, v)
+
+
+# --- elbo.evidence ----------------------------------------------------------------------------
+
+
+@monte_carlo("elbo.evidence", compare=math.exp)
+def likelihood_under_the_prior(x, w, s):
+    """Monte Carlo: mean of p(x|z), z ~ N(0,1), against exp(candidate)"""
+    prior = Normal(torch.zeros_like(x), torch.ones_like(x))
+
+    def draw(n, generator):
+        return Normal(w * sample(prior, n, generator), s).log_prob(x).exp()
+    return draw
+
+
+@reference("elbo.evidence", points=QUADRATURE_POINTS)
+def evidence_by_quadrature(x, w, s):
+    """scipy quad of the joint over z"""
+    out = []
+    for xi, wi, si in zip(x.tolist(), w.tolist(), s.tolist()):
+        def joint(z):
+            return math.exp(-0.5 * ((xi - wi * z) / si) ** 2 - 0.5 * z * z) / (2 * math.pi * si)
+        out.append(math.log(integrate.quad(joint, -40, 40, epsabs=1e-15, epsrel=1e-12, limit=200)[0]))
+    return torch.tensor(out, dtype=DTYPE, device=x.device)
+
+
+# --- elbo.gap ---------------------------------------------------------------------------------
+
+
+def _log_evidence(x, w, s):
+    return Normal(torch.zeros_like(x), (w**2 + s**2).sqrt()).log_prob(x)
+
+
+@monte_carlo("elbo.gap")
+def gap_draws(x, w, s, m, v):
+    """Monte Carlo: log q(z) − log p(x,z) + log p(x), z ~ q"""
+    q = _q(m, v)
+
+    def draw(n, generator):
+        z = sample(q, n, generator)
+        return q.log_prob(z) - _log_joint(x, w, s, z) + _log_evidence(x, w, s)
+    return draw
+
+
+@reference("elbo.gap", points=QUADRATURE_POINTS)
+def gap_by_quadrature(x, w, s, m, v):
+    """scipy quad of q (log q − log p(x,z)) + log p(x)"""
+    return _quadrature_under_q(
+        lambda x, w, s, m, v, z, log_q: log_q - _log_joint_scalar(x, w, s, z) + _log_evidence_scalar(x, w, s),
+        x, w, s, m, v)
+
+
+# --- elbo.recon-kl ----------------------------------------------------------------------------
+
+
+@monte_carlo("elbo.recon-kl")
+def recon_minus_kl_draws(x, w, s, m, v):
+    """Monte Carlo: log p(x|z) under z ~ q, minus kl_divergence(q, N(0,1))"""
+    q = _q(m, v)
+    kl = kl_divergence(q, Normal(torch.zeros_like(m), torch.ones_like(m)))
+
+    def draw(n, generator):
+        return Normal(w * sample(q, n, generator), s).log_prob(x) - kl
+    return draw
+
+
+# --- elbo.optimal-q.mean / .variance ----------------------------------------------------------
+
+
+def _gauss_hermite(device) -> tuple[torch.Tensor, torch.Tensor]:
+    """Probabilists' Gauss–Hermite nodes ε and weights normalised to sum 1 (E over N(0, 1))."""
+    nodes, weights = np.polynomial.hermite_e.hermegauss(GAUSS_HERMITE)
+    return (torch.tensor(nodes, dtype=DTYPE, device=device),
+            torch.tensor(weights / weights.sum(), dtype=DTYPE, device=device))
+
+
+def _maximise_quadrature_elbo(x, w, s, fixed, which: str) -> torch.Tensor:
+    """argmax over q's mean (``which="mean"``, v = ``fixed``) or variance (m = ``fixed``) of an
+    80-node Gauss–Hermite ELBO built from torch log_probs (z = m + √v ε), by LBFGS."""
+    eps, weight = _gauss_hermite(x.device)
+    out = []
+    for i in range(x.shape[0]):
+        xi, wi, si, fi = x[i], w[i], s[i], fixed[i]
+
+        def negative_elbo(param):
+            m, log_v = (param[0], fi.log()) if which == "mean" else (fi, param[0])
+            z = m + (log_v / 2).exp() * eps
+            return -(weight * (_log_joint(xi, wi, si, z) - Normal(m, (log_v / 2).exp()).log_prob(z))).sum()
+
+        best = lbfgs_minimise(negative_elbo, torch.zeros(1, dtype=DTYPE, device=x.device), max_iter=200)[0]
+        out.append(best if which == "mean" else best.exp())
+    return torch.stack(out)
+
+
+@reference("elbo.optimal-q.mean", points=12, rtol=1e-6)
+def optimal_mean_by_lbfgs(x, w, s, v):
+    """LBFGS on an 80-node Gauss–Hermite ELBO of torch log_probs, over q's mean"""
+    return _maximise_quadrature_elbo(x, w, s, v, "mean")
+
+
+@reference("elbo.optimal-q.variance", points=12, rtol=1e-6)
+def optimal_variance_by_lbfgs(x, w, s, m):
+    """LBFGS on an 80-node Gauss–Hermite ELBO of torch log_probs, over q's variance"""
+    return _maximise_quadrature_elbo(x, w, s, m, "variance")
+
+
+# --- elbo.decoder-gradient --------------------------------------------------------------------
+
+
+@reference("elbo.decoder-gradient")
+def log_evidence_gradient(x, w, s):
+    """autograd of Normal(0, √(w²+s²)).log_prob(x) in w"""
+    return elementwise_grad(lambda weight: Normal(torch.zeros_like(x), (weight**2 + s**2).sqrt()).log_prob(x), w)
+
+
+# --- elbo.bound: the reference VAE --------------------------------------------------------------
+
+
+def _one_dimensional_vae(w, s, device) -> LinearGaussianVAE:
+    """The reference VAE with D = d = 1 and decoder p(x|z) = N(wz, s²) (b = 0)."""
+    vae = LinearGaussianVAE(1, 1, device=device)
+    with torch.no_grad():
+        vae.W.fill_(float(w))
+        vae.b.zero_()
+        vae.log_s.fill_(math.log(float(s)))
+    return vae
+
+
+class _EncoderElbo(torch.nn.Module):
+    """The VAE's closed-form ELBO at x as a module, so its encoder can be swapped functionally."""
+
+    def __init__(self, vae: LinearGaussianVAE, x: torch.Tensor):
+        super().__init__()
+        self.vae, self.x = vae, x
+
+    def forward(self) -> torch.Tensor:
+        return self.vae.elbo_analytic(self.x).sum()
+
+
+@reference("elbo.bound", points=12, rtol=1e-6)
+def bound_by_fitting_the_vae_encoder(x, w, s):
+    """reference VAE (D = d = 1): its closed-form ELBO maximised over the encoder by LBFGS, decoder fixed"""
+    out = []
+    for xi, wi, si in zip(x.tolist(), w.tolist(), s.tolist()):
+        vae = _one_dimensional_vae(wi, si, x.device)
+        elbo = _EncoderElbo(vae, torch.tensor([[xi]], dtype=DTYPE, device=x.device))
+
+        def negative_elbo(theta):  # theta = (c, log_var); the encoder's A stays 0
+            return -torch.func.functional_call(elbo, {"vae.c": theta[:1], "vae.log_var": theta[1:]}, ())
+
+        theta = lbfgs_minimise(negative_elbo, torch.zeros(2, dtype=DTYPE, device=x.device), max_iter=200)
+        with torch.no_grad():
+            out.append(-negative_elbo(theta))
+    return torch.stack(out)
+
+
+@monte_carlo("elbo.bound")
+def vae_elbo_at_its_exact_posterior(x, w, s):
+    """Monte Carlo: the reference VAE's ELBO estimate (one reparameterised z, KL in closed form), encoder at its exact posterior"""
+    vae = _one_dimensional_vae(w, s, x.device)
+    A, c, cov = exact_posterior_map(*vae.decoder_parameters())
+    vae = vae.with_encoder(A=A, c=c, log_var=cov.diagonal().log())
+    point = x.reshape(1, 1)
+
+    def draw(n, generator):
+        with torch.no_grad():
+            return vae.elbo(point.expand(n, 1), generator, n_samples=1)
+    return draw
+
+
+# The executable specification behind "ELBO ≤ log p(x)" and "IWAE tightens": the D = 2, d = 1
+# model of property_tests/test_vae.py (W = (2, 1), b = (0.5, −1), s = 0.5) and points drawn from it.
+SPEC_W, SPEC_B, SPEC_S = [[2.0], [1.0]], [0.5, -1.0], 0.5
+SPEC_POINTS = 1000
+SPEC_DATA_SEED = 0
+RANDOM_ENCODERS = 8
+BOUND_TOL = 1e-10  # float64 round-off of a ~1e2 closed-form ELBO
+TIGHT_TOL = 1e-9
+
+
+def _spec_vae(points: int = SPEC_POINTS) -> tuple[LinearGaussianVAE, torch.Tensor, torch.Tensor]:
+    """(VAE with the spec decoder and its exact-posterior encoder, x, exact log p(x))."""
+    W, b = torch.tensor(SPEC_W, dtype=DTYPE), torch.tensor(SPEC_B, dtype=DTYPE)
+    x = make_linear_gaussian_data(points, W, b, SPEC_S, make_generator(SPEC_DATA_SEED, CPU), CPU)
+    vae = LinearGaussianVAE(2, 1, device=CPU)
+    with torch.no_grad():
+        vae.W.copy_(W)
+        vae.b.copy_(b)
+        vae.log_s.fill_(math.log(SPEC_S))
+    A, c, cov = exact_posterior_map(W, b, SPEC_S)
+    vae = vae.with_encoder(A=A, c=c, log_var=cov.diagonal().log())
+    return vae, x, exact_log_likelihood(x, W, b, SPEC_S)
+
+
+def _spec_encoders(vae: LinearGaussianVAE) -> dict[str, LinearGaussianVAE]:
+    """The exact posterior, its standard deviation doubled, the prior, and random encoders."""
+    g = make_generator(1, CPU)
+    encoders = {"exact posterior": vae,
+                "posterior, std x2": vae.with_encoder(log_var=vae.log_var.detach() + 2 * math.log(2.0)),
+                "prior": vae.with_encoder(A=torch.zeros(1, 2), c=torch.zeros(1), log_var=torch.zeros(1))}
+    for k in range(RANDOM_ENCODERS):
+        encoders[f"random {k}"] = vae.with_encoder(A=torch.randn(1, 2, generator=g, dtype=DTYPE),
+                                                   c=torch.randn(1, generator=g, dtype=DTYPE),
+                                                   log_var=torch.randn(1, generator=g, dtype=DTYPE))
+    return encoders
+
+
+@behaviour("elbo.bound")
+def elbo_below_log_likelihood(beta):
+    """reference VAE: E_q[log p(x|z)] − β·KL(q‖p(z)) ≤ log p(x) at every point for 11 encoders, = log p(x) at the exact posterior"""
+    vae, x, log_p = _spec_vae()
+    worst, tight_error = -math.inf, math.inf
+    with torch.no_grad():
+        for name, encoder in _spec_encoders(vae).items():
+            bound = encoder.expected_log_lik_analytic(x) - beta * encoder.kl_to_prior(x)
+            excess = float((bound - log_p).max())
+            if excess > worst:
+                worst, worst_name = excess, name
+            if name == "exact posterior":
+                tight_error = float((bound - log_p).abs().max())
+    holds = worst <= BOUND_TOL and tight_error <= TIGHT_TOL
+    return holds, (f"beta = {beta:g}, {SPEC_POINTS} points of the D = 2, d = 1 model, {3 + RANDOM_ENCODERS} encoders: "
+                   f"max(bound − log p(x)) = {worst:.3g} ({worst_name}; must be ≤ {BOUND_TOL:g}); at the exact posterior "
+                   f"max |bound − log p(x)| = {tight_error:.2g} (must be ≤ {TIGHT_TOL:g})")
+
+
+@behaviour("elbo.bound")
+def optimising_q_tightens_the_bound(steps):
+    """reference VAE: LBFGS on the encoder from the prior (decoder fixed) lowers the gap log p(x) − ELBO at every step, towards 0"""
+    vae, x, log_p = _spec_vae(points=200)
+    vae = vae.with_encoder(A=torch.zeros(1, 2), c=torch.zeros(1), log_var=torch.zeros(1))
+    for p in (vae.W, vae.b, vae.log_s):
+        p.requires_grad_(False)
+    optimiser = torch.optim.LBFGS([vae.A, vae.c, vae.log_var], max_iter=1, history_size=20,
+                                  line_search_fn="strong_wolfe", tolerance_grad=0.0, tolerance_change=0.0)
+
+    def mean_gap() -> float:
+        with torch.no_grad():
+            return float((log_p - vae.elbo_analytic(x)).mean())
+
+    def closure():
+        optimiser.zero_grad()
+        loss = -vae.elbo_analytic(x).mean()
+        loss.backward()
+        return loss
+
+    gaps = [mean_gap()]
+    for _ in range(int(steps)):
+        optimiser.step(closure)
+        gaps.append(mean_gap())
+    never_up = all(b <= a + 1e-12 for a, b in zip(gaps, gaps[1:]))
+    holds = never_up and len(gaps) > 1 and gaps[-1] < 1e-6 * gaps[0]
+    return holds, (f"{int(steps)} LBFGS steps on 200 points: mean gap {gaps[0]:.4g} → {gaps[-1]:.3g}; "
+                   f"{'never' if never_up else 'not always'} non-increasing")
+
+
+# === the IWAE bound (two-point latent) ===========================================================
+
+
+def _log_weight(z, w0, w1):
+    return torch.where(z > 0.5, w1.log(), w0.log())
+
+
+@monte_carlo("elbo.iwae.bound")
+def iwae_two_draws(w0, w1, r):
+    """Monte Carlo: log of the mean of two importance weights, z_1, z_2 ~ Bernoulli(r)"""
+    q = Bernoulli(probs=r)
+
+    def draw(n, generator):
+        z1, z2 = sample(q, n, generator), sample(q, n, generator)
+        log_w = torch.stack((_log_weight(z1, w0, w1), _log_weight(z2, w0, w1)))
+        return torch.logsumexp(log_w, 0) - math.log(2)
+    return draw
+
+
+@reference("elbo.iwae.bound", points=256)
+def iwae_by_enumeration(w0, w1, r):
+    """exact enumeration of the four (z_1, z_2) outcomes: Bernoulli(r).log_prob and torch.logsumexp"""
+    q = Bernoulli(probs=r)
+    total = torch.zeros_like(r)
+    for a in (0.0, 1.0):
+        for b in (0.0, 1.0):
+            za, zb = torch.full_like(r, a), torch.full_like(r, b)
+            prob = (q.log_prob(za) + q.log_prob(zb)).exp()
+            log_mean = torch.logsumexp(torch.stack((_log_weight(za, w0, w1), _log_weight(zb, w0, w1))), 0) - math.log(2)
+            total = total + prob * log_mean
+    return total
+
+
+IWAE_KS = (1, 5, 50, 500)
+# 20 000 points: with the proposal's std doubled the last step (K = 50 -> 500, ~4e-3) stands at
+# 5-6 SE over seeds 1-3 (2 000 points left it at ~2 SE); 2 s on one CPU thread.
+IWAE_POINTS = 20_000
+IWAE_SEED = 1
+RESOLVED_SE = 3.0  # a step counts as resolved when its mean exceeds 3 standard errors ...
+RESOLVED_FLOOR = 1e-9  # ... and float64 round-off of a ~1e1 log-weight by a wide margin
+ELBO_SE = 5.0  # IWAE_1 is an unbiased estimate of the ELBO: within 5 SE of the closed form
+
+
+def _mean_se(values: torch.Tensor) -> tuple[float, float]:
+    return float(values.mean()), float(values.std(unbiased=True)) / math.sqrt(values.numel())
+
+
+@behaviour("elbo.iwae.bound")
+def iwae_tightens_with_k(proposal_scale, k_max):
+    """reference VAE: IWAE_K for K = 1, 5, 50, 500 rises with K (each step > 3 SE) and stays below log p(x) (common random numbers)"""
+    vae, x, log_p = _spec_vae(points=IWAE_POINTS)
+    proposal = vae.with_encoder(log_var=vae.log_var.detach() + 2 * math.log(float(proposal_scale)))
+    Ks = [K for K in IWAE_KS if K < int(k_max)] + [int(k_max)]
+    with torch.no_grad():
+        bounds = proposal.iwae_bounds(x, Ks, make_generator(IWAE_SEED, CPU))
+        elbo = proposal.elbo_analytic(x)
+    steps = [_mean_se(bounds[b] - bounds[a]) for a, b in zip(Ks, Ks[1:])]
+    gaps = [_mean_se(log_p - bounds[K]) for K in Ks]
+    first = _mean_se(bounds[Ks[0]] - elbo)
+    rising = all(mean > RESOLVED_SE * se and mean > RESOLVED_FLOOR for mean, se in steps)
+    below = all(mean > -RESOLVED_SE * se - RESOLVED_FLOOR for mean, se in gaps)
+    starts_at_elbo = Ks[0] == 1 and abs(first[0]) <= ELBO_SE * first[1] + RESOLVED_FLOOR
+    holds = rising and below and starts_at_elbo
+    return holds, (f"proposal = exact posterior with std x{float(proposal_scale):g}, {IWAE_POINTS} points: gaps log p − IWAE_K "
+                   + ", ".join(f"K={K}: {m:.3g} ± {se:.2g}" for K, (m, se) in zip(Ks, gaps))
+                   + "; steps " + ", ".join(f"{m:.3g} ({m / se:.1f} SE)" if se > 0 else f"{m:.3g} (SE 0)" for m, se in steps)
+                   + f"; IWAE_1 − ELBO = {first[0]:.2g} ± {first[1]:.2g}")
+
+
+# === gradient estimators ========================================================================
+
+
+def cube(z: torch.Tensor) -> torch.Tensor:
+    """f(z) = z³, the function of the elbo.gradient.* claims."""
+    return z**3
+
+
+def _expectation_by_quadrature(f: Elementwise, m: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    """E_{z~N(m, v)}[f(z)] per point by 80-node Gauss–Hermite quadrature (differentiable in m)."""
+    eps, weight = _gauss_hermite(m.device)
+    return (f(m[..., None] + v.sqrt()[..., None] * eps) * weight).sum(-1)
+
+
+def gradient_by_quadrature(f: Elementwise, m: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    """∂/∂m E_{N(m, v)}[f] per point: autograd of the quadrature expectation."""
+    return elementwise_grad(lambda mean: _expectation_by_quadrature(f, mean, v), m)
+
+
+@monte_carlo("elbo.gradient.reparameterisation")
+def pathwise_estimator(m, v):
+    """Monte Carlo: per-sample ∂/∂m f(m + √v ε) by autograd through the sample (reference estimator)"""
+    return lambda n, generator: reparam_gradient_samples(cube, m, v.sqrt(), n, generator)[:, 0]
+
+
+@monte_carlo("elbo.gradient.score-function")
+def score_function_estimator(m, v):
+    """Monte Carlo: per-sample f(z)·∂/∂m log q(z), z ~ q, score by autograd (reference estimator)"""
+    return lambda n, generator: score_function_gradient_samples(cube, m, v.sqrt(), n, generator)[:, 0]
+
+
+@reference("elbo.gradient.reparameterisation", "elbo.gradient.score-function", points=128)
+def expectation_gradient_by_quadrature(m, v):
+    """autograd in m of E_q[z³] by 80-node Gauss–Hermite quadrature"""
+    return gradient_by_quadrature(cube, m, v)
+
+
+def _variance_gap_at(f: Elementwise, m: float, v: float, eps: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """Var[score-function] − Var[pathwise] with the expectations as weighted sums over the noise ``eps``."""
+    sigma = math.sqrt(v)
+    pathwise = reparam_gradient_at(f, m, sigma, eps)[:, 0]
+    score_fn = score_function_gradient_at(f, m, sigma, m + sigma * eps)[:, 0]
+
+    def variance(g):
+        mean = (weight * g).sum()
+        return (weight * (g - mean) ** 2).sum()
+    return variance(score_fn) - variance(pathwise)
+
+
+@reference("elbo.gradient.variance", points=64)
+def variance_gap_by_quadrature(m, v):
+    """80-node Gauss–Hermite quadrature of the variances of the two reference per-sample estimators"""
+    eps, weight = _gauss_hermite(m.device)
+    return torch.stack([_variance_gap_at(cube, mi, vi, eps, weight) for mi, vi in zip(m.tolist(), v.tolist())])
+
+
+@monte_carlo("elbo.gradient.variance")
+def variance_gap_draws(m, v):
+    """Monte Carlo: mean of g_score² − g_path² (both estimators at the same ε; equal means, so this is the variance gap)"""
+    sigma = v.sqrt()
+
+    def draw(n, generator):
+        eps = torch.randn(n, generator=generator, dtype=DTYPE, device=m.device)
+        pathwise = reparam_gradient_at(cube, m, sigma, eps)[:, 0]
+        score_fn = score_function_gradient_at(cube, m, sigma, m + sigma * eps)[:, 0]
+        return score_fn**2 - pathwise**2
+    return draw
+
+
+def pathwise_check(f: Elementwise, m: float, v: float, generator: torch.Generator,
+                   through_the_sample: bool = True) -> MonteCarloResult:
+    """Monte Carlo check (1e-6 false-fail rate) of the pathwise estimator against the quadrature gradient.
+
+    ``through_the_sample=False`` breaks the premise: the sample is detached, so autograd sees
+    f at fixed samples only (004 L2628–2631) and the per-sample gradient is 0."""
+    expected = float(gradient_by_quadrature(f, torch.tensor([m], dtype=DTYPE), torch.tensor([v], dtype=DTYPE))[0])
+    sigma = math.sqrt(v)
+
+    def draw(n, g):
+        eps = torch.randn(n, generator=g, dtype=DTYPE, device=g.device)
+        if through_the_sample:
+            return reparam_gradient_at(f, m, sigma, eps)[:, 0]
+        mean = torch.full((n,), m, dtype=DTYPE, device=g.device, requires_grad=True)
+        sample_held_fixed = (mean + sigma * eps).detach()
+        (d_mean,) = torch.autograd.grad(f(sample_held_fixed).sum() + 0 * mean.sum(), mean)
+        return d_mean
+    return monte_carlo_check(draw, expected, generator)
+
+
+def score_function_check(f: Elementwise, m: float, v: float, generator: torch.Generator,
+                         sample_shift: float = 0.0) -> MonteCarloResult:
+    """Monte Carlo check (1e-6 false-fail rate) of the score-function estimator against the quadrature
+    gradient. ``sample_shift`` ≠ 0 breaks the premise: z is drawn from N(m + shift, v) while the
+    score is that of N(m, v) (off-policy samples, no importance weights)."""
+    expected = float(gradient_by_quadrature(f, torch.tensor([m], dtype=DTYPE), torch.tensor([v], dtype=DTYPE))[0])
+    sigma = math.sqrt(v)
+
+    def draw(n, g):
+        z = m + sample_shift + sigma * torch.randn(n, generator=g, dtype=DTYPE, device=g.device)
+        return score_function_gradient_at(f, m, sigma, z)[:, 0]
+    return monte_carlo_check(draw, expected, generator)
+
+
+def _describe(result: MonteCarloResult) -> str:
+    return (f"n = {result.n}, estimate {result.estimate:.6g} ± {result.stderr:.2g}, quadrature {result.expected:.6g}, "
+            f"z = {result.z:.2f} (critical {result.z_critical:.2f}, false-fail rate {result.false_fail_rate:g})")
+
+
+@behaviour("elbo.gradient.reparameterisation")
+def gradient_flows_through_the_sample(m, v, seed):
+    """reference estimator: autograd through z = m + √v ε gives per-sample gradients whose mean is ∂/∂m E[z³] (quadrature)"""
+    result = pathwise_check(cube, m, v, make_generator(seed, CPU))
+    return result.passed, f"f = z³ at m = {m:g}, v = {v:g}: {_describe(result)}"
+
+
+@behaviour("elbo.gradient.score-function")
+def score_function_estimate_is_unbiased(m, v, seed):
+    """reference estimator: the sample mean of f(z)·∂/∂m log q(z), z ~ q, is ∂/∂m E[z³] (quadrature)"""
+    result = score_function_check(cube, m, v, make_generator(seed, CPU))
+    return result.passed, f"f = z³ at m = {m:g}, v = {v:g}: {_describe(result)}"
+
+
+VARIANCE_DRAWS = 200_000
+VARIANCE_SE = 5.0  # the variance gap must exceed 5 standard errors of its estimate
+
+
+def variance_comparison(f: Elementwise, m: float, v: float, generator: torch.Generator,
+                        n: int = VARIANCE_DRAWS) -> tuple[bool, str]:
+    """Is the pathwise estimator's per-sample variance the smaller, by more than 5 standard errors?
+    (Both estimators from the same n draws of ε; the SE is that of the mean of the paired
+    differences of squared deviations.)"""
+    sigma = math.sqrt(v)
+    eps = torch.randn(n, generator=generator, dtype=DTYPE, device=generator.device)
+    pathwise = reparam_gradient_at(f, m, sigma, eps)[:, 0]
+    score_fn = score_function_gradient_at(f, m, sigma, m + sigma * eps)[:, 0]
+    differences = (score_fn - score_fn.mean()) ** 2 - (pathwise - pathwise.mean()) ** 2
+    gap, se = _mean_se(differences)
+    holds = gap > VARIANCE_SE * se
+    return holds, (f"n = {n}: Var[pathwise] = {float(pathwise.var()):.4g}, Var[score function] = {float(score_fn.var()):.4g} "
+                   f"(ratio {float(pathwise.var() / score_fn.var()):.3g}); gap {gap:.4g} ± {se:.2g}")
+
+
+@behaviour("elbo.gradient.variance")
+def reparameterisation_has_lower_variance(m, v, seed):
+    """reference estimators: for f = z³ the pathwise per-sample gradient has the smaller variance (gap > 5 SE)"""
+    holds, evidence = variance_comparison(cube, m, v, make_generator(seed, CPU))
+    return holds, f"f = z³ at m = {m:g}, v = {v:g}: {evidence}"
+
+
+# === the estimator checks used by tests and benchmarks ============================================
+
+
+def check_gradient(kind: str, fn: TestFunction, mu: float, sigma: float, component: str,
+                   expected: float, generator: torch.Generator, **check_kwargs) -> MonteCarloResult:
+    """monte_carlo_check of one gradient component (∂μ or ∂σ) of one reference estimator against ``expected``."""
+    column = COMPONENTS.index(component)
+    sampler = gradient_sampler(kind, fn.f, mu, sigma, generator)
+    return monte_carlo_check(lambda n, g: sampler(n, g)[:, column], expected, generator, **check_kwargs)

@@ -1,0 +1,105 @@
+"""``derivspec report``: the pages, their content, offline-ness, the scan hook, the CLI.
+
+The rendering in a real browser is tested in test_report_browser.py on the same build.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from derivspec.core.lectures import LECTURES, S003, cite, lecture, order_key
+from report_build import CLAIMS, built_report
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    return built_report(tmp_path_factory)
+
+
+def read(report, name: str) -> str:
+    return (report / name).read_text(encoding="utf-8")
+
+
+def test_pages_and_plots_are_written(report):
+    names = {p.name for p in report.glob("*.html")}
+    assert {"index.html", "lectures.html", "models.html", "scan.html", "family-nll.html", "family-kl.html",
+            "family-ddpm.html", "family-elbo.html"} <= names
+    plots = {p.name for p in (report / "img").glob("*.png")}
+    assert {"ddpm_schedules.png", "ddpm_sampler.png", "ar_sampler.png"} <= plots
+
+
+def test_offline_no_script_no_remote_resource(report):
+    for page in report.glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert "<script" not in text, page.name
+        assert not re.search(r"""(?:src|href)=["']?(?:https?:)?//""", text), f"{page.name} loads a remote resource"
+
+
+def test_summary_counts_claims_and_errata(report):
+    index = read(report, "index.html")
+    assert f"{len(CLAIMS)} claims" in index and "source statements disagree" in index
+    for lec in LECTURES:
+        assert lec.title in index and lec.file in index
+
+
+def test_claim_pages_show_derivation_math_marks_and_evidence(report):
+    kl = read(report, "family-kl.html")
+    section = kl[kl.index("id='kl.gaussian.univariate'"):]
+    assert "<math" in section and "<mfrac>" in section
+    assert "✓ proved" in section and "≝ definition" in section
+    assert "detectable error" in section and re.search(r"\d{1,3}(,\d{3})+</td>", section), "Monte Carlo n is shown"
+    assert "(|z| ≤" in section
+    assert "expand the logs" in section and "\\sigma" not in section.split("<math")[0]
+    nll = read(report, "family-nll.html")
+    assert "max |Δ|" in nll and "Wrong variants" in nll
+
+
+def test_lectures_are_named_by_title_with_errata(report):
+    lectures = read(report, "lectures.html")
+    assert "A Probabilistic View of ML" in lectures and "Prof. Nipun Batra" in lectures
+    erratum = lectures[lectures.index("class='erratum'"):]
+    assert "As written:" in erratum and "Correct:" in erratum and "Evidence (counterexample)" in erratum
+    assert "Data, Model, Learning, Loss, lines 251–253" in lectures  # the nll.gaussian erratum, by title
+
+
+def test_models_page_has_checks_tables_and_figures(report):
+    models = read(report, "models.html")
+    assert "derivspec run ddpm" in models and "img/ddpm_schedules.png" in models and "χ²" in models
+    assert models.count("<table>") >= 3
+
+
+def test_scan_section_is_a_page(report):
+    scan = read(report, "scan.html")
+    assert "A Probabilistic View of ML (Batra)" in scan and "lines 2149–2153" in scan and "disagrees" in scan
+    assert 'href="family-kl.html#kl.gaussian.univariate"' in scan
+
+
+def test_lecture_catalogue():
+    assert len(LECTURES) == 5 and len({lec.file for lec in LECTURES}) == 5
+    assert cite(S003, "2143–2147") == "A Probabilistic View of ML (Batra), lines 2143–2147"
+    assert cite(S003, [12, 12]) == "A Probabilistic View of ML (Batra), line 12"
+    assert lecture("004_ac0a1d509ce21c57.txt").author == "Indrajit Bhattacharya"
+    assert order_key("000_f22e563363d1e7ff.txt", "900") < order_key(S003, "2–3") < order_key(S003, [10, 11])
+
+
+def test_unicode_prose_and_lecture_quotes():
+    from derivspec.report import Math, unicode_tex
+
+    assert unicode_tex(r"N(\mu, \sigma^2), \bar\alpha_t, \tfrac12") == "N(μ, σ²), ᾱₜ, ½"
+    math = Math()
+    quoted = math.quote(r'- \log P(x\mid \theta) = c \frac{1}{2\sigma^2}\|x-\mu_\theta\|^2 (\"let c be constant\")')
+    assert quoted.startswith("<math") and "“let c be constant”" in quoted
+    prose = math.quote("MLE minimizes the **Forward KL Divergence** ... forces the model to *cover* the data, $p_\\theta$")
+    assert "<strong>Forward KL Divergence</strong>" in prose and "<math" in prose
+
+
+def test_cli_report_without_numerics(tmp_path, capsys):
+    from derivspec.cli import main
+
+    code = main(["report", "--out", str(tmp_path / "r"), "--no-numeric", "--no-plots", "nll.bernoulli"])
+    _, err = capsys.readouterr()
+    assert code == 0 and (tmp_path / "r" / "index.html").exists()
+    assert "report [1/2] deriving nll.bernoulli" in err and "formulas as MathML" in err
+    assert "numeric checks were not run" in (tmp_path / "r" / "index.html").read_text().lower()
