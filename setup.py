@@ -17,4 +17,5 @@ for folder in FOLDERS:
     package_dir[name] = folder
     packages += [name] + [f"{name}.{sub}" for sub in find_packages(folder)]
 
-setup(packages=packages, package_dir=package_dir)
+# derivspec/data: the claim index's ids/lines/kinds and the coverage reasons (derivspec.coverage)
+setup(packages=packages, package_dir=package_dir, package_data={"derivspec": ["data/*.toml", "data/*.tsv"]})

@@ -1,33 +1,52 @@
 r"""Calibrate the Monte Carlo check: how often does a TRUE claim fail?
 
-Claim (Gaussian cross-entropy), for y ~ N(m, s^2):
+    .venv/bin/python benchmarks/calibrate_montecarlo.py [--runs N] [--false-fail-rate A]
+                                                        [--min-rel-error D] [--methods M ...]
+                                                        [--routes K] [--markdown OUT]
 
-.. math::  E_y[-\log N(y; \mu, \sigma^2)] = \tfrac12 \log(2\pi\sigma^2) + \frac{s^2 + (m-\mu)^2}{2\sigma^2}
+Each estimator the check can use runs over seeds 0..N-1 at nominal false-fail rate A on a true
+claim; the observed failure rate should be consistent with A (its 95 % Clopper-Pearson interval
+should usually cover A), and the t statistics should follow their reference law (normal, or
+Student t with ``units − 1`` degrees of freedom for RQMC; KS p-value).
 
-at m=0.3, s=1.2, mu=-0.2, sigma=0.8, sampled with ``torch.distributions.Normal(...).log_prob``.
-The check runs over seeds 0..N-1 at false-fail rate A; the observed failure rate should be
-consistent with A (its 95 % Clopper-Pearson interval should usually cover A).
+Claims:
 
-Usage: python benchmarks/calibrate_montecarlo.py [--runs N] [--false-fail-rate A]
-                                                 [--min-rel-error D] [--pilot-n P]
+* ``sampler`` -- the first release's check (a plain ``draw(n, generator)``) of the Gaussian
+  cross-entropy :math:`E_y[-\log N(y; \mu, \sigma^2)] = \tfrac12\log(2\pi\sigma^2) + (s^2 + (m-\mu)^2)/(2\sigma^2)`
+  for y ~ N(m, s²), at m=0.3, s=1.2, mu=-0.2, sigma=0.8;
+* ``cross-entropy/<method>`` -- the same claim as an integrand of Φ⁻¹(u) with the method forced
+  (with controls it is a quadratic in the noise, so ``+cv`` is exact to round-off and its
+  failures are those of the round-off floor: expect none);
+* ``mixed/<method>`` -- exp(0.7ε₁) + sin(3ε₂) + 1{u₃ < 0.3} (mean e^0.245 + 0.3): no control
+  makes it exact, so every method's statistical error bar is exercised;
+* ``--routes K``: every ``@monte_carlo`` route of the catalogue at one parameter point, K seeds
+  each, at the nominal rate (the exact and control-exact routes show the round-off floor: 0).
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 import statistics
 import sys
 import time
+import zlib
 from pathlib import Path
 
+import sympy
 import torch
+from scipy import stats
 from scipy.stats import binomtest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from derivspec.core import registry  # noqa: E402
+from derivspec.numerics.checks import draw  # noqa: E402
+from derivspec.numerics.montecarlo import (METHODS, Integrand, monte_carlo_check, observed_false_fail_rate,  # noqa: E402
+                                           standard_normal)
+from derivspec.numerics.routes import MONTE_CARLO_ROUTES, load  # noqa: E402
 from derivspec.reference_models.device import DTYPE, make_generator  # noqa: E402
-from derivspec.numerics.montecarlo import monte_carlo_check, observed_false_fail_rate  # noqa: E402
 
 M, S, MU, SIGMA = 0.3, 1.2, -0.2, 0.8
 CPU = torch.device("cpu")
@@ -47,45 +66,106 @@ def cross_entropy_sampler(m: float, s: float, mu: float, sigma: float):
     return sample
 
 
+def cross_entropy_integrand(m: float, s: float, mu: float, sigma: float) -> Integrand:
+    model = torch.distributions.Normal(torch.tensor(mu, dtype=DTYPE), torch.tensor(sigma, dtype=DTYPE))
+    return Integrand(lambda u: -model.log_prob(m + s * standard_normal(u[:, 0])), dim=1)
+
+
+def mixed_integrand() -> tuple[Integrand, float]:
+    def f(u):
+        return (torch.exp(0.7 * standard_normal(u[:, 0])) + torch.sin(3 * standard_normal(u[:, 1]))
+                + (u[:, 2] < 0.3).to(DTYPE))
+    return Integrand(f, dim=3, noise=("normal", "normal", "uniform")), math.exp(0.245) + 0.3
+
+
+def summarise(name: str, results: list, nominal: float, seconds: float) -> dict:
+    failures = sum(not r.passed for r in results)
+    runs = len(results)
+    ci = binomtest(failures, runs).proportion_ci(confidence_level=0.95, method="exact")
+    scores = [stats.norm.ppf(stats.t.cdf(r.z, r.dof)) if r.dof else r.z for r in results if math.isfinite(r.z)]
+    ks = stats.kstest(scores, "norm").pvalue if len(scores) > 1 and statistics.pstdev(scores) > 1e-6 else math.nan
+    return {"claim": name, "runs": runs, "failures": failures, "rate": failures / runs, "ci": (ci.low, ci.high),
+            "covers": ci.low <= nominal <= ci.high, "ks_p": ks, "sd_z": statistics.pstdev(scores) if scores else math.nan,
+            "median_n": statistics.median(r.n for r in results), "seconds": seconds}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=2000, help="number of seeds (0..N-1), default 2000")
     parser.add_argument("--false-fail-rate", type=float, default=0.01, help="nominal rate, default 0.01")
     parser.add_argument("--min-rel-error", type=float, default=0.05,
-                        help="minimum detectable relative error, default 0.05 (the library default "
-                             "is 0.01; 0.05 keeps the default run short on CPU)")
-    parser.add_argument("--pilot-n", type=int, default=2_000, help="pilot sample size, default 2000")
+                        help="minimum detectable relative error, default 0.05 (the library default is 0.01; "
+                             "0.05 keeps the run short: n is then the 20,000 floor or the pilot's size)")
+    parser.add_argument("--pilot-n", type=int, default=2_000, help="pilot of the plain sampler, default 2000")
+    parser.add_argument("--methods", nargs="*", default=None, help=f"subset of sampler {' '.join(METHODS)}")
+    parser.add_argument("--routes", type=int, default=0, help="also calibrate every catalogue route over this many seeds")
+    parser.add_argument("--markdown", default=None)
     args = parser.parse_args(argv)
     if args.runs < 1 or not 0 < args.false_fail_rate < 1 or args.min_rel_error <= 0 or args.pilot_n < 2:
         parser.error("need --runs >= 1, 0 < --false-fail-rate < 1, --min-rel-error > 0, --pilot-n >= 2")
-
-    expected = cross_entropy_closed_form(M, S, MU, SIGMA)
-    sample_fn = cross_entropy_sampler(M, S, MU, SIGMA)
-    sizes: list[int] = []
-
-    def run_check(seed: int):
-        result = monte_carlo_check(sample_fn, expected, make_generator(seed, CPU),
-                                   false_fail_rate=args.false_fail_rate, min_rel_error=args.min_rel_error,
-                                   pilot_n=args.pilot_n)
-        sizes.append(result.n)
-        return result
-
-    start = time.perf_counter()
-    failures, runs = observed_false_fail_rate(run_check, range(args.runs))
-    seconds = time.perf_counter() - start
-
-    ci = binomtest(failures, runs).proportion_ci(confidence_level=0.95, method="exact")
+    torch.set_num_threads(1)
     nominal = args.false_fail_rate
-    print(f"claim: E_y~N({M},{S}^2)[-log N(y; {MU}, {SIGMA}^2)] = {expected:.6f} (true)")
-    print(f"settings: min_rel_error={args.min_rel_error:g}"
-          f"{' (library default 0.01; raised to keep the run short on CPU)' if args.min_rel_error != 0.01 else ''}"
-          f", pilot_n={args.pilot_n}, power=default, seeds 0..{runs - 1}")
-    print(f"runs: {runs}")
-    print(f"failures: {failures}")
-    print(f"observed rate: {failures / runs:.4f}  (95% Clopper-Pearson CI [{ci.low:.4f}, {ci.high:.4f}])")
-    print(f"nominal rate: {nominal:g}  ({'inside' if ci.low <= nominal <= ci.high else 'OUTSIDE'} the CI)")
-    print(f"median n: {statistics.median(sizes):.0f}  (min {min(sizes)}, max {max(sizes)})")
-    print(f"total time: {seconds:.1f} s")
+    kwargs = {"false_fail_rate": nominal, "min_rel_error": args.min_rel_error}
+    rows = []
+
+    def run(name, check):
+        start = time.perf_counter()
+        results = []
+
+        def one(seed):
+            results.append(check(seed))
+            return results[-1]
+        observed_false_fail_rate(one, range(args.runs))
+        rows.append(summarise(name, results, nominal, time.perf_counter() - start))
+        r = rows[-1]
+        print(f"{name:28s} {r['failures']:5d}/{r['runs']} = {r['rate']:.4f}  CI [{r['ci'][0]:.4f}, {r['ci'][1]:.4f}] "
+              f"{'covers' if r['covers'] else 'MISSES'} {nominal:g}; KS p {r['ks_p']:.3g}, sd(z) {r['sd_z']:.3f}; "
+              f"median n {r['median_n']:.0f}; {r['seconds']:.1f} s", flush=True)
+
+    methods = args.methods if args.methods is not None else ["sampler", *METHODS]
+    expected = cross_entropy_closed_form(M, S, MU, SIGMA)
+    if "sampler" in methods:
+        sampler = cross_entropy_sampler(M, S, MU, SIGMA)
+        run("sampler (first release)", lambda seed: monte_carlo_check(sampler, expected, make_generator(seed, CPU),
+                                                                      pilot_n=args.pilot_n, **kwargs))
+    integrand = cross_entropy_integrand(M, S, MU, SIGMA)
+    mixed, mixed_mean = mixed_integrand()
+    for method in [m for m in methods if m in METHODS]:
+        run(f"cross-entropy/{method}", lambda seed, m=method: monte_carlo_check(
+            integrand, expected, make_generator(seed, CPU), methods=(m,), **kwargs))
+        run(f"mixed/{method}", lambda seed, m=method: monte_carlo_check(
+            mixed, mixed_mean, make_generator(seed, CPU), methods=(m,), **kwargs))
+
+    if args.routes:
+        load()
+        runs, args.runs = args.runs, args.routes
+        for (claim_id, name), (function, _, compare) in sorted(MONTE_CARLO_ROUTES.items()):
+            claim = registry.get(claim_id)
+            g = make_generator(zlib.crc32(f"calibrate/{claim_id}/{name}".encode()), CPU)
+            params = {v.name: float(draw(v, 1, g, CPU)[0]) for v in claim.variables}
+            value = complex(sympy.N(claim.expand_defined(claim.target).subs(
+                {v.symbol: sympy.Float(params[v.name], 30) for v in claim.variables}), 30)).real
+            value = compare(value) if compare else value
+            estimator = function(**{k: torch.tensor(x, dtype=DTYPE) for k, x in params.items()})
+            run(f"{claim_id}/{name}", lambda seed, e=estimator, v=value: monte_carlo_check(
+                e, v, make_generator(seed, CPU), **kwargs))
+        args.runs = runs
+
+    statistical = [r for r in rows if not (r["sd_z"] < 0.1)]  # floor-dominated checks have z ≈ 0
+    total_f, total_r = sum(r["failures"] for r in statistical), sum(r["runs"] for r in statistical)
+    pooled = binomtest(total_f, total_r).proportion_ci(confidence_level=0.95, method="exact")
+    print(f"pooled over the {len(statistical)} statistical estimators: {total_f}/{total_r} = {total_f / total_r:.4f} "
+          f"(95 % CI [{pooled.low:.4f}, {pooled.high:.4f}]) at nominal {nominal:g}; load {os.getloadavg()[0]:.2f}")
+    if args.markdown:
+        lines = ["| check | runs | failures | observed rate | 95 % CI | covers nominal | KS p (z) | sd(z) | median n |",
+                 "|---|---:|---:|---:|---|---|---:|---:|---:|"]
+        for r in rows:
+            lines.append(f"| {r['claim']} | {r['runs']} | {r['failures']} | {r['rate']:.4f} | [{r['ci'][0]:.4f}, "
+                         f"{r['ci'][1]:.4f}] | {'yes' if r['covers'] else 'no'} | {r['ks_p']:.3g} | {r['sd_z']:.3f} | "
+                         f"{r['median_n']:.0f} |")
+        lines.append(f"| pooled (statistical) | {total_r} | {total_f} | {total_f / total_r:.4f} | [{pooled.low:.4f}, "
+                     f"{pooled.high:.4f}] | {'yes' if pooled.low <= nominal <= pooled.high else 'no'} | | | |")
+        Path(args.markdown).write_text("\n".join(lines) + "\n")
     return 0
 
 

@@ -1,11 +1,12 @@
-"""A cache of source statuses, so ``list --json`` and ``show`` need not recompute them.
+"""A cache of what is slow to recompute: source statuses, the claim listing, where each claim lives.
 
 Comparing every source with its claim's target takes seconds; running a behaviour source
 trains a reference model. Results are stored under a fingerprint of the package's code and the
 sympy/torch versions, so any change to a claim, a route or a model starts a fresh cache: a
-stale status is never shown. ``verify`` and ``errata`` write what they compute; ``list`` and
-``show`` compute the symbolic statuses they miss and report a behaviour source that no
-``verify`` has run as ``not_run``.
+stale entry is never used. ``verify`` and ``errata`` write the source statuses they compute;
+``list`` and ``show`` compute the symbolic statuses they miss and report a behaviour source that
+no ``verify`` has run as ``not_run``. ``list`` also stores its listing and the module of every
+claim, so ``check`` imports only the module of the claim it checks.
 
 Location: ``$DERIVSPEC_CACHE_DIR``, else ``$XDG_CACHE_HOME/derivspec``, else
 ``~/.cache/derivspec``; a directory that cannot be written is skipped silently.
@@ -57,15 +58,36 @@ def cache_dir() -> Path:
     return Path(base) / "derivspec"
 
 
+def _path(name: str) -> Path:
+    return cache_dir() / f"{name}-{code_fingerprint()[:20]}.json"
+
+
+def load(name: str):
+    """The data stored under ``name`` for this code, or None."""
+    try:
+        return json.loads(_path(name).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def store(name: str, data) -> None:
+    """Write ``data`` under ``name`` for this code (atomically; silently skipped if unwritable)."""
+    path = _path(name)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp",
+                                         encoding="utf-8") as handle:
+            json.dump(data, handle)
+        os.replace(handle.name, path)
+    except OSError:
+        pass
+
+
 class SourceStatusCache:
     """Per claim, the status, correct form and evidence of each source, in source order."""
 
     def __init__(self):
-        self.path = cache_dir() / f"sources-{code_fingerprint()[:20]}.json"
-        try:
-            self.data: dict[str, dict[str, dict]] = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            self.data = {}
+        self.data: dict[str, dict[str, dict]] = load("sources") or {}
         self.changed = False
 
     def get(self, claim_id: str, key: str) -> dict | None:
@@ -77,14 +99,6 @@ class SourceStatusCache:
             self.changed = True
 
     def save(self) -> None:
-        if not self.changed:
-            return
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile("w", dir=self.path.parent, delete=False, suffix=".tmp",
-                                             encoding="utf-8") as handle:
-                json.dump(self.data, handle)
-            os.replace(handle.name, self.path)
+        if self.changed:
+            store("sources", self.data)
             self.changed = False
-        except OSError:
-            pass

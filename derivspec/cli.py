@@ -36,6 +36,17 @@ def seed_value(text: str) -> int:
     return value
 
 
+def jobs_value(text: str) -> int:
+    """A --jobs count: a whole number from 1 to 256."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 1 to 256, found {text!r}") from None
+    if not 1 <= value <= 256:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 1 to 256, found {value}")
+    return value
+
+
 def time_limit_value(text: str) -> float:
     """A --time-limit in seconds, from 1 to 600."""
     try:
@@ -94,6 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--json", action="store_true")
     verify.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     verify.add_argument("--seed", type=int, default=0)
+    verify.add_argument("--jobs", "-j", type=jobs_value, default=None, metavar="N",
+                        help="worker processes (default: one per core); results do not depend on it")
 
     check = commands.add_parser("check", help="check a formula against a claim's derived target")
     check.add_argument("claim")
@@ -111,6 +124,19 @@ def build_parser() -> argparse.ArgumentParser:
     errata.add_argument("--json", action="store_true")
     errata.add_argument("--seed", type=int, default=0)
 
+    coverage = commands.add_parser("coverage", help="per lecture, how many indexed statements are verified, disagree, "
+                                                    "are not comparable, have no checkable content or are not yet encoded")
+    coverage.add_argument("--json", action="store_true")
+    coverage.add_argument("--seed", type=int, default=0)
+
+    scan = commands.add_parser("scan", help="check every equation of lecture files (Markdown, LaTeX, text)")
+    scan.add_argument("files", nargs="+", metavar="FILE")
+    scan.add_argument("--json", action="store_true")
+    scan.add_argument("--only-flags", action="store_true", help="show only the statements found wrong")
+    scan.add_argument("--time-limit", type=time_limit_value, default=None, metavar="SECONDS",
+                      help="per statement (default 8)")
+    scan.add_argument("--jobs", type=int, default=None, metavar="N", help="worker processes (default: up to 2)")
+
     report = commands.add_parser("report", help="write the offline HTML report (math, plots, errata)")
     report.add_argument("--out", default="derivspec-report", metavar="DIR", help="folder to write (default %(default)s)")
     report.add_argument("claims", nargs="*", metavar="CLAIM", help="only these claims (default: all)")
@@ -120,6 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="smaller reference-model runs for the plots (fewer draws and training steps)")
     report.add_argument("--no-numeric", action="store_true", help="derivations and sources only: no numeric checks")
     report.add_argument("--no-plots", action="store_true", help="skip the reference-model runs and their plots")
+    report.add_argument("--scan", nargs="*", default=None, metavar="FILE",
+                        help="scan these lecture files into the report's scan page (default: the seeds in "
+                             "../shared/seeds when present; --scan alone: no scan page)")
 
     run = commands.add_parser("run", help="list the reference models, or run one as an executable specification")
     run.add_argument("model", nargs="?", metavar="MODEL", help="a name from `derivspec run`, or all")

@@ -38,12 +38,18 @@ def run_metadata(seed: int | None = None, device: str | None = None) -> dict:
 # --- source statuses (cached) -----------------------------------------------------------
 
 
+def source_key(index: int, file: str, span, seed: int) -> str:
+    """The cache key of a claim's ``index``-th source."""
+    first, last = span
+    return f"{index}:{file}:{first}-{last}:seed{seed}"
+
+
 def source_results(claim, cache=None, seed: int = 0, run_behaviour=None) -> list[SourceResult]:
     """Each source compared with the claim's target, through the cache when one is given.
     Without ``run_behaviour`` a behaviour source comes from the cache or is ``not_run``."""
     results = []
     for index, source in enumerate(claim.sources):
-        key = f"{index}:{source.file}:{source.lines}:seed{seed}"
+        key = source_key(index, source.file, source.span, seed)
         cached = cache.get(claim.id, key) if cache else None
         if cached is not None and not (run_behaviour and source.behaviour and cached["status"] == "not_run"):
             results.append(SourceResult(source, cached["status"], cached["correct"], cached["evidence"]))
@@ -82,18 +88,53 @@ def warn_import_errors() -> None:
         print(f"derivspec: warning: {message}", file=sys.stderr)
 
 
+def claim_listing() -> list[dict]:
+    """``list --json``'s claims. Building every claim takes seconds, so the listing is kept in the
+    cache under this code's fingerprint (with the module of every claim, which lets ``check``
+    import one family module); source statuses are refreshed from the source-status cache, where
+    ``verify`` records the behaviour sources it ran."""
+    from derivspec import cache as stored
+
+    cache = _open_cache()
+    listing = stored.load("listing")
+    if listing is None:
+        listing, broken = [], False
+        for claim_id in registry.REGISTRY.ids():
+            try:
+                claim = registry.get(claim_id)
+                listing.append(claim_summary(claim, source_results(claim, cache)))
+            except Exception as error:  # a defect in one claim: say so, list the rest
+                print(f"derivspec: warning: claim {claim_id} could not be built: {type(error).__name__}: {error}",
+                      file=sys.stderr)
+                broken = True
+        warn_import_errors()
+        if not (broken or registry.REGISTRY.import_errors):
+            stored.store("listing", listing)
+            stored.store("modules", registry.REGISTRY.modules())
+    for entry in listing:
+        for index, source in enumerate(entry["sources"]):
+            cached = cache.get(entry["id"], source_key(index, source["file"], source["lines"], 0))
+            if cached is not None:
+                source["status"] = cached["status"]
+    cache.save()
+    return listing
+
+
+def use_module_index() -> None:
+    """Let the registry import only the module of a claim asked for (known from the cache)."""
+    from derivspec import cache as stored
+
+    registry.REGISTRY.known_modules = stored.load("modules") or {}
+
+
 def run_list(args) -> int:
-    claims = registry.all_claims()
-    warn_import_errors()
+    listing = claim_listing()
     if args.json:
-        cache = _open_cache()
-        summaries = [claim_summary(c, source_results(c, cache)) for c in claims]
-        cache.save()
-        print_json({"meta": run_metadata(), "claims": summaries})
+        print_json({"meta": run_metadata(), "claims": listing})
         return EXIT_OK
     from derivspec.output import table
 
-    rows = [(c.id, c.family, c.title, ", ".join(v.name for v in c.variables)) for c in claims]
+    rows = [(c["id"], c["family"], c["title"], ", ".join(v["name"] for v in c["symbols"])) for c in listing]
     table("derivspec claims", ("claim", "family", "title", "symbols"), rows)
     return EXIT_OK
 
@@ -104,6 +145,7 @@ def run_show(args) -> int:
     from derivspec.core.derivation import check_derivation
     from derivspec.route_index import routes_of
 
+    use_module_index()
     claim = registry.get(args.claim)
     steps = check_derivation(claim)
     cache = _open_cache()
@@ -149,7 +191,7 @@ def run_verify(args) -> int:
     from derivspec.numerics.checks import NumericContext
     from derivspec.numerics.routes import load
     from derivspec.reference_models.device import resolve_device
-    from derivspec.verify import verify_claim
+    from derivspec.verify import default_jobs, verify_many
 
     ids = [registry.REGISTRY.get(c).id for c in args.claims] if args.claims else registry.REGISTRY.ids()
     ctx = NumericContext(device=resolve_device(args.device), seed=args.seed)
@@ -157,77 +199,90 @@ def run_verify(args) -> int:
     for claim_id, message in load().problems():
         if claim_id is None:
             print(f"derivspec: warning: {message}", file=sys.stderr)
-    reports = _with_progress(ids, lambda claim_id: verify_claim(claim_id, ctx))
+    from derivspec import cache as store
+
+    jobs = getattr(args, "jobs", None) or default_jobs()
+    times = store.load("verify-times") or {}  # only the order work is handed out in: longest first
+    outcomes = _with_progress(ids, lambda on_start, on_done: verify_many(ids, ctx, jobs, on_done=on_done,
+                                                                         on_start=on_start, expected_seconds=times))
+    store.store("verify-times", {**times, **{o.claim_id: o.record["seconds"] for o in outcomes}})
     cache = _open_cache()
-    for r in reports:
-        for index, s in enumerate(r.sources):
-            if r.claim is not None and s.status != "not_run":
-                cache.put(r.claim_id, f"{index}:{s.source.file}:{s.source.lines}:seed{args.seed}",
-                          {"status": s.status, "correct": s.correct, "evidence": s.evidence})
+    for outcome in outcomes:
+        for claim_id, key, value in outcome.cache_entries:
+            cache.put(claim_id, key, value)
     cache.save()
+    records = [o.record for o in outcomes]
     if args.json:
-        print_json({"meta": run_metadata(args.seed, ctx.device.type), "claims": [r.to_json() for r in reports]})
+        print_json({"meta": {**run_metadata(args.seed, ctx.device.type), "jobs": jobs}, "claims": records})
     else:
-        _print_verify_table(reports, ctx)
-    statuses = {r.status for r in reports}
+        _print_verify_table(records, ctx)
+    statuses = {r["status"] for r in records}
     if "failed" in statuses:
         return EXIT_FAILED
     return EXIT_INCONCLUSIVE if "inconclusive" in statuses else EXIT_OK
 
 
-def _with_progress(ids: list[str], work) -> list:
+def _with_progress(ids: list[str], run) -> list:
+    """``run(on_start, on_done)`` with a progress bar on a terminal stderr, else one line per claim."""
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     err = Console(file=sys.stderr, highlight=False)
-    results = []
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                   TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as progress:
         task = progress.add_task("verifying", total=len(ids))
-        for i, claim_id in enumerate(ids, 1):
+        done = 0
+
+        def on_start(claim_id: str) -> None:
             progress.update(task, description=f"verifying {claim_id}")
+
+        def on_done(claim_id: str) -> None:
+            nonlocal done
+            done += 1
+            progress.update(task, description=f"verified {claim_id}")
             if not err.is_terminal:
-                print(f"verifying {claim_id} ({i}/{len(ids)})", file=sys.stderr, flush=True)
-            results.append(work(claim_id))
+                print(f"verified {claim_id} ({done}/{len(ids)})", file=sys.stderr, flush=True)
             progress.advance(task)
-    return results
+
+        return run(on_start, on_done)
 
 
-def _numeric_cell(numeric) -> str:
-    mc = numeric.monte_carlo
-    verdict = "pass" if numeric.passed else "FAIL"
-    if mc is not None:
-        return f"{verdict} (MC n={mc.n:,}, z={mc.z:+.2f})"
-    if numeric.max_abs_diff is not None:
-        return f"{verdict} (max|Δ|={numeric.max_abs_diff:.1e})"
+def _numeric_cell(numeric: dict) -> str:
+    verdict = "pass" if numeric["passed"] else "FAIL"
+    if numeric.get("n") is not None:
+        method = numeric.get("method", "plain")
+        return f"{verdict} ({'exact' if method == 'exact' else 'MC'} n={numeric['n']:,}, z={numeric['z']:+.2f})"
+    if numeric.get("max_abs_diff") is not None:
+        return f"{verdict} (max|Δ|={numeric['max_abs_diff']:.1e})"
     return verdict
 
 
-def _print_verify_table(reports, ctx) -> None:
+def _print_verify_table(records: list[dict], ctx) -> None:
     from derivspec.output import styled, table
 
     rows = []
-    for r in reports:
-        rejected = sum(v.rejected for v in r.variants)
-        counts = {k: sum(s.status == k for s in r.sources) for k in ("matches", "disagrees", "not_comparable")}
+    for r in records:
+        variants = r["wrong_variants"]
+        rejected = sum(v["rejected"] for v in variants)
+        counts = {k: sum(s["status"] == k for s in r["sources"]) for k in ("matches", "disagrees", "not_comparable")}
         sources = f"{counts['matches']} match"
         if counts["disagrees"]:
             sources += f", [red]{counts['disagrees']} disagree[/]"
         if counts["not_comparable"]:
             sources += f", {counts['not_comparable']} n/c"
-        rows.append((r.claim_id, styled(r.status, STATUS_STYLE), styled(r.symbolic, STATUS_STYLE),
-                     _numeric_cell(r.numeric), f"{rejected}/{len(r.variants)} wrong rejected", sources,
-                     f"{r.seconds:.1f}s"))
+        rows.append((r["claim"], styled(r["status"], STATUS_STYLE), styled(r["symbolic"], STATUS_STYLE),
+                     _numeric_cell(r["numeric"]), f"{rejected}/{len(variants)} wrong rejected", sources,
+                     f"{r['seconds']:.1f}s"))
     table(f"derivspec verify (device {ctx.device.type}, seed {ctx.seed})",
           ("claim", "status", "symbolic", "numeric", "property", "sources", "time"), rows, markup=True)
-    totals = {k: sum(r.status == k for r in reports) for k in ("verified", "failed", "inconclusive")}
-    disagree = sum(s.status == "disagrees" for r in reports for s in r.sources)
-    say(f"{len(reports)} claims: {totals['verified']} verified, {totals['failed']} failed, "
+    totals = {k: sum(r["status"] == k for r in records) for k in ("verified", "failed", "inconclusive")}
+    disagree = sum(s["status"] == "disagrees" for r in records for s in r["sources"])
+    say(f"{len(records)} claims: {totals['verified']} verified, {totals['failed']} failed, "
         f"{totals['inconclusive']} inconclusive; {disagree} source statements disagree "
-        f"(see `derivspec errata`); {sum(r.seconds for r in reports):.1f}s")
-    for r in reports:
-        if r.status != "verified":
-            say(f"{r.claim_id} is {r.status}: {r.reason}")
+        f"(see `derivspec errata`); {sum(r['seconds'] for r in records):.1f}s")
+    for r in records:
+        if r["status"] != "verified":
+            say(f"{r['claim']} is {r['status']}: {r['reason']}")
 
 
 # --- check ------------------------------------------------------------------------------
@@ -236,6 +291,7 @@ def _print_verify_table(reports, ctx) -> None:
 def run_check(args) -> int:
     from derivspec.core.checker import CHECK_SECONDS, run_check as check_claim
 
+    use_module_index()
     claim = registry.get(args.claim)
     seconds = getattr(args, "time_limit", None) or CHECK_SECONDS
     result = check_claim(claim, formula=args.formula, latex=args.latex, at=_parse_assignments(args.at),
@@ -276,6 +332,7 @@ def _parse_assignments(items: list[str]) -> dict[str, str]:
 
 def errata_entries(seed: int = 0) -> list[dict]:
     """Every source that disagrees with its claim, ordered by lecture and line."""
+    from derivspec.core.sources import erratum_class
     from derivspec.numerics.routes import load, run_behaviour
 
     load()
@@ -285,7 +342,9 @@ def errata_entries(seed: int = 0) -> list[dict]:
         for result in source_results(claim, cache, seed, run_behaviour):
             if result.status == "disagrees":
                 source = result.source
+                category, severity = erratum_class(claim, source)
                 entries.append({"claim": claim.id, "file": source.file, "lines": list(source.span),
+                                "category": category, "severity": severity,
                                 "as_written": source.as_written, "correct": result.correct,
                                 "evidence": result.evidence, "note": source.note})
     cache.save()
@@ -298,7 +357,7 @@ def run_errata(args) -> int:
         print_json({"meta": run_metadata(args.seed), "errata": entries})
         return EXIT_OK
     for e in entries:
-        say(f"{cite(e['file'], e['lines'])}  ({e['claim']})")
+        say(f"{cite(e['file'], e['lines'])}  ({e['claim']})  [{e['category']}, {e['severity']}]")
         say(f"  as written: {e['as_written']}")
         say(f"  correct:    {e['correct']}")
         say(f"  evidence:   {e['evidence']}")
@@ -308,15 +367,32 @@ def run_errata(args) -> int:
     return EXIT_OK
 
 
+def run_coverage(args) -> int:
+    from derivspec.coverage import run
+
+    return run(args.json, args.seed)
+
+
 # --- report, run ------------------------------------------------------------------------
 
 
 def run_report(args) -> int:
-    from derivspec.report import build_report
+    from derivspec.report import _select, build_report, default_scan_paths, scan_files_section
 
+    scan = getattr(args, "scan", None)
+    paths = default_scan_paths() if scan is None else scan
+    sections = []
+    if paths:  # the scan page links a recognised claim only where the report has its family page
+        sections.append(scan_files_section(paths, claims=set(_select(args.claims or None))))
     build_report(args.out, claim_ids=args.claims or None, device=args.device, seed=args.seed, quick=args.quick,
-                 numeric=not args.no_numeric, plots=not args.no_plots)
+                 numeric=not args.no_numeric, plots=not args.no_plots, sections=sections)
     return EXIT_OK
+
+
+def run_scan(args) -> int:
+    from derivspec.scan.command import run
+
+    return run(args)
 
 
 def run_run(args) -> int:

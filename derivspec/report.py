@@ -175,29 +175,93 @@ class Section:
     body: str
 
 
-def scan_section(records: list[dict], summary: dict | None = None, math: Math | None = None) -> Section:
+def scan_section(records: list[dict], summary: dict | None = None, math: Math | None = None,
+                 claims: set[str] | None = None) -> Section:
     """A page of ``derivspec scan`` records (``file``, ``lines``, ``text``, ``kind``, ``verdict``,
-    ``claim``, ``reason``, ``evidence``), grouped by file in line order."""
+    ``claim``, ``reason``, ``evidence``): the totals per file, every flagged statement with its
+    evidence and correct form, then each file's statements in line order (folded). A claim links
+    to its family page when ``claims`` (the report's claim ids) includes it, or always if None."""
     math = math or Math()
     verdict_class = {"proved": "ok", "disagrees": "bad", "unchecked": "muted"}
+    records = [r.to_json() if hasattr(r, "to_json") else r for r in records]
     by_file: dict[str, list[dict]] = {}
     for record in sorted(records, key=lambda r: order_key(r["file"], r["lines"])):
         by_file.setdefault(record["file"], []).append(record)
-    parts = []
+
+    def link(claim):
+        if not claim:
+            return ""
+        if claims is not None and claim not in claims:
+            return e(claim)
+        return f'<a href="family-{e(claim.split(".")[0])}.html#{e(claim)}">{e(claim)}</a>'
+
+    def row(r, with_file=False):
+        where = (f"{e(title_of(r['file']))}, " if with_file else "") + e(format_lines(r["lines"]))
+        detail = e(r.get("reason", ""))
+        if r.get("evidence"):
+            detail += f"<br><span class='muted'>{e(r['evidence'])}</span>"
+        if r.get("correct") and r.get("verdict") == "disagrees":
+            detail += f"<br>correct: {math(r['correct'])}"
+        return (f"<tr><td>{where}</td><td>{math.quote(r.get('text', ''))}</td><td>{e(r.get('kind', ''))}</td>"
+                f"<td><span class='badge {verdict_class.get(r.get('verdict'), 'muted')}'>{e(r.get('verdict', ''))}"
+                f"</span></td><td>{link(r.get('claim'))}</td><td>{detail}</td></tr>")
+
+    head = ("<tr><th>lines</th><th>statement</th><th>kind</th><th>verdict</th><th>claim</th>"
+            "<th>reason / evidence</th></tr>")
+    parts = ["<p>Every math statement of the scanned lecture files, read in the lecture's own notation and "
+             "checked: derivation chains step by step, worked numbers to their printed digits, well-known "
+             "results recognised as registered claims, and for a lecture the registry cites, its registered "
+             "sources. A flag means the statement is wrong (confirmed at higher precision); anything not "
+             "decided soundly is <em>unchecked</em> with its reason.</p>",
+             "<table><thead><tr><th>file</th><th>statements</th><th>checked</th><th>proved</th><th>flagged</th>"
+             "<th>unchecked</th></tr></thead><tbody>"]
+    totals = {"statements": 0, "proved": 0, "flagged": 0, "unchecked": 0}
     for file, rows in by_file.items():
-        parts.append(f"<h2>{e(title_of(file))}</h2><p class='muted'>{e(file)}</p><table><thead><tr><th>lines</th>"
-                     "<th>statement</th><th>kind</th><th>verdict</th><th>claim</th><th>reason / evidence</th></tr></thead><tbody>")
-        for r in rows:
-            claim = r.get("claim")
-            link = f'<a href="family-{e(claim.split(".")[0])}.html#{e(claim)}">{e(claim)}</a>' if claim else ""
-            parts.append(f"<tr><td>{e(format_lines(r['lines']))}</td><td>{math.text(r.get('text', ''))}</td>"
-                         f"<td>{e(r.get('kind', ''))}</td><td><span class='badge {verdict_class.get(r.get('verdict'), 'muted')}'>"
-                         f"{e(r.get('verdict', ''))}</span></td><td>{link}</td>"
-                         f"<td>{e(r.get('reason', ''))}<br><span class='muted'>{e(r.get('evidence', '') or '')}</span></td></tr>")
-        parts.append("</tbody></table>")
-    counts = summary or {}
-    line = ", ".join(f"{v} {k}" for k, v in counts.items()) if counts else f"{len(records)} statements"
+        counts = {v: sum(1 for r in rows if r.get("verdict") == v) for v in ("proved", "disagrees", "unchecked")}
+        totals["statements"] += len(rows)
+        totals["proved"] += counts["proved"]
+        totals["flagged"] += counts["disagrees"]
+        totals["unchecked"] += counts["unchecked"]
+        parts.append(f"<tr><td>{e(title_of(file))}<br><span class='muted'>{e(file)}</span></td><td>{len(rows)}</td>"
+                     f"<td>{counts['proved'] + counts['disagrees']}</td><td>{counts['proved']}</td>"
+                     f"<td>{counts['disagrees']}</td><td>{counts['unchecked']}</td></tr>")
+    parts.append("</tbody></table>")
+    flagged = [r for rows in by_file.values() for r in rows if r.get("verdict") == "disagrees"]
+    parts.append(f"<h2>Flagged ({len(flagged)})</h2>")
+    if flagged:
+        parts.append(f"<table><thead>{head}</thead><tbody>" + "".join(row(r, True) for r in flagged) + "</tbody></table>")
+    else:
+        parts.append("<p class='muted'>Nothing flagged.</p>")
+    for file, rows in by_file.items():
+        parts.append(f"<h2>{e(title_of(file))}</h2><details><summary>{len(rows)} statements ({e(file)})</summary>"
+                     f"<table><thead>{head}</thead><tbody>" + "".join(row(r) for r in rows) + "</tbody></table></details>")
+    counts = summary or {"statements": totals["statements"], "flagged": totals["flagged"]}
+    line = ", ".join(f"{v} {k}" for k, v in counts.items() if not isinstance(v, dict)) if counts \
+        else f"{len(records)} statements"
     return Section("scan", "Scan", f"every equation of the scanned files checked: {line}", "".join(parts))
+
+
+def scan_files_section(paths, claims: set[str] | None = None, workers: int | None = None,
+                       math: Math | None = None) -> Section:
+    """Scan ``paths`` (``derivspec scan``) and make the report's scan page of the records."""
+    from derivspec.scan.command import scan_paths
+    from derivspec.scan.records import summary as scan_summary
+
+    records, _ = scan_paths(paths, workers=workers, progress=False)
+    totals = scan_summary(records)
+    return scan_section([r.to_json() for r in records],
+                        {"statements": totals["statements"], "checked": totals["checked"], "flagged": totals["flagged"]},
+                        math, claims)
+
+
+def default_scan_paths() -> list[Path]:
+    """The seeds the registry cites, when ``../shared/seeds`` is beside the repository (or the
+    working directory)."""
+    here = Path(__file__).resolve().parents[1]
+    for folder in (here.parent / "shared" / "seeds", Path.cwd().parent / "shared" / "seeds"):
+        if folder.is_dir():
+            return sorted(folder.glob("*.txt"))
+    return []
 
 
 # --- collecting -----------------------------------------------------------------------------

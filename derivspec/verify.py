@@ -13,8 +13,12 @@ failure of the claim.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from typing import Callable, Iterable
 
 import sympy
 
@@ -169,6 +173,18 @@ class ClaimReport:
         }
 
 
+_PROBLEMS: dict[int, tuple[tuple[int, int, int], list]] = {}
+
+
+def _problems(registry: Registry) -> list[tuple[str | None, str]]:
+    """``registry.problems()``, computed once per state of the registry (it visits every claim)."""
+    state = (len(registry.routes), len(registry.ids()), len(registry.import_errors))
+    cached = _PROBLEMS.get(id(registry))
+    if cached is None or cached[0] != state:
+        cached = _PROBLEMS[id(registry)] = (state, registry.problems())
+    return cached[1]
+
+
 def verify_claim(claim_id: str, ctx: NumericContext, registry: Registry = REGISTRY) -> ClaimReport:
     """Every check of one claim; an exception in any part is caught and reported."""
     start = time.perf_counter()
@@ -179,7 +195,7 @@ def verify_claim(claim_id: str, ctx: NumericContext, registry: Registry = REGIST
         return ClaimReport(claim_id, None, errors=[describe_error(f"building claim {claim_id}", error)],
                            seconds=time.perf_counter() - start)
     report = ClaimReport(claim.id, claim)
-    report.errors += [f"registry: {message}" for claim_id, message in registry.problems() if claim_id == claim.id]
+    report.errors += [f"registry: {message}" for claim_id, message in _problems(registry) if claim_id == claim.id]
     try:
         extra = claim.expand_defined(claim.target).free_symbols - {v.symbol for v in claim.variables}
         if extra:
@@ -227,3 +243,111 @@ def check_variant(claim: Claim, variant, routes: list[RouteRecord], ctx: Numeric
         if outcome.passed is False:
             break
     return result
+
+
+# --- many claims, across processes -----------------------------------------------------------
+
+
+def source_cache_entries(report: ClaimReport, seed: int) -> list[tuple[str, str, dict]]:
+    """(claim id, key, value) of each source status for the cache ``list`` and ``errata`` read."""
+    if report.claim is None:
+        return []
+    return [(report.claim_id, f"{index}:{s.source.file}:{s.source.lines}:seed{seed}",
+             {"status": s.status, "correct": s.correct, "evidence": s.evidence})
+            for index, s in enumerate(report.sources) if s.status != "not_run"]
+
+
+@dataclass
+class ClaimOutcome:
+    """What a verify run keeps of one claim: the JSON record and the source statuses to cache.
+    Plain data, so it crosses process boundaries; the same whatever process computed it."""
+
+    claim_id: str
+    record: dict
+    cache_entries: list[tuple[str, str, dict]]
+
+
+def verify_outcome(claim_id: str, ctx: NumericContext) -> ClaimOutcome:
+    report = verify_claim(claim_id, ctx)
+    return ClaimOutcome(claim_id, report.to_json(), source_cache_entries(report, ctx.seed))
+
+
+def default_jobs() -> int:
+    """Worker processes for ``verify``: the cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+_WORKER_CTX: NumericContext | None = None
+
+
+def _init_worker(ctx: NumericContext) -> None:
+    import torch
+
+    global _WORKER_CTX
+    _WORKER_CTX = ctx
+    torch.set_num_threads(1)  # one process per core: intra-op threads would only contend
+
+
+def _work(claim_id: str) -> ClaimOutcome:
+    try:
+        return verify_outcome(claim_id, _WORKER_CTX)
+    except BaseException as error:  # verify_claim isolates faults; this is a last resort
+        return _failed_outcome(claim_id, describe_error("the verify worker", error))
+
+
+def _failed_outcome(claim_id: str, message: str) -> ClaimOutcome:
+    report = ClaimReport(claim_id, None, errors=[message])
+    return ClaimOutcome(claim_id, report.to_json(), [])
+
+
+def verify_many(ids: Iterable[str], ctx: NumericContext, jobs: int = 1,
+                on_done: Callable[[str], None] | None = None,
+                on_start: Callable[[str], None] | None = None,
+                expected_seconds: dict[str, float] | None = None) -> list[ClaimOutcome]:
+    """Every claim of ``ids`` verified, returned in that order, by ``jobs`` worker processes (1:
+    in this process). Each claim's draws come from generators seeded by (run seed, claim, route),
+    so the outcomes do not depend on the number of workers, on the order claims are handed out or
+    on which claims share a process. With ``expected_seconds`` (the times of an earlier run) the
+    workers get the longest claims first, so no long claim is left for the end.
+    Workers start by fork on a CPU run (they inherit the loaded registry and the claims already
+    built) and by spawn when the device is CUDA (a CUDA context does not survive fork)."""
+    ids = list(ids)
+    load()
+    _problems(REGISTRY)  # builds every claim once, before any fork
+    if jobs <= 1 or len(ids) <= 1:
+        outcomes = []
+        for claim_id in ids:
+            if on_start:
+                on_start(claim_id)
+            outcomes.append(verify_outcome(claim_id, ctx))
+            if on_done:
+                on_done(claim_id)
+        return outcomes
+    import torch
+
+    torch.set_num_threads(1)  # before the fork: a child must not inherit a busy OpenMP pool
+    method = "fork" if ctx.device.type == "cpu" and "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    results: dict[str, ClaimOutcome] = {}
+    with ProcessPoolExecutor(max_workers=min(jobs, len(ids)), mp_context=multiprocessing.get_context(method),
+                             initializer=_init_worker, initargs=(ctx,)) as pool:
+        unique = list(dict.fromkeys(ids))
+        if expected_seconds:
+            typical = max(expected_seconds.values(), default=1.0)  # an unknown claim goes early
+            unique.sort(key=lambda claim_id: -expected_seconds.get(claim_id, typical))
+        futures = {pool.submit(_work, claim_id): claim_id for claim_id in unique}
+        try:
+            for future in as_completed(futures):
+                claim_id = futures[future]
+                try:
+                    results[claim_id] = future.result()
+                except Exception as error:  # a worker died (killed, out of memory)
+                    results[claim_id] = _failed_outcome(claim_id, describe_error("the verify worker", error))
+                if on_done:
+                    on_done(claim_id)
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+    return [results[claim_id] for claim_id in ids]

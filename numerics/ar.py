@@ -326,20 +326,6 @@ def dilated_receptive_field(layers):
                    f"{result['parameters']} parameters; depends on a future sample: {result['depends_on_future']}")
 
 
-@behaviour("ar.params.tabular")
-def joint_probability_reads_the_whole_table(d):
-    """tabular AR: evaluating P(x) needs exponentially many table entries (it reads as many as the table holds)"""
-    generator = make_generator(14, CPU)
-    model = TabularAR(d, generator)
-    x = (torch.rand(1, d, generator=generator, dtype=DTYPE) < 0.5).to(DTYPE)
-    log_prob(model, x).sum().backward()
-    read = sum(int((p.grad != 0).sum()) for p in model.parameters())
-    stored = count_parameters(model)
-    return read == stored, (f"d = {d}: log P(x) depends on {read} of the {stored} = 2^{d} − 1 stored entries (its gradient "
-                            f"is non-zero on exactly one entry per conditional): evaluating P(x) is {read} look-ups and "
-                            f"{d - 1} multiplications, linear in d")
-
-
 # --- decoding --------------------------------------------------------------------------------------------
 
 

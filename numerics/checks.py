@@ -54,7 +54,9 @@ class NumericResult:
         if self.points is not None:
             out.update(points=self.points, max_abs_diff=self.max_abs_diff, counterexample=self.counterexample)
         if self.monte_carlo is not None:
-            out.update(self.monte_carlo.to_json())
+            mc = self.monte_carlo.to_json()
+            mc["monte_carlo_seconds"] = mc.pop("seconds")  # the shown point's check; "seconds" is the route's
+            out.update(mc)
         return out
 
 
@@ -131,8 +133,9 @@ def against_monte_carlo(candidate: sympy.Expr, claim, ctx: NumericContext,
                         compare: Callable[[float], float] | None = None) -> NumericResult:
     """Candidate vs Monte Carlo estimates at ``n_params`` random parameter points.
 
-    ``sampler(params)`` returns ``sample_fn(n, generator)`` drawing n i.i.d. estimator values
-    (``params``: float64 0-d tensors on the device). The estimator's mean is compared with the
+    ``sampler(params)`` returns ``sample_fn(n, generator)`` drawing n i.i.d. estimator values, or
+    an :class:`~derivspec.numerics.montecarlo.Integrand` (the check then chooses the estimator,
+    or sums a finite support exactly) (``params``: float64 0-d tensors on the device). The estimator's mean is compared with the
     candidate's value, or with ``compare`` of it. Each point is one check at the false-fail rate
     of :mod:`numerics.montecarlo`; the result shown is the first failing point, else the one
     with the largest |z|.
@@ -155,6 +158,7 @@ def against_monte_carlo(candidate: sympy.Expr, claim, ctx: NumericContext,
     params, value, result = next((o for o in outcomes if not o[2].passed),
                                  max(outcomes, key=lambda o: abs(o[2].z)))
     detail = (f"{len(outcomes)} parameter point(s); worst at {', '.join(f'{k}={v:.4g}' for k, v in params.items())}: "
-              f"n={result.n}, estimate {result.estimate:.6g} ± {result.stderr:.2g}, claimed {value:.6g}, z={result.z:.2f}")
+              f"{result.method}, n={result.n}, estimate {result.estimate:.6g} ± {result.stderr:.2g}, claimed {value:.6g}, "
+              f"z={result.z:.2f}")
     return NumericResult(all(o[2].passed for o in outcomes), method, monte_carlo=result, detail=detail,
                          seconds=time.perf_counter() - start)

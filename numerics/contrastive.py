@@ -18,7 +18,8 @@ import torch.nn.functional as F
 from torch.distributions import Bernoulli, Categorical, MultivariateNormal, Normal, kl_divergence
 
 from derivspec.numerics.checks import elementwise_grad
-from derivspec.numerics.montecarlo import FALSE_FAIL_RATE, critical_z
+from derivspec.numerics.montecarlo import FALSE_FAIL_RATE, Integrand, critical_z, standard_normal
+from derivspec.numerics.sampling import piecewise_constant
 from derivspec.numerics.routes import behaviour, monte_carlo, reference
 from derivspec.reference_models.device import DTYPE, make_generator
 from derivspec.reference_models.dual_encoder import (bound_estimate, clip_loss, critic_logit_differences,
@@ -168,17 +169,6 @@ def infonce_bound_below_mi(rho, d, batch):
                    f"({EVAL_BATCHES} batches; bound ≤ I tested at z = {z:.2f}, false-fail rate {FALSE_FAIL_RATE:g})")
 
 
-@behaviour("contrastive.infonce.mi-bound")
-def infonce_tracks_mi(rho, d, batch):
-    """dual encoder trained with InfoNCE: its estimate log N − L is within 10 % of I(X;Y)"""
-    (estimate, stderr), (best, _), mi = _estimates(rho, d, batch)
-    log_n = math.log(batch)
-    holds = abs(estimate - mi) <= 0.1 * mi
-    return holds, (f"ρ = {rho}, d = {d}, N = {batch}: I(X;Y) = {mi:.3f} nats but the trained critic reaches log N − L = "
-                   f"{estimate:.3f} ± {stderr:.3f} (the optimal critic {best:.3f}), capped by log N = {log_n:.3f}: "
-                   f"{estimate / mi:.0%} of I")
-
-
 @behaviour("contrastive.infonce.optimal-critic")
 def trained_critic_is_density_ratio(rho, d, batch):
     """the InfoNCE-trained critic's differences f(x,y1) − f(x,y2) match log p(y|x)/p(y)'s (relative RMS < 10 %)"""
@@ -221,11 +211,10 @@ def mi_as_expected_kl(rho):
     scale = torch.sqrt(1 - rho**2)
     standard = Normal(torch.zeros((), dtype=DTYPE, device=rho.device), torch.ones((), dtype=DTYPE, device=rho.device))
 
-    def draw(n, generator):
-        x = torch.randn(n, generator=generator, dtype=DTYPE, device=rho.device)
-        return kl_divergence(Normal(rho * x, scale), standard)
+    def kl_at(u):  # x = Φ⁻¹(u) ~ N(0, 1)
+        return kl_divergence(Normal(rho * standard_normal(u[:, 0]), scale), standard)
 
-    return draw
+    return Integrand(kl_at, dim=1, noise="normal")
 
 
 @reference("contrastive.mi.gaussian")
@@ -325,13 +314,12 @@ def conditional_ce_by_kl_and_entropy(u, d1, d2, q1, q2):
 
 @monte_carlo("contrastive.ce.conditional")
 def conditional_ce_by_sampling(u, d1, d2, q1, q2):
-    """Monte Carlo: mean of −log q(y|x) over x ~ Bern(u), y | x ~ Bern(d_x)"""
-    def draw(n, generator):
-        uniforms = torch.rand(n, 2, generator=generator, dtype=DTYPE, device=u.device)
+    """expectation of −log q(y|x) over x ~ Bern(u), y | x ~ Bern(d_x): the sampler's uniforms, summed exactly over their cells (Monte Carlo route)"""
+    def surprise(uniforms):
         first = uniforms[:, 0] < u
         y = (uniforms[:, 1] < torch.where(first, d1, d2)).to(DTYPE)
         return -_bern(torch.where(first, q1, q2)).log_prob(y)
-    return draw
+    return piecewise_constant(surprise, [[u], [d1, d2]])
 
 
 @behaviour("contrastive.ce.conditional")

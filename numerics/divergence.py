@@ -18,7 +18,9 @@ from scipy.linalg import sqrtm
 from scipy.spatial.distance import jensenshannon
 from torch.distributions import Bernoulli, Categorical, kl_divergence
 
+from derivspec.numerics.montecarlo import Integrand, standard_normal
 from derivspec.numerics.routes import behaviour, monte_carlo, reference
+from derivspec.numerics.sampling import piecewise_constant
 from derivspec.reference_models import divergences as calc
 from derivspec.reference_models import fid as fidlib
 from derivspec.reference_models.device import DTYPE, make_generator, resolve_device
@@ -215,14 +217,13 @@ def js_uniforms_by_quadrature(s):
 
 @monte_carlo("divergence.js.shifted-uniform")
 def js_uniforms_monte_carlo(s):
-    """Monte Carlo: ½log(2p/(p+q)) at x ~ P plus ½log(2q/(p+q)) at y ~ Q"""
-    def draw(n, generator):
-        x = torch.rand(n, generator=generator, dtype=DTYPE, device=s.device)
-        y = s + torch.rand(n, generator=generator, dtype=DTYPE, device=s.device)
+    """expectation of ½log(2p/(p+q)) at x ~ P plus ½log(2q/(p+q)) at y ~ Q: the sampler's uniforms, summed exactly over their cells (Monte Carlo route)"""
+    def log_ratios(u):  # x = u_1 ~ U[0, 1], y = s + u_2 ~ U[s, 1 + s]
+        x, y = u[:, 0], s + u[:, 1]
         q_at_x = ((x >= s) & (x <= 1 + s)).to(DTYPE)
         p_at_y = ((y >= 0) & (y <= 1)).to(DTYPE)
         return 0.5 * torch.log(2 / (1 + q_at_x)) + 0.5 * torch.log(2 / (1 + p_at_y))
-    return draw
+    return piecewise_constant(log_ratios, [[s], [1 - s]])  # x ≥ s ⇔ u_1 ≥ s; y ≤ 1 ⇔ u_2 ≤ 1 − s
 
 
 @reference("divergence.wasserstein.shifted-uniform", points=24)
@@ -385,15 +386,16 @@ def plug_in_fid_monte_carlo(sigma_r, sigma_g, n):
     true_fid = float(fidlib.fid_gaussians(torch.zeros(1, dtype=DTYPE), (sigma_r**2).reshape(1, 1).cpu(),
                                           torch.zeros(1, dtype=DTYPE), (sigma_g**2).reshape(1, 1).cpu()))
 
-    def draw(count, generator):
-        x = sigma_r * torch.randn(count, size, generator=generator, dtype=DTYPE, device=sigma_r.device)
-        y = sigma_g * torch.randn(count, size, generator=generator, dtype=DTYPE, device=sigma_r.device)
+    def plug_in_error(u):  # the n real samples from u[:, :n], the n generated ones from u[:, n:]
+        x = sigma_r * standard_normal(u[:, :size])
+        y = sigma_g * standard_normal(u[:, size:])
         mx, my = x.mean(1), y.mean(1)
-        sx = torch.sqrt(((x * x).sum(1) - size * mx**2) / (size - 1))  # unbiased sample variances, square-rooted
-        sy = torch.sqrt(((y * y).sum(1) - size * my**2) / (size - 1))
+        # unbiased sample variances, square-rooted (clamped at 0: with n = 2 and x_1 ≈ x_2 round-off can go below)
+        sx = torch.sqrt((((x * x).sum(1) - size * mx**2) / (size - 1)).clamp_min(0))
+        sy = torch.sqrt((((y * y).sum(1) - size * my**2) / (size - 1)).clamp_min(0))
         return (mx - my) ** 2 + (sx - sy) ** 2 - true_fid
 
-    return draw
+    return Integrand(plug_in_error, dim=2 * size)
 
 
 @behaviour("divergence.fid.plug-in-bias")

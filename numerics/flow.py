@@ -17,7 +17,9 @@ from torch.distributions import (AffineTransform, ExpTransform, LogNormal, Multi
                                  TransformedDistribution)
 
 from derivspec.numerics.checks import NumericResult, elementwise_grad
+from derivspec.numerics.montecarlo import Integrand, standard_normal
 from derivspec.numerics.routes import behaviour, model, monte_carlo, reference
+from derivspec.numerics.sampling import piecewise_constant
 from derivspec.reference_models import flows
 from derivspec.reference_models.device import DTYPE, make_generator, resolve_device
 
@@ -515,16 +517,18 @@ def rk4_flow_map_finite_difference(z0, t):
 
 
 def _hutchinson_draws(a11, a22, a12, a21, rademacher: bool):
+    """εᵀAε as an integrand of two uniforms: Gaussian probes ε = Φ⁻¹(u); Rademacher probes
+    ε = ±1 as u ≥ ½ or not (four outcomes: summed exactly)."""
     A = torch.stack([torch.stack([a11, a12]), torch.stack([a21, a22])])
 
-    def draw(n, generator):
-        if rademacher:
-            eps = 2 * torch.randint(0, 2, (n, 2), generator=generator, device=a11.device).to(DTYPE) - 1
-        else:
-            eps = torch.randn(n, 2, generator=generator, dtype=DTYPE, device=a11.device)
+    def quadratic_form(u):
+        eps = (2 * (u >= 0.5).to(DTYPE) - 1) if rademacher else standard_normal(u)
         return ((eps @ A.T) * eps).sum(-1)
 
-    return draw
+    if rademacher:
+        half = torch.tensor(0.5, dtype=DTYPE, device=a11.device)
+        return piecewise_constant(quadratic_form, [[half], [half]])
+    return Integrand(quadratic_form, dim=2)
 
 
 @monte_carlo("flow.hutchinson.unbiased")
@@ -535,7 +539,7 @@ def hutchinson_gaussian_probes(a11, a22, a12, a21):
 
 @monte_carlo("flow.hutchinson.unbiased")
 def hutchinson_rademacher_probes(a11, a22, a12, a21):
-    """Monte Carlo: mean of εᵀAε, ε uniform on {−1, 1}² (torch.randint)"""
+    """expectation of εᵀAε over ε uniform on {−1, 1}², exact over the four probes (Monte Carlo route)"""
     return _hutchinson_draws(a11, a22, a12, a21, rademacher=True)
 
 

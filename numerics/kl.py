@@ -1,8 +1,10 @@
 """Independent numeric routes for the KL family (``derivations/kl/``).
 
 Routes, in the order they run: Monte Carlo (the mean of log p(x) − log q(x) over torch samples
-x ~ p, n from the pilot variance for a 1e-6 false-fail rate and a 1 % detectable relative
-error, at three random parameter points), ``torch.distributions.kl_divergence`` (64 points), and
+x ~ p by inversion of uniforms, n from the pilot variance for a 1e-6 false-fail rate and a 1 %
+detectable relative error, at three random parameter points; the estimator -- plain, antithetic,
+randomised QMC, with or without control variates on the noise -- chosen per check by the pilot's
+variance, and computed exactly over the support for Bernoulli and categorical laws), ``torch.distributions.kl_divergence`` (64 points), and
 quadrature (scipy) or exact enumeration (scipy.special.rel_entr) at 24 points. Every wrong
 variant of a claim with a Monte Carlo route is rejected by that route already
 (property_tests/test_kl.py). Claims about minimisers run reference models (LBFGS on torch's
@@ -20,8 +22,9 @@ import torch.nn.functional as F
 from scipy import integrate, special
 from torch.distributions import Bernoulli, Categorical, Independent, MultivariateNormal, Normal, kl_divergence
 
+from derivspec.numerics.montecarlo import Integrand
 from derivspec.numerics.routes import behaviour, monte_carlo, reference
-from derivspec.numerics.sampling import log_ratio_draws, sample
+from derivspec.numerics.sampling import expectation, from_uniforms, log_ratio_draws
 from derivspec.reference_models.device import DTYPE
 from derivspec.reference_models.mixture_fit import fit_forward_kl, fit_reverse_kl
 from derivspec.reference_models.regression import lbfgs_minimise
@@ -138,7 +141,7 @@ def vae_by_torch(mu1, mu2, sigma1, sigma2):
 
 @monte_carlo("kl.bernoulli")
 def bernoulli_log_ratio(p, q):
-    """Monte Carlo: mean of log p(y) - log q(y), y ~ Bern(p)"""
+    """expectation of log p(y) - log q(y) over y ~ Bern(p), exact over {0, 1} (Monte Carlo route)"""
     return log_ratio_draws(Bernoulli(probs=p), Bernoulli(probs=q))
 
 
@@ -164,7 +167,7 @@ def _categorical(*weights: torch.Tensor) -> Categorical:
 
 @monte_carlo("kl.categorical")
 def categorical_log_ratio(a1, a2, a3, b1, b2, b3):
-    """Monte Carlo: mean of log pi_Y - log rho_Y, Y ~ pi"""
+    """expectation of log pi_Y - log rho_Y over Y ~ pi, exact over the classes (Monte Carlo route)"""
     return log_ratio_draws(_categorical(a1, a2, a3), _categorical(b1, b2, b3))
 
 
@@ -185,12 +188,9 @@ def categorical_by_enumeration(a1, a2, a3, b1, b2, b3):
 
 @monte_carlo("kl.entropy.categorical")
 def entropy_surprise(a1, a2, a3):
-    """Monte Carlo: mean of -log pi_Y, Y ~ pi"""
+    """expectation of -log pi_Y over Y ~ pi, exact over the classes (Monte Carlo route)"""
     distribution = _categorical(a1, a2, a3)
-
-    def draw(n, generator):
-        return -distribution.log_prob(sample(distribution, n, generator))
-    return draw
+    return expectation(distribution, lambda y: -distribution.log_prob(y))  # exact: three classes
 
 
 @reference("kl.entropy.categorical")
@@ -219,10 +219,10 @@ def asymmetry_paired_log_ratios(mu1, sigma1, mu2, sigma2):
     """Monte Carlo: paired log-ratios, x ~ p and y ~ q"""
     p, q = Normal(mu1, sigma1), Normal(mu2, sigma2)
 
-    def draw(n, generator):
-        x, y = sample(p, n, generator), sample(q, n, generator)
+    def paired(u):  # x ~ p from the first uniform, y ~ q from the second
+        x, y = from_uniforms(p, u[:, :1]), from_uniforms(q, u[:, 1:])
         return (p.log_prob(x) - q.log_prob(x)) - (q.log_prob(y) - p.log_prob(y))
-    return draw
+    return Integrand(paired, dim=2, noise="normal")
 
 
 @reference("kl.asymmetry", points=64)
@@ -234,7 +234,7 @@ def asymmetry_by_torch(mu1, sigma1, mu2, sigma2):
 
 @monte_carlo("kl.cross-entropy")
 def cross_entropy_log_ratio(a1, a2, a3, a4, b1, b2, b3, b4):
-    """Monte Carlo: mean of log p(x) - log q(x), x ~ p"""
+    """expectation of log p(x) - log q(x) over x ~ p, exact over the four classes (Monte Carlo route)"""
     return log_ratio_draws(_categorical(a1, a2, a3, a4), _categorical(b1, b2, b3, b4))
 
 
@@ -288,3 +288,62 @@ def reverse_kl_seeks_a_mode(delta):
     evidence = (f"at δ = {delta} (a bimodal target: modes near ±{delta}), the reverse-KL fit started on the "
                 f"right mode converges to m = {fit.m:.3g}, s = {fit.s:.4g} (KL {fit.kl:.4g}): {outcome}")
     return abs(fit.m) > 0.5, evidence
+
+
+# --- code lengths: Huffman codes against the entropy (issue 16) ----------------------------------
+
+
+def huffman_lengths(probabilities) -> list[int]:
+    """Code lengths of a binary Huffman code (merge the two least probable nodes until one is left)."""
+    import heapq
+
+    heap = [(p, [k]) for k, p in enumerate(probabilities)]
+    heapq.heapify(heap)
+    lengths = [0] * len(probabilities)
+    while len(heap) > 1:
+        (p1, left), (p2, right) = heapq.heappop(heap), heapq.heappop(heap)
+        for k in left + right:
+            lengths[k] += 1
+        heapq.heappush(heap, (p1 + p2, left + right))
+    return lengths
+
+
+@behaviour("kl.entropy.categorical")
+def huffman_code_of_the_example(p1, p2, p3, p4):
+    """the Huffman code of (p1, …, p4): its lengths against −log₂ p_k, its mean length against the entropy in bits"""
+    probabilities = [p1, p2, p3, p4]
+    lengths = huffman_lengths(probabilities)
+    surprises = [-math.log2(p) for p in probabilities]
+    mean_length = sum(p * n for p, n in zip(probabilities, lengths))
+    entropy_bits = float(Categorical(probs=torch.tensor(probabilities, dtype=DTYPE)).entropy()) / math.log(2)
+    holds = abs(mean_length - entropy_bits) < 1e-12 and all(abs(n - s) < 1e-12 for n, s in zip(lengths, surprises))
+    return holds, (f"p = {probabilities}: Huffman lengths {lengths}, −log₂ p = {[round(s, 12) for s in surprises]}; mean "
+                   f"length {mean_length:g} bits; H(p) = {entropy_bits:.12g} bits")
+
+
+@behaviour("kl.entropy.categorical")
+def huffman_code_meets_the_bound(n_distributions, max_symbols):
+    """Shannon's bound: H(p) ≤ mean Huffman length < H(p) + 1 over random distributions"""
+    rng = np.random.default_rng(16)
+    worst_low, worst_high = math.inf, -math.inf
+    for _ in range(int(n_distributions)):
+        k = int(rng.integers(2, int(max_symbols) + 1))
+        probabilities = rng.dirichlet(np.full(k, 0.5))
+        mean_length = float(np.dot(probabilities, huffman_lengths(list(probabilities))))
+        entropy_bits = float(Categorical(probs=torch.tensor(probabilities, dtype=DTYPE)).entropy()) / math.log(2)
+        worst_low, worst_high = min(worst_low, mean_length - entropy_bits), max(worst_high, mean_length - entropy_bits)
+    holds = worst_low >= -1e-12 and worst_high < 1
+    return holds, (f"{int(n_distributions)} random distributions on 2 to {int(max_symbols)} symbols: mean Huffman length "
+                   f"minus H(p) from {worst_low:.5f} to {worst_high:.5f} bits (the bound: [0, 1))")
+
+
+@reference("kl.entropy.bernoulli")
+def bernoulli_entropy_by_torch(p):
+    """torch Bernoulli.entropy"""
+    return Bernoulli(probs=p).entropy()
+
+
+@monte_carlo("kl.entropy.bernoulli")
+def bernoulli_surprise_draws(p):
+    """Monte Carlo: mean of −Bernoulli.log_prob(y), y ~ Bernoulli(p)"""
+    return expectation(Bernoulli(probs=p), lambda y: -Bernoulli(probs=p).log_prob(y))

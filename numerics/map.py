@@ -147,7 +147,8 @@ def lasso_has_exact_zeros(n, d, designs):
     return holds, f"mean fraction of exactly-zero coefficients over {designs} random designs (n = {n}, d = {d}): {text}"
 
 
-@behaviour("map.lasso.soft-threshold")
+# not a registered behaviour check since issue 16: 003 L1685–1688 ("generic contours hit the diamond at a corner") is
+# the usual intuition, true as "often", so its source is a note; property_tests/test_map.py runs this function
 def lasso_at_a_corner(y1, y2, lam):
     """the lasso solution of an orthonormal design has a zero coordinate (a corner of the L1 ball)"""
     X = torch.eye(2, dtype=DTYPE)
@@ -230,3 +231,60 @@ def mle_slope_by_normal_equations(x1, x2, x3, y1, y2, y3):
 def mle_slope_by_flat_prior_map(x1, x2, x3, y1, y2, y3):
     """reference model: MAP by LBFGS with τ = 1e6 (λ = 1e-12), σ = 1"""
     return torch.stack([map_gaussian_prior(X, y, 1.0, 1e6)[0] for X, y in one_feature_datasets(x1, x2, x3, y1, y2, y3)])
+
+
+# --- the coin's posterior mean, sequential updates, the sharpening posterior (issue 16) -------------
+
+
+def _coin_posterior_on_a_grid(heads, tails, alpha, beta, grid):
+    """p^h(1−p)^t · Beta(α, β) on a grid of p, normalised by the trapezoid rule."""
+    log_post = heads * grid.log() + tails * torch.log1p(-grid) + Beta(alpha, beta).log_prob(grid)
+    density = (log_post - log_post.max()).exp()
+    return density / torch.trapezoid(density, grid)
+
+
+@reference("map.beta-bernoulli.posterior-mean", points=32, rtol=1e-9)
+def posterior_mean_by_quadrature(h, t, alpha, beta):
+    """scipy quad of p·p^h(1−p)^t·Beta(p; α, β) over the same without p"""
+    from scipy import integrate, stats
+
+    means = []
+    for hh, tt, a, b in zip(*(v.reshape(-1).tolist() for v in (h, t, alpha, beta))):
+        weight = lambda p: p**hh * (1 - p) ** tt * stats.beta.pdf(p, a, b)  # noqa: E731
+        evidence = integrate.quad(weight, 0, 1, epsabs=0, epsrel=1e-13, limit=200)[0]
+        means.append(integrate.quad(lambda p: p * weight(p), 0, 1, epsabs=0, epsrel=1e-13, limit=200)[0] / evidence)
+    return torch.tensor(means, dtype=DTYPE, device=h.device).reshape(h.shape)
+
+
+@behaviour("map.beta-bernoulli.posterior-mean")
+def sequential_updates_match_the_batch(h1, t1, h2, t2):
+    """the posterior after D_1, used as the prior for D_2, equals the posterior after D_1 ∪ D_2"""
+    grid = torch.linspace(1e-6, 1 - 1e-6, 200_001, dtype=DTYPE)
+    first = _coin_posterior_on_a_grid(h1, t1, 2.0, 2.0, grid)
+    second = first * grid**h2 * (1 - grid) ** t2
+    second = second / torch.trapezoid(second, grid)
+    batch = _coin_posterior_on_a_grid(h1 + h2, t1 + t2, 2.0, 2.0, grid)
+    gap = float((second - batch).abs().max())
+    mean = float(torch.trapezoid(grid * batch, grid))
+    return gap < 1e-8, (f"Beta(2, 2) prior, D_1 = {h1:g}H {t1:g}T then D_2 = {h2:g}H {t2:g}T: max density gap to the one-shot "
+                        f"posterior {gap:.1e} on a 200 001-point grid; posterior mean {mean:.6f}")
+
+
+@behaviour("map.beta-bernoulli")
+def posterior_sharpens(alpha, beta, rate):
+    """with more data at a fixed rate, MAP − MLE and MAP − posterior mean shrink like 1/n"""
+    rows = []
+    for n in (10, 100, 1000, 10000):
+        h = rate * n
+        t = n - h
+        mode, mean, mle = (h + alpha - 1) / (n + alpha + beta - 2), (h + alpha) / (n + alpha + beta), h / n
+        grid = torch.linspace(1e-9, 1 - 1e-9, 400_001, dtype=DTYPE)
+        density = _coin_posterior_on_a_grid(h, t, alpha, beta, grid)
+        numeric_mode = float(grid[int(torch.argmax(density))])
+        numeric_mean = float(torch.trapezoid(grid * density, grid))
+        rows.append((n, abs(numeric_mode - mle), abs(numeric_mode - numeric_mean), abs(numeric_mode - mode), abs(numeric_mean - mean)))
+    shrinking = all(later[1] < earlier[1] / 5 and later[2] < earlier[2] / 5 for earlier, later in zip(rows, rows[1:]))
+    grid_error = max(max(r[3], r[4]) for r in rows)
+    return shrinking and grid_error < 1e-5, ("Beta(%g, %g) prior, heads at rate %g: " % (alpha, beta, rate)
+                                             + "; ".join(f"n = {n}: |MAP − MLE| = {d_mle:.1e}, |MAP − mean| = {d_mean:.1e}"
+                                                         for n, d_mle, d_mean, _, _ in rows))

@@ -12,10 +12,11 @@ import time
 
 import torch
 import torch.nn.functional as F
-from torch.distributions import Bernoulli, Categorical, Normal
+from torch.distributions import Bernoulli, Categorical, Laplace, Normal, Poisson
 
 from derivspec.numerics.checks import NumericResult, elementwise_grad
-from derivspec.numerics.routes import model, monte_carlo, reference
+from derivspec.numerics.routes import behaviour, model, monte_carlo, reference
+from derivspec.numerics.sampling import expectation
 from derivspec.reference_models.classifiers import (fit_logistic_by_bce, fit_logistic_by_gradient, fit_softmax_by_ce,
                                                     fit_softmax_by_gradient, make_binary_data, make_multiclass_data)
 from derivspec.reference_models.device import DTYPE
@@ -237,7 +238,103 @@ def sse_at_fitted_slope(x1, x2, x3, y1, y2, y3):
 @monte_carlo("nll.gaussian.cross-entropy")
 def nll_under_gaussian_data(m, s, mu, sigma):
     """Monte Carlo: mean of -Normal.log_prob(y) over y ~ N(m, s²)"""
-    def draw(n, generator):
-        y = m + s * torch.randn(n, generator=generator, dtype=DTYPE, device=m.device)
-        return -Normal(mu, sigma).log_prob(y)
-    return draw
+    return expectation(Normal(m, s), lambda y: -Normal(mu, sigma).log_prob(y))
+
+
+# --- Laplace, the two-class softmax, Poisson (issue 16) ------------------------------------
+
+
+@reference("nll.laplace")
+def laplace_log_prob(y, mu, b):
+    """torch Laplace.log_prob"""
+    return -Laplace(mu, b).log_prob(y)
+
+
+@behaviour("nll.laplace")
+def laplace_peak_and_tails(b):
+    """Laplace(0, b) against the Gaussian of the same variance 2b²: higher at 0 and in the tails"""
+    b = torch.tensor(b, dtype=DTYPE)
+    laplace, gaussian = Laplace(0.0, b), Normal(0.0, b * 2**0.5)
+    points = torch.tensor([0.0, 6.0, 8.0], dtype=DTYPE) * b  # (the Laplace is the lower one in the shoulders, ~2–4b)
+    ratio = (laplace.log_prob(points) - gaussian.log_prob(points)).exp()
+    holds = bool((ratio > 1).all())
+    return holds, (f"density ratio Laplace/Gaussian (equal variance {float(2 * b**2):g}) at 0, 6b, 8b: "
+                   + ", ".join(f"{float(r):.3g}" for r in ratio) + "; both above 1 at the peak and in the tails")
+
+
+@reference("nll.softmax.sigmoid")
+def two_class_softmax(h1, h2):
+    """torch.softmax over two logits, first entry"""
+    return torch.softmax(torch.stack([h1, h2], -1), -1)[..., 0]
+
+
+@reference("nll.poisson")
+def poisson_log_prob(y, z):
+    """torch Poisson(rate = e^z).log_prob"""
+    return -Poisson(z.exp()).log_prob(y)
+
+
+@reference("nll.poisson")
+def poisson_nll_loss_plus_log_factorial(y, z):
+    """F.poisson_nll_loss(log_input=True) + lgamma(y + 1)"""
+    return F.poisson_nll_loss(z, y, log_input=True, full=False, reduction="none") + torch.lgamma(y + 1)
+
+
+# --- OLS by gradient descent and lstsq; the fused softmax cross-entropy (issue 16) ---------
+
+
+def _worked_data(x1, x2, x3, y1, y2, y3):
+    return (torch.tensor([[x1], [x2], [x3]], dtype=DTYPE), torch.tensor([y1, y2, y3], dtype=DTYPE))
+
+
+@behaviour("nll.gaussian.ols-slope")
+def gradient_descent_reaches_the_closed_form(x1, x2, x3, y1, y2, y3):
+    """gradient descent on the sum of squares ends at the normal equation's slope"""
+    X, y = _worked_data(x1, x2, x3, y1, y2, y3)
+    theta = torch.zeros(1, dtype=DTYPE, requires_grad=True)
+    step = 0.5 / float((X**2).sum())
+    for _ in range(200):
+        loss = ((y - X @ theta) ** 2).sum()
+        (grad,) = torch.autograd.grad(loss, theta)
+        with torch.no_grad():
+            theta -= step * grad
+    closed = torch.linalg.solve(X.T @ X, X.T @ y)
+    theta = theta.detach()
+    gap = float((theta - closed).abs())
+    return gap < 1e-10, f"200 gradient steps: θ = {float(theta):.10f}; (XᵀX)⁻¹Xᵀy = {float(closed):.10f} (gap {gap:.1e})"
+
+
+@behaviour("nll.gaussian.ols-slope")
+def lstsq_matches_the_ratio(x1, x2, x3, y1, y2, y3):
+    """torch.linalg.lstsq returns Σxy/Σx² on the worked data"""
+    X, y = _worked_data(x1, x2, x3, y1, y2, y3)
+    solution = float(torch.linalg.lstsq(X, y[:, None]).solution)
+    ratio = float((X[:, 0] * y).sum() / (X[:, 0] ** 2).sum())
+    return abs(solution - ratio) < 1e-12, f"torch.linalg.lstsq: {solution:.6f}; Σxy/Σx² = {ratio:.6f}"
+
+
+@behaviour("nll.categorical")
+def fused_cross_entropy_is_stable(h1, h2, h3):
+    """F.cross_entropy (log-sum-exp) stays finite where softmax-then-log overflows"""
+    logits = torch.tensor([[h1, h2, h3]], dtype=DTYPE)
+    target = torch.tensor([2])
+    fused = float(F.cross_entropy(logits, target))
+    naive = float(-torch.log(logits.exp()[0, 2] / logits.exp().sum()))
+    exact = float(torch.logsumexp(logits[0], 0) - logits[0, 2])
+    holds = fused == exact and fused == fused and abs(fused) < float("inf") and not abs(naive) < float("inf")
+    return holds, (f"logits {[h1, h2, h3]}, observed class 3: F.cross_entropy {fused:g} (= logsumexp − h_3 = {exact:g}); "
+                   f"softmax then log in float64: {naive}")
+
+
+@behaviour("nll.grad.softmax.true-class")
+def cross_entropy_step_moves_the_logits(h1, h2, h3, lr):
+    """one gradient step on the cross-entropy raises the true logit, lowers the others and the loss"""
+    logits = torch.tensor([h1, h2, h3], dtype=DTYPE, requires_grad=True)
+    loss = F.cross_entropy(logits[None], torch.tensor([0]))
+    (grad,) = torch.autograd.grad(loss, logits)
+    after = (logits - lr * grad).detach()
+    new_loss = float(F.cross_entropy(after[None], torch.tensor([0])))
+    moved = (after - logits.detach()).tolist()
+    holds = moved[0] > 0 and moved[1] < 0 and moved[2] < 0 and new_loss < float(loss.detach())
+    return holds, (f"logits {[h1, h2, h3]}, true class 1, step {lr:g}: changes {[round(m, 4) for m in moved]}; "
+                   f"loss {float(loss.detach()):.4f} → {new_loss:.4f}")

@@ -7,11 +7,12 @@ A route is a function whose parameters are the claim's variables, registered wit
         \"\"\"torch Normal.log_prob\"\"\"
         return -Normal(mu, sigma).log_prob(y)
 
-    @monte_carlo("kl.gaussian.standard")       # draws of an estimator of the quantity
+    @monte_carlo("kl.gaussian.standard")       # an estimator of the quantity
     def log_ratio_under_p(mu, sigma):
         \"\"\"mean of log p(x) - log q(x) over x ~ p\"\"\"
         ...
-        return draw                              # draw(n, generator) -> n estimator values
+        return Integrand(f, dim=1)               # f(u): the estimator at uniforms u (n, dim); or
+                                                 # draw(n, generator) -> n i.i.d. estimator values
 
     @model("nll.grad.logistic", candidate_args=("y", "theta", "x"))
     def logistic_trained_with(candidate, generator, device):
@@ -91,15 +92,25 @@ def reference(*claim_ids: str, points: int = REFERENCE_POINTS, rtol: float = REF
     return register
 
 
+MONTE_CARLO_ROUTES: dict[tuple[str, str], tuple[Callable, int, Callable[[float], float] | None]] = {}
+"""(claim id, route name) -> (function, points, compare) of every ``@monte_carlo`` route, for the
+benchmarks that run a route's estimator under different policies (benchmarks/bench_montecarlo.py)."""
+
+
 def monte_carlo(*claim_ids: str, points: int = MONTE_CARLO_POINTS, compare: Callable[[float], float] | None = None,
                 registry: Registry = REGISTRY):
-    """Register ``function(**variables) -> draw`` where ``draw(n, generator)`` returns n i.i.d.
-    draws of an estimator; the variables arrive as float64 0-d tensors on the device. Its mean
-    is compared with the candidate's value (through ``compare``, e.g. ``math.exp`` when the
-    estimator targets exp of the claimed quantity) at ``points`` random parameter points."""
+    """Register ``function(**variables) -> estimator``: ``draw(n, generator)`` returning n i.i.d.
+    draws of an estimator, or a :class:`~derivspec.numerics.montecarlo.Integrand` (the estimator
+    as a function of uniforms: the check then chooses plain, antithetic, RQMC or control-variate
+    sampling, or sums a finite support exactly); the variables arrive as float64 0-d tensors on
+    the device. Its mean is compared with the candidate's value (through ``compare``, e.g.
+    ``math.exp`` when the estimator targets exp of the claimed quantity) at ``points`` random
+    parameter points."""
 
     def register(function):
         description = _description(function)
+        for claim_id in claim_ids:
+            MONTE_CARLO_ROUTES[(claim_id, function.__name__)] = (function, points, compare)
 
         def run(candidate: sympy.Expr, claim: Claim, ctx: NumericContext) -> NumericResult:
             generator = route_generator(ctx, claim.id, function.__name__)

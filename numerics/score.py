@@ -28,7 +28,7 @@ from scipy.stats import chi2
 from torch.distributions import Normal
 
 from derivspec.numerics.checks import NumericResult, elementwise_grad
-from derivspec.numerics.montecarlo import FALSE_FAIL_RATE
+from derivspec.numerics.montecarlo import FALSE_FAIL_RATE, Integrand, standard_normal
 from derivspec.numerics.routes import behaviour, model, monte_carlo, reference
 from derivspec.reference_models import latent_diffusion as ld
 from derivspec.reference_models import samplers
@@ -110,27 +110,6 @@ def score_points_uphill(a, b):
                        f"{100 * up:.1f} % of the {int(moving.sum())} grid points of [−3, 3] where the score is non-zero")
 
 
-@behaviour("score.normaliser")
-@functools.lru_cache(maxsize=None)
-def noised_score_points_to_data_modes(separation, mode_std):
-    """at every noise scale, does a step along ∇log p_σ raise the data density p_data? (VE noise, two modes)"""
-    data = sm.mixture([0.5, 0.5], [-separation, separation], [mode_std, mode_std], CPU)
-    xs = torch.linspace(-separation - 1, separation + 1, 401, dtype=DTYPE)[:, None]
-    rows, fractions = [], []
-    for sigma in (0.1, 0.5, 1.0, 2.0, 4.0, 8.0):
-        noisy = data.smoothed(sigma)
-        step = 1e-3 * noisy.score(xs)
-        moving = step.abs()[:, 0] > 1e-12
-        data_up = float(((data.log_prob(xs + step) - data.log_prob(xs))[moving] > 0).to(DTYPE).mean())
-        noisy_up = float(((noisy.log_prob(xs + step) - noisy.log_prob(xs))[moving] > 0).to(DTYPE).mean())
-        fractions.append(data_up)
-        rows.append(f"σ = {sigma:g}: raises p_σ at {100 * noisy_up:.0f} %, p_data at {100 * data_up:.0f} % of the points")
-    holds = min(fractions) >= 0.99
-    return holds, (f"data ½N(−{separation:g}, {mode_std:g}²) + ½N({separation:g}, {mode_std:g}²), 401 points of "
-                   f"[−{separation + 1:g}, {separation + 1:g}], step 1e-3·∇log p_σ: " + "; ".join(rows)
-                   + ". At large σ the field points to the data mean 0, between the modes, where p_data is lowest")
-
-
 # --- Hyvärinen ---------------------------------------------------------------------------------
 
 _GH_NODES, _GH_WEIGHTS = np.polynomial.hermite_e.hermegauss(60)  # ∫ f(z) e^{−z²/2} dz ≈ Σ w_i f(z_i)
@@ -160,10 +139,7 @@ def explicit_loss_by_quadrature(mu, sigma, theta1, theta2):
 @monte_carlo("score.hyvarinen")
 def explicit_loss_samples(mu, sigma, theta1, theta2):
     """Monte Carlo: ½(s_θ(x) − ∂ₓlog p(x))² over x ~ N(μ, σ²) (torch draws, autograd data score; 3 points)"""
-    def draw(n, generator):
-        x = mu + sigma * torch.randn(n, generator=generator, dtype=DTYPE, device=mu.device)
-        return _explicit_integrand(x, mu, sigma, theta1, theta2)
-    return draw
+    return Integrand(lambda u: _explicit_integrand(mu + sigma * standard_normal(u[:, 0]), mu, sigma, theta1, theta2), dim=1)
 
 
 def _random_model(seed: int):
@@ -287,25 +263,6 @@ def dsm_regression_on_forward_samples(candidate, generator, device):
                          seconds=time.perf_counter() - start)
 
 
-@behaviour("score.dsm.minimiser")
-@functools.lru_cache(maxsize=None)
-def noise_predictor_learns_a_conditional_mean(alpha_bar, s0):
-    """the best noise predictor E[ε|x_t] leaves the error E Var[ε|x_t] > 0: the instance is not learned"""
-    g = make_generator(11, CPU)
-    n = 400_000
-    x0 = s0 * torch.randn(n, generator=g, dtype=DTYPE)
-    eps = torch.randn(n, generator=g, dtype=DTYPE)
-    xt = math.sqrt(alpha_bar) * x0 + math.sqrt(1 - alpha_bar) * eps
-    best = sm.mixture([1.0], [0.0], [s0], CPU).eps(xt[:, None], alpha_bar)[:, 0]   # E[ε | x_t] exactly
-    mse = float(((eps - best) ** 2).mean())
-    se = float(((eps - best) ** 2).std()) / math.sqrt(n)
-    closed = 1 - (1 - alpha_bar) / (alpha_bar * s0**2 + 1 - alpha_bar)
-    holds = mse < 1e-3
-    return holds, (f"x_0 ~ N(0, {s0:g}²), ᾱ = {alpha_bar:g}: the Bayes-optimal predictor E[ε|x_t] = −√(1−ᾱ)∇log q_t (exact) "
-                   f"still has E(ε − E[ε|x_t])² = {mse:.4f} ± {se:.1g} (Monte Carlo, n = {n}; closed form E Var[ε|x_t] = "
-                   f"{closed:.4f}) against E ε² = 1: no function of x_t recovers the noise instance")
-
-
 def _dsm_integrand(x0, eps, ab, theta1, theta2):
     """½(s_θ(x_t) − ∇log q(x_t|x_0))², the conditional score by autograd of torch Normal.log_prob."""
     xt = ab.sqrt() * x0 + (1 - ab).sqrt() * eps
@@ -330,11 +287,9 @@ def dsm_loss_samples(alpha_t, alpha_bar_prev, mu0, s0, theta1, theta2):
     """Monte Carlo: the DSM integrand over x_0 ~ N(μ_0, s_0²), ε ~ N(0, 1) (torch draws; 3 points)"""
     ab = alpha_t * alpha_bar_prev
 
-    def draw(n, generator):
-        x0 = mu0 + s0 * torch.randn(n, generator=generator, dtype=DTYPE, device=mu0.device)
-        eps = torch.randn(n, generator=generator, dtype=DTYPE, device=mu0.device)
-        return _dsm_integrand(x0, eps, ab, theta1, theta2)
-    return draw
+    def dsm(u):  # x_0 from u[:, 0], ε from u[:, 1]
+        return _dsm_integrand(mu0 + s0 * standard_normal(u[:, 0]), standard_normal(u[:, 1]), ab, theta1, theta2)
+    return Integrand(dsm, dim=2)
 
 
 @behaviour("score.dsm.vincent")
@@ -642,8 +597,8 @@ def probability_flow_likelihood_is_exact(steps):
 
 @reference("score.sde.vp-marginal", rtol=1e-8)
 def variance_ode_by_rk4(t, beta_min, beta_max, s0):
-    """RK4 (4000 steps) on the Itô moment equation dV/dt = β(t)(1 − V), V(0) = s_0²"""
-    steps = 4000
+    """RK4 (2000 steps) on the Itô moment equation dV/dt = β(t)(1 − V), V(0) = s_0²"""
+    steps = 2000
     h = t / steps
     v = s0**2
 
@@ -798,8 +753,8 @@ def guidance_trades_diversity_for_adherence(gamma_max):
         rows.append(f"γ = {gamma:g}: variance {variances[-1]:.4f} (tilt {_tilt(gamma)[1]:.4f}), adherence {adherence:.3f}")
     holds = all(a > b for a, b in zip(variances, variances[1:])) and all(a < b for a, b in zip(adherences, adherences[1:]))
     return holds, (f"p(x|c) = N({mc:g}, {sc:g}²), p(x) = N({mu:g}, {su:g}²), CFG with DDIM (100 steps, exact noisy scores), "
-                   f"4000 samples each: " + "; ".join(rows) + ". The sampler's variance is not the tilt's: guiding every "
-                   f"noise level is not the same as tilting the data distribution")
+                   "4000 samples each: " + "; ".join(rows) + ". The sampler's variance is not the tilt's: guiding every "
+                   "noise level is not the same as tilting the data distribution")
 
 
 @reference("score.guidance.classifier")
@@ -823,13 +778,12 @@ def encoded_pixel_noise(w1, w2, alpha_t, alpha_bar_prev):
     """Monte Carlo: (w·x_t − √ᾱ w·x_0)² with 2-pixel forward jumps simulated in torch (3 points)"""
     ab = alpha_t * alpha_bar_prev
 
-    def draw(n, generator):
-        x0 = torch.randn(n, 2, generator=generator, dtype=DTYPE, device=ab.device)
-        eps = torch.randn(n, 2, generator=generator, dtype=DTYPE, device=ab.device)
+    def encoded_noise(u):  # the pixels x_0 from u[:, 0:2], the noise ε from u[:, 2:4]
+        x0, eps = standard_normal(u[:, :2]), standard_normal(u[:, 2:])
         xt = ab.sqrt() * x0 + (1 - ab).sqrt() * eps
         w = torch.stack([w1, w2])
         return (xt @ w - ab.sqrt() * (x0 @ w)) ** 2
-    return draw
+    return Integrand(encoded_noise, dim=4)
 
 
 @behaviour("score.latent.encoded-noise")

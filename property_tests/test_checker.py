@@ -115,3 +115,28 @@ def test_user_point_becomes_an_evaluation_point():
 def test_huge_latex_exponent_is_refused_not_evaluated():
     with pytest.raises(FormulaError, match="too large"):
         read_candidate(GAUSSIAN, latex=r"10^{10^{10}}")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("log(y, 2)", sympy.log(sympy.Symbol("y", real=True)) / sympy.log(2)),
+    ("\u2212y\u00b7y", -sympy.Symbol("y", real=True) ** 2),
+    ("1e400", sympy.Integer(10) ** 400),
+    ("1e-5", sympy.Rational(1, 100000)),
+    ("logsumexp(y, y)", sympy.log(2 * sympy.exp(sympy.Symbol("y", real=True)))),
+])
+def test_formula_extensions(text, expected):
+    parsed = parse_formula(text, GAUSSIAN.symbols)
+    assert parsed == expected or sympy.simplify(parsed - expected) == 0
+
+
+def test_max_minus_min_is_proved_abs():
+    from derivspec.core import symbolic
+    y = GAUSSIAN.var("y")
+    parsed = parse_formula("max(y, 0) - min(y, 0)", GAUSSIAN.symbols)
+    assert symbolic.decide(parsed, sympy.Abs(y.symbol), [y]).status == "equal"
+
+
+def test_user_point_is_exact_and_accepts_fractions():
+    point = user_point(GAUSSIAN, {"y": "1/3", "mu": "-2.5e-3", "sigma": "1e2"})
+    values = {str(k): v for k, v in point.items()}
+    assert values == {"y": sympy.Rational(1, 3), "mu": sympy.Rational(-1, 400), "sigma": sympy.Integer(100)}

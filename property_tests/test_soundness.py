@@ -80,15 +80,22 @@ def test_a_difference_that_is_a_nonzero_constant_is_proved_different():
 
 
 def test_integer_ranges_are_respected():
-    # h >= 1 in map.beta-bernoulli: h = 0 is never an evaluation point, and --at h=0 is refused
+    # counts of heads and tails in map.beta-bernoulli are whole numbers >= 0: every evaluation point
+    # is one, h = 0 is among them, and --at h=-1 is refused (test_soundness_hostile.py)
     claim = registry.get("map.beta-bernoulli")
-    for point in symbolic.evaluation_points(claim.variables, 200, seed=3):
-        assert point[claim.symbols["h"]] >= 1 and point[claim.symbols["t"]] >= 1
+    points = symbolic.evaluation_points(claim.variables, 200, seed=3)
+    for point in points:
+        h, t = point[claim.symbols["h"]], point[claim.symbols["t"]]
+        assert h >= 0 and t >= 0 and h.is_integer and t.is_integer
+    assert any(point[claim.symbols["h"]] == 0 for point in points)
+    # a class count (count_between's default minimum) starts at 1
+    claim = registry.get("contrastive.label-smoothing.minimiser")
+    assert all(point[claim.symbols["K"]] >= 1 for point in symbolic.evaluation_points(claim.variables, 100, seed=3))
 
 
 # --- 2. evidence from the whole domain ---------------------------------------------------------
 
-DOMAINS = [REAL, POSITIVE, UNIT_INTERVAL, BINARY, count_between(0, 20), count_between(2, 50), real_between(0.5, 3),
+DOMAINS = [REAL, POSITIVE, UNIT_INTERVAL, BINARY, count_between(0, 20, minimum=0), count_between(2, 50), real_between(0.5, 3),
            Domain("in (-1, 1)", {"real": True}, low=-1.0, high=1.0, sample_low=-0.95, sample_high=0.95),
            Domain("a whole number >= 2", {"real": True}, low=1.0, sample_low=2, sample_high=40, integer=True),
            Domain("in (0, 1)", {"positive": True}, low=0.0, high=1.0, sample_low=0.5, sample_high=0.99)]
@@ -103,7 +110,7 @@ def test_points_cover_the_domain_and_never_leave_it(domain):
         assert set(values) == set(domain.values)
         return
     lower, upper = domain.lower if domain.lower is not None else domain.closed_lower, domain.upper
-    sample_low, sample_high = sympy.Rational(domain.sample_low), sympy.Rational(domain.sample_high)
+    sample_low = sympy.Rational(domain.sample_low)
     assert any(v < sample_low for v in values) or (lower is not None and lower >= sample_low - 1)
     if upper is None:
         assert max(values) >= 100  # large magnitudes where unbounded
@@ -261,3 +268,10 @@ def test_rng_of_points_accepts_huge_seeds():
     claim = registry.get("nll.gaussian")
     assert len(symbolic.evaluation_points(claim.variables, 24, 20000000000000)) == 24
     assert random.Random(20000000000000)  # the seed itself is fine; the CLI bounds it for torch
+
+
+def test_undefined_expressions_are_never_proved_equal():
+    x = Var("x", "x", REAL)
+    assert symbolic.decide(sympy.nan, x.symbol, [x]).status != "equal"
+    assert symbolic.decide(x.symbol + sympy.zoo, x.symbol, [x]).status != "equal"
+    assert symbolic.decide(sympy.Abs(x.symbol) + sympy.nan, sympy.Abs(x.symbol), [x]).status != "equal"

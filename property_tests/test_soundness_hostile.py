@@ -48,7 +48,7 @@ def assert_one_line_error(code, out, err):
     (["check", "nll.gaussian", "--formula", "y", "--seed", "-1"], "--seed"),
     (["check", "nll.gaussian", "--formula", "y", "--time-limit", "0"], "--time-limit"),
     (["check", "nll.gaussian", "--formula", "y", "--at", "y=1", "--at", "y=2"], "twice"),
-    (["check", "map.beta-bernoulli", "--formula", "h", "--at", "h=0,t=1,alpha=2,beta=2"], "h a whole number >= 1"),
+    (["check", "map.beta-bernoulli", "--formula", "h", "--at", "h=-1,t=1,alpha=2,beta=2"], "h a whole number >= 0"),
 ])
 def test_hostile_input_is_bad_input_with_one_line(capsys, argv, fragment):
     code, out, err, seconds = run(capsys, *argv)

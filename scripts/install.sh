@@ -22,4 +22,7 @@ else
   "$py" scripts/install_torch.py --python "$py"
 fi
 pip_install -e ".[$extras]"
+# Byte-compile the editable sources once: a shell with PYTHONDONTWRITEBYTECODE set would otherwise
+# recompile every module on every command (a stale .pyc is ignored, so editing stays safe).
+"$py" -m compileall -q derivspec derivations numerics reference_models >/dev/null || true
 echo "install: derivspec ready in $venv ($("$venv/bin/derivspec" --version))"

@@ -123,6 +123,13 @@ def ar_chain_rule() -> Claim:
                         "001 L247–253"),
             Source(S001, "283", r"But now **attention** is free to flow between modalities.",
                    note="an architectural remark; nothing to compute"),
+            Source(S004, "2203", r"Heavy factorization: p(X|Z) = p(x_1|Z)p(x_2|x_1, Z) \cdots p(x_n|x_{1:n-1}, Z)",
+                   expr=product, note="with the latent Z fixed every factor is conditioned on it; n = 3"),
+            Source(S004, "5334–5337", r"GraphRNN generates graphs by sequentially adding nodes and edges, using RNNs to parameterize: p(\text{add node}|\text{graph so far}); p(\text{edges to existing nodes}|\text{new node, graph so far})",
+                   note="not compared: the graph's probability is the product of these conditionals in the generation order, the "
+                        "chain rule of this claim"),
+            Source(S004, "5363–5367", r"p(z) = \mathcal{N}(0, I) \quad (\text{simple Gaussian prior}) \tag{98}; p(\mathbf{X}, \mathbf{A}|z) = p(\mathbf{X}|z) p(\mathbf{A}|\mathbf{X}, z) \tag{99}",
+                   note="not compared: the chain rule of this claim for two blocks (X, then A given X), conditioned on z"),
         ),
     )
 
@@ -177,5 +184,8 @@ def ar_sampling_ancestral() -> Claim:
                         "randomness); an architectural description, nothing to compute"),
             Source(S004, "2486–2488", r"No latent variables to infer. Cannot learn unsupervised representations. No explicit “understanding” separate from generation",
                    note="an assessment (opinion); nothing to compute"),
+            Source(S004, "2046–2050", r"Explicit generative story: Sample from roots (no parents); Sample children conditioned on parents; Follow edges = follow generative process",
+                   expr=chain_product(), note="a chain x_1 → x_2 → x_3 with every edge to later nodes: the probability the procedure "
+                                              "returns x, T = 3"),
         ),
     )

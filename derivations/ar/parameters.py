@@ -58,9 +58,10 @@ def ar_params_tabular() -> Claim:
                    expr=2**d, relation="affine", free_of=("d",),
                    note="'exponential': equal to 2^d up to a positive scale and a constant (the count is 2^d − 1)"),
             Source(S004, "781", r"Requires **exponential time** to compute joint probabilities",
-                   behaviour="joint_probability_reads_the_whole_table", at={"d": 12},
-                   correct="with the tables stored, P(x) is the product of the d looked-up conditionals: d reads "
-                           "(linear time); it is the storage and the parameter count that are exponential (2^d − 1)"),
+                   note="not compared: a statement about cost, not a formula, and ambiguous -- with the tables stored, "
+                        "P(x) is the product of d looked-up conditionals (d reads, linear time), while summing P over "
+                        "many x or filling the tables is exponential; the space and parameter counts of L779–780 are "
+                        "the exponential part"),
             Source(S004, "2411–2415", r"N-gram language models: p(w_i | w_{i-1}, \dots, w_{i-n+1}) as frequency tables. Conditional probability tables for discrete variables. Key limitation: exponential parameters OR restrictive fixed-context assumptions",
                    expr=2**d, relation="affine", free_of=("d",),
                    note="full tables grow as 2^d; a fixed context of k tokens (an n-gram or order-k Markov chain) caps each "

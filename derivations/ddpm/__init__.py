@@ -15,8 +15,15 @@ Forward kernel q(x_t | x_{t−1}) = N(√α_t x_{t−1}, β_t), β_t = 1 − α_
   and Tweedie's formula for the MSE-optimal ε-predictor;
 * ``elbo`` -- the ELBO of the linear-Gaussian chain (T = 3, every parameter symbolic) as
   reconstruction − Σ KL(q(x_{t−1}|x_t,x_0) ‖ p(x_{t−1}|x_t)) − KL(q(x_T|x_0) ‖ p(x_T)), with
-  larger T checked numerically by the reference chain (``reference_models/linear_gaussian_chain.py``).
+  larger T checked numerically by the reference chain (``reference_models/linear_gaussian_chain.py``);
+* ``parameterisation`` (issue 11) -- conversions between the ε-, x₀-, v- and score-parameterisations and the
+  optimal denoiser (Tweedie's E[x₀|x_t]);
+* ``reverse`` (issue 11) -- the reverse posterior conditions on x₀ (Bayes + Markov), and the x₀-free kernel
+  q(x_{t−1}|x_t) is a different, wider object;
+* ``ddim`` (issue 11) -- the DDIM kernels: η = 1 is DDPM's β̃_t, σ_t(η), the marginals kept for every η
+  (samplers in ``reference_models/samplers.py``); ``schedule`` also holds the cosine schedule's β_t and the
+  index convention of the cumulative product.
 
 Seeds: 002 (diffusion as an HVAE, L409–444, L536–544), 003 (L2163–2169), 004 (forward process,
-posterior, training objective, L3362–3436).
+posterior, training objective, L3362–3436); issue 11: 002 L384–557, 003 L549–551, 004 L3362–3504.
 """

@@ -128,12 +128,15 @@ def ddpm_ddim_marginal() -> Claim:
         sources=(
             Source(S004, "3428", r"DDIM: deterministic sampling, fewer steps",
                    behaviour="ddim_is_deterministic_at_eta_zero", at={"steps": 50}),
-            Source(S004, "3459–3461", r"DDIM (Denoising Diffusion Implicit Models); Non-Markovian sampling process enables deterministic generation; Fast sampling (10-50 steps instead of 1000) without retraining",
+            Source(S004, "3458–3461", r"DDIM (Denoising Diffusion Implicit Models); Non-Markovian sampling process enables deterministic generation; Fast sampling (10-50 steps instead of 1000) without retraining",
                    behaviour="ddim_few_steps_without_retraining", at={"steps": 50}),
             Source(S004, "3411", r"Trade quality for speed (fast samplers: DDIM, 50 steps)",
                    behaviour="ddim_few_steps_without_retraining", at={"steps": 50}),
             Source(S004, "3504", r"Can invert via DDIM (deterministic path)",
                    behaviour="ddim_inverts_at_eta_zero", at={"steps": 100}),
+            Source(S004, "3429–3431", r"Fast samplers: distillation, consistency models; Score-based continuous: replace discrete steps with SDEs; Latent diffusion: diffuse in latent space (smaller dimension)",
+                   note="a list of remedies; the SDE/ODE samplers are checked with claims score.sde.*, latent diffusion with "
+                        "score.latent.*"),
             Source(S004, "3462", r"Interpolation and manipulation in latent space",
                    note="an application of the deterministic η = 0 map (checked at L3504: inversion)"),
             Source(S004, "3396–3401", r"Sample \mathbf{x}_T \sim \mathcal{N}(\mathbf{0}, \mathbf{I}); For t = T to 1: Predict noise: \hat{\boldsymbol{\epsilon}} = \boldsymbol{\epsilon}_\theta(\mathbf{x}_t, t); Compute mean: \boldsymbol{\mu}_\theta; Sample: \mathbf{x}_{t-1} = \boldsymbol{\mu}_\theta + \sigma_t \mathbf{z}; Return \mathbf{x}_0",

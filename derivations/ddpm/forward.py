@@ -11,6 +11,7 @@ from __future__ import annotations
 from sympy import sqrt, symbols
 
 from derivspec.core import REAL, Claim, Defined, Domain, Source, Step, Var, WrongVariant, claim
+from derivspec.core.claims import Recognise
 from derivspec.core.lectures import S004
 
 ALPHA_NOTE = ("004 never defines α_t; read with α_t = 1 − β_t and ᾱ_t = Π α_s as in Ho et al. "
@@ -38,6 +39,11 @@ def ddpm_marginal_mean() -> Claim:
     """E[x_t | x_0] = √ᾱ_t x_0, by induction on t."""
     return Claim(
         title="Forward marginal mean E[x_t | x_0] = √ᾱ_t x_0 (by induction)",
+        recognise=(
+            Recognise(r"q(x_t \mid x_0)", part="mean"),
+            Recognise(r"\mathbb E[x_t \mid x_0]"),
+            Recognise(r"x_t", part="reparam-mean", noise=r"\epsilon", requires=(r"\bar\alpha_t", r"x_0")),
+        ),
         statement=r"\mathbb E[x_t\mid x_0]",
         variables=(X0, ALPHA_T, ALPHA_BAR_PREV),
         defined=DEFINED,
@@ -55,7 +61,12 @@ def ddpm_marginal_mean() -> Claim:
         ),
         sources=(
             Source(S004, "3389", S004_JUMP, expr=sqrt(alpha_t) * x0, correct=S004_JUMP_CORRECT,
+                   category="notation/index", severity="minor",
                    note="the mean part of the written x_t; " + ALPHA_NOTE),
+            Source(S004, "5499–5503", r"q(\mathbf{A}^{(t)}|\mathbf{A}^{(t-1)}) = \mathcal{N}(\sqrt{1 - \beta_t}\mathbf{A}^{(t-1)}, \beta_t I) \quad (105)",
+                   expr=sqrt(alpha_t) * x0, at={"alpha_bar_prev": 1},
+                   note="one step from A^{(0)} (ᾱ_0 = 1, so ᾱ_1 = α_1 = 1 − β_1): the graph kernel is the DDPM forward step on "
+                        "adjacency entries; its mean is √(1 − β_t) A^{(t−1)}"),
         ),
     )
 
@@ -65,6 +76,11 @@ def ddpm_marginal_variance() -> Claim:
     """Var[x_t | x_0] = 1 − ᾱ_t, by induction on t."""
     return Claim(
         title="Forward marginal variance Var[x_t | x_0] = 1 − ᾱ_t (by induction)",
+        recognise=(
+            Recognise(r"q(x_t \mid x_0)", part="variance"),
+            Recognise(r"\mathrm{Var}[x_t \mid x_0]"),
+            Recognise(r"x_t", part="reparam-variance", noise=r"\epsilon", requires=(r"\bar\alpha_t", r"x_0")),
+        ),
         statement=r"\mathrm{Var}[x_t\mid x_0]",
         variables=(ALPHA_T, ALPHA_BAR_PREV),
         defined=DEFINED,
@@ -82,7 +98,11 @@ def ddpm_marginal_variance() -> Claim:
         ),
         sources=(
             Source(S004, "3389", S004_JUMP, expr=1 - alpha_t, correct=r"\mathrm{Var}[x_t\mid x_0] = 1 - \bar\alpha_t",
+                   category="notation/index", severity="minor",
                    note="the noise variance of the written x_t; " + ALPHA_NOTE),
+            Source(S004, "5499–5503", r"q(\mathbf{A}^{(t)}|\mathbf{A}^{(t-1)}) = \mathcal{N}(\sqrt{1 - \beta_t}\mathbf{A}^{(t-1)}, \beta_t I) \quad (105)",
+                   expr=1 - alpha_t, at={"alpha_bar_prev": 1},
+                   note="one step from A^{(0)} (ᾱ_0 = 1): the variance β_t = 1 − α_t of the DDPM forward step, per adjacency entry"),
         ),
     )
 

@@ -23,7 +23,8 @@ import sympy
 from sympy import cos, sin, sqrt
 
 from derivspec.core import REAL, Claim, Source, Step, Var, WrongVariant, claim, target_of
-from derivspec.core.lectures import S004
+from derivspec.core.claims import Recognise
+from derivspec.core.lectures import S000, S003, S004
 from derivspec.derivations.ddpm.forward import (ALPHA_BAR_PREV, ALPHA_T, DEFINED, EPS, X0, XT, alpha_bar_t, alpha_t, eps,
                                                 x0, xt)
 from derivspec.derivations.ddpm.loss import MU0, S0, mu0, s0
@@ -44,6 +45,7 @@ def ddpm_parameterisation_x0_from_eps() -> Claim:
     r"""x̂_0 = (x_t − √(1 − ᾱ_t) ε)/√ᾱ_t."""
     return Claim(
         title="x̂₀ from the noise: (x_t − √(1 − ᾱ_t) ε)/√ᾱ_t (the forward jump solved for x₀)",
+        recognise=(Recognise(r"\hat x_0", requires=(r"\epsilon", r"x_t")),),
         statement=r"\hat x_0(x_t, \epsilon),\ x_t = \sqrt{\bar\alpha_t}x_0 + \sqrt{1-\bar\alpha_t}\epsilon",
         variables=(XT, EPS, ALPHA_T, ALPHA_BAR_PREV),
         defined=DEFINED,
@@ -60,6 +62,13 @@ def ddpm_parameterisation_x0_from_eps() -> Claim:
             WrongVariant("divided by alpha_bar_t, not its square root", (xt - sqrt(1 - alpha_bar_t) * eps) / alpha_bar_t),
             WrongVariant("noise added, not removed", (xt + sqrt(1 - alpha_bar_t) * eps) / sqrt(alpha_bar_t)),
         ),
+        sources=(
+            Source(S003, "549–551", r"x_t = \sqrt{\bar{\alpha}_t} x_0 + \sqrt{1 - \bar{\alpha}_t} \epsilon, \quad \epsilon \sim \mathcal{N}(0, I) exists exactly because sums of independent Gaussians are Gaussian",
+                   expr=(xt - sqrt(1 - alpha_bar_t) * eps) / sqrt(alpha_bar_t), note="the jump as written, solved for x_0"),
+            Source(S000, "334–339", r"We take a clean image and add 50% static to it. Output: The Noise. Strangely, the model is trained to predict what the static looks like, so we can subtract it.",
+                   note="'subtract it' holds up to the schedule's scaling: x̂_0 = (x_t − √(1−ᾱ_t) ε̂)/√ᾱ_t (this claim); "
+                        "'50 % static' does not say how image and noise are mixed, so nothing is compared"),
+        ),
     )
 
 
@@ -68,6 +77,7 @@ def ddpm_parameterisation_eps_from_x0() -> Claim:
     r"""ε̂ = (x_t − √ᾱ_t x̂_0)/√(1 − ᾱ_t)."""
     return Claim(
         title="ε̂ from an x₀-prediction: (x_t − √ᾱ_t x̂₀)/√(1 − ᾱ_t)",
+        recognise=(Recognise(r"\hat\epsilon", requires=(r"x_0", r"x_t")),),
         statement=r"\hat\epsilon(x_t, x_0),\ x_t = \sqrt{\bar\alpha_t}x_0 + \sqrt{1-\bar\alpha_t}\epsilon",
         variables=(XT, X0, ALPHA_T, ALPHA_BAR_PREV),
         defined=DEFINED,
@@ -89,6 +99,7 @@ def ddpm_parameterisation_score_from_eps() -> Claim:
     r"""s = −ε/√(1 − ᾱ_t): the conditional score in noise form, and the ε-network ↔ score-network conversion."""
     return Claim(
         title="Score from noise: ∇_{x_t} log q(x_t|x₀) = −ε/√(1 − ᾱ_t); likewise s_θ = −ε_θ/√(1 − ᾱ_t) for the networks",
+        recognise=(Recognise(r"\nabla_{x_t} \log q(x_t \mid x_0)", requires=(r"\epsilon",)),),
         statement=r"\nabla_{x_t}\log q(x_t\mid x_0)\ \text{at}\ x_t = \sqrt{\bar\alpha_t}x_0 + \sqrt{1-\bar\alpha_t}\epsilon",
         variables=(EPS, ALPHA_T, ALPHA_BAR_PREV),
         defined=DEFINED,

@@ -15,6 +15,7 @@ import sympy
 from sympy import sqrt
 
 from derivspec.core import Claim, Source, Step, WrongVariant, claim, target_of
+from derivspec.core.claims import Recognise
 from derivspec.core.lectures import S004
 from derivspec.derivations.ddpm.forward import (ALPHA_BAR_PREV, ALPHA_NOTE, ALPHA_T, DEFINED, EPS, X0, XT, alpha_bar_prev,
                                                 alpha_bar_t, alpha_t, beta_t, eps, x0, xt)
@@ -46,6 +47,10 @@ def ddpm_posterior_variance() -> Claim:
     """β̃_t = (1 − ᾱ_{t−1}) β_t / (1 − ᾱ_t): one over the precision of the completed square."""
     return Claim(
         title="Posterior variance of q(x_{t−1} | x_t, x_0): β̃_t = (1 − ᾱ_{t−1}) β_t / (1 − ᾱ_t)",
+        recognise=(
+            Recognise(r"q(x_{t-1} \mid x_t, x_0)", part="variance"),
+            Recognise(r"\tilde\beta_t"),
+        ),
         statement=r"\mathrm{Var}[x_{t-1}\mid x_t, x_0]",
         variables=(ALPHA_T, ALPHA_BAR_PREV),
         defined=DEFINED,
@@ -69,6 +74,11 @@ def ddpm_posterior_mean() -> Claim:
     """μ̃_t = √ᾱ_{t−1} β_t/(1 − ᾱ_t) x_0 + √α_t (1 − ᾱ_{t−1})/(1 − ᾱ_t) x_t."""
     return Claim(
         title="Posterior mean of q(x_{t−1} | x_t, x_0) (Bayes' rule, completing the square)",
+        recognise=(
+            Recognise(r"q(x_{t-1} \mid x_t, x_0)", part="mean"),
+            Recognise(r"\tilde\mu_t(x_t, x_0)"),
+            Recognise(r"\tilde\mu_t", requires=(r"x_0",)),
+        ),
         statement=r"\mathbb E[x_{t-1}\mid x_t, x_0]",
         variables=(X0, XT, ALPHA_T, ALPHA_BAR_PREV),
         defined=DEFINED,
@@ -98,6 +108,11 @@ def ddpm_posterior_mean_eps() -> Claim:
     """μ̃_t = (x_t − β_t/√(1 − ᾱ_t) ε)/√α_t: the posterior mean with x_0 written through the noise."""
     return Claim(
         title="Posterior mean in terms of the noise: (x_t − β_t/√(1 − ᾱ_t) ε)/√α_t",
+        recognise=(
+            Recognise(r"\tilde\mu_t", requires=(r"\epsilon", r"x_t")),
+            Recognise(r"\mu_\theta(x_t, t)", interpret={r"\epsilon_\theta(x_t, t)": eps}),
+            Recognise(r"\mu_\theta", requires=(r"x_t",), interpret={r"\epsilon_\theta(x_t, t)": eps}),
+        ),
         statement=r"\tilde\mu_t(x_t, x_0(\epsilon)),\ x_t = \sqrt{\bar\alpha_t}x_0 + \sqrt{1-\bar\alpha_t}\epsilon",
         variables=(XT, EPS, ALPHA_T, ALPHA_BAR_PREV),
         defined=DEFINED,
@@ -116,6 +131,7 @@ def ddpm_posterior_mean_eps() -> Claim:
         ),
         sources=(
             Source(S004, "3374", r"\boldsymbol{\mu}_\theta = \frac{1}{\sqrt{1-\beta_t}} \left(\mathbf{x}_t - \frac{\beta_t}{\sqrt{1-\alpha_t}} \boldsymbol{\epsilon}_\theta(\mathbf{x}_t, t) \right)",
+                   category="notation/index", severity="minor",
                    expr=(xt - beta_t / sqrt(1 - alpha_t) * eps) / sqrt(1 - beta_t),
                    correct=r"\mu = \frac{1}{\sqrt{\alpha_t}}\big(x_t - \frac{\beta_t}{\sqrt{1-\bar\alpha_t}}\epsilon\big)",
                    note="with ε_θ = ε, the parameterisation of the posterior mean; " + ALPHA_NOTE),

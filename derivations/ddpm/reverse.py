@@ -17,9 +17,9 @@ import sympy
 from sympy import sqrt
 
 from derivspec.core import REAL, Claim, Source, Step, Var, WrongVariant, claim, target_of
-from derivspec.core.lectures import S002
+from derivspec.core.lectures import S002, S004
 from derivspec.derivations.ddpm.forward import (ALPHA_BAR_PREV, ALPHA_T, DEFINED, X0, XT, alpha_bar_prev, alpha_bar_t,
-                                                alpha_t, beta_t, x0, xt)
+                                                alpha_t, beta_t, xt)
 from derivspec.derivations.ddpm.loss import S0, s0
 from derivspec.derivations.ddpm.posterior import log_normal, posterior_log_density, x_prev
 
@@ -71,20 +71,31 @@ def ddpm_reverse_bayes() -> Claim:
         ),
         sources=(
             Source(S002, "438–441", r"We want to convert the forward rule q(z_t \mid z_{t-1}) into a reverse posterior q(z_{t-1} \mid z_t). Using Bayes' Rule: " + BAYES_WITHOUT_X0,
-                   expr=bayes_without_x0(), correct=BAYES_WITH_X0,
-                   note="compared for data x ~ N(0, 1), where q(z_s) = N(0, 1) for every s; as Bayes' rule for the marginal "
-                        "reverse kernel it is right, but that kernel needs the data marginal q(z_{t−1}) and is not the "
-                        "q(z_{t−1} | z_t, x) that L444 (and L425) use — the x-conditioned form is what makes the KLs tractable"),
+                   note="not compared: as Bayes' rule for the marginal reverse kernel q(z_{t−1} | z_t) it is right; that kernel "
+                        "needs the data marginal q(z_{t−1}) and is another object than this claim's q(z_{t−1} | z_t, x), which "
+                        "L425 introduces and the ELBO's KLs at L444 use (the x-conditioned form is what makes them tractable; "
+                        "with data N(0, 1) the two differ: property_tests/test_ddpm_parameterisation.py)"),
             Source(S002, "425–426", r"let's imagine we could define the Reverse Posterior q(z_{t-1} \mid z_t, x). Idea: Given that I'm at the noisy state z_t, and I know the original image x, what was the previous step z_{t-1}?",
                    behaviour="reverse_posterior_depends_on_x0", at={"alpha_t": 0.9, "alpha_bar_prev": 0.5}),
             Source(S002, "394–395", r"q(z_{1:T} \mid x) = q(z_1 \mid x) \times q(z_2 \mid z_1) \times \dots \times q(z_T \mid z_{T-1}) We are assuming a **Markov Chain**: z_{t} only depends on z_{t-1} for t > 1.",
                    behaviour="forward_chain_is_markov", at={"alpha_t": 0.9, "alpha_bar_prev": 0.5}),
+            Source(S002, "384", r"Motivation: Trying to compress a complex 256 \times 256 image into a single vector z causes information bottleneck. The model is forced to average out fine details (high frequency) to save the global structure (low frequency).",
+                   note="a motivation for hierarchical latents; not a formula"),
+            Source(S002, "450–459", r"Infinite Depth: We add more and more layers (T\to \infty). Same Dimension: Every latent layer z_t has the same shape as the image x. Fixed Encoder: we fix the Encoder to be a simple, non-learnable noise injector. If you do this, the HVAE becomes a Diffusion Model.",
+                   note="the HVAE → diffusion bridge, a modelling statement: with the fixed Gaussian encoder the posterior of "
+                        "this claim is tractable (any T, not only T → ∞: DDPM uses T = 1000); the kernel at L457 is checked "
+                        "with claim score.sde.vp-marginal"),
+            Source(S002, "471–476", r"So, mathematically, a Diffusion model **is** an HVAE where the inference path is fixed to be a noise process, and we only train the generative path to undo it.",
+                   note="a definition; the ELBO of that HVAE is claim ddpm.elbo.chain"),
+            Source(S002, "538–543", r"We are varying the path of the image from Noise to Data. Diffusion models are mathematically just Hierarchical VAEs with infinitely many layers. Diffusion: 1000 layers of latent variables (x_{999}, x_{998} \dots).",
+                   note="a modelling statement ('infinitely many' and '1000' are both used: DDPM is an HVAE with T = 1000 "
+                        "fixed Gaussian layers; the continuous-time limit is claim score.sde.vp-marginal)"),
             Source(S002, "404", r"p(x, z_{1:T}) = p(z_T) \times p(z_{T-1} \mid z_T) \times \dots \times p(x \mid z_1)",
                    note="the generative factorisation (a definition); its reverse kernels are fitted to this claim's posterior"),
             Source(S002, "428–436", r"\log \frac{p(z_{t-1} \mid z_t)}{q(z_t \mid z_{t-1})} We can't simply negate this to form a KL divergence, which is NOT a valid KL Divergence. KL Divergence D_{KL}(A \| B) requires A and B to be distributions over the same variable.",
-                   behaviour="ratio_over_different_variables_is_not_a_kl", at={"alpha_t": 0.9, "alpha_bar_prev": 0.5}),
+                   behaviour="ratio_over_different_variables_is_not_a_kl", at={"alpha_t": 0.9, "alpha_bar_prev": 0.95}),
             Source(S002, "417–420", r"Look at the indices in the middle term. The Mismatch: Unlike Vanilla VAE, the distributions in the middle don't perfectly pair up into neat KL divergence terms like KL(q \| p) because they are conditioned on different things.",
-                   behaviour="ratio_over_different_variables_is_not_a_kl", at={"alpha_t": 0.8, "alpha_bar_prev": 0.3}),
+                   behaviour="ratio_over_different_variables_is_not_a_kl", at={"alpha_t": 0.9, "alpha_bar_prev": 0.95}),
         ),
     )
 
@@ -125,5 +136,10 @@ def ddpm_reverse_marginal_variance() -> Claim:
             Source(S002, "527", r"p(z_{t-1} \mid z_t) = \mathcal{N}(z_{t-1}; \mu_\theta(z_t, t), \sigma_t^2 I)",
                    note="the reverse model; the kernel it imitates without x is this claim's q(z_{t−1} | z_t), Gaussian for "
                         "Gaussian data with this variance, only approximately Gaussian otherwise (for small β_t)"),
+            Source(S004, "3371", r"p_\theta(\mathbf{x}_{t-1}|\mathbf{x}_t) = \mathcal{N}(\mathbf{x}_{t-1}; \boldsymbol{\mu}_\theta(\mathbf{x}_t, t), \boldsymbol{\Sigma}_\theta(\mathbf{x}_t, t))",
+                   note="the reverse model (a definition); see L527"),
+            Source(S002, "507–510", r"Pixels are continuous values (0.0 \to 1.0). The Assumption: Gaussian Distribution. The image itself is the latent variable, but it evolves over time steps t.",
+                   note="modelling choices; the Gaussian reverse kernel is exact for Gaussian data (this claim) and an "
+                        "approximation otherwise"),
         ),
     )

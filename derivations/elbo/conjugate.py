@@ -22,6 +22,7 @@ import sympy
 from sympy import Abs, Rational, log, pi, sqrt
 
 from derivspec.core import REAL, Claim, Source, Step, Var, WrongVariant, claim, positive_between, real_between, target_of
+from derivspec.core.claims import Recognise
 from derivspec.core.lectures import S002, S003, S004
 from derivspec.derivations.kl.gaussian import kl_univariate
 from derivspec.derivations.moments import gaussian_expectation
@@ -94,11 +95,14 @@ def elbo_linear_gaussian() -> Claim:
         ),
         sources=(
             Source(S003, "167", r"the ELBO is a KL between approximate and true posterior.",
-                   expr=kl_to_posterior(), correct=r"\mathrm{ELBO} = \log p(x) - \mathrm{KL}(q\|p(z\mid x)): the KL is the gap, not the ELBO",
-                   note="read in the conjugate model: the ELBO compared with KL(q || p(z|x))"),
+                   note="not compared: a one-line pointer (\"KL becomes the central object in\"); read as 'maximising the ELBO "
+                        "over q minimises the KL between approximate and true posterior' it holds (log p(x) − ELBO = "
+                        "KL(q || p(z|x)), claim elbo.gap); literally 'ELBO = KL' it would not (the KL is the gap)"),
             Source(S003, "860", r"**Every loss in this course is an NLL.** MSE, BCE, cross-entropy, ELBO, diffusion loss — all are just NLLs of carefully chosen distributions.",
                    expr=log_normal(x, 0, sqrt(w**2 + s**2)), correct=r"-\mathrm{ELBO} = -\log p(x) + \mathrm{KL}(q\|p(z\mid x)) \ge -\log p(x): an upper bound on the NLL, equal only at q = p(z|x)",
-                   note="read as: -ELBO is the NLL -log p(x), i.e. ELBO = log p(x), in the conjugate model"),
+                   category="over-general statement", severity="minor",
+                   note="read as: -ELBO is the NLL -log p(x), i.e. ELBO = log p(x), in the conjugate model; true of MSE, BCE and "
+                        "cross-entropy, over-general for the ELBO, which bounds the NLL"),
             Source(S002, "193–194", r"\text{ELBO} = \mathbb{E}_{q} \left[ \log \frac{p(x, z)}{q(z \mid x)} \right]",
                    expr=elbo_target, note="the definition the derivation starts from"),
             Source(S004, "1412–1414", r"\mathcal{L}(x; \theta, \phi) = \mathbb{E}_{q_\phi(z|x)} [\log p(x, z|\theta) - \log q_\phi(z|x)]",
@@ -127,15 +131,41 @@ def elbo_evidence() -> Claim:
             WrongVariant("noise variance only (the prior's spread dropped)", log_normal(x, 0, s)),
             WrongVariant("w in place of w^2", log_normal(x, 0, sqrt(Abs(w) + s**2))),
         ),
+        sources=(
+            Source(S002, "191", r"we cannot calculate the true probability of the data (the \"Evidence\" \log p(u)) directly because the integral over all latents is intractable",
+                   note="not compared: intractable for a neural decoder (no closed form; the true posterior at L168 likewise); "
+                        "for a linear-Gaussian decoder the integral is this claim's closed form"),
+        ),
     )
+
+
+def elbo_terms() -> dict:
+    """The ELBO's named terms in this model, for recognising a lecture's identity between them
+    (`derivspec scan`): the evidence, the ELBO, the KLs to the posterior and to the prior (both
+    directions), the reconstruction term."""
+    return {
+        r"\mathrm{ELBO}(*)": elbo(), r"\mathcal{L}(*)": elbo(), r"\log p(x)": log_evidence(),
+        r"\mathrm{KL}(q(z \mid x) \| p(z \mid x))": kl_to_posterior(),
+        r"\mathrm{KL}(p(z \mid x) \| q(z \mid x))": kl_univariate(POSTERIOR_MEAN, sqrt(POSTERIOR_VARIANCE), m, sqrt(v)),
+        r"\mathrm{KL}(q(z \mid x) \| p(z))": kl_to_prior(),
+        r"\mathrm{KL}(p(z) \| q(z \mid x))": kl_univariate(0, 1, m, sqrt(v)),
+        r"\mathbb{E}[\log p(x \mid z)]": RECON,
+    }
 
 
 @claim("elbo.gap")
 def elbo_gap() -> Claim:
     """log p(x) − ELBO(q) = KL(q ‖ p(z|x))."""
     kl_posterior = kl_to_posterior()
+    ELBO_TERMS = elbo_terms()
     return Claim(
         title="log p(x) − ELBO = KL(q ‖ p(z|x)) in the conjugate model (so ELBO ≤ log p(x))",
+        recognise=(
+            # in the conjugate model: log p(x), the ELBO and the KLs of a lecture's identity between them
+            Recognise(r"\log p(x)", value=lambda t: log_evidence(), interpret=ELBO_TERMS),
+            Recognise(r"\log p(x) - \mathrm{ELBO}", interpret=ELBO_TERMS),
+            Recognise(r"\mathrm{ELBO}", value=lambda t: elbo(), interpret=ELBO_TERMS),
+        ),
         statement=r"\log p(x) - \mathrm{ELBO}(q)",
         variables=(X, W, S, M, V),
         derivation=(
@@ -156,6 +186,14 @@ def elbo_gap() -> Claim:
                    expr=kl_posterior, note="(53), read as log p(x) - ELBO = KL(q || p(z|x))"),
             Source(S002, "264–282", r"\log p_\theta(u) = \underbrace{\mathbb{E}_{q_\phi}[\log p_\theta(u \mid z)] - \mathrm{KL}\big(q_\phi(z \mid u) \,\|\, p(z)\big)}_{\text{ELBO}(\theta, \phi)} + \underbrace{\mathrm{KL}\big(q_\phi(z \mid u) \,\|\, p_\theta(z \mid u)\big)}_{\ge 0}",
                    expr=kl_posterior, note="the end of the derivation, read as log p(x) - ELBO = KL(q || p(z|x))"),
+            Source(S004, "1338–1351", r"computing the posterior requires the same intractable marginal as scoring: p(x|\theta) = \int p(x, z|\theta)dz \quad (48); optimizing the ELBO ... A lower bound on \log p(x|\theta) (for scoring); An approximation q(z|x) to p(z|x, \theta) (for inference)",
+                   note="not compared: both follow from this claim, log p(x) − ELBO = KL(q ‖ p(z|x)) ≥ 0: the ELBO bounds the evidence, "
+                        "and raising it over q lowers the KL to the posterior"),
+            Source(S004, "1408–1410", r"q^*(z|x) = \arg \min_{q \in \mathcal{Q}} D_{\text{KL}}(q(z|x) || p(z|x, \theta)) \quad (51)",
+                   note="not compared: the definition of variational inference; its objective is this claim's gap"),
+            Source(S004, "1420", r"Maximizing ELBO w.r.t. ϕ minimizes the KL divergence, making q_\phi(z|x) a better approximation to the true posterior.",
+                   note="not compared: log p(x) does not depend on φ, so by this claim ELBO = log p(x) − KL: raising one lowers the "
+                        "other (claims elbo.optimal-q.* reach the posterior)"),
         ),
     )
 
@@ -185,9 +223,11 @@ def elbo_recon_kl() -> Claim:
             Source(S004, "2590–2594", r"\log p_\theta(\mathbf{x}) \geq \mathbb{E}_{\mathbf{z} \sim q_\phi(\mathbf{z}|\mathbf{x})}[\log p_\theta(\mathbf{x}|\mathbf{z})] - \text{KL}(q_\phi(\mathbf{z}|\mathbf{x})||p(\mathbf{z}))",
                    expr=recon_minus_kl, note="the right-hand side of the bound"),
             Source(S003, "1739", r"Normal + KL prior · ELBO = recon + KL",
-                   expr=RECON + kl_to_prior(), correct=r"\mathrm{ELBO} = \mathbb E_q[\log p(x\mid z)] - \mathrm{KL}(q\|p(z)); "
-                                                       r"recon-NLL + KL is the loss -ELBO",
-                   note="read with recon = E_q[log p(x|z)]; the sum is right only for the loss -ELBO with recon = NLL"),
+                   note="not compared: a row of the table whose column is 'LOSS = NLL': read as the ELBO loss, -ELBO = "
+                        "recon-NLL + KL (this claim with the sign of the loss), it holds; with recon = E_q[log p(x|z)] the "
+                        "ELBO itself is recon − KL"),
+            Source(S004, "5416–5418", r"\mathcal{L} = \mathbb{E}_{q_\phi(z|\mathbf{X}, \mathbf{A})}[\log p_\theta(\mathbf{X}, \mathbf{A}|z)] - \text{KL}(q_\phi(z|\mathbf{X}, \mathbf{A})\|p(z)) \quad (102)",
+                   expr=recon_minus_kl, note="the graph VAE's ELBO: the same reconstruction − KL, with the graph (X, A) as the data"),
         ),
     )
 
@@ -305,6 +345,11 @@ def elbo_decoder_gradient() -> Claim:
         sources=(
             Source(S002, "284–288", r"Since \log p_\theta(u), the **evidence**, is **fixed** for a given data point, maximizing ELBO is mathematically equivalent to minimizing the divergence between approxmiate posterior and the true posterior; \phi^*, \theta^* = \arg \max_{\phi, \theta} \text{ELBO}(u)",
                    expr=sympy.Integer(0), correct=r"only with \theta fixed: \partial_\theta \log p_\theta(u) \ne 0, so maximising over (\phi, \theta) also raises the evidence",
-                   note=r"'the evidence is fixed' read as \partial_w \log p_w(x) = 0 while the decoder w is optimised"),
+                   category="over-general statement", severity="minor",
+                   note=r"'the evidence is fixed' read as \partial_w \log p_w(x) = 0 while the decoder w is optimised; "
+                        r"right for the encoder \phi alone, over-general for the joint argmax over (\phi, \theta) it leads to"),
+            Source(S002, "256", r"**Indexing**: we index **True Posterior** p(z \mid u) with \theta because the 'Truth' is defined by the **Decoder**.",
+                   note=r"not compared: in the conjugate model the true posterior N(wx/(w^2 + s^2), s^2/(w^2 + s^2)) (claims "
+                        r"elbo.optimal-q.*) moves with the decoder weight w, as does the evidence (this claim)"),
         ),
     )

@@ -91,6 +91,10 @@ def elbo_gradient_reparameterisation() -> Claim:
                    correct=r"\partial_m \mathbb E[f(m + \sqrt v\,\varepsilon)] = \mathbb E[f'(z)]: autograd through the sample is unbiased"),
             Source(S004, "1099–1103", r"z = g(\epsilon; \theta), \quad \epsilon \sim p(\epsilon) \quad (34); Example (Gaussian): z = \mu + \sigma\epsilon where \epsilon \sim \mathcal{N}(0, 1)",
                    note="the reparameterisation the derivation starts from (a definition, no value to compare)"),
+            Source(S004, "2626–2631", r"Monte Carlo approximation: ... Taking gradient: \nabla_\phi \left[\frac{1}{L} \sum_{l=1}^L f(\mathbf{z}^{(l)}) \right]; **The problem:** Each \mathbf{z}^{(l)} was drawn from q_ϕ but appears as a constant in the sum; **High variance and biased gradients** result from naive Monte Carlo differentiation",
+                   note="not compared: with the draws held fixed the gradient misses how φ moves the samples; for f = z³ and q = "
+                        "N(m, v) it is exactly 0 against the true 3(m² + v) (this claim): biased, and with no variance at all; high "
+                        "variance is the score-function estimator's trait (claim elbo.gradient.variance)"),
         ),
     )
 

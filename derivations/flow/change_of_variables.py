@@ -15,7 +15,7 @@ import sympy
 from sympy import Abs, erf, exp, log, pi, sqrt
 
 from derivspec.core import REAL, Claim, Defined, Source, Step, Var, WrongVariant, claim, positive_between, real_between
-from derivspec.core.lectures import S004
+from derivspec.core.lectures import S002, S004
 
 # --- helpers (the standard normal, written out) -------------------------------------------
 
@@ -74,6 +74,9 @@ def flow_change_of_variables_scalar() -> Claim:
                    note=r"with X \sim N(\mu, \sigma^2), f = \exp and g = f^{-1} = \log; the source writes the density, the target is its log"),
             Source(S004, "3088", r"Elementwise monotonic: exp, log, sigmoid",
                    note="lists invertible elementwise maps without a formula; exp is this claim's map, whose density is derived here"),
+            Source(S002, "148", r"The decoder transforms the **planer** input space to a **curved** manifold in the output space, and the **Gaussian** to a *non-Gaussian*.",
+                   note="not compared: a nonlinear map of a Gaussian is in general not Gaussian; e.g. exp maps N(μ, σ²) to the "
+                        "log-normal density of this claim"),
         ),
     )
 

@@ -76,11 +76,13 @@ def flow_composition() -> Claim:
                    expr=sympy.exp(std_normal_logpdf(z0_right())) * sympy.Abs(sympy.diff(z0_right(), x)), to_target=log,
                    note=r"f = f_2\circ f_1, f^{-1}(x) = (\log x - b)/a; the source writes the density, the target is its log"),
             Source(S004, "3144", r"**Inverse pass**: compute \mathbf{z}_0 = f_K^{-1} \circ \dots \circ f_1^{-1}(\mathbf{x})",
+                   category="notation/index", severity="error",
                    expr=accumulated(z0_wrong_order(), log(a), log(x)),
                    correct=r"z_0 = f_1^{-1}\circ\cdots\circ f_K^{-1}(x): f_K^{-1} is applied first; here z_0 = (\log x - b)/a",
                    note=r"K = 2 as written: f_2^{-1}\circ f_1^{-1}(x) = \log((x-b)/a) (f_1^{-1} applied first), with the "
                         r"log-det terms left as in L2940"),
             Source(S004, "3145", r"Each step: compute \log |\det(\partial f_i / \partial \mathbf{z}_i)|",
+                   category="notation/index", severity="minor",
                    expr=accumulated(z0_right(), log(a), x),
                    correct=r"\log|\det(\partial f_i/\partial z_{i-1})| evaluated at z_{i-1}, as L2940 writes",
                    note=r"read as the Jacobian of f_i evaluated at z_i (its output): f_1'(z_1) = a, f_2'(z_2) = e^{z_2} = e^x"),

@@ -15,6 +15,7 @@ import sympy
 from sympy import log
 
 from derivspec.core import UNIT_INTERVAL, Claim, Source, Step, Var, WrongVariant, claim, positive_between, target_of
+from derivspec.core.claims import Recognise
 from derivspec.core.lectures import S003, S004
 
 P = Var("p", "p", positive_between(0.05, 3))
@@ -28,6 +29,11 @@ def gan_discriminator_optimal() -> Claim:
     r"""argmax_D p log D + q log(1 − D) = p/(p + q): the optimal discriminator at a point x."""
     return Claim(
         title="Optimal GAN discriminator D*(x) = p_data(x)/(p_data(x) + p_g(x))",
+        recognise=(
+            Recognise(r"D^*(x)", interpret={r"p_{\mathrm{data}}(x)": P.symbol, r"p_g(x)": Q.symbol,
+                                            r"p^*(x)": P.symbol, r"q_\theta(x)": Q.symbol,
+                                            r"p_\theta(x)": Q.symbol, r"p_{\mathrm{model}}(x)": Q.symbol}),
+        ),
         statement=r"D^*(x) = \arg\max_{D\in(0,1)}\ p\log D + q\log(1-D),\ p = p_{\text{data}}(x),\ q = p_g(x)",
         variables=(P, Q),
         derivation=(
@@ -99,6 +105,7 @@ def gan_value_optimal() -> Claim:
     m2 = 1 - m1
     return Claim(
         title="GAN value at the optimal discriminator: V(G, D*) = −log 4 + 2·JSD(p_data ‖ p_g), minimal iff p_g = p_data",
+        recognise=(Recognise(r"V(G, D^*)", interpret={r"\mathrm{JSD}(p \| q)": jsd_two_point(p1, q1)}),),
         statement=r"V(G, D^*),\ p_{\text{data}} = (p_1, 1-p_1),\ p_g = (q_1, 1-q_1)",
         variables=(P1, Q1),
         derivation=(

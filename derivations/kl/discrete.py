@@ -11,7 +11,7 @@ from __future__ import annotations
 from sympy import Rational, log
 
 from derivspec.core import UNIT_INTERVAL, Claim, Source, Step, Var, WrongVariant, claim, positive_between, target_of
-from derivspec.core.lectures import S000, S003
+from derivspec.core.lectures import S000, S003, S004
 from derivspec.derivations.nll.bernoulli import P, p, y01
 
 Q = Var("q", "q", UNIT_INTERVAL)
@@ -55,6 +55,7 @@ def kl_bernoulli() -> Claim:
     nll = target_of("nll.bernoulli")  # −log Bern(y; p)
     return Claim(
         title="KL between two Bernoulli distributions",
+        recognise=(r"\mathrm{KL}(\mathrm{Bern}(p) \| \mathrm{Bern}(q))",),
         statement=r"\mathrm{KL}(\mathrm{Bern}(p)\,\|\,\mathrm{Bern}(q))",
         variables=(P, Q),
         derivation=(
@@ -157,9 +158,20 @@ def kl_entropy_categorical() -> Claim:
                      at=dict(zip(("a1", "a2", "a3"), map(Rational, weights))), note="entropy table in bits")
               for line, row, value, weights in ENTROPY_TABLE),
             Source(S000, "196–203", r"\underbrace{\mathbb E_{p_{\text{data}}}[\log p_{\text{data}}(x)]}_{\text{Entropy } H(p_{\text{data}})} - \underbrace{\mathbb E_{p_{\text{data}}}[\log p(x\mid\theta)]}_{\text{Likelihood}}",
+                   category="formula", severity="minor",
                    expr=sum(pk * log(pk) for pk in pis),
                    correct=r"\mathbb E_{p}[\log p] = -H(p), so \mathrm{KL}(p_{data}\|p_\theta) = -H(p_{data}) - \mathbb E_{p_{data}}[\log p_\theta]",
                    note=r"the term labelled Entropy H(p_data) is E[log p_data], here for 3 classes; the argmin conclusion "
                         "at L205–209 survives because -H is constant in θ too"),
+            Source(S003, "1802–1806", r"Shannon's source-coding theorem says · \underbrace{H(p)}_{\text{lower bound}} \leq \mathbb{E}_p[\text{bits per symbol}] \leq H(p) + 1",
+                   behaviour="huffman_code_meets_the_bound", at={"n_distributions": 2000.0, "max_symbols": 12.0},
+                   note="for the optimal prefix-free code (Huffman); the upper bound is strict"),
+            Source(S003, "1808–1816", r"p = (0.5, 0.25, 0.125, 0.125); A 0 1; B 10 2; C 110 3; D 111 3; Average length = 0.5(1) + 0.25(2) + 0.125(3) + 0.125(3) = 1.75 bits = H(p) exactly.",
+                   behaviour="huffman_code_of_the_example", at={"p1": 0.5, "p2": 0.25, "p3": 0.125, "p4": 0.125},
+                   note="4 symbols (the claim's formula with 4 terms): dyadic probabilities, so the code meets H(p)"),
+            Source(S004, "1223", r"**Data compression:** Optimal encoding length determined by -\log p(x)",
+                   behaviour="huffman_code_of_the_example", at={"p1": 0.5, "p2": 0.25, "p3": 0.125, "p4": 0.125},
+                   note="for dyadic probabilities the optimal (Huffman) code gives x a codeword of −log₂ p(x) bits, and its mean "
+                        "length is the entropy (003 L1808–1816's example); in general the lengths round −log₂ p(x) up"),
         ),
     )

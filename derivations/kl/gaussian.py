@@ -41,6 +41,7 @@ def kl_gaussian_univariate() -> Claim:
     q_density = sympy.stats.density(sympy.stats.Normal("Q", mu2, sigma2))(x)
     return Claim(
         title="KL between two univariate Gaussians",
+        recognise=(r"\mathrm{KL}(\mathcal N(\mu_1, \sigma_1^2) \| \mathcal N(\mu_2, \sigma_2^2))",),
         statement=r"\mathrm{KL}(\mathcal N(\mu_1,\sigma_1^2)\,\|\,\mathcal N(\mu_2,\sigma_2^2))",
         variables=(MU1, SIGMA1, MU2, SIGMA2),
         derivation=(
@@ -73,6 +74,7 @@ def kl_gaussian_standard() -> Claim:
     """KL(N(μ,σ²) ‖ N(0,1)) = ½(μ² + σ² − 1 − log σ²)."""
     return Claim(
         title="KL from a Gaussian to the standard normal",
+        recognise=(r"\mathrm{KL}(\mathcal N(\mu, \sigma^2) \| \mathcal N(0, 1))",),
         statement=r"\mathrm{KL}(\mathcal N(\mu,\sigma^2)\,\|\,\mathcal N(0,1))",
         variables=(MU, SIGMA),
         derivation=(

@@ -12,6 +12,7 @@ import sympy
 from sympy import Rational, log
 
 from derivspec.core import Claim, Source, Step, Var, WrongVariant, claim, count_between, positive_between, target_of
+from derivspec.core.claims import Recognise
 from derivspec.core.lectures import S000, S002, S003, S004
 from derivspec.derivations.kl.discrete import P, categorical_kl, cross_entropy, entropy, normalised, p, q
 from derivspec.derivations.kl.gaussian import MU1, MU2, SIGMA1, SIGMA2, mu1, mu2, sigma1, sigma2
@@ -43,6 +44,9 @@ def kl_gibbs() -> Claim:
                    note="properties: checked through the minimiser q = p (KL = 0 there) and the sign of the derivative"),
             Source(S003, "1977–1983", r"-\text{KL}(p\|q) = \mathbb{E}_p \left[ \log \frac{q(Y)}{p(Y)} \right] \leq \log \mathbb{E}_p \left[ \frac{q(Y)}{p(Y)} \right] = ... = \log 1 = 0; Equality iff q(y)/p(y) is constant — i.e. p = q",
                    note="Jensen proof of KL >= 0: an inequality, checked here through its consequence, the minimiser q = p with KL = 0"),
+            Source(S003, "2028", r"This asymmetric penalty is what makes cross-entropy a **proper scoring rule** — it rewards calibration",
+                   expr=p, note="proper: the expected log loss E_{y~p}[−log q(y)] = H(p) + KL(p‖q) is minimised by reporting "
+                                "q = p (this claim), so the calibrated forecast scores best"),
         ),
     )
 
@@ -96,8 +100,17 @@ WORKED_003_1955 = dict(zip(("a1", "a2", "a3", "a4", "b1", "b2", "b3", "b4"),
 def kl_cross_entropy() -> Claim:
     """H(p,q) − H(p) = KL(p‖q): add and subtract E_p[log p] (4 classes)."""
     ps, qs = normalised(a4), normalised(b4)
+    # the named terms of a lecture's identity, for `derivspec scan` (a general identity holds here)
+    CE_TERMS = {r"H(p)": entropy(ps), r"H(q)": entropy(qs), r"\mathrm{KL}(p \| q)": categorical_kl(ps, qs),
+                r"\mathrm{KL}(q \| p)": categorical_kl(qs, ps), r"H(q, p)": cross_entropy(qs, ps),
+                r"H(p, q)": cross_entropy(ps, qs)}
     return Claim(
         title="Cross-entropy = entropy + KL (4 classes; probabilities from positive weights)",
+        recognise=(
+            Recognise(r"H(p, q)", value=lambda t: t + entropy(ps), interpret=CE_TERMS),
+            Recognise(r"\mathrm{CE}(p, q)", value=lambda t: t + entropy(ps), interpret=CE_TERMS),
+            Recognise(r"H(p, q) - H(p)", interpret=CE_TERMS),
+        ),
         statement=r"H(p, q) - H(p),\ p_k = a_k/\textstyle\sum a,\ q_k = b_k/\sum b",
         variables=A4 + B4,
         derivation=(
@@ -123,6 +136,10 @@ def kl_cross_entropy() -> Claim:
                         "under the prior, E_p[-log q] = H(p, q), equals KL(p||q) up to a constant in p; the offset is -H(p)"),
             Source(S003, "1955–1965", r"p = (0.5, 0.25, 0.125, 0.125), q = (0.125, 0.125, 0.25, 0.5): \text{KL}(p \parallel q) = H(p, q) - H(p) = 2.625 - 1.75 = \mathbf{0.875} bits",
                    value=0.875, decimals=3, unit="bits", at=WORKED_003_1955),
+            Source(S003, "1786", r"This is the **per-sample log-loss** in disguise. Cross-entropy is just the *average* of these surprises.",
+                   expr=cross_entropy(ps, qs), to_target=lambda average_surprise: average_surprise - entropy(ps),
+                   note="the average surprise under q of draws from p, −Σ_k p_k log q_k, is the cross-entropy; compared as "
+                        "H(p, q) − H(p) with this claim (4 classes)"),
         ),
     )
 
@@ -160,5 +177,8 @@ def kl_mle_forward() -> Claim:
                    note="an argmin statement; it follows because the difference (this claim's target) is free of θ"),
             Source(S003, "2040–2044", r"\frac{1}{N} \ell(\theta) = \frac{1}{N} \sum_{i=1}^N \log p_{\theta}(y_i) = \mathbb{E}_{Y \sim \hat{p}_{\text{data}}} [\log p_{\theta}(Y)]",
                    note="the first step of the derivation (average NLL as an expectation under the empirical distribution)"),
+            Source(S003, "2058", r"Every classifier you've trained with cross-entropy has been silently minimizing this KL — to the one-hot empirical distribution of class labels.",
+                   note="an argmin statement; it follows because the difference (this claim's target) is free of θ; with one "
+                        "label per input the empirical conditional is one-hot, H = 0, and the cross-entropy is the KL"),
         ),
     )

@@ -13,7 +13,7 @@ import sympy.stats
 from sympy import Abs, log
 
 from derivspec.core import Claim, Source, Step, Var, WrongVariant, claim, count_between, positive_between, target_of
-from derivspec.core.lectures import S000, S002, S003
+from derivspec.core.lectures import S000, S002, S003, S004
 from derivspec.derivations.nll.gradients import theta
 from derivspec.derivations.nll.least_squares import sse, sum_of_nlls
 
@@ -124,6 +124,10 @@ def map_gaussian_prior_l2_nll() -> Claim:
                    expr=1 / (2 * tau**2), note=r"L_NLL is the summed NLL (003 L1588), so this is the NLL convention; \sigma_p = \tau"),
             Source(S003, "1633–1635", r"\lambda = 0.01 (corresponds to \sigma_p^2 = 50 — a fairly weak prior)",
                    value=0.01, decimals=3, at={"tau": sympy.sqrt(50), "sigma": 1}),
+            Source(S004, "1668–1672", r"MAP with Gaussian prior p(\theta) = \mathcal{N}(0, \lambda^{-1}I) is equivalent to: \theta^* = \arg \max_{\theta} \log p(\mathcal{D}|\theta) - \frac{\lambda}{2} \|\theta\|^2 \quad (64)",
+                   expr=(1 / tau**2) / 2,
+                   note=r"the prior precision \lambda is 1/\tau^2, so the penalty weight \lambda/2 is this claim's 1/(2\tau^2) "
+                        r"(the notes' \lambda is the precision, this claim's the penalty weight)"),
         ),
     )
 
@@ -152,6 +156,10 @@ def map_gaussian_prior_l2_mean() -> Claim:
             Source(S003, "123–125", r"L(\boldsymbol{\theta}) + \lambda \|\boldsymbol{\theta}\|_2^2 = L(\boldsymbol{\theta}) + \lambda \sum_j \theta_j^2",
                    note=r"here L is the mean squared error of 003 L84, so the MAP λ is \sigma^2/(N\sigma_p^2); the value "
                         r"\lambda := 1/(2\sigma_p^2) of L1624 belongs to the summed-NLL objective, which the notes should say"),
+            Source(S003, "2066–2070", r"\hat{\theta}_{\text{MAP}} = \arg \min_{\theta} \left[ \text{KL}(\hat{p}_{\text{data}} \parallel p_{\theta}) - \frac{1}{N} \log p(\theta) \right]; **L2 regularization** through this lens · \"minimize KL-to-empirical, plus pay \lambda \|\theta\|^2",
+                   expr=(1 / (2 * n_points * tau**2)) / (1 / (2 * sigma**2)),
+                   note=r"Gaussian noise and prior N(0, \tau^2): the θ-dependent part of the KL is MSE/(2\sigma^2), of "
+                        r"-\frac1N\log p(\theta) it is \|\theta\|^2/(2N\tau^2); the penalty's weight relative to the MSE"),
         ),
     )
 
@@ -175,6 +183,9 @@ def map_laplace_prior_l1() -> Claim:
         sources=(
             Source(S003, "1697", r"2\lambda\theta_j (smooth) vs \lambda \text{sign}(\theta_j) (kink at 0)",
                    note="penalty gradients of λ‖θ‖² and λ‖θ‖₁; they hold for any λ and do not fix the convention"),
+            Source(S004, "1674–1678", r"Different priors induce different regularizers: Gaussian prior: L2 regularization (ridge); Laplace prior: L1 regularization (lasso); Student-t prior: Robust to outliers",
+                   note="not compared (no formula): the Laplace → lasso weight is this claim's λ = 2σ²/b, the Gaussian → ridge weight "
+                        "map.gaussian-prior.l2's σ²/τ²; the Student-t statement is not checked"),
         ),
     )
 

@@ -97,9 +97,10 @@ def map_lasso_soft_threshold() -> Claim:
                    behaviour="lasso_has_exact_zeros", at={"n": 30, "d": 8, "designs": 20},
                    correct="L1 gives exact zeros, L2 does not"),
             Source(S003, "1685–1688", r"**L1 ball** — diamond. Corners stick out on the axes. Generic data-loss contours hit the diamond *at a corner*,",
-                   behaviour="lasso_at_a_corner", at={"y1": 2.0, "y2": 1.5, "lam": 1.0},
-                   correct=r"the lasso solution sits at a corner (has a zero) only when some |x_j^\top y| \le \lambda/2 "
-                           r"(orthonormal design); otherwise it touches an edge or face with no zero"),
+                   note=r"not compared: the geometric intuition, true as 'often': with an orthonormal design the lasso solution "
+                        r"sits at a corner (has a zero) when some |x_j^\top y| \le \lambda/2, a set of data of positive "
+                        r"probability, and touches an edge otherwise (y = (2, 1.5), \lambda = 1 gives (1.5, 1): the behaviour "
+                        r"check lasso_at_a_corner, property_tests/test_map.py); 'generic' read as 'always' would be over-general"),
         ),
     )
 

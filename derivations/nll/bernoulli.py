@@ -10,6 +10,7 @@ import sympy.stats
 from sympy import Eq, Piecewise, Rational, exp, log
 
 from derivspec.core import BINARY, REAL, UNIT_INTERVAL, Claim, Source, Step, Var, WrongVariant, claim, target_of
+from derivspec.core.claims import Recognise
 from derivspec.core.lectures import S003
 from derivspec.derivations.nll.gaussian import LOGLIK_NOTE, NLL_AS_LOGLIK
 
@@ -29,6 +30,7 @@ def nll_bernoulli() -> Claim:
     pmf = sympy.stats.density(sympy.stats.Bernoulli("B", p)).dict
     return Claim(
         title="Bernoulli negative log-likelihood is binary cross-entropy",
+        recognise=(r"-\log \mathrm{Bern}(y; p)", Recognise(r"\log \mathrm{Bern}(y; p)", value=lambda t: -t)),
         statement=r"-\log \mathrm{Bern}(y;p)",
         variables=(Y01, P),
         derivation=(
@@ -59,6 +61,29 @@ def nll_bernoulli() -> Claim:
                    at={"y": 1, "p": Rational(8, 10)}),
             Source(S003, "1495–1499", r"\hat{p} = 0.8, y = 0: \log 0.2 = -1.609, loss 1.609", value=1.609, decimals=3,
                    at={"y": 0, "p": Rational(8, 10)}),
+            Source(S003, "1484", r"Binary y \in \{0, 1\}	Bernoulli	<b>BCE</b>",
+                   expr=-(y01 * log(p) + (1 - y01) * log(1 - p)), note="the table's binary row: the Bernoulli NLL is BCE"),
+            Source(S003, "1503", r"The loss is small **iff the model assigned high probability to the true class**.",
+                   note="not compared: −log p̂_true falls monotonically to 0 as p̂_true → 1 (0.223 at 0.8, 1.609 at 0.2, "
+                        "L1498–1499), so 'small iff high probability' holds for any threshold; nothing more to compute"),
+            Source(S003, "1750–1758", r"I(y) := -\log p(y); The **only** function satisfying all three is I(y) = -c \log p(y) for c > 0 (Shannon 1948).",
+                   note="not compared: the surprise is a definition (the NLL of the observed outcome: this claim at y = 1 for an "
+                        "event of probability p); the uniqueness under the three axioms is Shannon's theorem, which needs I "
+                        "continuous (additivity alone admits pathological solutions)"),
+            *(Source(S003, line, row, value=value, decimals=decimals, unit="bits", at={"y": 1, "p": probability},
+                     note="the surprise −log₂ p of an event of probability p: the NLL of y = 1 under Bernoulli(p), in bits"
+                          + extra)
+              for line, row, value, decimals, probability, extra in (
+                  ("1764", r"**Kashmir in January** · p(\text{snow}) \approx 0.5 · I = -\log_2 0.5 = 1 bit.", 1.0, 0,
+                   Rational(1, 2), ""),
+                  ("1765", r"**Gandhinagar in January** · p(\text{snow}) \approx 10^{-6} · I = -\log_2 10^{-6} \approx 20 bits.",
+                   20.0, 0, Rational(1, 10**6), ""),
+                  ("1778", r"Fair coin lands heads	0.5	1 bit", 1.0, 0, Rational(1, 2), ""),
+                  ("1779", r"Roll a 6 on a fair die	1/6	\approx 2.58 bits", 2.58, 2, Rational(1, 6), ""),
+                  ("1780", r"Win a 1-in-1024 lottery	1/1024	10 bits", 10.0, 0, Rational(1, 1024), ""),
+                  ("1781", r"The sun rises tomorrow	\approx 1	\approx 0 bits", 0.0, 0, 1 - Rational(1, 10**6),
+                   "; p = 1 − 10⁻⁶ for '≈ 1'"),
+                  ("1782", r"Sample a specific token from 50k vocab	1/50000	\approx 15.6 bits", 15.6, 1, Rational(1, 50000), ""))),
         ),
     )
 

@@ -64,5 +64,18 @@ def nll_categorical() -> Claim:
                   ("2024", "(0.7, 0.2, 0.1)	0.357", 0.357, ("0.7", "0.2", "0.1")),
                   ("2025", "(0.34, 0.33, 0.33)	1.079", 1.079, ("0.34", "0.33", "0.33")),
                   ("2026", "(0.05, 0.5, 0.45)	2.996", 2.996, ("0.05", "0.5", "0.45")))),
+            Source(S003, "2009–2011", r"H(\mathbf{y}, \hat{\boldsymbol{\pi}}) = \underbrace{H(\mathbf{y})}_{=0} + \text{KL}(\mathbf{y} \parallel \hat{\boldsymbol{\pi}}) = -\log \hat{\pi}_{y_{\text{true}}}",
+                   expr=-sum(yk * log(softmax(k)) for k, yk in enumerate((1, 0, 0))),
+                   note="one-hot y = (1, 0, 0): H(y) = 0, so the cross-entropy is the KL and is −log π̂_1"),
+            Source(S003, "2181", r"**P8.** Show that for one-hot true label \mathbf{y}_i and softmax prediction \hat{\boldsymbol{\pi}}_i , cross-entropy equals \text{KL}(\mathbf{y}_i \parallel \hat{\boldsymbol{\pi}}_i)",
+                   expr=1 * log(1 / softmax(0)),
+                   note="KL(y ‖ π̂) = Σ_k y_k log(y_k/π̂_k) over the classes with y_k > 0 (0 log 0 = 0): −log π̂_1 for y = (1, 0, 0)"),
+            Source(S003, "1456", r"**softmax + cross-entropy** are *always* implemented as one fused op (`F.cross_entropy(logits, target)`) — both for numerical stability (log-sum-exp trick)",
+                   behaviour="fused_cross_entropy_is_stable", at={"h1": 1000.0, "h2": 0.0, "h3": -1000.0}),
+            Source(S003, "360", r"**The softmax output of *any* classifier IS a Categorical distribution.**",
+                   note="not compared: the softmax's entries are positive and sum to 1 (claim nll.softmax.sigmoid at K = 2, "
+                        "003 L1412), so it is a valid Categorical whose NLL is this claim"),
+            Source(S003, "1484–1485", r"Binary y \in \{0, 1\} | Bernoulli | BCE; K -class y \in \{1, \dots, K\} | Categorical | CE",
+                   expr=-log(softmax(0)), note="the table's K-class row: the Categorical NLL of a softmax is the cross-entropy"),
         ),
     )

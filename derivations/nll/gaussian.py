@@ -10,6 +10,7 @@ import sympy.stats
 from sympy import log, pi, sqrt
 
 from derivspec.core import POSITIVE, REAL, Claim, Source, Step, Var, WrongVariant, claim, positive_between, target_of
+from derivspec.core.claims import Recognise
 from derivspec.core.lectures import S000, S002, S003
 
 Y = Var("y", "y", REAL)
@@ -20,6 +21,11 @@ S = Var("s", "s", positive_between(0.25, 3))
 y, mu, sigma, m, s = Y.symbol, MU.symbol, SIGMA.symbol, M.symbol, S.symbol
 
 NLL_AS_LOGLIK = dict(to_target=lambda written: -written)
+# y = μ + ε with ε ~ N(0, σ²): the density of y is the noise density at the residual y − μ (a shift: Jacobian 1)
+EPSILON = sympy.Symbol("epsilon", real=True)
+NOISE_DENSITY = sympy.stats.density(sympy.stats.Normal("E", 0, SIGMA.symbol))(EPSILON)
+ADDITIVE_NOISE_NOTE = ("additive noise: p(y) = p_ε(y − μ) (a shift, Jacobian 1), so −log p(y) is minus the log of the noise "
+                       "density N(0, σ²) at the residual y − μ, one coordinate")
 LOGLIK_NOTE = "the source writes the log-likelihood; the target is its negative"
 
 
@@ -44,6 +50,10 @@ def gaussian_nll(at=y, mean=mu, std=sigma) -> sympy.Expr:
 def nll_gaussian() -> Claim:
     return Claim(
         title="Gaussian negative log-likelihood",
+        recognise=(
+            Recognise(r"-\log \mathcal N(y; \mu, \sigma^2)", const_free_of=("y", "mu")),
+            Recognise(r"\log \mathcal N(y; \mu, \sigma^2)", value=lambda t: -t, const_free_of=("y", "mu")),
+        ),
         statement=r"-\log \mathcal N(y;\mu,\sigma^2)",
         variables=(Y, MU, SIGMA),
         derivation=gaussian_nll_derivation(),
@@ -60,6 +70,7 @@ def nll_gaussian() -> Claim:
                    expr=log(1 / sqrt(2 * pi)) - (y - mu) ** 2 / 2, at={"sigma": 1}, **NLL_AS_LOGLIK,
                    note=LOGLIK_NOTE + r" (with \sigma = 1, u = y, \hat u = \mu)"),
             Source(S000, "251–253", r"- \log P(x\mid \theta) = c \frac{1}{2\sigma^2}\|x-\mu_\theta\|^2 (\"let c be constant\")",
+                   category="formula", severity="minor",
                    expr=(y - mu) ** 2 / (2 * sigma**2), relation="proportional", free_of=("y", "mu"),
                    note="one coordinate; as written c multiplies the squared error, so the NLL would be "
                         "proportional to it; the constant the derivation produces is additive"),
@@ -79,6 +90,10 @@ def nll_gaussian() -> Claim:
             Source(S002, "318–322", r"\mathcal{L}_{\text{recon}} \propto - \| x - D(z) \|^2 (C = \sigma^2 I fixed)",
                    expr=-(y - mu) ** 2, relation="affine", free_of=("y", "mu"), **NLL_AS_LOGLIK,
                    note=r"\mathcal L_{recon} is the log-likelihood term; '\propto' read as: up to a positive scale and an additive constant"),
+            Source(S000, "89–94", r"y = f_\theta(u) + \varepsilon, \quad \text{where } \varepsilon \sim \mathcal{N}(0, \sigma^2 I)",
+                   expr=-log(NOISE_DENSITY.subs(EPSILON, y - mu)), note=ADDITIVE_NOISE_NOTE),
+            Source(S003, "1232–1240", r"y = \boldsymbol{\theta}^\top \mathbf{x} + \epsilon, \epsilon \sim \mathcal{N}(0, \sigma^2); p(y \mid \mathbf{x}, \boldsymbol{\theta}) = \mathcal{N}(y \mid \boldsymbol{\theta}^\top \mathbf{x}, \sigma^2) = \frac{1}{\sqrt{2\pi\sigma^2}} \exp\left(-\frac{(y - \boldsymbol{\theta}^\top \mathbf{x})^2}{2\sigma^2}\right)",
+                   expr=-log(NOISE_DENSITY.subs(EPSILON, y - mu)), note=ADDITIVE_NOISE_NOTE + r"; \theta^\top x is \mu"),
         ),
     )
 
@@ -110,6 +125,12 @@ def nll_gaussian_mse_scale() -> Claim:
                    note="an argmin equivalence with no formula for the scale; it follows from a > 0 (this claim)"),
             Source(S002, "236", r"\text{Maximizing Log-Likelihood} \equiv \text{Minimizing MSE}",
                    note="an argmin equivalence with no formula for the scale; it follows from a > 0 (this claim)"),
+            Source(S000, "522–525", r"In **Homoscedastic** regression (Standard MSE), we assume noise is constant and ignore it. In **Probabilistic** models (LLMs/VAEs), predicts the parameters of the noise distribution (e.g., variance/spread)",
+                   note="not compared: with σ fixed the NLL is a·(y − μ)² + b with a = 1/(2σ²) > 0 (this claim), so σ only "
+                        "rescales the loss and MSE can ignore it; a predicted σ changes the loss per example"),
+            Source(S003, "2219–2225", r"When you write MSE, you have *implicitly* assumed Gaussian noise. ... **Q.** Why minimize NLL instead of maximize LL? **A.** Pure convention. ML libraries minimize. Negate, minimize, same answer.",
+                   note="not compared: MSE and the Gaussian NLL share their minimiser because a = 1/(2σ²) > 0 (this claim), "
+                        "and negating an objective keeps its optimiser; 'implicitly assumed' is an interpretation"),
         ),
     )
 

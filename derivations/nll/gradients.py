@@ -8,7 +8,7 @@ from __future__ import annotations
 import sympy
 from sympy import exp
 
-from derivspec.core import REAL, Claim, Source, Step, Var, WrongVariant, claim, real_between, target_of
+from derivspec.core import Claim, Source, Step, Var, WrongVariant, claim, real_between, target_of
 from derivspec.core.lectures import S003
 from derivspec.derivations.nll.bernoulli import Y01, sigmoid, y01, z
 from derivspec.derivations.nll.categorical import H1, H2, H3, WORKED_LOGITS, h1, h2, h3, softmax
@@ -44,6 +44,10 @@ def nll_grad_logistic() -> Claim:
                    expr=(sigmoid(theta * x) - y01) * x, note=r"one term of the sum, one feature; \hat p = \sigma(\theta x)"),
             Source(S003, "287", r"logistic regression's gradient has a \hat{p}(1 - \hat{p}) term that is exactly the Bernoulli variance",
                    note=r"describes an intermediate of the chain rule (\sigma' = \sigma(1-\sigma)), which cancels in the final gradient; no formula to compare"),
+            Source(S003, "113", r"Train · gradient descent (no closed form because of the sigmoid).",
+                   note=r"not compared: setting this gradient to zero gives \sum_i (\sigma(\theta x_i) - y_i) x_i = 0, transcendental in "
+                        r"\theta (no closed-form root in general); the reference model logistic_trained_with trains it by "
+                        r"gradient descent"),
         ),
     )
 
@@ -77,6 +81,13 @@ def nll_grad_softmax_true_class() -> Claim:
                    expr=softmax(0) - 1, note="k = observed class, so y_k = 1"),
             Source(S003, "1474", r"\hat{\boldsymbol{\pi}} - \mathbf{y} = [0.659, 0.242, 0.099] - [1, 0, 0] = [-0.341, 0.242, 0.099]",
                    value=-0.341, decimals=3, at=WORKED_LOGITS, note="the cat entry (observed class)"),
+            Source(S003, "1476", r"The gradient says · *push the cat-logit up* (negative gradient → the optimizer subtracts it, so cat-logit increases), *push the dog and car logits down*.",
+                   behaviour="cross_entropy_step_moves_the_logits", at={"h1": 2.0, "h2": 1.0, "h3": 0.1, "lr": 0.5},
+                   note="one gradient step at the worked logits of L1460 (π_1 − 1 < 0, π_k > 0)"),
+            Source(S003, "358", r"The further the prediction is from a one-hot truth, the *less likely* the data is under it — and the larger the cross-entropy loss.",
+                   behaviour="cross_entropy_step_moves_the_logits", at={"h1": 0.0, "h2": 0.0, "h3": 0.0, "lr": 1.0},
+                   note="from the uniform prediction, a step towards the one-hot truth (the true logit up, the others down) "
+                        "lowers the loss: −log π_true falls as π_true rises"),
         ),
     )
 

@@ -19,6 +19,7 @@ YS = tuple(Var(f"y{i}", f"y_{i}", REAL) for i in (1, 2, 3))
 XS_YS = XS + YS
 xs, ys = [v.symbol for v in XS], [v.symbol for v in YS]
 WORKED_DATA = {"x1": 1, "x2": 2, "x3": 3, "y1": Rational(11, 10), "y2": Rational(19, 10), "y3": Rational(32, 10)}
+GD_DATA = {"x1": 1.0, "x2": 2.0, "x3": 3.0, "y1": 1.1, "y2": 1.9, "y3": 3.2}  # the same data for the behaviour checks
 
 
 def sum_of(f):
@@ -64,6 +65,22 @@ def nll_gaussian_ols_slope() -> Claim:
             Source(S003, "1310", r"\hat{\theta} = \sum x_i y_i / \sum x_i^2", expr=ols_slope()),
             Source(S003, "1304–1330", r"(1, 1.1), (2, 1.9), (3, 3.2): \hat{\theta} = \frac{14.5}{14} \approx \mathbf{1.036}",
                    value=1.036, decimals=3, at=WORKED_DATA),
+            Source(S003, "88", r"Solve \nabla_{\boldsymbol{\theta}} L = 0 in closed form · \hat{\boldsymbol{\theta}} = (X^\top X)^{-1} X^\top \mathbf{y}",
+                   expr=ols_slope(), note="one feature, no bias: (XᵀX)⁻¹Xᵀy = Σx_iy_i/Σx_i²"),
+            Source(S003, "89", r"Or run gradient descent · \boldsymbol{\theta} \leftarrow \boldsymbol{\theta} - \eta \nabla_{\boldsymbol{\theta}} L",
+                   behaviour="gradient_descent_reaches_the_closed_form", at=GD_DATA,
+                   note="'two equivalent options': gradient descent on the worked data of L1304 ends at the closed form"),
+            Source(S003, "1294", r"The familiar **normal equation** is the closed-form MLE under Gaussian noise. SGD / gradient descent gives the same answer iteratively.",
+                   behaviour="gradient_descent_reaches_the_closed_form", at=GD_DATA,
+                   note="on the worked data of L1304 (the quadratic loss has one minimum, so descent with a small step "
+                        "converges to it)"),
+            Source(S003, "1354", r"This is exactly the answer `torch.linalg.lstsq` returns.",
+                   behaviour="lstsq_matches_the_ratio", at=GD_DATA),
+            Source(S003, "1529", r"**P2.** Show that for Y | x \sim \mathcal{N}(\theta x, \sigma^2) with **known** \sigma^2 , the MLE for \theta is \hat{\theta} = \sum_i x_i y_i / \sum_i x_i^2",
+                   expr=ols_slope(), note="the exercise states the result; three data points"),
+            Source(S003, "1248–1250", r"MLE asks · *which line \theta^\top \mathbf{x} makes the observed y 's most probable?* Equivalently · *which line minimizes the squared distance from each point to the line* — exactly the OLS",
+                   note="not compared: 'distance to the line' read as the vertical residual y − θx, it is this claim (OLS); "
+                        "the perpendicular distance would give total least squares, another line"),
         ),
     )
 
@@ -89,7 +106,12 @@ def nll_gaussian_ols_gradient() -> Claim:
         sources=(
             Source(S003, "1290", r"\nabla_{\boldsymbol{\theta}} \|\mathbf{y} - \mathbf{X}\boldsymbol{\theta}\|^2 = -2\mathbf{X}^\top (\mathbf{y} - \mathbf{X}\boldsymbol{\theta})",
                    expr=-2 * sum_of(lambda xi, yi: xi * (yi - theta * xi)), note="X is the 3×1 column of x_i"),
+            Source(S003, "1286", r"Stack data · \mathbf{X} \in \mathbb{R}^{N \times d} , \mathbf{y} \in \mathbb{R}^N . Then \sum (y_i - \boldsymbol{\theta}^\top \mathbf{x}_i)^2 = \|\mathbf{y} - \mathbf{X}\boldsymbol{\theta}\|^2",
+                   expr=((sympy.Matrix(ys) - sympy.Matrix(xs) * theta).T * (sympy.Matrix(ys) - sympy.Matrix(xs) * theta))[0],
+                   to_target=lambda written: sympy.diff(written, theta),
+                   note="the matrix form ‖y − Xθ‖² (X the 3×1 column of x_i), compared through its θ-derivative"),
             Source(S003, "1350–1352", r"\nabla_{\theta} \text{MSE}(\hat{\theta}) = -2 \cdot 14 \cdot (\hat{\theta} - 14.5/14) = 0",
+                   category="formula", severity="minor",
                    expr=-2 * 14 * (theta - Rational(145, 10) / 14), at=WORKED_DATA,
                    note=r"at the worked data (\sum x^2 = 14, \sum xy = 14.5), as a function of \theta; "
                         "the source calls the sum of squares MSE"),

@@ -22,8 +22,9 @@ import sympy
 from sympy import sqrt
 
 from derivspec.core import Claim, Source, Step, WrongVariant, claim
-from derivspec.core.lectures import S001, S002, S003, S004
-from derivspec.derivations.ddpm.forward import (ALPHA_BAR_PREV, ALPHA_T, DEFINED, X0, XT, alpha_bar_t, alpha_bar_prev,
+from derivspec.core.claims import Recognise
+from derivspec.core.lectures import S000, S001, S002, S003, S004
+from derivspec.derivations.ddpm.forward import (ALPHA_BAR_PREV, ALPHA_T, DEFINED, X0, XT, alpha_bar_t,
                                                 alpha_t, x0, xt)
 from derivspec.derivations.ddpm.loss import MU0, S0, mu0, s0
 from derivspec.derivations.ddpm.posterior import log_normal
@@ -54,6 +55,7 @@ def score_dsm_conditional() -> Claim:
     r"""∇_{x_t} log N(x_t; √ᾱ_t x_0, 1 − ᾱ_t) = −(x_t − √ᾱ_t x_0)/(1 − ᾱ_t)."""
     return Claim(
         title="Conditional score of the forward jump: ∇_{x_t} log q(x_t | x_0) = −(x_t − √ᾱ_t x_0)/(1 − ᾱ_t)",
+        recognise=(Recognise(r"\nabla_{x_t} \log q(x_t \mid x_0)", requires=(r"x_0",)),),
         statement=r"\nabla_{x_t}\log q(x_t\mid x_0),\ q(x_t\mid x_0) = \mathcal N(\sqrt{\bar\alpha_t}x_0, 1-\bar\alpha_t)",
         variables=(XT, X0, ALPHA_T, ALPHA_BAR_PREV),
         defined=DEFINED,
@@ -69,6 +71,10 @@ def score_dsm_conditional() -> Claim:
             WrongVariant("alpha_t in place of alpha_bar_t (the one-step coefficient)", -(xt - sqrt(alpha_t) * x0) / (1 - alpha_t)),
             WrongVariant("sign flipped", (xt - sqrt(alpha_bar_t) * x0) / (1 - alpha_bar_t)),
             WrongVariant("alpha_bar_t without the square root on x_0", -(xt - alpha_bar_t * x0) / (1 - alpha_bar_t)),
+        ),
+        sources=(
+            Source(S001, "195–199", r"Define a noising process that corrupts data: q(x_t | x_0) where (t) is a noise level / timestep.",
+                   note="defines the noising process whose conditional score this claim differentiates (Gaussian: the DDPM jump)"),
         ),
     )
 
@@ -109,17 +115,16 @@ def score_dsm_minimiser() -> Claim:
         ),
         sources=(
             Source(S001, "201–204", r"Train a model (s_\theta(x_t, t)) to approximate the score of the noisy distribution: s_\theta(x_t, t) \approx \nabla_{x_t} \log q(x_t | x_0)",
+                   category="notation/index", severity="minor",
                    expr=conditional_score(),
                    correct=r"s_\theta(x_t,t)\approx\nabla_{x_t}\log q_t(x_t) = \mathbb E[\nabla_{x_t}\log q(x_t\mid x_0)\mid x_t]: "
                            r"\nabla\log q(x_t\mid x_0) is the regression target of the loss, the score of the noisy distribution "
                            r"is the marginal one (a model of x_t cannot depend on x_0)",
                    note="read as: what the trained s_θ(x_t, t) approximates; Gaussian data x_0 ~ N(μ_0, s_0²)"),
             Source(S002, "555", r"Training: We add noise to destroy the image (Forward Process). The model learns to predict this specific noise instance.",
-                   behaviour="noise_predictor_learns_a_conditional_mean", at={"alpha_bar": 0.5, "s0": 1.0},
-                   correct=r"the MSE-optimal \epsilon_\theta(x_t) is E[\epsilon\mid x_t] = -\sqrt{1-\bar\alpha_t}\nabla\log q_t(x_t): the "
-                           r"noise instance is the regression target, and even the best predictor leaves the error "
-                           r"E\,\mathrm{Var}[\epsilon\mid x_t] > 0",
-                   note="read as: the trained predictor recovers the noise that was added"),
+                   note="not compared: describes the regression target of the training step. What the MSE-optimal "
+                        "predictor learns is E[ε | x_t] = −√(1−ᾱ_t)∇log q_t(x_t), which leaves the error E Var[ε | x_t] > 0 "
+                        "(0.5 at ᾱ = 0.5 for unit-variance data); property_tests/test_score.py recomputes it"),
             Source(S004, "3381", r"At each step t : predict the noise that was added",
                    note="describes the regression target of the training step; what is learned is E[ε | x_t] (002 L555 is checked)"),
             Source(S004, "3323", r"Train: predict noise at each timestep",
@@ -191,6 +196,8 @@ def score_dsm_vincent() -> Claim:
                    behaviour="denoising_equals_score_matching", at={"alpha_bar": 0.5}),
             Source(S004, "3435", r"Denoising \approx score estimation",
                    behaviour="denoising_equals_score_matching", at={"alpha_bar": 0.5}),
+            Source(S004, "3743–3745", r"Score-based models \neq new model category; Different mathematical framing of diffusion; Vocabulary: when you hear “score-based generative models” \rightarrow continuous-time diffusion",
+                   note="a framing; the equivalence of the objectives is checked at L3746"),
             Source(S003, "168", r"**Diffusion (L21)** · score matching \equiv KL minimization between noisy data and model.",
                    note="not a formula at one noise level: score matching minimises a Fisher divergence, which is the derivative "
                         "of KL(p_σ‖q_σ) along the noise scale (de Bruijn); only the weighted integral over noise levels bounds "
@@ -222,6 +229,17 @@ def score_dsm_noise_regression() -> Claim:
             WrongVariant("weight inverted: 1 - alpha_bar_t", 1 - alpha_bar_t),
         ),
         sources=(
+            Source(S000, "499–502", r"Input: Noisy Image + Time + Prompt. Output: The predicted Noise. Noise Assumption: Gaussian. We assume the corruption process adds Normal noise. Mechanism: Minimizing (MSE) allows us to reverse the noise process.",
+                   note="the noise regression of this claim (symbols lost in the conversion); what the MSE-optimal predictor "
+                        "learns is checked at 002 L555"),
+            Source(S000, "347–349", r"Loss: Mean Squared Error (MSE). We measure the Euclidean distance between the *actual* static we added and the *static* the model guessed.",
+                   note="the simple loss ‖ε − ε_θ‖², DSM with λ(t) = 1 − ᾱ_t by this claim"),
+            Source(S004, "3449–3450", r"*Simplified denoising objective* made diffusion practical; Reweighted variational bound for stable training",
+                   note="as stated: the simple loss is the ELBO's per-step KL with the weight β_t/(2α_t(1−ᾱ_{t−1})) dropped "
+                        "(claim ddpm.loss.weight), i.e. DSM with λ(t) = 1 − ᾱ_t (this claim)"),
+            Source(S004, "3386–3392", r"Sample \mathbf{x}_0 from data; Sample t uniformly from \{1, \dots, T\}; Sample noise \boldsymbol{\epsilon} \sim \mathcal{N}(\mathbf{0}, \mathbf{I}); Predict: \hat{\boldsymbol{\epsilon}} = \boldsymbol{\epsilon}_\theta(\mathbf{x}_t, t); Loss: \|\boldsymbol{\epsilon} - \hat{\boldsymbol{\epsilon}}\|^2; Update θ",
+                   note="the training loop of this claim's noise regression, run by reference_models/score_models.train_dsm "
+                        "(the x_t line L3389 is checked, and found wrong, with claim ddpm.marginal.mean)"),
             Source(S001, "214", r"In practice you don’t compute the true gradient term explicitly; for Gaussian noising, this simplifies to a regression on the added noise.",
                    behaviour="dsm_is_noise_regression", at={"alpha_bar": 0.4},
                    note="with λ(t) = 1 − ᾱ_t the weighted DSM term is ‖ε − ε_θ‖²"),

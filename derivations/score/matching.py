@@ -69,14 +69,16 @@ def score_normaliser() -> Claim:
                    behaviour="score_ignores_the_normaliser", at={"a": 1.0, "b": -2.0}),
             Source(S004, "3346", r"Score matching (Hyvärinen 2005): estimate \nabla \log p(\mathbf{x}) without partition function",
                    behaviour="score_ignores_the_normaliser", at={"a": 0.5, "b": 1.0}),
+            Source(S004, "1711", r"**Score matching**: Partition function intractable, gradient-based models (diffusion)",
+                   behaviour="score_ignores_the_normaliser", at={"a": 1.0, "b": -2.0}),
             Source(S004, "3679–3681", r"Definition: \nabla \log p(\mathbf{x}) (gradient of log density); Points toward higher probability regions; Classic use: Langevin sampling",
                    behaviour="score_points_uphill", at={"a": 1.0, "b": -2.0}),
             Source(S001, "236", r"Learns a vector field that points towards high-density regions of the data manifold at every noise scale.",
-                   behaviour="noised_score_points_to_data_modes", at={"separation": 3.0, "mode_std": 0.5},
-                   correct=r"at noise scale \sigma the field is \nabla\log p_\sigma, p_\sigma = p_{\text{data}} * \mathcal N(0,\sigma^2): "
-                           r"it points uphill on the noised density at every scale, but at large \sigma towards the data's "
-                           r"mean, which can be a low-density region of p_{\text{data}} (between modes)",
-                   note="read as: a step along the learned field at noise scale σ raises the data density p_data"),
+                   note="not compared: true of the noised density p_σ = p_data * N(0, σ²) at every scale (the score "
+                        "points uphill, 004 L3679–3681 is checked); at large σ that direction is towards the data's mean, "
+                        "which can be a low-density region of p_data itself -- the wording does not say which density"),
+            Source(S001, "239", r"So: **Score matching learns how to climb the log-density landscape; generation is gradient-guided denoising.**",
+                   note="intuition; the uphill property is checked at 004 L3679–3681"),
         ),
     )
 

@@ -32,7 +32,7 @@ import sympy
 from derivspec.core import symbolic
 from derivspec.core.claims import Claim
 from derivspec.core.errors import DerivspecError, FormulaError, ParameterError
-from derivspec.core.formula import check_text, exact_number, parse_formula
+from derivspec.core.formula import FUNCTIONS, check_text, exact_number, parse_formula
 from derivspec.core.latex import parse_latex_sides, split_sides
 
 CHECK_SECONDS = 30.0  # the per-check time limit (reading + evaluation + proof)
@@ -141,7 +141,8 @@ def _read_formula_sides(claim: Claim, text: str) -> Reading:
         if last:
             sides.append((part.strip(), parse_formula(part, claim.symbols)))
             continue
-        if re.search(r"[A-Za-z_]\w*\s*\(", part) and not re.fullmatch(r"\s*(log|ln|exp|sqrt|abs)\s*\(.*", part):
+        applied = {m.group(1) for m in re.finditer(r"([A-Za-z_]\w*)\s*\(", part)}
+        if applied - set(FUNCTIONS):  # p(y), KL(q, p): a function application names the quantity
             notes.append(f"left-hand side {part.strip()!r} read as a label (not checked)")
             continue
         try:
@@ -315,6 +316,8 @@ def run_check(claim: Claim, *, formula: str | None = None, latex: str | None = N
         os.close(read_end)
         code = 0
         try:
+            symbolic._DEADLINES.clear()  # timers are not inherited across fork: start afresh
+            signal.signal(signal.SIGALRM, signal.SIG_DFL)
             _limit_memory()
             try:
                 message = {"result": check(claim, formula=formula, latex=latex, at=at, seed=seed, seconds=seconds)}

@@ -248,9 +248,13 @@ UNIT_INTERVAL = Domain("in (0, 1)", {"positive": True}, low=0.0, high=1.0,
 BINARY = Domain("in {0, 1}", {"integer": True, "nonnegative": True}, values=(0, 1))
 
 
-def count_between(low: int, high: int) -> Domain:
-    """A positive whole number (a class count), sampled uniformly from [low, high]."""
-    return Domain("a whole number >= 1", {"integer": True, "positive": True}, low=0.0,
+def count_between(low: int, high: int, minimum: int = 1) -> Domain:
+    """A whole number >= ``minimum`` (1: a class count; 0: a count of heads), its typical points
+    drawn from [low, high]."""
+    if not 0 <= minimum <= low:
+        raise ValueError(f"count_between: need 0 <= minimum <= low, got minimum={minimum}, low={low}")
+    assumptions = {"integer": True, "positive": True} if minimum >= 1 else {"integer": True, "nonnegative": True}
+    return Domain(f"a whole number >= {minimum}", assumptions, low=minimum - 1.0,
                   sample_low=low, sample_high=high, integer=True)
 
 
@@ -359,10 +363,18 @@ class Source:
     behaviour: str | None = None
     correct: str = ""
     note: str = ""
+    # for an erratum (a source that disagrees): what kind of slip and how much it matters; left
+    # empty, they follow from the relation (derivspec.core.sources.erratum_class)
+    category: str = ""  # formula | worked number | rounding | notation/index | over-general statement
+    severity: str = ""  # error | minor
 
     def __post_init__(self):
         if not _LINES.fullmatch(self.lines):
             raise ValueError(f"source {self.file}: lines {self.lines!r} is not 'N' or 'N–M'")
+        if self.category and self.category not in ERRATUM_CATEGORIES:
+            raise ValueError(f"source {self.file}:{self.lines}: category {self.category!r} is not one of {ERRATUM_CATEGORIES}")
+        if self.severity and self.severity not in ERRATUM_SEVERITIES:
+            raise ValueError(f"source {self.file}:{self.lines}: severity {self.severity!r} is not one of {ERRATUM_SEVERITIES}")
 
     @property
     def span(self) -> tuple[int, int]:
@@ -372,6 +384,8 @@ class Source:
 
 
 _LINES = re.compile(r"\d+(?:[–-]\d+)?")
+ERRATUM_CATEGORIES = ("formula", "worked number", "rounding", "notation/index", "over-general statement")
+ERRATUM_SEVERITIES = ("error", "minor")
 
 
 @dataclass(frozen=True)
@@ -380,6 +394,44 @@ class WrongVariant:
 
     name: str
     expr: sympy.Expr
+
+
+@dataclass(frozen=True)
+class Recognise:
+    r"""How ``derivspec scan`` recognises a statement of the claim in a lecture it has never seen.
+
+    ``shape`` is the left-hand side as lectures write it, in LaTeX (``\mathrm{KL}(\mathcal
+    N(\mu_1, \sigma_1^2) \| \mathcal N(\mu_2, \sigma_2^2))``, ``-\log \mathcal N(y; \mu,
+    \sigma^2)``, ``q(x_t \mid x_0)``, ``D^*(x)``). Every name in it is a pattern variable: a
+    statement matches when its side unifies with the shape, whatever the lecture calls its
+    symbols (``\mathrm{KL}(\mathcal N(m, s^2)\|\mathcal N(0, 1))`` binds mu1 -> m, sigma1 -> s);
+    heads match by family (KL, D_{KL}, \mathrm{KL}; \mathcal N, N; Bern, Bernoulli; H, h) and
+    fonts are ignored. The other side of the statement is then compared with the claim's
+    derived target (defined symbols expanded), in the claim's own variables and domains.
+
+    * ``value`` maps the target to the value of the shape when they differ (the target is
+      -log p, the shape is log p: ``value=lambda t: -t``);
+    * ``part`` takes a part of the other side instead of all of it: ``"mean"`` / ``"variance"``
+      of a normal \mathcal N(x; m, v) or \mathcal N(m, v), or ``"reparam-mean"`` /
+      ``"reparam-variance"`` of a reparameterisation ``m + s * noise`` (``noise`` names it);
+    * ``requires``: LaTeX names that the other side must use (a lone left-hand side such as
+      x_t is recognised only next to the claim's notation);
+    * ``interpret``: opaque terms the other side may use and their values in the claim's
+      model (``{r"H(p)": entropy, r"\mathrm{KL}(p\|q)": kl}``), so that an identity between
+      named quantities (H(p, q) = H(p) + KL(p || q)) is checked in a concrete instance: a
+      general identity must hold there;
+    * ``const_free_of``: claim variable names; with them a right-hand side ``... + \text{const}``
+      is compared up to a term free of those variables.
+    """
+
+    shape: str
+    value: Callable[[sympy.Expr], sympy.Expr] | None = None
+    part: str = ""
+    noise: str = r"\epsilon"
+    requires: tuple[str, ...] = ()
+    interpret: Mapping[str, sympy.Expr] = field(default_factory=dict)
+    const_free_of: tuple[str, ...] = ()
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -393,6 +445,7 @@ class Claim:
     wrong_variants: tuple[WrongVariant, ...]
     sources: tuple[Source, ...] = ()
     defined: tuple[Defined, ...] = ()
+    recognise: tuple[Recognise | str, ...] = ()  # how `derivspec scan` recognises it (see Recognise)
     id: str = ""  # set by the registry from ``@claim("family.name")``
 
     @property

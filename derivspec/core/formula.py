@@ -76,6 +76,9 @@ FUNCTIONS = {
     "cos": (sympy.cos, 1, 1),
     "tan": (sympy.tan, 1, 1),
     "erf": (sympy.erf, 1, 1),
+    "gamma": (sympy.gamma, 1, 1),
+    "loggamma": (sympy.loggamma, 1, 1),
+    "lgamma": (sympy.loggamma, 1, 1),
 }
 CONSTANTS = {"pi": sympy.pi, "E": sympy.E, "e": sympy.E}
 

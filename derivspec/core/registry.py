@@ -69,6 +69,7 @@ class Registry:
         self.routes: list[RouteRecord] = []
         self.import_errors: list[str] = []  # modules that failed to import: their claims/routes are missing
         self._problems: list[tuple[str | None, str]] | None = None
+        self.known_modules: dict[str, str] = {}  # claim id -> module, from a previous discovery (the app's cache)
 
     # --- claims ---------------------------------------------------------------------------
 
@@ -97,10 +98,22 @@ class Registry:
         self.discover()
         return list(self._factories)
 
-    def get(self, claim_id: str) -> Claim:
-        """The claim, built on first use; an unknown id names the closest matches."""
+    def modules(self) -> dict[str, str]:
+        """Claim id -> the module that registers it (after discovery)."""
         self.discover()
+        return {claim_id: build.__module__ for claim_id, build in self._factories.items()}
+
+    def get(self, claim_id: str) -> Claim:
+        """The claim, built on first use; an unknown id names the closest matches. With
+        ``known_modules`` the claim's own module is imported instead of every family."""
         claim_id = RENAMED.get(claim_id, claim_id)
+        if claim_id not in self._factories and claim_id in self.known_modules and not self._discovered:
+            try:
+                importlib.import_module(self.known_modules[claim_id])
+            except Exception:
+                pass  # discover() below imports everything and records the failure
+        if claim_id not in self._factories:
+            self.discover()
         if claim_id not in self._factories:
             close = difflib.get_close_matches(claim_id, list(self._factories), n=3, cutoff=0.5)
             hint = f"; did you mean {', '.join(close)}?" if close else "; `derivspec list` shows all claims"

@@ -93,6 +93,32 @@ def _compare_source(claim: Claim, source: Source, seed: int, run_behaviour) -> S
     raise ValueError(f"unknown relation {source.relation!r} in a source of {claim.id}")
 
 
+ROUNDING_UNITS = 2  # a worked value within this many units of its last decimal is a rounding slip
+
+
+def erratum_class(claim: Claim, source: Source) -> tuple[str, str]:
+    """(category, severity) of a source that disagrees: as the source states them, else from the
+    relation -- a worked ``value`` within ``ROUNDING_UNITS`` units of its last decimal is
+    ``rounding`` (minor), a larger miss a ``worked number`` (error); a behaviour source is an
+    ``over-general statement``; a formula compared by ``equals``/``proportional``/``affine``/
+    ``offset`` is a ``formula`` error."""
+    category, severity = source.category, source.severity
+    if not category:
+        if source.behaviour is not None:
+            category = "over-general statement"
+        elif source.value is not None:
+            target = claim.expand_defined(claim.target).subs(_at(claim, source))
+            if source.unit == "bits":
+                target = target / sympy.log(2)
+            error = abs(float(sympy.N(target, 30)) - source.value)
+            category = "rounding" if error <= ROUNDING_UNITS * 10 ** -source.decimals + 1e-12 else "worked number"
+        else:
+            category = "formula"
+    if not severity:
+        severity = "minor" if category == "rounding" else "error"
+    return category, severity
+
+
 def _compare_up_to_scale(claim, source, mapped, target, variables, correct, seed) -> SourceResult:
     """``proportional``: target = a*mapped; ``affine``: target = a*mapped + b with a > 0;
     ``offset``: target = mapped + b; a and b free of the symbols ``free_of``."""

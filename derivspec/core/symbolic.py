@@ -346,7 +346,7 @@ _NEGATE = {">": "<=", ">=": "<", "<": ">=", "<=": ">", "==": "!=", "!=": "=="}
 
 
 def _prove_by_cases(expr: sympy.Expr, conditions: list, variables: Sequence[Var], seconds: float,
-                    leaves: list[int], boundaries: bool | None = None) -> bool | None:
+                    leaves: list[int], boundaries: bool | None = None, eliminated: bool = False) -> bool | None:
     """Prove expr == 0 on the region where ``conditions`` hold: True, False (not proved) or
     None (timeout or too many cases).
 
@@ -357,7 +357,7 @@ def _prove_by_cases(expr: sympy.Expr, conditions: list, variables: Sequence[Var]
     a region where expr is undefined (0/0 after the elimination) is a singular set: skipped."""
     if boundaries is None:
         boundaries = expr.has(sympy.sign, sympy.Heaviside, sympy.Piecewise)
-    if expr.has(sympy.nan, sympy.zoo):
+    if eliminated and expr.has(sympy.nan, sympy.zoo):  # undefined on a boundary set: singular, skipped
         return True
     if conditions and _infeasible(conditions, variables):
         return True
@@ -376,6 +376,7 @@ def _prove_by_cases(expr: sympy.Expr, conditions: list, variables: Sequence[Var]
         if _infeasible(region, variables):
             continue
         cases = [(expr.xreplace({atom: replacement}), region)]
+        on_boundary = any(relation == "==" for _, relation in branch_conditions)
         for g, relation in branch_conditions:
             if relation == "==":
                 cases = [sub for case_expr, case_region in cases
@@ -383,7 +384,8 @@ def _prove_by_cases(expr: sympy.Expr, conditions: list, variables: Sequence[Var]
         for case_expr, case_region in cases:
             if case_expr is None:
                 return None
-            outcome = _prove_by_cases(case_expr, case_region, variables, seconds, leaves, boundaries)
+            outcome = _prove_by_cases(case_expr, case_region, variables, seconds, leaves, boundaries,
+                                      eliminated or on_boundary)
             if outcome is False:
                 return False
             if outcome is None:

@@ -15,6 +15,7 @@ wrong is *reported* here (and the file keeps it out, with the count), never rela
 
 from __future__ import annotations
 
+import hashlib
 import random
 import sys
 from pathlib import Path
@@ -36,6 +37,13 @@ TRANSFORMS = (
     ("powers combined", sympy.powsimp),
 )
 READABLE = ("Piecewise", "loggamma", "erfc", "Sum", "Product", "polygamma", "gamma(")
+
+
+def target_digest(claim) -> str:
+    """A short fingerprint of the claim's target and variables: a generated case whose claim has
+    changed since is stale (the test skips it and says to regenerate)."""
+    text = f"{claim.expand_defined(claim.target)} | {[(v.name, v.domain.constraint) for v in claim.variables]}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def toml_string(text: str) -> str:
@@ -125,7 +133,7 @@ def main() -> None:
             count += 1
         for field, text, expect, kind, style, reason in entries:
             lines += ["[[case]]", f'claim = "{claim.id}"', f"{field} = {toml_string(text)}", f'expect = "{expect}"',
-                      f'kind = "{kind}"'] + ([f'style = "{style}"'] if style else []) + \
+                      f'kind = "{kind}"', f'target = "{target_digest(claim)}"'] + ([f'style = "{style}"'] if style else []) + \
                      [f"reason = {toml_string(reason)}", ""]
             kept += 1
     OUT.write_text("\n".join(lines), encoding="utf-8")

@@ -1,0 +1,150 @@
+"""``derivspec scan FILE... [--json] [--only-flags]``: the command's output.
+
+Exit codes: 0 nothing flagged, 1 something flagged, 2 bad input (a file that cannot be read,
+a binary file, not UTF-8 text) with one line on stderr.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+from derivspec.core.errors import EXIT_FAILED, EXIT_OK, DerivspecError
+
+VERDICT_STYLE = {"proved": "green", "disagrees": "bold red", "unchecked": "dim"}
+
+
+class _Progress:
+    """``scan: FILE 120/313 statements`` on stderr: rewritten in place on a terminal, a line per
+    quarter otherwise (long files only)."""
+
+    def __init__(self, label: str):
+        self.label = label
+        self.tty = sys.stderr.isatty()
+        self.last_quarter = -1
+        self.started = time.monotonic()
+
+    def __call__(self, done: int, total: int) -> None:
+        if total < 40:
+            return
+        if self.tty:
+            sys.stderr.write(f"\rscan: {self.label} {done}/{total} statements")
+            if done == total:
+                sys.stderr.write(f" ({time.monotonic() - self.started:.1f} s)\n")
+            sys.stderr.flush()
+            return
+        quarter = 4 * done // total
+        if quarter != self.last_quarter:
+            self.last_quarter = quarter
+            print(f"scan: {self.label} {done}/{total} statements", file=sys.stderr)
+
+
+def default_workers() -> int:
+    try:
+        available = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        available = os.cpu_count() or 1
+    return max(1, min(2, available))
+
+
+def scan_paths(paths, *, seconds=None, workers=None, progress: bool = True, known: bool = True,
+               sources: bool = True):
+    """Records and per-file summaries; DerivspecError (exit 2) for a file that cannot be scanned."""
+    from derivspec.scan import ScanError, scan_file, summary
+    from derivspec.scan.extract import NotText, read_text
+
+    for path in paths:  # bad input is refused before any work
+        try:
+            read_text(path)
+        except NotText as error:
+            raise DerivspecError(str(error)) from None
+        except IsADirectoryError:
+            raise DerivspecError(f"{path}: is a directory, not a lecture file") from None
+        except FileNotFoundError:
+            raise DerivspecError(f"{path}: no such file") from None
+        except PermissionError:
+            raise DerivspecError(f"{path}: permission denied") from None
+        except OSError as error:
+            raise DerivspecError(f"{path}: cannot be read ({error.strerror or error})") from None
+    workers = default_workers() if workers is None else workers
+    records, per_file = [], {}
+    for path in paths:
+        try:
+            found = scan_file(path, seconds=seconds, workers=workers, known=known, sources=sources,
+                              progress=_Progress(Path(path).name) if progress else None)
+        except ScanError as error:
+            raise DerivspecError(str(error)) from None
+        records.extend(found)
+        per_file[Path(path).name] = summary(found)
+    return records, per_file
+
+
+def run(args) -> int:
+    from derivspec.commands import run_metadata
+    from derivspec.output import print_json
+    from derivspec.scan import summary
+
+    records, per_file = scan_paths(args.files, seconds=args.time_limit, workers=args.jobs,
+                                   progress=not args.json or sys.stderr.isatty())
+    flagged = [r for r in records if r.verdict == "disagrees"]
+    shown = flagged if args.only_flags else records
+    total = summary(records)
+    if len(per_file) > 1:
+        total["files"] = per_file
+    if args.json:
+        meta = run_metadata()
+        meta["files"] = [str(p) for p in args.files]
+        print_json({"meta": meta, "statements": [r.to_json() for r in shown], "summary": total})
+    else:
+        print_table(shown, per_file, total, only_flags=args.only_flags)
+    return EXIT_FAILED if flagged else EXIT_OK
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def print_table(records, per_file: dict, total: dict, only_flags: bool = False) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    from derivspec.core.lectures import format_lines
+
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+    by_file: dict[str, list] = {}
+    for r in records:
+        by_file.setdefault(r.file, []).append(r)
+    for file in per_file:
+        rows = by_file.get(file, [])
+        s = per_file[file]
+        title = (f"{file}: {s['statements']} statements, {s['checked']} checked, {s['flagged']} flagged, "
+                 f"{s['unchecked']} unchecked")
+        if not rows:
+            console.print(title + ("" if not only_flags else " — nothing flagged"))
+            continue
+        grid = Table(title=title, title_justify="left")
+        grid.add_column("lines", no_wrap=True)
+        grid.add_column("kind", no_wrap=True)
+        grid.add_column("verdict", no_wrap=True)
+        grid.add_column("statement", overflow="fold", max_width=60)
+        grid.add_column("claim / reason / evidence", overflow="fold")
+        for r in rows:
+            verdict = f"[{VERDICT_STYLE[r.verdict]}]{r.verdict}[/]"
+            detail = escape(_clip(r.reason, 260))
+            if r.claim and r.claim not in r.reason:
+                detail = f"[cyan]{escape(r.claim)}[/] " + detail
+            if r.evidence and r.verdict == "disagrees":
+                detail += f"\n[yellow]{escape(_clip(r.evidence, 220))}[/]"
+            if r.correct and r.verdict == "disagrees":
+                detail += f"\ncorrect: {escape(_clip(r.correct, 200))}"
+            grid.add_row(format_lines(r.lines).replace("lines ", "").replace("line ", ""), r.kind, verdict,
+                         escape(_clip(r.text, 200)), detail)
+        console.print(grid)
+    reasons = ", ".join(f"{n} {k}" for k, n in total["unchecked_by_reason"].items())
+    console.print(f"[bold]{total['statements']} statements[/]: {total['checked']} checked "
+                  f"({total['proved']} proved, [red]{total['flagged']} flagged[/]), {total['unchecked']} unchecked"
+                  + (f" ({escape(reasons)})" if reasons else ""))

@@ -1,0 +1,648 @@
+r"""Known results: statements recognised as registered claims and compared with their derivations.
+
+Each claim declares how it is recognised (:class:`derivspec.core.claims.Recognise`): the shape
+of the left-hand side as lectures write it. A side of a lecture statement is matched against the
+shapes by *unification*:
+
+* every name in a shape is a pattern variable; it matches a name of the lecture with the same
+  accent (bar, hat, tilde) and the same subscript, whatever its letter or font -- \mu_1 matches
+  m_1 or \boldsymbol\mu_1, x_t matches \mathbf z_t, but x_0 never matches x_{t-1};
+* a squared variable in the shape (\sigma^2) matches a lecture square (s^2) or a lone name (v,
+  then sigma = sqrt v);
+* applications match by head family (KL, D_{KL}, \mathrm{KL}; \mathcal N, N, Normal; Bern,
+  Bernoulli, Ber; H, h; E, \mathbb E) with the same number of arguments and kind of separators.
+
+The matched statement's other side is then rewritten in the claim's variables (bound names by
+the unification, the claim's other names by their LaTeX spelling, its defined symbols expanded)
+and compared with the claim's derived target by the core checker
+(:func:`derivspec.core.checker.compare_expressions`): ``proved`` when SymPy proves them equal on
+the claim's whole domain, ``disagrees`` with a counterexample confirmed at higher precision and
+the correct form, ``unchecked`` otherwise (and whenever the other side uses a name the claim does
+not have, or an undefined function the claim does not interpret).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+
+import sympy
+
+from derivspec.core.latex import DocumentNames, DocumentReading, is_opaque_function, read_document
+from derivspec.scan.steps import Context, Side, StepResult
+
+SECONDS = 4.0
+FONTS = (r"\mathbf", r"\boldsymbol", r"\bm", r"\vec", r"\pmb", r"\mathrm", r"\mathit", r"\mathsf", r"\symbf",
+         r"\mathbb", r"\mathcal", r"\mathscr", r"\mathfrak", r"\text", r"\textrm", r"\operatorname")
+ACCENTS = (r"\bar", r"\hat", r"\tilde")
+ALIASES = {r"\varepsilon": r"\epsilon", r"\varphi": r"\phi", r"\vartheta": r"\theta", r"\varrho": r"\rho",
+           r"\varsigma": r"\sigma", r"\varpi": r"\pi"}
+_NAME = re.compile(r"^(?P<marks>(?:\\[A-Za-z]+(?=[\\{]))*)(?:\{(?P<b1>[^{}]*)\}|(?P<b2>\\?[A-Za-z]+|#\w+|\\mathrm\{[^{}]*\}))"
+                   r"(?P<deco>(?:'|\^\*|\^\{[^{}]*\}|\^\([^()]*\))*)(?:_\{(?P<sub>.*)\})?$")
+VARIANCE_NAMES = frozenset({"v", "V", r"\nu"})  # a lone name that may stand for sigma^2
+HEAD_FAMILIES = (
+    ("KL", re.compile(r"^(?:KL|D_\{?KL\}?|D_\{?kl\}?|D|\\mathbb\{KL\})$")),
+    ("N", re.compile(r"^(?:N|Normal|Gaussian|Gauss)$")),
+    ("Bern", re.compile(r"^(?:Bern|Bernoulli|Ber|Bernouilli|Bernoull)$")),
+    ("H", re.compile(r"^(?:H|h|Ent|Entropy)$")),
+    ("E", re.compile(r"^E(?:_.*)?$")),
+    ("Var", re.compile(r"^(?:Var|V|Variance)(?:_.*)?$")),
+)
+
+
+def strip_fonts(text: str) -> str:
+    """``\\mathbf{x}_{t}`` -> ``x_{t}``, ``\\mathrm{KL}`` -> ``KL``, ``D_{\\mathrm{KL}}`` -> ``D_{KL}``."""
+    previous = None
+    while previous != text:
+        previous = text
+        for font in FONTS:
+            text = re.sub(re.escape(font) + r"\s*\{([^{}]*)\}", r"\1", text)
+            text = re.sub(re.escape(font) + r"(?=\\?[A-Za-z])", "", text)
+    return text
+
+
+@dataclass(frozen=True)
+class NameKey:
+    accents: tuple
+    base: str
+    sub: str
+
+    @classmethod
+    def of(cls, name: str) -> "NameKey | None":
+        m = _NAME.match(name)
+        if not m:
+            return None
+        marks = re.findall(r"\\[A-Za-z]+", m.group("marks") or "")
+        accents = tuple(sorted(a for a in marks if a in ACCENTS))
+        base = m.group("b1") or m.group("b2") or ""
+        base = strip_fonts(base)
+        inner = re.match(r"^((?:\\[A-Za-z]+(?=[\\{]))*)\{?(\\?[A-Za-z]+'*)\}?$", base)
+        if inner:  # \hat\boldsymbol{\theta}: the accent may sit inside
+            more = re.findall(r"\\[A-Za-z]+", inner.group(1))
+            accents = tuple(sorted(set(accents) | {a for a in more if a in ACCENTS}))
+            base = inner.group(2)
+        base = ALIASES.get(base, base) + (m.group("deco") or "")
+        sub = strip_fonts(m.group("sub") or "").replace(" ", "")
+        return cls(accents, base, sub)
+
+
+def head_family(name: str) -> tuple[str, str, bool]:
+    """An opaque head's family, its separators (normalised) and whether it took square brackets."""
+    bracket = name.endswith("⟮⟯")
+    if bracket:
+        name = name[:-2]
+    seps = ""
+    m = re.match(r"^(.*?)\[([^\]]*)\]$", name)
+    if m:
+        name, seps = m.group(1), m.group(2)
+    head = strip_fonts(name).replace(" ", "")
+    family = head
+    for fam, pattern in HEAD_FAMILIES:
+        if pattern.match(head):
+            family = fam
+            break
+    if family == "KL" and head == "D" and not seps:
+        family = "D"
+    seps = seps.replace("‖", "|").replace(",", "|") if family == "KL" else seps.replace("|", ";")
+    return family, seps, bracket
+
+
+# --- shapes -----------------------------------------------------------------------------------
+
+@dataclass
+class Shape:
+    claim_id: str
+    index: int
+    recognise: object  # derivspec.core.claims.Recognise
+    pattern: sympy.Expr
+    variables: dict  # pattern symbol -> claim symbol (for claim variables)
+    placeholders: set
+    interpret: list  # (pattern expr, claim expr)
+
+
+def _claim_name_symbols(claim, names: DocumentNames) -> dict:
+    """Pattern symbol (as the document mode reads the claim's LaTeX name) -> claim symbol;
+    defined symbols map to their expansion."""
+    table = {}
+    for var in claim.variables:
+        try:
+            reading = read_document(var.latex, names)
+        except Exception:
+            continue
+        if isinstance(reading.expr, sympy.Symbol):
+            table[reading.expr] = var.symbol
+    for d in claim.defined:
+        try:
+            reading = read_document(d.latex, names)
+        except Exception:
+            continue
+        if isinstance(reading.expr, sympy.Symbol):
+            table[reading.expr] = claim.expand_defined(d.symbol)
+    return table
+
+
+def compile_shapes(claim) -> list[Shape]:
+    from derivspec.core.claims import Recognise
+
+    shapes = []
+    for index, item in enumerate(claim.recognise):
+        recognise = item if isinstance(item, Recognise) else Recognise(item)
+        names = DocumentNames()
+        table = _claim_name_symbols(claim, names)
+        try:
+            pattern = read_document(recognise.shape, names).value()
+        except Exception as error:
+            raise ValueError(f"claim {claim.id}: cannot read its recognition shape {recognise.shape!r}: {error}") from None
+        variables = {s: table[s] for s in pattern.free_symbols if s in table}
+        placeholders = {s for s in pattern.free_symbols if s not in table}
+        pattern = canonical_applications(pattern)
+        interpret = []
+        for text, expr in recognise.interpret.items():
+            if text.endswith("(*)"):  # any application of this head, or the bare name
+                key = NameKey.of(strip_fonts(_read_name(text[:-3])))
+                interpret.append((("wildcard", key), sympy.sympify(expr)))
+                continue
+            try:
+                interpret.append((canonical_applications(read_document(text, names).value()), sympy.sympify(expr)))
+            except Exception as error:
+                raise ValueError(f"claim {claim.id}: cannot read the interpreted term {text!r}: {error}") from None
+        for pattern_expr, _ in interpret:  # names in the interpreted terms are pattern names too
+            if not isinstance(pattern_expr, tuple):
+                placeholders |= {s for s in pattern_expr.free_symbols if s not in table}
+        shapes.append(Shape(claim.id, index, recognise, pattern, variables, placeholders, interpret))
+    return shapes
+
+
+# --- unification -------------------------------------------------------------------------------
+
+def _same_name(p: sympy.Symbol, e: sympy.Symbol) -> bool:
+    kp, ke = NameKey.of(p.name), NameKey.of(e.name)
+    return kp is not None and kp == ke
+
+
+def _symbol_matches(p: sympy.Symbol, e: sympy.Symbol) -> bool:
+    r"""A pattern name matches a lecture name with the same accents and subscript (any letter);
+    a pattern p or q (a distribution) only a distribution's letter (p, q, P, Q, \pi), not X, Y."""
+    kp, ke = NameKey.of(p.name), NameKey.of(e.name)
+    if kp is None or ke is None or e.name.startswith(("⟦", "⟨")):
+        return False
+    if kp.base in ("p", "q") and ke.base not in DISTRIBUTION_LETTERS:
+        return False
+    return kp.accents == ke.accents and (kp.sub == ke.sub or (kp.base in ("p", "q") and not kp.sub))
+
+
+class _Unifier:
+    def __init__(self, shape: Shape):
+        self.shape = shape
+        self.pattern_symbols = set(shape.variables) | shape.placeholders
+
+    def unify(self, p, e, b: dict) -> bool:
+        if isinstance(p, sympy.Symbol) and p.name == r"\mathrm{ELBO}":
+            return _elbo_like(e)
+        if isinstance(p, sympy.Symbol) and p in self.pattern_symbols:
+            if p in b:
+                return _equal(b[p], e)
+            if isinstance(e, sympy.Symbol):
+                if not _symbol_matches(p, e):
+                    return False
+            elif not (e.is_number and e.is_real):
+                return False  # a pattern name binds a name or a number, not an expression
+            b[p] = e
+            return True
+        if isinstance(p, sympy.Symbol):
+            return isinstance(e, sympy.Symbol) and _same_name(p, e)
+        if p.is_Number:
+            return e.is_Number and p == e
+        if isinstance(p, sympy.Pow):
+            if isinstance(e, sympy.Pow):
+                saved = dict(b)
+                if self.unify(p.base, e.base, b) and self.unify(p.exp, e.exp, b):
+                    return True
+                b.clear(), b.update(saved)
+            if p.exp == 2 and isinstance(p.base, sympy.Symbol) and p.base in self.shape.variables \
+                    and isinstance(e, sympy.Symbol) and not e.name.startswith(("⟦", "⟨")) and p.base not in b \
+                    and (NameKey.of(e.name) or NameKey((), "", "")).base in VARIANCE_NAMES:
+                b[p.base] = sympy.sqrt(e)  # sigma^2 written as a variance name
+                b.setdefault("_variance_names", set()).add(e)
+                return True
+            return False
+        if is_opaque_function(p) and not isinstance(p, sympy.Symbol):
+            if not (is_opaque_function(e) and not isinstance(e, sympy.Symbol)):
+                return False
+            fp, sp, _ = head_family(p.func.__name__)
+            fe, se, _ = head_family(e.func.__name__)
+            if fp in ("KL", "N", "Bern", "H", "E", "Var"):
+                if fp != fe:
+                    return False
+            else:
+                hp = NameKey.of(strip_fonts(re.sub(r"[\[⟮].*$", "", p.func.__name__)))
+                he = NameKey.of(strip_fonts(re.sub(r"[\[⟮].*$", "", e.func.__name__)))
+                if hp is None or hp != he:
+                    return False
+            if sp != se or len(p.args) != len(e.args):
+                return False
+            saved = dict(b)
+            if all(self.unify(a, c, b) for a, c in zip(p.args, e.args)):
+                return True
+            b.clear(), b.update(saved)
+            return False
+        if type(p) is not type(e) or len(p.args) != len(e.args):
+            return False
+        if isinstance(p, (sympy.Add, sympy.Mul)) and len(p.args) <= 5:
+            for order in itertools.permutations(e.args):
+                saved = dict(b)
+                if all(self.unify(a, c, b) for a, c in zip(p.args, order)):
+                    return True
+                b.clear(), b.update(saved)
+            return False
+        saved = dict(b)
+        if all(self.unify(a, c, b) for a, c in zip(p.args, e.args)):
+            return True
+        b.clear(), b.update(saved)
+        return False
+
+
+PARAMETER_NAMES = frozenset({r"\theta", r"\phi", r"\psi", r"\vartheta", r"\varphi", "w", "W", r"\lambda", r"\eta"})
+DISTRIBUTION_LETTERS = frozenset({"p", "q", "P", "Q", r"\pi", r"\rho", "r"})
+
+
+def canonical_applications(expr):
+    r"""p_\theta(x \mid z, \theta) -> p(x \mid z): parameters in a density's subscript or after its
+    conditioning bar name the model, not the variables (p(x|\theta), q_\phi(z|x))."""
+    def walk(e):
+        if not e.args or isinstance(e, sympy.Symbol):
+            return e
+        args = [walk(a) for a in e.args]
+        if is_opaque_function(e) and not isinstance(e, sympy.Symbol):
+            name = e.func.__name__
+            bracket = "⟮⟯" if name.endswith("⟮⟯") else ""
+            core = name[:-2] if bracket else name
+            m = re.match(r"^(.*?)(?:\[([^\]]*)\])?$", core)
+            head, seps = m.group(1), m.group(2) or ""
+            key = NameKey.of(strip_fonts(head))
+            if key is not None and not key.accents and key.base in DISTRIBUTION_LETTERS:
+                if key.sub and all(part in PARAMETER_NAMES or part.strip("{}") in PARAMETER_NAMES
+                                   for part in re.split(r",", key.sub)):
+                    head = re.sub(r"_\{[^{}]*\}$", "", head)
+                # trailing parameters after the bar: p(x | z, theta) -> p(x | z)
+                kept, kept_seps = [args[0]], ""
+                bar_seen = False
+                for sep, arg in zip(seps, args[1:]):
+                    bar_seen = bar_seen or sep in "|;"
+                    k = NameKey.of(arg.name) if isinstance(arg, sympy.Symbol) else None
+                    if bar_seen and k is not None and k.base in PARAMETER_NAMES and not k.sub:
+                        continue
+                    kept.append(arg)
+                    kept_seps += sep
+                if kept_seps and kept_seps[0] == ",":
+                    pass
+                args = kept
+                seps = kept_seps
+                name = head + (f"[{seps}]" if seps else "") + bracket
+                return sympy.Function(name)(*args)
+        try:
+            return e.func(*args)
+        except Exception:
+            return e
+    try:
+        return walk(expr)
+    except Exception:
+        return expr
+
+
+def _substitute_in_applications(expr, definitions: dict):
+    """Named distributions replaced where they are arguments of an application (KL(p || q))."""
+    def walk(e):
+        if is_opaque_function(e) and not isinstance(e, sympy.Symbol):
+            return e.func(*[definitions.get(a, walk(a)) if isinstance(a, sympy.Symbol) else walk(a) for a in e.args])
+        if not e.args or isinstance(e, sympy.Symbol):
+            return e
+        try:
+            return e.func(*[walk(a) for a in e.args])
+        except Exception:
+            return e
+    return walk(expr)
+
+
+def _elbo_like(e) -> bool:
+    r"""\mathrm{ELBO}, \text{ELBO}(\theta, \phi), \mathcal L(x; \theta, q): the lecture's ELBO."""
+    head = e.name if isinstance(e, sympy.Symbol) else (re.sub(r"[\[⟮].*$", "", e.func.__name__)
+                                                       if is_opaque_function(e) else "")
+    return bool(head) and strip_fonts(head).split("_")[0] in ("ELBO", "L") and (
+        "ELBO" in head or r"\mathcal{L}" in head)
+
+
+def _equal(a, b) -> bool:
+    try:
+        return a == b or sympy.simplify(a - b) == 0
+    except Exception:
+        return False
+
+
+# --- the recogniser -----------------------------------------------------------------------------
+
+@dataclass
+class Recogniser:
+    shapes: list = field(default_factory=list)
+    errors: list = field(default_factory=list)
+
+    @classmethod
+    def load(cls) -> "Recogniser":
+        """Every claim's shapes (claims with a ``recognise`` field)."""
+        from derivspec.scan.catalogue import recognisable_claims
+
+        shapes, errors = [], []
+        for claim in recognisable_claims():
+            try:
+                shapes.extend(compile_shapes(claim))
+            except Exception as error:
+                errors.append(str(error))
+        return cls(shapes, errors)
+
+    def check(self, left: Side, relation: str, right: Side, context: Context, sides, k) -> StepResult | None:
+        if relation not in ("=", "≈") or not left.readable or not right.readable:
+            return None
+        try:
+            expr = left.primary.value()
+            if context.definitions:  # KL(p || q) after "p = N(mu_1, sigma_1^2)": the distributions by name
+                expr = _substitute_in_applications(expr, context.definitions)
+            expr = canonical_applications(expr)
+        except Exception:
+            return None
+        outcomes = []
+        for shape in self.shapes:
+            bindings: dict = {}
+            if isinstance(shape.pattern, sympy.Symbol):
+                # a lone name (\tilde\beta_t, \hat x_0): the same name, any font
+                if not (isinstance(expr, sympy.Symbol) and _same_name(shape.pattern, expr)):
+                    continue
+                bindings[shape.pattern] = expr
+            elif not _Unifier(shape).unify(shape.pattern, expr, bindings):
+                continue
+            outcome = compare_known(shape, bindings, right, relation, context)
+            if outcome is not None:
+                outcome.left = left.text
+                outcomes.append(outcome)
+        if not outcomes:
+            return None
+        for verdict in ("disagrees", "proved", "unchecked"):
+            chosen = [o for o in outcomes if o.verdict == verdict]
+            if chosen:
+                first = chosen[0]
+                others = sorted({o.claim for o in chosen[1:] if o.claim != first.claim})
+                if others and verdict != "unchecked":
+                    first.reason += f"; also {'matches' if verdict == 'proved' else 'disagrees with'} {', '.join(others)}"
+                return first
+        return None
+
+
+def _doc_key_table(claim) -> dict:
+    """NameKey of each claim name (variables and defined) -> claim expression."""
+    names = DocumentNames()
+    table = {}
+    for pattern_symbol, claim_expr in _claim_name_symbols(claim, names).items():
+        key = NameKey.of(pattern_symbol.name)
+        if key is not None:
+            table[key] = claim_expr
+    return table
+
+
+def _normal_parts(expr):
+    """(mean, variance) of a normal application N(m, v) or N(x; m, v); None otherwise."""
+    if not (is_opaque_function(expr) and not isinstance(expr, sympy.Symbol)):
+        return None
+    family, seps, _ = head_family(expr.func.__name__)
+    if family != "N":
+        return None
+    if len(expr.args) == 2 and seps in ("", ","):
+        return expr.args[0], expr.args[1]
+    if len(expr.args) == 3 and seps in (";,", ";;"):
+        return expr.args[1], expr.args[2]
+    return None
+
+
+def compare_known(shape: Shape, bindings: dict, right: Side, relation: str, context: Context) -> StepResult | None:
+    from derivspec.core import registry
+    from derivspec.core.checker import compare_expressions
+
+    claim = registry.get(shape.claim_id)
+    recognise = shape.recognise
+
+    def result(verdict, reason, evidence="", correct=""):
+        return StepResult(relation, "", right.text, verdict, "known", reason, evidence, claim=claim.id,
+                          correct=correct)
+
+    rhs = canonical_applications(right.primary.value())
+    if context.bindings:
+        rhs = rhs.xreplace(context.bindings)
+    # names the other side must use; an accented notation (\bar\alpha_t) may be the document's:
+    # a lecture that writes \bar\alpha elsewhere means the one-step alpha_t by alpha_t here
+    keys = {NameKey.of(s.name) for s in rhs.free_symbols}
+    for name in recognise.requires:
+        key = NameKey.of(_read_name(name))
+        if key in keys:
+            continue
+        if key is not None and key.accents and (key.accents[0], key.base) in context.notations:
+            continue
+        return None
+    # the part of the other side the shape is about
+    if recognise.part in ("mean", "variance"):
+        parts = _normal_parts(rhs)
+        if parts is None:
+            return None
+        rhs = parts[0] if recognise.part == "mean" else parts[1]
+    elif recognise.part in ("reparam-mean", "reparam-variance"):
+        noise = [s for s in rhs.free_symbols if NameKey.of(s.name) == NameKey.of(_read_name(recognise.noise))]
+        if len(noise) != 1:
+            return None
+        eps = noise[0]
+        if sympy.diff(rhs, eps, 2) != 0:
+            return None
+        if recognise.part == "reparam-mean":
+            rhs = rhs.subs(eps, 0)
+        else:
+            rhs = sympy.diff(rhs, eps) ** 2
+    # two placeholders bound to one lecture name (H(P, P)): the claim's model has them distinct
+    held = [e for p, e in bindings.items() if p in shape.placeholders]
+    if len(held) != len(set(held)):
+        return None
+    # bound pattern variables -> claim variables
+    doc_to_claim: dict = {}
+    fixed: dict = {}
+    for p, e in bindings.items():
+        if p == "_variance_names" or p not in shape.variables:
+            continue
+        claim_symbol = shape.variables[p]
+        if isinstance(e, sympy.Symbol):
+            if e in doc_to_claim and doc_to_claim[e] != claim_symbol:
+                fixed[claim_symbol] = doc_to_claim[e]  # the same lecture name for two claim variables
+            else:
+                doc_to_claim[e] = claim_symbol
+        elif isinstance(e, sympy.Pow) and e.exp == sympy.Rational(1, 2) and isinstance(e.base, sympy.Symbol):
+            doc_to_claim[e.base] = claim_symbol ** 2
+        elif e.is_number:
+            fixed[claim_symbol] = e
+        else:
+            return None
+    key_table = _doc_key_table(claim)
+    # interpreted opaque terms of the other side
+    atoms = [a for a in sympy.preorder_traversal(rhs) if is_opaque_function(a) and not isinstance(a, sympy.Symbol)]
+    replacements = {}
+    for pattern, value in shape.interpret:  # wildcards: \mathcal L(...), \mathrm{ELBO}
+        if isinstance(pattern, tuple) and pattern[0] == "wildcard":
+            for a in list(atoms) + sorted(rhs.free_symbols, key=lambda x: x.name):
+                head = a.name if isinstance(a, sympy.Symbol) else re.sub(r"[\[⟮].*$", "", a.func.__name__)
+                k = NameKey.of(strip_fonts(head))
+                if k is not None and pattern[1] is not None and k.base == pattern[1].base and k.accents == pattern[1].accents:
+                    replacements[a] = value
+    for atom in atoms:
+        if atom in replacements or any(atom in r.free_symbols or atom.has(r) for r in replacements if r is not atom):
+            continue
+        for pattern, value in shape.interpret:
+            if isinstance(pattern, tuple):
+                continue
+            trial = dict(bindings)
+            if _Unifier(shape).unify(pattern, atom, trial):
+                replacements[atom] = value
+                break
+    for atom in atoms:
+        if atom not in replacements and not any(atom.has(r) or r.has(atom) for r in replacements):
+            return result("unchecked", f"recognised as {claim.id}, but the other side uses "
+                                       f"{_short(atom)}, which the claim does not interpret")
+    if replacements:
+        rhs = rhs.xreplace(replacements)
+        claim_symbols = {v.symbol for v in claim.variables}
+        for value in replacements.values():
+            for sym in sympy.sympify(value).free_symbols:
+                if sym in claim_symbols:
+                    doc_to_claim.setdefault(sym, sym)
+    if any(isinstance(a, sympy.Symbol) and a.name.startswith("⟦") for a in rhs.free_symbols):
+        if "⟦const⟧" in {s.name for s in rhs.free_symbols} and recognise.const_free_of:
+            pass
+        else:
+            return result("unchecked", f"recognised as {claim.id}, but the other side has terms the claim does not read")
+    # every remaining lecture name must be a claim name
+    mapping = dict(doc_to_claim)
+    unknown = []
+    const = None
+    for s in rhs.free_symbols:
+        if s in mapping:
+            continue
+        if s.name == "⟦const⟧":
+            const = s
+            continue
+        if s.name.startswith("⟪") or s in [v.symbol for v in claim.variables]:
+            continue
+        key = NameKey.of(s.name)
+        if key in key_table:
+            mapping[s] = key_table[key]
+        else:
+            unknown.append(s)
+    if unknown:
+        names = ", ".join(sorted(context.names.latex.get(s, s.name) for s in unknown))
+        return result("unchecked", f"recognised as {claim.id}, but the other side uses {names}, which the claim "
+                                   "does not have (a different setting or notation)")
+    candidate = rhs.xreplace(mapping)
+    if not (candidate.free_symbols - ({const} if const else set())) and not fixed and not replacements:
+        return result("unchecked", f"recognised as {claim.id}, but the other side is a worked value whose data "
+                                   "(the distributions' values) are not read")
+    target = claim.expand_defined(claim.target)
+    if recognise.value is not None:
+        target = recognise.value(target)
+    target = claim.expand_defined(target)
+    if fixed:
+        target = target.subs(fixed)
+        candidate = candidate.subs(fixed)
+    candidate = claim.expand_defined(candidate)
+    variables = [v for v in claim.variables if v.symbol not in fixed and v.symbol in (candidate.free_symbols
+                                                                                        | target.free_symbols)]
+    stray = candidate.free_symbols - {v.symbol for v in claim.variables} - ({const} if const else set())
+    if stray:
+        return result("unchecked", f"recognised as {claim.id}, but its terms could not all be read in the claim's variables")
+    correct = _correct_form(claim, target, bindings, shape, context)
+    if relation == "≈":
+        return result("unchecked", f"recognised as {claim.id}; '≈' between expressions is not checked")
+    if const is not None:
+        return _compare_up_to_constant(claim, candidate.subs(const, 0), target, recognise, variables, result, correct)
+    try:
+        outcome = compare_expressions(candidate, target, variables, seconds=SECONDS)
+    except Exception as error:
+        return result("unchecked", f"recognised as {claim.id}; the comparison failed ({type(error).__name__})")
+    if outcome.verdict == "equivalent":
+        return result("proved", f"matches {claim.id} ({claim.title}): {outcome.reason}")
+    if outcome.verdict == "not_equivalent":
+        c = outcome.counterexample
+        evidence = (f"at {_point(c.point, doc_to_claim, context, claim)}: as written {c.candidate}, derived {c.expected}"
+                    if c else outcome.reason)
+        return result("disagrees", f"disagrees with {claim.id} ({claim.title})", evidence, correct)
+    return result("unchecked", f"recognised as {claim.id}: {outcome.reason}")
+
+
+def _compare_up_to_constant(claim, candidate, target, recognise, variables, result, correct):
+    from derivspec.core import symbolic
+
+    if not recognise.const_free_of:
+        return result("unchecked", f"recognised as {claim.id}, but '+ const' is not compared for this claim")
+    difference = target - candidate
+    free_vars = [v for v in claim.variables if v.name in recognise.const_free_of]
+    moved = []
+    for var in free_vars:
+        derivative = sympy.diff(difference, var.symbol)
+        if symbolic.proves_equal(derivative, sympy.Integer(0), variables, seconds=SECONDS):
+            continue
+        points = symbolic.evaluation_points(variables, 8, 0)
+        nonzero = 0
+        for point in points:
+            value = symbolic.evaluate(derivative, point)
+            if value is not None and abs(complex(value)) > 1e-20:
+                nonzero += 1
+        if nonzero:
+            moved.append(var.latex)
+        else:
+            return result("unchecked", f"recognised as {claim.id}; up to a constant, not decided")
+    if moved:
+        return result("disagrees", f"disagrees with {claim.id} ({claim.title}) beyond a constant: the difference "
+                                   f"depends on {', '.join(moved)}", "", correct)
+    return result("proved", f"matches {claim.id} ({claim.title}) up to a term free of "
+                            f"{', '.join(v.latex for v in free_vars)}")
+
+
+def _read_name(latex: str) -> str:
+    try:
+        reading = read_document(latex, DocumentNames())
+        return reading.expr.name if isinstance(reading.expr, sympy.Symbol) else latex
+    except Exception:
+        return latex
+
+
+def _short(expr) -> str:
+    from derivspec.scan.algebra import pretty
+
+    text = pretty(expr)
+    return text if len(text) < 60 else text[:57] + "..."
+
+
+def _point(point: dict, doc_to_claim: dict, context: Context, claim=None) -> str:
+    back = {str(v): context.names.latex.get(k, k.name) for k, v in doc_to_claim.items()}
+    if claim is not None:
+        for v in claim.variables:
+            back.setdefault(v.name, v.latex)
+    return ", ".join(f"{back.get(name, name)}={value}" for name, value in point.items())
+
+
+def _correct_form(claim, target, bindings, shape, context) -> str:
+    """The derived value in the lecture's own names (LaTeX): bound variables by the lecture's
+    names, the claim's other variables by their LaTeX names."""
+    try:
+        rename = {}
+        for p, e in bindings.items():
+            if p in shape.variables and isinstance(shape.variables[p], sympy.Symbol):
+                rename[shape.variables[p]] = sympy.Symbol(context.names.latex.get(e, str(e))) \
+                    if isinstance(e, sympy.Symbol) else e
+        for v in claim.variables:
+            rename.setdefault(v.symbol, sympy.Symbol(v.latex))
+        expr = target.xreplace(rename)
+        return sympy.latex(expr, symbol_names={s: s.name for s in expr.free_symbols})
+    except Exception:
+        return sympy.latex(target)

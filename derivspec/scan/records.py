@@ -1,0 +1,125 @@
+"""Step 4: one record per statement, and the summary (DESIGN.md, ``scan --json``).
+
+A record has ``file``, ``lines`` ([first, last]), ``text``, ``kind`` (chain | number | known |
+source), ``verdict`` (proved | disagrees | unchecked), ``claim`` (when recognised), ``reason``,
+``evidence``; and ``steps``, one entry per relation with its own verdict.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+VERDICTS = ("proved", "disagrees", "unchecked")
+KINDS = ("chain", "number", "known", "source")
+
+# unchecked reasons, grouped for the summary (first match wins)
+REASON_GROUPS = (
+    ("time limit", r"time limit"),
+    ("not read", r"not read|cannot read|unreadable|empty side|cannot prepare"),
+    ("different symbols", r"different symbols"),
+    ("definition or value", r"definition|defines|gives .* a value|names the quantity|an assignment|update rule"),
+    ("distribution, set or limit", r"distribution|membership|set relation|limit|mapping|independence|order of magnitude|inequation|direction"),
+    ("undefined functions", r"undefined functions|do not cancel|opaque"),
+    ("condition, not identity", r"condition|implication"),
+    ("approximation", r"approximation"),
+    ("vectors and matrices", r"matrices|vectors"),
+    ("log base", r"log is base"),
+    ("reading ambiguous", r"read otherwise|as a product|reading"),
+    ("evidence only", r"evidence, not proof|agrees at|holds at the"),
+    ("known result not comparable", r"not comparable|recognised"),
+    ("registered source", r"registered|behaviour check|source"),
+)
+
+
+def reason_group(reason: str) -> str:
+    for name, pattern in REASON_GROUPS:
+        if re.search(pattern, reason, re.IGNORECASE):
+            return name
+    return "other"
+
+
+@dataclass
+class Record:
+    file: str
+    lines: tuple[int, int]
+    text: str
+    kind: str
+    verdict: str
+    reason: str
+    evidence: str = ""
+    claim: str | None = None
+    steps: list = field(default_factory=list)
+    correct: str = ""
+
+    def to_json(self) -> dict:
+        data = {"file": self.file, "lines": [int(self.lines[0]), int(self.lines[1])], "text": self.text,
+                "kind": self.kind, "verdict": self.verdict, "claim": self.claim, "reason": self.reason,
+                "evidence": self.evidence}
+        if self.correct:
+            data["correct"] = self.correct
+        if self.steps:
+            data["steps"] = [s if isinstance(s, dict) else s.to_json() for s in self.steps]
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Record":
+        return cls(data["file"], tuple(data["lines"]), data["text"], data["kind"], data["verdict"], data["reason"],
+                   data.get("evidence", ""), data.get("claim"), list(data.get("steps", [])), data.get("correct", ""))
+
+
+def record_from_steps(file: str, lines, text: str, steps) -> Record | None:
+    """A statement's record from its step results (None when it has no relation)."""
+    if not steps:
+        return None
+    kinds = {s.kind for s in steps if not s.label} or {s.kind for s in steps}
+    known = [s for s in steps if s.kind == "known"]
+    kind = "known" if known else ("number" if kinds == {"number"} else "chain")
+    claim = known[0].claim if known else None
+    wrong = [s for s in steps if s.verdict == "disagrees"]
+    if wrong:
+        first = wrong[0]
+        where = f"{first.left.strip()} {first.relation} {first.right.strip()}"
+        reason = first.reason if len(steps) == 1 else f"{first.reason} [{_clip(where)}]"
+        return Record(file, lines, text, first.kind if first.kind == "known" else kind, "disagrees",
+                      reason, first.evidence, first.claim or claim, steps, first.correct)
+    proved = [s for s in steps if s.verdict == "proved"]
+    open_steps = [s for s in steps if s.verdict == "unchecked" and not s.label]
+    if proved and not open_steps:
+        reasons = "; ".join(dict.fromkeys(s.reason for s in proved))
+        return Record(file, lines, text, kind, "proved", _clip(reasons, 300), "", claim, steps)
+    if open_steps:
+        first = open_steps[0]
+        reason = first.reason
+        if proved:
+            reason += f" ({len(proved)} of {len(steps)} steps proved)"
+        return Record(file, lines, text, kind, "unchecked", reason, first.evidence, claim, steps)
+    return Record(file, lines, text, kind, "unchecked", steps[0].reason, steps[0].evidence, claim, steps)
+
+
+def _clip(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def summary(records: list[Record], formulas: int | None = None) -> dict:
+    """Counts: statements found, checked (proved or disagrees), flagged, unchecked by reason."""
+    found = len(records)
+    checked = sum(1 for r in records if r.verdict in ("proved", "disagrees"))
+    flagged = sum(1 for r in records if r.verdict == "disagrees")
+    by_reason: dict[str, int] = {}
+    for r in records:
+        if r.verdict == "unchecked":
+            group = reason_group(r.reason)
+            by_reason[group] = by_reason.get(group, 0) + 1
+    by_kind: dict[str, dict] = {}
+    for r in records:
+        entry = by_kind.setdefault(r.kind, {"found": 0, "proved": 0, "disagrees": 0, "unchecked": 0})
+        entry["found"] += 1
+        entry[r.verdict] += 1
+    data = {"statements": found, "checked": checked, "proved": checked - flagged, "flagged": flagged,
+            "unchecked": found - checked, "unchecked_by_reason": dict(sorted(by_reason.items(), key=lambda kv: -kv[1])),
+            "by_kind": by_kind}
+    if formulas is not None:
+        data["formulas_without_relation"] = formulas
+    return data

@@ -1,0 +1,294 @@
+"""Running a scan: statements checked in worker processes, each under a time limit.
+
+Each statement runs under ``seconds`` (SIGALRM inside the worker). With ``workers`` > 0 on a
+platform with ``fork``, statements run in forked worker processes watched by the parent: a worker
+that does not answer within the limit plus a grace period (a computation stuck in C code, where
+no signal reaches) is killed, its statement reported ``unchecked`` (time limit) and a fresh
+worker takes over. Progress goes to ``progress`` (a callable taking done, total).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import select
+import signal
+import struct
+import sys
+import time
+from pathlib import Path
+
+from derivspec.scan import ScanError
+from derivspec.scan.extract import NotText, Statement, extract, fragments, read_text, file_kind
+from derivspec.scan.records import Record, record_from_steps
+from derivspec.scan.statements import (STATEMENT_SECONDS, DocumentState, check_statement, clean, document_conventions,
+                                      document_notations)
+
+GRACE_SECONDS = 4.0
+_RELATION = re.compile(r"=|\\approx|\\simeq|\\le(?:q|qslant)?(?![A-Za-z])|\\ge(?:q|qslant)?(?![A-Za-z])|<|>|\\propto|"
+                       r"\\ne(?:q)?(?![A-Za-z])|\\sim(?![A-Za-z])|\\equiv|\\coloneqq|\\triangleq|\\to(?![A-Za-z])|"
+                       r"\\rightarrow|\\in(?![A-Za-z])|\\leftarrow|\\gets|[≤≥≈∝≠∼→←∈]")
+
+
+_DISTRIBUTION_DEFINITION = re.compile(
+    r"(?:^|,|\\quad|\\text\{[^{}]*\})\s*([A-Za-z]|\\[a-z]+)\s*=\s*((?:\\mathcal\s*\{?N\}?|\\mathrm\{Bern(?:oulli)?\}|"
+    r"\\text\{Bern(?:oulli)?\}|\\operatorname\{Bern(?:oulli)?\})\s*\([^()]*(?:\([^()]*\)[^()]*)*\))")
+
+
+def has_relation(statement: Statement) -> bool:
+    return bool(_RELATION.search(statement.text))
+
+
+def _last_side(text: str) -> str:
+    from derivspec.core.latex import split_clauses
+
+    try:
+        clauses = [c for c in split_clauses(text) if c.relations]
+    except Exception:
+        return ""
+    return clauses[-1].sides[-1] if clauses else ""
+
+
+def _starts_with_relation(text: str) -> bool:
+    return bool(re.match(r"^\s*(?:=|\\approx|\\le|\\ge|\\propto|\\(?:c|l)?dots\s*=|\\ldots\s*=)", text))
+
+
+def prepare(path, name: str | None = None, known: bool = True, seconds: float | None = None):
+    """The file's statements (with a relation), their chain predecessors and the document state."""
+    try:
+        text = read_text(path)
+    except NotText as error:
+        raise ScanError(str(error)) from None
+    except IsADirectoryError:
+        raise ScanError(f"{path}: is a directory, not a lecture file") from None
+    except FileNotFoundError:
+        raise ScanError(f"{path}: no such file") from None
+    except PermissionError:
+        raise ScanError(f"{path}: permission denied") from None
+    except OSError as error:
+        raise ScanError(f"{path}: cannot be read ({error.strerror or error})") from None
+    file = name or Path(path).name
+    statements = extract(path, text=text, name=file)
+    relational = [s for s in statements if has_relation(s)]
+    state = DocumentState(file, seconds=seconds or STATEMENT_SECONDS)
+    state.log_base, state.conventions = document_conventions(text, state.names)
+    state.notations = document_notations(text)
+    if known:
+        from derivspec.scan.known import Recogniser
+
+        state.recogniser = Recogniser.load()
+    # "for p = N(mu_1, sigma_1^2) and q = ...": distributions named in one statement and used by
+    # name in the next ones (KL(p || q)); known-result recognition reads the name as the distribution
+    for s in relational:
+        for name, rhs in _DISTRIBUTION_DEFINITION.findall(clean(s)):
+            state.definitions.append((s.lines[0], name, rhs))
+    previous: list[str] = []
+    last_display: tuple[int, str] | None = None
+    for s in relational:
+        cleaned = clean(s)
+        prev = ""
+        if s.display and _starts_with_relation(cleaned) and last_display and s.lines[0] - last_display[0] <= 6:
+            prev = last_display[1]
+        previous.append(prev)
+        if s.display:
+            last_display = (s.lines[1], _last_side(cleaned))
+    return text, file, statements, relational, previous, state
+
+
+def _outcome_record(outcome) -> Record | None:
+    st = outcome.statement
+    return record_from_steps(st.file, st.lines, outcome.text, outcome.steps)
+
+
+def _check_one(index: int, relational, previous, state) -> dict | None:
+    outcome = check_statement(relational[index], state, previous[index])
+    record = _outcome_record(outcome)
+    return record.to_json() if record is not None else None
+
+
+def scan_path(path, *, seconds: float | None = None, workers: int = 1, progress=None, known: bool = True,
+              sources: bool = True, name: str | None = None, only_lines=None) -> list[Record]:
+    """``only_lines``: check only the statements that span one of these lines (the others are
+    still read for their context: chain continuations, the document's conventions)."""
+    text, file, statements, relational, previous, state = prepare(path, name, known, seconds)
+    if only_lines is not None:
+        wanted = set(only_lines)
+        keep = [i for i, s in enumerate(relational) if any(s.lines[0] <= n <= s.lines[1] for n in wanted)]
+        relational = [relational[i] for i in keep]
+        previous = [previous[i] for i in keep]
+    total = len(relational)
+    results: list[dict | None] = [None] * total
+    if workers and workers > 0 and hasattr(os, "fork") and total > 0 and not os.environ.get("DERIVSPEC_DEBUG"):
+        _run_forked(relational, previous, state, results, workers, progress)
+    else:
+        for i in range(total):
+            results[i] = _check_one(i, relational, previous, state)
+            if progress:
+                progress(i + 1, total)
+    records = [Record.from_json(r) for r in results if r is not None]
+    if sources:
+        from derivspec.scan.sources import source_records
+
+        records.extend(source_records(file, text))
+    records.sort(key=lambda r: (r.lines[0], r.lines[1], r.kind == "source"))
+    return records
+
+
+# --- forked workers ------------------------------------------------------------------------------
+
+def _send(fd: int, data: bytes) -> None:
+    payload = struct.pack("!I", len(data)) + data
+    view = memoryview(payload)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _recv(fd: int, timeout: float | None) -> bytes | None:
+    header = _read_exact(fd, 4, timeout)
+    if header is None:
+        return None
+    (length,) = struct.unpack("!I", header)
+    return _read_exact(fd, length, timeout)
+
+
+def _read_exact(fd: int, n: int, timeout: float | None) -> bytes | None:
+    chunks, got = [], 0
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while got < n:
+        left = None if deadline is None else deadline - time.monotonic()
+        if left is not None and left <= 0:
+            return None
+        ready, _, _ = select.select([fd], [], [], left)
+        if not ready:
+            return None
+        chunk = os.read(fd, n - got)
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
+class _Worker:
+    def __init__(self, relational, previous, state):
+        to_child_r, to_child_w = os.pipe()
+        to_parent_r, to_parent_w = os.pipe()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # the worker: answer indexes until told to stop
+            os.close(to_child_w)
+            os.close(to_parent_r)
+            code = 0
+            try:
+                from derivspec.core import symbolic
+
+                symbolic._DEADLINES.clear()
+                signal.signal(signal.SIGALRM, signal.SIG_DFL)
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+                while True:
+                    message = _recv(to_child_r, None)
+                    if message is None:
+                        break
+                    index = int(message.decode())
+                    if index < 0:
+                        break
+                    try:
+                        result = {"record": _check_one(index, relational, previous, state)}
+                    except Exception as error:  # a defect: this statement unchecked, the scan goes on
+                        result = {"error": f"{type(error).__name__}: {error}"}
+                    _send(to_parent_w, json.dumps(result).encode("utf-8", "backslashreplace"))
+            except BaseException:
+                code = 1
+            finally:
+                os._exit(code)
+        os.close(to_child_r)
+        os.close(to_parent_w)
+        self.pid, self.send_fd, self.recv_fd = pid, to_child_w, to_parent_r
+        self.index: int | None = None
+        self.started = 0.0
+
+    def give(self, index: int) -> None:
+        self.index = index
+        self.started = time.monotonic()
+        _send(self.send_fd, str(index).encode())
+
+    def stop(self, kill: bool = False) -> None:
+        try:
+            if kill:
+                os.kill(self.pid, signal.SIGKILL)
+            else:
+                _send(self.send_fd, b"-1")
+        except OSError:
+            pass
+        for fd in (self.send_fd, self.recv_fd):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        try:
+            os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            pass
+
+
+def _timeout_record(statement: Statement, seconds: float, why: str = "") -> dict:
+    return Record(statement.file, statement.lines, clean(statement), "chain", "unchecked",
+                  why or f"the statement took over its time limit of {seconds:g} s and was stopped").to_json()
+
+
+def _run_forked(relational, previous, state, results, workers, progress) -> None:
+    pending = list(range(len(relational)))
+    pending.reverse()
+    pool = [_Worker(relational, previous, state) for _ in range(min(workers, len(relational)))]
+    limit = state.seconds + GRACE_SECONDS
+    done = 0
+    try:
+        for worker in pool:
+            if pending:
+                worker.give(pending.pop())
+        while any(w.index is not None for w in pool):
+            busy = {w.recv_fd: w for w in pool if w.index is not None}
+            now = time.monotonic()
+            wait = max(0.05, min(w.started + limit - now for w in busy.values()))
+            ready, _, _ = select.select(list(busy), [], [], wait)
+            for fd in ready:
+                worker = busy[fd]
+                message = _recv(fd, limit)
+                index = worker.index
+                if message is None:  # the worker died
+                    results[index] = _timeout_record(relational[index], state.seconds,
+                                                     "the statement's check stopped unexpectedly (a worker died)")
+                    pool[pool.index(worker)] = _replace(worker, relational, previous, state)
+                else:
+                    data = json.loads(message.decode("utf-8"))
+                    if "error" in data:
+                        results[index] = _timeout_record(relational[index], state.seconds,
+                                                         f"internal error while checking: {data['error'][:200]}")
+                    else:
+                        results[index] = data["record"]
+                    worker.index = None
+                done += 1
+                if progress:
+                    progress(done, len(relational))
+            now = time.monotonic()
+            for i, worker in enumerate(pool):
+                if worker.index is not None and now - worker.started > limit:
+                    results[worker.index] = _timeout_record(relational[worker.index], state.seconds)
+                    pool[i] = _replace(worker, relational, previous, state)
+                    done += 1
+                    if progress:
+                        progress(done, len(relational))
+            for worker in pool:
+                if worker.index is None and pending:
+                    worker.give(pending.pop())
+    finally:
+        for worker in pool:
+            worker.stop(kill=worker.index is not None)
+
+
+def _replace(worker: _Worker, relational, previous, state) -> _Worker:
+    worker.stop(kill=True)
+    fresh = _Worker(relational, previous, state)
+    return fresh

@@ -1,0 +1,222 @@
+r"""Step 2 and 3 for one statement: read it in document mode and check each of its relations.
+
+A statement (:class:`derivspec.scan.extract.Statement`) is cleaned (alignment marks, row
+annotations such as ``\quad \text{(Log product rule)}``, tags, labels, equation numbers and
+decorations like ``\underbrace{X}_{\text{note}}`` removed), split into clauses (at top-level
+commas, ``\quad``, implications and prose) and each clause into sides joined by relations. A
+statement that starts with a relation (``= \dots``) continues the chain of the display block just
+before it.
+
+Within a statement, ``\mu = 1, \sigma = 0.5 \Rightarrow \dots`` assigns values that the later
+clauses use; ``a > 0`` or ``0 < p < 1`` restrict where points are drawn.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import sympy
+
+from derivspec.core import symbolic
+from derivspec.core.latex import DocumentNames, bare_names, split_clauses, unwrap_decorations
+from derivspec.scan import steps as step_checks
+from derivspec.scan.density import check_density
+from derivspec.scan.extract import Statement
+from derivspec.scan.steps import Context, Side, StepResult, check_step, read_side
+
+STATEMENT_SECONDS = 8.0
+
+_ROW_END_NOTE = re.compile(r"(?:\\q?quad|\\[;:]|\\hspace\*?\{[^{}]*\}|\\hfill)(?:\s|\\q?quad|\\[,;:!])*(?:\\text(?:rm|it|bf)?\{[^{}]*\}|\(\s*[A-Za-z][A-Za-z0-9.\- ]{0,30}\s*\))\s*[.,;]?\s*$")
+_PAREN_TEXT = re.compile(r"\\text(?:rm|it|bf)?\{\s*\([^{}]*\)\s*\}")
+_TAGS = re.compile(r"\\(?:tag\*?|label|eqref|ref)\s*\{[^{}]*\}|\\nonumber\b|\\notag\b|\\displaystyle\b|\\qedhere\b")
+_EQNUM = re.compile(r"(?:\\q?quad|\\hfill|~)(?:\s|\\q?quad)*\(\s*[A-Z]?\d+(?:[.\-]\d+)*[a-z]?\s*\)\s*[.,]?\s*$")
+_CONDITION_PROSE = re.compile(r"\b(?:set(?:ting)?|solv(?:e|es|ing)|equat(?:e|ing)|condition|zero|stationary|root|"
+                              r"suppose|assume|if|when|whenever|happens|occurs|require)\b", re.IGNORECASE)
+_MATRIX_MARKERS = re.compile(r"\\mathbf|\\boldsymbol|\\bm\b|\\vec|\^\s*\{?\s*\\top|\^\s*T\b|\\\||\\lVert|\\Vert|\\det|"
+                             r"\\operatorname\{tr\}|\\mathrm\{tr\}|\\langle|\\odot")
+
+
+def clean_row(row: str) -> str:
+    row = _TAGS.sub(" ", row)
+    row = _PAREN_TEXT.sub(" ", row)
+    for _ in range(3):
+        stripped = _ROW_END_NOTE.sub("", row)
+        stripped = _EQNUM.sub("", stripped)
+        if stripped == row:
+            break
+        row = stripped
+    row = row.strip()
+    row = re.sub(r"(?:\\[,;:! ]|\s)*[.,;]\s*$", "", row)
+    return row
+
+
+def clean(statement: Statement) -> str:
+    from derivspec.core.latex import _UNICODE, _UNICODE_GREEK
+
+    rows = [clean_row(r) for _, r in statement.rows] if statement.rows else [clean_row(statement.text)]
+    text = " ".join(r for r in rows if r)
+    for char, latex in _UNICODE.items():  # pasted Unicode: relations and operators as LaTeX
+        text = text.replace(char, latex)
+    for char, name in _UNICODE_GREEK.items():
+        text = text.replace(char, "\\" + name + " ")
+    text = text.replace("&", " ").replace("\\\\", " ")
+    text = unwrap_decorations(text)
+    return " ".join(text.split())
+
+
+@dataclass
+class DocumentState:
+    """What the statements of one file share."""
+
+    file: str
+    names: DocumentNames = field(default_factory=DocumentNames)
+    log_base: int | None = None
+    conventions: list = field(default_factory=list)
+    recogniser: object | None = None  # derivspec.scan.known.Recogniser
+    seconds: float = STATEMENT_SECONDS
+    definitions: list = field(default_factory=list)  # (line, name, distribution) named before use
+    notations: frozenset = frozenset()  # accented names the document writes ((r"\bar", r"\alpha"))
+    window: int = 15  # a named distribution is used within this many lines
+
+
+@dataclass
+class Outcome:
+    """One statement's checks, before it becomes a record."""
+
+    statement: Statement
+    text: str
+    steps: list[StepResult]
+    note: str = ""
+
+
+_LOG_BASE_2 = re.compile(r"(?:\\log\s*\(\.\)|\\log)\s*(?:always\s+)?(?:refers to|means|denotes|is)\s*(?:the\s+)?\\log_\{?2|"
+                         r"logarithms?\s+(?:are\s+|is\s+)?(?:in\s+|to\s+)?base[- ]2|base[- ]2\s+logarithms?", re.IGNORECASE)
+
+
+_ACCENTED = re.compile(r"\\(bar|overline|hat|widehat|tilde|widetilde)\s*\{?\s*(\\[A-Za-z]+|[A-Za-z])")
+
+
+def document_notations(text: str) -> frozenset:
+    """The accented names a document writes: {(r"\\bar", r"\\alpha"), ...}."""
+    canonical = {"overline": "bar", "widehat": "hat", "widetilde": "tilde"}
+    return frozenset(("\\" + canonical.get(a, a), b) for a, b in _ACCENTED.findall(text))
+
+
+def document_conventions(text: str, names: DocumentNames) -> tuple[int | None, list]:
+    """The lecture's log base (when it says so) and the conventional definitions it relies on
+    (DDPM's beta_t = 1 - alpha_t and bar-alpha_t = alpha_t bar-alpha_{t-1} when it writes
+    \\bar\\alpha)."""
+    log_base = 2 if _LOG_BASE_2.search(text) else None
+    conventions = []
+    if re.search(r"\\bar\s*\{?\s*\\alpha|\\overline\s*\{?\s*\\alpha", text):
+        alpha_t = names.symbol(r"\alpha_{t}")
+        beta_t = names.symbol(r"\beta_{t}")
+        bar_t = names.symbol(r"\bar{\alpha}_{t}")
+        bar_prev = names.symbol(r"\bar{\alpha}_{t-1}")
+        conventions = [(beta_t, 1 - alpha_t, r"\beta_t = 1 - \alpha_t"),
+                       (bar_t, alpha_t * bar_prev, r"\bar\alpha_t = \alpha_t \bar\alpha_{t-1}")]
+    return log_base, conventions
+
+
+def _interval(relation: str, value) -> tuple | None:
+    from fractions import Fraction
+
+    try:
+        v = Fraction(int(value.p), int(value.q))
+    except Exception:
+        return None
+    if relation in ("<", "≤"):
+        return (Fraction(-1), v) if v <= 0 else (Fraction(1, 20) if v > Fraction(1, 20) else v / 20, v)
+    if relation in (">", "≥"):
+        return (v, v + 1) if v >= 0 else (v, Fraction(19, 20))
+    return None
+
+
+def _nearby_definitions(statement: Statement, state: DocumentState) -> dict:
+    """Name -> distribution for the names defined in the few lines before the statement."""
+    from derivspec.core.latex import read_document
+
+    found = {}
+    for line, name, rhs in state.definitions:
+        if 0 <= statement.lines[0] - line <= state.window and line < statement.lines[0]:
+            try:
+                symbol = read_document(name, state.names).expr
+                value = read_document(rhs, state.names).expr
+            except Exception:
+                continue
+            if isinstance(symbol, sympy.Symbol):
+                found[symbol] = value
+    return found
+
+
+def check_statement(statement: Statement, state: DocumentState, previous: str = "") -> Outcome:
+    """Every relation of ``statement`` checked (``previous``: the last side of the block it continues)."""
+    text = clean(statement)
+    try:
+        with symbolic.time_limit(state.seconds):
+            return _check(statement, text, state, previous)
+    except symbolic.SymPyTimeout:
+        return Outcome(statement, text, [StepResult("", text, "", "unchecked", "chain",
+                                                    f"the statement took over its time limit of {state.seconds:g} s")])
+    except RecursionError:
+        return Outcome(statement, text, [StepResult("", text, "", "unchecked", "chain", "nested too deeply")])
+
+
+def _check(statement: Statement, text: str, state: DocumentState, previous: str) -> Outcome:
+    clauses = split_clauses(text)
+    bare = bare_names(text)
+    matrix = bool(_MATRIX_MARKERS.search(text))
+    dimension = any(re.sub(r"_.*$", "", name) in step_checks.DIMENSION_NAMES for name in bare)
+    bindings: dict = {}
+    constraints: dict = {}
+    results: list[StepResult] = []
+    relational = [c for c in clauses if c.relations]
+    condition_prose = bool(_CONDITION_PROSE.search(statement.before[-160:])) if statement.before else False
+    for index, clause in enumerate(clauses):
+        if not clause.relations:
+            continue
+        sides_text = list(clause.sides)
+        if index == 0 or clause is relational[0]:
+            if not sides_text[0].strip() or re.fullmatch(r"\\(?:c|l)?dots|\\ldots|\.\.\.", sides_text[0].strip()):
+                if previous:
+                    sides_text[0] = previous
+        conditional = ""
+        if clause.before in ("⇒", "⇔", "⇐") or clause.after in ("⇒", "⇔", "⇐"):
+            conditional = "an equation in an implication (⇒): a condition being solved, not an identity"
+        chain = len(clause.relations) >= 2
+        if not chain and condition_prose and not conditional:
+            conditional = "a single equation after prose about conditions (set, solve, if, when): not an identity"
+        context = Context(state.names, bare, state.log_base, chain, conditional, matrix and dimension,
+                          state.conventions, dict(bindings), dict(constraints), seconds=min(3.0, state.seconds / 2),
+                          prose=(statement.before[-400:] + " " + statement.after[:300]),
+                          statement=" , ".join(" = ".join(c.sides) for c in clauses if c is not clause),
+                          definitions=_nearby_definitions(statement, state), notations=state.notations)
+        sides = [read_side(s, context) for s in sides_text]
+        for k, relation in enumerate(clause.relations):
+            left, right = sides[k], sides[k + 1]
+            if not left.text.strip() or not right.text.strip():
+                continue
+            result = check_step(left, relation, right, context, first=(k == 0))
+            if state.recogniser is not None and relation in ("=", "≈", "∝") and result.verdict != "disagrees":
+                known = state.recogniser.check(left, relation, right, context, sides, k)
+                if known is not None:
+                    result = known
+            if relation == "=" and result.label and k == 0:
+                normalised = check_density(left, right, context)
+                if normalised is not None:
+                    result = normalised
+            results.append(result)
+        # assignments and conditions for the clauses that follow
+        if len(clause.relations) == 1 and len(sides) == 2 and sides[0].readable and sides[1].readable:
+            lhs, rhs = sides[0].primary.expr, sides[1].primary
+            value = rhs.value()
+            if isinstance(lhs, sympy.Symbol) and not lhs.name.startswith(("⟦", "⟨")) and not value.free_symbols:
+                relation = clause.relations[0]
+                if relation == "=":
+                    bindings[lhs] = value
+                elif relation in ("<", ">", "≤", "≥") and value.is_Rational:
+                    interval = _interval(relation, value)
+                    if interval:
+                        constraints[lhs] = interval
+    return Outcome(statement, text, results)

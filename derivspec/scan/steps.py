@@ -1,0 +1,761 @@
+r"""Checking one relation of a statement: ``left REL right``.
+
+Three kinds of step:
+
+* **number** -- both sides are numbers (no symbol, no opaque part): evaluated exactly and
+  compared with the digits printed on the right, rounding-aware (a printed 0.418 for
+  -log 0.659 = 0.41703 is a slip: it neither rounds nor truncates to it);
+* **chain** -- an algebraic step between expressions in the lecture's symbols: compared at
+  exact points of the positive world (:mod:`derivspec.scan.algebra`) and proved by SymPy where it
+  can be;
+* **known** -- a side recognised as a registered claim (:mod:`derivspec.scan.known`).
+
+Precision first. A step is reported ``disagrees`` only when a difference is confirmed at higher
+precision under every reading of the text (a bracket after a name read as an application and as
+a product; ``\log`` in base e, 2 and 10 unless the lecture fixes it) and none of the guards
+applies:
+
+* the two sides use the same symbols (a symbol on one side only is a definition, a
+  substitution from the prose, or an example value -- unless a conventional definition
+  reconciles them: beta_t = 1 - alpha_t, \bar\alpha_t = alpha_t \bar\alpha_{t-1});
+* the difference does not depend on the values of the opaque parts;
+* the step is a step of a chain (two or more relations), or, for a single equation, its sides
+  never agree on the box (an equation whose sides agree somewhere may be a condition to
+  solve: h/p = t/(1-p));
+* the clause is not a premise or a consequence of an implication (⇒: equations being solved);
+* not an approximation (≈ between expressions), not an identity of vectors or matrices that
+  involves their dimension (read as 1x1 matrices, d would be wrong).
+
+Anything else is ``unchecked`` with the reason.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import mpmath
+import sympy
+
+from derivspec.core.errors import FormulaError
+from derivspec.core.latex import DocumentNames, DocumentReading, read_document
+from derivspec.scan import algebra
+
+CHECKED_RELATIONS = ("=", "≈", "≤", "≥", "<", ">", "∝")
+RELATION_REASONS = {
+    ":=": "a definition", "=:": "a definition", "≡": "a definition or an equivalence of notation",
+    "∼": "a distribution statement (∼)", "∈": "set membership", "∉": "set membership", "→": "a limit or a mapping",
+    "←": "an assignment (an update rule)", "≠": "an inequation", "≪": "an order of magnitude", "≫": "an order of magnitude",
+    "⊂": "a set relation", "⊥": "an independence statement", "≲": "an order of magnitude", "≳": "an order of magnitude",
+    "≍": "an order of magnitude", "≅": "an isomorphism or approximation", "↑": "a direction", "↓": "a direction",
+}
+DIMENSION_NAMES = frozenset({"d", "D", "n", "N", "k", "K", "m", "M", "p", "C", "H", "W", "L"})
+_LOG = re.compile(r"\\log(?![_A-Za-z])|(?<![\\A-Za-z])log(?![_A-Za-z])")
+
+
+@dataclass
+class StepResult:
+    relation: str
+    left: str
+    right: str
+    verdict: str  # proved | disagrees | unchecked
+    kind: str  # chain | number | known
+    reason: str
+    evidence: str = ""
+    claim: str | None = None
+    correct: str = ""
+    label: bool = False  # the left side only names the quantity (a definition or a value)
+
+    def to_json(self) -> dict:
+        data = {"relation": self.relation, "left": self.left, "right": self.right, "kind": self.kind,
+                "verdict": self.verdict, "reason": self.reason, "evidence": self.evidence}
+        if self.claim:
+            data["claim"] = self.claim
+        if self.correct:
+            data["correct"] = self.correct
+        return data
+
+
+@dataclass
+class Side:
+    """A side as read: the primary reading and the alternatives (or the reason it is not read)."""
+
+    text: str
+    primary: DocumentReading | None = None
+    error: str = ""
+    variants: dict = field(default_factory=dict)  # name -> DocumentReading
+    truncated: bool = False  # printed with trailing dots: 0.7...
+
+    @property
+    def readable(self) -> bool:
+        return self.primary is not None
+
+
+@dataclass
+class Context:
+    """What a step needs from its statement and document."""
+
+    names: DocumentNames
+    bare: frozenset = frozenset()
+    log_base: int | None = None  # the lecture says its logs are base 2 (or 10)
+    chain: bool = False  # the clause has two or more relations
+    conditional: str = ""  # why the clause is an equation being solved (⇒), or ""
+    vector_dimension: bool = False  # vectors/matrices and a dimension name in the statement
+    conventions: list = field(default_factory=list)  # (symbol, expr, text) conventional definitions
+    bindings: dict = field(default_factory=dict)  # symbol -> value assigned earlier in the statement
+    constraints: dict = field(default_factory=dict)  # symbol -> (low, high) stated in the statement
+    seconds: float = 3.0
+    prose: str = ""  # the text around the statement (where a value such as sigma = 1 may be given)
+    definitions: dict = field(default_factory=dict)  # names given a distribution just before (p = N(mu, s^2))
+    notations: frozenset = frozenset()  # (accent, base) the document writes, e.g. ("\\bar", "\\alpha")
+    statement: str = ""  # the whole statement (its other clauses)
+
+
+_TRUNCATED = re.compile(r"^\s*(-?\s*\d+\.\d+)\s*(?:\\ldots|\\dots|\\cdots|\.\.\.)\s*$")
+
+
+def read_side(text: str, context: Context) -> Side:
+    side = Side(text)
+    if not text.strip():
+        side.error = "an empty side"
+        return side
+    truncated = _TRUNCATED.match(text)
+    if truncated:
+        side.truncated = True
+        text = truncated.group(1)
+        side.text = text
+    try:
+        side.primary = read_document(text, context.names, context.bare, log_base=context.log_base)
+    except FormulaError as error:
+        side.error = _short_error(str(error))
+        return side
+    except Exception as error:  # a defect of the reader on odd input: unchecked, never a crash
+        side.error = f"cannot read ({type(error).__name__})"
+        return side
+    if "ambiguous" in side.primary.flags:
+        try:
+            side.variants["product"] = read_document(text, context.names, context.bare, log_base=context.log_base,
+                                                     ambiguous="product")
+        except Exception:
+            pass
+    if context.log_base is None and _LOG.search(text):
+        for base in (2, 10):
+            try:
+                side.variants[f"log{base}"] = read_document(text, context.names, context.bare, log_base=base)
+            except Exception:
+                pass
+    return side
+
+
+def _short_error(message: str) -> str:
+    message = re.sub(r'^cannot read LaTeX ".*?" at position \d+: ', "", message)
+    return message if len(message) < 160 else message[:157] + "..."
+
+
+def _with_bindings(expr: sympy.Expr, context: Context) -> sympy.Expr:
+    return expr.xreplace(context.bindings) if context.bindings else expr
+
+
+def _values(reading: DocumentReading, context: Context) -> sympy.Expr:
+    return _with_bindings(reading.value(), context)
+
+
+def is_label(side: Side) -> bool:
+    """The side only names a quantity: a lone symbol or a lone opaque application."""
+    if not side.readable:
+        return False
+    expr = side.primary.expr
+    if isinstance(expr, sympy.Symbol):
+        return not expr.name.startswith("⟨")
+    if algebra.is_opaque_function(expr) and not isinstance(expr, sympy.Symbol):
+        return True
+    if isinstance(expr, sympy.Pow) and isinstance(expr.base, sympy.Symbol) and expr.exp.is_number:
+        return not expr.base.name.startswith("⟨")  # sigma^2 = 50
+    return False
+
+
+def _numeric(expr: sympy.Expr) -> bool:
+    return not expr.free_symbols and not algebra.atomize(expr, algebra.Atoms()).free_symbols
+
+
+# --- the step -----------------------------------------------------------------------------------
+
+def check_step(left: Side, relation: str, right: Side, context: Context, first: bool) -> StepResult:
+    def result(verdict, kind, reason, evidence="", **extra):
+        return StepResult(relation, left.text, right.text, verdict, kind, reason, evidence, **extra)
+
+    if relation not in CHECKED_RELATIONS:
+        # definitions and statements of context (x ~ N(0, 1), i in S, x -> 0) do not keep a
+        # statement's checked steps from counting
+        return result("unchecked", "chain", RELATION_REASONS.get(relation, f"the relation '{relation}' is not checked"),
+                      label=relation in (":=", "=:", "≡", "∼", "∈", "∉", "⊂", "⊥", "≠", "→"))
+    for side, name in ((left, "left"), (right, "right")):
+        if not side.readable:
+            return result("unchecked", "chain", f"the {name} side is not read: {side.error}")
+    a, b = _values(left.primary, context), _values(right.primary, context)
+    if _numeric(a) and _numeric(b):
+        return check_numbers(left, relation, right, context)
+    if relation == "=" and first and is_label(left):
+        named = left.primary.expr
+        if isinstance(named, sympy.Pow):
+            named = named.base
+        if named not in b.free_symbols and not (algebra.is_opaque_function(named) and b.has(named)):
+            what = "defines" if isinstance(named, sympy.Symbol) and not named.name.startswith("⟦") else "names the quantity"
+            return result("unchecked", "chain", f"{what} {left.text.strip()} (a definition; not checked)", label=True)
+    if _numeric(b) and is_label(left) and relation in ("=", "≈"):
+        return result("unchecked", "number", f"gives {left.text.strip()} a value (not checked)", label=True)
+    if "⟦const⟧" in {s.name for s in a.free_symbols | b.free_symbols}:
+        return check_up_to_constant(left, relation, right, context)
+    if relation == "∝":
+        return check_proportional(left, right, context)
+    return check_symbolic(left, relation, right, context, first)
+
+
+# --- numbers ------------------------------------------------------------------------------------
+
+_NUMBER_TEXT = re.compile(r"^\s*(-?\s*\d+(?:\.\d+)?)\s*$")
+_POWER_TEXT = re.compile(r"^\s*(-?)\s*10\s*\^\s*\{?\s*(-?\s*\d+)\s*\}?\s*$")
+_MANTISSA_TEXT = re.compile(r"^\s*(-?\s*\d+(?:\.\d+)?)\s*(?:\\times|\\cdot|×|\*)\s*10\s*\^\s*\{?\s*(-?\s*\d+)\s*\}?\s*$")
+_WRAPPERS = re.compile(r"\\(?:mathbf|boldsymbol|textbf|bm|mathrm|text|underline|boxed)\s*\{([^{}]*)\}")
+
+
+def printed_form(text: str):
+    """How a number was printed: ('literal', value, unit) for 0.418 or 12, ('power10', k) for
+    10^{-4}, ('mantissa', value, unit) for 3 \\times 10^{-4} (unit scaled); None otherwise."""
+    from derivspec.core.formula import exact_number
+
+    plain = text
+    for _ in range(3):
+        plain = _WRAPPERS.sub(r"\1", plain)
+    plain = plain.replace("{", "").replace("}", "") if re.fullmatch(r"[\s{}\d.\-]+", plain) else plain
+    m = _NUMBER_TEXT.match(plain)
+    if m:
+        digits = m.group(1).replace(" ", "")
+        decimals = len(digits.split(".", 1)[1]) if "." in digits else 0
+        return "literal", exact_number(digits), sympy.Rational(1, 10 ** decimals)
+    m = _POWER_TEXT.match(plain)
+    if m:
+        return "power10", int(m.group(2).replace(" ", "")), m.group(1) == "-"
+    m = _MANTISSA_TEXT.match(plain)
+    if m:
+        digits = m.group(1).replace(" ", "")
+        decimals = len(digits.split(".", 1)[1]) if "." in digits else 0
+        scale = sympy.Integer(10) ** int(m.group(2).replace(" ", ""))
+        return "mantissa", exact_number(digits) * scale, sympy.Rational(1, 10 ** decimals) * scale
+    return None
+
+
+def _num_differs(a, b) -> bool:
+    scale = max(abs(a), abs(b))
+    if scale == 0:
+        return False
+    return abs(a - b) > mpmath.mpf("1e-30") * scale
+
+
+def _printed(side: Side, context: Context):
+    """How the right side was printed: ('literal', value, unit, truncated) for a bare number,
+    ('power10', k) for a bare 10^k, ('mantissa', value, unit, scale) for m x 10^k, else None."""
+    expr = side.primary.expr
+    literals = side.primary.literals
+    sign = 1
+    if isinstance(expr, sympy.Mul) and len(expr.args) == 2 and expr.args[0] == -1:
+        sign, expr = -1, expr.args[1]
+    if isinstance(expr, sympy.Symbol) and expr in literals:
+        value, decimals, _ = literals[expr]
+        return "literal", sign * value, sympy.Rational(1, 10 ** decimals)
+    if expr.is_Integer or (expr.is_Rational and expr.q == 1):
+        return "literal", sign * expr, sympy.Integer(1)
+    if isinstance(expr, sympy.Pow) and expr.base == 10 and expr.exp.is_Integer:
+        return "power10", sign * int(expr.exp)
+    if isinstance(expr, sympy.Mul):
+        tens = [f for f in expr.args if isinstance(f, sympy.Pow) and f.base == 10 and f.exp.is_Integer]
+        rest = [f for f in expr.args if f not in tens]
+        if len(tens) == 1 and len(rest) == 1:
+            m = rest[0]
+            scale = tens[0]
+            if isinstance(m, sympy.Symbol) and m in literals:
+                value, decimals, _ = literals[m]
+                return "mantissa", sign * value * scale, sympy.Rational(1, 10 ** decimals) * scale
+            if m.is_Integer:
+                return "mantissa", sign * m * scale, scale
+    if expr.is_Integer and expr == 10:
+        return "literal", sign * expr, sympy.Integer(1)
+    return None
+
+
+def _rounding_agrees(exact, printed, unit, relation: str, truncated: bool = False) -> bool:
+    """Whether ``printed`` is ``exact`` rounded (or truncated) to ``unit``."""
+    exact = mpmath.mpf(exact)
+    printed = mpmath.mpf(sympy.N(printed, 60))
+    unit = mpmath.mpf(sympy.N(unit, 60))
+    slack = unit * mpmath.mpf("1e-9")
+    if abs(exact - printed) <= unit / 2 + slack:
+        return True
+    # truncation toward zero (authors often cut digits)
+    if printed >= 0 and printed - slack <= exact < printed + unit + slack:
+        return True
+    if printed <= 0 and printed - unit - slack < exact <= printed + slack:
+        return True
+    return False
+
+
+def _literal_text(symbol) -> str:
+    return symbol.name[1:].split("@", 1)[0]
+
+
+def _tolerance(reading: DocumentReading, context: Context, exact_texts: frozenset = frozenset()) -> mpmath.mpf:
+    """How far the printed rounding of the side's decimal literals can move its value: the sum of
+    |d side / d literal| x one unit of the literal's last digit. Literals also written on the
+    other side (``exact_texts``: the data the step starts from) are exact."""
+    total = mpmath.mpf(0)
+    base = reading.expr
+    values = {s: v[0] for s, v in reading.literals.items()}
+    for symbol, (value, decimals, _) in reading.literals.items():
+        if _literal_text(symbol) in exact_texts:
+            continue
+        unit = sympy.Rational(1, 10 ** decimals)
+        derivative = sympy.diff(base, symbol).xreplace(values)
+        derivative = _with_bindings(derivative, context)
+        v = algebra.evaluate(derivative, {})
+        if v is None:
+            return mpmath.inf
+        total += abs(v) * mpmath.mpf(sympy.N(unit, 40))
+    return total
+
+
+def check_numbers(left: Side, relation: str, right: Side, context: Context) -> StepResult:
+    def result(verdict, reason, evidence=""):
+        return StepResult(relation, left.text, right.text, verdict, "number", reason, evidence)
+
+    readings = [("", left.primary, right.primary)]
+    for name in ("log2", "log10"):
+        if name in left.variants or name in right.variants:
+            readings.append((name, left.variants.get(name, left.primary), right.variants.get(name, right.primary)))
+    outcomes = []
+    for name, lr, rr in readings:
+        outcomes.append((name, _compare_numbers(lr, relation, rr, right, context)))
+    verdict, reason, evidence = outcomes[0][1]
+    if verdict == "proved" or verdict == "unchecked":
+        return result(verdict, reason, evidence)
+    for name, (v, r, e) in outcomes[1:]:
+        if v == "proved":
+            base = name[3:]
+            if context.log_base is not None and int(base) == context.log_base:
+                return result("proved", f"{r} (logs in base {base}, as the lecture says)", e)
+            return result("unchecked", f"holds if log is base {base} ({r}); wrong with natural logs", evidence)
+    return result("disagrees", reason, evidence)
+
+
+def _compare_numbers(lr: DocumentReading, relation: str, rr: DocumentReading, right: Side, context: Context):
+    a = algebra.evaluate(_values(lr, context), {})
+    b = algebra.evaluate(_values(rr, context), {})
+    if a is None or b is None:
+        return "unchecked", "a side has no real value", ""
+    a_text, b_text = mpmath.nstr(a, 10), mpmath.nstr(b, 10)
+    printed = printed_form(right.text)
+    truncated = getattr(right, "truncated", False)
+    if relation in ("=", "≈"):
+        if printed is not None and printed[0] == "power10" and relation == "≈":
+            if printed[2]:
+                a = -a
+            if a <= 0:
+                return "disagrees", f"the left side is {a_text}, not near 10^{printed[1]}", f"left = {a_text}"
+            magnitude = mpmath.log10(a)
+            if abs(magnitude - printed[1]) <= 0.5 + 1e-12:
+                return "proved", f"{a_text} is of the order 10^{printed[1]}", f"left = {a_text}"
+            return "disagrees", f"{a_text} is not of the order 10^{printed[1]}", f"left = {a_text}, log10 = {mpmath.nstr(magnitude, 5)}"
+        if printed is not None and printed[0] in ("literal", "mantissa"):
+            _, value, unit = printed
+            if printed[0] == "literal" and unit == 1 and relation == "=" and not truncated:
+                # an exact whole number: equality must be exact
+                if not _num_differs(a, b):
+                    return "proved", "equal", f"left = {a_text}"
+                return "disagrees", f"the left side is {a_text}, not {b_text}", f"left = {a_text}, right = {b_text}"
+            if truncated:
+                if _rounding_agrees(a, value, unit, "trunc", truncated=True):
+                    return "proved", f"{a_text} begins with the printed {b_text}...", f"left = {a_text}"
+            elif _rounding_agrees(a, value, unit, relation):
+                exact = "equal" if not _num_differs(a, b) else f"{a_text} rounds to the printed {b_text}"
+                return "proved", exact, f"left = {a_text}"
+            return ("disagrees", f"the left side is {a_text}; the printed {b_text} is neither it rounded nor truncated "
+                    f"to {_digits(unit)}", f"left = {a_text} (exact), right as printed = {b_text}, "
+                    f"off by {mpmath.nstr(abs(a - b), 3)}")
+        exact_texts = frozenset(_literal_text(sym) for sym in lr.literals)
+        tolerance = _tolerance(rr, context, exact_texts)
+        gap = abs(a - b)
+        if not _num_differs(a, b):
+            return "proved", "equal", f"both = {a_text}"
+        if gap <= tolerance * (1 + mpmath.mpf("1e-9")):
+            return "proved", f"agrees within the rounding of the printed numbers (±{mpmath.nstr(tolerance, 3)})", \
+                f"left = {a_text}, right = {b_text}"
+        return ("disagrees", f"the sides differ by {mpmath.nstr(gap, 3)}, more than the rounding of the printed "
+                f"numbers allows (±{mpmath.nstr(tolerance, 3)})", f"left = {a_text}, right = {b_text}")
+    if relation in ("≤", "≥", "<", ">"):
+        tolerance = _tolerance(rr, context, frozenset(_literal_text(sym) for sym in lr.literals))
+        holds = {"≤": a <= b + tolerance, "≥": a >= b - tolerance, "<": a < b + tolerance, ">": a > b - tolerance}[relation]
+        if holds:
+            return "proved", f"{a_text} {relation} {b_text}", ""
+        return "disagrees", f"{a_text} {relation} {b_text} is false", f"left = {a_text}, right = {b_text}"
+    return "unchecked", f"'{relation}' between numbers is not checked", ""
+
+
+def _digits(unit) -> str:
+    unit = sympy.nsimplify(unit)
+    if unit >= 1:
+        return "a whole number" if unit == 1 else f"a multiple of {unit}"
+    decimals = int(round(-mpmath.log10(mpmath.mpf(sympy.N(unit, 30)))))
+    return f"{decimals} decimal{'s' if decimals != 1 else ''}"
+
+
+# --- chains ---------------------------------------------------------------------------------------
+
+@dataclass
+class Comparison:
+    status: str  # proved | differs | agrees | opaque | unevaluable | timeout
+    detail: str = ""
+    points: algebra.PointComparison | None = None
+    symbols_left: set = field(default_factory=set)
+    symbols_right: set = field(default_factory=set)
+    atoms: algebra.Atoms | None = None
+    difference: sympy.Expr | None = None
+
+
+def _prepared(reading: DocumentReading, context: Context, atoms: algebra.Atoms) -> sympy.Expr:
+    expr = _values(reading, context)
+    expr = algebra.normal_form(expr)
+    expr = algebra.atomize(expr, atoms)
+    expr, _ = algebra.positive_world(expr)
+    return expr
+
+
+def compare(lr: DocumentReading, rr: DocumentReading, context: Context, prove: bool = True,
+            inequality: str | None = None) -> Comparison:
+    atoms = algebra.Atoms()
+    try:
+        a = _prepared(lr, context, atoms)
+        b = _prepared(rr, context, atoms)
+    except Exception as error:
+        return Comparison("unevaluable", f"cannot prepare the sides ({type(error).__name__})")
+    atom_symbols = atoms.symbols
+    plain_a = {s for s in a.free_symbols if s not in atom_symbols}
+    plain_b = {s for s in b.free_symbols if s not in atom_symbols}
+    bound = {s.name for s in context.bindings}
+    names_a = ({s.name for s in lr.names_used} | {s.name for s in plain_a}) - bound
+    names_b = ({s.name for s in rr.names_used} | {s.name for s in plain_b}) - bound
+    constraints = {s: c for s, c in context.constraints.items()}
+    positive_constraints = {}
+    for s, c in constraints.items():
+        positive_constraints[sympy.Symbol(s.name, positive=True)] = c
+    points = algebra.box_points(plain_a | plain_b, constraints=positive_constraints)
+    outcome = algebra.compare_at_points(a, b, points, atom_symbols, seconds=context.seconds)
+    comparison = Comparison("agrees", points=outcome, symbols_left=names_a, symbols_right=names_b, atoms=atoms,
+                            difference=None)
+    if outcome.evaluated == 0:
+        comparison.status = "unevaluable"
+        comparison.detail = "no point of the box gives both sides a real value"
+        return comparison
+    if outcome.depends_on_atoms:
+        comparison.status = "opaque"
+        used = {s for s in (a - b).free_symbols if s in atom_symbols}
+        comparison.detail = f"the sides differ by terms in {atoms.describe(used) or 'undefined functions'} that do not cancel"
+        return comparison
+    if outcome.differing:
+        comparison.status = "differs"
+        return comparison
+    if prove:
+        try:
+            how = algebra.prove_zero(sympy.expand(a - b) if not inequality else a - b, seconds=min(2.0, context.seconds))
+        except Exception:
+            how = None
+        if how is not None:
+            comparison.status = "proved"
+            comparison.detail = how
+            return comparison
+    comparison.detail = f"agrees at {outcome.evaluated} exact points (evidence, not proof)"
+    return comparison
+
+
+def _describe_point(first: dict, names: DocumentNames) -> str:
+    if not first:
+        return ""
+    parts = []
+    for k, v in first["point"].items():
+        parts.append(f"{k}={v}")
+    where = ", ".join(parts) if parts else "any values"
+    return f"at {where}: left = {first['left']}, right = {first['right']}"
+
+
+def _convention_substitution(context: Context, names: set) -> dict:
+    subs = {}
+    for symbol, expr, _ in context.conventions:
+        if symbol.name in names:
+            subs[symbol] = expr
+    return subs
+
+
+def check_symbolic(left: Side, relation: str, right: Side, context: Context, first: bool) -> StepResult:
+    def result(verdict, reason, evidence="", **extra):
+        return StepResult(relation, left.text, right.text, verdict, "chain", reason, evidence, **extra)
+
+    inequality = relation if relation in ("≤", "≥", "<", ">") else None
+    primary = compare(left.primary, right.primary, context, inequality=inequality)
+    notes = []
+    if {"matrix"} & (left.primary.flags | right.primary.flags):
+        notes.append("vectors and matrices read as scalars")
+
+    # conventional definitions (DDPM: beta_t = 1 - alpha_t, bar alpha_t = alpha_t bar alpha_{t-1})
+    if primary.status in ("differs", "agrees") and primary.symbols_left != primary.symbols_right and context.conventions:
+        subs = _convention_substitution(context, primary.symbols_left ^ primary.symbols_right)
+        if subs:
+            expanded = {context.names.symbol(n) for e in subs.values() for n in (str(x) for x in e.free_symbols)}
+            lr = DocumentReading(left.primary.expr.xreplace(subs), left.primary.flags, left.primary.literals,
+                                 frozenset((set(left.primary.names_used) - set(subs)) | (expanded if left.primary.names_used & set(subs) else set())))
+            rr = DocumentReading(right.primary.expr.xreplace(subs), right.primary.flags, right.primary.literals,
+                                 frozenset((set(right.primary.names_used) - set(subs)) | (expanded if right.primary.names_used & set(subs) else set())))
+            again = compare(lr, rr, context, inequality=inequality)
+            used = "; ".join(text for s, _, text in context.conventions if s in subs)
+            if again.status in ("proved", "differs", "agrees"):
+                again.detail = (again.detail + f" (using {used})").strip()
+                primary = again
+
+    if inequality:
+        return _inequality_verdict(left, relation, right, context, primary, first, notes)
+
+    if primary.status == "proved":
+        reason = f"proved: {primary.detail}" if primary.detail and primary.detail != "identical" else "proved (the sides are identical)"
+        if "matrix" in " ".join(notes) or "vectors" in " ".join(notes):
+            return result("unchecked", "holds for scalars (vectors and matrices read as 1x1); not proved for matrices",
+                          primary.detail)
+        return result("proved", reason + _positive_note(left, right))
+    if primary.status == "agrees":
+        for name in ("product",):
+            if name in left.variants or name in right.variants:
+                alt = compare(left.variants.get(name, left.primary), right.variants.get(name, right.primary), context)
+                if alt.status == "proved":
+                    return result("proved", f"proved reading a bracket after a name as a product: {alt.detail}")
+        return result("unchecked", primary.detail)
+    if primary.status in ("opaque", "unevaluable", "timeout"):
+        if primary.status == "opaque":
+            for name in ("product",):
+                if name in left.variants or name in right.variants:
+                    alt = compare(left.variants.get(name, left.primary), right.variants.get(name, right.primary), context)
+                    if alt.status == "proved":
+                        return result("proved", f"proved reading a bracket after a name as a product: {alt.detail}")
+        return result("unchecked", primary.detail or primary.status)
+
+    # primary.status == "differs"
+    evidence = _describe_point(primary.points.first, context.names)
+    for name in ("product", "log2", "log10"):
+        if name in left.variants or name in right.variants:
+            alt = compare(left.variants.get(name, left.primary), right.variants.get(name, right.primary), context)
+            if alt.status in ("proved", "agrees"):
+                what = {"product": "reading a bracket after a name as a product",
+                        "log2": "log is base 2", "log10": "log is base 10"}[name]
+                if name.startswith("log") and context.log_base is not None and int(name[3:]) == context.log_base:
+                    return result("proved", f"proved with logs in base {name[3:]}, as the lecture says")
+                return result("unchecked", f"holds if {what}; differs otherwise", evidence)
+            if alt.status != "differs":
+                return result("unchecked", f"differs as read, but not when {name} is read otherwise", evidence)
+    guard = _guard(left, relation, right, context, primary, first)
+    if guard:
+        return result("unchecked", guard, evidence)
+    why = "the two sides differ"
+    if primary.points.differing < primary.points.evaluated:
+        why += f" at {primary.points.differing} of {primary.points.evaluated} exact points"
+    return result("disagrees", why + " (confirmed at 120 and 240 digits)" + (f"; {notes[0]}" if notes else ""), evidence)
+
+
+def _positive_note(left: Side, right: Side) -> str:
+    return ""
+
+
+def _guard(left: Side, relation: str, right: Side, context: Context, comparison: Comparison, first: bool) -> str:
+    """Why a confirmed difference is not reported ("" when it is)."""
+    if relation == "≈":
+        return "an approximation between expressions (≈ is not checked symbolically)"
+    if context.conditional:
+        return context.conditional
+    if comparison.symbols_left != comparison.symbols_right:
+        left_only = comparison.symbols_left - comparison.symbols_right
+        right_only = comparison.symbols_right - comparison.symbols_left
+        only_left = sorted(_latex_name(n, context) for n in left_only)
+        only_right = sorted(_latex_name(n, context) for n in right_only)
+        # a symbol that disappears in a derivation step must cancel -- unless the text gives it a value
+        words = [n for n in left_only if n.startswith((r"\mathrm{", "⟦"))]
+        remaining = [n for n in comparison.symbols_right if not n.startswith((r"\mathrm{", "⟦", "⟨"))]
+        vanishing = (context.chain and not right_only and not words and remaining
+                     and not _value_given(left_only, context))
+        if not vanishing:
+            parts = []
+            if only_left:
+                parts.append(f"{', '.join(only_left)} only on the left")
+            if only_right:
+                parts.append(f"{', '.join(only_right)} only on the right")
+            return ("the sides use different symbols (" + "; ".join(parts) + "): a definition, a substitution from the "
+                    "text or an example value may connect them")
+    if _vector_dimension(left, right):
+        return "vectors or matrices with a dimension symbol: read as scalars, the dimension would be wrong"
+    points = comparison.points
+    if points.differing < max(2, points.evaluated // 2):
+        return f"differs at only {points.differing} of {points.evaluated} points: possibly an identity on part of the domain"
+    if not context.chain:
+        # a single equation: an identity only if its sides never agree
+        if 0 in points.signs or len(points.signs - {0}) > 1:
+            return "a single equation whose sides agree somewhere: it may be a condition to solve, not an identity"
+        extra = algebra.compare_at_points(*_sides_for_sign_test(left, right, context), seed=11, seconds=context.seconds)
+        if 0 in extra.signs or len((extra.signs | points.signs) - {0}) > 1 or extra.depends_on_atoms:
+            return "a single equation whose sides agree somewhere: it may be a condition to solve, not an identity"
+    return ""
+
+
+_MATRIX_TEXT = re.compile(r"\\mathbf|\\boldsymbol|\\bm\b|\\vec|\^\s*\{?\s*\\top|\^\s*T\b|\\\||\\lVert|\\Vert|\\det|"
+                          r"\\operatorname\{tr\}|\\mathrm\{tr\}|\\langle|\\odot|\\Sigma")
+
+
+def _vector_dimension(left: Side, right: Side) -> bool:
+    """Vectors or matrices and a dimension name (d, n, k, N, ...) in the step."""
+    text = left.text + " " + right.text
+    if not _MATRIX_TEXT.search(text):
+        return False
+    names = set(left.primary.names_used) | set(right.primary.names_used)
+    return any(n.name in DIMENSION_NAMES for n in names)
+
+
+def _normal_text(text: str) -> str:
+    return re.sub(r"[\s{}]|\\[,;:! ]", "", text)
+
+
+def _value_given(names: set, context: Context) -> bool:
+    r"""Whether the statement or the prose around it gives one of these symbols a value
+    (sigma = 1, \mu_2 = 0, p \to 0, "with n = 3")."""
+    around = _normal_text(context.prose + " " + context.statement)
+    for name in names:
+        latex = _normal_text(_latex_name(name, context))
+        if not latex:
+            continue
+        pattern = re.escape(latex) + r"(?![A-Za-z_])(?:=|\\to|\\rightarrow|\\approx|:=)"
+        if re.search(pattern, around):
+            return True
+    return False
+
+
+def _latex_name(name: str, context: Context) -> str:
+    for s, text in context.names.latex.items():
+        if s.name == name:
+            return text
+    return name
+
+
+def _sides_for_sign_test(left: Side, right: Side, context: Context):
+    atoms = algebra.Atoms()
+    a = _prepared(left.primary, context, atoms)
+    b = _prepared(right.primary, context, atoms)
+    symbols = {s for s in (a.free_symbols | b.free_symbols) if s not in atoms.symbols}
+    points = algebra.box_points(symbols, count=48, seed=5)
+    points += algebra.box_points(symbols, count=16, seed=6, box=(sympy.Rational(1, 1000), sympy.Rational(1, 20)))
+    return a, b, points, atoms.symbols
+
+
+def _latex(symbol, context: Context) -> str:
+    for s, text in context.names.latex.items():
+        if s.name == symbol.name:
+            return text
+    return symbol.name
+
+
+def _inequality_verdict(left, relation, right, context, primary: Comparison, first, notes) -> StepResult:
+    def result(verdict, reason, evidence=""):
+        return StepResult(relation, left.text, right.text, verdict, "chain", reason, evidence)
+
+    if primary.status in ("opaque", "unevaluable", "timeout"):
+        return result("unchecked", primary.detail or primary.status)
+    points = primary.points
+    violated = points.above if relation in ("≤", "<") else points.below
+    if primary.status == "proved":
+        return result("proved", f"the sides are equal ({primary.detail}), so {relation} holds")
+    if not violated:
+        return result("unchecked", f"holds at the {points.evaluated} exact points (evidence, not proof)")
+    guard = _guard(left, "=", right, context, primary, first) if primary.symbols_left != primary.symbols_right \
+        or _vector_dimension(left, right) or context.conditional else ""
+    if not context.chain and not guard:
+        guard = "a single inequality: it may be a condition rather than a claim about all values"
+    if violated < max(2, points.evaluated // 2) and not guard:
+        guard = f"violated at only {violated} of {points.evaluated} points: possibly true on the intended domain"
+    evidence = _describe_point(points.first, context.names)
+    if guard:
+        return result("unchecked", guard, evidence)
+    return result("disagrees", f"'{relation}' is violated at {violated} of {points.evaluated} exact points", evidence)
+
+
+# --- up to a constant, proportional -----------------------------------------------------------------
+
+def check_up_to_constant(left: Side, relation: str, right: Side, context: Context) -> StepResult:
+    """``A = B + const``: A - B is free of some variable (the constant is what does not depend on
+    it). Reported different only if A - B depends on every variable of the step."""
+    def result(verdict, reason, evidence=""):
+        return StepResult(relation, left.text, right.text, verdict, "chain", reason, evidence)
+
+    if relation not in ("=", "≈"):
+        return result("unchecked", f"'{relation}' with a constant term is not checked")
+    if relation == "≈":
+        return result("unchecked", "an approximation up to a constant")
+    const = context.names.symbol("⟦const⟧")
+    a = _values(left.primary, context).xreplace({const: 0})
+    b = _values(right.primary, context).xreplace({const: 0})
+    atoms = algebra.Atoms()
+    try:
+        a = algebra.atomize(algebra.normal_form(a), atoms)
+        b = algebra.atomize(algebra.normal_form(b), atoms)
+        a, _ = algebra.positive_world(a)
+        b, _ = algebra.positive_world(b)
+    except Exception:
+        return result("unchecked", "cannot prepare the sides")
+    difference = sympy.expand(a - b)
+    if difference.free_symbols & atoms.symbols:
+        return result("unchecked", "the sides differ by terms in undefined functions")
+    variables = sorted((a.free_symbols | b.free_symbols) - atoms.symbols, key=lambda s: s.name)
+    if not variables:
+        return result("unchecked", "no variable: 'const' has no meaning here")
+    free = [v for v in variables if algebra.free_of(difference, v)]
+    if free:
+        names = ", ".join(_latex(v, context) for v in free)
+        return result("proved", f"equal up to a term free of {names}")
+    # depends on every variable: confirm numerically that each one moves the difference
+    points = algebra.box_points(set(variables), count=6, seed=3)
+    for v in variables:
+        moved = False
+        for point in points:
+            other = dict(point)
+            other[v] = point[v] / 2 + sympy.Rational(1, 7)
+            d1 = algebra.evaluate(difference, point)
+            d2 = algebra.evaluate(difference, other)
+            if d1 is not None and d2 is not None and algebra._differs(d1, d2):
+                moved = True
+                break
+        if not moved:
+            return result("unchecked", f"the difference may not depend on {_latex(v, context)}")
+    if not context.chain or context.conditional or _vector_dimension(left, right):
+        return result("unchecked", "the difference depends on every variable, but this is not a derivation chain")
+    return result("disagrees", "the sides differ by a term that depends on every variable: not a constant",
+                  f"difference = {sympy.sstr(difference)[:120]}")
+
+
+def check_proportional(left: Side, right: Side, context: Context) -> StepResult:
+    def result(verdict, reason, evidence=""):
+        return StepResult("∝", left.text, right.text, verdict, "chain", reason, evidence)
+
+    atoms = algebra.Atoms()
+    try:
+        a = algebra.atomize(algebra.normal_form(_values(left.primary, context)), atoms)
+        b = algebra.atomize(algebra.normal_form(_values(right.primary, context)), atoms)
+        a, _ = algebra.positive_world(a)
+        b, _ = algebra.positive_world(b)
+    except Exception:
+        return result("unchecked", "cannot prepare the sides")
+    shared = sorted((a.free_symbols & b.free_symbols) - atoms.symbols, key=lambda s: s.name)
+    if not shared:
+        return result("unchecked", "proportionality in which variable? the sides share none (or only undefined functions)")
+    free = [v for v in shared if algebra.ratio_constant_in(a, b, v)]
+    if free:
+        return result("proved", f"the ratio is free of {', '.join(_latex(v, context) for v in free)}")
+    return result("unchecked", "proportionality not shown (∝ is not reported as wrong: its variable is not stated)")

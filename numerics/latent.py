@@ -1,0 +1,558 @@
+"""Independent numeric routes and behaviour checks for the latent family (``derivations/latent/``).
+
+Routes: torch.distributions (MixtureSameFamily, Bernoulli KL), quadrature (scipy) of the
+factor-analysis marginal and posterior moments and of the normalised product of Gaussians,
+Monte Carlo (1e-6 false-fail rate per parameter point), LBFGS maximisation of the M-step
+objectives, the EM reference model (``reference_models/gmm_em.py``), Jacobian ranks for
+parameter counts and brute-force enumeration for the HMM (``reference_models/hmm.py``).
+
+Behaviour checks run the reference models with explicit seeds: EM traces (monotone
+log-likelihood, ELBO tight after each E-step), recovery of separated means (z-tests at the
+false-fail rate), the symmetric fixed point (a saddle: Hessian by autograd), mode counting
+of mixtures and a product of mixtures whose variance exceeds both factors'.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from scipy import integrate, special, stats
+from torch.distributions import Bernoulli, Categorical, MixtureSameFamily, Normal, kl_divergence
+
+from derivspec.numerics.montecarlo import FALSE_FAIL_RATE, Integrand, critical_z, standard_normal
+from derivspec.numerics.routes import behaviour, monte_carlo, reference
+from derivspec.numerics.sampling import piecewise_constant
+from derivspec.reference_models import gmm_em, hmm, ppca
+from derivspec.reference_models.device import DTYPE, make_generator
+from derivspec.reference_models.regression import lbfgs_minimise
+
+CPU = torch.device("cpu")
+Z_CRITICAL = critical_z(FALSE_FAIL_RATE)
+QUADRATURE_POINTS = 16
+
+
+def _mixture(alpha, mu1, mu2, s1, s2) -> MixtureSameFamily:
+    return MixtureSameFamily(Categorical(probs=torch.stack([alpha, 1 - alpha], -1)),
+                             Normal(torch.stack([mu1, mu2], -1), torch.stack([s1, s2], -1)))
+
+
+# === the mixture ==================================================================================
+
+
+@reference("latent.gmm.marginal")
+def mixture_density_by_torch(x, alpha, mu1, mu2, s1, s2):
+    """torch MixtureSameFamily(Categorical, Normal).log_prob, exponentiated"""
+    return _mixture(alpha, mu1, mu2, s1, s2).log_prob(x).exp()
+
+
+@monte_carlo("latent.gmm.marginal")
+def component_density_draws(x, alpha, mu1, mu2, s1, s2):
+    """expectation of N(x; μ_z, s_z²) (Normal.log_prob) over z ~ Cat(α, 1 − α) drawn as u < α: summed exactly over the two cells (Monte Carlo route)"""
+    def component_density(u):
+        first = u[:, 0] < alpha
+        return Normal(torch.where(first, mu1, mu2), torch.where(first, s1, s2)).log_prob(x).exp()
+    return piecewise_constant(component_density, [[alpha]])
+
+
+@reference("latent.gmm.responsibility")
+def responsibility_by_softmax(x, alpha, mu1, mu2, s1, s2):
+    """softmax over the components of log α_k + Normal.log_prob(x)"""
+    log_joint = torch.stack([alpha.log() + Normal(mu1, s1).log_prob(x), (1 - alpha).log() + Normal(mu2, s2).log_prob(x)], -1)
+    return torch.softmax(log_joint, -1)[:, 0]
+
+
+@reference("latent.gmm.responsibility", points=16)
+def responsibility_by_reference_em(x, alpha, mu1, mu2, s1, s2):
+    """reference model: gmm_em.Mixture.responsibilities (MultivariateNormal, D = 1)"""
+    out = []
+    for row in zip(*(v.tolist() for v in (x, alpha, mu1, mu2, s1, s2))):
+        a, m1, m2, t1, t2 = row[1:]
+        mix = gmm_em.mixture([a, 1 - a], [[m1], [m2]], [[[t1**2]], [[t2**2]]], device=x.device)
+        out.append(mix.responsibilities(torch.tensor([[row[0]]], dtype=DTYPE, device=x.device))[0, 0])
+    return torch.stack(out)
+
+
+@reference("latent.mixture.variance")
+def mixture_variance_by_torch(alpha, mu1, mu2, s1, s2):
+    """torch MixtureSameFamily.variance"""
+    return _mixture(alpha, mu1, mu2, s1, s2).variance
+
+
+@monte_carlo("latent.mixture.variance")
+def squared_deviation_from_mixture_mean(alpha, mu1, mu2, s1, s2):
+    """Monte Carlo: (x − E[x])², x | z = μ_z + s_z ε sampled, the latent z summed exactly over its two values (weights α, 1 − α), E[x] from MixtureSameFamily.mean"""
+    mean = _mixture(alpha, mu1, mu2, s1, s2).mean
+
+    def conditional_on_both_components(u):
+        noise = standard_normal(u[:, 0])
+        return alpha * (mu1 + s1 * noise - mean) ** 2 + (1 - alpha) * (mu2 + s2 * noise - mean) ** 2
+    return Integrand(conditional_on_both_components, dim=1)
+
+
+GRID = 40_001  # trapezoid nodes over ±20 of the narrower standard deviation: error far below 1e-12 for these Gaussians
+
+
+@reference("latent.product.variance", points=64, rtol=1e-8)
+def product_variance_on_a_grid(mu1, mu2, s1, s2):
+    """trapezoid rule (torch.trapezoid) for the variance of N(x; μ_1, s_1²)N(x; μ_2, s_2²)/Z (Normal.log_prob)"""
+    centre = (mu1 * s2**2 + mu2 * s1**2) / (s1**2 + s2**2)
+    half = 20 * torch.minimum(s1, s2)
+    t = torch.linspace(-1, 1, GRID, dtype=DTYPE, device=mu1.device)
+    x = centre[:, None] + half[:, None] * t
+    log_f = Normal(mu1[:, None], s1[:, None]).log_prob(x) + Normal(mu2[:, None], s2[:, None]).log_prob(x)
+    f = (log_f - log_f.max(-1, keepdim=True).values).exp()
+    z = torch.trapezoid(f, x, dim=-1)
+    mean = torch.trapezoid(x * f, x, dim=-1) / z
+    return torch.trapezoid((x - mean[:, None]) ** 2 * f, x, dim=-1) / z
+
+
+@behaviour("latent.gmm.marginal")
+def ancestral_samples_follow_the_mixture(n):
+    """reference model: ancestral samples (gmm_em.sample) vs the mixture CDF (scipy), Kolmogorov–Smirnov at the false-fail rate"""
+    mix = gmm_em.mixture([0.3, 0.7], [[-2.0], [1.5]], [[[0.49]], [[1.44]]])
+    x, _ = gmm_em.sample(mix, int(n), make_generator(31, CPU))
+    cdf = lambda t: 0.3 * stats.norm.cdf(t, -2.0, 0.7) + 0.7 * stats.norm.cdf(t, 1.5, 1.2)
+    result = stats.kstest(x[:, 0].numpy(), cdf)
+    return result.pvalue > FALSE_FAIL_RATE, (f"{int(n)} ancestral samples of 0.3 N(−2, 0.7²) + 0.7 N(1.5, 1.2²): KS statistic "
+                                             f"{result.statistic:.4f}, p = {result.pvalue:.3g} (fails below {FALSE_FAIL_RATE:g})")
+
+
+def _two_clusters(separation: float, n: int, seed: int) -> torch.Tensor:
+    mix = gmm_em.mixture([0.5, 0.5], [[-separation / 2], [separation / 2]], [[[1.0]], [[1.0]]])
+    return gmm_em.sample(mix, n, make_generator(seed, CPU))
+
+
+@behaviour("latent.gmm.responsibility")
+def em_recovers_separated_means(separation, n):
+    """reference model: EM (means started at the quartiles) on ½N(−δ/2,1) + ½N(δ/2,1) recovers the means (z-tests) and classifies by responsibility"""
+    x, z = _two_clusters(separation, int(n), 32)
+    trace = gmm_em.run_em(x, gmm_em.spread_start(x, 2), 100)
+    means = trace.model.means[:, 0]
+    order = torch.argsort(means)
+    truth = torch.tensor([-separation / 2, separation / 2], dtype=DTYPE)
+    se = 1 / math.sqrt(int(n) / 2)
+    zs = (means[order] - truth) / se
+    gamma = trace.model.responsibilities(x)[:, order]
+    accuracy = float(((gamma[:, 1] > 0.5).long() == z).to(DTYPE).mean())
+    accuracy = max(accuracy, 1 - accuracy)
+    row_sums = float((gamma.sum(1) - 1).abs().max())
+    holds = bool((zs.abs() <= Z_CRITICAL).all()) and accuracy > 0.95 and row_sums < 1e-12
+    return holds, (f"δ = {separation:g}, n = {int(n)}: EM means {', '.join(f'{float(m):.3f}' for m in means[order])} "
+                   f"(truth ±{separation / 2:g}, |z| ≤ {float(zs.abs().max()):.2f}); responsibility-classification accuracy "
+                   f"{accuracy:.3f}; max |Σ_k γ_ik − 1| = {row_sums:.1e}")
+
+
+@behaviour("latent.mixture.variance")
+def mixture_variance_at_least_average(points):
+    """torch MixtureSameFamily.variance minus the average component variance, at random parameters: never negative"""
+    g = make_generator(34, CPU)
+    k = int(points)
+    u = lambda lo, hi: lo + (hi - lo) * torch.rand(k, generator=g, dtype=DTYPE)
+    alpha, mu1, mu2, s1, s2 = u(0.01, 0.99), u(-5, 5), u(-5, 5), u(0.1, 3), u(0.1, 3)
+    excess = _mixture(alpha, mu1, mu2, s1, s2).variance - (alpha * s1**2 + (1 - alpha) * s2**2)
+    return bool((excess >= -1e-12).all()), f"{k} random mixtures: min(Var − average component variance) = {float(excess.min()):.3g}"
+
+
+def _count_modes(log_density, grid: torch.Tensor) -> int:
+    values = log_density(grid)
+    interior = (values[1:-1] > values[:-2]) & (values[1:-1] > values[2:])
+    return int(interior.sum())
+
+
+@behaviour("latent.mixture.variance")
+def mixture_adds_modes(separation):
+    """grid count of the local maxima of ½N(−δ/2, 1) + ½N(δ/2, 1) (torch MixtureSameFamily.log_prob)"""
+    t = lambda v: torch.tensor(v, dtype=DTYPE)
+    mix = _mixture(t(0.5), t(-separation / 2), t(separation / 2), t(1.0), t(1.0))
+    grid = torch.linspace(-10, 10, 200_001, dtype=DTYPE)
+    modes = _count_modes(mix.log_prob, grid)
+    far = _count_modes(_mixture(t(0.5), t(-1.5), t(1.5), t(1.0), t(1.0)).log_prob, grid)
+    return modes > 1, (f"δ = {separation:g}: {modes} mode(s) (variance {float(mix.variance):.4g} > 1); "
+                       f"for comparison δ = 3: {far} modes; equal-weight unit-variance mixtures are bimodal only for δ > 2")
+
+
+@behaviour("latent.product.variance")
+def products_decrease_variance(far):
+    """quadrature: Var of the normalised product of p_1 = 0.9N(0,½²) + 0.1N(d,½²) and p_2 = 0.1N(0,½²) + 0.9N(d,½²) vs Var p_1, Var p_2"""
+    d = float(far)
+    t = lambda v: torch.tensor(v, dtype=DTYPE)
+    p1 = _mixture(t(0.9), t(0.0), t(d), t(0.5), t(0.5))
+    p2 = _mixture(t(0.1), t(0.0), t(d), t(0.5), t(0.5))
+    log_f = lambda x: float(p1.log_prob(t(x)) + p2.log_prob(t(x)))
+    lo, hi = -8.0, d + 8.0
+    z = integrate.quad(lambda x: math.exp(log_f(x)), lo, hi, points=[0.0, d], limit=400)[0]
+    mean = integrate.quad(lambda x: x * math.exp(log_f(x)), lo, hi, points=[0.0, d], limit=400)[0] / z
+    product = integrate.quad(lambda x: (x - mean) ** 2 * math.exp(log_f(x)), lo, hi, points=[0.0, d], limit=400)[0] / z
+    v1, v2 = float(p1.variance), float(p2.variance)
+    holds = product < min(v1, v2)
+    return holds, (f"Var p_1 = {v1:.3f}, Var p_2 = {v2:.3f}, Var of the normalised product = {product:.3f}: the product puts equal "
+                   f"mass on both modes; Gaussian factors N(0,1)·N(0,1) give variance ½")
+
+
+# === EM ===========================================================================================
+
+
+@reference("latent.em.gap")
+def gap_by_torch_kl(j1, j2, r):
+    """torch kl_divergence(Bernoulli(r), Bernoulli(j1/(j1 + j2)))"""
+    return kl_divergence(Bernoulli(probs=r), Bernoulli(probs=j1 / (j1 + j2)))
+
+
+@reference("latent.em.gap", points=64)
+def gap_by_enumeration(j1, j2, r):
+    """scipy.special.rel_entr of q = (r, 1 − r) against p(z|x) = (j1, j2)/(j1 + j2), summed over z"""
+    q1, p1 = r.cpu().numpy(), (j1 / (j1 + j2)).cpu().numpy()
+    return torch.as_tensor(special.rel_entr(q1, p1) + special.rel_entr(1 - q1, 1 - p1), dtype=DTYPE, device=r.device)
+
+
+def _weighted_gaussian_fit(gammas, xs) -> torch.Tensor:
+    """(μ, log s) maximising Σ γ_i Normal(μ, s).log_prob(x_i) per point (LBFGS)."""
+    theta0 = torch.stack([xs.mean(-1) + 0.2, xs.std(-1).clamp_min(1e-2).log()], -1)
+    return lbfgs_minimise(lambda th: -(gammas * Normal(th[:, :1], th[:, 1:].exp()).log_prob(xs)).sum(), theta0, max_iter=500)
+
+
+@reference("latent.em.m-step.mean", points=8, rtol=1e-7)
+def m_step_mean_by_lbfgs(g1, g2, g3, x1, x2, x3):
+    """LBFGS on −Σ γ_i Normal(μ, s).log_prob(x_i) over (μ, log s)"""
+    return _weighted_gaussian_fit(torch.stack([g1, g2, g3], -1), torch.stack([x1, x2, x3], -1))[:, 0]
+
+
+@reference("latent.em.m-step.mean", points=16)
+def m_step_mean_by_reference_model(g1, g2, g3, x1, x2, x3):
+    """reference model: gmm_em.m_step with responsibilities (γ_i, 1 − γ_i): the first mean"""
+    out = []
+    for row in zip(*(v.tolist() for v in (g1, g2, g3, x1, x2, x3))):
+        gamma = torch.tensor([[row[0], 1 - row[0]], [row[1], 1 - row[1]], [row[2], 1 - row[2]]], dtype=DTYPE)
+        out.append(gmm_em.m_step(torch.tensor(row[3:], dtype=DTYPE)[:, None], gamma, floor=0.0).means[0, 0])
+    return torch.stack(out).to(g1.device)
+
+
+@reference("latent.em.m-step.variance", points=8, rtol=1e-7)
+def m_step_variance_by_lbfgs(g1, g2, g3, x1, x2, x3):
+    """LBFGS on −Σ γ_i Normal(μ, s).log_prob(x_i) over (μ, log s): s²"""
+    return (2 * _weighted_gaussian_fit(torch.stack([g1, g2, g3], -1), torch.stack([x1, x2, x3], -1))[:, 1]).exp()
+
+
+@reference("latent.em.m-step.variance", points=16)
+def m_step_variance_by_reference_model(g1, g2, g3, x1, x2, x3):
+    """reference model: gmm_em.m_step with responsibilities (γ_i, 1 − γ_i): the first variance"""
+    out = []
+    for row in zip(*(v.tolist() for v in (g1, g2, g3, x1, x2, x3))):
+        gamma = torch.tensor([[row[0], 1 - row[0]], [row[1], 1 - row[1]], [row[2], 1 - row[2]]], dtype=DTYPE)
+        out.append(gmm_em.m_step(torch.tensor(row[3:], dtype=DTYPE)[:, None], gamma, floor=0.0).covariances[0, 0, 0])
+    return torch.stack(out).to(g1.device)
+
+
+@reference("latent.em.m-step.weight", points=64)
+def m_step_weight_by_reference_model(g1, g2, g3):
+    """reference model: gmm_em.m_step with responsibilities (γ_i, 1 − γ_i): the first weight"""
+    gamma = torch.stack([torch.stack([g, 1 - g], -1) for g in (g1, g2, g3)], 1)  # (points, 3, 2)
+    x = torch.tensor([[0.0], [1.0], [2.0]], dtype=DTYPE, device=g1.device)
+    return torch.stack([gmm_em.m_step(x, row, floor=0.0).weights[0] for row in gamma])
+
+
+@reference("latent.em.m-step.weight", points=16, rtol=1e-7)
+def m_step_weight_by_lbfgs(g1, g2, g3):
+    """LBFGS on −Σ_i Σ_k γ_ik Categorical(logits).log_prob(k) over free logits"""
+    gamma = torch.stack([torch.stack([g, 1 - g], -1) for g in (g1, g2, g3)], 1)
+    logits = lbfgs_minimise(lambda h: -(gamma * Categorical(logits=h[:, None, :]).logits).sum(),
+                            torch.zeros(g1.shape[0], 2, dtype=DTYPE, device=g1.device), max_iter=500)
+    return torch.softmax(logits, -1)[:, 0]
+
+
+@reference("latent.em.symmetric-fixed-point", points=16)
+def symmetric_em_step(x1, x2, x3, m, s):
+    """reference model: one gmm_em iteration (E-step, M-step) from μ_1 = μ_2 = m, s_1 = s_2 = s, α = ½: the new μ_1"""
+    out = []
+    for row in zip(*(v.tolist() for v in (x1, x2, x3, m, s))):
+        start = gmm_em.mixture([0.5, 0.5], [[row[3]], [row[3]]], [[[row[4] ** 2]], [[row[4] ** 2]]])
+        data = torch.tensor(row[:3], dtype=DTYPE)[:, None]
+        out.append(gmm_em.m_step(data, start.responsibilities(data), floor=0.0).means[0, 0])
+    return torch.stack(out).to(x1.device)
+
+
+def _em_data(seed: int = 35) -> torch.Tensor:
+    mix = gmm_em.mixture([0.5, 0.3, 0.2], [[-3.0, 0.0], [2.0, 2.0], [1.0, -3.0]],
+                         [[[1.0, 0.3], [0.3, 0.8]], [[0.6, 0.0], [0.0, 1.5]], [[1.2, -0.4], [-0.4, 0.7]]])
+    return gmm_em.sample(mix, 1500, make_generator(seed, CPU))[0]
+
+
+EM_TOL = 1e-9  # relative float64 slack for "never decreases" / "equal"
+
+
+@behaviour("latent.em.gap")
+def em_is_coordinate_ascent_on_the_elbo(iterations):
+    """reference model (2-D, 3 components): after every E-step ELBO = log p(x); neither half-step lowers the ELBO"""
+    x = _em_data()
+    trace = gmm_em.run_em(x, gmm_em.random_start(x, 3, make_generator(36, CPU)), int(iterations))
+    scale = abs(trace.log_likelihood[0])
+    tight = max(abs(e - ll) for e, ll in zip(trace.elbo_after_e, trace.log_likelihood))
+    m_steps = min(m - e for e, m in zip(trace.elbo_after_e, trace.elbo_after_m))
+    e_steps = min(e - m for m, e in zip(trace.elbo_after_m, trace.elbo_after_e[1:]))
+    holds = tight <= EM_TOL * scale and m_steps >= -EM_TOL * scale and e_steps >= -EM_TOL * scale
+    return holds, (f"{int(iterations)} iterations, n = 1500: max |ELBO(q_t, θ_t) − log p(θ_t)| = {tight:.2g}; smallest M-step gain "
+                   f"{m_steps:.3g}; smallest E-step gain {e_steps:.3g}")
+
+
+@behaviour("latent.em.gap")
+def em_log_likelihood_is_monotone(iterations):
+    """reference model (2-D, 3 components, 3 random starts): the log-likelihood trace never decreases"""
+    x = _em_data()
+    worst, total = 0.0, 0.0
+    for seed in range(3):
+        trace = gmm_em.run_em(x, gmm_em.random_start(x, 3, make_generator(40 + seed, CPU)), int(iterations))
+        steps = np.diff(trace.log_likelihood)
+        worst = min(worst, float(steps.min()) / abs(trace.log_likelihood[0]))
+        total = max(total, trace.log_likelihood[-1] - trace.log_likelihood[0])
+    return worst >= -EM_TOL, f"3 starts × {int(iterations)} iterations: largest relative decrease {-worst:.2g}; gains up to {total:.1f} nats"
+
+
+@behaviour("latent.em.gap")
+def em_finds_local_optima(starts):
+    """reference model: EM from random starts on 1-D data from three separated clusters ends at several distinct log-likelihoods"""
+    mix = gmm_em.mixture([1 / 3] * 3, [[-6.0], [0.0], [6.0]], [[[1.0]]] * 3)
+    x = gmm_em.sample(mix, 300, make_generator(37, CPU))[0]
+    finals = []
+    for seed in range(int(starts)):
+        trace = gmm_em.run_em(x, gmm_em.random_start(x, 3, make_generator(100 + seed, CPU)), 80)
+        finals.append(trace.log_likelihood[-1])
+    distinct = sorted({round(f, 1) for f in finals})
+    holds = len(distinct) > 1 and distinct[-1] - distinct[0] > 1.0
+    return holds, f"{int(starts)} starts: final log-likelihoods {', '.join(f'{f:.2f}' for f in distinct)}"
+
+
+# not a registered behaviour check since issue 16: "converges to local maximum" (004 L2118) holds from generic starts,
+# so its source is a note; property_tests/test_latent.py runs this function (the symmetric start stops at a saddle)
+def em_converges_to_a_local_maximum(separation, n):
+    """reference model: EM from the symmetric start vs from the quartiles; the log-likelihood around the symmetric fixed point"""
+    x, _ = _two_clusters(separation, int(n), 38)
+    symmetric = gmm_em.run_em(x, gmm_em.symmetric_start(x), 200)
+    best = gmm_em.run_em(x, gmm_em.spread_start(x, 2), 200)
+    fixed = symmetric.model
+    means = fixed.means[:, 0]
+    stuck = float((means - x.mean()).abs().max())
+    base = float(fixed.log_likelihood(x))
+
+    def moved(eps: float, shrink: bool) -> float:
+        """means x̄ ∓ ε; with shrink, both variances σ² − ε² (the mixture keeps the data's variance)."""
+        covariances = fixed.covariances - (eps**2 if shrink else 0.0)
+        shifted = fixed.means + torch.tensor([[-eps], [eps]], dtype=DTYPE)
+        return float(gmm_em.Mixture(fixed.weights, shifted, covariances).log_likelihood(x)) - base
+
+    means_only = {eps: moved(eps, False) for eps in (0.1, 0.3)}
+    split = {eps: moved(eps, True) for eps in (0.1, 0.3, 1.0)}
+    eigenvalues = torch.linalg.eigvalsh(gmm_em.log_likelihood_hessian_1d(x, fixed))
+    local_max = all(gain <= 1e-9 * abs(base) for gain in split.values())
+    holds = local_max and symmetric.log_likelihood[-1] >= best.log_likelihood[-1] - 1e-6
+    return holds, (f"δ = {separation:g}, n = {int(n)}: from the symmetric start both means stay at x̄ (max |μ_k − x̄| = {stuck:.1e}) with "
+                   f"log-likelihood {base:.2f}; moving the means apart by ±ε and shrinking both variances by ε² (same total "
+                   f"variance) raises it by " + ", ".join(f"{gain:.3g} (ε = {eps:g})" for eps, gain in split.items())
+                   + " -- a saddle, not a maximum (moving the means alone changes it by "
+                   + ", ".join(f"{gain:.2g}" for gain in means_only.values())
+                   + f"; Hessian eigenvalues in the means {', '.join(f'{float(e):.2g}' for e in eigenvalues)}); "
+                   f"EM from the quartiles reaches {best.log_likelihood[-1]:.2f}")
+
+
+# === factor analysis / PPCA =======================================================================
+
+
+def _fa_quadrature(x1, x2, w1, w2, b1, b2, psi1, psi2, power: int, centred_at=None) -> list[float]:
+    """∫ zᵖ N(z;0,1) Π_j N(x_j; w_j z + b_j, ψ_j) dz per point (scipy quad)."""
+    out = []
+    for k, row in enumerate(zip(*(v.tolist() for v in (x1, x2, w1, w2, b1, b2, psi1, psi2)))):
+        a1, a2, v1, v2, c1, c2, p1, p2 = row
+        shift = 0.0 if centred_at is None else centred_at[k]
+        f = lambda z: ((z - shift) ** power) * math.exp(-0.5 * z * z - 0.5 * (a1 - v1 * z - c1) ** 2 / p1
+                                                         - 0.5 * (a2 - v2 * z - c2) ** 2 / p2) / ((2 * math.pi) ** 1.5 * math.sqrt(p1 * p2))
+        out.append(integrate.quad(f, -30, 30, limit=400, epsabs=0, epsrel=1e-12)[0])
+    return out
+
+
+@reference("latent.fa.marginal")
+def fa_log_marginal_by_moments(x1, x2, w1, w2, b1, b2, psi1, psi2):
+    """torch MultivariateNormal(b, C).log_prob(x), C from the moments of x = wz + b + ε: Cov = wwᵀ + diag ψ"""
+    W = torch.stack([w1, w2], -1)
+    C = W[:, :, None] * W[:, None, :] + torch.diag_embed(torch.stack([psi1, psi2], -1))
+    return torch.distributions.MultivariateNormal(torch.stack([b1, b2], -1), covariance_matrix=C).log_prob(torch.stack([x1, x2], -1))
+
+
+@reference("latent.fa.marginal", points=24)
+def fa_log_marginal_by_quadrature(x1, x2, w1, w2, b1, b2, psi1, psi2):
+    """scipy.integrate.quad of N(z;0,1)·Π_j N(x_j; w_j z + b_j, ψ_j) over z (densities written out), then log"""
+    values = _fa_quadrature(x1, x2, w1, w2, b1, b2, psi1, psi2, 0)
+    return torch.tensor(values, dtype=DTYPE, device=x1.device).log()
+
+
+def _schur(w1, w2, psi1, psi2):
+    """Cov(z, x) C⁻¹ and 1 − Cov(z, x) C⁻¹ Cov(x, z) for the joint Gaussian of (z, x) (torch.linalg.solve)."""
+    W = torch.stack([w1, w2], -1)  # Cov(x, z)
+    C = W[:, :, None] * W[:, None, :] + torch.diag_embed(torch.stack([psi1, psi2], -1))
+    gain = torch.linalg.solve(C, W[:, :, None])[:, :, 0]  # C⁻¹ Cov(x, z)
+    return gain, 1 - (W * gain).sum(-1)
+
+
+@reference("latent.fa.posterior.mean")
+def fa_posterior_mean_by_conditioning(x1, x2, w1, w2, b1, b2, psi1, psi2):
+    """Gaussian conditioning of the joint (z, x): Cov(z,x) Cov(x)⁻¹ (x − b) (torch.linalg.solve)"""
+    gain, _ = _schur(w1, w2, psi1, psi2)
+    return (gain * torch.stack([x1 - b1, x2 - b2], -1)).sum(-1)
+
+
+@reference("latent.fa.posterior.mean", points=24, rtol=1e-8)
+def fa_posterior_mean_by_quadrature(x1, x2, w1, w2, b1, b2, psi1, psi2):
+    """scipy.integrate.quad: ∫ z p(z) p(x|z) dz / ∫ p(z) p(x|z) dz"""
+    z0 = _fa_quadrature(x1, x2, w1, w2, b1, b2, psi1, psi2, 0)
+    z1 = _fa_quadrature(x1, x2, w1, w2, b1, b2, psi1, psi2, 1)
+    return torch.tensor(z1, dtype=DTYPE, device=x1.device) / torch.tensor(z0, dtype=DTYPE, device=x1.device)
+
+
+@reference("latent.fa.posterior.variance")
+def fa_posterior_variance_by_conditioning(w1, w2, psi1, psi2):
+    """Gaussian conditioning of the joint (z, x): 1 − Cov(z,x) Cov(x)⁻¹ Cov(x,z) (torch.linalg.solve)"""
+    return _schur(w1, w2, psi1, psi2)[1]
+
+
+@reference("latent.fa.posterior.variance", points=QUADRATURE_POINTS, rtol=1e-8)
+def fa_posterior_variance_by_quadrature(w1, w2, psi1, psi2):
+    """scipy.integrate.quad: posterior variance at x = (0.7, −0.4), b = (0.2, 0.1)"""
+    x1, x2 = torch.full_like(w1, 0.7), torch.full_like(w1, -0.4)
+    b1, b2 = torch.full_like(w1, 0.2), torch.full_like(w1, 0.1)
+    z0 = _fa_quadrature(x1, x2, w1, w2, b1, b2, psi1, psi2, 0)
+    mean = [a / b for a, b in zip(_fa_quadrature(x1, x2, w1, w2, b1, b2, psi1, psi2, 1), z0)]
+    z2 = _fa_quadrature(x1, x2, w1, w2, b1, b2, psi1, psi2, 2, centred_at=mean)
+    return torch.tensor([a / b for a, b in zip(z2, z0)], dtype=DTYPE, device=w1.device)
+
+
+@reference("latent.ppca.noise-mle", points=16, rtol=1e-6)
+def ppca_noise_by_lbfgs(c11, c12, c22):
+    """LBFGS on the PPCA mean log-likelihood −½(log det C + tr(C⁻¹S)), C = wwᵀ + σ²I, over (w, log σ²)"""
+    out = []
+    for a, b, c in zip(*(v.tolist() for v in (c11, c12, c22))):
+        S = torch.tensor([[a, b], [b, c]], dtype=DTYPE)
+        loss = lambda th: -ppca.mean_log_likelihood(S, th[:2, None], th[2].exp().expand(2))
+        theta = lbfgs_minimise(loss, torch.tensor([1.0, 0.5, 0.0], dtype=DTYPE), max_iter=500)
+        out.append(float(theta[2].exp()))
+    return torch.tensor(out, dtype=DTYPE, device=c11.device)
+
+
+@behaviour("latent.fa.marginal")
+def fa_ancestral_samples_have_the_marginal_covariance(n):
+    """reference model: ppca.sample (Algorithm 4, linear decoder) — sample mean and covariance vs b and wwᵀ + Ψ (z-tests)"""
+    W = torch.tensor([[1.2], [-0.7]], dtype=DTYPE)
+    b, psi = torch.tensor([0.5, -1.0], dtype=DTYPE), torch.tensor([0.3, 0.8], dtype=DTYPE)
+    x, _ = ppca.sample(int(n), W, b, psi, make_generator(41, CPU))
+    C = ppca.covariance(W, psi)
+    centred = x - b
+    products = torch.stack([centred[:, 0] ** 2, centred[:, 0] * centred[:, 1], centred[:, 1] ** 2], 1)
+    targets = torch.stack([C[0, 0], C[0, 1], C[1, 1]])
+    z_cov = (products.mean(0) - targets) / (products.std(0) / math.sqrt(int(n)))
+    z_mean = (x.mean(0) - b) / (x.std(0) / math.sqrt(int(n)))
+    worst = float(torch.cat([z_cov, z_mean]).abs().max())
+    return worst <= Z_CRITICAL, (f"n = {int(n)}: sample covariance entries {', '.join(f'{float(v):.4f}' for v in products.mean(0))} vs "
+                                 f"wwᵀ + Ψ {', '.join(f'{float(v):.4f}' for v in targets)}; max |z| = {worst:.2f} (≤ {Z_CRITICAL:.2f})")
+
+
+# === Markov chains and HMMs =======================================================================
+
+
+@reference("latent.markov.parameters", points=8)
+def markov_parameters_by_jacobian_rank(n, generator):
+    """reference model: rank of the Jacobian of the parameters → joint table map of the Markov chain (autograd)"""
+    return torch.tensor([hmm.free_parameters(hmm.markov_joint, hmm.markov_parameter_count(int(k)), int(k), generator)
+                         for k in n.tolist()], dtype=DTYPE, device=n.device)
+
+
+@behaviour("latent.markov.parameters")
+def iid_parameter_count_is_constant(n_max):
+    """reference model: rank of the Jacobian of the i.i.d. model's θ → joint table map for n = 1 … n_max"""
+    g = make_generator(42, CPU)
+    ranks = [hmm.free_parameters(hmm.iid_joint, 1, n, g) for n in range(1, int(n_max) + 1)]
+    return all(r == 1 for r in ranks), f"ranks for n = 1..{int(n_max)}: {ranks} (the full table has 2^n − 1)"
+
+
+def _hmm_tensors(a, t1, t0, e1, e0, f1, f0):
+    """prior, transition and emission likelihoods with state index 0 ↔ z = 1, index 1 ↔ z = 0."""
+    prior = torch.stack([a, 1 - a])
+    transition = torch.stack([torch.stack([t1, 1 - t1]), torch.stack([t0, 1 - t0])])
+    likelihoods = torch.stack([torch.stack([e1, e0]), torch.stack([f1, f0])])
+    return prior, transition, likelihoods
+
+
+@reference("latent.hmm.posterior", points=64)
+def hmm_posterior_by_brute_force(a, t1, t0, e1, e0, f1, f0):
+    """reference model: hmm.brute_force_posteriors (all hidden paths enumerated)"""
+    out = [hmm.brute_force_posteriors(*_hmm_tensors(*row))[0, 0] for row in zip(*(v.unbind() for v in (a, t1, t0, e1, e0, f1, f0)))]
+    return torch.stack(out)
+
+
+@reference("latent.hmm.posterior", points=64)
+def hmm_posterior_by_forward_backward(a, t1, t0, e1, e0, f1, f0):
+    """reference model: hmm.forward_backward (normalised recursions)"""
+    out = [hmm.forward_backward(*_hmm_tensors(*row))[0, 0] for row in zip(*(v.unbind() for v in (a, t1, t0, e1, e0, f1, f0)))]
+    return torch.stack(out)
+
+
+# --- the linear autoencoder (issue 16) -------------------------------------------------------------
+
+
+def _train_linear_autoencoder(loss, generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """An untied linear autoencoder x ↦ d eᵀx (encoder row e, decoder column d in R²) by LBFGS on ``loss(e, d)``."""
+    params = torch.randn(4, dtype=DTYPE, generator=generator).requires_grad_(True)
+    optimiser = torch.optim.LBFGS([params], max_iter=500, tolerance_grad=1e-13, tolerance_change=0,
+                                  line_search_fn="strong_wolfe")
+
+    def closure():
+        optimiser.zero_grad()
+        value = loss(params[:2], params[2:])
+        value.backward()
+        return value
+
+    optimiser.step(closure)
+    return params[:2].detach(), params[2:].detach()
+
+
+@reference("latent.autoencoder.linear", points=16, rtol=1e-7)
+def linear_autoencoder_by_lbfgs(c11, c12, c22, generator):
+    """LBFGS on the exact expected loss tr((I − deᵀ)C(I − deᵀ)ᵀ) over an untied encoder e and decoder d"""
+    out = []
+    for a, b, c in zip(*(v.tolist() for v in (c11, c12, c22))):
+        C = torch.tensor([[a, b], [b, c]], dtype=DTYPE)
+
+        def expected_loss(e, d):
+            residual = torch.eye(2, dtype=DTYPE) - torch.outer(d, e)
+            return torch.trace(residual @ C @ residual.T)
+
+        e, d = _train_linear_autoencoder(expected_loss, generator)
+        out.append(float(expected_loss(e, d)))
+    return torch.tensor(out, dtype=DTYPE, device=c11.device)
+
+
+@reference("latent.autoencoder.linear")
+def smaller_eigenvalue(c11, c12, c22):
+    """torch.linalg.eigvalsh, the smaller eigenvalue"""
+    C = torch.stack([torch.stack([c11, c12], -1), torch.stack([c12, c22], -1)], -2)
+    return torch.linalg.eigvalsh(C)[..., 0]
+
+
+@behaviour("latent.autoencoder.linear")
+def linear_autoencoder_projects(n, seed):
+    """reference model: a linear autoencoder trained on samples is the projector onto the top principal direction"""
+    generator = make_generator(int(seed), torch.device("cpu"))
+    C = torch.tensor([[2.0, 0.8], [0.8, 1.0]], dtype=DTYPE)
+    x = torch.randn(int(n), 2, dtype=DTYPE, generator=generator) @ torch.linalg.cholesky(C).T
+    e, d = _train_linear_autoencoder(lambda e, d: ((x - (x @ e)[:, None] * d) ** 2).sum(-1).mean(), generator)
+    eigenvalues, eigenvectors = torch.linalg.eigh(x.T @ x / int(n))
+    top, normal = eigenvectors[:, 1], eigenvectors[:, 0]
+    P = torch.outer(d, e)
+    cosine = lambda v: float((v @ top).abs() / v.norm())  # noqa: E731
+    idempotent = float((P @ P - P).abs().max())
+    keeps, removes = float((P @ top - top).norm()), float((P @ normal).norm())
+    loss = float(((x - x @ P.T) ** 2).sum(-1).mean())
+    holds = (idempotent < 1e-6 and keeps < 1e-6 and removes < 1e-6 and min(cosine(e), cosine(d)) > 1 - 1e-9
+             and abs(loss - float(eigenvalues[0])) < 1e-8)
+    return holds, (f"{int(n)} samples of N(0, [[2, 0.8], [0.8, 1]]): trained P = d eᵀ has |P² − P| = {idempotent:.1e}; "
+                   f"|P u − u| = {keeps:.1e} along the top eigenvector u, |P v| = {removes:.1e} along the normal v; encoder "
+                   f"row and decoder column at cosine {cosine(e):.9f}, {cosine(d):.9f} to u; loss {loss:.6f} = the smaller "
+                   f"eigenvalue {float(eigenvalues[0]):.6f} of the sample covariance")

@@ -1,0 +1,490 @@
+"""Independent numeric routes and behaviour checks for the sampling family (``derivations/sampling/``).
+
+(``numerics/sampling.py`` is the torch sampling helper; this module holds the family's routes.)
+
+Routes: Monte Carlo with torch draws (1e-6 false-fail rate per parameter point, n from the
+pilot), scipy quadrature, exact enumeration (``reference_models/importance.py``: SNIS and IWAE
+expectations by summing over binomial counts; ``reference_models/rbm.py``: all hidden states),
+autograd (log-partition gradient, the leapfrog Jacobian), Gaussian conditioning with
+torch.linalg, and a model route that builds the Metropolis–Hastings transition matrix from the
+candidate acceptance ratio and checks stationarity exactly.
+
+Behaviour checks run the samplers of ``reference_models/mcmc.py`` on many independent chains and
+compare their final states with the target by Kolmogorov–Smirnov tests at the false-fail rate;
+the importance-sampling checks report ESS and the largest weight's share; the VAE check uses
+the exact evidence of ``reference_models/bernoulli_vae.py``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import torch
+from scipy import integrate, stats
+from torch.distributions import Categorical, Normal
+
+from derivspec.numerics.checks import NumericResult
+from derivspec.numerics.montecarlo import FALSE_FAIL_RATE, Integrand, critical_z, standard_normal
+from derivspec.numerics.routes import behaviour, model, monte_carlo, reference
+from derivspec.numerics.sampling import expectation, piecewise_constant
+from derivspec.reference_models import bernoulli_vae, importance, mcmc, rbm
+from derivspec.reference_models.device import DTYPE, make_generator
+
+CPU = torch.device("cpu")
+Z_CRITICAL = critical_z(FALSE_FAIL_RATE)
+QUADRATURE_POINTS = 16
+
+
+# === Monte Carlo ==================================================================================
+
+
+@monte_carlo("sampling.mc.standard-error", points=2, compare=lambda se: se * se)
+def squared_error_of_the_mean(n, sigma):
+    """Monte Carlo: (mean of n draws of N(0, σ²))², whose mean is the squared standard error"""
+    k = int(n)
+    return Integrand(lambda u: (sigma * standard_normal(u)).mean(1) ** 2, dim=k)
+
+
+@behaviour("sampling.mc.standard-error")
+def quadrupling_samples_halves_the_error(n, repeats):
+    """F-test: the variance of Monte Carlo means of n draws is 4 × that of 4n draws (ratio of SEs 2)"""
+    g = make_generator(51, CPU)
+    reps, k = int(repeats), int(n)
+    small = torch.randn(reps, k, generator=g, dtype=DTYPE).mean(1)
+    large = torch.randn(reps, 4 * k, generator=g, dtype=DTYPE).mean(1)
+    ratio = float(small.var() / large.var())
+    f = ratio / 4
+    p = 2 * min(stats.f.sf(f, reps - 1, reps - 1), stats.f.cdf(f, reps - 1, reps - 1))
+    return p > FALSE_FAIL_RATE, (f"SE(n)/SE(4n) = {math.sqrt(ratio):.4f} for n = {k} over {reps} replicates "
+                                 f"(F-test of the variance ratio against 4: p = {p:.3g}, fails below {FALSE_FAIL_RATE:g})")
+
+
+@behaviour("sampling.mc.standard-error")
+def monte_carlo_mean_is_unbiased(n):
+    """z-test: the mean over 10⁶ replicates of the n-draw Monte Carlo estimate of E[y²], y ~ N(0.5, 1), against 1.25"""
+    g = make_generator(52, CPU)
+    reps, k = 1_000_000, int(n)
+    estimates = ((0.5 + torch.randn(reps, k, generator=g, dtype=DTYPE)) ** 2).mean(1)
+    z = (float(estimates.mean()) - 1.25) / (float(estimates.std()) / math.sqrt(reps))
+    return abs(z) <= Z_CRITICAL, f"n = {k}: mean of the estimates {float(estimates.mean()):.5f} vs E[y²] = 1.25, z = {z:.2f}"
+
+
+# === importance sampling ==========================================================================
+
+
+@monte_carlo("sampling.is.unbiased")
+def importance_weight_draws(x, w, s, m, v):
+    """Monte Carlo: p(x, z)/q(z) with torch Normal log-densities, z ~ N(m, v)"""
+    def weight(z):
+        log_joint = Normal(w * z, s).log_prob(x) + Normal(0.0, 1.0).log_prob(z)
+        return (log_joint - Normal(m, v.sqrt()).log_prob(z)).exp()
+    return expectation(Normal(m, v.sqrt()), weight)
+
+
+@reference("sampling.is.unbiased", points=QUADRATURE_POINTS, rtol=1e-8)
+def evidence_by_quadrature(x, w, s, m, v):
+    """scipy.integrate.quad of q(z)·p(x, z)/q(z) = p(x, z) over z (densities written out)"""
+    out = []
+    for a, b, c, mm, vv in zip(*(t.tolist() for t in (x, w, s, m, v))):
+        f = lambda z: math.exp(-0.5 * ((a - b * z) / c) ** 2 - 0.5 * z * z) / (2 * math.pi * c)
+        out.append(integrate.quad(f, -40, 40, limit=400, epsabs=0, epsrel=1e-12)[0])
+    return torch.tensor(out, dtype=DTYPE, device=x.device)
+
+
+def _target_and_proposal(a, b, m, u):
+    return Normal(a, b.sqrt()), Normal(m, (b + u).sqrt())
+
+
+@monte_carlo("sampling.is.variance")
+def squared_weight_deviation_draws(a, b, m, u):
+    """Monte Carlo: Var_q[w] = E_q[w²] − 1 = E_π[w] − 1, w = π(z)/q(z) at z ~ π (torch Normal log-densities)"""
+    # The change of measure E_q[w²] = ∫π²/q = E_π[w] (and E_q[w] = ∫π = 1) keeps the draws bounded:
+    # q is wider than π, so w = π/q is. Drawn under q, (w − 1)² has a fourth moment ∫π⁴/q³ that
+    # reaches e^{O(10)} on this domain: 2e7 draws then detect only ~4 %.
+    target, proposal = _target_and_proposal(a, b, m, u)
+    return expectation(target, lambda z: (target.log_prob(z) - proposal.log_prob(z)).exp() - 1)
+
+
+def _second_moment_by_quadrature(a, b, m, u) -> torch.Tensor:
+    out = []
+    for aa, bb, mm, uu in zip(*(t.tolist() for t in (a, b, m, u))):
+        vv = bb + uu
+        f = lambda z: math.exp(-((z - aa) ** 2) / bb + (z - mm) ** 2 / (2 * vv)) * math.sqrt(vv) / (bb * math.sqrt(2 * math.pi))
+        out.append(integrate.quad(f, aa - 40, aa + 40, limit=400, epsabs=0, epsrel=1e-12)[0])
+    return torch.tensor(out, dtype=DTYPE, device=a.device)
+
+
+@reference("sampling.is.variance", points=QUADRATURE_POINTS, rtol=1e-8)
+def weight_variance_by_quadrature(a, b, m, u):
+    """scipy.integrate.quad of π(z)²/q(z), minus 1"""
+    return _second_moment_by_quadrature(a, b, m, u) - 1
+
+
+@reference("sampling.is.ess", points=QUADRATURE_POINTS, rtol=1e-8)
+def ess_fraction_by_quadrature(a, b, m, u):
+    """scipy.integrate.quad: E_q[w]² / E_q[w²] with E_q[w] = ∫π = 1"""
+    return 1 / _second_moment_by_quadrature(a, b, m, u)
+
+
+@behaviour("sampling.is.unbiased")
+def prior_sampling_is_unbiased_but_noisy(x, w, s):
+    """10⁶ prior draws: the mean of p(x|z) against N(x; 0, w²+s²) (z-test) and the relative variance of the terms"""
+    g = make_generator(53, CPU)
+    n = 1_000_000
+    z = torch.randn(n, generator=g, dtype=DTYPE)
+    terms = Normal(w * z, s).log_prob(torch.tensor(x, dtype=DTYPE)).exp()
+    evidence = float(Normal(0.0, math.sqrt(w * w + s * s)).log_prob(torch.tensor(x, dtype=DTYPE)).exp())
+    mean, sd = float(terms.mean()), float(terms.std())
+    z_score = (mean - evidence) / (sd / math.sqrt(n))
+    relative_variance = (sd / mean) ** 2
+    holds = abs(z_score) <= Z_CRITICAL and relative_variance > 1
+    return holds, (f"x = {x:g}, w = {w:g}, s = {s:g}: estimate {mean:.6g} vs p(x) = {evidence:.6g} (z = {z_score:.2f}); relative "
+                   f"variance of the terms {relative_variance:.3g}, so ~{relative_variance / 0.01**2:.2g} draws for 1 % error")
+
+
+@behaviour("sampling.is.ess")
+def poor_proposals_are_dominated_by_few_samples(shift, n):
+    """reference model: ESS/n and the largest weight's share for target N(0,1) with proposals N(0, 1.5²) and N(shift, 1)"""
+    k = int(n)
+    good = importance.gaussian_weights(0.0, 1.0, 0.0, 2.25, k, make_generator(54, CPU))
+    poor = importance.gaussian_weights(0.0, 1.0, float(shift), 1.0, k, make_generator(55, CPU))
+    good_ess, poor_ess = importance.effective_sample_size(good) / k, importance.effective_sample_size(poor) / k
+    good_share, poor_share = importance.max_weight_share(good), importance.max_weight_share(poor)
+    holds = poor_ess < 0.01 and poor_share > 0.1 and good_ess > 0.5 and good_share < 0.01
+    return holds, (f"n = {k}: proposal N(0, 1.5²): ESS/n = {good_ess:.3f}, largest weight {good_share:.2%} of the sum; proposal "
+                   f"N({shift:g}, 1): ESS/n = {poor_ess:.2g}, largest weight {poor_share:.1%} (theory ESS/n → {math.exp(-shift**2):.2g})")
+
+
+@monte_carlo("sampling.snis.two-draws")
+def snis_two_draws(t, r):
+    """expectation of the self-normalised estimate from two Bernoulli(r) draws (u < r): summed exactly over the uniforms' cells (Monte Carlo route)"""
+    w1, w0 = t / r, (1 - t) / (1 - r)
+
+    def self_normalised(u):
+        z = (u < r).to(DTYPE)
+        weights = torch.where(z > 0.5, w1, w0)
+        return (weights * z).sum(1) / weights.sum(1)
+    return piecewise_constant(self_normalised, [[r], [r]])
+
+
+@reference("sampling.snis.two-draws", points=128)
+def snis_two_draws_by_enumeration(t, r):
+    """reference model: importance.snis_exact_mean (binomial enumeration, n = 2)"""
+    return torch.tensor([importance.snis_exact_mean(a, b, 2) for a, b in zip(t.tolist(), r.tolist())], dtype=DTYPE, device=t.device)
+
+
+IWAE_K = 4096
+
+
+@reference("sampling.iwae.gap-limit", points=32, rtol=2e-3)
+def iwae_gap_rate_by_enumeration(w0, w1, r):
+    """reference model: importance.iwae_two_point (exact) at K = 4096 and 8192, Richardson-extrapolated K(log p − L_K)"""
+    out = []
+    for a, b, c in zip(w0.tolist(), w1.tolist(), r.tolist()):
+        log_p = math.log((1 - c) * a + c * b)
+        rate = lambda K: K * (log_p - importance.iwae_two_point(a, b, c, K))
+        out.append(2 * rate(2 * IWAE_K) - rate(IWAE_K))
+    return torch.tensor(out, dtype=DTYPE, device=w0.device)
+
+
+VAE_SEED = 61
+WIDEN = 3.0  # the trained encoder is nearly the exact posterior; a 3x wider proposal makes the K-ordering visible
+
+
+@behaviour("sampling.iwae.gap-limit")
+def importance_sampling_scores_a_vae(k_max):
+    """reference model: a trained Bernoulli-decoder VAE: IWAE_K (K = 1 … k_max) rises towards the exact log p(x) and K·gap levels off"""
+    model_, data = bernoulli_vae.trained_reference_vae(VAE_SEED)
+    x = data[:16]
+    ks = [1, 8, 64, 512, int(k_max)]
+    with torch.no_grad():
+        log_p, elbo = model_.log_evidence(x), model_.elbo(x, WIDEN)
+        bounds = model_.iwae(x, ks, 32, make_generator(VAE_SEED + 3, CPU), WIDEN)
+    gaps = {K: (log_p - bounds[K]).mean(0) for K in ks}  # (points,)
+    mean_gap = {K: float(g.mean()) for K, g in gaps.items()}
+    se = {K: float((log_p - bounds[K]).mean(1).std() / math.sqrt(bounds[K].shape[0])) for K in ks}
+    elbo_gap = float((log_p - elbo).mean())
+    first_ok = abs(mean_gap[1] - elbo_gap) <= Z_CRITICAL * se[1]
+    rising = all(mean_gap[a] > mean_gap[b] for a, b in zip(ks, ks[1:]))
+    below = all(mean_gap[K] > -Z_CRITICAL * se[K] for K in ks)
+    tiny = mean_gap[ks[-1]] < 0.01 * elbo_gap
+    holds = first_ok and rising and below and tiny
+    return holds, (f"proposal = trained encoder with σ × {WIDEN:g}; 16 points, 32 repeats: mean log p(x) − IWAE_K: " + ", ".join(f"K={K}: {mean_gap[K]:.3g} ± {se[K]:.1g}" for K in ks)
+                   + f"; ELBO gap {elbo_gap:.3g}; K·gap: " + ", ".join(f"{K * mean_gap[K]:.3g}" for K in ks[1:]))
+
+
+# === MCMC =========================================================================================
+
+
+MH_PI = (0.2, 0.5, 0.3)
+MH_Q = ((0.1, 0.6, 0.3), (0.3, 0.3, 0.4), (0.5, 0.4, 0.1))  # an asymmetric proposal
+
+
+@model("sampling.mh.acceptance-ratio", candidate_args=("px", "py", "qxy", "qyx"))
+def mh_chain_with_candidate_ratio(candidate, device):
+    """reference model: the exact 3-state MH transition matrix with α = min(1, candidate ratio); πP = π and detailed balance"""
+    start = time.perf_counter()
+    pi = torch.tensor(MH_PI, dtype=DTYPE, device=device)
+    Q = torch.tensor(MH_Q, dtype=DTYPE, device=device)
+    P = mcmc.mh_transition_matrix(pi, Q, lambda px, py, qxy, qyx: candidate(px=px, py=py, qxy=qxy, qyx=qyx))
+    stationarity = float((pi @ P - pi).abs().max())
+    flows = pi[:, None] * P
+    balance = float((flows - flows.T).abs().max())
+    passed = stationarity < 1e-12 and balance < 1e-12
+    return NumericResult(passed, "", max_abs_diff=max(stationarity, balance), seconds=time.perf_counter() - start,
+                         detail=f"π = {MH_PI}, asymmetric Q: max |πP − π| = {stationarity:.2g}, max |π_x P_xy − π_y P_yx| = {balance:.2g}")
+
+
+@behaviour("sampling.mh.acceptance-ratio")
+def mh_acceptance_satisfies_detailed_balance(states):
+    """reference model: the exact transition matrix of MH with α = min(1, π(x')q(x|x')/(π(x)q(x'|x))) on a 3-state chain"""
+    pi = torch.tensor(MH_PI, dtype=DTYPE)
+    Q = torch.tensor(MH_Q, dtype=DTYPE)
+    P = mcmc.mh_transition_matrix(pi, Q, lambda px, py, qxy, qyx: py * qyx / (px * qxy))
+    flows = pi[:, None] * P
+    balance, stationarity = float((flows - flows.T).abs().max()), float((pi @ P - pi).abs().max())
+    metropolis = mcmc.mh_transition_matrix(pi, Q, lambda px, py, qxy, qyx: py / px)
+    drift = float((pi @ metropolis - pi).abs().max())
+    holds = int(states) == 3 and balance < 1e-15 and stationarity < 1e-15
+    return holds, (f"π = {MH_PI}: max |π_x P_xy − π_y P_yx| = {balance:.1e}, max |πP − π| = {stationarity:.1e}; without the "
+                   f"Hastings correction (asymmetric q) max |πP − π| = {drift:.3f}")
+
+
+def _mixture_log_density(x: torch.Tensor) -> torch.Tensor:
+    return torch.logaddexp(Normal(-2.0, 1.0).log_prob(x), Normal(2.0, 1.0).log_prob(x)) - math.log(2)
+
+
+@behaviour("sampling.mh.acceptance-ratio")
+def mh_samples_follow_the_target(chains, steps):
+    """reference model: random-walk MH (scale 2.5) on ½N(−2,1) + ½N(2,1), final states of independent chains vs the CDF (KS)"""
+    g = make_generator(56, CPU)
+    x0 = 3 * torch.randn(int(chains), generator=g, dtype=DTYPE)
+    final, rate = mcmc.random_walk_mh(_mixture_log_density, x0, int(steps), 2.5, g)
+    statistic, p = mcmc.ks_test(final, lambda t: 0.5 * stats.norm.cdf(t, -2, 1) + 0.5 * stats.norm.cdf(t, 2, 1))
+    return p > FALSE_FAIL_RATE, (f"{int(chains)} chains × {int(steps)} steps, acceptance {rate:.2f}: KS statistic {statistic:.4f}, "
+                                 f"p = {p:.3g} (fails below {FALSE_FAIL_RATE:g})")
+
+
+@behaviour("sampling.gibbs.conditional-mean")
+def gibbs_samples_follow_the_target(rho, chains, sweeps):
+    """reference model: Gibbs on a bivariate normal; KS tests of x_1, x_2 and the standardised sum (Bonferroni at the false-fail rate)"""
+    mu1, mu2, s1, s2 = 1.0, -1.0, 1.5, 0.5
+    g = make_generator(57, CPU)
+    x0 = 5 * torch.randn(int(chains), 2, generator=g, dtype=DTYPE)
+    final = mcmc.gibbs_bivariate_normal(mu1, mu2, s1, s2, rho, x0, int(sweeps), g)
+    tests = {"x1": mcmc.ks_test(final[:, 0], stats.norm(mu1, s1).cdf), "x2": mcmc.ks_test(final[:, 1], stats.norm(mu2, s2).cdf),
+             "sum": mcmc.ks_test((final[:, 0] - mu1) / s1 + (final[:, 1] - mu2) / s2, stats.norm(0, math.sqrt(2 + 2 * rho)).cdf)}
+    holds = all(p > FALSE_FAIL_RATE / 3 for _, p in tests.values())
+    return holds, (f"ρ = {rho:g}, {int(chains)} chains × {int(sweeps)} sweeps: KS p-values "
+                   + ", ".join(f"{k} {p:.3g}" for k, (_, p) in tests.items()) + f" (each fails below {FALSE_FAIL_RATE / 3:.1g})")
+
+
+def _conditional_by_conditioning(x2, mu1, mu2, s1, s2, rho):
+    cov = torch.stack([torch.stack([s1 * s1, rho * s1 * s2], -1), torch.stack([rho * s1 * s2, s2 * s2], -1)], -2)
+    gain = cov[..., 0, 1] / cov[..., 1, 1]
+    return mu1 + gain * (x2 - mu2), cov[..., 0, 0] - gain * cov[..., 1, 0]
+
+
+@reference("sampling.gibbs.conditional-mean")
+def conditional_mean_by_schur(x2, mu1, mu2, s1, s2, rho):
+    """Gaussian conditioning on the covariance matrix: μ_1 + Σ_12 Σ_22⁻¹ (x_2 − μ_2)"""
+    return _conditional_by_conditioning(x2, mu1, mu2, s1, s2, rho)[0]
+
+
+def _conditional_moments_by_quadrature(x2, mu1, mu2, s1, s2, rho):
+    means, variances = [], []
+    for a, m1, m2, t1, t2, r in zip(*(v.tolist() for v in (x2, mu1, mu2, s1, s2, rho))):
+        def joint(x1):  # the bivariate normal density with correlation r, written out
+            u, v = (x1 - m1) / t1, (a - m2) / t2
+            return math.exp(-(u * u - 2 * r * u * v + v * v) / (2 * (1 - r * r))) / (2 * math.pi * t1 * t2 * math.sqrt(1 - r * r))
+        lo, hi = m1 - 40 * t1, m1 + 40 * t1
+        z0 = integrate.quad(joint, lo, hi, limit=400)[0]
+        mean = integrate.quad(lambda x1: x1 * joint(x1), lo, hi, limit=400)[0] / z0
+        variances.append(integrate.quad(lambda x1: (x1 - mean) ** 2 * joint(x1), lo, hi, limit=400)[0] / z0)
+        means.append(mean)
+    return torch.tensor(means, dtype=DTYPE, device=x2.device), torch.tensor(variances, dtype=DTYPE, device=x2.device)
+
+
+@reference("sampling.gibbs.conditional-mean", points=QUADRATURE_POINTS, rtol=1e-7)
+def conditional_mean_by_quadrature(x2, mu1, mu2, s1, s2, rho):
+    """scipy.integrate.quad of x_1·p(x_1, x_2) over x_1 (the bivariate density written out), normalised"""
+    return _conditional_moments_by_quadrature(x2, mu1, mu2, s1, s2, rho)[0]
+
+
+@reference("sampling.gibbs.conditional-variance")
+def conditional_variance_by_schur(s1, rho):
+    """Gaussian conditioning on the covariance matrix (s_2 = 1.3): Σ_11 − Σ_12 Σ_22⁻¹ Σ_21"""
+    return _conditional_by_conditioning(torch.zeros_like(s1), torch.zeros_like(s1), torch.zeros_like(s1), s1,
+                                        torch.full_like(s1, 1.3), rho)[1]
+
+
+@reference("sampling.gibbs.conditional-variance", points=QUADRATURE_POINTS, rtol=1e-7)
+def conditional_variance_by_quadrature(s1, rho):
+    """scipy.integrate.quad of the conditional variance at x_2 = 0.4, μ = (0.2, −0.1), s_2 = 1.3"""
+    fill = lambda v: torch.full_like(s1, v)
+    return _conditional_moments_by_quadrature(fill(0.4), fill(0.2), fill(-0.1), s1, fill(1.3), rho)[1]
+
+
+@reference("sampling.hmc.leapfrog-volume")
+def leapfrog_jacobian_by_autograd(q, p, eps, a):
+    """autograd: det of the Jacobian of reference_models.mcmc.leapfrog (one step, U = q⁴/4 + aq²/2)"""
+    q0, p0 = q.detach().clone().requires_grad_(True), p.detach().clone().requires_grad_(True)
+    q1, p1 = mcmc.leapfrog(q0, p0, eps, lambda x: x**3 + a * x)
+    # the points are independent, so the gradient of a sum gives each point's own partial derivatives
+    dq_dq, dq_dp = torch.autograd.grad(q1.sum(), (q0, p0), retain_graph=True)
+    dp_dq, dp_dp = torch.autograd.grad(p1.sum(), (q0, p0))
+    return dq_dq * dp_dp - dq_dp * dp_dq
+
+
+def _ar1_precision(dimension: int, rho: float) -> torch.Tensor:
+    idx = torch.arange(dimension, dtype=DTYPE)
+    cov = rho ** (idx[:, None] - idx[None, :]).abs()
+    return torch.linalg.inv(cov)
+
+
+@behaviour("sampling.hmc.leapfrog-volume")
+def hmc_reduces_random_walk(dimension, steps):
+    """reference model: lag-1 autocorrelation of x_1 under HMC vs random-walk MH thinned to the same number of gradient-sized steps"""
+    d, iterations, chains, path = int(dimension), int(steps), 32, 12
+    precision = _ar1_precision(d, 0.9)
+    potential = lambda x: 0.5 * ((x @ precision) * x).sum(-1)
+    grad = lambda x: x @ precision
+    g = make_generator(58, CPU)
+    x0 = torch.randn(chains, d, generator=g, dtype=DTYPE)
+    hmc_chain, hmc_rate = mcmc.hmc(potential, grad, x0, eps=0.12, path=path, iterations=iterations, generator=g, keep=True)
+    rw_chain, rate_sum, x = [], 0.0, x0.clone()
+    for _ in range(iterations):
+        x, rate = mcmc.random_walk_mh(lambda y: -potential(y), x, path, 0.12, g)  # path MH steps per HMC iteration
+        rw_chain.append(x)
+        rate_sum += rate
+    rw_chain = torch.stack(rw_chain)
+    burn = iterations // 5
+    hmc_ac = mcmc.lag1_autocorrelation(hmc_chain[burn:, :, 0])
+    rw_ac = mcmc.lag1_autocorrelation(rw_chain[burn:, :, 0])
+    holds = hmc_ac < rw_ac and rw_ac > 0.8
+    return holds, (f"D = {d}, {chains} chains × {iterations} iterations: HMC (ε = 0.12, {path} leapfrog steps) acceptance {hmc_rate:.2f}, "
+                   f"lag-1 autocorrelation {hmc_ac:.3f}; random-walk MH (scale 0.12, {path} steps per iteration) acceptance "
+                   f"{rate_sum / iterations:.2f}, lag-1 autocorrelation {rw_ac:.3f}")
+
+
+# === energy-based models ==========================================================================
+
+
+def _energies(a, b):
+    states = torch.tensor([0.0, 1.0, 2.0], dtype=DTYPE, device=a.device)
+    return a[..., None] * states + b[..., None] * states**2, states
+
+
+@reference("sampling.ebm.log-partition-gradient")
+def log_partition_gradient_by_autograd(a, b):
+    """autograd of torch.logsumexp(−E) with respect to a"""
+    leaf = a.detach().clone().requires_grad_(True)
+    energies, _ = _energies(leaf, b)
+    (gradient,) = torch.autograd.grad(torch.logsumexp(-energies, -1).sum(), leaf)
+    return gradient
+
+
+@monte_carlo("sampling.ebm.log-partition-gradient")
+def negative_state_draws(a, b):
+    """expectation of −∂E/∂a = −x over the model's samples x ~ Categorical(softmax(−E)), exact over the three states (Monte Carlo route)"""
+    energies, states = _energies(a, b)
+    return expectation(Categorical(probs=torch.softmax(-energies, -1)), lambda index: -states[index])
+
+
+def _rbm_rows(*values):
+    for row in zip(*(t.unbind() for t in values)):
+        rv1, rv2, rb1, rb2, rc1, rc2, r11, r12, r21, r22 = row
+        machine = rbm.RBM(torch.stack([torch.stack([r11, r12]), torch.stack([r21, r22])]), torch.stack([rb1, rb2]), torch.stack([rc1, rc2]))
+        yield machine, torch.stack([rv1, rv2])[None, :]
+
+
+@reference("sampling.rbm.conditional", points=128)
+def rbm_conditional_by_enumeration(v1, v2, b1, b2, c1, c2, w11, w12, w21, w22):
+    """reference model: rbm.RBM.hidden_conditional_brute_force (softmax over all hidden states)"""
+    return torch.stack([m.hidden_conditional_brute_force(v)[0, 0] for m, v in _rbm_rows(v1, v2, b1, b2, c1, c2, w11, w12, w21, w22)])
+
+
+@reference("sampling.rbm.free-energy", points=128)
+def rbm_free_energy_by_enumeration(v1, v2, b1, b2, c1, c2, w11, w12, w21, w22):
+    """reference model: rbm.RBM.free_energy_brute_force (−logsumexp over all hidden states)"""
+    return torch.stack([m.free_energy_brute_force(v)[0] for m, v in _rbm_rows(v1, v2, b1, b2, c1, c2, w11, w12, w21, w22)])
+
+
+@behaviour("sampling.rbm.conditional")
+def rbm_inference_needs_an_exponential_sum(visible, hidden):
+    """reference model: p(h|v) of a random RBM by the factorised sigmoids vs by enumerating every hidden state"""
+    machine = rbm.RBM.random(int(visible), int(hidden), make_generator(59, CPU))
+    v = rbm.all_states(int(visible))
+    factorised = machine.hidden_conditional(v)
+    brute = machine.hidden_conditional_brute_force(v)
+    difference = float((factorised - brute).abs().max())
+    needs_sum = difference > 1e-12
+    return needs_sum, (f"n = {int(visible)}, m = {int(hidden)}: max |σ(c + Wᵀv) − brute force| = {difference:.1e} over all "
+                       f"{2 ** int(visible)} v ({int(hidden)} sigmoids vs {2 ** int(hidden)} hidden states summed per v): "
+                       f"p(h|v) needs no exponential sum; log Z = {float(machine.log_partition_brute_force()):.3f} does")
+
+
+# === inverse-CDF sampling =========================================================================
+
+
+def inverse_cdf_categorical(probs: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+    """The lectures' sampler: the smallest k (1-based) with c_k = Σ_{j≤k} π_j ≥ u."""
+    cumulative = torch.cumsum(probs, -1)
+    return torch.searchsorted(cumulative, u.unsqueeze(-1)).squeeze(-1) + 1
+
+
+def _four_classes(p1, p2, p3):
+    return torch.stack([p1, p2, p3, 1 - p1 - p2 - p3], -1)
+
+
+@monte_carlo("sampling.inverse-cdf.categorical")
+def inverse_cdf_class_three_draws(p1, p2, p3):
+    """Monte Carlo: the indicator that the inverse-CDF sampler (torch.searchsorted on torch.cumsum) returns class 3"""
+    probs = _four_classes(p1, p2, p3)
+    # the sampler is a black box of one uniform: sampled (RQMC stratifies u), never summed over
+    # cells placed at its own cumulative sums
+    return Integrand(lambda u: (inverse_cdf_categorical(probs, u[:, 0].contiguous()) == 3).to(DTYPE), dim=1,
+                     noise="uniform")
+
+
+@reference("sampling.inverse-cdf.categorical", points=64, rtol=1e-9)
+def class_three_interval_by_bisection(p1, p2, p3):
+    """the length of {u : sampler(u) = 3}, its end points found by bisection on the black-box sampler"""
+    out = []
+    for row in _four_classes(p1, p2, p3):
+        sample = lambda u: int(inverse_cdf_categorical(row, torch.tensor(u, dtype=DTYPE)))
+
+        def first_u_reaching(k):  # the smallest u with sample(u) >= k
+            lo, hi = 0.0, 1.0
+            for _ in range(80):
+                mid = (lo + hi) / 2
+                lo, hi = (lo, mid) if sample(mid) >= k else (mid, hi)
+            return hi
+        out.append(first_u_reaching(4) - first_u_reaching(3))
+    return torch.tensor(out, dtype=DTYPE, device=p1.device)
+
+
+@behaviour("sampling.inverse-cdf.categorical")
+def inverse_cdf_worked_example(u):
+    """the inverse-CDF sampler on π = (0.1, 0.4, 0.3, 0.2) at the given u"""
+    probs = torch.tensor([0.1, 0.4, 0.3, 0.2], dtype=DTYPE)
+    k = int(inverse_cdf_categorical(probs, torch.tensor(u, dtype=DTYPE)))
+    return k == 3, f"cumulative {[round(float(c), 10) for c in torch.cumsum(probs, 0)]}, u = {u:g}: class {k}"
+
+
+@behaviour("sampling.inverse-cdf.categorical")
+def inverse_cdf_samples_have_the_cdf(rate, n):
+    """Kolmogorov–Smirnov test of F⁻¹(u) = −log(1 − u)/rate, u ~ Uniform[0, 1], against the Exponential(rate) CDF"""
+    u = torch.rand(int(n), generator=make_generator(60, CPU), dtype=DTYPE)
+    result = stats.kstest((-torch.log1p(-u) / rate).numpy(), stats.expon(scale=1 / rate).cdf)
+    return result.pvalue > FALSE_FAIL_RATE, f"{int(n)} draws: KS p = {result.pvalue:.3g} (fails below {FALSE_FAIL_RATE:g})"
+
+
+@behaviour("sampling.inverse-cdf.categorical")
+def bernoulli_by_one_comparison(p, n):
+    """z-test: the frequency of 1s from 'return 0 if u < 1 − p else 1' against p"""
+    u = torch.rand(int(n), generator=make_generator(62, CPU), dtype=DTYPE)
+    frequency = float((u >= 1 - p).to(DTYPE).mean())
+    z = (frequency - p) / math.sqrt(p * (1 - p) / int(n))
+    return abs(z) <= Z_CRITICAL, f"p = {p:g}, {int(n)} draws: frequency {frequency:.5f}, z = {z:.2f}"

@@ -1,0 +1,108 @@
+"""derivspec scan, step 2: the LaTeX reader's document mode (a lecture's own notation)."""
+
+from __future__ import annotations
+
+import pytest
+import sympy
+
+from derivspec.core.errors import FormulaError
+from derivspec.core.latex import DocumentNames, bare_names, is_opaque_function, read_document, split_clauses
+from derivspec.scan import algebra
+
+
+def read(text: str, statement: str | None = None, **options):
+    names = DocumentNames()
+    return read_document(text, names, bare_names(statement or text), **options)
+
+
+def test_lecture_names_become_symbols_and_fonts_are_kept():
+    reading = read(r"\mathbf{x}_0 + x_0 + \bar\alpha_{t-1}")
+    assert {s.name for s in reading.expr.free_symbols} == {r"\mathbf{x}_{0}", "x_{0}", r"\bar{\alpha}_{t-1}"}
+
+
+def test_undefined_functions_are_opaque_applications_with_their_separators():
+    expr = read(r"\log p(x \mid z) - \mathrm{KL}(q(z \mid x) \| p(z))").expr
+    heads = {a.func.__name__ for a in sympy.preorder_traversal(expr) if is_opaque_function(a)}
+    assert heads == {"p[|]", r"\mathrm{KL}[‖]", "q[|]", "p"}
+
+
+def test_a_bracket_after_a_bare_name_is_a_product():
+    p = sympy.Symbol("p", real=True)
+    assert sympy.expand(read(r"p(1 - p)", r"p - p^2 = p(1 - p)").expr) == p - p ** 2
+    assert is_opaque_function(read(r"p(x)").expr)
+
+
+def test_sigma_of_z_is_the_sigmoid_and_its_derivative():
+    z = sympy.Symbol("z", real=True)
+    assert sympy.simplify(read(r"\sigma(z)").expr - 1 / (1 + sympy.exp(-z))) == 0
+    assert sympy.simplify(read(r"\sigma'(z)").expr - sympy.exp(-z) / (1 + sympy.exp(-z)) ** 2) == 0
+
+
+def test_expectations_are_linear_in_the_normal_form():
+    left = algebra.normal_form(read(r"\mathbb{E}_q\left[\log \frac{p(z)}{q(z)}\right]").expr)
+    right = algebra.normal_form(read(r"\mathbb{E}_q[\log p(z)] - \mathbb{E}_q[\log q(z)]").expr)
+    atoms = algebra.Atoms()
+    assert sympy.simplify(algebra.atomize(left, atoms) - algebra.atomize(right, atoms)) == 0
+
+
+def test_derivatives_of_expressions_are_taken():
+    theta = sympy.Symbol(r"\theta", real=True)
+    expr = read(r"\frac{d}{d\theta} \theta^9(1-\theta)^4").expr
+    assert sympy.simplify(expr - sympy.diff(theta ** 9 * (1 - theta) ** 4, theta)) == 0
+
+
+def test_a_derivative_of_a_named_quantity_stays_opaque():
+    expr = read(r"\nabla_{\theta} L").expr
+    assert expr.has(sympy.Derivative)
+
+
+def test_sums_over_symbolic_ranges_bind_their_index():
+    expr = read(r"\sum_{i=1}^{n} x_i^2").expr
+    assert isinstance(expr, sympy.Sum)
+    assert any(is_opaque_function(a) for a in sympy.preorder_traversal(expr.function))
+
+
+def test_sums_over_numbers_expand():
+    expr = read(r"\sum_{i=1}^{3} x_i").expr
+    assert {s.name for s in expr.free_symbols} == {"x_{1}", "x_{2}", "x_{3}"}
+
+
+def test_transposes_and_norms_read_as_scalars_with_the_matrix_flag():
+    reading = read(r"\|\mathbf{y} - \mathbf{X}\boldsymbol{\theta}\|^2 + \mathbf{w}^\top \mathbf{x}")
+    assert "matrix" in reading.flags
+
+
+def test_identity_matrix_next_to_a_factor():
+    assert read(r"\sigma^2 I").expr == sympy.Symbol(r"\sigma", real=True) ** 2
+    assert isinstance(read(r"I").expr, sympy.Symbol)  # a lone I is a name (I(y) = -log p)
+
+
+def test_decimal_literals_keep_their_printed_digits():
+    reading = read(r"0.5 \cdot 1.609")
+    assert sorted(v[1] for v in reading.literals.values()) == [1, 3]
+    assert reading.value() == sympy.Rational(1609, 2000)
+
+
+def test_log_base_is_a_reading_option():
+    assert read(r"\log 8", log_base=2).value() == sympy.log(8, 2)
+    assert read(r"\log 8").value() == sympy.log(8)
+
+
+def test_arg_max_and_ellipses_are_refused_with_a_reason():
+    with pytest.raises(FormulaError, match="arg max"):
+        read(r"\arg\max_\theta p(x)")
+    with pytest.raises(FormulaError, match="elided"):
+        read(r"x_1 + \dots + x_n")
+
+
+def test_clauses_split_at_commas_implications_and_prose():
+    clauses = split_clauses(r"\mu = 1, \sigma = 0.5 \Rightarrow \text{KL} = \frac12 \approx 0.82 \quad \text{where } a = b")
+    assert [c.relations for c in clauses] == [["="], ["="], ["=", "≈"], ["="]]
+    assert clauses[2].before == "⇒"
+
+
+def test_decorations_are_unwrapped_before_reading():
+    from derivspec.core.latex import unwrap_decorations
+
+    clauses = split_clauses(unwrap_decorations(r"x = \underbrace{a + b}_{\text{Reconstruction Term}} - c"))
+    assert len(clauses) == 1 and "Reconstruction" not in clauses[0].sides[1] and "a + b" in clauses[0].sides[1]

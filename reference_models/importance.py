@@ -1,0 +1,68 @@
+r"""Importance sampling and self-normalised importance sampling (executable specification).
+
+Spec of the lecture statements (004 L1291–1307): p(x) = E_q[p(x, z)/q(z)] estimated by the
+mean of weights (eq. 44), unbiased; "poor proposals lead to a few samples dominating the sum";
+and of the general claims of ``derivations/sampling/importance.py``:
+
+* ``gaussian_weights``: weights π/q for a normalised Gaussian target and a Gaussian proposal;
+* ``effective_sample_size``: (Σw)²/Σw² (Kish), and ``max_weight_share`` = max w/Σw;
+* ``snis_exact_mean``: the exact expectation of the self-normalised estimate of E_π[z] for a
+  two-point latent from n draws, by summing over the binomial count of ones -- its bias
+  b_n = E[SNIS_n] − t shrinks like 1/n (n·b_n converges; measured below);
+* ``iwae_two_point``: the exact IWAE bound L_K for a two-point latent, by the same sum.
+
+Measured (benchmarks/importance_and_vae.py, CPU, n = 10 000, target N(0, 1)): proposal N(0, 1.5²):
+ESS/n = 0.83 (limit 1/(1 + Var w) = 0.83), largest weight 0.02 % of the sum; N(1, 1): 0.36 (limit
+0.37), 0.3 %; N(2, 1): 0.027 (limit 0.018 -- at finite n the ESS of a poor proposal overstates it:
+the rare large weights are not drawn yet), 3 %; N(3, 1): 0.0026 (limit 1.2e-4), one weight 12 %
+of the sum. SNIS with t = 0.3, r = 0.7: n·bias = 0.510 (n = 2), 0.465 (10), 0.406 (100), 0.4006
+(1000), 0.4001 (10 000): the bias is O(1/n).
+
+Float64 on the given device; randomness from explicit generators; the exact sums use lgamma.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor
+from torch.distributions import Normal
+
+from derivspec.reference_models.device import DTYPE, as_device
+
+
+def gaussian_weights(a: float, b: float, m: float, v: float, n: int, generator: torch.Generator, device=None) -> Tensor:
+    """w_i = N(z_i; a, b)/N(z_i; m, v) for z_i ~ N(m, v) (b, v variances)."""
+    device = as_device(device)
+    z = m + math.sqrt(v) * torch.randn(n, generator=generator, dtype=DTYPE, device=device)
+    return (Normal(a, math.sqrt(b)).log_prob(z) - Normal(m, math.sqrt(v)).log_prob(z)).exp()
+
+
+def effective_sample_size(weights: Tensor) -> float:
+    """Kish's ESS (Σw)²/Σw²."""
+    return float(weights.sum() ** 2 / (weights**2).sum())
+
+
+def max_weight_share(weights: Tensor) -> float:
+    return float(weights.max() / weights.sum())
+
+
+def _binomial_log_pmf(n: int, r: float, device=None) -> tuple[Tensor, Tensor]:
+    j = torch.arange(n + 1, dtype=DTYPE, device=as_device(device))
+    log_choose = torch.lgamma(torch.tensor(n + 1.0, dtype=DTYPE)) - torch.lgamma(j + 1) - torch.lgamma(n - j + 1)
+    return j, log_choose + j * math.log(r) + (n - j) * math.log(1 - r)
+
+
+def snis_exact_mean(t: float, r: float, n: int, device=None) -> float:
+    """E[Σ w_i z_i/Σ w_i] for z_i ~ Bernoulli(r) i.i.d., w(1) = t/r, w(0) = (1−t)/(1−r), target π(1) = t."""
+    j, log_pmf = _binomial_log_pmf(n, r, device)
+    w1, w0 = t / r, (1 - t) / (1 - r)
+    value = j * w1 / (j * w1 + (n - j) * w0)
+    return float((log_pmf.exp() * value).sum())
+
+
+def iwae_two_point(w0: float, w1: float, r: float, K: int, device=None) -> float:
+    """L_K = E[log (1/K) Σ_k w(z_k)], z_k ~ Bernoulli(r), w(0) = w0, w(1) = w1: exact."""
+    j, log_pmf = _binomial_log_pmf(K, r, device)
+    return float((log_pmf.exp() * ((j * w1 + (K - j) * w0) / K).log()).sum())
