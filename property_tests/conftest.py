@@ -20,6 +20,15 @@ settings.register_profile("ci", max_examples=50, deadline=None, derandomize=True
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 
+@pytest.fixture(autouse=True)
+def torch_defaults_are_left_alone():
+    """A test module that changes torch's default dtype must restore it (a leaked float64 default
+    changes every later model in the same worker)."""
+    before = torch.get_default_dtype()
+    yield
+    assert torch.get_default_dtype() == before, "the test changed torch's default dtype and left it changed"
+
+
 def pytest_collection_modifyitems(config, items):
     if torch.cuda.is_available():
         return

@@ -15,7 +15,15 @@ from derivspec.core import registry
 from derivspec.core.checker import compare, read_candidate
 from derivspec.core.sources import compare_source
 
-torch.set_default_dtype(torch.float64)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def float64_default():
+    """These tests build float64 tensors by default; restored afterwards so no other module sees it."""
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(previous)
 
 
 def exact(claim_id, **point):
