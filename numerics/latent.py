@@ -556,3 +556,156 @@ def linear_autoencoder_projects(n, seed):
                    f"|P u − u| = {keeps:.1e} along the top eigenvector u, |P v| = {removes:.1e} along the normal v; encoder "
                    f"row and decoder column at cosine {cosine(e):.9f}, {cosine(d):.9f} to u; loss {loss:.6f} = the smaller "
                    f"eigenvalue {float(eigenvalues[0]):.6f} of the sample covariance")
+
+
+# === random graph models (derivations/latent/graphs.py) ===========================================
+
+
+def _pairs(nodes: int) -> list[tuple[int, int]]:
+    return [(a, b) for a in range(nodes) for b in range(a + 1, nodes)]
+
+
+def _all_graphs(nodes: int) -> torch.Tensor:
+    """Every adjacency pattern on ``nodes`` nodes: a (2^pairs, pairs) 0/1 table."""
+    count = len(_pairs(nodes))
+    codes = torch.arange(2**count)
+    return ((codes[:, None] >> torch.arange(count)) & 1).to(DTYPE)
+
+
+def _erdos_renyi_probabilities(p: torch.Tensor, graphs: torch.Tensor) -> torch.Tensor:
+    """P(A) = ∏_{i<j} p^{a_ij}(1 − p)^{1 − a_ij} for every graph (rows) at every p (columns)."""
+    p = p.reshape(1, 1, -1)
+    edges = graphs[:, :, None]
+    return (p**edges * (1 - p) ** (1 - edges)).prod(1)
+
+
+@reference("latent.graph.erdos-renyi-clustering")
+def erdos_renyi_closing_edge_by_enumeration(p):
+    """all 64 graphs on 4 nodes enumerated: P(a₂₃ = 1, a₁₂ = a₁₃ = 1) / P(a₁₂ = a₁₃ = 1)"""
+    graphs = _all_graphs(4)
+    index = {pair: k for k, pair in enumerate(_pairs(4))}
+    prob = _erdos_renyi_probabilities(p, graphs)
+    two_path = (graphs[:, index[0, 1]] * graphs[:, index[0, 2]])[:, None]
+    return (prob * two_path * graphs[:, index[1, 2], None]).sum(0) / (prob * two_path).sum(0)
+
+
+@behaviour("latent.graph.erdos-renyi-clustering")
+def erdos_renyi_clustering_is_density(p):
+    """reference model: the expected global clustering 3·E[triangles]/E[two-paths] over all 1024 graphs on 5 nodes"""
+    graphs = _all_graphs(5)
+    pairs = _pairs(5)
+    index = {pair: k for k, pair in enumerate(pairs)}
+    prob = _erdos_renyi_probabilities(torch.tensor([float(p)], dtype=DTYPE), graphs)[:, 0]
+    edge = lambda a, b: graphs[:, index[min(a, b), max(a, b)]]  # noqa: E731
+    triangles = sum(edge(a, b) * edge(a, c) * edge(b, c) for a in range(5) for b in range(a + 1, 5) for c in range(b + 1, 5))
+    two_paths = sum(edge(centre, a) * edge(centre, b) for centre in range(5)
+                    for a in range(5) for b in range(a + 1, 5) if centre not in (a, b))
+    clustering = float(3 * (prob * triangles).sum() / (prob * two_paths).sum())
+    density = float((prob[:, None] * graphs).sum(0).mean())
+    return abs(clustering - density) < 1e-12, (f"p = {float(p):g}, 5 nodes, 1024 graphs: expected clustering 3·E[triangles]/E[two-paths] "
+                                                f"= {clustering:.12f}, edge density {density:.12f}: triangles close at chance")
+
+
+def _sbm_tables(w, b11, b10, b00):
+    """P(z) of 3 nodes (8 rows) and the edge probability of each of the 3 pairs given z."""
+    z = ((torch.arange(8)[:, None] >> torch.arange(3)) & 1).to(DTYPE)
+    prior = (w**z * (1 - w) ** (1 - z)).prod(1)
+    block = lambda za, zb: za * zb * b11 + (za + zb - 2 * za * zb) * b10 + (1 - za) * (1 - zb) * b00  # noqa: E731
+    edge = torch.stack([block(z[:, a], z[:, b]) for a, b in _pairs(3)], 1)
+    return prior, edge
+
+
+def _sbm_joint(w, b11, b10, b00):
+    """P(z, A) for 3 nodes: (8 z) × (8 graphs), brute force over both."""
+    prior, edge = _sbm_tables(w, b11, b10, b00)
+    graphs = _all_graphs(3)
+    likelihood = (edge[:, None, :] ** graphs[None] * (1 - edge[:, None, :]) ** (1 - graphs[None])).prod(2)
+    return prior[:, None] * likelihood, graphs
+
+
+@reference("latent.graph.sbm-edges", points=64)
+def sbm_edge_covariance_by_enumeration(w, b11, b10, b00):
+    """every (z, A) of a 3-node SBM enumerated: E[a₁₂a₁₃] − E[a₁₂]E[a₁₃] from the joint table"""
+    out = []
+    for row in zip(*(v.unbind() for v in (w, b11, b10, b00))):
+        joint, graphs = _sbm_joint(*row)
+        marginal = joint.sum(0)
+        first, second = (marginal * graphs[:, 0]).sum(), (marginal * graphs[:, 1]).sum()
+        out.append((marginal * graphs[:, 0] * graphs[:, 1]).sum() - first * second)
+    return torch.stack(out)
+
+
+@behaviour("latent.graph.sbm-edges")
+def sbm_edges_independent_given_z_dependent_without(w, b11, b10, b00):
+    """reference model: the 3-node SBM's joint table: covariance of a₁₂, a₁₃ given each z, and with z summed out"""
+    values = [torch.tensor(float(v), dtype=DTYPE) for v in (w, b11, b10, b00)]
+    joint, graphs = _sbm_joint(*values)
+    conditional = joint / joint.sum(1, keepdim=True)
+    given = [float((c * graphs[:, 0] * graphs[:, 1]).sum() - (c * graphs[:, 0]).sum() * (c * graphs[:, 1]).sum())
+             for c in conditional]
+    marginal = joint.sum(0)
+    covariance = float((marginal * graphs[:, 0] * graphs[:, 1]).sum() - (marginal * graphs[:, 0]).sum() * (marginal * graphs[:, 1]).sum())
+    holds = max(abs(c) for c in given) < 1e-14 and covariance > 1e-3
+    return holds, (f"π = {float(w):g}, B = [[{float(b11):g}, {float(b10):g}], [{float(b10):g}, {float(b00):g}]]: "
+                   f"Cov(a₁₂, a₁₃ | z) = {max(abs(c) for c in given):.1e} for all 8 z; Cov(a₁₂, a₁₃) = {covariance:.6f} with z summed out")
+
+
+@behaviour("latent.graph.sbm-edges")
+def sbm_clustering_exceeds_density(w, b11, b10, b00):
+    """reference model: the 3-node SBM's joint table: P(a₂₃ = 1 | a₁₂ = a₁₃ = 1) against the edge density P(a₂₃ = 1)"""
+    joint, graphs = _sbm_joint(*(torch.tensor(float(v), dtype=DTYPE) for v in (w, b11, b10, b00)))
+    marginal = joint.sum(0)
+    index = {pair: k for k, pair in enumerate(_pairs(3))}
+    two_path = graphs[:, index[0, 1]] * graphs[:, index[0, 2]]
+    closing = float((marginal * two_path * graphs[:, index[1, 2]]).sum() / (marginal * two_path).sum())
+    density = float((marginal * graphs[:, index[1, 2]]).sum())
+    return closing > 1.5 * density, (f"assortative blocks B₁₁ = {float(b11):g}, B₀₀ = {float(b00):g}, B₁₀ = {float(b10):g}, π = {float(w):g}: "
+                                     f"P(a₂₃ = 1 | two-path) = {closing:.4f} against the density {density:.4f} "
+                                     f"(Erdős–Rényi: equal)")
+
+
+@reference("latent.graph.preferential-attachment", rtol=2e-2)
+def preferential_attachment_expected_counts(m, j):
+    """the growth process's expected degree counts N_k(t) (every point at once), iterated for 20,000 node
+    arrivals from m + 1 fully linked nodes and divided by the node count (finite t: error O(k/t))"""
+    m_int = m.round().long().cpu().numpy()
+    k = (m + j).round().long().cpu().numpy()
+    size = int(k.max()) + 2
+    ks = np.arange(size, dtype=np.float64)[None, :]
+    rows = np.arange(len(m_int))
+    counts = np.zeros((len(m_int), size))
+    counts[rows, m_int] = m_int + 1  # the seed clique: m + 1 nodes of degree m
+    arrivals = 20_000
+    for step in range(arrivals):
+        gain = ks * counts / (m_int[:, None] + 1.0 + 2 * step)  # m·k·N_k / (sum of degrees m(m + 1) + 2m·step)
+        gain[:, -1] = 0.0  # degrees beyond the table are not tracked (they never flow back)
+        counts -= gain
+        counts[:, 1:] += gain[:, :-1]
+        counts[rows, m_int] += 1
+    return torch.as_tensor(counts[rows, k] / (m_int + 1.0 + arrivals), dtype=m.dtype, device=m.device)
+
+
+@behaviour("latent.graph.preferential-attachment")
+def preferential_attachment_has_power_law_and_hubs(m, nodes):
+    """reference model: a simulated Barabási–Albert graph (seed 0): the tail exponent's maximum-likelihood estimate
+    and the largest degree against a Poisson graph with the same mean degree"""
+    rng = np.random.default_rng(0)
+    m, nodes = int(m), int(nodes)
+    ends = [a for a in range(m + 1) for b in range(m + 1) if a != b]  # seed clique: each node listed once per edge end
+    degree = np.zeros(nodes, dtype=np.int64)
+    degree[: m + 1] = m
+    for new in range(m + 1, nodes):
+        targets = set()
+        while len(targets) < m:
+            targets.add(ends[rng.integers(len(ends))])
+        for t in targets:
+            ends += [t, new]
+            degree[t] += 1
+        degree[new] = m
+    k_min = 10
+    tail = degree[degree >= k_min]
+    exponent = 1 + len(tail) / float(np.log(tail / (k_min - 0.5)).sum())  # discrete power-law MLE (Clauset et al.)
+    poisson_max = int(rng.poisson(2 * m, size=nodes).max())
+    holds = 2.6 < exponent < 3.4 and degree.max() > 5 * poisson_max
+    return holds, (f"m = {m}, {nodes} nodes: tail exponent (k ≥ {k_min}, {len(tail)} nodes) {exponent:.2f} (theory 3); "
+                   f"largest degree {int(degree.max())} against {poisson_max} for Poisson degrees with the same mean {2 * m}")

@@ -238,3 +238,72 @@ def test_check_accepts_correct_forms_and_rejects_mistakes(claim_id):
         assert compare(claim, candidate).verdict == "equivalent", candidate
     for mistake in MISTAKES[claim_id]:
         assert compare(claim, read_candidate(claim, formula=mistake)).verdict == "not_equivalent", mistake
+
+
+# --- random graph models (derivations/latent/graphs.py) ------------------------------------------
+
+
+def test_sbm_edge_covariance_against_simulated_graphs():
+    """3-node SBM graphs drawn with numpy (seed 5): the sample covariance of a12, a13 lies within
+    Z standard errors of the derived π(1 − π)(m1 − m0)², and is far from 0 (the edges are dependent)."""
+    w, b11, b10, b00 = 0.5, 0.8, 0.1, 0.3
+    rng = np.random.default_rng(5)
+    n = 400_000
+    z = rng.random((n, 3)) < w
+    block = np.where(z[:, [0]] & z[:, [1, 2]], b11, np.where(~z[:, [0]] & ~z[:, [1, 2]], b00, b10))
+    edges = (rng.random((n, 2)) < block).astype(float)
+    centred = (edges[:, 0] - edges[:, 0].mean()) * (edges[:, 1] - edges[:, 1].mean())
+    expected = target_at("latent.graph.sbm-edges", w=w, b11=b11, b10=b10, b00=b00)
+    assert abs(centred.mean() - expected) < Z * centred.std() / math.sqrt(n)
+    assert expected > 5 * Z * centred.std() / math.sqrt(n)
+
+
+def test_sbm_edges_are_independent_given_the_communities():
+    """Given z the joint of (a12, a13) is the product of its marginals, for every z (written again)."""
+    B = np.array([[0.3, 0.1], [0.1, 0.8]])
+    for z1, z2, z3 in itertools.product((0, 1), repeat=3):
+        p12, p13 = B[z1, z2], B[z1, z3]
+        joint = {(a, b): (p12 if a else 1 - p12) * (p13 if b else 1 - p13) for a in (0, 1) for b in (0, 1)}
+        assert joint[1, 1] == pytest.approx(sum(joint[1, b] for b in (0, 1)) * sum(joint[a, 1] for a in (0, 1)))
+
+
+def test_sbm_behaviours_can_fail():
+    """With equal blocks the SBM is Erdős–Rényi: no marginal dependence, no excess clustering."""
+    from derivspec.numerics import latent
+    assert latent.sbm_edges_independent_given_z_dependent_without(0.5, 0.3, 0.3, 0.3)[0] is False
+    assert latent.sbm_clustering_exceeds_density(0.5, 0.3, 0.3, 0.3)[0] is False
+    assert latent.sbm_clustering_exceeds_density(0.5, 0.8, 0.05, 0.8)[0] is True
+
+
+def test_erdos_renyi_closing_edge_by_counting_graphs():
+    """All graphs on 4 nodes listed with itertools: P(a23 | a12, a13) = p, at several p."""
+    pairs = list(itertools.combinations(range(4), 2))
+    for p in (0.1, 0.37, 0.9):
+        num = den = 0.0
+        for edges in itertools.product((0, 1), repeat=len(pairs)):
+            a = dict(zip(pairs, edges))
+            prob = math.prod(p if e else 1 - p for e in edges)
+            if a[0, 1] and a[0, 2]:
+                den += prob
+                num += prob * a[1, 2]
+        assert num / den == pytest.approx(target_at("latent.graph.erdos-renyi-clustering", p=p), rel=1e-12)
+
+
+def test_preferential_attachment_distribution_solves_the_rate_equation_and_sums_to_one():
+    """p(k)(k + 2) = (k − 1)p(k − 1) for k > m, p(m) = 2/(m + 2), Σ_k p(k) = 1 (exact rationals)."""
+    from fractions import Fraction
+    for m in (1, 2, 5):
+        p = lambda k: Fraction(2 * m * (m + 1), k * (k + 1) * (k + 2))  # noqa: E731
+        assert p(m) == Fraction(2, m + 2)
+        assert all(p(k) * (k + 2) == (k - 1) * p(k - 1) for k in range(m + 1, m + 40))
+        K = 10_000
+        assert 1 - sum(p(k) for k in range(m, K)) == Fraction(m * (m + 1), K * (K + 1))  # the telescoped tail
+        assert target_at("latent.graph.preferential-attachment", m=m, j=3) == pytest.approx(float(p(m + 3)), rel=1e-12)
+
+
+def test_preferential_attachment_simulation_has_a_cubic_tail_but_uniform_attachment_does_not():
+    from derivspec.numerics import latent
+    holds, evidence = latent.preferential_attachment_has_power_law_and_hubs(2, 20000)
+    assert holds, evidence
+    exponent = float(evidence.split("tail exponent")[1].split(")")[1].split()[0])
+    assert 2.6 < exponent < 3.4

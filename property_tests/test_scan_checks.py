@@ -7,6 +7,7 @@ not be flagged.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -174,14 +175,67 @@ def test_cli_json_shape_and_exit_codes(tmp_path):
     assert [s["file"] for s in json.loads(only.stdout)["statements"]] == ["bad.md"]
 
 
-@pytest.mark.parametrize("content", [b"\x00\x01binary", "caf\xe9".encode("latin-1"), None])
+@pytest.mark.parametrize("content", [b"\x00\x01binary", "caf\xe9".encode("latin-1"), None, b"", b"  \n\n"])
 def test_bad_input_is_exit_2_with_one_line(tmp_path, content):
+    """Binary, not UTF-8, missing, empty, blank: one line on stderr, exit 2, nothing on stdout."""
     path = tmp_path / "x.md"
     if content is not None:
         path.write_bytes(content)
     done = run_cli("scan", str(path))
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert "x.md" in done.stderr and done.stdout == ""
+
+
+def test_a_directory_a_dangling_link_and_a_bad_file_among_good_ones_are_exit_2(tmp_path):
+    good = tmp_path / "good.md"
+    good.write_text("$$1 + 1 = 2$$\n", encoding="utf-8")
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    link = tmp_path / "gone.md"
+    link.symlink_to(tmp_path / "nowhere.md")
+    for bad in (folder, link):
+        done = run_cli("scan", str(good), str(bad), "--json")
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr and done.stdout == ""
+        assert bad.name in done.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root reads a file without permissions")
+def test_an_unreadable_file_is_exit_2_with_one_line(tmp_path):
+    path = tmp_path / "secret.md"
+    path.write_text("$$1 + 1 = 2$$\n", encoding="utf-8")
+    path.chmod(0)
+    try:
+        done = run_cli("scan", str(path))
+    finally:
+        path.chmod(0o600)
+    assert done.returncode == 2 and "permission denied" in done.stderr
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+
+
+def test_bad_input_through_the_python_api_is_a_scan_error(tmp_path):
+    from derivspec.scan import ScanError
+
+    for name, content in (("bin.md", b"\x00\x01"), ("empty.md", b"")):
+        (tmp_path / name).write_bytes(content)
+        with pytest.raises(ScanError, match=name):
+            scan_file(tmp_path / name, workers=0)
+    with pytest.raises(ScanError, match="directory"):
+        scan_file(tmp_path, workers=0)
+
+
+def test_the_python_api_returns_the_records_of_the_json(tmp_path):
+    path = tmp_path / "notes.md"
+    path.write_text("$-\\log 0.659 = 0.418$ and $$p - p^2 = p(1-p)$$\n\n$$x^2 - 1 = (x-1)(x+2)$$\n"
+                    "$$\\frac{d}{dx} x^3 = 3x^2$$\n", encoding="utf-8")
+    done = run_cli("scan", str(path), "--json", "--jobs", "0")
+    assert done.returncode == 1, done.stderr
+    from_cli = json.loads(done.stdout)
+    records = scan_file(path, workers=0)
+    assert [r.to_json() for r in records] == from_cli["statements"]
+    assert summary(records) == from_cli["summary"]
+    assert {s["verdict"] for s in from_cli["statements"]} == {"proved", "disagrees"}
 
 
 def test_scan_imports_no_torch(tmp_path):
@@ -191,3 +245,27 @@ def test_scan_imports_no_torch(tmp_path):
             "sys.stderr.write(str('torch' in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=300)
     assert done.stderr.strip().endswith("False"), done.stderr
+
+
+# --- opaque terms rearranged with wrong coefficients --------------------------------------------
+
+def test_a_step_that_changes_the_coefficients_of_terms_both_sides_contain_is_flagged(tmp_path):
+    (record,) = scan_text(tmp_path, r"$$\mathrm{KL}(q \| p) = \mathbb{E}_{q}\left[\log \frac{p(z)}{q(z)}\right] = "
+                                    r"\mathbb{E}_{q}[\log q(z)] - \mathbb{E}_{q}[\log p(z)]$$" + "\n")
+    assert record.verdict == "disagrees", record.reason
+    assert "left - right" in record.evidence
+
+
+@pytest.mark.parametrize("text", [
+    # the same step written correctly
+    r"$$\mathrm{KL}(q \| p) = \mathbb{E}_{q}\left[\log \frac{q(z)}{p(z)}\right] = \mathbb{E}_{q}[\log q(z)] - \mathbb{E}_{q}[\log p(z)]$$",
+    # a symmetry argument: one opaque term, E[X] = -E[X] shows the mean is zero
+    r"$$\mathbb{E}[X] = \mathbb{E}[-X] = -\mathbb{E}[X]$$",
+    # a rule of probability relates different terms (the joint and its factors): not decided
+    r"$$\mathbb{E}_q[\log p(x, z)] - \mathbb{E}_q[\log q(z)] = \mathbb{E}_q[\log p(x \mid z)] + \mathbb{E}_q[\log p(z)] - \mathbb{E}_q[\log q(z)]$$",
+    # a single equation between the terms is a condition, not a chain step
+    r"$$\mathbb{E}_q[\log p(z)] - \mathbb{E}_q[\log q(z)] = \mathbb{E}_q[\log q(z)] - \mathbb{E}_q[\log p(z)]$$",
+])
+def test_opaque_terms_are_not_flagged_without_a_rearrangement_in_a_chain(tmp_path, text):
+    records = scan_text(tmp_path, text + "\n")
+    assert [r.verdict for r in records if r.verdict == "disagrees"] == [], [(r.text, r.reason) for r in records]

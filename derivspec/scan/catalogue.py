@@ -22,7 +22,7 @@ def recognisable_claims() -> list:
             except Exception:
                 continue
         return claims
-    claims, modules, broken = [], {}, False
+    claims, broken = [], False
     for claim_id in registry.REGISTRY.ids():
         try:
             claim = registry.get(claim_id)

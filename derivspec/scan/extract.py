@@ -68,8 +68,11 @@ class NotText(Exception):
 
 
 def read_text(path: str | Path) -> str:
-    """The file as text; :class:`NotText` for binary content or invalid UTF-8; OSError passes."""
+    """The file as text; :class:`NotText` for binary content, invalid UTF-8 or an empty file
+    (nothing to scan); OSError passes."""
     data = Path(path).read_bytes()
+    if not data.strip():
+        raise NotText(f"{path}: an empty file, nothing to scan")
     if b"\x00" in data[:65536]:
         raise NotText(f"{path}: a binary file (it contains NUL bytes), not a text lecture")
     try:

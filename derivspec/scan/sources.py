@@ -36,11 +36,31 @@ def quote_is_at(text_lines: list[str], span, as_written: str) -> bool:
 
 
 def cited_claims(file: str) -> list[str]:
-    """Ids of the claims with a source in ``file``."""
-    from derivspec.commands import claim_listing, use_module_index
+    """Ids of the claims with a source in ``file``.
+
+    From ``list``'s cached listing when there is one; otherwise every claim is built once (no
+    source is compared: comparing every claim's sources is what made a first scan slow) and the
+    files each claim cites are kept in the cache under the code's fingerprint."""
+    from derivspec import cache as stored
+    from derivspec.commands import use_module_index
+    from derivspec.core import registry
 
     use_module_index()
-    return [entry["id"] for entry in claim_listing() if any(s["file"] == file for s in entry["sources"])]
+    listing = stored.load("listing")
+    if listing is not None:
+        return [entry["id"] for entry in listing if any(s["file"] == file for s in entry["sources"])]
+    cited = stored.load("scan-cited-files")
+    if cited is None:
+        cited, broken = {}, False
+        for claim_id in registry.REGISTRY.ids():
+            try:
+                cited[claim_id] = sorted({s.file for s in registry.get(claim_id).sources})
+            except Exception:  # a claim that cannot be built: reported by source_records below
+                cited[claim_id], broken = [file], True
+        if not (broken or registry.REGISTRY.import_errors):
+            stored.store("scan-cited-files", cited)
+            stored.store("modules", registry.REGISTRY.modules())
+    return [claim_id for claim_id, files in cited.items() if file in files]
 
 
 def source_records(file: str, text: str) -> list[Record]:

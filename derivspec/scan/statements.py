@@ -23,7 +23,7 @@ from derivspec.core.latex import DocumentNames, bare_names, split_clauses, unwra
 from derivspec.scan import steps as step_checks
 from derivspec.scan.density import check_density
 from derivspec.scan.extract import Statement
-from derivspec.scan.steps import Context, Side, StepResult, check_step, read_side
+from derivspec.scan.steps import Context, StepResult, check_step, read_side
 
 STATEMENT_SECONDS = 8.0
 

@@ -458,6 +458,7 @@ def compare(lr: DocumentReading, rr: DocumentReading, context: Context, prove: b
         comparison.status = "opaque"
         used = {s for s in (a - b).free_symbols if s in atom_symbols}
         comparison.detail = f"the sides differ by terms in {atoms.describe(used) or 'undefined functions'} that do not cancel"
+        comparison.difference = _rearrangement(a, b, atom_symbols)
         return comparison
     if outcome.differing:
         comparison.status = "differs"
@@ -473,6 +474,33 @@ def compare(lr: DocumentReading, rr: DocumentReading, context: Context, prove: b
             return comparison
     comparison.detail = f"agrees at {outcome.evaluated} exact points (evidence, not proof)"
     return comparison
+
+
+def _rearrangement(a: sympy.Expr, b: sympy.Expr, atom_symbols: set) -> sympy.Expr | None:
+    r"""``a - b`` when the step only changes the coefficients of opaque terms that both sides have.
+
+    The difference must be a linear combination, with rational coefficients and no other term,
+    of two or more opaque parts (``\mathbb{E}_q[\log p(z)]``, ``H(X)``), each of them on both sides
+    of the step. Whatever those parts mean, the step then claims a linear relation between
+    quantities the lecture keeps distinct on both sides, which no rule of probability supplies
+    (a rule relates *different* parts: ``\log p(x, z)`` and ``\log p(x \mid z) + \log p(z)``).
+    One part alone is not enough: ``\mathbb{E}[X] = -\mathbb{E}[X]`` is how a symmetry argument
+    shows that a mean is zero."""
+    try:
+        difference = sympy.expand(a - b)
+        parts = difference.free_symbols
+        if len(parts) < 2 or not parts <= set(atom_symbols):
+            return None
+        if not all(part in a.free_symbols and part in b.free_symbols for part in parts):
+            return None
+        poly = sympy.Poly(difference, *sorted(parts, key=lambda x: x.name))
+        if poly.total_degree() != 1 or poly.coeff_monomial(1) != 0:
+            return None
+        if not all(c.is_number and c.is_nonzero for c in poly.coeffs()):
+            return None
+        return difference
+    except Exception:
+        return None
 
 
 def _describe_point(first: dict, names: DocumentNames) -> str:
@@ -541,6 +569,9 @@ def check_symbolic(left: Side, relation: str, right: Side, context: Context, fir
                     alt = compare(left.variants.get(name, left.primary), right.variants.get(name, right.primary), context)
                     if alt.status == "proved":
                         return result("proved", f"proved reading a bracket after a name as a product: {alt.detail}")
+            flagged = _rearranged_opaque(left, relation, right, context, primary, notes)
+            if flagged is not None:
+                return result("disagrees", *flagged)
         return result("unchecked", primary.detail or primary.status)
 
     # primary.status == "differs"
@@ -563,6 +594,37 @@ def check_symbolic(left: Side, relation: str, right: Side, context: Context, fir
     if primary.points.differing < primary.points.evaluated:
         why += f" at {primary.points.differing} of {primary.points.evaluated} exact points"
     return result("disagrees", why + " (confirmed at 120 and 240 digits)" + (f"; {notes[0]}" if notes else ""), evidence)
+
+
+def _rearranged_opaque(left: Side, relation: str, right: Side, context: Context, primary: Comparison,
+                       notes: list) -> tuple[str, str] | None:
+    """(reason, evidence) when a chain step only changes the coefficients of opaque terms that
+    both of its sides have (:func:`_rearrangement`), under every reading of the step; else None."""
+    if (relation != "=" or not context.chain or context.conditional or notes or primary.difference is None
+            or primary.symbols_left != primary.symbols_right or _vector_dimension(left, right)):
+        return None
+    for name in set(left.variants) | set(right.variants):  # every other reading must agree
+        alt = compare(left.variants.get(name, left.primary), right.variants.get(name, right.primary), context,
+                      prove=False)
+        if alt.status == "differs" or (alt.status == "opaque" and alt.difference is not None):
+            continue
+        if name == "product" and alt.status == "opaque" and _unread_under_product(alt, primary):
+            continue  # the bracket-as-product reading leaves a side unread: it offers no other meaning
+        return None
+    back = {v: k for k, v in primary.atoms.table.items()}
+    shown = sympy.Add(*[c * sympy.Symbol(algebra.pretty(back[x])) for x, c in
+                        sorted(primary.difference.as_coefficients_dict().items(), key=lambda kv: str(kv[0]))])
+    return ("the step changes the coefficients of terms that both sides contain: it would need the linear "
+            "relation left - right = 0 between them, which no rule supplies (exact, for every reading)",
+            f"left - right = {shown}")
+
+
+def _unread_under_product(alt: Comparison, primary: Comparison) -> bool:
+    """Whether reading brackets as products left part of a side unread (a ``⟦…⟧`` blob the
+    primary reading does not have)."""
+    def blobs(comparison):
+        return {str(k) for k in comparison.atoms.table} if comparison.atoms else set()
+    return any("⟦" in b for b in blobs(alt) - blobs(primary))
 
 
 def _positive_note(left: Side, right: Side) -> str:
