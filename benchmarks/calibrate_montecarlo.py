@@ -2,7 +2,7 @@ r"""Calibrate the Monte Carlo check: how often does a TRUE claim fail?
 
     .venv/bin/python benchmarks/calibrate_montecarlo.py [--runs N] [--false-fail-rate A]
                                                         [--min-rel-error D] [--methods M ...]
-                                                        [--routes K] [--markdown OUT]
+                                                        [--routes K] [--power K] [--markdown OUT]
 
 Each estimator the check can use runs over seeds 0..N-1 at nominal false-fail rate A on a true
 claim; the observed failure rate should be consistent with A (its 95 % Clopper-Pearson interval
@@ -19,6 +19,10 @@ Claims:
   failures are those of the round-off floor: expect none);
 * ``mixed/<method>`` -- exp(0.7ε₁) + sin(3ε₂) + 1{u₃ < 0.3} (mean e^0.245 + 0.3): no control
   makes it exact, so every method's statistical error bar is exercised;
+* ``--power K``: power at the library's own settings (false-fail rate 1e-6, 1 % detectable
+  error at power 0.99): ``mixed`` with each method (and the first release's sampler on the
+  cross-entropy) checked against a claimed value wrong by +1 % and by −1 %, K seeds each; the
+  observed rejection rate should be consistent with at least 0.99;
 * ``--routes K``: every ``@monte_carlo`` route of the catalogue at one parameter point, K seeds
   each, at the nominal rate (the exact and control-exact routes show the round-off floor: 0).
 """
@@ -99,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pilot-n", type=int, default=2_000, help="pilot of the plain sampler, default 2000")
     parser.add_argument("--methods", nargs="*", default=None, help=f"subset of sampler {' '.join(METHODS)}")
     parser.add_argument("--routes", type=int, default=0, help="also calibrate every catalogue route over this many seeds")
+    parser.add_argument("--power", type=int, default=0,
+                        help="also measure power at ±1 %% (library settings) over this many seeds per sign")
     parser.add_argument("--markdown", default=None)
     args = parser.parse_args(argv)
     if args.runs < 1 or not 0 < args.false_fail_rate < 1 or args.min_rel_error <= 0 or args.pilot_n < 2:
@@ -151,6 +157,36 @@ def main(argv: list[str] | None = None) -> int:
                 e, v, make_generator(seed, CPU), **kwargs))
         args.runs = runs
 
+    power_rows = []
+    if args.power:
+        for method in methods:
+            for sign in (+1, -1):
+                start = time.perf_counter()
+                if method == "sampler":
+                    name, truth = "sampler (first release)", expected
+                    sampler = cross_entropy_sampler(M, S, MU, SIGMA)
+                    check = lambda seed, c: monte_carlo_check(sampler, c, make_generator(10**6 + seed, CPU))
+                else:
+                    name, truth = f"mixed/{method}", mixed_mean
+                    check = lambda seed, c, m=method: monte_carlo_check(mixed, c, make_generator(10**6 + seed, CPU),
+                                                                        methods=(m,))
+                claimed = truth * (1 + sign * 0.01)
+                results = [check(seed, claimed) for seed in range(args.power)]
+                caught = sum(not r.passed for r in results)
+                ci = binomtest(caught, len(results)).proportion_ci(confidence_level=0.95, method="exact")
+                power_rows.append({"check": name, "error": f"{sign * 1:+d} %", "runs": len(results), "caught": caught,
+                                   "ci": (ci.low, ci.high), "capped": sum(r.capped for r in results),
+                                   "median_n": statistics.median(r.n for r in results),
+                                   "seconds": time.perf_counter() - start})
+                p = power_rows[-1]
+                print(f"power {name:26s} {p['error']}: caught {caught}/{len(results)} = {caught / len(results):.3f} "
+                      f"CI [{ci.low:.3f}, {ci.high:.3f}]; capped {p['capped']}; median n {p['median_n']:.0f}; "
+                      f"{p['seconds']:.1f} s", flush=True)
+        caught, runs = sum(p["caught"] for p in power_rows), sum(p["runs"] for p in power_rows)
+        ci = binomtest(caught, runs).proportion_ci(confidence_level=0.95, method="exact")
+        print(f"power pooled at ±1 %: {caught}/{runs} = {caught / runs:.4f} (95 % CI [{ci.low:.4f}, {ci.high:.4f}]); "
+              f"design 0.99")
+
     statistical = [r for r in rows if not (r["sd_z"] < 0.1)]  # floor-dominated checks have z ≈ 0
     total_f, total_r = sum(r["failures"] for r in statistical), sum(r["runs"] for r in statistical)
     pooled = binomtest(total_f, total_r).proportion_ci(confidence_level=0.95, method="exact")
@@ -165,6 +201,12 @@ def main(argv: list[str] | None = None) -> int:
                          f"{r['median_n']:.0f} |")
         lines.append(f"| pooled (statistical) | {total_r} | {total_f} | {total_f / total_r:.4f} | [{pooled.low:.4f}, "
                      f"{pooled.high:.4f}] | {'yes' if pooled.low <= nominal <= pooled.high else 'no'} | | | |")
+        if power_rows:
+            lines += ["", "| check (library settings: 1e-6, 1 %) | claimed error | runs | caught | power | 95 % CI | capped | median n |",
+                      "|---|---|---:|---:|---:|---|---:|---:|"]
+            for p in power_rows:
+                lines.append(f"| {p['check']} | {p['error']} | {p['runs']} | {p['caught']} | {p['caught'] / p['runs']:.3f} | "
+                             f"[{p['ci'][0]:.3f}, {p['ci'][1]:.3f}] | {p['capped']} | {p['median_n']:.0f} |")
         Path(args.markdown).write_text("\n".join(lines) + "\n")
     return 0
 

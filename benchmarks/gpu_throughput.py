@@ -13,8 +13,9 @@ an :class:`~derivspec.numerics.montecarlo.Integrand`, at the route's first param
   with B the device's measured copy bandwidth (a 1 GiB device-to-device copy, read + write);
 * **ratio** -- samples/s over the bound (1 would be a kernel that only moves its data; routes
   built from many small torch.distributions ops reach a fraction of it);
-* the whole ``monte_carlo_check`` wall time on CUDA and on the CPU (its pilots, Sobol points --
-  generated on the CPU and copied -- and main run).
+* the whole ``monte_carlo_check`` wall time on CUDA and on the CPU (its pilots, RQMC points --
+  one scrambled Sobol net generated on the CPU and copied, its per-replicate digital shifts drawn
+  on the device -- and main run).
 """
 
 from __future__ import annotations

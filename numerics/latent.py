@@ -14,6 +14,7 @@ of mixtures and a product of mixtures whose variance exceeds both factors'.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -664,25 +665,36 @@ def sbm_clustering_exceeds_density(w, b11, b10, b00):
                                      f"(Erdős–Rényi: equal)")
 
 
-@reference("latent.graph.preferential-attachment", rtol=2e-2)
-def preferential_attachment_expected_counts(m, j):
-    """the growth process's expected degree counts N_k(t) (every point at once), iterated for 20,000 node
-    arrivals from m + 1 fully linked nodes and divided by the node count (finite t: error O(k/t))"""
-    m_int = m.round().long().cpu().numpy()
-    k = (m + j).round().long().cpu().numpy()
-    size = int(k.max()) + 2
+ARRIVALS = 20_000
+
+
+@functools.lru_cache(maxsize=4)
+def _attachment_counts(max_m: int, size: int) -> np.ndarray:
+    """Expected number of degree-k nodes (columns k = 0 … size − 1) after ``ARRIVALS`` arrivals, for
+    m = 1 … max_m (rows), iterating the growth process from m + 1 fully linked nodes: at each arrival
+    a degree-k node gains one of the m new edges with probability m·k/(sum of degrees)."""
+    m = np.arange(1, max_m + 1)
     ks = np.arange(size, dtype=np.float64)[None, :]
-    rows = np.arange(len(m_int))
-    counts = np.zeros((len(m_int), size))
-    counts[rows, m_int] = m_int + 1  # the seed clique: m + 1 nodes of degree m
-    arrivals = 20_000
-    for step in range(arrivals):
-        gain = ks * counts / (m_int[:, None] + 1.0 + 2 * step)  # m·k·N_k / (sum of degrees m(m + 1) + 2m·step)
+    rows = np.arange(max_m)
+    counts = np.zeros((max_m, size))
+    counts[rows, m] = m + 1  # the seed clique: m + 1 nodes of degree m
+    for step in range(ARRIVALS):
+        gain = ks * counts / (m[:, None] + 1.0 + 2 * step)  # m·k·N_k / (m(m + 1) + 2m·step)
         gain[:, -1] = 0.0  # degrees beyond the table are not tracked (they never flow back)
         counts -= gain
         counts[:, 1:] += gain[:, :-1]
-        counts[rows, m_int] += 1
-    return torch.as_tensor(counts[rows, k] / (m_int + 1.0 + arrivals), dtype=m.dtype, device=m.device)
+        counts[rows, m] += 1
+    return counts
+
+
+@reference("latent.graph.preferential-attachment", rtol=2e-2)
+def preferential_attachment_expected_counts(m, j):
+    """the growth process's expected degree counts N_k(t), iterated for 20,000 node arrivals from m + 1
+    fully linked nodes and divided by the node count (finite t: error O(k/t))"""
+    m_int = m.round().long().cpu().numpy()
+    k = (m + j).round().long().cpu().numpy()
+    counts = _attachment_counts(int(m_int.max()), int(k.max()) + 2)
+    return torch.as_tensor(counts[m_int - 1, k] / (m_int + 1.0 + ARRIVALS), dtype=m.dtype, device=m.device)
 
 
 @behaviour("latent.graph.preferential-attachment")

@@ -27,10 +27,15 @@ value):
 
 * ``plain`` -- i.i.d. uniforms;
 * ``antithetic`` -- the pair (f(u) + f(1 − u))/2, one unit;
-* ``rqmc`` -- scrambled Sobol points (torch ``SobolEngine``, linear matrix scramble and digital
-  shift, a fresh scramble per replicate from the check's generator): each replicate's mean is
-  unbiased and the replicates are independent, so the error bar is the replicates' spread
-  (Student t, ``units − 1`` degrees of freedom);
+* ``rqmc`` -- randomised Sobol points: one linear matrix scramble per run (torch
+  ``SobolEngine``, seeded from the check's generator), and each replicate the same scrambled
+  points under its own independent uniform digital shift (an XOR of a random 30-bit word per
+  dimension). Every shifted point is uniform, so each replicate's mean is unbiased; given the
+  scramble the replicates are i.i.d., so the error bar is the replicates' spread (Student t,
+  ``units − 1`` degrees of freedom) and the test is valid conditionally on the scramble, hence
+  also unconditionally. At least ``RQMC_REPLICATES`` (1024) replicates: a replicate's mean can be
+  strongly skewed (a heavy tail that few points meet), and at a 1e-6 false-fail rate a t test on
+  few skewed units is far from its nominal rate;
 * each of these with **control variates** (``+cv``): controls whose means come from
   ``torch.distributions`` (the noise ε = Φ⁻¹(u): ε and ε² with Normal(0, 1)'s mean and variance;
   uniform noise: u and u² with Uniform(0, 1)'s), or controls the route supplies with means from
@@ -71,9 +76,9 @@ ROUNDOFF_REL = 1e-10  # float64 round-off floor of a standard error, relative to
 # Choosing the estimator of an integrand: each candidate's pilot has SELECTION_PILOT evaluations
 # (RQMC: RQMC_PILOT_REPLICATES replicates of SELECTION_PILOT // RQMC_PILOT_REPLICATES points).
 SELECTION_PILOT = 4096
-RQMC_PILOT_REPLICATES = 16
-RQMC_REPLICATES = 64  # main run: t quantile with 63 degrees of freedom (5.42 instead of 4.89)
-RQMC_MIN_POINTS = 256  # points per replicate, at least (a power of 2: Sobol nets balance there)
+RQMC_PILOT_REPLICATES = 128  # (4096 evaluations: 32 points per replicate, as the smallest main run)
+RQMC_REPLICATES = 1024  # main run, at least: the t test's tail holds for skewed replicate means
+RQMC_MIN_POINTS = 32  # points per replicate, at least (a power of 2: Sobol nets balance there)
 RQMC_MAX_DIM = 64  # beyond this many uniforms RQMC is not tried
 MAX_GENERIC_CONTROLS_DIM = 8  # up to this many noise dimensions: ε_j and ε_j² each; beyond, their sums
 MAX_PRODUCT_CONTROLS_DIM = 6  # up to this many: also ε_i ε_j (so any quadratic in the noise is exact)
@@ -242,14 +247,27 @@ def _uniforms(n: int, dim: int, generator: torch.Generator) -> torch.Tensor:
     return u.clamp_(_U_LOW, _U_HIGH)
 
 
+def _sobol_base(points: int, dim: int, generator: torch.Generator) -> torch.Tensor:
+    """(points, dim) integer Sobol points (on the 2^30 grid) under one linear matrix scramble,
+    seeded from ``generator``."""
+    seed = int(torch.randint(0, 2**62, (1,), generator=generator, device=generator.device))
+    u = torch.quasirandom.SobolEngine(dim, scramble=True, seed=seed).draw(points, dtype=torch.float64)
+    return torch.round(u * 2.0 ** _SOBOL_BITS).to(torch.int64).to(generator.device)
+
+
+def _shifted(base: torch.Tensor, replicates: int, generator: torch.Generator) -> torch.Tensor:
+    """(replicates·points, dim) uniforms: ``base`` under an independent uniform digital shift per
+    replicate (XOR with a random 30-bit word per dimension), each point moved to the middle of its
+    2^-30 cell (so inside (0, 1), uniform on the cell midpoints)."""
+    shifts = torch.randint(0, 2 ** _SOBOL_BITS, (replicates, 1, base.shape[1]), generator=generator,
+                           device=generator.device, dtype=torch.int64)
+    words = torch.bitwise_xor(base.unsqueeze(0), shifts).reshape(-1, base.shape[1])
+    return words.to(torch.float64) * 2.0 ** -_SOBOL_BITS + 2.0 ** -(_SOBOL_BITS + 1)
+
+
 def _sobol(replicates: int, points: int, dim: int, generator: torch.Generator) -> torch.Tensor:
-    """(replicates·points, dim) scrambled Sobol points, an independent scramble per replicate, each
-    point moved to the middle of its 2^-30 cell (so inside (0, 1), uniform on the cell midpoints)."""
-    seeds = torch.randint(0, 2**62, (replicates,), generator=generator, device=generator.device).tolist()
-    blocks = [torch.quasirandom.SobolEngine(dim, scramble=True, seed=int(s)).draw(points, dtype=torch.float64)
-              for s in seeds]
-    u = torch.cat(blocks).to(generator.device)
-    return u + 2.0 ** -(_SOBOL_BITS + 1)
+    """(replicates·points, dim) randomised Sobol points: one scramble, a digital shift per replicate."""
+    return _shifted(_sobol_base(points, dim, generator), replicates, generator)
 
 
 def _generic_controls(integrand: Integrand, u: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor] | None:
@@ -373,12 +391,16 @@ def _antithetic_units(integrand: Integrand, beta: torch.Tensor | None) -> Sample
 
 
 def _rqmc_units(integrand: Integrand, beta: torch.Tensor | None, points: int) -> SampleFn:
+    base: list[torch.Tensor] = []  # one scramble for the whole run (top-ups included), drawn at first use
+
     def draw(replicates: int, generator: torch.Generator) -> torch.Tensor:
+        if not base:
+            base.append(_sobol_base(points, integrand.dim, generator))
         out = []
         per_batch = max(1, _chunk(generator.device) // (points * max(integrand.dim, 1)))
         for start in range(0, replicates, per_batch):
             r = min(per_batch, replicates - start)
-            values, controls = _evaluate(integrand, _sobol(r, points, integrand.dim, generator), beta is not None)
+            values, controls = _evaluate(integrand, _shifted(base[0], r, generator), beta is not None)
             out.append(_adjusted(values, controls, beta).reshape(r, points).mean(1))
         return torch.cat(out)
     return draw

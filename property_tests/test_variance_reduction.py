@@ -177,3 +177,23 @@ def test_critical_value_uses_student_t_for_few_replicates():
     assert critical_value(1e-6, None) == pytest.approx(4.8916, abs=1e-4)
     assert critical_value(1e-6, 63) == pytest.approx(5.4200, abs=1e-4)
     assert critical_value(1e-6, 10_000) == pytest.approx(critical_value(1e-6, None), rel=1e-3)
+
+
+def test_rqmc_replicates_keep_the_net_and_each_point_is_uniform():
+    # one scramble, a digital shift per replicate: every replicate is still a (0, m, 2)-net (each
+    # elementary interval of area 1/32 holds exactly one of its 32 points; an additive shift mod 1
+    # would break this), and across replicates a given point is uniform on (0, 1)^2
+    points, replicates = 32, 4096
+    u = mc._sobol(replicates, points, 2, make_generator(11, CPU)).reshape(replicates, points, 2)
+    assert bool(((u > 0) & (u < 1)).all())
+    for a in range(6):  # boxes 2^-a by 2^-(5-a)
+        cells = torch.floor(u[..., 0] * 2 ** a) * 2 ** (5 - a) + torch.floor(u[..., 1] * 2 ** (5 - a))
+        counts = torch.stack([torch.bincount(row.long(), minlength=32) for row in cells[:50]])
+        assert bool((counts == 1).all()), a
+    for dim in range(2):
+        assert stats.kstest(u[:, 0, dim].numpy(), "uniform").pvalue > 1e-6
+    # replicates differ (independent shifts), and RQMC main runs use at least RQMC_REPLICATES units
+    assert len({tuple(r) for r in u[:, 0].tolist()}) > replicates - 5
+    integrand, mean = mixed_integrand()
+    result = monte_carlo_check(integrand, mean, make_generator(2, CPU), methods=("rqmc",))
+    assert result.units >= mc.RQMC_REPLICATES and result.dof == result.units - 1
