@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from importlib import metadata
 
 from derivspec.core.errors import EXIT_BAD_INPUT, EXIT_INCONCLUSIVE, DerivspecError
 
@@ -161,6 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _version() -> str:
+    from importlib import metadata
+
     try:
         return metadata.version("derivspec")
     except metadata.PackageNotFoundError:

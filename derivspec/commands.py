@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 import sys
-from importlib import metadata
+import time
 
 from derivspec.core import registry
 from derivspec.core.errors import EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_OK, VERDICT_EXIT_CODES, ParameterError
@@ -22,6 +22,8 @@ STATUS_STYLE = {"verified": "green", "failed": "red", "inconclusive": "yellow", 
 
 
 def _version(name: str) -> str | None:
+    from importlib import metadata
+
     try:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
@@ -202,6 +204,7 @@ def run_verify(args) -> int:
     from derivspec import cache as store
 
     jobs = getattr(args, "jobs", None) or default_jobs()
+    started = time.perf_counter()
     times = store.load("verify-times") or {}  # only the order work is handed out in: longest first
     outcomes = _with_progress(ids, lambda on_start, on_done: verify_many(ids, ctx, jobs, on_done=on_done,
                                                                          on_start=on_start, expected_seconds=times))
@@ -215,7 +218,7 @@ def run_verify(args) -> int:
     if args.json:
         print_json({"meta": {**run_metadata(args.seed, ctx.device.type), "jobs": jobs}, "claims": records})
     else:
-        _print_verify_table(records, ctx)
+        _print_verify_table(records, ctx, wall=time.perf_counter() - started, jobs=jobs)
     statuses = {r["status"] for r in records}
     if "failed" in statuses:
         return EXIT_FAILED
@@ -257,7 +260,7 @@ def _numeric_cell(numeric: dict) -> str:
     return verdict
 
 
-def _print_verify_table(records: list[dict], ctx) -> None:
+def _print_verify_table(records: list[dict], ctx, wall: float, jobs: int) -> None:
     from derivspec.output import styled, table
 
     rows = []
@@ -279,7 +282,8 @@ def _print_verify_table(records: list[dict], ctx) -> None:
     disagree = sum(s["status"] == "disagrees" for r in records for s in r["sources"])
     say(f"{len(records)} claims: {totals['verified']} verified, {totals['failed']} failed, "
         f"{totals['inconclusive']} inconclusive; {disagree} source statements disagree "
-        f"(see `derivspec errata`); {sum(r['seconds'] for r in records):.1f}s")
+        f"(see `derivspec errata`); {wall:.1f} s wall, {jobs} worker{'s' if jobs != 1 else ''} "
+        f"({sum(r['seconds'] for r in records):.1f} s of checks)")
     for r in records:
         if r["status"] != "verified":
             say(f"{r['claim']} is {r['status']}: {r['reason']}")
