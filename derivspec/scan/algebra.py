@@ -35,6 +35,7 @@ import sympy
 
 from derivspec.core import symbolic
 from derivspec.core.latex import is_opaque_function
+from derivspec.scan import information
 
 INTEGER_NAMES = frozenset({"n", "N", "m", "M", "K", "k", "d", "i", "j", "l"})
 POINTS = 16
@@ -60,17 +61,31 @@ def _positive_log_expand(expr):
         return expr
 
 
-def _split_linear(op_expr, rebuild, argument, index_symbols) -> sympy.Expr:
+def _constant_factor(factor, constants: frozenset) -> bool:
+    """A factor made of the step's constants only (no opaque part)."""
+    return bool(factor.free_symbols) and factor.free_symbols <= constants and not any(
+        is_opaque_function(node) or isinstance(node, (sympy.Sum, sympy.Integral, sympy.Product, sympy.Derivative))
+        for node in sympy.preorder_traversal(factor))
+
+
+def _split_linear(op_expr, rebuild, argument, index_symbols, constants_out: bool = False,
+                  constants: frozenset = frozenset()) -> sympy.Expr:
     """op(sum of terms) -> sum of op(term), with numeric factors (and, for sums and integrals,
-    factors free of the index) taken out."""
+    factors free of the index; for the canonical expectation, ``constants_out``, the values
+    E[Y] of expectations: E[E[Y] X] = E[Y] E[X], E[E[Y]] = E[Y]) taken out."""
     inner = sympy.expand(_positive_log_expand(argument))
     terms = sympy.Add.make_args(inner)
+    # constants come out of E only when the expectation is over something else (E[a X] = a E[X]);
+    # E[a] alone, with no random variable in it, stays as written
+    random = bool(constants_out and constants and inner.free_symbols - constants)
     out = []
     for term in terms:
         coefficient, rest = [], []
         for factor in sympy.Mul.make_args(term):
             if factor.is_number or (index_symbols is not None and not (factor.free_symbols & index_symbols)
-                                    and not _has_bound(factor, index_symbols)):
+                                    and not _has_bound(factor, index_symbols)) \
+                    or (index_symbols is None and constants_out and is_expectation_value(factor)) \
+                    or (index_symbols is None and constants_out and random and _constant_factor(factor, constants)):
                 coefficient.append(factor)
             else:
                 rest.append(factor)
@@ -86,8 +101,244 @@ def _has_bound(factor, symbols) -> bool:
     return any(s in getattr(factor, "free_symbols", set()) for s in symbols)
 
 
-def normal_form(expr: sympy.Expr) -> sympy.Expr:
-    """Linearity of E / Sum / Integral and log rules in the positive world (see the module)."""
+INTEGRAL_SECONDS = 1.0
+
+
+def definite_integral(integral: sympy.Integral) -> sympy.Expr | None:
+    r"""The exact value of a definite integral of an elementary integrand with no parameter
+    (``\int_0^\infty x^2 e^{-x}\,dx = 2``), or None: an opaque part, a free parameter, an
+    unbounded limit SymPy cannot do, a divergent integral or the time limit leave it opaque."""
+    try:
+        if any(len(limit) != 3 for limit in integral.limits):
+            return None
+        variables = {limit[0] for limit in integral.limits}
+        if integral.function.free_symbols - variables or any(
+                limit[1].free_symbols or limit[2].free_symbols for limit in integral.limits):
+            return None
+        if any(is_opaque_function(node) or isinstance(node, (sympy.Sum, sympy.Product, sympy.Derivative))
+               for node in sympy.preorder_traversal(integral.function)):
+            return None
+        real = {v: sympy.Symbol(v.name, real=True) for v in variables}
+        with symbolic.time_limit(INTEGRAL_SECONDS):
+            value = sympy.integrate(integral.function.xreplace(real),
+                                    *[(real[v], lo, hi) for v, lo, hi in integral.limits])
+        if value.has(sympy.Integral) or value.free_symbols or not value.is_finite or value.has(sympy.Piecewise):
+            return None
+        if not value.is_real:
+            return None
+        return value
+    except Exception:  # SymPyTimeout, NotImplementedError, recursion: left opaque
+        return None
+
+
+# --- moments: one expectation, variance and covariance through it -------------------------------
+
+EXPECTATION = sympy.Function(r"\mathbb{E}⟮⟯")  # the canonical unsubscripted expectation E[.]
+_EXPECTATION_HEADS = frozenset({"E", r"\mathbb{E}", r"\mathrm{E}", r"\mathbf{E}", r"\operatorname{E}"})
+_VARIANCE_HEADS = frozenset({r"\mathrm{Var}", r"\mathbb{V}", r"\mathrm{V}", r"\operatorname{Var}", r"\mathbb{Var}"})
+_COVARIANCE_HEADS = frozenset({r"\mathrm{Cov}", r"\operatorname{Cov}", r"\mathbb{Cov}"})
+
+
+def _head(expr) -> tuple[str, str, bool]:
+    """(head, separators, square brackets) of an opaque application."""
+    name = expr.func.__name__
+    square = name.endswith("⟮⟯")
+    if square:
+        name = name[:-2]
+    m = re.match(r"^(.*?)(?:\[([^\]]*)\])?$", name)
+    return m.group(1), m.group(2) or "", square
+
+
+def _application(expr) -> bool:
+    return is_opaque_function(expr) and not isinstance(expr, sympy.Symbol)
+
+
+ENTROPY = sympy.Function("H")  # H(X) of a random variable
+JOINT_ENTROPY = sympy.Function("H[,]")  # H(X, Y), arguments in a canonical order
+_RANDOM_VARIABLE = re.compile(r"^(?:\\mathbf\{)?[STUVWXYZ]\}?(?:_.*)?$")  # X, Y, Z_1: not P, Q (distributions)
+
+
+def _random_variables(args) -> bool:
+    return all(isinstance(a, sympy.Symbol) and _RANDOM_VARIABLE.match(a.name) for a in args) and \
+        len(set(args)) == len(args)
+
+
+def _joint(*args):
+    return JOINT_ENTROPY(*sorted(args, key=lambda a: a.name))
+
+
+_MOMENT_NAME = re.compile(r"^\\(mu|sigma)_\{(.+)\}$")
+
+
+def moment_notation(symbol) -> tuple[str, sympy.Expr] | None:
+    r"""('mu' | 'sigma', Z) for ``\mu_Z`` or ``\sigma_Z`` whose subscript is a random variable or
+    a sum of them (``\mu_X``, ``\sigma_{aX+b}``, ``\mu_{X+Y}``): the mean and the standard
+    deviation of Z by the usual notation. Not ``\sigma_{XY}`` (a covariance), nor a subscript
+    that is a number or a parameter (``\mu_1``, ``\sigma_k``), nor one with powers or braces."""
+    if not isinstance(symbol, sympy.Symbol):
+        return None
+    m = _MOMENT_NAME.match(symbol.name)
+    if not m:
+        return None
+    sub = re.sub(r"_\{?(\d+)\}?", r"_{\1}", m.group(2))
+    if not re.fullmatch(r"(?:[A-Za-z0-9+\- ]|_\{\d+\})+", sub):
+        return None
+    from derivspec.core.latex import DocumentNames, read_document
+
+    try:
+        expr = read_document(sub, DocumentNames()).expr
+    except Exception:
+        return None
+    variables = [x for x in expr.free_symbols if _RANDOM_VARIABLE.match(x.name)]
+    if not variables or any(is_opaque_function(node) for node in sympy.preorder_traversal(expr)):
+        return None
+    if isinstance(expr, sympy.Mul) and sum(1 for f in expr.args if f in variables) >= 2:
+        return None  # sigma_{XY}: the covariance of X and Y
+    if not expr.is_polynomial(*variables) or sympy.Poly(expr, *variables).total_degree() != 1:
+        return None  # a linear combination of random variables only
+    return m.group(1), expr
+
+
+def moment_names(name: str) -> set | None:
+    """The names a moment-notation symbol stands for (``\\mu_{aX+b}``: a, X, b); None otherwise."""
+    found = moment_notation(sympy.Symbol(name))
+    return {s.name for s in found[1].free_symbols} if found else None
+
+
+def writes_square_expectation(*exprs) -> bool:
+    """Whether an unsubscripted expectation is written with square brackets (E[X], \\mathbb E[X]):
+    then E(X) in the same step is the same expectation, not a function E of X (an energy)."""
+    for expr in exprs:
+        for node in sympy.preorder_traversal(expr):
+            if _application(node):
+                head, seps, square = _head(node)
+                if square and head in _EXPECTATION_HEADS and not seps and len(node.args) == 1:
+                    return True
+    return False
+
+
+def is_expectation_value(factor) -> bool:
+    """E[Y] (canonical, unconditional, unsubscripted) or a power of it: a number, whatever Y is."""
+    if isinstance(factor, sympy.Pow) and factor.exp.is_number:
+        factor = factor.base
+    return getattr(factor, "func", None) == EXPECTATION
+
+
+def canonical_moments(expr: sympy.Expr, parens: bool = False, log_base=None) -> sympy.Expr:
+    r"""Expectations, variances and covariances written in one notation.
+
+    * an unsubscripted, unconditional expectation of one argument (``E[X]``, ``\mathbb E[X]``,
+      ``\mathrm E[X]``; ``E(X)`` too when ``parens``: the step also writes ``E[\cdot]``) becomes
+      the canonical :data:`EXPECTATION`;
+    * ``\mu_Z`` and ``\sigma_Z`` of a random variable Z (:func:`moment_notation`) become ``E[Z]``
+      and the square root of the variance of Z;
+    * ``\mathrm{Var}(Y)`` (any bracket, unsubscripted, one argument) becomes
+      ``E[Y^2] - E[Y]^2`` and ``\mathrm{Cov}(X, Y)`` becomes ``E[XY] - E[X]E[Y]``: the
+      definitions, true for every random variable with a second moment;
+    * entropies of random variables (capital letters S to Z; never P or Q, which name
+      distributions: H(P, Q) is a cross-entropy): ``H(X, Y)`` in one argument order, ``H(Y \mid
+      X)`` becomes ``H(X, Y) - H(X)`` (the chain rule) and ``I(X; Y)`` or ``I(X, Y)`` becomes
+      ``H(X) + H(Y) - H(X, Y)``;
+    * KL divergences, entropies and cross-entropies of distributions become expected
+      log-densities (:mod:`derivspec.scan.information`).
+
+    Subscripted or conditional forms (``\mathrm{Var}_q``, ``E[Y \mid X]``, ``E_{x\sim p}``) are
+    left as they are: their meaning depends on what the subscript or the condition binds."""
+    def walk(e):
+        if isinstance(e, sympy.Symbol):
+            moment = moment_notation(e)
+            if moment is None:
+                return e
+            kind, z = moment
+            if kind == "mu":
+                return EXPECTATION(z)
+            return sympy.sqrt(EXPECTATION(sympy.expand(z ** 2)) - EXPECTATION(z) ** 2)
+        if not e.args:
+            return e
+        args = [walk(a) for a in e.args]
+        if _application(e):
+            head, seps, square = _head(e)
+            if head in _EXPECTATION_HEADS and not seps and len(args) == 1 and (square or parens or head != "E"):
+                return EXPECTATION(args[0])
+            if head in _VARIANCE_HEADS and not seps and len(args) == 1:
+                return EXPECTATION(sympy.expand(args[0] ** 2)) - EXPECTATION(args[0]) ** 2
+            if head in _COVARIANCE_HEADS and seps == "," and len(args) == 2:
+                return (EXPECTATION(sympy.expand(args[0] * args[1]))
+                        - EXPECTATION(args[0]) * EXPECTATION(args[1]))
+            if head == "H" and _random_variables(args):
+                if len(args) == 1:
+                    return ENTROPY(args[0])
+                if seps == "|" and len(args) == 2:  # chain rule: H(Y | X) = H(X, Y) - H(X)
+                    return _joint(*args) - ENTROPY(args[1])
+                if seps == "," and len(args) == 2:
+                    return _joint(*args)
+            if head == "I" and seps in (",", ";") and len(args) == 2 and _random_variables(args):
+                # mutual information: I(X; Y) = H(X) + H(Y) - H(X, Y)
+                return ENTROPY(args[0]) + ENTROPY(args[1]) - _joint(*args)
+            rewritten = e.func(*args)
+            terms = information.kl_terms(rewritten, log_base)  # KL, entropy, cross-entropy of distributions
+            return terms if terms is not None else rewritten
+        if isinstance(e, (sympy.Sum, sympy.Product, sympy.Integral, sympy.Derivative)):
+            return e
+        try:
+            return e.func(*args)
+        except Exception:
+            return e
+    try:
+        return walk(expr)
+    except Exception:
+        return expr
+
+
+def _through_cross(expr: sympy.Expr) -> sympy.Expr:
+    """Each term E_A[log b] (a subscripted expectation, an integral or sum of a(x) log b(x)) as
+    :data:`information.CROSS`; other terms unchanged."""
+    from derivspec.core.latex import DocumentNames
+
+    replacements = {}
+    for term in sympy.Add.make_args(expr):
+        for factor in sympy.Mul.make_args(term):
+            found = None
+            if isinstance(factor, (sympy.Integral, sympy.Sum)):
+                found = information.integral_terms(factor)
+            elif is_linear_operator(factor) and factor.func != EXPECTATION:
+                found = information.expectation_terms(factor, DocumentNames())
+            if found is not None:
+                replacements[factor] = found
+    return expr.xreplace(replacements) if replacements else expr
+
+
+def outside_symbols(*exprs) -> frozenset:
+    """Symbols written outside every opaque part, sum and integral of the expressions."""
+    found = set()
+
+    def walk(e):
+        if isinstance(e, sympy.Symbol):
+            if not e.name.startswith(("⟦", "⟪", "⟨")):
+                found.add(e)
+            return
+        if is_opaque_function(e) or isinstance(e, (sympy.Sum, sympy.Integral, sympy.Product, sympy.Derivative)):
+            return
+        for a in e.args:
+            walk(a)
+    for expr in exprs:
+        walk(expr)
+    return frozenset(found)
+
+
+def normal_form(expr: sympy.Expr, parens: bool | None = None, constants: frozenset = frozenset(),
+                log_base=None) -> sympy.Expr:
+    r"""Moments in one notation (:func:`canonical_moments`), then linearity of E / Sum / Integral
+    and log rules in the positive world (see the module). ``parens``: whether ``E(X)`` is an
+    expectation (default: when ``expr`` itself writes ``E[\cdot]``). ``log_base``: the base the
+    reading takes ``\log`` in (a KL or an entropy is then in that unit). ``constants``: the symbols
+    the step writes outside every expectation (:func:`outside_symbols`): an unconditional
+    expectation is a number, so a name standing beside it in the same equation is a number too,
+    and comes out of an expectation over some other variable (E[a X + b] = a E[X] + b)."""
+    if parens is None:
+        parens = writes_square_expectation(expr)
+    expr = canonical_moments(expr, parens, log_base)
+
     def walk(e):
         if not e.args or isinstance(e, sympy.Symbol):
             return e
@@ -95,15 +346,23 @@ def normal_form(expr: sympy.Expr) -> sympy.Expr:
             body = walk(e.function)
             limits = e.limits
             index = {lim[0] for lim in limits}
-            return _split_linear(e, lambda b: sympy.Sum(b, *limits), body, index)
+            return _through_cross(_split_linear(e, lambda b: sympy.Sum(b, *limits), body, index))
         if isinstance(e, sympy.Integral):
+            value = definite_integral(e)
+            if value is not None:
+                return value
             body = walk(e.function)
             limits = e.limits
             index = {lim[0] for lim in limits}
-            return _split_linear(e, lambda b: sympy.Integral(b, *limits), body, index)
+            return _through_cross(_split_linear(e, lambda b: sympy.Integral(b, *limits), body, index))
         if is_linear_operator(e):
             body = walk(e.args[0])
-            return _split_linear(e, lambda b: e.func(b), body, None)
+            return _through_cross(_split_linear(e, lambda b: e.func(b), body, None,
+                                                constants_out=e.func == EXPECTATION, constants=constants))
+        if isinstance(e, sympy.log) and isinstance(e.args[0], sympy.Product):
+            # log of a product of positive factors: the sum of their logs (the positive world)
+            product = e.args[0]
+            return walk(sympy.Sum(sympy.log(product.function), *product.limits))
         if isinstance(e, (sympy.Product, sympy.Derivative)):
             return e
         args = [walk(a) for a in e.args]
@@ -146,6 +405,9 @@ def pretty(expr) -> str:
     if isinstance(expr, sympy.Symbol):
         name = expr.name
         return name[1:-1] if name.startswith("⟦") and name.endswith("⟧") else name
+    if getattr(expr, "func", None) == information.CROSS:
+        a, b = (pretty(x).removeprefix("dist ") for x in expr.args)
+        return f"E_{{{a}}}[log {b}]"
     if is_opaque_function(expr):
         name = expr.func.__name__
         square = name.endswith("⟮⟯")
@@ -294,6 +556,7 @@ def compare_at_points(left: sympy.Expr, right: sympy.Expr, points: list[dict], a
     rng = random.Random(seed + 7)
     outcome = PointComparison()
     atom_symbols = sorted(atom_symbols, key=lambda s: s.name)
+    perturbed = 0
     try:
         with symbolic.time_limit(seconds):
             for point in points:
@@ -314,12 +577,17 @@ def compare_at_points(left: sympy.Expr, right: sympy.Expr, points: list[dict], a
                 outcome.evaluated += 1
                 gap = a_value - b_value
                 if atom_symbols and not outcome.depends_on_atoms:
-                    other = dict(full)
-                    for a in atom_symbols:
-                        other[a] = sympy.Rational(rng.randint(1, 60), rng.randint(1, 60))
-                    a2, b2 = evaluate(left, other), evaluate(right, other)
-                    if a2 is not None and b2 is not None and _differs(a2 - b2, gap):
-                        outcome.depends_on_atoms = True
+                    for _ in range(6):  # other values of the atoms (some leave a square root's domain)
+                        other = dict(full)
+                        for a in atom_symbols:
+                            other[a] = sympy.Rational(rng.randint(1, 60), rng.randint(1, 60))
+                        a2, b2 = evaluate(left, other), evaluate(right, other)
+                        if a2 is None or b2 is None:
+                            continue
+                        perturbed += 1
+                        if _differs(a2 - b2, gap):
+                            outcome.depends_on_atoms = True
+                        break
                 if not _differs(a_value, b_value):
                     outcome.signs.add(0)
                     continue
@@ -339,6 +607,12 @@ def compare_at_points(left: sympy.Expr, right: sympy.Expr, points: list[dict], a
                                      "left": mpmath.nstr(a_hi, 10), "right": mpmath.nstr(b_hi, 10)}
     except symbolic.SymPyTimeout:
         pass
+    if atom_symbols and not outcome.depends_on_atoms and not perturbed and outcome.evaluated:
+        # the atoms could not be moved: whether the difference depends on them is read off its form
+        try:
+            outcome.depends_on_atoms = bool(sympy.expand(left - right).free_symbols & set(atom_symbols))
+        except Exception:
+            outcome.depends_on_atoms = True
     return outcome
 
 

@@ -80,9 +80,14 @@ def prepare(path, name: str | None = None, known: bool = True, seconds: float | 
         state.recogniser = Recogniser.load()
     # "for p = N(mu_1, sigma_1^2) and q = ...": distributions named in one statement and used by
     # name in the next ones (KL(p || q)); known-result recognition reads the name as the distribution
+    from derivspec.scan.moments import samples_in
+
     for s in relational:
-        for name, rhs in _DISTRIBUTION_DEFINITION.findall(clean(s)):
+        cleaned = clean(s)
+        for name, rhs in _DISTRIBUTION_DEFINITION.findall(cleaned):
             state.definitions.append((s.lines[0], name, rhs))
+        for name, law in samples_in(cleaned):  # X ~ Binomial(n, p): its mean and variance are known
+            state.samples.append((s.lines[0], name, law))
     previous: list[str] = []
     last_display: tuple[int, str] | None = None
     for s in relational:

@@ -78,6 +78,7 @@ class DocumentState:
     definitions: list = field(default_factory=list)  # (line, name, distribution) named before use
     notations: frozenset = frozenset()  # accented names the document writes ((r"\bar", r"\alpha"))
     window: int = 15  # a named distribution is used within this many lines
+    samples: list = field(default_factory=list)  # (line, name, distribution) of X ~ Dist(...)
 
 
 @dataclass
@@ -97,10 +98,19 @@ _LOG_BASE_2 = re.compile(r"(?:\\log\s*\(\.\)|\\log)\s*(?:always\s+)?(?:refers to
 _ACCENTED = re.compile(r"\\(bar|overline|hat|widehat|tilde|widetilde)\s*\{?\s*(\\[A-Za-z]+|[A-Za-z])")
 
 
+_SQUARE_EXPECTATION = re.compile(r"(?<![A-Za-z\\])E\s*\[|\\mathbb\s*\{?\s*E\s*\}?\s*\[")
+SQUARE_EXPECTATION = ("expectation", "[")
+
+
 def document_notations(text: str) -> frozenset:
-    """The accented names a document writes: {(r"\\bar", r"\\alpha"), ...}."""
+    """The accented names a document writes: {(r"\\bar", r"\\alpha"), ...}; and
+    :data:`SQUARE_EXPECTATION` when it writes expectations with square brackets (``E[X]``): then
+    its ``E(X)`` is an expectation too."""
     canonical = {"overline": "bar", "widehat": "hat", "widetilde": "tilde"}
-    return frozenset(("\\" + canonical.get(a, a), b) for a, b in _ACCENTED.findall(text))
+    found = {("\\" + canonical.get(a, a), b) for a, b in _ACCENTED.findall(text)}
+    if _SQUARE_EXPECTATION.search(text):
+        found.add(SQUARE_EXPECTATION)
+    return frozenset(found)
 
 
 def document_conventions(text: str, names: DocumentNames) -> tuple[int | None, list]:
@@ -150,6 +160,15 @@ def _nearby_definitions(statement: Statement, state: DocumentState) -> dict:
     return found
 
 
+def _nearby_samples(statement: Statement, state: DocumentState) -> dict:
+    """Variable -> (family, mean, variance) for ``X \\sim Dist(...)`` in the few lines up to the statement."""
+    if not state.samples:
+        return {}
+    from derivspec.scan.moments import nearby_samples
+
+    return nearby_samples(statement.lines[0], state.samples, state.names, state.window)
+
+
 def check_statement(statement: Statement, state: DocumentState, previous: str = "") -> Outcome:
     """Every relation of ``statement`` checked (``previous``: the last side of the block it continues)."""
     text = clean(statement)
@@ -191,7 +210,8 @@ def _check(statement: Statement, text: str, state: DocumentState, previous: str)
                           state.conventions, dict(bindings), dict(constraints), seconds=min(3.0, state.seconds / 2),
                           prose=(statement.before[-400:] + " " + statement.after[:300]),
                           statement=" , ".join(" = ".join(c.sides) for c in clauses if c is not clause),
-                          definitions=_nearby_definitions(statement, state), notations=state.notations)
+                          definitions=_nearby_definitions(statement, state), notations=state.notations,
+                          samples=_nearby_samples(statement, state))
         sides = [read_side(s, context) for s in sides_text]
         for k, relation in enumerate(clause.relations):
             left, right = sides[k], sides[k + 1]
@@ -200,8 +220,8 @@ def _check(statement: Statement, text: str, state: DocumentState, previous: str)
             result = check_step(left, relation, right, context, first=(k == 0))
             if state.recogniser is not None and relation in ("=", "≈", "∝") and result.verdict != "disagrees":
                 known = state.recogniser.check(left, relation, right, context, sides, k)
-                if known is not None:
-                    result = known
+                if known is not None and not (known.verdict == "unchecked" and result.verdict == "proved"):
+                    result = known  # a step proved on its own stays proved when the claim cannot compare
             if relation == "=" and result.label and k == 0:
                 normalised = check_density(left, right, context)
                 if normalised is not None:

@@ -31,6 +31,7 @@ Anything else is ``unchecked`` with the reason.
 
 from __future__ import annotations
 
+import random
 import re
 from dataclasses import dataclass, field
 
@@ -39,7 +40,7 @@ import sympy
 
 from derivspec.core.errors import FormulaError
 from derivspec.core.latex import DocumentNames, DocumentReading, read_document
-from derivspec.scan import algebra
+from derivspec.scan import algebra, information
 
 CHECKED_RELATIONS = ("=", "≈", "≤", "≥", "<", ">", "∝")
 RELATION_REASONS = {
@@ -109,6 +110,7 @@ class Context:
     definitions: dict = field(default_factory=dict)  # names given a distribution just before (p = N(mu, s^2))
     notations: frozenset = frozenset()  # (accent, base) the document writes, e.g. ("\\bar", "\\alpha")
     statement: str = ""  # the whole statement (its other clauses)
+    samples: dict = field(default_factory=dict)  # X -> (family, mean, variance) for X ~ Dist(...) just before
 
 
 _TRUNCATED = re.compile(r"^\s*(-?\s*\d+\.\d+)\s*(?:\\ldots|\\dots|\\cdots|\.\.\.)\s*$")
@@ -195,13 +197,28 @@ def check_step(left: Side, relation: str, right: Side, context: Context, first: 
     a, b = _values(left.primary, context), _values(right.primary, context)
     if _numeric(a) and _numeric(b):
         return check_numbers(left, relation, right, context)
+    if relation == "=" and context.samples:
+        from derivspec.scan.moments import check_moment
+
+        readings = [b] + [_values(r, context) for n, r in right.variants.items() if n == "product"]
+        outcomes = [o for o in (check_moment(left.primary.expr, r, context.samples) for r in readings) if o is not None]
+        if outcomes:  # a reading with an undefined function (n(1 - p) as an application) offers no value
+            chosen = next((o for o in outcomes if o[0] == "proved"), outcomes[0])
+            verdict, reason, evidence, correct = chosen
+            return result(verdict, "known", reason, evidence, correct=correct)
     if relation == "=" and first and is_label(left):
         named = left.primary.expr
         if isinstance(named, sympy.Pow):
             named = named.base
         if named not in b.free_symbols and not (algebra.is_opaque_function(named) and b.has(named)):
             what = "defines" if isinstance(named, sympy.Symbol) and not named.name.startswith("⟦") else "names the quantity"
-            return result("unchecked", "chain", f"{what} {left.text.strip()} (a definition; not checked)", label=True)
+            label = result("unchecked", "chain", f"{what} {left.text.strip()} (a definition; not checked)", label=True)
+            if not standard_quantity(left, context) or _numeric(b) or "⟦const⟧" in {s.name for s in b.free_symbols}:
+                return label
+            # a quantity with one meaning (Var, Cov, KL, H(Y | X), mu_X): decided when the rewrites
+            # decide it, else read as the lecture naming it, as before
+            decided = check_symbolic(left, relation, right, context, first)
+            return decided if decided.verdict != "unchecked" else label
     if _numeric(b) and is_label(left) and relation in ("=", "≈"):
         return result("unchecked", "number", f"gives {left.text.strip()} a value (not checked)", label=True)
     if "⟦const⟧" in {s.name for s in a.free_symbols | b.free_symbols}:
@@ -209,6 +226,31 @@ def check_step(left: Side, relation: str, right: Side, context: Context, first: 
     if relation == "∝":
         return check_proportional(left, right, context)
     return check_symbolic(left, relation, right, context, first)
+
+
+def standard_quantity(side: Side, context: Context) -> bool:
+    r"""The side is a lone variance, covariance, conditional entropy, mutual information, KL
+    divergence or moment notation (``\mathrm{Var}(X)``, ``\mathrm{Cov}(X, Y)``, ``H(Y \mid X)``,
+    ``I(X; Y)``, ``\mathrm{KL}(p \| q)``, ``\mu_X``, ``\sigma_{aX+b}``): a quantity with one meaning,
+    which :func:`algebra.canonical_moments` writes through expectations or entropies. A statement
+    that starts with one does not name it: it states an identity, checked as such."""
+    if not side.readable or not is_label(side):
+        return False
+    expr = side.primary.expr
+    if isinstance(expr, sympy.Pow) and expr.exp == 2:
+        expr = expr.base
+    if isinstance(expr, sympy.Symbol):
+        return algebra.moment_notation(expr) is not None  # mu_X, sigma_{aX+b}: E[X], its standard deviation
+    if not algebra.is_opaque_function(expr):
+        return False
+    if algebra.is_linear_operator(expr) and isinstance(expr.args[0], sympy.Add):
+        return True  # E[aX + b]: linearity, not a name
+    parens = ("expectation", "[") in context.notations
+    try:
+        rewritten = algebra.canonical_moments(expr, parens)
+    except Exception:
+        return False
+    return isinstance(rewritten, sympy.Add) or rewritten.has(information.CROSS)
 
 
 # --- numbers ------------------------------------------------------------------------------------
@@ -418,30 +460,37 @@ class Comparison:
     symbols_right: set = field(default_factory=set)
     atoms: algebra.Atoms | None = None
     difference: sympy.Expr | None = None
+    plain_left: frozenset = frozenset()  # names outside the opaque parts, after the rewrites
+    plain_right: frozenset = frozenset()
 
 
-def _prepared(reading: DocumentReading, context: Context, atoms: algebra.Atoms) -> sympy.Expr:
+def _prepared(reading: DocumentReading, context: Context, atoms: algebra.Atoms, parens: bool | None = None,
+              constants: frozenset = frozenset(), log_base=None) -> sympy.Expr:
     expr = _values(reading, context)
-    expr = algebra.normal_form(expr)
+    expr = algebra.normal_form(expr, parens, constants, log_base if log_base is not None else context.log_base)
     expr = algebra.atomize(expr, atoms)
     expr, _ = algebra.positive_world(expr)
     return expr
 
 
 def compare(lr: DocumentReading, rr: DocumentReading, context: Context, prove: bool = True,
-            inequality: str | None = None) -> Comparison:
+            inequality: str | None = None, log_base: int | None = None) -> Comparison:
+    """The two readings compared; ``log_base``: the base of the readings' logs when it is not the
+    lecture's (a variant read in base 2 or 10)."""
     atoms = algebra.Atoms()
     try:
-        a = _prepared(lr, context, atoms)
-        b = _prepared(rr, context, atoms)
+        parens = ("expectation", "[") in context.notations or algebra.writes_square_expectation(lr.expr, rr.expr)
+        constants = algebra.outside_symbols(_values(lr, context), _values(rr, context))
+        a = _prepared(lr, context, atoms, parens, constants, log_base)
+        b = _prepared(rr, context, atoms, parens, constants, log_base)
     except Exception as error:
         return Comparison("unevaluable", f"cannot prepare the sides ({type(error).__name__})")
     atom_symbols = atoms.symbols
     plain_a = {s for s in a.free_symbols if s not in atom_symbols}
     plain_b = {s for s in b.free_symbols if s not in atom_symbols}
     bound = {s.name for s in context.bindings}
-    names_a = ({s.name for s in lr.names_used} | {s.name for s in plain_a}) - bound
-    names_b = ({s.name for s in rr.names_used} | {s.name for s in plain_b}) - bound
+    names_a = _moment_names({s.name for s in lr.names_used} | {s.name for s in plain_a}) - bound - _dummies(lr.expr)
+    names_b = _moment_names({s.name for s in rr.names_used} | {s.name for s in plain_b}) - bound - _dummies(rr.expr)
     constraints = {s: c for s, c in context.constraints.items()}
     positive_constraints = {}
     for s, c in constraints.items():
@@ -449,7 +498,8 @@ def compare(lr: DocumentReading, rr: DocumentReading, context: Context, prove: b
     points = algebra.box_points(plain_a | plain_b, constraints=positive_constraints)
     outcome = algebra.compare_at_points(a, b, points, atom_symbols, seconds=context.seconds)
     comparison = Comparison("agrees", points=outcome, symbols_left=names_a, symbols_right=names_b, atoms=atoms,
-                            difference=None)
+                            difference=None, plain_left=frozenset(s.name for s in plain_a) - bound,
+                            plain_right=frozenset(s.name for s in plain_b) - bound)
     if outcome.evaluated == 0:
         comparison.status = "unevaluable"
         comparison.detail = "no point of the box gives both sides a real value"
@@ -476,27 +526,88 @@ def compare(lr: DocumentReading, rr: DocumentReading, context: Context, prove: b
     return comparison
 
 
-def _rearrangement(a: sympy.Expr, b: sympy.Expr, atom_symbols: set) -> sympy.Expr | None:
-    r"""``a - b`` when the step only changes the coefficients of opaque terms that both sides have.
+def _moment_names(names: set) -> set:
+    r"""``\mu_{aX+b}`` counts as the names it is written with (a, X, b): it is E[aX + b]."""
+    out = set()
+    for name in names:
+        inner = algebra.moment_names(name)
+        out |= inner if inner is not None else {name}
+    return out
 
-    The difference must be a linear combination, with rational coefficients and no other term,
-    of two or more opaque parts (``\mathbb{E}_q[\log p(z)]``, ``H(X)``), each of them on both sides
-    of the step. Whatever those parts mean, the step then claims a linear relation between
-    quantities the lecture keeps distinct on both sides, which no rule of probability supplies
-    (a rule relates *different* parts: ``\log p(x, z)`` and ``\log p(x \mid z) + \log p(z)``).
-    One part alone is not enough: ``\mathbb{E}[X] = -\mathbb{E}[X]`` is how a symmetry argument
-    shows that a mean is zero."""
+
+def _dummies(expr) -> set:
+    """Names that are only integration or summation variables of ``expr`` (bound, never free)."""
+    try:
+        dummies = {limit[0].name for node in sympy.preorder_traversal(expr)
+                   if isinstance(node, (sympy.Integral, sympy.Sum, sympy.Product)) for limit in node.limits}
+        return dummies - {s.name for s in expr.free_symbols}
+    except Exception:
+        return set()
+
+
+def _nonzero_coefficient(c) -> bool:
+    """A coefficient that is a nonzero number, or an expression in the step's symbols that is
+    nonzero at every point of the box (a - a^2: the step would hold only at a = 0 or 1)."""
+    if c.is_number:
+        return bool(c.is_nonzero)
+    points = algebra.box_points(c.free_symbols, count=8, seed=17)
+    values = [algebra.evaluate(c, point) for point in points]
+    return all(v is not None and abs(v) > mpmath.mpf("1e-30") for v in values)
+
+
+def _nonzero_function(difference, parts) -> bool:
+    """The difference (a function of the opaque parts and the step's symbols) is nonzero at every
+    point where it has a real value, at 12 points of which at least 6 have one; each nonzero
+    value confirmed at 120 digits."""
+    symbols = sorted(difference.free_symbols, key=lambda x: x.name)
+    rng = random.Random(29)
+    evaluated = 0
+    for _ in range(12):
+        point = {x: sympy.Rational(rng.randint(1, 60), rng.randint(1, 60)) for x in symbols}
+        value = algebra.evaluate(difference, point)
+        if value is None:
+            continue
+        evaluated += 1
+        confirm = algebra.evaluate(difference, point, digits=120)
+        if abs(value) <= mpmath.mpf("1e-30") or confirm is None or abs(confirm) <= mpmath.mpf("1e-60"):
+            return False
+    return evaluated >= 6
+
+
+def _rearrangement(a: sympy.Expr, b: sympy.Expr, atom_symbols: set) -> sympy.Expr | None:
+    r"""``a - b`` when the step only changes how opaque terms that both sides have are combined.
+
+    The difference must be a polynomial -- or, failing that, a function nonzero wherever it has a
+    value (``\sqrt{V} - V``) -- with numeric coefficients (or coefficients nonzero on the box) and
+    no constant term, in opaque parts (``\mathbb{E}_q[\log p(z)]``, ``H(X)``, ``\mathbb E[X]``), each of
+    them on both sides of the step. Whatever those parts mean, the step then claims a relation
+    between quantities the lecture keeps distinct on both sides, which no rule of probability
+    supplies (a rule relates *different* parts: ``\log p(x, z)`` and ``\log p(x \mid z) + \log
+    p(z)``, ``\mathbb E[XY]`` and ``\mathbb E[X]\mathbb E[Y]`` under independence). One part
+    alone is enough only when both sides are sums of several terms: ``\mathbb{E}[X] =
+    -\mathbb{E}[X]`` is how a symmetry argument shows that a mean is zero, while ``A + B - 2C = A
+    + B + 2C`` changes one term of a longer expression."""
     try:
         difference = sympy.expand(a - b)
-        parts = difference.free_symbols
-        if len(parts) < 2 or not parts <= set(atom_symbols):
+        parts = difference.free_symbols & set(atom_symbols)
+        plain = difference.free_symbols - parts
+        if not parts:
             return None
         if not all(part in a.free_symbols and part in b.free_symbols for part in parts):
             return None
-        poly = sympy.Poly(difference, *sorted(parts, key=lambda x: x.name))
-        if poly.total_degree() != 1 or poly.coeff_monomial(1) != 0:
+        if not all(s in a.free_symbols and s in b.free_symbols for s in plain):
             return None
-        if not all(c.is_number and c.is_nonzero for c in poly.coeffs()):
+        if len(parts) == 1 and min(len(sympy.Add.make_args(sympy.expand(a))),
+                                   len(sympy.Add.make_args(sympy.expand(b)))) < 2:
+            return None
+        ordered = sorted(parts, key=lambda x: x.name)
+        if not difference.is_polynomial(*ordered):
+            # sqrt(V) = V: not a polynomial in the parts; nonzero wherever the parts have values
+            return difference if _nonzero_function(difference, parts) else None
+        poly = sympy.Poly(difference, *ordered)
+        if poly.is_zero or poly.coeff_monomial(1) != 0:
+            return None
+        if not all(_nonzero_coefficient(c) for c in poly.coeffs()):
             return None
         return difference
     except Exception:
@@ -578,7 +689,8 @@ def check_symbolic(left: Side, relation: str, right: Side, context: Context, fir
     evidence = _describe_point(primary.points.first, context.names)
     for name in ("product", "log2", "log10"):
         if name in left.variants or name in right.variants:
-            alt = compare(left.variants.get(name, left.primary), right.variants.get(name, right.primary), context)
+            alt = compare(left.variants.get(name, left.primary), right.variants.get(name, right.primary), context,
+                          log_base=_variant_base(name))
             if alt.status in ("proved", "agrees"):
                 what = {"product": "reading a bracket after a name as a product",
                         "log2": "log is base 2", "log10": "log is base 10"}[name]
@@ -600,23 +712,39 @@ def _rearranged_opaque(left: Side, relation: str, right: Side, context: Context,
                        notes: list) -> tuple[str, str] | None:
     """(reason, evidence) when a chain step only changes the coefficients of opaque terms that
     both of its sides have (:func:`_rearrangement`), under every reading of the step; else None."""
-    if (relation != "=" or not context.chain or context.conditional or notes or primary.difference is None
-            or primary.symbols_left != primary.symbols_right or _vector_dimension(left, right)):
+    if (relation != "=" or not (context.chain or standard_quantity(left, context)) or context.conditional or notes
+            or primary.difference is None
+            or primary.plain_left != primary.plain_right or _vector_dimension(left, right)):
         return None
     for name in set(left.variants) | set(right.variants):  # every other reading must agree
         alt = compare(left.variants.get(name, left.primary), right.variants.get(name, right.primary), context,
-                      prove=False)
+                      prove=False, log_base=_variant_base(name))
         if alt.status == "differs" or (alt.status == "opaque" and alt.difference is not None):
             continue
         if name == "product" and alt.status == "opaque" and _unread_under_product(alt, primary):
             continue  # the bracket-as-product reading leaves a side unread: it offers no other meaning
+        if name == "product" and _only_log_densities(primary):
+            continue  # p(x) is the density of the distribution p the step takes a KL or an expectation under
         return None
     back = {v: k for k, v in primary.atoms.table.items()}
-    shown = sympy.Add(*[c * sympy.Symbol(algebra.pretty(back[x])) for x, c in
-                        sorted(primary.difference.as_coefficients_dict().items(), key=lambda kv: str(kv[0]))])
-    return ("the step changes the coefficients of terms that both sides contain: it would need the linear "
+    shown = primary.difference.xreplace({x: sympy.Symbol(algebra.pretty(back[x])) for x in
+                                         primary.difference.free_symbols if x in back})
+    return ("the step changes how terms that both sides contain are combined: it would need the "
             "relation left - right = 0 between them, which no rule supplies (exact, for every reading)",
-            f"left - right = {shown}")
+            f"left - right = {sympy.sstr(shown)}")
+
+
+def _only_log_densities(primary: Comparison) -> bool:
+    """Every opaque part of the difference is an expected log-density E_A[log b]
+    (:data:`information.CROSS`): the names in it are distributions, their brackets densities."""
+    back = {v: k for k, v in primary.atoms.table.items()}
+    parts = primary.difference.free_symbols
+    return bool(parts) and all(getattr(back.get(x), "func", None) == information.CROSS for x in parts)
+
+
+def _variant_base(name: str) -> int | None:
+    """The log base of a variant reading (``log2``, ``log10``); None for the others."""
+    return int(name[3:]) if name.startswith("log") and name[3:].isdigit() else None
 
 
 def _unread_under_product(alt: Comparison, primary: Comparison) -> bool:
@@ -674,9 +802,13 @@ _MATRIX_TEXT = re.compile(r"\\mathbf|\\boldsymbol|\\bm\b|\\vec|\^\s*\{?\s*\\top|
                           r"\\operatorname\{tr\}|\\mathrm\{tr\}|\\langle|\\odot|\\Sigma")
 
 
+_DIVERGENCE = re.compile(r"(KL[^()]{0,16}\()([^()]*(?:\([^()]*\)[^()]*)*)\)")
+
+
 def _vector_dimension(left: Side, right: Side) -> bool:
-    """Vectors or matrices and a dimension name (d, n, k, N, ...) in the step."""
-    text = left.text + " " + right.text
+    """Vectors or matrices and a dimension name (d, n, k, N, ...) in the step (the bar between a
+    KL's arguments is not a norm)."""
+    text = _DIVERGENCE.sub(lambda m: m.group(1) + m.group(2).replace(r"\|", ",") + ")", left.text + " " + right.text)
     if not _MATRIX_TEXT.search(text):
         return False
     names = set(left.primary.names_used) | set(right.primary.names_used)
@@ -710,8 +842,11 @@ def _latex_name(name: str, context: Context) -> str:
 
 def _sides_for_sign_test(left: Side, right: Side, context: Context):
     atoms = algebra.Atoms()
-    a = _prepared(left.primary, context, atoms)
-    b = _prepared(right.primary, context, atoms)
+    parens = ("expectation", "[") in context.notations or \
+        algebra.writes_square_expectation(left.primary.expr, right.primary.expr)
+    constants = algebra.outside_symbols(_values(left.primary, context), _values(right.primary, context))
+    a = _prepared(left.primary, context, atoms, parens, constants)
+    b = _prepared(right.primary, context, atoms, parens, constants)
     symbols = {s for s in (a.free_symbols | b.free_symbols) if s not in atoms.symbols}
     points = algebra.box_points(symbols, count=48, seed=5)
     points += algebra.box_points(symbols, count=16, seed=6, box=(sympy.Rational(1, 1000), sympy.Rational(1, 20)))
