@@ -14,9 +14,10 @@ import torch
 from scipy import stats
 
 from derivspec.core import registry
-from derivspec.core.checker import compare, read_candidate
+from derivspec.core.checker import compare
 from derivspec.core.sources import compare_source
 from derivspec.numerics.montecarlo import FALSE_FAIL_RATE, critical_z
+from forms import assert_forms
 
 Z = critical_z(FALSE_FAIL_RATE)  # two-sided z-tests below fail a true statement about once in a million runs
 
@@ -174,13 +175,7 @@ MISTAKES = {
 
 @pytest.mark.parametrize("claim_id", sorted(CORRECT_FORMS))
 def test_check_accepts_correct_forms_and_rejects_mistakes(claim_id):
-    claim = registry.get(claim_id)
-    formulas, latexes = CORRECT_FORMS[claim_id]
-    parsed = [read_candidate(claim, formula=f) for f in formulas] + [read_candidate(claim, latex=x) for x in latexes]
-    for candidate in parsed:
-        assert compare(claim, candidate).verdict == "equivalent", candidate
-    for mistake in MISTAKES[claim_id]:
-        assert compare(claim, read_candidate(claim, formula=mistake)).verdict == "not_equivalent", mistake
+    assert_forms(claim_id, *CORRECT_FORMS[claim_id], MISTAKES[claim_id])
 
 
 # --- sources and errata --------------------------------------------------------------------------

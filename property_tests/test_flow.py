@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from torch.distributions import LogNormal, MultivariateNormal, Normal
 
 from derivspec.core import registry
-from derivspec.core.checker import compare, read_candidate
 from derivspec.core.sources import compare_source
+from forms import assert_forms
 
 
 
@@ -199,12 +199,7 @@ CORRECT_FORMS = {
 
 @pytest.mark.parametrize("claim_id", sorted(CORRECT_FORMS))
 def test_check_accepts_correct_forms_and_rejects_mistakes(claim_id):
-    claim = registry.get(claim_id)
-    formulas, latexes, mistakes = CORRECT_FORMS[claim_id]
-    for candidate in [read_candidate(claim, formula=f) for f in formulas] + [read_candidate(claim, latex=x) for x in latexes]:
-        assert compare(claim, candidate).verdict == "equivalent", candidate
-    for mistake in mistakes:
-        assert compare(claim, read_candidate(claim, formula=mistake)).verdict == "not_equivalent", mistake
+    assert_forms(claim_id, *CORRECT_FORMS[claim_id])
 
 
 # --- errata, recomputed by independent arithmetic ---------------------------------------------------

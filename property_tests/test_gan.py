@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 from scipy import integrate, optimize, stats
 
 from derivspec.core import registry
-from derivspec.core.checker import compare, read_candidate
 from derivspec.core.sources import compare_source
 from derivspec.reference_models import gan1d
 from derivspec.reference_models.device import DTYPE, make_generator
+from forms import assert_forms
 
 CPU = torch.device("cpu")
 
@@ -158,12 +158,7 @@ CORRECT_FORMS = {
 
 @pytest.mark.parametrize("claim_id", sorted(CORRECT_FORMS))
 def test_check_accepts_correct_forms_and_rejects_mistakes(claim_id):
-    claim = registry.get(claim_id)
-    formulas, latexes, mistakes = CORRECT_FORMS[claim_id]
-    for candidate in [read_candidate(claim, formula=f) for f in formulas] + [read_candidate(claim, latex=x) for x in latexes]:
-        assert compare(claim, candidate).verdict == "equivalent", candidate
-    for mistake in mistakes:
-        assert compare(claim, read_candidate(claim, formula=mistake)).verdict == "not_equivalent", mistake
+    assert_forms(claim_id, *CORRECT_FORMS[claim_id])
 
 
 def test_gan_is_jensen_shannon_up_to_scale_and_offset():
