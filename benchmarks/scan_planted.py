@@ -19,10 +19,13 @@ copies have other names): what is measured is the scanner on text it reads for t
 ``heldout.json`` is a second set of edits, on statements ``manifest.json`` does not touch, written
 before it was first scanned; it was held out for one round and has been a development set since.
 ``heldout2.json`` (44 edits over all twelve lectures, on statements neither earlier set touches)
-was written before the follow-up round changed the scanner and measured once after it: it
-estimates recall on text the scanner was not developed against.
+was written before the follow-up round changed the scanner and measured once after it; it is a
+development set since the third round. ``heldout3.json`` (43 edits over all twelve lectures, on
+statements no earlier set touches) was written before the third round changed the scanner and
+measured once after it: it estimates recall on text the scanner was not developed against.
 
     python benchmarks/scan_planted.py --manifest benchmarks/scan_planted/heldout2.json
+    python benchmarks/scan_planted.py --manifest benchmarks/scan_planted/heldout3.json   # held out
 
 Library use (property_tests/test_scan_planted.py): :func:`measure`.
 """

@@ -243,3 +243,102 @@ def test_the_log_of_a_product_is_the_sum_of_the_logs(tmp_path):
     wrong = right.replace("+ \\sum", "- \\sum")
     assert verdict_of(tmp_path, right + "\n", "prod") == "proved"
     assert verdict_of(tmp_path, wrong + "\n", "prod") == "disagrees"
+
+
+# --- third round: functions the document defines, log-probabilities, notation -------------------
+
+LIKELIHOOD = r"$$P(D \mid \theta) = \prod_{i=1}^{N} P(y_i \mid u_i, \theta)$$" + "\n\nso that\n\n"
+
+
+@pytest.mark.parametrize("later, expected", [
+    (r"$$\log P(D \mid \theta) = \sum_{i=1}^{N} \log P(y_i \mid u_i, \theta)$$", "proved"),
+    (r"$$\log P(D \mid \theta) = -\sum_{i=1}^{N} \log P(y_i \mid u_i, \theta)$$", "disagrees"),
+    (r"$$-\log P(D \mid \theta) = \sum_{i=1}^{N} -\log P(y_i \mid u_i, \theta)$$", "proved"),
+    (r"$$-\log P(D \mid \theta) = \sum_{i=1}^{N} \log P(y_i \mid u_i, \theta)$$", "disagrees"),
+])
+def test_a_function_defined_in_an_earlier_display_is_used(tmp_path, later, expected):
+    assert verdict_of(tmp_path, LIKELIHOOD + later + "\n", r"\log P(D") == expected
+
+
+@pytest.mark.parametrize("text", [
+    # defined twice, differently: ambiguous, not used
+    LIKELIHOOD + r"$$P(D \mid \theta) = \prod_{i=1}^{N} Q(y_i)$$" + "\n\n"
+    r"$$\log P(D \mid \theta) = -\sum_{i=1}^{N} \log P(y_i \mid u_i, \theta)$$",
+    # too far from its definition (another section may use the name otherwise)
+    LIKELIHOOD + "text\n\n" * 70 + r"$$\log P(D \mid \theta) = -\sum_{i=1}^{N} \log P(y_i \mid u_i, \theta)$$",
+    # used before it is defined
+    r"$$\log P(D \mid \theta) = -\sum_{i=1}^{N} \log P(y_i \mid u_i, \theta)$$" + "\n\nwhere\n\n" + LIKELIHOOD,
+    # a different function that only contains the name: \hat{P}(D | theta), \mathcal{P}(D | theta)
+    LIKELIHOOD + r"$$\log \hat{P}(D \mid \theta) = -\sum_{i=1}^{N} \log P(y_i \mid u_i, \theta)$$" + "\n\n"
+    r"$$\log \mathcal{P}(D \mid \theta) = -\sum_{i=1}^{N} \log P(y_i \mid u_i, \theta)$$",
+    # an approximate statement of the value is not a definition: the name is ambiguous
+    LIKELIHOOD + r"$$P(D \mid \theta) \approx 0.5$$" + "\n\n"
+    r"$$\log P(D \mid \theta) = -\sum_{i=1}^{N} \log P(y_i \mid u_i, \theta)$$",
+])
+def test_definitions_the_rule_does_not_use(tmp_path, text):
+    never_flagged(tmp_path, text + "\n")
+
+
+def test_only_a_log_probability_is_never_its_own_negative(tmp_path):
+    # E[X] = E[-X] = -E[X] is how a symmetry argument shows a mean is zero: not flagged
+    never_flagged(tmp_path, r"$$\mathbb{E}[X] = \mathbb{E}[-X] = -\mathbb{E}[X]$$" + "\n")
+    # a sum of log-probabilities flipped in a chain is a sign slip
+    chain = r"$$\ell = \log \prod_{i=1}^n P(y_i) = {sign}\sum_{i=1}^n \log P(y_i)$$" + "\n"
+    assert verdict_of(tmp_path, chain.replace("{sign}", ""), "prod") == "proved"
+    assert verdict_of(tmp_path, chain.replace("{sign}", "-"), "prod") == "disagrees"
+
+
+@pytest.mark.parametrize("text, expected", [
+    (r"$$1 - 0.05 = 95\%$$", "proved"),
+    (r"$$1 - 0.05 = 90\%$$", "disagrees"),
+    (r"$$\frac{1}{4} = 25\%$$", "proved"),
+])
+def test_percentages_are_read(tmp_path, text, expected):
+    assert verdict_of(tmp_path, text + "\n", "%") == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    (r"$$\log \prod_{i=1}^n p(\mathbf{x}^{(i)}) = \sum_{i=1}^n \log p(\mathbf{x}^{(i)})$$", "proved"),
+    (r"$$\log \prod_{i=1}^n p(x^{(i)}) = \sum_{i=1}^n \log p(x^{(i)})$$", "proved"),
+])
+def test_a_superscript_index_of_a_sum_is_the_example_index(tmp_path, text, expected):
+    assert verdict_of(tmp_path, text + "\n", "prod") == expected
+
+
+def test_superscripts_outside_a_sum_over_them_are_left_alone(tmp_path):
+    never_flagged(tmp_path, "\n\n".join([
+        r"$$\sum_{j=1}^n x^{(i)} = n x^{(i)}$$",  # summed over j: x^{(i)} is a constant of the sum
+        r"$$f^{(i)}(x) = \frac{d^i f}{dx^i}$$",
+    ]) + "\n")
+
+
+BERNOULLI_LOG_LIKELIHOOD = (r"$$l(\theta) = \log \prod_{i=1}^n \pi_i^{y_i} (1 - \pi_i)^{1 - y_i}"
+                            r" = \sum_{i=1}^n y_i \log(\pi_i) {sign} (1 - y_i) \log (1 - \pi_i)$$")
+
+
+def test_a_sum_whose_index_is_used_after_it_closes_extends_to_the_end(tmp_path):
+    # the terms after '+' use the index i: the sum can only extend over them
+    assert verdict_of(tmp_path, BERNOULLI_LOG_LIKELIHOOD.replace("{sign}", "+") + "\n", "prod") == "proved"
+    assert verdict_of(tmp_path, BERNOULLI_LOG_LIKELIHOOD.replace("{sign}", "-") + "\n", "prod") == "disagrees"
+
+
+def test_sums_closed_before_terms_without_their_index_are_left_as_read(tmp_path):
+    never_flagged(tmp_path, "\n\n".join([
+        r"$$\ell = \log \prod_{i=1}^n a_i c = \sum_{i=1}^n \log a_i + n \log c$$",
+        r"$$s = \sum_{i=1}^n x_i + y = y + \sum_{i=1}^n x_i$$",
+    ]) + "\n")
+
+
+@pytest.mark.parametrize("text, expected", [
+    (r"For random variables $X, Y$ and numbers $a$ and $b$, $\mathrm{Cov}(aX+b, Y) = a\mathrm{Cov}(X, Y)$." + "\n",
+     "proved"),
+    (r"For random variables $X, Y$ and numbers $a$ and $b$, $\mathrm{Cov}(aX+b, Y) = a^2\mathrm{Cov}(X, Y)$." + "\n",
+     "disagrees"),
+    (r"For random variables $X, Y$ and constants $a, b \in \mathbb{R}$, $\mathrm{Cov}(aX+b, Y) = a\mathrm{Cov}(X, Y)$." + "\n",
+     "proved"),
+    # nothing says a and b are numbers: they may be random, the step is left alone
+    (r"For random variables $X, Y, a$ and $b$, $\mathrm{Cov}(aX+b, Y) = a^2\mathrm{Cov}(X, Y)$." + "\n",
+     "unchecked"),
+])
+def test_names_the_sentence_calls_numbers_come_out_of_moments(tmp_path, text, expected):
+    assert verdict_of(tmp_path, text, "Cov") == expected

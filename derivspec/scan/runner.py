@@ -23,7 +23,7 @@ from derivspec.scan import ScanError
 from derivspec.scan.extract import NotText, Statement, extract, read_text
 from derivspec.scan.records import Record, record_from_steps
 from derivspec.scan.statements import (STATEMENT_SECONDS, DocumentState, check_statement, clean, document_conventions,
-                                      document_notations)
+                                      document_functions, document_notations)
 
 GRACE_SECONDS = 4.0
 _RELATION = re.compile(r"=|\\approx|\\simeq|\\le(?:q|qslant)?(?![A-Za-z])|\\ge(?:q|qslant)?(?![A-Za-z])|<|>|\\propto|"
@@ -74,6 +74,8 @@ def prepare(path, name: str | None = None, known: bool = True, seconds: float | 
     state = DocumentState(file, seconds=seconds or STATEMENT_SECONDS)
     state.log_base, state.conventions = document_conventions(text, state.names)
     state.notations = document_notations(text)
+    state.functions = document_functions(relational)
+    state.order = {(s.lines, s.text): i for i, s in enumerate(relational)}
     if known:
         from derivspec.scan.known import Recogniser
 

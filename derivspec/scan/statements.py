@@ -13,6 +13,7 @@ clauses use; ``a > 0`` or ``0 < p < 1`` restrict where points are drawn.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 
@@ -79,6 +80,8 @@ class DocumentState:
     notations: frozenset = frozenset()  # accented names the document writes ((r"\bar", r"\alpha"))
     window: int = 15  # a named distribution is used within this many lines
     samples: list = field(default_factory=list)  # (line, name, distribution) of X ~ Dist(...)
+    functions: list = field(default_factory=list)  # (line, lhs, pattern, rhs, order): F(args) = ... in a display
+    order: dict = field(default_factory=dict)  # (lines, text) -> position among the statements with a relation
 
 
 @dataclass
@@ -211,7 +214,8 @@ def _check(statement: Statement, text: str, state: DocumentState, previous: str)
                           prose=(statement.before[-400:] + " " + statement.after[:300]),
                           statement=" , ".join(" = ".join(c.sides) for c in clauses if c is not clause),
                           definitions=_nearby_definitions(statement, state), notations=state.notations,
-                          samples=_nearby_samples(statement, state))
+                          samples=_nearby_samples(statement, state),
+                          numbers=step_checks.numbers_in_prose(statement.before[-300:]))
         sides = [read_side(s, context) for s in sides_text]
         for k, relation in enumerate(clause.relations):
             left, right = sides[k], sides[k + 1]
@@ -226,6 +230,8 @@ def _check(statement: Statement, text: str, state: DocumentState, previous: str)
                 normalised = check_density(left, right, context)
                 if normalised is not None:
                     result = normalised
+            if result.verdict == "unchecked" and state.functions and relation in ("=", "≈"):
+                result = _with_document_functions(left, relation, right, context, statement, state, k == 0) or result
             results.append(result)
         # assignments and conditions for the clauses that follow
         if len(clause.relations) == 1 and len(sides) == 2 and sides[0].readable and sides[1].readable:
@@ -240,3 +246,107 @@ def _check(statement: Statement, text: str, state: DocumentState, previous: str)
                     if interval:
                         constraints[lhs] = interval
     return Outcome(statement, text, results)
+
+
+# -- functions the document defines in a display and uses later ------------------------------------
+
+_DEFINED_NAME = r"(?:[A-Za-z]|\\ell|\\mathcal\s*\{?\s*[A-Z]\s*\}?)(?:_\{[^{}]*\}|_[A-Za-z0-9])?"
+_DEFINED_LHS = re.compile(r"^\s*(" + _DEFINED_NAME + r")\s*(?:\\left)?\(\s*([^()]*)(?:\\right)?\)\s*$")
+_DECORATED = re.compile(r"(?:\\(?:math[a-z]*|bm|boldsymbol|hat|widehat|tilde|widetilde|bar|overline|vec|dot|ddot|"
+                        r"check|breve|text[a-z]*|operatorname)\s*\{?\s*|[_^'])$")  # \hat{L}(..), x_L(..): not the defined name
+FUNCTION_WINDOW = 60  # a definition is used within this many lines after it
+_DEFINING = ("=", ":=")
+
+
+def _token_pattern(text: str) -> str:
+    """A regex for ``text`` that allows any spacing between tokens and reads ``\\mid`` and ``|`` alike."""
+    parts = []
+    for token in re.findall(r"\\[A-Za-z]+|\\.|\S", text):
+        if token in (r"\mid", "|"):
+            parts.append(r"(?:\\mid(?![A-Za-z])|\|)")
+        elif re.fullmatch(r"\\[A-Za-z]+", token):
+            parts.append(re.escape(token) + r"(?![A-Za-z])")
+        else:
+            parts.append(re.escape(token))
+    return r"\s*".join(parts)
+
+
+def _normal(text: str) -> str:
+    return re.sub(r"\s+", "", text.replace(r"\mid", "|").replace(r"\left", "").replace(r"\right", ""))
+
+
+def document_functions(relational: list[Statement]) -> list:
+    """(line, lhs text, pattern, rhs text) for ``F(args) = RHS`` written in a display (``=`` or
+    ``:=`` as the first relation of a statement whose left side is only ``F(args)``), kept only
+    when the document gives that ``F(args)`` one right side: a name defined twice, or a right
+    side that uses the name itself, is ambiguous and dropped."""
+    found: dict[str, list] = {}
+    for order, s in enumerate(relational):
+        try:
+            clauses = [c for c in split_clauses(clean(s)) if c.relations]
+        except Exception:
+            continue
+        for clause in clauses:
+            lhs = clause.sides[0].strip()
+            match = _DEFINED_LHS.match(lhs)
+            if not match or not match.group(2).strip():
+                continue
+            key = _normal(lhs)
+            rhs = clause.sides[1].strip()
+            entry = found.setdefault(key, [])
+            if clause.relations[0] not in _DEFINING or not s.display:
+                entry.append((s.lines[0], lhs, None, order))  # stated otherwise (≈, ≤, inline): not a definition
+            else:
+                entry.append((s.lines[0], lhs, rhs, order))
+    out = []
+    for key, entries in found.items():
+        rhs_set = {_normal(rhs) if rhs is not None else None for _, _, rhs, _ in entries}
+        if len(rhs_set) != 1 or None in rhs_set:
+            continue
+        line, lhs, rhs, order = entries[0]
+        pattern = _token_pattern(lhs)
+        if not rhs or re.search(pattern, rhs):
+            continue
+        out.append((line, lhs, re.compile(r"(?<![A-Za-z\\])" + pattern), rhs, order))
+    return out
+
+
+def with_definitions(text: str, line: int, state: DocumentState, order: int | None = None) -> tuple[str, list]:
+    """``text`` (of the statement at ``line``, the ``order``-th with a relation) with each function the
+    document defined in a statement before it, at most :data:`FUNCTION_WINDOW` lines up, replaced by
+    its right side in brackets; and the definitions used."""
+    used = []
+    for def_line, lhs, pattern, rhs, def_order in state.functions:
+        before = def_order < order if order is not None else def_line < line
+        if not (before and 0 <= line - def_line <= FUNCTION_WINDOW):
+            continue
+        replaced = pattern.sub(lambda m, r=rhs: m.group(0) if _DECORATED.search(m.string[:m.start()])
+                               else r"\left(" + r + r"\right)", text)
+        if replaced != text:
+            text = replaced
+            used.append((def_line, lhs, rhs))
+    return text, used
+
+
+def _with_document_functions(left, relation: str, right, context: Context, statement: Statement,
+                             state: DocumentState, first: bool) -> StepResult | None:
+    """An unchecked step checked again with the functions the document defined just before
+    (``L(\\theta) = ...`` in a display, used here): the new verdict counts only when it is decided."""
+    order = state.order.get((statement.lines, statement.text))
+    left_text, left_used = with_definitions(left.text, statement.lines[0], state, order)
+    right_text, right_used = with_definitions(right.text, statement.lines[0], state, order)
+    used = left_used + [u for u in right_used if u not in left_used]
+    if not used:
+        return None
+    new_left, new_right = read_side(left_text, context), read_side(right_text, context)
+    if not new_left.readable or not new_right.readable:
+        return None
+    # the definition is the chain's first link (F(args) = its right side): the step is a link of
+    # a derivation, not an equation on its own
+    result = check_step(new_left, relation, new_right, dataclasses.replace(context, chain=True), first)
+    if result.verdict not in ("proved", "disagrees"):
+        return None
+    note = "; ".join(f"{lhs} = {rhs} (line {line})" for line, lhs, rhs in used)
+    result.reason = f"{result.reason} [with the definition the document gives: {note}]"
+    result.left, result.right = left.text, right.text
+    return result

@@ -111,6 +111,7 @@ class Context:
     notations: frozenset = frozenset()  # (accent, base) the document writes, e.g. ("\\bar", "\\alpha")
     statement: str = ""  # the whole statement (its other clauses)
     samples: dict = field(default_factory=dict)  # X -> (family, mean, variance) for X ~ Dist(...) just before
+    numbers: frozenset = frozenset()  # names the sentence before calls numbers ("for numbers $a$ and $b$")
 
 
 _TRUNCATED = re.compile(r"^\s*(-?\s*\d+\.\d+)\s*(?:\\ldots|\\dots|\\cdots|\.\.\.)\s*$")
@@ -126,6 +127,7 @@ def read_side(text: str, context: Context) -> Side:
         side.truncated = True
         text = truncated.group(1)
         side.text = text
+    text = normalise_side(text)
     try:
         side.primary = read_document(text, context.names, context.bare, log_base=context.log_base)
     except FormulaError as error:
@@ -134,6 +136,9 @@ def read_side(text: str, context: Context) -> Side:
     except Exception as error:  # a defect of the reader on odd input: unchecked, never a crash
         side.error = f"cannot read ({type(error).__name__})"
         return side
+    widened = _widened_sum(text, side.primary, context)
+    if widened is not None:
+        side.primary = widened
     if "ambiguous" in side.primary.flags:
         try:
             side.variants["product"] = read_document(text, context.names, context.bare, log_base=context.log_base,
@@ -146,7 +151,93 @@ def read_side(text: str, context: Context) -> Side:
                 side.variants[f"log{base}"] = read_document(text, context.names, context.bare, log_base=base)
             except Exception:
                 pass
+    for name, reading in list(side.variants.items()):  # every reading sees the sum as wide
+        options = {"ambiguous": "product"} if name == "product" else {"log_base": _variant_base(name)}
+        widened = _widened_sum(text, reading, context, **options)
+        if widened is not None:
+            side.variants[name] = widened
     return side
+
+
+_PERCENT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*\\%")
+_SAMPLE_INDEX = re.compile(r"((?:\\(?:mathbf|boldsymbol|bm|hat|tilde|bar)\s*)?\{?[A-Za-z]\}?|\\mathbf\{\\hat\{[A-Za-z]\}\}|"
+                           r"\\hat\{\\mathbf\{[A-Za-z]\}\})\^\{\(([a-z])\)\}(?![_^])")
+_BOUND = re.compile(r"\\(?:sum|prod)\s*_\s*\{?\s*([a-z])\b")
+
+
+_NUMBERS_PROSE = re.compile(r"\b(?:(?:real\s+)?numbers|constants|scalars)\s+((?:\$\s*[A-Za-z]\s*\$(?:\s*,\s*|\s+and\s+|\s*,\s*and\s+)?)+)")
+_NUMBERS_SET = re.compile(r"\$\s*([A-Za-z](?:\s*,\s*[A-Za-z])*)\s*\\in\s*\\mathbb\s*\{?R\}?")
+
+
+def numbers_in_prose(before: str) -> frozenset:
+    """Names the sentence just before a statement calls numbers: ``for numbers $a$ and $b$``,
+    ``constants $c$``, ``$a, b \\in \\mathbb{R}$``."""
+    sentence = re.split(r"(?<=[.!?])\s+(?=[A-Z])|\n\s*\n", before)[-1] if before else ""
+    names = set()
+    for match in _NUMBERS_PROSE.finditer(sentence):
+        names.update(re.findall(r"\$\s*([A-Za-z])\s*\$", match.group(1)))
+    for match in _NUMBERS_SET.finditer(sentence):
+        names.update(re.findall(r"[A-Za-z]", match.group(1)))
+    return frozenset(names)
+
+
+def _named_numbers(lr: DocumentReading, rr: DocumentReading, context: Context) -> frozenset:
+    if not context.numbers:
+        return frozenset()
+    return frozenset(s for s in (lr.expr.free_symbols | rr.expr.free_symbols) if s.name in context.numbers)
+
+
+def normalise_side(text: str) -> str:
+    r"""Notation with one meaning, rewritten for the reader: ``95\%`` is ``\frac{95}{100}``; in a
+    side that sums or multiplies over ``i``, ``\mathbf{x}^{(i)}`` is the i-th example
+    (``\mathbf{x}_{i}``), never a power."""
+    text = _PERCENT.sub(lambda m: r"\frac{" + m.group(1) + "}{100}", text)
+    text = re.sub(r"(?<![.\\])\.\s*$", "", text)  # a full stop that ends a side (``p_{ij}. = ...``)
+    bound = set(_BOUND.findall(text))
+    if bound:
+        text = _SAMPLE_INDEX.sub(lambda m: m.group(1) + "_{" + m.group(2) + "}" if m.group(2) in bound else m.group(0), text)
+    return text
+
+
+_SUM_HEAD = re.compile(r"\\(?:sum|prod)\s*(?:_\s*(?:\{[^{}]*\}|[A-Za-z0-9]))?\s*(?:\^\s*(?:\{[^{}]*\}|[A-Za-z0-9]))?")
+
+
+def _free_dummies(expr) -> set:
+    """Summation or product indices that also occur outside their sum (``\\sum_i a_i + b_i`` read
+    with the sum closing at ``+``)."""
+    bound = {limit[0].name for node in sympy.preorder_traversal(expr) if isinstance(node, (sympy.Sum, sympy.Product))
+             for limit in node.limits}
+    found = set()
+    for symbol in expr.free_symbols:
+        index = re.search(r"_\{?([A-Za-z])\}?$", symbol.name)  # y_{i}: y indexed by a sum's index, outside it
+        if symbol.name in bound or (index and index.group(1) in bound):
+            found.add(symbol)
+    return found
+
+
+def _widened_sum(text: str, reading, context: Context, **options):
+    r"""The reading with the first top-level ``\sum``/``\prod`` extended to the end of the side, when the
+    sum as read closes before terms that use its index (``\sum_{i=1}^n y_i \log \pi_i + (1 - y_i)
+    \log(1 - \pi_i)``): the index has no meaning outside, so the text can only mean the wider sum.
+    None when the index is not used outside or the wider reading still leaves it free."""
+    try:
+        if not _free_dummies(reading.expr):
+            return None
+    except Exception:
+        return None
+    for match in _SUM_HEAD.finditer(text):
+        before = text[:match.start()]
+        depth = before.count("{") - before.count("}") + before.count("(") - before.count(")")
+        if depth != 0 or "\\left" in before:
+            continue
+        wider = text[:match.end()] + r" \left(" + text[match.end():] + r" \right)"
+        try:
+            options.setdefault("log_base", context.log_base)
+            widened = read_document(wider, context.names, context.bare, **options)
+        except Exception:
+            return None
+        return None if _free_dummies(widened.expr) else widened
+    return None
 
 
 def _short_error(message: str) -> str:
@@ -480,7 +571,7 @@ def compare(lr: DocumentReading, rr: DocumentReading, context: Context, prove: b
     atoms = algebra.Atoms()
     try:
         parens = ("expectation", "[") in context.notations or algebra.writes_square_expectation(lr.expr, rr.expr)
-        constants = algebra.outside_symbols(_values(lr, context), _values(rr, context))
+        constants = algebra.outside_symbols(_values(lr, context), _values(rr, context)) | _named_numbers(lr, rr, context)
         a = _prepared(lr, context, atoms, parens, constants, log_base)
         b = _prepared(rr, context, atoms, parens, constants, log_base)
     except Exception as error:
@@ -508,7 +599,7 @@ def compare(lr: DocumentReading, rr: DocumentReading, context: Context, prove: b
         comparison.status = "opaque"
         used = {s for s in (a - b).free_symbols if s in atom_symbols}
         comparison.detail = f"the sides differ by terms in {atoms.describe(used) or 'undefined functions'} that do not cancel"
-        comparison.difference = _rearrangement(a, b, atom_symbols)
+        comparison.difference = _rearrangement(a, b, atom_symbols, atoms.table)
         return comparison
     if outcome.differing:
         comparison.status = "differs"
@@ -574,7 +665,19 @@ def _nonzero_function(difference, parts) -> bool:
     return evaluated >= 6
 
 
-def _rearrangement(a: sympy.Expr, b: sympy.Expr, atom_symbols: set) -> sympy.Expr | None:
+def _log_probability(part) -> bool:
+    r"""``\log P(\dots)``, a sum of such logs, or an expected log-density ``E_A[\log b]``: a term no
+    argument shows to be its own negative (it would be 0 only where every probability is 1)."""
+    from derivspec.core.latex import is_opaque_function
+
+    if getattr(part, "func", None) == information.CROSS:
+        return True
+    while isinstance(part, sympy.Sum):
+        part = part.function
+    return isinstance(part, sympy.log) and is_opaque_function(part.args[0])
+
+
+def _rearrangement(a: sympy.Expr, b: sympy.Expr, atom_symbols: set, table: dict | None = None) -> sympy.Expr | None:
     r"""``a - b`` when the step only changes how opaque terms that both sides have are combined.
 
     The difference must be a polynomial -- or, failing that, a function nonzero wherever it has a
@@ -586,7 +689,9 @@ def _rearrangement(a: sympy.Expr, b: sympy.Expr, atom_symbols: set) -> sympy.Exp
     p(z)``, ``\mathbb E[XY]`` and ``\mathbb E[X]\mathbb E[Y]`` under independence). One part
     alone is enough only when both sides are sums of several terms: ``\mathbb{E}[X] =
     -\mathbb{E}[X]`` is how a symmetry argument shows that a mean is zero, while ``A + B - 2C = A
-    + B + 2C`` changes one term of a longer expression."""
+    + B + 2C`` changes one term of a longer expression -- or when the one part is a log-probability
+    (:func:`_log_probability`): ``\log P(D) = -\sum_i \log P(y_i)`` after the product rule is a sign
+    slip, never a symmetry argument."""
     try:
         difference = sympy.expand(a - b)
         parts = difference.free_symbols & set(atom_symbols)
@@ -599,7 +704,9 @@ def _rearrangement(a: sympy.Expr, b: sympy.Expr, atom_symbols: set) -> sympy.Exp
             return None
         if len(parts) == 1 and min(len(sympy.Add.make_args(sympy.expand(a))),
                                    len(sympy.Add.make_args(sympy.expand(b)))) < 2:
-            return None
+            back = {v: k for k, v in (table or {}).items()}
+            if not _log_probability(back.get(next(iter(parts)))):
+                return None
         ordered = sorted(parts, key=lambda x: x.name)
         if not difference.is_polynomial(*ordered):
             # sqrt(V) = V: not a polynomial in the parts; nonzero wherever the parts have values
@@ -714,7 +821,8 @@ def _rearranged_opaque(left: Side, relation: str, right: Side, context: Context,
     both of its sides have (:func:`_rearrangement`), under every reading of the step; else None."""
     if (relation != "=" or not (context.chain or standard_quantity(left, context)) or context.conditional or notes
             or primary.difference is None
-            or primary.plain_left != primary.plain_right or _vector_dimension(left, right)):
+            or (primary.plain_left ^ primary.plain_right) & {x.name for x in primary.difference.free_symbols}
+            or _vector_dimension(left, right)):
         return None
     for name in set(left.variants) | set(right.variants):  # every other reading must agree
         alt = compare(left.variants.get(name, left.primary), right.variants.get(name, right.primary), context,
@@ -844,7 +952,8 @@ def _sides_for_sign_test(left: Side, right: Side, context: Context):
     atoms = algebra.Atoms()
     parens = ("expectation", "[") in context.notations or \
         algebra.writes_square_expectation(left.primary.expr, right.primary.expr)
-    constants = algebra.outside_symbols(_values(left.primary, context), _values(right.primary, context))
+    constants = algebra.outside_symbols(_values(left.primary, context), _values(right.primary, context)) | \
+        _named_numbers(left.primary, right.primary, context)
     a = _prepared(left.primary, context, atoms, parens, constants)
     b = _prepared(right.primary, context, atoms, parens, constants)
     symbols = {s for s in (a.free_symbols | b.free_symbols) if s not in atoms.symbols}
