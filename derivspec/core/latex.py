@@ -301,49 +301,62 @@ def _classify(tex: str, match: re.Match) -> _Token | None:
     raise _error(tex, pos, f"'{text}': " + _UNSUPPORTED.get(text, "unknown LaTeX command"))
 
 
-def _tokenize(tex: str) -> list[_Token]:
-    """Tokens of ``tex`` ending with an ``end`` token. ``\\left X ... \\right Y`` pairs become
-    brackets: |...| and \\|...\\| an absolute value, anything else (including ``\\left.``) a group."""
-    tokens: list[_Token] = []
+def _delimited(tex: str, token_re, classify):
+    """Scan ``tex`` into tokens: ``(None, token)``, or ``(left_or_right, delimiter)`` for a
+    ``\\left``/``\\right`` and the token after it (a ``.`` there is the null delimiter), or
+    ``(left_or_right, None)`` when the text ends before its delimiter."""
     pending: _Token | None = None  # a \left or \right waiting for its delimiter
-    lefts: list[int] = []  # indices of open \left tokens
     pos = 0
     while pos < len(tex):
         if pending is not None and tex[pos] == ".":
             token, pos = _Token("sym", ".", pos), pos + 1
         else:
-            match = _TOKEN_RE.match(tex, pos)
+            match = token_re.match(tex, pos)
             if match is None:
                 raise _error(tex, pos, f"unexpected character '{tex[pos]}'")
             pos = match.end()
-            token = _classify(tex, match)
+            token = classify(tex, match)
         if token is None:
             continue
         if pending is not None:
-            delimiter = token.text
-            if delimiter not in _LEFT_RIGHT_DELIMITERS:
-                raise _error(tex, token.pos, f"'{pending.text}' must be followed by a delimiter such as (, [, |, \\{{ or .")
-            if pending.text == r"\left":
-                lefts.append(len(tokens))
-                tokens.append(_Token("sym", "\\left" + delimiter, pending.pos))
-            else:
-                if not lefts:
-                    raise _error(tex, pending.pos, r"'\right' without a matching '\left'")
-                opening = lefts.pop()
-                left = tokens[opening].text[len("\\left"):]
-                if left == delimiter and delimiter in ("|", "‖"):
-                    tokens[opening] = _Token("sym", "\\left" + delimiter, tokens[opening].pos)
-                    tokens.append(_Token("sym", "\\right" + delimiter, pending.pos))
-                else:
-                    tokens[opening] = _Token("sym", "(", tokens[opening].pos)
-                    tokens.append(_Token("sym", ")", pending.pos))
+            yield pending, token
             pending = None
         elif token.text in (r"\left", r"\right") and token.kind == "cmd":
             pending = token
         else:
-            tokens.append(token)
+            yield None, token
     if pending is not None:
-        raise _error(tex, pending.pos, f"'{pending.text}' without a delimiter")
+        yield pending, None
+
+
+def _tokenize(tex: str) -> list[_Token]:
+    """Tokens of ``tex`` ending with an ``end`` token. ``\\left X ... \\right Y`` pairs become
+    brackets: |...| and \\|...\\| an absolute value, anything else (including ``\\left.``) a group."""
+    tokens: list[_Token] = []
+    lefts: list[int] = []  # indices of open \left tokens
+    for pending, token in _delimited(tex, _TOKEN_RE, _classify):
+        if pending is None:
+            tokens.append(token)
+            continue
+        if token is None:
+            raise _error(tex, pending.pos, f"'{pending.text}' without a delimiter")
+        delimiter = token.text
+        if delimiter not in _LEFT_RIGHT_DELIMITERS:
+            raise _error(tex, token.pos, f"'{pending.text}' must be followed by a delimiter such as (, [, |, \\{{ or .")
+        if pending.text == r"\left":
+            lefts.append(len(tokens))
+            tokens.append(_Token("sym", "\\left" + delimiter, pending.pos))
+            continue
+        if not lefts:
+            raise _error(tex, pending.pos, r"'\right' without a matching '\left'")
+        opening = lefts.pop()
+        left = tokens[opening].text[len("\\left"):]
+        if left == delimiter and delimiter in ("|", "‖"):
+            tokens[opening] = _Token("sym", "\\left" + delimiter, tokens[opening].pos)
+            tokens.append(_Token("sym", "\\right" + delimiter, pending.pos))
+        else:
+            tokens[opening] = _Token("sym", "(", tokens[opening].pos)
+            tokens.append(_Token("sym", ")", pending.pos))
     if lefts:
         raise _error(tex, tokens[lefts[-1]].pos, r"'\left' without a matching '\right'")
     tokens.append(_Token("end", "", len(tex)))
@@ -1152,50 +1165,37 @@ def _doc_classify(tex: str, match: re.Match) -> _Token | None:
 def _doc_tokenize(tex: str) -> list[_Token]:
     """As :func:`_tokenize`, with the document-mode token set (unknown commands pass through)."""
     tokens: list[_Token] = []
-    pending: _Token | None = None
     lefts: list[int] = []
-    pos = 0
-    while pos < len(tex):
-        if pending is not None and tex[pos] == ".":
-            token, pos = _Token("sym", ".", pos), pos + 1
-        else:
-            match = _DOC_TOKEN_RE.match(tex, pos)
-            if match is None:
-                raise _error(tex, pos, f"unexpected character '{tex[pos]}'")
-            pos = match.end()
-            token = _doc_classify(tex, match)
-        if token is None:
-            continue
-        if pending is not None:
-            delimiter = token.text
-            if delimiter in (r"\langle", r"\rangle", r"\lfloor", r"\rfloor", r"\lceil", r"\rceil"):
-                delimiter = {r"\langle": "⟨", r"\rangle": "⟩"}.get(delimiter, "(" if "l" in delimiter[1:3] else ")")
-            if delimiter not in _LEFT_RIGHT_DELIMITERS | {"⟨", "⟩", "{", "}"}:
-                raise _error(tex, token.pos, f"'{pending.text}' must be followed by a delimiter")
-            if pending.text == r"\left":
-                lefts.append(len(tokens))
-                tokens.append(_Token("sym", "\\left" + delimiter, pending.pos))
-            else:
-                if not lefts:
-                    raise _error(tex, pending.pos, r"'\right' without a matching '\left'")
-                opening = lefts.pop()
-                left = tokens[opening].text[len("\\left"):]
-                if left == delimiter and delimiter in ("|", "‖"):
-                    tokens.append(_Token("sym", "\\right" + delimiter, pending.pos))
-                elif left == "⟨":
-                    tokens[opening] = _Token("cmd", r"\langle", tokens[opening].pos)
-                    tokens.append(_Token("cmd", r"\rangle", pending.pos))
-                else:
-                    closer = {"(": ")", "[": "]", "{": ")", ".": ")", "|": ")", "‖": ")"}.get(left, ")")
-                    opener = {")": "(", "]": "["}.get(closer, "(")
-                    tokens[opening] = _Token("sym", opener if left != "{" else "(", tokens[opening].pos)
-                    tokens.append(_Token("sym", closer if left != "{" else ")", pending.pos))
-            pending = None
-        elif token.text in (r"\left", r"\right") and token.kind == "cmd":
-            pending = token
-        else:
+    for pending, token in _delimited(tex, _DOC_TOKEN_RE, _doc_classify):
+        if pending is None:
             tokens.append(token)
-    if pending is not None or lefts:
+            continue
+        if token is None:
+            raise _error(tex, len(tex), r"unbalanced '\left' / '\right'")
+        delimiter = token.text
+        if delimiter in (r"\langle", r"\rangle", r"\lfloor", r"\rfloor", r"\lceil", r"\rceil"):
+            delimiter = {r"\langle": "⟨", r"\rangle": "⟩"}.get(delimiter, "(" if "l" in delimiter[1:3] else ")")
+        if delimiter not in _LEFT_RIGHT_DELIMITERS | {"⟨", "⟩", "{", "}"}:
+            raise _error(tex, token.pos, f"'{pending.text}' must be followed by a delimiter")
+        if pending.text == r"\left":
+            lefts.append(len(tokens))
+            tokens.append(_Token("sym", "\\left" + delimiter, pending.pos))
+            continue
+        if not lefts:
+            raise _error(tex, pending.pos, r"'\right' without a matching '\left'")
+        opening = lefts.pop()
+        left = tokens[opening].text[len("\\left"):]
+        if left == delimiter and delimiter in ("|", "‖"):
+            tokens.append(_Token("sym", "\\right" + delimiter, pending.pos))
+        elif left == "⟨":
+            tokens[opening] = _Token("cmd", r"\langle", tokens[opening].pos)
+            tokens.append(_Token("cmd", r"\rangle", pending.pos))
+        else:
+            closer = {"(": ")", "[": "]", "{": ")", ".": ")", "|": ")", "‖": ")"}.get(left, ")")
+            opener = {")": "(", "]": "["}.get(closer, "(")
+            tokens[opening] = _Token("sym", opener if left != "{" else "(", tokens[opening].pos)
+            tokens.append(_Token("sym", closer if left != "{" else ")", pending.pos))
+    if lefts:
         raise _error(tex, len(tex), r"unbalanced '\left' / '\right'")
     tokens.append(_Token("end", "", len(tex)))
     return tokens
