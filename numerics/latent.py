@@ -689,8 +689,9 @@ def _attachment_counts(max_m: int, size: int) -> np.ndarray:
 
 @reference("latent.graph.preferential-attachment", rtol=2e-2)
 def preferential_attachment_expected_counts(m, j):
-    """the growth process's expected degree counts N_k(t), iterated for 20,000 node arrivals from m + 1
-    fully linked nodes and divided by the node count (finite t: error O(k/t))"""
+    """the growth process's expected degree counts N_k(t) per node after 20,000 arrivals (error O(k/t))
+
+    Iterated from m + 1 fully linked nodes (:func:`_attachment_counts`), not the stationary solution."""
     m_int = m.round().long().cpu().numpy()
     k = (m + j).round().long().cpu().numpy()
     counts = _attachment_counts(int(m_int.max()), int(k.max()) + 2)
@@ -699,8 +700,9 @@ def preferential_attachment_expected_counts(m, j):
 
 @behaviour("latent.graph.preferential-attachment")
 def preferential_attachment_has_power_law_and_hubs(m, nodes):
-    """reference model: a simulated Barabási–Albert graph (seed 0): the tail exponent's maximum-likelihood estimate
-    and the largest degree against a Poisson graph with the same mean degree"""
+    """reference model: a simulated Barabási–Albert graph (seed 0): tail exponent (MLE) and largest degree
+
+    The largest degree is compared with Poisson degrees of the same mean 2m."""
     rng = np.random.default_rng(0)
     m, nodes = int(m), int(nodes)
     ends = [a for a in range(m + 1) for b in range(m + 1) if a != b]  # seed clique: each node listed once per edge end
