@@ -28,13 +28,17 @@ from derivspec.core.derivation import StepResult, check_derivation, symbolic_sta
 from derivspec.core.lectures import cite
 from derivspec.core.registry import REGISTRY, Registry, RouteRecord
 from derivspec.core.sources import SourceResult, compare_source
+from derivspec.numerics.accuracy import RouteInconclusive
 from derivspec.numerics.checks import NumericContext, NumericResult
 from derivspec.numerics.routes import load
 
 
 def describe_error(where: str, error: BaseException) -> str:
-    """One line: ``route kl_by_torch raised ZeroDivisionError: division by zero``."""
+    """One line: ``route kl_by_torch raised ZeroDivisionError: division by zero``; a route that
+    cannot decide says so: ``route conditional_mean_by_quadrature is inconclusive: ...``."""
     message = " ".join(str(error).split())
+    if isinstance(error, RouteInconclusive):
+        return f"{where} is inconclusive: {message[:300]}"
     return f"{where} raised {type(error).__name__}" + (f": {message[:300]}" if message else "")
 
 

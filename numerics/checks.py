@@ -18,14 +18,12 @@ from typing import Callable
 import sympy
 import torch
 
-from derivspec.reference_models.device import DTYPE, make_generator, resolve_device
+from derivspec.numerics.accuracy import (ABSOLUTE_RESOLUTION, ERROR_SAFETY, MAX_RESOLUTION, ROUNDOFF_ATOL, ROUNDOFF_RTOL, Approximate,
+                                       RouteInconclusive, tolerance)
 from derivspec.numerics.montecarlo import MonteCarloResult, SampleFn, monte_carlo_check
+from derivspec.reference_models.device import DTYPE, make_generator, resolve_device
 
 REFERENCE_POINTS = 512
-# float64 agreement of two exact routes: relative 1e-9 leaves room for log-sum-exp and
-# autograd round-off (~1e-15 relative) while any algebraic mistake is far above it.
-REFERENCE_RTOL = 1e-9
-REFERENCE_ATOL = 1e-12
 
 
 @dataclass
@@ -101,27 +99,59 @@ def torch_function(expr: sympy.Expr, variables) -> Callable[..., torch.Tensor]:
 
 
 def against_reference(candidate: sympy.Expr, claim, ctx: NumericContext,
-                      reference: Callable[..., torch.Tensor], method: str,
-                      n_points: int = REFERENCE_POINTS, rtol: float = REFERENCE_RTOL,
-                      generator: torch.Generator | None = None) -> NumericResult:
-    """Candidate vs an independent torch route at random points (float64)."""
+                      reference: Callable[..., torch.Tensor | Approximate], method: str,
+                      n_points: int = REFERENCE_POINTS, generator: torch.Generator | None = None,
+                      rtol: float | None = None) -> NumericResult:
+    """Candidate vs an independent torch route at random points (float64).
+
+    The tolerance at each point is float64 round-off for a route that returns a tensor, plus
+    ``ERROR_SAFETY`` times the route's own error estimate when it returns an
+    :class:`~derivspec.numerics.accuracy.Approximate` (:mod:`numerics.accuracy`). A point where the
+    route cannot vouch for its value (not finite, an infinite error estimate, a tolerance above
+    ``MAX_RESOLUTION`` of the value) raises :class:`RouteInconclusive`: the claim is inconclusive,
+    never failed."""
     start = time.perf_counter()
     generator = generator if generator is not None else ctx.generator()
     values = {v.name: draw(v, n_points, generator, ctx.device) for v in claim.variables}
     got = torch_function(claim.expand_defined(candidate), claim.variables)(**values)
-    want = reference(**values).to(DTYPE)
+    out = reference(**values)
+    approximate = isinstance(out, Approximate)
+    want = (out.value if approximate else out).to(DTYPE)
+    error_estimate = out.error.to(DTYPE).expand_as(want) if approximate else None
+    tol = tolerance(want, error_estimate)
+    if rtol is not None and not approximate:  # TRANSITIONAL: a fixed rtol, being removed
+        tol = ROUNDOFF_ATOL + rtol * want.abs()
+    too_coarse = (ERROR_SAFETY * error_estimate > MAX_RESOLUTION * want.abs() + ABSOLUTE_RESOLUTION
+                  if approximate else torch.zeros_like(want, dtype=torch.bool))
+    undecidable = ~torch.isfinite(want) | ~torch.isfinite(tol) | too_coarse
+    if bool(undecidable.any()):
+        first = int(torch.nonzero(undecidable)[0])
+        at = ", ".join(f"{k}={float(v[first]):.6g}" for k, v in values.items())
+        why = ("the reference value is not finite" if not bool(torch.isfinite(want[first]))
+               else "the route's error estimate is infinite (its integrator warned or failed)"
+               if not bool(torch.isfinite(tol[first]))
+               else f"the route's error estimate ({float(error_estimate[first]):.2g}, × {ERROR_SAFETY:g}) is above "
+                    f"{MAX_RESOLUTION:g} of the value ({float(want[first]):.6g})")
+        raise RouteInconclusive(f"{int(undecidable.sum())} of {n_points} points undecidable: {why} at {at}")
     error = (got - want).abs()
     error = torch.where(torch.isfinite(error), error, torch.full_like(error, math.inf))
-    tolerance = REFERENCE_ATOL + rtol * want.abs()
-    worst = int(torch.argmax(error - tolerance))
-    passed = bool((error <= tolerance).all())
+    worst = int(torch.argmax(error - tol))
+    passed = bool((error <= tol).all())
     counterexample = None
     if not passed:
         counterexample = {"point": {k: float(v[worst]) for k, v in values.items()},
                           "candidate_value": float(got[worst]), "reference_value": float(want[worst])}
+    if approximate:
+        sizeable = want.abs() >= 1e-3 * float(want.abs().max())  # relative resolution means little near zero
+        resolution = float((tol / want.abs())[sizeable].max()) if bool(sizeable.any()) else math.inf
+        detail = (f"{n_points} random points, float64; tolerance from the route's error estimate ({out.how}) "
+                  f"× {ERROR_SAFETY:g}: detects relative errors above {resolution:.1g}")
+    elif rtol is not None:  # TRANSITIONAL
+        detail = f"{n_points} random points, float64, fixed rtol {rtol:g}"
+    else:
+        detail = f"{n_points} random points, float64, exact up to round-off (rtol {ROUNDOFF_RTOL:g})"
     return NumericResult(passed, method, points=n_points, max_abs_diff=float(error.max()),
-                         counterexample=counterexample, seconds=time.perf_counter() - start,
-                         detail=f"{n_points} random points, float64, rtol {rtol:g}")
+                         counterexample=counterexample, seconds=time.perf_counter() - start, detail=detail)
 
 
 MONTE_CARLO_POINTS = 3  # parameter points per claim: false-fail rate 3e-6 per claim

@@ -44,8 +44,8 @@ import torch
 from derivspec.core.claims import Claim, Source
 from derivspec.core.errors import RegistryError
 from derivspec.core.registry import REGISTRY, Registry, RouteRecord, import_all
-from derivspec.numerics.checks import (MONTE_CARLO_POINTS, REFERENCE_POINTS, REFERENCE_RTOL, NumericContext, NumericResult,
-                             against_monte_carlo, against_reference, torch_function)
+from derivspec.numerics.checks import (MONTE_CARLO_POINTS, REFERENCE_POINTS, NumericContext, NumericResult,
+                                       against_monte_carlo, against_reference, torch_function)
 
 SPECIAL = ("generator", "device")
 
@@ -71,10 +71,13 @@ def _specials(function: Callable, generator: torch.Generator, device: torch.devi
     return {k: v for k, v in (("generator", generator), ("device", device)) if k in wanted}
 
 
-def reference(*claim_ids: str, points: int = REFERENCE_POINTS, rtol: float = REFERENCE_RTOL,
-              registry: Registry = REGISTRY):
-    """Register ``function(**variables) -> tensor``: the candidate must agree with it at
-    ``points`` random points of the variables' domains (float64, relative tolerance ``rtol``)."""
+def reference(*claim_ids: str, points: int = REFERENCE_POINTS, registry: Registry = REGISTRY,
+              rtol: float | None = None):  # rtol: TRANSITIONAL, being removed (every route converts to Approximate)
+    """Register ``function(**variables) -> tensor | Approximate``: the candidate must agree with it
+    at ``points`` random points of the variables' domains, within float64 round-off for a tensor
+    (an exact route) or within the route's own error estimate for an
+    :class:`~derivspec.numerics.accuracy.Approximate` (quadrature, limits, step sizes, optimisers):
+    no route picks its own tolerance (:mod:`numerics.accuracy`)."""
 
     def register(function):
         description = _description(function)
@@ -83,7 +86,7 @@ def reference(*claim_ids: str, points: int = REFERENCE_POINTS, rtol: float = REF
             generator = route_generator(ctx, claim.id, function.__name__)
             extra = _specials(function, generator, ctx.device)
             return against_reference(candidate, claim, ctx, lambda **values: function(**values, **extra),
-                                     method=description, n_points=points, rtol=rtol, generator=generator)
+                                     method=description, n_points=points, generator=generator, rtol=rtol)
 
         registry.add_route(RouteRecord(function.__name__, "reference", claim_ids, _parameters(function),
                                        description, run, function.__module__))
