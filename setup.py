@@ -17,5 +17,5 @@ for folder in FOLDERS:
     package_dir[name] = folder
     packages += [name] + [f"{name}.{sub}" for sub in find_packages(folder)]
 
-# derivspec/data: the claim index's ids/lines/kinds and the coverage reasons (derivspec.coverage)
+# derivspec/data: the claim index's ids/lines/kinds and the coverage reasons (derivspec.app.coverage)
 setup(packages=packages, package_dir=package_dir, package_data={"derivspec": ["data/*.toml", "data/*.tsv"]})

@@ -6,7 +6,7 @@ For each command: the median (and min, max) wall time of ``--runs`` runs of the 
 ``derivspec`` console script, and its ratio to ``python -c "import sympy"`` timed the same way
 on the same machine (the floor for anything that uses SymPy). The first run of each command
 also warms the source-status cache that ``list --json`` and ``show`` read (see
-derivspec/cache.py); it is not counted. Targets (issue 9, 2-core machine): ``check`` median
+derivspec/core/cache.py); it is not counted. Targets (issue 9, 2-core machine): ``check`` median
 <= 0.5 s, ``list --json`` <= 1 s.
 """
 

@@ -135,7 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--markdown", default=None)
     args = parser.parse_args(argv)
-    torch.set_num_threads(1)
+    from derivspec.reference_models.device import apply_numeric_policy
+
+    apply_numeric_policy()
     table = Table(title=f"Equal wall time: derivspec vs torch's fixed-tolerance KL check (load {os.getloadavg()[0]:.2f})")
     columns = ("pair", "KL", "derivspec method", "n", "time s", "detects", "fixed-tol n in that time", "fixed-tol detects",
                "ratio", "plain MC, same rule and time", "estimator gain", "1 % error: derivspec", "1 % error: fixed-tol")

@@ -140,7 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", default=None, help="write the rows as JSON here")
     parser.add_argument("--markdown", default=None, help="write a markdown table here")
     args = parser.parse_args(argv)
-    torch.set_num_threads(1)
+    from derivspec.reference_models.device import apply_numeric_policy
+
+    apply_numeric_policy()
     load()
     rows = []
     for (claim_id, name), (function, points, compare) in sorted(MONTE_CARLO_ROUTES.items()):

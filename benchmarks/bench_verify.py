@@ -88,10 +88,12 @@ def per_claim(family: str | None, device: str, seed: int, repeat: int) -> int:
     from derivspec.core import registry
     from derivspec.numerics.checks import NumericContext
     from derivspec.reference_models.device import resolve_device
-    from derivspec.verify import verify_claim
+    from derivspec.app.verify import verify_claim
 
     ctx = NumericContext(device=resolve_device(device), seed=seed)
-    torch.set_num_threads(1)  # as `derivspec verify` does
+    from derivspec.reference_models.device import apply_numeric_policy
+
+    apply_numeric_policy()  # as `derivspec verify` does
     claims = [c for c in registry.all_claims() if family in (None, c.family)]
     table = Table(title=f"verify benchmark (device {ctx.device.type}, seed {seed}, median of {repeat})")
     for column in ("claim", "first s", "median s", "numeric s", "samples", "status"):

@@ -109,7 +109,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.runs < 1 or not 0 < args.false_fail_rate < 1 or args.min_rel_error <= 0 or args.pilot_n < 2:
         parser.error("need --runs >= 1, 0 < --false-fail-rate < 1, --min-rel-error > 0, --pilot-n >= 2")
-    torch.set_num_threads(1)
+    from derivspec.reference_models.device import apply_numeric_policy
+
+    apply_numeric_policy()
     nominal = args.false_fail_rate
     kwargs = {"false_fail_rate": nominal, "min_rel_error": args.min_rel_error}
     rows = []

@@ -84,7 +84,9 @@ def main() -> None:
     parser.add_argument("--init-seed", type=int, default=0)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    torch.set_num_threads(1)  # tiny tensors: extra intra-op threads only spin (~15x slower training here)
+    from derivspec.reference_models.device import apply_numeric_policy
+
+    apply_numeric_policy()  # tiny tensors: extra intra-op threads only spin (~15x slower training here)
     device = resolve_device(args.device)
     print(f"device: {device}")
 

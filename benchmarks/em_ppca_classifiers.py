@@ -85,7 +85,9 @@ def main():
     parser.add_argument("--device", default="auto")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    torch.set_num_threads(1)
+    from derivspec.reference_models.device import apply_numeric_policy
+
+    apply_numeric_policy()
     device = resolve_device(args.device)
     em_figures(device, args.seed)
     ppca_figures(device, args.seed)

@@ -26,7 +26,9 @@ def main():
     parser.add_argument("--repeats", type=int, default=1000)
     args = parser.parse_args()
     device = resolve_device(args.device)
-    torch.set_num_threads(1)
+    from derivspec.reference_models.device import apply_numeric_policy
+
+    apply_numeric_policy()
     print(f"device {device}")
 
     print("\n1. FID formula")

@@ -32,7 +32,9 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     device = resolve_device(args.device)
-    torch.set_num_threads(1)
+    from derivspec.reference_models.device import apply_numeric_policy
+
+    apply_numeric_policy()
     print(f"device {device}")
 
     print("\n1. composed affine flows, K = 4: max |log p − closed form|")

@@ -35,7 +35,9 @@ def main():
     parser.add_argument("--seeds", type=int, default=5)
     args = parser.parse_args()
     device = resolve_device(args.device)
-    torch.set_num_threads(1)
+    from derivspec.reference_models.device import apply_numeric_policy
+
+    apply_numeric_policy()
     mu, sigma, a, b = 1.0, 0.7, -0.5, 1.3
     print(f"device {device}")
 

@@ -84,7 +84,9 @@ def main(argv: list[str] | None = None) -> int:
     if not torch.cuda.is_available():
         print("no CUDA device on this machine: the GPU figures cannot be taken here (run this on a machine with one)")
         return 0
-    torch.set_num_threads(1)
+    from derivspec.reference_models.device import apply_numeric_policy
+
+    apply_numeric_policy()
     cuda, cpu = torch.device("cuda"), torch.device("cpu")
     bandwidth = copy_bandwidth(cuda)
     print(f"device {torch.cuda.get_device_name(cuda)}: measured copy bandwidth {bandwidth / 1e9:.0f} GB/s")

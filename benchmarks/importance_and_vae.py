@@ -57,7 +57,9 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--n", type=int, default=10_000)
     args = parser.parse_args()
-    torch.set_num_threads(1)
+    from derivspec.reference_models.device import apply_numeric_policy
+
+    apply_numeric_policy()
     device = resolve_device(args.device)
     importance_figures(device, args.seed, args.n)
     vae_figures(device, args.seed)

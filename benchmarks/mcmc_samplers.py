@@ -27,7 +27,9 @@ def main():
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--chains", type=int, default=4000)
     args = parser.parse_args()
-    torch.set_num_threads(1)
+    from derivspec.reference_models.device import apply_numeric_policy
+
+    apply_numeric_policy()
     device = resolve_device(args.device)
     mixture_cdf = lambda t: 0.5 * stats.norm.cdf(t, -2, 1) + 0.5 * stats.norm.cdf(t, 2, 1)
     log_mix = lambda x: torch.logaddexp(-0.5 * (x + 2) ** 2, -0.5 * (x - 2) ** 2)

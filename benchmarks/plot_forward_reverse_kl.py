@@ -1,7 +1,7 @@
 r"""Plot forward- vs reverse-KL fits of one Gaussian to p = 1/2 N(-delta, 1) + 1/2 N(delta, 1).
 
-A thin wrapper: the executable specification is ``derivspec run mixture-fit`` (derivspec/run.py,
-reference_models/mixture_fit.py for the math). This writes its plot to
+A thin wrapper: the executable specification is ``derivspec run mixture-fit`` (registered in
+reference_models/mixture_fit.py, beside the math). This writes its plot to
 docs/img/forward_reverse_kl.png, the figure of docs/kl.md, and prints the fits and checks.
 
 Usage: .venv/bin/python benchmarks/plot_forward_reverse_kl.py [--device auto|cpu|cuda]
@@ -14,8 +14,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from derivspec.output import say, table
-from derivspec.run import print_result, run_spec
+from derivspec.app.output import say, table
+from derivspec.app.run import print_result, run_spec
 
 OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "img"
 

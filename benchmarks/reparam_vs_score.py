@@ -38,7 +38,9 @@ def main() -> None:
     args = parser.parse_args()
     device = resolve_device(args.device)
     if device.type == "cpu":
-        torch.set_num_threads(1)
+        from derivspec.reference_models.device import apply_numeric_policy
+
+        apply_numeric_policy()
     table = Table(title=f"∇ E_q\\[f], q = N(μ, σ²): Monte Carlo check of each estimator (device {device})")
     for column in ("f", "(μ, σ)", "∂", "closed form",
                    *(f"{SHORT[k]}: mean ± SE (n, z)" for k in ESTIMATORS),

@@ -46,7 +46,9 @@ def main() -> None:
     args = parser.parse_args()
     device = resolve_device(args.device)
     if device.type == "cpu":
-        torch.set_num_threads(1)  # small tensors: OpenMP threads on a shared CPU only add overhead
+        from derivspec.reference_models.device import apply_numeric_policy
+
+        apply_numeric_policy()  # small tensors: OpenMP threads on a shared CPU only add overhead
     console = Console()
     g = make_generator(args.seed, device)
     console.print(f"device {device}, seed {args.seed}, n = {args.n} (KS resolution {samplers.ks_resolution(args.n):.3f})")

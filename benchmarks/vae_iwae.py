@@ -112,7 +112,9 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=4, help="MC draws per example per training step")
     parser.add_argument("--elbo-samples", type=int, default=1000, help="MC draws per point for the held-out ELBO")
     args = parser.parse_args()
-    torch.set_num_threads(1)
+    from derivspec.reference_models.device import apply_numeric_policy
+
+    apply_numeric_policy()
     device = resolve_device(args.device)
     console = Console(width=120, markup=False)
 

@@ -2,6 +2,6 @@
 
 import sys
 
-from derivspec.cli import main
+from derivspec.app.cli import main
 
 sys.exit(main())

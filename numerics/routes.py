@@ -185,4 +185,9 @@ def load(registry: Registry = REGISTRY) -> Registry:
     if id(registry) not in _LOADED:
         import_all(__package__, registry.import_errors)
         _LOADED.add(id(registry))
+        if registry is REGISTRY and not registry.import_errors:  # what `show` reads without importing torch
+            from derivspec.core import cache
+            from derivspec.core.catalogue import describe_routes
+
+            cache.store("routes", describe_routes(registry))
     return registry

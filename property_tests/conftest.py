@@ -1,7 +1,14 @@
-"""Hypothesis profiles and the ``gpu`` marker.
+"""Hypothesis profiles, the numeric policy and the ``gpu`` marker.
 
-Profiles: ``dev`` (default: 50 examples) and ``ci`` (selected when CI is set: derandomized,
-so a CI run is reproducible, and no deadline, since a shared 2-core runner has noisy timing).
+Profiles (``HYPOTHESIS_PROFILE``):
+
+* ``deterministic`` (the default: ``scripts/test.sh``, CI): derandomized -- every run draws the
+  same examples, so a fresh clone is green or red the same way every time -- with no example
+  database (nothing replays from ``.hypothesis/``) and no deadline (a shared 2-core runner has
+  noisy timing);
+* ``explore``: random examples, four times as many, failures kept in ``.hypothesis/`` and
+  replayed first. Run it to look for new counterexamples:
+  ``HYPOTHESIS_PROFILE=explore .venv/bin/python -m pytest -n 2``.
 """
 
 import os
@@ -10,14 +17,18 @@ import pytest
 import torch
 from hypothesis import HealthCheck, settings
 
-# One intra-op thread per test process: pytest-xdist already runs one worker per core, and
-# torch's spinning OpenMP threads on an oversubscribed core make small-tensor ops ~100x slower.
-torch.set_num_threads(1)
+from derivspec.reference_models.device import apply_numeric_policy
 
-settings.register_profile("dev", max_examples=50, deadline=None)
-settings.register_profile("ci", max_examples=50, deadline=None, derandomize=True, print_blob=True,
+# The numeric policy (TF32 off) and one intra-op thread per test process: pytest-xdist already runs
+# one worker per core, and torch's spinning OpenMP threads on an oversubscribed core make
+# small-tensor ops ~100x slower.
+apply_numeric_policy()
+
+settings.register_profile("deterministic", max_examples=50, deadline=None, derandomize=True, database=None,
+                          print_blob=True, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("explore", max_examples=200, deadline=None, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
 
 
 @pytest.fixture(autouse=True)

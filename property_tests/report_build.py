@@ -30,7 +30,7 @@ def built_report(tmp_path_factory) -> Path:
     out = root / "derivspec-report"
     with FileLock(str(root / "derivspec-report.lock")):
         if not (out / "done.json").exists():
-            from derivspec.report import build_report, scan_section
+            from derivspec.app.report import build_report, scan_section
 
             records = [{"file": "003_8a5dbeec3922fcb3.txt", "lines": [2149, 2153], "text": r"$\mathrm{KL} = \log\sigma$",
                         "kind": "chain", "verdict": "disagrees", "claim": "kl.gaussian.univariate",

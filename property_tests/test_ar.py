@@ -21,6 +21,7 @@ from derivspec.reference_models.autoregressive import (FVSBN, MADE, NADE, Tabula
                                                        made_masks, made_path_counts, nucleus_probs, temperature_probs,
                                                        token_nll, top_k_probs)
 from derivspec.reference_models.device import DTYPE, make_generator
+from recompute import recomputes
 
 CPU = torch.device("cpu")
 # χ² tests below fail a correct sampler with probability 1e-6 each.
@@ -319,6 +320,7 @@ def test_perplexity_per_token_holds_and_per_sequence_would_not():
     assert compare_source(claim, sources[("004", "4140–4144")]).status == "not_comparable"  # per-token L_NLL: a note
 
 
+@recomputes("ar.params.fvsbn", "004", (2434, 2437))
 def test_fvsbn_is_not_linear_in_d():
     counts = {d: sum(i + 1 for i in range(d)) for d in (10, 100, 1000)}  # i weights + 1 bias per conditional
     assert counts == {10: 55, 100: 5050, 1000: 500500}

@@ -1,13 +1,13 @@
 """Every registered claim, end to end: each derivation step proved (or computed), the target
 through every numeric route, each wrong variant rejected by the checker and by a route, each
-source compared -- `verified` means all of that held (derivspec/verify.py)."""
+source compared -- `verified` means all of that held (derivspec/app/verify.py)."""
 
 import pytest
 
 from derivspec.core import registry
 from derivspec.numerics.checks import NumericContext
 from derivspec.reference_models.device import resolve_device
-from derivspec.verify import verify_claim
+from derivspec.app.verify import verify_claim
 
 IDS = [c.id for c in registry.all_claims()]
 

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from derivspec.cli import main
+from derivspec.app.cli import main
 
 
 def run(capsys, *argv):
@@ -110,7 +110,7 @@ def test_bad_input_exits_2_with_one_line(capsys, argv, message):
 
 def test_console_script_in_a_subprocess_has_no_traceback():
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    proc = subprocess.run([sys.executable, "-m", "derivspec.cli", "check", "nll.gaussian", "--formula", "y**"],
+    proc = subprocess.run([sys.executable, "-m", "derivspec.app.cli", "check", "nll.gaussian", "--formula", "y**"],
                           capture_output=True, text=True, env=env)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.strip().count("\n") == 0

@@ -1,4 +1,4 @@
-"""Coverage of the five lectures (derivspec/coverage.py): the project's copy of the claim index,
+"""Coverage of the five lectures (derivspec/app/coverage.py): the project's copy of the claim index,
 the recorded reasons, the rules that give each statement its verdict, the command, and the
 generated tables in docs/coverage.md and the README."""
 
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from derivspec import coverage
-from derivspec.cli import main
+from derivspec.app import coverage
+from derivspec.app.cli import main
 from derivspec.core import registry
 from derivspec.core.claims import Source
 from derivspec.core.lectures import LECTURES, S003
@@ -96,9 +96,9 @@ def records():
 def test_docs_page_and_readme_table_are_current(records):
     summary = coverage.summarise(records)
     assert coverage.DOCS_PAGE.read_text(encoding="utf-8") == coverage.docs_page(records, summary), \
-        "docs/coverage.md is stale: run python -m derivspec.coverage"
+        "docs/coverage.md is stale: run python -m derivspec.app.coverage"
     readme = coverage.README.read_text(encoding="utf-8")
-    assert coverage.with_readme_block(readme, summary) == readme, "the README's coverage table is stale: run python -m derivspec.coverage"
+    assert coverage.with_readme_block(readme, summary) == readme, "the README's coverage table is stale: run python -m derivspec.app.coverage"
 
 
 def test_most_statements_with_mathematical_content_have_a_verdict_or_a_reason(records):

@@ -1,16 +1,14 @@
 """Every erratum (`derivspec errata`) is re-checked by an independent computation: plain arithmetic,
 numpy, scipy or torch, never the claim's own derivation and not only its status.
 
-``RECOMPUTED`` is the registry: (claim, lecture, (first, last)) -> the test that recomputes that
-erratum's evidence, here or in the family's test file. `test_every_erratum_has_a_recompute_test`
-fails when an erratum appears without one (or an entry outlives its erratum).
+Each recomputing test is registered beside its code with ``@recomputes(claim, lecture, (first,
+last))`` (``recompute.py``), here or in the family's test file. ``test_every_erratum_has_a_recompute_test``
+fails when an erratum appears without one (or a registration outlives its erratum).
 """
 
 from __future__ import annotations
 
-import ast
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,39 +16,7 @@ from scipy import integrate, optimize, stats
 
 from derivspec.core.claims import ERRATUM_CATEGORIES, ERRATUM_SEVERITIES
 from derivspec.core.lectures import order_key
-
-HERE = Path(__file__).resolve().parent
-RECOMPUTED: dict[tuple[str, str, tuple[int, int]], str] = {
-    # recomputed in the family test files
-    ("score.dsm.minimiser", "001", (201, 204)): "test_score.py::test_conditional_score_is_not_what_dsm_learns",
-    ("estimation.bernoulli.likelihood", "003", (828, 832)):
-        "test_estimation.py::test_erratum_half_to_the_thousand_does_not_underflow_in_float64",
-    ("estimation.gaussian.density", "003", (1158, 1175)): "test_estimation.py::test_erratum_worked_grade_densities",
-    ("nll.gaussian.ols-min-sse", "003", (1304, 1346)): "test_nll.py::test_worked_sum_of_squared_residuals_0043_is_wrong",
-    ("nll.gaussian.ols-gradient", "003", (1350, 1352)): "test_nll.py::test_sanity_check_gradient_has_the_wrong_sign",
-    ("nll.categorical", "003", (1460, 1472)): "test_nll.py::test_worked_softmax_loss_0418_is_a_rounding_error",
-    ("kl.categorical", "003", (1939, 1945)): "test_kl.py::test_worked_kl_examples",
-    ("kl.categorical", "003", (1939, 1949)): "test_kl.py::test_worked_kl_examples",
-    ("flow.monotone.density", "004", (1905, 1907)): "test_flow.py::test_a_monotone_map_adds_a_mode",
-    ("latent.mixture.variance", "004", (1930, 1932)): "test_latent.py::test_erratum_mixtures_need_not_add_modes",
-    ("latent.product.variance", "004", (1961, 1965)): "test_latent.py::test_erratum_products_can_increase_variance",
-    ("sampling.rbm.conditional", "004", (2334, 2336)):
-        "test_sampling.py::test_erratum_rbm_posterior_needs_no_exponential_sum",
-    ("ar.params.fvsbn", "004", (2434, 2437)): "test_ar.py::test_fvsbn_is_not_linear_in_d",
-    ("flow.composition", "004", (3144, 3144)): "test_flow.py::test_inverse_order_as_written_at_3144_gives_another_density",
-    ("flow.composition", "004", (3145, 3145)): "test_flow.py::test_jacobian_at_the_layer_output_as_written_at_3145_is_wrong",
-}
-
-
-def recomputes(claim: str, lecture: str, lines: tuple[int, int]):
-    """Register the decorated test as the recomputation of that erratum."""
-
-    def register(test):
-        RECOMPUTED[(claim, lecture, lines)] = f"{Path(__file__).name}::{test.__name__}"
-        return test
-
-    return register
-
+from recompute import all_recomputations, recomputes
 
 # --- 000 -----------------------------------------------------------------------------------------
 
@@ -211,24 +177,18 @@ def test_the_noise_form_of_the_posterior_mean_needs_the_cumulative_product():
 
 @pytest.fixture(scope="module")
 def errata():
-    from derivspec.commands import errata_entries
+    from derivspec.app.commands import errata_entries
 
     return errata_entries()
 
 
 def test_every_erratum_has_a_recompute_test(errata):
+    registered = all_recomputations()
     found = {(e["claim"], e["file"][:3], tuple(e["lines"])) for e in errata}
-    missing = sorted(found - set(RECOMPUTED))
-    stale = sorted(set(RECOMPUTED) - found)
-    assert not missing, f"errata without a test that recomputes their evidence (add one to RECOMPUTED): {missing}"
-    assert not stale, f"RECOMPUTED names statements that are no longer errata: {stale}"
-
-
-@pytest.mark.parametrize("test", sorted(set(RECOMPUTED.values())))
-def test_the_recompute_tests_exist(test):
-    file, name = test.split("::")
-    tree = ast.parse((HERE / file).read_text(encoding="utf-8"))
-    assert name in {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}, f"{test} does not exist"
+    missing = sorted(found - set(registered))
+    stale = sorted(set(registered) - found)
+    assert not missing, f"errata without a test that recomputes their evidence (decorate one with @recomputes): {missing}"
+    assert not stale, f"@recomputes names statements that are no longer errata: {stale}"
 
 
 def test_errata_are_ordered_and_classified(errata):

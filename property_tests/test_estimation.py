@@ -18,6 +18,7 @@ from derivspec.core.checker import compare
 from derivspec.core.sources import compare_source
 from derivspec.numerics.montecarlo import FALSE_FAIL_RATE, critical_z
 from forms import assert_forms
+from recompute import recomputes
 
 Z = critical_z(FALSE_FAIL_RATE)  # two-sided z-tests below fail a true statement about once in a million runs
 
@@ -196,6 +197,7 @@ def test_worked_numbers_of_the_seeds_match():
     assert statuses("estimation.bernoulli.mle")[("003", "1561")] == "matches"
 
 
+@recomputes("estimation.bernoulli.likelihood", "003", (828, 832))
 def test_erratum_half_to_the_thousand_does_not_underflow_in_float64():
     value = 0.5**1000  # Python float = IEEE double
     assert value > 0 and value > sys.float_info.min  # 9.33e-302 > 2.2e-308: not even subnormal
@@ -228,6 +230,7 @@ def test_the_density_integrates_to_one_with_the_stated_moments():
     assert moments[2] - moments[1] ** 2 == pytest.approx(sigma**2, abs=1e-9)
 
 
+@recomputes("estimation.gaussian.density", "003", (1158, 1175))
 def test_erratum_worked_grade_densities():
     # N(82 | 80, 10²) and N(82 | 90, 5²) by hand: e^{-0.02}/(10√(2π)) and e^{-1.28}/(5√(2π))
     c1 = math.exp(-0.02) / (10 * math.sqrt(2 * math.pi))

@@ -14,6 +14,7 @@ from torch.distributions import LogNormal, MultivariateNormal, Normal
 from derivspec.core import registry
 from derivspec.core.sources import compare_source
 from forms import assert_forms
+from recompute import recomputes
 
 
 
@@ -210,6 +211,7 @@ def source(claim_id, lines):
     return claim, next(s for s in claim.sources if s.lines == lines)
 
 
+@recomputes("flow.composition", "004", (3144, 3144))
 def test_inverse_order_as_written_at_3144_gives_another_density():
     # x = exp(a z0 + b): undoing the layers in the written order (f_1^{-1} first) does not recover z0
     a, b, z0 = 1.4, -0.8, 0.37
@@ -221,6 +223,7 @@ def test_inverse_order_as_written_at_3144_gives_another_density():
     assert compare_source(claim, s).status == "disagrees"
 
 
+@recomputes("flow.composition", "004", (3145, 3145))
 def test_jacobian_at_the_layer_output_as_written_at_3145_is_wrong():
     # the log-density must integrate to 1; with f_2' evaluated at z_2 = x (3145) it does not
     from scipy import integrate
@@ -240,6 +243,7 @@ def test_jacobian_at_the_layer_output_as_written_at_3145_is_wrong():
     assert compare_source(claim, s).status == "matches"
 
 
+@recomputes("flow.monotone.density", "004", (1905, 1907))
 def test_a_monotone_map_adds_a_mode():
     # p_Y(y) = φ(y³ + cy)(3y² + c): the second derivative of log p_Y at 0 is 6/c − c² > 0 for c < 6^(1/3)
     c = 0.5

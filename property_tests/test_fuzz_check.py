@@ -13,7 +13,7 @@ import sympy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from derivspec.cli import main
+from derivspec.app.cli import main
 from derivspec.core import checker, registry, symbolic
 from derivspec.core.errors import DerivspecError
 

@@ -185,4 +185,4 @@ def test_distribution_claims_no_generic_top_level_names(tmp_path):
     assert top == {"derivspec"}
     for folder in ("derivations", "numerics", "reference_models"):
         assert f"derivspec/{folder}/__init__.py" in names
-    assert "derivspec/report.py" in names and "derivspec/run.py" in names
+    assert "derivspec/app/report.py" in names and "derivspec/app/run.py" in names

@@ -22,6 +22,7 @@ from derivspec.numerics.montecarlo import monte_carlo_check
 from derivspec.numerics.routes import load, run_behaviour
 from derivspec.numerics.sampling import sample
 from derivspec.reference_models.device import make_generator, resolve_device
+from recompute import recomputes
 
 
 def exact(claim_id, **point):
@@ -156,6 +157,8 @@ def statuses(claim_id):
             for s in claim.sources}
 
 
+@recomputes("kl.categorical", "003", (1939, 1949))
+@recomputes("kl.categorical", "003", (1939, 1945))
 def test_worked_kl_examples():
     # independent arithmetic for the 003 worked examples
     kl_a = 0.5 * math.log(0.5 / 0.4) + 0.3 * math.log(0.3 / 0.4)

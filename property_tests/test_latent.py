@@ -15,6 +15,7 @@ from derivspec.core import registry
 from derivspec.numerics.montecarlo import FALSE_FAIL_RATE, critical_z
 from derivspec.reference_models import gmm_em, hmm, ppca
 from forms import assert_forms
+from recompute import recomputes
 
 Z = critical_z(FALSE_FAIL_RATE)
 DTYPE = torch.float64
@@ -106,6 +107,7 @@ def test_em_from_a_symmetric_start_stops_at_a_saddle():
     assert not holds and "a saddle, not a maximum" in evidence
 
 
+@recomputes("latent.mixture.variance", "004", (1930, 1932))
 def test_erratum_mixtures_need_not_add_modes():
     # ½N(−δ/2,1) + ½N(δ/2,1): second derivative of the density at 0 is ∝ (δ²/4 − 1)e^{−δ²/8}, < 0 for δ < 2: one mode
     for delta, modes in ((1.5, 1), (3.0, 2)):
@@ -114,6 +116,7 @@ def test_erratum_mixtures_need_not_add_modes():
         assert int(np.sum((density[1:-1] > density[:-2]) & (density[1:-1] > density[2:]))) == modes
 
 
+@recomputes("latent.product.variance", "004", (1961, 1965))
 def test_erratum_products_can_increase_variance():
     # two-point factors: p1 = 0.9δ0 + 0.1δ10, p2 = 0.1δ0 + 0.9δ10; the normalised product is ½δ0 + ½δ10
     var = lambda w: w * 100 - (w * 10) ** 2

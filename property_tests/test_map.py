@@ -6,7 +6,7 @@ import math
 import pytest
 import sympy
 import torch
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import derivspec.numerics.map  # noqa: F401  (registers the family's routes and behaviour checks)
@@ -46,16 +46,26 @@ def test_gaussian_map_is_ridge_with_the_derived_lambda(seed, sigma, tau):
 
 
 @settings(max_examples=10, deadline=None)
-@given(seed=st.integers(0, 10_000), sigma=st.floats(0.5, 2), b=st.floats(0.05, 0.5))
-def test_laplace_map_is_lasso_with_the_derived_lambda(seed, sigma, b):
+@given(seed=st.integers(0, 10_000), sigma=st.floats(0.5, 2), fraction=st.floats(0.05, 0.9))
+def test_laplace_map_is_lasso_with_the_derived_lambda(seed, sigma, fraction):
     X, y, _ = make_regression_data(30, 4, 0.5, make_generator(seed, torch.device("cpu")), torch.device("cpu"))
+    # Σ(y − Xθ)² + λ‖θ‖₁ is minimised by θ = 0 exactly when λ ≥ λ_max = ‖2Xᵀy‖_∞ (the subgradient
+    # condition at 0). The wrong variant λ/2 differs from λ in its solution only when λ/2 < λ_max:
+    # otherwise both solutions are 0 and nothing is tested. So the prior's scale b is drawn through
+    # the wrong λ's position below λ_max: λ/2 = fraction·λ_max, i.e. b = 2σ²/λ = σ²/(fraction·λ_max).
+    # At fraction = ½ the right λ is exactly λ_max, where the largest weight is exactly at its
+    # threshold and whether it is 0 or 1e-17 is round-off: the zero patterns are compared away from it.
+    assume(abs(2 * fraction - 1) > 0.02)
+    lambda_max = float((2 * X.T @ y).abs().max())
+    b = sigma**2 / (fraction * lambda_max)
     by_map = map_laplace_prior(X, y, sigma, b)
     lam = lam_of("map.laplace-prior.l1", sigma=sigma, b=b)
     lasso = lasso_by_coordinate_descent(X, y, lam)
     assert torch.allclose(by_map, lasso, rtol=1e-8, atol=1e-9)
     assert torch.equal(by_map == 0, lasso == 0)
     wrong = lasso_by_coordinate_descent(X, y, lam / 2)  # the factor 2 dropped: λ = σ²/b
-    assert float((wrong - by_map).abs().max()) > 1e-4 * max(float(by_map.abs().max()), 1e-3)
+    assert bool((wrong != 0).any())  # below λ_max: the wrong λ keeps some weight
+    assert float((wrong - by_map).abs().max()) > 1e-4 * max(float(wrong.abs().max()), 1e-3)
 
 
 def test_conventions_coincide_only_when_two_sigma_squared_is_one():

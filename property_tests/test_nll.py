@@ -13,9 +13,10 @@ from hypothesis import strategies as st
 from derivspec.core import registry
 from derivspec.core.checker import compare, read_candidate
 from derivspec.core.sources import compare_source
-from derivspec.verify import verify_claim
+from derivspec.app.verify import verify_claim
 from derivspec.numerics.checks import NumericContext
 from derivspec.reference_models.device import resolve_device
+from recompute import recomputes
 
 
 
@@ -149,6 +150,7 @@ def source_results(claim_id):
     return {(s.file[:3], s.lines, s.value): compare_source(claim, s) for s in claim.sources}
 
 
+@recomputes("nll.categorical", "003", (1460, 1472))
 def test_worked_softmax_loss_0418_is_a_rounding_error():
     # independent arithmetic: softmax([2, 1, 0.1])[0] and its -log
     loss = -math.log(math.exp(2) / (math.exp(2) + math.exp(1) + math.exp(0.1)))
@@ -156,6 +158,7 @@ def test_worked_softmax_loss_0418_is_a_rounding_error():
     assert source_results("nll.categorical")[("003", "1460–1472", 0.418)].status == "disagrees"
 
 
+@recomputes("nll.gaussian.ols-min-sse", "003", (1304, 1346))
 def test_worked_sum_of_squared_residuals_0043_is_wrong():
     data = [(1, 1.1), (2, 1.9), (3, 3.2)]
     slope = sum(x * y for x, y in data) / sum(x * x for x, _ in data)
@@ -165,6 +168,7 @@ def test_worked_sum_of_squared_residuals_0043_is_wrong():
     assert source_results("nll.gaussian.ols-slope")[("003", "1304–1330", 1.036)].status == "matches"
 
 
+@recomputes("nll.gaussian.ols-gradient", "003", (1350, 1352))
 def test_sanity_check_gradient_has_the_wrong_sign():
     # d/dθ Σ(y - θx)² at θ = 0 is -2 Σxy = -29; the source's -2·14·(θ - 14.5/14) gives +29
     assert -2 * 14 * (0 - 14.5 / 14) == pytest.approx(29)

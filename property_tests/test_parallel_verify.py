@@ -5,8 +5,8 @@ by (run seed, claim, route), never by worker or position (DESIGN.md, "Monte Carl
 import json
 
 
-from derivspec.cli import main
-from derivspec.verify import default_jobs, verify_many
+from derivspec.app.cli import main
+from derivspec.app.verify import default_jobs, verify_many
 from derivspec.numerics.checks import NumericContext
 from derivspec.reference_models.device import resolve_device
 

@@ -8,14 +8,13 @@ import pytest
 import sympy
 import torch
 
-from derivspec.cli import main
+from derivspec.app.cli import main
 from derivspec.core import REAL, Claim, Source, Step, Var, WrongVariant
 from derivspec.core.errors import RegistryError, UnknownClaimError
 from derivspec.core.registry import REGISTRY, Registry, RouteRecord
 from derivspec.numerics.checks import NumericContext
 from derivspec.numerics.routes import behaviour, load, model, monte_carlo, reference
-from derivspec.route_index import indexed_routes
-from derivspec.verify import verify_claim
+from derivspec.app.verify import verify_claim
 
 X = Var("x", "x", REAL)
 x = X.symbol
@@ -234,10 +233,14 @@ def test_claim_functions_are_named_after_their_ids():
         assert build.__name__ == claim_id.replace(".", "_").replace("-", "_"), (claim_id, build.__name__)
 
 
-def test_the_route_index_shown_without_torch_matches_the_live_registry():
-    live = {(r.name, r.kind, r.claims, r.description) for r in load().routes}
-    indexed = {(r.name, r.kind, r.claims, r.description) for r in indexed_routes()}
-    assert indexed == live
+def test_the_route_index_shown_without_torch_is_the_live_registry(tmp_path, monkeypatch):
+    from derivspec.core import catalogue
+
+    monkeypatch.setenv("DERIVSPEC_CACHE_DIR", str(tmp_path))  # cold: a child process loads the routes
+    assert catalogue.route_index() == catalogue.describe_routes(load())
+    assert list(tmp_path.glob("routes-*.json"))  # and stores them for the next `show`
+    shown = {r["name"] for r in catalogue.routes_of("nll.gaussian")}
+    assert shown == {r.name for r in load().routes_for("nll.gaussian")} and shown
 
 
 def test_a_claim_id_names_its_family_package():

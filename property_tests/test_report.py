@@ -85,7 +85,7 @@ def test_lecture_catalogue():
 
 
 def test_unicode_prose_and_lecture_quotes():
-    from derivspec.report import Math, unicode_tex
+    from derivspec.app.report import Math, unicode_tex
 
     assert unicode_tex(r"N(\mu, \sigma^2), \bar\alpha_t, \tfrac12") == "N(μ, σ²), ᾱₜ, ½"
     math = Math()
@@ -96,10 +96,30 @@ def test_unicode_prose_and_lecture_quotes():
 
 
 def test_cli_report_without_numerics(tmp_path, capsys):
-    from derivspec.cli import main
+    from derivspec.app.cli import main
 
     code = main(["report", "--out", str(tmp_path / "r"), "--no-numeric", "--no-plots", "nll.bernoulli"])
     _, err = capsys.readouterr()
     assert code == 0 and (tmp_path / "r" / "index.html").exists()
     assert "report [1/2] deriving nll.bernoulli" in err and "formulas as MathML" in err
     assert "numeric checks were not run" in (tmp_path / "r" / "index.html").read_text().lower()
+
+
+def test_missing_report_extra_is_refused_before_any_work(tmp_path, capsys, monkeypatch):
+    import sys
+    import time
+
+    from derivspec.app import report
+    from derivspec.app.cli import main
+
+    monkeypatch.setitem(sys.modules, "latex2mathml", None)  # as if the report extra were not installed
+    scanned = []
+    monkeypatch.setattr(report, "scan_files_section", lambda *a, **k: scanned.append(a))
+    lecture = tmp_path / "lecture.md"
+    lecture.write_text("$$a + b = b + a$$\n")
+    start = time.perf_counter()
+    code = main(["report", "--out", str(tmp_path / "r"), "--scan", str(lecture)])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and not scanned and not (tmp_path / "r").exists()
+    assert err.count("\n") == 1 and "latex2mathml" in err and "derivspec[report]" in err
+    assert time.perf_counter() - start < 5

@@ -6,8 +6,12 @@ import json
 
 import pytest
 
-from derivspec.cli import main
-from derivspec.run import SPECS, run_spec
+from derivspec.app.cli import main
+from derivspec.app.run import run_spec, specifications
+from derivspec.core.registry import REGISTRY, SpecRecord
+from derivspec.reference_models.specification import Check
+
+SPEC_NAMES = sorted(s.name for s in specifications())
 
 
 def run(capsys, *argv):
@@ -23,7 +27,7 @@ def test_lists_the_models(capsys):
         assert name in out
     code, out, _ = run(capsys, "run", "--json")
     models = json.loads(out)["models"]
-    assert {m["name"] for m in models} == set(SPECS) and all(m["module"].startswith("reference_models/") for m in models)
+    assert sorted(m["name"] for m in models) == SPEC_NAMES and all(m["module"].startswith("reference_models/") for m in models)
 
 
 def test_runs_one_with_table_checks_plot_and_progress(capsys, tmp_path):
@@ -47,22 +51,27 @@ def test_unknown_model_is_bad_input(capsys):
     assert code == 2 and out == "" and "did you mean ddpm" in err
 
 
-def test_a_failing_check_exits_1(monkeypatch, capsys, tmp_path):
-    from derivspec import run as runner
+def test_every_specification_is_registered_beside_its_model():
+    for spec in specifications():
+        module = __import__(f"derivspec.reference_models.{spec.module}", fromlist=["_"])
+        assert spec.run.__module__ == module.__name__, spec.name
+        assert spec.run is getattr(module, spec.run.__name__)
 
+
+def test_a_failing_check_exits_1(monkeypatch, capsys, tmp_path):
     def broken(ctx):
-        result = runner.SpecResult("broken", ctx.device.type, ctx.seed, ctx.quick)
+        result = ctx.result("broken")
         ctx.step("one stage")
-        result.checks.append(runner.Check("a statement that does not hold", False, "evidence"))
+        result.checks.append(Check("a statement that does not hold", False, "evidence"))
         return result
 
-    monkeypatch.setitem(runner.SPECS, "broken", runner.Spec("broken", "t", "kl", "mixture_fit", "s", 1, broken))
+    monkeypatch.setitem(REGISTRY._specs, "broken", SpecRecord("broken", "t", "kl", "mixture_fit", "s", 1, "never", broken))
     code, out, _ = run(capsys, "run", "broken", "--device", "cpu", "--out", str(tmp_path))
     assert code == 1 and "[FAILS] a statement that does not hold" in out
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(SPECS))
+@pytest.mark.parametrize("name", SPEC_NAMES)
 def test_every_spec_holds_in_full(name, tmp_path):
     result = run_spec(name, "auto", seed=0, out=tmp_path, progress=False)
     assert result.passed, [c for c in result.checks if not c.holds]

@@ -15,6 +15,7 @@ from derivspec.core import registry
 from derivspec.numerics.montecarlo import FALSE_FAIL_RATE, critical_z
 from derivspec.reference_models import importance, mcmc, rbm
 from forms import assert_forms
+from recompute import recomputes
 
 Z = critical_z(FALSE_FAIL_RATE)  # z- and KS-tests below fail a true statement about once in a million runs
 DTYPE = torch.float64
@@ -197,6 +198,7 @@ def test_check_accepts_correct_forms_and_rejects_mistakes(claim_id):
     assert_forms(claim_id, *CORRECT_FORMS[claim_id], MISTAKES[claim_id])
 
 
+@recomputes("sampling.rbm.conditional", "004", (2334, 2336))
 def test_erratum_rbm_posterior_needs_no_exponential_sum():
     # p(h|v) ∝ exp(cᵀh + vᵀWh) = ∏_j exp(h_j(c_j + W_:jᵀ v)): a product over units, so each is a sigmoid
     W, c, v = np.array([[0.5, -1.0], [2.0, 0.3]]), np.array([0.1, -0.2]), np.array([1.0, 1.0])

@@ -241,7 +241,7 @@ def test_the_python_api_returns_the_records_of_the_json(tmp_path):
 def test_scan_imports_no_torch(tmp_path):
     path = tmp_path / "a.md"
     path.write_text("$$\\mathrm{KL}(\\mathcal{N}(m, s^2) \\| \\mathcal{N}(0, 1)) = \\frac12(m^2 + s^2 - 1 - \\log s^2)$$\n")
-    code = ("import sys; from derivspec.cli import main; main(['scan', sys.argv[1], '--json', '--jobs', '0']); "
+    code = ("import sys; from derivspec.app.cli import main; main(['scan', sys.argv[1], '--json', '--jobs', '0']); "
             "sys.stderr.write(str('torch' in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=300)
     assert done.stderr.strip().endswith("False"), done.stderr

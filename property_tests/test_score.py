@@ -19,6 +19,7 @@ from derivspec.core import registry
 from derivspec.core.checker import compare, read_candidate
 from derivspec.core.sources import compare_source
 from derivspec.numerics.routes import run_behaviour
+from recompute import recomputes
 
 
 def target_fn(claim_id):
@@ -330,6 +331,7 @@ def test_seed_verdicts():
 # --- the errata, recomputed --------------------------------------------------------------------
 
 
+@recomputes("score.dsm.minimiser", "001", (201, 204))
 def test_conditional_score_is_not_what_dsm_learns():
     """001 L201–204 equates them; the DSM optimum E[cond score | x_t] (numpy quadrature) differs and is free of x_0."""
     alpha_bar, mu0, s0, xt = 0.5, 0.0, 1.0, 1.0

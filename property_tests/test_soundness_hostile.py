@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from derivspec.cli import main
+from derivspec.app.cli import main
 from derivspec.core import checker
 
 PYTHON = [sys.executable, "-m", "derivspec"]

@@ -50,6 +50,7 @@ import torch
 from torch import Tensor, nn
 
 from derivspec.reference_models.device import DTYPE, make_generator
+from derivspec.reference_models.specification import Check, ResultTable, RunContext, SpecResult, pyplot, save_figure, specification
 from scipy.special import ndtri  # the standard normal quantile
 
 # --------------------------------------------------------------------------------------------
@@ -366,3 +367,104 @@ def ancestral_sample(model: EpsMLP, n: int, generator: torch.Generator) -> Tenso
             x = x + betas[t - 1].sqrt() * torch.randn((n, 2), generator=generator, dtype=torch.float32,
                                                       device=device)
     return x
+
+
+# --- executable specification: DDPM schedules, forward process and sampler (reference_models/ddpm.py) -------------------
+
+DDPM_TS = (1, 10, 100, 1000)
+
+
+@specification("ddpm", "DDPM: schedules and ᾱ_t, forward simulation vs the one-shot jump, a toy sampler", family="ddpm",
+               statements="q(x_t | x_0) = N(√ᾱ_t x_0, (1 − ᾱ_t) I); x_T ≈ N(0, I) for the standard schedules "
+               "(004 L3363–3367; claims ddpm.marginal.*, ddpm.schedule.alpha-bar); ancestral sampling of a trained "
+               "ε-model recovers the data", steps=4, report="always")
+def run_ddpm(ctx: RunContext) -> SpecResult:
+    result = ctx.result("ddpm")
+    ctx.step("ᾱ_T of the schedules")
+    report = alpha_bar_T_report()
+    result.tables.append(ResultTable("ᾱ_T per schedule (x_T ≈ N(0, I) needs ᾱ_T ≈ 0)", ("schedule", "ᾱ_T", "√ᾱ_T"),
+                                     [(name, f"{v:.3e}", f"{math.sqrt(v):.3e}") for name, v in report.items()]))
+    noisy = [name for name, v in report.items() if not name.startswith("failing") and v > 1e-3]
+    result.checks.append(Check("ᾱ_T ≈ 0 (< 1e-3) for the standard, cosine and toy schedules", not noisy,
+                               "; ".join(f"{k}: {v:.1e}" for k, v in report.items())))
+
+    ctx.step("forward simulation vs one-shot jump")
+    n = 20_000 if ctx.quick else 200_000
+    _, alphas, abars = linear_schedule(device=ctx.device)
+    x0 = torch.full((n,), 1.5, dtype=DTYPE, device=ctx.device)
+    g_sim, g_jump, g_wrong = ctx.generator(1), ctx.generator(2), ctx.generator(3)
+    x, previous, rows, all_pass, wrong_rejected = x0, 0, [], True, True
+    for t in DDPM_TS:
+        x = simulate_forward(x, alphas[previous:], t - previous, g_sim)
+        previous = t
+        passed, z = two_sample_moment_test(x, jump(x0, abars[t - 1], g_jump))
+        eps = torch.randn(x0.shape, generator=g_wrong, dtype=DTYPE, device=ctx.device)
+        wrong = two_sample_moment_test(x, alphas[t - 1].sqrt() * x0 + (1 - abars[t - 1]).sqrt() * eps)[0]
+        all_pass &= passed
+        if t >= 100:  # by t = 100 the wrong mean √α_t x_0 is far from √ᾱ_t x_0 (at t = 1 they are equal)
+            wrong_rejected &= not wrong
+        rows.append((t, f"{float(abars[t - 1]):.3e}", f"{float(x.mean()):.4f}", f"{float(x.var()):.4f}",
+                     f"{z['mean'][0]:+.2f}", f"{z['var'][0]:+.2f}", "yes" if passed else "NO",
+                     "accepted" if wrong else "rejected"))
+    result.tables.append(ResultTable(f"x_0 = 1.5: t one-step transitions vs the jump q(x_t | x_0), n = {n:,} each",
+                                     ("t", "ᾱ_t", "mean (sim)", "var (sim)", "z mean", "z var", "agree",
+                                      "wrong jump √α_t x_0"), rows))
+    result.checks.append(Check("the t-fold forward process has the jump's mean √ᾱ_t x_0 and variance 1 − ᾱ_t",
+                               all_pass, f"two-sample moment tests at t = {', '.join(map(str, DDPM_TS))} "
+                               f"(false-fail rate 1e-6, critical z {z['z_critical']:.2f})"))
+    result.checks.append(Check("the wrong jump with √α_t in place of √ᾱ_t is rejected (t ≥ 100)", wrong_rejected, ""))
+
+    ctx.step("toy DDPM: training and ancestral sampling")
+    steps = 600 if ctx.quick else 3000
+    data = sample_data(2000, ctx.generator(200), dtype=torch.float32, device=ctx.device)
+    model = EpsMLP(init_seed=ctx.seed, device=ctx.device)
+    untrained = ancestral_sample(model, 2000, ctx.generator(300))
+    training = train_ddpm(model, ctx.generator(10), steps=steps)
+    samples = ancestral_sample(model, 2000, ctx.generator(300))
+    reference = sample_data(2000, ctx.generator(400), dtype=torch.float32, device=ctx.device)
+    rows, mmd = [], {}
+    for name, sample in (("untrained", untrained), ("trained", samples), ("data (second sample)", reference)):
+        mmd[name] = mmd2_rbf(sample, data)
+        masses = mode_masses(sample)
+        rows.append((name, f"{mmd[name]:.4f}", ", ".join(f"{float(m):.3f}" for m in masses), f"{float(masses.sum()):.3f}"))
+    result.tables.append(ResultTable(f"Toy DDPM on a 4-Gaussian mixture ({steps} Adam steps, "
+                                     f"{training.seconds:.1f} s): 2000 ancestral samples vs 2000 data points",
+                                     ("samples", "MMD²", "mass per mode (++, −+, −−, +−)", "on a mode"), rows))
+    result.checks.append(Check("ancestral sampling of the trained ε-model is closer to the data than untrained",
+                               mmd["trained"] < 0.25 * mmd["untrained"],
+                               f"MMD² {mmd['trained']:.4f} trained vs {mmd['untrained']:.4f} untrained "
+                               f"(data vs data {mmd['data (second sample)']:.4f})"))
+    path = ctx.figure_path("ddpm_schedules.png")
+    if path is not None:
+        plt = pyplot()
+        fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 3.8))
+        for name, (betas, _, bars) in {"linear 1e-4..0.02 (T=1000)": linear_schedule(),
+                                       "cosine s=0.008 (T=1000)": cosine_schedule(),
+                                       "linear 1e-5..1e-3 (fails)": linear_schedule(1000, 1e-5, 1e-3)}.items():
+            t = range(1, len(bars) + 1)
+            a1.plot(t, betas.cpu().numpy(), label=name)
+            a2.plot(t, bars.cpu().numpy(), label=name)
+        a1.set_yscale("log")
+        a1.set_title("β_t", fontsize=10)
+        a2.set_title("ᾱ_t = ∏ α_s (x_T ≈ N(0, I) needs ᾱ_T ≈ 0)", fontsize=10)
+        for ax in (a1, a2):
+            ax.set_xlabel("t")
+            ax.legend(fontsize=8, frameon=False)
+        fig.tight_layout()
+        save_figure(fig, path, "Noise schedules: β_t (log scale) and ᾱ_t for the standard linear and cosine schedules, "
+                "which end at ᾱ_T ≈ 0, and a schedule with too little total noise, which does not.", result)
+        sampler = ctx.figure_path("ddpm_sampler.png")
+        fig, axes = plt.subplots(1, 3, figsize=(11, 3.8))
+        for ax, (name, points) in zip(axes, (("data", data), ("untrained ε-model", untrained),
+                                             (f"trained ({steps} steps)", samples))):
+            p = points.detach().cpu().numpy()
+            ax.scatter(p[:, 0], p[:, 1], s=2, alpha=0.5)
+            ax.set_title(name + (f": MMD² {mmd[name.split()[0]]:.3f}" if name != "data" else ""), fontsize=10)
+            if not name.startswith("untrained"):  # the untrained sampler scatters far: its own scale
+                ax.set_xlim(-5, 5)
+                ax.set_ylim(-5, 5)
+                ax.set_aspect("equal")
+        fig.tight_layout()
+        save_figure(fig, sampler, "Sampler check: 2000 ancestral samples of the toy DDPM (T = 100) before and after "
+                "training on the 4-Gaussian mixture, next to the data.", result)
+    return result

@@ -1,7 +1,9 @@
 """Device and precision policy for every numeric check.
 
 DESIGN.md: numeric checks run in float64; TF32 is off; ``auto`` picks CUDA when present.
-Seeds are explicit: each check builds its own ``torch.Generator`` on its device.
+Seeds are explicit: each check builds its own ``torch.Generator`` on its device. Importing this
+module changes nothing in torch: the commands that run numerics (and the test configuration)
+call :func:`apply_numeric_policy`.
 """
 
 import torch
@@ -10,8 +12,17 @@ from derivspec.core.errors import ParameterError
 
 DTYPE = torch.float64
 
-torch.backends.cuda.matmul.allow_tf32 = False
-torch.backends.cudnn.allow_tf32 = False
+
+def apply_numeric_policy(threads: int | None = 1) -> None:
+    """TF32 off for CUDA matmuls and convolutions (a float32 reference model must not silently
+    compute in 10-bit mantissas), and ``threads`` intra-op threads (the checks' tensors are small:
+    one thread per process avoids contention when workers share the cores; None leaves torch's
+    choice). Called by ``verify``, ``errata``, ``coverage``, ``report`` and ``run`` before any
+    numerics, by their worker processes, and by the tests' configuration."""
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    if threads is not None:
+        torch.set_num_threads(threads)
 
 
 def resolve_device(name: str = "auto") -> torch.device:

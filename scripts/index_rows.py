@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from derivspec.coverage import INDEX_ROWS, format_index_rows, parse_claim_index
+from derivspec.app.coverage import INDEX_ROWS, format_index_rows, parse_claim_index
 
 DEFAULT_INDEX = Path(__file__).resolve().parents[2] / "shared" / "claim-index.md"
 

@@ -28,7 +28,7 @@ from typing import Callable
 import sympy
 
 from derivspec.core.claims import Claim
-from derivspec.core.errors import RegistryError, UnknownClaimError
+from derivspec.core.errors import ParameterError, RegistryError, UnknownClaimError
 
 # Ids that moved, so an old command line still finds its claim.
 RENAMED = {
@@ -58,8 +58,24 @@ class RouteRecord:
     module: str = ""
 
 
+@dataclass(frozen=True)
+class SpecRecord:
+    """An executable specification registered beside its reference model
+    (``derivspec.reference_models.specification``): ``run(ctx) -> SpecResult`` (opaque here)."""
+
+    name: str
+    title: str
+    family: str  # the claim family whose statements it makes executable
+    module: str  # reference_models/<module>.py
+    statements: str  # the lecture statements it makes executable, with their seed lines
+    steps: int  # progress stages
+    report: str  # "always" | "full" | "never": when the report runs it for its plots
+    run: Callable
+
+
 class Registry:
-    """Claims (built on demand from their functions) and the numeric routes registered for them."""
+    """Claims (built on demand from their functions), the numeric routes registered for them and
+    the executable specifications of the reference models."""
 
     def __init__(self, packages: tuple[str, ...] = ()):
         self.packages = packages  # discovered (imported) before the first look-up
@@ -70,6 +86,8 @@ class Registry:
         self.import_errors: list[str] = []  # modules that failed to import: their claims/routes are missing
         self._problems: list[tuple[str | None, str]] | None = None
         self.known_modules: dict[str, str] = {}  # claim id -> module, from a previous discovery (the app's cache)
+        self._specs: dict[str, SpecRecord] = {}
+        self.specs_loaded = False  # set once every reference model has been imported
 
     # --- claims ---------------------------------------------------------------------------
 
@@ -150,6 +168,30 @@ class Registry:
             if record.name == name:
                 return record
         raise RegistryError(f"claim {claim_id} has no behaviour check named {name!r}")
+
+    # --- executable specifications ----------------------------------------------------------
+
+    def add_spec(self, record: SpecRecord) -> SpecRecord:
+        if record.name in self._specs:
+            raise RegistryError(f"specification {record.name!r} registered twice "
+                                f"({self._specs[record.name].module} and {record.module})")
+        if record.report not in ("always", "full", "never"):
+            raise RegistryError(f"specification {record.name!r}: report must be always, full or never, "
+                                f"not {record.report!r}")
+        self._specs[record.name] = record
+        return record
+
+    def specs(self) -> list[SpecRecord]:
+        """The specifications by name (not by the order their modules happened to be imported)."""
+        return [self._specs[name] for name in sorted(self._specs)]
+
+    def spec(self, name: str) -> SpecRecord:
+        """The specification ``name``; an unknown name names the closest matches (bad input)."""
+        if name not in self._specs:
+            close = difflib.get_close_matches(name, list(self._specs), n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else f"; known: {', '.join(self._specs)}"
+            raise ParameterError(f"unknown reference model {name!r}{hint}")
+        return self._specs[name]
 
     def problems(self) -> list[tuple[str | None, str]]:
         """(claim id or None, message) for everything inconsistent: a route naming no claim or with

@@ -13,13 +13,10 @@ soundly is ``unchecked`` with its reason, never a flag.
 
 from __future__ import annotations
 
+from derivspec.scan.extract import ScanError
 from derivspec.scan.records import Record, summary
 
 __all__ = ["Record", "scan_file", "scan_files", "summary", "ScanError"]
-
-
-class ScanError(Exception):
-    """A file that cannot be scanned (unreadable, binary, not text): one line, exit code 2."""
 
 
 def scan_file(path, *, seconds: float | None = None, workers: int = 1, progress=None, known: bool = True,

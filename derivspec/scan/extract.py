@@ -63,6 +63,10 @@ class Statement:
     fragment_lines: tuple[int, int] = (0, 0)
 
 
+class ScanError(Exception):
+    """A file that cannot be scanned (unreadable, binary, not text): one line, exit code 2."""
+
+
 class NotText(Exception):
     """The file is not text (binary, or not UTF-8)."""
 

@@ -350,7 +350,7 @@ class Recogniser:
     @classmethod
     def load(cls) -> "Recogniser":
         """Every claim's shapes (claims with a ``recognise`` field)."""
-        from derivspec.scan.catalogue import recognisable_claims
+        from derivspec.core.catalogue import recognisable_claims
 
         shapes, errors = [], []
         for claim in recognisable_claims():

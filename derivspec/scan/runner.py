@@ -19,8 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from derivspec.scan import ScanError
-from derivspec.scan.extract import NotText, Statement, extract, read_text
+from derivspec.scan.extract import NotText, ScanError, Statement, extract, read_text
 from derivspec.scan.records import Record, record_from_steps
 from derivspec.scan.statements import (STATEMENT_SECONDS, DocumentState, check_statement, clean, document_conventions,
                                       document_functions, document_notations)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+from derivspec.core.catalogue import cited_claims, open_cache, source_results
 from derivspec.scan.records import Record
 
 
@@ -35,34 +36,6 @@ def quote_is_at(text_lines: list[str], span, as_written: str) -> bool:
     return len(missing) <= 0.2 * len(quoted)
 
 
-def cited_claims(file: str) -> list[str]:
-    """Ids of the claims with a source in ``file``.
-
-    From ``list``'s cached listing when there is one; otherwise every claim is built once (no
-    source is compared: comparing every claim's sources is what made a first scan slow) and the
-    files each claim cites are kept in the cache under the code's fingerprint."""
-    from derivspec import cache as stored
-    from derivspec.commands import use_module_index
-    from derivspec.core import registry
-
-    use_module_index()
-    listing = stored.load("listing")
-    if listing is not None:
-        return [entry["id"] for entry in listing if any(s["file"] == file for s in entry["sources"])]
-    cited = stored.load("scan-cited-files")
-    if cited is None:
-        cited, broken = {}, False
-        for claim_id in registry.REGISTRY.ids():
-            try:
-                cited[claim_id] = sorted({s.file for s in registry.get(claim_id).sources})
-            except Exception:  # a claim that cannot be built: reported by source_records below
-                cited[claim_id], broken = [file], True
-        if not (broken or registry.REGISTRY.import_errors):
-            stored.store("scan-cited-files", cited)
-            stored.store("modules", registry.REGISTRY.modules())
-    return [claim_id for claim_id, files in cited.items() if file in files]
-
-
 def source_records(file: str, text: str) -> list[Record]:
     from derivspec.core import registry
     from derivspec.core.lectures import lecture
@@ -74,9 +47,7 @@ def source_records(file: str, text: str) -> list[Record]:
 
     with contextlib.redirect_stdout(io.StringIO()):
         ids = cited_claims(file)
-    from derivspec.commands import _open_cache, source_results
-
-    cache = _open_cache()
+    cache = open_cache()
     lines = text.split("\n")
     records: list[Record] = []
     for claim_id in ids:

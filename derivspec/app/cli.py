@@ -191,7 +191,7 @@ def _exit_now(code: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(_values_joined(sys.argv[1:] if argv is None else list(argv)))
-        from derivspec import commands  # heavy imports (sympy, torch) only after parsing
+        from derivspec.app import commands  # heavy imports (sympy, torch) only after parsing
 
         code = getattr(commands, f"run_{args.command}")(args)
         if argv is None and args.command in QUICK_EXIT:

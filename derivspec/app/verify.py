@@ -22,6 +22,7 @@ from typing import Callable, Iterable
 
 import sympy
 
+from derivspec.core.catalogue import source_entry
 from derivspec.core.checker import compare
 from derivspec.core.claims import Claim
 from derivspec.core.derivation import StepResult, check_derivation, symbolic_status
@@ -31,6 +32,7 @@ from derivspec.core.sources import SourceResult, compare_source
 from derivspec.numerics.accuracy import RouteInconclusive
 from derivspec.numerics.checks import NumericContext, NumericResult
 from derivspec.numerics.routes import load
+from derivspec.reference_models.device import apply_numeric_policy
 
 
 def describe_error(where: str, error: BaseException) -> str:
@@ -253,12 +255,12 @@ def check_variant(claim: Claim, variant, routes: list[RouteRecord], ctx: Numeric
 
 
 def source_cache_entries(report: ClaimReport, seed: int) -> list[tuple[str, str, dict]]:
-    """(claim id, key, value) of each source status for the cache ``list`` and ``errata`` read."""
+    """(claim id, key, value) of each source status, under the key every reader uses
+    (:func:`derivspec.core.catalogue.source_key`)."""
     if report.claim is None:
         return []
-    return [(report.claim_id, f"{index}:{s.source.file}:{s.source.lines}:seed{seed}",
-             {"status": s.status, "correct": s.correct, "evidence": s.evidence})
-            for index, s in enumerate(report.sources) if s.status != "not_run"]
+    entries = (source_entry(index, result, seed) for index, result in enumerate(report.sources))
+    return [(report.claim_id, *entry) for entry in entries if entry is not None]
 
 
 @dataclass
@@ -288,11 +290,9 @@ _WORKER_CTX: NumericContext | None = None
 
 
 def _init_worker(ctx: NumericContext) -> None:
-    import torch
-
     global _WORKER_CTX
     _WORKER_CTX = ctx
-    torch.set_num_threads(1)  # one process per core: intra-op threads would only contend
+    apply_numeric_policy()  # one process per core: intra-op threads would only contend
 
 
 def _work(claim_id: str) -> ClaimOutcome:
@@ -330,9 +330,7 @@ def verify_many(ids: Iterable[str], ctx: NumericContext, jobs: int = 1,
             if on_done:
                 on_done(claim_id)
         return outcomes
-    import torch
-
-    torch.set_num_threads(1)  # before the fork: a child must not inherit a busy OpenMP pool
+    apply_numeric_policy()  # before the fork: a child must not inherit a busy OpenMP pool
     method = "fork" if ctx.device.type == "cpu" and "fork" in multiprocessing.get_all_start_methods() else "spawn"
     results: dict[str, ClaimOutcome] = {}
     with ProcessPoolExecutor(max_workers=min(jobs, len(ids)), mp_context=multiprocessing.get_context(method),

@@ -37,3 +37,31 @@ def table(title: str, columns: tuple[str, ...], rows, markup: bool = False) -> N
     for row in rows:
         grid.add_row(*(cell if markup and i > 0 else escape(str(cell)) for i, cell in enumerate(row)))
     console.print(grid)
+
+
+class Recomputing:
+    """Progress of the behaviour checks the cache did not hold (each trains a reference model or
+    runs a sampler: seconds): one line per check on stderr, ``  3: CLAIM: CHECK (FILE, lines L)``,
+    and a closing count. Silent when everything came from the cache (``verify`` fills it)."""
+
+    def __init__(self, command: str):
+        self.command = command
+        self.count = 0
+        self.started = None
+
+    def __call__(self, description: str) -> None:
+        import time
+
+        if self.started is None:
+            self.started = time.monotonic()
+            print(f"derivspec {self.command}: behaviour checks not in the cache (`derivspec verify` fills it); "
+                  "running them:", file=sys.stderr, flush=True)
+        self.count += 1
+        print(f"  {self.count}: {description}", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        import time
+
+        if self.count:
+            print(f"derivspec {self.command}: ran {self.count} behaviour checks in "
+                  f"{time.monotonic() - self.started:.1f} s", file=sys.stderr, flush=True)

@@ -35,13 +35,11 @@ def _version(name: str) -> str:
 @functools.cache
 def code_fingerprint() -> str:
     """SHA-256 over the package's Python files and the sympy and torch versions."""
-    import derivspec
+    import importlib.util
 
     digest = hashlib.sha256(f"sympy {_version('sympy')} torch {_version('torch')}".encode())
-    roots = [Path(derivspec.__file__).parent]
+    roots = [Path(__file__).resolve().parents[1]]  # derivspec/ (this file is derivspec/core/cache.py)
     for folder in PACKAGE_FOLDERS[1:]:
-        import importlib.util
-
         spec = importlib.util.find_spec(f"derivspec.{folder}")
         roots += [Path(p) for p in (spec.submodule_search_locations or [])] if spec else []
     for root in roots:

@@ -6,127 +6,22 @@ second. ``verify`` and ``errata`` load the numeric routes.
 
 from __future__ import annotations
 
-import datetime
 import sys
 import time
 
+from derivspec.app.output import print_json, say
 from derivspec.core import registry
+from derivspec.core.catalogue import claim_listing, claim_summary, open_cache, routes_of, source_results, use_module_index
 from derivspec.core.errors import EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_OK, VERDICT_EXIT_CODES, ParameterError
 from derivspec.core.lectures import cite, order_key
-from derivspec.core.sources import SourceResult, compare_source
-from derivspec.output import print_json, say
+from derivspec.core.metadata import run_metadata
 
 STATUS_STYLE = {"verified": "green", "failed": "red", "inconclusive": "yellow", "matches": "green",
                 "disagrees": "red", "not_comparable": "dim", "not_run": "dim", "proved": "green",
                 "undecided": "yellow", "computed": "cyan", "equivalent": "green", "not_equivalent": "red"}
 
 
-def _version(name: str) -> str | None:
-    from importlib import metadata
-
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return None
-
-
-def run_metadata(seed: int | None = None, device: str | None = None) -> dict:
-    """What every JSON report carries: versions, seed, device and time."""
-    return {"derivspec": _version("derivspec"), "sympy": _version("sympy"), "torch": _version("torch"),
-            "seed": seed, "device": device,
-            "time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
-
-
-# --- source statuses (cached) -----------------------------------------------------------
-
-
-def source_key(index: int, file: str, span, seed: int) -> str:
-    """The cache key of a claim's ``index``-th source."""
-    first, last = span
-    return f"{index}:{file}:{first}-{last}:seed{seed}"
-
-
-def source_results(claim, cache=None, seed: int = 0, run_behaviour=None) -> list[SourceResult]:
-    """Each source compared with the claim's target, through the cache when one is given.
-    Without ``run_behaviour`` a behaviour source comes from the cache or is ``not_run``."""
-    results = []
-    for index, source in enumerate(claim.sources):
-        key = source_key(index, source.file, source.span, seed)
-        cached = cache.get(claim.id, key) if cache else None
-        if cached is not None and not (run_behaviour and source.behaviour and cached["status"] == "not_run"):
-            results.append(SourceResult(source, cached["status"], cached["correct"], cached["evidence"]))
-            continue
-        result = compare_source(claim, source, seed, run_behaviour)
-        if cache is not None and result.status != "not_run":
-            cache.put(claim.id, key, {"status": result.status, "correct": result.correct, "evidence": result.evidence})
-        results.append(result)
-    return results
-
-
-def _open_cache():
-    from derivspec.cache import SourceStatusCache
-
-    return SourceStatusCache()
-
-
-def claim_summary(claim, sources: list[SourceResult]) -> dict:
-    """The ``list --json`` fields of one claim."""
-    return {
-        "id": claim.id, "title": claim.title, "family": claim.family,
-        "symbols": [{"name": v.name, "latex": v.latex, "assumptions": dict(v.domain.assumptions),
-                     "constraint": v.domain.constraint} for v in claim.variables],
-        "defined": [{"name": d.name, "latex": d.latex, "expr": str(d.expr)} for d in claim.defined],
-        "sources": [{"file": r.source.file, "lines": list(r.source.span), "as_written": r.source.as_written,
-                     "status": r.status} for r in sources],
-    }
-
-
 # --- list, show -------------------------------------------------------------------------
-
-
-def warn_import_errors() -> None:
-    """A derivation module that failed to import loses its claims: say so on stderr."""
-    for message in registry.REGISTRY.import_errors:
-        print(f"derivspec: warning: {message}", file=sys.stderr)
-
-
-def claim_listing() -> list[dict]:
-    """``list --json``'s claims. Building every claim takes seconds, so the listing is kept in the
-    cache under this code's fingerprint (with the module of every claim, which lets ``check``
-    import one family module); source statuses are refreshed from the source-status cache, where
-    ``verify`` records the behaviour sources it ran."""
-    from derivspec import cache as stored
-
-    cache = _open_cache()
-    listing = stored.load("listing")
-    if listing is None:
-        listing, broken = [], False
-        for claim_id in registry.REGISTRY.ids():
-            try:
-                claim = registry.get(claim_id)
-                listing.append(claim_summary(claim, source_results(claim, cache)))
-            except Exception as error:  # a defect in one claim: say so, list the rest
-                print(f"derivspec: warning: claim {claim_id} could not be built: {type(error).__name__}: {error}",
-                      file=sys.stderr)
-                broken = True
-        warn_import_errors()
-        if not (broken or registry.REGISTRY.import_errors):
-            stored.store("listing", listing)
-            stored.store("modules", registry.REGISTRY.modules())
-    for entry in listing:
-        for index, source in enumerate(entry["sources"]):
-            cached = cache.get(entry["id"], source_key(index, source["file"], source["lines"], 0))
-            if cached is not None:
-                source["status"] = cached["status"]
-    cache.save()
-    return listing
-
-
-def use_module_index() -> None:
-    """Let the registry import only the module of a claim asked for (known from the cache)."""
-    from derivspec import cache as stored
-
-    registry.REGISTRY.known_modules = stored.load("modules") or {}
 
 
 def run_list(args) -> int:
@@ -134,7 +29,7 @@ def run_list(args) -> int:
     if args.json:
         print_json({"meta": run_metadata(), "claims": listing})
         return EXIT_OK
-    from derivspec.output import table
+    from derivspec.app.output import table
 
     rows = [(c["id"], c["family"], c["title"], ", ".join(v["name"] for v in c["symbols"])) for c in listing]
     table("derivspec claims", ("claim", "family", "title", "symbols"), rows)
@@ -145,12 +40,11 @@ def run_show(args) -> int:
     import sympy
 
     from derivspec.core.derivation import check_derivation
-    from derivspec.route_index import routes_of
 
     use_module_index()
     claim = registry.get(args.claim)
     steps = check_derivation(claim)
-    cache = _open_cache()
+    cache = open_cache()
     sources = source_results(claim, cache)
     cache.save()
     routes = routes_of(claim.id)
@@ -158,7 +52,8 @@ def run_show(args) -> int:
         print_json({"meta": run_metadata(), **claim_summary(claim, sources), "statement": claim.statement,
                     "target": str(claim.target), "target_latex": sympy.latex(claim.target),
                     "derivation": [s.to_json() for s in steps],
-                    "numeric_routes": [{"route": r.name, "kind": r.kind, "description": r.description} for r in routes],
+                    "numeric_routes": None if routes is None else [{"route": r["name"], "kind": r["kind"],
+                                                                    "description": r["description"]} for r in routes],
                     "wrong_variants": [{"name": w.name, "expr": str(w.expr)} for w in claim.wrong_variants],
                     "sources": [s.to_json() for s in sources]})
         return EXIT_OK
@@ -170,9 +65,9 @@ def run_show(args) -> int:
     say("derivation:")
     for i, step in enumerate(steps, 1):
         say(f"  {i}. {step.why}\n       = {step.expr}    [{step.status}]")
-    say("numeric routes:")
-    for r in routes:
-        say(f"  {r.name} ({r.kind}): {r.description}")
+    say("numeric routes:" + (" (not listed: the numeric routes cannot be loaded here)" if routes is None else ""))
+    for r in routes or ():
+        say(f"  {r['name']} ({r['kind']}): {r['description']}")
     say("wrong variants: " + "; ".join(f"{w.name}: {w.expr}" for w in claim.wrong_variants))
     say("sources:")
     for s in sources:
@@ -188,28 +83,25 @@ def run_show(args) -> int:
 
 
 def run_verify(args) -> int:
-    import torch
-
+    from derivspec.app.verify import default_jobs, verify_many
+    from derivspec.core import cache as store
     from derivspec.numerics.checks import NumericContext
     from derivspec.numerics.routes import load
-    from derivspec.reference_models.device import resolve_device
-    from derivspec.verify import default_jobs, verify_many
+    from derivspec.reference_models.device import apply_numeric_policy, resolve_device
 
     ids = [registry.REGISTRY.get(c).id for c in args.claims] if args.claims else registry.REGISTRY.ids()
     ctx = NumericContext(device=resolve_device(args.device), seed=args.seed)
-    torch.set_num_threads(1)  # the checks' tensors are small: extra intra-op threads only add contention
+    apply_numeric_policy()  # the checks' tensors are small: extra intra-op threads only add contention
     for claim_id, message in load().problems():
         if claim_id is None:
             print(f"derivspec: warning: {message}", file=sys.stderr)
-    from derivspec import cache as store
-
     jobs = getattr(args, "jobs", None) or default_jobs()
     started = time.perf_counter()
     times = store.load("verify-times") or {}  # only the order work is handed out in: longest first
     outcomes = _with_progress(ids, lambda on_start, on_done: verify_many(ids, ctx, jobs, on_done=on_done,
                                                                          on_start=on_start, expected_seconds=times))
     store.store("verify-times", {**times, **{o.claim_id: o.record["seconds"] for o in outcomes}})
-    cache = _open_cache()
+    cache = open_cache()
     for outcome in outcomes:
         for claim_id, key, value in outcome.cache_entries:
             cache.put(claim_id, key, value)
@@ -261,7 +153,7 @@ def _numeric_cell(numeric: dict) -> str:
 
 
 def _print_verify_table(records: list[dict], ctx, wall: float, jobs: int) -> None:
-    from derivspec.output import styled, table
+    from derivspec.app.output import styled, table
 
     rows = []
     for r in records:
@@ -334,16 +226,22 @@ def _parse_assignments(items: list[str]) -> dict[str, str]:
 # --- errata -----------------------------------------------------------------------------
 
 
-def errata_entries(seed: int = 0) -> list[dict]:
-    """Every source that disagrees with its claim, ordered by lecture and line."""
+def errata_entries(seed: int = 0, claim_ids: list[str] | None = None) -> list[dict]:
+    """Every source that disagrees with its claim, ordered by lecture and line. Source statuses
+    come from the cache ``verify`` fills; what it lacks is recomputed, with progress on stderr."""
+    from derivspec.app.output import Recomputing
     from derivspec.core.sources import erratum_class
     from derivspec.numerics.routes import load, run_behaviour
+    from derivspec.reference_models.device import apply_numeric_policy
 
+    apply_numeric_policy()
     load()
-    cache = _open_cache()
+    cache = open_cache()
+    progress = Recomputing("errata")
     entries = []
-    for claim in registry.all_claims():
-        for result in source_results(claim, cache, seed, run_behaviour):
+    claims = registry.all_claims() if claim_ids is None else [registry.get(c) for c in claim_ids]
+    for claim in claims:
+        for result in source_results(claim, cache, seed, run_behaviour, on_compute=progress):
             if result.status == "disagrees":
                 source = result.source
                 category, severity = erratum_class(claim, source)
@@ -351,7 +249,8 @@ def errata_entries(seed: int = 0) -> list[dict]:
                                 "category": category, "severity": severity,
                                 "as_written": source.as_written, "correct": result.correct,
                                 "evidence": result.evidence, "note": source.note})
-    cache.save()
+        cache.save()  # after each claim: an interrupted run keeps what it computed
+    progress.close()
     return sorted(entries, key=lambda e: (*order_key(e["file"], e["lines"]), e["claim"]))
 
 
@@ -372,7 +271,7 @@ def run_errata(args) -> int:
 
 
 def run_coverage(args) -> int:
-    from derivspec.coverage import run
+    from derivspec.app.coverage import run
 
     return run(args.json, args.seed)
 
@@ -381,8 +280,9 @@ def run_coverage(args) -> int:
 
 
 def run_report(args) -> int:
-    from derivspec.report import _select, build_report, default_scan_paths, scan_files_section
+    from derivspec.app.report import _select, build_report, default_scan_paths, require_report_dependencies, scan_files_section
 
+    require_report_dependencies(plots=not args.no_plots)  # before the scan and the checks: seconds, not minutes
     scan = getattr(args, "scan", None)
     paths = default_scan_paths() if scan is None else scan
     sections = []
@@ -394,12 +294,12 @@ def run_report(args) -> int:
 
 
 def run_scan(args) -> int:
-    from derivspec.scan.command import run
+    from derivspec.app.scan import run
 
     return run(args)
 
 
 def run_run(args) -> int:
-    from derivspec.run import run_command
+    from derivspec.app.run import run_command
 
     return run_command(args)

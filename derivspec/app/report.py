@@ -38,15 +38,37 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from derivspec.core.errors import DerivspecError
+from derivspec.core.registry import REGISTRY
 from derivspec.core.lectures import LECTURES, cite, format_lines, lecture, order_key, title_of
 
-REPORT_MODELS = ("mixture-fit", "vae-iwae", "ddpm", "ar-sampler")  # the plots the report shows
-QUICK_MODELS = ("ddpm", "ar-sampler")
 STATUS_CLASS = {"verified": "ok", "matches": "ok", "proved": "ok", "definition": "info", "computed": "info",
                 "holds": "ok", "failed": "bad", "disagrees": "bad", "fails": "bad", "inconclusive": "warn",
                 "undecided": "warn", "not_comparable": "muted", "not_run": "muted", "not run": "muted"}
 STEP_MARK = {"proved": "✓ proved", "computed": "⚙ computed", "definition": "≝ definition",
              "failed": "✗ failed", "undecided": "? undecided"}
+
+
+# --- optional dependencies ------------------------------------------------------------------
+
+
+def require_report_dependencies(plots: bool = True) -> None:
+    """Bad input (exit 2) before any work when the report cannot be written: latex2mathml (the
+    ``report`` extra) for the math, matplotlib for the plots."""
+    import importlib
+
+    needed = {"latex2mathml": "derivspec[report]"}
+    if plots:
+        needed["matplotlib"] = "matplotlib"
+    missing = []
+    for module, install in needed.items():
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            missing.append((module, install))
+    if missing:
+        raise DerivspecError("derivspec report needs " + " and ".join(m for m, _ in missing) + ": pip install "
+                             + " ".join(f"'{i}'" for _, i in missing) + (" (or run it with --no-plots)" if plots and
+                                                                        any(m == "matplotlib" for m, _ in missing) else ""))
 
 
 # --- math -----------------------------------------------------------------------------------
@@ -244,7 +266,7 @@ def scan_section(records: list[dict], summary: dict | None = None, math: Math | 
 def scan_files_section(paths, claims: set[str] | None = None, workers: int | None = None,
                        math: Math | None = None) -> Section:
     """Scan ``paths`` (``derivspec scan``) and make the report's scan page of the records."""
-    from derivspec.scan.command import scan_paths
+    from derivspec.app.scan import scan_paths
     from derivspec.scan.records import summary as scan_summary
 
     records, _ = scan_paths(paths, workers=workers, progress=False)
@@ -257,8 +279,8 @@ def scan_files_section(paths, claims: set[str] | None = None, workers: int | Non
 def default_scan_paths() -> list[Path]:
     """The seeds the registry cites, when ``../shared/seeds`` is beside the repository (or the
     working directory)."""
-    here = Path(__file__).resolve().parents[1]
-    for folder in (here.parent / "shared" / "seeds", Path.cwd().parent / "shared" / "seeds"):
+    repository = Path(__file__).resolve().parents[2]  # derivspec/app/report.py
+    for folder in (repository.parent / "shared" / "seeds", Path.cwd().parent / "shared" / "seeds"):
         if folder.is_dir():
             return sorted(folder.glob("*.txt"))
     return []
@@ -341,11 +363,20 @@ def _select(claim_ids: list[str] | None) -> list[str]:
     return list(dict.fromkeys(chosen))
 
 
+def report_models(quick: bool) -> tuple[str, ...]:
+    """The specifications whose plots the report shows: those registered with ``report="always"``,
+    and under a full report also ``report="full"``."""
+    from derivspec.app.run import specifications
+
+    wanted = ("always",) if quick else ("always", "full")
+    return tuple(s.name for s in specifications() if s.report in wanted)
+
+
 def collect(claim_ids: list[str] | None = None, device: str = "auto", seed: int = 0, quick: bool = False,
             numeric: bool = True, plots: bool = True, out: Path | None = None,
             progress: Progress | None = None, models: tuple[str, ...] | None = None) -> ReportData:
     ids = _select(claim_ids)
-    model_names = () if not plots else (models if models is not None else (QUICK_MODELS if quick else REPORT_MODELS))
+    model_names = () if not plots else (models if models is not None else report_models(quick))
     progress = progress or Progress(len(ids) + len(model_names) + 1)
     data = ReportData([], numeric=numeric)
     ctx = None
@@ -354,10 +385,10 @@ def collect(claim_ids: list[str] | None = None, device: str = "auto", seed: int 
         try:
             import torch
 
-            from derivspec.reference_models.device import resolve_device
+            from derivspec.reference_models.device import apply_numeric_policy, resolve_device
 
             resolved_device = resolve_device(device)
-            torch.set_num_threads(1)
+            apply_numeric_policy()
         except DerivspecError:
             raise
         except Exception as error:  # torch missing or broken: symbolic report only
@@ -370,7 +401,7 @@ def collect(claim_ids: list[str] | None = None, device: str = "auto", seed: int 
             load()
             ctx = NumericContext(device=resolved_device, seed=seed)
         except Exception as error:  # a registry that does not load: derivations and sources only
-            from derivspec.verify import describe_error
+            from derivspec.app.verify import describe_error
 
             data.numeric, data.numeric_error = False, describe_error("loading the numeric routes", error)
     for claim_id in ids:
@@ -378,7 +409,8 @@ def collect(claim_ids: list[str] | None = None, device: str = "auto", seed: int 
         data.claims.append(_verified(claim_id, ctx, seed) if data.numeric else _derived(claim_id, seed))
     for name in model_names:
         progress.step(f"running reference model {name}")
-        from derivspec.run import RunContext, get_spec
+        from derivspec.app.run import get_spec
+        from derivspec.reference_models.specification import RunContext
 
         start = time.perf_counter()
         try:
@@ -386,17 +418,17 @@ def collect(claim_ids: list[str] | None = None, device: str = "auto", seed: int 
             result.seconds = time.perf_counter() - start
             data.models.append(result)
         except Exception as error:
-            from derivspec.verify import describe_error
+            from derivspec.app.verify import describe_error
 
             data.model_errors[name] = describe_error(f"reference model {name}", error)
-    from derivspec.commands import run_metadata
+    from derivspec.core.metadata import run_metadata
 
     data.meta = run_metadata(seed, resolved_device.type if resolved_device is not None else None)
     return data
 
 
 def _verified(claim_id: str, ctx, seed: int) -> ClaimEntry:
-    from derivspec.verify import verify_claim
+    from derivspec.app.verify import verify_claim
 
     r = verify_claim(claim_id, ctx)
     return ClaimEntry(r.claim_id, r.claim, r.status, r.reason, r.steps, r.sources, r.routes, r.variants, r.seconds)
@@ -407,7 +439,7 @@ def _derived(claim_id: str, seed: int) -> ClaimEntry:
     from derivspec.core import registry
     from derivspec.core.derivation import check_derivation
     from derivspec.core.sources import SourceResult, compare_source
-    from derivspec.verify import describe_error
+    from derivspec.app.verify import describe_error
 
     start = time.perf_counter()
     try:
@@ -603,10 +635,9 @@ class Site:
                 f"<code>numerics/{e(family)}.py</code>.</p><ul>"
                 + "".join(f"<li>{self.claim_link(c.claim_id)} {badge(c.status)}</li>" for c in claims) + "</ul>"]
         for r in d.models:
-            from derivspec.run import SPECS
-
-            if SPECS[r.spec].family == family:
-                body.append(f"<h2>Plots: <a href='models.html#{e(r.spec)}'>{e(SPECS[r.spec].title)}</a></h2>")
+            spec = REGISTRY.spec(r.spec)
+            if spec.family == family:
+                body.append(f"<h2>Plots: <a href='models.html#{e(r.spec)}'>{e(spec.title)}</a></h2>")
                 body += [self.figure(f) for f in r.figures]
         body += [self.claim(c) for c in claims]
         self.page(f"family-{family}.html", f"Family {family}", "".join(body))
@@ -694,12 +725,10 @@ class Site:
                 + "".join(rows) + "</tbody></table>")
 
     def models(self) -> None:
-        from derivspec.run import SPECS
-
         body = ["<p>The reference models run as executable specifications (<code>derivspec run MODEL</code>): each "
                 "checks the lecture statements it makes executable.</p>"]
         for r in self.data.models:
-            spec = SPECS[r.spec]
+            spec = REGISTRY.spec(r.spec)
             body.append(f"<h2 id='{e(r.spec)}'>{e(spec.title)}</h2><p><code>derivspec run {e(r.spec)}</code> · "
                         f"<code>reference_models/{e(spec.module)}.py</code> · {r.seconds:.1f} s on {e(r.device)}"
                         f"{' (quick)' if r.quick else ''} · family {self.family_link(spec.family)}</p>"
@@ -752,7 +781,7 @@ def build_report(out: str | Path, claim_ids: list[str] | None = None, device: st
         shutil.rmtree(img)
     img.mkdir(parents=True, exist_ok=True)
     ids = _select(claim_ids)
-    n_models = 0 if not plots else len(models if models is not None else (QUICK_MODELS if quick else REPORT_MODELS))
+    n_models = 0 if not plots else len(models if models is not None else report_models(quick))
     progress = Progress(len(ids) + n_models + 1)
     try:
         data = collect(ids, device, seed, quick, numeric, plots, img, progress, models)

@@ -82,8 +82,8 @@ def scan_paths(paths, *, seconds=None, workers=None, progress: bool = True, know
 
 
 def run(args) -> int:
-    from derivspec.commands import run_metadata
-    from derivspec.output import print_json
+    from derivspec.core.metadata import run_metadata
+    from derivspec.app.output import print_json
     from derivspec.scan import summary
 
     records, per_file = scan_paths(args.files, seconds=args.time_limit, workers=args.jobs,

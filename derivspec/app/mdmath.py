@@ -1,6 +1,6 @@
 """A Python-Markdown extension: ``$…$`` and ``$$…$$`` as MathML, converted at build time.
 
-The docs site (mkdocs.yml: ``markdown_extensions: [derivspec.mdmath]``) renders math offline,
+The docs site (mkdocs.yml: ``markdown_extensions: [derivspec.app.mdmath]``) renders math offline,
 with no script and no CDN: the browser lays MathML out itself. The syntax is GitHub's, so the
 same pages render on GitHub: inline ``$x^2$`` (no space just inside the dollars), display math
 as ``$$…$$`` on lines of their own (indented inside a list item as the item is). Code spans and
