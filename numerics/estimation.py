@@ -638,12 +638,12 @@ def sum_density_by_quadrature(t, mu1, mu2, sigma1, sigma2):
 
 @monte_carlo("estimation.gaussian.sum")
 def sum_density_draws(t, mu1, mu2, sigma1, sigma2):
-    """Monte Carlo: N(x; μ_1, σ_1²)·N(t − x; μ_2, σ_2²)/g(x) (Normal.log_prob), x ~ g = N(x̂, (2w)²) at the integrand's numerically found peak x̂ (width w)
+    """Monte Carlo: importance sampling of the convolution N(x; μ_1, σ_1²)·N(t − x; μ_2, σ_2²) (Normal.log_prob), proposal N(x̂, (2w)²) at its numerically found peak
 
-    Importance sampling of the convolution integral. Averaging N(t − x; μ_2, σ_2²) over
-    x ~ N(μ_1, σ_1²) is heavy-tailed when t is far from μ_1 + μ_2: the draws that matter are rare,
-    and the sample variance understates the truth (z = −58 at seed 29). Under a proposal twice as
-    wide as the integrand's peak the weights are bounded."""
+    x̂ and the width w by :func:`peak_and_width`. Averaging N(t − x; μ_2, σ_2²) over
+    x ~ N(μ_1, σ_1²) instead is heavy-tailed when t is far from μ_1 + μ_2: the draws that matter
+    are rare, and the sample variance understates the truth (z = −58 at seed 29). Under a proposal
+    twice as wide as the integrand's peak the weights are bounded."""
     log_integrand = lambda x: Normal(mu1, sigma1).log_prob(x) + Normal(mu2, sigma2).log_prob(t - x)  # noqa: E731
     mode, width = peak_and_width(lambda x: float(log_integrand(torch.tensor(x, dtype=DTYPE, device=t.device))),
                                  guess=float(mu1 + t - mu2) / 2, scale=float(torch.minimum(sigma1, sigma2)))

@@ -35,6 +35,11 @@ from derivspec.reference_models.device import DTYPE, make_generator
 CPU = torch.device("cpu")
 Z_CRITICAL = critical_z(FALSE_FAIL_RATE)
 QUADRATURE_POINTS = 16
+
+
+# === accuracy helpers, shared with the estimation and vae routes (candidates for numerics/accuracy.py) ===
+
+
 QUAD_OPTIONS = dict(epsabs=0, epsrel=1e-13, limit=200)
 QUAD_HOW = "scipy quad abserr"
 
