@@ -19,14 +19,16 @@ import time
 
 import numpy as np
 import torch
-from scipy import integrate, optimize, stats
+from scipy import optimize, stats
 from torch.distributions import (Bernoulli, Beta, Binomial, Categorical, Exponential, Gamma, HalfNormal, Laplace, LogNormal,
                                  Normal, Poisson, StudentT, Uniform, kl_divergence)
 
+from derivspec.numerics.accuracy import Approximate, quad, quad_around
 from derivspec.numerics.checks import NumericResult, elementwise_grad
 from derivspec.numerics.montecarlo import FALSE_FAIL_RATE, Integrand, critical_z, standard_normal
 from derivspec.numerics.routes import behaviour, model, monte_carlo, reference
 from derivspec.numerics.sampling import expectation, piecewise_constant
+from derivspec.numerics.sampling_routes import QUAD_HOW, RICHARDSON_HOW, integral_of_exp, limit_by_richardson, peak_and_width
 from derivspec.reference_models import generative_classifiers as gc
 from derivspec.reference_models.device import DTYPE, make_generator
 from derivspec.reference_models.regression import lbfgs_minimise
@@ -45,38 +47,72 @@ def argmin_each(loss_per_point, theta0: torch.Tensor, max_iter: int = 500) -> to
     return lbfgs_minimise(lambda theta: loss_per_point(theta).sum(), theta0, max_iter=max_iter)
 
 
+OPTIMUM_HOW = "optimiser: ‖∇f‖/λ_min(∇²f) at the optimum found"
+
+
+def minimiser_error(loss_per_point, theta: torch.Tensor) -> torch.Tensor:
+    r"""A-posteriori bound on :math:`\|\theta - \theta^*\|` at each point (a row of ``theta``, or an
+    entry of a 1-d ``theta``) for a separable loss that is strongly convex near its minimiser:
+    :math:`\|\nabla f(\theta)\| / \lambda_{\min}(\nabla^2 f(\theta))`, gradient and Hessian by autograd.
+    For a μ-strongly convex f, :math:`\|\theta - \theta^*\| \le \|\nabla f(\theta)\|/\mu`; the curvature
+    at θ stands for μ on the short segment to θ* (``ERROR_SAFETY`` covers the difference). A
+    Hessian that is not positive definite makes the bound infinite: the point is undecidable."""
+    rows = theta.detach().reshape(theta.shape[0], -1).clone().requires_grad_(True)
+    with torch.enable_grad():
+        loss = loss_per_point(rows.reshape(theta.shape)).sum()
+        (gradient,) = torch.autograd.grad(loss, rows, create_graph=True)
+        hessian = torch.stack([torch.autograd.grad(gradient[:, k].sum(), rows, retain_graph=True)[0]
+                               for k in range(rows.shape[1])], 1)  # (points, d, d): the points do not interact
+    smallest = torch.linalg.eigvalsh(hessian.detach()).min(-1).values
+    bound = gradient.detach().norm(dim=-1) / smallest
+    return torch.where(smallest > 0, bound, torch.full_like(bound, math.inf))
+
+
 # === Gaussian MLE ================================================================================
 
 
-def _gaussian_fit(x1, x2, x3) -> torch.Tensor:
-    """(μ̂, log σ̂) per point by LBFGS on −Σ Normal.log_prob."""
+def _gaussian_fit(x1, x2, x3) -> tuple[torch.Tensor, torch.Tensor]:
+    """(μ̂, log σ̂) per point by LBFGS on −Σ Normal.log_prob, and the bound on their error (:func:`minimiser_error`)."""
     data = _stack(x1, x2, x3)
     theta0 = torch.stack([data.mean(-1) + 0.3, data.std(-1).clamp_min(1e-3).log() + 0.2], -1)
-    return argmin_each(lambda th: -Normal(th[:, :1], th[:, 1:].exp()).log_prob(data).sum(-1), theta0)
+    nll = lambda th: -Normal(th[:, :1], th[:, 1:].exp()).log_prob(data).sum(-1)  # noqa: E731
+    theta = argmin_each(nll, theta0)
+    return theta, minimiser_error(nll, theta)
 
 
-@reference("estimation.gaussian.mean", points=16, rtol=1e-7)
+@reference("estimation.gaussian.mean", points=16)
 def mean_by_lbfgs(x1, x2, x3):
-    """LBFGS on −Σ Normal(μ, σ).log_prob(x_i) over (μ, log σ)"""
-    return _gaussian_fit(x1, x2, x3)[:, 0]
+    """LBFGS on −Σ Normal(μ, σ).log_prob(x_i) over (μ, log σ)
+
+    Error: ‖∇f‖/λ_min(∇²f) at the optimum found (:func:`minimiser_error`)."""
+    theta, error = _gaussian_fit(x1, x2, x3)
+    return Approximate(theta[:, 0], error, OPTIMUM_HOW)
 
 
-@reference("estimation.gaussian.mean", points=64, rtol=1e-7)
+@reference("estimation.gaussian.mean", points=64)
 def mean_by_scipy_fit(x1, x2, x3):
-    """scipy.stats.norm.fit (maximum likelihood)"""
+    """scipy.stats.norm.fit (maximum likelihood)
+
+    Exact up to round-off: scipy fits the normal by its explicit maximum-likelihood formulas."""
     data = _stack(x1, x2, x3).cpu().numpy()
     return torch.tensor([stats.norm.fit(row)[0] for row in data], dtype=DTYPE, device=x1.device)
 
 
-@reference("estimation.gaussian.variance", points=16, rtol=1e-7)
+@reference("estimation.gaussian.variance", points=16)
 def variance_by_lbfgs(x1, x2, x3):
-    """LBFGS on −Σ Normal(μ, σ).log_prob(x_i) over (μ, log σ): σ̂²"""
-    return (2 * _gaussian_fit(x1, x2, x3)[:, 1]).exp()
+    """LBFGS on −Σ Normal(μ, σ).log_prob(x_i) over (μ, log σ): σ̂²
+
+    Error: ‖∇f‖/λ_min(∇²f) bounds the error of log σ̂; σ̂² = e^{2 log σ̂} moves by 2σ̂² times that."""
+    theta, error = _gaussian_fit(x1, x2, x3)
+    variance = (2 * theta[:, 1]).exp()
+    return Approximate(variance, 2 * variance * error, OPTIMUM_HOW)
 
 
-@reference("estimation.gaussian.variance", points=64, rtol=1e-7)
+@reference("estimation.gaussian.variance", points=64)
 def variance_by_scipy_fit(x1, x2, x3):
-    """scipy.stats.norm.fit (maximum likelihood): scale²"""
+    """scipy.stats.norm.fit (maximum likelihood): scale²
+
+    Exact up to round-off: scipy fits the normal by its explicit maximum-likelihood formulas."""
     data = _stack(x1, x2, x3).cpu().numpy()
     return torch.tensor([stats.norm.fit(row)[1] ** 2 for row in data], dtype=DTYPE, device=x1.device)
 
@@ -144,9 +180,16 @@ def interval_mass_by_cdf(k):
 
 
 @monte_carlo("estimation.gaussian.interval-mass")
-def interval_indicator_draws(k):
-    """Monte Carlo: the indicator |y − μ| ≤ kσ for y ~ N(μ, σ²) (μ = 0.7, σ = 1.9)"""
-    return Integrand(lambda u: ((0.7 + 1.9 * standard_normal(u[:, 0]) - 0.7).abs() <= k * 1.9).to(DTYPE), dim=1)
+def interval_density_draws(k):
+    """Monte Carlo: 2kσ·N(y; μ, σ²) (Normal.log_prob) at y uniform on [μ − kσ, μ + kσ] (μ = 0.7, σ = 1.9)
+
+    Importance sampling of P(|y − μ| ≤ kσ) = ∫ N(y; μ, σ²) dy over the interval with a uniform
+    proposal on it. The indicator of the event under y ~ N(μ, σ²) has a rare complement at k = 4
+    (6e-5): a pilot that never misses the interval sees no variance at all, and the check then
+    compares a mean of exactly 1 with its round-off error bar; this estimator is smooth and bounded."""
+    normal = Normal(k.new_tensor(0.7), k.new_tensor(1.9))  # float64 parameters (plain floats would make float32 ones)
+    low, length = normal.loc - k * normal.scale, 2 * k * normal.scale
+    return Integrand(lambda u: length * normal.log_prob(low + length * u[:, 0]).exp(), dim=1, noise="uniform")
 
 
 @reference("estimation.gaussian.entropy")
@@ -222,14 +265,16 @@ def nll_minus_kl_draws(m, s, mu, sigma):
 
 @reference("estimation.mle-kl.gaussian", points=QUADRATURE_POINTS)
 def nll_minus_kl_by_quadrature(m, s, mu, sigma):
-    """scipy.integrate.quad of −p log q (densities written out), minus torch kl_divergence"""
+    """scipy.integrate.quad of −p log q (densities written out), minus torch kl_divergence
+
+    Around p's mean m (scale s); error: quad's abserr."""
     out = []
     for a, b, c, d in zip(*(v.tolist() for v in (m, s, mu, sigma))):
-        integrand = lambda y: (math.exp(-0.5 * ((y - a) / b) ** 2) / (b * math.sqrt(2 * math.pi))
+        integrand = lambda y: (math.exp(-0.5 * ((y - a) / b) ** 2) / (b * math.sqrt(2 * math.pi))  # noqa: E731
                                * (0.5 * ((y - c) / d) ** 2 + math.log(d) + 0.5 * math.log(2 * math.pi)))
-        out.append(integrate.quad(integrand, a - 40 * b, a + 40 * b, epsabs=1e-13, epsrel=1e-12, limit=200)[0])
-    kl = kl_divergence(Normal(m, s), Normal(mu, sigma))
-    return torch.tensor(out, dtype=DTYPE, device=m.device) - kl
+        out.append(quad_around(integrand, a, b, epsabs=1e-13, epsrel=1e-12, limit=200))
+    cross_entropy = Approximate.of(out, QUAD_HOW, m)
+    return Approximate(cross_entropy.value - kl_divergence(Normal(m, s), Normal(mu, sigma)), cross_entropy.error, QUAD_HOW)
 
 
 # === the coin =====================================================================================
@@ -250,15 +295,21 @@ def sequence_probability_by_scipy(h, t, p):
     return torch.tensor(out, dtype=DTYPE, device=p.device)
 
 
-@reference("estimation.bernoulli.mle", points=32, rtol=1e-7)
+@reference("estimation.bernoulli.mle", points=32)
 def coin_mle_by_scipy(h, t):
-    """scipy.optimize.minimize_scalar (bounded) of −scipy.stats.binom.logpmf(h; h+t, p)"""
+    """scipy.optimize.minimize_scalar (bounded) of −scipy.stats.binom.logpmf(h; h+t, p)
+
+    Error: |f'(p̂)|/f''(p̂) for the convex f(p) = −h log p − t log(1 − p), the log-pmf up to its
+    constant (autograd; torch's Binomial.log_prob has a kink in its logits at p = ½, where autograd's
+    second derivative is wrong): bounded Brent stops ~1e-8·p̂ from the optimum, whatever ``xatol`` asks."""
     out = []
     for a, b in zip(h.tolist(), t.tolist()):
         result = optimize.minimize_scalar(lambda q: -stats.binom.logpmf(a, a + b, q), bounds=(1e-12, 1 - 1e-12),
                                           method="bounded", options={"xatol": 1e-13})
         out.append(result.x)
-    return torch.tensor(out, dtype=DTYPE, device=h.device)
+    p_hat = torch.tensor(out, dtype=DTYPE, device=h.device)
+    error = minimiser_error(lambda q: -(h * q.log() + t * torch.log1p(-q)), p_hat)
+    return Approximate(p_hat, error, OPTIMUM_HOW)
 
 
 @behaviour("estimation.bernoulli.likelihood")
@@ -412,12 +463,19 @@ def fisher_intervals_cover(p, n):
 # === the categorical MLE ==========================================================================
 
 
-@reference("estimation.categorical.mle", points=16, rtol=1e-7)
+@reference("estimation.categorical.mle", points=16)
 def categorical_mle_by_lbfgs(n1, n2, n3):
-    """LBFGS on −Σ_k n_k log Categorical(logits).probs_k (the multinomial log-likelihood up to a constant); softmax(ĥ)₁"""
+    """LBFGS on −Σ_k n_k log Categorical(logits).probs_k (the multinomial log-likelihood up to a constant); softmax(ĥ)₁
+
+    The logits are (h_1, h_2, 0): softmax ignores a common shift, and fixing h_3 makes the loss
+    strictly convex. Error: ‖∇f‖/λ_min(∇²f) bounds ‖ĥ − h*‖ (:func:`minimiser_error`), times
+    ‖∇_h softmax(h)₁‖ (autograd)."""
     counts = _stack(n1, n2, n3)
-    logits = argmin_each(lambda h: -(counts * Categorical(logits=h).logits).sum(-1), torch.zeros_like(counts))
-    return torch.softmax(logits, -1)[:, 0]
+    logits = lambda h: torch.cat([h, torch.zeros_like(h[:, :1])], -1)  # noqa: E731
+    nll = lambda h: -(counts * Categorical(logits=logits(h)).logits).sum(-1)  # noqa: E731
+    h = argmin_each(nll, torch.zeros_like(counts[:, :2]))
+    sensitivity = elementwise_grad(lambda g: torch.softmax(logits(g), -1)[:, 0], h).norm(dim=-1)
+    return Approximate(torch.softmax(logits(h), -1)[:, 0], sensitivity * minimiser_error(nll, h), OPTIMUM_HOW)
 
 
 # === generative classifiers =======================================================================
@@ -455,6 +513,9 @@ def lda_against_logistic_regression(candidate, device):
     logit = lambda q: float(torch.log(q / (1 - q)))
     b, w = logit(at(0.0)), logit(at(1.0)) - logit(at(0.0))
     z = ((torch.tensor([b, w], dtype=DTYPE, device=device) - theta) / se).abs()
+    # two z-tests at the critical value of FALSE_FAIL_RATE: a right candidate fails with probability at most
+    # 2e-6 over the data's seed (fixed here, so the outcome is the same for every run seed); Newton's fit
+    # stops at steps below 1e-12, far inside the standard errors (~5e-3)
     passed = bool(torch.isfinite(z).all() and (z <= Z_CRITICAL).all())
     return NumericResult(passed, "", max_abs_diff=float((torch.tensor([b, w], device=device) - theta).abs().max()),
                          seconds=time.perf_counter() - start,
@@ -562,20 +623,32 @@ def standardised_sums_approach_normal(n_max):
                                                 + f" (√N × distance = {rate:.3f}: the Berry–Esseen rate)")
 
 
-@reference("estimation.gaussian.sum", points=QUADRATURE_POINTS, rtol=1e-8)
+@reference("estimation.gaussian.sum", points=QUADRATURE_POINTS)
 def sum_density_by_quadrature(t, mu1, mu2, sigma1, sigma2):
-    """scipy.integrate.quad of the convolution N(x; μ_1, σ_1²)·N(t − x; μ_2, σ_2²) (densities written out)"""
+    """scipy.integrate.quad of the convolution N(x; μ_1, σ_1²)·N(t − x; μ_2, σ_2²) (densities written out)
+
+    Around the numerically found peak of the integrand in x, its value factored out (far in the
+    tail the density is ~1e-140); error: quad's abserr."""
     out = []
     for a, m1, m2, s1, s2 in zip(*(v.tolist() for v in (t, mu1, mu2, sigma1, sigma2))):
-        f = lambda x: math.exp(-0.5 * ((x - m1) / s1) ** 2 - 0.5 * ((a - x - m2) / s2) ** 2) / (2 * math.pi * s1 * s2)
-        out.append(integrate.quad(f, m1 - 40 * s1, m1 + 40 * s1, limit=400, epsabs=0, epsrel=1e-12)[0])
-    return torch.tensor(out, dtype=DTYPE, device=t.device)
+        log_f = lambda x: -0.5 * ((x - m1) / s1) ** 2 - 0.5 * ((a - x - m2) / s2) ** 2 - math.log(2 * math.pi * s1 * s2)  # noqa: E731
+        out.append(integral_of_exp(log_f, guess=(m1 + a - m2) / 2, scale=min(s1, s2)))
+    return Approximate.of(out, QUAD_HOW, t)
 
 
 @monte_carlo("estimation.gaussian.sum")
 def sum_density_draws(t, mu1, mu2, sigma1, sigma2):
-    """Monte Carlo: N(t − x; μ_2, σ_2²) (Normal.log_prob) averaged over x ~ N(μ_1, σ_1²)"""
-    return expectation(Normal(mu1, sigma1), lambda x: Normal(mu2, sigma2).log_prob(t - x).exp())
+    """Monte Carlo: importance sampling of the convolution N(x; μ_1, σ_1²)·N(t − x; μ_2, σ_2²) (Normal.log_prob), proposal N(x̂, (2w)²) at its numerically found peak
+
+    x̂ and the width w by :func:`peak_and_width`. Averaging N(t − x; μ_2, σ_2²) over
+    x ~ N(μ_1, σ_1²) instead is heavy-tailed when t is far from μ_1 + μ_2: the draws that matter
+    are rare, and the sample variance understates the truth (z = −58 at seed 29). Under a proposal
+    twice as wide as the integrand's peak the weights are bounded."""
+    log_integrand = lambda x: Normal(mu1, sigma1).log_prob(x) + Normal(mu2, sigma2).log_prob(t - x)  # noqa: E731
+    mode, width = peak_and_width(lambda x: float(log_integrand(torch.tensor(x, dtype=DTYPE, device=t.device))),
+                                 guess=float(mu1 + t - mu2) / 2, scale=float(torch.minimum(sigma1, sigma2)))
+    proposal = Normal(torch.tensor(mode, dtype=DTYPE, device=t.device), torch.tensor(2 * width, dtype=DTYPE, device=t.device))
+    return expectation(proposal, lambda x: (log_integrand(x) - proposal.log_prob(x)).exp())
 
 
 @behaviour("estimation.gaussian.sum")
@@ -591,28 +664,37 @@ def affine_samples_are_gaussian(a, b):
 # === the minimisers of the squared and absolute losses; Bayes' rule (issue 16) ====================
 
 
-@reference("estimation.minimiser.mean", points=16, rtol=1e-7)
+@reference("estimation.minimiser.mean", points=16)
 def mean_minimiser_by_lbfgs(y1, y2, y3, a1, a2, a3):
-    """LBFGS on the expected squared loss Σ_k π_k (y_k − c)² over c"""
+    """LBFGS on the expected squared loss Σ_k π_k (y_k − c)² over c
+
+    Error: |f'(ĉ)|/f''(ĉ) at the optimum found (:func:`minimiser_error`)."""
     values, weights = _stack(y1, y2, y3), _stack(a1, a2, a3)
     probs = weights / weights.sum(-1, keepdim=True)
-    c0 = values.mean(-1, keepdim=True) + 0.5
-    return argmin_each(lambda c: (probs * (values - c) ** 2).sum(-1), c0)[:, 0]
+    loss = lambda c: (probs * (values - c) ** 2).sum(-1)  # noqa: E731
+    c = argmin_each(loss, values.mean(-1, keepdim=True) + 0.5)
+    return Approximate(c[:, 0], minimiser_error(loss, c), OPTIMUM_HOW)
 
 
-@reference("estimation.minimiser.median", points=16, rtol=1e-5)
+@reference("estimation.minimiser.median", points=16)
 def median_minimiser_by_quadrature(lam):
-    """bounded scalar minimisation of E|Y − c|, the expectation by scipy quadrature split at c"""
-    def expected_absolute_loss(c, rate):
-        density = lambda y: rate * math.exp(-rate * y)  # noqa: E731
-        below = integrate.quad(lambda y: (c - y) * density(y), 0, c, epsabs=1e-14, epsrel=1e-13)[0]
-        above = integrate.quad(lambda y: (y - c) * density(y), c, math.inf, epsabs=1e-14, epsrel=1e-13)[0]
-        return below + above
+    """bounded scalar minimisation of E|Y − c|, the expectation by scipy quadrature split at c
 
-    minimisers = [optimize.minimize_scalar(lambda c: expected_absolute_loss(c, rate), bounds=(1e-9, 20 / rate),
-                                           method="bounded", options={"xatol": 1e-12}).x
-                  for rate in lam.reshape(-1).tolist()]
-    return torch.tensor(minimisers, dtype=DTYPE, device=lam.device).reshape(lam.shape)
+    Error: f(c) = E|Y − c| is convex with f'(c) = P(Y < c) − P(Y > c) and f''(c) = 2p(c), so
+    |ĉ − c*| ≈ |f'(ĉ)|/f''(ĉ), the two probabilities by quad (their abserr added). Brent on values of
+    f stops ~√(round-off) from the optimum, far above the gradient's resolution."""
+    pairs = []
+    for rate in lam.reshape(-1).tolist():
+        density = lambda y: rate * math.exp(-rate * y)  # noqa: E731 (the exponential density, written out)
+        options = dict(epsabs=1e-14, epsrel=1e-13)
+
+        def expected_absolute_loss(c):
+            return quad(lambda y: (c - y) * density(y), 0, c, **options)[0] + quad(lambda y: (y - c) * density(y), c, math.inf, **options)[0]
+
+        c = optimize.minimize_scalar(expected_absolute_loss, bounds=(1e-9, 20 / rate), method="bounded", options={"xatol": 1e-12}).x
+        (below, below_error), (above, above_error) = quad(density, 0, c, **options), quad(density, c, math.inf, **options)
+        pairs.append((c, (abs(below - above) + below_error + above_error) / (2 * density(c))))
+    return Approximate.of(pairs, "optimiser: |f'|/f'' at the optimum found, f' by scipy quad", lam)
 
 
 def _disease_joint(prior, sens, fpr) -> torch.Tensor:
@@ -670,18 +752,30 @@ def poisson_pmf_at_two(lam):
     return Poisson(lam).log_prob(torch.full_like(lam, 2.0)).exp()
 
 
-@reference("estimation.poisson.limit", rtol=1e-5)
-def binomial_with_a_million_trials(lam):
-    """torch Binomial(10⁶, λ/10⁶).log_prob(2), exponentiated (the limit not yet taken: error O(1/n))"""
-    n = 1_000_000
-    return Binomial(n, probs=lam / n).log_prob(torch.full_like(lam, 2.0)).exp()
+@reference("estimation.poisson.limit")
+def binomial_with_many_trials(lam):
+    """torch Binomial(n, λ/n).log_prob(2), exponentiated, at n = 1000 … 8000, Richardson-extrapolated to n → ∞
+
+    The pmf at n trials is its limit plus c_1/n + c_2/n² + …: :func:`limit_by_richardson`.
+    Measured on 4·10⁵ values of λ in [0.25, 4] (against torch Poisson): the value's error at most
+    0.03 of the tolerance its estimate gives."""
+    at_two = lambda n: Binomial(n, probs=lam / n).log_prob(torch.full_like(lam, 2.0)).exp()  # noqa: E731
+    value, error = limit_by_richardson(at_two, 1000)
+    return Approximate(value, error, RICHARDSON_HOW)
 
 
-@reference("estimation.exponential.memoryless", rtol=1e-4)  # 1 − F(s + t) loses digits to cancellation (λ(s + t) ≤ 24)
+@reference("estimation.exponential.memoryless")
 def conditional_survival_by_cdf(lam, s, t):
-    """(1 − F(s + t))/(1 − F(s)) with torch Exponential(λ).cdf"""
+    """(1 − F(s + t))/(1 − F(s)) with torch Exponential(λ).cdf
+
+    1 − F(x) cancels: F(x) = 1 − e^{−λx} carries up to ε = 2.2e-16 absolute round-off (ε/2 from
+    e^{−λx}, ε/2 from the subtraction), so 1 − F(x) is off by up to ε/(1 − F(x)) relative -- 6e-6
+    at λx = 24. Error: the ratio times ε/(1 − F(s + t)) + ε/(1 − F(s)) (that round-off, propagated)."""
     X = Exponential(lam)
-    return (1 - X.cdf(s + t)) / (1 - X.cdf(s))
+    survival_after, survival_before = 1 - X.cdf(s + t), 1 - X.cdf(s)
+    ratio_ = survival_after / survival_before
+    eps = torch.finfo(DTYPE).eps
+    return Approximate(ratio_, ratio_.abs() * (eps / survival_after + eps / survival_before), "float64 round-off of 1 − F")
 
 
 @reference("estimation.exponential.memoryless", points=64)
@@ -700,7 +794,9 @@ def gamma_two_density(lam, x):
 
 @reference("estimation.gamma.sum", points=32)
 def convolution_by_quadrature(lam, x):
-    """scipy quad of the convolution ∫_0^x p(u) p(x − u) du of two Exponential(λ) densities (scipy.stats.expon)"""
-    values = [integrate.quad(lambda v: stats.expon.pdf(v, scale=1 / a) * stats.expon.pdf(b - v, scale=1 / a), 0, b)[0]
-              for a, b in zip(lam.reshape(-1).tolist(), x.reshape(-1).tolist())]
-    return torch.tensor(values, dtype=DTYPE, device=lam.device).reshape(lam.shape)
+    """scipy quad of the convolution ∫_0^x p(u) p(x − u) du of two Exponential(λ) densities (scipy.stats.expon)
+
+    Error: quad's abserr."""
+    pairs = [quad(lambda v: stats.expon.pdf(v, scale=1 / a) * stats.expon.pdf(b - v, scale=1 / a), 0, b)
+             for a, b in zip(lam.reshape(-1).tolist(), x.reshape(-1).tolist())]
+    return Approximate.of(pairs, QUAD_HOW, lam)

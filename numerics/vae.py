@@ -18,12 +18,14 @@ import time
 
 import torch
 import torch.nn.functional as F
-from scipy import integrate
 from torch.distributions import Bernoulli, Independent, MultivariateNormal, Normal, kl_divergence
 
+from derivspec.numerics.accuracy import Approximate, quad_around
 from derivspec.numerics.checks import NumericResult
+from derivspec.numerics.estimation import OPTIMUM_HOW, minimiser_error
 from derivspec.numerics.montecarlo import FALSE_FAIL_RATE, critical_z
 from derivspec.numerics.routes import behaviour, model, reference
+from derivspec.numerics.sampling_routes import QUAD_HOW
 from derivspec.reference_models import bernoulli_vae
 from derivspec.reference_models.device import DTYPE, make_generator
 from derivspec.reference_models.regression import lbfgs_minimise
@@ -36,12 +38,13 @@ def _kl_to_standard(mu, sigma):
     return kl_divergence(Normal(mu, sigma), Normal(torch.zeros_like(mu), torch.ones_like(mu)))
 
 
-def _kl_by_quadrature(mu, sigma) -> torch.Tensor:
+def _kl_by_quadrature(mu, sigma) -> Approximate:
+    """KL(N(μ, σ²) ‖ N(0, 1)) = ∫q log(q/p) (densities written out) by quad around q's mean μ (scale σ); error: quad's abserr."""
     out = []
     for m, s in zip(mu.tolist(), sigma.tolist()):
-        f = lambda z: math.exp(-0.5 * ((z - m) / s) ** 2) / (s * math.sqrt(2 * math.pi)) * (-0.5 * ((z - m) / s) ** 2 - math.log(s) + 0.5 * z * z)
-        out.append(integrate.quad(f, m - 40 * s, m + 40 * s, limit=400, epsabs=1e-14, epsrel=1e-12)[0])
-    return torch.tensor(out, dtype=DTYPE, device=mu.device)
+        f = lambda z: math.exp(-0.5 * ((z - m) / s) ** 2) / (s * math.sqrt(2 * math.pi)) * (-0.5 * ((z - m) / s) ** 2 - math.log(s) + 0.5 * z * z)  # noqa: E731
+        out.append(quad_around(f, m, s, epsabs=1e-14, epsrel=1e-12, limit=400))
+    return Approximate.of(out, QUAD_HOW, mu)
 
 
 # === Bernoulli decoder ============================================================================
@@ -56,9 +59,12 @@ def bernoulli_loss_by_distributions(x1, x2, p1, p2, mu, sigma):
 
 @reference("vae.loss.bernoulli", points=24)
 def bernoulli_loss_by_bce_and_quadrature(x1, x2, p1, p2, mu, sigma):
-    """F.binary_cross_entropy(reduction='sum' over pixels) + the KL by scipy quadrature"""
+    """F.binary_cross_entropy(reduction='sum' over pixels) + the KL by scipy quadrature
+
+    Error: quad's abserr of the KL."""
     bce = F.binary_cross_entropy(torch.stack([p1, p2], -1), torch.stack([x1, x2], -1), reduction="none").sum(-1)
-    return bce + _kl_by_quadrature(mu, sigma)
+    kl = _kl_by_quadrature(mu, sigma)
+    return Approximate(bce + kl.value, kl.error, kl.how)
 
 
 @model("vae.loss.bernoulli", candidate_args=("x1", "x2", "p1", "p2", "mu", "sigma"))
@@ -83,6 +89,8 @@ def bernoulli_vae_expected_loss(candidate, device):
                          - Independent(Bernoulli(probs=probs), 1).log_prob(x.expand(z.shape[0], -1, -1)))
             reference_value = (log_weights.exp() * log_ratio).sum(0)
             worst = max(worst, float((expected - reference_value).abs().max()))
+    # exact up to round-off: the Gauss–Hermite rule integrates the quadratic log q − log p(z) exactly,
+    # so both sides share E_q[log p(x|z)] and differ by the KL's closed form vs its exact integral
     passed = math.isfinite(worst) and worst < 1e-9
     return NumericResult(passed, "", max_abs_diff=worst, seconds=time.perf_counter() - start,
                          detail=f"4 binary inputs × 4 encoders, {vae.nodes.numel()} Gauss–Hermite nodes: max |E_q[candidate] − (−ELBO)| = {worst:.2g}")
@@ -200,26 +208,34 @@ def batch_loss_by_distributions(x11, x12, x21, x22, p11, p12, p21, p22, mu1, mu2
 
 
 def _beta_objective(m, v, x, w, s, beta, nodes, log_weights):
-    """E_q[log N(x; wz, s²)] by Gauss–Hermite − β KL(N(m, v) ‖ N(0, 1)) (torch)."""
+    """E_q[log N(x; wz, s²)] by Gauss–Hermite − β KL(N(m, v) ‖ N(0, 1)) (torch); the rule is exact here,
+    log N(x; wz, s²) being quadratic in z."""
     z = m[:, None] + v.sqrt()[:, None] * nodes
     recon = (log_weights.exp() * Normal(w[:, None] * z, s[:, None]).log_prob(x[:, None])).sum(-1)
     return recon - beta * _kl_to_standard(m, v.sqrt())
 
 
-@reference("vae.beta.optimal-mean", points=12, rtol=1e-7)
+@reference("vae.beta.optimal-mean", points=12)
 def beta_mean_by_lbfgs(x, w, s, v, beta):
-    """LBFGS on −[Gauss–Hermite E_q log Normal(wz, s).log_prob(x) − β kl_divergence(q, N(0,1))] over m"""
+    """LBFGS on −[Gauss–Hermite E_q log Normal(wz, s).log_prob(x) − β kl_divergence(q, N(0,1))] over m
+
+    Error: ‖∇f‖/λ_min(∇²f) at the optimum found (numerics.estimation.minimiser_error)."""
     nodes, log_weights = bernoulli_vae.hermite_rule(40, x.device)
-    return lbfgs_minimise(lambda m: -_beta_objective(m, v, x, w, s, beta, nodes, log_weights).sum(), torch.zeros_like(x), max_iter=500)
+    loss = lambda m: -_beta_objective(m, v, x, w, s, beta, nodes, log_weights)  # noqa: E731
+    m = lbfgs_minimise(lambda m: loss(m).sum(), torch.zeros_like(x), max_iter=500)
+    return Approximate(m, minimiser_error(loss, m), OPTIMUM_HOW)
 
 
-@reference("vae.beta.optimal-variance", points=12, rtol=1e-7)
+@reference("vae.beta.optimal-variance", points=12)
 def beta_variance_by_lbfgs(x, w, s, m, beta):
-    """LBFGS on −[Gauss–Hermite E_q log Normal(wz, s).log_prob(x) − β kl_divergence(q, N(0,1))] over log v"""
+    """LBFGS on −[Gauss–Hermite E_q log Normal(wz, s).log_prob(x) − β kl_divergence(q, N(0,1))] over log v
+
+    Error: ‖∇f‖/λ_min(∇²f) bounds the error of log v̂ (numerics.estimation.minimiser_error); v̂ moves by v̂ times that."""
     nodes, log_weights = bernoulli_vae.hermite_rule(40, x.device)
-    log_v = lbfgs_minimise(lambda lv: -_beta_objective(m, lv.exp(), x, w, s, beta, nodes, log_weights).sum(),
-                           torch.zeros_like(x), max_iter=500)
-    return log_v.exp()
+    loss = lambda lv: -_beta_objective(m, lv.exp(), x, w, s, beta, nodes, log_weights)  # noqa: E731
+    log_v = lbfgs_minimise(lambda lv: loss(lv).sum(), torch.zeros_like(x), max_iter=500)
+    v = log_v.exp()
+    return Approximate(v, v * minimiser_error(loss, log_v), OPTIMUM_HOW)
 
 
 # --- the prior N(0, I) (issue 16) ------------------------------------------------------------------

@@ -245,3 +245,56 @@ def test_poisson_is_closed_under_sums_too_as_the_note_on_003_l523_says():
     for k in range(12):
         convolution = sum(math.exp(-a) * a**j / math.factorial(j) * math.exp(-b) * b ** (k - j) / math.factorial(k - j) for j in range(k + 1))
         assert convolution == pytest.approx(math.exp(-(a + b)) * (a + b) ** k / math.factorial(k), rel=1e-12)
+
+
+# --- the numeric routes' own error estimates (numerics/estimation.py) ----------------------------------
+
+
+def test_minimiser_error_bounds_the_distance_to_the_minimiser_of_a_strongly_convex_loss():
+    from derivspec.numerics.estimation import minimiser_error
+
+    curvature = torch.tensor([[4.0, 1.0], [1.0, 0.5]], dtype=torch.float64)  # eigenvalues 4.27 and 0.27
+    minimiser = torch.tensor([0.3, -1.2], dtype=torch.float64)
+    loss = lambda theta: 0.5 * (((theta - minimiser) @ curvature) * (theta - minimiser)).sum(-1) + (theta - minimiser).pow(4).sum(-1)
+    off = minimiser + torch.tensor([[1e-6, -3e-6], [-2e-7, 0.0], [0.0, 5e-9]], dtype=torch.float64)
+    distance = (off - minimiser).norm(dim=-1)
+    bound = minimiser_error(loss, off)
+    assert bool((distance <= bound).all() and (bound <= 20 * distance).all())
+    assert math.isinf(float(minimiser_error(lambda t: -(t**2).sum(-1), off[:1])[0]))  # not convex: undecidable
+
+
+@pytest.mark.parametrize("k", [0.25, 4.0])
+def test_interval_mass_estimator_decides_when_the_complement_is_rare(k):
+    # at k = 4 the indicator of |y − μ| ≤ kσ misses once in 16 000 draws: a pilot may never see it
+    from derivspec.numerics.estimation import interval_density_draws
+    from derivspec.numerics.montecarlo import monte_carlo_check
+
+    mass = stats.norm.cdf(k) - stats.norm.cdf(-k)
+    result = monte_carlo_check(interval_density_draws(torch.tensor(k, dtype=torch.float64)), mass, torch.Generator().manual_seed(4))
+    assert result.passed and result.min_detectable_rel_error <= 0.01, result.to_json()
+
+
+def test_convolution_routes_decide_far_in_the_tail():
+    # t − μ_1 − μ_2 = 9 with σ_1 = 3, σ_2 = 0.25: the density is ~1e-4 and the integrand a narrow peak 3σ_1 out
+    from derivspec.numerics.accuracy import tolerance
+    from derivspec.numerics.estimation import sum_density_by_quadrature, sum_density_draws
+    from derivspec.numerics.montecarlo import monte_carlo_check
+
+    point = dict(t=3.0, mu1=-3.0, mu2=-3.0, sigma1=3.0, sigma2=0.25)
+    density = stats.norm.pdf(3.0, -6.0, math.sqrt(9 + 0.0625))
+    out = sum_density_by_quadrature(**{k: torch.tensor([v], dtype=torch.float64) for k, v in point.items()})
+    assert abs(float(out.value[0]) - density) <= float(tolerance(out.value, out.error)[0]) and float(out.error[0]) < 1e-9 * density
+    estimator = sum_density_draws(**{k: torch.tensor(v, dtype=torch.float64) for k, v in point.items()})
+    result = monte_carlo_check(estimator, density, torch.Generator().manual_seed(29))
+    assert result.passed and result.min_detectable_rel_error <= 0.01, result.to_json()
+
+
+def test_memoryless_cdf_route_carries_the_round_off_of_one_minus_the_cdf():
+    from derivspec.numerics.accuracy import tolerance
+    from derivspec.numerics.estimation import conditional_survival_by_cdf
+
+    lam, s, t = (torch.tensor([v], dtype=torch.float64) for v in (4.0, 3.0, 3.0))  # λ(s + t) = 24: 1 − F keeps ~6 digits
+    out = conditional_survival_by_cdf(lam, s, t)
+    exact = math.exp(-12.0)
+    assert abs(float(out.value[0]) - exact) > 1e-9 * exact  # beyond the round-off tolerance ...
+    assert abs(float(out.value[0]) - exact) <= float(tolerance(out.value, out.error)[0])  # ... within the route's own

@@ -69,6 +69,49 @@ def test_iwae_gap_times_k_approaches_the_claimed_limit():
     assert all(b2 > b1 for b1, b2 in zip(bounds, bounds[1:])) and bounds[-1] < log_p
 
 
+def test_iwae_gap_without_cancellation_matches_40_digits_where_the_difference_keeps_none():
+    import mpmath
+
+    w0, w1, r, K = 2.2345447136585266, 2.2359475283259567, 0.21062046962598296, 1024  # weights that nearly agree
+    with mpmath.workdps(40):
+        a, b, q = map(mpmath.mpf, (w0, w1, r))
+        p = (1 - q) * a + q * b
+        exact = -mpmath.fsum(mpmath.binomial(K, j) * q**j * (1 - q) ** (K - j) * mpmath.log((j * b + (K - j) * a) / (K * p))
+                             for j in range(K + 1))
+    assert importance.iwae_gap_two_point(w0, w1, r, K) == pytest.approx(float(exact), rel=1e-11)
+    difference = math.log((1 - r) * w0 + r * w1) - importance.iwae_two_point(w0, w1, r, K)
+    assert abs(difference / float(exact) - 1) > 1e-3  # why the route does not subtract log p and L_K
+
+
+def test_richardson_limit_and_its_error_estimate_even_where_one_difference_vanishes():
+    from derivspec.numerics.accuracy import richardson
+    from derivspec.numerics.sampling_routes import limit_by_richardson
+
+    sequence = lambda c2: lambda n: 1 + 2 / n + c2 / n**2 - 40 / n**3 + 7 / n**4  # noqa: E731
+
+    def last_difference(c2):  # E(8n₀) − E(4n₀) of the once-extrapolated values: linear in c2
+        return richardson(sequence(c2)(128), sequence(c2)(256), order=1)[0] - richardson(sequence(c2)(64), sequence(c2)(128), order=1)[0]
+
+    cancelling = -last_difference(0.0) / (last_difference(1.0) - last_difference(0.0))
+    for c2 in (3.0, cancelling):
+        value, error = limit_by_richardson(sequence(c2), 32)
+        assert 0 < abs(value - 1) <= 10 * error < 1e-2
+
+
+@pytest.mark.parametrize("w0, w1, r", [(2.8401, 2.8556, 0.3107), (2.2345447136585266, 2.2359475283259567, 0.2106), (0.05, 3, 0.05),
+                                       (3, 0.05, 0.05), (0.05, 3, 0.95), (1.571047844057492, 0.056764922522092226, 0.9359597608117874)])
+def test_iwae_rate_route_is_within_its_own_error_estimate(w0, w1, r):
+    """Points where the old route (two K, fixed rtol 2e-3) failed, the corners of the domain, and a point
+    where the 1/K² and 1/K³ terms of the once-extrapolated rates nearly cancel."""
+    from derivspec.numerics.accuracy import ERROR_SAFETY, MAX_RESOLUTION, tolerance
+    from derivspec.numerics.sampling_routes import iwae_gap_rate_by_enumeration
+
+    out = iwae_gap_rate_by_enumeration(*(torch.tensor([v], dtype=DTYPE) for v in (w0, w1, r)))
+    limit = target_at("sampling.iwae.gap-limit", w0=w0, w1=w1, r=r)
+    assert abs(float(out.value[0]) - limit) <= float(tolerance(out.value, out.error)[0])
+    assert ERROR_SAFETY * float(out.error[0]) <= MAX_RESOLUTION * limit + 1e-9  # the point is decidable
+
+
 def test_importance_estimate_is_unbiased_by_a_z_test():
     x, w, s, m, v = 0.7, 0.5, 1.0, 0.3, 1.2
     g = np.random.default_rng(2)
