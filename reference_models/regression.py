@@ -140,6 +140,15 @@ def lbfgs_minimise(loss_fn: Callable[[Tensor], Tensor], theta0: Tensor, *, max_i
     return best["theta"]
 
 
+def _gradient_and_hessian(loss_fn: Callable[[Tensor], Tensor], theta: Tensor) -> tuple[Tensor, Tensor]:
+    """∇f(θ) (shaped like θ) and the Hessian over θ's entries flattened, by autograd (double backward)."""
+    point = theta.detach().clone().requires_grad_(True)
+    with torch.enable_grad():
+        (gradient,) = torch.autograd.grad(loss_fn(point), point, create_graph=True)
+        rows = [torch.autograd.grad(entry, point, retain_graph=True)[0].reshape(-1) for entry in gradient.reshape(-1)]
+    return gradient.detach(), torch.stack(rows)
+
+
 def newton_step(loss_fn: Callable[[Tensor], Tensor], theta: Tensor, *, singular: bool = False) -> Tensor:
     """H⁻¹∇f(θ) at a point θ near a strict minimum of ``loss_fn`` (gradient and Hessian by autograd).
 
@@ -151,11 +160,7 @@ def newton_step(loss_fn: Callable[[Tensor], Tensor], theta: Tensor, *, singular:
     pseudo-inverse, ignoring eigenvalues below 1e-10 of the largest, then drops that direction,
     along which nothing computed from θ changes. Returns a detached tensor shaped like ``theta``.
     """
-    point = theta.detach().clone().requires_grad_(True)
-    with torch.enable_grad():
-        (gradient,) = torch.autograd.grad(loss_fn(point), point)
-        hessian = torch.autograd.functional.hessian(lambda flat: loss_fn(flat.reshape(theta.shape)),
-                                                    theta.detach().reshape(-1))
+    gradient, hessian = _gradient_and_hessian(loss_fn, theta)
     if singular:
         step = torch.linalg.pinv(hessian, rtol=1e-10, hermitian=True) @ gradient.reshape(-1)
     else:
@@ -179,11 +184,8 @@ def minimum_excess(loss_fn: Callable[[Tensor], Tensor], theta: Tensor, *, singul
     """f(θ) − f(θ*) ≈ ½ ∇f(θ)ᵀH⁻¹∇f(θ) at a point θ near a strict minimum (second order; exact for
     a quadratic f): the a-posteriori error of an optimiser's minimum *value*. ``singular`` as in
     :func:`newton_step`."""
-    step = newton_step(loss_fn, theta, singular=singular)
-    point = theta.detach().clone().requires_grad_(True)
-    with torch.enable_grad():
-        (gradient,) = torch.autograd.grad(loss_fn(point), point)
-    return 0.5 * abs(float((gradient * step).sum()))
+    gradient = _gradient_and_hessian(loss_fn, theta)[0]
+    return 0.5 * abs(float((gradient * newton_step(loss_fn, theta, singular=singular)).sum()))
 
 
 def make_regression_data(
