@@ -1,10 +1,13 @@
 """Independent numeric routes and behaviour checks for the latent family (``derivations/latent/``).
 
 Routes: torch.distributions (MixtureSameFamily, Bernoulli KL), quadrature (scipy) of the
-factor-analysis marginal and posterior moments and of the normalised product of Gaussians,
-Monte Carlo (1e-6 false-fail rate per parameter point), LBFGS maximisation of the M-step
-objectives, the EM reference model (``reference_models/gmm_em.py``), Jacobian ranks for
+factor-analysis marginal and posterior moments, the trapezoid rule for the normalised product of
+Gaussians, Monte Carlo (1e-6 false-fail rate per parameter point), LBFGS maximisation of the
+M-step objectives, the EM reference model (``reference_models/gmm_em.py``), Jacobian ranks for
 parameter counts and brute-force enumeration for the HMM (``reference_models/hmm.py``).
+The approximate routes return an :class:`~derivspec.numerics.accuracy.Approximate` with the
+method's own error: quad's abserr, two grids, the Newton step at an optimiser's answer,
+Richardson extrapolation of the finite-time growth process.
 
 Behaviour checks run the reference models with explicit seeds: EM traces (monotone
 log-likelihood, ELBO tight after each E-step), recovery of separated means (z-tests at the
