@@ -16,6 +16,7 @@ from derivspec.numerics.montecarlo import FALSE_FAIL_RATE, critical_z
 from derivspec.reference_models import gmm_em, hmm, ppca
 from forms import assert_forms
 from recompute import recomputes
+from route_errors import assert_error_covers_target
 
 Z = critical_z(FALSE_FAIL_RATE)
 DTYPE = torch.float64
@@ -305,3 +306,34 @@ def test_preferential_attachment_simulation_has_a_cubic_tail_but_uniform_attachm
     assert holds, evidence
     exponent = float(evidence.split("tail exponent")[1].split(")")[1].split()[0])
     assert 2.6 < exponent < 3.4
+
+
+# --- the reference routes' own error estimates ------------------------------------------------------
+
+
+@pytest.mark.parametrize("route_name, claim_id, points", [
+    ("fa_log_marginal_by_quadrature", "latent.fa.marginal", 64),
+    ("fa_posterior_mean_by_quadrature", "latent.fa.posterior.mean", 64),
+    ("fa_posterior_variance_by_quadrature", "latent.fa.posterior.variance", 64),
+    ("product_variance_on_a_grid", "latent.product.variance", 64),
+    ("m_step_mean_by_lbfgs", "latent.em.m-step.mean", 16),
+    ("m_step_variance_by_lbfgs", "latent.em.m-step.variance", 16),
+    ("m_step_weight_by_lbfgs", "latent.em.m-step.weight", 32),
+    ("ppca_noise_by_lbfgs", "latent.ppca.noise-mle", 16),
+    ("linear_autoencoder_by_lbfgs", "latent.autoencoder.linear", 16)])
+def test_approximate_routes_carry_errors_that_cover_the_target(route_name, claim_id, points):
+    from derivspec.numerics import latent
+    assert_error_covers_target(getattr(latent, route_name), claim_id, points)
+
+
+def test_preferential_attachment_extrapolation_covers_its_error_over_the_whole_domain():
+    """Every (m, j) of the claim's domain (m ≤ 6, j ≤ 30): the Richardson value of the growth process
+    is within its error estimate (× 1.1, measured up to 1.05) of the stationary p(k), and the
+    estimate stays below 1e-4 of p(k), so ERROR_SAFETY × it resolves every point."""
+    from derivspec.numerics import latent
+    m, j = (t.reshape(-1).to(DTYPE) for t in torch.meshgrid(torch.arange(1, 7), torch.arange(0, 31), indexing="ij"))
+    out = latent.preferential_attachment_expected_counts(m, j)
+    k = m + j
+    target = 2 * m * (m + 1) / (k * (k + 1) * (k + 2))
+    assert bool(((out.value - target).abs() <= 1.1 * out.error).all())
+    assert bool((out.error < 1e-4 * target).all())

@@ -20,11 +20,14 @@ import torch
 
 from derivspec.core.errors import ParameterError
 from derivspec.reference_models.device import DTYPE, make_generator
-from derivspec.reference_models.regression import make_regression_data, normal_equations
+from derivspec.reference_models.regression import (make_regression_data, minimum_excess, newton_step,
+                                                   normal_equations, optimum_error)
 from derivspec.reference_models.regularised import (
     ConvergenceError,
+    laplace_map_distance,
     lasso_by_coordinate_descent,
     lasso_by_proximal_gradient,
+    lasso_distance,
     map_gaussian_prior,
     map_laplace_prior,
     ridge_by_lbfgs,
@@ -251,6 +254,57 @@ def test_sparsity_lasso_zeros_ridge_none():
     assert lasso[-1] > 0.3
     assert all(r == 0.0 for r in ridge)
     assert float(out["ridge_per_design"].abs().max()) == 0.0
+
+
+# ---------------------------------------------------------------- a-posteriori error bounds
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_l1_distance_bounds_certify_perturbed_solutions(seed):
+    """lasso_distance and laplace_map_distance bound ||theta - theta*|| at any theta (strong
+    convexity), are 0 at the solvers' answers up to round-off, and stay within a factor
+    cond(X^T X) of the truth (here a few units): a certificate, not a guess."""
+    X, y = data(seed)
+    g = make_generator(100 + seed, CPU)
+    for lam in (1.0, 40.0):
+        exact = lasso_by_coordinate_descent(X, y, lam)
+        assert lasso_distance(X, y, lam, exact) <= 1e-11 * max(1.0, float(exact.norm()))
+        for scale in (1e-8, 1e-4, 1e-1):
+            theta = exact + scale * torch.randn(D, generator=g, dtype=DTYPE)
+            assert float((theta - exact).norm()) <= lasso_distance(X, y, lam, theta) * (1 + 1e-9)
+    for sigma, b in LAPLACE_PRIORS:
+        exact = map_laplace_prior(X, y, sigma, b)
+        assert laplace_map_distance(X, y, sigma, b, exact) <= 1e-11 * max(1.0, float(exact.norm()))
+        theta = exact + 1e-3 * torch.randn(D, generator=g, dtype=DTYPE)
+        distance = float((theta - exact).norm())
+        assert distance <= laplace_map_distance(X, y, sigma, b, theta) <= 100 * distance
+
+
+def test_newton_step_and_minimum_excess_are_exact_for_a_quadratic():
+    """For J = ||y - X theta||^2 + lam ||theta||^2: the Newton step is theta - theta*, the
+    excess J(theta) - J(theta*), and optimum_error propagates the step through a read-back
+    per row of a batch."""
+    X, y = data(0)
+    lam = 3.0
+    J = lambda th: ((y - X @ th) ** 2).sum() + lam * (th**2).sum()  # noqa: E731
+    exact = ridge_closed_form(X, y, lam)
+    theta = exact + 1e-3 * torch.randn(D, generator=make_generator(7, CPU), dtype=DTYPE)
+    assert rel_diff(newton_step(J, theta), theta - exact) <= 1e-9
+    assert minimum_excess(J, theta) == pytest.approx(float(J(theta) - J(exact)), rel=1e-6)
+    batch = torch.stack([theta, 2 * theta])
+    value, error = optimum_error(lambda th: th[:, 0] * th[:, 1], batch, torch.ones_like(batch))
+    assert value.shape == error.shape == (2,)
+    assert float(error[1]) == pytest.approx(2 * float(error[0]))
+    assert float(error[0]) == pytest.approx(float(theta[:2].norm()) * math.sqrt(D))
+
+
+def test_newton_step_ignores_a_symmetry_of_the_parametrisation_when_asked():
+    """f(a, b) = (ab − 2)²: constant along (a, b) ↦ (a/c, cb), so the Hessian at a minimum is singular."""
+    f = lambda p: (p[0] * p[1] - 2) ** 2  # noqa: E731
+    at_minimum = torch.tensor([1.0, 2.0], dtype=DTYPE)
+    assert float(newton_step(f, at_minimum, singular=True).abs().max()) == 0.0
+    near = torch.tensor([1.0, 2.0 + 1e-6], dtype=DTYPE)
+    assert minimum_excess(f, near, singular=True) == pytest.approx(float(f(near)), rel=1e-6)
 
 
 # ---------------------------------------------------------------- bad input / limits

@@ -31,6 +31,10 @@ with 0 exactly by default.
 
 Everything runs in float64 on the device of the inputs (``ridge_by_scipy`` computes on the
 CPU with numpy and returns to that device); randomness only from explicit generators.
+
+A-posteriori bounds certify a lasso answer without knowing the optimum (``lasso_distance``,
+``laplace_map_distance``): the objective is strongly convex, so the distance to the minimiser is
+at most the smallest subgradient's norm over the curvature (``l1_minimiser_distance``).
 """
 
 from __future__ import annotations
@@ -46,17 +50,20 @@ from torch.distributions import Laplace, Normal
 
 from derivspec.core.errors import ParameterError
 from derivspec.reference_models.device import DTYPE
-from derivspec.reference_models.regression import _check_design, lbfgs_minimise, make_regression_data
+from derivspec.reference_models.regression import _check_design, _gradient_and_hessian, lbfgs_minimise, make_regression_data
 from derivspec.reference_models.specification import Check, ResultTable, RunContext, SpecResult, pyplot, save_figure, specification
 
 __all__ = [
     "ridge_closed_form",
     "ridge_by_lbfgs",
     "ridge_by_scipy",
+    "gaussian_prior_objective",
     "map_gaussian_prior",
     "lasso_by_proximal_gradient",
     "lasso_by_coordinate_descent",
     "map_laplace_prior",
+    "lasso_distance",
+    "laplace_map_distance",
     "soft_threshold",
     "support",
     "sparsity_fractions",
@@ -178,15 +185,11 @@ def ridge_by_scipy(
     raise ConvergenceError(f"scipy BFGS: max |grad J| = {s:.3g} > {target:.3g} after {max_rounds} rounds")
 
 
-def map_gaussian_prior(X: Tensor, y: Tensor, sigma: float, tau: float, *, max_iter: int = LBFGS_MAX_ITER) -> Tensor:
-    """MAP theta under y_i ~ N(x_i^T theta, sigma^2) and theta_j ~ N(0, tau^2) i.i.d.
+def gaussian_prior_objective(X: Tensor, y: Tensor, sigma: float, tau: float) -> Callable[[Tensor], Tensor]:
+    """The negative log posterior (up to the evidence) under y_i ~ N(x_i^T theta, sigma^2) and
+    theta_j ~ N(0, tau^2) i.i.d., written with torch.distributions:
 
-    Minimises the negative log posterior (up to the evidence), written with torch.distributions:
-
-        -sum_i log N(y_i | x_i^T theta, sigma^2) - sum_j log N(theta_j | 0, tau^2)
-
-    by ``lbfgs_minimise`` from theta = 0. Does not use the ridge formula; times 2 sigma^2
-    it is J with lam = sigma^2 / tau^2 plus a constant.
+        -sum_i log N(y_i | x_i^T theta, sigma^2) - sum_j log N(theta_j | 0, tau^2).
     """
     _check_design(X, y)
     sigma = _check_positive("sigma", sigma)
@@ -196,7 +199,17 @@ def map_gaussian_prior(X: Tensor, y: Tensor, sigma: float, tau: float, *, max_it
     def neg_log_posterior(th: Tensor) -> Tensor:
         return -Normal(X @ th, sigma).log_prob(y).sum() - prior.log_prob(th).sum()
 
-    return lbfgs_minimise(neg_log_posterior, _zeros(X), max_iter=max_iter)
+    return neg_log_posterior
+
+
+def map_gaussian_prior(X: Tensor, y: Tensor, sigma: float, tau: float, *, max_iter: int = LBFGS_MAX_ITER) -> Tensor:
+    """MAP theta under y_i ~ N(x_i^T theta, sigma^2) and theta_j ~ N(0, tau^2) i.i.d.
+
+    Minimises ``gaussian_prior_objective`` (the negative log posterior, torch.distributions) by
+    ``lbfgs_minimise`` from theta = 0. Does not use the ridge formula; times 2 sigma^2 it is J
+    with lam = sigma^2 / tau^2 plus a constant.
+    """
+    return lbfgs_minimise(gaussian_prior_objective(X, y, sigma, tau), _zeros(X), max_iter=max_iter)
 
 
 # ---------------------------------------------------------------- lasso
@@ -326,6 +339,22 @@ def lasso_by_coordinate_descent(
     raise ConvergenceError(f"coordinate descent did not reach tol={tol} in {max_sweeps} sweeps")
 
 
+def _laplace_posterior(X: Tensor, y: Tensor, sigma: float, b: float) -> tuple[Callable[[Tensor], Tensor], float]:
+    """The negative log posterior under y_i ~ N(x_i^T theta, sigma^2), theta_j ~ Laplace(0, b), split as
+    (f, w): the smooth part f(theta) = -sum_i log N(y_i | x_i^T theta, sigma^2) (torch Normal) and the
+    l1 weight w of -sum_j log Laplace(theta_j | 0, b) = w ||theta||_1 + d log(2b), read from
+    ``torch.distributions.Laplace``'s scale (w = 1 / scale)."""
+    _check_design(X, y)
+    sigma = _check_positive("sigma", sigma)
+    b = _check_positive("b", b)
+    prior = Laplace(torch.tensor(0.0, dtype=DTYPE, device=X.device), torch.tensor(b, dtype=DTYPE, device=X.device))
+
+    def nll(th: Tensor) -> Tensor:
+        return -Normal(X @ th, sigma).log_prob(y).sum()
+
+    return nll, 1.0 / float(prior.scale)
+
+
 def map_laplace_prior(
     X: Tensor, y: Tensor, sigma: float, b: float, *, max_iter: int = PG_MAX_ITER, tol: float = PG_TOL
 ) -> Tensor:
@@ -341,24 +370,54 @@ def map_laplace_prior(
     ``torch.distributions.Laplace``). Does not use the lasso formula; times 2 sigma^2 the
     objective is J with lam = 2 sigma^2 / b plus a constant.
     """
-    _check_design(X, y)
-    sigma = _check_positive("sigma", sigma)
-    b = _check_positive("b", b)
-    prior = Laplace(torch.tensor(0.0, dtype=DTYPE, device=X.device), torch.tensor(b, dtype=DTYPE, device=X.device))
-    L = float(torch.linalg.matrix_norm(X, ord=2)) ** 2 / sigma**2
+    nll, l1_weight = _laplace_posterior(X, y, sigma, b)
+    L = float(torch.linalg.matrix_norm(X, ord=2)) ** 2 / float(sigma) ** 2
     if not L > 0:
         raise ParameterError("X is zero: the likelihood does not depend on theta")
-    # -log Laplace(theta | 0, b) = |theta| / b + log(2 b): the l1 weight is 1 / scale.
-    l1_weight = 1.0 / float(prior.scale)
 
     def grad(th: Tensor) -> Tensor:
         with torch.enable_grad():
             th = th.detach().requires_grad_(True)
-            nll = -Normal(X @ th, sigma).log_prob(y).sum()
-            (g,) = torch.autograd.grad(nll, th)
+            (g,) = torch.autograd.grad(nll(th), th)
         return g
 
     return _proximal_gradient(grad, L, l1_weight / L, _zeros(X), max_iter=max_iter, tol=tol)
+
+
+# ---------------------------------------------------------------- a-posteriori error bounds
+
+
+def l1_minimiser_distance(smooth_loss: Callable[[Tensor], Tensor], l1_weight: float, theta: Tensor) -> float:
+    """A bound on ||theta - theta*||_2 for theta* = argmin F, F = f + w ||.||_1, f a strongly convex quadratic.
+
+    F is mu-strongly convex, mu the smallest eigenvalue of the Hessian of f (autograd), so every
+    subgradient s of F at theta has <s, theta - theta*> >= mu ||theta - theta*||^2 (0 is a
+    subgradient at theta*), hence ||theta - theta*|| <= ||s|| / mu for the smallest one:
+
+        s_j = df/dtheta_j + w sign(theta_j)                        where theta_j != 0,
+        s_j = sign(df/dtheta_j) max(|df/dtheta_j| - w, 0)          where theta_j == 0.
+
+    A solver's answer is then certified without knowing theta*; the bound is 0 exactly when
+    theta satisfies the optimality conditions in floating point.
+    """
+    gradient, hessian = _gradient_and_hessian(smooth_loss, theta)
+    at_zero = torch.sign(gradient) * torch.clamp(gradient.abs() - l1_weight, min=0.0)
+    subgradient = torch.where(theta != 0, gradient + l1_weight * torch.sign(theta), at_zero)
+    mu = float(torch.linalg.eigvalsh(hessian)[0])
+    return float(subgradient.norm()) / mu
+
+
+def lasso_distance(X: Tensor, y: Tensor, lam: float, theta: Tensor) -> float:
+    """``l1_minimiser_distance`` for the lasso J(theta) = ||y - X theta||^2 + lam ||theta||_1 (X of full column rank)."""
+    _check_design(X, y)
+    return l1_minimiser_distance(lambda th: ((y - X @ th) ** 2).sum(), _check_lam(lam), theta)
+
+
+def laplace_map_distance(X: Tensor, y: Tensor, sigma: float, b: float, theta: Tensor) -> float:
+    """``l1_minimiser_distance`` for the negative log posterior of ``map_laplace_prior``: a bound on
+    ||theta - theta_MAP||_2 (X of full column rank)."""
+    nll, l1_weight = _laplace_posterior(X, y, sigma, b)
+    return l1_minimiser_distance(nll, l1_weight, theta)
 
 
 # ---------------------------------------------------------------- sparsity
