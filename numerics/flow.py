@@ -298,7 +298,7 @@ def coupling_inverse_by_bisection(y1, y2, w, v):
     return Approximate((lo + hi) / 2, (hi - lo) / 2, "bisection bracket half-width")
 
 
-ROUND_TRIP_TOL = 1e-10
+ROUND_TRIP_TOL = 1e-10  # exact arithmetic: the round trip of |y2| ≤ 2 through exp and affine maps is off by ~1e-15; a wrong inverse by O(1)
 
 
 @model("flow.coupling.inverse", candidate_args=("y1", "y2", "w", "v"))
