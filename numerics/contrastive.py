@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch.distributions import Bernoulli, Categorical, MultivariateNormal, Normal, kl_divergence
 
+from derivspec.numerics.accuracy import Approximate, richardson
 from derivspec.numerics.checks import elementwise_grad
 from derivspec.numerics.montecarlo import FALSE_FAIL_RATE, Integrand, critical_z, standard_normal
 from derivspec.numerics.sampling import piecewise_constant
@@ -82,20 +83,28 @@ def infonce_at_equal_similarities(N, c):
     return torch.stack(values).to(N.device)
 
 
-HOT_TAU = 1e12  # the deviation from the limit is O(|a|/τ) ~ 1e-11, far inside rtol 1e-9
-COLD_TAU = 1e-9  # τ·L − (max − a₁) ≤ τ log 3 ~ 1e-9 only for near-ties, and float64 error ~ 1e-15
+HOT_TAUS = (5e11, 1e12)  # L(τ) = log N + c₁/τ + O(τ⁻²), c₁ = mean(a) − a₁: Richardson in 1/τ at order 1
+COLD_TAUS = (2e-11, 1e-11)  # τL(τ) = max a − a₁ + τ log(#ties + Σ e^{−gaps/τ}): Richardson in τ at order 1
 
 
 @reference("contrastive.infonce.hot-limit")
 def infonce_at_huge_temperature(a1, a2, a3):
-    """F.cross_entropy of the row at τ = 1e12"""
-    return F.cross_entropy(_row(a1, a2, a3) / HOT_TAU, _positive_label(a1), reduction="none")
+    """F.cross_entropy of the row at τ = 5e11 and 1e12, extrapolated to τ → ∞ (Richardson in 1/τ, order 1)"""
+    coarse, fine = (F.cross_entropy(_row(a1, a2, a3) / tau, _positive_label(a1), reduction="none") for tau in HOT_TAUS)
+    return Approximate(*richardson(coarse, fine, 1), "Richardson in 1/τ: |L(2τ) − L(τ)|")
 
 
-@reference("contrastive.infonce.cold-limit", rtol=1e-6)
+@reference("contrastive.infonce.cold-limit")
 def infonce_at_tiny_temperature(a1, a2, a3):
-    """τ · F.cross_entropy(a/τ) at τ = 1e-9 (rtol 1e-6: the limit is reached to ~1e-9)"""
-    return COLD_TAU * F.cross_entropy(_row(a1, a2, a3) / COLD_TAU, _positive_label(a1), reduction="none")
+    """τ · F.cross_entropy(a/τ) at τ = 2e-11 and 1e-11, extrapolated to τ → 0 (Richardson in τ, order 1)
+
+    The remainder is τ log(k + S(τ)): k ties at the maximum, S(τ) = Σ_j e^{−(max a − a_j)/τ} over the
+    others, S(τ/2) = Σ_j of the squares. The extrapolation 2·(τ/2)L(τ/2) − τL(τ) removes τ log k exactly
+    and leaves τ log((k + S(τ/2))/(k + S(τ))), which the estimate τ[log(k + S(τ)) − ½log(k + S(τ/2))]
+    bounds (since k + S(τ/2) ≥ 1), near-ties included."""
+    coarse, fine = (tau * F.cross_entropy(_row(a1, a2, a3) / tau, _positive_label(a1), reduction="none")
+                    for tau in COLD_TAUS)
+    return Approximate(*richardson(coarse, fine, 1), "Richardson in τ: |τL(τ) − (τ/2)L(τ/2)|")
 
 
 def _similarity_matrices(**s) -> torch.Tensor:
@@ -379,8 +388,13 @@ def other_convention_by_torch(h1, h2, h3, eps):
 
 @reference("contrastive.label-smoothing.minimiser", points=16)
 def smoothed_optimum_by_lbfgs(eps, K):
-    """LBFGS then Newton on F.cross_entropy(h, 0, label_smoothing=ε) over K free logits: h*_0 − h*_1"""
-    gaps = []
+    """LBFGS then Newton on F.cross_entropy(h, 0, label_smoothing=ε) over K free logits: h*_0 − h*_1
+
+    Error bound: the loss is strongly convex on the logits orthogonal to (1, …, 1) (a shift changes
+    nothing), with curvature μ = the smallest non-zero eigenvalue of its Hessian diag(p) − ppᵀ; the
+    gradient g sums to 0, so ‖h − h*‖ ≤ ‖g‖/μ there and the gap is off by at most √2‖g‖/μ
+    (μ at the final logits: a local bound, the gradient being at round-off)."""
+    results = []
     for e, k in zip(eps.tolist(), K.tolist()):
         logits = torch.zeros(1, int(k), dtype=DTYPE, requires_grad=True)
         optimiser = torch.optim.LBFGS([logits], max_iter=200, tolerance_grad=1e-15, tolerance_change=0.0,
@@ -401,5 +415,8 @@ def smoothed_optimum_by_lbfgs(eps, K):
         for _ in range(3):  # Newton polish: (diag(p) − ppᵀ) δ = g with Σg = 0 is solved by δ = g/p (up to a shift)
             gradient = torch.autograd.functional.jacobian(loss_of, h)
             h = h - gradient / torch.softmax(h, 0)
-        gaps.append(float(h[0] - h[1]))
-    return torch.tensor(gaps, dtype=DTYPE, device=eps.device)
+        gradient = torch.autograd.functional.jacobian(loss_of, h)
+        p = torch.softmax(h, 0)
+        curvature = torch.linalg.eigvalsh(torch.diag(p) - torch.outer(p, p))[1]  # [0] is the shift direction's 0
+        results.append((float(h[0] - h[1]), math.sqrt(2) * float(gradient.norm()) / float(curvature)))
+    return Approximate.of(results, "‖gradient‖/curvature at the optimum", eps)

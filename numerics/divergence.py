@@ -18,6 +18,7 @@ from scipy.linalg import sqrtm
 from scipy.spatial.distance import jensenshannon
 from torch.distributions import Bernoulli, Categorical, kl_divergence
 
+from derivspec.numerics.accuracy import Approximate, quad
 from derivspec.numerics.montecarlo import Integrand, standard_normal
 from derivspec.numerics.routes import behaviour, monte_carlo, reference
 from derivspec.numerics.sampling import piecewise_constant
@@ -207,12 +208,10 @@ def _uniform_pair(s):
 
 @reference("divergence.js.shifted-uniform", points=24)
 def js_uniforms_by_quadrature(s):
-    """quadrature calculator: ½KL(P‖M) + ½KL(Q‖M) with breakpoints at s and 1"""
-    out = []
-    for value in s.tolist():
-        log_p, log_q = _uniform_pair(value)
-        out.append(calc.js_direct(log_p, log_q, 0.0, 1.0 + value, points=(value, 1.0)))
-    return _like(out, s)
+    """quadrature calculator: ½KL(P‖M) + ½KL(Q‖M) with breakpoints at s and 1 (error: quad's abserr)"""
+    results = [calc.js_with_error(*_uniform_pair(value), 0.0, 1.0 + value, points=(value, 1.0), quadrature=quad)
+               for value in s.tolist()]
+    return Approximate.of(results, "scipy quad abserr", s)
 
 
 @monte_carlo("divergence.js.shifted-uniform")
@@ -228,19 +227,19 @@ def js_uniforms_monte_carlo(s):
 
 @reference("divergence.wasserstein.shifted-uniform", points=24)
 def w1_uniforms_by_cdfs(s):
-    """quadrature of |F_P − F_Q| (scipy.integrate.quad)"""
-    out = []
-    for value in s.tolist():
-        out.append(calc.w1_by_cdfs(lambda t: min(max(t, 0.0), 1.0), lambda t, v=value: min(max(t - v, 0.0), 1.0),
-                                   -1.0, 2.0 + value, points=(0.0, 1.0, value, 1.0 + value)))
-    return _like(out, s)
+    """quadrature of |F_P − F_Q| (scipy.integrate.quad; error: its abserr)"""
+    results = [calc.w1_with_error(lambda t: min(max(t, 0.0), 1.0), lambda t, v=value: min(max(t - v, 0.0), 1.0),
+                                  -1.0, 2.0 + value, points=(0.0, 1.0, value, 1.0 + value), quadrature=quad)
+               for value in s.tolist()]
+    return Approximate.of(results, "scipy quad abserr", s)
 
 
 @reference("divergence.wasserstein.shifted-uniform", points=6)
 def w1_uniforms_by_linear_program(s):
-    """optimal transport linear program (scipy linprog) between 24-atom discretisations of both uniforms"""
+    """optimal transport linear program (scipy linprog) between 24-atom discretisations of both uniforms (error: duality gap and residuals)"""
     atoms = (np.arange(24) + 0.5) / 24
-    return _like([calc.w1_by_linear_program(atoms, atoms + value) for value in s.tolist()], s)
+    return Approximate.of([calc.w1_by_linear_program_with_error(atoms, atoms + value) for value in s.tolist()],
+                          "the LP's duality gap and residuals", s)
 
 
 @behaviour("divergence.wasserstein.shifted-uniform")
@@ -292,38 +291,54 @@ def wasserstein_gradient_does_not_vanish(shift, sigma):
 # --- f-GAN ---------------------------------------------------------------------------------------------
 
 
+CONJUGATE_SEARCH = (1e-12, 60.0)  # the bounded search's interval in t
+
+
 @reference("divergence.fgan.conjugate-kl", points=64)
 def conjugate_by_bounded_search(u):
-    """scipy.optimize.minimize_scalar (bounded) of −(ut − t log t) over t"""
-    out = []
+    """scipy.optimize.minimize_scalar (bounded) of −(ut − t log t) over t
+
+    Error bound: φ(t) = ut − t log t is μ-strongly concave on the search interval, μ = 1/60 (φ'' = −1/t),
+    so its maximum exceeds φ(t̂) by at most φ'(t̂)²/(2μ), φ'(t) = u − 1 − log t."""
+    results = []
     for value in u.tolist():
-        result = optimize.minimize_scalar(lambda t: -(value * t - t * math.log(t)), bounds=(1e-12, 60.0),
+        result = optimize.minimize_scalar(lambda t: -(value * t - t * math.log(t)), bounds=CONJUGATE_SEARCH,
                                           method="bounded", options={"xatol": 1e-12})
-        out.append(-result.fun)
-    return _like(out, u)
+        slope = value - 1 - math.log(result.x)
+        results.append((-result.fun, slope**2 * CONJUGATE_SEARCH[1] / 2))
+    return Approximate.of(results, "strong concavity: φ'(t̂)²/(2μ)", u)
 
 
 @reference("divergence.fgan.conjugate-kl")
 def conjugate_by_bisection(u):
-    """Legendre transform u t* − f(t*) with f'(t*) = 1 + log t* = u solved by bisection (torch)"""
+    """Legendre transform u t* − f(t*) with f'(t*) = 1 + log t* = u solved by bisection (torch)
+
+    Error bound: the concave φ(t) = ut − t log t peaks inside the final bracket [lo, hi], so its maximum
+    exceeds φ at the midpoint by at most (hi − lo)/2 · max(|φ'(lo)|, |φ'(hi)|)."""
     lo, hi = torch.full_like(u, 1e-12), torch.full_like(u, 100.0)
     for _ in range(200):
         mid = (lo + hi) / 2
         above = 1 + torch.log(mid) > u
         hi, lo = torch.where(above, mid, hi), torch.where(above, lo, mid)
     t = (lo + hi) / 2
-    return u * t - t * torch.log(t)
+    slopes = torch.stack([u - 1 - torch.log(lo), u - 1 - torch.log(hi)]).abs().max(0).values
+    return Approximate(u * t - t * torch.log(t), (hi - lo) / 2 * slopes, "bisection bracket × slope")
 
 
 @reference("divergence.fgan.bound")
 def bound_maximised_numerically(p, q):
-    """max over T = (T₁, T₂) of E_P[T] − E_Q[exp(T − 1)] by Newton's method (torch)"""
+    """max over T = (T₁, T₂) of E_P[T] − E_Q[exp(T − 1)] by Newton's method (torch)
+
+    Error estimate: the objective is separable and concave with curvature Q e^{T−1} per coordinate;
+    the Newton decrement ½Σ g²/(Q e^{T−1}) at the final T estimates how far its value is below the maximum."""
     P, Q = _two_point(p, q)
     T = torch.zeros_like(P)
     for _ in range(60):
         gradient = P - Q * torch.exp(T - 1)
         T = T + gradient / (Q * torch.exp(T - 1))
-    return (P * T).sum(-1) - (Q * torch.exp(T - 1)).sum(-1)
+    curvature = Q * torch.exp(T - 1)
+    decrement = ((P - curvature) ** 2 / curvature).sum(-1) / 2
+    return Approximate((P * T).sum(-1) - curvature.sum(-1), decrement, "Newton decrement")
 
 
 # --- FID ----------------------------------------------------------------------------------------------
@@ -331,11 +346,12 @@ def bound_maximised_numerically(p, q):
 
 @reference("divergence.fid.gaussian", points=24)
 def w2_by_quantile_quadrature(mu_r, sigma_r, mu_g, sigma_g):
-    """scipy quad of (F_r⁻¹(u) − F_g⁻¹(u))² over (0, 1), quantiles μ + σ·scipy.special.ndtri(u)"""
-    out = []
+    """scipy quad of (F_r⁻¹(u) − F_g⁻¹(u))² over (0, 1), quantiles μ + σ·scipy.special.ndtri(u) (error: quad's abserr)"""
+    results = []
     for a, b, c, d in zip(*(t.tolist() for t in (mu_r, sigma_r, mu_g, sigma_g))):
-        out.append(calc.integral(lambda v: ((a + b * special.ndtri(v)) - (c + d * special.ndtri(v))) ** 2, 0.0, 1.0))
-    return _like(out, mu_r)
+        results.append(calc.integral_with_error(lambda v: ((a + b * special.ndtri(v)) - (c + d * special.ndtri(v))) ** 2,
+                                                0.0, 1.0, quadrature=quad))
+    return Approximate.of(results, "scipy quad abserr", mu_r)
 
 
 @reference("divergence.fid.gaussian")

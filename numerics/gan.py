@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from scipy import stats
 from scipy.spatial.distance import jensenshannon
 
+from derivspec.numerics.accuracy import ERROR_SAFETY, Approximate, agreement, tolerance
 from derivspec.numerics.checks import NumericResult, elementwise_grad
 from derivspec.numerics.routes import behaviour, model, reference
 from derivspec.reference_models import gan1d
@@ -26,44 +27,54 @@ FALSE_FAIL_RATE = 1e-6  # the z-tests of the behaviour checks fail a true statem
 Z_CRITICAL = float(stats.norm.isf(FALSE_FAIL_RATE / 2))
 
 
+def _newton_step(logit, p, q):
+    """The Newton step g/h for maximising p log σ(ℓ) + q log σ(−ℓ) at ℓ (gradient g, curvature h < 0)."""
+    s = torch.sigmoid(logit)
+    return (p * (1 - s) - q * s) / (-(p + q) * s * (1 - s))
+
+
 def _maximise_pointwise_value(p, q, iterations: int = 60):
-    """argmax over the logit ℓ of p log σ(ℓ) + q log σ(−ℓ), Newton's method (concave in ℓ)."""
+    """argmax over the logit ℓ of p log σ(ℓ) + q log σ(−ℓ), Newton's method (concave in ℓ): the logit, and the
+    size of the Newton step that would follow (quadratic convergence: the logit's error is below it)."""
     logit = torch.zeros_like(p)
     for _ in range(iterations):
-        s = torch.sigmoid(logit)
-        gradient = p * (1 - s) - q * s
-        curvature = -(p + q) * s * (1 - s)
-        logit = logit - gradient / curvature
-    return logit
+        logit = logit - _newton_step(logit, p, q)
+    return logit, _newton_step(logit, p, q).abs()
 
 
 @reference("gan.discriminator.optimal")
 def pointwise_newton(p, q):
-    """Newton's method on the logit of p log D + q log(1 − D), then D = sigmoid(logit)"""
-    return torch.sigmoid(_maximise_pointwise_value(p, q))
-
-
-DISCRIMINATOR_TOL = 1e-8
+    """Newton's method on the logit of p log D + q log(1 − D), then D = sigmoid(logit); error: the next Newton step × σ'"""
+    logit, step = _maximise_pointwise_value(p, q)
+    d = torch.sigmoid(logit)
+    return Approximate(d, d * (1 - d) * step, "next Newton step × σ'(logit)")
 
 
 @model("gan.discriminator.optimal", candidate_args=("p", "q"))
 def trained_discriminator(candidate, generator, device):
-    """reference 1-D GAN: D = σ(w₀ + w₁x + w₂x²) maximising V by quadrature (Newton) vs the candidate at p_data(x), p_g(x)"""
+    """reference 1-D GAN: D = σ(w₀ + w₁x + w₂x²) maximising V by quadrature (Newton) vs the candidate at p_data(x), p_g(x)
+
+    The trained D's error estimate is the agreement of the fits on quadrature grids of spacing h and 2h
+    (Newton converged on both); the candidate must agree within round-off plus ERROR_SAFETY times it."""
     start = time.perf_counter()
-    worst = 0.0
+    worst, worst_error, passed = 0.0, 0.0, True
+    x = torch.linspace(-3, 3, 61, dtype=DTYPE, device=device)
     for _ in range(4):
         mu, a = (float(4 * torch.rand((), generator=generator, dtype=DTYPE, device=device) - 2) for _ in range(2))
         sigma, b = (float(0.5 + torch.rand((), generator=generator, dtype=DTYPE, device=device)) for _ in range(2))
-        w = gan1d.fit_discriminator_population(mu, sigma, a, b, device)
-        x = torch.linspace(-3, 3, 61, dtype=DTYPE, device=device)
-        trained = torch.sigmoid(gan1d.discriminator_logit(w, x))
+        coarse, fine = (torch.sigmoid(gan1d.discriminator_logit(
+            gan1d.fit_discriminator_population(mu, sigma, a, b, device, step=step), x))
+            for step in (2 * gan1d.QUADRATURE_STEP, gan1d.QUADRATURE_STEP))
+        trained, error = agreement(coarse, fine)
         p = torch.exp(gan1d.normal_log_density(x, mu, sigma))
         q = torch.exp(gan1d.normal_log_density(x, a, b))
-        worst = max(worst, float((candidate(p=p, q=q) - trained).abs().max()))
-    passed = math.isfinite(worst) and worst < DISCRIMINATOR_TOL
+        difference = (candidate(p=p, q=q) - trained).abs()
+        passed = passed and bool((difference <= tolerance(trained, error)).all())
+        worst, worst_error = max(worst, float(difference.max())), max(worst_error, float(error.max()))
     return NumericResult(passed, "", points=4 * 61, max_abs_diff=worst, seconds=time.perf_counter() - start,
                          detail=f"4 random Gaussian (data, generator) pairs, 61 points each: max |D_trained − candidate| = "
-                                f"{worst:.2g} (tolerance {DISCRIMINATOR_TOL:g})")
+                                f"{worst:.2g}; the fits on two quadrature spacings agree to {worst_error:.1g} (tolerance "
+                                f"round-off + {ERROR_SAFETY:g} × that)")
 
 
 @behaviour("gan.discriminator.optimal")
@@ -133,10 +144,15 @@ def scipy_jensen_shannon(p1, q1):
 
 @reference("gan.value.optimal")
 def value_at_numerically_optimal_discriminator(p1, q1):
-    """V at the discriminator maximised numerically at each point (Newton on the logit)"""
+    """V at the discriminator maximised numerically at each point (Newton on the logit)
+
+    Error estimate: the Newton decrement ½ g²/|h| per outcome (g, h: the gradient and curvature at the
+    final logit), how far the concave objective's value is below its maximum."""
     P, Q = _two_point(p1, q1)
-    logit = _maximise_pointwise_value(P, Q)
-    return (P * F.logsigmoid(logit) + Q * F.logsigmoid(-logit)).sum(-1)
+    logit, step = _maximise_pointwise_value(P, Q)
+    s = torch.sigmoid(logit)
+    decrement = ((P + Q) * s * (1 - s) * step**2 / 2).sum(-1)
+    return Approximate((P * F.logsigmoid(logit) + Q * F.logsigmoid(-logit)).sum(-1), decrement, "Newton decrement")
 
 
 @behaviour("gan.value.optimal")

@@ -16,7 +16,9 @@ Lecture statements made executable (seed 004):
 
 Densities are 1-D callables returning log-densities of float64 NumPy arrays; integrals use
 scipy.integrate.quad with the breakpoints given (the calculator is exact to ~1e-10 for smooth or
-piecewise-constant integrands). Deterministic: no randomness except in :func:`sample_mixture`
+piecewise-constant integrands); the ``*_with_error`` functions also return the quadrature's error
+estimate and take the rule as an argument (``numerics.accuracy.quad`` makes a warning an infinite
+error). Deterministic: no randomness except in :func:`sample_mixture`
 (explicit torch generator, any device).
 """
 
@@ -67,10 +69,25 @@ GENERATORS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 }
 
 
-def integral(h: Callable[[float], float], low: float, high: float, points: Sequence[float] = ()) -> float:
+Quadrature = Callable[..., tuple[float, float]]
+"""``quadrature(h, low, high, **scipy_quad_options) -> (value, abserr)``: the rule behind :func:`integral_with_error`."""
+
+
+def scipy_quad(h: Callable[[float], float], low: float, high: float, **options) -> tuple[float, float]:
+    """scipy.integrate.quad as (value, abserr); its warnings are printed, not raised."""
+    value, abserr = integrate.quad(h, low, high, **options)[:2]
+    return value, abserr
+
+
+def integral_with_error(h: Callable[[float], float], low: float, high: float, points: Sequence[float] = (),
+                        quadrature: Quadrature = scipy_quad) -> tuple[float, float]:
+    """∫ h over [low, high] and its absolute error estimate, split at the breakpoints inside."""
     inside = [p for p in points if low < p < high]
-    value, _ = integrate.quad(h, low, high, points=inside or None, limit=400, epsabs=1e-13, epsrel=1e-11)
-    return value
+    return quadrature(h, low, high, points=inside or None, limit=400, epsabs=1e-13, epsrel=1e-11)
+
+
+def integral(h: Callable[[float], float], low: float, high: float, points: Sequence[float] = ()) -> float:
+    return integral_with_error(h, low, high, points)[0]
 
 
 def f_divergence(log_p: LogDensity, log_q: LogDensity, f, low: float, high: float, points: Sequence[float] = ()) -> float:
@@ -78,26 +95,39 @@ def f_divergence(log_p: LogDensity, log_q: LogDensity, f, low: float, high: floa
     return integral(lambda x: math.exp(log_q(x)) * float(f(np.exp(log_p(x) - log_q(x)))), low, high, points)
 
 
-def kl_by_quadrature(log_p: LogDensity, log_q: LogDensity, low: float, high: float, points: Sequence[float] = ()) -> float:
-    """∫ p log(p/q); ∞ when P puts mass where q = 0."""
+def kl_with_error(log_p: LogDensity, log_q: LogDensity, low: float, high: float, points: Sequence[float] = (),
+                  quadrature: Quadrature = scipy_quad) -> tuple[float, float]:
+    """∫ p log(p/q) and its error estimate; (∞, 0) when P puts mass where q = 0."""
     def integrand(x):
         lp, lq = float(log_p(x)), float(log_q(x))
         if lp == -math.inf:
             return 0.0
         return math.inf if lq == -math.inf else math.exp(lp) * (lp - lq)
 
-    mass_where_q_vanishes = integral(lambda x: math.exp(float(log_p(x))) if float(log_q(x)) == -math.inf else 0.0,
-                                     low, high, points)
+    mass_where_q_vanishes, _ = integral_with_error(
+        lambda x: math.exp(float(log_p(x))) if float(log_q(x)) == -math.inf else 0.0, low, high, points, quadrature)
     if mass_where_q_vanishes > 0:
-        return math.inf
-    return integral(integrand, low, high, points)
+        return math.inf, 0.0
+    return integral_with_error(integrand, low, high, points, quadrature)
+
+
+def kl_by_quadrature(log_p: LogDensity, log_q: LogDensity, low: float, high: float, points: Sequence[float] = ()) -> float:
+    """∫ p log(p/q); ∞ when P puts mass where q = 0."""
+    return kl_with_error(log_p, log_q, low, high, points)[0]
+
+
+def js_with_error(log_p: LogDensity, log_q: LogDensity, low: float, high: float, points: Sequence[float] = (),
+                  quadrature: Quadrature = scipy_quad) -> tuple[float, float]:
+    """½KL(P‖M) + ½KL(Q‖M), M = (P + Q)/2, and its error estimate (half the sum of the two KLs')."""
+    def log_m(x):
+        return np.logaddexp(log_p(x), log_q(x)) - math.log(2)
+    (kl_p, error_p), (kl_q, error_q) = (kl_with_error(log_a, log_m, low, high, points, quadrature) for log_a in (log_p, log_q))
+    return 0.5 * (kl_p + kl_q), 0.5 * (error_p + error_q)
 
 
 def js_direct(log_p: LogDensity, log_q: LogDensity, low: float, high: float, points: Sequence[float] = ()) -> float:
     """½KL(P‖M) + ½KL(Q‖M), M = (P + Q)/2 (finite even for disjoint supports)."""
-    def log_m(x):
-        return np.logaddexp(log_p(x), log_q(x)) - math.log(2)
-    return 0.5 * kl_by_quadrature(log_p, log_m, low, high, points) + 0.5 * kl_by_quadrature(log_q, log_m, low, high, points)
+    return js_with_error(log_p, log_q, low, high, points)[0]
 
 
 def tv_direct(log_p: LogDensity, log_q: LogDensity, low: float, high: float, points: Sequence[float] = ()) -> float:
@@ -129,13 +159,22 @@ def direct(name: str, log_p: LogDensity, log_q: LogDensity, low: float, high: fl
 # --- Wasserstein-1 ----------------------------------------------------------------------------------
 
 
+def w1_with_error(cdf_p, cdf_q, low: float, high: float, points: Sequence[float] = (),
+                  quadrature: Quadrature = scipy_quad) -> tuple[float, float]:
+    """W₁ = ∫|F_P − F_Q| dx in 1-D, and its error estimate."""
+    return integral_with_error(lambda x: abs(float(cdf_p(x)) - float(cdf_q(x))), low, high, points, quadrature)
+
+
 def w1_by_cdfs(cdf_p, cdf_q, low: float, high: float, points: Sequence[float] = ()) -> float:
     """W₁ = ∫|F_P − F_Q| dx in 1-D."""
-    return integral(lambda x: abs(float(cdf_p(x)) - float(cdf_q(x))), low, high, points)
+    return w1_with_error(cdf_p, cdf_q, low, high, points)[0]
 
 
-def w1_by_linear_program(xs: np.ndarray, ys: np.ndarray) -> float:
-    """min over couplings π of Σ π_ij |x_i − y_j| between two uniform discrete measures (scipy linprog)."""
+def w1_by_linear_program_with_error(xs: np.ndarray, ys: np.ndarray) -> tuple[float, float]:
+    """min over couplings π of Σ π_ij |x_i − y_j| between two uniform discrete measures (scipy linprog,
+    HiGHS), and an a-posteriori bound on its error from the dual solution y: the duality gap |cᵀπ − bᵀy|,
+    plus the dual infeasibility max(0, −min(c − Aᵀy)) (a coupling has total mass 1), plus the primal
+    residual ‖Aπ − b‖₁ times the largest cost."""
     n, m = len(xs), len(ys)
     cost = np.abs(xs[:, None] - ys[None, :]).ravel()
     rows = np.zeros((n + m, n * m))
@@ -145,7 +184,16 @@ def w1_by_linear_program(xs: np.ndarray, ys: np.ndarray) -> float:
         rows[n + j, j::m] = 1
     marginals = np.concatenate([np.full(n, 1 / n), np.full(m, 1 / m)])
     result = optimize.linprog(cost, A_eq=rows, b_eq=marginals, bounds=(0, None), method="highs")
-    return float(result.fun)
+    dual = result.eqlin.marginals
+    gap = abs(float(result.fun) - float(marginals @ dual))
+    dual_infeasibility = max(0.0, -float((cost - rows.T @ dual).min()))
+    primal_residual = float(np.abs(rows @ result.x - marginals).sum()) * float(cost.max())
+    return float(result.fun), gap + dual_infeasibility + primal_residual
+
+
+def w1_by_linear_program(xs: np.ndarray, ys: np.ndarray) -> float:
+    """min over couplings π of Σ π_ij |x_i − y_j| between two uniform discrete measures (scipy linprog)."""
+    return w1_by_linear_program_with_error(xs, ys)[0]
 
 
 # --- Gaussian fits --------------------------------------------------------------------------------

@@ -36,12 +36,11 @@ QUADRATURE_STEP = 0.005
 # (Gauss–Hermite with 96 nodes is only good to ~1e-7 for them).
 
 
-def quadrature_nodes(device=None) -> tuple[Tensor, Tensor]:
-    """Nodes and weights for E_{z~N(0,1)}[h(z)] ≈ Σ w_k h(z_k) (trapezoid rule, see above)."""
+def quadrature_nodes(device=None, step: float = QUADRATURE_STEP) -> tuple[Tensor, Tensor]:
+    """Nodes and weights for E_{z~N(0,1)}[h(z)] ≈ Σ w_k h(z_k) (trapezoid rule with spacing ``step``, see above)."""
     device = as_device(device)
-    z = torch.arange(-QUADRATURE_HALF_WIDTH, QUADRATURE_HALF_WIDTH + QUADRATURE_STEP / 2, QUADRATURE_STEP,
-                     dtype=DTYPE, device=device)
-    return z, QUADRATURE_STEP * torch.exp(-z**2 / 2) / math.sqrt(2 * math.pi)
+    z = torch.arange(-QUADRATURE_HALF_WIDTH, QUADRATURE_HALF_WIDTH + step / 2, step, dtype=DTYPE, device=device)
+    return z, step * torch.exp(-z**2 / 2) / math.sqrt(2 * math.pi)
 
 
 def gaussian_expectation(h, mean, std, device=None) -> Tensor:
@@ -62,14 +61,16 @@ def value_by_quadrature(w: Tensor, mu, sigma, a, b, device=None) -> Tensor:
     return data_term + generator_term
 
 
-def fit_discriminator_population(mu, sigma, a, b, device=None, iterations: int = 50) -> Tensor:
+def fit_discriminator_population(mu, sigma, a, b, device=None, iterations: int = 50,
+                                 step: float = QUADRATURE_STEP) -> Tensor:
     """argmax_w V(G, D_w) by Newton's method on the quadrature value (no closed form for D* used).
 
     V(w) = Σ_k u_k log σ(φ_kᵀw) + Σ_k v_k log σ(−ψ_kᵀw) with φ_k = (1, x_k, x_k²) at the data
     nodes and ψ_k at the generator nodes is concave in w; gradient and Hessian are written out.
+    ``step``: the quadrature's node spacing (fitting at two spacings estimates the rule's error).
     """
     device = as_device(device)
-    z, weights = quadrature_nodes(device)
+    z, weights = quadrature_nodes(device, step)
     phi = torch.stack([torch.ones_like(z), mu + sigma * z, (mu + sigma * z) ** 2], -1)
     psi = torch.stack([torch.ones_like(z), a + b * z, (a + b * z) ** 2], -1)
     w = torch.zeros(3, dtype=DTYPE, device=device)
