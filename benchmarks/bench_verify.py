@@ -81,7 +81,6 @@ def catalogue(jobs: list[int], seed: int, markdown: str | None) -> int:
 
 
 def per_claim(family: str | None, device: str, seed: int, repeat: int) -> int:
-    import torch
     from rich.console import Console
     from rich.table import Table
 

@@ -18,7 +18,6 @@ than 1 %; the column "det." gives it for the plain score estimator).
 import argparse
 import time
 
-import torch
 from rich.console import Console
 from rich.table import Table
 

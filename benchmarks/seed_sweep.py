@@ -95,7 +95,7 @@ def main() -> int:
               file=sys.stderr, flush=True)
     from derivspec.numerics.montecarlo import FALSE_FAIL_RATE  # noqa: E402 (after the runs: torch loads only here)
 
-    print(f"| claim | seeds not verified | status | checks | within the Monte Carlo budget |")
+    print("| claim | seeds not verified | status | checks | within the Monte Carlo budget |")
     print("|---|---|---|---|---|")
     outside = 0
     for claim, by_seed in sorted(outcomes.items()):

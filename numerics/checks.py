@@ -18,7 +18,7 @@ from typing import Callable
 import sympy
 import torch
 
-from derivspec.numerics.accuracy import (ABSOLUTE_RESOLUTION, ERROR_SAFETY, MAX_RESOLUTION, ROUNDOFF_ATOL, ROUNDOFF_RTOL, Approximate,
+from derivspec.numerics.accuracy import (ABSOLUTE_RESOLUTION, ERROR_SAFETY, MAX_RESOLUTION, ROUNDOFF_RTOL, Approximate,
                                        RouteInconclusive, tolerance)
 from derivspec.numerics.montecarlo import MonteCarloResult, SampleFn, monte_carlo_check
 from derivspec.reference_models.device import DTYPE, make_generator, resolve_device
@@ -100,8 +100,7 @@ def torch_function(expr: sympy.Expr, variables) -> Callable[..., torch.Tensor]:
 
 def against_reference(candidate: sympy.Expr, claim, ctx: NumericContext,
                       reference: Callable[..., torch.Tensor | Approximate], method: str,
-                      n_points: int = REFERENCE_POINTS, generator: torch.Generator | None = None,
-                      rtol: float | None = None) -> NumericResult:
+                      n_points: int = REFERENCE_POINTS, generator: torch.Generator | None = None) -> NumericResult:
     """Candidate vs an independent torch route at random points (float64).
 
     The tolerance at each point is float64 round-off for a route that returns a tensor, plus
@@ -119,8 +118,6 @@ def against_reference(candidate: sympy.Expr, claim, ctx: NumericContext,
     want = (out.value if approximate else out).to(DTYPE)
     error_estimate = out.error.to(DTYPE).expand_as(want) if approximate else None
     tol = tolerance(want, error_estimate)
-    if rtol is not None and not approximate:  # TRANSITIONAL: a fixed rtol, being removed
-        tol = ROUNDOFF_ATOL + rtol * want.abs()
     too_coarse = (ERROR_SAFETY * error_estimate > MAX_RESOLUTION * want.abs() + ABSOLUTE_RESOLUTION
                   if approximate else torch.zeros_like(want, dtype=torch.bool))
     undecidable = ~torch.isfinite(want) | ~torch.isfinite(tol) | too_coarse
@@ -146,8 +143,6 @@ def against_reference(candidate: sympy.Expr, claim, ctx: NumericContext,
         resolution = float((tol / want.abs())[sizeable].max()) if bool(sizeable.any()) else math.inf
         detail = (f"{n_points} random points, float64; tolerance from the route's error estimate ({out.how}) "
                   f"× {ERROR_SAFETY:g}: detects relative errors above {resolution:.1g}")
-    elif rtol is not None:  # TRANSITIONAL
-        detail = f"{n_points} random points, float64, fixed rtol {rtol:g}"
     else:
         detail = f"{n_points} random points, float64, exact up to round-off (rtol {ROUNDOFF_RTOL:g})"
     return NumericResult(passed, method, points=n_points, max_abs_diff=float(error.max()),

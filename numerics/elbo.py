@@ -32,10 +32,9 @@ from typing import Callable
 
 import numpy as np
 import torch
-from scipy import optimize
 from torch.distributions import Bernoulli, Normal, kl_divergence
 
-from derivspec.numerics.accuracy import Approximate, agreement, quad_around
+from derivspec.numerics.accuracy import Approximate, agreement, moments_of_exp, quad_around
 from derivspec.numerics.checks import elementwise_grad
 from derivspec.numerics.montecarlo import Integrand, MonteCarloResult, monte_carlo_check, standard_normal
 from derivspec.numerics.routes import behaviour, monte_carlo, reference
@@ -43,7 +42,8 @@ from derivspec.numerics.sampling import expectation, piecewise_constant
 from derivspec.reference_models.device import DTYPE, make_generator
 from derivspec.reference_models.gradient_estimators import (COMPONENTS, Elementwise, TestFunction, gradient_sampler,
                                                             reparam_gradient_at, score_function_gradient_at)
-from derivspec.reference_models.regression import lbfgs_minimise, minimum_excess, newton_step, optimum_error
+from derivspec.reference_models.optimality import minimum_excess, newton_step, optimum_error
+from derivspec.reference_models.regression import lbfgs_minimise
 from derivspec.reference_models.vae import (LinearGaussianVAE, exact_log_likelihood, exact_posterior_map,
                                             make_linear_gaussian_data)
 
@@ -126,12 +126,8 @@ def evidence_by_quadrature(x, w, s):
         def log_joint(z):
             return -0.5 * ((xi - wi * z) / si) ** 2 - 0.5 * z * z - math.log(2 * math.pi * si)
 
-        mode = optimize.minimize_scalar(lambda z: -log_joint(z), bracket=(-1.0, 1.0), tol=1e-12).x
-        h = 1e-3
-        width = 1 / math.sqrt(-(log_joint(mode + h) - 2 * log_joint(mode) + log_joint(mode - h)) / (h * h))
-        peak = log_joint(mode)
-        value, error = quad_around(lambda z: math.exp(log_joint(z) - peak), mode, width, epsabs=0, epsrel=1e-13, limit=200)
-        out.append((peak + math.log(value), error / value))
+        log_z, _, _ = moments_of_exp(log_joint)
+        out.append(log_z)
     return Approximate.of(out, "scipy quad abserr, relative", x)
 
 

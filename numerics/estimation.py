@@ -23,14 +23,15 @@ from scipy import optimize, stats
 from torch.distributions import (Bernoulli, Beta, Binomial, Categorical, Exponential, Gamma, HalfNormal, Laplace, LogNormal,
                                  Normal, Poisson, StudentT, Uniform, kl_divergence)
 
-from derivspec.numerics.accuracy import Approximate, quad, quad_around
+from derivspec.numerics.accuracy import (OPTIMUM_HOW, QUAD_HOW, RICHARDSON_HOW, Approximate, integral_of_exp,
+                                       limit_by_richardson, peak_and_width, quad, quad_around)
 from derivspec.numerics.checks import NumericResult, elementwise_grad
 from derivspec.numerics.montecarlo import FALSE_FAIL_RATE, Integrand, critical_z, standard_normal
 from derivspec.numerics.routes import behaviour, model, monte_carlo, reference
 from derivspec.numerics.sampling import expectation, piecewise_constant
-from derivspec.numerics.sampling_routes import QUAD_HOW, RICHARDSON_HOW, integral_of_exp, limit_by_richardson, peak_and_width
 from derivspec.reference_models import generative_classifiers as gc
 from derivspec.reference_models.device import DTYPE, make_generator
+from derivspec.reference_models.optimality import minimiser_distances
 from derivspec.reference_models.regression import lbfgs_minimise
 
 CPU = torch.device("cpu")
@@ -47,44 +48,23 @@ def argmin_each(loss_per_point, theta0: torch.Tensor, max_iter: int = 500) -> to
     return lbfgs_minimise(lambda theta: loss_per_point(theta).sum(), theta0, max_iter=max_iter)
 
 
-OPTIMUM_HOW = "optimiser: ‖∇f‖/λ_min(∇²f) at the optimum found"
-
-
-def minimiser_error(loss_per_point, theta: torch.Tensor) -> torch.Tensor:
-    r"""A-posteriori bound on :math:`\|\theta - \theta^*\|` at each point (a row of ``theta``, or an
-    entry of a 1-d ``theta``) for a separable loss that is strongly convex near its minimiser:
-    :math:`\|\nabla f(\theta)\| / \lambda_{\min}(\nabla^2 f(\theta))`, gradient and Hessian by autograd.
-    For a μ-strongly convex f, :math:`\|\theta - \theta^*\| \le \|\nabla f(\theta)\|/\mu`; the curvature
-    at θ stands for μ on the short segment to θ* (``ERROR_SAFETY`` covers the difference). A
-    Hessian that is not positive definite makes the bound infinite: the point is undecidable."""
-    rows = theta.detach().reshape(theta.shape[0], -1).clone().requires_grad_(True)
-    with torch.enable_grad():
-        loss = loss_per_point(rows.reshape(theta.shape)).sum()
-        (gradient,) = torch.autograd.grad(loss, rows, create_graph=True)
-        hessian = torch.stack([torch.autograd.grad(gradient[:, k].sum(), rows, retain_graph=True)[0]
-                               for k in range(rows.shape[1])], 1)  # (points, d, d): the points do not interact
-    smallest = torch.linalg.eigvalsh(hessian.detach()).min(-1).values
-    bound = gradient.detach().norm(dim=-1) / smallest
-    return torch.where(smallest > 0, bound, torch.full_like(bound, math.inf))
-
-
 # === Gaussian MLE ================================================================================
 
 
 def _gaussian_fit(x1, x2, x3) -> tuple[torch.Tensor, torch.Tensor]:
-    """(μ̂, log σ̂) per point by LBFGS on −Σ Normal.log_prob, and the bound on their error (:func:`minimiser_error`)."""
+    """(μ̂, log σ̂) per point by LBFGS on −Σ Normal.log_prob, and the bound on their error (:func:`minimiser_distances`)."""
     data = _stack(x1, x2, x3)
     theta0 = torch.stack([data.mean(-1) + 0.3, data.std(-1).clamp_min(1e-3).log() + 0.2], -1)
     nll = lambda th: -Normal(th[:, :1], th[:, 1:].exp()).log_prob(data).sum(-1)  # noqa: E731
     theta = argmin_each(nll, theta0)
-    return theta, minimiser_error(nll, theta)
+    return theta, minimiser_distances(nll, theta)
 
 
 @reference("estimation.gaussian.mean", points=16)
 def mean_by_lbfgs(x1, x2, x3):
     """LBFGS on −Σ Normal(μ, σ).log_prob(x_i) over (μ, log σ)
 
-    Error: ‖∇f‖/λ_min(∇²f) at the optimum found (:func:`minimiser_error`)."""
+    Error: ‖∇f‖/λ_min(∇²f) at the optimum found (:func:`minimiser_distances`)."""
     theta, error = _gaussian_fit(x1, x2, x3)
     return Approximate(theta[:, 0], error, OPTIMUM_HOW)
 
@@ -308,7 +288,7 @@ def coin_mle_by_scipy(h, t):
                                           method="bounded", options={"xatol": 1e-13})
         out.append(result.x)
     p_hat = torch.tensor(out, dtype=DTYPE, device=h.device)
-    error = minimiser_error(lambda q: -(h * q.log() + t * torch.log1p(-q)), p_hat)
+    error = minimiser_distances(lambda q: -(h * q.log() + t * torch.log1p(-q)), p_hat)
     return Approximate(p_hat, error, OPTIMUM_HOW)
 
 
@@ -468,14 +448,14 @@ def categorical_mle_by_lbfgs(n1, n2, n3):
     """LBFGS on −Σ_k n_k log Categorical(logits).probs_k (the multinomial log-likelihood up to a constant); softmax(ĥ)₁
 
     The logits are (h_1, h_2, 0): softmax ignores a common shift, and fixing h_3 makes the loss
-    strictly convex. Error: ‖∇f‖/λ_min(∇²f) bounds ‖ĥ − h*‖ (:func:`minimiser_error`), times
+    strictly convex. Error: ‖∇f‖/λ_min(∇²f) bounds ‖ĥ − h*‖ (:func:`minimiser_distances`), times
     ‖∇_h softmax(h)₁‖ (autograd)."""
     counts = _stack(n1, n2, n3)
     logits = lambda h: torch.cat([h, torch.zeros_like(h[:, :1])], -1)  # noqa: E731
     nll = lambda h: -(counts * Categorical(logits=logits(h)).logits).sum(-1)  # noqa: E731
     h = argmin_each(nll, torch.zeros_like(counts[:, :2]))
     sensitivity = elementwise_grad(lambda g: torch.softmax(logits(g), -1)[:, 0], h).norm(dim=-1)
-    return Approximate(torch.softmax(logits(h), -1)[:, 0], sensitivity * minimiser_error(nll, h), OPTIMUM_HOW)
+    return Approximate(torch.softmax(logits(h), -1)[:, 0], sensitivity * minimiser_distances(nll, h), OPTIMUM_HOW)
 
 
 # === generative classifiers =======================================================================
@@ -668,12 +648,12 @@ def affine_samples_are_gaussian(a, b):
 def mean_minimiser_by_lbfgs(y1, y2, y3, a1, a2, a3):
     """LBFGS on the expected squared loss Σ_k π_k (y_k − c)² over c
 
-    Error: |f'(ĉ)|/f''(ĉ) at the optimum found (:func:`minimiser_error`)."""
+    Error: |f'(ĉ)|/f''(ĉ) at the optimum found (:func:`minimiser_distances`)."""
     values, weights = _stack(y1, y2, y3), _stack(a1, a2, a3)
     probs = weights / weights.sum(-1, keepdim=True)
     loss = lambda c: (probs * (values - c) ** 2).sum(-1)  # noqa: E731
     c = argmin_each(loss, values.mean(-1, keepdim=True) + 0.5)
-    return Approximate(c[:, 0], minimiser_error(loss, c), OPTIMUM_HOW)
+    return Approximate(c[:, 0], minimiser_distances(loss, c), OPTIMUM_HOW)
 
 
 @reference("estimation.minimiser.median", points=16)

@@ -24,12 +24,12 @@ from torch.distributions import Bernoulli, Categorical, Independent, Multivariat
 
 from derivspec.numerics.accuracy import Approximate, quad_around
 from derivspec.numerics.montecarlo import Integrand
-from derivspec.numerics.nll import distance_to_minimiser
 from derivspec.numerics.routes import behaviour, monte_carlo, reference
 from derivspec.numerics.sampling import expectation, from_uniforms, log_ratio_draws
 from derivspec.reference_models.device import DTYPE
 from derivspec.reference_models.mixture_fit import NODE_SPACING, fit_forward_kl, fit_reverse_kl, mixture_log_density
 from derivspec.reference_models.regression import lbfgs_minimise
+from derivspec.reference_models.optimality import minimiser_distance
 
 QUADRATURE_POINTS = 24
 
@@ -218,7 +218,7 @@ def bernoulli_kl_minimiser(p):
             return kl_divergence(target, Bernoulli(logits=z[0]))
         logit = lbfgs_minimise(kl, torch.zeros(1, dtype=DTYPE, device=p.device), max_iter=100)
         q = torch.sigmoid(logit[0])
-        results.append((float(q), float(q * (1 - q)) * distance_to_minimiser(kl, logit)))
+        results.append((float(q), float(q * (1 - q)) * minimiser_distance(kl, logit)))
     return Approximate.of(results, "‖gradient‖/curvature at the fit", p)
 
 

@@ -22,16 +22,17 @@ import math
 
 import numpy as np
 import torch
-from scipy import integrate, optimize, special, stats
+from scipy import integrate, special, stats
 from torch.distributions import Bernoulli, Categorical, MixtureSameFamily, Normal, kl_divergence
 
-from derivspec.numerics.accuracy import Approximate, agreement, quad_around, ratio, richardson
+from derivspec.numerics.accuracy import Approximate, agreement, moments_of_exp, richardson
 from derivspec.numerics.montecarlo import FALSE_FAIL_RATE, Integrand, critical_z, standard_normal
 from derivspec.numerics.routes import behaviour, monte_carlo, reference
 from derivspec.numerics.sampling import piecewise_constant
 from derivspec.reference_models import gmm_em, hmm, ppca
 from derivspec.reference_models.device import DTYPE, make_generator
-from derivspec.reference_models.regression import lbfgs_minimise, minimum_excess, newton_step, optimum_error
+from derivspec.reference_models.optimality import minimum_excess, newton_step, optimum_error
+from derivspec.reference_models.regression import lbfgs_minimise
 
 CPU = torch.device("cpu")
 Z_CRITICAL = critical_z(FALSE_FAIL_RATE)
@@ -406,27 +407,10 @@ def _fa_log_joint(a1, a2, v1, v2, c1, c2, p1, p2):
                       - 1.5 * math.log(2 * math.pi) - 0.5 * math.log(p1 * p2))
 
 
-def _moments_by_quadrature(log_f) -> tuple[tuple[float, float], ...]:
-    """(log ∫f, mean, variance) of the unnormalised density f = exp(log_f) on the real line, each as
-    (value, error), by ``quad_around`` its peak. The peak and its width are found numerically (the
-    mode of log f by a scalar search, the width from a second difference there); the peak value
-    is factored out so the integrands stay near 1. Errors: quad's abserr, through the ratios."""
-    mode = optimize.minimize_scalar(lambda z: -log_f(z), bracket=(-1.0, 1.0), tol=1e-12).x
-    h = 1e-3
-    width = 1 / math.sqrt(-(log_f(mode + h) - 2 * log_f(mode) + log_f(mode - h)) / (h * h))
-    peak = log_f(mode)
-    f = lambda z: math.exp(log_f(z) - peak)  # noqa: E731
-    options = dict(epsabs=0, epsrel=1e-13, limit=200)
-    z0 = quad_around(f, mode, width, **options)
-    offset = ratio(quad_around(lambda z: (z - mode) * f(z), mode, width, **options), z0)  # E[z − mode]
-    mean = (mode + offset[0], offset[1])
-    variance = ratio(quad_around(lambda z: (z - mean[0]) ** 2 * f(z), mode, width, **options), z0)
-    return (peak + math.log(z0[0]), z0[1] / z0[0]), mean, (variance[0], variance[1] + mean[1] ** 2)
-
-
 def _fa_moments(x1, x2, w1, w2, b1, b2, psi1, psi2) -> list[tuple[tuple[float, float], ...]]:
-    """``_moments_by_quadrature`` of p(z) p(x | z) per point: (log p(x), E[z | x], Var[z | x])."""
-    return [_moments_by_quadrature(_fa_log_joint(*row))
+    """``moments_of_exp`` of p(z) p(x | z) per point: (log p(x), E[z | x], Var[z | x]), by quad around
+    the numerically found peak (its abserr through the ratios)."""
+    return [moments_of_exp(_fa_log_joint(*row))
             for row in zip(*(v.tolist() for v in (x1, x2, w1, w2, b1, b2, psi1, psi2)))]
 
 

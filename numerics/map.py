@@ -16,7 +16,7 @@ optimisers on the Beta posterior, and the flat-prior limit with the normal equat
 
 No optimiser route picks a tolerance: each returns an :class:`~derivspec.numerics.accuracy.Approximate`
 whose error is a-posteriori, from the optimiser's answer θ̂ itself -- a Newton step H⁻¹∇F(θ̂) by
-autograd (:func:`~derivspec.reference_models.regression.newton_step`; θ̂ − θ* exactly for the
+autograd (:func:`~derivspec.reference_models.optimality.newton_step`; θ̂ − θ* exactly for the
 quadratic objectives here) propagated to the returned quantity by its gradient, or for the
 lasso, the smallest subgradient of the strongly convex objective over its curvature
 (:func:`~derivspec.reference_models.regularised.l1_minimiser_distance`), a bound on ‖θ̂ − θ*‖.
@@ -34,8 +34,8 @@ from derivspec.numerics.accuracy import Approximate, quad, ratio, richardson
 from derivspec.numerics.nll import one_feature_datasets
 from derivspec.numerics.routes import behaviour, reference
 from derivspec.reference_models.device import DTYPE, make_generator
-from derivspec.reference_models.regression import (lbfgs_minimise, make_regression_data, newton_step, normal_equations,
-                                                   optimum_error)
+from derivspec.reference_models.optimality import newton_step, optimum_error
+from derivspec.reference_models.regression import lbfgs_minimise, make_regression_data, normal_equations
 from derivspec.reference_models.regularised import (gaussian_prior_objective, lasso_by_coordinate_descent,
                                                     lasso_by_proximal_gradient, lasso_distance, laplace_map_distance,
                                                     map_gaussian_prior, map_laplace_prior, ridge_by_lbfgs,

@@ -23,6 +23,7 @@ from derivspec.reference_models.classifiers import (GD_GTOL, fit_logistic_by_bce
                                                     make_multiclass_data)
 from derivspec.reference_models.device import DTYPE
 from derivspec.reference_models.regression import fit_by_gaussian_nll, fit_by_mse, normal_equations
+from derivspec.reference_models.optimality import minimiser_distance
 
 # --- the three NLLs ---------------------------------------------------------------------
 
@@ -219,20 +220,12 @@ def _slopes(fit, **data) -> torch.Tensor:
     return torch.stack([fit(X, y)[0] for X, y in one_feature_datasets(**data)])
 
 
-def distance_to_minimiser(loss_fn, theta: torch.Tensor) -> float:
-    """A-posteriori bound ‖θ − θ*‖ ≤ ‖∇f(θ)‖/μ for a μ-strongly convex loss f, μ the smallest eigenvalue
-    of its Hessian at θ (autograd): a global bound for a quadratic f, a local one otherwise."""
-    gradient = torch.autograd.functional.jacobian(loss_fn, theta)
-    hessian = torch.autograd.functional.hessian(loss_fn, theta)
-    return float(gradient.norm() / torch.linalg.eigvalsh(hessian)[0])
-
-
 def _fitted_slopes(fit, loss, **data) -> Approximate:
-    """The slope each dataset's ``fit`` returns, with :func:`distance_to_minimiser` of ``loss`` (quadratic in θ) as its error."""
+    """The slope each dataset's ``fit`` returns, with :func:`minimiser_distance` of ``loss`` (quadratic in θ) as its error."""
     results = []
     for X, y in one_feature_datasets(**data):
         theta = fit(X, y)
-        results.append((float(theta[0]), distance_to_minimiser(lambda th: loss(X, y, th), theta)))
+        results.append((float(theta[0]), minimiser_distance(lambda th: loss(X, y, th), theta)))
     return Approximate.of(results, "‖gradient‖/curvature at the fit (a quadratic loss)", data["x1"])
 
 

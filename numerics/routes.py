@@ -71,8 +71,7 @@ def _specials(function: Callable, generator: torch.Generator, device: torch.devi
     return {k: v for k, v in (("generator", generator), ("device", device)) if k in wanted}
 
 
-def reference(*claim_ids: str, points: int = REFERENCE_POINTS, registry: Registry = REGISTRY,
-              rtol: float | None = None):  # rtol: TRANSITIONAL, being removed (every route converts to Approximate)
+def reference(*claim_ids: str, points: int = REFERENCE_POINTS, registry: Registry = REGISTRY):
     """Register ``function(**variables) -> tensor | Approximate``: the candidate must agree with it
     at ``points`` random points of the variables' domains, within float64 round-off for a tensor
     (an exact route) or within the route's own error estimate for an
@@ -86,7 +85,7 @@ def reference(*claim_ids: str, points: int = REFERENCE_POINTS, registry: Registr
             generator = route_generator(ctx, claim.id, function.__name__)
             extra = _specials(function, generator, ctx.device)
             return against_reference(candidate, claim, ctx, lambda **values: function(**values, **extra),
-                                     method=description, n_points=points, generator=generator, rtol=rtol)
+                                     method=description, n_points=points, generator=generator)
 
         registry.add_route(RouteRecord(function.__name__, "reference", claim_ids, _parameters(function),
                                        description, run, function.__module__))

@@ -21,10 +21,11 @@ import math
 import time
 
 import torch
-from scipy import optimize, stats
+from scipy import stats
 from torch.distributions import Categorical, Normal
 
-from derivspec.numerics.accuracy import Approximate, quad_around, ratio, richardson
+from derivspec.numerics.accuracy import (QUAD_HOW, RICHARDSON_HOW, Approximate, integral_of_exp, limit_by_richardson,
+                                       moments_of_exp)
 from derivspec.numerics.checks import NumericResult
 from derivspec.numerics.montecarlo import FALSE_FAIL_RATE, Integrand, critical_z, standard_normal
 from derivspec.numerics.routes import behaviour, model, monte_carlo, reference
@@ -35,50 +36,6 @@ from derivspec.reference_models.device import DTYPE, make_generator
 CPU = torch.device("cpu")
 Z_CRITICAL = critical_z(FALSE_FAIL_RATE)
 QUADRATURE_POINTS = 16
-
-
-# === accuracy helpers, shared with the estimation and vae routes (candidates for numerics/accuracy.py) ===
-
-
-QUAD_OPTIONS = dict(epsabs=0, epsrel=1e-13, limit=200)
-QUAD_HOW = "scipy quad abserr"
-
-
-def peak_and_width(log_f, guess: float, scale: float) -> tuple[float, float]:
-    """The mode of a smooth unimodal log-density ``log_f`` (Brent's method, bracketed from
-    guess ± scale) and the width 1/√(−(log f)'') there (a second difference): where a quadrature or
-    a proposal is centred. Found numerically from the route's own model, never from the claim."""
-    mode = optimize.minimize_scalar(lambda x: -log_f(x), bracket=(guess - scale, guess + scale), tol=1e-12).x
-    h = 1e-3 * scale
-    curvature = -(log_f(mode + h) - 2 * log_f(mode) + log_f(mode - h)) / (h * h)
-    return mode, 1 / math.sqrt(curvature)
-
-
-def limit_by_richardson(at, first: int):
-    r"""The limit A of A(n) = A + c_1/n + c_2/n² + c_3/n³ + … from ``at(n)`` (a float or a tensor) at n =
-    first, 2·first, 4·first, 8·first: (value, error estimate).
-
-    Richardson of order 1 on successive pairs gives E_i = A + O(1/n²); of order 2 on the last two
-    E's, the value. Error: the larger of |E_{i+1} − E_i|/3 over the last two pairs -- each estimates
-    the error of its finer E, which bounds the value's. One difference alone can vanish by accident
-    where the 1/n² and 1/n³ terms cancel; that happens at different points for the two pairs."""
-    values = [at(first * 2**i) for i in range(4)]
-    once = [richardson(coarse, fine, order=1)[0] for coarse, fine in zip(values, values[1:])]
-    value, error = richardson(once[1], once[2], order=2)
-    _, earlier_error = richardson(once[0], once[1], order=2)
-    return value, (torch.maximum(error, earlier_error) if isinstance(error, torch.Tensor) else max(error, earlier_error))
-
-
-RICHARDSON_HOW = "Richardson: the larger |E(2n) − E(n)|/3 of the once-extrapolated values"
-
-
-def integral_of_exp(log_f, guess: float, scale: float) -> tuple[float, float]:
-    """∫ exp(log f(x)) dx by ``quad_around`` the numerically found peak of log f (:func:`peak_and_width`),
-    with the peak value factored out (the integrand is 1 at the peak, however small f is): (value, abserr)."""
-    mode, width = peak_and_width(log_f, guess, scale)
-    peak = log_f(mode)
-    value, error = quad_around(lambda x: math.exp(log_f(x) - peak), mode, width, **QUAD_OPTIONS)
-    return value * math.exp(peak), error * math.exp(peak)
 
 
 # === Monte Carlo ==================================================================================
@@ -352,26 +309,19 @@ def conditional_mean_by_schur(x2, mu1, mu2, s1, s2, rho):
 
 def _conditional_moments_by_quadrature(x2, mu1, mu2, s1, s2, rho) -> tuple[Approximate, Approximate]:
     """E[x_1 | x_2] and Var[x_1 | x_2] as ∫x_1 p(x_1, x_2) dx_1 / ∫p(x_1, x_2) dx_1 (and the second
-    central moment), by ``quad`` around the peak of the written-out joint density in x_1. The peak
-    and its width are found numerically (:func:`peak_and_width`), not from the conditioning formula
-    under test. Errors: quad's abserr, carried through the ratios."""
+    central moment), by ``quad`` around the peak of the written-out joint density in x_1
+    (:func:`~derivspec.numerics.accuracy.moments_of_exp`). The peak and its width are found
+    numerically, not from the conditioning formula under test. Errors: quad's abserr, carried
+    through the ratios."""
     means, variances = [], []
     for a, m1, m2, t1, t2, r in zip(*(v.tolist() for v in (x2, mu1, mu2, s1, s2, rho))):
         def log_joint(x1):  # the bivariate normal density with correlation r, written out
             u, v = (x1 - m1) / t1, (a - m2) / t2
             return -(u * u - 2 * r * u * v + v * v) / (2 * (1 - r * r)) - math.log(2 * math.pi * t1 * t2 * math.sqrt(1 - r * r))
 
-        mode, width = peak_and_width(log_joint, m1, t1)
-        peak = log_joint(mode)  # factored out: the integrands stay near 1 at the peak
-        joint = lambda x1: math.exp(log_joint(x1) - peak)  # noqa: E731
-        z0 = quad_around(joint, mode, width, **QUAD_OPTIONS)
-        first = quad_around(lambda x1: (x1 - mode) * joint(x1), mode, width, **QUAD_OPTIONS)
-        offset = ratio(first, z0)  # E[x_1 − mode | x_2]
-        mean = (mode + offset[0], offset[1])
-        second = quad_around(lambda x1: (x1 - mean[0]) ** 2 * joint(x1), mode, width, **QUAD_OPTIONS)
-        variance = ratio(second, z0)
+        _, mean, variance = moments_of_exp(log_joint, m1, t1)
         means.append(mean)
-        variances.append((variance[0], variance[1] + mean[1] ** 2))
+        variances.append(variance)
     how = f"{QUAD_HOW}, through the ratios"
     return Approximate.of(means, how, x2), Approximate.of(variances, how, x2)
 

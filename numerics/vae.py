@@ -20,12 +20,11 @@ import torch
 import torch.nn.functional as F
 from torch.distributions import Bernoulli, Independent, MultivariateNormal, Normal, kl_divergence
 
-from derivspec.numerics.accuracy import Approximate, quad_around
+from derivspec.numerics.accuracy import OPTIMUM_HOW, QUAD_HOW, Approximate, quad_around
 from derivspec.numerics.checks import NumericResult
-from derivspec.numerics.estimation import OPTIMUM_HOW, minimiser_error
+from derivspec.reference_models.optimality import minimiser_distances
 from derivspec.numerics.montecarlo import FALSE_FAIL_RATE, critical_z
 from derivspec.numerics.routes import behaviour, model, reference
-from derivspec.numerics.sampling_routes import QUAD_HOW
 from derivspec.reference_models import bernoulli_vae
 from derivspec.reference_models.device import DTYPE, make_generator
 from derivspec.reference_models.regression import lbfgs_minimise
@@ -219,23 +218,23 @@ def _beta_objective(m, v, x, w, s, beta, nodes, log_weights):
 def beta_mean_by_lbfgs(x, w, s, v, beta):
     """LBFGS on −[Gauss–Hermite E_q log Normal(wz, s).log_prob(x) − β kl_divergence(q, N(0,1))] over m
 
-    Error: ‖∇f‖/λ_min(∇²f) at the optimum found (numerics.estimation.minimiser_error)."""
+    Error: ‖∇f‖/λ_min(∇²f) at the optimum found (reference_models.optimality.minimiser_distances)."""
     nodes, log_weights = bernoulli_vae.hermite_rule(40, x.device)
     loss = lambda m: -_beta_objective(m, v, x, w, s, beta, nodes, log_weights)  # noqa: E731
     m = lbfgs_minimise(lambda m: loss(m).sum(), torch.zeros_like(x), max_iter=500)
-    return Approximate(m, minimiser_error(loss, m), OPTIMUM_HOW)
+    return Approximate(m, minimiser_distances(loss, m), OPTIMUM_HOW)
 
 
 @reference("vae.beta.optimal-variance", points=12)
 def beta_variance_by_lbfgs(x, w, s, m, beta):
     """LBFGS on −[Gauss–Hermite E_q log Normal(wz, s).log_prob(x) − β kl_divergence(q, N(0,1))] over log v
 
-    Error: ‖∇f‖/λ_min(∇²f) bounds the error of log v̂ (numerics.estimation.minimiser_error); v̂ moves by v̂ times that."""
+    Error: ‖∇f‖/λ_min(∇²f) bounds the error of log v̂ (reference_models.optimality.minimiser_distances); v̂ moves by v̂ times that."""
     nodes, log_weights = bernoulli_vae.hermite_rule(40, x.device)
     loss = lambda lv: -_beta_objective(m, lv.exp(), x, w, s, beta, nodes, log_weights)  # noqa: E731
     log_v = lbfgs_minimise(lambda lv: loss(lv).sum(), torch.zeros_like(x), max_iter=500)
     v = log_v.exp()
-    return Approximate(v, v * minimiser_error(loss, log_v), OPTIMUM_HOW)
+    return Approximate(v, v * minimiser_distances(loss, log_v), OPTIMUM_HOW)
 
 
 # --- the prior N(0, I) (issue 16) ------------------------------------------------------------------

@@ -250,17 +250,17 @@ def test_poisson_is_closed_under_sums_too_as_the_note_on_003_l523_says():
 # --- the numeric routes' own error estimates (numerics/estimation.py) ----------------------------------
 
 
-def test_minimiser_error_bounds_the_distance_to_the_minimiser_of_a_strongly_convex_loss():
-    from derivspec.numerics.estimation import minimiser_error
+def test_minimiser_distances_bound_the_distance_to_the_minimiser_of_a_strongly_convex_loss():
+    from derivspec.reference_models.optimality import minimiser_distances
 
     curvature = torch.tensor([[4.0, 1.0], [1.0, 0.5]], dtype=torch.float64)  # eigenvalues 4.27 and 0.27
     minimiser = torch.tensor([0.3, -1.2], dtype=torch.float64)
     loss = lambda theta: 0.5 * (((theta - minimiser) @ curvature) * (theta - minimiser)).sum(-1) + (theta - minimiser).pow(4).sum(-1)
     off = minimiser + torch.tensor([[1e-6, -3e-6], [-2e-7, 0.0], [0.0, 5e-9]], dtype=torch.float64)
     distance = (off - minimiser).norm(dim=-1)
-    bound = minimiser_error(loss, off)
+    bound = minimiser_distances(loss, off)
     assert bool((distance <= bound).all() and (bound <= 20 * distance).all())
-    assert math.isinf(float(minimiser_error(lambda t: -(t**2).sum(-1), off[:1])[0]))  # not convex: undecidable
+    assert math.isinf(float(minimiser_distances(lambda t: -(t**2).sum(-1), off[:1])[0]))  # not convex: undecidable
 
 
 @pytest.mark.parametrize("k", [0.25, 4.0])

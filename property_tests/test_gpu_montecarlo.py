@@ -21,7 +21,7 @@ from derivspec.numerics.routes import MONTE_CARLO_ROUTES, load
 from derivspec.reference_models.device import DTYPE, make_generator
 
 ROUTES = [("kl.gaussian.multivariate", "multivariate_log_ratio"), ("kl.bernoulli", "bernoulli_log_ratio"),
-          ("elbo.evidence", "likelihood_under_the_prior"), ("estimation.gaussian.interval-mass", "interval_indicator_draws"),
+          ("elbo.evidence", "likelihood_under_the_prior"), ("estimation.gaussian.interval-mass", "interval_density_draws"),
           ("sampling.is.variance", "squared_weight_deviation_draws"), ("ddpm.schedule.alpha-bar", "two_chains_signal"),
           ("divergence.fid.plug-in-bias", "plug_in_fid_monte_carlo"), ("elbo.gradient.variance", "variance_gap_draws"),
           ("ar.sampling.ancestral", "ancestral_frequency")]

@@ -20,8 +20,8 @@ import torch
 
 from derivspec.core.errors import ParameterError
 from derivspec.reference_models.device import DTYPE, make_generator
-from derivspec.reference_models.regression import (make_regression_data, minimum_excess, newton_step,
-                                                   normal_equations, optimum_error)
+from derivspec.reference_models.optimality import minimum_excess, newton_step, optimum_error
+from derivspec.reference_models.regression import make_regression_data, normal_equations
 from derivspec.reference_models.regularised import (
     ConvergenceError,
     laplace_map_distance,

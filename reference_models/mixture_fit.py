@@ -70,6 +70,7 @@ is no randomness.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import NamedTuple
 
 import torch

@@ -140,54 +140,6 @@ def lbfgs_minimise(loss_fn: Callable[[Tensor], Tensor], theta0: Tensor, *, max_i
     return best["theta"]
 
 
-def _gradient_and_hessian(loss_fn: Callable[[Tensor], Tensor], theta: Tensor) -> tuple[Tensor, Tensor]:
-    """∇f(θ) (shaped like θ) and the Hessian over θ's entries flattened, by autograd (double backward)."""
-    point = theta.detach().clone().requires_grad_(True)
-    with torch.enable_grad():
-        (gradient,) = torch.autograd.grad(loss_fn(point), point, create_graph=True)
-        rows = [torch.autograd.grad(entry, point, retain_graph=True)[0].reshape(-1) for entry in gradient.reshape(-1)]
-    return gradient.detach(), torch.stack(rows)
-
-
-def newton_step(loss_fn: Callable[[Tensor], Tensor], theta: Tensor, *, singular: bool = False) -> Tensor:
-    """H⁻¹∇f(θ) at a point θ near a strict minimum of ``loss_fn`` (gradient and Hessian by autograd).
-
-    One Newton step is θ − θ* to first order (exactly for a quadratic f), so its norm is the
-    a-posteriori error of an optimiser's answer, and ∇q(θ)·H⁻¹∇f(θ) that of a quantity q(θ)
-    computed from it. ``theta`` of any shape (the Hessian is taken over all its entries, so a
-    batch of independent problems gets its block-diagonal Hessian). ``singular=True`` for a loss
-    that is constant along a direction (a symmetry of the parametrisation): the Hessian's
-    pseudo-inverse, ignoring eigenvalues below 1e-10 of the largest, then drops that direction,
-    along which nothing computed from θ changes. Returns a detached tensor shaped like ``theta``.
-    """
-    gradient, hessian = _gradient_and_hessian(loss_fn, theta)
-    if singular:
-        step = torch.linalg.pinv(hessian, rtol=1e-10, hermitian=True) @ gradient.reshape(-1)
-    else:
-        step = torch.linalg.solve(hessian, gradient.reshape(-1))
-    return step.reshape(theta.shape)
-
-
-def optimum_error(quantity: Callable[[Tensor], Tensor], theta: Tensor, step: Tensor) -> tuple[Tensor, Tensor]:
-    """(q(θ), ‖∇q(θ)‖₂·‖step‖₂): a quantity read from an optimiser's answer θ, and its first-order
-    error when θ is off the optimum by ``step`` (a :func:`newton_step`; Cauchy–Schwarz). The last
-    dimension of θ holds one problem's parameters and q maps each such row to a value (a batch of
-    independent problems gets one error each). Detached tensors."""
-    point = theta.detach().clone().requires_grad_(True)
-    with torch.enable_grad():
-        value = quantity(point)
-        (gradient,) = torch.autograd.grad(value.sum(), point)
-    return value.detach(), torch.linalg.vector_norm(gradient, dim=-1) * torch.linalg.vector_norm(step, dim=-1)
-
-
-def minimum_excess(loss_fn: Callable[[Tensor], Tensor], theta: Tensor, *, singular: bool = False) -> float:
-    """f(θ) − f(θ*) ≈ ½ ∇f(θ)ᵀH⁻¹∇f(θ) at a point θ near a strict minimum (second order; exact for
-    a quadratic f): the a-posteriori error of an optimiser's minimum *value*. ``singular`` as in
-    :func:`newton_step`."""
-    gradient = _gradient_and_hessian(loss_fn, theta)[0]
-    return 0.5 * abs(float((gradient * newton_step(loss_fn, theta, singular=singular)).sum()))
-
-
 def make_regression_data(
     n: int, d: int, noise_sigma: float, generator: torch.Generator, device: torch.device
 ) -> tuple[Tensor, Tensor, Tensor]:

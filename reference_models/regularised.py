@@ -50,7 +50,8 @@ from torch.distributions import Laplace, Normal
 
 from derivspec.core.errors import ParameterError
 from derivspec.reference_models.device import DTYPE
-from derivspec.reference_models.regression import _check_design, _gradient_and_hessian, lbfgs_minimise, make_regression_data
+from derivspec.reference_models.optimality import gradient_and_hessian
+from derivspec.reference_models.regression import _check_design, lbfgs_minimise, make_regression_data
 from derivspec.reference_models.specification import Check, ResultTable, RunContext, SpecResult, pyplot, save_figure, specification
 
 __all__ = [
@@ -400,7 +401,7 @@ def l1_minimiser_distance(smooth_loss: Callable[[Tensor], Tensor], l1_weight: fl
     A solver's answer is then certified without knowing theta*; the bound is 0 exactly when
     theta satisfies the optimality conditions in floating point.
     """
-    gradient, hessian = _gradient_and_hessian(smooth_loss, theta)
+    gradient, hessian = gradient_and_hessian(smooth_loss, theta)
     at_zero = torch.sign(gradient) * torch.clamp(gradient.abs() - l1_weight, min=0.0)
     subgradient = torch.where(theta != 0, gradient + l1_weight * torch.sign(theta), at_zero)
     mu = float(torch.linalg.eigvalsh(hessian)[0])

@@ -509,5 +509,3 @@ def run_vae_iwae(ctx: RunContext) -> SpecResult:
     return result
 
 
-def mean_se(values) -> tuple[float, float]:
-    return float(values.mean()), float(values.std(unbiased=True)) / math.sqrt(values.numel())

@@ -383,7 +383,6 @@ def collect(claim_ids: list[str] | None = None, device: str = "auto", seed: int 
     resolved_device = None
     if numeric or model_names:
         try:
-            import torch
 
             from derivspec.reference_models.device import apply_numeric_policy, resolve_device
 
