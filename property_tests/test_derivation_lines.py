@@ -56,3 +56,68 @@ def test_no_line_is_computed_by_an_operation(path):
 def test_the_rule_catches_a_self_proving_step():
     source = "derivation = (Step('start', f), Step('differentiate', sympy.diff(f, x), op=lambda e: sympy.diff(e, x)))"
     assert [sorted(_called_names(e) & OPERATIONS) for _, e in later_steps(ast.parse(source))] == [["diff"]]
+
+
+# --- every operation acts on the line before it --------------------------------------------------
+
+
+def _claims():
+    from derivspec.core import registry
+
+    return [registry.get(claim_id) for claim_id in registry.REGISTRY.ids()]
+
+
+def test_every_operation_reads_the_line_before_it():
+    from derivspec.core.derivation import reads_its_argument
+
+    ignoring = [(claim.id, i + 1, step.why[:60]) for claim in _claims() for i, step in enumerate(claim.derivation)
+                if step.op is not None and not step.computed and not reads_its_argument(step.op)]
+    on_definitions = [claim.id for claim in _claims() if claim.derivation[0].op is not None]
+    assert not ignoring, f"operations that ignore the previous line (use equals= for a second quantity): {ignoring}"
+    assert not on_definitions, f"a first line is a definition, not the result of an operation: {on_definitions}"
+
+
+def _three_lines(third_op, third_expr):
+    import sympy
+
+    from derivspec.core.claims import REAL, Claim, Step, Var
+
+    x = Var("x", "x", REAL)
+    return Claim(title="t", statement="s", variables=(x,), wrong_variants=(), derivation=(
+        Step("definition", x.symbol),
+        Step("square it", x.symbol**2, op=lambda e: e**2),
+        Step("a third line", third_expr, op=third_op)))
+
+
+def test_an_operation_that_ignores_the_previous_line_proves_nothing():
+    from derivspec.core.derivation import IGNORES_PREVIOUS, check_derivation, symbolic_status
+
+    import sympy
+
+    x = sympy.Symbol("x", real=True)
+    # x + 1 does not follow from x², but an op that ignores its argument used to "prove" it
+    steps = check_derivation(_three_lines(lambda _: x + 1, x + 1))
+    assert [s.status for s in steps] == ["definition", "proved", "undecided"] and steps[2].note == IGNORES_PREVIOUS
+    assert symbolic_status(steps) == "undecided"
+    # the same line with an operation that uses the previous line is shown wrong, with a point
+    steps = check_derivation(_three_lines(lambda e: e + 1, x + 1))
+    assert steps[2].status == "failed" and steps[2].counterexample
+    # and a line that does follow is proved
+    assert check_derivation(_three_lines(lambda e: e + 1, x**2 + 1))[2].status == "proved"
+
+
+def test_equals_checks_a_second_quantity_too():
+    import sympy
+
+    from derivspec.core.claims import REAL, Claim, Step, Var
+    from derivspec.core.derivation import check_derivation
+
+    x = Var("x", "x", REAL)
+    s = x.symbol
+
+    def claim(second):
+        return Claim(title="t", statement="s", variables=(x,), wrong_variants=(), derivation=(
+            Step("definition", s**2), Step("expand", s * s, equals=second)))
+
+    assert check_derivation(claim(sympy.diff(s**3, s) / 3))[1].status == "proved"
+    assert check_derivation(claim(sympy.diff(s**3, s)))[1].status == "failed"

@@ -16,9 +16,10 @@ from sympy import sqrt
 from derivspec.core import REAL, Claim, Domain, Source, Step, Var, WrongVariant, claim
 from derivspec.core.lectures import S002, S004
 from derivspec.derivations.ddpm.forward import (ALPHA_BAR_PREV, ALPHA_T, DEFINED, NOISE_LEVEL, XT, alpha_bar_prev,
-                                                alpha_bar_t, alpha_t, beta_t, eps, xt)
+                                                alpha_bar_t, alpha_t, beta_t, eps, x0, xt)
 from derivspec.derivations.ddpm.posterior import log_normal
 from derivspec.derivations.kl.gaussian import kl_univariate
+from derivspec.derivations.moments import completed_square
 
 EPS_THETA = sympy.Symbol("eps_theta", real=True)
 # "The VLB simplifies to the MSE loss" (002 L544, 004 L3379–3380): an informal summary of Ho et al.'s simplified objective
@@ -71,6 +72,23 @@ S0 = Var("s0", "s_0", Domain("> 0", {"positive": True}, low=0.0, sample_low=0.2,
 alpha_bar, mu0, s0 = ALPHA_BAR.symbol, MU0.symbol, S0.symbol
 
 
+def data_and_noise_log_joint(noise_level) -> sympy.Expr:
+    """log p(x_0) + log q(x_t | x_0) = log N(x_0; μ_0, s_0²) + log N(x_t; √ᾱ x_0, 1 − ᾱ), ᾱ = ``noise_level``:
+    by Bayes' rule the log posterior of x_0 given x_t, up to terms free of x_0."""
+    return log_normal(x0, mu0, s0) + log_normal(xt, sqrt(noise_level) * x0, sqrt(1 - noise_level))
+
+
+JOINT_WHY = (r"definition: Gaussian data and the forward jump, \log p(x_0) + \log q(x_t\mid x_0) = \log\mathcal N(x_0;\mu_0,s_0^2) "
+             r"+ \log\mathcal N(x_t;\sqrt{arlpha}x_0, 1-arlpha); by Bayes' rule \log p(x_0\mid x_t) up to terms free of x_0")
+POSTERIOR_WHY = (r"it is quadratic in x_0: complete the square, E[x_0\mid x_t] = -b/(2a) = \mu_0 + \sqrt{arlpha}s_0^2"
+                 r"(x_t - \sqrt{arlpha}\mu_0)/(arlpha s_0^2 + 1 - arlpha)")
+
+
+def posterior_mean_of_x0(noise_level) -> sympy.Expr:
+    """E[x_0 | x_t] = μ_0 + √ᾱ s_0² (x_t − √ᾱ μ_0)/(ᾱ s_0² + 1 − ᾱ) as a lecture writes it (a derivation line)."""
+    return mu0 + sqrt(noise_level) * s0**2 * (xt - sqrt(noise_level) * mu0) / (noise_level * s0**2 + 1 - noise_level)
+
+
 def noisy_marginal_log_density() -> sympy.Expr:
     """log q_t(x_t), q_t = N(√ᾱ μ_0, ᾱ s_0² + 1 − ᾱ): x_t = √ᾱ x_0 + √(1−ᾱ) ε with x_0 ~ N(μ_0, s_0²)."""
     return log_normal(xt, sqrt(alpha_bar) * mu0, sqrt(alpha_bar * s0**2 + 1 - alpha_bar))
@@ -85,13 +103,17 @@ def ddpm_tweedie() -> Claim:
         statement=r"\mathbb E[\epsilon\mid x_t],\ x_0\sim\mathcal N(\mu_0, s_0^2)",
         variables=(XT, ALPHA_BAR, MU0, S0),
         derivation=(
-            Step(r"x_t = \sqrt{\bar\alpha}x_0 + \sqrt{1-\bar\alpha}\,\epsilon with x_0 \sim \mathcal N(\mu_0, s_0^2): (\epsilon, x_t) jointly Gaussian, "
-                 r"Cov(\epsilon, x_t) = \sqrt{1-\bar\alpha}, Var(x_t) = \bar\alpha s_0^2 + 1 - \bar\alpha; conditioning gives E[\epsilon\mid x_t]",
-                 sqrt(1 - alpha_bar) * (xt - sqrt(alpha_bar) * mu0) / variance),
+            Step(JOINT_WHY, data_and_noise_log_joint(alpha_bar)),
+            Step(POSTERIOR_WHY, posterior_mean_of_x0(alpha_bar), op=lambda e: completed_square(e, x0)[0]),
+            Step(r"\epsilon = (x_t - \sqrt{\bar\alpha}x_0)/\sqrt{1-\bar\alpha} is affine in x_0: E[\epsilon\mid x_t] = "
+                 r"(x_t - \sqrt{\bar\alpha}E[x_0\mid x_t])/\sqrt{1-\bar\alpha} = \sqrt{1-\bar\alpha}(x_t - \sqrt{\bar\alpha}\mu_0)/"
+                 r"(\bar\alpha s_0^2 + 1 - \bar\alpha)",
+                 sqrt(1 - alpha_bar) * (xt - sqrt(alpha_bar) * mu0) / variance,
+                 op=lambda mean: (xt - sqrt(alpha_bar) * mean) / sqrt(1 - alpha_bar)),
             Step(r"= -\sqrt{1-\bar\alpha}\,\partial_{x_t}\log q_t(x_t), q_t = \mathcal N(\sqrt{\bar\alpha}\mu_0, \bar\alpha s_0^2 + 1 - \bar\alpha) "
                  r"(the score of the noisy marginal)",
                  sqrt(1 - alpha_bar) * (xt - sqrt(alpha_bar) * mu0) / variance,
-                 op=lambda _: -sqrt(1 - alpha_bar) * sympy.diff(noisy_marginal_log_density(), xt)),
+                 equals=-sqrt(1 - alpha_bar) * sympy.diff(noisy_marginal_log_density(), xt)),
         ),
         wrong_variants=(
             WrongVariant("the score without the -sqrt(1 - alpha_bar) factor", -(xt - sqrt(alpha_bar) * mu0) / variance),

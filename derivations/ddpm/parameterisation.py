@@ -27,7 +27,9 @@ from derivspec.core.claims import Recognise
 from derivspec.core.lectures import S000, S003, S004
 from derivspec.derivations.ddpm.forward import (ALPHA_BAR_PREV, ALPHA_T, DEFINED, EPS, X0, XT, alpha_bar_t, alpha_t, eps,
                                                 x0, xt)
-from derivspec.derivations.ddpm.loss import MU0, S0, mu0, s0
+from derivspec.derivations.ddpm.loss import (JOINT_WHY, MU0, POSTERIOR_WHY, S0, data_and_noise_log_joint, mu0,
+                                             posterior_mean_of_x0, s0)
+from derivspec.derivations.moments import completed_square
 from derivspec.derivations.ddpm.posterior import log_normal
 
 V = Var("v", "v", REAL)
@@ -226,15 +228,15 @@ def ddpm_parameterisation_tweedie_x0() -> Claim:
         variables=(XT, ALPHA_T, ALPHA_BAR_PREV, MU0, S0),
         defined=DEFINED,
         derivation=(
+            Step(JOINT_WHY, data_and_noise_log_joint(alpha_bar_t)),
             Step(r"the MSE-optimal denoiser is the posterior mean (E[(x_0 - D)^2\mid x_t] = \mathrm{Var}[x_0\mid x_t] + "
-                 r"(E[x_0\mid x_t] - D)^2); for the joint Gaussian (x_0, x_t), Cov(x_0, x_t) = \sqrt{\bar\alpha_t}s_0^2: "
-                 r"E[x_0\mid x_t] = \mu_0 + \sqrt{\bar\alpha_t}s_0^2(x_t - \sqrt{\bar\alpha_t}\mu_0)/(\bar\alpha_ts_0^2 + 1 - \bar\alpha_t)",
-                 mu0 + sqrt(alpha_bar_t) * s0**2 * (xt - sqrt(alpha_bar_t) * mu0) / noisy_variance()),
+                 r"(E[x_0\mid x_t] - D)^2); " + POSTERIOR_WHY,
+                 posterior_mean_of_x0(alpha_bar_t), op=lambda e: completed_square(e, x0)[0]),
             Step(r"Tweedie's form: (x_t + (1-\bar\alpha_t)\cdot(-(x_t - \sqrt{\bar\alpha_t}\mu_0)/\mathrm{Var}\,x_t))/\sqrt{\bar\alpha_t}",
                  (xt + (1 - alpha_bar_t) * score) / sqrt(alpha_bar_t)),
             Step(r"with -(x_t - \sqrt{\bar\alpha_t}\mu_0)/\mathrm{Var}\,x_t = \nabla_{x_t}\log q_t(x_t), the score of the noisy marginal",
                  (xt + (1 - alpha_bar_t) * score) / sqrt(alpha_bar_t),
-                 op=lambda _: (xt + (1 - alpha_bar_t) * sympy.diff(noisy_marginal, xt)) / sqrt(alpha_bar_t)),
+                 equals=(xt + (1 - alpha_bar_t) * sympy.diff(noisy_marginal, xt)) / sqrt(alpha_bar_t)),
         ),
         wrong_variants=(
             WrongVariant("score term with the wrong sign", (xt - (1 - alpha_bar_t) * score) / sqrt(alpha_bar_t)),

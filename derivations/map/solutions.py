@@ -117,7 +117,7 @@ def map_weight_decay() -> Claim:
         variables=(ETA, LAM),
         derivation=(
             Step(r"gradient of L(\theta) + \lambda\theta^2: the data gradient g plus \partial_\theta \lambda\theta^2",
-                 data_gradient + 2 * lam * theta, op=lambda _: data_gradient + sympy.diff(lam * theta**2, theta)),
+                 data_gradient + 2 * lam * theta, equals=data_gradient + sympy.diff(lam * theta**2, theta)),
             Step(r"one gradient-descent step \theta - \eta\,\nabla", theta - eta * (data_gradient + 2 * lam * theta),
                  op=lambda e: theta - eta * e),
             Step(r"collect: (1 - 2\eta\lambda)\theta - \eta g; the factor on \theta is the decay", 1 - 2 * eta * lam,

@@ -35,8 +35,8 @@ def nll_categorical() -> Claim:
         statement=r"-\log \mathrm{softmax}(h)_1",
         variables=(H1, H2, H3),
         derivation=(
-            Step(r"definition: categorical pmf \prod_k \pi_k^{y_k} with \pi = softmax(h) and one-hot y = (1, 0, 0)",
-                 softmax(0), op=lambda _: pmf.doit()),
+            Step(r"definition: categorical pmf \prod_k \pi_k^{y_k} with \pi = softmax(h)", pmf),
+            Step(r"one-hot y = (1, 0, 0): \pi_1^1\pi_2^0\pi_3^0 = \pi_1", softmax(0)),
             Step("take minus the log", -log(softmax(0)), op=lambda e: -log(e)),
             Step("log of a ratio; log e^{h_1} = h_1 (log-sum-exp form, what F.cross_entropy computes)",
                  -h1 + log_sum_exp()),

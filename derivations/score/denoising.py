@@ -26,9 +26,10 @@ from derivspec.core.claims import Recognise
 from derivspec.core.lectures import S000, S001, S002, S003, S004
 from derivspec.derivations.ddpm.forward import (ALPHA_BAR_PREV, ALPHA_T, DEFINED, X0, XT, alpha_bar_t,
                                                 alpha_t, x0, xt)
-from derivspec.derivations.ddpm.loss import MU0, S0, mu0, s0
+from derivspec.derivations.ddpm.loss import (JOINT_WHY, MU0, POSTERIOR_WHY, S0, data_and_noise_log_joint, mu0,
+                                             posterior_mean_of_x0, s0)
 from derivspec.derivations.ddpm.posterior import log_normal
-from derivspec.derivations.moments import gaussian_expectation
+from derivspec.derivations.moments import completed_square, gaussian_expectation
 from derivspec.derivations.score.matching import THETA1, THETA2, theta1, theta2
 
 e = sympy.Symbol("e", real=True)                  # the forward noise ε as an integration variable
@@ -95,16 +96,18 @@ def score_dsm_minimiser() -> Claim:
         variables=(XT, X0, ALPHA_T, ALPHA_BAR_PREV, MU0, S0),
         defined=DEFINED,
         derivation=(
+            Step(JOINT_WHY, data_and_noise_log_joint(alpha_bar_t)),
+            Step(POSTERIOR_WHY, posterior_mean_of_x0(alpha_bar_t), op=lambda e: completed_square(e, x0)[0]),
             Step(r"DSM is a regression of the target \nabla\log q(x_t\mid x_0) on x_t, minimised pointwise by the regression "
                  r"function E[\nabla\log q(x_t\mid x_0)\mid x_t] = -(x_t - \sqrt{\bar\alpha_t}E[x_0\mid x_t])/(1-\bar\alpha_t) "
-                 r"(claim score.dsm.conditional is linear in x_0); E[x_0\mid x_t] = \mu_0 + \sqrt{\bar\alpha_t}s_0^2(x_t - "
-                 r"\sqrt{\bar\alpha_t}\mu_0)/(\bar\alpha_ts_0^2 + 1 - \bar\alpha_t) by conditioning the joint Gaussian (x_0, x_t)",
-                 -(xt - sqrt(alpha_bar_t) * posterior_x0_mean()) / (1 - alpha_bar_t)),
+                 r"(claim score.dsm.conditional is linear in x_0)",
+                 -(xt - sqrt(alpha_bar_t) * posterior_x0_mean()) / (1 - alpha_bar_t),
+                 op=lambda mean: conditional_score(at_x0=mean)),
             Step(r"simplify: -(x_t - \sqrt{\bar\alpha_t}\mu_0)/(\bar\alpha_t s_0^2 + 1 - \bar\alpha_t)",
                  -(xt - sqrt(alpha_bar_t) * mu0) / (alpha_bar_t * s0**2 + 1 - alpha_bar_t)),
             Step(r"= \nabla_{x_t}\log q_t(x_t), q_t = \mathcal N(\sqrt{\bar\alpha_t}\mu_0, \bar\alpha_t s_0^2 + 1 - \bar\alpha_t) the "
                  r"noisy marginal: free of x_0", -(xt - sqrt(alpha_bar_t) * mu0) / (alpha_bar_t * s0**2 + 1 - alpha_bar_t),
-                 op=lambda _: sympy.diff(noisy_marginal, xt)),
+                 equals=sympy.diff(noisy_marginal, xt)),
         ),
         wrong_variants=(
             WrongVariant("the conditional score (the regression target, which depends on x_0)", conditional_score()),

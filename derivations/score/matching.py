@@ -167,7 +167,7 @@ def score_hyvarinen_gaussian_fit() -> Claim:
                                                               [theta1, theta2], dict=True)[0])),
             Step(r"= -(x-\mu)/\sigma^2", -(x - mu) / sigma**2),
             Step(r"= \partial_x\log\mathcal N(x;\mu,\sigma^2): the data's score", -(x - mu) / sigma**2,
-                 op=lambda _: sympy.diff(log_normal(x, mu, sigma), x)),
+                 equals=sympy.diff(log_normal(x, mu, sigma), x)),
         ),
         wrong_variants=(
             WrongVariant("standard deviation in place of the variance", -(x - mu) / sigma),

@@ -65,6 +65,8 @@ def run_show(args) -> int:
     say("derivation:")
     for i, step in enumerate(steps, 1):
         say(f"  {i}. {step.why}\n       = {step.expr}    [{step.status}]")
+        if step.note:
+            say(f"       ({step.note})")
     say("numeric routes:" + (" (not listed: the numeric routes cannot be loaded here)" if routes is None else ""))
     for r in routes or ():
         say(f"  {r['name']} ({r['kind']}): {r['description']}")

@@ -299,17 +299,22 @@ class Step:
     """One line of a derivation, *proved* from the line before.
 
     ``op`` says how this line follows from the previous one (e.g. ``lambda e: -log(e)``,
-    "take minus the log"); SymPy applies it and must prove the result equal to ``expr``.
-    Without ``op`` the line is a rewrite of the previous one and must equal it. The first
-    step of a derivation is its starting definition. ``expr`` is the line as an instructor
-    writes it -- never the output of the operation that checks it (that would prove nothing;
-    use :func:`Computed` for a machine expansion).
+    "take minus the log"); SymPy applies it to the previous line and must prove the result equal
+    to ``expr``. An ``op`` must use the line it is given: one that ignores it (``lambda _: …``)
+    proves nothing about this line following from the last, and the step is not counted as proved
+    (``derivspec.core.derivation``). Without ``op`` the line is a rewrite of the previous one and
+    must equal it. ``equals`` names a second, independently computed quantity the line also equals
+    ("= the score of the noisy marginal"): SymPy proves that too. The first step of a derivation
+    is its starting definition. ``expr`` is the line as an instructor writes it -- never the
+    output of the operation that checks it (that would prove nothing; use :func:`Computed` for a
+    machine expansion).
     """
 
     why: str
     expr: sympy.Expr | None
     op: Callable[[sympy.Expr], sympy.Expr] | None = None
     computed: bool = False
+    equals: sympy.Expr | None = None
 
 
 def Computed(why: str, op: Callable[[sympy.Expr], sympy.Expr]) -> Step:
