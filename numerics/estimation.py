@@ -631,13 +631,39 @@ def sum_density_draws(t, mu1, mu2, sigma1, sigma2):
     return expectation(proposal, lambda x: (log_integrand(x) - proposal.log_prob(x)).exp())
 
 
-@behaviour("estimation.gaussian.sum")
-def affine_samples_are_gaussian(a, b):
-    """Kolmogorov–Smirnov test of a·y + b, y ~ N(0.3, 1.2²) (torch.randn), against N(0.3a + b, (1.2a)²)"""
-    g = make_generator(24, CPU)
-    y = 0.3 + 1.2 * torch.randn(50_000, generator=g, dtype=DTYPE)
-    result = stats.kstest((a * y + b).numpy(), stats.norm(0.3 * a + b, abs(1.2 * a)).cdf)
-    return result.pvalue > FALSE_FAIL_RATE, (f"a = {a:g}, b = {b:g}: 50 000 samples, KS p = {result.pvalue:.3g} "
+def affine_map(y, a, b):
+    """y ↦ a·y + b, the transform of 003 L519–521 and L561–563, L696–703 (μ + σε)."""
+    return a * y + b
+
+
+def affine_gaussian_rule(a, b, mu, sigma):
+    """The lecture's rule: aY + b ~ N(aμ + b, a²σ²) for Y ~ N(μ, σ²); (mean, standard deviation)."""
+    return a * mu + b, abs(a) * sigma
+
+
+AFFINE_SAMPLES = 50_000
+
+
+@behaviour("estimation.gaussian.sum", broken={
+    "variance aσ² instead of a²σ² (standard deviation √|a|·σ)":
+        dict(rule=lambda a, b, mu, sigma: (a * mu + b, math.sqrt(abs(a)) * sigma)),
+    "the shift b left out of the mean": dict(rule=lambda a, b, mu, sigma: (a * mu, abs(a) * sigma)),
+    "a non-affine map a·y + b + 0.3·y²": dict(transform=lambda y, a, b: a * y + b + 0.3 * y**2),
+})
+def affine_samples_are_gaussian(a, b, *, transform=affine_map, rule=affine_gaussian_rule):
+    """Kolmogorov–Smirnov test of T(Y), Y ~ N(0.3, 1.2²) drawn by the inverse CDF, against the normal the rule gives
+
+    Y = 0.3 + 1.2·Φ⁻¹(U) from torch uniforms (not the sampler the rule describes); the transform
+    and the rule are the seams: a wrong rule (variance aσ², a lost shift) or a non-affine map is
+    rejected (property_tests/test_checks_can_fail.py). KS at FALSE_FAIL_RATE, 50 000 samples:
+    detects a CDF gap above ≈ 0.013 (the statistic's critical value)."""
+    mu, sigma = 0.3, 1.2
+    uniforms = torch.rand(AFFINE_SAMPLES, generator=make_generator(24, CPU), dtype=DTYPE)
+    y = stats.norm(mu, sigma).ppf(uniforms.numpy())
+    mean, sd = rule(a, b, mu, sigma)
+    result = stats.kstest(transform(y, a, b), stats.norm(mean, sd).cdf)
+    return result.pvalue > FALSE_FAIL_RATE, (f"a = {a:g}, b = {b:g}: {AFFINE_SAMPLES:,} samples of T(Y) against "
+                                             f"N({mean:.4g}, {sd:.4g}²), KS D = {result.statistic:.3g}, p = {result.pvalue:.3g} "
                                              f"(fails below {FALSE_FAIL_RATE:g})")
 
 

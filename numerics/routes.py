@@ -63,7 +63,9 @@ def _description(function: Callable) -> str:
 
 
 def _parameters(function: Callable, *, skip: tuple[str, ...] = ()) -> tuple[str, ...]:
-    return tuple(name for name in inspect.signature(function).parameters if name not in SPECIAL + skip)
+    """The parameters a route is called with (keyword-only ones are a behaviour check's seams)."""
+    return tuple(name for name, p in inspect.signature(function).parameters.items()
+                 if name not in SPECIAL + skip and p.kind is not p.KEYWORD_ONLY)
 
 
 def _specials(function: Callable, generator: torch.Generator, device: torch.device) -> dict:
@@ -153,20 +155,37 @@ def model(*claim_ids: str, candidate_args: tuple[str, ...], registry: Registry =
     return register
 
 
-def behaviour(*claim_ids: str, registry: Registry = REGISTRY):
-    """Register ``function(**source.at) -> (holds, evidence)``, the executable check of the
-    behaviour sources that name it (``Source(behaviour=function name, at={...})``)."""
+def behaviour(*claim_ids: str, broken: dict[str, dict] | None = None, registry: Registry = REGISTRY):
+    """Register ``function(**source.at, **seams) -> (holds, evidence)``, the executable check of the
+    behaviour sources that name it (``Source(behaviour=function name, at={...})``).
+
+    The check's keyword-only parameters are its seams: the rule, map, distribution or model under
+    test, whose defaults are the lecture's. ``broken`` maps a description of a wrong one to the
+    keyword values that put it in; the check must then report ``holds = False``
+    (property_tests/test_checks_can_fail.py runs every one), so no check passes whatever it is fed."""
 
     def register(function):
-        def run(claim: Claim, source: Source) -> tuple[bool, str]:
-            holds, evidence = function(**source.at)
+        seams = _seams(function)
+        for description, overrides in (broken or {}).items():
+            unknown = set(overrides) - set(seams)
+            if unknown or not overrides:
+                raise RegistryError(f"behaviour check {function.__qualname__}: broken variant {description!r} sets "
+                                    f"{sorted(unknown) or 'nothing'}, not among its keyword-only seams {sorted(seams)}")
+
+        def run(claim: Claim, source: Source, **overrides) -> tuple[bool, str]:
+            holds, evidence = function(**source.at, **overrides)
             return bool(holds), evidence
 
         registry.add_route(RouteRecord(function.__name__, "behaviour", claim_ids, _parameters(function),
-                                       _description(function), run, function.__module__))
+                                       _description(function), run, function.__module__,
+                                       broken=tuple((broken or {}).items())))
         return function
 
     return register
+
+
+def _seams(function: Callable) -> tuple[str, ...]:
+    return tuple(name for name, p in inspect.signature(function).parameters.items() if p.kind is p.KEYWORD_ONLY)
 
 
 def run_behaviour(claim: Claim, source: Source, registry: Registry = REGISTRY) -> tuple[bool, str]:

@@ -46,7 +46,9 @@ class RouteRecord:
 
     ``kind`` is ``reference``, ``monte_carlo``, ``model`` or ``behaviour``; ``parameters`` are
     the names the route is called with (the claim's variables; for a behaviour, the source's
-    ``at`` values); ``run`` is the callable ``numerics`` uses (opaque here).
+    ``at`` values); ``run`` is the callable ``numerics`` uses (opaque here). ``broken`` (behaviour
+    checks): ``(description, keyword overrides)`` pairs -- a wrong rule, a shifted distribution, a
+    broken model -- under which the check must report that the behaviour does not hold.
     """
 
     name: str
@@ -56,6 +58,7 @@ class RouteRecord:
     description: str
     run: Callable
     module: str = ""
+    broken: tuple[tuple[str, dict], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,96 @@
+"""Every check can reject: each behaviour check under each of its broken variants, each numeric
+route against a perturbed candidate.
+
+A behaviour check registers keyword-only seams (the rule, map, distribution or model under test)
+and broken variants that set them (``@behaviour(..., broken={...})``, numerics/routes.py); here
+every broken variant runs at every source that uses the check and must come out ``holds = False``
+with evidence that differs from the lecture's run (the statistic moved). A route must fail a
+candidate that is off by 10 % and 0.1 (so that a zero target moves too) wherever the claim's
+right target passes it.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import pytest
+import sympy
+
+from derivspec.core.registry import REGISTRY
+from derivspec.numerics.checks import NumericContext
+from derivspec.numerics.routes import load
+
+load(REGISTRY)
+CTX = NumericContext(seed=0, device=__import__("torch").device("cpu"))
+
+
+def _behaviour_cases():
+    for claim_id in REGISTRY.ids():
+        claim = REGISTRY.get(claim_id)
+        for index, source in enumerate(claim.sources):
+            if source.behaviour:
+                record = REGISTRY.behaviour(claim_id, source.behaviour)
+                for description, _ in record.broken:
+                    yield pytest.param(claim_id, index, description,
+                                       id=f"{claim_id}:{source.lines}:{record.name}:{description[:40]}")
+
+
+def _behaviour_records():
+    return sorted({(r.module, r.name) for r in REGISTRY.routes if r.kind == "behaviour"})
+
+
+@pytest.mark.parametrize("module, name", _behaviour_records())
+def test_every_behaviour_check_declares_a_broken_variant(module, name):
+    record = next(r for r in REGISTRY.routes if r.kind == "behaviour" and r.name == name and r.module == module)
+    assert record.broken, f"{module}.{name} declares no broken variant: nothing shows that it can fail"
+
+
+@functools.lru_cache(maxsize=None)
+def _lecture_run(claim_id: str, index: int) -> tuple[bool, str]:
+    claim = REGISTRY.get(claim_id)
+    source = claim.sources[index]
+    return REGISTRY.behaviour(claim_id, source.behaviour).run(claim, source)
+
+
+@pytest.mark.parametrize("claim_id, index, description", list(_behaviour_cases()))
+def test_a_behaviour_check_rejects_its_broken_variant(claim_id, index, description):
+    claim = REGISTRY.get(claim_id)
+    source = claim.sources[index]
+    record = REGISTRY.behaviour(claim_id, source.behaviour)
+    overrides = dict(record.broken)[description]
+    holds, evidence = _lecture_run(claim_id, index)
+    assert holds, f"the lecture's own run does not hold: {evidence}"
+    broken_holds, broken_evidence = record.run(claim, source, **overrides)
+    assert broken_evidence != evidence, "the statistic did not move"
+    assert not broken_holds, f"{record.name} passed '{description}': {broken_evidence}"
+
+
+PERTURBED = "11/10 × target + 1/10"
+
+
+def _route_cases():
+    for claim_id in REGISTRY.ids():
+        for record in REGISTRY.routes_for(claim_id):
+            if record.kind != "behaviour":
+                yield pytest.param(claim_id, record.name, id=f"{claim_id}:{record.name}")
+
+
+def _moved(right, perturbed) -> bool:
+    """The statistic the check compares grew: the Monte Carlo |z|, the largest |candidate − route|,
+    or (a model route, whose statistics are in its detail: χ², MMD², …) the detail changed."""
+    if right.monte_carlo is not None:
+        return abs(perturbed.monte_carlo.z) > abs(right.monte_carlo.z)
+    if right.max_abs_diff is not None:
+        return perturbed.max_abs_diff > right.max_abs_diff
+    return perturbed.detail != right.detail
+
+
+@pytest.mark.parametrize("claim_id, route_name", list(_route_cases()))
+def test_a_route_fails_a_perturbed_candidate(claim_id, route_name):
+    claim = REGISTRY.get(claim_id)
+    record = next(r for r in REGISTRY.routes_for(claim_id) if r.name == route_name)
+    right = record.run(claim.target, claim, CTX)
+    assert right.passed, f"{route_name} does not pass the claim's own target: {right.detail}"
+    perturbed = record.run(sympy.Rational(11, 10) * claim.target + sympy.Rational(1, 10), claim, CTX)
+    assert not perturbed.passed, f"{route_name} passed the candidate {PERTURBED}: {perturbed.detail}"
+    assert _moved(right, perturbed), "the statistic did not move"
