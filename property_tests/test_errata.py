@@ -12,10 +12,12 @@ import math
 
 import numpy as np
 import pytest
+import sympy
 from scipy import integrate, optimize, stats
 
 from derivspec.core.claims import ERRATUM_CATEGORIES, ERRATUM_SEVERITIES
 from derivspec.core.lectures import order_key
+from derivspec.core.registry import REGISTRY
 from recompute import all_recomputations, recomputes
 
 # --- 000 -----------------------------------------------------------------------------------------
@@ -106,13 +108,20 @@ def test_digit_two_is_the_third_entry():
     assert -math.log(pi @ truth) == pytest.approx(2.303, abs=1e-3) and -math.log(0.7) == pytest.approx(0.357, abs=1e-3)
 
 
+def _coin_mle():
+    claim = REGISTRY.get("estimation.bernoulli.mle")
+    h, t = claim.symbols["h"], claim.symbols["t"]
+    return lambda heads, tails: claim.target.subs({h: heads, t: tails})
+
+
 @recomputes("estimation.bernoulli.mle", "003", (1088, 1088))
 def test_another_ten_flips_at_the_same_rate_are_not_16_heads_and_14_tails():
+    mle = _coin_mle()  # the claim's derived h/(h + t)
     heads, tails = 6, 4
-    rate = heads / (heads + tails)
-    more_heads, more_tails = round(10 * rate), round(10 * (1 - rate))
-    assert (heads + more_heads, tails + more_tails) == (12, 8)  # 20 flips, still 0.6
-    assert 16 + 14 == 30 and 16 / 30 == pytest.approx(0.5333, abs=1e-4) and round(16 / 30, 1) != 0.6
+    rate = mle(heads, tails)
+    more_heads, more_tails = 10 * rate, 10 * (1 - rate)
+    assert (heads + more_heads, tails + more_tails) == (12, 8) and mle(12, 8) == rate  # 20 flips, still 0.6
+    assert mle(16, 14) == sympy.Rational(8, 15) != rate  # the lecture's totals are another rate
 
 
 @recomputes("kl.forward-reverse", "003", (2117, 2124))
@@ -184,7 +193,7 @@ def errata():
 
 def test_every_erratum_has_a_recompute_test(errata):
     registered = all_recomputations()
-    found = {(e["claim"], e["file"][:3], tuple(e["lines"])) for e in errata}
+    found = {(claim, e["file"][:3], tuple(e["lines"])) for e in errata for claim in e["claims"]}
     missing = sorted(found - set(registered))
     stale = sorted(set(registered) - found)
     assert not missing, f"errata without a test that recomputes their evidence (decorate one with @recomputes): {missing}"
@@ -198,3 +207,13 @@ def test_errata_are_ordered_and_classified(errata):
         assert {"claim", "file", "lines", "as_written", "correct", "evidence"} <= set(e)
         assert e["category"] in ERRATUM_CATEGORIES and e["severity"] in ERRATUM_SEVERITIES
         assert e["as_written"] and e["correct"] and e["evidence"], e["claim"]
+        assert e["claim"] == e["claims"][0]
+
+
+def test_one_erratum_per_slip(errata):
+    """004 L3389 is one slip (α_t where ᾱ_t belongs) that two claims check: one erratum naming both."""
+    slips = [(e["file"], tuple(e["lines"]), e["as_written"]) for e in errata]
+    assert len(slips) == len(set(slips))
+    (forward,) = [e for e in errata if e["file"].startswith("004") and e["lines"] == [3389, 3389]]
+    assert forward["claims"] == ["ddpm.marginal.mean", "ddpm.marginal.variance"]
+    assert forward["severity"] == "notation"  # the lecture never defines α_t: wrong only under Ho et al.'s reading

@@ -239,14 +239,6 @@ def test_erratum_worked_grade_densities():
     assert c1 > c3 > math.exp(-0.72) / (10 * math.sqrt(2 * math.pi))  # C1 still wins
 
 
-def test_poisson_is_closed_under_sums_too_as_the_note_on_003_l523_says():
-    # P(X + Y = k) = Σ_j e^{-a}a^j/j! e^{-b}b^{k-j}/(k-j)! = e^{-(a+b)}(a+b)^k/k! (binomial theorem)
-    a, b = 1.5, 2.5
-    for k in range(12):
-        convolution = sum(math.exp(-a) * a**j / math.factorial(j) * math.exp(-b) * b ** (k - j) / math.factorial(k - j) for j in range(k + 1))
-        assert convolution == pytest.approx(math.exp(-(a + b)) * (a + b) ** k / math.factorial(k), rel=1e-12)
-
-
 # --- the numeric routes' own error estimates (numerics/estimation.py) ----------------------------------
 
 

@@ -257,15 +257,6 @@ def test_sbm_edge_covariance_against_simulated_graphs():
     assert expected > 5 * Z * centred.std() / math.sqrt(n)
 
 
-def test_sbm_edges_are_independent_given_the_communities():
-    """Given z the joint of (a12, a13) is the product of its marginals, for every z (written again)."""
-    B = np.array([[0.3, 0.1], [0.1, 0.8]])
-    for z1, z2, z3 in itertools.product((0, 1), repeat=3):
-        p12, p13 = B[z1, z2], B[z1, z3]
-        joint = {(a, b): (p12 if a else 1 - p12) * (p13 if b else 1 - p13) for a in (0, 1) for b in (0, 1)}
-        assert joint[1, 1] == pytest.approx(sum(joint[1, b] for b in (0, 1)) * sum(joint[a, 1] for a in (0, 1)))
-
-
 def test_sbm_behaviours_can_fail():
     """With equal blocks the SBM is Erdős–Rényi: no marginal dependence, no excess clustering."""
     from derivspec.numerics import latent

@@ -61,7 +61,7 @@ def ddpm_marginal_mean() -> Claim:
         ),
         sources=(
             Source(S004, "3389", S004_JUMP, expr=sqrt(alpha_t) * x0, correct=S004_JUMP_CORRECT,
-                   category="notation/index", severity="minor",
+                   category="notation/index", severity="notation",
                    note="the mean part of the written x_t; " + ALPHA_NOTE),
             Source(S004, "5499–5503", r"q(\mathbf{A}^{(t)}|\mathbf{A}^{(t-1)}) = \mathcal{N}(\sqrt{1 - \beta_t}\mathbf{A}^{(t-1)}, \beta_t I) \quad (105)",
                    expr=sqrt(alpha_t) * x0, at={"alpha_bar_prev": 1},
@@ -98,7 +98,7 @@ def ddpm_marginal_variance() -> Claim:
         ),
         sources=(
             Source(S004, "3389", S004_JUMP, expr=1 - alpha_t, correct=r"\mathrm{Var}[x_t\mid x_0] = 1 - \bar\alpha_t",
-                   category="notation/index", severity="minor",
+                   category="notation/index", severity="notation",
                    note="the noise variance of the written x_t; " + ALPHA_NOTE),
             Source(S004, "5499–5503", r"q(\mathbf{A}^{(t)}|\mathbf{A}^{(t-1)}) = \mathcal{N}(\sqrt{1 - \beta_t}\mathbf{A}^{(t-1)}, \beta_t I) \quad (105)",
                    expr=1 - alpha_t, at={"alpha_bar_prev": 1},

@@ -131,7 +131,7 @@ def ddpm_posterior_mean_eps() -> Claim:
         ),
         sources=(
             Source(S004, "3374", r"\boldsymbol{\mu}_\theta = \frac{1}{\sqrt{1-\beta_t}} \left(\mathbf{x}_t - \frac{\beta_t}{\sqrt{1-\alpha_t}} \boldsymbol{\epsilon}_\theta(\mathbf{x}_t, t) \right)",
-                   category="notation/index", severity="minor",
+                   category="notation/index", severity="notation",
                    expr=(xt - beta_t / sqrt(1 - alpha_t) * eps) / sqrt(1 - beta_t),
                    correct=r"\mu = \frac{1}{\sqrt{\alpha_t}}\big(x_t - \frac{\beta_t}{\sqrt{1-\bar\alpha_t}}\epsilon\big)",
                    note="with ε_θ = ε, the parameterisation of the posterior mean; " + ALPHA_NOTE),

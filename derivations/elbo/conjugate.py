@@ -100,7 +100,7 @@ def elbo_linear_gaussian() -> Claim:
                         "KL(q || p(z|x)), claim elbo.gap); literally 'ELBO = KL' it would not (the KL is the gap)"),
             Source(S003, "860", r"**Every loss in this course is an NLL.** MSE, BCE, cross-entropy, ELBO, diffusion loss — all are just NLLs of carefully chosen distributions.",
                    expr=log_normal(x, 0, sqrt(w**2 + s**2)), correct=r"-\mathrm{ELBO} = -\log p(x) + \mathrm{KL}(q\|p(z\mid x)) \ge -\log p(x): an upper bound on the NLL, equal only at q = p(z|x)",
-                   category="over-general statement", severity="minor",
+                   category="over-general statement", severity="imprecise",
                    note="read as: -ELBO is the NLL -log p(x), i.e. ELBO = log p(x), in the conjugate model; true of MSE, BCE and "
                         "cross-entropy, over-general for the ELBO, which bounds the NLL"),
             Source(S002, "193–194", r"\text{ELBO} = \mathbb{E}_{q} \left[ \log \frac{p(x, z)}{q(z \mid x)} \right]",
@@ -345,7 +345,7 @@ def elbo_decoder_gradient() -> Claim:
         sources=(
             Source(S002, "284–288", r"Since \log p_\theta(u), the **evidence**, is **fixed** for a given data point, maximizing ELBO is mathematically equivalent to minimizing the divergence between approxmiate posterior and the true posterior; \phi^*, \theta^* = \arg \max_{\phi, \theta} \text{ELBO}(u)",
                    expr=sympy.Integer(0), correct=r"only with \theta fixed: \partial_\theta \log p_\theta(u) \ne 0, so maximising over (\phi, \theta) also raises the evidence",
-                   category="over-general statement", severity="minor",
+                   category="over-general statement", severity="imprecise",
                    note=r"'the evidence is fixed' read as \partial_w \log p_w(x) = 0 while the decoder w is optimised; "
                         r"right for the encoder \phi alone, over-general for the joint argmax over (\phi, \theta) it leads to"),
             Source(S002, "256", r"**Indexing**: we index **True Posterior** p(z \mid u) with \theta because the 'Truth' is defined by the **Decoder**.",

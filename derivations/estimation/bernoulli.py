@@ -151,7 +151,7 @@ def estimation_bernoulli_mle() -> Claim:
                    note="for a coin: the summed per-sample NLL −(h log p + t log(1 − p)) minimised over p (empirical risk "
                         "minimisation) gives the MLE"),
             Source(S003, "1088", r"After 6 heads in 10 flips ... After another 10 flips with the same rate (16H, 14T total)",
-                   value=0.6, decimals=1, at={"h": 16, "t": 14}, category="worked number", severity="minor",
+                   value=0.6, decimals=1, at={"h": 16, "t": 14}, category="worked number", severity="error",
                    correct="another 10 flips at the rate 6/10 add 6 heads and 4 tails: 12H, 8T in 20 flips (posterior "
                            "Beta(14, 10) under Beta(2, 2)); 16H, 14T is 30 flips at the rate 16/30 = 0.533",
                    note="'the same rate' read as the fraction of heads, the MLE h/(h + t): 0.6 after the first 10 flips"),

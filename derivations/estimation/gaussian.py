@@ -189,10 +189,10 @@ def estimation_gaussian_density() -> Claim:
                   ("396", r"2\sigma 2 e^{-2} \approx 0.14", 0.14, 2, 2),
                   ("397", r"4\sigma 8 e^{-8} \approx 3 \times 10^{-4}", 0.0003, 4, 4))),
             *(Source(S003, "1158–1175", text, value=value, decimals=4, at={"y": 82, "mu": mean, "sigma": std},
-                     severity=severity,  # C1 off by 0.8 % (the choice stands), C3 by 35 %
+                     severity=severity,  # C1 off by 0.8 % (the choice stands), C3 by 35 %: both wrong as written
                      note=r"the density of grades \mathcal N(82 \mid \mu, \sigma^2) for course " + course)
               for course, mean, std, value, severity, text in (
-                  ("C1", 80, 10, 0.0388, "minor", r"C1 80 10; y = 82; p_1(82) \approx 0.0388"),
+                  ("C1", 80, 10, 0.0388, "error", r"C1 80 10; y = 82; p_1(82) \approx 0.0388"),
                   ("C2", 70, 10, 0.0194, "", r"C2 70 10; y = 82; p_2(82) \approx 0.0194"),
                   ("C3", 90, 5, 0.0299, "error", r"C3 90 5; y = 82; p_3(82) \approx 0.0299"))),
             Source(S003, "1177–1181", r"Course **C1** wins \cdot its bell is centred close to 82 with reasonable spread; choose the one under which the **observed data has the highest probability**",

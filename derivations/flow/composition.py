@@ -82,7 +82,7 @@ def flow_composition() -> Claim:
                    note=r"K = 2 as written: f_2^{-1}\circ f_1^{-1}(x) = \log((x-b)/a) (f_1^{-1} applied first), with the "
                         r"log-det terms left as in L2940"),
             Source(S004, "3145", r"Each step: compute \log |\det(\partial f_i / \partial \mathbf{z}_i)|",
-                   category="notation/index", severity="minor",
+                   category="notation/index", severity="notation",
                    expr=accumulated(z0_right(), log(a), x),
                    correct=r"\log|\det(\partial f_i/\partial z_{i-1})| evaluated at z_{i-1}, as L2940 writes",
                    note=r"read as the Jacobian of f_i evaluated at z_i (its output): f_1'(z_1) = a, f_2'(z_2) = e^{z_2} = e^x"),

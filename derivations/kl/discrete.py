@@ -158,7 +158,7 @@ def kl_entropy_categorical() -> Claim:
                      at=dict(zip(("a1", "a2", "a3"), map(Rational, weights))), note="entropy table in bits")
               for line, row, value, weights in ENTROPY_TABLE),
             Source(S000, "196–203", r"\underbrace{\mathbb E_{p_{\text{data}}}[\log p_{\text{data}}(x)]}_{\text{Entropy } H(p_{\text{data}})} - \underbrace{\mathbb E_{p_{\text{data}}}[\log p(x\mid\theta)]}_{\text{Likelihood}}",
-                   category="formula", severity="minor",
+                   category="formula", severity="error",
                    expr=sum(pk * log(pk) for pk in pis),
                    correct=r"\mathbb E_{p}[\log p] = -H(p), so \mathrm{KL}(p_{data}\|p_\theta) = -H(p_{data}) - \mathbb E_{p_{data}}[\log p_\theta]",
                    note=r"the term labelled Entropy H(p_data) is E[log p_data], here for 3 classes; the argmin conclusion "

@@ -64,7 +64,7 @@ def kl_forward_reverse() -> Claim:
             Source(S003, "2107–2111", r"**Consequence · mode-covering.** q_\theta is *forced* to put mass everywhere p does. If p has two modes, q_\theta has to span both.",
                    behaviour="forward_kl_covers", at={"delta": 3.0}, correct=FORWARD_CORRECT),
             Source(S003, "2117–2124", r"**Consequence · mode-seeking.** q_\theta concentrates on a single high-density region. Two-mode target \rightarrow q_\theta picks one mode and ignores the other.",
-                   category="over-general statement", severity="minor",
+                   category="over-general statement", severity="imprecise",
                    behaviour="reverse_kl_seeks_a_mode", at={"delta": 2.0}, correct=REVERSE_CORRECT),
             Source(S004, "1559–1561", r"Reverse KL D_{\text{KL}}(p_\theta\|p_{\text{data}}) is **mode-seeking**: p_\theta focuses on peak regions",
                    note="true for well-separated modes (δ > 2.80 here); see the 003:2117–2124 erratum for where it fails"),

@@ -157,7 +157,7 @@ def latent_mixture_variance() -> Claim:
             Source(S004, "1934", r"Mixture variance \geq average component variance", behaviour="mixture_variance_at_least_average",
                    at={"points": 10000.0}, correct=r"\mathrm{Var}[x] - E_z[\mathrm{Var}[x|z]] = \alpha(1-\alpha)(\mu_1-\mu_2)^2 \ge 0"),
             Source(S004, "1930–1932", r"Effect on Variance: Mixtures *increase* variance: Add modes (multimodality)",
-                   category="over-general statement", severity="minor",
+                   category="over-general statement", severity="imprecise",
                    behaviour="mixture_adds_modes", at={"separation": 1.5},
                    correct=r"a mixture always has at least the average component variance, but it need not add modes: "
                            r"\tfrac12\mathcal N(-\delta/2, 1) + \tfrac12\mathcal N(\delta/2, 1) is unimodal for \delta \le 2"),
@@ -187,7 +187,7 @@ def latent_product_variance() -> Claim:
         ),
         sources=(
             Source(S004, "1961–1965", r"Effect on Variance: Products *decrease* variance: Sharpen distribution (more peaked); Combine constraints/information; Each expert restricts possibilities",
-                   category="over-general statement", severity="minor",
+                   category="over-general statement", severity="imprecise",
                    behaviour="products_decrease_variance", at={"far": 10.0},
                    correct=r"for Gaussian factors the product's variance s_1^2s_2^2/(s_1^2+s_2^2) is below both; for general "
                            r"factors it can exceed both (two bimodal factors that weight opposite modes)"),

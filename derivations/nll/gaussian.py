@@ -70,7 +70,7 @@ def nll_gaussian() -> Claim:
                    expr=log(1 / sqrt(2 * pi)) - (y - mu) ** 2 / 2, at={"sigma": 1}, **NLL_AS_LOGLIK,
                    note=LOGLIK_NOTE + r" (with \sigma = 1, u = y, \hat u = \mu)"),
             Source(S000, "251–253", r"- \log P(x\mid \theta) = c \frac{1}{2\sigma^2}\|x-\mu_\theta\|^2 (\"let c be constant\")",
-                   category="formula", severity="minor",
+                   category="formula", severity="notation",
                    expr=(y - mu) ** 2 / (2 * sigma**2), relation="proportional", free_of=("y", "mu"),
                    note="one coordinate; as written c multiplies the squared error, so the NLL would be "
                         "proportional to it; the constant the derivation produces is additive"),

@@ -111,7 +111,7 @@ def nll_gaussian_ols_gradient() -> Claim:
                    to_target=lambda written: sympy.diff(written, theta),
                    note="the matrix form ‖y − Xθ‖² (X the 3×1 column of x_i), compared through its θ-derivative"),
             Source(S003, "1350–1352", r"\nabla_{\theta} \text{MSE}(\hat{\theta}) = -2 \cdot 14 \cdot (\hat{\theta} - 14.5/14) = 0",
-                   category="formula", severity="minor",
+                   category="formula", severity="error",
                    expr=-2 * 14 * (theta - Rational(145, 10) / 14), at=WORKED_DATA,
                    note=r"at the worked data (\sum x^2 = 14, \sum xy = 14.5), as a function of \theta; "
                         "the source calls the sum of squares MSE"),

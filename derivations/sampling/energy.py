@@ -111,7 +111,7 @@ def sampling_rbm_conditional() -> Claim:
             Source(S004, "2338–2342", r"For Directed Models (Helmholtz Machine, DBN): No partition function, but p(\mathbf{h}|\mathbf{x}) still intractable; Explaining away creates complex posterior dependencies",
                    note="not comparable (directed models); contrast: in the undirected RBM p(h|v) factorises, so no explaining away"),
             Source(S004, "2334–2336", r"This made **both learning and inference intractable**; Learning needs \frac{\partial \log Z}{\partial \theta} (model expectations); Inference needs marginalization over exponentially many states",
-                   category="over-general statement", severity="minor",
+                   category="over-general statement", severity="imprecise",
                    behaviour="rbm_inference_needs_an_exponential_sum", at={"visible": 8.0, "hidden": 12.0},
                    correct=r"for an RBM p(h|v) = \prod_j\sigma(c_j + W_{:j}^\top v) exactly, in O(nm); Z and p(v) need the "
                            r"exponential sum (learning), p(h|v) does not",

@@ -53,7 +53,7 @@ def sampling_inverse_cdf_categorical() -> Claim:
                         "the distribution of the draws, checked here, is what matters)"),
             Source(S003, "348–358", r"MNIST classifier outputs \pi = (0.05, 0.7, 0.1, 0.02, \dots, 0.05) for one image (10 components, summing to 1). If the true label is Y = 2 (digit \"2\"), then the probability the model assigned to **the truth** is \pi_{Y_{\text{true}}} = \pi_2 = 0.7; A perfect model would put all mass on class 2 (i.e. \pi = (0, 0, 1, 0, \dots, 0) )",
                    value=0.7, decimals=1, at={"p1": Rational(5, 100), "p2": Rational(7, 10), "p3": Rational(1, 10)},
-                   category="notation/index", severity="minor",
+                   category="notation/index", severity="notation",
                    correct=r"classes are 1-based (L330, Y \in \{1, \dots, K\}) and MNIST digits run from 0, so digit 2 is the "
                            r"third class, as the one-hot (0, 0, 1, 0, \dots) of the same slide says: its probability is "
                            r"\pi_3 = 0.1 (loss -\log 0.1 = 2.30); 0.7 is the second entry, digit 1",

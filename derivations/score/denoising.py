@@ -118,7 +118,7 @@ def score_dsm_minimiser() -> Claim:
         ),
         sources=(
             Source(S001, "201–204", r"Train a model (s_\theta(x_t, t)) to approximate the score of the noisy distribution: s_\theta(x_t, t) \approx \nabla_{x_t} \log q(x_t | x_0)",
-                   category="notation/index", severity="minor",
+                   category="notation/index", severity="imprecise",
                    expr=conditional_score(),
                    correct=r"s_\theta(x_t,t)\approx\nabla_{x_t}\log q_t(x_t) = \mathbb E[\nabla_{x_t}\log q(x_t\mid x_0)\mid x_t]: "
                            r"\nabla\log q(x_t\mid x_0) is the regression target of the loss, the score of the noisy distribution "

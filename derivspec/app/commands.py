@@ -11,6 +11,7 @@ import time
 
 from derivspec.app.output import print_json, say
 from derivspec.core import registry
+from derivspec.core.claims import ERRATUM_SEVERITIES
 from derivspec.core.catalogue import claim_listing, claim_summary, open_cache, routes_of, source_results, use_module_index
 from derivspec.core.errors import EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_OK, VERDICT_EXIT_CODES, ParameterError
 from derivspec.core.lectures import cite, order_key
@@ -253,7 +254,28 @@ def errata_entries(seed: int = 0, claim_ids: list[str] | None = None) -> list[di
                                 "evidence": result.evidence, "note": source.note})
         cache.save()  # after each claim: an interrupted run keeps what it computed
     progress.close()
-    return sorted(entries, key=lambda e: (*order_key(e["file"], e["lines"]), e["claim"]))
+    return one_per_slip(sorted(entries, key=lambda e: (*order_key(e["file"], e["lines"]), e["claim"])))
+
+
+def one_per_slip(entries: list[dict]) -> list[dict]:
+    """One erratum per slip: sources of several claims citing the same lines with the same text
+    are one slip (e.g. a forward-process line whose mean and variance two claims check); it lists
+    every claim it touches in ``claims`` (``claim`` is the first), each one's correct form and
+    evidence, and the most serious severity."""
+    rank = {"error": 0, "notation": 1, "imprecise": 2}
+    slips: dict[tuple, dict] = {}
+    for entry in entries:
+        key = (entry["file"], tuple(entry["lines"]), entry["as_written"])
+        if key not in slips:
+            slips[key] = {**entry, "claims": [entry["claim"]]}
+            continue
+        slip = slips[key]
+        slip["claims"].append(entry["claim"])
+        for field in ("correct", "evidence", "note"):
+            if entry[field] and entry[field] != slip[field]:
+                slip[field] = f"{slip[field]}; {entry['claim']}: {entry[field]}" if slip[field] else entry[field]
+        slip["severity"] = min(slip["severity"], entry["severity"], key=rank.__getitem__)
+    return list(slips.values())
 
 
 def run_errata(args) -> int:
@@ -262,13 +284,14 @@ def run_errata(args) -> int:
         print_json({"meta": run_metadata(args.seed), "errata": entries})
         return EXIT_OK
     for e in entries:
-        say(f"{cite(e['file'], e['lines'])}  ({e['claim']})  [{e['category']}, {e['severity']}]")
+        say(f"{cite(e['file'], e['lines'])}  ({', '.join(e['claims'])})  [{e['category']}, {e['severity']}]")
         say(f"  as written: {e['as_written']}")
         say(f"  correct:    {e['correct']}")
         say(f"  evidence:   {e['evidence']}")
         if e["note"]:
             say(f"  note:       {e['note']}")
-    say(f"{len(entries)} source statements disagree with their derivations.")
+    counts = ", ".join(f"{sum(e['severity'] == kind for e in entries)} {kind}" for kind in ERRATUM_SEVERITIES)
+    say(f"{len(entries)} slips in the lectures disagree with their derivations ({counts}).")
     return EXIT_OK
 
 

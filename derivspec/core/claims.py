@@ -368,10 +368,11 @@ class Source:
     behaviour: str | None = None
     correct: str = ""
     note: str = ""
-    # for an erratum (a source that disagrees): what kind of slip and how much it matters; left
-    # empty, they follow from the relation (derivspec.core.sources.erratum_class)
+    # for an erratum (a source that disagrees): what kind of slip, and whether it is wrong under the
+    # lecture's own definitions (ERRATUM_SEVERITIES); left empty, they follow from the relation
+    # (derivspec.core.sources.erratum_class)
     category: str = ""  # formula | worked number | rounding | notation/index | over-general statement
-    severity: str = ""  # error | minor
+    severity: str = ""  # error | imprecise | notation
 
     def __post_init__(self):
         if not _LINES.fullmatch(self.lines):
@@ -390,7 +391,11 @@ class Source:
 
 _LINES = re.compile(r"\d+(?:[–-]\d+)?")
 ERRATUM_CATEGORIES = ("formula", "worked number", "rounding", "notation/index", "over-general statement")
-ERRATUM_SEVERITIES = ("error", "minor")
+# error: wrong as written under the lecture's own definitions; imprecise: true under a reading the
+# lecture does not state (a condition left out, a heuristic, a number right up to its last digit);
+# notation: the symbols or indices as written say something else than the lecture means (a symbol
+# it never defines, a shifted index, a dropped operator).
+ERRATUM_SEVERITIES = ("error", "imprecise", "notation")
 
 
 @dataclass(frozen=True)

@@ -99,9 +99,10 @@ ROUNDING_UNITS = 2  # a worked value within this many units of its last decimal 
 def erratum_class(claim: Claim, source: Source) -> tuple[str, str]:
     """(category, severity) of a source that disagrees: as the source states them, else from the
     relation -- a worked ``value`` within ``ROUNDING_UNITS`` units of its last decimal is
-    ``rounding`` (minor), a larger miss a ``worked number`` (error); a behaviour source is an
-    ``over-general statement``; a formula compared by ``equals``/``proportional``/``affine``/
-    ``offset`` is a ``formula`` error."""
+    ``rounding``, a larger miss a ``worked number``; a behaviour source is an ``over-general
+    statement``; a formula compared by ``equals``/``proportional``/``affine``/``offset`` is a
+    ``formula``. Severity (``ERRATUM_SEVERITIES``): rounding is ``imprecise``, a notation/index slip
+    ``notation``, the rest ``error`` unless the source says it holds under a reading."""
     category, severity = source.category, source.severity
     if not category:
         if source.behaviour is not None:
@@ -115,7 +116,7 @@ def erratum_class(claim: Claim, source: Source) -> tuple[str, str]:
         else:
             category = "formula"
     if not severity:
-        severity = "minor" if category == "rounding" else "error"
+        severity = {"rounding": "imprecise", "notation/index": "notation"}.get(category, "error")
     return category, severity
 
 
