@@ -53,8 +53,9 @@ def test_no_reason_is_recorded_for_a_statement_a_source_decides():
     assert not decided, f"these rows have a source now: drop their reasons from coverage.toml: {decided}"
 
 
-def _result(lines: str, status: str, note: str = "") -> tuple[str, SourceResult]:
-    return "c", SourceResult(Source(S003, lines, "x", note=note), status, correct="right", evidence="why")
+def _result(lines: str, status: str, note: str = "", nothing: bool = False) -> tuple[str, SourceResult]:
+    return "c", SourceResult(Source(S003, lines, "x", note=note, nothing_to_compare=nothing), status,
+                             correct="right", evidence="why")
 
 
 def test_verdict_rules():
@@ -71,6 +72,28 @@ def test_verdict_rules():
     reasons = {"S003-C999": {"reason": "history"}}
     assert decide([], reasons) == coverage.CoverageRecord("S003-C999", S003, "100–110", "identity",
                                                            "no_checkable_content", reason="history")
+
+
+def test_a_row_is_verified_only_when_all_of_it_is():
+    row = coverage.IndexRow("S003-C999", S003, "100–110", "identity")
+    decide = lambda sources, unchecked={}: coverage.verdict_of(row, coverage.deciding(row, sources), {}, unchecked)  # noqa: E731
+    whole = decide([_result("104", "matches"), _result("106", "not_comparable", "history, not a formula", nothing=True)])
+    assert whole.verdict == "verified" and whole.reason == "compared: 1 source (lines 104)"
+    part = decide([_result("104", "matches"), _result("106", "not_comparable", "the second pair is not compared")])
+    assert part.verdict == "partly_verified"
+    assert "compared: 1 source (lines 104)" in part.reason and "L106: the second pair is not compared" in part.reason
+    recorded = decide([_result("104", "matches")], {"S003-C999": "rows 3–6 of the table"})
+    assert recorded.verdict == "partly_verified" and recorded.reason.endswith("not compared: rows 3–6 of the table")
+    nothing = decide([_result("104", "not_comparable", "a framing", nothing=True)])
+    assert nothing.verdict == "no_checkable_content" and nothing.reason == "a framing"
+
+
+def test_unchecked_parts_name_rows_that_a_source_matches(records):
+    verdicts = {r.row: r.verdict for r in records}
+    for row_id, unchecked in coverage.unchecked_parts().items():
+        assert row_id in ROWS, f"coverage.toml [[partial]] names {row_id}, which the index does not have"
+        assert verdicts[row_id] == "partly_verified", f"{row_id}: [[partial]] for a row no source matches ({verdicts[row_id]})"
+        assert len(unchecked.split()) >= 3, f"{row_id}: say what is not compared"
 
 
 def test_mathematical_content_excludes_history_and_notation_only():

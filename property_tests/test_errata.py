@@ -82,6 +82,19 @@ def test_the_evidence_moves_with_the_decoder():
 # --- 003 -----------------------------------------------------------------------------------------
 
 
+@recomputes("elbo.gap", "003", (167, 167))
+def test_the_kl_to_the_posterior_is_the_gap_not_the_elbo():
+    # z ~ N(0, 1), x | z ~ N(wz, s²), q = N(m, v): the ELBO by quadrature, the KL to the exact posterior in closed form
+    x, w, s, m, v = 1.2, 0.8, 0.6, 0.3, 0.5
+    log_joint = lambda z: stats.norm.logpdf(z) + stats.norm.logpdf(x, w * z, s)  # noqa: E731
+    elbo = _expect(m, math.sqrt(v), lambda z: log_joint(z) - stats.norm.logpdf(z, m, math.sqrt(v)))
+    evidence = stats.norm.logpdf(x, 0, math.sqrt(w**2 + s**2))
+    post_mean, post_var = w * x / (w**2 + s**2), s**2 / (w**2 + s**2)
+    kl = math.log(math.sqrt(post_var / v)) + (v + (m - post_mean) ** 2) / (2 * post_var) - 0.5
+    assert evidence - elbo == pytest.approx(kl, abs=1e-8)  # the KL is the gap
+    assert elbo < 0 < kl  # the ELBO itself is not that KL (nor any KL: it is negative here)
+
+
 @recomputes("elbo.linear-gaussian", "003", (860, 860))
 def test_minus_the_elbo_bounds_the_nll_from_above():
     # conjugate model z ~ N(0, 1), x | z ~ N(wz, s²), q = N(m, v): ELBO by Gauss–Hermite quadrature; the gap to

@@ -177,7 +177,7 @@ def ar_sampling_ancestral() -> Claim:
                    behaviour="sampling_is_sequential", at={"d": 6},
                    correct="scoring takes one teacher-forced pass; sampling takes d dependent passes"),
             Source(S004, "1190–1191", r"Stochastic, diverse. Can produce low-quality outliers",
-                   note="a qualitative remark on ancestral samples; the quality-diversity trade-off is checked at L1202 "
+                   nothing_to_compare=True, note="a qualitative remark on ancestral samples; the quality-diversity trade-off is checked at L1202 "
                         "(claim ar.sampling.temperature)"),
             Source(S002, "505", r'There is no explicit "latent variable" in standard GPT training. The "embedding" is just a deterministic lookup table. The randomness only happens at the very end (Sampling).',
                    note="true of the reference models (scoring is deterministic; the sampler's uniforms are its only "

@@ -96,7 +96,7 @@ def contrastive_ce_conditional() -> Claim:
                    note="the per-example target (−log p(Paris) → 0 as p → 1); over the data the CE optimum is "
                         "p_data(next | context), 1.0 only when a single continuation is possible (checked at L299)"),
             Source(S000, "289–291", r"**Likelihood Assumption (Noise):** **Categorical Distribution**. To get probabilities, we apply Softmax to .",
-                   note="the categorical likelihood of a softmax (claim nll.categorical); the symbol is missing in the source"),
+                   nothing_to_compare=True, note="the categorical likelihood of a softmax (claim nll.categorical); the symbol is missing in the source"),
             Source(S000, "303–323", r'**Output ():** **Logits** (Same as LLM!). **Likelihood Assumption:** **Categorical Distribution**. **Loss:** Cross-Entropy. The objective remains "predict the next word," but conditioned on visual features.',
                    note="the same next-token CE conditioned on image features: this claim with x the (image, prefix) pair"),
             Source(S000, "475–483", r"| **Classification** | Image/Text | Logits | Categorical | Cross-Entropy |",

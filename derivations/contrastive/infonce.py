@@ -79,7 +79,7 @@ def contrastive_infonce() -> Claim:
                    note="the two encoders, a definition: reference_models/dual_encoder.py implements them (linear maps "
                         "of a fixed feature map); no formula to compare"),
             Source(S000, "363–368", r"**The Model ():** Two Encoders (Image Encoder & Text Encoder). **Output ():** **Embedding Vectors**.",
-                   note="the two encoders, a definition with its symbols missing in the source; no formula to compare"),
+                   nothing_to_compare=True, note="the two encoders, a definition with its symbols missing in the source; no formula to compare"),
             Source(S000, "383–390", r"| **CLIP (Matching)** | Image + Text | Embedding Vectors | **Categorical** (over batch) | Contrastive Loss |",
                    note="a summary-table row naming the likelihood (categorical over the batch) and the loss; the formula is "
                         "compared at 001 L61–76"),

@@ -135,10 +135,10 @@ def ddpm_ddim_marginal() -> Claim:
             Source(S004, "3504", r"Can invert via DDIM (deterministic path)",
                    behaviour="ddim_inverts_at_eta_zero", at={"steps": 100}),
             Source(S004, "3429–3431", r"Fast samplers: distillation, consistency models; Score-based continuous: replace discrete steps with SDEs; Latent diffusion: diffuse in latent space (smaller dimension)",
-                   note="a list of remedies; the SDE/ODE samplers are checked with claims score.sde.*, latent diffusion with "
+                   nothing_to_compare=True, note="a list of remedies; the SDE/ODE samplers are checked with claims score.sde.*, latent diffusion with "
                         "score.latent.*"),
             Source(S004, "3462", r"Interpolation and manipulation in latent space",
-                   note="an application of the deterministic η = 0 map (checked at L3504: inversion)"),
+                   nothing_to_compare=True, note="an application of the deterministic η = 0 map (checked at L3504: inversion)"),
             Source(S004, "3396–3401", r"Sample \mathbf{x}_T \sim \mathcal{N}(\mathbf{0}, \mathbf{I}); For t = T to 1: Predict noise: \hat{\boldsymbol{\epsilon}} = \boldsymbol{\epsilon}_\theta(\mathbf{x}_t, t); Compute mean: \boldsymbol{\mu}_\theta; Sample: \mathbf{x}_{t-1} = \boldsymbol{\mu}_\theta + \sigma_t \mathbf{z}; Return \mathbf{x}_0",
                    behaviour="ancestral_sampler_reproduces_data", at={"T": 1000}),
             Source(S002, "528–530", r"Inference: We sample noise z_T \sim \mathcal{N}(0, I). We iteratively remove noise using the predicted \mu_\theta.",

@@ -88,7 +88,7 @@ def ddpm_reverse_bayes() -> Claim:
             Source(S002, "471–476", r"So, mathematically, a Diffusion model **is** an HVAE where the inference path is fixed to be a noise process, and we only train the generative path to undo it.",
                    note="a definition; the ELBO of that HVAE is claim ddpm.elbo.chain"),
             Source(S002, "538–543", r"We are varying the path of the image from Noise to Data. Diffusion models are mathematically just Hierarchical VAEs with infinitely many layers. Diffusion: 1000 layers of latent variables (x_{999}, x_{998} \dots).",
-                   note="a modelling statement ('infinitely many' and '1000' are both used: DDPM is an HVAE with T = 1000 "
+                   nothing_to_compare=True, note="a modelling statement ('infinitely many' and '1000' are both used: DDPM is an HVAE with T = 1000 "
                         "fixed Gaussian layers; the continuous-time limit is claim score.sde.vp-marginal)"),
             Source(S002, "404", r"p(x, z_{1:T}) = p(z_T) \times p(z_{T-1} \mid z_T) \times \dots \times p(x \mid z_1)",
                    note="the generative factorisation (a definition); its reverse kernels are fitted to this claim's posterior"),
@@ -134,7 +134,7 @@ def ddpm_reverse_marginal_variance() -> Claim:
         ),
         sources=(
             Source(S002, "527", r"p(z_{t-1} \mid z_t) = \mathcal{N}(z_{t-1}; \mu_\theta(z_t, t), \sigma_t^2 I)",
-                   note="the reverse model; the kernel it imitates without x is this claim's q(z_{t−1} | z_t), Gaussian for "
+                   nothing_to_compare=True, note="the reverse model; the kernel it imitates without x is this claim's q(z_{t−1} | z_t), Gaussian for "
                         "Gaussian data with this variance, only approximately Gaussian otherwise (for small β_t)"),
             Source(S004, "3371", r"p_\theta(\mathbf{x}_{t-1}|\mathbf{x}_t) = \mathcal{N}(\mathbf{x}_{t-1}; \boldsymbol{\mu}_\theta(\mathbf{x}_t, t), \boldsymbol{\Sigma}_\theta(\mathbf{x}_t, t))",
                    note="the reverse model (a definition); see L527"),

@@ -42,6 +42,7 @@ def js(a, b) -> sympy.Expr:
 
 def table_note(row: str) -> Source:
     return Source(S004, "1575–1579", r"Unifying framework: D_f(p||q) = \mathbb{E}_q[f(dp/dq)]; Examples: KL, reverse KL, Jensen-Shannon, \chi^2, total variation",
+                  nothing_to_compare=True,
                   note=f"this claim is the {row} row of the table; the behaviour check of this quote (on divergence.f.kl) "
                        "runs the whole table for continuous P, Q by quadrature")
 
@@ -75,7 +76,7 @@ def divergence_f_kl() -> Claim:
             Source(S004, "4156–4159", r"Likelihood-based metrics implicitly optimize forward KL, encouraging coverage. This can lead to: Spreading mass over blurry averages to avoid missing modes",
                    behaviour="likelihood_fit_is_the_forward_kl_fit", at={"delta": 3.0, "n": 200_000}),
             Source(S004, "4061", r"**Likelihood vs. perception:** High likelihood does not guarantee perceptually good samples.",
-                   note="about perception, which no formula captures; 4156–4159 (the forward-KL part) is checked"),
+                   nothing_to_compare=True, note="about perception, which no formula captures; 4156–4159 (the forward-KL part) is checked"),
             Source(S004, "1548–1549", r"**Mode-covering:** Spread capacity across all modes? (acknowledge diversity, but outputs averaged/blurry); **Mode-seeking:** Focus capacity on few modes? (sharp outputs, but miss diversity)",
                    note="names the trade-off without a divergence; the forward-KL fit (4040–4044 here) and the reverse-KL fit "
                         "(divergence.f.reverse-kl) carry the checks"),

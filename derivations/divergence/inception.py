@@ -60,7 +60,7 @@ def divergence_inception_score() -> Claim:
             Source(S004, "4181", r"Can be fooled by generating one perfect sample per class",
                    behaviour="inception_score_fooled_by_one_sample_per_class", at={"classes": 10}),
             Source(S004, "4178–4179", r"Conflates precision and recall into a single number; Biased by pre-trained classifier (typically ImageNet)",
-                   note="statements about the metric's design and its classifier, not formulas"),
+                   nothing_to_compare=True, note="statements about the metric's design and its classifier, not formulas"),
             Source(S004, "4206–4207", r"**Precision:** Fraction of generated samples that lie near the real data manifold; **Recall:** Fraction of the real data manifold covered by generated samples",
                    note="definitions through a manifold estimate, with no formula; the reverse-/forward-KL fits "
                         "(divergence.f.reverse-kl, divergence.f.kl) check the precision/coverage reading of the two KLs"),

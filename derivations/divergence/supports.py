@@ -82,6 +82,6 @@ def divergence_wasserstein_shifted_uniform() -> Claim:
                    note="the vanishing-gradient part is checked (JSD's gradient in the shift vanishes for separated "
                         "distributions, W₁'s does not); mode collapse is a training-dynamics observation"),
             Source(S004, "1572", r"Used in Wasserstein GANs—but GANs escaped mode-covering only to face *mode collapse*!",
-                   note="history, not a formula"),
+                   nothing_to_compare=True, note="history, not a formula"),
         ),
     )

@@ -94,10 +94,6 @@ def elbo_linear_gaussian() -> Claim:
             WrongVariant("entropy term dropped", elbo_target - log(2 * pi * v) / 2 - Rational(1, 2)),
         ),
         sources=(
-            Source(S003, "167", r"the ELBO is a KL between approximate and true posterior.",
-                   note="not compared: a one-line pointer (\"KL becomes the central object in\"); read as 'maximising the ELBO "
-                        "over q minimises the KL between approximate and true posterior' it holds (log p(x) − ELBO = "
-                        "KL(q || p(z|x)), claim elbo.gap); literally 'ELBO = KL' it would not (the KL is the gap)"),
             Source(S003, "860", r"**Every loss in this course is an NLL.** MSE, BCE, cross-entropy, ELBO, diffusion loss — all are just NLLs of carefully chosen distributions.",
                    expr=log_normal(x, 0, sqrt(w**2 + s**2)), correct=r"-\mathrm{ELBO} = -\log p(x) + \mathrm{KL}(q\|p(z\mid x)) \ge -\log p(x): an upper bound on the NLL, equal only at q = p(z|x)",
                    category="over-general statement", severity="imprecise",
@@ -180,6 +176,11 @@ def elbo_gap() -> Claim:
         sources=(
             Source(S002, "207–210", r"\log p_\theta(u) = \text{ELBO} + D_{KL}(q_\phi(z|x) \,\|\, p_\theta(z|x))",
                    expr=kl_posterior, note="read as log p(x) - ELBO = KL(q || p(z|x)) (u and x are the same variable)"),
+            Source(S003, "167", r"the ELBO is a KL between approximate and true posterior.",
+                   expr=elbo(), category="over-general statement", severity="imprecise",
+                   correct=r"\log p(x) - \mathrm{ELBO} = \mathrm{KL}(q\,\|\,p(z\mid x)): the KL is the gap, so maximising the ELBO over q minimises it",
+                   note="read literally, ELBO = KL(q ‖ p(z|x)): the ELBO put where this claim's KL is; the pointer's likely "
+                        "meaning, that maximising the ELBO over q minimises that KL, holds (this claim)"),
             Source(S004, "1275–1277", r"\log p(x|\theta) - \mathcal{L}(x; \theta, q) = D_{\text{KL}}(q(z|x)||p(z|x, \theta))",
                    expr=kl_posterior, note="(42)"),
             Source(S004, "1416–1418", r"\log p(x|\theta) = \mathcal{L}(x; \theta, \phi) + D_{\text{KL}}(q_\phi(z|x) || p(z|x, \theta))",

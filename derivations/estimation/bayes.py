@@ -86,7 +86,7 @@ def estimation_bayes_posterior() -> Claim:
             Source(S003, "921–925", r"P(D|+)=\frac{P(+|D)P(D)}{P(+)}=\frac{0.95 \cdot 0.01}{0.059} \approx \mathbf{0.16}",
                    value=0.16, decimals=2, at=DISEASE_TEST, note=TEST_NOTE),
             Source(S003, "900–909", r"A disease has prevalence 1%. A test has sensitivity 95% and specificity 95%. ... Prior · P(D) = 0.01, P(\bar{D}) = 0.99; Likelihood · P(+ | D) = 0.95, P(+ | \bar{D}) = 0.05",
-                   note="the data of the worked example (specificity 95 % is a false-positive rate of 5 %, as written)"),
+                   nothing_to_compare=True, note="the data of the worked example (specificity 95 % is a false-positive rate of 5 %, as written)"),
             Source(S003, "935–943", r"p(\theta | \mathcal{D}) = \frac{p(\mathcal{D} | \theta) p(\theta)}{p(\mathcal{D})}",
                    expr=sens * prior / (sens * prior + fpr * (1 - prior)),
                    note="θ a binary hypothesis (D or not), the data one positive test"),

@@ -23,6 +23,7 @@ P = Var("p", "p", UNIT_INTERVAL)
 P_FISHER = Var("p", "p", Domain("in (0, 1)", {"positive": True}, low=0.0, high=1.0, sample_low=0.15, sample_high=0.85))
 HEADS = Var("h", "h", count_between(1, 12))
 TAILS = Var("t", "t", count_between(1, 12))
+WORKED_FLIPS = "HHTHTTHHTH"  # the ten flips of 003 L785, in order
 HEADS_MLE = Var("h", "h", count_between(1, 20))
 TAILS_MLE = Var("t", "t", count_between(1, 20))
 p, heads, tails = P.symbol, HEADS.symbol, TAILS.symbol
@@ -137,7 +138,11 @@ def estimation_bernoulli_mle() -> Claim:
             Source(S003, "1222–1224", r"**Pick a probabilistic model**; **Write the log-likelihood** of the dataset under that model; **Maximize over \theta** — by setting derivative to zero analytically",
                    note="the recipe the derivation follows"),
             Source(S003, "783–787", r"flip it N = 10 times and observe \cdot \mathcal{D} = \text{H, H, T, H, T, T, H, H, T, H}; Six heads, four tails.",
-                   note="the data of the worked MLE (h = 6, t = 4; the count is right)"),
+                   expr=Rational(6, 6 + 4), at={"h": WORKED_FLIPS.count("H"), "t": WORKED_FLIPS.count("T")},
+                   note="the heads and tails counted from the listed flips, compared through this claim's h/(h + t) "
+                        "with the stated six and four"),
+            Source(S003, "2183", r"Coin flipped 10 times, observed 8 heads ... the MLE \hat{p} = 0.8",
+                   value=0.8, decimals=1, at={"h": 8, "t": 2}),
             Source(S004, "749–751", r"x^{(i)} \in \{0, 1\}: \hat{\rho} = \frac{1}{n} \sum_{i=1}^n x^{(i)} \quad (8)",
                    expr=coin_mle(), note=r"n = h + t tosses, \sum x^{(i)} = h"),
             Source(S003, "1210", r"\hat{p}_{\text{MLE}} = \frac{h}{N} = \frac{\#H}{\#H + \#T}", expr=coin_mle()),

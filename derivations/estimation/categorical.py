@@ -16,6 +16,11 @@ n1, n2, n3 = (v.symbol for v in COUNTS)
 pi1, pi2 = sympy.symbols("pi1 pi2", positive=True)
 
 
+def one_hot(k: int, classes: int = 3) -> tuple[int, ...]:
+    """The one-hot vector e_k of class k (0-based) that 003 L338 defines."""
+    return tuple(int(j == k) for j in range(classes))
+
+
 @claim("estimation.categorical.mle")
 def estimation_categorical_mle() -> Claim:
     """argmax_π Σ_k n_k log π_k on the simplex: π̂_1 = n_1/(n_1 + n_2 + n_3)."""
@@ -36,8 +41,9 @@ def estimation_categorical_mle() -> Claim:
             WrongVariant("add-one smoothing (a posterior mean, not the MLE)", (n1 + 1) / (n1 + n2 + n3 + 3)),
         ),
         sources=(
-            Source(S003, "340–344", r"P(Y \mid \boldsymbol{\pi}) = \prod_{k=1}^K \pi_k^{y_k}; **Mean** \cdot \mathbb{E}[\mathbf{y}] = \boldsymbol{\pi}. Bernoulli is the special case K = 2.",
-                   note=r"the one-hot pmf the derivation uses and its mean; \hat\pi_k = n_k/N is the sample mean of the one-hot "
-                        r"vectors, the moment estimate of E[y] = \pi, which is also the MLE"),
+            Source(S003, "344", r"**Mean** \cdot \mathbb{E}[\mathbf{y}] = \boldsymbol{\pi}. Bernoulli is the special case K = 2.",
+                   expr=sum(n / (n1 + n2 + n3) * one_hot(k)[0] for k, n in enumerate((n1, n2, n3))),
+                   note=r"E[y] = \sum_k P(Y = k)\,e_k computed from one-hot vectors for the empirical distribution "
+                        r"P(Y = k) = n_k/N: its first coordinate is the class frequency, this claim's \hat\pi_1"),
         ),
     )

@@ -90,6 +90,13 @@ def estimation_poisson_limit() -> Claim:
     )
 
 
+def geometric_survival_limit(rate: sympy.Symbol, time: sympy.Symbol) -> sympy.Expr:
+    """lim_{n→∞} P(Geometric waiting time > nt) = lim (1 − λ/n)^{nt}: continuous time as the limit of
+    ever finer Bernoulli trials (004 L617–619)."""
+    n = sympy.Symbol("n", positive=True)
+    return sympy.limit((1 - rate / n) ** (n * time), n, oo)
+
+
 @claim("estimation.exponential.memoryless")
 def estimation_exponential_memoryless() -> Claim:
     """P(X > s + t | X > s) = e^{−λt} for X ~ Exponential(λ): free of s."""
@@ -112,6 +119,11 @@ def estimation_exponential_memoryless() -> Claim:
             WrongVariant("the time already waited, e^{−λs}", exp(-rate * elapsed)),
         ),
         sources=(
+            Source(S004, "617–619", r"Waiting time until first success: Discrete trials \rightarrow **Geometric**; Continuous time \rightarrow **Exponential**(\lambda)",
+                   expr=geometric_survival_limit(rate, wait),
+                   note=r"the Geometric waiting time of trials every 1/n time units with success probability \lambda/n survives past t "
+                        r"with probability (1 - \lambda/n)^{nt}; its limit n \to \infty (sympy.limit) is the Exponential survival "
+                        r"e^{-\lambda t}, which this claim's P(X > s + t | X > s) equals"),
             Source(S004, "620", r"(Both are *memoryless* — the Markov property, Andrey Markov, 1906)", expr=exp(-rate * wait),
                    note="memoryless: the conditional survival equals the unconditional P(X > t) = e^{−λt} (the Exponential; "
                         "the Geometric likewise); the memoryless distribution is what makes the Poisson process Markov"),

@@ -145,10 +145,10 @@ def gan_value_optimal() -> Claim:
             Source(S004, "2877–2879", r"No encoder by default; Cannot infer latent code for given \mathbf{x}; BiGAN/ALI add inference but complicate training",
                    note="a design statement, not a formula"),
             Source(S004, "1036", r"**Forward models** (e.g., GANs): Sampling trivial, density intractable",
-                   note="a design statement, not a formula"),
+                   nothing_to_compare=True, note="a design statement, not a formula"),
             Source(S004, "4152–4154", r"Available for: Autoregressive models (tractable by chain rule), normalizing flows (tractable via change of variables), VAEs (via ELBO lower bound); Not available for: GANs (implicit density), diffusion models (intractable, though boundable)",
-                   note="a design statement, not a formula (the flows' exact likelihood is checked with flow.coupling.log-det)"),
+                   nothing_to_compare=True, note="a design statement, not a formula (the flows' exact likelihood is checked with flow.coupling.log-det)"),
             Source(S004, "2826–2835", r"GAN (Generative Adversarial Networks): Goodfellow et al. [2014]; Adversarial training framework; DCGAN (Deep Convolutional GAN): Radford, Metz & Chintala [2015]",
-                   note="history, not a formula"),
+                   nothing_to_compare=True, note="history, not a formula"),
         ),
     )

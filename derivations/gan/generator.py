@@ -46,7 +46,7 @@ def gan_generator_saturating() -> Claim:
                    note="descent on the generator's term log(1 − D(G(z))): its gradient is −D·∂a/∂θ (this claim), "
                         "which vanishes when D(G(z)) → 0; gan.generator.non-saturating is the usual remedy"),
             Source(S004, "2813", r"Minimize: make generator better at fooling discriminator",
-                   note="a description of the objective, no formula"),
+                   nothing_to_compare=True, note="a description of the objective, no formula"),
         ),
     )
 

@@ -66,7 +66,7 @@ def latent_autoencoder_linear() -> Claim:
         ),
         sources=(
             Source(S002, "31–38", r"\min_{\theta,\phi}\ \mathbb E_{x \sim p_{\text{data}}}\left[\lVert x - D_\phi(E_\theta(x))\rVert^2\right]; Bottleneck: d < D",
-                   note="not compared: the objective this claim minimises, for linear E and D (its minimum value is the target)"),
+                   nothing_to_compare=True, note="not compared: the objective this claim minimises, for linear E and D (its minimum value is the target)"),
             Source(S002, "77–80", r"A projection operator onto the data manifold: P(x) := D_\phi(E_\theta(x)); For x \in \mathcal M: P(x) \approx x; For x \notin \mathcal M: P(x) tends to map back toward (a nearby point on) \mathcal M",
                    behaviour="linear_autoencoder_projects", at=LINEAR_AE, note=PROJECTOR_NOTE),
             Source(S002, "50–53", r"Let x' = x + \epsilon n with n \perp T_x\mathcal M. ... Minimizing expected reconstruction encourages mapping x' back toward (the neighborhood of) \mathcal M, behaving like a **projector**, even without explicit noise.",

@@ -10,6 +10,7 @@ from sympy import Rational, exp, log
 
 from derivspec.core import REAL, Claim, Source, Step, Var, WrongVariant, claim
 from derivspec.core.lectures import S001, S003
+from derivspec.derivations.estimation.categorical import one_hot
 from derivspec.derivations.nll.gaussian import LOGLIK_NOTE, NLL_AS_LOGLIK
 
 H1, H2, H3 = (Var(f"h{k}", f"h_{k}", REAL) for k in (1, 2, 3))
@@ -49,6 +50,9 @@ def nll_categorical() -> Claim:
         sources=(
             Source(S001, "104–120", r"p_\theta(y=k|x) = \frac{\exp(h_k(x))}{\sum_j \exp(h_j(x))}; \mathcal{L}(x,y) = -\log p_\theta(y|x)",
                    expr=-log(exp(h1) / (exp(h1) + exp(h2) + exp(h3))), note="with K = 3 and observed class 1"),
+            Source(S003, "340", r"P(Y \mid \boldsymbol{\pi}) = \prod_{k=1}^K \pi_k^{y_k}",
+                   expr=sympy.Mul(*(softmax(k) ** y_k for k, y_k in enumerate(one_hot(0)))), to_target=lambda written: -log(written),
+                   note=r"the one-hot product at y = e_1 with \pi = softmax(h): only \pi_1 survives (L342); compared through -\log"),
             Source(S003, "1418–1430", r"\log p(y_i \mid \mathbf{x}_i, \theta) = \sum_{k=1}^K y_{i,k} \log \hat{\pi}_{i,k} = \log \hat{\pi}_{i, y_i}",
                    expr=sum(yk * log(softmax(k)) for k, yk in enumerate((1, 0, 0))), **NLL_AS_LOGLIK,
                    note=LOGLIK_NOTE + "; one-hot y = (1, 0, 0), K = 3"),

@@ -90,6 +90,6 @@ def nll_poisson() -> Claim:
                    note=r"the Poisson loss e^{\theta^\top x} - y\,\theta^\top x (torch's poisson_nll_loss with log_input); "
                         r"the NLL adds \log y!, constant in \theta"),
             Source(S003, "1531", r"**P3.** Write down the conditional distribution and the per-example log-likelihood for **Poisson regression** ( Y | x \sim \text{Poisson}(\exp(\theta^\top x)) ). What is the resulting NLL loss?",
-                   note="an exercise; its answer is this claim's target (z = θᵀx)"),
+                   nothing_to_compare=True, note="an exercise; its answer is this claim's target (z = θᵀx)"),
         ),
     )

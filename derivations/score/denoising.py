@@ -200,7 +200,7 @@ def score_dsm_vincent() -> Claim:
             Source(S004, "3435", r"Denoising \approx score estimation",
                    behaviour="denoising_equals_score_matching", at={"alpha_bar": 0.5}),
             Source(S004, "3743–3745", r"Score-based models \neq new model category; Different mathematical framing of diffusion; Vocabulary: when you hear “score-based generative models” \rightarrow continuous-time diffusion",
-                   note="a framing; the equivalence of the objectives is checked at L3746"),
+                   nothing_to_compare=True, note="a framing; the equivalence of the objectives is checked at L3746"),
             Source(S003, "168", r"**Diffusion (L21)** · score matching \equiv KL minimization between noisy data and model.",
                    note="not a formula at one noise level: score matching minimises a Fisher divergence, which is the derivative "
                         "of KL(p_σ‖q_σ) along the noise scale (de Bruijn); only the weighted integral over noise levels bounds "

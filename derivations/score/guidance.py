@@ -105,10 +105,10 @@ def score_guidance_cfg() -> Claim:
             Source(S004, "3898", r"\epsilon_{\text{guided}} = \epsilon_{\text{uncond}} + s \cdot (\epsilon_{\text{cond}} - \epsilon_{\text{uncond}})",
                    expr=eps_u + gamma * (eps_c - eps_u), note="with the guidance scale s = γ = 1 + w"),
             Source(S004, "3899", r"s = guidance scale (typically 7-15)",
-                   note="a convention for the scale (γ = s = 7–15, i.e. w = 6–14); the effect of its size is checked with "
+                   nothing_to_compare=True, note="a convention for the scale (γ = s = 7–15, i.e. w = 6–14); the effect of its size is checked with "
                         "claim score.guidance.gaussian-variance"),
             Source(S004, "3894–3895", r"Train one model with AND without conditioning; During training: randomly drop text (e.g., 10% of time)",
-                   note="the training recipe that yields ε_c and ε_u from one network; nothing to compare"),
+                   nothing_to_compare=True, note="the training recipe that yields ε_c and ε_u from one network; nothing to compare"),
             Source(S004, "3973", r"Guidance adds cost (2× passes for classifier-free)",
                    note="as stated: ε̃ needs ε_c and ε_u, two network evaluations per step (one batched pass of size 2)"),
             Source(S004, "3468–3472", r"Classifier-Free Guidance; Ho and Salimans [2022]; Conditioning without separate classifier; Joint training of conditional and unconditional models; Simplified training, better quality than classifier guidance",

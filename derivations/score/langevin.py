@@ -61,7 +61,7 @@ def score_langevin_ula_variance() -> Claim:
                    note="the continuous-time diffusion leaves p invariant: the η → 0 limit of its Euler steps (stationary "
                         "variance σ² on N(0, σ²))"),
             Source(S004, "3345", r"Brownian motion with drift toward high probability",
-                   note="a description of the SDE at L3344 (its drift is the score, claim score.normaliser)"),
+                   nothing_to_compare=True, note="a description of the SDE at L3344 (its drift is the score, claim score.normaliser)"),
             Source(S004, "3347", r"Annealed Langevin: add noise schedule for better mixing",
                    behaviour="annealed_langevin_mixes_better", at={"separation": 4.0}),
             Source(S004, "3348", r"Key insight: can sample by following score (gradient of log density)",

@@ -182,7 +182,7 @@ def score_sde_vp_marginal() -> Claim:
             Source(S004, "3708–3709", r"Time: t \in [0, T] continuous; Forward: Stochastic Differential Equation (SDE)",
                    note="the continuous-time framing (a definition)"),
             Source(S004, "3718–3722", r"Unification (Song & Ermon, Yang Song et al.); Framework: covers both discrete and continuous; DDPM = discretization of continuous SDE; Score matching = continuous perspective on denoising",
-                   note="a framing; the discretisation is checked at L3721, the denoising–score equivalence with claim score.dsm.vincent"),
+                   nothing_to_compare=True, note="a framing; the discretisation is checked at L3721, the denoising–score equivalence with claim score.dsm.vincent"),
             Source(S004, "3701–3704", r"Timesteps: t \in \{1, 2, \dots, T\}; Forward: discrete noise schedule; Reverse: learned denoising steps; T typically 1000",
                    note="the discrete framing (definitions)"),
         ),

@@ -3,8 +3,13 @@
 ``../shared/claim-index.md`` lists the statements of the seed lectures (S000-C01 … S004-C630),
 each with its file, lines and kind. Each row gets one verdict:
 
-* ``verified`` / ``disagrees`` / ``not_comparable`` -- from the sources of the claims that cite
-  the row's lines (behaviour sources included: their reference-model checks run);
+* ``verified`` / ``partly_verified`` / ``disagrees`` / ``not_comparable`` -- from the sources of
+  the claims that cite the row's lines (behaviour sources included: their reference-model checks
+  run). A row is ``verified`` only when every checkable part of it is compared: a source that
+  matches, and no deciding source left uncompared that asserts something (``Source.nothing_to_compare``
+  marks the ones that do not) and no part recorded as unchecked in ``coverage.toml``
+  (``[[partial]]``); otherwise it is ``partly_verified`` and the reason lists what is and is not
+  compared;
 * ``no_checkable_content`` -- the row defines notation, tells history, gives an opinion or
   otherwise asserts nothing a check could decide; the reason is recorded in
   ``derivspec/data/coverage.toml``;
@@ -14,8 +19,9 @@ each with its file, lines and kind. Each row gets one verdict:
 
 Which sources decide a row: the sources whose cited lines lie inside the row's lines; when there
 are none, every source whose lines overlap them. A row with a disagreeing deciding source
-disagrees; otherwise one that matches makes it verified; otherwise it is not comparable, with
-the sources' notes as the reason. An explicit reason in ``coverage.toml`` is kept only for rows
+disagrees; otherwise one that matches makes it verified or partly verified (above); otherwise it
+is not comparable, with the sources' notes as the reason -- or no checkable content when every
+deciding source asserts nothing to compare. An explicit reason in ``coverage.toml`` is kept only for rows
 that no source decides (``property_tests/test_coverage.py``).
 
 The project keeps a compact copy of the index's id, file, lines and kind columns in
@@ -43,7 +49,7 @@ REPOSITORY = Path(__file__).resolve().parents[2]
 README = REPOSITORY / "README.md"
 DOCS_PAGE = REPOSITORY / "docs" / "coverage.md"
 
-VERDICTS = ("verified", "disagrees", "not_comparable", "no_checkable_content", "not_yet_encoded")
+VERDICTS = ("verified", "partly_verified", "disagrees", "not_comparable", "no_checkable_content", "not_yet_encoded")
 NON_MATHEMATICAL_KINDS = ("history/opinion",)
 KINDS = ("identity", "definition", "testable behaviour", "closed form", "algorithm property", "worked number",
          "history/opinion", "derivation", "inequality")
@@ -111,10 +117,19 @@ def index_rows() -> tuple[IndexRow, ...]:
 
 
 @functools.cache
+def _coverage_data() -> dict:
+    return tomllib.loads(COVERAGE.read_text(encoding="utf-8"))
+
+
 def explicit_reasons() -> dict[str, dict]:
     """Row id -> its ``[[row]]`` entry of ``coverage.toml`` (id, lines, kind, reason)."""
-    data = tomllib.loads(COVERAGE.read_text(encoding="utf-8"))
-    return {entry["id"]: entry for entry in data.get("row", [])}
+    return {entry["id"]: entry for entry in _coverage_data().get("row", [])}
+
+
+def unchecked_parts() -> dict[str, str]:
+    """Row id -> what its lines state that no source compares (``[[partial]]`` of ``coverage.toml``:
+    a table of which some rows are checked, one of several pairs, a number beside its formula)."""
+    return {entry["id"]: entry["unchecked"] for entry in _coverage_data().get("partial", [])}
 
 
 # --- verdicts ------------------------------------------------------------------------------
@@ -172,7 +187,7 @@ def _short(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-def verdict_of(row: IndexRow, decided: list, reasons: dict[str, dict]) -> CoverageRecord:
+def verdict_of(row: IndexRow, decided: list, reasons: dict[str, dict], unchecked: dict[str, str] | None = None) -> CoverageRecord:
     """The record of one row from its deciding sources (or its explicit reason)."""
     base = {"row": row.id, "file": row.file, "lines": row.lines, "kind": row.kind}
     if not decided:
@@ -186,15 +201,25 @@ def verdict_of(row: IndexRow, decided: list, reasons: dict[str, dict]) -> Covera
         return CoverageRecord(**base, verdict="disagrees", claim=claims,
                               reason=_short(f"{c}: correct: {r.correct}"))
     if "matches" in statuses:
-        count = statuses.count("matches")
-        return CoverageRecord(**base, verdict="verified", claim=claims,
-                              reason="1 source matches" if count == 1 else f"{count} sources match")
+        matching = [r.source.lines for _, r in decided if r.status == "matches"]
+        compared = (f"compared: {len(matching)} source{'s' if len(matching) > 1 else ''} "
+                    f"(lines {', '.join(dict.fromkeys(matching))})")
+        left = [f"L{r.source.lines}: {r.source.note or r.evidence}" for _, r in decided
+                if r.status != "matches" and not r.source.nothing_to_compare]
+        if (unchecked or {}).get(row.id):
+            left.append(unchecked[row.id])
+        if left:
+            return CoverageRecord(**base, verdict="partly_verified", claim=claims,
+                                  reason=_short(f"{compared}; not compared: " + "; ".join(dict.fromkeys(left)), 600))
+        return CoverageRecord(**base, verdict="verified", claim=claims, reason=compared)
     if "not_run" in statuses:
         behaviours = ", ".join(dict.fromkeys(r.source.behaviour for _, r in decided
                                              if r.status == "not_run" and r.source.behaviour))
         return CoverageRecord(**base, verdict="not_run", claim=claims,
                               reason=f"behaviour check {behaviours or 'of the source'}: run by `derivspec coverage` or `verify`")
     notes = "; ".join(dict.fromkeys(r.source.note or r.evidence for _, r in decided if r.source.note or r.evidence))
+    if all(r.source.nothing_to_compare for _, r in decided):
+        return CoverageRecord(**base, verdict="no_checkable_content", claim=claims, reason=_short(notes))
     return CoverageRecord(**base, verdict="not_comparable", claim=claims, reason=_short(notes))
 
 
@@ -235,8 +260,8 @@ def coverage_records(file: str | None = None, run_behaviour: bool = False, seed:
             return []
     if sources is None:
         sources = all_source_results(run_behaviour, seed)
-    reasons = explicit_reasons()
-    records = [verdict_of(row, deciding(row, sources), reasons) for row in rows]
+    reasons, unchecked = explicit_reasons(), unchecked_parts()
+    records = [verdict_of(row, deciding(row, sources), reasons, unchecked) for row in rows]
     return sorted(records, key=lambda r: (*order_key(r.file, IndexRow(r.row, r.file, r.lines, r.kind).spans[0]), r.row))
 
 
@@ -267,7 +292,8 @@ def summarise(records: list[CoverageRecord]) -> list[dict]:
     return table
 
 
-COLUMNS = (("statements", "statements"), ("verified", "verified"), ("disagrees", "disagree"),
+COLUMNS = (("statements", "statements"), ("verified", "verified"), ("partly_verified", "partly verified"),
+           ("disagrees", "disagree"),
            ("not_comparable", "not comparable"), ("no_checkable_content", "no checkable content"),
            ("not_yet_encoded", "not yet encoded"))
 
@@ -284,11 +310,13 @@ def markdown_table(summary: list[dict]) -> str:
 
 
 EXPLANATION = (
-    "A statement is *verified* when a source of a claim citing its lines matches the derivation, "
-    "*disagrees* when one is an erratum (`derivspec errata`), *not comparable* when its sources say "
-    "why they cannot be compared; *no checkable content* carries a recorded reason (notation, "
-    "history, opinion); *not yet encoded* is what remains. Mathematical content: every statement "
-    "except history/opinion and definitions recorded as asserting nothing checkable."
+    "A statement is *verified* when every checkable part of it is compared and matches the derivation "
+    "(a source of a claim citing its lines matches, and nothing it states is left uncompared), "
+    "*partly verified* when a source matches but some part is not compared (the reason lists what is "
+    "and is not), *disagrees* when a source is an erratum (`derivspec errata`), *not comparable* when "
+    "its sources say why they cannot be compared; *no checkable content* carries a recorded reason "
+    "(notation, history, opinion, a framing); *not yet encoded* is what remains. Mathematical content: "
+    "every statement except history/opinion and definitions recorded as asserting nothing checkable."
 )
 
 
@@ -324,11 +352,11 @@ def with_readme_block(readme: str, summary: list[dict]) -> str:
 
 def text_table(summary: list[dict]) -> list[str]:
     """The table as aligned text lines (``derivspec coverage``)."""
-    head = ("lecture", "rows", "verified", "disagree", "not comp.", "no content", "not yet", "math: decided")
+    head = ("lecture", "rows", "verified", "partly", "disagree", "not comp.", "no content", "not yet", "math: decided")
     rows = [head]
     for t in summary:
         rows.append((t["lecture"] if t["lecture"] == "all" else f"{t['lecture']} {t['title']}"[:48], str(t["statements"]),
-                     str(t["verified"]), str(t["disagrees"]), str(t["not_comparable"]), str(t["no_checkable_content"]),
+                     str(t["verified"]), str(t["partly_verified"]), str(t["disagrees"]), str(t["not_comparable"]), str(t["no_checkable_content"]),
                      str(t["not_yet_encoded"] + t["not_run"]),
                      f"{t['decided']}/{t['mathematical']} {t['percent']:.1f} %"))
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]

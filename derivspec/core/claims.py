@@ -351,7 +351,10 @@ class Source:
     ``at`` fixes values the source assumes (``sigma = 1``, the worked data). ``to_target``
     maps the quantity written in the source onto the claim's target (the source writes
     log p; the target is -log p), with ``note`` saying so. A source with no ``expr`` and no
-    ``value`` is not comparable and ``note`` says why.
+    ``value`` is not comparable and ``note`` says why; ``nothing_to_compare`` marks one whose
+    quoted part asserts nothing a check could decide (a definition or name, history, a framing,
+    a recipe, a restatement another source of the same statement compares), so that coverage
+    does not count it as an unchecked part of its statement.
     """
 
     file: str
@@ -373,6 +376,7 @@ class Source:
     # (derivspec.core.sources.erratum_class)
     category: str = ""  # formula | worked number | rounding | notation/index | over-general statement
     severity: str = ""  # error | imprecise | notation
+    nothing_to_compare: bool = False
 
     def __post_init__(self):
         if not _LINES.fullmatch(self.lines):
@@ -381,6 +385,8 @@ class Source:
             raise ValueError(f"source {self.file}:{self.lines}: category {self.category!r} is not one of {ERRATUM_CATEGORIES}")
         if self.severity and self.severity not in ERRATUM_SEVERITIES:
             raise ValueError(f"source {self.file}:{self.lines}: severity {self.severity!r} is not one of {ERRATUM_SEVERITIES}")
+        if self.nothing_to_compare and (self.expr is not None or self.value is not None or self.behaviour):
+            raise ValueError(f"source {self.file}:{self.lines}: nothing_to_compare, yet it has a formula, value or behaviour")
 
     @property
     def span(self) -> tuple[int, int]:
