@@ -39,7 +39,7 @@ def test_offline_no_script_no_remote_resource(report):
 
 def test_summary_counts_claims_and_errata(report):
     index = read(report, "index.html")
-    assert f"{len(CLAIMS)} claims" in index and "source statements disagree" in index
+    assert f"{len(CLAIMS)} claims" in index and "slips in the lectures disagree" in index
     for lec in LECTURES:
         assert lec.title in index and lec.file in index
 

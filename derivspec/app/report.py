@@ -320,6 +320,11 @@ class ReportData:
         found = [(c, s) for c in self.claims for s in c.sources if s.status == "disagrees"]
         return sorted(found, key=lambda cs: (*order_key(cs[1].source.file, cs[1].source.lines), cs[0].claim_id))
 
+    def slips(self) -> int:
+        """Errata counted once per slip: the same lines and text checked by several claims are one
+        (as ``derivspec errata`` lists them)."""
+        return len({(s.source.file, s.source.span, s.source.as_written) for _, s in self.errata()})
+
 
 class Progress:
     """Stage lines on stderr (a rich bar when stderr is a terminal)."""
@@ -549,7 +554,8 @@ class Site:
         errata = d.errata()
         body = [f"<p>{len(d.claims)} claims from {len(LECTURES)} lecture notes: "
                 + ", ".join(f"{badge(s)} {n}" for s, n in zip(statuses, totals) if n)
-                + f"; <a href='lectures.html'>{len(errata)} source statements disagree with their derivations</a>.</p>"]
+                + f"; <a href='lectures.html'>{d.slips()} slips in the lectures disagree with their derivations</a> "
+                + f"({len(errata)} sources of claims).</p>"]
         if not d.numeric:
             body.append(f"<p class='warn'>Numeric checks were not run{': ' + e(d.numeric_error) if d.numeric_error else ''}."
                         " Derivations and formula sources are shown; behaviour sources are marked not run.</p>")
