@@ -3,8 +3,12 @@ route against a perturbed candidate.
 
 A behaviour check registers keyword-only seams (the rule, map, distribution or model under test)
 and broken variants that set them (``@behaviour(..., broken={...})``, numerics/routes.py); here
-every broken variant runs at every source that uses the check and must come out ``holds = False``
-with evidence that differs from the lecture's run (the statistic moved). A route must fail a
+every broken variant runs at every source that uses the check and must reverse its verdict, with
+evidence that differs from the lecture's run (the statistic moved): where the lecture's statement
+holds, the broken variant must make the check report that it does not; where the check finds the
+statement wrong (an erratum), a variant under which the statement would hold (e.g. a map that
+cannot add a mode) must make the check report that it does -- a check that always says "wrong" is
+a false alarm waiting to happen. A route must fail a
 candidate that is off by 10 % and 0.1 (so that a zero target moves too) wherever the claim's
 right target passes it.
 """
@@ -59,10 +63,10 @@ def test_a_behaviour_check_rejects_its_broken_variant(claim_id, index, descripti
     record = REGISTRY.behaviour(claim_id, source.behaviour)
     overrides = dict(record.broken)[description]
     holds, evidence = _lecture_run(claim_id, index)
-    assert holds, f"the lecture's own run does not hold: {evidence}"
     broken_holds, broken_evidence = record.run(claim, source, **overrides)
     assert broken_evidence != evidence, "the statistic did not move"
-    assert not broken_holds, f"{record.name} passed '{description}': {broken_evidence}"
+    assert broken_holds != holds, (f"{record.name} gave the lecture's verdict ({holds}) under '{description}': "
+                                   f"{broken_evidence}")
 
 
 PERTURBED = "11/10 × target + 1/10"
