@@ -121,13 +121,23 @@ def tv_by_events(p, q):
 TABLE_RANGE = (-25.0, 25.0)
 
 
-@behaviour("divergence.f.kl")
-def f_divergence_table(delta):
-    """quadrature calculator: E_q[f(p/q)] with each of the five generators equals the named divergence for P = ½N(−δ,1) + ½N(δ,1), Q = N(0.3, 1.2²) and swapped"""
+def _with_generator(name, f):
+    return {**calc.GENERATORS, name: f}
+
+
+@behaviour("divergence.f.kl", broken={
+    "JS generator without its ½ (twice the JS)": dict(generators=_with_generator("js", lambda t: 2 * calc.GENERATORS["js"](t))),
+    "TV generator |t − 1| without its ½": dict(generators=_with_generator("tv", lambda t: np.abs(t - 1))),
+    "reverse KL given the forward generator t log t": dict(generators=_with_generator("reverse_kl", calc.GENERATORS["kl"])),
+})
+def f_divergence_table(delta, *, generators=calc.GENERATORS):
+    """quadrature calculator: E_q[f(p/q)] with each of the five generators equals the named divergence for P = ½N(−δ,1) + ½N(δ,1), Q = N(0.3, 1.2²) and swapped
+
+    Seam: ``generators``, the table name -> f under test (the lecture's: calc.GENERATORS)."""
     low, high = TABLE_RANGE
     mixture, gauss = calc.two_mode_mixture(delta), calc.gaussian(0.3, 1.2)
     worst, rows = 0.0, []
-    for name, f in calc.GENERATORS.items():
+    for name, f in generators.items():
         for log_p, log_q in ((mixture, gauss), (gauss, mixture)):
             by_f = calc.f_divergence(log_p, log_q, f, low, high, points=(-delta, 0.0, delta))
             by_definition = calc.direct(name, log_p, log_q, low, high, points=(-delta, 0.0, delta))
@@ -141,24 +151,32 @@ def _normal_density(x, m, s):
     return math.exp(-0.5 * ((x - m) / s) ** 2) / (s * math.sqrt(2 * math.pi))
 
 
-@behaviour("divergence.f.kl")
-def forward_kl_fit_covers(delta):
-    """forward-KL fit of N(m, s²) to ½N(−δ,1) + ½N(δ,1) (quadrature, Nelder–Mead): spans both modes, puts mass in the gap"""
+@behaviour("divergence.f.kl", broken={
+    "the reverse KL KL(q‖p) minimised in place of the forward KL(p‖q)": dict(divergence="reverse_kl"),
+})
+def forward_kl_fit_covers(delta, *, divergence="kl"):
+    """forward-KL fit of N(m, s²) to ½N(−δ,1) + ½N(δ,1) (quadrature, Nelder–Mead): spans both modes, puts mass in the gap
+
+    Seam: ``divergence``, the one the fit minimises (the lecture's: forward KL)."""
     mixture = calc.two_mode_mixture(delta)
-    m, s, value = calc.fit_gaussian(mixture, "kl", start=(delta, 1.0))
+    m, s, value = calc.fit_gaussian(mixture, divergence, start=(delta, 1.0))
     gap_ratio = _normal_density(0.0, m, s) / math.exp(float(mixture(0.0)))
     holds = abs(m) < 1e-3 and abs(s**2 - (1 + delta**2)) < 1e-3 and gap_ratio > 1
     return holds, (f"δ = {delta}, started on the right mode: m = {m:.2g}, s² = {s**2:.5f} (moment matching 1 + δ² = {1 + delta**2}); "
                    f"q(0)/p(0) = {gap_ratio:.1f}: the fit puts mass in the gap between the modes")
 
 
-@behaviour("divergence.f.kl")
-def likelihood_fit_is_the_forward_kl_fit(delta, n):
-    """maximum likelihood of N(m, s²) on n samples of the mixture (sample mean and variance) vs the forward-KL fit (0, 1 + δ²)"""
+@behaviour("divergence.f.kl", broken={
+    "the likelihood fit compared with the reverse-KL fit": dict(divergence="reverse_kl"),
+})
+def likelihood_fit_is_the_forward_kl_fit(delta, n, *, divergence="kl"):
+    """maximum likelihood of N(m, s²) on n samples of the mixture (sample mean and variance) vs the forward-KL fit (0, 1 + δ²)
+
+    Seam: ``divergence``, the fit the likelihood is said to equal (the lecture's: forward KL)."""
     device = resolve_device("auto")
     x = calc.sample_mixture(delta, n, make_generator(4156, device), device)
     m_hat, v_hat = float(x.mean()), float(x.var(unbiased=False))
-    m, s, _ = calc.fit_gaussian(calc.two_mode_mixture(delta), "kl", start=(0.5, 2.0))
+    m, s, _ = calc.fit_gaussian(calc.two_mode_mixture(delta), divergence, start=(0.5, 2.0))
     var = 1 + delta**2
     fourth = float(((x - x.mean()) ** 4).mean())
     z_mean = (m_hat - m) / math.sqrt(var / n)
@@ -168,12 +186,16 @@ def likelihood_fit_is_the_forward_kl_fit(delta, n):
                    f"z = {z_mean:.2f}, {z_var:.2f} (|z| ≤ {Z_CRITICAL:.2f})")
 
 
-@behaviour("divergence.f.reverse-kl")
-def reverse_kl_fit_seeks_a_mode(delta):
-    """reverse-KL fit of N(m, s²) to ½N(−δ,1) + ½N(δ,1): from a mode it stays on that mode, and beats the centred fit"""
+@behaviour("divergence.f.reverse-kl", broken={
+    "the forward KL KL(p‖q) minimised in place of the reverse KL(q‖p)": dict(divergence="kl"),
+})
+def reverse_kl_fit_seeks_a_mode(delta, *, divergence="reverse_kl"):
+    """reverse-KL fit of N(m, s²) to ½N(−δ,1) + ½N(δ,1): from a mode it stays on that mode, and beats the centred fit
+
+    Seam: ``divergence``, the one the fit minimises (the lecture's: reverse KL)."""
     mixture = calc.two_mode_mixture(delta)
-    m, s, value = calc.fit_gaussian(mixture, "reverse_kl", start=(delta, 1.0))
-    mc, sc, centred = calc.fit_gaussian(mixture, "reverse_kl", start=(0.0, 2.0))
+    m, s, value = calc.fit_gaussian(mixture, divergence, start=(delta, 1.0))
+    mc, sc, centred = calc.fit_gaussian(mixture, divergence, start=(0.0, 2.0))
     other_mode_mass = stats.norm.cdf(0.0, m, s)
     holds = abs(m - delta) < 0.2 and s < 1.3 and value < centred
     return holds, (f"δ = {delta}: started on the right mode, m = {m:.4f}, s = {s:.4f}, KL(q‖p) = {value:.4f} "
@@ -181,17 +203,24 @@ def reverse_kl_fit_seeks_a_mode(delta):
                    f"of its mass on the other mode's half-line (it ignores that mode: high precision, mode collapse)")
 
 
-@behaviour("divergence.f.reverse-kl")
-def kl_directions_disagree(delta):
-    """forward- and reverse-KL fits of one Gaussian to two modes differ; for a Gaussian target (δ = 0) both are the target"""
+@behaviour("divergence.f.reverse-kl", broken={
+    "the 'reverse' fit minimises the forward KL too (the two directions confused)": dict(reverse="kl"),
+})
+def kl_directions_disagree(delta, *, forward="kl", reverse="reverse_kl"):
+    """forward- and reverse-KL fits of one Gaussian to two modes differ; for a Gaussian target (δ = 0) both are the target
+
+    Seams: ``forward``, ``reverse``, the divergences the two fits minimise; each fit is then scored by
+    both true divergences (grid_divergence)."""
     mixture = calc.two_mode_mixture(delta)
-    mf, sf, forward_min = calc.fit_gaussian(mixture, "kl", start=(0.5, 2.0))
-    mr, sr, reverse_min = calc.fit_gaussian(mixture, "reverse_kl", start=(delta, 1.0))
+    mf, sf, _ = calc.fit_gaussian(mixture, forward, start=(0.5, 2.0))
+    mr, sr, _ = calc.fit_gaussian(mixture, reverse, start=(delta, 1.0))
+    forward_min = calc.grid_divergence("kl", mixture, calc.gaussian(mf, sf))
+    reverse_min = calc.grid_divergence("reverse_kl", mixture, calc.gaussian(mr, sr))
     reverse_at_forward = calc.grid_divergence("reverse_kl", mixture, calc.gaussian(mf, sf))
     forward_at_reverse = calc.grid_divergence("kl", mixture, calc.gaussian(mr, sr))
     gauss = calc.two_mode_mixture(0.0)
-    m0, s0, v0 = calc.fit_gaussian(gauss, "kl", start=(0.5, 2.0))
-    m1, s1, v1 = calc.fit_gaussian(gauss, "reverse_kl", start=(0.5, 2.0))
+    m0, s0, v0 = calc.fit_gaussian(gauss, forward, start=(0.5, 2.0))
+    m1, s1, v1 = calc.fit_gaussian(gauss, reverse, start=(0.5, 2.0))
     holds = (reverse_at_forward > reverse_min + 1e-3 and forward_at_reverse > forward_min + 1e-3
              and max(v0, v1) < 1e-9 and max(abs(m0), abs(m1), abs(s0 - 1), abs(s1 - 1)) < 1e-3)
     return holds, (f"δ = {delta}: forward fit ({mf:.2g}, {sf:.3f}) has reverse KL {reverse_at_forward:.3f} > its minimum "
@@ -242,45 +271,74 @@ def w1_uniforms_by_linear_program(s):
                           "the LP's duality gap and residuals", s)
 
 
-@behaviour("divergence.wasserstein.shifted-uniform")
-def w1_finite_where_kl_infinite(s):
-    """U[0,1] vs U[s,1+s] with disjoint supports: KL = ∞ (quadrature finds P's mass where q = 0), JS = log 2, W₁ = s"""
+def _largest_cdf_gap(cdf_p, cdf_q, low, high, points=()):
+    """sup |F_P − F_Q| (the Kolmogorov distance) on a fine grid and the breakpoints: what W₁ is mistaken for."""
+    grid = np.concatenate([np.linspace(low, high, 20_001), np.asarray(points, dtype=float)])
+    return max(abs(float(cdf_p(t)) - float(cdf_q(t))) for t in grid)
+
+
+def _kl_where_q_positive(log_p, log_q, low, high, points=()):
+    """∫ p log(p/q) over {p > 0, q > 0} only: the KL with its infinite part dropped."""
+    def integrand(x):
+        lp, lq = float(log_p(x)), float(log_q(x))
+        return 0.0 if math.inf in (-lp, -lq) else math.exp(lp) * (lp - lq)
+    return calc.integral(integrand, low, high, points)
+
+
+W1_AS_KOLMOGOROV = "W₁ read as the largest CDF gap sup|F_P − F_Q| (the Kolmogorov distance)"
+
+
+@behaviour("divergence.wasserstein.shifted-uniform", broken={
+    "KL integrated only where q > 0 (the infinite part dropped)": dict(kl=_kl_where_q_positive),
+    W1_AS_KOLMOGOROV: dict(w1=_largest_cdf_gap),
+})
+def w1_finite_where_kl_infinite(s, *, kl=calc.kl_by_quadrature, w1=calc.w1_by_cdfs):
+    """U[0,1] vs U[s,1+s] with disjoint supports: KL = ∞ (quadrature finds P's mass where q = 0), JS = log 2, W₁ = s
+
+    Seams: ``kl`` (log-densities -> KL) and ``w1`` (CDFs -> W₁), the lecture's by quadrature."""
     log_p, log_q = _uniform_pair(s)
     points = (0.0, 1.0, s, 1.0 + s)
-    kl = calc.kl_by_quadrature(log_p, log_q, -1.0, 2.0 + s, points)
+    kl_pq = kl(log_p, log_q, -1.0, 2.0 + s, points)
     js = calc.js_direct(log_p, log_q, -1.0, 2.0 + s, points)
-    w1 = calc.w1_by_cdfs(lambda t: min(max(t, 0.0), 1.0), lambda t: min(max(t - s, 0.0), 1.0), -1.0, 2.0 + s, points)
-    holds = math.isinf(kl) and math.isfinite(w1) and abs(w1 - s) < 1e-9 and abs(js - math.log(2)) < 1e-9
-    return holds, f"s = {s}: KL(P‖Q) = {kl}, JS = {js:.6f} (log 2 = {math.log(2):.6f}), W₁ = {w1:.6f}"
+    w1_pq = w1(lambda t: min(max(t, 0.0), 1.0), lambda t: min(max(t - s, 0.0), 1.0), -1.0, 2.0 + s, points)
+    holds = math.isinf(kl_pq) and math.isfinite(w1_pq) and abs(w1_pq - s) < 1e-9 and abs(js - math.log(2)) < 1e-9
+    return holds, f"s = {s}: KL(P‖Q) = {kl_pq}, JS = {js:.6f} (log 2 = {math.log(2):.6f}), W₁ = {w1_pq:.6f}"
 
 
-@behaviour("divergence.wasserstein.shifted-uniform")
-def w1_tracks_the_shift_where_js_saturates(s_max):
-    """U[0,1] vs U[s,1+s] for shifts up to s_max: W₁ grows with s (data-space distance), JS stops at log 2 once s ≥ 1"""
+@behaviour("divergence.wasserstein.shifted-uniform", broken={W1_AS_KOLMOGOROV: dict(w1=_largest_cdf_gap)})
+def w1_tracks_the_shift_where_js_saturates(s_max, *, w1=calc.w1_by_cdfs):
+    """U[0,1] vs U[s,1+s] for shifts up to s_max: W₁ grows with s (data-space distance), JS stops at log 2 once s ≥ 1
+
+    Seam: ``w1`` (CDFs -> W₁, the lecture's ∫|F_P − F_Q| by quadrature)."""
     shifts = [s_max * k / 8 for k in range(1, 9)]
     rows = []
     for s in shifts:
         log_p, log_q = _uniform_pair(s)
         points = (0.0, 1.0, s, 1.0 + s)
         js = calc.js_direct(log_p, log_q, -1.0, 2.0 + s, points)
-        w1 = calc.w1_by_cdfs(lambda t: min(max(t, 0.0), 1.0), lambda t, v=s: min(max(t - v, 0.0), 1.0), -1.0, 2.0 + s, points)
-        rows.append((s, js, w1))
+        distance = w1(lambda t: min(max(t, 0.0), 1.0), lambda t, v=s: min(max(t - v, 0.0), 1.0), -1.0, 2.0 + s, points)
+        rows.append((s, js, distance))
     increasing = all(b[2] > a[2] + 1e-6 for a, b in zip(rows, rows[1:]))
     flat = [js for s, js, _ in rows if s >= 1]
     holds = increasing and max(flat) - min(flat) < 1e-9
     return holds, "shift s: (JS, W₁) = " + "; ".join(f"{s:.2f}: ({js:.4f}, {w1:.3f})" for s, js, w1 in rows)
 
 
-@behaviour("divergence.wasserstein.shifted-uniform")
-def wasserstein_gradient_does_not_vanish(shift, sigma):
-    """P = N(0, σ²), Q_θ = N(θ, σ²) far apart: d JSD/dθ ≈ 0 (vanishing gradient), d W₁/dθ = 1 (central differences of quadratures)"""
+@behaviour("divergence.wasserstein.shifted-uniform", broken={
+    W1_AS_KOLMOGOROV: dict(transport=_largest_cdf_gap),
+    "the KL (which grows as θ²/2σ²) in place of the JSD": dict(divergence=calc.kl_by_quadrature),
+})
+def wasserstein_gradient_does_not_vanish(shift, sigma, *, divergence=calc.js_direct, transport=calc.w1_by_cdfs):
+    """P = N(0, σ²), Q_θ = N(θ, σ²) far apart: d JSD/dθ ≈ 0 (vanishing gradient), d W₁/dθ = 1 (central differences of quadratures)
+
+    Seams: ``divergence`` (log-densities -> JSD) and ``transport`` (CDFs -> W₁), the lecture's by quadrature."""
     h = 1e-3
     def js(theta):
-        return calc.js_direct(calc.gaussian(0.0, sigma), calc.gaussian(theta, sigma), -12 * sigma, theta + 12 * sigma,
-                              points=(0.0, theta / 2, theta))
+        return divergence(calc.gaussian(0.0, sigma), calc.gaussian(theta, sigma), -12 * sigma, theta + 12 * sigma,
+                          points=(0.0, theta / 2, theta))
     def w1(theta):
-        return calc.w1_by_cdfs(lambda t: stats.norm.cdf(t, 0, sigma), lambda t: stats.norm.cdf(t, theta, sigma),
-                               -12 * sigma, theta + 12 * sigma, points=(0.0, theta / 2, theta))
+        return transport(lambda t: stats.norm.cdf(t, 0, sigma), lambda t: stats.norm.cdf(t, theta, sigma),
+                         -12 * sigma, theta + 12 * sigma, points=(0.0, theta / 2, theta))
     d_js = (js(shift + h) - js(shift - h)) / (2 * h)
     d_w1 = (w1(shift + h) - w1(shift - h)) / (2 * h)
     holds = abs(d_js) < 1e-6 and abs(d_w1 - 1) < 1e-6
@@ -360,15 +418,31 @@ def fid_reference_model(mu_r, sigma_r, mu_g, sigma_g):
     return fidlib.fid_gaussians(mu_r[:, None], (sigma_r**2)[:, None, None], mu_g[:, None], (sigma_g**2)[:, None, None])
 
 
-@behaviour("divergence.fid.gaussian")
-def fid_is_w2_between_gaussians(d, n):
-    """d-D: FID by eigendecompositions = scipy sqrtm formula = the Monte Carlo cost of the map pushing N(μ_r, Σ_r) onto N(μ_g, Σ_g); a Cholesky coupling costs more"""
+def _fid_with_root_product(mu1, S1, mu2, S2):
+    """‖μ₁ − μ₂‖² + tr(Σ₁ + Σ₂ − 2Σ₁^{1/2}Σ₂^{1/2}): the cross term right only when Σ₁, Σ₂ commute."""
+    cross = torch.trace(fidlib._sym_sqrt(S1) @ fidlib._sym_sqrt(S2))
+    return ((mu1 - mu2) ** 2).sum(-1) + torch.trace(S1 + S2) - 2 * cross
+
+
+def _fid_without_the_two(mu1, S1, mu2, S2):
+    """‖μ₁ − μ₂‖² + tr(Σ₁ + Σ₂ − (Σ₁Σ₂)^{1/2}): the factor 2 of the cross term lost."""
+    return ((mu1 - mu2) ** 2).sum(-1) + torch.trace(S1 + S2) - fidlib.trace_sqrt_product(S1, S2)
+
+
+@behaviour("divergence.fid.gaussian", broken={
+    "tr(Σ_rΣ_g)^{1/2} replaced by tr(Σ_r^{1/2}Σ_g^{1/2}) (true only for commuting covariances)": dict(fid=_fid_with_root_product),
+    "the factor 2 of the cross term lost": dict(fid=_fid_without_the_two),
+})
+def fid_is_w2_between_gaussians(d, n, *, fid=fidlib.fid_gaussians):
+    """d-D: FID by eigendecompositions = scipy sqrtm formula = the Monte Carlo cost of the map pushing N(μ_r, Σ_r) onto N(μ_g, Σ_g); a Cholesky coupling costs more
+
+    Seam: ``fid``, the formula under test (the lecture's: reference_models/fid.py fid_gaussians)."""
     device = resolve_device("auto")
     g = make_generator(4187, device)
     B1, B2 = (torch.randn(d, d, generator=g, dtype=DTYPE, device=device) for _ in range(2))
     S1, S2 = B1 @ B1.T / d + 0.3 * torch.eye(d, dtype=DTYPE, device=device), B2 @ B2.T / d + 0.3 * torch.eye(d, dtype=DTYPE, device=device)
     m1, m2 = (torch.randn(d, generator=g, dtype=DTYPE, device=device) for _ in range(2))
-    fid = float(fidlib.fid_gaussians(m1, S1, m2, S2))
+    fid = float(fid(m1, S1, m2, S2))
     s1, s2 = S1.cpu().numpy(), S2.cpu().numpy()
     by_sqrtm = float(((m1 - m2) ** 2).sum()) + float(np.trace(s1 + s2 - 2 * sqrtm(s1 @ s2).real))
     A, T = fidlib.optimal_map(m1, S1, m2, S2)
@@ -414,17 +488,26 @@ def plug_in_fid_monte_carlo(sigma_r, sigma_g, n):
     return Integrand(plug_in_error, dim=2 * size)
 
 
-@behaviour("divergence.fid.plug-in-bias")
-def fid_bias_shrinks_like_one_over_n(d):
-    """reference FID estimator, two samples of N(0, I_d) (true FID 0): the mean plug-in FID is ≈ (2d + d(d+1)/2)/n and halves as n doubles"""
+@behaviour("divergence.fid.plug-in-bias", broken={
+    "the mean term 2d/n forgotten (bias d(d+1)/(2n) from the covariances only)":
+        dict(predicted=lambda d, n: d * (d + 1) / (2 * (n - 1))),
+    "the covariance term counted for one sample only (d(d+1)/(4n), as if Σ_g were exact)":
+        dict(predicted=lambda d, n: 2 * d / n + d * (d + 1) / (4 * (n - 1))),
+})
+def fid_bias_shrinks_like_one_over_n(d, *, predicted=fidlib.predicted_bias_identity):
+    """reference FID estimator, two samples of N(0, I_d) (true FID 0): the mean plug-in FID is ≈ (2d + d(d+1)/2)/n and halves as n doubles
+
+    Seam: ``predicted(d, n)``, the bias rule under test (the lecture's: 2d/n + d(d+1)/(2(n−1)))."""
     device = resolve_device("auto")
     ns = [100, 200, 400, 800]
     points = fidlib.measure_bias(d, ns, repeats=400, generator=make_generator(4195, device), device=device)
-    ratios = [pt.mean / pt.predicted for pt in points]
+    rule = [predicted(d, pt.n) for pt in points]
+    ratios = [pt.mean / value for pt, value in zip(points, rule)]
     halving = [a.mean / b.mean for a, b in zip(points, points[1:])]
     holds = all(abs(r - 1) < 0.1 for r in ratios) and all(1.7 < h < 2.3 for h in halving)
-    return holds, (f"d = {d}: " + "; ".join(f"n = {pt.n}: {pt.mean:.4f} ± {pt.stderr:.1g} (predicted {pt.predicted:.4f})" for pt in points)
-                   + f"; at d = 2048 the same prediction is {2 * 2048 + 2048 * 2049 / 2:.3g}/n")
+    return holds, (f"d = {d}: " + "; ".join(f"n = {pt.n}: {pt.mean:.4f} ± {pt.stderr:.1g} (predicted {value:.4f})"
+                                            for pt, value in zip(points, rule))
+                   + f"; at d = 2048 the same prediction is {predicted(2048, 10**9) * 10**9:.3g}/n")
 
 
 # --- Inception Score ------------------------------------------------------------------------------------
@@ -448,47 +531,81 @@ def inception_score_reference_model(a, b):
     return fidlib.inception_score(_is_rows(a, b))
 
 
-@behaviour("divergence.inception-score")
-def inception_score_rewards_confident_diverse(classes):
-    """IS = K for one-hot, class-balanced predictions; 1 for uninformative or single-class ones; in [1, K] for 2000 random prediction sets"""
+def _mean_kl_without_exp(probs):
+    """E_x KL(p(y|x) ‖ p(y)), the exponential left out (log IS)."""
+    return torch.log(fidlib.inception_score(probs))
+
+
+def _confidence_only(probs):
+    """exp(−E_x H(p(y|x))): the confidence term without the marginal's diversity."""
+    entropy = -torch.where(probs > 0, probs * torch.log(probs.clamp_min(1e-300)), torch.zeros_like(probs)).sum(-1)
+    return torch.exp(-entropy.mean(-1))
+
+
+def _marginal_entropy_only(probs):
+    """exp(H(p(y))): the diversity term without the per-sample confidence."""
+    marginal = probs.mean(-2)
+    return torch.exp(-torch.where(marginal > 0, marginal * torch.log(marginal.clamp_min(1e-300)), torch.zeros_like(marginal)).sum(-1))
+
+
+IS_WITHOUT_EXP = "the mean KL without the exponential (log IS)"
+IS_CONFIDENCE_ONLY = "confidence only, exp(−E H(p(y|x))) (the marginal p(y) left out)"
+
+
+@behaviour("divergence.inception-score", broken={
+    IS_WITHOUT_EXP: dict(score=_mean_kl_without_exp),
+    IS_CONFIDENCE_ONLY: dict(score=_confidence_only),
+    "diversity only, exp(H(p(y))) (the per-sample confidence left out)": dict(score=_marginal_entropy_only),
+})
+def inception_score_rewards_confident_diverse(classes, *, score=fidlib.inception_score):
+    """IS = K for one-hot, class-balanced predictions; 1 for uninformative or single-class ones; in [1, K] for 2000 random prediction sets
+
+    Seam: ``score`` (predictions (…, N, K) -> score), the lecture's exp(E_x KL(p(y|x) ‖ p(y)))."""
     device = resolve_device("auto")
     K = classes
     eye = torch.eye(K, dtype=DTYPE, device=device)
-    confident_diverse = float(fidlib.inception_score(eye.repeat(5, 1)))
-    uniform = float(fidlib.inception_score(torch.full((50, K), 1 / K, dtype=DTYPE, device=device)))
-    one_class = float(fidlib.inception_score(eye[[0] * 50]))
+    confident_diverse = float(score(eye.repeat(5, 1)))
+    uniform = float(score(torch.full((50, K), 1 / K, dtype=DTYPE, device=device)))
+    one_class = float(score(eye[[0] * 50]))
     g = make_generator(4174, device)
     scale = 5 * torch.rand(2000, 1, 1, generator=g, dtype=DTYPE, device=device)
     probs = torch.softmax(scale * torch.randn(2000, 64, K, generator=g, dtype=DTYPE, device=device), -1)
-    scores = fidlib.inception_score(probs)
+    scores = score(probs)
     holds = (abs(confident_diverse - K) < 1e-9 and abs(uniform - 1) < 1e-12 and abs(one_class - 1) < 1e-12
              and float(scores.min()) >= 1 - 1e-12 and float(scores.max()) <= K + 1e-9)
     return holds, (f"K = {K}: one-hot and balanced IS = {confident_diverse:.6f}; uniform p(y|x) IS = {uniform:.6f}; all one class "
                    f"IS = {one_class:.6f}; 2000 random prediction sets (softmax of scaled Gaussian logits): IS in [{float(scores.min()):.4f}, {float(scores.max()):.4f}]")
 
 
-@behaviour("divergence.inception-score")
-def inception_score_blind_within_class(classes):
-    """toy classifier on K clusters with two sub-modes each: dropping one sub-mode per class leaves IS unchanged; dropping half the classes halves it"""
+@behaviour("divergence.inception-score", broken={IS_CONFIDENCE_ONLY: dict(score=_confidence_only)})
+def inception_score_blind_within_class(classes, *, score=fidlib.inception_score):
+    """toy classifier on K clusters with two sub-modes each: dropping one sub-mode per class leaves IS unchanged; dropping half the classes halves it
+
+    Seam: ``score`` (predictions -> score), the lecture's exp(E_x KL(p(y|x) ‖ p(y)))."""
     device = resolve_device("auto")
     clf = fidlib.ToyClassifier(classes, device=device)
     g = make_generator(4180, device)
     n = 100_000
-    full = float(fidlib.inception_score(clf.probs(clf.sample(n, g))))
-    dropped_modes = float(fidlib.inception_score(clf.probs(clf.sample(n, g, submodes=(1,)))))
-    dropped_classes = float(fidlib.inception_score(clf.probs(clf.sample(n, g, classes=list(range(0, classes, 2))))))
+    full = float(score(clf.probs(clf.sample(n, g))))
+    dropped_modes = float(score(clf.probs(clf.sample(n, g, submodes=(1,)))))
+    dropped_classes = float(score(clf.probs(clf.sample(n, g, classes=list(range(0, classes, 2))))))
     holds = abs(dropped_modes - full) < 0.01 * full and dropped_classes < 0.6 * full
     return holds, (f"K = {classes}, n = {n}: IS with both sub-modes {full:.4f}, with one sub-mode per class {dropped_modes:.4f} "
                    f"(half the modes dropped, IS unchanged); with half the classes dropped {dropped_classes:.4f}")
 
 
-@behaviour("divergence.inception-score")
-def inception_score_fooled_by_one_sample_per_class(classes):
-    """a 'generator' that outputs only the K class centres (one perfect sample per class) gets IS ≈ K, the maximum"""
+@behaviour("divergence.inception-score", broken={
+    IS_WITHOUT_EXP: dict(score=_mean_kl_without_exp),
+    IS_CONFIDENCE_ONLY: dict(score=_confidence_only),
+})
+def inception_score_fooled_by_one_sample_per_class(classes, *, score=fidlib.inception_score):
+    """a 'generator' that outputs only the K class centres (one perfect sample per class) gets IS ≈ K, the maximum
+
+    Seam: ``score`` (predictions -> score), the lecture's exp(E_x KL(p(y|x) ‖ p(y)))."""
     device = resolve_device("auto")
     clf = fidlib.ToyClassifier(classes, temperature=0.1, device=device)
-    score = float(fidlib.inception_score(clf.probs(clf.centres.repeat(100, 1))))
-    varied = float(fidlib.inception_score(clf.probs(clf.sample(100_000, make_generator(4181, device)))))
-    holds = score > 0.99 * classes and score >= varied
-    return holds, (f"K = {classes}: K distinct outputs repeated give IS = {score:.4f} (maximum {classes}); a varied generator "
+    centres = float(score(clf.probs(clf.centres.repeat(100, 1))))
+    varied = float(score(clf.probs(clf.sample(100_000, make_generator(4181, device)))))
+    holds = centres > 0.99 * classes and centres >= varied
+    return holds, (f"K = {classes}: K distinct outputs repeated give IS = {centres:.4f} (maximum {classes}); a varied generator "
                    f"with noise and sub-modes gets {varied:.4f}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 from scipy import stats
 from torch.distributions import (AffineTransform, ExpTransform, LogNormal, MultivariateNormal, Normal,
@@ -95,14 +96,31 @@ def standard_bivariate_normal(z1, z2):
     return _standard_normal(z1).log_prob(z1) + _standard_normal(z2).log_prob(z2)
 
 
-@behaviour("flow.box-muller")
-def box_muller_inverts_and_is_gaussian(n):
-    """reference Box–Muller: round trip u -> z -> u, and KS tests of z1, z2 and z1 + z2 against their normal laws"""
+def _box_muller_without_the_two(u1, u2):
+    """radius √(−log u₁): the factor 2 of √(−2 log u₁) lost."""
+    r = torch.sqrt(-torch.log(u1))
+    return r * torch.cos(2 * math.pi * u2), r * torch.sin(2 * math.pi * u2)
+
+
+def _box_muller_half_turn(u1, u2):
+    """angle π u₂: half the circle, z₂ ≥ 0."""
+    r = torch.sqrt(-2 * torch.log(u1))
+    return r * torch.cos(math.pi * u2), r * torch.sin(math.pi * u2)
+
+
+@behaviour("flow.box-muller", broken={
+    "radius √(−log u₁) (the factor 2 lost)": dict(transform=_box_muller_without_the_two),
+    "angle π u₂ instead of 2π u₂": dict(transform=_box_muller_half_turn),
+})
+def box_muller_inverts_and_is_gaussian(n, *, transform=flows.box_muller):
+    """reference Box–Muller: round trip u -> z -> u, and KS tests of z1, z2 and z1 + z2 against their normal laws
+
+    Seam: ``transform`` (u₁, u₂) -> (z₁, z₂), the lecture's map (reference_models/flows.py box_muller)."""
     device = resolve_device("auto")
     g = make_generator(3086, device)
     u1 = torch.rand(n, generator=g, dtype=DTYPE, device=device).clamp_min(1e-300)
     u2 = torch.rand(n, generator=g, dtype=DTYPE, device=device)
-    z1, z2 = flows.box_muller(u1, u2)
+    z1, z2 = transform(u1, u2)
     v1, v2 = flows.box_muller_inverse(z1, z2)
     trip = float(torch.maximum((v1 - u1).abs(), torch.minimum((v2 - u2).abs(), 1 - (v2 - u2).abs())).max())
     pvalues = [stats.kstest(z1.cpu().numpy(), "norm").pvalue, stats.kstest(z2.cpu().numpy(), "norm").pvalue,
@@ -130,18 +148,39 @@ def forward_map_derivative(y, c):
     return _standard_normal(z).log_prob(z) - torch.log(slope)
 
 
-@behaviour("flow.monotone.density")
-def monotone_map_keeps_the_number_of_modes(c):
-    """reference map f with f⁻¹(y) = y³ + cy of N(0, 1): count the modes of its density, KS test of its samples"""
+MODE_GRID = (-4.0, 4.0, 80_001)  # count_modes' grid; the CDF of the density under test by the trapezoid rule on it
+
+
+def _grid_cdf(log_density, device):
+    """The CDF of exp(log_density) normalised on MODE_GRID (cumulative trapezoid), for a KS test of its samples."""
+    y = torch.linspace(*MODE_GRID, dtype=DTYPE, device=device)
+    density = torch.exp(log_density(y))
+    cells = (density[1:] + density[:-1]) / 2 * (y[1:] - y[:-1])
+    cdf = torch.cat([torch.zeros(1, dtype=DTYPE, device=device), torch.cumsum(cells, 0)])
+    grid, values = y.cpu().numpy(), (cdf / cdf[-1]).cpu().numpy()
+    return lambda v: np.interp(v, grid, values)
+
+
+@behaviour("flow.monotone.density", broken={
+    "the density without the Jacobian factor |g'(y)| = 3y² + c (unimodal)":
+        dict(log_density=lambda y, c: flows.cubic_log_density(y, c) - torch.log(3 * y**2 + c)),
+})
+def monotone_map_keeps_the_number_of_modes(c, *, log_density=flows.cubic_log_density):
+    """reference map f with f⁻¹(y) = y³ + cy of N(0, 1): count the modes of its density, KS test of its samples
+
+    Seam: ``log_density(y, c)``, the density whose modes are counted (the lecture's: change of
+    variables, log φ(g(y)) + log g'(y)); the verdict needs its samples to fit it (KS against its
+    normalised CDF on the grid), so a mode count of a wrong density confirms nothing."""
     device = resolve_device("auto")
-    modes = flows.count_modes(lambda y: flows.cubic_log_density(y, c), device=device)
+    modes = flows.count_modes(lambda y: log_density(y, c), *MODE_GRID, device=device)
     g = make_generator(1905, device)
     y = flows.cubic_forward(torch.randn(100_000, generator=g, dtype=DTYPE, device=device), c)
-    p = stats.kstest(y.cpu().numpy(), lambda v: stats.norm.cdf(v**3 + c * v)).pvalue
-    holds = len(modes) == 1
+    p = stats.kstest(y.cpu().numpy(), _grid_cdf(lambda v: log_density(v, c), device)).pvalue
+    fits = p > flows.GOF_FALSE_FAIL_RATE
+    holds = len(modes) == 1 and fits
     return holds, (f"c = {c}: Z ~ N(0, 1) has one mode; Y = f(Z) (f increasing, smooth) has {len(modes)} at "
                    f"{', '.join(f'{m:.4f}' for m in modes)} (log p_Y''(0) = 6/c − c² = {6 / c - c**2:.3g}); its samples "
-                   f"fit the density (KS p = {p:.3g}, n = 100,000)")
+                   f"{'fit' if fits else 'do not fit'} the density (KS p = {p:.3g}, n = 100,000, fails below {flows.GOF_FALSE_FAIL_RATE:g})")
 
 
 # --- composition ----------------------------------------------------------------------------------
@@ -160,19 +199,33 @@ def composed_transforms(x, a, b):
     return TransformedDistribution(base, [AffineTransform(b, a), ExpTransform()]).log_prob(x)
 
 
-@behaviour("flow.composition")
-def composed_flow_samples_follow_the_density(d, layers, n):
-    """reference LinearFlowChain: samples by f_K∘…∘f_1 mapped back with f_K⁻¹ first are N(0, I); log_prob = the closed form N(b, AAᵀ)"""
+FIRST_INVERTED = {"right": "f_K⁻¹", "wrong": "f₁⁻¹"}
+
+
+@behaviour("flow.composition", broken={
+    "inverted as L3144 writes, f₁⁻¹ first": dict(order="wrong"),
+    "the layers' log|det A_i| added instead of subtracted": dict(log_det_sign=+1),
+})
+def composed_flow_samples_follow_the_density(d, layers, n, *, order="right", log_det_sign=-1):
+    """reference LinearFlowChain: samples by f_K∘…∘f_1 mapped back with f_K⁻¹ first are N(0, I); log_prob = the closed form N(b, AAᵀ)
+
+    Seams: ``order`` of the inversion (the lecture's rule: f_K⁻¹ first, "right") and ``log_det_sign``
+    of Σ log|det A_i| in log p(x) = log p₀(z₀) − Σ log|det A_i|."""
     device = resolve_device("auto")
     chain = flows.LinearFlowChain(d, layers, seed=3148, device=device)
     x = chain.sample(n, make_generator(3149, device))
-    p_right = flows.standard_normal_ks_pvalue(chain.inverse(x, "right"))
+    p_right = flows.standard_normal_ks_pvalue(chain.inverse(x, order))
     p_wrong = flows.standard_normal_ks_pvalue(chain.inverse(x, "wrong"))
     exact = chain.closed_form().log_prob(x[:1000])
-    right = float((chain.log_prob(x[:1000], "right") - exact).abs().max())
+
+    def log_prob(inversion):
+        return flows.std_normal_log_prob(chain.inverse(x[:1000], inversion)) + log_det_sign * chain.log_det_sum()
+
+    right = float((log_prob(order) - exact).abs().max())
     wrong = float((chain.log_prob(x[:1000], "wrong") - exact).abs().max())
     holds = p_right > flows.GOF_FALSE_FAIL_RATE and right < 1e-9
-    return holds, (f"d = {d}, K = {layers} affine layers, n = {n}: z₀ from f_K⁻¹ first passes the KS test against N(0, I) "
+    verdict = "passes" if p_right > flows.GOF_FALSE_FAIL_RATE else "fails"
+    return holds, (f"d = {d}, K = {layers} affine layers, n = {n}: z₀ from {FIRST_INVERTED[order]} first {verdict} the KS test against N(0, I) "
                    f"(p = {p_right:.3g}) and its log-density is N(b, AAᵀ)'s to {right:.1g}; with f₁⁻¹ first "
                    f"(as L3144 writes) p = {p_wrong:.2g} and the log-density is off by up to {wrong:.3g}")
 
@@ -216,13 +269,24 @@ def coupling_complex_step_log_det(z1, z2, z3, w2, w3):
     return torch.linalg.slogdet(_complex_step_jacobian(f, _stack(z1, z2, z3)))[1]
 
 
-@behaviour("flow.coupling.log-det")
-def coupling_jacobian_is_block_triangular(d, points):
-    """reference RealNVP coupling layer (d coordinates): autograd Jacobian has a zero upper-right block and diag(exp(s)) below"""
+@behaviour("flow.coupling.log-det", broken={
+    "the conditioner fed all of z, not z_A (mask not applied)": dict(conditioner_input=lambda z, mask: z),
+    "z_B scaled by s instead of exp(s)": dict(scale=lambda s: s),
+})
+def coupling_jacobian_is_block_triangular(d, points, *, conditioner_input=lambda z, mask: z * mask, scale=torch.exp):
+    """reference RealNVP coupling layer (d coordinates): autograd Jacobian has a zero upper-right block and diag(exp(s)) below
+
+    Seams: the layer z' = z ⊙ scale(s) + t, (s, t) = conditioner(``conditioner_input(z, mask)``); the
+    lecture's: z ⊙ mask (z_A only) and scale = exp."""
     device = resolve_device("auto")
     layer = flows.RealNVP(d, 1, 32, seed=3042, device=device).layers[0]
     z = torch.randn(points, d, generator=make_generator(3043, device), dtype=DTYPE, device=device)
-    jac = flows.autograd_jacobians(lambda v: layer(v[None])[0][0], z).detach()
+
+    def coupling(v):
+        s, t = layer.scale_shift(conditioner_input(v, layer.mask))
+        return v * scale(s) + t
+
+    jac = flows.autograd_jacobians(coupling, z).detach()
     a, b_ = layer.mask.bool(), ~layer.mask.bool()
     upper = float(jac[:, a][:, :, b_].abs().max())
     identity = float((jac[:, a][:, :, a] - torch.eye(int(a.sum()), dtype=DTYPE, device=device)).abs().max())
@@ -236,35 +300,77 @@ def coupling_jacobian_is_block_triangular(d, points):
                    f"∂z'_B/∂z_B = diag(exp s) (error {diag_error:.1g}); the * block is not zero (max {star:.3g})")
 
 
-@behaviour("flow.coupling.log-det")
-def realnvp_inverse_and_log_det_are_exact(layers, n):
-    """reference RealNVP (d = 2): inverse round trip and Σ s against the autograd slogdet, float64"""
+def _inverse_in_forward_order(model_, x):
+    """The layers undone f₁⁻¹ first (not last)."""
+    log_det = torch.zeros(x.shape[:-1], dtype=DTYPE, device=x.device)
+    for layer in model_.layers:
+        x, ld = layer.inverse(x)
+        log_det = log_det + ld
+    return x, log_det
+
+
+def _inverse_with_exp_plus_s(model_, x):
+    """Each layer undone as (x_B − t)·exp(+s): the sign of the scale's exponent lost."""
+    log_det = torch.zeros(x.shape[:-1], dtype=DTYPE, device=x.device)
+    for layer in reversed(model_.layers):
+        s, t = layer.scale_shift(x * layer.mask)
+        x, log_det = (x - t) * torch.exp(s), log_det + s.sum(-1)
+    return x, log_det
+
+
+@behaviour("flow.coupling.log-det", broken={
+    "the layers undone in forward order (f₁⁻¹ first)": dict(inverse=_inverse_in_forward_order),
+    "each layer undone with exp(+s) instead of exp(−s)": dict(inverse=_inverse_with_exp_plus_s),
+})
+def realnvp_inverse_and_log_det_are_exact(layers, n, *, inverse=flows.RealNVP.inverse):
+    """reference RealNVP (d = 2): inverse round trip and Σ s against the autograd slogdet, float64
+
+    Seam: ``inverse(model, x) -> (z, log|det ∂z/∂x|)``, the explicit inverse under test (the lecture's:
+    last layer first, z_B = (x_B − t)·exp(−s))."""
     device = resolve_device("auto")
     model_ = flows.RealNVP(2, layers, 32, seed=3104, device=device)
-    report = flows.realnvp_exactness(model_, n, seed=3105)
+    report = flows.realnvp_exactness(model_, n, seed=3105, inverse=inverse)
     holds = report.round_trip < 1e-10 and report.log_det_vs_autograd < 1e-10 and report.inverse_log_det < 1e-10
     return holds, (f"{layers} coupling layers, {n} points: max |f⁻¹(f(z)) − z| = {report.round_trip:.1g}, "
                    f"max |Σ s − autograd log|det J|| = {report.log_det_vs_autograd:.1g}, "
                    f"max |log|det J_f⁻¹| + log|det J_f|| = {report.inverse_log_det:.1g}")
 
 
-@behaviour("flow.coupling.log-det")
-def realnvp_density_matches_its_samples(n, bins):
-    """reference RealNVP (d = 2, 6 layers): χ² goodness-of-fit of n samples against exp(log_prob) integrated over a grid"""
+def _log_prob_with_log_det_sign(sign):
+    """log N(f⁻¹(x)) + sign·log|det ∂f⁻¹/∂x| (the lecture's sign is +1)."""
+    def log_prob(model_, x):
+        z, log_det = model_.inverse(x)
+        return flows.std_normal_log_prob(z) + sign * log_det
+    return log_prob
+
+
+@behaviour("flow.coupling.log-det", broken={
+    "the log-det term subtracted (log N(z) − Σ s of the inverse)": dict(log_prob=_log_prob_with_log_det_sign(-1)),
+    "the log-det term dropped (log N(f⁻¹(x)))": dict(log_prob=_log_prob_with_log_det_sign(0)),
+})
+def realnvp_density_matches_its_samples(n, bins, *, log_prob=flows.RealNVP.log_prob):
+    """reference RealNVP (d = 2, 6 layers): χ² goodness-of-fit of n samples against exp(log_prob) integrated over a grid
+
+    Seam: ``log_prob(model, x)``, the change-of-variables density under test (the lecture's:
+    log N(f⁻¹(x)) + log|det ∂f⁻¹/∂x|, RealNVP.log_prob)."""
     device = resolve_device("auto")
     model_ = flows.RealNVP(2, 6, 32, seed=3217, device=device)
-    gof = flows.realnvp_density_gof(model_, n=n, bins=bins, seed=3218)
+    gof = flows.realnvp_density_gof(model_, n=n, bins=bins, seed=3218, log_prob=lambda x: log_prob(model_, x))
     return gof.passed, (f"n = {n} samples, {bins}×{bins} cells + the outside (sparse cells pooled): χ² = {gof.statistic:.1f} on {gof.dof} d.o.f., "
                         f"p = {gof.p_value:.3g} (fails below {flows.GOF_FALSE_FAIL_RATE:g})")
 
 
-@behaviour("flow.coupling.log-det")
-def coupling_creates_dependence(n):
-    """one coupling layer x = (z1, z2·e^{0.5 tanh z1}) of independent N(0, 1) coordinates: test Cov(x1, x2²) = 0"""
+@behaviour("flow.coupling.log-det", broken={
+    "a scale e^{0.5} that does not depend on z1 (an elementwise map)": dict(log_scale=lambda z1: 0.5 * torch.ones_like(z1)),
+})
+def coupling_creates_dependence(n, *, log_scale=lambda z1: 0.5 * torch.tanh(z1)):
+    """one coupling layer x = (z1, z2·e^{0.5 tanh z1}) of independent N(0, 1) coordinates: test Cov(x1, x2²) = 0
+
+    Seam: ``log_scale(z1)``, the coupling's s(z1) (the lecture's nonlinear map: 0.5 tanh z1)."""
     device = resolve_device("auto")
     g = make_generator(1908, device)
     z = torch.randn(n, 2, generator=g, dtype=DTYPE, device=device)
-    x1, x2 = z[:, 0], z[:, 1] * torch.exp(0.5 * torch.tanh(z[:, 0]))
+    x1, x2 = z[:, 0], z[:, 1] * torch.exp(log_scale(z[:, 0]))
 
     def z_of_covariance(a, b):
         prod = (a - a.mean()) * (b - b.mean())
@@ -274,7 +380,7 @@ def coupling_creates_dependence(n):
     z_input = z_of_covariance(z[:, 0], z[:, 1] ** 2)
     critical = float(stats.norm.isf(flows.GOF_FALSE_FAIL_RATE / 2))
     holds = abs(z_coupled) > critical
-    return holds, (f"n = {n}: z-statistic of Cov(x₁, x₂²) = {z_coupled:.1f} (|z| > {critical:.2f}: dependent); "
+    return holds, (f"n = {n}: z-statistic of Cov(x₁, x₂²) = {z_coupled:.1f} (|z| {'>' if holds else '≤'} {critical:.2f}: {'dependent' if holds else 'no dependence shown'}); "
                    f"for the independent inputs Cov(z₁, z₂²) gives z = {z_input:.2f}")
 
 
@@ -372,19 +478,33 @@ def maf_density_pass_autograd(x1, x2, a, u, v):
     return _standard_normal(z).log_prob(z).sum(-1) + torch.linalg.slogdet(jac)[1]
 
 
-def _made_pair(d, seed, device):
-    return flows.MAF(flows.MADE(d, seed=seed, device=device)), flows.IAF(flows.MADE(d, seed=seed + 1, device=device))
+def _made_pair(d, seed, device, conditioner=flows.MADE):
+    return flows.MAF(conditioner(d, seed=seed, device=device)), flows.IAF(conditioner(d, seed=seed + 1, device=device))
 
 
-@behaviour("flow.autoregressive.maf")
-def maf_iaf_passes(d):
-    """reference MADE-based MAF and IAF: count the conditioner passes for density and sampling, and check the results"""
+def _unmasked_made(d, seed, device):
+    """A MADE whose input-to-hidden mask is all ones: every hidden unit, so every output, sees every input."""
+    made = flows.MADE(d, seed=seed, device=device)
+    made.mask1.fill_(1.0)
+    return made
+
+
+@behaviour("flow.autoregressive.maf", broken={
+    "MAF sampled in one parallel pass, like its density": dict(sample_maf=lambda maf, z: maf.forward(z, passes=1)),
+    "IAF density in one parallel pass, like its sampling": dict(invert_iaf=lambda iaf, x: iaf.inverse(x, passes=1)),
+    "a MADE without its input mask (the conditioner sees every input)": dict(conditioner=_unmasked_made),
+})
+def maf_iaf_passes(d, *, sample_maf=flows.MAF.forward, invert_iaf=flows.IAF.inverse, conditioner=flows.MADE):
+    """reference MADE-based MAF and IAF: count the conditioner passes for density and sampling, and check the results
+
+    Seams: ``sample_maf(maf, z)``, ``invert_iaf(iaf, x)`` (the lecture's: d sequential passes) and the
+    masked ``conditioner`` (MADE)."""
     device = resolve_device("auto")
-    maf, iaf = _made_pair(d, 3056, device)
+    maf, iaf = _made_pair(d, 3056, device, conditioner)
     z = torch.randn(256, d, generator=make_generator(3057, device), dtype=DTYPE, device=device)
     with torch.no_grad():
         maf.made.calls = 0
-        x = maf.forward(z)
+        x = sample_maf(maf, z)
         maf_sampling = maf.made.calls
         maf.made.calls = 0
         z_back, _ = maf.inverse(x)
@@ -394,7 +514,7 @@ def maf_iaf_passes(d):
         xi, _ = iaf.forward(z)
         iaf_sampling = iaf.made.calls
         iaf.made.calls = 0
-        zi, _ = iaf.inverse(xi)
+        zi, _ = invert_iaf(iaf, xi)
         iaf_density = iaf.made.calls
         short_iaf = float((iaf.inverse(xi, passes=d - 1)[0] - z).abs().max())
     exact = max(float((z_back - z).abs().max()), float((zi - z).abs().max()))
@@ -405,12 +525,16 @@ def maf_iaf_passes(d):
                    f"{short_iaf:.2g}; with d, exact to {exact:.1g})")
 
 
-@behaviour("flow.autoregressive.maf")
-def iaf_is_the_inverse_of_maf(d, n):
-    """IAF.from_maf: its one-pass sampling is the MAF's one-pass density map, its d-pass density the MAF's sampling"""
+@behaviour("flow.autoregressive.maf", broken={
+    "an IAF on the MAF's conditioner with μ, α unchanged (not μ' = −μe^{−α}, α' = −α)": dict(iaf_of=lambda maf: flows.IAF(maf.made)),
+})
+def iaf_is_the_inverse_of_maf(d, n, *, iaf_of=flows.IAF.from_maf):
+    """IAF.from_maf: its one-pass sampling is the MAF's one-pass density map, its d-pass density the MAF's sampling
+
+    Seam: ``iaf_of(maf)``, the IAF built from the MAF (the lecture's: IAF.from_maf, reversed computation)."""
     device = resolve_device("auto")
     maf, _ = _made_pair(d, 3189, device)
-    iaf = flows.IAF.from_maf(maf)
+    iaf = iaf_of(maf)
     v = torch.randn(n, d, generator=make_generator(3190, device), dtype=DTYPE, device=device)
     with torch.no_grad():
         maf_density_map, maf_log_det = maf.inverse(v)
@@ -422,11 +546,15 @@ def iaf_is_the_inverse_of_maf(d, n):
                    f"IAF d-pass inverse − MAF d-pass sampling: {sequential:.1g}")
 
 
-@behaviour("flow.autoregressive.maf")
-def autoregressive_jacobian_is_triangular(d, points):
-    """reference MAF: autograd Jacobian ∂x/∂z is lower-triangular (x_i unchanged when z_j, j > i, moves); x_1, x_2 still correlated"""
+@behaviour("flow.autoregressive.maf", broken={
+    "a MADE without its input mask (the conditioner sees every input)": dict(conditioner=_unmasked_made),
+})
+def autoregressive_jacobian_is_triangular(d, points, *, conditioner=flows.MADE):
+    """reference MAF: autograd Jacobian ∂x/∂z is lower-triangular (x_i unchanged when z_j, j > i, moves); x_1, x_2 still correlated
+
+    Seam: ``conditioner(d, seed, device)``, the masked network the MAF is built on (the lecture's: MADE)."""
     device = resolve_device("auto")
-    maf, _ = _made_pair(d, 3053, device)
+    maf, _ = _made_pair(d, 3053, device, conditioner)
     z = torch.randn(points, d, generator=make_generator(3054, device), dtype=DTYPE, device=device)
     jac = flows.autograd_jacobians(lambda v: maf.forward(v[None])[0], z).detach()
     upper = float(torch.triu(jac, 1).abs().max())
@@ -556,9 +684,21 @@ def hutchinson_rademacher_probes(a11, a22, a12, a21):
     return _hutchinson_draws(a11, a22, a12, a21, rademacher=True)
 
 
-@behaviour("flow.hutchinson.unbiased")
-def hutchinson_needs_one_vector_jacobian_product(d, probes):
-    """reference vector field on R^d: the exact trace of ∂f/∂z takes d vector–Jacobian products, a Hutchinson estimate 1 per probe, and is unbiased"""
+def _rademacher(shape, generator, device):
+    """ε uniform on {−1, 1}^d, drawn as CountingField.hutchinson draws it."""
+    return 2 * torch.randint(0, 2, shape, generator=generator, device=device).to(DTYPE) - 1
+
+
+@behaviour("flow.hutchinson.unbiased", broken={
+    "probes uniform on [−1, 1] (E[εεᵀ] = I/3, not I)":
+        dict(probe=lambda shape, g, device: 2 * torch.rand(shape, generator=g, dtype=DTYPE, device=device) - 1),
+    "probes in {0, 1} (Bernoulli(½), not ±1: E[εεᵀ] = (I + 11ᵀ)/4)":
+        dict(probe=lambda shape, g, device: torch.randint(0, 2, shape, generator=g, device=device).to(DTYPE)),
+})
+def hutchinson_needs_one_vector_jacobian_product(d, probes, *, probe=_rademacher):
+    """reference vector field on R^d: the exact trace of ∂f/∂z takes d vector–Jacobian products, a Hutchinson estimate 1 per probe, and is unbiased
+
+    Seam: ``probe(shape, generator, device)``, the probe distribution (the lecture's: Rademacher, E[εεᵀ] = I)."""
     device = resolve_device("auto")
     field = flows.CountingField(d, seed=3066, device=device)
     z = torch.randn(1, d, generator=make_generator(3067, device), dtype=DTYPE, device=device)
@@ -566,9 +706,9 @@ def hutchinson_needs_one_vector_jacobian_product(d, probes):
     exact = float(field.exact_trace(z)[0])
     exact_vjps = field.vjps
     field.vjps = 0
-    field.hutchinson(z, make_generator(3068, device))
+    field.hutchinson(z, make_generator(3068, device), probe=probe)
     per_probe = field.vjps
-    estimates = field.hutchinson(z.expand(probes, d), make_generator(3069, device))  # all probes in one batched pass
+    estimates = field.hutchinson(z.expand(probes, d), make_generator(3069, device), probe=probe)  # all probes in one batched pass
     mean, se = float(estimates.mean()), float(estimates.std() / math.sqrt(probes))
     zscore = (mean - exact) / se
     critical = float(stats.norm.isf(flows.GOF_FALSE_FAIL_RATE / 2))

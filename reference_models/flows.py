@@ -219,12 +219,13 @@ class ExactnessReport:
     inverse_log_det: float  # max |log|det ∂z/∂x| + log|det ∂x/∂z||
 
 
-def realnvp_exactness(model: RealNVP, n: int, seed: int = 1) -> ExactnessReport:
+def realnvp_exactness(model: RealNVP, n: int, seed: int = 1, *, inverse=None) -> ExactnessReport:
+    """``inverse(model, x) -> (z, log|det ∂z/∂x|)``, the inverse under test (default ``RealNVP.inverse``)."""
     g = make_generator(seed, model.device)
     z = 1.5 * _randn((n, model.d), g, model.device)
     with torch.no_grad():
         x, log_det = model(z)
-        z_back, log_det_inv = model.inverse(x)
+        z_back, log_det_inv = (inverse or RealNVP.inverse)(model, x)
     auto = autograd_log_det(lambda v: model(v[None])[0][0], z).detach()
     return ExactnessReport(float((z_back - z).abs().max()), float((log_det - auto).abs().max()),
                            float((log_det + log_det_inv).abs().max()))
@@ -259,8 +260,9 @@ def _bin_probabilities_2d(log_prob, edges_x: Tensor, edges_y: Tensor, nodes: int
     return (dens * wx[:, None, :, None] * wy[None, :, None, :]).sum((-1, -2))
 
 
-def realnvp_density_gof(model: RealNVP, n: int = 200_000, bins: int = 12, seed: int = 2) -> GoodnessOfFit:
-    """χ² test of n samples of a 2-D flow against its own change-of-variables density.
+def realnvp_density_gof(model: RealNVP, n: int = 200_000, bins: int = 12, seed: int = 2, *, log_prob=None) -> GoodnessOfFit:
+    """χ² test of n samples of a 2-D flow against its own change-of-variables density (or against
+    ``log_prob(x)``, the density under test, when given).
 
     Cells: a bins × bins grid between the 0.5 % and 99.5 % sample quantiles of each coordinate
     (taken from an independent pilot sample) plus one cell for everything outside; expected
@@ -272,7 +274,7 @@ def realnvp_density_gof(model: RealNVP, n: int = 200_000, bins: int = 12, seed: 
     q = torch.tensor([0.005, 0.995], dtype=DTYPE, device=model.device)
     edges = [torch.linspace(*torch.quantile(pilot[:, i], q).tolist(), bins + 1, dtype=DTYPE, device=model.device)
              for i in range(2)]
-    probs = _bin_probabilities_2d(model.log_prob, edges[0], edges[1]).flatten()
+    probs = _bin_probabilities_2d(log_prob or model.log_prob, edges[0], edges[1]).flatten()
     probs = torch.cat([probs, (1 - probs.sum()).clamp_min(1e-12)[None]])
     x = model.sample(n, make_generator(seed, model.device))
     ix = torch.bucketize(x[:, 0].contiguous(), edges[0]) - 1
@@ -498,9 +500,12 @@ class CountingField:
             total = total + self.vjp(z, e)[:, i]
         return total
 
-    def hutchinson(self, z: Tensor, generator: torch.Generator, rademacher: bool = True) -> Tensor:
-        """εᵀ(∂f/∂z)ε for one probe per row: one vector–Jacobian product."""
-        if rademacher:
+    def hutchinson(self, z: Tensor, generator: torch.Generator, rademacher: bool = True, *, probe=None) -> Tensor:
+        """εᵀ(∂f/∂z)ε for one probe per row: one vector–Jacobian product. ``probe(shape, generator, device)``
+        draws the probes when given (else Rademacher or, with ``rademacher=False``, Gaussian)."""
+        if probe is not None:
+            eps = probe(z.shape, generator, z.device)
+        elif rademacher:
             eps = 2 * torch.randint(0, 2, z.shape, generator=generator, device=z.device).to(DTYPE) - 1
         else:
             eps = torch.randn(z.shape, generator=generator, dtype=DTYPE, device=z.device)
