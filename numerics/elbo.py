@@ -44,6 +44,7 @@ from derivspec.reference_models.gradient_estimators import (COMPONENTS, Elementw
                                                             reparam_gradient_at, score_function_gradient_at)
 from derivspec.reference_models.optimality import minimum_excess, newton_step, optimum_error
 from derivspec.reference_models.regression import lbfgs_minimise
+from derivspec.reference_models.bernoulli_vae import log_mean_exp
 from derivspec.reference_models.vae import (LinearGaussianVAE, exact_log_likelihood, exact_posterior_map,
                                             make_linear_gaussian_data)
 
@@ -323,14 +324,25 @@ def _spec_encoders(vae: LinearGaussianVAE) -> dict[str, LinearGaussianVAE]:
     return encoders
 
 
-@behaviour("elbo.bound")
-def elbo_below_log_likelihood(beta):
-    """reference VAE: E_q[log p(x|z)] − β·KL(q‖p(z)) ≤ log p(x) at every point for 11 encoders, = log p(x) at the exact posterior"""
+def beta_elbo(vae: LinearGaussianVAE, x: torch.Tensor, beta: float) -> torch.Tensor:
+    """E_q[log p(x|z)] − β·KL(q ‖ p(z)) per point, both terms in closed form."""
+    return vae.expected_log_lik_analytic(x) - beta * vae.kl_to_prior(x)
+
+
+@behaviour("elbo.bound", broken={
+    "the KL added, not subtracted": dict(bound=lambda vae, x, beta: vae.expected_log_lik_analytic(x) + beta * vae.kl_to_prior(x)),
+    "the KL left out: the expected log-likelihood alone": dict(bound=lambda vae, x, beta: vae.expected_log_lik_analytic(x)),
+})
+def elbo_below_log_likelihood(beta, *, bound=beta_elbo):
+    """reference VAE: E_q[log p(x|z)] − β·KL(q‖p(z)) ≤ log p(x) at every point for 11 encoders, = log p(x) at the exact posterior
+
+    Seam: the bound ((VAE with an encoder, x, β) -> per-point value)."""
     vae, x, log_p = _spec_vae()
     worst, tight_error = -math.inf, math.inf
+    elbo_bound = bound
     with torch.no_grad():
         for name, encoder in _spec_encoders(vae).items():
-            bound = encoder.expected_log_lik_analytic(x) - beta * encoder.kl_to_prior(x)
+            bound = elbo_bound(encoder, x, beta)
             excess = float((bound - log_p).max())
             if excess > worst:
                 worst, worst_name = excess, name
@@ -342,14 +354,20 @@ def elbo_below_log_likelihood(beta):
                    f"max |bound − log p(x)| = {tight_error:.2g} (must be ≤ {TIGHT_TOL:g})")
 
 
-@behaviour("elbo.bound")
-def optimising_q_tightens_the_bound(steps):
-    """reference VAE: LBFGS on the encoder from the prior (decoder fixed) lowers the gap log p(x) − ELBO at every step, towards 0"""
+@behaviour("elbo.bound", broken={
+    "the encoder's variance left at the prior's, only its mean map trained": dict(trained=("A", "c")),
+    "the KL left out of the objective: E_q[log p(x|z)] maximised": dict(objective=lambda vae, x: vae.expected_log_lik_analytic(x)),
+})
+def optimising_q_tightens_the_bound(steps, *, trained=("A", "c", "log_var"), objective=lambda vae, x: vae.elbo_analytic(x)):
+    """reference VAE: LBFGS on the encoder from the prior (decoder fixed) lowers the gap log p(x) − ELBO at every step, towards 0
+
+    Seams: the encoder parameters trained (names), and the objective LBFGS maximises ((vae, x) -> per-point value)."""
     vae, x, log_p = _spec_vae(points=200)
     vae = vae.with_encoder(A=torch.zeros(1, 2), c=torch.zeros(1), log_var=torch.zeros(1))
-    for p in (vae.W, vae.b, vae.log_s):
+    for p in (vae.W, vae.b, vae.log_s, vae.A, vae.c, vae.log_var):
         p.requires_grad_(False)
-    optimiser = torch.optim.LBFGS([vae.A, vae.c, vae.log_var], max_iter=1, history_size=20,
+    parameters = [getattr(vae, name).requires_grad_(True) for name in trained]
+    optimiser = torch.optim.LBFGS(parameters, max_iter=1, history_size=20,
                                   line_search_fn="strong_wolfe", tolerance_grad=0.0, tolerance_change=0.0)
 
     def mean_gap() -> float:
@@ -358,7 +376,7 @@ def optimising_q_tightens_the_bound(steps):
 
     def closure():
         optimiser.zero_grad()
-        loss = -vae.elbo_analytic(x).mean()
+        loss = -objective(vae, x).mean()
         loss.backward()
         return loss
 
@@ -417,14 +435,19 @@ def _mean_se(values: torch.Tensor) -> tuple[float, float]:
     return float(values.mean()), float(values.std(unbiased=True)) / math.sqrt(values.numel())
 
 
-@behaviour("elbo.iwae.bound")
-def iwae_tightens_with_k(proposal_scale, k_max):
-    """reference VAE: IWAE_K for K = 1, 5, 50, 500 rises with K (each step > 3 SE) and stays below log p(x) (common random numbers)"""
+@behaviour("elbo.iwae.bound", broken={
+    "the mean of the log weights, not the log of their mean (the ELBO for every K)": dict(combine=lambda log_w, dim: log_w.mean(dim)),
+    "the log of the sum of the weights: the 1/K dropped": dict(combine=torch.logsumexp),
+})
+def iwae_tightens_with_k(proposal_scale, k_max, *, combine=log_mean_exp):
+    """reference VAE: IWAE_K for K = 1, 5, 50, 500 rises with K (each step > 3 SE) and stays below log p(x) (common random numbers)
+
+    Seam: the map from K log importance weights to the bound ((log_w, dim) -> IWAE_K)."""
     vae, x, log_p = _spec_vae(points=IWAE_POINTS)
     proposal = vae.with_encoder(log_var=vae.log_var.detach() + 2 * math.log(float(proposal_scale)))
     Ks = [K for K in IWAE_KS if K < int(k_max)] + [int(k_max)]
     with torch.no_grad():
-        bounds = proposal.iwae_bounds(x, Ks, make_generator(IWAE_SEED, CPU))
+        bounds = proposal.iwae_bounds(x, Ks, make_generator(IWAE_SEED, CPU), combine=combine)
         elbo = proposal.elbo_analytic(x)
     steps = [_mean_se(bounds[b] - bounds[a]) for a, b in zip(Ks, Ks[1:])]
     gaps = [_mean_se(log_p - bounds[K]) for K in Ks]
@@ -534,37 +557,51 @@ def variance_gap_draws(m, v):
     return Integrand(gap, dim=1, noise=None, control_means=_normal_power_moments(NOISE_POWERS))
 
 
-def pathwise_check(f: Elementwise, m: float, v: float, generator: torch.Generator,
-                   through_the_sample: bool = True) -> MonteCarloResult:
-    """Monte Carlo check (1e-6 false-fail rate) of the pathwise estimator against the quadrature gradient.
+def pathwise_gradient(f: Elementwise, m: float, sigma: float, eps: torch.Tensor) -> torch.Tensor:
+    """Per-sample ∂/∂m f(m + σε) by autograd through the sample (reference estimator)."""
+    return reparam_gradient_at(f, m, sigma, eps)[:, 0]
 
-    ``through_the_sample=False`` breaks the premise: the sample is detached, so autograd sees
-    f at fixed samples only (004 L2628–2631) and the per-sample gradient is 0."""
+
+def detached_sample_gradient(f: Elementwise, m: float, sigma: float, eps: torch.Tensor) -> torch.Tensor:
+    """Per-sample ∂/∂m f(z) with z = m + σε detached: autograd sees f at fixed samples only (004 L2628–2631): 0."""
+    mean = torch.full(eps.shape, m, dtype=DTYPE, device=eps.device, requires_grad=True)
+    sample_held_fixed = (mean + sigma * eps).detach()
+    (d_mean,) = torch.autograd.grad(f(sample_held_fixed).sum() + 0 * mean.sum(), mean)
+    return d_mean
+
+
+def score_function_gradient(f: Elementwise, m: float, sigma: float, z: torch.Tensor) -> torch.Tensor:
+    """Per-sample f(z)·∂/∂m log N(z; m, σ²) (reference estimator)."""
+    return score_function_gradient_at(f, m, sigma, z)[:, 0]
+
+
+def pathwise_check(f: Elementwise, m: float, v: float, generator: torch.Generator,
+                   through_the_sample: bool = True, *, per_sample=None) -> MonteCarloResult:
+    """Monte Carlo check (1e-6 false-fail rate) of a per-sample gradient estimator ``per_sample(f, m, σ, ε)``
+    (default the pathwise one) against the quadrature gradient.
+
+    ``through_the_sample=False`` breaks the premise: :func:`detached_sample_gradient`."""
     expected = float(gradient_by_quadrature(f, torch.tensor([m], dtype=DTYPE), torch.tensor([v], dtype=DTYPE))[0])
     sigma = math.sqrt(v)
+    per_sample = per_sample or (pathwise_gradient if through_the_sample else detached_sample_gradient)
 
     def draw(n, g):
-        eps = torch.randn(n, generator=g, dtype=DTYPE, device=g.device)
-        if through_the_sample:
-            return reparam_gradient_at(f, m, sigma, eps)[:, 0]
-        mean = torch.full((n,), m, dtype=DTYPE, device=g.device, requires_grad=True)
-        sample_held_fixed = (mean + sigma * eps).detach()
-        (d_mean,) = torch.autograd.grad(f(sample_held_fixed).sum() + 0 * mean.sum(), mean)
-        return d_mean
+        return per_sample(f, m, sigma, torch.randn(n, generator=g, dtype=DTYPE, device=g.device))
     return monte_carlo_check(draw, expected, generator)
 
 
 def score_function_check(f: Elementwise, m: float, v: float, generator: torch.Generator,
-                         sample_shift: float = 0.0) -> MonteCarloResult:
-    """Monte Carlo check (1e-6 false-fail rate) of the score-function estimator against the quadrature
-    gradient. ``sample_shift`` ≠ 0 breaks the premise: z is drawn from N(m + shift, v) while the
-    score is that of N(m, v) (off-policy samples, no importance weights)."""
+                         sample_shift: float = 0.0, *, per_sample=score_function_gradient) -> MonteCarloResult:
+    """Monte Carlo check (1e-6 false-fail rate) of a per-sample estimator ``per_sample(f, m, σ, z)``, z ~ q
+    (default the score-function one), against the quadrature gradient. ``sample_shift`` ≠ 0 breaks the
+    premise: z is drawn from N(m + shift, v) while the score is that of N(m, v) (off-policy samples,
+    no importance weights)."""
     expected = float(gradient_by_quadrature(f, torch.tensor([m], dtype=DTYPE), torch.tensor([v], dtype=DTYPE))[0])
     sigma = math.sqrt(v)
 
     def draw(n, g):
         z = m + sample_shift + sigma * torch.randn(n, generator=g, dtype=DTYPE, device=g.device)
-        return score_function_gradient_at(f, m, sigma, z)[:, 0]
+        return per_sample(f, m, sigma, z)
     return monte_carlo_check(draw, expected, generator)
 
 
@@ -573,17 +610,27 @@ def _describe(result: MonteCarloResult) -> str:
             f"z = {result.z:.2f} (critical {result.z_critical:.2f}, false-fail rate {result.false_fail_rate:g})")
 
 
-@behaviour("elbo.gradient.reparameterisation")
-def gradient_flows_through_the_sample(m, v, seed):
-    """reference estimator: autograd through z = m + √v ε gives per-sample gradients whose mean is ∂/∂m E[z³] (quadrature)"""
-    result = pathwise_check(cube, m, v, make_generator(seed, CPU))
+@behaviour("elbo.gradient.reparameterisation", broken={
+    "the sample detached: autograd sees f at fixed samples": dict(per_sample=detached_sample_gradient),
+    "the σ-component f'(z)·ε taken for ∂/∂m": dict(per_sample=lambda f, m, sigma, eps: reparam_gradient_at(f, m, sigma, eps)[:, 1]),
+})
+def gradient_flows_through_the_sample(m, v, seed, *, per_sample=pathwise_gradient):
+    """reference estimator: autograd through z = m + √v ε gives per-sample gradients whose mean is ∂/∂m E[z³] (quadrature)
+
+    Seam: the per-sample gradient estimator ((f, m, σ, ε) -> ∂/∂m estimates)."""
+    result = pathwise_check(cube, m, v, make_generator(seed, CPU), per_sample=per_sample)
     return result.passed, f"f = z³ at m = {m:g}, v = {v:g}: {_describe(result)}"
 
 
-@behaviour("elbo.gradient.score-function")
-def score_function_estimate_is_unbiased(m, v, seed):
-    """reference estimator: the sample mean of f(z)·∂/∂m log q(z), z ~ q, is ∂/∂m E[z³] (quadrature)"""
-    result = score_function_check(cube, m, v, make_generator(seed, CPU))
+@behaviour("elbo.gradient.score-function", broken={
+    "the score's sign flipped: (m − z)/v": dict(per_sample=lambda f, m, sigma, z: -score_function_gradient(f, m, sigma, z)),
+    "the score written z − m, the 1/v dropped": dict(per_sample=lambda f, m, sigma, z: sigma**2 * score_function_gradient(f, m, sigma, z)),
+})
+def score_function_estimate_is_unbiased(m, v, seed, *, per_sample=score_function_gradient):
+    """reference estimator: the sample mean of f(z)·∂/∂m log q(z), z ~ q, is ∂/∂m E[z³] (quadrature)
+
+    Seam: the per-sample estimator ((f, m, σ, z) -> ∂/∂m estimates)."""
+    result = score_function_check(cube, m, v, make_generator(seed, CPU), per_sample=per_sample)
     return result.passed, f"f = z³ at m = {m:g}, v = {v:g}: {_describe(result)}"
 
 
@@ -592,14 +639,16 @@ VARIANCE_SE = 5.0  # the variance gap must exceed 5 standard errors of its estim
 
 
 def variance_comparison(f: Elementwise, m: float, v: float, generator: torch.Generator,
-                        n: int = VARIANCE_DRAWS) -> tuple[bool, str]:
+                        n: int = VARIANCE_DRAWS, *, pathwise=pathwise_gradient,
+                        score_function=score_function_gradient) -> tuple[bool, str]:
     """Is the pathwise estimator's per-sample variance the smaller, by more than 5 standard errors?
     (Both estimators from the same n draws of ε; the SE is that of the mean of the paired
-    differences of squared deviations.)"""
+    differences of squared deviations.) ``pathwise(f, m, σ, ε)`` and ``score_function(f, m, σ, z)``
+    are the per-sample estimators compared."""
     sigma = math.sqrt(v)
     eps = torch.randn(n, generator=generator, dtype=DTYPE, device=generator.device)
-    pathwise = reparam_gradient_at(f, m, sigma, eps)[:, 0]
-    score_fn = score_function_gradient_at(f, m, sigma, m + sigma * eps)[:, 0]
+    pathwise = pathwise(f, m, sigma, eps)
+    score_fn = score_function(f, m, sigma, m + sigma * eps)
     differences = (score_fn - score_fn.mean()) ** 2 - (pathwise - pathwise.mean()) ** 2
     gap, se = _mean_se(differences)
     holds = gap > VARIANCE_SE * se
@@ -607,10 +656,15 @@ def variance_comparison(f: Elementwise, m: float, v: float, generator: torch.Gen
                    f"(ratio {float(pathwise.var() / score_fn.var()):.3g}); gap {gap:.4g} ± {se:.2g}")
 
 
-@behaviour("elbo.gradient.variance")
-def reparameterisation_has_lower_variance(m, v, seed):
-    """reference estimators: for f = z³ the pathwise per-sample gradient has the smaller variance (gap > 5 SE)"""
-    holds, evidence = variance_comparison(cube, m, v, make_generator(seed, CPU))
+@behaviour("elbo.gradient.variance", broken={
+    "the score-function estimator in the pathwise one's place (no difference left)":
+        dict(pathwise=lambda f, m, sigma, eps: score_function_gradient(f, m, sigma, m + sigma * eps)),
+})
+def reparameterisation_has_lower_variance(m, v, seed, *, pathwise=pathwise_gradient):
+    """reference estimators: for f = z³ the pathwise per-sample gradient has the smaller variance (gap > 5 SE)
+
+    Seam: the estimator claimed to have the lower variance ((f, m, σ, ε) -> per-sample ∂/∂m)."""
+    holds, evidence = variance_comparison(cube, m, v, make_generator(seed, CPU), pathwise=pathwise)
     return holds, f"f = z³ at m = {m:g}, v = {v:g}: {evidence}"
 
 

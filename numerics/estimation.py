@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import time
+from fractions import Fraction
 
 import numpy as np
 import torch
@@ -109,13 +110,23 @@ def variance_mle_by_cochran(mu, sigma):
     return sigma**2 * float(stats.chi2(df=2).mean()) / 3 + 0 * mu
 
 
-@behaviour("estimation.gaussian.mean")
-def sample_mean_converges(n_max):
-    """the sample mean of N(1.3, 2²) draws is within z·σ/√n of 1.3 for n = 10 … n_max, and the error shrinks"""
+def sample_mean(draws: torch.Tensor) -> float:
+    """x̄ = Σ x_i / n, the Gaussian mean's MLE."""
+    return float(draws.mean())
+
+
+@behaviour("estimation.gaussian.mean", broken={
+    "no averaging: the last draw taken for the mean": dict(estimator=lambda x: float(x[-1])),
+    "the midrange (max + min)/2 taken for the mean": dict(estimator=lambda x: float(x.max() + x.min()) / 2),
+})
+def sample_mean_converges(n_max, *, estimator=sample_mean):
+    """the sample mean of N(1.3, 2²) draws is within z·σ/√n of 1.3 for n = 10 … n_max, and the error shrinks
+
+    Seam: the estimator of μ (draws -> estimate)."""
     g = make_generator(11, CPU)
     mu, sigma = 1.3, 2.0
     sizes = [n for n in (10, 100, 1_000, 10_000, 100_000, 1_000_000) if n <= int(n_max)]
-    errors = [abs(float((mu + sigma * torch.randn(n, generator=g, dtype=DTYPE)).mean()) - mu) for n in sizes]
+    errors = [abs(estimator(mu + sigma * torch.randn(n, generator=g, dtype=DTYPE)) - mu) for n in sizes]
     within = all(e <= Z_CRITICAL * sigma / math.sqrt(n) for e, n in zip(errors, sizes))
     holds = within and errors[-1] < sigma * Z_CRITICAL / math.sqrt(sizes[-1])
     return holds, ("|x̄ − μ| for n = " + ", ".join(f"{n}: {e:.2g}" for n, e in zip(sizes, errors))
@@ -184,53 +195,84 @@ def surprise_draws(mu, sigma):
     return expectation(Normal(mu, sigma), lambda y: -Normal(mu, sigma).log_prob(y))
 
 
-def _variance_matched(variance: float) -> dict[str, torch.distributions.Distribution]:
-    """Distributions on ℝ with the given variance (torch.distributions, each with an entropy())."""
+def variance_matched_entropies(variance: float) -> dict[str, float]:
+    """Entropies (torch ``entropy()``) of laws on ℝ with the given variance, the Gaussian's among them."""
     s = math.sqrt(variance)
     t = lambda v: torch.tensor(v, dtype=DTYPE)
-    return {"Laplace": Laplace(t(0.0), t(s / math.sqrt(2))),
-            "Uniform": Uniform(t(-s * math.sqrt(3)), t(s * math.sqrt(3))),
-            "Student-t(5)": StudentT(t(5.0), t(0.0), t(s * math.sqrt(3 / 5))),
-            "logistic": torch.distributions.TransformedDistribution(
-                Uniform(t(0.0), t(1.0)), [torch.distributions.SigmoidTransform().inv,
-                                          torch.distributions.AffineTransform(t(0.0), t(s * math.sqrt(3) / math.pi))])}
+    laws = {"Normal": Normal(t(0.0), t(s)), "Laplace": Laplace(t(0.0), t(s / math.sqrt(2))),
+            "Uniform": Uniform(t(-s * math.sqrt(3)), t(s * math.sqrt(3))), "Student-t(5)": StudentT(t(5.0), t(0.0), t(s * math.sqrt(3 / 5)))}
+    entropies = {name: float(law.entropy()) for name, law in laws.items()}
+    entropies["logistic"] = math.log(s * math.sqrt(3) / math.pi) + 2  # torch's logistic (a TransformedDistribution) has no entropy()
+    return entropies
 
 
-@behaviour("estimation.gaussian.entropy")
-def normal_has_max_entropy(variance):
-    """torch entropies of Laplace, uniform, Student-t(5) and logistic laws with the same variance are below the Gaussian's"""
-    normal = float(Normal(torch.tensor(0.0, dtype=DTYPE), torch.tensor(math.sqrt(variance), dtype=DTYPE)).entropy())
-    others = {}
-    for name, dist in _variance_matched(float(variance)).items():
-        if name == "logistic":  # TransformedDistribution has no entropy(): h = log s + 2
-            others[name] = math.log(math.sqrt(variance) * math.sqrt(3) / math.pi) + 2
-        else:
-            others[name] = float(dist.entropy())
-    holds = all(h < normal for h in others.values())
-    return holds, f"variance {variance:g}: h(Normal) = {normal:.4f} nats; " + ", ".join(f"{k} {v:.4f}" for k, v in others.items())
-
-
-@behaviour("estimation.gaussian.entropy")
-def uniform_has_max_entropy_on_an_interval(width):
-    """torch entropies of Beta(2,2), Beta(½,½), Beta(3,1) stretched to [0, w] are below Uniform(0, w)'s"""
+def scale_matched_entropies(variance: float) -> dict[str, float]:
+    """The same laws with their scale parameter set to σ, not matched in variance (the constraint left out)."""
+    s = math.sqrt(variance)
     t = lambda v: torch.tensor(v, dtype=DTYPE)
-    uniform = float(Uniform(t(0.0), t(float(width))).entropy())
-    others = {f"Beta({a:g},{b:g})": float(Beta(t(a), t(b)).entropy()) + math.log(width) for a, b in ((2, 2), (0.5, 0.5), (3, 1))}
-    return all(h < uniform for h in others.values()), (f"width {width:g}: h(Uniform) = {uniform:.4f}; "
-                                                       + ", ".join(f"{k} {v:.4f}" for k, v in others.items()))
+    laws = {"Normal": Normal(t(0.0), t(s)), "Laplace": Laplace(t(0.0), t(s)), "Uniform": Uniform(t(-s), t(s)),
+            "Student-t(5)": StudentT(t(5.0), t(0.0), t(s))}
+    return {**{name: float(law.entropy()) for name, law in laws.items()}, "logistic": math.log(s) + 2}
 
 
-@behaviour("estimation.gaussian.entropy")
-def exponential_has_max_entropy_on_half_line(mean):
-    """torch entropies of Gamma(2), Gamma(½), half-normal and log-normal laws with the same mean are below the exponential's"""
+def interval_entropies(width: float) -> dict[str, float]:
+    """Entropies of laws on [0, w]: the uniform and Beta laws stretched to it (h of Beta + log w)."""
+    t = lambda v: torch.tensor(v, dtype=DTYPE)
+    betas = {f"Beta({a:g},{b:g})": float(Beta(t(a), t(b)).entropy()) + math.log(width) for a, b in ((2, 2), (0.5, 0.5), (3, 1))}
+    return {"Uniform": float(Uniform(t(0.0), t(float(width))).entropy()), **betas}
+
+
+def mean_matched_entropies(mean: float) -> dict[str, float]:
+    """Entropies of laws on [0, ∞) with the given mean: the exponential, Gamma, half-normal and log-normal laws."""
     t = lambda v: torch.tensor(v, dtype=DTYPE)
     m = float(mean)
-    exponential = float(Exponential(t(1 / m)).entropy())
-    others = {"Gamma(2)": float(Gamma(t(2.0), t(2.0 / m)).entropy()), "Gamma(0.5)": float(Gamma(t(0.5), t(0.5 / m)).entropy()),
-              "half-normal": float(HalfNormal(t(m * math.sqrt(math.pi / 2))).entropy()),
-              "log-normal(s=1)": float(LogNormal(t(math.log(m) - 0.5), t(1.0)).entropy())}
-    return all(h < exponential for h in others.values()), (f"mean {m:g}: h(Exponential) = {exponential:.4f}; "
-                                                           + ", ".join(f"{k} {v:.4f}" for k, v in others.items()))
+    return {"Exponential": float(Exponential(t(1 / m)).entropy()), "Gamma(2)": float(Gamma(t(2.0), t(2.0 / m)).entropy()),
+            "Gamma(0.5)": float(Gamma(t(0.5), t(0.5 / m)).entropy()),
+            "half-normal": float(HalfNormal(t(m * math.sqrt(math.pi / 2))).entropy()),
+            "log-normal(s=1)": float(LogNormal(t(math.log(m) - 0.5), t(1.0)).entropy())}
+
+
+def _has_max_entropy(entropies: dict[str, float], maximiser: str, setting: str) -> tuple[bool, str]:
+    """Is the named law's entropy above every other's?"""
+    top = entropies[maximiser]
+    holds = all(h < top for name, h in entropies.items() if name != maximiser)
+    return holds, (f"{setting}: h({maximiser}) = {top:.4f} nats; "
+                   + ", ".join(f"{k} {v:.4f}" for k, v in entropies.items() if k != maximiser))
+
+
+@behaviour("estimation.gaussian.entropy", broken={
+    "the Laplace named the maximiser": dict(maximiser="Laplace"),
+    "the competitors' scale set to σ, not matched in variance": dict(entropies=scale_matched_entropies),
+})
+def normal_has_max_entropy(variance, *, maximiser="Normal", entropies=variance_matched_entropies):
+    """torch entropies of Laplace, uniform, Student-t(5) and logistic laws with the same variance are below the Gaussian's
+
+    Seams: the law named the maximiser, and the laws it is compared with (variance -> entropies)."""
+    return _has_max_entropy(entropies(float(variance)), maximiser, f"variance {variance:g}")
+
+
+@behaviour("estimation.gaussian.entropy", broken={
+    "Beta(2, 2), a bell on the interval, named the maximiser": dict(maximiser="Beta(2,2)"),
+    "the competitors stretched to [0, 2w], not held to the interval": dict(entropies=lambda w: {
+        **interval_entropies(2 * w), "Uniform": interval_entropies(w)["Uniform"]}),
+})
+def uniform_has_max_entropy_on_an_interval(width, *, maximiser="Uniform", entropies=interval_entropies):
+    """torch entropies of Beta(2,2), Beta(½,½), Beta(3,1) stretched to [0, w] are below Uniform(0, w)'s
+
+    Seams: the law named the maximiser, and the laws it is compared with (width -> entropies)."""
+    return _has_max_entropy(entropies(float(width)), maximiser, f"width {width:g}")
+
+
+@behaviour("estimation.gaussian.entropy", broken={
+    "the half-normal, the Gaussian's half-line cousin, named the maximiser": dict(maximiser="half-normal"),
+    "the competitors' mean doubled, not matched": dict(entropies=lambda m: {
+        **mean_matched_entropies(2 * m), "Exponential": mean_matched_entropies(m)["Exponential"]}),
+})
+def exponential_has_max_entropy_on_half_line(mean, *, maximiser="Exponential", entropies=mean_matched_entropies):
+    """torch entropies of Gamma(2), Gamma(½), half-normal and log-normal laws with the same mean are below the exponential's
+
+    Seams: the law named the maximiser, and the laws it is compared with (mean -> entropies)."""
+    return _has_max_entropy(entropies(float(mean)), maximiser, f"mean {float(mean):g}")
 
 
 # === MLE = argmin KL ==============================================================================
@@ -292,24 +334,47 @@ def coin_mle_by_scipy(h, t):
     return Approximate(p_hat, error, OPTIMUM_HOW)
 
 
-@behaviour("estimation.bernoulli.likelihood")
-def likelihood_underflows(tosses, p):
-    """float64 product of the per-toss probabilities of a sequence (torch.prod) is exactly 0"""
+def float64_product(factors: torch.Tensor) -> float:
+    """The likelihood as the float64 product of its factors (torch.prod)."""
+    return float(torch.prod(factors))
+
+
+@behaviour("estimation.bernoulli.likelihood", broken={
+    "the product in exact rational arithmetic (fractions.Fraction), not floating point":
+        dict(product=lambda factors: math.prod(Fraction(v) for v in factors.tolist())),
+    "the log-likelihood Σ log p(x_i) taken for the likelihood": dict(product=lambda factors: float(torch.log(factors).sum())),
+})
+def likelihood_underflows(tosses, p, *, product=float64_product):
+    """float64 product of the per-toss probabilities of a sequence (torch.prod) is exactly 0
+
+    Seam: how the likelihood is multiplied out (factors -> a float or an exact Fraction)."""
     n = int(tosses)
     factors = torch.full((n,), float(p), dtype=DTYPE)
-    product = float(torch.prod(factors))
+    product = product(factors)
     log_likelihood = float(torch.log(factors).sum())
     first64 = next(k for k in range(1, 5000) if float(torch.prod(torch.full((k,), 0.5, dtype=DTYPE))) == 0.0)
     first32 = next(k for k in range(1, 5000) if float(torch.prod(torch.full((k,), 0.5, dtype=torch.float32))) == 0.0)
-    return product == 0.0, (f"{n} factors of {p:g} in float64: product {product:.3g}, log-likelihood {log_likelihood:.2f}; "
+    shown = f"{product:.3g}" if product == 0 or isinstance(product, float) else \
+        f"10^{math.log10(product.numerator) - math.log10(product.denominator):.1f}"
+    return product == 0, (f"{n} factors of {p:g}: product {shown}, log-likelihood {log_likelihood:.2f}; "
                             f"float64's smallest normal is {torch.finfo(DTYPE).tiny:.2g}; 0.5^N first underflows to 0 at "
                             f"N = {first64} (float64), N = {first32} (float32)")
 
 
-@behaviour("estimation.bernoulli.mle")
-def mle_overfits_small_samples(heads, tails):
-    """the coin MLE from few tosses gives an unseen outcome probability 0 (log-probability −inf)"""
-    p_hat = torch.tensor(heads / (heads + tails), dtype=DTYPE)
+def coin_mle(heads: float, tails: float) -> float:
+    """p̂ = h/(h + t), the coin's maximum-likelihood estimate."""
+    return heads / (heads + tails)
+
+
+@behaviour("estimation.bernoulli.mle", broken={
+    "the add-one (Laplace) estimate (h + 1)/(n + 2) in the MLE's place": dict(estimator=lambda h, t: (h + 1) / (h + t + 2)),
+    "the posterior mean under a Beta(2, 2) prior, (h + 2)/(n + 4), in the MLE's place": dict(estimator=lambda h, t: (h + 2) / (h + t + 4)),
+})
+def mle_overfits_small_samples(heads, tails, *, estimator=coin_mle):
+    """the coin MLE from few tosses gives an unseen outcome probability 0 (log-probability −inf)
+
+    Seam: the estimator of p ((heads, tails) -> p̂)."""
+    p_hat = torch.tensor(estimator(heads, tails), dtype=DTYPE)
     unseen = 0.0 if tails == 0 else 1.0 if heads == 0 else None
     if unseen is None:
         return False, f"both outcomes seen ({heads:g} heads, {tails:g} tails): the MLE {float(p_hat):.3g} is interior"
@@ -331,11 +396,21 @@ def squared_deviation_draws(p):
     return expectation(Bernoulli(probs=p), lambda y: (y - p) ** 2)
 
 
-@behaviour("estimation.bernoulli.variance")
-def bernoulli_variance_peaks_at_half(grid):
-    """torch Bernoulli.variance on a grid of p in [0, 1]: largest at p = ½, zero at 0 and 1"""
+def bernoulli_variance(p: torch.Tensor) -> torch.Tensor:
+    """torch Bernoulli.variance, p(1 − p)."""
+    return Bernoulli(probs=p).variance
+
+
+@behaviour("estimation.bernoulli.variance", broken={
+    "E[y²] = p taken for the variance": dict(variance=lambda p: p),
+    "deviations measured from ½, not from the mean: E[(y − ½)²] = ¼": dict(variance=lambda p: torch.full_like(p, 0.25)),
+})
+def bernoulli_variance_peaks_at_half(grid, *, variance=bernoulli_variance):
+    """torch Bernoulli.variance on a grid of p in [0, 1]: largest at p = ½, zero at 0 and 1
+
+    Seam: the variance as a function of p."""
     p = torch.linspace(0, 1, int(grid), dtype=DTYPE)
-    variance = Bernoulli(probs=p).variance
+    variance = variance(p)
     top = float(p[int(torch.argmax(variance))])
     return top == 0.5 and float(variance[0]) == 0 and float(variance[-1]) == 0, (
         f"argmax at p = {top:g} (max {float(variance.max()):g}); Var at p = 0: {float(variance[0]):g}, at p = 1: {float(variance[-1]):g}")
@@ -376,12 +451,25 @@ def _binomial_draws(n: int, p: float, reps: int, seed: int) -> torch.Tensor:
     return torch.binomial(torch.full((reps,), float(n), dtype=DTYPE), torch.full((reps,), p, dtype=DTYPE), generator=g)
 
 
-@behaviour("estimation.bernoulli.fisher")
-def mle_is_asymptotically_normal(p, n):
-    """20 000 replicated coins: √n(p̂ − p) has mean 0 and variance 1/I(p) (z and chi-square tests) and a normal shape (KS, jittered lattice)"""
+def fisher_information(p: float) -> float:
+    """I(p) of one Bernoulli toss, by autograd (:func:`_fisher_by_autograd`)."""
+    return float(_fisher_by_autograd(torch.tensor([p], dtype=DTYPE))[0])
+
+
+WRONG_FISHER = {  # the wrong variants of the claim estimation.bernoulli.fisher, as broken Fisher informations
+    "I(p) = p(1 − p), the variance instead of its reciprocal": dict(fisher=lambda p: p * (1 - p)),
+    "I(p) = 1/p, the y = 0 term dropped": dict(fisher=lambda p: 1 / p),
+}
+
+
+@behaviour("estimation.bernoulli.fisher", broken=WRONG_FISHER)
+def mle_is_asymptotically_normal(p, n, *, fisher=fisher_information):
+    """20 000 replicated coins: √n(p̂ − p) has mean 0 and variance 1/I(p) (z and chi-square tests) and a normal shape (KS, jittered lattice)
+
+    Seam: the Fisher information I(p) of one toss."""
     reps, n = 20_000, int(n)
     scaled = math.sqrt(n) * (_binomial_draws(n, p, reps, 13) / n - p)
-    inverse_fisher = 1 / float(_fisher_by_autograd(torch.tensor([p], dtype=DTYPE))[0])
+    inverse_fisher = 1 / fisher(p)
     mean_z = float(scaled.mean()) / math.sqrt(inverse_fisher / reps)
     chi2 = (reps - 1) * float(scaled.var()) / inverse_fisher
     chi_ok = stats.chi2.sf(chi2, reps - 1) > FALSE_FAIL_RATE / 2 and stats.chi2.cdf(chi2, reps - 1) > FALSE_FAIL_RATE / 2
@@ -393,34 +481,59 @@ def mle_is_asymptotically_normal(p, n):
                    f"KS p = {ks.pvalue:.2g} (tests fail below {FALSE_FAIL_RATE:g})")
 
 
-@behaviour("estimation.bernoulli.fisher")
-def mle_is_consistent(p):
-    """p̂ from n = 10² … 10⁶ tosses is within z·√(p(1−p)/n) of p and the error shrinks"""
+def fraction_of_heads(tosses: torch.Tensor) -> float:
+    """p̂ = the fraction of heads (tosses as 0/1), the coin's MLE."""
+    return float(tosses.mean())
+
+
+@behaviour("estimation.bernoulli.fisher", broken={
+    "only the first 100 tosses counted, whatever n": dict(estimator=lambda y: float(y[:100].mean())),
+    "the fraction of tails, 1 − p̂, taken for p̂": dict(estimator=lambda y: 1 - float(y.mean())),
+})
+def mle_is_consistent(p, *, estimator=fraction_of_heads):
+    """p̂ from n = 10² … 10⁶ tosses is within z·√(p(1−p)/n) of p and the error shrinks
+
+    Seam: the estimator of p (tosses -> p̂)."""
     g = make_generator(15, CPU)
     sizes = (100, 10_000, 1_000_000)
-    errors = [abs(float((torch.rand(n, generator=g, dtype=DTYPE) < p).to(DTYPE).mean()) - p) for n in sizes]
+    errors = [abs(estimator((torch.rand(n, generator=g, dtype=DTYPE) < p).to(DTYPE)) - p) for n in sizes]
     holds = all(e <= Z_CRITICAL * math.sqrt(p * (1 - p) / n) for e, n in zip(errors, sizes))
     return holds, "|p̂ − p|: " + ", ".join(f"n = {n}: {e:.2g}" for n, e in zip(sizes, errors))
 
 
-@behaviour("estimation.bernoulli.fisher")
-def mle_attains_cramer_rao(p, n):
-    """exact Var[p̂] by enumerating the binomial (scipy.stats.binom.pmf) equals 1/(n I(p)) (I by autograd)"""
+@behaviour("estimation.bernoulli.fisher", broken={
+    **WRONG_FISHER,
+    "the add-one estimate (h + 1)/(n + 2), biased, in the MLE's place": dict(estimator=lambda h, t: (h + 1) / (h + t + 2)),
+})
+def mle_attains_cramer_rao(p, n, *, estimator=coin_mle, fisher=fisher_information):
+    """exact Var[p̂] by enumerating the binomial (scipy.stats.binom.pmf) equals 1/(n I(p)) (I by autograd)
+
+    Seams: the estimator ((heads, tails) -> p̂) and the Fisher information I(p)."""
     n = int(n)
     j = np.arange(n + 1)
-    variance = float(np.sum(stats.binom.pmf(j, n, p) * (j / n - p) ** 2))
-    bound = 1 / (n * float(_fisher_by_autograd(torch.tensor([p], dtype=DTYPE))[0]))
+    p_hat = estimator(j, n - j)
+    variance = float(np.sum(stats.binom.pmf(j, n, p) * (p_hat - np.sum(stats.binom.pmf(j, n, p) * p_hat)) ** 2))
+    bound = 1 / (n * fisher(p))
     return abs(variance - bound) <= 1e-12 * bound, f"p = {p:g}, n = {n}: Var[p̂] = {variance:.12g}, 1/(nI) = {bound:.12g}"
 
 
-@behaviour("estimation.bernoulli.fisher")
-def mle_is_invariant(heads, tails):
-    """Newton on Σ_i Bernoulli(logits=η).log_prob(y_i) over the log-odds η reaches log(p̂/(1−p̂))"""
+def log_likelihood_in_log_odds(eta: torch.Tensor, heads: float, tails: float) -> torch.Tensor:
+    """Σ_i Bernoulli(logits=η).log_prob(y_i) for h heads and t tails: the likelihood reparameterised, nothing else."""
+    return heads * Bernoulli(logits=eta).log_prob(torch.ones_like(eta)) + tails * Bernoulli(logits=eta).log_prob(torch.zeros_like(eta))
+
+
+@behaviour("estimation.bernoulli.fisher", broken={
+    "the likelihood transformed like a density: the Jacobian dp/dη = p(1 − p) multiplied in":
+        dict(log_likelihood=lambda eta, h, t: log_likelihood_in_log_odds(eta, h, t) + torch.log(torch.sigmoid(eta) * torch.sigmoid(-eta))),
+})
+def mle_is_invariant(heads, tails, *, log_likelihood=log_likelihood_in_log_odds):
+    """Newton on Σ_i Bernoulli(logits=η).log_prob(y_i) over the log-odds η reaches log(p̂/(1−p̂))
+
+    Seam: the log-likelihood as a function of η (η, heads, tails -> value)."""
     eta = torch.zeros(1, dtype=DTYPE)
     for _ in range(30):  # Newton's method in η with autograd derivatives of Σ Bernoulli(logits=η).log_prob
         leaf = eta.clone().requires_grad_(True)
-        log_lik = heads * Bernoulli(logits=leaf).log_prob(torch.ones(1, dtype=DTYPE)) \
-            + tails * Bernoulli(logits=leaf).log_prob(torch.zeros(1, dtype=DTYPE))
+        log_lik = log_likelihood(leaf, heads, tails)
         (g,) = torch.autograd.grad(log_lik.sum(), leaf, create_graph=True)
         (hess,) = torch.autograd.grad(g.sum(), leaf)
         eta = (eta - g.detach() / hess).detach()
@@ -429,13 +542,16 @@ def mle_is_invariant(heads, tails):
     return abs(float(eta[0]) - expected) < 1e-8, f"η̂ = {float(eta[0]):.10f}, log(p̂/(1−p̂)) = {expected:.10f} (p̂ = {p_hat:g})"
 
 
-@behaviour("estimation.bernoulli.fisher")
-def fisher_intervals_cover(p, n):
-    """exact coverage (binomial enumeration) of the Wald interval p̂ ± 1.96/√(n I(p̂)) is within 1 point of 95 %"""
+@behaviour("estimation.bernoulli.fisher", broken=WRONG_FISHER)
+def fisher_intervals_cover(p, n, *, fisher=lambda p: 1 / (p * (1 - p))):
+    """exact coverage (binomial enumeration) of the Wald interval p̂ ± 1.96/√(n I(p̂)) is within 1 point of 95 %
+
+    Seam: the Fisher information I(p), written out (vectorised over p̂; at p̂ = 0 or 1 the interval is the point p̂)."""
     n = int(n)
     j = np.arange(n + 1)
     p_hat = j / n
-    half = 1.959963984540054 * np.sqrt(p_hat * (1 - p_hat) / n)
+    with np.errstate(divide="ignore"):
+        half = 1.959963984540054 / np.sqrt(n * fisher(p_hat))
     coverage = float(np.sum(stats.binom.pmf(j, n, p) * ((p_hat - half <= p) & (p <= p_hat + half))))
     return abs(coverage - 0.95) <= 0.01, f"p = {p:g}, n = {n}: exact coverage {coverage:.4f} (nominal 0.95)"
 
@@ -514,19 +630,39 @@ def _logistic_recovers(features_of, coefficients, setting: str, s0: float, s1: f
                    + f"; max |z| = {float(z.abs().max()):.2f} (≤ {Z_CRITICAL:.2f})")
 
 
-@behaviour("estimation.generative-classifier.qda")
-def algorithm_1_posterior_is_logistic_quadratic(s0, s1, n):
-    """logistic regression on (1, x, x²) fitted to samples of Algorithm 1 recovers the QDA log-odds coefficients (z-tests)"""
+def _without_prior_log_odds(p, mu0, mu1, s0, s1):
+    return gc.qda_coefficients(p, mu0, mu1, s0, s1) - torch.tensor([math.log(p / (1 - p)), 0, 0], dtype=DTYPE)
+
+
+@behaviour("estimation.generative-classifier.qda", broken={
+    "the normaliser term log(σ_0/σ_1) left out of the intercept":
+        dict(coefficients=lambda p, mu0, mu1, s0, s1: gc.qda_coefficients(p, mu0, mu1, s0, s1)
+             - torch.tensor([math.log(s0 / s1), 0, 0], dtype=DTYPE)),
+    "the ½ of the quadratic term dropped: 1/σ_0² − 1/σ_1²":
+        dict(coefficients=lambda p, mu0, mu1, s0, s1: gc.qda_coefficients(p, mu0, mu1, s0, s1)
+             * torch.tensor([1, 1, 2], dtype=DTYPE)),
+})
+def algorithm_1_posterior_is_logistic_quadratic(s0, s1, n, *, coefficients=gc.qda_coefficients):
+    """logistic regression on (1, x, x²) fitted to samples of Algorithm 1 recovers the QDA log-odds coefficients (z-tests)
+
+    Seam: the Bayes-rule log-odds coefficients ((p, μ_0, μ_1, σ_0, σ_1) -> (c_0, c_1, c_2))."""
     return _logistic_recovers(lambda x: torch.stack([torch.ones_like(x), x, x * x], 1),
-                              lambda p, mu0, mu1: gc.qda_coefficients(p, mu0, mu1, s0, s1),
+                              lambda p, mu0, mu1: coefficients(p, mu0, mu1, s0, s1),
                               f"p = 0.4, μ = (−1, 1.5), s = ({s0:g}, {s1:g})", s0, s1, n)
 
 
-@behaviour("estimation.generative-classifier.lda")
-def algorithm_1_lda_is_logistic_regression(s, n):
-    """logistic regression on (1, x) fitted to samples of Algorithm 1 with a shared σ recovers the LDA line (z-tests)"""
+@behaviour("estimation.generative-classifier.lda", broken={
+    "the prior log-odds log(p/(1 − p)) left out of the intercept": dict(coefficients=_without_prior_log_odds),
+    "the slope (μ_1 − μ_0)/σ without the square on σ":
+        dict(coefficients=lambda p, mu0, mu1, s0, s1: gc.qda_coefficients(p, mu0, mu1, s0, s1)
+             * torch.tensor([1, s1, 1], dtype=DTYPE)),
+})
+def algorithm_1_lda_is_logistic_regression(s, n, *, coefficients=gc.qda_coefficients):
+    """logistic regression on (1, x) fitted to samples of Algorithm 1 with a shared σ recovers the LDA line (z-tests)
+
+    Seam: the Bayes-rule log-odds coefficients ((p, μ_0, μ_1, σ_0, σ_1) -> (c_0, c_1, c_2); c_2 = 0 for a shared σ)."""
     return _logistic_recovers(lambda x: torch.stack([torch.ones_like(x), x], 1),
-                              lambda p, mu0, mu1: gc.qda_coefficients(p, mu0, mu1, s, s)[:2],
+                              lambda p, mu0, mu1: coefficients(p, mu0, mu1, s, s)[:2],
                               f"p = 0.4, μ = (−1, 1.5), shared s = {s:g}", s, s, n)
 
 
@@ -566,39 +702,66 @@ def _irwin_hall_cdf(x: np.ndarray, n: int) -> np.ndarray:
     return out / math.factorial(n)
 
 
-@behaviour("estimation.clt.uniform-sum-variance")
-def uniform_sum_is_nearly_normal(n):
-    """exact Irwin–Hall CDF of the sum of n uniforms vs N(n/2, n/12): the largest CDF difference"""
+def uniform_sum_moments(n: int) -> tuple[float, float]:
+    """(mean, standard deviation) of the sum of n Uniform(0, 1): n/2 and √(n/12), the lecture's N(n/2, n/12)."""
+    return n / 2, math.sqrt(n / 12)
+
+
+WRONG_SUM_VARIANCE = {  # the wrong variants of the claim estimation.clt.uniform-sum-variance
+    "standard deviations added: variance n²/12": dict(moments=lambda n: (n / 2, n / math.sqrt(12))),
+    "E[U²] taken for Var[U]: variance n/3": dict(moments=lambda n: (n / 2, math.sqrt(n / 3))),
+}
+
+
+@behaviour("estimation.clt.uniform-sum-variance", broken=WRONG_SUM_VARIANCE)
+def uniform_sum_is_nearly_normal(n, *, moments=uniform_sum_moments):
+    """exact Irwin–Hall CDF of the sum of n uniforms vs N(n/2, n/12): the largest CDF difference
+
+    Seam: the normal's (mean, standard deviation) for n summands."""
     k = int(n)
+    mean, sd = moments(k)
     x = np.linspace(0, k, 20_001)
-    distance = float(np.max(np.abs(_irwin_hall_cdf(x, k) - stats.norm.cdf(x, k / 2, math.sqrt(k / 12)))))
-    return distance < 0.01, (f"n = {k}: sup_x |P(S ≤ x) − Φ((x − {k / 2:g})/{math.sqrt(k / 12):.3g})| = {distance:.2g} (exact); "
+    distance = float(np.max(np.abs(_irwin_hall_cdf(x, k) - stats.norm.cdf(x, mean, sd))))
+    return distance < 0.01, (f"n = {k}: sup_x |P(S ≤ x) − Φ((x − {mean:g})/{sd:.3g})| = {distance:.2g} (exact); "
                              f"S is bounded, so never exactly normal")
 
 
-@behaviour("estimation.clt.uniform-sum-variance")
-def uniform_sum_passes_a_normality_test(n, repetitions):
-    """Kolmogorov–Smirnov test of standardised sums of n uniforms against N(0, 1) at the false-fail rate"""
+@behaviour("estimation.clt.uniform-sum-variance", broken=WRONG_SUM_VARIANCE)
+def uniform_sum_passes_a_normality_test(n, repetitions, *, moments=uniform_sum_moments):
+    """Kolmogorov–Smirnov test of standardised sums of n uniforms against N(0, 1) at the false-fail rate
+
+    Seam: the (mean, standard deviation) the sums are standardised with."""
     g = make_generator(23, CPU)
     k, reps = int(n), int(repetitions)
-    z = (torch.rand(reps, k, generator=g, dtype=DTYPE).sum(1) - k / 2) / math.sqrt(k / 12)
+    mean, sd = moments(k)
+    z = (torch.rand(reps, k, generator=g, dtype=DTYPE).sum(1) - mean) / sd
     result = stats.kstest(z.numpy(), stats.norm.cdf)
     return result.pvalue > FALSE_FAIL_RATE, (f"{reps} sums of {k} uniforms: KS statistic {result.statistic:.4f}, "
                                              f"p = {result.pvalue:.3g} (fails below {FALSE_FAIL_RATE:g})")
 
 
-@behaviour("estimation.clt.uniform-sum-variance")
-def standardised_sums_approach_normal(n_max):
-    """exact Gamma CDF of standardised sums of N Exp(1) variables vs Φ: the largest difference falls with N"""
+def exponential_sum_cdf(z: np.ndarray, n: int) -> np.ndarray:
+    """P(Z_N ≤ z) for Z_N = Σ_i (X_i − 1)/√N, X_i ~ Exp(1): the exact Gamma(N) CDF at N + √N z."""
+    return stats.gamma.cdf(n + math.sqrt(n) * z, a=n)
+
+
+@behaviour("estimation.clt.uniform-sum-variance", broken={
+    "Cauchy summands (no finite variance), Σ X_i/√N": dict(standardised_cdf=lambda z, n: stats.cauchy.cdf(z / math.sqrt(n))),
+    "the sum scaled by 1/N instead of 1/√N": dict(standardised_cdf=lambda z, n: stats.gamma.cdf(n + n * z, a=n)),
+})
+def standardised_sums_approach_normal(n_max, *, standardised_cdf=exponential_sum_cdf):
+    """exact Gamma CDF of standardised sums of N Exp(1) variables vs Φ: the largest difference falls with N
+
+    Seam: the exact CDF of the standardised sum ((z, N) -> P(Z_N ≤ z))."""
     sizes = [s for s in (1, 10, 100, 1000, 10_000) if s <= int(n_max)]
     distances = []
     for size in sizes:
         z = np.linspace(-6, 6, 20_001)
-        exact = stats.gamma.cdf(size + math.sqrt(size) * z, a=size)
+        exact = standardised_cdf(z, size)
         distances.append(float(np.max(np.abs(exact - stats.norm.cdf(z)))))
     shrinking = all(b < a for a, b in zip(distances, distances[1:]))
     rate = distances[-1] * math.sqrt(sizes[-1])
-    return shrinking and distances[-1] < 0.01, ("sup |P(Z_N ≤ z) − Φ(z)| for Exp(1) summands: "
+    return shrinking and distances[-1] < 0.01, ("sup |P(Z_N ≤ z) − Φ(z)|: "
                                                 + ", ".join(f"N = {s}: {d:.2g}" for s, d in zip(sizes, distances))
                                                 + f" (√N × distance = {rate:.3f}: the Berry–Esseen rate)")
 

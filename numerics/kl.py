@@ -301,20 +301,29 @@ def forward_fit_variance(delta, device):
     return Approximate.of(results, "‖gradient‖/curvature at the fit, the rule's part by two spacings", delta)
 
 
-@behaviour("kl.forward-reverse")
-def forward_kl_covers(delta):
-    """the forward-KL fit to two modes is N(0, 1 + δ²): one broad Gaussian spanning both"""
-    fit = fit_forward_kl(delta)
+def reverse_fit_from_a_mode(delta: float):
+    """The reverse-KL fit (mixture_fit.fit_reverse_kl) started on the right mode, m = δ, s = 1."""
+    return fit_reverse_kl(delta, init_m=delta, init_s=1.0)
+
+
+@behaviour("kl.forward-reverse", broken={"the reverse KL minimised instead (started on a mode)": dict(fit=reverse_fit_from_a_mode)})
+def forward_kl_covers(delta, *, fit=fit_forward_kl):
+    """the forward-KL fit to two modes is N(0, 1 + δ²): one broad Gaussian spanning both
+
+    Seam: the fit (δ -> mixture_fit.GaussianFit)."""
+    fit = fit(delta)
     holds = abs(fit.m) < 1e-6 and abs(fit.s**2 - (1 + delta**2)) < 1e-6
-    return holds, f"at δ = {delta}: forward-KL fit m = {fit.m:.2g}, s² = {fit.s ** 2:.6f} (1 + δ² = {1 + delta**2})"
+    return holds, f"at δ = {delta}: the fit m = {fit.m:.2g}, s² = {fit.s ** 2:.6f} (1 + δ² = {1 + delta**2})"
 
 
-@behaviour("kl.forward-reverse")
-def reverse_kl_seeks_a_mode(delta):
-    """the reverse-KL fit started on one mode of a two-mode target stays on it (|m| > 0.5)"""
-    fit = fit_reverse_kl(delta, init_m=delta, init_s=1.0)
+@behaviour("kl.forward-reverse", broken={"the forward KL minimised instead": dict(fit=lambda delta: fit_forward_kl(delta, init_m=delta))})
+def reverse_kl_seeks_a_mode(delta, *, fit=reverse_fit_from_a_mode):
+    """the reverse-KL fit started on one mode of a two-mode target stays on it (|m| > 0.5)
+
+    Seam: the fit started on the right mode (δ -> mixture_fit.GaussianFit)."""
+    fit = fit(delta)
     outcome = "it stays on that mode" if abs(fit.m) > 0.5 else "it covers both modes"
-    evidence = (f"at δ = {delta} (a bimodal target: modes near ±{delta}), the reverse-KL fit started on the "
+    evidence = (f"at δ = {delta} (a bimodal target: modes near ±{delta}), the fit started on the "
                 f"right mode converges to m = {fit.m:.3g}, s = {fit.s:.4g} (KL {fit.kl:.4g}): {outcome}")
     return abs(fit.m) > 0.5, evidence
 
@@ -337,32 +346,54 @@ def huffman_lengths(probabilities) -> list[int]:
     return lengths
 
 
-@behaviour("kl.entropy.categorical")
-def huffman_code_of_the_example(p1, p2, p3, p4):
-    """the Huffman code of (p1, …, p4): its lengths against −log₂ p_k, its mean length against the entropy in bits"""
+def fixed_length_code(probabilities) -> list[int]:
+    """⌈log₂ k⌉ bits for each of k symbols, whatever their probabilities."""
+    return [math.ceil(math.log2(len(probabilities)))] * len(probabilities)
+
+
+def entropy_in_bits(probabilities) -> float:
+    """H(p) in bits: torch Categorical.entropy() (nats) / log 2."""
+    return float(Categorical(probs=torch.tensor(probabilities, dtype=DTYPE)).entropy()) / math.log(2)
+
+
+@behaviour("kl.entropy.categorical", broken={
+    "a fixed-length code, 2 bits per symbol": dict(code_lengths=fixed_length_code),
+    "the entropy in nats compared with lengths in bits": dict(
+        entropy_bits=lambda p: float(Categorical(probs=torch.tensor(p, dtype=DTYPE)).entropy())),
+})
+def huffman_code_of_the_example(p1, p2, p3, p4, *, code_lengths=huffman_lengths, entropy_bits=entropy_in_bits):
+    """the Huffman code of (p1, …, p4): its lengths against −log₂ p_k, its mean length against the entropy in bits
+
+    Seams: the code (probabilities -> lengths) and the entropy in bits."""
     probabilities = [p1, p2, p3, p4]
-    lengths = huffman_lengths(probabilities)
+    lengths = code_lengths(probabilities)
     surprises = [-math.log2(p) for p in probabilities]
     mean_length = sum(p * n for p, n in zip(probabilities, lengths))
-    entropy_bits = float(Categorical(probs=torch.tensor(probabilities, dtype=DTYPE)).entropy()) / math.log(2)
+    entropy_bits = entropy_bits(probabilities)
     holds = abs(mean_length - entropy_bits) < 1e-12 and all(abs(n - s) < 1e-12 for n, s in zip(lengths, surprises))
-    return holds, (f"p = {probabilities}: Huffman lengths {lengths}, −log₂ p = {[round(s, 12) for s in surprises]}; mean "
+    return holds, (f"p = {probabilities}: code lengths {lengths}, −log₂ p = {[round(s, 12) for s in surprises]}; mean "
                    f"length {mean_length:g} bits; H(p) = {entropy_bits:.12g} bits")
 
 
-@behaviour("kl.entropy.categorical")
-def huffman_code_meets_the_bound(n_distributions, max_symbols):
-    """Shannon's bound: H(p) ≤ mean Huffman length < H(p) + 1 over random distributions"""
+@behaviour("kl.entropy.categorical", broken={
+    "a fixed-length code of ⌈log₂ k⌉ bits": dict(code_lengths=fixed_length_code),
+    "Shannon lengths rounded down, ⌊−log₂ p_k⌋ (Kraft's inequality broken)":
+        dict(code_lengths=lambda p: [math.floor(-math.log2(q)) for q in p]),
+})
+def huffman_code_meets_the_bound(n_distributions, max_symbols, *, code_lengths=huffman_lengths):
+    """Shannon's bound: H(p) ≤ mean Huffman length < H(p) + 1 over random distributions
+
+    Seam: the code (probabilities -> lengths)."""
     rng = np.random.default_rng(16)
     worst_low, worst_high = math.inf, -math.inf
     for _ in range(int(n_distributions)):
         k = int(rng.integers(2, int(max_symbols) + 1))
         probabilities = rng.dirichlet(np.full(k, 0.5))
-        mean_length = float(np.dot(probabilities, huffman_lengths(list(probabilities))))
-        entropy_bits = float(Categorical(probs=torch.tensor(probabilities, dtype=DTYPE)).entropy()) / math.log(2)
+        mean_length = float(np.dot(probabilities, code_lengths(list(probabilities))))
+        entropy_bits = entropy_in_bits(probabilities)
         worst_low, worst_high = min(worst_low, mean_length - entropy_bits), max(worst_high, mean_length - entropy_bits)
     holds = worst_low >= -1e-12 and worst_high < 1
-    return holds, (f"{int(n_distributions)} random distributions on 2 to {int(max_symbols)} symbols: mean Huffman length "
+    return holds, (f"{int(n_distributions)} random distributions on 2 to {int(max_symbols)} symbols: mean code length "
                    f"minus H(p) from {worst_low:.5f} to {worst_high:.5f} bits (the bound: [0, 1))")
 
 

@@ -299,16 +299,27 @@ def laplace_log_prob(y, mu, b):
     return -Laplace(mu, b).log_prob(y)
 
 
-@behaviour("nll.laplace")
-def laplace_peak_and_tails(b):
-    """Laplace(0, b) against the Gaussian of the same variance 2b²: higher at 0 and in the tails"""
+def same_variance_gaussian(b: torch.Tensor) -> Normal:
+    """N(0, 2b²), the Gaussian with the variance of Laplace(0, b)."""
+    return Normal(0.0, b * 2**0.5)
+
+
+@behaviour("nll.laplace", broken={
+    "the same-variance Gaussian in the Laplace's place (no difference left)": dict(law=same_variance_gaussian),
+    "the Gaussian's standard deviation set to the variance 2b² (variance taken for standard deviation)":
+        dict(gaussian=lambda b: Normal(0.0, 2 * b**2)),
+})
+def laplace_peak_and_tails(b, *, law=lambda b: Laplace(0.0, b), gaussian=same_variance_gaussian):
+    """Laplace(0, b) against the Gaussian of the same variance 2b²: higher at 0 and in the tails
+
+    Seams: the law claimed sharper and heavier-tailed (b -> distribution) and the Gaussian it is compared with."""
     b = torch.tensor(b, dtype=DTYPE)
-    laplace, gaussian = Laplace(0.0, b), Normal(0.0, b * 2**0.5)
+    laplace, gaussian = law(b), gaussian(b)
     points = torch.tensor([0.0, 6.0, 8.0], dtype=DTYPE) * b  # (the Laplace is the lower one in the shoulders, ~2–4b)
     ratio = (laplace.log_prob(points) - gaussian.log_prob(points)).exp()
     holds = bool((ratio > 1).all())
-    return holds, (f"density ratio Laplace/Gaussian (equal variance {float(2 * b**2):g}) at 0, 6b, 8b: "
-                   + ", ".join(f"{float(r):.3g}" for r in ratio) + "; both above 1 at the peak and in the tails")
+    return holds, (f"density ratio Laplace/Gaussian (variances {float(laplace.variance):g}, {float(gaussian.variance):g}) at 0, 6b, 8b: "
+                   + ", ".join(f"{float(r):.3g}" for r in ratio) + f"; above 1 at the peak and in the tails: {holds}")
 
 
 @reference("nll.softmax.sigmoid")
@@ -336,51 +347,94 @@ def _worked_data(x1, x2, x3, y1, y2, y3):
     return (torch.tensor([[x1], [x2], [x3]], dtype=DTYPE), torch.tensor([y1, y2, y3], dtype=DTYPE))
 
 
-@behaviour("nll.gaussian.ols-slope")
-def gradient_descent_reaches_the_closed_form(x1, x2, x3, y1, y2, y3):
-    """gradient descent on the sum of squares ends at the normal equation's slope"""
+def normal_equation(X: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """(XᵀX)⁻¹Xᵀy by torch.linalg.solve."""
+    return torch.linalg.solve(X.T @ X, X.T @ y)
+
+
+def ratio_of_sums(X: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Σy/Σx, a plausible misreading of Σxy/Σx²."""
+    return (y.sum() / X.sum()).reshape(1)
+
+
+@behaviour("nll.gaussian.ols-slope", broken={
+    "the absolute errors Σ|y − xθ| minimised in place of the squares": dict(loss=lambda residual: residual.abs().sum()),
+    "the closed form read as Σy/Σx": dict(closed_form=ratio_of_sums),
+})
+def gradient_descent_reaches_the_closed_form(x1, x2, x3, y1, y2, y3, *, loss=lambda residual: (residual**2).sum(),
+                                             closed_form=normal_equation):
+    """gradient descent on the sum of squares ends at the normal equation's slope
+
+    Seams: the loss of the residuals y − Xθ that gradient descent minimises, and the closed form ((X, y) -> θ)."""
     X, y = _worked_data(x1, x2, x3, y1, y2, y3)
     theta = torch.zeros(1, dtype=DTYPE, requires_grad=True)
     step = 0.5 / float((X**2).sum())
     for _ in range(200):
-        loss = ((y - X @ theta) ** 2).sum()
-        (grad,) = torch.autograd.grad(loss, theta)
+        (grad,) = torch.autograd.grad(loss(y - X @ theta), theta)
         with torch.no_grad():
             theta -= step * grad
-    closed = torch.linalg.solve(X.T @ X, X.T @ y)
+    closed = closed_form(X, y)
     theta = theta.detach()
     gap = float((theta - closed).abs())
-    return gap < 1e-10, f"200 gradient steps: θ = {float(theta):.10f}; (XᵀX)⁻¹Xᵀy = {float(closed):.10f} (gap {gap:.1e})"
+    return gap < 1e-10, f"200 gradient steps: θ = {float(theta):.10f}; closed form {float(closed):.10f} (gap {gap:.1e})"
 
 
-@behaviour("nll.gaussian.ols-slope")
-def lstsq_matches_the_ratio(x1, x2, x3, y1, y2, y3):
-    """torch.linalg.lstsq returns Σxy/Σx² on the worked data"""
+@behaviour("nll.gaussian.ols-slope", broken={
+    "Σy/Σx, a ratio of sums": dict(ratio=lambda x, y: y.sum() / x.sum()),
+    "(Σx)² for Σx² in the denominator": dict(ratio=lambda x, y: (x * y).sum() / x.sum() ** 2),
+})
+def lstsq_matches_the_ratio(x1, x2, x3, y1, y2, y3, *, ratio=lambda x, y: (x * y).sum() / (x**2).sum()):
+    """torch.linalg.lstsq returns Σxy/Σx² on the worked data
+
+    Seam: the closed-form slope ((x, y) -> θ)."""
     X, y = _worked_data(x1, x2, x3, y1, y2, y3)
     solution = float(torch.linalg.lstsq(X, y[:, None]).solution)
-    ratio = float((X[:, 0] * y).sum() / (X[:, 0] ** 2).sum())
-    return abs(solution - ratio) < 1e-12, f"torch.linalg.lstsq: {solution:.6f}; Σxy/Σx² = {ratio:.6f}"
+    ratio = float(ratio(X[:, 0], y))
+    return abs(solution - ratio) < 1e-12, f"torch.linalg.lstsq: {solution:.6f}; the closed-form ratio {ratio:.6f}"
 
 
-@behaviour("nll.categorical")
-def fused_cross_entropy_is_stable(h1, h2, h3):
-    """F.cross_entropy (log-sum-exp) stays finite where softmax-then-log overflows"""
+def softmax_then_log(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """−log(softmax(h)_y) computed as written, exp then normalise then log."""
+    return -torch.log(logits.exp()[0, target[0]] / logits.exp().sum())
+
+
+@behaviour("nll.categorical", broken={
+    "softmax then log in place of the fused loss": dict(cross_entropy=softmax_then_log),
+    "log-sum-exp without subtracting the largest logit: log Σ e^h − h_y":
+        dict(cross_entropy=lambda logits, target: torch.log(logits.exp().sum()) - logits[0, target[0]]),
+})
+def fused_cross_entropy_is_stable(h1, h2, h3, *, cross_entropy=F.cross_entropy):
+    """F.cross_entropy (log-sum-exp) stays finite where softmax-then-log overflows
+
+    Seam: the loss claimed stable ((logits, target) -> −log softmax(h)_y)."""
     logits = torch.tensor([[h1, h2, h3]], dtype=DTYPE)
     target = torch.tensor([2])
-    fused = float(F.cross_entropy(logits, target))
-    naive = float(-torch.log(logits.exp()[0, 2] / logits.exp().sum()))
+    fused = float(cross_entropy(logits, target))
+    naive = float(softmax_then_log(logits, target))
     exact = float(torch.logsumexp(logits[0], 0) - logits[0, 2])
     holds = fused == exact and fused == fused and abs(fused) < float("inf") and not abs(naive) < float("inf")
-    return holds, (f"logits {[h1, h2, h3]}, observed class 3: F.cross_entropy {fused:g} (= logsumexp − h_3 = {exact:g}); "
+    return holds, (f"logits {[h1, h2, h3]}, observed class 3: the loss {fused:g} (= logsumexp − h_3 = {exact:g}); "
                    f"softmax then log in float64: {naive}")
 
 
-@behaviour("nll.grad.softmax.true-class")
-def cross_entropy_step_moves_the_logits(h1, h2, h3, lr):
-    """one gradient step on the cross-entropy raises the true logit, lowers the others and the loss"""
-    logits = torch.tensor([h1, h2, h3], dtype=DTYPE, requires_grad=True)
+def cross_entropy_gradient(logits: torch.Tensor, target: int) -> torch.Tensor:
+    """∂/∂h of F.cross_entropy by autograd (= softmax(h) − one-hot(y))."""
+    leaf = logits.detach().clone().requires_grad_(True)
+    (grad,) = torch.autograd.grad(F.cross_entropy(leaf[None], torch.tensor([target])), leaf)
+    return grad
+
+
+@behaviour("nll.grad.softmax.true-class", broken={
+    "the sign flipped: one-hot(y) − softmax(h)": dict(gradient=lambda h, y: -cross_entropy_gradient(h, y)),
+    "the one-hot term dropped: softmax(h)": dict(gradient=lambda h, y: torch.softmax(h.detach(), 0)),
+})
+def cross_entropy_step_moves_the_logits(h1, h2, h3, lr, *, gradient=cross_entropy_gradient):
+    """one gradient step on the cross-entropy raises the true logit, lowers the others and the loss
+
+    Seam: the gradient of the cross-entropy in the logits ((h, true class) -> ∂/∂h)."""
+    logits = torch.tensor([h1, h2, h3], dtype=DTYPE)
     loss = F.cross_entropy(logits[None], torch.tensor([0]))
-    (grad,) = torch.autograd.grad(loss, logits)
+    grad = gradient(logits, 0)
     after = (logits - lr * grad).detach()
     new_loss = float(F.cross_entropy(after[None], torch.tensor([0])))
     moved = (after - logits.detach()).tolist()

@@ -42,6 +42,11 @@ QUADRATURE_NODES = 100
 LOG_2PI = math.log(2 * math.pi)
 
 
+def log_mean_exp(log_w: Tensor, dim: int) -> Tensor:
+    """log (1/K) Σ_k exp(log_w_k) along ``dim`` (K its length) by logsumexp: the IWAE bound from K log weights."""
+    return torch.logsumexp(log_w, dim) - math.log(log_w.shape[dim])
+
+
 def hermite_rule(n: int = QUADRATURE_NODES, device=None) -> tuple[Tensor, Tensor]:
     """Nodes t_k and log-weights for E_{t~N(0,1)}[f(t)] ≈ Σ_k w_k f(t_k) (probabilists' Hermite)."""
     nodes, weights = np.polynomial.hermite_e.hermegauss(n)
@@ -97,13 +102,15 @@ class BernoulliVAE(nn.Module):
         log_q = -0.5 * (((z - mu) / sigma) ** 2 + LOG_2PI) - sigma.log()
         return log_prior + self.log_likelihood(x, z) - log_q
 
-    def iwae(self, x: Tensor, ks: list[int], repeats: int, generator: torch.Generator, widen: float = 1.0) -> dict[int, Tensor]:
+    def iwae(self, x: Tensor, ks: list[int], repeats: int, generator: torch.Generator, widen: float = 1.0, *,
+             combine=log_mean_exp) -> dict[int, Tensor]:
         """IWAE_K(x) estimates (repeats, n) for each K, from nested draws (common random numbers:
-        the first K of max(ks) draws); ``widen`` scales the proposal's standard deviation."""
+        the first K of max(ks) draws); ``widen`` scales the proposal's standard deviation;
+        ``combine(log_w, dim)`` turns K log weights into the bound (default :func:`log_mean_exp`)."""
         mu, sigma = self.encoder(x, widen)
         eps = torch.randn(repeats, max(ks), x.shape[0], generator=generator, dtype=DTYPE, device=x.device)
         log_w = self.log_weights_at(x, mu + sigma * eps, widen)
-        return {K: torch.logsumexp(log_w[:, :K], 1) - math.log(K) for K in ks}
+        return {K: combine(log_w[:, :K], 1) for K in ks}
 
 
 def make_binary_data(teacher: BernoulliVAE, n: int, generator: torch.Generator) -> Tensor:

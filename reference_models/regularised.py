@@ -434,14 +434,17 @@ def sparsity_fractions(
     device: torch.device,
     noise_sigma: float = 1.0,
     n_zero: int | None = None,
+    lasso: Callable[[Tensor, Tensor, float], Tensor] = lasso_by_coordinate_descent,
+    ridge: Callable[[Tensor, Tensor, float], Tensor] = ridge_closed_form,
 ) -> dict:
     """Fraction of exactly-zero coefficients of the lasso and ridge estimates, per lam.
 
     For each of ``n_designs`` random problems: X, noise and theta* from ``make_regression_data``
     (X_ij ~ N(0, 1), theta*_j ~ N(0, 1)), then the first ``n_zero`` (default d // 2)
     coefficients of theta* set to 0 and y = X theta*_sparse + noise_sigma * eps. For each lam:
-    the lasso by ``lasso_by_coordinate_descent`` and ridge by ``ridge_closed_form``, and the
-    fraction of coefficients that are exactly 0 (``support`` with atol = 0).
+    the lasso by ``lasso`` (default ``lasso_by_coordinate_descent``) and ridge by ``ridge``
+    (default ``ridge_closed_form``), solvers (X, y, lam) -> theta, and the fraction of
+    coefficients that are exactly 0 (``support`` with atol = 0).
 
     Returns a dict with ``lams`` (list), ``lasso`` and ``ridge`` (mean zero fraction per lam,
     lists), ``lasso_per_design`` and ``ridge_per_design`` (CPU float64 tensors of shape
@@ -455,22 +458,22 @@ def sparsity_fractions(
     if not 0 <= n_zero <= d:
         raise ParameterError(f"n_zero must be in [0, d], got {n_zero}")
     device = torch.device(device)
-    lasso = torch.zeros(n_designs, len(lams), dtype=DTYPE)
-    ridge = torch.zeros(n_designs, len(lams), dtype=DTYPE)
+    lasso_zeros = torch.zeros(n_designs, len(lams), dtype=DTYPE)
+    ridge_zeros = torch.zeros(n_designs, len(lams), dtype=DTYPE)
     for i in range(n_designs):
         X, y_dense, theta_dense = make_regression_data(n, d, noise_sigma, generator, device)
         theta_true = theta_dense.clone()
         theta_true[:n_zero] = 0.0
         y = y_dense - X @ theta_dense + X @ theta_true  # same noise, sparse truth
         for k, lam in enumerate(lams):
-            lasso[i, k] = float((~support(lasso_by_coordinate_descent(X, y, lam))).to(DTYPE).mean())
-            ridge[i, k] = float((~support(ridge_closed_form(X, y, lam))).to(DTYPE).mean())
+            lasso_zeros[i, k] = float((~support(lasso(X, y, lam))).to(DTYPE).mean())
+            ridge_zeros[i, k] = float((~support(ridge(X, y, lam))).to(DTYPE).mean())
     return {
         "lams": lams,
-        "lasso": lasso.mean(0).tolist(),
-        "ridge": ridge.mean(0).tolist(),
-        "lasso_per_design": lasso,
-        "ridge_per_design": ridge,
+        "lasso": lasso_zeros.mean(0).tolist(),
+        "ridge": ridge_zeros.mean(0).tolist(),
+        "lasso_per_design": lasso_zeros,
+        "ridge_per_design": ridge_zeros,
         "n": n,
         "d": d,
         "n_designs": n_designs,

@@ -79,6 +79,7 @@ from torch import Tensor, nn
 from torch.distributions import MultivariateNormal, Normal, kl_divergence
 
 from derivspec.core.errors import ParameterError
+from derivspec.reference_models.bernoulli_vae import log_mean_exp
 from derivspec.reference_models.device import DTYPE, as_device, make_generator
 from derivspec.reference_models.specification import Check, ResultTable, RunContext, SpecResult, mean_se, pyplot, save_figure, specification
 
@@ -354,14 +355,15 @@ class LinearGaussianVAE(nn.Module):
         log_q = -0.5 * (eps**2).sum(-1) - torch.log(sigma).sum() - 0.5 * self.d * LOG_2PI
         return log_prior + self._log_lik(x, z) - log_q
 
-    def iwae_bounds(self, x: Tensor, Ks: Sequence[int], generator: torch.Generator) -> dict[int, Tensor]:
+    def iwae_bounds(self, x: Tensor, Ks: Sequence[int], generator: torch.Generator, *,
+                    combine=log_mean_exp) -> dict[int, Tensor]:
         """Per-example IWAE bounds for several K with common random numbers: {K: (n,)}.
 
         For each example, K_max = max(Ks) draws z_k ~ q(z | x) are made once and IWAE_K uses
         the first K of them: log (1/K) sum_{k<=K} w_k by logsumexp. Examples are processed
         in blocks so that at most ~4M log weights are held at once; the draws are made block
         by block (block size depends only on K_max), so the result is deterministic given the
-        generator.
+        generator. ``combine(log_w, dim)`` maps the K log weights to the bound (default log-mean-exp).
         """
         Ks = sorted({int(K) for K in Ks})
         if not Ks or Ks[0] < 1:
@@ -375,7 +377,7 @@ class LinearGaussianVAE(nn.Module):
             eps = torch.randn(K_max, xb.shape[0], self.d, generator=generator, dtype=x.dtype, device=x.device)
             log_w = self._log_weights(xb, eps)
             for K in Ks:
-                out[K].append(torch.logsumexp(log_w[:K], dim=0) - math.log(K))
+                out[K].append(combine(log_w[:K], 0))
         return {K: torch.cat(parts) for K, parts in out.items()}
 
     def iwae_bound(self, x: Tensor, K: int, generator: torch.Generator) -> Tensor:
