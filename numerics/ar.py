@@ -24,8 +24,8 @@ from derivspec.reference_models.autoregressive import (FVSBN, MADE, NADE, FALSE_
                                                        ancestral_sample, beam_search, chi_square_test, count_parameters,
                                                        dilated_causal_receptive_field, greedy_decode, joint, log_prob,
                                                        made_degrees, made_path_counts, masked_conv_dependencies,
-                                                       nucleus_probs, random_joint, temperature_probs, token_nll,
-                                                       top_k_probs)
+                                                       made_masks, nucleus_probs, pixelcnn_mask, random_joint,
+                                                       temperature_probs, token_nll, top_k_probs)
 from derivspec.reference_models.device import DTYPE, make_generator
 
 CPU = torch.device("cpu")
@@ -96,44 +96,120 @@ def _models(d: int, seed: int = 0, hidden: int = 16) -> dict:
             "MADE": MADE(d, (hidden, hidden), generator, degrees=made_degrees(d, (hidden, hidden), generator))}
 
 
-@behaviour("ar.chain-rule")
-def tables_represent_any_joint(d):
-    """TabularAR.from_joint rebuilds a random joint over {0,1}^d exactly from its 2^d − 1 conditionals"""
+def _marginal(probs: torch.Tensor, columns: list[int]) -> torch.Tensor:
+    """p(x_columns) at every x of {0,1}^d: the joint summed over the vectors that agree on those columns."""
+    xs = all_binary_vectors(int(round(math.log2(probs.numel()))), probs.device)
+    return (xs[:, None, columns] == xs[None, :, columns]).all(-1).to(DTYPE) @ probs
+
+
+def _product_of_marginals(probs: torch.Tensor) -> torch.Tensor:
+    """∏_i p(x_i): the joint's marginals with no dependence."""
+    d = int(round(math.log2(probs.numel())))
+    return torch.stack([_marginal(probs, [i]) for i in range(d)]).prod(0)
+
+
+def _first_order_markov(probs: torch.Tensor) -> torch.Tensor:
+    """p(x_1) ∏_i p(x_{i−1}, x_i) / p(x_{i−1}): the joint with the context cut to the previous variable."""
+    d = int(round(math.log2(probs.numel())))
+    steps = [_marginal(probs, [i - 1, i]) / _marginal(probs, [i - 1]) for i in range(1, d)]
+    return _marginal(probs, [0]) * torch.stack(steps).prod(0)
+
+
+@behaviour("ar.chain-rule", broken={
+    "the marginals p(x_i) as the conditionals (an independence assumption beyond the ordering)":
+        dict(conditionals_of=lambda p: TabularAR.from_joint(_product_of_marginals(p))),
+    "a context of one previous variable, p(x_i | x_{i−1}) (a first-order Markov chain)":
+        dict(conditionals_of=lambda p: TabularAR.from_joint(_first_order_markov(p))),
+})
+def tables_represent_any_joint(d, *, conditionals_of=TabularAR.from_joint):
+    """TabularAR.from_joint rebuilds a random joint over {0,1}^d exactly from its 2^d − 1 conditionals
+
+    Seam: ``conditionals_of`` (joint → autoregressive model): marginals alone or a context cut to
+    one variable do not rebuild the joint."""
     generator = make_generator(8, CPU)
     target = random_joint(d, generator, concentration=0.5)
-    model = TabularAR.from_joint(target)
+    model = conditionals_of(target)
     error = float((joint(model) - target).abs().max())
     return error < 1e-12, (f"d = {d}: a random joint (2^{d} = {2**d} cells) through its {count_parameters(model)} conditional "
                            f"table entries: max |p_model − p| = {error:.1e}")
 
 
-@behaviour("ar.chain-rule")
-def exact_normalised_likelihood(d):
-    """tabular, FVSBN, NADE and MADE: the chain-rule likelihood sums to 1 over {0,1}^d (enumeration)"""
-    totals = {name: float(joint(model).sum()) for name, model in _models(d).items()}
+def _unshifted_log_prob(model, x):
+    """Σ_i log p(x_i | ·) with the inputs not shifted: conditional i reads x_2 … x_i, x_i itself included."""
+    shifted = torch.cat([x[:, 1:], torch.zeros_like(x[:, :1])], 1)
+    return -F.binary_cross_entropy_with_logits(model.conditional_logits(shifted), x, reduction="none").sum(-1)
+
+
+@behaviour("ar.chain-rule", broken={
+    "inputs not shifted: the conditional of x_i sees x_i itself": dict(log_likelihood=_unshifted_log_prob),
+    "the mean of the token log-likelihoods instead of their sum": dict(log_likelihood=lambda model, x: -token_nll(model, x).mean(-1)),
+})
+def exact_normalised_likelihood(d, *, log_likelihood=log_prob):
+    """tabular, FVSBN, NADE and MADE: the chain-rule likelihood sums to 1 over {0,1}^d (enumeration)
+
+    Seam: ``log_likelihood(model, x)``, the chain rule Σ_i log p(x_i | x_{<i})."""
+    xs = all_binary_vectors(d)
+    with torch.no_grad():
+        totals = {name: float(log_likelihood(model, xs).exp().sum()) for name, model in _models(d).items()}
     worst = max(abs(t - 1) for t in totals.values())
     return worst < 1e-12, (f"d = {d}, {2**d} sequences: Σ_x p(x) = " + ", ".join(f"{k} {v:.15f}" for k, v in totals.items()))
 
 
-@behaviour("ar.sampling.ancestral")
-def ancestral_matches_joint(d, n):
-    """ancestral samples of tabular, FVSBN, NADE and MADE pass a χ² test against the enumerated joint (false-fail rate 1e-6 each)"""
+def _parallel_sample(model, n, generator):
+    """Every token drawn at once from the conditionals at the all-zero context (one pass, the drawn prefix ignored)."""
+    u = torch.rand(n, model.d, generator=generator, dtype=DTYPE)
+    with torch.no_grad():
+        p_one = torch.sigmoid(model.conditional_logits(torch.zeros(n, model.d, dtype=DTYPE)))
+    return (u < p_one).to(DTYPE), 1
+
+
+def _one_uniform_sample(model, n, generator):
+    """Ancestral sampling that reuses the first position's uniform for every token."""
+    u = torch.rand(n, 1, generator=generator, dtype=DTYPE).expand(n, model.d)
+    x = torch.zeros(n, model.d, dtype=DTYPE)
+    with torch.no_grad():
+        for i in range(model.d):
+            x[:, i] = (u[:, i] < torch.sigmoid(model.conditional_logits(x)[:, i])).to(DTYPE)
+    return x, model.d
+
+
+@behaviour("ar.sampling.ancestral", broken={
+    "all tokens drawn in one parallel pass (the drawn prefix not fed back)": dict(sampler=_parallel_sample),
+    "one uniform reused for every token (draws not independent)": dict(sampler=_one_uniform_sample),
+})
+def ancestral_matches_joint(d, n, *, sampler=ancestral_sample):
+    """ancestral samples of tabular, FVSBN, NADE and MADE pass a χ² test against the enumerated joint (false-fail rate 1e-6 each)
+
+    Seam: ``sampler(model, n, generator) -> (samples, passes)``."""
     generator = make_generator(9, CPU)
     results = {}
     for name, model in _models(d, seed=10, hidden=8).items():
-        samples, passes = ancestral_sample(model, n, generator)
+        samples, passes = sampler(model, n, generator)
         results[name] = chi_square_test(samples, joint(model))
     holds = all(r["passed"] for r in results.values())
     return holds, (f"d = {d}, n = {n} samples per model, {2**d - 1} degrees of freedom, pass if p ≥ {FALSE_FAIL_RATE:g}: "
                    + ", ".join(f"{k} p = {r['p_value']:.3f}" for k, r in results.items()))
 
 
-@behaviour("ar.sampling.ancestral")
-def sampling_is_sequential(d):
-    """NADE: scoring is one teacher-forced pass; sampling needs d passes, each depending on the previous draws"""
+def _context_free_nade(d):
+    """A NADE whose input weights W are zero: every conditional ignores the prefix."""
     model = _models(d)["NADE"]
+    with torch.no_grad():
+        model.W.zero_()
+    return model
+
+
+@behaviour("ar.sampling.ancestral", broken={
+    "a one-pass sampler (every token from the zero context at once)": dict(sampler=_parallel_sample),
+    "a model whose conditionals ignore the prefix (W = 0)": dict(model_of=_context_free_nade),
+})
+def sampling_is_sequential(d, *, sampler=ancestral_sample, model_of=lambda d: _models(d)["NADE"]):
+    """NADE: scoring is one teacher-forced pass; sampling needs d passes, each depending on the previous draws
+
+    Seams: ``sampler`` (model, n, generator) → (samples, passes), and the model ``model_of(d)``."""
+    model = model_of(d)
     generator = make_generator(11, CPU)
-    samples, passes = ancestral_sample(model, 4, generator)
+    samples, passes = sampler(model, 4, generator)
     with torch.no_grad():
         one_pass = model.conditional_logits(samples)
         stepwise = torch.stack([model.conditional_logits(torch.cat([samples[:, :i], torch.zeros_like(samples[:, i:])], 1))[:, i]
@@ -142,7 +218,7 @@ def sampling_is_sequential(d):
     same = float((one_pass - stepwise).abs().max())
     holds = passes == d and same < 1e-12 and depends
     return holds, (f"d = {d}: scoring a batch = 1 pass (its logits equal the position-by-position ones to {same:.1e}); "
-                   f"sampling = {passes} sequential passes, since logit i changes with the drawn x_{{<i}}")
+                   f"sampling = {passes} sequential passes (d = {d}); logit i changes with the drawn x_{{<i}}: {depends}")
 
 
 # --- teacher forcing, perplexity, bits per token ------------------------------------------------------
@@ -170,11 +246,34 @@ def sequence_nll_by_enumeration(x1, x2, b1, b2, w):
     return -(observed - total)
 
 
-@behaviour("ar.teacher-forcing")
-def teacher_forcing_is_one_pass(d, hidden):
-    """MADE: the token NLLs of all positions from one masked pass equal the position-by-position computation"""
+def _made(d, hidden, generator, masks=made_masks, activation=torch.relu):
+    """MADE(d, (hidden, hidden)) with random degrees, its masks replaced by ``masks(d, hidden, degrees)``."""
+    degrees = made_degrees(d, hidden, generator)
+    model = MADE(d, hidden, generator, degrees=degrees, activation=activation)
+    for index, mask in enumerate(masks(d, hidden, degrees)):
+        getattr(model, f"mask{index}").copy_(mask)
+    return model
+
+
+def _output_mask_with_ties(d, hidden, degrees):
+    """MADE masks whose output mask is i ≥ m(k) (not the strict i > m(k)): output i sees x_i."""
+    masks = made_masks(d, hidden, degrees)
+    return masks[:-1] + [(torch.arange(1, d + 1)[:, None] >= degrees[-1][None, :]).to(DTYPE)]
+
+
+MADE_BROKEN = {
+    "no masks (a plain MLP)": dict(masks=lambda d, hidden, degrees: [torch.ones_like(m) for m in made_masks(d, hidden, degrees)]),
+    "output mask i ≥ m(k) instead of i > m(k) (output i sees x_i)": dict(masks=_output_mask_with_ties),
+}
+
+
+@behaviour("ar.teacher-forcing", broken=MADE_BROKEN)
+def teacher_forcing_is_one_pass(d, hidden, *, masks=made_masks):
+    """MADE: the token NLLs of all positions from one masked pass equal the position-by-position computation
+
+    Seam: ``masks(d, hidden, degrees)``, MADE's masks (:func:`made_masks`)."""
     generator = make_generator(12, CPU)
-    model = MADE(d, (hidden, hidden), generator, degrees=made_degrees(d, (hidden, hidden), generator))
+    model = _made(d, (hidden, hidden), generator, masks)
     x = (torch.rand(64, d, generator=generator, dtype=DTYPE) < 0.5).to(DTYPE)
     with torch.no_grad():
         return _compare_passes(model, x, d, hidden)
@@ -293,12 +392,13 @@ def made_unit_jacobian(i, j):
     return jacobian[i.long() - 1, j.long() - 1]
 
 
-@behaviour("ar.made.masks")
-def made_output_sees_only_the_past(d, hidden):
-    """MADE (two hidden layers, random degrees): ∂logit_i/∂x_j = 0 for every j ≥ i, and ≠ 0 for some j < i"""
+@behaviour("ar.made.masks", broken=MADE_BROKEN)
+def made_output_sees_only_the_past(d, hidden, *, masks=made_masks):
+    """MADE (two hidden layers, random degrees): ∂logit_i/∂x_j = 0 for every j ≥ i, and ≠ 0 for some j < i
+
+    Seam: ``masks(d, hidden, degrees)``, MADE's masks (:func:`made_masks`)."""
     generator = make_generator(13, CPU)
-    model = MADE(d, (hidden, hidden), generator, degrees=made_degrees(d, (hidden, hidden), generator),
-                 activation=torch.tanh)
+    model = _made(d, (hidden, hidden), generator, masks, activation=torch.tanh)
     x = torch.rand(d, generator=generator, dtype=DTYPE)
     jacobian = torch.autograd.functional.jacobian(model.conditional_logits, x)
     future = float(torch.triu(jacobian).abs().max())
@@ -307,20 +407,37 @@ def made_output_sees_only_the_past(d, hidden):
                                         f"j ≥ i = {future:g}; {used} of the {d * (d - 1) // 2} pairs j < i are used")
 
 
-@behaviour("ar.made.masks")
-def masked_convolutions_are_causal(size):
-    """PixelCNN: type-A then type-B masked convolutions; each pixel depends only on earlier pixels (raster order)"""
-    dependencies = masked_conv_dependencies(size=size)
+def _rows_below_unmasked(kernel, layer, device=None):
+    mask = pixelcnn_mask(kernel, layer, device)
+    mask[kernel // 2 + 1:, :] = 1
+    return mask
+
+
+@behaviour("ar.made.masks", broken={
+    "type B in the first layer too (the pixel sees itself)": dict(mask=lambda kernel, layer, device=None: pixelcnn_mask(kernel, 1, device)),
+    "only the centre row masked (the rows below visible)": dict(mask=_rows_below_unmasked),
+})
+def masked_convolutions_are_causal(size, *, mask=pixelcnn_mask):
+    """PixelCNN: type-A then type-B masked convolutions; each pixel depends only on earlier pixels (raster order)
+
+    Seam: ``mask(kernel, layer, device)``, each layer's mask (:func:`pixelcnn_mask`)."""
+    dependencies = masked_conv_dependencies(size=size, mask=mask)
     future = int(torch.triu(dependencies).sum())
     past = int(dependencies.sum())
     return future == 0 and past > 0, (f"{size}×{size} image, 3 masked 3×3 layers: {future} dependencies on the pixel itself "
                                       f"or later ones, {past} on earlier pixels (autograd)")
 
 
-@behaviour("ar.made.masks")
-def dilated_receptive_field(layers):
-    """WaveNet: L causal convolutions (kernel 2, dilations 1, 2, …, 2^(L−1)): receptive field 2^L, 3L parameters, causal"""
-    result = dilated_causal_receptive_field(layers)
+@behaviour("ar.made.masks", broken={
+    "no dilation (dilation 1 in every layer)": dict(dilations=lambda layers: [1] * layers),
+    "dilations 1, 2, …, L (linear, not doubling)": dict(dilations=lambda layers: list(range(1, layers + 1))),
+    "'same' (centred) padding instead of causal": dict(causal=False),
+})
+def dilated_receptive_field(layers, *, dilations=lambda layers: [2**k for k in range(layers)], causal=True):
+    """WaveNet: L causal convolutions (kernel 2, dilations 1, 2, …, 2^(L−1)): receptive field 2^L, 3L parameters, causal
+
+    Seams: the ``dilations(L)`` schedule and ``causal`` (left) padding."""
+    result = dilated_causal_receptive_field(layers, dilations=dilations(layers), causal=causal)
     holds = result["receptive_field"] == 2**layers and not result["depends_on_future"] and result["parameters"] == 3 * layers
     return holds, (f"L = {layers}: receptive field {result['receptive_field']} samples (2^L = {2**layers}) from "
                    f"{result['parameters']} parameters; depends on a future sample: {result['depends_on_future']}")
@@ -366,17 +483,26 @@ def nucleus_filter(g2, g3, p):
     return nucleus_probs(_sorted_logits(g2, g3), p)[:, 0]
 
 
-@behaviour("ar.sampling.temperature")
-def low_temperature_is_greedy(T):
-    """softmax(h/T) at small T puts all but 1e-6 of its mass on argmax h (rows whose top gap is ≥ 0.2)"""
+TEMPERATURE_BROKEN = {
+    "logits multiplied by T instead of divided (softmax(T·h))": dict(tempered=lambda logits, T: torch.softmax(logits * T, -1)),
+    "the probabilities divided by T (softmax(h)/T renormalised: no effect)":
+        dict(tempered=lambda logits, T: Categorical(probs=torch.softmax(logits, -1) / T).probs),
+}
+
+
+@behaviour("ar.sampling.temperature", broken=TEMPERATURE_BROKEN)
+def low_temperature_is_greedy(T, *, tempered=temperature_probs):
+    """softmax(h/T) at small T puts all but 1e-6 of its mass on argmax h (rows whose top gap is ≥ 0.2)
+
+    Seam: ``tempered(logits, T)``, the temperature rule (:func:`temperature_probs`)."""
     generator = make_generator(15, CPU)
     logits = 2 * torch.randn(2000, 6, generator=generator, dtype=DTYPE)
     top2 = torch.topk(logits, 2, -1).values
     clear = (top2[:, 0] - top2[:, 1]) >= 0.2
-    mass = temperature_probs(logits, T).gather(-1, logits.argmax(-1, keepdim=True))[:, 0]
+    mass = tempered(logits, T).gather(-1, logits.argmax(-1, keepdim=True))[:, 0]
     worst = float((1 - mass[clear]).max())
     model = TabularAR(4, make_generator(16, CPU))
-    samples, _ = ancestral_sample(model, 200, generator, filter_logits=lambda two: temperature_probs(two, T))
+    samples, _ = ancestral_sample(model, 200, generator, filter_logits=lambda two: tempered(two, T))
     greedy = greedy_decode(model)
     all_greedy = bool((samples == greedy).all())
     return worst < 1e-6 and all_greedy, (f"T = {T}: on {int(clear.sum())} random 6-class rows with a top gap ≥ 0.2 the "
@@ -384,13 +510,15 @@ def low_temperature_is_greedy(T):
                                          f"4-token model at this T all equal the greedy sequence: {all_greedy}")
 
 
-@behaviour("ar.sampling.temperature")
-def temperature_raises_entropy():
-    """the entropy of softmax(h/T) increases with T on a grid from 0.05 to 50, from ≈ 0 to ≈ log K"""
+@behaviour("ar.sampling.temperature", broken=TEMPERATURE_BROKEN)
+def temperature_raises_entropy(*, tempered=temperature_probs):
+    """the entropy of softmax(h/T) increases with T on a grid from 0.05 to 50, from ≈ 0 to ≈ log K
+
+    Seam: ``tempered(logits, T)``, the temperature rule (:func:`temperature_probs`)."""
     generator = make_generator(17, CPU)
     logits = 2 * torch.randn(500, 5, generator=generator, dtype=DTYPE)
     grid = [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 10, 50]
-    entropy = torch.stack([Categorical(probs=temperature_probs(logits, t)).entropy() for t in grid], -1)
+    entropy = torch.stack([Categorical(probs=tempered(logits, t)).entropy() for t in grid], -1)
     increasing = bool((entropy[:, 1:] >= entropy[:, :-1] - 1e-12).all())
     low, high = float(entropy[:, 0].mean()), float(entropy[:, -1].mean())
     return increasing and high > 0.99 * math.log(5), (f"500 random 5-class logit rows, T on {grid}: entropy non-decreasing "
@@ -407,37 +535,58 @@ def _mode(model) -> torch.Tensor:
     return all_binary_vectors(model.d)[joint(model).argmax()]
 
 
-@behaviour("ar.sampling.temperature")
-def greedy_is_locally_optimal(d):
-    """greedy decoding is deterministic and takes each token's argmax; it can miss the most probable sequence"""
+def _sampled_decode(model):
+    """One ancestral sample: stochastic decoding."""
+    return ancestral_sample(model, 1, make_generator(23, CPU))[0][0]
+
+
+@behaviour("ar.sampling.temperature", broken={
+    "a sampled sequence (ancestral sampling) instead of the argmax": dict(decode=_sampled_decode),
+    "each token's argmin (the sign of the logit flipped)": dict(decode=lambda model: 1 - greedy_decode(model)),
+    "the most probable sequence by enumeration (a global search, not greedy)": dict(decode=_mode),
+})
+def greedy_is_locally_optimal(d, *, decode=greedy_decode):
+    """greedy decoding is deterministic and takes each token's argmax; it can miss the most probable sequence
+
+    Seam: ``decode(model) -> sequence`` (:func:`greedy_decode`)."""
     models = _tabular_models(d, 100, 18)
     stepwise_argmax = True
     misses = 0
     for model in models:
-        sequence = greedy_decode(model)
+        sequence = decode(model)
         logits = model.conditional_logits(sequence[None])[0]
         stepwise_argmax &= bool(((logits >= 0).to(DTYPE) == sequence).all())
-        stepwise_argmax &= bool((greedy_decode(model) == sequence).all())
+        stepwise_argmax &= bool((decode(model) == sequence).all())
         misses += int(not torch.equal(sequence, _mode(model)))
-    return stepwise_argmax, (f"100 random tabular models, d = {d}: greedy picks argmax p(x_t|x_<t) at every step and "
-                             f"returns the same sequence when rerun; it misses the most probable sequence in {misses} "
+    return stepwise_argmax and misses > 0, (f"100 random tabular models, d = {d}: the decoder picks argmax p(x_t|x_<t) at every "
+                             f"step and returns the same sequence when rerun: {stepwise_argmax}; it misses the most probable sequence in {misses} "
                              f"of 100 models (locally, not globally, optimal)")
 
 
-@behaviour("ar.sampling.temperature")
-def beam_search_approaches_the_mode(d):
-    """beam search finds the most probable sequence more often as the width grows, always at width 2^(d−1)"""
+@behaviour("ar.sampling.temperature", broken={
+    "prefixes ranked by the last token's log-probability, not the running sum": dict(search=lambda m, w: beam_search(m, w, cumulative=False)),
+    "the width ignored: one prefix kept (greedy)": dict(search=lambda m, w: beam_search(m, 1)),
+})
+def beam_search_approaches_the_mode(d, *, search=beam_search):
+    """beam search finds the most probable sequence more often as the width grows, always at width 2^(d−1)
+
+    Seam: ``search(model, width) -> sequence`` (:func:`beam_search`)."""
     models = _tabular_models(d, 50, 19)
     widths = [1, 2, 4, 2 ** (d - 1)]
-    found = {w: sum(bool(torch.equal(beam_search(m, w), _mode(m))) for m in models) for w in widths}
+    found = {w: sum(bool(torch.equal(search(m, w), _mode(m))) for m in models) for w in widths}
     holds = found[2 ** (d - 1)] == len(models) and all(found[a] <= found[b] for a, b in zip(widths, widths[1:]))
     return holds, (f"50 random tabular models, d = {d}: the most probable sequence found by width "
                    + ", ".join(f"{w}: {found[w]}" for w in widths) + " (width 1 is greedy)")
 
 
-@behaviour("ar.sampling.temperature")
-def temperature_trades_quality_for_diversity(d):
-    """per-token temperature on a NADE: raising T raises the entropy of the sampled sequences and lowers E[log p(x)]"""
+@behaviour("ar.sampling.temperature", broken={
+    "logits multiplied by T instead of divided": dict(tempered_logits=lambda logits, t: logits * t),
+    "T added to the logits (a shift, not a scale)": dict(tempered_logits=lambda logits, t: logits + t),
+})
+def temperature_trades_quality_for_diversity(d, *, tempered_logits=lambda logits, t: logits / t):
+    """per-token temperature on a NADE: raising T raises the entropy of the sampled sequences and lowers E[log p(x)]
+
+    Seam: ``tempered_logits(logits, T)``, the per-token temperature rule (h/T)."""
     grid = [0.25, 0.5, 1.0, 2.0, 4.0]
     xs = all_binary_vectors(d)
     rows = []
@@ -448,7 +597,7 @@ def temperature_trades_quality_for_diversity(d):
             log_p = log_prob(model, xs)
             stats = []
             for t in grid:  # the exact distribution of per-token tempered sampling, by enumeration
-                log_q = -F.binary_cross_entropy_with_logits(logits / t, xs, reduction="none").sum(-1)
+                log_q = -F.binary_cross_entropy_with_logits(tempered_logits(logits, t), xs, reduction="none").sum(-1)
                 q = torch.exp(log_q)
                 stats.append((float(-(q * log_q).sum()), float((q * log_p).sum())))
         rows.append(stats)

@@ -23,8 +23,9 @@ from derivspec.numerics.montecarlo import FALSE_FAIL_RATE, Integrand, critical_z
 from derivspec.numerics.sampling import piecewise_constant
 from derivspec.numerics.routes import behaviour, monte_carlo, reference
 from derivspec.reference_models.device import DTYPE, make_generator
-from derivspec.reference_models.dual_encoder import (bound_estimate, clip_loss, critic_logit_differences,
-                                                     gaussian_mutual_information, optimal_critic, retrieval_accuracy,
+from derivspec.reference_models.dual_encoder import (DualEncoder, TrainedEncoder, bound_estimate, clip_loss,
+                                                     critic_logit_differences, gaussian_mutual_information,
+                                                     infonce_rows, optimal_critic, retrieval_accuracy,
                                                      similarity_change_after_step, train_infonce)
 
 CPU = torch.device("cpu")
@@ -126,28 +127,44 @@ def clip_loss_by_log_softmax(s11, s12, s13, s21, s22, s23, s31, s32, s33):
     return -(rows.mean(-1) + columns.mean(-1)) / 2
 
 
-@behaviour("contrastive.infonce.grad-positive")
-def descent_raises_positive(batch):
-    """dual encoder: one descent step on InfoNCE raises every positive similarity s_ii"""
-    positive, negative = similarity_change_after_step(batch=batch, device=CPU)
+def _shifted_labels_infonce(similarity):
+    """Row InfoNCE with the positive taken one column off the diagonal (labels i + 1 mod N)."""
+    return infonce_rows(similarity.roll(-1, dims=-1))
+
+
+INFONCE_BROKEN = {
+    "the loss ascended (the sign of InfoNCE flipped)": dict(loss=lambda similarity: -infonce_rows(similarity)),
+    "labels off by one (the positive taken as s_{i,i+1})": dict(loss=_shifted_labels_infonce),
+}
+
+
+@behaviour("contrastive.infonce.grad-positive", broken=INFONCE_BROKEN)
+def descent_raises_positive(batch, *, loss=infonce_rows):
+    """dual encoder: one descent step on InfoNCE raises every positive similarity s_ii
+
+    Seam: ``loss(similarity) -> per-row losses``, the loss descended (:func:`infonce_rows`)."""
+    positive, negative = similarity_change_after_step(batch=batch, device=CPU, loss=loss)
     holds = bool((positive > 0).all())
     return holds, (f"one gradient step (lr 1e-3) on a random linear dual encoder, batch N = {batch}: the positive "
-                   f"similarities changed by {positive.min():.2e} … {positive.max():.2e} (all > 0); the negatives by "
+                   f"similarities changed by {positive.min():.2e} … {positive.max():.2e} ({int((positive > 0).sum())} of {batch} rose); the negatives by "
                    f"{float(negative.mean()):.2e} on average; −∂L/∂s_ii = (1 − p_ii)/τ > 0 at every row")
 
 
-@behaviour("contrastive.infonce.grad-negative")
-def descent_lowers_negatives(batch):
-    """dual encoder: one descent step on InfoNCE lowers the negative similarities (on average; −∂L/∂s_ij < 0 each)"""
-    positive, negative = similarity_change_after_step(batch=batch, device=CPU)
+@behaviour("contrastive.infonce.grad-negative", broken=INFONCE_BROKEN)
+def descent_lowers_negatives(batch, *, loss=infonce_rows):
+    """dual encoder: one descent step on InfoNCE lowers the negative similarities (on average; −∂L/∂s_ij < 0 each)
+
+    Seam: ``loss(similarity) -> per-row losses``, the loss descended and differentiated (:func:`infonce_rows`)."""
+    positive, negative = similarity_change_after_step(batch=batch, device=CPU, loss=loss)
     generator = make_generator(5, CPU)
-    rows = 3 * torch.randn(256, batch, generator=generator, dtype=DTYPE)
-    grad = elementwise_grad(lambda s: F.cross_entropy(s, torch.zeros(256, dtype=torch.long), reduction="none"), rows)
-    holds = float(negative.mean()) < 0 and bool((grad[:, 1:] > 0).all())
+    matrices = 3 * torch.randn(32, batch, batch, generator=generator, dtype=DTYPE)
+    grad = elementwise_grad(loss, matrices)
+    off_diagonal = grad[:, ~torch.eye(batch, dtype=torch.bool)]
+    holds = float(negative.mean()) < 0 and bool((off_diagonal > 0).all())
     return holds, (f"one gradient step (lr 1e-3) on a random linear dual encoder, batch N = {batch}: the negative "
                    f"similarities changed by {float(negative.mean()):.2e} on average ({int((negative < 0).sum())} of "
-                   f"{negative.numel()} fell); on 256 random rows ∂L/∂s_ij > 0 for every negative "
-                   f"(min {float(grad[:, 1:].min()):.2e})")
+                   f"{negative.numel()} fell); on 32 random {batch}×{batch} similarity matrices ∂L/∂s_ij > 0 for "
+                   f"{int((off_diagonal > 0).sum())} of the {off_diagonal.numel()} negatives (min {float(off_diagonal.min()):.2e})")
 
 
 # --- the dual encoder: bound, saturation, critic, retrieval --------------------------------------
@@ -166,10 +183,16 @@ def _estimates(rho: float, d: int, batch: int):
     return learned, best, gaussian_mutual_information(rho, d)
 
 
-@behaviour("contrastive.infonce.mi-bound")
-def infonce_bound_below_mi(rho, d, batch):
-    """dual encoder trained with InfoNCE: log N − L ≤ I(X;Y) (within the Monte Carlo error) and ≤ log N"""
-    (estimate, stderr), (best, best_err), mi = _estimates(rho, d, batch)
+@behaviour("contrastive.infonce.mi-bound", broken={
+    "I(X;Y) of one coordinate pair, not of the d independent ones": dict(mutual_information=lambda rho, d: gaussian_mutual_information(rho)),
+    "I = ½ log(1 − ρ²) (the sign lost)": dict(mutual_information=lambda rho, d: -gaussian_mutual_information(rho, d)),
+})
+def infonce_bound_below_mi(rho, d, batch, *, mutual_information=gaussian_mutual_information):
+    """dual encoder trained with InfoNCE: log N − L ≤ I(X;Y) (within the Monte Carlo error) and ≤ log N
+
+    Seam: ``mutual_information(rho, d)``, the I(X;Y) the bound is compared with."""
+    (estimate, stderr), (best, best_err), _ = _estimates(rho, d, batch)
+    mi = mutual_information(rho, d)
     z = critical_z(FALSE_FAIL_RATE)
     log_n = math.log(batch)
     holds = estimate <= mi + z * stderr and best <= mi + z * best_err and estimate <= log_n and best <= log_n
@@ -178,25 +201,43 @@ def infonce_bound_below_mi(rho, d, batch):
                    f"({EVAL_BATCHES} batches; bound ≤ I tested at z = {z:.2f}, false-fail rate {FALSE_FAIL_RATE:g})")
 
 
-@behaviour("contrastive.infonce.optimal-critic")
-def trained_critic_is_density_ratio(rho, d, batch):
-    """the InfoNCE-trained critic's differences f(x,y1) − f(x,y2) match log p(y|x)/p(y)'s (relative RMS < 10 %)"""
-    learned, best = critic_logit_differences(_trained(rho, d, batch).model.similarity, d, rho, device=CPU)
+def _untrained(rho: float, d: int, batch: int) -> TrainedEncoder:
+    """The dual encoder train_infonce starts from (its seed 0), not trained."""
+    return TrainedEncoder(DualEncoder(d, generator=make_generator(0, CPU), device=CPU), d, rho, batch, 0, math.nan)
+
+
+@behaviour("contrastive.infonce.optimal-critic", broken={
+    "an untrained critic (no Adam step)": dict(trained=_untrained),
+    "a bilinear critic xᵀWy (no ‖u‖² feature)": dict(trained=lambda rho, d, batch: _trained(rho, d, batch, quadratic=False)),
+    "a critic trained on independent pairs (ρ = 0)": dict(trained=lambda rho, d, batch: _trained(0.0, d, batch)),
+})
+def trained_critic_is_density_ratio(rho, d, batch, *, trained=_trained):
+    """the InfoNCE-trained critic's differences f(x,y1) − f(x,y2) match log p(y|x)/p(y)'s (relative RMS < 10 %)
+
+    Seam: ``trained(rho, d, batch)``, the critic under test (a dual encoder trained with InfoNCE)."""
+    critic = trained(rho, d, batch)
+    learned, best = critic_logit_differences(critic.model.similarity, d, rho, device=CPU)
     error = float(((learned - best).pow(2).mean() / best.pow(2).mean()).sqrt())
     bilinear = _trained(rho, d, batch, quadratic=False)
     learned_bilinear, _ = critic_logit_differences(bilinear.model.similarity, d, rho, device=CPU)
     error_bilinear = float(((learned_bilinear - best).pow(2).mean() / best.pow(2).mean()).sqrt())
-    return error < 0.1, (f"ρ = {rho}, d = {d}, N = {batch}, {TRAIN_STEPS} Adam steps: relative RMS distance of the trained "
+    return error < 0.1, (f"ρ = {rho}, d = {d}, N = {batch}, {critic.steps} Adam steps: relative RMS distance of the trained "
                          f"critic's logit differences from log p(y₁|x)/p(y₁) − log p(y₂|x)/p(y₂) = {error:.3f} (features "
-                         f"u, ‖u‖², 1); a bilinear critic xᵀWy cannot represent the ‖y‖² term: {error_bilinear:.3f}")
+                         f"{'u, ‖u‖², 1' if critic.model.quadratic else 'u'}); a bilinear critic xᵀWy cannot represent the ‖y‖² term: {error_bilinear:.3f}")
 
 
-@behaviour("contrastive.clip.symmetric")
-def clip_retrieves_partners(rho, d, batch):
-    """dual encoder trained with the CLIP loss retrieves the true partner above chance (1/N), at the false-fail rate"""
-    model = _trained(rho, d, batch).model
+@behaviour("contrastive.clip.symmetric", broken={
+    "a distance used as the similarity (the critic's sign flipped)": dict(critic_of=lambda model: lambda x, y: -model.similarity(x, y)),
+    "an untrained encoder": dict(trained=_untrained),
+    "an encoder trained on independent pairs (ρ = 0)": dict(trained=lambda rho, d, batch: _trained(0.0, d, batch)),
+})
+def clip_retrieves_partners(rho, d, batch, *, trained=_trained, critic_of=lambda model: model.similarity):
+    """dual encoder trained with the CLIP loss retrieves the true partner above chance (1/N), at the false-fail rate
+
+    Seams: ``trained(rho, d, batch)`` (the encoder) and ``critic_of(model)`` (the similarity retrieval ranks by)."""
+    model = trained(rho, d, batch).model
     batches = 400
-    accuracy = retrieval_accuracy(model.similarity, d, rho, batch, batches=batches, device=CPU)
+    accuracy = retrieval_accuracy(critic_of(model), d, rho, batch, batches=batches, device=CPU)
     chance = 1 / batch
     trials = batches * batch
     z = (accuracy - chance) / math.sqrt(chance * (1 - chance) / trials)
@@ -232,18 +273,24 @@ def mi_by_entropies(rho):
     return 2 * Normal(torch.zeros_like(rho), torch.ones_like(rho)).entropy() - _pair(rho).entropy()
 
 
-@behaviour("contrastive.mi.gaussian")
-def mi_zero_iff_independent():
-    """Gaussian pair: I(ρ) ≥ 0 on a grid, = 0 only at ρ = 0, where p(x, y) = p(x) p(y)"""
+@behaviour("contrastive.mi.gaussian", broken={
+    "I = ½ log(1 − ρ²) (the sign lost)": dict(mutual_information=lambda rho: -gaussian_mutual_information(rho)),
+    "the correlation ρ taken as the dependence measure": dict(mutual_information=lambda rho: rho),
+    "I = −log(1 − ρ)": dict(mutual_information=lambda rho: -math.log1p(-rho)),
+})
+def mi_zero_iff_independent(*, mutual_information=gaussian_mutual_information):
+    """Gaussian pair: I(ρ) ≥ 0 on a grid, = 0 only at ρ = 0, where p(x, y) = p(x) p(y)
+
+    Seam: ``mutual_information(rho)``, I(X;Y) of the unit-variance Gaussian pair."""
     grid = [k / 20 for k in range(-19, 20)]
-    values = {r: gaussian_mutual_information(r) for r in grid}
+    values = {r: mutual_information(r) for r in grid}
     generator = make_generator(6, CPU)
     xy = torch.randn(1000, 2, generator=generator, dtype=DTYPE)
     standard = Normal(torch.zeros((), dtype=DTYPE), torch.ones((), dtype=DTYPE))
     factorises = float((_pair(torch.tensor(0.0, dtype=DTYPE)).log_prob(xy) - standard.log_prob(xy).sum(-1)).abs().max())
     holds = all(v > 0 for r, v in values.items() if r != 0) and abs(values[0.0]) < 1e-14 and factorises < 1e-12
     return holds, (f"I(ρ) from torch entropies on ρ ∈ [−0.95, 0.95]: min over ρ ≠ 0 is {min(v for r, v in values.items() if r):.4g} "
-                   f"> 0, I(0) = {values[0.0]:.1e}; at ρ = 0 |log p(x,y) − log p(x) − log p(y)| ≤ {factorises:.1e}")
+                   f"(must be > 0), I(0) = {values[0.0]:.1e}; at ρ = 0 |log p(x,y) − log p(x) − log p(y)| ≤ {factorises:.1e}")
 
 
 def _log_density_pair(x, y, rho):
@@ -331,9 +378,21 @@ def conditional_ce_by_sampling(u, d1, d2, q1, q2):
     return piecewise_constant(surprise, [[u], [d1, d2]])
 
 
-@behaviour("contrastive.ce.conditional")
-def ce_recovers_conditional(inputs, classes):
-    """softmax model with free logits per input, LBFGS on the expected CE: the fit equals p_data(y|x) (max error < 1e-6)"""
+def expected_cross_entropy(p_x, p_y_given_x, log_q):
+    """E_x E_{y~p(y|x)}[−log q(y|x)]."""
+    return -(p_x[:, None] * p_y_given_x * log_q).sum()
+
+
+@behaviour("contrastive.ce.conditional", broken={
+    "the cross-entropy of the hard label argmax_y p(y|x)":
+        dict(loss=lambda p_x, p, log_q: expected_cross_entropy(p_x, F.one_hot(p.argmax(1), p.shape[1]).to(DTYPE), log_q)),
+    "the reverse cross-entropy E_x E_{y~q}[−log p_data(y|x)]":
+        dict(loss=lambda p_x, p, log_q: -(p_x[:, None] * log_q.exp() * p.log()).sum()),
+})
+def ce_recovers_conditional(inputs, classes, *, loss=expected_cross_entropy):
+    """softmax model with free logits per input, LBFGS on the expected CE: the fit equals p_data(y|x) (max error < 1e-6)
+
+    Seam: ``loss(p_x, p_data(y|x), log q(y|x))``, the objective minimised (:func:`expected_cross_entropy`)."""
     generator = make_generator(7, CPU)
     p_x = torch.softmax(torch.randn(inputs, generator=generator, dtype=DTYPE), 0)
     p_y_given_x = torch.softmax(1.5 * torch.randn(inputs, classes, generator=generator, dtype=DTYPE), 1)
@@ -343,9 +402,9 @@ def ce_recovers_conditional(inputs, classes):
 
     def closure():
         optimiser.zero_grad()
-        loss = -(p_x[:, None] * p_y_given_x * torch.log_softmax(logits, 1)).sum()
-        loss.backward()
-        return loss
+        value = loss(p_x, p_y_given_x, torch.log_softmax(logits, 1))
+        value.backward()
+        return value
 
     optimiser.step(closure)
     fitted = torch.softmax(logits.detach(), 1)

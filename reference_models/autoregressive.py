@@ -48,7 +48,7 @@ __all__ = [
     "FALSE_FAIL_RATE", "TabularAR", "FVSBN", "NADE", "MADE", "count_parameters", "all_binary_vectors",
     "joint", "token_nll", "log_prob", "ancestral_sample", "chi_square_test", "made_masks", "made_path_counts",
     "temperature_probs", "top_k_probs", "nucleus_probs", "greedy_decode", "beam_search",
-    "masked_conv_dependencies", "dilated_causal_receptive_field", "random_joint",
+    "masked_conv_dependencies", "pixelcnn_mask", "dilated_causal_receptive_field", "random_joint",
 ]
 
 # Goodness-of-fit tests of the samplers fail a correct sampler with this probability.
@@ -368,8 +368,11 @@ def greedy_decode(model: nn.Module) -> Tensor:
     return x[0]
 
 
-def beam_search(model: nn.Module, width: int) -> Tensor:
-    """Keep the ``width`` most probable prefixes at every step; return the best full sequence."""
+def beam_search(model: nn.Module, width: int, *, cumulative: bool = True) -> Tensor:
+    """Keep the ``width`` most probable prefixes at every step; return the best full sequence.
+
+    ``cumulative=False`` ranks the prefixes by their last token's log-probability alone (a wrong
+    beam, for the checks that must reject it)."""
     device = next(iter(model.parameters())).device
     beams = torch.zeros(1, model.d, dtype=DTYPE, device=device)
     scores = torch.zeros(1, dtype=DTYPE, device=device)
@@ -379,7 +382,8 @@ def beam_search(model: nn.Module, width: int) -> Tensor:
             ones, zeros = beams.clone(), beams.clone()
             ones[:, i] = 1.0
             candidates = torch.cat([zeros, ones])
-            candidate_scores = torch.cat([scores - F.softplus(logit), scores - F.softplus(-logit)])
+            candidate_scores = torch.cat([scores, scores]) if cumulative else torch.zeros(2 * len(beams), dtype=DTYPE, device=device)
+            candidate_scores = candidate_scores - torch.cat([F.softplus(logit), F.softplus(-logit)])
             keep = torch.topk(candidate_scores, min(width, len(candidate_scores))).indices
             beams, scores = candidates[keep], candidate_scores[keep]
     return beams[scores.argmax()]
@@ -388,21 +392,30 @@ def beam_search(model: nn.Module, width: int) -> Tensor:
 # --- masked and causal convolutions ---------------------------------------------------------------
 
 
-def masked_conv_dependencies(size: int = 5, kernel: int = 3, layers: int = 3, seed: int = 0, device=None) -> Tensor:
+def pixelcnn_mask(kernel: int, layer: int, device=None) -> Tensor:
+    """The (kernel × kernel) PixelCNN mask of layer ``layer``: the rows below the centre and the
+    pixels right of it hidden; type A (layer 0) hides the centre too, type B keeps it."""
+    centre = kernel // 2
+    mask = torch.ones(kernel, kernel, dtype=DTYPE, device=as_device(device))
+    mask[centre, centre + (1 if layer else 0):] = 0
+    mask[centre + 1:, :] = 0
+    return mask
+
+
+def masked_conv_dependencies(size: int = 5, kernel: int = 3, layers: int = 3, seed: int = 0, device=None, *,
+                             mask=pixelcnn_mask) -> Tensor:
     """PixelCNN: a type-A masked convolution followed by type-B ones on a size × size image.
 
     Returns the (P × P) 0/1 matrix D[p, q] = 1 when output pixel p depends on input pixel q
-    (autograd of each output pixel, raster order p = row·size + col)."""
+    (autograd of each output pixel, raster order p = row·size + col). ``mask(kernel, layer,
+    device)`` gives each layer's mask (:func:`pixelcnn_mask`)."""
     device = as_device(device)
     generator = make_generator(seed, device)
     centre = kernel // 2
     convs = []
     for layer in range(layers):
-        mask = torch.ones(kernel, kernel, dtype=DTYPE, device=device)
-        mask[centre, centre + (1 if layer else 0):] = 0  # type A hides the centre, type B keeps it
-        mask[centre + 1:, :] = 0
         weight = torch.randn(1, 1, kernel, kernel, generator=generator, dtype=DTYPE, device=device)
-        convs.append(weight * mask)
+        convs.append(weight * mask(kernel, layer, device))
     image = torch.randn(1, 1, size, size, generator=generator, dtype=DTYPE, device=device, requires_grad=True)
     out = image
     for k, weight in enumerate(convs):
@@ -417,22 +430,26 @@ def masked_conv_dependencies(size: int = 5, kernel: int = 3, layers: int = 3, se
 
 
 def dilated_causal_receptive_field(layers: int, length: int | None = None, seed: int = 0,
-                                   device=None) -> dict:
+                                   device=None, *, dilations=None, causal: bool = True) -> dict:
     """WaveNet: ``layers`` causal convolutions of kernel 2 with dilations 1, 2, 4, …
 
     Returns the receptive field of the last output (how many past inputs it depends on),
-    whether any output depends on a future input, and the parameter count."""
+    whether any output depends on a future input, and the parameter count. ``dilations`` (one
+    per layer; default 2^k) and ``causal`` (pad on the left only; False pads as 'same' does,
+    centred) put in other convolution stacks."""
     device = as_device(device)
     generator = make_generator(seed, device)
     length = length or 2 ** (layers + 1)
-    convs = [nn.Conv1d(1, 1, 2, dilation=2**k, dtype=DTYPE, device=device) for k in range(layers)]
+    dilations = [2**k for k in range(layers)] if dilations is None else list(dilations)
+    convs = [nn.Conv1d(1, 1, 2, dilation=dilation, dtype=DTYPE, device=device) for dilation in dilations]
     with torch.no_grad():
         for conv in convs:
             conv.weight.copy_(torch.randn(conv.weight.shape, generator=generator, dtype=DTYPE, device=device))
     signal = torch.randn(1, 1, length, generator=generator, dtype=DTYPE, device=device, requires_grad=True)
     out = signal
-    for k, conv in enumerate(convs):
-        out = torch.tanh(conv(F.pad(out, (2**k, 0))))  # left padding only: causal
+    for conv, dilation in zip(convs, dilations):
+        padding = (dilation, 0) if causal else (dilation // 2, dilation - dilation // 2)  # causal: left padding only
+        out = torch.tanh(conv(F.pad(out, padding)))
     dependence = []
     for t in range(length):
         (grad,) = torch.autograd.grad(out[0, 0, t], signal, retain_graph=True)

@@ -206,9 +206,10 @@ def critic_logit_differences(critic, d: int, rho: float, points: int = 2000, see
 
 
 def similarity_change_after_step(d: int = 2, rho: float = 0.8, batch: int = 8, lr: float = 1e-3, seed: int = 4,
-                                 device=None) -> tuple[Tensor, Tensor]:
+                                 device=None, *, loss=infonce_rows) -> tuple[Tensor, Tensor]:
     """One small gradient step on the row InfoNCE of a random (untrained) dual encoder: the
-    change of the positive similarities s_ii and of the negative ones s_ij (i ≠ j)."""
+    change of the positive similarities s_ii and of the negative ones s_ij (i ≠ j).
+    ``loss(similarity) -> per-row losses`` is the loss descended (default :func:`infonce_rows`)."""
     device = as_device(device)
     generator = make_generator(seed, device)
     model = DualEncoder(d, quadratic=False, generator=generator, device=device)
@@ -217,8 +218,7 @@ def similarity_change_after_step(d: int = 2, rho: float = 0.8, batch: int = 8, l
         model.B.mul_(10)
     x, y = correlated_pairs(batch, d, rho, generator, device)
     before = model.similarity(x, y).detach()
-    loss = infonce_rows(model.similarity(x, y)).mean()
-    loss.backward()
+    loss(model.similarity(x, y)).mean().backward()
     with torch.no_grad():
         for p in model.parameters():
             p -= lr * p.grad

@@ -128,9 +128,12 @@ def best_response_value(mu: float, sigma: float, a: float, b: float, device=None
     return float(value_by_quadrature(w, mu, sigma, a, b, device))
 
 
-def minimax_grid(mu: float, sigma: float, device=None, shifts=(-0.2, 0.0, 0.2), scales=(0.8, 1.0, 1.25)) -> dict:
-    """max_D V on a grid of generators N(μ + δ, (cσ)²): the outer objective of min_G max_D V."""
-    return {(d, c): best_response_value(mu, sigma, mu + d, c * sigma, device) for d in shifts for c in scales}
+def minimax_grid(mu: float, sigma: float, device=None, shifts=(-0.2, 0.0, 0.2), scales=(0.8, 1.0, 1.25), *,
+                 value=None) -> dict:
+    """max_D V on a grid of generators N(μ + δ, (cσ)²): the outer objective of min_G max_D V.
+    ``value(mu, sigma, a, b, device)`` scores a generator (default :func:`best_response_value`)."""
+    value = value or best_response_value
+    return {(d, c): value(mu, sigma, mu + d, c * sigma, device) for d in shifts for c in scales}
 
 
 @dataclass
@@ -143,12 +146,13 @@ class GanRun:
 
 def train_gan(mu: float = 1.0, sigma: float = 0.7, steps: int = 3000, batch: int = 512, lr_d: float = 0.05,
               lr_g: float = 0.01, d_steps: int = 1, non_saturating: bool = True, seed: int = 0, device=None,
-              start: tuple[float, float] = (-1.0, 1.5)) -> GanRun:
+              start: tuple[float, float] = (-1.0, 1.5), generator_loss=None) -> GanRun:
     """The alternating algorithm of L2816–2822 on minibatches: for each step, m data points and m
     noise vectors; gradient ascent on V for the discriminator (Adam), then descent for the
     generator (Adam; the non-saturating loss −log D(G(z)) by default).
 
-    Discriminator features are (1, x, x²); generator G(z) = a + e^{log b} z.
+    Discriminator features are (1, x, x²); generator G(z) = a + e^{log b} z. ``generator_loss(logit)``
+    (per-sample losses of the fakes' discriminator logits) replaces the generator's loss when given.
     """
     device = as_device(device)
     g = make_generator(seed, device)
@@ -168,7 +172,10 @@ def train_gan(mu: float = 1.0, sigma: float = 0.7, steps: int = 3000, batch: int
             opt_d.step()
         z = torch.randn(batch, generator=g, dtype=DTYPE, device=device)
         logit = discriminator_logit(w.detach(), theta[0] + torch.exp(theta[1]) * z)
-        loss = -F.logsigmoid(logit).mean() if non_saturating else F.logsigmoid(-logit).mean()
+        if generator_loss is not None:
+            loss = generator_loss(logit).mean()
+        else:
+            loss = -F.logsigmoid(logit).mean() if non_saturating else F.logsigmoid(-logit).mean()
         opt_g.zero_grad()
         loss.backward()
         opt_g.step()
