@@ -343,6 +343,7 @@ def float64_product(factors: torch.Tensor) -> float:
     "the product in exact rational arithmetic (fractions.Fraction), not floating point":
         dict(product=lambda factors: math.prod(Fraction(v) for v in factors.tolist())),
     "the log-likelihood Σ log p(x_i) taken for the likelihood": dict(product=lambda factors: float(torch.log(factors).sum())),
+    "the product in float32, which underflows below 1.4e-45": dict(product=lambda factors: float(torch.prod(factors.float()))),
 })
 def likelihood_underflows(tosses, p, *, product=float64_product):
     """float64 product of the per-toss probabilities of a sequence (torch.prod) is exactly 0
