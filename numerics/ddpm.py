@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 import torch
@@ -95,32 +96,57 @@ PURE_NOISE_ALPHA_BAR = 1e-3
 SIMULATED_CHAINS = 20_000  # x_T draws from x_0 = 1, reported as evidence (not the decision)
 
 
-def _ends_in_noise(name: str, betas: torch.Tensor, alpha_bars: torch.Tensor) -> tuple[bool, str]:
-    alpha_bar_T = float(alpha_bars[-1])
-    holds = alpha_bar_T < PURE_NOISE_ALPHA_BAR
-    kl = float(kl_divergence(Normal(torch.tensor(math.sqrt(alpha_bar_T), dtype=DTYPE),
-                                    torch.tensor(math.sqrt(1 - alpha_bar_T), dtype=DTYPE)),
-                             Normal(torch.tensor(0.0, dtype=DTYPE), torch.tensor(1.0, dtype=DTYPE))))
+def alpha_bars_by_product(betas: torch.Tensor) -> torch.Tensor:
+    """The lecture's ᾱ_t = Π_{s ≤ t}(1 − β_s): torch.cumprod in float64."""
+    return torch.cumprod(1 - betas, dim=0)
+
+
+def _ends_in_noise(name: str, betas: torch.Tensor, alpha_bar_rule) -> tuple[bool, str]:
+    alpha_bar_T = float(alpha_bar_rule(betas)[-1])
+    is_fraction = 0 <= alpha_bar_T < 1  # a negative ᾱ_T (e.g. 1 − Σβ_t) is below any bound and means nothing
+    holds = is_fraction and alpha_bar_T < PURE_NOISE_ALPHA_BAR
+    if is_fraction:
+        kl = float(kl_divergence(Normal(torch.tensor(math.sqrt(alpha_bar_T), dtype=DTYPE),
+                                        torch.tensor(math.sqrt(1 - alpha_bar_T), dtype=DTYPE)),
+                                 Normal(torch.tensor(0.0, dtype=DTYPE), torch.tensor(1.0, dtype=DTYPE))))
+        signal = (f"x_T | x_0 keeps √ᾱ_T = {math.sqrt(alpha_bar_T):.3g} of x_0 and KL(q(x_T | x_0 = 1) ‖ N(0, 1)) = "
+                  f"{kl:.3g} nats")
+    else:
+        signal = "ᾱ_T is not in [0, 1): no q(x_T | x_0) has it"
     x_T = simulate_forward(torch.ones(SIMULATED_CHAINS, dtype=DTYPE), 1 - betas, betas.numel(), make_generator(0, CPU))
-    return holds, (f"{name}: ᾱ_T = {alpha_bar_T:.3g} (torch.cumprod of 1 − β_t in float64, Σβ_t = {float(betas.sum()):.3g}), "
-                   f"{'below' if holds else 'not below'} {PURE_NOISE_ALPHA_BAR:g}; x_T | x_0 keeps √ᾱ_T = "
-                   f"{math.sqrt(alpha_bar_T):.3g} of x_0 and KL(q(x_T | x_0 = 1) ‖ N(0, 1)) = {kl:.3g} nats; "
+    return holds, (f"{name}: ᾱ_T = {alpha_bar_T:.3g} (Σβ_t = {float(betas.sum()):.3g}), "
+                   f"{'below' if holds else 'not below'} {PURE_NOISE_ALPHA_BAR:g}; {signal}; "
                    f"{SIMULATED_CHAINS} simulated chains from x_0 = 1 end with mean {float(x_T.mean()):.3f} and variance "
                    f"{float(x_T.var()):.3f} (N(0, 1): 0 and 1)")
 
 
-@behaviour("ddpm.schedule.alpha-bar")
-def linear_schedule_ends_in_noise(T, beta_1, beta_T):
-    """x_T ≈ N(0, I) under a linear β schedule: ᾱ_T = Π(1 − β_t) below 1e-3"""
-    betas, _, alpha_bars = linear_schedule(int(T), beta_1, beta_T, device=CPU)
-    return _ends_in_noise(f"linear schedule, T = {int(T)}, β_t from {beta_1:g} to {beta_T:g}", betas, alpha_bars)
+FIRST_ORDER_PRODUCT = {"ᾱ_t = 1 − Σ_{s ≤ t} β_s (the product to first order)": dict(alpha_bar_rule=lambda betas: 1 - torch.cumsum(betas, 0))}
 
 
-@behaviour("ddpm.schedule.alpha-bar")
-def cosine_schedule_ends_in_noise(T, s):
-    """x_T ≈ N(0, I) under the cosine schedule: ᾱ_T = Π(1 − β_t) below 1e-3"""
-    betas, _, alpha_bars = cosine_schedule(int(T), s, device=CPU)
-    return _ends_in_noise(f"cosine schedule, T = {int(T)}, s = {s:g}", betas, alpha_bars)
+@behaviour("ddpm.schedule.alpha-bar", broken={
+    **FIRST_ORDER_PRODUCT,
+    "ᾱ_T read as α_T = 1 − β_T (the last step's α, not the product)": dict(alpha_bar_rule=lambda betas: 1 - betas),
+    "β_t ten times too small (1e-5 to 2e-3: Σβ_t ≈ 1)":
+        dict(schedule=lambda T, beta_1, beta_T, **kw: linear_schedule(T, beta_1 / 10, beta_T / 10, **kw)),
+})
+def linear_schedule_ends_in_noise(T, beta_1, beta_T, *, schedule=linear_schedule, alpha_bar_rule=alpha_bars_by_product):
+    """x_T ≈ N(0, I) under a linear β schedule: ᾱ_T = Π(1 − β_t) in [0, 1e-3)
+
+    Seams: the schedule (β_t) and the rule that makes ᾱ_t of it."""
+    betas = schedule(int(T), beta_1, beta_T, device=CPU)[0]
+    return _ends_in_noise(f"linear schedule, T = {int(T)}, β_t from {beta_1:g} to {beta_T:g}", betas, alpha_bar_rule)
+
+
+@behaviour("ddpm.schedule.alpha-bar", broken={
+    **FIRST_ORDER_PRODUCT,
+    "β_t capped at 0.02 (the linear schedule's β_T) instead of 0.999": dict(schedule=functools.partial(cosine_schedule, max_beta=0.02)),
+})
+def cosine_schedule_ends_in_noise(T, s, *, schedule=cosine_schedule, alpha_bar_rule=alpha_bars_by_product):
+    """x_T ≈ N(0, I) under the cosine schedule: ᾱ_T = Π(1 − β_t) in [0, 1e-3)
+
+    Seams: the schedule (β_t) and the rule that makes ᾱ_t of it."""
+    betas = schedule(int(T), s, device=CPU)[0]
+    return _ends_in_noise(f"cosine schedule, T = {int(T)}, s = {s:g}", betas, alpha_bar_rule)
 
 
 # --- the posterior -----------------------------------------------------------------------
@@ -225,14 +251,29 @@ def _random_chain(T: int, seed: int):
     return lgc.random_chain(T, make_generator(1000 * T + seed, CPU))
 
 
-@behaviour("ddpm.elbo.chain")
-def chain_of_kls_is_the_elbo(T):
-    """reference chain at larger T: the chain of KLs equals the ELBO from the joint Gaussians and Monte Carlo over trajectories"""
+def chain_of_kls(x0, alphas: torch.Tensor, params: lgc.ReverseParams) -> float:
+    """The lecture's chain L_0 − Σ_{t≥2} L_{t−1} − L_T in closed form (reference chain)."""
+    return lgc.chain_elbo_closed_form(x0, alphas, params)
+
+
+def _wrong_chain(variant: str):
+    return lambda x0, alphas, params: lgc.wrong_chain_elbo(x0, alphas, params, variant)
+
+
+@behaviour("ddpm.elbo.chain", broken={
+    "the denoising KLs against q(x_{t−1} | x_t) without x_0": dict(chain=_wrong_chain("unconditioned_posterior")),
+    "the KLs the other way round, KL(p ‖ q)": dict(chain=_wrong_chain("reversed_kl")),
+    "the prior term KL(q(x_T | x_0) ‖ p(x_T)) left out": dict(chain=_wrong_chain("no_prior_term")),
+})
+def chain_of_kls_is_the_elbo(T, *, chain=chain_of_kls):
+    """reference chain at larger T: the chain of KLs equals the ELBO from the joint Gaussians and Monte Carlo over trajectories
+
+    Seam: the chain of KLs under test, (x_0, alphas, reverse kernels) -> L_0 − Σ L_{t−1} − L_T."""
     T = int(T)
     rows, holds = [], True
     for x0, seed in CHAIN_CASES:
         alphas, params = _random_chain(T, seed)
-        closed = lgc.chain_elbo_closed_form(x0, alphas, params)
+        closed = chain(x0, alphas, params)
         joint = lgc.elbo_by_joint_gaussians(x0, alphas, params)
         exact = abs(closed - joint) <= EXACT_RTOL * max(1.0, abs(joint))
         mc = monte_carlo_check(lambda n, g: lgc.elbo_samples(x0, alphas, params, n, g), closed, make_generator(seed, CPU))
@@ -245,26 +286,34 @@ def chain_of_kls_is_the_elbo(T):
                    + "; ".join(rows))
 
 
-def _latent_posterior_kl(x0: float, alphas: torch.Tensor, params: lgc.ReverseParams) -> float:
-    """KL(q(x_{1:T}|x_0) ‖ p(x_{1:T}|x_0)), p(x_{1:T}|x_0) by conditioning the reverse joint Gaussian on x_0."""
+def latent_posterior_kl(x0: float, alphas: torch.Tensor, params: lgc.ReverseParams, *, reverse: bool = False) -> float:
+    """KL(q(x_{1:T}|x_0) ‖ p(x_{1:T}|x_0)) (``reverse``: KL(p ‖ q)), p(x_{1:T}|x_0) by conditioning the reverse joint
+    Gaussian on x_0."""
     q_mean, q_cov = lgc.forward_joint(x0, alphas)
     p_mean, p_cov = lgc.reverse_joint(params)
     gain = p_cov[1:, :1] / p_cov[0, 0]
     cond_mean = p_mean[1:] + gain[:, 0] * (x0 - p_mean[0])
     cond_cov = p_cov[1:, 1:] - gain @ p_cov[:1, 1:]
-    return float(kl_divergence(MultivariateNormal(q_mean, q_cov), MultivariateNormal(cond_mean, cond_cov)))
+    q, p = MultivariateNormal(q_mean, q_cov), MultivariateNormal(cond_mean, cond_cov)
+    return float(kl_divergence(p, q) if reverse else kl_divergence(q, p))
 
 
-@behaviour("ddpm.elbo.chain")
-def elbo_bounds_the_log_likelihood(T):
-    """reference chain at larger T: log p(x_0) − ELBO = KL(q(x_{1:T}|x_0) ‖ p(x_{1:T}|x_0)) ≥ 0"""
+@behaviour("ddpm.elbo.chain", broken={
+    "the gap read as KL(p(x_{1:T}|x_0) ‖ q), the KL the other way round":
+        dict(posterior_kl=functools.partial(latent_posterior_kl, reverse=True)),
+    "an ELBO with the KL terms' sign flipped": dict(elbo=_wrong_chain("kl_sign_flipped")),
+})
+def elbo_bounds_the_log_likelihood(T, *, elbo=lgc.elbo_by_joint_gaussians, posterior_kl=latent_posterior_kl):
+    """reference chain at larger T: log p(x_0) − ELBO = KL(q(x_{1:T}|x_0) ‖ p(x_{1:T}|x_0)) ≥ 0
+
+    Seams: the ELBO (x_0, alphas, reverse kernels) and the KL between the latent posteriors that the gap should be."""
     T = int(T)
     rows, holds = [], True
     for x0, seed in CHAIN_CASES:
         alphas, params = _random_chain(T, seed)
         log_p = lgc.reverse_log_marginal(x0, params)
-        gap = log_p - lgc.elbo_by_joint_gaussians(x0, alphas, params)
-        kl = _latent_posterior_kl(x0, alphas, params)
+        gap = log_p - elbo(x0, alphas, params)
+        kl = posterior_kl(x0, alphas, params)
         ok = gap >= -1e-12 and abs(gap - kl) <= 1e-7 * max(1.0, abs(kl))
         holds = holds and ok
         rows.append(f"x_0 = {x0:g}: log p(x_0) = {log_p:.6f}, gap {gap:.6f}, KL of the latent posteriors {kl:.6f}")
@@ -274,20 +323,37 @@ def elbo_bounds_the_log_likelihood(T):
 KERNEL_PERTURBATIONS = 20
 
 
-@behaviour("ddpm.elbo.chain")
-def elbo_trains_the_kl_sum(T):
-    """reference chain at larger T: ELBO + Σ_{t≥2} KL does not depend on the reverse kernels of steps t ≥ 2, and both peak at the true posteriors"""
+def denoising_kls(x0, alphas: torch.Tensor, params: lgc.ReverseParams, variant: str = "correct") -> torch.Tensor:
+    """The chain's denoising terms KL(q(x_{t−1} | x_t, x_0) ‖ p(x_{t−1} | x_t)), t = 2..T (closed form)."""
+    return lgc.chain_terms(x0, alphas, params, variant=variant)["denoising"]
+
+
+def true_posterior_kernels(x0, alphas: torch.Tensor, params: lgc.ReverseParams) -> lgc.ReverseParams:
+    """p(x_{t−1} | x_t) = q(x_{t−1} | x_t, x_0) for t ≥ 2; step 1 (the reconstruction) kept from ``params``."""
+    return lgc.posterior_reverse_params(x0, alphas, first=(float(params.a[0]), float(params.c[0]), float(params.v[0])))
+
+
+@behaviour("ddpm.elbo.chain", broken={
+    "the KLs the other way round, KL(p ‖ q)": dict(kls=functools.partial(denoising_kls, variant="reversed_kl")),
+    "the KLs against q(x_{t−1} | x_t) without x_0": dict(kls=functools.partial(denoising_kls, variant="unconditioned_posterior")),
+    "the optimum taken as the x_0-free reversal N(√α_t x_t, β_t)":
+        dict(optimum=lambda x0, alphas, params: lgc.stationary_reverse_params(alphas)),
+})
+def elbo_trains_the_kl_sum(T, *, kls=denoising_kls, optimum=true_posterior_kernels):
+    """reference chain at larger T: ELBO + Σ_{t≥2} KL does not depend on the reverse kernels of steps t ≥ 2, and both peak at the true posteriors
+
+    Seams: the denoising KL terms and the reverse kernels claimed optimal."""
     T = int(T)
     x0, seed = CHAIN_CASES[0]
     alphas, params = _random_chain(T, seed)
     generator = make_generator(7 * T, CPU)
 
     def elbo_plus_kls(p):
-        return lgc.elbo_by_joint_gaussians(x0, alphas, p) + float(lgc.chain_terms(x0, alphas, p)["denoising"].sum())
+        return lgc.elbo_by_joint_gaussians(x0, alphas, p) + float(kls(x0, alphas, p).sum())
 
-    best = lgc.posterior_reverse_params(x0, alphas, first=(float(params.a[0]), float(params.c[0]), float(params.v[0])))
+    best = optimum(x0, alphas, params)
     base, best_elbo = elbo_plus_kls(best), lgc.elbo_by_joint_gaussians(x0, alphas, best)
-    best_kls = float(lgc.chain_terms(x0, alphas, best)["denoising"].abs().max())
+    best_kls = float(kls(x0, alphas, best).abs().max())
     drift, below = 0.0, True
     for _ in range(KERNEL_PERTURBATIONS):
         noise = 0.2 * torch.randn(3, T, generator=generator, dtype=DTYPE)
@@ -304,8 +370,6 @@ def elbo_trains_the_kl_sum(T):
 # =============================================================================================
 # Issue 11: parameterisations, the reverse posterior's conditioning, DDIM, schedules (appended)
 # =============================================================================================
-
-import functools  # noqa: E402
 
 from derivspec.numerics.checks import NumericResult  # noqa: E402
 from derivspec.numerics.routes import model  # noqa: E402
@@ -440,13 +504,22 @@ def reverse_kernel_variance_from_the_joint(alpha_t, alpha_bar_prev, s0):
     return cov[..., 1, 1] - cov[..., 1, 2] ** 2 / cov[..., 2, 2]
 
 
-@behaviour("ddpm.reverse.bayes")
+def _x0_free_posterior(x0, xt, alpha_t, alpha_bar_prev):
+    """A wrong reverse posterior: Bayes without x_0 under data N(0, 1), N(√α_t x_t, β_t) (mean, variance)."""
+    return alpha_t.sqrt() * xt, 1 - alpha_t
+
+
+@behaviour("ddpm.reverse.bayes", broken={
+    "the reverse posterior without x_0, N(√α_t x_t, β_t) (Bayes under data N(0, 1))": dict(posterior=_x0_free_posterior),
+})
 @functools.lru_cache(maxsize=None)
-def reverse_posterior_depends_on_x0(alpha_t, alpha_bar_prev):
-    """at a fixed x_t, q(x_{t−1} | x_t, x_0) moves with x_0; the x_0-free q(x_{t−1} | x_t) (data N(0, 1)) is yet another kernel"""
+def reverse_posterior_depends_on_x0(alpha_t, alpha_bar_prev, *, posterior=conditioned_posterior):
+    """at a fixed x_t, q(x_{t−1} | x_t, x_0) moves with x_0; the x_0-free q(x_{t−1} | x_t) (data N(0, 1)) is yet another kernel
+
+    Seam: the reverse posterior (x_0, x_t, α_t, ᾱ_{t−1}) -> (mean, variance)."""
     a, abp = torch.tensor(alpha_t, dtype=DTYPE), torch.tensor(alpha_bar_prev, dtype=DTYPE)
     xt = torch.tensor(0.5, dtype=DTYPE)
-    means = [float(conditioned_posterior(torch.tensor(x0, dtype=DTYPE), xt, a, abp)[0]) for x0 in (-2.0, 0.0, 2.0)]
+    means = [float(posterior(torch.tensor(x0, dtype=DTYPE), xt, a, abp)[0]) for x0 in (-2.0, 0.0, 2.0)]
     # data N(0, 1): every q(x_s) = N(0, 1), so (x_{t−1}, x_t) has correlation √α_t and E[x_{t−1} | x_t] = √α_t x_t
     free_mean = float(a.sqrt() * xt)
     spread = max(means) - min(means)
@@ -456,15 +529,29 @@ def reverse_posterior_depends_on_x0(alpha_t, alpha_bar_prev):
                    f"data N(0, 1), E[x_{{t−1}} | x_t] = {free_mean:.4f}: the reverse posterior is a function of x_0")
 
 
-@behaviour("ddpm.reverse.bayes")
+def forward_step(x_prev, x0, alpha_t, alpha_bar_prev, noise):
+    """The lecture's kernel q(x_t | x_{t−1}): x_t = √α_t x_{t−1} + √(1 − α_t) ε."""
+    return math.sqrt(alpha_t) * x_prev + math.sqrt(1 - alpha_t) * noise
+
+
+@behaviour("ddpm.reverse.bayes", broken={
+    "x_t drawn by the jump from x_0, √ᾱ_t x_0 + √(1 − ᾱ_t) ε, not by a step from x_{t−1}":
+        dict(step=lambda x_prev, x0, alpha_t, alpha_bar_prev, noise:
+             math.sqrt(alpha_t * alpha_bar_prev) * x0 + math.sqrt(1 - alpha_t * alpha_bar_prev) * noise),
+    "a kernel that keeps a little of x_0: √α_t x_{t−1} + 0.1 x_0 + √(1 − α_t) ε":
+        dict(step=lambda x_prev, x0, alpha_t, alpha_bar_prev, noise:
+             math.sqrt(alpha_t) * x_prev + 0.1 * x0 + math.sqrt(1 - alpha_t) * noise),
+})
 @functools.lru_cache(maxsize=None)
-def forward_chain_is_markov(alpha_t, alpha_bar_prev):
-    """simulated (x_0, x_{t−1}, x_t): x_t is uncorrelated with x_0 given x_{t−1} (partial correlation, Fisher z-test)"""
+def forward_chain_is_markov(alpha_t, alpha_bar_prev, *, step=forward_step):
+    """simulated (x_0, x_{t−1}, x_t): x_t is uncorrelated with x_0 given x_{t−1} (partial correlation, Fisher z-test)
+
+    Seam: the forward step (x_{t−1}, x_0, α_t, ᾱ_{t−1}, ε) -> x_t."""
     g = make_generator(21, CPU)
     n = 200_000
     x0 = torch.randn(n, generator=g, dtype=DTYPE)
     x_prev = math.sqrt(alpha_bar_prev) * x0 + math.sqrt(1 - alpha_bar_prev) * torch.randn(n, generator=g, dtype=DTYPE)
-    xt = math.sqrt(alpha_t) * x_prev + math.sqrt(1 - alpha_t) * torch.randn(n, generator=g, dtype=DTYPE)
+    xt = step(x_prev, x0, alpha_t, alpha_bar_prev, torch.randn(n, generator=g, dtype=DTYPE))
     corr = torch.corrcoef(torch.stack([x0, x_prev, xt]))
     r01, r02, r12 = float(corr[0, 1]), float(corr[0, 2]), float(corr[1, 2])
     partial = (r02 - r01 * r12) / math.sqrt((1 - r01**2) * (1 - r12**2))
@@ -475,10 +562,20 @@ def forward_chain_is_markov(alpha_t, alpha_bar_prev):
                                 f"= q(x_t | x_{{t−1}})")
 
 
-@behaviour("ddpm.reverse.bayes")
+def forward_log_density(x_prev, xt, forward_mean, forward_std, reverse: Normal):
+    """The notes' numerator log q(x_t | x_{t−1}): a density of x_t."""
+    return Normal(forward_mean, forward_std).log_prob(xt)
+
+
+@behaviour("ddpm.reverse.bayes", broken={
+    "the numerator paired with the same variable, log q(x_{t−1} | x_t, x_0) (a true KL)":
+        dict(numerator=lambda x_prev, xt, forward_mean, forward_std, reverse: reverse.log_prob(x_prev)),
+})
 @functools.lru_cache(maxsize=None)
-def ratio_over_different_variables_is_not_a_kl(alpha_t, alpha_bar_prev):
-    """E_q[log q(x_t|x_{t−1}) − log p(x_{t−1}|x_t)] is negative even for p the true reverse posterior: no KL is"""
+def ratio_over_different_variables_is_not_a_kl(alpha_t, alpha_bar_prev, *, numerator=forward_log_density):
+    """E_q[log q(x_t|x_{t−1}) − log p(x_{t−1}|x_t)] is negative even for p the true reverse posterior: no KL is
+
+    Seam: the numerator's log-density (the notes': q(x_t | x_{t−1}), a density of the other variable)."""
     g = make_generator(22, CPU)
     n = 400_000
     x0 = torch.zeros(n, dtype=DTYPE)
@@ -487,8 +584,7 @@ def ratio_over_different_variables_is_not_a_kl(alpha_t, alpha_bar_prev):
     a, abp = torch.tensor(alpha_t, dtype=DTYPE), torch.tensor(alpha_bar_prev, dtype=DTYPE)
     mean, var = conditioned_posterior(x0, xt, a.expand(n), abp.expand(n))
     reverse = Normal(mean, var.sqrt())                # p(x_{t−1} | x_t) = q(x_{t−1} | x_t, x_0), the best reverse model
-    forward = Normal(math.sqrt(alpha_t) * x_prev, math.sqrt(1 - alpha_t))
-    value = forward.log_prob(xt) - reverse.log_prob(x_prev)
+    value = numerator(x_prev, xt, math.sqrt(alpha_t) * x_prev, math.sqrt(1 - alpha_t), reverse) - reverse.log_prob(x_prev)
     estimate, se = float(value.mean()), float(value.std()) / math.sqrt(n)
     holds = estimate + samplers.z_critical(FALSE_FAIL_RATE) * se < 0
     return holds, (f"x_0 = 0, α_t = {alpha_t:g}, ᾱ_{{t−1}} = {alpha_bar_prev:g}, p(x_{{t−1}}|x_t) the true posterior "
@@ -540,46 +636,77 @@ SAMPLER_T = 1000
 SAMPLER_N = 4000
 
 
-def _mixture_eps(T: int = SAMPLER_T, scale: float = 1.0):
-    """(exact ε of the two-mode data per step, ᾱ of the linear schedule with T steps, β scaled to keep Σβ)."""
+def exact_eps(data: sm.GaussianMixture, x: torch.Tensor, alpha_bar: float) -> torch.Tensor:
+    """The lecture's ε-prediction at its optimum: E[ε | x_t] = −√(1 − ᾱ_t) ∇log q_t(x_t), exact for mixture data."""
+    return data.eps(x, alpha_bar)
+
+
+WRONG_EPS = {
+    "ε with the wrong sign, +√(1 − ᾱ_t) ∇log q_t": dict(noise_prediction=lambda data, x, ab: -data.eps(x, ab)),
+    "ε = −(1 − ᾱ_t) ∇log q_t (the variance in place of the standard deviation)":
+        dict(noise_prediction=lambda data, x, ab: math.sqrt(1 - ab) * data.eps(x, ab)),
+}
+
+
+def _mixture_eps(T: int = SAMPLER_T, scale: float = 1.0, noise_prediction=exact_eps):
+    """(two-mode data, ᾱ of the linear schedule with T steps (β scaled to keep Σβ), its ε per step by ``noise_prediction``)."""
     data = sm.bimodal_1d(CPU)
     factor = SAMPLER_T / T * scale
     alpha_bars = linear_schedule(T, 1e-4 * factor, 0.02 * factor, device=CPU)[2]
     abl = alpha_bars.tolist()
-    return data, alpha_bars, (lambda x, t: data.eps(x, abl[t - 1]))
+    return data, alpha_bars, (lambda x, t: noise_prediction(data, x, abl[t - 1]))
 
 
-@behaviour("ddpm.ddim.marginal")
+@behaviour("ddpm.ddim.marginal", broken={
+    "noise left in at η = 0 (σ_t = √β̃_t, DDPM's)": dict(eta=1.0),
+    **WRONG_EPS,
+})
 @functools.lru_cache(maxsize=None)
-def ddim_is_deterministic_at_eta_zero(steps):
-    """η = 0: the same x_T gives the same x_0 (bit for bit); η = 1 with two generators gives two; both fit the data (KS)"""
-    data, alpha_bars, eps = _mixture_eps()
+def ddim_is_deterministic_at_eta_zero(steps, *, eta=0.0, noise_prediction=exact_eps):
+    """η = 0: the same x_T gives the same x_0 (bit for bit); η = 1 with two generators gives two; both fit the data (KS)
+
+    Seams: the η claimed deterministic and the ε-prediction (exact ε* by default)."""
+    data, alpha_bars, eps = _mixture_eps(noise_prediction=noise_prediction)
     ts = samplers.ddim_timesteps(SAMPLER_T, int(steps))
     g = make_generator(31, CPU)
     x_T = torch.randn(SAMPLER_N, 1, generator=g, dtype=DTYPE)
-    first, second = (samplers.ddim_sample(eps, alpha_bars, ts, x_T, 0.0) for _ in range(2))
+    first, second = (samplers.ddim_sample(eps, alpha_bars, ts, x_T, eta, g) for _ in range(2))
     noisy = [samplers.ddim_sample(eps, alpha_bars, ts, x_T, 1.0, make_generator(s, CPU)) for s in (1, 2)]
     same = bool(torch.equal(first, second))
     differ = float((noisy[0] - noisy[1]).abs().max())
     ok, d, p = samplers.ks_test(first[:, 0], data.cdf)
     return same and differ > 0.1 and ok, (
-        f"two-mode data, exact ε of the T = {SAMPLER_T} schedule, {int(steps)} DDIM steps, {SAMPLER_N} samples: η = 0 "
-        f"twice from one x_T is identical: {same}; η = 1 with two generators differs by up to {differ:.2f}; the η = 0 samples "
-        f"pass KS (D = {d:.4f}, p = {p:.3g}, false-fail rate {FALSE_FAIL_RATE:g})")
+        f"two-mode data, exact ε of the T = {SAMPLER_T} schedule, {int(steps)} DDIM steps, {SAMPLER_N} samples: η = {eta:g} "
+        f"twice from one x_T is identical: {same}; η = 1 with two generators differs by up to {differ:.2f}; the η = {eta:g} samples "
+        f"{'pass' if ok else 'fail'} KS (D = {d:.4f}, p = {p:.3g}, false-fail rate {FALSE_FAIL_RATE:g})")
 
 
-@behaviour("ddpm.ddim.marginal")
+def ddim_without_skipping(eps_fn, alpha_bars, timesteps, x_T, eta, generator=None):
+    """A wrong few-step DDIM: each visited step t goes to the training step t − 1 (ᾱ_{t−1}), not to the previous visited one."""
+    ab = alpha_bars.tolist()
+    x = x_T.clone()
+    for t in reversed(timesteps):
+        x = samplers.ddim_step(x, eps_fn(x, t), ab[t - 1], ab[t - 2] if t > 1 else 1.0, eta, generator)
+    return x
+
+
+@behaviour("ddpm.ddim.marginal", broken={
+    "each visited step moves one training step (ᾱ_{t−1}), not to the previous visited step": dict(sampler=ddim_without_skipping),
+    **WRONG_EPS,
+})
 @functools.lru_cache(maxsize=None)
-def ddim_few_steps_without_retraining(steps):
-    """the ε of the T = 1000 training schedule, unchanged, sampled with DDIM on a subsequence of the steps: KS against the data"""
-    data, alpha_bars, eps = _mixture_eps()
+def ddim_few_steps_without_retraining(steps, *, sampler=samplers.ddim_sample, noise_prediction=exact_eps):
+    """the ε of the T = 1000 training schedule, unchanged, sampled with DDIM on a subsequence of the steps: KS against the data
+
+    Seams: the DDIM sampler over the subsequence and the ε-prediction (exact ε* by default)."""
+    data, alpha_bars, eps = _mixture_eps(noise_prediction=noise_prediction)
     g = make_generator(32, CPU)
     x_T = torch.randn(SAMPLER_N, 1, generator=g, dtype=DTYPE)
     rows, verdict = [], None
     for count in sorted({10, 20, int(steps), 100}):
         ts = samplers.ddim_timesteps(SAMPLER_T, count)
         for eta in (0.0, 1.0):
-            ok, d, p = samplers.ks_test(samplers.ddim_sample(eps, alpha_bars, ts, x_T, eta, g)[:, 0], data.cdf)
+            ok, d, p = samplers.ks_test(sampler(eps, alpha_bars, ts, x_T, eta, g)[:, 0], data.cdf)
             rows.append(f"{count} steps, η = {eta:g}: D = {d:.3f} ({'pass' if ok else 'fail'})")
             if count == int(steps) and eta == 0.0:
                 verdict = ok
@@ -588,15 +715,29 @@ def ddim_few_steps_without_retraining(steps):
                            + "; ".join(rows))
 
 
-@behaviour("ddpm.ddim.marginal")
+def invert_by_forward_noise(eps_fn, alpha_bars, timesteps, x0):
+    """A wrong inversion: x_T drawn from q(x_T | x_0) (fresh noise), not the η = 0 map run forwards."""
+    ab_T = float(alpha_bars[timesteps[-1] - 1])
+    noise = torch.randn(x0.shape, generator=make_generator(330, CPU), dtype=DTYPE)
+    return math.sqrt(ab_T) * x0 + math.sqrt(1 - ab_T) * noise
+
+
+@behaviour("ddpm.ddim.marginal", broken={
+    "x_T from the forward process q(x_T | x_0) (fresh noise) instead of the η = 0 map": dict(invert=invert_by_forward_noise),
+    "ε frozen at its t = 1 value for the whole inversion":
+        dict(invert=lambda eps_fn, alpha_bars, timesteps, x0:
+             samplers.ddim_invert(lambda x, t: eps_fn(x0, 1), alpha_bars, timesteps, x0)),
+})
 @functools.lru_cache(maxsize=None)
-def ddim_inverts_at_eta_zero(steps):
-    """data → x_T by the η = 0 map run forwards → back: the round trip recovers the data (median error < 0.05) and x_T ≈ N(0, 1)"""
+def ddim_inverts_at_eta_zero(steps, *, invert=samplers.ddim_invert):
+    """data → x_T by the η = 0 map run forwards → back: the round trip recovers the data (median error < 0.05) and x_T ≈ N(0, 1)
+
+    Seam: the inversion (ε, ᾱ, visited steps, x_0) -> x_T."""
     data, alpha_bars, eps = _mixture_eps()
     g = make_generator(33, CPU)
     x0 = data.sample(2000, g)
     ts = samplers.ddim_timesteps(SAMPLER_T, int(steps))
-    x_T = samplers.ddim_invert(eps, alpha_bars, ts, x0)
+    x_T = invert(eps, alpha_bars, ts, x0)
     back = samplers.ddim_sample(eps, alpha_bars, ts, x_T, 0.0)
     error = (back - x0).abs()[:, 0]
     median, q99 = float(error.median()), float(error.quantile(0.99))
@@ -610,37 +751,45 @@ ANCESTRAL_N = 2000
 
 
 @functools.lru_cache(maxsize=None)
-def _ancestral_ks(T: int, schedule: str) -> tuple[bool, float, float]:
-    """KS test of DDPM ancestral samples (σ_t² = β_t, exact ε, ANCESTRAL_N samples) against the two-mode data."""
+def _ancestral_ks(T: int, schedule: str, noise_prediction=exact_eps, cosine=cosine_schedule) -> tuple[bool, float, float]:
+    """KS test of DDPM ancestral samples (σ_t² = β_t, ε by ``noise_prediction``, ANCESTRAL_N samples) against the two-mode data."""
     if schedule == "linear":
-        data, alpha_bars, eps = _mixture_eps(T)
+        data, alpha_bars, eps = _mixture_eps(T, noise_prediction=noise_prediction)
     else:
         data = sm.bimodal_1d(CPU)
-        alpha_bars = cosine_schedule(T, 0.008, device=CPU)[2]
+        alpha_bars = cosine(T, 0.008, device=CPU)[2]
         abl = alpha_bars.tolist()
-        eps = lambda x, t: data.eps(x, abl[t - 1])  # noqa: E731
+        eps = lambda x, t: noise_prediction(data, x, abl[t - 1])  # noqa: E731
     g = make_generator(34 + T, CPU)
     x = samplers.ddpm_ancestral(eps, alpha_bars, torch.randn(ANCESTRAL_N, 1, generator=g, dtype=DTYPE), g)
     return samplers.ks_test(x[:, 0], data.cdf)
 
 
-@behaviour("ddpm.ddim.marginal")
+@behaviour("ddpm.ddim.marginal", broken=WRONG_EPS)
 @functools.lru_cache(maxsize=None)
-def ancestral_sampler_reproduces_data(T):
-    """DDPM ancestral sampling x_{t−1} = μ_θ + σ_t z (σ_t² = β_t) with the exact ε from x_T ~ N(0, 1): KS against the data"""
-    ok, d, p = _ancestral_ks(int(T), "linear")
+def ancestral_sampler_reproduces_data(T, *, noise_prediction=exact_eps):
+    """DDPM ancestral sampling x_{t−1} = μ_θ + σ_t z (σ_t² = β_t) with the exact ε from x_T ~ N(0, 1): KS against the data
+
+    Seam: the ε-prediction in μ_θ (exact ε* by default)."""
+    ok, d, p = _ancestral_ks(int(T), "linear", noise_prediction)
     return ok, (f"two-mode data 0.3N(−2, 0.4²) + 0.7N(1.5, 0.6²), T = {int(T)} (linear β, Σβ ≈ 10), {ANCESTRAL_N} "
                 f"samples: KS D = {d:.4f}, p = {p:.3g} (false-fail rate {FALSE_FAIL_RATE:g}, D resolution "
                 f"{samplers.ks_resolution(ANCESTRAL_N):.3f})")
 
 
-@behaviour("ddpm.ddim.marginal")
+@behaviour("ddpm.ddim.marginal", broken={
+    "the step count not reaching the schedule (every run on the T = 500 schedule)":
+        dict(schedule=lambda T, s, **kw: cosine_schedule(500, s, **kw)),
+    "ε with the wrong sign, +√(1 − ᾱ_t) ∇log q_t": WRONG_EPS["ε with the wrong sign, +√(1 − ᾱ_t) ∇log q_t"],
+})
 @functools.lru_cache(maxsize=None)
-def more_steps_better_samples(n):
-    """ancestral sampling with the cosine schedule at T = 5, 50, 500: the KS distance to the data falls with T"""
+def more_steps_better_samples(n, *, schedule=cosine_schedule, noise_prediction=exact_eps):
+    """ancestral sampling with the cosine schedule at T = 5, 50, 500: the KS distance to the data falls with T
+
+    Seams: the schedule made for each T and the ε-prediction (exact ε* by default)."""
     rows, distances, passes = [], [], []
     for T in (5, 50, 500):
-        ok, d, p = _ancestral_ks(T, "cosine")
+        ok, d, p = _ancestral_ks(T, "cosine", noise_prediction, schedule)
         distances.append(d)
         passes.append(ok)
         rows.append(f"T = {T}: D = {d:.4f} (p = {p:.2g})")
@@ -661,23 +810,38 @@ def cosine_schedule_betas(t, T, s):
     return torch.tensor(values, dtype=DTYPE, device=t.device)
 
 
-@behaviour("ddpm.schedule.cosine")
+def _cosine_alpha_for_beta(T, s, **kw):
+    """A wrong cosine schedule: β_t = ᾱ_t/ᾱ_{t−1} (α_t and β_t swapped), ᾱ the cumprod of 1 − β_t."""
+    betas = 1 - cosine_schedule(T, s, **kw)[0]
+    return betas, 1 - betas, torch.cumprod(1 - betas, dim=0)
+
+
+@behaviour("ddpm.schedule.cosine", broken={
+    "β_t = ᾱ_t/ᾱ_{t−1} (α_t and β_t swapped)": dict(schedule=_cosine_alpha_for_beta),
+    "β_t not clipped at 0.999 (clipped at 1 − 1e-9: β_T ≈ 1)": dict(schedule=functools.partial(cosine_schedule, max_beta=1 - 1e-9)),
+})
 @functools.lru_cache(maxsize=None)
-def cosine_schedule_is_a_schedule(T, s):
-    """the cosine schedule's β_t lie in (0, 0.999], ᾱ_t decreases strictly and ends below 1e-3"""
-    betas, _, alpha_bars = cosine_schedule(int(T), s, device=CPU)
+def cosine_schedule_is_a_schedule(T, s, *, schedule=cosine_schedule):
+    """the cosine schedule's β_t lie in (0, 0.999], ᾱ_t decreases strictly and ends below 1e-3
+
+    Seam: the schedule (T, s) -> (β, α, ᾱ)."""
+    betas, _, alpha_bars = schedule(int(T), s, device=CPU)
     holds = bool((betas > 0).all() and (betas <= 0.999).all() and (alpha_bars[1:] < alpha_bars[:-1]).all()) \
         and float(alpha_bars[-1]) < PURE_NOISE_ALPHA_BAR
     return holds, (f"T = {int(T)}, s = {s:g}: β_t from {float(betas[0]):.2e} to {float(betas[-1]):.3f} (clipped at 0.999), "
                    f"ᾱ strictly decreasing: {bool((alpha_bars[1:] < alpha_bars[:-1]).all())}, ᾱ_T = {float(alpha_bars[-1]):.2g}")
 
 
-@behaviour("ddpm.schedule.cosine")
+@behaviour("ddpm.schedule.cosine", broken={
+    "the linear schedule run in place of the cosine one (no difference left)": dict(compared=linear_schedule),
+})
 @functools.lru_cache(maxsize=None)
-def schedules_differ_in_signal_path(T):
-    """linear vs cosine: the fraction of steps spent near pure noise (ᾱ_t < 0.01) differs several-fold"""
+def schedules_differ_in_signal_path(T, *, compared=cosine_schedule):
+    """linear vs cosine: the fraction of steps spent near pure noise (ᾱ_t < 0.01) differs several-fold
+
+    Seam: the schedule compared with the linear one (T -> (β, α, ᾱ); the cosine schedule, s = 0.008)."""
     linear = linear_schedule(int(T), 1e-4, 0.02, device=CPU)[2]
-    cosine = cosine_schedule(int(T), 0.008, device=CPU)[2]
+    cosine = compared(int(T), device=CPU)[2]
     f_lin, f_cos = float((linear < 0.01).to(DTYPE).mean()), float((cosine < 0.01).to(DTYPE).mean())
     half_lin, half_cos = int((linear < 0.5).nonzero()[0]) + 1, int((cosine < 0.5).nonzero()[0]) + 1
     holds = f_lin > 2 * f_cos

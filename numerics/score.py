@@ -99,15 +99,29 @@ def density_finite_difference(x, a, b):
     return Approximate(value, truncation + rounding, "Richardson table of central differences (h², h⁴) and their rounding")
 
 
-@behaviour("score.normaliser")
+def energy_score(x, a, b):
+    """The lecture's score of p ∝ exp(−E): ∇log p = −∇E (autograd), no Z."""
+    return elementwise_grad(lambda v: -_energy(v, a, b), x)
+
+
+ENERGY_GRADIENT = {"the energy's gradient ∇E (the score's sign lost)": dict(score=lambda x, a, b: -energy_score(x, a, b))}
+
+
+@behaviour("score.normaliser", broken={
+    **ENERGY_GRADIENT,
+    "−∇E/Z (the normaliser kept as a factor of the score)":
+        dict(score=lambda x, a, b: energy_score(x, a, b) / _log_partition(a, b).exp()),
+})
 @functools.lru_cache(maxsize=None)
-def score_ignores_the_normaliser(a, b):
-    """the score of the quadrature-normalised density equals the autograd score of exp(−E), Z never used"""
+def score_ignores_the_normaliser(a, b, *, score=energy_score):
+    """the score of the quadrature-normalised density equals the autograd score of exp(−E), Z never used
+
+    Seam: the score under test, (x, a, b) -> ∇log p (−∇E by autograd)."""
     a, b = _t(a), _t(b)
     xs = torch.linspace(-3, 3, 121, dtype=DTYPE)
     log_z = float(_log_partition(a, b))
     with_z = density_finite_difference(xs, a.expand_as(xs), b.expand_as(xs))
-    without_z = elementwise_grad(lambda v: -_energy(v, a, b), xs)
+    without_z = score(xs, a, b)
     difference = (with_z.value - without_z).abs()
     holds = bool((difference <= tolerance(with_z.value, with_z.error)).all())
     return holds, (f"E(x) = {float(a):g}x⁴/4 + {float(b):g}x²/2: Z = {math.exp(log_z):.6g} (trapezoid on [−8, 8]); on 121 "
@@ -116,13 +130,18 @@ def score_ignores_the_normaliser(a, b):
                    f"own error estimate (at most {float(with_z.error.max()):.1e}) × {ERROR_SAFETY:g}")
 
 
-@behaviour("score.normaliser")
+@behaviour("score.normaliser", broken={
+    **ENERGY_GRADIENT,
+    "the score of the energy's quadratic part only, −b x (the quartic term dropped)": dict(score=lambda x, a, b: -b * x),
+})
 @functools.lru_cache(maxsize=None)
-def score_points_uphill(a, b):
-    """a small step along the score raises log p at every point where the score is not zero"""
+def score_points_uphill(a, b, *, score=energy_score):
+    """a small step along the score raises log p at every point where the score is not zero
+
+    Seam: the score under test, (x, a, b) -> ∇log p (−∇E by autograd)."""
     a, b = _t(a), _t(b)
     xs = torch.linspace(-3, 3, 601, dtype=DTYPE)
-    s = elementwise_grad(lambda v: -_energy(v, a, b), xs)
+    s = score(xs, a, b)
     moving = s.abs() > 1e-6
     step = 1e-3
     gain = -_energy(xs + step * s, a, b) + _energy(xs, a, b)
@@ -174,10 +193,20 @@ def _random_model(seed: int):
     return lambda x: (a * torch.tanh(w * x[..., None] + c)).sum(-1) + d * x
 
 
-@behaviour("score.hyvarinen")
+def implicit_integrand(s, ds):
+    """Hyvärinen's implicit objective per point: ½s_θ² + ∂ₓs_θ."""
+    return s**2 / 2 + ds
+
+
+@behaviour("score.hyvarinen", broken={
+    "the implicit objective without the ½, s_θ² + ∂ₓs_θ": dict(implicit=lambda s, ds: s**2 + ds),
+    "the divergence term with a minus sign, ½s_θ² − ∂ₓs_θ": dict(implicit=lambda s, ds: s**2 / 2 - ds),
+})
 @functools.lru_cache(maxsize=None)
-def implicit_equals_explicit_up_to_a_constant(models):
-    """for non-linear models on two-mode data, explicit − implicit objective is the same constant ½E[(∂log p)²] (quadrature)"""
+def implicit_equals_explicit_up_to_a_constant(models, *, implicit=implicit_integrand):
+    """for non-linear models on two-mode data, explicit − implicit objective is the same constant ½E[(∂log p)²] (quadrature)
+
+    Seam: the implicit objective's integrand (s_θ, ∂ₓs_θ) -> ½s_θ² + ∂ₓs_θ."""
     data = sm.bimodal_1d(CPU)
     x = torch.linspace(-10, 10, 40001, dtype=DTYPE)
     p = data.log_prob(x[:, None]).exp()
@@ -189,8 +218,7 @@ def implicit_equals_explicit_up_to_a_constant(models):
         s = s_fn(x)
         ds = elementwise_grad(s_fn, x)
         explicit = float(torch.trapezoid(p * (s - g) ** 2, x)) / 2
-        implicit = float(torch.trapezoid(p * (s**2 / 2 + ds), x))
-        gaps.append(explicit - implicit)
+        gaps.append(explicit - float(torch.trapezoid(p * implicit(s, ds), x)))
     spread = max(abs(gap - constant) for gap in gaps)
     return spread < 1e-8, (f"data 0.3N(−2, 0.4²) + 0.7N(1.5, 0.6²), {int(models)} random tanh score models, trapezoid on "
                            f"[−10, 10] (40001 points): explicit − implicit = {', '.join(f'{v:.10f}' for v in gaps)}; "
@@ -322,10 +350,21 @@ def dsm_loss_samples(alpha_t, alpha_bar_prev, mu0, s0, theta1, theta2):
     return Integrand(dsm, dim=2)
 
 
-@behaviour("score.dsm.vincent")
+def conditional_score(eps, alpha_bar):
+    """∇log q(x_t | x_0) at x_t = √ᾱ x_0 + √(1 − ᾱ) ε: −ε/√(1 − ᾱ)."""
+    return -eps / math.sqrt(1 - alpha_bar)
+
+
+@behaviour("score.dsm.vincent", broken={
+    "the conditional score −ε/(1 − ᾱ) (the variance in place of the standard deviation)":
+        dict(conditional=lambda eps, alpha_bar: -eps / (1 - alpha_bar)),
+    "the conditional score with the wrong sign, +ε/√(1 − ᾱ)": dict(conditional=lambda eps, alpha_bar: eps / math.sqrt(1 - alpha_bar)),
+})
 @functools.lru_cache(maxsize=None)
-def denoising_equals_score_matching(alpha_bar):
-    """for non-linear models on two-mode data, the model-dependent part of DSM − ESM, E[s(x_t)(∇log q_t − ∇log q(x_t|x_0))], is 0"""
+def denoising_equals_score_matching(alpha_bar, *, conditional=conditional_score):
+    """for non-linear models on two-mode data, the model-dependent part of DSM − ESM, E[s(x_t)(∇log q_t − ∇log q(x_t|x_0))], is 0
+
+    Seam: DSM's regression target, the conditional score (ε, ᾱ) -> ∇log q(x_t | x_0)."""
     data = sm.bimodal_1d(CPU)
     noisy = data.noised(alpha_bar)
     g = make_generator(int(1000 * alpha_bar), CPU)
@@ -334,16 +373,16 @@ def denoising_equals_score_matching(alpha_bar):
     eps = torch.randn(n, generator=g, dtype=DTYPE)
     xt = math.sqrt(alpha_bar) * x0 + math.sqrt(1 - alpha_bar) * eps
     marginal = noisy.score(xt[:, None])[:, 0]
-    conditional = -eps / math.sqrt(1 - alpha_bar)
+    target = conditional(eps, alpha_bar)
     critical = samplers.z_critical(FALSE_FAIL_RATE / models)
     zs, dsm, esm = [], [], []
     for seed in range(models):
         s = _random_model(100 + seed)(xt)
-        cross = s * (marginal - conditional)
+        cross = s * (marginal - target)
         zs.append(float(cross.mean() / (cross.std() / math.sqrt(n))))
-        dsm.append(float(((s - conditional) ** 2).mean()) / 2)
+        dsm.append(float(((s - target) ** 2).mean()) / 2)
         esm.append(float(((s - marginal) ** 2).mean()) / 2)
-    constant = float((conditional**2 - marginal**2).mean()) / 2
+    constant = float((target**2 - marginal**2).mean()) / 2
     holds = all(abs(z) <= critical for z in zs)
     return holds, (f"data 0.3N(−2, 0.4²) + 0.7N(1.5, 0.6²), ᾱ = {alpha_bar:g}, n = {n}, {models} random tanh models: "
                    f"E[s(∇log q_t − ∇log q(x_t|x_0))] has z = {', '.join(f'{z:+.2f}' for z in zs)} (critical {critical:.2f}); "
@@ -361,10 +400,20 @@ def squared_score_error_over_squared_noise_error(alpha_t, alpha_bar_prev, genera
     return (s_theta - cond) ** 2 / (eps - eps_theta) ** 2
 
 
-@behaviour("score.dsm.noise-regression")
+def score_of_eps(eps_theta, alpha_bar):
+    """The ε-network's score: s_θ = −ε_θ/√(1 − ᾱ)."""
+    return -eps_theta / math.sqrt(1 - alpha_bar)
+
+
+@behaviour("score.dsm.noise-regression", broken={
+    "λ = √(1 − ᾱ) (the standard deviation, not the variance)": dict(weight=lambda alpha_bar: math.sqrt(1 - alpha_bar)),
+    "s_θ = −ε_θ/(1 − ᾱ) (dividing by the variance)": dict(score=lambda eps_theta, alpha_bar: -eps_theta / (1 - alpha_bar)),
+})
 @functools.lru_cache(maxsize=None)
-def dsm_is_noise_regression(alpha_bar):
-    """with λ = 1 − ᾱ the DSM term of any ε-network equals its ‖ε − ε_θ‖², sample by sample (two-mode data)"""
+def dsm_is_noise_regression(alpha_bar, *, weight=lambda alpha_bar: 1 - alpha_bar, score=score_of_eps):
+    """with λ = 1 − ᾱ the DSM term of any ε-network equals its ‖ε − ε_θ‖², sample by sample (two-mode data)
+
+    Seams: the weight λ(ᾱ) and the score of an ε-prediction (ε_θ, ᾱ) -> s_θ."""
     data = sm.bimodal_1d(CPU)
     g = make_generator(5, CPU)
     n = 100_000
@@ -373,7 +422,7 @@ def dsm_is_noise_regression(alpha_bar):
     xt = math.sqrt(alpha_bar) * x0 + math.sqrt(1 - alpha_bar) * eps
     eps_theta = data.eps(xt[:, None], alpha_bar)[:, 0] + 0.1 * torch.randn(n, generator=g, dtype=DTYPE)
     cond = elementwise_grad(lambda v: Normal(math.sqrt(alpha_bar) * x0, math.sqrt(1 - alpha_bar)).log_prob(v), xt)
-    weighted_dsm = (1 - alpha_bar) * (-eps_theta / math.sqrt(1 - alpha_bar) - cond) ** 2
+    weighted_dsm = weight(alpha_bar) * (score(eps_theta, alpha_bar) - cond) ** 2
     simple = (eps - eps_theta) ** 2
     worst = float(((weighted_dsm - simple).abs() / simple.clamp_min(1e-12)).max())
     return worst < 1e-9, (f"ᾱ = {alpha_bar:g}, {n} samples of two-mode data with a noisy ε-predictor: (1 − ᾱ)‖s_θ − "
@@ -411,17 +460,24 @@ def _slope(step_mean, like: torch.Tensor) -> torch.Tensor:
     return slope.detach()
 
 
-@behaviour("score.langevin.ula-variance")
+@behaviour("score.langevin.ula-variance", broken={
+    "the drift without the ½: x + η∇log p + √η z":
+        dict(sampler=lambda score, x, step, n, g: samplers.ula(lambda v: 2 * score(v), x, step, n, g)),
+    "the noise √(2η) with the drift (η/2)∇log p (two conventions mixed)":
+        dict(sampler=lambda score, x, step, n, g: samplers.ula(lambda v: score(v) / 2, x, 2 * step, n, g)),
+})
 @functools.lru_cache(maxsize=None)
-def ula_bias_vanishes_as_step_shrinks(sigma):
-    """simulated ULA chains on N(0, σ²): the stationary variance exceeds σ² by O(η) and approaches σ² as η → 0"""
+def ula_bias_vanishes_as_step_shrinks(sigma, *, sampler=samplers.ula):
+    """simulated ULA chains on N(0, σ²): the stationary variance exceeds σ² by O(η) and approaches σ² as η → 0
+
+    Seam: the Langevin sampler (score, x_0, η, steps, generator), the lecture's x + (η/2)∇log p + √η z."""
     g = make_generator(3, CPU)
     n = 10_000
     rows, biases, fits = [], [], True
     critical = samplers.z_critical(FALSE_FAIL_RATE / 3)
     for eta in (0.5, 0.1, 0.02):
         start = sigma * torch.randn(n, 1, generator=g, dtype=DTYPE)  # from p itself: the bias builds up as ρ^{2k} → 0
-        x = samplers.ula(lambda v: -v / sigma**2, start, eta, int(round(12 * sigma**2 / eta)), g)[:, 0]
+        x = sampler(lambda v: -v / sigma**2, start, eta, int(round(12 * sigma**2 / eta)), g)[:, 0]
         var = float(x.var())
         claimed = sigma**2 / (1 - eta / (4 * sigma**2))
         z = (var - claimed) / (claimed * math.sqrt(2 / n))
@@ -440,37 +496,56 @@ def _two_modes(separation):
 ANNEALED_SIGMAS = torch.logspace(math.log10(8.0), math.log10(0.1), 10, dtype=DTYPE).tolist()
 
 
-@behaviour("score.langevin.ula-variance")
+def smoothed_score(data: sm.GaussianMixture, x: torch.Tensor, sigma: float) -> torch.Tensor:
+    """The score of the data smoothed at noise level σ, ∇log p_σ (p_σ = p * N(0, σ²)): exact for mixture data."""
+    return data.smoothed(sigma).score(x)
+
+
+REVERSED_LEVELS = "the noise levels in increasing order (annealed from small to large noise)"
+
+
+@behaviour("score.langevin.ula-variance", broken={
+    "no annealing: all 10 levels at the smallest noise σ = 0.1": dict(sigmas=(ANNEALED_SIGMAS[-1],) * len(ANNEALED_SIGMAS)),
+    REVERSED_LEVELS: dict(sigmas=tuple(reversed(ANNEALED_SIGMAS))),
+})
 @functools.lru_cache(maxsize=None)
-def annealed_langevin_mixes_better(separation):
-    """from one mode, annealed Langevin recovers both mode weights (χ²); plain ULA with as many steps stays"""
+def annealed_langevin_mixes_better(separation, *, sigmas=tuple(ANNEALED_SIGMAS)):
+    """from one mode, annealed Langevin recovers both mode weights (χ²); plain ULA with as many steps stays
+
+    Seam: the annealing schedule σ_1 > … > σ_L (8 to 0.1, 10 levels; step 0.2·0.1²·σ_i²/σ_L²)."""
     data = _two_modes(separation)
     g = make_generator(4, CPU)
     n = 1000
     start = torch.full((n, 1), float(separation), dtype=DTYPE)
-    annealed = samplers.annealed_langevin(lambda x, s: data.smoothed(s).score(x), ANNEALED_SIGMAS, 100, 0.2 * 0.1**2, start, g)
+    annealed = samplers.annealed_langevin(lambda x, s: smoothed_score(data, x, s), list(sigmas), 100, 0.2 * 0.1**2, start, g)
     plain = samplers.ula(data.score, start, 0.01, 100 * len(ANNEALED_SIGMAS), g)
     masses = torch.tensor([0.2, 0.8], dtype=DTYPE) * float(torch.erf(torch.tensor(1.5 / 0.5 / math.sqrt(2))))
     ok_a, frac_a, p_a = samplers.mode_mass_test(annealed, data.means, masses, 1.5)
     ok_p, frac_p, p_p = samplers.mode_mass_test(plain, data.means, masses, 1.5)
     holds = ok_a and not ok_p
     return holds, (f"data 0.2N(−{separation:g}, 0.5²) + 0.8N({separation:g}, 0.5²), {n} chains started at x = {separation:g}, "
-                   f"{100 * len(ANNEALED_SIGMAS)} steps each: annealed (σ from 8 to 0.1, 10 levels, step 0.2σ_i²·0.01) puts "
+                   f"{100 * len(ANNEALED_SIGMAS)} steps each: annealed (σ from {sigmas[0]:g} to {sigmas[-1]:g}, {len(sigmas)} "
+                   f"levels, step 0.2σ_i²·0.01) puts "
                    f"{100 * frac_a[0]:.1f} % near −{separation:g} (χ² p = {p_a:.2g}); plain ULA (step 0.01) "
                    f"{100 * frac_p[0]:.1f} % (χ² p = {p_p:.2g}); the data's mass within ±1.5 of that mode is "
                    f"{100 * float(masses[0]):.1f} %")
 
 
-@behaviour("score.langevin.ula-variance")
+@behaviour("score.langevin.ula-variance", broken={
+    REVERSED_LEVELS: dict(order=lambda sigmas: sigmas[::-1]),
+    "the score with the wrong sign, −∇log p_σ": dict(score_at=lambda data, x, sigma: -smoothed_score(data, x, sigma)),
+})
 @functools.lru_cache(maxsize=None)
-def annealed_langevin_samples_the_data(levels):
-    """annealed Langevin on the exact noisy scores of two-mode data from N(0, σ_1²) passes a KS test"""
+def annealed_langevin_samples_the_data(levels, *, score_at=smoothed_score, order=lambda sigmas: sigmas):
+    """annealed Langevin on the exact noisy scores of two-mode data from N(0, σ_1²) passes a KS test
+
+    Seams: the noisy score (data, x, σ) -> ∇log p_σ(x) and the order of the levels (from 6 down to 0.05)."""
     data = sm.bimodal_1d(CPU)
     g = make_generator(6, CPU)
     n = 2000
     sigmas = torch.logspace(math.log10(6.0), math.log10(0.05), int(levels), dtype=DTYPE).tolist()
     start = sigmas[0] * torch.randn(n, 1, generator=g, dtype=DTYPE)
-    x = samplers.annealed_langevin(lambda v, s: data.smoothed(s).score(v), sigmas, 100, 0.2 * sigmas[-1] ** 2, start, g)
+    x = samplers.annealed_langevin(lambda v, s: score_at(data, v, s), order(sigmas), 100, 0.2 * sigmas[-1] ** 2, start, g)
     ok, stat, p = samplers.ks_test(x[:, 0], data.cdf)
     return ok, (f"data 0.3N(−2, 0.4²) + 0.7N(1.5, 0.6²); {int(levels)} noise levels σ from 6 to 0.05, 100 steps each, "
                 f"{n} chains: KS D = {stat:.4f}, p = {p:.3g} (false-fail rate {FALSE_FAIL_RATE:g}; D resolution "
@@ -589,10 +664,26 @@ def continuity_equation_residual(candidate, generator, device):
 SAMPLER_BETA = 10.0  # constant-β VP-SDE on [0, 1]: ᾱ(1) = e^{−10} = 4.5e-5
 
 
-@behaviour("score.sde.reverse-drift", "score.sde.probability-flow")
+def reverse_sde_drift(x, beta, score):
+    """Anderson's reverse-time drift coefficient for the VP-SDE (f = −βx/2, g² = β): f − g²∇log p_t."""
+    return -beta * x / 2 - beta * score
+
+
+def probability_flow_velocity(x, beta, score):
+    """The probability-flow ODE's velocity for the VP-SDE: f − ½g²∇log p_t."""
+    return -beta * x / 2 - beta / 2 * score
+
+
+@behaviour("score.sde.reverse-drift", "score.sde.probability-flow", broken={
+    "the reverse drift with the score's sign flipped, f + g²∇log p_t": dict(drift=lambda x, beta, score: -beta * x / 2 + beta * score),
+    "the reverse SDE with the ODE's ½g²∇log p_t": dict(drift=probability_flow_velocity),
+    "the probability-flow velocity with the full g²∇log p_t (the SDE's drift)": dict(velocity=reverse_sde_drift),
+})
 @functools.lru_cache(maxsize=None)
-def sde_and_ode_samplers_reach_the_data(steps):
-    """the reverse SDE (Euler–Maruyama) and the probability-flow ODE (RK4) with the exact noisy score take p_1 to the data (KS)"""
+def sde_and_ode_samplers_reach_the_data(steps, *, drift=reverse_sde_drift, velocity=probability_flow_velocity):
+    """the reverse SDE (Euler–Maruyama) and the probability-flow ODE (RK4) with the exact noisy score take p_1 to the data (KS)
+
+    Seams: the reverse SDE's drift and the ODE's velocity, each (x, β, ∇log p_t(x)) -> value."""
     data = sm.bimodal_1d(CPU)
     g = make_generator(8, CPU)
     n = 4000
@@ -601,8 +692,8 @@ def sde_and_ode_samplers_reach_the_data(steps):
     def score(x, t):
         return data.noised(math.exp(-beta * t)).score(x)
     x1 = data.noised(math.exp(-beta)).sample(n, g)
-    sde = samplers.reverse_sde(lambda x, t: -beta * x / 2 - beta * score(x, t), lambda t: beta, 1.0, x1, int(steps), g)
-    ode = samplers.probability_flow(lambda x, t: -beta * x / 2 - beta / 2 * score(x, t), x1, 1.0, 0.0, max(int(steps) // 4, 10))
+    sde = samplers.reverse_sde(lambda x, t: drift(x, beta, score(x, t)), lambda t: beta, 1.0, x1, int(steps), g)
+    ode = samplers.probability_flow(lambda x, t: velocity(x, beta, score(x, t)), x1, 1.0, 0.0, max(int(steps) // 4, 10))
     ok_s, d_s, p_s = samplers.ks_test(sde[:, 0], data.cdf)
     ok_o, d_o, p_o = samplers.ks_test(ode[:, 0], data.cdf)
     return ok_s and ok_o, (f"data 0.3N(−2, 0.4²) + 0.7N(1.5, 0.6²), VP-SDE β = {beta:g} on [0, 1], {n} samples from p_1: "
@@ -611,10 +702,21 @@ def sde_and_ode_samplers_reach_the_data(steps):
                            f"{FALSE_FAIL_RATE:g}, D resolution {samplers.ks_resolution(n):.3f})")
 
 
-@behaviour("score.sde.probability-flow")
+def _flipped_change_of_variables(velocity, divergence, x0, t_end, steps, prior_log_prob):
+    """A wrong change of variables: log p_0(x_0) = log p_T(x_T) − ∫∂ₓu dt."""
+    return samplers.probability_flow_log_likelihood(velocity, lambda x, t: -divergence(x, t), x0, t_end, steps, prior_log_prob)
+
+
+@behaviour("score.sde.probability-flow", broken={
+    "the velocity with the full g²∇log p_t (the reverse SDE's drift)": dict(velocity_rule=reverse_sde_drift),
+    "the change of variables with the divergence's sign flipped": dict(log_likelihood=_flipped_change_of_variables),
+})
 @functools.lru_cache(maxsize=None)
-def probability_flow_likelihood_is_exact(steps):
-    """log p_0(x) from the probability-flow ODE (change of variables along the ODE) equals the exact Gaussian log-density"""
+def probability_flow_likelihood_is_exact(steps, *, velocity_rule=probability_flow_velocity,
+                                         log_likelihood=samplers.probability_flow_log_likelihood):
+    """log p_0(x) from the probability-flow ODE (change of variables along the ODE) equals the exact Gaussian log-density
+
+    Seams: the ODE's velocity (x, β, ∇log p_t) and the change of variables along it (samplers.probability_flow_log_likelihood)."""
     beta, m0, sd0 = SAMPLER_BETA, 0.5, 0.8
     xs = torch.tensor([-2.0, -0.5, 0.3, 1.2, 2.5], dtype=DTYPE)
 
@@ -624,13 +726,13 @@ def probability_flow_likelihood_is_exact(steps):
 
     def velocity(x, t):
         m, v = moments(t)
-        return -beta * x / 2 + beta / 2 * (x - m) / v
+        return velocity_rule(x, beta, -(x - m) / v)
 
     def divergence(x, t):
         return elementwise_grad(lambda y: velocity(y, t), x)
     m1, v1 = moments(1.0)
     prior = Normal(torch.tensor(m1, dtype=DTYPE), torch.tensor(math.sqrt(v1), dtype=DTYPE))
-    ode = samplers.probability_flow_log_likelihood(velocity, divergence, xs, 1.0, int(steps), prior.log_prob)
+    ode = log_likelihood(velocity, divergence, xs, 1.0, int(steps), prior.log_prob)
     exact = Normal(torch.tensor(m0, dtype=DTYPE), torch.tensor(sd0, dtype=DTYPE)).log_prob(xs)
     worst = float((ode - exact).abs().max())
     return worst < 1e-6, (f"data N({m0:g}, {sd0:g}²), VP-SDE β = {beta:g}: the probability-flow ODE ({int(steps)} RK4 steps, "
@@ -684,16 +786,28 @@ def ddpm_product_limit(t, beta_min, beta_max, s0):
     return Approximate(value, error, "Richardson table in Δt (orders 1, 2): |R₂ − R₁|/3")
 
 
-@behaviour("score.sde.vp-marginal")
+def betas_of_the_sde(beta_min, beta_max, n):
+    """The lecture's discretisation β_i = β(t_i)Δt, t_i the midpoints of N = n steps on [0, 1]."""
+    i = torch.arange(1, n + 1, dtype=DTYPE)
+    return (beta_min + (i - 0.5) / n * (beta_max - beta_min)) / n
+
+
+@behaviour("score.sde.vp-marginal", broken={
+    "β_i = β(t_i) without the step Δt = 1/N":
+        dict(discretise=lambda beta_min, beta_max, n: betas_of_the_sde(beta_min, beta_max, n) * n),
+    "β_i = β(t_i)Δt² (the step squared, as for a variance)":
+        dict(discretise=lambda beta_min, beta_max, n: betas_of_the_sde(beta_min, beta_max, n) / n),
+})
 @functools.lru_cache(maxsize=None)
-def ddpm_discretises_the_vp_sde(beta_min, beta_max):
-    """DDPM with β_i = β(t_i)/N: ᾱ_N → exp(−∫₀¹β) with error O(1/N); the standard schedule is the N = 1000 case"""
+def ddpm_discretises_the_vp_sde(beta_min, beta_max, *, discretise=betas_of_the_sde):
+    """DDPM with β_i = β(t_i)/N: ᾱ_N → exp(−∫₀¹β) with error O(1/N); the standard schedule is the N = 1000 case
+
+    Seam: the discretisation (β_min, β_max, N) -> β_1..β_N."""
     integral = beta_min + (beta_max - beta_min) / 2
     exact = math.exp(-integral)
     rows, errors = [], []
     for n in (10, 100, 1000, 10000):
-        i = torch.arange(1, n + 1, dtype=DTYPE)
-        betas = (beta_min + (i - 0.5) / n * (beta_max - beta_min)) / n
+        betas = discretise(beta_min, beta_max, n)
         ab = float(torch.exp(torch.log1p(-betas).sum()))
         errors.append(abs(ab / exact - 1))
         rows.append(f"N = {n}: ᾱ_N = {ab:.4g} (relative error {errors[-1]:.2g})")
@@ -766,8 +880,17 @@ def tilted_mean_by_quadrature(gamma, mu_c, sigma_c, mu_u, sigma_u):
 GUIDED_PAIR = (1.0, 0.5, 0.0, 1.2)  # p(x|c) = N(1, 0.5²), p(x) = N(0, 1.2²)
 
 
-def _guided_samples(gamma: float, n: int, generator, steps: int = 100):
-    """DDIM (η = 0) with ε̃ = γε_c + (1 − γ)ε_u of the exact noisy Gaussians (T = 1000 linear schedule)."""
+def cfg_combination(gamma, eps_c, eps_u):
+    """Classifier-free guidance: ε̃ = γε_c + (1 − γ)ε_u."""
+    return gamma * eps_c + (1 - gamma) * eps_u
+
+
+WEIGHTS_SWAPPED = {"the guidance weights swapped, (1 − γ)ε_c + γε_u":
+                   dict(combine=lambda gamma, eps_c, eps_u: (1 - gamma) * eps_c + gamma * eps_u)}
+
+
+def _guided_samples(gamma: float, n: int, generator, steps: int = 100, combine=cfg_combination):
+    """DDIM (η = 0) with ε̃ = combine(γ, ε_c, ε_u) of the exact noisy Gaussians (T = 1000 linear schedule)."""
     from derivspec.reference_models.ddpm import linear_schedule
     mc, sc, mu, su = GUIDED_PAIR
     cond, uncond = sm.mixture([1.0], [mc], [sc], CPU), sm.mixture([1.0], [mu], [su], CPU)
@@ -775,7 +898,7 @@ def _guided_samples(gamma: float, n: int, generator, steps: int = 100):
     abl = ab.tolist()
 
     def eps(x, t):
-        return gamma * cond.eps(x, abl[t - 1]) + (1 - gamma) * uncond.eps(x, abl[t - 1])
+        return combine(gamma, cond.eps(x, abl[t - 1]), uncond.eps(x, abl[t - 1]))
     x_T = torch.randn(n, 1, generator=generator, dtype=DTYPE)
     return samplers.ddim_sample(eps, ab, samplers.ddim_timesteps(1000, steps), x_T, 0.0)[:, 0]
 
@@ -786,12 +909,17 @@ def _tilt(gamma: float) -> tuple[float, float]:
     return (gamma * mc / sc**2 + (1 - gamma) * mu / su**2) / precision, 1 / precision
 
 
-@behaviour("score.guidance.tempered")
+@behaviour("score.guidance.tempered", broken={
+    **WEIGHTS_SWAPPED,
+    "no guidance: ε_c alone, γ unused": dict(combine=lambda gamma, eps_c, eps_u: eps_c),
+})
 @functools.lru_cache(maxsize=None)
-def guidance_moves_past_the_conditional_mean(gamma):
-    """with γ > 1 the tilted mean and the CFG samples' mean lie beyond μ_c, away from μ_u ("amplify the difference")"""
+def guidance_moves_past_the_conditional_mean(gamma, *, combine=cfg_combination):
+    """with γ > 1 the tilted mean and the CFG samples' mean lie beyond μ_c, away from μ_u ("amplify the difference")
+
+    Seam: the guided ε, (γ, ε_c, ε_u) -> γε_c + (1 − γ)ε_u."""
     g = make_generator(9, CPU)
-    x = _guided_samples(gamma, 4000, g)
+    x = _guided_samples(gamma, 4000, g, combine=combine)
     mean, _ = _tilt(gamma)
     mc, sc, mu, su = GUIDED_PAIR
     holds = mean > mc and float(x.mean()) > mc + 5 * float(x.std()) / math.sqrt(x.numel())
@@ -800,16 +928,21 @@ def guidance_moves_past_the_conditional_mean(gamma):
                    f"± {float(x.std()) / math.sqrt(x.numel()):.1g}: both past μ_c = {mc:g}, away from μ_u = {mu:g}")
 
 
-@behaviour("score.guidance.gaussian-variance")
+@behaviour("score.guidance.gaussian-variance", broken={
+    **WEIGHTS_SWAPPED,
+    "γ read as a temperature: ε̃ = ε_c/γ + (1 − 1/γ)ε_u": dict(combine=lambda gamma, eps_c, eps_u: cfg_combination(1 / gamma, eps_c, eps_u)),
+})
 @functools.lru_cache(maxsize=None)
-def guidance_trades_diversity_for_adherence(gamma_max):
-    """as γ grows the guided samples' variance falls (diversity) and E[log p(x|c) − log p(x)] rises (adherence)"""
+def guidance_trades_diversity_for_adherence(gamma_max, *, combine=cfg_combination):
+    """as γ grows the guided samples' variance falls (diversity) and E[log p(x|c) − log p(x)] rises (adherence)
+
+    Seam: the guided ε, (γ, ε_c, ε_u) -> γε_c + (1 − γ)ε_u."""
     g = make_generator(10, CPU)
     mc, sc, mu, su = GUIDED_PAIR
     gammas = [1.0, 2.0, 4.0] + ([float(gamma_max)] if gamma_max > 4 else [])
     rows, variances, adherences = [], [], []
     for gamma in gammas:
-        x = _guided_samples(gamma, 4000, g)
+        x = _guided_samples(gamma, 4000, g, combine=combine)
         adherence = float((Normal(mc, sc).log_prob(x) - Normal(mu, su).log_prob(x)).mean())
         variances.append(float(x.var()))
         adherences.append(adherence)
@@ -849,27 +982,45 @@ def encoded_pixel_noise(w1, w2, alpha_t, alpha_bar_prev):
     return Integrand(encoded_noise, dim=4)
 
 
-@behaviour("score.latent.encoded-noise")
+@behaviour("score.latent.encoded-noise", broken={
+    "the latent sampler on the scores of the 2-D data z, not of the codes E(x) (the encoder ignored)":
+        dict(code_law=lambda ae, data: data.latent),
+    "a decoder without the mean, D(z) = Vz": dict(decode=lambda ae, z: z @ ae.V.T),
+})
 @functools.lru_cache(maxsize=None)
-def latent_pipeline_reproduces_the_data(n):
-    """encode (PCA to 2-D) → DDIM in the latent with the exact latent scores → decode: the samples match the data on the decoder's subspace"""
-    result = ld.run_pipeline(int(n), seed=int(n))
+def latent_pipeline_reproduces_the_data(n, *, code_law=ld.PCAAutoencoder.code_law, decode=ld.PCAAutoencoder.decode):
+    """encode (PCA to 2-D) → DDIM in the latent with the exact latent scores → decode: the samples match the data on the decoder's subspace
+
+    Seams: the law whose noisy scores the latent sampler follows (the codes') and the decoder."""
+    result = ld.run_pipeline(int(n), seed=int(n), code_law=code_law, decode=decode)
     return result.holds, result.evidence
 
 
-@behaviour("score.latent.encoded-noise")
+@behaviour("score.latent.encoded-noise", broken={
+    "an encoder that is not an isometry, E(x) = 2Vᵀ(x − m)": dict(encode=lambda ae, x: 2 * ae.encode(x)),
+    "codes scaled by Stable Diffusion's latent factor 0.18215 (E(x) = 0.18215·Vᵀ(x − m))":
+        dict(encode=lambda ae, x: 0.18215 * ae.encode(x)),
+})
 @functools.lru_cache(maxsize=None)
-def latent_denoising_loss_is_the_standard_objective(n):
-    """the encoded noisy state W x_t has the latent forward law (orthonormal W), and the exact latent ε* minimises the latent ε-loss"""
-    result = ld.latent_objective_check(int(n), seed=1)
+def latent_denoising_loss_is_the_standard_objective(n, *, encode=ld.PCAAutoencoder.encode):
+    """the encoded noisy state W x_t has the latent forward law (orthonormal W), and the exact latent ε* minimises the latent ε-loss
+
+    Seam: the encoder (autoencoder, x) -> z (the fitted PCA's, orthonormal)."""
+    result = ld.latent_objective_check(int(n), seed=1, encode=encode)
     return result.holds, result.evidence
 
 
-@behaviour("score.latent.encoded-noise")
+@behaviour("score.latent.encoded-noise", broken={
+    "the gap read as k·off_std² (the latent dimension, not d − k)": dict(predicted_gap=lambda d, k, off_std: k * off_std**2),
+    "the gap read as (d − k)·off_std (the standard deviation, not the variance)":
+        dict(predicted_gap=lambda d, k, off_std: (d - k) * off_std),
+})
 @functools.lru_cache(maxsize=None)
-def latent_model_has_a_decoder_gap(off_std):
-    """decoded samples miss the variance off the latent subspace: (d − k)·off_std² per sample, as predicted"""
-    result = ld.decoder_gap(float(off_std), seed=2)
+def latent_model_has_a_decoder_gap(off_std, *, predicted_gap=ld.off_plane_variance):
+    """decoded samples miss the variance off the latent subspace: (d − k)·off_std² per sample, as predicted
+
+    Seam: the predicted gap (d, k, off_std) -> (d − k)·off_std²."""
+    result = ld.decoder_gap(float(off_std), seed=2, predicted_gap=predicted_gap)
     return result.holds, result.evidence
 
 
@@ -881,10 +1032,16 @@ def entries_of_the_shapes(H, W, C, h, w, c):
     return torch.tensor(ratios, dtype=DTYPE, device=H.device)
 
 
-@behaviour("score.latent.cost-ratio")
+@behaviour("score.latent.cost-ratio", broken={
+    "a factor-2 slip in the arithmetic (one factor counted twice)": dict(figure=lambda exact: 2 * exact),
+    "an order-of-magnitude slip (a factor 10)": dict(figure=lambda exact: 10 * exact),
+})
 @functools.lru_cache(maxsize=None)
-def stated_figure_is_about(exact, stated, rel):
-    """a figure the notes state with '≈' or '~' is within the stated relative tolerance of the exact arithmetic"""
+def stated_figure_is_about(exact, stated, rel, *, figure=lambda exact: exact):
+    """a figure the notes state with '≈' or '~' is within the stated relative tolerance of the exact arithmetic
+
+    Seam: the figure compared with the stated one (the exact arithmetic by default)."""
+    exact = figure(exact)
     off = abs(exact - stated) / abs(stated)
     return off <= rel + 1e-12, (f"exact {exact:,.6g} against the stated {stated:,.6g}: {100 * off:.1f} % off "
                                 f"(read '≈' / '~' as within {100 * rel:g} %)")

@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 import torch
 from scipy.stats import chi2_contingency
@@ -126,16 +127,20 @@ def _cell_counts(x: Tensor, centres: Tensor, radius: float) -> list[int]:
     return counts + [x.shape[0] - sum(counts)]
 
 
-def run_pipeline(n: int = 4000, seed: int = 0, off_std: float = 0.05, device: torch.device | str | None = None) -> PipelineResult:
+def run_pipeline(n: int = 4000, seed: int = 0, off_std: float = 0.05, device: torch.device | str | None = None, *,
+                 code_law: Callable[[PCAAutoencoder, EmbeddedData], GaussianMixture] = PCAAutoencoder.code_law,
+                 decode: Callable[[PCAAutoencoder, Tensor], Tensor] = PCAAutoencoder.decode) -> PipelineResult:
     """Encode → diffuse in the latent → decode, against held-out data: the two-sample moment test on the codes (2-D
-    means and variances, Bonferroni) and a χ² contingency test of the mode counts, each at FALSE_FAIL_RATE / 2."""
+    means and variances, Bonferroni) and a χ² contingency test of the mode counts, each at FALSE_FAIL_RATE / 2.
+    ``code_law`` (the law whose exact noisy scores the latent sampler follows) and ``decode`` are the pipeline's
+    parts under test (the PCA codes' law and decoder by default)."""
     start = time.perf_counter()
     device = as_device(device)
     data = embedded_data(off_std, seed=0, device=device)
     g = make_generator(seed, device)
     ae = PCAAutoencoder.fit(data.sample(20_000, g))
-    codes = ae.code_law(data)
-    decoded = ae.decode(sample_latent(codes, n, g))
+    codes = code_law(ae, data)
+    decoded = decode(ae, sample_latent(codes, n, g))
     held_out = data.sample(n, g)
     ok_moments, z = two_sample_moment_test(ae.encode(decoded), ae.encode(held_out), FALSE_FAIL_RATE / 2)
     centres = ae.encode(data.latent.means @ data.U.T + data.b)
@@ -154,10 +159,11 @@ def run_pipeline(n: int = 4000, seed: int = 0, off_std: float = 0.05, device: to
 
 
 def latent_objective_check(n: int = 200_000, seed: int = 1, alpha_bar: float = 0.5,
-                           device: torch.device | str | None = None) -> PipelineResult:
+                           device: torch.device | str | None = None, *,
+                           encode: Callable[[PCAAutoencoder, Tensor], Tensor] = PCAAutoencoder.encode) -> PipelineResult:
     """(1) E(x_t) − √ᾱ E(x_0) for pixel-space noise has covariance (1 − ᾱ)I (orthonormal encoder; 2× the encoder gives
     4(1 − ᾱ)I): z-tests on the covariance entries; (2) the latent ε-loss E‖ε − ε_θ(z_t)‖² of the exact ε* is below that
-    of perturbed predictors ε* + δu(z_t) (paired z-tests)."""
+    of perturbed predictors ε* + δu(z_t) (paired z-tests). ``encode`` is the encoder under test (the fitted PCA's)."""
     start = time.perf_counter()
     device = as_device(device)
     data = embedded_data(0.05, seed=0, device=device)
@@ -166,8 +172,9 @@ def latent_objective_check(n: int = 200_000, seed: int = 1, alpha_bar: float = 0
     x0 = data.sample(n, g)
     eps_pixel = torch.randn(x0.shape, generator=g, dtype=DTYPE, device=device)
     xt = math.sqrt(alpha_bar) * x0 + math.sqrt(1 - alpha_bar) * eps_pixel
-    # E(x_t) − √ᾱ E(x_0) = Vᵀ(x_t − √ᾱ x_0) − (1 − √ᾱ)Vᵀm: remove the encoder's centring, leaving √(1 − ᾱ)Vᵀε
-    centred = ae.encode(xt) - math.sqrt(alpha_bar) * ae.encode(x0) + (1 - math.sqrt(alpha_bar)) * (ae.mean @ ae.V)
+    # E(x_t) − √ᾱ E(x_0) = Vᵀ(x_t − √ᾱ x_0) − (1 − √ᾱ)Vᵀm: remove the encoder's centring −E(0) = Vᵀm, leaving √(1 − ᾱ)Vᵀε
+    origin = torch.zeros(D_PIXEL, dtype=DTYPE, device=device)
+    centred = encode(ae, xt) - math.sqrt(alpha_bar) * encode(ae, x0) + (1 - math.sqrt(alpha_bar)) * -encode(ae, origin)
     products = torch.stack([centred[:, 0] ** 2, centred[:, 1] ** 2, centred[:, 0] * centred[:, 1]], 1)
     want = torch.tensor([1 - alpha_bar, 1 - alpha_bar, 0.0], dtype=DTYPE, device=device)
     z_cov = ((products.mean(0) - want) / (products.std(0) / math.sqrt(n))).tolist()
@@ -175,7 +182,7 @@ def latent_objective_check(n: int = 200_000, seed: int = 1, alpha_bar: float = 0
     z_doubled = float(((doubled[:, 0] ** 2).mean() - (1 - alpha_bar)) / ((doubled[:, 0] ** 2).std() / math.sqrt(n)))
     critical = samplers.z_critical(FALSE_FAIL_RATE / 6)
     codes = ae.code_law(data)
-    z0 = ae.encode(x0)
+    z0 = encode(ae, x0)
     eps_z = torch.randn(z0.shape, generator=g, dtype=DTYPE, device=device)
     zt = math.sqrt(alpha_bar) * z0 + math.sqrt(1 - alpha_bar) * eps_z
     best = codes.eps(zt, alpha_bar)
@@ -195,9 +202,15 @@ def latent_objective_check(n: int = 200_000, seed: int = 1, alpha_bar: float = 0
     return PipelineResult(holds, evidence, None, time.perf_counter() - start)
 
 
-def decoder_gap(off_std: float, seed: int = 2, n: int = 100_000, device: torch.device | str | None = None) -> PipelineResult:
+def off_plane_variance(d: int, k: int, off_std: float) -> float:
+    """The variance a k-dimensional decoder misses of the d-dimensional data: (d − k)·off_std²."""
+    return (d - k) * off_std**2
+
+
+def decoder_gap(off_std: float, seed: int = 2, n: int = 100_000, device: torch.device | str | None = None, *,
+                predicted_gap: Callable[[int, int, float], float] = off_plane_variance) -> PipelineResult:
     """The decoded model misses the variance off the latent plane: E‖x − m‖² of the data minus that of the decoded codes
-    is (d − k)·off_std² (the PCA plane is the data plane up to the fit), checked to within 5 %."""
+    is ``predicted_gap`` = (d − k)·off_std² (the PCA plane is the data plane up to the fit), checked to within 5 %."""
     start = time.perf_counter()
     device = as_device(device)
     data = embedded_data(off_std, seed=0, device=device)
@@ -207,7 +220,7 @@ def decoder_gap(off_std: float, seed: int = 2, n: int = 100_000, device: torch.d
     reconstructed = ae.decode(ae.encode(x))
     total = float(((x - x.mean(0)) ** 2).sum(1).mean())
     kept = float(((reconstructed - reconstructed.mean(0)) ** 2).sum(1).mean())
-    predicted = (D_PIXEL - K_LATENT) * off_std**2
+    predicted = predicted_gap(D_PIXEL, K_LATENT, off_std)
     gap = total - kept
     holds = gap > 0 and abs(gap - predicted) <= 0.05 * predicted
     evidence = (f"off-plane std {off_std:g}, n = {n}: the data's total variance {total:.4f}, the decoded (projected) "
