@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from typing import Callable
 
 import numpy as np
 import torch
@@ -97,13 +98,20 @@ class BernoulliVAE(nn.Module):
         log_q = -0.5 * (((z - mu) / sigma) ** 2 + LOG_2PI) - sigma.log()
         return log_prior + self.log_likelihood(x, z) - log_q
 
-    def iwae(self, x: Tensor, ks: list[int], repeats: int, generator: torch.Generator, widen: float = 1.0) -> dict[int, Tensor]:
+    def iwae(self, x: Tensor, ks: list[int], repeats: int, generator: torch.Generator, widen: float = 1.0, *,
+             bound: Callable[[Tensor], Tensor] | None = None) -> dict[int, Tensor]:
         """IWAE_K(x) estimates (repeats, n) for each K, from nested draws (common random numbers:
-        the first K of max(ks) draws); ``widen`` scales the proposal's standard deviation."""
+        the first K of max(ks) draws); ``widen`` scales the proposal's standard deviation. ``bound``
+        maps the log-weights (repeats, K, n) to the estimate (default :func:`log_mean_weight`)."""
         mu, sigma = self.encoder(x, widen)
         eps = torch.randn(repeats, max(ks), x.shape[0], generator=generator, dtype=DTYPE, device=x.device)
         log_w = self.log_weights_at(x, mu + sigma * eps, widen)
-        return {K: torch.logsumexp(log_w[:, :K], 1) - math.log(K) for K in ks}
+        return {K: (bound or log_mean_weight)(log_w[:, :K]) for K in ks}
+
+
+def log_mean_weight(log_w: Tensor) -> Tensor:
+    """IWAE_K = log (1/K) Σ_k w_k over the draws' axis 1 of log-weights (repeats, K, n)."""
+    return torch.logsumexp(log_w, 1) - math.log(log_w.shape[1])
 
 
 def make_binary_data(teacher: BernoulliVAE, n: int, generator: torch.Generator) -> Tensor:
