@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import math
+from dataclasses import replace
 
 import numpy as np
 import torch
@@ -131,11 +132,18 @@ def product_variance_on_a_grid(mu1, mu2, s1, s2):
     return Approximate(value, error, f"trapezoid rule: |{GRID} nodes − {GRID // 2 + 1} nodes|")
 
 
-@behaviour("latent.gmm.marginal")
-def ancestral_samples_follow_the_mixture(n):
-    """reference model: ancestral samples (gmm_em.sample) vs the mixture CDF (scipy), Kolmogorov–Smirnov at the false-fail rate"""
+@behaviour("latent.gmm.marginal", broken={
+    "z drawn uniformly over the components, not from Cat(α)":
+        dict(sample=lambda mix, n, g: gmm_em.sample(replace(mix, weights=torch.full_like(mix.weights, 0.5)), n, g)),
+    "the variance σ_z² used as the standard deviation (x = μ_z + σ_z² ε)":
+        dict(sample=lambda mix, n, g: gmm_em.sample(replace(mix, covariances=mix.covariances**2), n, g)),
+})
+def ancestral_samples_follow_the_mixture(n, *, sample=gmm_em.sample):
+    """reference model: ancestral samples (gmm_em.sample) vs the mixture CDF (scipy), Kolmogorov–Smirnov at the false-fail rate
+
+    Seam: the ancestral sampler (mixture, n, generator) ↦ (x, z)."""
     mix = gmm_em.mixture([0.3, 0.7], [[-2.0], [1.5]], [[[0.49]], [[1.44]]])
-    x, _ = gmm_em.sample(mix, int(n), make_generator(31, CPU))
+    x, _ = sample(mix, int(n), make_generator(31, CPU))
     cdf = lambda t: 0.3 * stats.norm.cdf(t, -2.0, 0.7) + 0.7 * stats.norm.cdf(t, 1.5, 1.2)
     result = stats.kstest(x[:, 0].numpy(), cdf)
     return result.pvalue > FALSE_FAIL_RATE, (f"{int(n)} ancestral samples of 0.3 N(−2, 0.7²) + 0.7 N(1.5, 1.2²): KS statistic "
@@ -147,11 +155,38 @@ def _two_clusters(separation: float, n: int, seed: int) -> torch.Tensor:
     return gmm_em.sample(mix, n, make_generator(seed, CPU))
 
 
-@behaviour("latent.gmm.responsibility")
-def em_recovers_separated_means(separation, n):
-    """reference model: EM (means started at the quartiles) on ½N(−δ/2,1) + ½N(δ/2,1) recovers the means (z-tests) and classifies by responsibility"""
+def m_step_means_over_n(x: torch.Tensor, gamma: torch.Tensor) -> gmm_em.Mixture:
+    """A broken M-step: the means Σ_i γ_ik x_i / n, normalised by n instead of N_k = Σ_i γ_ik."""
+    return replace(gmm_em.m_step(x, gamma), means=(gamma.T @ x) / x.shape[0])
+
+
+def m_step_unweighted_means(x: torch.Tensor, gamma: torch.Tensor) -> gmm_em.Mixture:
+    """A broken M-step: every mean the plain data mean (the responsibilities not used as weights)."""
+    fitted = gmm_em.m_step(x, gamma)
+    return replace(fitted, means=x.mean(0).expand_as(fitted.means).clone())
+
+
+def e_step_hard(model: gmm_em.Mixture, x: torch.Tensor) -> torch.Tensor:
+    """A broken E-step: hard assignments (one-hot argmax of the responsibilities) as q."""
+    gamma = model.responsibilities(x)
+    return torch.nn.functional.one_hot(gamma.argmax(1), gamma.shape[1]).to(DTYPE)
+
+
+def e_step_prior(model: gmm_em.Mixture, x: torch.Tensor) -> torch.Tensor:
+    """A broken E-step: q_i(z) = α_z, the prior, not the posterior p(z | x_i)."""
+    return model.weights.expand(x.shape[0], -1)
+
+
+@behaviour("latent.gmm.responsibility", broken={
+    "M-step means normalised by n instead of N_k": dict(m_step=m_step_means_over_n),
+    "M-step means not weighted by the responsibilities": dict(m_step=m_step_unweighted_means),
+})
+def em_recovers_separated_means(separation, n, *, m_step=gmm_em.m_step):
+    """reference model: EM (means started at the quartiles) on ½N(−δ/2,1) + ½N(δ/2,1) recovers the means (z-tests) and classifies by responsibility
+
+    Seam: the M-step (x, γ) ↦ mixture that EM runs."""
     x, z = _two_clusters(separation, int(n), 32)
-    trace = gmm_em.run_em(x, gmm_em.spread_start(x, 2), 100)
+    trace = gmm_em.run_em(x, gmm_em.spread_start(x, 2), 100, m_step=m_step)
     means = trace.model.means[:, 0]
     order = torch.argsort(means)
     truth = torch.tensor([-separation / 2, separation / 2], dtype=DTYPE)
@@ -167,14 +202,26 @@ def em_recovers_separated_means(separation, n):
                    f"{accuracy:.3f}; max |Σ_k γ_ik − 1| = {row_sums:.1e}")
 
 
-@behaviour("latent.mixture.variance")
-def mixture_variance_at_least_average(points):
-    """torch MixtureSameFamily.variance minus the average component variance, at random parameters: never negative"""
+def mixture_variance(alpha, mu1, mu2, s1, s2):
+    """torch MixtureSameFamily.variance of α N(μ_1, s_1²) + (1 − α) N(μ_2, s_2²)."""
+    return _mixture(alpha, mu1, mu2, s1, s2).variance
+
+
+@behaviour("latent.mixture.variance", broken={
+    "Σ_k α_k² s_k², the variance of a weighted sum of independent variables":
+        dict(variance=lambda alpha, mu1, mu2, s1, s2: alpha**2 * s1**2 + (1 - alpha) ** 2 * s2**2),
+    "the between-component term subtracted (E[Var] − Var[E])":
+        dict(variance=lambda alpha, mu1, mu2, s1, s2: alpha * s1**2 + (1 - alpha) * s2**2 - alpha * (1 - alpha) * (mu1 - mu2) ** 2),
+})
+def mixture_variance_at_least_average(points, *, variance=mixture_variance):
+    """torch MixtureSameFamily.variance minus the average component variance, at random parameters: never negative
+
+    Seam: the mixture's variance (α, μ_1, μ_2, s_1, s_2) ↦ Var[x]."""
     g = make_generator(34, CPU)
     k = int(points)
     u = lambda lo, hi: lo + (hi - lo) * torch.rand(k, generator=g, dtype=DTYPE)
     alpha, mu1, mu2, s1, s2 = u(0.01, 0.99), u(-5, 5), u(-5, 5), u(0.1, 3), u(0.1, 3)
-    excess = _mixture(alpha, mu1, mu2, s1, s2).variance - (alpha * s1**2 + (1 - alpha) * s2**2)
+    excess = variance(alpha, mu1, mu2, s1, s2) - (alpha * s1**2 + (1 - alpha) * s2**2)
     return bool((excess >= -1e-12).all()), f"{k} random mixtures: min(Var − average component variance) = {float(excess.min()):.3g}"
 
 
@@ -184,26 +231,48 @@ def _count_modes(log_density, grid: torch.Tensor) -> int:
     return int(interior.sum())
 
 
-@behaviour("latent.mixture.variance")
-def mixture_adds_modes(separation):
-    """grid count of the local maxima of ½N(−δ/2, 1) + ½N(δ/2, 1) (torch MixtureSameFamily.log_prob)"""
+def components_envelope(mix: MixtureSameFamily):
+    """A broken density: the larger of the weighted components, max_k α_k N(x; μ_k, s_k²), not their sum."""
+    components = mix.component_distribution
+    return lambda x: (mix.mixture_distribution.logits + components.log_prob(x[..., None])).max(-1).values
+
+
+@behaviour("latent.mixture.variance", broken={
+    "the envelope max_k α_k N_k of the components instead of their sum": dict(log_density=components_envelope),
+})
+def mixture_adds_modes(separation, *, log_density=lambda mix: mix.log_prob):
+    """grid count of the local maxima of ½N(−δ/2, 1) + ½N(δ/2, 1) (torch MixtureSameFamily.log_prob)
+
+    Seam: the mixture's log-density (mixture ↦ function of x). The source's statement disagrees at
+    δ = 1.5 (one mode), so a wrong density turns the verdict to 'matches'."""
     t = lambda v: torch.tensor(v, dtype=DTYPE)
     mix = _mixture(t(0.5), t(-separation / 2), t(separation / 2), t(1.0), t(1.0))
     grid = torch.linspace(-10, 10, 200_001, dtype=DTYPE)
-    modes = _count_modes(mix.log_prob, grid)
+    modes = _count_modes(log_density(mix), grid)
     far = _count_modes(_mixture(t(0.5), t(-1.5), t(1.5), t(1.0), t(1.0)).log_prob, grid)
     return modes > 1, (f"δ = {separation:g}: {modes} mode(s) (variance {float(mix.variance):.4g} > 1); "
                        f"for comparison δ = 3: {far} modes; equal-weight unit-variance mixtures are bimodal only for δ > 2")
 
 
-@behaviour("latent.product.variance")
-def products_decrease_variance(far):
-    """quadrature: Var of the normalised product of p_1 = 0.9N(0,½²) + 0.1N(d,½²) and p_2 = 0.1N(0,½²) + 0.9N(d,½²) vs Var p_1, Var p_2"""
+def moment_matched(mix: MixtureSameFamily) -> Normal:
+    """The Gaussian with the mixture's mean and variance (a broken stand-in for the mixture)."""
+    return Normal(mix.mean, mix.variance.sqrt())
+
+
+@behaviour("latent.product.variance", broken={
+    "each factor replaced by its moment-matched Gaussian": dict(factor=moment_matched),
+})
+def products_decrease_variance(far, *, factor=lambda mix: mix):
+    """quadrature: Var of the normalised product of p_1 = 0.9N(0,½²) + 0.1N(d,½²) and p_2 = 0.1N(0,½²) + 0.9N(d,½²) vs Var p_1, Var p_2
+
+    Seam: the factor multiplied (mixture ↦ distribution). The source's statement disagrees (the
+    product is wider), so Gaussian stand-ins turn the verdict to 'matches'."""
     d = float(far)
     t = lambda v: torch.tensor(v, dtype=DTYPE)
     p1 = _mixture(t(0.9), t(0.0), t(d), t(0.5), t(0.5))
     p2 = _mixture(t(0.1), t(0.0), t(d), t(0.5), t(0.5))
-    log_f = lambda x: float(p1.log_prob(t(x)) + p2.log_prob(t(x)))
+    f1, f2 = factor(p1), factor(p2)
+    log_f = lambda x: float(f1.log_prob(t(x)) + f2.log_prob(t(x)))
     lo, hi = -8.0, d + 8.0
     z = integrate.quad(lambda x: math.exp(log_f(x)), lo, hi, points=[0.0, d], limit=400)[0]
     mean = integrate.quad(lambda x: x * math.exp(log_f(x)), lo, hi, points=[0.0, d], limit=400)[0] / z
@@ -325,11 +394,16 @@ def _em_data(seed: int = 35) -> torch.Tensor:
 EM_TOL = 1e-9  # relative float64 slack for "never decreases" / "equal"
 
 
-@behaviour("latent.em.gap")
-def em_is_coordinate_ascent_on_the_elbo(iterations):
-    """reference model (2-D, 3 components): after every E-step ELBO = log p(x); neither half-step lowers the ELBO"""
+@behaviour("latent.em.gap", broken={
+    "E-step q(z) = α_z, the prior instead of the posterior": dict(e_step=e_step_prior),
+    "M-step means normalised by n instead of N_k": dict(m_step=m_step_means_over_n),
+})
+def em_is_coordinate_ascent_on_the_elbo(iterations, *, e_step=gmm_em.e_step, m_step=gmm_em.m_step):
+    """reference model (2-D, 3 components): after every E-step ELBO = log p(x); neither half-step lowers the ELBO
+
+    Seams: EM's E-step (model, x) ↦ q and M-step (x, q) ↦ model."""
     x = _em_data()
-    trace = gmm_em.run_em(x, gmm_em.random_start(x, 3, make_generator(36, CPU)), int(iterations))
+    trace = gmm_em.run_em(x, gmm_em.random_start(x, 3, make_generator(36, CPU)), int(iterations), e_step=e_step, m_step=m_step)
     scale = abs(trace.log_likelihood[0])
     tight = max(abs(e - ll) for e, ll in zip(trace.elbo_after_e, trace.log_likelihood))
     m_steps = min(m - e for e, m in zip(trace.elbo_after_e, trace.elbo_after_m))
@@ -339,27 +413,38 @@ def em_is_coordinate_ascent_on_the_elbo(iterations):
                    f"{m_steps:.3g}; smallest E-step gain {e_steps:.3g}")
 
 
-@behaviour("latent.em.gap")
-def em_log_likelihood_is_monotone(iterations):
-    """reference model (2-D, 3 components, 3 random starts): the log-likelihood trace never decreases"""
+@behaviour("latent.em.gap", broken={
+    "hard assignments in the E-step (one-hot argmax of γ)": dict(e_step=e_step_hard),
+    "M-step means normalised by n instead of N_k": dict(m_step=m_step_means_over_n),
+})
+def em_log_likelihood_is_monotone(iterations, *, e_step=gmm_em.e_step, m_step=gmm_em.m_step):
+    """reference model (2-D, 3 components, 3 random starts): the log-likelihood trace never decreases
+
+    Seams: EM's E-step (model, x) ↦ q and M-step (x, q) ↦ model."""
     x = _em_data()
     worst, total = 0.0, 0.0
     for seed in range(3):
-        trace = gmm_em.run_em(x, gmm_em.random_start(x, 3, make_generator(40 + seed, CPU)), int(iterations))
+        trace = gmm_em.run_em(x, gmm_em.random_start(x, 3, make_generator(40 + seed, CPU)), int(iterations),
+                              e_step=e_step, m_step=m_step)
         steps = np.diff(trace.log_likelihood)
         worst = min(worst, float(steps.min()) / abs(trace.log_likelihood[0]))
         total = max(total, trace.log_likelihood[-1] - trace.log_likelihood[0])
     return worst >= -EM_TOL, f"3 starts × {int(iterations)} iterations: largest relative decrease {-worst:.2g}; gains up to {total:.1f} nats"
 
 
-@behaviour("latent.em.gap")
-def em_finds_local_optima(starts):
-    """reference model: EM from random starts on 1-D data from three separated clusters ends at several distinct log-likelihoods"""
+@behaviour("latent.em.gap", broken={
+    "every restart from the same seed": dict(start=lambda x, k, seed: gmm_em.random_start(x, k, make_generator(100, CPU))),
+    "every restart from the deterministic quantile start": dict(start=lambda x, k, seed: gmm_em.spread_start(x, k)),
+})
+def em_finds_local_optima(starts, *, start=lambda x, k, seed: gmm_em.random_start(x, k, make_generator(seed, CPU))):
+    """reference model: EM from random starts on 1-D data from three separated clusters ends at several distinct log-likelihoods
+
+    Seam: the restart (x, k, seed) ↦ initial mixture (the lecture's: means at random data points)."""
     mix = gmm_em.mixture([1 / 3] * 3, [[-6.0], [0.0], [6.0]], [[[1.0]]] * 3)
     x = gmm_em.sample(mix, 300, make_generator(37, CPU))[0]
     finals = []
     for seed in range(int(starts)):
-        trace = gmm_em.run_em(x, gmm_em.random_start(x, 3, make_generator(100 + seed, CPU)), 80)
+        trace = gmm_em.run_em(x, start(x, 3, 100 + seed), 80)
         finals.append(trace.log_likelihood[-1])
     distinct = sorted({round(f, 1) for f in finals})
     holds = len(distinct) > 1 and distinct[-1] - distinct[0] > 1.0
@@ -489,12 +574,17 @@ def ppca_noise_by_lbfgs(c11, c12, c22):
     return Approximate.of(pairs, "Newton step at the LBFGS answer", c11)
 
 
-@behaviour("latent.fa.marginal")
-def fa_ancestral_samples_have_the_marginal_covariance(n):
-    """reference model: ppca.sample (Algorithm 4, linear decoder) — sample mean and covariance vs b and wwᵀ + Ψ (z-tests)"""
+@behaviour("latent.fa.marginal", broken={
+    "the noise variance ψ used as its standard deviation": dict(sample=lambda n, W, b, psi, g: ppca.sample(n, W, b, psi**2, g)),
+    "x = Wz + b without the noise ε": dict(sample=lambda n, W, b, psi, g: ppca.sample(n, W, b, 0 * psi, g)),
+})
+def fa_ancestral_samples_have_the_marginal_covariance(n, *, sample=ppca.sample):
+    """reference model: ppca.sample (Algorithm 4, linear decoder) — sample mean and covariance vs b and wwᵀ + Ψ (z-tests)
+
+    Seam: the ancestral sampler (n, W, b, ψ, generator) ↦ (x, z)."""
     W = torch.tensor([[1.2], [-0.7]], dtype=DTYPE)
     b, psi = torch.tensor([0.5, -1.0], dtype=DTYPE), torch.tensor([0.3, 0.8], dtype=DTYPE)
-    x, _ = ppca.sample(int(n), W, b, psi, make_generator(41, CPU))
+    x, _ = sample(int(n), W, b, psi, make_generator(41, CPU))
     C = ppca.covariance(W, psi)
     centred = x - b
     products = torch.stack([centred[:, 0] ** 2, centred[:, 0] * centred[:, 1], centred[:, 1] ** 2], 1)
@@ -516,11 +606,23 @@ def markov_parameters_by_jacobian_rank(n, generator):
                          for k in n.tolist()], dtype=DTYPE, device=n.device)
 
 
-@behaviour("latent.markov.parameters")
-def iid_parameter_count_is_constant(n_max):
-    """reference model: rank of the Jacobian of the i.i.d. model's θ → joint table map for n = 1 … n_max"""
+def untied_iid_joint(theta: torch.Tensor, n: int) -> torch.Tensor:
+    """A broken i.i.d. model: independent Bernoulli(σ(θ_i)), a separate θ_i per variable (not shared)."""
+    x = hmm._bits(n, theta.device)
+    p = torch.sigmoid(theta[:n])
+    return (x * p.log() + (1 - x) * (1 - p).log()).sum(1).exp()
+
+
+@behaviour("latent.markov.parameters", broken={
+    "a separate θ_i per variable, not one shared θ": dict(joint=untied_iid_joint, size=lambda n: n),
+    "the Markov chain P(X_i | X_{i−1}) in place of the i.i.d. model": dict(joint=hmm.markov_joint, size=hmm.markov_parameter_count),
+})
+def iid_parameter_count_is_constant(n_max, *, joint=hmm.iid_joint, size=lambda n: 1):
+    """reference model: rank of the Jacobian of the i.i.d. model's θ → joint table map for n = 1 … n_max
+
+    Seams: the model's joint table (θ, n) ↦ P(x_1..x_n) and its number of parameters size(n)."""
     g = make_generator(42, CPU)
-    ranks = [hmm.free_parameters(hmm.iid_joint, 1, n, g) for n in range(1, int(n_max) + 1)]
+    ranks = [hmm.free_parameters(joint, size(n), n, g) for n in range(1, int(n_max) + 1)]
     return all(r == 1 for r in ranks), f"ranks for n = 1..{int(n_max)}: {ranks} (the full table has 2^n − 1)"
 
 
@@ -591,13 +693,25 @@ def smaller_eigenvalue(c11, c12, c22):
     return torch.linalg.eigvalsh(C)[..., 0]
 
 
-@behaviour("latent.autoencoder.linear")
-def linear_autoencoder_projects(n, seed):
-    """reference model: a linear autoencoder trained on samples is the projector onto the top principal direction"""
+def reconstruction_loss(x: torch.Tensor, e: torch.Tensor, d: torch.Tensor) -> torch.Tensor:
+    """The mean squared reconstruction error of x ↦ d eᵀx."""
+    return ((x - (x @ e)[:, None] * d) ** 2).sum(-1).mean()
+
+
+@behaviour("latent.autoencoder.linear", broken={
+    "an untrained autoencoder (the random initial encoder and decoder)":
+        dict(train=lambda loss, generator: torch.randn(4, dtype=DTYPE, generator=generator).split(2)),
+    "weight decay ½(|e|² + |d|²) added to the reconstruction loss":
+        dict(loss=lambda x, e, d: reconstruction_loss(x, e, d) + 0.5 * (e @ e + d @ d)),
+})
+def linear_autoencoder_projects(n, seed, *, loss=reconstruction_loss, train=_train_linear_autoencoder):
+    """reference model: a linear autoencoder trained on samples is the projector onto the top principal direction
+
+    Seams: the training loss (x, e, d) ↦ value and the trainer (loss(e, d), generator) ↦ (e, d)."""
     generator = make_generator(int(seed), torch.device("cpu"))
     C = torch.tensor([[2.0, 0.8], [0.8, 1.0]], dtype=DTYPE)
     x = torch.randn(int(n), 2, dtype=DTYPE, generator=generator) @ torch.linalg.cholesky(C).T
-    e, d = _train_linear_autoencoder(lambda e, d: ((x - (x @ e)[:, None] * d) ** 2).sum(-1).mean(), generator)
+    e, d = train(lambda e, d: loss(x, e, d), generator)
     eigenvalues, eigenvectors = torch.linalg.eigh(x.T @ x / int(n))
     top, normal = eigenvectors[:, 1], eigenvectors[:, 0]
     P = torch.outer(d, e)
@@ -644,18 +758,28 @@ def erdos_renyi_closing_edge_by_enumeration(p):
     return (prob * two_path * graphs[:, index[1, 2], None]).sum(0) / (prob * two_path).sum(0)
 
 
-@behaviour("latent.graph.erdos-renyi-clustering")
-def erdos_renyi_clustering_is_density(p):
-    """reference model: the expected global clustering 3·E[triangles]/E[two-paths] over all 1024 graphs on 5 nodes"""
+def _density_drawn_per_graph(p: torch.Tensor, graphs: torch.Tensor) -> torch.Tensor:
+    """A broken Erdős–Rényi model: the edge probability drawn once per graph, p ∓ 0.2 with probability ½ each."""
+    return (_erdos_renyi_probabilities(p - 0.2, graphs) + _erdos_renyi_probabilities(p + 0.2, graphs)) / 2
+
+
+@behaviour("latent.graph.erdos-renyi-clustering", broken={
+    "one edge probability p ∓ 0.2 drawn per graph (edges dependent through it)": dict(graph_probabilities=_density_drawn_per_graph),
+    "the clustering without the factor 3 (E[triangles]/E[two-paths])": dict(triangle_factor=1),
+})
+def erdos_renyi_clustering_is_density(p, *, graph_probabilities=_erdos_renyi_probabilities, triangle_factor=3):
+    """reference model: the expected global clustering 3·E[triangles]/E[two-paths] over all 1024 graphs on 5 nodes
+
+    Seams: the random-graph model (p, graphs) ↦ P(A) and the clustering's factor 3 (three two-paths per triangle)."""
     graphs = _all_graphs(5)
     pairs = _pairs(5)
     index = {pair: k for k, pair in enumerate(pairs)}
-    prob = _erdos_renyi_probabilities(torch.tensor([float(p)], dtype=DTYPE), graphs)[:, 0]
+    prob = graph_probabilities(torch.tensor([float(p)], dtype=DTYPE), graphs)[:, 0]
     edge = lambda a, b: graphs[:, index[min(a, b), max(a, b)]]  # noqa: E731
     triangles = sum(edge(a, b) * edge(a, c) * edge(b, c) for a in range(5) for b in range(a + 1, 5) for c in range(b + 1, 5))
     two_paths = sum(edge(centre, a) * edge(centre, b) for centre in range(5)
                     for a in range(5) for b in range(a + 1, 5) if centre not in (a, b))
-    clustering = float(3 * (prob * triangles).sum() / (prob * two_paths).sum())
+    clustering = float(triangle_factor * (prob * triangles).sum() / (prob * two_paths).sum())
     density = float((prob[:, None] * graphs).sum(0).mean())
     return abs(clustering - density) < 1e-12, (f"p = {float(p):g}, 5 nodes, 1024 graphs: expected clustering 3·E[triangles]/E[two-paths] "
                                                 f"= {clustering:.12f}, edge density {density:.12f}: triangles close at chance")
@@ -670,9 +794,20 @@ def _sbm_tables(w, b11, b10, b00):
     return prior, edge
 
 
-def _sbm_joint(w, b11, b10, b00):
-    """P(z, A) for 3 nodes: (8 z) × (8 graphs), brute force over both."""
+def _sbm_labels_per_pair(w, b11, b10, b00):
+    """A broken SBM: each pair draws its own labels, so every edge has the marginal probability whatever z is."""
     prior, edge = _sbm_tables(w, b11, b10, b00)
+    return prior, (prior[:, None] * edge).sum(0).expand_as(edge)
+
+
+def _sbm_blocks_swapped(w, b11, b10, b00):
+    """A broken SBM: the block matrix's diagonal and off-diagonal swapped (B₁₀ within blocks, B₁₁ across)."""
+    return _sbm_tables(w, b10, b11, b10)
+
+
+def _sbm_joint(w, b11, b10, b00, tables=_sbm_tables):
+    """P(z, A) for 3 nodes: (8 z) × (8 graphs), brute force over both (``tables``: P(z) and the edge probabilities given z)."""
+    prior, edge = tables(w, b11, b10, b00)
     graphs = _all_graphs(3)
     likelihood = (edge[:, None, :] ** graphs[None] * (1 - edge[:, None, :]) ** (1 - graphs[None])).prod(2)
     return prior[:, None] * likelihood, graphs
@@ -690,11 +825,19 @@ def sbm_edge_covariance_by_enumeration(w, b11, b10, b00):
     return torch.stack(out)
 
 
-@behaviour("latent.graph.sbm-edges")
-def sbm_edges_independent_given_z_dependent_without(w, b11, b10, b00):
-    """reference model: the 3-node SBM's joint table: covariance of a₁₂, a₁₃ given each z, and with z summed out"""
+SBM_BROKEN = {
+    "each pair draws its own labels (z per pair, not per node)": dict(tables=_sbm_labels_per_pair),
+    "the block matrix's diagonal and off-diagonal swapped": dict(tables=_sbm_blocks_swapped),
+}
+
+
+@behaviour("latent.graph.sbm-edges", broken=SBM_BROKEN)
+def sbm_edges_independent_given_z_dependent_without(w, b11, b10, b00, *, tables=_sbm_tables):
+    """reference model: the 3-node SBM's joint table: covariance of a₁₂, a₁₃ given each z, and with z summed out
+
+    Seam: the model's tables (π, B) ↦ P(z), P(a_ij = 1 | z)."""
     values = [torch.tensor(float(v), dtype=DTYPE) for v in (w, b11, b10, b00)]
-    joint, graphs = _sbm_joint(*values)
+    joint, graphs = _sbm_joint(*values, tables=tables)
     conditional = joint / joint.sum(1, keepdim=True)
     given = [float((c * graphs[:, 0] * graphs[:, 1]).sum() - (c * graphs[:, 0]).sum() * (c * graphs[:, 1]).sum())
              for c in conditional]
@@ -705,10 +848,12 @@ def sbm_edges_independent_given_z_dependent_without(w, b11, b10, b00):
                    f"Cov(a₁₂, a₁₃ | z) = {max(abs(c) for c in given):.1e} for all 8 z; Cov(a₁₂, a₁₃) = {covariance:.6f} with z summed out")
 
 
-@behaviour("latent.graph.sbm-edges")
-def sbm_clustering_exceeds_density(w, b11, b10, b00):
-    """reference model: the 3-node SBM's joint table: P(a₂₃ = 1 | a₁₂ = a₁₃ = 1) against the edge density P(a₂₃ = 1)"""
-    joint, graphs = _sbm_joint(*(torch.tensor(float(v), dtype=DTYPE) for v in (w, b11, b10, b00)))
+@behaviour("latent.graph.sbm-edges", broken=SBM_BROKEN)
+def sbm_clustering_exceeds_density(w, b11, b10, b00, *, tables=_sbm_tables):
+    """reference model: the 3-node SBM's joint table: P(a₂₃ = 1 | a₁₂ = a₁₃ = 1) against the edge density P(a₂₃ = 1)
+
+    Seam: the model's tables (π, B) ↦ P(z), P(a_ij = 1 | z)."""
+    joint, graphs = _sbm_joint(*(torch.tensor(float(v), dtype=DTYPE) for v in (w, b11, b10, b00)), tables=tables)
     marginal = joint.sum(0)
     index = {pair: k for k, pair in enumerate(_pairs(3))}
     two_path = graphs[:, index[0, 1]] * graphs[:, index[0, 2]]
@@ -770,11 +915,20 @@ def preferential_attachment_expected_counts(m, j):
                        "Richardson in 1/t: the last elimination's |difference|/3")
 
 
-@behaviour("latent.graph.preferential-attachment")
-def preferential_attachment_has_power_law_and_hubs(m, nodes):
+def degree_proportional_target(ends: list[int], new: int, rng: np.random.Generator) -> int:
+    """Preferential attachment: a uniformly drawn edge end, i.e. a node with probability ∝ its degree."""
+    return ends[rng.integers(len(ends))]
+
+
+@behaviour("latent.graph.preferential-attachment", broken={
+    "targets drawn uniformly over the existing nodes (no preference for degree)":
+        dict(pick_target=lambda ends, new, rng: int(rng.integers(new))),
+})
+def preferential_attachment_has_power_law_and_hubs(m, nodes, *, pick_target=degree_proportional_target):
     """reference model: a simulated Barabási–Albert graph (seed 0): tail exponent (MLE) and largest degree
 
-    The largest degree is compared with Poisson degrees of the same mean 2m."""
+    The largest degree is compared with Poisson degrees of the same mean 2m. Seam: the attachment
+    rule (edge ends so far, new node, rng) ↦ the node a new edge joins."""
     rng = np.random.default_rng(0)
     m, nodes = int(m), int(nodes)
     ends = [a for a in range(m + 1) for b in range(m + 1) if a != b]  # seed clique: each node listed once per edge end
@@ -783,7 +937,7 @@ def preferential_attachment_has_power_law_and_hubs(m, nodes):
     for new in range(m + 1, nodes):
         targets = set()
         while len(targets) < m:
-            targets.add(ends[rng.integers(len(ends))])
+            targets.add(pick_target(ends, new, rng))
         for t in targets:
             ends += [t, new]
             degree[t] += 1

@@ -48,26 +48,46 @@ def squared_error_of_the_mean(n, sigma):
     return Integrand(lambda u: (sigma * standard_normal(u)).mean(1) ** 2, dim=k)
 
 
-@behaviour("sampling.mc.standard-error")
-def quadrupling_samples_halves_the_error(n, repeats):
-    """F-test: the variance of Monte Carlo means of n draws is 4 × that of 4n draws (ratio of SEs 2)"""
+def mean_of_draws(draws: torch.Tensor) -> torch.Tensor:
+    """The Monte Carlo estimate (1/N) Σ_i f(y_i) of each row of draws."""
+    return draws.mean(1)
+
+
+def first_draw_reused(draws: torch.Tensor) -> torch.Tensor:
+    """A broken estimate: the first draw reused N times (the generator not advanced), so N does not help."""
+    return draws[:, 0]
+
+
+@behaviour("sampling.mc.standard-error", broken={
+    "standard error ∝ 1/N (quadrupling quarters it)": dict(error_ratio=4.0),
+    "the first draw reused N times (draws not independent)": dict(estimate=first_draw_reused),
+})
+def quadrupling_samples_halves_the_error(n, repeats, *, estimate=mean_of_draws, error_ratio=2.0):
+    """F-test: the variance of Monte Carlo means of n draws is 4 × that of 4n draws (ratio of SEs 2)
+
+    Seams: the estimate of each replicate and the claimed ratio SE(n)/SE(4n) (the F-test's null is its square)."""
     g = make_generator(51, CPU)
     reps, k = int(repeats), int(n)
-    small = torch.randn(reps, k, generator=g, dtype=DTYPE).mean(1)
-    large = torch.randn(reps, 4 * k, generator=g, dtype=DTYPE).mean(1)
+    small = estimate(torch.randn(reps, k, generator=g, dtype=DTYPE))
+    large = estimate(torch.randn(reps, 4 * k, generator=g, dtype=DTYPE))
     ratio = float(small.var() / large.var())
-    f = ratio / 4
+    f = ratio / error_ratio**2
     p = 2 * min(stats.f.sf(f, reps - 1, reps - 1), stats.f.cdf(f, reps - 1, reps - 1))
     return p > FALSE_FAIL_RATE, (f"SE(n)/SE(4n) = {math.sqrt(ratio):.4f} for n = {k} over {reps} replicates "
-                                 f"(F-test of the variance ratio against 4: p = {p:.3g}, fails below {FALSE_FAIL_RATE:g})")
+                                 f"(F-test of the variance ratio against {error_ratio**2:g}: p = {p:.3g}, fails below {FALSE_FAIL_RATE:g})")
 
 
-@behaviour("sampling.mc.standard-error")
-def monte_carlo_mean_is_unbiased(n):
-    """z-test: the mean over 10⁶ replicates of the n-draw Monte Carlo estimate of E[y²], y ~ N(0.5, 1), against 1.25"""
+@behaviour("sampling.mc.standard-error", broken={
+    "dividing the sum by N − 1": dict(estimate=lambda y: (y**2).sum(1) / (y.shape[1] - 1)),
+    "f of the sample mean, (ȳ)², instead of the mean of f": dict(estimate=lambda y: y.mean(1) ** 2),
+})
+def monte_carlo_mean_is_unbiased(n, *, estimate=lambda y: (y**2).mean(1)):
+    """z-test: the mean over 10⁶ replicates of the n-draw Monte Carlo estimate of E[y²], y ~ N(0.5, 1), against 1.25
+
+    Seam: the estimate from each replicate's n draws (rows of y)."""
     g = make_generator(52, CPU)
     reps, k = 1_000_000, int(n)
-    estimates = ((0.5 + torch.randn(reps, k, generator=g, dtype=DTYPE)) ** 2).mean(1)
+    estimates = estimate(0.5 + torch.randn(reps, k, generator=g, dtype=DTYPE))
     z = (float(estimates.mean()) - 1.25) / (float(estimates.std()) / math.sqrt(reps))
     return abs(z) <= Z_CRITICAL, f"n = {k}: mean of the estimates {float(estimates.mean()):.5f} vs E[y²] = 1.25, z = {z:.2f}"
 
@@ -140,13 +160,23 @@ def ess_fraction_by_quadrature(a, b, m, u):
     return Approximate(1 / second.value, second.error / second.value**2, second.how)
 
 
-@behaviour("sampling.is.unbiased")
-def prior_sampling_is_unbiased_but_noisy(x, w, s):
-    """10⁶ prior draws: the mean of p(x|z) against N(x; 0, w²+s²) (z-test) and the relative variance of the terms"""
+def linear_gaussian_likelihood(x, z, w, s):
+    """p(x | z) = N(x; wz, s²) (Normal.log_prob), the model's likelihood."""
+    return Normal(w * z, s).log_prob(torch.tensor(x, dtype=DTYPE)).exp()
+
+
+@behaviour("sampling.is.unbiased", broken={
+    "z drawn from N(0, 2²), not the prior, without weights": dict(prior_scale=2.0),
+    "the loading w left out of the likelihood's mean (N(x; z, s²))": dict(likelihood=lambda x, z, w, s: linear_gaussian_likelihood(x, z, 1.0, s)),
+})
+def prior_sampling_is_unbiased_but_noisy(x, w, s, *, likelihood=linear_gaussian_likelihood, prior_scale=1.0):
+    """10⁶ prior draws: the mean of p(x|z) against N(x; 0, w²+s²) (z-test) and the relative variance of the terms
+
+    Seams: the likelihood averaged and the scale of the distribution z is drawn from (the prior's: 1)."""
     g = make_generator(53, CPU)
     n = 1_000_000
-    z = torch.randn(n, generator=g, dtype=DTYPE)
-    terms = Normal(w * z, s).log_prob(torch.tensor(x, dtype=DTYPE)).exp()
+    z = prior_scale * torch.randn(n, generator=g, dtype=DTYPE)
+    terms = likelihood(x, z, w, s)
     evidence = float(Normal(0.0, math.sqrt(w * w + s * s)).log_prob(torch.tensor(x, dtype=DTYPE)).exp())
     mean, sd = float(terms.mean()), float(terms.std())
     z_score = (mean - evidence) / (sd / math.sqrt(n))
@@ -156,12 +186,17 @@ def prior_sampling_is_unbiased_but_noisy(x, w, s):
                    f"variance of the terms {relative_variance:.3g}, so ~{relative_variance / 0.01**2:.2g} draws for 1 % error")
 
 
-@behaviour("sampling.is.ess")
-def poor_proposals_are_dominated_by_few_samples(shift, n):
-    """reference model: ESS/n and the largest weight's share for target N(0,1) with proposals N(0, 1.5²) and N(shift, 1)"""
+@behaviour("sampling.is.ess", broken={
+    "inverted weights q(z)/π(z)": dict(log_weight=lambda log_target, log_proposal: log_proposal - log_target),
+    "the proposal density left out (w = π(z))": dict(log_weight=lambda log_target, log_proposal: log_target),
+})
+def poor_proposals_are_dominated_by_few_samples(shift, n, *, log_weight=importance.importance_log_weight):
+    """reference model: ESS/n and the largest weight's share for target N(0,1) with proposals N(0, 1.5²) and N(shift, 1)
+
+    Seam: the importance weight rule log w(log π, log q) (the lecture's π/q)."""
     k = int(n)
-    good = importance.gaussian_weights(0.0, 1.0, 0.0, 2.25, k, make_generator(54, CPU))
-    poor = importance.gaussian_weights(0.0, 1.0, float(shift), 1.0, k, make_generator(55, CPU))
+    good = importance.gaussian_weights(0.0, 1.0, 0.0, 2.25, k, make_generator(54, CPU), log_weight=log_weight)
+    poor = importance.gaussian_weights(0.0, 1.0, float(shift), 1.0, k, make_generator(55, CPU), log_weight=log_weight)
     good_ess, poor_ess = importance.effective_sample_size(good) / k, importance.effective_sample_size(poor) / k
     good_share, poor_share = importance.max_weight_share(good), importance.max_weight_share(poor)
     holds = poor_ess < 0.01 and poor_share > 0.1 and good_ess > 0.5 and good_share < 0.01
@@ -206,15 +241,20 @@ VAE_SEED = 61
 WIDEN = 3.0  # the trained encoder is nearly the exact posterior; a 3x wider proposal makes the K-ordering visible
 
 
-@behaviour("sampling.iwae.gap-limit")
-def importance_sampling_scores_a_vae(k_max):
-    """reference model: a trained Bernoulli-decoder VAE: IWAE_K (K = 1 … k_max) rises towards the exact log p(x) and K·gap levels off"""
+@behaviour("sampling.iwae.gap-limit", broken={
+    "the mean of the log-weights (the ELBO) instead of the log of the mean weight": dict(combine=lambda log_w, dim: log_w.mean(dim)),
+    "the sum of the weights, not their mean (log K left in)": dict(combine=lambda log_w, dim: torch.logsumexp(log_w, dim)),
+})
+def importance_sampling_scores_a_vae(k_max, *, combine=bernoulli_vae.log_mean_exp):
+    """reference model: a trained Bernoulli-decoder VAE: IWAE_K (K = 1 … k_max) rises towards the exact log p(x) and K·gap levels off
+
+    Seam: the importance-sampling estimate of log p(x) from K log-weights (the lecture's log of their mean)."""
     model_, data = bernoulli_vae.trained_reference_vae(VAE_SEED)
     x = data[:16]
     ks = [1, 8, 64, 512, int(k_max)]
     with torch.no_grad():
         log_p, elbo = model_.log_evidence(x), model_.elbo(x, WIDEN)
-        bounds = model_.iwae(x, ks, 32, make_generator(VAE_SEED + 3, CPU), WIDEN)
+        bounds = model_.iwae(x, ks, 32, make_generator(VAE_SEED + 3, CPU), WIDEN, combine=combine)
     gaps = {K: (log_p - bounds[K]).mean(0) for K in ks}  # (points,)
     mean_gap = {K: float(g.mean()) for K, g in gaps.items()}
     se = {K: float((log_p - bounds[K]).mean(1).std() / math.sqrt(bounds[K].shape[0])) for K in ks}
@@ -251,12 +291,23 @@ def mh_chain_with_candidate_ratio(candidate, device):
                          detail=f"π = {MH_PI}, asymmetric Q: max |πP − π| = {stationarity:.2g}, max |π_x P_xy − π_y P_yx| = {balance:.2g}")
 
 
-@behaviour("sampling.mh.acceptance-ratio")
-def mh_acceptance_satisfies_detailed_balance(states):
-    """reference model: the exact transition matrix of MH with α = min(1, π(x')q(x|x')/(π(x)q(x'|x))) on a 3-state chain"""
+def hastings_ratio(px, py, qxy, qyx):
+    """The lecture's MH ratio π(x')q(x|x')/(π(x)q(x'|x)) for a move x → x' = y."""
+    return py * qyx / (px * qxy)
+
+
+@behaviour("sampling.mh.acceptance-ratio", broken={
+    "the Metropolis ratio π(x')/π(x) with an asymmetric proposal (no Hastings correction)":
+        dict(ratio=lambda px, py, qxy, qyx: py / px),
+    "the proposal ratio inverted: π(x')q(x'|x)/(π(x)q(x|x'))": dict(ratio=lambda px, py, qxy, qyx: py * qxy / (px * qyx)),
+})
+def mh_acceptance_satisfies_detailed_balance(states, *, ratio=hastings_ratio):
+    """reference model: the exact transition matrix of MH with α = min(1, π(x')q(x|x')/(π(x)q(x'|x))) on a 3-state chain
+
+    Seam: the acceptance ratio (π_x, π_y, q(y|x), q(x|y)) ↦ R, α = min(1, R)."""
     pi = torch.tensor(MH_PI, dtype=DTYPE)
     Q = torch.tensor(MH_Q, dtype=DTYPE)
-    P = mcmc.mh_transition_matrix(pi, Q, lambda px, py, qxy, qyx: py * qyx / (px * qxy))
+    P = mcmc.mh_transition_matrix(pi, Q, ratio)
     flows = pi[:, None] * P
     balance, stationarity = float((flows - flows.T).abs().max()), float((pi @ P - pi).abs().max())
     metropolis = mcmc.mh_transition_matrix(pi, Q, lambda px, py, qxy, qyx: py / px)
@@ -270,24 +321,36 @@ def _mixture_log_density(x: torch.Tensor) -> torch.Tensor:
     return torch.logaddexp(Normal(-2.0, 1.0).log_prob(x), Normal(2.0, 1.0).log_prob(x)) - math.log(2)
 
 
-@behaviour("sampling.mh.acceptance-ratio")
-def mh_samples_follow_the_target(chains, steps):
-    """reference model: random-walk MH (scale 2.5) on ½N(−2,1) + ½N(2,1), final states of independent chains vs the CDF (KS)"""
+@behaviour("sampling.mh.acceptance-ratio", broken={
+    "the ratio inverted, p(x)/p(x')": dict(log_ratio=lambda log_p_new, log_p: log_p - log_p_new),
+    "every proposal accepted (no accept/reject step)": dict(log_ratio=lambda log_p_new, log_p: torch.full_like(log_p, math.inf)),
+})
+def mh_samples_follow_the_target(chains, steps, *, log_ratio=mcmc.metropolis_log_ratio):
+    """reference model: random-walk MH (scale 2.5) on ½N(−2,1) + ½N(2,1), final states of independent chains vs the CDF (KS)
+
+    Seam: the acceptance rule log R(log p(x'), log p(x)) (accept when log u < log R)."""
     g = make_generator(56, CPU)
     x0 = 3 * torch.randn(int(chains), generator=g, dtype=DTYPE)
-    final, rate = mcmc.random_walk_mh(_mixture_log_density, x0, int(steps), 2.5, g)
+    final, rate = mcmc.random_walk_mh(_mixture_log_density, x0, int(steps), 2.5, g, log_ratio=log_ratio)
     statistic, p = mcmc.ks_test(final, lambda t: 0.5 * stats.norm.cdf(t, -2, 1) + 0.5 * stats.norm.cdf(t, 2, 1))
     return p > FALSE_FAIL_RATE, (f"{int(chains)} chains × {int(steps)} steps, acceptance {rate:.2f}: KS statistic {statistic:.4f}, "
                                  f"p = {p:.3g} (fails below {FALSE_FAIL_RATE:g})")
 
 
-@behaviour("sampling.gibbs.conditional-mean")
-def gibbs_samples_follow_the_target(rho, chains, sweeps):
-    """reference model: Gibbs on a bivariate normal; KS tests of x_1, x_2 and the standardised sum (Bonferroni at the false-fail rate)"""
+@behaviour("sampling.gibbs.conditional-mean", broken={
+    "the conditional variance s_a² (the marginal's) instead of s_a²(1 − ρ²)":
+        dict(conditional=lambda mu_a, mu_b, s_a, s_b, rho, x_b: (mcmc.gaussian_conditional(mu_a, mu_b, s_a, s_b, rho, x_b)[0], s_a)),
+    "the conditional mean with the ratio of standard deviations inverted, μ_a + ρ s_b(x_b − μ_b)/s_a":
+        dict(conditional=lambda mu_a, mu_b, s_a, s_b, rho, x_b: (mu_a + rho * s_b * (x_b - mu_b) / s_a, s_a * math.sqrt(1 - rho**2))),
+})
+def gibbs_samples_follow_the_target(rho, chains, sweeps, *, conditional=mcmc.gaussian_conditional):
+    """reference model: Gibbs on a bivariate normal; KS tests of x_1, x_2 and the standardised sum (Bonferroni at the false-fail rate)
+
+    Seam: the full conditional (μ_a, μ_b, s_a, s_b, ρ, x_b) ↦ (mean, standard deviation) each Gibbs step draws from."""
     mu1, mu2, s1, s2 = 1.0, -1.0, 1.5, 0.5
     g = make_generator(57, CPU)
     x0 = 5 * torch.randn(int(chains), 2, generator=g, dtype=DTYPE)
-    final = mcmc.gibbs_bivariate_normal(mu1, mu2, s1, s2, rho, x0, int(sweeps), g)
+    final = mcmc.gibbs_bivariate_normal(mu1, mu2, s1, s2, rho, x0, int(sweeps), g, conditional=conditional)
     tests = {"x1": mcmc.ks_test(final[:, 0], stats.norm(mu1, s1).cdf), "x2": mcmc.ks_test(final[:, 1], stats.norm(mu2, s2).cdf),
              "sum": mcmc.ks_test((final[:, 0] - mu1) / s1 + (final[:, 1] - mu2) / s2, stats.norm(0, math.sqrt(2 + 2 * rho)).cdf)}
     holds = all(p > FALSE_FAIL_RATE / 3 for _, p in tests.values())
@@ -363,13 +426,23 @@ def _ar1_precision(dimension: int, rho: float) -> torch.Tensor:
     return torch.linalg.inv(cov)
 
 
-@behaviour("sampling.hmc.leapfrog-volume")
-def hmc_reduces_random_walk(dimension, steps):
-    """reference model: lag-1 autocorrelation of x_1 under HMC vs random-walk MH thinned to the same number of gradient-sized steps"""
+def quadratic_potential_gradient(x: torch.Tensor, precision: torch.Tensor) -> torch.Tensor:
+    """∇U(x) = Λx for U(x) = ½ xᵀΛx, the force the leapfrog steps use."""
+    return x @ precision
+
+
+@behaviour("sampling.hmc.leapfrog-volume", broken={
+    "the leapfrog driven by ∇log π = −∇U (the force's sign flipped)": dict(grad_potential=lambda x, precision: -(x @ precision)),
+    "the leapfrog without the force (straight-line moves, momentum never updated)": dict(grad_potential=lambda x, precision: 0 * x),
+})
+def hmc_reduces_random_walk(dimension, steps, *, grad_potential=quadratic_potential_gradient):
+    """reference model: lag-1 autocorrelation of x_1 under HMC vs random-walk MH thinned to the same number of gradient-sized steps
+
+    Seam: the gradient ∇U(x, Λ) the Hamiltonian dynamics (leapfrog) follow; the Metropolis correction uses the true U."""
     d, iterations, chains, path = int(dimension), int(steps), 32, 12
     precision = _ar1_precision(d, 0.9)
     potential = lambda x: 0.5 * ((x @ precision) * x).sum(-1)
-    grad = lambda x: x @ precision
+    grad = lambda x: grad_potential(x, precision)
     g = make_generator(58, CPU)
     x0 = torch.randn(chains, d, generator=g, dtype=DTYPE)
     hmc_chain, hmc_rate = mcmc.hmc(potential, grad, x0, eps=0.12, path=path, iterations=iterations, generator=g, keep=True)
@@ -431,12 +504,18 @@ def rbm_free_energy_by_enumeration(v1, v2, b1, b2, c1, c2, w11, w12, w21, w22):
     return torch.stack([m.free_energy_brute_force(v)[0] for m, v in _rbm_rows(v1, v2, b1, b2, c1, c2, w11, w12, w21, w22)])
 
 
-@behaviour("sampling.rbm.conditional")
-def rbm_inference_needs_an_exponential_sum(visible, hidden):
-    """reference model: p(h|v) of a random RBM by the factorised sigmoids vs by enumerating every hidden state"""
+@behaviour("sampling.rbm.conditional", broken={
+    "σ(c − Wᵀv): the coupling's sign flipped in the factorised conditional": dict(factorised=lambda m, v: torch.sigmoid(m.c - v @ m.W)),
+    "σ(Wᵀv): the hidden bias c left out": dict(factorised=lambda m, v: torch.sigmoid(v @ m.W)),
+})
+def rbm_inference_needs_an_exponential_sum(visible, hidden, *, factorised=rbm.RBM.hidden_conditional):
+    """reference model: p(h|v) of a random RBM by the factorised sigmoids vs by enumerating every hidden state
+
+    Seam: the factorised conditional (machine, v) ↦ p(h_j = 1 | v) (the lecture's σ(c + Wᵀv)). The
+    source's statement disagrees (no sum is needed), so a wrong rule turns the verdict to 'matches'."""
     machine = rbm.RBM.random(int(visible), int(hidden), make_generator(59, CPU))
     v = rbm.all_states(int(visible))
-    factorised = machine.hidden_conditional(v)
+    factorised = factorised(machine, v)
     brute = machine.hidden_conditional_brute_force(v)
     difference = float((factorised - brute).abs().max())
     needs_sum = difference > 1e-12
@@ -488,26 +567,52 @@ def class_three_interval_by_bisection(p1, p2, p3):
     return torch.tensor(out, dtype=DTYPE, device=p1.device)
 
 
-@behaviour("sampling.inverse-cdf.categorical")
-def inverse_cdf_worked_example(u):
-    """the inverse-CDF sampler on π = (0.1, 0.4, 0.3, 0.2) at the given u"""
+def largest_k_below(probs: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+    """A broken sampler: the largest k with c_k ≤ u (one class too low; 0 below c_1)."""
+    return (torch.cumsum(probs, -1) <= u.unsqueeze(-1)).sum(-1)
+
+
+@behaviour("sampling.inverse-cdf.categorical", broken={
+    "the largest k with c_k ≤ u (off by one)": dict(sampler=largest_k_below),
+    "the 0-based index k − 1 returned as the class": dict(sampler=lambda probs, u: inverse_cdf_categorical(probs, u) - 1),
+})
+def inverse_cdf_worked_example(u, *, sampler=inverse_cdf_categorical):
+    """the inverse-CDF sampler on π = (0.1, 0.4, 0.3, 0.2) at the given u
+
+    Seam: the sampler (π, u) ↦ class (1-based)."""
     probs = torch.tensor([0.1, 0.4, 0.3, 0.2], dtype=DTYPE)
-    k = int(inverse_cdf_categorical(probs, torch.tensor(u, dtype=DTYPE)))
+    k = int(sampler(probs, torch.tensor(u, dtype=DTYPE)))
     return k == 3, f"cumulative {[round(float(c), 10) for c in torch.cumsum(probs, 0)]}, u = {u:g}: class {k}"
 
 
-@behaviour("sampling.inverse-cdf.categorical")
-def inverse_cdf_samples_have_the_cdf(rate, n):
-    """Kolmogorov–Smirnov test of F⁻¹(u) = −log(1 − u)/rate, u ~ Uniform[0, 1], against the Exponential(rate) CDF"""
+def exponential_inverse_cdf(u: torch.Tensor, rate: float) -> torch.Tensor:
+    """F⁻¹(u) = −log(1 − u)/rate for the Exponential(rate) CDF F(y) = 1 − e^(−rate·y)."""
+    return -torch.log1p(-u) / rate
+
+
+@behaviour("sampling.inverse-cdf.categorical", broken={
+    "multiplying by the rate instead of dividing, −log(1 − u)·rate": dict(inverse_cdf=lambda u, rate: -torch.log1p(-u) * rate),
+    "the CDF F(u) = 1 − e^(−rate·u) applied instead of its inverse": dict(inverse_cdf=lambda u, rate: -torch.expm1(-rate * u)),
+})
+def inverse_cdf_samples_have_the_cdf(rate, n, *, inverse_cdf=exponential_inverse_cdf):
+    """Kolmogorov–Smirnov test of F⁻¹(u) = −log(1 − u)/rate, u ~ Uniform[0, 1], against the Exponential(rate) CDF
+
+    Seam: the transform (u, rate) ↦ y applied to the uniforms."""
     u = torch.rand(int(n), generator=make_generator(60, CPU), dtype=DTYPE)
-    result = stats.kstest((-torch.log1p(-u) / rate).numpy(), stats.expon(scale=1 / rate).cdf)
-    return result.pvalue > FALSE_FAIL_RATE, f"{int(n)} draws: KS p = {result.pvalue:.3g} (fails below {FALSE_FAIL_RATE:g})"
+    result = stats.kstest(inverse_cdf(u, rate).numpy(), stats.expon(scale=1 / rate).cdf)
+    return result.pvalue > FALSE_FAIL_RATE, (f"{int(n)} draws: KS p = {result.pvalue:.3g} (fails below {FALSE_FAIL_RATE:g})"
+                                             + ("" if result.pvalue > FALSE_FAIL_RATE else f", D = {result.statistic:.3g}"))
 
 
-@behaviour("sampling.inverse-cdf.categorical")
-def bernoulli_by_one_comparison(p, n):
-    """z-test: the frequency of 1s from 'return 0 if u < 1 − p else 1' against p"""
+@behaviour("sampling.inverse-cdf.categorical", broken={
+    "the branches swapped: return 1 if u < 1 − p": dict(sampler=lambda u, p: u < 1 - p),
+    "return 1 if u > p (the threshold p, not 1 − p)": dict(sampler=lambda u, p: u > p),
+})
+def bernoulli_by_one_comparison(p, n, *, sampler=lambda u, p: u >= 1 - p):
+    """z-test: the frequency of 1s from 'return 0 if u < 1 − p else 1' against p
+
+    Seam: the one-comparison sampler (u, p) ↦ (the draw is 1)."""
     u = torch.rand(int(n), generator=make_generator(62, CPU), dtype=DTYPE)
-    frequency = float((u >= 1 - p).to(DTYPE).mean())
+    frequency = float(sampler(u, p).to(DTYPE).mean())
     z = (frequency - p) / math.sqrt(p * (1 - p) / int(n))
     return abs(z) <= Z_CRITICAL, f"p = {p:g}, {int(n)} draws: frequency {frequency:.5f}, z = {z:.2f}"

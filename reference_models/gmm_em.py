@@ -96,12 +96,18 @@ class EMTrace:
     elbo_after_m: list[float]  # ELBO(q_t, θ_{t+1})
 
 
-def run_em(x: Tensor, start: Mixture, iterations: int) -> EMTrace:
-    """EM from ``start``; records the log-likelihood and the ELBO at every half-step."""
+def e_step(model: Mixture, x: Tensor) -> Tensor:
+    """q_i(z) = p(z | x_i; θ): the responsibilities."""
+    return model.responsibilities(x)
+
+
+def run_em(x: Tensor, start: Mixture, iterations: int, *, e_step=e_step, m_step=m_step) -> EMTrace:
+    """EM from ``start``; records the log-likelihood and the ELBO at every half-step. ``e_step(model, x)``
+    and ``m_step(x, gamma)`` are the two half-steps (default the exact posterior and the closed form)."""
     model = start
     trace = EMTrace(model, [float(model.log_likelihood(x))], [], [])
     for _ in range(iterations):
-        gamma = model.responsibilities(x)
+        gamma = e_step(model, x)
         trace.elbo_after_e.append(float(model.elbo(x, gamma)))
         model = m_step(x, gamma)
         trace.elbo_after_m.append(float(model.elbo(x, gamma)))

@@ -33,11 +33,18 @@ from torch.distributions import Normal
 from derivspec.reference_models.device import DTYPE, as_device
 
 
-def gaussian_weights(a: float, b: float, m: float, v: float, n: int, generator: torch.Generator, device=None) -> Tensor:
-    """w_i = N(z_i; a, b)/N(z_i; m, v) for z_i ~ N(m, v) (b, v variances)."""
+def importance_log_weight(log_target: Tensor, log_proposal: Tensor) -> Tensor:
+    """log w = log π(z) − log q(z)."""
+    return log_target - log_proposal
+
+
+def gaussian_weights(a: float, b: float, m: float, v: float, n: int, generator: torch.Generator, device=None, *,
+                     log_weight=importance_log_weight) -> Tensor:
+    """w_i = N(z_i; a, b)/N(z_i; m, v) for z_i ~ N(m, v) (b, v variances); ``log_weight(log π, log q)``
+    is the rule (default :func:`importance_log_weight`)."""
     device = as_device(device)
     z = m + math.sqrt(v) * torch.randn(n, generator=generator, dtype=DTYPE, device=device)
-    return (Normal(a, math.sqrt(b)).log_prob(z) - Normal(m, math.sqrt(v)).log_prob(z)).exp()
+    return log_weight(Normal(a, math.sqrt(b)).log_prob(z), Normal(m, math.sqrt(v)).log_prob(z)).exp()
 
 
 def effective_sample_size(weights: Tensor) -> float:

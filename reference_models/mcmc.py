@@ -46,32 +46,45 @@ def mh_transition_matrix(pi: Tensor, Q: Tensor, ratio: Callable[[Tensor, Tensor,
     return P + torch.diag(1 - P.sum(1))
 
 
+def metropolis_log_ratio(log_p_new: Tensor, log_p: Tensor) -> Tensor:
+    """log of p(x')/p(x): the MH ratio for a symmetric proposal (accept when log u is below it)."""
+    return log_p_new - log_p
+
+
 def random_walk_mh(log_density: Callable[[Tensor], Tensor], x0: Tensor, steps: int, scale: float,
-                   generator: torch.Generator) -> tuple[Tensor, float]:
+                   generator: torch.Generator, *,
+                   log_ratio: Callable[[Tensor, Tensor], Tensor] = metropolis_log_ratio) -> tuple[Tensor, float]:
     """Random-walk MH (symmetric Gaussian proposal) on independent chains x0 (C,) or (C, D);
-    returns the final states and the acceptance rate."""
+    returns the final states and the acceptance rate. ``log_ratio(log p(x'), log p(x))`` is the
+    acceptance rule (accept when log u < it)."""
     x, log_p = x0.clone(), log_density(x0)
     accepted = 0.0
     for _ in range(steps):
         proposal = x + scale * torch.randn(x.shape, generator=generator, dtype=DTYPE, device=x.device)
         log_p_new = log_density(proposal)
         u = torch.rand(log_p.shape, generator=generator, dtype=DTYPE, device=x.device)
-        accept = u.log() < log_p_new - log_p
+        accept = u.log() < log_ratio(log_p_new, log_p)
         mask = accept if x.dim() == 1 else accept[:, None]
         x, log_p = torch.where(mask, proposal, x), torch.where(accept, log_p_new, log_p)
         accepted += float(accept.to(DTYPE).mean())
     return x, accepted / steps
 
 
+def gaussian_conditional(mu_a: float, mu_b: float, s_a: float, s_b: float, rho: float, x_b: Tensor) -> tuple[Tensor, float]:
+    """x_a | x_b ~ N(μ_a + ρ s_a(x_b − μ_b)/s_b, s_a²(1 − ρ²)) of a bivariate normal: (mean, standard deviation)."""
+    return mu_a + rho * s_a * (x_b - mu_b) / s_b, s_a * math.sqrt(1 - rho**2)
+
+
 def gibbs_bivariate_normal(mu1: float, mu2: float, s1: float, s2: float, rho: float, x0: Tensor, sweeps: int,
-                           generator: torch.Generator) -> Tensor:
-    """Systematic-scan Gibbs: x1 | x2 ~ N(μ1 + ρ s1(x2−μ2)/s2, s1²(1−ρ²)), then x2 | x1; x0 (C, 2)."""
+                           generator: torch.Generator, *, conditional=gaussian_conditional) -> Tensor:
+    """Systematic-scan Gibbs: x1 | x2, then x2 | x1, each drawn from ``conditional`` (default the
+    Gaussian conditional N(μ1 + ρ s1(x2−μ2)/s2, s1²(1−ρ²))); x0 (C, 2)."""
     x1, x2 = x0[:, 0].clone(), x0[:, 1].clone()
     for _ in range(sweeps):
-        x1 = mu1 + rho * s1 * (x2 - mu2) / s2 + s1 * math.sqrt(1 - rho**2) * torch.randn(
-            x1.shape, generator=generator, dtype=DTYPE, device=x0.device)
-        x2 = mu2 + rho * s2 * (x1 - mu1) / s1 + s2 * math.sqrt(1 - rho**2) * torch.randn(
-            x2.shape, generator=generator, dtype=DTYPE, device=x0.device)
+        mean, sd = conditional(mu1, mu2, s1, s2, rho, x2)
+        x1 = mean + sd * torch.randn(x1.shape, generator=generator, dtype=DTYPE, device=x0.device)
+        mean, sd = conditional(mu2, mu1, s2, s1, rho, x1)
+        x2 = mean + sd * torch.randn(x2.shape, generator=generator, dtype=DTYPE, device=x0.device)
     return torch.stack([x1, x2], 1)
 
 
