@@ -19,8 +19,9 @@ A route is a function whose parameters are the claim's variables, registered wit
         \"\"\"logistic regression trained by GD with the candidate gradient vs LBFGS on BCE\"\"\"
         ...                                      # returns a NumericResult
 
-    @behaviour("kl.forward-reverse")           # a behaviour source's executable check
-    def forward_kl_covers(delta):
+    @behaviour("kl.forward-reverse",           # a behaviour source's executable check
+               broken={"the reverse KL minimised": dict(fit=reverse_fit)})  # how it must fail
+    def forward_kl_covers(delta, *, fit=forward_fit):                      # keyword-only: seams
         \"\"\"...\"\"\"
         return holds, evidence
 
@@ -155,7 +156,7 @@ def model(*claim_ids: str, candidate_args: tuple[str, ...], registry: Registry =
     return register
 
 
-def behaviour(*claim_ids: str, broken: dict[str, dict] | None = None, registry: Registry = REGISTRY):
+def behaviour(*claim_ids: str, broken: dict[str, dict], registry: Registry = REGISTRY):
     """Register ``function(**source.at, **seams) -> (holds, evidence)``, the executable check of the
     behaviour sources that name it (``Source(behaviour=function name, at={...})``).
 
@@ -166,7 +167,9 @@ def behaviour(*claim_ids: str, broken: dict[str, dict] | None = None, registry: 
 
     def register(function):
         seams = _seams(function)
-        for description, overrides in (broken or {}).items():
+        if not broken:
+            raise RegistryError(f"behaviour check {function.__qualname__} declares no broken variant: nothing shows it can fail")
+        for description, overrides in broken.items():
             unknown = set(overrides) - set(seams)
             if unknown or not overrides:
                 raise RegistryError(f"behaviour check {function.__qualname__}: broken variant {description!r} sets "
@@ -178,7 +181,7 @@ def behaviour(*claim_ids: str, broken: dict[str, dict] | None = None, registry: 
 
         registry.add_route(RouteRecord(function.__name__, "behaviour", claim_ids, _parameters(function),
                                        _description(function), run, function.__module__,
-                                       broken=tuple((broken or {}).items())))
+                                       broken=tuple(broken.items())))
         return function
 
     return register

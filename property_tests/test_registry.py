@@ -69,8 +69,8 @@ def make_registry() -> Registry:
         """a route that divides by zero"""
         return x * (1 // 0)
 
-    @behaviour("test.source-raises", registry=registry)
-    def explodes():
+    @behaviour("test.source-raises", registry=registry, broken={"a calm model": dict(diverges=False)})
+    def explodes(*, diverges=True):
         """a behaviour check that raises"""
         raise ValueError("the reference model diverged")
 
@@ -160,10 +160,10 @@ def test_a_route_with_a_misnamed_parameter_is_an_error_naming_route_claim_and_na
         """x² + 2x"""
         return xx**2
 
-    @behaviour("test.square", registry=registry)
-    def fits(delta):
+    @behaviour("test.square", registry=registry, broken={"misfits": dict(fit=False)})
+    def fits(delta, *, fit=True):
         """fits"""
-        return True, ""
+        return fit, ""
 
     with pytest.raises(RegistryError) as error:
         registry.validate()
@@ -286,3 +286,17 @@ def test_verify_reports_a_registry_problem_as_the_claims_reason():
     report = verify(registry, "test.square")
     assert report.status == "inconclusive"
     assert "registry: source seed.txt:1 of test.square names behaviour check 'fits', which is not registered" in report.reason
+
+
+def test_a_behaviour_check_must_declare_how_it_fails():
+    registry = small_registry()
+    with pytest.raises(RegistryError, match="declares no broken variant"):
+        @behaviour("test.square", registry=registry, broken={})
+        def always(delta):
+            """always holds"""
+            return True, ""
+    with pytest.raises(RegistryError, match="not among its keyword-only seams"):
+        @behaviour("test.square", registry=registry, broken={"a threshold": dict(critical=0.0)})
+        def tested(delta, *, rule=None):
+            """tests a rule"""
+            return True, ""
