@@ -78,8 +78,6 @@ def test_every_operation_reads_the_line_before_it():
 
 
 def _three_lines(third_op, third_expr):
-    import sympy
-
     from derivspec.core.claims import REAL, Claim, Step, Var
 
     x = Var("x", "x", REAL)

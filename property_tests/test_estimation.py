@@ -193,7 +193,7 @@ def test_worked_numbers_of_the_seeds_match():
     density = statuses("estimation.gaussian.density")
     assert all(density[("003", f"405–41{k}")] == "matches" for k in (0, 1, 2, 3))
     claim = registry.get("estimation.gaussian.interval-mass")
-    assert [compare_source(claim, s).status for s in claim.sources if s.value is not None] == ["matches"] * 3
+    assert [compare_source(claim, s).status for s in claim.sources if s.value is not None] == ["matches"] * 4
     assert statuses("estimation.bernoulli.mle")[("003", "1561")] == "matches"
 
 

@@ -321,7 +321,7 @@ def test_seed_verdicts():
     vincent = statuses("score.dsm.vincent")
     assert vincent.pop(("003", "168")) == "not_comparable" and vincent.pop(("004", "3743–3745")) == "not_comparable"
     assert set(vincent.values()) == {"matches"}
-    assert statuses("score.normaliser")[("001", "236")] == "not_comparable"  # true of p_sigma; no flag
+    assert statuses("score.normaliser")[("001", "236")] == "matches"  # uphill for the density whose score it is
     assert statuses("score.sde.reverse-drift")[("004", "3712–3714")] == "matches"
     assert set(statuses("score.langevin.ula-variance").values()) <= {"matches", "not_comparable"}
     assert statuses("score.guidance.cfg")[("004", "3898")] == "matches"

@@ -2,6 +2,7 @@
 against torch written again here, the per-batch convention, β-VAE's limits, ELBO ≤ IWAE_K ≤ log p
 with the exact evidence, correct forms, and the 002 L186–188 erratum recomputed."""
 
+import dataclasses
 import math
 
 import numpy as np
@@ -145,6 +146,10 @@ def test_mse_plus_beta_kl_is_the_elbo_only_at_beta_two():
     assert elbo_min == pytest.approx(x / 2, abs=1e-5) and beta_one == pytest.approx(2 * x / 3, abs=1e-5)
     assert beta_two == pytest.approx(elbo_min, abs=1e-5)
     claim = registry.get("vae.loss.gaussian")
-    source = next(s for s in claim.sources if s.lines == "186–188")
+    sources = [s for s in claim.sources if s.lines == "186–188"]
     from derivspec.core.sources import compare_source
-    assert compare_source(claim, source).status == "not_comparable" and "free weight" in source.note
+    # compared at beta = 2 (unit decoder variance) and at beta = 1 with sigma_x^2 = 1/2
+    assert [s.at for s in sources] == [{"sx": 1, "beta": 2}, {"sx": 1 / sympy.sqrt(2), "beta": 1}]
+    assert all(compare_source(claim, s).status == "matches" and "free weight" in s.note for s in sources)
+    wrong = dataclasses.replace(sources[0], at={"sx": 1, "beta": 1})
+    assert compare_source(claim, wrong).status == "disagrees"  # beta = 1 with the unit-variance decoder

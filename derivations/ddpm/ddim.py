@@ -146,11 +146,9 @@ def ddpm_ddim_marginal() -> Claim:
             Source(S004, "3422", r"More steps (larger T) \rightarrow better samples but slower",
                    behaviour="more_steps_better_samples", at={"n": 2000}),
             Source(S004, "3407–3410", r"Need T steps (typically T = 1000); Each step: full network forward pass; vs GAN/VAE/Flow: 1 forward pass; 1000× slower generation!",
-                   note="a cost count: T = 1000 network passes against 1, as stated; the passes DDIM saves are measured at L3461"),
+                   note="not compared: a cost count (one network pass per step, as the sampler at L3396–3401 is written); no "
+                        "check counts passes; the passes DDIM saves are measured at L3461"),
             Source(S004, "3496–3498", r"Slow: T forward passes (typically 1000); Fast samplers help but still \gg 1 pass",
                    note="a cost count, as stated"),
-            Source(S004, "3413–3418", r"Network must handle \mathbf{x}_t for all t \in \{1, \dots, T\}; Different noise levels = different tasks; Conditioning on t essential; Must learn T different denoisings",
-                   note="about the network's conditioning on t: the optimal denoiser E[x_0 | x_t] differs per t (claim "
-                        "ddpm.parameterisation.tweedie-x0), which the reference score model shows by its error per t"),
         ),
     )

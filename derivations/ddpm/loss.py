@@ -11,7 +11,7 @@ Seeds: 002 L544; 004 L3379–3380, L3436.
 from __future__ import annotations
 
 import sympy
-from sympy import sqrt
+from sympy import Rational, sqrt
 
 from derivspec.core import REAL, Claim, Domain, Source, Step, Var, WrongVariant, claim
 from derivspec.core.lectures import S002, S004
@@ -26,8 +26,23 @@ EPS_THETA = sympy.Symbol("eps_theta", real=True)
 SIMPLE_LOSS_NOTE = ("not compared: an informal summary of Ho et al.'s simplified objective. Each KL term of the bound is "
                     "β_t/(2α_t(1−ᾱ_{t−1}))·||ε − ε_θ||² (this claim); the MSE loss used in code drops that weight (a "
                     "reweighting of the bound, and the L_0, L_T terms), so 'simplifies to' holds as 'is simplified to', not "
-                    "as an equality (the weight falls by two orders of magnitude along the linear schedule: "
-                    "property_tests/test_ddpm.py)")
+                    "as an equality; the next two sources evaluate the dropped weight")
+
+
+def linear_schedule_step(t: int, T: int = 1000) -> dict:
+    """{alpha_t, alpha_bar_prev} at step t of the linear schedule β_1 = 10⁻⁴ … β_T = 0.02 (Ho et al.): α_t exact,
+    ᾱ_{t−1} the exact product to 40 digits."""
+    beta = lambda s: Rational(1, 10_000) + (s - 1) * (Rational(2, 100) - Rational(1, 10_000)) / (T - 1)  # noqa: E731
+    return {"alpha_t": 1 - beta(t), "alpha_bar_prev": sympy.Float(sympy.prod([1 - beta(s) for s in range(1, t)]), 40)}
+
+
+def dropped_weight_sources(file: str, lines: str, as_written: str) -> tuple[Source, ...]:
+    """The weight the simple loss drops, at t = 2 and t = T of the linear schedule: not a constant."""
+    return tuple(Source(file, lines, as_written, value=value, decimals=decimals, at=linear_schedule_step(t),
+                        note=f"the weight the MSE loss drops, at t = {label} of the linear schedule (β from 10⁻⁴ to 0.02, "
+                             "T = 1000; the numbers are ours): it falls from 0.600 at t = 2 to 0.0102 at t = T, so the "
+                             "MSE is a reweighting of the bound")
+                 for t, label, value, decimals in ((2, "2", 0.600, 3), (1000, "T", 0.0102, 4)))
 
 
 def mean_from_noise(noise) -> sympy.Expr:
@@ -60,8 +75,10 @@ def ddpm_loss_weight() -> Claim:
         sources=(
             Source(S002, "544", r"The 'Variational Lower Bound' math simplifies beautifully into the MSE Loss you use in code: \Vert\epsilon - \epsilon_\theta\Vert^2.",
                    note=SIMPLE_LOSS_NOTE),
+            *dropped_weight_sources(S002, "544", r"The 'Variational Lower Bound' math simplifies beautifully into the MSE Loss"),
             Source(S004, "3379–3380", r"Maximize ELBO (like VAE); Simplifies to: \mathbb{E}[\|\boldsymbol{\epsilon} - \boldsymbol{\epsilon}_\theta(\mathbf{x}_t, t)\|^2]",
                    note=SIMPLE_LOSS_NOTE),
+            *dropped_weight_sources(S004, "3379–3380", r"Maximize ELBO (like VAE); Simplifies to"),
         ),
     )
 

@@ -20,7 +20,7 @@ Seeds: 004 L3354, L3373, L3687.
 from __future__ import annotations
 
 import sympy
-from sympy import cos, sin, sqrt
+from sympy import Rational, cos, sin, sqrt
 
 from derivspec.core import REAL, Claim, Source, Step, Var, WrongVariant, claim, target_of
 from derivspec.core.claims import Recognise
@@ -245,4 +245,11 @@ def ddpm_parameterisation_tweedie_x0() -> Claim:
             WrongVariant("x_t rescaled only, no denoising", xt / sqrt(alpha_bar_t)),
             WrongVariant("multiplied by sqrt(alpha_bar_t), not divided", (xt + (1 - alpha_bar_t) * score) * sqrt(alpha_bar_t)),
         ),
+        sources=tuple(
+            Source(S004, "3413–3418", r"Network must handle \mathbf{x}_t for all t \in \{1, \dots, T\}; Different noise levels = different tasks; Conditioning on t essential; Must learn T different denoisings",
+                   value=value, decimals=3, at={"xt": 1, "mu0": 0, "s0": 1, "alpha_t": level, "alpha_bar_prev": level},
+                   note=f"the optimal denoiser differs per t (the numbers are ours): for data N(0, 1) at x_t = 1 it gives "
+                        f"{value} at ᾱ_t = {level ** 2}, against {other} at the other noise level checked here, so one "
+                        "network must be told t")
+            for level, value, other in ((Rational(1, 2), 0.5, 0.9), (Rational(9, 10), 0.9, 0.5))),
     )

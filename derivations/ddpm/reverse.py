@@ -71,10 +71,12 @@ def ddpm_reverse_bayes() -> Claim:
         ),
         sources=(
             Source(S002, "438–441", r"We want to convert the forward rule q(z_t \mid z_{t-1}) into a reverse posterior q(z_{t-1} \mid z_t). Using Bayes' Rule: " + BAYES_WITHOUT_X0,
-                   note="not compared: as Bayes' rule for the marginal reverse kernel q(z_{t−1} | z_t) it is right; that kernel "
-                        "needs the data marginal q(z_{t−1}) and is another object than this claim's q(z_{t−1} | z_t, x), which "
-                        "L425 introduces and the ELBO's KLs at L444 use (the x-conditioned form is what makes them tractable; "
-                        "with data N(0, 1) the two differ: property_tests/test_ddpm_parameterisation.py)"),
+                   behaviour="reverse_posterior_depends_on_x0", at={"alpha_t": 0.9, "alpha_bar_prev": 0.5},
+                   correct=r"q(z_{t-1}\mid z_t) by Bayes needs the data marginal and is free of x; this claim's "
+                           r"q(z_{t-1}\mid z_t, x) moves with x",
+                   note="right as Bayes' rule for the marginal reverse kernel q(z_{t−1} | z_t), which needs the data marginal "
+                        "q(z_{t−1}); compared: with data N(0, 1) that kernel differs from this claim's q(z_{t−1} | z_t, x), "
+                        "which L425 introduces and the ELBO's KLs at L444 use, and which moves with x"),
             Source(S002, "425–426", r"let's imagine we could define the Reverse Posterior q(z_{t-1} \mid z_t, x). Idea: Given that I'm at the noisy state z_t, and I know the original image x, what was the previous step z_{t-1}?",
                    behaviour="reverse_posterior_depends_on_x0", at={"alpha_t": 0.9, "alpha_bar_prev": 0.5}),
             Source(S002, "394–395", r"q(z_{1:T} \mid x) = q(z_1 \mid x) \times q(z_2 \mid z_1) \times \dots \times q(z_T \mid z_{T-1}) We are assuming a **Markov Chain**: z_{t} only depends on z_{t-1} for t > 1.",

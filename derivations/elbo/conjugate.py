@@ -233,7 +233,7 @@ def elbo_recon_kl() -> Claim:
     )
 
 
-def optimal_q_claim(which: str, wrong_variants: tuple[WrongVariant, ...]) -> Claim:
+def optimal_q_claim(which: str, wrong_variants: tuple[WrongVariant, ...], sources: tuple[Source, ...] = ()) -> Claim:
     """argmax of the ELBO over q's mean (v fixed) or variance (m fixed): the posterior's."""
     if which == "mean":
         variable, derivative, solution = m, w * (x - w * m) / s**2 - m, POSTERIOR_MEAN
@@ -253,13 +253,20 @@ def optimal_q_claim(which: str, wrong_variants: tuple[WrongVariant, ...]) -> Cla
                  solution, op=lambda e: sympy.solve(e, variable)[0]),
         ),
         wrong_variants=wrong_variants,
+        sources=sources,
     )
 
 
 @claim("elbo.optimal-q.mean")
 def elbo_optimal_q_mean() -> Claim:
+    decoder_defines_the_truth = tuple(
+        Source(S002, "256", r"**Indexing**: we index **True Posterior** p(z \mid u) with \theta because the 'Truth' is defined by the **Decoder**.",
+               value=value, decimals=1, at={"x": 1, "s": 1, "w": weight},
+               note=f"the true posterior's mean wx/(w^2 + s^2) moves with the decoder weight w (the numbers are ours): at "
+                    f"x = s = 1 it is {value} at w = {weight}, against {other} at w = {3 - weight}")
+        for weight, value, other in ((1, 0.5, 0.4), (2, 0.4, 0.5)))
     return optimal_q_claim("mean", (WrongVariant("prior mean 0", sympy.Integer(0)),
-                                    WrongVariant("x/w (inverting the decoder)", x / w)))
+                                    WrongVariant("x/w (inverting the decoder)", x / w)), decoder_defines_the_truth)
 
 
 @claim("elbo.optimal-q.variance")
@@ -349,8 +356,5 @@ def elbo_decoder_gradient() -> Claim:
                    category="over-general statement", severity="imprecise",
                    note=r"'the evidence is fixed' read as \partial_w \log p_w(x) = 0 while the decoder w is optimised; "
                         r"right for the encoder \phi alone, over-general for the joint argmax over (\phi, \theta) it leads to"),
-            Source(S002, "256", r"**Indexing**: we index **True Posterior** p(z \mid u) with \theta because the 'Truth' is defined by the **Decoder**.",
-                   note=r"not compared: in the conjugate model the true posterior N(wx/(w^2 + s^2), s^2/(w^2 + s^2)) (claims "
-                        r"elbo.optimal-q.*) moves with the decoder weight w, as does the evidence (this claim)"),
         ),
     )

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import sympy
 import sympy.stats
-from sympy import sqrt
+from sympy import Rational, sqrt
 
 from derivspec.core import Claim, Source, Step, Var, WrongVariant, claim, positive_between, real_between
 from derivspec.core.lectures import S002, S003, S004
@@ -92,9 +92,14 @@ def elbo_gradient_reparameterisation() -> Claim:
             Source(S004, "1099–1103", r"z = g(\epsilon; \theta), \quad \epsilon \sim p(\epsilon) \quad (34); Example (Gaussian): z = \mu + \sigma\epsilon where \epsilon \sim \mathcal{N}(0, 1)",
                    note="the reparameterisation the derivation starts from (a definition, no value to compare)"),
             Source(S004, "2626–2631", r"Monte Carlo approximation: ... Taking gradient: \nabla_\phi \left[\frac{1}{L} \sum_{l=1}^L f(\mathbf{z}^{(l)}) \right]; **The problem:** Each \mathbf{z}^{(l)} was drawn from q_ϕ but appears as a constant in the sum; **High variance and biased gradients** result from naive Monte Carlo differentiation",
-                   note="not compared: with the draws held fixed the gradient misses how φ moves the samples; for f = z³ and q = "
-                        "N(m, v) it is exactly 0 against the true 3(m² + v) (this claim): biased, and with no variance at all; high "
-                        "variance is the score-function estimator's trait (claim elbo.gradient.variance)"),
+                   note="not compared: with the draws held fixed the sum has no φ in it, so its gradient is 0 by construction; "
+                        "the true gradient for f = z³, q = N(m, v) is this claim's 3(m² + v), 3.75 at m = 1, v = 0.25 (next "
+                        "source): biased, and with no variance at all; high variance is the score-function estimator's trait "
+                        "(claim elbo.gradient.variance)"),
+            Source(S004, "2626–2631", r"**The problem:** Each \mathbf{z}^{(l)} was drawn from q_ϕ but appears as a constant in the sum",
+                   value=3.75, decimals=2, at={"m": 1, "v": Rational(1, 4)},
+                   note="the gradient the fixed draws lose (f = z³, q = N(m, v); the number is ours): ∂/∂m E[z³] = 3.75 at "
+                        "m = 1, v = 0.25, where the fixed-draw gradient is 0"),
         ),
     )
 

@@ -44,7 +44,8 @@ def estimation_clt_uniform_sum_variance() -> Claim:
         sources=(
             Source(S003, "464–470", r"S = \sum_{i=1}^{12} U_i, \quad U_i \stackrel{\text{iid}}{\sim} \text{Uniform}[0, 1]; **Variance** of S \cdot 12 \cdot 1/12 = 1",
                    value=1.0, decimals=0, at={"n": 12}),
-            Source(S003, "469", r"**Mean** of S \cdot 12 \cdot 0.5 = 6", note="the mean (n/2 = 6), not the variance; the behaviour checks use it"),
+            Source(S003, "469", r"**Mean** of S \cdot 12 \cdot 0.5 = 6", note="not compared: the mean of S, not the variance this claim derives; no claim derives E[S] = n·E[U]. The "
+                        "behaviour check of L471–473 centres the exact law of S at n/2"),
             Source(S003, "471–473", r"**Distribution** of S \cdot approximately \mathcal{N}(6, 1); subtract 6, you get a draw from \mathcal{N}(0, 1)",
                    behaviour="uniform_sum_is_nearly_normal", at={"n": 12.0},
                    correct=r"\sup_x |P(S - 6 \le x) - \Phi(x)| is small (exact Irwin–Hall CDF) but not 0: S - 6 is bounded in [-6, 6]"),

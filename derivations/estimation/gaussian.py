@@ -18,7 +18,7 @@ from sympy import E, Rational, erf, exp, log, pi, sqrt
 
 from derivspec.core import (POSITIVE, REAL, Claim, Source, Step, Var, WrongVariant, claim, positive_between,
                             target_of)
-from derivspec.core.lectures import S000, S003, S004
+from derivspec.core.lectures import S000, S002, S003, S004
 from derivspec.derivations.latent.integrals import gaussian_integral
 from derivspec.derivations.moments import gaussian_expectation
 from derivspec.derivations.nll.gaussian import gaussian_nll
@@ -79,9 +79,9 @@ def estimation_gaussian_mean() -> Claim:
                    behaviour="sample_mean_converges", at={"n_max": 100000.0},
                    correct=r"the sample mean (the MLE of \mu) converges to E[x]: its error shrinks like \sigma/\sqrt n"),
             Source(S000, "57–62", r"\psi is different for every single input. If we just optimized \psi, we would just be memorizing the dataset (setting \mu = u for every point).",
-                   note="not compared: per-point parameters have one observation each, and the MLE of a mean from one "
-                        "observation is that observation (this claim's sample mean at n = 1): memorising; 'μ = u' holds where "
-                        "the target is the input (autoencoding), otherwise it is μ_i = y_i"),
+                   note="not compared: per-point parameters have one observation each, and a mean fitted to one observation "
+                        "is that observation, i.e. memorising; this claim is derived for three observations, so n = 1 is not "
+                        "compared. 'μ = u' is read for autoencoding, where the target is the input"),
         ),
     )
 
@@ -141,10 +141,9 @@ def estimation_gaussian_variance_bias() -> Claim:
         ),
         sources=(
             Source(S004, "1708", r"**MLE**: Large data, asymptotic regime, unbiased estimator needed",
-                   note=r"not compared: a 'when to use' list whose same bullet names the asymptotic regime, where the MLE is "
-                        r"(asymptotically) unbiased; in finite samples it is biased (this claim: E[\hat\sigma^2] = "
-                        r"(n-1)\sigma^2/n, at n = 3 a bias of -\sigma^2/3, measured by the behaviour check mle_is_unbiased "
-                        r"in property_tests/test_estimation.py)"),
+                   note=r"not compared: a 'when to use' list whose same bullet names the asymptotic regime, read as 'unbiased "
+                        r"as n grows'; the finite-sample bias is this claim's target (E[\hat\sigma^2] = 2\sigma^2/3 at n = 3), "
+                        r"and the asymptotic statement is a limit no source here compares"),
         ),
     )
 
@@ -195,9 +194,11 @@ def estimation_gaussian_density() -> Claim:
                   ("C1", 80, 10, 0.0388, "error", r"C1 80 10; y = 82; p_1(82) \approx 0.0388"),
                   ("C2", 70, 10, 0.0194, "", r"C2 70 10; y = 82; p_2(82) \approx 0.0194"),
                   ("C3", 90, 5, 0.0299, "error", r"C3 90 5; y = 82; p_3(82) \approx 0.0299"))),
-            Source(S003, "1177–1181", r"Course **C1** wins \cdot its bell is centred close to 82 with reasonable spread; choose the one under which the **observed data has the highest probability**",
-                   note="the conclusion holds with the correct densities (0.0391 > 0.0222 > 0.0194), so it stands although two of "
-                        "the three worked densities are off"),
+            *(Source(S003, "1177–1181", r"Course **C1** wins \cdot its bell is centred close to 82 with reasonable spread; choose the one under which the **observed data has the highest probability**",
+                     value=value, decimals=4, at={"y": 82, "mu": mean, "sigma": std},
+                     note=f"the density of course {course} at 82, correctly computed; C1 0.0391 > C3 0.0222 > C2 0.0194, so "
+                          "C1 wins as stated although two of the worked densities at L1158–1175 are off")
+              for course, mean, std, value in (("C1", 80, 10, 0.0391), ("C3", 90, 5, 0.0222), ("C2", 70, 10, 0.0194))),
             Source(S004, "631–632", r"Simplest smooth symmetric decay: quadratic (x - \mu)^2; This gives: p(x) \propto \exp(-(x - \mu)^2/2\sigma^2) \rightarrow \mathbf{Normal}(\mu, \sigma^2)",
                    expr=exp(-(y - mu) ** 2 / (2 * sigma**2)), relation="proportional", free_of=("y",),
                    note=r"as a function of y (x in the source) the density is proportional to e^{-(y-\mu)^2/(2\sigma^2)}"),
@@ -239,8 +240,9 @@ def estimation_gaussian_interval_mass() -> Claim:
             Source(S003, "399", r"almost all the mass sits within a few \sigma of the mean",
                    note="qualitative; the claim gives the mass within k sigma"),
             Source(S004, "636–637", r"**Back to modeling p :** Can we use Normal for p \in [0, 1]? **Problem:** Normal assigns probability to negative values — nonsense for p !",
-                   note="not compared: for X ~ N(μ, σ²) with μ > 0, P(X < 0) = (1 − this claim at k = μ/σ)/2 > 0 for every "
-                        "finite k (e.g. 0.16 at μ = σ)"),
+                   value=0.683, decimals=3, at={"k": 1},
+                   note="a witness (the number is ours): for X ~ N(μ, σ²) with μ = σ the mass within σ of the mean, on [0, 2μ], "
+                        "is 0.683 < 1, so P(X < 0) = (1 − 0.683)/2 ≈ 0.16 > 0"),
         ),
     )
 
@@ -284,6 +286,11 @@ def estimation_gaussian_entropy() -> Claim:
             Source(S003, "505", r"\mathbb{R} given mean and variance Normal",
                    behaviour="normal_has_max_entropy", at={"variance": 0.5},
                    correct=r"h = \tfrac12\log(2\pi e\sigma^2) exceeds the entropy of every other distribution with variance \sigma^2"),
+            Source(S002, "120", r"Maximally uninformative, simplest continuous prior with strong math properties",
+                   behaviour="normal_has_max_entropy", at={"variance": 1.0},
+                   correct=r"h = \tfrac12\log(2\pi e\sigma^2) exceeds the entropy of every other distribution with variance \sigma^2",
+                   note="the VAE prior N(0, I), read as 'the largest entropy at a fixed covariance' (per coordinate, variance 1); "
+                        "without fixing the covariance no density on R^d is most uninformative"),
             Source(S003, "503", r"Bounded interval none beyond support Uniform",
                    behaviour="uniform_has_max_entropy_on_an_interval", at={"width": 1.0},
                    correct="the uniform density has the largest entropy among densities on a bounded interval"),
@@ -291,10 +298,17 @@ def estimation_gaussian_entropy() -> Claim:
                    behaviour="exponential_has_max_entropy_on_half_line", at={"mean": 1.0},
                    correct="the exponential density has the largest entropy among densities on [0, inf) with a given mean"),
             Source(S003, "502", r"\{0, 1\} given mean Bernoulli",
-                   note="not comparable: a distribution on {0, 1} is fixed by its mean, so the Bernoulli is the only candidate"),
-            Source(S003, "1865–1867", r"h(p) := - \int p(y) \log p(y) dy; Differential entropy can be **negative**",
-                   note=r"the definition the derivation starts from; negative here for \sigma^2 < 1/(2\pi e) (e.g. "
-                        r"\sigma = 0.2 gives -0.19 nats)"),
+                   note="not compared: on {0, 1} the mean constraint leaves a single law, P(1) = the mean, so there is nothing "
+                        "to maximise and no formula to check"),
+            Source(S003, "1865–1867", r"h(p) := - \int p(y) \log p(y) dy", nothing_to_compare=True,
+                   note="the definition the derivation starts from; 'can be negative' is compared by the next two sources"),
+            Source(S003, "1865–1867", r"Differential entropy can be **negative**", value=-0.19, decimals=2,
+                   at={"mu": 0, "sigma": Rational(1, 5)},
+                   note=r"a witness of the sign (the number is ours, not the notes'): at \sigma = 0.2 the entropy is negative"),
+            Source(S003, "1865–1867", r"Differential entropy can be **negative**", value=0, decimals=9,
+                   at={"mu": 0, "sigma": 1 / sqrt(2 * pi * E)},
+                   note=r"where the sign changes: h = 0 at \sigma^2 = 1/(2\pi e); h grows with \sigma, so it is negative "
+                        r"below that variance"),
         ),
     )
 
@@ -310,9 +324,9 @@ def normal_pdf(at, mean, std):
     return sympy.stats.density(sympy.stats.Normal("N", mean, std))(at)
 
 
-CLOSURE_NOTE = ("Gaussians are closed under independent sums and affine maps, but not uniquely: Poisson(λ1) + Poisson(λ2) = "
-                   "Poisson(λ1 + λ2), Binomial(n, p) + Binomial(m, p) = Binomial(n + m, p), Gamma(a, θ) + Gamma(b, θ) = "
-                   "Gamma(a + b, θ) and Cauchy laws are closed too; among finite-variance laws the Gaussian is the CLT's fixed point")
+CLOSURE_NOTE = ("Sums alone are not special to the Gaussian: Exponential + Exponential (same rate) is Gamma(2, λ) (claim "
+                "estimation.gamma.sum); no claim here checks other families against sums and affine maps together, so the "
+                "comparison 'no other common distribution' is not decided")
 
 
 @claim("estimation.gaussian.sum")

@@ -72,8 +72,8 @@ def flow_triangular_determinant() -> Claim:
             Source(S004, "1912", r"Computational Cost: O(n^3) determinant computation prohibitive for high dimensions.",
                    note="an operation count, not a formula of a claim"),
             Source(S004, "2949–2959", r"O(d^3) for arbitrary transformations; 800K dimensions \rightarrow completely intractable; 256×256 RGB image \rightarrow d \approx 200,000; Single Jacobian: (200,000)^3 \approx 8 \times 10^{15} operations",
-                   note="operation counts: the arithmetic holds (256·256·3 = 196,608 ≈ 200,000 and 200,000³ = 8×10¹⁵; "
-                        "512·512·3 = 786,432 ≈ 800K), but they are not formulas of a claim"),
+                   note="not compared here: the O(d^3) cost is an operation count, not a formula of a claim; the stated "
+                        "figures are compared as arithmetic on claim score.latent.cost-ratio"),
             Source(S004, "2966–2968", r"Matrix determinant: O(d^3) via LU decomposition; For K layers: K \times O(d^3)",
                    note="an operation count, not a formula of a claim"),
             Source(S004, "2985–2986", r"**Full Jacobian:** Maximum expressiveness, models arbitrary interactions, O(d^3) - intractable; **Structured Jacobian:** Assumes limited interactions, sacrifices expressiveness, O(d) - tractable",

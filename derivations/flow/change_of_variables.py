@@ -75,8 +75,9 @@ def flow_change_of_variables_scalar() -> Claim:
             Source(S004, "3088", r"Elementwise monotonic: exp, log, sigmoid",
                    note="lists invertible elementwise maps without a formula; exp is this claim's map, whose density is derived here"),
             Source(S002, "148", r"The decoder transforms the **planer** input space to a **curved** manifold in the output space, and the **Gaussian** to a *non-Gaussian*.",
-                   note="not compared: a nonlinear map of a Gaussian is in general not Gaussian; e.g. exp maps N(μ, σ²) to the "
-                        "log-normal density of this claim"),
+                   note="not compared: 'in general' has no test here; this claim derives one instance, exp of N(μ, σ²), whose "
+                        "log-density (the target) has the -log y term and is quadratic in log y, not in y; no check tests "
+                        "the Gaussianity of a decoder's outputs"),
         ),
     )
 

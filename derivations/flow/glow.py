@@ -53,7 +53,9 @@ def flow_conv1x1_log_det() -> Claim:
             Source(S004, "3109–3112", r"Glow: Adds invertible 1×1 convolutions; Actnorm: activation normalization",
                    note="names the layers without a formula; the 1×1 convolution's log-determinant is this claim"),
             Source(S004, "3178", r"*Invertible 1×1 convolutions* as learnable permutations",
-                   note="a permutation of channels is the special case |det W| = 1 (log-det 0); a learned W mixes channels "
-                        "and contributes h·w·log|det W| (this claim)"),
+                   value=0, decimals=9, at={"h": 32, "w": 32, "k11": 0, "k12": 1, "k21": 1, "k22": 0},
+                   note="a learned W mixes channels and contributes h·w·log|det W| (this claim); the permutation it "
+                        "generalises, a channel swap W = [[0, 1], [1, 0]], has |det W| = 1: log-det 0 (k11 = k22 = 0 lie "
+                        "outside the sampling domain; the formula holds for every invertible W)"),
         ),
     )

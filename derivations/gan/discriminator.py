@@ -61,7 +61,9 @@ def gan_discriminator_optimal() -> Claim:
             Source(S004, "2796–2802", r"Data samples: S_1 = \{\mathbf{x} \sim p^*\}; Model samples: S_2 = \{\mathbf{x} \sim q_\theta\}; Discriminator D_\phi(\mathbf{x}); Generator G_\theta(\mathbf{z}); Minimax game: \min_\theta \max_\phi V(q_\theta, p^*)",
                    note="definitions of the game; the inner maximum is attained at this claim's D*"),
             Source(S004, "1281–1285", r"Generative Adversarial Networks define no explicit density function. Scoring: Training a separate density estimator on generated samples; Using the discriminator as a proxy score",
-                   note=r"a description; with D* (this claim) the discriminator scores the density ratio D^*/(1-D^*) = p_{\text{data}}/p_g, not p(x)"),
+                   expr=p / q, to_target=lambda ratio: ratio / (1 + ratio),
+                   note=r"read as: the discriminator scores the density ratio, not p(x); compared: D^*/(1-D^*) = "
+                        r"p_{\text{data}}/p_g, i.e. this claim's D^* is r/(1 + r) for r = p/q"),
             Source(S004, "1581–1585", r"Maximum Mean Discrepancy (MMD): Kernel-based distance, rooted in two-sample testing; Kolmogorov-Smirnov (1933/39) \rightarrow MMD (Gretton et al., 2012)",
                    note="a description of a kernel two-sample statistic with no formula; the classifier two-sample test of "
                         "L2784–2787 is checked with this claim"),

@@ -67,6 +67,12 @@ def kl_forward_reverse() -> Claim:
                    category="over-general statement", severity="imprecise",
                    behaviour="reverse_kl_seeks_a_mode", at={"delta": 2.0}, correct=REVERSE_CORRECT),
             Source(S004, "1559–1561", r"Reverse KL D_{\text{KL}}(p_\theta\|p_{\text{data}}) is **mode-seeking**: p_\theta focuses on peak regions",
-                   note="true for well-separated modes (δ > 2.80 here); see the 003:2117–2124 erratum for where it fails"),
+                   behaviour="reverse_kl_seeks_a_mode", at={"delta": 3.0}, correct=REVERSE_CORRECT,
+                   note="read for well-separated modes (δ = 3); with close modes (δ = 2) the fit covers both, the "
+                        "003:2117–2124 erratum"),
+            Source(S004, "1450–1454", r"Disadvantages: ... May miss modes",
+                   behaviour="reverse_kl_seeks_a_mode", at={"delta": 3.0}, correct=REVERSE_CORRECT,
+                   note="variational inference fits q by the reverse KL: started on one of two separated modes it stays "
+                        "there and misses the other ('may': with close modes it covers both, 003:2117–2124)"),
         ),
     )

@@ -96,7 +96,9 @@ def kl_gaussian_standard() -> Claim:
             Source(S003, "2155", r"\mu = 1, \sigma = 0.5 \Rightarrow \text{KL} = \frac{1}{2} (1 + 0.25 - 1 + \log 4) \approx 0.82",
                    value=0.82, decimals=2, at={"mu": 1, "sigma": Rational(1, 2)}),
             Source(S002, "248–252", r"Minimize the divergence between the encoder's output q(z \mid u) and the prior p(z) = \mathcal{N}(0, I) ... Pushing mean \mu \to 0 and variance \sigma^2 \to 1",
-                   note="a statement about the minimiser (μ = 0, σ² = 1, where this KL is 0); property_tests/test_kl.py checks it"),
+                   value=0, decimals=9, at={"mu": 0, "sigma": 1},
+                   note="a statement about the minimiser: this KL is 0 at μ = 0, σ² = 1 (compared) and never negative "
+                        "(claim kl.gibbs), so that is where it is smallest"),
         ),
     )
 

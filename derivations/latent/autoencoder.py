@@ -15,7 +15,7 @@ Seeds: 002 L31–66, L77–80, L147–152.
 from __future__ import annotations
 
 import sympy
-from sympy import cos, sin, sqrt
+from sympy import Rational, cos, sin, sqrt
 
 from derivspec.core import Claim, Computed, Source, Step, WrongVariant, claim
 from derivspec.core.lectures import S002
@@ -85,10 +85,15 @@ def latent_autoencoder_linear() -> Claim:
                    note="not compared: the local picture; for a flat (linear) manifold the tangent space is the principal "
                         "subspace this claim projects onto"),
             Source(S002, "147", r"The decoder can *only* generate data on a low-dimensional manifold of the space, of the same dimension as the input.",
-                   note="not compared: 'the input' read as the decoder's input z: the decoded set has dimension at most dim z "
-                        "(for the linear decoder, the line spanned by its column); read as the data's dimension it would be wrong"),
+                   behaviour="linear_autoencoder_projects", at=LINEAR_AE,
+                   note="'the input' read as the decoder's input z (read as the data's dimension it would be wrong): the "
+                        "trained linear decoder maps every code onto the line of its column, dimension 1 = dim z"),
             Source(S002, "150–152", r"The actual dimensionality of the data manifold may be (and generally will be) greater than the dimensionality of z. Even if we capture the dimensionality of the principal manifold perfectly, there will almost alwasy be some variation",
-                   note="not compared: the residual variation is the minimum loss λ_min(C) of this claim, positive unless the "
-                        "data lie exactly on a line"),
+                   value=0.557, decimals=3, at={"c11": 2, "c12": Rational(4, 5), "c22": 1},
+                   note="the residual variation is this claim's minimum loss λ_min(C): a witness (ours) at the covariance "
+                        "[[2, 0.8], [0.8, 1]] of the behaviour checks"),
+            Source(S002, "150–152", r"there will almost alwasy be some variation",
+                   value=0, decimals=9, at={"c11": 1, "c12": 1, "c22": 1},
+                   note="the exception: data exactly on a line (a rank-1 C = [[1, 1], [1, 1]]) leave no residual"),
         ),
     )

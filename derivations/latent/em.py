@@ -79,6 +79,10 @@ def latent_em_gap() -> Claim:
                    note="the E-step sets q = p(z|x), where this gap is 0"),
             Source(S004, "2115–2117", r"Properties: Monotonic improvement", behaviour="em_log_likelihood_is_monotone",
                    at={"iterations": 60.0}, correct=EM_PROPERTIES),
+            Source(S004, "2118", r"Converges to local maximum", behaviour="em_finds_local_optima", at={"starts": 6.0},
+                   correct="different starts end at different stationary points with different log-likelihoods",
+                   note="'local' compared: EM from different generic starts stops at different log-likelihoods; the symmetric "
+                        "start is the caveat of latent.em.symmetric-fixed-point"),
             Source(S004, "2122–2125", r"Limitations: Slow convergence; Local optima", behaviour="em_finds_local_optima",
                    at={"starts": 6.0},
                    correct="different starts end at different stationary points with different log-likelihoods"),
@@ -192,9 +196,8 @@ def latent_em_symmetric_fixed_point() -> Claim:
         ),
         sources=(
             Source(S004, "2118", r"Converges to local maximum",
-                   note="not compared: the usual summary ('local', not global), true from generic starts; EM converges to a "
-                        "stationary point of the likelihood, and from an exactly symmetric start (this claim) it stops at the "
-                        "saddle mu_1 = mu_2 = mean of x (the behaviour check em_converges_to_a_local_maximum, "
-                        "property_tests/test_latent.py)"),
+                   note="not compared here: the usual summary ('local', not global), read for generic starts (EM reaches a "
+                        "stationary point of the likelihood; from an exactly symmetric start it stays at this claim's fixed point "
+                        "mu_1 = mu_2 = mean of x); the different optima from different starts are checked on latent.em.gap"),
         ),
     )

@@ -79,8 +79,8 @@ def latent_fa_marginal() -> Claim:
                    behaviour="fa_ancestral_samples_have_the_marginal_covariance", at={"n": 200000.0},
                    correct=r"ancestral samples have mean b and covariance ww^\top + \Psi"),
             Source(S004, "2551–2554", r"Factor Analysis: linear Gaussian model; \mathbf{z} \sim \mathcal{N}(\mathbf{0}, \mathbf{I}); \mathbf{x}|\mathbf{z} \sim \mathcal{N}(\mathbf{W}\mathbf{z} + \boldsymbol{\mu}, \boldsymbol{\Sigma}); EM algorithm for learning",
-                   note=r"the model; factor analysis needs \Sigma diagonal (with a full \Sigma the model fits any covariance and W is "
-                        r"not identified); its marginal is this claim with b = \mu, \Psi = \Sigma"),
+                   note=r"the model; its marginal is this claim with b = \mu, \Psi = \Sigma, read with \Sigma diagonal as factor "
+                        r"analysis takes it; a full \Sigma is not compared (this claim's \Psi is diagonal)"),
             Source(S004, "938–948", r"P(X, Z) = P(Z; \theta) P(X | Z; \phi) (25); P(Z) = \mathcal{N}(0, I_k) (26); P(X | Z; \phi) = \mathcal{N}(\mu_\phi(Z), \sigma^2 I_d) (27)",
                    note=r"with a linear decoder \mu_\phi(z) = wz + b this is PPCA, \psi_1 = \psi_2 = \sigma^2; a neural \mu_\phi has no "
                         r"closed-form marginal"),
@@ -89,9 +89,6 @@ def latent_fa_marginal() -> Claim:
                    correct=r"ancestral samples have mean b and covariance ww^\top + \Psi"),
             Source(S004, "982–990", r"P(x) = \int P(x, z) dz = \int P(z; \theta)P(x|z; \phi) dz (30); This integral is intractable for: High-dimensional latent spaces; Complex dependencies in P(X|Z); Non-conjugate likelihood-prior pairs",
                    note="for this conjugate (linear-Gaussian) pair the integral is closed form, the case the claim derives"),
-            Source(S004, "929–936", r"Face images X_i \in \mathbb{R}^{256 \times 256 \times 3} (196,608 dimensions); Z_i \in \mathbb{R}^{512}; k = 512, giving 400:1 compression",
-                   note="arithmetic, not a formula of this model: 256*256*3 = 196,608 and 196,608/512 = 384, so the ratio is "
-                        "384:1 (written as about 400:1)"),
             Source(S002, "303–311", r"x = D(z; \phi) + \epsilon, \quad \epsilon \sim \mathcal{N}(0, C); which is mathematically equivalent to p_\theta(x \mid z) = \mathcal{N}(x; \mu=D(z), \Sigma=C)",
                    note=r"the conditional p(x|z) of the derivation's first line with D(z) = wz + b, C = \Psi"),
         ),

@@ -194,13 +194,15 @@ def latent_product_variance() -> Claim:
             Source(S004, "1943–1949", r"f(x) = \prod_{i=1}^K g_i(x_i) (74); p(x) = \frac{1}{Z} f(x), \quad Z = \int f(x) dx (75)",
                    note="the normalised product the claim computes (here two factors of the same x)"),
             Source(S004, "1957", r"If the g_i are already probability distributions over independent variables, the product is automatically normalized (no Z needed).",
-                   note="true (factors of different variables integrate separately); here both factors are densities of the "
-                        "same x, so Z is needed: Z = N(mu1; mu2, s1^2 + s2^2)"),
+                   note="not compared: factors of different variables integrate separately, each to 1; no claim multiplies "
+                        "such factors (this claim's two factors are densities of the same x, whose product needs its Z)"),
             Source(S004, "1967–1971", r"Computing Z often intractable; Connection to energy-based models; Approximate methods needed",
                    note="not comparable: for Gaussian factors Z is closed form; see sampling.ebm.log-partition-gradient"),
             Source(S003, "535–537", r"**Conjugacy.** A Gaussian prior \mathcal{N}(\mu_0, \sigma_0^2) on the mean of a Gaussian likelihood \mathcal{N}(\mu, \sigma^2) gives a **Gaussian posterior** with closed-form mean and variance.",
-                   note="not compared (no formula written): as a function of μ the posterior is the normalised product "
-                        "N(x; μ, σ²)·N(μ; μ_0, σ_0²), a Gaussian with variance σ²σ_0²/(σ² + σ_0²) (this claim, s_1 = σ, s_2 = σ_0)"),
+                   expr=s1**2 * s2**2 / (s1**2 + s2**2),
+                   note="the line writes no formula; compared: the closed-form variance it refers to, σ²σ_0²/(σ² + σ_0²) "
+                        "(s_1 = σ, s_2 = σ_0): as a function of μ the posterior is the normalised product "
+                        "N(x; μ, σ²)·N(μ; μ_0, σ_0²)"),
             Source(S003, "555", r"**Kalman filter** · linear-Gaussian state-space models have a closed-form posterior at every time step.",
                    note="not compared: each Kalman update multiplies a Gaussian prediction by a Gaussian likelihood, a "
                         "normalised product of Gaussians (this claim: precisions add), so it stays closed form"),

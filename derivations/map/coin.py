@@ -76,9 +76,10 @@ def map_beta_bernoulli() -> Claim:
             Source(S003, "1088", r"After 6 heads in 10 flips · posterior is \text{Beta}(8, 6), peaking near 7/12 \approx 0.583.",
                    value=0.583, decimals=3, at={"h": 6, "t": 4, "alpha": 2, "beta": 2}),
             Source(S003, "1088", r"After another 10 flips with the same rate (16H, 14T total) · \text{Beta}(18, 16), even sharper near 0.529.",
-                   note="not compared with the mode: 'sharper near 0.529' names where the mass is; 0.529 is the mean 18/34 of "
-                        "Beta(18, 16) (claim map.beta-bernoulli.posterior-mean) and its mode 17/32 = 0.531 (this claim) is "
-                        "near it too; the counts are the slip (estimation.bernoulli.mle at 1088)"),
+                   value=0.529, decimals=2, at={"h": 16, "t": 14, "alpha": 2, "beta": 2},
+                   note="'sharper near 0.529' names where the mass is: 0.529 is the mean 18/34 of Beta(18, 16) (compared to "
+                        "three decimals on map.beta-bernoulli.posterior-mean); its mode 17/32 = 0.531 (this claim) is near it, "
+                        "compared to two decimals; the counts are the slip (estimation.bernoulli.mle at 1088)"),
             Source(S003, "1712–1714", r"\log \text{post} = 4 \log p + \log(1-p) ... \Rightarrow p = 4/5 = 0.8",
                    value=0.8, decimals=1, at={"h": 3, "t": 0, "alpha": 2, "beta": 2}),
             Source(S003, "1096", r"Observe · h = 6, t = 4 in N = 10 flips · MLE = 0.6.",

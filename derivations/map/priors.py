@@ -154,8 +154,9 @@ def map_gaussian_prior_l2_mean() -> Claim:
         ),
         sources=(
             Source(S003, "123–125", r"L(\boldsymbol{\theta}) + \lambda \|\boldsymbol{\theta}\|_2^2 = L(\boldsymbol{\theta}) + \lambda \sum_j \theta_j^2",
-                   note=r"here L is the mean squared error of 003 L84, so the MAP λ is \sigma^2/(N\sigma_p^2); the value "
-                        r"\lambda := 1/(2\sigma_p^2) of L1624 belongs to the summed-NLL objective, which the notes should say"),
+                   note=r"not compared: λ is not given here. With L the mean squared error of 003 L84 the MAP weight is this "
+                        r"claim's target \sigma^2/(N\sigma_p^2); the \lambda := 1/(2\sigma_p^2) of L1624 is for the summed NLL "
+                        r"(compared there on map.gaussian-prior.l2.nll)"),
             Source(S003, "2066–2070", r"\hat{\theta}_{\text{MAP}} = \arg \min_{\theta} \left[ \text{KL}(\hat{p}_{\text{data}} \parallel p_{\theta}) - \frac{1}{N} \log p(\theta) \right]; **L2 regularization** through this lens · \"minimize KL-to-empirical, plus pay \lambda \|\theta\|^2",
                    expr=(1 / (2 * n_points * tau**2)) / (1 / (2 * sigma**2)),
                    note=r"Gaussian noise and prior N(0, \tau^2): the θ-dependent part of the KL is MSE/(2\sigma^2), of "
@@ -184,8 +185,9 @@ def map_laplace_prior_l1() -> Claim:
             Source(S003, "1697", r"2\lambda\theta_j (smooth) vs \lambda \text{sign}(\theta_j) (kink at 0)",
                    note="penalty gradients of λ‖θ‖² and λ‖θ‖₁; they hold for any λ and do not fix the convention"),
             Source(S004, "1674–1678", r"Different priors induce different regularizers: Gaussian prior: L2 regularization (ridge); Laplace prior: L1 regularization (lasso); Student-t prior: Robust to outliers",
-                   note="not compared (no formula): the Laplace → lasso weight is this claim's λ = 2σ²/b, the Gaussian → ridge weight "
-                        "map.gaussian-prior.l2's σ²/τ²; the Student-t statement is not checked"),
+                   note="not compared here: no weight is written (the lasso weight is this claim's 2σ²/b, the ridge weight "
+                        "map.gaussian-prior.l2's σ²/τ²); which penalty each prior gives is compared on nll.laplace and "
+                        "nll.gaussian; the Student-t statement is not checked"),
         ),
     )
 

@@ -97,10 +97,17 @@ def map_lasso_soft_threshold() -> Claim:
                    behaviour="lasso_has_exact_zeros", at={"n": 30, "d": 8, "designs": 20},
                    correct="L1 gives exact zeros, L2 does not"),
             Source(S003, "1685–1688", r"**L1 ball** — diamond. Corners stick out on the axes. Generic data-loss contours hit the diamond *at a corner*,",
-                   note=r"not compared: the geometric intuition, true as 'often': with an orthonormal design the lasso solution "
-                        r"sits at a corner (has a zero) when some |x_j^\top y| \le \lambda/2, a set of data of positive "
-                        r"probability, and touches an edge otherwise (y = (2, 1.5), \lambda = 1 gives (1.5, 1): the behaviour "
-                        r"check lasso_at_a_corner, property_tests/test_map.py); 'generic' read as 'always' would be over-general"),
+                   note=r"not compared: how often the solution sits at a corner (a probability over data) is not computed; "
+                        r"'generic' is read as 'often' ('always' would be over-general). The next sources show both cases with "
+                        r"an orthonormal design, coordinate by coordinate"),
+            *(Source(S003, "1685–1688", r"Corners stick out on the axes. Generic data-loss contours hit the diamond *at a corner*,",
+                     value=value, decimals=1,
+                     at={"x1": e1, "x2": e2, "x3": 0, "y1": y_1, "y2": y_2, "y3": 0, "lam": 1},
+                     note=f"orthonormal design, λ = 1, y = ({y_1}, {y_2}) (the numbers are ours): coefficient {j} is "
+                          f"S(x_jᵀy, λ/2) = {value}" + (", a zero: the solution sits at a corner" if value == 0 else
+                                                        (", no zero: it touches an edge" if y_2 == 1.5 else "")))
+              for y_1, y_2, j, e1, e2, value in ((2, 1.5, 1, 1, 0, 1.5), (2, 1.5, 2, 0, 1, 1.0),
+                                                 (2, sympy.Rational(2, 5), 2, 0, 1, 0.0))),
         ),
     )
 

@@ -64,12 +64,13 @@ def nll_bernoulli() -> Claim:
             Source(S003, "1484", r"Binary y \in \{0, 1\}	Bernoulli	<b>BCE</b>",
                    expr=-(y01 * log(p) + (1 - y01) * log(1 - p)), note="the table's binary row: the Bernoulli NLL is BCE"),
             Source(S003, "1503", r"The loss is small **iff the model assigned high probability to the true class**.",
-                   note="not compared: −log p̂_true falls monotonically to 0 as p̂_true → 1 (0.223 at 0.8, 1.609 at 0.2, "
-                        "L1498–1499), so 'small iff high probability' holds for any threshold; nothing more to compute"),
-            Source(S003, "1750–1758", r"I(y) := -\log p(y); The **only** function satisfying all three is I(y) = -c \log p(y) for c > 0 (Shannon 1948).",
-                   note="not compared: the surprise is a definition (the NLL of the observed outcome: this claim at y = 1 for an "
-                        "event of probability p); the uniqueness under the three axioms is Shannon's theorem, which needs I "
-                        "continuous (additivity alone admits pathological solutions)"),
+                   expr=-log(p), at={"y": 1},
+                   note="read through the loss of the true class: at y = 1 it is -log p̂ (compared), a decreasing function "
+                        "of p̂ that is 0 at p̂ = 1; the monotonicity is read off this formula, not tested separately"),
+            Source(S003, "1750–1758", r"I(y) := -\log p(y)", expr=-log(p), at={"y": 1},
+                   note="the surprise of an event of probability p is this claim's NLL of the observed outcome (y = 1)"),
+            Source(S003, "1750–1758", r"The **only** function satisfying all three is I(y) = -c \log p(y) for c > 0 (Shannon 1948).",
+                   note="not compared: a uniqueness theorem (Shannon's, which also needs I continuous); no finite check decides it"),
             *(Source(S003, line, row, value=value, decimals=decimals, unit="bits", at={"y": 1, "p": probability},
                      note="the surprise −log₂ p of an event of probability p: the NLL of y = 1 under Bernoulli(p), in bits"
                           + extra)

@@ -11,7 +11,7 @@ from sympy import log, pi, sqrt
 
 from derivspec.core import POSITIVE, REAL, Claim, Source, Step, Var, WrongVariant, claim, positive_between, target_of
 from derivspec.core.claims import Recognise
-from derivspec.core.lectures import S000, S002, S003
+from derivspec.core.lectures import S000, S002, S003, S004
 
 Y = Var("y", "y", REAL)
 MU = Var("mu", r"\mu", REAL)
@@ -94,6 +94,10 @@ def nll_gaussian() -> Claim:
                    expr=-log(NOISE_DENSITY.subs(EPSILON, y - mu)), note=ADDITIVE_NOISE_NOTE),
             Source(S003, "1232–1240", r"y = \boldsymbol{\theta}^\top \mathbf{x} + \epsilon, \epsilon \sim \mathcal{N}(0, \sigma^2); p(y \mid \mathbf{x}, \boldsymbol{\theta}) = \mathcal{N}(y \mid \boldsymbol{\theta}^\top \mathbf{x}, \sigma^2) = \frac{1}{\sqrt{2\pi\sigma^2}} \exp\left(-\frac{(y - \boldsymbol{\theta}^\top \mathbf{x})^2}{2\sigma^2}\right)",
                    expr=-log(NOISE_DENSITY.subs(EPSILON, y - mu)), note=ADDITIVE_NOISE_NOTE + r"; \theta^\top x is \mu"),
+            Source(S004, "1674–1678", r"Different priors induce different regularizers: Gaussian prior: L2 regularization (ridge)",
+                   expr=y**2, relation="affine", free_of=("y",), at={"mu": 0},
+                   note=r"a prior N(0, \sigma^2) on a weight y: its -\log density is y^2/(2\sigma^2) plus a constant, an L2 "
+                        r"penalty (the ridge weight in a loss is map.gaussian-prior.l2)"),
         ),
     )
 

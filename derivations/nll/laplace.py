@@ -15,7 +15,7 @@ import sympy.stats
 from sympy import Abs, exp, log
 
 from derivspec.core import POSITIVE, Claim, Source, Step, Var, WrongVariant, claim
-from derivspec.core.lectures import S000, S003
+from derivspec.core.lectures import S000, S003, S004
 from derivspec.derivations.nll.gaussian import MU, Y, mu, y
 
 B = Var("b", "b", POSITIVE)
@@ -57,5 +57,9 @@ def nll_laplace() -> Claim:
                    behaviour="laplace_peak_and_tails", at={"b": 1.0},
                    correct="against the Gaussian of the same variance 2b², the Laplace density is higher at 0 "
                            "(1/(2b) > 1/(2b√π)) and higher in the tails (e^{−|θ|/b} decays slower than e^{−θ²/(4b²)})"),
+            Source(S004, "1674–1678", r"Different priors induce different regularizers: ... Laplace prior: L1 regularization (lasso)",
+                   expr=Abs(y), relation="affine", free_of=("y",), at={"mu": 0},
+                   note=r"a prior Laplace(0, b) on a weight y: its -\log density is |y|/b plus a constant, an L1 penalty "
+                        r"(the lasso weight in a loss is map.laplace-prior.l1)"),
         ),
     )

@@ -44,7 +44,8 @@ def sampling_mc_standard_error() -> Claim:
             Source(S003, "729", r"\mathbb{E}_{Y \sim p}[f(Y)] = \int f(y) p(y) dy \approx \frac{1}{N} \sum_{i=1}^N f(y_i), \quad y_i \sim p",
                    note="the estimator whose standard error the claim gives"),
             Source(S003, "741", r"The 1/\sqrt{N} scaling is why Monte Carlo is **slow** in high dimensions but still beats numerical integration whenever d \gtrsim 4",
-                   note="not comparable: depends on the integrand's smoothness and the quadrature rule (a grid rule with error "
-                        "O(N^{-k/d}) loses to 1/sqrt(N) when d > 2k), no single threshold"),
+                   note="not compared: no claim here models quadrature error. Read against a grid rule of error N^{-k/d}, "
+                        "the crossover with N^{-1/2} depends on the rule's order k and the integrand's smoothness, so there is "
+                        "no single threshold"),
         ),
     )

@@ -126,8 +126,8 @@ def score_dsm_minimiser() -> Claim:
                    note="read as: what the trained s_θ(x_t, t) approximates; Gaussian data x_0 ~ N(μ_0, s_0²)"),
             Source(S002, "555", r"Training: We add noise to destroy the image (Forward Process). The model learns to predict this specific noise instance.",
                    note="not compared: describes the regression target of the training step. What the MSE-optimal "
-                        "predictor learns is E[ε | x_t] = −√(1−ᾱ_t)∇log q_t(x_t), which leaves the error E Var[ε | x_t] > 0 "
-                        "(0.5 at ᾱ = 0.5 for unit-variance data); property_tests/test_score.py recomputes it"),
+                        "predictor learns, E[ε | x_t] = −√(1−ᾱ_t)∇log q_t(x_t), is this claim (compared at other lines); the "
+                        "error E Var[ε | x_t] it leaves is not the target of any claim, so no number is compared"),
             Source(S004, "3381", r"At each step t : predict the noise that was added",
                    note="describes the regression target of the training step; what is learned is E[ε | x_t] (002 L555 is checked)"),
             Source(S004, "3323", r"Train: predict noise at each timestep",
@@ -202,9 +202,9 @@ def score_dsm_vincent() -> Claim:
             Source(S004, "3743–3745", r"Score-based models \neq new model category; Different mathematical framing of diffusion; Vocabulary: when you hear “score-based generative models” \rightarrow continuous-time diffusion",
                    nothing_to_compare=True, note="a framing; the equivalence of the objectives is checked at L3746"),
             Source(S003, "168", r"**Diffusion (L21)** · score matching \equiv KL minimization between noisy data and model.",
-                   note="not a formula at one noise level: score matching minimises a Fisher divergence, which is the derivative "
-                        "of KL(p_σ‖q_σ) along the noise scale (de Bruijn); only the weighted integral over noise levels bounds "
-                        "the KL (Song et al. 2021, likelihood weighting)"),
+                   note="not compared: at one noise level this claim's objective is a Fisher divergence, not a KL; the link "
+                        "to KL(p_σ‖q_σ) runs through all noise levels (de Bruijn's identity, the likelihood weighting of Song "
+                        "et al. 2021), which no claim here derives"),
         ),
     )
 

@@ -74,9 +74,10 @@ def score_normaliser() -> Claim:
             Source(S004, "3679–3681", r"Definition: \nabla \log p(\mathbf{x}) (gradient of log density); Points toward higher probability regions; Classic use: Langevin sampling",
                    behaviour="score_points_uphill", at={"a": 1.0, "b": -2.0}),
             Source(S001, "236", r"Learns a vector field that points towards high-density regions of the data manifold at every noise scale.",
-                   note="not compared: true of the noised density p_σ = p_data * N(0, σ²) at every scale (the score "
-                        "points uphill, 004 L3679–3681 is checked); at large σ that direction is towards the data's mean, "
-                        "which can be a low-density region of p_data itself -- the wording does not say which density"),
+                   behaviour="score_points_uphill", at={"a": 1.0, "b": -2.0},
+                   note="read for the density whose score it is (at each scale the noised p_σ): the score points uphill "
+                        "(checked on a two-mode density); whether p_σ's uphill direction leads to high density of p_data "
+                        "itself at large σ is not checked, and the wording does not say which density"),
             Source(S001, "239", r"So: **Score matching learns how to climb the log-density landscape; generation is gradient-guided denoising.**",
                    note="intuition; the uphill property is checked at 004 L3679–3681"),
         ),

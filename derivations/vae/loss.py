@@ -11,7 +11,8 @@ Seeds: 002 L179–225, L290, L303–322; 004 L2580–2613.
 
 from __future__ import annotations
 
-from sympy import log, pi
+import sympy
+from sympy import log, pi, sqrt
 
 from derivspec.core import BINARY, REAL, UNIT_INTERVAL, Claim, Source, Step, Var, WrongVariant, claim, positive_between
 from derivspec.core.lectures import S002, S004
@@ -30,6 +31,7 @@ SIGMA = Var("sigma", r"\sigma", positive_between(0.3, 2.5))
 (x1, x2), (p1, p2), (m1, m2) = ([v.symbol for v in g] for g in (PIXELS, PROBS, MEANS))
 (r1, r2) = (v.symbol for v in REAL_PIXELS)
 sx, mu, sigma = SX.symbol, MU.symbol, SIGMA.symbol
+BETA_WEIGHT = sympy.Symbol("beta", real=True)  # the free KL weight of a written loss, fixed by a source's at
 
 BATCH_PIXELS = tuple(Var(f"x{i}{j}", f"x_{{{i}{j}}}", BINARY) for i in (1, 2) for j in (1, 2))
 BATCH_PROBS = tuple(Var(f"p{i}{j}", f"p_{{{i}{j}}}", UNIT_INTERVAL) for i in (1, 2) for j in (1, 2))
@@ -133,12 +135,17 @@ def vae_loss_gaussian() -> Claim:
                    note="generation, not the loss; not comparable"),
             Source(S002, "340–344", r"we output the local parameters \psi = [\mu, \sigma]; The assumed distribution is Gaussian z \sim \mathcal{N}(\mu, \sigma); The **Prior** (p(z)) ... a standard normal \mathcal{N}(0, 1)",
                    note=r"the encoder and prior of the claim; N(\mu, \sigma) read as N(\mu, \sigma^2) (see 002:164–167)"),
-            Source(S002, "186–188", r"\mathcal{L} = \|x - \hat{x}\|^2 + \beta \cdot D_{KL}(\mathcal{N}(\mu_z, \sigma_z) \| \mathcal{N}(0, I))",
-                   note=r"not compared: \beta is a free weight (the \beta-VAE loss). With the decoder \mathcal N(\mu_x, I) of L181, "
-                        r"-\mathrm{ELBO} = \tfrac12\|x-\hat x\|^2 + \mathrm{KL} + \mathrm{const}, so \|x-\hat x\|^2 + \beta\,\mathrm{KL} "
-                        r"= 2(-\mathrm{ELBO}_{\beta/2}): twice the -ELBO at \beta = 2, or at \beta = 1 with a decoder variance "
-                        r"\sigma_x^2 = \tfrac12 (this claim at sx^2 = 1/2, property_tests/test_vae_general.py); read at \beta = 1 with "
-                        r"the unit-variance decoder it would weight the reconstruction twice"),
+            *(Source(S002, "186–188", r"\mathcal{L} = \|x - \hat{x}\|^2 + \beta \cdot D_{KL}(\mathcal{N}(\mu_z, \sigma_z) \| \mathcal{N}(0, I))",
+                     expr=squared_error + BETA_WEIGHT * written_kl(mu, sigma), relation=relation, at=at,
+                     free_of=("x1", "x2", "m1", "m2", "mu", "sigma"),
+                     note=r"\beta is a free weight (the \beta-VAE loss); " + reading)
+              for relation, at, reading in (
+                  ("affine", {"sx": 1, "beta": 2},
+                   r"with the unit-variance decoder of L181 it is -ELBO up to a positive scale and a constant at \beta = 2 "
+                   r"(it is 2(-ELBO) at a KL weight \beta/2)"),
+                  ("offset", {"sx": 1 / sqrt(2), "beta": 1},
+                   r"at \beta = 1 it is -ELBO up to a constant with a decoder variance \sigma_x^2 = \tfrac12; at \beta = 1 "
+                   r"with \sigma_x = 1 it would weight the reconstruction twice (this claim's first wrong variant)"))),
             Source(S002, "221–225", r"the reconstruction loss is almost always Mean Squared Error (MSE): \text{Loss} = \| u - \hat{u} \|^2 = \sum (u_i - \hat{u}_i)^2",
                    expr=squared_error, relation="affine", free_of=("x1", "x2", "m1", "m2"),
                    note=r"the reconstruction part: the loss is a positive multiple of the squared error plus terms free of x "

@@ -62,9 +62,5 @@ def vae_prior_nll() -> Claim:
             Source(S002, "142", r"\min \sum_z - \log \mathcal N(z; 0, I) = \min 0.5 \sum_x |z|^2",
                    expr=0.5 * (z1**2 + z2**2), relation="offset", free_of=("z1", "z2"),
                    note="one code: equal up to the constant log 2π, so the minimisers agree"),
-            Source(S002, "120", r"Maximally uninformative, simplest continuous prior with strong math properties",
-                   note="not compared: among densities with covariance I the standard normal has the largest entropy (the "
-                        "behaviour check normal_has_max_entropy of estimation.gaussian.entropy); without fixing the "
-                        "covariance there is no most uninformative density on R^d"),
         ),
     )
