@@ -174,9 +174,10 @@ def _print_verify_table(records: list[dict], ctx, wall: float, jobs: int) -> Non
     table(f"derivspec verify (device {ctx.device.type}, seed {ctx.seed})",
           ("claim", "status", "symbolic", "numeric", "property", "sources", "time"), rows, markup=True)
     totals = {k: sum(r["status"] == k for r in records) for k in ("verified", "failed", "inconclusive")}
-    disagree = sum(s["status"] == "disagrees" for r in records for s in r["sources"])
+    disagreeing = [s for r in records for s in r["sources"] if s["status"] == "disagrees"]
+    slips = len({(s["file"], tuple(s["lines"]), s.get("as_written")) for s in disagreeing})
     say(f"{len(records)} claims: {totals['verified']} verified, {totals['failed']} failed, "
-        f"{totals['inconclusive']} inconclusive; {disagree} source statements disagree "
+        f"{totals['inconclusive']} inconclusive; {len(disagreeing)} source statements disagree, {slips} slip{'' if slips == 1 else 's'} "
         f"(see `derivspec errata`); {wall:.1f} s wall, {jobs} worker{'s' if jobs != 1 else ''} "
         f"({sum(r['seconds'] for r in records):.1f} s of checks)")
     for r in records:
