@@ -18,7 +18,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 FLOORS = {"chain": 0.84, "known": 0.9}
 HELDOUT_FLOORS = {"chain": 0.74, "known": 0.4}
-HELDOUT2_FLOORS = {"chain": 0.4, "known": 0.44}
+# chain 8/19 -> 7/19 (issue 23): the dropped factor 2 planted in d2l linear-regression L258 was found by
+# reading X, w as scalars; a scalar reading of matrices no longer flags (derivspec/scan/matrices.py)
+HELDOUT2_FLOORS = {"chain": 0.36, "known": 0.44}
 
 
 def planted_module():

@@ -19,6 +19,7 @@ import sys
 import time
 from pathlib import Path
 
+from derivspec.scan.matrices import document_types
 from derivspec.scan.extract import NotText, ScanError, Statement, extract, read_text
 from derivspec.scan.records import Record, record_from_steps
 from derivspec.scan.statements import (STATEMENT_SECONDS, DocumentState, check_statement, clean, document_conventions,
@@ -74,6 +75,7 @@ def prepare(path, name: str | None = None, known: bool = True, seconds: float | 
     state.log_base, state.conventions = document_conventions(text, state.names)
     state.notations = document_notations(text)
     state.functions = document_functions(relational)
+    state.types = document_types(text)  # read before any check: which names are matrices and vectors
     state.order = {(s.lines, s.text): i for i, s in enumerate(relational)}
     if known:
         from derivspec.scan.known import Recogniser

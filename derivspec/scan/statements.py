@@ -82,6 +82,7 @@ class DocumentState:
     samples: list = field(default_factory=list)  # (line, name, distribution) of X ~ Dist(...)
     functions: list = field(default_factory=list)  # (line, lhs, pattern, rhs, order): F(args) = ... in a display
     order: dict = field(default_factory=dict)  # (lines, text) -> position among the statements with a relation
+    types: object = None  # derivspec.scan.matrices.DocumentTypes: the matrices and vectors the document declares
 
 
 @dataclass
@@ -187,6 +188,44 @@ def check_statement(statement: Statement, state: DocumentState, previous: str = 
 
 def _check(statement: Statement, text: str, state: DocumentState, previous: str) -> Outcome:
     clauses = split_clauses(text)
+    typed = state.types.typed(text, statement.lines[0]) if state.types is not None else set()
+    if typed:
+        from derivspec.scan.matrices import readable
+
+        sides = [side for c in clauses if c.relations for side in c.sides if side.strip()]
+        if sides and all(readable(side, state.types) for side in sides):
+            return _check_typed(statement, text, clauses, state)
+        outcome = _check_untyped(statement, text, clauses, state, previous)
+        if any(_in_matrix_algebra(side, typed) for side in sides):
+            return _as_one_by_one(outcome, typed, dimension=any(
+                re.sub(r"_.*$", "", name) in step_checks.DIMENSION_NAMES for name in bare_names(text)))
+        return outcome
+    return _check_untyped(statement, text, clauses, state, previous)
+
+
+def _as_one_by_one(outcome: Outcome, typed: set[str], dimension: bool) -> Outcome:
+    """A statement about typed vectors and matrices that the matrix reader cannot read, read with
+    scalars: that is the 1x1 case. A scalar proof proves nothing for larger matrices; a scalar
+    counterexample is a counterexample with 1x1 matrices, unless a dimension name (n, d, ...)
+    would be 1 there."""
+    names = ", ".join(sorted(typed))
+    steps = []
+    for step in outcome.steps:
+        if step.verdict == "proved":
+            step = dataclasses.replace(step, verdict="unchecked",
+                                       reason=f"holds for 1x1 matrices (vectors and matrices {names} read as scalars); "
+                                              "not proved for matrices")
+        elif step.verdict == "disagrees" and dimension:
+            step = dataclasses.replace(step, verdict="unchecked",
+                                       reason=f"differs when the vectors and matrices {names} are read as scalars, but the "
+                                              "statement names a dimension, which would be 1 there")
+        elif step.verdict == "disagrees":
+            step = dataclasses.replace(step, reason=step.reason + " (a counterexample with 1x1 matrices)")
+        steps.append(step)
+    return Outcome(outcome.statement, outcome.text, steps, outcome.note)
+
+
+def _check_untyped(statement: Statement, text: str, clauses, state: DocumentState, previous: str) -> Outcome:
     bare = bare_names(text)
     matrix = bool(_MATRIX_MARKERS.search(text))
     dimension = any(re.sub(r"_.*$", "", name) in step_checks.DIMENSION_NAMES for name in bare)
@@ -246,6 +285,56 @@ def _check(statement: Statement, text: str, state: DocumentState, previous: str)
                     if interval:
                         constraints[lhs] = interval
     return Outcome(statement, text, results)
+
+
+def _check_typed(statement: Statement, text: str, clauses, state: DocumentState) -> Outcome:
+    """A statement about the document's vectors and matrices: each equation compared on exact
+    random instances (:mod:`derivspec.scan.matrices`), never read as scalars. A counterexample is
+    a flag unless the document states an assumption the instances do not model."""
+    from derivspec.scan.matrices import compare_on_instances, lone_name
+
+    results: list[StepResult] = []
+    condition_prose = bool(_CONDITION_PROSE.search(statement.before[-160:])) if statement.before else False
+    for clause in clauses:
+        implication = clause.before or clause.after in ("⇒", "⇔", "⇐") or clause.before in ("⇒", "⇔", "⇐")
+        for k, relation in enumerate(clause.relations):
+            left, right = clause.sides[k], clause.sides[k + 1]
+            if not left.strip() or not right.strip():
+                continue
+            if relation == "=" and (condition_prose or implication or "0" in (left.strip(), right.strip())):
+                results.append(StepResult(relation, left, right, "unchecked", "chain",
+                                          "vectors and matrices: an equation being solved or a condition (set to zero, "
+                                          "'hence', 'if'), not an identity"))
+                continue
+            if relation != "=":
+                results.append(StepResult(relation, left, right, "unchecked", "chain",
+                                          f"vectors and matrices: a '{relation}' between them is not compared"))
+                continue
+            if lone_name(left, state.types) or lone_name(right, state.types):
+                results.append(StepResult(relation, left, right, "unchecked", "chain",
+                                          "vectors and matrices: one side is a single name -- a definition, a value or an "
+                                          "update, not an identity"))
+                continue
+            found = compare_on_instances(left, right, state.types)
+            if found.verdict == "disagrees" and state.types.assumptions:
+                results.append(StepResult(relation, left, right, "unchecked", "chain",
+                                          f"vectors and matrices: differ for general matrices, but the document assumes "
+                                          f"{', '.join(state.types.assumptions)}, which the instances do not model",
+                                          found.evidence))
+            elif found.verdict == "disagrees":
+                results.append(StepResult(relation, left, right, "disagrees", "chain", found.reason, found.evidence))
+            else:
+                results.append(StepResult(relation, left, right, "unchecked", "chain", found.reason))
+    return Outcome(statement, text, results)
+
+
+def _in_matrix_algebra(side: str, names: set[str]) -> bool:
+    """A typed name in a product with another, transposed, inverted or under tr/det: where a
+    scalar reading would be wrong."""
+    plain = re.sub(r"\\(?:mathbf|boldsymbol|bm|vec)\s*\{?\s*([A-Za-z])\s*\}?", r"\1", side)
+    letters = "".join(sorted(names))
+    return bool(re.search(rf"[{letters}]\s*(?:\^\s*\{{?\s*(?:-1|\\top|T)|\s*[{letters}])", plain)
+                or re.search(rf"(?:\\det|tr\}}?)\s*\(?\s*[{letters}]", plain))
 
 
 # -- functions the document defines in a display and uses later ------------------------------------

@@ -285,6 +285,8 @@ def check_step(left: Side, relation: str, right: Side, context: Context, first: 
     for side, name in ((left, "left"), (right, "right")):
         if not side.readable:
             return result("unchecked", "chain", f"the {name} side is not read: {side.error}")
+    if relation == "=" and _stationarity(left, right):
+        return result("unchecked", "chain", "a gradient or derivative set to zero: a condition being solved, not an identity")
     a, b = _values(left.primary, context), _values(right.primary, context)
     if _numeric(a) and _numeric(b):
         return check_numbers(left, relation, right, context)
@@ -310,6 +312,9 @@ def check_step(left: Side, relation: str, right: Side, context: Context, first: 
             # decide it, else read as the lecture naming it, as before
             decided = check_symbolic(left, relation, right, context, first)
             return decided if decided.verdict != "unchecked" else label
+        if not context.chain and (named in b.free_symbols or (algebra.is_opaque_function(named) and b.has(named))):
+            return result("unchecked", "chain", f"an assignment or update that reuses its own left side "
+                                                f"({left.text.strip()} on both sides): not an identity", label=True)
     if _numeric(b) and is_label(left) and relation in ("=", "≈"):
         return result("unchecked", "number", f"gives {left.text.strip()} a value (not checked)", label=True)
     if "⟦const⟧" in {s.name for s in a.free_symbols | b.free_symbols}:
@@ -317,6 +322,14 @@ def check_step(left: Side, relation: str, right: Side, context: Context, first: 
     if relation == "∝":
         return check_proportional(left, right, context)
     return check_symbolic(left, relation, right, context, first)
+
+
+def _stationarity(left: Side, right: Side) -> bool:
+    """``0 = \\nabla f`` or ``\\partial f/\\partial x = 0``: one side zero, the other a derivative."""
+    for zero, other in ((left, right), (right, left)):
+        if zero.text.strip() == "0" and re.search(r"\\nabla|\\partial|\\frac\s*\{\s*d|\bd\s*/\s*d", other.text):
+            return True
+    return False
 
 
 def standard_quantity(side: Side, context: Context) -> bool:
@@ -809,6 +822,9 @@ def check_symbolic(left: Side, relation: str, right: Side, context: Context, fir
     guard = _guard(left, relation, right, context, primary, first)
     if guard:
         return result("unchecked", guard, evidence)
+    if notes:  # vectors and matrices read as scalars: a scalar difference is no evidence about the matrices
+        return result("unchecked", "the sides differ when vectors and matrices are read as scalars; not compared as "
+                                   "matrices (no flag from a scalar reading)", evidence)
     why = "the two sides differ"
     if primary.points.differing < primary.points.evaluated:
         why += f" at {primary.points.differing} of {primary.points.evaluated} exact points"
@@ -987,6 +1003,8 @@ def _inequality_verdict(left, relation, right, context, primary: Comparison, fir
         guard = "a single inequality: it may be a condition rather than a claim about all values"
     if violated < max(2, points.evaluated // 2) and not guard:
         guard = f"violated at only {violated} of {points.evaluated} points: possibly true on the intended domain"
+    if notes and not guard:
+        guard = "violated when vectors and matrices are read as scalars; not compared as matrices (no flag from a scalar reading)"
     evidence = _describe_point(points.first, context.names)
     if guard:
         return result("unchecked", guard, evidence)

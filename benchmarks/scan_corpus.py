@@ -1,0 +1,127 @@
+"""``derivspec scan`` on lecture material by other authors: how much it checks, how much it cannot
+read, and every flag for review (issues 23-25).
+
+The material is the repositories of ``benchmarks/scan_corpus/split.toml``, read at run time from
+bare git directories made by the ``fetch`` tool (``--mirror``, default ``/work/.mirror``) at the
+pinned commits; nothing of their text is written into this repository. Each repository's
+Markdown, LaTeX and text files are copied to a temporary folder and scanned as a user would
+(``python -m derivspec scan FILES --json``, one process per repository, two workers).
+
+    python benchmarks/scan_corpus.py --half development              # the table, and flags.json for review
+    python benchmarks/scan_corpus.py --half heldout --json OUT.json  # only to measure (see split.toml)
+
+Per half: documents, statements found, statements checked (proved or flagged) and their share,
+the share left unchecked as "not read", flags, and wall time. ``--flags FILE`` writes every flag
+(file, lines, text, reason, evidence) for the hand review listed in docs/scan.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from derivspec.scan.records import reason_group  # noqa: E402  the summary's grouping of unchecked reasons
+
+SPLIT = ROOT / "benchmarks" / "scan_corpus" / "split.toml"
+REPOSITORY_TIMEOUT = 1200  # seconds per repository: a scan that hangs is reported, not waited for
+
+
+def split() -> dict:
+    return tomllib.loads(SPLIT.read_text(encoding="utf-8"))
+
+
+def documents(git_dir: Path, commit: str, extensions: list[str]) -> list[str]:
+    names = subprocess.run(["git", "-C", str(git_dir), "ls-tree", "-r", "--name-only", commit],
+                           capture_output=True, text=True, check=True).stdout.splitlines()
+    return [n for n in names if n.rsplit(".", 1)[-1].lower() in extensions]
+
+
+def copy_out(git_dir: Path, commit: str, names: list[str], folder: Path) -> list[Path]:
+    """The files at ``commit`` copied under ``folder`` (path separators flattened)."""
+    paths = []
+    for name in names:
+        blob = subprocess.run(["git", "-C", str(git_dir), "show", f"{commit}:{name}"], capture_output=True, check=True).stdout
+        path = folder / name.replace("/", "__")
+        path.write_bytes(blob)
+        paths.append(path)
+    return paths
+
+
+def scan(paths: list[Path]) -> tuple[dict | None, float, str]:
+    started = time.perf_counter()
+    try:
+        done = subprocess.run([sys.executable, "-m", "derivspec", "scan", *map(str, paths), "--json", "--jobs", "2"],
+                              capture_output=True, text=True, timeout=REPOSITORY_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return None, time.perf_counter() - started, f"timed out after {REPOSITORY_TIMEOUT} s"
+    seconds = time.perf_counter() - started
+    try:
+        return json.loads(done.stdout), seconds, ""
+    except json.JSONDecodeError:
+        return None, seconds, f"exit {done.returncode}: {done.stderr.strip().splitlines()[-1:] or ''}"
+
+
+def measure(half: str, mirror: Path) -> dict:
+    config = split()
+    rows, flags, reasons = [], [], Counter()
+    for repo in config["repo"]:
+        if repo["half"] != half:
+            continue
+        git_dir = mirror / repo["name"].replace("/", "+") / "repo"
+        names = documents(git_dir, repo["commit"], config["extensions"])
+        with tempfile.TemporaryDirectory() as folder:
+            out, seconds, problem = scan(copy_out(git_dir, repo["commit"], names, Path(folder))) if names else ({}, 0.0, "")
+        statements = (out or {}).get("statements", [])
+        checked = [s for s in statements if s["verdict"] in ("proved", "disagrees")]
+        groups = Counter(reason_group(s.get("reason", "")) for s in statements if s["verdict"] == "unchecked")
+        reasons.update(groups)
+        not_read = groups.get("not read", 0)
+        flags += [{"repo": repo["name"], **{k: s.get(k) for k in ("file", "lines", "text", "reason", "evidence", "claim")}}
+                  for s in statements if s["verdict"] == "disagrees"]
+        documents_with_checks = len({s["file"] for s in checked})
+        rows.append({"repo": repo["name"], "documents": len(names), "with_a_checked_statement": documents_with_checks,
+                     "statements": len(statements), "checked": len(checked),
+                     "proved": sum(s["verdict"] == "proved" for s in statements),
+                     "flagged": sum(s["verdict"] == "disagrees" for s in statements),
+                     "not_read": not_read, "seconds": round(seconds, 1), "problem": problem})
+    total = {key: sum(r[key] for r in rows) for key in ("documents", "with_a_checked_statement", "statements", "checked",
+                                                         "proved", "flagged", "not_read", "seconds")}
+    total["checked_share"] = round(total["checked"] / total["statements"], 4) if total["statements"] else 0.0
+    total["not_read_share"] = round(total["not_read"] / total["statements"], 4) if total["statements"] else 0.0
+    return {"half": half, "repositories": rows, "total": total, "flags": flags,
+            "unchecked_reasons": dict(reasons.most_common(15))}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--half", choices=("development", "heldout"), required=True)
+    parser.add_argument("--mirror", type=Path, default=Path("/work/.mirror"))
+    parser.add_argument("--json", type=Path, help="write the whole measurement here")
+    parser.add_argument("--flags", type=Path, help="write every flag here, for review")
+    args = parser.parse_args(argv)
+    result = measure(args.half, args.mirror)
+    for r in result["repositories"]:
+        print(f"{r['repo']:40} docs {r['documents']:4}  statements {r['statements']:6}  checked {r['checked']:5}  "
+              f"flagged {r['flagged']:4}  not read {r['not_read']:5}  {r['seconds']:7.1f} s  {r['problem']}")
+    t = result["total"]
+    print(f"{args.half}: {t['documents']} documents ({t['with_a_checked_statement']} with a checked statement), "
+          f"{t['statements']} statements, {t['checked']} checked ({100 * t['checked_share']:.1f} %), "
+          f"{t['proved']} proved, {t['flagged']} flagged, not read {100 * t['not_read_share']:.1f} %, {t['seconds']:.0f} s")
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
+    if args.flags:
+        args.flags.write_text(json.dumps(result["flags"], indent=1, ensure_ascii=False), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,44 @@
+"""False-alarm causes of ``scan`` on other authors' lectures (issue 23), each with its must-flag twin.
+
+Documents are written for the test; the causes are the ones counted on public lecture material.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from derivspec.scan.runner import scan_path
+
+
+def _verdict(tmp_path, prose: str, math: str) -> str:
+    path = tmp_path / "doc.md"
+    path.write_text(f"# Notes\n\n{prose}\n\n$$ {math} $$\n", encoding="utf-8")
+    (record,) = [r for r in scan_path(path, workers=0, known=False, sources=False) if r.lines[0] == 5]
+    return record.verdict
+
+
+@pytest.mark.parametrize("prose, math", [
+    ("We preprocess every feature in place:", r"x_i = \log(x_i)"),            # an update reusing its left side
+    ("Each step of the loop increments the counter:", r"t = t + 1"),
+    ("The Lagrangian is stationary:", r"0 = \nabla_{z} \left( z^2 - 2 z \right)"),  # a gradient set to zero
+    ("Setting the derivative to zero,", r"\frac{\partial}{\partial w} (w - 3)^2 = 0"),
+    (r"Let $X$ be a matrix and $w$ a vector; setting the gradient to zero,", r"2 X^\top (X w - y) = 0"),
+])
+def test_not_an_identity_is_never_flagged_as_one(tmp_path, prose, math):
+    assert _verdict(tmp_path, prose, math) != "disagrees"
+
+
+@pytest.mark.parametrize("prose, math", [
+    ("A familiar identity:", r"\log(ab) = \log a + \log b + 1"),
+    ("Expanding the square:", r"(x + 1)^2 = x^2 + x + 1"),
+    (r"Let $A$ and $B$ be $n \times n$ matrices. Then", r"(AB)^{-1} = A^{-1} B^{-1}"),
+])
+def test_the_must_flag_twins_are_flagged(tmp_path, prose, math):
+    assert _verdict(tmp_path, prose, math) == "disagrees"
+
+
+def test_scalar_updates_are_unchecked_with_the_reason(tmp_path):
+    path = tmp_path / "doc.md"
+    path.write_text("# Notes\n\nIn place:\n\n$$ x_i = \\log(x_i) $$\n", encoding="utf-8")
+    (record,) = [r for r in scan_path(path, workers=0, known=False, sources=False) if r.lines[0] == 5]
+    assert record.verdict == "unchecked" and "reuses its own left side" in record.reason
