@@ -42,3 +42,17 @@ def test_scalar_updates_are_unchecked_with_the_reason(tmp_path):
     path.write_text("# Notes\n\nIn place:\n\n$$ x_i = \\log(x_i) $$\n", encoding="utf-8")
     (record,) = [r for r in scan_path(path, workers=0, known=False, sources=False) if r.lines[0] == 5]
     assert record.verdict == "unchecked" and "reuses its own left side" in record.reason
+
+
+def test_a_definition_the_document_states_after_the_formula_is_in_force(tmp_path):
+    """'(recall x_i = p_i)' after a formula: the formula is judged with it, and never flagged for lacking it."""
+    path = tmp_path / "doc.md"
+    path.write_text("# Notes\n\n"
+                    "The weight is $$ s_i = \\frac{p_i}{\\min(1, x_i \\tau)} = \\max(x_i, 1/\\tau) $$ (recall $x_i = p_i$).\n\n"
+                    "Then $$ q_j \\frac{1}{(1-a)^2} = \\frac{1}{q_j} $$ with $a = 1 - q_j$.\n\n"
+                    "Wrong even so: $$ (x_i + 1)^2 = x_i^2 + x_i + 1 $$\n", encoding="utf-8")
+    chains = {r.lines[0]: r for r in scan_path(path, workers=0, known=False, sources=False)
+              if not r.text.startswith(("x_i =", "a ="))}  # the two definitions are records of their own
+    assert chains[3].verdict != "disagrees"
+    assert chains[5].verdict == "proved" and "a = 1 - q_j" in chains[5].reason
+    assert chains[7].verdict == "disagrees" and "also with the document's x_i = p_i" in chains[7].reason

@@ -23,7 +23,7 @@ from derivspec.scan.matrices import document_types
 from derivspec.scan.extract import NotText, ScanError, Statement, extract, read_text
 from derivspec.scan.records import Record, record_from_steps
 from derivspec.scan.statements import (STATEMENT_SECONDS, DocumentState, check_statement, clean, document_conventions,
-                                      document_functions, document_notations)
+                                      document_equations, document_functions, document_notations)
 
 GRACE_SECONDS = 4.0
 _RELATION = re.compile(r"=|\\approx|\\simeq|\\le(?:q|qslant)?(?![A-Za-z])|\\ge(?:q|qslant)?(?![A-Za-z])|<|>|\\propto|"
@@ -76,6 +76,7 @@ def prepare(path, name: str | None = None, known: bool = True, seconds: float | 
     state.notations = document_notations(text)
     state.functions = document_functions(relational)
     state.types = document_types(text)  # read before any check: which names are matrices and vectors
+    state.equations = document_equations(relational)  # name = value, in force near where it is stated
     state.order = {(s.lines, s.text): i for i, s in enumerate(relational)}
     if known:
         from derivspec.scan.known import Recogniser

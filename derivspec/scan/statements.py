@@ -14,6 +14,7 @@ clauses use; ``a > 0`` or ``0 < p < 1`` restrict where points are drawn.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -83,6 +84,7 @@ class DocumentState:
     functions: list = field(default_factory=list)  # (line, lhs, pattern, rhs, order): F(args) = ... in a display
     order: dict = field(default_factory=dict)  # (lines, text) -> position among the statements with a relation
     types: object = None  # derivspec.scan.matrices.DocumentTypes: the matrices and vectors the document declares
+    equations: list = field(default_factory=list)  # (line, name, value): name = value stated anywhere in the document
 
 
 @dataclass
@@ -271,6 +273,11 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
                     result = normalised
             if result.verdict == "unchecked" and state.functions and relation in ("=", "≈"):
                 result = _with_document_functions(left, relation, right, context, statement, state, k == 0) or result
+            if result.verdict == "disagrees" and state.equations:
+                result = _with_document_equations(result, left, relation, right, context, statement, state, k == 0)
+            elif result.verdict == "unchecked" and "different symbols" in result.reason and state.equations:
+                again = _with_document_equations(result, left, relation, right, context, statement, state, k == 0)
+                result = again if again.verdict == "proved" else result  # a proof with them; never a flag from them alone
             results.append(result)
         # assignments and conditions for the clauses that follow
         if len(clause.relations) == 1 and len(sides) == 2 and sides[0].readable and sides[1].readable:
@@ -335,6 +342,67 @@ def _in_matrix_algebra(side: str, names: set[str]) -> bool:
     letters = "".join(sorted(names))
     return bool(re.search(rf"[{letters}]\s*(?:\^\s*\{{?\s*(?:-1|\\top|T)|\s*[{letters}])", plain)
                 or re.search(rf"(?:\\det|tr\}}?)\s*\(?\s*[{letters}]", plain))
+
+
+# -- names the document sets equal to something (x_i = p_i, a = 1 - q_j), before or after ------------
+
+_SET_NAME = re.compile(r"^\s*((?:\\[A-Za-z]+|[A-Za-z])(?:\^\s*\{?\s*\*\s*\}?)?(?:_\{[^{}]*\}|_[A-Za-z0-9])?)\s*$")
+EQUATION_WINDOW = 40  # lines either side: "recall x_i = p_i" may follow the formula it explains
+
+
+def document_equations(relational: list[Statement]) -> list:
+    """(line, name, value) for every definition the document states: ``name := value``, or
+    ``name = value`` right after "recall", "where", "with", "let", "define", "denote" -- a name alone
+    on the left that the right side does not use, a value with a symbol in it."""
+    found = []
+    for s in relational:
+        try:
+            clauses = [c for c in split_clauses(clean(s)) if c.relations]
+        except Exception:
+            continue
+        introduced = bool(_DEFINING_PROSE.search(s.before[-60:])) if s.before else False
+        for clause in clauses:
+            if clause.relations == [":="] or (clause.relations == ["="] and introduced):
+                lhs, rhs = clause.sides[0].strip(), clause.sides[1].strip()
+                if _SET_NAME.match(lhs) and re.search(r"[A-Za-z]", rhs) and not re.search(_name_pattern(lhs), rhs):
+                    found.append((s.lines[0], lhs, rhs))
+    return found
+
+
+# the prose that introduces a definition just before it: "(recall x_i = p_i)", "with a = 1 - q_j", "where ..."
+_DEFINING_PROSE = re.compile(r"\b(?:recall|where|with|let|define[sd]?|denote[sd]?|writing)\W*$", re.IGNORECASE)
+
+
+def _name_pattern(name: str) -> str:
+    return r"(?<![\\A-Za-z])" + re.escape(name).replace(r"\ ", r"\s*") + r"(?![A-Za-z0-9_{])"
+
+
+def _with_document_equations(result: StepResult, left, relation: str, right, context: Context, statement: Statement,
+                             state: DocumentState, first: bool) -> StepResult:
+    """A step that differs as read, checked again with the names the document sets equal to
+    something near it (``(recall x_i = p_i)``, "expand a"): proved with them, it is proved and says
+    which it used; decided otherwise or not at all, it is no flag -- a counterexample must hold
+    under the definitions in force."""
+    nearby = [(line, name, value) for line, name, value in state.equations
+              if abs(line - statement.lines[0]) <= EQUATION_WINDOW and (line, name, value) != (statement.lines[0], left.text.strip(), right.text.strip())
+              and (re.search(_name_pattern(name), left.text) or re.search(_name_pattern(name), right.text))]
+    if not nearby:
+        return result
+    substitute = lambda text: functools.reduce(  # noqa: E731
+        lambda t, d: re.sub(_name_pattern(d[1]), lambda _: "(" + d[2] + ")", t), nearby, text)
+    new_left, new_right = read_side(substitute(left.text), context), read_side(substitute(right.text), context)
+    if not new_left.readable or not new_right.readable:
+        return result
+    again = check_step(new_left, relation, new_right, dataclasses.replace(context, chain=True), first)
+    used = "; ".join(f"{name} = {value} (line {line})" for line, name, value in nearby)
+    if again.verdict == "disagrees":
+        again.reason = f"{again.reason} [also with the document's {used}]"
+        again.left, again.right = left.text, right.text
+        return again
+    verdict = "proved" if again.verdict == "proved" else "unchecked"
+    return StepResult(relation, left.text, right.text, verdict, result.kind,
+                      f"{'proved' if verdict == 'proved' else 'differs as read, but not decided'} with the document's {used}"
+                      + ("" if verdict == "proved" else f": {again.reason}"), result.evidence if verdict != "proved" else "")
 
 
 # -- functions the document defines in a display and uses later ------------------------------------
