@@ -56,3 +56,13 @@ def test_a_definition_the_document_states_after_the_formula_is_in_force(tmp_path
     assert chains[3].verdict != "disagrees"
     assert chains[5].verdict == "proved" and "a = 1 - q_j" in chains[5].reason
     assert chains[7].verdict == "disagrees" and "also with the document's x_i = p_i" in chains[7].reason
+
+
+def test_the_document_s_macros_and_beamer_overlays_are_read(tmp_path):
+    """\\newcommand in the file, \\DeclareMathOperator, and \\pause/\\uncover around the mathematics."""
+    path = tmp_path / "slides.tex"
+    path.write_text("\\newcommand{\\sq}[1]{{#1}^2}\n\\DeclareMathOperator{\\Var}{Var}\n\n"
+                    "\\begin{frame}\n\\[ \\sq{(a+b)} = a^2 + 2ab + b^2 \\pause \\]\n\n"
+                    "\\[ \\uncover<2->{\\sq{(a-b)} = a^2 + b^2} \\]\n\\end{frame}\n", encoding="utf-8")
+    verdicts = [r.verdict for r in scan_path(path, workers=0, known=False, sources=False)]
+    assert verdicts == ["proved", "disagrees"]

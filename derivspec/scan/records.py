@@ -16,6 +16,7 @@ KINDS = ("chain", "number", "known", "source")
 # unchecked reasons, grouped for the summary (first match wins)
 REASON_GROUPS = (
     ("time limit", r"time limit"),
+    ("distribution, set or limit", r"sets or events|is a set|over a set|set of minimisers|a limit is not read"),
     ("not read", r"not read|cannot read|unreadable|empty side|cannot prepare"),
     ("different symbols", r"different symbols"),
     ("definition or value", r"definition|defines|gives .* a value|names the quantity|an assignment|update rule"),

@@ -9,6 +9,7 @@ worker takes over. Progress goes to ``progress`` (a callable taking done, total)
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -19,6 +20,7 @@ import sys
 import time
 from pathlib import Path
 
+from derivspec.scan.macros import document_macros
 from derivspec.scan.matrices import document_types
 from derivspec.scan.extract import NotText, ScanError, Statement, extract, read_text
 from derivspec.scan.records import Record, record_from_steps
@@ -70,6 +72,9 @@ def prepare(path, name: str | None = None, known: bool = True, seconds: float | 
         raise ScanError(f"{path}: cannot be read ({error.strerror or error})") from None
     file = name or Path(path).name
     statements = extract(path, text=text, name=file)
+    macros = document_macros(text)  # the document's \newcommand/\def/\DeclareMathOperator, beamer overlays
+    statements = [dataclasses.replace(s, text=macros.expand(s.text), rows=[(line, macros.expand(row)) for line, row in s.rows])
+                  for s in statements]
     relational = [s for s in statements if has_relation(s)]
     state = DocumentState(file, seconds=seconds or STATEMENT_SECONDS)
     state.log_base, state.conventions = document_conventions(text, state.names)

@@ -282,6 +282,9 @@ def check_step(left: Side, relation: str, right: Side, context: Context, first: 
         # statement's checked steps from counting
         return result("unchecked", "chain", RELATION_REASONS.get(relation, f"the relation '{relation}' is not checked"),
                       label=relation in (":=", "=:", "≡", "∼", "∈", "∉", "⊂", "⊥", "≠", "→"))
+    if any(_SET_NOTATION.search(side.text) for side in (left, right)) and not (left.readable and right.readable):
+        return result("unchecked", "chain", "a statement about sets or events (∩, ∪, complements, ∅, {…}, Ω): "
+                                            "not an algebraic identity, not checked")
     for side, name in ((left, "left"), (right, "right")):
         if not side.readable:
             return result("unchecked", "chain", f"the {name} side is not read: {side.error}")
@@ -322,6 +325,10 @@ def check_step(left: Side, relation: str, right: Side, context: Context, first: 
     if relation == "∝":
         return check_proportional(left, right, context)
     return check_symbolic(left, relation, right, context, first)
+
+
+_SET_NOTATION = re.compile(r"\\(?:cap|cup|setminus|emptyset|varnothing|bigcap|bigcup|subset|subseteq|supset|Omega)(?![A-Za-z])|"
+                           r"\^\s*\{?\s*(?:C|c|\\complement)\s*\}?(?![A-Za-z])|\\\{")
 
 
 def _stationarity(left: Side, right: Side) -> bool:
