@@ -22,6 +22,7 @@ def _verdict(tmp_path, prose: str, math: str) -> str:
     ("Each step of the loop increments the counter:", r"t = t + 1"),
     ("The Lagrangian is stationary:", r"0 = \nabla_{z} \left( z^2 - 2 z \right)"),  # a gradient set to zero
     ("Setting the derivative to zero,", r"\frac{\partial}{\partial w} (w - 3)^2 = 0"),
+    ("The cookbook's trick:", r"\frac{\partial w^Ta}{\partial w} = \frac{\partial a^Tw}{\partial w} = a"),  # ^T a transpose, not a power
     (r"Let $X$ be a matrix and $w$ a vector; setting the gradient to zero,", r"2 X^\top (X w - y) = 0"),
 ])
 def test_not_an_identity_is_never_flagged_as_one(tmp_path, prose, math):
@@ -35,6 +36,14 @@ def test_not_an_identity_is_never_flagged_as_one(tmp_path, prose, math):
 ])
 def test_the_must_flag_twins_are_flagged(tmp_path, prose, math):
     assert _verdict(tmp_path, prose, math) == "disagrees"
+
+
+def test_a_superscript_t_is_a_transpose_unless_t_is_a_variable():
+    from derivspec.scan.statements import transposes_marked
+
+    assert transposes_marked(r"X^TX w = X^Ty") == r"X^{\top}X w = X^{\top}y"
+    assert transposes_marked(r"\sum_{t=1}^T x_t") == r"\sum_{t=1}^T x_t"  # a limit
+    assert transposes_marked(r"x^T = T + 1") == r"x^T = T + 1"  # T is a variable here
 
 
 def test_scalar_updates_are_unchecked_with_the_reason(tmp_path):

@@ -64,7 +64,31 @@ def clean(statement: Statement) -> str:
         text = text.replace(char, "\\" + name + " ")
     text = text.replace("&", " ").replace("\\\\", " ")
     text = unwrap_decorations(text)
+    text = transposes_marked(text)
     return " ".join(text.split())
+
+
+_TRANSPOSE = re.compile(r"\^\s*(?:\{\s*(?:T|\\top|\\intercal|\\mathsf\s*\{?\s*T\s*\}?|\\rm\s*T|\\mathrm\s*\{\s*T\s*\})\s*\}|"
+                        r"T)")  # ^T takes one token: w^Ta is w-transpose times a
+_BIG_OPERATOR_LIMIT = re.compile(r"\\(?:sum|prod|int|oint|bigcup|bigcap|coprod|lim)\s*_\s*(?:\{[^{}]*\}|[A-Za-z0-9])\s*$")
+_STANDALONE_T = re.compile(r"(?<![\\A-Za-z^])T(?![A-Za-z])")
+
+
+def transposes_marked(text: str) -> str:
+    """``x^T``, ``A^{T}``, ``X^{\\mathsf T}`` as the transpose ``^\\top`` -- not a power with an
+    exponent T -- unless the statement uses T on its own (a horizon, ``\\sum_{t=1}^{T}``)."""
+    if "T" not in text:
+        return text
+    without = _TRANSPOSE.sub(" ", text)
+    if _STANDALONE_T.search(without):
+        return text
+    out, position = [], 0
+    for match in _TRANSPOSE.finditer(text):
+        if _BIG_OPERATOR_LIMIT.search(text[:match.start()]):
+            continue
+        out += [text[position:match.start()], "^{\\top}"]
+        position = match.end()
+    return "".join(out) + text[position:] if out else text
 
 
 @dataclass

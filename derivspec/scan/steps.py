@@ -315,7 +315,8 @@ def check_step(left: Side, relation: str, right: Side, context: Context, first: 
             # decide it, else read as the lecture naming it, as before
             decided = check_symbolic(left, relation, right, context, first)
             return decided if decided.verdict != "unchecked" else label
-        if not context.chain and (named in b.free_symbols or (algebra.is_opaque_function(named) and b.has(named))):
+        if not context.chain and _LONE_NAME.match(left.text) and (
+                named in b.free_symbols or (algebra.is_opaque_function(named) and b.has(named))):
             return result("unchecked", "chain", f"an assignment or update that reuses its own left side "
                                                 f"({left.text.strip()} on both sides): not an identity", label=True)
     if _numeric(b) and is_label(left) and relation in ("=", "≈"):
@@ -329,6 +330,9 @@ def check_step(left: Side, relation: str, right: Side, context: Context, first: 
 
 _SET_NOTATION = re.compile(r"\\(?:cap|cup|setminus|emptyset|varnothing|bigcap|bigcup|subset|subseteq|supset|Omega)(?![A-Za-z])|"
                            r"\^\s*\{?\s*(?:C|c|\\complement)\s*\}?(?![A-Za-z])|\\\{")
+
+
+_LONE_NAME = re.compile(r"^\s*(?:\\[A-Za-z]+|[A-Za-z])\s*(?:_\{[^{}]*\}|_[A-Za-z0-9])?\s*$")  # x, x_i, \theta_{t}
 
 
 def _stationarity(left: Side, right: Side) -> bool:
