@@ -8,8 +8,25 @@ import sys
 
 
 def print_json(data) -> None:
-    json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
+    """``data`` as JSON on stdout -- always valid UTF-8: a file name that is not (its bytes kept by
+    Python as surrogates) is written with its bad bytes as ``\\xff`` escapes."""
+    json.dump(_printable(data), sys.stdout, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")
+
+
+def printable_name(text: str) -> str:
+    """A string with undecodable bytes (surrogate escapes) shown as ``\\xNN``."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _printable(data):
+    if isinstance(data, str):
+        return printable_name(data) if any("\udc80" <= c <= "\udcff" for c in data) else data
+    if isinstance(data, dict):
+        return {_printable(k): _printable(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_printable(v) for v in data]
+    return data
 
 
 def say(text: str) -> None:

@@ -17,7 +17,9 @@ side starts a new statement.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,7 +30,22 @@ _BEGIN_ENV = re.compile(r"\\begin\{(" + _ENV_NAMES + r")(\*?)\}")
 _FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _INLINE_CODE = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
-_VERBATIM = re.compile(r"\\begin\{(verbatim|lstlisting|minted|comment)\*?\}.*?\\end\{\1\*?\}", re.DOTALL)
+_VERBATIM_BEGIN = re.compile(r"\\begin\{(verbatim|lstlisting|minted|comment)(\*?)\}")
+
+
+def _verbatim_spans(text: str) -> list[tuple[int, int]]:
+    """The verbatim-like environments, each to its \\end; one unclosed stops the search (nothing
+    after it can close): linear, where a lazy DOTALL pattern rescans the rest for every opener."""
+    spans, position = [], 0
+    while True:
+        begin = _VERBATIM_BEGIN.search(text, position)
+        if not begin:
+            return spans
+        end = text.find(f"\\end{{{begin.group(1)}{begin.group(2)}}}", begin.end())
+        if end < 0:
+            return spans
+        position = end + len(begin.group(1)) + len(begin.group(2)) + 6
+        spans.append((begin.start(), position))
 _TEX_COMMENT = re.compile(r"(?<!\\)%[^\n]*")
 
 
@@ -71,10 +88,27 @@ class NotText(Exception):
     """The file is not text (binary, or not UTF-8)."""
 
 
+MAX_BYTES = 20 * 1024 * 1024  # a lecture file is at most 20 MB: anything larger is refused, not read
+
+
 def read_text(path: str | Path) -> str:
-    """The file as text; :class:`NotText` for binary content, invalid UTF-8 or an empty file
-    (nothing to scan); OSError passes."""
-    data = Path(path).read_bytes()
+    """The file as text; :class:`NotText` for binary content, invalid UTF-8, an empty file
+    (nothing to scan), a file over ``MAX_BYTES``, or anything that is not a regular file (a FIFO
+    would block, a device never ends): only regular files are opened, and at most ``MAX_BYTES`` + 1
+    bytes are read before anything is decoded. OSError passes."""
+    info = os.stat(path)
+    if stat.S_ISDIR(info.st_mode):
+        raise IsADirectoryError(path)
+    if not stat.S_ISREG(info.st_mode):
+        kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(info.st_mode) else "a device" if stat.S_ISCHR(info.st_mode)
+                or stat.S_ISBLK(info.st_mode) else "a socket" if stat.S_ISSOCK(info.st_mode) else "not a regular file")
+        raise NotText(f"{path}: {kind}, not a lecture file")
+    if info.st_size > MAX_BYTES:
+        raise NotText(f"{path}: {info.st_size / 2**20:.1f} MB, over the {MAX_BYTES // 2**20} MB a lecture file may have")
+    with open(path, "rb") as handle:
+        data = handle.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise NotText(f"{path}: over the {MAX_BYTES // 2**20} MB a lecture file may have")
     if not data.strip():
         raise NotText(f"{path}: an empty file, nothing to scan")
     if b"\x00" in data[:65536]:
@@ -91,7 +125,18 @@ def read_text(path: str | Path) -> str:
 
 def _blank(text: str, start: int, end: int) -> str:
     """``text`` with [start, end) replaced by spaces (newlines kept)."""
-    return text[:start] + re.sub(r"[^\n]", " ", text[start:end]) + text[end:]
+    return _blank_all(text, [(start, end)])
+
+
+def _blank_all(text: str, spans) -> str:
+    """``text`` with every (start, end) span blanked, in one pass (linear in the text, however many)."""
+    out, position = [], 0
+    for start, end in spans:
+        if start < position:
+            continue
+        out += [text[position:start], re.sub(r"[^\n]", " ", text[start:end])]
+        position = end
+    return "".join(out) + text[position:]
 
 
 def mask(text: str, kind: str) -> str:
@@ -101,9 +146,7 @@ def mask(text: str, kind: str) -> str:
         begin = text.find(r"\begin{document}")
         if begin >= 0:
             text = _blank(text, 0, begin + len(r"\begin{document}"))
-        for m in list(_VERBATIM.finditer(text)):
-            text = _blank(text, m.start(), m.end())
-        return text
+        return _blank_all(text, _verbatim_spans(text))
     # YAML front matter
     if text.startswith("---\n"):
         close = text.find("\n---", 4)
@@ -125,10 +168,8 @@ def mask(text: str, kind: str) -> str:
             continue
         out.append(line)
     text = "\n".join(out)
-    for m in list(_HTML_COMMENT.finditer(text)):
-        text = _blank(text, m.start(), m.end())
-    for m in list(_VERBATIM.finditer(text)):
-        text = _blank(text, m.start(), m.end())
+    text = _blank_all(text, [m.span() for m in _HTML_COMMENT.finditer(text)])
+    text = _blank_all(text, _verbatim_spans(text))
     # inline code spans (d2lbook's :eqref:`x`, `code`); a span never holds math
     text = _INLINE_CODE.sub(lambda m: " " * len(m.group()), text)
     return text
@@ -170,11 +211,15 @@ def _paragraph_after(text: str, end: int, limit: int = 300) -> str:
     return chunk.strip()
 
 
-def _find_closing(text: str, start: int, closer: str) -> int:
-    """Index of the next unescaped ``closer`` at or after ``start`` (-1 if none)."""
-    i = start
+MAX_FRAGMENT = 50_000  # characters: a formula longer than this is an unclosed delimiter, not a formula
+
+
+def _find_closing(text: str, start: int, closer: str, limit: int = MAX_FRAGMENT) -> int:
+    """Index of the next unescaped ``closer`` at or after ``start`` and within ``limit`` characters
+    (-1 if none): every opener looks a bounded way ahead, so extraction stays linear."""
+    i, end = start, start + limit
     while True:
-        j = text.find(closer, i)
+        j = text.find(closer, i, end)
         if j < 0:
             return -1
         backslashes = 0
@@ -187,10 +232,11 @@ def _find_closing(text: str, start: int, closer: str) -> int:
         i = j + 1
 
 
-def _inline_dollar_end(text: str, start: int) -> int:
-    """The closing '$' of inline math opened just before ``start`` (same paragraph), or -1."""
-    i = start
-    while i < len(text):
+def _inline_dollar_end(text: str, start: int, limit: int = 5_000) -> int:
+    """The closing '$' of inline math opened just before ``start`` (same paragraph, within
+    ``limit`` characters), or -1."""
+    i, end = start, min(len(text), start + limit)
+    while i < end:
         c = text[i]
         if c == "\\":
             i += 2
@@ -219,19 +265,30 @@ def fragments(text: str, file: str, kind: str = "md") -> list[Fragment]:
                               _paragraph_before(masked, outer_start), _paragraph_after(masked, outer_end),
                               index.line(body_start)))
 
+    next_at: dict[str, tuple[int, int]] = {}
+
+    def next_closer(closer: str, start: int, limit: int = MAX_FRAGMENT) -> int:
+        """The first ``closer`` (a backslash delimiter: no escapes to weigh) at or after ``start``,
+        within ``limit``; one search per occurrence in the file, not one per opener."""
+        cached = next_at.get(closer)
+        if cached is None or start < cached[0] or (cached[1] != -1 and cached[1] < start):
+            cached = next_at[closer] = (start, masked.find(closer, start))
+        j = cached[1]
+        return j if j != -1 and j - start <= limit else -1
+
     i, n = 0, len(masked)
     while i < n:
         c = masked[i]
         if c == "\\" and i + 1 < n:
             nxt = masked[i + 1]
             if nxt == "[":
-                j = _find_closing(masked, i + 2, r"\]")
+                j = next_closer(r"\]", i + 2)
                 if j > 0:
                     add(i + 2, j, True, i, j + 2)
                     i = j + 2
                     continue
             if nxt == "(":
-                j = _find_closing(masked, i + 2, r"\)")
+                j = next_closer(r"\)", i + 2, limit=5_000)
                 if j > 0 and "\n\n" not in masked[i:j]:
                     add(i + 2, j, False, i, j + 2)
                     i = j + 2
@@ -272,7 +329,7 @@ def fragments(text: str, file: str, kind: str = "md") -> list[Fragment]:
             # a ChatGPT export: "[" alone on a line, the formula, "]" alone on a line
             line_end = masked.find("\n", i)
             if line_end > 0 and not masked[i + 1:line_end].strip():
-                m = re.compile(r"\n[ \t]*\]\s*(?:\n|$)").search(masked, line_end)
+                m = re.compile(r"\n[ \t]*\]\s*(?:\n|$)").search(masked, line_end, line_end + 3100)
                 if m and m.start() - line_end < 3000 and "\n\n\n" not in masked[line_end:m.start()]:
                     body = masked[line_end:m.start()]
                     if re.search(r"\\[A-Za-z]|[_^=]", body):
