@@ -223,17 +223,16 @@ def _check(statement: Statement, text: str, state: DocumentState, previous: str)
             return _check_typed(statement, text, clauses, state)
         outcome = _check_untyped(statement, text, clauses, state, previous)
         if any(_in_matrix_algebra(side, typed) for side in sides):
-            return _as_one_by_one(outcome, typed, dimension=any(
-                re.sub(r"_.*$", "", name) in step_checks.DIMENSION_NAMES for name in bare_names(text)))
+            return _as_one_by_one(outcome, typed)
         return outcome
     return _check_untyped(statement, text, clauses, state, previous)
 
 
-def _as_one_by_one(outcome: Outcome, typed: set[str], dimension: bool) -> Outcome:
+def _as_one_by_one(outcome: Outcome, typed: set[str]) -> Outcome:
     """A statement about typed vectors and matrices that the matrix reader cannot read, read with
-    scalars: that is the 1x1 case. A scalar proof proves nothing for larger matrices; a scalar
-    counterexample is a counterexample with 1x1 matrices, unless a dimension name (n, d, ...)
-    would be 1 there."""
+    scalars (the 1x1 case): a scalar proof proves nothing for larger matrices, and a scalar
+    reading never flags -- the same rule as for vectors and matrices the reader marks itself
+    (:data:`derivspec.scan.steps.SCALAR_READING_DIFFERS`)."""
     names = ", ".join(sorted(typed))
     steps = []
     for step in outcome.steps:
@@ -241,12 +240,8 @@ def _as_one_by_one(outcome: Outcome, typed: set[str], dimension: bool) -> Outcom
             step = dataclasses.replace(step, verdict="unchecked",
                                        reason=f"holds for 1x1 matrices (vectors and matrices {names} read as scalars); "
                                               "not proved for matrices")
-        elif step.verdict == "disagrees" and dimension:
-            step = dataclasses.replace(step, verdict="unchecked",
-                                       reason=f"differs when the vectors and matrices {names} are read as scalars, but the "
-                                              "statement names a dimension, which would be 1 there")
         elif step.verdict == "disagrees":
-            step = dataclasses.replace(step, reason=step.reason + " (a counterexample with 1x1 matrices)")
+            step = dataclasses.replace(step, verdict="unchecked", reason=step_checks.SCALAR_READING_DIFFERS)
         steps.append(step)
     return Outcome(outcome.statement, outcome.text, steps, outcome.note)
 
@@ -327,7 +322,7 @@ def _check_typed(statement: Statement, text: str, clauses, state: DocumentState)
     results: list[StepResult] = []
     condition_prose = bool(_CONDITION_PROSE.search(statement.before[-160:])) if statement.before else False
     for clause in clauses:
-        implication = clause.before or clause.after in ("⇒", "⇔", "⇐") or clause.before in ("⇒", "⇔", "⇐")
+        implication = bool(clause.before) or clause.after in ("⇒", "⇔", "⇐")  # prose or an implication around it
         for k, relation in enumerate(clause.relations):
             left, right = clause.sides[k], clause.sides[k + 1]
             if not left.strip() or not right.strip():

@@ -763,6 +763,10 @@ def _convention_substitution(context: Context, names: set) -> dict:
     return subs
 
 
+SCALAR_READING_DIFFERS = ("the sides differ when vectors and matrices are read as scalars; not compared as "
+                          "matrices (no flag from a scalar reading)")
+
+
 def check_symbolic(left: Side, relation: str, right: Side, context: Context, first: bool) -> StepResult:
     def result(verdict, reason, evidence="", **extra):
         return StepResult(relation, left.text, right.text, verdict, "chain", reason, evidence, **extra)
@@ -834,8 +838,7 @@ def check_symbolic(left: Side, relation: str, right: Side, context: Context, fir
     if guard:
         return result("unchecked", guard, evidence)
     if notes:  # vectors and matrices read as scalars: a scalar difference is no evidence about the matrices
-        return result("unchecked", "the sides differ when vectors and matrices are read as scalars; not compared as "
-                                   "matrices (no flag from a scalar reading)", evidence)
+        return result("unchecked", SCALAR_READING_DIFFERS, evidence)
     why = "the two sides differ"
     if primary.points.differing < primary.points.evaluated:
         why += f" at {primary.points.differing} of {primary.points.evaluated} exact points"
