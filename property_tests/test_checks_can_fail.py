@@ -21,9 +21,10 @@ import sympy
 from derivspec.core.registry import REGISTRY
 from derivspec.numerics.checks import NumericContext
 from derivspec.numerics.routes import load
+from derivspec.reference_models.device import resolve_device
 
 load(REGISTRY)
-CTX = NumericContext(seed=0, device=__import__("torch").device("cpu"))
+CTX = NumericContext(seed=0, device=resolve_device("cpu"))
 
 
 def _behaviour_cases():

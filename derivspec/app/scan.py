@@ -53,21 +53,13 @@ def scan_paths(paths, *, seconds=None, workers=None, progress: bool = True, know
                sources: bool = True):
     """Records and per-file summaries; DerivspecError (exit 2) for a file that cannot be scanned."""
     from derivspec.scan import ScanError, scan_file, summary
-    from derivspec.scan.extract import NotText, read_text
+    from derivspec.scan.extract import read_lecture
 
     for path in paths:  # bad input is refused before any work
         try:
-            read_text(path)
-        except NotText as error:
+            read_lecture(path)
+        except ScanError as error:
             raise DerivspecError(str(error)) from None
-        except IsADirectoryError:
-            raise DerivspecError(f"{path}: is a directory, not a lecture file") from None
-        except FileNotFoundError:
-            raise DerivspecError(f"{path}: no such file") from None
-        except PermissionError:
-            raise DerivspecError(f"{path}: permission denied") from None
-        except OSError as error:
-            raise DerivspecError(f"{path}: cannot be read ({error.strerror or error})") from None
     workers = default_workers() if workers is None else workers
     records, per_file = [], {}
     for path in paths:

@@ -123,6 +123,23 @@ def read_text(path: str | Path) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def read_lecture(path: str | Path) -> str:
+    """:func:`read_text`, every failure a :class:`ScanError` with the one-line message ``scan``
+    prints (exit 2)."""
+    try:
+        return read_text(path)
+    except NotText as error:
+        raise ScanError(str(error)) from None
+    except IsADirectoryError:
+        raise ScanError(f"{path}: is a directory, not a lecture file") from None
+    except FileNotFoundError:
+        raise ScanError(f"{path}: no such file") from None
+    except PermissionError:
+        raise ScanError(f"{path}: permission denied") from None
+    except OSError as error:
+        raise ScanError(f"{path}: cannot be read ({error.strerror or error})") from None
+
+
 def _blank(text: str, start: int, end: int) -> str:
     """``text`` with [start, end) replaced by spaces (newlines kept)."""
     return _blank_all(text, [(start, end)])

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from derivspec.scan.macros import document_macros
 from derivspec.scan.matrices import document_types
-from derivspec.scan.extract import NotText, ScanError, Statement, extract, read_text
+from derivspec.scan.extract import Statement, extract, read_lecture
 from derivspec.scan.records import Record, record_from_steps
 from derivspec.scan.statements import (STATEMENT_SECONDS, DocumentState, check_statement, clean, document_conventions,
                                       document_equations, document_functions, document_notations)
@@ -58,18 +58,7 @@ def _starts_with_relation(text: str) -> bool:
 
 def prepare(path, name: str | None = None, known: bool = True, seconds: float | None = None):
     """The file's statements (with a relation), their chain predecessors and the document state."""
-    try:
-        text = read_text(path)
-    except NotText as error:
-        raise ScanError(str(error)) from None
-    except IsADirectoryError:
-        raise ScanError(f"{path}: is a directory, not a lecture file") from None
-    except FileNotFoundError:
-        raise ScanError(f"{path}: no such file") from None
-    except PermissionError:
-        raise ScanError(f"{path}: permission denied") from None
-    except OSError as error:
-        raise ScanError(f"{path}: cannot be read ({error.strerror or error})") from None
+    text = read_lecture(path)
     file = name or Path(path).name
     statements = extract(path, text=text, name=file)
     macros = document_macros(text)  # the document's \newcommand/\def/\DeclareMathOperator, beamer overlays
