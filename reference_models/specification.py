@@ -24,6 +24,7 @@ from typing import Callable
 
 from derivspec.core.registry import REGISTRY, Registry, SpecRecord, import_all
 from derivspec.reference_models.device import make_generator
+from derivspec.reference_models.fit_tests import Power, TestOutcome
 
 
 @dataclass
@@ -38,14 +39,23 @@ class ResultTable:
 
 @dataclass
 class Check:
-    """A statement the specification makes executable, whether it held, and the evidence."""
+    """A statement the specification makes executable, whether it held, and the evidence;
+    for a statistical check, its test (statistic, threshold, n, false-fail rate) and its power
+    against a named alternative (:mod:`derivspec.reference_models.fit_tests`)."""
 
     statement: str
     holds: bool
     evidence: str
+    test: TestOutcome | None = None
+    power: Power | None = None
 
     def to_json(self) -> dict:
-        return {"statement": self.statement, "holds": self.holds, "evidence": self.evidence}
+        out = {"statement": self.statement, "holds": self.holds, "evidence": self.evidence}
+        if self.test is not None:
+            out.update(self.test.to_json())
+        if self.power is not None:
+            out.update(self.power.to_json())
+        return out
 
 
 @dataclass
