@@ -6,7 +6,8 @@ import pytest
 import sympy
 
 from derivspec.core.errors import FormulaError
-from derivspec.core.latex import DocumentNames, bare_names, is_opaque_function, read_document, split_clauses
+from derivspec.scan.clauses import split_clauses
+from derivspec.scan.reader import DocumentNames, bare_names, is_opaque_function, read_document
 from derivspec.scan import algebra
 
 
@@ -102,7 +103,7 @@ def test_clauses_split_at_commas_implications_and_prose():
 
 
 def test_decorations_are_unwrapped_before_reading():
-    from derivspec.core.latex import unwrap_decorations
+    from derivspec.scan.reader import unwrap_decorations
 
     clauses = split_clauses(unwrap_decorations(r"x = \underbrace{a + b}_{\text{Reconstruction Term}} - c"))
     assert len(clauses) == 1 and "Reconstruction" not in clauses[0].sides[1] and "a + b" in clauses[0].sides[1]

@@ -4,7 +4,7 @@ r"""``derivspec scan``: check a whole lecture file.
     >>> records = scan_file("notes.md")          # list[Record]; Record.to_json() is the JSON record
 
 Steps (issue 15): extract every math statement with its lines (:mod:`.extract`); read it in
-document mode (:func:`derivspec.core.latex.read_document`); check each relation -- chains,
+document mode (:func:`derivspec.scan.reader.read_document`); check each relation -- chains,
 worked numbers (:mod:`.steps`), known results recognised by the claims' declared shapes
 (:mod:`.known`), the registry's own sources for a lecture it cites (:mod:`.sources`); report one
 record per statement with a summary (:mod:`.records`). Precision first: anything not decided

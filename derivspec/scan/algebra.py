@@ -1,6 +1,6 @@
 r"""Comparing two sides of a lecture statement: normal form, opaque atoms, exact points, proofs.
 
-A side read in document mode (:func:`derivspec.core.latex.read_document`) may hold opaque
+A side read in document mode (:func:`derivspec.scan.reader.read_document`) may hold opaque
 parts: applications of functions the lecture never defines (p(x), q(z|x), \mathbb E[...]),
 sums over symbolic ranges, integrals, derivatives of opaque terms. Two sides are compared in
 the *positive world*: every symbol of the document is a positive real and every opaque value a
@@ -34,7 +34,7 @@ import mpmath
 import sympy
 
 from derivspec.core import symbolic
-from derivspec.core.latex import is_opaque_function
+from derivspec.scan.reader import is_opaque_function
 from derivspec.scan import information
 
 INTEGER_NAMES = frozenset({"n", "N", "m", "M", "K", "k", "d", "i", "j", "l"})
@@ -183,7 +183,7 @@ def moment_notation(symbol) -> tuple[str, sympy.Expr] | None:
     sub = re.sub(r"_\{?(\d+)\}?", r"_{\1}", m.group(2))
     if not re.fullmatch(r"(?:[A-Za-z0-9+\- ]|_\{\d+\})+", sub):
         return None
-    from derivspec.core.latex import DocumentNames, read_document
+    from derivspec.scan.reader import DocumentNames, read_document
 
     try:
         expr = read_document(sub, DocumentNames()).expr
@@ -293,7 +293,7 @@ def canonical_moments(expr: sympy.Expr, parens: bool = False, log_base=None) -> 
 def _through_cross(expr: sympy.Expr) -> sympy.Expr:
     """Each term E_A[log b] (a subscripted expectation, an integral or sum of a(x) log b(x)) as
     :data:`information.CROSS`; other terms unchanged."""
-    from derivspec.core.latex import DocumentNames
+    from derivspec.scan.reader import DocumentNames
 
     replacements = {}
     for term in sympy.Add.make_args(expr):
@@ -400,7 +400,7 @@ class Atoms:
 
 def pretty(expr) -> str:
     """An opaque part as the lecture wrote it (roughly): p[|](x, z) -> p(x | z), E⟮⟯(Y) -> E[Y]."""
-    from derivspec.core.latex import is_opaque_function
+    from derivspec.scan.reader import is_opaque_function
 
     if isinstance(expr, sympy.Symbol):
         name = expr.name

@@ -22,7 +22,7 @@ import mpmath
 import sympy
 
 from derivspec.core import symbolic
-from derivspec.core.latex import is_opaque_function, opaque_atoms
+from derivspec.scan.reader import is_opaque_function, opaque_atoms
 from derivspec.scan import algebra
 from derivspec.scan.known import NameKey, strip_fonts
 from derivspec.scan.steps import Context, Side, StepResult

@@ -27,7 +27,7 @@ import re
 
 import sympy
 
-from derivspec.core.latex import is_opaque_function
+from derivspec.scan.reader import is_opaque_function
 
 CROSS = sympy.Function("⟨E log⟩")  # CROSS(A, B) = E_A[log b], A and B distribution keys (symbols)
 PARAMETERS = frozenset({r"\theta", r"\phi", r"\psi", "w", r"\vartheta", r"\varphi"})
@@ -143,7 +143,7 @@ def _log_density_terms(body, variable):
 def subscript_distribution(head: str, names) -> tuple[sympy.Symbol, object] | None:
     r"""The distribution an expectation's subscript names: ``E_{x \sim p}`` (key p, variable x),
     ``E_{p_{\text{data}}}``, ``E_{q_\phi(z|x)}``, ``E_{z \sim q(z|x)}``."""
-    from derivspec.core.latex import read_document
+    from derivspec.scan.reader import read_document
 
     m = re.match(r"^(?:\\mathbb\{E\}|E|\\mathrm\{E\}|\\mathbf\{E\})_(?:\{(.*)\}|(.))$", head)
     if not m:

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from derivspec.core.latex import DocumentNames, is_opaque_function, read_document
+from derivspec.scan.reader import DocumentNames, is_opaque_function, read_document
 from derivspec.scan.steps import Context, Side, StepResult
 
 SECONDS = 4.0

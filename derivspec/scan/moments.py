@@ -32,7 +32,7 @@ import re
 import mpmath
 import sympy
 
-from derivspec.core.latex import is_opaque_function, opaque_atoms, read_document
+from derivspec.scan.reader import is_opaque_function, opaque_atoms, read_document
 from derivspec.scan import algebra
 
 _FAMILIES = (

@@ -43,7 +43,7 @@ def has_relation(statement: Statement) -> bool:
 
 
 def _last_side(text: str) -> str:
-    from derivspec.core.latex import split_clauses
+    from derivspec.scan.clauses import split_clauses
 
     try:
         clauses = [c for c in split_clauses(text) if c.relations]

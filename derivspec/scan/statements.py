@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 import sympy
 
 from derivspec.core import symbolic
-from derivspec.core.latex import DocumentNames, bare_names, split_clauses, unwrap_decorations
+from derivspec.scan.clauses import split_clauses
+from derivspec.scan.reader import DocumentNames, bare_names, unwrap_decorations
 from derivspec.scan import steps as step_checks
 from derivspec.scan.density import check_density
 from derivspec.scan.extract import Statement
@@ -175,7 +176,7 @@ def _interval(relation: str, value) -> tuple | None:
 
 def _nearby_definitions(statement: Statement, state: DocumentState) -> dict:
     """Name -> distribution for the names defined in the few lines before the statement."""
-    from derivspec.core.latex import read_document
+    from derivspec.scan.reader import read_document
 
     found = {}
     for line, name, rhs in state.definitions:

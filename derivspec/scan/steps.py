@@ -39,7 +39,7 @@ import mpmath
 import sympy
 
 from derivspec.core.errors import FormulaError
-from derivspec.core.latex import DocumentNames, DocumentReading, read_document
+from derivspec.scan.reader import DocumentNames, DocumentReading, read_document
 from derivspec.scan import algebra, information
 
 CHECKED_RELATIONS = ("=", "≈", "≤", "≥", "<", ">", "∝")
@@ -692,7 +692,7 @@ def _nonzero_function(difference, parts) -> bool:
 def _log_probability(part) -> bool:
     r"""``\log P(\dots)``, a sum of such logs, or an expected log-density ``E_A[\log b]``: a term no
     argument shows to be its own negative (it would be 0 only where every probability is 1)."""
-    from derivspec.core.latex import is_opaque_function
+    from derivspec.scan.reader import is_opaque_function
 
     if getattr(part, "func", None) == information.CROSS:
         return True

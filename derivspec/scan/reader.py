@@ -1,0 +1,1127 @@
+r"""The document reader of ``derivspec scan``: a lecture's own notation read into SymPy.
+
+The claim-level reader of ``derivspec check`` (:mod:`derivspec.core.latex`) reads a formula in
+the names of one claim and refuses anything else; this reader extends its recursive descent
+(its tokens, names and grammar are imported from there) to what a lecture writes: its own
+symbols, functions it never defines, expectations, divergences, operators. The conventions are
+listed below; the clause splitter is :mod:`derivspec.scan.clauses`.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sympy
+
+from derivspec.core.errors import FormulaError
+from derivspec.core.formula import add as checked_add
+from derivspec.core.formula import check_text, exact_number
+from derivspec.core.formula import multiply as checked_multiply
+from derivspec.core.formula import power as checked_power
+from derivspec.core.latex import (  # the grammar shared with the claim-level reader
+    _ACCENTS, _ALIASES, _BARE_WORDS, _FONTS, _FUNCTIONS, _GREEK, _IGNORED, _LEFT_RIGHT_DELIMITERS, _STRUCTURAL,
+    _UNICODE, _UNICODE_GREEK, _WORDS, NameKey, _delimited, _error, _format_name, _Parser, _Token,
+)
+
+# =============================================================================================
+# Document mode: a lecture's own notation (``derivspec scan``)
+# =============================================================================================
+#
+# The claim mode above reads a formula in the names of one claim and refuses anything else. A
+# lecture uses its own symbols, functions it never defines (p(x), q(z|x), f_\theta(u)), and
+# operators (\mathbb E[...], \mathrm{KL}(p\|q), \nabla, \int, \sum over symbolic ranges). The
+# document mode reads all of that with the same recursive descent:
+#
+#   * every name is a symbol of the document (real), fonts kept: \mathbf{x} and x differ;
+#   * a name applied to a bracket group is an *opaque* function application (a SymPy undefined
+#     function whose name records the head and the separators: p(x|z) is ``p[|](x, z)``) when
+#     the notation says so (a separator | ; , inside, a function-like letter p q f g D E ...,
+#     a calligraphic or blackboard head); a product when the name also stands bare in the same
+#     statement (p(1-p)); else *ambiguous*, read the way the caller asks and recorded;
+#   * \mathbb E[...], \mathrm{Var}(...), \mathrm{KL}(p\|q), H(X), I(X;Y): opaque applications;
+#   * \frac{d}{dx}, \frac{\partial}{\partial x}, \partial_x, \nabla_x applied to an expression
+#     differentiate it (vectors read as scalars: a 1-D restriction), d/dx of an opaque term is
+#     SymPy's unevaluated Derivative;
+#   * \sum / \prod over a numeric range expand as in claim mode; over a symbolic range they are
+#     SymPy Sum/Product objects whose indexed names are applications x(i) of the index;
+#   * \int_a^b f\,dx is a SymPy Integral; arg max, max over a set, limits are refused (a side
+#     that is not an expression);
+#   * transposes (^\top, ^T on a bold or capital name), \|x\|, \langle a, b\rangle and the
+#     identity matrix I read as their 1x1 values and set the ``matrix`` flag: an identity of
+#     matrices holds for 1x1 matrices, so a difference found there is a real one, but a proof
+#     there is not a proof for matrices;
+#   * each decimal literal is a symbol of its own with its printed value and number of decimals
+#     (``literals``): the caller substitutes the values, or asks how much the printed rounding
+#     can move a side.
+#
+# Nothing is evaluated or guessed: what cannot be read raises FormulaError with the reason.
+
+from dataclasses import dataclass as _dataclass, field as _field
+
+_DOC_TEXT_COMMANDS = (r"text|textrm|textnormal|mathrm|operatorname\*?|textit|textbf|textsf|texttt|mathtt|mbox|hbox|"
+                      r"mathsf|mathit|textup|mathop")
+_DOC_TOKEN_RE = re.compile(
+    r"(?P<num>\d+(?:\.\d+)?|\.\d+)"
+    r"|(?P<text>\\(?:" + _DOC_TEXT_COMMANDS + r")\s*\{[^{}]*\})"
+    r"|(?P<cmd>\\(?:[A-Za-z]+|.))"
+    r"|(?P<word>(?:" + "|".join(_BARE_WORDS) + r")(?![A-Za-z]))|(?P<name>[A-Za-z])"
+    r"|(?P<space>\s+)|(?P<sym>[-+*/^_()\[\]{}|~,‖=<>;:!'.?#@\"&])",
+    re.DOTALL,
+)
+_DOC_FONTS = frozenset(_FONTS | {r"\mathcal", r"\mathbb", r"\mathscr", r"\mathfrak", r"\mathbbm", r"\pmb"})
+_IGNORED_FONTS = frozenset({r"\mathit", r"\mathnormal"})
+_DOC_IGNORED = frozenset(_IGNORED | {r"\displaystyle", r"\nonumber", r"\notag", r"\!", r"\>", r"\enspace",
+                                      r"\thinspace", r"\medspace", r"\thickspace", r"\hfill", r"\relax",
+                                      r"\checkmark", r"\phantom", r"\vphantom", r"\hphantom", r"\mathstrut",
+                                      r"\strut", r"\middle"})
+_DOC_MULTIPLY = frozenset({r"\odot", r"\circ", r"\bullet", r"\ast", r"\star"})
+_DOC_SEPARATORS = frozenset({",", ";", "|", "‖", ":", r"\mid", r"\parallel", r"\Vert", r"\vert"})
+# Letters that lecture notes apply to arguments: p(x), q(z|x), f(x), D(x), L(theta), ...
+FUNCTION_LETTERS = frozenset("p q f g h r s F G P Q D E L N Z H I J K U V W R S T C M".split()) | frozenset(
+    {r"\ell", r"\pi", r"\phi", r"\varphi", r"\psi", r"\Phi", r"\Psi", r"\rho", r"\lambda", r"\mu", r"\kappa",
+     r"\delta", r"\Gamma", r"\epsilon", r"\varepsilon", r"\eta", r"\omega", r"\xi", r"\tau", r"\nu", r"\chi"})
+# Heads that take square brackets: E[X], Var[X], H[P]
+_BRACKET_HEADS = frozenset({"E", "V", "H", "P", "Var", "Cov", "KL", "Pr", "Prob", "D"})
+_REFUSED_WORDS = {
+    "argmax": "an arg max is a set of maximisers, not an expression",
+    "argmin": "an arg min is a set of minimisers, not an expression",
+    "arg": "an arg max/min is a set, not an expression",
+    "lim": "a limit is not read", "limsup": "a limit is not read", "liminf": "a limit is not read",
+    "sup": "a supremum over a set is not read", "inf": "an infimum over a set is not read",
+}
+_PROSE = re.compile(r"^(?:where|for|and|or|if|with|s\.t\.|st|such that|i\.e\.|e\.g\.|since|so|as|when|otherwise|"
+                    r"then|thus|hence|given|subject to|iff|all|each|every|any|some|per|by|using|at|in|on|of|to|is|"
+                    r"are|the|a|an)\b", re.IGNORECASE)
+UNITS = frozenset({"bits", "bit", "nats", "nat", "bans", "dB", "%"})
+CONST_WORDS = frozenset({"const", "const.", "constant", "Const", "C", "cst", "c.", "const "})
+
+
+@_dataclass
+class DocumentNames:
+    """The symbols of one document: the same LaTeX name is the same SymPy symbol in every
+    statement of the file. ``latex`` keeps how each was first written."""
+
+    symbols: dict = _field(default_factory=dict)
+    latex: dict = _field(default_factory=dict)
+
+    def symbol(self, text: str) -> sympy.Symbol:
+        found = self.symbols.get(text)
+        if found is None:
+            found = sympy.Symbol(text, real=True)
+            self.symbols[text] = found
+            self.latex[found] = text
+        return found
+
+
+@_dataclass
+class DocumentReading:
+    """One side read in document mode: ``expr`` with opaque applications and literal symbols,
+    ``flags`` saying what the reading relied on, ``literals`` each decimal literal's symbol ->
+    (exact value, decimals, in an exponent)."""
+
+    expr: sympy.Expr
+    flags: frozenset
+    literals: dict
+    names_used: frozenset = frozenset()  # every name the text mentions (before SymPy simplifies n(p/n) to p)
+
+    def value(self) -> sympy.Expr:
+        """The expression with every literal at its printed value."""
+        if not self.literals:
+            return self.expr
+        return self.expr.xreplace({s: v[0] for s, v in self.literals.items()})
+
+
+def is_opaque_function(expr) -> bool:
+    """Whether ``expr`` is an opaque application (an undefined SymPy function) or an opaque atom."""
+    if isinstance(expr, sympy.Symbol):
+        return expr.name.startswith("⟦")
+    return isinstance(getattr(expr, "func", None), sympy.core.function.UndefinedFunction)
+
+
+def opaque_atoms(expr: sympy.Expr) -> set:
+    """The opaque parts of ``expr``: undefined-function applications, opaque atoms, and the
+    Sum/Product/Integral/Derivative objects whose value is not known."""
+    found = set()
+    for node in sympy.preorder_traversal(expr):
+        if is_opaque_function(node) or isinstance(node, (sympy.Sum, sympy.Product, sympy.Integral, sympy.Derivative)):
+            found.add(node)
+    return found
+
+
+def _doc_classify(tex: str, match: re.Match) -> _Token | None:
+    kind, text, pos = match.lastgroup, match.group(), match.start()
+    if kind == "space" or text == "~":
+        return None
+    if kind == "text":
+        inner = text[text.index("{") + 1:-1].strip()
+        if not inner:
+            return None
+        if re.fullmatch(r"\d+(?:\.\d+)?", inner):
+            return _Token("num", inner, pos)
+        if re.fullmatch(r"[A-Za-z]", inner):
+            return _Token("name", inner, pos)
+        if inner in _WORDS:
+            return _Token("func", _WORDS[inner], pos)
+        return _Token("word", inner, pos)
+    if kind == "word":
+        return _Token("func", _WORDS[text], pos)
+    if kind == "sym" and text == "&":
+        return None
+    if kind != "cmd":
+        return _Token(kind, text, pos)
+    if text in _DOC_IGNORED or text[1:].isspace() or text == "\\\\":
+        return None
+    text = _ALIASES.get(text, text)
+    if text in ("*", "/", "|", "‖", "(", ")", "[", "]"):
+        return _Token("sym", text, pos)
+    if text in _DOC_MULTIPLY:
+        return _Token("sym", "*", pos)
+    if text in _GREEK:
+        return _Token("name", text, pos)
+    if text in _FUNCTIONS:
+        return _Token("func", text, pos)
+    if text in _STRUCTURAL or text in (r"\left", r"\right"):
+        return _Token("cmd", text, pos)
+    if text in _ACCENTS:
+        return _Token("accent", _ACCENTS[text], pos)
+    if text in _DOC_FONTS:
+        return _Token("font", text, pos)
+    if text == "\\#":
+        return _Token("sym", "#", pos)
+    return _Token("cmd", text, pos)  # read (or refused) by the document parser
+
+
+def _doc_tokenize(tex: str) -> list[_Token]:
+    """As :func:`_tokenize`, with the document-mode token set (unknown commands pass through)."""
+    tokens: list[_Token] = []
+    lefts: list[int] = []
+    for pending, token in _delimited(tex, _DOC_TOKEN_RE, _doc_classify):
+        if pending is None:
+            tokens.append(token)
+            continue
+        if token is None:
+            raise _error(tex, len(tex), r"unbalanced '\left' / '\right'")
+        delimiter = token.text
+        if delimiter in (r"\langle", r"\rangle", r"\lfloor", r"\rfloor", r"\lceil", r"\rceil"):
+            delimiter = {r"\langle": "⟨", r"\rangle": "⟩"}.get(delimiter, "(" if "l" in delimiter[1:3] else ")")
+        if delimiter not in _LEFT_RIGHT_DELIMITERS | {"⟨", "⟩", "{", "}"}:
+            raise _error(tex, token.pos, f"'{pending.text}' must be followed by a delimiter")
+        if pending.text == r"\left":
+            lefts.append(len(tokens))
+            tokens.append(_Token("sym", "\\left" + delimiter, pending.pos))
+            continue
+        if not lefts:
+            raise _error(tex, pending.pos, r"'\right' without a matching '\left'")
+        opening = lefts.pop()
+        left = tokens[opening].text[len("\\left"):]
+        if left == delimiter and delimiter in ("|", "‖"):
+            tokens.append(_Token("sym", "\\right" + delimiter, pending.pos))
+        elif left == "⟨":
+            tokens[opening] = _Token("cmd", r"\langle", tokens[opening].pos)
+            tokens.append(_Token("cmd", r"\rangle", pending.pos))
+        else:
+            closer = {"(": ")", "[": "]", "{": ")", ".": ")", "|": ")", "‖": ")"}.get(left, ")")
+            opener = {")": "(", "]": "["}.get(closer, "(")
+            tokens[opening] = _Token("sym", opener if left != "{" else "(", tokens[opening].pos)
+            tokens.append(_Token("sym", closer if left != "{" else ")", pending.pos))
+    if lefts:
+        raise _error(tex, len(tex), r"unbalanced '\left' / '\right'")
+    tokens.append(_Token("end", "", len(tex)))
+    return tokens
+
+
+def _brace_end(text: str, start: int) -> int:
+    """Index just after the group that opens at ``text[start] == '{'`` (or -1)."""
+    depth = 0
+    i = start
+    while i < len(text):
+        c = text[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return -1
+
+
+_UNWRAP_ONE = re.compile(r"\\(?:boxed|cancel|bcancel|xcancel|mathop|smash|displaystyle|ensuremath|mathclap|mathrlap|mathllap)\s*(?=\{)")
+_UNWRAP_SCRIPTED = re.compile(r"\\(?:underbrace|overbrace|underline|overline(?=\s*\{\s*\\))\s*(?=\{)")
+_DROP_FIRST = re.compile(r"\\(?:textcolor|colorbox)\s*(?=\{)")
+_COLOR = re.compile(r"\\color\s*\{[^{}]*\}")
+
+
+def unwrap_decorations(tex: str) -> str:
+    r"""``\underbrace{X}_{note}`` -> ``{X}``, ``\overbrace{X}^{note}`` -> ``{X}``, ``\boxed{X}``,
+    ``\cancel{X}``, ``\textcolor{c}{X}`` -> ``{X}``, ``\color{c}`` dropped; ``\underset{a}{X}`` and
+    ``\overset{a}{X}`` -> ``{X}`` (a relation they decorate is read by :func:`split_relations`)."""
+    tex = _COLOR.sub(" ", tex)
+    for _ in range(20):
+        m = _UNWRAP_SCRIPTED.search(tex)
+        if not m:
+            break
+        end = _brace_end(tex, m.end())
+        if end < 0:
+            break
+        inner = tex[m.end():end]
+        rest = end
+        while rest < len(tex) and tex[rest] == " ":
+            rest += 1
+        if rest < len(tex) and tex[rest] in "_^" and "brace" in m.group():
+            k = rest + 1
+            while k < len(tex) and tex[k] == " ":
+                k += 1
+            if k < len(tex) and tex[k] == "{":
+                e2 = _brace_end(tex, k)
+                rest = e2 if e2 > 0 else k
+            elif k < len(tex):
+                rest = k + 1 if tex[k] != "\\" else (re.match(r"\\[A-Za-z]+", tex[k:]).end() + k if re.match(r"\\[A-Za-z]+", tex[k:]) else k + 2)
+        else:
+            rest = end
+        tex = tex[:m.start()] + inner + " " + tex[rest:]
+    for _ in range(20):
+        m = _UNWRAP_ONE.search(tex) or _DROP_FIRST.search(tex)
+        if not m:
+            break
+        if _DROP_FIRST.match(tex, m.start()):
+            end = _brace_end(tex, m.end())
+            tex = tex[:m.start()] + tex[end:] if end > 0 else tex[:m.start()] + tex[m.end():]
+        else:
+            tex = tex[:m.start()] + tex[m.end():]
+    for _ in range(20):
+        m = re.search(r"\\(?:underset|overset|stackrel)\s*(?=\{)", tex)
+        if not m:
+            break
+        end = _brace_end(tex, m.end())
+        if end < 0:
+            break
+        tex = tex[:m.start()] + " " + tex[end:]
+    return tex
+
+
+class _DocumentParser(_Parser):
+    """The reader in document mode (see the section comment above)."""
+
+    def __init__(self, tex: str, names: DocumentNames, bare: frozenset = frozenset(), *, log_base=None,
+                 ambiguous: str = "function", sigmoid: bool = True):
+        self.tex, self.names, self.known = tex, names, []
+        self.tokens = _doc_tokenize(tex)
+        self.index = 0
+        self.abs_depth = self.norm_depth = 0
+        self.bindings: dict = {}
+        self.probe = None
+        self.terms = 0
+        self.bare = bare
+        self.log_base = log_base
+        self.ambiguous = ambiguous
+        self.sigmoid = sigmoid
+        self.flags: set = set()
+        self.literals: dict = {}
+        self.exponent_depth = 0
+        self.arg_depth = 0
+        self.used: set = set()
+        self._check_doc_balance()
+
+    def _check_doc_balance(self) -> None:
+        stack = []
+        pairs = {"(": ")", "[": "]", "{": "}", r"\left|": r"\right|", r"\left‖": r"\right‖"}
+        for token in self.tokens:
+            if token.kind != "sym":
+                continue
+            if token.text in pairs:
+                stack.append(token)
+            elif token.text in pairs.values():
+                if not stack or pairs[stack[-1].text] != token.text:
+                    raise self.error(token, f"unbalanced '{token.text}'")
+                stack.pop()
+        if stack:
+            raise self.error(stack[-1], f"unbalanced '{stack[-1].text}'")
+
+    # -- helpers -------------------------------------------------------------------------
+    def starts_factor(self, token: _Token) -> bool:
+        if token.kind == "word":
+            return True
+        if token.kind == "cmd" and token.text in (r"\rangle", r"\mid", r"\parallel"):
+            return False
+        if self.arg_depth and token.kind == "sym" and token.text in ("|", "‖"):
+            return False
+        return super().starts_factor(token)
+
+    def starts_simple_factor(self, token: _Token) -> bool:
+        return token.kind == "word" or super().starts_simple_factor(token)
+
+    def group_end(self, start: int) -> int:
+        """Index of the token closing the bracket opened at ``start``."""
+        pairs = {"(": ")", "[": "]", "{": "}", r"\left|": r"\right|", r"\left‖": r"\right‖"}
+        opener = self.tokens[start].text
+        depth = 0
+        for i in range(start, len(self.tokens)):
+            t = self.tokens[i]
+            if t.kind != "sym":
+                continue
+            if t.text in pairs:
+                depth += 1
+            elif t.text in pairs.values():
+                depth -= 1
+                if depth == 0:
+                    return i
+        raise self.error(self.tokens[start], f"unbalanced '{opener}'")
+
+    def group_has_separator(self, start: int) -> bool:
+        end = self.group_end(start)
+        depth = 0
+        for t in self.tokens[start + 1:end]:
+            if t.kind == "sym" and t.text in ("(", "[", "{"):
+                depth += 1
+            elif t.kind == "sym" and t.text in (")", "]", "}"):
+                depth -= 1
+            elif depth == 0 and ((t.kind == "sym" and t.text in (",", ";", "|", "‖", ":"))
+                                 or (t.kind == "cmd" and t.text in (r"\mid", r"\parallel", r"\sim", r"\in"))):
+                return True
+        return False
+
+    def group_is_name(self, start: int) -> bool:
+        """Whether the bracket opened at ``start`` holds one name (x, x_t, \\mathbf{x}_0, \\theta)."""
+        end = self.group_end(start)
+        inner = [t for t in self.tokens[start + 1:end]]
+        if not inner:
+            return False
+        kinds = {t.kind for t in inner}
+        if not kinds <= {"name", "font", "accent", "sym", "num", "word"}:
+            return False
+        letters = [t for t in inner if t.kind in ("name", "word")]
+        ops = [t for t in inner if t.kind == "sym" and t.text in ("+", "-", "*", "/", "(", ")", "^")]
+        return len(letters) >= 1 and not ops and inner[0].kind in ("name", "font", "accent", "word")
+
+    def text_between(self, start: int, end: int) -> str:
+        """The source text of tokens[start:end]."""
+        first = self.tokens[start].pos
+        last = self.tokens[end].pos if end < len(self.tokens) else len(self.tex)
+        return " ".join(self.tex[first:last].split())
+
+    def opaque_atom(self, text: str) -> sympy.Symbol:
+        self.flags.add("opaque")
+        return self.names.symbol("⟦" + text + "⟧")
+
+    # -- names -----------------------------------------------------------------------------
+    def name(self) -> NameKey:
+        token = self.next()
+        if token.kind == "name":
+            return "", token.text, None
+        if token.kind == "word":
+            return "", r"\mathrm{" + token.text + "}", None
+        mark = "" if token.text in _IGNORED_FONTS else token.text
+        if token.kind == "font" and token.text in (r"\mathbf", r"\boldsymbol", r"\bm", r"\vec", r"\pmb", r"\symbf"):
+            self.flags.add("vector")
+        if self.peek().kind in ("name", "accent", "font", "word") and self.peek().text != "{":
+            inner_mark, base, sub = self.name()
+            return mark + inner_mark, base, sub
+        opening = self.expect("{")
+        if self.peek().kind not in ("name", "accent", "font", "word"):
+            raise self.error(opening, f"expected a letter after '{token.text}{{'")
+        inner_mark, base, sub = self.name()
+        if self.peek().text == "_" and sub is None:
+            self.next()
+            sub = self.subscript_tokens()
+        if self.peek().text == "'":
+            while self.peek().text == "'":
+                self.next()
+                base += "'"
+        self.expect("}")
+        return mark + inner_mark, base, sub
+
+    def subscript_tokens(self) -> tuple[str, ...]:
+        token = self.peek()
+        if token.kind == "word":
+            return (self.next().text,)
+        if token.kind == "cmd" and token.text not in (r"\frac", r"\sqrt"):
+            return (self.next().text,)
+        if token.kind == "sym" and token.text in ("*", "<", ">"):
+            return (self.next().text,)
+        return super().subscript_tokens()
+
+    def decorations(self) -> tuple[str, list]:
+        """Superscripts that name rather than power: ^{(i)}, ^*, ^\\star, ^\\prime, primes;
+        transposes and inverses of vectors/matrices come back as operations to apply."""
+        marks, operations = "", []
+        while True:
+            token = self.peek()
+            if token.text == "'" and token.kind == "sym":
+                self.next()
+                marks += "'"
+                continue
+            if token.text != "^" or token.kind != "sym":
+                return marks, operations
+            nxt, after = self.peek(1), self.peek(2)
+            if nxt.text in ("*",) or (nxt.kind == "cmd" and nxt.text in (r"\star", r"\prime", r"\dagger", r"\ast")):
+                self.next(), self.next()
+                marks += "^*" if nxt.text != r"\prime" else "'"
+                continue
+            if nxt.kind == "cmd" and nxt.text in (r"\top", r"\intercal", r"\mathsf", r"\mathrm") and nxt.text in (r"\top", r"\intercal"):
+                self.next(), self.next()
+                operations.append("T")
+                continue
+            if nxt.text == "{" and after.kind == "cmd" and after.text in (r"\top", r"\intercal") and self.peek(3).text == "}":
+                for _ in range(4):
+                    self.next()
+                operations.append("T")
+                continue
+            if nxt.text == "{" and after.text in ("*",) or (nxt.text == "{" and after.kind == "cmd" and after.text in (r"\star", r"\prime", r"\ast")) \
+                    and self.peek(3).text == "}":
+                for _ in range(4):
+                    self.next()
+                marks += "^*"
+                continue
+            if nxt.text == "{" and after.text == "(":
+                # ^{(i)}: an index in parentheses names the i-th item
+                end = self.group_end(self.index + 1)
+                close = self.group_end(self.index + 2)
+                if close == end - 1:
+                    inner = self.text_between(self.index + 2, end)
+                    for _ in range(end - self.index + 1):
+                        self.next()
+                    marks += "^{" + inner + "}"
+                    continue
+            if nxt.text == "(" :
+                end = self.group_end(self.index + 1)
+                inner = self.text_between(self.index + 1, end + 1)
+                if len(inner) <= 8 and re.fullmatch(r"\(\s*[A-Za-z0-9+\-\s]+\s*\)", inner):
+                    for _ in range(end - self.index + 1):
+                        self.next()
+                    marks += "^" + inner
+                    continue
+            return marks, operations
+
+    def transpose_like(self, key: NameKey) -> bool:
+        """``^T`` on a bold or capital name is a transpose (else a power of T)."""
+        accent, base, _ = key
+        return any(f in accent for f in (r"\mathbf", r"\boldsymbol", r"\bm", r"\vec")) or (base.isalpha() and base.isupper()
+                                                                                           and len(base) == 1)
+
+    def resolve(self, key: NameKey, token: _Token) -> sympy.Expr:
+        accent, base, sub = key
+        if not accent and sub is None and base in self.bindings:
+            return sympy.sympify(self.bindings[base])
+        if sub is not None and self.bindings:
+            symbolic = [p for p in sub if p in self.bindings and not isinstance(self.bindings[p], (int, str))]
+            if symbolic:
+                # x_i inside a sum over a symbolic range: the i-th item, an application of the index
+                args = [self.bindings[p] for p in sub if p in self.bindings]
+                head = _format_name((accent, base, None)) + "_{" + "".join("•" if p in self.bindings else p for p in sub) + "}"
+                self.flags.add("indexed")
+                return sympy.Function(head)(*args)
+            sub = self.substitute_indices(sub, token)
+        bold = any(f in accent for f in (r"\mathbf", r"\boldsymbol", r"\mathbb", r"\bm"))
+        if base == "I" and (sub is None or len(sub) == 1) and accent.replace(r"\mathbf", "").replace(r"\mathbb", "") == "":
+            explicit = bool(accent) or sub is not None
+            previous = self.tokens[self.index - 2] if self.index >= 2 else None
+            juxtaposed = previous is not None and (previous.kind in ("name", "num") or previous.text in (")", "}", "]"))
+            if explicit or juxtaposed or (self.arg_depth and self.peek().text in (")", "]", ",")):
+                self.flags.add("matrix")
+                return sympy.Integer(1)
+        if not accent and sub is None:
+            if base == "e":
+                return sympy.E
+            if base == r"\pi":
+                return sympy.pi
+        if accent == r"\mathrm" and sub is None and base == "e":
+            return sympy.E
+        text = _format_name((accent, base, sub))
+        if bold and len(base) == 1 and base.isupper():
+            self.flags.add("matrix")
+        symbol = self.names.symbol(text)
+        self.used.add(symbol)
+        return symbol
+
+    # -- factors ---------------------------------------------------------------------------
+    def factor(self) -> sympy.Expr:
+        token = self.peek()
+        if token.kind == "word":
+            return self.word_factor()
+        if token.kind == "cmd" and token.text not in _STRUCTURAL:
+            value = self.command(token)
+            return self.power_scripts(value)
+        if token.kind == "sym" and token.text == "#" and self.peek(1).kind == "name":
+            self.next()
+            name = self.next()
+            return self.power_scripts(self.names.symbol("#" + name.text))
+        if token.kind in ("name", "accent", "font") and not self.font_number():
+            key = self.name()
+            script_sub = None
+            marks, operations = self.decorations()
+            if self.peek().text == "_" and self.peek().kind == "sym":
+                self.next()
+                script_sub = self.subscript_tokens()
+            more_marks, more_ops = self.decorations()
+            marks += more_marks
+            operations += more_ops
+            accent, base, sub = key
+            if script_sub is not None:
+                if sub is not None:
+                    raise self.error(token, "double subscript")
+                sub = script_sub
+            key = (accent, base + marks, sub)
+            if self.peek().text == "^" and self.peek(1).text in ("T",) and self.peek(1).kind == "name" \
+                    and self.transpose_like(key) and self.peek(2).text not in ("_",):
+                self.next(), self.next()
+                operations.append("T")
+            if self.peek().kind == "sym" and self.peek().text in ("(", "[") and self.exponent_depth == 0:
+                how = self.application_kind(key, self.peek().text)
+                if how == "function":
+                    value = self.application(key)
+                    return self.power_scripts(value)
+                if how == "sigmoid":
+                    value = self.function(r"\sigmoid", token)
+                    return self.power_scripts(value)
+                if how == "sigmoid'":  # sigma'(z): the derivative of the logistic sigmoid at z
+                    argument = self.arguments(r"\sigmoid")[0]
+                    z = sympy.Dummy("z")
+                    value = sympy.diff(1 / (1 + sympy.exp(-z)), z).subs(z, argument)
+                    return self.power_scripts(value)
+            value = self.resolve(key, token)
+            if operations:
+                self.flags.add("matrix")
+                for op in operations:
+                    if op == "T":
+                        value = value  # the 1x1 transpose
+            return self.power_scripts(value, key)
+        value = self.atom()
+        if self.peek().text == "_" and self.peek().kind == "sym":
+            # \|x\|_2, \|x\|_1: the norm's index
+            if self.flags & {"norm"}:
+                self.next()
+                self.subscript_tokens()
+            else:
+                raise self.error(token, "a subscript can only follow a name")
+        return self.power_scripts(value)
+
+    def power_scripts(self, value, key: NameKey | None = None) -> sympy.Expr:
+        while self.peek().text == "^" and self.peek().kind == "sym":
+            nxt = self.peek(1)
+            if key is None and nxt.kind == "name" and nxt.text == "T" and "T" not in self.bare \
+                    and self.index > 0 and self.tokens[self.index - 1].text in (")", "]"):
+                self.next(), self.next()
+                self.flags.add("matrix")
+                continue
+            if nxt.kind == "cmd" and nxt.text in (r"\top", r"\intercal"):
+                self.next(), self.next()
+                self.flags.add("matrix")
+                continue
+            if nxt.text == "{" and self.peek(2).kind == "cmd" and self.peek(2).text in (r"\top", r"\intercal"):
+                for _ in range(4):
+                    self.next()
+                self.flags.add("matrix")
+                continue
+            self.next()
+            self.exponent_depth += 1
+            try:
+                exponent = self.argument("'^'")
+            finally:
+                self.exponent_depth -= 1
+            if exponent == -1 and "matrix" in self.flags:
+                pass
+            value = checked_power(value, exponent)
+            if self.peek().text == "_" and self.peek().kind == "sym" and "norm" in self.flags:
+                self.next()
+                self.subscript_tokens()
+        return value
+
+    def application_kind(self, key: NameKey, bracket: str) -> str:
+        """function | product | sigmoid, for a name followed by a bracket."""
+        accent, base, sub = key
+        head = _format_name(key)
+        bare = head in self.bare
+        if bracket == "(" and base in (r"\sigma", r"\sigma'") and not accent and sub is None and self.sigmoid and not bare:
+            if not self.group_has_separator(self.index):
+                return "sigmoid" if base == r"\sigma" else "sigmoid'"
+            return "function"
+        word = base.startswith(r"\mathrm{")
+        if word:
+            return "function"
+        if any(f in accent for f in (r"\mathcal", r"\mathbb", r"\mathscr", r"\mathfrak")):
+            return "function"
+        if bracket == "[":
+            plain = base.strip("'").replace("^*", "")
+            if plain in _BRACKET_HEADS and not bare:
+                return "function"
+            if bare:
+                return "product"
+            self.flags.add("ambiguous")
+            return "function" if self.ambiguous == "function" else "product"
+        if self.group_has_separator(self.index):
+            return "function"
+        plain = base.rstrip("'").replace("^*", "")
+        parameterised = bool(sub and any(p in (r"\theta", r"\phi", r"\psi", r"\varphi", r"\omega", "w", r"\mathrm{data}",
+                                               "data") for p in sub))
+        if any(f in accent for f in (r"\mathbf", r"\boldsymbol", r"\bm", r"\vec")) and not parameterised:
+            return "product"  # a vector or matrix times a bracket
+        if bare:
+            if plain in FUNCTION_LETTERS and self.group_is_name(self.index):
+                self.flags.add("ambiguous")
+                return "function" if self.ambiguous == "function" else "product"
+            return "product"
+        if plain in FUNCTION_LETTERS or "'" in base or "^*" in base or (sub and any(
+                p in (r"\theta", r"\phi", r"\psi", r"\varphi", r"\omega", "w", r"\mathrm{data}", "data", r"\mathrm{model}",
+                      "X", "Y", "Z", r"\mathbf") for p in sub)):
+            return "function"
+        self.flags.add("ambiguous")
+        return "function" if self.ambiguous == "function" else "product"
+
+    def application(self, key: NameKey) -> sympy.Expr:
+        """``head(args)`` / ``head[args]``: an opaque application; the separators are part of its name."""
+        opening = self.next()
+        closer = ")" if opening.text == "(" else "]"
+        end = self.group_end(self.index - 1)
+        args, separators = [], ""
+        saved = self.abs_depth, self.norm_depth
+        self.abs_depth = self.norm_depth = 0
+        self.arg_depth += 1
+        try:
+            while True:
+                start = self.index
+                if self.peek().text == closer and self.peek().kind == "sym":
+                    break
+                try:
+                    arg = self.expr()
+                    nxt = self.peek()
+                    if not (nxt.kind == "end" or (nxt.kind == "sym" and nxt.text in (",", ";", "|", "‖", ":", closer))
+                            or (nxt.kind == "cmd" and nxt.text in (r"\mid", r"\parallel"))):
+                        raise self.error(nxt, "not an argument")
+                except FormulaError:
+                    self.index = start
+                    depth = 0
+                    while self.index < end:
+                        t = self.peek()
+                        if t.kind == "sym" and t.text in ("(", "[", "{", r"\left|", r"\left‖"):
+                            depth += 1
+                        elif t.kind == "sym" and t.text in (")", "]", "}", r"\right|", r"\right‖"):
+                            depth -= 1
+                        elif depth == 0 and ((t.kind == "sym" and t.text in (",", ";", "|", "‖", ":"))
+                                             or (t.kind == "cmd" and t.text in (r"\mid", r"\parallel"))):
+                            break
+                        self.next()
+                    arg = self.opaque_atom(self.text_between(start, self.index))
+                args.append(arg)
+                nxt = self.peek()
+                if nxt.kind == "sym" and nxt.text in (",", ";", "|", "‖", ":"):
+                    separators += nxt.text
+                    self.next()
+                    continue
+                if nxt.kind == "cmd" and nxt.text in (r"\mid", r"\parallel"):
+                    separators += {r"\mid": "|", r"\parallel": "‖"}[nxt.text]
+                    self.next()
+                    continue
+                break
+        finally:
+            self.arg_depth -= 1
+            self.abs_depth, self.norm_depth = saved
+        self.expect(closer)
+        self.flags.add("opaque")
+        head = _format_name(key) + ("[" + separators + "]" if separators else "") + ("⟮⟯" if opening.text == "[" else "")
+        if not args:
+            return self.names.symbol("⟦" + head + "()⟧")
+        return sympy.Function(head)(*args)
+
+    def word_factor(self) -> sympy.Expr:
+        token = self.next()
+        word = token.text
+        plain = word.strip().rstrip(".")
+        if plain in _REFUSED_WORDS or plain.lower() in _REFUSED_WORDS:
+            raise self.error(token, _REFUSED_WORDS.get(plain, _REFUSED_WORDS.get(plain.lower(), "")))
+        if plain in UNITS:
+            raise self.error(token, f"a unit ('{plain}') inside a formula")
+        if plain in CONST_WORDS or plain.lower() in ("const", "constant"):
+            self.flags.add("const")
+            return self.power_scripts(self.names.symbol("⟦const⟧"))
+        if " " in plain or not re.fullmatch(r"[A-Za-z][A-Za-z0-9\-]*", plain):
+            raise self.error(token, f"prose inside a formula ('{word}')")
+        key = ("", r"\mathrm{" + plain + "}", None)
+        if self.peek().text == "_" and self.peek().kind == "sym":
+            self.next()
+            key = ("", key[1], self.subscript_tokens())
+        marks, _ = self.decorations()
+        key = (key[0], key[1] + marks, key[2])
+        if self.peek().kind == "sym" and self.peek().text in ("(", "["):
+            return self.power_scripts(self.application(key))
+        self.flags.add("opaque")
+        return self.power_scripts(self.names.symbol(_format_name(key)))
+
+    # -- commands --------------------------------------------------------------------------
+    def command(self, token: _Token) -> sympy.Expr:
+        text = token.text
+        if text == r"\int" or text in (r"\iint", r"\oint"):
+            return self.integral(token)
+        if text in (r"\nabla", r"\partial"):
+            return self.derivative_operator(token)
+        if text in (r"\langle",):
+            self.next()
+            self.arg_depth += 1
+            try:
+                a = self.expr()
+                if self.peek().text not in (",", "|") :
+                    raise self.error(self.peek(), "expected ',' in an inner product")
+                self.next()
+                b = self.expr()
+            finally:
+                self.arg_depth -= 1
+            if self.peek().text != r"\rangle":
+                raise self.error(self.peek(), r"expected '\rangle'")
+            self.next()
+            self.flags.add("matrix")
+            return checked_multiply([a, b])
+        if text == r"\binom":
+            self.next()
+            n = self.argument(r"'\binom'")
+            k = self.argument(r"'\binom{...}'")
+            return sympy.binomial(n, k)
+        if text in (r"\det", r"\tr", r"\Tr", r"\diag", r"\rank", r"\deg", r"\dim", r"\ker", r"\Pr", r"\hom", r"\arg",
+                    r"\lim", r"\sup", r"\inf", r"\limsup", r"\liminf", r"\gcd", r"\mod", r"\bmod", r"\pmod", r"\sec",
+                    r"\csc", r"\cot", r"\arcsin", r"\arccos", r"\arctan", r"\coth", r"\lg"):
+            word = text[1:]
+            if word in _REFUSED_WORDS:
+                raise self.error(token, _REFUSED_WORDS[word])
+            if word == "lg":
+                self.next()
+                return self.function(r"\log", token) / sympy.log(2) * sympy.log(2)
+            self.next()
+            key = ("", r"\mathrm{" + word + "}", None)
+            if self.peek().kind == "sym" and self.peek().text in ("(", "["):
+                if word in ("det", "tr", "Tr", "diag", "rank"):
+                    self.flags.add("matrix")
+                return self.application(key)
+            raise self.error(token, f"'{text}' without a bracketed argument")
+        if text == r"\infty":
+            self.next()
+            self.flags.add("infinity")
+            return sympy.oo
+        if text in (r"\cdots", r"\ldots", r"\dots", r"\vdots", r"\ddots", r"\dotsb", r"\dotsc", r"\dotsm"):
+            raise self.error(token, "an elided sum or product ('...') cannot be read")
+        if text in (r"\hbar", r"\aleph", r"\emptyset", r"\varnothing"):
+            raise self.error(token, f"'{text}' is not read")
+        raise self.error(token, f"'{text}' is not read in a formula")
+
+    def integral(self, token: _Token) -> sympy.Expr:
+        self.next()
+        lower = upper = None
+        for _ in range(2):
+            if self.peek().text == "_" and self.peek().kind == "sym":
+                self.next()
+                if self.peek().text == "{" and self.peek(1).kind == "font" and self.peek(1).text == r"\mathbb":
+                    # \int_{\mathbb R^2}: over a whole space
+                    end = self.group_end(self.index)
+                    self.index = end + 1
+                    lower = "space"
+                    continue
+                lower = self.bound_argument()
+            elif self.peek().text == "^" and self.peek().kind == "sym":
+                self.next()
+                upper = self.bound_argument()
+        # the differential: d x / \mathrm{d} x at bracket depth 0
+        depth, found = 0, None
+        for i in range(self.index, len(self.tokens) - 1):
+            t = self.tokens[i]
+            if t.kind == "sym" and t.text in ("(", "[", "{", r"\left|", r"\left‖"):
+                depth += 1
+            elif t.kind == "sym" and t.text in (")", "]", "}", r"\right|", r"\right‖"):
+                depth -= 1
+                if depth < 0:
+                    break
+            elif depth == 0 and t.kind == "sym" and t.text in ("+", "-") and i > self.index and found is None:
+                pass
+            elif depth == 0 and t.kind == "name" and t.text == "d" and self.tokens[i + 1].kind in ("name", "font", "accent"):
+                found = i
+                break
+        if found is None:
+            raise self.error(token, "an integral without its differential (dx)")
+        saved = self.tokens[found]
+        self.tokens[found] = _Token("sym", "⟂", saved.pos)
+        try:
+            integrand = self.expr()
+            self.expect("⟂")
+        finally:
+            self.tokens[found] = saved
+        key = self.name()
+        if self.peek().text == "_" and self.peek().kind == "sym":
+            self.next()
+            key = (key[0], key[1], self.subscript_tokens())
+        variable = self.resolve(key, saved)
+        self.flags.add("integral")
+        if not isinstance(variable, sympy.Symbol):
+            raise self.error(token, "the variable of integration is not a name")
+        if lower == "space" or (lower is None and upper is None):
+            return sympy.Integral(integrand, variable)
+        if lower is None or upper is None:
+            raise self.error(token, "an integral with one bound")
+        return sympy.Integral(integrand, (variable, lower, upper))
+
+    def bound_argument(self) -> sympy.Expr:
+        token = self.peek()
+        if token.kind == "cmd" and token.text == r"\infty":
+            self.next()
+            return sympy.oo
+        if token.kind == "sym" and token.text == "-" and self.peek(1).kind == "cmd" and self.peek(1).text == r"\infty":
+            self.next(), self.next()
+            return -sympy.oo
+        if token.text == "{":
+            self.next()
+            value = self.expr()
+            self.expect("}")
+            return value
+        return self.argument("a bound")
+
+    def derivative_operator(self, token: _Token) -> sympy.Expr:
+        """``\\nabla_x f``, ``\\partial_x f``: the derivative of the juxtaposed factors that follow."""
+        self.next()
+        if self.peek().text != "_" or self.peek().kind != "sym":
+            raise self.error(token, f"'{token.text}' without the variable it differentiates by")
+        self.next()
+        if self.peek().text == "{":
+            start = self.index
+            end = self.group_end(start)
+            self.next()
+            variable = self.factor()
+            if self.index != end:
+                raise self.error(token, "differentiating by more than one variable")
+            self.next()
+        else:
+            variable = self.factor()
+        if self.peek().kind == "sym" and self.peek().text == "*":  # \nabla_x \cdot s(x): a divergence
+            self.next()
+        argument = self.term()
+        return self.differentiate(argument, variable, token)
+
+    def differentiate(self, argument, variable, token, order: int = 1) -> sympy.Expr:
+        """d/dx of ``argument``. Symbols other than x are constants only when nothing suggests
+        they depend on x: a result-like name (L, J, \\ell, \\mathcal L, an accented name) or an
+        argument free of x makes the derivative opaque (SymPy's unevaluated Derivative)."""
+        self.flags.add("derivative")
+        if not isinstance(variable, sympy.Symbol):
+            raise self.error(token, "a derivative by something that is not a name")
+        others = [s for s in argument.free_symbols if s != variable and not s.name.startswith("⟨")]
+        implicit = [s for s in others if re.match(r"^(?:\\hat|\\tilde|\\bar|\\mathcal|L|J|\\ell|\\mathrm\{|l\b|\\sigma$|\\pi)", s.name)]
+        if variable not in argument.free_symbols or implicit:
+            return sympy.Derivative(sympy.Function("⟦d⟧")(argument, variable), variable, order)
+        return sympy.diff(argument, variable, order)
+
+    def atom(self) -> sympy.Expr:
+        token = self.peek()
+        if token.kind == "num":
+            return self.number()
+        if token.text == r"\frac":
+            derivative = self.fraction_derivative(token)
+            if derivative is not None:
+                return derivative
+        if token.kind == "sym" and token.text in (r"\left‖", "‖"):
+            self.flags.add("norm")
+            self.flags.add("matrix")
+        if token.kind == "cmd" and token.text not in _STRUCTURAL:
+            return self.command(token)
+        if token.kind == "word":
+            return self.word_factor()
+        return super().atom()
+
+    def number(self) -> sympy.Expr:
+        token = self.next()
+        value = exact_number(token.text)
+        if "." in token.text and self.exponent_depth == 0:
+            decimals = len(token.text.split(".", 1)[1])
+            symbol = sympy.Symbol(f"⟨{token.text}@{token.pos}⟩", positive=True)
+            self.literals[symbol] = (value, decimals, False)
+            return symbol
+        return value
+
+    def fraction_derivative(self, token: _Token):
+        r"""``\frac{d}{dx} f``, ``\frac{\partial}{\partial x} f``, ``\frac{d^2}{dx^2} f``,
+        ``\frac{df}{dx}`` (of an opaque f); None when the fraction is not a derivative."""
+        if self.peek(1).text != "{":
+            return None
+        num_end = self.group_end(self.index + 1)
+        first = self.tokens[self.index + 2]
+        is_d = (first.kind == "name" and first.text == "d") or (first.kind == "cmd" and first.text == r"\partial")
+        if not is_d or num_end + 1 >= len(self.tokens) or self.tokens[num_end + 1].text != "{":
+            return None
+        den_start = num_end + 1
+        den_end = self.group_end(den_start)
+        den_first = self.tokens[den_start + 1]
+        if not ((den_first.kind == "name" and den_first.text == "d") or (den_first.kind == "cmd" and den_first.text == r"\partial")):
+            return None
+        # the numerator: d, d^2, d f, \partial, \partial^2 f
+        self.next()  # \frac
+        self.next()  # {
+        self.next()  # d
+        order = 1
+        if self.peek().text == "^":
+            self.next()
+            order_value = self.argument("'^'")
+            order = int(order_value) if getattr(order_value, "is_Integer", False) else 1
+        numerator = None
+        if self.index < num_end:
+            numerator = self.expr()
+        if self.index != num_end:
+            raise self.error(token, "a derivative's numerator that is not read")
+        self.next()  # }
+        self.next()  # {
+        self.next()  # d / \partial
+        variable = self.factor()
+        if self.index != den_end:
+            raise self.error(token, "a derivative's denominator that is not read")
+        self.next()  # }
+        if numerator is None:
+            if self.peek().kind == "end" or (self.peek().kind == "sym" and self.peek().text in (")", "]", "}", "+", "-", "=")):
+                raise self.error(token, "a derivative operator with nothing to differentiate")
+            argument = self.term()
+        else:
+            argument = numerator
+            if not opaque_atoms(numerator) and numerator.free_symbols and variable not in numerator.free_symbols:
+                # df/dx of a named function f: opaque
+                self.flags.add("derivative")
+                return sympy.Function("d/d" + str(variable))(numerator)
+        return self.differentiate(argument, variable, token, order)
+
+    def function(self, name: str, token: _Token) -> sympy.Expr:
+        if name in (r"\max", r"\min") and self.peek().text == "_":
+            raise self.error(token, f"'{name}_{{...}}' is a maximum over a set, not an expression")
+        return super().function(name, token)
+
+    def roman(self, token: _Token) -> sympy.Expr:  # \operatorname etc. arrive as word tokens
+        raise self.error(token, f"'{token.text}' is not read")
+
+    def big_operator(self, token: _Token) -> sympy.Expr:
+        r"""\sum/\prod over a numeric range expand (the indexed names become x_1, x_2, ...); over
+        a symbolic or unstated range they are SymPy Sum/Product objects of the index."""
+        self.next()
+        index, lower, upper, over = None, None, None, ""
+        if self.peek().text == "_" and self.peek().kind == "sym":
+            self.next()
+            if self.peek().text == "{":
+                start = self.index
+                end = self.group_end(start)
+                over = self.text_between(start + 1, end)
+                self.next()
+                first = self.peek()
+                if first.kind == "name" or first.kind in ("font", "accent"):
+                    key = self.name()
+                    index = key[1] if not key[0] else None
+                    if self.peek().text == "=" and self.peek().kind == "sym":
+                        self.next()
+                        self.exponent_depth += 1
+                        try:
+                            lower = self.expr()
+                        finally:
+                            self.exponent_depth -= 1
+                self.index = end + 1
+            elif self.peek().kind == "name":
+                index = self.next().text
+                over = index
+            else:
+                raise self.error(token, f"expected the index of '{token.text}'")
+        if self.peek().text == "^" and self.peek().kind == "sym":
+            self.next()
+            self.exponent_depth += 1
+            try:
+                upper = self.bound_argument()
+            finally:
+                self.exponent_depth -= 1
+        if index is None:
+            raise self.error(token, f"'{token.text}' without an index")
+        exact_bounds = (lower is not None and upper is not None and getattr(lower, "is_Integer", False)
+                        and getattr(upper, "is_Integer", False))
+        if exact_bounds and int(upper) - int(lower) < 64:
+            start = self.index
+            terms = []
+            for k in range(int(lower), int(upper) + 1):
+                self.index = start
+                terms.append(self.with_binding(index, k, self.term))
+            if not terms:
+                self.skip_term(index, int(lower), start)
+                return sympy.Integer(0 if token.text == r"\sum" else 1)
+            return checked_add(terms) if token.text == r"\sum" else checked_multiply(terms)
+        symbol = sympy.Symbol(index.lstrip("\\"), integer=True, positive=True)
+        summand = self.with_binding(index, symbol, self.term)
+        if lower is None:
+            lower = sympy.Integer(1)
+        if upper is None:
+            upper = self.names.symbol("⟦range " + (over or index) + "⟧")
+        self.flags.add("sum")
+        kind = sympy.Sum if token.text == r"\sum" else sympy.Product
+        try:
+            return kind(summand, (symbol, lower, upper))
+        except (TypeError, ValueError) as error:
+            raise self.error(token, f"cannot form the {token.text[1:]}: {error}") from None
+
+
+def read_document(tex: str, names: DocumentNames, bare: frozenset = frozenset(), *, log_base=None,
+                  ambiguous: str = "function", sigmoid: bool = True) -> DocumentReading:
+    """One side of a lecture statement in document mode (see the section comment). Raises
+    FormulaError, with the reason, for what cannot be read."""
+    check_text(tex, "formula")
+    for char, latex in _UNICODE.items():
+        tex = tex.replace(char, latex)
+    for char, name in _UNICODE_GREEK.items():
+        tex = tex.replace(char, "\\" + name + " ")
+    tex = unwrap_decorations(tex)
+    tex = re.sub(r"(?<![|])\|\|(?![|])", r"\\| ", tex)  # KL(p || q): the divergence bar
+    parser = _DocumentParser(tex, names, bare, log_base=log_base, ambiguous=ambiguous, sigmoid=sigmoid)
+    try:
+        value = parser.formula()
+    except RecursionError:
+        raise _error(tex, 0, "nested too deeply") from None
+    if value.has(sympy.zoo, sympy.nan):
+        raise _error(tex, 0, f"the formula is undefined ({value})")
+    return DocumentReading(value, frozenset(parser.flags), dict(parser.literals), frozenset(parser.used))
+
+
+_BARE_NAME = re.compile(r"(\\[A-Za-z]+|[A-Za-z])(?:\s*_\s*(\{[^{}]*\}|\\?[A-Za-z0-9]))?")
+
+
+def bare_names(tex: str) -> frozenset:
+    """Names that stand bare somewhere in ``tex`` (not right before a bracket): with them a
+    following bracket reads as a product (p - p^2 = p(1-p))."""
+    found = set()
+    try:
+        tokens = _doc_tokenize(unwrap_decorations(tex))
+    except FormulaError:
+        return frozenset()
+    parser = _DocumentParser.__new__(_DocumentParser)
+    parser.tex, parser.tokens, parser.index = tex, tokens, 0
+    parser.flags, parser.bindings = set(), {}
+    for i, token in enumerate(tokens):
+        if token.kind != "name" or (i > 0 and tokens[i - 1].kind in ("accent", "font")) or (
+                i > 0 and tokens[i - 1].text in ("_", "^", "{") and i > 1 and tokens[i - 2].text in ("_", "^")):
+            continue
+        if i > 0 and tokens[i - 1].text in ("_", "^"):
+            continue
+        j = i + 1
+        sub = None
+        if tokens[j].text == "_":
+            if tokens[j + 1].text == "{":
+                depth, k = 0, j + 1
+                parts = []
+                while k < len(tokens):
+                    if tokens[k].text == "{":
+                        depth += 1
+                    elif tokens[k].text == "}":
+                        depth -= 1
+                        if depth == 0:
+                            break
+                    elif tokens[k].kind != "font":
+                        parts.append(tokens[k].text)
+                    k += 1
+                sub = tuple(parts)
+                j = k + 1
+            else:
+                sub = (tokens[j + 1].text,)
+                j += 2
+        primes = ""
+        while j < len(tokens) and tokens[j].text == "'":
+            primes += "'"
+            j += 1
+        following = tokens[j] if j < len(tokens) else None
+        if following is not None and following.kind == "sym" and following.text in ("(", "["):
+            continue
+        found.add(_format_name(("", token.text + primes, sub)))
+    return frozenset(found)
