@@ -32,8 +32,18 @@ def verdicts(records):
 # --- chains -----------------------------------------------------------------------------------
 
 def test_a_derivation_chain_is_proved_step_by_step(tmp_path):
-    (record,) = scan_text(tmp_path, "$$E[X^2] = (a-2)^2p + a^2(1-2p) + (a+2)^2p = a^2 + 8p$$\n")
+    (record,) = scan_text(tmp_path, "$$f = (a-2)^2p + a^2(1-2p) + (a+2)^2p = a^2 + 8p$$\n")
     assert record.verdict == "proved", record.reason
+
+
+def test_arithmetic_after_an_unchecked_main_relation_is_arithmetic_only(tmp_path):
+    """E[X^2] = … names an expectation the row does not check: its proved arithmetic does not make
+    the row proved (verdicts.row); a fresh name on the left is a definition and does."""
+    (record,) = scan_text(tmp_path, "$$E[X^2] = (a-2)^2p + a^2(1-2p) + (a+2)^2p = a^2 + 8p$$\n")
+    assert record.verdict == "unchecked" and record.reason.startswith("arithmetic only")
+    assert [s.verdict if hasattr(s, "verdict") else s["verdict"] for s in record.steps][-1] == "proved"
+    (negative_kl,) = scan_text(tmp_path, r"$$\mathrm{KL}(p \| q) = 0.5 - 0.8 = -0.3$$" + "\n")
+    assert negative_kl.verdict == "unchecked" and negative_kl.reason.startswith("arithmetic only")
 
 
 def test_a_wrong_step_in_a_chain_is_flagged_with_a_counterexample(tmp_path):

@@ -213,10 +213,19 @@ class _LineIndex:
 
 
 def _paragraph_before(text: str, start: int, limit: int = 400) -> str:
+    """The prose of the paragraph ``start`` stands in; for a display that begins a paragraph of
+    its own, the paragraph before when that one leads into it (ends without a full stop:
+    "A projection matrix satisfies", "Expanding,")."""
     chunk = text[max(0, start - limit):start]
     blank = chunk.rfind("\n\n")
     if blank >= 0:
-        chunk = chunk[blank + 2:]
+        own = chunk[blank + 2:].strip()
+        if own:
+            return own
+        lead = chunk[:blank].rstrip()
+        earlier = lead.rfind("\n\n")
+        lead = lead[earlier + 2:].strip() if earlier >= 0 else lead.strip()
+        return lead if lead and lead[-1] not in ".?!>`|}" and not lead.endswith("$$") else ""
     return chunk.strip()
 
 

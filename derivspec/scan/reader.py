@@ -103,6 +103,7 @@ class DocumentNames:
 
     symbols: dict = _field(default_factory=dict)
     latex: dict = _field(default_factory=dict)
+    variables: frozenset = frozenset()  # of e, \pi, \sigma: letters the document uses as its own (scan/letters.py)
 
     def symbol(self, text: str) -> sympy.Symbol:
         found = self.symbols.get(text)
@@ -523,10 +524,10 @@ class _DocumentParser(_Parser):
             if explicit or juxtaposed or (self.arg_depth and self.peek().text in (")", "]", ",")):
                 self.flags.add("matrix")
                 return sympy.Integer(1)
-        if not accent and sub is None:
-            if base == "e":
+        if not accent and sub is None:  # named constants unless the document uses the letter itself
+            if base == "e" and ("e" not in self.names.variables or self.peek().text == "^"):
                 return sympy.E
-            if base == r"\pi":
+            if base == r"\pi" and (r"\pi" not in self.names.variables or self.after_two()):
                 return sympy.pi
         if accent == r"\mathrm" and sub is None and base == "e":
             return sympy.E
@@ -635,7 +636,8 @@ class _DocumentParser(_Parser):
         accent, base, sub = key
         head = _format_name(key)
         bare = head in self.bare
-        if bracket == "(" and base in (r"\sigma", r"\sigma'") and not accent and sub is None and self.sigmoid and not bare:
+        if (bracket == "(" and base in (r"\sigma", r"\sigma'") and not accent and sub is None and self.sigmoid and not bare
+                and r"\sigma" not in self.names.variables):
             if not self.group_has_separator(self.index):
                 return "sigmoid" if base == r"\sigma" else "sigmoid'"
             return "function"
@@ -724,7 +726,24 @@ class _DocumentParser(_Parser):
         head = _format_name(key) + ("[" + separators + "]" if separators else "") + ("⟮⟯" if opening.text == "[" else "")
         if not args:
             return self.names.symbol("⟦" + head + "()⟧")
-        return sympy.Function(head)(*args)
+        derivative = self.prime_derivative(key, separators, opening.text, args)
+        return derivative if derivative is not None else sympy.Function(head)(*args)
+
+    def after_two(self) -> bool:
+        """The name just read follows the number 2 (2π: the constant even where π is a weight)."""
+        return self.index >= 2 and self.tokens[self.index - 2].kind == "num" and self.tokens[self.index - 2].text == "2"
+
+    def prime_derivative(self, key: NameKey, separators: str, opening: str, args: list):
+        """``f'(t)`` is d f(t)/dt when the statement also applies ``f`` itself: f and f' of one
+        variable written side by side are a function and its derivative (σ(t) and σ'(t))."""
+        accent, base, sub = key
+        order = len(base) - len(base.rstrip("'"))
+        if not order or separators or opening != "(" or len(args) != 1 or not isinstance(args[0], sympy.Symbol):
+            return None
+        plain = base.rstrip("'")
+        if not re.search(re.escape(plain) + r"(?![A-Za-z'])\s*(?:\\left)?\(", self.tex):
+            return None
+        return sympy.Derivative(sympy.Function(_format_name((accent, plain, sub)))(args[0]), (args[0], order))
 
     def word_factor(self) -> sympy.Expr:
         token = self.next()
@@ -784,9 +803,8 @@ class _DocumentParser(_Parser):
             word = text[1:]
             if word in _REFUSED_WORDS:
                 raise self.error(token, _REFUSED_WORDS[word])
-            if word == "lg":
-                self.next()
-                return self.function(r"\log", token) / sympy.log(2) * sympy.log(2)
+            if word == "lg":  # log base 2 in computer science, base 10 in ISO 80000-2: neither is a safe guess
+                raise self.error(token, "lg is the logarithm to base 2 or to base 10, depending on the author")
             self.next()
             key = ("", r"\mathrm{" + word + "}", None)
             if self.peek().kind == "sym" and self.peek().text in ("(", "["):

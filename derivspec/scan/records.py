@@ -52,11 +52,14 @@ class Record:
     claim: str | None = None
     steps: list = field(default_factory=list)
     correct: str = ""
+    category: str = ""  # the class of the statement (derivspec.scan.classify.CLASSES)
 
     def to_json(self) -> dict:
         data = {"file": self.file, "lines": [int(self.lines[0]), int(self.lines[1])], "text": self.text,
                 "kind": self.kind, "verdict": self.verdict, "claim": self.claim, "reason": self.reason,
                 "evidence": self.evidence}
+        if self.category:
+            data["class"] = self.category
         if self.correct:
             data["correct"] = self.correct
         if self.steps:
@@ -66,36 +69,28 @@ class Record:
     @classmethod
     def from_json(cls, data: dict) -> "Record":
         return cls(data["file"], tuple(data["lines"]), data["text"], data["kind"], data["verdict"], data["reason"],
-                   data.get("evidence", ""), data.get("claim"), list(data.get("steps", [])), data.get("correct", ""))
+                   data.get("evidence", ""), data.get("claim"), list(data.get("steps", [])), data.get("correct", ""),
+                   data.get("class", ""))
 
 
 def record_from_steps(file: str, lines, text: str, steps) -> Record | None:
-    """A statement's record from its step results (None when it has no relation)."""
+    """A statement's record from its step results (None when it has no relation); the rules are
+    :func:`derivspec.scan.verdicts.row`."""
+    from derivspec.scan.verdicts import row
+
     if not steps:
         return None
     kinds = {s.kind for s in steps if not s.label} or {s.kind for s in steps}
     known = [s for s in steps if s.kind == "known"]
     kind = "known" if known else ("number" if kinds == {"number"} else "chain")
     claim = known[0].claim if known else None
-    wrong = [s for s in steps if s.verdict == "disagrees"]
-    if wrong:
-        first = wrong[0]
-        where = f"{first.left.strip()} {first.relation} {first.right.strip()}"
-        reason = first.reason if len(steps) == 1 else f"{first.reason} [{_clip(where)}]"
-        return Record(file, lines, text, first.kind if first.kind == "known" else kind, "disagrees",
-                      reason, first.evidence, first.claim or claim, steps, first.correct)
-    proved = [s for s in steps if s.verdict == "proved"]
-    open_steps = [s for s in steps if s.verdict == "unchecked" and not s.label]
-    if proved and not open_steps:
-        reasons = "; ".join(dict.fromkeys(s.reason for s in proved))
-        return Record(file, lines, text, kind, "proved", _clip(reasons, 300), "", claim, steps)
-    if open_steps:
-        first = open_steps[0]
-        reason = first.reason
-        if proved:
-            reason += f" ({len(proved)} of {len(steps)} steps proved)"
-        return Record(file, lines, text, kind, "unchecked", reason, first.evidence, claim, steps)
-    return Record(file, lines, text, kind, "unchecked", steps[0].reason, steps[0].evidence, claim, steps)
+    decided = row(steps, _clip)
+    if decided.verdict == "disagrees":
+        first = decided.decisive
+        return Record(file, lines, text, first.kind if first.kind == "known" else kind, "disagrees", decided.reason,
+                      decided.evidence, first.claim or claim, steps, first.correct, decided.category)
+    return Record(file, lines, text, kind, decided.verdict, decided.reason, decided.evidence, claim, steps,
+                  category=decided.category)
 
 
 def _clip(text: str, limit: int = 160) -> str:
@@ -121,6 +116,11 @@ def summary(records: list[Record], formulas: int | None = None) -> dict:
     data = {"statements": found, "checked": checked, "proved": checked - flagged, "flagged": flagged,
             "unchecked": found - checked, "unchecked_by_reason": dict(sorted(by_reason.items(), key=lambda kv: -kv[1])),
             "by_kind": by_kind}
+    by_class: dict[str, int] = {}
+    for r in records:
+        if r.category:
+            by_class[r.category] = by_class.get(r.category, 0) + 1
+    data["by_class"] = dict(sorted(by_class.items(), key=lambda kv: -kv[1]))
     if formulas is not None:
         data["formulas_without_relation"] = formulas
     return data

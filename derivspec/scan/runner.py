@@ -20,6 +20,8 @@ import sys
 import time
 from pathlib import Path
 
+from derivspec.scan.classify import document_algorithms
+from derivspec.scan.letters import document_letters
 from derivspec.scan.macros import document_macros
 from derivspec.scan.matrices import document_types
 from derivspec.scan.extract import Statement, extract, read_lecture
@@ -66,6 +68,8 @@ def prepare(path, name: str | None = None, known: bool = True, seconds: float | 
                   for s in statements]
     relational = [s for s in statements if has_relation(s)]
     state = DocumentState(file, seconds=seconds or STATEMENT_SECONDS)
+    state.algorithms = document_algorithms(text)  # lines where every equation is an assignment
+    state.names.variables = document_letters(text)  # π, e, σ(·): named constants only where the document uses them so
     state.log_base, state.conventions = document_conventions(text, state.names)
     state.notations = document_notations(text)
     state.functions = document_functions(relational)

@@ -23,6 +23,7 @@ import sympy
 from derivspec.core import symbolic
 from derivspec.scan.clauses import split_clauses
 from derivspec.scan.reader import DocumentNames, bare_names, unwrap_decorations
+from derivspec.scan import classify
 from derivspec.scan import steps as step_checks
 from derivspec.scan.density import check_density
 from derivspec.scan.extract import Statement
@@ -34,8 +35,6 @@ _ROW_END_NOTE = re.compile(r"(?:\\q?quad|\\[;:]|\\hspace\*?\{[^{}]*\}|\\hfill)(?
 _PAREN_TEXT = re.compile(r"\\text(?:rm|it|bf)?\{\s*\([^{}]*\)\s*\}")
 _TAGS = re.compile(r"\\(?:tag\*?|label|eqref|ref)\s*\{[^{}]*\}|\\nonumber\b|\\notag\b|\\displaystyle\b|\\qedhere\b")
 _EQNUM = re.compile(r"(?:\\q?quad|\\hfill|~)(?:\s|\\q?quad)*\(\s*[A-Z]?\d+(?:[.\-]\d+)*[a-z]?\s*\)\s*[.,]?\s*$")
-_CONDITION_PROSE = re.compile(r"\b(?:set(?:ting)?|solv(?:e|es|ing)|equat(?:e|ing)|condition|zero|stationary|root|"
-                              r"suppose|assume|if|when|whenever|happens|occurs|require)\b", re.IGNORECASE)
 _MATRIX_MARKERS = re.compile(r"\\mathbf|\\boldsymbol|\\bm\b|\\vec|\^\s*\{?\s*\\top|\^\s*T\b|\\\||\\lVert|\\Vert|\\det|"
                              r"\\operatorname\{tr\}|\\mathrm\{tr\}|\\langle|\\odot")
 
@@ -110,6 +109,7 @@ class DocumentState:
     order: dict = field(default_factory=dict)  # (lines, text) -> position among the statements with a relation
     types: object = None  # derivspec.scan.matrices.DocumentTypes: the matrices and vectors the document declares
     equations: list = field(default_factory=list)  # (line, name, value): name = value stated anywhere in the document
+    algorithms: frozenset = frozenset()  # lines of algorithm environments and pseudo-code (classify.document_algorithms)
 
 
 @dataclass
@@ -215,6 +215,22 @@ def check_statement(statement: Statement, state: DocumentState, previous: str = 
 
 def _check(statement: Statement, text: str, state: DocumentState, previous: str) -> Outcome:
     clauses = split_clauses(text)
+    relational = [c for c in clauses if c.relations]
+    unjudged = classify.classify_statement(statement.lines, statement.before,
+                                           any(len(c.relations) >= 2 for c in relational), state.algorithms)
+    if unjudged is not None and unjudged.name != "assignment":  # a property assumed: classified, not judged
+        return Outcome(statement, text, [StepResult(r, c.sides[k], c.sides[k + 1], "unchecked", "chain", unjudged.why,
+                                                    category=unjudged.name)
+                                         for c in relational for k, r in enumerate(c.relations)])
+    outcome = _check_read(statement, text, clauses, state, previous)
+    if unjudged is not None:  # an algorithm line or a procedure step: judged only as a known result it uses
+        outcome.steps = [s if s.kind == "known" else dataclasses.replace(s, verdict="unchecked", reason=unjudged.why,
+                                                                          category=unjudged.name)
+                         for s in outcome.steps]
+    return outcome
+
+
+def _check_read(statement: Statement, text: str, clauses, state: DocumentState, previous: str) -> Outcome:
     typed = state.types.typed(text, statement.lines[0]) if state.types is not None else set()
     if typed:
         from derivspec.scan.matrices import readable
@@ -255,7 +271,6 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
     constraints: dict = {}
     results: list[StepResult] = []
     relational = [c for c in clauses if c.relations]
-    condition_prose = bool(_CONDITION_PROSE.search(statement.before[-160:])) if statement.before else False
     for index, clause in enumerate(clauses):
         if not clause.relations:
             continue
@@ -264,12 +279,8 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
             if not sides_text[0].strip() or re.fullmatch(r"\\(?:c|l)?dots|\\ldots|\.\.\.", sides_text[0].strip()):
                 if previous:
                     sides_text[0] = previous
-        conditional = ""
-        if clause.before in ("⇒", "⇔", "⇐") or clause.after in ("⇒", "⇔", "⇐"):
-            conditional = "an equation in an implication (⇒): a condition being solved, not an identity"
         chain = len(clause.relations) >= 2
-        if not chain and condition_prose and not conditional:
-            conditional = "a single equation after prose about conditions (set, solve, if, when): not an identity"
+        conditional = classify.condition_of_clause(clause.before, clause.after, chain, statement.before)
         context = Context(state.names, bare, state.log_base, chain, conditional, matrix and dimension,
                           state.conventions, dict(bindings), dict(constraints), seconds=min(3.0, state.seconds / 2),
                           prose=(statement.before[-400:] + " " + statement.after[:300]),
@@ -295,7 +306,8 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
                 result = _with_document_functions(left, relation, right, context, statement, state, k == 0) or result
             if result.verdict == "disagrees" and state.equations:
                 result = _with_document_equations(result, left, relation, right, context, statement, state, k == 0)
-            elif result.verdict == "unchecked" and "different symbols" in result.reason and state.equations:
+            elif result.verdict == "unchecked" and state.equations and (
+                    "different symbols" in result.reason or "which the claim does not have" in result.reason):
                 again = _with_document_equations(result, left, relation, right, context, statement, state, k == 0)
                 result = again if again.verdict == "proved" else result  # a proof with them; never a flag from them alone
             results.append(result)
@@ -321,7 +333,7 @@ def _check_typed(statement: Statement, text: str, clauses, state: DocumentState)
     from derivspec.scan.matrices import compare_on_instances, lone_name
 
     results: list[StepResult] = []
-    condition_prose = bool(_CONDITION_PROSE.search(statement.before[-160:])) if statement.before else False
+    condition_prose = classify.condition_prose(statement.before)
     for clause in clauses:
         implication = bool(clause.before) or clause.after in ("⇒", "⇔", "⇐")  # prose or an implication around it
         for k, relation in enumerate(clause.relations):
@@ -366,27 +378,41 @@ def _in_matrix_algebra(side: str, names: set[str]) -> bool:
 
 # -- names the document sets equal to something (x_i = p_i, a = 1 - q_j), before or after ------------
 
-_SET_NAME = re.compile(r"^\s*((?:\\[A-Za-z]+|[A-Za-z])(?:\^\s*\{?\s*\*\s*\}?)?(?:_\{[^{}]*\}|_[A-Za-z0-9])?)\s*$")
+_SET_NAME = re.compile(r"^\s*((?:\\(?:tilde|widetilde|bar|overline|hat|widehat)\s*\{?\s*(?:\\[A-Za-z]+|[A-Za-z])\s*\}?|\\[A-Za-z]+|[A-Za-z])(?:\^\s*\{?\s*\*\s*\}?)?(?:_\{[^{}]*\}|_[A-Za-z0-9])?)\s*$")
 EQUATION_WINDOW = 40  # lines either side: "recall x_i = p_i" may follow the formula it explains
 
 
 def document_equations(relational: list[Statement]) -> list:
-    """(line, name, value) for every definition the document states: ``name := value``, or
-    ``name = value`` right after "recall", "where", "with", "let", "define", "denote" -- a name alone
-    on the left that the right side does not use, a value with a symbol in it."""
-    found = []
+    """(line, name, value) for every definition the document states: ``name := value``;
+    ``name = value`` right after "recall", "where", "with", "let", "define", "denote"; or a display
+    ``name = value`` whose name no earlier statement used (a fresh name) -- a name alone on the left
+    that the right side does not use, a value with a symbol in it."""
+    found, earlier, fresh_tries = [], [], 0
     for s in relational:
         try:
-            clauses = [c for c in split_clauses(clean(s)) if c.relations]
+            cleaned = clean(s)
+            clauses = [c for c in split_clauses(cleaned) if c.relations]
         except Exception:
             continue
         introduced = bool(_DEFINING_PROSE.search(s.before[-60:])) if s.before else False
+        alone = s.display and len(clauses) == 1
         for clause in clauses:
-            if clause.relations == [":="] or (clause.relations == ["="] and introduced):
+            single = clause.relations == ["="]
+            if clause.relations == [":="] or (single and (introduced or alone)):
                 lhs, rhs = clause.sides[0].strip(), clause.sides[1].strip()
-                if _SET_NAME.match(lhs) and re.search(r"[A-Za-z]", rhs) and not re.search(_name_pattern(lhs), rhs):
+                if not (_SET_NAME.match(lhs) and re.search(r"[A-Za-z]", rhs) and not re.search(_name_pattern(lhs), rhs)):
+                    continue
+                if clause.relations == [":="] or introduced:
                     found.append((s.lines[0], lhs, rhs))
+                elif fresh_tries < FRESH_NAME_TRIES:  # a display "name = value" whose name nothing before it used
+                    fresh_tries += 1
+                    if not any(re.search(_name_pattern(lhs), text) for text in earlier):
+                        found.append((s.lines[0], lhs, rhs))
+        earlier.append(cleaned)
     return found
+
+
+FRESH_NAME_TRIES = 300  # displays per document tried as definitions of a fresh name (each search reads what came before)
 
 
 # the prose that introduces a definition just before it: "(recall x_i = p_i)", "with a = 1 - q_j", "where ..."
@@ -408,13 +434,29 @@ def _with_document_equations(result: StepResult, left, relation: str, right, con
               and (re.search(_name_pattern(name), left.text) or re.search(_name_pattern(name), right.text))]
     if not nearby:
         return result
-    substitute = lambda text: functools.reduce(  # noqa: E731
-        lambda t, d: re.sub(_name_pattern(d[1]), lambda _: "(" + d[2] + ")", t), nearby, text)
+    def substitute(text: str) -> str:  # until nothing changes: a definition may use a name defined earlier
+        for _ in range(len(nearby) + 1):
+            replaced = functools.reduce(lambda t, d: re.sub(_name_pattern(d[1]), lambda _: "(" + d[2] + ")", t),
+                                        reversed(nearby), text)
+            if replaced == text or len(replaced) > 20 * (len(left.text) + len(right.text)) + 2000:
+                break  # settled, or definitions that refer to each other
+            text = replaced
+        return text
     new_left, new_right = read_side(substitute(left.text), context), read_side(substitute(right.text), context)
     if not new_left.readable or not new_right.readable:
         return result
     again = check_step(new_left, relation, new_right, dataclasses.replace(context, chain=True), first)
     used = "; ".join(f"{name} = {value} (line {line})" for line, name, value in nearby)
+    if again.verdict != "proved" and result.kind == "known" and state.recogniser is not None:
+        # recognised, but written with a name the document defines (μ̃_t = (…) β̃_t): the claim again, with it
+        known = state.recogniser.check(left, relation, new_right, context, [left, new_right], 0)
+        if known is not None and known.verdict == "proved":
+            return StepResult(relation, left.text, right.text, "proved", "known",
+                              f"{known.reason} (with the document's {used})", claim=known.claim)
+    if again.verdict == "proved" and new_left.primary.expr == new_right.primary.expr and any(
+            name in (left.text.strip(), right.text.strip()) for _, name, _ in nearby):
+        return StepResult(relation, left.text, right.text, "unchecked", result.kind,
+                          f"restates the document's definition {used}: a definition, not a proof", category="definition")
     if again.verdict == "disagrees":
         again.reason = f"{again.reason} [also with the document's {used}]"
         again.left, again.right = left.text, right.text

@@ -40,16 +40,9 @@ import sympy
 
 from derivspec.core.errors import FormulaError
 from derivspec.scan.reader import DocumentNames, DocumentReading, read_document
-from derivspec.scan import algebra, information
+from derivspec.scan import algebra, classify, information
 
 CHECKED_RELATIONS = ("=", "≈", "≤", "≥", "<", ">", "∝")
-RELATION_REASONS = {
-    ":=": "a definition", "=:": "a definition", "≡": "a definition or an equivalence of notation",
-    "∼": "a distribution statement (∼)", "∈": "set membership", "∉": "set membership", "→": "a limit or a mapping",
-    "←": "an assignment (an update rule)", "≠": "an inequation", "≪": "an order of magnitude", "≫": "an order of magnitude",
-    "⊂": "a set relation", "⊥": "an independence statement", "≲": "an order of magnitude", "≳": "an order of magnitude",
-    "≍": "an order of magnitude", "≅": "an isomorphism or approximation", "↑": "a direction", "↓": "a direction",
-}
 DIMENSION_NAMES = frozenset({"d", "D", "n", "N", "k", "K", "m", "M", "p", "C", "H", "W", "L"})
 _LOG = re.compile(r"\\log(?![_A-Za-z])|(?<![\\A-Za-z])log(?![_A-Za-z])")
 
@@ -66,10 +59,12 @@ class StepResult:
     claim: str | None = None
     correct: str = ""
     label: bool = False  # the left side only names the quantity (a definition or a value)
+    category: str = ""  # its class (derivspec.scan.classify.CLASSES)
 
     def to_json(self) -> dict:
         data = {"relation": self.relation, "left": self.left, "right": self.right, "kind": self.kind,
-                "verdict": self.verdict, "reason": self.reason, "evidence": self.evidence}
+                "verdict": self.verdict, "reason": self.reason, "evidence": self.evidence,
+                "class": self.category or classify.judged_class(self.relation, self.kind)}
         if self.claim:
             data["claim"] = self.claim
         if self.correct:
@@ -274,22 +269,36 @@ def _numeric(expr: sympy.Expr) -> bool:
 # --- the step -----------------------------------------------------------------------------------
 
 def check_step(left: Side, relation: str, right: Side, context: Context, first: bool) -> StepResult:
+    """One relation judged -- after it is classified (:mod:`derivspec.scan.classify`): a step
+    that is not an identity, an inequality or a number is unchecked with its class and why."""
+    found = _check_step(left, relation, right, context, first)
+    if not found.category:
+        found.category = classify.judged_class(relation, found.kind)
+    return found
+
+
+def _check_step(left: Side, relation: str, right: Side, context: Context, first: bool) -> StepResult:
     def result(verdict, kind, reason, evidence="", **extra):
         return StepResult(relation, left.text, right.text, verdict, kind, reason, evidence, **extra)
+
+    def unjudged(found: classify.Classification, kind: str = "chain", **extra):
+        return result("unchecked", kind, found.why, category=found.name, **extra)
 
     if relation not in CHECKED_RELATIONS:
         # definitions and statements of context (x ~ N(0, 1), i in S, x -> 0) do not keep a
         # statement's checked steps from counting
-        return result("unchecked", "chain", RELATION_REASONS.get(relation, f"the relation '{relation}' is not checked"),
-                      label=relation in (":=", "=:", "≡", "∼", "∈", "∉", "⊂", "⊥", "≠", "→"))
-    if any(_SET_NOTATION.search(side.text) for side in (left, right)) and not (left.readable and right.readable):
-        return result("unchecked", "chain", "a statement about sets or events (∩, ∪, complements, ∅, {…}, Ω): "
-                                            "not an algebraic identity, not checked")
+        return unjudged(classify.relation_class(relation) or classify.Classification(
+            "distribution or set", f"the relation '{relation}' is not checked"),
+            label=relation in (":=", "=:", "≡", "∼", "∈", "∉", "⊂", "⊥", "≠", "→"))
+    sets = classify.sets_or_events(left.text, right.text)
+    if sets and not (left.readable and right.readable):
+        return unjudged(sets)
     for side, name in ((left, "left"), (right, "right")):
         if not side.readable:
             return result("unchecked", "chain", f"the {name} side is not read: {side.error}")
-    if relation == "=" and _stationarity(left, right):
-        return result("unchecked", "chain", "a gradient or derivative set to zero: a condition being solved, not an identity")
+    condition = classify.stationarity(left.text, right.text) if relation == "=" else None
+    if condition:
+        return unjudged(condition)
     a, b = _values(left.primary, context), _values(right.primary, context)
     if _numeric(a) and _numeric(b):
         return check_numbers(left, relation, right, context)
@@ -307,40 +316,24 @@ def check_step(left: Side, relation: str, right: Side, context: Context, first: 
         if isinstance(named, sympy.Pow):
             named = named.base
         if named not in b.free_symbols and not (algebra.is_opaque_function(named) and b.has(named)):
-            what = "defines" if isinstance(named, sympy.Symbol) and not named.name.startswith("⟦") else "names the quantity"
-            label = result("unchecked", "chain", f"{what} {left.text.strip()} (a definition; not checked)", label=True)
+            fresh = isinstance(named, sympy.Symbol) and not named.name.startswith("⟦")
+            label = unjudged(classify.definition(left.text, fresh), label=True)
             if not standard_quantity(left, context) or _numeric(b) or "⟦const⟧" in {s.name for s in b.free_symbols}:
                 return label
             # a quantity with one meaning (Var, Cov, KL, H(Y | X), mu_X): decided when the rewrites
             # decide it, else read as the lecture naming it, as before
             decided = check_symbolic(left, relation, right, context, first)
             return decided if decided.verdict != "unchecked" else label
-        if not context.chain and _LONE_NAME.match(left.text) and (
+        if not context.chain and classify.LONE_NAME.match(left.text) and (
                 named in b.free_symbols or (algebra.is_opaque_function(named) and b.has(named))):
-            return result("unchecked", "chain", f"an assignment or update that reuses its own left side "
-                                                f"({left.text.strip()} on both sides): not an identity", label=True)
+            return unjudged(classify.update(left.text), label=True)
     if _numeric(b) and is_label(left) and relation in ("=", "≈"):
-        return result("unchecked", "number", f"gives {left.text.strip()} a value (not checked)", label=True)
+        return unjudged(classify.value(left.text), "number", label=True)
     if "⟦const⟧" in {s.name for s in a.free_symbols | b.free_symbols}:
         return check_up_to_constant(left, relation, right, context)
     if relation == "∝":
         return check_proportional(left, right, context)
     return check_symbolic(left, relation, right, context, first)
-
-
-_SET_NOTATION = re.compile(r"\\(?:cap|cup|setminus|emptyset|varnothing|bigcap|bigcup|subset|subseteq|supset|Omega)(?![A-Za-z])|"
-                           r"\^\s*\{?\s*(?:C|c|\\complement)\s*\}?(?![A-Za-z])|\\\{")
-
-
-_LONE_NAME = re.compile(r"^\s*(?:\\[A-Za-z]+|[A-Za-z])\s*(?:_\{[^{}]*\}|_[A-Za-z0-9])?\s*$")  # x, x_i, \theta_{t}
-
-
-def _stationarity(left: Side, right: Side) -> bool:
-    """``0 = \\nabla f`` or ``\\partial f/\\partial x = 0``: one side zero, the other a derivative."""
-    for zero, other in ((left, right), (right, left)):
-        if zero.text.strip() == "0" and re.search(r"\\nabla|\\partial|\\frac\s*\{\s*d|\bd\s*/\s*d", other.text):
-            return True
-    return False
 
 
 def standard_quantity(side: Side, context: Context) -> bool:

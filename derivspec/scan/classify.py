@@ -1,0 +1,183 @@
+r"""What a statement is, decided before it is judged.
+
+A lecture's equations are not all identities. ``scan`` classifies every statement, from the
+document it stands in, before it compares anything:
+
+==================  ============================================================  ==========
+class               how it is recognised                                          judged?
+==================  ============================================================  ==========
+identity            an equation or a derivation step (the default)                yes
+inequality          ≤, ≥, <, >                                                    yes
+worked number       both sides evaluate to numbers                                yes
+known result        recognised as a claim of the catalogue                        yes
+definition          :=, ≡, "let/where/denote/define", a fresh name on the left    no
+assignment          an update reusing its own left side (t = t + 1), ←, a line    no
+                    of an algorithm or pseudo-code, a step of a numbered procedure
+condition           an equation being solved (a gradient set to zero, ⇒, "set",   no
+                    "solve", "if") -- a single equation, not a chain
+property            a property assumed or defining ("P^2 = P" after "a projection  no
+                    satisfies", "suppose", "such that", "we require")
+approximation       ≈, O(·), "up to a constant"                                   only what
+                                                                                   the rules decide
+distribution/set    ∼, ∈, ⊂, sets and events, limits, mappings                    no
+==================  ============================================================  ==========
+
+Each record says its class and why (``class`` in ``scan --json``). The verdict rules that
+follow for the judged classes are :mod:`derivspec.scan.verdicts`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+JUDGED = ("identity", "inequality", "worked number", "known result")
+CLASSES = JUDGED + ("definition", "assignment", "condition", "property", "approximation", "distribution or set")
+
+
+@dataclass(frozen=True)
+class Classification:
+    name: str  # one of CLASSES
+    why: str
+
+    @property
+    def judged(self) -> bool:
+        return self.name in JUDGED
+
+
+# --- the statement, from the prose and the structure around it ---------------------------------
+
+_CONDITION_PROSE = re.compile(r"\b(?:set(?:ting)?|solv(?:e|es|ing)|equat(?:e|ing)|condition|zero|stationary|root|"
+                              r"suppose|assume|if|when|whenever|happens|occurs|require)\b", re.IGNORECASE)
+_PROPERTY_PROSE = re.compile(
+    r"(?:\bsatisf(?:y|ies|ying)|\bsuch that|\bwe (?:require|want|need|impose|demand)|\bassum(?:e|es|ing)(?: that)?|"
+    r"\bsuppose(?: that)?|\bsubject to|\bconstraints?|\bmust (?:satisfy|hold|have|be)|\bprovided(?: that)?|"
+    r"\bis (?:said to be |called )?(?:idempotent|orthogonal|symmetric|normali[sz]ed|invariant|unitary|stationary)\b[^.]*|"
+    r"\bif and only if|\biff|\bholds? (?:if|when)|\bdefining property|\bcharacteri[sz]ed by)\W*(?:\$[^$]{0,60}\$\W*)?$",
+    re.IGNORECASE)
+_PROCEDURE_STEP = re.compile(r"(?:^|\n)\s*(?:\d+[.)]|step\s+\d+[:.]?|[-*]\s+)\s*\**\s*(?:set|update|compute|initiali[sz]e|"
+                             r"repeat|sample|draw|for|let|assign|increment|replace|iterate|until|while|return)\b",
+                             re.IGNORECASE)
+_ALGORITHM_ENV = re.compile(r"\\begin\{(algorithm2e|algorithmic|algorithm|pseudocode|procedure)\*?\}(.*?)"
+                            r"\\end\{\1\*?\}", re.DOTALL)
+_ALGORITHM_LINE = re.compile(r"\\(?:State|STATE|For|FOR|ForAll|While|WHILE|Repeat|REPEAT|Until|UNTIL|If|IF|Return|"
+                             r"RETURN|Statex|KwIn|KwOut|Procedure|Function)\b")
+
+
+def _lead_in(prose: str) -> str:
+    """The sentence that leads into the statement: the prose after the last full stop (the last
+    160 characters at most)."""
+    tail = prose[-300:]
+    cut = max((m.end() for m in re.finditer(r"(?<!\b[a-z])(?<!\be\.g)(?<!\bi\.e)[.!?](?=\s)", tail)), default=0)
+    return tail[cut:][-160:]
+
+
+def document_algorithms(text: str) -> frozenset:
+    """The lines of the document that are algorithm or pseudo-code (LaTeX algorithm environments,
+    lines with \\State, \\For, \\While …): every equation there is an assignment."""
+    lines = set()
+    for match in _ALGORITHM_ENV.finditer(text):
+        first = text.count("\n", 0, match.start()) + 1
+        lines.update(range(first, first + match.group(0).count("\n") + 1))
+    for number, line in enumerate(text.split("\n"), 1):
+        if _ALGORITHM_LINE.search(line):
+            lines.add(number)
+    return frozenset(lines)
+
+
+def classify_statement(lines: tuple[int, int], before: str, chain: bool, algorithms: frozenset = frozenset()) -> Classification | None:
+    """A statement that is not judged at all, from where it stands, or None (its steps are judged)."""
+    if any(line in algorithms for line in range(lines[0], lines[1] + 1)):
+        return Classification("assignment", "a line of an algorithm or pseudo-code: an assignment, not an identity")
+    paragraph = before[-300:]
+    if not chain and _PROCEDURE_STEP.search(paragraph.rsplit("\n\n", 1)[-1]) and re.search(r"\n\s*(?:\d+[.)]|[-*])\s", "\n" + paragraph):
+        return Classification("assignment", "a step of a numbered procedure (set, update, repeat …): an assignment, "
+                                            "not an identity")
+    if not chain and _PROPERTY_PROSE.search(_lead_in(before)):
+        return Classification("property", "a property being assumed or defining ('satisfies', 'such that', 'suppose'): "
+                                          "not an identity")
+    return None
+
+
+def condition_of_clause(clause_before: str, clause_after: str, chain: bool, prose_before: str) -> str:
+    """Why a clause is an equation being solved ("" when it is not): it stands in an implication,
+    or it is a single equation after prose about conditions (set, solve, if, when)."""
+    if clause_before in ("⇒", "⇔", "⇐") or clause_after in ("⇒", "⇔", "⇐"):
+        return "an equation in an implication (⇒): a condition being solved, not an identity"
+    if not chain and prose_before and _CONDITION_PROSE.search(_lead_in(prose_before)):
+        return "a single equation after prose about conditions (set, solve, if, when): not an identity"
+    return ""
+
+
+def condition_prose(prose_before: str) -> bool:
+    """The sentence leading in speaks of conditions (set, solve, if, zero …)."""
+    return bool(prose_before) and bool(_CONDITION_PROSE.search(_lead_in(prose_before)))
+
+
+# --- one step, from its relation and its sides --------------------------------------------------
+
+RELATION_CLASSES = {
+    ":=": ("definition", "a definition"), "=:": ("definition", "a definition"),
+    "≡": ("definition", "a definition or an equivalence of notation"),
+    "∼": ("distribution or set", "a distribution statement (∼)"), "∈": ("distribution or set", "set membership"),
+    "∉": ("distribution or set", "set membership"), "→": ("distribution or set", "a limit or a mapping"),
+    "←": ("assignment", "an assignment (an update rule)"), "≠": ("distribution or set", "an inequation"),
+    "≪": ("approximation", "an order of magnitude"), "≫": ("approximation", "an order of magnitude"),
+    "⊂": ("distribution or set", "a set relation"), "⊥": ("distribution or set", "an independence statement"),
+    "≲": ("approximation", "an order of magnitude"), "≳": ("approximation", "an order of magnitude"),
+    "≍": ("approximation", "an order of magnitude"), "≅": ("approximation", "an isomorphism or approximation"),
+    "↑": ("distribution or set", "a direction"), "↓": ("distribution or set", "a direction"),
+}
+_SET_NOTATION = re.compile(r"\\(?:cap|cup|setminus|emptyset|varnothing|bigcap|bigcup|subset|subseteq|supset|Omega)(?![A-Za-z])|"
+                           r"\^\s*\{?\s*(?:C|c|\\complement)\s*\}?(?![A-Za-z])|\\\{")
+_DERIVATIVE = re.compile(r"\\nabla|\\partial|\\frac\s*\{\s*d|\bd\s*/\s*d")
+LONE_NAME = re.compile(r"^\s*(?:\\[A-Za-z]+|[A-Za-z])\s*(?:_\{[^{}]*\}|_[A-Za-z0-9])?\s*$")  # x, x_i, \theta_{t}
+
+
+def relation_class(relation: str) -> Classification | None:
+    """A relation that is never an identity (:=, ∼, ∈, ←, ≪ …), or None."""
+    found = RELATION_CLASSES.get(relation)
+    return Classification(*found) if found else None
+
+
+def sets_or_events(left_text: str, right_text: str) -> Classification | None:
+    if any(_SET_NOTATION.search(t) for t in (left_text, right_text)):
+        return Classification("distribution or set", "a statement about sets or events (∩, ∪, complements, ∅, {…}, Ω): "
+                                                     "not an algebraic identity, not checked")
+    return None
+
+
+def stationarity(left_text: str, right_text: str) -> Classification | None:
+    """``0 = \\nabla f`` or ``\\partial f/\\partial x = 0``: one side zero, the other a derivative."""
+    for zero, other in ((left_text, right_text), (right_text, left_text)):
+        if zero.strip() == "0" and _DERIVATIVE.search(other):
+            return Classification("condition", "a gradient or derivative set to zero: a condition being solved, "
+                                               "not an identity")
+    return None
+
+
+def update(left_text: str) -> Classification:
+    return Classification("assignment", f"an assignment or update that reuses its own left side "
+                                        f"({left_text.strip()} on both sides): not an identity")
+
+
+def definition(left_text: str, fresh: bool) -> Classification:
+    what = "defines" if fresh else "names the quantity"
+    return Classification("definition", f"{what} {left_text.strip()} (a definition; not checked)")
+
+
+def value(left_text: str) -> Classification:
+    return Classification("definition", f"gives {left_text.strip()} a value (not checked)")
+
+
+def judged_class(relation: str, kind: str) -> str:
+    """The class of a step that was judged: by its relation and how it was checked."""
+    if kind == "known":
+        return "known result"
+    if kind == "number":
+        return "worked number"
+    if relation in ("≤", "≥", "<", ">"):
+        return "inequality"
+    if relation in ("≈",):
+        return "approximation"
+    return "identity"
