@@ -24,9 +24,14 @@ from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
+from scipy import stats
 from torch import Tensor
 
+from derivspec.reference_models.classifiers import calibration_test
 from derivspec.reference_models.device import DTYPE, as_device, make_generator
+from derivspec.reference_models.fit_tests import TestOutcome, power
+from derivspec.reference_models.specification import (Check, ResultTable, RunContext, SpecResult, pyplot, save_figure,
+                                                      specification)
 
 QUADRATURE_HALF_WIDTH = 12.0  # E_{z~N(0,1)} by the trapezoid rule on [-12, 12] (the tails beyond are < 1e-32)
 QUADRATURE_STEP = 0.005
@@ -182,3 +187,129 @@ def train_gan(mu: float = 1.0, sigma: float = 0.7, steps: int = 3000, batch: int
         if step % 100 == 0 or step == steps - 1:
             history.append((step, float(theta[0].detach()), float(torch.exp(theta[1].detach()))))
     return GanRun(float(theta[0].detach()), float(torch.exp(theta[1].detach())), w.detach(), history)
+
+
+# --- executable specification: a discriminator trained by SGD approaches D* = p/(p + q) (reference_models/gan1d.py) --
+
+GAN_FALSE_FAIL_RATE = 1e-4  # each statistical check fails a true statement at most once in 10 000 runs
+GAN_DATA = (0.0, 1.0)  # p = N(0, 1)
+GAN_GENERATOR = (1.0, 1.5)  # q: G(z) = 1 + 1.5 z, z ~ N(0, 1)
+
+
+def discriminator_bce(real_logit: Tensor, fake_logit: Tensor) -> Tensor:
+    """−V on a minibatch: −mean log D(x) − mean log(1 − D(G(z))) (004 L2806), D = σ(logit)."""
+    return -(F.logsigmoid(real_logit).mean() + F.logsigmoid(-fake_logit).mean())
+
+
+def train_discriminator(generator: torch.Generator, *, steps: int, batch: int = 512, lr: float = 0.02,
+                        loss=discriminator_bce, data=GAN_DATA, fake=GAN_GENERATOR) -> Tensor:
+    """Gradient ascent on V over D = σ(w₀ + w₁x + w₂x²) with the generator held fixed (004 L2816–2820): each step
+    draws m data points and m noise vectors, G(z) = a + b z, and takes an Adam step on ``loss(real_logit,
+    fake_logit)``; the result is the average of the iterates over the second half (Polyak averaging), which
+    removes most of the minibatch noise. ``loss`` is the broken part (swapped labels, another loss)."""
+    device = generator.device
+    w = torch.zeros(3, dtype=DTYPE, device=device, requires_grad=True)
+    optimiser = torch.optim.Adam([w], lr=lr)
+    average, count = torch.zeros(3, dtype=DTYPE, device=device), 0
+    for step in range(steps):
+        x = data[0] + data[1] * torch.randn(batch, generator=generator, dtype=DTYPE, device=device)
+        g = fake[0] + fake[1] * torch.randn(batch, generator=generator, dtype=DTYPE, device=device)
+        optimiser.zero_grad()
+        with torch.enable_grad():
+            loss(discriminator_logit(w, x), discriminator_logit(w, g)).backward()
+        optimiser.step()
+        if step >= steps // 2:
+            average, count = average + w.detach(), count + 1
+    return average / count
+
+
+def optimal_logit(x: Tensor, data=GAN_DATA, fake=GAN_GENERATOR) -> Tensor:
+    """logit D*(x) = log p(x) − log q(x), i.e. D* = p/(p + q) (004 L2808), from the two densities."""
+    return normal_log_density(x, *data) - normal_log_density(x, *fake)
+
+
+def labelled_draws(n: int, generator: torch.Generator, data=GAN_DATA, fake=GAN_GENERATOR) -> tuple[Tensor, Tensor]:
+    """n draws of (x, label): label ~ Bernoulli(1/2), x ~ p if 1 else q; then P(label = 1 | x) = p/(p + q) exactly."""
+    label = torch.bernoulli(torch.full((n,), 0.5, dtype=DTYPE, device=generator.device), generator=generator)
+    z = torch.randn(n, generator=generator, dtype=DTYPE, device=generator.device)
+    return torch.where(label == 1, data[0] + data[1] * z, fake[0] + fake[1] * z), label
+
+
+def discriminator_calibration(logit_fn, n: int, generator: torch.Generator) -> TestOutcome:
+    """D = σ(logit_fn(x)) is D* iff P(label = 1 | x) = D(x) on labelled draws: the held-out calibration χ² test
+    (``classifiers.calibration_test``; D held fixed: it was trained on ≥ 100 times more draws than n)."""
+    x, label = labelled_draws(n, generator)
+    return calibration_test(torch.sigmoid(logit_fn(x)), label, false_fail_rate=GAN_FALSE_FAIL_RATE)
+
+
+def value_z_test(logit_fn, n: int, generator: torch.Generator, claimed: float) -> tuple[TestOutcome, float, float]:
+    """V(G, D) = E_p[log D(x)] + E_z[log(1 − D(G(z)))] (004 L2806, the z-form) by Monte Carlo on n draws of each,
+    against ``claimed``: |V̂ − claimed|/SE ≤ z_{1 − α/2}. Returns the outcome, V̂ and its SE."""
+    x = GAN_DATA[0] + GAN_DATA[1] * torch.randn(n, generator=generator, dtype=DTYPE, device=generator.device)
+    g = GAN_GENERATOR[0] + GAN_GENERATOR[1] * torch.randn(n, generator=generator, dtype=DTYPE, device=generator.device)
+    real, fake = F.logsigmoid(logit_fn(x)), F.logsigmoid(-logit_fn(g))
+    estimate = float(real.mean() + fake.mean())
+    se = math.sqrt(float(real.var()) / n + float(fake.var()) / n)
+    z = abs(estimate - claimed) / se if math.isfinite(estimate) else math.inf
+    return (TestOutcome("V z-test", z, float(stats.norm.isf(GAN_FALSE_FAIL_RATE / 2)), 2 * n, GAN_FALSE_FAIL_RATE),
+            estimate, se)
+
+
+@specification("gan-discriminator", "GAN: a discriminator trained by SGD reaches D* = p/(p + q), V = −log 4 + 2 JSD",
+               family="gan", statements="V(G, D) = E_p[log D] + E_z[log(1 − D(G(z)))] (004 L2804–2806, L1698–1704); the "
+               "optimal discriminator is D* = p/(p + q) (004 L2808), reached by gradient ascent on minibatches (004 "
+               "L2816–2820); at D* the value is −log 4 + 2 JSD(p ‖ q), the Jensen–Shannon form of 003 L2167 (claims "
+               "gan.discriminator.optimal, gan.value.optimal)", steps=3, report="always")
+def run_gan_discriminator(ctx: RunContext) -> SpecResult:
+    result = ctx.result("gan-discriminator")
+    steps, n_test, n_value, replicates = (1500, 20_000, 50_000, 20) if ctx.quick else (6000, 100_000, 400_000, 50)
+    ctx.step(f"training D by {steps} Adam steps on minibatches of 512 + 512")
+    w = train_discriminator(ctx.generator(1), steps=steps)
+
+    def trained(x):
+        return discriminator_logit(w, x)
+
+    grid = torch.linspace(-3, 5, 161, dtype=DTYPE, device=ctx.device)
+    gap = (torch.sigmoid(trained(grid)) - torch.sigmoid(optimal_logit(grid))).abs()
+    ctx.step(f"calibration of D on {n_test:,} labelled draws; power ({replicates} replicates)")
+    outcome = discriminator_calibration(trained, n_test, ctx.generator(2))
+    alternative = power(lambda r: discriminator_calibration(lambda x: 0.8 * optimal_logit(x), n_test,
+                                                            ctx.generator(100 + r)),
+                        "D = σ(0.8 logit D*) (an under-confident discriminator)", replicates)
+    result.checks.append(Check("the trained D is D* = p/(p + q): P(real | x) = D(x) on held-out labelled draws",
+                               outcome.passed, f"{outcome.describe()}; max |D − D*| on [−3, 5] = {float(gap.max()):.4f}; "
+                               f"{alternative.describe()}", outcome, alternative))
+
+    ctx.step(f"V(G, D) by Monte Carlo on {n_value:,} + {n_value:,} draws")
+    mu, sigma = GAN_DATA
+    a, b = GAN_GENERATOR
+    jsd = float(jsd_by_quadrature(mu, sigma, a, b, ctx.device))
+    claimed = -math.log(4) + 2 * jsd
+    test, estimate, se = value_z_test(trained, n_value, ctx.generator(3), claimed)
+    exact_gap = claimed - float(value_by_quadrature(w, mu, sigma, a, b, ctx.device))  # V(D*) − V(D) ≥ 0, second order
+    alternative = power(lambda r: value_z_test(trained, n_value, ctx.generator(200 + r), -math.log(4))[0],
+                        "V = −log 4 (the 2 JSD term dropped)", replicates)
+    result.checks.append(Check("V(G, D) at the trained D is −log 4 + 2 JSD(p ‖ q)", test.passed,
+                               f"V̂ = {estimate:.5f} ± {se:.5f} vs {claimed:.5f} (JSD {jsd:.5f} by quadrature); "
+                               f"{test.describe()}; V(D*) − V(D) by quadrature {exact_gap:.1e} (≪ SE); "
+                               f"{alternative.describe()}", test, alternative))
+    result.tables.append(ResultTable(f"D = σ(w₀ + w₁x + w₂x²) after {steps} steps vs D* (p = N{GAN_DATA}, "
+                                     f"q = N({a}, {b}²))", ("", "w₀", "w₁", "w₂"),
+                                     [("trained (Polyak average)", *(f"{v:.4f}" for v in w.tolist())),
+                                      ("log p − log q", f"{math.log(b / sigma) - mu**2 / (2 * sigma**2) + a**2 / (2 * b**2):.4f}",
+                                       f"{mu / sigma**2 - a / b**2:.4f}", f"{-1 / (2 * sigma**2) + 1 / (2 * b**2):.4f}")]))
+    path = ctx.figure_path("gan_discriminator.png")
+    if path is not None:
+        plt = pyplot()
+        fig, ax = plt.subplots(figsize=(6.4, 3.8))
+        x = grid.cpu().numpy()
+        ax.plot(x, torch.exp(normal_log_density(grid, mu, sigma)).cpu().numpy(), color="tab:green", lw=0.8, label="p (data)")
+        ax.plot(x, torch.exp(normal_log_density(grid, a, b)).cpu().numpy(), color="tab:red", lw=0.8, label="q (generator)")
+        ax.plot(x, torch.sigmoid(optimal_logit(grid)).cpu().numpy(), color="black", ls="--", label="D* = p/(p + q)")
+        ax.plot(x, torch.sigmoid(trained(grid)).cpu().numpy(), color="tab:blue", label=f"trained D ({steps} steps)")
+        ax.set_xlabel("x")
+        ax.legend(fontsize=8, frameon=False)
+        fig.tight_layout()
+        save_figure(fig, path, "A quadratic-logistic discriminator trained by minibatch gradient ascent on V, against "
+                    "the optimal discriminator p/(p + q) and the two densities.", result)
+    return result

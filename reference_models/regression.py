@@ -20,12 +20,17 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+import numpy as np
 import torch
 import torch.nn.functional as F
+from scipy import stats
 from torch import Tensor
 
 from derivspec.core.errors import ParameterError
 from derivspec.reference_models.device import DTYPE
+from derivspec.reference_models.fit_tests import TestOutcome, ks_test, power
+from derivspec.reference_models.specification import (Check, ResultTable, RunContext, SpecResult, pyplot, save_figure,
+                                                      specification)
 
 __all__ = [
     "make_regression_data",
@@ -200,3 +205,190 @@ def fit_by_gaussian_nll(X: Tensor, y: Tensor, sigma: float, *, max_iter: int = 2
         return -torch.distributions.Normal(X @ th, sigma).log_prob(y).sum()
 
     return lbfgs_minimise(nll, theta0, max_iter=max_iter)
+
+
+# --- executable specification: linear regression is Gaussian maximum likelihood (reference_models/regression.py) -------
+
+LINEAR_FALSE_FAIL_RATE = 1e-4  # each statistical check of the spec fails a true statement at most once in 10 000 runs
+LINEAR_THETA = (1.0, 2.0, -1.0, 0.5)  # bias first, then the weights of three N(0, 1) features
+LINEAR_SIGMA = 0.8
+GD_STOP = 1e-12  # gradient descent stops when its own max-abs gradient is below this
+ROUNDING = 64 * torch.finfo(DTYPE).eps  # float64 safety margin for the solves (times κ(AᵀA) and ‖θ̂‖)
+
+
+def linear_data(n: int, theta: Tensor, sigma: float, generator: torch.Generator, *,
+                noise: str = "gaussian") -> tuple[Tensor, Tensor]:
+    """Design A = [1, X] (X_ij ~ N(0, 1)) and y = A θ + σ ε with ε ~ N(0, 1) (003 L1232–1240).
+
+    ``noise="laplace"`` (a broken variant: heavy-tailed noise, 000 L442–447) draws ε from a
+    Laplace law of variance 1 instead. All draws come from ``generator``, on its device."""
+    device = generator.device
+    features = torch.randn(n, theta.numel() - 1, generator=generator, dtype=DTYPE, device=device)
+    A = torch.cat([torch.ones(n, 1, dtype=DTYPE, device=device), features], 1)
+    if noise == "gaussian":
+        eps = torch.randn(n, generator=generator, dtype=DTYPE, device=device)
+    elif noise == "laplace":  # −log U · random sign, scaled to variance 1 (Laplace(0, b) has variance 2b²)
+        u = torch.rand(2, n, generator=generator, dtype=DTYPE, device=device)
+        eps = -torch.log1p(-u[0]) * torch.where(u[1] < 0.5, -1.0, 1.0) / math.sqrt(2.0)
+    else:
+        raise ParameterError(f"noise must be 'gaussian' or 'laplace', got {noise!r}")
+    return A, A @ theta + sigma * eps
+
+
+def least_squares_fit(A: Tensor, y: Tensor, *, drop_bias: bool = False) -> tuple[Tensor, Tensor, Tensor]:
+    """θ̂ by the normal equations, residuals r = y − A θ̂ and the noise-variance MLE σ̂² = ‖r‖²/N.
+
+    σ̂² maximises ℓ(θ̂, σ²) of 003 L1262 over σ² (the regression form of 004 L725). ``drop_bias=True``
+    (a broken variant) fits without the intercept column; its θ̂ has 0 in that place."""
+    columns = A[:, 1:] if drop_bias else A
+    theta = normal_equations(columns, y)
+    if drop_bias:
+        theta = torch.cat([theta.new_zeros(1), theta])
+    residuals = y - A @ theta
+    return theta, residuals, residuals.pow(2).mean()
+
+
+def mse_gradient(A: Tensor, y: Tensor, theta: Tensor) -> Tensor:
+    """∇_θ (1/N)‖y − Aθ‖² = −(2/N) Aᵀ(y − Aθ) (003 L1290, divided by N as in L84)."""
+    return -2.0 * A.T @ (y - A @ theta) / y.numel()
+
+
+def gradient_descent(A: Tensor, y: Tensor, *, gradient=mse_gradient, steps: int = 20_000,
+                     stop: float = GD_STOP) -> tuple[Tensor, int]:
+    """θ ← θ − η ∇L from θ = 0 (003 L89) with η = 1/L, L = 2 λ_max(AᵀA)/N the gradient's Lipschitz
+    constant; stops when max |gradient| ≤ ``stop`` or after ``steps``. ``gradient(A, y, θ)`` is the
+    supplied gradient (a broken variant passes a wrong one). Returns θ and the steps taken."""
+    lr = y.numel() / (2.0 * float(torch.linalg.eigvalsh(A.T @ A)[-1]))
+    theta = torch.zeros(A.shape[1], dtype=DTYPE, device=A.device)
+    for step in range(steps):
+        g = gradient(A, y, theta)
+        size = float(g.abs().max())
+        if not size > stop:  # converged, or non-finite (returned as is: the comparison then fails)
+            return theta, step
+        theta = theta - lr * g
+    return theta, steps
+
+
+def gaussian_nll_fit(A: Tensor, y: Tensor, scale: float, *, log_prob=None) -> tuple[Tensor, float]:
+    """argmin_θ −Σ log p(y_i − a_iᵀθ) for the noise law N(0, scale²) (003 L1256–1262), by LBFGS with autograd,
+    and a bound on its distance to the exact minimiser: ‖∇‖₂ / λ_min(∇²) at the result (strong convexity).
+
+    ``log_prob(residuals, scale)`` replaces the Gaussian log density (a broken variant: a Student-t)."""
+    log_prob = log_prob or (lambda r, s: torch.distributions.Normal(0.0, s).log_prob(r))
+
+    def nll(th: Tensor) -> Tensor:
+        return -log_prob(y - A @ th, scale).sum()
+
+    theta = lbfgs_minimise(nll, torch.zeros(A.shape[1], dtype=DTYPE, device=A.device), max_iter=200)
+    with torch.enable_grad():
+        point = theta.clone().requires_grad_(True)
+        (grad,) = torch.autograd.grad(nll(point), point)
+    hessian = torch.autograd.functional.hessian(nll, theta)
+    return theta, float(grad.norm()) / float(torch.linalg.eigvalsh(hessian)[0])
+
+
+def routes_agree(A: Tensor, y: Tensor, *, gradient=mse_gradient, log_prob=None) -> tuple[bool, list[tuple], str]:
+    """Normal equations (003 L1290–1292) vs gradient descent on the MSE (L89, L1294) vs LBFGS on the Gaussian NLL
+    at two noise scales (L1262–1278: the MLE does not depend on σ). Tolerances, derived:
+
+    * gradient descent stops at max |∇| ≤ s; for L = (1/N)‖y − Aθ‖², strongly convex with μ = 2 λ_min(AᵀA)/N,
+      ‖θ − θ̂‖₂ ≤ ‖∇L(θ)‖₂/μ ≤ √d s/μ — valid only if its gradient is L's (a wrong one stops elsewhere);
+    * the NLL fit: ‖θ − θ_NLL‖₂ ≤ ‖∇NLL‖₂/λ_min(∇²NLL) at its result, so it matches θ̂ only if θ_NLL = θ̂;
+    * plus float64 rounding of the solve, 64 ε κ(AᵀA) ‖θ̂‖₂.
+    """
+    closed = normal_equations(A, y)
+    eig = torch.linalg.eigvalsh(A.T @ A)
+    rounding = ROUNDING * float(eig[-1] / eig[0]) * float(closed.norm())
+    mu = 2.0 * float(eig[0]) / y.numel()
+    gd, steps = gradient_descent(A, y, gradient=gradient)
+    routes = [(f"gradient descent on the MSE ({steps} steps)", gd, math.sqrt(A.shape[1]) * GD_STOP / mu + rounding)]
+    for scale in (0.5, 2.0):
+        theta, bound = gaussian_nll_fit(A, y, scale, log_prob=log_prob)
+        routes.append((f"LBFGS on the NLL, σ = {scale:g}", theta, bound + rounding))
+    rows, holds = [], True
+    for name, theta, tol in routes:
+        distance = float((theta - closed).norm())
+        ok = distance <= tol  # False for NaN
+        holds &= ok
+        rows.append((name, ", ".join(f"{v:.6f}" for v in theta.tolist()), f"{distance:.2e}", f"{tol:.2e}",
+                     "yes" if ok else "NO"))
+    return holds, [("normal equations", ", ".join(f"{v:.6f}" for v in closed.tolist()), "0", "", ""), *rows], \
+        f"max distance {max(float((t - closed).norm()) for _, t, _ in routes):.2e}"
+
+
+def residual_test(A: Tensor, y: Tensor, *, drop_bias: bool = False,
+                  false_fail_rate: float = LINEAR_FALSE_FAIL_RATE) -> TestOutcome:
+    """KS test of the fitted residuals against N(0, σ̂²) (003 L1232–1240: y scatters around θᵀx with N(0, σ²) noise).
+
+    Conservative: σ̂ is fitted to the same residuals (which makes D smaller, as in Lilliefors' test), and the residuals'
+    leverage correlations are O(d/N); so the false-fail rate is at most the stated one."""
+    _, residuals, variance = least_squares_fit(A, y, drop_bias=drop_bias)
+    return ks_test(residuals / variance.sqrt(), stats.norm.cdf, false_fail_rate)
+
+
+def variance_mle_test(n: int, replicates: int, theta: Tensor, sigma: float, generator: torch.Generator, *,
+                      noise: str = "gaussian", drop_bias: bool = False, dof: int | None = None,
+                      false_fail_rate: float = LINEAR_FALSE_FAIL_RATE) -> TestOutcome:
+    """KS test that N σ̂²/σ² ~ χ²_{N−d} over ``replicates`` independent small data sets (Cochran's theorem for
+    the MLE σ̂² = RSS/N; so E σ̂² = σ² (N − d)/N: the MLE is biased low, as 004 L725 is for d = 1).
+    ``dof`` replaces N − d as the reference (N: the MLE read as unbiased)."""
+    values = []
+    for _ in range(replicates):
+        A, y = linear_data(n, theta, sigma, generator, noise=noise)
+        values.append(n * least_squares_fit(A, y, drop_bias=drop_bias)[2] / sigma**2)
+    dof = n - theta.numel() if dof is None else dof
+    return ks_test(torch.stack(values), stats.chi2(dof).cdf, false_fail_rate)
+
+
+@specification("linear-regression", "Linear regression: Gaussian MLE = least squares = the normal equations",
+               family="nll", statements="y = θᵀx + ε with ε ~ N(0, σ²) (003 L1232–1240); its NLL is the MSE up to "
+               "constants, so the MLE is least squares (003 L1256–1278; 000 L395–401) and solves the normal equations, "
+               "which gradient descent reaches too (003 L84–89, L1286–1294); σ̂² = RSS/N maximises ℓ over σ² (L1262; "
+               "004 L725 for d = 1) (claims nll.gaussian, nll.gaussian.mse-scale, nll.gaussian.ols-gradient)",
+               steps=3, report="always")
+def run_linear_regression(ctx: RunContext) -> SpecResult:
+    result = ctx.result("linear-regression")
+    n, replicates, var_replicates = (5000, 30, 2000) if ctx.quick else (20_000, 100, 10_000)
+    theta = torch.tensor(LINEAR_THETA, dtype=DTYPE, device=ctx.device)
+
+    ctx.step(f"three routes to θ̂ on N = {n:,}")
+    A, y = linear_data(n, theta, LINEAR_SIGMA, ctx.generator(1))
+    holds, rows, evidence = routes_agree(A, y)
+    result.tables.append(ResultTable(f"θ̂ by three routes (θ* = {LINEAR_THETA}, σ = {LINEAR_SIGMA}, N = {n:,})",
+                                     ("route", "θ̂", "‖θ − θ̂_normal‖", "derived tolerance", "agrees"), rows))
+    result.checks.append(Check("the Gaussian-NLL minimiser (any σ) and gradient descent on the MSE both solve the normal "
+                               "equations", holds, evidence + " (tolerances: strong convexity + float64 rounding)"))
+
+    ctx.step("residuals against N(0, σ̂²)")
+    outcome = residual_test(A, y)
+    alternative = power(lambda r: residual_test(*linear_data(n, theta, LINEAR_SIGMA, ctx.generator(100 + r),
+                                                             noise="laplace")),
+                        f"Laplace noise of the same variance (heavy tails), N = {n:,}", replicates)
+    _, residuals, variance = least_squares_fit(A, y)
+    result.checks.append(Check("the fitted residuals are N(0, σ̂²)", outcome.passed,
+                               f"{outcome.describe()}; σ̂ = {float(variance.sqrt()):.4f} (σ = {LINEAR_SIGMA}); "
+                               f"{alternative.describe()}", outcome, alternative))
+
+    ctx.step(f"σ̂² on {var_replicates:,} data sets of N = 10")
+    small = 10
+    outcome = variance_mle_test(small, var_replicates, theta, LINEAR_SIGMA, ctx.generator(2))
+    alternative = power(lambda r: variance_mle_test(small, var_replicates, theta, LINEAR_SIGMA, ctx.generator(200 + r),
+                                                    dof=small), "N σ̂²/σ² ~ χ²_N (σ̂² read as unbiased)",
+                        10 if ctx.quick else 20)
+    result.checks.append(Check(f"N σ̂²/σ² ~ χ²_(N−d): the variance MLE is biased by (N − d)/N (N = {small}, d = 4)",
+                               outcome.passed, f"{outcome.describe()}; {alternative.describe()}", outcome, alternative))
+
+    path = ctx.figure_path("linear_regression_residuals.png")
+    if path is not None:
+        plt = pyplot()
+        fig, ax = plt.subplots(figsize=(6, 3.6))
+        r = (residuals / variance.sqrt()).cpu().numpy()
+        grid = np.linspace(-4, 4, 200)
+        ax.hist(r, bins=80, density=True, alpha=0.6, label="standardised residuals")
+        ax.plot(grid, stats.norm.pdf(grid), label="N(0, 1)")
+        ax.set_xlabel("r / σ̂")
+        ax.legend(fontsize=8, frameon=False)
+        fig.tight_layout()
+        save_figure(fig, path, f"Residuals of the least-squares fit (N = {n:,}) standardised by the MLE σ̂, against "
+                    "the standard normal density.", result)
+    return result
