@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -72,7 +73,7 @@ def scan(paths: list[Path]) -> tuple[dict | None, float, str]:
 
 def measure(half: str, mirror: Path) -> dict:
     config = split()
-    rows, flags, reasons = [], [], Counter()
+    rows, flags, reasons, unread = [], [], Counter(), Counter()
     for repo in config["repo"]:
         if repo["half"] != half:
             continue
@@ -84,6 +85,8 @@ def measure(half: str, mirror: Path) -> dict:
         checked = [s for s in statements if s["verdict"] in ("proved", "disagrees")]
         groups = Counter(reason_group(s.get("reason", "")) for s in statements if s["verdict"] == "unchecked")
         reasons.update(groups)
+        unread.update(_unread_detail(s.get("reason", "")) for s in statements
+                      if s["verdict"] == "unchecked" and reason_group(s.get("reason", "")) == "not read")
         not_read = groups.get("not read", 0)
         flags += [{"repo": repo["name"], **{k: s.get(k) for k in ("file", "lines", "text", "reason", "evidence", "claim")}}
                   for s in statements if s["verdict"] == "disagrees"]
@@ -98,7 +101,13 @@ def measure(half: str, mirror: Path) -> dict:
     total["checked_share"] = round(total["checked"] / total["statements"], 4) if total["statements"] else 0.0
     total["not_read_share"] = round(total["not_read"] / total["statements"], 4) if total["statements"] else 0.0
     return {"half": half, "repositories": rows, "total": total, "flags": flags,
-            "unchecked_reasons": dict(reasons.most_common(15))}
+            "unchecked_reasons": dict(reasons.most_common(15)), "not_read_detail": dict(unread.most_common(40))}
+
+
+def _unread_detail(reason: str) -> str:
+    """What could not be read, without the statement's own text: for the table of what to read next."""
+    detail = reason.split("not read: ", 1)[-1]
+    return re.sub(r"'[^']{25,}'|\\[A-Za-z]+\{[^{}]{25,}\}", "…", detail)[:90]  # short tokens kept: they say what to read
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -46,7 +46,7 @@ def _verbatim_spans(text: str) -> list[tuple[int, int]]:
             return spans
         position = end + len(begin.group(1)) + len(begin.group(2)) + 6
         spans.append((begin.start(), position))
-_TEX_COMMENT = re.compile(r"(?<!\\)%[^\n]*")
+_TEX_COMMENT = re.compile(r"(?<!\\)((?:\\\\)*)(%[^\n]*)")  # % after an even run of backslashes (\\%[0.5em] too)
 
 
 @dataclass
@@ -159,7 +159,7 @@ def _blank_all(text: str, spans) -> str:
 def mask(text: str, kind: str) -> str:
     """The text with everything that is not prose or math blanked (same length, same lines)."""
     if kind == "tex":
-        text = _TEX_COMMENT.sub(lambda m: " " * len(m.group()), text)
+        text = _TEX_COMMENT.sub(lambda m: m.group(1) + " " * len(m.group(2)), text)
         begin = text.find(r"\begin{document}")
         if begin >= 0:
             text = _blank(text, 0, begin + len(r"\begin{document}"))
@@ -277,6 +277,8 @@ def _inline_dollar_end(text: str, start: int, limit: int = 5_000) -> int:
 
 def fragments(text: str, file: str, kind: str = "md") -> list[Fragment]:
     """Every math fragment of ``text`` (already read), in order."""
+    if kind == "tex":  # a LaTeX comment is no part of a formula (\\%[0.5em] ends a matrix row's comment)
+        text = _TEX_COMMENT.sub(lambda m: m.group(1) + " " * len(m.group(2)), text)
     masked = mask(text, kind)
     index = _LineIndex(text)
     found: list[Fragment] = []

@@ -5,8 +5,11 @@ r"""The document's own LaTeX macros, expanded before any statement is read.
 beamer overlays (``\pause``, ``\uncover<2->{x}``, ``\only<…>{x}``, ``\alert{x}``, ``\onslide``) are
 presentation, not mathematics, and are dropped around their content. A few macro conventions
 that lecture sites define in their MathJax configuration rather than in the file -- the physics
-package's ``\pdv{f}{x}``/``\dv{f}{x}`` and the bold ``\mat``, ``\matr``, ``\vect``, ``\vecr`` --
-are read the same way unless the document defines them otherwise.
+package's ``\pdv{f}{x}``/``\dv{f}{x}``, the bold ``\mat``, ``\matr``, ``\vect``, ``\vecr``, ``\E``,
+``\KL``, ``\abs``, ``\norm``, ``\grad`` and the old font switches ``\rm``, ``\bf`` -- are read the same
+way unless the document defines them otherwise. Any other command the reader does not know is a
+macro defined outside the file: read as an opaque name, it can support a proof but never a flag
+(:func:`derivspec.scan.steps.check_step`).
 """
 
 from __future__ import annotations
@@ -21,6 +24,13 @@ CONVENTIONS = {  # name -> (arguments, body)
     "matr": (1, r"\mathbf{#1}"),
     "vect": (1, r"\mathbf{#1}"),
     "vecr": (1, r"\mathbf{#1}"),
+    "E": (0, r"\mathbb{E}"),  # the expectation macro of many course preambles
+    "KL": (0, r"\mathrm{KL}"),
+    "abs": (1, r"\left|#1\right|"),
+    "norm": (1, r"\left\|#1\right\|"),
+    "grad": (0, r"\nabla"),
+    "rm": (0, ""),  # old-style font switches: {\rm d}x
+    "bf": (0, ""),
 }
 _DEFINITION = re.compile(r"\\(?:re|provide)?newcommand\*?\s*\{?\s*\\([A-Za-z]+)\s*\}?\s*(?:\[(\d)\])?\s*(?:\[[^\]]*\])?\s*\{")
 _DEF = re.compile(r"\\def\s*\\([A-Za-z]+)\s*\{")

@@ -89,6 +89,19 @@ _REFUSED_WORDS = {
     "lim": "a limit is not read", "limsup": "a limit is not read", "liminf": "a limit is not read",
     "sup": "a supremum over a set is not read", "inf": "an infimum over a set is not read",
 }
+# environments that stand for one value inside a formula: piecewise definitions, matrices written out
+_VALUE_ENVIRONMENTS = frozenset({"cases", "dcases", "rcases", "matrix", "bmatrix", "pmatrix", "vmatrix", "Vmatrix",
+                                 "Bmatrix", "smallmatrix", "array"})
+# commands that shape the text rather than name anything: never read as a macro's opaque name
+_STRUCTURE_COMMANDS = frozenset({r"\begin", r"\end", r"\left", r"\right", r"\big", r"\Big", r"\bigg", r"\Bigg",
+                                 r"\label", r"\tag", r"\ref", r"\eqref", r"\cite", r"\item", r"\hline",
+                                 r"\newline", r"\par", r"\url", r"\href", r"\includegraphics", r"\caption",
+                                 r"\section", r"\subsection", r"\emph", r"\footnote", r"\over", r"\choose",
+                                 r"\atop", r"\stackrel", r"\overset", r"\underset", r"\substack", r"\limits",
+                                 r"\nolimits", r"\sum", r"\prod", r"\int", r"\iint", r"\oint", r"\lim", r"\sup",
+                                 r"\inf", r"\max", r"\min", r"\arg", r"\det", r"\not", r"\hat", r"\bar",
+                                 r"\tilde", r"\vec", r"\dot", r"\ddot", r"\color", r"\textcolor", r"\colorbox",
+                                 r"\boxed", r"\underbrace", r"\overbrace", r"\cancel", r"\xrightarrow"})
 _PROSE = re.compile(r"^(?:where|for|and|or|if|with|s\.t\.|st|such that|i\.e\.|e\.g\.|since|so|as|when|otherwise|"
                     r"then|thus|hence|given|subject to|iff|all|each|every|any|some|per|by|using|at|in|on|of|to|is|"
                     r"are|the|a|an)\b", re.IGNORECASE)
@@ -382,6 +395,68 @@ class _DocumentParser(_Parser):
                 depth -= 1
             elif depth == 0 and ((t.kind == "sym" and t.text in (",", ";", "|", "‖", ":"))
                                  or (t.kind == "cmd" and t.text in (r"\mid", r"\parallel", r"\sim", r"\in"))):
+                return True
+        return False
+
+    def environment(self, token: _Token) -> sympy.Expr:
+        """``\\begin{cases} … \\end{cases}``, ``\\begin{bmatrix} … \\end{bmatrix}``: one opaque value (a
+        piecewise value, a matrix written out); a matrix sets the ``matrix`` flag, so no scalar reading
+        of it proves or flags anything."""
+        start = self.index
+        name = self.environment_name(start + 1)
+        if name is None or name.rstrip("*") not in _VALUE_ENVIRONMENTS:
+            raise self.error(token, f"'\\begin{{{name}}}' is not read in a formula" if name else "'\\begin' is not read in a formula")
+        depth = 0
+        for i in range(start, len(self.tokens)):
+            t = self.tokens[i]
+            if t.kind == "cmd" and t.text in (r"\begin", r"\end") and self.environment_name(i + 1) == name:
+                depth += 1 if t.text == r"\begin" else -1
+                if depth == 0:
+                    end = i + 1
+                    while end < len(self.tokens) and self.tokens[end].text != "}":
+                        end += 1
+                    text = self.text_between(start, end + 1)
+                    self.index = end + 1
+                    if name.rstrip("*") != "cases":
+                        self.flags.add("matrix")
+                    return self.opaque_atom(text)
+        raise self.error(token, f"'\\begin{{{name}}}' without its '\\end'")
+
+    def environment_name(self, i: int) -> str | None:
+        """The name in the braces at token ``i`` (``{bmatrix}``), or None."""
+        if i >= len(self.tokens) or self.tokens[i].text != "{":
+            return None
+        name = ""
+        for t in self.tokens[i + 1:i + 20]:
+            if t.text == "}":
+                return name or None
+            name += t.text
+        return None
+
+    def enclosed(self, closer: str) -> sympy.Expr:
+        """A bracket group; one with a top-level comma -- a tuple, a point, an interval, ``(2, 1, 0)``,
+        ``[0, 1]`` -- is one opaque value of the document (equal only to itself)."""
+        start = self.index
+        opener = self.tokens[start]
+        if closer in (")", "]") and opener.kind == "sym" and opener.text in ("(", "[") and self._top_level_comma(start):
+            end = self.group_end(start)
+            text = self.text_between(start, end + 1)
+            self.index = end + 1
+            return self.opaque_atom(text)
+        return super().enclosed(closer)
+
+    def _top_level_comma(self, start: int) -> bool:
+        try:
+            end = self.group_end(start)
+        except FormulaError:
+            return False
+        depth = 0
+        for t in self.tokens[start + 1:end]:
+            if t.kind == "sym" and t.text in ("(", "[", "{"):
+                depth += 1
+            elif t.kind == "sym" and t.text in (")", "]", "}"):
+                depth -= 1
+            elif depth == 0 and t.kind == "sym" and t.text == ",":
                 return True
         return False
 
@@ -820,6 +895,24 @@ class _DocumentParser(_Parser):
             raise self.error(token, "an elided sum or product ('...') cannot be read")
         if text in (r"\hbar", r"\aleph", r"\emptyset", r"\varnothing"):
             raise self.error(token, f"'{text}' is not read")
+        if text == r"\begin":
+            return self.environment(token)
+        if re.fullmatch(r"\\[A-Za-z]{2,}", text) and text not in _STRUCTURE_COMMANDS:
+            # a macro defined outside the file (a course preamble, a MathJax configuration): an opaque
+            # name of the document's own, never evidence for a flag (flag "macro:\\name", steps.check_step)
+            self.next()
+            self.flags.add("macro:" + text)
+            key = ("", r"\mathrm{" + text[1:] + "}", None)
+            if self.peek().kind == "sym" and self.peek().text in ("(", "["):
+                return self.application(key)
+            if self.peek().text == "{" and self.peek().kind == "sym":
+                start = self.index
+                self.next()
+                argument = self.expr()
+                self.expect("}")
+                return sympy.Function(_format_name(key))(argument) if argument is not None else self.opaque_atom(
+                    self.text_between(start, self.index))
+            return self.names.symbol(_format_name(key))
         raise self.error(token, f"'{text}' is not read in a formula")
 
     def integral(self, token: _Token) -> sympy.Expr:
@@ -895,7 +988,12 @@ class _DocumentParser(_Parser):
         """``\\nabla_x f``, ``\\partial_x f``: the derivative of the juxtaposed factors that follow."""
         self.next()
         if self.peek().text != "_" or self.peek().kind != "sym":
-            raise self.error(token, f"'{token.text}' without the variable it differentiates by")
+            if token.text != r"\nabla" or self.peek().kind == "end" or self.peek().text in ("\\cdot", "\\times", "^"):
+                raise self.error(token, f"'{token.text}' without the variable it differentiates by")
+            # ∇f(x): the gradient of the factor that follows, by variables the text does not name --
+            # an opaque quantity of that factor (linear rules are not assumed)
+            self.flags.add("opaque")
+            return sympy.Function(r"\nabla")(self.factor())
         self.next()
         if self.peek().text == "{":
             start = self.index
