@@ -68,6 +68,46 @@ def test_models_page_has_checks_tables_and_figures(report):
     models = read(report, "models.html")
     assert "derivspec run ddpm" in models and "img/ddpm_schedules.png" in models and "χ²" in models
     assert models.count("<table>") >= 3
+    assert models.count("<table class='checks'>") == 2  # one checks table per model run (ddpm, ar-sampler)
+    for column in ("statistic vs threshold", "false-fail rate", "power", "evidence"):
+        assert f"<th>{column}</th>" in models
+
+
+def test_the_report_runs_every_specification():
+    """Every registered specification is on the models page, quick or full; only the
+    ``report=`` field decides which also head their family's page."""
+    from derivspec.app.report import on_family_page, report_models
+    from derivspec.app.run import specifications
+
+    names = tuple(s.name for s in specifications())
+    assert report_models(quick=True) == report_models(quick=False) == names and len(names) >= 6
+    assert on_family_page("always", True) and on_family_page("full", False) and not on_family_page("full", True)
+    assert not on_family_page("never", False)
+
+
+def test_models_page_shows_statistic_threshold_rate_and_power(tmp_path, monkeypatch):
+    from derivspec.app.report import Math, ReportData, Site
+    from derivspec.core.registry import REGISTRY, SpecRecord
+    from derivspec.reference_models.fit_tests import Power, TestOutcome
+    from derivspec.reference_models.specification import Check, SpecResult
+
+    monkeypatch.setitem(REGISTRY._specs, "fake", SpecRecord("fake", "A fake model", "kl", "mixture_fit",
+                                                            "a statement (000 L1–2)", 1, "never", None))
+    passed = TestOutcome("KS one-sample", 0.0123, 0.0456, 1000, 1e-3)
+    failed = TestOutcome("MMD² permutation", 0.5, 0.02, 400, 0.01)
+    checks = [Check("samples follow N(0, 1)", True, "e1", passed, Power("N(0.2, 1)", 19, 20)),
+              Check("the trained model matches the data", False, "e2", failed),
+              Check("an exact identity", True, "max |Δ| = 1e-15")]
+    data = ReportData([], models=[SpecResult("fake", "cpu", 0, True, checks=checks)], meta={"seed": 0})
+    Site(tmp_path, data, Math()).write()
+    page = (tmp_path / "models.html").read_text(encoding="utf-8")
+    rows = page.split("<tr>")[2:]
+    assert len(rows) == 3 and "A fake model" in page and "(quick)" in page
+    assert "KS one-sample: 0.0123 ≤ 0.0456" in rows[0] and "n = 1,000" in rows[0] and ">0.001<" in rows[0]
+    assert "0.95 (19/20, ≥ 0.78 at 95 %)" in rows[0] and "against N(0.2, 1)" in rows[0]
+    assert "MMD² permutation: 0.5 &gt; 0.02" in rows[1] and "FAILS" in rows[1] and ">0.01<" in rows[1]
+    assert rows[2].count("—") == 3 and "max |Δ| = 1e-15" in rows[2]
+    assert "<a href='models.html#fake'>fake</a>" in (tmp_path / "index.html").read_text(encoding="utf-8")
 
 
 def test_scan_section_is_a_page(report):

@@ -50,12 +50,15 @@ class Check:
     power: Power | None = None
 
     def to_json(self) -> dict:
+        """One schema for every check: the test's and the power's fields are null when it has none."""
         out = {"statement": self.statement, "holds": self.holds, "evidence": self.evidence}
-        if self.test is not None:
-            out.update(self.test.to_json())
-        if self.power is not None:
-            out.update(self.power.to_json())
+        out.update(self.test.to_json() if self.test is not None else dict.fromkeys(TEST_FIELDS))
+        out.update(self.power.to_json() if self.power is not None else dict.fromkeys(POWER_FIELDS))
         return out
+
+
+TEST_FIELDS = ("test", "statistic", "threshold", "n", "false_fail_rate")  # TestOutcome.to_json's keys
+POWER_FIELDS = ("alternative", "power", "rejected", "replicates", "power_lower_bound")  # Power.to_json's keys
 
 
 @dataclass

@@ -150,12 +150,16 @@ def build_parser() -> argparse.ArgumentParser:
                              "../shared/seeds when present; --scan alone: no scan page)")
 
     run = commands.add_parser("run", help="list the reference models, or run one as an executable specification")
-    run.add_argument("model", nargs="?", metavar="MODEL", help="a name from `derivspec run`, or all")
+    run.add_argument("model", nargs="?", metavar="MODEL", help="a name from `derivspec run --list`, or all")
+    chosen = run.add_mutually_exclusive_group()
+    chosen.add_argument("--list", action="store_true", help="list the specifications (as `derivspec run` alone)")
+    chosen.add_argument("--all", action="store_true", help="run every specification (as `derivspec run all`)")
     run.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     run.add_argument("--seed", type=int, default=0)
     run.add_argument("--out", default="derivspec-run", metavar="DIR", help="folder for plots (default %(default)s)")
     run.add_argument("--quick", action="store_true", help="fewer draws and training steps")
-    run.add_argument("--json", action="store_true")
+    run.add_argument("--json", action="store_true", help="every check's statistic, threshold, n, false-fail rate "
+                                                         "and power, the tables and the plots, as JSON")
     return _seeds_checked(parser)
 
 

@@ -16,9 +16,10 @@ PNG files made with matplotlib):
   each step's justification and its proved/computed mark, the numeric evidence (per route: n,
   estimate ± standard error, z, the smallest detectable relative error; or points and max |Δ|),
   the wrong variants and who rejected them, the sources; and the family's plots;
-* ``models.html`` -- the reference models run as executable specifications (``derivspec run``):
-  tables, checks, plots (forward vs reverse KL fits, IWAE gap vs K, DDPM schedules and ᾱ_t,
-  sampler checks);
+* ``models.html`` -- every registered reference model run as an executable specification
+  (``derivspec run``; quick runs under ``--quick``, full runs otherwise): its checks (statement,
+  verdict, statistic vs threshold, n, false-fail rate, power against a named alternative), tables
+  and plots;
 * further sections given as :class:`Section` (``scan`` results: :func:`scan_section` turns its
   records into one, so ``build_report(..., sections=[scan_section(records)])`` adds a page).
 
@@ -369,12 +370,17 @@ def _select(claim_ids: list[str] | None) -> list[str]:
 
 
 def report_models(quick: bool) -> tuple[str, ...]:
-    """The specifications whose plots the report shows: those registered with ``report="always"``,
-    and under a full report also ``report="full"``."""
+    """The specifications the report runs: every registered one (the models page shows them all),
+    in quick mode when the report is ``--quick`` and in full mode otherwise."""
     from derivspec.app.run import specifications
 
-    wanted = ("always",) if quick else ("always", "full")
-    return tuple(s.name for s in specifications() if s.report in wanted)
+    return tuple(s.name for s in specifications())
+
+
+def on_family_page(report: str, quick: bool) -> bool:
+    """Whether a specification's plots also head its family's page: ``report="always"``, and
+    ``"full"`` in a full report (their quick runs are too small to be the family's picture)."""
+    return report == "always" or (report == "full" and not quick)
 
 
 def collect(claim_ids: list[str] | None = None, device: str = "auto", seed: int = 0, quick: bool = False,
@@ -496,7 +502,7 @@ blockquote { margin: 0.3rem 0; padding: 0.1rem 0.8rem; border-left: 3px solid va
 .erratum { border-left: 4px solid var(--bad); background: #fff5f5; padding: 0.4rem 0.9rem; margin: 0.8rem 0; }
 figure { margin: 1rem 0; } figure img { max-width: 100%; border: 1px solid var(--line); }
 figcaption { color: var(--muted); font-size: 0.9rem; max-width: 60rem; }
-.summary td.num { text-align: right; }
+.summary td.num, .checks td.num { text-align: right; }
 """
 
 
@@ -641,7 +647,7 @@ class Site:
                 + "".join(f"<li>{self.claim_link(c.claim_id)} {badge(c.status)}</li>" for c in claims) + "</ul>"]
         for r in d.models:
             spec = REGISTRY.spec(r.spec)
-            if spec.family == family:
+            if spec.family == family and on_family_page(spec.report, r.quick):
                 body.append(f"<h2>Plots: <a href='models.html#{e(r.spec)}'>{e(spec.title)}</a></h2>")
                 body += [self.figure(f) for f in r.figures]
         body += [self.claim(c) for c in claims]
@@ -737,10 +743,8 @@ class Site:
             body.append(f"<h2 id='{e(r.spec)}'>{e(spec.title)}</h2><p><code>derivspec run {e(r.spec)}</code> · "
                         f"<code>reference_models/{e(spec.module)}.py</code> · {r.seconds:.1f} s on {e(r.device)}"
                         f"{' (quick)' if r.quick else ''} · family {self.family_link(spec.family)}</p>"
-                        f"<p>Makes executable: {e(spec.statements)}</p><ul>")
-            body += [f"<li>{badge('holds' if ch.holds else 'fails', 'holds' if ch.holds else 'FAILS')} {e(ch.statement)}"
-                     f"{' — ' + e(ch.evidence) if ch.evidence else ''}</li>" for ch in r.checks]
-            body.append("</ul>")
+                        f"<p>Makes executable: {e(spec.statements)}</p>")
+            body.append(self.checks_table(r.checks))
             body += [self.figure(f) for f in r.figures]
             for t in r.tables:
                 body.append(f"<table><caption>{e(t.title)}</caption><thead><tr>" + "".join(f"<th>{e(col)}</th>" for col in t.columns)
@@ -749,6 +753,24 @@ class Site:
         for name, error in self.data.model_errors.items():
             body.append(f"<h2 id='{e(name)}'>{e(name)}</h2><p class='bad'>{e(error)}</p>")
         self.page("models.html", "Reference models", "".join(body))
+
+    def checks_table(self, checks) -> str:
+        """A specification's checks: statement, verdict, the test's statistic against its threshold
+        (with n), its false-fail rate, its power against the named alternative, the evidence."""
+        rows = []
+        for ch in checks:
+            t, p = ch.test, ch.power
+            test = (f"{e(t.test)}: {t.statistic:.4g} {'≤' if t.passed else '&gt;'} {t.threshold:.4g}<br>"
+                    f"<span class='muted'>n = {t.n:,}</span>") if t is not None else "<span class='muted'>—</span>"
+            rate = f"{t.false_fail_rate:g}" if t is not None else "<span class='muted'>—</span>"
+            power = (f"{p.power:.2f} ({p.rejected}/{p.replicates}, ≥ {p.lower_bound:.2f} at 95 %)<br>"
+                     f"<span class='muted'>against {e(p.alternative)}</span>") if p is not None \
+                else "<span class='muted'>—</span>"
+            rows.append(f"<tr><td>{e(ch.statement)}</td><td>{badge('holds' if ch.holds else 'fails', 'holds' if ch.holds else 'FAILS')}"
+                        f"</td><td>{test}</td><td class='num'>{rate}</td><td>{power}</td><td>{e(ch.evidence)}</td></tr>")
+        return ("<table class='checks'><thead><tr><th>check</th><th>verdict</th><th>statistic vs threshold</th>"
+                "<th>false-fail rate</th><th>power</th><th>evidence</th></tr></thead><tbody>" + "".join(rows)
+                + "</tbody></table>")
 
     def write(self) -> list[Path]:
         (self.out / "style.css").write_text(CSS, encoding="utf-8")

@@ -4,9 +4,10 @@ Each specification is registered beside its reference model
 (:mod:`derivspec.reference_models.specification`); this module runs them with progress on stderr
 and prints their tables and checks::
 
-    derivspec run                                  # list the specifications
+    derivspec run --list                           # list the specifications (also: derivspec run)
     derivspec run ddpm --device cpu --seed 1       # run one: progress on stderr, table, plot file
-    derivspec run mixture-fit --out figures --json
+    derivspec run mixture-fit --out figures --json # every check's statistic, threshold, n, rate, power
+    derivspec run --all --quick                    # every one (also: derivspec run all), "[n/N] name" on stderr
 
 The same specifications make the report's plots (``derivspec report``) and back benchmark scripts
 (``benchmarks/plot_forward_reverse_kl.py``).
@@ -96,22 +97,25 @@ class _Progress:
 
 
 def run_command(args) -> int:
-    """``derivspec run [MODEL] [--device] [--seed] [--out] [--quick] [--json]``."""
+    """``derivspec run [MODEL | all] [--list | --all] [--device] [--seed] [--out] [--quick] [--json]``."""
     from derivspec.app.output import print_json, say, table
+    from derivspec.core.errors import ParameterError
+    from derivspec.reference_models.device import resolve_device
 
-    if not args.model:
-        if args.json:
-            print_json({"models": [{"name": s.name, "title": s.title, "family": s.family,
-                                    "module": f"reference_models/{s.module}.py", "statements": s.statements}
-                                   for s in specifications()]})
-        else:
-            table("derivspec reference models (run one: derivspec run MODEL)", ("model", "what it runs", "module"),
-                  [(s.name, s.title, f"reference_models/{s.module}.py") for s in specifications()])
+    if args.model and (args.list or args.all):
+        raise ParameterError(f"--{'list' if args.list else 'all'} takes no MODEL, found {args.model!r}")
+    if args.list or not (args.model or args.all):
+        print_listing(args.json, print_json, table)
         return EXIT_OK
-    names = [s.name for s in specifications()] if args.model == "all" else [args.model]
+    names = [s.name for s in specifications()] if args.all or args.model == "all" else [args.model]
     for name in names:
         get_spec(name)  # an unknown name is bad input before anything runs
-    results = [run_spec(name, args.device, args.seed, Path(args.out), args.quick) for name in names]
+    device = resolve_device(args.device)  # --device cuda without CUDA: bad input before anything runs
+    results = []
+    for i, name in enumerate(names, 1):
+        if len(names) > 1:
+            print(f"derivspec run: [{i}/{len(names)}] {name}", file=sys.stderr, flush=True)
+        results.append(run_spec(name, device, args.seed, Path(args.out), args.quick))
     if args.json:
         from derivspec.core.metadata import run_metadata
 
@@ -120,6 +124,18 @@ def run_command(args) -> int:
         for r in results:
             print_result(r, table, say)
     return EXIT_OK if all(r.passed for r in results) else EXIT_FAILED
+
+
+def print_listing(as_json: bool, print_json, table) -> None:
+    """Every registered specification: name, title, family, module (and statements in JSON)."""
+    if as_json:
+        print_json({"models": [{"name": s.name, "title": s.title, "family": s.family, "steps": s.steps,
+                                "report": s.report, "module": f"reference_models/{s.module}.py",
+                                "statements": s.statements} for s in specifications()]})
+    else:
+        table("derivspec reference models (run one: derivspec run MODEL; every one: derivspec run --all)",
+              ("model", "what it runs", "family", "module"),
+              [(s.name, s.title, s.family, f"reference_models/{s.module}.py") for s in specifications()])
 
 
 def print_result(result, table, say) -> None:
@@ -131,6 +147,10 @@ def print_result(result, table, say) -> None:
         table(t.title, t.columns, t.rows)
     for c in result.checks:
         say(f"  [{'holds' if c.holds else 'FAILS'}] {c.statement}" + (f" — {c.evidence}" if c.evidence else ""))
+        if c.test is not None:
+            say(f"      {c.test.describe()}")
+        if c.power is not None:
+            say(f"      {c.power.describe()}")
     for f in result.figures:
         say(f"  plot: {f.path}")
     say(f"{sum(c.holds for c in result.checks)}/{len(result.checks)} checks hold; {result.seconds:.1f}s")
