@@ -91,3 +91,22 @@ def iwae_gap_two_point(w0: float, w1: float, r: float, K: int, device=None) -> f
     p = (1 - r) * w0 + r * w1
     delta = (j / K - r) * ((w1 - w0) / p)
     return float((log_pmf.exp() * (delta - torch.log1p(delta))).sum())
+
+
+def clt_test(estimate: float, reference: float, stderr: float, n: int, false_fail_rate: float, *,
+             side: str = "two", name: str = "z-test (CLT)"):
+    """A z-test of a Monte Carlo mean against ``reference`` as a ``TestOutcome``: z = (estimate − reference)/SE,
+    compared with |z| ≤ z_{α/2} (``side="two"``) or z ≤ z_α (``side="upper"``: only an estimate above the
+    reference fails). By the CLT the false-fail rate is α asymptotically in n."""
+    from scipy.stats import norm
+
+    from derivspec.reference_models.fit_tests import TestOutcome
+
+    if side not in ("two", "upper"):
+        raise ValueError(f"side must be 'two' or 'upper', got {side!r}")
+    z = (estimate - reference) / stderr if stderr > 0 else (0.0 if estimate == reference else math.copysign(math.inf, estimate - reference))
+    if not math.isfinite(estimate):
+        z = math.inf
+    if side == "two":
+        return TestOutcome(f"{name}, two-sided |z|", abs(z), float(norm.isf(false_fail_rate / 2)), n, false_fail_rate)
+    return TestOutcome(f"{name}, one-sided z", z, float(norm.isf(false_fail_rate)), n, false_fail_rate)
