@@ -104,9 +104,27 @@ def clt_test(estimate: float, reference: float, stderr: float, n: int, false_fai
 
     if side not in ("two", "upper"):
         raise ValueError(f"side must be 'two' or 'upper', got {side!r}")
-    z = (estimate - reference) / stderr if stderr > 0 else (0.0 if estimate == reference else math.copysign(math.inf, estimate - reference))
-    if not math.isfinite(estimate):
+    if not (math.isfinite(estimate) and math.isfinite(stderr)):
         z = math.inf
+    elif stderr > 0:
+        z = (estimate - reference) / stderr
+    else:
+        z = 0.0 if estimate == reference else math.copysign(math.inf, estimate - reference)
     if side == "two":
         return TestOutcome(f"{name}, two-sided |z|", abs(z), float(norm.isf(false_fail_rate / 2)), n, false_fail_rate)
     return TestOutcome(f"{name}, one-sided z", z, float(norm.isf(false_fail_rate)), n, false_fail_rate)
+
+
+def marginal_likelihood_weights(x: float, w: float, s: float, m: float, v: float, n: int, generator: torch.Generator,
+                                device=None, *, log_weight=importance_log_weight) -> Tensor:
+    """004 L1291–1297: weights p(x, z_k)/q(z_k), z_k ~ q = N(m, v), for z ~ N(0, 1), x | z ~ N(w z, s²); their
+    mean estimates p(x) = N(x; 0, w² + s²). ``log_weight(log p(x, z), log q(z))`` is the rule under test."""
+    device = as_device(device)
+    z = m + math.sqrt(v) * torch.randn(n, generator=generator, dtype=DTYPE, device=device)
+    log_joint = Normal(0.0, 1.0).log_prob(z) + Normal(w * z, s).log_prob(torch.full_like(z, x))
+    return log_weight(log_joint, Normal(m, math.sqrt(v)).log_prob(z)).exp()
+
+
+def inverted_log_weight(log_target: Tensor, log_proposal: Tensor) -> Tensor:
+    """A broken rule: log q(z) − log π(z) (the weights q/p)."""
+    return log_proposal - log_target
