@@ -162,7 +162,7 @@ def metropolis_hastings(log_density: Callable[[Tensor], Tensor], propose: Callab
 # Target: a two-component 1-D mixture with an exact CDF (unimodal enough for Langevin to mix in 2,000 steps).
 SAMPLER_WEIGHTS, SAMPLER_MEANS, SAMPLER_SDS = (0.3, 0.7), (-1.0, 0.8), (0.8, 1.0)
 SAMPLER_FALSE_FAIL_RATE = 1e-6
-MH_PROPOSAL = (0.5, 2.0)  # independence proposal q(x'|x) = N(x'; 0.5, 2²): asymmetric, q(x'|x) ≠ q(x|x')
+MH_PROPOSAL = (1.0, 1.3)  # independence proposal q(x'|x) = N(x'; 1, 1.3²): asymmetric, q(x'|x) ≠ q(x|x')
 LANGEVIN_STEP = 0.05  # ULA's stationary law is off by O(ε): for a N(μ, σ²) target its sd is off by ε/(8σ²) ≈ 1 %
 # z ~ N(0, 1), x | z ~ N(1.2 z, 0.7²) at x = 1.5: the posterior is N(0.93, 0.254). The proposal q = N(0.7, 0.3) is
 # wider than it, so the weights p/q are bounded (the CLT applies); it is narrower than 1.5 × 0.254, so the
