@@ -266,7 +266,7 @@ def samples_mmd(fitted: Mixture, true: Mixture, m: int, generator: torch.Generat
 def run_gmm_em(ctx: RunContext) -> SpecResult:
     """2-D, K = 3; quick: n = 1,500 training points, 200 draws per side for the MMD test, 5 power replicates."""
     result = ctx.result("gmm-em")
-    n, m, reps = (1500, 200, 5) if ctx.quick else (6000, 600, 20)
+    n, m, reps = (1500, 200, 5) if ctx.quick else (6000, 300, 10)
     true = mixture(**GMM_TRUE, device=ctx.device)
     x, _ = sample(true, n, ctx.generator(1))
     ctx.step("EM from the quantile start")

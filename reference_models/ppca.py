@@ -183,9 +183,9 @@ def posterior_ks(n: int, generator: torch.Generator, device, *, prior_precision:
 
 @specification("factor-analysis-ppca", "PPCA: closed form = EM, marginal WWᵀ + σ²I on held-out data, posterior of z",
                family="latent", steps=3, report="full",
-               statements="z ~ N(0, I), x | z ~ N(Wz + μ, σ²I) (004 L936–951, Algorithm 4 L953–958); the posterior "
-               "of z by Bayes' rule (004 L960–963); factor analysis as a linear-Gaussian model learned by EM "
-               "(004 L2551–2554); x = D(z) + ε with ε ~ N(0, C) (002 L303–311)")
+               statements="z ~ N(0, I), x | z ~ N(μ_φ(z), σ²I) with a linear μ_φ(z) = Wz + b (004 L940–946), sampled by "
+               "Algorithm 4 (004 L950–957); the posterior of z by Bayes' rule (004 L961–963); factor analysis as a "
+               "linear-Gaussian model learned by EM (004 L2551–2554); x = D(z) + ε with ε ~ N(0, C) (002 L303–311)")
 def run_ppca(ctx: RunContext) -> SpecResult:
     """D = 5, d = 2, σ² = 0.5; quick: 100,000 training and 4,000 held-out points, 5 power replicates."""
     result = ctx.result("factor-analysis-ppca")
