@@ -238,12 +238,13 @@ def run_samplers(ctx: RunContext) -> SpecResult:
     from derivspec.reference_models.importance import inverted_log_weight
 
     result = ctx.result("samplers")
-    chains, mh_steps, ula_steps, n_is, reps = (4000, 200, 1500, 20_000, 5) if ctx.quick else (20_000, 400, 3000, 200_000, 20)
+    chains, mh_steps, ula_steps, n_is, reps = (4000, 200, 1500, 20_000, 5) if ctx.quick else (10_000, 400, 2000, 200_000, 10)
     ctx.step("Metropolis–Hastings with an asymmetric proposal (KS)")
     test = mh_ks(chains, mh_steps, ctx.generator(1), ctx.device)
     alt = power(lambda r: mh_ks(chains, mh_steps, ctx.generator(100 + r), ctx.device, log_ratio=metropolis_log_ratio_only),
                 "acceptance p(x')/p(x_t) without the proposal correction", reps)
-    result.checks.append(Check("MH with the Hastings correction samples the target (independence proposal N(0.5, 2²))",
+    result.checks.append(Check(f"MH with the Hastings correction samples the target (independence proposal "
+                               f"N({MH_PROPOSAL[0]:g}, {MH_PROPOSAL[1]:g}²))",
                                test.passed, f"{test.describe()}; one state per chain after {mh_steps} steps, effective "
                                f"sample size {chains:,}; {alt.describe()}", test=test, power=alt))
     ctx.step("unadjusted Langevin (KS)")
