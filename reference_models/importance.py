@@ -91,3 +91,40 @@ def iwae_gap_two_point(w0: float, w1: float, r: float, K: int, device=None) -> f
     p = (1 - r) * w0 + r * w1
     delta = (j / K - r) * ((w1 - w0) / p)
     return float((log_pmf.exp() * (delta - torch.log1p(delta))).sum())
+
+
+def clt_test(estimate: float, reference: float, stderr: float, n: int, false_fail_rate: float, *,
+             side: str = "two", name: str = "z-test (CLT)"):
+    """A z-test of a Monte Carlo mean against ``reference`` as a ``TestOutcome``: z = (estimate − reference)/SE,
+    compared with |z| ≤ z_{α/2} (``side="two"``) or z ≤ z_α (``side="upper"``: only an estimate above the
+    reference fails). By the CLT the false-fail rate is α asymptotically in n."""
+    from scipy.stats import norm
+
+    from derivspec.reference_models.fit_tests import TestOutcome
+
+    if side not in ("two", "upper"):
+        raise ValueError(f"side must be 'two' or 'upper', got {side!r}")
+    if not (math.isfinite(estimate) and math.isfinite(stderr)):
+        z = math.inf
+    elif stderr > 0:
+        z = (estimate - reference) / stderr
+    else:
+        z = 0.0 if estimate == reference else math.copysign(math.inf, estimate - reference)
+    if side == "two":
+        return TestOutcome(f"{name}, two-sided |z|", abs(z), float(norm.isf(false_fail_rate / 2)), n, false_fail_rate)
+    return TestOutcome(f"{name}, one-sided z", z, float(norm.isf(false_fail_rate)), n, false_fail_rate)
+
+
+def marginal_likelihood_weights(x: float, w: float, s: float, m: float, v: float, n: int, generator: torch.Generator,
+                                device=None, *, log_weight=importance_log_weight) -> Tensor:
+    """004 L1291–1297: weights p(x, z_k)/q(z_k), z_k ~ q = N(m, v), for z ~ N(0, 1), x | z ~ N(w z, s²); their
+    mean estimates p(x) = N(x; 0, w² + s²). ``log_weight(log p(x, z), log q(z))`` is the rule under test."""
+    device = as_device(device)
+    z = m + math.sqrt(v) * torch.randn(n, generator=generator, dtype=DTYPE, device=device)
+    log_joint = Normal(0.0, 1.0).log_prob(z) + Normal(w * z, s).log_prob(torch.full_like(z, x))
+    return log_weight(log_joint, Normal(m, math.sqrt(v)).log_prob(z)).exp()
+
+
+def inverted_log_weight(log_target: Tensor, log_proposal: Tensor) -> Tensor:
+    """A broken rule: log q(z) − log π(z) (the weights q/p)."""
+    return log_proposal - log_target

@@ -34,6 +34,9 @@ from scipy import stats
 from torch import Tensor
 
 from derivspec.reference_models.device import DTYPE
+from derivspec.reference_models.fit_tests import ks_test as fit_ks_test
+from derivspec.reference_models.fit_tests import power
+from derivspec.reference_models.specification import Check, RunContext, SpecResult, specification
 
 
 def mh_transition_matrix(pi: Tensor, Q: Tensor, ratio: Callable[[Tensor, Tensor, Tensor, Tensor], Tensor]) -> Tensor:
@@ -129,3 +132,132 @@ def lag1_autocorrelation(chain: Tensor) -> float:
     """Lag-1 autocorrelation of a scalar chain (T, C), averaged over chains."""
     centred = chain - chain.mean(0)
     return float((centred[1:] * centred[:-1]).mean() / (centred**2).mean())
+
+
+def hastings_log_ratio(log_p_new: Tensor, log_p: Tensor, log_q_back: Tensor, log_q_forward: Tensor) -> Tensor:
+    """log of p(x')q(x_t|x')/(p(x_t)q(x'|x_t)) (004 L1128–1130)."""
+    return log_p_new - log_p + log_q_back - log_q_forward
+
+
+def metropolis_hastings(log_density: Callable[[Tensor], Tensor], propose: Callable[[Tensor, torch.Generator], Tensor],
+                        log_q: Callable[[Tensor, Tensor], Tensor], x0: Tensor, steps: int, generator: torch.Generator, *,
+                        log_ratio=hastings_log_ratio) -> tuple[Tensor, float]:
+    """MH on independent chains x0 (C,) with any proposal: ``propose(x, generator)`` draws x' ~ q(·|x) and
+    ``log_q(to, frm)`` is log q(to | frm); ``log_ratio(log p(x'), log p(x), log q(x|x'), log q(x'|x))`` is the
+    acceptance rule (default :func:`hastings_log_ratio`). Returns the final states and the acceptance rate."""
+    x, log_p = x0.clone(), log_density(x0)
+    accepted = 0.0
+    for _ in range(steps):
+        proposal = propose(x, generator)
+        log_p_new = log_density(proposal)
+        u = torch.rand(x.shape, generator=generator, dtype=DTYPE, device=x.device)
+        accept = u.log() < log_ratio(log_p_new, log_p, log_q(x, proposal), log_q(proposal, x))
+        x, log_p = torch.where(accept, proposal, x), torch.where(accept, log_p_new, log_p)
+        accepted += float(accept.to(DTYPE).mean())
+    return x, accepted / steps
+
+
+# --- executable specification: MH, Langevin and importance sampling (reference_models/mcmc.py) ---------------------------
+
+# Target: a two-component 1-D mixture with an exact CDF (unimodal enough for Langevin to mix in 2,000 steps).
+SAMPLER_WEIGHTS, SAMPLER_MEANS, SAMPLER_SDS = (0.3, 0.7), (-1.0, 0.8), (0.8, 1.0)
+SAMPLER_FALSE_FAIL_RATE = 1e-6
+MH_PROPOSAL = (1.0, 1.3)  # independence proposal q(x'|x) = N(x'; 1, 1.3²): asymmetric, q(x'|x) ≠ q(x|x')
+LANGEVIN_STEP = 0.05  # ULA's stationary law is off by O(ε): for a N(μ, σ²) target its sd is off by ε/(8σ²) ≈ 1 %
+# z ~ N(0, 1), x | z ~ N(1.2 z, 0.7²) at x = 1.5: the posterior is N(0.93, 0.254). The proposal q = N(0.7, 0.3) is
+# wider than it, so the weights p/q are bounded (the CLT applies); it is narrower than 1.5 × 0.254, so the
+# broken weights q/p have a finite variance too and the z-test sees their mean E_q[q/p] ≥ 1/p(x) instead of p(x).
+IS_MODEL = dict(x=1.5, w=1.2, s=0.7, m=0.7, v=0.3)
+
+
+def _components(x: Tensor) -> Tensor:
+    """log w_k + log N(x; μ_k, σ_k²), shape (..., 2)."""
+    w, mu, sd = (torch.tensor(v, dtype=DTYPE, device=x.device) for v in (SAMPLER_WEIGHTS, SAMPLER_MEANS, SAMPLER_SDS))
+    return w.log() - sd.log() - 0.5 * math.log(2 * math.pi) - 0.5 * ((x[..., None] - mu) / sd) ** 2
+
+
+def sampler_log_density(x: Tensor) -> Tensor:
+    return torch.logsumexp(_components(x), -1)
+
+
+def sampler_score(x: Tensor) -> Tensor:
+    """∇ log p(x) = Σ_k r_k(x) (μ_k − x)/σ_k², r_k the responsibilities."""
+    mu, sd = (torch.tensor(v, dtype=DTYPE, device=x.device) for v in (SAMPLER_MEANS, SAMPLER_SDS))
+    return (torch.softmax(_components(x), -1) * (mu - x[..., None]) / sd**2).sum(-1)
+
+
+def sampler_cdf(x: np.ndarray) -> np.ndarray:
+    return sum(w * stats.norm.cdf(x, m, s) for w, m, s in zip(SAMPLER_WEIGHTS, SAMPLER_MEANS, SAMPLER_SDS))
+
+
+def metropolis_log_ratio_only(log_p_new: Tensor, log_p: Tensor, log_q_back: Tensor, log_q_forward: Tensor) -> Tensor:
+    """A broken rule: p(x')/p(x_t) without the proposal correction (wrong for an asymmetric proposal)."""
+    return log_p_new - log_p
+
+
+def mh_ks(chains: int, steps: int, generator: torch.Generator, device, *, log_ratio=hastings_log_ratio):
+    """KS test of the final states of ``chains`` independent MH chains (independence proposal N(0.5, 2²),
+    start N(0, 1)) against the target: one draw per chain, so the effective sample size is ``chains``."""
+    loc, scale = MH_PROPOSAL
+    x0 = torch.randn(chains, generator=generator, dtype=DTYPE, device=device)
+    x, _ = metropolis_hastings(sampler_log_density,
+                               lambda x, g: loc + scale * torch.randn(x.shape, generator=g, dtype=DTYPE, device=x.device),
+                               lambda to, frm: torch.distributions.Normal(loc, scale).log_prob(to), x0, steps, generator,
+                               log_ratio=log_ratio)
+    return fit_ks_test(x, sampler_cdf, SAMPLER_FALSE_FAIL_RATE)
+
+
+def langevin_ks(chains: int, steps: int, generator: torch.Generator, device, *, score=sampler_score):
+    """KS test of the final states of ``chains`` independent ULA chains (004 L1149–1151, step ε =
+    LANGEVIN_STEP, start N(0, 1)); ``score`` is the score under test. One draw per chain: ESS = ``chains``."""
+    from derivspec.reference_models.samplers import ula
+
+    x0 = torch.randn(chains, generator=generator, dtype=DTYPE, device=device)
+    x = ula(score, x0, LANGEVIN_STEP, steps, generator)
+    return fit_ks_test(x, sampler_cdf, SAMPLER_FALSE_FAIL_RATE)
+
+
+def importance_z_test(n: int, generator: torch.Generator, device, *, log_weight=None):
+    """CLT z-test of the importance-sampling estimate of p(x) (004 L1291–1297) against N(x; 0, w² + s²)."""
+    from derivspec.reference_models.importance import clt_test, importance_log_weight, marginal_likelihood_weights
+
+    weights = marginal_likelihood_weights(**IS_MODEL, n=n, generator=generator, device=device,
+                                          log_weight=log_weight or importance_log_weight)
+    p = IS_MODEL
+    exact = float(torch.distributions.Normal(0.0, math.sqrt(p["w"] ** 2 + p["s"] ** 2)).log_prob(torch.tensor(p["x"])).exp())
+    return clt_test(float(weights.mean()), exact, float(weights.std()) / math.sqrt(n), n, SAMPLER_FALSE_FAIL_RATE)
+
+
+@specification("samplers", "MH, Langevin and importance sampling on targets with known laws", family="sampling", steps=3,
+               report="full",
+               statements="Metropolis–Hastings with α = min(1, p(x')q(x_t|x')/(p(x_t)q(x'|x_t))) samples the target "
+               "asymptotically (004 L1124–1132); Langevin x_{t+1} = x_t + (ε/2)∇log p(x_t) + √ε η_t converges to p as "
+               "ε → 0 (004 L1147–1151); p(x) = E_q[p(x, z)/q(z)] estimated by the mean of the weights (004 L1291–1297)")
+def run_samplers(ctx: RunContext) -> SpecResult:
+    """Quick: 4,000 chains (MH 200 steps, ULA 1,500 steps), 20,000 importance draws, 5 power replicates."""
+    from derivspec.reference_models.importance import inverted_log_weight
+
+    result = ctx.result("samplers")
+    chains, mh_steps, ula_steps, n_is, reps = (4000, 200, 1500, 20_000, 5) if ctx.quick else (10_000, 400, 2000, 200_000, 10)
+    ctx.step("Metropolis–Hastings with an asymmetric proposal (KS)")
+    test = mh_ks(chains, mh_steps, ctx.generator(1), ctx.device)
+    alt = power(lambda r: mh_ks(chains, mh_steps, ctx.generator(100 + r), ctx.device, log_ratio=metropolis_log_ratio_only),
+                "acceptance p(x')/p(x_t) without the proposal correction", reps)
+    result.checks.append(Check(f"MH with the Hastings correction samples the target (independence proposal "
+                               f"N({MH_PROPOSAL[0]:g}, {MH_PROPOSAL[1]:g}²))",
+                               test.passed, f"{test.describe()}; one state per chain after {mh_steps} steps, effective "
+                               f"sample size {chains:,}; {alt.describe()}", test=test, power=alt))
+    ctx.step("unadjusted Langevin (KS)")
+    test = langevin_ks(chains, ula_steps, ctx.generator(2), ctx.device)
+    alt = power(lambda r: langevin_ks(chains, ula_steps, ctx.generator(200 + r), ctx.device,
+                                      score=lambda x: -sampler_score(x)), "Langevin with the score's sign flipped", reps)
+    result.checks.append(Check(f"Langevin with ε = {LANGEVIN_STEP} samples the target within the KS resolution", test.passed,
+                               f"{test.describe()}; one state per chain after {ula_steps} steps, effective sample size "
+                               f"{chains:,}; {alt.describe()}", test=test, power=alt))
+    ctx.step("importance sampling of p(x) (CLT)")
+    test = importance_z_test(n_is, ctx.generator(3), ctx.device)
+    alt = power(lambda r: importance_z_test(n_is, ctx.generator(300 + r), ctx.device, log_weight=inverted_log_weight),
+                "weights q/p (inverted)", reps)
+    result.checks.append(Check("the mean of p(x, z_k)/q(z_k) estimates p(x) (CLT interval)", test.passed,
+                               f"{test.describe()}; {alt.describe()}", test=test, power=alt))
+    return result
