@@ -50,8 +50,10 @@ import torch
 from torch import Tensor, nn
 
 from derivspec.reference_models.device import DTYPE, make_generator
+from derivspec.reference_models.fit_tests import TestOutcome, power
 from derivspec.reference_models.specification import Check, ResultTable, RunContext, SpecResult, pyplot, save_figure, specification
 from scipy.special import ndtri  # the standard normal quantile
+from scipy.stats import chi2
 
 # --------------------------------------------------------------------------------------------
 # Schedules
@@ -271,6 +273,49 @@ def mmd2_rbf(x: Tensor, y: Tensor, bandwidth: float = 1.0) -> float:
     return float(term_x + term_y - 2 * kxy.mean())
 
 
+# The toy sampler's goodness-of-fit test: 8 cells of equal target mass ----------------------------------------------
+
+HALF_MASS_RADIUS = MODE_STD * math.sqrt(2 * math.log(2))  # P(‖x − μ_k‖ ≤ r | mode k) = 1 − exp(−r²/2σ²) = 1/2
+TOY_FALSE_FAIL_RATE = 1e-3  # the toy sampler check rejects the exact target mixture once in a thousand runs
+
+
+def mode_cell_counts(x: Tensor) -> Tensor:
+    """Counts in 8 cells: nearest mode k (4) × (‖x − μ_k‖ ≤ HALF_MASS_RADIUS, beyond it); shape (8,).
+
+    Under the target each cell has mass 1/8: the nearest-mode regions are the four quadrants, which
+    the square's symmetry gives mass 1/4 each (a mode's own quadrant holds all but P(N(0,1) > 2/0.3)
+    ≈ 1e-11 of its mass), and the half-mass radius splits each mode in two halves (‖x − μ‖²/σ² ~ χ²₂)."""
+    d = torch.cdist(x.to(torch.float64), mixture_means(torch.float64, x.device))
+    dmin, k = d.min(1)
+    cell = 2 * k + (dmin > HALF_MASS_RADIUS).long()
+    return torch.bincount(cell, minlength=8)
+
+
+def mode_cell_test(x: Tensor, false_fail_rate: float = TOY_FALSE_FAIL_RATE) -> TestOutcome:
+    """Pearson χ² goodness of fit of :func:`mode_cell_counts` against 1/8 per cell (7 degrees of freedom).
+
+    Sensitive to a mode's weight (both of its cells move) and to the within-mode spread (inner vs
+    outer half); stragglers far from every mode only land in outer cells. The n ≥ 2000 used here
+    gives ≥ 250 expected per cell, where the χ² approximation of the null is accurate."""
+    counts = mode_cell_counts(x).to(torch.float64)
+    if not torch.isfinite(x).all():
+        return TestOutcome("χ² mode cells (8)", math.inf, 0.0, x.shape[0], false_fail_rate)
+    expected = x.shape[0] / 8
+    statistic = float(((counts - expected) ** 2).sum() / expected)
+    return TestOutcome("χ² mode cells (8)", statistic, float(chi2.ppf(1 - false_fail_rate, 7)), x.shape[0],
+                       false_fail_rate)
+
+
+def sample_mixture(n: int, generator: torch.Generator, weights=(0.25, 0.25, 0.25, 0.25),
+                   stds=(MODE_STD,) * 4, dtype: torch.dtype = torch.float32) -> Tensor:
+    """n draws of Σ_k w_k N(μ_k, s_k² I) on the toy modes: the target, or an alternative for the power."""
+    device = generator.device
+    w = torch.tensor(weights, dtype=torch.float64, device=device)
+    comp = torch.multinomial(w, n, replacement=True, generator=generator)
+    noise = torch.randn((n, 2), generator=generator, dtype=dtype, device=device)
+    return mixture_means(dtype, device)[comp] + torch.tensor(stds, dtype=dtype, device=device)[comp, None] * noise
+
+
 # --------------------------------------------------------------------------------------------
 # Toy DDPM: network, training, sampling
 # --------------------------------------------------------------------------------------------
@@ -354,19 +399,45 @@ def train_ddpm(model: EpsMLP, generator: torch.Generator, *, steps: int = 4000, 
 
 
 @torch.no_grad()
-def ancestral_sample(model: EpsMLP, n: int, generator: torch.Generator) -> Tensor:
-    """x_T ~ N(0, I); x_{t-1} = (x_t - beta_t / sqrt(1 - abar_t) eps_theta) / sqrt(alpha_t) + sqrt(beta_t) z."""
+def ancestral_sample(model: EpsMLP, n: int, generator: torch.Generator, *,
+                     beta_range: tuple[float, float] = (TOY_BETA_1, TOY_BETA_T), eps_sign: float = 1.0) -> Tensor:
+    """x_T ~ N(0, I); x_{t-1} = (x_t - beta_t / sqrt(1 - abar_t) eps_theta) / sqrt(alpha_t) + sqrt(beta_t) z.
+
+    ``beta_range`` (the schedule the sampler assumes) and ``eps_sign`` exist for the broken variants
+    the toy check must reject: a schedule other than the one trained on, or the noise added instead of removed."""
     device = next(model.parameters()).device
-    betas, alphas, abars = linear_schedule(model.T, TOY_BETA_1, TOY_BETA_T, dtype=torch.float32, device=device)
+    betas, alphas, abars = linear_schedule(model.T, *beta_range, dtype=torch.float32, device=device)
     x = torch.randn((n, 2), generator=generator, dtype=torch.float32, device=device)
     for t in range(model.T, 0, -1):
         tt = torch.full((n,), t, dtype=torch.long, device=device)
-        eps = model(x, tt)
+        eps = eps_sign * model(x, tt)
         x = (x - betas[t - 1] / (1 - abars[t - 1]).sqrt() * eps) / alphas[t - 1].sqrt()
         if t > 1:
             x = x + betas[t - 1].sqrt() * torch.randn((n, 2), generator=generator, dtype=torch.float32,
                                                       device=device)
     return x
+
+
+TOY_ALTERNATIVES = {  # named alternatives for the power of the toy sampler check
+    "one mode's weight 1/4 → 1/8 (the others 7/24)": dict(weights=(0.125, 7 / 24, 7 / 24, 7 / 24)),
+    "every mode's std 0.3 → 0.36 (+20 %)": dict(stds=(0.36,) * 4),
+}
+
+
+def toy_sampler_check(model: EpsMLP, n: int, generator: torch.Generator, *, sampler=ancestral_sample,
+                      replicates: int = 40, false_fail_rate: float = TOY_FALSE_FAIL_RATE) -> tuple[Check, Tensor]:
+    """Ancestral samples of the trained ε-model against the target mixture (:func:`mode_cell_test`),
+    with the power of the same test at the same n on ``replicates`` draws of each named alternative
+    (the first is recorded on the Check). ``sampler`` is the sampler under test. Returns (check, samples)."""
+    samples = sampler(model, n, generator)
+    outcome = mode_cell_test(samples, false_fail_rate)
+    powers = [power(lambda r, kw=kw: mode_cell_test(sample_mixture(n, generator, **kw), false_fail_rate), name,
+                    replicates) for name, kw in TOY_ALTERNATIVES.items()]
+    counts = mode_cell_counts(samples).tolist() if torch.isfinite(samples).all() else "non-finite samples"
+    check = Check("ancestral samples of the trained ε-model follow the 4-Gaussian target (004 L3394–3401)",
+                  outcome.passed, f"{outcome.describe()}; cell counts (inner, outer per mode ++, −+, −−, +−) {counts}, "
+                  f"{n / 8:g} expected each; " + "; ".join(p.describe() for p in powers), outcome, powers[0])
+    return check, samples
 
 
 # --- executable specification: DDPM schedules, forward process and sampler (reference_models/ddpm.py) -------------------
@@ -377,7 +448,7 @@ DDPM_TS = (1, 10, 100, 1000)
 @specification("ddpm", "DDPM: schedules and ᾱ_t, forward simulation vs the one-shot jump, a toy sampler", family="ddpm",
                statements="q(x_t | x_0) = N(√ᾱ_t x_0, (1 − ᾱ_t) I); x_T ≈ N(0, I) for the standard schedules "
                "(004 L3363–3367; claims ddpm.marginal.*, ddpm.schedule.alpha-bar); ancestral sampling of a trained "
-               "ε-model recovers the data", steps=4, report="always")
+               "ε-model follows the data (004 L3394–3401)", steps=4, report="always")
 def run_ddpm(ctx: RunContext) -> SpecResult:
     result = ctx.result("ddpm")
     ctx.step("ᾱ_T of the schedules")
@@ -415,25 +486,23 @@ def run_ddpm(ctx: RunContext) -> SpecResult:
     result.checks.append(Check("the wrong jump with √α_t in place of √ᾱ_t is rejected (t ≥ 100)", wrong_rejected, ""))
 
     ctx.step("toy DDPM: training and ancestral sampling")
-    steps = 600 if ctx.quick else 3000
-    data = sample_data(2000, ctx.generator(200), dtype=torch.float32, device=ctx.device)
+    steps, n_toy = (3000, 2000) if ctx.quick else (8000, 2000)
+    data = sample_data(n_toy, ctx.generator(200), dtype=torch.float32, device=ctx.device)
     model = EpsMLP(init_seed=ctx.seed, device=ctx.device)
-    untrained = ancestral_sample(model, 2000, ctx.generator(300))
+    untrained = ancestral_sample(model, n_toy, ctx.generator(300))
     training = train_ddpm(model, ctx.generator(10), steps=steps)
-    samples = ancestral_sample(model, 2000, ctx.generator(300))
-    reference = sample_data(2000, ctx.generator(400), dtype=torch.float32, device=ctx.device)
+    check, samples = toy_sampler_check(model, n_toy, ctx.generator(300))
     rows, mmd = [], {}
-    for name, sample in (("untrained", untrained), ("trained", samples), ("data (second sample)", reference)):
-        mmd[name] = mmd2_rbf(sample, data)
-        masses = mode_masses(sample)
-        rows.append((name, f"{mmd[name]:.4f}", ", ".join(f"{float(m):.3f}" for m in masses), f"{float(masses.sum()):.3f}"))
-    result.tables.append(ResultTable(f"Toy DDPM on a 4-Gaussian mixture ({steps} Adam steps, "
-                                     f"{training.seconds:.1f} s): 2000 ancestral samples vs 2000 data points",
-                                     ("samples", "MMD²", "mass per mode (++, −+, −−, +−)", "on a mode"), rows))
-    result.checks.append(Check("ancestral sampling of the trained ε-model is closer to the data than untrained",
-                               mmd["trained"] < 0.25 * mmd["untrained"],
-                               f"MMD² {mmd['trained']:.4f} trained vs {mmd['untrained']:.4f} untrained "
-                               f"(data vs data {mmd['data (second sample)']:.4f})"))
+    for name, sample in (("untrained", untrained), ("trained", samples), ("data (second sample)", data)):
+        mmd[name] = mmd2_rbf(sample, sample_data(n_toy, ctx.generator(400), dtype=torch.float32, device=ctx.device))
+        cells = mode_cell_counts(sample)
+        rows.append((name, f"{mmd[name]:.4f}", ", ".join(f"{int(c)}" for c in cells),
+                     f"{mode_cell_test(sample).statistic:.1f}"))
+    result.tables.append(ResultTable(f"Toy DDPM on a 4-Gaussian mixture ({steps} Adam steps, {training.seconds:.1f} s): "
+                                     f"{n_toy} ancestral samples; cells: nearest mode × inside/outside its half-mass "
+                                     f"radius, {n_toy // 8} expected each", ("samples", "MMD² vs data", "cell counts",
+                                                                             "χ²₇"), rows))
+    result.checks.append(check)
     path = ctx.figure_path("ddpm_schedules.png")
     if path is not None:
         plt = pyplot()

@@ -166,6 +166,9 @@ def reverse_log_marginal(x0, params: ReverseParams) -> float:
 # --- the chain of KLs ---------------------------------------------------------------------
 
 WRONG_CHAINS = ("unconditioned_posterior", "reversed_kl", "no_prior_term", "kl_sign_flipped")
+# the wrong chain the executable specification names for its power: the KLs built with the forward variance β_t
+# in place of the posterior variance β̃_t = β_t (1 − ᾱ_{t−1})/(1 − ᾱ_t) of q(x_{t−1} | x_t, x₀)
+BETA_VARIANCE = "posterior_variance_beta"
 
 
 def chain_terms(x0, alphas: torch.Tensor, params: ReverseParams, *, variant: str = "correct") -> dict:
@@ -173,7 +176,8 @@ def chain_terms(x0, alphas: torch.Tensor, params: ReverseParams, *, variant: str
 
     ``variant`` builds the denoising terms wrongly on purpose: ``unconditioned_posterior`` uses
     q(x_{t−1}|x_t) = N(√α_t x_t, β_t) (x₀ dropped: the reversal under stationary N(0, 1) data),
-    ``reversed_kl`` uses KL(p ‖ q) instead of KL(q ‖ p).
+    ``reversed_kl`` uses KL(p ‖ q) instead of KL(q ‖ p), ``posterior_variance_beta`` (:data:`BETA_VARIANCE`)
+    gives q(x_{t−1}|x_t, x₀) the variance β_t instead of β̃_t.
     """
     x0 = _as(x0, alphas)
     means, variances = forward_marginal(x0, alphas)
@@ -185,6 +189,8 @@ def chain_terms(x0, alphas: torch.Tensor, params: ReverseParams, *, variant: str
         A, B, var_q = posterior_coefficients(t, alphas)
         if variant == "unconditioned_posterior":
             A, B, var_q = torch.zeros_like(A), torch.sqrt(alphas[t - 1]), 1 - alphas[t - 1]
+        if variant == BETA_VARIANCE:
+            var_q = 1 - alphas[t - 1]
         var_from, var_to = (v[t - 1], var_q) if variant == "reversed_kl" else (var_q, v[t - 1])
         denoising.append(expected_gaussian_kl(A * x0 - c[t - 1], B - a[t - 1], var_from, var_to,
                                               means[t - 1], variances[t - 1]))
@@ -202,10 +208,10 @@ def chain_elbo_closed_form(x0, alphas: torch.Tensor, reverse_params: ReversePara
 
 def wrong_chain_elbo(x0, alphas: torch.Tensor, reverse_params: ReverseParams, variant: str) -> float:
     """A plausible wrong chain (one of ``WRONG_CHAINS``), for the rejection checks."""
-    if variant not in WRONG_CHAINS:
-        raise ValueError(f"unknown variant {variant!r}: expected one of {WRONG_CHAINS}")
-    terms = chain_terms(x0, alphas, reverse_params,
-                        variant=variant if variant in ("unconditioned_posterior", "reversed_kl") else "correct")
+    if variant not in WRONG_CHAINS + (BETA_VARIANCE,):
+        raise ValueError(f"unknown variant {variant!r}: expected one of {WRONG_CHAINS + (BETA_VARIANCE,)}")
+    terms = chain_terms(x0, alphas, reverse_params, variant=variant if variant in (
+        "unconditioned_posterior", "reversed_kl", BETA_VARIANCE) else "correct")
     kl, prior = terms["denoising"].sum(), terms["prior"]
     if variant == "no_prior_term":
         prior = torch.zeros_like(prior)
@@ -299,3 +305,142 @@ def elbo_samples(x0, alphas: torch.Tensor, reverse_params: ReverseParams, n: int
         log_ratio -= log_normal(xt, torch.sqrt(alphas[t - 1]) * prev, beta)  # log q(x_t | x_{t−1})
         prev = xt
     return log_ratio + log_normal(prev, _as(0.0, alphas), _as(1.0, alphas))  # + log p(x_T)
+
+
+# --- executable specification: the diffusion ELBO as a chain of KLs (reference_models/linear_gaussian_chain.py) ----------
+
+CHAIN_X0 = (-1.5, 0.3, 2.0)
+CHAIN_FALSE_FAIL_RATE = 1e-4  # the Monte Carlo check rejects a correct chain once in 10⁴ runs (Bonferroni over CHAIN_X0)
+CHAIN_RTOL = 1e-9  # two exact float64 routes agree to ~1e-14 relative (measured 4e-14 at T = 50); a slip is far above
+
+
+def chain_vs_monte_carlo(alphas: torch.Tensor, params: ReverseParams, n: int, generator: torch.Generator, *,
+                         chain=chain_elbo_closed_form, false_fail_rate: float = CHAIN_FALSE_FAIL_RATE):
+    """z-tests that the mean of n per-trajectory log p(x_{0:T}) − log q(x_{1:T}|x₀) (:func:`elbo_samples`, the
+    definition of the ELBO) equals ``chain(x₀, ...)``, for each x₀ in CHAIN_X0; the statistic is the largest |z|,
+    compared with the two-sided critical value at false_fail_rate / len(CHAIN_X0) (Bonferroni; CLT).
+    Returns (TestOutcome, rows of (x₀, chain, estimate, standard error, z))."""
+    from derivspec.reference_models.fit_tests import TestOutcome
+    from scipy.special import ndtri
+
+    rows = []
+    for x0 in CHAIN_X0:
+        samples = elbo_samples(x0, alphas, params, n, generator)
+        claimed = chain(x0, alphas, params)
+        se = float(samples.std()) / math.sqrt(n)
+        rows.append((x0, claimed, float(samples.mean()), se, (float(samples.mean()) - claimed) / se))
+    statistic = max(abs(r[4]) for r in rows)
+    critical = float(-ndtri(false_fail_rate / len(CHAIN_X0) / 2))
+    return TestOutcome("z-test, max |z| over x₀ (Bonferroni)", statistic, critical, n, false_fail_rate), rows
+
+
+def chain_vs_joint_gaussians(alphas: torch.Tensor, params: ReverseParams, *, chain=chain_elbo_closed_form):
+    """Largest |chain − joint-Gaussian ELBO| / max(1, |ELBO|) over CHAIN_X0 (two exact routes; tolerance CHAIN_RTOL)."""
+    return max(abs(chain(x0, alphas, params) - elbo_by_joint_gaussians(x0, alphas, params))
+               / max(1.0, abs(elbo_by_joint_gaussians(x0, alphas, params))) for x0 in CHAIN_X0)
+
+
+def bound_rows(alphas: torch.Tensor, params: ReverseParams, *, chain=chain_elbo_closed_form):
+    """(model, x₀, ELBO by the chain, exact log p(x₀)) for the given reverse model, the true posteriors for each x₀
+    (:func:`posterior_reverse_params`, first step from ``params``) and the stationary reverse chain (tight for
+    N(0, 1) data: log p(x₀) = log N(x₀; 0, 1))."""
+    first = (float(params.a[0]), float(params.c[0]), float(params.v[0]))
+    rows = []
+    for x0 in CHAIN_X0:
+        for name, p in (("random reverse kernels", params), ("true posteriors for this x₀",
+                                                              posterior_reverse_params(x0, alphas, first)),
+                        ("stationary chain (tight)", stationary_reverse_params(alphas))):
+            rows.append((name, x0, chain(x0, alphas, p), reverse_log_marginal(x0, p)))
+    return rows
+
+
+def bound_holds(rows) -> tuple[bool, float, float]:
+    """(ELBO ≤ log p(x₀) in every row and = in the stationary rows, the smallest gap, the largest stationary |gap|),
+    both up to CHAIN_RTOL · max(1, |log p|)."""
+    gaps = [(name, log_p - elbo, CHAIN_RTOL * max(1.0, abs(log_p))) for name, _, elbo, log_p in rows]
+    below = all(gap >= -tol for _, gap, tol in gaps)
+    tight = all(abs(gap) <= tol for name, gap, tol in gaps if name.startswith("stationary"))
+    return below and tight, min(g for n, g, _ in gaps if not n.startswith("stationary")), \
+        max(abs(g) for n, g, _ in gaps if n.startswith("stationary"))
+
+
+def beta_variance_chain(x0, alphas, params) -> float:
+    """The named wrong chain: the denoising KLs with the posterior variance β_t instead of β̃_t."""
+    return wrong_chain_elbo(x0, alphas, params, BETA_VARIANCE)
+
+
+def _spec_imports():
+    from derivspec.reference_models.specification import specification
+
+    return specification
+
+
+@_spec_imports()("diffusion-elbo-chain", "Diffusion ELBO = L₀ − Σ L_{t−1} − L_T, a chain of KLs, and ≤ log p(x₀)",
+                 family="ddpm", statements="ELBO = E[log p(x|z₁)] − Σ_{t≥2} KL(q(z_{t−1}|z_t, x) ‖ p(z_{t−1}|z_t)) − "
+                 "KL(q(z_T|x) ‖ p(z_T)) (002 L443–444; claim ddpm.elbo.chain); the ELBO is a lower bound on log p(x) "
+                 "(002 L211–214, 004 L1271–1273); diffusion minimises Σ_t KL(q(x_{t−1}|x_t, x₀) ‖ p_θ(x_{t−1}|x_t)) "
+                 "(003 L2166)", steps=3, report="always")
+def run_elbo_chain(ctx):
+    from derivspec.reference_models.fit_tests import power
+    from derivspec.reference_models.specification import Check, ResultTable, pyplot, save_figure
+
+    result = ctx.result("diffusion-elbo-chain")
+    T, n = (10, 20_000) if ctx.quick else (50, 200_000)
+    alphas, params = random_chain(T, ctx.generator(1))
+    wrong_name = "the chain with the forward variance β_t in place of the posterior variance β̃_t"
+
+    ctx.step("chain of closed-form KLs vs Monte Carlo over forward trajectories")
+    outcome, rows = chain_vs_monte_carlo(alphas, params, n, ctx.generator(2))
+    alternative = power(lambda r: chain_vs_monte_carlo(alphas, params, n, ctx.generator(100 + r),
+                                                       chain=beta_variance_chain)[0], wrong_name, 20)
+    table = [(f"{x0:g}", f"{c:.5f}", f"{m:.5f} ± {se:.5f}", f"{z:+.2f}",
+              f"{beta_variance_chain(x0, alphas, params):.5f}") for x0, c, m, se, z in rows]
+    result.tables.append(ResultTable(f"T = {T}, random α_t ∈ (0.8, 0.99) and reverse kernels: the chain "
+                                     f"L₀ − Σ L_(t−1) − L_T against the mean of log p(x_0:T) − log q(x_1:T | x_0) over "
+                                     f"n = {n:,} forward trajectories", ("x₀", "chain of KLs", "Monte Carlo", "z",
+                                                                         "wrong chain (β_t)"), table))
+    result.checks.append(Check("the chain of closed-form KLs equals E_q[log p(x_0:T) − log q(x_1:T | x_0)] "
+                               "(002 L443–444)", outcome.passed, f"{outcome.describe()}; {alternative.describe()}",
+                               outcome, alternative))
+
+    ctx.step("chain vs the joint Gaussians (no KLs)")
+    worst = chain_vs_joint_gaussians(alphas, params)
+    result.checks.append(Check("the chain equals the ELBO computed from the joint Gaussians q(x_1:T|x_0), p(x_0:T)",
+                               worst <= CHAIN_RTOL, f"largest relative difference {worst:.1e} over x₀ ∈ {CHAIN_X0} "
+                               f"(tolerance {CHAIN_RTOL:g}: two exact float64 routes); the β_t chain is "
+                               f"{chain_vs_joint_gaussians(alphas, params, chain=beta_variance_chain):.2g} off"))
+
+    ctx.step("ELBO ≤ log p(x₀), exactly computed")
+    brows = bound_rows(alphas, params)
+    holds, smallest, tight = bound_holds(brows)
+    result.tables.append(ResultTable("ELBO (chain of KLs) against the exact log p(x₀) of the linear-Gaussian reverse "
+                                     "model", ("reverse model", "x₀", "ELBO", "log p(x₀)", "gap"),
+                                     [(name, f"{x0:g}", f"{e:.6f}", f"{lp:.6f}", f"{lp - e:.3e}")
+                                      for name, x0, e, lp in brows]))
+    result.checks.append(Check("ELBO ≤ log p(x₀) (002 L211–214), with equality when p(x_0:T) = q(x_0:T)", holds,
+                               f"smallest gap {smallest:.3e} (> 0), stationary chain |gap| ≤ {tight:.1e} "
+                               f"(tolerance {CHAIN_RTOL:g} relative)"))
+
+    path = ctx.figure_path("elbo_chain.png")
+    if path is not None:
+        plt = pyplot()
+        x0 = CHAIN_X0[0]
+        right = chain_terms(x0, alphas, params)["denoising"].cpu().numpy()
+        wrong = chain_terms(x0, alphas, params, variant=BETA_VARIANCE)["denoising"].cpu().numpy()
+        samples = elbo_samples(x0, alphas, params, 4000, ctx.generator(3)).cpu().numpy()
+        fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 3.8))
+        steps = range(2, T + 1)
+        a1.plot(steps, right, "o-", label="L_(t−1) with β̃_t")
+        a1.plot(steps, wrong, "x--", label="with β_t (wrong)")
+        a1.set_xlabel("t")
+        a1.set_title(f"denoising terms, x₀ = {x0:g}", fontsize=10)
+        a1.legend(fontsize=8, frameon=False)
+        a2.hist(samples, bins=60, density=True, alpha=0.6)
+        a2.axvline(chain_elbo_closed_form(x0, alphas, params), color="k", label="chain of KLs")
+        a2.axvline(beta_variance_chain(x0, alphas, params), color="r", ls="--", label="β_t chain")
+        a2.set_title("log p(x_0:T) − log q(x_1:T | x_0) per trajectory", fontsize=10)
+        a2.legend(fontsize=8, frameon=False)
+        fig.tight_layout()
+        save_figure(fig, path, f"The diffusion ELBO's denoising terms for a random T = {T} chain, and the per-trajectory "
+                    "log-ratio whose mean the chain of KLs must equal.", result)
+    return result
