@@ -57,6 +57,17 @@ def time_limit_value(text: str) -> float:
     return value
 
 
+def file_time_limit_value(text: str) -> float:
+    """A --file-time-limit in seconds, from 1 to 86400 (a day)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds from 1 to 86400, found {text!r}") from None
+    if not 1 <= value <= 86400:
+        raise argparse.ArgumentTypeError(f"expected seconds from 1 to 86400, found {text}")
+    return value
+
+
 def _seeds_checked(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Every subcommand's --seed validated by seed_value (bad input, exit 2 -- not an overflow
     deep inside a numeric route)."""
@@ -134,6 +145,10 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--only-flags", action="store_true", help="show only the statements found wrong")
     scan.add_argument("--time-limit", type=time_limit_value, default=None, metavar="SECONDS",
                       help="per statement (default 8)")
+    scan.add_argument("--file-time-limit", type=file_time_limit_value, default=None, metavar="SECONDS",
+                      help="per file, reading and checking together (default 300): its statements left when it "
+                           "is spent are reported unchecked, the scan goes on with the next file, exit code 3 "
+                           "if nothing is flagged")
     scan.add_argument("--jobs", type=int, default=None, metavar="N", help="worker processes (default: up to 2)")
 
     report = commands.add_parser("report", help="write the offline HTML report (math, plots, errata)")
