@@ -18,10 +18,23 @@ VALUE_OPTIONS = ("--formula", "--latex", "--at")  # their value may start with '
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that reports usage errors as one line and exit code 2."""
+    """argparse that reports usage errors as one line and exit code 2, and that prints its help
+    (``-h``) as one JSON object when ``--json`` is on the command line (``json_help``, set by
+    :func:`main`): ``{"command", "usage", "help"}`` on stdout, exit code 0 -- a JSON consumer
+    always reads JSON."""
+
+    json_help = False
 
     def error(self, message):
         raise DerivspecError(f"{self.prog}: {message}")
+
+    def print_help(self, file=None):
+        if not self.json_help:
+            return super().print_help(file)
+        from derivspec.app.output import print_json
+
+        usage = " ".join(self.format_usage().split()).removeprefix("usage: ")
+        print_json({"command": self.prog, "usage": usage, "help": self.format_help()})
 
 
 def seed_value(text: str) -> int:
@@ -77,6 +90,26 @@ def _seeds_checked(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
             for option in getattr(subparser, "_actions", ()):
                 if option.dest == "seed":
                     option.type = seed_value
+    return parser
+
+
+def _wants_json(argv: list[str]) -> bool:
+    """``--json`` (or an abbreviation argparse takes for it: ``--js``) before any ``--``."""
+    for item in argv:
+        if item == "--":
+            return False
+        if len(item) >= 3 and "--json".startswith(item):
+            return True
+    return False
+
+
+def _help_as_json(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The parser and every subcommand's parser print their help as JSON (_Parser.print_help)."""
+    parser.json_help = True
+    for action in parser._actions:
+        for subparser in (getattr(action, "choices", None) or {}).values():
+            if isinstance(subparser, argparse.ArgumentParser):
+                subparser.json_help = True
     return parser
 
 
@@ -205,7 +238,9 @@ def _exit_now(code: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        args = build_parser().parse_args(_values_joined(sys.argv[1:] if argv is None else list(argv)))
+        words = _values_joined(sys.argv[1:] if argv is None else list(argv))
+        parser = _help_as_json(build_parser()) if _wants_json(words) else build_parser()
+        args = parser.parse_args(words)
         from derivspec.app import commands  # heavy imports (sympy, torch) only after parsing
 
         code = getattr(commands, f"run_{args.command}")(args)
