@@ -169,3 +169,43 @@ def test_claim_ids_are_never_truncated_in_an_80_column_terminal():
     screen = proc.stdout
     for claim_id in registry.REGISTRY.ids():
         assert claim_id in screen, claim_id
+
+
+def _subcommands() -> list[str]:
+    import argparse
+
+    from derivspec.app.cli import build_parser
+
+    (commands,) = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    return list(commands.choices)
+
+
+@pytest.mark.parametrize("order", ["help first", "json first"])
+@pytest.mark.parametrize("words", [[]] + [[name] for name in _subcommands()], ids=lambda w: " ".join(w) or "derivspec")
+def test_help_under_json_is_one_json_object(capsys, words, order):
+    """``-h`` with ``--json`` (in either order, for every subcommand and the top level): the help as
+    one JSON object on stdout, exit code 0 -- a JSON consumer never meets plain text."""
+    argv = [*words, "-h", "--json"] if order == "help first" else [*words, "--json", "--help"]
+    with pytest.raises(SystemExit) as leaving:
+        main(argv)
+    out, err = capsys.readouterr()
+    assert leaving.value.code in (0, None) and err == ""
+    shown = json.loads(out)
+    command = " ".join(["derivspec", *words])
+    assert set(shown) == {"command", "usage", "help"} and shown["command"] == command
+    assert shown["usage"].startswith(command + " [-h]") and shown["help"].startswith("usage: " + command)
+
+
+@pytest.mark.parametrize("argv", [["scan", "-h"], ["check", "nll.gaussian", "--formula", "--json", "-h"]])
+def test_help_without_json_is_text(capsys, argv):
+    """Without ``--json`` (here a formula that reads ``--json`` is no option) the help stays text."""
+    with pytest.raises(SystemExit) as leaving:
+        main(argv)
+    out, _ = capsys.readouterr()
+    assert leaving.value.code in (0, None) and out.startswith(f"usage: derivspec {argv[0]}")
+
+
+def test_help_under_json_from_the_console():
+    proc = subprocess.run([sys.executable, "-m", "derivspec", "scan", "--js", "-h"], capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stderr == ""
+    assert "--file-time-limit" in json.loads(proc.stdout)["help"]

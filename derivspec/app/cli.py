@@ -18,10 +18,23 @@ VALUE_OPTIONS = ("--formula", "--latex", "--at")  # their value may start with '
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that reports usage errors as one line and exit code 2."""
+    """argparse that reports usage errors as one line and exit code 2, and that prints its help
+    (``-h``) as one JSON object when ``--json`` is on the command line (``json_help``, set by
+    :func:`main`): ``{"command", "usage", "help"}`` on stdout, exit code 0 -- a JSON consumer
+    always reads JSON."""
+
+    json_help = False
 
     def error(self, message):
         raise DerivspecError(f"{self.prog}: {message}")
+
+    def print_help(self, file=None):
+        if not self.json_help:
+            return super().print_help(file)
+        from derivspec.app.output import print_json
+
+        usage = " ".join(self.format_usage().split()).removeprefix("usage: ")
+        print_json({"command": self.prog, "usage": usage, "help": self.format_help()})
 
 
 def seed_value(text: str) -> int:
@@ -57,6 +70,17 @@ def time_limit_value(text: str) -> float:
     return value
 
 
+def file_time_limit_value(text: str) -> float:
+    """A --file-time-limit in seconds, from 1 to 86400 (a day)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds from 1 to 86400, found {text!r}") from None
+    if not 1 <= value <= 86400:
+        raise argparse.ArgumentTypeError(f"expected seconds from 1 to 86400, found {text}")
+    return value
+
+
 def _seeds_checked(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Every subcommand's --seed validated by seed_value (bad input, exit 2 -- not an overflow
     deep inside a numeric route)."""
@@ -66,6 +90,26 @@ def _seeds_checked(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
             for option in getattr(subparser, "_actions", ()):
                 if option.dest == "seed":
                     option.type = seed_value
+    return parser
+
+
+def _wants_json(argv: list[str]) -> bool:
+    """``--json`` (or an abbreviation argparse takes for it: ``--js``) before any ``--``."""
+    for item in argv:
+        if item == "--":
+            return False
+        if len(item) >= 3 and "--json".startswith(item):
+            return True
+    return False
+
+
+def _help_as_json(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The parser and every subcommand's parser print their help as JSON (_Parser.print_help)."""
+    parser.json_help = True
+    for action in parser._actions:
+        for subparser in (getattr(action, "choices", None) or {}).values():
+            if isinstance(subparser, argparse.ArgumentParser):
+                subparser.json_help = True
     return parser
 
 
@@ -134,6 +178,10 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--only-flags", action="store_true", help="show only the statements found wrong")
     scan.add_argument("--time-limit", type=time_limit_value, default=None, metavar="SECONDS",
                       help="per statement (default 8)")
+    scan.add_argument("--file-time-limit", type=file_time_limit_value, default=None, metavar="SECONDS",
+                      help="per file, reading and checking together (default 300): its statements left when it "
+                           "is spent are reported unchecked, the scan goes on with the next file, exit code 3 "
+                           "if nothing is flagged")
     scan.add_argument("--jobs", type=int, default=None, metavar="N", help="worker processes (default: up to 2)")
 
     report = commands.add_parser("report", help="write the offline HTML report (math, plots, errata)")
@@ -194,7 +242,9 @@ def _exit_now(code: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        args = build_parser().parse_args(_values_joined(sys.argv[1:] if argv is None else list(argv)))
+        words = _values_joined(sys.argv[1:] if argv is None else list(argv))
+        parser = _help_as_json(build_parser()) if _wants_json(words) else build_parser()
+        args = parser.parse_args(words)
         from derivspec.app import commands  # heavy imports (sympy, torch) only after parsing
 
         code = getattr(commands, f"run_{args.command}")(args)

@@ -1,7 +1,9 @@
 """``derivspec scan FILE... [--json] [--only-flags]``: the command's output.
 
 Exit codes: 0 nothing flagged, 1 something flagged, 2 bad input (a file that cannot be read,
-a binary file, not UTF-8 text) with one line on stderr.
+a binary file, not UTF-8 text) with one line on stderr, 3 nothing flagged but the scan is
+incomplete: a file's time budget (``--file-time-limit``) was spent before all its statements
+were checked (a timeout is inconclusive, never a pass: DESIGN.md).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from derivspec.core.errors import EXIT_FAILED, EXIT_OK, DerivspecError
+from derivspec.core.errors import EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_OK, DerivspecError
 
 VERDICT_STYLE = {"proved": "green", "disagrees": "bold red", "unchecked": "dim"}
 
@@ -50,10 +52,12 @@ def default_workers() -> int:
 
 
 def scan_paths(paths, *, seconds=None, workers=None, progress: bool = True, known: bool = True,
-               sources: bool = True):
-    """Records and per-file summaries; DerivspecError (exit 2) for a file that cannot be scanned."""
+               sources: bool = True, file_seconds=None):
+    """Records and per-file summaries; DerivspecError (exit 2) for a file that cannot be scanned.
+    ``file_seconds``: each file's time budget (default FILE_SECONDS of derivspec.scan.runner)."""
     from derivspec.scan import ScanError, scan_file, summary
     from derivspec.scan.extract import read_lecture
+    from derivspec.scan.runner import FILE_SECONDS
 
     for path in paths:  # bad input is refused before any work
         try:
@@ -65,7 +69,8 @@ def scan_paths(paths, *, seconds=None, workers=None, progress: bool = True, know
     for path in paths:
         try:
             found = scan_file(path, seconds=seconds, workers=workers, known=known, sources=sources,
-                              progress=_Progress(Path(path).name) if progress else None)
+                              progress=_Progress(Path(path).name) if progress else None,
+                              file_seconds=file_seconds or FILE_SECONDS)
         except ScanError as error:
             raise DerivspecError(str(error)) from None
         records.extend(found)
@@ -78,8 +83,10 @@ def run(args) -> int:
     from derivspec.app.output import print_json
     from derivspec.scan import summary
 
+    from derivspec.scan.runner import BUDGET_SPENT
+
     records, per_file = scan_paths(args.files, seconds=args.time_limit, workers=args.jobs,
-                                   progress=not args.json or sys.stderr.isatty())
+                                   progress=not args.json or sys.stderr.isatty(), file_seconds=args.file_time_limit)
     flagged = [r for r in records if r.verdict == "disagrees"]
     shown = flagged if args.only_flags else records
     total = summary(records)
@@ -91,7 +98,9 @@ def run(args) -> int:
         print_json({"meta": meta, "statements": [r.to_json() for r in shown], "summary": total})
     else:
         print_table(shown, per_file, total, only_flags=args.only_flags)
-    return EXIT_FAILED if flagged else EXIT_OK
+    if flagged:
+        return EXIT_FAILED
+    return EXIT_INCONCLUSIVE if any(r.reason.startswith(BUDGET_SPENT) for r in records) else EXIT_OK
 
 
 def _clip(text: str, limit: int) -> str:

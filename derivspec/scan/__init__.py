@@ -20,18 +20,19 @@ __all__ = ["Record", "scan_file", "scan_files", "summary", "ScanError"]
 
 
 def scan_file(path, *, seconds: float | None = None, workers: int = 1, progress=None, known: bool = True,
-              sources: bool = True, name: str | None = None, only_lines=None) -> list[Record]:
+              sources: bool = True, name: str | None = None, only_lines=None, **budget) -> list[Record]:
     """Every statement of the file at ``path``, checked: one :class:`Record` each, in line order.
 
     ``seconds`` per statement (default 8); ``workers`` > 0 runs the statements in that many forked
     worker processes (a statement stuck in C code is stopped there); ``known`` recognises
     registered claims; ``sources`` adds the registry's sources for a lecture it cites;
     ``name`` the file name the records carry; ``only_lines`` checks only the statements that
-    span those lines."""
+    span those lines; ``file_seconds`` the whole file's time budget (default
+    :data:`derivspec.scan.runner.FILE_SECONDS`; None: none)."""
     from derivspec.scan.runner import scan_path
 
     return scan_path(path, seconds=seconds, workers=workers, progress=progress, known=known, sources=sources,
-                     name=name, only_lines=only_lines)
+                     name=name, only_lines=only_lines, **budget)
 
 
 def scan_files(paths, **options) -> list[Record]:

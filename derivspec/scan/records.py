@@ -15,6 +15,7 @@ KINDS = ("chain", "number", "known", "source")
 
 # unchecked reasons, grouped for the summary (first match wins)
 REASON_GROUPS = (
+    ("file time budget", r"^not checked: the file time budget"),  # runner.BUDGET_SPENT
     ("time limit", r"time limit"),
     ("distribution, set or limit", r"sets or events|is a set|over a set|set of minimisers|a limit is not read"),
     ("not read", r"not read|cannot read|unreadable|empty side|cannot prepare"),

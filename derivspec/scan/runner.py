@@ -4,7 +4,10 @@ Each statement runs under ``seconds`` (SIGALRM inside the worker). With ``worker
 platform with ``fork``, statements run in forked worker processes watched by the parent: a worker
 that does not answer within the limit plus a grace period (a computation stuck in C code, where
 no signal reaches) is killed, its statement reported ``unchecked`` (time limit) and a fresh
-worker takes over. Progress goes to ``progress`` (a callable taking done, total).
+worker takes over. The whole file -- reading and checking -- runs under ``file_seconds``: once
+it is spent, the statements not yet checked are reported ``unchecked`` (:data:`BUDGET_REASON`),
+a worker still busy is stopped (serially, the budget is looked at between statements). Progress
+goes to ``progress`` (a callable taking done, total).
 """
 
 from __future__ import annotations
@@ -30,6 +33,9 @@ from derivspec.scan.statements import (STATEMENT_SECONDS, DocumentState, check_s
                                       document_equations, document_functions, document_notations)
 
 GRACE_SECONDS = 4.0
+FILE_SECONDS = 300.0  # whole-file budget: 100x the slowest seed lecture (643 statements in 3 s, 2 workers)
+BUDGET_SPENT = "not checked: the file time budget"  # how a record left unchecked by the budget begins
+BUDGET_REASON = BUDGET_SPENT + " of {:g} s was spent (--file-time-limit)"
 _RELATION = re.compile(r"=|\\approx|\\simeq|\\le(?:q|qslant)?(?![A-Za-z])|\\ge(?:q|qslant)?(?![A-Za-z])|<|>|\\propto|"
                        r"\\ne(?:q)?(?![A-Za-z])|\\sim(?![A-Za-z])|\\equiv|\\coloneqq|\\triangleq|\\to(?![A-Za-z])|"
                        r"\\rightarrow|\\in(?![A-Za-z])|\\leftarrow|\\gets|[≤≥≈∝≠∼→←∈]")
@@ -115,9 +121,12 @@ def _check_one(index: int, relational, previous, state) -> dict | None:
 
 
 def scan_path(path, *, seconds: float | None = None, workers: int = 1, progress=None, known: bool = True,
-              sources: bool = True, name: str | None = None, only_lines=None) -> list[Record]:
+              sources: bool = True, name: str | None = None, only_lines=None,
+              file_seconds: float | None = FILE_SECONDS) -> list[Record]:
     """``only_lines``: check only the statements that span one of these lines (the others are
-    still read for their context: chain continuations, the document's conventions)."""
+    still read for their context: chain continuations, the document's conventions);
+    ``file_seconds``: the whole file's time budget (None: none)."""
+    deadline = None if file_seconds is None else time.monotonic() + file_seconds
     text, file, statements, relational, previous, state = prepare(path, name, known, seconds)
     if only_lines is not None:
         wanted = set(only_lines)
@@ -127,10 +136,12 @@ def scan_path(path, *, seconds: float | None = None, workers: int = 1, progress=
     total = len(relational)
     results: list[dict | None] = [None] * total
     if workers and workers > 0 and hasattr(os, "fork") and total > 0 and not os.environ.get("DERIVSPEC_DEBUG"):
-        _run_forked(relational, previous, state, results, workers, progress)
+        _run_forked(relational, previous, state, results, workers, progress, deadline, file_seconds)
     else:
         for i in range(total):
-            results[i] = _check_one(i, relational, previous, state)
+            spent = deadline is not None and time.monotonic() >= deadline
+            results[i] = (_timeout_record(relational[i], 0, BUDGET_REASON.format(file_seconds)) if spent
+                          else _check_one(i, relational, previous, state))
             if progress:
                 progress(i + 1, total)
     records = [Record.from_json(r) for r in results if r is not None]
@@ -245,7 +256,7 @@ def _timeout_record(statement: Statement, seconds: float, why: str = "") -> dict
                   why or f"the statement took over its time limit of {seconds:g} s and was stopped").to_json()
 
 
-def _run_forked(relational, previous, state, results, workers, progress) -> None:
+def _run_forked(relational, previous, state, results, workers, progress, deadline=None, file_seconds=None) -> None:
     pending = list(range(len(relational)))
     pending.reverse()
     pool = [_Worker(relational, previous, state) for _ in range(min(workers, len(relational)))]
@@ -258,7 +269,8 @@ def _run_forked(relational, previous, state, results, workers, progress) -> None
         while any(w.index is not None for w in pool):
             busy = {w.recv_fd: w for w in pool if w.index is not None}
             now = time.monotonic()
-            wait = max(0.05, min(w.started + limit - now for w in busy.values()))
+            wait = max(0.05, min([w.started + limit - now for w in busy.values()]
+                                 + ([] if deadline is None else [deadline - now])))
             ready, _, _ = select.select(list(busy), [], [], wait)
             for fd in ready:
                 worker = busy[fd]
@@ -287,6 +299,13 @@ def _run_forked(relational, previous, state, results, workers, progress) -> None
                     done += 1
                     if progress:
                         progress(done, len(relational))
+            if deadline is not None and now >= deadline:  # the file's budget is spent: busy workers are killed below
+                pending.extend(w.index for w in pool if w.index is not None)
+                for index in pending:
+                    results[index] = _timeout_record(relational[index], 0, BUDGET_REASON.format(file_seconds))
+                if progress:
+                    progress(len(relational), len(relational))
+                break
             for worker in pool:
                 if worker.index is None and pending:
                     worker.give(pending.pop())
