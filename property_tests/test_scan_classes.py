@@ -203,3 +203,17 @@ def test_a_definition_restated_is_not_a_proof(tmp_path):
     text = ("# D\n\nwhere $s = a^2 + b$.\n\nLater:\n\n$$ s = a^2 + b $$\n")
     record = _at(tmp_path, text, 7)
     assert record.verdict != "proved", record.reason
+
+
+# --- sums with a closed form ---------------------------------------------------------------------
+
+
+def test_a_sum_with_a_closed_form_is_summed_exactly(tmp_path):
+    """A sum over a huge numeric range is never evaluated at a random value of itself (it once
+    flagged Σ_{i ≤ 10^12} i = 10^12 (10^12 + 1)/2); SymPy's exact summation proves it, and a
+    wrong closed form is flagged."""
+    text = ("# S\n\n$$ \\sum_{i=1}^{10^{12}} i = \\frac{10^{12}(10^{12}+1)}{2} $$\n\n"
+            "$$ \\sum_{i=1}^{n} i^2 = \\frac{n(n+1)(2n+1)}{6} $$\n\n$$ \\sum_{i=1}^{n} i = \\frac{n^2}{2} $$\n\n"
+            "$$ \\sum_{i=1}^{n} x_i = n \\bar x $$\n")
+    verdicts = {r.lines[0]: r.verdict for r in _records(tmp_path, text)}
+    assert verdicts == {3: "proved", 5: "proved", 7: "disagrees", 9: "unchecked"}

@@ -131,6 +131,31 @@ def definite_integral(integral: sympy.Integral) -> sympy.Expr | None:
         return None
 
 
+def closed_sum(operator: sympy.Expr) -> sympy.Expr | None:
+    r"""The exact value of a sum or product of an elementary summand (``\sum_{i=1}^n i = n(n+1)/2``,
+    ``\sum_{i=1}^{10^{12}} i``), or None. Accepted only when SymPy's summation gives a rational
+    function of the bounds without a case split: two rational functions that agree at every
+    integer agree everywhere, so comparing them at rational points decides the identity for the
+    integers it is about."""
+    try:
+        if any(len(limit) != 3 for limit in operator.limits):
+            return None
+        if any(is_opaque_function(node) or isinstance(node, (sympy.Sum, sympy.Product, sympy.Integral, sympy.Derivative))
+               or (isinstance(node, sympy.Symbol) and node.name.startswith("⟦"))
+               for node in sympy.preorder_traversal(operator.function)):
+            return None
+        with symbolic.time_limit(INTEGRAL_SECONDS):
+            value = operator.doit()
+        if value.has(sympy.Sum, sympy.Product, sympy.Piecewise, sympy.zoo, sympy.nan):
+            return None
+        variables = sorted(value.free_symbols, key=lambda x: x.name)
+        if variables and not value.is_rational_function(*variables):
+            return None
+        return value
+    except Exception:  # SymPyTimeout, NotImplementedError, recursion: left opaque
+        return None
+
+
 # --- moments: one expectation, variance and covariance through it -------------------------------
 
 EXPECTATION = sympy.Function(r"\mathbb{E}⟮⟯")  # the canonical unsubscripted expectation E[.]
@@ -342,6 +367,10 @@ def normal_form(expr: sympy.Expr, parens: bool | None = None, constants: frozens
     def walk(e):
         if not e.args or isinstance(e, sympy.Symbol):
             return e
+        if isinstance(e, (sympy.Sum, sympy.Product)):
+            value = closed_sum(e)
+            if value is not None:
+                return value
         if isinstance(e, sympy.Sum):
             body = walk(e.function)
             limits = e.limits

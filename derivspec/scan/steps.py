@@ -619,7 +619,11 @@ def compare(lr: DocumentReading, rr: DocumentReading, context: Context, prove: b
         comparison.status = "unevaluable"
         comparison.detail = "no point of the box gives both sides a real value"
         return comparison
-    if outcome.depends_on_atoms:
+    try:  # an opaque part left in the difference is an unknown value, whatever the points say
+        opaque_left = bool(sympy.expand(a - b).free_symbols & atom_symbols)
+    except Exception:
+        opaque_left = bool(atom_symbols)
+    if outcome.depends_on_atoms or (outcome.differing and opaque_left):
         comparison.status = "opaque"
         used = {s for s in (a - b).free_symbols if s in atom_symbols}
         comparison.detail = f"the sides differ by terms in {atoms.describe(used) or 'undefined functions'} that do not cancel"
