@@ -9,6 +9,7 @@ Markdown, LaTeX and text files are copied to a temporary folder and scanned as a
 
     python benchmarks/scan_corpus.py --half development              # the table, and flags.json for review
     python benchmarks/scan_corpus.py --half heldout --json OUT.json  # only to measure (see split.toml)
+    python benchmarks/scan_corpus.py --half development --one-process  # 426 documents, one process: the time
 
 Per half: documents, statements found, statements checked (proved or flagged) and their share,
 the share left unchecked as "not read", flags, and wall time. ``--flags FILE`` writes every flag
@@ -110,13 +111,42 @@ def _unread_detail(reason: str) -> str:
     return re.sub(r"'[^']{25,}'|\\[A-Za-z]+\{[^{}]{25,}\}", "…", detail)[:90]  # short tokens kept: they say what to read
 
 
+def one_process(half: str, mirror: Path, shared: Path) -> dict:
+    """Every document of ``half`` plus the seeds and the d2l chapters in ../shared, scanned by one
+    ``derivspec scan`` process with two workers: the throughput target (425 documents, <= 5 min)."""
+    config = split()
+    with tempfile.TemporaryDirectory() as folder:
+        paths: list[Path] = []
+        for repo in config["repo"]:
+            if repo["half"] != half:
+                continue
+            git_dir = mirror / repo["name"].replace("/", "+") / "repo"
+            target = Path(folder) / repo["name"].replace("/", "+")
+            target.mkdir()
+            paths += copy_out(git_dir, repo["commit"], documents(git_dir, repo["commit"], config["extensions"]), target)
+        paths += sorted((shared / "seeds").glob("*.txt")) + sorted((shared / "corpus" / "d2l").glob("*.md"))
+        started = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "derivspec", "scan", *map(str, paths), "--json", "--jobs", "2"],
+                              capture_output=True, text=True, timeout=REPOSITORY_TIMEOUT)
+        seconds = time.perf_counter() - started
+    statements = json.loads(done.stdout).get("statements", []) if done.stdout.strip() else []
+    return {"documents": len(paths), "statements": len(statements), "seconds": round(seconds, 1), "exit": done.returncode}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--half", choices=("development", "heldout"), required=True)
     parser.add_argument("--mirror", type=Path, default=Path("/work/.mirror"))
     parser.add_argument("--json", type=Path, help="write the whole measurement here")
     parser.add_argument("--flags", type=Path, help="write every flag here, for review")
+    parser.add_argument("--one-process", action="store_true",
+                        help="time one scan process over the half, the seeds and the d2l chapters (throughput)")
     args = parser.parse_args(argv)
+    if args.one_process:
+        timing = one_process(args.half, args.mirror, ROOT.parent / "shared")
+        print(f"one process, 2 workers: {timing['documents']} documents, {timing['statements']} statements, "
+              f"{timing['seconds']} s (exit {timing['exit']})")
+        return 0
     result = measure(args.half, args.mirror)
     for r in result["repositories"]:
         print(f"{r['repo']:40} docs {r['documents']:4}  statements {r['statements']:6}  checked {r['checked']:5}  "
