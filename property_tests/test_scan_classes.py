@@ -217,3 +217,13 @@ def test_a_sum_with_a_closed_form_is_summed_exactly(tmp_path):
             "$$ \\sum_{i=1}^{n} x_i = n \\bar x $$\n")
     verdicts = {r.lines[0]: r.verdict for r in _records(tmp_path, text)}
     assert verdicts == {3: "proved", 5: "proved", 7: "disagrees", 9: "unchecked"}
+
+
+def test_an_increment_is_neither_proved_nor_flagged_as_a_product(tmp_path):
+    """Δx^2 is (Δx)^2 to most authors and Δ·x^2 to a literal reader: a step that depends on which
+    is never flagged (a false alarm found on the held-out half) nor proved; without Δ the same
+    algebra is judged."""
+    text = ("# FD\n\n$$ s = \\left( \\frac{a - b}{\\Delta x} \\right) \\frac{1}{\\Delta x} = \\frac{a - b}{\\Delta x^2} $$\n\n"
+            "$$ s = \\left( \\frac{a - b}{h} \\right) \\frac{1}{h} = \\frac{a - b}{h} $$\n")
+    verdicts = {r.lines[0]: r.verdict for r in _records(tmp_path, text)}
+    assert verdicts == {3: "unchecked", 5: "disagrees"}

@@ -1188,7 +1188,12 @@ def read_document(tex: str, names: DocumentNames, bare: frozenset = frozenset(),
         raise _error(tex, 0, "nested too deeply") from None
     if value.has(sympy.zoo, sympy.nan):
         raise _error(tex, 0, f"the formula is undefined ({value})")
+    if _INCREMENT.search(tex):  # Δx: one name (an increment) or Δ times x -- the reading is not fixed
+        parser.flags.add("increment")
     return DocumentReading(value, frozenset(parser.flags), dict(parser.literals), frozenset(parser.used))
+
+
+_INCREMENT = re.compile(r"\\[Dd]elta\s*(?:[A-Za-z](?![A-Za-z])|\\[a-z]+(?![A-Za-z]))")
 
 
 _BARE_NAME = re.compile(r"(\\[A-Za-z]+|[A-Za-z])(?:\s*_\s*(\{[^{}]*\}|\\?[A-Za-z0-9]))?")

@@ -277,6 +277,11 @@ def check_step(left: Side, relation: str, right: Side, context: Context, first: 
         found.category = classify.judged_class(relation, found.kind)
     macros = sorted({f[len("macro:"):] for side in (left, right) if side.readable
                      for f in side.primary.flags if f.startswith("macro:")})
+    increment = any(side.readable and "increment" in side.primary.flags for side in (left, right))
+    if found.verdict in ("proved", "disagrees") and increment:  # both readings would have to agree
+        found = dataclasses.replace(found, verdict="unchecked", reason=(
+            f"{'holds' if found.verdict == 'proved' else 'differs'} reading Δx as Δ times x, but Δx may be one name "
+            "(an increment, (Δx)^2 = Δx^2): the readings are not both decided"))
     if found.verdict == "disagrees" and macros:  # a flag needs every reading: an unknown macro has no fixed one
         found = dataclasses.replace(found, verdict="unchecked", reason=(
             f"differs with {', '.join(macros[:3])} read as names of the document's own, but they are macros "
