@@ -227,3 +227,12 @@ def test_an_increment_is_neither_proved_nor_flagged_as_a_product(tmp_path):
             "$$ s = \\left( \\frac{a - b}{h} \\right) \\frac{1}{h} = \\frac{a - b}{h} $$\n")
     verdicts = {r.lines[0]: r.verdict for r in _records(tmp_path, text)}
     assert verdicts == {3: "unchecked", 5: "disagrees"}
+
+
+def test_a_bound_after_choosing_a_value_is_not_flagged_but_a_wrong_bound_is(tmp_path):
+    """'Plugging λ* back in': the next side of an inequality chain no longer has λ -- a value was
+    chosen, so the step is not about every λ (a false alarm on the development half)."""
+    bound = r"$$ m \le \frac{a}{\lambda} + \lambda b \le \frac{\sqrt{ab}}{2} $$"  # false for every λ: 2√(ab) is the least
+    chosen = f"The tightest bound is at $\\lambda^* = \\sqrt{{2a/b}}$. Plugging it in,\n\n{bound}"
+    verdicts = {r.lines[0]: r.verdict for r in _records(tmp_path, f"# B\n\n{chosen}\n\nIn another note:\n\n{bound}\n")}
+    assert verdicts[5] != "disagrees" and verdicts[9] == "disagrees"

@@ -1008,6 +1008,10 @@ def _latex(symbol, context: Context) -> str:
     return symbol.name
 
 
+_CHOSEN_VALUE = re.compile(r"\b(?:plug(?:ging|ged)?|substitut\w*|choos\w*|chose|choice|optimi[sz]\w*|minimi[sz]\w*|"
+                           r"maximi[sz]\w*|tightest|best|setting|pick\w*)\b|\^\s*\{?\s*\*", re.IGNORECASE)
+
+
 def _inequality_verdict(left, relation, right, context, primary: Comparison, first, notes) -> StepResult:
     def result(verdict, reason, evidence=""):
         return StepResult(relation, left.text, right.text, verdict, "chain", reason, evidence)
@@ -1022,6 +1026,10 @@ def _inequality_verdict(left, relation, right, context, primary: Comparison, fir
         return result("unchecked", f"holds at the {points.evaluated} exact points (evidence, not proof)")
     guard = _guard(left, "=", right, context, primary, first) if primary.symbols_left != primary.symbols_right \
         or _vector_dimension(left, right) or context.conditional else ""
+    gone = primary.symbols_left - primary.symbols_right
+    if not guard and gone and _CHOSEN_VALUE.search(context.prose):  # "plugging λ* back in": one value of λ
+        guard = (f"{', '.join(sorted(_latex_name(n, context) for n in gone))} disappears in the inequality: a value "
+                 "chosen for it or an optimum taken (the bound is about that value), not checked for every value")
     if not context.chain and not guard:
         guard = "a single inequality: it may be a condition rather than a claim about all values"
     if violated < max(2, points.evaluated // 2) and not guard:
