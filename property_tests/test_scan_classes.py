@@ -236,3 +236,14 @@ def test_a_bound_after_choosing_a_value_is_not_flagged_but_a_wrong_bound_is(tmp_
     chosen = f"The tightest bound is at $\\lambda^* = \\sqrt{{2a/b}}$. Plugging it in,\n\n{bound}"
     verdicts = {r.lines[0]: r.verdict for r in _records(tmp_path, f"# B\n\n{chosen}\n\nIn another note:\n\n{bound}\n")}
     assert verdicts[5] != "disagrees" and verdicts[9] == "disagrees"
+
+
+def test_physics_macros_and_elided_sums_are_read(tmp_path):
+    """\\pdv{x} and \\dv{t} alone are operators, \\dd{z} a differential (physics-package conventions
+    a course site defines outside the file); x_1 + … + x_n is one opaque quantity."""
+    text = ("# V\n\n$$ \\dv{t} t^3 = 3 t^2 $$\n\n$$ \\dv{t} t^3 = 2 t^2 $$\n\n"
+            "$$ p(x) = \\int p(x, z) \\dd{z} $$\n\n$$ S = x_1 + x_2 + \\dots + x_n $$\n")
+    records = {r.lines[0]: r for r in _records(tmp_path, text)}
+    assert records[3].verdict == "proved" and records[5].verdict == "disagrees"
+    assert "not read" not in records[7].reason and "not read" not in records[9].reason
+    assert records[9].category == "definition"

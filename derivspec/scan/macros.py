@@ -24,6 +24,7 @@ CONVENTIONS = {  # name -> (arguments, body)
     "matr": (1, r"\mathbf{#1}"),
     "vect": (1, r"\mathbf{#1}"),
     "vecr": (1, r"\mathbf{#1}"),
+    "dd": (1, r"\,d#1"),  # the physics package's differential: \dd{x} is dx
     "E": (0, r"\mathbb{E}"),  # the expectation macro of many course preambles
     "KL": (0, r"\mathrm{KL}"),
     "abs": (1, r"\left|#1\right|"),
@@ -38,6 +39,12 @@ _OPERATOR = re.compile(r"\\DeclareMathOperator\*?\s*\{\s*\\([A-Za-z]+)\s*\}\s*\{
 _OVERLAY = re.compile(r"\\(?:uncover|only|visible|invisible|onslide|alert|alt)\s*(?:<[^<>]*>)?")
 _PAUSE = re.compile(r"\\pause(?![A-Za-z])")
 PASSES = 4  # macros that use macros
+
+
+ONE_ARGUMENT_FORMS = {  # \pdv{x} and \dv{x} alone are the operators ∂/∂x and d/dx (physics package)
+    "pdv": r"\frac{\partial}{\partial #1}",
+    "dv": r"\frac{d}{d #1}",
+}
 
 
 def _group(text: str, start: int) -> tuple[str, int] | None:
@@ -91,6 +98,7 @@ class Macros:
                 if match.start() < position:
                     continue
                 i, values = match.end(), []
+                operator_form = name in ONE_ARGUMENT_FORMS and body == CONVENTIONS[name][1]  # not the document's own
                 for _ in range(arguments):
                     while i < len(text) and text[i] == " ":
                         i += 1
@@ -101,14 +109,19 @@ class Macros:
                         values.append(found[0])
                         i = found[1]
                     elif i < len(text):
-                        values.append(text[i])
-                        i += 1
-                if len(values) < arguments:
+                        if operator_form and len(values) == 1:
+                            break  # \pdv{x} f: the operator form, without a second braced argument
+                        word = re.match(r"\\[A-Za-z]+", text[i:])  # a control word is one argument (\log), not '\'
+                        values.append(word.group() if word else text[i])
+                        i += len(word.group()) if word else 1
+                if len(values) < arguments and not (operator_form and len(values) == 1):
                     continue
-                replacement = body
+                replacement = body if len(values) == arguments else ONE_ARGUMENT_FORMS[name]
                 for k, value in enumerate(values, 1):
                     replacement = replacement.replace(f"#{k}", value)
-                out += [text[position:match.start()], "{" + replacement + "}" if arguments else replacement + " "]
+                # an operator form applies to what follows, a differential ends an integral: no braces for them
+                whole = arguments and len(values) == arguments and name != "dd"
+                out += [text[position:match.start()], "{" + replacement + "}" if whole else replacement + " "]
                 position = i
             if out:
                 text = "".join(out) + text[position:]

@@ -127,7 +127,13 @@ def read_side(text: str, context: Context) -> Side:
     try:
         side.primary = read_document(text, context.names, context.bare, log_base=context.log_base)
     except FormulaError as error:
-        side.error = _short_error(str(error))
+        if "elided" not in str(error):
+            side.error = _short_error(str(error))
+            return side
+        # x_1 + x_2 + … + x_n: one quantity whose pattern is not spelled out -- an opaque value of
+        # the document, equal only to itself (a definition of S = x_1 + … + x_n reads as one)
+        side.primary = DocumentReading(context.names.symbol("⟦" + " ".join(text.split()) + "⟧"),
+                                       frozenset({"opaque", "elided"}), {})
         return side
     except Exception as error:  # a defect of the reader on odd input: unchecked, never a crash
         side.error = f"cannot read ({type(error).__name__})"
