@@ -53,10 +53,40 @@ def clean_row(row: str) -> str:
     return row
 
 
+_COMMAND_WITH_GROUP = re.compile(r"\\[A-Za-z]+\*?\s*(?=\{)")
+
+
+def drop_text_mode(text: str) -> str:
+    """Commands whose braced arguments hold ``$…$`` are prose inside a display (``\text{for $x > 0$}``,
+    an equation-comment macro): not part of the formula."""
+    if "$" not in text:
+        return text
+    from derivspec.scan.macros import _group
+
+    out, position = [], 0
+    for match in _COMMAND_WITH_GROUP.finditer(text):
+        if match.start() < position:
+            continue
+        end, groups = match.end(), []
+        while end < len(text) and text[end] == "{":
+            found = _group(text, end)
+            if found is None:
+                break
+            groups.append(found[0])
+            end = found[1]
+            while end < len(text) and text[end] == " ":
+                end += 1
+        if any("$" in g for g in groups):
+            out += [text[position:match.start()], " "]
+            position = end
+    return "".join(out) + text[position:] if out else text
+
+
 def clean(statement: Statement) -> str:
     from derivspec.core.latex import _UNICODE, _UNICODE_GREEK
 
-    rows = [clean_row(r) for _, r in statement.rows] if statement.rows else [clean_row(statement.text)]
+    rows = [clean_row(drop_text_mode(r)) for _, r in statement.rows] if statement.rows else [
+        clean_row(drop_text_mode(statement.text))]
     text = " ".join(r for r in rows if r)
     for char, latex in _UNICODE.items():  # pasted Unicode: relations and operators as LaTeX
         text = text.replace(char, latex)
