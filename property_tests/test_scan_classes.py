@@ -247,3 +247,12 @@ def test_physics_macros_and_elided_sums_are_read(tmp_path):
     assert records[3].verdict == "proved" and records[5].verdict == "disagrees"
     assert "not read" not in records[7].reason and "not read" not in records[9].reason
     assert records[9].category == "definition"
+
+
+def test_a_range_stated_for_a_variable_is_a_condition(tmp_path):
+    """``c \\ge 0``, ``0 < \\alpha < 1/L``: a variable's range, assumed -- not evidence, not a claim; a
+    claim about the name itself (``a \\le a + 1``) and the later steps of a bound are judged."""
+    text = ("# R\n\n$$ c \\ge 0 $$\n\n$$ 0 < \\alpha < 1/L $$\n\n$$ a \\le a + 1 $$\n\n$$ m \\le a + b \\le a $$\n")
+    records = {r.lines[0]: r for r in _records(tmp_path, text)}
+    assert records[3].category == "condition" and records[5].category == "condition"
+    assert records[7].category == "inequality" and records[9].verdict == "disagrees"

@@ -156,6 +156,29 @@ def stationarity(left_text: str, right_text: str) -> Classification | None:
     return None
 
 
+_SIMPLE_BOUND = re.compile(r"^\s*-?\s*(?:\d+(?:\.\d+)?|\\infty|(?:\\[A-Za-z]+|[A-Za-z])\s*(?:_\{[^{}]*\}|_[A-Za-z0-9])?)\s*$")
+
+
+def range_assumption(left_text: str, relation: str, right_text: str, chain: bool, first: bool) -> Classification | None:
+    """``x > 0``, ``K \\ge 1``, ``0 < \\alpha < 1/L``, ``t < \\sqrt{…}``: an inequality with a variable alone on
+    one side states its range -- an assumption or a condition, not a claim for every value. In a
+    chain (``m \\le a + b \\le …``) only a simple bound or the first step is; the later steps are judged."""
+    if relation not in ("≤", "≥", "<", ">"):
+        return None
+    lone = [t for t in (left_text, right_text) if LONE_NAME.match(t) and not re.fullmatch(r"\s*\d+\s*", t)]
+    if not lone:
+        return None
+    other = right_text if lone[0] is left_text else left_text
+    name = lone[0].strip()
+    if re.search(r"(?<![\\A-Za-z])" + re.escape(name) + r"(?![A-Za-z])", other):
+        return None  # a ≤ a + 1: a claim about the name, judged
+    simple = _SIMPLE_BOUND.match(other) or not re.search(r"(?<=.)[+\-=]", other.strip())  # 1/L, \sqrt{2a}: one term
+    if simple or not chain or (first and lone[0] is left_text):
+        return Classification("condition", f"a range stated for {lone[0].strip()} ({left_text.strip()} {relation} "
+                                           f"{right_text.strip()}): an assumption or a condition, not an identity")
+    return None
+
+
 def update(left_text: str) -> Classification:
     return Classification("assignment", f"an assignment or update that reuses its own left side "
                                         f"({left_text.strip()} on both sides): not an identity")

@@ -314,9 +314,10 @@ def _check_step(left: Side, relation: str, right: Side, context: Context, first:
     for side, name in ((left, "left"), (right, "right")):
         if not side.readable:
             return result("unchecked", "chain", f"the {name} side is not read: {side.error}")
-    condition = classify.stationarity(left.text, right.text) if relation == "=" else None
+    condition = (classify.stationarity(left.text, right.text) if relation == "=" else
+                 classify.range_assumption(left.text, relation, right.text, context.chain, first))
     if condition:
-        return unjudged(condition)
+        return unjudged(condition, label=relation != "=")
     a, b = _values(left.primary, context), _values(right.primary, context)
     if _numeric(a) and _numeric(b):
         return check_numbers(left, relation, right, context)
