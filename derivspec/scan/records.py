@@ -20,7 +20,9 @@ REASON_GROUPS = (
     ("distribution, set or limit", r"sets or events|is a set|over a set|set of minimisers|a limit is not read"),
     ("not read", r"not read|cannot read|unreadable|empty side|cannot prepare"),
     ("different symbols", r"different symbols"),
-    ("definition or value", r"definition|defines|gives .* a value|names the quantity|an assignment|update rule"),
+    ("definition or value", r"definition|defines|gives .* a value|names the quantity|an assignment|update rule|"
+                            r"a line of an algorithm|a step of a numbered procedure"),
+    ("condition, not identity", r"a property being assumed|a range stated for"),
     ("distribution, set or limit", r"distribution|membership|set relation|limit|mapping|independence|order of magnitude|inequation|direction"),
     ("undefined functions", r"undefined functions|do not cancel|opaque"),
     ("condition, not identity", r"condition|implication"),
