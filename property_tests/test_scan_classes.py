@@ -256,3 +256,13 @@ def test_a_range_stated_for_a_variable_is_a_condition(tmp_path):
     records = {r.lines[0]: r for r in _records(tmp_path, text)}
     assert records[3].category == "condition" and records[5].category == "condition"
     assert records[7].category == "inequality" and records[9].verdict == "disagrees"
+
+
+def test_an_indicator_or_a_ones_vector_is_not_the_number_one(tmp_path):
+    """``\\mathbb{1}_{A}`` is an indicator and ``\\mathbf{1}`` a vector of ones: names of their own.
+    Read as the number 1, ``\\mathbf{1}^\\top \\mathbf{1} = n`` would be the false 1 = n."""
+    text = ("# I\n\n$$ X = \\mathbb{1}_{E_1} + \\mathbb{1}_{E_2} $$\n\n$$ \\mathbf{1}^\\top \\mathbf{1} = n $$\n\n"
+            "$$ \\mathbb{1}_{A} + \\mathbb{1}_{A} = 2 \\mathbb{1}_{A} $$\n")
+    records = {r.lines[0]: r for r in _records(tmp_path, text)}
+    assert records[3].category == "definition" and "not read" not in records[3].reason
+    assert records[5].verdict != "disagrees" and records[7].verdict == "proved"

@@ -89,6 +89,7 @@ _REFUSED_WORDS = {
     "lim": "a limit is not read", "limsup": "a limit is not read", "liminf": "a limit is not read",
     "sup": "a supremum over a set is not read", "inf": "an infimum over a set is not read",
 }
+_INDICATOR_FONTS = frozenset({r"\mathbb", r"\mathbbm", r"\mathds", r"\mathbf", r"\boldsymbol", r"\bm"})
 # environments that stand for one value inside a formula: piecewise definitions, matrices written out
 _VALUE_ENVIRONMENTS = frozenset({"cases", "dcases", "rcases", "matrix", "bmatrix", "pmatrix", "vmatrix", "Vmatrix",
                                  "Bmatrix", "smallmatrix", "array"})
@@ -614,8 +615,33 @@ class _DocumentParser(_Parser):
         return symbol
 
     # -- factors ---------------------------------------------------------------------------
+    def indicator(self) -> sympy.Expr | None:
+        """``\\mathbb{1}_{A}``, ``\\mathbf{1}``, ``\\mathbb{1}[x > 0]``: an indicator, or a vector of ones or zeros
+        -- a name of its own (with its subscript or bracket), never the number 1."""
+        token = self.peek()
+        if not (token.kind == "font" and token.text in _INDICATOR_FONTS and self.peek(1).text == "{"
+                and self.peek(2).kind == "num" and self.peek(2).text in ("0", "1") and self.peek(3).text == "}"):
+            return None
+        start = self.index
+        for _ in range(4):
+            self.next()
+        if self.peek().text == "_" and self.peek().kind == "sym":
+            self.next()
+            if self.peek().text == "{":
+                self.index = self.group_end(self.index) + 1
+            else:
+                self.next()
+        elif self.peek().text in ("[", "(") and self.peek().kind == "sym" and token.text != r"\mathbf":
+            self.index = self.group_end(self.index) + 1
+        if token.text in (r"\mathbf", r"\boldsymbol", r"\bm"):
+            self.flags.add("matrix")  # a vector of ones: read as a scalar it proves and flags nothing
+        return self.opaque_atom(self.text_between(start, self.index))
+
     def factor(self) -> sympy.Expr:
         token = self.peek()
+        found = self.indicator()
+        if found is not None:
+            return self.power_scripts(found)
         if token.kind == "word":
             return self.word_factor()
         if token.kind == "cmd" and token.text not in _STRUCTURAL:
