@@ -912,6 +912,9 @@ class _DocumentParser(_Parser):
                 if word in ("det", "tr", "Tr", "diag", "rank"):
                     self.flags.add("matrix")
                 return self.application(key)
+            if word in ("det", "tr", "Tr", "rank") and self.peek().kind in ("name", "font", "accent"):
+                self.flags.update({"matrix", "opaque"})  # \det A, \operatorname{tr} \Sigma: applied to the name that follows
+                return sympy.Function(_format_name(key))(self.factor())
             raise self.error(token, f"'{text}' without a bracketed argument")
         if text == r"\infty":
             self.next()
