@@ -266,3 +266,15 @@ def test_an_indicator_or_a_ones_vector_is_not_the_number_one(tmp_path):
     records = {r.lines[0]: r for r in _records(tmp_path, text)}
     assert records[3].category == "definition" and "not read" not in records[3].reason
     assert records[5].verdict != "disagrees" and records[7].verdict == "proved"
+
+
+def test_scripts_in_either_order_and_a_macro_s_braced_differential(tmp_path):
+    r"""``\sigma^{-1}_{j}`` is ``\sigma_{j}^{-1}``; ``{\,dz}`` (a preamble's ``\dd``) ends an integral;
+    ``\frac{d}{dt}`` keeps its denominator."""
+    from derivspec.scan.steps import normalise_side
+
+    assert normalise_side(r"\prod_{j=1}^{M}\sigma^{-1}_{j}") == r"\prod_{j=1}^{M}\sigma_{j}^{-1}"
+    assert normalise_side(r"\frac{d}{dt} t^3") == r"\frac{d}{dt} t^3"
+    records = {r.lines[0]: r for r in _records(tmp_path, "# D\n\n$$ s = \\int q(z) g(z) {\\,dz } $$\n\n"
+                                                        "$$ a^{2}_{i} + a_i^2 = 2 a_{i}^{2} $$\n")}
+    assert "not read" not in records[3].reason and records[5].verdict == "proved"

@@ -195,12 +195,16 @@ def normalise_side(text: str) -> str:
     (``\mathbf{x}_{i}``), never a power."""
     text = _PERCENT.sub(lambda m: r"\frac{" + m.group(1) + "}{100}", text)
     text = re.sub(r"(?<![.\\])\.\s*$", "", text)  # a full stop that ends a side (``p_{ij}. = ...``)
+    text = _BRACED_DIFFERENTIAL.sub(lambda m: r" \,d" + m.group(1) + " ", text)  # {\,dz}: a macro's differential
+    text = _SUP_THEN_SUB.sub(lambda m: m.group(1) + "_" + m.group(3) + "^" + m.group(2), text)  # J^{-1}_{f}: J_{f}^{-1}
     bound = set(_BOUND.findall(text))
     if bound:
         text = _SAMPLE_INDEX.sub(lambda m: m.group(1) + "_{" + m.group(2) + "}" if m.group(2) in bound else m.group(0), text)
     return text
 
 
+_BRACED_DIFFERENTIAL = re.compile(r"\{\s*(?:\\[,;:!]\s*)+(?:d|\\mathrm\{d\})\s*(\\?[A-Za-z]+)\s*\}")
+_SUP_THEN_SUB = re.compile(r"((?:\\[A-Za-z]+|[A-Za-z])\s*)\^\s*(\{[^{}]*\}|[A-Za-z0-9])\s*_\s*(\{[^{}]*\}|[A-Za-z0-9])")
 _SUM_HEAD = re.compile(r"\\(?:sum|prod)\s*(?:_\s*(?:\{[^{}]*\}|[A-Za-z0-9]))?\s*(?:\^\s*(?:\{[^{}]*\}|[A-Za-z0-9]))?")
 
 
