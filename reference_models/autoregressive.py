@@ -514,10 +514,11 @@ def run_ar_sampler(ctx: RunContext) -> SpecResult:
     against = power(lambda r: chi_square_outcome(ancestral_sample(wrong, n, ctx.generator(100 + r))[0], probs),
                     f"ancestral sampling with p(x_{d} | x_<{d}) replaced by p(x_{d} | x_<{d - 1}) (the last conditional "
                     f"ignoring its parent x_{d - 1})", replicates)
-    result.checks.append(Check("ancestral samples follow the joint (χ² test, false-fail rate 1e-6)", test["passed"],
+    outcome = chi_square_outcome(samples, probs)
+    result.checks.append(Check("ancestral samples follow the joint (χ² test, false-fail rate 1e-6)", outcome.passed,
                                f"χ² = {test['statistic']:.1f} on {test['dof']} dof, p = {test['p_value']:.3g}, "
                                f"n = {n:,}, {passes} sequential passes; {against.describe()}",
-                               test=chi_square_outcome(samples, probs), power=against))
+                               test=outcome, power=against))
     counts = torch.bincount((samples.long() << torch.arange(d, device=samples.device)).sum(1), minlength=2 ** d)
     freq = (counts.double() / n).cpu()
     rows = [("".join(str((k >> i) & 1) for i in range(d)), f"{float(probs[k]):.4f}", f"{float(freq[k]):.4f}")
