@@ -16,7 +16,9 @@ executable (seed lines):
   all positions in one pass (001 L144–150, L255–261; 004 L2468–2476): ``token_nll``;
 * ancestral sampling x_t ~ p(x_t | x_{<t}) is exact (004 L1189, L2407) and sequential, d passes
   (004 L1037, L2478–2482): ``ancestral_sample`` returns the samples and the number of passes;
-  ``chi_square_test`` checks samples against the enumerated joint at a stated false-fail rate;
+  ``chi_square_test`` checks samples against the enumerated joint at a stated false-fail rate
+  (``chi_square_outcome``), with its power against a sampler whose last conditional ignores its
+  parent (``last_parent_ignored``);
 * parameter counts: full table 2^d − 1 (004 L777–780, L2411–2415), FVSBN d(d+1)/2 — quadratic,
   not the O(d) of 004 L2434–2436 — NADE 2dH + d + H (004 L2441–2444), MADE with L hidden layers;
 * MADE's masks, PixelCNN's masked convolutions and WaveNet's dilated causal convolutions respect
@@ -42,11 +44,12 @@ from torch import Tensor, nn
 
 from derivspec.core.errors import ParameterError
 from derivspec.reference_models.device import DTYPE, as_device, make_generator
+from derivspec.reference_models.fit_tests import TestOutcome, power
 from derivspec.reference_models.specification import Check, ResultTable, RunContext, SpecResult, pyplot, save_figure, specification
 
 __all__ = [
     "FALSE_FAIL_RATE", "TabularAR", "FVSBN", "NADE", "MADE", "count_parameters", "all_binary_vectors",
-    "joint", "token_nll", "log_prob", "ancestral_sample", "chi_square_test", "made_masks", "made_path_counts",
+    "joint", "token_nll", "log_prob", "ancestral_sample", "chi_square_test", "chi_square_outcome", "last_parent_ignored", "made_masks", "made_path_counts",
     "temperature_probs", "top_k_probs", "nucleus_probs", "greedy_decode", "beam_search",
     "masked_conv_dependencies", "pixelcnn_mask", "dilated_causal_receptive_field", "random_joint",
 ]
@@ -332,6 +335,25 @@ def chi_square_test(samples: Tensor, probs: Tensor, false_fail_rate: float = FAL
             "pooled_cells": pooled, "passed": bool(p_value >= false_fail_rate), "false_fail_rate": false_fail_rate}
 
 
+def chi_square_outcome(samples: Tensor, probs: Tensor, false_fail_rate: float = FALSE_FAIL_RATE) -> TestOutcome:
+    """:func:`chi_square_test` as a :class:`TestOutcome`: χ² against its 1 − α quantile on its dof
+    (rejecting there is rejecting at p < α)."""
+    test = chi_square_test(samples, probs, false_fail_rate)
+    return TestOutcome(f"Pearson χ² over the 2^d outcomes ({test['dof']} dof)", test["statistic"],
+                       float(stats.chi2.isf(false_fail_rate, test["dof"])), test["n"], false_fail_rate)
+
+
+def last_parent_ignored(probs: Tensor) -> Tensor:
+    r"""The joint of a wrong sampler whose last conditional ignores its parent x_{d−1}:
+    q(x) = p(x_{<d}) · p(x_d | x_{<d−1}) (p(x_d | x_{<d−1}) by marginalising x_{d−1}); d ≥ 2."""
+    d = int(round(math.log2(probs.numel())))
+    table = probs.reshape((2,) * d)  # axis 0 is x_d, axis 1 is x_{d−1} (bits of the row index, high first)
+    prefix = table.sum(0, keepdim=True)  # p(x_{<d})
+    without_parent = table.sum(1, keepdim=True)  # p(x_d, x_{<d−1})
+    conditional = without_parent / without_parent.sum(0, keepdim=True)  # p(x_d | x_{<d−1})
+    return (prefix * conditional).reshape(-1)
+
+
 # --- decoding filters: the distributions they define -------------------------------------------------
 
 
@@ -485,11 +507,18 @@ def run_ar_sampler(ctx: RunContext) -> SpecResult:
     ctx.step("ancestral sampling")
     n = 20_000 if ctx.quick else 200_000
     samples, passes = ancestral_sample(model, n, ctx.generator(2))
-    ctx.step("χ² goodness of fit")
+    ctx.step("χ² goodness of fit, and its power against a sampler whose last conditional ignores its parent")
     test = chi_square_test(samples, probs)
-    result.checks.append(Check("ancestral samples follow the joint (χ² test, false-fail rate 1e-6)", test["passed"],
+    wrong = TabularAR.from_joint(last_parent_ignored(probs))
+    replicates = 10 if ctx.quick else 40
+    against = power(lambda r: chi_square_outcome(ancestral_sample(wrong, n, ctx.generator(100 + r))[0], probs),
+                    f"ancestral sampling with p(x_{d} | x_<{d}) replaced by p(x_{d} | x_<{d - 1}) (the last conditional "
+                    f"ignoring its parent x_{d - 1})", replicates)
+    outcome = chi_square_outcome(samples, probs)
+    result.checks.append(Check("ancestral samples follow the joint (χ² test, false-fail rate 1e-6)", outcome.passed,
                                f"χ² = {test['statistic']:.1f} on {test['dof']} dof, p = {test['p_value']:.3g}, "
-                               f"n = {n:,}, {passes} sequential passes"))
+                               f"n = {n:,}, {passes} sequential passes; {against.describe()}",
+                               test=outcome, power=against))
     counts = torch.bincount((samples.long() << torch.arange(d, device=samples.device)).sum(1), minlength=2 ** d)
     freq = (counts.double() / n).cpu()
     rows = [("".join(str((k >> i) & 1) for i in range(d)), f"{float(probs[k]):.4f}", f"{float(freq[k]):.4f}")

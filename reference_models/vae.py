@@ -4,6 +4,10 @@ Spec of the lecture statements "the ELBO is a lower bound on log p(x)", "the IWA
 log (1/K) sum_k p(x, z_k) / q(z_k | x) is non-decreasing in K and tends to log p(x)", and
 "a VAE whose encoder family contains the true posterior recovers it".
 
+``derivspec run vae-iwae`` also tests the ordering ELBO <= IWAE_K <= log p(x) with one-sided
+z-tests (``iwae_order_test``, Bonferroni, false-fail rate 1e-6 by the CLT) and simulates their
+power against log p(x) computed with a wrong decoder variance.
+
 ``derivspec verify`` runs it as the behaviour checks of registered claims (numerics/elbo.py):
 ``elbo.bound`` -- "log p(x) >= ELBO" (seeds 002 L107-108, L211-214; 004 L1271-1273, L2687,
 L2691) and "optimizing q ... tightens this bound" (004 L1279); ``elbo.iwae.bound`` -- "IWAE ...
@@ -75,11 +79,13 @@ import math
 from collections.abc import Sequence
 
 import torch
+from scipy import stats
 from torch import Tensor, nn
 from torch.distributions import MultivariateNormal, Normal, kl_divergence
 
 from derivspec.core.errors import ParameterError
 from derivspec.reference_models.bernoulli_vae import log_mean_exp
+from derivspec.reference_models.fit_tests import TestOutcome, power
 from derivspec.reference_models.device import DTYPE, as_device, make_generator
 from derivspec.reference_models.specification import Check, ResultTable, RunContext, SpecResult, mean_se, pyplot, save_figure, specification
 
@@ -440,11 +446,33 @@ class LinearGaussianVAE(nn.Module):
 # --- executable specification: ELBO and IWAE bounds of a linear-Gaussian VAE (reference_models/vae.py) -----------------
 
 IWAE_KS = (1, 5, 50, 500)
+# the ordering z-tests (every proposal, K and side together) fail a correct bound with this probability (CLT)
+IWAE_FALSE_FAIL_RATE = 1e-6
+
+
+def iwae_order_test(encoders: dict, x: Tensor, log_p: Tensor, generator: torch.Generator,
+                    false_fail_rate: float = IWAE_FALSE_FAIL_RATE) -> TestOutcome:
+    r"""ELBO ≤ IWAE_K ≤ log p(x) (002 L107–108; 004 L1301) as one-sided paired z-tests on held-out x:
+    for every proposal q and K, z = mean(d)/(sd(d)/√n) with d = log p(x) − IWAE_K(x) and with
+    d = IWAE_K(x) − ELBO(x) (closed form; equality in mean at K = 1); the statement fails if some z
+    is below −Φ^{-1}(1 − α/m) (Bonferroni over the m tests). Statistic: max(−z)."""
+    z = []
+    with torch.no_grad():
+        for model in encoders.values():
+            bounds = model.iwae_bounds(x, IWAE_KS, generator)
+            elbo = model.elbo_analytic(x)
+            for K in IWAE_KS:
+                for d in (log_p - bounds[K], bounds[K] - elbo):
+                    mean, se = mean_se(d)
+                    z.append(mean / se if se > 0 else math.copysign(math.inf, mean) if mean else 0.0)
+    return TestOutcome(f"max −z over {len(z)} one-sided paired z-tests of ELBO ≤ IWAE_K ≤ log p(x) (Bonferroni)",
+                       max(-v for v in z), float(stats.norm.isf(false_fail_rate / len(z))), x.shape[0],
+                       false_fail_rate)
 
 
 @specification("vae-iwae", "Linear-Gaussian VAE: ELBO ≤ IWAE_K ≤ log p(x), the gap shrinking with K", family="elbo",
                statements="ELBO ≤ log p(x), tight at the exact posterior; IWAE_K rises towards log p(x) as K grows "
-               "(claims elbo.bound, elbo.iwae.bound; 002 L107–108, L211–214; 004 L1271–1273, L1279, L1301)", steps=4, report="full")
+               "(claims elbo.bound, elbo.iwae.bound; 002 L107–108, L211–214; 004 L1271–1273, L1279, L1301)", steps=5, report="full")
 def run_vae_iwae(ctx: RunContext) -> SpecResult:
     result = ctx.result("vae-iwae")
     n_train, n_test, steps = (500, 1000, 300) if ctx.quick else (2000, 4000, 1500)
@@ -489,6 +517,19 @@ def run_vae_iwae(ctx: RunContext) -> SpecResult:
     result.checks.append(Check("with a poor proposal the gap shrinks visibly from K = 1 to K = 500",
                                prior[IWAE_KS[-1]][0] < prior[1][0] - 4 * math.hypot(prior[1][1], prior[IWAE_KS[-1]][1]),
                                f"{prior[1][0]:.4f} → {prior[IWAE_KS[-1]][0]:.4f}"))
+    ctx.step("ELBO ≤ IWAE_K ≤ log p(x) as z-tests, and their power against log p(x) with a wrong variance")
+    with torch.no_grad():
+        order = iwae_order_test(encoders, x_test, log_p, ctx.generator(20))
+
+        def wrong_variance(r: int) -> TestOutcome:
+            x = make_linear_gaussian_data(n_test, W, b, s, ctx.generator(200 + r), ctx.device)
+            return iwae_order_test(encoders, x, exact_log_likelihood(x, Wt, bt, st / 2), ctx.generator(300 + r))
+
+        against = power(wrong_variance, "log p(x) computed with s²/4 in place of s² in C = WWᵀ + s²I "
+                        "(fresh held-out data and draws per replicate)", 5 if ctx.quick else 20)
+    result.checks.append(Check("ELBO ≤ IWAE_K ≤ log p(x) for every proposal and K (one-sided z-tests, false-fail rate "
+                               "1e-6)", order.passed, f"{order.describe()}; {against.describe()}", test=order,
+                               power=against))
     path = ctx.figure_path("iwae_gap_vs_k.png")
     if path is not None:
         plt = pyplot()
