@@ -51,6 +51,7 @@ from torch.distributions import Laplace, Normal
 from derivspec.core.errors import ParameterError
 from derivspec.reference_models.device import DTYPE
 from derivspec.reference_models.optimality import gradient_and_hessian
+from derivspec.reference_models.fit_tests import TestOutcome, power
 from derivspec.reference_models.regression import _check_design, lbfgs_minimise, make_regression_data
 from derivspec.reference_models.specification import Check, ResultTable, RunContext, SpecResult, pyplot, save_figure, specification
 
@@ -68,6 +69,9 @@ __all__ = [
     "soft_threshold",
     "support",
     "sparsity_fractions",
+    "orthogonal_design",
+    "laplace_zero_rate",
+    "zero_rate_test",
 ]
 
 LBFGS_MAX_ITER = 500
@@ -482,6 +486,86 @@ def sparsity_fractions(
     }
 
 
+# ---------------------------------------------------------------- exact-zero rate of the Laplace MAP
+
+
+def orthogonal_design(n: int, d: int, generator: torch.Generator, device: torch.device) -> Tensor:
+    """X = sqrt(n) Q with Q the (n, d) orthonormal factor of a Gaussian matrix, so X^T X = n I."""
+    Q, _ = torch.linalg.qr(torch.randn(n, d, generator=generator, dtype=DTYPE, device=device))
+    return math.sqrt(n) * Q
+
+
+def laplace_zero_rate(n: int, sigma: float, b: float) -> float:
+    """P(theta_MAP_j = 0) for a true theta*_j = 0 under y ~ N(X theta*, sigma^2 I), X^T X = n I,
+    theta_j ~ Laplace(0, b), from the lecture's L_MAP = L_NLL + (1/b) ||theta||_1 (003 L1667–1674).
+
+    With X^T X = n I, L_MAP separates: n (theta_j - a_j)^2 / (2 sigma^2) + |theta_j| / b with the
+    least-squares a_j = X_j^T y / n ~ N(theta*_j, sigma^2 / n); its minimiser is S(a_j, sigma^2 / (n b)),
+    zero iff |a_j| <= sigma^2 / (n b). For theta*_j = 0: P = 2 Phi(sigma / (b sqrt(n))) - 1.
+    """
+    return math.erf(sigma / (b * math.sqrt(n)) / math.sqrt(2.0))
+
+
+def _two_sided_binomial_bound(trials: int, p: float, false_fail_rate: float) -> tuple[float, float]:
+    """The smallest c with P(|K - trials p| > c) <= false_fail_rate for K ~ Binomial(trials, p), and that probability."""
+    from scipy.stats import binom
+
+    k = np.arange(trials + 1)
+    distance = np.abs(k - trials * p)
+    pmf = binom.pmf(k, trials, p)
+    for c in np.unique(distance):
+        tail = float(pmf[distance > c].sum())
+        if tail <= false_fail_rate:
+            return float(c), tail
+    return float(distance.max()), 0.0
+
+
+def zero_rate_test(
+    estimator: Callable[[Tensor, Tensor], Tensor],
+    *,
+    n: int,
+    d: int,
+    n_zero: int,
+    designs: int,
+    sigma: float,
+    b: float,
+    generator: torch.Generator,
+    device: torch.device,
+    false_fail_rate: float,
+) -> TestOutcome:
+    """Exact two-sided binomial test that ``estimator(X, y)`` zeroes the true-zero coefficients at the
+    rate ``laplace_zero_rate(n, sigma, b)`` of the Laplace-prior MAP.
+
+    Each of ``designs`` problems: X = ``orthogonal_design(n, d)``, theta*_j = 0 for j < n_zero and
+    theta*_j = ±3 (random sign) otherwise, y = X theta* + sigma eps. The a_j of the true zeros are
+    independent N(0, sigma^2 / n) across coefficients and designs, so the count K of exact zeros among
+    the designs * n_zero true zeros is Binomial(designs * n_zero, p0) exactly when the estimator is the
+    MAP. Statistic |K - trials p0|; threshold the smallest c with P(|K - trials p0| > c) <= false_fail_rate
+    (the attained rate is reported).
+    """
+    trials = designs * n_zero
+    p0 = laplace_zero_rate(n, sigma, b)
+    zeros = 0
+    for _ in range(designs):
+        X = orthogonal_design(n, d, generator, device)
+        signs = 2.0 * (torch.rand(d, generator=generator, dtype=DTYPE, device=device) < 0.5).to(DTYPE) - 1.0
+        theta = 3.0 * signs * (torch.arange(d, device=device) >= n_zero).to(DTYPE)
+        y = X @ theta + sigma * torch.randn(n, generator=generator, dtype=DTYPE, device=device)
+        zeros += int((~support(estimator(X, y)[:n_zero])).sum())
+    threshold, attained = _two_sided_binomial_bound(trials, p0, false_fail_rate)
+    return TestOutcome(f"exact binomial test of the exact-zero rate p0 = {p0:.4f} (|K − N p0|)",
+                       abs(zeros - trials * p0), threshold, trials, attained)
+
+
+ZERO_RATE = {"n": 50, "d": 20, "n_zero": 15, "sigma": 1.0, "b": 0.2}
+ZERO_RATE_FALSE_FAIL = 1e-4
+
+
+def _wrong_lambda_lasso(X: Tensor, y: Tensor) -> Tensor:
+    """The lasso with lam = sigma^2 / b on the sum of squares (the factor 2 of lam = 2 sigma^2 / b dropped)."""
+    return lasso_by_coordinate_descent(X, y, ZERO_RATE["sigma"] ** 2 / ZERO_RATE["b"])
+
+
 # --- executable specification: L1 vs L2 sparsity (reference_models/regularised.py) -------------------------------------
 
 SPARSITY_LAMS = (0.0, 1.0, 5.0, 20.0, 50.0, 200.0)
@@ -489,7 +573,8 @@ SPARSITY_LAMS = (0.0, 1.0, 5.0, 20.0, 50.0, 200.0)
 
 @specification("lasso-sparsity", "Laplace prior ↔ L1: exact zeros; Gaussian prior ↔ L2: none", family="map",
                statements="L1 regularisation (a Laplace prior) sets coefficients exactly to zero, L2 (a Gaussian prior) only "
-               "shrinks them (003 L129–130, L1667–1674; 000 L240)", steps=1, report="never")
+               "shrinks them (003 L129–130, L1667–1674; 000 L240); the Laplace-prior MAP, L_NLL + (1/b)‖θ‖₁ (003 L1667–1674), "
+               "zeroes a true-zero coefficient at the soft-threshold rate 2Φ(σ/(b√n)) − 1", steps=2, report="never")
 def run_lasso_sparsity(ctx: RunContext) -> SpecResult:
     result = ctx.result("lasso-sparsity")
     designs = 20 if ctx.quick else 100
@@ -502,7 +587,25 @@ def run_lasso_sparsity(ctx: RunContext) -> SpecResult:
     lasso = out["lasso"]
     result.checks.append(Check("the lasso's zero fraction grows with λ, ridge has none",
                                all(a <= b for a, b in zip(lasso, lasso[1:])) and max(out["ridge"]) == 0 and lasso[-1] > 0.4,
-                               f"lasso {lasso[0]:.2f} → {lasso[-1]:.2f}; ridge max {max(out['ridge']):.2f}"))
+                               f"lasso {lasso[0]:.2f} → {lasso[-1]:.2f}; ridge max {max(out['ridge']):.2f} (zeros compared exactly, "
+                               "atol 0; the largest λ must zero > 0.4)"))
+    designs = 20 if ctx.quick else 100
+    replicates = 10 if ctx.quick else 20
+    ctx.step(f"exact-zero rate of the Laplace-prior MAP on {designs} orthogonal designs; power ({replicates} replicates)")
+    settings = {k: ZERO_RATE[k] for k in ("n", "d", "n_zero", "sigma")}
+    sigma, b = ZERO_RATE["sigma"], ZERO_RATE["b"]
+
+    def rate_test(estimator, salt: int) -> TestOutcome:
+        return zero_rate_test(estimator, **settings, designs=designs, b=b, generator=ctx.generator(salt),
+                              device=ctx.device, false_fail_rate=ZERO_RATE_FALSE_FAIL)
+
+    outcome = rate_test(lambda X, y: map_laplace_prior(X, y, sigma, b), 2)
+    wrong = power(lambda r: rate_test(_wrong_lambda_lasso, 100 + r),
+                  f"the lasso with λ = σ²/b on the sum of squares (factor 2 dropped; zero rate "
+                  f"{laplace_zero_rate(ZERO_RATE['n'], sigma, 2 * b):.3f})", replicates)
+    result.checks.append(Check(f"the Laplace(0, b = {b:g}) MAP zeroes true-zero coefficients at rate "
+                               f"{laplace_zero_rate(ZERO_RATE['n'], sigma, b):.4f} (λ = 1/b on the NLL)",
+                               outcome.passed, f"{outcome.describe()}; {wrong.describe()}", outcome, wrong))
     path = ctx.figure_path("lasso_sparsity.png")
     if path is not None:
         plt = pyplot()
