@@ -451,11 +451,10 @@ def run_logistic_regression(ctx: RunContext) -> SpecResult:
                               "probit data Φ(θ*ᵀx/1.7) (about the same slope: only the link's shape differs)",
                               replicates)
     ctx.step("checks")
-    result.checks.append(Check("the fit recovers θ*: (θ̂ − θ*)ᵀ I(θ*) (θ̂ − θ*) ~ χ²_4", out["wald"].passed,
-                               f"{out['wald'].describe()}; {wald_power.describe()}", out["wald"], wald_power))
-    result.checks.append(Check("its predicted probabilities are calibrated on held-out data", out["calibration"].passed,
-                               f"{out['calibration'].describe()}; {calibration_power.describe()}", out["calibration"],
-                               calibration_power))
+    result.checks.append(Check.tested("the fit recovers θ*: (θ̂ − θ*)ᵀ I(θ*) (θ̂ − θ*) ~ χ²_4",
+                                      out["wald"], wald_power))
+    result.checks.append(Check.tested("its predicted probabilities are calibrated on held-out data",
+                                      out["calibration"], calibration_power))
     _reliability_plot(ctx, result, "logistic_calibration.png", out["prob"], out["y_test"],
                       f"Reliability diagram of the fitted logistic regression on {n:,} held-out draws (deciles of p̂).")
     return result
@@ -586,11 +585,9 @@ def run_softmax_regression(ctx: RunContext) -> SpecResult:
         return wald_test(V, W[:, :3], softmax_information(A, W[:, :3], labels))
 
     wald_power = power(shifted_weights, "data from 1.1 W* (weights 10 % off)", max(replicates // 2, 5))
-    result.checks.append(Check("the fit recovers W*: Wald χ²_9 on the free weights", out["wald"].passed,
-                               f"{out['wald'].describe()}; {wald_power.describe()}", out["wald"], wald_power))
-    result.checks.append(Check("its top-label probabilities are calibrated on held-out data", out["calibration"].passed,
-                               f"{out['calibration'].describe()}; {calibration_power.describe()}", out["calibration"],
-                               calibration_power))
+    result.checks.append(Check.tested("the fit recovers W*: Wald χ²_9 on the free weights", out["wald"], wald_power))
+    result.checks.append(Check.tested("its top-label probabilities are calibrated on held-out data",
+                                      out["calibration"], calibration_power))
     _reliability_plot(ctx, result, "softmax_calibration.png", out["top"], out["correct"],
                       f"Top-label reliability diagram of the fitted softmax regression on {n:,} held-out draws.")
     return result

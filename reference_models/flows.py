@@ -674,12 +674,10 @@ def run_flows(ctx: RunContext) -> SpecResult:
     ks = pushforward_ks(n_ks, seed, ctx.device)
     alt = power(lambda r: pushforward_ks(n_ks, seed + 1 + r, ctx.device, order="wrong"),
                 "the layers applied in the opposite order (f_1 ∘ … ∘ f_K)", reps)
-    result.checks.append(Check("the pushforward of N(0, I) through the composed flow is N(b, AAᵀ)", ks.passed,
-                               f"{ks.describe()}; {alt.describe()}", test=ks, power=alt))
+    result.checks.append(Check.tested("the pushforward of N(0, I) through the composed flow is N(b, AAᵀ)", ks, alt))
     ctx.step("pushforward of a coupling flow against its change-of-variables density (χ²)")
     chi2 = coupling_density_chi2(n_chi2, seed + 100, ctx.device)
     alt = power(lambda r: coupling_density_chi2(n_chi2, seed + 101 + r, ctx.device, log_prob=wrong_sign_log_prob),
                 "the coupling flow's density with the log-det of the wrong sign", reps)
-    result.checks.append(Check("samples of a coupling flow follow its change-of-variables density", chi2.passed,
-                               f"{chi2.describe()}; {alt.describe()}", test=chi2, power=alt))
+    result.checks.append(Check.tested("samples of a coupling flow follow its change-of-variables density", chi2, alt))
     return result

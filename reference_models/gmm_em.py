@@ -283,15 +283,14 @@ def run_gmm_em(ctx: RunContext) -> SpecResult:
         return means_z_test(em_path(xr, spread_start(xr, 3), GMM_ITERATIONS)[2], true, n, shift=shift)
 
     alt = power(shifted, f"an estimate with one mean coordinate off by {shift}", reps)
-    result.checks.append(Check("EM recovers the component means from x alone", test.passed,
-                               f"{test.describe()}; {alt.describe()}", test=test, power=alt))
+    result.checks.append(Check.tested("EM recovers the component means from x alone", test, alt))
     ctx.step("fitted mixture's samples vs fresh data (MMD)")
     test = samples_mmd(fitted, true, m, ctx.generator(2))
     wrong = misweighted(fitted, true)
     alt = power(lambda r: samples_mmd(wrong, true, m, ctx.generator(200 + r)),
                 "the fitted components with the true weights in reverse order (mis-weighted)", reps)
-    result.checks.append(Check("samples of the fitted mixture and fresh data come from one distribution", test.passed,
-                               f"{test.describe()}; {alt.describe()}", test=test, power=alt))
+    result.checks.append(Check.tested("samples of the fitted mixture and fresh data come from one distribution",
+                                      test, alt))
     order = _match(fitted, true)
     result.tables.append(ResultTable(f"Fitted vs true components (n = {n:,})", ("k", "α (true)", "α (EM)", "μ (true)", "μ (EM)"),
                                      [(k + 1, f"{float(true.weights[k]):.2f}", f"{float(fitted.weights[order[k]]):.3f}",

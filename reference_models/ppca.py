@@ -217,12 +217,11 @@ def run_ppca(ctx: RunContext) -> SpecResult:
         return marginal_ks(train, fresh, loadings=loadings_without_noise)
 
     alt = power(broken, "W = U_d Λ_d^½ (σ² not taken out of the top eigenvalues)", reps)
-    result.checks.append(Check("held-out data follow the fitted marginal N(x̄, WWᵀ + σ²I)", outcome.passed,
-                               f"{outcome.describe()}; {alt.describe()}", test=outcome, power=alt))
+    result.checks.append(Check.tested("held-out data follow the fitted marginal N(x̄, WWᵀ + σ²I)", outcome, alt))
     ctx.step("posterior of z: its draws follow the prior (KS)")
     outcome = posterior_ks(n_post, ctx.generator(3), ctx.device)
     alt = power(lambda r: posterior_ks(n_post, ctx.generator(200 + r), ctx.device, prior_precision=0.0),
                 "the posterior without the prior's I in M = I + WᵀW/σ²", reps)
-    result.checks.append(Check("z | x ~ N(M⁻¹Wᵀ(x − b)/σ², M⁻¹), M = I + WᵀW/σ² (its draws over x ~ p(x) follow the prior)", outcome.passed,
-                               f"{outcome.describe()}; {alt.describe()}", test=outcome, power=alt))
+    result.checks.append(Check.tested("z | x ~ N(M⁻¹Wᵀ(x − b)/σ², M⁻¹), M = I + WᵀW/σ² (its draws over x ~ p(x) follow the prior)",
+                                      outcome, alt))
     return result

@@ -49,6 +49,12 @@ class Check:
     test: TestOutcome | None = None
     power: Power | None = None
 
+    @classmethod
+    def tested(cls, statement: str, test: TestOutcome, power: Power) -> "Check":
+        """A check decided by ``test`` (it holds when the test passes), its evidence the test's and
+        the power's descriptions."""
+        return cls(statement, test.passed, f"{test.describe()}; {power.describe()}", test, power)
+
     def to_json(self) -> dict:
         """One schema for every check: the test's and the power's fields are null when it has none."""
         out = {"statement": self.statement, "holds": self.holds, "evidence": self.evidence}
