@@ -37,48 +37,27 @@ class _Parser(argparse.ArgumentParser):
         print_json({"command": self.prog, "usage": usage, "help": self.format_help()})
 
 
-def seed_value(text: str) -> int:
-    """A --seed: a whole number from 0 to SEED_MAX (larger seeds overflow torch's generators)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to {SEED_MAX}, found {text!r}") from None
-    if not 0 <= value <= SEED_MAX:
-        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to {SEED_MAX}, found {value}")
-    return value
+def _bounded(convert, low, high, expected: str, doc: str):
+    """An argparse type: ``convert(text)`` within [low, high], else one line naming the problem."""
+    def parse(text: str):
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {expected}, found {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected {expected}, found {value if convert is int else text}")
+        return value
+
+    parse.__doc__ = doc
+    return parse
 
 
-def jobs_value(text: str) -> int:
-    """A --jobs count: a whole number from 1 to 256."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number from 1 to 256, found {text!r}") from None
-    if not 1 <= value <= 256:
-        raise argparse.ArgumentTypeError(f"expected a whole number from 1 to 256, found {value}")
-    return value
-
-
-def time_limit_value(text: str) -> float:
-    """A --time-limit in seconds, from 1 to 600."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds from 1 to 600, found {text!r}") from None
-    if not 1 <= value <= 600:
-        raise argparse.ArgumentTypeError(f"expected seconds from 1 to 600, found {text}")
-    return value
-
-
-def file_time_limit_value(text: str) -> float:
-    """A --file-time-limit in seconds, from 1 to 86400 (a day)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds from 1 to 86400, found {text!r}") from None
-    if not 1 <= value <= 86400:
-        raise argparse.ArgumentTypeError(f"expected seconds from 1 to 86400, found {text}")
-    return value
+seed_value = _bounded(int, 0, SEED_MAX, f"a whole number from 0 to {SEED_MAX}",
+                      "A --seed: a whole number from 0 to SEED_MAX (larger seeds overflow torch's generators).")
+jobs_value = _bounded(int, 1, 256, "a whole number from 1 to 256", "A --jobs count: a whole number from 1 to 256.")
+time_limit_value = _bounded(float, 1, 600, "seconds from 1 to 600", "A --time-limit in seconds, from 1 to 600.")
+file_time_limit_value = _bounded(float, 1, 86400, "seconds from 1 to 86400",
+                                 "A --file-time-limit in seconds, from 1 to 86400 (a day).")
 
 
 def _seeds_checked(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
