@@ -33,7 +33,9 @@ from torch import Tensor
 from derivspec.reference_models import samplers
 from derivspec.reference_models.ddpm import linear_schedule, two_sample_moment_test
 from derivspec.reference_models.device import DTYPE, as_device, make_generator
-from derivspec.reference_models.score_models import GaussianMixture, mixture
+from derivspec.reference_models.fit_tests import mmd_test, power
+from derivspec.reference_models.score_models import GaussianMixture, mixture, train_dsm
+from derivspec.reference_models.specification import Check, ResultTable, pyplot, save_figure, specification
 
 D_PIXEL, K_LATENT = 20, 2
 FALSE_FAIL_RATE = 1e-6  # per goodness-of-fit comparison: a correct pipeline fails about once in a million runs
@@ -329,29 +331,17 @@ def generate(ae: LinearAutoencoder, eps_model, n: int, generator: torch.Generato
 def decoded_sample_test(samples: Tensor, data: EmbeddedData, generator: torch.Generator,
                         false_fail_rate: float = LATENT_FALSE_FAIL_RATE):
     """MMD² permutation test of decoded samples against as many fresh data draws (fit_tests.mmd_test)."""
-    from derivspec.reference_models.fit_tests import mmd_test
-
     return mmd_test(samples, data.sample(samples.shape[0], generator).to(torch.float32), generator, false_fail_rate,
                     LATENT_PERMUTATIONS)
 
 
-def _spec():
-    from derivspec.reference_models.specification import specification
-
-    return specification
-
-
-@_spec()("latent-diffusion", "Latent diffusion: a learned autoencoder, an ε-network trained on its codes, decoded "
-         "samples against the data", family="score",
-         statements="encode to z_0, add noise to get z_t, predict the noise (002 L516–521); VAE encoder E: x → z, "
-         "diffusion in z-space, decoder D: z → x; pre-train and freeze the autoencoder, train the standard denoising "
-         "objective on z; sample z_T ~ N(0, I), denoise to z_0, decode x = D(z_0) (004 L3584–3601)", steps=4,
-         report="always")
+@specification("latent-diffusion", "Latent diffusion: a learned autoencoder, an ε-network trained on its codes, decoded "
+               "samples against the data", family="score",
+               statements="encode to z_0, add noise to get z_t, predict the noise (002 L516–521); VAE encoder E: x → z, "
+               "diffusion in z-space, decoder D: z → x; pre-train and freeze the autoencoder, train the standard denoising "
+               "objective on z; sample z_T ~ N(0, I), denoise to z_0, decode x = D(z_0) (004 L3584–3601)", steps=4,
+               report="always")
 def run_latent_diffusion(ctx):
-    from derivspec.reference_models.fit_tests import power
-    from derivspec.reference_models.score_models import train_dsm
-    from derivspec.reference_models.specification import Check, ResultTable, pyplot, save_figure
-
     result = ctx.result("latent-diffusion")
     ae_steps, eps_steps, n, replicates = (600, 2000, 300, 10) if ctx.quick else (2000, 6000, 500, 20)
     data = embedded_data(0.05, seed=0, device=ctx.device)

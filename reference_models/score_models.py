@@ -31,6 +31,8 @@ from torch import Tensor
 
 from derivspec.reference_models.ddpm import EpsMLP, linear_schedule
 from derivspec.reference_models.device import DTYPE, as_device, make_generator
+from derivspec.reference_models.fit_tests import TestOutcome, power
+from derivspec.reference_models.specification import Check, ResultTable, pyplot, save_figure, specification
 
 
 @dataclass(frozen=True)
@@ -289,7 +291,6 @@ def dsm_minus_esm(scores: dict, data: GaussianMixture, n: int, generator: torch.
     per model and t on the same draws (s* the exact score, whose ESM is 0), the largest |z| against the
     two-sided critical value at false_fail_rate / #tests (Bonferroni; CLT). ``scores``: name → (x_t, t) → score.
     Returns (TestOutcome, rows (t, model, DSM, ESM, DSM − ESM, z))."""
-    from derivspec.reference_models.fit_tests import TestOutcome
     from scipy.special import ndtri
 
     abars = dsm_schedule(data.device)[2]
@@ -323,21 +324,12 @@ def excess_loss(model: EpsMLP, data: GaussianMixture, n: int, seed: int) -> tupl
     return max(r["mse_to_exact"] / data.dim for r in rows), rows
 
 
-def _spec():
-    from derivspec.reference_models.specification import specification
-
-    return specification
-
-
-@_spec()("denoising-score-matching", "Denoising score matching: DSM = ESM − C, and a DSM-trained network learns the "
-         "exact mixture score at every noise level", family="score",
-         statements="s_θ(x) ≈ ∇ₓ log p(x) (001 L167–171); train s_θ(x_t, t) on the DSM loss λ(t)‖s_θ − ∇log q(x_t|x_0)‖² "
-         "(001 L201–214, L314–323), which fits the score of the noisy data distribution; ε_θ ≈ −√(1 − ᾱ_t) ∇log p(x_t) "
-         "(004 L3435–3436); learning the score ≡ denoising (004 L3456)", steps=3, report="always")
+@specification("denoising-score-matching", "Denoising score matching: DSM = ESM − C, and a DSM-trained network learns the "
+               "exact mixture score at every noise level", family="score",
+               statements="s_θ(x) ≈ ∇ₓ log p(x) (001 L167–171); train s_θ(x_t, t) on the DSM loss λ(t)‖s_θ − ∇log q(x_t|x_0)‖² "
+               "(001 L201–214, L314–323), which fits the score of the noisy data distribution; ε_θ ≈ −√(1 − ᾱ_t) ∇log p(x_t) "
+               "(004 L3435–3436); learning the score ≡ denoising (004 L3456)", steps=3, report="always")
 def run_dsm(ctx):
-    from derivspec.reference_models.fit_tests import power
-    from derivspec.reference_models.specification import Check, ResultTable, pyplot, save_figure
-
     result = ctx.result("denoising-score-matching")
     steps, n = (1500, 4000) if ctx.quick else (5000, 20_000)
     data = trimodal_2d(ctx.device)
