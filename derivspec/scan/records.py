@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from derivspec.scan.verdicts import row
+
 VERDICTS = ("proved", "disagrees", "unchecked")
 KINDS = ("chain", "number", "known", "source")
 
@@ -79,26 +81,19 @@ class Record:
 def record_from_steps(file: str, lines, text: str, steps) -> Record | None:
     """A statement's record from its step results (None when it has no relation); the rules are
     :func:`derivspec.scan.verdicts.row`."""
-    from derivspec.scan.verdicts import row
-
     if not steps:
         return None
     kinds = {s.kind for s in steps if not s.label} or {s.kind for s in steps}
     known = [s for s in steps if s.kind == "known"]
     kind = "known" if known else ("number" if kinds == {"number"} else "chain")
     claim = known[0].claim if known else None
-    decided = row(steps, _clip)
+    decided = row(steps)
     if decided.verdict == "disagrees":
         first = decided.decisive
         return Record(file, lines, text, first.kind if first.kind == "known" else kind, "disagrees", decided.reason,
                       decided.evidence, first.claim or claim, steps, first.correct, decided.category)
     return Record(file, lines, text, kind, decided.verdict, decided.reason, decided.evidence, claim, steps,
                   category=decided.category)
-
-
-def _clip(text: str, limit: int = 160) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def summary(records: list[Record], formulas: int | None = None) -> dict:

@@ -47,13 +47,13 @@ def _names_a_quantity(step) -> bool:
                                                 and bool(_MEANING.match(step.left)))
 
 
-def row(steps: list, clip) -> Row:
-    """The row of ``steps`` (StepResults, in order); ``clip`` shortens a reason for display."""
+def row(steps: list) -> Row:
+    """The row of ``steps`` (StepResults, in order)."""
     wrong = [s for s in steps if s.verdict == "disagrees"]
     if wrong:
         first = wrong[0]
         where = f"{first.left.strip()} {first.relation} {first.right.strip()}"
-        reason = first.reason if len(steps) == 1 else f"{first.reason} [{clip(where)}]"
+        reason = first.reason if len(steps) == 1 else f"{first.reason} [{_clip(where)}]"
         return Row("disagrees", reason, first.evidence, first, first.category)
     proved = [s for s in steps if s.verdict == "proved"]
     open_steps = [s for s in steps if s.verdict == "unchecked" and not s.label]
@@ -61,12 +61,17 @@ def row(steps: list, clip) -> Row:
         main = steps[0]
         if _names_a_quantity(main):
             return Row("unchecked", f"arithmetic only: {len(proved)} later step(s) proved, but the first relation "
-                                    f"({clip(main.left.strip())} = …) is not checked: {main.reason}", "", main,
+                                    f"({_clip(main.left.strip())} = …) is not checked: {main.reason}", "", main,
                        main.category)
         reasons = "; ".join(dict.fromkeys(s.reason for s in proved))
-        return Row("proved", clip(reasons, 300), "", proved[0], proved[0].category)
+        return Row("proved", _clip(reasons, 300), "", proved[0], proved[0].category)
     if open_steps:
         first = open_steps[0]
         reason = first.reason + (f" ({len(proved)} of {len(steps)} steps proved)" if proved else "")
         return Row("unchecked", reason, first.evidence, first, first.category)
     return Row("unchecked", steps[0].reason, steps[0].evidence, steps[0], steps[0].category)
+
+
+def _clip(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
