@@ -179,6 +179,16 @@ def range_assumption(left_text: str, relation: str, right_text: str, chain: bool
     return None
 
 
+_CHOSEN_VALUE = re.compile(r"\b(?:plug(?:ging|ged)?|substitut\w*|choos\w*|chose|choice|optimi[sz]\w*|minimi[sz]\w*|"
+                           r"maximi[sz]\w*|tightest|best|setting|pick\w*)\b|\^\s*\{?\s*\*", re.IGNORECASE)
+
+
+def value_chosen(prose: str) -> bool:
+    """The prose around a step chooses a value for a variable ("plugging λ* back in", "the tightest",
+    "setting"): a step in which that variable disappears is about the chosen value."""
+    return bool(_CHOSEN_VALUE.search(prose))
+
+
 def update(left_text: str) -> Classification:
     return Classification("assignment", f"an assignment or update that reuses its own left side "
                                         f"({left_text.strip()} on both sides): not an identity")

@@ -1019,9 +1019,6 @@ def _latex(symbol, context: Context) -> str:
     return symbol.name
 
 
-_CHOSEN_VALUE = re.compile(r"\b(?:plug(?:ging|ged)?|substitut\w*|choos\w*|chose|choice|optimi[sz]\w*|minimi[sz]\w*|"
-                           r"maximi[sz]\w*|tightest|best|setting|pick\w*)\b|\^\s*\{?\s*\*", re.IGNORECASE)
-
 
 def _inequality_verdict(left, relation, right, context, primary: Comparison, first, notes) -> StepResult:
     def result(verdict, reason, evidence=""):
@@ -1038,7 +1035,7 @@ def _inequality_verdict(left, relation, right, context, primary: Comparison, fir
     guard = _guard(left, "=", right, context, primary, first) if primary.symbols_left != primary.symbols_right \
         or _vector_dimension(left, right) or context.conditional else ""
     gone = primary.symbols_left - primary.symbols_right
-    if not guard and gone and _CHOSEN_VALUE.search(context.prose):  # "plugging λ* back in": one value of λ
+    if not guard and gone and classify.value_chosen(context.prose):  # "plugging λ* back in": one value of λ
         guard = (f"{', '.join(sorted(_latex_name(n, context) for n in gone))} disappears in the inequality: a value "
                  "chosen for it or an optimum taken (the bound is about that value), not checked for every value")
     if not context.chain and not guard:
