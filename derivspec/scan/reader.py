@@ -519,7 +519,11 @@ class _DocumentParser(_Parser):
             return (self.next().text,)
         if token.kind == "sym" and token.text in ("*", "<", ">"):
             return (self.next().text,)
-        return super().subscript_tokens()
+        parts = super().subscript_tokens()
+        # a command followed by a letter keeps its space (E_{q(z \mid x)}, not q(z\midx)): the
+        # subscript can be read again (the distribution of an expectation)
+        return tuple(p + " " if re.fullmatch(r"\\[A-Za-z]+", p) and i + 1 < len(parts) and parts[i + 1][:1].isalpha()
+                     else p for i, p in enumerate(parts))
 
     def decorations(self) -> tuple[str, list]:
         """Superscripts that name rather than power: ^{(i)}, ^*, ^\\star, ^\\prime, primes;

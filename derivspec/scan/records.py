@@ -19,6 +19,9 @@ KINDS = ("chain", "number", "known", "source")
 REASON_GROUPS = (
     ("file time budget", r"^not checked: the file time budget"),  # runner.BUDGET_SPENT
     ("time limit", r"time limit"),
+    ("holds on instances", r"^holds on \d+ instances"),
+    ("assumed of the distributions", r"an assumption the lecture may make|a named family: not flagged|"
+                                     r"may define them elsewhere: not flagged|not a relation between densities"),
     ("distribution, set or limit", r"sets or events|is a set|over a set|set of minimisers|a limit is not read"),
     ("not read", r"not read|cannot read|unreadable|empty side|cannot prepare"),
     ("different symbols", r"different symbols"),

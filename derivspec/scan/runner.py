@@ -27,6 +27,7 @@ from derivspec.scan.classify import document_algorithms
 from derivspec.scan.letters import document_letters
 from derivspec.scan.macros import document_macros
 from derivspec.scan.matrices import document_types
+from derivspec.scan.probability import document_families
 from derivspec.scan.extract import Statement, extract, read_lecture
 from derivspec.scan.records import Record, record_from_steps
 from derivspec.scan.statements import (STATEMENT_SECONDS, DocumentState, check_statement, clean, document_conventions,
@@ -78,6 +79,7 @@ def prepare(path, name: str | None = None, known: bool = True, seconds: float | 
     state.names.variables = document_letters(text)  # π, e, σ(·): named constants only where the document uses them so
     state.log_base, state.conventions = document_conventions(text, state.names)
     state.notations = document_notations(text)
+    state.families = document_families(text)  # z ~ N(0, I): not judged on general distributions alone
     state.functions = document_functions(relational)
     state.types = document_types(text)  # read before any check: which names are matrices and vectors
     state.equations = document_equations(relational)  # name = value, in force near where it is stated

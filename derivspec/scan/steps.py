@@ -41,7 +41,7 @@ import sympy
 
 from derivspec.core.errors import FormulaError
 from derivspec.scan.reader import DocumentNames, DocumentReading, read_document
-from derivspec.scan import algebra, classify, information
+from derivspec.scan import algebra, classify, information, probability
 
 CHECKED_RELATIONS = ("=", "≈", "≤", "≥", "<", ">", "∝")
 DIMENSION_NAMES = frozenset({"d", "D", "n", "N", "k", "K", "m", "M", "p", "C", "H", "W", "L"})
@@ -108,6 +108,8 @@ class Context:
     statement: str = ""  # the whole statement (its other clauses)
     samples: dict = field(default_factory=dict)  # X -> (family, mean, variance) for X ~ Dist(...) just before
     numbers: frozenset = frozenset()  # names the sentence before calls numbers ("for numbers $a$ and $b$")
+    families: frozenset = frozenset()  # variables the document gives a named family (z ~ N(0, I))
+    densities: dict = field(default_factory=dict)  # (left, relation, right) -> probability.Judgement of the step
 
 
 _TRUNCATED = re.compile(r"^\s*(-?\s*\d+\.\d+)\s*(?:\\ldots|\\dots|\\cdots|\.\.\.)\s*$")
@@ -283,6 +285,11 @@ def check_step(left: Side, relation: str, right: Side, context: Context, first: 
     """One relation judged -- after it is classified (:mod:`derivspec.scan.classify`): a step
     that is not an identity, an inequality or a number is unchecked with its class and why."""
     found = _check_step(left, relation, right, context, first)
+    judged = context.densities.get((left.text, relation, right.text))
+    if found.verdict == "unchecked" and judged is not None:  # the other checks decided nothing: say what the instances say
+        assumed = "not flagged" in judged.reason
+        found = StepResult(relation, left.text, right.text, "unchecked", "chain", judged.reason, judged.evidence,
+                           category="definition" if assumed else "identity", label=assumed and first)
     if not found.category:
         found.category = classify.judged_class(relation, found.kind)
     macros = sorted({f[len("macro:"):] for side in (left, right) if side.readable
@@ -325,6 +332,11 @@ def _check_step(left: Side, relation: str, right: Side, context: Context, first:
     a, b = _values(left.primary, context), _values(right.primary, context)
     if _numeric(a) and _numeric(b):
         return check_numbers(left, relation, right, context)
+    if relation in ("=", "≤", "≥", "<", ">"):
+        judged = probability.judge(a, b, declared=context.families, relation=relation)
+        context.densities[(left.text, relation, right.text)] = judged
+        if judged is not None and judged.verdict != "unchecked":
+            return result(judged.verdict, "chain", judged.reason, judged.evidence)
     if relation == "=" and context.samples:
         from derivspec.scan.moments import check_moment
 

@@ -1,0 +1,656 @@
+r"""Densities the lecture does not specify: identities of probability calculus, judged on instances
+and proved from the definitions (issue 24).
+
+A statement such as ``p(z \mid x) = p(x \mid z) p(z) / p(x)``, ``p(x) = \sum_z p(x, z)`` or
+``\log p(x) = \mathbb E_{q(z|x)}[\log p(x,z) - \log q(z|x)] + \mathrm{KL}(q(z|x) \| p(z|x))``
+must hold for *every* distribution of the structure it names. Each letter (``p``, ``q``, ``P``,
+``Q``, ``\pi``) is one joint distribution over the variables it is applied to; a parameter
+subscript or a parameter after the bar names its own model (``p_\theta(x)`` and ``p(x | \theta)``
+are one model, ``p`` another) unless the statement makes the parameter a variable
+(``p(\theta | x)``); a subscript of random-variable letters names variables (``p_X(x)``):
+
+* ``p(A | B) = p(A, B) / p(B)`` (definition of a conditional density), ``p(A)`` a marginal;
+* ``\sum_v`` and ``\int \cdot\, dv`` over a variable of the densities run over its support;
+* ``\mathbb E_{q(z|x)}[f]`` is ``\sum_z q(z|x) f``, ``\mathbb E_{x \sim p}[f]`` is ``\sum_x p(x) f``;
+* ``\mathrm{KL}(a \| b) = \sum a \log(a / b)`` over the variables before the bar.
+
+**Instances** are random finite joint distributions with exact rational probabilities (supports of
+two and three values, seeded); every quantity is then a number computed with mpmath at 50 digits.
+Agreement on every instance is evidence (``holds on N instances``). **A proof** rewrites each
+density through joint marginals ``M(S)`` (positive, as densities on their support) and applies
+only theorems of probability: the definition of the conditional, linearity of a sum, the sum rule
+``\sum_v M(S \cup v) = M(S)``; the statement is proved when the difference of the sides becomes 0.
+
+**A flag** needs a counterexample under every admissible reading: the generic instances, and the
+instances where the variables are independent (a factorisation the lecture may assume,
+``p(x, z | \theta) = p(x | z, \theta) p(z)``); a relation between densities alone (no sum,
+expectation or divergence) must also fail when all letters are one distribution
+(``q(z|x) = p(z|x)`` is a condition, not an identity). The record names the instance.
+
+Not read (returns None): a density of an expression (``p_Y(T(x))``), of a block of variables
+(``x_{0:T}``, ``x_{1:T}``: its parts are not separate variables here), a sum over an index with
+bounds (``\sum_{i=1}^N``), an undefined function of a summed variable, anything else opaque.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import re
+from dataclasses import dataclass
+
+import mpmath
+import sympy
+
+from derivspec.scan import information
+from derivspec.scan.reader import is_opaque_function
+
+DIGITS = 50
+INSTANCES = 6  # generic instances; as many independent ones
+AGREE = mpmath.mpf(10) ** -35  # |difference| below this on every instance: agreement at 50 digits
+_BLOCK = re.compile(r":|\\ldots|\\dots|\\cdots|\.\.")
+_LETTER = re.compile(r"^(?:[pqPQ]|\\pi)(?:_(?!.*•).*)?$")  # p, q, P, π (a policy); not p_i of a family
+
+
+class Unread(Exception):
+    """The expression leaves probability calculus (an opaque part of another kind)."""
+
+
+@dataclass(frozen=True)
+class Density:
+    """``model(A | B)``: the model's key and the variables before and after the bar."""
+
+    model: str
+    before: tuple  # variable names
+    after: tuple
+
+    @property
+    def variables(self) -> frozenset:
+        return frozenset(self.before) | frozenset(self.after)
+
+    def text(self) -> str:
+        given = (" | " + ", ".join(self.after)) if self.after else ""
+        return f"{self.model}({', '.join(self.before)}{given})"
+
+
+_PARAMETER_VARIABLES = [False]  # set by judge: a parameter before a bar (p(theta | x)) makes them variables
+
+
+def density(expr) -> Density | None:
+    """The density an opaque application names, or None (``p[|](x, z)`` is p(x | z)). A parameter
+    after the bar names the model (``p(x | \\theta)`` is ``p_\\theta(x)``) unless the statement
+    makes it a random variable (``p(\\theta | x)``)."""
+    if not is_opaque_function(expr) or isinstance(expr, sympy.Symbol):
+        return None
+    head, seps, square = information._split(expr.func.__name__)
+    if square or not _LETTER.match(head.replace(" ", "")):
+        return None
+    if not all(isinstance(a, sympy.Symbol) for a in expr.args) or set(seps) - {",", "|"} or seps.count("|") > 1:
+        return None
+    names = [variable_name(a.name) for a in expr.args]
+    if any(_BLOCK.search(n) or n.startswith("⟦") for n in names):
+        return None
+    bar = seps.index("|") + 1 if "|" in seps else len(names)
+    before, after = names[:bar], names[bar:]
+    params = [] if _PARAMETER_VARIABLES[0] else [n for n in after if n in information.PARAMETERS]
+    after = [n for n in after if n not in params]
+    if (any(n in information.PARAMETERS for n in before) and not _PARAMETER_VARIABLES[0]) or \
+            len(set(before) | set(after)) != len(before) + len(after):
+        return None
+    return Density(_model(head, params), tuple(before), tuple(after))
+
+
+def variable_name(name: str) -> str:
+    """A random variable and its value are one variable: ``Y`` and ``y``, ``\\mathbf{X}`` and
+    ``\\mathbf{x}`` (the base letter only: ``x_T`` and ``x_t`` stay two)."""
+    return re.sub(r"^((?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*)?)([A-Z])", lambda m: m.group(1) + m.group(2).lower(), name)
+
+
+def _model(head: str, params=()) -> str:
+    """The model a density belongs to: p and P are one, p_\\theta and p(. | \\theta) one, p and
+    p_\\theta two (a model and another distribution), p_{data} and p_{model} two."""
+    normal = information._normal(head)
+    letter, _, sub = normal.partition("_")
+    sub = sub.strip("{}")
+    if re.fullmatch(r"[a-z](?:,[a-z])*", sub) and head.partition("_")[2].strip("{} ").upper() == head.partition("_")[2].strip("{} "):
+        sub = ""  # p_X(x), p_{X,Y}(x, y): the subscript names the random variables, not another distribution
+    subs = [sub] if sub else []
+    subs += [information._normal(p) for p in params]
+    return letter.lower() + ("_" + ",".join(subs) if subs else "")
+
+
+def _parameters_are_variables(*exprs) -> bool:
+    """Some density of the statement has a parameter before its bar (a Bayesian posterior p(θ | x))."""
+    for expr in exprs:
+        for node in sympy.preorder_traversal(expr):
+            if is_opaque_function(node) and not isinstance(node, sympy.Symbol):
+                head, seps, square = information._split(node.func.__name__)
+                bar = seps.index("|") + 1 if "|" in seps else len(node.args)
+                if _LETTER.match(head.replace(" ", "")) and any(
+                        isinstance(a, sympy.Symbol) and a.name in information.PARAMETERS for a in node.args[:bar]):
+                    return True
+    return False
+
+
+# --- the sides as densities, sums and expectations ------------------------------------------
+
+def densities_in(expr) -> list[Density] | None:
+    """Every density the expression uses (in sums, expectations and divergences too), or None
+    when it uses none or something this module does not read."""
+    found: list[Density] = []
+    try:
+        _walk(expr, found, bound=set())
+    except Unread:
+        return None
+    return found or None
+
+
+def _walk(expr, found: list, bound: set) -> None:
+    d = density(expr)
+    if d is not None:
+        found.append(d)
+        return
+    if isinstance(expr, sympy.Symbol):
+        if expr.name.startswith(("⟦", "⟪", "⟨")):
+            raise Unread(expr.name)
+        return
+    if isinstance(expr, (sympy.Sum, sympy.Integral)):
+        variable = _summed(expr)
+        _walk(expr.function, found, bound | {variable})
+        return
+    if is_opaque_function(expr):
+        kind = _operator(expr)
+        if kind is None:
+            raise Unread(str(expr.func))
+        name, weight, body = kind
+        found.append(weight)
+        for part in body:
+            _walk(part, found, bound)
+        return
+    if expr.is_Atom:
+        return
+    if not isinstance(expr, (sympy.Add, sympy.Mul, sympy.Pow, sympy.log, sympy.exp)):
+        raise Unread(type(expr).__name__)
+    for arg in expr.args:
+        _walk(arg, found, bound)
+
+
+def _summed(expr) -> str:
+    """The variable a sum or an integral runs over its whole support, or Unread."""
+    if len(expr.limits) != 1:
+        raise Unread("several limits")
+    limit = expr.limits[0]
+    variable = limit[0]
+    if isinstance(expr, sympy.Integral):
+        if len(limit) != 1 and not (len(limit) == 3 and limit[1] == -sympy.oo and limit[2] == sympy.oo):
+            raise Unread("an integral with bounds")
+    elif not (len(limit) == 3 and isinstance(limit[2], sympy.Symbol) and limit[2].name.startswith("⟦range")):
+        raise Unread("a sum with bounds")
+    return variable_name(variable.name)
+
+
+def _operator(expr):
+    """(kind, weight density, [body]) of an expectation or a KL divergence, or None."""
+    head, seps, square = information._split(expr.func.__name__)
+    if square and not seps and len(expr.args) == 1:
+        weight = _expectation_weight(head)
+        return None if weight is None else ("E", weight, [expr.args[0]])
+    if information._KL.match(head.replace(" ", "")) and seps == "‖" and len(expr.args) == 2:
+        a, b = density(expr.args[0]), density(expr.args[1])
+        if a is None or b is None or (a.before, a.after) != (b.before, b.after):
+            return None
+        return ("KL", a, [expr.args[1]])
+    return None
+
+
+def _expectation_weight(head: str) -> Density | None:
+    r"""The density an expectation's subscript names: ``E_{q(z|x)}``, ``E_{z \sim q(z|x)}``,
+    ``E_{x \sim p}`` (a name: the density of that variable)."""
+    from derivspec.scan.reader import DocumentNames, read_document
+
+    m = re.match(r"^(?:\\mathbb\{E\}|E|\\mathrm\{E\}|\\mathbf\{E\}|\\operatorname\{E\})_(?:\{(.*)\}|(.))$", head)
+    if not m:
+        return None
+    sub = (m.group(1) if m.group(1) is not None else m.group(2)).strip()
+    variable = None
+    if r"\sim" in sub:
+        left, sub = (s.strip() for s in sub.split(r"\sim", 1))
+        if not re.fullmatch(r"[A-Za-z]", left):
+            return None
+        variable = variable_name(left)
+    if "(" not in sub:
+        if variable is None or not _LETTER.match(information._normal(sub)):
+            return None
+        return Density(_model(sub), (variable,), ())
+    try:
+        found = density(read_document(sub, DocumentNames()).expr)
+    except Exception:
+        return None
+    if found is None or (variable is not None and found.before != (variable,)):
+        return None
+    return found
+
+
+# --- instances -----------------------------------------------------------------------------
+
+@dataclass
+class Instance:
+    """Joint tables per model over the statement's variables, values of the free variables."""
+
+    supports: dict  # variable -> list of values
+    tables: dict  # model -> {assignment tuple (sorted variables): Fraction-like Rational}
+    order: tuple  # the variables, sorted
+    free: dict  # variable -> value
+    label: str
+
+    def marginal(self, model: str, fixed: dict) -> sympy.Rational:
+        table = self.tables[model]
+        index = [self.order.index(v) for v in fixed]
+        wanted = tuple(fixed.values())
+        return sum((p for key, p in table.items() if tuple(key[i] for i in index) == wanted), sympy.Integer(0))
+
+    def density(self, d: Density, values: dict) -> sympy.Rational:
+        joint = self.marginal(d.model, {v: values[v] for v in d.before + d.after})
+        if not d.after:
+            return joint
+        return joint / self.marginal(d.model, {v: values[v] for v in d.after})
+
+    def describe(self) -> str:
+        parts = [f"{self.label}: " + ", ".join(f"{v} in {{{', '.join(map(str, s))}}}" for v, s in self.supports.items())]
+        for model, table in self.tables.items():
+            cells = ", ".join(f"{model}({', '.join(f'{v}={k[i]}' for i, v in enumerate(self.order))})={p}"
+                              for k, p in list(table.items())[:8])
+            parts.append(cells + (" ..." if len(table) > 8 else ""))
+        if self.free:
+            parts.append("at " + ", ".join(f"{v}={x}" for v, x in self.free.items()))
+        return "; ".join(parts)
+
+
+def instances(models: list[str], variables: list[str], free: list[str], seed: int, *, independent: bool,
+              merged: bool) -> list[Instance]:
+    rng = random.Random(seed)
+    out = []
+    order = tuple(sorted(variables))
+    for n in range(INSTANCES):
+        supports = {v: list(range(2 + (n + i) % 2)) for i, v in enumerate(order)}
+        tables = {}
+        shared = None
+        for model in models:
+            if merged and shared is not None:
+                tables[model] = shared
+                continue
+            cells = list(itertools.product(*(supports[v] for v in order)))
+            if independent:
+                factors = {v: [sympy.Integer(rng.randint(1, 9)) for _ in supports[v]] for v in order}
+                weights = {c: sympy.Mul(*[factors[v][c[i]] for i, v in enumerate(order)]) for c in cells}
+            else:
+                weights = {c: sympy.Integer(rng.randint(1, 30)) for c in cells}
+            total = sum(weights.values())
+            tables[model] = shared = {c: w / total for c, w in weights.items()}
+        values = {v: rng.choice(supports[v]) for v in free}
+        label = ("independent " if independent else "") + ("one distribution for every letter" if merged else "instance")
+        out.append(Instance(supports, tables, order, values, f"{label} {n + 1}"))
+    return out
+
+
+def evaluate(expr, instance: Instance, values: dict, plain: dict) -> mpmath.mpf:
+    """The value of ``expr`` on the instance (variables at ``values``, other names at ``plain``)."""
+    d = density(expr)
+    if d is not None:
+        return _rational(instance.density(d, values))
+    if isinstance(expr, sympy.Symbol):
+        name = variable_name(expr.name)
+        return mpmath.mpf(values[name]) if name in values else plain[name]
+    if isinstance(expr, (sympy.Sum, sympy.Integral)):
+        variable = _summed(expr)
+        if variable not in instance.supports:
+            raise Unread("a sum over a variable no density uses")
+        return mpmath.fsum(evaluate(expr.function, instance, {**values, variable: x}, plain)
+                           for x in instance.supports[variable])
+    if is_opaque_function(expr):
+        kind, weight, body = _operator(expr)
+        if kind == "E":
+            total = mpmath.mpf(0)
+            for xs in itertools.product(*(instance.supports[v] for v in weight.before)):
+                point = {**values, **dict(zip(weight.before, xs))}
+                total += _rational(instance.density(weight, point)) * evaluate(body[0], instance, point, plain)
+            return total
+        other = density(body[0])
+        total = mpmath.mpf(0)
+        for xs in itertools.product(*(instance.supports[v] for v in weight.before)):
+            point = {**values, **dict(zip(weight.before, xs))}
+            a = _rational(instance.density(weight, point))
+            b = _rational(instance.density(other, point))
+            total += a * mpmath.log(a / b)
+        return total
+    if expr.is_Rational:
+        return _rational(expr)
+    if expr.is_number:
+        return mpmath.mpf(str(sympy.N(expr, DIGITS + 5)))
+    args = [evaluate(a, instance, values, plain) for a in expr.args]
+    if isinstance(expr, sympy.Add):
+        return mpmath.fsum(args)
+    if isinstance(expr, sympy.Mul):
+        return mpmath.fprod(args)
+    if isinstance(expr, sympy.Pow):
+        return args[0] ** args[1]
+    if isinstance(expr, sympy.log):
+        return mpmath.log(args[0]) if len(args) == 1 else mpmath.log(args[0]) / mpmath.log(args[1])
+    if isinstance(expr, sympy.exp):
+        return mpmath.exp(args[0])
+    raise Unread(type(expr).__name__)
+
+
+def _rational(r) -> mpmath.mpf:
+    r = sympy.Rational(r)
+    return mpmath.mpf(int(r.p)) / int(r.q)
+
+
+# --- the judgement -------------------------------------------------------------------------
+
+@dataclass
+class Judgement:
+    verdict: str  # proved | disagrees | unchecked
+    reason: str
+    evidence: str = ""
+
+
+def judge(left, right, seed: int = 0, declared: frozenset = frozenset(), relation: str = "=") -> Judgement | None:
+    """``left = right`` judged as probability calculus; None when the sides are not read as such.
+    ``declared``: variables the document gives a family (z ~ N(0, I)): a statement about them that
+    fails for general distributions may hold for the family, so it is not flagged."""
+    _PARAMETER_VARIABLES[0] = _parameters_are_variables(left, right)
+    try:
+        return _judge(left, right, seed, declared, relation)
+    except Unread:
+        return None
+    finally:
+        _PARAMETER_VARIABLES[0] = False
+
+
+def _judge(left, right, seed: int, declared: frozenset, relation: str):
+    found_left, found_right = densities_in(left), densities_in(right)
+    if found_left is None and found_right is None:
+        return None
+    one_sided = found_left is None or found_right is None
+    if relation == "=" and one_sided and not (_summed_variables(left) | _summed_variables(right) |
+                                               _operator_variables(left) | _operator_variables(right)):
+        return None  # a density given a formula or a value (p(x) = 0.5): the other checks read it
+    try:
+        _walk(left, [], set())
+        _walk(right, [], set())
+    except Unread:
+        return None
+    found = (found_left or []) + (found_right or [])
+    models = sorted({d.model for d in found})
+    variables = sorted(set().union(*(d.variables for d in found)))
+    summed = _summed_variables(left) | _summed_variables(right) | _operator_variables(left) | _operator_variables(right)
+    symbols = {variable_name(s.name) for s in (left.free_symbols | right.free_symbols)}
+    free = [v for v in variables if v in symbols or v not in summed]
+    plain_names = sorted(n for n in symbols - set(variables) if not n.startswith("⟦range"))
+    if set(summed) - set(variables):
+        return None
+    free_left, free_right = _free_variables(left, variables), _free_variables(right, variables)
+    if found_left and found_right and free_left != free_right:
+        return Judgement("unchecked", "the sides are densities of different variables (a name for a tuple, a model "
+                                      "the lecture defines): an assumption the lecture may make, not flagged")
+    calculus = bool(summed)
+    with mpmath.workdps(DIGITS):
+        plain = {n: mpmath.mpf(3 + 2 * i) / 7 for i, n in enumerate(plain_names)}
+        readings = [("generic", False, False), ("independent", True, False)]
+        if not calculus and len(models) > 1:
+            readings += [("merged", False, True), ("merged independent", True, True)]
+        failures = {}
+        count = 0
+        for name, independent, merged in readings:
+            for instance in instances(models, variables, free, seed, independent=independent, merged=merged):
+                try:
+                    a = evaluate(left, instance, dict(instance.free), plain)
+                    b = evaluate(right, instance, dict(instance.free), plain)
+                except (Unread, ZeroDivisionError, ValueError, TypeError):
+                    return None
+                count += 1
+                if _violated(a, relation, b):
+                    failures.setdefault(name, (instance, a, b))
+                    break
+    if not failures:
+        if relation == "=" and _restates_conditional(left, right):
+            return Judgement("unchecked", "the definition of a conditional density, restated (a definition, not a proof)")
+        proof = prove(left, right) if relation == "=" else ""
+        if proof:
+            return Judgement("proved", f"proved for every distribution: {proof}")
+        return Judgement("unchecked", f"holds on {count} instances (random finite distributions, exact "
+                                      "probabilities; evidence, not proof)")
+    instance, a, b = failures.get("generic") or next(iter(failures.values()))
+    shown = f"{instance.describe()}: left = {mpmath.nstr(a, 8)}, right = {mpmath.nstr(b, 8)}"
+    if len(failures) == len(readings):
+        if plain_names:
+            return Judgement("unchecked", f"differs on instances with {', '.join(plain_names[:3])} at fixed values, "
+                                          "but the lecture may define them elsewhere: not flagged", shown)
+        if (found_left is None or found_right is None) and (relation == "=" or not calculus):
+            return Judgement("unchecked", "one side gives a value, not a relation between densities: not flagged", shown)
+        if not calculus and min(len(found_left), len(found_right)) == 1 and max(len(found_left), len(found_right)) == 1:
+            return Judgement("unchecked", "one density named by another (P(s' | s, a) = P(s, a, s')): notation, an "
+                                          "assumption the lecture may make, not flagged", shown)
+        given = sorted(v for v in variables if _plain(v) in declared)
+        if given:
+            return Judgement("unchecked", f"differs for general distributions, but the lecture gives "
+                                          f"{', '.join(given)} a named family: not flagged", shown)
+        return Judgement("disagrees", "fails for a distribution of the structure it names (and when the variables are "
+                                      "independent" + ("; and with one distribution for every letter" if len(readings) > 2
+                                                       else "") + ")", shown)
+    holds = [name for name, *_ in readings if name not in failures]
+    return Judgement("unchecked", f"differs for general distributions but holds when {_reading_text(holds[0])}: "
+                                  "an assumption the lecture may make, not flagged", shown)
+
+
+def _restates_conditional(left, right) -> bool:
+    """``p(A | B) = p(A, B) / p(B)`` (either way round): the definition itself."""
+    for one, other in ((left, right), (right, left)):
+        d = density(one)
+        if d is None or not d.after:
+            continue
+        numerator, denominator = sympy.fraction(other)
+        top, bottom = density(numerator), density(denominator)
+        if top and bottom and top.model == bottom.model == d.model and not top.after and not bottom.after \
+                and set(top.before) == d.variables and set(bottom.before) == set(d.after):
+            return True
+    return False
+
+
+def _violated(a, relation: str, b) -> bool:
+    """Whether ``a relation b`` fails beyond the 50-digit noise."""
+    slack = AGREE * max(1, abs(a), abs(b))
+    if relation == "=":
+        return abs(a - b) > slack
+    if relation in ("≤", "<"):
+        return a - b > slack
+    if relation in ("≥", ">"):
+        return b - a > slack
+    raise ValueError(relation)
+
+
+def _reading_text(name: str) -> str:
+    return {"independent": "the variables are independent", "merged": "every letter is one distribution",
+            "merged independent": "every letter is one distribution of independent variables",
+            "generic": "the distributions are general"}[name]
+
+
+def _free_variables(expr, variables, bound: frozenset = frozenset()) -> set:
+    """The density variables the side leaves free: not summed or integrated over, not the
+    variable of an expectation or a divergence, where they appear."""
+    d = density(expr)
+    if d is not None:
+        return set(d.variables) - bound
+    if isinstance(expr, sympy.Symbol):
+        return {variable_name(expr.name)} & set(variables) - bound
+    if isinstance(expr, (sympy.Sum, sympy.Integral)):
+        return _free_variables(expr.function, variables, bound | {_summed(expr)})
+    if is_opaque_function(expr):
+        kind = _operator(expr)
+        if kind is not None:
+            inner = bound | set(kind[1].before)
+            return (set(kind[1].after) - bound) | set().union(*(_free_variables(b, variables, inner) for b in kind[2]))
+    return set().union(set(), *(_free_variables(a, variables, bound) for a in expr.args))
+
+
+def _summed_variables(expr) -> set:
+    return {_summed(n) for n in sympy.preorder_traversal(expr) if isinstance(n, (sympy.Sum, sympy.Integral))}
+
+
+def _operator_variables(expr) -> set:
+    out = set()
+    for n in sympy.preorder_traversal(expr):
+        if is_opaque_function(n) and not isinstance(n, sympy.Symbol) and density(n) is None:
+            kind = _operator(n)
+            if kind is not None:
+                out |= set(kind[1].before)
+    return out
+
+
+# --- the proof -----------------------------------------------------------------------------
+
+_MARGINALS: dict = {}
+
+
+def _marginal(model: str, variables) -> sympy.Expr:
+    """M_model(S): the joint marginal of the model over the variables S (positive)."""
+    names = tuple(sorted(variables))
+    if not names:
+        return sympy.Integer(1)
+    function = _MARGINALS.setdefault(model, sympy.Function(f"M_{model}", positive=True))
+    return function(*[sympy.Symbol(n, real=True) for n in names])
+
+
+def _to_marginals(expr):
+    """The expression with densities as ratios of marginals and expectations and divergences as sums."""
+    d = density(expr)
+    if d is not None:
+        return _marginal(d.model, d.variables) / _marginal(d.model, d.after)
+    if isinstance(expr, (sympy.Sum, sympy.Integral)):
+        variable = sympy.Symbol(_summed(expr), real=True)
+        return sympy.Sum(_to_marginals(expr.function).xreplace({expr.limits[0][0]: variable}), (variable, 0, sympy.Symbol("⟦support⟧")))
+    if is_opaque_function(expr) and not isinstance(expr, sympy.Symbol):
+        kind, weight, body = _operator(expr)
+        w = _to_marginals(_density_expr(weight))
+        inner = (sympy.log(w) - sympy.log(_to_marginals(body[0]))) if kind == "KL" else _to_marginals(body[0])
+        out = w * inner
+        for v in weight.before:
+            out = sympy.Sum(out, (sympy.Symbol(v, real=True), 0, sympy.Symbol("⟦support⟧")))
+        return out
+    if expr.is_Atom:
+        if isinstance(expr, sympy.Symbol):
+            return sympy.Symbol(variable_name(expr.name), real=True)
+        return expr
+    return expr.func(*[_to_marginals(a) for a in expr.args])
+
+
+def _density_expr(d: Density):
+    names = [sympy.Symbol(n, real=True) for n in d.before + d.after]
+    seps = "," * (len(d.before) - 1) + ("|" if d.after else "") + "," * max(len(d.after) - 1, 0)
+    head = d.model + (f"[{seps}]" if seps else "")
+    return sympy.Function(head)(*names)
+
+
+def prove(left, right) -> str:
+    """How the difference of the sides becomes 0 by the rules of probability, or ''."""
+    try:
+        difference = _to_marginals(left) - _to_marginals(right)
+    except Exception:
+        return ""
+    rules = set()
+    for _ in range(6):
+        difference = _normal(difference)
+        if difference == 0:
+            return "; ".join(["p(a | b) = p(a, b) / p(b)"] + sorted(rules))
+        reduced = _reduce_sums(difference, rules)
+        if reduced == difference:
+            break
+        difference = reduced
+    return ""
+
+
+def _normal(expr):
+    expr = sympy.expand(sympy.expand_log(expr))
+    return sympy.expand(sympy.expand_log(sympy.simplify(expr))) if expr != 0 else expr
+
+
+def _reduce_sums(expr, rules: set):
+    """Linearity, then the sum rule sum_v M(S+v) = M(S) on terms with one marginal containing v."""
+    expr = expr.replace(lambda e: isinstance(e, sympy.Sum), lambda e: _whole_sum(e, rules))
+    terms = sympy.Add.make_args(expr)
+    sums: dict = {}
+    rest = []
+    for term in terms:
+        coefficient, parts = term.as_coeff_mul()
+        found = [p for p in parts if isinstance(p, sympy.Sum)]
+        if len(found) == 1 and len(found[0].limits) == 1:
+            others = sympy.Mul(coefficient, *[p for p in parts if p is not found[0]])
+            key = found[0].limits[0]
+            sums[key] = sums.get(key, 0) + others * found[0].function
+        else:
+            rest.append(term)
+    out = list(rest)
+    for (variable, low, high), summand in sums.items():
+        summand = _normal(summand)
+        kept = 0
+        for term in sympy.Add.make_args(summand):
+            reduced = _sum_rule(term, variable)
+            if reduced is None:
+                kept += term
+            else:
+                rules.add("sum_v p(S, v) = p(S)")
+                out.append(reduced)
+        if kept != 0:
+            out.append(sympy.Sum(kept, (variable, low, high)))
+    return sympy.Add(*out)
+
+
+def _whole_sum(node, rules: set):
+    """A sum (anywhere: in a denominator too) whose every term the sum rule reduces, reduced."""
+    variable = node.limits[0][0]
+    reduced = [_sum_rule(t, variable) for t in sympy.Add.make_args(_normal(node.function))]
+    if any(r is None for r in reduced):
+        return node
+    rules.add("sum_v p(S, v) = p(S)")
+    return sympy.Add(*reduced)
+
+
+def _sum_rule(term, variable):
+    """sum over v of c * M(S + v) with c free of v: c * M(S); None when the term is not of that form."""
+    if not term.has(variable):
+        return None
+    factors = sympy.Mul.make_args(term)
+    with_v = [f for f in factors if f.has(variable)]
+    if len(with_v) != 1:
+        return None
+    m = with_v[0]
+    if not (isinstance(getattr(m, "func", None), sympy.core.function.UndefinedFunction)
+            and m.func.__name__.startswith("M_")) or variable not in m.args:
+        return None
+    rest = sympy.Mul(*[f for f in factors if f is not m])
+    remaining = [a for a in m.args if a != variable]
+    model = m.func.__name__[2:]
+    return rest * _marginal(model, [a.name for a in remaining])
+
+
+# --- what the document declares ------------------------------------------------------------
+
+_FAMILY = (r"(?:\\mathcal\s*\{?\s*N\s*\}?|\\mathcal\s*\{?\s*G\s*\}?|\\(?:mathrm|text|operatorname)\s*\{\s*(?:Bern|Ber|Cat|Categorical|"
+           r"Multinomial|Mult|Beta|Dir|Dirichlet|Poisson|Pois|Lap|Laplace|Gamma|Exp|Unif|Uniform|Bernoulli|Normal|N|"
+           r"Gaussian|Binomial|Bin)|\bN\s*\(|Normal|Gaussian|Bernoulli|Categorical)")
+_VARIABLE = r"((?:\\(?:mathbf|boldsymbol|bm)\s*\{?\s*)?[A-Za-z](?:\s*\})?(?:_\{?[^\s|,(){}$]*\}?)?)"
+_SAMPLED = re.compile(_VARIABLE + r"\s*\\sim\s*" + _FAMILY)
+_DENSITY_IS = re.compile(r"(?<![A-Za-z\\])[pq](?:_\{?[^(]{0,20}?\}?)?\s*\(\s*" + _VARIABLE +
+                         r"\s*(?:\||\\mid|,|\))[^=$]{0,60}=\s*" + _FAMILY)
+
+
+def document_families(text: str) -> frozenset:
+    """Variables the document gives a named family (``z \\sim \\mathcal N(0, I)``, ``q(z | x) =
+    \\mathcal N(...)``): their statements are not flagged on general distributions."""
+    found = {m.group(1) for m in _SAMPLED.finditer(text)} | {m.group(1) for m in _DENSITY_IS.finditer(text)}
+    return frozenset(_plain(v) for v in found)
+
+
+def _plain(name: str) -> str:
+    return re.sub(r"\\(?:mathbf|boldsymbol|bm)|[\s{}]", "", name)
