@@ -68,10 +68,6 @@ class Density:
     def variables(self) -> frozenset:
         return frozenset(self.before) | frozenset(self.after)
 
-    def text(self) -> str:
-        given = (" | " + ", ".join(self.after)) if self.after else ""
-        return f"{self.model}({', '.join(self.before)}{given})"
-
 
 _PARAMETER_VARIABLES = [False]  # set by judge: a parameter before a bar (p(theta | x)) makes them variables
 
@@ -134,18 +130,15 @@ def _parameters_are_variables(*exprs) -> bool:
 
 # --- the sides as densities, sums and expectations ------------------------------------------
 
-def densities_in(expr) -> list[Density] | None:
-    """Every density the expression uses (in sums, expectations and divergences too), or None
-    when it uses none or something this module does not read."""
+def densities_in(expr) -> list[Density]:
+    """Every density the expression uses (in sums, expectations and divergences too); Unread when
+    it uses something this module does not read."""
     found: list[Density] = []
-    try:
-        _walk(expr, found, bound=set())
-    except Unread:
-        return None
-    return found or None
+    _walk(expr, found)
+    return found
 
 
-def _walk(expr, found: list, bound: set) -> None:
+def _walk(expr, found: list) -> None:
     d = density(expr)
     if d is not None:
         found.append(d)
@@ -155,8 +148,8 @@ def _walk(expr, found: list, bound: set) -> None:
             raise Unread(expr.name)
         return
     if isinstance(expr, (sympy.Sum, sympy.Integral)):
-        variable = _summed(expr)
-        _walk(expr.function, found, bound | {variable})
+        _summed(expr)
+        _walk(expr.function, found)
         return
     if is_opaque_function(expr):
         kind = _operator(expr)
@@ -165,14 +158,14 @@ def _walk(expr, found: list, bound: set) -> None:
         name, weight, body = kind
         found.append(weight)
         for part in body:
-            _walk(part, found, bound)
+            _walk(part, found)
         return
     if expr.is_Atom:
         return
     if not isinstance(expr, (sympy.Add, sympy.Mul, sympy.Pow, sympy.log, sympy.exp)):
         raise Unread(type(expr).__name__)
     for arg in expr.args:
-        _walk(arg, found, bound)
+        _walk(arg, found)
 
 
 def _summed(expr) -> str:
@@ -369,22 +362,15 @@ def judge(left, right, seed: int = 0, declared: frozenset = frozenset(), relatio
 
 
 def _judge(left, right, seed: int, declared: frozenset, relation: str):
-    found_left, found_right = densities_in(left), densities_in(right)
-    if found_left is None and found_right is None:
+    found_left, found_right = densities_in(left), densities_in(right)  # Unread: judge says None
+    if not found_left and not found_right:
         return None
-    one_sided = found_left is None or found_right is None
-    if relation == "=" and one_sided and not (_summed_variables(left) | _summed_variables(right) |
-                                               _operator_variables(left) | _operator_variables(right)):
+    summed = _summed_variables(left) | _summed_variables(right) | _operator_variables(left) | _operator_variables(right)
+    if relation == "=" and not (found_left and found_right) and not summed:
         return None  # a density given a formula or a value (p(x) = 0.5): the other checks read it
-    try:
-        _walk(left, [], set())
-        _walk(right, [], set())
-    except Unread:
-        return None
-    found = (found_left or []) + (found_right or [])
+    found = found_left + found_right
     models = sorted({d.model for d in found})
     variables = sorted(set().union(*(d.variables for d in found)))
-    summed = _summed_variables(left) | _summed_variables(right) | _operator_variables(left) | _operator_variables(right)
     symbols = {variable_name(s.name) for s in (left.free_symbols | right.free_symbols)}
     free = [v for v in variables if v in symbols or v not in summed]
     plain_names = sorted(n for n in symbols - set(variables) if not n.startswith("⟦range"))
@@ -427,7 +413,7 @@ def _judge(left, right, seed: int, declared: frozenset, relation: str):
         if plain_names:
             return Judgement("unchecked", f"differs on instances with {', '.join(plain_names[:3])} at fixed values, "
                                           "but the lecture may define them elsewhere: not flagged", shown)
-        if (found_left is None or found_right is None) and (relation == "=" or not calculus):
+        if not (found_left and found_right) and (relation == "=" or not calculus):
             return Judgement("unchecked", "one side gives a value, not a relation between densities: not flagged", shown)
         if not calculus and min(len(found_left), len(found_right)) == 1 and max(len(found_left), len(found_right)) == 1:
             return Judgement("unchecked", "one density named by another (P(s' | s, a) = P(s, a, s')): notation, an "
