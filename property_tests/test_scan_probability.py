@@ -189,3 +189,58 @@ def test_the_proof_is_sympy_zero_of_the_rewritten_difference():
     assert probability.prove(_read(r"p(x)"), _read(r"\sum_z p(x \mid z) p(z)"))
     assert not probability.prove(_read(r"p(x)"), _read(r"\sum_z p(z \mid x) p(z)"))
     assert isinstance(probability._marginal("p", ["x"]), sympy.Expr)
+
+
+# --- JS via the mixture, divergences of bare letters and mixtures ----------------------------
+
+JS_RIGHT = [  # a GAN tutorial's generator objective at the best discriminator; the original paper's C(G)
+    (r"\int_x p_r(x) \log \frac{p_r(x)}{p_r(x)+p_g(x)} + p_g(x)\log\frac{p_g(x)}{p_r(x)+p_g(x)} \, dx",
+     r"2 D_{JS}(p_r \| p_g) - 2\log 2"),
+    (r"-\log(4) + \mathrm{KL}\left(p_{data} \Big\| \frac{p_{data}+p_g}{2}\right) + "
+     r"\mathrm{KL}\left(p_g \Big\| \frac{p_{data}+p_g}{2}\right)", r"-\log(4) + 2 \cdot \mathrm{JSD}(p_{data} \| p_g)"),
+]
+JS_WRONG = [  # the constant halved; the factor 2 of the JSD dropped
+    (JS_RIGHT[0][0], r"2 D_{JS}(p_r \| p_g) - \log 2"),
+    (JS_RIGHT[1][0], r"-\log(4) + \mathrm{JSD}(p_{data} \| p_g)"),
+]
+
+
+@pytest.mark.parametrize("left, right", JS_RIGHT)
+def test_js_via_the_mixture_is_proved_in_both_notations(left, right):
+    found = _judge(left, right)
+    assert found.verdict == "proved", found.reason
+    assert "m = (a + b)/2" in found.reason  # the proof used the mixture, written out
+
+
+@pytest.mark.parametrize("left, right", JS_WRONG)
+def test_a_wrong_js_identity_is_flagged_with_its_table(left, right):
+    found = _judge(left, right)
+    assert found.verdict == "disagrees", found.reason
+    assert "x in {0, 1}" in found.evidence and "left = " in found.evidence
+
+
+def test_the_definition_of_js_restated_is_a_definition_not_a_proof():
+    found = _judge(r"\mathrm{JS}(P \| Q)", r"\frac{1}{2} \mathrm{KL}(P \| \frac{P+Q}{2}) + \frac{1}{2} \mathrm{KL}(Q \| \frac{P+Q}{2})")
+    assert found.verdict == "unchecked" and "definition" in found.reason
+    swapped = _judge(r"\mathrm{JS}(P \| Q)", r"\frac{1}{2} \mathrm{KL}(P \| \frac{P+Q}{2}) + \frac{1}{2} \mathrm{KL}(\frac{P+Q}{2} \| Q)")
+    assert swapped.verdict == "disagrees"
+
+
+def test_kl_of_bare_letters_is_a_sum_over_the_variable_the_statement_uses():
+    assert _judge(r"\mathrm{KL}(p \| q)", r"\sum_x q(x) \log \frac{q(x)}{p(x)}").verdict == "disagrees"
+    assert _judge(r"\mathrm{KL}(p \| q)", r"\mathrm{KL}(q \| p)").verdict == "disagrees"
+    restated = _judge(r"\mathrm{KL}(p \| q)", r"\sum_x p(x) \log p(x) - \sum_x p(x) \log q(x)")
+    assert restated.verdict == "unchecked" and "definition" in restated.reason  # KL's own definition, not a proof
+
+
+def test_a_parameter_subscript_the_lecture_drops_is_not_a_flag():
+    # KL(q_θ || p) written out with q(d): the lecture's q is its q_θ
+    found = _judge(r"\mathrm{KL}(q_\theta \| p)", r"\sum_d q(d) \log \frac{q(d)}{p(d)}")
+    assert found.verdict == "unchecked" and "q_θ written q" in found.reason
+
+
+def test_bare_kl_and_jsd_are_read_in_a_document(tmp_path):
+    text = ("# GAN\n\n$$-\\log(4) + KL\\left(p_{data} \\Big\\| \\frac{p_{data}+p_g}{2}\\right) + KL\\left(p_g \\Big\\| "
+            "\\frac{p_{data}+p_g}{2}\\right) = -\\log(4) + 2 \\cdot JSD(p_{data} \\| p_g)$$\n")
+    assert _record(tmp_path, text, 3).verdict == "proved"
+    assert _record(tmp_path, text.replace("2 \\cdot JSD", "JSD"), 3).verdict == "disagrees"

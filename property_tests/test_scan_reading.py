@@ -107,3 +107,15 @@ def test_decorations_are_unwrapped_before_reading():
 
     clauses = split_clauses(unwrap_decorations(r"x = \underbrace{a + b}_{\text{Reconstruction Term}} - c"))
     assert len(clauses) == 1 and "Reconstruction" not in clauses[0].sides[1] and "a + b" in clauses[0].sides[1]
+
+
+@pytest.mark.parametrize("tex", [r"\int_x p(x) \log p(x) \, dx", r"\int_{\mathcal{X}} p(x) \log p(x) \, dx",
+                                 r"\int_{\mathbb{R}} p(x) \log p(x) \, dx"])
+def test_an_integral_subscripted_by_its_variable_or_its_space_runs_over_the_whole_domain(tex):
+    expr = read_document(tex, DocumentNames(), frozenset()).expr
+    assert isinstance(expr, sympy.Integral) and len(expr.limits[0]) == 1
+
+
+def test_an_integral_with_a_real_lower_bound_still_needs_the_upper_one():
+    with pytest.raises(FormulaError, match="one bound"):
+        read_document(r"\int_0 f(x) \, dx", DocumentNames(), frozenset())

@@ -260,7 +260,8 @@ class Instance:
 
 
 def instances(models: list[str], variables: list[str], free: list[str], seed: int, *, independent: bool,
-              merged: bool) -> list[Instance]:
+              merged: bool, same: dict | None = None) -> list[Instance]:
+    """``same``: model -> the model whose table it shares (p_θ read as p)."""
     rng = random.Random(seed)
     out = []
     order = tuple(sorted(variables))
@@ -280,6 +281,8 @@ def instances(models: list[str], variables: list[str], free: list[str], seed: in
                 weights = {c: sympy.Integer(rng.randint(1, 30)) for c in cells}
             total = sum(weights.values())
             tables[model] = shared = {c: w / total for c, w in weights.items()}
+        for model, other in (same or {}).items():
+            tables[model] = tables[other]
         values = {v: rng.choice(supports[v]) for v in free}
         label = ("independent " if independent else "") + ("one distribution for every letter" if merged else "instance")
         out.append(Instance(supports, tables, order, values, f"{label} {n + 1}"))
@@ -318,7 +321,7 @@ def evaluate(expr, instance: Instance, values: dict, plain: dict) -> mpmath.mpf:
         return total
     if expr.is_Rational:
         return _rational(expr)
-    if expr.is_number:
+    if expr.is_number and not expr.has(sympy.Integral, sympy.Sum, sympy.core.function.AppliedUndef):
         return mpmath.mpf(str(sympy.N(expr, DIGITS + 5)))
     args = [evaluate(a, instance, values, plain) for a in expr.args]
     if isinstance(expr, sympy.Add):
@@ -354,7 +357,25 @@ def judge(left, right, seed: int = 0, declared: frozenset = frozenset(), relatio
     fails for general distributions may hold for the family, so it is not flagged."""
     _PARAMETER_VARIABLES[0] = _parameters_are_variables(left, right)
     try:
-        return _judge(left, right, seed, declared, relation)
+        variable = _letter_variable(left, right)
+        named = _divergence(left) or _divergence(right)
+        used: set = set()
+        written = _divergences_written_out(left, variable, used), _divergences_written_out(right, variable, used)
+        if used and relation == "=" and any(side.is_number and not side.has(sympy.core.function.AppliedUndef)
+                                            for side in (left, right)):
+            return None  # a divergence given a value (KL(p || q) = 0.5 - 0.8): the other checks read it
+        found = _judge(*written, seed, declared, relation)
+        if found is not None and found.verdict == "disagrees" and used and any(
+                _judge(*(_divergences_written_out(side, variable, set(), base) for side in (left, right)),
+                       seed, declared, relation) is None or
+                _judge(*(_divergences_written_out(side, variable, set(), base) for side in (left, right)),
+                       seed, declared, relation).verdict != "disagrees" for base in (2, 10)):
+            return None  # it may hold with the divergence in bits (a lecture's log base): the other checks read it
+        if named and found is not None and found.verdict == "proved" and "sum_v" not in found.reason:
+            return Judgement("unchecked", "the definition of the divergence, restated (a definition, not a proof)")
+        if found is not None and found.verdict == "proved" and used:
+            found = Judgement("proved", found.reason + "; " + "; ".join(sorted(used)))
+        return found
     except Unread:
         return None
     finally:
@@ -386,10 +407,14 @@ def _judge(left, right, seed: int, declared: frozenset, relation: str):
         readings = [("generic", False, False), ("independent", True, False)]
         if not calculus and len(models) > 1:
             readings += [("merged", False, True), ("merged independent", True, True)]
+        same = {m: m.partition("_")[0] for m in models if "_" in m and m.partition("_")[0] in models}
+        if same:  # q_θ and q in one statement: the lecture may drop the subscript (its notation, one model)
+            readings.append(("subscript dropped", False, False))
         failures = {}
         count = 0
         for name, independent, merged in readings:
-            for instance in instances(models, variables, free, seed, independent=independent, merged=merged):
+            for instance in instances(models, variables, free, seed, independent=independent, merged=merged,
+                                      same=same if name == "subscript dropped" else None):
                 try:
                     a = evaluate(left, instance, dict(instance.free), plain)
                     b = evaluate(right, instance, dict(instance.free), plain)
@@ -423,11 +448,84 @@ def _judge(left, right, seed: int, declared: frozenset, relation: str):
             return Judgement("unchecked", f"differs for general distributions, but the lecture gives "
                                           f"{', '.join(given)} a named family: not flagged", shown)
         return Judgement("disagrees", "fails for a distribution of the structure it names (and when the variables are "
-                                      "independent" + ("; and with one distribution for every letter" if len(readings) > 2
-                                                       else "") + ")", shown)
+                                      "independent" + ("; and with one distribution for every letter"
+                                                       if any(n.startswith("merged") for n, *_ in readings) else "")
+                                      + ("; and with q_θ read as q" if same else "") + ")", shown)
     holds = [name for name, *_ in readings if name not in failures]
     return Judgement("unchecked", f"differs for general distributions but holds when {_reading_text(holds[0])}: "
                                   "an assumption the lecture may make, not flagged", shown)
+
+
+_JS = re.compile(r"^(?:D_)?\{?(?:\\mathrm\{|\\text\{|\\operatorname\{)?(?:JS|JSD)\}?\}?$")
+
+
+def _divergence(side) -> bool:
+    r"""The side is one KL or JS divergence (``KL(q \| p)``, ``D_{JS}(p \| q)``)."""
+    if not is_opaque_function(side) or isinstance(side, sympy.Symbol):
+        return False
+    head = information._split(side.func.__name__)[0].replace(" ", "")
+    return bool(information._KL.match(head) or _JS.match(head))
+
+
+def _bare_letter(expr) -> bool:
+    return isinstance(expr, sympy.Symbol) and bool(_LETTER.match(information._normal(expr.name)))
+
+
+def _letter_variable(left, right) -> sympy.Symbol | None:
+    r"""The variable a bare letter (``KL(p \| q)``, ``JS(p_r \| p_g)``) is a density of: the one
+    variable its letters are applied to elsewhere in the statement (``p_r(x)``), else ``x``;
+    None when the statement applies them to several."""
+    letters = {information._normal(s.name) for e in (left, right) for s in e.free_symbols if _bare_letter(s)}
+    if not letters:
+        return None
+    used = set()
+    for e in (left, right):
+        for node in sympy.preorder_traversal(e):
+            d = density(node)
+            if d is not None and information._normal(node.func.__name__.split("[")[0]) in letters:
+                if d.after or len(d.before) != 1:
+                    raise Unread("a letter used bare and as a conditional or joint density")
+                used.add(d.before[0])
+    if len(used) > 1:
+        raise Unread("bare letters of several variables")
+    return sympy.Symbol(used.pop() if used else "x", real=True)
+
+
+def _divergences_written_out(expr, variable, used: set, base: int | None = None):
+    r"""KL and JS whose arguments are bare letters or mixtures (``\frac{p + q}{2}``) written as
+    integrals over ``variable``: ``KL(a \| b) = \int a \log(a / b)``, ``JS(a \| b) = \frac12 KL(a \| m) +
+    \frac12 KL(b \| m)`` with ``m = (a + b) / 2`` (logs in ``base``, natural when None); the definitions
+    used are added to ``used``.
+    Divergences between applied densities are left to :func:`_operator`."""
+    def applied(arg):
+        if variable is None or not arg.free_symbols or not all(_bare_letter(s) for s in arg.free_symbols):
+            raise Unread("a divergence of something other than densities")
+        return arg.xreplace({s: sympy.Function(s.name)(variable) for s in arg.free_symbols})
+
+    def kl(a, b):
+        log = sympy.log(a / b) if base is None else sympy.log(a / b) / sympy.log(base)
+        return sympy.Integral(a * log, (variable, -sympy.oo, sympy.oo))
+
+    def rewrite(node):
+        if not (is_opaque_function(node) and not isinstance(node, sympy.Symbol)):
+            return None
+        head, seps, square = information._split(node.func.__name__)
+        if seps != "‖" or len(node.args) != 2:
+            return None
+        name = head.replace(" ", "")
+        if _JS.match(name):
+            a, b = (applied(x) for x in node.args)
+            m = (a + b) / 2
+            used.add("JS(a ‖ b) = KL(a ‖ m)/2 + KL(b ‖ m)/2 with m = (a + b)/2")
+            return kl(a, m) / 2 + kl(b, m) / 2
+        if information._KL.match(name) and not all(density(x) is not None for x in node.args):
+            used.add("KL(a ‖ b) = ∫ a log(a / b)")
+            return kl(*(applied(x) for x in node.args))
+        return None
+
+    if not any(is_opaque_function(n) and not isinstance(n, sympy.Symbol) for n in sympy.preorder_traversal(expr)):
+        return expr
+    return expr.replace(lambda n: rewrite(n) is not None, rewrite)
 
 
 def _restates_conditional(left, right) -> bool:
@@ -458,6 +556,7 @@ def _violated(a, relation: str, b) -> bool:
 
 def _reading_text(name: str) -> str:
     return {"independent": "the variables are independent", "merged": "every letter is one distribution",
+            "subscript dropped": "a letter with a parameter subscript is the letter without it (q_θ written q)",
             "merged independent": "every letter is one distribution of independent variables",
             "generic": "the distributions are general"}[name]
 

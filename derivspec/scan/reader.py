@@ -146,6 +146,15 @@ class DocumentReading:
         return self.expr.xreplace({s: v[0] for s, v in self.literals.items()})
 
 
+def _whole_domain(lower, variable) -> bool:
+    r"""``\int_x f(x) dx``, ``\int_{\mathcal{X}}``, ``\int_{\mathbb{R}}``: the subscript names the
+    variable or its whole space, not a lower bound."""
+    if not isinstance(lower, sympy.Symbol):
+        return False
+    letter = re.sub(r"_.*$", "", variable.name)
+    return lower == variable or lower.name in (r"\mathbb{R}", r"\mathcal{" + letter.upper() + "}")
+
+
 def is_opaque_function(expr) -> bool:
     """Whether ``expr`` is an opaque application (an undefined SymPy function) or an opaque atom."""
     if isinstance(expr, sympy.Symbol):
@@ -996,7 +1005,7 @@ class _DocumentParser(_Parser):
         self.flags.add("integral")
         if not isinstance(variable, sympy.Symbol):
             raise self.error(token, "the variable of integration is not a name")
-        if lower == "space" or (lower is None and upper is None):
+        if lower == "space" or (lower is None and upper is None) or (upper is None and _whole_domain(lower, variable)):
             return sympy.Integral(integrand, variable)
         if lower is None or upper is None:
             raise self.error(token, "an integral with one bound")

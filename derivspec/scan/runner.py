@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 from derivspec.scan.classify import document_algorithms
+from derivspec.scan.functions import document_defined
 from derivspec.scan.letters import document_letters
 from derivspec.scan.macros import document_macros
 from derivspec.scan.matrices import document_types
@@ -61,6 +62,18 @@ def _last_side(text: str) -> str:
     return clauses[-1].sides[-1] if clauses else ""
 
 
+def _all_sides(statements) -> list[str]:
+    from derivspec.scan.clauses import split_clauses
+
+    sides = []
+    for s in statements:
+        try:
+            sides += [side for c in split_clauses(clean(s)) if c.relations for side in c.sides]
+        except Exception:
+            continue
+    return sides
+
+
 def _starts_with_relation(text: str) -> bool:
     return bool(re.match(r"^\s*(?:=|\\approx|\\le|\\ge|\\propto|\\(?:c|l)?dots\s*=|\\ldots\s*=)", text))
 
@@ -81,6 +94,7 @@ def prepare(path, name: str | None = None, known: bool = True, seconds: float | 
     state.notations = document_notations(text)
     state.families = document_families(text)  # z ~ N(0, I): not judged on general distributions alone
     state.functions = document_functions(relational)
+    state.defined_functions = document_defined(text, _all_sides(relational))  # f(x) = ..., "let $f$ be": not arbitrary
     state.types = document_types(text)  # read before any check: which names are matrices and vectors
     state.equations = document_equations(relational)  # name = value, in force near where it is stated
     state.order = {(s.lines, s.text): i for i, s in enumerate(relational)}

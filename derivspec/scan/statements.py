@@ -141,6 +141,7 @@ class DocumentState:
     equations: list = field(default_factory=list)  # (line, name, value): name = value stated anywhere in the document
     algorithms: frozenset = frozenset()  # lines of algorithm environments and pseudo-code (classify.document_algorithms)
     families: frozenset = frozenset()  # variables given a named family (probability.document_families)
+    defined_functions: frozenset = frozenset()  # function letters defined or described (functions.document_defined)
 
 
 @dataclass
@@ -318,7 +319,8 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
                           statement=" , ".join(" = ".join(c.sides) for c in clauses if c is not clause),
                           definitions=_nearby_definitions(statement, state), notations=state.notations,
                           samples=_nearby_samples(statement, state),
-                          numbers=step_checks.numbers_in_prose(statement.before[-300:]), families=state.families)
+                          numbers=step_checks.numbers_in_prose(statement.before[-300:]), families=state.families,
+                          defined_functions=state.defined_functions)
         sides = [read_side(s, context) for s in sides_text]
         for k, relation in enumerate(clause.relations):
             left, right = sides[k], sides[k + 1]

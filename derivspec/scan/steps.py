@@ -41,7 +41,7 @@ import sympy
 
 from derivspec.core.errors import FormulaError
 from derivspec.scan.reader import DocumentNames, DocumentReading, read_document
-from derivspec.scan import algebra, classify, information, probability
+from derivspec.scan import algebra, classify, functions, information, probability
 
 CHECKED_RELATIONS = ("=", "≈", "≤", "≥", "<", ">", "∝")
 DIMENSION_NAMES = frozenset({"d", "D", "n", "N", "k", "K", "m", "M", "p", "C", "H", "W", "L"})
@@ -110,6 +110,8 @@ class Context:
     numbers: frozenset = frozenset()  # names the sentence before calls numbers ("for numbers $a$ and $b$")
     families: frozenset = frozenset()  # variables the document gives a named family (z ~ N(0, I))
     densities: dict = field(default_factory=dict)  # (left, relation, right) -> probability.Judgement of the step
+    defined_functions: frozenset = frozenset()  # function letters the document defines or describes (functions.py)
+    concrete: bool = False  # the step is an instance with concrete functions (no further instances)
 
 
 _TRUNCATED = re.compile(r"^\s*(-?\s*\d+\.\d+)\s*(?:\\ldots|\\dots|\\cdots|\.\.\.)\s*$")
@@ -199,12 +201,14 @@ def normalise_side(text: str) -> str:
     text = re.sub(r"(?<![.\\])\.\s*$", "", text)  # a full stop that ends a side (``p_{ij}. = ...``)
     text = _BRACED_DIFFERENTIAL.sub(lambda m: r" \,d" + m.group(1) + " ", text)  # {\,dz}: a macro's differential
     text = _SUP_THEN_SUB.sub(lambda m: m.group(1) + "_" + m.group(3) + "^" + m.group(2), text)  # J^{-1}_{f}: J_{f}^{-1}
+    text = _BARE_DIVERGENCE.sub(r"\\mathrm{\1}", text)  # KL(p || q), JSD(p || q) written without a font
     bound = set(_BOUND.findall(text))
     if bound:
         text = _SAMPLE_INDEX.sub(lambda m: m.group(1) + "_{" + m.group(2) + "}" if m.group(2) in bound else m.group(0), text)
     return text
 
 
+_BARE_DIVERGENCE = re.compile(r"(?<![A-Za-z\\{])(KL|JSD|JS)(?=\s*(?:\\left|\\big|\\Big|\\bigg)?\s*[(\[])")
 _BRACED_DIFFERENTIAL = re.compile(r"\{\s*(?:\\[,;:!]\s*)+(?:d|\\mathrm\{d\})\s*(\\?[A-Za-z]+)\s*\}")
 _SUP_THEN_SUB = re.compile(r"((?:\\[A-Za-z]+|[A-Za-z])\s*)\^\s*(\{[^{}]*\}|[A-Za-z0-9])\s*_\s*(\{[^{}]*\}|[A-Za-z0-9])")
 _SUM_HEAD = re.compile(r"\\(?:sum|prod)\s*(?:_\s*(?:\{[^{}]*\}|[A-Za-z0-9]))?\s*(?:\^\s*(?:\{[^{}]*\}|[A-Za-z0-9]))?")
@@ -800,6 +804,51 @@ SCALAR_READING_DIFFERS = ("the sides differ when vectors and matrices are read a
 
 
 def check_symbolic(left: Side, relation: str, right: Side, context: Context, first: bool) -> StepResult:
+    """The step compared as algebra; an undecided step about a function the lecture leaves
+    arbitrary is tried again with concrete functions (:func:`_with_concrete_functions`)."""
+    found = _symbolic(left, relation, right, context, first)
+    if found.verdict == "unchecked" and not context.concrete:
+        return _with_concrete_functions(left, relation, right, context, first) or found
+    return found
+
+
+def _concrete_side(side: Side, letter: str, family: str) -> Side:
+    def instance(reading: DocumentReading) -> DocumentReading:
+        return DocumentReading(functions.concrete(reading.expr, letter, family), reading.flags, reading.literals,
+                               reading.names_used)
+    return Side(side.text, instance(side.primary), variants={k: instance(v) for k, v in side.variants.items()})
+
+
+def _with_concrete_functions(left: Side, relation: str, right: Side, context: Context, first: bool) -> StepResult | None:
+    r"""A step about one function letter the document leaves arbitrary, judged for f(x) = x, 2x + 1
+    and e^x (:mod:`derivspec.scan.functions`): flagged only when it fails for all three (each
+    failure under the usual rules), evidence when it holds for all three, else None."""
+    letter = functions.free_function(left.primary.expr, right.primary.expr, defined=context.defined_functions)
+    if letter is None:
+        return None
+    inner = dataclasses.replace(context, concrete=True)
+    try:
+        outcomes = [(family, _symbolic(_concrete_side(left, letter, family), relation,
+                                       _concrete_side(right, letter, family), inner, first))
+                    for family in functions.FAMILIES]
+    except Exception:  # a concrete function SymPy cannot carry through: no instance, no verdict
+        return None
+    tried = ", ".join(f"{letter}(x) = {functions.SHOWN[f]}" for f in functions.FAMILIES)
+    verdicts = {o.verdict for _, o in outcomes}
+    if verdicts == {"disagrees"} and not functions.scope_ambiguous(
+            left.text, right.text, read=lambda t: read_document(t, context.names, context.bare).expr):
+        family, first_failure = outcomes[0]
+        return StepResult(relation, left.text, right.text, "disagrees", "chain",
+                          f"fails for every concrete function {letter} tried ({tried}): {first_failure.reason}",
+                          f"with {letter}(x) = {functions.SHOWN[family]}: {first_failure.evidence}")
+    if verdicts == {"proved"}:
+        return StepResult(relation, left.text, right.text, "unchecked", "chain",
+                          f"holds on {len(outcomes)} instances of the function {letter} ({tried}): "
+                          "concrete functions, evidence, not proof")
+    return None
+
+
+def _symbolic(left: Side, relation: str, right: Side, context: Context, first: bool) -> StepResult:
     def result(verdict, reason, evidence="", **extra):
         return StepResult(relation, left.text, right.text, verdict, "chain", reason, evidence, **extra)
 

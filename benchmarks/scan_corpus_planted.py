@@ -1,0 +1,174 @@
+"""Recall of ``derivspec scan`` on errors planted at run time in lectures by other authors (issue 24).
+
+For one half of ``benchmarks/scan_corpus/split.toml`` (read from the ``fetch`` tool's bare git
+directories, never stored here): every statement the unedited scan classes as an identity, an
+inequality or a worked number and does not flag gets one error of the kinds in
+``benchmarks/planting.py`` (swapped KL arguments, an inverted ratio of densities, a dropped term,
+t for t-1, alpha for alpha-bar, sigma for sigma^2, a reversed inequality, a missing log, a flipped
+sign, a wrong normaliser). Among the kinds that apply to a statement the least used so far is
+chosen (ties by a seeded draw), so the kinds stay balanced. Edits of one file at least
+``SEPARATION`` lines apart share a copy.
+
+An error is *found* when the scan of the copy flags (verdict ``disagrees``) a statement spanning
+an edited line. Recall is reported for statements inside derivation chains (two or more
+relations) and standalone ones, and by kind. New flags away from any edit are counted too.
+
+    python benchmarks/scan_corpus_planted.py --half development
+    python benchmarks/scan_corpus_planted.py --half heldout --json OUT.json   # only to measure
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import tempfile
+from collections import Counter, defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import planting  # noqa: E402
+import scan_corpus  # noqa: E402
+
+TARGET_CLASSES = frozenset({"identity", "inequality", "worked number"})
+SEPARATION = 4
+
+
+def choose_edits(statements: list[dict], sources: dict[str, list[str]], seed: int) -> list[dict]:
+    """One planted error per target statement, kinds balanced."""
+    rng = random.Random(seed)
+    used: Counter = Counter()
+    edits = []
+    for s in statements:
+        if s.get("class") not in TARGET_CLASSES or s["verdict"] == "disagrees" or s.get("kind") == "source":
+            continue
+        lines = sources.get(s["file"])
+        first, last = s["lines"]
+        if lines is None or last > len(lines):
+            continue
+        region = "\n".join(lines[first - 1:last])
+        options = [kind for kind in planting.KINDS if planting.plant(region, kind) is not None]
+        if not options:
+            continue
+        rng.shuffle(options)
+        kind = min(options, key=lambda k: used[k])
+        used[kind] += 1
+        edits.append({"file": s["file"], "lines": [first, last], "kind": kind, "original": s["verdict"],
+                      "chain": len(s.get("steps") or []) > 1,
+                      "region": planting.plant(region, kind)})
+    return edits
+
+
+def build_copies(edits: list[dict], sources: dict[str, list[str]], folder: Path) -> dict[str, list[int]]:
+    """Write the planted copies: copy name -> indexes of its edits."""
+    by_file: dict[str, list[int]] = defaultdict(list)
+    for i, edit in enumerate(edits):
+        by_file[edit["file"]].append(i)
+    copies: dict[str, list[int]] = {}
+    for file, indexes in by_file.items():
+        groups: list[list[int]] = []
+        for i in indexes:
+            for group in groups:
+                if all(edits[i]["lines"][0] - edits[j]["lines"][1] >= SEPARATION
+                       or edits[j]["lines"][0] - edits[i]["lines"][1] >= SEPARATION for j in group):
+                    group.append(i)
+                    break
+            else:
+                groups.append([i])
+        for k, group in enumerate(groups):
+            lines = list(sources[file])
+            for i in sorted(group, key=lambda j: -edits[j]["lines"][0]):
+                first, last = edits[i]["lines"]
+                lines[first - 1:last] = edits[i]["region"].split("\n")
+            name = f"planted{k}__{file}"
+            (folder / name).write_text("\n".join(lines), encoding="utf-8")
+            copies[name] = group
+    return copies
+
+
+def measure(half: str, mirror: Path, seed: int = 0) -> dict:
+    config = scan_corpus.split()
+    results: list[dict] = []
+    elsewhere = 0
+    for repo in config["repo"]:
+        if repo["half"] != half:
+            continue
+        git_dir = mirror / repo["name"].replace("/", "+") / "repo"
+        names = scan_corpus.documents(git_dir, repo["commit"], config["extensions"])
+        with tempfile.TemporaryDirectory() as tmp:
+            original_dir, planted_dir = Path(tmp) / "original", Path(tmp) / "planted"
+            original_dir.mkdir()
+            planted_dir.mkdir()
+            paths = scan_corpus.copy_out(git_dir, repo["commit"], names, original_dir)
+            out, _, problem = scan_corpus.scan(paths)
+            if out is None:
+                raise RuntimeError(f"{repo['name']}: {problem}")
+            sources = {p.name: p.read_text(encoding="utf-8", errors="replace").split("\n") for p in paths}
+            edits = choose_edits(out.get("statements", []), sources, seed)
+            copies = build_copies(edits, sources, planted_dir)
+            planted, _, problem = scan_corpus.scan(sorted(planted_dir.iterdir())) if copies else ({}, 0.0, "")
+            if planted is None:
+                raise RuntimeError(f"{repo['name']} (planted copies): {problem}")
+        flagged_before = {(s["file"], line) for s in out.get("statements", []) if s["verdict"] == "disagrees"
+                          for line in range(s["lines"][0], s["lines"][1] + 1)}
+        by_copy: dict[str, list[dict]] = defaultdict(list)
+        for s in planted.get("statements", []):
+            by_copy[s["file"]].append(s)
+        for name, group in copies.items():
+            spans = [range(edits[i]["lines"][0], edits[i]["lines"][1] + 1) for i in group]
+            for i in group:
+                edit = edits[i]
+                covering = [s for s in by_copy[name] if s["lines"][0] <= edit["lines"][1]
+                            and edit["lines"][0] <= s["lines"][1]]
+                hit = [s for s in covering if s["verdict"] == "disagrees"]
+                results.append({"repo": repo["name"], **{k: edit[k] for k in ("file", "lines", "kind", "chain", "original")},
+                                "found": bool(hit),
+                                "reason": (hit or covering or [{"reason": "no statement"}])[0]["reason"][:160]})
+            original = name.split("__", 1)[1]
+            elsewhere += sum(1 for s in by_copy[name] if s["verdict"] == "disagrees"
+                             and not any(s["lines"][0] <= r[-1] and r[0] <= s["lines"][1] for r in spans)
+                             and (original, s["lines"][0]) not in flagged_before)
+    return {"half": half, "seed": seed, "errors": results, "recall": recall(results), "new_flags_elsewhere": elsewhere}
+
+
+def recall(results: list[dict]) -> dict:
+    def rate(rows):
+        found = sum(r["found"] for r in rows)
+        return {"found": found, "planted": len(rows), "recall": round(found / len(rows), 3) if rows else None}
+
+    by_kind: dict[str, list] = defaultdict(list)
+    for r in results:
+        by_kind[r["kind"]].append(r)
+    return {"all": rate(results), "chain": rate([r for r in results if r["chain"]]),
+            "standalone": rate([r for r in results if not r["chain"]]),
+            "original proved": rate([r for r in results if r["original"] == "proved"]),
+            "kind": {kind: rate(rows) for kind, rows in sorted(by_kind.items())}}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--half", choices=("development", "heldout"), required=True)
+    parser.add_argument("--mirror", type=Path, default=Path("/work/.mirror"))
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", type=Path, help="write every planted error and its outcome here")
+    args = parser.parse_args(argv)
+    if not args.mirror.is_dir():
+        print(f"scan_corpus_planted: {args.mirror} not found (fetch the repositories of split.toml)", file=sys.stderr)
+        return 2
+    result = measure(args.half, args.mirror, args.seed)
+    rec = result["recall"]
+    for key in ("all", "chain", "standalone", "original proved"):
+        row = rec[key]
+        share = f"{row['recall']:.0%}" if row["planted"] else "-"
+        print(f"{args.half} {key:15s} {row['found']:4d}/{row['planted']:4d} found ({share})")
+    for kind, row in rec["kind"].items():
+        print(f"    {kind:22s} {row['found']:4d}/{row['planted']:4d}")
+    print(f"new flags away from every edit: {result['new_flags_elsewhere']}")
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
