@@ -24,8 +24,9 @@ import sympy
 from sympy.core.function import AppliedUndef
 
 LETTERS = frozenset({"f", "g", "h", "F", "G", "r", "s", "u", "v", "D", r"\phi", r"\varphi", r"\psi"})
-FAMILIES = ("identity", "linear", "exponential")
-SHOWN = {"identity": "x", "linear": "2x + 1", "exponential": "e^{x}"}
+# name -> (as shown in a record, the function)
+FAMILIES = {"identity": ("x", lambda x: x), "linear": ("2x + 1", lambda x: 2 * x + 1),
+            "exponential": ("e^{x}", sympy.exp)}
 
 _NAME = r"(\\[A-Za-z]+|[A-Za-z])"
 _LONE_SIDE = re.compile(r"^\s*" + _NAME + r"\s*(?:_\s*(?:\{[^{}]*\}|\\?[A-Za-z0-9]+))?\s*'*\s*"
@@ -107,7 +108,7 @@ def concrete(expr: sympy.Expr, letter: str, family: str) -> sympy.Expr:
         primes = len(name) - len(name.rstrip("'"))
         argument = sum((k + 1) * a for k, a in enumerate(node.args))
         x = sympy.Dummy("x")
-        shape = {"identity": x, "linear": 2 * x + 1, "exponential": sympy.exp(x)}[family]
+        shape = FAMILIES[family][1](x)
         return sympy.diff(shape, x, primes).subs(x, argument) if primes else shape.subs(x, argument)
 
     def is_letter(node):

@@ -365,12 +365,12 @@ def judge(left, right, seed: int = 0, declared: frozenset = frozenset(), relatio
                                             for side in (left, right)):
             return None  # a divergence given a value (KL(p || q) = 0.5 - 0.8): the other checks read it
         found = _judge(*written, seed, declared, relation)
-        if found is not None and found.verdict == "disagrees" and used and any(
-                _judge(*(_divergences_written_out(side, variable, set(), base) for side in (left, right)),
-                       seed, declared, relation) is None or
-                _judge(*(_divergences_written_out(side, variable, set(), base) for side in (left, right)),
-                       seed, declared, relation).verdict != "disagrees" for base in (2, 10)):
-            return None  # it may hold with the divergence in bits (a lecture's log base): the other checks read it
+        if found is not None and found.verdict == "disagrees" and used:
+            for base in (2, 10):  # it may hold with the divergence in bits (a lecture's log base)
+                again = _judge(*(_divergences_written_out(side, variable, set(), base) for side in (left, right)),
+                               seed, declared, relation)
+                if again is None or again.verdict != "disagrees":
+                    return None  # the other checks read it
         if named and found is not None and found.verdict == "proved" and "sum_v" not in found.reason:
             return Judgement("unchecked", "the definition of the divergence, restated (a definition, not a proof)")
         if found is not None and found.verdict == "proved" and used:

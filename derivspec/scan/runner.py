@@ -32,7 +32,8 @@ from derivspec.scan.probability import document_families
 from derivspec.scan.extract import Statement, extract, read_lecture
 from derivspec.scan.records import Record, record_from_steps
 from derivspec.scan.statements import (STATEMENT_SECONDS, DocumentState, check_statement, clean, document_conventions,
-                                      document_equations, document_functions, document_notations)
+                                      document_equations, document_functions, document_notations,
+                                      relational_clauses)
 
 GRACE_SECONDS = 4.0
 FILE_SECONDS = 300.0  # whole-file budget: 100x the slowest seed lecture (643 statements in 3 s, 2 workers)
@@ -62,18 +63,6 @@ def _last_side(text: str) -> str:
     return clauses[-1].sides[-1] if clauses else ""
 
 
-def _all_sides(statements) -> list[str]:
-    from derivspec.scan.clauses import split_clauses
-
-    sides = []
-    for s in statements:
-        try:
-            sides += [side for c in split_clauses(clean(s)) if c.relations for side in c.sides]
-        except Exception:
-            continue
-    return sides
-
-
 def _starts_with_relation(text: str) -> bool:
     return bool(re.match(r"^\s*(?:=|\\approx|\\le|\\ge|\\propto|\\(?:c|l)?dots\s*=|\\ldots\s*=)", text))
 
@@ -93,10 +82,12 @@ def prepare(path, name: str | None = None, known: bool = True, seconds: float | 
     state.log_base, state.conventions = document_conventions(text, state.names)
     state.notations = document_notations(text)
     state.families = document_families(text)  # z ~ N(0, I): not judged on general distributions alone
-    state.functions = document_functions(relational)
-    state.defined_functions = document_defined(text, _all_sides(relational))  # f(x) = ..., "let $f$ be": not arbitrary
+    split = relational_clauses(relational)  # every relational statement split once for the passes below
+    state.functions = document_functions(split)
+    state.defined_functions = document_defined(  # f(x) = ..., "let $f$ be": not arbitrary
+        text, [side for _, clauses in split for c in clauses or [] for side in c.sides])
     state.types = document_types(text)  # read before any check: which names are matrices and vectors
-    state.equations = document_equations(relational)  # name = value, in force near where it is stated
+    state.equations = document_equations(split)  # name = value, in force near where it is stated
     state.order = {(s.lines, s.text): i for i, s in enumerate(relational)}
     if known:
         from derivspec.scan.known import Recogniser

@@ -415,18 +415,28 @@ _SET_NAME = re.compile(r"^\s*((?:\\(?:tilde|widetilde|bar|overline|hat|widehat)\
 EQUATION_WINDOW = 40  # lines either side: "recall x_i = p_i" may follow the formula it explains
 
 
-def document_equations(relational: list[Statement]) -> list:
+def relational_clauses(relational: list[Statement]) -> list[tuple[Statement, list]]:
+    """Each statement with its clauses that have a relation, split once for the document-wide
+    passes (None for a statement the splitter cannot split)."""
+    out = []
+    for s in relational:
+        try:
+            out.append((s, [c for c in split_clauses(clean(s)) if c.relations]))
+        except Exception:
+            out.append((s, None))
+    return out
+
+
+def document_equations(split: list[tuple[Statement, list]]) -> list:
     """(line, name, value) for every definition the document states: ``name := value``;
     ``name = value`` right after "recall", "where", "with", "let", "define", "denote"; or a display
     ``name = value`` whose name no earlier statement used (a fresh name) -- a name alone on the left
     that the right side does not use, a value with a symbol in it."""
     found, earlier, fresh_tries = [], [], 0
-    for s in relational:
-        try:
-            cleaned = clean(s)
-            clauses = [c for c in split_clauses(cleaned) if c.relations]
-        except Exception:
+    for s, clauses in split:
+        if clauses is None:
             continue
+        cleaned = clean(s)
         introduced = bool(_DEFINING_PROSE.search(s.before[-60:])) if s.before else False
         alone = s.display and len(clauses) == 1
         for clause in clauses:
@@ -527,18 +537,14 @@ def _normal(text: str) -> str:
     return re.sub(r"\s+", "", text.replace(r"\mid", "|").replace(r"\left", "").replace(r"\right", ""))
 
 
-def document_functions(relational: list[Statement]) -> list:
+def document_functions(split: list[tuple[Statement, list]]) -> list:
     """(line, lhs text, pattern, rhs text) for ``F(args) = RHS`` written in a display (``=`` or
     ``:=`` as the first relation of a statement whose left side is only ``F(args)``), kept only
     when the document gives that ``F(args)`` one right side: a name defined twice, or a right
     side that uses the name itself, is ambiguous and dropped."""
     found: dict[str, list] = {}
-    for order, s in enumerate(relational):
-        try:
-            clauses = [c for c in split_clauses(clean(s)) if c.relations]
-        except Exception:
-            continue
-        for clause in clauses:
+    for order, (s, clauses) in enumerate(split):
+        for clause in clauses or []:
             lhs = clause.sides[0].strip()
             match = _DEFINED_LHS.match(lhs)
             if not match or not match.group(2).strip():

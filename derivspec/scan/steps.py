@@ -833,14 +833,14 @@ def _with_concrete_functions(left: Side, relation: str, right: Side, context: Co
                     for family in functions.FAMILIES]
     except Exception:  # a concrete function SymPy cannot carry through: no instance, no verdict
         return None
-    tried = ", ".join(f"{letter}(x) = {functions.SHOWN[f]}" for f in functions.FAMILIES)
+    tried = ", ".join(f"{letter}(x) = {shown}" for shown, _ in functions.FAMILIES.values())
     verdicts = {o.verdict for _, o in outcomes}
     if verdicts == {"disagrees"} and not functions.scope_ambiguous(
             left.text, right.text, read=lambda t: read_document(t, context.names, context.bare).expr):
         family, first_failure = outcomes[0]
         return StepResult(relation, left.text, right.text, "disagrees", "chain",
                           f"fails for every concrete function {letter} tried ({tried}): {first_failure.reason}",
-                          f"with {letter}(x) = {functions.SHOWN[family]}: {first_failure.evidence}")
+                          f"with {letter}(x) = {functions.FAMILIES[family][0]}: {first_failure.evidence}")
     if verdicts == {"proved"}:
         return StepResult(relation, left.text, right.text, "unchecked", "chain",
                           f"holds on {len(outcomes)} instances of the function {letter} ({tried}): "
