@@ -388,6 +388,11 @@ def normal_form(expr: sympy.Expr, parens: bool | None = None, constants: frozens
             body = walk(e.args[0])
             return _through_cross(_split_linear(e, lambda b: e.func(b), body, None,
                                                 constants_out=e.func == EXPECTATION, constants=constants))
+        if isinstance(e, sympy.log) and isinstance(e.args[0], (sympy.Mul, sympy.Pow)) and e.args[0].has(sympy.Product):
+            # log(a * prod_t b_t / prod_t c_t): split into logs first, so each product becomes a sum below
+            expanded = _positive_log_expand(e)
+            if expanded != e:
+                return walk(expanded)
         if isinstance(e, sympy.log) and isinstance(e.args[0], sympy.Product):
             # log of a product of positive factors: the sum of their logs (the positive world)
             product = e.args[0]

@@ -41,7 +41,7 @@ import sympy
 
 from derivspec.core.errors import FormulaError
 from derivspec.scan.reader import DocumentNames, DocumentReading, read_document
-from derivspec.scan import algebra, classify, functions, information, probability
+from derivspec.scan import algebra, classify, finite_sums, functions, information, probability
 
 CHECKED_RELATIONS = ("=", "≈", "≤", "≥", "<", ">", "∝")
 DIMENSION_NAMES = frozenset({"d", "D", "n", "N", "k", "K", "m", "M", "p", "C", "H", "W", "L"})
@@ -808,8 +808,49 @@ def check_symbolic(left: Side, relation: str, right: Side, context: Context, fir
     arbitrary is tried again with concrete functions (:func:`_with_concrete_functions`)."""
     found = _symbolic(left, relation, right, context, first)
     if found.verdict == "unchecked" and not context.concrete:
-        return _with_concrete_functions(left, relation, right, context, first) or found
+        return (_with_concrete_functions(left, relation, right, context, first)
+                or _with_sums_written_out(left, relation, right, context, first) or found)
     return found
+
+
+def _with_sums_written_out(left: Side, relation: str, right: Side, context: Context, first: bool) -> StepResult | None:
+    r"""A step with sums or products up to a symbolic limit T, judged with T = 3, 4, 5, 6 and the
+    sums expanded (:mod:`derivspec.scan.finite_sums`): flagged only when it fails for every value
+    (each failure under the usual rules), evidence when it holds for every value, else None."""
+    limit = finite_sums.limit_symbol(left.primary.expr, right.primary.expr)
+    if limit is None or limit.name.startswith("⟦"):  # a sum over an unstated range (\sum_m) has no limit to set
+        return None
+
+    def side_at(side: Side, value: int) -> Side:
+        def at(reading: DocumentReading) -> DocumentReading:
+            return DocumentReading(finite_sums.written_out(reading.expr, limit, value, context.names.symbol),
+                                   reading.flags, reading.literals, reading.names_used)
+        return Side(side.text, at(side.primary), variants={k: at(v) for k, v in side.variants.items()})
+
+    # written out, the step rearranges the same terms: judged as a link of a chain (a definition or
+    # a condition has a name or a symbol on one side only, which the rules still keep from a flag)
+    inner = dataclasses.replace(context, concrete=True, chain=True)
+    try:
+        outcomes = [(value, _symbolic(side_at(left, value), relation, side_at(right, value), inner, first))
+                    for value in finite_sums.LIMIT_VALUES]
+    except Exception:  # a sum SymPy cannot write out: no instance, no verdict
+        return None
+    values = ", ".join(str(value) for value, _ in outcomes)
+    verdicts = {o.verdict for _, o in outcomes}
+    name = context.names.latex.get(limit, limit.name)
+    if verdicts == {"disagrees"} and all(o.reason.startswith(_REARRANGED) for _, o in outcomes) and not any(
+            finite_sums.has_moments(side.primary.expr) for side in (left, right)):
+        # only opaque terms combined otherwise (written-out free symbols may carry a constraint the
+        # document states, sum_i p_i = 1; moments of products may rest on independence)
+        value, failure = outcomes[0]
+        return StepResult(relation, left.text, right.text, "disagrees", "chain",
+                          f"fails for {name} = {values} with the sums written out: {failure.reason}",
+                          f"at {name} = {value}: {failure.evidence}")
+    if verdicts == {"proved"}:
+        return StepResult(relation, left.text, right.text, "unchecked", "chain",
+                          f"holds on {len(outcomes)} instances ({name} = {values}, the sums written out): "
+                          f"evidence for every {name}, not proof")
+    return None
 
 
 def _concrete_side(side: Side, letter: str, family: str) -> Side:
@@ -926,6 +967,9 @@ def _symbolic(left: Side, relation: str, right: Side, context: Context, first: b
     return result("disagrees", why + " (confirmed at 120 and 240 digits)" + (f"; {notes[0]}" if notes else ""), evidence)
 
 
+_REARRANGED = "the step changes how terms that both sides contain are combined"
+
+
 def _rearranged_opaque(left: Side, relation: str, right: Side, context: Context, primary: Comparison,
                        notes: list) -> tuple[str, str] | None:
     """(reason, evidence) when a chain step only changes the coefficients of opaque terms that
@@ -948,7 +992,7 @@ def _rearranged_opaque(left: Side, relation: str, right: Side, context: Context,
     back = {v: k for k, v in primary.atoms.table.items()}
     shown = primary.difference.xreplace({x: sympy.Symbol(algebra.pretty(back[x])) for x in
                                          primary.difference.free_symbols if x in back})
-    return ("the step changes how terms that both sides contain are combined: it would need the "
+    return (_REARRANGED + ": it would need the "
             "relation left - right = 0 between them, which no rule supplies (exact, for every reading)",
             f"left - right = {sympy.sstr(shown)}")
 
