@@ -38,10 +38,12 @@ from dataclasses import dataclass, field
 
 import mpmath
 import sympy
+from sympy.core.function import AppliedUndef
 
+from derivspec.core import symbolic
 from derivspec.core.errors import FormulaError
 from derivspec.scan.reader import DocumentNames, DocumentReading, read_document
-from derivspec.scan import algebra, classify, finite_sums, functions, information, probability
+from derivspec.scan import algebra, classify, finite_sums, functions, information, optimum, probability
 
 CHECKED_RELATIONS = ("=", "≈", "≤", "≥", "<", ">", "∝")
 DIMENSION_NAMES = frozenset({"d", "D", "n", "N", "k", "K", "m", "M", "p", "C", "H", "W", "L"})
@@ -326,6 +328,11 @@ def _check_step(left: Side, relation: str, right: Side, context: Context, first:
     sets = classify.sets_or_events(left.text, right.text)
     if sets and not (left.readable and right.readable):
         return unjudged(sets)
+    if relation == "=" and (optimum.ANY_OPTIMUM.search(optimum.normalised(left.text))
+                            or optimum.ANY_OPTIMUM.search(optimum.normalised(right.text))):
+        judged = _optimum_step(left, right, context, first)
+        if judged is not None:
+            return judged
     for side, name in ((left, "left"), (right, "right")):
         if not side.readable:
             return result("unchecked", "chain", f"the {name} side is not read: {side.error}")
@@ -1227,3 +1234,158 @@ def check_proportional(left: Side, right: Side, context: Context) -> StepResult:
     if free:
         return result("proved", f"the ratio is free of {', '.join(_latex(v, context) for v in free)}")
     return result("unchecked", "proportionality not shown (∝ is not reported as wrong: its variable is not stated)")
+
+
+# -- arg max and arg min (derivspec/scan/optimum.py) -------------------------------------------------
+
+def _optimum_step(left: Side, right: Side, context: Context, first: bool) -> StepResult | None:
+    """``name = arg max_v F`` is a definition; ``arg max_v F = arg max_v G`` is proved when G is F up
+    to a shift, a positive factor or a log; ``arg max_v F = c`` is judged by the first-order condition
+    and the second-order sign; None when none applies (the side stays "not read")."""
+    lo, ro = optimum.parse(left.text), optimum.parse(right.text)
+
+    def result(verdict, reason, evidence="", **extra):
+        return StepResult("=", left.text, right.text, verdict, "chain", reason, evidence, **extra)
+
+    starts = re.match(r"\s*(?:" + optimum.ANY_OPTIMUM.pattern + ")", optimum.normalised(right.text))
+    if lo is None and first and starts and not optimum.ANY_OPTIMUM.search(left.text):
+        kind = f"arg {ro.kind}" if ro is not None else "optimiser"
+        return result("unchecked", f"defines {left.text.strip()} as the {kind} of its objective "
+                      "(a definition; not checked)", category="definition", label=True)
+    if lo is not None and ro is not None:
+        return _same_optimisers(lo, ro, result, context)
+    found, other = (lo, right) if lo is not None else (ro, left)
+    if found is None or not other.readable or optimum.ANY_OPTIMUM.search(other.text):
+        return None
+    return _first_order(found, other, result, context)
+
+
+def _optimum_variables(found: optimum.Optimum, context: Context) -> list | None:
+    names = re.split(r"\\in(?![A-Za-z])|∈|\\le|\\ge|[<>≤≥]", found.variable)[0]
+    variables = []
+    for part in names.split(","):
+        side = read_side(part.strip(), context)
+        if not side.readable or not isinstance(side.primary.expr, sympy.Symbol):
+            return None
+        variables.append(side.primary.expr)
+    return variables or None
+
+
+def _same_optimisers(lo: optimum.Optimum, ro: optimum.Optimum, result, context: Context) -> StepResult | None:
+    if " ".join(lo.variable.split()) != " ".join(ro.variable.split()):
+        return None
+    variables = _optimum_variables(lo, context)
+    f, g = read_side(lo.objective, context), read_side(ro.objective, context)
+    if variables is None or not f.readable or not g.readable:
+        return None
+    if {"matrix"} & (f.primary.flags | g.primary.flags):
+        return result("unchecked", "the same optimisers for scalars (vectors and matrices read as 1x1); not proved "
+                      "for matrices")
+    fe, ge = lo.sign * _values(f.primary, context), ro.sign * _values(g.primary, context)
+    how = optimum.same_maximisers(
+        fe, ge, variables, free_of=lambda e, v: algebra.free_of(algebra.normal_form(algebra.positive_world(e)[0]),
+                                                                 algebra.positive_world(v)[0]),
+        positive=lambda r: bool(algebra.positive_world(r)[0].is_positive))
+    if how is None:
+        return result("unchecked", f"the arg {lo.kind} and the arg {ro.kind} of objectives not related by a shift, a "
+                      "positive factor or a log (two objectives can share optimisers otherwise: not compared)")
+    return result("proved", f"proved: the same optimisers -- {how}")
+
+
+def _first_order(found: optimum.Optimum, value: Side, result, context: Context) -> StepResult | None:
+    variables = _optimum_variables(found, context) if not found.constrained else None
+    objective = read_side(found.objective, context)
+    if not variables or len(variables) != 1 or not objective.readable:
+        return None
+    (v,) = variables
+    if {"matrix"} & (objective.primary.flags | value.primary.flags):
+        return result("unchecked", "a vector or matrix optimum: the first-order condition is not taken for matrices")
+    f = found.sign * _values(objective.primary, context)
+    c = _values(value.primary, context)
+    how = ""
+    if v not in f.free_symbols:
+        pointwise = optimum.pointwise(f, v)
+        if pointwise is None:
+            return None
+        f, v, how = pointwise
+    if v in c.free_symbols or c.has(sympy.Derivative):
+        return None
+    # densities and other opaque values that do not depend on v are positive numbers at each point
+    opaque = {a: sympy.Symbol(sympy.sstr(a), positive=True) for e in (f, c) for a in e.atoms(AppliedUndef)
+              if not a.has(v)}
+    f, c = algebra.normal_form(f.xreplace(opaque)), c.xreplace(opaque)
+    world, mapping = algebra.positive_world(f)
+    v = mapping.get(v, v)
+    c = c.xreplace({s: mapping.get(s, sympy.Symbol(s.name, positive=True)) for s in c.free_symbols})
+    try:
+        gradient = sympy.diff(world, v)
+        at = gradient.xreplace({v: c})
+        curvature = sympy.diff(world, v, 2).xreplace({v: c})
+    except Exception:
+        return None
+    if at.has(sympy.Derivative) or any(algebra.is_opaque_function(n) and n.has(v) for n in sympy.preorder_traversal(world)):
+        return result("unchecked", f"the objective of the arg {found.kind} is not written out in {v}: its derivative "
+                      "is not known")
+    shown = _latex(v, context) if v in context.names.latex else str(v)
+    at, curvature = algebra.normal_form(at), algebra.normal_form(curvature)
+    stationary = algebra.prove_zero(at, context.seconds)
+    points = algebra.box_points(at.free_symbols | curvature.free_symbols, seed=11)
+    if stationary is not None:
+        signs = {_sign_at(curvature, p) for p in points} - {None}
+        try:
+            with symbolic.time_limit(context.seconds):
+                # for every real v, not only the positive ones: then the stationary point is the one optimum
+                concave = _negative_where_defined(sympy.diff(world, v, 2).xreplace({v: sympy.Dummy(real=True)}))
+        except Exception:
+            concave = None
+        if concave:
+            return result("proved", f"proved: the first-order condition of the arg {found.kind}{how} holds at "
+                          f"{shown} = {value.text.strip()} and the second derivative is "
+                          f"{'negative' if found.kind == 'max' else 'positive'} for every {shown} (one optimum)")
+        if signs == {-1}:
+            return result("unchecked", f"holds on {len(points)} instances: the first-order condition{how} is proved at "
+                          f"{shown} = {value.text.strip()}; the second-order sign is right at {len(points)} exact "
+                          "points (evidence of an optimum, not proof)")
+        return result("unchecked", f"a stationary point of the objective{how}, not shown to be its {found.kind}imum")
+    differing = [p for p in points if _sign_at(at, p) in (-1, 1)]
+    own_names = c.free_symbols <= world.free_symbols  # a name only in the value (x̄) may be defined elsewhere
+    if not differing or len(differing) < len(points) or not own_names or not optimum.smooth(world) or \
+            optimum.constraint_in(context.prose + " " + context.statement):
+        return result("unchecked", f"the first-order condition of the arg {found.kind} is not shown at "
+                      f"{shown} = {value.text.strip()} (not decided; a constraint or a boundary may hold)")
+    try:
+        with symbolic.time_limit(context.seconds):
+            solutions = [s for s in sympy.solve(gradient, v) if not s.has(v)]
+    except Exception:
+        solutions = []
+    if not solutions:
+        return result("unchecked", "the derivative at the claimed optimum is not zero, but no stationary point is "
+                      "found: the optimum may be on a boundary (no flag)")
+    point = differing[0]
+    return result("disagrees", f"the first-order condition of the arg {found.kind}{how} fails at {shown} = "
+                  f"{value.text.strip()}: the derivative of the objective is not zero there; it vanishes at "
+                  f"{shown} = {sympy.sstr(solutions[0])}",
+                  f"at {_describe_values(point)}: d/d{shown} = {sympy.sstr(sympy.N(at.xreplace(point), 10))}")
+
+
+def _negative_where_defined(expr: sympy.Expr) -> bool:
+    """Every term of ``expr`` is negative wherever it is defined (an even power of a real base that
+    is not zero is positive: -b/(1 - y)^2 < 0 for y != 1) -- SymPy decides each term's sign."""
+    def even_powers_positive(term):
+        return term.replace(lambda e: isinstance(e, sympy.Pow) and e.exp.is_integer and e.exp.is_even,
+                            lambda e: sympy.Pow(sympy.Dummy(positive=True), e.exp))
+    terms = sympy.Add.make_args(sympy.expand_mul(expr))
+    return all(bool(even_powers_positive(t).is_negative) for t in terms)
+
+
+def _sign_at(expr: sympy.Expr, point: dict) -> int | None:
+    """The sign of ``expr`` at an exact point, confirmed at 120 and 240 digits; None if not evaluable or 0."""
+    values = [algebra.evaluate(expr, point, digits) for digits in symbolic.CONFIRM_DIGITS]
+    if any(x is None for x in values) or any(abs(x) < symbolic.DIFFERENCE_THRESHOLD for x in values):
+        return None
+    signs = {1 if x > 0 else -1 for x in values}
+    return signs.pop() if len(signs) == 1 else None
+
+
+def _describe_values(point: dict) -> str:
+    return ", ".join(f"{s}={v}" for s, v in sorted(point.items(), key=lambda kv: kv[0].name))
