@@ -25,6 +25,7 @@ from pathlib import Path
 
 from derivspec.scan.classify import document_algorithms
 from derivspec.scan.functions import document_defined
+from derivspec.scan import linear_gaussian
 from derivspec.scan.letters import document_letters
 from derivspec.scan.macros import document_macros
 from derivspec.scan.matrices import document_types
@@ -82,6 +83,7 @@ def prepare(path, name: str | None = None, known: bool = True, seconds: float | 
     state.log_base, state.conventions = document_conventions(text, state.names)
     state.notations = document_notations(text)
     state.families = document_families(text)  # z ~ N(0, I): not judged on general distributions alone
+    state.linear_gaussian = linear_gaussian.document_model(text)  # z ~ N(m, v), x | z ~ N(az + b, s^2)
     split = relational_clauses(relational)  # every relational statement split once for the passes below
     state.functions = document_functions(split)
     state.defined_functions = document_defined(  # f(x) = ..., "let $f$ be": not arbitrary

@@ -23,7 +23,7 @@ import sympy
 from derivspec.core import symbolic
 from derivspec.scan.clauses import split_clauses
 from derivspec.scan.reader import DocumentNames, bare_names, unwrap_decorations
-from derivspec.scan import classify
+from derivspec.scan import algebra, classify, linear_gaussian
 from derivspec.scan import steps as step_checks
 from derivspec.scan.density import check_density
 from derivspec.scan.extract import Statement
@@ -142,6 +142,7 @@ class DocumentState:
     algorithms: frozenset = frozenset()  # lines of algorithm environments and pseudo-code (classify.document_algorithms)
     families: frozenset = frozenset()  # variables given a named family (probability.document_families)
     defined_functions: frozenset = frozenset()  # function letters defined or described (functions.document_defined)
+    linear_gaussian: object = None  # linear_gaussian.Model: z ~ N(m, v) and x | z ~ N(az + b, s^2) declared
 
 
 @dataclass
@@ -335,6 +336,8 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
                 normalised = check_density(left, right, context)
                 if normalised is not None:
                     result = normalised
+                if state.linear_gaussian is not None and result.verdict == "unchecked":
+                    result = _with_linear_gaussian(left, right, context, state.linear_gaussian) or result
             if result.verdict == "unchecked" and state.functions and relation in ("=", "≈"):
                 result = _with_document_functions(left, relation, right, context, statement, state, k == 0) or result
             if result.verdict == "disagrees" and state.equations:
@@ -608,3 +611,60 @@ def _with_document_functions(left, relation: str, right, context: Context, state
     result.reason = f"{result.reason} [with the definition the document gives: {note}]"
     result.left, result.right = left.text, right.text
     return result
+
+
+# -- the linear-Gaussian model the document declares (derivspec/scan/linear_gaussian.py) ----------
+
+def _with_linear_gaussian(left, right, context: Context, model) -> StepResult | None:
+    """``p(x) = N(x; μ, σ²)`` or ``p(z|x) = N(z; …)`` compared with the marginal or the posterior of the
+    model: proved when both parameters agree (N's second argument a variance); flagged only when they
+    differ with it read as a variance and as a standard deviation; else None."""
+    claim = linear_gaussian.statement(left.text, right.text)
+    if claim is None:
+        return None
+
+    def read(text: str) -> sympy.Expr:
+        side = read_side(text, context)
+        if not side.readable or "matrix" in side.primary.flags:
+            raise ValueError(text)
+        return side.primary.expr
+
+    try:
+        mean, spread = read(claim.mean), read(claim.spread)
+        readings = {variance: linear_gaussian.implied(model, read, variance) for variance in (True, False)}
+    except Exception:
+        return None
+    key = (claim.variable, claim.given)
+    if any(r is None or key not in r for r in readings.values()):
+        return None
+    declared = (f"{model.latent.variable} ~ N({model.latent.mean}, {model.latent.spread}), "
+                f"{model.observed.variable} | {model.observed.given} ~ N({model.observed.mean}, {model.observed.spread})")
+    what = "marginal" if claim.given is None else "posterior"
+
+    def result(verdict, reason, evidence=""):
+        return StepResult("=", left.text, right.text, verdict, "known", reason, evidence)
+
+    outcomes = {}
+    for variance, found in readings.items():
+        stated = spread if variance else spread ** 2
+        differences = [algebra.positive_world(sympy.sympify(d))[0] for d in (mean - found[key][0], stated - found[key][1])]
+        if all(algebra.prove_zero(d, context.seconds) is not None for d in differences):
+            outcomes[variance] = "proved"
+            continue
+        points = algebra.box_points(set().union(*(d.free_symbols for d in differences)), seed=5)
+        values = [(p, [algebra.evaluate(d, p) for d in differences]) for p in points]
+        confirmed = [(p, v) for p, v in values if all(x is not None for x in v)
+                     and any(abs(x) > symbolic.DIFFERENCE_THRESHOLD for x in v)]
+        outcomes[variance] = ("differs", confirmed[0], found[key]) if len(confirmed) == len(points) else "undecided"
+    if outcomes[True] == "proved":
+        return result("proved", f"proved: the {what} of the linear-Gaussian model the document declares ({declared})")
+    if outcomes[False] == "proved":
+        return result("unchecked", f"the {what} of the declared model ({declared}) if N's second argument is a "
+                      "standard deviation; not as a variance")
+    if all(isinstance(o, tuple) for o in outcomes.values()):
+        _, (point, _), (mean_, variance_) = outcomes[True]
+        shown = ", ".join(f"{k}={v}" for k, v in sorted(point.items(), key=lambda kv: kv[0].name))
+        return result("disagrees", f"the {what} of the declared model ({declared}) is N({sympy.sstr(sympy.simplify(mean_))}, "
+                      f"{sympy.sstr(sympy.simplify(variance_))}) (N's second argument a variance; it differs also read as a "
+                      "standard deviation)", f"at {shown}: the stated and the implied parameters differ")
+    return None
