@@ -71,12 +71,14 @@ def _telescoping(notation: str, first: str, last: str) -> str:
 def test_the_telescoping_sum_holds_for_every_limit_written_out(tmp_path, notation):
     record = _record(tmp_path, notation, _telescoping(notation, "1", "T"))
     assert record.verdict == "unchecked" and record.reason.startswith("holds on 4 instances (T = 3, 4, 5, 6"), record.reason
+    assert record.to_json()["evidence_level"] == "holds on instances"  # the JSON record says how strong
 
 
 @pytest.mark.parametrize("notation", NOTATIONS)
 def test_the_telescoping_sum_with_its_ends_swapped_is_flagged_at_a_small_limit(tmp_path, notation):
     record = _record(tmp_path, notation, _telescoping(notation, "T", "1"))
     assert record.verdict == "disagrees", record.reason
+    assert record.to_json()["evidence_level"] == "disagrees"
     assert "fails for T = 3, 4, 5, 6" in record.reason and record.evidence.startswith("at T = 3:")
 
 

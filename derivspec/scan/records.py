@@ -48,6 +48,13 @@ def reason_group(reason: str) -> str:
     return "other"
 
 
+def evidence_level(verdict: str, reason: str) -> str:
+    """proved | holds on instances | disagrees | unchecked (docs/scan.md, "Evidence levels")."""
+    if verdict == "unchecked" and reason_group(reason) == "holds on instances":
+        return "holds on instances"
+    return verdict if verdict in ("proved", "disagrees") else "unchecked"
+
+
 @dataclass
 class Record:
     file: str
@@ -66,6 +73,7 @@ class Record:
         data = {"file": self.file, "lines": [int(self.lines[0]), int(self.lines[1])], "text": self.text,
                 "kind": self.kind, "verdict": self.verdict, "claim": self.claim, "reason": self.reason,
                 "evidence": self.evidence}
+        data["evidence_level"] = evidence_level(self.verdict, self.reason)
         if self.category:
             data["class"] = self.category
         if self.correct:
