@@ -4,7 +4,8 @@ read, and every flag for review (issues 23-25).
 The material is the repositories of ``benchmarks/scan_corpus/split.toml``, read at run time from
 bare git directories made by the ``fetch`` tool (``--mirror``, default ``/work/.mirror``) at the
 pinned commits; nothing of their text is written into this repository. Each repository's
-Markdown, LaTeX and text files are copied to a temporary folder and scanned as a user would
+Markdown, LaTeX and text files are copied to a temporary folder (with its ``.sty`` packages beside
+them, read by the documents that load them, never scanned themselves) and scanned as a user would
 (``python -m derivspec scan FILES --json``, one process per repository, two workers).
 
     python benchmarks/scan_corpus.py --half development              # the table, and flags.json for review
@@ -49,14 +50,37 @@ def documents(git_dir: Path, commit: str, extensions: list[str]) -> list[str]:
 
 
 def copy_out(git_dir: Path, commit: str, names: list[str], folder: Path) -> list[Path]:
-    """The files at ``commit`` copied under ``folder`` (path separators flattened)."""
+    """The files at ``commit`` copied under ``folder`` (path separators flattened), and the
+    repository's local packages beside them (:func:`copy_packages`); the documents' paths."""
     paths = []
     for name in names:
-        blob = subprocess.run(["git", "-C", str(git_dir), "show", f"{commit}:{name}"], capture_output=True, check=True).stdout
         path = folder / name.replace("/", "__")
-        path.write_bytes(blob)
+        path.write_bytes(_blob(git_dir, commit, name))
         paths.append(path)
+    copy_packages(git_dir, commit, folder)
     return paths
+
+
+def copy_packages(git_dir: Path, commit: str, folder: Path) -> list[Path]:
+    """The repository's ``.sty`` files at ``commit`` copied under ``folder``, flattened like the
+    documents and under their own name where no other package has it: a document's
+    ``\\usepackage{../../macros}`` finds ``macros.sty`` by name in its folder. Support files, not scanned."""
+    names = documents(git_dir, commit, ["sty"])
+    counts = Counter(Path(name).name for name in names)
+    paths = []
+    for name in names:
+        blob = _blob(git_dir, commit, name)
+        targets = {name.replace("/", "__")} | ({Path(name).name} if counts[Path(name).name] == 1 else set())
+        for target in sorted(targets):
+            (folder / target).write_bytes(blob)
+            paths.append(folder / target)
+    return paths
+
+
+def _blob(git_dir: Path, commit: str, name: str) -> bytes:
+    """The file ``name`` at ``commit``."""
+    done = subprocess.run(["git", "-C", str(git_dir), "show", f"{commit}:{name}"], capture_output=True, check=True)
+    return done.stdout
 
 
 def scan(paths: list[Path]) -> tuple[dict | None, float, str]:

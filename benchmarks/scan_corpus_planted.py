@@ -107,7 +107,9 @@ def measure(half: str, mirror: Path, seed: int = 0) -> dict:
             sources = {p.name: p.read_text(encoding="utf-8", errors="replace").split("\n") for p in paths}
             edits = choose_edits(out.get("statements", []), sources, seed)
             copies = build_copies(edits, sources, planted_dir)
-            planted, _, problem = scan_corpus.scan(sorted(planted_dir.iterdir())) if copies else ({}, 0.0, "")
+            scan_corpus.copy_packages(git_dir, repo["commit"], planted_dir)  # support files, not scanned
+            planted_paths = [planted_dir / name for name in sorted(copies)]
+            planted, _, problem = scan_corpus.scan(planted_paths) if copies else ({}, 0.0, "")
             if planted is None:
                 raise RuntimeError(f"{repo['name']} (planted copies): {problem}")
         flagged_before = {(s["file"], line) for s in out.get("statements", []) if s["verdict"] == "disagrees"

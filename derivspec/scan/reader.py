@@ -925,7 +925,8 @@ class _DocumentParser(_Parser):
                 if word in ("det", "tr", "Tr", "diag", "rank"):
                     self.flags.add("matrix")
                 return self.application(key)
-            if word in ("det", "tr", "Tr", "rank") and self.peek().kind in ("name", "font", "accent"):
+            if word in ("det", "tr", "Tr", "rank") and (self.peek().kind in ("name", "font", "accent")
+                                                        or self.peek().kind == "sym" and self.peek().text == "{"):
                 self.flags.update({"matrix", "opaque"})  # \det A, \operatorname{tr} \Sigma: applied to the name that follows
                 return sympy.Function(_format_name(key))(self.factor())
             raise self.error(token, f"'{text}' without a bracketed argument")
@@ -1222,7 +1223,7 @@ def read_document(tex: str, names: DocumentNames, bare: frozenset = frozenset(),
     for char, name in _UNICODE_GREEK.items():
         tex = tex.replace(char, "\\" + name + " ")
     tex = unwrap_decorations(tex)
-    tex = re.sub(r"(?<![|])\|\|(?![|])", r"\\| ", tex)  # KL(p || q): the divergence bar
+    tex = re.sub(r"(?<![|])\|\|(?![|])|\\mid\s*\\mid(?![A-Za-z])", r"\\| ", tex)  # KL(p || q), KL(p \mid\mid q)
     parser = _DocumentParser(tex, names, bare, log_base=log_base, ambiguous=ambiguous, sigmoid=sigmoid)
     try:
         value = parser.formula()

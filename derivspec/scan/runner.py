@@ -27,7 +27,7 @@ from derivspec.scan.classify import document_algorithms
 from derivspec.scan.functions import document_defined
 from derivspec.scan import linear_gaussian
 from derivspec.scan.letters import document_letters
-from derivspec.scan.macros import document_macros
+from derivspec.scan.macros import document_macros, package_macros_text
 from derivspec.scan.matrices import document_types
 from derivspec.scan.probability import document_families
 from derivspec.scan.extract import Statement, extract, read_lecture
@@ -73,7 +73,8 @@ def prepare(path, name: str | None = None, known: bool = True, seconds: float | 
     text = read_lecture(path)
     file = name or Path(path).name
     statements = extract(path, text=text, name=file)
-    macros = document_macros(text)  # the document's \newcommand/\def/\DeclareMathOperator, beamer overlays
+    # the document's \newcommand/\def/\DeclareMathOperator over its local packages' (\usepackage{../macros}), overlays
+    macros = document_macros(text, package_macros_text(path, text))
     statements = [dataclasses.replace(s, text=macros.expand(s.text), rows=[(line, macros.expand(row)) for line, row in s.rows])
                   for s in statements]
     relational = [s for s in statements if has_relation(s)]
