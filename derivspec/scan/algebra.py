@@ -583,6 +583,18 @@ def _confirmed(left, right, point) -> tuple[bool, object, object]:
     return True, a2, b2
 
 
+def confirmed_sign(expr: sympy.Expr, point: dict) -> int | None:
+    """The sign of ``expr`` at ``point``, confirmed nonzero at 120 and 240 digits (:func:`_confirmed`);
+    None when it is not evaluable or not confirmed."""
+    differs, value, _ = _confirmed(expr, sympy.Integer(0), point)
+    return (1 if value > 0 else -1) if differs else None
+
+
+def point_text(point: dict) -> str:
+    """``a=1/2, b=3/4``: an exact point as the evidence shows it."""
+    return ", ".join(f"{k}={v}" for k, v in point.items())
+
+
 def compare_at_points(left: sympy.Expr, right: sympy.Expr, points: list[dict], atom_symbols=(),
                       seed: int = 0, seconds: float = 4.0) -> PointComparison:
     """Both sides at each point (atoms at random positive values); differences confirmed at

@@ -32,11 +32,13 @@ def limit_symbol(*exprs: sympy.Expr) -> sympy.Symbol | None:
     return found.pop() if len(found) == 1 else None
 
 
-def _subscript_value(subscript: str, name: str, value: int) -> int | None:
-    """``T-1`` with T = 4 is 3; a subscript that is not arithmetic in the limit is None."""
-    if not re.search(r"(?<![A-Za-z\\])" + re.escape(name) + r"(?![A-Za-z])", subscript):
+def _index(subscript: str, name: str, value: int, item: int | None = None) -> int | None:
+    """The subscript as a number: ``T-1`` with T = 4 is 3, ``•-1`` (the item x_{t-1}) at t = 2 is 1;
+    None when it is not arithmetic in the limit (and the item)."""
+    limit = r"(?<![A-Za-z\\])" + re.escape(name) + r"(?![A-Za-z])"
+    if item is None and not re.search(limit, subscript):
         return None
-    text = re.sub(r"(?<![A-Za-z\\])" + re.escape(name) + r"(?![A-Za-z])", str(value), subscript)
+    text = re.sub(limit, str(value), subscript if item is None else subscript.replace("•", str(item)))
     return int(sympy.sympify(text)) if _ARITHMETIC.match(text) else None
 
 
@@ -48,7 +50,7 @@ def written_out(expr: sympy.Expr, limit: sympy.Symbol, value: int,
     for symbol in expr.free_symbols:
         match = _SUBSCRIPTED.match(symbol.name)
         if match and symbol != limit:
-            number = _subscript_value(match.group(2), limit.name, value)
+            number = _index(match.group(2), limit.name, value)
             if number is not None:
                 renames[symbol] = symbol_for(f"{match.group(1)}_{{{number}}}")
     expr = expr.xreplace({limit: sympy.Integer(value), **renames})
@@ -63,9 +65,8 @@ def written_out(expr: sympy.Expr, limit: sympy.Symbol, value: int,
 
     def named(e):
         head, subscript = _SUBSCRIPTED.match(e.func.__name__).groups()
-        text = subscript.replace("•", str(e.args[0]))
-        text = re.sub(r"(?<![A-Za-z\\])" + re.escape(limit.name) + r"(?![A-Za-z])", str(value), text)
-        return symbol_for(f"{head}_{{{int(sympy.sympify(text))}}}") if _ARITHMETIC.match(text) else e
+        number = _index(subscript, limit.name, value, item=int(e.args[0]))
+        return e if number is None else symbol_for(f"{head}_{{{number}}}")
 
     return expr.replace(item, named)
 

@@ -663,7 +663,7 @@ def _with_linear_gaussian(left, right, context: Context, model) -> StepResult | 
                       "standard deviation; not as a variance")
     if all(isinstance(o, tuple) for o in outcomes.values()):
         _, (point, _), (mean_, variance_) = outcomes[True]
-        shown = ", ".join(f"{k}={v}" for k, v in sorted(point.items(), key=lambda kv: kv[0].name))
+        shown = algebra.point_text(point)
         return result("disagrees", f"the {what} of the declared model ({declared}) is N({sympy.sstr(sympy.simplify(mean_))}, "
                       f"{sympy.sstr(sympy.simplify(variance_))}) (N's second argument a variance; it differs also read as a "
                       "standard deviation)", f"at {shown}: the stated and the implied parameters differ")

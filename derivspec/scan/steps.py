@@ -791,10 +791,7 @@ def _rearrangement(a: sympy.Expr, b: sympy.Expr, atom_symbols: set, table: dict 
 def _describe_point(first: dict, names: DocumentNames) -> str:
     if not first:
         return ""
-    parts = []
-    for k, v in first["point"].items():
-        parts.append(f"{k}={v}")
-    where = ", ".join(parts) if parts else "any values"
+    where = algebra.point_text(first["point"]) or "any values"
     return f"at {where}: left = {first['left']}, right = {first['right']}"
 
 
@@ -829,10 +826,7 @@ def _with_sums_written_out(left: Side, relation: str, right: Side, context: Cont
         return None
 
     def side_at(side: Side, value: int) -> Side:
-        def at(reading: DocumentReading) -> DocumentReading:
-            return DocumentReading(finite_sums.written_out(reading.expr, limit, value, context.names.symbol),
-                                   reading.flags, reading.literals, reading.names_used)
-        return Side(side.text, at(side.primary), variants={k: at(v) for k, v in side.variants.items()})
+        return _mapped_side(side, lambda expr: finite_sums.written_out(expr, limit, value, context.names.symbol))
 
     # written out, the step rearranges the same terms: judged as a link of a chain (a definition or
     # a condition has a name or a symbol on one side only, which the rules still keep from a flag)
@@ -860,11 +854,11 @@ def _with_sums_written_out(left: Side, relation: str, right: Side, context: Cont
     return None
 
 
-def _concrete_side(side: Side, letter: str, family: str) -> Side:
-    def instance(reading: DocumentReading) -> DocumentReading:
-        return DocumentReading(functions.concrete(reading.expr, letter, family), reading.flags, reading.literals,
-                               reading.names_used)
-    return Side(side.text, instance(side.primary), variants={k: instance(v) for k, v in side.variants.items()})
+def _mapped_side(side: Side, transform) -> Side:
+    """``side`` with ``transform`` applied to the expression of each of its readings (an instance)."""
+    def mapped(reading: DocumentReading) -> DocumentReading:
+        return DocumentReading(transform(reading.expr), reading.flags, reading.literals, reading.names_used)
+    return Side(side.text, mapped(side.primary), variants={k: mapped(v) for k, v in side.variants.items()})
 
 
 def _with_concrete_functions(left: Side, relation: str, right: Side, context: Context, first: bool) -> StepResult | None:
@@ -876,9 +870,12 @@ def _with_concrete_functions(left: Side, relation: str, right: Side, context: Co
         return None
     inner = dataclasses.replace(context, concrete=True)
     try:
-        outcomes = [(family, _symbolic(_concrete_side(left, letter, family), relation,
-                                       _concrete_side(right, letter, family), inner, first))
-                    for family in functions.FAMILIES]
+        outcomes = []
+        for family in functions.FAMILIES:
+            def instance(expr, family=family):
+                return functions.concrete(expr, letter, family)
+            outcomes.append((family, _symbolic(_mapped_side(left, instance), relation, _mapped_side(right, instance),
+                                               inner, first)))
     except Exception:  # a concrete function SymPy cannot carry through: no instance, no verdict
         return None
     tried = ", ".join(f"{letter}(x) = {shown}" for shown, _ in functions.FAMILIES.values())
@@ -1331,7 +1328,6 @@ def _first_order(found: optimum.Optimum, value: Side, result, context: Context) 
     stationary = algebra.prove_zero(at, context.seconds)
     points = algebra.box_points(at.free_symbols | curvature.free_symbols, seed=11)
     if stationary is not None:
-        signs = {_sign_at(curvature, p) for p in points} - {None}
         try:
             with symbolic.time_limit(context.seconds):
                 # for every real v, not only the positive ones: then the stationary point is the one optimum
@@ -1342,12 +1338,12 @@ def _first_order(found: optimum.Optimum, value: Side, result, context: Context) 
             return result("proved", f"proved: the first-order condition of the arg {found.kind}{how} holds at "
                           f"{shown} = {value.text.strip()} and the second derivative is "
                           f"{'negative' if found.kind == 'max' else 'positive'} for every {shown} (one optimum)")
-        if signs == {-1}:
+        if {algebra.confirmed_sign(curvature, p) for p in points} - {None} == {-1}:
             return result("unchecked", f"holds on {len(points)} instances: the first-order condition{how} is proved at "
                           f"{shown} = {value.text.strip()}; the second-order sign is right at {len(points)} exact "
                           "points (evidence of an optimum, not proof)")
         return result("unchecked", f"a stationary point of the objective{how}, not shown to be its {found.kind}imum")
-    differing = [p for p in points if _sign_at(at, p) in (-1, 1)]
+    differing = [p for p in points if algebra.confirmed_sign(at, p) is not None]
     own_names = c.free_symbols <= world.free_symbols  # a name only in the value (x̄) may be defined elsewhere
     if not differing or len(differing) < len(points) or not own_names or not optimum.smooth(world) or \
             optimum.constraint_in(context.prose + " " + context.statement):
@@ -1365,7 +1361,7 @@ def _first_order(found: optimum.Optimum, value: Side, result, context: Context) 
     return result("disagrees", f"the first-order condition of the arg {found.kind}{how} fails at {shown} = "
                   f"{value.text.strip()}: the derivative of the objective is not zero there; it vanishes at "
                   f"{shown} = {sympy.sstr(solutions[0])}",
-                  f"at {_describe_values(point)}: d/d{shown} = {sympy.sstr(sympy.N(at.xreplace(point), 10))}")
+                  f"at {algebra.point_text(point)}: d/d{shown} = {sympy.sstr(sympy.N(at.xreplace(point), 10))}")
 
 
 def _negative_where_defined(expr: sympy.Expr) -> bool:
@@ -1376,16 +1372,3 @@ def _negative_where_defined(expr: sympy.Expr) -> bool:
                             lambda e: sympy.Pow(sympy.Dummy(positive=True), e.exp))
     terms = sympy.Add.make_args(sympy.expand_mul(expr))
     return all(bool(even_powers_positive(t).is_negative) for t in terms)
-
-
-def _sign_at(expr: sympy.Expr, point: dict) -> int | None:
-    """The sign of ``expr`` at an exact point, confirmed at 120 and 240 digits; None if not evaluable or 0."""
-    values = [algebra.evaluate(expr, point, digits) for digits in symbolic.CONFIRM_DIGITS]
-    if any(x is None for x in values) or any(abs(x) < symbolic.DIFFERENCE_THRESHOLD for x in values):
-        return None
-    signs = {1 if x > 0 else -1 for x in values}
-    return signs.pop() if len(signs) == 1 else None
-
-
-def _describe_values(point: dict) -> str:
-    return ", ".join(f"{s}={v}" for s, v in sorted(point.items(), key=lambda kv: kv[0].name))
