@@ -3,7 +3,7 @@
 import pytest
 
 from derivspec.core import registry
-from derivspec.app.docs import DOCS, families_page, family_page, main, models_page
+from derivspec.app.docs import DOCS, families_page, family_page, main, models_page, recognisers_page
 
 FAMILIES = sorted({c.family for c in registry.all_claims()})
 
@@ -14,7 +14,8 @@ def test_family_pages_are_current(family):
     assert page == family_page(family), f"docs/{family}.md is stale: run python -m derivspec.app.docs"
 
 
-@pytest.mark.parametrize("name, make", [("models.md", models_page), ("families.md", families_page)])
+@pytest.mark.parametrize("name, make", [("models.md", models_page), ("families.md", families_page),
+                                        ("recognisers.md", recognisers_page)])
 def test_index_pages_are_current(name, make):
     assert (DOCS / name).read_text(encoding="utf-8") == make(), f"docs/{name} is stale: run python -m derivspec.app.docs"
 

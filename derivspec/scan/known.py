@@ -181,15 +181,36 @@ def _same_name(p: sympy.Symbol, e: sympy.Symbol) -> bool:
     return kp is not None and kp == ke
 
 
-def _symbol_matches(p: sympy.Symbol, e: sympy.Symbol) -> bool:
+LABELS = frozenset({"1", "2"})  # subscripts that only tell two objects of one kind apart
+_LABEL = re.compile(r"^(?:[A-Za-z0-9]{1,8}|\\[A-Za-z]+)$")  # q, p, a, old, \phi -- not t-1, i+1, 0:T
+
+
+def _symbol_matches(p: sympy.Symbol, e: sympy.Symbol, b: dict) -> bool:
     r"""A pattern name matches a lecture name with the same accents and subscript (any letter);
-    a pattern p or q (a distribution) only a distribution's letter (p, q, P, Q, \pi), not X, Y."""
+    a pattern p or q (a distribution) only a distribution's letter (p, q, P, Q, \pi), not X, Y.
+    A label subscript of the shape (1, 2: the first and the second Gaussian) matches any one-token
+    subscript of the lecture -- \mu_q, \sigma_a -- one to one and the same for every name
+    (``b["_labels"]``): \mu_1 -> \mu_q forces \sigma_1 -> \sigma_q, and 2 may not become q too."""
     kp, ke = NameKey.of(p.name), NameKey.of(e.name)
     if kp is None or ke is None or e.name.startswith(("⟦", "⟨")):
         return False
     if kp.base in ("p", "q") and ke.base not in DISTRIBUTION_LETTERS:
         return False
-    return kp.accents == ke.accents and (kp.sub == ke.sub or (kp.base in ("p", "q") and not kp.sub))
+    if kp.accents != ke.accents:
+        return False
+    if kp.sub == ke.sub and kp.sub not in LABELS:
+        return True
+    if kp.base in ("p", "q") and not kp.sub:
+        return True
+    if kp.sub not in LABELS or not _LABEL.match(ke.sub):
+        return False
+    labels = b.get("_labels", {})
+    if kp.sub in labels:
+        return labels[kp.sub] == ke.sub
+    if ke.sub in labels.values():
+        return False
+    b["_labels"] = {**labels, kp.sub: ke.sub}  # a new dict: a saved copy of b keeps the old one
+    return True
 
 
 class _Unifier:
@@ -204,7 +225,7 @@ class _Unifier:
             if p in b:
                 return _equal(b[p], e)
             if isinstance(e, sympy.Symbol):
-                if not _symbol_matches(p, e):
+                if not _symbol_matches(p, e, b):
                     return False
             elif not (e.is_number and e.is_real):
                 return False  # a pattern name binds a name or a number, not an expression
@@ -429,7 +450,11 @@ def compare_known(shape: Shape, bindings: dict, right: Side, relation: str, cont
     claim = registry.get(shape.claim_id)
     recognise = shape.recognise
 
+    renamed: list = []  # the lecture's names read as the claim's, shown with a verdict
+
     def result(verdict, reason, evidence="", correct=""):
+        if renamed and verdict in ("proved", "disagrees"):
+            reason += f" (reading {', '.join(renamed)})"
         return StepResult(relation, "", right.text, verdict, "known", reason, evidence, claim=claim.id,
                           correct=correct)
 
@@ -471,7 +496,7 @@ def compare_known(shape: Shape, bindings: dict, right: Side, relation: str, cont
     doc_to_claim: dict = {}
     fixed: dict = {}
     for p, e in bindings.items():
-        if p == "_variance_names" or p not in shape.variables:
+        if p in ("_variance_names", "_labels") or p not in shape.variables:
             continue
         claim_symbol = shape.variables[p]
         if isinstance(e, sympy.Symbol):
@@ -485,6 +510,9 @@ def compare_known(shape: Shape, bindings: dict, right: Side, relation: str, cont
             fixed[claim_symbol] = e
         else:
             return None
+    claim_latex = {v.symbol: v.latex for v in claim.variables}
+    renamed.extend(sorted(f"{context.names.latex.get(e, e.name)} as {claim_latex[c]}" for e, c in doc_to_claim.items()
+                          if c in claim_latex and NameKey.of(e.name) != NameKey.of(_read_name(claim_latex[c]))))
     key_table = _doc_key_table(claim)
     # interpreted opaque terms of the other side
     atoms = [a for a in sympy.preorder_traversal(rhs) if is_opaque_function(a) and not isinstance(a, sympy.Symbol)]

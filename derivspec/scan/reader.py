@@ -279,11 +279,19 @@ _DROP_FIRST = re.compile(r"\\(?:textcolor|colorbox)\s*(?=\{)")
 _COLOR = re.compile(r"\\color\s*\{[^{}]*\}")
 
 
+# a name's power written before its subscript (\hat\sigma^2_{\text{MLE}}, x^2_i) is TeX's x_i^2
+_SCRIPT = r"(\{(?:[^{}]|\{[^{}]*\})*\}|[A-Za-z0-9]|\\[A-Za-z]+)"
+_POWER_BEFORE_SUBSCRIPT = re.compile(r"((?<![A-Za-z\\])(?:\\(?:hat|bar|tilde|mathbf|boldsymbol|bm)\s*)*"
+                                     r"(?:[A-Za-z]|\\[A-Za-z]+|\{\\?[A-Za-z]+\}))\s*\^\s*" + _SCRIPT
+                                     + r"\s*_\s*" + _SCRIPT + r"(?!\s*[_^])")
+
+
 def unwrap_decorations(tex: str) -> str:
     r"""``\underbrace{X}_{note}`` -> ``{X}``, ``\overbrace{X}^{note}`` -> ``{X}``, ``\boxed{X}``,
     ``\cancel{X}``, ``\textcolor{c}{X}`` -> ``{X}``, ``\color{c}`` dropped; ``\underset{a}{X}`` and
     ``\overset{a}{X}`` -> ``{X}`` (a relation they decorate is read by :func:`split_relations`)."""
     tex = _COLOR.sub(" ", tex)
+    tex = _POWER_BEFORE_SUBSCRIPT.sub(r"\1_\3^\2", tex)
     for _ in range(20):
         m = _UNWRAP_SCRIPTED.search(tex)
         if not m:
