@@ -43,7 +43,7 @@ from sympy.core.function import AppliedUndef
 from derivspec.core import symbolic
 from derivspec.core.errors import FormulaError
 from derivspec.scan.reader import DocumentNames, DocumentReading, read_document
-from derivspec.scan import algebra, classify, finite_sums, functions, information, optimum, probability
+from derivspec.scan import algebra, classify, finite_sums, functions, information, optimum, parameter_derivatives, probability
 
 CHECKED_RELATIONS = ("=", "≈", "≤", "≥", "<", ">", "∝")
 DIMENSION_NAMES = frozenset({"d", "D", "n", "N", "k", "K", "m", "M", "p", "C", "H", "W", "L"})
@@ -811,6 +811,11 @@ def check_symbolic(left: Side, relation: str, right: Side, context: Context, fir
     """The step compared as algebra; an undecided step about a function the lecture leaves
     arbitrary is tried again with concrete functions (:func:`_with_concrete_functions`)."""
     found = _symbolic(left, relation, right, context, first)
+    if found.verdict == "unchecked" and relation == "=" and left.readable and right.readable:
+        reason = parameter_derivatives.proves(_values(left.primary, context), _values(right.primary, context),
+                                              context.names)
+        if reason:
+            return StepResult(relation, left.text, right.text, "proved", "chain", reason)
     if found.verdict == "unchecked" and not context.concrete:
         return (_with_concrete_functions(left, relation, right, context, first)
                 or _with_sums_written_out(left, relation, right, context, first) or found)
