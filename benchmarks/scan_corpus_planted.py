@@ -2,7 +2,7 @@
 
 For one half of ``benchmarks/scan_corpus/split.toml`` (read from the ``fetch`` tool's bare git
 directories, never stored here): every statement the unedited scan classes as an identity, an
-inequality or a worked number and does not flag gets one error of the kinds in
+inequality, a worked number or a known result and does not flag gets one error of the kinds in
 ``benchmarks/planting.py`` (swapped KL arguments, an inverted ratio of densities, a dropped term,
 t for t-1, alpha for alpha-bar, sigma for sigma^2, a reversed inequality, a missing log, a flipped
 sign, a wrong normaliser). Among the kinds that apply to a statement the least used so far is
@@ -11,7 +11,8 @@ chosen (ties by a seeded draw), so the kinds stay balanced. Edits of one file at
 
 An error is *found* when the scan of the copy flags (verdict ``disagrees``) a statement spanning
 an edited line. Recall is reported for statements inside derivation chains (two or more
-relations) and standalone ones, and by kind. New flags away from any edit are counted too.
+relations) and standalone ones, for statements recognised as a claim of the catalogue (known
+results), and by kind. New flags away from any edit are counted too.
 
     python benchmarks/scan_corpus_planted.py --half development
     python benchmarks/scan_corpus_planted.py --half heldout --json OUT.json   # only to measure
@@ -31,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import planting  # noqa: E402
 import scan_corpus  # noqa: E402
 
-TARGET_CLASSES = frozenset({"identity", "inequality", "worked number"})
+TARGET_CLASSES = frozenset({"identity", "inequality", "worked number", "known result"})
 SEPARATION = 4
 
 
@@ -55,7 +56,7 @@ def choose_edits(statements: list[dict], sources: dict[str, list[str]], seed: in
         kind = min(options, key=lambda k: used[k])
         used[kind] += 1
         edits.append({"file": s["file"], "lines": [first, last], "kind": kind, "original": s["verdict"],
-                      "chain": len(s.get("steps") or []) > 1,
+                      "chain": len(s.get("steps") or []) > 1, "known": bool(s.get("claim")),
                       "region": planting.plant(region, kind)})
     return edits
 
@@ -124,7 +125,7 @@ def measure(half: str, mirror: Path, seed: int = 0) -> dict:
                 covering = [s for s in by_copy[name] if s["lines"][0] <= edit["lines"][1]
                             and edit["lines"][0] <= s["lines"][1]]
                 hit = [s for s in covering if s["verdict"] == "disagrees"]
-                results.append({"repo": repo["name"], **{k: edit[k] for k in ("file", "lines", "kind", "chain", "original")},
+                results.append({"repo": repo["name"], **{k: edit[k] for k in ("file", "lines", "kind", "chain", "known", "original")},
                                 "found": bool(hit),
                                 "reason": (hit or covering or [{"reason": "no statement"}])[0]["reason"][:160]})
             original = name.split("__", 1)[1]
@@ -145,6 +146,7 @@ def recall(results: list[dict]) -> dict:
     return {"all": rate(results), "chain": rate([r for r in results if r["chain"]]),
             "standalone": rate([r for r in results if not r["chain"]]),
             "original proved": rate([r for r in results if r["original"] == "proved"]),
+            "known result": rate([r for r in results if r.get("known")]),
             "kind": {kind: rate(rows) for kind, rows in sorted(by_kind.items())}}
 
 
@@ -160,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     result = measure(args.half, args.mirror, args.seed)
     rec = result["recall"]
-    for key in ("all", "chain", "standalone", "original proved"):
+    for key in ("all", "chain", "standalone", "original proved", "known result"):
         row = rec[key]
         share = f"{row['recall']:.0%}" if row["planted"] else "-"
         print(f"{args.half} {key:15s} {row['found']:4d}/{row['planted']:4d} found ({share})")
