@@ -17,6 +17,7 @@ import sympy.stats
 from sympy import Rational, log
 
 from derivspec.core import UNIT_INTERVAL, Claim, Domain, Source, Step, Var, WrongVariant, claim, count_between
+from derivspec.core.claims import Recognise
 from derivspec.core.lectures import S000, S003, S004
 
 P = Var("p", "p", UNIT_INTERVAL)
@@ -118,6 +119,9 @@ def estimation_bernoulli_mle() -> Claim:
     """argmax_p p^h (1−p)^t = h/(h+t)."""
     return Claim(
         title="Coin MLE: argmax_p p^h(1−p)^t = h/(h+t), the fraction of heads",
+        # only the estimate labelled MLE: a bare \hat p may be a smoothed or posterior-mean estimate,
+        # (h + 1)/(h + t + 2), in the same heads-and-tails notation
+        recognise=(Recognise(r"\hat p_{\mathrm{MLE}}"),),
         statement=r"\arg\max_p\, p^h (1-p)^t",
         variables=(HEADS_MLE, TAILS_MLE),
         derivation=(

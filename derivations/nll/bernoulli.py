@@ -94,6 +94,10 @@ def nll_bernoulli_logits() -> Claim:
     """With p = σ(z): −log Bern(y; σ(z)) = log(1 + eᶻ) − y z (BCE with logits)."""
     return Claim(
         title="Bernoulli NLL with a sigmoid link is BCE-with-logits: softplus(z) − y z",
+        recognise=(  # \sigma(z) is read as the logistic function, so the shape is the BCE of a logit z
+            Recognise(r"-\log \mathrm{Bern}(y; \sigma(z))"),
+            Recognise(r"\log \mathrm{Bern}(y; \sigma(z))", value=lambda t: -t),
+        ),
         statement=r"-\log \mathrm{Bern}(y;\sigma(z))",
         variables=(Y01, Z),
         derivation=(

@@ -145,6 +145,9 @@ def nll_gaussian_cross_entropy() -> Claim:
     data = sympy.stats.Normal("Ydata", m, s)
     return Claim(
         title="Expected Gaussian NLL under Gaussian data (the cross-entropy MLE minimises)",
+        # the cross-entropy of the two normals: every name is bound by the shape (the expectation's
+        # subscript E_{y~N(m,s^2)} is not unified, so that spelling is not a shape)
+        recognise=(Recognise(r"H(\mathcal N(m, s^2), \mathcal N(\mu, \sigma^2))"),),
         statement=r"\mathbb E_{y\sim\mathcal N(m,s^2)}[-\log \mathcal N(y;\mu,\sigma^2)]",
         variables=(M, S, MU, SIGMA),
         derivation=(

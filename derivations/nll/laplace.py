@@ -15,6 +15,7 @@ import sympy.stats
 from sympy import Abs, exp, log
 
 from derivspec.core import POSITIVE, Claim, Source, Step, Var, WrongVariant, claim
+from derivspec.core.claims import Recognise
 from derivspec.core.lectures import S000, S003, S004
 from derivspec.derivations.nll.gaussian import MU, Y, mu, y
 
@@ -29,6 +30,10 @@ def nll_laplace() -> Claim:
     density = sympy.stats.density(sympy.stats.Laplace("L", mu, b))(y)
     return Claim(
         title="Laplace negative log-likelihood is the absolute (L1) error: |y − μ|/b + log 2b",
+        recognise=(
+            Recognise(r"-\log \mathrm{Laplace}(y; \mu, b)", const_free_of=("y", "mu")),
+            Recognise(r"\log \mathrm{Laplace}(y; \mu, b)", value=lambda t: -t, const_free_of=("y", "mu")),
+        ),
         statement=r"-\log \mathrm{Laplace}(y;\mu,b)",
         variables=(Y, MU, B),
         derivation=(

@@ -15,6 +15,7 @@ import sympy.stats
 from sympy import exp, factorial, log, loggamma
 
 from derivspec.core import REAL, Claim, Domain, Source, Step, Var, WrongVariant, claim
+from derivspec.core.claims import Recognise
 from derivspec.core.lectures import S003, S004
 from derivspec.derivations.nll.bernoulli import sigmoid
 
@@ -67,6 +68,10 @@ def nll_poisson() -> Claim:
     pmf = sympy.stats.density(sympy.stats.Poisson("N", exp(log_rate)))(count)
     return Claim(
         title="Poisson NLL with an exponential link: e^z − y z + log y! (the Poisson loss, z = θᵀx)",
+        recognise=(  # the rate e^z of the exponential link; log y! is often dropped as "+ const"
+            Recognise(r"-\log \mathrm{Poisson}(y; e^{z})", const_free_of=("z",)),
+            Recognise(r"\log \mathrm{Poisson}(y; e^{z})", value=lambda t: -t, const_free_of=("z",)),
+        ),
         statement=r"-\log \mathrm{Poisson}(y; e^{z})",
         variables=(COUNT, LOG_RATE),
         derivation=(

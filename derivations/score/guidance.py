@@ -25,6 +25,7 @@ from sympy import Integral, exp, log, oo, sqrt
 
 from derivspec.core import (REAL, UNIT_INTERVAL, Claim, Defined, Source, Step, Var, WrongVariant, claim, positive_between,
                             real_between)
+from derivspec.core.claims import Recognise
 from derivspec.core.lectures import S001, S004
 from derivspec.derivations.ddpm.posterior import log_normal
 
@@ -78,6 +79,8 @@ eps_c, eps_u = EPS_C.symbol, EPS_U.symbol
 W_SCALE = Defined("w", "w", gamma - 1)           # Ho & Salimans: ε̃ = (1 + w) ε_c − w ε_u
 S_SCALE = Defined("s", "s", gamma)               # the notes' guidance scale: ε̃ = ε_u + s (ε_c − ε_u)
 alpha_bar = sympy.Symbol("alpha_bar", positive=True)  # the noise level (cancels)
+# a lecture's conditional and unconditional noise predictions, eps_theta(x_t, c) and eps_theta(x_t)
+CFG_TERMS = {r"\epsilon_\theta(x_t, c)": eps_c, r"\epsilon_\theta(x_t)": eps_u}
 
 
 @claim("score.guidance.cfg")
@@ -87,6 +90,12 @@ def score_guidance_cfg() -> Claim:
     return Claim(
         title="Classifier-free guidance: ε̃ = (1 + w)ε_c − w ε_u = ε_u + s(ε_c − ε_u), the ε of the score of "
               "p(x|c)^γ p(x)^{1−γ}, γ = 1 + w = s",
+        # the guided noise prediction in the tilt gamma; "w" is left out: lectures use it both for gamma - 1
+        # ((1 + w) eps_c - w eps_u) and for gamma (eps_u + w (eps_c - eps_u))
+        recognise=(
+            Recognise(r"\tilde\epsilon", requires=(r"\gamma",)),
+            Recognise(r"\tilde\epsilon_\theta(x_t, c)", requires=(r"\gamma",), interpret=CFG_TERMS),
+        ),
         statement=r"\tilde\epsilon = -\sqrt{1-\bar\alpha}\,\nabla\log\big(p_t(x\mid c)^\gamma p_t(x)^{1-\gamma}\big)",
         variables=(EPS_C, EPS_U, GAMMA),
         defined=(W_SCALE, S_SCALE),
