@@ -16,7 +16,8 @@ from __future__ import annotations
 import sympy
 from sympy import log, pi, sqrt
 
-from derivspec.core import REAL, UNIT_INTERVAL, Claim, Source, Step, Var, WrongVariant, claim, positive_between, target_of
+from derivspec.core import (REAL, UNIT_INTERVAL, Claim, Defined, Recognise, Source, Step, Var, WrongVariant, claim,
+                            positive_between, target_of)
 from derivspec.core.lectures import S004
 from derivspec.derivations.nll.gaussian import gaussian_nll
 
@@ -104,6 +105,7 @@ def latent_em_m_step_mean() -> Claim:
     """argmax_μ Σ γ_i log N(x_i; μ, s²) = Σ γ_i x_i/Σ γ_i."""
     return Claim(
         title="EM's M-step mean: the responsibility-weighted mean Σγx/Σγ (three points; any n by the reference model)",
+        recognise=(Recognise(r"\hat\mu", requires=(r"\gamma_1", r"\gamma_2", r"\gamma_3", "x_1", "x_2", "x_3")),),
         statement=r"\arg\max_\mu \sum_{i=1}^3 \gamma_i \log\mathcal N(x_i;\mu,s^2)",
         variables=GAMMAS + XS,
         derivation=(
@@ -131,6 +133,8 @@ def latent_em_m_step_variance() -> Claim:
     mean = weighted_mean()
     return Claim(
         title="EM's M-step variance: Σγ(x − μ̂)²/Σγ about the new weighted mean μ̂ (three points)",
+        recognise=(Recognise(r"\hat\sigma^2", requires=(r"\gamma_1", r"\gamma_2", r"\gamma_3", "x_1", "x_2", "x_3")),),
+        defined=(Defined("mu_hat", r"\hat\mu", weighted_mean()),),  # the new mean a lecture's other side may name
         statement=r"\arg\max_{s^2} \sum_{i=1}^3 \gamma_i \log\mathcal N(x_i;\hat\mu,s^2),\ \hat\mu = \sum_i\gamma_i x_i/\sum_i\gamma_i",
         variables=GAMMAS + XS,
         derivation=(
@@ -157,6 +161,7 @@ def latent_em_m_step_weight() -> Claim:
     """argmax_π Σ [γ_i log π + (1 − γ_i) log(1 − π)] = Σ γ_i/n."""
     return Claim(
         title="EM's M-step mixing weight: π = Σγ_i/n, the average responsibility (three points)",
+        recognise=(Recognise(r"\hat\pi", requires=(r"\gamma_1", r"\gamma_2", r"\gamma_3")),),
         statement=r"\arg\max_\pi \sum_{i=1}^3 [\gamma_i\log\pi + (1-\gamma_i)\log(1-\pi)]",
         variables=GAMMAS,
         derivation=(

@@ -17,7 +17,8 @@ import sympy
 import sympy.stats
 from sympy import log, pi, sqrt
 
-from derivspec.core import REAL, Claim, Source, Step, Var, WrongVariant, claim, positive_between, real_between
+from derivspec.core import (REAL, Claim, Recognise, Source, Step, Var, WrongVariant, claim, positive_between,
+                            real_between)
 from derivspec.core.lectures import S002, S004
 from derivspec.derivations.latent.integrals import gaussian_integral
 from derivspec.derivations.nll.gaussian import gaussian_nll
@@ -101,6 +102,12 @@ def latent_fa_posterior_mean() -> Claim:
     mean = (w1 * (x1 - b1) / psi1 + w2 * (x2 - b2) / psi2) / PRECISION
     return Claim(
         title="Factor analysis posterior mean: E[z|x] = Σ_j w_j(x_j−b_j)/ψ_j ÷ (1 + Σ_j w_j²/ψ_j)",
+        recognise=(
+            # the written-out D = 2, d = 1 model: only next to the claim's noise variances and offsets (centred data,
+            # b = 0, has another mean)
+            Recognise(r"\mathbb E[z \mid x]", requires=(r"\psi_1", r"\psi_2", "b_1", "b_2")),
+            Recognise(r"p(z \mid x)", part="mean", requires=(r"\psi_1", r"\psi_2", "b_1", "b_2")),
+        ),
         statement=r"\mathbb E[z\mid x],\ z\sim\mathcal N(0,1),\ x\mid z\sim\mathcal N(wz+b,\Psi)",
         variables=XS + WS + BS + PSIS,
         derivation=(
@@ -134,6 +141,10 @@ def latent_fa_posterior_variance() -> Claim:
     """Var[z | x] = 1/(1 + Σ_j w_j²/ψ_j), the same for every x."""
     return Claim(
         title="Factor analysis posterior variance: Var[z|x] = 1/(1 + Σ_j w_j²/ψ_j), free of x",
+        recognise=(
+            Recognise(r"\mathrm{Var}[z \mid x]", requires=(r"\psi_1", r"\psi_2")),
+            Recognise(r"p(z \mid x)", part="variance", requires=(r"\psi_1", r"\psi_2")),
+        ),
         statement=r"\mathrm{Var}[z\mid x],\ z\sim\mathcal N(0,1),\ x\mid z\sim\mathcal N(wz+b,\Psi)",
         variables=WS + PSIS,
         derivation=(
@@ -156,6 +167,9 @@ def latent_ppca_noise_mle() -> Claim:
     """PPCA (D = 2, d = 1) MLE of σ² from the sample covariance S: its smaller eigenvalue."""
     return Claim(
         title="PPCA maximum-likelihood noise variance (D = 2, d = 1): the smaller eigenvalue of the sample covariance",
+        # the fitted noise variance, only next to the sample covariance's entries c_{11}, c_{12}, c_{22}
+        recognise=tuple(Recognise(name, requires=("c_{11}", "c_{12}", "c_{22}"))
+                        for name in (r"\hat\sigma^2", r"\sigma_{\mathrm{ML}}^2")),
         statement=r"\hat\sigma^2 \text{ of } \arg\max_{w,\sigma^2} \sum_i \log\mathcal N(x_i; \bar x, ww^\top + \sigma^2 I),\ "
                   r"S = \begin{pmatrix} c_{11} & c_{12}\\ c_{12} & c_{22}\end{pmatrix}",
         variables=(C11, C12, C22),

@@ -14,7 +14,8 @@ from __future__ import annotations
 import sympy
 import sympy.stats
 
-from derivspec.core import REAL, UNIT_INTERVAL, Claim, Source, Step, Var, WrongVariant, claim, positive_between, target_of
+from derivspec.core import (REAL, UNIT_INTERVAL, Claim, Recognise, Source, Step, Var, WrongVariant, claim,
+                            positive_between, target_of)
 from derivspec.core.lectures import S003, S004
 from derivspec.derivations.nll.gaussian import gaussian_nll
 
@@ -38,6 +39,11 @@ def mixture_density():
 
 def written_normal(at, mean, std):
     return sympy.exp(-(at - mean) ** 2 / (2 * std**2)) / sympy.sqrt(2 * sympy.pi * std**2)
+
+
+# the component densities a lecture's Bayes' rule names; the subscript says which component. The names are
+# not the claim's (u, m_k, d_k): an interpreted term's claim names match only themselves, these any letter
+COMPONENTS = {r"\mathcal N(u; m_1, d_1^2)": normal(x, mu1, s1), r"\mathcal N(u; m_2, d_2^2)": normal(x, mu2, s2)}
 
 
 @claim("latent.gmm.marginal")
@@ -107,6 +113,11 @@ def latent_gmm_responsibility() -> Claim:
     gamma = alpha * written_normal(x, mu1, s1) / (alpha * written_normal(x, mu1, s1) + (1 - alpha) * written_normal(x, mu2, s2))
     return Claim(
         title="Responsibility of a mixture component: γ = α N(x; μ_1, s_1²)/p(x) (Bayes' rule); the two responsibilities sum to 1",
+        recognise=(
+            # Bishop's gamma(z_1) (p(z = 1 | x) is read with the event as one opaque name, which no shape binds);
+            # the weight must be named: with equal weights a lecture's ratio of densities is right without it
+            Recognise(r"\gamma(z_1)", interpret=COMPONENTS, requires=(r"\alpha",)),
+        ),
         statement=r"P(z = 1\mid x)",
         variables=MIXTURE,
         derivation=(
@@ -139,6 +150,8 @@ def latent_mixture_variance() -> Claim:
     between = alpha * mu1**2 + (1 - alpha) * mu2**2 - mean**2
     return Claim(
         title="Variance of a two-component mixture: E[Var[x|z]] + Var[E[x|z]] = α s_1² + (1−α) s_2² + α(1−α)(μ_1 − μ_2)²",
+        # Var[x] is any variance: only next to the mixture's weight and both components' means and scales
+        recognise=(Recognise(r"\mathrm{Var}[x]", requires=(r"\alpha", r"\mu_1", r"\mu_2", "s_1", "s_2")),),
         statement=r"\mathrm{Var}[x],\ x\sim\alpha\,\mathcal N(\mu_1,s_1^2) + (1-\alpha)\,\mathcal N(\mu_2,s_2^2)",
         variables=(ALPHA, MU1, MU2, S1, S2),
         derivation=(

@@ -12,7 +12,7 @@ import sympy.stats
 from sympy import beta as beta_function
 from sympy import log
 
-from derivspec.core import Claim, Source, Step, Var, WrongVariant, claim, count_between, positive_between
+from derivspec.core import Claim, Recognise, Source, Step, Var, WrongVariant, claim, count_between, positive_between
 from derivspec.core.lectures import S000, S003, S004
 
 HEADS = Var("h", "h", count_between(0, 20, minimum=0))
@@ -52,6 +52,10 @@ def map_beta_bernoulli() -> Claim:
     prior = sympy.stats.density(sympy.stats.Beta("Prior", alpha, beta))(coin)
     return Claim(
         title="Coin MAP under a Beta(α, β) prior: (h + α − 1)/(h + t + α + β − 2), the mode of Beta(α + h, β + t)",
+        # the posterior mode by its usual names; only next to the counts h, t and the prior's alpha, beta
+        recognise=tuple(Recognise(name, requires=("h", "t", r"\alpha", r"\beta"))
+                        for name in (r"\hat\theta_{\mathrm{MAP}}", r"\theta_{\mathrm{MAP}}", r"\hat p_{\mathrm{MAP}}",
+                                     r"p_{\mathrm{MAP}}")),
         statement=r"\arg\max_p\, p^h(1-p)^t\,\mathrm{Beta}(p;\alpha,\beta)",
         variables=(HEADS, TAILS, ALPHA, BETA),
         derivation=(

@@ -16,7 +16,7 @@ import sympy
 from sympy import beta as beta_function
 from sympy import gamma
 
-from derivspec.core import Claim, Source, Step, WrongVariant, claim
+from derivspec.core import Claim, Recognise, Source, Step, WrongVariant, claim
 from derivspec.core.lectures import S003, S004
 from derivspec.derivations.map.coin import ALPHA, BETA, HEADS, TAILS, alpha, beta, heads, tails
 
@@ -30,6 +30,10 @@ def map_beta_bernoulli_posterior_mean() -> Claim:
     prior_weight = (alpha + beta) / (alpha + beta + heads + tails)
     return Claim(
         title="Coin posterior mean under a Beta(α, β) prior: (h + α)/(h + t + α + β), between the prior mean and the MLE",
+        recognise=(
+            Recognise(r"\mathbb E[\theta \mid D]", requires=("h", "t", r"\alpha", r"\beta")),
+            Recognise(r"\mathbb E[\theta \mid h, t]", requires=(r"\alpha", r"\beta")),
+        ),
         statement=r"\mathbb E[p \mid h, t],\ p \sim \mathrm{Beta}(\alpha, \beta),\ p^h(1-p)^t",
         variables=(HEADS, TAILS, ALPHA, BETA),
         derivation=(

@@ -15,7 +15,7 @@ from __future__ import annotations
 import sympy
 from sympy import exp, log
 
-from derivspec.core import BINARY, Claim, Source, Step, Var, WrongVariant, claim, real_between
+from derivspec.core import BINARY, Claim, Recognise, Source, Step, Var, WrongVariant, claim, real_between
 from derivspec.core.lectures import S004
 
 A = Var("a", "a", real_between(-1.5, 1.5))
@@ -128,6 +128,8 @@ def sampling_rbm_free_energy() -> Claim:
     free_energy = -b1 * v1 - b2 * v2 - log(1 + exp(hidden_input(1))) - log(1 + exp(hidden_input(2)))
     return Claim(
         title="RBM free energy: F(v) = −log Σ_h e^{−E(v,h)} = −bᵀv − Σ_j softplus(c_j + Σ_i W_ij v_i)",
+        # F(v) is also a CDF's name: only next to the RBM's biases and weights
+        recognise=(Recognise(r"F(v)", requires=("b_1", "b_2", "c_1", "c_2", "w_{11}", "w_{22}")),),
         statement=r"F(v) = -\log\sum_{h\in\{0,1\}^2} e^{-E(v,h)},\ E = -b^\top v - c^\top h - v^\top W h",
         variables=RBM,
         derivation=(

@@ -23,8 +23,8 @@ import sympy
 import sympy.stats
 from sympy import exp, log, pi, sqrt
 
-from derivspec.core import (UNIT_INTERVAL, Claim, Defined, Source, Step, Var, WrongVariant, claim, positive_between,
-                            real_between)
+from derivspec.core import (UNIT_INTERVAL, Claim, Defined, Recognise, Source, Step, Var, WrongVariant, claim,
+                            positive_between, real_between)
 from derivspec.core.lectures import S004
 from derivspec.derivations.latent.integrals import gaussian_integral
 
@@ -68,6 +68,10 @@ def sampling_is_unbiased() -> Claim:
     evidence = exp(-x**2 / (2 * (w**2 + s**2))) / sqrt(2 * pi * (w**2 + s**2))
     return Claim(
         title="Importance sampling is unbiased: E_q[p(x,z)/q(z)] = p(x) for any proposal q (conjugate model, q = N(m, v))",
+        # E_q of the weight equals the evidence: the other side names it p(x), read as the model's marginal
+        recognise=tuple(Recognise(shape, interpret={"p(x)": evidence})
+                        for shape in (r"\mathbb E_{q(z)}\left[\frac{p(x, z)}{q(z)}\right]",
+                                      r"\mathbb E_{q(z)}\left[\frac{p(x \mid z) p(z)}{q(z)}\right]")),
         statement=r"\mathbb E_{z\sim\mathcal N(m,v)}\Big[\frac{p(x,z)}{q(z)}\Big],\ p(x,z) = \mathcal N(x;wz,s^2)\,\mathcal N(z;0,1)",
         variables=(X, W, S, M, V),
         derivation=(

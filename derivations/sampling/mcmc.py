@@ -16,7 +16,8 @@ from __future__ import annotations
 import sympy
 from sympy import Rational, log, pi, sqrt
 
-from derivspec.core import REAL, Claim, Domain, Source, Step, Var, WrongVariant, claim, positive_between, real_between
+from derivspec.core import (REAL, Claim, Domain, Recognise, Source, Step, Var, WrongVariant, claim, positive_between,
+                            real_between)
 from derivspec.core.lectures import S004
 
 PX = Var("px", r"\pi_x", positive_between(0.05, 1))
@@ -90,11 +91,20 @@ def bivariate_log_density():
 GIBBS_CORRECT = "the Gibbs sampler alternating the two exact conditionals has the bivariate normal as its stationary law"
 
 
+GENERAL_MEAN = (r"\rho", r"\mu_1", r"\mu_2", "s_1", "s_2")
+
+
 @claim("sampling.gibbs.conditional-mean")
 def sampling_gibbs_conditional_mean() -> Claim:
     """E[x_1 | x_2] = μ_1 + ρ s_1 (x_2 − μ_2)/s_2 for a bivariate normal."""
     return Claim(
         title="Gibbs conditional of a bivariate normal: E[x_1|x_2] = μ_1 + ρ s_1(x_2 − μ_2)/s_2",
+        recognise=(
+            # the full conditional of a bivariate normal: x_1, x_2 bind the lecture's coordinates (y_1, \mathbf x_1);
+            # only the general form (a standardised pair's rho x_2 is right there, so every parameter is required)
+            Recognise(r"\mathbb E[x_1 \mid x_2]", requires=GENERAL_MEAN),
+            Recognise(r"p(x_1 \mid x_2)", part="mean", requires=GENERAL_MEAN),
+        ),
         statement=r"\mathbb E[x_1\mid x_2],\ (x_1,x_2)\sim\mathcal N\Big(\mu, \begin{pmatrix}s_1^2 & \rho s_1s_2\\ \rho s_1s_2 & s_2^2\end{pmatrix}\Big)",
         variables=(X2, MU1, MU2, S1, S2, RHO),
         derivation=(
@@ -123,6 +133,10 @@ def sampling_gibbs_conditional_variance() -> Claim:
     """Var[x_1 | x_2] = s_1²(1 − ρ²)."""
     return Claim(
         title="Gibbs conditional of a bivariate normal: Var[x_1|x_2] = s_1²(1 − ρ²), free of x_2",
+        recognise=(
+            Recognise(r"\mathrm{Var}[x_1 \mid x_2]", requires=(r"\rho", "s_1")),
+            Recognise(r"p(x_1 \mid x_2)", part="variance", requires=(r"\rho", "s_1")),
+        ),
         statement=r"\mathrm{Var}[x_1\mid x_2],\ (x_1,x_2)\sim\mathcal N\Big(\mu, \begin{pmatrix}s_1^2 & \rho s_1s_2\\ \rho s_1s_2 & s_2^2\end{pmatrix}\Big)",
         variables=(S1, RHO),
         derivation=(

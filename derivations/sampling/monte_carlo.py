@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sympy import sqrt
 
-from derivspec.core import POSITIVE, Claim, Source, Step, Var, WrongVariant, claim, count_between
+from derivspec.core import POSITIVE, Claim, Recognise, Source, Step, Var, WrongVariant, claim, count_between
 from derivspec.core.lectures import S003
 
 N = Var("n", "n", count_between(1, 6))
@@ -20,6 +20,13 @@ def sampling_mc_standard_error() -> Claim:
     """SE of (1/n) Σ f(y_i), y_i i.i.d. with Var[f(y)] = σ²: σ/√n."""
     return Claim(
         title="Standard error of a Monte Carlo mean of n i.i.d. draws: σ/√n (variance σ²/n)",
+        # the variance of the Monte Carlo mean (the square of the claim) and its square root; Var[f(y)] names sigma^2.
+        # An indexed family keeps its letter in the unifier (y_i never matches x_i): one shape per usual letter.
+        recognise=tuple(
+            Recognise(rf"\mathrm{{Var}}\left[\frac1n\sum_{{i=1}}^n f({y}_i)\right]", value=lambda t: t**2,
+                      interpret={rf"\mathrm{{Var}}[f({y})]": sigma**2}) for y in "xyz") + tuple(
+            Recognise(rf"\sqrt{{\mathrm{{Var}}\left[\frac1n\sum_{{i=1}}^n f({y}_i)\right]}}",
+                      interpret={rf"\mathrm{{Var}}[f({y})]": sigma**2}) for y in "xyz"),
         statement=r"\sqrt{\mathrm{Var}\Big[\frac1n\sum_{i=1}^n f(y_i)\Big]},\ \mathrm{Var}[f(y)] = \sigma^2",
         variables=(N, SIGMA),
         derivation=(

@@ -13,7 +13,7 @@ import sympy
 import sympy.stats
 from sympy import cos, log, pi, sin, sqrt
 
-from derivspec.core import REAL, Claim, Source, Step, Var, WrongVariant, claim
+from derivspec.core import REAL, Claim, Recognise, Source, Step, Var, WrongVariant, claim
 from derivspec.core.lectures import S002
 from derivspec.derivations.nll.gaussian import gaussian_nll
 
@@ -28,6 +28,11 @@ def vae_prior_nll() -> Claim:
     density = sympy.stats.density(sympy.stats.MultivariateNormal("Z", [0, 0], sympy.eye(2)))(z1, z2)
     return Claim(
         title="Negative log-density of the VAE prior N(0, I_d): ½‖z‖² + (d/2) log 2π (d = 2), an L2 penalty plus a constant",
+        # the standard normal prior in two coordinates (I read as the unit variance): only next to z_1 and z_2
+        recognise=(
+            Recognise(r"-\log \mathcal N(z; 0, I)", requires=("z_1", "z_2")),
+            Recognise(r"\log \mathcal N(z; 0, I)", value=lambda t: -t, requires=("z_1", "z_2")),
+        ),
         statement=r"-\log \mathcal N(z; 0, I_2)",
         variables=(Z1, Z2),
         derivation=(
