@@ -91,7 +91,7 @@ def build_copies(edits: list[dict], sources: dict[str, list[str]], folder: Path)
 def measure(half: str, mirror: Path, seed: int = 0) -> dict:
     config = scan_corpus.split()
     results: list[dict] = []
-    elsewhere = 0
+    elsewhere: list[dict] = []  # new flags away from every edit (each to be judged by hand)
     for repo in config["repo"]:
         if repo["half"] != half:
             continue
@@ -129,10 +129,12 @@ def measure(half: str, mirror: Path, seed: int = 0) -> dict:
                                 "found": bool(hit),
                                 "reason": (hit or covering or [{"reason": "no statement"}])[0]["reason"][:160]})
             original = name.split("__", 1)[1]
-            elsewhere += sum(1 for s in by_copy[name] if s["verdict"] == "disagrees"
-                             and not any(s["lines"][0] <= r[-1] and r[0] <= s["lines"][1] for r in spans)
-                             and (original, s["lines"][0]) not in flagged_before)
-    return {"half": half, "seed": seed, "errors": results, "recall": recall(results), "new_flags_elsewhere": elsewhere}
+            elsewhere += [{"repo": repo["name"], "file": original, "lines": s["lines"], "text": s["text"][:200],
+                           "reason": s["reason"][:200]} for s in by_copy[name] if s["verdict"] == "disagrees"
+                          and not any(s["lines"][0] <= r[-1] and r[0] <= s["lines"][1] for r in spans)
+                          and (original, s["lines"][0]) not in flagged_before]
+    return {"half": half, "seed": seed, "errors": results, "recall": recall(results),
+            "new_flags_elsewhere": len(elsewhere), "flags_elsewhere": elsewhere}
 
 
 def recall(results: list[dict]) -> dict:
