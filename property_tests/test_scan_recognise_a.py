@@ -64,7 +64,8 @@ CASES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
          r"\text{FID} = (\mu_r - \mu_g)^2 + \mathrm{tr}(C_r) + \mathrm{tr}(C_g)"
          r" - 2\,\mathrm{tr}\left(\sqrt{C_r C_g}\right)",
          r"\mathrm{FID} = (\mu_g - \mu_r)^2 + (\sigma_r - \sigma_g)^2"),
-        (r"\mathrm{FID} = \|\mu_r - \mu_g\| + \mathrm{Tr}(\Sigma_r + \Sigma_g - 2(\Sigma_r\Sigma_g)^{1/2})",  # no square
+        # the norm not squared
+        (r"\mathrm{FID} = \|\mu_r - \mu_g\| + \mathrm{Tr}(\Sigma_r + \Sigma_g - 2(\Sigma_r\Sigma_g)^{1/2})",
          r"\mathrm{FID} = (\mu_r - \mu_g)^2 + \mathrm{tr}(\Sigma_r) + \mathrm{tr}(\Sigma_g)"
          r" - \mathrm{tr}(\sqrt{\Sigma_r\Sigma_g})"),  # the 2 dropped
         (r"\widehat{\mathrm{FID}} = \|\hat\mu_r - \hat\mu_g\|^2 + \mathrm{Tr}(\hat\Sigma_r + \hat\Sigma_g"
