@@ -23,6 +23,7 @@ from sympy import E, Rational, exp, log, pi
 
 from derivspec.core import (UNIT_INTERVAL, Claim, Domain, Source, Step, Var, WrongVariant, claim,
                             real_between)
+from derivspec.core.claims import Recognise
 from derivspec.core.lectures import S000, S001, S003
 from derivspec.derivations.moments import gaussian_expectation
 
@@ -62,6 +63,9 @@ def contrastive_mi_gaussian() -> Claim:
     cov = sympy.Matrix([[1, rho], [rho, 1]])
     return Claim(
         title="Mutual information of a jointly Gaussian pair with correlation ρ is −½ log(1 − ρ²)",
+        # the closed form only (the other side must use ρ): an identity between entropies such as
+        # I(X;Y) = H(X) holds under assumptions stated in words (Y a function of X) and is not judged here
+        recognise=(Recognise(r"I(X; Y)", requires=(r"\rho",)), Recognise(r"I(X, Y)", requires=(r"\rho",))),
         statement=r"I(X;Y),\ (X, Y) \sim \mathcal N\big(0, \begin{pmatrix}1&\rho\\\rho&1\end{pmatrix}\big)",
         variables=(RHO,),
         derivation=(

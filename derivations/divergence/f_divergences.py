@@ -17,6 +17,7 @@ import sympy
 from sympy import Abs, log
 
 from derivspec.core import UNIT_INTERVAL, Claim, Source, Step, Var, WrongVariant, claim
+from derivspec.core.claims import Recognise
 from derivspec.core.lectures import S004
 
 P = Var("p", "p", UNIT_INTERVAL)
@@ -38,6 +39,32 @@ def kl(a, b) -> sympy.Expr:
 def js(a, b) -> sympy.Expr:
     """½ KL(P ‖ M) + ½ KL(Q ‖ M), M = (P + Q)/2."""
     return kl(a, (a + b) / 2) / 2 + kl(b, (a + b) / 2) / 2
+
+
+def binary_entropy(a) -> sympy.Expr:
+    """H(Bern(a)) = −a log a − (1−a) log(1−a)."""
+    return -a * log(a) - (1 - a) * log(1 - a)
+
+
+def named(heads: tuple[str, ...], arguments: str, separators: tuple[str, ...] = (r" \| ", ", ")) -> tuple[str, ...]:
+    """The shapes of one divergence under each of its names and separators (JSD(P || Q), JS(P, Q), ...)."""
+    return tuple(f"{head}({arguments.replace('SEP', sep)})" for head in heads for sep in separators)
+
+
+JS_HEADS = (r"\mathrm{JSD}", r"\mathrm{JS}", r"D_{\mathrm{JS}}", r"D_{\mathrm{JSD}}")
+BERNOULLI_PAIR = r"\mathrm{Bern}(p)SEP\mathrm{Bern}(q)"
+
+
+def js_terms() -> dict:
+    """The named terms of a lecture's JSD identity, in the two-point model: the KLs between P and Q and to
+    the mixture M = (P + Q)/2 (M any letter, or written out), and the entropies. The exact KL(P || Q)
+    and KL(Q || P) come first: a mixture letter would also match Q."""
+    m = (p + q) / 2
+    return {r"\mathrm{KL}(P \| Q)": kl(p, q), r"\mathrm{KL}(Q \| P)": kl(q, p),
+            r"\mathrm{KL}(P \| \tfrac12 (P + Q))": kl(p, m), r"\mathrm{KL}(Q \| \tfrac12 (P + Q))": kl(q, m),
+            r"\mathrm{KL}(P \| M)": kl(p, m), r"\mathrm{KL}(Q \| M)": kl(q, m),
+            r"H(P)": binary_entropy(p), r"H(Q)": binary_entropy(q), r"H(\tfrac12 (P + Q))": binary_entropy(m),
+            r"H(M)": binary_entropy(m)}
 
 
 def table_note(row: str) -> Source:
@@ -120,6 +147,10 @@ def divergence_f_js() -> Claim:
     r"""f(t) = ½[t log(2t/(1+t)) + log(2/(1+t))]: D_f(P‖Q) = JSD(P‖Q)."""
     return Claim(
         title="f-divergence with f(t) = ½[t log(2t/(1+t)) + log(2/(1+t))] is Jensen–Shannon (two-point space; continuous by quadrature)",
+        # JSD(P || Q) = ½KL(P || M) + ½KL(Q || M) (or H(M) − ½H(P) − ½H(Q)) is checked in the two-point
+        # model; with Bernoulli arguments the closed form in p and q
+        recognise=tuple(Recognise(shape, interpret=js_terms()) for shape in named(JS_HEADS, "PSEPQ"))
+        + named(JS_HEADS, BERNOULLI_PAIR),
         statement=r"D_f(P\|Q),\ f(t) = \tfrac12\left[t\log\frac{2t}{1+t} + \log\frac{2}{1+t}\right],\ P = \mathrm{Bern}(p),\ Q = \mathrm{Bern}(q)",
         variables=(P, Q),
         derivation=(
@@ -142,6 +173,7 @@ def divergence_f_chi2() -> Claim:
     r"""f(t) = (t − 1)²: D_f(P‖Q) = Σ (p − q)²/q = (p − q)²/(q(1 − q))."""
     return Claim(
         title="f-divergence with f(t) = (t − 1)² is Pearson's χ²(P ‖ Q) (two-point space; continuous by quadrature)",
+        recognise=named((r"D_{\chi^2}",), BERNOULLI_PAIR),
         statement=r"D_f(P\|Q),\ f(t) = (t-1)^2,\ P = \mathrm{Bern}(p),\ Q = \mathrm{Bern}(q)",
         variables=(P, Q),
         derivation=(
@@ -164,6 +196,7 @@ def divergence_f_tv() -> Claim:
     r"""f(t) = ½|t − 1|: D_f(P‖Q) = ½Σ|p − q| = |p − q|."""
     return Claim(
         title="f-divergence with f(t) = ½|t − 1| is the total variation distance (two-point space; continuous by quadrature)",
+        recognise=named((r"\mathrm{TV}", r"D_{\mathrm{TV}}", r"\delta_{\mathrm{TV}}"), BERNOULLI_PAIR),
         statement=r"D_f(P\|Q),\ f(t) = \tfrac12|t-1|,\ P = \mathrm{Bern}(p),\ Q = \mathrm{Bern}(q)",
         variables=(P, Q),
         derivation=(

@@ -26,6 +26,7 @@ import sympy
 from sympy import exp, loggamma, sqrt
 
 from derivspec.core import REAL, Claim, Domain, Source, Step, Var, WrongVariant, claim, positive_between
+from derivspec.core.claims import Recognise
 from derivspec.core.lectures import S004
 from derivspec.derivations.moments import gaussian_expectation
 
@@ -48,11 +49,26 @@ def fid_1d(m1, s1, m2, s2) -> sympy.Expr:
     return (m1 - m2) ** 2 + s1**2 + s2**2 - 2 * sqrt(s1**2 * s2**2)
 
 
+def fid_terms() -> dict:
+    r"""The traces of a lecture's FID formula at d = 1 (\Sigma_r = \sigma_r^2, any letter with subscripts r, g),
+    whole or term by term."""
+    terms = {}
+    for tr in (r"\mathrm{Tr}", r"\mathrm{tr}"):
+        terms[tr + r"(\Sigma_r + \Sigma_g - 2 (\Sigma_r \Sigma_g)^{1/2})"] = (sigma_r - sigma_g) ** 2
+        terms[tr + r"(\Sigma_r)"] = sigma_r**2
+        terms[tr + r"(\Sigma_g)"] = sigma_g**2
+        terms[tr + r"((\Sigma_r \Sigma_g)^{1/2})"] = sigma_r * sigma_g
+    return terms
+
+
 @claim("divergence.fid.gaussian")
 def divergence_fid_gaussian() -> Claim:
     r"""FID(N(μ_r, σ_r²), N(μ_g, σ_g²)) = W₂² = (μ_r − μ_g)² + σ_r² + σ_g² − 2√(σ_r²σ_g²) (d = 1; d-D numerically)."""
     return Claim(
         title="FID between Gaussians is W₂²: ‖μ_r − μ_g‖² + tr(Σ_r + Σ_g − 2(Σ_rΣ_g)^{1/2}) (d = 1; d-D numerically)",
+        # FID (a distinctive name) next to the means \mu_r, \mu_g; its traces read at d = 1
+        recognise=(Recognise(r"\mathrm{FID}", requires=(r"\mu_r", r"\mu_g"), interpret=fid_terms()),
+                   r"W_2(\mathcal N(\mu_r, \sigma_r^2), \mathcal N(\mu_g, \sigma_g^2))^2"),
         statement=r"W_2^2(\mathcal N(\mu_r,\sigma_r^2), \mathcal N(\mu_g,\sigma_g^2))",
         variables=(MU_R, SIGMA_R, MU_G, SIGMA_G),
         derivation=(

@@ -15,6 +15,7 @@ import sympy
 from sympy import exp, log
 
 from derivspec.core import UNIT_INTERVAL, Claim, Source, Step, Var, WrongVariant, claim
+from derivspec.core.claims import Recognise
 from derivspec.core.lectures import S004
 
 A = Var("a", "a", UNIT_INTERVAL)
@@ -31,12 +32,28 @@ def entropy(s) -> sympy.Expr:
     return -s * log(s) - (1 - s) * log(1 - s)
 
 
+def is_terms(m) -> dict:
+    r"""The named terms of a lecture's Inception Score, in the two-input model: the mean KL of the
+    class posteriors to the marginal (either direction), the marginal's entropy and the mean
+    conditional entropy. Only bracketed expectations (\mathbb E_x[...]) are read as such."""
+    forward, backward = (kl(a, m) + kl(b, m)) / 2, (kl(m, a) + kl(m, b)) / 2
+    marginal, conditional = entropy(m), (entropy(a) + entropy(b)) / 2
+    return {r"\mathbb E_x[\mathrm{KL}(p(y \mid x) \| p(y))]": forward,
+            r"\mathbb E_x[\mathrm{KL}(p(y) \| p(y \mid x))]": backward,
+            r"\mathbb E_x[H(p(y \mid x))]": conditional, r"\mathbb E_x[H(y \mid x)]": conditional,
+            r"H(y \mid x)": conditional, r"H(p(y))": marginal, r"H(y)": marginal}
+
+
 @claim("divergence.inception-score")
 def divergence_inception_score() -> Claim:
     r"""IS for x uniform on {x₁, x₂}, p(y=1|x₁) = a, p(y=1|x₂) = b: exp(H((a+b)/2) − ½(H(a) + H(b)))."""
     m = (a + b) / 2
     return Claim(
         title="Inception Score = exp(E_x KL(p(y|x) ‖ p(y))) = exp(H(p(y)) − E_x H(p(y|x))) (two inputs, two classes)",
+        # IS alone or IS(G); not \log \mathrm{IS}: inside a shape a lone name is a pattern variable, so that
+        # shape would match any \log x
+        recognise=(Recognise(r"\mathrm{IS}", interpret=is_terms(m)),
+                   Recognise(r"\mathrm{IS}(G)", interpret=is_terms(m))),
         statement=r"\mathrm{IS} = \exp\left(\mathbb E_x \mathrm{KL}(p(y|x)\,\|\,p(y))\right),\ p(y{=}1|x_1) = a,\ p(y{=}1|x_2) = b",
         variables=(A, B),
         derivation=(

@@ -35,6 +35,9 @@ def divergence_js_shifted_uniform() -> Claim:
     one, half = sympy.Integer(1), Rational(1, 2)
     return Claim(
         title="Jensen–Shannon between U[0,1] and U[s,1+s] is s·log 2: it saturates at log 2 when the supports separate",
+        # s is any letter; a number cannot take its place (U(2, 3) does not unify with U(s, 1 + s))
+        recognise=tuple(f"{head}(\\mathcal U(0, 1){sep}\\mathcal U(s, 1 + s))"
+                        for head in (r"\mathrm{JSD}", r"\mathrm{JS}", r"D_{\mathrm{JS}}") for sep in (r" \| ", ", ")),
         statement=r"\mathrm{JSD}(U[0,1]\,\|\,U[s,1+s]),\ 0 < s < 1",
         variables=(S_OVERLAP,),
         derivation=(
@@ -60,6 +63,7 @@ def divergence_wasserstein_shifted_uniform() -> Claim:
     s = S_SHIFT.symbol
     return Claim(
         title="Wasserstein-1 between U[0,1] and U[s,1+s] is s, finite and growing with the shift even for disjoint supports",
+        recognise=(r"W_1(\mathcal U(0, 1), \mathcal U(s, 1 + s))", r"W(\mathcal U(0, 1), \mathcal U(s, 1 + s))"),
         statement=r"W_1(U[0,1],\,U[s,1+s]),\ s > 0",
         variables=(S_SHIFT,),
         derivation=(

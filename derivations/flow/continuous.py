@@ -18,6 +18,7 @@ import sympy
 from sympy import asinh, cosh, exp, log, sinh, tanh
 
 from derivspec.core import Claim, Source, Step, Var, WrongVariant, claim, positive_between, real_between
+from derivspec.core.claims import Recognise
 from derivspec.core.lectures import S004
 from derivspec.derivations.flow.change_of_variables import std_normal_logpdf
 
@@ -91,6 +92,10 @@ def flow_hutchinson_unbiased() -> Claim:
     r"""E[εᵀAε] = tr A for Rademacher ε (d = 2 by enumeration; Gaussian probes and larger d by Monte Carlo)."""
     return Claim(
         title="Hutchinson's estimator is unbiased: E[εᵀAε] = tr A (d = 2 exactly; larger d by Monte Carlo)",
+        # the reader takes \epsilon^\top A \epsilon as A\epsilon^2 (no matrix declared); the trace of the
+        # lecture's matrix (A any letter) is interpreted in the 2x2 instance
+        recognise=(Recognise(r"\mathbb E[\epsilon^\top A \epsilon]",
+                             interpret={r"\mathrm{tr}(A)": a11 + a22, r"\mathrm{Tr}(A)": a11 + a22}),),
         statement=r"\mathbb E_\varepsilon[\varepsilon^\top A\varepsilon],\ \mathbb E[\varepsilon\varepsilon^\top] = I,\ A = [[a_{11}, a_{12}], [a_{21}, a_{22}]]",
         variables=A_DIAG + A_OFF,
         derivation=(

@@ -15,6 +15,7 @@ import sympy
 from sympy import Abs, Sum, log
 
 from derivspec.core import Claim, Source, Step, Var, WrongVariant, claim, count_between, positive_between, real_between
+from derivspec.core.claims import Recognise
 from derivspec.core.lectures import S004
 
 H = Var("h", "h", count_between(1, 4))
@@ -36,6 +37,8 @@ def flow_conv1x1_log_det() -> Claim:
     r"""log|det J| of y = W x applied at every pixel of an h×w×2 map = h·w·log|det W|."""
     return Claim(
         title="Glow 1×1 convolution: log|det J| = h·w·log|det W| over an h×w feature map (c = 2)",
+        # log|det J| of any flow layer: only next to the map's size h, w; the kernel (W any letter) by its determinant
+        recognise=(Recognise(r"\log|\det J|", requires=("h", "w"), interpret={r"\det W": det_kernel()}),),
         statement=r"\log|\det J|,\ y_{:,p} = W x_{:,p}\ \text{for each of the } h\,w \text{ pixels } p,\ W = [[k_{11}, k_{12}], [k_{21}, k_{22}]]",
         variables=(H, W_) + K_DIAG + K_OFF,
         derivation=(
