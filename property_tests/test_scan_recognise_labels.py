@@ -61,3 +61,12 @@ def test_inconsistent_labels_are_not_the_claim(tmp_path, text):
 def test_a_power_written_before_its_subscript_is_read_as_tex_reads_it(tmp_path, text, verdict):
     (record,) = scan_text(tmp_path, text)
     assert record.verdict == verdict, record.reason
+
+
+def test_a_name_interpreted_in_one_term_keeps_its_meaning_in_the_next(tmp_path):
+    """KL(P||M) and KL(Q||N): M and N are two names, not the one mixture the claim interprets."""
+    good = r"$$\mathrm{JS}(P \| Q) = \frac{1}{2}\mathrm{KL}(P \| M) + \frac{1}{2}\mathrm{KL}(Q \| M)$$"
+    (record,) = scan_text(tmp_path, good)
+    assert (record.verdict, record.claim) == ("proved", "divergence.f.js"), record.reason
+    (record,) = scan_text(tmp_path, good.replace(r"(Q \| M)", r"(Q \| N)"))
+    assert record.verdict != "proved", record.reason

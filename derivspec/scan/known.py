@@ -524,15 +524,17 @@ def compare_known(shape: Shape, bindings: dict, right: Side, relation: str, cont
                 k = NameKey.of(strip_fonts(head))
                 if k is not None and pattern[1] is not None and k.base == pattern[1].base and k.accents == pattern[1].accents:
                     replacements[a] = value
+    interpreted = dict(bindings)
     for atom in atoms:
         if atom in replacements or any(atom in r.free_symbols or atom.has(r) for r in replacements if r is not atom):
             continue
         for pattern, value in shape.interpret:
             if isinstance(pattern, tuple):
                 continue
-            trial = dict(bindings)
+            trial = dict(interpreted)
             if _Unifier(shape).unify(pattern, atom, trial):
                 replacements[atom] = value
+                interpreted = trial  # a name bound in one term keeps its meaning in the next: KL(P||M), KL(Q||M)
                 break
     for atom in atoms:
         if atom not in replacements and not any(atom.has(r) or r.has(atom) for r in replacements):
