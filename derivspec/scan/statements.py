@@ -143,6 +143,7 @@ class DocumentState:
     families: frozenset = frozenset()  # variables given a named family (probability.document_families)
     defined_functions: frozenset = frozenset()  # function letters defined or described (functions.document_defined)
     linear_gaussian: object = None  # linear_gaussian.Model: z ~ N(m, v) and x | z ~ N(az + b, s^2) declared
+    event_relations: frozenset = frozenset()  # events.document_relations: disjoint or nested events spoken of
 
 
 @dataclass
@@ -321,13 +322,16 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
                           definitions=_nearby_definitions(statement, state), notations=state.notations,
                           samples=_nearby_samples(statement, state),
                           numbers=step_checks.numbers_in_prose(statement.before[-300:]), families=state.families,
-                          defined_functions=state.defined_functions)
+                          defined_functions=state.defined_functions, event_relations=state.event_relations)
         sides = [read_side(s, context) for s in sides_text]
         for k, relation in enumerate(clause.relations):
             left, right = sides[k], sides[k + 1]
             if not left.text.strip() or not right.text.strip():
                 continue
             result = check_step(left, relation, right, context, first=(k == 0))
+            if result.on_atoms:  # decided on the atoms of the events: not a function or name the document defines
+                results.append(result)
+                continue
             if state.recogniser is not None and relation in ("=", "≈", "∝") and result.verdict != "disagrees":
                 known = state.recogniser.check(left, relation, right, context, sides, k)
                 if known is not None and not (known.verdict == "unchecked" and result.verdict == "proved"):

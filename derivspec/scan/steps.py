@@ -43,7 +43,8 @@ from sympy.core.function import AppliedUndef
 from derivspec.core import symbolic
 from derivspec.core.errors import FormulaError
 from derivspec.scan.reader import DocumentNames, DocumentReading, read_document
-from derivspec.scan import algebra, classify, finite_sums, functions, information, optimum, parameter_derivatives, probability
+from derivspec.scan import (algebra, classify, events, finite_sums, functions, information, optimum,
+                            parameter_derivatives, probability)
 
 CHECKED_RELATIONS = ("=", "≈", "≤", "≥", "<", ">", "∝")
 DIMENSION_NAMES = frozenset({"d", "D", "n", "N", "k", "K", "m", "M", "p", "C", "H", "W", "L"})
@@ -63,6 +64,7 @@ class StepResult:
     correct: str = ""
     label: bool = False  # the left side only names the quantity (a definition or a value)
     category: str = ""  # its class (derivspec.scan.classify.CLASSES)
+    on_atoms: bool = False  # judged as probabilities of events (events.py): the document's rewrites do not apply
 
     def to_json(self) -> dict:
         data = {"relation": self.relation, "left": self.left, "right": self.right, "kind": self.kind,
@@ -114,6 +116,7 @@ class Context:
     densities: dict = field(default_factory=dict)  # (left, relation, right) -> probability.Judgement of the step
     defined_functions: frozenset = frozenset()  # function letters the document defines or describes (functions.py)
     concrete: bool = False  # the step is an instance with concrete functions (no further instances)
+    event_relations: frozenset = frozenset()  # relations between events the document speaks of (events.py)
 
 
 _TRUNCATED = re.compile(r"^\s*(-?\s*\d+\.\d+)\s*(?:\\ldots|\\dots|\\cdots|\.\.\.)\s*$")
@@ -305,7 +308,8 @@ def check_step(left: Side, relation: str, right: Side, context: Context, first: 
         found = dataclasses.replace(found, verdict="unchecked", reason=(
             f"{'holds' if found.verdict == 'proved' else 'differs'} reading Δx as Δ times x, but Δx may be one name "
             "(an increment, (Δx)^2 = Δx^2): the readings are not both decided"))
-    if found.verdict == "disagrees" and macros:  # a flag needs every reading: an unknown macro has no fixed one
+    # a flag needs every reading: an unknown macro has no fixed one (events.py reads every command it accepts)
+    if found.verdict == "disagrees" and macros and not found.on_atoms:
         found = dataclasses.replace(found, verdict="unchecked", reason=(
             f"differs with {', '.join(macros[:3])} read as names of the document's own, but they are macros "
             "defined outside this file: not flagged"))
@@ -325,6 +329,12 @@ def _check_step(left: Side, relation: str, right: Side, context: Context, first:
         return unjudged(classify.relation_class(relation) or classify.Classification(
             "distribution or set", f"the relation '{relation}' is not checked"),
             label=relation in (":=", "=:", "≡", "∼", "∈", "∉", "⊂", "⊥", "≠", "→"))
+    if relation == "=":  # probabilities of events: decided on the atoms (events.py), else as before
+        around = " ".join((context.prose, context.statement, context.conditional))
+        on_atoms = events.judge(left.text, right.text, around, context.seconds, context.event_relations)
+        if on_atoms is not None:
+            return result(on_atoms.verdict, "chain", on_atoms.reason, on_atoms.evidence, category=on_atoms.category,
+                          on_atoms=True)
     sets = classify.sets_or_events(left.text, right.text)
     if sets and not (left.readable and right.readable):
         return unjudged(sets)
