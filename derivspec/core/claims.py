@@ -464,6 +464,10 @@ class Claim:
     recognise: tuple[Recognise | str, ...] = ()  # how `derivspec scan` recognises it (see Recognise)
     id: str = ""  # set by the registry from ``@claim("family.name")``
 
+    def recognisers(self) -> tuple[Recognise, ...]:
+        """The ``recognise`` entries, a bare shape string read as ``Recognise(shape)``."""
+        return tuple(item if isinstance(item, Recognise) else Recognise(item) for item in self.recognise)
+
     @property
     def family(self) -> str:
         """The family is the first part of the id (``kl`` for ``kl.gaussian.univariate``)."""

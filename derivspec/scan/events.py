@@ -176,18 +176,19 @@ class _Parser:
             return sympy.Rational(value)
         if kind == "frac":
             self.i += 1
-            top, bottom = self.group(), self.group()
+            top, bottom = self.bracketed(self.sum), self.bracketed(self.sum)
             return top / bottom
         if kind == "open":
-            return self.group()
+            return self.bracketed(self.sum)
         if kind == "head":
             self.i += 1
             return self.probability()
         raise Unread(f"unexpected {value}")
 
-    def group(self):
+    def bracketed(self, read):
+        """``read`` between an opening bracket and its closing one."""
         kind, value = self.take("open")
-        inner = self.sum()
+        inner = read()
         self.take("close", _CLOSE[value])
         return inner
 
@@ -226,19 +227,13 @@ class _Parser:
         kind, value = self.peek()
         if kind == "neg":
             self.i += 1
-            found = ("not", self.group_event() if self.peek()[0] == "open" else self.atom())
+            found = ("not", self.bracketed(self.events) if self.peek()[0] == "open" else self.atom())
         else:
             found = self.atom()
         while self.peek()[0] == "complement":
             self.i += 1
             found = ("not", found)
         return found
-
-    def group_event(self):
-        kind, value = self.take("open")
-        inner = self.events()
-        self.take("close", _CLOSE[value])
-        return inner
 
     def atom(self):
         kind, value = self.peek()
@@ -249,7 +244,7 @@ class _Parser:
             self.i += 1
             return (kind,)
         if kind == "open":
-            return self.group_event()
+            return self.bracketed(self.events)
         raise Unread(f"an event expected at {value}")
 
 

@@ -140,12 +140,15 @@ def _log_density_terms(body, variable):
     return out
 
 
+EXPECTATION_HEAD = re.compile(r"^(?:\\mathbb\{E\}|E|\\mathrm\{E\}|\\mathbf\{E\})_(?:\{(.*)\}|(.))$")  # E_{...}
+
+
 def subscript_distribution(head: str, names) -> tuple[sympy.Symbol, object] | None:
     r"""The distribution an expectation's subscript names: ``E_{x \sim p}`` (key p, variable x),
     ``E_{p_{\text{data}}}``, ``E_{q_\phi(z|x)}``, ``E_{z \sim q(z|x)}``."""
     from derivspec.scan.reader import read_document
 
-    m = re.match(r"^(?:\\mathbb\{E\}|E|\\mathrm\{E\}|\\mathbf\{E\})_(?:\{(.*)\}|(.))$", head)
+    m = EXPECTATION_HEAD.match(head)
     if not m:
         return None
     sub = m.group(1) if m.group(1) is not None else m.group(2)

@@ -143,11 +143,8 @@ def _claim_name_symbols(claim, names: DocumentNames) -> dict:
 
 
 def compile_shapes(claim) -> list[Shape]:
-    from derivspec.core.claims import Recognise
-
     shapes = []
-    for index, item in enumerate(claim.recognise):
-        recognise = item if isinstance(item, Recognise) else Recognise(item)
+    for index, recognise in enumerate(claim.recognisers()):
         names = DocumentNames()
         table = _claim_name_symbols(claim, names)
         try:

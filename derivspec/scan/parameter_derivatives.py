@@ -25,9 +25,8 @@ import re
 
 import sympy
 
-from derivspec.scan.reader import is_opaque_function
-
-_EXPECTATION = re.compile(r"^(?:\\mathbb\{E\}|E|\\mathrm\{E\}|\\mathbf\{E\})_(?:\{(.*)\}|(.))⟮⟯$")
+from derivspec.scan.information import EXPECTATION_HEAD
+from derivspec.scan.reader import IMPLICIT_NAME, is_opaque_function
 
 
 def _opaque_derivatives(expr) -> list:
@@ -39,7 +38,7 @@ def _mentions(name: str, variable: sympy.Symbol) -> bool:
     return re.search(r"(?<![A-Za-z\\])" + re.escape(variable.name) + r"(?![A-Za-z])", name) is not None
 
 
-def _density(sub: str, names, summed: dict) -> tuple[sympy.Expr, sympy.Symbol] | None:
+def _density(sub: str, names) -> tuple[sympy.Expr, sympy.Symbol] | None:
     """The density and the variable an expectation's subscript names (``x \\sim p_\\theta``, ``q(z|\\lambda)``)."""
     from derivspec.scan.reader import read_document
 
@@ -68,9 +67,9 @@ def _rewrite(expr, variable: sympy.Symbol, names, summed: dict):
             return e
         if is_opaque_function(e) and not isinstance(e, sympy.Symbol):
             name = e.func.__name__
-            m = _EXPECTATION.match(name)
+            m = EXPECTATION_HEAD.match(name[:-2]) if name.endswith("⟮⟯") else None
             if m and len(e.args) == 1:
-                found = _density(m.group(1) if m.group(1) is not None else m.group(2), names, summed)
+                found = _density(m.group(1) if m.group(1) is not None else m.group(2), names)
                 if found is None:
                     raise ValueError("an expectation whose distribution is not read")
                 density, x = found
@@ -89,9 +88,6 @@ def _rewrite(expr, variable: sympy.Symbol, names, summed: dict):
     return walk(expr)
 
 
-_IMPLICIT = re.compile(r"^(?:\\hat|\\tilde|\\bar|\\mathcal|L|J|\\ell|\\mathrm\{|l\b|\\sigma$|\\pi)")
-
-
 def _base(name: str) -> str:
     return re.sub(r"_.*$", "", name)
 
@@ -102,7 +98,7 @@ def _dependence_known(argument, variable: sympy.Symbol) -> bool:
     variable's letter without taking it (``h_w(x)`` under ``\partial / \partial w_i``)."""
     if variable not in argument.free_symbols:
         return False
-    if any(s != variable and _IMPLICIT.match(s.name) for s in argument.free_symbols):
+    if any(s != variable and IMPLICIT_NAME.match(s.name) for s in argument.free_symbols):
         return False
     letter = _base(variable.name)
     for node in sympy.preorder_traversal(argument):

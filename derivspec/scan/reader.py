@@ -155,6 +155,10 @@ def _whole_domain(lower, variable) -> bool:
     return lower == variable or lower.name in (r"\mathbb{R}", r"\mathcal{" + letter.upper() + "}")
 
 
+# a result-like name (L, J, \ell, \mathcal L, an accented name): it may depend on what a derivative is by
+IMPLICIT_NAME = re.compile(r"^(?:\\hat|\\tilde|\\bar|\\mathcal|L|J|\\ell|\\mathrm\{|l\b|\\sigma$|\\pi)")
+
+
 def is_opaque_function(expr) -> bool:
     """Whether ``expr`` is an opaque application (an undefined SymPy function) or an opaque atom."""
     if isinstance(expr, sympy.Symbol):
@@ -1069,7 +1073,7 @@ class _DocumentParser(_Parser):
         if not isinstance(variable, sympy.Symbol):
             raise self.error(token, "a derivative by something that is not a name")
         others = [s for s in argument.free_symbols if s != variable and not s.name.startswith("⟨")]
-        implicit = [s for s in others if re.match(r"^(?:\\hat|\\tilde|\\bar|\\mathcal|L|J|\\ell|\\mathrm\{|l\b|\\sigma$|\\pi)", s.name)]
+        implicit = [s for s in others if IMPLICIT_NAME.match(s.name)]
         if variable not in argument.free_symbols or implicit:
             return sympy.Derivative(sympy.Function("⟦d⟧")(argument, variable), variable, order)
         return sympy.diff(argument, variable, order)
