@@ -14,6 +14,13 @@ an edited line. Recall is reported for statements inside derivation chains (two 
 relations) and standalone ones, for statements recognised as a claim of the catalogue (known
 results), and by kind. New flags away from any edit are counted too.
 
+Standalone statements of *known quantities* are also planted whatever scan made of them (a
+definition, a name it did not read): a statement with one relation whose left side names a
+quantity of ``KNOWN_QUANTITY`` (a KL or JS divergence, an optimal discriminator, an MLE, a DDPM
+kernel, a score, an entropy, a change-of-variables density, a reparameterised sample, ...). That
+list is written here from the quantities' usual names, not from scan's recognisers, so the
+"standalone known quantity" recall measures recognition (issue 25) rather than assuming it.
+
     python benchmarks/scan_corpus_planted.py --half development
     python benchmarks/scan_corpus_planted.py --half heldout --json OUT.json   # only to measure
 """
@@ -23,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import sys
 import tempfile
 from collections import Counter, defaultdict
@@ -33,6 +41,18 @@ import planting  # noqa: E402
 import scan_corpus  # noqa: E402
 
 TARGET_CLASSES = frozenset({"identity", "inequality", "worked number", "known result"})
+KNOWN_QUANTITY = re.compile("|".join((
+    r"\\(?:mathrm|text|operatorname|mathbb)\s*\{\s*(?:KL|JSD?|ELBO|PPL|TV|D_\{?KL)",  # \mathrm{KL}, \text{ELBO}
+    r"(?<![A-Za-z\\])(?:KL|JSD?|ELBO|PPL)\s*[(\[]",  # KL(, JS(
+    r"(?<![A-Za-z\\])D_\s*\{?\s*(?:\\(?:mathrm|text)\s*\{)?\s*(?:KL|JS)",  # D_{KL}, D_{\mathrm{JS}}
+    r"(?<![A-Za-z\\])D\s*\^\s*\{?\s*\*",  # D^*(x)
+    r"\\(?:hat|tilde|bar)\s*\{?\s*\\(?:sigma|mu|beta|alpha|theta)",  # \hat\sigma^2, \tilde\beta_t, \bar\alpha_t
+    r"(?<![A-Za-z\\])q\s*\(\s*(?:\\mathbf\s*\{?\s*)?x_",  # q(x_t | x_0), q(x_{t-1} | x_t, x_0)
+    r"\\nabla_\s*\{?\s*(?:\\mathbf\s*\{?\s*)?x\}?\s*\\log",  # the score
+    r"(?<![A-Za-z\\])(?:H|I)\s*\(\s*[A-Za-z]\s*[,;]",  # H(p, q), I(X; Y)
+    r"(?<![A-Za-z\\])p_\s*\{?\s*[XxYy]\s*\}?\s*\(",  # p_X(x): a change of variables
+    r"\\frac\s*\{\s*\\partial\s*(?:\\mathcal\s*\{?\s*)?[LJ\\]",  # dL/dz
+)))
 SEPARATION = 4
 
 
@@ -42,7 +62,10 @@ def choose_edits(statements: list[dict], sources: dict[str, list[str]], seed: in
     used: Counter = Counter()
     edits = []
     for s in statements:
-        if s.get("class") not in TARGET_CLASSES or s["verdict"] == "disagrees" or s.get("kind") == "source":
+        topic = known_quantity(s)
+        if s["verdict"] == "disagrees" or s.get("kind") == "source":
+            continue
+        if s.get("class") not in TARGET_CLASSES and not topic:
             continue
         lines = sources.get(s["file"])
         first, last = s["lines"]
@@ -56,9 +79,18 @@ def choose_edits(statements: list[dict], sources: dict[str, list[str]], seed: in
         kind = min(options, key=lambda k: used[k])
         used[kind] += 1
         edits.append({"file": s["file"], "lines": [first, last], "kind": kind, "original": s["verdict"],
-                      "chain": len(s.get("steps") or []) > 1, "known": bool(s.get("claim")),
+                      "chain": len(s.get("steps") or []) > 1, "known": bool(s.get("claim")), "topic": topic,
                       "region": planting.plant(region, kind)})
     return edits
+
+
+def known_quantity(statement: dict) -> bool:
+    """A standalone statement (one relation) whose left side names a known quantity."""
+    steps = statement.get("steps") or []
+    if len(steps) > 1:
+        return False
+    left = steps[0].get("left", "") if steps else re.split(r"=|\\approx", statement.get("text", ""), maxsplit=1)[0]
+    return bool(KNOWN_QUANTITY.search(left or ""))
 
 
 def build_copies(edits: list[dict], sources: dict[str, list[str]], folder: Path) -> dict[str, list[int]]:
@@ -125,7 +157,8 @@ def measure(half: str, mirror: Path, seed: int = 0) -> dict:
                 covering = [s for s in by_copy[name] if s["lines"][0] <= edit["lines"][1]
                             and edit["lines"][0] <= s["lines"][1]]
                 hit = [s for s in covering if s["verdict"] == "disagrees"]
-                results.append({"repo": repo["name"], **{k: edit[k] for k in ("file", "lines", "kind", "chain", "known", "original")},
+                fields = ("file", "lines", "kind", "chain", "known", "topic", "original")
+                results.append({"repo": repo["name"], **{k: edit[k] for k in fields},
                                 "found": bool(hit),
                                 "reason": (hit or covering or [{"reason": "no statement"}])[0]["reason"][:160]})
             original = name.split("__", 1)[1]
@@ -149,6 +182,7 @@ def recall(results: list[dict]) -> dict:
             "standalone": rate([r for r in results if not r["chain"]]),
             "original proved": rate([r for r in results if r["original"] == "proved"]),
             "known result": rate([r for r in results if r.get("known")]),
+            "known quantity": rate([r for r in results if r.get("topic")]),
             "kind": {kind: rate(rows) for kind, rows in sorted(by_kind.items())}}
 
 
@@ -164,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     result = measure(args.half, args.mirror, args.seed)
     rec = result["recall"]
-    for key in ("all", "chain", "standalone", "original proved", "known result"):
+    for key in ("all", "chain", "standalone", "original proved", "known result", "known quantity"):
         row = rec[key]
         share = f"{row['recall']:.0%}" if row["planted"] else "-"
         print(f"{args.half} {key:15s} {row['found']:4d}/{row['planted']:4d} found ({share})")

@@ -12,9 +12,10 @@ L4140–4144 (NLL and perplexity as evaluation metrics).
 
 from __future__ import annotations
 
+import sympy
 from sympy import Rational, exp, log
 
-from derivspec.core import BINARY, REAL, UNIT_INTERVAL, Claim, Source, Step, Var, WrongVariant, claim
+from derivspec.core import BINARY, REAL, UNIT_INTERVAL, Claim, Recognise, Sizes, Source, Step, Var, WrongVariant, claim
 from derivspec.core.lectures import S001, S004
 from derivspec.derivations.nll.bernoulli import sigmoid
 
@@ -92,11 +93,22 @@ p1, p2, p3 = (v.symbol for v in P3)
 MEAN_TOKEN_NLL = -(log(p1) + log(p2) + log(p3)) / 3
 
 
+def perplexity_general(count: sympy.Symbol, token) -> sympy.Expr:
+    """p(x_{1:T})^{-1/T} for T tokens of probabilities token(t) = p(x_t | x_{<t}): the product
+    written as exp of the sum of logs (SymPy's Product.rewrite(Sum)), then the power taken inside."""
+    t = sympy.Symbol("t", integer=True)
+    joint = sympy.Product(token(t), (t, 1, count)).rewrite(sympy.Sum)  # chain rule: the product of conditionals
+    return sympy.powsimp(joint ** (-1 / count), force=True)
+
+
 @claim("ar.perplexity")
 def ar_perplexity() -> Claim:
     """PPL = p(x_{1:3})^{−1/3} = exp(−(1/3) Σ_t log p(x_t | x_{<t})) = exp(mean token NLL)."""
     return Claim(
         title="Perplexity = exp(mean per-token NLL) = p(x_{1:T})^{−1/T}, normalised per token (T = 3)",
+        recognise=tuple(Recognise(name, sizes=Sizes(perplexity_general, item="p", domain=UNIT_INTERVAL,
+                                                    correct=r"\exp\left(-\frac{1}{N}\sum_{i=1}^{N} \log p_i\right)"))
+                        for name in (r"\mathrm{PPL}", r"\mathrm{Perplexity}")),
         statement=r"\mathrm{PPL}(x_{1:3}),\ p_t = p_\theta(x_t\mid x_{<t})",
         variables=P3,
         derivation=(

@@ -16,9 +16,10 @@ import sympy
 import sympy.stats
 from sympy import E, Rational, erf, exp, log, pi, sqrt
 
-from derivspec.core import (POSITIVE, REAL, Claim, Source, Step, Var, WrongVariant, claim, positive_between,
-                            target_of)
+from derivspec.core import (POSITIVE, REAL, Claim, Recognise, Sizes, Source, Step, Var, WrongVariant, claim,
+                            positive_between, target_of)
 from derivspec.core.lectures import S000, S002, S003, S004
+from derivspec.core.sums import solve_linear_in_sums
 from derivspec.derivations.latent.integrals import gaussian_integral
 from derivspec.derivations.moments import gaussian_expectation
 from derivspec.derivations.nll.gaussian import gaussian_nll
@@ -47,6 +48,26 @@ def log_likelihood() -> sympy.Expr:
     return sum(-gaussian_nll(xi, mu, sigma) for xi in (x1, x2, x3))
 
 
+def mean_mle_general(n: sympy.Symbol, item) -> sympy.Expr:
+    """argmax_μ Σ_{i=1}^n log N(x_i; μ, σ²) at a symbolic n: the stationarity condition in μ, its
+    sums read by linearity (derivspec.core.sums)."""
+    i = sympy.Symbol("i", integer=True)
+    log_likelihood = sympy.Sum(-gaussian_nll(item(i), mu, sigma), (i, 1, n))
+    return solve_linear_in_sums(sympy.diff(log_likelihood, mu), mu)
+
+
+def variance_mle_general(n: sympy.Symbol, item) -> sympy.Expr:
+    """argmax_v Σ_{i=1}^n log N(x_i; x̄, v) at a symbolic n (μ profiled out at its maximiser x̄)."""
+    i = sympy.Symbol("i", integer=True)
+    profiled = sympy.Sum(-gaussian_nll(item(i), mean_mle_general(n, item), sqrt(variance)), (i, 1, n))
+    return solve_linear_in_sums(sympy.diff(profiled, variance), variance)
+
+
+_SAMPLE_MEAN = {r"\bar x": mean_mle_general, r"\hat\mu": mean_mle_general}
+_LIKELIHOOD = r"MLE|\bML\b|maximum[- ]likelihood|maximi[sz]\w* (?:the )?(?:log[- ])?likelihood"
+_OTHER_ESTIMATOR = r"unbiased|Bessel|correct(?:ed|ion)|MAP\b|posterior|prior|regression|residual|known mean|zero[- ]mean"
+
+
 def gaussian_entropy(std) -> sympy.Expr:
     """½ log(2πe σ²), the target of estimation.gaussian.entropy at another σ."""
     return target_of("estimation.gaussian.entropy").subs(sigma, std)
@@ -57,6 +78,9 @@ def estimation_gaussian_mean() -> Claim:
     """argmax_μ Σ log N(x_i; μ, σ²) = (x_1 + x_2 + x_3)/3, whatever σ."""
     return Claim(
         title="Gaussian MLE of the mean is the sample mean (three observations; any n checked numerically)",
+        recognise=(Recognise(r"\hat\mu", sizes=Sizes(mean_mle_general, statistics={r"\bar x": mean_mle_general},
+                                                     correct=r"\frac{1}{N}\sum_{i=1}^{N} x_i"),
+                             prose=_LIKELIHOOD, not_prose=_OTHER_ESTIMATOR),),
         statement=r"\arg\max_\mu \sum_{i=1}^3 \log \mathcal N(x_i;\mu,\sigma^2)",
         variables=XS,
         derivation=(
@@ -92,6 +116,9 @@ def estimation_gaussian_variance() -> Claim:
     xbar_terms = (x1 - XBAR, x2 - XBAR, x3 - XBAR)
     return Claim(
         title="Gaussian MLE of the variance is the 1/n sample variance (three observations; any n checked numerically)",
+        recognise=(Recognise(r"\hat\sigma^2", sizes=Sizes(variance_mle_general, statistics=_SAMPLE_MEAN,
+                                                          correct=r"\frac{1}{N}\sum_{i=1}^{N} (x_i - \bar x)^2"),
+                             prose=_LIKELIHOOD, not_prose=_OTHER_ESTIMATOR),),
         statement=r"\arg\max_{\sigma^2} \max_\mu \sum_{i=1}^3 \log \mathcal N(x_i;\mu,\sigma^2)",
         variables=XS,
         derivation=(

@@ -166,6 +166,14 @@ def recognisers_page() -> str:
             line = f"- `{claim.id}` ([{claim.family}]({claim.family}.md)): {_tex(recognise.shape)}; compares {compares}"
             if recognise.interpret:
                 line += "; reads " + ", ".join(_tex(k) for k in recognise.interpret) + " on the other side"
+            if recognise.sizes is not None:
+                line += (f" at the lecture's own count of items (general form {_tex(recognise.sizes.correct)}; "
+                         f"derived at {recognise.sizes.derived_at}, proved for every count by linearity of sums or "
+                         f"written out for {recognise.sizes.checked[0]}–{recognise.sizes.checked[-1]})")
+                if recognise.sizes.statistics:
+                    line += "; reads " + ", ".join(_tex(k) for k in recognise.sizes.statistics) + " as statistics"
+            if recognise.prose:
+                line += "; only where the name or the text around it says so (for example maximum likelihood)"
             lines.append(line)
     lines += ["", f"{len(claims)} of {len(registry.all_claims())} claims have a recogniser.", ""]
     return "\n".join(lines)

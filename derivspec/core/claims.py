@@ -437,7 +437,14 @@ class Recognise:
       named quantities (H(p, q) = H(p) + KL(p || q)) is checked in a concrete instance: a
       general identity must hold there;
     * ``const_free_of``: claim variable names; with them a right-hand side ``... + \text{const}``
-      is compared up to a term free of those variables.
+      is compared up to a term free of those variables;
+    * ``sizes``: the claim derived for a few items (three observations) answers for a lecture's
+      symbolic count (``\frac1N\sum_{i=1}^N``): see :class:`Sizes`. A sized shape is a lone name
+      (``\hat\sigma^2``), matched with the same letter and accent, any font, with or without a
+      word subscript (``_{\text{MLE}}``);
+    * ``prose`` / ``not_prose``: regular expressions; the statement is compared only when its left
+      side or the text around it matches ``prose`` and does not match ``not_prose`` ("maximum
+      likelihood", not "unbiased").
     """
 
     shape: str
@@ -448,6 +455,30 @@ class Recognise:
     interpret: Mapping[str, sympy.Expr] = field(default_factory=dict)
     const_free_of: tuple[str, ...] = ()
     note: str = ""
+    sizes: "Sizes | None" = None
+    prose: str = ""
+    not_prose: str = ""
+
+
+@dataclass(frozen=True)
+class Sizes:
+    r"""A claim derived for a fixed number of items, answered for a symbolic count N.
+
+    ``general(N, item)`` derives the claim's value for the items ``item(i)``, i = 1, …, N, from the
+    same definitions as the claim, with SymPy sums read by linearity (:mod:`derivspec.core.sums`);
+    at N = ``derived_at`` it is the claim's own target (a property test ties the two).
+    ``statistics`` are names a lecture may use for statistics of the items, with their values
+    (``{r"\bar x": sample mean}``; a name on the claim's ``item`` letter matches the same mark on
+    the lecture's item letter). ``checked``: the sizes at which a statement is also written out.
+    """
+
+    general: Callable[[sympy.Symbol, Callable], sympy.Expr]
+    item: str = "x"
+    statistics: Mapping[str, Callable[[sympy.Symbol, Callable], sympy.Expr]] = field(default_factory=dict)
+    derived_at: int = 3
+    checked: tuple[int, ...] = (2, 3, 4, 5, 6, 7, 8)
+    correct: str = ""  # the general form in LaTeX, in the claim's names (N, i, x_i), for the record
+    domain: "Domain | None" = None  # where each item lives (None: the real line)
 
 
 @dataclass(frozen=True)

@@ -390,6 +390,14 @@ class Recogniser:
             return None
         outcomes = []
         for shape in self.shapes:
+            if shape.recognise.sizes is not None:  # a result derived for a few items, at the lecture's count
+                from derivspec.core import registry
+                from derivspec.scan.sizes import check_sized
+
+                outcome = check_sized(shape, registry.get(shape.claim_id), left, relation, right, context)
+                if outcome is not None:
+                    outcomes.append(outcome)
+                continue
             bindings: dict = {}
             if isinstance(shape.pattern, sympy.Symbol):
                 # a lone name (\tilde\beta_t, \hat x_0): the same name, any font

@@ -1,0 +1,233 @@
+r"""Known results at a lecture's own size: \hat\sigma^2 = \frac1N\sum_{i=1}^N (x_i - \bar x)^2.
+
+A claim derived for three observations declares how it generalises
+(:class:`derivspec.core.claims.Sizes`): its value for N items, derived at symbolic N from the same
+definitions. A statement whose left side is the claim's sized name (the same letter and accent,
+any font, a word subscript such as ``_{\text{MLE}}`` allowed) and whose other side sums over the
+lecture's items up to a symbolic count is compared with it:
+
+* **proved for every N** when the two sides have the same linear form (sums split by linearity,
+  constants pulled out: :func:`derivspec.core.sums.linear_form`);
+* otherwise both sides are written out for N = 2, …, 8: a difference at one size, confirmed at
+  high precision, is a **counterexample** (the flag shows that size and the items' values, and
+  the claim's general form in the lecture's letters); equality at every size is evidence ("holds
+  on 7 instances"), not a proof for every N.
+
+The lecture's other names must be statistics the claim reads (``\bar x`` on the lecture's item
+letter, ``\hat\mu``), shown in the reason, or the statement is left unchecked.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sympy
+
+from derivspec.scan.finite_sums import limit_symbol
+from derivspec.scan.steps import Context, Side, StepResult
+
+_ITEM = re.compile(r"^(?P<head>.+?)(?:_\{•\}|\^\{\(•\)\})$")  # x_{•}(i): the item x_i of a sum over i
+_SUPERSCRIPT_ITEM = re.compile(r"^(?P<head>.+?)\^\{\((?P<index>[A-Za-z])\)\}$")  # x^{(i)}, as the reader keeps it
+_WORD_SUBSCRIPT = re.compile(r"^(?:[A-Za-z]{2,}|\\(?:text|mathrm|textrm|operatorname)\{[A-Za-z ]{2,}\})$")
+
+
+def _key(name: str):
+    from derivspec.scan.known import NameKey
+
+    return NameKey.of(name)
+
+
+def lone_name_matches(shape: sympy.Expr, expr: sympy.Expr) -> bool:
+    """``\\hat\\sigma^2`` matches ``\\hat{\\boldsymbol\\sigma}^2`` and ``\\hat\\sigma^2_{\\text{MLE}}``,
+    not ``\\hat b^2``, ``\\sigma^2`` or ``\\hat\\sigma_t^2``."""
+    if isinstance(shape, sympy.Pow):
+        if not (isinstance(expr, sympy.Pow) and expr.exp == shape.exp):
+            return False
+        shape, expr = shape.base, expr.base
+    if isinstance(expr, sympy.core.function.AppliedUndef):  # \mathrm{PPL}(x_{1:T}): the quantity by its name
+        expr = sympy.Symbol(re.sub(r"\[[^\]]*\]$", "", expr.func.__name__))
+    if not (isinstance(shape, sympy.Symbol) and isinstance(expr, sympy.Symbol)):
+        return False
+    ks, ke = _key(shape.name), _key(expr.name)
+    if ks is None or ke is None or (ks.accents, ks.base) != (ke.accents, ke.base):
+        return False
+    return ke.sub == ks.sub or (not ks.sub and bool(_WORD_SUBSCRIPT.match(ke.sub)))
+
+
+def _gate(recognise, left: Side, context: Context) -> bool:
+    around = f"{left.text} {context.prose}"
+    if recognise.prose and not re.search(recognise.prose, around, re.IGNORECASE):
+        return False
+    return not (recognise.not_prose and re.search(recognise.not_prose, around, re.IGNORECASE))
+
+
+def _items(expr: sympy.Expr, index_symbols: set):
+    """The lecture's items: {node -> (head, index)} for every outermost application that depends on a
+    sum's index (x_{•}(i) is x_i; p(x_t | x_{<t}) under \\sum_t is the t-th token's probability) and
+    every x^{(i)}."""
+    found = {}
+
+    def visit(node):
+        if isinstance(node, sympy.core.function.AppliedUndef):
+            used = node.free_symbols & index_symbols
+            if len(used) == 1:
+                name = node.func.__name__
+                m = _ITEM.match(name)
+                found[node] = (m.group("head") if m else re.sub(r"\[[^\]]*\]$", "", name), used.pop())
+                return
+        if isinstance(node, sympy.Symbol):
+            m = _SUPERSCRIPT_ITEM.match(node.name)
+            index = [s for s in index_symbols if m and s.name == m.group("index")]
+            if index:
+                found[node] = (m.group("head"), index[0])
+            return
+        for arg in node.args:
+            visit(arg)
+
+    visit(expr)
+    return found
+
+
+def _indices(expr: sympy.Expr) -> set:
+    return {limit[0] for node in sympy.preorder_traversal(expr) if isinstance(node, (sympy.Sum, sympy.Product))
+            for limit in node.limits}
+
+
+def check_sized(shape, claim, left: Side, relation: str, right: Side, context: Context) -> StepResult | None:
+    """The sized comparison of one statement with one claim (None when the shape does not apply)."""
+    from derivspec.core.claims import REAL
+    from derivspec.core.sums import linear_form
+
+    recognise = shape.recognise
+    sizes = recognise.sizes
+    if relation != "=" or not left.readable or not right.readable:
+        return None
+    if not lone_name_matches(shape.pattern, left.primary.expr) or not _gate(recognise, left, context):
+        return None
+    try:
+        rhs = right.primary.value()
+    except Exception:
+        return None
+    count = limit_symbol(rhs)
+    if count is None:
+        return None
+
+    def result(verdict, reason, evidence="", correct=""):
+        return StepResult(relation, left.text, right.text, verdict, "known", reason, evidence, claim=claim.id,
+                          correct=correct)
+
+    items = _items(rhs, _indices(rhs))
+    heads = {head for head, _ in items.values()}
+    if len({n.func if isinstance(n, sympy.core.function.AppliedUndef) else n.name.split("^")[0] for n in items}) > 1:
+        heads.add("…")  # one letter, two kinds of item: x_i and x_i(t)
+    if len(heads) != 1:
+        return result("unchecked", f"recognised as {claim.id}, but its sum is not over one family of items "
+                                   f"({', '.join(sorted(heads)) or 'none'})")
+    head = heads.pop()
+    head = head if "_" not in head else "{" + head + "}"  # {p_\\theta}_t
+    domain = sizes.domain or REAL
+    item = sympy.Function("item", **{k: v for k, v in domain.assumptions.items() if k in ("real", "positive")})
+    candidate = rhs.xreplace({node: item(index) for node, (_, index) in items.items()})
+    # a product over the items is exp of the sum of their logs (SymPy's Product.rewrite(Sum))
+    candidate = sympy.powsimp(candidate.replace(lambda e: isinstance(e, sympy.Product),
+                                                lambda e: e.rewrite(sympy.Sum)), force=True)
+    readings = []
+    head_key = _key(head)
+    for symbol in sorted(candidate.free_symbols - {count} - _indices(candidate), key=lambda s: s.name):
+        value = _statistic(symbol, head_key, sizes, count, item)
+        if value is None:
+            shown = context.names.latex.get(symbol, symbol.name)
+            return result("unchecked", f"recognised as {claim.id}, but the other side uses {shown}, which the "
+                                       "claim does not read (not a statistic of the items it knows)")
+        candidate = candidate.xreplace({symbol: value[0]})
+        readings.append(f"{context.names.latex.get(symbol, symbol.name)} as {value[1]}")
+    count_name = context.names.latex.get(count, count.name)
+    index_name = next(iter(items.values()))[1].name
+    readings.insert(0, f"{count_name} items {head}_{index_name}")
+    reading = f" (reading {', '.join(readings)})"
+    target = sizes.general(count, item)
+    correct = _correct(sizes, count_name, head, index_name)
+    try:
+        same = linear_form(sympy.expand(candidate - target)) == 0
+    except Exception:
+        same = False
+    if not same and _sum_degree(candidate) < _sum_degree(target):
+        return result("unchecked", f"recognised as {claim.id}, but its sum does not use a statistic of the items "
+                                   f"such as their mean, which the claim's value does: another setting (a known "
+                                   f"mean?){reading}")
+    if same:
+        return result("proved", f"matches {claim.id} ({claim.title}) for every {count_name}: the sums agree by "
+                                f"linearity{reading}")
+    return _written_out(claim, sizes, candidate, target, count, count_name, head, item, reading, correct, result)
+
+
+def _sum_degree(expr: sympy.Expr) -> int:
+    """The most sums multiplied in one term of the linear form: 2 for (\\sum x_i)^2, the square of a mean."""
+    from derivspec.core.sums import linear_form
+
+    def degree(term):
+        return sum(int(e) if isinstance(b, sympy.Sum) and e.is_Integer else 0
+                   for b, e in (f.as_base_exp() for f in sympy.Mul.make_args(term)))
+    try:
+        form = linear_form(sympy.expand(expr))
+    except Exception:
+        return 0
+    return max((degree(t) for t in sympy.Add.make_args(sympy.expand(sympy.numer(sympy.together(form))))), default=0)
+
+
+def _statistic(symbol: sympy.Symbol, head_key, sizes, count, item):
+    """(value, how it is read) of a lecture name the claim reads as a statistic of the items."""
+    key = _key(symbol.name)
+    if key is None:
+        return None
+    for latex, build in sizes.statistics.items():
+        from derivspec.scan.reader import DocumentNames, read_document
+
+        shape = _key(read_document(latex, DocumentNames()).expr.name)
+        base = head_key.base if shape.base == sizes.item else shape.base
+        if key.accents == shape.accents and key.base == base and key.sub == shape.sub:
+            return build(count, item), f"the claim's {latex}"
+    return None
+
+
+def _correct(sizes, count_name: str, head: str, index: str) -> str:
+    """The claim's general form with the lecture's count, index and item letter."""
+    text = sizes.correct
+    text = re.sub(r"(?<![\\A-Za-z])N(?![A-Za-z])", lambda _: count_name, text)
+    text = re.sub(r"(?<![\\A-Za-z])i(?![A-Za-z])", lambda _: index, text)
+    text = re.sub(r"(?<![\\A-Za-z])" + re.escape(sizes.item) + r"(?![A-Za-z])", lambda _: head, text)
+    return text
+
+
+def _written_out(claim, sizes, candidate, target, count, count_name, head, item, reading, correct, result):
+    from derivspec.core.checker import compare_expressions
+    from derivspec.core.claims import REAL, Var
+
+    held = []
+    for n in sorted(sizes.checked, key=lambda n: (n != sizes.derived_at, n)):  # the derived size first
+        items = [Var(f"x{k}", f"{head}_{k}", sizes.domain or REAL) for k in range(1, n + 1)]
+        values = {item(k): v.symbol for k, v in enumerate(items, start=1)}
+
+        def at(expr):
+            return expr.xreplace({count: sympy.Integer(n)}).doit().xreplace(values)
+
+        try:
+            outcome = compare_expressions(at(candidate), at(target), items, seconds=2.0)
+        except Exception as error:
+            return result("unchecked", f"recognised as {claim.id}; written out at {count_name} = {n} the "
+                                       f"comparison failed ({type(error).__name__}){reading}")
+        if outcome.verdict == "not_equivalent":
+            c = outcome.counterexample
+            where = ", ".join(f"{v.latex}={c.point[v.name]}" for v in items if v.name in c.point) if c else ""
+            evidence = (f"at {count_name} = {n}, {where}: as written {c.candidate}, derived {c.expected}"
+                        if c else outcome.reason)
+            return result("disagrees", f"disagrees with {claim.id} ({claim.title}) at {count_name} = {n}{reading}",
+                          evidence, correct)
+        if outcome.verdict != "equivalent":
+            return result("unchecked", f"recognised as {claim.id}; at {count_name} = {n} not decided: "
+                                       f"{outcome.reason}{reading}")
+        held.append(n)
+    return result("unchecked", f"holds on {len(held)} instances: equal to {claim.id} written out for {count_name} = "
+                               f"{', '.join(map(str, held))} (each proved by SymPy), not proved for every "
+                               f"{count_name}{reading}")
+
