@@ -145,6 +145,10 @@ def elbo_terms() -> dict:
         r"\mathrm{KL}(p(z \mid x) \| q(z \mid x))": kl_univariate(POSTERIOR_MEAN, sqrt(POSTERIOR_VARIANCE), m, sqrt(v)),
         r"\mathrm{KL}(q(z \mid x) \| p(z))": kl_to_prior(),
         r"\mathrm{KL}(p(z) \| q(z \mid x))": kl_univariate(0, 1, m, sqrt(v)),
+        # q written without its conditioning, q(z): one observed x (VITutorial M1_Basics.tex:378); not
+        # KL(q(z) || p(z)), which unifies with its own reverse KL(p(z) || q(z)) -- p and q are pattern names
+        r"\mathrm{KL}(q(z) \| p(z \mid x))": kl_to_posterior(),
+        r"\mathrm{KL}(p(z \mid x) \| q(z))": kl_univariate(POSTERIOR_MEAN, sqrt(POSTERIOR_VARIANCE), m, sqrt(v)),
         r"\mathbb{E}[\log p(x \mid z)]": RECON,
     }
 

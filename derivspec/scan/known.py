@@ -258,10 +258,15 @@ class _Unifier:
                 he = NameKey.of(strip_fonts(re.sub(r"[\[⟮].*$", "", e.func.__name__)))
                 if hp is None or hp != he:
                     return False
-            if sp != se or len(p.args) != len(e.args):
+            e_args = e.args
+            if fp == "N" and len(p.args) == 2 and sp in ("", ",") and len(e.args) == 3 and se in (";,", ";;"):
+                # the shape names a distribution, N(mu, sigma^2); the lecture writes it with its variable,
+                # N(z | u, s^2) or N(z; u, s^2): the variable is a dummy there
+                e_args, se = e.args[1:], sp
+            if sp != se or len(p.args) != len(e_args):
                 return False
             saved = dict(b)
-            if all(self.unify(a, c, b) for a, c in zip(p.args, e.args)):
+            if all(self.unify(a, c, b) for a, c in zip(p.args, e_args)):
                 return True
             b.clear(), b.update(saved)
             return False
@@ -515,9 +520,7 @@ def compare_known(shape: Shape, bindings: dict, right: Side, relation: str, cont
             fixed[claim_symbol] = e
         else:
             return None
-    claim_latex = {v.symbol: v.latex for v in claim.variables}
-    renamed.extend(sorted(f"{context.names.latex.get(e, e.name)} as {claim_latex[c]}" for e, c in doc_to_claim.items()
-                          if c in claim_latex and NameKey.of(e.name) != NameKey.of(_read_name(claim_latex[c]))))
+    renamed.extend(_renamings(claim, shape, bindings, doc_to_claim, context))
     key_table = _doc_key_table(claim)
     # interpreted opaque terms of the other side
     atoms = [a for a in sympy.preorder_traversal(rhs) if is_opaque_function(a) and not isinstance(a, sympy.Symbol)]
@@ -612,6 +615,25 @@ def compare_known(shape: Shape, bindings: dict, right: Side, relation: str, cont
                     if c else outcome.reason)
         return result("disagrees", f"disagrees with {claim.id} ({claim.title})", evidence, correct)
     return result("unchecked", f"recognised as {claim.id}: {outcome.reason}")
+
+
+def _renamings(claim, shape: Shape, bindings: dict, doc_to_claim: dict, context: Context) -> list[str]:
+    r"""How the lecture's names were read, written once for every path (labels, other letters, a
+    variance name, the shape's other names): ``u as \mu``, ``v as \sigma^2``, ``\mu_{a} as \mu_1``;
+    a name read as itself (the same letter, accents and subscript in any font) is not listed."""
+    claim_latex = {v.symbol: v.latex for v in claim.variables}
+    shown = set()
+    for e, c in doc_to_claim.items():
+        if c in claim_latex:
+            if NameKey.of(e.name) != NameKey.of(_read_name(claim_latex[c])):
+                shown.add(f"{context.names.latex.get(e, e.name)} as {claim_latex[c]}")
+        elif isinstance(c, sympy.Pow) and c.exp == 2 and c.base in claim_latex:  # sigma^2 written as v
+            shown.add(f"{context.names.latex.get(e, e.name)} as {claim_latex[c.base]}^2")
+    for p, e in bindings.items():  # the shape's own names (P, Q, G, x) bound to other letters
+        if isinstance(p, sympy.Symbol) and p in shape.placeholders and isinstance(e, sympy.Symbol) \
+                and NameKey.of(e.name) != NameKey.of(p.name):
+            shown.add(f"{context.names.latex.get(e, e.name)} as {context.names.latex.get(p, p.name)}")
+    return sorted(shown)
 
 
 def _compare_up_to_constant(claim, candidate, target, recognise, variables, result, correct):
