@@ -46,12 +46,12 @@ KNOWN_QUANTITY = re.compile("|".join((
     r"(?<![A-Za-z\\])(?:KL|JSD?|ELBO|PPL)\s*[(\[]",  # KL(, JS(
     r"(?<![A-Za-z\\])D_\s*\{?\s*(?:\\(?:mathrm|text)\s*\{)?\s*(?:KL|JS)",  # D_{KL}, D_{\mathrm{JS}}
     r"(?<![A-Za-z\\])D\s*\^\s*\{?\s*\*",  # D^*(x)
-    r"\\(?:hat|tilde|bar)\s*\{?\s*\\(?:sigma|mu|beta|alpha|theta)",  # \hat\sigma^2, \tilde\beta_t, \bar\alpha_t
+    r"\\(?:hat|tilde|bar)\s*\{?\s*\\(?:sigma|mu|beta|alpha)",  # \hat\sigma^2, \tilde\beta_t, \bar\alpha_t
     r"(?<![A-Za-z\\])q\s*\(\s*(?:\\mathbf\s*\{?\s*)?x_",  # q(x_t | x_0), q(x_{t-1} | x_t, x_0)
     r"\\nabla_\s*\{?\s*(?:\\mathbf\s*\{?\s*)?x\}?\s*\\log",  # the score
     r"(?<![A-Za-z\\])(?:H|I)\s*\(\s*[A-Za-z]\s*[,;]",  # H(p, q), I(X; Y)
     r"(?<![A-Za-z\\])p_\s*\{?\s*[XxYy]\s*\}?\s*\(",  # p_X(x): a change of variables
-    r"\\frac\s*\{\s*\\partial\s*(?:\\mathcal\s*\{?\s*)?[LJ\\]",  # dL/dz
+    r"\\frac\s*\{\s*\\partial\s*(?:\\mathcal\s*\{?\s*|\\ell)?[LJ]?(?:_\{?\s*\w+\}?)?\s*\}",  # dL/dz
 )))
 SEPARATION = 4
 

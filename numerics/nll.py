@@ -159,6 +159,23 @@ def cross_entropy_gradient_h2(h1, h2, h3):
     return _cross_entropy_gradient(h1, h2, h3, 1)
 
 
+@reference("nll.grad.softmax.soft-label")
+def soft_label_cross_entropy_gradient_h1(h1, h2, h3, y1, y2):
+    """autograd of F.cross_entropy with probability targets (y_1, y_2, 1 − y_1 − y_2) w.r.t. h1"""
+    logits = _logits(h1, h2, h3).detach().requires_grad_(True)
+    target = torch.stack([y1, y2, 1 - y1 - y2], 1)
+    (gradient,) = torch.autograd.grad(F.cross_entropy(logits, target, reduction="sum"), logits)
+    return gradient[:, 0]
+
+
+@reference("nll.grad.softmax.jacobian")
+def softmax_jacobian_12(h1, h2, h3):
+    """autograd of torch.softmax: entry (1, 2) of its Jacobian"""
+    logits = _logits(h1, h2, h3).detach().requires_grad_(True)
+    (gradient,) = torch.autograd.grad(torch.softmax(logits, 1)[:, 0].sum(), logits)
+    return gradient[:, 1]
+
+
 def _softmax_trained_with(candidate, generator, device, true_class: bool) -> NumericResult:
     """A 3-class softmax classifier trained by GD whose logit gradient takes the candidate for
     the entries the claim covers (the observed class's logit, or the other two) and

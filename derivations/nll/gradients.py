@@ -8,7 +8,7 @@ from __future__ import annotations
 import sympy
 from sympy import exp
 
-from derivspec.core import Claim, Source, Step, Var, WrongVariant, claim, real_between, target_of
+from derivspec.core import Claim, Defined, Source, Step, Var, WrongVariant, claim, real_between, target_of
 from derivspec.core.lectures import S003
 from derivspec.derivations.nll.bernoulli import Y01, sigmoid, y01, z
 from derivspec.derivations.nll.categorical import H1, H2, H3, WORKED_LOGITS, h1, h2, h3, softmax
@@ -111,6 +111,85 @@ def nll_grad_softmax_other_class() -> Claim:
             Source(S003, "1474", r"\hat{\boldsymbol{\pi}} - \mathbf{y} = [0.659, 0.242, 0.099] - [1, 0, 0] = [-0.341, 0.242, 0.099]",
                    value=0.099, decimals=3, at={"h1": 2, "h2": sympy.Rational(1, 10), "h3": 1},
                    note="the car entry (logit 0.1 in the h_2 slot)"),
+        ),
+    )
+
+
+# A label on the simplex: y_1, y_2 free, y_3 = 1 - y_1 - y_2 (one-hot labels are its vertices).
+Y1, Y2 = (Var(f"y{k}", f"y_{k}", real_between(0, 0.5)) for k in (1, 2))
+y1, y2 = Y1.symbol, Y2.symbol
+Y3 = Defined("y3", "y_3", 1 - y1 - y2)
+LOGITS = (h1, h2, h3)
+
+
+def soft_label_cross_entropy(labels=(y1, y2, 1 - y1 - y2), logits=LOGITS):
+    r"""-\sum_j y_j \log \mathrm{softmax}(h)_j, the cross-entropy of a softmax against the label y."""
+    return -sum(y_j * sympy.log(softmax(j, logits)) for j, y_j in enumerate(labels))
+
+
+@claim("nll.grad.softmax.soft-label")
+def nll_grad_softmax_soft_label() -> Claim:
+    r"""\partial_{h_1} [-\sum_j y_j \log \mathrm{softmax}(h)_j] = \pi_1 - y_1 for y on the simplex.
+
+    Written at the first logit; the other logits are the same computation with the classes
+    renamed (``derivspec scan`` differentiates at every index, derivspec/scan/softmax_gradient.py).
+    """
+    y3 = Y3.expr
+    partition = exp(h1) + exp(h2) + exp(h3)
+    return Claim(
+        title="Softmax cross-entropy gradient for any label on the simplex is π_k − y_k (K = 3; other K checked)",
+        statement=r"\partial_{h_1}\,[-\textstyle\sum_j y_j \log \mathrm{softmax}(h)_j]",
+        variables=(H1, H2, H3, Y1, Y2),
+        defined=(Y3,),
+        derivation=(
+            Step(r"cross-entropy of the softmax against y: -\sum_j y_j \log \pi_j, \pi = softmax(h), "
+                 r"y_3 = 1 - y_1 - y_2", soft_label_cross_entropy()),
+            Step(r"log of a ratio: -\sum_j y_j h_j + (\sum_j y_j) \log \sum_j e^{h_j}",
+                 -(y1 * h1 + y2 * h2 + y3 * h3) + (y1 + y2 + y3) * sympy.log(partition)),
+            Step(r"differentiate in h_1: -y_1 + (\sum_j y_j)\, e^{h_1}/\sum_j e^{h_j}",
+                 -y1 + (y1 + y2 + y3) * exp(h1) / partition, op=lambda e: sympy.diff(e, h1)),
+            Step(r"\sum_j y_j = 1 and e^{h_1}/\sum_j e^{h_j} = \pi_1: prediction minus label", softmax(0) - y1),
+        ),
+        wrong_variants=(
+            WrongVariant("label minus prediction", y1 - softmax(0)),
+            WrongVariant("only the observed class moves: π_1(1 − y_1)", softmax(0) * (1 - y1)),
+            WrongVariant("subtracted 1 as for a one-hot true class", softmax(0) - 1),
+        ),
+        sources=(
+            Source(S003, "1448–1452", r"\frac{\partial L_{\text{NLL}}}{\partial z_{i,k}} = \hat{\pi}_{i,k} - y_{i,k}",
+                   expr=softmax(0) - y1,
+                   note="k = 1; the lecture's y_i is one-hot, a vertex of the simplex the claim covers"),
+        ),
+    )
+
+
+@claim("nll.grad.softmax.jacobian")
+def nll_grad_softmax_jacobian() -> Claim:
+    r"""\partial \pi_1 / \partial h_2 = \pi_1(\delta_{12} - \pi_2) = -\pi_1 \pi_2 (K = 3).
+
+    Written at one off-diagonal entry; ``derivspec scan`` differentiates every entry (i, j) of the
+    3-class softmax, the diagonal \pi_i(1 - \pi_i) included.
+    """
+    partition = exp(h1) + exp(h2) + exp(h3)
+    return Claim(
+        title="Softmax Jacobian ∂π_i/∂h_j = π_i(δ_ij − π_j) (K = 3; other K checked)",
+        statement=r"\partial \mathrm{softmax}(h)_1 / \partial h_2",
+        variables=(H1, H2, H3),
+        derivation=(
+            Step(r"definition: \pi_1 = e^{h_1}/\sum_j e^{h_j}", softmax(0)),
+            Step(r"differentiate in h_2 (quotient rule; e^{h_1} is free of h_2): -e^{h_1} e^{h_2}/(\sum_j e^{h_j})^2",
+                 -exp(h1) * exp(h2) / partition**2, op=lambda e: sympy.diff(e, h2)),
+            Step(r"= \pi_1(\delta_{12} - \pi_2) with \delta_{12} = 0", softmax(0) * (0 - softmax(1))),
+        ),
+        wrong_variants=(
+            WrongVariant("the diagonal form π_i(1 − π_j) off the diagonal", softmax(0) * (1 - softmax(1))),
+            WrongVariant("sign flipped", softmax(0) * softmax(1)),
+            WrongVariant("forgot the factor π_i", 0 - softmax(1)),
+        ),
+        sources=(
+            Source(S003, "1448",
+                   r"Differentiate L_{\text{NLL}} w.r.t. the logit z_{i,k} (derivation uses the softmax-Jacobian trick)",
+                   note="names the softmax Jacobian as the tool of the gradient's derivation; no formula written"),
         ),
     )
 

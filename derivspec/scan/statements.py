@@ -144,6 +144,7 @@ class DocumentState:
     defined_functions: frozenset = frozenset()  # function letters defined or described (functions.document_defined)
     linear_gaussian: object = None  # linear_gaussian.Model: z ~ N(m, v) and x | z ~ N(az + b, s^2) declared
     event_relations: frozenset = frozenset()  # events.document_relations: disjoint or nested events spoken of
+    cross_entropy_losses: frozenset = frozenset()  # softmax_gradient.document_losses: losses defined as a cross-entropy
 
 
 @dataclass
@@ -322,7 +323,8 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
                           definitions=_nearby_definitions(statement, state), notations=state.notations,
                           samples=_nearby_samples(statement, state),
                           numbers=step_checks.numbers_in_prose(statement.before[-300:]), families=state.families,
-                          defined_functions=state.defined_functions, event_relations=state.event_relations)
+                          defined_functions=state.defined_functions, event_relations=state.event_relations,
+                          cross_entropy_losses=state.cross_entropy_losses)
         sides = [read_side(s, context) for s in sides_text]
         for k, relation in enumerate(clause.relations):
             left, right = sides[k], sides[k + 1]

@@ -117,6 +117,7 @@ class Context:
     defined_functions: frozenset = frozenset()  # function letters the document defines or describes (functions.py)
     concrete: bool = False  # the step is an instance with concrete functions (no further instances)
     event_relations: frozenset = frozenset()  # relations between events the document speaks of (events.py)
+    cross_entropy_losses: frozenset = frozenset()  # loss letters defined as a cross-entropy (softmax_gradient.py)
 
 
 _TRUNCATED = re.compile(r"^\s*(-?\s*\d+\.\d+)\s*(?:\\ldots|\\dots|\\cdots|\.\.\.)\s*$")
