@@ -175,7 +175,16 @@ def recognisers_page() -> str:
             if recognise.prose:
                 line += "; only where the name or the text around it says so (for example maximum likelihood)"
             lines.append(line)
-    lines += ["", f"{len(claims)} of {len(registry.all_claims())} claims have a recogniser.", ""]
+    from derivspec.scan import softmax_gradient
+
+    lines += ["", "Read by a dedicated module (a free class index, made concrete at every class of a 3-class softmax "
+                  "and checked numerically for 2–8 classes; `derivspec/scan/softmax_gradient.py`):", ""]
+    for claim_id, left in softmax_gradient.CLAIMS.items():
+        claim = registry.get(claim_id)
+        lines.append(f"- `{claim_id}` ([{claim.family}]({claim.family}.md)): {_tex(left)} in the lecture's letters "
+                     "(loss, indexed logit, probabilities, labels), where the text says cross-entropy or softmax")
+    counted = len({c.id for c in claims} | set(softmax_gradient.CLAIMS))
+    lines += ["", f"{counted} of {len(registry.all_claims())} claims are recognised.", ""]
     return "\n".join(lines)
 
 

@@ -39,6 +39,8 @@ from derivspec.scan.reader import bare_names, read_document
 from derivspec.scan.steps import Context, Side, StepResult
 
 GRADIENT, JACOBIAN = "nll.grad.softmax.soft-label", "nll.grad.softmax.jacobian"
+CLAIMS = {"nll.grad.softmax.soft-label": r"\frac{\partial \ell}{\partial h_k}",
+          "nll.grad.softmax.jacobian": r"\frac{\partial \pi_i}{\partial h_j}"}  # claim -> the left side it reads
 CLASSES = 3  # the proof's number of classes; other numbers are checked numerically
 OTHER_CLASSES = range(2, 9)
 LOSS_BASES = frozenset({r"\ell", "l", "L", "J", "E", r"\mathcal{L}"})
