@@ -21,6 +21,15 @@ FAMILIES = ("ar", "contrastive", "divergence", "flow")
 
 # claim id -> (proved in other notations, planted mistakes, must-not-flag twins)
 CASES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+    "ar.perplexity": (  # at the lecture's own count of tokens (derivspec/scan/sizes.py)
+        (r"\mathrm{PPL}(w_{1:L}) = \exp\left(-\frac{1}{L}\sum_{l=1}^{L}\log q(w_l \mid w_{<l})\right)",
+         r"\text{Perplexity} = \left(\prod_{t=1}^{T} p_\theta(x_t \mid x_{<t})\right)^{-1/T}"),
+        (r"\mathrm{PPL} = \exp\left(-\sum_{t=1}^{T}\log p(x_t \mid x_{<t})\right)",  # per sequence, not per token
+         r"\mathrm{PPL} = \exp\left(\frac{1}{T}\sum_{t=1}^{T}\log p(x_t \mid x_{<t})\right)"),  # sign
+        (r"\mathrm{PPL}_t = \exp\left(-\frac{1}{T}\sum_{s=1}^{T}\log p(x_s \mid x_{<s})\right)",  # another name
+         r"\mathrm{PPL} = \exp\left(-\frac{1}{T}\sum_{t=1}^{T}\log p(x_t \mid x_{<t}) + \frac{1}{T}\sum_{t=1}^{T}"
+         r"\log r(y_t)\right)"),  # two families of items: another quantity
+    ),
     "contrastive.mi.gaussian": (
         (r"I(U; V) = \frac12 \ln\frac{1}{1-\rho^2}",
          r"I(X, Y) = -\log\sqrt{1 - \varrho^2}",

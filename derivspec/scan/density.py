@@ -24,7 +24,7 @@ import sympy
 from derivspec.core import symbolic
 from derivspec.scan.reader import is_opaque_function, opaque_atoms
 from derivspec.scan import algebra
-from derivspec.scan.known import NameKey, strip_fonts
+from derivspec.scan.names import NameKey, strip_fonts
 from derivspec.scan.steps import Context, Side, StepResult
 
 HEADS = frozenset({"p", "P", "q", "f", "\\pi"})

@@ -29,17 +29,12 @@ from dataclasses import dataclass, field
 
 import sympy
 
+from derivspec.scan import sizes, softmax_gradient
+from derivspec.scan.names import ACCENTS, ALIASES, FONTS, NameKey, strip_fonts  # noqa: F401 (used by other modules)
 from derivspec.scan.reader import DocumentNames, is_opaque_function, read_document
 from derivspec.scan.steps import Context, Side, StepResult
 
 SECONDS = 4.0
-FONTS = (r"\mathbf", r"\boldsymbol", r"\bm", r"\vec", r"\pmb", r"\mathrm", r"\mathit", r"\mathsf", r"\symbf",
-         r"\mathbb", r"\mathcal", r"\mathscr", r"\mathfrak", r"\text", r"\textrm", r"\operatorname")
-ACCENTS = (r"\bar", r"\hat", r"\tilde")
-ALIASES = {r"\varepsilon": r"\epsilon", r"\varphi": r"\phi", r"\vartheta": r"\theta", r"\varrho": r"\rho",
-           r"\varsigma": r"\sigma", r"\varpi": r"\pi"}
-_NAME = re.compile(r"^(?P<marks>(?:\\[A-Za-z]+(?=[\\{]))*)(?:\{(?P<b1>[^{}]*)\}|(?P<b2>\\?[A-Za-z]+|#\w+|\\mathrm\{[^{}]*\}))"
-                   r"(?P<deco>(?:'|\^\*|\^\{[^{}]*\}|\^\([^()]*\))*)(?:_\{(?P<sub>.*)\})?$")
 VARIANCE_NAMES = frozenset({"v", "V", r"\nu"})  # a lone name that may stand for sigma^2
 HEAD_FAMILIES = (
     ("KL", re.compile(r"^(?:KL|D_\{?KL\}?|D_\{?kl\}?|D|\\mathbb\{KL\})$")),
@@ -49,42 +44,6 @@ HEAD_FAMILIES = (
     ("E", re.compile(r"^E(?:_.*)?$")),
     ("Var", re.compile(r"^(?:Var|V|Variance)(?:_.*)?$")),
 )
-
-
-def strip_fonts(text: str) -> str:
-    """``\\mathbf{x}_{t}`` -> ``x_{t}``, ``\\mathrm{KL}`` -> ``KL``, ``D_{\\mathrm{KL}}`` -> ``D_{KL}``."""
-    previous = None
-    while previous != text:
-        previous = text
-        for font in FONTS:
-            text = re.sub(re.escape(font) + r"\s*\{([^{}]*)\}", r"\1", text)
-            text = re.sub(re.escape(font) + r"(?=\\?[A-Za-z])", "", text)
-    return text
-
-
-@dataclass(frozen=True)
-class NameKey:
-    accents: tuple
-    base: str
-    sub: str
-
-    @classmethod
-    def of(cls, name: str) -> "NameKey | None":
-        m = _NAME.match(name)
-        if not m:
-            return None
-        marks = re.findall(r"\\[A-Za-z]+", m.group("marks") or "")
-        accents = tuple(sorted(a for a in marks if a in ACCENTS))
-        base = m.group("b1") or m.group("b2") or ""
-        base = strip_fonts(base)
-        inner = re.match(r"^((?:\\[A-Za-z]+(?=[\\{]))*)\{?(\\?[A-Za-z]+'*)\}?$", base)
-        if inner:  # \hat\boldsymbol{\theta}: the accent may sit inside
-            more = re.findall(r"\\[A-Za-z]+", inner.group(1))
-            accents = tuple(sorted(set(accents) | {a for a in more if a in ACCENTS}))
-            base = inner.group(2)
-        base = ALIASES.get(base, base) + (m.group("deco") or "")
-        sub = strip_fonts(m.group("sub") or "").replace(" ", "")
-        return cls(accents, base, sub)
 
 
 def head_family(name: str) -> tuple[str, str, bool]:
@@ -384,7 +343,6 @@ class Recogniser:
         return cls(shapes, errors)
 
     def check(self, left: Side, relation: str, right: Side, context: Context, sides, k) -> StepResult | None:
-        from derivspec.scan import softmax_gradient
 
         found = softmax_gradient.check(left, relation, right, context)  # written with a free class index
         if found is not None:
@@ -402,9 +360,8 @@ class Recogniser:
         for shape in self.shapes:
             if shape.recognise.sizes is not None:  # a result derived for a few items, at the lecture's count
                 from derivspec.core import registry
-                from derivspec.scan.sizes import check_sized
 
-                outcome = check_sized(shape, registry.get(shape.claim_id), left, relation, right, context)
+                outcome = sizes.check_sized(shape, registry.get(shape.claim_id), left, relation, right, context)
                 if outcome is not None:
                     outcomes.append(outcome)
                 continue

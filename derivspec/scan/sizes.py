@@ -32,7 +32,7 @@ _WORD_SUBSCRIPT = re.compile(r"^(?:[A-Za-z]{2,}|\\(?:text|mathrm|textrm|operator
 
 
 def _key(name: str):
-    from derivspec.scan.known import NameKey
+    from derivspec.scan.names import NameKey
 
     return NameKey.of(name)
 

@@ -33,8 +33,7 @@ import mpmath
 import sympy
 
 from derivspec.core import symbolic
-from derivspec.derivations.nll.categorical import softmax
-from derivspec.scan.known import NameKey
+from derivspec.scan.names import NameKey
 from derivspec.scan.reader import bare_names, read_document
 from derivspec.scan.steps import Context, Side, StepResult
 
@@ -65,6 +64,11 @@ _AFTER_SUBSCRIPT = re.compile(r"(_\{[^{}]*\}|_[A-Za-z0-9])\s*(?=(?:\\left\s*)?\(
 _LOSS_DEFINITION = re.compile(r"(?<![A-Za-z\\])(?P<name>\\mathcal\s*\{?L\}?|\\ell|[LJE])"
                               r"(?:_\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}|_[A-Za-z0-9])?"
                               r"\s*(?:\([^()]*\))?\s*:?=\s*-\s*(?P<scale>\\frac\s*\{?\s*1\s*\}?)?[^$]{0,200}?\\log")
+
+
+def softmax(k: int, logits) -> sympy.Expr:
+    """Definition: softmax(h)_k = e^{h_k} / sum_j e^{h_j} (k from 0)."""
+    return sympy.exp(logits[k]) / sum(sympy.exp(h) for h in logits)
 
 
 def key(name: str) -> NameKey | None:
