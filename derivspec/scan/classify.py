@@ -22,6 +22,10 @@ approximation       ≈, O(·), "up to a constant"                              
 distribution/set    ∼, ∈, ⊂, sets and events, limits, mappings                    no
 ==================  ============================================================  ==========
 
+A definition of a standard quantity (cross-entropy, JS, ELBO, mutual information, score, DDPM
+forward kernel) is compared with the standard definition (:mod:`derivspec.scan.conventions`); its
+class stays "definition".
+
 Each record says its class and why (``class`` in ``scan --json``). The verdict rules that
 follow for the judged classes are :mod:`derivspec.scan.verdicts`.
 """
