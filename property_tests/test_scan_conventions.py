@@ -26,7 +26,7 @@ def _record(tmp_path, lead: str, tex: str, name: str = "doc.md"):
 CORRECT = [
     ("The cross-entropy of $p$ and $q$ is", r"H(p, q) = -\sum_x p(x) \log q(x)"),
     ("The cross-entropy of $p$ and $q$ is", r"\mathrm{CE}(p, q) = -\mathbb E_{x \sim p}[\log q(x)]"),
-    ("The cross-entropy decomposes as", r"H(p, q) = H(p) + \mathrm{KL}(p \| q)"),
+    ("The cross-entropy is defined as", r"H(p, q) = H(p) + \mathrm{KL}(p \| q)"),
     ("The Jensen-Shannon divergence is", r"\mathrm{JSD}(P \| Q) = \frac12 \mathrm{KL}(P \| \frac{P+Q}{2}) "
                                          r"+ \frac12 \mathrm{KL}(Q \| \frac{P+Q}{2})"),
     ("With the mixture $M = (P + Q)/2$, the Jensen-Shannon divergence is",
@@ -96,6 +96,7 @@ LOOK_ALIKES = [
     ("For the fitted function, the residual is", r"s(x) = \nabla_x p(x)"),  # no score in the paragraph
     ("The training loss is", r"\mathcal L(\theta) = \mathbb E_{q}[\log p(x|z)] + \mathrm{KL}(q(z|x) \| p(z))"),
     ("The Fisher score is", r"s(x) = \nabla_\theta \log p_\theta(x)"),
+    ("If $X$ is an invertible function of $Y$, they share all information and", r"I(X; Y) = H(Y)"),
     ("In DDIM notation the marginal is",
      r"q(x_t | x_0) = \mathcal N(x_t; \sqrt{\alpha_t} x_0, (1 - \alpha_t) \mathbf I)"),
 ]

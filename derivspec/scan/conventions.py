@@ -48,7 +48,7 @@ import mpmath
 import sympy
 from sympy.core.function import AppliedUndef
 
-from derivspec.scan import probability
+from derivspec.scan import classify, probability
 from derivspec.scan.reader import read_document
 from derivspec.scan.steps import Context, StepResult, _values
 
@@ -69,6 +69,18 @@ OTHER_CONVENTION = re.compile(
     r"\babuse of notation|\bun-?normali[sz]ed|\bup to (?:a |an )?(?:additive )?constant|\bwithout the\b|"
     r"\bnon-?standard|\bdiffers? from the (?:usual|standard)|\binstead of the (?:usual|standard)|\bvariant\b|"
     r"\bslightly different|\brescaled|\bdrop(?:ping)? the (?:factor|1/2|\\frac)", re.IGNORECASE)
+
+
+_DEFINING_LEAD = re.compile(r"(?:\b(?:is|are|as|by|be|reads?|define[sd]?|denoted?|writes?|written|given|equals)|:)\W*$",
+                            re.IGNORECASE)
+
+
+def defining(relation: str, before: str) -> bool:
+    """The statement is put as a definition: ``:=`` or ``≡``, or a sentence leading in with "is", "as", "by",
+    "define", ":" … that speaks of no condition ("if X is a function of Y, then I(X, Y) = H(Y)" is not one)."""
+    if relation in (":=", "≡", "=:"):
+        return True
+    return bool(_DEFINING_LEAD.search(classify.lead_in(before))) and not classify.condition_prose(before)
 
 
 def _paragraph(before: str, after: str) -> str:
@@ -392,7 +404,7 @@ def judge(left, relation: str, right, context: Context, before: str, after: str,
         compared = _compare_kernel(made, right_expr, context)
     else:
         return None
-    return _verdict(quantity, compared, found, relation, left, right, announced_convention(before, after))
+    return _verdict(quantity, compared, found, relation, left, right, before, announced_convention(before, after))
 
 
 def _score(m, right, right_expr, context: Context):
@@ -433,7 +445,7 @@ def _unread(found: StepResult, relation, left, right, name: str, why: str) -> St
 
 
 def _verdict(quantity: Quantity, compared: Compared, found: StepResult, relation, left, right,
-             announced: str) -> StepResult:
+             before: str, announced: str) -> StepResult:
     def result(verdict, reason, evidence="", **extra):
         return StepResult(relation, left.text, right.text, verdict, found.kind if found.claim else "chain", reason,
                           evidence, claim=found.claim, category="definition", **extra)
@@ -445,6 +457,12 @@ def _verdict(quantity: Quantity, compared: Compared, found: StepResult, relation
                                    f"('{announced}'): not compared with the standard definition "
                                    f"({quantity.convention})",
                       compared.evidence or found.evidence, label=True)
+    if not defining(relation, before):
+        if compared.verdict != "disagrees" or found.verdict == "disagrees":
+            return found  # a property of the quantity (I(X, Y) = I(Y, X)) or a known result, judged as before
+        return result("unchecked", f"differs from the standard definition of {quantity.name} "
+                                   f"({quantity.convention}), but the text does not put it as a definition (a special "
+                                   "case, a condition): not flagged", compared.evidence or found.evidence, label=True)
     if compared.verdict == "disagrees":
         return result("disagrees", f"defines {quantity.name} differently from the standard definition "
                                    f"({quantity.convention}): {standard}; {compared.reason}", compared.evidence)
