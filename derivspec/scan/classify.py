@@ -22,6 +22,10 @@ approximation       ≈, O(·), "up to a constant"                              
 distribution/set    ∼, ∈, ⊂, sets and events, limits, mappings                    no
 ==================  ============================================================  ==========
 
+A definition of a standard quantity (cross-entropy, JS, ELBO, mutual information, score, DDPM
+forward kernel) is compared with the standard definition (:mod:`derivspec.scan.conventions`); its
+class stays "definition".
+
 Each record says its class and why (``class`` in ``scan --json``). The verdict rules that
 follow for the judged classes are :mod:`derivspec.scan.verdicts`.
 """
@@ -64,7 +68,7 @@ _ALGORITHM_LINE = re.compile(r"\\(?:State|STATE|For|FOR|ForAll|While|WHILE|Repea
                              r"RETURN|Statex|KwIn|KwOut|Procedure|Function)\b")
 
 
-def _lead_in(prose: str) -> str:
+def lead_in(prose: str) -> str:
     """The sentence that leads into the statement: the prose after the last full stop (the last
     160 characters at most)."""
     tail = prose[-300:]
@@ -93,7 +97,7 @@ def classify_statement(lines: tuple[int, int], before: str, chain: bool, algorit
     if not chain and _PROCEDURE_STEP.search(paragraph.rsplit("\n\n", 1)[-1]) and re.search(r"\n\s*(?:\d+[.)]|[-*])\s", "\n" + paragraph):
         return Classification("assignment", "a step of a numbered procedure (set, update, repeat …): an assignment, "
                                             "not an identity")
-    if not chain and _PROPERTY_PROSE.search(_lead_in(before)):
+    if not chain and _PROPERTY_PROSE.search(lead_in(before)):
         return Classification("property", "a property being assumed or defining ('satisfies', 'such that', 'suppose'): "
                                           "not an identity")
     return None
@@ -104,14 +108,14 @@ def condition_of_clause(clause_before: str, clause_after: str, chain: bool, pros
     or it is a single equation after prose about conditions (set, solve, if, when)."""
     if clause_before in ("⇒", "⇔", "⇐") or clause_after in ("⇒", "⇔", "⇐"):
         return "an equation in an implication (⇒): a condition being solved, not an identity"
-    if not chain and prose_before and _CONDITION_PROSE.search(_lead_in(prose_before)):
+    if not chain and prose_before and _CONDITION_PROSE.search(lead_in(prose_before)):
         return "a single equation after prose about conditions (set, solve, if, when): not an identity"
     return ""
 
 
 def condition_prose(prose_before: str) -> bool:
     """The sentence leading in speaks of conditions (set, solve, if, zero …)."""
-    return bool(prose_before) and bool(_CONDITION_PROSE.search(_lead_in(prose_before)))
+    return bool(prose_before) and bool(_CONDITION_PROSE.search(lead_in(prose_before)))
 
 
 # --- one step, from its relation and its sides --------------------------------------------------

@@ -23,7 +23,7 @@ import sympy
 from derivspec.core import symbolic
 from derivspec.scan.clauses import split_clauses
 from derivspec.scan.reader import DocumentNames, bare_names, unwrap_decorations
-from derivspec.scan import algebra, classify, linear_gaussian
+from derivspec.scan import algebra, classify, conventions, linear_gaussian
 from derivspec.scan import steps as step_checks
 from derivspec.scan.density import check_density
 from derivspec.scan.extract import Statement
@@ -346,6 +346,9 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
                     result = _with_linear_gaussian(left, right, context, state.linear_gaussian) or result
             if result.verdict == "unchecked" and state.functions and relation in ("=", "≈"):
                 result = _with_document_functions(left, relation, right, context, statement, state, k == 0) or result
+            if k == 0:  # a definition of a standard quantity: compared with the standard definition
+                result = conventions.judge(left, relation, right, context, statement.before, statement.after,
+                                           result) or result
             if result.verdict == "disagrees" and state.equations:
                 result = _with_document_equations(result, left, relation, right, context, statement, state, k == 0)
             elif result.verdict == "unchecked" and state.equations and (

@@ -1,0 +1,481 @@
+r"""Definitions of standard quantities compared with the standard definition (issue 25, point 3).
+
+A lecture that *defines* one of these quantities is judged on its definition: its right side is
+compared with the standard definition written in the lecture's own symbols.
+
+==================  ===============================================  ==========================================
+quantity            left sides recognised                            standard definition
+==================  ===============================================  ==========================================
+cross-entropy       ``H(p, q)``, ``\mathrm{CE}(p, q)`` (letters of   ``H(p, q) = -E_p[\log q]``
+                    distributions; ``H(X, Y)`` is a joint entropy)
+Jensen-Shannon      ``\mathrm{JS}``, ``\mathrm{JSD}``, ``D_{JS}``    ``½ KL(P ‖ M) + ½ KL(Q ‖ M)``, M = (P + Q)/2
+ELBO                ``\mathrm{ELBO}``, or ``\mathcal L(…)``, ``L``   ``E_q[\log p(x, z) - \log q(z | x)]``
+                    when the paragraph says ELBO or evidence bound
+mutual information  ``I(X; Y)``; ``I(X, Y)`` when the paragraph      ``KL(p(x, y) ‖ p(x) p(y))``
+                    says mutual information (capital letters)
+score               ``s(x)``, ``s_\theta(x)`` when the paragraph     ``\nabla_x \log p(x)``
+                    says score
+DDPM forward        ``q(x_t | x_{t-1})``, ``q(x_t | x_0)`` when the  ``N(\sqrt{1-\beta_t} x_{t-1}, \beta_t I)``,
+kernel              paragraph speaks of diffusion                    ``N(\sqrt{\bar\alpha_t} x_0, (1-\bar\alpha_t) I)``
+==================  ===============================================  ==========================================
+
+How they are compared: the information quantities (cross-entropy, JS, ELBO, mutual information;
+entropies ``H(X)``, ``H(X | Y)``, ``H(X, Y)`` of random variables written as expectations of
+log-densities) by :func:`derivspec.scan.probability.judge` on random finite distributions; the
+score with concrete densities (a Gaussian, a Cauchy and a quartic exponential) put for ``p``; the
+DDPM kernel by its mean and variance, in the lecture's own β_t, α_t (= 1 - β_t) or ᾱ_t.
+
+* **proved** -- "agrees with the standard definition of X"; agreement on instances only is
+  evidence (unchecked, "agrees on N instances").
+* **disagrees** -- "defines X differently from the standard definition (the convention): standard
+  form in the lecture's symbols …", with the counterexample.
+* **unchecked** -- the paragraph around says it uses another convention ("convention", "some
+  authors", "we use", "note that here", "by abuse", "unnormalised", "up to a constant", "without
+  the 1/2" …), or the reading is uncertain (a Fisher score ∇_θ, a marginal written with α_t and no
+  bar -- DDIM's α_t is the cumulative product --, a left side the table does not know).
+
+A known result the catalogue recognises in such a definition (``divergence.f.js``, ``elbo.gap``)
+keeps its verdict; its flag is worded as a departure from the standard definition.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+
+import mpmath
+import sympy
+from sympy.core.function import AppliedUndef
+
+from derivspec.scan import classify, probability
+from derivspec.scan.reader import read_document
+from derivspec.scan.steps import Context, StepResult, _values
+
+DEFINING = ("=", ":=", "≡", "=:")
+
+
+@dataclass(frozen=True)
+class Quantity:
+    name: str  # "the cross-entropy"
+    convention: str  # the standard definition, as the message names it
+    standard: str  # the standard form in the lecture's symbols (LaTeX)
+
+
+# --- the other convention, announced --------------------------------------------------------
+
+OTHER_CONVENTION = re.compile(
+    r"\bconvention|\bsome (?:authors|texts|references|books)|\bwe use\b|\bhere we\b|\bnote that here|\bby abuse|"
+    r"\babuse of notation|\bun-?normali[sz]ed|\bup to (?:a |an )?(?:additive )?constant|\bwithout the\b|"
+    r"\bnon-?standard|\bdiffers? from the (?:usual|standard)|\binstead of the (?:usual|standard)|\bvariant\b|"
+    r"\bslightly different|\brescaled|\bdrop(?:ping)? the (?:factor|1/2|\\frac)", re.IGNORECASE)
+
+
+_DEFINING_LEAD = re.compile(r"(?:\b(?:is|are|as|by|be|reads?|define[sd]?|denoted?|writes?|written|given|equals)|:)\W*$",
+                            re.IGNORECASE)
+
+
+def defining(relation: str, before: str) -> bool:
+    """The statement is put as a definition: ``:=`` or ``≡``, or a sentence leading in with "is", "as", "by",
+    "define", ":" … that speaks of no condition ("if X is a function of Y, then I(X, Y) = H(Y)" is not one)."""
+    if relation in (":=", "≡", "=:"):
+        return True
+    return bool(_DEFINING_LEAD.search(classify.lead_in(before))) and not classify.condition_prose(before)
+
+
+def _paragraph(before: str, after: str) -> str:
+    """The paragraph the statement stands in: the prose before it since the last blank line, and after it up to
+    the next one."""
+    return re.split(r"\n\s*\n", before)[-1][-400:] + " " + re.split(r"\n\s*\n", after)[0][:300]
+
+
+def announced_convention(before: str, after: str) -> str:
+    """The words by which the paragraph says it uses another convention, or ""."""
+    found = OTHER_CONVENTION.search(_paragraph(before, after))
+    return found.group(0) if found else ""
+
+
+# --- left sides ---------------------------------------------------------------------------------
+
+_SPACES = re.compile(r"\s+|\\[,;:! ]|\\left|\\right|\\big+l?r?|\\Big+l?r?")
+_LETTER = r"(?:p|q|P|Q|\\pi)(?:_\{[^{}]*\}|_\\?[A-Za-z0-9]+)?"
+_FONT = r"(?:\\(?:mathrm|text|operatorname|mathbb|rm)\{?)?"
+_CROSS = re.compile(r"^(?:H|" + _FONT + r"(?:H|CE)\}?)\((" + _LETTER + r"),(" + _LETTER + r")\)$")
+_JS = re.compile(r"^(?:D_\{?" + _FONT + r"JSD?\}?\}?|" + _FONT + r"JSD?\}?)\((" + _LETTER
+                 + r")(?:\\\||\\parallel|\||,)("
+                 + _LETTER + r")\)$")
+_ELBO_NAME = re.compile(r"^" + _FONT + r"ELBO\}?(?:\(.*\))?$")
+_LOSS_NAME = re.compile(r"^(?:\\mathcal\{?L\}?|L)(?:_\{[^{}]*\}|_\\?[A-Za-z0-9]+)?(?:\(.*\))?$")
+_ELBO_PROSE = re.compile(r"\bELBO\b|evidence lower bound|\bevidence bound|variational (?:lower )?bound", re.IGNORECASE)
+_RV = r"([A-Z](?:_\{?[A-Za-z0-9]+\}?)?)"
+_MI = re.compile(r"^(?:I|" + _FONT + r"I\}?)\(" + _RV + r"(;|,)" + _RV + r"\)$")
+_MI_PROSE = re.compile(r"mutual information", re.IGNORECASE)
+_SCORE = re.compile(r"^(?:\\mathbf\{?s\}?|\\boldsymbol\{?s\}?|s)(?:_\{?\\theta\}?|_\{?\\phi\}?)?"
+                    r"\(((?:\\mathbf\{?|\\boldsymbol\{?)?"
+                    r"[a-z]\}?)\)$")
+_SCORE_PROSE = re.compile(r"\bscore", re.IGNORECASE)
+_X = r"(?:\\mathbf\{?x\}?|\\boldsymbol\{?x\}?|\\bm\{?x\}?|x)"
+_KERNEL = re.compile(r"^q\((" + _X + r"_\{?t\}?)\|(" + _X + r"_\{?t-1\}?|" + _X + r"_\{?0\}?)\)$")
+_DIFFUSION_PROSE = re.compile(r"diffusion|DDPM|forward (?:process|kernel|noising)|noising|denoising", re.IGNORECASE)
+
+
+def _compact(text: str) -> str:
+    text = re.sub(r"\\(mathbf|boldsymbol|bm|mathrm|mathcal|mathbb|text|operatorname)\s+([A-Za-z])", r"\\\1{\2}", text)
+    text = _SPACES.sub("", text).replace("\\mid", "|").replace("\\vert", "|")
+    return text.replace("{(}", "(").replace("{)}", ")")
+
+
+# --- comparisons ----------------------------------------------------------------------------------
+
+@dataclass
+class Compared:
+    verdict: str  # proved | disagrees | unchecked
+    reason: str = ""
+    evidence: str = ""
+
+
+def _read(text: str, context: Context):
+    try:
+        reading = read_document(text, context.names, context.bare)
+    except Exception:
+        return None
+    return _values(reading, context)
+
+
+def _by_instances(standard: str, right_expr, context: Context) -> Compared:
+    expr = _read(standard, context)
+    if expr is None or right_expr is None:
+        return Compared("unchecked", "the standard form is not read")
+    judged = probability.judge(expr, right_expr, declared=context.families)
+    if judged is None:
+        return Compared("unchecked", "the right side is not read as expectations of log-densities")
+    return Compared(judged.verdict, judged.reason, judged.evidence)
+
+
+_ENTROPY = re.compile(r"(?<![A-Za-z\\])(?:H|\\mathrm\{H\}|\\mathbb\{H\})\s*(?:\\left)?\(\s*"
+                      r"([A-Z])(?:_\{?([0-9a-z])\}?)?"
+                      r"\s*(?:(\\mid|\||,)\s*([A-Z])(?:_\{?([0-9a-z])\}?)?)?\s*(?:\\right)?\)")
+_KL_HEAD = (r"(?:\\mathrm\{KL\}|\\text\{KL\}|\\operatorname\{KL\}|KL|D_\{?\\?(?:mathrm\{|text\{)?KL\}?\}?)"
+            r"\s*(?:\\left)?\(\s*")
+_KL_BAR = r"\s*(?:\\\||\\parallel|\\right\s*\\\||\\middle\s*\\\|)\s*"
+_KL_PRODUCT = re.compile(_KL_HEAD + r"p\s*\(\s*([a-z]),\s*([a-z])\s*\)" + _KL_BAR +
+                         r"p\s*\(\s*\1\s*\)\s*p\s*\(\s*\2\s*\)\s*(?:\\right)?\)")
+_APPLIED = r"((?:p|q|r)(?:_\{[^{}]*\}|_\\?[A-Za-z0-9]+)?\s*\([^()]*\))"
+_KL_APPLIED = re.compile(_KL_HEAD + _APPLIED + _KL_BAR + _APPLIED + r"\s*(?:\\right)?\)")
+
+
+def _variable(letter: str, index: str | None) -> str:
+    return letter.lower() + (f"_{{{index}}}" if index else "")
+
+
+def _entropies_written_out(text: str) -> str:
+    r"""``H(X)``, ``H(X | Y)``, ``H(X, Y)`` and ``KL(p(x, y) ‖ p(x) p(y))`` as expectations of
+    log-densities of one joint ``p``."""
+    def entropy(m) -> str:
+        a = _variable(m.group(1), m.group(2))
+        if not m.group(3):
+            return rf"(-\mathbb E_{{p({a})}}[\log p({a})])"
+        b = _variable(m.group(4), m.group(5))
+        inner = f"{a}|{b}" if m.group(3) != "," else f"{a},{b}"
+        return rf"(-\mathbb E_{{p({a},{b})}}[\log p({inner})])"
+
+    def kl(m) -> str:
+        a, b = m.group(1), m.group(2)
+        return rf"(\mathbb E_{{p({a},{b})}}[\log p({a},{b}) - \log p({a}) - \log p({b})])"
+
+    return written_out(_KL_PRODUCT.sub(kl, _ENTROPY.sub(entropy, text)))
+
+
+def written_out(text: str) -> str:
+    r"""``KL(q(z | x) ‖ p(z))`` between densities as ``E_{q(z | x)}[\log q(z | x) - \log p(z)]``."""
+    return _KL_APPLIED.sub(lambda m: rf"(\mathbb E_{{{m.group(1)}}}[\log {m.group(1)} - \log {m.group(2)}])", text)
+
+
+_SCORE_DENSITIES = (("a Gaussian", lambda x: sympy.exp(-(x - 1) ** 2 / 2)),
+                    ("a Cauchy density", lambda x: 1 / (1 + x ** 2)),
+                    ("exp(-x^4)", lambda x: sympy.exp(-x ** 4)))
+_POINTS = (sympy.Rational(-3, 2), sympy.Rational(1, 3), sympy.Rational(5, 2))
+
+
+def _with_density(expr, head: str, family):
+    def concrete(node):
+        return family(node.args[0])
+    expr = expr.replace(lambda n: isinstance(n, AppliedUndef) and n.func.__name__ == head and len(n.args) == 1,
+                        concrete)
+    return expr.doit()
+
+
+def _by_concrete_densities(standard, right, head: str, variable) -> Compared:
+    """The score: the sides equal as written (proved), or different for every concrete density."""
+    if sympy.simplify(standard - right) == 0:
+        return Compared("proved", "proved (the sides are the same expression)")
+    failures = []
+    for name, family in _SCORE_DENSITIES:
+        a, b = _with_density(standard, head, family), _with_density(right, head, family)
+        if (a.free_symbols | b.free_symbols) - {variable} or a.has(AppliedUndef) or b.has(AppliedUndef):
+            return Compared("unchecked", "the right side uses names other than the density and its variable")
+        point = next((pt for pt in _POINTS if _differs(a.subs(variable, pt), b.subs(variable, pt))), None)
+        if point is None:
+            return Compared("unchecked", f"agrees with {name} put for the density: not decided")
+        failures.append((name, point, a.subs(variable, point), b.subs(variable, point)))
+    name, point, a, b = failures[0]
+    return Compared("disagrees", "differs for every concrete density tried (" + ", ".join(f[0] for f in failures) + ")",
+                    f"with p {name}, at {variable} = {point}: standard = {sympy.N(a, 8)}, lecture = {sympy.N(b, 8)}")
+
+
+def _differs(a, b) -> bool:
+    with mpmath.workdps(50):
+        try:
+            d = abs(complex(sympy.N(a - b, 50)))
+        except TypeError:
+            return False
+        return d > 1e-30 and abs(complex(sympy.N(a - b, 30))) > 1e-20
+
+
+# --- the quantities ----------------------------------------------------------------------------------
+
+def _cross_entropy(m, right: str):
+    a, b = m.group(1), m.group(2)
+    applied = re.search(r"(?<![A-Za-z\\])(?:p|q|P|Q|\\pi)(?:_\{[^{}]*\}|_\\?[A-Za-z0-9]+)?\s*"
+                        r"\(\s*((?:\\mathbf\{)?[a-z]\}?)\s*\)",
+                        right)
+    x = applied.group(1) if applied else "x"
+    standard = rf"-\mathbb E_{{{x} \sim {a}}}[\log {b}({x})]"
+    return Quantity("the cross-entropy", f"H({a}, {b}) = −E_{a}[log {b}], the expectation under the first argument",
+                    standard), standard
+
+
+def _js(m, right: str, around: str):
+    """(Quantity, standard, the right side with the lecture's mixture letter written out)."""
+    a, b = m.group(1), m.group(2)
+    mix = rf"\frac{{{a} + {b}}}{{2}}"
+    standard = rf"\frac12 \mathrm{{KL}}({a} \| {mix}) + \frac12 \mathrm{{KL}}({b} \| {mix})"
+    quantity = Quantity("the Jensen-Shannon divergence",
+                        "JS(P ‖ Q) = ½ KL(P ‖ M) + ½ KL(Q ‖ M) with M = (P + Q)/2",
+                        standard)
+    letters = {x for x in re.findall(r"(?:\\\||\\parallel|\|)\s*([A-Z]|[a-z])\s*\)", right)} - {a, b}
+    if len(letters) == 1:  # KL(P ‖ M): M must be the mixture the paragraph defines
+        letter = letters.pop()
+        defined = re.search(re.escape(letter) + r"\s*(?:=|:=)\s*[^$.]{0,40}?" + re.escape(a) + r"\s*\+\s*"
+                            + re.escape(b),
+                            around) or re.search(r"\b(?:mixture|average|midpoint)\b", around, re.IGNORECASE)
+        if not defined:
+            return quantity, standard, None
+        right = re.sub(r"(?<![A-Za-z\\])" + letter + r"(?![A-Za-z_])", lambda _: "{(" + mix + ")}", right)
+    return quantity, standard, right
+
+
+_Q_DENSITY = re.compile(r"(?<![A-Za-z\\])(q(?:_\{[^{}]*\}|_\\?[A-Za-z]+)?)\s*\(\s*([a-z])\s*(?:\|\s*([a-z])\s*)?\)")
+_P_DENSITY = re.compile(r"(?<![A-Za-z\\])(p(?:_\{[^{}]*\}|_\\?[A-Za-z]+)?)\s*\(\s*([a-z])\s*(?:[|,]\s*([a-z])\s*)?\)")
+
+
+def _elbo(right: str):
+    text = right.replace("\\mid", "|")
+    q, p = _Q_DENSITY.search(text), _P_DENSITY.search(text)
+    if not q or not p:
+        return None
+    z = q.group(2)
+    x = q.group(3) or next((v for v in (p.group(2), p.group(3)) if v and v != z), None)
+    if x is None or x == z:
+        return None
+    qz = f"{q.group(1)}({z}|{x})" if q.group(3) else f"{q.group(1)}({z})"
+    standard = rf"\mathbb E_{{{qz}}}[\log {p.group(1)}({x}, {z}) - \log {qz}]"
+    # an expectation under the bare letter (E_q, E_{q_\phi}) is under the lecture's q(z | x)
+    letter = re.escape(q.group(1))
+    written = re.sub(r"(?:_\s*\{\s*" + letter + r"\s*\}|_\s*" + letter + r")(?=\s*\[)", lambda _: "_{" + qz + "}",
+                     written_out(text))
+    return Quantity("the ELBO", "ELBO = E_q[log p(x, z) − log q(z | x)] = E_q[log p(x | z)] − KL(q ‖ p(z)) "
+                                "= log p(x) − KL(q ‖ p(z | x))", standard), standard, written
+
+
+def _mutual_information(m):
+    a, b = m.group(1).lower(), m.group(3).lower()
+    standard = rf"\mathbb E_{{p({a},{b})}}[\log p({a},{b}) - \log p({a}) - \log p({b})]"
+    shown = rf"\mathrm{{KL}}(p({a},{b}) \| p({a})p({b}))"
+    return Quantity("the mutual information", "I(X; Y) = KL(p(x, y) ‖ p(x) p(y)) = H(X) − H(X | Y) "
+                                              "= H(X) + H(Y) − H(X, Y)", shown), standard
+
+
+def _ddpm_kernel(m, right: str, context: Context):
+    """(Quantity, mean, variance) of the standard kernel in the lecture's symbols, or a reason it is not compared."""
+    step = "0" not in m.group(2)
+    previous = m.group(2)  # as the lecture spells it
+    bar = re.search(r"\\(?:bar|overline)\s*\{?\s*\\alpha\s*\}?\s*_\s*\{?\s*t\s*\}?", right)
+    if step:
+        if re.search(r"\\beta", right):
+            mean, variance = rf"\sqrt{{1 - \beta_t}} {previous}", r"\beta_t"
+        elif re.search(r"\\alpha", right) and not bar:
+            mean, variance = rf"\sqrt{{\alpha_t}} {previous}", r"1 - \alpha_t"
+        else:
+            return "the kernel is written without β_t or α_t"
+        name, convention = "the DDPM forward kernel", "DDPM: q(x_t | x_{t−1}) = N(√(1 − β_t) x_{t−1}, β_t I)"
+    else:
+        if not bar:
+            return "the marginal is written without ᾱ_t (DDIM writes α_t for the cumulative product)"
+        mean, variance = rf"\sqrt{{\bar\alpha_t}} {previous}", r"1 - \bar\alpha_t"
+        name, convention = "the DDPM forward marginal", "DDPM: q(x_t | x_0) = N(√ᾱ_t x_0, (1 − ᾱ_t) I)"
+    shown = rf"\mathcal N(x_t; {mean}, ({variance}) \mathbf I)"
+    return Quantity(name, convention, shown), mean, variance
+
+
+def _normal_arguments(expr):
+    """(mean, variance) of a lecture's ``\\mathcal N(x_t; m, v)`` or ``\\mathcal N(m, v)``; identity factors dropped."""
+    if not isinstance(expr, AppliedUndef) or not re.match(r"^(?:\\mathcal\{N\}|N|\\mathcal N)\[", expr.func.__name__):
+        return None
+    args = expr.args[1:] if len(expr.args) == 3 else expr.args
+    if len(args) != 2:
+        return None
+    ones = {s: 1 for s in args[1].free_symbols if s.name in ("I", r"\mathbf{I}", r"\mathbb{I}", r"\boldsymbol{I}")}
+    return args[0], args[1].subs(ones)
+
+
+def _compare_kernel(found, right_expr, context: Context) -> Compared:
+    quantity, mean, variance = found
+    parsed = _normal_arguments(right_expr)
+    if parsed is None:
+        return Compared("unchecked", "the right side is not read as a normal density N(x_t; mean, variance)")
+    standard = _read(mean, context), _read(variance, context)
+    if None in standard:
+        return Compared("unchecked", "the standard form is not read")
+    names = set().union(*(e.free_symbols for e in standard))
+    if set().union(*(e.free_symbols for e in parsed)) - names:
+        return Compared("unchecked", "the kernel uses names the standard form does not have")
+    differences = [sympy.simplify(a - b) for a, b in zip(standard, parsed)]
+    if all(d == 0 for d in differences):
+        return Compared("proved", "mean and variance are the standard ones")
+    coefficient = sympy.Poly(parsed[0], *[s for s in parsed[0].free_symbols if "x" in s.name]).coeffs() \
+        if parsed[0].free_symbols else []
+    if len(coefficient) == 1 and sympy.simplify(coefficient[0] ** 2 + parsed[1] - 1) == 0:
+        return Compared("unchecked", "variance-preserving with its rate read otherwise (β_t a standard deviation, "
+                                     "α_t a noise level): another parameterisation, not flagged")
+    rates = sorted((s for s in names if "x" not in s.name), key=lambda s: s.name)
+    for value in (sympy.Rational(1, 5), sympy.Rational(2, 3)):
+        point = {s: value for s in rates} | {s: 3 for s in names if "x" in s.name}
+        wrong = [k for k, (a, b) in enumerate(zip(standard, parsed)) if _differs(a.subs(point), b.subs(point))]
+        if wrong:
+            k = wrong[0]
+            what = ("mean", "variance")[k]
+            shown = ", ".join(f"{context.names.latex.get(s, s.name)} = {v}" for s, v in point.items())
+            return Compared("disagrees", f"its {what} differs", f"at {shown}: standard {what} = "
+                            f"{sympy.N(standard[k].subs(point), 8)}, lecture = {sympy.N(parsed[k].subs(point), 8)}")
+    return Compared("unchecked", "mean and variance not decided")
+
+
+# --- the step --------------------------------------------------------------------------------------
+
+def judge(left, relation: str, right, context: Context, before: str, after: str,
+          found: StepResult) -> StepResult | None:
+    """A definition of a standard quantity (the first relation of a statement) judged against the
+    standard definition; None when ``left`` is not one (``found`` is the step as judged so far)."""
+    if relation not in DEFINING or not left.text.strip() or not right.readable:
+        return None
+    head = _compact(left.text)
+    paragraph = _paragraph(before, after)
+    right_expr = _values(right.primary, context)
+    compared: Compared
+    if m := _CROSS.match(head):
+        quantity, standard = _cross_entropy(m, right.text)
+        compared = _by_instances(standard, _read(_entropies_written_out(right.text), context), context)
+    elif m := _JS.match(head):
+        quantity, standard, written = _js(m, right.text, paragraph + " " + context.statement)
+        compared = (_by_instances(standard, _read(written, context), context) if written is not None else
+                    Compared("unchecked", "its mixture letter is not defined as (P + Q)/2 in the paragraph"))
+    elif _ELBO_NAME.match(head) or (_LOSS_NAME.match(head) and _ELBO_PROSE.search(paragraph)):
+        made = _elbo(right.text)
+        if made is None:
+            return _unread(found, relation, left, right, "the ELBO", "its q(z | x) and p are not found")
+        quantity, standard, written = made
+        compared = _by_instances(standard, _read(written, context), context)
+        if compared.verdict == "disagrees" and not _ELBO_NAME.match(head):  # \mathcal L may be the negative ELBO
+            negative = _by_instances(f"-({standard})", _read(written, context), context)
+            if negative.verdict != "disagrees":
+                compared = Compared("unchecked", "the negative ELBO (a loss to minimise), not compared: "
+                                                 f"{negative.reason}")
+    elif (m := _MI.match(head)) and (m.group(2) == ";" or _MI_PROSE.search(paragraph)):
+        quantity, standard = _mutual_information(m)
+        compared = _by_instances(standard, _read(_entropies_written_out(right.text), context), context)
+    elif (m := _SCORE.match(head)) and _SCORE_PROSE.search(paragraph):
+        compared, quantity = _score(m, right, right_expr, context)
+    elif (m := _KERNEL.match(head)) and _DIFFUSION_PROSE.search(paragraph + " " + context.prose):
+        made = _ddpm_kernel(m, right.text, context)
+        if isinstance(made, str):
+            return _unread(found, relation, left, right, "the DDPM forward kernel", made)
+        quantity = made[0]
+        compared = _compare_kernel(made, right_expr, context)
+    else:
+        return None
+    return _verdict(quantity, compared, found, relation, left, right, before, announced_convention(before, after))
+
+
+def _score(m, right, right_expr, context: Context):
+    variable_text = m.group(1)
+    quantity = Quantity("the score", "s(x) = ∇_x log p(x), the gradient in x of the log-density", "")
+    if re.search(r"\\nabla_\{?\\(?:theta|phi)|\\partial\s*\\(?:theta|phi)", right.text):
+        return Compared("unchecked", "a gradient in the parameters: the Fisher score of statistics, another "
+                                     "quantity"), quantity
+    density = re.search(r"(?<![A-Za-z\\])(p|q)(_\{[^{}]*\}|_\\?[A-Za-z0-9]+)?\s*\(\s*" + re.escape(variable_text)
+                        + r"\s*\)",
+                        right.text)
+    if not density:
+        return Compared("unchecked", "no density of the score's variable on the right side"), quantity
+    letter = density.group(1) + (density.group(2) or "")
+    shown = rf"\nabla_{{{variable_text}}} \log {letter}({variable_text})"
+    quantity = dataclasses.replace(quantity, standard=shown)
+    standard = _read(shown, context)
+    variables = [s for s in (standard.free_symbols if standard is not None else ()) if not s.name.startswith("⟦")]
+    nodes = list(sympy.preorder_traversal(standard)) if standard is not None else []
+    heads = {n.func.__name__ for n in nodes if isinstance(n, AppliedUndef)}
+    if standard is None or len(variables) != 1 or len(heads) != 1 or right_expr is None:
+        return Compared("unchecked", "the standard form is not read"), quantity
+    if "vector" in right.primary.flags:
+        compared = _by_concrete_densities(standard, right_expr, heads.pop(), variables[0])
+        if compared.verdict == "disagrees":
+            return Compared("unchecked", "differs in one dimension, but vectors read as scalars are not flagged",
+                            compared.evidence), quantity
+        return compared, quantity
+    return _by_concrete_densities(standard, right_expr, heads.pop(), variables[0]), quantity
+
+
+def _unread(found: StepResult, relation, left, right, name: str, why: str) -> StepResult:
+    if found.verdict != "unchecked":
+        return found
+    return StepResult(relation, left.text, right.text, "unchecked", "chain",
+                      f"defines {name}; not compared with the standard definition: {why}", category="definition",
+                      label=True)
+
+
+def _verdict(quantity: Quantity, compared: Compared, found: StepResult, relation, left, right,
+             before: str, announced: str) -> StepResult:
+    def result(verdict, reason, evidence="", **extra):
+        return StepResult(relation, left.text, right.text, verdict, found.kind if found.claim else "chain", reason,
+                          evidence, claim=found.claim, category="definition", **extra)
+
+    standard = f"standard form in the lecture's symbols: {left.text.strip()} = {quantity.standard}"
+    differs = compared.verdict == "disagrees" or found.verdict == "disagrees"
+    if announced and differs:
+        return result("unchecked", f"defines {quantity.name} in another convention, which the text announces "
+                                   f"('{announced}'): not compared with the standard definition "
+                                   f"({quantity.convention})",
+                      compared.evidence or found.evidence, label=True)
+    if not defining(relation, before):
+        if compared.verdict != "disagrees" or found.verdict == "disagrees":
+            return found  # a property of the quantity (I(X, Y) = I(Y, X)) or a known result, judged as before
+        return result("unchecked", f"differs from the standard definition of {quantity.name} "
+                                   f"({quantity.convention}), but the text does not put it as a definition (a special "
+                                   "case, a condition): not flagged", compared.evidence or found.evidence, label=True)
+    if compared.verdict == "disagrees":
+        return result("disagrees", f"defines {quantity.name} differently from the standard definition "
+                                   f"({quantity.convention}): {standard}; {compared.reason}", compared.evidence)
+    if found.verdict == "disagrees":  # a known result the catalogue compared
+        return dataclasses.replace(found, reason=f"defines {quantity.name} differently from the standard definition "
+                                                 f"({quantity.convention}): {standard}; {found.reason}",
+                                   category="definition")
+    if "proved" in (compared.verdict, found.verdict):
+        proof = compared.reason if compared.verdict == "proved" else found.reason
+        return result("proved", f"agrees with the standard definition of {quantity.name} ({quantity.convention}): "
+                                f"{proof}")
+    if compared.reason.startswith("holds on"):
+        return result("unchecked", f"agrees with the standard definition of {quantity.name} ({quantity.convention}) "
+                                   f"on instances: {compared.reason}", label=True)
+    return result("unchecked", f"defines {quantity.name}; not decided against the standard definition "
+                               f"({quantity.convention}): {compared.reason}", compared.evidence, label=True)
