@@ -11,7 +11,7 @@ Families and the development documents (searched with ``git grep`` at the pinned
 
 | family      | development document                                                                 |
 |-------------|--------------------------------------------------------------------------------------|
-| ar          | lead: sizes (symbolic sizes for the ar claims are being added; no recogniser yet)    |
+| ar          | no development document states perplexity as a formula (searched: perplexity, PPL)   |
 | contrastive | no development document states it; searched: I(X;Y), I(X, Y), \rho (Takeshi prelim review,    |
 |             | d2l information-theory write MI only in general)                                     |
 | ddpm        | no development document states it; searched: \bar\alpha, diffusion, q(x_t (cs231n assignment    |
@@ -47,6 +47,9 @@ VI_MACROS = "\\newcommand{\\KL}[2]{\\mathrm{KL}\\left(#1\\mid\\mid #2\\right)}\n
 
 # (a) family -> (claim, statement in a notation of our own, names it must say it read as the claim's)
 OWN = {
+    "ar": ("ar.perplexity",  # at the lecture's own count of tokens (derivspec/scan/sizes.py)
+           r"\mathrm{PPL}(w_{1:L}) = \exp\left(-\frac{1}{L}\sum_{l=1}^{L}\log q(w_l \mid w_{<l})\right)",
+           ["L items q_l"]),
     "contrastive": ("contrastive.mi.gaussian", r"I(U; V) = \frac12\log\frac{1}{1-\rho^2}", ["U as X", "V as Y"]),
     "ddpm": ("ddpm.marginal.mean", r"\mathbb E[\mathbf z_t \mid \mathbf z_0] = \sqrt{\bar\alpha_t}\,\mathbf z_0",
              [r"\mathbf{z}_{0} as x_0"]),
@@ -126,9 +129,17 @@ def one(tmp_path, statement: str, preamble: str = ""):
     return record
 
 
+def assert_read_as(record, read_as) -> None:
+    """The reason shows how each of the lecture's names was read."""
+    for text in read_as:
+        assert f" {text}" in record.reason, record.reason
+    if read_as:
+        assert "(reading " in record.reason
+
+
 def test_every_family_with_a_recogniser_has_a_case_of_its_own_notation():
     families = {c.family for c in recognisable_claims()}
-    assert families - {"ar"} <= set(OWN), families - set(OWN)
+    assert families <= set(OWN), families - set(OWN)
     assert {family for family, *_ in DEV} <= set(OWN)
 
 
@@ -137,10 +148,7 @@ def test_a_notation_of_our_own_is_proved_with_the_mapping(tmp_path, family):
     claim_id, statement, read_as = OWN[family]
     record = one(tmp_path, statement)
     assert (record.kind, record.verdict, record.claim) == ("known", "proved", claim_id), record.reason
-    for text in read_as:
-        assert f" {text}" in record.reason, record.reason
-    if read_as:
-        assert "(reading " in record.reason
+    assert_read_as(record, read_as)
 
 
 @pytest.mark.parametrize("case", DEV, ids=[f"{c[0]}:{c[2]}" for c in DEV])
@@ -148,8 +156,7 @@ def test_a_development_documents_notation_is_proved_with_the_mapping(tmp_path, c
     family, claim_id, _, preamble, proved, _, read_as, _ = case
     record = one(tmp_path, proved, preamble)
     assert (record.kind, record.verdict, record.claim) == ("known", "proved", claim_id), record.reason
-    for text in read_as:
-        assert f" {text}" in record.reason, record.reason
+    assert_read_as(record, read_as)
 
 
 @pytest.mark.parametrize("case", DEV, ids=[f"{c[0]}:{c[2]}" for c in DEV])
@@ -157,8 +164,7 @@ def test_a_wrong_variant_in_that_notation_disagrees_with_the_mapping_and_correct
     family, claim_id, _, preamble, _, wrong, read_as, in_correct = case
     record = one(tmp_path, wrong, preamble)
     assert (record.kind, record.verdict, record.claim) == ("known", "disagrees", claim_id), record.reason
-    for text in read_as:
-        assert f" {text}" in record.reason, record.reason
+    assert_read_as(record, read_as)
     assert record.correct and "as written" in record.evidence
     for name in in_correct:  # the correct form in the document's own names
         assert name in record.correct, record.correct

@@ -24,6 +24,7 @@ import re
 import sympy
 
 from derivspec.scan.finite_sums import limit_symbol
+from derivspec.scan.reader import DocumentNames, read_document
 from derivspec.scan.steps import Context, Side, StepResult
 
 _ITEM = re.compile(r"^(?P<head>.+?)(?:_\{•\}|\^\{\(•\)\})$")  # x_{•}(i): the item x_i of a sum over i
@@ -181,8 +182,6 @@ def _statistic(symbol: sympy.Symbol, head_key, sizes, count, item):
     if key is None:
         return None
     for latex, build in sizes.statistics.items():
-        from derivspec.scan.reader import DocumentNames, read_document
-
         shape = _key(read_document(latex, DocumentNames()).expr.name)
         base = head_key.base if shape.base == sizes.item else shape.base
         if key.accents == shape.accents and key.base == base and key.sub == shape.sub:
