@@ -15,14 +15,9 @@ from pathlib import Path
 import pytest
 
 from derivspec.scan import scan_file, summary
+from scanning import scan_text
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def scan_text(tmp_path, text: str, name: str = "notes.md", **options):
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return scan_file(path, workers=0, sources=False, **options)
 
 
 def verdicts(records):

@@ -13,12 +13,11 @@ from derivspec.scan.classify import (CLASSES, JUDGED, Classification, classify_s
                                      document_algorithms)
 from derivspec.scan.letters import document_letters
 from derivspec.scan.runner import scan_path
+from scanning import scan_text
 
 
 def _records(tmp_path, text: str, name: str = "doc.md"):
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return scan_path(path, workers=0, known=False, sources=False)
+    return scan_text(tmp_path, text, name, known=False)
 
 
 def _at(tmp_path, text: str, line: int, name: str = "doc.md"):

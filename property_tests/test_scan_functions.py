@@ -11,13 +11,11 @@ import pytest
 import sympy
 
 from derivspec.scan import functions
-from derivspec.scan.runner import scan_path
+from scanning import scan_text
 
 
 def _records(tmp_path, body: str) -> dict:
-    path = tmp_path / "doc.md"
-    path.write_text("# Notes\n\n" + body, encoding="utf-8")
-    return {r.lines[0]: r for r in scan_path(path, workers=0, known=False, sources=False)}
+    return {r.lines[0]: r for r in scan_text(tmp_path, "# Notes\n\n" + body, "doc.md", known=False)}
 
 
 def _one(tmp_path, display: str, prose: str = "For a positive function of the parameter,"):

@@ -10,13 +10,7 @@ from __future__ import annotations
 from hypothesis import given, settings, strategies as st
 import pytest
 
-from derivspec.scan import scan_file
-
-
-def scan_text(tmp_path, text: str):
-    path = tmp_path / "notes.md"
-    path.write_text(text + "\n", encoding="utf-8")
-    return scan_file(path, workers=0, sources=False)
+from scanning import scan_text
 
 
 TRUE = [

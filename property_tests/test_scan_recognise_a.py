@@ -15,7 +15,7 @@ import sys
 import pytest
 
 from derivspec.core import registry
-from derivspec.scan import scan_file
+from scanning import scan_text
 
 FAMILIES = ("ar", "contrastive", "divergence", "flow")
 
@@ -125,12 +125,6 @@ CASES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
          r"\log|\det J| = \sum_{i} \log|s_i|"),  # a coupling layer: no h, w
     ),
 }
-
-
-def scan_text(tmp_path, text: str):
-    path = tmp_path / "notes.md"
-    path.write_text(text, encoding="utf-8")
-    return scan_file(path, workers=0, sources=False)
 
 
 def one(tmp_path, latex: str):

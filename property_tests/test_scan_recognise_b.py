@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from derivspec.scan import scan_file
+from scanning import scan_text
 
 # claim id -> (two right statements in other notations, a wrong one, a twin that must not be flagged)
 CASES = {
@@ -138,9 +138,7 @@ CORRECT = {
 
 
 def scan_one(tmp_path, latex: str):
-    path = tmp_path / "notes.md"
-    path.write_text(f"$${latex}$$\n", encoding="utf-8")
-    (record,) = scan_file(path, workers=0, sources=False)
+    (record,) = scan_text(tmp_path, f"$${latex}$$")
     return record
 
 

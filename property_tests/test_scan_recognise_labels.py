@@ -9,16 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-from derivspec.scan import scan_file
+from scanning import scan_text
 
 GAUSSIAN_KL = (r"\mathrm{KL}(\mathcal N(\mu_{A},\sigma_{A}^2)\|\mathcal N(\mu_{B},\sigma_{B}^2)) = "
                r"\log\frac{\sigma_{B}}{\sigma_{A}} + \frac{\sigma_{A}^2 + (\mu_{A}-\mu_{B})^2}{TWO\sigma_{B}^2} - \frac{1}{2}")
-
-
-def scan_text(tmp_path, text: str):
-    path = tmp_path / "notes.md"
-    path.write_text(text + "\n", encoding="utf-8")
-    return scan_file(path, workers=0, sources=False)
 
 
 def kl(first: str, second: str, two: str = "2") -> str:

@@ -12,15 +12,9 @@ from __future__ import annotations
 
 import pytest
 
-from derivspec.scan import scan_file
+from scanning import scan_text
 
 SQUARE = "We write expectations as $E[X]$.\n\n"  # a lecture that writes E[.]: its E(.) is an expectation
-
-
-def scan_text(tmp_path, text: str):
-    path = tmp_path / "notes.md"
-    path.write_text(text, encoding="utf-8")
-    return scan_file(path, workers=0, sources=False)
 
 
 def verdict_of(tmp_path, text: str, needle: str) -> str:

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from derivspec.core import registry
 from derivspec.core.sums import linear_form
-from derivspec.scan import scan_file
+from scanning import scan_text
 
 N = sympy.Symbol("N", integer=True, positive=True)
 ITEM = sympy.Function("x", real=True)
@@ -64,9 +64,7 @@ def test_linear_form_reads_sums_by_linearity():
 # --- scan: proved for every N in the lecture's letters, flagged with a counterexample ------------
 
 def _records(tmp_path, body: str):
-    path = tmp_path / "lecture.md"
-    path.write_text(body, encoding="utf-8")
-    return [r for r in scan_file(path) if r.kind != "source"]
+    return scan_text(tmp_path, body, "lecture.md")
 
 
 PROVED = [
