@@ -107,7 +107,9 @@ def gan_value_optimal() -> Claim:
     m2 = 1 - m1
     return Claim(
         title="GAN value at the optimal discriminator: V(G, D*) = −log 4 + 2·JSD(p_data ‖ p_g), minimal iff p_g = p_data",
-        recognise=(Recognise(r"V(G, D^*)", interpret={r"\mathrm{JSD}(p \| q)": jsd_two_point(p1, q1)}),),
+        # Goodfellow et al. write V(D, G), many lectures V(G, D): both orders
+        recognise=tuple(Recognise(value, interpret={r"\mathrm{JSD}(p \| q)": jsd_two_point(p1, q1)})
+                        for value in (r"V(G, D^*)", r"V(D^*, G)")),
         statement=r"V(G, D^*),\ p_{\text{data}} = (p_1, 1-p_1),\ p_g = (q_1, 1-q_1)",
         variables=(P1, Q1),
         derivation=(

@@ -154,6 +154,8 @@ def _symbol_matches(p: sympy.Symbol, e: sympy.Symbol, b: dict) -> bool:
         return False
     if kp.accents != ke.accents:
         return False
+    if "*" in kp.base and "*" not in ke.base:  # D^* is the optimum: V(G, D) is the value at any D
+        return False
     if kp.sub == ke.sub and kp.sub not in LABELS:
         return True
     if kp.base in ("p", "q") and not kp.sub:
@@ -167,6 +169,13 @@ def _symbol_matches(p: sympy.Symbol, e: sympy.Symbol, b: dict) -> bool:
         return False
     b["_labels"] = {**labels, kp.sub: ke.sub}  # a new dict: a saved copy of b keeps the old one
     return True
+
+
+def _optimum_for(pattern: NameKey, lecture: NameKey) -> bool:
+    r"""D^*_G(x) is D^*(x), the optimum for the G the subscript names: a starred name of the shape
+    without a subscript matches the same starred name with a label subscript (G, \theta, \text{opt})."""
+    return ("*" in pattern.base and not pattern.sub and pattern.base == lecture.base
+            and pattern.accents == lecture.accents and bool(_LABEL.match(lecture.sub)))
 
 
 class _Unifier:
@@ -215,7 +224,7 @@ class _Unifier:
             else:
                 hp = NameKey.of(strip_fonts(re.sub(r"[\[⟮].*$", "", p.func.__name__)))
                 he = NameKey.of(strip_fonts(re.sub(r"[\[⟮].*$", "", e.func.__name__)))
-                if hp is None or hp != he:
+                if hp is None or he is None or (hp != he and not _optimum_for(hp, he)):
                     return False
             e_args = e.args
             if fp == "N" and len(p.args) == 2 and sp in ("", ",") and len(e.args) == 3 and se in (";,", ";;"):
