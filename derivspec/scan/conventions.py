@@ -458,6 +458,10 @@ def _verdict(quantity: Quantity, compared: Compared, found: StepResult, relation
                                    f"({quantity.convention})",
                       compared.evidence or found.evidence, label=True)
     if not defining(relation, before):
+        if found.verdict == "disagrees" and quantity.standard and found.kind == "known":
+            # a known result the catalogue compared: the correct form shown as the standard definition, in the
+            # lecture's symbols (the claim's own is written in its model's closed form)
+            return dataclasses.replace(found, correct=f"{left.text.strip()} = {quantity.standard}")
         if compared.verdict != "disagrees" or found.verdict == "disagrees":
             return found  # a property of the quantity (I(X, Y) = I(Y, X)) or a known result, judged as before
         return result("unchecked", f"differs from the standard definition of {quantity.name} "

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import dataclasses
 from dataclasses import dataclass, field
 
 import sympy
@@ -169,6 +170,20 @@ def _symbol_matches(p: sympy.Symbol, e: sympy.Symbol, b: dict) -> bool:
         return False
     b["_labels"] = {**labels, kp.sub: ke.sub}  # a new dict: a saved copy of b keeps the old one
     return True
+
+
+_PREMISE = re.compile(r"\b(?:if|when|whenever)\b(?!\s+we\b)|\bsuppos(?:e|ing)\b|\bassum(?:e|es|ing)\b|"
+                      r"\bprovided\b|\bin the (?:special |limiting )?case\b", re.IGNORECASE)
+
+
+def _named_with_parameters(name: sympy.Symbol, expr) -> bool:
+    r"""\mathrm{ELBO}(q), \mathrm{ELBO}(\theta, \phi): the shape's lone name applied to the names of its
+    parameters (names only, not expressions)."""
+    if not (isinstance(expr, sympy.core.function.AppliedUndef) and is_opaque_function(expr)):
+        return False
+    head = NameKey.of(strip_fonts(re.sub(r"[\[⟮].*$", "", expr.func.__name__)))
+    return (head is not None and head == NameKey.of(strip_fonts(name.name))
+            and all(isinstance(a, sympy.Symbol) for a in expr.args))
 
 
 def _optimum_for(pattern: NameKey, lecture: NameKey) -> bool:
@@ -365,7 +380,7 @@ class Recogniser:
             expr = canonical_applications(expr)
         except Exception:
             return None
-        outcomes = []
+        outcomes, by_name = [], []
         for shape in self.shapes:
             if shape.recognise.sizes is not None:  # a result derived for a few items, at the lecture's count
                 from derivspec.core import registry
@@ -377,7 +392,8 @@ class Recogniser:
             bindings: dict = {}
             if isinstance(shape.pattern, sympy.Symbol):
                 # a lone name (\tilde\beta_t, \hat x_0): the same name, any font
-                if not (isinstance(expr, sympy.Symbol) and _same_name(shape.pattern, expr)):
+                applied = not isinstance(expr, sympy.Symbol) and _named_with_parameters(shape.pattern, expr)
+                if not (applied or isinstance(expr, sympy.Symbol) and _same_name(shape.pattern, expr)):
                     continue
                 bindings[shape.pattern] = expr
             elif not _Unifier(shape).unify(shape.pattern, expr, bindings):
@@ -385,13 +401,20 @@ class Recogniser:
             outcome = compare_known(shape, bindings, right, relation, context)
             if outcome is not None:
                 outcome.left = left.text
-                outcomes.append(outcome)
+                (by_name if isinstance(shape.pattern, sympy.Symbol) and applied else outcomes).append(outcome)
+        outcomes = outcomes or by_name  # \mathrm{IS}(x): its own shape IS(G) first, the lone name IS after
         if not outcomes:
             return None
         for verdict in ("disagrees", "proved", "unchecked"):
             chosen = [o for o in outcomes if o.verdict == verdict]
             if chosen:
                 first = chosen[0]
+                if verdict == "disagrees" and (premise := _PREMISE.search(context.lead_in)):
+                    # "If q(z) = p(z | x), then ELBO(q) = log p(x)": true under the premise, not in general
+                    return dataclasses.replace(
+                        first, verdict="unchecked", correct="",
+                        reason=f"differs from {first.claim} in general, but the text states a premise "
+                               f"('{premise.group(0)}') under which it may hold: not flagged")
                 others = sorted({o.claim for o in chosen[1:] if o.claim != first.claim})
                 if others and verdict != "unchecked":
                     first.reason += f"; also {'matches' if verdict == 'proved' else 'disagrees with'} {', '.join(others)}"
@@ -504,6 +527,14 @@ def compare_known(shape: Shape, bindings: dict, right: Side, relation: str, cont
                 if k is not None and pattern[1] is not None and k.base == pattern[1].base and k.accents == pattern[1].accents:
                     replacements[a] = value
     interpreted = dict(bindings)
+    for pattern, value in shape.interpret:  # a term that is not one function: \log p(x) on the other side
+        if isinstance(pattern, tuple) or is_opaque_function(pattern) or not isinstance(pattern, sympy.Expr):
+            continue
+        for term in sympy.preorder_traversal(rhs):
+            trial = dict(interpreted)
+            if type(term) is type(pattern) and term not in replacements and _Unifier(shape).unify(pattern, term, trial):
+                replacements[term] = value
+                interpreted = trial
     for atom in atoms:
         if atom in replacements or any(atom in r.free_symbols or atom.has(r) for r in replacements if r is not atom):
             continue

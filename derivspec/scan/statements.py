@@ -319,6 +319,7 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
         context = Context(state.names, bare, state.log_base, chain, conditional, matrix and dimension,
                           state.conventions, dict(bindings), dict(constraints), seconds=min(3.0, state.seconds / 2),
                           prose=(statement.before[-400:] + " " + statement.after[:300]),
+                          lead_in=classify.lead_in(statement.before),
                           statement=" , ".join(" = ".join(c.sides) for c in clauses if c is not clause),
                           definitions=_nearby_definitions(statement, state), notations=state.notations,
                           samples=_nearby_samples(statement, state),

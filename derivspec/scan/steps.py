@@ -118,6 +118,7 @@ class Context:
     concrete: bool = False  # the step is an instance with concrete functions (no further instances)
     event_relations: frozenset = frozenset()  # relations between events the document speaks of (events.py)
     cross_entropy_losses: frozenset = frozenset()  # loss letters defined as a cross-entropy (softmax_gradient.py)
+    lead_in: str = ""  # the sentence leading into the statement (classify.lead_in)
 
 
 _TRUNCATED = re.compile(r"^\s*(-?\s*\d+\.\d+)\s*(?:\\ldots|\\dots|\\cdots|\.\.\.)\s*$")
