@@ -118,6 +118,7 @@ class Context:
     concrete: bool = False  # the step is an instance with concrete functions (no further instances)
     event_relations: frozenset = frozenset()  # relations between events the document speaks of (events.py)
     cross_entropy_losses: frozenset = frozenset()  # loss letters defined as a cross-entropy (softmax_gradient.py)
+    change_of_variables_maps: tuple = ()  # x = f(z), z_k = f_k(z_{k-1}) stated (change_of_variables.document_maps)
 
 
 _TRUNCATED = re.compile(r"^\s*(-?\s*\d+\.\d+)\s*(?:\\ldots|\\dots|\\cdots|\.\.\.)\s*$")
