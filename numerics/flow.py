@@ -49,6 +49,23 @@ def exp_of_normal_log_prob(y, mu, sigma):
     return TransformedDistribution(Normal(mu, sigma), [ExpTransform()]).log_prob(y)
 
 
+# --- the general rule: a decreasing monotone map ------------------------------------------------
+
+
+@reference("flow.change-of-variables.density")
+def decreasing_cdf_derivative(a, s, t):
+    """autograd: d/da (1 - Φ(h(a))), h(a) = t - s·a - a³ decreasing (torch Normal.cdf)"""
+    return elementwise_grad(lambda v: 1 - _standard_normal(v).cdf(t - s * v - v**3), a)
+
+
+@reference("flow.change-of-variables.density")
+def decreasing_map_jacobian(a, s, t):
+    """φ(h(a)) · |h'(a)|, h'(a) by autograd of h (torch Normal.log_prob)"""
+    b = t - s * a - a**3
+    slope = elementwise_grad(lambda v: t - s * v - v**3, a)
+    return torch.exp(_standard_normal(b).log_prob(b)) * torch.abs(slope)
+
+
 # --- linear change of variables (d = 2) -----------------------------------------------------------
 
 

@@ -20,7 +20,8 @@ Families and the development documents (searched with ``git grep`` at the pinned
 | elbo        | cs231n/cs231n.github.io generative-models.md:140; vitutorial/VITutorial M1_Basics.tex:378 |
 | estimation  | no development document states it; searched: 2\pi e, \hat p, MLE (d2l writes the      |
 |             | Gaussian density as p_X(x), the coin MLE as \hat\theta: other shapes)                |
-| flow        | no development document states it; searched: \det, tr, Hutchinson                    |
+| flow        | vitutorial/VITutorial ExplainingReparametrisationGradients.tex:57 (change of variables,|
+|             | q(z;\lambda) = \phi(h(z;\lambda))\abs{\det J_{h(z;\lambda)}}); Hutchinson, tr: none      |
 | gan         | no development document states it; searched: D^*, p_{data}, p_g (cs231n, Takeshi state the      |
 |             | value function only)                                                                 |
 | kl          | shared/corpus/d2l/information-theory.md:550 (CE = H + KL); vitutorial/VITutorial      |
@@ -109,6 +110,13 @@ DEV = [
     ("elbo", "elbo.gap", "VITutorial M1_Basics.tex:378", VI_MACROS,
      r"\log p(x) - \ELBO = \KL{q(z)}{p(z|x)}",
      r"\log p(x) - \ELBO = \KL{p(z|x)}{q(z)}", [], []),
+    # vitutorial/VITutorial@79d6cf4075ed modules/M3a_DGMs_ContinuousLatentVariables/
+    # ExplainingReparametrisationGradients.tex:57 -- q(z;\lambda), the standard density \phi, the map h(z; \lambda) and
+    # its Jacobian J_{h(z; \lambda)} (\abs as vimacros.sty:86 defines it)
+    ("flow", "flow.change-of-variables.density", "VITutorial ExplainingReparametrisationGradients.tex:57", "",
+     r"q(z;\lambda) = \phi(h(z; \lambda))\abs{\det J_{h(z; \lambda)}}",
+     r"q(z;\lambda) = \phi(h(z; \lambda))\abs{\det J_{h(z; \lambda)}}^{-1}",
+     ["q as the density of A", r"\phi of B", r"the map h from z to h(z;\lambda)"], [r"\phi(h(z;\lambda))", "J_"]),
     # cs231n/cs231n.github.io@3d84654b1460 generative-modeling.md:242-244 -- IS(x), \mathbb{E}_{x \sim p_g},
     # D_{KL}[p(y|x) || p(y)], H(y) - H(y | x); the name set upright here (italic IS is read as I times S)
     ("divergence", "divergence.inception-score", "cs231n generative-modeling.md:242", "",

@@ -82,6 +82,61 @@ def flow_change_of_variables_scalar() -> Claim:
     )
 
 
+# --- the general rule, for a decreasing monotone map --------------------------------------
+
+A_REAL = Var("a", "a", real_between(-1.5, 1.5))
+S_SLOPE = Var("s", "s", positive_between(0.5, 2))
+T_SHIFT = Var("t", "t", real_between(-1, 1))
+a_real, s_slope, t_shift = A_REAL.symbol, S_SLOPE.symbol, T_SHIFT.symbol
+
+
+def decreasing_map(at) -> sympy.Expr:
+    """h(a) = t - s a - a³: strictly decreasing for s > 0, the map from A to B."""
+    return t_shift - s_slope * at - at**3
+
+
+def std_normal_pdf(z) -> sympy.Expr:
+    return exp(-z**2 / 2) / sqrt(2 * pi)
+
+
+@claim("flow.change-of-variables.density")
+def flow_change_of_variables_density() -> Claim:
+    r"""B = h(A) ~ N(0, 1), h(a) = t - sa - a³ decreasing: p_A(a) = p_B(h(a)) |det J_h(a)| = φ(h(a)) (s + 3a²)."""
+    jacobian = sympy.diff(decreasing_map(a_real), a_real)
+    return Claim(
+        title="Change of variables: the density of A at a is the density of B = h(A) at h(a) times |det J_h(a)|",
+        statement=r"p_A(a) = p_B(h(a))\,\left|\det J_h(a)\right|,\ B = h(A) \sim \mathcal N(0, 1),\ "
+                  r"h(a) = t - s a - a^3,\ s > 0",
+        variables=(A_REAL, S_SLOPE, T_SHIFT),
+        derivation=(
+            Step(r"definition: h is decreasing, so F_A(a) = P(A \le a) = P(h(A) \ge h(a)) = 1 - \Phi(h(a))",
+                 1 - std_normal_cdf(decreasing_map(a_real))),
+            Step(r"differentiate the CDF in a: p_A(a) = -\varphi(h(a))\,h'(a) = \varphi(h(a))\,(s + 3a^2)",
+                 std_normal_pdf(decreasing_map(a_real)) * (s_slope + 3 * a_real**2),
+                 op=lambda e: sympy.diff(e, a_real)),
+            Step(r"h'(a) = -(s + 3a^2) < 0, so this is p_B(h(a))\,|\det J_h(a)| with J_h(a) = h'(a), "
+                 r"the Jacobian of the map from A to B",
+                 std_normal_pdf(decreasing_map(a_real)) * Abs(jacobian)),
+        ),
+        wrong_variants=(
+            WrongVariant("Jacobian inverted: divided by |det J_h(a)| (the Jacobian of the map from B to A)",
+                         std_normal_pdf(decreasing_map(a_real)) / (s_slope + 3 * a_real**2)),
+            WrongVariant("log-det sign flipped: exp(log p_B(h(a)) - log|det J_h(a)|)",
+                         exp(log(std_normal_pdf(decreasing_map(a_real))) - log(s_slope + 3 * a_real**2))),
+            WrongVariant("missing absolute value: times det J_h(a) = h'(a) < 0 for a decreasing map",
+                         std_normal_pdf(decreasing_map(a_real)) * jacobian),
+            WrongVariant("the density of B at a instead of at h(a)", std_normal_pdf(a_real) * Abs(jacobian)),
+        ),
+        sources=(
+            Source(S004, "1872–1874", r"Change of Variables Formula: Scalar: p_Y(y) = p_X(g(y)) \left| \frac{d}{dy} g(y) \right|",
+                   note=r"the same rule with Y as A and g as h (the map from A to B): this claim derives it from the "
+                        r"CDF for a decreasing h, where the absolute value matters"),
+            Source(S004, "1876–1880", r"Multivariate: p_{\mathbf{Y}}(\mathbf{y}) = p_{\mathbf{X}}(g(\mathbf{y})) |\det J_g(\mathbf{y})| where J_g is the Jacobian matrix, g = f^{-1}",
+                   note="the d-dimensional rule; its linear case in d = 2 is derived in flow.change-of-variables.linear"),
+        ),
+    )
+
+
 # --- linear: x = A z + b in d = 2 ---------------------------------------------------------
 
 XS = tuple(Var(f"x{i}", f"x_{i}", REAL) for i in (1, 2))

@@ -145,6 +145,7 @@ class DocumentState:
     linear_gaussian: object = None  # linear_gaussian.Model: z ~ N(m, v) and x | z ~ N(az + b, s^2) declared
     event_relations: frozenset = frozenset()  # events.document_relations: disjoint or nested events spoken of
     cross_entropy_losses: frozenset = frozenset()  # softmax_gradient.document_losses: losses defined as a cross-entropy
+    change_of_variables_maps: tuple = ()  # change_of_variables.document_maps: x = f(z) stated in the document
 
 
 @dataclass
@@ -325,7 +326,8 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
                           samples=_nearby_samples(statement, state),
                           numbers=step_checks.numbers_in_prose(statement.before[-300:]), families=state.families,
                           defined_functions=state.defined_functions, event_relations=state.event_relations,
-                          cross_entropy_losses=state.cross_entropy_losses)
+                          cross_entropy_losses=state.cross_entropy_losses,
+                          change_of_variables_maps=state.change_of_variables_maps)
         sides = [read_side(s, context) for s in sides_text]
         for k, relation in enumerate(clause.relations):
             left, right = sides[k], sides[k + 1]
