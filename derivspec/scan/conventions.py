@@ -13,15 +13,22 @@ ELBO                ``\mathrm{ELBO}``, or ``\mathcal L(…)``, ``L``   ``E_q[\lo
                     when the paragraph says ELBO or evidence bound
 mutual information  ``I(X; Y)``; ``I(X, Y)`` when the paragraph      ``KL(p(x, y) ‖ p(x) p(y))``
                     says mutual information (capital letters)
+KL divergence       ``\mathrm{KL}(p \| q)``, ``D_{KL}(p \| q)``,     ``E_p[\log p - \log q]``
+                    ``D(p \| q)`` when the paragraph says KL,
+                    Kullback or relative entropy; of letters
+                    or of densities (``KL(q(z | x) \| p(z))``)
 score               ``s(x)``, ``s_\theta(x)`` when the paragraph     ``\nabla_x \log p(x)``
                     says score
 DDPM forward        ``q(x_t | x_{t-1})``, ``q(x_t | x_0)`` when the  ``N(\sqrt{1-\beta_t} x_{t-1}, \beta_t I)``,
 kernel              paragraph speaks of diffusion                    ``N(\sqrt{\bar\alpha_t} x_0, (1-\bar\alpha_t) I)``
 ==================  ===============================================  ==========================================
 
-How they are compared: the information quantities (cross-entropy, JS, ELBO, mutual information;
+How they are compared: the information quantities (cross-entropy, JS, ELBO, mutual information, KL;
 entropies ``H(X)``, ``H(X | Y)``, ``H(X, Y)`` of random variables written as expectations of
-log-densities) by :func:`derivspec.scan.probability.judge` on random finite distributions; the
+log-densities; sums and integrals over one or several variables, ``\sum_{x,y}``, ``\sum_x \sum_y``,
+``\iint``) by :func:`derivspec.scan.probability.judge` on random finite distributions, for every joint
+distribution (independence is not a reading that excuses a definition), in the unit of the lecture's
+logs (``\log_2``: the standard definition divided by log 2, "in bits"; ``\lg`` read as base 2 and 10); the
 score with concrete densities (a Gaussian, a Cauchy and a quartic exponential) put for ``p``; the
 DDPM kernel by its mean and variance, in the lecture's own β_t, α_t (= 1 - β_t) or ᾱ_t.
 
@@ -393,8 +400,8 @@ def _kl(m, right: str, base):
         standard = rf"\mathbb E_{{{a}}}[\log {a} - \log {b}]"
         shown = rf"\mathbb E_{{{a}}}[{log} {a} - {log} {b}]"
         return Quantity("the KL divergence", convention, shown), standard
-    applied = re.search(r"(?<![A-Za-z\\])(?:" + re.escape(a) + "|" + re.escape(b) + r")\s*\(\s*((?:\\mathbf\{)?[a-z]\}?)\s*\)",
-                        right)
+    letters = "(?:" + re.escape(a) + "|" + re.escape(b) + ")"
+    applied = re.search(r"(?<![A-Za-z\\])" + letters + r"\s*\(\s*((?:\\mathbf\{)?[a-z]\}?)\s*\)", right)
     x = applied.group(1) if applied else "x"
     standard = rf"\mathbb E_{{{x} \sim {a}}}[\log {a}({x}) - \log {b}({x})]"
     ratio = rf"\frac{{{a}({x})}}{{{b}({x})}}"

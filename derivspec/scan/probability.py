@@ -464,13 +464,13 @@ def _judge(left, right, seed: int, declared: frozenset, relation: str, general: 
         if given:
             return Judgement("unchecked", f"differs for general distributions, but the lecture gives "
                                           f"{', '.join(given)} a named family: not flagged", shown)
+        merged = any(n.startswith("merged") for n, *_ in readings)
         also = ([] if general else ["when the variables are independent"]) + \
-            (["with one distribution for every letter"] if any(n.startswith("merged") for n, *_ in readings) else []) + \
-            (["with q_θ read as q"] if same else [])
+            (["with one distribution for every letter"] if merged else []) + (["with q_θ read as q"] if same else [])
         return Judgement("disagrees", "fails for a distribution of the structure it names"
                          + (" (and " + "; and ".join(also) + ")" if also else "")
-                         + (" (a definition for every joint distribution: independence is not assumed)" if general else ""),
-                         shown)
+                         + (" (a definition for every joint distribution: independence is not assumed)"
+                            if general else ""), shown)
     holds = [name for name, *_ in readings if name not in failures]
     return Judgement("unchecked", f"differs for general distributions but holds when {_reading_text(holds[0])}: "
                                   "an assumption the lecture may make, not flagged", shown)

@@ -302,6 +302,7 @@ def unwrap_decorations(tex: str) -> str:
     tex = _COLOR.sub(" ", tex)
     tex = _POWER_BEFORE_SUBSCRIPT.sub(r"\1_\3^\2", tex)
     tex = _HAT_OVER_POWER.sub(r"\1{\2}^{\4}", tex)
+    tex = _POWER_BEFORE_SUBSCRIPT.sub(r"\1_\3^\2", tex)  # \hat{\sigma^2}_{MLE}, now \hat{\sigma}^{2}_{MLE}
     for _ in range(20):
         m = _UNWRAP_SCRIPTED.search(tex)
         if not m:
@@ -1025,8 +1026,9 @@ class _DocumentParser(_Parser):
         if not isinstance(variable, sympy.Symbol):
             raise self.error(token, "the variable of integration is not a name")
         if token.text == r"\iint":  # \iint f\, dx\, dy: a second differential, both over their whole domain
-            if not (lower in (None, "space") and upper is None) or not (self.peek().kind == "name" and self.peek().text == "d"
-                                                             and self.peek(1).kind in ("name", "font", "accent")):
+            differential = self.peek().kind == "name" and self.peek().text == "d" and \
+                self.peek(1).kind in ("name", "font", "accent")
+            if not (lower in (None, "space") and upper is None) or not differential:
                 raise self.error(token, "a double integral with bounds or without its second differential")
             second = self.next()
             other = self.resolve(self.name(), second)
