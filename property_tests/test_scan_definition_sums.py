@@ -93,33 +93,60 @@ def test_the_mutual_information_as_a_sum_is_proved_in_the_lectures_unit(tmp_path
     assert unit in record.reason
 
 
-# (planted variant, the log the standard form is shown with)
-MI_PLANTED = [
-    (r"I(X;Y) = -\sum_x \sum_y p(x,y) \log_2 \left(\frac{p(x,y)}{p(x)p(y)}\right)", "sign"),
-    (r"I(X;Y) = \sum_x \sum_y p(x,y) \log_2 \left(\frac{p(x)p(y)}{p(x,y)}\right)", "inverted"),
-    (r"I(X;Y) = \sum_x \sum_y p(x,y) \left(\frac{p(x,y)}{p(x)p(y)}\right)", "log dropped"),
+def _mi_planted(planted: str):
+    """(standard, lecture) recomputed on the evidence's joint table of p(x, y)."""
+    def recompute(evidence: str) -> tuple[float, float]:
+        joint = _table(evidence, "p")
+        assert joint and sum(joint.values()) == 1
+        standard = _mutual_information(joint, math.log if planted == "log dropped" else math.log2)
+        px = {x: sum(p for (a, _), p in joint.items() if a == x) for x, _ in joint}
+        py = {y: sum(p for (_, b), p in joint.items() if b == y) for _, y in joint}
+        if planted == "log dropped":
+            return standard, sum(float(p * p / (px[x] * py[y])) for (x, y), p in joint.items())
+        return standard, -standard  # a flipped sign or an inverted ratio
+    return recompute
+
+
+def _kl_planted(planted: str):
+    """(standard, lecture) recomputed on the evidence's tables of p(x) and q(x)."""
+    def recompute(evidence: str) -> tuple[float, float]:
+        p, q = _table(evidence, "p"), _table(evidence, "q")
+        standard = _kl(p, q, math.log)
+        if planted == "weight":
+            return standard, sum(float(q[k]) * math.log(float(p[k] / q[k])) for k in p)
+        return standard, -standard
+    return recompute
+
+
+_MI_LEAD = "Alternatively, we represent the mutual information as"
+_MI_SHOWN = r"I(X;Y) = \sum_{x} \sum_{y} p(x,y) \log_2 \frac{p(x,y)}{p(x)p(y)}"
+_KL_LEAD = "**Relative Entropy (KL-divergence)**:"
+_KL_SHOWN = r"D(p || q) = \sum_{x} p(x) \ln \frac{p(x)}{q(x)}"
+
+# (lead, planted line, the standard form in the lecture's symbols, the recomputed values): a sign flipped, the
+# ratio inverted, the log dropped (its standard form then shown with \log: the lecture writes no log), the weight
+PLANTED = [
+    (_MI_LEAD, r"I(X;Y) = -\sum_x \sum_y p(x,y) \log_2 \left(\frac{p(x,y)}{p(x)p(y)}\right)", _MI_SHOWN,
+     _mi_planted("sign")),
+    (_MI_LEAD, r"I(X;Y) = \sum_x \sum_y p(x,y) \log_2 \left(\frac{p(x)p(y)}{p(x,y)}\right)", _MI_SHOWN,
+     _mi_planted("inverted")),
+    (_MI_LEAD, r"I(X;Y) = \sum_x \sum_y p(x,y) \left(\frac{p(x,y)}{p(x)p(y)}\right)",
+     _MI_SHOWN.replace(r"\log_2", r"\log"), _mi_planted("log dropped")),
+    (_KL_LEAD, r"D(p || q) = \sum_{x} p(x)\ln \left( \frac{q(x)}{p(x)}\right)", _KL_SHOWN, _kl_planted("inverted")),
+    (_KL_LEAD, r"D(p || q) = -\sum_{x} p(x)\ln \left( \frac{p(x)}{q(x)}\right)", _KL_SHOWN, _kl_planted("sign")),
+    (_KL_LEAD, r"D(p || q) = \sum_{x} q(x)\ln \left( \frac{p(x)}{q(x)}\right)", _KL_SHOWN, _kl_planted("weight")),
 ]
 
 
-@pytest.mark.parametrize("tex,planted", MI_PLANTED)
-def test_a_planted_mutual_information_is_flagged_with_the_standard_form_and_a_counterexample(tmp_path, tex, planted):
-    record = _record(tmp_path, "Alternatively, we represent the mutual information as", tex)
+@pytest.mark.parametrize("lead,tex,shown,recompute", PLANTED)
+def test_a_planted_definition_is_flagged_with_the_standard_form_and_a_counterexample(tmp_path, lead, tex, shown,
+                                                                                      recompute):
+    record = _record(tmp_path, lead, tex)
     assert record.verdict == "disagrees", record.reason
     assert record.category == "definition"
-    assert "defines the mutual information differently from the standard definition" in record.reason
-    log_written = r"\log_2" if planted != "log dropped" else r"\log"  # the lecture's log, where it writes one
-    assert (r"standard form in the lecture's symbols: I(X;Y) = \sum_{x} \sum_{y} p(x,y) " + log_written
-            + r" \frac{p(x,y)}{p(x)p(y)}") in record.reason
-    # recompute: the standard value (in the lecture's unit) and the lecture's line on the named instance
-    joint = _table(record.evidence, "p")
-    assert joint and abs(sum(joint.values()) - 1) == 0
-    bits = planted != "log dropped"
-    standard = _mutual_information(joint, math.log2 if bits else math.log)
-    px = {x: sum(p for (a, _), p in joint.items() if a == x) for x, _ in joint}
-    py = {y: sum(p for (_, b), p in joint.items() if b == y) for _, y in joint}
-    lecture = {"sign": -standard,
-               "inverted": -standard,
-               "log dropped": sum(float(p * p / (px[x] * py[y])) for (x, y), p in joint.items())}[planted]
+    assert "differently from the standard definition" in record.reason
+    assert "standard form in the lecture's symbols: " + shown in record.reason
+    standard, lecture = recompute(record.evidence)  # from the instance the record names
     left, right = _left_right(record.evidence)
     assert left == pytest.approx(standard, rel=1e-6) and right == pytest.approx(lecture, rel=1e-6)
     assert abs(standard - lecture) > 1e-3
@@ -148,27 +175,6 @@ def test_a_kl_definition_is_proved(tmp_path, lead, tex):
     record = _record(tmp_path, lead, tex)
     assert record.verdict == "proved", record.reason
     assert "agrees with the standard definition of the KL divergence" in record.reason
-
-
-KL_PLANTED = [
-    (r"D(p || q) = \sum_{x} p(x)\ln \left( \frac{q(x)}{p(x)}\right)", "inverted"),
-    (r"D(p || q) = -\sum_{x} p(x)\ln \left( \frac{p(x)}{q(x)}\right)", "sign"),
-    (r"D(p || q) = \sum_{x} q(x)\ln \left( \frac{p(x)}{q(x)}\right)", "weight"),
-]
-
-
-@pytest.mark.parametrize("tex,planted", KL_PLANTED)
-def test_a_planted_kl_definition_is_flagged_with_the_standard_form_and_a_counterexample(tmp_path, tex, planted):
-    record = _record(tmp_path, "**Relative Entropy (KL-divergence)**:", tex)
-    assert record.verdict == "disagrees", record.reason
-    assert "defines the KL divergence differently from the standard definition" in record.reason
-    assert r"standard form in the lecture's symbols: D(p || q) = \sum_{x} p(x) \ln \frac{p(x)}{q(x)}" in record.reason
-    p, q = _table(record.evidence, "p"), _table(record.evidence, "q")
-    standard = _kl(p, q, math.log)
-    lecture = {"inverted": -standard, "sign": -standard,
-               "weight": sum(float(q[k]) * math.log(float(p[k] / q[k])) for k in p)}[planted]
-    left, right = _left_right(record.evidence)
-    assert left == pytest.approx(standard, rel=1e-6) and right == pytest.approx(lecture, rel=1e-6)
 
 
 @given(letters=st.sampled_from([("p", "q"), ("P", "Q"), ("q", "p"), ("p_1", "p_2")]),
@@ -293,11 +299,12 @@ def test_the_moment_form_is_proved_for_every_n(tmp_path):
     assert "for every n" in record.reason and "n items X_i" in record.reason
 
 
-@pytest.mark.parametrize("wrong", [
-    r"\hat{\sigma^2} = \frac{1}{n-1} \sum_{i=1}^{n} X_i^2 - (\frac{1}{n} \sum_{i=1}^{n} X_i)^2",
-    r"\hat{\sigma^2} = \frac{1}{n} \sum_{i=1}^{n} X_i^2 - (\frac{1}{n-1} \sum_{i=1}^{n} X_i)^2",
-    r"\hat{\sigma^2} = \frac{1}{n} \sum_{i=1}^{n} X_i^2 + (\frac{1}{n} \sum_{i=1}^{n} X_i)^2",
-])
+# 1/(n-1) in the first term, in the second, and the sign of the square flipped
+WRONG_MOMENTS = [MOMENTS.replace(r"\frac{1}{n} \sum_{i=1}^{n} X_i^2", r"\frac{1}{n-1} \sum_{i=1}^{n} X_i^2"),
+                 MOMENTS.replace(r"(\frac{1}{n}", r"(\frac{1}{n-1}"), MOMENTS.replace("- (", "+ (")]
+
+
+@pytest.mark.parametrize("wrong", WRONG_MOMENTS)
 def test_a_wrong_normaliser_is_flagged_with_a_counterexample(tmp_path, wrong):
     record = _known(tmp_path, MLE_LEAD, wrong)
     assert (record.verdict, record.claim) == ("disagrees", "estimation.gaussian.variance"), record.reason
