@@ -13,19 +13,22 @@ Families and the development documents (searched with ``git grep`` at the pinned
 |-------------|--------------------------------------------------------------------------------------|
 | ar          | no development document states perplexity as a formula (searched: perplexity, PPL)   |
 | contrastive | no development document states it; searched: I(X;Y), I(X, Y), \rho (Takeshi prelim review,    |
-|             | d2l information-theory write MI only in general)                                     |
+|             | d2l information-theory write MI only in general: Takeshi part 1:26's double sum in bits |
+|             | is a definition, compared by scan/conventions, not a claim; test_scan_definition_sums)  |
 | ddpm        | no development document states it; searched: \bar\alpha, diffusion, q(x_t (cs231n assignment    |
 |             | pages name DDPM only in prose)                                                       |
 | divergence  | cs231n/cs231n.github.io generative-modeling.md:242-244 (Inception Score)              |
 | elbo        | cs231n/cs231n.github.io generative-models.md:140; vitutorial/VITutorial M1_Basics.tex:378 |
-| estimation  | no development document states it; searched: 2\pi e, \hat p, MLE (d2l writes the      |
-|             | Gaussian density as p_X(x), the coin MLE as \hat\theta: other shapes)                |
+| estimation  | gwgundersen/gwgundersen.github.io _orf525/20170207_lecture1.md:237 (the variance MLE in  |
+|             | moment form, \hat{\sigma^2}, items X_i; its own paragraph does not say maximum         |
+|             | likelihood -- the heading two list levels up does --, so scan leaves it unchecked there)|
 | flow        | vitutorial/VITutorial ExplainingReparametrisationGradients.tex:57 (change of variables,|
 |             | q(z;\lambda) = \phi(h(z;\lambda))\abs{\det J_{h(z;\lambda)}}); Hutchinson, tr: none      |
 | gan         | no development document states it; searched: D^*, p_{data}, p_g (cs231n, Takeshi state the      |
 |             | value function only)                                                                 |
 | kl          | shared/corpus/d2l/information-theory.md:550 (CE = H + KL); vitutorial/VITutorial      |
-|             | M3a_DGMs_ContinuousLatentVariables.tex:767 (KL to the standard normal)               |
+|             | M3a_DGMs_ContinuousLatentVariables.tex:767 (KL to the standard normal); Takeshi part 1:30's |
+|             | D(p || q) = \sum_x p(x) \ln(p(x)/q(x)) is a definition (scan/conventions), not a claim   |
 | latent      | no development document states it; searched: responsibility, \gamma(z, factor analysis          |
 | map         | no development document states it; searched: MAP, Beta, \alpha - 1                   |
 | nll         | no development document states it in a recognised shape; searched: \log \mathcal N, Bern (d2l    |
@@ -117,6 +120,14 @@ DEV = [
      r"q(z;\lambda) = \phi(h(z; \lambda))\abs{\det J_{h(z; \lambda)}}",
      r"q(z;\lambda) = \phi(h(z; \lambda))\abs{\det J_{h(z; \lambda)}}^{-1}",
      ["q as the density of A", r"\phi of B", r"the map h from z to h(z;\lambda)"], [r"\phi(h(z;\lambda))", "J_"]),
+    # gwgundersen/gwgundersen.github.io@b9384e3b0d06 _orf525/20170207_lecture1.md:237 -- \hat{\sigma^2} (the hat over
+    # the power), items X_i, the moment form \frac{1}{n} \sum X_i^2 - (\frac{1}{n} \sum X_i)^2; the words "maximum
+    # likelihood" put in the paragraph here (the claim is compared only where the text says so)
+    ("estimation", "estimation.gaussian.variance", "gwgundersen orf525 lecture1.md:237",
+     "The maximum likelihood estimate of the variance is\n",
+     r"\hat{\sigma^2} = \frac{1}{n} \sum_{i=1}^{n} X_i^2 - (\frac{1}{n} \sum_{i=1}^{n} X_i)^2",
+     r"\hat{\sigma^2} = \frac{1}{n-1} \sum_{i=1}^{n} X_i^2 - (\frac{1}{n} \sum_{i=1}^{n} X_i)^2",
+     ["n items X_i"], ["X_i", r"\bar X"]),
     # cs231n/cs231n.github.io@3d84654b1460 generative-modeling.md:242-244 -- IS(x), \mathbb{E}_{x \sim p_g},
     # D_{KL}[p(y|x) || p(y)], H(y) - H(y | x); the name set upright here (italic IS is read as I times S)
     ("divergence", "divergence.inception-score", "cs231n generative-modeling.md:242", "",

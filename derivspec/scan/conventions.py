@@ -13,15 +13,22 @@ ELBO                ``\mathrm{ELBO}``, or ``\mathcal L(…)``, ``L``   ``E_q[\lo
                     when the paragraph says ELBO or evidence bound
 mutual information  ``I(X; Y)``; ``I(X, Y)`` when the paragraph      ``KL(p(x, y) ‖ p(x) p(y))``
                     says mutual information (capital letters)
+KL divergence       ``\mathrm{KL}(p \| q)``, ``D_{KL}(p \| q)``,     ``E_p[\log p - \log q]``
+                    ``D(p \| q)`` when the paragraph says KL,
+                    Kullback or relative entropy; of letters
+                    or of densities (``KL(q(z | x) \| p(z))``)
 score               ``s(x)``, ``s_\theta(x)`` when the paragraph     ``\nabla_x \log p(x)``
                     says score
 DDPM forward        ``q(x_t | x_{t-1})``, ``q(x_t | x_0)`` when the  ``N(\sqrt{1-\beta_t} x_{t-1}, \beta_t I)``,
 kernel              paragraph speaks of diffusion                    ``N(\sqrt{\bar\alpha_t} x_0, (1-\bar\alpha_t) I)``
 ==================  ===============================================  ==========================================
 
-How they are compared: the information quantities (cross-entropy, JS, ELBO, mutual information;
+How they are compared: the information quantities (cross-entropy, JS, ELBO, mutual information, KL;
 entropies ``H(X)``, ``H(X | Y)``, ``H(X, Y)`` of random variables written as expectations of
-log-densities) by :func:`derivspec.scan.probability.judge` on random finite distributions; the
+log-densities; sums and integrals over one or several variables, ``\sum_{x,y}``, ``\sum_x \sum_y``,
+``\iint``) by :func:`derivspec.scan.probability.judge` on random finite distributions, for every joint
+distribution (independence is not a reading that excuses a definition), in the unit of the lecture's
+logs (``\log_2``: the standard definition divided by log 2, "in bits"; ``\lg`` read as base 2 and 10); the
 score with concrete densities (a Gaussian, a Cauchy and a quartic exponential) put for ``p``; the
 DDPM kernel by its mean and variance, in the lecture's own β_t, α_t (= 1 - β_t) or ᾱ_t.
 
@@ -110,6 +117,11 @@ _ELBO_PROSE = re.compile(r"\bELBO\b|evidence lower bound|\bevidence bound|variat
 _RV = r"([A-Z](?:_\{?[A-Za-z0-9]+\}?)?)"
 _MI = re.compile(r"^(?:I|" + _FONT + r"I\}?)\(" + _RV + r"(;|,)" + _RV + r"\)$")
 _MI_PROSE = re.compile(r"mutual information", re.IGNORECASE)
+_KL_ARGUMENT = r"((?:p|q|P|Q|r|\\pi)(?:_\{[^{}]*\}|_\\?[A-Za-z0-9]+)?(?:\([^()]*\))?)"
+_KL_DEFINED = re.compile(r"^(?:(D)|D_\{?" + _FONT + r"KL\}?\}?|" + _FONT + r"KL\}?)\(" + _KL_ARGUMENT
+                         + r"(?:\\\||\\parallel|\|\||\\Vert)" + _KL_ARGUMENT + r"\)$")
+_KL_PROSE = re.compile(r"relative entropy|Kullback|\bKL\b", re.IGNORECASE)
+_WRITTEN_OUT = re.compile(r"\\sum|\\i?int|\\mathbb\s*\{?\s*E|\\log|\\ln|\\lg")
 _SCORE = re.compile(r"^(?:\\mathbf\{?s\}?|\\boldsymbol\{?s\}?|s)(?:_\{?\\theta\}?|_\{?\\phi\}?)?"
                     r"\(((?:\\mathbf\{?|\\boldsymbol\{?)?"
                     r"[a-z]\}?)\)$")
@@ -132,21 +144,26 @@ class Compared:
     verdict: str  # proved | disagrees | unchecked
     reason: str = ""
     evidence: str = ""
+    unit: int | None = None  # the base of the lecture's logs when not natural (2: bits)
 
 
-def _read(text: str, context: Context):
+def _read(text: str, context: Context, log_base=None):
     try:
-        reading = read_document(text, context.names, context.bare)
+        reading = read_document(text, context.names, context.bare, log_base=log_base)
     except Exception:
         return None
     return _values(reading, context)
 
 
-def _by_instances(standard: str, right_expr, context: Context) -> Compared:
+def _by_instances(standard: str, right_expr, context: Context, base: int | None = None) -> Compared:
+    """The standard form (natural logs; divided by log ``base`` when the lecture's logs have that base) against the
+    lecture's right side, on random finite distributions (:func:`derivspec.scan.probability.judge`)."""
     expr = _read(standard, context)
     if expr is None or right_expr is None:
         return Compared("unchecked", "the standard form is not read")
-    judged = probability.judge(expr, right_expr, declared=context.families)
+    if base is not None:
+        expr = expr / sympy.log(base)
+    judged = probability.judge(expr, right_expr, declared=context.families, general=True)
     if judged is None:
         return Compared("unchecked", "the right side is not read as expectations of log-densities")
     return Compared(judged.verdict, judged.reason, judged.evidence)
@@ -189,6 +206,58 @@ def _entropies_written_out(text: str) -> str:
 def written_out(text: str) -> str:
     r"""``KL(q(z | x) ‖ p(z))`` between densities as ``E_{q(z | x)}[\log q(z | x) - \log p(z)]``."""
     return _KL_APPLIED.sub(lambda m: rf"(\mathbb E_{{{m.group(1)}}}[\log {m.group(1)} - \log {m.group(2)}])", text)
+
+
+# --- the unit of the lecture's logs ---------------------------------------------------------------
+
+_LOGS = re.compile(r"\\(ln|lg|log)(?![A-Za-z])(?:\s*_\s*(\{[^{}]*\}|[0-9a-z]))?")
+_UNITS = {2: "in bits (logs to base 2)", 10: "in base-10 units (logs to base 10)"}
+
+
+def _unit(base) -> str:
+    return _UNITS.get(base, f"in logs to base {base}")
+
+
+def log_bases(text: str, declared: int | None = None) -> set:
+    r"""The bases of the logs ``text`` writes: ``\log_2`` 2, ``\log_{10}`` 10, ``\ln`` and ``\log`` "e" (``\log``
+    the document's declared base when it declares one), ``\lg`` "lg" (base 2 or 10, by author)."""
+    bases = set()
+    for m in _LOGS.finditer(text):
+        base = (m.group(2) or "").strip("{} ")
+        if m.group(1) == "lg":
+            bases.add("lg")
+        elif m.group(1) == "ln" or base == "e" or (not base and declared is None):
+            bases.add("e")
+        else:
+            bases.add(int(base) if base.isdigit() else base or declared)
+    return bases
+
+
+def _information(standard: str, right_text: str, context: Context, rewrite=lambda text: text) -> tuple:
+    r"""(Compared, base) of an information quantity's right side against its standard form, in the unit of the
+    lecture's logs: the standard form divided by log 2 for logs to base 2 ("in bits"); ``\lg`` read as log to base
+    2 and to base 10 (a flag needs both to differ). ``rewrite`` writes the lecture's entropies and divergences out."""
+    bases = log_bases(right_text, context.log_base)
+    if len(bases) > 1:
+        return Compared("unchecked", "its logs have several bases (" + ", ".join(sorted(map(str, bases))) + ")"), None
+    base = bases.pop() if bases else "e"
+    if base not in ("e", "lg") and not isinstance(base, int):
+        return Compared("unchecked", f"its logs have the base {base}, not a number"), None
+    readings = [(2, right_text.replace(r"\lg", r"\log_2")), (10, right_text.replace(r"\lg", r"\log_{10}"))] \
+        if base == "lg" else [(None if base == "e" else base, right_text)]
+    results = []
+    for unit, text in readings:
+        compared = _by_instances(standard, _read(rewrite(text), context, context.log_base), context, unit)
+        if unit is not None:
+            compared = dataclasses.replace(compared, reason=f"{_unit(unit)}: {compared.reason}", unit=unit)
+        if base == "lg" and compared.verdict != "disagrees":
+            return dataclasses.replace(compared, reason=rf"reading \lg as log to base {unit}: " + compared.reason), unit
+        results.append((compared, unit))
+    if base == "lg":
+        compared, unit = results[0]
+        return dataclasses.replace(compared, reason=r"with \lg read as log to base 2 and to base 10 alike: "
+                                   + compared.reason), unit
+    return results[0]
 
 
 _SCORE_DENSITIES = (("a Gaussian", lambda x: sympy.exp(-(x - 1) ** 2 / 2)),
@@ -234,15 +303,16 @@ def _differs(a, b) -> bool:
 
 # --- the quantities ----------------------------------------------------------------------------------
 
-def _cross_entropy(m, right: str):
+def _cross_entropy(m, right: str, base=None):
     a, b = m.group(1), m.group(2)
     applied = re.search(r"(?<![A-Za-z\\])(?:p|q|P|Q|\\pi)(?:_\{[^{}]*\}|_\\?[A-Za-z0-9]+)?\s*"
                         r"\(\s*((?:\\mathbf\{)?[a-z]\}?)\s*\)",
                         right)
     x = applied.group(1) if applied else "x"
     standard = rf"-\mathbb E_{{{x} \sim {a}}}[\log {b}({x})]"
+    shown = rf"-\mathbb E_{{{x} \sim {a}}}[{_log_written(right, base)} {b}({x})]"
     return Quantity("the cross-entropy", f"H({a}, {b}) = −E_{a}[log {b}], the expectation under the first argument",
-                    standard), standard
+                    shown), standard
 
 
 def _js(m, right: str, around: str):
@@ -288,12 +358,57 @@ def _elbo(right: str):
                                 "= log p(x) − KL(q ‖ p(z | x))", standard), standard, written
 
 
-def _mutual_information(m):
+def _log_written(right: str, base) -> str:
+    r"""The log as the lecture writes it: ``\log_2`` for base 2, ``\ln`` where it writes ``\ln``."""
+    if base is not None:
+        return rf"\log_{{{base}}}" if base >= 10 else rf"\log_{base}"
+    return r"\ln" if re.search(r"\\ln(?![A-Za-z])", right) else r"\log"
+
+
+def _style(right: str) -> str:
+    """How the lecture writes the expectation: "sum", "sums" (one per variable), "integral" or "" (an E)."""
+    if re.search(r"\\mathbb\s*\{?\s*E|\\operatorname\{E\}|\\mathrm\{E\}|(?<![A-Za-z\\])E_", right):
+        return ""
+    if re.search(r"\\sum\s*_\s*\{?\s*[A-Za-z]\s*\}?\s*\\sum", right):
+        return "sums"
+    if re.search(r"\\sum", right):
+        return "sum"
+    return "integral" if re.search(r"\\i?int", right) else ""
+
+
+def _mutual_information(m, right: str, base):
     a, b = m.group(1).lower(), m.group(3).lower()
     standard = rf"\mathbb E_{{p({a},{b})}}[\log p({a},{b}) - \log p({a}) - \log p({b})]"
-    shown = rf"\mathrm{{KL}}(p({a},{b}) \| p({a})p({b}))"
+    log, ratio = _log_written(right, base), rf"\frac{{p({a},{b})}}{{p({a})p({b})}}"
+    shown = {"sum": rf"\sum_{{{a},{b}}} p({a},{b}) {log} {ratio}",
+             "sums": rf"\sum_{{{a}}} \sum_{{{b}}} p({a},{b}) {log} {ratio}",
+             "integral": rf"\iint p({a},{b}) {log} {ratio} \, d{a} \, d{b}"}.get(
+        _style(right), rf"\mathrm{{KL}}(p({a},{b}) \| p({a})p({b}))" + (f" ({_unit(base)})" if base else ""))
     return Quantity("the mutual information", "I(X; Y) = KL(p(x, y) ‖ p(x) p(y)) = H(X) − H(X | Y) "
                                               "= H(X) + H(Y) − H(X, Y)", shown), standard
+
+
+def _kl(m, right: str, base):
+    """(Quantity, standard) of a KL definition between two letters (``KL(p ‖ q)``: at the variable the right side
+    applies them to) or two densities (``KL(q(z | x) ‖ p(z))``); None for a letter against a density."""
+    a, b = m.group(2), m.group(3)
+    log = _log_written(right, base)
+    convention = "KL(p ‖ q) = E_p[log p − log q] = E_p[log(p/q)], the expectation under the first argument"
+    if ("(" in a) != ("(" in b):
+        return None
+    if "(" in a:
+        standard = rf"\mathbb E_{{{a}}}[\log {a} - \log {b}]"
+        shown = rf"\mathbb E_{{{a}}}[{log} {a} - {log} {b}]"
+        return Quantity("the KL divergence", convention, shown), standard
+    letters = "(?:" + re.escape(a) + "|" + re.escape(b) + ")"
+    applied = re.search(r"(?<![A-Za-z\\])" + letters + r"\s*\(\s*((?:\\mathbf\{)?[a-z]\}?)\s*\)", right)
+    x = applied.group(1) if applied else "x"
+    standard = rf"\mathbb E_{{{x} \sim {a}}}[\log {a}({x}) - \log {b}({x})]"
+    ratio = rf"\frac{{{a}({x})}}{{{b}({x})}}"
+    shown = {"sum": rf"\sum_{{{x}}} {a}({x}) {log} {ratio}", "sums": rf"\sum_{{{x}}} {a}({x}) {log} {ratio}",
+             "integral": rf"\int {a}({x}) {log} {ratio} \, d{x}"}.get(
+        _style(right), rf"\mathbb E_{{{x} \sim {a}}}[{log} {a}({x}) - {log} {b}({x})]")
+    return Quantity("the KL divergence", convention, shown), standard
 
 
 def _ddpm_kernel(m, right: str, context: Context):
@@ -367,15 +482,19 @@ def judge(left, relation: str, right, context: Context, before: str, after: str,
           found: StepResult) -> StepResult | None:
     """A definition of a standard quantity (the first relation of a statement) judged against the
     standard definition; None when ``left`` is not one (``found`` is the step as judged so far)."""
-    if relation not in DEFINING or not left.text.strip() or not right.readable:
+    lg = bool(re.search(r"\\lg(?![A-Za-z])", right.text))  # the reader refuses \lg (base 2 or 10): read twice here
+    if relation not in DEFINING or not left.text.strip() or not (right.readable or lg):
         return None
     head = _compact(left.text)
     paragraph = _paragraph(before, after)
-    right_expr = _values(right.primary, context)
+    if not right.readable and not (_CROSS.match(head) or _MI.match(head) or _KL_DEFINED.match(head)):
+        return None
+    right_expr = _values(right.primary, context) if right.readable else None
     compared: Compared
     if m := _CROSS.match(head):
         quantity, standard = _cross_entropy(m, right.text)
-        compared = _by_instances(standard, _read(_entropies_written_out(right.text), context), context)
+        compared, base = _information(standard, right.text, context, _entropies_written_out)
+        quantity = _cross_entropy(m, right.text, base)[0]
     elif m := _JS.match(head):
         quantity, standard, written = _js(m, right.text, paragraph + " " + context.statement)
         compared = (_by_instances(standard, _read(written, context), context) if written is not None else
@@ -392,8 +511,13 @@ def judge(left, relation: str, right, context: Context, before: str, after: str,
                 compared = Compared("unchecked", "the negative ELBO (a loss to minimise), not compared: "
                                                  f"{negative.reason}")
     elif (m := _MI.match(head)) and (m.group(2) == ";" or _MI_PROSE.search(paragraph)):
-        quantity, standard = _mutual_information(m)
-        compared = _by_instances(standard, _read(_entropies_written_out(right.text), context), context)
+        compared, base = _information(_mutual_information(m, right.text, None)[1], right.text, context,
+                                      _entropies_written_out)
+        quantity, standard = _mutual_information(m, right.text, base)
+    elif (m := _KL_DEFINED.match(head)) and (not m.group(1) or _KL_PROSE.search(paragraph)) \
+            and _WRITTEN_OUT.search(right.text) and (made := _kl(m, right.text, None)) is not None:
+        compared, base = _information(made[1], right.text, context, _entropies_written_out)
+        quantity, standard = _kl(m, right.text, base)
     elif (m := _SCORE.match(head)) and _SCORE_PROSE.search(paragraph):
         compared, quantity = _score(m, right, right_expr, context)
     elif (m := _KERNEL.match(head)) and _DIFFUSION_PROSE.search(paragraph + " " + context.prose):
@@ -451,6 +575,10 @@ def _verdict(quantity: Quantity, compared: Compared, found: StepResult, relation
                           evidence, claim=found.claim, category="definition", **extra)
 
     standard = f"standard form in the lecture's symbols: {left.text.strip()} = {quantity.standard}"
+    if compared.unit and found.verdict == "disagrees" and not found.claim and compared.verdict != "disagrees":
+        # the step checks read the quantity on the left in natural logs; its definition sets its unit
+        found = dataclasses.replace(found, verdict="unchecked", reason=f"differs with the quantity in natural logs "
+                                    f"({found.reason}), but the definition is {_unit(compared.unit)}")
     differs = compared.verdict == "disagrees" or found.verdict == "disagrees"
     if announced and differs:
         return result("unchecked", f"defines {quantity.name} in another convention, which the text announces "
@@ -478,7 +606,7 @@ def _verdict(quantity: Quantity, compared: Compared, found: StepResult, relation
         proof = compared.reason if compared.verdict == "proved" else found.reason
         return result("proved", f"agrees with the standard definition of {quantity.name} ({quantity.convention}): "
                                 f"{proof}")
-    if compared.reason.startswith("holds on"):
+    if "holds on " in compared.reason:
         return result("unchecked", f"agrees with the standard definition of {quantity.name} ({quantity.convention}) "
                                    f"on instances: {compared.reason}", label=True)
     return result("unchecked", f"defines {quantity.name}; not decided against the standard definition "

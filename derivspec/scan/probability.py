@@ -10,7 +10,8 @@ are one model, ``p`` another) unless the statement makes the parameter a variabl
 (``p(\theta | x)``); a subscript of random-variable letters names variables (``p_X(x)``):
 
 * ``p(A | B) = p(A, B) / p(B)`` (definition of a conditional density), ``p(A)`` a marginal;
-* ``\sum_v`` and ``\int \cdot\, dv`` over a variable of the densities run over its support;
+* ``\sum_v`` and ``\int \cdot\, dv`` over a variable of the densities run over its support (over several:
+  ``\sum_{x,y}``, ``\sum_x \sum_y``, ``\iint \cdot\, dx\, dy``);
 * ``\mathbb E_{q(z|x)}[f]`` is ``\sum_z q(z|x) f``, ``\mathbb E_{x \sim p}[f]`` is ``\sum_x p(x) f``;
 * ``\mathrm{KL}(a \| b) = \sum a \log(a / b)`` over the variables before the bar.
 
@@ -168,18 +169,30 @@ def _walk(expr, found: list) -> None:
         _walk(arg, found)
 
 
-def _summed(expr) -> str:
-    """The variable a sum or an integral runs over its whole support, or Unread."""
-    if len(expr.limits) != 1:
-        raise Unread("several limits")
-    limit = expr.limits[0]
-    variable = limit[0]
-    if isinstance(expr, sympy.Integral):
-        if len(limit) != 1 and not (len(limit) == 3 and limit[1] == -sympy.oo and limit[2] == sympy.oo):
-            raise Unread("an integral with bounds")
-    elif not (len(limit) == 3 and isinstance(limit[2], sympy.Symbol) and limit[2].name.startswith("⟦range")):
-        raise Unread("a sum with bounds")
-    return variable_name(variable.name)
+def _summed(expr) -> tuple:
+    """The variables a sum or an integral runs over, each over its whole support, or Unread:
+    ``\\sum_x \\sum_y`` and ``\\iint \\cdot\\, dx\\, dy`` (one SymPy object of several limits) and
+    ``\\sum_{x,y}`` (the reader keeps y in its range: ``(x, 1, ⟦range x,y⟧)``) run over x and y."""
+    found: list = []
+    for limit in expr.limits:
+        variable = variable_name(limit[0].name)
+        if isinstance(expr, sympy.Integral):
+            if len(limit) != 1 and not (len(limit) == 3 and limit[1] == -sympy.oo and limit[2] == sympy.oo):
+                raise Unread("an integral with bounds")
+            found.append(variable)
+            continue
+        if not (len(limit) == 3 and isinstance(limit[2], sympy.Symbol) and limit[2].name.startswith("⟦range")):
+            raise Unread("a sum with bounds")
+        over = [part.strip() for part in limit[2].name[len("⟦range"):-1].split(",")]
+        if len(over) == 1:
+            found.append(variable)
+            continue
+        if not all(re.fullmatch(r"[A-Za-z]", part) for part in over) or variable_name(over[0]) != variable:
+            raise Unread("a sum over several names not read")
+        found.extend(variable_name(part) for part in over)
+    if len(set(found)) != len(found):
+        raise Unread("a variable summed twice")
+    return tuple(found)
 
 
 def _operator(expr):
@@ -298,11 +311,11 @@ def evaluate(expr, instance: Instance, values: dict, plain: dict) -> mpmath.mpf:
         name = variable_name(expr.name)
         return mpmath.mpf(values[name]) if name in values else plain[name]
     if isinstance(expr, (sympy.Sum, sympy.Integral)):
-        variable = _summed(expr)
-        if variable not in instance.supports:
+        summed = _summed(expr)
+        if set(summed) - set(instance.supports):
             raise Unread("a sum over a variable no density uses")
-        return mpmath.fsum(evaluate(expr.function, instance, {**values, variable: x}, plain)
-                           for x in instance.supports[variable])
+        return mpmath.fsum(evaluate(expr.function, instance, {**values, **dict(zip(summed, xs))}, plain)
+                           for xs in itertools.product(*(instance.supports[v] for v in summed)))
     if is_opaque_function(expr):
         kind, weight, body = _operator(expr)
         if kind == "E":
@@ -351,10 +364,14 @@ class Judgement:
     evidence: str = ""
 
 
-def judge(left, right, seed: int = 0, declared: frozenset = frozenset(), relation: str = "=") -> Judgement | None:
+def judge(left, right, seed: int = 0, declared: frozenset = frozenset(), relation: str = "=",
+          general: bool = False) -> Judgement | None:
     """``left = right`` judged as probability calculus; None when the sides are not read as such.
     ``declared``: variables the document gives a family (z ~ N(0, I)): a statement about them that
-    fails for general distributions may hold for the family, so it is not flagged."""
+    fails for general distributions may hold for the family, so it is not flagged. ``general``: the
+    statement is a definition for every distribution (a standard quantity's, :mod:`derivspec.scan.conventions`),
+    so independent variables are not a reading that excuses a difference (the mutual information and its
+    negative are both 0 there)."""
     _PARAMETER_VARIABLES[0] = _parameters_are_variables(left, right)
     try:
         variable = _letter_variable(left, right)
@@ -364,11 +381,11 @@ def judge(left, right, seed: int = 0, declared: frozenset = frozenset(), relatio
         if used and relation == "=" and any(side.is_number and not side.has(sympy.core.function.AppliedUndef)
                                             for side in (left, right)):
             return None  # a divergence given a value (KL(p || q) = 0.5 - 0.8): the other checks read it
-        found = _judge(*written, seed, declared, relation)
+        found = _judge(*written, seed, declared, relation, general)
         if found is not None and found.verdict == "disagrees" and used:
             for base in (2, 10):  # it may hold with the divergence in bits (a lecture's log base)
                 again = _judge(*(_divergences_written_out(side, variable, set(), base) for side in (left, right)),
-                               seed, declared, relation)
+                               seed, declared, relation, general)
                 if again is None or again.verdict != "disagrees":
                     return None  # the other checks read it
         if named and found is not None and found.verdict == "proved" and "sum_v" not in found.reason:
@@ -382,7 +399,7 @@ def judge(left, right, seed: int = 0, declared: frozenset = frozenset(), relatio
         _PARAMETER_VARIABLES[0] = False
 
 
-def _judge(left, right, seed: int, declared: frozenset, relation: str):
+def _judge(left, right, seed: int, declared: frozenset, relation: str, general: bool = False):
     found_left, found_right = densities_in(left), densities_in(right)  # Unread: judge says None
     if not found_left and not found_right:
         return None
@@ -404,7 +421,7 @@ def _judge(left, right, seed: int, declared: frozenset, relation: str):
     calculus = bool(summed)
     with mpmath.workdps(DIGITS):
         plain = {n: mpmath.mpf(3 + 2 * i) / 7 for i, n in enumerate(plain_names)}
-        readings = [("generic", False, False), ("independent", True, False)]
+        readings = [("generic", False, False)] + ([] if general else [("independent", True, False)])
         if not calculus and len(models) > 1:
             readings += [("merged", False, True), ("merged independent", True, True)]
         same = {m: m.partition("_")[0] for m in models if "_" in m and m.partition("_")[0] in models}
@@ -447,10 +464,13 @@ def _judge(left, right, seed: int, declared: frozenset, relation: str):
         if given:
             return Judgement("unchecked", f"differs for general distributions, but the lecture gives "
                                           f"{', '.join(given)} a named family: not flagged", shown)
-        return Judgement("disagrees", "fails for a distribution of the structure it names (and when the variables are "
-                                      "independent" + ("; and with one distribution for every letter"
-                                                       if any(n.startswith("merged") for n, *_ in readings) else "")
-                                      + ("; and with q_θ read as q" if same else "") + ")", shown)
+        merged = any(n.startswith("merged") for n, *_ in readings)
+        also = ([] if general else ["when the variables are independent"]) + \
+            (["with one distribution for every letter"] if merged else []) + (["with q_θ read as q"] if same else [])
+        return Judgement("disagrees", "fails for a distribution of the structure it names"
+                         + (" (and " + "; and ".join(also) + ")" if also else "")
+                         + (" (a definition for every joint distribution: independence is not assumed)"
+                            if general else ""), shown)
     holds = [name for name, *_ in readings if name not in failures]
     return Judgement("unchecked", f"differs for general distributions but holds when {_reading_text(holds[0])}: "
                                   "an assumption the lecture may make, not flagged", shown)
@@ -570,7 +590,7 @@ def _free_variables(expr, variables, bound: frozenset = frozenset()) -> set:
     if isinstance(expr, sympy.Symbol):
         return {variable_name(expr.name)} & set(variables) - bound
     if isinstance(expr, (sympy.Sum, sympy.Integral)):
-        return _free_variables(expr.function, variables, bound | {_summed(expr)})
+        return _free_variables(expr.function, variables, bound | set(_summed(expr)))
     if is_opaque_function(expr):
         kind = _operator(expr)
         if kind is not None:
@@ -580,7 +600,7 @@ def _free_variables(expr, variables, bound: frozenset = frozenset()) -> set:
 
 
 def _summed_variables(expr) -> set:
-    return {_summed(n) for n in sympy.preorder_traversal(expr) if isinstance(n, (sympy.Sum, sympy.Integral))}
+    return {v for n in sympy.preorder_traversal(expr) if isinstance(n, (sympy.Sum, sympy.Integral)) for v in _summed(n)}
 
 
 def _operator_variables(expr) -> set:
@@ -613,8 +633,10 @@ def _to_marginals(expr):
     if d is not None:
         return _marginal(d.model, d.variables) / _marginal(d.model, d.after)
     if isinstance(expr, (sympy.Sum, sympy.Integral)):
-        variable = sympy.Symbol(_summed(expr), real=True)
-        return sympy.Sum(_to_marginals(expr.function).xreplace({expr.limits[0][0]: variable}), (variable, 0, sympy.Symbol("⟦support⟧")))
+        out = _to_marginals(expr.function)
+        for name in _summed(expr):
+            out = sympy.Sum(out, (sympy.Symbol(name, real=True), 0, sympy.Symbol("⟦support⟧")))
+        return out
     if is_opaque_function(expr) and not isinstance(expr, sympy.Symbol):
         kind, weight, body = _operator(expr)
         w = _to_marginals(_density_expr(weight))
@@ -656,8 +678,14 @@ def prove(left, right) -> str:
 
 
 def _normal(expr):
-    expr = sympy.expand(sympy.expand_log(expr))
-    return sympy.expand(sympy.expand_log(sympy.simplify(expr))) if expr != 0 else expr
+    expr = _ordered_sums(sympy.expand(sympy.expand_log(expr)))
+    return _ordered_sums(sympy.expand(sympy.expand_log(sympy.simplify(expr)))) if expr != 0 else expr
+
+
+def _ordered_sums(expr):
+    """A sum over several variables with its limits in one order (\\sum_x \\sum_y and \\sum_{x,y} are one sum)."""
+    return expr.replace(lambda e: isinstance(e, sympy.Sum) and len(e.limits) > 1,
+                        lambda e: sympy.Sum(e.function, *sorted(e.limits, key=lambda limit: limit[0].name)))
 
 
 def _reduce_sums(expr, rules: set):
@@ -692,13 +720,18 @@ def _reduce_sums(expr, rules: set):
 
 
 def _whole_sum(node, rules: set):
-    """A sum (anywhere: in a denominator too) whose every term the sum rule reduces, reduced."""
-    variable = node.limits[0][0]
-    reduced = [_sum_rule(t, variable) for t in sympy.Add.make_args(_normal(node.function))]
-    if any(r is None for r in reduced):
-        return node
-    rules.add("sum_v p(S, v) = p(S)")
-    return sympy.Add(*reduced)
+    """A sum (anywhere: in a denominator too) whose every term the sum rule reduces over one of its
+    variables, reduced over that one (a sum over several keeps the others: the supports are finite and
+    fixed, so the order of summation is free)."""
+    terms = sympy.Add.make_args(_normal(node.function))
+    for k, limit in enumerate(node.limits):
+        reduced = [_sum_rule(t, limit[0]) for t in terms]
+        if any(r is None for r in reduced):
+            continue
+        rules.add("sum_v p(S, v) = p(S)")
+        others = node.limits[:k] + node.limits[k + 1:]
+        return sympy.Sum(sympy.Add(*reduced), *others) if others else sympy.Add(*reduced)
+    return node
 
 
 def _sum_rule(term, variable):

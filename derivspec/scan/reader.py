@@ -289,6 +289,11 @@ _POWER_BEFORE_SUBSCRIPT = re.compile(r"((?<![A-Za-z\\])(?:\\(?:hat|bar|tilde|mat
                                      r"(?:[A-Za-z]|\\[A-Za-z]+|\{(?:\\(?:mathbf|boldsymbol|bm)\s*)?\\?[A-Za-z]+\}))\s*\^\s*" + _SCRIPT
                                      + r"\s*_\s*" + _SCRIPT + r"(?!\s*[_^])")
 
+# the hat over a power (\hat{\sigma^2}, \widehat{\sigma^2_n}): the estimate of sigma^2, which lectures also write
+# \hat\sigma^2 -- read as that name (not \bar{x^2}: a bar over a power is the mean of the squares)
+_HAT_OVER_POWER = re.compile(r"(\\(?:hat|widehat)\s*)\{\s*((?:\\(?:mathbf|boldsymbol|bm)\s*)?(?:[A-Za-z]|\\[A-Za-z]+)"
+                             r"(?:\s*_\s*" + _SCRIPT + r")?)\s*\^\s*" + _SCRIPT + r"\s*\}")
+
 
 def unwrap_decorations(tex: str) -> str:
     r"""``\underbrace{X}_{note}`` -> ``{X}``, ``\overbrace{X}^{note}`` -> ``{X}``, ``\boxed{X}``,
@@ -296,6 +301,8 @@ def unwrap_decorations(tex: str) -> str:
     ``\overset{a}{X}`` -> ``{X}`` (a relation they decorate is read by :func:`split_relations`)."""
     tex = _COLOR.sub(" ", tex)
     tex = _POWER_BEFORE_SUBSCRIPT.sub(r"\1_\3^\2", tex)
+    tex = _HAT_OVER_POWER.sub(r"\1{\2}^{\4}", tex)
+    tex = _POWER_BEFORE_SUBSCRIPT.sub(r"\1_\3^\2", tex)  # \hat{\sigma^2}_{MLE}, now \hat{\sigma}^{2}_{MLE}
     for _ in range(20):
         m = _UNWRAP_SCRIPTED.search(tex)
         if not m:
@@ -1018,6 +1025,17 @@ class _DocumentParser(_Parser):
         self.flags.add("integral")
         if not isinstance(variable, sympy.Symbol):
             raise self.error(token, "the variable of integration is not a name")
+        if token.text == r"\iint":  # \iint f\, dx\, dy: a second differential, both over their whole domain
+            differential = self.peek().kind == "name" and self.peek().text == "d" and \
+                self.peek(1).kind in ("name", "font", "accent")
+            if not (lower in (None, "space") and upper is None) or not differential:
+                raise self.error(token, "a double integral with bounds or without its second differential")
+            second = self.next()
+            other = self.resolve(self.name(), second)
+            if not isinstance(other, sympy.Symbol) or other == variable:
+                raise self.error(token, "the second variable of integration is not another name")
+            self.flags.add("integral")
+            return sympy.Integral(integrand, variable, other)
         if lower == "space" or (lower is None and upper is None) or (upper is None and _whole_domain(lower, variable)):
             return sympy.Integral(integrand, variable)
         if lower is None or upper is None:
