@@ -31,8 +31,9 @@ Families and the development documents (searched with ``git grep`` at the pinned
 |             | D(p || q) = \sum_x p(x) \ln(p(x)/q(x)) is a definition (scan/conventions), not a claim   |
 | latent      | no development document states it; searched: responsibility, \gamma(z, factor analysis          |
 | map         | no development document states it; searched: MAP, Beta, \alpha - 1                   |
-| nll         | no development document states it in a recognised shape; searched: \log \mathcal N, Bern (d2l    |
-|             | linear-regression.md:599 writes -\log P(y \mid X) with the density given apart)     |
+| nll         | cs231n/cs231n.github.io neural-networks-case-study.md:142 (the softmax cross-entropy gradient|
+|             | by a score, with an indicator label); the NLL shapes: none (d2l linear-regression.md:599  |
+|             | writes -\log P(y \mid X) with the density given apart)                                  |
 | sampling    | no development document states it; searched: importance weight (timvieira's is E_q[p/q f] = E_p[f],|
 |             | not the evidence), Var of a mean, Gibbs                                              |
 | score       | no development document states it; searched: \nabla_x \log, score                    |
@@ -128,6 +129,14 @@ DEV = [
      r"\hat{\sigma^2} = \frac{1}{n} \sum_{i=1}^{n} X_i^2 - (\frac{1}{n} \sum_{i=1}^{n} X_i)^2",
      r"\hat{\sigma^2} = \frac{1}{n-1} \sum_{i=1}^{n} X_i^2 - (\frac{1}{n} \sum_{i=1}^{n} X_i)^2",
      ["n items X_i"], ["X_i", r"\bar X"]),
+    # cs231n/cs231n.github.io@3d84654b1460 neural-networks-case-study.md:136-142 -- scores f_k, probabilities
+    # p_k = e^{f_k} / \sum_j e^{f_j}, the loss L_i = -\log p_{y_i}, the gradient by f_k with an indicator label
+    ("nll", "nll.grad.softmax.soft-label", "cs231n neural-networks-case-study.md:142",
+     "The loss of one example is the cross-entropy of the softmax of the scores,\n\n"
+     "$$p_k = \\frac{e^{f_k}}{\\sum_j e^{f_j}} \\qquad L_i = -\\log(p_{y_i})$$\n\nand its gradient is\n",
+     r"\frac{\partial L_i}{\partial f_k} = p_k - \mathbb{1}(y_i = k)",
+     r"\frac{\partial L_i}{\partial f_k} = \mathbb{1}(y_i = k) - p_k",
+     ["f as the logits h", r"p_{k} as \pi"], ["p_{k}", r"\mathbb{1}(y_i = k)"]),
     # cs231n/cs231n.github.io@3d84654b1460 generative-modeling.md:242-244 -- IS(x), \mathbb{E}_{x \sim p_g},
     # D_{KL}[p(y|x) || p(y)], H(y) - H(y | x); the name set upright here (italic IS is read as I times S)
     ("divergence", "divergence.inception-score", "cs231n generative-modeling.md:242", "",
