@@ -11,7 +11,7 @@ Families and the development documents (searched with ``git grep`` at the pinned
 
 | family      | development document                                                                 |
 |-------------|--------------------------------------------------------------------------------------|
-| ar          | no development document states perplexity as a formula (searched: perplexity, PPL)   |
+| ar          | shared/corpus/d2l/information-theory.md:705 (character perplexity of a word, \textrm{PPL}) |
 | contrastive | no development document states it; searched: I(X;Y), I(X, Y), \rho (Takeshi prelim review,    |
 |             | d2l information-theory write MI only in general: Takeshi part 1:26's double sum in bits |
 |             | is a definition, compared by scan/conventions, not a claim; test_scan_definition_sums)  |
@@ -129,6 +129,12 @@ DEV = [
      r"\hat{\sigma^2} = \frac{1}{n} \sum_{i=1}^{n} X_i^2 - (\frac{1}{n} \sum_{i=1}^{n} X_i)^2",
      r"\hat{\sigma^2} = \frac{1}{n-1} \sum_{i=1}^{n} X_i^2 - (\frac{1}{n} \sum_{i=1}^{n} X_i)^2",
      ["n items X_i"], ["X_i", r"\bar X"]),
+    # shared/corpus/d2l/information-theory.md:705 -- \textrm{PPL}(\textrm{word}), the items \textrm{character}_i (a word
+    # with the sum's index), the length l; d2l writes \prod_i without bounds, the bounds 1..l are written here
+    ("ar", "ar.perplexity", "d2l information-theory.md:705", "",
+     r"\textrm{PPL}(\textrm{word}) = \left[\prod_{i=1}^{l} p(\textrm{character}_i)\right]^{-\frac{1}{l}}",
+     r"\textrm{PPL}(\textrm{word}) = \left[\prod_{i=1}^{l} p(\textrm{character}_i)\right]^{\frac{1}{l}}",
+     ["l items p_i"], [r"\frac{1}{l}"]),
     # cs231n/cs231n.github.io@3d84654b1460 neural-networks-case-study.md:136-142 -- scores f_k, probabilities
     # p_k = e^{f_k} / \sum_j e^{f_j}, the loss L_i = -\log p_{y_i}, the gradient by f_k with an indicator label
     ("nll", "nll.grad.softmax.soft-label", "cs231n neural-networks-case-study.md:142",

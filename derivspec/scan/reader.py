@@ -900,6 +900,9 @@ class _DocumentParser(_Parser):
         if self.peek().kind == "sym" and self.peek().text in ("(", "["):
             return self.power_scripts(self.application(key))
         self.flags.add("opaque")
+        if key[2] is not None and any(p in self.bindings for p in key[2]):
+            # \textrm{character}_i under a sum over i: the i-th item, as for a letter (resolve)
+            return self.power_scripts(self.resolve(key, token))
         return self.power_scripts(self.names.symbol(_format_name(key)))
 
     # -- commands --------------------------------------------------------------------------
