@@ -68,12 +68,15 @@ def vae_reparameterisation_sample() -> Claim:
                          sample_log_density(sigma, mu)),
         ),
         sources=(
-            Source(S003, "703", r"If \epsilon \sim \mathcal{N}(0, 1), then \mu + \sigma\epsilon \sim \mathcal{N}(\mu, \sigma^2)",
+            Source(S003, "703",
+                   r"If \epsilon \sim \mathcal{N}(0, 1), then \mu + \sigma\epsilon \sim \mathcal{N}(\mu, \sigma^2)",
                    expr=normal_logpdf(z, mu, sigma**2),
                    note=r"the density of \mathcal N(\mu, \sigma^2) at z, the statement's law of \mu + \sigma\epsilon"),
-            Source(S003, "696–705", r"Return y = \mu + \sigma \cdot \epsilon; the affine transform of a Gaussian is a Gaussian",
+            Source(S003, "696–705",
+                   r"Return y = \mu + \sigma \cdot \epsilon; the affine transform of a Gaussian is a Gaussian",
                    behaviour="reparameterised_sample_fits_its_normal", at={"mu": 0.7, "sigma": 1.6},
-                   correct=r"samples \mu + \sigma\epsilon, \epsilon \sim \mathcal N(0, 1), fit \mathcal N(\mu, \sigma^2)"),
+                   correct=r"samples \mu + \sigma\epsilon, \epsilon \sim \mathcal N(0, 1), "
+                           r"fit \mathcal N(\mu, \sigma^2)"),
             Source(S003, "561–563", r"z = \mu + \sigma \cdot \epsilon, \quad \epsilon \sim \mathcal{N}(0, 1)",
                    expr=sample_log_density(mu, sigma),
                    note=r"the sample as written; its density by the same change of variables"),

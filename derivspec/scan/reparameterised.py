@@ -40,9 +40,10 @@ MEAN_CLAIM, VARIANCE_CLAIM = "ddpm.marginal.mean", "ddpm.marginal.variance"
 NOISE = r"\epsilon"  # the noise letter by convention (\varepsilon, \boldsymbol\epsilon: the same key base)
 SECONDS = 2.0
 _FONT = r"\\(?:mathbf|boldsymbol|bm|vec|pmb|mathrm|symbf)\s*"
-_NAME = (r"(?:" + _FONT + r"\{\s*(?:\\[A-Za-z]+|[A-Za-z])\s*\}|" + _FONT + r"(?:\\[A-Za-z]+|[A-Za-z])|\\[A-Za-z]+|[A-Za-z])"
+_NAME = (r"(?:" + _FONT + r"\{\s*(?:\\[A-Za-z]+|[A-Za-z])\s*\}|" + _FONT + r"(?:\\[A-Za-z]+|[A-Za-z])|"
+         r"\\[A-Za-z]+|[A-Za-z])"
          r"(?:\s*_\s*(?:\{[^{}]*\}|\\?[A-Za-z0-9]+))?")
-_NORMAL = r"\\mathcal\s*\{?\s*N\s*\}?\s*(?:\\left\s*)?\("
+_NORMAL = r"\{?\s*\\mathcal\s*\{?\s*N\s*\}?\s*(?:\\left\s*)?\("
 SAMPLED = re.compile(r"(?<![\\A-Za-z])(" + _NAME + r")\s*(?:(?:\||\\mid)[^$]{0,40}?)?\\sim\s*" + _NORMAL)
 DENSITY = re.compile(r"(?<![\\A-Za-z])[pq](?:\s*_\s*(?:\{[^{}]*\}|\\?[A-Za-z]+))?\s*(?:\\left\s*)?\(\s*(" + _NAME +
                      r")\s*(?:(?:\||\\mid)[^()]*(?:\([^()]*\)[^()]*)*)?(?:\\right\s*)?\)\s*=\s*" + _NORMAL)
@@ -129,7 +130,9 @@ def document_facts(statements, text: str) -> Facts:
 # --- reading ------------------------------------------------------------------------------------
 
 def _read(text: str, names):
-    return read_document(text, names, bare_names(text)).value()
+    """A side read in document mode, each name without its font (\\boldsymbol\\mu and \\mu are one quantity)."""
+    expr = read_document(text, names, bare_names(text)).value()
+    return expr.xreplace({s: names.symbol(strip_fonts(names.latex.get(s, s.name))) for s in expr.free_symbols})
 
 
 def _atoms(expr) -> set:
@@ -227,21 +230,29 @@ def _scale_text(variance_text: str) -> str:
     return rf"\sqrt{{{text}}}"
 
 
+def _atom_text(atom, names) -> str:
+    r"""A lecture quantity as written: a name, or an application ``\mu(\phi, \lambda)``."""
+    if isinstance(atom, sympy.Symbol):
+        return names.latex.get(atom, atom.name)
+    head = re.sub(r"[\[⟮].*$", "", atom.func.__name__)
+    return f"{head}({', '.join(_atom_text(a, names) for a in atom.args)})"
+
+
 def _show(expr, names, table) -> str:
-    back = {v: sympy.Symbol(names.latex.get(k, str(k)) if isinstance(k, sympy.Symbol) else sympy.latex(k))
-            for k, v in table.items()}
+    back = {v: sympy.Symbol(_atom_text(k, names)) for k, v in table.items()}
     shown = expr.xreplace(back)
     return sympy.latex(shown, symbol_names={s: s.name for s in shown.free_symbols})
 
 
 def _point_text(point, names, table) -> str:
-    back = {v: (names.latex.get(k, str(k)) if isinstance(k, sympy.Symbol) else sympy.latex(k)) for k, v in table.items()}
+    back = {v: _atom_text(k, names) for k, v in table.items()}
     return ", ".join(f"{back[s]} = {value}" for s, value in sorted(point.items(), key=lambda kv: back[kv[0]]))
 
 
 def check(left: str, relation: str, right: str, line: int, names, facts: Facts, prose: str = "",
           statement: str = "") -> StepResult | None:
-    """The statement judged as a reparameterised sample; None when it is not one."""
+    """The statement judged as a reparameterised sample; None when it is not one. The law compared with is the
+    last one declared for v up to ``line`` (else every later one, when they agree)."""
     if relation not in ("=", "∼") or facts is None:
         return None
     sample = read_sample(left, right, names)
@@ -258,8 +269,9 @@ def check(left: str, relation: str, right: str, line: int, names, facts: Facts, 
     declared_noise = noise_key in facts.noises or any(k.base == NOISE and not k.accents for k in facts.noises) \
         or bool(re.search(r"\\sim\s*\\mathcal\s*\{?\s*N\s*\}?\s*(?:\\left\s*)?\(\s*(?:\\mathbf\s*\{?)?0", statement))
     if not declared_noise and not (facts.noise_word or _NOISE_WORD.search(prose)):
-        return result("unchecked", "has the shape of a reparameterised sample, but the noise "
-                                   f"{names.latex.get(sample.noise, sample.noise.name)} is not declared standard normal")
+        noise = names.latex.get(sample.noise, sample.noise.name)
+        return result("unchecked", f"has the shape of a reparameterised sample, but the noise {noise} is not "
+                                   "declared standard normal")
     if any(strip_fonts(a.name)[:1].isupper() or a.name.startswith((r"\Sigma", r"\Lambda"))
            for a in sample.variance.free_symbols):
         return result("unchecked", "a reparameterised sample with a matrix-like coefficient: its covariance B B^T is "
@@ -283,6 +295,10 @@ def check(left: str, relation: str, right: str, line: int, names, facts: Facts, 
     if not candidates:
         return result("unchecked", "a reparameterised sample, but no normal law of "
                                    f"{left.strip()} in the sample's own names is declared: nothing to compare with")
+    before = [c for c in candidates if c[0].line <= line]
+    if before:  # the law in force: the last one declared up to the statement
+        last = max(c[0].line for c in before)
+        candidates = [c for c in before if c[0].line == last]
     distinct = {(sympy.srepr(m), sympy.srepr(s), marked) for _, m, s, marked, _ in candidates}
     if len(distinct) > 1:
         return result("unchecked", f"a reparameterised sample, but the document declares {left.strip()} two ways")
