@@ -12,10 +12,11 @@ Seeds: 003 L561–563, L696–705; 004 L1099–1103, L2569; 002 L171–174.
 
 from __future__ import annotations
 
-from sympy import erf, exp, log, pi, sqrt, symbols
+from sympy import exp, log, pi, sqrt, symbols
 
 from derivspec.core import REAL, Claim, Source, Step, Var, WrongVariant, claim, positive_between
 from derivspec.core.lectures import S002, S003, S004
+from derivspec.derivations.flow.change_of_variables import std_normal_cdf
 
 Z = Var("z", "z", REAL)
 MU = Var("mu", r"\mu", REAL)
@@ -27,11 +28,6 @@ eps = symbols("epsilon", real=True)  # the standard-normal noise (integrated out
 def normal_logpdf(at, mean, variance):
     """log N(at; mean, variance), written out."""
     return -(at - mean) ** 2 / (2 * variance) - log(2 * pi * variance) / 2
-
-
-def standard_normal_cdf(at):
-    """Φ(at) = (1 + erf(at/√2))/2."""
-    return (1 + erf(at / sqrt(2))) / 2
 
 
 SAMPLE = mu + sigma * eps  # the reparameterised sample, as lectures write it
@@ -53,7 +49,7 @@ def vae_reparameterisation_sample() -> Claim:
         derivation=(
             Step(r"definition: z = \mu + \sigma\epsilon is increasing in \epsilon (\sigma > 0), so "
                  r"F_Z(z) = P(\epsilon \le (z-\mu)/\sigma) = \Phi((z-\mu)/\sigma)",
-                 standard_normal_cdf((z - mu) / sigma)),
+                 std_normal_cdf((z - mu) / sigma)),
             Step(r"differentiate the CDF in z: p_Z(z) = \varphi((z-\mu)/\sigma)/\sigma",
                  exp(-(z - mu) ** 2 / (2 * sigma**2)) / (sqrt(2 * pi) * sigma), op=lambda e: e.diff(z)),
             Step("take the log", -(z - mu) ** 2 / (2 * sigma**2) - log(sqrt(2 * pi) * sigma), op=log),
