@@ -18,10 +18,12 @@ import time
 
 import torch
 import torch.nn.functional as F
-from torch.distributions import Bernoulli, Independent, MultivariateNormal, Normal, kl_divergence
+from scipy import stats
+from torch.distributions import (AffineTransform, Bernoulli, Independent, MultivariateNormal, Normal,
+                                 TransformedDistribution, kl_divergence)
 
 from derivspec.numerics.accuracy import OPTIMUM_HOW, QUAD_HOW, Approximate, quad_around
-from derivspec.numerics.checks import NumericResult
+from derivspec.numerics.checks import NumericResult, elementwise_grad
 from derivspec.reference_models.optimality import minimiser_distances
 from derivspec.numerics.montecarlo import FALSE_FAIL_RATE, critical_z
 from derivspec.numerics.routes import behaviour, model, reference
@@ -269,3 +271,44 @@ def standard_normal_nll(z1, z2):
     z = torch.stack([z1, z2], -1)
     return -MultivariateNormal(torch.zeros(2, dtype=DTYPE, device=z.device),
                                torch.eye(2, dtype=DTYPE, device=z.device)).log_prob(z)
+
+
+# === the reparameterised sample z = μ + σε ========================================================
+
+GOF_FALSE_FAIL_RATE = FALSE_FAIL_RATE  # a correct sampler fails the KS test about once in a million runs
+
+
+@reference("vae.reparameterisation.sample")
+def affine_transform_of_standard_normal(z, mu, sigma):
+    """torch TransformedDistribution(Normal(0, 1), AffineTransform(μ, σ)).log_prob: the exact transform ε -> μ + σε"""
+    noise = Normal(torch.zeros_like(mu), torch.ones_like(mu))
+    return TransformedDistribution(noise, [AffineTransform(mu, sigma)]).log_prob(z)
+
+
+@reference("vae.reparameterisation.sample")
+def derivative_of_the_sample_cdf(z, mu, sigma):
+    """autograd: log d/dz P(μ + σε ≤ z) = log d/dz Φ((z − μ)/σ) (torch Normal(0, 1).cdf)"""
+    noise = Normal(torch.zeros_like(mu), torch.ones_like(mu))
+    return torch.log(elementwise_grad(lambda v: noise.cdf((v - mu) / sigma), z))
+
+
+def _reparameterised(mu, sigma, eps):
+    return mu + sigma * eps
+
+
+@behaviour("vae.reparameterisation.sample", broken={
+    "μ + σ²ε (the variance as the scale)": dict(sample=lambda mu, sigma, eps: mu + sigma ** 2 * eps),
+    "μ + √σ ε (σ read as the variance)": dict(sample=lambda mu, sigma, eps: mu + math.sqrt(sigma) * eps),
+    "σ + με (mean and scale swapped)": dict(sample=lambda mu, sigma, eps: sigma + mu * eps),
+})
+def reparameterised_sample_fits_its_normal(mu, sigma, *, sample=_reparameterised, n=200_000):
+    """n draws of the lecture's sample from ε ~ N(0, 1) (torch.randn, seed 561): KS test against N(μ, σ²) (scipy)
+
+    Seam: ``sample(mu, sigma, eps)``, the lecture's reparameterised sample (default μ + σε)."""
+    g = make_generator(561, CPU)
+    eps = torch.randn(n, generator=g, dtype=DTYPE, device=CPU)
+    z = sample(mu, sigma, eps)
+    p = stats.kstest(z.numpy(), "norm", args=(mu, sigma)).pvalue
+    holds = p > GOF_FALSE_FAIL_RATE
+    return holds, (f"n = {n}: KS p-value of μ + σε against N(μ = {mu:g}, σ² = {sigma ** 2:g}): {p:.3g} "
+                   f"(fails below {GOF_FALSE_FAIL_RATE:g})")

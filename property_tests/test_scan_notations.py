@@ -37,7 +37,11 @@ Families and the development documents (searched with ``git grep`` at the pinned
 | sampling    | no development document states it; searched: importance weight (timvieira's is E_q[p/q f] = E_p[f],|
 |             | not the evidence), Var of a mean, Gibbs                                              |
 | score       | no development document states it; searched: \nabla_x \log, score                    |
-| vae         | no development document states it; searched: \log \mathcal N(z; 0, I)               |
+| vae         | vitutorial/VITutorial M6_ADVI.tex:255-258 (Z \sim \mu + \sigma\epsilon after "if           |
+|             | \epsilon \sim \mathcal N(0, I) and Z \sim \mathcal N(\mu, \sigma^2)"); M3a:428 writes          |
+|             | h^{-1}(\epsilon, \lambda) = \mu(\phi,\lambda) + \sigma(\phi,\lambda) \odot \epsilon (its left side   |
+|             | a function: tested in test_scan_reparameterised.py with z on the left)              |
+| ddpm (sample) | no development document writes a forward sample x_t = ...; searched: \bar\alpha, x_t =, diffusion |
 """
 
 from __future__ import annotations
@@ -145,6 +149,11 @@ DEV = [
      ["f as the logits h", r"p_{k} as \pi"], ["p_{k}", r"\mathbb{1}(y_i = k)"]),
     # cs231n/cs231n.github.io@3d84654b1460 generative-modeling.md:242-244 -- IS(x), \mathbb{E}_{x \sim p_g},
     # D_{KL}[p(y|x) || p(y)], H(y) - H(y | x); the name set upright here (italic IS is read as I times S)
+    # vitutorial/VITutorial@79d6cf4075ed modules/M6_ADVI/M6_ADVI.tex:255-258 -- "if $\epsilon \sim \mathcal N(0, I)$
+    # and $Z \sim \mathcal N(\mu,\sigma^2)$ Then Z \sim \mu + \sigma \epsilon": the sample written with \sim
+    ("vae", "vae.reparameterisation.sample", "VITutorial M6_ADVI.tex:258", VI_MACROS +
+     "if $\\epsilon \\sim \\mathcal N(0, I)$ and $Z \\sim \\mathcal N(\\mu,\\sigma^2)$ then\n",
+     r"Z \sim \mu + \sigma \epsilon", r"Z \sim \mu + \sigma^2 \epsilon", [], [r"\mu", r"\sigma"]),
     ("divergence", "divergence.inception-score", "cs231n generative-modeling.md:242", "",
      r"\mathrm{IS}(x) = \exp(\mathbb{E}_{x \sim p_g}[D_{KL}[p(y|x) || p(y)]])",
      r"\mathrm{IS}(x) = \exp(H(y) + H(y | x))", ["x as G"], []),

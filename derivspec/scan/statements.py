@@ -146,6 +146,7 @@ class DocumentState:
     event_relations: frozenset = frozenset()  # events.document_relations: disjoint or nested events spoken of
     cross_entropy_losses: frozenset = frozenset()  # softmax_gradient.document_losses: losses defined as a cross-entropy
     change_of_variables_maps: tuple = ()  # change_of_variables.document_maps: x = f(z) stated in the document
+    reparameterised: object = None  # reparameterised.Facts: standard-normal noises and the normal laws declared
 
 
 @dataclass
@@ -267,6 +268,25 @@ def _check(statement: Statement, text: str, state: DocumentState, previous: str)
 
 
 def _check_read(statement: Statement, text: str, clauses, state: DocumentState, previous: str) -> Outcome:
+    outcome = _check_read_steps(statement, text, clauses, state, previous)
+    if state.reparameterised is not None:
+        outcome.steps = [_as_reparameterised(step, statement, text, state) for step in outcome.steps]
+    return outcome
+
+
+def _as_reparameterised(step: StepResult, statement: Statement, text: str, state: DocumentState) -> StepResult:
+    """A sample ``v = a + B\\epsilon`` judged against the law the document declares for v
+    (:mod:`derivspec.scan.reparameterised`); a step already decided stays so unless the sample is."""
+    from derivspec.scan import reparameterised
+
+    found = reparameterised.check(step.left, step.relation, step.right, statement.lines[0], state.names,
+                                  state.reparameterised, statement.before[-400:] + " " + statement.after[:300], text)
+    if found is None or (found.verdict == "unchecked" and step.verdict != "unchecked"):
+        return step
+    return found
+
+
+def _check_read_steps(statement: Statement, text: str, clauses, state: DocumentState, previous: str) -> Outcome:
     typed = state.types.typed(text, statement.lines[0]) if state.types is not None else set()
     if typed:
         from derivspec.scan.matrices import readable
