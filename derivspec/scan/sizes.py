@@ -27,7 +27,7 @@ from derivspec.scan.finite_sums import limit_symbol
 from derivspec.scan.reader import DocumentNames, read_document
 from derivspec.scan.steps import Context, Side, StepResult
 
-_ITEM = re.compile(r"^(?P<head>.+?)(?:_\{•\}|\^\{\(•\)\})$")  # x_{•}(i): the item x_i of a sum over i
+_ITEM = re.compile(r"^(?P<head>.+?)_\{•\}$")  # x_{•}(i): the item x_i of a sum over i
 _SUPERSCRIPT_ITEM = re.compile(r"^(?P<head>.+?)\^\{\((?P<index>[A-Za-z])\)\}$")  # x^{(i)}, as the reader keeps it
 _WORD_SUBSCRIPT = re.compile(r"^(?:[A-Za-z]{2,}|\\(?:text|mathrm|textrm|operatorname)\{[A-Za-z ]{2,}\})$")
 
