@@ -183,7 +183,18 @@ def recognisers_page() -> str:
         claim = registry.get(claim_id)
         lines.append(f"- `{claim_id}` ([{claim.family}]({claim.family}.md)): {_tex(left)} in the lecture's letters "
                      "(loss, indexed logit, probabilities, labels), where the text says cross-entropy or softmax")
-    counted = len({c.id for c in claims} | set(softmax_gradient.CLAIMS))
+    from derivspec.scan import change_of_variables, reparameterised
+
+    modules = {"change_of_variables": change_of_variables.RECOGNISED, "reparameterised": reparameterised.RECOGNISED}
+    lines += ["", "Read by structure in a dedicated module (the lecture's own letters; unchecked where the document "
+                  "does not give what the reading needs):", ""]
+    for module, recognised in modules.items():
+        for claim_id, reads in recognised.items():
+            claim = registry.get(claim_id)
+            lines.append(f"- `{claim_id}` ([{claim.family}]({claim.family}.md)): {reads} "
+                         f"(`derivspec/scan/{module}.py`)")
+    counted = len({c.id for c in claims} | set(softmax_gradient.CLAIMS)
+                  | {claim_id for recognised in modules.values() for claim_id in recognised})
     lines += ["", f"{counted} of {len(registry.all_claims())} claims are recognised.", ""]
     return "\n".join(lines)
 

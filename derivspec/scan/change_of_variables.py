@@ -38,6 +38,11 @@ from derivspec.scan.reader import unwrap_decorations
 from derivspec.scan.steps import Context, Side, StepResult
 
 CLAIM = "flow.change-of-variables.density"
+RECOGNISED = {  # what this module reads (the recognisers page, derivspec/app/docs.py)
+    CLAIM: r"a density of one variable through another's density and Jacobian factors, $p_A(a) = p_B(h(a))"
+           r"\,|\det J_h(a)|$ and its log and layered forms, in any letters: the direction from the Jacobian's "
+           r"variables, the map in the base density's argument or a mapping the text states",
+}
 DENSITY_NAMES = frozenset({"p", "q", "P", r"\pi", r"\phi", r"\varphi", r"\rho", "f", r"\psi"})
 _REPLACE = [
     (re.compile(r"\\(?:left|right|big|Big|bigg|Bigg)[lr]?\s*(\||\\vert|\\lvert|\\rvert)"), "|"),

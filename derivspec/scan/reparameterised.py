@@ -37,6 +37,13 @@ from derivspec.scan.steps import StepResult
 
 SAMPLE_CLAIM = "vae.reparameterisation.sample"
 MEAN_CLAIM, VARIANCE_CLAIM = "ddpm.marginal.mean", "ddpm.marginal.variance"
+# what this module reads, per claim (the recognisers page, derivspec/app/docs.py)
+RECOGNISED = {
+    SAMPLE_CLAIM: r"a sample $v = a + B \odot \epsilon$ affine in a noise the document declares standard normal, "
+                  r"compared in mean and variance with the normal law the document declares for $v$",
+    MEAN_CLAIM: r"a forward sample $x_t = a\,x_0 + b\,\epsilon$ in a document on diffusion: its mean",
+    VARIANCE_CLAIM: r"a forward sample $x_t = a\,x_0 + b\,\epsilon$ in a document on diffusion: its variance",
+}
 NOISE = r"\epsilon"  # the noise letter by convention (\varepsilon, \boldsymbol\epsilon: the same key base)
 SECONDS = 2.0
 _FONT = r"\\(?:mathbf|boldsymbol|bm|vec|pmb|mathrm|symbf)\s*"
