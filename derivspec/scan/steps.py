@@ -120,6 +120,7 @@ class Context:
     cross_entropy_losses: frozenset = frozenset()  # loss letters defined as a cross-entropy (softmax_gradient.py)
     lead_in: str = ""  # the sentence leading into the statement (classify.lead_in)
     change_of_variables_maps: tuple = ()  # x = f(z), z_k = f_k(z_{k-1}) stated (change_of_variables.document_maps)
+    likelihoods: tuple = ()  # likelihoods stated before the statement (likelihood_optimum.document_likelihoods)
 
 
 _TRUNCATED = re.compile(r"^\s*(-?\s*\d+\.\d+)\s*(?:\\ldots|\\dots|\\cdots|\.\.\.)\s*$")
