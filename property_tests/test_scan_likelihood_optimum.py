@@ -1,4 +1,5 @@
-r"""A maximum-likelihood estimate checked against the likelihood the document wrote (derivspec/scan/likelihood_optimum.py).
+r"""A maximum-likelihood estimate checked against the likelihood the document wrote
+(derivspec/scan/likelihood_optimum.py).
 
 Documents written here; the notations follow lectures: d2l's coin (maximum-likelihood.md:31-37, :122) --
 P(X \mid \theta) = \theta^{n_H}(1-\theta)^{n_T}, the negative log-likelihood -\log(P(X \mid \boldsymbol\theta)) and

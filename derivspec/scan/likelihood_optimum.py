@@ -30,18 +30,20 @@ from sympy.core.function import AppliedUndef
 
 from derivspec.core import symbolic
 from derivspec.scan import algebra, optimum
-from derivspec.scan.steps import Context, Side, StepResult, _negative_where_defined, read_side
+from derivspec.scan.steps import Context, Side, StepResult, read_side
 
 BERNOULLI = "estimation.bernoulli.mle"
 _WORD = re.compile(r"likelihood|\bNLL\b", re.I)
 _MLE = re.compile(r"maximum[- ]likelihood|\bMLE\b|\bML\s+estimat|maximi[sz]\w*\s+(?:the\s+|this\s+|our\s+)?"
                   r"(?:log[- ])?likelihood|minimi[sz]\w*\s+(?:the\s+)?negative\s+log[- ]likelihood", re.I)
-_GATES = re.compile(r"unbiased|\bMAP\b|a\s+posteriori|\bprior\b|posterior|regulari[sz]|penali[sz]|method\s+of\s+moments|"
+_GATES = re.compile(r"unbiased|\bMAP\b|a\s+posteriori|\bprior\b|posterior|regulari[sz]|penali[sz]|"
+                    r"method\s+of\s+moments|"
                     r"\\mathbb\s*\{?\s*1|\\mathbf\s*\{?\s*1\s*\}?\s*[_\\{(]|indicator|\bBeta\b|\\max|\\min", re.I)
 _FONT = re.compile(r"\\(?:boldsymbol|mathbf|bm|pmb|symbf|vec)\s*(?=[\\{A-Za-z])")
 _LOG = r"(?:\\log|\\ln)"
 # L(θ), \mathcal L(θ; x), \ell(θ | x), P(X \mid θ), p(\mathcal D | θ), \mathrm{NLL}(θ); optionally under (-)log
-_NAME = r"(?P<name>L|\\ell|\\mathcal\s*\{?\s*L\s*\}?|\\mathscr\s*\{?\s*L\s*\}?|P|p|\\Pr|\\(?:mathrm|text|operatorname)\{NLL\})"
+_NAME = (r"(?P<name>L|\\ell|\\mathcal\s*\{?\s*L\s*\}?|\\mathscr\s*\{?\s*L\s*\}?|P|p|\\Pr|"
+         r"\\(?:mathrm|text|operatorname)\{NLL\})")
 _LEFT = re.compile(r"^\s*(?P<minus>-)?\s*(?P<log>" + _LOG + r")?\s*(?:\\left)?\s*(?P<open>\()?\s*" + _NAME +
                    r"\s*(?:_\{?[^{}()]*\}?)?\s*(?:\\left)?\(\s*(?P<args>[^()]*?)\s*(?:\\right)?\)\s*(?:\\right)?\s*"
                    r"(?(open)\))\s*$")
@@ -336,12 +338,7 @@ def _judge(likelihood: Likelihood, base: str, left: Side, right: Side, context: 
     except Exception:
         return None
     if stationary:
-        try:
-            with symbolic.time_limit(context.seconds):
-                concave = _negative_where_defined(sympy.diff(world, v, 2).xreplace({v: sympy.Dummy(real=True)}))
-        except Exception:
-            concave = False
-        if concave:
+        if optimum.concave_everywhere(world, v, context.seconds):
             return result("proved", f"proved: the first-order condition of {which} at line {line} holds at "
                                     f"{shown_v} = {estimate}{others_note}, and the second derivative of the "
                                     f"log-likelihood is negative for every {shown_v} (one maximum)", claim=claim)
