@@ -22,6 +22,8 @@ Families and the development documents (searched with ``git grep`` at the pinned
 | estimation  | gwgundersen/gwgundersen.github.io _orf525/20170207_lecture1.md:237 (the variance MLE in  |
 |             | moment form, \hat{\sigma^2}, items X_i; its own paragraph does not say maximum         |
 |             | likelihood -- the heading two list levels up does --, so scan leaves it unchecked there)|
+|             | shared/corpus/d2l/maximum-likelihood.md:37 (the coin's P(X \mid \theta) = \theta^{n_H}(1-\theta)^{n_T};|
+|             | the estimate n_H/(n_H + n_T) checked against the likelihood the document wrote)       |
 | flow        | vitutorial/VITutorial ExplainingReparametrisationGradients.tex:57 (change of variables,|
 |             | q(z;\lambda) = \phi(h(z;\lambda))\abs{\det J_{h(z;\lambda)}}); Hutchinson, tr: none      |
 | gan         | no development document states it; searched: D^*, p_{data}, p_g (cs231n, Takeshi state the      |
@@ -133,6 +135,15 @@ DEV = [
      r"\hat{\sigma^2} = \frac{1}{n} \sum_{i=1}^{n} X_i^2 - (\frac{1}{n} \sum_{i=1}^{n} X_i)^2",
      r"\hat{\sigma^2} = \frac{1}{n-1} \sum_{i=1}^{n} X_i^2 - (\frac{1}{n} \sum_{i=1}^{n} X_i)^2",
      ["n items X_i"], ["X_i", r"\bar X"]),
+    # shared/corpus/d2l/maximum-likelihood.md:31-37, :146 -- the coin's likelihood P(X \mid \theta) = \theta^{n_H}
+    # (1-\theta)^{n_T} with counts n_H, n_T, and the estimate n_H / (n_H + n_T) (d2l gives it in code); the estimate is
+    # judged against the likelihood the document wrote (scan/likelihood_optimum.py)
+    ("estimation", "estimation.bernoulli.mle", "d2l maximum-likelihood.md:37",
+     "With $n_H$ heads and $n_T$ tails the likelihood is\n\n$$P(X \\mid \\theta) = \\theta^{n_H}(1-\\theta)^{n_T}$$"
+     "\n\nMaximizing the likelihood, the maximum likelihood estimate is\n",
+     r"\hat\theta = \frac{n_H}{n_H + n_T}",
+     r"\hat\theta = \frac{n_T}{n_H + n_T}",
+     [r"\theta as the parameter"], [r"\frac{n_H}{n_H + n_T}"]),
     # shared/corpus/d2l/information-theory.md:705 -- \textrm{PPL}(\textrm{word}), the items \textrm{character}_i (a word
     # with the sum's index), the length l; d2l writes \prod_i without bounds, the bounds 1..l are written here
     ("ar", "ar.perplexity", "d2l information-theory.md:705", "",

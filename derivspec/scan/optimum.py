@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import sympy
 
+from derivspec.core import symbolic
+
 _HEAD = (r"(?:\\arg\s*\\(?P<a>max|min)(?![A-Za-z])|\\(?P<b>argmax|argmin)(?![A-Za-z])|"
          r"\\(?:operatorname\*?|mathrm|textrm|text|mathop)\s*\{\s*(?:\\mathrm\s*\{)?\s*arg\s*(?:\\[,;!]|\\\s|~|\s)*"
          r"(?P<c>max|min)\s*\}?\s*\})")
@@ -118,3 +120,24 @@ def pointwise(objective: sympy.Expr, variable: sympy.Symbol) -> tuple[sympy.Expr
 
 def smooth(expr: sympy.Expr) -> bool:
     return not expr.has(*_NONSMOOTH)
+
+
+def concave_everywhere(objective: sympy.Expr, variable: sympy.Symbol, seconds: float) -> bool:
+    """The second derivative in ``variable`` is negative for every real value, not only the positive ones: then a
+    stationary point is the one maximum (False when SymPy cannot tell)."""
+    try:
+        with symbolic.time_limit(seconds):
+            second = sympy.diff(objective, variable, 2)
+            return _negative_where_defined(second.xreplace({variable: sympy.Dummy(real=True)}))
+    except Exception:
+        return False
+
+
+def _negative_where_defined(expr: sympy.Expr) -> bool:
+    """Every term of ``expr`` is negative wherever it is defined (an even power of a real base that
+    is not zero is positive: -b/(1 - y)^2 < 0 for y != 1) -- SymPy decides each term's sign."""
+    def even_powers_positive(term):
+        return term.replace(lambda e: isinstance(e, sympy.Pow) and e.exp.is_integer and e.exp.is_even,
+                            lambda e: sympy.Pow(sympy.Dummy(positive=True), e.exp))
+    terms = sympy.Add.make_args(sympy.expand_mul(expr))
+    return all(bool(even_powers_positive(t).is_negative) for t in terms)

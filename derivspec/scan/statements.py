@@ -147,6 +147,7 @@ class DocumentState:
     cross_entropy_losses: frozenset = frozenset()  # softmax_gradient.document_losses: losses defined as a cross-entropy
     change_of_variables_maps: tuple = ()  # change_of_variables.document_maps: x = f(z) stated in the document
     reparameterised: object = None  # reparameterised.Facts: standard-normal noises and the normal laws declared
+    likelihoods: tuple = ()  # likelihood_optimum.document_likelihoods: likelihoods the prose calls one
 
 
 @dataclass
@@ -347,7 +348,9 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
                           numbers=step_checks.numbers_in_prose(statement.before[-300:]), families=state.families,
                           defined_functions=state.defined_functions, event_relations=state.event_relations,
                           cross_entropy_losses=state.cross_entropy_losses,
-                          change_of_variables_maps=state.change_of_variables_maps)
+                          change_of_variables_maps=state.change_of_variables_maps,
+                          likelihoods=tuple(lk for lk in state.likelihoods
+                                            if 0 < statement.lines[0] - lk.line <= 150))
         sides = [read_side(s, context) for s in sides_text]
         for k, relation in enumerate(clause.relations):
             left, right = sides[k], sides[k + 1]

@@ -120,6 +120,7 @@ class Context:
     cross_entropy_losses: frozenset = frozenset()  # loss letters defined as a cross-entropy (softmax_gradient.py)
     lead_in: str = ""  # the sentence leading into the statement (classify.lead_in)
     change_of_variables_maps: tuple = ()  # x = f(z), z_k = f_k(z_{k-1}) stated (change_of_variables.document_maps)
+    likelihoods: tuple = ()  # likelihoods stated before the statement (likelihood_optimum.document_likelihoods)
 
 
 _TRUNCATED = re.compile(r"^\s*(-?\s*\d+\.\d+)\s*(?:\\ldots|\\dots|\\cdots|\.\.\.)\s*$")
@@ -1346,13 +1347,7 @@ def _first_order(found: optimum.Optimum, value: Side, result, context: Context) 
     stationary = algebra.prove_zero(at, context.seconds)
     points = algebra.box_points(at.free_symbols | curvature.free_symbols, seed=11)
     if stationary is not None:
-        try:
-            with symbolic.time_limit(context.seconds):
-                # for every real v, not only the positive ones: then the stationary point is the one optimum
-                concave = _negative_where_defined(sympy.diff(world, v, 2).xreplace({v: sympy.Dummy(real=True)}))
-        except Exception:
-            concave = None
-        if concave:
+        if optimum.concave_everywhere(world, v, context.seconds):
             return result("proved", f"proved: the first-order condition of the arg {found.kind}{how} holds at "
                           f"{shown} = {value.text.strip()} and the second derivative is "
                           f"{'negative' if found.kind == 'max' else 'positive'} for every {shown} (one optimum)")
@@ -1380,13 +1375,3 @@ def _first_order(found: optimum.Optimum, value: Side, result, context: Context) 
                   f"{value.text.strip()}: the derivative of the objective is not zero there; it vanishes at "
                   f"{shown} = {sympy.sstr(solutions[0])}",
                   f"at {algebra.point_text(point)}: d/d{shown} = {sympy.sstr(sympy.N(at.xreplace(point), 10))}")
-
-
-def _negative_where_defined(expr: sympy.Expr) -> bool:
-    """Every term of ``expr`` is negative wherever it is defined (an even power of a real base that
-    is not zero is positive: -b/(1 - y)^2 < 0 for y != 1) -- SymPy decides each term's sign."""
-    def even_powers_positive(term):
-        return term.replace(lambda e: isinstance(e, sympy.Pow) and e.exp.is_integer and e.exp.is_even,
-                            lambda e: sympy.Pow(sympy.Dummy(positive=True), e.exp))
-    terms = sympy.Add.make_args(sympy.expand_mul(expr))
-    return all(bool(even_powers_positive(t).is_negative) for t in terms)
