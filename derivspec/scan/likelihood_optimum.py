@@ -33,6 +33,12 @@ from derivspec.scan import algebra, optimum
 from derivspec.scan.steps import Context, Side, StepResult, read_side
 
 BERNOULLI = "estimation.bernoulli.mle"
+RECOGNISED = {  # what this module reads (the recognisers page, derivspec/app/docs.py)
+    BERNOULLI: r"an estimate $\hat\theta = \ldots$ where the text says maximum likelihood, checked as the stationary "
+               r"point of the likelihood the lecture wrote before it (in its own letters: $\theta^{n_H}(1-\theta)^{n_T}$, "
+               r"its log or negative log); other likelihoods (Poisson, exponential, ...) are judged the same way "
+               r"without a claim id",
+}
 _WORD = re.compile(r"likelihood|\bNLL\b", re.I)
 _MLE = re.compile(r"maximum[- ]likelihood|\bMLE\b|\bML\s+estimat|maximi[sz]\w*\s+(?:the\s+|this\s+|our\s+)?"
                   r"(?:log[- ])?likelihood|minimi[sz]\w*\s+(?:the\s+)?negative\s+log[- ]likelihood", re.I)
