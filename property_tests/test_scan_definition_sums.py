@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from derivspec.scan.reader import DocumentNames, read_document
 from derivspec.scan.runner import scan_path
+from scanning import scan_text
 
 
 def _record(tmp_path, lead: str, tex: str, name: str = "doc.md"):
@@ -329,3 +330,16 @@ def test_without_the_words_the_moment_form_is_left_unchecked(tmp_path):
     'maximum likelihood' in it: the estimator is not compared (it could be another one)."""
     record = _known(tmp_path, r"- _Example_: $X_1,...,X_n \stackrel{iid}{\sim} N(u, \sigma^2)$", MOMENTS)
     assert record.verdict == "unchecked" and record.claim != "estimation.gaussian.variance", record.reason
+
+
+def test_entropies_in_the_documents_declared_unit_are_compared_in_that_unit(tmp_path):
+    r"""A document whose \log is \log_2 (d2l information-theory.md writes so) and an MI written with entropies only,
+    no log of its own (d2l information-theory.md:311): the entropies written out are in bits, and so is the
+    standard form -- proved, not flagged; the same line with a sign flipped still disagrees."""
+    preamble = "We use base-2 logarithms throughout.\n\nThe mutual information is\n\n"
+    right = r"I(X, Y) = H(X, Y) - H(Y \mid X) - H(X \mid Y)"
+    wrong = r"I(X, Y) = H(X, Y) + H(Y \mid X) - H(X \mid Y)"
+    for statement, verdict in ((right, "proved"), (wrong, "disagrees")):
+        records = scan_text(tmp_path, preamble + f"$${statement}$$")
+        (record,) = [r for r in records if "I(X, Y)" in r.text]
+        assert record.verdict == verdict, record.reason

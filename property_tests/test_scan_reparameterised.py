@@ -122,3 +122,12 @@ def test_a_bare_second_argument_is_never_proved(tmp_path):
 def test_look_alikes_without_a_target_stay_unchecked(tmp_path, preamble, statement):
     record = sample_record(tmp_path, preamble, statement)
     assert record.verdict == "unchecked", record.reason
+
+
+def test_a_diag_of_a_bare_scale_is_read_both_ways(tmp_path):
+    r"""q = N(\mu, \mathrm{diag}(\sigma)) beside z = \mu + \sigma \odot \epsilon (seed 004 L2569/L2587): diag(\sigma) may
+    hold the scales, so the sample is not flagged; \sigma^2 \odot \epsilon is wrong under both readings."""
+    preamble = (r"The encoder is $q_\phi(z|x) = \mathcal N(\mu, \mathrm{diag}(\sigma))$ and "
+                r"$\epsilon \sim \mathcal N(0, I)$." "\n\n")
+    assert sample_record(tmp_path, preamble, r"z = \mu + \sigma \odot \epsilon").verdict == "unchecked"
+    assert sample_record(tmp_path, preamble, r"z = \mu + \sigma^2 \odot \epsilon").verdict == "disagrees"

@@ -240,7 +240,8 @@ def _information(standard: str, right_text: str, context: Context, rewrite=lambd
     bases = log_bases(right_text, context.log_base)
     if len(bases) > 1:
         return Compared("unchecked", "its logs have several bases (" + ", ".join(sorted(map(str, bases))) + ")"), None
-    base = bases.pop() if bases else "e"
+    # no log written (I = H(X) - H(X | Y)): the entropies written out are read in the document's declared unit
+    base = bases.pop() if bases else (context.log_base or "e")
     if base not in ("e", "lg") and not isinstance(base, int):
         return Compared("unchecked", f"its logs have the base {base}, not a number"), None
     readings = [(2, right_text.replace(r"\lg", r"\log_2")), (10, right_text.replace(r"\lg", r"\log_{10}"))] \

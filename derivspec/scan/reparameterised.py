@@ -150,13 +150,12 @@ def _atoms(expr) -> set:
 
 
 def _as_variance(spread: str) -> tuple[str, bool]:
-    r"""N's second argument without its identity factor or diag: (text, written as a variance)."""
+    r"""N's second argument without its identity factor or diag: (text, written as a variance). An identity factor
+    makes it a covariance (\beta_t I); a diag of a bare name does not: \mathrm{diag}(\boldsymbol\sigma) may hold the
+    scales (seed 004 L2587 writes it beside the sample \mu + \sigma \odot \epsilon), so it is read both ways."""
     stripped = _DIAG.sub("", spread)
-    marked = stripped != spread
     without = _IDENTITY_FACTOR.sub(" 1 ", stripped)
-    marked = marked or without != stripped
-    marked = marked or bool(re.search(r"\^\s*\{?\s*2\s*\}?|\\Sigma", without))
-    return without, marked
+    return without, without != stripped or bool(re.search(r"\^\s*\{?\s*2\s*\}?|\\Sigma", without))
 
 
 @dataclass
