@@ -52,7 +52,9 @@ _NAME = (r"(?:" + _FONT + r"\{\s*(?:\\[A-Za-z]+|[A-Za-z])\s*\}|" + _FONT + r"(?:
          r"(?:\s*_\s*(?:\{[^{}]*\}|\\?[A-Za-z0-9]+))?")
 _NORMAL = r"\{?\s*\\mathcal\s*\{?\s*N\s*\}?\s*(?:\\left\s*)?\("
 SAMPLED = re.compile(r"(?<![\\A-Za-z])(" + _NAME + r")\s*(?:(?:\||\\mid)[^$]{0,40}?)?\\sim\s*" + _NORMAL)
-DENSITY = re.compile(r"(?<![\\A-Za-z])[pq](?:\s*_\s*(?:\{[^{}]*\}|\\?[A-Za-z]+))?\s*(?:\\left\s*)?\(\s*(" + _NAME +
+# a density's variable may carry an accent (q_\sigma(\tilde x | x): the DSM kernel); a sample's never does
+_ACCENTED = r"(?:\\(?:tilde|hat|bar|widetilde|widehat)\s*(?:\{\s*" + _NAME + r"\s*\}|" + _NAME + r")|" + _NAME + r")"
+DENSITY = re.compile(r"(?<![\\A-Za-z])[pq](?:\s*_\s*(?:\{[^{}]*\}|\\?[A-Za-z]+))?\s*(?:\\left\s*)?\(\s*(" + _ACCENTED +
                      r")\s*(?:(?:\||\\mid)[^()]*(?:\([^()]*\)[^()]*)*)?(?:\\right\s*)?\)\s*=\s*" + _NORMAL)
 _IDENTITY = re.compile(r"^(?:1|I|\\mathbb\{?I\}?|I_\{?[A-Za-z0-9]+\}?)$")
 _IDENTITY_FACTOR = re.compile(r"(?:\\(?:mathbf|boldsymbol|bm|mathrm|operatorname|mathbb)\s*\{\s*I\s*\}|"
@@ -75,6 +77,7 @@ class Declared:
     variable: NameKey
     mean: str
     spread: str  # N's second argument as written
+    density: str = ""  # the density it is the law of, as written: q_\phi(z|x), or p(v) for v ~ N(...)
 
 
 @dataclass
@@ -111,7 +114,10 @@ def laws_in(text: str, line: int) -> list[Declared]:
             parts = _normal_arguments(text, match.end(), match.group(1) if pattern is DENSITY else None)
             k = key(match.group(1))
             if parts and k is not None:
-                found.append(Declared(line, k, *parts))
+                head = match.group(0)
+                head = (head[:head.rindex("=")] if pattern is DENSITY
+                        else "p(" + head[:head.rindex(r"\sim")].strip() + ")")
+                found.append(Declared(line, k, *parts, density=head.strip()))
     return found
 
 

@@ -229,6 +229,17 @@ def _nearby_definitions(statement: Statement, state: DocumentState) -> dict:
     return found
 
 
+def _normal_laws(statement: Statement, state: DocumentState) -> tuple:
+    """(density, mean, variance, written as a variance) for the normal laws of densities the document
+    declares before the statement (``q_\\sigma(\\tilde x | x) = \\mathcal N(\\tilde x; x, \\sigma^2 I)``)."""
+    if state.reparameterised is None:
+        return ()
+    from derivspec.scan.reparameterised import _as_variance
+
+    return tuple((law.density, law.mean, *_as_variance(law.spread)) for law in state.reparameterised.laws
+                 if law.density and 0 < statement.lines[0] - law.line <= 300)
+
+
 def _nearby_samples(statement: Statement, state: DocumentState) -> dict:
     """Variable -> (family, mean, variance) for ``X \\sim Dist(...)`` in the few lines up to the statement."""
     if not state.samples:
@@ -350,7 +361,8 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
                           cross_entropy_losses=state.cross_entropy_losses,
                           change_of_variables_maps=state.change_of_variables_maps,
                           likelihoods=tuple(lk for lk in state.likelihoods
-                                            if 0 < statement.lines[0] - lk.line <= 150))
+                                            if 0 < statement.lines[0] - lk.line <= 150),
+                          normal_laws=_normal_laws(statement, state))
         sides = [read_side(s, context) for s in sides_text]
         for k, relation in enumerate(clause.relations):
             left, right = sides[k], sides[k + 1]

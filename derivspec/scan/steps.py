@@ -44,7 +44,7 @@ from derivspec.core import symbolic
 from derivspec.core.errors import FormulaError
 from derivspec.scan.reader import DocumentNames, DocumentReading, read_document
 from derivspec.scan import (algebra, classify, events, finite_sums, functions, information, optimum,
-                            parameter_derivatives, probability)
+                            parameter_derivatives, probability, gaussian_log_density)
 
 CHECKED_RELATIONS = ("=", "≈", "≤", "≥", "<", ">", "∝")
 DIMENSION_NAMES = frozenset({"d", "D", "n", "N", "k", "K", "m", "M", "p", "C", "H", "W", "L"})
@@ -121,6 +121,7 @@ class Context:
     lead_in: str = ""  # the sentence leading into the statement (classify.lead_in)
     change_of_variables_maps: tuple = ()  # x = f(z), z_k = f_k(z_{k-1}) stated (change_of_variables.document_maps)
     likelihoods: tuple = ()  # likelihoods stated before the statement (likelihood_optimum.document_likelihoods)
+    normal_laws: tuple = ()  # normal laws declared before the statement (reparameterised.laws_in)
 
 
 _TRUNCATED = re.compile(r"^\s*(-?\s*\d+\.\d+)\s*(?:\\ldots|\\dots|\\cdots|\.\.\.)\s*$")
@@ -830,10 +831,64 @@ def check_symbolic(left: Side, relation: str, right: Side, context: Context, fir
                                               context.names)
         if reason:
             return StepResult(relation, left.text, right.text, "proved", "chain", reason)
+    if found.verdict == "unchecked" and relation == "=" and left.readable and right.readable:
+        gaussian = _with_gaussian_log_densities(left, relation, right, context, first)
+        if gaussian is not None:
+            return gaussian
     if found.verdict == "unchecked" and not context.concrete:
         return (_with_concrete_functions(left, relation, right, context, first)
                 or _with_sums_written_out(left, relation, right, context, first) or found)
     return found
+
+
+def _with_gaussian_log_densities(left: Side, relation: str, right: Side, context: Context,
+                                 first: bool) -> StepResult | None:
+    r"""A step that differentiates a Gaussian log-density, judged with the density written out
+    (:mod:`derivspec.scan.gaussian_log_density`): proved or flagged only when every reading of N's
+    second argument (a variance; a standard deviation when it is a bare name) agrees, else unchecked."""
+    found = gaussian_log_density.readings(left.primary, right.primary, left.text, right.text, context.normal_laws,
+                                          context.definitions, context.names)
+    if not found:
+        return None
+    # a derivative written out is an identity, judged as a link of a chain -- unless a side is a number
+    # (d/dmu sum_i log N(x_i; mu, sigma^2) = 0: the condition an estimate solves)
+    numeric = _numeric(left.primary.expr) or _numeric(right.primary.expr)
+    inner = context if numeric else dataclasses.replace(context, chain=True)
+    outcomes = []
+    for reading in found:
+        def mapped(side: Side, reading=reading) -> Side:
+            def one(r: DocumentReading) -> DocumentReading:
+                flags = r.flags - {"matrix", "vector"} if reading.per_coordinate else r.flags
+                return DocumentReading(reading.rewrite(r.expr), flags, r.literals, r.names_used)
+            return Side(side.text, one(side.primary), variants={k: one(v) for k, v in side.variants.items()})
+        try:
+            outcomes.append((reading, _symbolic(mapped(left), relation, mapped(right), inner, first)))
+        except Exception:  # a density or derivative SymPy cannot carry through: no reading, no verdict
+            return None
+    how = "; ".join(dict.fromkeys(r.shown for r, _ in outcomes))
+    how = f"reading {how}" + (" (per coordinate: an isotropic covariance)" if found[0].per_coordinate else "")
+    verdicts = [o.verdict for _, o in outcomes]
+    first_outcome = outcomes[0][1]
+    if verdicts == ["proved"] * len(outcomes):
+        return StepResult(relation, left.text, right.text, "proved", "chain", f"{first_outcome.reason}, {how}")
+    if verdicts == ["disagrees"] * len(outcomes):
+        both = (" under both readings of N's second argument (a variance, a standard deviation)"
+                if len(outcomes) > 1 else "")
+        correct = ""
+        try:
+            lhs = sympy.simplify(found[0].rewrite(_values(left.primary, context)))
+            if not lhs.has(sympy.Sum):
+                correct = f"{left.text} = {gaussian_log_density.latex(lhs)}" + (
+                    " (N's second argument a variance)" if len(outcomes) > 1 else "")
+        except Exception:
+            correct = ""
+        return StepResult(relation, left.text, right.text, "disagrees", "chain",
+                          f"{first_outcome.reason}{both}, {how}", first_outcome.evidence, correct=correct)
+    held = [r.label for r, o in outcomes if o.verdict == "proved"]
+    if held:
+        return StepResult(relation, left.text, right.text, "unchecked", "chain",
+                          f"holds when N's second argument is read as {held[0]}, not under the other reading; {how}")
+    return None
 
 
 def _with_sums_written_out(left: Side, relation: str, right: Side, context: Context, first: bool) -> StepResult | None:
