@@ -82,7 +82,8 @@ def test_a_variance_declared_bare_makes_its_items_variances(tmp_path):
                 "\n\n")
     found = record(tmp_path, preamble, r"D_{KL}(q(z|x) \| p(z)) = \frac12\sum_{j=1}^{J}(m_j^2 + v_j - 1 - \log v_j)")
     assert found.verdict == "proved" and "of the variance" in found.reason, found.reason
-    wrong = record(tmp_path, preamble, r"D_{KL}(q(z|x) \| p(z)) = \frac12\sum_{j=1}^{J}(m_j^2 + v_j^2 - 1 - \log v_j^2)")
+    wrong = record(tmp_path, preamble,
+                   r"D_{KL}(q(z|x) \| p(z)) = \frac12\sum_{j=1}^{J}(m_j^2 + v_j^2 - 1 - \log v_j^2)")
     assert wrong.verdict == "disagrees" and "v_j - 1 - \\log v_j" in wrong.correct, wrong.correct
 
 

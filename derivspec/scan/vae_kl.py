@@ -34,7 +34,7 @@ RECOGNISED = {CLAIM: r"a KL between the encoder $q(z|x)$ and the prior $p(z)$ wr
                      r"count of dimensions"}
 _HEAD = re.compile(r"^(?P<minus>-\s*)?(?:\\mathrm\{KL\}|\\text\{KL\}|\\operatorname\{KL\}|\\mathrm\s*KL|KL|"
                    r"D_\{?\s*(?:\\(?:mathrm|text|rm)\s*\{?)?\s*KL\s*\}?\s*\}?)\s*(?:\\left|\\big|\\Big)?\s*\(")
-_BAR = re.compile(r"\\\||\\parallel|\\Vert|\|\||\\middle\s*\\\||\\right\s*\\\|")
+_BAR = re.compile(r"\\mid\s*\\mid|\\\||\\parallel|\\Vert|\|\||\\middle\s*\\\||\\right\s*\\\|")
 _DENSITY = re.compile(r"^(?P<letter>[pq])(?:\s*_\s*(?:\{[^{}]*\}|\\?[A-Za-z0-9]+))?\s*(?:\\left\s*)?\(\s*"
                       r"(?P<variable>[^|()]*?)\s*(?:(?:\||\\mid)[^()]*(?:\([^()]*\)[^()]*)*)?(?:\\right\s*)?\)$")
 _NORMAL = re.compile(r"^\\mathcal\s*\{?\s*N\s*\}?\s*(?:\\left\s*)?\(")
@@ -46,6 +46,9 @@ _OTHER_PRIOR = re.compile(r"Bernoulli|categorical|mixture|Laplace|Student|VampPr
 def _arguments(left: str):
     """(minus, first argument, second argument) of a KL written on the left, or None."""
     text = left.strip()
+    braced = re.fullmatch(r"(-?)\s*\{(.*)\}", text)  # -{\mathrm{KL}(...)}, a macro's expansion
+    if braced:
+        text = braced.group(1) + braced.group(2).strip()
     m = _HEAD.match(text)
     if not m:
         return None
