@@ -29,7 +29,8 @@ Families and the development documents (searched with ``git grep`` at the pinned
 | gan         | no development document states it; searched: D^*, p_{data}, p_g (cs231n, Takeshi state the      |
 |             | value function only)                                                                 |
 | kl          | shared/corpus/d2l/information-theory.md:550 (CE = H + KL); vitutorial/VITutorial      |
-|             | M3a_DGMs_ContinuousLatentVariables.tex:767 (KL to the standard normal); Takeshi part 1:30's |
+|             | M3a_DGMs_ContinuousLatentVariables.tex:767 (KL to the standard normal), :478 (its sum over |
+|             | the N latent dimensions, kl.vae-regulariser); Takeshi part 1:30's                    |
 |             | D(p || q) = \sum_x p(x) \ln(p(x)/q(x)) is a definition (scan/conventions), not a claim   |
 | latent      | no development document states it; searched: responsibility, \gamma(z, factor analysis          |
 | map         | no development document states it; searched: MAP, Beta, \alpha - 1                   |
@@ -105,6 +106,17 @@ DEV = [
      r"\KL{\mathcal N(z|u, s^2)}{\mathcal N(z|0, 1)} = \frac{1}{2}\left(u^2 + s^2 - 1 - \log s^2\right)",
      r"\KL{\mathcal N(z|u, s^2)}{\mathcal N(z|0, 1)} = \frac{1}{2}\left(u^2 + s^2 - 1 - \log s\right)",
      [r"u as \mu", r"s as \sigma"], ["u", "s"]),
+    # vitutorial/VITutorial@79d6cf4075ed
+    # modules/M3a_DGMs_ContinuousLatentVariables/M3a_DGMs_ContinuousLatentVariables.tex:478-481 --
+    # -\KL{q(z|x,\lambda)}{p(z)} as \frac12\sum_{i=1}^{N}(1 + \loga{\sigma^{2}_{i}} - \mu^{2}_{i} - \sigma^{2}_{i}):
+    # the sum over N latent dimensions, index i (\loga written \log)
+    ("kl", "kl.vae-regulariser", "VITutorial M3a:478", VI_MACROS + r"The encoder is $q(z|x,\lambda) = \mathcal "
+     r"N(z|\mu, \mathrm{diag}(\sigma^2))$ with the standard normal prior $p(z)$." "\n\n",
+     r"-\KL{q(z|x,\lambda)}{p(z)} = \frac{1}{2}\sum_{i=1}^{N}\left(1 + \log{\sigma^{2}_{i}} - \mu^{2}_{i} - "
+     r"\sigma^{2}_{i}\right)",
+     r"-\KL{q(z|x,\lambda)}{p(z)} = \frac{1}{2}\sum_{i=1}^{N}\left(1 + \log{\sigma_{i}} - \mu^{2}_{i} - "
+     r"\sigma^{2}_{i}\right)",
+     [r"\mu_i the coordinates of the mean", r"\sigma_i of the standard deviation"], [r"\sigma_i", "N"]),
     # cs231n/cs231n.github.io@3d84654b1460 generative-models.md:140 -- \log p_\theta(x^{(i)}), \mathbb{E}_z,
     # D_{\mathrm{KL}}
     # with q_\phi(z \mid x^{(i)}), p_\theta(z), \parallel

@@ -479,6 +479,10 @@ class Sizes:
     checked: tuple[int, ...] = (2, 3, 4, 5, 6, 7, 8)
     correct: str = ""  # the general form in LaTeX, in the claim's names (N, i, x_i), for the record
     domain: "Domain | None" = None  # where each item lives (None: the real line)
+    # several families of items read together (\mu_j and \sigma_j): ``general(N, *items)`` takes one function per
+    # family, named here in the claim's letters; such a claim is read by a structural check (scan/vae_kl.py), not
+    # by the lone-name comparison
+    families: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

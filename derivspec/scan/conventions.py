@@ -122,6 +122,10 @@ _KL_DEFINED = re.compile(r"^(?:(D)|D_\{?" + _FONT + r"KL\}?\}?|" + _FONT + r"KL\
                          + r"(?:\\\||\\parallel|\|\||\\Vert)" + _KL_ARGUMENT + r"\)$")
 _KL_PROSE = re.compile(r"relative entropy|Kullback|\bKL\b", re.IGNORECASE)
 _WRITTEN_OUT = re.compile(r"\\sum|\\i?int|\\mathbb\s*\{?\s*E|\\log|\\ln|\\lg")
+# a KL written out as its definition: an expectation, an integral or a density applied (a sum weighted by p(x));
+# a closed form in the parameters (\frac12\sum_j(\mu_j^2 + \sigma_j^2 - 1 - \log\sigma_j^2)) is a known result
+_KL_WRITTEN_OUT = re.compile(r"\\i?int|\\mathbb\s*\{?\s*E|(?<![A-Za-z\\])[pqPQr](?:_\{[^{}]*\}|_\\?[A-Za-z0-9]+)?"
+                             r"\s*(?:\\left\s*)?\(")
 _SCORE = re.compile(r"^(?:\\mathbf\{?s\}?|\\boldsymbol\{?s\}?|s)(?:_\{?\\theta\}?|_\{?\\phi\}?)?"
                     r"\(((?:\\mathbf\{?|\\boldsymbol\{?)?"
                     r"[a-z]\}?)\)$")
@@ -516,7 +520,8 @@ def judge(left, relation: str, right, context: Context, before: str, after: str,
                                       _entropies_written_out)
         quantity, standard = _mutual_information(m, right.text, base)
     elif (m := _KL_DEFINED.match(head)) and (not m.group(1) or _KL_PROSE.search(paragraph)) \
-            and _WRITTEN_OUT.search(right.text) and (made := _kl(m, right.text, None)) is not None:
+            and _WRITTEN_OUT.search(right.text) and _KL_WRITTEN_OUT.search(right.text) \
+            and (made := _kl(m, right.text, None)) is not None:
         compared, base = _information(made[1], right.text, context, _entropies_written_out)
         quantity, standard = _kl(m, right.text, base)
     elif (m := _SCORE.match(head)) and _SCORE_PROSE.search(paragraph):

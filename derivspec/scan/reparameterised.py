@@ -63,6 +63,8 @@ _IDENTITY_FACTOR = re.compile(r"(?:\\(?:mathbf|boldsymbol|bm|mathrm|operatorname
 _DIAG = re.compile(r"\\(?:mathrm|operatorname|text)\s*\{\s*diag\s*\}\s*|\\diag\s*|(?<![\\A-Za-z])diag\s*")
 _DIFFUSION = re.compile(r"diffusion|DDPM|denois|forward process|noising", re.IGNORECASE)
 _NOISE_WORD = re.compile(r"\bnoise\b", re.IGNORECASE)
+_STANDARD_PRIOR = re.compile(r"(?:standard|isotropic|unit) (?:normal|Gaussian) prior|"
+                             r"prior[^.$]{0,60}?(?:standard|isotropic unit|unit) (?:normal|Gaussian)", re.IGNORECASE)
 
 
 def key(name: str) -> NameKey | None:
@@ -88,6 +90,7 @@ class Facts:
     laws: list  # Declared
     diffusion: bool = False  # the document speaks of diffusion and writes \bar\alpha and x_0
     noise_word: bool = False  # the document speaks of noise
+    standard_prior: bool = False  # the prose calls the prior standard normal (scan/vae_kl.py)
 
 
 def _normal_arguments(text: str, end: int, variable: str | None) -> tuple[str, str] | None:
@@ -137,7 +140,7 @@ def document_facts(statements, text: str) -> Facts:
             laws.append(law)
     diffusion = bool(_DIFFUSION.search(text)) and bool(re.search(r"\\(?:bar|overline)\s*\{?\s*\\alpha", text)) \
         and bool(re.search(r"x_\{?0\}?", text))
-    return Facts(noises, laws, diffusion, bool(_NOISE_WORD.search(text)))
+    return Facts(noises, laws, diffusion, bool(_NOISE_WORD.search(text)), bool(_STANDARD_PRIOR.search(text)))
 
 
 # --- reading ------------------------------------------------------------------------------------

@@ -101,7 +101,7 @@ def check_sized(shape, claim, left: Side, relation: str, right: Side, context: C
 
     recognise = shape.recognise
     sizes = recognise.sizes
-    if relation != "=" or not left.readable or not right.readable:
+    if sizes.families or relation != "=" or not left.readable or not right.readable:
         return None
     if not lone_name_matches(shape.pattern, left.primary.expr) or not _gate(recognise, left, context):
         return None

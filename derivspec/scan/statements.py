@@ -282,8 +282,21 @@ def _check(statement: Statement, text: str, state: DocumentState, previous: str)
 def _check_read(statement: Statement, text: str, clauses, state: DocumentState, previous: str) -> Outcome:
     outcome = _check_read_steps(statement, text, clauses, state, previous)
     if state.reparameterised is not None:
-        outcome.steps = [_as_reparameterised(step, statement, text, state) for step in outcome.steps]
+        outcome.steps = [_as_vae_kl(_as_reparameterised(step, statement, text, state), statement, state)
+                         for step in outcome.steps]
     return outcome
+
+
+def _as_vae_kl(step: StepResult, statement: Statement, state: DocumentState) -> StepResult:
+    """The VAE's KL summed over dimensions judged against kl.vae-regulariser at the lecture's count
+    (:mod:`derivspec.scan.vae_kl`); a step already decided stays so unless this one is."""
+    from derivspec.scan import vae_kl
+
+    found = vae_kl.check(step.left, step.relation, step.right, statement.lines[0], state.names, state.reparameterised,
+                         statement.before[-600:] + " " + statement.after[:300])
+    if found is None or (found.verdict == "unchecked" and step.verdict != "unchecked"):
+        return step
+    return found
 
 
 def _as_reparameterised(step: StepResult, statement: Statement, text: str, state: DocumentState) -> StepResult:
