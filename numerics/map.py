@@ -431,8 +431,8 @@ def normal_normal_posterior_mean_by_quadrature(x1, x2, x3, mu0, sigma0, sigma):
     """scipy quad of μ·prior·likelihood over prior·likelihood (three observations)
 
     Error: quad's abserr, through the ratio."""
-    return Approximate.of(_normal_normal_moments(x1, x2, x3, mu0, sigma0, sigma, 1), "scipy quad abserr, through the ratio",
-                          x1)
+    return Approximate.of(_normal_normal_moments(x1, x2, x3, mu0, sigma0, sigma, 1),
+                          "scipy quad abserr, through the ratio", x1)
 
 
 @reference("map.normal-normal.posterior-variance", points=24)

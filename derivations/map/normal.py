@@ -6,7 +6,8 @@ the posterior is Gaussian, its precision the coefficient of -μ²/2 and its mean
 (completing the square, Bishop PRML eqs. 2.141-2.142):
 
 * ``1/\sigma_N^2 = 1/\sigma_0^2 + N/\sigma^2`` (precisions add);
-* ``\mu_N = \sigma_N^2 (\mu_0/\sigma_0^2 + \sum_i x_i/\sigma^2) = (\sigma^2\mu_0 + N\sigma_0^2\bar x)/(N\sigma_0^2 + \sigma^2)``.
+* ``\mu_N = \sigma_N^2 (\mu_0/\sigma_0^2 + \sum_i x_i/\sigma^2)``
+  ``= (\sigma^2\mu_0 + N\sigma_0^2\bar x)/(N\sigma_0^2 + \sigma^2)``.
 
 Derived for N = 3 observations; the general form at a symbolic N (``Sizes``) is derived from the same log joint
 with SymPy sums read by linearity (:mod:`derivspec.core.sums`). ``derivspec scan`` compares a lecture's
@@ -62,11 +63,12 @@ def posterior_mean_general(n: sympy.Symbol, item) -> sympy.Expr:
 
 _SOURCES = (
     Source(S003, "535–537", r"**Conjugacy.** A Gaussian prior \mathcal{N}(\mu_0, \sigma_0^2) on the mean of a Gaussian "
-                            r"likelihood \mathcal{N}(\mu, \sigma^2) gives a **Gaussian posterior** with closed-form mean and "
-                            r"variance.",
+                            r"likelihood \mathcal{N}(\mu, \sigma^2) gives a **Gaussian posterior** with closed-form "
+                            r"mean and variance.",
            note="not compared: the line names the closed form without writing it; this claim derives it (the one-"
                 "observation variance is compared in latent.gmm's product of Gaussians)"),
-    Source(S003, "994", r"Normal( \mu, \sigma^2 ), \sigma known · Normal( \mu_0, \sigma_0^2 ) · Normal (closed-form \mu, \sigma )",
+    Source(S003, "994", r"Normal( \mu, \sigma^2 ), \sigma known · Normal( \mu_0, \sigma_0^2 ) · "
+                        r"Normal (closed-form \mu, \sigma )",
            note="not compared: the table names the posterior's family (Normal), which the derivation shows (the log "
                 "posterior is quadratic in μ), without its parameters"),
 )
@@ -78,8 +80,8 @@ def map_normal_normal_posterior_variance() -> Claim:
     return Claim(
         title="Gaussian mean, Gaussian prior, known noise variance: the posterior precision is 1/σ_0² + N/σ² "
               "(derived at N = 3; any N by linearity of sums)",
-        recognise=(Recognise(r"\sigma_N^2", sizes=Sizes(posterior_variance_general,
-                                                        correct=r"\left(\frac{1}{\sigma_0^2} + \frac{N}{\sigma^2}\right)^{-1}")),),
+        recognise=(Recognise(r"\sigma_N^2", sizes=Sizes(
+            posterior_variance_general, correct=r"\left(\frac{1}{\sigma_0^2} + \frac{N}{\sigma^2}\right)^{-1}")),),
         statement=r"\mathrm{Var}[\mu \mid x_1, x_2, x_3],\ \mu \sim \mathcal N(\mu_0, \sigma_0^2),\ "
                   r"x_i \mid \mu \sim \mathcal N(\mu, \sigma^2)\ \text{i.i.d.}",
         variables=VARIABLES,

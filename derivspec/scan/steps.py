@@ -121,6 +121,7 @@ class Context:
     lead_in: str = ""  # the sentence leading into the statement (classify.lead_in)
     change_of_variables_maps: tuple = ()  # x = f(z), z_k = f_k(z_{k-1}) stated (change_of_variables.document_maps)
     likelihoods: tuple = ()  # likelihoods stated before the statement (likelihood_optimum.document_likelihoods)
+    normal_model: object = None  # mu ~ N(mu_0, sigma_0^2), x_i | mu ~ N(mu, sigma^2) declared (normal_posterior.py)
 
 
 _TRUNCATED = re.compile(r"^\s*(-?\s*\d+\.\d+)\s*(?:\\ldots|\\dots|\\cdots|\.\.\.)\s*$")
