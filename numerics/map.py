@@ -30,7 +30,7 @@ import torch
 from scipy import optimize
 from torch.distributions import Beta
 
-from derivspec.numerics.accuracy import Approximate, quad, ratio, richardson
+from derivspec.numerics.accuracy import Approximate, quad, quad_around, ratio, richardson
 from derivspec.numerics.nll import one_feature_datasets
 from derivspec.numerics.routes import behaviour, reference
 from derivspec.reference_models.device import DTYPE, make_generator
@@ -404,3 +404,43 @@ def posterior_sharpens(alpha, beta, rate, *, data_weight=lambda n: 1.0, mode_for
                                              + "; ".join(f"n = {n}: |MAP − MLE| = {d_mle:.1e}, |MAP − mean| = {d_mean:.1e}"
                                                          for n, d_mle, d_mean, _, _ in rows)
                                              + f"; closed-form MAP and mean within {grid_error:.1e} of the grid's (≤ 1e-5)")
+
+
+# --- the normal-normal posterior (a Gaussian mean under a Gaussian prior, the noise known) --------
+
+
+def _normal_normal_moments(x1, x2, x3, mu0, sigma0, sigma, power: int):
+    """Per point: the posterior's raw moment E[μ^power | x] by scipy quad of μ^power·N(μ; μ_0, σ_0²)·Π N(x_i; μ, σ²)
+    over the same without μ^power; quad centred at the log joint's maximiser found by scipy (the route's own model)."""
+    pairs = []
+    for a, b, c, m, s0, s in zip(*(v.reshape(-1).tolist() for v in (x1, x2, x3, mu0, sigma0, sigma))):
+        def log_joint(u, a=a, b=b, c=c, m=m, s0=s0, s=s):
+            return -(u - m) ** 2 / (2 * s0**2) - sum((x - u) ** 2 for x in (a, b, c)) / (2 * s**2)
+        centre = float(optimize.minimize_scalar(lambda u: -log_joint(u)).x)
+        peak = log_joint(centre)
+        scale = min(s0, s)
+        density = lambda u: np.exp(log_joint(u) - peak)  # noqa: E731
+        evidence = quad_around(density, centre, scale, epsabs=0, epsrel=1e-12, limit=200)
+        moment = quad_around(lambda u: u**power * density(u), centre, scale, epsabs=1e-14, epsrel=1e-12, limit=200)
+        pairs.append(ratio(moment, evidence))
+    return pairs
+
+
+@reference("map.normal-normal.posterior-mean", points=24)
+def normal_normal_posterior_mean_by_quadrature(x1, x2, x3, mu0, sigma0, sigma):
+    """scipy quad of μ·prior·likelihood over prior·likelihood (three observations)
+
+    Error: quad's abserr, through the ratio."""
+    return Approximate.of(_normal_normal_moments(x1, x2, x3, mu0, sigma0, sigma, 1),
+                          "scipy quad abserr, through the ratio", x1)
+
+
+@reference("map.normal-normal.posterior-variance", points=24)
+def normal_normal_posterior_variance_by_quadrature(x1, x2, x3, mu0, sigma0, sigma):
+    """scipy quad of the posterior's second central moment: E[μ²] − E[μ]² (three observations)
+
+    Error: quad's abserr of both moments, through the ratio and the difference."""
+    first = _normal_normal_moments(x1, x2, x3, mu0, sigma0, sigma, 1)
+    second = _normal_normal_moments(x1, x2, x3, mu0, sigma0, sigma, 2)
+    pairs = [(m2 - m1**2, e2 + 2 * abs(m1) * e1) for (m1, e1), (m2, e2) in zip(first, second)]
+    return Approximate.of(pairs, "scipy quad abserr, through the ratio and E[μ²] − E[μ]²", x1)

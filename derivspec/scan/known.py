@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from derivspec.scan import change_of_variables, likelihood_optimum, sizes, softmax_gradient
+from derivspec.scan import change_of_variables, likelihood_optimum, normal_posterior, sizes, softmax_gradient
 from derivspec.scan.names import ACCENTS, ALIASES, FONTS, NameKey, strip_fonts  # noqa: F401 (used by other modules)
 from derivspec.scan.reader import DocumentNames, is_opaque_function, read_document
 from derivspec.scan.steps import Context, Side, StepResult
@@ -375,6 +375,9 @@ class Recogniser:
         if found is not None:
             return found
         found = likelihood_optimum.check(left, relation, right, context)  # \hat\theta after the document's likelihood
+        if found is not None:
+            return found
+        found = normal_posterior.check(left, relation, right, context)  # mu_N after mu ~ N(mu_0, sigma_0^2), x_i | mu
         if found is not None:
             return found
         if relation not in ("=", "≈") or not left.readable or not right.readable:

@@ -55,12 +55,23 @@ class Gaussian:
     spread: str  # the second argument as written (a variance or a standard deviation)
 
 
-def gaussians_in(text: str) -> list[Gaussian]:
-    """Every ``x | z ~ N(mean, spread)`` and ``p(x|z) = N(x; mean, spread)`` in ``text``."""
+_GREEK_NAME = r"(?:\\[A-Za-z]+|[A-Za-z])(?:_\{?[A-Za-z0-9]\}?)?"  # \mu, \theta_0, x_i as well
+_GREEK_PAIR = r"(" + _GREEK_NAME + r")(?:" + _GIVEN + r"(" + _GREEK_NAME + r"))?"
+GREEK_SAMPLED = re.compile(r"(?<![\\A-Za-z])" + _GREEK_PAIR + r"\s*\\sim\s*" + _N)
+GREEK_DENSITY = re.compile(r"(?<![\\A-Za-z])p\s*\(\s*" + _GREEK_PAIR + r"\s*\)\s*=\s*" + _N)
+_BAR = re.compile(r"^(.*?)\s*(?:\\mid|\|)\s*(.*)$")
+
+
+def gaussians_in(text: str, greek: bool = False) -> list[Gaussian]:
+    """Every ``x | z ~ N(mean, spread)`` and ``p(x|z) = N(x; mean, spread)`` in ``text``; ``greek``: names may be
+    Greek letters (\\mu \\sim N(\\mu_0, \\sigma_0^2)) and a density may write N(\\mu \\mid \\mu_0, \\sigma_0^2)."""
     found = []
-    for pattern, skip in ((SAMPLED, 0), (DENSITY, 1)):
+    patterns = ((GREEK_SAMPLED, 0), (GREEK_DENSITY, 1)) if greek else ((SAMPLED, 0), (DENSITY, 1))
+    for pattern, skip in patterns:
         for match in pattern.finditer(text):
             args = _arguments(text, match.end())
+            if greek and skip and args is not None and len(args) == 2 and _BAR.match(args[0]):
+                args = [*_BAR.match(args[0]).groups(), args[1]]  # N(\mu \mid \mu_0, \sigma_0^2)
             if args is None or len(args) != 2 + skip or (skip and args[0] != match.group(1)):
                 continue
             found.append(Gaussian(match.group(1), match.group(2), args[skip], args[skip + 1]))

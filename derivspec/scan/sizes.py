@@ -105,6 +105,8 @@ def check_sized(shape, claim, left: Side, relation: str, right: Side, context: C
         return None
     if not lone_name_matches(shape.pattern, left.primary.expr) or not _gate(recognise, left, context):
         return None
+    if _has_parameters(claim.id, sizes):  # mu_0, sigma_0: read from the document's model (normal_posterior.py)
+        return None
     try:
         rhs = right.primary.value()
     except Exception:
@@ -160,6 +162,19 @@ def check_sized(shape, claim, left: Side, relation: str, right: Side, context: C
         return result("proved", f"matches {claim.id} ({claim.title}) for every {count_name}: the sums agree by "
                                 f"linearity{reading}")
     return _written_out(claim, sizes, candidate, target, count, count_name, head, item, reading, correct, result)
+
+
+_PARAMETERS: dict = {}
+
+
+def _has_parameters(claim_id: str, sizes) -> bool:
+    """Whether the claim's general form uses names besides the count and the items (a prior's mean and
+    variance): the lecture's names for them are not statistics of the items, so this path cannot read them."""
+    if claim_id not in _PARAMETERS:
+        count = sympy.Symbol("N", positive=True, integer=True)
+        general = sizes.general(count, sympy.Function("item", real=True))
+        _PARAMETERS[claim_id] = bool(general.free_symbols - {count} - _indices(general))
+    return _PARAMETERS[claim_id]
 
 
 def _sum_degree(expr: sympy.Expr) -> int:

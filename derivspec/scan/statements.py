@@ -142,6 +142,7 @@ class DocumentState:
     algorithms: frozenset = frozenset()  # lines of algorithm environments and pseudo-code (classify.document_algorithms)
     families: frozenset = frozenset()  # variables given a named family (probability.document_families)
     defined_functions: frozenset = frozenset()  # function letters defined or described (functions.document_defined)
+    normal_model: object = None  # normal_posterior.Model: a prior on a Gaussian mean, N observations
     linear_gaussian: object = None  # linear_gaussian.Model: z ~ N(m, v) and x | z ~ N(az + b, s^2) declared
     event_relations: frozenset = frozenset()  # events.document_relations: disjoint or nested events spoken of
     cross_entropy_losses: frozenset = frozenset()  # softmax_gradient.document_losses: losses defined as a cross-entropy
@@ -375,7 +376,8 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
                           change_of_variables_maps=state.change_of_variables_maps,
                           likelihoods=tuple(lk for lk in state.likelihoods
                                             if 0 < statement.lines[0] - lk.line <= 150),
-                          normal_laws=_normal_laws(statement, state))
+                          normal_laws=_normal_laws(statement, state),
+                          normal_model=state.normal_model)
         sides = [read_side(s, context) for s in sides_text]
         for k, relation in enumerate(clause.relations):
             left, right = sides[k], sides[k + 1]

@@ -122,6 +122,7 @@ class Context:
     change_of_variables_maps: tuple = ()  # x = f(z), z_k = f_k(z_{k-1}) stated (change_of_variables.document_maps)
     likelihoods: tuple = ()  # likelihoods stated before the statement (likelihood_optimum.document_likelihoods)
     normal_laws: tuple = ()  # normal laws declared before the statement (reparameterised.laws_in)
+    normal_model: object = None  # mu ~ N(mu_0, sigma_0^2), x_i | mu ~ N(mu, sigma^2) declared (normal_posterior.py)
 
 
 _TRUNCATED = re.compile(r"^\s*(-?\s*\d+\.\d+)\s*(?:\\ldots|\\dots|\\cdots|\.\.\.)\s*$")
