@@ -77,14 +77,16 @@ def test_the_closed_form_summed_over_dimensions_is_proved(tmp_path, preamble, st
     assert "for every" in found.reason and "the coordinates of the mean" in found.reason
 
 
-def test_a_variance_declared_bare_makes_its_items_variances(tmp_path):
+def test_a_bare_diag_is_read_both_ways_and_never_decides(tmp_path):
+    r"""N(m, \mathrm{diag}(v)): v may be the variances or the scales (seed 004 L2587 writes diag(\sigma) beside
+    z = \mu + \sigma \odot \epsilon), so a KL in v_j is neither proved nor flagged: each form is right under one
+    reading."""
     preamble = (r"The encoder is $q(z|x) = \mathcal N(z; m, \mathrm{diag}(v))$ and the prior $p(z) = \mathcal N(0, I)$."
                 "\n\n")
-    found = record(tmp_path, preamble, r"D_{KL}(q(z|x) \| p(z)) = \frac12\sum_{j=1}^{J}(m_j^2 + v_j - 1 - \log v_j)")
-    assert found.verdict == "proved" and "of the variance" in found.reason, found.reason
-    wrong = record(tmp_path, preamble,
-                   r"D_{KL}(q(z|x) \| p(z)) = \frac12\sum_{j=1}^{J}(m_j^2 + v_j^2 - 1 - \log v_j^2)")
-    assert wrong.verdict == "disagrees" and "v_j - 1 - \\log v_j" in wrong.correct, wrong.correct
+    for statement in (r"D_{KL}(q(z|x) \| p(z)) = \frac12\sum_{j=1}^{J}(m_j^2 + v_j - 1 - \log v_j)",
+                      r"D_{KL}(q(z|x) \| p(z)) = \frac12\sum_{j=1}^{J}(m_j^2 + v_j^2 - 1 - \log v_j^2)"):
+        found = record(tmp_path, preamble, statement)
+        assert found.verdict == "unchecked" and "not fixed" in found.reason, found.reason
 
 
 # --- wrong variants: flagged, the counterexample recomputed, the correct form in the lecture's letters ----

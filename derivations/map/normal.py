@@ -116,7 +116,9 @@ def map_normal_normal_posterior_mean() -> Claim:
         derivation=(
             Step(r"Bayes' rule: \log p(\mu \mid x) = \log p(\mu) + \sum_i \log p(x_i \mid \mu) + \text{const} "
                  r"(log-densities from claim nll.gaussian)", log_joint()),
-            Step(r"a quadratic in \mu: its derivative in \mu, linear", sympy.diff(log_joint(), mu),
+            Step(r"a quadratic in \mu: its derivative in \mu, linear, "
+                 r"-(\mu - \mu_0)/\sigma_0^2 + \sum_i (x_i - \mu)/\sigma^2",
+                 -(mu - mu0) / sigma0**2 + sum((xi - mu) / sigma**2 for xi in (x1, x2, x3)),
                  op=lambda e: sympy.diff(e, mu)),
             Step(r"complete the square: the Gaussian's mean is where the derivative vanishes",
                  POSTERIOR_MEAN, op=lambda e: sympy.solve(e, mu)[0]),
