@@ -119,3 +119,20 @@ def test_an_integral_subscripted_by_its_variable_or_its_space_runs_over_the_whol
 def test_an_integral_with_a_real_lower_bound_still_needs_the_upper_one():
     with pytest.raises(FormulaError, match="one bound"):
         read_document(r"\int_0 f(x) \, dx", DocumentNames(), frozenset())
+
+
+@pytest.mark.parametrize("tex, power_of", [
+    (r"\log\sigma^{2}_{i}", r"\sigma_{i}"),  # after a command (VITutorial M3a:478 writes it so)
+    (r"\exp \beta^2_k", r"\beta_{k}"),
+    (r"\sigma^2_i", r"\sigma_{i}"),
+])
+def test_a_power_written_before_the_subscript_after_a_command_is_the_subscripted_names_power(tex, power_of):
+    value = read_document(tex, DocumentNames()).value()
+    squares = [p for p in sympy.preorder_traversal(value) if isinstance(p, sympy.Pow) and p.exp == 2]
+    assert [str(p.base) for p in squares] == [power_of], value
+
+
+def test_a_letter_inside_a_command_name_is_not_read_as_a_subscripted_power():
+    r"""\alpha^2_t: the power of \alpha_t, not of a letter inside the command."""
+    value = read_document(r"\alpha^2_t", DocumentNames()).value()
+    assert str(value) == r"\alpha_{t}**2"

@@ -283,9 +283,9 @@ _DROP_FIRST = re.compile(r"\\(?:textcolor|colorbox)\s*(?=\{)")
 _COLOR = re.compile(r"\\color\s*\{[^{}]*\}")
 
 
-# a name's power written before its subscript (\hat\sigma^2_{\text{MLE}}, x^2_i) is TeX's x_i^2
+# a name's power written before its subscript (\hat\sigma^2_{\text{MLE}}, x^2_i, \log\sigma^{2}_{i}) is TeX's x_i^2
 _SCRIPT = r"(\{(?:[^{}]|\{[^{}]*\})*\}|[A-Za-z0-9]|\\[A-Za-z]+)"
-_POWER_BEFORE_SUBSCRIPT = re.compile(r"((?<![A-Za-z\\])(?:\\(?:hat|bar|tilde|mathbf|boldsymbol|bm)\s*)*"
+_POWER_BEFORE_SUBSCRIPT = re.compile(r"((?:(?<![A-Za-z\\])|(?=\\[A-Za-z]))(?:\\(?:hat|bar|tilde|mathbf|boldsymbol|bm)\s*)*"
                                      r"(?:[A-Za-z]|\\[A-Za-z]+|\{(?:\\(?:mathbf|boldsymbol|bm)\s*)?\\?[A-Za-z]+\}))\s*\^\s*" + _SCRIPT
                                      + r"\s*_\s*" + _SCRIPT + r"(?!\s*[_^])")
 
