@@ -214,13 +214,27 @@ def _correct(sizes, count_name: str, head: str, index: str) -> str:
 
 
 def _written_out(claim, sizes, candidate, target, count, count_name, head, item, reading, correct, result):
-    from derivspec.core.checker import compare_expressions
     from derivspec.core.claims import REAL, Var
 
-    held = []
-    for n in sorted(sizes.checked, key=lambda n: (n != sizes.derived_at, n)):  # the derived size first
+    def items_at(n):
         items = [Var(f"x{k}", f"{head}_{k}", sizes.domain or REAL) for k in range(1, n + 1)]
-        values = {item(k): v.symbol for k, v in enumerate(items, start=1)}
+        return items, {item(k): v.symbol for k, v in enumerate(items, start=1)}
+
+    checked = sorted(sizes.checked, key=lambda n: (n != sizes.derived_at, n))  # the derived size first
+    return written_out(claim.id, claim.title, checked, candidate, target, count, count_name, items_at, reading,
+                       correct, result)
+
+
+def written_out(claim_id: str, about: str, checked, candidate, target, count, count_name, items_at, reading,
+                correct, result):
+    """The lecture's form and the claim's general form written out at each count n of ``checked``
+    (``items_at(n)``: the items' Vars and {application: symbol}) and compared by SymPy: a difference at one size is
+    a flag with its counterexample, equality at every size "holds on instances" (not a proof for every count)."""
+    from derivspec.core.checker import compare_expressions
+
+    held = []
+    for n in checked:
+        items, values = items_at(n)
 
         def at(expr):
             return expr.xreplace({count: sympy.Integer(n)}).doit().xreplace(values)
@@ -228,20 +242,20 @@ def _written_out(claim, sizes, candidate, target, count, count_name, head, item,
         try:
             outcome = compare_expressions(at(candidate), at(target), items, seconds=2.0)
         except Exception as error:
-            return result("unchecked", f"recognised as {claim.id}; written out at {count_name} = {n} the "
+            return result("unchecked", f"recognised as {claim_id}; written out at {count_name} = {n} the "
                                        f"comparison failed ({type(error).__name__}){reading}")
         if outcome.verdict == "not_equivalent":
             c = outcome.counterexample
             where = ", ".join(f"{v.latex}={c.point[v.name]}" for v in items if v.name in c.point) if c else ""
             evidence = (f"at {count_name} = {n}, {where}: as written {c.candidate}, derived {c.expected}"
                         if c else outcome.reason)
-            return result("disagrees", f"disagrees with {claim.id} ({claim.title}) at {count_name} = {n}{reading}",
+            return result("disagrees", f"disagrees with {claim_id} ({about}) at {count_name} = {n}{reading}",
                           evidence, correct)
         if outcome.verdict != "equivalent":
-            return result("unchecked", f"recognised as {claim.id}; at {count_name} = {n} not decided: "
+            return result("unchecked", f"recognised as {claim_id}; at {count_name} = {n} not decided: "
                                        f"{outcome.reason}{reading}")
         held.append(n)
-    return result("unchecked", f"holds on {len(held)} instances: equal to {claim.id} written out for {count_name} = "
+    return result("unchecked", f"holds on {len(held)} instances: equal to {claim_id} written out for {count_name} = "
                                f"{', '.join(map(str, held))} (each proved by SymPy), not proved for every "
                                f"{count_name}{reading}")
 

@@ -24,6 +24,7 @@ import re
 
 import sympy
 
+from derivspec.scan import sizes
 from derivspec.scan.reparameterised import Facts, _as_variance, _read, _standard, key
 from derivspec.scan.steps import StepResult
 
@@ -209,15 +210,15 @@ def _compare(minus: bool, right: str, mean_text: str, spread_text: str, where: s
                                    "does not read")
     if minus:
         candidate = -candidate
-    sizes = next(r.sizes for r in registry.get(CLAIM).recognisers() if r.sizes is not None)
+    declared = next(r.sizes for r in registry.get(CLAIM).recognisers() if r.sizes is not None)
     std = (lambda j: sympy.sqrt(std_f(j))) if as_variance else std_f
-    target = sizes.general(count, mean_f, std)
+    target = declared.general(count, mean_f, std)
     mean_name, std_name = heads["mean"], heads["std"]
     count_name = names.latex.get(count, count.name)
     reading = (f" (reading {count_name} dimensions, {mean_name}_{index.name} the coordinates of the mean and "
                f"{std_name}_{index.name} of the {'variance' if as_variance else 'standard deviation'} of {where}, "
                "the prior N(0, I))")
-    correct = _correct(sizes.correct, count_name, index.name, mean_name, std_name, as_variance)
+    correct = _correct(declared.correct, count_name, index.name, mean_name, std_name, as_variance)
     try:
         difference = sympy.expand(sympy.expand_log(sympy.expand(candidate - target), force=True))
         same = linear_form(difference) == 0
@@ -232,38 +233,17 @@ def _compare(minus: bool, right: str, mean_text: str, spread_text: str, where: s
 
 def _written_out(candidate, target, count, count_name, mean_f, std_f, mean_name, std_name, as_variance, reading,
                  correct, result):
-    from derivspec.core.checker import compare_expressions
     from derivspec.core.claims import REAL, Var, positive_between
 
-    held = []
-    for n in range(2, 9):
+    def items_at(n):
         means = [Var(f"m{k}", f"{mean_name}_{k}", REAL) for k in range(1, n + 1)]
         stds = [Var(f"s{k}", f"{std_name}_{k}", positive_between(0.3, 2.5)) for k in range(1, n + 1)]
         values = {mean_f(k): v.symbol for k, v in enumerate(means, start=1)}
         values |= {std_f(k): v.symbol for k, v in enumerate(stds, start=1)}
+        return means + stds, values
 
-        def at(expr):
-            return expr.xreplace({count: sympy.Integer(n)}).doit().xreplace(values)
-
-        try:
-            outcome = compare_expressions(at(candidate), at(target), means + stds, seconds=2.0)
-        except Exception as error:
-            return result("unchecked", f"recognised as {CLAIM}; written out at {count_name} = {n} the comparison "
-                                       f"failed ({type(error).__name__}){reading}")
-        if outcome.verdict == "not_equivalent":
-            c = outcome.counterexample
-            where = ", ".join(f"{v.latex}={c.point[v.name]}" for v in means + stds if v.name in c.point) if c else ""
-            evidence = (f"at {count_name} = {n}, {where}: as written {c.candidate}, derived {c.expected}"
-                        if c else outcome.reason)
-            return result("disagrees", f"disagrees with {CLAIM} (KL(N(μ, diag σ²) ‖ N(0, I)) = ½ Σ_j (μ_j² + σ_j² − 1 "
-                                       f"− log σ_j²)) at {count_name} = {n}{reading}", evidence, correct)
-        if outcome.verdict != "equivalent":
-            return result("unchecked", f"recognised as {CLAIM}; at {count_name} = {n} not decided: "
-                                       f"{outcome.reason}{reading}")
-        held.append(n)
-    return result("unchecked", f"holds on {len(held)} instances: equal to {CLAIM} written out for {count_name} = "
-                               f"{', '.join(map(str, held))} (each proved by SymPy), not proved for every "
-                               f"{count_name}{reading}")
+    return sizes.written_out(CLAIM, "KL(N(μ, diag σ²) ‖ N(0, I)) = ½ Σ_j (μ_j² + σ_j² − 1 − log σ_j²)", range(2, 9),
+                             candidate, target, count, count_name, items_at, reading, correct, result)
 
 
 def _correct(text: str, count: str, index: str, mean: str, std: str, as_variance: bool) -> str:
