@@ -1,4 +1,4 @@
-r"""derivspec scan recognises the results of the ar, contrastive, divergence and flow families by structure.
+r"""derivspec scan recognises the results of the ar, contrastive, divergence, flow and gan families by structure.
 
 For every claim of these families with a ``recognise`` shape: the statement proved in at least two
 notations other than the claim's own, a planted mistake recorded as ``disagrees`` with a
@@ -17,7 +17,7 @@ import pytest
 from derivspec.core import registry
 from scanning import scan_text
 
-FAMILIES = ("ar", "contrastive", "divergence", "flow")
+FAMILIES = ("ar", "contrastive", "divergence", "flow", "gan")
 
 # claim id -> (proved in other notations, planted mistakes, must-not-flag twins)
 CASES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
@@ -123,6 +123,24 @@ CASES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
          r"\log|\det J| = h w |\det W|"),
         (r"\log|\det J| = h \cdot w \cdot \sum_i \log|s_i|",  # actnorm
          r"\log|\det J| = \sum_{i} \log|s_i|"),  # a coupling layer: no h, w
+    ),
+    # the optimal discriminator is often written with the generator it is optimal for, D^*_G(x): a label
+    # subscript on the starred name (derivspec/scan/known.py _optimum_for)
+    "gan.discriminator.optimal": (
+        (r"D^*_G(x) = \frac{p_{data}(x)}{p_{data}(x) + p_g(x)}",
+         r"D_{\theta}^{*}(x) = \frac{p_{\mathrm{data}}(x)}{p_\theta(x) + p_{\mathrm{data}}(x)}"),
+        (r"D^*_G(x) = \frac{p_g(x)}{p_{data}(x) + p_g(x)}",  # the ratio inverted
+         r"D^*(x) = \frac{p_{\mathrm{data}}(x)}{p_g(x)}"),  # the density ratio, not the discriminator
+        (r"D_G(x) = \frac{p_g(x)}{p_{data}(x) + p_g(x)}",  # no star: some discriminator the lecture defines
+         r"D^*_{t-1}(x) = \frac{p_g(x)}{p_{data}(x) + p_g(x)}"),  # a subscript that is not a label
+    ),
+    "gan.value.optimal": (
+        (r"V(G, D^*) = -\log 4 + 2\,\mathrm{JSD}(p_{\text{data}} \| p_g)",
+         r"V(D^*, G) = 2\,\mathrm{JSD}(p_{data} \| p_g) - 2\log 2"),  # the paper's order of arguments
+        (r"V(G, D^*) = -\log 2 + 2\,\mathrm{JSD}(p_{\text{data}} \| p_g)",
+         r"V(G, D^*) = -\log 4 + \mathrm{JSD}(p_{\text{data}} \| p_g)"),
+        (r"V(G, D) = -\log 2 + 2\,\mathrm{JSD}(p_{\text{data}} \| p_g)",  # not at the optimum
+         r"V(D, G) = -\log 2 + 2\,\mathrm{JSD}(p_{\text{data}} \| p_g)"),
     ),
 }
 
