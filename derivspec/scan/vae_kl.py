@@ -242,8 +242,9 @@ def _written_out(candidate, target, count, count_name, mean_f, std_f, mean_name,
         values |= {std_f(k): v.symbol for k, v in enumerate(stds, start=1)}
         return means + stds, values
 
-    return sizes.written_out(CLAIM, "KL(N(μ, diag σ²) ‖ N(0, I)) = ½ Σ_j (μ_j² + σ_j² − 1 − log σ_j²)", range(2, 9),
-                             candidate, target, count, count_name, items_at, reading, correct, result)
+    about = "KL(N(μ, diag σ²) ‖ N(0, I)) = ½ Σ_j (μ_j² + σ_j² − 1 − log σ_j²)"
+    return sizes.written_out(CLAIM, about, range(2, 9), candidate, target, count, count_name, items_at, reading,
+                             correct, result)
 
 
 def _correct(text: str, count: str, index: str, mean: str, std: str, as_variance: bool) -> str:
