@@ -151,7 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
     coverage.add_argument("--json", action="store_true")
     coverage.add_argument("--seed", type=int, default=0)
 
-    scan = commands.add_parser("scan", help="check every equation of lecture files (Markdown, LaTeX, text)")
+    scan = commands.add_parser("scan", help="check every equation of lecture files (Markdown, LaTeX, text, Jupyter "
+                                            "notebooks, Quarto, MyST) or of the lecture files in folders")
     scan.add_argument("files", nargs="+", metavar="FILE")
     scan.add_argument("--json", action="store_true")
     scan.add_argument("--only-flags", action="store_true", help="show only the statements found wrong")
@@ -162,6 +163,12 @@ def build_parser() -> argparse.ArgumentParser:
                            "is spent are reported unchecked, the scan goes on with the next file, exit code 3 "
                            "if nothing is flagged")
     scan.add_argument("--jobs", type=int, default=None, metavar="N", help="worker processes (default: up to 2)")
+    scan.add_argument("--include", action="append", default=[], metavar="GLOB",
+                      help="in a folder, scan only files matching GLOB (relative path; repeatable; docs/settings.md)")
+    scan.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                      help="in a folder, pass over files and folders matching GLOB (repeatable)")
+    scan.add_argument("--config", default=None, metavar="FILE",
+                      help="settings file (default: the nearest derivspec.toml or pyproject.toml [tool.derivspec])")
 
     report = commands.add_parser("report", help="write the offline HTML report (math, plots, errata)")
     report.add_argument("--out", default="derivspec-report", metavar="DIR", help="folder to write (default %(default)s)")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import sys
 import time
-from pathlib import Path
 
 from derivspec.core.errors import EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_OK, DerivspecError
 
@@ -52,29 +51,35 @@ def default_workers() -> int:
 
 
 def scan_paths(paths, *, seconds=None, workers=None, progress: bool = True, known: bool = True,
-               sources: bool = True, file_seconds=None):
+               sources: bool = True, file_seconds=None, settings=None, include=(), exclude=()):
     """Records and per-file summaries; DerivspecError (exit 2) for a file that cannot be scanned.
-    ``file_seconds``: each file's time budget (default FILE_SECONDS of derivspec.scan.runner)."""
+    ``file_seconds``: each file's time budget (default FILE_SECONDS of derivspec.scan.runner);
+    ``paths`` files or folders (derivspec.app.inputs), ``settings`` a derivspec.app.settings.Settings
+    (default: none), ``include`` / ``exclude`` globs added to its own."""
+    from derivspec.app.inputs import lecture_files
+    from derivspec.app.settings import Settings
     from derivspec.scan import ScanError, scan_file, summary
-    from derivspec.scan.extract import read_lecture
+    from derivspec.scan.extract import load_lecture
     from derivspec.scan.runner import FILE_SECONDS
 
-    for path in paths:  # bad input is refused before any work
+    settings = settings or Settings()
+    files = lecture_files(paths, settings, include, exclude)
+    for path, _ in files:  # bad input is refused before any work
         try:
-            read_lecture(path)
+            load_lecture(path)
         except ScanError as error:
             raise DerivspecError(str(error)) from None
     workers = default_workers() if workers is None else workers
     records, per_file = [], {}
-    for path in paths:
+    for path, name in files:
         try:
-            found = scan_file(path, seconds=seconds, workers=workers, known=known, sources=sources,
-                              progress=_Progress(Path(path).name) if progress else None,
-                              file_seconds=file_seconds or FILE_SECONDS)
+            found = scan_file(path, seconds=seconds, workers=workers, known=known, sources=sources, name=name,
+                              progress=_Progress(name) if progress else None,
+                              file_seconds=file_seconds or FILE_SECONDS, declared=settings.declared)
         except ScanError as error:
             raise DerivspecError(str(error)) from None
         records.extend(found)
-        per_file[Path(path).name] = summary(found)
+        per_file[name] = summary(found)
     return records, per_file
 
 
@@ -85,9 +90,14 @@ def run(args) -> int:
 
     from derivspec.scan.runner import BUDGET_SPENT
 
+    from derivspec.app.settings import load_settings
+
+    settings = load_settings(getattr(args, "config", None))
     records, per_file = scan_paths(args.files, seconds=args.time_limit, workers=args.jobs,
-                                   progress=not args.json or sys.stderr.isatty(), file_seconds=args.file_time_limit)
-    flagged = [r for r in records if r.verdict == "disagrees"]
+                                   progress=not args.json or sys.stderr.isatty(), file_seconds=args.file_time_limit,
+                                   settings=settings, include=getattr(args, "include", None) or (),
+                                   exclude=getattr(args, "exclude", None) or ())
+    flagged = [r for r in records if r.verdict == "disagrees" and not r.suppressed]  # a suppressed flag: not exit 1
     shown = flagged if args.only_flags else records
     total = summary(records)
     if len(per_file) > 1:
@@ -95,6 +105,7 @@ def run(args) -> int:
     if args.json:
         meta = run_metadata()
         meta["files"] = [str(p) for p in args.files]
+        meta["settings"] = str(settings.source) if settings.source else None
         print_json({"meta": meta, "statements": [r.to_json() for r in shown], "summary": total})
     else:
         print_table(shown, per_file, total, only_flags=args.only_flags)
@@ -108,12 +119,19 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
+def _where(record) -> str:
+    """The lines column: ``12``, ``12–14``; in a notebook ``cell 3, line 2``."""
+    from derivspec.core.lectures import format_lines
+
+    lines = format_lines(record.lines)
+    return lines.replace("lines ", "").replace("line ", "") if record.cell is None else f"cell {record.cell}, {lines}"
+
+
 def print_table(records, per_file: dict, total: dict, only_flags: bool = False) -> None:
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
-    from derivspec.core.lectures import format_lines
 
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
     by_file: dict[str, list] = {}
@@ -134,7 +152,7 @@ def print_table(records, per_file: dict, total: dict, only_flags: bool = False) 
         grid.add_column("statement", overflow="fold", max_width=60)
         grid.add_column("claim / reason / evidence", overflow="fold")
         for r in rows:
-            verdict = f"[{VERDICT_STYLE[r.verdict]}]{r.verdict}[/]"
+            verdict = f"[{VERDICT_STYLE[r.verdict]}]{r.verdict}[/]" + (" [dim](suppressed)[/]" if r.suppressed else "")
             detail = escape(_clip(r.reason, 260))
             if r.claim and r.claim not in r.reason:
                 detail = f"[cyan]{escape(r.claim)}[/] " + detail
@@ -142,10 +160,14 @@ def print_table(records, per_file: dict, total: dict, only_flags: bool = False) 
                 detail += f"\n[yellow]{escape(_clip(r.evidence, 220))}[/]"
             if r.correct and r.verdict == "disagrees":
                 detail += f"\ncorrect: {escape(_clip(r.correct, 200))}"
-            grid.add_row(format_lines(r.lines).replace("lines ", "").replace("line ", ""), r.kind, verdict,
+            if r.suppressed:
+                detail += f"\n[dim]suppressed: {escape(r.suppressed)}[/]"
+            grid.add_row(_where(r), r.kind, verdict,
                          escape(_clip(r.text, 200)), detail)
         console.print(grid)
     reasons = ", ".join(f"{n} {k}" for k, n in total["unchecked_by_reason"].items())
     console.print(f"[bold]{total['statements']} statements[/]: {total['checked']} checked "
-                  f"({total['proved']} proved, [red]{total['flagged']} flagged[/]), {total['unchecked']} unchecked"
+                  f"({total['proved']} proved, [red]{total['flagged']} flagged[/]"
+                  + (f", {total['suppressed']} flags suppressed" if total.get("suppressed") else "")
+                  + f"), {total['unchecked']} unchecked"
                   + (f" ({escape(reasons)})" if reasons else ""))

@@ -710,7 +710,8 @@ class _Parser:
         if len(args) < least or (most is not None and len(args) > most):
             raise self.error(token, f"'{name}' takes " + (f"{least} argument" if least == most else
                                                          f"at least {least} arguments") + f", found {len(args)}")
-        if base is None and name == r"\log" and getattr(self, "log_base", None) is not None:
+        natural = self.tex.startswith((r"\ln", "ln"), token.pos)  # \ln is natural whatever the document's base
+        if base is None and name == r"\log" and getattr(self, "log_base", None) is not None and not natural:
             base = sympy.Integer(self.log_base)  # document mode: the base the caller reads bare logs in
         value = func(*args) if base is None else sympy.log(args[0], base)
         return value if power is None else checked_power(value, power)

@@ -3,7 +3,10 @@ r"""Step 1 of ``derivspec scan``: every math fragment of a lecture file, with it
 Markdown (``$…$``, ``$$…$$``, ``\[…\]``, ``\(…\)``, ``\begin{equation|align|aligned|eqnarray|gather|…}``),
 LaTeX (the same, after ``%`` comments and the preamble) and plain text with Markdown-style math
 (the seeds are ``.txt``). ChatGPT-style exports that lost their backslashes -- a display block
-between a line ``[`` and a line ``]`` -- are read too.
+between a line ``[`` and a line ``]`` -- are read too. Jupyter notebooks (``.ipynb``): their Markdown
+cells, one document (:func:`load_lecture`); Quarto and MyST: math directives, the ``{math}`` role,
+equation labels (:func:`_myst`). Inline suppressions (``<!-- derivspec: ignore -->``,
+``% derivspec: ignore``): :func:`markers`.
 
 Skipped: fenced code (```` ``` ```` / ``~~~``, with d2lbook's ```` ```{.python .input} ````),
 inline code spans, HTML comments, YAML front matter, LaTeX comments and verbatim environments.
@@ -17,6 +20,9 @@ side starts a new statement.
 
 from __future__ import annotations
 
+import bisect
+import dataclasses
+import json
 import os
 import re
 import stat
@@ -63,7 +69,8 @@ class Fragment:
     display: bool
     before: str = ""  # the prose just before it (same paragraph)
     after: str = ""  # the prose just after it
-    start_line: int = 0  # the line of the body's first character
+    start_line: int = 0  # the line of the body's first character (the opening delimiter's line)
+    end_line: int = 0  # the line of the character after the body (the closing delimiter's line)
 
 
 @dataclass
@@ -78,6 +85,7 @@ class Statement:
     after: str = ""
     rows: list[tuple[int, str]] = field(default_factory=list)  # (line, row text) of a multi-row block
     fragment_lines: tuple[int, int] = (0, 0)
+    suppression: str = ""  # why an inline marker suppresses it ("" when none does)
 
 
 class ScanError(Exception):
@@ -123,9 +131,80 @@ def read_text(path: str | Path) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+NOTEBOOK_SUFFIXES = (".ipynb",)
+
+
+@dataclass(frozen=True)
+class Lecture:
+    """A lecture as the scan reads it: ``text`` (a notebook's Markdown cells joined in order, a
+    blank line between two) and, for a notebook, ``cells``: (cell number, first line in ``text``,
+    number of lines) of each Markdown cell -- cell numbers count every cell, 1-based, as Jupyter
+    lists them."""
+
+    text: str
+    kind: str  # md | tex | ipynb
+    cells: tuple = ()
+
+    def location(self, line: int) -> tuple[int | None, int]:
+        """(cell, line within the cell) of a line of ``text``; (None, line) outside a notebook."""
+        if not self.cells:
+            return None, line
+        index = max(0, bisect.bisect_right([first for _, first, _ in self.cells], line) - 1)
+        number, first, _ = self.cells[index]
+        return number, line - first + 1
+
+    def where(self, line: int) -> str:
+        """``line 4`` or ``cell 3, line 2``."""
+        cell, within = self.location(line)
+        return f"line {within}" if cell is None else f"cell {cell}, line {within}"
+
+
+def notebook_markdown(raw: str, path: str | Path = "notebook") -> Lecture:
+    """The Markdown cells of a Jupyter notebook (nbformat 4, read with :mod:`json`): raw and code
+    cells are skipped; :class:`NotText` for anything that is not a notebook."""
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise NotText(f"{path}: not a Jupyter notebook (invalid JSON at line {error.lineno}: {error.msg})") from None
+    if isinstance(data, dict) and "worksheets" in data and "cells" not in data:
+        raise NotText(f"{path}: an nbformat 3 notebook, not read (convert it: jupyter nbconvert --to notebook)")
+    if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
+        raise NotText(f"{path}: not a Jupyter notebook (no list of cells)")
+    parts, cells, line = [], [], 1
+    for number, cell in enumerate(data["cells"], 1):
+        if not isinstance(cell, dict) or not isinstance(cell.get("cell_type"), str):
+            raise NotText(f"{path}: not a Jupyter notebook (cell {number} has no cell_type)")
+        source = cell.get("source", "")
+        if isinstance(source, list) and all(isinstance(piece, str) for piece in source):
+            source = "".join(source)
+        if not isinstance(source, str):
+            raise NotText(f"{path}: not a Jupyter notebook (the source of cell {number} is not text)")
+        if cell["cell_type"] != "markdown" or not source.strip():
+            continue
+        source = source.replace("\r\n", "\n").replace("\r", "\n").rstrip()
+        count = source.count("\n") + 1
+        parts.append(source)
+        cells.append((number, line, count))
+        line += count + 1  # the blank line between two cells
+    return Lecture("\n\n".join(parts) + ("\n" if parts else ""), "ipynb", tuple(cells))
+
+
+def load_lecture(path: str | Path) -> Lecture:
+    """The lecture at ``path`` (:func:`read_text`; a notebook's Markdown cells), every failure a
+    :class:`ScanError` with the one-line message ``scan`` prints (exit 2)."""
+    kind = file_kind(path)
+    text = read_lecture(path)
+    if kind != "ipynb":
+        return Lecture(text, kind)
+    try:
+        return notebook_markdown(text, path)
+    except NotText as error:
+        raise ScanError(str(error)) from None
+
+
 def read_lecture(path: str | Path) -> str:
     """:func:`read_text`, every failure a :class:`ScanError` with the one-line message ``scan``
-    prints (exit 2)."""
+    prints (exit 2). A notebook's raw JSON: :func:`load_lecture` reads its cells."""
     try:
         return read_text(path)
     except NotText as error:
@@ -156,20 +235,8 @@ def _blank_all(text: str, spans) -> str:
     return "".join(out) + text[position:]
 
 
-def mask(text: str, kind: str) -> str:
-    """The text with everything that is not prose or math blanked (same length, same lines)."""
-    if kind == "tex":
-        text = _TEX_COMMENT.sub(lambda m: m.group(1) + " " * len(m.group(2)), text)
-        begin = text.find(r"\begin{document}")
-        if begin >= 0:
-            text = _blank(text, 0, begin + len(r"\begin{document}"))
-        return _blank_all(text, _verbatim_spans(text))
-    # YAML front matter
-    if text.startswith("---\n"):
-        close = text.find("\n---", 4)
-        if close > 0 and close < 4000:
-            text = _blank(text, 0, close + 4)
-    # fenced code
+def _blank_fences(text: str) -> str:
+    """Fenced code blocks blanked (a fence closes with the same character, at least as long)."""
     lines = text.split("\n")
     out, fence = [], None
     for line in lines:
@@ -184,7 +251,23 @@ def mask(text: str, kind: str) -> str:
             out.append(" " * len(line))
             continue
         out.append(line)
-    text = "\n".join(out)
+    return "\n".join(out)
+
+
+def mask(text: str, kind: str) -> str:
+    """The text with everything that is not prose or math blanked (same length, same lines)."""
+    if kind == "tex":
+        text = _TEX_COMMENT.sub(lambda m: m.group(1) + " " * len(m.group(2)), text)
+        begin = text.find(r"\begin{document}")
+        if begin >= 0:
+            text = _blank(text, 0, begin + len(r"\begin{document}"))
+        return _blank_all(text, _verbatim_spans(text))
+    # YAML front matter
+    if text.startswith("---\n"):
+        close = text.find("\n---", 4)
+        if close > 0 and close < 4000:
+            text = _blank(text, 0, close + 4)
+    text = _blank_fences(text)
     text = _blank_all(text, [m.span() for m in _HTML_COMMENT.finditer(text)])
     text = _blank_all(text, _verbatim_spans(text))
     # inline code spans (d2lbook's :eqref:`x`, `code`); a span never holds math
@@ -193,9 +276,12 @@ def mask(text: str, kind: str) -> str:
 
 
 def file_kind(path: str | Path) -> str:
+    """tex | ipynb | md (Markdown, Quarto, MyST, R Markdown, text)."""
     suffix = Path(path).suffix.lower()
     if suffix in (".tex", ".ltx", ".sty"):
         return "tex"
+    if suffix in NOTEBOOK_SUFFIXES:
+        return "ipynb"
     return "md"
 
 
@@ -275,11 +361,186 @@ def _inline_dollar_end(text: str, start: int, limit: int = 5_000) -> int:
     return -1
 
 
+# --- Quarto and MyST ---------------------------------------------------------------------------
+
+_DIRECTIVE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,}|:{3,})[ \t]*\{([A-Za-z][\w:.-]*)\}[ \t]*(.*)$")
+_CLOSING_FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,}|:{3,})[ \t]*$")
+# MyST directives whose content is Markdown (admonitions, sphinx-proof's prf:*, sphinx-exercise); others are code
+PROSE_DIRECTIVES = frozenset({"note", "warning", "tip", "important", "hint", "attention", "caution", "danger",
+                              "error", "seealso", "admonition", "dropdown", "margin", "sidebar", "topic", "epigraph",
+                              "exercise", "solution", "card", "div", "proof", "theorem", "lemma", "definition"})
+_ROLE = re.compile(r"\{math\}(`+)(?!`)(.+?)(?<!`)\1(?!`)")
+_TARGET = re.compile(r"^[ \t]*\([\w:.-]{2,}\)=[ \t]*$")  # MyST's (label)= before a block
+# $$ (label) (MyST), $$ {#eq-x} (Quarto): the label is no part of the math
+_EQUATION_LABEL = re.compile(r"(?<=\$\$)([ \t]*(?:\([\w:.-]+\)|\{#[\w:.-]+[^{}\n]*\}))[ \t]*$")
+_OPTION = re.compile(r"^[ \t]*:[\w-]+:")  # :label: eq-1 at the top of a directive
+
+
+def _closes(line: str, fence: str) -> bool:
+    m = _CLOSING_FENCE.match(line)
+    return bool(m) and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence)
+
+
+def _myst_line(line: str) -> str:
+    """One line of prose: a ``{math}`` role becomes ``$…$``, an equation label after ``$$`` and a
+    ``(label)=`` target line are blanked (same length)."""
+    if _TARGET.match(line):
+        return " " * len(line)
+    line = _ROLE.sub(lambda m: " " * (5 + len(m.group(1))) + "$" + m.group(2) + "$" + " " * (len(m.group(1)) - 1), line)
+    return _EQUATION_LABEL.sub(lambda m: " " * len(m.group(1)), line)
+
+
+def _myst(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """Quarto and MyST Markdown, rewritten with the same length and lines: the fence and option
+    lines of a math directive (```` ```{math} ````, ``:::{math}``) blanked, its equations (groups of
+    lines between blank lines) returned as display spans; the fences of prose directives
+    (```` ```{note} ````, ``:::{prf:theorem}``) blanked so their content reads as prose; code
+    cells (```` ```{python} ````) and code fences left for :func:`mask`; roles and labels as
+    :func:`_myst_line`."""
+    lines = text.split("\n")
+    starts, position = [], 0
+    for line in lines:
+        starts.append(position)
+        position += len(line) + 1
+    out, spans = list(lines), []
+    containers: list[str] = []  # open prose directives, innermost last
+    code: str | None = None  # the fence of an open code block
+    math: tuple[str, list] | None = None  # (fence, [(line index, start column)]) of an open math directive
+
+    def close_math(body: list) -> None:
+        options = True
+        group: list = []
+        for index, column in body + [(None, 0)]:
+            if index is not None and options and (_OPTION.match(lines[index]) and column == 0):
+                out[index] = " " * len(lines[index])
+                continue
+            if index is not None and lines[index][column:].strip():
+                options = False
+                group.append((index, column))
+                continue
+            if group:
+                first, column0 = group[0]
+                last = group[-1][0]
+                spans.append((starts[first] + column0, starts[last] + len(lines[last])))
+            group = []
+
+    for i, line in enumerate(lines):
+        if code is not None:
+            if _closes(line, code):
+                code = None
+            continue
+        if math is not None:
+            if _closes(line, math[0]):
+                out[i] = " " * len(line)
+                close_math(math[1])
+                math = None
+            else:
+                math[1].append((i, 0))
+            continue
+        directive = _DIRECTIVE.match(line)
+        if directive:
+            fence, name, rest = directive.groups()
+            if name == "math":
+                out[i] = " " * (len(line) - len(rest)) + rest if rest.strip() else " " * len(line)
+                math = (fence, [(i, len(line) - len(rest))] if rest.strip() else [])
+            elif name in PROSE_DIRECTIVES or name.startswith(("prf:", "proof:")) or fence[0] == ":":
+                out[i] = " " * len(line)  # its title (rest) is no formula
+                containers.append(fence)
+            else:
+                code = fence
+            continue
+        if containers and _closes(line, containers[-1]):
+            out[i] = " " * len(line)
+            containers.pop()
+            continue
+        fence = _FENCE.match(line)
+        if fence:
+            code = fence.group(1)
+            continue
+        out[i] = _myst_line(line)
+    if math is not None:  # never closed: its content is not read
+        for index, _ in math[1]:
+            out[index] = " " * len(lines[index])
+    return "\n".join(out), spans
+
+
+# --- inline suppressions ------------------------------------------------------------------------
+
+_MD_MARKER = re.compile(r"<!--[ \t]*derivspec:[ \t]*(ignore-file|ignore)(?![\w-])(.*?)-->", re.DOTALL)
+_TEX_MARKER = re.compile(r"%[ \t]*derivspec:[ \t]*(ignore-file|ignore)(?![\w-])(.*)")
+
+
+@dataclass(frozen=True)
+class Marker:
+    """An inline suppression: ``ignore`` (the statements on its line; alone on its line: the
+    statements on the next line, or the block that opens there) or ``ignore-file``."""
+
+    kind: str
+    first: int  # its lines
+    last: int
+    standalone: bool
+    reason: str = ""
+
+
+def markers(text: str, kind: str = "md") -> list[Marker]:
+    """The suppression markers of ``text``: ``<!-- derivspec: ignore [reason] -->`` in Markdown (not
+    in fenced code), ``% derivspec: ignore [reason]`` in LaTeX; ``ignore-file`` for the whole file."""
+    found = []
+    index = _LineIndex(text)
+    if kind == "tex":
+        for comment in _TEX_COMMENT.finditer(text):
+            m = _TEX_MARKER.match(comment.group(2))
+            if m:
+                start = comment.start(2)
+                line_start = text.rfind("\n", 0, start) + 1
+                line = index.line(start)
+                found.append(Marker(m.group(1), line, line, not text[line_start:start].strip(),
+                                    m.group(2).strip(" \t:-—")))
+        return found
+    source = _blank_fences(text)
+    for m in _MD_MARKER.finditer(source):
+        line_start = source.rfind("\n", 0, m.start()) + 1
+        line_end = source.find("\n", m.end())
+        after = source[m.end():None if line_end < 0 else line_end]
+        alone = not source[line_start:m.start()].strip() and not after.strip()
+        found.append(Marker(m.group(1), index.line(m.start()), index.line(m.end() - 1), alone,
+                            " ".join(m.group(2).split()).strip(" :-—")))
+    return found
+
+
+def _suppression(statement: Statement, fragment: Fragment, marks: list[Marker], where) -> str:
+    """Why a marker suppresses ``statement`` ("" when none does)."""
+    for mark in marks:
+        if mark.kind == "ignore-file":
+            hit = True
+        elif mark.standalone:
+            hit = mark.last + 1 in (statement.lines[0], fragment.start_line)
+        else:
+            hit = (any(statement.lines[0] <= line <= statement.lines[1] for line in range(mark.first, mark.last + 1))
+                   or fragment.start_line in range(mark.first, mark.last + 1)
+                   or fragment.end_line in range(mark.first, mark.last + 1))
+        if hit:
+            return f"derivspec: {mark.kind} at {where(mark.first)}" + (f" ({mark.reason})" if mark.reason else "")
+    return ""
+
+
+def file_suppression(lecture: Lecture) -> str:
+    """The reason of an ``ignore-file`` marker ("" when the lecture has none)."""
+    for mark in markers(lecture.text, "tex" if lecture.kind == "tex" else "md"):
+        if mark.kind == "ignore-file":
+            reason = f" ({mark.reason})" if mark.reason else ""
+            return f"derivspec: ignore-file at {lecture.where(mark.first)}{reason}"
+    return ""
+
+
 def fragments(text: str, file: str, kind: str = "md") -> list[Fragment]:
     """Every math fragment of ``text`` (already read), in order."""
     if kind == "tex":  # a LaTeX comment is no part of a formula (\\%[0.5em] ends a matrix row's comment)
         text = _TEX_COMMENT.sub(lambda m: m.group(1) + " " * len(m.group(2)), text)
-    masked = mask(text, kind)
+        directives: list[tuple[int, int]] = []
+    else:
+        text, directives = _myst(text)
+    masked = _blank_all(mask(text, kind), directives)
     index = _LineIndex(text)
     found: list[Fragment] = []
 
@@ -291,7 +552,7 @@ def fragments(text: str, file: str, kind: str = "md") -> list[Fragment]:
         last = index.line(body_start + len(body.rstrip()) - 1)
         found.append(Fragment(file, body, body_start, body_end, first, max(first, last), display,
                               _paragraph_before(masked, outer_start), _paragraph_after(masked, outer_end),
-                              index.line(body_start)))
+                              index.line(body_start), index.line(body_end)))
 
     next_at: dict[str, tuple[int, int]] = {}
 
@@ -365,6 +626,9 @@ def fragments(text: str, file: str, kind: str = "md") -> list[Fragment]:
                         i = m.end()
                         continue
         i += 1
+    for start, end in directives:  # the equations of math directives, in reading order
+        add(start, end, True, start, end)
+    found.sort(key=lambda fragment: fragment.start)
     return found
 
 
@@ -442,12 +706,45 @@ def statements(fragment: Fragment) -> list[Statement]:
     return out
 
 
-def extract(path: str | Path, text: str | None = None, name: str | None = None) -> list[Statement]:
-    """Every statement of the file (``text`` given: that content)."""
-    if text is None:
-        text = read_text(path)
+def _shifted(fragment: Fragment, offset: int, lines: int) -> Fragment:
+    """A fragment of a notebook cell placed in the joined text (``offset`` characters, ``lines`` lines on)."""
+    return dataclasses.replace(fragment, start=fragment.start + offset, end=fragment.end + offset,
+                               first_line=fragment.first_line + lines, last_line=fragment.last_line + lines,
+                               start_line=fragment.start_line + lines, end_line=fragment.end_line + lines)
+
+
+def extract(path: str | Path, text: str | None = None, name: str | None = None,
+            lecture: Lecture | None = None) -> list[Statement]:
+    """Every statement of the file (``text`` given: that content; ``lecture``: as read by
+    :func:`load_lecture`). A notebook's cells are read one by one (a formula never runs from one
+    cell into the next); their statements carry the lines of the joined text (:class:`Lecture`).
+    Each statement an inline marker suppresses says why (``suppression``)."""
+    if lecture is None:
+        kind = file_kind(path)
+        if text is None:
+            lecture = load_lecture(path)
+        elif kind == "ipynb" and text.lstrip().startswith("{"):
+            lecture = notebook_markdown(text, path)
+        else:
+            lecture = Lecture(text, "md" if kind == "ipynb" else kind)
     file = name or Path(path).name
+    kind = "tex" if lecture.kind == "tex" else "md"
+    marks = markers(lecture.text, kind)
+    if lecture.cells:
+        starts = _LineIndex(lecture.text).starts
+        segments = []
+        for _, first, count in lecture.cells:
+            begin = starts[first - 1]
+            end = starts[first - 1 + count] - 1 if first - 1 + count < len(starts) else len(lecture.text)
+            segments.append((begin, first - 1, lecture.text[begin:end]))
+    else:
+        segments = [(0, 0, lecture.text)]
     result = []
-    for fragment in fragments(text, file, file_kind(path)):
-        result.extend(statements(fragment))
+    for offset, lines, segment in segments:
+        for fragment in fragments(segment, file, kind):
+            if offset or lines:
+                fragment = _shifted(fragment, offset, lines)
+            for statement in statements(fragment):
+                statement.suppression = _suppression(statement, fragment, marks, lecture.where)
+                result.append(statement)
     return result

@@ -2,7 +2,9 @@
 
 A record has ``file``, ``lines`` ([first, last]), ``text``, ``kind`` (chain | number | known |
 source), ``verdict`` (proved | disagrees | unchecked), ``claim`` (when recognised), ``reason``,
-``evidence``; and ``steps``, one entry per relation with its own verdict.
+``evidence``; and ``steps``, one entry per relation with its own verdict. A notebook's record
+has ``cell`` (1-based, every cell counted) and ``lines`` within that cell; a record an inline
+marker suppresses has ``suppressed`` (true) and ``suppression`` (the marker, where, and its reason).
 """
 
 from __future__ import annotations
@@ -68,6 +70,8 @@ class Record:
     steps: list = field(default_factory=list)
     correct: str = ""
     category: str = ""  # the class of the statement (derivspec.scan.classify.CLASSES)
+    cell: int | None = None  # a notebook's cell (``lines`` are then within it)
+    suppressed: str = ""  # why an inline marker suppresses it ("": not suppressed)
 
     def to_json(self) -> dict:
         data = {"file": self.file, "lines": [int(self.lines[0]), int(self.lines[1])], "text": self.text,
@@ -80,13 +84,19 @@ class Record:
             data["correct"] = self.correct
         if self.steps:
             data["steps"] = [s if isinstance(s, dict) else s.to_json() for s in self.steps]
+        if self.cell is not None:
+            data["cell"] = self.cell
+        if self.suppressed:
+            data["suppressed"] = True
+            data["suppression"] = self.suppressed
         return data
 
     @classmethod
     def from_json(cls, data: dict) -> "Record":
         return cls(data["file"], tuple(data["lines"]), data["text"], data["kind"], data["verdict"], data["reason"],
                    data.get("evidence", ""), data.get("claim"), list(data.get("steps", [])), data.get("correct", ""),
-                   data.get("class", ""))
+                   data.get("class", ""), data.get("cell"),
+                   data.get("suppression", "") if data.get("suppressed") else "")
 
 
 def record_from_steps(file: str, lines, text: str, steps) -> Record | None:
@@ -108,10 +118,12 @@ def record_from_steps(file: str, lines, text: str, steps) -> Record | None:
 
 
 def summary(records: list[Record], formulas: int | None = None) -> dict:
-    """Counts: statements found, checked (proved or disagrees), flagged, unchecked by reason."""
+    """Counts: statements found, checked (proved or disagrees), flagged (not suppressed), suppressed
+    (flags an inline marker suppresses), unchecked by reason."""
     found = len(records)
     checked = sum(1 for r in records if r.verdict in ("proved", "disagrees"))
-    flagged = sum(1 for r in records if r.verdict == "disagrees")
+    suppressed = sum(1 for r in records if r.verdict == "disagrees" and r.suppressed)
+    flagged = sum(1 for r in records if r.verdict == "disagrees") - suppressed
     by_reason: dict[str, int] = {}
     for r in records:
         if r.verdict == "unchecked":
@@ -122,7 +134,8 @@ def summary(records: list[Record], formulas: int | None = None) -> dict:
         entry = by_kind.setdefault(r.kind, {"found": 0, "proved": 0, "disagrees": 0, "unchecked": 0})
         entry["found"] += 1
         entry[r.verdict] += 1
-    data = {"statements": found, "checked": checked, "proved": checked - flagged, "flagged": flagged,
+    data = {"statements": found, "checked": checked, "proved": checked - flagged - suppressed, "flagged": flagged,
+            "suppressed": suppressed,  # flags an inline marker suppresses (not in "flagged")
             "unchecked": found - checked, "unchecked_by_reason": dict(sorted(by_reason.items(), key=lambda kv: -kv[1])),
             "by_kind": by_kind}
     by_class: dict[str, int] = {}

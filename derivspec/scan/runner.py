@@ -21,6 +21,7 @@ import signal
 import struct
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from derivspec.scan.classify import document_algorithms
@@ -31,7 +32,7 @@ from derivspec.scan.letters import document_letters
 from derivspec.scan.macros import document_macros, package_macros_text
 from derivspec.scan.matrices import document_types
 from derivspec.scan.probability import document_families
-from derivspec.scan.extract import Statement, extract, read_lecture
+from derivspec.scan.extract import Statement, extract, file_suppression, load_lecture
 from derivspec.scan.records import Record, record_from_steps
 from derivspec.scan.statements import (STATEMENT_SECONDS, DocumentState, check_statement, clean, document_conventions,
                                       document_equations, document_functions, document_notations,
@@ -69,17 +70,55 @@ def _starts_with_relation(text: str) -> bool:
     return bool(re.match(r"^\s*(?:=|\\approx|\\le|\\ge|\\propto|\\(?:c|l)?dots\s*=|\\ldots\s*=)", text))
 
 
-def prepare(path, name: str | None = None, known: bool = True, seconds: float | None = None):
-    """The file's statements (with a relation), their chain predecessors and the document state."""
-    text = read_lecture(path)
+@dataclass(frozen=True)
+class Declarations:
+    """What a project's settings declare for every lecture (``[tool.derivspec]``, see
+    derivspec.app.settings), read as if the document had declared it where it declares nothing
+    else: ``matrices`` and ``vectors`` (letters), ``constants`` (``e`` and ``\\pi`` the named
+    constants, other names numbers: scalars that come out of an expectation), ``log_base``
+    (2, 10 or ``"e"``: the base of a bare ``\\log``)."""
+
+    matrices: frozenset = frozenset()
+    vectors: frozenset = frozenset()
+    constants: frozenset = frozenset()
+    log_base: int | str | None = None
+
+
+NAMED_CONSTANTS = {"e": "e", "pi": r"\pi", r"\pi": r"\pi"}
+
+
+def _declare(state: DocumentState, declared: Declarations) -> None:
+    """The settings' declarations added to the document's own (the document's win where both speak)."""
+    types = state.types
+    matrices = types.matrices | (declared.matrices - types.vectors)
+    vectors = (types.vectors | (declared.vectors - types.matrices)) - matrices
+    at = dict(types.declared_at)
+    at.update({name: 0 for name in (declared.matrices | declared.vectors) if name not in at})
+    state.types = dataclasses.replace(types, matrices=frozenset(matrices), vectors=frozenset(vectors),
+                                      declared_at=tuple(sorted(at.items())))
+    named = {NAMED_CONSTANTS[name] for name in declared.constants if name in NAMED_CONSTANTS}
+    state.names.variables = frozenset(state.names.variables - named)
+    state.numbers = frozenset(name for name in declared.constants if name not in NAMED_CONSTANTS)
+    if state.log_base is None and declared.log_base in (2, 10):
+        state.log_base = declared.log_base
+    state.natural_logs = state.log_base is None and declared.log_base == "e"
+
+
+def prepare(path, name: str | None = None, known: bool = True, seconds: float | None = None,
+            declared: Declarations | None = None):
+    """The file's statements (with a relation), their chain predecessors and the document state
+    (``state.lecture``: the lecture as read, a notebook's cells)."""
+    lecture = load_lecture(path)
+    text = lecture.text
     file = name or Path(path).name
-    statements = extract(path, text=text, name=file)
+    statements = extract(path, name=file, lecture=lecture)
     # the document's \newcommand/\def/\DeclareMathOperator over its local packages' (\usepackage{../macros}), overlays
     macros = document_macros(text, package_macros_text(path, text))
     statements = [dataclasses.replace(s, text=macros.expand(s.text), rows=[(line, macros.expand(row)) for line, row in s.rows])
                   for s in statements]
     relational = [s for s in statements if has_relation(s)]
     state = DocumentState(file, seconds=seconds or STATEMENT_SECONDS)
+    state.lecture = lecture
     state.algorithms = document_algorithms(text)  # lines where every equation is an assignment
     state.names.variables = document_letters(text)  # π, e, σ(·): named constants only where the document uses them so
     state.log_base, state.conventions = document_conventions(text, state.names)
@@ -99,6 +138,8 @@ def prepare(path, name: str | None = None, known: bool = True, seconds: float | 
     state.types = document_types(text)  # read before any check: which names are matrices and vectors
     state.equations = document_equations(split)  # name = value, in force near where it is stated
     state.order = {(s.lines, s.text): i for i, s in enumerate(relational)}
+    if declared is not None:
+        _declare(state, declared)
     if known:
         from derivspec.scan.known import Recogniser
 
@@ -139,12 +180,13 @@ def _check_one(index: int, relational, previous, state) -> dict | None:
 
 def scan_path(path, *, seconds: float | None = None, workers: int = 1, progress=None, known: bool = True,
               sources: bool = True, name: str | None = None, only_lines=None,
-              file_seconds: float | None = FILE_SECONDS) -> list[Record]:
+              file_seconds: float | None = FILE_SECONDS, declared: Declarations | None = None) -> list[Record]:
     """``only_lines``: check only the statements that span one of these lines (the others are
     still read for their context: chain continuations, the document's conventions);
-    ``file_seconds``: the whole file's time budget (None: none)."""
+    ``file_seconds``: the whole file's time budget (None: none); ``declared``: the settings'
+    declarations. A notebook's records carry their cell and the lines within it."""
     deadline = None if file_seconds is None else time.monotonic() + file_seconds
-    text, file, statements, relational, previous, state = prepare(path, name, known, seconds)
+    text, file, statements, relational, previous, state = prepare(path, name, known, seconds, declared)
     if only_lines is not None:
         wanted = set(only_lines)
         keep = [i for i, s in enumerate(relational) if any(s.lines[0] <= n <= s.lines[1] for n in wanted)]
@@ -165,8 +207,22 @@ def scan_path(path, *, seconds: float | None = None, workers: int = 1, progress=
     if sources:
         from derivspec.scan.sources import source_records
 
-        records.extend(source_records(file, text))
+        for record in source_records(Path(file).name, text):  # a lecture the registry cites, found in a folder
+            record.file = file
+            records.append(record)
     records.sort(key=lambda r: (r.lines[0], r.lines[1], r.kind == "source"))
+    return _placed(records, statements, state.lecture)
+
+
+def _placed(records: list[Record], statements: list[Statement], lecture) -> list[Record]:
+    """Records with their inline suppressions and, in a notebook, their cell and lines within it."""
+    suppressed = {s.lines: s.suppression for s in statements if s.suppression}
+    whole_file = file_suppression(lecture)
+    for record in records:
+        record.suppressed = suppressed.get(tuple(record.lines), "") or whole_file
+        if lecture.cells:
+            cell, first = lecture.location(record.lines[0])
+            record.cell, record.lines = cell, (first, first + record.lines[1] - record.lines[0])
     return records
 
 

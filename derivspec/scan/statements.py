@@ -149,6 +149,9 @@ class DocumentState:
     change_of_variables_maps: tuple = ()  # change_of_variables.document_maps: x = f(z) stated in the document
     reparameterised: object = None  # reparameterised.Facts: standard-normal noises and the normal laws declared
     likelihoods: tuple = ()  # likelihood_optimum.document_likelihoods: likelihoods the prose calls one
+    numbers: frozenset = frozenset()  # names the settings declare constants (numbers), runner.Declarations
+    natural_logs: bool = False  # the settings say a bare log is natural: no base-2/10 reading is tried
+    lecture: object = None  # extract.Lecture: the text as read, a notebook's cells
 
 
 @dataclass
@@ -370,7 +373,8 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
                           statement=" , ".join(" = ".join(c.sides) for c in clauses if c is not clause),
                           definitions=_nearby_definitions(statement, state), notations=state.notations,
                           samples=_nearby_samples(statement, state),
-                          numbers=step_checks.numbers_in_prose(statement.before[-300:]), families=state.families,
+                          numbers=step_checks.numbers_in_prose(statement.before[-300:]) | state.numbers,
+                          families=state.families, natural_logs=state.natural_logs,
                           defined_functions=state.defined_functions, event_relations=state.event_relations,
                           cross_entropy_losses=state.cross_entropy_losses,
                           change_of_variables_maps=state.change_of_variables_maps,

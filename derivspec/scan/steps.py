@@ -123,6 +123,7 @@ class Context:
     likelihoods: tuple = ()  # likelihoods stated before the statement (likelihood_optimum.document_likelihoods)
     normal_laws: tuple = ()  # normal laws declared before the statement (reparameterised.laws_in)
     normal_model: object = None  # mu ~ N(mu_0, sigma_0^2), x_i | mu ~ N(mu, sigma^2) declared (normal_posterior.py)
+    natural_logs: bool = False  # the project's settings say a bare log is natural (no base-2/10 reading)
 
 
 _TRUNCATED = re.compile(r"^\s*(-?\s*\d+\.\d+)\s*(?:\\ldots|\\dots|\\cdots|\.\.\.)\s*$")
@@ -162,7 +163,7 @@ def read_side(text: str, context: Context) -> Side:
                                                      ambiguous="product")
         except Exception:
             pass
-    if context.log_base is None and _LOG.search(text):
+    if context.log_base is None and not context.natural_logs and _LOG.search(text):
         for base in (2, 10):
             try:
                 side.variants[f"log{base}"] = read_document(text, context.names, context.bare, log_base=base)
