@@ -118,7 +118,7 @@ def test_myst_math_directives_roles_and_labels(tmp_path):
 # --- folders --------------------------------------------------------------------------------------
 
 def _tree(root):
-    files = {"week1/index.md": WRONG, "week2/index.md": RIGHT, "week2/extra.tex": f"\\[ 1 + 1 = 3 \\]",
+    files = {"week1/index.md": WRONG, "week2/index.md": RIGHT, "week2/extra.tex": "\\[ 1 + 1 = 3 \\]",
              "drafts/old.md": WRONG, "notes.txt": RIGHT, "README.rst": WRONG, ".hidden/x.md": WRONG,
              "_build/x.md": WRONG, "node_modules/x.md": WRONG, "env/x.md": WRONG, "env/pyvenv.cfg": "home = /usr",
              "empty.md": ""}

@@ -153,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     scan = commands.add_parser("scan", help="check every equation of lecture files (Markdown, LaTeX, text, Jupyter "
                                             "notebooks, Quarto, MyST) or of the lecture files in folders")
-    scan.add_argument("files", nargs="+", metavar="FILE")
+    scan.add_argument("files", nargs="+", metavar="FILE", help="lecture files, or folders to walk for them")
     scan.add_argument("--json", action="store_true")
     scan.add_argument("--only-flags", action="store_true", help="show only the statements found wrong")
     scan.add_argument("--time-limit", type=time_limit_value, default=None, metavar="SECONDS",

@@ -28,7 +28,9 @@ def scan_file(path, *, seconds: float | None = None, workers: int = 1, progress=
     registered claims; ``sources`` adds the registry's sources for a lecture it cites;
     ``name`` the file name the records carry; ``only_lines`` checks only the statements that
     span those lines; ``file_seconds`` the whole file's time budget (default
-    :data:`derivspec.scan.runner.FILE_SECONDS`; None: none)."""
+    :data:`derivspec.scan.runner.FILE_SECONDS`; None: none); ``declared`` a
+    :class:`derivspec.scan.runner.Declarations` (a project's settings: matrices, constants, log base).
+    A notebook's records carry ``cell``; a statement an inline marker suppresses, ``suppressed``."""
     from derivspec.scan.runner import scan_path
 
     return scan_path(path, seconds=seconds, workers=workers, progress=progress, known=known, sources=sources,
