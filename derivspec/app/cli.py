@@ -191,12 +191,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _version() -> str:
-    from importlib import metadata
+    import derivspec
 
-    try:
-        return metadata.version("derivspec")
-    except metadata.PackageNotFoundError:
-        return "unknown"
+    return derivspec.__version__  # the installed metadata's version (pyproject.toml's)
 
 
 def _one_line(text: str) -> str:
