@@ -174,7 +174,7 @@ def test_distribution_claims_no_generic_top_level_names(tmp_path):
     ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
     for folder in ("derivspec", "derivations", "numerics", "reference_models"):
         shutil.copytree(ROOT / folder, source / folder, ignore=ignore)
-    for name in ("setup.py", "pyproject.toml", "README.md"):
+    for name in ("setup.py", "pyproject.toml", "README.md", "LICENSE"):
         shutil.copy(ROOT / name, source / name)
     proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet",
                            "-w", str(tmp_path), str(source)], capture_output=True, text=True, timeout=600)

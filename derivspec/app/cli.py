@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 
+from derivspec.app.scan_formats import FORMATS as SCAN_FORMATS
 from derivspec.core.errors import EXIT_BAD_INPUT, EXIT_INCONCLUSIVE, DerivspecError
 
 MAX_MESSAGE = 400  # characters of an error line (a pasted formula can be long)
@@ -156,6 +157,9 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("files", nargs="+", metavar="FILE", help="lecture files, or folders to walk for them")
     scan.add_argument("--json", action="store_true")
     scan.add_argument("--only-flags", action="store_true", help="show only the statements found wrong")
+    scan.add_argument("--format", choices=SCAN_FORMATS, default=None,
+                      help="text (default), json (as --json), github (GitHub Actions annotations, one per flag) "
+                           "or sarif (a SARIF 2.1.0 log for code scanning); the exit code does not depend on it")
     scan.add_argument("--time-limit", type=time_limit_value, default=None, metavar="SECONDS",
                       help="per statement (default 8)")
     scan.add_argument("--file-time-limit", type=file_time_limit_value, default=None, metavar="SECONDS",
@@ -198,12 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _version() -> str:
-    from importlib import metadata
+    import derivspec
 
-    try:
-        return metadata.version("derivspec")
-    except metadata.PackageNotFoundError:
-        return "unknown"
+    return derivspec.__version__  # the installed metadata's version (pyproject.toml's)
 
 
 def _one_line(text: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 import time
 
+from derivspec.app.extras import require_numeric
 from derivspec.app.output import print_json, say
 from derivspec.core import registry
 from derivspec.core.claims import ERRATUM_SEVERITIES
@@ -86,6 +87,7 @@ def run_show(args) -> int:
 
 
 def run_verify(args) -> int:
+    require_numeric("verify", plots=False)
     from derivspec.app.verify import default_jobs, verify_many
     from derivspec.core import cache as store
     from derivspec.numerics.checks import NumericContext
@@ -280,6 +282,7 @@ def one_per_slip(entries: list[dict]) -> list[dict]:
 
 
 def run_errata(args) -> int:
+    require_numeric("errata", plots=False)
     entries = errata_entries(args.seed)
     if args.json:
         print_json({"meta": run_metadata(args.seed), "errata": entries})
@@ -297,6 +300,7 @@ def run_errata(args) -> int:
 
 
 def run_coverage(args) -> int:
+    require_numeric("coverage", plots=False)
     from derivspec.app.coverage import run
 
     return run(args.json, args.seed)
@@ -306,6 +310,7 @@ def run_coverage(args) -> int:
 
 
 def run_report(args) -> int:
+    require_numeric("report", plots=not args.no_plots)
     from derivspec.app.report import _select, build_report, default_scan_paths, require_report_dependencies, scan_files_section
 
     require_report_dependencies(plots=not args.no_plots)  # before the scan and the checks: seconds, not minutes
@@ -326,6 +331,7 @@ def run_scan(args) -> int:
 
 
 def run_run(args) -> int:
+    require_numeric("run", plots=bool(args.model or args.all) and not args.list)  # listing draws nothing
     from derivspec.app.run import run_command
 
     return run_command(args)

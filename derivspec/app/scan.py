@@ -1,4 +1,4 @@
-"""``derivspec scan FILE... [--json] [--only-flags]``: the command's output.
+"""``derivspec scan FILE... [--json] [--only-flags] [--format text|json|github|sarif]``: the command's output.
 
 Exit codes: 0 nothing flagged, 1 something flagged, 2 bad input (a file that cannot be read,
 a binary file, not UTF-8 text) with one line on stderr, 3 nothing flagged but the scan is
@@ -92,9 +92,10 @@ def run(args) -> int:
 
     from derivspec.app.settings import load_settings
 
+    fmt = scan_format(args)
     settings = load_settings(getattr(args, "config", None))
     records, per_file = scan_paths(args.files, seconds=args.time_limit, workers=args.jobs,
-                                   progress=not args.json or sys.stderr.isatty(), file_seconds=args.file_time_limit,
+                                   progress=fmt == "text" or sys.stderr.isatty(), file_seconds=args.file_time_limit,
                                    settings=settings, include=getattr(args, "include", None) or (),
                                    exclude=getattr(args, "exclude", None) or ())
     flagged = [r for r in records if r.verdict == "disagrees" and not r.suppressed]  # a suppressed flag: not exit 1
@@ -102,7 +103,11 @@ def run(args) -> int:
     total = summary(records)
     if len(per_file) > 1:
         total["files"] = per_file
-    if args.json:
+    if fmt in ("github", "sarif"):  # derivspec.app.scan_formats: CI annotations, a SARIF log
+        from derivspec.app.scan_formats import print_format
+
+        print_format(fmt, records, total, args.files)
+    elif fmt == "json":
         meta = run_metadata()
         meta["files"] = [str(p) for p in args.files]
         meta["settings"] = str(settings.source) if settings.source else None
@@ -112,6 +117,14 @@ def run(args) -> int:
     if flagged:
         return EXIT_FAILED
     return EXIT_INCONCLUSIVE if any(r.reason.startswith(BUDGET_SPENT) for r in records) else EXIT_OK
+
+
+def scan_format(args) -> str:
+    """``--format`` (default text); ``--json`` is ``--format json``."""
+    chosen = getattr(args, "format", None)
+    if args.json and chosen not in (None, "json"):
+        raise DerivspecError(f"scan: --json is --format json; it cannot be combined with --format {chosen}")
+    return "json" if args.json else chosen or "text"
 
 
 def _clip(text: str, limit: int) -> str:
