@@ -9,8 +9,8 @@ scipy and matplotlib are not there, and ``derivspec.__version__`` is the install
 version, pyproject.toml's. pip's own dry-run resolution of the core lists no torch or CUDA
 package either.
 
-The lecture files scanned are a parametrised list (:data:`LECTURES`): another input format is
-one more entry.
+The lecture files scanned are a parametrised list (:data:`LECTURES`: Markdown, a notebook, Quarto);
+another input format is one more entry.
 """
 
 from __future__ import annotations
@@ -56,7 +56,22 @@ and a square of a sum is, so we are told,
 $$(a + b)^2 = a^2 + b^2$$
 """
 
-LECTURES = [Lecture("lecture.md", MARKDOWN, "a^2 + b^2")]
+
+
+def notebook(text: str) -> str:
+    """The lecture as a Jupyter notebook: a code cell, then each paragraph a Markdown cell."""
+    cells = [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+              "source": ["import math\n", "(1 + 2)**2 == 1**2 + 2**2  # not a formula scan reads\n"]}]
+    cells += [{"cell_type": "markdown", "metadata": {}, "source": part.splitlines(keepends=True)}
+              for part in text.split("\n\n")]
+    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+
+
+QUARTO = "---\ntitle: Two formulas\n---\n\n```{python}\nx = 1\n```\n\n" + MARKDOWN.replace(
+    "a^2 + b^2$$", "a^2 + b^2$$ {#eq-square}")
+
+LECTURES = [Lecture("lecture.md", MARKDOWN, "a^2 + b^2"), Lecture("lecture.ipynb", notebook(MARKDOWN), "a^2 + b^2"),
+            Lecture("lecture.qmd", QUARTO, "a^2 + b^2")]
 
 
 # --- the light venv: built once per test run (xdist workers share it under a lock) -----------
