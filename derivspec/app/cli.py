@@ -162,6 +162,9 @@ def build_parser() -> argparse.ArgumentParser:
                            "is spent are reported unchecked, the scan goes on with the next file, exit code 3 "
                            "if nothing is flagged")
     scan.add_argument("--jobs", type=int, default=None, metavar="N", help="worker processes (default: up to 2)")
+    scan.add_argument("--html", default=None, metavar="DIR",
+                      help="also write the annotated lecture view: each file line by line, coloured by verdict, "
+                           "with every flag beside its line (DIR/index.html; needs the report extra)")
 
     report = commands.add_parser("report", help="write the offline HTML report (math, plots, errata)")
     report.add_argument("--out", default="derivspec-report", metavar="DIR", help="folder to write (default %(default)s)")
