@@ -82,6 +82,12 @@ def _command(name: str) -> str:
     return name
 
 
+def _accented(m) -> str:
+    """``\\hat\\pi`` or ``\\hat{x}`` as the letter and a combining accent."""
+    letter = m.group(2) or m.group(3)
+    return (_command(letter[1:]) if letter.startswith("\\") else letter) + _ACCENTS[m.group(1)]
+
+
 def unicode_tex(text: str) -> str:
     """LaTeX fragments inside prose (a step's justification) as readable Unicode:
     ``N(\\mu, \\sigma^2)`` -> ``N(μ, σ²)``, ``\\bar\\alpha_t`` -> ``ᾱₜ``, ``\\tfrac12`` -> ``½``.
@@ -94,9 +100,8 @@ def unicode_tex(text: str) -> str:
     t = re.sub(r"\\[td]?frac\s*(\w)\s*(\w)", r"\1/\2", t)
     t = re.sub(r"\\(?:bar|overline)\s*\{?\\alpha\}?", "ᾱ", t)
     t = re.sub(r"\\(?:mathbb|mathbbm|bm)\s*\{?([A-Z1])\}?", lambda m: _DOUBLE.get(m.group(1), m.group(1)), t)
-    t = re.sub(r"\\(" + "|".join(_ACCENTS) + r")(?![A-Za-z])\s*\{?\s*(\\[A-Za-z]+|[A-Za-z0-9])\s*\}?",
-               lambda m: (_command(m.group(2)[1:]) if m.group(2).startswith("\\") else m.group(2))
-               + _ACCENTS[m.group(1)], t)
+    t = re.sub(r"\\(" + "|".join(_ACCENTS) + r")(?![A-Za-z])\s*"
+               r"(?:\{\s*(\\[A-Za-z]+|[A-Za-z0-9])\s*\}|(\\[A-Za-z]+|[A-Za-z0-9]))", _accented, t)
     t = re.sub(r"\\(?:mathrm|text|mathcal|operatorname|mathbf|boldsymbol|textbf|mathit|textit|mathsf|emph)\s*"
                r"\{([^{}]*)\}", r"\1", t)
     t = re.sub(r"\\(?:mathcal|mathrm|mathbf)\s*([A-Za-z])", r"\1", t)
@@ -353,7 +358,8 @@ def environment(math: Math):
                              autoescape=jinja2.select_autoescape(("html",), default_for_string=True),
                              trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
     env.filters.update(math=math, mathexpr=math.expr, quote=math.quote, prose=math.prose, correct=math.correct,
-                       lines=format_lines, title=title_of, basename=lambda p: Path(p).name, status_class=lambda s: STATUS_CLASS.get(s, "muted"))
+                       lines=format_lines, title=title_of, basename=lambda p: Path(p).name,
+                       status_class=lambda s: STATUS_CLASS.get(s, "muted"))
     env.globals.update(cite=cite, format_lines=format_lines, title_of=title_of)
     return env
 

@@ -41,8 +41,8 @@ from derivspec.core.registry import REGISTRY
 from derivspec.core.lectures import LECTURES, lecture, order_key
 # the math and the templates live in derivspec.app.rendering (shared with the annotated lecture view);
 # these names stay importable from here
-from derivspec.app.rendering import (MATH_WORDS, STATUS_CLASS, _QUOTE, Math, environment, looks_like_prose,  # noqa: F401
-                                     missing_modules, prose_parts, stylesheet, unicode_tex)
+from derivspec.app.rendering import (MATH_WORDS, STATUS_CLASS, _QUOTE, Math, environment,  # noqa: F401
+                                     looks_like_prose, missing_modules, prose_parts, stylesheet, unicode_tex)
 
 STEP_MARK = {"proved": "✓ proved", "computed": "⚙ computed", "definition": "≝ definition",
              "failed": "✗ failed", "undecided": "? undecided"}
@@ -358,8 +358,8 @@ class Site:
 
     def footer(self) -> str:
         m = self.data.meta
-        return (f"derivspec {m.get('derivspec')}, sympy {m.get('sympy')}, torch {m.get('torch')}; seed {m.get('seed')}, "
-                f"device {m.get('device')}; {m.get('time')}")
+        return (f"derivspec {m.get('derivspec')}, sympy {m.get('sympy')}, torch {m.get('torch')}; "
+                f"seed {m.get('seed')}, device {m.get('device')}; {m.get('time')}")
 
     def page(self, name: str, title: str, template: str = "page.html", **values) -> None:
         text = self.env.get_template(template).render(title=title, nav=self.nav(), footer=self.footer(),
@@ -402,7 +402,8 @@ class Site:
         for w in c.claim.wrong_variants:
             v = results.get(w.name)
             verdict = v.checker_verdict if v else "not run"
-            checker = {"not_equivalent": "holds", "equivalent": "fails"}.get(verdict, "inconclusive" if v else "not run")
+            checker = {"not_equivalent": "holds", "equivalent": "fails"}.get(verdict,
+                                                                             "inconclusive" if v else "not run")
             route = next((r.route.name for r in v.routes if r.passed is False), "none") if v else "—"
             rows.append({"name": w.name, "expr": w.expr, "verdict": verdict, "checker": checker, "route": route})
         return rows
@@ -419,7 +420,8 @@ class Site:
         lecture_rows = []
         for lec in LECTURES:
             cited = [s for c in d.claims for s in c.sources if s.source.file == lec.file]
-            lecture_rows.append({"lecture": lec, "cited": len(cited), "wrong": sum(s.status == "disagrees" for s in cited)})
+            lecture_rows.append({"lecture": lec, "cited": len(cited),
+                                 "wrong": sum(s.status == "disagrees" for s in cited)})
         totals = [(s, sum(c.status == s for c in d.claims)) for s in self.STATUSES]
         self.page("index.html", "derivspec report", "index.html", lectures=LECTURES, totals=totals,
                   errata=d.errata(), statuses=self.STATUSES, families_rows=rows, lecture_rows=lecture_rows,
