@@ -18,4 +18,6 @@ for folder in FOLDERS:
     packages += [name] + [f"{name}.{sub}" for sub in find_packages(folder)]
 
 # derivspec/data: the claim index's ids/lines/kinds and the coverage reasons (derivspec.app.coverage)
-setup(packages=packages, package_dir=package_dir, package_data={"derivspec": ["data/*.toml", "data/*.tsv"]})
+# derivspec/app/templates: the Jinja2 templates and the CSS of the HTML report and the annotated lecture view
+setup(packages=packages, package_dir=package_dir,
+      package_data={"derivspec": ["data/*.toml", "data/*.tsv", "app/templates/*.html", "app/templates/*.css"]})

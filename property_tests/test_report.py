@@ -46,7 +46,7 @@ def test_summary_counts_claims_and_errata(report):
 
 def test_claim_pages_show_derivation_math_marks_and_evidence(report):
     kl = read(report, "family-kl.html")
-    section = kl[kl.index("id='kl.gaussian.univariate'"):]
+    section = kl[kl.index('id="kl.gaussian.univariate"'):]
     assert "<math" in section and "<mfrac>" in section
     assert "✓ proved" in section and "≝ definition" in section
     assert "detectable error" in section and re.search(r"\d{1,3}(,\d{3})+</td>", section), "Monte Carlo n is shown"
@@ -59,7 +59,7 @@ def test_claim_pages_show_derivation_math_marks_and_evidence(report):
 def test_lectures_are_named_by_title_with_errata(report):
     lectures = read(report, "lectures.html")
     assert "A Probabilistic View of ML" in lectures and "Prof. Nipun Batra" in lectures
-    erratum = lectures[lectures.index("class='erratum'"):]
+    erratum = lectures[lectures.index('class="erratum"'):]
     assert "As written:" in erratum and "Correct:" in erratum and "Evidence (counterexample)" in erratum
     assert "Data, Model, Learning, Loss, lines 251–253" in lectures  # the nll.gaussian erratum, by title
 
@@ -68,7 +68,7 @@ def test_models_page_has_checks_tables_and_figures(report):
     models = read(report, "models.html")
     assert "derivspec run ddpm" in models and "img/ddpm_schedules.png" in models and "χ²" in models
     assert models.count("<table>") >= 3
-    assert models.count("<table class='checks'>") == 2  # one checks table per model run (ddpm, ar-sampler)
+    assert models.count('<table class="checks">') == 2  # one checks table per model run (ddpm, ar-sampler)
     for column in ("statistic vs threshold", "false-fail rate", "power", "evidence"):
         assert f"<th>{column}</th>" in models
 
@@ -107,7 +107,7 @@ def test_models_page_shows_statistic_threshold_rate_and_power(tmp_path, monkeypa
     assert "0.95 (19/20, ≥ 0.78 at 95 %)" in rows[0] and "against N(0.2, 1)" in rows[0]
     assert "MMD² permutation: 0.5 &gt; 0.02" in rows[1] and "FAILS" in rows[1] and ">0.01<" in rows[1]
     assert rows[2].count("—") == 3 and "max |Δ| = 1e-15" in rows[2]
-    assert "<a href='models.html#fake'>fake</a>" in (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert '<a href="models.html#fake">fake</a>' in (tmp_path / "index.html").read_text(encoding="utf-8")
 
 
 def test_scan_section_is_a_page(report):
@@ -133,6 +133,49 @@ def test_unicode_prose_and_lecture_quotes():
     assert quoted.startswith("<math") and "“let c be constant”" in quoted
     prose = math.quote("MLE minimizes the **Forward KL Divergence** ... forces the model to *cover* the data, $p_\\theta$")
     assert "<strong>Forward KL Divergence</strong>" in prose and "<math" in prose
+
+
+def test_prose_with_latex_is_split_into_text_and_math():
+    """Notes and evidence mix words and LaTeX: the LaTeX (``$…$`` or bare) becomes MathML, the
+    words stay text, ``\\"`` (JSON escaping) is a quotation mark; the text keeps no backslash."""
+    from derivspec.app.rendering import Math, prose_parts
+
+    parts = prose_parts(r'with X \sim N(\mu, \sigma^2), f = \exp and the \"Evidence\" $\log p(x)$; done')
+    assert [k for k, _ in parts] == ["text", "math", "text", "math", "text"], parts
+    assert parts[0][1] == "with " and parts[2][1] == ' and the "Evidence" ' and parts[3][1] == r"\log p(x)"
+    assert parts[1][1] == r"X \sim N(\mu, \sigma^2), f = \exp"
+    # a bracket that belongs to the prose stays text; a colon ends the formula
+    assert prose_parts(r"(with \sigma = 1, \hat u = \mu)") == [
+        ("text", "(with "), ("math", r"\sigma = 1, \hat u = \mu"), ("text", ")")]
+    assert prose_parts(r"at \mu_{1}=1/2, \sigma_{1}=3: as written 1.5") == [
+        ("text", "at "), ("math", r"\mu_{1}=1/2, \sigma_{1}=3"), ("text", ": as written 1.5")]
+    assert prose_parts("differs at mu1=0, sigma1=1/2") == [("text", "differs at mu1=0, sigma1=1/2")]
+    html = str(Math().prose(r"the score \nabla_x\log p_{\theta^*} of the minimiser, a \logsoftmax"))
+    outside = re.sub(r"<math.*?</math>", "", html, flags=re.S)
+    assert html.count("<math") == 2 and "\\" not in outside and "the score" in outside
+    assert "\\" not in re.sub(r'data-tex="[^"]*"', "", html), "an unknown command shows its name, not a backslash"
+
+
+STRAY_TEX = re.compile(r'\\"|\\(?:frac|sigma|mu|alpha|beta|theta|log|mathbb|mathcal|mathrm|text|hat|tilde|bar|sum|'
+                       r'partial|nabla|sim|det|top|epsilon|Sigma|underbrace)(?![A-Za-z])')
+
+
+def page_text(path) -> str:
+    """The text a reader sees: no markup, no <math> (MathML), no <code>, no <style>."""
+    html = path.read_text(encoding="utf-8")
+    html = re.sub(r"<(math|code|style|title)\b.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+def test_no_latex_source_in_the_text_of_any_page(report):
+    """Evidence, notes, quotes and justifications render their LaTeX as math: the text of every
+    page (outside <math> and <code>) shows no LaTeX command and no \\" artefact."""
+    import html
+
+    for page in sorted(report.glob("*.html")):
+        text = html.unescape(page_text(page))
+        found = [text[max(0, m.start() - 40):m.end() + 20] for m in STRAY_TEX.finditer(text)]
+        assert not found, f"{page.name}: LaTeX source in the text: {found[:5]}"
 
 
 def test_cli_report_without_numerics(tmp_path, capsys):

@@ -13,6 +13,7 @@ chromium``), so CI runs it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -37,14 +38,15 @@ def chromium_path() -> str | None:
     return None
 
 
-@pytest.fixture(scope="module")
-def browser_page(tmp_path_factory):
+@contextlib.contextmanager
+def chromium_page(profile: Path):
+    """A page of headless Chromium (the system's, never a download) with a fresh profile folder;
+    the test skips where no Chromium or no playwright is installed."""
     chromium = chromium_path()
     if chromium is None:
         pytest.skip("no Chromium on this machine: `apt-get install -y chromium` (.ci/run does this)")
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright missing: pip install '.[test]'")
     os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
-    profile = tmp_path_factory.mktemp("chromium-profile")  # a fresh --user-data-dir
     with sync_api.sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             str(profile), executable_path=chromium, headless=True, args=CHROMIUM_ARGS,
@@ -53,6 +55,12 @@ def browser_page(tmp_path_factory):
             yield context.new_page()
         finally:
             context.close()
+
+
+@pytest.fixture(scope="module")
+def browser_page(tmp_path_factory):
+    with chromium_page(tmp_path_factory.mktemp("chromium-profile")) as page:  # a fresh --user-data-dir
+        yield page
 
 
 @pytest.fixture(scope="module")

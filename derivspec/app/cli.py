@@ -173,6 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="in a folder, pass over files and folders matching GLOB (repeatable)")
     scan.add_argument("--config", default=None, metavar="FILE",
                       help="settings file (default: the nearest derivspec.toml or pyproject.toml [tool.derivspec])")
+    scan.add_argument("--html", default=None, metavar="DIR",
+                      help="also write the annotated lecture view: each file line by line, coloured by verdict, "
+                           "with every flag beside its line (DIR/index.html; needs the report extra)")
 
     report = commands.add_parser("report", help="write the offline HTML report (math, plots, errata)")
     report.add_argument("--out", default="derivspec-report", metavar="DIR", help="folder to write (default %(default)s)")

@@ -89,10 +89,11 @@ def run(args) -> int:
     from derivspec.scan import summary
 
     from derivspec.scan.runner import BUDGET_SPENT
-
+    from derivspec.app.annotated import html_writer
     from derivspec.app.settings import load_settings
 
     fmt = scan_format(args)
+    write_html = html_writer(args)  # --html DIR: checked before any work
     settings = load_settings(getattr(args, "config", None))
     records, per_file = scan_paths(args.files, seconds=args.time_limit, workers=args.jobs,
                                    progress=fmt == "text" or sys.stderr.isatty(), file_seconds=args.file_time_limit,
@@ -114,6 +115,8 @@ def run(args) -> int:
         print_json({"meta": meta, "statements": [r.to_json() for r in shown], "summary": total})
     else:
         print_table(shown, per_file, total, only_flags=args.only_flags)
+    if write_html:
+        write_html(args.files, records)
     if flagged:
         return EXIT_FAILED
     return EXIT_INCONCLUSIVE if any(r.reason.startswith(BUDGET_SPENT) for r in records) else EXIT_OK
