@@ -135,3 +135,23 @@ def test_the_report_scan_page_links_the_annotated_view(scanned, tmp_path):
     assert 'href="family-kl.html' not in page, "no family page in this report: the claim is not linked"
     text = html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<(math|code|style|title)\b.*?</\1>", " ", page, flags=re.S)))
     assert "\\" not in text, "outside <math> and <code> the page shows no LaTeX source"
+
+
+def test_scan_html_of_a_folder_gives_each_file_its_page(tmp_path, monkeypatch, capsys):
+    """Two ``index.md`` in different folders of a scanned folder: two pages, each with its own
+    file's lines and verdicts (the names the records carry: ``course/a/index.md``)."""
+    from derivspec.app.cli import main
+
+    for part, right in (("a", "a^2 + b^2"), ("b", "a^2 + 2ab + b^2")):
+        (tmp_path / "course" / part).mkdir(parents=True)
+        (tmp_path / "course" / part / "index.md").write_text(f"# {part}\n\n$$(a+b)^2 = {right}$$\n")
+    monkeypatch.chdir(tmp_path)
+    code = main(["scan", "course", "--html", "out", "--jobs", "1"])
+    capsys.readouterr()
+    assert code == 1  # course/a/index.md is wrong
+    pages = {p.name: p.read_text(encoding="utf-8") for p in (tmp_path / "out").glob("lecture-*.html")}
+    assert sorted(pages) == ["lecture-course-a-index.md.html", "lecture-course-b-index.md.html"]
+    assert "a^2 + b^2" in html.unescape(pages["lecture-course-a-index.md.html"])
+    assert "2ab" in html.unescape(pages["lecture-course-b-index.md.html"])
+    index = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert all(name in index for name in pages)

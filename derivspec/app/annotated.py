@@ -32,9 +32,10 @@ def as_record(record) -> dict:
 
 
 def page_name(file: str) -> str:
-    """The annotated page of a scanned file: ``lecture-<file name>.html`` (characters outside
-    ``[A-Za-z0-9_.-]`` as ``-``)."""
-    return "lecture-" + re.sub(r"[^A-Za-z0-9_.-]+", "-", Path(file).name) + ".html"
+    """The annotated page of a scanned file: ``lecture-<name>.html``, the name its records carry
+    (``notes.md``, or ``week1/notes.md`` for a file found in a folder), characters outside
+    ``[A-Za-z0-9_.-]`` as ``-``: two ``index.md`` in different folders get two pages."""
+    return "lecture-" + re.sub(r"[^A-Za-z0-9_.-]+", "-", file) + ".html"
 
 
 @dataclass
@@ -126,16 +127,17 @@ def html_writer(args):
     if Path(out).exists() and not Path(out).is_dir():
         raise DerivspecError(f"--html {out}: a file, not a folder")
 
-    def write(paths, records) -> list[Path]:
-        written = write_annotated(out, paths, records)
+    def write(files, records) -> list[Path]:
+        written = write_annotated(out, files, records)
         print(f"scan: annotated lecture view written: {Path(out) / 'index.html'}", file=sys.stderr)
         return written
 
     return write
 
 
-def write_annotated(out, paths, records, math: Math | None = None) -> list[Path]:
-    """The annotated page of each scanned file and an ``index.html`` listing them, in ``out``."""
+def write_annotated(out, files, records, math: Math | None = None) -> list[Path]:
+    """The annotated page of each scanned file and an ``index.html`` listing them, in ``out``;
+    ``files`` the (path, name its records carry) pairs the scan read (derivspec.app.inputs)."""
     from markupsafe import Markup
 
     from derivspec.core.metadata import run_metadata
@@ -144,13 +146,7 @@ def write_annotated(out, paths, records, math: Math | None = None) -> list[Path]
     out.mkdir(parents=True, exist_ok=True)
     env = environment(math or Math())
     records = [as_record(r) for r in records]
-    pages, seen = [], set()
-    for path in paths:
-        name = Path(path).name
-        if name in seen:
-            continue
-        seen.add(name)
-        pages.append(annotate(path, [r for r in records if r["file"] == name], name))
+    pages = [annotate(path, [r for r in records if r["file"] == name], name) for path, name in files]
     meta = run_metadata()
     footer = f"derivspec {meta.get('derivspec')}, sympy {meta.get('sympy')}; {meta.get('time')}"
     nav = [("index.html", "Scanned files")] + [(a.page, a.title) for a in pages]

@@ -116,7 +116,10 @@ def run(args) -> int:
     else:
         print_table(shown, per_file, total, only_flags=args.only_flags)
     if write_html:
-        write_html(args.files, records)
+        from derivspec.app.inputs import lecture_files
+
+        write_html(lecture_files(args.files, settings, getattr(args, "include", None) or (),
+                                 getattr(args, "exclude", None) or ()), records)
     if flagged:
         return EXIT_FAILED
     return EXIT_INCONCLUSIVE if any(r.reason.startswith(BUDGET_SPENT) for r in records) else EXIT_OK
