@@ -155,6 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("files", nargs="+", metavar="FILE")
     scan.add_argument("--json", action="store_true")
     scan.add_argument("--only-flags", action="store_true", help="show only the statements found wrong")
+    scan.add_argument("--quiet", "-q", action="store_true",
+                      help="text output: each file's summary line and its flags only (location, claim, statement, "
+                           "correct form, counterexample), no progress")
     scan.add_argument("--time-limit", type=time_limit_value, default=None, metavar="SECONDS",
                       help="per statement (default 8)")
     scan.add_argument("--file-time-limit", type=file_time_limit_value, default=None, metavar="SECONDS",

@@ -85,8 +85,10 @@ def run(args) -> int:
 
     from derivspec.scan.runner import BUDGET_SPENT
 
+    quiet = getattr(args, "quiet", False)
     records, per_file = scan_paths(args.files, seconds=args.time_limit, workers=args.jobs,
-                                   progress=not args.json or sys.stderr.isatty(), file_seconds=args.file_time_limit)
+                                   progress=(not args.json or sys.stderr.isatty()) and not quiet,
+                                   file_seconds=args.file_time_limit)
     flagged = [r for r in records if r.verdict == "disagrees"]
     shown = flagged if args.only_flags else records
     total = summary(records)
@@ -97,7 +99,7 @@ def run(args) -> int:
         meta["files"] = [str(p) for p in args.files]
         print_json({"meta": meta, "statements": [r.to_json() for r in shown], "summary": total})
     else:
-        print_table(shown, per_file, total, only_flags=args.only_flags)
+        print_table(shown, per_file, total, only_flags=args.only_flags, quiet=quiet)
     if flagged:
         return EXIT_FAILED
     return EXIT_INCONCLUSIVE if any(r.reason.startswith(BUDGET_SPENT) for r in records) else EXIT_OK
@@ -108,30 +110,69 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-def print_table(records, per_file: dict, total: dict, only_flags: bool = False) -> None:
-    from rich.console import Console
+BLOCKS_BELOW = 100  # columns: narrower than this, one block of lines per statement instead of a table
+
+
+def _location(lines) -> str:
+    """``L12`` or ``L12-14``."""
+    first, last = lines[0], lines[-1]
+    return f"L{first}" if first == last else f"L{first}-{last}"
+
+
+def print_table(records, per_file: dict, total: dict, only_flags: bool = False, quiet: bool = False) -> None:
+    """The records per file within the terminal's width (derivspec.app.output.width): a table at
+    BLOCKS_BELOW columns and more, else a block per statement (``L12-14  disagrees  claim``, then
+    the statement and the reason, evidence and correct form, indented and wrapped). ``quiet``: each
+    file's summary line and its flags only (location, claim, statement, correct form,
+    counterexample), no total."""
     from rich.markup import escape
+    from rich.padding import Padding
     from rich.table import Table
+    from rich.text import Text
 
-    from derivspec.core.lectures import format_lines
+    from derivspec.app.output import console
 
-    console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+    out = console()
+    blocks = quiet or out.width < BLOCKS_BELOW
     by_file: dict[str, list] = {}
     for r in records:
-        by_file.setdefault(r.file, []).append(r)
+        if not quiet or r.verdict == "disagrees":
+            by_file.setdefault(r.file, []).append(r)
+
+    def indented(text: Text, depth: int = 2) -> None:
+        out.print(Padding(text, (0, 0, 0, depth)), overflow="fold")
+
     for file in per_file:
         rows = by_file.get(file, [])
         s = per_file[file]
         title = (f"{file}: {s['statements']} statements, {s['checked']} checked, {s['flagged']} flagged, "
                  f"{s['unchecked']} unchecked")
         if not rows:
-            console.print(title + ("" if not only_flags else " — nothing flagged"))
+            out.print(Text(title + ("" if not only_flags else " — nothing flagged")), overflow="fold")
+            continue
+        if blocks:
+            out.print(Text(title, style="bold"), overflow="fold")
+            for r in rows:
+                head = Text(f"{file}:{_location(r.lines)}" if quiet else _location(r.lines), style="bold")
+                parts = [head] if quiet else [head, Text(r.verdict, style=VERDICT_STYLE[r.verdict]), Text(r.kind)]
+                if r.claim:
+                    parts.append(Text(r.claim, style="cyan"))
+                out.print(Text("  ").join(parts), overflow="fold")
+                indented(Text(" ".join(r.text.split())))
+                flagged = r.verdict == "disagrees"
+                if not quiet and r.reason:
+                    indented(Text(f"{'why' if flagged else 'reason'}: ", style="dim") + Text(_clip(r.reason, 400)))
+                if r.correct and flagged:
+                    indented(Text("correct: ", style="dim") + Text(" ".join(r.correct.split())))
+                if r.evidence and flagged:
+                    indented(Text("counterexample: " if quiet else "evidence: ", style="dim")
+                             + Text(" ".join(r.evidence.split()), style="yellow"))
             continue
         grid = Table(title=title, title_justify="left")
         grid.add_column("lines", no_wrap=True)
         grid.add_column("kind", no_wrap=True)
         grid.add_column("verdict", no_wrap=True)
-        grid.add_column("statement", overflow="fold", max_width=60)
+        grid.add_column("statement", overflow="fold", max_width=max(30, (out.width - 40) // 2))
         grid.add_column("claim / reason / evidence", overflow="fold")
         for r in rows:
             verdict = f"[{VERDICT_STYLE[r.verdict]}]{r.verdict}[/]"
@@ -142,10 +183,11 @@ def print_table(records, per_file: dict, total: dict, only_flags: bool = False) 
                 detail += f"\n[yellow]{escape(_clip(r.evidence, 220))}[/]"
             if r.correct and r.verdict == "disagrees":
                 detail += f"\ncorrect: {escape(_clip(r.correct, 200))}"
-            grid.add_row(format_lines(r.lines).replace("lines ", "").replace("line ", ""), r.kind, verdict,
-                         escape(_clip(r.text, 200)), detail)
-        console.print(grid)
+            grid.add_row(_location(r.lines), r.kind, verdict, escape(_clip(r.text, 200)), detail)
+        out.print(grid)
+    if quiet:
+        return
     reasons = ", ".join(f"{n} {k}" for k, n in total["unchecked_by_reason"].items())
-    console.print(f"[bold]{total['statements']} statements[/]: {total['checked']} checked "
-                  f"({total['proved']} proved, [red]{total['flagged']} flagged[/]), {total['unchecked']} unchecked"
-                  + (f" ({escape(reasons)})" if reasons else ""))
+    out.print(f"[bold]{total['statements']} statements[/]: {total['checked']} checked "
+              f"({total['proved']} proved, [red]{total['flagged']} flagged[/]), {total['unchecked']} unchecked"
+              + (f" ({escape(reasons)})" if reasons else ""))
