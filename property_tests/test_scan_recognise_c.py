@@ -59,7 +59,7 @@ PROVED = [
 # (claim, planted mistake, text expected in the correct form or None)
 WRONG = [
     ("nll.laplace", r"$$-\log \mathrm{Laplace}(y; \mu, b) = \frac{|y-\mu|}{2b} + \log(2b)$$",
-     r"\log{\left(2 b \right)}"),
+     r"\log(2 b)"),
     ("nll.laplace", r"$$\log \mathrm{Laplace}(t; a, \beta) = -\frac{(t-a)^2}{\beta} - \log(2\beta)$$", r"\beta"),
     ("nll.bernoulli.logits", SIGMOID + r"$$-\log \mathrm{Bern}(y; \sigma(a)) = \log(1 + e^{-a}) - y a$$", "e^{a}"),
     ("nll.poisson", r"$$-\log \mathrm{Poisson}(k; e^{\eta}) = e^{\eta} - k\eta$$", r"\eta"),  # log k! dropped

@@ -10,7 +10,7 @@ import sys
 import time
 
 from derivspec.app.extras import require_numeric
-from derivspec.app.output import print_json, say
+from derivspec.app.output import print_json, say, say_wrapped
 from derivspec.core import registry
 from derivspec.core.claims import ERRATUM_SEVERITIES
 from derivspec.core.catalogue import claim_listing, claim_summary, open_cache, routes_of, source_results, use_module_index
@@ -59,27 +59,35 @@ def run_show(args) -> int:
                     "wrong_variants": [{"name": w.name, "expr": str(w.expr)} for w in claim.wrong_variants],
                     "sources": [s.to_json() for s in sources]})
         return EXIT_OK
-    say(f"{claim.id} — {claim.title}  (family {claim.family})")
-    say("symbols: " + ", ".join(f"{v.name} ({v.latex}, {v.domain.constraint})" for v in claim.variables))
+    from derivspec.app.output import say_formula
+
+    say_wrapped(f"{claim.id} — {claim.title}  (family {claim.family})")
+    say_wrapped("symbols: " + ", ".join(f"{v.name} ({v.latex}, {v.domain.constraint})" for v in claim.variables))
     for d in claim.defined:
-        say(f"defined: {d.name} = {d.expr}")
-    say(f"target:  {claim.statement} = {claim.target}")
+        say_formula(f"defined: {d.name} = ", d.expr)
+    say_wrapped(f"target:  {claim.statement} =")
+    say_formula("    ", claim.target)
     say("derivation:")
     for i, step in enumerate(steps, 1):
-        say(f"  {i}. {step.why}\n       = {step.expr}    [{step.status}]")
+        say_wrapped(f"  {i}. {step.why}  [{step.status}]", later="     ")
+        say_formula("     = ", step.expr)
         if step.note:
-            say(f"       ({step.note})")
+            say_wrapped(f"     ({step.note})")
     say("numeric routes:" + (" (not listed: the numeric routes cannot be loaded here)" if routes is None else ""))
     for r in routes or ():
-        say(f"  {r['name']} ({r['kind']}): {r['description']}")
-    say("wrong variants: " + "; ".join(f"{w.name}: {w.expr}" for w in claim.wrong_variants))
+        say_wrapped(f"  {r['name']} ({r['kind']}): {r['description']}", later="      ")
+    say("wrong variants:")
+    for w in claim.wrong_variants:
+        say_wrapped(f"  {w.name}:")
+        say_formula("    ", w.expr)
     say("sources:")
     for s in sources:
-        say(f"  {cite(s.source.file, s.source.lines)}  [{s.status}]  {s.source.as_written}")
+        say_wrapped(f"  {cite(s.source.file, s.source.lines)}  [{s.status}]  {s.source.as_written}", later="      ")
         if s.source.note:
-            say(f"      note: {s.source.note}")
+            say_wrapped(f"      note: {s.source.note}", later="        ")
         if s.status == "disagrees":
-            say(f"      correct: {s.correct}\n      evidence: {s.evidence}")
+            say_wrapped(f"      correct: {s.correct}", later="        ")
+            say_wrapped(f"      evidence: {s.evidence}", later="        ")
     return EXIT_OK
 
 
@@ -153,7 +161,7 @@ def _numeric_cell(numeric: dict) -> str:
         method = numeric.get("method", "plain")
         return f"{verdict} ({'exact' if method == 'exact' else 'MC'} n={numeric['n']:,}, z={numeric['z']:+.2f})"
     if numeric.get("max_abs_diff") is not None:
-        return f"{verdict} (max|Δ|={numeric['max_abs_diff']:.1e})"
+        return f"{verdict} (max|Δ| = {numeric['max_abs_diff']:.1e})"
     return verdict
 
 
@@ -178,13 +186,13 @@ def _print_verify_table(records: list[dict], ctx, wall: float, jobs: int) -> Non
     totals = {k: sum(r["status"] == k for r in records) for k in ("verified", "failed", "inconclusive")}
     disagreeing = [s for r in records for s in r["sources"] if s["status"] == "disagrees"]
     slips = len({(s["file"], tuple(s["lines"]), s.get("as_written")) for s in disagreeing})
-    say(f"{len(records)} claims: {totals['verified']} verified, {totals['failed']} failed, "
+    say_wrapped(f"{len(records)} claims: {totals['verified']} verified, {totals['failed']} failed, "
         f"{totals['inconclusive']} inconclusive; {len(disagreeing)} source statements disagree, {slips} slip{'' if slips == 1 else 's'} "
         f"(see `derivspec errata`); {wall:.1f} s wall, {jobs} worker{'s' if jobs != 1 else ''} "
         f"({sum(r['seconds'] for r in records):.1f} s of checks)")
     for r in records:
         if r["status"] != "verified":
-            say(f"{r['claim']} is {r['status']}: {r['reason']}")
+            say_wrapped(f"{r['claim']} is {r['status']}: {r['reason']}")
 
 
 # --- check ------------------------------------------------------------------------------
@@ -201,19 +209,39 @@ def run_check(args) -> int:
     if args.json:
         print_json({**result, "meta": run_metadata(args.seed)})
     else:
-        numeric = result["numeric"]
-        print(f"{claim.id}: {result['verdict']}")
-        print(f"  parsed:   {result['parsed'] or 'n/a'}\n  expected: {result['expected']}")
-        diff = "n/a" if numeric.get("max_abs_diff") is None else f"{numeric['max_abs_diff']:.3g}"
-        print(f"  symbolic: {result['symbolic']}; {numeric['points']} exact points "
-              f"({numeric.get('evaluated', 0)} evaluated), max |diff| {diff}")
-        c = numeric.get("counterexample")
-        if c:
-            print(f"  counterexample: at {c['point']}: candidate {c['candidate_value']}, target {c['expected_value']}")
-        for note in result.get("notes", []):
-            print(f"  note: {note}")
-        print(f"  {result['reason']}")
+        _print_check(claim, result)
     return VERDICT_EXIT_CODES[result["verdict"]]
+
+
+def _print_check(claim, result: dict) -> None:
+    """``check``'s text: the verdict, the candidate as read and the target drawn by sympy.pretty."""
+    from derivspec.app.output import say_formula
+
+    numeric = result["numeric"]
+    say(f"{claim.id}: {result['verdict']}")
+    say_formula("  parsed:   ", _expression(claim, result["parsed"]) if result["parsed"] else "n/a")
+    say_formula("  expected: ", _expression(claim, result["expected"]))
+    diff = "n/a" if numeric.get("max_abs_diff") is None else f"{numeric['max_abs_diff']:.3g}"
+    say_wrapped(f"  symbolic: {result['symbolic']}; {numeric['points']} exact points "
+                f"({numeric.get('evaluated', 0)} evaluated), max |diff| {diff}")
+    c = numeric.get("counterexample")
+    if c:
+        say_wrapped(f"  counterexample: at {c['point']}: candidate {c['candidate_value']}, "
+                    f"target {c['expected_value']}")
+    for note in result.get("notes", []):
+        say_wrapped(f"  note: {note}")
+    say_wrapped(f"  {result['reason']}")
+
+
+def _expression(claim, text: str):
+    """An expression of the check's JSON (its text) back as an expression in the claim's symbols, to
+    draw; the text itself when it does not read back."""
+    import sympy
+
+    try:
+        return sympy.parse_expr(text, local_dict=dict(claim.symbols))
+    except Exception:
+        return text
 
 
 def _parse_assignments(items: list[str]) -> dict[str, str]:
@@ -288,14 +316,14 @@ def run_errata(args) -> int:
         print_json({"meta": run_metadata(args.seed), "errata": entries})
         return EXIT_OK
     for e in entries:
-        say(f"{cite(e['file'], e['lines'])}  ({', '.join(e['claims'])})  [{e['category']}, {e['severity']}]")
-        say(f"  as written: {e['as_written']}")
-        say(f"  correct:    {e['correct']}")
-        say(f"  evidence:   {e['evidence']}")
+        say_wrapped(f"{cite(e['file'], e['lines'])}  ({', '.join(e['claims'])})  [{e['category']}, {e['severity']}]")
+        say_wrapped(f"  as written: {e['as_written']}", later=" " * 14)
+        say_wrapped(f"  correct:    {e['correct']}", later=" " * 14)
+        say_wrapped(f"  evidence:   {e['evidence']}", later=" " * 14)
         if e["note"]:
-            say(f"  note:       {e['note']}")
+            say_wrapped(f"  note:       {e['note']}", later=" " * 14)
     counts = ", ".join(f"{sum(e['severity'] == kind for e in entries)} {kind}" for kind in ERRATUM_SEVERITIES)
-    say(f"{len(entries)} slips in the lectures disagree with their derivations ({counts}).")
+    say_wrapped(f"{len(entries)} slips in the lectures disagree with their derivations ({counts}).")
     return EXIT_OK
 
 

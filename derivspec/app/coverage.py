@@ -350,34 +350,34 @@ def with_readme_block(readme: str, summary: list[dict]) -> str:
     return readme[:start] + readme_block(summary) + readme[end:]
 
 
-def text_table(summary: list[dict]) -> list[str]:
-    """The table as aligned text lines (``derivspec coverage``)."""
-    head = ("lecture", "rows", "verified", "partly", "disagree", "not comp.", "no content", "not yet", "math: decided")
-    rows = [head]
-    for t in summary:
-        rows.append((t["lecture"] if t["lecture"] == "all" else f"{t['lecture']} {t['title']}"[:48], str(t["statements"]),
-                     str(t["verified"]), str(t["partly_verified"]), str(t["disagrees"]), str(t["not_comparable"]), str(t["no_checkable_content"]),
-                     str(t["not_yet_encoded"] + t["not_run"]),
-                     f"{t['decided']}/{t['mathematical']} {t['percent']:.1f} %"))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
-    return ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))) for r in rows]
+TEXT_COLUMNS = ("lecture", "rows", "verified", "partly", "disagree", "not comp.", "no content", "not yet",
+                "math: decided")
+
+
+def text_rows(summary: list[dict]) -> list[tuple[str, ...]]:
+    """The table's rows for ``derivspec coverage`` (columns ``TEXT_COLUMNS``)."""
+    return [(f"{t['lecture']} {t['title']}" if t["lecture"] != "all" else "all",
+             str(t["statements"]), str(t["verified"]), str(t["partly_verified"]),
+             str(t["disagrees"]), str(t["not_comparable"]), str(t["no_checkable_content"]),
+             str(t["not_yet_encoded"] + t["not_run"]), f"{t['decided']}/{t['mathematical']} {t['percent']:.1f} %")
+            for t in summary]
 
 
 def run(json_output: bool, seed: int = 0) -> int:
     """``derivspec coverage``: the per-lecture table (behaviour checks run)."""
     from derivspec.core.metadata import run_metadata
-    from derivspec.app.output import print_json, say
+    from derivspec.app.output import print_json, say_wrapped, table
 
     records = coverage_records(run_behaviour=True, seed=seed)
     summary = summarise(records)
     if json_output:
         print_json({"meta": run_metadata(seed), "lectures": summary, "statements": [r.to_json() for r in records]})
         return 0
-    for line in text_table(summary):
-        say(line)
+    table("derivspec coverage: statements of the claim index per lecture", TEXT_COLUMNS, text_rows(summary),
+          block_labels=True)
     remaining = [r for r in records if r.verdict in ("not_yet_encoded", "not_run") and r.mathematical]
     if remaining:
-        say(f"not yet encoded ({len(remaining)}): " + ", ".join(r.row for r in remaining))
+        say_wrapped(f"not yet encoded ({len(remaining)}): " + ", ".join(r.row for r in remaining))
     return 0
 
 

@@ -1,8 +1,11 @@
-"""Printing for the commands: JSON, plain lines, and rich tables whose first column (the
-claim id) never wraps or truncates -- the other columns wrap instead."""
+"""Printing for the commands: JSON, plain lines, formulas (``sympy.pretty``) and tables, all within
+the terminal's width (:func:`width`: ``COLUMNS``, the terminal, else 80): a table's first column
+(the claim id) never wraps or truncates -- the other columns wrap on words, and where even that
+does not fit, each row becomes a block of lines."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 
@@ -41,19 +44,162 @@ def styled(text: str, styles: dict[str, str]) -> str:
     return f"[{style}]{text}[/]" if style else escape(text)
 
 
-def table(title: str, columns: tuple[str, ...], rows, markup: bool = False) -> None:
-    """A rich table; cells are literal text unless ``markup`` (then callers escape their text)."""
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
+MIN_WIDTH = 40  # narrower than this, a table is still laid out for 40 columns
+COLUMN_GAP = 3  # between two columns of a table: a cell's padding each side and the rule
+BLOCK_SHORT = 24  # in the block layout, cells up to this long stay on the row's first line
 
-    console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
-    grid = Table(title=title)
-    for i, column in enumerate(columns):
-        grid.add_column(column, no_wrap=(i == 0), overflow="fold", min_width=None)
-    for row in rows:
-        grid.add_row(*(cell if markup and i > 0 else escape(str(cell)) for i, cell in enumerate(row)))
-    console.print(grid)
+
+def width() -> int:
+    """The columns text output may fill: ``COLUMNS`` when set, else the terminal's width when
+    stdout is a terminal, else 80 (a pipe, a file)."""
+    import os
+
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return max(MIN_WIDTH, int(columns))
+    if sys.stdout.isatty():
+        try:
+            return max(MIN_WIDTH, os.get_terminal_size(sys.stdout.fileno()).columns)
+        except OSError:
+            pass
+    return 80
+
+
+def console():
+    """A rich Console on stdout at :func:`width` columns (no highlighting)."""
+    from rich.console import Console
+
+    return Console(highlight=False, width=width())
+
+
+def wrapped(text: str, indent: str = "", later: str | None = None, columns: int | None = None) -> str:
+    """``text`` wrapped on words to ``columns`` (default :func:`width`): the first line after
+    ``indent``, the others after ``later`` (default: two spaces more than the first line's). A word longer
+    than a line is cut -- no line is longer than the width."""
+    import textwrap
+
+    text = str(text)
+    later = indent + " " * (len(text) - len(text.lstrip(" ")) + 2) if later is None else later
+    lines = []
+    for i, paragraph in enumerate(str(text).split("\n")):
+        lines += textwrap.wrap(paragraph, width=columns or width(), initial_indent=indent if i == 0 else later,
+                               subsequent_indent=later, break_on_hyphens=False, drop_whitespace=True) or [""]
+    return "\n".join(lines)
+
+
+def say_wrapped(text: str, indent: str = "", later: str | None = None) -> None:
+    """:func:`say` with the text wrapped to the width (:func:`wrapped`)."""
+    say(wrapped(text, indent, later))
+
+
+def formula(expr, label: str = "", columns: int | None = None) -> str:
+    """``expr`` drawn by ``sympy.pretty`` (unicode when stdout's encoding has its characters, else
+    ASCII) within ``columns`` (default :func:`width`), ``label`` before it on the drawing's baseline
+    (a multi-line drawing's other lines indented as far); text (not an expression) as it is."""
+    from sympy.printing.pretty.pretty import PrettyPrinter
+    from sympy.printing.pretty.pretty_symbology import pretty_use_unicode
+    from sympy.printing.pretty.stringpict import prettyForm
+
+    columns = columns or width()
+    if isinstance(expr, str):
+        return wrapped(label + expr, later=" " * len(label), columns=columns)
+    encoding = getattr(sys.stdout, "encoding", None) or "ascii"
+    try:
+        "─│⎛⎞√π∑₁".encode(encoding)
+        unicode = True
+    except (UnicodeEncodeError, LookupError):
+        unicode = False
+    printer = PrettyPrinter({"use_unicode": unicode, "wrap_line": True, "num_columns": columns})
+    was = pretty_use_unicode(unicode)  # as sympy.pretty does: the symbols' drawing reads this flag
+    try:
+        with _units_unloaded():
+            drawing = printer._print(expr)
+        if label:
+            drawing = prettyForm(*drawing.left(label))
+        text = drawing.render(wrap_line=True, num_columns=columns, use_unicode=unicode)
+    finally:
+        pretty_use_unicode(was)
+    return "\n".join(line.rstrip() for line in text.split("\n"))
+
+
+@contextlib.contextmanager
+def _units_unloaded():
+    """sympy's pretty printer imports ``sympy.physics.units`` for every product it draws, to look
+    for a ``Quantity`` in it: 0.15 s, a third of a ``check``. No Quantity exists while that module
+    is not loaded, so meanwhile a stand-in module answers (and is removed after)."""
+    import types
+
+    name = "sympy.physics.units"
+    if name in sys.modules:
+        yield
+        return
+    stand_in = types.ModuleType(name)
+    stand_in.Quantity = type("Quantity", (), {})
+    sys.modules[name] = stand_in
+    try:
+        yield
+    finally:
+        if sys.modules.get(name) is stand_in:
+            del sys.modules[name]
+
+
+def say_formula(label: str, expr) -> None:
+    """``label`` then ``expr`` drawn by :func:`formula` (the label on the drawing's baseline)."""
+    say(formula(expr, label))
+
+
+def _plain(cell: str, markup: bool) -> str:
+    from rich.text import Text
+
+    return Text.from_markup(cell).plain if markup else cell
+
+
+def table(title: str, columns: tuple[str, ...], rows, markup: bool = False, block_labels: bool = False) -> None:
+    """A table within :func:`width` columns; cells are literal text unless ``markup`` (then
+    callers escape their text; the first column is always literal). When every column fits at the
+    width of its longest word (the first column, an id, whole), a rich table whose cells wrap on
+    words; otherwise one block per row: the first cell and the short cells on a line, then each
+    longer cell under its header, indented and wrapped (``block_labels``: the short cells too carry
+    their headers, for cells that do not say what they are, as counts)."""
+    from rich import box
+    from rich.markup import escape
+    from rich.padding import Padding
+    from rich.table import Table
+    from rich.text import Text
+
+    out = console()
+    rows = [[str(cell) for cell in row] for row in rows]
+    cells = [[escape(cell) if i == 0 or not markup else cell for i, cell in enumerate(row)] for row in rows]
+    plain = [[_plain(cell, markup and i > 0) for i, cell in enumerate(row)] for row in rows]
+    least = []
+    for i, header in enumerate(columns):
+        texts = [row[i] for row in plain] + [header]
+        least.append(max(len(t) if i == 0 else max((len(w) for w in t.split()), default=0) for t in texts))
+    if sum(least) + COLUMN_GAP * (len(columns) - 1) <= out.width:
+        grid = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, title_justify="left")
+        for i, column in enumerate(columns):
+            grid.add_column(column, no_wrap=(i == 0), overflow="fold", min_width=least[i] if i == 0 else None)
+        for row in cells:
+            grid.add_row(*row)
+        out.print(grid)
+        return
+    out.print(Text(title, style="bold"))
+    for raw, texts in zip(rows, plain):
+        shown = [Text.from_markup(c) if markup and i > 0 else Text(c) for i, c in enumerate(raw)]
+        line = Text(texts[0], style="bold")
+        for column, cell, text in zip(columns[1:], shown[1:], texts[1:]):  # short cells after the id; the rest below
+            if not text or len(text) > BLOCK_SHORT:
+                continue
+            if block_labels:
+                cell = Text(f"{column} ", style="dim") + cell
+            if line.cell_len + 2 + cell.cell_len > out.width:
+                out.print(line, overflow="fold")
+                line = Text("  ")
+            line = Text("  ").join([line, cell]) if line.plain.strip() else line + cell
+        out.print(line, overflow="fold")
+        for column, cell, text in zip(columns[1:], shown[1:], texts[1:]):
+            if len(text) > BLOCK_SHORT:
+                out.print(Padding(Text(f"{column}: ", style="dim") + cell, (0, 0, 0, 2)), overflow="fold")
 
 
 class Recomputing:

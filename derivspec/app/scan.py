@@ -95,9 +95,11 @@ def run(args) -> int:
     fmt = scan_format(args)
     write_html = html_writer(args)  # --html DIR: checked before any work
     settings = load_settings(getattr(args, "config", None))
+    quiet = getattr(args, "quiet", False)
     records, per_file = scan_paths(args.files, seconds=args.time_limit, workers=args.jobs,
-                                   progress=fmt == "text" or sys.stderr.isatty(), file_seconds=args.file_time_limit,
-                                   settings=settings, include=getattr(args, "include", None) or (),
+                                   progress=(fmt == "text" or sys.stderr.isatty()) and not quiet,
+                                   file_seconds=args.file_time_limit, settings=settings,
+                                   include=getattr(args, "include", None) or (),
                                    exclude=getattr(args, "exclude", None) or ())
     flagged = [r for r in records if r.verdict == "disagrees" and not r.suppressed]  # a suppressed flag: not exit 1
     shown = flagged if args.only_flags else records
@@ -114,7 +116,7 @@ def run(args) -> int:
         meta["settings"] = str(settings.source) if settings.source else None
         print_json({"meta": meta, "statements": [r.to_json() for r in shown], "summary": total})
     else:
-        print_table(shown, per_file, total, only_flags=args.only_flags)
+        print_table(shown, per_file, total, only_flags=args.only_flags, quiet=quiet)
     if write_html:
         from derivspec.app.inputs import lecture_files
 
@@ -138,37 +140,73 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-def _where(record) -> str:
-    """The lines column: ``12``, ``12–14``; in a notebook ``cell 3, line 2``."""
-    from derivspec.core.lectures import format_lines
-
-    lines = format_lines(record.lines)
-    return lines.replace("lines ", "").replace("line ", "") if record.cell is None else f"cell {record.cell}, {lines}"
+BLOCKS_BELOW = 100  # columns: narrower than this, one block of lines per statement instead of a table
 
 
-def print_table(records, per_file: dict, total: dict, only_flags: bool = False) -> None:
-    from rich.console import Console
+def _location(record) -> str:
+    """``L12`` or ``L12-14``; in a notebook ``cell 3, L2`` (lines within the cell)."""
+    first, last = record.lines[0], record.lines[-1]
+    lines = f"L{first}" if first == last else f"L{first}-{last}"
+    return lines if record.cell is None else f"cell {record.cell}, {lines}"
+
+
+def print_table(records, per_file: dict, total: dict, only_flags: bool = False, quiet: bool = False) -> None:
+    """The records per file within the terminal's width (derivspec.app.output.width): a table at
+    BLOCKS_BELOW columns and more, else a block per statement (``L12-14  disagrees  claim``, then
+    the statement and the reason, evidence and correct form, indented and wrapped). ``quiet``: each
+    file's summary line and its flags only (location, claim, statement, correct form,
+    counterexample), no total."""
     from rich.markup import escape
+    from rich.padding import Padding
     from rich.table import Table
+    from rich.text import Text
 
+    from derivspec.app.output import console
 
-    console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+    out = console()
+    blocks = quiet or out.width < BLOCKS_BELOW
     by_file: dict[str, list] = {}
     for r in records:
-        by_file.setdefault(r.file, []).append(r)
+        if not quiet or (r.verdict == "disagrees" and not r.suppressed):
+            by_file.setdefault(r.file, []).append(r)
+
+    def indented(text: Text, depth: int = 2) -> None:
+        out.print(Padding(text, (0, 0, 0, depth)), overflow="fold")
+
     for file in per_file:
         rows = by_file.get(file, [])
         s = per_file[file]
         title = (f"{file}: {s['statements']} statements, {s['checked']} checked, {s['flagged']} flagged, "
-                 f"{s['unchecked']} unchecked")
+                 + (f"{s['suppressed']} suppressed, " if s.get("suppressed") else "") + f"{s['unchecked']} unchecked")
         if not rows:
-            console.print(title + ("" if not only_flags else " — nothing flagged"))
+            out.print(Text(title + ("" if not only_flags else " — nothing flagged")), overflow="fold")
+            continue
+        if blocks:
+            out.print(Text(title, style="bold"), overflow="fold")
+            for r in rows:
+                head = Text(f"{file}:{_location(r)}" if quiet else _location(r), style="bold")
+                verdict = Text(r.verdict + (" (suppressed)" if r.suppressed else ""), style=VERDICT_STYLE[r.verdict])
+                parts = [head] if quiet else [head, verdict, Text(r.kind)]
+                if r.claim:
+                    parts.append(Text(r.claim, style="cyan"))
+                out.print(Text("  ").join(parts), overflow="fold")
+                indented(Text(" ".join(r.text.split())))
+                flagged = r.verdict == "disagrees"
+                if not quiet and r.reason:
+                    indented(Text(f"{'why' if flagged else 'reason'}: ", style="dim") + Text(_clip(r.reason, 400)))
+                if r.correct and flagged:
+                    indented(Text("correct: ", style="dim") + Text(" ".join(r.correct.split())))
+                if r.evidence and flagged:
+                    indented(Text("counterexample: " if quiet else "evidence: ", style="dim")
+                             + Text(" ".join(r.evidence.split()), style="yellow"))
+                if r.suppressed:
+                    indented(Text(f"suppressed: {r.suppressed}", style="dim"))
             continue
         grid = Table(title=title, title_justify="left")
         grid.add_column("lines", no_wrap=True)
         grid.add_column("kind", no_wrap=True)
         grid.add_column("verdict", no_wrap=True)
-        grid.add_column("statement", overflow="fold", max_width=60)
+        grid.add_column("statement", overflow="fold", max_width=max(30, (out.width - 40) // 2))
         grid.add_column("claim / reason / evidence", overflow="fold")
         for r in rows:
             verdict = f"[{VERDICT_STYLE[r.verdict]}]{r.verdict}[/]" + (" [dim](suppressed)[/]" if r.suppressed else "")
@@ -181,12 +219,13 @@ def print_table(records, per_file: dict, total: dict, only_flags: bool = False) 
                 detail += f"\ncorrect: {escape(_clip(r.correct, 200))}"
             if r.suppressed:
                 detail += f"\n[dim]suppressed: {escape(r.suppressed)}[/]"
-            grid.add_row(_where(r), r.kind, verdict,
-                         escape(_clip(r.text, 200)), detail)
-        console.print(grid)
+            grid.add_row(_location(r), r.kind, verdict, escape(_clip(r.text, 200)), detail)
+        out.print(grid)
+    if quiet:
+        return
     reasons = ", ".join(f"{n} {k}" for k, n in total["unchecked_by_reason"].items())
-    console.print(f"[bold]{total['statements']} statements[/]: {total['checked']} checked "
-                  f"({total['proved']} proved, [red]{total['flagged']} flagged[/]"
-                  + (f", {total['suppressed']} flags suppressed" if total.get("suppressed") else "")
-                  + f"), {total['unchecked']} unchecked"
-                  + (f" ({escape(reasons)})" if reasons else ""))
+    out.print(f"[bold]{total['statements']} statements[/]: {total['checked']} checked "
+              f"({total['proved']} proved, [red]{total['flagged']} flagged[/]"
+              + (f", {total['suppressed']} flags suppressed" if total.get("suppressed") else "")
+              + f"), {total['unchecked']} unchecked"
+              + (f" ({escape(reasons)})" if reasons else ""))

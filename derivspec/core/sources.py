@@ -16,6 +16,7 @@ from derivspec.core import symbolic
 from derivspec.core.checker import compare_expressions
 from derivspec.core.claims import Claim, Source
 from derivspec.core.derivation import step_variables
+from derivspec.core.lecture_form import tidy_latex
 
 
 @dataclass
@@ -60,7 +61,7 @@ def _compare_source(claim: Claim, source: Source, seed: int, run_behaviour) -> S
     at = _at(claim, source)
     target = claim.expand_defined(claim.target).subs(at)
     where = f" at {_describe_point(source.at)}" if source.at else ""
-    correct = f"{claim.statement}{where} = {sympy.latex(target)}"
+    correct = f"{claim.statement}{where} = {tidy_latex(sympy.latex(target))}"
     if source.value is not None:
         if source.unit == "bits":
             target = target / sympy.log(2)
@@ -120,6 +121,17 @@ def erratum_class(claim: Claim, source: Source) -> tuple[str, str]:
     return category, severity
 
 
+def _scaled_text(scale, mapped, offset) -> str:
+    r"""``scale \cdot (mapped) + offset`` as a lecture writes it: no ``1 \cdot``, no ``+ 0``."""
+    def tex(expr) -> str:
+        return tidy_latex(sympy.latex(expr))
+
+    text = tex(mapped) if scale == 1 else f"{tex(scale)} \\cdot ({tex(mapped)})"
+    if offset != 0:
+        text += f" - {tex(-offset)}" if offset.could_extract_minus_sign() else f" + {tex(offset)}"
+    return text
+
+
 def _compare_up_to_scale(claim, source, mapped, target, variables, correct, seed) -> SourceResult:
     """``proportional``: target = a*mapped; ``affine``: target = a*mapped + b with a > 0;
     ``offset``: target = mapped + b; a and b free of the symbols ``free_of``."""
@@ -136,7 +148,7 @@ def _compare_up_to_scale(claim, source, mapped, target, variables, correct, seed
         parts = {"offset": offset}
     else:
         parts = {"scale": scale, "offset": offset}
-    affine_text = f"{claim.statement} = {sympy.latex(scale)} \\cdot ({sympy.latex(mapped)}) + {sympy.latex(offset)}"
+    affine_text = f"{claim.statement} = {_scaled_text(scale, mapped, offset)}"
     for name, part in parts.items():
         for s in free_of:
             derivative = sympy.diff(part, s)

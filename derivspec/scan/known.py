@@ -609,7 +609,7 @@ def compare_known(shape: Shape, bindings: dict, right: Side, relation: str, cont
     stray = candidate.free_symbols - {v.symbol for v in claim.variables} - ({const} if const else set())
     if stray:
         return result("unchecked", f"recognised as {claim.id}, but its terms could not all be read in the claim's variables")
-    correct = _correct_form(claim, target, bindings, shape, context)
+    correct = _correct_form(claim, target, bindings, shape, context, mapping, right.text)
     if relation == "≈":
         return result("unchecked", f"recognised as {claim.id}; '≈' between expressions is not checked")
     if const is not None:
@@ -699,18 +699,43 @@ def _point(point: dict, doc_to_claim: dict, context: Context, claim=None) -> str
     return ", ".join(f"{back.get(name, name)}={value}" for name, value in point.items())
 
 
-def _correct_form(claim, target, bindings, shape, context) -> str:
-    """The derived value in the lecture's own names (LaTeX): bound variables by the lecture's
-    names, the claim's other variables by their LaTeX names."""
+def _correct_form(claim, target, bindings, shape, context, mapping=None, written_text: str = "") -> str:
+    """The derived value in the lecture's own names (LaTeX): each claim variable by the lecture's
+    name read for it (bound by the shape, or matched by name), the others by their LaTeX names; its
+    terms in the order of the lecture's other side ``written_text`` where that shows one
+    (derivspec.core.lecture_form)."""
+    from derivspec.core.lecture_form import lecture_latex, top_level_terms
+
     try:
+        by_name = {s.name: tex for s, tex in context.names.latex.items()}
+
+        def lecture_name(e) -> str | None:
+            """The document's name of ``e``, spelled as the text spells it (s_1 for s_{1})."""
+            tex = context.names.latex.get(e) or by_name.get(e.name)
+            short = re.sub(r"_\{(\w)\}", r"_\1", tex) if tex else None
+            return short if short and short != tex and short in written_text else tex
+
         rename = {}
         for p, e in bindings.items():
             if p in shape.variables and isinstance(shape.variables[p], sympy.Symbol):
-                rename[shape.variables[p]] = sympy.Symbol(context.names.latex.get(e, str(e))) \
-                    if isinstance(e, sympy.Symbol) else e
+                rename[shape.variables[p]] = e
+        for e, c in (mapping or {}).items():  # the lecture's names of the claim's other variables
+            if isinstance(e, sympy.Symbol) and isinstance(c, sympy.Symbol) and lecture_name(e):
+                rename.setdefault(c, e)
         for v in claim.variables:
             rename.setdefault(v.symbol, sympy.Symbol(v.latex))
         expr = target.xreplace(rename)
-        return sympy.latex(expr, symbol_names={s: s.name for s in expr.free_symbols})
+        names = {s: lecture_name(s) or s.name for s in expr.free_symbols}
+        written = []
+        for term in top_level_terms(written_text):
+            try:
+                written.append(read_document(term.lstrip("+").strip(), _copy(context.names)).value())
+            except Exception:
+                continue
+        return lecture_latex(expr, names, written, written_text)
     except Exception:
         return sympy.latex(target)
+
+
+def _copy(names: DocumentNames) -> DocumentNames:
+    return DocumentNames(dict(names.symbols), dict(names.latex), names.variables)
