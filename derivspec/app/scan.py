@@ -144,10 +144,12 @@ BLOCKS_BELOW = 100  # columns: narrower than this, one block of lines per statem
 
 
 def _location(record) -> str:
-    """``L12`` or ``L12-14``; in a notebook ``cell 3, L2`` (lines within the cell)."""
+    """``L12`` or ``L12-14``; in a notebook ``cell 3, line 2`` / ``cell 3, lines 2-4`` (lines
+    within the cell)."""
     first, last = record.lines[0], record.lines[-1]
-    lines = f"L{first}" if first == last else f"L{first}-{last}"
-    return lines if record.cell is None else f"cell {record.cell}, {lines}"
+    if record.cell is not None:
+        return f"cell {record.cell}, " + (f"line {first}" if first == last else f"lines {first}-{last}")
+    return f"L{first}" if first == last else f"L{first}-{last}"
 
 
 def print_table(records, per_file: dict, total: dict, only_flags: bool = False, quiet: bool = False) -> None:
