@@ -72,6 +72,16 @@ def console():
     return Console(highlight=False, width=width())
 
 
+def print_indented(out, text, depth: int = 2) -> None:
+    """A rich ``Text`` wrapped on words to the console's width less ``depth``, each line after
+    ``depth`` spaces, without the trailing spaces a ``Padding`` would add to every line."""
+    from rich.text import Text
+
+    for line in text.wrap(out, max(10, out.width - depth), overflow="fold"):
+        line.rstrip()
+        out.print(Text(" " * depth) + line, overflow="fold", crop=False)
+
+
 def wrapped(text: str, indent: str = "", later: str | None = None, columns: int | None = None) -> str:
     """``text`` wrapped on words to ``columns`` (default :func:`width`): the first line after
     ``indent``, the others after ``later`` (default: two spaces more than the first line's). A word longer
@@ -163,7 +173,6 @@ def table(title: str, columns: tuple[str, ...], rows, markup: bool = False, bloc
     their headers, for cells that do not say what they are, as counts)."""
     from rich import box
     from rich.markup import escape
-    from rich.padding import Padding
     from rich.table import Table
     from rich.text import Text
 
@@ -199,7 +208,7 @@ def table(title: str, columns: tuple[str, ...], rows, markup: bool = False, bloc
         out.print(line, overflow="fold")
         for column, cell, text in zip(columns[1:], shown[1:], texts[1:]):
             if len(text) > BLOCK_SHORT:
-                out.print(Padding(Text(f"{column}: ", style="dim") + cell, (0, 0, 0, 2)), overflow="fold")
+                print_indented(out, Text(f"{column}: ", style="dim") + cell)
 
 
 class Recomputing:

@@ -159,11 +159,10 @@ def print_table(records, per_file: dict, total: dict, only_flags: bool = False, 
     file's summary line and its flags only (location, claim, statement, correct form,
     counterexample), no total."""
     from rich.markup import escape
-    from rich.padding import Padding
     from rich.table import Table
     from rich.text import Text
 
-    from derivspec.app.output import console
+    from derivspec.app.output import console, print_indented
 
     out = console()
     blocks = quiet or out.width < BLOCKS_BELOW
@@ -173,7 +172,7 @@ def print_table(records, per_file: dict, total: dict, only_flags: bool = False, 
             by_file.setdefault(r.file, []).append(r)
 
     def indented(text: Text, depth: int = 2) -> None:
-        out.print(Padding(text, (0, 0, 0, depth)), overflow="fold")
+        print_indented(out, text, depth)
 
     for file in per_file:
         rows = by_file.get(file, [])
@@ -228,6 +227,7 @@ def print_table(records, per_file: dict, total: dict, only_flags: bool = False, 
     reasons = ", ".join(f"{n} {k}" for k, n in total["unchecked_by_reason"].items())
     out.print(f"[bold]{total['statements']} statements[/]: {total['checked']} checked "
               f"({total['proved']} proved, [red]{total['flagged']} flagged[/]"
-              + (f", {total['suppressed']} flags suppressed" if total.get("suppressed") else "")
+              + (f", {total['suppressed']} {'flag' if total['suppressed'] == 1 else 'flags'} suppressed"
+                 if total.get("suppressed") else "")
               + f"), {total['unchecked']} unchecked"
               + (f" ({escape(reasons)})" if reasons else ""))
