@@ -47,3 +47,27 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "gpu" in item.keywords:
             item.add_marker(skip_gpu)
+
+
+@pytest.fixture(scope="session")
+def package_index(tmp_path_factory):
+    """The package index pip is configured with answers (a metadata-only resolution of ``rich``,
+    30 s at most). The light-install and pre-commit tests install from it as a user would: where it
+    cannot be reached they skip with the reason -- except under CI (``CI`` set), where the index is
+    part of the job and an unreachable one is a failure, never a silent skip."""
+    import subprocess
+    import sys
+
+    folder = tmp_path_factory.mktemp("index-probe")
+    try:
+        done = subprocess.run([sys.executable, "-m", "pip", "install", "--dry-run", "--quiet", "--no-deps",
+                               "--ignore-installed", "--disable-pip-version-check", "--target", str(folder), "rich"],
+                              capture_output=True, text=True, timeout=30)
+        problem = "" if done.returncode == 0 else (done.stderr.strip().splitlines() or ["pip failed"])[-1]
+    except subprocess.TimeoutExpired:
+        problem = "no answer in 30 s"
+    if problem:
+        message = f"the package index cannot be reached ({problem[:200]})"
+        if os.environ.get("CI"):
+            pytest.fail(message + " -- CI must reach it")
+        pytest.skip(message)

@@ -133,7 +133,7 @@ def build_light_venv(folder: Path) -> LightVenv:
 
 
 @pytest.fixture(scope="module")
-def light(tmp_path_factory) -> LightVenv:
+def light(tmp_path_factory, package_index) -> LightVenv:
     if not os.environ.get("PYTEST_XDIST_WORKER"):  # one process: its own folder
         return build_light_venv(tmp_path_factory.mktemp("light-install"))
     shared = tmp_path_factory.getbasetemp().parent / "light-install"  # this run's folder, shared by workers

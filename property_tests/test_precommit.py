@@ -69,7 +69,7 @@ def documented_config(repo: Path, rev: str) -> str:
     return yaml.safe_dump(config)
 
 
-def test_precommit_hook_rejects_a_wrong_formula_and_accepts_its_fix(tmp_path):
+def test_precommit_hook_rejects_a_wrong_formula_and_accepts_its_fix(tmp_path, package_index):
     env = isolated_env(tmp_path)
     source = tmp_path / "derivspec-src"
     source.mkdir()
