@@ -245,6 +245,28 @@ def test_pips_resolution_of_the_core_pulls_no_torch(light):
     assert not heavy, heavy
 
 
+def test_the_numeric_extra_brings_back_what_verify_needs(light):
+    """The installed metadata: the core requires sympy, mpmath and rich and nothing of the numeric
+    stack; ``derivspec[numeric]`` requires torch, numpy, scipy and matplotlib -- what ``verify``
+    looks for (derivspec.app.extras.NUMERIC) -- so ``pip install "derivspec[numeric]"`` brings it
+    back. (Installing torch here would pull CUDA packages from a public index: its metadata is read.)"""
+    from derivspec.app.extras import NUMERIC as VERIFY_NEEDS
+
+    probe = "import importlib.metadata as m, json; print(json.dumps(m.requires('derivspec')))"
+    done = light.run(light.python, "-c", probe)
+    assert done.returncode == 0, done.stderr
+    core, numeric = set(), set()
+    for requirement in json.loads(done.stdout):
+        name = requirement.split(";")[0].split("[")[0].split(">")[0].split("=")[0].split("<")[0].strip().lower()
+        marker = requirement.partition(";")[2].replace(" ", "").replace("'", '"')
+        if not marker:
+            core.add(name)
+        elif marker == 'extra=="numeric"':
+            numeric.add(name)
+    assert core == set(CORE) and not core & set(NUMERIC)
+    assert numeric == set(NUMERIC) == set(VERIFY_NEEDS)
+
+
 def test_only_commands_that_draw_need_matplotlib(monkeypatch, tmp_path, capsys):
     """In this process (torch, numpy, scipy here), matplotlib made unimportable: ``report`` with plots
     is refused naming matplotlib alone; ``report --no-plots`` and ``run --list`` pass the check."""
