@@ -6,9 +6,9 @@ derivspec/scan/probability.py; issue 25 point 3), and the Gaussian variance MLE 
   definition in the unit of the lecture's logs (bits for \log_2); the correct line is proved, the same line with
   a sign flipped, the ratio inverted or the log dropped is flagged with the standard form in the lecture's symbols
   and a counterexample recomputed here from the instance the record names;
-* a lecture that writes E(X) for the entropy (Cover and Thomas' H(X)) is not flagged for I(X;Y) = E(X) - E(X|Y);
-  nor is a definition after a sentence announcing another convention, a condition, or a D(p || q) with no KL in
-  the paragraph;
+* a lecture that writes E(X) for the entropy (Cover and Thomas' H(X)) and declares it is read with E as H (its
+  I(X;Y) = E(X) - E(X|Y) proved); undeclared, E(X) is an expectation and nothing is flagged; nor is a definition
+  after a sentence announcing another convention, a condition, or a D(p || q) with no KL in the paragraph;
 * \hat{\sigma^2} = \frac1n\sum X_i^2 - (\frac1n\sum X_i)^2 (the moment form) is proved for every n where the
   paragraph says maximum likelihood, flagged at a written-out n with a wrong normaliser, unchecked without the
   words.
