@@ -618,16 +618,11 @@ def _vector_standard(quantity: Quantity, reading: Reading, right: str, base) -> 
     log, s, i = _log_written(right, base), reading.sum_text, reading.index
     a = reading.letters[0] + "_" + i
     b = reading.letters[1] + "_" + i if len(reading.letters) > 1 else a
-    if quantity.name == "the cross-entropy":
-        shown = f"-{s} {a} {log} {b}"
-    elif quantity.name == "the entropy":
-        shown = f"-{s} {a} {log} {a}"
-    elif quantity.name == "the KL divergence":
-        shown = rf"{s} {a} {log} \frac{{{a}}}{{{b}}}"
-    else:
-        m = reading.mixture.split(" = ")[0] if reading.mixture else rf"\frac{{{a} + {b}}}{{2}}"
-        shown = (rf"\frac12 {s} {a} {log} \frac{{{a}}}{{{m}}} + \frac12 {s} {b} {log} \frac{{{b}}}{{{m}}}"
-                 + (rf", {m} = \frac{{{a} + {b}}}{{2}}" if reading.mixture else ""))
+    m = reading.mixture.split(" = ")[0] if reading.mixture else rf"\frac{{{a} + {b}}}{{2}}"
+    shown = {"the cross-entropy": f"-{s} {a} {log} {b}", "the entropy": f"-{s} {a} {log} {a}",
+             "the KL divergence": rf"{s} {a} {log} \frac{{{a}}}{{{b}}}"}.get(
+        quantity.name, rf"\frac12 {s} {a} {log} \frac{{{a}}}{{{m}}} + \frac12 {s} {b} {log} \frac{{{b}}}{{{m}}}"
+        + (rf", {m} = \frac{{{a} + {b}}}{{2}}" if reading.mixture else ""))
     return dataclasses.replace(quantity, standard=shown)
 
 
