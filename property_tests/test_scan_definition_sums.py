@@ -6,9 +6,9 @@ derivspec/scan/probability.py; issue 25 point 3), and the Gaussian variance MLE 
   definition in the unit of the lecture's logs (bits for \log_2); the correct line is proved, the same line with
   a sign flipped, the ratio inverted or the log dropped is flagged with the standard form in the lecture's symbols
   and a counterexample recomputed here from the instance the record names;
-* a lecture that writes E(X) for the entropy (Cover and Thomas' H(X)) is not flagged for I(X;Y) = E(X) - E(X|Y);
-  nor is a definition after a sentence announcing another convention, a condition, or a D(p || q) with no KL in
-  the paragraph;
+* a lecture that writes E(X) for the entropy (Cover and Thomas' H(X)) and declares it is read with E as H (its
+  I(X;Y) = E(X) - E(X|Y) proved); undeclared, E(X) is an expectation and nothing is flagged; nor is a definition
+  after a sentence announcing another convention, a condition, or a D(p || q) with no KL in the paragraph;
 * \hat{\sigma^2} = \frac1n\sum X_i^2 - (\frac1n\sum X_i)^2 (the moment form) is proved for every n where the
   paragraph says maximum likelihood, flagged at a written-out n with a wrong normaliser, unchecked without the
   words.
@@ -202,7 +202,8 @@ def test_kl_definitions_in_other_letters(tmp_path, letters, variable, log, varia
 # --- look-alikes and conventions: never flagged -------------------------------------------------------------
 
 # Takeshi part 1:16-22 writes E(X) for the entropy and then I(X;Y) = E(X) - E(X|Y): a document-level
-# convention (E is not an expectation there). The document below is written here in that layout.
+# convention (E is not an expectation there), declared by the "Entropy" item that defines E(X). The document below is
+# written here in that layout; E is read as H from its declaration on (test_scan_information_vectors has more).
 TAKESHI_LIKE = """# Review
 
 - **Entropy**: $$E(X) = -\\sum_{x} p(x)\\log_2 p(x) = -\\mathbb{E}[\\log_2 p(X)]$$, where $$x$$ is a value of $$X$$.
@@ -216,9 +217,21 @@ TAKESHI_LIKE = """# Review
 """
 
 
-def test_the_entropy_written_e_is_never_flagged(tmp_path):
+def test_the_entropy_written_e_is_read_as_the_document_declares_it(tmp_path):
     path = tmp_path / "review.md"
     path.write_text(TAKESHI_LIKE, encoding="utf-8")
+    records = scan_path(path, workers=0, known=False, sources=False)
+    by_text = {r.text.strip(): r for r in records}
+    right, wrong = by_text[r"I(X;Y) = E(X) - E(X|Y)"], by_text[r"I(X;Y) = E(X) + E(X|Y)"]
+    assert right.verdict == "proved" and "reading E as the entropy H (declared at line 3)" in right.reason
+    assert wrong.verdict == "disagrees" and "reading E as the entropy H" in wrong.reason, wrong.reason
+    assert [r for r in records if r.verdict == "disagrees"] == [wrong]
+
+
+def test_the_entropy_written_e_without_a_declaration_is_never_flagged(tmp_path):
+    path = tmp_path / "review.md"
+    path.write_text(TAKESHI_LIKE.replace("**Entropy**", "**Expectation**").replace(
+        "-\\sum_{x} p(x)\\log_2 p(x) = -\\mathbb{E}[\\log_2 p(X)]", "\\sum_{x} x\\, p(x)"), encoding="utf-8")
     records = scan_path(path, workers=0, known=False, sources=False)
     assert not [r for r in records if r.verdict == "disagrees"], [r.reason for r in records if r.verdict == "disagrees"]
     by_text = {r.text.strip(): r for r in records}

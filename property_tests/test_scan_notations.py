@@ -15,6 +15,8 @@ Families and the development documents (searched with ``git grep`` at the pinned
 | contrastive | no development document states it; searched: I(X;Y), I(X, Y), \rho (Takeshi prelim review,    |
 |             | d2l information-theory write MI only in general: Takeshi part 1:26's double sum in bits |
 |             | is a definition, compared by scan/conventions, not a claim; test_scan_definition_sums)  |
+|             | Takeshi part 1:22's I(X;Y) = E(X) - E(X|Y), E the entropy by declaration: a definition |
+|             | (test_scan_information_vectors)                                                      |
 | ddpm        | no development document states it; searched: \bar\alpha, diffusion, q(x_t (cs231n assignment    |
 |             | pages name DDPM only in prose)                                                       |
 | divergence  | cs231n/cs231n.github.io generative-modeling.md:242-244 (Inception Score)              |
@@ -32,6 +34,8 @@ Families and the development documents (searched with ``git grep`` at the pinned
 |             | M3a_DGMs_ContinuousLatentVariables.tex:767 (KL to the standard normal), :478 (its sum over |
 |             | the N latent dimensions, kl.vae-regulariser); Takeshi part 1:30's                    |
 |             | D(p || q) = \sum_x p(x) \ln(p(x)/q(x)) is a definition (scan/conventions), not a claim   |
+|             | Takeshi GAN post (2017-03-05):53's H(p,q) := -\sum_i p_i \log q_i (probability vectors) |
+|             | is a definition too: test_scan_information_vectors                                   |
 | latent      | no development document states it; searched: responsibility, \gamma(z, factor analysis          |
 | map         | no development document states it; searched: MAP, Beta, \alpha - 1                   |
 | nll         | cs231n/cs231n.github.io neural-networks-case-study.md:142 (the softmax cross-entropy gradient|

@@ -8,6 +8,7 @@ quantity            left sides recognised                            standard de
 ==================  ===============================================  ==========================================
 cross-entropy       ``H(p, q)``, ``\mathrm{CE}(p, q)`` (letters of   ``H(p, q) = -E_p[\log q]``
                     distributions; ``H(X, Y)`` is a joint entropy)
+entropy             ``H(p)`` (a distribution letter)                 ``H(p) = -E_p[\log p]``
 Jensen-Shannon      ``\mathrm{JS}``, ``\mathrm{JSD}``, ``D_{JS}``    ``½ KL(P ‖ M) + ½ KL(Q ‖ M)``, M = (P + Q)/2
 ELBO                ``\mathrm{ELBO}``, or ``\mathcal L(…)``, ``L``   ``E_q[\log p(x, z) - \log q(z | x)]``
                     when the paragraph says ELBO or evidence bound
@@ -41,6 +42,10 @@ DDPM kernel by its mean and variance, in the lecture's own β_t, α_t (= 1 - β_
   the 1/2" …), or the reading is uncertain (a Fisher score ∇_θ, a marginal written with α_t and no
   bar -- DDIM's α_t is the cumulative product --, a left side the table does not know).
 
+Probability vectors (``H(p, q) := -\sum_i p_i \log q_i``, ``y_k \log \hat y_k``) are read as p(i), q(i)
+(:func:`probability_vectors`) and a letter the document declares as entropy (``E(X)``) as H
+(:func:`document_entropy_letters`); the reason says how.
+
 A known result the catalogue recognises in such a definition (``divergence.f.js``, ``elbo.gap``)
 keeps its verdict; its flag is worded as a departure from the standard definition.
 """
@@ -57,7 +62,7 @@ from sympy.core.function import AppliedUndef
 
 from derivspec.scan import classify, probability
 from derivspec.scan.reader import read_document
-from derivspec.scan.steps import Context, StepResult, _values
+from derivspec.scan.steps import Context, StepResult, _values, read_side
 
 DEFINING = ("=", ":=", "≡", "=:")
 
@@ -107,6 +112,7 @@ def announced_convention(before: str, after: str) -> str:
 _SPACES = re.compile(r"\s+|\\[,;:! ]|\\left|\\right|\\big+l?r?|\\Big+l?r?")
 _LETTER = r"(?:p|q|P|Q|\\pi)(?:_\{[^{}]*\}|_\\?[A-Za-z0-9]+)?"
 _FONT = r"(?:\\(?:mathrm|text|operatorname|mathbb|rm)\{?)?"
+_ENTROPY_OF = re.compile(r"^(?:H|" + _FONT + r"H\}?)\((" + _LETTER + r")\)$")
 _CROSS = re.compile(r"^(?:H|" + _FONT + r"(?:H|CE)\}?)\((" + _LETTER + r"),(" + _LETTER + r")\)$")
 _JS = re.compile(r"^(?:D_\{?" + _FONT + r"JSD?\}?\}?|" + _FONT + r"JSD?\}?)\((" + _LETTER
                  + r")(?:\\\||\\parallel|\||,)("
@@ -320,6 +326,15 @@ def _cross_entropy(m, right: str, base=None):
                     shown), standard
 
 
+def _entropy(m, right: str, base=None):
+    a = m.group(1)
+    applied = re.search(r"(?<![A-Za-z\\])" + re.escape(a) + r"\s*\(\s*((?:\\mathbf\{)?[a-z]\}?)\s*\)", right)
+    x = applied.group(1) if applied else "x"
+    standard = rf"-\mathbb E_{{{x} \sim {a}}}[\log {a}({x})]"
+    shown = rf"-\mathbb E_{{{x} \sim {a}}}[{_log_written(right, base)} {a}({x})]"
+    return Quantity("the entropy", f"H({a}) = −E_{a}[log {a}]", shown), standard
+
+
 def _js(m, right: str, around: str):
     """(Quantity, standard, the right side with the lecture's mixture letter written out)."""
     a, b = m.group(1), m.group(2)
@@ -481,14 +496,229 @@ def _compare_kernel(found, right_expr, context: Context) -> Compared:
     return Compared("unchecked", "mean and variance not decided")
 
 
+# --- probability vectors and the document's own letter for entropy ------------------------------------
+
+_VECTOR_LETTER = r"(?:\\(?:hat|tilde|bar)\s*\{\s*[a-zA-Z]\s*\}|\\(?:hat|tilde|bar)\s+[a-zA-Z]|\\pi|[pqyPQ])"
+_VECTOR_HEAD = re.compile(r"^\s*((?:H|CE|JSD?|KL|D_\{?KL\}?|D_\{?JSD?\}?|D)"
+                          r"|\\(?:mathrm|text|operatorname)\{(?:H|CE|JSD?|KL)\}"
+                          r"|D_\{\\(?:mathrm|text)\{(?:KL|JSD?)\}\})\s*(?:\\left)?\(\s*(" + _VECTOR_LETTER
+                          + r")\s*(?:(,|\\\||\\parallel|\|\||\\Vert)\s*(" + _VECTOR_LETTER
+                          + r"))?\s*(?:\\right)?\)\s*$")
+_SUM = re.compile(r"\\sum\s*(?:_\s*(\{[^{}]*\}|[A-Za-z]))?(?:\s*\^\s*(\{[^{}]*\}|[A-Za-z0-9]))?")
+_SUM_INDEX = re.compile(r"^\{?\s*([a-z])\s*(?:=\s*([01])\s*)?\}?$")
+_SUM_TOP = re.compile(r"^\{?\s*(?:[A-Za-z]|\|\s*\\mathcal\s*\{?[A-Z]\}?\s*\||[0-9]+)\s*\}?$")
+_VECTOR_PROSE = re.compile(r"distribution|probabilit|entrop|divergence|Kullback|\bKL\b|one-hot|softmax|\blabels?\b",
+                           re.IGNORECASE)
+_CANONICAL = ("p", "q")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A statement read in the standard letters: ``p_i`` as ``p(i)``, ``\\hat y_k`` as ``q(k)`` (probability
+    vectors indexed by the outcome), or a document's entropy letter ``E(X)`` as ``H(X)``."""
+
+    left: str  # the left side as the standard quantity's (canonical letters)
+    right: str
+    note: str  # how it was read, for the reason ("reading p_i as p(i), …")
+    letters: tuple = ()  # the lecture's vector letters, in the order of the canonical ones
+    index: str = ""
+    first: int = 1  # the first outcome's number in the lecture's sums (0 or 1)
+    sum_text: str = ""  # the lecture's sum, as written (\sum_{i=1}^{n})
+    mixture: str = ""  # JS: the lecture's mixture letter and its definition
+    entropy: str = ""  # the document's letter for entropy (E), read as H
+
+
+def _letter_pattern(letter: str) -> str:
+    m = re.match(r"^\\(hat|tilde|bar)\s*\{?\s*([a-zA-Z])\s*\}?$", letter)
+    if m:
+        return r"\\" + m.group(1) + r"\s*(?:\{\s*" + m.group(2) + r"\s*\}|\s" + m.group(2) + r"(?![A-Za-z]))"
+    return r"(?<![A-Za-z\\])(?<!\\hat )(?<!\\hat\{)(?<!\\tilde )(?<!\\tilde\{)(?<!\\bar )(?<!\\bar\{)" \
+        + re.escape(letter) + r"(?![A-Za-z])"
+
+
+def _indexed(letter: str, index: str) -> re.Pattern:
+    return re.compile(_letter_pattern(letter) + r"\s*_\s*(?:\{\s*" + index + r"\s*\}|" + index + r"(?![A-Za-z]))")
+
+
+def probability_vectors(left: str, right: str, paragraph: str, around: str = "") -> Reading | None:
+    r"""``H(p, q) = -\sum_i p_i \log q_i`` read as ``H(p, q) = -\sum_i p(i) \log q(i)``: the left side names an
+    information quantity of the letters (``H(p, q)``, ``H(p)``, ``KL(p \| q)``, ``JS(p \| q)``, ``H(y, \hat y)``),
+    the paragraph speaks of distributions (probabilities, entropy, a divergence, labels), every sum of the right
+    side runs over one index from 0 or 1 to a bound (every outcome), and the letters appear on the right only
+    indexed by it -- the index is the outcome. A JS's mixture ``m_i`` is written out from its definition in the
+    text ``around`` the statement. None for anything else (``\sum_i p_i x_i``: the index also counts something else)."""
+    head = _VECTOR_HEAD.match(left)
+    if not head or not _VECTOR_PROSE.search(paragraph):
+        return None
+    letters = tuple(x for x in (head.group(2), head.group(4)) if x)
+    if len({re.sub(r"\s|[{}]", "", x) for x in letters}) != len(letters):
+        return None
+    sums = list(_SUM.finditer(right))
+    if not sums:
+        return None
+    indices = set()
+    firsts = set()
+    for s in sums:
+        if s.group(1) is None:
+            return None
+        m = _SUM_INDEX.match(s.group(1))
+        if not m or (m.group(2) is None) != (s.group(2) is None) or (s.group(2) and not _SUM_TOP.match(s.group(2))):
+            return None
+        indices.add(m.group(1))
+        firsts.add(int(m.group(2) or 1))
+    if len(indices) != 1 or len(firsts) != 1:
+        return None
+    bounds = {b for s in sums if s.group(2) for b in re.findall(r"[A-Za-z]", s.group(2).replace(r"\mathcal", ""))}
+    if any(re.search(r"(?<![A-Za-z\\])" + b + r"(?![A-Za-z])", _SUM.sub(" ", right)) for b in bounds):
+        return None  # the count of outcomes also stands outside the sums (an average over N samples)
+    index = indices.pop()
+    if index in {re.sub(r"[^a-zA-Z]", "", x)[-1:] for x in letters}:
+        return None
+    text = _SUM.sub(lambda _: r"\sum_{" + index + "}", right)
+    for k, letter in enumerate(letters):
+        text = _indexed(letter, index).sub(lambda _, k=k: f"⟨{k}⟩", text)
+        if re.search(_letter_pattern(letter), text):
+            return None  # the letter also stands unindexed, or with another index
+    mixture = ""
+    others = set(re.findall(r"(?<![A-Za-z\\])([A-Za-z])\s*_\s*(?:\{\s*" + index + r"\s*\}|" + index + r"(?![A-Za-z]))",
+                            text))
+    if others:
+        if len(others) != 1 or len(letters) != 2 or "JS" not in head.group(1):
+            return None
+        other = others.pop()
+        defined = re.search(r"(?<![A-Za-z\\])" + other + r"\s*_\s*(?:\{\s*" + index + r"\s*\}|" + index
+                            + r")\s*(?::=|=)\s*([^$,;]{1,60}?)\s*(?:\$|,|;|\.\s|\.?$)", around or paragraph)
+        if not defined:
+            return None
+        body = defined.group(1)
+        for k, letter in enumerate(letters):
+            body = _indexed(letter, index).sub(lambda _, k=k: f"⟨{k}⟩", body)
+        if not re.fullmatch(r"(?:⟨[01]⟩|\\frac|\\tfrac|\\dfrac|[0-9{}()+\-/.\s])+", body) or "⟨0⟩" not in body \
+                or "⟨1⟩" not in body:
+            return None
+        mixture = f"{other}_{index} = {defined.group(1).strip()}"
+        text = re.sub(r"(?<![A-Za-z\\])" + other + r"\s*_\s*(?:\{\s*" + index + r"\s*\}|" + index + r"(?![A-Za-z]))",
+                      lambda _: "{(" + body + ")}", text)
+    if re.search(r"(?<![A-Za-z\\])" + index + r"(?![A-Za-z])", text.replace(r"\sum_{" + index + "}", "")):
+        return None  # the index stands for something else too
+    if re.search(r"(?<![0-9.])1\s*-\s*⟨", text):
+        return None  # 1 - p_i: the probability of the other outcome (a binary loss), not a distribution's vector
+    for k in range(len(letters)):
+        text = text.replace(f"⟨{k}⟩", f"{_CANONICAL[k]}({index})")
+    canonical = left[:head.start(2)] + _CANONICAL[0] + left[head.end(2):head.start(4)] + _CANONICAL[1] \
+        + left[head.end(4):] if len(letters) == 2 else left[:head.start(2)] + _CANONICAL[0] + left[head.end(2):]
+    shown = ", ".join(f"{x}_{index} as {_CANONICAL[k]}({index})" for k, x in enumerate(letters))
+    note = (f"reading {shown} (probability vectors indexed by the outcome {index})"
+            + (f", with {mixture}" if mixture else ""))
+    return Reading(canonical, text, note, letters, index, firsts.pop(), sums[0].group(0), mixture)
+
+
+def _vector_standard(quantity: Quantity, reading: Reading, right: str, base) -> Quantity:
+    """The standard form in the lecture's vector letters and sum."""
+    log, s, i = _log_written(right, base), reading.sum_text, reading.index
+    a = reading.letters[0] + "_" + i
+    b = reading.letters[1] + "_" + i if len(reading.letters) > 1 else a
+    m = reading.mixture.split(" = ")[0] if reading.mixture else rf"\frac{{{a} + {b}}}{{2}}"
+    shown = {"the cross-entropy": f"-{s} {a} {log} {b}", "the entropy": f"-{s} {a} {log} {a}",
+             "the KL divergence": rf"{s} {a} {log} \frac{{{a}}}{{{b}}}"}.get(
+        quantity.name, rf"\frac12 {s} {a} {log} \frac{{{a}}}{{{m}}} + \frac12 {s} {b} {log} \frac{{{b}}}{{{m}}}"
+        + (rf", {m} = \frac{{{a} + {b}}}{{2}}" if reading.mixture else ""))
+    return dataclasses.replace(quantity, standard=shown)
+
+
+_CELL = re.compile(r"\b([pq])\((\w+)=(\d+)\)=(-?[0-9/]+)")
+_SIDES = re.compile(r"left = (\S+), right = (\S+)$")
+
+
+def _vector_evidence(evidence: str, reading: Reading) -> str:
+    """The instance as the lecture's probability vectors: ``p = (28/41, 13/41)``, numbered from its first outcome."""
+    sides = _SIDES.search(evidence)
+    first_instance = evidence.split(" | ")[0]
+    vectors: dict = {}
+    for letter, _, outcome, value in _CELL.findall(first_instance):
+        vectors.setdefault(letter, {})[int(outcome)] = value
+    if not sides or set(vectors) != set(_CANONICAL[:len(reading.letters)]):
+        return evidence
+    parts = [f"{reading.letters[_CANONICAL.index(c)]} = ({', '.join(v for _, v in sorted(vectors[c].items()))})"
+             for c in _CANONICAL[:len(reading.letters)]]
+    outcomes = ", ".join(str(reading.first + k) for k in sorted(next(iter(vectors.values()))))
+    return (f"with {', '.join(parts)} (outcomes {reading.index} = {outcomes}): standard = {sides.group(1)}, "
+            f"lecture = {sides.group(2)}")
+
+
+def _entropy_letter(right: str, letters) -> Reading | None:
+    r"""``E(X) - E(X | Y)`` read as ``H(X) - H(X | Y)`` where the document declares E the entropy (its prose or a
+    definition ``E(X) = -\sum_x p(x)\log p(x)``, :func:`document_entropy_letters`); None where it writes none."""
+    used = []
+    text = right
+    for letter, line in letters:
+        pattern = re.compile(r"(?<![A-Za-z\\{])" + letter + r"(?=\s*(?:\\left)?\(\s*[A-Z](?:_\{?[0-9a-z]\}?)?\s*"
+                             r"(?:(?:\\mid|\||,)\s*[A-Z](?:_\{?[0-9a-z]\}?)?\s*)?(?:\\right)?\))")
+        if pattern.search(text):
+            text = pattern.sub("H", text)
+            used.append(f"{letter} as the entropy H (declared at line {line})")
+    if not used:
+        return None
+    return Reading("", text, "reading " + ", ".join(used), entropy=used[0][0])
+
+
+_DECLARED_ENTROPY = re.compile(r"^\s*([A-GJ-OQ-Z])\s*\(\s*[A-Z]\s*\)\s*(?::=|=|\\equiv|\\triangleq|\\coloneqq)\s*(.*)$")
+_EXPECTATION_PROSE = re.compile(r"expectation|expected|\bmean\b|\baverage", re.IGNORECASE)
+_ENTROPY_PROSE = re.compile(r"(?<!relative )(?<!cross )(?<!cross-)\bentropy\b", re.IGNORECASE)
+_ENTROPY_WRITTEN = re.compile(r"^-\s*\\sum\s*_\s*\{?\s*([a-z])\s*\}?\s*p\s*\(\s*\1\s*\)\s*"
+                              r"\\(?:log|ln|lg)\s*(?:_\s*\{?\w+\}?)?"
+                              r"\s*(?:\\left)?\(?\s*p\s*\(\s*\1\s*\)")
+
+
+def document_entropy_letters(relational, clean) -> tuple:
+    r"""(letter, line) of every letter other than H the document declares as entropy, where it does: a statement
+    ``E(X) = …`` with a log on its right side, whose sentence leading in says "entropy" (not relative or
+    cross-entropy, nor expectation), or whose right side is the entropy written out (``E(X) = -\sum_x p(x) \log
+    p(x)``). A letter with no declaration is left alone: ``E(X)``
+    is an expectation."""
+    found = {}
+    for statement in relational:
+        m = _DECLARED_ENTROPY.match(clean(statement))
+        if not m or m.group(1) in found:
+            continue
+        prose = re.split(r"\n\s*\n", classify.lead_in(statement.before))[-1]
+        if not re.search(r"\\(?:log|ln|lg)(?![A-Za-z])", m.group(2)) or _EXPECTATION_PROSE.search(prose):
+            continue  # E(X) = \sum_x x p(x), "recall the expectation": not an entropy
+        if _ENTROPY_PROSE.search(prose) or _ENTROPY_WRITTEN.match(m.group(2)):
+            found[m.group(1)] = statement.lines[0]
+    return tuple(found.items())
+
+
 # --- the step --------------------------------------------------------------------------------------
 
 def judge(left, relation: str, right, context: Context, before: str, after: str,
           found: StepResult) -> StepResult | None:
     """A definition of a standard quantity (the first relation of a statement) judged against the
-    standard definition; None when ``left`` is not one (``found`` is the step as judged so far)."""
+    standard definition; None when ``left`` is not one (``found`` is the step as judged so far). Probability
+    vectors (``-\\sum_i p_i \\log q_i``) and a letter the document declares as entropy (``E(X)``) are read in the
+    standard notation first (:func:`probability_vectors`, :func:`document_entropy_letters`), the reading said in
+    the reason."""
+    if relation not in DEFINING or not left.text.strip():
+        return None
+    reading = probability_vectors(left.text, right.text, _paragraph(before, after) + " " + classify.lead_in(before),
+                                  " $ ".join((before[-600:], context.statement, after[:400])
+                                             + context.nearby_equations))
+    if reading is None and context.entropy_letters:
+        reading = _entropy_letter(right.text, context.entropy_letters)
+        if reading is not None:
+            reading = dataclasses.replace(reading, left=left.text)
+    if reading is None:
+        return _judge(left, relation, right, context, before, after, found)
+    return _judge(read_side(reading.left, context), relation, read_side(reading.right, context), context, before,
+                  after, found, reading, (left, right))
+
+
+def _judge(left, relation: str, right, context: Context, before: str, after: str, found: StepResult,
+           reading: Reading | None = None, as_written: tuple | None = None) -> StepResult | None:
+    """:func:`judge` on sides in the standard notation; ``as_written``: the lecture's sides, as written, when
+    ``reading`` rewrote them."""
     lg = bool(re.search(r"\\lg(?![A-Za-z])", right.text))  # the reader refuses \lg (base 2 or 10): read twice here
-    if relation not in DEFINING or not left.text.strip() or not (right.readable or lg):
+    if not (right.readable or lg):
         return None
     head = _compact(left.text)
     paragraph = _paragraph(before, after)
@@ -515,7 +745,7 @@ def judge(left, relation: str, right, context: Context, before: str, after: str,
             if negative.verdict != "disagrees":
                 compared = Compared("unchecked", "the negative ELBO (a loss to minimise), not compared: "
                                                  f"{negative.reason}")
-    elif (m := _MI.match(head)) and (m.group(2) == ";" or _MI_PROSE.search(paragraph)):
+    elif (m := _MI.match(head)) and (m.group(2) == ";" or _MI_PROSE.search(paragraph)) and m.group(1) != m.group(3):
         compared, base = _information(_mutual_information(m, right.text, None)[1], right.text, context,
                                       _entropies_written_out)
         quantity, standard = _mutual_information(m, right.text, base)
@@ -532,8 +762,25 @@ def judge(left, relation: str, right, context: Context, before: str, after: str,
             return _unread(found, relation, left, right, "the DDPM forward kernel", made)
         quantity = made[0]
         compared = _compare_kernel(made, right_expr, context)
+    elif (m := _ENTROPY_OF.match(head)) and _WRITTEN_OUT.search(right.text):
+        quantity, standard = _entropy(m, right.text)
+        compared, base = _information(standard, right.text, context, _entropies_written_out)
+        quantity = _entropy(m, right.text, base)[0]
     else:
         return None
+    if reading is not None:
+        if reading.letters:
+            quantity = _vector_standard(quantity, reading, right.text, compared.unit)
+        elif reading.entropy and quantity.name == "the mutual information":  # in the document's letter
+            a, b = m.group(1), m.group(3)
+            quantity = dataclasses.replace(quantity, standard=f"{reading.entropy}({a}) - {reading.entropy}({a} | {b})")
+        compared = dataclasses.replace(compared, reason=f"{reading.note}: {compared.reason}",
+                                       evidence=_vector_evidence(compared.evidence, reading) if reading.letters
+                                       else compared.evidence)
+        left, right = as_written
+        if reading.mixture:  # the document's m_i = … is written out already: a flag holds under it
+            return dataclasses.replace(_verdict(quantity, compared, found, relation, left, right, before,
+                                                announced_convention(before, after)), with_equations=True)
     return _verdict(quantity, compared, found, relation, left, right, before, announced_convention(before, after))
 
 
@@ -603,7 +850,8 @@ def _verdict(quantity: Quantity, compared: Compared, found: StepResult, relation
                                    "case, a condition): not flagged", compared.evidence or found.evidence, label=True)
     if compared.verdict == "disagrees":
         return result("disagrees", f"defines {quantity.name} differently from the standard definition "
-                                   f"({quantity.convention}): {standard}; {compared.reason}", compared.evidence)
+                                   f"({quantity.convention}): {standard}; {compared.reason}", compared.evidence,
+                      correct=f"{left.text.strip()} = {quantity.standard}" if quantity.standard else "")
     if found.verdict == "disagrees":  # a known result the catalogue compared
         return dataclasses.replace(found, reason=f"defines {quantity.name} differently from the standard definition "
                                                  f"({quantity.convention}): {standard}; {found.reason}",

@@ -30,6 +30,7 @@ from derivspec.scan.extract import Statement
 from derivspec.scan.steps import Context, StepResult, check_step, read_side
 
 STATEMENT_SECONDS = 8.0
+NEARBY_LINES = 6  # a definition stated this many lines before or after a statement is near it (where m_i = …)
 
 _ROW_END_NOTE = re.compile(r"(?:\\q?quad|\\[;:]|\\hspace\*?\{[^{}]*\}|\\hfill)(?:\s|\\q?quad|\\[,;:!])*(?:\\text(?:rm|it|bf)?\{[^{}]*\}|\(\s*[A-Za-z][A-Za-z0-9.\- ]{0,30}\s*\))\s*[.,;]?\s*$")
 _PAREN_TEXT = re.compile(r"\\text(?:rm|it|bf)?\{\s*\([^{}]*\)\s*\}")
@@ -151,6 +152,7 @@ class DocumentState:
     likelihoods: tuple = ()  # likelihood_optimum.document_likelihoods: likelihoods the prose calls one
     numbers: frozenset = frozenset()  # names the settings declare constants (numbers), runner.Declarations
     natural_logs: bool = False  # the settings say a bare log is natural: no base-2/10 reading is tried
+    entropy_letters: tuple = ()  # (letter, line) declared as entropy (E(X)): conventions.document_entropy_letters
     lecture: object = None  # extract.Lecture: the text as read, a notebook's cells
 
 
@@ -381,7 +383,11 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
                           likelihoods=tuple(lk for lk in state.likelihoods
                                             if 0 < statement.lines[0] - lk.line <= 150),
                           normal_laws=_normal_laws(statement, state),
-                          normal_model=state.normal_model)
+                          normal_model=state.normal_model,
+                          nearby_equations=tuple(f"{name} = {value}" for line, name, value in state.equations
+                                                 if abs(line - statement.lines[0]) <= NEARBY_LINES),
+                          entropy_letters=tuple((letter, line) for letter, line in state.entropy_letters
+                                                if line <= statement.lines[0]))
         sides = [read_side(s, context) for s in sides_text]
         for k, relation in enumerate(clause.relations):
             left, right = sides[k], sides[k + 1]
@@ -406,7 +412,7 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
             if k == 0:  # a definition of a standard quantity: compared with the standard definition
                 result = conventions.judge(left, relation, right, context, statement.before, statement.after,
                                            result) or result
-            if result.verdict == "disagrees" and state.equations:
+            if result.verdict == "disagrees" and state.equations and not result.with_equations:
                 result = _with_document_equations(result, left, relation, right, context, statement, state, k == 0)
             elif result.verdict == "unchecked" and state.equations and (
                     "different symbols" in result.reason or "which the claim does not have" in result.reason):

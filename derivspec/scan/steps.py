@@ -65,6 +65,7 @@ class StepResult:
     label: bool = False  # the left side only names the quantity (a definition or a value)
     category: str = ""  # its class (derivspec.scan.classify.CLASSES)
     on_atoms: bool = False  # judged as probabilities of events (events.py): the document's rewrites do not apply
+    with_equations: bool = False  # judged with the document's definitions near it already (conventions.py: m_i)
 
     def to_json(self) -> dict:
         data = {"relation": self.relation, "left": self.left, "right": self.right, "kind": self.kind,
@@ -124,6 +125,8 @@ class Context:
     normal_laws: tuple = ()  # normal laws declared before the statement (reparameterised.laws_in)
     normal_model: object = None  # mu ~ N(mu_0, sigma_0^2), x_i | mu ~ N(mu, sigma^2) declared (normal_posterior.py)
     natural_logs: bool = False  # the project's settings say a bare log is natural (no base-2/10 reading)
+    nearby_equations: tuple = ()  # "name = value" the document states within a few lines (a JS's m_i = (p_i + q_i)/2)
+    entropy_letters: tuple = ()  # (letter, line): letters declared as entropy before (E(X), conventions.py)
 
 
 _TRUNCATED = re.compile(r"^\s*(-?\s*\d+\.\d+)\s*(?:\\ldots|\\dots|\\cdots|\.\.\.)\s*$")
