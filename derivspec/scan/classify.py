@@ -135,6 +135,7 @@ RELATION_CLASSES = {
 _SET_NOTATION = re.compile(r"\\(?:cap|cup|setminus|emptyset|varnothing|bigcap|bigcup|subset|subseteq|supset|Omega)(?![A-Za-z])|"
                            r"\^\s*\{?\s*(?:C|c|\\complement)\s*\}?(?![A-Za-z])|\\\{")
 _DERIVATIVE = re.compile(r"\\nabla|\\partial|\\frac\s*\{\s*d|\bd\s*/\s*d")
+_EXPECTED_SCORE = re.compile(r"^\s*\{?\s*\\mathbb\s*\{?\s*E\s*\}?\s*_.*\\log", re.DOTALL)
 LONE_NAME = re.compile(r"^\s*(?:\\[A-Za-z]+|[A-Za-z])\s*(?:_\{[^{}]*\}|_[A-Za-z0-9])?\s*$")  # x, x_i, \theta_{t}
 
 
@@ -155,6 +156,8 @@ def stationarity(left_text: str, right_text: str) -> Classification | None:
     """``0 = \\nabla f`` or ``\\partial f/\\partial x = 0``: one side zero, the other a derivative."""
     for zero, other in ((left_text, right_text), (right_text, left_text)):
         if zero.strip() == "0" and _DERIVATIVE.search(other):
+            if _EXPECTED_SCORE.match(other):  # E_q[d/dλ log q] = 0: an identity (scan/gradient_identities.py)
+                return None
             return Classification("condition", "a gradient or derivative set to zero: a condition being solved, "
                                                "not an identity")
     return None

@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from derivspec.scan import change_of_variables, likelihood_optimum, normal_posterior, sizes, softmax_gradient
+from derivspec.scan import (change_of_variables, gradient_identities, likelihood_optimum, normal_posterior, sizes,
+                            softmax_gradient)
 from derivspec.scan.names import ACCENTS, ALIASES, FONTS, NameKey, strip_fonts  # noqa: F401 (used by other modules)
 from derivspec.scan.reader import DocumentNames, is_opaque_function, read_document
 from derivspec.scan.steps import Context, Side, StepResult
@@ -372,6 +373,9 @@ class Recogniser:
         if found is not None:
             return found
         found = change_of_variables.check(left, relation, right, context)  # p_X(x) = p_Z(h(x)) |det J_h(x)|
+        if found is not None:
+            return found
+        found = gradient_identities.check(left, relation, right, context)  # d/dλ E_q[f] on instances of q, f
         if found is not None:
             return found
         found = likelihood_optimum.check(left, relation, right, context)  # \hat\theta after the document's likelihood
