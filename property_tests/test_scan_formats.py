@@ -8,7 +8,6 @@ is validated against the official SARIF 2.1.0 schema (property_tests/data/, see 
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import re
@@ -142,45 +141,34 @@ def test_github_prints_only_the_summary_when_nothing_is_flagged(tmp_path, capsys
     assert code == 0 and len(out.splitlines()) == 1 and "0 flagged" in out and "::" not in out
 
 
-@dataclasses.dataclass
-class Suppressed(Record):
-    """A record as inline suppressions mark it (``"suppressed": true`` and its reason in JSON)."""
-
-    suppressed: bool = True
-    suppression: str = "checked by hand: the lecture's convention"
-
-    def to_json(self) -> dict:
-        return {**super().to_json(), "suppressed": self.suppressed, "suppression": self.suppression}
+REVIEWED = "checked by hand: the lecture's convention"  # why the suppressed record below is suppressed
 
 
-@dataclasses.dataclass
-class InCell(Record):
-    """A notebook's record: ``lines`` within the cell ``cell``."""
-
-    cell: int = 3
-
-
-def constructed(tmp_path) -> tuple[list, list[str]]:
-    """A suppressed flag, a notebook's flag, a statement left by the file's time budget, a proof."""
+def constructed(tmp_path) -> tuple[list, list]:
+    """A suppressed flag, a notebook's flag, a statement left by the file's time budget, a proof;
+    and the (path, name) pairs the scan read (a file named, a notebook found in a folder)."""
     (tmp_path / "a.md").write_text("x\n", encoding="utf-8")
     (tmp_path / "course").mkdir()
     (tmp_path / "course" / "b.ipynb").write_text("{}\n", encoding="utf-8")
     records = [
-        Suppressed("a.md", (3, 4), "x = y, z: w", "chain", "disagrees", "the two sides differ", "at x=1: 1 != 2%"),
-        InCell("b.ipynb", (2, 2), "(a+b)^2 = a^2", "chain", "disagrees", "the two sides differ", "at a=1, b=1: 4, 1"),
+        Record("a.md", (3, 4), "x = y, z: w", "chain", "disagrees", "the two sides differ", "at x=1: 1 != 2%",
+               suppressed=REVIEWED),
+        Record("course/b.ipynb", (2, 2), "(a+b)^2 = a^2", "chain", "disagrees", "the two sides differ",
+               "at a=1, b=1: 4, 1", cell=3),
         Record("a.md", (9, 9), "u = v", "chain", "unchecked", BUDGET_SPENT + " was spent"),
         Record("a.md", (11, 11), "u = u", "chain", "proved", "proved (the sides are identical)"),
     ]
-    return records, [str(tmp_path / "a.md"), str(tmp_path / "course")]
+    files = [(tmp_path / "a.md", "a.md"), (Path("course") / "b.ipynb", "course/b.ipynb")]
+    return records, files
 
 
 def test_github_suppressed_notebook_and_incomplete(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    records, paths = constructed(tmp_path)
-    lines = github_commands(records, summary(records), paths)
+    records, files = constructed(tmp_path)
+    lines = github_commands(records, summary(records), files)
     notice, in_cell, warning = (parse_command(line) for line in lines[:3])
     assert notice[0] == "notice" and notice[1]["title"].endswith("(suppressed)") and notice[1]["file"] == "a.md"
-    assert records[0].suppression in notice[2] and "x = y, z: w" in notice[2]
+    assert REVIEWED in notice[2] and "x = y, z: w" in notice[2]
     assert in_cell[0] == "error" and in_cell[1]["file"] == "course/b.ipynb" and "line" not in in_cell[1]
     assert in_cell[2].startswith("cell 3, line 2:")
     assert warning[0] == "warning" and warning[1]["file"] == "a.md" and "1 statements not checked" in warning[2]
@@ -221,13 +209,13 @@ def test_sarif_of_a_clean_scan_is_valid_and_empty(tmp_path, capsys, monkeypatch)
 
 def test_sarif_suppressed_notebook_and_incomplete(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    records, paths = constructed(tmp_path)
-    log = sarif_log(records, summary(records), paths)
+    records, files = constructed(tmp_path)
+    log = sarif_log(records, summary(records), files)
     validate(log)
     (run,) = log["runs"]
     suppressed, in_cell = run["results"]
     assert suppressed["suppressions"] == [{"kind": "inSource", "status": "accepted",
-                                           "justification": records[0].suppression}]
+                                           "justification": REVIEWED}]
     assert "region" not in in_cell["locations"][0]["physicalLocation"] and in_cell["properties"]["cell"] == 3
     assert in_cell["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "course/b.ipynb"
     (notice,) = run["invocations"][0]["toolExecutionNotifications"]

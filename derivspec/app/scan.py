@@ -53,17 +53,28 @@ def default_workers() -> int:
 def scan_paths(paths, *, seconds=None, workers=None, progress: bool = True, known: bool = True,
                sources: bool = True, file_seconds=None, settings=None, include=(), exclude=()):
     """Records and per-file summaries; DerivspecError (exit 2) for a file that cannot be scanned.
-    ``file_seconds``: each file's time budget (default FILE_SECONDS of derivspec.scan.runner);
     ``paths`` files or folders (derivspec.app.inputs), ``settings`` a derivspec.app.settings.Settings
-    (default: none), ``include`` / ``exclude`` globs added to its own."""
+    (default: none), ``include`` / ``exclude`` globs added to its own; the rest as :func:`scan_files`."""
     from derivspec.app.inputs import lecture_files
+    from derivspec.app.settings import Settings
+
+    settings = settings or Settings()
+    return scan_files(lecture_files(paths, settings, include, exclude), seconds=seconds, workers=workers,
+                      progress=progress, known=known, sources=sources, file_seconds=file_seconds, settings=settings)
+
+
+def scan_files(files, *, seconds=None, workers=None, progress: bool = True, known: bool = True,
+               sources: bool = True, file_seconds=None, settings=None):
+    """The records and per-file summaries of ``files``, the (path, name its records carry) pairs of
+    derivspec.app.inputs.lecture_files; every file is read before any is scanned, so bad input is
+    refused before any work. ``file_seconds``: each file's time budget (default FILE_SECONDS of
+    derivspec.scan.runner)."""
     from derivspec.app.settings import Settings
     from derivspec.scan import ScanError, scan_file, summary
     from derivspec.scan.extract import load_lecture
     from derivspec.scan.runner import FILE_SECONDS
 
     settings = settings or Settings()
-    files = lecture_files(paths, settings, include, exclude)
     for path, _ in files:  # bad input is refused before any work
         try:
             load_lecture(path)
@@ -90,17 +101,18 @@ def run(args) -> int:
 
     from derivspec.scan.runner import BUDGET_SPENT
     from derivspec.app.annotated import html_writer
+    from derivspec.app.inputs import lecture_files
     from derivspec.app.settings import load_settings
 
     fmt = scan_format(args)
     write_html = html_writer(args)  # --html DIR: checked before any work
     settings = load_settings(getattr(args, "config", None))
     quiet = getattr(args, "quiet", False)
-    records, per_file = scan_paths(args.files, seconds=args.time_limit, workers=args.jobs,
+    files = lecture_files(args.files, settings, getattr(args, "include", None) or (),
+                          getattr(args, "exclude", None) or ())  # (path, name): the scan, CI formats, --html
+    records, per_file = scan_files(files, seconds=args.time_limit, workers=args.jobs,
                                    progress=(fmt == "text" or sys.stderr.isatty()) and not quiet,
-                                   file_seconds=args.file_time_limit, settings=settings,
-                                   include=getattr(args, "include", None) or (),
-                                   exclude=getattr(args, "exclude", None) or ())
+                                   file_seconds=args.file_time_limit, settings=settings)
     flagged = [r for r in records if r.verdict == "disagrees" and not r.suppressed]  # a suppressed flag: not exit 1
     shown = flagged if args.only_flags else records
     total = summary(records)
@@ -109,7 +121,7 @@ def run(args) -> int:
     if fmt in ("github", "sarif"):  # derivspec.app.scan_formats: CI annotations, a SARIF log
         from derivspec.app.scan_formats import print_format
 
-        print_format(fmt, records, total, args.files)
+        print_format(fmt, records, total, files)
     elif fmt == "json":
         meta = run_metadata()
         meta["files"] = [str(p) for p in args.files]
@@ -118,10 +130,7 @@ def run(args) -> int:
     else:
         print_table(shown, per_file, total, only_flags=args.only_flags, quiet=quiet)
     if write_html:
-        from derivspec.app.inputs import lecture_files
-
-        write_html(lecture_files(args.files, settings, getattr(args, "include", None) or (),
-                                 getattr(args, "exclude", None) or ()), records)
+        write_html(files, records)
     if flagged:
         return EXIT_FAILED
     return EXIT_INCONCLUSIVE if any(r.reason.startswith(BUDGET_SPENT) for r in records) else EXIT_OK
@@ -145,10 +154,12 @@ BLOCKS_BELOW = 100  # columns: narrower than this, one block of lines per statem
 
 def _location(record) -> str:
     """``L12`` or ``L12-14``; in a notebook ``cell 3, line 2`` / ``cell 3, lines 2-4`` (lines
-    within the cell)."""
+    within the cell: derivspec.app.scan_formats.where, as the CI formats say it)."""
+    from derivspec.app.scan_formats import where
+
     first, last = record.lines[0], record.lines[-1]
     if record.cell is not None:
-        return f"cell {record.cell}, " + (f"line {first}" if first == last else f"lines {first}-{last}")
+        return where(record)
     return f"L{first}" if first == last else f"L{first}-{last}"
 
 

@@ -60,19 +60,10 @@ def _relative(path: str) -> str:
     return Path(absolute if relative.startswith("..") else relative).as_posix()
 
 
-def locate(file: str, paths) -> str:
-    """The path (relative to the working directory) of the file a record names: records carry the
-    file's name, or its path inside a directory given on the command line."""
-    for given in paths:
-        if os.path.normpath(given) == os.path.normpath(file):
-            return _relative(given)
-    for given in paths:
-        if not os.path.isdir(given) and Path(given).name == file:
-            return _relative(given)
-    for given in paths:
-        if os.path.isdir(given) and os.path.isfile(os.path.join(given, file)):
-            return _relative(os.path.join(given, file))
-    return Path(file).as_posix()
+def locations(files) -> dict[str, str]:
+    """The path (relative to the working directory) of each name records carry, from the (path,
+    name) pairs the scan read (derivspec.app.inputs.lecture_files)."""
+    return {name: _relative(path) for path, name in files}
 
 
 def rule_id(record) -> str:
@@ -80,25 +71,16 @@ def rule_id(record) -> str:
     return record.claim or f"scan.{record.kind}"
 
 
-def suppression(record) -> tuple[bool, str]:
-    """Whether a record is suppressed in the lecture, and why (the record's ``suppressed`` and,
-    when present, ``suppression`` fields of ``scan --json``)."""
-    data = record.to_json()
-    suppressed = data.get("suppressed", False)
-    reason = data.get("suppression") or (suppressed if isinstance(suppressed, str) else "")
-    return bool(suppressed), str(reason or "")
-
-
-def _where(record) -> str:
-    cell = getattr(record, "cell", None)  # a notebook's statement: lines within the cell
-    first, last = record.lines
+def where(record) -> str:
+    """``line 4``, ``lines 4-6``; a notebook's statement ``cell 3, line 2`` (lines within the cell)."""
+    first, last = record.lines[0], record.lines[-1]
     lines = f"line {first}" if first == last else f"lines {first}-{last}"
-    return f"cell {cell}, {lines}" if cell else lines
+    return lines if record.cell is None else f"cell {record.cell}, {lines}"
 
 
 def message(record) -> str:
     """The statement, why it is flagged, the counterexample and the correct form: one per line."""
-    parts = [f"{_where(record)}: {' '.join(record.text.split())}", record.reason]
+    parts = [f"{where(record)}: {' '.join(record.text.split())}", record.reason]
     if record.evidence:
         parts.append(f"counterexample: {record.evidence}")
     if record.correct:
@@ -124,15 +106,15 @@ def _summary_line(total: dict) -> str:
     return line + (f", {suppressed} suppressed" if isinstance(suppressed, int) and suppressed else "")
 
 
-def github_commands(records, total: dict, paths) -> list[str]:
-    """The workflow commands of a scan, then its summary line."""
-    out = []
+def github_commands(records, total: dict, files) -> list[str]:
+    """The workflow commands of a scan, then its summary line; ``files`` the (path, name) pairs read."""
+    out, located = [], locations(files)
     for r in records:
         if r.verdict != "disagrees":
             continue
-        suppressed, why = suppression(r)
-        properties = {"file": locate(r.file, paths)}
-        if not getattr(r, "cell", None):
+        suppressed, why = bool(r.suppressed), r.suppressed
+        properties = {"file": located.get(r.file, r.file)}
+        if r.cell is None:
             properties["line"], properties["endLine"] = int(r.lines[0]), int(r.lines[1])
         title = f"derivspec {rule_id(r)}" + (" (suppressed)" if suppressed else "")
         properties["title"] = title
@@ -142,16 +124,16 @@ def github_commands(records, total: dict, paths) -> list[str]:
     for file, count in _incomplete(records).items():
         text = (f"scan incomplete: the file's time budget was spent, {count} statements not checked "
                 "(raise --file-time-limit)")
-        out.append(f"::warning file={escape_property(locate(file, paths))},"
+        out.append(f"::warning file={escape_property(located.get(file, file))},"
                    f"title={escape_property('derivspec: scan incomplete')}::{escape_data(text)}")
     out.append(_summary_line(total))
     return out
 
 
-def print_github(records, total: dict, paths) -> None:
+def print_github(records, total: dict, files) -> None:
     from derivspec.app.output import printable_name
 
-    sys.stdout.write("".join(printable_name(line) + "\n" for line in github_commands(records, total, paths)))
+    sys.stdout.write("".join(printable_name(line) + "\n" for line in github_commands(records, total, files)))
 
 
 def _information_uri() -> str:
@@ -191,10 +173,11 @@ def _artifact(path: str) -> dict:
     return {"uri": urllib.parse.quote(path), "uriBaseId": SRCROOT}
 
 
-def sarif_log(records, total: dict, paths) -> dict:
-    """The scan's flags as a SARIF 2.1.0 log (one run)."""
+def sarif_log(records, total: dict, files) -> dict:
+    """The scan's flags as a SARIF 2.1.0 log (one run); ``files`` the (path, name) pairs read."""
     from derivspec.core.metadata import version
 
+    located = locations(files)
     rules: list[dict] = []
     index: dict[str, int] = {}
     results = []
@@ -209,8 +192,8 @@ def sarif_log(records, total: dict, paths) -> dict:
         properties = {key: data[key] for key in ("verdict", "evidence_level", "kind", "claim", "reason", "evidence",
                                                  "correct", "class", "lines", "cell") if data.get(key) is not None}
         properties["statement"] = r.text
-        location = {"artifactLocation": _artifact(locate(r.file, paths))}
-        if getattr(r, "cell", None):
+        location = {"artifactLocation": _artifact(located.get(r.file, r.file))}
+        if r.cell is not None:
             properties["cell"] = r.cell
         else:
             location["region"] = {"startLine": int(r.lines[0]), "endLine": int(r.lines[1]),
@@ -218,14 +201,12 @@ def sarif_log(records, total: dict, paths) -> dict:
         result = {"ruleId": identifier, "ruleIndex": index[identifier], "level": "error", "kind": "fail",
                   "message": {"text": message(r)}, "locations": [{"physicalLocation": location}],
                   "properties": properties}
-        suppressed, why = suppression(r)
-        if suppressed:
-            result["suppressions"] = [{"kind": "inSource", "status": "accepted",
-                                       **({"justification": why} if why else {})}]
+        if r.suppressed:
+            result["suppressions"] = [{"kind": "inSource", "status": "accepted", "justification": r.suppressed}]
         results.append(result)
     notices = [{"level": "warning", "message": {"text": f"{file}: scan incomplete, the file's time budget was spent "
                                                         f"({count} statements not checked)"},
-                "locations": [{"physicalLocation": {"artifactLocation": _artifact(locate(file, paths))}}]}
+                "locations": [{"physicalLocation": {"artifactLocation": _artifact(located.get(file, file))}}]}
                for file, count in _incomplete(records).items()]
     invocation = {"executionSuccessful": True, "toolExecutionNotifications": notices,
                   "workingDirectory": {"uri": Path.cwd().as_uri() + "/"}}
@@ -237,12 +218,12 @@ def sarif_log(records, total: dict, paths) -> dict:
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
 
 
-def print_format(fmt: str, records, total: dict, paths) -> None:
-    """``scan --format github`` or ``--format sarif`` on stdout."""
-    {"github": print_github, "sarif": print_sarif}[fmt](records, total, paths)
+def print_format(fmt: str, records, total: dict, files) -> None:
+    """``scan --format github`` or ``--format sarif`` on stdout; ``files`` the (path, name) pairs read."""
+    {"github": print_github, "sarif": print_sarif}[fmt](records, total, files)
 
 
-def print_sarif(records, total: dict, paths) -> None:
+def print_sarif(records, total: dict, files) -> None:
     from derivspec.app.output import print_json
 
-    print_json(sarif_log(records, total, paths))
+    print_json(sarif_log(records, total, files))
