@@ -125,7 +125,7 @@ def test_the_report_scan_page_links_the_annotated_view(scanned, tmp_path):
     from derivspec.app.report import Math, ReportData, Site, scan_section
 
     path, records = scanned
-    section = scan_section([r.to_json() for r in records], math=Math(), claims=set(), paths=[path])
+    section = scan_section([r.to_json() for r in records], math=Math(), claims=set(), files=[(path, path.name)])
     assert [p.slug for p in section.pages] == ["lecture-gaussians.md"]
     Site(tmp_path, ReportData([], meta={"seed": 0}, sections=[section]), Math()).write()
     scan_page = (tmp_path / "scan.html").read_text(encoding="utf-8")

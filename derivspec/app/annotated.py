@@ -135,6 +135,13 @@ def html_writer(args):
     return write
 
 
+def views(files, records) -> list[Annotated]:
+    """The annotated view of each scanned file: ``files`` the (path, name its records carry) pairs
+    the scan read (derivspec.app.inputs.lecture_files), ``records`` the scan's records."""
+    records = [as_record(r) for r in records]
+    return [annotate(path, [r for r in records if r["file"] == name], name) for path, name in files]
+
+
 def write_annotated(out, files, records, math: Math | None = None) -> list[Path]:
     """The annotated page of each scanned file and an ``index.html`` listing them, in ``out``;
     ``files`` the (path, name its records carry) pairs the scan read (derivspec.app.inputs)."""
@@ -145,8 +152,7 @@ def write_annotated(out, files, records, math: Math | None = None) -> list[Path]
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     env = environment(math or Math())
-    records = [as_record(r) for r in records]
-    pages = [annotate(path, [r for r in records if r["file"] == name], name) for path, name in files]
+    pages = views(files, records)
     meta = run_metadata()
     footer = f"derivspec {meta.get('derivspec')}, sympy {meta.get('sympy')}; {meta.get('time')}"
     nav = [("index.html", "Scanned files")] + [(a.page, a.title) for a in pages]

@@ -83,16 +83,17 @@ class Section:
 
 
 def scan_section(records: list[dict], summary: dict | None = None, math: Math | None = None,
-                 claims: set[str] | None = None, paths=None) -> Section:
+                 claims: set[str] | None = None, files=None) -> Section:
     """A page of ``derivspec scan`` records (``file``, ``lines``, ``text``, ``kind``, ``verdict``,
     ``claim``, ``reason``, ``evidence``): the totals per file, every flagged statement with its
     evidence and correct form, then each file's statements in line order (folded). A claim links
     to its family page when ``claims`` (the report's claim ids) includes it, or always if None.
-    ``paths``: the scanned files; each gets an annotated lecture view (``lecture-<file>.html``,
-    :mod:`derivspec.app.annotated`) that the page links."""
+    ``files``: the (path, name its records carry) pairs the scan read (derivspec.app.inputs); each
+    gets an annotated lecture view (``lecture-<name>.html``, :mod:`derivspec.app.annotated`) that the
+    page links."""
     from markupsafe import Markup
 
-    from derivspec.app.annotated import annotate, as_record, render
+    from derivspec.app.annotated import as_record, render, views
 
     math = math or Math()
     env = environment(math)
@@ -101,21 +102,17 @@ def scan_section(records: list[dict], summary: dict | None = None, math: Math | 
     for record in sorted(records, key=lambda r: order_key(r["file"], r["lines"])):
         by_file.setdefault(record["file"], []).append(record)
     pages, annotated = [], {}
-    for path in paths or ():
-        name = Path(path).name
-        if name in annotated:
-            continue
-        view = annotate(path, by_file.get(name, []), name)
-        annotated[name] = view.page
+    for view in views(files or (), records):
+        annotated[view.file] = view.page
         body = Markup(render(env, view, back={"href": "scan.html", "label": "the scan page"}, claims=claims))
         pages.append(Section(view.page.removesuffix(".html"), f"{view.title}: annotated", "", body))
-    files = []
+    per_file = []
     for file, rows in by_file.items():
         counts = {v: sum(1 for r in rows if r["verdict"] == v) for v in ("proved", "disagrees", "unchecked")}
-        files.append({"file": file, "rows": rows, "proved": counts["proved"], "flagged": counts["disagrees"],
+        per_file.append({"file": file, "rows": rows, "proved": counts["proved"], "flagged": counts["disagrees"],
                       "unchecked": counts["unchecked"]})
     flagged = [r for rows in by_file.values() for r in rows if r["verdict"] == "disagrees"]
-    body = Markup(env.get_template("scan_section.html").render(files=files, flagged=flagged, claims=claims,
+    body = Markup(env.get_template("scan_section.html").render(files=per_file, flagged=flagged, claims=claims,
                                                                annotated=annotated))
     counts = summary or {"statements": len(records), "flagged": len(flagged)}
     line = ", ".join(f"{v} {k}" for k, v in counts.items() if not isinstance(v, dict)) if counts \
@@ -127,14 +124,17 @@ def scan_files_section(paths, claims: set[str] | None = None, workers: int | Non
                        math: Math | None = None) -> Section:
     """Scan ``paths`` (``derivspec scan``) and make the report's scan page of the records, with
     each file's annotated lecture view."""
-    from derivspec.app.scan import scan_paths
+    from derivspec.app.inputs import lecture_files
+    from derivspec.app.scan import scan_files
+    from derivspec.app.settings import Settings
     from derivspec.scan.records import summary as scan_summary
 
-    records, _ = scan_paths(paths, workers=workers, progress=False)
+    files = lecture_files(paths, Settings())
+    records, _ = scan_files(files, workers=workers, progress=False)
     totals = scan_summary(records)
     return scan_section([r.to_json() for r in records],
                         {"statements": totals["statements"], "checked": totals["checked"], "flagged": totals["flagged"]},
-                        math, claims, paths=paths)
+                        math, claims, files=files)
 
 
 def default_scan_paths() -> list[Path]:
