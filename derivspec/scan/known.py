@@ -194,6 +194,18 @@ def _optimum_for(pattern: NameKey, lecture: NameKey) -> bool:
             and pattern.accents == lecture.accents and bool(_LABEL.match(lecture.sub)))
 
 
+BY_STRUCTURE = (
+    softmax_gradient,  # written with a free class index
+    change_of_variables,  # p_X(x) = p_Z(h(x)) |det J_h(x)|
+    gradient_identities,  # d/dλ E_q[f] on instances of q, f
+    likelihood_optimum,  # \hat\theta after the document's likelihood
+    normal_posterior,  # mu_N after mu ~ N(mu_0, sigma_0^2), x_i | mu
+)
+"""The recognisers that read a statement by its structure (each module's ``check(left, relation,
+right, context)``: a StepResult, or None when the statement is not its kind), tried in order before
+the claims' shapes."""
+
+
 class _Unifier:
     def __init__(self, shape: Shape):
         self.shape = shape
@@ -368,22 +380,10 @@ class Recogniser:
         return cls(shapes, errors)
 
     def check(self, left: Side, relation: str, right: Side, context: Context, sides, k) -> StepResult | None:
-
-        found = softmax_gradient.check(left, relation, right, context)  # written with a free class index
-        if found is not None:
-            return found
-        found = change_of_variables.check(left, relation, right, context)  # p_X(x) = p_Z(h(x)) |det J_h(x)|
-        if found is not None:
-            return found
-        found = gradient_identities.check(left, relation, right, context)  # d/dλ E_q[f] on instances of q, f
-        if found is not None:
-            return found
-        found = likelihood_optimum.check(left, relation, right, context)  # \hat\theta after the document's likelihood
-        if found is not None:
-            return found
-        found = normal_posterior.check(left, relation, right, context)  # mu_N after mu ~ N(mu_0, sigma_0^2), x_i | mu
-        if found is not None:
-            return found
+        for module in BY_STRUCTURE:  # the results read by their structure come first, in this order
+            found = module.check(left, relation, right, context)
+            if found is not None:
+                return found
         if relation not in ("=", "≈") or not left.readable or not right.readable:
             return None
         try:
