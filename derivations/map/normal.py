@@ -46,6 +46,12 @@ def log_joint(xs=(x1, x2, x3)) -> sympy.Expr:
     return -gaussian_nll(mu, mu0, sigma0) - sum(gaussian_nll(xi, mu, sigma) for xi in xs)
 
 
+def bayes_step() -> Step:
+    """The first line of both posterior derivations: Bayes' rule, the log joint in μ."""
+    return Step(r"Bayes' rule: \log p(\mu \mid x) = \log p(\mu) + \sum_i \log p(x_i \mid \mu) + \text{const} "
+                r"(log-densities from claim nll.gaussian)", log_joint())
+
+
 def _log_joint_general(n: sympy.Symbol, item) -> sympy.Expr:
     i = sympy.Symbol("i", integer=True)
     return -gaussian_nll(mu, mu0, sigma0) + sympy.Sum(-gaussian_nll(item(i), mu, sigma), (i, 1, n))
@@ -86,8 +92,7 @@ def map_normal_normal_posterior_variance() -> Claim:
                   r"x_i \mid \mu \sim \mathcal N(\mu, \sigma^2)\ \text{i.i.d.}",
         variables=VARIABLES,
         derivation=(
-            Step(r"Bayes' rule: \log p(\mu \mid x) = \log p(\mu) + \sum_i \log p(x_i \mid \mu) + \text{const} "
-                 r"(log-densities from claim nll.gaussian)", log_joint()),
+            bayes_step(),
             Step(r"a quadratic in \mu, so the posterior is Gaussian; its precision is minus the second derivative in "
                  r"\mu: precisions add", 1 / sigma0**2 + 3 / sigma**2, op=lambda e: -sympy.diff(e, mu, 2)),
             Step(r"the variance is the inverse precision", POSTERIOR_VARIANCE, op=lambda e: 1 / e),
@@ -114,8 +119,7 @@ def map_normal_normal_posterior_mean() -> Claim:
                   r"x_i \mid \mu \sim \mathcal N(\mu, \sigma^2)\ \text{i.i.d.}",
         variables=VARIABLES,
         derivation=(
-            Step(r"Bayes' rule: \log p(\mu \mid x) = \log p(\mu) + \sum_i \log p(x_i \mid \mu) + \text{const} "
-                 r"(log-densities from claim nll.gaussian)", log_joint()),
+            bayes_step(),
             Step(r"a quadratic in \mu: its derivative in \mu, linear, "
                  r"-(\mu - \mu_0)/\sigma_0^2 + \sum_i (x_i - \mu)/\sigma^2",
                  -(mu - mu0) / sigma0**2 + sum((xi - mu) / sigma**2 for xi in (x1, x2, x3)),
