@@ -115,6 +115,20 @@ def test_letters_the_document_does_not_type_stay_scalars(tmp_path):
     assert all(r.verdict == "proved" for r in records.values())
 
 
+def test_a_transposed_letter_the_document_does_not_type_is_not_read_as_a_number(tmp_path):
+    """"$x$ a vector" (no verb) declares nothing; read as a number, x^T A x = x^T A^T x would be
+    x^2 A = x^2 A^T and flagged, though it holds for the vector the lecture means. A transposed
+    letter is no number: such a statement is never flagged (nor proved); declared, the same
+    statements are judged as vectors."""
+    preamble = r"Let $A$ and $B$ be $n \times n$ invertible matrices and $x$ a vector."
+    true, false = r"x^\top A x = x^\top A^\top x", r"x^\top A B x = x^\top B A x"
+    records = _scan(tmp_path, [true, false, r"x' A x = x' A^\top x"], preamble)
+    assert all(r.verdict == "unchecked" for r in records.values()), {t: (r.verdict, r.reason) for t, r in records.items()}
+    declared = _scan(tmp_path, [true, false], preamble.replace("and $x$ a vector", "and let $x$ be a vector"))
+    assert declared[true].verdict == "unchecked" and "holds on" in declared[true].reason
+    assert declared[false].verdict == "disagrees" and "x = [[" in declared[false].evidence
+
+
 def test_a_declaration_after_the_statement_does_not_type_it():
     types = document_types("$$ AB = BA $$\n\nlater: let $A$, $B$ be matrices.\n")
     assert types.typed("AB = BA", line=1) == set() and types.typed("AB = BA", line=3) == {"A", "B"}

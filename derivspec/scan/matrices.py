@@ -205,11 +205,11 @@ class _Parser:
         node = self.atom()
         while self.peek() in ("^", "'"):
             if self.take() == "'":
-                node = ("T", node)
+                node = _transposed(node)
                 continue
             exponent = self.exponent()
             if exponent in (r"\top", "T", r"\intercal"):
-                node = ("T", node)
+                node = _transposed(node)
             elif re.fullmatch(r"-?\d+", exponent):
                 node = ("pow", node, int(exponent))
             else:
@@ -268,6 +268,15 @@ class _Parser:
             self.scalars.add(token)
             return ("scalar", token)
         raise NotRead(f"unknown symbol {token!r}")
+
+
+def _transposed(node):
+    """``node`` transposed. A letter the document does not type, transposed (``x^\top A x`` where
+    "$x$ a vector" declares nothing), is a vector or matrix to the lecture: reading it as a number
+    would judge another statement (x² A ≠ x² Aᵀ), so it is not read."""
+    if node[0] == "scalar":
+        raise NotRead(f"{node[1]} is transposed but not declared a vector or a matrix")
+    return ("T", node)
 
 
 def read(text: str, types: DocumentTypes):
