@@ -26,7 +26,7 @@ from pathlib import Path
 
 from derivspec.scan.classify import document_algorithms
 from derivspec.scan.functions import document_defined
-from derivspec.scan import (change_of_variables, conventions, events, likelihood_optimum, linear_gaussian,
+from derivspec.scan import (change_of_variables, conventions, events, likelihood_optimum, linear_gaussian, mixture_em,
                             normal_posterior, reparameterised, softmax_gradient)
 from derivspec.scan.letters import document_letters
 from derivspec.scan.macros import document_macros, package_macros_text
@@ -132,6 +132,7 @@ def prepare(path, name: str | None = None, known: bool = True, seconds: float | 
     state.reparameterised = reparameterised.document_facts([(s.lines[0], clean(s)) for s in relational], text)
     state.likelihoods = likelihood_optimum.document_likelihoods(relational, clean)  # P(X | theta) = ...
     state.entropy_letters = conventions.document_entropy_letters(relational, clean)  # "the entropy ... E(X)"
+    state.mixture = mixture_em.document_model(relational, clean)  # gamma(z_nk) = pi_k N_k / sum_j pi_j N_j, N_k
     split = relational_clauses(relational)  # every relational statement split once for the passes below
     state.functions = document_functions(split)
     state.defined_functions = document_defined(  # f(x) = ..., "let $f$ be": not arbitrary
