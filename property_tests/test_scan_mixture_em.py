@@ -18,8 +18,9 @@ from derivspec.scan.runner import scan_path
 
 BISHOP = (r"A Gaussian mixture $p(\mathbf{x}) = \sum_{k=1}^K \pi_k \mathcal{N}(\mathbf{x} \mid \boldsymbol\mu_k, "
           r"\boldsymbol\Sigma_k)$. The E-step computes the responsibilities")
-BISHOP_RESPONSIBILITY = (r"\gamma(z_{nk}) = \frac{\pi_k \mathcal{N}(\mathbf{x}_n \mid \boldsymbol\mu_k, \boldsymbol\Sigma_k)}"
-                         r"{\sum_{j=1}^K \pi_j \mathcal{N}(\mathbf{x}_n \mid \boldsymbol\mu_j, \boldsymbol\Sigma_j)}")
+BISHOP_RESPONSIBILITY = (r"\gamma(z_{nk}) = \frac{\pi_k \mathcal{N}(\mathbf{x}_n \mid \boldsymbol\mu_k, "
+                         r"\boldsymbol\Sigma_k)}{\sum_{j=1}^K \pi_j \mathcal{N}(\mathbf{x}_n \mid \boldsymbol\mu_j, "
+                         r"\boldsymbol\Sigma_j)}")
 BISHOP_TOTAL = r"N_k = \sum_{n=1}^N \gamma(z_{nk})"
 SCALAR = r"We fit a mixture of $K$ univariate Gaussians by EM. The responsibility of component $k$ for $x_i$ is"
 SCALAR_RESPONSIBILITY = (r"r_{ik} = \frac{\pi_k \mathcal{N}(x_i; \mu_k, \sigma_k^2)}"
@@ -47,8 +48,8 @@ RESPONSIBILITIES = {
     "tau, sum without limits": (SCALAR, r"\tau_{ik} = \frac{\pi_k \mathcal{N}(x_i; \mu_k, \sigma_k^2)}"
                                         r"{\sum_{j} \pi_j \mathcal{N}(x_i; \mu_j, \sigma_j^2)}"),
     "posterior p(z=k|x)": (BISHOP, r"p(z_n = k \mid \mathbf{x}_n) = \frac{\pi_k \mathcal{N}(\mathbf{x}_n \mid "
-                                   r"\boldsymbol\mu_k, \boldsymbol\Sigma_k)}{\sum_{j=1}^K \pi_j \mathcal{N}(\mathbf{x}_n "
-                                   r"\mid \boldsymbol\mu_j, \boldsymbol\Sigma_j)}"),
+                                   r"\boldsymbol\mu_k, \boldsymbol\Sigma_k)}{\sum_{j=1}^K \pi_j "
+                                   r"\mathcal{N}(\mathbf{x}_n \mid \boldsymbol\mu_j, \boldsymbol\Sigma_j)}"),
     "q, generic densities": (PHI, r"q(z_i = k) = \frac{\phi_k p_k(x_i)}{\sum_{j=1}^K \phi_j p_j(x_i)}"),
     "p(x|z=k)": (BISHOP, r"\gamma_{nk} = \frac{\pi_k p(x_n \mid z_n = k)}{\sum_{j=1}^K \pi_j p(x_n \mid z_n = j)}"),
 }
@@ -89,7 +90,8 @@ def _bayes(v):
 WRONG_RESPONSIBILITIES = {
     # the lecture's formula at the printed instance (component 1: pi_1 = alpha, pi_2 = 1 - alpha)
     "no weight in the denominator": (
-        SCALAR, r"r_{ik} = \frac{\pi_k \mathcal{N}(x_i; \mu_k, \sigma_k^2)}{\sum_{j} \mathcal{N}(x_i; \mu_j, \sigma_j^2)}",
+        SCALAR, r"r_{ik} = \frac{\pi_k \mathcal{N}(x_i; \mu_k, \sigma_k^2)}{\sum_{j} \mathcal{N}(x_i; \mu_j, "
+                r"\sigma_j^2)}",
         lambda x, a, m1, m2, s1, s2: a * _normal(x, m1, s1) / (_normal(x, m1, s1) + _normal(x, m2, s2))),
     "no weight in the numerator": (
         BISHOP, r"\gamma(z_{nk}) = \frac{\mathcal{N}(\mathbf{x}_n \mid \boldsymbol\mu_k, \boldsymbol\Sigma_k)}"

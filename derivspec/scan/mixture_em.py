@@ -39,12 +39,14 @@ from derivspec.scan.steps import Context, Side, StepResult, read_side
 RESPONSIBILITY = "latent.gmm.responsibility"
 MEAN, VARIANCE, WEIGHT = "latent.em.m-step.mean", "latent.em.m-step.variance", "latent.em.m-step.weight"
 RECOGNISED = {  # what this module reads (the recognisers page, derivspec/app/docs.py)
-    RESPONSIBILITY: r"$\gamma(z_{nk})$, $r_{ik}$, $w_{ik}$, $q(z_i = k)$, $p(z_n = k \mid x_n) = \frac{\pi_k \mathcal N(x_n"
-                    r"\mid \mu_k, \Sigma_k)}{\sum_j \pi_j \mathcal N(x_n \mid \mu_j, \Sigma_j)}$ (any letters; $p_k(x)$, "
+    RESPONSIBILITY: r"$\gamma(z_{nk})$, $r_{ik}$, $w_{ik}$, $q(z_i = k)$, "
+                    r"$p(z_n = k \mid x_n) = \frac{\pi_k \mathcal N(x_n \mid \mu_k, \Sigma_k)}"
+                    r"{\sum_j \pi_j \mathcal N(x_n \mid \mu_j, \Sigma_j)}$ (any letters; $p_k(x)$, "
                     r"$p(x \mid z = k)$) where the document speaks of a mixture",
-    MEAN: r"$\mu_k^{\text{new}} = \frac{1}{N_k}\sum_n \gamma(z_{nk}) x_n$ (or $\sum_i r_{ik}x_i / \sum_i r_{ik}$) after "
-          r"the document defines its responsibilities (and $N_k$)",
-    VARIANCE: r"$\Sigma_k$, $\sigma_k^2 = \frac{1}{N_k}\sum_n \gamma(z_{nk})(x_n - \mu_k)^2$ after the same definitions",
+    MEAN: r"$\mu_k^{\text{new}} = \frac{1}{N_k}\sum_n \gamma(z_{nk}) x_n$ (or $\sum_i r_{ik}x_i / \sum_i r_{ik}$) "
+          r"after the document defines its responsibilities (and $N_k$)",
+    VARIANCE: r"$\Sigma_k$, $\sigma_k^2 = \frac{1}{N_k}\sum_n \gamma(z_{nk})(x_n - \mu_k)^2$ after the same "
+              r"definitions",
     WEIGHT: r"$\pi_k = N_k/N$ after the same definitions",
 }
 _MIXTURE = re.compile(r"mixture|\bGMMs?\b|responsibilit|\bEM\b|expectation[- ]maximi[sz]", re.I)
@@ -404,7 +406,8 @@ def _latex(expr, context) -> str:
 
 
 def _tex(e) -> str:
-    """A read name or application back in LaTeX (\\mathcal{N}[|,](x_{n}, \\mu_{k}, \\Sigma_{k}) -> \\mathcal{N}(x_{n} \\mid ...))."""
+    """A read name or application back in LaTeX (\\mathcal{N}[|,](x_{n}, \\mu_{k}, \\Sigma_{k}) -> \\mathcal{N}(x_{n}
+    \\mid \\mu_{k}, \\Sigma_{k}))."""
     if isinstance(e, sympy.Symbol):
         return e.name
     if isinstance(e, sympy.Pow) and e.exp == 2:
@@ -522,7 +525,8 @@ def _check_m_step(left: Side, right: Side, context: Context, mixture: Mixture, r
         return None
     lhs, rhs = left.primary.value(), unindex(right.primary.value())
     rhs = rhs.replace(lambda e: isinstance(e, sympy.Pow) and _is_new(e.exp), lambda e: e.base)  # \mu_k^{new}
-    named = {_name_key(d.left).base for d in mixture.definitions if _name_key(d.left)}  # r_{ik}(x_i - mu_k)^2: a product
+    # r_{ik}(x_i - mu_k)^2 is read as an application: a product
+    named = {_name_key(d.left).base for d in mixture.definitions if _name_key(d.left)}
 
     def applied(e):
         return (isinstance(e, AppliedUndef) and len(e.args) == 1 and "[" not in e.func.__name__
