@@ -127,6 +127,7 @@ class Context:
     natural_logs: bool = False  # the project's settings say a bare log is natural (no base-2/10 reading)
     nearby_equations: tuple = ()  # "name = value" the document states within a few lines (a JS's m_i = (p_i + q_i)/2)
     entropy_letters: tuple = ()  # (letter, line): letters declared as entropy before (E(X), conventions.py)
+    diffusion: object = None  # the forward process the document speaks of (ddpm_kernel.document_model)
 
 
 _TRUNCATED = re.compile(r"^\s*(-?\s*\d+\.\d+)\s*(?:\\ldots|\\dots|\\cdots|\.\.\.)\s*$")
