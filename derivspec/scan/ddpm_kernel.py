@@ -128,8 +128,9 @@ def check(left: Side, relation: str, right: Side, context: Context) -> StepResul
     now, previous, index, mean, variance = found
 
     def result(verdict, reason, evidence="", correct=""):
+        # read in the claim's alpha_t = 1 - beta_t: the document's own when it defines alpha_t so (as_defined)
         return StepResult(relation, left.text, right.text, verdict, "known", reason, evidence, claim=CLAIM,
-                          correct=correct, category="definition")
+                          correct=correct, category="definition", with_equations=diffusion.as_defined)
 
     if mean.has(now) or variance.has(now) or variance.has(previous):
         return result("unchecked", "recognised as the forward kernel, but its variance depends on x")
@@ -190,9 +191,9 @@ def _compare(coefficient, variance, rates: dict, previous, context: Context, dif
     if outcome.verdict == "equivalent":
         standard_parts = (sympy.sqrt(alpha_t.symbol), 1 - alpha_t.symbol)
         if all(sympy.simplify(a.xreplace(reading) - b) == 0 for a, b in zip((coefficient, variance), standard_parts)):
-            return result("proved", f"agrees with the standard definition of the DDPM forward kernel ({CONVENTION}): "
+            return result("proved", f"agrees with the standard definition of the DDPM forward kernel ({mapping}): "
                                     "mean coefficient squared plus variance is 1, the derived Var[x_t] where "
-                                    f"x_{{t-1}} has unit variance ({mapping}); {outcome.reason}")
+                                    f"x_{{t-1}} has unit variance; {CONVENTION}; {outcome.reason}")
         return result("unchecked", "variance-preserving (mean coefficient squared plus variance is 1), with its rate "
                                    f"read otherwise than DDPM's ({name} not the step variance): another "
                                    "parameterisation, not flagged")

@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from derivspec.scan import (change_of_variables, ddpm_kernel, ddpm_noise_mean, gradient_identities, likelihood_optimum, normal_posterior, sizes,
-                            softmax_gradient)
+from derivspec.scan import (change_of_variables, ddpm_kernel, ddpm_noise_mean, gradient_identities, likelihood_optimum,
+                            normal_posterior, sizes, softmax_gradient)
 from derivspec.scan.names import ACCENTS, ALIASES, FONTS, NameKey, strip_fonts  # noqa: F401 (used by other modules)
 from derivspec.scan.reader import DocumentNames, is_opaque_function, read_document
 from derivspec.scan.steps import Context, Side, StepResult
