@@ -20,8 +20,8 @@ KL divergence       ``\mathrm{KL}(p \| q)``, ``D_{KL}(p \| q)``,     ``E_p[\log 
                     or of densities (``KL(q(z | x) \| p(z))``)
 score               ``s(x)``, ``s_\theta(x)`` when the paragraph     ``\nabla_x \log p(x)``
                     says score
-DDPM forward        ``q(x_t | x_{t-1})``, ``q(x_t | x_0)`` when the  ``N(\sqrt{1-\beta_t} x_{t-1}, \beta_t I)``,
-kernel              paragraph speaks of diffusion                    ``N(\sqrt{\bar\alpha_t} x_0, (1-\bar\alpha_t) I)``
+DDPM forward        ``q(x_t | x_0)`` when the paragraph speaks of    ``N(\sqrt{\bar\alpha_t} x_0, (1-\bar\alpha_t) I)``
+marginal            diffusion (the one-step kernel: ddpm_kernel.py)
 ==================  ===============================================  ==========================================
 
 How they are compared: the information quantities (cross-entropy, JS, ELBO, mutual information, KL;
@@ -137,7 +137,8 @@ _SCORE = re.compile(r"^(?:\\mathbf\{?s\}?|\\boldsymbol\{?s\}?|s)(?:_\{?\\theta\}
                     r"[a-z]\}?)\)$")
 _SCORE_PROSE = re.compile(r"\bscore", re.IGNORECASE)
 _X = r"(?:\\mathbf\{?x\}?|\\boldsymbol\{?x\}?|\\bm\{?x\}?|x)"
-_KERNEL = re.compile(r"^q\((" + _X + r"_\{?t\}?)\|(" + _X + r"_\{?t-1\}?|" + _X + r"_\{?0\}?)\)$")
+# the marginal q(x_t | x_0); the one-step kernel q(x_t | x_{t-1}) is read by derivspec.scan.ddpm_kernel
+_KERNEL = re.compile(r"^q\((" + _X + r"_\{?t\}?)\|(" + _X + r"_\{?0\}?)\)$")
 _DIFFUSION_PROSE = re.compile(r"diffusion|DDPM|forward (?:process|kernel|noising)|noising|denoising", re.IGNORECASE)
 
 
@@ -433,22 +434,12 @@ def _kl(m, right: str, base):
 
 def _ddpm_kernel(m, right: str, context: Context):
     """(Quantity, mean, variance) of the standard kernel in the lecture's symbols, or a reason it is not compared."""
-    step = "0" not in m.group(2)
     previous = m.group(2)  # as the lecture spells it
     bar = re.search(r"\\(?:bar|overline)\s*\{?\s*\\alpha\s*\}?\s*_\s*\{?\s*t\s*\}?", right)
-    if step:
-        if re.search(r"\\beta", right):
-            mean, variance = rf"\sqrt{{1 - \beta_t}} {previous}", r"\beta_t"
-        elif re.search(r"\\alpha", right) and not bar:
-            mean, variance = rf"\sqrt{{\alpha_t}} {previous}", r"1 - \alpha_t"
-        else:
-            return "the kernel is written without β_t or α_t"
-        name, convention = "the DDPM forward kernel", "DDPM: q(x_t | x_{t−1}) = N(√(1 − β_t) x_{t−1}, β_t I)"
-    else:
-        if not bar:
-            return "the marginal is written without ᾱ_t (DDIM writes α_t for the cumulative product)"
-        mean, variance = rf"\sqrt{{\bar\alpha_t}} {previous}", r"1 - \bar\alpha_t"
-        name, convention = "the DDPM forward marginal", "DDPM: q(x_t | x_0) = N(√ᾱ_t x_0, (1 − ᾱ_t) I)"
+    if not bar:
+        return "the marginal is written without ᾱ_t (DDIM writes α_t for the cumulative product)"
+    mean, variance = rf"\sqrt{{\bar\alpha_t}} {previous}", r"1 - \bar\alpha_t"
+    name, convention = "the DDPM forward marginal", "DDPM: q(x_t | x_0) = N(√ᾱ_t x_0, (1 − ᾱ_t) I)"
     shown = rf"\mathcal N(x_t; {mean}, ({variance}) \mathbf I)"
     return Quantity(name, convention, shown), mean, variance
 
@@ -759,7 +750,7 @@ def _judge(left, relation: str, right, context: Context, before: str, after: str
     elif (m := _KERNEL.match(head)) and _DIFFUSION_PROSE.search(paragraph + " " + context.prose):
         made = _ddpm_kernel(m, right.text, context)
         if isinstance(made, str):
-            return _unread(found, relation, left, right, "the DDPM forward kernel", made)
+            return _unread(found, relation, left, right, "the DDPM forward marginal", made)
         quantity = made[0]
         compared = _compare_kernel(made, right_expr, context)
     elif (m := _ENTROPY_OF.match(head)) and _WRITTEN_OUT.search(right.text):

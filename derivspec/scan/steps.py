@@ -128,6 +128,7 @@ class Context:
     nearby_equations: tuple = ()  # "name = value" the document states within a few lines (a JS's m_i = (p_i + q_i)/2)
     entropy_letters: tuple = ()  # (letter, line): letters declared as entropy before (E(X), conventions.py)
     mixture: object = None  # mixture_em.Mixture: the responsibilities (and N_k) the document defines
+    diffusion: object = None  # the forward process the document speaks of (ddpm_kernel.document_model)
 
 
 _TRUNCATED = re.compile(r"^\s*(-?\s*\d+\.\d+)\s*(?:\\ldots|\\dots|\\cdots|\.\.\.)\s*$")
