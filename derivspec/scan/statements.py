@@ -154,6 +154,7 @@ class DocumentState:
     natural_logs: bool = False  # the settings say a bare log is natural: no base-2/10 reading is tried
     entropy_letters: tuple = ()  # (letter, line) declared as entropy (E(X)): conventions.document_entropy_letters
     lecture: object = None  # extract.Lecture: the text as read, a notebook's cells
+    gan_game: object = None  # gan_optimum.document_game: a discriminator spoken of, the densities' roles
 
 
 @dataclass
@@ -383,7 +384,7 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
                           likelihoods=tuple(lk for lk in state.likelihoods
                                             if 0 < statement.lines[0] - lk.line <= 150),
                           normal_laws=_normal_laws(statement, state),
-                          normal_model=state.normal_model,
+                          normal_model=state.normal_model, gan_game=state.gan_game,
                           nearby_equations=tuple(f"{name} = {value}" for line, name, value in state.equations
                                                  if abs(line - statement.lines[0]) <= NEARBY_LINES),
                           entropy_letters=tuple((letter, line) for letter, line in state.entropy_letters
