@@ -16,7 +16,8 @@ import sympy
 from derivspec.scan.runner import scan_path
 
 GOODFELLOW = (r"The generator $G$ and the discriminator $D$ play the minimax game with value "
-              r"$V(D, G) = \mathbb{E}_{x \sim p_{\text{data}}}[\log D(x)] + \mathbb{E}_{z \sim p_z}[\log(1 - D(G(z)))]$.")
+              r"$V(D, G) = \mathbb{E}_{x \sim p_{\text{data}}}[\log D(x)] + "
+              r"\mathbb{E}_{z \sim p_z}[\log(1 - D(G(z)))]$.")
 REAL = r"The discriminator separates real from fake. With $p_r$ the real distribution and $p_g$ the generator's,"
 PQ = (r"A discriminator $D$ is trained on the value "
       r"$\mathbb{E}_{x\sim p}[\log D(x)] + \mathbb{E}_{x\sim q}[\log(1-D(x))]$ with two densities $p$ and $q$.")

@@ -181,7 +181,8 @@ def _is_density(expr) -> bool:
 def _shown(key_expr, context: Context) -> str:
     if isinstance(key_expr, AppliedUndef):
         name = re.sub(r"[\[⟮].*$", "", key_expr.func.__name__)
-        return name + "(" + ", ".join(context.names.latex.get(a, getattr(a, "name", str(a))) for a in key_expr.args) + ")"
+        args = (context.names.latex.get(a, getattr(a, "name", str(a))) for a in key_expr.args)
+        return name + "(" + ", ".join(args) + ")"
     return context.names.latex.get(key_expr, getattr(key_expr, "name", str(key_expr)))
 
 
