@@ -63,7 +63,7 @@ def test_a_wrong_combination_is_flagged_at_equal_predictions(tmp_path, name):
     record = _scan(tmp_path, statement)
     assert (record.verdict, record.claim) == ("disagrees", "score.guidance.cfg"), record.reason
     step = record.steps[0]
-    m = re.match(r"at (?:(\\?\w+) = (\d+), )?.* = 1 \(equal predictions\): as written (-?\d+), guidance gives 1",
+    m = re.match(r"at (?:(\\?\w+) = (\d+), )?.* = 1 \(equal predictions\): as written (-?\d+), derived 1",
                  step["evidence"])
     assert m, step["evidence"]
     scale = sympy.Integer(m.group(2) or 0)  # no scale named: the coefficients are constant
@@ -82,7 +82,7 @@ def test_numeric_coefficients_are_proved_iff_they_sum_to_one(tmp_path_factory, a
         assert record.verdict == "proved"
     else:
         assert record.verdict == "disagrees"
-        assert f"as written {a + b}, guidance gives 1" in record.steps[0]["evidence"]
+        assert f"as written {a + b}, derived 1" in record.steps[0]["evidence"]
 
 
 LOOK_ALIKES = {

@@ -160,7 +160,7 @@ def check(left: Side, relation: str, right: Side, context: Context) -> StepResul
                                f"predictions affinely (coefficients summing to one); here they sum to "
                                f"{sympy.latex(total)}, {reading}",
                   f"at {where + ', ' if where else ''}{shown_c} = {shown_u} = 1 (equal predictions): as written "
-                  f"{at}, guidance gives 1", correct)
+                  f"{at}, derived 1 (guidance returns their common value)", correct)
 
 
 def _tex_of(expr) -> str:
