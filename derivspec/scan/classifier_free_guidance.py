@@ -21,7 +21,7 @@ import re
 import sympy
 from sympy.core.function import AppliedUndef
 
-from derivspec.scan.names import NameKey, strip_fonts
+from derivspec.scan.names import NameKey
 from derivspec.scan.steps import Context, Side, StepResult
 
 CFG = "score.guidance.cfg"
@@ -40,11 +40,7 @@ _GUIDANCE = re.compile(r"guidance|guided|guide\b", re.I)
 
 
 def _head(expr) -> NameKey | None:
-    if isinstance(expr, AppliedUndef):
-        return NameKey.of(strip_fonts(re.sub(r"[\[⟮].*$", "", expr.func.__name__)))
-    if isinstance(expr, sympy.Symbol):
-        return NameKey.of(strip_fonts(expr.name))
-    return None
+    return NameKey.of_expression(expr) if isinstance(expr, (AppliedUndef, sympy.Symbol)) else None
 
 
 def _is_null(arg) -> bool:

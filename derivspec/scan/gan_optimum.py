@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import sympy
 from sympy.core.function import AppliedUndef
 
-from derivspec.scan.names import NameKey, strip_fonts
+from derivspec.scan.names import NameKey
 from derivspec.scan.steps import Context, Side, StepResult, read_side
 
 DISCRIMINATOR, VALUE = "gan.discriminator.optimal", "gan.value.optimal"
@@ -59,7 +59,6 @@ _AFTER_LOG_D = re.compile(r"^\s*(?:\\left|\\big|\\Big|\\bigg)?\s*\[?\s*-?\s*\\lo
                           r"(?P<fake>\(\s*1\s*-\s*)?D\b")
 _GENERATED = re.compile(r"(?P<x>\\tilde\s*\{?\s*(?:\\mathbf\s*\{)?\s*x\s*\}?\s*\}?|\\hat\s*\{?\s*x\s*\}?|x_g|x)\s*="
                         r"\s*G(?:_\{?\\theta\}?)?\s*\(\s*\\?(?:mathbf\{)?z\}?\s*\)")
-_STAR = re.compile(r"\^\{?\*\}?|\^\{?\\ast\}?")
 _OPTIMUM_PROSE = re.compile(r"optimal\s+discriminator|D\^\{?\*|discriminator\s+is\s+optimal|at\s+the\s+optimum|"
                             r"plug|substitut|best\s+discriminator", re.I)
 _UP_TO = re.compile(r"up\s+to\s+(?:an?\s+)?(?:additive\s+)?constant|proportional", re.I)
@@ -120,11 +119,7 @@ def document_game(text: str) -> Game | None:
 
 
 def _key(expr) -> NameKey | None:
-    if isinstance(expr, AppliedUndef):
-        return NameKey.of(strip_fonts(re.sub(r"[\[⟮].*$", "", expr.func.__name__)))
-    if isinstance(expr, sympy.Symbol):
-        return NameKey.of(strip_fonts(expr.name))
-    return None
+    return NameKey.of_expression(expr) if isinstance(expr, (AppliedUndef, sympy.Symbol)) else None
 
 
 def _declared_keys(texts, context: Context) -> set:
