@@ -54,6 +54,11 @@ PROVED = [
                            r" + \gamma\cdot\left(\epsilon_\theta(\mathbf x_t, c)"
                            r" - \epsilon_\theta(\mathbf x_t)\right)$$"),
     ("score.guidance.cfg", r"$$\tilde\varepsilon = \varepsilon_u + (\varepsilon_c - \varepsilon_u)\gamma$$"),
+    # any scale letter in any convention: an affine combination (coefficients summing to one) is the claim's at
+    # gamma = the conditional coefficient (classifier_free_guidance.py): 1 + gamma here, w there
+    ("score.guidance.cfg",
+     r"$$\tilde\epsilon_\theta(x_t, c) = (1+\gamma)\epsilon_\theta(x_t, c) - \gamma\epsilon_\theta(x_t)$$"),
+    ("score.guidance.cfg", r"$$\tilde\epsilon = \epsilon_u + w(\epsilon_c - \epsilon_u)$$"),
 ]
 
 # (claim, planted mistake, text expected in the correct form or None)
@@ -67,8 +72,8 @@ WRONG = [
      r"$$H(\mathcal N(m, s^2), \mathcal N(\mu, \sigma^2)) = \frac12\log(2\pi\sigma^2)"
      r" + \frac{s + (m-\mu)^2}{2\sigma^2}$$", "s^{2}"),
     ("estimation.bernoulli.mle", r"$$\hat{p}_{\mathrm{MLE}} = \frac{h}{t}$$", r"\frac{h}{h + t}"),
-    ("score.guidance.cfg",  # the "1 + w" form written with gamma
-     r"$$\tilde\epsilon_\theta(x_t, c) = (1+\gamma)\epsilon_\theta(x_t, c) - \gamma\epsilon_\theta(x_t)$$", r"\gamma"),
+    ("score.guidance.cfg",  # the unconditional term added: the coefficients sum to 1 + 2 gamma
+     r"$$\tilde\epsilon_\theta(x_t, c) = (1+\gamma)\epsilon_\theta(x_t, c) + \gamma\epsilon_\theta(x_t)$$", r"\gamma"),
 ]
 
 # look-alike left sides that are other quantities: not recognised as the claim, never flagged
@@ -80,7 +85,6 @@ TWINS = [
     ("nll.gaussian.cross-entropy", r"$$H(\mathcal N(\mu, \sigma^2)) = \frac12\log(2\pi e\sigma^2)$$"),
     ("estimation.bernoulli.mle", r"$$\hat p = \frac{h+1}{h+t+2}$$"),
     ("estimation.bernoulli.mle", r"$$\hat p_{\mathrm{MAP}} = \frac{h + a - 1}{h + t + a + b - 2}$$"),
-    ("score.guidance.cfg", r"$$\tilde\epsilon = \epsilon_u + w(\epsilon_c - \epsilon_u)$$"),  # w: gamma or gamma - 1
     ("score.guidance.cfg", r"$$\tilde\epsilon_\theta(x_t, c) = \epsilon_\theta(x_t, c) - \gamma\sqrt{1-\bar\alpha_t}"
                            r"\,\nabla_{x_t}\log p(c \mid x_t)$$"),  # classifier guidance
 ]

@@ -52,3 +52,12 @@ class NameKey:
         base = ALIASES.get(base, base) + (m.group("deco") or "")
         sub = strip_fonts(m.group("sub") or "").replace(" ", "")
         return cls(accents, base, sub)
+
+    @classmethod
+    def of_expression(cls, expr) -> "NameKey | None":
+        """The key of a read name (a SymPy symbol) or of an application's head (its separators dropped)."""
+        if getattr(expr, "is_Function", False) and hasattr(expr.func, "__name__"):
+            return cls.of(strip_fonts(re.sub(r"[\[⟮].*$", "", expr.func.__name__)))
+        if getattr(expr, "is_Symbol", False):
+            return cls.of(strip_fonts(expr.name))
+        return None

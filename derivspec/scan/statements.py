@@ -156,6 +156,7 @@ class DocumentState:
     entropy_letters: tuple = ()  # (letter, line) declared as entropy (E(X)): conventions.document_entropy_letters
     lecture: object = None  # extract.Lecture: the text as read, a notebook's cells
     mixture: object = None  # mixture_em.Mixture: a mixture's responsibilities and their totals defined
+    gan_game: object = None  # gan_optimum.document_game: a discriminator spoken of, the densities' roles
 
 
 @dataclass
@@ -386,6 +387,7 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
                                             if 0 < statement.lines[0] - lk.line <= 150),
                           normal_laws=_normal_laws(statement, state),
                           normal_model=state.normal_model, mixture=state.mixture, diffusion=state.diffusion,
+                          gan_game=state.gan_game,
                           nearby_equations=tuple(f"{name} = {value}" for line, name, value in state.equations
                                                  if abs(line - statement.lines[0]) <= NEARBY_LINES),
                           entropy_letters=tuple((letter, line) for letter, line in state.entropy_letters

@@ -129,6 +129,7 @@ class Context:
     entropy_letters: tuple = ()  # (letter, line): letters declared as entropy before (E(X), conventions.py)
     mixture: object = None  # mixture_em.Mixture: the responsibilities (and N_k) the document defines
     diffusion: object = None  # the forward process the document speaks of (ddpm_kernel.document_model)
+    gan_game: object = None  # gan_optimum.Game: the document speaks of a discriminator (its declared densities)
 
 
 _TRUNCATED = re.compile(r"^\s*(-?\s*\d+\.\d+)\s*(?:\\ldots|\\dots|\\cdots|\.\.\.)\s*$")
