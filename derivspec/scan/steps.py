@@ -127,6 +127,7 @@ class Context:
     natural_logs: bool = False  # the project's settings say a bare log is natural (no base-2/10 reading)
     nearby_equations: tuple = ()  # "name = value" the document states within a few lines (a JS's m_i = (p_i + q_i)/2)
     entropy_letters: tuple = ()  # (letter, line): letters declared as entropy before (E(X), conventions.py)
+    beta_model: object = None  # theta ~ Beta(a, b) over Bernoulli data declared (conjugate_map.py)
 
 
 _TRUNCATED = re.compile(r"^\s*(-?\s*\d+\.\d+)\s*(?:\\ldots|\\dots|\\cdots|\.\.\.)\s*$")
