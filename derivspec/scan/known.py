@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import sympy
 
 from derivspec.scan import (change_of_variables, conjugate_map, gradient_identities, likelihood_optimum,
-                            normal_posterior, sizes, softmax_gradient)
+                            monte_carlo, normal_posterior, sizes, softmax_gradient)
 from derivspec.scan.names import ACCENTS, ALIASES, FONTS, NameKey, strip_fonts  # noqa: F401 (used by other modules)
 from derivspec.scan.reader import DocumentNames, is_opaque_function, read_document
 from derivspec.scan.steps import Context, Side, StepResult
@@ -201,6 +201,7 @@ BY_STRUCTURE = (
     likelihood_optimum,  # \hat\theta after the document's likelihood
     normal_posterior,  # mu_N after mu ~ N(mu_0, sigma_0^2), x_i | mu
     conjugate_map,  # theta_MAP, E[theta | D] after theta ~ Beta(a, b) and Bernoulli data
+    monte_carlo,  # Var of a mean of n draws; E_p[f] = E_q[p/q f]
 )
 """The recognisers that read a statement by its structure (each module's ``check(left, relation,
 right, context)``: a StepResult, or None when the statement is not its kind), tried in order before

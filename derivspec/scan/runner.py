@@ -27,7 +27,7 @@ from pathlib import Path
 from derivspec.scan.classify import document_algorithms
 from derivspec.scan.functions import document_defined
 from derivspec.scan import (change_of_variables, conjugate_map, conventions, events, likelihood_optimum,
-                            linear_gaussian, normal_posterior, reparameterised, softmax_gradient)
+                            linear_gaussian, monte_carlo, normal_posterior, reparameterised, softmax_gradient)
 from derivspec.scan.letters import document_letters
 from derivspec.scan.macros import document_macros, package_macros_text
 from derivspec.scan.matrices import document_types
@@ -127,6 +127,7 @@ def prepare(path, name: str | None = None, known: bool = True, seconds: float | 
     state.linear_gaussian = linear_gaussian.document_model(text)  # z ~ N(m, v), x | z ~ N(az + b, s^2)
     state.normal_model = normal_posterior.document_model(text)  # mu ~ N(mu_0, sigma_0^2), x_i | mu ~ N(mu, sigma^2)
     state.beta_model = conjugate_map.document_model(text)  # theta ~ Beta(a, b), Bernoulli data
+    state.mc_estimators = monte_carlo.document_estimators(text)  # \hat\mu_n = \frac1n \sum_i f(X_i)
     state.event_relations = events.document_relations(text)  # disjoint or nested events: not flagged where they hold
     state.cross_entropy_losses = softmax_gradient.document_losses(text)  # L = -sum y log pi: a cross-entropy
     state.change_of_variables_maps = change_of_variables.document_maps(text)  # x = f(z): a flow's direction

@@ -128,6 +128,7 @@ class Context:
     nearby_equations: tuple = ()  # "name = value" the document states within a few lines (a JS's m_i = (p_i + q_i)/2)
     entropy_letters: tuple = ()  # (letter, line): letters declared as entropy before (E(X), conventions.py)
     beta_model: object = None  # theta ~ Beta(a, b) over Bernoulli data declared (conjugate_map.py)
+    mc_estimators: tuple = ()  # means of n draws the document defines (monte_carlo.document_estimators)
 
 
 _TRUNCATED = re.compile(r"^\s*(-?\s*\d+\.\d+)\s*(?:\\ldots|\\dots|\\cdots|\.\.\.)\s*$")
