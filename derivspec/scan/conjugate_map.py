@@ -27,8 +27,9 @@ from derivspec.scan.steps import Context, Side, StepResult, read_side
 
 MODE, MEAN = "map.beta-bernoulli", "map.beta-bernoulli.posterior-mean"
 RECOGNISED = {  # what this module reads (the recognisers page, derivspec/app/docs.py)
-    MODE: r"$\hat\theta_{\text{MAP}}$, $\theta_{MAP}$, $\arg\max_\theta p(\theta \mid D)$ (or a lead-in 'MAP estimate', "
-          r"'posterior mode') after the document's $\theta \sim \mathrm{Beta}(\alpha, \beta)$ prior and Bernoulli or "
+    MODE: r"$\hat\theta_{\text{MAP}}$, $\theta_{MAP}$, $\arg\max_\theta p(\theta \mid D)$ (or a lead-in "
+          r"'MAP estimate', 'posterior mode') after the document's $\theta \sim \mathrm{Beta}(\alpha, \beta)$ prior "
+          r"and Bernoulli or "
           r"binomial data; the count letters bound to (successes, total) or (successes, failures) by unification",
     MEAN: r"$\mathbb E[\theta \mid \mathcal D]$ (or a lead-in 'posterior mean') after the same prior and data",
 }
@@ -80,7 +81,8 @@ def _quantity(left: str, parameter: str, lead_in: str) -> str | None:
         return "mode"
     if re.fullmatch(r"\\arg(?:\\max|max)_" + p + r"[pP](?:\\left)?\(" + p + r"(?:\\mid|\||\\vert).+\)", s):
         return "mode"
-    if re.fullmatch(r"(?:\\mathbb|\\mathbf)?E(?:_\S+)?(?:\\left)?\[" + p + r"(?:\\mid|\||\\vert)[^\]]+(?:\\right)?\]", s):
+    if re.fullmatch(r"(?:\\mathbb|\\mathbf)?E(?:_\S+)?(?:\\left)?\[" + p + r"(?:\\mid|\||\\vert)[^\]]+(?:\\right)?\]",
+                    s):
         return "mean"
     if re.fullmatch(r"\\(?:hat|widehat)" + p + r"|" + p + r"\^\*", s) and not _MLE_WORDS.search(lead_in):
         mode, mean = _MAP_WORDS.search(lead_in), _MEAN_WORDS.search(lead_in)
@@ -134,8 +136,8 @@ def check(left: Side, relation: str, right: Side, context: Context) -> StepResul
     for binding in bindings:
         target = claim.target.xreplace({**binding[2], alpha: a, beta: b})
         if sympy.cancel(sympy.together(stated - target)) == 0:
-            return result("proved", f"matches {claim_id} ({claim.title}) for every count, reading "
-                                    f"{shown(binding)}, the prior {prior}")
+            return result("proved", f"matches {claim_id} for every count, reading {shown(binding)}, the prior "
+                                    f"{prior}: {claim.title}")
     swapped = [claim.target.xreplace({**binding[2], alpha: b, beta: a}) for binding in bindings]
     if any(sympy.cancel(sympy.together(stated - target)) == 0 for target in swapped):
         return result("unchecked", f"recognised as {claim_id} (prior {prior}); it holds only with the prior's two "
@@ -157,9 +159,10 @@ def check(left: Side, relation: str, right: Side, context: Context) -> StepResul
         return result("unchecked", f"recognised as {claim_id}; not decided (prior {prior})")
     where = ", ".join(f"{names.get(s, s.name)} = {k}" for s, k in values.items())
     what = "the posterior mode" if quantity == "mode" else "the posterior mean"
-    return result("disagrees", f"disagrees with {claim_id} ({claim.title}) under every binding of the counts "
-                               f"{', '.join(names.get(s, s.name) for s in counts)} to successes and total or failures "
-                               f"(shown: {shown(binding)}, the most natural reading), prior {prior}",
+    letters = ", ".join(names.get(s, s.name) for s in counts)
+    return result("disagrees", f"disagrees with {claim_id} under every binding of the counts {letters} to successes "
+                               f"and total or failures (shown: {shown(binding)}, the most natural reading), prior "
+                               f"{prior}: {claim.title}",
                   f"at {where}: as written {as_written}, {what} {derived}", _correct(quantity, binding, model, names))
 
 

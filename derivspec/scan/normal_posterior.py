@@ -84,7 +84,8 @@ def document_model(text: str) -> Model | None:
     return model
 
 
-# "N observations with known variance $\sigma^2$", "Gaussian data ... known noise variance $s^2$": the likelihood in prose
+# "N observations with known variance $\sigma^2$", "Gaussian data ... known noise variance $s^2$": the likelihood
+# said in prose
 _PROSE_NOISE = re.compile(r"(?:Gaussian|normal)\b[^.]{0,100}?known\s+(?:noise\s+)?variance\s*\$\s*(?P<v>[^$]+?)\s*\$|"
                           r"observations?\b[^.]{0,60}?(?:Gaussian|normal)?[^.]{0,30}?(?:known\s+)?(?:noise\s+)?"
                           r"variance\s*\$\s*(?P<w>[^$]+?)\s*\$", re.I)
@@ -221,7 +222,7 @@ def _compare(model, context, lhs, rhs, quantity, posterior_symbol, latent, m0, v
         if key and key.accents == (r"\bar",) and key.base == model.head and not key.sub:
             values[s] = sympy.Sum(item(i), (i, 1, count)) / count
         elif (key and key.accents in ((r"\hat",), (r"\widehat",)) and _key(latent) and key.base == _key(latent).base
-              and re.sub(r"[{}\s]|\\(?:mathrm|text|rm)", "", key.sub) in ("ML", "MLE")):  # \hat\mu_{ML}: the items' mean
+              and re.sub(r"[{}\s]|\\(?:mathrm|text|rm)", "", key.sub) in ("ML", "MLE")):  # \hat\mu_{ML}: the mean
             values[s] = sympy.Sum(item(i), (i, 1, count)) / count
     candidate = candidate.xreplace(values)
     if quantity == "mean":
