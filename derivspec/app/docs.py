@@ -183,13 +183,14 @@ def recognisers_page() -> str:
         claim = registry.get(claim_id)
         lines.append(f"- `{claim_id}` ([{claim.family}]({claim.family}.md)): {_tex(left)} in the lecture's letters "
                      "(loss, indexed logit, probabilities, labels), where the text says cross-entropy or softmax")
-    from derivspec.scan import (change_of_variables, gradient_identities, likelihood_optimum, normal_posterior,
-                                reparameterised, vae_kl)
+    from derivspec.scan import (change_of_variables, conjugate_map, gradient_identities, likelihood_optimum,
+                                monte_carlo, normal_posterior, reparameterised, vae_kl)
 
     modules = {"change_of_variables": change_of_variables.RECOGNISED, "reparameterised": reparameterised.RECOGNISED,
                "likelihood_optimum": likelihood_optimum.RECOGNISED, "vae_kl": vae_kl.RECOGNISED,
                "normal_posterior": normal_posterior.RECOGNISED,
-               "gradient_identities": gradient_identities.RECOGNISED}
+               "gradient_identities": gradient_identities.RECOGNISED,
+               "conjugate_map": conjugate_map.RECOGNISED, "monte_carlo": monte_carlo.RECOGNISED}
     lines += ["", "Read by structure in a dedicated module (the lecture's own letters; unchecked where the document "
                   "does not give what the reading needs):", ""]
     for module, recognised in modules.items():
