@@ -183,9 +183,9 @@ def recognisers_page() -> str:
         claim = registry.get(claim_id)
         lines.append(f"- `{claim_id}` ([{claim.family}]({claim.family}.md)): {_tex(left)} in the lecture's letters "
                      "(loss, indexed logit, probabilities, labels), where the text says cross-entropy or softmax")
-    from derivspec.scan import (change_of_variables, classifier_free_guidance, ddpm_kernel, ddpm_noise_mean,
-                                gan_optimum, gradient_identities, likelihood_optimum, mixture_em, normal_posterior,
-                                reparameterised, vae_kl)
+    from derivspec.scan import (change_of_variables, classifier_free_guidance, conjugate_map, ddpm_kernel,
+                                ddpm_noise_mean, gan_optimum, gradient_identities, likelihood_optimum, mixture_em,
+                                monte_carlo, normal_posterior, reparameterised, vae_kl)
 
     modules = {"change_of_variables": change_of_variables.RECOGNISED, "reparameterised": reparameterised.RECOGNISED,
                "likelihood_optimum": likelihood_optimum.RECOGNISED, "vae_kl": vae_kl.RECOGNISED,
@@ -193,7 +193,8 @@ def recognisers_page() -> str:
                "gradient_identities": gradient_identities.RECOGNISED, "mixture_em": mixture_em.RECOGNISED,
                "ddpm_kernel": ddpm_kernel.RECOGNISED, "ddpm_noise_mean": ddpm_noise_mean.RECOGNISED,
                "gan_optimum": gan_optimum.RECOGNISED,
-               "classifier_free_guidance": classifier_free_guidance.RECOGNISED}
+               "classifier_free_guidance": classifier_free_guidance.RECOGNISED,
+               "conjugate_map": conjugate_map.RECOGNISED, "monte_carlo": monte_carlo.RECOGNISED}
     lines += ["", "Read by structure in a dedicated module (the lecture's own letters; unchecked where the document "
                   "does not give what the reading needs):", ""]
     for module, recognised in modules.items():

@@ -30,9 +30,9 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from derivspec.scan import (change_of_variables, classifier_free_guidance, ddpm_kernel, ddpm_noise_mean, gan_optimum,
-                            gradient_identities, likelihood_optimum, mixture_em, normal_posterior, sizes,
-                            softmax_gradient)
+from derivspec.scan import (change_of_variables, classifier_free_guidance, conjugate_map, ddpm_kernel, ddpm_noise_mean,
+                            gan_optimum, gradient_identities, likelihood_optimum, mixture_em, monte_carlo,
+                            normal_posterior, sizes, softmax_gradient)
 from derivspec.scan.names import ACCENTS, ALIASES, FONTS, NameKey, strip_fonts  # noqa: F401 (used by other modules)
 from derivspec.scan.reader import DocumentNames, is_opaque_function, read_document
 from derivspec.scan.steps import Context, Side, StepResult
@@ -206,6 +206,8 @@ BY_STRUCTURE = (
     ddpm_noise_mean,  # \tilde\mu_t = (x_t - beta_t/sqrt(1 - bar alpha_t) eps_t)/sqrt(alpha_t)
     gan_optimum,  # D^*(x) over two densities whose roles the document fixes; the value c + k JSD
     classifier_free_guidance,  # a guided prediction from the conditional and unconditional outputs
+    conjugate_map,  # theta_MAP, E[theta | D] after theta ~ Beta(a, b) and Bernoulli data
+    monte_carlo,  # Var of a mean of n draws; E_p[f] = E_q[p/q f]
 )
 """The recognisers that read a statement by its structure (each module's ``check(left, relation,
 right, context)``: a StepResult, or None when the statement is not its kind), tried in order before

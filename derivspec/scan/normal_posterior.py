@@ -45,6 +45,7 @@ _UNKNOWN_VARIANCE = re.compile(r"Normal[- ]?(?:Inverse[- ]?)?Gamma|Inv(?:erse)?[
 _OTHER_ESTIMATE = re.compile(r"\bMLE\b|maximum[- ]likelihood|\bMAP\b|a\s+posteriori", re.I)
 _POSTERIOR = re.compile(r"posterior|conjugate|Bayes", re.I)
 _POST_SUB = ("post", "posterior", "N", "n")
+_COUNT_SUB = re.compile(r"^\{?(?:[A-Z]|n)\}?$")  # mu_K, sigma_T^2: the posterior after the document's count K
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class Model:
     prior_spread: str  # as written: \sigma_0^2, \lambda_0^{-1}
     noise_spread: str
     gate: str = ""  # why statements are not judged against it
+    in_prose: bool = False  # the likelihood is said in prose ("N observations with known variance sigma^2")
 
 
 def document_model(text: str) -> Model | None:
@@ -69,6 +71,8 @@ def document_model(text: str) -> Model | None:
         if len(priors) == 1:
             (mean, spread), = priors
             models.add(Model(observed.given, m.group("head"), mean, spread, observed.spread))
+    if not models and not any(g.given for g in found):
+        models = _prose_models(text, found)
     if len(models) != 1:
         return None
     model = models.pop()
@@ -78,6 +82,27 @@ def document_model(text: str) -> Model | None:
         return Model(**{**model.__dict__, "gate": "the document puts a prior on the noise variance or calls it "
                                                   "unknown (Normal-Gamma), not the known-variance model"})
     return model
+
+
+# "N observations with known variance $\sigma^2$", "Gaussian data ... known noise variance $s^2$": the likelihood
+# said in prose
+_PROSE_NOISE = re.compile(r"(?:Gaussian|normal)\b[^.]{0,100}?known\s+(?:noise\s+)?variance\s*\$\s*(?P<v>[^$]+?)\s*\$|"
+                          r"observations?\b[^.]{0,60}?(?:Gaussian|normal)?[^.]{0,30}?(?:known\s+)?(?:noise\s+)?"
+                          r"variance\s*\$\s*(?P<w>[^$]+?)\s*\$", re.I)
+_PROSE_GAUSSIAN = re.compile(r"Gaussian|normal", re.I)
+_OBSERVED = re.compile(r"\\bar\s*\{?\s*(?P<a>[A-Za-z])\s*\}?|observations?\s*\$\s*(?P<b>[A-Za-z])_\{?[0-9inkt]")
+
+
+def _prose_models(text: str, found) -> set:
+    """The model when the prior is declared and the likelihood is said in prose: Gaussian observations with a
+    known variance named in the same sentence, the observations' letter from ``\bar x`` or "observations $x_1$"."""
+    noises = {(m.group("v") or m.group("w")).strip() for m in _PROSE_NOISE.finditer(text)}
+    heads = {m.group("a") or m.group("b") for m in _OBSERVED.finditer(text)}
+    priors = {(g.variable, g.mean, g.spread) for g in found if g.given is None and re.search(r"_\{?0\}?", g.spread)}
+    if len(noises) != 1 or len(heads) != 1 or len(priors) != 1 or not _PROSE_GAUSSIAN.search(text):
+        return set()
+    (latent, mean, spread), = priors
+    return {Model(latent, heads.pop(), mean, spread, noises.pop(), in_prose=True)}
 
 
 def _key(expr):
@@ -143,14 +168,18 @@ def _quantity(lhs, latent, mean_key, spread_base):
             return "variance", None
         return None, None
     key = _key(lhs)
-    if key and mean_key and not key.accents and key.base == mean_key.base and key.sub in _POST_SUB:
+    if key and mean_key and not key.accents and key.base == mean_key.base and _posterior_sub(key.sub):
         return "mean", lhs
     symbols = [s for s in lhs.free_symbols]
     if len(symbols) == 1 and not isinstance(lhs, AppliedUndef):
         key = _key(symbols[0])
-        if key and not key.accents and key.base == spread_base and key.sub in _POST_SUB:
+        if key and not key.accents and key.base == spread_base and _posterior_sub(key.sub):
             return "spread", symbols[0]
     return None, None
+
+
+def _posterior_sub(sub: str) -> bool:
+    return sub in _POST_SUB or bool(_COUNT_SUB.match(sub))
 
 
 def _compare(model, context, lhs, rhs, quantity, posterior_symbol, latent, m0, v0, s2, prior, result):
@@ -163,9 +192,11 @@ def _compare(model, context, lhs, rhs, quantity, posterior_symbol, latent, m0, v
     sub = _key(posterior_symbol).sub if posterior_symbol is not None else ""
     count = limit_symbol(rhs)
     if count is None or str(count).startswith("⟦"):
-        wanted = sub if sub in ("N", "n") else None
+        wanted = sub.strip("{}") if _COUNT_SUB.match(sub) else None
         present = [s for s in rhs.free_symbols if s.name in ("N", "n")]
         count = (read_side(wanted, context).primary.value() if wanted else present[0] if len(present) == 1 else None)
+        if wanted and wanted not in ("N", "n") and count not in rhs.free_symbols:
+            count = None  # mu_A, a group's mean: A is a count only where the other side uses it
     if count is None:
         return result("unchecked", f"recognised as {claim_id}, but no count of observations (N) is in sight")
     rhs = rhs.xreplace({s: count for s in rhs.free_symbols if s.name.startswith("⟦range")})
@@ -184,11 +215,14 @@ def _compare(model, context, lhs, rhs, quantity, posterior_symbol, latent, m0, v
     symbol0, k = prior
     # the posterior's own spread symbol (sigma_N) on either side: its value from the prior's form sigma_0^k
     spread_symbols = [s for s in candidate.free_symbols | lhs.free_symbols
-                      if _key(s) and _key(s).base == _key(symbol0).base and _key(s).sub in _POST_SUB]
+                      if _key(s) and _key(s).base == _key(symbol0).base and _posterior_sub(_key(s).sub)]
     values = {s: posterior_variance ** sympy.Rational(1, k) for s in spread_symbols}
     for s in list(candidate.free_symbols):
         key = _key(s)
         if key and key.accents == (r"\bar",) and key.base == model.head and not key.sub:
+            values[s] = sympy.Sum(item(i), (i, 1, count)) / count
+        elif (key and key.accents in ((r"\hat",), (r"\widehat",)) and _key(latent) and key.base == _key(latent).base
+              and re.sub(r"[{}\s]|\\(?:mathrm|text|rm)", "", key.sub) in ("ML", "MLE")):  # \hat\mu_{ML}: the mean
             values[s] = sympy.Sum(item(i), (i, 1, count)) / count
     candidate = candidate.xreplace(values)
     if quantity == "mean":
@@ -213,6 +247,8 @@ def _compare(model, context, lhs, rhs, quantity, posterior_symbol, latent, m0, v
     count_name = names.get(count, count.name)
     declared = (f"{model.latent} ~ N({model.prior_mean}, {model.prior_spread}), {model.head}_i | {model.latent} ~ "
                 f"N({model.latent}, {model.noise_spread}), i = 1..{count_name}")
+    if model.in_prose:
+        declared += f" (the observations' law as the text says it: Gaussian, known variance {model.noise_spread})"
     reading = (f" (reading the declared model {declared}; the claim's \\mu_0, \\sigma_0^2, \\sigma^2 as "
                f"{model.prior_mean}, {model.prior_spread}, {model.noise_spread})")
     try:

@@ -26,8 +26,9 @@ from pathlib import Path
 
 from derivspec.scan.classify import document_algorithms
 from derivspec.scan.functions import document_defined
-from derivspec.scan import (change_of_variables, conventions, ddpm_kernel, events, gan_optimum, likelihood_optimum,
-                            linear_gaussian, mixture_em, normal_posterior, reparameterised, softmax_gradient)
+from derivspec.scan import (change_of_variables, conjugate_map, conventions, ddpm_kernel, events, gan_optimum,
+                            likelihood_optimum, linear_gaussian, mixture_em, monte_carlo, normal_posterior,
+                            reparameterised, softmax_gradient)
 from derivspec.scan.letters import document_letters
 from derivspec.scan.macros import document_macros, package_macros_text
 from derivspec.scan.matrices import document_types
@@ -128,6 +129,8 @@ def prepare(path, name: str | None = None, known: bool = True, seconds: float | 
     state.normal_model = normal_posterior.document_model(text)  # mu ~ N(mu_0, sigma_0^2), x_i | mu ~ N(mu, sigma^2)
     state.diffusion = ddpm_kernel.document_model(text)  # a forward process, and the convention it states
     state.gan_game = gan_optimum.document_game(text)  # a discriminator: E_{x~P}[log D(x)], 'p_g the generator's'
+    state.beta_model = conjugate_map.document_model(text)  # theta ~ Beta(a, b), Bernoulli data
+    state.mc_estimators = monte_carlo.document_estimators(text)  # \hat\mu_n = \frac1n \sum_i f(X_i)
     state.event_relations = events.document_relations(text)  # disjoint or nested events: not flagged where they hold
     state.cross_entropy_losses = softmax_gradient.document_losses(text)  # L = -sum y log pi: a cross-entropy
     state.change_of_variables_maps = change_of_variables.document_maps(text)  # x = f(z): a flow's direction

@@ -145,6 +145,8 @@ class DocumentState:
     defined_functions: frozenset = frozenset()  # function letters defined or described (functions.document_defined)
     normal_model: object = None  # normal_posterior.Model: a prior on a Gaussian mean, N observations
     diffusion: object = None  # ddpm_kernel.Diffusion: the forward process the document speaks of
+    beta_model: object = None  # conjugate_map.Model: a Beta prior on a Bernoulli parameter
+    mc_estimators: tuple = ()  # monte_carlo.document_estimators: means of n draws defined
     linear_gaussian: object = None  # linear_gaussian.Model: z ~ N(m, v) and x | z ~ N(az + b, s^2) declared
     event_relations: frozenset = frozenset()  # events.document_relations: disjoint or nested events spoken of
     cross_entropy_losses: frozenset = frozenset()  # softmax_gradient.document_losses: losses defined as a cross-entropy
@@ -387,7 +389,8 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
                                             if 0 < statement.lines[0] - lk.line <= 150),
                           normal_laws=_normal_laws(statement, state),
                           normal_model=state.normal_model, mixture=state.mixture, diffusion=state.diffusion,
-                          gan_game=state.gan_game,
+                          gan_game=state.gan_game, beta_model=state.beta_model,
+                          mc_estimators=state.mc_estimators,
                           nearby_equations=tuple(f"{name} = {value}" for line, name, value in state.equations
                                                  if abs(line - statement.lines[0]) <= NEARBY_LINES),
                           entropy_letters=tuple((letter, line) for letter, line in state.entropy_letters

@@ -130,6 +130,8 @@ class Context:
     mixture: object = None  # mixture_em.Mixture: the responsibilities (and N_k) the document defines
     diffusion: object = None  # the forward process the document speaks of (ddpm_kernel.document_model)
     gan_game: object = None  # gan_optimum.Game: the document speaks of a discriminator (its declared densities)
+    beta_model: object = None  # theta ~ Beta(a, b) over Bernoulli data declared (conjugate_map.py)
+    mc_estimators: tuple = ()  # means of n draws the document defines (monte_carlo.document_estimators)
 
 
 _TRUNCATED = re.compile(r"^\s*(-?\s*\d+\.\d+)\s*(?:\\ldots|\\dots|\\cdots|\.\.\.)\s*$")
