@@ -41,6 +41,18 @@ def test_variance_of_the_mean_proved(tmp_path, prose, statement):
     assert record.claim == "sampling.mc.standard-error" and "as the document defines it" in record.reason
 
 
+@pytest.mark.parametrize("statement", [
+    r"\mathrm{Var}(\hat\mu_n) = \frac{\sigma}{n}",  # sigma for sigma^2: sigma is a standard deviation's letter
+    r"\sqrt{\mathrm{Var}(\hat\mu_n)} = \frac{\sigma^2}{\sqrt{n}}",  # the standard error with the variance
+    r"\mathrm{Var}(\hat\mu_n) = \frac{s^4}{n}",
+])
+def test_a_standard_deviation_letter_is_not_read_as_the_variance(tmp_path, statement):
+    """V/n with V free of n is the variance of the mean only if V is a variance: sigma or s to a power other
+    than 2 is not read as one (the planted 'sigma for sigma^2' would otherwise be proved)."""
+    record = _scan(tmp_path, MU_N, statement)
+    assert record.verdict != "proved", record.reason
+
+
 @settings(max_examples=10, deadline=None)
 @given(st.sampled_from([(-2, 2), (0, 2), (-1, 1), (-1, 2), (-2, 1)]))
 def test_wrong_powers_flagged_with_a_recomputed_instance(tmp_path_factory, powers):

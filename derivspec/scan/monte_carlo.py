@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import sympy
 from sympy.core.function import AppliedUndef
 
+from derivspec.scan.names import NameKey
 from derivspec.scan.steps import Context, Side, StepResult, read_side
 
 STANDARD_ERROR, IMPORTANCE = "sampling.mc.standard-error", "sampling.is.unbiased"
@@ -118,7 +119,7 @@ def _variance(left: Side, relation: str, right: Side, context: Context) -> StepR
         return result("unchecked", f"recognised as {STANDARD_ERROR} ({defined}), but the other side keeps a sum")
     squared = sympy.powsimp(sympy.expand_power_base(stated ** 2 if spread else stated, force=True), force=True)
     per_draw = sympy.simplify(squared * count)
-    if count not in per_draw.free_symbols and per_draw != 0:
+    if count not in per_draw.free_symbols and per_draw != 0 and not _spread_not_squared(per_draw):
         shown = sympy.latex(per_draw) if not per_draw.atoms(AppliedUndef) else "its numerator"
         return result("proved", f"matches {STANDARD_ERROR}, reading {defined} and {shown} as the variance of one "
                                 f"draw: the variance of a mean of independent draws is the per-draw variance over "
@@ -169,6 +170,21 @@ def _expectation(expr):
 
 def _applied(expr, letter):
     return [a for a in expr.atoms(AppliedUndef) if a.func.__name__ == letter]
+
+
+SPREADS = frozenset({r"\sigma", "s"})  # letters lectures use for a standard deviation
+
+
+def _spread_not_squared(per_draw) -> bool:
+    r"""The per-draw variance read off the other side holds a standard deviation's letter (\sigma, s) to a power
+    other than 2 -- \sigma/n for the variance, \sigma^2/\sqrt n for the standard error: not read as a variance."""
+    powers = sympy.Mul.make_args(per_draw)
+    for factor in powers:
+        base, exponent = factor.as_base_exp()
+        key = NameKey.of(base.name) if isinstance(base, sympy.Symbol) else None
+        if key is not None and key.base in SPREADS and exponent != 2:
+            return True
+    return False
 
 
 def _importance(left: Side, right: Side) -> StepResult | None:
