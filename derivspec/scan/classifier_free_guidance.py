@@ -22,7 +22,7 @@ import sympy
 from sympy.core.function import AppliedUndef
 
 from derivspec.scan.names import NameKey
-from derivspec.scan.steps import Context, Side, StepResult
+from derivspec.scan.steps import Context, Side, StepResult, equation_values
 
 CFG = "score.guidance.cfg"
 RECOGNISED = {  # what this module reads (the recognisers page, derivspec/app/docs.py)
@@ -99,12 +99,10 @@ def _guided(lhs, network: NameKey, cond, context: Context) -> bool:
 
 
 def check(left: Side, relation: str, right: Side, context: Context) -> StepResult | None:
-    if relation != "=" or not left.readable or not right.readable:
+    values = equation_values(left, relation, right)
+    if values is None:
         return None
-    try:
-        lhs, rhs = left.primary.value(), right.primary.value()
-    except Exception:
-        return None
+    lhs, rhs = values
     found = _outputs(rhs)
     if found is None:
         return None

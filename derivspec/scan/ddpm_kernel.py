@@ -26,7 +26,7 @@ import sympy
 from sympy.core.function import AppliedUndef
 
 from derivspec.scan.names import NameKey, strip_fonts
-from derivspec.scan.steps import Context, Side, StepResult
+from derivspec.scan.steps import Context, Side, StepResult, equation_values
 
 CLAIM = "ddpm.marginal.variance"
 RECOGNISED = {  # what this module reads (the recognisers page, derivspec/app/docs.py)
@@ -114,10 +114,9 @@ def _kernel_sides(lhs, rhs):
 
 
 def check(left: Side, relation: str, right: Side, context: Context) -> StepResult | None:
-    if relation not in ("=", ":=", "≡") or not left.readable or not right.readable:
-        return None
+    values = equation_values(left, relation, right, ("=", ":=", "≡"))
     try:
-        found = _kernel_sides(left.primary.value(), right.primary.value())
+        found = _kernel_sides(*values) if values is not None else None
     except Exception:
         return None
     if found is None:

@@ -23,7 +23,7 @@ from sympy.core.function import AppliedUndef
 
 from derivspec.scan.ddpm_kernel import spelled
 from derivspec.scan.names import NameKey, strip_fonts
-from derivspec.scan.steps import Context, Side, StepResult
+from derivspec.scan.steps import Context, Side, StepResult, equation_values
 
 CLAIM = "ddpm.posterior.mean-eps"
 RECOGNISED = {  # what this module reads (the recognisers page, derivspec/app/docs.py)
@@ -61,12 +61,10 @@ def _noise(expr) -> bool:
 
 
 def check(left: Side, relation: str, right: Side, context: Context) -> StepResult | None:
-    if relation != "=" or not left.readable or not right.readable:
+    values = equation_values(left, relation, right)
+    if values is None:
         return None
-    try:
-        lhs, rhs = left.primary.value(), right.primary.value()
-    except Exception:
-        return None
+    lhs, rhs = values
     if not _posterior_mean(lhs):
         return None
     noises = {a for a in sympy.preorder_traversal(rhs) if isinstance(a, (sympy.Symbol, AppliedUndef)) and _noise(a)}

@@ -31,7 +31,7 @@ import sympy
 from sympy.core.function import AppliedUndef
 
 from derivspec.scan.names import NameKey
-from derivspec.scan.steps import Context, Side, StepResult, read_side
+from derivspec.scan.steps import Context, Side, StepResult, equation_values, read_side
 
 DISCRIMINATOR, VALUE = "gan.discriminator.optimal", "gan.value.optimal"
 RECOGNISED = {  # what this module reads (the recognisers page, derivspec/app/docs.py)
@@ -183,12 +183,10 @@ def _shown(key_expr, context: Context) -> str:
 
 def check(left: Side, relation: str, right: Side, context: Context) -> StepResult | None:
     game = getattr(context, "gan_game", None)
-    if game is None or relation != "=" or not left.readable or not right.readable:
+    values = equation_values(left, relation, right) if game is not None else None
+    if values is None:
         return None
-    try:
-        lhs, rhs = left.primary.value(), right.primary.value()
-    except Exception:
-        return None
+    lhs, rhs = values
     if _starred(lhs) and _key(lhs).base.startswith("D"):
         return _discriminator(left, relation, right, context, game, lhs, rhs)
     return _value(left, relation, right, context, game, lhs, rhs)

@@ -137,6 +137,17 @@ class Context:
 _TRUNCATED = re.compile(r"^\s*(-?\s*\d+\.\d+)\s*(?:\\ldots|\\dots|\\cdots|\.\.\.)\s*$")
 
 
+def equation_values(left: Side, relation: str, right: Side, relations: tuple = ("=",)) -> tuple | None:
+    """Both sides' values when the relation is one of ``relations`` and both sides are read; None otherwise
+    (the opening of every structure recogniser's ``check``)."""
+    if relation not in relations or not left.readable or not right.readable:
+        return None
+    try:
+        return left.primary.value(), right.primary.value()
+    except Exception:
+        return None
+
+
 def read_side(text: str, context: Context) -> Side:
     side = Side(text)
     if not text.strip():
