@@ -237,3 +237,20 @@ def test_both_sides_of_a_document_in_one_scan(tmp_path):
     verdicts = [(r.claim, r.verdict) for r in records if r.claim]
     assert verdicts == [("latent.gmm.responsibility", "proved"), ("latent.em.m-step.mean", "proved"),
                         ("latent.em.m-step.weight", "proved")]
+
+
+def test_the_document_pass_is_bounded_on_a_side_that_does_not_finish_reading(tmp_path):
+    r"""The responsibilities are read before any statement's time limit is in force: a side whose reading does not
+    end (\binom{10^9}{5\cdot10^8}, found by test_scan_bounded's fuzzing) is cut at READ_SECONDS and the whole pass
+    at PASS_SECONDS, so the scan goes on (it hung here before)."""
+    import time
+
+    from derivspec.scan import mixture_em
+
+    unit = "$$ \\binom{10^{9}}{5 \\cdot 10^{8}} = \\sum_n 1 $$\n\n"
+    path = tmp_path / "doc.md"
+    path.write_text("A Gaussian mixture fitted by EM.\n\n" + unit * 30, encoding="utf-8")
+    start = time.monotonic()
+    records = scan_path(path, workers=0, sources=False, seconds=1, file_seconds=2)
+    assert time.monotonic() - start < 10 * mixture_em.PASS_SECONDS  # the pass, the file's 2 s and reading; no stall
+    assert records and all(r.verdict != "proved" for r in records)

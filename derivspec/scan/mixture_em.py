@@ -27,11 +27,13 @@ a counterexample with numbers.
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 
 import sympy
 from sympy.core.function import AppliedUndef
 
+from derivspec.core import symbolic
 from derivspec.scan.likelihood_optimum import _top_level_sides
 from derivspec.scan.names import NameKey, strip_fonts
 from derivspec.scan.steps import Context, Side, StepResult, read_side
@@ -221,43 +223,64 @@ def _conditional_posterior(left: sympy.Expr) -> str | None:
     return None
 
 
+READ_SECONDS = 1.0  # a statement's sides read at the document level (before the per-statement limits are in force)
+PASS_SECONDS = 2.0  # the whole document-level pass: statements after it are not read as definitions
+_SUM = re.compile(r"\\sum")
+
+
+def _read_sides(texts: list[str], context: Context, seconds: float = READ_SECONDS) -> tuple | None:
+    """The first two sides read, under READ_SECONDS: a document-level pass runs before any statement's time
+    limit, so a side whose reading does not end (\\binom{10^9}{5 \\cdot 10^8}) must not stall the scan."""
+    try:
+        with symbolic.time_limit(seconds):
+            left, right = (read_side(t, context) for t in texts[:2])
+            if not (left.readable and right.readable):
+                return None
+            return left.primary.value(), right.primary.value()
+    except Exception:  # SymPyTimeout, an unread side
+        return None
+
+
 def document_model(statements, clean) -> Mixture:
-    """The responsibilities (and their totals) the document defines; ``clean`` reads a statement's text."""
+    """The responsibilities (and their totals) the document defines; ``clean`` reads a statement's text.
+    Only a document that speaks of a mixture is read, and only statements whose right side has a sum."""
     text = " ".join(f"{s.before[-300:]} {s.after[:200]}" for s in statements)
     spoken = bool(_MIXTURE.search(text))
+    if not spoken:
+        return Mixture(False)
     from derivspec.scan.reader import DocumentNames
 
     context = Context(DocumentNames())
-    definitions, totals = [], []
-    sides_of = []
+    read = []
+    deadline = time.monotonic() + PASS_SECONDS
     for s in statements:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            break
         try:
             sides = _top_level_sides(clean(s))
         except Exception:
             continue
-        if len(sides) >= 2:
-            sides_of.append(sides)
-    for sides in sides_of:
-        left, right = (read_side(t, context) for t in sides[:2])
-        if not (left.readable and right.readable):
+        if len(sides) < 2 or not _SUM.search(sides[1]):
             continue
-        ratio = read_ratio(right.primary.value())
-        if ratio is None or not _left_name(left.primary.value()) or not _mentions(sides[0], ratio.component):
+        values = _read_sides(sides, context, min(READ_SECONDS, remaining))
+        if values is not None:
+            read.append((sides, values))
+    definitions, totals = [], []
+    for sides, (lhs, rhs) in read:
+        ratio = read_ratio(rhs)
+        if ratio is None or not _left_name(lhs) or not _mentions(sides[0], ratio.component):
             continue
         density = next(f for f in ratio.numerator if f.role == "density")
         weight = next((f for f in ratio.numerator + ratio.summand if f.role == "weight"), None)
         point = _name_key(density.point)
-        definitions.append(Definition(unindex(left.primary.value()), sides[0], _point_index(density.point),
+        definitions.append(Definition(unindex(lhs), sides[0], _point_index(density.point),
                                       ratio.component, point.base if point else "", weight.base if weight else "",
                                       density.base, density.spread, str(ratio.upper)))
-    for sides in sides_of:
-        left, right = (read_side(t, context) for t in sides[:2])
-        if not (left.readable and right.readable) or not isinstance(left.primary.value(), sympy.Symbol):
-            continue
-        total = right.primary.value()
-        if isinstance(total, sympy.Sum) and len(total.limits) == 1 and any(
+    for sides, (lhs, total) in read:
+        if isinstance(lhs, sympy.Symbol) and isinstance(total, sympy.Sum) and len(total.limits) == 1 and any(
                 _responsibility(unindex(total.function), total.limits[0][0], d) for d in definitions):
-            totals.append((left.primary.value(), total, sides[0]))
+            totals.append((lhs, total, sides[0]))
     return Mixture(spoken, tuple(definitions), tuple(totals))
 
 
