@@ -356,27 +356,85 @@ def _js(m, right: str, around: str):
     return quantity, standard, right
 
 
-_Q_DENSITY = re.compile(r"(?<![A-Za-z\\])(q(?:_\{[^{}]*\}|_\\?[A-Za-z]+)?)\s*\(\s*([a-z])\s*(?:\|\s*([a-z])\s*)?\)")
-_P_DENSITY = re.compile(r"(?<![A-Za-z\\])(p(?:_\{[^{}]*\}|_\\?[A-Za-z]+)?)\s*\(\s*([a-z])\s*(?:[|,]\s*([a-z])\s*)?\)")
+_VAR = r"((?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*[a-z]\s*\}|\\(?:mathbf|boldsymbol|bm)\s+[a-z]|[a-z]))"
+_SUBSCRIPT = r"(?:_\{[^{}]*\}|_\\?[A-Za-z]+)?"
+_Q_DENSITY = re.compile(r"(?<![A-Za-z\\])(q" + _SUBSCRIPT + r")\s*\(\s*" + _VAR + r"\s*(?:\|\s*" + _VAR + r"\s*)?\)")
+_P_DENSITY = re.compile(r"(?<![A-Za-z\\])(p" + _SUBSCRIPT + r")\s*\(\s*" + _VAR + r"\s*(?:([|,])\s*" + _VAR
+                        + r"\s*)?\)")
+_BOLD = re.compile(r"\\(?:mathbf|boldsymbol|bm)\s*(?:\{\s*([A-Za-z])\s*\}|\s([A-Za-z])(?![A-Za-z]))")
+
+
+def _base(variable: str) -> str:
+    """The letter of a variable as the lecture writes it: ``\\mathbf{z}``, ``\\mathbf z`` and ``z`` are z."""
+    return variable[-1] if variable[-1] != "}" else variable.rstrip("} ")[-1]
+
+
+def unbold(text: str) -> str | None:
+    r"""``text`` with its bold letters (``\mathbf{z}``, ``\boldsymbol z``, ``\bm{x}``) written plain, as one
+    variable each (the lecture's vector z read as the variable z of the densities); None where a letter stands both
+    bold and plain (``\mathbf{x}`` and ``x``: two names)."""
+    bold = {m.group(1) or m.group(2) for m in _BOLD.finditer(text)}
+    rest = _BOLD.sub(" ", text)
+    if any(re.search(r"(?<![A-Za-z\\])" + b + r"(?![A-Za-z])", rest) for b in bold):
+        return None
+    return _BOLD.sub(lambda m: m.group(1) or m.group(2), text)
+
+
+def bare_expectations(text: str, letter: str, weight: str) -> str:
+    r"""An expectation under the bare letter (``\mathbb E_q[…]``, ``\mathbb E_{q_\phi}\left[…``) written under the
+    lecture's density of it (``weight``: ``q_\phi(z | x)``, ``z \sim q``)."""
+    return re.sub(r"(?:_\s*\{\s*" + re.escape(letter) + r"\s*\}|_\s*" + re.escape(letter) + r"(?![A-Za-z]))"
+                  r"(?=\s*(?:\\left|\\[bB]ig+l?)?\s*\[)", lambda _: "_{" + weight + "}", text)
 
 
 def _elbo(right: str):
+    r"""(Quantity, standard, the right side written out) of an ELBO in the lecture's letters, bold or plain: ``q`` (its
+    first density) of the latent z given x, and the model p(x, z) as the lecture writes it: a joint ``p(x, z)``, or
+    the likelihood and the prior it writes (``p_\theta(x | z) p(z)``: a VAE's prior has no parameter), or the
+    evidence and the posterior (``p(x) p(z | x)``)."""
     text = right.replace("\\mid", "|")
-    q, p = _Q_DENSITY.search(text), _P_DENSITY.search(text)
-    if not q or not p:
+    q = _Q_DENSITY.search(text)
+    ps = list(_P_DENSITY.finditer(text))
+    if not q or not ps:
         return None
-    z = q.group(2)
-    x = q.group(3) or next((v for v in (p.group(2), p.group(3)) if v and v != z), None)
+    z = _base(q.group(2))
+    given = _base(q.group(3)) if q.group(3) else None
+    x = given or next((_base(v) for m in ps for v in (m.group(2), m.group(4)) if v and _base(v) != z), None)
     if x is None or x == z:
         return None
-    qz = f"{q.group(1)}({z}|{x})" if q.group(3) else f"{q.group(1)}({z})"
-    standard = rf"\mathbb E_{{{qz}}}[\log {p.group(1)}({x}, {z}) - \log {qz}]"
+    spelled = [v.strip() for v in (q.group(2), q.group(3), *(w for m in ps for w in (m.group(2), m.group(4)))) if v]
+    zs, xs = q.group(2).strip(), next(v for v in spelled if _base(v) == x)
+    qz = f"{q.group(1)}({zs}|{xs})" if q.group(3) else f"{q.group(1)}({zs})"
+
+    def role(before: str, sep: str | None, after: str | None) -> str:
+        names = (_base(before), sep, _base(after) if after else None)
+        return {(x, ",", z): "joint", (z, ",", x): "joint", (x, "|", z): "likelihood", (z, None, None): "prior",
+                (x, None, None): "evidence", (z, "|", x): "posterior"}.get(names, "")
+
+    found: dict = {}
+    for m in ps:
+        found.setdefault(role(m.group(2), m.group(3), m.group(4)), m.group(1))
+    lik, prior, evidence, posterior = (found.get(k) for k in ("likelihood", "prior", "evidence", "posterior"))
+    if "joint" in found or (lik and lik == prior):
+        model = rf"\log {found.get('joint', lik)}({xs}, {zs})"
+    elif lik and prior:
+        model = rf"\log {lik}({xs}|{zs}) + \log {prior}({zs})"
+    elif evidence and posterior:
+        model = rf"\log {evidence}({xs}) + \log {posterior}({zs}|{xs})"
+    else:
+        model = rf"\log {ps[0].group(1)}({xs}, {zs})"
+    shown = rf"\mathbb E_{{{qz}}}[{model} - \log {qz}]"
+    if lik and prior and lik != prior and "joint" not in found and re.search(r"KL", right):  # the lecture's shape
+        shown = rf"\mathbb E_{{{qz}}}[\log {lik}({xs}|{zs})] - \mathrm{{KL}}({qz} \| {prior}({zs}))"
+    standard, written = unbold(rf"\mathbb E_{{{qz}}}[{model} - \log {qz}]"), unbold(text)
+    if standard is None or written is None:
+        return None
     # an expectation under the bare letter (E_q, E_{q_\phi}) is under the lecture's q(z | x)
-    letter = re.escape(q.group(1))
-    written = re.sub(r"(?:_\s*\{\s*" + letter + r"\s*\}|_\s*" + letter + r")(?=\s*\[)", lambda _: "_{" + qz + "}",
-                     written_out(text))
+    written = bare_expectations(written_out(written), q.group(1), unbold(qz))
+    model_read = model.replace("\\log ", "").replace(" + ", " ")
+    note = f"reading {qz} as q(z | x) and {model_read} as the model p(x, z)"
     return Quantity("the ELBO", "ELBO = E_q[log p(x, z) − log q(z | x)] = E_q[log p(x | z)] − KL(q ‖ p(z)) "
-                                "= log p(x) − KL(q ‖ p(z | x))", standard), standard, written
+                                "= log p(x) − KL(q ‖ p(z | x))", shown), standard, written, note
 
 
 def _log_written(right: str, base) -> str:
@@ -430,6 +488,23 @@ def _kl(m, right: str, base):
              "integral": rf"\int {a}({x}) {log} {ratio} \, d{x}"}.get(
         _style(right), rf"\mathbb E_{{{x} \sim {a}}}[{log} {a}({x}) - {log} {b}({x})]")
     return Quantity("the KL divergence", convention, shown), standard
+
+
+def _kl_compared(m, standard: str, right: str, context: Context) -> tuple:
+    r"""(Compared, base) of a KL definition: bold letters read plain (:func:`unbold`) and an expectation under the
+    bare first letter (``\mathbb E_q[\log \frac{p(z)}{q(z)}]``) read under its density (``z \sim q``, ``q(z | x)``)."""
+    text, standard = unbold(right), unbold(standard)
+    if text is None or standard is None:
+        return Compared("unchecked", "a letter stands both bold and plain (two names)"), None
+    a = m.group(2)
+    if "(" in a:
+        letter, weight = a.split("(")[0], a
+    else:
+        applied = re.search(r"(?<![A-Za-z\\])" + re.escape(a) + r"\s*\(\s*([a-z])\s*\)", text)
+        letter, weight = a, (rf"{applied.group(1)} \sim {a}" if applied else "")
+    rewrite = (lambda t: bare_expectations(_entropies_written_out(t), letter, weight)) if weight \
+        else _entropies_written_out
+    return _information(standard, text, context, rewrite)
 
 
 def _ddpm_kernel(m, right: str, context: Context):
@@ -729,8 +804,9 @@ def _judge(left, relation: str, right, context: Context, before: str, after: str
         made = _elbo(right.text)
         if made is None:
             return _unread(found, relation, left, right, "the ELBO", "its q(z | x) and p are not found")
-        quantity, standard, written = made
+        quantity, standard, written, note = made
         compared = _by_instances(standard, _read(written, context), context)
+        compared = dataclasses.replace(compared, reason=f"{note}: {compared.reason}")
         if compared.verdict == "disagrees" and not _ELBO_NAME.match(head):  # \mathcal L may be the negative ELBO
             negative = _by_instances(f"-({standard})", _read(written, context), context)
             if negative.verdict != "disagrees":
@@ -743,7 +819,7 @@ def _judge(left, relation: str, right, context: Context, before: str, after: str
     elif (m := _KL_DEFINED.match(head)) and (not m.group(1) or _KL_PROSE.search(paragraph)) \
             and _WRITTEN_OUT.search(right.text) and _KL_WRITTEN_OUT.search(right.text) \
             and (made := _kl(m, right.text, None)) is not None:
-        compared, base = _information(made[1], right.text, context, _entropies_written_out)
+        compared, base = _kl_compared(m, made[1], right.text, context)
         quantity, standard = _kl(m, right.text, base)
     elif (m := _SCORE.match(head)) and _SCORE_PROSE.search(paragraph):
         compared, quantity = _score(m, right, right_expr, context)
