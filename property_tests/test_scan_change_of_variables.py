@@ -164,3 +164,43 @@ def test_any_letters_direction_from_the_jacobians_variables(tmp_path_factory, a,
 def test_the_claim_is_registered_with_its_wrong_variants():
     claim = registry.get(CLAIM)
     assert len(claim.wrong_variants) >= 3
+
+
+# --- the map stated inline in the prose, in a font (derivspec issue 25) --------------------------------
+
+INLINE = [  # (prose, log form right side with the Jacobian of f at the base variable, the base variable)
+    (r"The change of variables formula for an invertible $f$ with $\mathbf{x} = f(\mathbf{z})$ gives",
+     r"\log p(\mathbf{x}) = \log p(\mathbf{z}) {sign} \log\left|\det \frac{\partial f(\mathbf{z})}"
+     r"{\partial \mathbf{z}}\right|", r"\log p(\mathbf{z})"),
+    (r"A flow maps $\boldsymbol{u} = g(\boldsymbol{y})$, so",  # the inverse direction: the map from y to u
+     r"\log q(\boldsymbol{y}) = \log q(\boldsymbol{u}) {sign} \log\left|\det \frac{\partial g(\boldsymbol{y})}"
+     r"{\partial \boldsymbol{y}}\right|", r"\log q(\boldsymbol{u})"),
+    (r"Write $\mathbf z = g(\mathbf x)$ for the inverse map; then",
+     r"\log p(\mathbf x) = \log p(\mathbf z) {sign} \log\left|\det \frac{\partial g(\mathbf x)}{\partial \mathbf x}"
+     r"\right|", r"\log p(\mathbf{z})"),
+]
+
+
+@pytest.mark.parametrize("prose, statement, base", INLINE)
+def test_an_inline_mapping_in_a_font_fixes_the_direction(tmp_path, prose, statement, base):
+    forward = "-" if "f(" in statement else "+"  # x = f(z): the Jacobian of f counts -1; u = g(y): g's +1
+    right = record_of(tmp_path, statement.replace("{sign}", forward), prose)
+    assert (right.verdict, right.claim) == ("proved", CLAIM), right.reason
+    assert "the map" in right.reason
+    wrong = record_of(tmp_path, statement.replace("{sign}", "+" if forward == "-" else "-"), prose)
+    assert (wrong.verdict, wrong.claim) == ("disagrees", CLAIM), wrong.reason
+    written, derived = numbers(wrong.evidence)  # one link u -> 2u + 1 at a = 1/2, standard normal base density
+    assert written == pytest.approx(math.log(phi(2.0) / 2), rel=1e-5)
+    assert derived == pytest.approx(math.log(phi(2.0) * 2), rel=1e-5)
+    assert wrong.correct.startswith(base), wrong.correct  # in the lecture's own symbols, its font kept
+
+
+@pytest.mark.parametrize("prose", [
+    r"for an invertible $f$ between $\mathbf{x}$ and $\mathbf{z}$",  # the direction not stated
+    r"for an invertible $f$ with $\mathbf{y} = f(\mathbf{z})$",  # a mapping of other variables
+])
+def test_an_inline_map_without_its_direction_stays_unchecked(tmp_path, prose):
+    for sign in "+-":
+        found = record_of(tmp_path, rf"\log p(\mathbf{{x}}) = \log p(\mathbf{{z}}) {sign} \log\left|\det "
+                                    r"\frac{\partial f(\mathbf{z})}{\partial \mathbf{z}}\right|", prose)
+        assert found.verdict == "unchecked", found.reason

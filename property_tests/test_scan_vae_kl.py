@@ -93,7 +93,7 @@ def test_a_bare_diag_is_read_both_ways_and_never_decides(tmp_path):
 
 def _flagged_values(found):
     """The values of the flag's evidence: {name: value} and the two numbers it compares."""
-    m = re.match(r"at J = (\d+), (.*?): as written (\S+), derived (\S+)$", found.evidence)
+    m = re.match(r"at \S+ = (\d+), (.*?): as written (\S+), derived (\S+)$", found.evidence)
     assert m, found.evidence
     values = dict(pair.split("=") for pair in m.group(2).split(", "))
     return int(m.group(1)), {k: float(sympy.Rational(v)) for k, v in values.items()}, float(m.group(3)), float(
@@ -169,3 +169,68 @@ def test_the_conventions_check_leaves_the_closed_form_to_the_known_result(tmp_pa
     found = record(tmp_path, "The KL divergence of the diagonal encoder:\n\n",
                    r"D_{KL}(q(z|x) \| p(z)) = \frac12\sum_{j=1}^{J}(\mu_j^2 + \sigma_j^2 - \log\sigma_j - 1)")
     assert found.verdict == "unchecked" and "defines the KL divergence" not in found.reason, found.reason
+
+
+# --- both laws said in words in the statement's paragraph (derivspec issue 25) ---------------------------
+
+SAID = [  # (lead-in, statement's left side, index, count, mean letter, std letter)
+    ("For a diagonal Gaussian encoder and a standard normal prior,\n",
+     r"D_{KL}(q_\phi(\mathbf{z}\mid\mathbf{x}) \| p(\mathbf{z}))", "j", "J", r"\mu", r"\sigma"),
+    (r"The approximate posterior $q(z|x)$ is a diagonal Gaussian and the prior is a standard Gaussian, so" "\n",
+     r"\mathrm{KL}(q(z|x) \| p(z))", "d", "D", r"\mu", r"\sigma"),
+    (r"The encoder is Gaussian with mean $m$ and standard deviation $s$; the prior is a standard normal:" "\n",
+     r"KL(q_\phi(h \mid v) \| p(h))", "k", "K", "m", "s"),
+]
+
+
+def _said_statement(left, index, count, mean, std, log_term):
+    return (left + rf" = -\frac{{1}}{{2}}\sum_{{{index}=1}}^{{{count}}}\left(1 + {log_term} - {mean}_{index}^2 - "
+            rf"{std}_{index}^2\right)")
+
+
+@pytest.mark.parametrize("lead, left, index, count, mean, std", SAID)
+def test_laws_said_in_words_prove_the_closed_form(tmp_path, lead, left, index, count, mean, std):
+    statement = _said_statement(left, index, count, mean, std, rf"\log {std}_{index}^2")
+    found = record(tmp_path, "# VAE\n\n" + lead, statement)
+    assert (found.verdict, found.claim) == ("proved", "kl.vae-regulariser"), found.reason
+    assert "said in words" in found.reason and f"{mean}_{index} the coordinates of the mean" in found.reason
+
+
+@pytest.mark.parametrize("lead, left, index, count, mean, std", SAID)
+def test_laws_said_in_words_flag_log_sigma_for_log_sigma_squared(tmp_path, lead, left, index, count, mean, std):
+    statement = _said_statement(left, index, count, mean, std, rf"\log {std}_{index}")
+    found = record(tmp_path, "# VAE\n\n" + lead, statement)
+    assert (found.verdict, found.claim) == ("disagrees", "kl.vae-regulariser"), found.reason
+    n, values, written, derived = _flagged_values(found)
+    pairs = [(values[f"{mean}_{k}"], values[f"{std}_{k}"]) for k in range(1, n + 1)]
+    assert written == pytest.approx(sum(-0.5 * (1 + math.log(s) - m**2 - s**2) for m, s in pairs), rel=1e-9)
+    assert derived == pytest.approx(sum(0.5 * (m**2 + s**2 - 1 - math.log(s**2)) for m, s in pairs), rel=1e-9)
+    assert found.correct == (rf"\frac12\sum_{{{index}=1}}^{{{count}}}\left({mean}_{index}^2 + {std}_{index}^2 - 1 - "
+                             rf"\log {std}_{index}^2\right)").replace(r"\log \sigma", r"\log\sigma")
+
+
+@pytest.mark.parametrize("lead", [
+    "For a diagonal Gaussian encoder,\n",  # the prior not said
+    "With a standard normal prior,\n",  # the encoder not said
+    "For a diagonal Gaussian encoder and a standard normal prior over the first block,\n\nwe instead find\n",
+    "For a diagonal Gaussian encoder and a Laplace prior, unlike a standard normal prior,\n",
+    "For an isotropic Gaussian prior,\n",  # one law, said with a word of the other's
+])
+def test_one_law_said_or_another_paragraph_stays_unchecked(tmp_path, lead):
+    statement = _said_statement(r"D_{KL}(q(z|x) \| p(z))", "j", "J", r"\mu", r"\sigma", r"\log\sigma_j")
+    found = record(tmp_path, "# VAE\n\n" + lead, statement)
+    assert found.verdict == "unchecked", found.reason
+
+
+def test_laws_said_in_words_with_other_letters_and_none_named_stay_unchecked(tmp_path):
+    statement = _said_statement(r"D_{KL}(q(z|x) \| p(z))", "j", "J", "m", "s", r"\log s_j")
+    found = record(tmp_path, "# VAE\n\nFor a diagonal Gaussian encoder and a standard normal prior,\n", statement)
+    assert found.verdict == "unchecked" and "names neither" in found.reason, found.reason
+
+
+def test_a_variance_named_in_words_is_read_as_the_variance(tmp_path):
+    lead = (r"The encoder $q_\phi(z|x)$ is a diagonal Gaussian with mean $\mu$ and variance $\sigma$; the prior is "
+            "a standard normal. Then\n")
+    right = _said_statement(r"D_{KL}(q_\phi(z|x) \| p(z))", "j", "J", r"\mu", r"\sigma", r"\log\sigma_j")
+    found = record(tmp_path, "# VAE\n\n" + lead, right.replace(r"\sigma_j^2", r"\sigma_j"))
+    assert found.verdict == "proved" and "of the variance" in found.reason, found.reason

@@ -434,13 +434,14 @@ _MAPPING = re.compile(r"(?P<out>(?:\\[A-Za-z]+|[A-Za-z])(?:_\{[^{}$]*\}|_[A-Za-z
                       r"(?:_\{[^{}$]*\}|_[A-Za-z0-9])?)\s*(?:\\left)?\(\s*"
                       r"(?P<in>(?:\\[A-Za-z]+|[A-Za-z])(?:_\{[^{}$]*\}|_[A-Za-z0-9])?(?:\^\{\([^{}$]*\)\})?)"
                       r"\s*(?:;[^()$]*)?(?:\\right)?\)")
+_UNBRACED = re.compile(r"(?<![A-Za-z])\{\s*(\\[A-Za-z]+|[A-Za-z])\s*\}")  # a font's argument left braced
 _EQUAL = re.compile(r"(?P<a>[A-Za-z])\s*=\s*(?P<b>[A-Za-z]_\{?[A-Za-z]\}?)(?![_^\w(])")
 
 
 def document_maps(text: str) -> tuple:
     """(out, map key, inverse, in) for each ``out = F(in)`` the text states (``x = f(z)``, ``z = f^{-1}(x)``,
     ``z_k = f_k(z_{k-1})``), and ("=", a, b) for ``x = z_K``."""
-    text = normalise(text)
+    text = _UNBRACED.sub(r"\1", normalise(text))  # \mathbf{x} = f(\mathbf{z}): {x} = f({z}) read as x = f(z)
     found = []
     for m in _MAPPING.finditer(text):
         try:
@@ -808,4 +809,21 @@ def correct(chain, log, left, base, right_text, layers) -> str:
         text = rf"\log {base_text}" + "".join((" + " if p > 0 else " - ") + s for p, s in parts)
     else:
         text = base_text + "".join(" " + s + ("" if p > 0 else "^{-1}") for p, s in parts)
+    return _fonts_restored(text, right_text)
+
+
+_FONT = re.compile(r"\\(mathbf|boldsymbol|bm|vec|symbf|mathsf)\s*(?:\{\s*([A-Za-z])\s*\}|([A-Za-z]))")
+
+
+def _fonts_restored(text: str, written: str) -> str:
+    """A letter the statement writes always in one font (``\\mathbf{z}``, ``\\mathbf z``), which normalise drops, in
+    its font again; a letter written in two fonts or also bare stays as it is."""
+    fonts: dict = {}
+    for m in _FONT.finditer(written):
+        fonts.setdefault(m.group(2) or m.group(3), set()).add(m.group(1))
+    rest = _FONT.sub(" ", written)
+    for letter, used in fonts.items():
+        alone = re.compile(r"(?<![A-Za-z\\])(?:\{" + letter + r"\}|" + letter + r"(?![A-Za-z]))")
+        if len(used) == 1 and not alone.search(rest):
+            text = alone.sub(lambda _: rf"\{next(iter(used))}{{{letter}}}", text)
     return text

@@ -304,7 +304,9 @@ def _as_vae_kl(step: StepResult, statement: Statement, state: DocumentState) -> 
     from derivspec.scan import vae_kl
 
     found = vae_kl.check(step.left, step.relation, step.right, statement.lines[0], state.names, state.reparameterised,
-                         statement.before[-600:] + " " + statement.after[:300])
+                         statement.before[-600:] + " " + statement.after[:300],
+                         paragraph=re.split(r"\n\s*\n", statement.before)[-1][-600:] + " "
+                         + re.split(r"\n\s*\n", statement.after)[0][:300])
     if found is None or (found.verdict == "unchecked" and step.verdict != "unchecked"):
         return step
     return found

@@ -41,6 +41,20 @@ _DENSITY = re.compile(r"^(?P<letter>[pq])(?:\s*_\s*(?:\{[^{}]*\}|\\?[A-Za-z0-9]+
 _NORMAL = re.compile(r"^\\mathcal\s*\{?\s*N\s*\}?\s*(?:\\left\s*)?\(")
 _STANDARD_PRIOR = re.compile(r"standard (?:normal|Gaussian)|isotropic (?:unit )?Gaussian|unit Gaussian|"
                              r"\\mathcal\s*\{?N\}?\s*\(\s*(?:\\mathbf\{?)?0\}?\s*,\s*(?:\\mathbf\{?)?I", re.IGNORECASE)
+_GAUSS = r"(?:Gaussian|normal)"
+_ENCODER_SAID = re.compile(  # the encoder's law said in words: "a diagonal Gaussian encoder", "q is Gaussian"
+    rf"(?<!standard )(?<!isotropic )(?<!unit ){_GAUSS}\s+(?:encoder|(?:approximate|variational)\s+(?:posterior|"
+    r"distribution)|recognition (?:model|network)|inference (?:model|network))|"
+    rf"(?:encoder|\$\s*q[^$]{{0,40}}\$)\s+(?:is|be|are)\s+(?:a\s+|an\s+)?(?:diagonal\s+|factori[sz]ed\s+)?"
+    rf"(?:multivariate\s+)?{_GAUSS}(?!\s+prior)", re.IGNORECASE)
+_LETTERS_SAID = re.compile(  # "... with mean $\mu$ and variance $\sigma^2$" (or standard deviation $\sigma$)
+    r"mean\s+\$(?P<mean>[^$]{1,40})\$\s*,?\s*(?:and\s+)?(?:a\s+)?(?:diagonal\s+)?"
+    r"(?P<kind>variance|covariance|standard deviation)s?\s+\$(?P<spread>[^$]{1,60})\$", re.IGNORECASE)
+_PRIOR_SAID = re.compile(  # the prior said standard normal in words: "a standard normal prior", "the prior is N(0, I)"
+    r"(?:standard (?:normal|Gaussian)|isotropic (?:unit )?Gaussian|unit Gaussian|"
+    r"\$\s*\\mathcal\s*\{?N\}?\s*\(\s*(?:\\mathbf\{?)?0\}?\s*,\s*(?:\\mathbf\{?)?I\}?\s*\)\s*\$)\s+prior|"
+    r"prior\s+(?:\$[^$]{0,20}\$\s+)?(?:is|be)\s+(?:a\s+|the\s+)?(?:standard (?:normal|Gaussian)|"
+    r"isotropic (?:unit )?Gaussian|unit Gaussian|\$\s*\\mathcal)", re.IGNORECASE)
 _OTHER_PRIOR = re.compile(r"Bernoulli|categorical|mixture|Laplace|Student|VampPrior|flow prior", re.IGNORECASE)
 
 
@@ -85,8 +99,10 @@ def _is_standard(mean: str, spread: str) -> bool:
 
 
 def check(left: str, relation: str, right: str, line: int, names, facts: Facts | None, prose: str = "",
-          text: str = "") -> StepResult | None:
-    """The statement judged as the VAE's KL summed over dimensions; None when it is not one."""
+          text: str = "", paragraph: str = "") -> StepResult | None:
+    """The statement judged as the VAE's KL summed over dimensions; None when it is not one. ``paragraph``: the
+    prose of the statement's paragraph, where a law said in words (a diagonal Gaussian encoder, a standard normal
+    prior) is read when the document declares none in symbols."""
     if relation != "=" or facts is None or r"\sum" not in right:
         return None
     parsed = _arguments(left)
@@ -110,10 +126,16 @@ def check(left: str, relation: str, right: str, line: int, names, facts: Facts |
         if before:
             last = max(law.line for law in before)
             laws = [law for law in before if law.line == last]
-        if not laws:
+        said = None if laws else _said_in_prose(paragraph, right)
+        if said is not None and isinstance(said[0], str) and said[0].startswith("unchecked:"):
+            return result("unchecked", said[0][len("unchecked:"):])
+        if not laws and said is None:
             return result("unchecked", "a KL of the encoder to the prior summed over dimensions, but the document "
                                        f"declares no normal law of {density.group('variable')}: its mean and variance "
                                        "are not known")
+        if said is not None:  # both laws said in the statement's paragraph: the prior is the one said there
+            mean_text, spread_text, where = said
+            return _compare(minus, right, mean_text, spread_text, where, names, result)
         if len({(law.mean.replace(" ", ""), law.spread.replace(" ", "")) for law in laws}) > 1:
             return result("unchecked", f"the document declares the encoder's law of {density.group('variable')} two "
                                        "ways")
@@ -140,6 +162,30 @@ def check(left: str, relation: str, right: str, line: int, names, facts: Facts |
         return result("unchecked", "a KL of the encoder to the prior summed over dimensions, but the prior is not "
                                    "declared standard normal N(0, I): not the closed form of kl.vae-regulariser")
     return _compare(minus, right, mean_text, spread_text, where, names, result)
+
+
+def _said_in_prose(paragraph: str, right: str):
+    r"""(mean, spread, where) of the encoder when the paragraph says both laws in words -- a Gaussian encoder (or q
+    is Gaussian) and a standard normal prior --, else None; ("unchecked:why", ...) when it says them but the
+    letters are not fixed. The letters: those the prose names (mean $m$ and variance $v$), else the statement's
+    \mu_j and \sigma_j (a Gaussian's mean and standard deviation by convention)."""
+    encoder, prior = _ENCODER_SAID.search(paragraph), _PRIOR_SAID.search(paragraph)
+    if encoder is None or prior is None or _OTHER_PRIOR.search(paragraph):
+        return None
+    words = f"the paragraph's '{encoder.group(0).strip()}' and '{prior.group(0).strip()}'"
+    letters = _LETTERS_SAID.search(paragraph)
+    if letters is not None:
+        mean, spread = letters.group("mean").strip(), letters.group("spread").strip()
+        if letters.group("kind").lower() == "standard deviation":
+            spread = "{" + spread + "}^2"
+        elif not re.search(r"\^\s*\{?\s*2\s*\}?|\\Sigma", spread):
+            spread = spread + r" \mathbf I"  # a variance by name: said so, not a scale
+        return mean, spread, f"the encoder N({mean}, {spread}) said in words ({words})"
+    if not (re.search(r"\\mu(?![A-Za-z])", right) and re.search(r"\\sigma(?![A-Za-z])", right)):
+        return ("unchecked:a KL of the encoder to the prior summed over dimensions; the prose says a Gaussian "
+                "encoder and a standard normal prior, but names neither its mean nor its variance and the sum "
+                r"has no \mu_j and \sigma_j to read as them",)
+    return r"\mu", r"\mathrm{diag}(\sigma^2)", f"the encoder N(\\mu, diag \\sigma^2) said in words ({words})"
 
 
 def _atom(expr):
