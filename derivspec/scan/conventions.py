@@ -424,6 +424,8 @@ def _elbo(right: str):
     else:
         model = rf"\log {ps[0].group(1)}({xs}, {zs})"
     shown = rf"\mathbb E_{{{qz}}}[{model} - \log {qz}]"
+    if evidence and evidence == posterior and "joint" not in found:  # p(x) p(z | x) of one p: its joint p(x, z)
+        shown = rf"\mathbb E_{{{qz}}}[\log {evidence}({xs}, {zs}) - \log {qz}]"
     if lik and prior and lik != prior and "joint" not in found and re.search(r"KL", right):  # the lecture's shape
         shown = rf"\mathbb E_{{{qz}}}[\log {lik}({xs}|{zs})] - \mathrm{{KL}}({qz} \| {prior}({zs}))"
     standard, written = unbold(rf"\mathbb E_{{{qz}}}[{model} - \log {qz}]"), unbold(text)
