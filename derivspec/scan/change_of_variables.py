@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 import sympy
 
 from derivspec.scan.reader import unwrap_decorations
-from derivspec.scan.steps import Context, Side, StepResult
+from derivspec.scan.steps import Context, Side, StepResult, known_result
 
 CLAIM = "flow.change-of-variables.density"
 RECOGNISED = {  # what this module reads (the recognisers page, derivspec/app/docs.py)
@@ -674,9 +674,7 @@ def check(left_side: Side, relation: str, right_side: Side, context: Context) ->
     if base is None or not factors:
         return None
 
-    def result(verdict, reason, evidence="", correct=""):
-        return StepResult(relation, left_side.text, right_side.text, verdict, "known", reason, evidence,
-                          claim=CLAIM, correct=correct)
+    result = known_result(relation, left_side.text, right_side.text, CLAIM)
 
     a = key(left.first)
     facts = _facts(context)

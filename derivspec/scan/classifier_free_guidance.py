@@ -22,7 +22,7 @@ import sympy
 from sympy.core.function import AppliedUndef
 
 from derivspec.scan.names import NameKey
-from derivspec.scan.steps import Context, Side, StepResult, equation_values
+from derivspec.scan.steps import Context, Side, StepResult, equation_values, known_result
 
 CFG = "score.guidance.cfg"
 RECOGNISED = {  # what this module reads (the recognisers page, derivspec/app/docs.py)
@@ -117,9 +117,7 @@ def check(left: Side, relation: str, right: Side, context: Context) -> StepResul
     a, b = combination.coeff(eps_c), combination.coeff(eps_u)
     rest = sympy.expand(combination - a * eps_c - b * eps_u)
 
-    def result(verdict, reason, evidence="", correct=""):
-        return StepResult(relation, left.text, right.text, verdict, "known", reason, evidence, claim=CFG,
-                          correct=correct)
+    result = known_result(relation, left.text, right.text, CFG)
 
     shown_c, shown_u = (context.names.latex.get(o, _tex_of(o)) for o in (cond, uncond))
     if rest != 0 or a.has(eps_c, eps_u) or b.has(eps_c, eps_u) or a.atoms(AppliedUndef) or b.atoms(AppliedUndef):

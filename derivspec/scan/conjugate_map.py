@@ -23,7 +23,7 @@ from itertools import permutations
 
 import sympy
 
-from derivspec.scan.steps import Context, Side, StepResult, read_side
+from derivspec.scan.steps import Context, Side, StepResult, known_result, read_side
 
 MODE, MEAN = "map.beta-bernoulli", "map.beta-bernoulli.posterior-mean"
 RECOGNISED = {  # what this module reads (the recognisers page, derivspec/app/docs.py)
@@ -100,9 +100,7 @@ def check(left: Side, relation: str, right: Side, context: Context) -> StepResul
         return None
     claim_id = MODE if quantity == "mode" else MEAN
 
-    def result(verdict, reason, evidence="", correct=""):
-        return StepResult(relation, left.text, right.text, verdict, "known", reason, evidence, claim=claim_id,
-                          correct=correct)
+    result = known_result(relation, left.text, right.text, claim_id)
 
     try:
         a, b, parameter = (read_side(t, context).primary.value() for t in (model.a, model.b, model.parameter))

@@ -36,7 +36,7 @@ from sympy.core.function import AppliedUndef
 from derivspec.core import symbolic
 from derivspec.scan.likelihood_optimum import _top_level_sides
 from derivspec.scan.names import NameKey, strip_fonts
-from derivspec.scan.steps import Context, Side, StepResult, read_side
+from derivspec.scan.steps import Context, Side, StepResult, known_result, read_side
 
 RESPONSIBILITY = "latent.gmm.responsibility"
 MEAN, VARIANCE, WEIGHT = "latent.em.m-step.mean", "latent.em.m-step.variance", "latent.em.m-step.weight"
@@ -366,9 +366,7 @@ def _check_responsibility(left: Side, right: Side, context: Context, mixture: Mi
         return None
     claim = _claim(RESPONSIBILITY)
 
-    def result(verdict, reason, evidence="", correct=""):
-        return StepResult(relation, left.text, right.text, verdict, "known", reason, evidence, claim=RESPONSIBILITY,
-                          correct=correct)
+    result = known_result(relation, left.text, right.text, RESPONSIBILITY)
 
     if relation != "=":
         return None
@@ -497,9 +495,7 @@ def _missing_normaliser(left, right, context, mixture, letter):
     weights = {1: symbols["alpha"], 2: 1 - symbols["alpha"]}
     candidates = [_at(factors, {letter: k}, points, weights, _components(claim)) for k in (1, 2)]
 
-    def result(verdict, reason, evidence="", correct=""):
-        return StepResult("=", left.text, right.text, verdict, "known", reason, evidence, claim=RESPONSIBILITY,
-                          correct=correct)
+    result = known_result("=", left.text, right.text, RESPONSIBILITY)
 
     swap = {symbols["alpha"]: 1 - symbols["alpha"], symbols["mu1"]: symbols["mu2"], symbols["mu2"]: symbols["mu1"],
             symbols["s1"]: symbols["s2"], symbols["s2"]: symbols["s1"]}
@@ -571,9 +567,7 @@ def _check_m_step(left: Side, right: Side, context: Context, mixture: Mixture, r
     gs = [symbols[f"g{i}"] for i in (1, 2, 3)]
     xs = [symbols.get(f"x{i}", sympy.Symbol(f"x{i}", real=True)) for i in (1, 2, 3)]
 
-    def result(verdict, reason, evidence="", correct=""):
-        return StepResult(relation, left.text, right.text, verdict, "known", reason, evidence, claim=claim_id,
-                          correct=correct, with_equations=True)  # the document's N_k already read
+    result = known_result(relation, left.text, right.text, claim_id, with_equations=True)  # N_k already read
 
     sums = list(rhs.atoms(sympy.Sum))
     totals = [t for t, _, _ in mixture.totals if t in rhs.free_symbols]

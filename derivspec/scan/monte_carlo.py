@@ -27,7 +27,7 @@ import sympy
 from sympy.core.function import AppliedUndef
 
 from derivspec.scan.names import NameKey
-from derivspec.scan.steps import Context, Side, StepResult, read_side
+from derivspec.scan.steps import Context, Side, StepResult, known_result, read_side
 
 STANDARD_ERROR, IMPORTANCE = "sampling.mc.standard-error", "sampling.is.unbiased"
 RECOGNISED = {  # what this module reads (the recognisers page, derivspec/app/docs.py)
@@ -98,9 +98,7 @@ def _variance(left: Side, relation: str, right: Side, context: Context) -> StepR
     spread = root or operator not in ("Var", "V")
     estimator = estimators[m.group("e")]
 
-    def result(verdict, reason, evidence="", correct=""):
-        return StepResult(relation, left.text, right.text, verdict, "known", reason, evidence,
-                          claim=STANDARD_ERROR, correct=correct)
+    result = known_result(relation, left.text, right.text, STANDARD_ERROR)
 
     from derivspec.core import registry
 
@@ -230,9 +228,7 @@ def _importance(left: Side, right: Side) -> StepResult | None:
     if ratio is None:
         return None
 
-    def result(verdict, reason, evidence="", correct=""):
-        return StepResult("=", left.text, right.text, verdict, "known", reason, evidence, claim=IMPORTANCE,
-                          correct=correct)
+    result = known_result("=", left.text, right.text, IMPORTANCE)
 
     if sympy.cancel(ratio - p_x / q_x) == 0:
         return result("proved", f"the importance-sampling identity behind {IMPORTANCE}: proved for every pair of "

@@ -27,7 +27,7 @@ from sympy.core.function import AppliedUndef
 
 from derivspec.scan.finite_sums import limit_symbol
 from derivspec.scan.linear_gaussian import gaussians_in
-from derivspec.scan.steps import Context, Side, StepResult, read_side
+from derivspec.scan.steps import Context, Side, StepResult, known_result, read_side
 
 MEAN, VARIANCE = "map.normal-normal.posterior-mean", "map.normal-normal.posterior-variance"
 RECOGNISED = {  # what this module reads (the recognisers page, derivspec/app/docs.py)
@@ -142,9 +142,7 @@ def check(left: Side, relation: str, right: Side, context: Context) -> StepResul
         return None
     claim_id = MEAN if quantity == "mean" else VARIANCE
 
-    def result(verdict, reason, evidence="", correct=""):
-        return StepResult(relation, left.text, right.text, verdict, "known", reason, evidence, claim=claim_id,
-                          correct=correct)
+    result = known_result(relation, left.text, right.text, claim_id)
 
     if model.gate:
         return result("unchecked", f"recognised as {claim_id}, but {model.gate}")

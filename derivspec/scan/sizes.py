@@ -25,7 +25,7 @@ import sympy
 
 from derivspec.scan.finite_sums import limit_symbol
 from derivspec.scan.reader import DocumentNames, read_document
-from derivspec.scan.steps import Context, Side, StepResult
+from derivspec.scan.steps import Context, Side, StepResult, known_result
 
 _ITEM = re.compile(r"^(?P<head>.+?)_\{•\}$")  # x_{•}(i): the item x_i of a sum over i
 _SUPERSCRIPT_ITEM = re.compile(r"^(?P<head>.+?)\^\{\((?P<index>[A-Za-z])\)\}$")  # x^{(i)}, as the reader keeps it
@@ -115,9 +115,7 @@ def check_sized(shape, claim, left: Side, relation: str, right: Side, context: C
     if count is None:
         return None
 
-    def result(verdict, reason, evidence="", correct=""):
-        return StepResult(relation, left.text, right.text, verdict, "known", reason, evidence, claim=claim.id,
-                          correct=correct)
+    result = known_result(relation, left.text, right.text, claim.id)
 
     items = _items(rhs, _indices(rhs))
     heads = {head for head, _ in items.values()}

@@ -35,7 +35,7 @@ import sympy
 from derivspec.core import symbolic
 from derivspec.scan.names import NameKey
 from derivspec.scan.reader import bare_names, read_document
-from derivspec.scan.steps import Context, Side, StepResult
+from derivspec.scan.steps import Context, Side, StepResult, known_result
 
 GRADIENT, JACOBIAN = "nll.grad.softmax.soft-label", "nll.grad.softmax.jacobian"
 CLAIMS = {"nll.grad.softmax.soft-label": r"\frac{\partial \ell}{\partial h_k}",
@@ -314,9 +314,7 @@ def check(left_side: Side, relation: str, right_side: Side, context: Context) ->
     if left is None:
         return None
 
-    def result(verdict, reason, evidence="", correct=""):
-        return StepResult(relation, left_side.text, right_side.text, verdict, "known", reason, evidence,
-                          claim=left.claim, correct=correct)
+    result = known_result(relation, left_side.text, right_side.text, left.claim)
 
     what = "the softmax cross-entropy gradient" if left.claim == GRADIENT else "the softmax Jacobian"
     losses = getattr(context, "cross_entropy_losses", frozenset())

@@ -137,6 +137,16 @@ class Context:
 _TRUNCATED = re.compile(r"^\s*(-?\s*\d+\.\d+)\s*(?:\\ldots|\\dots|\\cdots|\.\.\.)\s*$")
 
 
+def known_result(relation: str, left: str, right: str, claim: str | None, **fixed):
+    """The ``result(verdict, reason, evidence, correct)`` a structure recogniser answers with: a known-result
+    StepResult of one statement's sides and one claim (``fixed``: further fields every answer carries)."""
+
+    def result(verdict: str, reason: str, evidence: str = "", correct: str = "") -> StepResult:
+        return StepResult(relation, left, right, verdict, "known", reason, evidence, claim=claim, correct=correct,
+                          **fixed)
+    return result
+
+
 def equation_values(left: Side, relation: str, right: Side, relations: tuple = ("=",)) -> tuple | None:
     """Both sides' values when the relation is one of ``relations`` and both sides are read; None otherwise
     (the opening of every structure recogniser's ``check``)."""
