@@ -115,15 +115,21 @@ def _top_level_signs(text: str) -> list[int]:
 
 
 def term_dropped(region: str) -> str | None:
-    line_end = min([i for i in (region.find("\\\\"), region.find("\n")) if i >= 0] or [len(region)])
+    """Drops the last ``+ term`` of the first side (up to the next sign at the same depth), nothing
+    else: the closing ``$$``, ``\\\\`` or following terms stay, so the document around it still reads."""
+    ends = [i for i in (region.find("\\\\"), region.find("\n"), region.find("$"), region.find("\\]"),
+                        region.find("\\end")) if i >= 0]
+    line_end = min(ends or [len(region)])
     first = RELATION.search(region[:line_end])
     stop = first.start() if first else line_end
-    signs = [i for i in _top_level_signs(region[:stop]) if "+" == region[i]]
-    if len(signs) < 1:
+    signs = _top_level_signs(region[:stop])
+    plus = [i for i in signs if region[i] == "+"]
+    if not plus:
         return None
-    cut = signs[-1]
-    rest = region[stop:]
-    return region[:cut].rstrip() + (" " + rest if rest else "")
+    cut = plus[-1]
+    end = min([i for i in signs if i > cut] or [stop])
+    rest = region[end:]
+    return region[:cut].rstrip() + (" " + rest.lstrip() if rest.lstrip()[:1] in ("+", "-") else rest)
 
 
 def t_for_t_minus_1(region: str) -> str | None:

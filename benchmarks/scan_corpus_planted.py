@@ -23,6 +23,7 @@ list is written here from the quantities' usual names, not from scan's recognise
 
     python benchmarks/scan_corpus_planted.py --half development
     python benchmarks/scan_corpus_planted.py --half heldout --json OUT.json   # only to measure
+    python benchmarks/scan_corpus_planted.py --folder benchmarks/scan_known_quantities   # our own text
 """
 
 from __future__ import annotations
@@ -130,43 +131,65 @@ def measure(half: str, mirror: Path, seed: int = 0) -> dict:
         git_dir = mirror / repo["name"].replace("/", "+") / "repo"
         names = scan_corpus.documents(git_dir, repo["commit"], config["extensions"])
         with tempfile.TemporaryDirectory() as tmp:
-            original_dir, planted_dir = Path(tmp) / "original", Path(tmp) / "planted"
+            original_dir = Path(tmp) / "original"
             original_dir.mkdir()
-            planted_dir.mkdir()
             paths = scan_corpus.copy_out(git_dir, repo["commit"], names, original_dir)
-            out, _, problem = scan_corpus.scan(paths)
-            if out is None:
-                raise RuntimeError(f"{repo['name']}: {problem}")
-            sources = {p.name: p.read_text(encoding="utf-8", errors="replace").split("\n") for p in paths}
-            edits = choose_edits(out.get("statements", []), sources, seed)
-            copies = build_copies(edits, sources, planted_dir)
-            scan_corpus.copy_packages(git_dir, repo["commit"], planted_dir)  # support files, not scanned
-            planted_paths = [planted_dir / name for name in sorted(copies)]
-            planted, _, problem = scan_corpus.scan(planted_paths) if copies else ({}, 0.0, "")
-            if planted is None:
-                raise RuntimeError(f"{repo['name']} (planted copies): {problem}")
-        flagged_before = {(s["file"], line) for s in out.get("statements", []) if s["verdict"] == "disagrees"
-                          for line in range(s["lines"][0], s["lines"][1] + 1)}
-        by_copy: dict[str, list[dict]] = defaultdict(list)
-        for s in planted.get("statements", []):
-            by_copy[s["file"]].append(s)
-        for name, group in copies.items():
-            spans = [range(edits[i]["lines"][0], edits[i]["lines"][1] + 1) for i in group]
-            for i in group:
-                edit = edits[i]
-                covering = [s for s in by_copy[name] if s["lines"][0] <= edit["lines"][1]
-                            and edit["lines"][0] <= s["lines"][1]]
-                hit = [s for s in covering if s["verdict"] == "disagrees"]
-                fields = ("file", "lines", "kind", "chain", "known", "topic", "original")
-                results.append({"repo": repo["name"], **{k: edit[k] for k in fields},
-                                "found": bool(hit),
-                                "reason": (hit or covering or [{"reason": "no statement"}])[0]["reason"][:160]})
-            original = name.split("__", 1)[1]
-            elsewhere += [{"repo": repo["name"], "file": original, "lines": s["lines"], "text": s["text"][:200],
-                           "reason": s["reason"][:200]} for s in by_copy[name] if s["verdict"] == "disagrees"
-                          and not any(s["lines"][0] <= r[-1] and r[0] <= s["lines"][1] for r in spans)
-                          and (original, s["lines"][0]) not in flagged_before]
+            rows, away = plant_and_scan(repo["name"], paths, seed,
+                                        lambda folder: scan_corpus.copy_packages(git_dir, repo["commit"], folder))
+        results += rows
+        elsewhere += away
     return {"half": half, "seed": seed, "errors": results, "recall": recall(results),
+            "new_flags_elsewhere": len(elsewhere), "flags_elsewhere": elsewhere}
+
+
+def plant_and_scan(repo: str, paths: list[Path], seed: int, support=lambda folder: None) -> tuple[list, list]:
+    """Scan ``paths``, plant one error per target statement into copies and scan those:
+    (one row per planted error, new flags away from every edit). ``support(folder)`` puts the
+    files the documents need (not scanned) beside the copies."""
+    out, _, problem = scan_corpus.scan(paths)
+    if out is None:
+        raise RuntimeError(f"{repo}: {problem}")
+    sources = {p.name: p.read_text(encoding="utf-8", errors="replace").split("\n") for p in paths}
+    edits = choose_edits(out.get("statements", []), sources, seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        planted_dir = Path(tmp)
+        copies = build_copies(edits, sources, planted_dir)
+        support(planted_dir)
+        planted_paths = [planted_dir / name for name in sorted(copies)]
+        planted, _, problem = scan_corpus.scan(planted_paths) if copies else ({}, 0.0, "")
+    if planted is None:
+        raise RuntimeError(f"{repo} (planted copies): {problem}")
+    flagged_before = {(s["file"], line) for s in out.get("statements", []) if s["verdict"] == "disagrees"
+                      for line in range(s["lines"][0], s["lines"][1] + 1)}
+    by_copy: dict[str, list[dict]] = defaultdict(list)
+    for s in planted.get("statements", []):
+        by_copy[s["file"]].append(s)
+    results, elsewhere = [], []
+    for name, group in copies.items():
+        spans = [range(edits[i]["lines"][0], edits[i]["lines"][1] + 1) for i in group]
+        for i in group:
+            edit = edits[i]
+            covering = [s for s in by_copy[name] if s["lines"][0] <= edit["lines"][1]
+                        and edit["lines"][0] <= s["lines"][1]]
+            hit = [s for s in covering if s["verdict"] == "disagrees"]
+            fields = ("file", "lines", "kind", "chain", "known", "topic", "original")
+            results.append({"repo": repo, **{k: edit[k] for k in fields},
+                            "found": bool(hit),
+                            "reason": (hit or covering or [{"reason": "no statement"}])[0]["reason"][:160]})
+        original = name.split("__", 1)[1]
+        elsewhere += [{"repo": repo, "file": original, "lines": s["lines"], "text": s["text"][:200],
+                       "reason": s["reason"][:200]} for s in by_copy[name] if s["verdict"] == "disagrees"
+                      and not any(s["lines"][0] <= r[-1] and r[0] <= s["lines"][1] for r in spans)
+                      and (original, s["lines"][0]) not in flagged_before]
+    return results, elsewhere
+
+
+def measure_folder(folder: Path, seed: int = 0) -> dict:
+    """The same measurement on local documents (``.md``/``.tex``/``.txt`` under ``folder``): our own
+    probe text, e.g. ``benchmarks/scan_known_quantities``."""
+    paths = sorted(p for p in folder.rglob("*") if p.suffix in (".md", ".tex", ".txt") and p.name != "README.md")
+    results, elsewhere = plant_and_scan(folder.name, paths, seed)
+    return {"half": folder.name, "seed": seed, "errors": results, "recall": recall(results),
             "new_flags_elsewhere": len(elsewhere), "flags_elsewhere": elsewhere}
 
 
@@ -188,15 +211,24 @@ def recall(results: list[dict]) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--half", choices=("development", "heldout"), required=True)
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--half", choices=("development", "heldout"))
+    where.add_argument("--folder", type=Path, help="plant into local documents instead (our own probe text)")
     parser.add_argument("--mirror", type=Path, default=Path("/work/.mirror"))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", type=Path, help="write every planted error and its outcome here")
     args = parser.parse_args(argv)
-    if not args.mirror.is_dir():
+    if args.folder is not None:
+        if not args.folder.is_dir():
+            print(f"scan_corpus_planted: {args.folder} is not a folder", file=sys.stderr)
+            return 2
+        result = measure_folder(args.folder, args.seed)
+        args.half = args.folder.name
+    elif not args.mirror.is_dir():
         print(f"scan_corpus_planted: {args.mirror} not found (fetch the repositories of split.toml)", file=sys.stderr)
         return 2
-    result = measure(args.half, args.mirror, args.seed)
+    else:
+        result = measure(args.half, args.mirror, args.seed)
     rec = result["recall"]
     for key in ("all", "chain", "standalone", "original proved", "known result", "known quantity"):
         row = rec[key]

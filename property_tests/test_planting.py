@@ -42,3 +42,14 @@ def test_a_kind_that_does_not_apply_declines(kind):
 def test_the_left_side_of_a_definition_is_never_edited():
     # the edit falls after the first relation: the name being defined stays as written
     assert planting.plant(r"\bar\alpha_t = \prod_{s \le t} \alpha_s", "alpha for alpha-bar") is None
+
+
+@pytest.mark.parametrize("before, after", [
+    (r"$$D = \log\frac{a}{b} + \frac{c}{d} - \frac{1}{2}$$", r"$$D = \log\frac{a}{b} - \frac{1}{2}$$"),
+    (r"$x = a + b$ and $c = d + e$", r"$x = a$ and $c = d + e$"),
+    ("a = b + c \\\\ &= d + e", "a = b\\\\ &= d + e"),
+])
+def test_a_dropped_term_leaves_the_rest_of_the_document_as_it_was(before, after):
+    # dropping everything after the last '+' took the closing $$ with it once, and the copy's
+    # later statements disappeared from the scan (the planted errors there counted as missed)
+    assert planting.plant(before, "term dropped") == after
