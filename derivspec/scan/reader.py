@@ -295,6 +295,9 @@ _HAT_OVER_POWER = re.compile(r"(\\(?:hat|widehat)\s*)\{\s*((?:\\(?:mathbf|boldsy
                              r"(?:\s*_\s*" + _SCRIPT + r")?)\s*\^\s*" + _SCRIPT + r"\s*\}")
 
 
+_DECORATED_RELATION = re.compile(r"\s*\{\s*(=|<|>|\\(?:leq?|geq?|approx|propto|equiv)(?![A-Za-z]))\s*\}")
+
+
 def unwrap_decorations(tex: str) -> str:
     r"""``\underbrace{X}_{note}`` -> ``{X}``, ``\overbrace{X}^{note}`` -> ``{X}``, ``\boxed{X}``,
     ``\cancel{X}``, ``\textcolor{c}{X}`` -> ``{X}``, ``\color{c}`` dropped; ``\underset{a}{X}`` and
@@ -342,6 +345,12 @@ def unwrap_decorations(tex: str) -> str:
         end = _brace_end(tex, m.end())
         if end < 0:
             break
+        decorated = _DECORATED_RELATION.match(tex, end)
+        if decorated:  # a\overset{\text{def}}{=}b: the relation itself, bare (a definition's as :=)
+            note = tex[m.end():end]
+            relation = ":=" if decorated.group(1) == "=" and re.search(r"def|\\triangle|\\Delta", note) else decorated.group(1)
+            tex = tex[:m.start()] + " " + relation + " " + tex[decorated.end():]
+            continue
         tex = tex[:m.start()] + " " + tex[end:]
     return tex
 
