@@ -36,3 +36,17 @@ def test_a_decorated_relation_is_still_checked(tmp_path):
     (wrong,) = [r for r in scan_text(tmp_path, "# N\n\n$$\nx = 2 + 2 \\overset{(i)}{=} 5\n$$\n") if r.lines[0] == 4]
     assert right.verdict != "disagrees"
     assert wrong.verdict == "disagrees"
+
+
+@pytest.mark.parametrize("operator", [r"\min", r"\max", r"\arg\min", r"\operatorname{argmax}"])
+def test_an_operator_under_its_variable_reads_as_the_operator_with_a_subscript(operator):
+    from derivspec.scan.reader import unwrap_decorations
+
+    # \underset{q(z)}{\min} f once became {\min} f: "'\min' needs an argument, found '}'"
+    assert unwrap_decorations(rf"\underset{{q(z)}}{{{operator}}} f(q)").split() == [f"{operator}_{{q(z)}}", "f(q)"]
+
+
+def test_a_minimum_over_a_set_is_unchecked_with_its_name(tmp_path):
+    (record,) = [r for r in scan_text(tmp_path, "# N\n\n$$\n\\underset{w}{\\min} (w - 3)^2 = 1\n$$\n")
+                 if r.lines[0] == 4]
+    assert record.verdict == "unchecked" and "minimum over a set" in record.reason

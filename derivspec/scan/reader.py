@@ -298,6 +298,10 @@ _HAT_OVER_POWER = re.compile(r"(\\(?:hat|widehat)\s*)\{\s*((?:\\(?:mathbf|boldsy
 _DECORATED_RELATION = re.compile(r"\s*\{\s*(=|<|>|\\(?:leq?|geq?|approx|propto|equiv)(?![A-Za-z]))\s*\}")
 
 
+_DECORATED_OPERATOR = re.compile(r"\s*\{\s*(\\(?:arg\s*\\)?(?:min|max|inf|sup|lim)(?![A-Za-z])|"
+                                 r"\\operatorname\*?\s*\{\s*arg\s*(?:min|max)\s*\})\s*\}")
+
+
 def unwrap_decorations(tex: str) -> str:
     r"""``\underbrace{X}_{note}`` -> ``{X}``, ``\overbrace{X}^{note}`` -> ``{X}``, ``\boxed{X}``,
     ``\cancel{X}``, ``\textcolor{c}{X}`` -> ``{X}``, ``\color{c}`` dropped; ``\underset{a}{X}`` and
@@ -345,6 +349,10 @@ def unwrap_decorations(tex: str) -> str:
         end = _brace_end(tex, m.end())
         if end < 0:
             break
+        operator = _DECORATED_OPERATOR.match(tex, end)
+        if operator and m.group().startswith("\\underset"):  # \underset{q}{\min} f -> \min_{q} f
+            tex = tex[:m.start()] + " " + operator.group(1) + "_" + tex[m.end():end] + " " + tex[operator.end():]
+            continue
         decorated = _DECORATED_RELATION.match(tex, end)
         if decorated:  # a\overset{\text{def}}{=}b: the relation itself, bare (a definition's as :=)
             note = tex[m.end():end]
@@ -1185,7 +1193,8 @@ class _DocumentParser(_Parser):
 
     def function(self, name: str, token: _Token) -> sympy.Expr:
         if name in (r"\max", r"\min") and self.peek().text == "_":
-            raise self.error(token, f"'{name}_{{...}}' is a maximum over a set, not an expression")
+            extreme = "maximum" if name == r"\max" else "minimum"
+            raise self.error(token, f"'{name}_{{...}}' is a {extreme} over a set, not an expression")
         return super().function(name, token)
 
     def roman(self, token: _Token) -> sympy.Expr:  # \operatorname etc. arrive as word tokens
