@@ -392,9 +392,10 @@ def _unbiased(left: Side, right: Side, context: Context) -> StepResult | None:
     count_name = names.get(count, str(count))
     result = known_result("=", left.text, right.text, None, with_equations=True)
     mean = sympy.simplify(coefficient * count)
+    equals = f" = {target.group('e').strip()}" if target.group("name") else ""
     written = right.text.strip()
     summed = written[written.find("\\sum"):] if "\\sum" in written else sympy.latex(total)
-    reading = (f"reading {name} as the Monte Carlo estimate of {what} = {target.group('e').strip()} the lead-in "
+    reading = (f"reading {name} as the Monte Carlo estimate of {what}{equals} the lead-in "
                f"names, from {count_name} draws ~ {density} (the terms of {summed}): each term has mean {what}, so the "
                f"estimate's expectation is {sympy.latex(mean)} times {what}")
     if mean == 1:
@@ -402,7 +403,8 @@ def _unbiased(left: Side, right: Side, context: Context) -> StepResult | None:
                                 "expectation)")
     if mean.free_symbols - {count}:
         return None
-    at = next((k for k in (1, 2, 3, 4, 5) if mean.xreplace({count: k}) != 1), None)
+    at = next((k for k in (1, 2, 3, 4, 5) if mean.xreplace({count: k}) != 1
+               and mean.xreplace({count: k}).is_finite), None)
     if at is None or mean.xreplace({count: at}).is_zero:
         return None
     value = sympy.nsimplify(mean.xreplace({count: at}))
