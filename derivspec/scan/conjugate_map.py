@@ -42,6 +42,22 @@ _DENSITY = re.compile(_BETA + r"\s*(?:\\left)?\(\s*(?P<p>" + _PARAM + r")\s*(?:;
                       r")\s*,\s*(?P<b>" + _ARG + r")\s*(?:\\right)?\)")
 _PROSE = re.compile(_BETA + r"\s*(?:\\left)?\(\s*(?P<a>" + _ARG + r")\s*,\s*(?P<b>" + _ARG + r")\s*(?:\\right)?\)"
                     r"[$\s]*prior\s+(?:on|over|for)\s+(?:the\s+\w+\s+)?\$\s*(?P<p>" + _PARAM + r")\s*\$")
+_BARE = re.compile(r"(?:an?|the)\s+\$\s*" + _BETA + r"\s*(?:\\left)?\(\s*(?P<a>" + _ARG + r")\s*,\s*(?P<b>" + _ARG +
+                   r")\s*(?:\\right)?\)\s*\$\s*prior(?!\s+(?:on|over|for)\b)")
+# the parameter declared as the probability of the outcome counted: P(x_i = 1) = \theta, Bernoulli(\theta),
+# "probability of heads $\theta$"
+_SUCCESS = re.compile(r"P\s*\(\s*[A-Za-z](?:_\{?[a-z0-9]+\}?)?\s*=\s*1\s*\)\s*=\s*(?P<p>" + _PARAM + r")\s*\$"
+                      r"|(?:\\mathrm\{)?(?:Bernoulli|Bern)\}?\s*(?:\\left)?\(\s*(?P<q>" + _PARAM + r")\s*(?:\\right)?\)"
+                      r"|probability\s+of\s+(?:heads|success|a\s+success|a\s+head)\s+\$\s*(?P<r>" + _PARAM + r")\s*\$")
+# the roles of the counts in prose: "$k$ heads in $n$ flips", "$m$ successes out of $n$ trials", "$h$ heads and
+# $t$ tails"
+_COUNT = r"\$\s*(?P<{}>[A-Za-z](?:_\{{?[A-Za-z0-9]+\}}?)?|\\[A-Za-z]+)\s*\$"
+_ROLES = (
+    (re.compile(_COUNT.format("h") + r"\s+(?:heads|successes)\s+(?:in|out\s+of|from|among)\s+" + _COUNT.format("v") +
+                r"\s+(?:flips|tosses|trials|draws|throws|coin\s+flips|observations)"), "total"),
+    (re.compile(_COUNT.format("h") + r"\s+(?:heads|successes)\s+and\s+" + _COUNT.format("v") + r"\s+(?:tails|failures)"),
+     "failures"),
+)
 _KERNEL = re.compile(r"(?P<p>" + _PARAM + r")\s*\^\s*\{\s*(?P<a>" + _ARG + r")\s*-\s*1\s*\}\s*(?:\\left)?\(\s*1\s*-\s*"
                      r"(?P=p)\s*(?:\\right)?\)\s*\^\s*\{\s*(?P<b>" + _ARG + r")\s*-\s*1\s*\}")
 _DATA = re.compile(r"Bernoulli|binomial|\bcoins?\b|\bheads\b|\btails\b|\btoss|\bflip|\bsuccess|\\mathrm\{Bin\b", re.I)
@@ -56,6 +72,8 @@ class Model:
     parameter: str  # \theta, as written (spaces dropped)
     a: str  # the prior's first parameter, as written
     b: str
+    roles: tuple = ()  # (successes, total or failures, "total" | "failures"): the counts' letters the prose names
+    success: bool = False  # the parameter is declared the probability of the outcome the counts count
 
 
 def _squash(text: str) -> str:
@@ -70,7 +88,18 @@ def document_model(text: str) -> Model | None:
     for pattern in (_SIM, _DENSITY, _PROSE, _KERNEL):
         for m in pattern.finditer(text):
             models.add(Model(_squash(m.group("p")), " ".join(m.group("a").split()), " ".join(m.group("b").split())))
-    return models.pop() if len(models) == 1 else None
+    successes = {_squash(m.group("p") or m.group("q") or m.group("r")) for m in _SUCCESS.finditer(text)}
+    if not models and len(successes) == 1:  # "a Beta(a, b) prior" naming no parameter: the one declared Bernoulli
+        parameter, = successes
+        models = {Model(parameter, " ".join(m.group("a").split()), " ".join(m.group("b").split()))
+                  for m in _BARE.finditer(text)}
+    if len(models) != 1:
+        return None
+    model = models.pop()
+    roles = {(_squash(m.group("h")), _squash(m.group("v")), kind) for pattern, kind in _ROLES
+             for m in pattern.finditer(text)}
+    return Model(model.parameter, model.a, model.b, roles.pop() if len(roles) == 1 else (),
+                 model.parameter in successes)
 
 
 def _quantity(left: str, parameter: str, lead_in: str) -> str | None:
@@ -127,9 +156,14 @@ def check(left: Side, relation: str, right: Side, context: Context) -> StepResul
         bindings.append(((u, v), "total", {h: u, t: v - u}))
         bindings.append(((u, v), "failures", {h: u, t: v}))
 
+    declared = _declared_binding(bindings, model, names)
+    if declared is not None:
+        bindings = [declared]
+
     def shown(binding):
         (u, v), kind, _ = binding
-        return f"{names.get(u, u.name)} as the successes, {names.get(v, v.name)} as the {kind}"
+        said = " (as the text names them)" if declared is not None else ""
+        return f"{names.get(u, u.name)} as the successes, {names.get(v, v.name)} as the {kind}{said}"
 
     for binding in bindings:
         target = claim.target.xreplace({**binding[2], alpha: a, beta: b})
@@ -137,14 +171,15 @@ def check(left: Side, relation: str, right: Side, context: Context) -> StepResul
             return result("proved", f"matches {claim_id} for every count, reading {shown(binding)}, the prior "
                                     f"{prior}: {claim.title}")
     swapped = [claim.target.xreplace({**binding[2], alpha: b, beta: a}) for binding in bindings]
-    if any(sympy.cancel(sympy.together(stated - target)) == 0 for target in swapped):
+    exchanged = any(sympy.cancel(sympy.together(stated - target)) == 0 for target in swapped)
+    if exchanged and not (declared is not None and model.success):
         return result("unchecked", f"recognised as {claim_id} (prior {prior}); it holds only with the prior's two "
                                    "parameters exchanged (the other outcome counted as the success?)")
     if not (a.free_symbols and b.free_symbols and a.free_symbols <= stated.free_symbols
             and b.free_symbols <= stated.free_symbols) and (a.free_symbols or b.free_symbols):
         return result("unchecked", f"recognised as {claim_id} (prior {prior}), but the right side does not use both "
                                    "of the prior's parameters (a special prior, said in the text?)")
-    binding = _natural(stated, bindings, names)
+    binding = declared or _natural(stated, bindings, names)
     (u, v), kind, _ = binding
     point = {u: 3, v: 8 if kind == "total" else 5}
     values = {**point, **{s: k for s, k in zip(sorted(a.free_symbols | b.free_symbols, key=lambda s: s.name), (2, 3))}}
@@ -158,10 +193,23 @@ def check(left: Side, relation: str, right: Side, context: Context) -> StepResul
     where = ", ".join(f"{names.get(s, s.name)} = {k}" for s, k in values.items())
     what = "the posterior mode" if quantity == "mode" else "the posterior mean"
     letters = ", ".join(names.get(s, s.name) for s in counts)
-    return result("disagrees", f"disagrees with {claim_id} under every binding of the counts {letters} to successes "
-                               f"and total or failures (shown: {shown(binding)}, the most natural reading), prior "
-                               f"{prior}: {claim.title}",
+    under = (f"reading {shown(binding)}" if declared is not None else
+             f"under every binding of the counts {letters} to successes and total or failures (shown: "
+             f"{shown(binding)}, the most natural reading)")
+    return result("disagrees", f"disagrees with {claim_id} {under}, prior {prior}: {claim.title}",
                   f"at {where}: as written {as_written}, {what} {derived}", _correct(quantity, binding, model, names))
+
+
+def _declared_binding(bindings, model, names):
+    """The binding the prose fixes ("$k$ heads in $n$ flips": k the successes, n the total), or None."""
+    if not model.roles:
+        return None
+    successes, other, kind = model.roles
+    for binding in bindings:
+        (u, v), k, _ = binding
+        if k == kind and _squash(names.get(u, u.name)) == successes and _squash(names.get(v, v.name)) == other:
+            return binding
+    return None
 
 
 def _natural(stated, bindings, names):

@@ -55,6 +55,7 @@ _LEFT = re.compile(r"^(?P<root>\\sqrt)?(?P<op>Var|V|SE|se|std|sd)(?:\\left)?[(\[
 class Estimator:
     name: str  # as written, squashed (\hat\mu_n)
     count: str  # n
+    variances: tuple = ()  # (letter, power): the letters the document declares as the variance of one draw
 
 
 def _squash(text: str) -> str:
@@ -68,6 +69,8 @@ def document_estimators(text: str) -> tuple:
     found = {Estimator(_squash(m.group("name")), m.group("n")) for m in _MEAN.finditer(text)}
     if _INDEPENDENT.search(text):  # a mean written out inside Var[...] is read as one of independent draws
         found.add(Estimator(EXPLICIT, ""))
+    variances = tuple(sorted(declared_variances(text, found).items()))
+    found = {Estimator(e.name, e.count, variances) for e in found}
     return tuple(sorted(found, key=lambda e: e.name))
 
 
@@ -77,7 +80,7 @@ def check(left: Side, relation: str, right: Side, context: Context) -> StepResul
     found = _variance(left, relation, right, context)
     if found is not None or not left.readable:
         return found
-    return _importance(left, right)
+    return _importance(left, right) or _unbiased(left, right, context)
 
 
 def _variance(left: Side, relation: str, right: Side, context: Context) -> StepResult | None:
@@ -89,7 +92,7 @@ def _variance(left: Side, relation: str, right: Side, context: Context) -> StepR
         return None
     inner = _MEAN.match("E=" + m.group("e").strip("()"))
     if m.group("e") not in estimators and inner and EXPLICIT in estimators:  # Var[\frac1n \sum_{i=1}^n f(x_i)]
-        estimators[m.group("e")] = Estimator(m.group("e"), inner.group("n"))
+        estimators[m.group("e")] = Estimator(m.group("e"), inner.group("n"), estimators[EXPLICIT].variances)
     if m.group("e") not in estimators:
         return None
     operator = m.group("op")
@@ -98,7 +101,8 @@ def _variance(left: Side, relation: str, right: Side, context: Context) -> StepR
     spread = root or operator not in ("Var", "V")
     estimator = estimators[m.group("e")]
 
-    result = known_result(relation, left.text, right.text, STANDARD_ERROR)
+    # the estimator's definition is already read: a flag is not re-judged with the document's equations
+    result = known_result(relation, left.text, right.text, STANDARD_ERROR, with_equations=True)
 
     from derivspec.core import registry
 
@@ -117,6 +121,10 @@ def _variance(left: Side, relation: str, right: Side, context: Context) -> StepR
         return result("unchecked", f"recognised as {STANDARD_ERROR} ({defined}), but the other side keeps a sum")
     squared = sympy.powsimp(sympy.expand_power_base(stated ** 2 if spread else stated, force=True), force=True)
     per_draw = sympy.simplify(squared * count)
+    declared = _against_declared(stated, per_draw, count, spread, defined, dict(estimator.variances), context,
+                                 result)
+    if declared is not None:
+        return declared
     if count not in per_draw.free_symbols and per_draw != 0 and not _spread_not_squared(per_draw):
         shown = sympy.latex(per_draw) if not per_draw.atoms(AppliedUndef) else "its numerator"
         return result("proved", f"matches {STANDARD_ERROR}, reading {defined} and {shown} as the variance of one "
@@ -148,6 +156,74 @@ def _variance(left: Side, relation: str, right: Side, context: Context) -> StepR
                                " of one draw",
                   f"at {count_name} = 4 draws with {sigma_name} = 3: as written {sympy.nsimplify(as_written)}, the "
                   f"{what} of the mean {sympy.nsimplify(derived)}", correct)
+
+
+_VAR = r"(?:\\(?:mathrm|operatorname|text)\s*\{\s*(?:Var|var|V)\s*\}|\\mathbb\s*\{?\s*V\s*\}?|Var)"
+_LETTER = r"(?P<l>(?:\\[A-Za-z]+|[A-Za-z])(?:\s*_\s*\{?\s*[A-Za-z0-9]+\s*\}?)?)(?P<sq>\s*\^\s*\{?\s*2\s*\}?)?"
+_DECLARED = (  # the variance of one draw given a letter: sigma^2 = Var_p(f(x)), Var[f(X)] = s^2, "with variance $v$"
+    re.compile(r"\$\s*" + _LETTER + r"\s*(?::=|=|\\coloneqq|\\equiv)\s*" + _VAR + r"(?P<arg>[^$]*)\$"),
+    re.compile(r"\$\s*" + _VAR + r"(?P<arg>[^$=]*?)\s*=\s*" + _LETTER + r"\s*\$"),
+    re.compile(r"(?:with|has|of)\s+variance\s+\$\s*" + _LETTER + r"\s*\$"),
+    re.compile(r"\$\s*" + _LETTER + r"\s*\$,?\s+(?:is\s+)?the\s+variance\s+of\s+(?:one|a\s+single|each)\s+"
+               r"(?:draw|sample|term)"),
+)
+
+
+def declared_variances(text: str, estimators=()) -> dict:
+    r"""{letter: power} for the letters the prose declares as the variance of one draw (sigma^2 = Var_p(f(x)):
+    {\sigma: 2}; "with variance $v$": {v: 1}); a letter declared twice with different powers is dropped, and so is a
+    Var(...) of one of the document's estimators (the variance of the mean, not of one draw)."""
+    found: dict = {}
+    names = {e.name for e in estimators}
+    for pattern in _DECLARED:
+        for m in pattern.finditer(text):
+            argument = m.groupdict().get("arg") or ""
+            if _squash(argument).strip("()[]") in names or any(n and n in _squash(argument) for n in names):
+                continue
+            power = 2 if m.group("sq") else 1
+            letter = _squash(m.group("l"))
+            found[letter] = power if found.get(letter, power) == power else None
+    return {k: v for k, v in found.items() if v is not None}
+
+
+def _against_declared(stated, per_draw, count, spread: bool, defined: str, declared: dict, context: Context,
+                      result):
+    """The other side judged against the letter the prose declares as the variance of one draw: proved at that
+    letter's declared power, flagged at another (sigma/S where sigma^2 is the variance); None when no declared
+    letter is the whole per-draw variance."""
+    letters = per_draw.free_symbols
+    if len(letters) != 1 or stated.atoms(AppliedUndef):
+        return None
+    letter, = letters
+    power = declared.get(_squash(letter.name))
+    if power is None:
+        return None
+    base, exponent = per_draw.as_base_exp()
+    if base != letter or not exponent.is_Rational or sympy.simplify(per_draw / base ** exponent) != 1:
+        return None  # 2 sigma^2, sigma^2 + 1: not a power of the letter alone
+    names = context.names.latex
+    shown = names.get(letter, letter.name)
+    variance = shown + ("^2" if power == 2 else "")
+    count_name = names.get(count, str(count))
+    what = "standard error" if spread else "variance"
+    if exponent == power:
+        return result("proved", f"matches {STANDARD_ERROR}, reading {defined} and {variance} as the variance of one "
+                                f"draw, as the document declares it: the {what} of a mean of independent draws is "
+                                f"{'the square root of ' if spread else ''}the per-draw variance over {count_name}")
+    point = {count: 2, letter: 2}
+    one = per_draw.xreplace({letter: 1}) * letter ** power
+    derived = (sympy.sqrt(one / count) if spread else one / count).xreplace(point)
+    as_written = stated.xreplace(point)
+    if as_written == derived:
+        return result("unchecked", f"recognised as {STANDARD_ERROR} ({defined}); not decided")
+    correct = (rf"\frac{{{shown}}}{{\sqrt{{{count_name}}}}}" if spread and power == 2 else
+               rf"\sqrt{{\frac{{{variance}}}{{{count_name}}}}}" if spread else rf"\frac{{{variance}}}{{{count_name}}}")
+    return result("disagrees", f"disagrees with {STANDARD_ERROR}: reading {defined}, the document declares {variance} "
+                               f"as the variance of one draw, so the {what} of the mean is {correct}, not the "
+                               f"{shown} to another power",
+                  f"at {count_name} = 2 draws with {shown} = 2 (the variance of one draw {one.xreplace(point)}): "
+                  f"as written {sympy.nsimplify(as_written)}, the {what} of the mean {sympy.nsimplify(derived)}",
+                  correct)
 
 
 def _density(head: str):
@@ -253,3 +329,87 @@ def _counterexample():
     """E_p[x] and E_q[(q/p) x] for p = N(0, 1), q = N(1, 1): 0 and 2e, since q(x)^2/p(x) = e N(x; 2, 1)
     (the exponent -(x-1)^2 + x^2/2 = -(x-2)^2/2 + 1), whose mean is 2 (the test integrates both in SymPy)."""
     return sympy.Integer(0), 2 * sympy.E
+
+
+# --- an estimator said to be the Monte Carlo estimate of an expectation ---------------------------------------------
+
+_ESTIMATE_OF = re.compile(r"(?:Monte[- ]Carlo|sample[- ]mean|sample[- ]average|empirical|importance[- ]sampling|"
+                          r"unbiased)\s+(?:estimate|estimator|approximation)\s+of\s+\$(?P<math>[^$]+)\$", re.I)
+_NOT_PLAIN = re.compile(r"biased|self[- ]normali[sz]|weighted|ratio\s+estimat|control\s+variate|antithetic|"
+                        r"importance|Markov|MCMC|stratif|quasi|\bwith\s+weights|w_", re.I)
+_SAMPLED = re.compile(r"\\sim\s*(?P<d>\\?[A-Za-z]+)(?![A-Za-z])")
+_TARGET = re.compile(r"^(?:(?P<name>[^=]+?)\s*(?::=|=|\\coloneqq|\\equiv)\s*)?(?P<e>\\mathbb\s*\{?\s*E\s*\}?.+)$")
+UNBIASED = "the Monte Carlo mean is unbiased"
+
+
+def _unbiased(left: Side, right: Side, context: Context) -> StepResult | None:
+    r"""``\hat\mu_S = c \sum_{s=1}^S f(x^{(s)})`` after a lead-in saying it is the Monte Carlo (sample-mean)
+    estimate of an expectation ``\mu = \mathbb E_p[f(x)]`` whose draws are from p: its expectation under the draws
+    is c S \mu (linearity, every term has mean \mu), so it is unbiased iff c S = 1 for every S."""
+    lead = context.lead_in
+    m = _ESTIMATE_OF.search(lead)
+    if m is None or _NOT_PLAIN.search(lead[:m.start()] + m.group(0)) or _NOT_PLAIN.search(left.text):
+        return None
+    target = _TARGET.match(m.group("math").strip())
+    if target is None:
+        return None
+    try:
+        expectation = read_side(target.group("e"), context).primary.value()
+        stated = right.primary.value()
+    except Exception:
+        return None
+    found = _expectation(expectation)
+    if found is None:
+        return None
+    density, integrand = found
+    sampled = {d.group("d") for d in _SAMPLED.finditer(lead[m.end():])}
+    if sampled and sampled != {density}:
+        return None  # draws from another density than the expectation's: an importance-sampling estimate
+    coefficient, sums = sympy.Integer(1), []
+    for factor in sympy.Mul.make_args(stated):
+        (sums if isinstance(factor, sympy.Sum) else [coefficient]).append(factor)
+        if not isinstance(factor, sympy.Sum):
+            coefficient *= factor
+    if len(sums) != 1 or len(sums[0].limits) != 1:
+        return None
+    total = sums[0]
+    index, low, high = total.limits[0]
+    if coefficient.has(index) or coefficient.atoms(AppliedUndef) or low != 1:
+        return None
+    variables = [s for s in integrand.free_symbols]
+    if len(variables) != 1:
+        return None
+    x, = variables
+    draws = [a for a in total.function.atoms(AppliedUndef) if a.args == (index,)]
+    if len(draws) != 1 or total.function.xreplace({draws[0]: x}) != integrand or total.function.has(x):
+        return None  # the summand is not the expectation's integrand at the s-th draw
+    count = high
+    if not isinstance(count, sympy.Symbol) or coefficient.free_symbols - {count}:
+        return None
+    names = context.names.latex
+    name = left.text.strip()
+    what = target.group("name").strip() if target.group("name") else target.group("e").strip()
+    count_name = names.get(count, str(count))
+    result = known_result("=", left.text, right.text, None, with_equations=True)
+    mean = sympy.simplify(coefficient * count)
+    equals = f" = {target.group('e').strip()}" if target.group("name") else ""
+    written = right.text.strip()
+    summed = written[written.find("\\sum"):] if "\\sum" in written else sympy.latex(total)
+    reading = (f"reading {name} as the Monte Carlo estimate of {what}{equals} the lead-in "
+               f"names, from {count_name} draws ~ {density} (the terms of {summed}): each term has mean {what}, so the "
+               f"estimate's expectation is {sympy.latex(mean)} times {what}")
+    if mean == 1:
+        return result("proved", f"{UNBIASED}: {reading} -- unbiased for every {count_name} (linearity of "
+                                "expectation)")
+    if mean.free_symbols - {count}:
+        return None
+    at = next((k for k in (1, 2, 3, 4, 5) if mean.xreplace({count: k}) != 1
+               and mean.xreplace({count: k}).is_finite), None)
+    if at is None or mean.xreplace({count: at}).is_zero:
+        return None
+    value = sympy.nsimplify(mean.xreplace({count: at}))
+    correct = rf"\frac{{1}}{{{count_name}}}{summed}"
+    return result("disagrees", f"not the Monte Carlo estimate the lead-in names ({UNBIASED}): {reading}, not "
+                               f"{what} -- the normaliser of a sample mean is 1/{count_name}",
+                  f"with {integrand} = 1 for every {x} ({what} = 1) and {count_name} = {at}: the estimate is "
+                  f"{value}, not 1", correct)
