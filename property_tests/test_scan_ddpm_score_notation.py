@@ -36,8 +36,8 @@ def _at(records, line: int):
 
 def _evidence(record) -> dict:
     """The counterexample's values, ``name=p/q`` pairs of the record's evidence."""
-    return {m.group(1): Fraction(m.group(2)) for m in re.finditer(r"((?:\\[A-Za-z]+)+(?:_\{[^}]*\}|_[a-z])?)=(-?\d+(?:/\d+)?)",
-                                                                   record.evidence)}
+    pattern = r"((?:\\[A-Za-z]+)+(?:_\{[^}]*\}|_[a-z])?)=(-?\d+(?:/\d+)?)"
+    return {m.group(1): Fraction(m.group(2)) for m in re.finditer(pattern, record.evidence)}
 
 
 # --- definitions that are the claim's meaning ------------------------------------------------------
@@ -112,5 +112,63 @@ def test_agreement_is_decided_by_structure(dummy, shift):
 def test_a_name_the_claim_does_not_have_is_no_agreement():
     context = Context(DocumentNames())
     assert not claim_readings.agree("ddpm.posterior.variance", [(3, r"\gamma_t", r"\prod_{s=1}^{t}\alpha_s")], context)
-    assert not claim_readings.agree("ddpm.posterior.variance", [(3, r"\alpha_t", r"\prod_{s=1}^{t}(1-\beta_s)")], context)
+    ddim = (3, r"\alpha_t", r"\prod_{s=1}^{t}(1-\beta_s)")  # DDIM's alpha_t is DDPM's bar alpha_t
+    assert not claim_readings.agree("ddpm.posterior.variance", [ddim], context)
     assert claim_readings.agree("ddpm.posterior.variance", [(3, r"\alpha_t", r"1 - \beta_t")], context)
+
+
+# --- the score of the Gaussian the lead-in names ----------------------------------------------------------
+
+LETTERS = [(r"\mathbf{x}", r"\boldsymbol{\mu}", r"\sigma", r"\mathbf{I}"), ("z", "m", "s", "I"),
+           ("y", "b", r"\tau", "")]
+
+
+def _score_document(lead: str, statement: str) -> str:
+    return f"# Scores\n\n{lead}\n\n$${statement}$$\n"
+
+
+@pytest.mark.parametrize("x, mu, sigma, eye", LETTERS)
+def test_score_of_the_named_gaussian_is_proved(tmp_path, x, mu, sigma, eye):
+    lead = f"The score of a Gaussian $\\mathcal{{N}}({x}; {mu}, {sigma}^2 {eye})$ is"
+    statement = rf"\nabla_{{{x}}} \log p({x}) = -\frac{{{x} - {mu}}}{{{sigma}^2}}"
+    record = _at(_scan(tmp_path, _score_document(lead, statement)), 5)
+    assert record.verdict == "proved", record.reason
+    assert "score.dsm.conditional" in record.reason and "lead-in" in record.reason
+
+
+WRONG_SCORES = [  # (the other side, as a function of x, mu, sigma)
+    (r"-\frac{{{x} - {mu}}}{{{sigma}}}", lambda x, m, s: -(x - m) / s),
+    (r"\frac{{{x} - {mu}}}{{{sigma}^2}}", lambda x, m, s: (x - m) / s**2),
+    (r"\frac{{{mu} - {x}}}{{{sigma}}}", lambda x, m, s: (m - x) / s),
+]
+
+
+@pytest.mark.parametrize("wrong, value", WRONG_SCORES)
+@pytest.mark.parametrize("x, mu, sigma, eye", LETTERS[:2])
+def test_wrong_scores_are_flagged_with_the_counterexample(tmp_path, wrong, value, x, mu, sigma, eye):
+    lead = f"The score of a Gaussian $\\mathcal{{N}}({x}; {mu}, {sigma}^2 {eye})$ is"
+    other = wrong.format(x=x, mu=mu, sigma=sigma)
+    record = _at(_scan(tmp_path, _score_document(lead, rf"\nabla_{{{x}}} \log p({x}) = {other}")), 5)
+    assert record.verdict == "disagrees", record.reason
+    assert record.correct.replace(" ", "") == rf"-\frac{{{x}-{mu}}}{{{sigma}^{{2}}}}".replace(" ", "")
+    point = {m.group(1): Fraction(m.group(2)) for m in re.finditer(r"(\S+?)=(-?\d+(?:/\d+)?)", record.evidence)}
+    xv, mv, sv = point[x], point[mu], point[sigma]
+    written, derived = value(xv, mv, sv), -(xv - mv) / sv**2
+    assert written != derived
+    shown = re.search(r"as written (\S+), derived (\S+)$", record.evidence)
+    assert abs(float(shown.group(1)) - float(written)) < 1e-9 and abs(float(shown.group(2)) - float(derived)) < 1e-9
+
+
+UNBOUND = [
+    ("A density $p(x)$ has score", r"\nabla_{x} \log p(x) = -\frac{x - \mu}{\sigma}"),  # no law named
+    ("For $\\mathcal{N}(x; \\mu, \\sigma^2)$ and $\\mathcal{N}(x; \\nu, \\tau^2)$ the score is",
+     r"\nabla_{x} \log p(x) = -\frac{x - \mu}{\sigma}"),  # two laws: which one is p?
+    ("The score of $\\mathcal{N}(y; \\mu, \\sigma^2)$ is", r"\nabla_{x} \log p(x) = -\frac{x - \mu}{\sigma}"),
+    ("The score of $\\mathcal{N}(x; \\mu, \\Sigma)$ is", r"\nabla_{x} \log p(x) = -\frac{x - \mu}{\Sigma}"),
+]
+
+
+@pytest.mark.parametrize("lead, statement", UNBOUND)
+def test_a_density_no_single_gaussian_binds_is_not_flagged(tmp_path, lead, statement):
+    record = _at(_scan(tmp_path, _score_document(lead, statement)), 5)
+    assert record.verdict != "disagrees", record.reason
