@@ -23,7 +23,7 @@ import sympy
 from derivspec.core import symbolic
 from derivspec.scan.clauses import split_clauses
 from derivspec.scan.reader import DocumentNames, bare_names, unwrap_decorations
-from derivspec.scan import algebra, classify, conventions, linear_gaussian
+from derivspec.scan import algebra, claim_readings, classify, conventions, linear_gaussian
 from derivspec.scan import steps as step_checks
 from derivspec.scan.density import check_density
 from derivspec.scan.extract import Statement
@@ -588,6 +588,13 @@ def _with_document_equations(result: StepResult, left, relation: str, right, con
         again.reason = f"{again.reason} [also with the document's {used}]"
         again.left, again.right = left.text, right.text
         return again
+    if (again.verdict != "proved" and result.verdict == "disagrees" and result.kind == "known" and result.claim
+            and claim_readings.agree(result.claim, nearby, context, tuple(
+                (line, name, value) for line, name, value in state.equations
+                if abs(line - statement.lines[0]) <= EQUATION_WINDOW and line != statement.lines[0]))):
+        # the document's definitions are the meaning the claim already reads its names with: the flag stands
+        result.reason = f"{result.reason} [the document's {used} is the claim's own meaning of those names]"
+        return result
     verdict = "proved" if again.verdict == "proved" else "unchecked"
     return StepResult(relation, left.text, right.text, verdict, result.kind,
                       f"{'proved' if verdict == 'proved' else 'differs as read, but not decided'} with the document's {used}"
