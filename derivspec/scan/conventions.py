@@ -112,7 +112,7 @@ def announced_convention(before: str, after: str) -> str:
 _SPACES = re.compile(r"\s+|\\[,;:! ]|\\left|\\right|\\big+l?r?|\\Big+l?r?")
 _LETTER = r"(?:p|q|P|Q|\\pi)(?:_\{[^{}]*\}|_\\?[A-Za-z0-9]+)?"
 _FONT = r"(?:\\(?:mathrm|text|operatorname|mathbb|rm)\{?)?"
-_ENTROPY_OF = re.compile(r"^(?:H|" + _FONT + r"H\}?)\((" + _LETTER + r")\)$")
+_ENTROPY_OF = re.compile(r"^(?:H|" + _FONT + r"H\}?|\\mathcal\{?H\}?)(?:\((" + _LETTER + r")\)|\[(" + _LETTER + r")\])$")
 _CROSS = re.compile(r"^(?:H|" + _FONT + r"(?:H|CE)\}?)\((" + _LETTER + r"),(" + _LETTER + r")\)$")
 _JS = re.compile(r"^(?:D_\{?" + _FONT + r"JSD?\}?\}?|" + _FONT + r"JSD?\}?)\((" + _LETTER
                  + r")(?:\\\||\\parallel|\||,)("
@@ -327,8 +327,29 @@ def _cross_entropy(m, right: str, base=None):
                     shown), standard
 
 
+_ENTROPY_WORD = re.compile(r"(?<![-\w])entropy", re.IGNORECASE)  # not cross-entropy
+_RANDOM_VARIABLE_ENTROPY = re.compile(r"^(?:H|" + _FONT + r"H\}?|\\mathcal\{?H\}?)\(([A-Z])\)$")
+
+
+def _law(variable: str, right: str) -> str | None:
+    """The letter of the one density the right side applies to the variable's value (``p`` in ``p(x)``, ``p_X`` in
+    ``p_X(x)``): the law of ``variable``; None when it applies none or several (the role is not fixed)."""
+    x = variable.lower()
+    letters = {m.group(1) for m in re.finditer(r"(?<![A-Za-z\\])((?:p|q|P|Q|f|r)(?:_\{[^{}]*\}|_\\?[A-Za-z0-9]+)?)"
+                                               r"\s*(?:\\left)?\(\s*" + x + r"\s*(?:\\right)?\)", right)}
+    return letters.pop() if len(letters) == 1 else None
+
+
+def _entropy_rewrite(m, standard: str):
+    r"""The lecture's entropies written out, and an expectation under the bare letter (``\mathbb E_q[\log q(z)]``)
+    under the standard form's ``z \sim q``."""
+    a = next(g for g in m.groups() if g)
+    weight = re.search(r"E_\{(.*?)\}", standard).group(1)
+    return lambda text: bare_expectations(_entropies_written_out(text), a, weight)
+
+
 def _entropy(m, right: str, base=None):
-    a = m.group(1)
+    a = next(g for g in m.groups() if g)
     applied = re.search(r"(?<![A-Za-z\\])" + re.escape(a) + r"\s*\(\s*((?:\\mathbf\{)?[a-z]\}?)\s*\)", right)
     x = applied.group(1) if applied else "x"
     standard = rf"-\mathbb E_{{{x} \sim {a}}}[\log {a}({x})]"
@@ -833,8 +854,18 @@ def _judge(left, relation: str, right, context: Context, before: str, after: str
         compared = _compare_kernel(made, right_expr, context)
     elif (m := _ENTROPY_OF.match(head)) and _WRITTEN_OUT.search(right.text):
         quantity, standard = _entropy(m, right.text)
-        compared, base = _information(standard, right.text, context, _entropies_written_out)
+        compared, base = _information(standard, right.text, context, _entropy_rewrite(m, standard))
         quantity = _entropy(m, right.text, base)[0]
+    elif (m := _RANDOM_VARIABLE_ENTROPY.match(head)) and _WRITTEN_OUT.search(right.text) \
+            and (re.search(r"\\(?:log|ln|lg)(?![A-Za-z])", right.text) or _ENTROPY_WORD.search(paragraph)) \
+            and (law := _law(m.group(1), right.text)):
+        # H(X) of a random variable: its law is the one density the right side applies to x
+        letter = re.match(r"(.*)", law)
+        quantity, standard = _entropy(letter, right.text)
+        compared, base = _information(standard, right.text, context, _entropy_rewrite(letter, standard))
+        quantity = _entropy(letter, right.text, base)[0]
+        quantity = dataclasses.replace(quantity, convention=f"H({m.group(1)}) = −E[log {law}({m.group(1)})], "
+                                                            f"reading {law} as the law of {m.group(1)}")
     else:
         return None
     if reading is not None:
