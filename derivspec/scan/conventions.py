@@ -112,7 +112,8 @@ def announced_convention(before: str, after: str) -> str:
 _SPACES = re.compile(r"\s+|\\[,;:! ]|\\left|\\right|\\big+l?r?|\\Big+l?r?")
 _LETTER = r"(?:p|q|P|Q|\\pi)(?:_\{[^{}]*\}|_\\?[A-Za-z0-9]+)?"
 _FONT = r"(?:\\(?:mathrm|text|operatorname|mathbb|rm)\{?)?"
-_ENTROPY_OF = re.compile(r"^(?:H|" + _FONT + r"H\}?|\\mathcal\{?H\}?)(?:\((" + _LETTER + r")\)|\[(" + _LETTER + r")\])$")
+_ENTROPY_OF = re.compile(r"^(?:H|" + _FONT + r"H\}?|\\mathcal\{?H\}?)(?:\((" + _LETTER + r")\)|\[(" + _LETTER
+                         + r")\])$")
 _CROSS = re.compile(r"^(?:H|" + _FONT + r"(?:H|CE)\}?)\((" + _LETTER + r"),(" + _LETTER + r")\)$")
 _JS = re.compile(r"^(?:D_\{?" + _FONT + r"JSD?\}?\}?|" + _FONT + r"JSD?\}?)\((" + _LETTER
                  + r")(?:\\\||\\parallel|\||,)("
@@ -933,7 +934,8 @@ _CONDITION_WORD = re.compile(r"\b(?:if|when|whenever|suppose|assume|set(?:ting)?
                              r"stationary|root|equat\w*|happens|occurs|require)\b", re.IGNORECASE)
 _FOLLOWING_CONDITION = re.compile(r"^\W*(?:when|whenever|if|for|provided|where|as|in the|only)\b", re.IGNORECASE)
 _DISTRIBUTION_LETTER = re.compile(r"(?<![A-Za-z\\])(p|q|P|Q|r|\\pi)(?:_\{[^{}]*\}|_\\?[A-Za-z0-9]+)?")
-_FAMILY = r"(?:\\mathcal\s*\{?\s*N|\\mathrm\s*\{?\s*(?:Bern|Cat|Unif|Pois)|\\operatorname|\\text\s*\{?\s*(?:Bern|Cat|Unif))"
+_FAMILY = (r"(?:\\mathcal\s*\{?\s*N|\\mathrm\s*\{?\s*(?:Bern|Cat|Unif|Pois)|\\operatorname|"
+           r"\\text\s*\{?\s*(?:Bern|Cat|Unif))")
 
 
 def _special_case(left: str, before: str, after: str) -> str:
