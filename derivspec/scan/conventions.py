@@ -112,7 +112,8 @@ def announced_convention(before: str, after: str) -> str:
 _SPACES = re.compile(r"\s+|\\[,;:! ]|\\left|\\right|\\big+l?r?|\\Big+l?r?")
 _LETTER = r"(?:p|q|P|Q|\\pi)(?:_\{[^{}]*\}|_\\?[A-Za-z0-9]+)?"
 _FONT = r"(?:\\(?:mathrm|text|operatorname|mathbb|rm)\{?)?"
-_ENTROPY_OF = re.compile(r"^(?:H|" + _FONT + r"H\}?)\((" + _LETTER + r")\)$")
+_ENTROPY_OF = re.compile(r"^(?:H|" + _FONT + r"H\}?|\\mathcal\{?H\}?)(?:\((" + _LETTER + r")\)|\[(" + _LETTER
+                         + r")\])$")
 _CROSS = re.compile(r"^(?:H|" + _FONT + r"(?:H|CE)\}?)\((" + _LETTER + r"),(" + _LETTER + r")\)$")
 _JS = re.compile(r"^(?:D_\{?" + _FONT + r"JSD?\}?\}?|" + _FONT + r"JSD?\}?)\((" + _LETTER
                  + r")(?:\\\||\\parallel|\||,)("
@@ -327,8 +328,29 @@ def _cross_entropy(m, right: str, base=None):
                     shown), standard
 
 
+_ENTROPY_WORD = re.compile(r"(?<![-\w])entropy", re.IGNORECASE)  # not cross-entropy
+_RANDOM_VARIABLE_ENTROPY = re.compile(r"^(?:H|" + _FONT + r"H\}?|\\mathcal\{?H\}?)\(([A-Z])\)$")
+
+
+def _law(variable: str, right: str) -> str | None:
+    """The letter of the one density the right side applies to the variable's value (``p`` in ``p(x)``, ``p_X`` in
+    ``p_X(x)``): the law of ``variable``; None when it applies none or several (the role is not fixed)."""
+    x = variable.lower()
+    letters = {m.group(1) for m in re.finditer(r"(?<![A-Za-z\\])((?:p|q|P|Q|f|r)(?:_\{[^{}]*\}|_\\?[A-Za-z0-9]+)?)"
+                                               r"\s*(?:\\left)?\(\s*" + x + r"\s*(?:\\right)?\)", right)}
+    return letters.pop() if len(letters) == 1 else None
+
+
+def _entropy_rewrite(m, standard: str):
+    r"""The lecture's entropies written out, and an expectation under the bare letter (``\mathbb E_q[\log q(z)]``)
+    under the standard form's ``z \sim q``."""
+    a = next(g for g in m.groups() if g)
+    weight = re.search(r"E_\{(.*?)\}", standard).group(1)
+    return lambda text: bare_expectations(_entropies_written_out(text), a, weight)
+
+
 def _entropy(m, right: str, base=None):
-    a = m.group(1)
+    a = next(g for g in m.groups() if g)
     applied = re.search(r"(?<![A-Za-z\\])" + re.escape(a) + r"\s*\(\s*((?:\\mathbf\{)?[a-z]\}?)\s*\)", right)
     x = applied.group(1) if applied else "x"
     standard = rf"-\mathbb E_{{{x} \sim {a}}}[\log {a}({x})]"
@@ -833,8 +855,18 @@ def _judge(left, relation: str, right, context: Context, before: str, after: str
         compared = _compare_kernel(made, right_expr, context)
     elif (m := _ENTROPY_OF.match(head)) and _WRITTEN_OUT.search(right.text):
         quantity, standard = _entropy(m, right.text)
-        compared, base = _information(standard, right.text, context, _entropies_written_out)
+        compared, base = _information(standard, right.text, context, _entropy_rewrite(m, standard))
         quantity = _entropy(m, right.text, base)[0]
+    elif (m := _RANDOM_VARIABLE_ENTROPY.match(head)) and _WRITTEN_OUT.search(right.text) \
+            and (re.search(r"\\(?:log|ln|lg)(?![A-Za-z])", right.text) or _ENTROPY_WORD.search(paragraph)) \
+            and (law := _law(m.group(1), right.text)):
+        # H(X) of a random variable: its law is the one density the right side applies to x
+        letter = re.match(r"(.*)", law)
+        quantity, standard = _entropy(letter, right.text)
+        compared, base = _information(standard, right.text, context, _entropy_rewrite(letter, standard))
+        quantity = _entropy(letter, right.text, base)[0]
+        quantity = dataclasses.replace(quantity, convention=f"H({m.group(1)}) = −E[log {law}({m.group(1)})], "
+                                                            f"reading {law} as the law of {m.group(1)}")
     else:
         return None
     if reading is not None:
@@ -849,8 +881,9 @@ def _judge(left, relation: str, right, context: Context, before: str, after: str
         left, right = as_written
         if reading.mixture:  # the document's m_i = … is written out already: a flag holds under it
             return dataclasses.replace(_verdict(quantity, compared, found, relation, left, right, before,
-                                                announced_convention(before, after)), with_equations=True)
-    return _verdict(quantity, compared, found, relation, left, right, before, announced_convention(before, after))
+                                                announced_convention(before, after), after), with_equations=True)
+    return _verdict(quantity, compared, found, relation, left, right, before, announced_convention(before, after),
+                    after)
 
 
 def _score(m, right, right_expr, context: Context):
@@ -890,8 +923,42 @@ def _unread(found: StepResult, relation, left, right, name: str, why: str) -> St
                       label=True)
 
 
+# quantities defined for every distribution (or pair): a statement of one of free distributions that differs from its
+# definition for some of them is wrong whether or not the text calls it a definition
+_FREE_QUANTITIES = frozenset({"the KL divergence", "the entropy", "the cross-entropy", "the mutual information",
+                              "the Jensen-Shannon divergence"})
+_SPECIAL_PROSE = re.compile(r"\b(?:special|particular|limit|limiting|approximat\w*|asymptotic\w*|tends?|goes|"
+                            r"equal|identical|same|independent|Gaussians?|normal|Bernoulli|Poisson|exponential|uniform|"
+                            r"Laplace|categorical|Dirichlet|Beta|Gamma|mixtures?)\b", re.IGNORECASE)
+_CONDITION_WORD = re.compile(r"\b(?:if|when|whenever|suppose|assume|set(?:ting)?|solv\w*|zero|condition\w*|"
+                             r"stationary|root|equat\w*|happens|occurs|require)\b", re.IGNORECASE)
+_FOLLOWING_CONDITION = re.compile(r"^\W*(?:when|whenever|if|for|provided|where|as|in the|only)\b", re.IGNORECASE)
+_DISTRIBUTION_LETTER = re.compile(r"(?<![A-Za-z\\])(p|q|P|Q|r|\\pi)(?:_\{[^{}]*\}|_\\?[A-Za-z0-9]+)?")
+_FAMILY = (r"(?:\\mathcal\s*\{?\s*N|\\mathrm\s*\{?\s*(?:Bern|Cat|Unif|Pois)|\\operatorname|"
+           r"\\text\s*\{?\s*(?:Bern|Cat|Unif))")
+
+
+def _special_case(left: str, before: str, after: str) -> str:
+    """Why a statement of an information quantity that differs from its definition may be a special case the text
+    states (the words of its condition, the family it gives an argument), or "" when the text leaves its
+    distributions free."""
+    lead = classify.lead_in(before)
+    word = _SPECIAL_PROSE.search(lead) or (classify.condition_prose(before) and _CONDITION_WORD.search(lead))
+    if word:
+        return f"the sentence leading in states a condition or a special case ('{word.group(0)}')"
+    following = re.split(r"\n\s*\n", after)[0][:160]
+    if _FOLLOWING_CONDITION.search(following):
+        return "the text after it states a condition ('" + " ".join(following.split()[:6]) + "')"
+    for letter in {m.group(0) for m in _DISTRIBUTION_LETTER.finditer(left)}:
+        declared = re.search(r"(?<![A-Za-z\\])" + re.escape(letter) + r"\s*(?:\([^()$]*\))?\s*(?:=|:=|\\sim|\\equiv)\s*"
+                             + _FAMILY, before)
+        if declared:
+            return f"the text gives {letter} a family ('{declared.group(0)}'): the arguments are specific distributions"
+    return ""
+
+
 def _verdict(quantity: Quantity, compared: Compared, found: StepResult, relation, left, right,
-             before: str, announced: str) -> StepResult:
+             before: str, announced: str, after: str = "") -> StepResult:
     def result(verdict, reason, evidence="", **extra):
         return StepResult(relation, left.text, right.text, verdict, found.kind if found.claim else "chain", reason,
                           evidence, claim=found.claim, category="definition", **extra)
@@ -912,11 +979,19 @@ def _verdict(quantity: Quantity, compared: Compared, found: StepResult, relation
             # a known result the catalogue compared: the correct form shown as the standard definition, in the
             # lecture's symbols (the claim's own is written in its model's closed form)
             return dataclasses.replace(found, correct=f"{left.text.strip()} = {quantity.standard}")
-        if compared.verdict != "disagrees" or found.verdict == "disagrees":
+        if compared.verdict != "disagrees":
             return found  # a property of the quantity (I(X, Y) = I(Y, X)) or a known result, judged as before
-        return result("unchecked", f"differs from the standard definition of {quantity.name} "
-                                   f"({quantity.convention}), but the text does not put it as a definition (a special "
-                                   "case, a condition): not flagged", compared.evidence or found.evidence, label=True)
+        why = _special_case(left.text, before, after) if quantity.name in _FREE_QUANTITIES else "a statement that is "\
+            "not put as a definition (a special case, a condition)"
+        if why:
+            return result("unchecked", f"differs from the standard definition of {quantity.name} "
+                                       f"({quantity.convention}), but {why}: not flagged",
+                          compared.evidence or found.evidence, label=True)
+        return result("disagrees", f"states {quantity.name} of distributions the text leaves free (no condition, no "
+                                   f"special case around it) differently from its standard definition "
+                                   f"({quantity.convention}), which holds for every pair of distributions: "
+                                   f"{standard}; {compared.reason}", compared.evidence,
+                      correct=f"{left.text.strip()} = {quantity.standard}" if quantity.standard else "")
     if compared.verdict == "disagrees":
         return result("disagrees", f"defines {quantity.name} differently from the standard definition "
                                    f"({quantity.convention}): {standard}; {compared.reason}", compared.evidence,
