@@ -235,7 +235,7 @@ def _compare(minus: bool, right: str, mean_text: str, spread_text: str, where: s
     if mean_key is None or std_key is None or mean_key.base == std_key.base:
         return result("unchecked", f"a KL summed over dimensions, but {where} is not a mean and a variance by name")
     sums = [n for n in sympy.preorder_traversal(rhs) if isinstance(n, sympy.Sum)]
-    if len(sums) != 1 or len(sums[0].limits) != 1:
+    if not sums or len({s.limits for s in sums}) != 1 or len(sums[0].limits) != 1:  # ½Σ_j(..) - Σ_j log σ_j: one
         return result("unchecked", "a KL summed over more than one index (over a batch as well as the dimensions?): "
                                    "not compared with the per-sample closed form")
     index = sums[0].limits[0][0]
