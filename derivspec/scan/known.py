@@ -144,12 +144,15 @@ LABELS = frozenset({"1", "2"})  # subscripts that only tell two objects of one k
 _LABEL = re.compile(r"^(?:[A-Za-z0-9]{1,8}|\\[A-Za-z]+)$")  # q, p, a, old, \phi -- not t-1, i+1, 0:T
 
 
-def _symbol_matches(p: sympy.Symbol, e: sympy.Symbol, b: dict) -> bool:
+def _symbol_matches(p: sympy.Symbol, e: sympy.Symbol, b: dict, positional: bool = False) -> bool:
     r"""A pattern name matches a lecture name with the same accents and subscript (any letter);
     a pattern p or q (a distribution) only a distribution's letter (p, q, P, Q, \pi), not X, Y.
     A label subscript of the shape (1, 2: the first and the second Gaussian) matches any one-token
     subscript of the lecture -- \mu_q, \sigma_a -- one to one and the same for every name
-    (``b["_labels"]``): \mu_1 -> \mu_q forces \sigma_1 -> \sigma_q, and 2 may not become q too."""
+    (``b["_labels"]``): \mu_1 -> \mu_q forces \sigma_1 -> \sigma_q, and 2 may not become q too.
+    ``positional``: the name is an argument of a written law (N(\mu_1, \sigma_1^2) in a KL), whose place fixes
+    its role: a labelled name there also matches a name without a subscript (N(a, s^2)), one lecture name for one
+    pattern name."""
     kp, ke = NameKey.of(p.name), NameKey.of(e.name)
     if kp is None or ke is None or e.name.startswith(("⟦", "⟨")):
         return False
@@ -163,6 +166,8 @@ def _symbol_matches(p: sympy.Symbol, e: sympy.Symbol, b: dict) -> bool:
         return True
     if kp.base in ("p", "q") and not kp.sub:
         return True
+    if positional and kp.sub in LABELS and not ke.sub:
+        return not any(v == e for k, v in b.items() if isinstance(k, sympy.Symbol) and k != p)
     if kp.sub not in LABELS or not _LABEL.match(ke.sub):
         return False
     labels = b.get("_labels", {})
@@ -219,6 +224,7 @@ class _Unifier:
     def __init__(self, shape: Shape):
         self.shape = shape
         self.pattern_symbols = set(shape.variables) | shape.placeholders
+        self.in_law = 0  # inside a written law's arguments (N(mu_1, sigma_1^2)): roles fixed by place
 
     def unify(self, p, e, b: dict) -> bool:
         if isinstance(p, sympy.Symbol) and p.name == r"\mathrm{ELBO}":
@@ -227,7 +233,7 @@ class _Unifier:
             if p in b:
                 return _equal(b[p], e)
             if isinstance(e, sympy.Symbol):
-                if not _symbol_matches(p, e, b):
+                if not _symbol_matches(p, e, b, self.in_law > 0):
                     return False
             elif not (e.is_number and e.is_real):
                 return False  # a pattern name binds a name or a number, not an expression
@@ -271,8 +277,12 @@ class _Unifier:
             if sp != se or len(p.args) != len(e_args):
                 return False
             saved = dict(b)
-            if all(self.unify(a, c, b) for a, c in zip(p.args, e_args)):
-                return True
+            self.in_law += fp == "N"
+            try:
+                if all(self.unify(a, c, b) for a, c in zip(p.args, e_args)):
+                    return True
+            finally:
+                self.in_law -= fp == "N"
             b.clear(), b.update(saved)
             return False
         if type(p) is not type(e) or len(p.args) != len(e.args):

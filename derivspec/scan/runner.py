@@ -49,7 +49,8 @@ _RELATION = re.compile(r"=|\\approx|\\simeq|\\le(?:q|qslant)?(?![A-Za-z])|\\ge(?
 
 
 _DISTRIBUTION_DEFINITION = re.compile(
-    r"(?:^|,|\\quad|\\text\{[^{}]*\})\s*([A-Za-z]|\\[a-z]+)\s*=\s*((?:\\mathcal\s*\{?N\}?|\\mathrm\{Bern(?:oulli)?\}|"
+    r"(?:^|,|\\quad|\\text\{[^{}]*\})\s*((?:[A-Za-z]|\\[a-z]+)(?:_\s*(?:\{[A-Za-z0-9]{1,3}\}|[A-Za-z0-9]))?)\s*=\s*"
+    r"((?:\\mathcal\s*\{?N\}?|\\mathrm\{Bern(?:oulli)?\}|"
     r"\\text\{Bern(?:oulli)?\}|\\operatorname\{Bern(?:oulli)?\})\s*\([^()]*(?:\([^()]*\)[^()]*)*\))")
 
 

@@ -25,6 +25,7 @@ import re
 import sympy
 
 from derivspec.scan import sizes
+from derivspec.scan.names import strip_fonts
 from derivspec.scan.reparameterised import Facts, _as_variance, _read, _standard, key
 from derivspec.scan.steps import StepResult
 
@@ -203,6 +204,13 @@ def _atom_key(atom, names):
     return key(re.sub(r"[\[⟮].*$", "", atom.func.__name__))
 
 
+def _family_name(atom, names) -> str:
+    """The declared law's letter for a family the sum does not write (fonts dropped: \\boldsymbol\\mu -> \\mu)."""
+    if isinstance(atom, sympy.Symbol):
+        return strip_fonts(names.latex.get(atom, atom.name))
+    return strip_fonts(re.sub(r"[\[⟮].*$", "", atom.func.__name__))
+
+
 def _compare(minus: bool, right: str, mean_text: str, spread_text: str, where: str, names, result):
     from derivspec.core import registry
     from derivspec.core.sums import linear_form
@@ -227,7 +235,7 @@ def _compare(minus: bool, right: str, mean_text: str, spread_text: str, where: s
     if mean_key is None or std_key is None or mean_key.base == std_key.base:
         return result("unchecked", f"a KL summed over dimensions, but {where} is not a mean and a variance by name")
     sums = [n for n in sympy.preorder_traversal(rhs) if isinstance(n, sympy.Sum)]
-    if len(sums) != 1 or len(sums[0].limits) != 1:
+    if not sums or len({s.limits for s in sums}) != 1 or len(sums[0].limits) != 1:  # ½Σ_j(..) - Σ_j log σ_j: one
         return result("unchecked", "a KL summed over more than one index (over a batch as well as the dimensions?): "
                                    "not compared with the per-sample closed form")
     index = sums[0].limits[0][0]
@@ -250,10 +258,14 @@ def _compare(minus: bool, right: str, mean_text: str, spread_text: str, where: s
                                            f"which is not a coordinate of the mean or the {spread} of {where}")
     candidate = rhs.xreplace(table)
     others = candidate.free_symbols - {count, index}
-    if others or set(heads) != {"mean", "std"}:
-        shown = ", ".join(sorted(names.latex.get(s, s.name) for s in others)) or "not both families"
+    if others or not heads:
+        shown = ", ".join(sorted(names.latex.get(s, s.name) for s in others)) or "neither family"
         return result("unchecked", f"a KL summed over dimensions, but the other side uses {shown}, which the claim "
                                    "does not read")
+    # one family may be missing: the written sum does not depend on it (a dropped \log leaves \sigma_j^2 -
+    # \sigma_j^2, which SymPy cancels); its coordinates are then named after the declared law's letter
+    heads.setdefault("mean", _family_name(mean_atom, names))
+    heads.setdefault("std", _family_name(std_atom, names))
     if minus:
         candidate = -candidate
     declared = next(r.sizes for r in registry.get(CLAIM).recognisers() if r.sizes is not None)
