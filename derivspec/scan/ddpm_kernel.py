@@ -88,7 +88,8 @@ _DECLARED_PRODUCT = re.compile(
     r"((?:\\(?:bar|overline|tilde|hat)\s*\{?\s*)?(?:\\[A-Za-z]+|[A-Za-z])\s*\}?)\s*_\s*\{?\s*t\s*\}?\s*"
     r"(?::=|=|\\coloneqq|\\equiv)\s*\\prod\s*" + _INDEX_RANGE + r"\s*(?:\\left\s*)?"
     r"(?:\(\s*1\s*-\s*\\beta\s*_\s*\{?\s*(\w)\s*\}?\s*(?:\\right\s*)?\)|\\alpha\s*_\s*\{?\s*(\w)\s*\}?)")
-_KERNEL_ALPHA = re.compile(r"\\sqrt\s*\{\s*" + _ALPHA + r"\s*\}\s*(?:\\,|\\;|\s)*(?:\\(?:math\w+|boldsymbol|bm)\s*\{?\s*)?"
+_KERNEL_ALPHA = re.compile(r"\\sqrt\s*\{\s*" + _ALPHA + r"\s*\}\s*(?:\\,|\\;|\s)*"
+                           r"(?:\\(?:math\w+|boldsymbol|bm)\s*\{?\s*)?"
                            r"\w\s*\}?\s*_\s*\{\s*t\s*-\s*1\s*\}")
 
 
@@ -332,7 +333,7 @@ def marginal(left: Side, relation: str, right: Side, context: Context, found) ->
                 for what, w, t in (("mean", written_mean, target_mean), ("variance", written_variance, target_variance))
                 if what in differs)
             return result("disagrees", f"defines the DDPM forward marginal differently from the claims' derived "
-                                       f"√ᾱ_t {x_start}, 1 − ᾱ_t ({mapping}): its {' and '.join(differs)} differ; "
-                                       f"correct form in the lecture's symbols: {correct}",
+                                       f"√ᾱ_t {x_start}, 1 − ᾱ_t ({mapping}): its {' and '.join(differs)} "
+                                       f"differ; correct form in the lecture's symbols: {correct}",
                           f"at {values} (β_t = {1 - point[alpha_t]}): {shown_values}", correct)
     return result("unchecked", f"the forward marginal in {letter} ({mapping}): differs symbolically, not decided")
