@@ -71,6 +71,22 @@ def _index_letter(claim, context: Context) -> str | None:
     return letters.pop() if len(letters) == 1 else None
 
 
+def _declared_cumulative(claim_id: str, definitions, context: Context) -> bool:
+    r"""Every definition is the cumulative product of the one-step rates (``\gamma_t = \prod_{s=1}^t (1 - \beta_s)``)
+    of a name other than the claim's ``\bar\alpha_t``, which derivspec.scan.ddpm_kernel.marginal already read as
+    ``\bar\alpha_t`` when it compared the marginal with the claim: the document's reading is the one compared."""
+    from derivspec.scan.ddpm_kernel import MARGINAL, _cumulative_names
+
+    diffusion = getattr(context, "diffusion", None)
+    if claim_id != MARGINAL or diffusion is None:
+        return False
+    for _, name, value in definitions:
+        declared = _cumulative_names(f"{name} = {value}")
+        if len(declared) != 1 or declared[0] == ((r"\bar",), r"\alpha") or declared[0] not in diffusion.cumulative:
+            return False
+    return True
+
+
 def agree(claim_id: str, definitions: list[tuple[int, str, str]], context: Context, more: tuple = (),
           seed: int = 0) -> bool:
     """Whether the document's ``definitions`` (line, name, value) of the claim's names are its meaning, read
@@ -84,6 +100,8 @@ def agree(claim_id: str, definitions: list[tuple[int, str, str]], context: Conte
     letter = _index_letter(claim, context)
     if letter is None or not claim.defined or not definitions:
         return False
+    if _declared_cumulative(claim_id, definitions, context):
+        return True
     families = {_family(k) for k in (_key(i.latex, context) for i in (*claim.variables, *claim.defined)) if k}
     table: dict[NameKey, sympy.Expr] = {}
     extra = [d for d in more if d not in definitions]

@@ -29,6 +29,7 @@ from derivspec.scan.names import NameKey, strip_fonts
 from derivspec.scan.steps import Context, Side, StepResult, equation_values
 
 CLAIM = "ddpm.marginal.variance"
+VARIANCE_CLAIM = CLAIM
 RECOGNISED = {  # what this module reads (the recognisers page, derivspec/app/docs.py)
     CLAIM: r"the one-step kernel $q(\mathbf x_t \mid \mathbf x_{t-1}) = \mathcal N(\mathbf x_t; c\,\mathbf x_{t-1}, "
            r"v\mathbf I)$ in any letter: variance-preserving ($c^2 + v = 1$, this claim where $x_{t-1}$ has unit "
@@ -58,6 +59,8 @@ class Diffusion:
     one_step_alpha: bool = False  # it defines alpha_t = 1 - beta_t
     cumulative_alpha: bool = False  # it defines alpha_t as a product (DDIM's alpha_t is DDPM's bar alpha_t)
     standard_rates: bool = True  # every definition it gives of alpha_t, bar alpha_t is DDPM's (1 - beta_t, a product)
+    cumulative: tuple = ()  # (accents, letter) of each name it declares the cumulative product of the one-step rates
+    one_step_kernel_alpha: bool = False  # it writes the one-step kernel with sqrt(alpha_t) x_{t-1}
 
     @property
     def as_defined(self) -> bool:
@@ -75,7 +78,32 @@ def document_model(text: str) -> Diffusion | None:
     standard = (not alpha_defined or _ONE_STEP.search(text) is not None) and (
         not bar_defined or _BAR_STANDARD.search(text) is not None)
     return Diffusion(other.group(0) if other else "", bool(_ONE_STEP.search(text)), bool(_CUMULATIVE.search(text)),
-                     standard)
+                     standard, _cumulative_names(text), _KERNEL_ALPHA.search(text) is not None)
+
+
+# a name declared the cumulative product of the one-step rates: \gamma_t = \prod_{s=1}^{t} (1 - \beta_s),
+# \alpha_t := \prod_{s \le t} \alpha_s (DDIM: the factor's alpha_s is the one-step rate; never itself redefined)
+_INDEX_RANGE = r"_\s*\{\s*(\w)\s*(?:=\s*1\s*\}\s*\^\s*\{?\s*t\s*\}?|(?:\\le(?:q)?|<=|\\leqslant)\s*t\s*\})"
+_DECLARED_PRODUCT = re.compile(
+    r"((?:\\(?:bar|overline|tilde|hat)\s*\{?\s*)?(?:\\[A-Za-z]+|[A-Za-z])\s*\}?)\s*_\s*\{?\s*t\s*\}?\s*"
+    r"(?::=|=|\\coloneqq|\\equiv)\s*\\prod\s*" + _INDEX_RANGE + r"\s*(?:\\left\s*)?"
+    r"(?:\(\s*1\s*-\s*\\beta\s*_\s*\{?\s*(\w)\s*\}?\s*(?:\\right\s*)?\)|\\alpha\s*_\s*\{?\s*(\w)\s*\}?)")
+_KERNEL_ALPHA = re.compile(r"\\sqrt\s*\{\s*" + _ALPHA + r"\s*\}\s*(?:\\,|\\;|\s)*"
+                           r"(?:\\(?:math\w+|boldsymbol|bm)\s*\{?\s*)?"
+                           r"\w\s*\}?\s*_\s*\{\s*t\s*-\s*1\s*\}")
+
+
+def _cumulative_names(text: str) -> tuple:
+    names = []
+    for m in _DECLARED_PRODUCT.finditer(text):
+        if (m.group(3) or m.group(4)) != m.group(2):
+            continue  # the factor's index is not the product's
+        name = re.sub(r"\\(bar|overline|tilde|hat)\s*\{?\s*(\\[A-Za-z]+|[A-Za-z])\s*\}?", r"\\\1{\2}", m.group(1))
+        key = NameKey.of(strip_fonts(re.sub(r"\s+", "", name)) + "_{t}")
+        if key is None or (key.base == r"\alpha" and not key.accents and m.group(4)):
+            continue  # alpha_t = prod alpha_s: a name defined by itself
+        names.append((key.accents, key.base))
+    return tuple(dict.fromkeys(names))
 
 
 def _key(symbol) -> NameKey | None:
@@ -97,7 +125,7 @@ def _kernel_sides(lhs, rhs):
     if a is None or b is None or (a.accents, a.base) != (b.accents, b.base):
         return None
     index = re.fullmatch(r"\{?([a-z])\}?", a.sub)
-    if index is None or b.sub.strip("{}").replace(" ", "") != f"{index.group(1)}-1":
+    if index is None or b.sub.strip("{}").replace(" ", "") not in (f"{index.group(1)}-1", "0"):
         return None
     if not isinstance(rhs, AppliedUndef) or not re.match(r"^(?:\\mathcal\{N\}|N|\\mathcal N)\[", rhs.func.__name__):
         return None
@@ -125,6 +153,8 @@ def check(left: Side, relation: str, right: Side, context: Context) -> StepResul
     if diffusion is None:
         return None
     now, previous, index, mean, variance = found
+    if _key(previous).sub.strip("{} ") == "0":
+        return marginal(left, relation, right, context, found)
 
     def result(verdict, reason, evidence="", correct=""):
         # read in the claim's alpha_t = 1 - beta_t: the document's own when it defines alpha_t so (as_defined)
@@ -228,3 +258,82 @@ def spelled(symbol, context: Context, text: str) -> str:
     tex = context.names.latex.get(symbol, symbol.name)
     short = re.sub(r"_\{(\w)\}", r"_\1", tex)
     return short if short != tex and short in text else tex
+
+
+# -- the marginal q(x_t | x_0) = N(x_t; c x_0, v I) in a letter the document declares the cumulative product ---------
+
+MARGINAL = "ddpm.marginal.mean"
+
+
+def marginal(left: Side, relation: str, right: Side, context: Context, found) -> StepResult | None:
+    r"""``q(x_t | x_0) = N(x_t; c x_0, v I)`` written with one rate name L_t (L_{t-1}) other than ``\bar\alpha_t``:
+    compared with the claims' ``\sqrt{\bar\alpha_t} x_0`` and ``1 - \bar\alpha_t`` when the document declares L_t the
+    cumulative product of the one-step rates (``\gamma_t = \prod_{s=1}^t (1 - \beta_s)``; DDIM's ``\alpha_t``);
+    None for ``\bar\alpha_t`` and for an ``\alpha_t`` the document declares one-step (the claims' own reading);
+    unchecked for a name it does not declare."""
+    from derivspec.core import registry
+
+    diffusion = context.diffusion
+    now, previous, index, mean, variance = found
+    rates = (mean.free_symbols | variance.free_symbols) - {previous}
+    keys = {s: _key(s) for s in rates}
+    families = {(k.accents, k.base) for k in keys.values() if k is not None}
+    if None in keys.values() or len(families) != 1:
+        return None
+    family = families.pop()
+    subs = {s: k.sub.strip("{}").replace(" ", "") for s, k in keys.items()}
+    if family == ((r"\bar",), r"\alpha") or not set(subs.values()) <= {index, f"{index}-1"}:
+        return None
+    if family == ((), r"\alpha") and (diffusion.one_step_alpha or diffusion.one_step_kernel_alpha) and \
+            family not in diffusion.cumulative:
+        return None  # alpha_t the one-step rate: the claims' reading, compared there
+    mean_claim, variance_claim = registry.get(MARGINAL), registry.get(VARIANCE_CLAIM)
+
+    def result(verdict, reason, evidence="", correct=""):
+        return StepResult(relation, left.text, right.text, verdict, "known", reason, evidence, claim=MARGINAL,
+                          correct=correct, category="definition")
+
+    some = next(iter(sorted(rates, key=lambda r: subs[r])))
+    letter = re.sub(r"_\s*\{?\s*" + re.escape(subs[some]).replace(r"\-", r"\s*-\s*") + r"\s*\}?$", f"_{index}",
+                    spelled(some, context, right.text))
+    if family not in diffusion.cumulative:
+        return result("unchecked", f"the forward marginal written with {letter}, which the document does not declare "
+                                   "as the cumulative product ᾱ_t (DDIM writes α_t for it; another schedule may be "
+                                   "meant): not compared with claims ddpm.marginal.mean and ddpm.marginal.variance")
+    if mean.has(now) or not (mean / previous).is_finite or (mean / previous).has(previous):
+        return result("unchecked", f"the forward marginal in {letter}, but its mean is not a multiple of "
+                                   f"{spelled(previous, context, right.text)}")
+    names = {v.name: v.symbol for v in mean_claim.variables}
+    alpha_t, bar_prev = names["alpha_t"], names["alpha_bar_prev"]
+    reading = {s: (bar_prev * alpha_t if sub == index else bar_prev) for s, sub in subs.items()}
+    x0 = names["x0"]
+    target_mean = mean_claim.expand_defined(mean_claim.target).xreplace({x0: 1})
+    target_variance = variance_claim.expand_defined(variance_claim.target)
+    written_mean = (mean / previous).xreplace(reading)
+    written_variance = variance.xreplace(reading)
+    x_now, x_start = spelled(now, context, left.text), spelled(previous, context, right.text)
+    shown = rf"\mathcal N({x_now}; \sqrt{{{letter}}}\, {x_start}, (1 - {letter}) \mathbf I)"
+    correct = f"{left.text.strip()} = {shown}"
+    mapping = (f"reading {letter}, which the document declares the cumulative product of the one-step rates, as "
+               f"ᾱ_t of claims {MARGINAL} and {VARIANCE_CLAIM}")
+    if sympy.simplify(written_mean - target_mean) == 0 and sympy.simplify(written_variance - target_variance) == 0:
+        return result("proved", f"agrees with the DDPM forward marginal ({mapping}): mean √ᾱ_t {x_start}, "
+                                f"variance 1 − ᾱ_t, the claims' derived targets")
+    for point in ({alpha_t: sympy.Rational(4, 5), bar_prev: sympy.Rational(1, 2)},
+                  {alpha_t: sympy.Rational(9, 10), bar_prev: sympy.Rational(1, 3)}):
+        differs = [what for what, w, t in (("mean", written_mean, target_mean),
+                                           ("variance", written_variance, target_variance))
+                   if abs(sympy.N(w.xreplace(point) - t.xreplace(point), 50)) > 1e-30]
+        if differs:
+            values = ", ".join(dict.fromkeys([f"{letter} = {(bar_prev * alpha_t).xreplace(point)}", *(
+                f"{spelled(s, context, right.text)} = {r.xreplace(point)}" for s, r in reading.items())]))
+            shown_values = "; ".join(
+                f"{what}: {sympy.nsimplify(w.xreplace(point))}{' ' + x_start if what == 'mean' else ''} as written, "
+                f"{sympy.nsimplify(t.xreplace(point))}{' ' + x_start if what == 'mean' else ''} derived"
+                for what, w, t in (("mean", written_mean, target_mean), ("variance", written_variance, target_variance))
+                if what in differs)
+            return result("disagrees", f"defines the DDPM forward marginal differently from the claims' derived "
+                                       f"√ᾱ_t {x_start}, 1 − ᾱ_t ({mapping}): its {' and '.join(differs)} "
+                                       f"differ; correct form in the lecture's symbols: {correct}",
+                          f"at {values} (β_t = {1 - point[alpha_t]}): {shown_values}", correct)
+    return result("unchecked", f"the forward marginal in {letter} ({mapping}): differs symbolically, not decided")
