@@ -97,7 +97,7 @@ def check(left: Side, relation: str, right: Side, context: Context) -> StepResul
     if len(rest) != 1 or not next(iter(rest)).is_Symbol:
         return None
     p = next(iter(rest))
-    result = known_result(relation, left.text, right.text, CLAIM)
+    result = known_result(relation, left.text, right.text, CLAIM, category="known result")
     if term.free_symbols - {y, p} - ({count} if count is not None else set()) or term.atoms(AppliedUndef):
         return result("unchecked", "a binary cross-entropy, but the right side has names beyond the label and the "
                                    "prediction")

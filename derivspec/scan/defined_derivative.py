@@ -88,9 +88,10 @@ def check(left: Side, relation: str, right: Side, context: Context) -> StepResul
     if not v_side.readable or not isinstance(v_side.primary.expr, sympy.Symbol):
         return None
     v = v_side.primary.expr
-    result = known_result(relation, left.text, right.text, CLAIM)
+    result = known_result(relation, left.text, right.text, CLAIM, category="known result")
     token = re.escape(letter) + r"(?![A-Za-z])"
-    text = re.sub(token + r"\s*(?:\\left)?\(\s*" + re.escape(variable) + r"\s*(?:\\right)?\)", lambda m: _PLACEHOLDER, right.text)
+    applied = token + r"\s*(?:\\left)?\(\s*" + re.escape(variable) + r"\s*(?:\\right)?\)"
+    text = re.sub(applied, lambda m: _PLACEHOLDER, right.text)
     if re.search(token + r"\s*(?:\\left)?\(", text) or re.search(token + r"\s*'", text):
         return result("unchecked", f"the derivative of {letter} (defined as {written_definition}), but the other "
                                    f"side applies {letter} to something other than {variable}: not read")

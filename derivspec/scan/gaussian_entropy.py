@@ -93,7 +93,7 @@ def check(left: Side, relation: str, right: Side, context: Context) -> StepResul
     if fixed is None:
         return None
     variance, how = fixed
-    result = known_result(relation, left.text, right.text, CLAIM)
+    result = known_result(relation, left.text, right.text, CLAIM, category="known result")
     other = values[1]
     if context.log_base is not None or other_base(right.text, context):
         return result("unchecked", "the entropy of a Gaussian, but the lecture's logs are not natural: not compared")
