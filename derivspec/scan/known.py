@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 
 import sympy
 
+from derivspec.scan import bernoulli_loss, defined_derivative, gaussian_entropy
 from derivspec.scan import (change_of_variables, classifier_free_guidance, conjugate_map, ddpm_kernel, ddpm_noise_mean,
                             gan_optimum, gaussian_score, gradient_identities, likelihood_optimum, mixture_em, monte_carlo,
                             normal_posterior, sizes, softmax_gradient)
@@ -214,6 +215,9 @@ BY_STRUCTURE = (
     conjugate_map,  # theta_MAP, E[theta | D] after theta ~ Beta(a, b) and Bernoulli data
     monte_carlo,  # Var of a mean of n draws; E_p[f] = E_q[p/q f]
     gaussian_score,  # grad log p(x) with p the one normal law the lead-in names; grad log N(x; m, s) directly
+    gaussian_entropy,  # H(X) = 1/2 log(2 pi e s) for the Gaussian law of X the document gives
+    bernoulli_loss,  # -y log p - (1 - y) log(1 - p) with y declared in {0, 1}
+    defined_derivative,  # d f/d a of a function the lead-in defines inline ($f(a) = ...$), the sigmoid's
 )
 """The recognisers that read a statement by its structure (each module's ``check(left, relation,
 right, context)``: a StepResult, or None when the statement is not its kind), tried in order before
