@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import sympy
 
 from derivspec.scan import (change_of_variables, classifier_free_guidance, conjugate_map, ddpm_kernel, ddpm_noise_mean,
-                            gan_optimum, gaussian_score, gradient_identities, likelihood_optimum, mixture_em, monte_carlo,
+                            discrete_information, gan_optimum, gaussian_score, gradient_identities, likelihood_optimum, mixture_em, monte_carlo,
                             normal_posterior, sizes, softmax_gradient)
 from derivspec.scan.names import ACCENTS, ALIASES, FONTS, NameKey, strip_fonts  # noqa: F401 (used by other modules)
 from derivspec.scan.reader import DocumentNames, is_opaque_function, read_document
@@ -214,7 +214,9 @@ BY_STRUCTURE = (
     conjugate_map,  # theta_MAP, E[theta | D] after theta ~ Beta(a, b) and Bernoulli data
     monte_carlo,  # Var of a mean of n draws; E_p[f] = E_q[p/q f]
     gaussian_score,  # grad log p(x) with p the one normal law the lead-in names; grad log N(x; m, s) directly
+    discrete_information,  # H, I, KL identities and inequalities on random finite joint laws
 )
+INEQUALITY_STRUCTURE = (discrete_information,)  # the recognisers also asked about ≤ and ≥
 """The recognisers that read a statement by its structure (each module's ``check(left, relation,
 right, context)``: a StepResult, or None when the statement is not its kind), tried in order before
 the claims' shapes."""
@@ -399,6 +401,9 @@ class Recogniser:
         return cls(shapes, errors)
 
     def check(self, left: Side, relation: str, right: Side, context: Context, sides, k) -> StepResult | None:
+        if relation in ("≤", "≥"):
+            return next((found for module in INEQUALITY_STRUCTURE
+                         if (found := module.check(left, relation, right, context)) is not None), None)
         for module in BY_STRUCTURE:  # the results read by their structure come first, in this order
             found = module.check(left, relation, right, context)
             if found is not None:
