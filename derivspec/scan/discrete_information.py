@@ -59,7 +59,7 @@ _PARALLEL = re.compile(r"\\\||\\parallel|‖|\|\|")
 _KL_HEAD = re.compile(r"^(?:KL|D_\{KL\}|D_KL|D)(?=\()")
 _RV = re.compile(r"[A-Z](?:_\{?[A-Za-z0-9]+\}?)?")
 _VAR = re.compile(r"(?:[A-Za-z]|\\[a-z]+)(?:_\{?[A-Za-z0-9]+\}?)?")
-_HEAD = re.compile(r"(?:\\(tilde|hat|bar)\{?([pqr])\}?|([pqr]))(_\{?(?:[A-Za-z0-9]+|\\[a-z]+)\}?)?(?=\()")
+_HEAD = re.compile(r"(?:\\(tilde|hat|bar)\{?([pqrsPQ])\}?|([pqrsPQ]))(_\{?(?:[A-Za-z0-9]+|\\[a-z]+)\}?)?(?=\()")
 _ACCENT = {"tilde": "~", "hat": "^", "bar": "¯"}
 PARAMETERS = frozenset({r"\theta", r"\phi", r"\psi", r"\vartheta", r"\varphi", r"\lambda", "w"})
 _DISCRETE = re.compile(r"\bdiscrete\b|\bfinite (?:alphabet|set|values)|\bpmf\b|probability mass", re.IGNORECASE)
