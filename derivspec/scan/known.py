@@ -32,7 +32,7 @@ import sympy
 
 from derivspec.scan import bernoulli_loss, defined_derivative, gaussian_entropy
 from derivspec.scan import (change_of_variables, classifier_free_guidance, conjugate_map, ddpm_kernel, ddpm_noise_mean,
-                            gan_optimum, gaussian_score, gradient_identities, likelihood_optimum, mixture_em, monte_carlo,
+                            discrete_information, gan_optimum, gaussian_score, gradient_identities, likelihood_optimum, mixture_em, monte_carlo,
                             normal_posterior, sizes, softmax_gradient)
 from derivspec.scan.names import ACCENTS, ALIASES, FONTS, NameKey, strip_fonts  # noqa: F401 (used by other modules)
 from derivspec.scan.reader import DocumentNames, is_opaque_function, read_document
@@ -218,7 +218,9 @@ BY_STRUCTURE = (
     gaussian_entropy,  # H(X) = 1/2 log(2 pi e s) for the Gaussian law of X the document gives
     bernoulli_loss,  # -y log p - (1 - y) log(1 - p) with y declared in {0, 1}
     defined_derivative,  # d f/d a of a function the lead-in defines inline ($f(a) = ...$), the sigmoid's
+    discrete_information,  # H, I, KL identities and inequalities on random finite joint laws
 )
+INEQUALITY_STRUCTURE = (discrete_information,)  # the recognisers also asked about ≤ and ≥
 """The recognisers that read a statement by its structure (each module's ``check(left, relation,
 right, context)``: a StepResult, or None when the statement is not its kind), tried in order before
 the claims' shapes."""
@@ -403,6 +405,9 @@ class Recogniser:
         return cls(shapes, errors)
 
     def check(self, left: Side, relation: str, right: Side, context: Context, sides, k) -> StepResult | None:
+        if relation in ("≤", "≥"):
+            return next((found for module in INEQUALITY_STRUCTURE
+                         if (found := module.check(left, relation, right, context)) is not None), None)
         for module in BY_STRUCTURE:  # the results read by their structure come first, in this order
             found = module.check(left, relation, right, context)
             if found is not None:

@@ -406,7 +406,7 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
             if result.on_atoms:  # decided on the atoms of the events: not a function or name the document defines
                 results.append(result)
                 continue
-            if state.recogniser is not None and relation in ("=", "≈", "∝") and result.verdict != "disagrees":
+            if state.recogniser is not None and relation in ("=", "≈", "∝", "≤", "≥") and result.verdict != "disagrees":
                 known = state.recogniser.check(left, relation, right, context, sides, k)
                 if known is not None and not (known.verdict == "unchecked" and result.verdict == "proved"):
                     result = known  # a step proved on its own stays proved when the claim cannot compare
