@@ -277,3 +277,15 @@ def test_scripts_in_either_order_and_a_macro_s_braced_differential(tmp_path):
     records = {r.lines[0]: r for r in _records(tmp_path, "# D\n\n$$ s = \\int q(z) g(z) {\\,dz } $$\n\n"
                                                         "$$ a^{2}_{i} + a_i^2 = 2 a_{i}^{2} $$\n")}
     assert "not read" not in records[3].reason and records[5].verdict == "proved"
+
+
+def test_a_known_result_read_by_its_structure_is_classed_a_known_result(tmp_path):
+    # the record took its decisive step's own category, which a structure recogniser leaves empty: the statement's
+    # class was None (the step's was "known result"), and the planted benchmarks skipped such statements
+    from scanning import scan_text
+
+    text = ("# GAN\n\nFor a fixed generator with density $p_g$, the best discriminator is\n\n"
+            "$$D^*(x) = \\frac{p_{data}(x)}{p_{data}(x) + p_g(x)}$$\n")
+    (record,) = [r for r in scan_text(tmp_path, text) if r.lines[0] == 5]
+    assert record.verdict == "proved" and record.claim == "gan.discriminator.optimal"
+    assert record.to_json()["class"] == "known result" == record.steps[0]["class"]

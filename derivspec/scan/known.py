@@ -30,9 +30,9 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from derivspec.scan import bernoulli_loss, defined_derivative, gaussian_entropy
-from derivspec.scan import (change_of_variables, classifier_free_guidance, conjugate_map, ddpm_kernel, ddpm_noise_mean,
-                            discrete_information, gan_optimum, gaussian_score, gradient_identities, likelihood_optimum, mixture_em, monte_carlo,
+from derivspec.scan import (bernoulli_loss, change_of_variables, classifier_free_guidance, conjugate_map, ddpm_kernel,
+                            ddpm_noise_mean, defined_derivative, discrete_information, gan_optimum, gaussian_entropy,
+                            gaussian_score, gradient_identities, likelihood_optimum, mixture_em, monte_carlo,
                             normal_posterior, sizes, softmax_gradient)
 from derivspec.scan.names import ACCENTS, ALIASES, FONTS, NameKey, strip_fonts  # noqa: F401 (used by other modules)
 from derivspec.scan.reader import DocumentNames, is_opaque_function, read_document

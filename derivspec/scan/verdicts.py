@@ -22,6 +22,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from derivspec.scan.classify import judged_class
+
 
 @dataclass(frozen=True)
 class Row:
@@ -47,6 +49,12 @@ def _names_a_quantity(step) -> bool:
                                                 and bool(_MEANING.match(step.left)))
 
 
+def _class(step) -> str:
+    """The class of a row's decisive step: its own, or the class of how it was judged (a known result read by a
+    structure recogniser carries none of its own)."""
+    return step.category or judged_class(step.relation, step.kind)
+
+
 def row(steps: list) -> Row:
     """The row of ``steps`` (StepResults, in order)."""
     wrong = [s for s in steps if s.verdict == "disagrees"]
@@ -54,7 +62,7 @@ def row(steps: list) -> Row:
         first = wrong[0]
         where = f"{first.left.strip()} {first.relation} {first.right.strip()}"
         reason = first.reason if len(steps) == 1 else f"{first.reason} [{_clip(where)}]"
-        return Row("disagrees", reason, first.evidence, first, first.category)
+        return Row("disagrees", reason, first.evidence, first, _class(first))
     proved = [s for s in steps if s.verdict == "proved"]
     open_steps = [s for s in steps if s.verdict == "unchecked" and not s.label]
     if proved and not open_steps:
@@ -62,14 +70,14 @@ def row(steps: list) -> Row:
         if _names_a_quantity(main):
             return Row("unchecked", f"arithmetic only: {len(proved)} later step(s) proved, but the first relation "
                                     f"({_clip(main.left.strip())} = …) is not checked: {main.reason}", "", main,
-                       main.category)
+                       _class(main))
         reasons = "; ".join(dict.fromkeys(s.reason for s in proved))
-        return Row("proved", _clip(reasons, 300), "", proved[0], proved[0].category)
+        return Row("proved", _clip(reasons, 300), "", proved[0], _class(proved[0]))
     if open_steps:
         first = open_steps[0]
         reason = first.reason + (f" ({len(proved)} of {len(steps)} steps proved)" if proved else "")
-        return Row("unchecked", reason, first.evidence, first, first.category)
-    return Row("unchecked", steps[0].reason, steps[0].evidence, steps[0], steps[0].category)
+        return Row("unchecked", reason, first.evidence, first, _class(first))
+    return Row("unchecked", steps[0].reason, steps[0].evidence, steps[0], _class(steps[0]))
 
 
 def _clip(text: str, limit: int = 160) -> str:
