@@ -33,6 +33,7 @@ import sympy
 from derivspec.scan import (change_of_variables, classifier_free_guidance, conjugate_map, ddpm_kernel, ddpm_noise_mean,
                             gan_optimum, gaussian_score, gradient_identities, likelihood_optimum, mixture_em, monte_carlo,
                             normal_posterior, sizes, softmax_gradient)
+from derivspec.scan import multivariate_gaussian
 from derivspec.scan.names import ACCENTS, ALIASES, FONTS, NameKey, strip_fonts  # noqa: F401 (used by other modules)
 from derivspec.scan.reader import DocumentNames, is_opaque_function, read_document
 from derivspec.scan.steps import Context, Side, StepResult
@@ -214,6 +215,7 @@ BY_STRUCTURE = (
     conjugate_map,  # theta_MAP, E[theta | D] after theta ~ Beta(a, b) and Bernoulli data
     monte_carlo,  # Var of a mean of n draws; E_p[f] = E_q[p/q f]
     gaussian_score,  # grad log p(x) with p the one normal law the lead-in names; grad log N(x; m, s) directly
+    multivariate_gaussian,  # KL(N(m1, S1) || N(m2, S2)) and log N(x; m, S) at a symbolic dimension
 )
 """The recognisers that read a statement by its structure (each module's ``check(left, relation,
 right, context)``: a StepResult, or None when the statement is not its kind), tried in order before
