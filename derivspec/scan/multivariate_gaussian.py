@@ -382,7 +382,7 @@ def _kl_arguments(text: str):
         if depth == 0:
             bar = re.compile(r"\\\||\\parallel|\\Vert|\|\||\\middle\s*\\\||\\mid\s*\\mid").match(inner, i)
             if bar:
-                return inner[:i].strip(), inner[bar.end():].strip()
+                return _SKIP.sub(" ", inner[:i]).strip(), _SKIP.sub(" ", inner[bar.end():]).strip()
     return None
 
 
@@ -512,6 +512,8 @@ def _check_kl(left: Side, right: Side, context: Context, result):
         dim = "d"  # no size written (a shared covariance's reduced form, or a dropped -d)
     m1, S1, m2, S2 = first[0], first[1], second[0], second[1]
     mapping = rf"first law \mathcal N({m1}, {S1}), second \mathcal N({m2}, {S2}), dimension {dim}"
+    if dim not in names:
+        mapping += " (not written; the name is the correct form's)"
     full = {}
     for name, role in ((m1, "mean1"), (S1, "cov1"), (m2, "mean2"), (S2, "cov2")):
         full.setdefault(name, role)  # a shared covariance or mean: one object under its first role
