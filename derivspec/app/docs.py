@@ -183,27 +183,25 @@ def recognisers_page() -> str:
         claim = registry.get(claim_id)
         lines.append(f"- `{claim_id}` ([{claim.family}]({claim.family}.md)): {_tex(left)} in the lecture's letters "
                      "(loss, indexed logit, probabilities, labels), where the text says cross-entropy or softmax")
-    from derivspec.scan import (change_of_variables, classifier_free_guidance, conjugate_map, ddpm_kernel,
-                                ddpm_noise_mean, gan_optimum, gradient_identities, likelihood_optimum, mixture_em,
-                                monte_carlo, normal_posterior, reparameterised, vae_kl)
+    from derivspec.scan import known, reparameterised, vae_kl
 
-    modules = {"change_of_variables": change_of_variables.RECOGNISED, "reparameterised": reparameterised.RECOGNISED,
-               "likelihood_optimum": likelihood_optimum.RECOGNISED, "vae_kl": vae_kl.RECOGNISED,
-               "normal_posterior": normal_posterior.RECOGNISED,
-               "gradient_identities": gradient_identities.RECOGNISED, "mixture_em": mixture_em.RECOGNISED,
-               "ddpm_kernel": ddpm_kernel.RECOGNISED, "ddpm_noise_mean": ddpm_noise_mean.RECOGNISED,
-               "gan_optimum": gan_optimum.RECOGNISED,
-               "classifier_free_guidance": classifier_free_guidance.RECOGNISED,
-               "conjugate_map": conjugate_map.RECOGNISED, "monte_carlo": monte_carlo.RECOGNISED}
+    # every structure recogniser the scan tries (known.BY_STRUCTURE), and the two the runner calls itself
+    modules = {module.__name__.rsplit(".", 1)[1]: module.RECOGNISED
+               for module in (*known.BY_STRUCTURE, reparameterised, vae_kl) if getattr(module, "RECOGNISED", None)}
     lines += ["", "Read by structure in a dedicated module (the lecture's own letters; unchecked where the document "
                   "does not give what the reading needs):", ""]
+    known_ids = {c.id for c in registry.all_claims()}
     for module, recognised in modules.items():
         for claim_id, reads in recognised.items():
+            if claim_id not in known_ids:  # a result with no claim of its own: computed by the module, said so
+                lines.append(f"- {claim_id} (no catalogue claim; computed in the module): {reads} "
+                             f"(`derivspec/scan/{module}.py`)")
+                continue
             claim = registry.get(claim_id)
             lines.append(f"- `{claim_id}` ([{claim.family}]({claim.family}.md)): {reads} "
                          f"(`derivspec/scan/{module}.py`)")
     counted = len({c.id for c in claims} | set(softmax_gradient.CLAIMS)
-                  | {claim_id for recognised in modules.values() for claim_id in recognised})
+                  | {claim_id for recognised in modules.values() for claim_id in recognised if claim_id in known_ids})
     lines += ["", f"{counted} of {len(registry.all_claims())} claims are recognised.", ""]
     return "\n".join(lines)
 

@@ -33,7 +33,7 @@ import sympy
 from derivspec.scan import (bernoulli_loss, change_of_variables, classifier_free_guidance, conjugate_map, ddpm_kernel,
                             ddpm_noise_mean, defined_derivative, discrete_information, gan_optimum, gaussian_entropy,
                             gaussian_score, gradient_identities, likelihood_optimum, mixture_em, monte_carlo,
-                            normal_posterior, sizes, softmax_gradient)
+                            multivariate_gaussian, normal_posterior, sizes, softmax_gradient)
 from derivspec.scan.names import ACCENTS, ALIASES, FONTS, NameKey, strip_fonts  # noqa: F401 (used by other modules)
 from derivspec.scan.reader import DocumentNames, is_opaque_function, read_document
 from derivspec.scan.steps import Context, Side, StepResult
@@ -219,6 +219,7 @@ BY_STRUCTURE = (
     bernoulli_loss,  # -y log p - (1 - y) log(1 - p) with y declared in {0, 1}
     defined_derivative,  # d f/d a of a function the lead-in defines inline ($f(a) = ...$), the sigmoid's
     discrete_information,  # H, I, KL identities and inequalities on random finite joint laws
+    multivariate_gaussian,  # KL(N(m1, S1) || N(m2, S2)) and log N(x; m, S) at a symbolic dimension
 )
 INEQUALITY_STRUCTURE = (discrete_information,)  # the recognisers also asked about ≤ and ≥
 """The recognisers that read a statement by its structure (each module's ``check(left, relation,
