@@ -259,7 +259,11 @@ def test_a_step_that_changes_the_coefficients_of_terms_both_sides_contain_is_fla
     (record,) = scan_text(tmp_path, r"$$\mathrm{KL}(q \| p) = \mathbb{E}_{q}\left[\log \frac{p(z)}{q(z)}\right] = "
                                     r"\mathbb{E}_{q}[\log q(z)] - \mathbb{E}_{q}[\log p(z)]$$" + "\n")
     assert record.verdict == "disagrees", record.reason
-    assert "left - right" in record.evidence
+    # the first step (KL = E_q[log p/q], the ratio inverted) is flagged against the KL's definition; the second,
+    # which changes the coefficients of E_q[log q] and E_q[log p], is flagged as a rearrangement
+    first, second = record.steps
+    assert first["verdict"] == second["verdict"] == "disagrees"
+    assert "left - right" in second["evidence"]
 
 
 @pytest.mark.parametrize("text", [

@@ -938,10 +938,25 @@ _FAMILY = (r"(?:\\mathcal\s*\{?\s*N|\\mathrm\s*\{?\s*(?:Bern|Cat|Unif|Pois)|\\op
            r"\\text\s*\{?\s*(?:Bern|Cat|Unif))")
 
 
-def _special_case(left: str, before: str, after: str) -> str:
+_APPLIED = re.compile(r"(?<![A-Za-z\\])((?:p|q|P|Q|r|\\pi)(?:_\{[^{}]*\}|_\\?[A-Za-z0-9]+)?)\s*\(([^()]*)\)")
+
+
+def _written_otherwise(text: str) -> str:
+    """A density letter the statement applies to different arguments (``q(z | x)`` and ``q(z)``): the shorthand of
+    writing q(z) for q(z | x) is common, so the statement may be right as its author reads it ("" if none)."""
+    applied: dict = {}
+    for m in _APPLIED.finditer(text):
+        applied.setdefault(m.group(1), set()).add(re.sub(r"\s+", "", m.group(2)).replace(r"\mid", " | "))
+    return next((f"{letter} is written with different arguments ({', '.join(sorted(args))}), so q(z) may stand "
+                 f"for q(z | x)" for letter, args in applied.items() if len(args) > 1), "")
+
+
+def _special_case(left: str, before: str, after: str, right: str = "") -> str:
     """Why a statement of an information quantity that differs from its definition may be a special case the text
     states (the words of its condition, the family it gives an argument), or "" when the text leaves its
     distributions free."""
+    if shorthand := _written_otherwise(left + " " + right):
+        return shorthand
     lead = classify.lead_in(before)
     word = _SPECIAL_PROSE.search(lead) or (classify.condition_prose(before) and _CONDITION_WORD.search(lead))
     if word:
@@ -981,7 +996,8 @@ def _verdict(quantity: Quantity, compared: Compared, found: StepResult, relation
             return dataclasses.replace(found, correct=f"{left.text.strip()} = {quantity.standard}")
         if compared.verdict != "disagrees":
             return found  # a property of the quantity (I(X, Y) = I(Y, X)) or a known result, judged as before
-        why = _special_case(left.text, before, after) if quantity.name in _FREE_QUANTITIES else "a statement that is "\
+        why = _special_case(left.text, before, after, right.text) if quantity.name in _FREE_QUANTITIES else \
+            "a statement that is "\
             "not put as a definition (a special case, a condition)"
         if why:
             return result("unchecked", f"differs from the standard definition of {quantity.name} "

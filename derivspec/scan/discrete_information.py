@@ -57,7 +57,8 @@ _FONTS = re.compile(r"\\(?:mathbb|mathcal|mathrm|operatorname|text|textrm|mathsf
 _BAR = re.compile(r"\\mid|\\vert|\\,?\|(?!\|)")
 _PARALLEL = re.compile(r"\\\||\\parallel|‖|\|\|")
 _KL_HEAD = re.compile(r"^(?:KL|D_\{KL\}|D_KL|D)(?=\()")
-_RV = re.compile(r"[A-Z](?:_\{?[A-Za-z0-9]+\}?)?")
+_RV = re.compile(r"(?![PQ](?![A-Za-z]))[A-Z](?:_\{?[A-Za-z0-9]+\}?)?")  # P, Q name distributions: H(P, Q) is a
+# cross-entropy, not a joint entropy
 _VAR = re.compile(r"(?:[A-Za-z]|\\[a-z]+)(?:_\{?[A-Za-z0-9]+\}?)?")
 _HEAD = re.compile(r"(?:\\(tilde|hat|bar)\{?([pqrsPQ])\}?|([pqrsPQ]))(_\{?(?:[A-Za-z0-9]+|\\[a-z]+)\}?)?(?=\()")
 _ACCENT = {"tilde": "~", "hat": "^", "bar": "¯"}
@@ -67,6 +68,10 @@ _CONTINUOUS = re.compile(r"continuous|differential|Gaussian|\\mathcal\s*\{?N\}?\
                          r"density|densities|real-valued|\\mathbb\s*\{?R", re.IGNORECASE)
 _CONDITION = re.compile(r"\b(?:if|when|whenever|suppose|assum\w*|provided|given that|independent|deterministic|"
                         r"function of|Markov|only if|iff)\b|\\perp|\\to|\\rightarrow", re.IGNORECASE)
+# a property that makes an identity true and may be stated anywhere around it ("... when X and Y are independent"
+# after the display, "the two coins are independent" two sentences before)
+_PROPERTY_AROUND = re.compile(r"\b(?:independen\w*|deterministic\w*|Markov|mutually exclusive|function of|"
+                              r"uncorrelated)\b|\\perp", re.IGNORECASE)
 
 
 def _normal(text: str) -> str:
@@ -477,6 +482,21 @@ def _instances(kind: str, variables, heads: dict, seed: str) -> list:
     return draws
 
 
+def _holds_when_independent(a: list, relation: str, b: list, variables, seed: str) -> bool:
+    """Whether the statement holds on every one of a few random product laws (independent variables): a
+    statement true under independence, a common unstated assumption (H(X, Y) = H(X) + H(Y)), is not flagged --
+    unless both sides are then 0."""
+    rng = random.Random("independent " + seed)
+    nonzero = False
+    for _ in range(6):
+        law = _pmf(sorted(variables), rng, product=True)
+        left, right = _value(a, law, None, None), _value(b, law, None, None)
+        if not _holds(relation, left, right):
+            return False
+        nonzero = nonzero or abs(left) > mpmath.mpf(10) ** (-DIGITS // 2)
+    return nonzero  # 0 = 0 under independence (I(X; Y, Z) = I(X; Z)) says nothing about what the text assumes
+
+
 def _variants(left: list, relation: str, right: list):
     """Statements one change away (a term's sign flipped, a term dropped, a KL's arguments swapped,
     the relation reversed): a correct form to show next to a flag."""
@@ -529,6 +549,9 @@ def check(left: Side, relation: str, right: Side, context: Context) -> StepResul
     if _CONDITION.search(lead) or re.search(r"\\(?:text|mathrm)\{\s*(?:if|when|for)\b", other):
         return result("unchecked", f"read as {statement} ({what}), but the lead-in states a condition "
                       f"({lead.strip()[-80:]!r}) that the random instances do not model")
+    if around := _PROPERTY_AROUND.search(context.prose):
+        return result("unchecked", f"read as {statement} ({what}), but the text around it speaks of a property "
+                      f"('{around.group(0)}') that the random instances do not model")
     form = joint_entropy_form(a + [(-c, q) for c, q in b]) if kind == "H" else None
     prose = context.prose
     discrete = bool(_DISCRETE.search(prose)) and not _CONTINUOUS.search(prose)
@@ -537,6 +560,10 @@ def check(left: Side, relation: str, right: Side, context: Context) -> StepResul
     for law, laws, states in draws:
         lv, rv = _value(a, law, laws, states), _value(b, law, laws, states)
         if not _holds(relation, lv, rv):
+            if kind == "H" and relation == "=" and _holds_when_independent(a, relation, b, variables, statement):
+                return result("unchecked", f"{statement} ({what}) fails on a random finite joint law but holds on "
+                              "every law under which the variables are independent: the text may assume "
+                              "independence (not flagged)")
             correct = ""
             for va, vr, vb in _variants(a, relation, b):
                 if all(_holds(vr, _value(va, *d), _value(vb, *d)) for d in draws):

@@ -316,10 +316,18 @@ def _paragraph_before(text: str, start: int, limit: int = 400) -> str:
 
 
 def _paragraph_after(text: str, end: int, limit: int = 300) -> str:
+    """The prose after ``end`` in its paragraph; for a display that ends a paragraph, the next paragraph when it
+    goes on with the same sentence (starts in lower case: "when $X$ and $Y$ are independent.", "where ...")."""
     chunk = text[end:end + limit]
     blank = chunk.find("\n\n")
     if blank >= 0:
-        chunk = chunk[:blank]
+        own = chunk[:blank].strip()
+        if own:
+            return own
+        rest = chunk[blank:].lstrip()
+        following = rest.find("\n\n")
+        rest = rest[:following] if following >= 0 else rest
+        return rest.strip() if re.match(r"[a-z]", rest) else ""
     return chunk.strip()
 
 

@@ -1,6 +1,6 @@
 r"""The score of a Gaussian, ``\nabla_x \log p(x) = -(x - \mu)/\sigma^2``, with ``p`` the one normal law
-``\mathcal N(x; \mu, \sigma^2 I)`` the lead-in sentence names (or ``\log \mathcal N(x; \mu, \sigma^2 I)`` written
-directly).
+``\mathcal N(x; \mu, \sigma^2 I)`` the lead-in sentence names (``\log \mathcal N(x; \mu, \sigma^2 I)`` written out
+is left to the derivative rules, which show the log-density they differentiate).
 
 Read by structure: the left side is the gradient in one variable ``v`` of the log of one unknown density of
 ``v`` (any letter: ``p(\mathbf x)``, ``q(z)``); it is bound to a Gaussian only when the sentence that leads into
@@ -27,8 +27,8 @@ from derivspec.scan.steps import Context, Side, StepResult, equation_values, kno
 CLAIM = "score.dsm.conditional"
 RECOGNISED = {
     CLAIM: r"the score $\nabla_{\mathbf x}\log p(\mathbf x)$ of the one normal law $\mathcal N(\mathbf x; "
-           r"\boldsymbol\mu, \sigma^2\mathbf I)$ the lead-in names, or $\nabla_x \log\mathcal N(x; \mu, \sigma^2 I)$ "
-           r"written directly, in any letters: $-(\mathbf x - \boldsymbol\mu)/\sigma^2$",
+           r"\boldsymbol\mu, \sigma^2\mathbf I)$ the lead-in names, in any letters: "
+           r"$-(\mathbf x - \boldsymbol\mu)/\sigma^2$",
 }
 _NORMAL = re.compile(r"^(?:\\mathcal\s*\{?N\}?|N|\\mathcal N)\[")
 
@@ -73,17 +73,14 @@ def check(left: Side, relation: str, right: Side, context: Context) -> StepResul
     if found is None:
         return None
     v, density = found
-    if _is_normal(density):
-        law, how = density, "the normal law written in the statement"
-    else:
-        if len(density.args) != 1:
-            return None
-        laws = [law for law in _laws(context.lead_in, context) if law.args[0] == v]
-        if len(laws) != 1 or len(_laws(context.lead_in, context)) != 1:
-            return None  # nothing binds the density to one Gaussian
-        law = laws[0]
-        how = (f"reading {density.func.__name__}({sympy.latex(v)}) as the lead-in's \\mathcal N({sympy.latex(v)}; "
-               f"{sympy.latex(law.args[1])}, {sympy.latex(law.args[2])})")
+    if _is_normal(density) or len(density.args) != 1:
+        return None  # \log \mathcal N(x; \mu, \sigma^2 I) written out: the derivative rules read it, the mapping shown
+    laws = [law for law in _laws(context.lead_in, context) if law.args[0] == v]
+    if len(laws) != 1 or len(_laws(context.lead_in, context)) != 1:
+        return None  # nothing binds the density to one Gaussian
+    law = laws[0]
+    how = (f"reading {density.func.__name__}({sympy.latex(v)}) as the lead-in's \\mathcal N({sympy.latex(v)}; "
+           f"{sympy.latex(law.args[1])}, {sympy.latex(law.args[2])})")
     _, mean, variance = law.args
     other = values[1]
     result = known_result(relation, left.text, right.text, CLAIM)
