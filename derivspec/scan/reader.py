@@ -363,6 +363,9 @@ def unwrap_decorations(tex: str) -> str:
     return tex
 
 
+_MATRIX_FUNCTIONS = frozenset(r"\mathrm{" + word + "}" for word in ("det", "tr", "Tr", "trace", "diag", "rank"))
+
+
 class _DocumentParser(_Parser):
     """The reader in document mode (see the section comment above)."""
 
@@ -824,7 +827,11 @@ class _DocumentParser(_Parser):
         return "function" if self.ambiguous == "function" else "product"
 
     def application(self, key: NameKey) -> sympy.Expr:
-        """``head(args)`` / ``head[args]``: an opaque application; the separators are part of its name."""
+        """``head(args)`` / ``head[args]``: an opaque application; the separators are part of its name. A matrix
+        function (``\mathrm{tr}(AB)``, ``\operatorname{det}``, ``\tr``) marks the reading: its argument is a matrix,
+        and read with commuting scalars tr(ABC) = tr(BAC) would be proved."""
+        if key[1] in _MATRIX_FUNCTIONS:
+            self.flags.add("matrix")
         opening = self.next()
         closer = ")" if opening.text == "(" else "]"
         end = self.group_end(self.index - 1)
@@ -961,9 +968,7 @@ class _DocumentParser(_Parser):
             self.next()
             key = ("", r"\mathrm{" + word + "}", None)
             if self.peek().kind == "sym" and self.peek().text in ("(", "["):
-                if word in ("det", "tr", "Tr", "diag", "rank"):
-                    self.flags.add("matrix")
-                return self.application(key)
+                return self.application(key)  # a matrix function marks the reading there
             if word in ("det", "tr", "Tr", "rank") and (self.peek().kind in ("name", "font", "accent")
                                                         or self.peek().kind == "sym" and self.peek().text == "{"):
                 self.flags.update({"matrix", "opaque"})  # \det A, \operatorname{tr} \Sigma: applied to the name that follows
