@@ -75,10 +75,10 @@ def check(left: Side, relation: str, right: Side, context: Context) -> StepResul
     v, density = found
     if _is_normal(density) or len(density.args) != 1:
         return None  # \log \mathcal N(x; \mu, \sigma^2 I) written out: the derivative rules read it, the mapping shown
-    laws = [law for law in _laws(context.lead_in, context) if law.args[0] == v]
-    if len(laws) != 1 or len(_laws(context.lead_in, context)) != 1:
+    named = _laws(context.lead_in, context)
+    if len(named) != 1 or named[0].args[0] != v:
         return None  # nothing binds the density to one Gaussian
-    law = laws[0]
+    law = named[0]
     how = (f"reading {density.func.__name__}({sympy.latex(v)}) as the lead-in's \\mathcal N({sympy.latex(v)}; "
            f"{sympy.latex(law.args[1])}, {sympy.latex(law.args[2])})")
     _, mean, variance = law.args
