@@ -113,7 +113,7 @@ def test_a_statement_the_matrix_reader_cannot_read_is_its_one_by_one_case(tmp_pa
 @pytest.mark.parametrize("head", [r"\mathrm{tr}", r"\operatorname{tr}", r"\text{tr}", r"\mathrm{Tr}", r"\tr",
                                   r"\mathrm{diag}", r"\operatorname{det}"])
 def test_a_matrix_function_of_undeclared_letters_is_no_scalar_proof(tmp_path, head):
-    """With no declaration A, B, C are read as scalars; a trace, determinant or diagonal says its argument is a
+    r"""With no declaration A, B, C are read as scalars; a trace, determinant or diagonal says its argument is a
     matrix, so a scalar proof is not a proof. \mathrm{tr}(ABC) = \mathrm{tr}(BAC) came out proved once (only \tr with
     a bracket marked the reading)."""
     false = rf"{head}(ABC) = {head}(BAC)"

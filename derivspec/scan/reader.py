@@ -827,7 +827,7 @@ class _DocumentParser(_Parser):
         return "function" if self.ambiguous == "function" else "product"
 
     def application(self, key: NameKey) -> sympy.Expr:
-        """``head(args)`` / ``head[args]``: an opaque application; the separators are part of its name. A matrix
+        r"""``head(args)`` / ``head[args]``: an opaque application; the separators are part of its name. A matrix
         function (``\mathrm{tr}(AB)``, ``\operatorname{det}``, ``\tr``) marks the reading: its argument is a matrix,
         and read with commuting scalars tr(ABC) = tr(BAC) would be proved."""
         if key[1] in _MATRIX_FUNCTIONS:
