@@ -315,6 +315,34 @@ def _paragraph_before(text: str, start: int, limit: int = 400) -> str:
     return chunk.strip()
 
 
+_LIST_ITEM = re.compile(r"^(?P<indent>[ \t]*)(?:[-*+]|\d{1,3}[.)])[ \t]+(?P<text>.*)$")
+
+
+def _list_parents(text: str, start: int, lines_up: int = 40) -> str:
+    """The text of the list items ``start`` is nested under, outermost first, each ending with a newline
+    ("**Maximum likelihood estimator**" over "- _Example_:" over the item that holds the formula); "" outside a
+    Markdown list. A nested item's heading is part of what it says."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", start)
+    own = _LIST_ITEM.match(text[line_start:line_end if line_end >= 0 else len(text)])
+    if own is None:
+        return ""
+    indent, parents = len(own.group("indent").expandtabs(4)), []
+    for line in reversed(text[max(0, line_start - 4000):line_start].split("\n")[-lines_up:]):
+        if not line.strip():
+            continue
+        item = _LIST_ITEM.match(line)
+        depth = len(line) - len(line.lstrip()) if item is None else len(item.group("indent").expandtabs(4))
+        if item is not None and depth < indent:
+            parents.append(item.group("text").strip())
+            indent = depth
+        elif item is None and depth == 0:
+            break  # a paragraph or heading outside the list
+        if indent == 0:
+            break
+    return "".join(f"{p}\n" for p in reversed(parents))
+
+
 def _paragraph_after(text: str, end: int, limit: int = 300) -> str:
     """The prose after ``end`` in its paragraph; for a display that ends a paragraph, the next paragraph when it
     goes on with the same sentence (starts in lower case: "when $X$ and $Y$ are independent.", "where ...")."""
@@ -559,8 +587,8 @@ def fragments(text: str, file: str, kind: str = "md") -> list[Fragment]:
         first = index.line(body_start + (len(body) - len(body.lstrip())))
         last = index.line(body_start + len(body.rstrip()) - 1)
         found.append(Fragment(file, body, body_start, body_end, first, max(first, last), display,
-                              _paragraph_before(masked, outer_start), _paragraph_after(masked, outer_end),
-                              index.line(body_start), index.line(body_end)))
+                              _list_parents(masked, outer_start) + _paragraph_before(masked, outer_start),
+                              _paragraph_after(masked, outer_end), index.line(body_start), index.line(body_end)))
 
     next_at: dict[str, tuple[int, int]] = {}
 

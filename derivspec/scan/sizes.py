@@ -55,6 +55,45 @@ def lone_name_matches(shape: sympy.Expr, expr: sympy.Expr) -> bool:
     return ke.sub == ks.sub or (not ks.sub and bool(_WORD_SUBSCRIPT.match(ke.sub)))
 
 
+_SUBSCRIPT = r"(?:_\s*(?:\{[^{}$]*\}|[A-Za-z0-9]))?"
+_NORMAL_LAW = re.compile(  # Y_1, ..., Y_m \stackrel{iid}{\sim} N(a, s^2): the items, the law, its mean and variance
+    r"(?<![A-Za-z\\])(?P<items>\\?[A-Za-z]+)" + _SUBSCRIPT +
+    r"\s*(?:,\s*(?:\.\.\.|\\[lc]?dots)\s*,\s*(?P=items)" + _SUBSCRIPT + r"\s*)?"
+    r"(?:\\(?:stackrel|overset)\s*\{[^{}]*\}\s*\{\s*\\sim\s*\}|\\sim)\s*"
+    r"(?P<law>(?:\\mathcal\s*\{?\s*N\s*\}?|N|\\(?:mathrm|operatorname)\{N\})\s*(?:\\left)?\(\s*"
+    r"(?P<mean>\\?[A-Za-z]+)\s*,\s*(?P<variance>\\?[A-Za-z]+(?:\s*\^\s*\{?\s*2\s*\}?)?)\s*(?:\\right)?\))")
+
+
+def declared_role(pattern: sympy.Expr, expr: sympy.Expr, context: Context) -> tuple | None:
+    r"""(items' letter, 'mean' | 'variance', the law as written, its mean's letter) when ``expr`` is the claim's
+    estimate written with the letter the document's normal law gives that parameter: ``\hat a`` for the mean after
+    ``Y_1, \dots, Y_m \sim N(a, s^2)``, ``\hat s^2`` (or ``\hat v`` after ``N(a, v)``) for the variance; the
+    accent and the exponent must be the claim's. None otherwise."""
+    squared = isinstance(pattern, sympy.Pow)
+    target = pattern.base if squared else pattern
+    if not isinstance(target, sympy.Symbol) or _key(target.name) is None:
+        return None
+    role = "variance" if squared else "mean"
+    accents = _key(target.name).accents
+    for law in _NORMAL_LAW.finditer(context.prose):
+        mean, variance = law.group("mean"), re.sub(r"\s+", "", law.group("variance"))
+        if role == "mean":
+            wanted = [(mean, False)]
+        else:
+            wanted = [(variance[:variance.index("^")], True)] if "^" in variance else [(variance, False)]
+        for letter, power in wanted:
+            name = expr.base if isinstance(expr, sympy.Pow) and expr.exp == 2 and power else expr
+            if (isinstance(expr, sympy.Pow)) != power or not isinstance(name, sympy.Symbol):
+                continue
+            key, want = _key(name.name), _key(letter)
+            if key is None or want is None or want.accents or key.accents != accents or key.base != want.base:
+                continue
+            if key.sub and not _WORD_SUBSCRIPT.match(key.sub):
+                continue
+            return law.group("items"), role, law.group("law"), _key(mean).base
+    return None
+
+
 def _gate(recognise, left: Side, context: Context) -> bool:
     around = f"{left.text} {context.prose}"
     if recognise.prose and not re.search(recognise.prose, around, re.IGNORECASE):
@@ -103,8 +142,13 @@ def check_sized(shape, claim, left: Side, relation: str, right: Side, context: C
     sizes = recognise.sizes
     if sizes.families or relation != "=" or not left.readable or not right.readable:
         return None
-    if not lone_name_matches(shape.pattern, left.primary.expr) or not _gate(recognise, left, context):
+    if not _gate(recognise, left, context):
         return None
+    by_role = None  # the declared law whose parameter the left side estimates, when not the claim's own letter
+    if not lone_name_matches(shape.pattern, left.primary.expr):
+        by_role = declared_role(shape.pattern, left.primary.expr, context)
+        if by_role is None:
+            return None
     if _has_parameters(claim.id, sizes):  # mu_0, sigma_0: read from the document's model (normal_posterior.py)
         return None
     try:
@@ -125,6 +169,8 @@ def check_sized(shape, claim, left: Side, relation: str, right: Side, context: C
         return result("unchecked", f"recognised as {claim.id}, but its sum is not over one family of items "
                                    f"({', '.join(sorted(heads)) or 'none'})")
     head = heads.pop()
+    if by_role is not None and _key(head) != _key(by_role[0]):
+        return None  # the law is declared for other items than the sum's
     head = head if "_" not in head else "{" + head + "}"  # {p_\\theta}_t
     domain = sizes.domain or REAL
     item = sympy.Function("item", **{k: v for k, v in domain.assumptions.items() if k in ("real", "positive")})
@@ -135,7 +181,7 @@ def check_sized(shape, claim, left: Side, relation: str, right: Side, context: C
     readings = []
     head_key = _key(head)
     for symbol in sorted(candidate.free_symbols - {count} - _indices(candidate), key=lambda s: s.name):
-        value = _statistic(symbol, head_key, sizes, count, item)
+        value = _statistic(symbol, head_key, sizes, count, item, by_role[3] if by_role else None)
         if value is None:
             shown = context.names.latex.get(symbol, symbol.name)
             return result("unchecked", f"recognised as {claim.id}, but the other side uses {shown}, which the "
@@ -145,6 +191,9 @@ def check_sized(shape, claim, left: Side, relation: str, right: Side, context: C
     count_name = context.names.latex.get(count, count.name)
     index_name = next(iter(items.values()))[1].name
     readings.insert(0, f"{count_name} items {head}_{index_name}")
+    if by_role is not None:
+        readings.insert(1, f"{left.text.strip()} as the estimate of the {by_role[1]} of the law {by_role[2]} the "
+                           f"document gives them")
     reading = f" (reading {', '.join(readings)})"
     target = sizes.general(count, item)
     correct = _correct(sizes, count_name, head, index_name)
@@ -189,15 +238,17 @@ def _sum_degree(expr: sympy.Expr) -> int:
     return max((degree(t) for t in sympy.Add.make_args(sympy.expand(sympy.numer(sympy.together(form))))), default=0)
 
 
-def _statistic(symbol: sympy.Symbol, head_key, sizes, count, item):
-    """(value, how it is read) of a lecture name the claim reads as a statistic of the items."""
+def _statistic(symbol: sympy.Symbol, head_key, sizes, count, item, mean_letter: str | None = None):
+    """(value, how it is read) of a lecture name the claim reads as a statistic of the items (``\\hat a`` as the
+    claim's ``\\hat\\mu`` where the document's law of the items has mean a: ``mean_letter``)."""
     key = _key(symbol.name)
     if key is None:
         return None
     for latex, build in sizes.statistics.items():
         shape = _key(read_document(latex, DocumentNames()).expr.name)
         base = head_key.base if shape.base == sizes.item else shape.base
-        if key.accents == shape.accents and key.base == base and key.sub == shape.sub:
+        bases = {base, mean_letter} if mean_letter and shape.base == "\\mu" else {base}
+        if key.accents == shape.accents and key.base in bases and key.sub == shape.sub:
             return build(count, item), f"the claim's {latex}"
     return None
 

@@ -241,6 +241,7 @@ def normalise_side(text: str) -> str:
     text = _PERCENT.sub(lambda m: r"\frac{" + m.group(1) + "}{100}", text)
     text = re.sub(r"(?<![.\\])\.\s*$", "", text)  # a full stop that ends a side (``p_{ij}. = ...``)
     text = _BRACED_DIFFERENTIAL.sub(lambda m: r" \,d" + m.group(1) + " ", text)  # {\,dz}: a macro's differential
+    text = _BRACED_OPERATOR.sub(lambda m: m.group(1) + " ", text)  # {\frac{\partial}{\partial x}}: a macro's
     text = _SUP_THEN_SUB.sub(lambda m: m.group(1) + "_" + m.group(3) + "^" + m.group(2), text)  # J^{-1}_{f}: J_{f}^{-1}
     text = _BARE_DIVERGENCE.sub(r"\\mathrm{\1}", text)  # KL(p || q), JSD(p || q) written without a font
     bound = set(_BOUND.findall(text))
@@ -251,6 +252,9 @@ def normalise_side(text: str) -> str:
 
 _BARE_DIVERGENCE = re.compile(r"(?<![A-Za-z\\{])(KL|JSD|JS)(?=\s*(?:\\left|\\big|\\Big|\\bigg)?\s*[(\[])")
 _BRACED_DIFFERENTIAL = re.compile(r"\{\s*(?:\\[,;:!]\s*)+(?:d|\\mathrm\{d\})\s*(\\?[A-Za-z]+)\s*\}")
+_D = r"(?:\\partial|d|\\mathrm\{d\})"
+_BRACED_OPERATOR = re.compile(r"\{\s*(\\frac\s*\{\s*" + _D + r"\s*\}\s*\{\s*" + _D +
+                              r"\s*\\?[A-Za-z]+(?:_\{?[A-Za-z0-9]+\}?)?\s*\})\s*\}")
 _SUP_THEN_SUB = re.compile(r"((?:\\[A-Za-z]+|[A-Za-z])\s*)\^\s*(\{[^{}]*\}|[A-Za-z0-9])\s*_\s*(\{[^{}]*\}|[A-Za-z0-9])")
 _SUM_HEAD = re.compile(r"\\(?:sum|prod)\s*(?:_\s*(?:\{[^{}]*\}|[A-Za-z0-9]))?\s*(?:\^\s*(?:\{[^{}]*\}|[A-Za-z0-9]))?")
 
