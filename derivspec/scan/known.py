@@ -32,8 +32,8 @@ import sympy
 
 from derivspec.scan import (bernoulli_loss, change_of_variables, classifier_free_guidance, conjugate_map, ddpm_kernel,
                             ddpm_noise_mean, defined_derivative, discrete_information, gan_optimum, gaussian_entropy,
-                            gaussian_score, gradient_identities, likelihood_optimum, mc_average, mixture_em, monte_carlo,
-                            multivariate_gaussian, normal_posterior, sizes, softmax_gradient)
+                            gaussian_score, gradient_identities, least_squares, likelihood_optimum, mc_average,
+                            mixture_em, monte_carlo, multivariate_gaussian, normal_posterior, sizes, softmax_gradient)
 from derivspec.scan.names import ACCENTS, ALIASES, FONTS, NameKey, strip_fonts  # noqa: F401 (used by other modules)
 from derivspec.scan.reader import DocumentNames, is_opaque_function, read_document
 from derivspec.scan.steps import Context, Side, StepResult
@@ -205,6 +205,7 @@ BY_STRUCTURE = (
     softmax_gradient,  # written with a free class index
     change_of_variables,  # p_X(x) = p_Z(h(x)) |det J_h(x)|
     mc_average,  # E_q[f(z)] ≈ 1/S sum_s f(z_s): the normaliser of a Monte Carlo mean
+    least_squares,  # (X^T X + c I)^{-1} X^T y: the normal equations, roles by structure
     gradient_identities,  # d/dλ E_q[f] on instances of q, f
     likelihood_optimum,  # \hat\theta after the document's likelihood
     normal_posterior,  # mu_N after mu ~ N(mu_0, sigma_0^2), x_i | mu

@@ -347,7 +347,9 @@ def _as_one_by_one(outcome: Outcome, typed: set[str]) -> Outcome:
     names = ", ".join(sorted(typed))
     steps = []
     for step in outcome.steps:
-        if step.verdict == "proved":
+        if step.on_matrices:  # read as matrices already (the normal equations): kept
+            pass
+        elif step.verdict == "proved":
             step = dataclasses.replace(step, verdict="unchecked",
                                        reason=f"holds for 1x1 matrices (vectors and matrices {names} read as scalars); "
                                               "not proved for matrices")
@@ -447,6 +449,7 @@ def _check_typed(statement: Statement, text: str, clauses, state: DocumentState)
     """A statement about the document's vectors and matrices: each equation compared on exact
     random instances (:mod:`derivspec.scan.matrices`), never read as scalars. A counterexample is
     a flag unless the document states an assumption the instances do not model."""
+    from derivspec.scan import least_squares
     from derivspec.scan.matrices import compare_on_instances, lone_name
 
     results: list[StepResult] = []
@@ -465,6 +468,10 @@ def _check_typed(statement: Statement, text: str, clauses, state: DocumentState)
             if relation != "=":
                 results.append(StepResult(relation, left, right, "unchecked", "chain",
                                           f"vectors and matrices: a '{relation}' between them is not compared"))
+                continue
+            estimate = least_squares.check_texts(left, relation, right, f"{statement.before} {statement.after}")
+            if estimate is not None:  # (X^T X)^{-1} X^T y: the normal equations (scan/least_squares.py)
+                results.append(estimate)
                 continue
             if lone_name(left, state.types) or lone_name(right, state.types):
                 results.append(StepResult(relation, left, right, "unchecked", "chain",

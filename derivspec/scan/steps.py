@@ -65,6 +65,7 @@ class StepResult:
     label: bool = False  # the left side only names the quantity (a definition or a value)
     category: str = ""  # its class (derivspec.scan.classify.CLASSES)
     on_atoms: bool = False  # judged as probabilities of events (events.py): the document's rewrites do not apply
+    on_matrices: bool = False  # decided on matrix instances (scan/least_squares.py), not on a scalar reading
     with_equations: bool = False  # judged with the document's definitions near it already (conventions.py: m_i)
 
     def to_json(self) -> dict:
