@@ -153,3 +153,32 @@ def test_look_alikes_are_not_flagged(tmp_path, name):
     assert record.verdict != "disagrees", record.reason
     if name in ("Normal-Gamma", "a sample variance", "another letter", "standard deviations", "MLE wording"):
         assert record.verdict == "unchecked"
+
+
+UNCONDITIONAL = (r"With the prior $\mu \sim \mathcal{N}(\mu_0, \sigma_0^2)$ and observations "
+                 r"$x_i \sim \mathcal{N}(\mu, \sigma^2)$, $i = 1, \dots, n$, of known variance, the posterior has")
+
+
+@pytest.mark.parametrize("statement, verdict", [
+    (r"\frac{1}{\sigma_n^2} = \frac{1}{\sigma_0^2} + \frac{n}{\sigma^2}", "proved"),
+    (r"\sigma_n^2 = \left(\frac{1}{\sigma_0^2} + \frac{n}{\sigma^2}\right)^{-1}", "proved"),
+    (r"\frac{1}{\sigma_n^2} = \frac{1}{\sigma_0^2} + \frac{n}{\sigma}", "disagrees"),
+    (r"\frac{1}{\sigma_n^2} = \frac{1}{\sigma_0^2} - \frac{n}{\sigma^2}", "disagrees"),
+])
+def test_observations_written_without_the_bar_are_read_as_given_the_mean(tmp_path, statement, verdict):
+    """x_i ~ N(mu, sigma^2) whose mean is the letter with the prior is the same model as x_i | mu ~ N(mu, sigma^2)."""
+    record = _scan(tmp_path, UNCONDITIONAL, statement)
+    assert record.verdict == verdict and record.claim == "map.normal-normal.posterior-variance", record.reason
+    if verdict == "disagrees":  # recomputed at the record's instance: the written side and 1/sigma_0^2 + n/sigma^2
+        values = dict(re.findall(r"(n|\\sigma_\{0\}|\\sigma) = ([0-9/]+)", record.evidence))
+        n, s0, s = (sympy.Rational(values[k]) for k in ("n", r"\sigma_{0}", r"\sigma"))
+        written, posterior = (sympy.Rational(v) for v in
+                              re.search(r"as written ([0-9/-]+), the posterior's ([0-9/-]+)", record.evidence).groups())
+        assert posterior == 1 / s0**2 + n / s**2
+        assert written == (1 / s0**2 + n / s if "{\\sigma}" in statement else 1 / s0**2 - n / s**2)
+
+
+def test_an_observation_whose_mean_has_no_prior_is_no_model(tmp_path):
+    prose = r"Observations $x_i \sim \mathcal{N}(m, \sigma^2)$ and a prior $\mu \sim \mathcal{N}(\mu_0, \sigma_0^2)$:"
+    record = _scan(tmp_path, prose, r"\frac{1}{\sigma_n^2} = \frac{1}{\sigma_0^2} + \frac{n}{\sigma}")
+    assert record.verdict != "disagrees", record.reason

@@ -3,7 +3,8 @@ noise variance known (claims ``map.normal-normal.posterior-mean`` / ``-variance`
 
 The model is read with :func:`derivspec.scan.linear_gaussian.gaussians_in` (Greek names allowed):
 ``\mu \sim \mathcal N(\mu_0, \sigma_0^2)`` or ``p(\mu) = \mathcal N(\mu \mid \mu_0, \sigma_0^2)``, and
-``x_i \mid \mu \sim \mathcal N(\mu, \sigma^2)`` with an indexed observation (one observation ``x | z`` is
+``x_i \mid \mu \sim \mathcal N(\mu, \sigma^2)`` (or ``x_i \sim \mathcal N(\mu, \sigma^2)``, its mean the letter with
+the prior) with an indexed observation (one observation ``x | z`` is
 the linear-Gaussian path). A statement whose left side is the posterior's mean (``\mu_N``, ``\mu_{\text{post}}``,
 ``\mathbb E[\mu \mid \mathcal D]``), variance (``\sigma_N^2``, ``\mathrm{Var}[\mu \mid x_{1:N}]``) or precision
 (``1/\sigma_N^2``; ``\lambda_N`` when the prior is written ``\mathcal N(m_0, \lambda_0^{-1})``) is compared with the
@@ -65,12 +66,14 @@ def document_model(text: str) -> Model | None:
     models = set()
     for observed in found:
         m = _INDEXED.match(observed.variable)
-        if observed.given is None or not m or observed.mean.strip() != observed.given:
+        # x_i | mu ~ N(mu, s^2), or x_i ~ N(mu, s^2) whose mean is a letter with a prior of its own
+        given = observed.given if observed.given is not None else observed.mean.strip()
+        if not m or observed.mean.strip() != given:
             continue
-        priors = {(g.mean, g.spread) for g in found if g.given is None and g.variable == observed.given}
+        priors = {(g.mean, g.spread) for g in found if g.given is None and g.variable == given}
         if len(priors) == 1:
             (mean, spread), = priors
-            models.add(Model(observed.given, m.group("head"), mean, spread, observed.spread))
+            models.add(Model(given, m.group("head"), mean, spread, observed.spread))
     if not models and not any(g.given for g in found):
         models = _prose_models(text, found)
     if len(models) != 1:
