@@ -31,9 +31,10 @@ from dataclasses import dataclass, field
 import sympy
 
 from derivspec.scan import (bernoulli_loss, change_of_variables, classifier_free_guidance, conjugate_map, ddpm_kernel,
-                            ddpm_noise_mean, defined_derivative, discrete_information, gan_optimum, gaussian_entropy,
-                            gaussian_score, gradient_identities, least_squares, likelihood_optimum, mc_average,
-                            mixture_em, monte_carlo, multivariate_gaussian, normal_posterior, sizes, softmax_gradient)
+                            ddpm_noise_mean, defined_derivative, defined_score, discrete_information, gan_optimum,
+                            gaussian_entropy, gaussian_score, gradient_identities, least_squares, likelihood_optimum,
+                            mc_average, mixture_em, monte_carlo, multivariate_gaussian, normal_posterior, sizes,
+                            softmax_gradient)
 from derivspec.scan.names import ACCENTS, ALIASES, FONTS, NameKey, strip_fonts  # noqa: F401 (used by other modules)
 from derivspec.scan.reader import DocumentNames, is_opaque_function, read_document
 from derivspec.scan.steps import Context, Side, StepResult
@@ -217,6 +218,7 @@ BY_STRUCTURE = (
     conjugate_map,  # theta_MAP, E[theta | D] after theta ~ Beta(a, b) and Bernoulli data
     monte_carlo,  # Var of a mean of n draws; E_p[f] = E_q[p/q f]
     gaussian_score,  # grad log p(x) with p the one normal law the lead-in names; grad log N(x; m, s) directly
+    defined_score,  # grad log p(x) after the document defines p(x) by a formula (an energy-based model)
     gaussian_entropy,  # H(X) = 1/2 log(2 pi e s) for the Gaussian law of X the document gives
     bernoulli_loss,  # -y log p - (1 - y) log(1 - p) with y declared in {0, 1}
     defined_derivative,  # d f/d a of a function the lead-in defines inline ($f(a) = ...$), the sigmoid's
