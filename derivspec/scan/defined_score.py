@@ -22,6 +22,7 @@ import re
 import sympy
 from sympy.core.function import AppliedUndef
 
+from derivspec.scan.gaussian_score import NORMAL_NAME, score_of
 from derivspec.scan.steps import Context, Side, StepResult, equation_values, known_result, read_side
 
 RECOGNISED = {  # what this module reads (the recognisers page, derivspec/app/docs.py)
@@ -29,20 +30,6 @@ RECOGNISED = {  # what this module reads (the recognisers page, derivspec/app/do
                      r"\exp(-E_\theta(\mathbf x))/Z_\theta$ (any formula, any letters): differentiated from the "
                      r"definition, the normaliser constant in $\mathbf x$",
 }
-_NORMAL = re.compile(r"^(?:\\mathcal\s*\{?N\}?|N|\\mathcal N)\[")
-
-
-def _score_of(value):
-    """(v, f(v)) for ∇_v log f(v) as the reader gives it: f'(v)/f(v)."""
-    if isinstance(value, sympy.Mul) and len(value.args) == 2:
-        derivative = [a for a in value.args if isinstance(a, sympy.Derivative)]
-        inverse = [a for a in value.args if isinstance(a, sympy.Pow) and a.exp == -1]
-        if len(derivative) == 1 and len(inverse) == 1:
-            d, f = derivative[0], inverse[0].base
-            if (d.expr == f and isinstance(f, AppliedUndef) and len(d.variables) == 1 and f.args == (d.variables[0],)
-                    and not _NORMAL.match(f.func.__name__)):
-                return d.variables[0], f
-    return None
 
 
 def _definition(density, context: Context):
@@ -58,7 +45,7 @@ def _definition(density, context: Context):
             if left.readable and right.readable and left.primary.value() == density:
                 formula = right.primary.value()
                 if not formula.atoms(AppliedUndef) & {density} and not any(
-                        _NORMAL.match(a.func.__name__) for a in formula.atoms(AppliedUndef)):
+                        NORMAL_NAME.match(a.func.__name__) for a in formula.atoms(AppliedUndef)):
                     found.append(formula)
         except Exception:
             continue
@@ -74,8 +61,8 @@ def check(left: Side, relation: str, right: Side, context: Context) -> StepResul
     values = equation_values(left, relation, right)
     if values is None:
         return None
-    found = _score_of(values[0])
-    if found is None:
+    found = score_of(values[0])  # ∇_v log f(v), as the Gaussian score reads it; here f is not a normal law
+    if found is None or found[1].args != (found[0],) or NORMAL_NAME.match(found[1].func.__name__):
         return None
     v, density = found
     formula = _definition(density, context)

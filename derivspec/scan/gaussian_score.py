@@ -30,11 +30,11 @@ RECOGNISED = {
            r"\boldsymbol\mu, \sigma^2\mathbf I)$ the lead-in names, in any letters: "
            r"$-(\mathbf x - \boldsymbol\mu)/\sigma^2$",
 }
-_NORMAL = re.compile(r"^(?:\\mathcal\s*\{?N\}?|N|\\mathcal N)\[")
+NORMAL_NAME = re.compile(r"^(?:\\mathcal\s*\{?N\}?|N|\\mathcal N)\[")
 
 
 def _is_normal(expr) -> bool:
-    return isinstance(expr, AppliedUndef) and _NORMAL.match(expr.func.__name__) is not None and len(expr.args) == 3
+    return isinstance(expr, AppliedUndef) and NORMAL_NAME.match(expr.func.__name__) is not None and len(expr.args) == 3
 
 
 def _laws(text: str, context: Context) -> list:
@@ -49,7 +49,7 @@ def _laws(text: str, context: Context) -> list:
     return laws
 
 
-def _score_of(value):
+def score_of(value):
     """(the variable v, the density applied to it, or a normal law written directly) of ∇_v log f(v)."""
     if isinstance(value, sympy.Mul) and len(value.args) == 2:
         derivative = [a for a in value.args if isinstance(a, sympy.Derivative)]
@@ -69,7 +69,7 @@ def check(left: Side, relation: str, right: Side, context: Context) -> StepResul
     values = equation_values(left, relation, right)
     if values is None:
         return None
-    found = _score_of(values[0])
+    found = score_of(values[0])
     if found is None:
         return None
     v, density = found
