@@ -12,6 +12,7 @@ import sys
 
 from derivspec.app.scan_formats import FORMATS as SCAN_FORMATS
 from derivspec.core.errors import EXIT_BAD_INPUT, EXIT_INCONCLUSIVE, DerivspecError
+from derivspec.core.limits import time_scale
 
 MAX_MESSAGE = 400  # characters of an error line (a pasted formula can be long)
 SEED_MAX = 2 ** 32 - 1  # --seed range: every seed derived from it fits torch's generators
@@ -238,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         words = _values_joined(sys.argv[1:] if argv is None else list(argv))
         parser = _help_as_json(build_parser()) if _wants_json(words) else build_parser()
         args = parser.parse_args(words)
+        time_scale()  # a malformed DERIVSPEC_TIME_SCALE is bad input before any work
         from derivspec.app import commands  # heavy imports (sympy, torch) only after parsing
 
         code = getattr(commands, f"run_{args.command}")(args)

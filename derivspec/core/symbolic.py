@@ -37,6 +37,7 @@ import mpmath
 import sympy
 
 from derivspec.core.claims import Var
+from derivspec.core.limits import scaled
 
 DIGITS = 50
 CONFIRM_DIGITS = (120, 240)  # a difference at DIGITS is re-computed at these and must agree
@@ -87,12 +88,13 @@ def remaining_seconds() -> float | None:
 
 @contextmanager
 def time_limit(seconds: float | None):
-    """Raise SymPyTimeout after ``seconds`` (SIGALRM; no limit outside the main thread or for
+    """Raise SymPyTimeout after ``seconds`` × :func:`time_scale` (SIGALRM; no limit outside the main thread or for
     ``seconds <= 0``). Limits nest: the earliest deadline in force always wins, and once it has
     passed every new limit raises at once, so work after a caught timeout stays bounded."""
     if seconds is None or seconds <= 0 or threading.current_thread() is not threading.main_thread():
         yield
         return
+    seconds = scaled(seconds)
     now = time.monotonic()
     if _DEADLINES and min(_DEADLINES) <= now:
         raise SymPyTimeout()

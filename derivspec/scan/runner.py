@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from derivspec.core import limits, symbolic
 from derivspec.scan.classify import document_algorithms
 from derivspec.scan.functions import document_defined
 from derivspec.scan import (change_of_variables, conjugate_map, conventions, ddpm_kernel, events, gan_optimum,
@@ -193,7 +194,7 @@ def scan_path(path, *, seconds: float | None = None, workers: int = 1, progress=
     still read for their context: chain continuations, the document's conventions);
     ``file_seconds``: the whole file's time budget (None: none); ``declared``: the settings'
     declarations. A notebook's records carry their cell and the lines within it."""
-    deadline = None if file_seconds is None else time.monotonic() + file_seconds
+    deadline = None if file_seconds is None else time.monotonic() + limits.scaled(file_seconds)
     text, file, statements, relational, previous, state = prepare(path, name, known, seconds, declared)
     if only_lines is not None:
         wanted = set(only_lines)
@@ -281,8 +282,6 @@ class _Worker:
             os.close(to_parent_r)
             code = 0
             try:
-                from derivspec.core import symbolic
-
                 symbolic._DEADLINES.clear()
                 signal.signal(signal.SIGALRM, signal.SIG_DFL)
                 signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -341,7 +340,7 @@ def _run_forked(relational, previous, state, results, workers, progress, deadlin
     pending = list(range(len(relational)))
     pending.reverse()
     pool = [_Worker(relational, previous, state) for _ in range(min(workers, len(relational)))]
-    limit = state.seconds + GRACE_SECONDS
+    limit = limits.scaled(state.seconds) + GRACE_SECONDS
     done = 0
     try:
         for worker in pool:
