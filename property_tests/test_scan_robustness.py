@@ -307,3 +307,18 @@ def test_check_json_of_a_huge_number_is_valid_json(capsys, form):
 def test_print_json_writes_non_finite_floats_as_strings(capsys):
     print_json({"a": float("inf"), "b": [float("-inf"), float("nan")], "c": 1.5})
     assert _strict(capsys.readouterr().out) == {"a": "Infinity", "b": ["-Infinity", "NaN"], "c": 1.5}
+
+
+def test_the_pre_commit_hook_passes_only_the_suffixes_scan_reads():
+    """pre-commit's plain-text and tex types also tag README, LICENSE and .sty: scan would refuse them,
+    and a commit of nothing else would fail with exit code 2."""
+    import re
+    from pathlib import Path
+
+    from derivspec.app.inputs import SUFFIXES
+
+    yaml = pytest.importorskip("yaml")
+    (hook,) = yaml.safe_load((Path(__file__).resolve().parents[1] / ".pre-commit-hooks.yaml").read_text())
+    files = re.compile(hook["files"])
+    assert all(files.search(f"notes/week1{suffix}") for suffix in SUFFIXES + (".MD",))
+    assert not any(files.search(name) for name in ("LICENSE", "README", "macros.sty", "tool.py", "notes.md.bak"))
