@@ -69,7 +69,7 @@ def test_scan_html_writes_the_annotated_pages(scanned, tmp_path):
     path, _ = scanned
     out = tmp_path / "html"
     code = ("import json, sys\nfrom derivspec.app.cli import main\n"
-            f"code = main(['scan', {str(path)!r}, '--html', {str(out)!r}, '--jobs', '0'])\n"
+            f"code = main(['scan', {str(path)!r}, '--html', {str(out)!r}, '--jobs', '1'])\n"
             "print(json.dumps({'code': code, 'heavy': sorted(m for m in ('torch', 'numpy', 'scipy', 'matplotlib')"
             " if m in sys.modules)}))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)

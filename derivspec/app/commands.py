@@ -339,6 +339,9 @@ def run_coverage(args) -> int:
 
 
 def run_report(args) -> int:
+    from derivspec.app.paths import output_folder
+
+    output_folder(args.out, "--out")  # before minutes of work: a bad folder is exit 2 at once
     require_numeric("report", plots=not args.no_plots)
     from derivspec.app.report import _select, build_report, default_scan_paths, require_report_dependencies, scan_files_section
 

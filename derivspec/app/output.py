@@ -7,14 +7,34 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import sys
+
+MAX_MESSAGE = 400  # characters of an error line (a pasted formula can be long)
+NOT_FINITE = {math.inf: "Infinity", -math.inf: "-Infinity"}  # how JSON output writes a float JSON has no number for
 
 
 def print_json(data) -> None:
-    """``data`` as JSON on stdout -- always valid UTF-8: a file name that is not (its bytes kept by
-    Python as surrogates) is written with its bad bytes as ``\\xff`` escapes."""
-    json.dump(_printable(data), sys.stdout, indent=2, ensure_ascii=False)
+    """``data`` as JSON on stdout -- the one place JSON is printed. Always valid JSON: a float that
+    is infinite or NaN (a huge number overflowed) is written as the string ``"Infinity"``,
+    ``"-Infinity"`` or ``"NaN"`` (``allow_nan=False`` refuses any left); always valid UTF-8: a file
+    name that is not (its bytes kept by Python as surrogates) is written with its bad bytes as
+    ``\\xff`` escapes."""
+    json.dump(_printable(data), sys.stdout, indent=2, ensure_ascii=False, allow_nan=False)
     sys.stdout.write("\n")
+
+
+def one_line(text) -> str:
+    """``text`` as one line of at most MAX_MESSAGE characters (whitespace collapsed; undecodable
+    bytes, kept by Python as surrogates, written as backslash escapes)."""
+    message = " ".join(str(text).split())  # one line, whatever the input held
+    message = message.encode("utf-8", "backslashreplace").decode("utf-8")  # invalid UTF-8 arrives as surrogates
+    return message if len(message) <= MAX_MESSAGE else message[:MAX_MESSAGE - 3] + "..."
+
+
+def error_line(message) -> None:
+    """``derivspec: error: MESSAGE`` as one line on stderr (bad input, exit code 2 where it ends the run)."""
+    print(f"derivspec: error: {one_line(message)}", file=sys.stderr, flush=True)
 
 
 def printable_name(text: str) -> str:
@@ -23,6 +43,8 @@ def printable_name(text: str) -> str:
 
 
 def _printable(data):
+    if isinstance(data, float) and not math.isfinite(data):
+        return "NaN" if math.isnan(data) else NOT_FINITE[data]
     if isinstance(data, str):
         return printable_name(data) if any("\udc80" <= c <= "\udcff" for c in data) else data
     if isinstance(data, dict):

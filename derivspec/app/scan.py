@@ -1,9 +1,11 @@
 """``derivspec scan FILE... [--json] [--only-flags] [--format text|json|github|sarif]``: the command's output.
 
-Exit codes: 0 nothing flagged, 1 something flagged, 2 bad input (a file that cannot be read,
-a binary file, not UTF-8 text) with one line on stderr, 3 nothing flagged but the scan is
-incomplete: a file's time budget (``--file-time-limit``) was spent before all its statements
-were checked (a timeout is inconclusive, never a pass: DESIGN.md).
+A path that cannot be read (missing, unreadable, binary, not UTF-8, empty, a suffix scan does not
+read, an OS error) is one line on stderr and left out; the other files are still scanned and
+reported, and the summary counts the paths not read (``refused``). Exit codes: 0 nothing flagged,
+1 something flagged, 2 nothing could be read (or bad usage), 3 nothing flagged but the scan is
+incomplete: a file's time budget (``--file-time-limit``) was spent before all its statements were
+checked (a timeout is inconclusive, never a pass: DESIGN.md).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import os
 import sys
 import time
 
-from derivspec.core.errors import EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_OK, DerivspecError
+from derivspec.core.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_OK, DerivspecError
 
 VERDICT_STYLE = {"proved": "green", "disagrees": "bold red", "unchecked": "dim"}
 
@@ -51,44 +53,57 @@ def default_workers() -> int:
 
 
 def scan_paths(paths, *, seconds=None, workers=None, progress: bool = True, known: bool = True,
-               sources: bool = True, file_seconds=None, settings=None, include=(), exclude=()):
-    """Records and per-file summaries; DerivspecError (exit 2) for a file that cannot be scanned.
-    ``paths`` files or folders (derivspec.app.inputs), ``settings`` a derivspec.app.settings.Settings
-    (default: none), ``include`` / ``exclude`` globs added to its own; the rest as :func:`scan_files`."""
+               sources: bool = True, file_seconds=None, settings=None, include=(), exclude=(), refused=None):
+    """Records and per-file summaries. ``paths`` files or folders (derivspec.app.inputs), ``settings``
+    a derivspec.app.settings.Settings (default: none), ``include`` / ``exclude`` globs added to its
+    own; ``refused`` as :func:`scan_files` (without it, a path that cannot be scanned is
+    DerivspecError, exit 2); the rest as :func:`scan_files`."""
     from derivspec.app.inputs import lecture_files
     from derivspec.app.settings import Settings
 
     settings = settings or Settings()
-    return scan_files(lecture_files(paths, settings, include, exclude), seconds=seconds, workers=workers,
-                      progress=progress, known=known, sources=sources, file_seconds=file_seconds, settings=settings)
+    return scan_files(lecture_files(paths, settings, include, exclude, refused), seconds=seconds, workers=workers,
+                      progress=progress, known=known, sources=sources, file_seconds=file_seconds, settings=settings,
+                      refused=refused)
 
 
 def scan_files(files, *, seconds=None, workers=None, progress: bool = True, known: bool = True,
-               sources: bool = True, file_seconds=None, settings=None):
+               sources: bool = True, file_seconds=None, settings=None, refused=None):
     """The records and per-file summaries of ``files``, the (path, name its records carry) pairs of
-    derivspec.app.inputs.lecture_files; every file is read before any is scanned, so bad input is
-    refused before any work. ``file_seconds``: each file's time budget (default FILE_SECONDS of
+    derivspec.app.inputs.lecture_files; every file is read before any is scanned. A file that cannot
+    be read (missing, unreadable, binary, not UTF-8, empty) is left out and its one-line message
+    (``path: problem``) added to ``refused``, the others still scanned; without ``refused`` it is
+    DerivspecError (exit 2). ``file_seconds``: each file's time budget (default FILE_SECONDS of
     derivspec.scan.runner)."""
     from derivspec.app.settings import Settings
     from derivspec.scan import ScanError, scan_file, summary
     from derivspec.scan.extract import load_lecture
     from derivspec.scan.runner import FILE_SECONDS
 
+    def refuse(error: ScanError) -> None:
+        if refused is None:
+            raise DerivspecError(str(error)) from None
+        refused.append(str(error))
+
     settings = settings or Settings()
-    for path, _ in files:  # bad input is refused before any work
+    readable = []
+    for path, name in files:  # bad input is refused before any work
         try:
             load_lecture(path)
         except ScanError as error:
-            raise DerivspecError(str(error)) from None
+            refuse(error)
+            continue
+        readable.append((path, name))
     workers = default_workers() if workers is None else workers
     records, per_file = [], {}
-    for path, name in files:
+    for path, name in readable:
         try:
             found = scan_file(path, seconds=seconds, workers=workers, known=known, sources=sources, name=name,
                               progress=_Progress(name) if progress else None,
                               file_seconds=file_seconds or FILE_SECONDS, declared=settings.declared)
-        except ScanError as error:
-            raise DerivspecError(str(error)) from None
+        except ScanError as error:  # changed since it was read
+            refuse(error)
+            continue
         records.extend(found)
         per_file[name] = summary(found)
     return records, per_file
@@ -108,20 +123,27 @@ def run(args) -> int:
     write_html = html_writer(args)  # --html DIR: checked before any work
     settings = load_settings(getattr(args, "config", None))
     quiet = getattr(args, "quiet", False)
+    refused = _Said()  # paths not read: one line each on stderr as soon as known; the others are still scanned
     files = lecture_files(args.files, settings, getattr(args, "include", None) or (),
-                          getattr(args, "exclude", None) or ())  # (path, name): the scan, CI formats, --html
+                          getattr(args, "exclude", None) or (), refused)  # (path, name): the scan, CI formats, --html
     records, per_file = scan_files(files, seconds=args.time_limit, workers=args.jobs,
                                    progress=(fmt == "text" or sys.stderr.isatty()) and not quiet,
-                                   file_seconds=args.file_time_limit, settings=settings)
+                                   file_seconds=args.file_time_limit, settings=settings, refused=refused)
+    if not per_file:  # nothing could be read: each path was its line on stderr
+        return EXIT_BAD_INPUT
+    scanned = [(path, name) for path, name in files if name in per_file]
     flagged = [r for r in records if r.verdict == "disagrees" and not r.suppressed]  # a suppressed flag: not exit 1
     shown = flagged if args.only_flags else records
     total = summary(records)
     if len(per_file) > 1:
         total["files"] = per_file
+    if refused:
+        total["refused"] = len(refused)  # files and folders not read (each one line on stderr)
+        total["refused_files"] = list(refused)
     if fmt in ("github", "sarif"):  # derivspec.app.scan_formats: CI annotations, a SARIF log
         from derivspec.app.scan_formats import print_format
 
-        print_format(fmt, records, total, files)
+        print_format(fmt, records, total, scanned)
     elif fmt == "json":
         meta = run_metadata()
         meta["files"] = [str(p) for p in args.files]
@@ -130,10 +152,20 @@ def run(args) -> int:
     else:
         print_table(shown, per_file, total, only_flags=args.only_flags, quiet=quiet)
     if write_html:
-        write_html(files, records)
+        write_html(scanned, records)
     if flagged:
         return EXIT_FAILED
     return EXIT_INCONCLUSIVE if any(r.reason.startswith(BUDGET_SPENT) for r in records) else EXIT_OK
+
+
+class _Said(list):
+    """Lines of paths not read, each printed on stderr as it is added (``derivspec: error: PATH: PROBLEM``)."""
+
+    def append(self, line: str) -> None:
+        from derivspec.app.output import error_line
+
+        error_line(line)
+        super().append(line)
 
 
 def scan_format(args) -> str:
@@ -241,4 +273,5 @@ def print_table(records, per_file: dict, total: dict, only_flags: bool = False, 
               + (f", {total['suppressed']} {'flag' if total['suppressed'] == 1 else 'flags'} suppressed"
                  if total.get("suppressed") else "")
               + f"), {total['unchecked']} unchecked"
-              + (f" ({escape(reasons)})" if reasons else ""))
+              + (f" ({escape(reasons)})" if reasons else "")
+              + (f"; [bold]{total['refused']} not read[/]" if total.get("refused") else ""))

@@ -67,7 +67,7 @@ class CheckResult:
                 "points": self.points,
                 "evaluated": self.evaluated,
                 "skipped": self.skipped,
-                "max_abs_diff": None if self.max_abs_diff is None or math.isinf(self.max_abs_diff) else self.max_abs_diff,
+                "max_abs_diff": None if self.max_abs_diff is None or not math.isfinite(self.max_abs_diff) else self.max_abs_diff,
                 "counterexample": self.counterexample.to_json() if self.counterexample else None,
             },
             "reason": self.reason,

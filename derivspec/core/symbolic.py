@@ -24,6 +24,7 @@ SymPy calls that can hang run under a time limit (:func:`time_limit`, nestable).
 from __future__ import annotations
 
 import itertools
+import math
 import random
 import signal
 import threading
@@ -939,8 +940,13 @@ class PointDifference:
     abs_diff: float
 
     def to_json(self) -> dict:
-        return {"point": self.point, "candidate_value": self.candidate,
-                "expected_value": self.expected, "abs_diff": self.abs_diff}
+        """JSON has no number for an infinite or NaN float: such an ``abs_diff`` is null, with
+        ``abs_diff_reason`` saying why (the exact values are in ``candidate_value`` and ``expected_value``)."""
+        data = {"point": self.point, "candidate_value": self.candidate, "expected_value": self.expected,
+                "abs_diff": self.abs_diff if math.isfinite(self.abs_diff) else None}
+        if data["abs_diff"] is None:
+            data["abs_diff_reason"] = "beyond the range of a float: see candidate_value and expected_value"
+        return data
 
 
 @dataclass

@@ -114,7 +114,8 @@ def prepare(path, name: str | None = None, known: bool = True, seconds: float | 
     lecture = load_lecture(path)
     text = lecture.text
     file = name or Path(path).name
-    statements = extract(path, name=file, lecture=lecture)
+    unclosed: list = []  # display blocks never closed: each a record "not read" (scan_path)
+    statements = extract(path, name=file, lecture=lecture, unclosed=unclosed)
     # the document's \newcommand/\def/\DeclareMathOperator over its local packages' (\usepackage{../macros}), overlays
     macros = document_macros(text, package_macros_text(path, text))
     statements = [dataclasses.replace(s, text=macros.expand(s.text), rows=[(line, macros.expand(row)) for line, row in s.rows])
@@ -122,6 +123,7 @@ def prepare(path, name: str | None = None, known: bool = True, seconds: float | 
     relational = [s for s in statements if has_relation(s)]
     state = DocumentState(file, seconds=seconds or STATEMENT_SECONDS)
     state.lecture = lecture
+    state.unclosed = unclosed
     state.algorithms = document_algorithms(text)  # lines where every equation is an assignment
     state.names.variables = document_letters(text)  # π, e, σ(·): named constants only where the document uses them so
     state.log_base, state.conventions = document_conventions(text, state.names)
@@ -213,6 +215,10 @@ def scan_path(path, *, seconds: float | None = None, workers: int = 1, progress=
             if progress:
                 progress(i + 1, total)
     records = [Record.from_json(r) for r in results if r is not None]
+    for line, delimiter, opening in state.unclosed:  # a display block never closed: said, not dropped
+        if only_lines is None or line in wanted:
+            records.append(Record(file, (line, line), opening, "chain", "unchecked",
+                                  f"not read: unclosed {delimiter} from {state.lecture.where(line)}"))
     if sources:
         from derivspec.scan.sources import source_records
 
