@@ -40,6 +40,13 @@ def torch_defaults_are_left_alone():
     assert torch.get_default_dtype() == before, "the test changed torch's default dtype and left it changed"
 
 
+@pytest.fixture(autouse=True)
+def scan_cache_per_test(tmp_path_factory, monkeypatch):
+    """Each test's scans keep their result cache (derivspec.app.scan_cache) in a folder of their own:
+    nothing is written into the working tree, and no test is answered from another's results."""
+    monkeypatch.setenv("DERIVSPEC_CACHE_DIR", str(tmp_path_factory.mktemp("scan-cache")))
+
+
 def pytest_collection_modifyitems(config, items):
     if torch.cuda.is_available():
         return
