@@ -57,10 +57,10 @@ class Selection:
                 else:
                     names = families + [c.replace(" ", "-") for c in classes]
                     close = difflib.get_close_matches(value, names + sorted(ids), n=3, cutoff=0.6)
-                    hint = f"; did you mean {', '.join(close)}?" if close else ""
-                    raise DerivspecError(f"scan {option}: unknown claim family or statement class {value!r}{hint} "
-                                         f"(families: {', '.join(families)}; classes: "
-                                         f"{', '.join(c.replace(' ', '-') for c in classes)})")
+                    known = (f"did you mean {', '.join(close)}?" if close else
+                             f"families: {', '.join(families)}; classes: {', '.join(names[len(families):])}")
+                    raise DerivspecError(f"scan {option}: unknown claim family or statement class {value!r} "
+                                         f"({known})")
         return cls(tuple(parsed["--select"]), tuple(parsed["--ignore"]))
 
     @staticmethod
