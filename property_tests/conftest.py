@@ -60,6 +60,13 @@ def real_time_limits_in_module():
         yield
 
 
+@pytest.fixture(autouse=True)
+def scan_cache_per_test(tmp_path_factory, monkeypatch):
+    """Each test's scans keep their result cache (derivspec.app.scan_cache) in a folder of their own:
+    nothing is written into the working tree, and no test is answered from another's results."""
+    monkeypatch.setenv("DERIVSPEC_SCAN_CACHE_DIR", str(tmp_path_factory.mktemp("scan-cache")))
+
+
 def pytest_collection_modifyitems(config, items):
     if torch.cuda.is_available():
         return

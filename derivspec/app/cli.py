@@ -182,6 +182,20 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--html", default=None, metavar="DIR",
                       help="also write the annotated lecture view: each file line by line, coloured by verdict, "
                            "with every flag beside its line (DIR/index.html; needs the report extra)")
+    scan.add_argument("--output-file", "-o", default=None, metavar="FILE",
+                      help="write the output (any --format) to FILE instead of stdout; the path is checked before "
+                           "any work")
+    scan.add_argument("--select", action="append", default=[], metavar="NAMES",
+                      help="report only statements of these claim families (kl, nll, or a claim id's prefix such "
+                           "as kl.gaussian) or statement classes (identity, worked-number, known-result, ...); "
+                           "comma-separated, repeatable")
+    scan.add_argument("--ignore", action="append", default=[], metavar="NAMES",
+                      help="leave out statements of these claim families or statement classes (as --select)")
+    scan.add_argument("--no-cache", action="store_true",
+                      help="check every file again: do not read or write the per-file result cache")
+    scan.add_argument("--cache-dir", default=None, metavar="DIR",
+                      help="the result cache's folder (default: $DERIVSPEC_SCAN_CACHE_DIR, else .derivspec_cache in the "
+                           "working directory)")
 
     report = commands.add_parser("report", help="write the offline HTML report (math, plots, errata)")
     report.add_argument("--out", default="derivspec-report", metavar="DIR", help="folder to write (default %(default)s)")

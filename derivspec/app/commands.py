@@ -226,12 +226,28 @@ def _print_check(claim, result: dict) -> None:
     say_wrapped(f"  symbolic: {result['symbolic']}; {numeric['points']} exact points "
                 f"({numeric.get('evaluated', 0)} evaluated), max |diff| {diff}")
     c = numeric.get("counterexample")
+    reason = result["reason"]
     if c:
-        say_wrapped(f"  counterexample: at {c['point']}: candidate {c['candidate_value']}, "
+        say_wrapped(f"  counterexample: {point_pairs(c['point'])}: candidate {c['candidate_value']}, "
                     f"target {c['expected_value']}")
+        reason = _without_point(reason, c)  # the counterexample is printed once, above
     for note in result.get("notes", []):
         say_wrapped(f"  note: {note}")
-    say_wrapped(f"  {result['reason']}")
+    say_wrapped(f"  {reason}")
+
+
+def point_pairs(point) -> str:
+    """``mu1 = 65/42, sigma1 = 16/33``: a counterexample's point as ``name = value`` pairs."""
+    if isinstance(point, dict):
+        return ", ".join(f"{name} = {value}" for name, value in point.items())
+    return str(point)
+
+
+def _without_point(reason: str, counterexample: dict) -> str:
+    """The check's reason without the point and values the counterexample line already shows."""
+    shown = (f" at {counterexample['point']}: candidate {counterexample['candidate_value']}, "
+             f"target {counterexample['expected_value']}")
+    return reason.replace(shown, "") if shown in reason else reason
 
 
 def _expression(claim, text: str):
