@@ -59,13 +59,19 @@ def working_tree_copy(dest: Path, env: dict) -> str:
     return git("rev-parse", "HEAD", cwd=dest, env=env).stdout.strip()
 
 
-def documented_config(repo: Path, rev: str) -> str:
-    """docs/ci.md's .pre-commit-config.yaml, pointed at ``repo`` at ``rev``."""
+def documented_configs() -> list[dict]:
+    """docs/ci.md's .pre-commit-config.yaml blocks: derivspec's repository, then ``repo: local``."""
     page = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
-    (config,) = [c for c in map(yaml.safe_load, re.findall(r"```yaml\n(.*?)```", page, re.DOTALL))
-                 if isinstance(c, dict) and "repos" in c]
+    return [c for c in map(yaml.safe_load, re.findall(r"```yaml\n(.*?)```", page, re.DOTALL))
+            if isinstance(c, dict) and "repos" in c]
+
+
+def documented_config(repo: Path) -> str:
+    """docs/ci.md's first .pre-commit-config.yaml (derivspec's repository), pointed at ``repo``; its
+    ``rev`` as documented (``pre-commit autoupdate`` pins it)."""
+    config = documented_configs()[0]
     (entry,) = config["repos"]
-    entry["repo"], entry["rev"] = str(repo), rev
+    entry["repo"] = str(repo)
     return yaml.safe_dump(config)
 
 
@@ -88,8 +94,14 @@ def test_precommit_hook_rejects_a_wrong_formula_and_accepts_its_fix(tmp_path, pa
     course = tmp_path / "course"
     course.mkdir()
     assert git("init", "-q", cwd=course, env=env).returncode == 0
-    (course / ".pre-commit-config.yaml").write_text(documented_config(source, rev), encoding="utf-8")
+    (course / ".pre-commit-config.yaml").write_text(documented_config(source), encoding="utf-8")
     precommit = [sys.executable, "-m", "pre_commit"]
+    # as docs/ci.md says: autoupdate pins rev (the repository has no tag: its newest commit's hash)
+    updated = subprocess.run([*precommit, "autoupdate"], cwd=course, env=env, capture_output=True, text=True,
+                             timeout=300)
+    assert updated.returncode == 0, updated.stdout + updated.stderr
+    (entry,) = yaml.safe_load((course / ".pre-commit-config.yaml").read_text(encoding="utf-8"))["repos"]
+    assert entry["rev"] == rev
     installed = subprocess.run([*precommit, "install"], cwd=course, env=env, capture_output=True, text=True)
     assert installed.returncode == 0, installed.stderr
 
@@ -108,3 +120,34 @@ def test_precommit_hook_rejects_a_wrong_formula_and_accepts_its_fix(tmp_path, pa
     assert accepted.returncode == 0, accepted.stdout + accepted.stderr
     assert "Passed" in accepted.stdout + accepted.stderr
     assert git("log", "--format=%s", cwd=course, env=env).stdout.split("\n")[0] == "squares, expanded"
+
+
+def test_the_local_precommit_config_works_as_pasted(tmp_path):
+    """docs/ci.md's ``repo: local`` configuration, verbatim, with this environment's derivspec on PATH:
+    a commit adding a wrong formula is rejected with its flag, the fix goes through."""
+    env = isolated_env(tmp_path)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
+    page = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
+    (block,) = [b for b in re.findall(r"```yaml\n(.*?)```", page, re.DOTALL) if "repo: local" in b]
+    course = tmp_path / "course"
+    course.mkdir()
+    assert git("init", "-q", cwd=course, env=env).returncode == 0
+    (course / ".pre-commit-config.yaml").write_text(block, encoding="utf-8")
+    precommit = [sys.executable, "-m", "pre_commit"]
+    installed = subprocess.run([*precommit, "install"], cwd=course, env=env, capture_output=True, text=True)
+    assert installed.returncode == 0, installed.stderr
+
+    (course / "notes.md").write_text(WRONG, encoding="utf-8")
+    (course / "tool.py").write_text("x = 1\n", encoding="utf-8")  # not a lecture file: the hook never sees it
+    git("add", "notes.md", "tool.py", ".pre-commit-config.yaml", cwd=course, env=env)
+    rejected = git("commit", "-m", "squares", cwd=course, env=env, timeout=300)
+    output = rejected.stdout + rejected.stderr
+    assert rejected.returncode != 0, output
+    assert "Failed" in output and "exit code: 1" in output and "disagrees" in output and "1 flagged" in output, output
+    assert "tool.py" not in output, output
+
+    (course / "notes.md").write_text(RIGHT, encoding="utf-8")
+    git("add", "notes.md", cwd=course, env=env)
+    accepted = git("commit", "-m", "squares, expanded", cwd=course, env=env, timeout=300)
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+    assert "Passed" in accepted.stdout + accepted.stderr

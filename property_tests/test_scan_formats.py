@@ -233,15 +233,24 @@ def yaml_blocks(page: Path) -> list:
                                                           re.DOTALL)]
 
 
-def test_the_documented_precommit_config_names_the_shipped_hook():
+def test_the_documented_precommit_configs_name_the_shipped_hook():
+    """Two forms: derivspec's repository (its hook by id) and ``repo: local`` (the shipped hook's
+    entry and files, run with the derivspec on PATH)."""
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
     configs = [block for block in yaml_blocks(CI_PAGE) if isinstance(block, dict) and "repos" in block]
-    (config,) = configs
-    ids = [hook["id"] for repo in config["repos"] for hook in repo["hooks"]]
+    remote, local = configs
+    ((entry,), (local_entry,)) = remote["repos"], local["repos"]
+    assert entry["repo"] == "https://github.com/derivspec/derivspec" and entry["rev"]
+    ids = [hook["id"] for hook in entry["hooks"]]
     assert ids and set(ids) <= {hook["id"] for hook in hooks}
     (hook,) = hooks
     assert hook["entry"].split()[:2] == ["derivspec", "scan"] and hook["language"] == "python"
     assert hook["pass_filenames"] is True
+    assert local_entry["repo"] == "local"
+    (mine,) = local_entry["hooks"]
+    assert mine["language"] == "system"
+    assert {key: mine[key] for key in ("id", "entry", "files", "types")} == \
+        {key: hook[key] for key in ("id", "entry", "files", "types")}
 
 
 def workflow() -> dict:
