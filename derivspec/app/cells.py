@@ -44,11 +44,12 @@ def markdown_blocks(source: str, math) -> list[tuple[int, int, str]]:
     from markupsafe import Markup
 
     spans = _math_spans(source)
-    pieces, formulas, at = [], [], 0
+    pieces, formulas, ends, at = [], [], [], 0
     for start, end, latex, display in spans:
         pieces.append(source[at:start])
         pieces.append(_PLACEHOLDER.format(len(formulas)) + "\n" * source.count("\n", start, end))  # same lines
         formulas.append(math(latex, display=display))
+        ends.append(source.count("\n", 0, end) + 1)  # the formula's last line
         at = end
     pieces.append(source[at:])
     text = "".join(pieces)
@@ -62,6 +63,7 @@ def markdown_blocks(source: str, math) -> list[tuple[int, int, str]]:
             depth += tokens[j].nesting
         first, last = tokens[i].map or (0, 1)
         html = md.renderer.render(tokens[i:j + 1], md.options, {})
+        last = max([last, *(ends[int(k)] for k in re.findall(r"MATHSPAN(\d+)Z", html) if int(k) < len(ends))])
         html = re.sub(r"MATHSPAN(\d+)Z", lambda m: str(formulas[int(m.group(1))]) if int(m.group(1)) < len(formulas)
                       else m.group(0), html)
         blocks.append((first + 1, max(first + 1, last), Markup(html)))
