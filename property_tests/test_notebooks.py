@@ -129,6 +129,14 @@ def test_markdown_blocks_keep_their_lines_and_leave_code_alone():
     assert "<math" not in fence and "$not math$ a_b" in fence and "<code>$b$</code>" in item
 
 
+def test_an_image_in_a_cell_is_never_loaded():
+    from derivspec.app.cells import markdown_blocks
+    from derivspec.app.rendering import Math
+
+    ((_, _, shown),) = markdown_blocks("A ![plot of *x*](https://example.org/p.png) and ![](b.png)", Math())
+    assert str(shown) == "<p>A [image: plot of x] and [image: b.png]</p>\n"
+
+
 def test_a_reason_that_cites_a_line_cites_its_cell():
     from derivspec.scan.extract import Lecture
     from derivspec.scan.records import Record

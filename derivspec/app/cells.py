@@ -4,7 +4,8 @@ The cell is rendered with markdown-it-py (CommonMark and tables; raw HTML in the
 text, never passed through); its math -- ``$…$``, ``$$…$$``, ``\\(…\\)``, ``\\[…\\]`` and
 ``\\begin{equation|align|gather|multline}…\\end{…}`` outside code -- is taken out before Markdown
 reads the cell and put back as MathML (:class:`derivspec.app.rendering.Math`), so Markdown never
-reads ``_`` or ``\\`` inside a formula. Each top-level block (a paragraph, a display formula, a
+reads ``_`` or ``\\`` inside a formula. An image is shown as ``[image: its description]``, never
+loaded (the view needs no network). Each top-level block (a paragraph, a display formula, a
 list, a heading) keeps the lines of the cell it came from (``first``, ``last``, 1-based), so the
 annotated view can colour it by the verdicts of the statements on those lines and put their flags
 right after it.
@@ -37,6 +38,15 @@ def _math_spans(source: str) -> list[tuple[int, int, str, bool]]:
     return spans
 
 
+def _image_as_text(self, tokens, index, options, env) -> str:
+    """An image is shown as its description and address, never loaded: the view stays offline."""
+    from markupsafe import escape
+
+    token = tokens[index]
+    alt = self.renderInlineAsText(token.children or [], options, env)
+    return str(escape(f"[image: {alt or token.attrGet('src')}]"))
+
+
 def markdown_blocks(source: str, math) -> list[tuple[int, int, str]]:
     """(first line, last line, HTML) of each top-level block of a Markdown cell; ``math`` a
     :class:`derivspec.app.rendering.Math`. The HTML is escaped Markdown output with MathML."""
@@ -54,6 +64,7 @@ def markdown_blocks(source: str, math) -> list[tuple[int, int, str]]:
     pieces.append(source[at:])
     text = "".join(pieces)
     md = MarkdownIt("commonmark", {"html": False}).enable("table")
+    md.add_render_rule("image", _image_as_text)
     tokens = md.parse(text)
     blocks, i = [], 0
     while i < len(tokens):
