@@ -181,10 +181,10 @@ class Lecture:
         return f"line {within}" if cell is None else f"cell {cell}, line {within}"
 
 
-def notebook_markdown(raw: str, path: str | Path = "notebook") -> Lecture:
-    """The Markdown cells of a Jupyter notebook (nbformat 4, read with :mod:`json`): raw and code
-    cells are skipped; :class:`NotText` for anything that is not a notebook, or Markdown cells
-    with binary content (:func:`binary_part`)."""
+def notebook_cells(raw: str, path: str | Path = "notebook") -> list[tuple[int, str, str]]:
+    """(cell number, cell type, source) of every cell of a Jupyter notebook (nbformat 4, read with
+    :mod:`json`), numbered from 1 as Jupyter lists them, line ends as ``\\n``; :class:`NotText` for
+    anything that is not a notebook."""
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as error:
@@ -193,7 +193,7 @@ def notebook_markdown(raw: str, path: str | Path = "notebook") -> Lecture:
         raise NotText(f"{path}: an nbformat 3 notebook, not read (convert it: jupyter nbconvert --to notebook)")
     if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
         raise NotText(f"{path}: not a Jupyter notebook (no list of cells)")
-    parts, cells, line = [], [], 1
+    cells = []
     for number, cell in enumerate(data["cells"], 1):
         if not isinstance(cell, dict) or not isinstance(cell.get("cell_type"), str):
             raise NotText(f"{path}: not a Jupyter notebook (cell {number} has no cell_type)")
@@ -202,9 +202,19 @@ def notebook_markdown(raw: str, path: str | Path = "notebook") -> Lecture:
             source = "".join(source)
         if not isinstance(source, str):
             raise NotText(f"{path}: not a Jupyter notebook (the source of cell {number} is not text)")
-        if cell["cell_type"] != "markdown" or not source.strip():
+        cells.append((number, cell["cell_type"], source.replace("\r\n", "\n").replace("\r", "\n")))
+    return cells
+
+
+def notebook_markdown(raw: str, path: str | Path = "notebook") -> Lecture:
+    """The Markdown cells of a Jupyter notebook (:func:`notebook_cells`) as one text: raw and code
+    cells are skipped; :class:`NotText` for anything that is not a notebook, or Markdown cells
+    with binary content (:func:`binary_part`)."""
+    parts, cells, line = [], [], 1
+    for number, kind, source in notebook_cells(raw, path):
+        if kind != "markdown" or not source.strip():
             continue
-        source = source.replace("\r\n", "\n").replace("\r", "\n").rstrip()
+        source = source.rstrip()
         count = source.count("\n") + 1
         parts.append(source)
         cells.append((number, line, count))

@@ -238,7 +238,14 @@ def _placed(records: list[Record], statements: list[Statement], lecture) -> list
         if lecture.cells:
             cell, first = lecture.location(record.lines[0])
             record.cell, record.lines = cell, (first, first + record.lines[1] - record.lines[0])
+            for key in ("reason", "evidence"):  # "declared at line 12" of the joined text: its cell and line
+                setattr(record, key, _CITED_LINE.sub(lambda m: lecture.where(int(m.group(1) or m.group(2))),
+                                                     getattr(record, key) or ""))
     return records
+
+
+# a reason's reference to another line of the document: "the likelihood at line 12", "(line 12)"
+_CITED_LINE = re.compile(r"(?<=\bat )line (\d+)\b|(?<=\()line (\d+)(?=\))")
 
 
 # --- forked workers ------------------------------------------------------------------------------
