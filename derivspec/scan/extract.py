@@ -673,9 +673,9 @@ def fragments(text: str, file: str, kind: str = "md") -> list[Fragment]:
 # --- Markdown escapes ----------------------------------------------------------------------------
 
 _DENSITY_HEAD = re.compile(r"(?:^|[^A-Za-z\\])(?:[pqPQ]|\\pi|\\Pr|\\mathbb\s*\{\s*P\s*\})"
-                           r"(?:\s*_\s*(?:\{[^{}]*\}|\\?[A-Za-z0-9]+))?\s*$")
+                           r"(?:\s*\\?_\s*(?:\{[^{}]*\}|\\?[A-Za-z0-9]+))?\s*$")
 _EXPECTATION_HEAD = re.compile(r"(?:^|[^A-Za-z\\])(?:E|\\mathbb\s*\{\s*E\s*\}|\\mathrm\s*\{\s*E\s*\})"
-                               r"(?:\s*_\s*(?:\{.*\}|\\?[A-Za-z0-9]+))?\s*$")
+                               r"(?:\s*\\?_\s*(?:\{.*\}|\\?[A-Za-z0-9]+))?\s*$")
 
 
 def undo_markdown_escapes(body: str) -> str:
