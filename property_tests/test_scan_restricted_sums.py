@@ -116,7 +116,7 @@ def test_scan_proves_the_true_identity_over_the_restricted_sum(tmp_path):
 
 @pytest.mark.parametrize("tex, reason", [
     (r"\sum_{i=1, i \ne j}^n a_i = \sum_{i=1}^n a_i", "over a range with a condition"),
-    (r"\int_A p(x)\,dx = \int p(x)\,dx", "an integral over a set"),
+    (r"\int_A p(x)\,dx = \int p(x)\,dx", "an integral over a region"),
 ])
 def test_scan_leaves_an_unrepresented_condition_unchecked_with_its_reason(tmp_path, tex, reason):
     record = _record(tmp_path, _display(tex), 4)

@@ -1064,7 +1064,7 @@ class _DocumentParser(_Parser):
         if lower == "space" or (lower is None and upper is None) or (upper is None and _whole_domain(lower, variable)):
             return sympy.Integral(integrand, variable)
         if lower is None or upper is None:
-            raise self.error(token, "an integral over a set or with one bound (its range is not represented)")
+            raise self.error(token, "an integral over a region or with one bound (its range is not represented)")
         return sympy.Integral(integrand, (variable, lower, upper))
 
     def bound_argument(self) -> sympy.Expr:

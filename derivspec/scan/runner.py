@@ -195,18 +195,22 @@ def _failure_record(statement: Statement, error: Exception) -> dict:
 
 def _unread_side(statement: Statement) -> str:
     """Why a side of the statement is not read, or "" when every side is."""
+    from derivspec.core import symbolic
     from derivspec.scan.clauses import split_clauses
     from derivspec.scan.reader import DocumentNames
     from derivspec.scan.steps import Context, read_side
 
     try:
-        clauses = [c for c in split_clauses(clean(statement)) if c.relations]
-        context = Context(DocumentNames())
-        for clause in clauses:
-            for k, text in enumerate(clause.sides):
-                side = read_side(text, context)
-                if not side.readable:
-                    return f"the {'left' if k == 0 else 'right'} side is not read: {side.error}"
+        with symbolic.time_limit(STATEMENT_SECONDS):
+            clauses = [c for c in split_clauses(clean(statement)) if c.relations]
+            context = Context(DocumentNames())
+            for clause in clauses:
+                for k, text in enumerate(clause.sides):
+                    side = read_side(text, context)
+                    if not side.readable:
+                        return f"the {'left' if k == 0 else 'right'} side is not read: {side.error}"
+    except symbolic.SymPyTimeout:
+        return ""
     except Exception as error:  # the statement itself cannot be taken apart
         return f"not read: the statement cannot be split into sides ({type(error).__name__})"
     return ""
