@@ -33,9 +33,9 @@ def pin_to_two_cores() -> None:
 
 
 def run(path: Path, cache: str) -> tuple[float, dict]:
-    env = dict(os.environ, DERIVSPEC_CACHE_DIR=cache)
+    env = dict(os.environ, DERIVSPEC_SCAN_CACHE_DIR=cache)
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "derivspec", "scan", str(path), "--json", "--jobs", str(CORES)],
+    done = subprocess.run([sys.executable, "-m", "derivspec", "scan", str(path), "--json", "--no-cache", "--jobs", str(CORES)],
                           capture_output=True, text=True, env=env, preexec_fn=pin_to_two_cores, timeout=600)
     seconds = time.perf_counter() - started
     if done.returncode not in (0, 1):

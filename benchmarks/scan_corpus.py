@@ -86,7 +86,7 @@ def _blob(git_dir: Path, commit: str, name: str) -> bytes:
 def scan(paths: list[Path]) -> tuple[dict | None, float, str]:
     started = time.perf_counter()
     try:
-        done = subprocess.run([sys.executable, "-m", "derivspec", "scan", *map(str, paths), "--json", "--jobs", "2"],
+        done = subprocess.run([sys.executable, "-m", "derivspec", "scan", *map(str, paths), "--json", "--no-cache", "--jobs", "2"],
                               capture_output=True, text=True, timeout=REPOSITORY_TIMEOUT)
     except subprocess.TimeoutExpired:
         return None, time.perf_counter() - started, f"timed out after {REPOSITORY_TIMEOUT} s"
@@ -152,7 +152,7 @@ def one_process(half: str, mirror: Path, shared: Path) -> dict:
             paths += copy_out(git_dir, repo["commit"], documents(git_dir, repo["commit"], config["extensions"]), target)
         paths += sorted((shared / "seeds").glob("*.txt")) + sorted((shared / "corpus" / "d2l").glob("*.md"))
         started = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "derivspec", "scan", *map(str, paths), "--json", "--jobs", "2"],
+        done = subprocess.run([sys.executable, "-m", "derivspec", "scan", *map(str, paths), "--json", "--no-cache", "--jobs", "2"],
                               capture_output=True, text=True, timeout=REPOSITORY_TIMEOUT)
         seconds = time.perf_counter() - started
     statements = json.loads(done.stdout).get("statements", []) if done.stdout.strip() else []

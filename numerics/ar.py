@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch.distributions import Bernoulli, Categorical
 
+from derivspec.core.numbers import fmt
 from derivspec.numerics.routes import behaviour, monte_carlo, reference
 from derivspec.reference_models.autoregressive import (FVSBN, MADE, NADE, FALSE_FAIL_RATE, TabularAR, all_binary_vectors,
                                                        ancestral_sample, beam_search, chi_square_test, count_parameters,
@@ -131,7 +132,7 @@ def tables_represent_any_joint(d, *, conditionals_of=TabularAR.from_joint):
     model = conditionals_of(target)
     error = float((joint(model) - target).abs().max())
     return error < 1e-12, (f"d = {d}: a random joint (2^{d} = {2**d} cells) through its {count_parameters(model)} conditional "
-                           f"table entries: max |p_model − p| = {error:.1e}")
+                           f"table entries: max |p_model − p| = {fmt(error, '.1e')}")
 
 
 def _unshifted_log_prob(model, x):
@@ -152,7 +153,7 @@ def exact_normalised_likelihood(d, *, log_likelihood=log_prob):
     with torch.no_grad():
         totals = {name: float(log_likelihood(model, xs).exp().sum()) for name, model in _models(d).items()}
     worst = max(abs(t - 1) for t in totals.values())
-    return worst < 1e-12, (f"d = {d}, {2**d} sequences: Σ_x p(x) = " + ", ".join(f"{k} {v:.15f}" for k, v in totals.items()))
+    return worst < 1e-12, (f"d = {d}, {2**d} sequences: Σ_x p(x) = " + ", ".join(f"{k} {fmt(v, '.15f')}" for k, v in totals.items()))
 
 
 def _parallel_sample(model, n, generator):
@@ -187,8 +188,8 @@ def ancestral_matches_joint(d, n, *, sampler=ancestral_sample):
         samples, passes = sampler(model, n, generator)
         results[name] = chi_square_test(samples, joint(model))
     holds = all(r["passed"] for r in results.values())
-    return holds, (f"d = {d}, n = {n} samples per model, {2**d - 1} degrees of freedom, pass if p ≥ {FALSE_FAIL_RATE:g}: "
-                   + ", ".join(f"{k} p = {r['p_value']:.3f}" for k, r in results.items()))
+    return holds, (f"d = {d}, n = {n} samples per model, {2**d - 1} degrees of freedom, pass if p ≥ {fmt(FALSE_FAIL_RATE, 'g')}: "
+                   + ", ".join(f"{k} p = {fmt(r['p_value'], '.3f')}" for k, r in results.items()))
 
 
 def _context_free_nade(d):
@@ -217,7 +218,7 @@ def sampling_is_sequential(d, *, sampler=ancestral_sample, model_of=lambda d: _m
         depends = bool((model.conditional_logits(torch.zeros_like(samples)) != one_pass).any())
     same = float((one_pass - stepwise).abs().max())
     holds = passes == d and same < 1e-12 and depends
-    return holds, (f"d = {d}: scoring a batch = 1 pass (its logits equal the position-by-position ones to {same:.1e}); "
+    return holds, (f"d = {d}: scoring a batch = 1 pass (its logits equal the position-by-position ones to {fmt(same, '.1e')}); "
                    f"sampling = {passes} sequential passes (d = {d}); logit i changes with the drawn x_{{<i}}: {depends}")
 
 
@@ -287,7 +288,7 @@ def _compare_passes(model, x, d, hidden):
         for i in range(d)], 1)
     error = float((one_pass - stepwise).abs().max())
     return error < 1e-12, (f"MADE d = {d}, hidden ({hidden}, {hidden}), 64 sequences: one pass vs {d} prefix-only passes, "
-                           f"max |Δ token NLL| = {error:.1e}; Σ token NLL = −log p(x)")
+                           f"max |Δ token NLL| = {fmt(error, '.1e')}; Σ token NLL = −log p(x)")
 
 
 def _token_logits(p1, p2, p3) -> torch.Tensor:
@@ -404,7 +405,7 @@ def made_output_sees_only_the_past(d, hidden, *, masks=made_masks):
     future = float(torch.triu(jacobian).abs().max())
     used = int((torch.tril(jacobian, -1) != 0).sum())
     return future == 0.0 and used > 0, (f"d = {d}, hidden ({hidden}, {hidden}), random degrees: max |∂logit_i/∂x_j| over "
-                                        f"j ≥ i = {future:g}; {used} of the {d * (d - 1) // 2} pairs j < i are used")
+                                        f"j ≥ i = {fmt(future, 'g')}; {used} of the {d * (d - 1) // 2} pairs j < i are used")
 
 
 def _rows_below_unmasked(kernel, layer, device=None):
@@ -506,7 +507,7 @@ def low_temperature_is_greedy(T, *, tempered=temperature_probs):
     greedy = greedy_decode(model)
     all_greedy = bool((samples == greedy).all())
     return worst < 1e-6 and all_greedy, (f"T = {T}: on {int(clear.sum())} random 6-class rows with a top gap ≥ 0.2 the "
-                                         f"argmax keeps all but {worst:.1e} of the mass; 200 per-token samples of a "
+                                         f"argmax keeps all but {fmt(worst, '.1e')} of the mass; 200 per-token samples of a "
                                          f"4-token model at this T all equal the greedy sequence: {all_greedy}")
 
 
@@ -522,8 +523,8 @@ def temperature_raises_entropy(*, tempered=temperature_probs):
     increasing = bool((entropy[:, 1:] >= entropy[:, :-1] - 1e-12).all())
     low, high = float(entropy[:, 0].mean()), float(entropy[:, -1].mean())
     return increasing and high > 0.99 * math.log(5), (f"500 random 5-class logit rows, T on {grid}: entropy non-decreasing "
-                                                      f"in T for every row: {increasing}; mean entropy {low:.3f} nats at "
-                                                      f"T = 0.05, {high:.4f} at T = 50 (log 5 = {math.log(5):.4f})")
+                                                      f"in T for every row: {increasing}; mean entropy {fmt(low, '.3f')} nats at "
+                                                      f"T = 0.05, {fmt(high, '.4f')} at T = 50 (log 5 = {fmt(math.log(5), '.4f')})")
 
 
 def _tabular_models(d: int, count: int, seed: int):
@@ -606,5 +607,5 @@ def temperature_trades_quality_for_diversity(d, *, tempered_logits=lambda logits
     first = rows[0]
     return entropy_up and quality_down, (f"3 random NADEs, d = {d}, exact over {2**d} sequences, T ∈ {grid}: entropy of the "
                                          f"samples increasing: {entropy_up}, E[log p(x)] decreasing: {quality_down}; first "
-                                         f"model: entropy " + ", ".join(f"{h:.2f}" for h, _ in first)
-                                         + "; E log p " + ", ".join(f"{q:.2f}" for _, q in first))
+                                         f"model: entropy " + ", ".join(f"{fmt(h, '.2f')}" for h, _ in first)
+                                         + "; E log p " + ", ".join(f"{fmt(q, '.2f')}" for _, q in first))

@@ -18,6 +18,7 @@ from typing import Callable
 import sympy
 import torch
 
+from derivspec.core.numbers import fmt
 from derivspec.numerics.accuracy import (ABSOLUTE_RESOLUTION, ERROR_SAFETY, MAX_RESOLUTION, ROUNDOFF_RTOL, Approximate,
                                        RouteInconclusive, tolerance)
 from derivspec.numerics.montecarlo import MonteCarloResult, SampleFn, monte_carlo_check
@@ -123,12 +124,12 @@ def against_reference(candidate: sympy.Expr, claim, ctx: NumericContext,
     undecidable = ~torch.isfinite(want) | ~torch.isfinite(tol) | too_coarse
     if bool(undecidable.any()):
         first = int(torch.nonzero(undecidable)[0])
-        at = ", ".join(f"{k}={float(v[first]):.6g}" for k, v in values.items())
+        at = ", ".join(f"{k}={fmt(float(v[first]), '.6g')}" for k, v in values.items())
         why = ("the reference value is not finite" if not bool(torch.isfinite(want[first]))
                else "the route's error estimate is infinite (its integrator warned or failed)"
                if not bool(torch.isfinite(tol[first]))
-               else f"the route's error estimate ({float(error_estimate[first]):.2g}, × {ERROR_SAFETY:g}) is above "
-                    f"{MAX_RESOLUTION:g} of the value ({float(want[first]):.6g})")
+               else f"the route's error estimate ({fmt(float(error_estimate[first]), '.2g')}, × {fmt(ERROR_SAFETY, 'g')}) is above "
+                    f"{fmt(MAX_RESOLUTION, 'g')} of the value ({fmt(float(want[first]), '.6g')})")
         raise RouteInconclusive(f"{int(undecidable.sum())} of {n_points} points undecidable: {why} at {at}")
     error = (got - want).abs()
     error = torch.where(torch.isfinite(error), error, torch.full_like(error, math.inf))
@@ -142,9 +143,9 @@ def against_reference(candidate: sympy.Expr, claim, ctx: NumericContext,
         sizeable = want.abs() >= 1e-3 * float(want.abs().max())  # relative resolution means little near zero
         resolution = float((tol / want.abs())[sizeable].max()) if bool(sizeable.any()) else math.inf
         detail = (f"{n_points} random points, float64; tolerance from the route's error estimate ({out.how}) "
-                  f"× {ERROR_SAFETY:g}: detects relative errors above {resolution:.1g}")
+                  f"× {fmt(ERROR_SAFETY, 'g')}: detects relative errors above {fmt(resolution, '.1g')}")
     else:
-        detail = f"{n_points} random points, float64, exact up to round-off (rtol {ROUNDOFF_RTOL:g})"
+        detail = f"{n_points} random points, float64, exact up to round-off (rtol {fmt(ROUNDOFF_RTOL, 'g')})"
     return NumericResult(passed, method, points=n_points, max_abs_diff=float(error.max()),
                          counterexample=counterexample, seconds=time.perf_counter() - start, detail=detail)
 
@@ -183,7 +184,7 @@ def against_monte_carlo(candidate: sympy.Expr, claim, ctx: NumericContext,
     params, value, result = next((o for o in outcomes if not o[2].passed),
                                  max(outcomes, key=lambda o: abs(o[2].z)))
     detail = (f"{len(outcomes)} parameter point(s); worst at {', '.join(f'{k}={v:.4g}' for k, v in params.items())}: "
-              f"{result.method}, n={result.n}, estimate {result.estimate:.6g} ± {result.stderr:.2g}, claimed {value:.6g}, "
-              f"z={result.z:.2f}")
+              f"{result.method}, n={result.n}, estimate {fmt(result.estimate, '.6g')} ± {fmt(result.stderr, '.2g')}, claimed {fmt(value, '.6g')}, "
+              f"z={fmt(result.z, '.2f')}")
     return NumericResult(all(o[2].passed for o in outcomes), method, monte_carlo=result, detail=detail,
                          seconds=time.perf_counter() - start)

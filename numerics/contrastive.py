@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch.distributions import Bernoulli, Categorical, MultivariateNormal, Normal, kl_divergence
 
+from derivspec.core.numbers import fmt
 from derivspec.numerics.accuracy import Approximate, richardson
 from derivspec.numerics.checks import elementwise_grad
 from derivspec.numerics.montecarlo import FALSE_FAIL_RATE, Integrand, critical_z, standard_normal
@@ -146,8 +147,8 @@ def descent_raises_positive(batch, *, loss=infonce_rows):
     positive, negative = similarity_change_after_step(batch=batch, device=CPU, loss=loss)
     holds = bool((positive > 0).all())
     return holds, (f"one gradient step (lr 1e-3) on a random linear dual encoder, batch N = {batch}: the positive "
-                   f"similarities changed by {positive.min():.2e} … {positive.max():.2e} ({int((positive > 0).sum())} of {batch} rose); the negatives by "
-                   f"{float(negative.mean()):.2e} on average; −∂L/∂s_ii = (1 − p_ii)/τ > 0 at every row")
+                   f"similarities changed by {fmt(positive.min(), '.2e')} … {fmt(positive.max(), '.2e')} ({int((positive > 0).sum())} of {batch} rose); the negatives by "
+                   f"{fmt(float(negative.mean()), '.2e')} on average; −∂L/∂s_ii = (1 − p_ii)/τ > 0 at every row")
 
 
 @behaviour("contrastive.infonce.grad-negative", broken=INFONCE_BROKEN)
@@ -162,9 +163,9 @@ def descent_lowers_negatives(batch, *, loss=infonce_rows):
     off_diagonal = grad[:, ~torch.eye(batch, dtype=torch.bool)]
     holds = float(negative.mean()) < 0 and bool((off_diagonal > 0).all())
     return holds, (f"one gradient step (lr 1e-3) on a random linear dual encoder, batch N = {batch}: the negative "
-                   f"similarities changed by {float(negative.mean()):.2e} on average ({int((negative < 0).sum())} of "
+                   f"similarities changed by {fmt(float(negative.mean()), '.2e')} on average ({int((negative < 0).sum())} of "
                    f"{negative.numel()} fell); on 32 random {batch}×{batch} similarity matrices ∂L/∂s_ij > 0 for "
-                   f"{int((off_diagonal > 0).sum())} of the {off_diagonal.numel()} negatives (min {float(off_diagonal.min()):.2e})")
+                   f"{int((off_diagonal > 0).sum())} of the {off_diagonal.numel()} negatives (min {fmt(float(off_diagonal.min()), '.2e')})")
 
 
 # --- the dual encoder: bound, saturation, critic, retrieval --------------------------------------
@@ -196,9 +197,9 @@ def infonce_bound_below_mi(rho, d, batch, *, mutual_information=gaussian_mutual_
     z = critical_z(FALSE_FAIL_RATE)
     log_n = math.log(batch)
     holds = estimate <= mi + z * stderr and best <= mi + z * best_err and estimate <= log_n and best <= log_n
-    return holds, (f"ρ = {rho}, d = {d}, N = {batch}: trained critic log N − L = {estimate:.4f} ± {stderr:.4f}, optimal "
-                   f"critic {best:.4f} ± {best_err:.4f}, I(X;Y) = {mi:.4f}, log N = {log_n:.4f} "
-                   f"({EVAL_BATCHES} batches; bound ≤ I tested at z = {z:.2f}, false-fail rate {FALSE_FAIL_RATE:g})")
+    return holds, (f"ρ = {rho}, d = {d}, N = {batch}: trained critic log N − L = {fmt(estimate, '.4f')} ± {fmt(stderr, '.4f')}, optimal "
+                   f"critic {fmt(best, '.4f')} ± {fmt(best_err, '.4f')}, I(X;Y) = {fmt(mi, '.4f')}, log N = {fmt(log_n, '.4f')} "
+                   f"({EVAL_BATCHES} batches; bound ≤ I tested at z = {fmt(z, '.2f')}, false-fail rate {fmt(FALSE_FAIL_RATE, 'g')})")
 
 
 def _untrained(rho: float, d: int, batch: int) -> TrainedEncoder:
@@ -222,8 +223,8 @@ def trained_critic_is_density_ratio(rho, d, batch, *, trained=_trained):
     learned_bilinear, _ = critic_logit_differences(bilinear.model.similarity, d, rho, device=CPU)
     error_bilinear = float(((learned_bilinear - best).pow(2).mean() / best.pow(2).mean()).sqrt())
     return error < 0.1, (f"ρ = {rho}, d = {d}, N = {batch}, {critic.steps} Adam steps: relative RMS distance of the trained "
-                         f"critic's logit differences from log p(y₁|x)/p(y₁) − log p(y₂|x)/p(y₂) = {error:.3f} (features "
-                         f"{'u, ‖u‖², 1' if critic.model.quadratic else 'u'}); a bilinear critic xᵀWy cannot represent the ‖y‖² term: {error_bilinear:.3f}")
+                         f"critic's logit differences from log p(y₁|x)/p(y₁) − log p(y₂|x)/p(y₂) = {fmt(error, '.3f')} (features "
+                         f"{'u, ‖u‖², 1' if critic.model.quadratic else 'u'}); a bilinear critic xᵀWy cannot represent the ‖y‖² term: {fmt(error_bilinear, '.3f')}")
 
 
 @behaviour("contrastive.clip.symmetric", broken={
@@ -241,8 +242,8 @@ def clip_retrieves_partners(rho, d, batch, *, trained=_trained, critic_of=lambda
     chance = 1 / batch
     trials = batches * batch
     z = (accuracy - chance) / math.sqrt(chance * (1 - chance) / trials)
-    return z > critical_z(FALSE_FAIL_RATE), (f"ρ = {rho}, d = {d}, N = {batch}: top-1 retrieval {accuracy:.3f} over {trials} "
-                                             f"anchors vs chance {chance:.3f} (z = {z:.1f})")
+    return z > critical_z(FALSE_FAIL_RATE), (f"ρ = {rho}, d = {d}, N = {batch}: top-1 retrieval {fmt(accuracy, '.3f')} over {trials} "
+                                             f"anchors vs chance {fmt(chance, '.3f')} (z = {fmt(z, '.1f')})")
 
 
 # --- mutual information ---------------------------------------------------------------------------
@@ -289,8 +290,8 @@ def mi_zero_iff_independent(*, mutual_information=gaussian_mutual_information):
     standard = Normal(torch.zeros((), dtype=DTYPE), torch.ones((), dtype=DTYPE))
     factorises = float((_pair(torch.tensor(0.0, dtype=DTYPE)).log_prob(xy) - standard.log_prob(xy).sum(-1)).abs().max())
     holds = all(v > 0 for r, v in values.items() if r != 0) and abs(values[0.0]) < 1e-14 and factorises < 1e-12
-    return holds, (f"I(ρ) from torch entropies on ρ ∈ [−0.95, 0.95]: min over ρ ≠ 0 is {min(v for r, v in values.items() if r):.4g} "
-                   f"(must be > 0), I(0) = {values[0.0]:.1e}; at ρ = 0 |log p(x,y) − log p(x) − log p(y)| ≤ {factorises:.1e}")
+    return holds, (f"I(ρ) from torch entropies on ρ ∈ [−0.95, 0.95]: min over ρ ≠ 0 is {fmt(min(v for r, v in values.items() if r), '.4g')} "
+                   f"(must be > 0), I(0) = {fmt(values[0.0], '.1e')}; at ρ = 0 |log p(x,y) − log p(x) − log p(y)| ≤ {fmt(factorises, '.1e')}")
 
 
 def _log_density_pair(x, y, rho):
@@ -410,8 +411,8 @@ def ce_recovers_conditional(inputs, classes, *, loss=expected_cross_entropy):
     fitted = torch.softmax(logits.detach(), 1)
     error = float((fitted - p_y_given_x).abs().max())
     largest = float(p_y_given_x.max())
-    return error < 1e-6, (f"{inputs} inputs × {classes} classes, p_data(y|x) random (largest probability {largest:.2f}, "
-                          f"so no input has a single valid label): LBFGS on E[−log q(y|x)] gives max |q − p_data| = {error:.1e}")
+    return error < 1e-6, (f"{inputs} inputs × {classes} classes, p_data(y|x) random (largest probability {fmt(largest, '.2f')}, "
+                          f"so no input has a single valid label): LBFGS on E[−log q(y|x)] gives max |q − p_data| = {fmt(error, '.1e')}")
 
 
 @reference("contrastive.label-smoothing", points=64)

@@ -22,6 +22,7 @@ import math
 import torch
 from torch.distributions import MultivariateNormal, Normal, kl_divergence
 
+from derivspec.core.numbers import fmt
 from derivspec.numerics.accuracy import Approximate
 from derivspec.numerics.checks import elementwise_grad
 from derivspec.numerics.montecarlo import FALSE_FAIL_RATE, Integrand, monte_carlo_check, standard_normal
@@ -109,15 +110,15 @@ def _ends_in_noise(name: str, betas: torch.Tensor, alpha_bar_rule) -> tuple[bool
         kl = float(kl_divergence(Normal(torch.tensor(math.sqrt(alpha_bar_T), dtype=DTYPE),
                                         torch.tensor(math.sqrt(1 - alpha_bar_T), dtype=DTYPE)),
                                  Normal(torch.tensor(0.0, dtype=DTYPE), torch.tensor(1.0, dtype=DTYPE))))
-        signal = (f"x_T | x_0 keeps √ᾱ_T = {math.sqrt(alpha_bar_T):.3g} of x_0 and KL(q(x_T | x_0 = 1) ‖ N(0, 1)) = "
-                  f"{kl:.3g} nats")
+        signal = (f"x_T | x_0 keeps √ᾱ_T = {fmt(math.sqrt(alpha_bar_T), '.3g')} of x_0 and KL(q(x_T | x_0 = 1) ‖ N(0, 1)) = "
+                  f"{fmt(kl, '.3g')} nats")
     else:
         signal = "ᾱ_T is not in [0, 1): no q(x_T | x_0) has it"
     x_T = simulate_forward(torch.ones(SIMULATED_CHAINS, dtype=DTYPE), 1 - betas, betas.numel(), make_generator(0, CPU))
-    return holds, (f"{name}: ᾱ_T = {alpha_bar_T:.3g} (Σβ_t = {float(betas.sum()):.3g}), "
-                   f"{'below' if holds else 'not below'} {PURE_NOISE_ALPHA_BAR:g}; {signal}; "
-                   f"{SIMULATED_CHAINS} simulated chains from x_0 = 1 end with mean {float(x_T.mean()):.3f} and variance "
-                   f"{float(x_T.var()):.3f} (N(0, 1): 0 and 1)")
+    return holds, (f"{name}: ᾱ_T = {fmt(alpha_bar_T, '.3g')} (Σβ_t = {fmt(float(betas.sum()), '.3g')}), "
+                   f"{'below' if holds else 'not below'} {fmt(PURE_NOISE_ALPHA_BAR, 'g')}; {signal}; "
+                   f"{SIMULATED_CHAINS} simulated chains from x_0 = 1 end with mean {fmt(float(x_T.mean()), '.3f')} and variance "
+                   f"{fmt(float(x_T.var()), '.3f')} (N(0, 1): 0 and 1)")
 
 
 FIRST_ORDER_PRODUCT = {"ᾱ_t = 1 − Σ_{s ≤ t} β_s (the product to first order)": dict(alpha_bar_rule=lambda betas: 1 - torch.cumsum(betas, 0))}
@@ -134,7 +135,7 @@ def linear_schedule_ends_in_noise(T, beta_1, beta_T, *, schedule=linear_schedule
 
     Seams: the schedule (β_t) and the rule that makes ᾱ_t of it."""
     betas = schedule(int(T), beta_1, beta_T, device=CPU)[0]
-    return _ends_in_noise(f"linear schedule, T = {int(T)}, β_t from {beta_1:g} to {beta_T:g}", betas, alpha_bar_rule)
+    return _ends_in_noise(f"linear schedule, T = {int(T)}, β_t from {fmt(beta_1, 'g')} to {fmt(beta_T, 'g')}", betas, alpha_bar_rule)
 
 
 @behaviour("ddpm.schedule.alpha-bar", broken={
@@ -146,7 +147,7 @@ def cosine_schedule_ends_in_noise(T, s, *, schedule=cosine_schedule, alpha_bar_r
 
     Seams: the schedule (β_t) and the rule that makes ᾱ_t of it."""
     betas = schedule(int(T), s, device=CPU)[0]
-    return _ends_in_noise(f"cosine schedule, T = {int(T)}, s = {s:g}", betas, alpha_bar_rule)
+    return _ends_in_noise(f"cosine schedule, T = {int(T)}, s = {fmt(s, 'g')}", betas, alpha_bar_rule)
 
 
 # --- the posterior -----------------------------------------------------------------------
@@ -279,10 +280,10 @@ def chain_of_kls_is_the_elbo(T, *, chain=chain_of_kls):
         mc = monte_carlo_check(lambda n, g: lgc.elbo_samples(x0, alphas, params, n, g), closed, make_generator(seed, CPU))
         nearest_wrong = min(abs(lgc.wrong_chain_elbo(x0, alphas, params, w) - joint) for w in lgc.WRONG_CHAINS)
         holds = holds and exact and mc.passed
-        rows.append(f"x_0 = {x0:g}: chain {closed:.6f}, joint Gaussians {joint:.6f} (|Δ| = {abs(closed - joint):.1e}), "
-                    f"Monte Carlo {mc.estimate:.4f} ± {mc.stderr:.1g} (n = {mc.n}, z = {mc.z:.2f}); the wrong chains "
-                    f"({', '.join(lgc.WRONG_CHAINS)}) are ≥ {nearest_wrong:.3g} away")
-    return holds, (f"T = {T}, {len(CHAIN_CASES)} random chains (Monte Carlo false-fail rate {FALSE_FAIL_RATE:g} each): "
+        rows.append(f"x_0 = {fmt(x0, 'g')}: chain {fmt(closed, '.6f')}, joint Gaussians {fmt(joint, '.6f')} (|Δ| = {fmt(abs(closed - joint), '.1e')}), "
+                    f"Monte Carlo {fmt(mc.estimate, '.4f')} ± {fmt(mc.stderr, '.1g')} (n = {mc.n}, z = {fmt(mc.z, '.2f')}); the wrong chains "
+                    f"({', '.join(lgc.WRONG_CHAINS)}) are ≥ {fmt(nearest_wrong, '.3g')} away")
+    return holds, (f"T = {T}, {len(CHAIN_CASES)} random chains (Monte Carlo false-fail rate {fmt(FALSE_FAIL_RATE, 'g')} each): "
                    + "; ".join(rows))
 
 
@@ -316,7 +317,7 @@ def elbo_bounds_the_log_likelihood(T, *, elbo=lgc.elbo_by_joint_gaussians, poste
         kl = posterior_kl(x0, alphas, params)
         ok = gap >= -1e-12 and abs(gap - kl) <= 1e-7 * max(1.0, abs(kl))
         holds = holds and ok
-        rows.append(f"x_0 = {x0:g}: log p(x_0) = {log_p:.6f}, gap {gap:.6f}, KL of the latent posteriors {kl:.6f}")
+        rows.append(f"x_0 = {fmt(x0, 'g')}: log p(x_0) = {fmt(log_p, '.6f')}, gap {fmt(gap, '.6f')}, KL of the latent posteriors {fmt(kl, '.6f')}")
     return holds, f"T = {T}, {len(CHAIN_CASES)} random chains, exact float64: " + "; ".join(rows)
 
 
@@ -362,9 +363,9 @@ def elbo_trains_the_kl_sum(T, *, kls=denoising_kls, optimum=true_posterior_kerne
         drift = max(drift, abs(elbo_plus_kls(other) - base))
         below = below and lgc.elbo_by_joint_gaussians(x0, alphas, other) < best_elbo
     holds = drift <= EXACT_RTOL * max(1.0, abs(base)) and best_kls < 1e-12 and below
-    return holds, (f"T = {T}, x_0 = {x0:g}: over {KERNEL_PERTURBATIONS} random reverse kernels of steps t ≥ 2, ELBO (joint "
-                   f"Gaussians) + Σ KL stays at {base:.6f} (largest drift {drift:.1e}); with the true posteriors every KL is "
-                   f"{best_kls:.1e} and the ELBO {best_elbo:.6f} is above every perturbed one: {below}")
+    return holds, (f"T = {T}, x_0 = {fmt(x0, 'g')}: over {KERNEL_PERTURBATIONS} random reverse kernels of steps t ≥ 2, ELBO (joint "
+                   f"Gaussians) + Σ KL stays at {fmt(base, '.6f')} (largest drift {fmt(drift, '.1e')}); with the true posteriors every KL is "
+                   f"{fmt(best_kls, '.1e')} and the ELBO {fmt(best_elbo, '.6f')} is above every perturbed one: {below}")
 
 
 # =============================================================================================
@@ -466,7 +467,7 @@ def mse_trained_denoiser(candidate, generator, device):
         ok, stat, crit = regression_check(values, x0, torch.stack([torch.ones_like(xt), xt], 1),
                                           FALSE_FAIL_RATE / len(DENOISER_POINTS))
         passed = passed and ok
-        rows.append(f"ᾱ = {ab:g}, μ₀ = {m0:g}, s₀ = {sd0:g}: χ² = {stat:.3g} (critical {crit:.3g})")
+        rows.append(f"ᾱ = {fmt(ab, 'g')}, μ₀ = {fmt(m0, 'g')}, s₀ = {fmt(sd0, 'g')}: χ² = {fmt(stat, '.3g')} (critical {fmt(crit, '.3g')})")
     return NumericResult(passed, "", detail="n = 200000 forward samples per point: " + "; ".join(rows))
 
 
@@ -524,9 +525,9 @@ def reverse_posterior_depends_on_x0(alpha_t, alpha_bar_prev, *, posterior=condit
     free_mean = float(a.sqrt() * xt)
     spread = max(means) - min(means)
     holds = spread > 1e-3
-    return holds, (f"α_t = {alpha_t:g}, ᾱ_{{t−1}} = {alpha_bar_prev:g}, x_t = 0.5: E[x_{{t−1}} | x_t, x_0] = "
+    return holds, (f"α_t = {fmt(alpha_t, 'g')}, ᾱ_{{t−1}} = {fmt(alpha_bar_prev, 'g')}, x_t = 0.5: E[x_{{t−1}} | x_t, x_0] = "
                    f"{', '.join(f'{m:.4f}' for m in means)} for x_0 = −2, 0, 2 (Gaussian conditioning); without x_0, with "
-                   f"data N(0, 1), E[x_{{t−1}} | x_t] = {free_mean:.4f}: the reverse posterior is a function of x_0")
+                   f"data N(0, 1), E[x_{{t−1}} | x_t] = {fmt(free_mean, '.4f')}: the reverse posterior is a function of x_0")
 
 
 def forward_step(x_prev, x0, alpha_t, alpha_bar_prev, noise):
@@ -557,8 +558,8 @@ def forward_chain_is_markov(alpha_t, alpha_bar_prev, *, step=forward_step):
     partial = (r02 - r01 * r12) / math.sqrt((1 - r01**2) * (1 - r12**2))
     z = math.atanh(partial) * math.sqrt(n - 4)
     critical = samplers.z_critical(FALSE_FAIL_RATE)
-    return abs(z) <= critical, (f"n = {n} simulated chains: corr(x_0, x_t) = {r02:.4f}, but the partial correlation given "
-                                f"x_{{t−1}} is {partial:+.5f} (Fisher z = {z:+.2f}, critical {critical:.2f}): q(x_t | x_{{t−1}}, x_0) "
+    return abs(z) <= critical, (f"n = {n} simulated chains: corr(x_0, x_t) = {fmt(r02, '.4f')}, but the partial correlation given "
+                                f"x_{{t−1}} is {fmt(partial, '+.5f')} (Fisher z = {fmt(z, '+.2f')}, critical {fmt(critical, '.2f')}): q(x_t | x_{{t−1}}, x_0) "
                                 f"= q(x_t | x_{{t−1}})")
 
 
@@ -587,10 +588,10 @@ def ratio_over_different_variables_is_not_a_kl(alpha_t, alpha_bar_prev, *, numer
     value = numerator(x_prev, xt, math.sqrt(alpha_t) * x_prev, math.sqrt(1 - alpha_t), reverse) - reverse.log_prob(x_prev)
     estimate, se = float(value.mean()), float(value.std()) / math.sqrt(n)
     holds = estimate + samplers.z_critical(FALSE_FAIL_RATE) * se < 0
-    return holds, (f"x_0 = 0, α_t = {alpha_t:g}, ᾱ_{{t−1}} = {alpha_bar_prev:g}, p(x_{{t−1}}|x_t) the true posterior "
-                   f"q(x_{{t−1}}|x_t, x_0): E_q[log q(x_t|x_{{t−1}}) − log p(x_{{t−1}}|x_t)] = {estimate:.4f} ± {se:.1g} "
+    return holds, (f"x_0 = 0, α_t = {fmt(alpha_t, 'g')}, ᾱ_{{t−1}} = {fmt(alpha_bar_prev, 'g')}, p(x_{{t−1}}|x_t) the true posterior "
+                   f"q(x_{{t−1}}|x_t, x_0): E_q[log q(x_t|x_{{t−1}}) − log p(x_{{t−1}}|x_t)] = {fmt(estimate, '.4f')} ± {fmt(se, '.1g')} "
                    f"(Monte Carlo, n = {n}; exactly ½log(β̃_t/β_t) = "
-                   f"{0.5 * math.log((1 - alpha_bar_prev) / (1 - alpha_t * alpha_bar_prev)):.4f}) < 0, impossible for a KL: the "
+                   f"{fmt(0.5 * math.log((1 - alpha_bar_prev) / (1 - alpha_t * alpha_bar_prev)), '.4f')}) < 0, impossible for a KL: the "
                    f"two log-densities are of different variables; KL(q(x_{{t−1}}|x_t,x_0) ‖ p) pairs the same variable")
 
 
@@ -676,9 +677,9 @@ def ddim_is_deterministic_at_eta_zero(steps, *, eta=0.0, noise_prediction=exact_
     differ = float((noisy[0] - noisy[1]).abs().max())
     ok, d, p = samplers.ks_test(first[:, 0], data.cdf)
     return same and differ > 0.1 and ok, (
-        f"two-mode data, exact ε of the T = {SAMPLER_T} schedule, {int(steps)} DDIM steps, {SAMPLER_N} samples: η = {eta:g} "
-        f"twice from one x_T is identical: {same}; η = 1 with two generators differs by up to {differ:.2f}; the η = {eta:g} samples "
-        f"{'pass' if ok else 'fail'} KS (D = {d:.4f}, p = {p:.3g}, false-fail rate {FALSE_FAIL_RATE:g})")
+        f"two-mode data, exact ε of the T = {SAMPLER_T} schedule, {int(steps)} DDIM steps, {SAMPLER_N} samples: η = {fmt(eta, 'g')} "
+        f"twice from one x_T is identical: {same}; η = 1 with two generators differs by up to {fmt(differ, '.2f')}; the η = {fmt(eta, 'g')} samples "
+        f"{'pass' if ok else 'fail'} KS (D = {fmt(d, '.4f')}, p = {fmt(p, '.3g')}, false-fail rate {fmt(FALSE_FAIL_RATE, 'g')})")
 
 
 def ddim_without_skipping(eps_fn, alpha_bars, timesteps, x_T, eta, generator=None):
@@ -707,11 +708,11 @@ def ddim_few_steps_without_retraining(steps, *, sampler=samplers.ddim_sample, no
         ts = samplers.ddim_timesteps(SAMPLER_T, count)
         for eta in (0.0, 1.0):
             ok, d, p = samplers.ks_test(sampler(eps, alpha_bars, ts, x_T, eta, g)[:, 0], data.cdf)
-            rows.append(f"{count} steps, η = {eta:g}: D = {d:.3f} ({'pass' if ok else 'fail'})")
+            rows.append(f"{count} steps, η = {fmt(eta, 'g')}: D = {fmt(d, '.3f')} ({'pass' if ok else 'fail'})")
             if count == int(steps) and eta == 0.0:
                 verdict = ok
     return bool(verdict), (f"two-mode data, {SAMPLER_N} samples, exact ε of the T = {SAMPLER_T} schedule (no retraining), "
-                           f"KS at false-fail rate {FALSE_FAIL_RATE:g} (D resolution {samplers.ks_resolution(SAMPLER_N):.3f}): "
+                           f"KS at false-fail rate {fmt(FALSE_FAIL_RATE, 'g')} (D resolution {fmt(samplers.ks_resolution(SAMPLER_N), '.3f')}): "
                            + "; ".join(rows))
 
 
@@ -742,9 +743,9 @@ def ddim_inverts_at_eta_zero(steps, *, invert=samplers.ddim_invert):
     error = (back - x0).abs()[:, 0]
     median, q99 = float(error.median()), float(error.quantile(0.99))
     holds = median < 0.05 and abs(float(x_T.mean())) < 0.1 and abs(float(x_T.var()) - 1) < 0.1
-    return holds, (f"two-mode data, 2000 points, {int(steps)} steps: round-trip error median {median:.4f}, 99th percentile "
-                   f"{q99:.3f}, max {float(error.max()):.3f} (first-order inversion: points near the boundary between the "
-                   f"modes are the worst); encoded x_T mean {float(x_T.mean()):+.3f}, variance {float(x_T.var()):.3f}")
+    return holds, (f"two-mode data, 2000 points, {int(steps)} steps: round-trip error median {fmt(median, '.4f')}, 99th percentile "
+                   f"{fmt(q99, '.3f')}, max {fmt(float(error.max()), '.3f')} (first-order inversion: points near the boundary between the "
+                   f"modes are the worst); encoded x_T mean {fmt(float(x_T.mean()), '+.3f')}, variance {fmt(float(x_T.var()), '.3f')}")
 
 
 ANCESTRAL_N = 2000
@@ -773,8 +774,8 @@ def ancestral_sampler_reproduces_data(T, *, noise_prediction=exact_eps):
     Seam: the ε-prediction in μ_θ (exact ε* by default)."""
     ok, d, p = _ancestral_ks(int(T), "linear", noise_prediction)
     return ok, (f"two-mode data 0.3N(−2, 0.4²) + 0.7N(1.5, 0.6²), T = {int(T)} (linear β, Σβ ≈ 10), {ANCESTRAL_N} "
-                f"samples: KS D = {d:.4f}, p = {p:.3g} (false-fail rate {FALSE_FAIL_RATE:g}, D resolution "
-                f"{samplers.ks_resolution(ANCESTRAL_N):.3f})")
+                f"samples: KS D = {fmt(d, '.4f')}, p = {fmt(p, '.3g')} (false-fail rate {fmt(FALSE_FAIL_RATE, 'g')}, D resolution "
+                f"{fmt(samplers.ks_resolution(ANCESTRAL_N), '.3f')})")
 
 
 @behaviour("ddpm.ddim.marginal", broken={
@@ -792,10 +793,10 @@ def more_steps_better_samples(n, *, schedule=cosine_schedule, noise_prediction=e
         ok, d, p = _ancestral_ks(T, "cosine", noise_prediction, schedule)
         distances.append(d)
         passes.append(ok)
-        rows.append(f"T = {T}: D = {d:.4f} (p = {p:.2g})")
+        rows.append(f"T = {T}: D = {fmt(d, '.4f')} (p = {fmt(p, '.2g')})")
     holds = distances[0] > distances[2] and not passes[0] and passes[2]
     return holds, (f"two-mode data, {ANCESTRAL_N} samples per T, exact ε, cosine schedule: " + "; ".join(rows)
-                   + f" (D resolution {samplers.ks_resolution(ANCESTRAL_N):.3f}); T network passes each. With exact scores the "
+                   + f" (D resolution {fmt(samplers.ks_resolution(ANCESTRAL_N), '.3f')}); T network passes each. With exact scores the "
                    f"gain saturates early: beyond a few tens of steps the error is below this test's resolution")
 
 
@@ -828,8 +829,8 @@ def cosine_schedule_is_a_schedule(T, s, *, schedule=cosine_schedule):
     betas, _, alpha_bars = schedule(int(T), s, device=CPU)
     holds = bool((betas > 0).all() and (betas <= 0.999).all() and (alpha_bars[1:] < alpha_bars[:-1]).all()) \
         and float(alpha_bars[-1]) < PURE_NOISE_ALPHA_BAR
-    return holds, (f"T = {int(T)}, s = {s:g}: β_t from {float(betas[0]):.2e} to {float(betas[-1]):.3f} (clipped at 0.999), "
-                   f"ᾱ strictly decreasing: {bool((alpha_bars[1:] < alpha_bars[:-1]).all())}, ᾱ_T = {float(alpha_bars[-1]):.2g}")
+    return holds, (f"T = {int(T)}, s = {fmt(s, 'g')}: β_t from {fmt(float(betas[0]), '.2e')} to {fmt(float(betas[-1]), '.3f')} (clipped at 0.999), "
+                   f"ᾱ strictly decreasing: {bool((alpha_bars[1:] < alpha_bars[:-1]).all())}, ᾱ_T = {fmt(float(alpha_bars[-1]), '.2g')}")
 
 
 @behaviour("ddpm.schedule.cosine", broken={
@@ -845,7 +846,7 @@ def schedules_differ_in_signal_path(T, *, compared=cosine_schedule):
     f_lin, f_cos = float((linear < 0.01).to(DTYPE).mean()), float((cosine < 0.01).to(DTYPE).mean())
     half_lin, half_cos = int((linear < 0.5).nonzero()[0]) + 1, int((cosine < 0.5).nonzero()[0]) + 1
     holds = f_lin > 2 * f_cos
-    return holds, (f"T = {int(T)}: ᾱ_t < 0.01 for {100 * f_lin:.1f} % of the linear schedule's steps and {100 * f_cos:.1f} % "
+    return holds, (f"T = {int(T)}: ᾱ_t < 0.01 for {fmt(100 * f_lin, '.1f')} % of the linear schedule's steps and {fmt(100 * f_cos, '.1f')} % "
                    f"of the cosine's; ᾱ_t falls below ½ at t = {half_lin} (linear) and t = {half_cos} (cosine)")
 
 

@@ -18,6 +18,7 @@ from scipy.linalg import sqrtm
 from scipy.spatial.distance import jensenshannon
 from torch.distributions import Bernoulli, Categorical, kl_divergence
 
+from derivspec.core.numbers import fmt
 from derivspec.numerics.accuracy import Approximate, quad
 from derivspec.numerics.montecarlo import Integrand, standard_normal
 from derivspec.numerics.routes import behaviour, monte_carlo, reference
@@ -142,8 +143,8 @@ def f_divergence_table(delta, *, generators=calc.GENERATORS):
             by_f = calc.f_divergence(log_p, log_q, f, low, high, points=(-delta, 0.0, delta))
             by_definition = calc.direct(name, log_p, log_q, low, high, points=(-delta, 0.0, delta))
             worst = max(worst, abs(by_f - by_definition))
-        rows.append(f"{name} {by_f:.5f}")
-    return worst < QUADRATURE_TOL, (f"δ = {delta}: max |E_q[f(p/q)] − definition| = {worst:.1g} over KL, reverse KL, JS, χ², TV "
+        rows.append(f"{name} {fmt(by_f, '.5f')}")
+    return worst < QUADRATURE_TOL, (f"δ = {delta}: max |E_q[f(p/q)] − definition| = {fmt(worst, '.1g')} over KL, reverse KL, JS, χ², TV "
                                     f"(both orders); D(N(0.3, 1.2²) ‖ mixture): {', '.join(rows)}")
 
 
@@ -162,8 +163,8 @@ def forward_kl_fit_covers(delta, *, divergence="kl"):
     m, s, value = calc.fit_gaussian(mixture, divergence, start=(delta, 1.0))
     gap_ratio = _normal_density(0.0, m, s) / math.exp(float(mixture(0.0)))
     holds = abs(m) < 1e-3 and abs(s**2 - (1 + delta**2)) < 1e-3 and gap_ratio > 1
-    return holds, (f"δ = {delta}, started on the right mode: m = {m:.2g}, s² = {s**2:.5f} (moment matching 1 + δ² = {1 + delta**2}); "
-                   f"q(0)/p(0) = {gap_ratio:.1f}: the fit puts mass in the gap between the modes")
+    return holds, (f"δ = {delta}, started on the right mode: m = {fmt(m, '.2g')}, s² = {fmt(s**2, '.5f')} (moment matching 1 + δ² = {1 + delta**2}); "
+                   f"q(0)/p(0) = {fmt(gap_ratio, '.1f')}: the fit puts mass in the gap between the modes")
 
 
 @behaviour("divergence.f.kl", broken={
@@ -182,8 +183,8 @@ def likelihood_fit_is_the_forward_kl_fit(delta, n, *, divergence="kl"):
     z_mean = (m_hat - m) / math.sqrt(var / n)
     z_var = (v_hat - s**2) / math.sqrt((fourth - v_hat**2) / n)
     holds = abs(z_mean) <= Z_CRITICAL and abs(z_var) <= Z_CRITICAL
-    return holds, (f"δ = {delta}, n = {n}: MLE (m, s²) = ({m_hat:.4f}, {v_hat:.4f}); forward-KL fit ({m:.1g}, {s**2:.4f}); "
-                   f"z = {z_mean:.2f}, {z_var:.2f} (|z| ≤ {Z_CRITICAL:.2f})")
+    return holds, (f"δ = {delta}, n = {n}: MLE (m, s²) = ({fmt(m_hat, '.4f')}, {fmt(v_hat, '.4f')}); forward-KL fit ({fmt(m, '.1g')}, {fmt(s**2, '.4f')}); "
+                   f"z = {fmt(z_mean, '.2f')}, {fmt(z_var, '.2f')} (|z| ≤ {fmt(Z_CRITICAL, '.2f')})")
 
 
 @behaviour("divergence.f.reverse-kl", broken={
@@ -198,8 +199,8 @@ def reverse_kl_fit_seeks_a_mode(delta, *, divergence="reverse_kl"):
     mc, sc, centred = calc.fit_gaussian(mixture, divergence, start=(0.0, 2.0))
     other_mode_mass = stats.norm.cdf(0.0, m, s)
     holds = abs(m - delta) < 0.2 and s < 1.3 and value < centred
-    return holds, (f"δ = {delta}: started on the right mode, m = {m:.4f}, s = {s:.4f}, KL(q‖p) = {value:.4f} "
-                   f"< the centred stationary fit (m = {mc:.1g}, s = {sc:.4f}, KL {centred:.4f}); q puts {other_mode_mass:.1g} "
+    return holds, (f"δ = {delta}: started on the right mode, m = {fmt(m, '.4f')}, s = {fmt(s, '.4f')}, KL(q‖p) = {fmt(value, '.4f')} "
+                   f"< the centred stationary fit (m = {fmt(mc, '.1g')}, s = {fmt(sc, '.4f')}, KL {fmt(centred, '.4f')}); q puts {fmt(other_mode_mass, '.1g')} "
                    f"of its mass on the other mode's half-line (it ignores that mode: high precision, mode collapse)")
 
 
@@ -223,9 +224,9 @@ def kl_directions_disagree(delta, *, forward="kl", reverse="reverse_kl"):
     m1, s1, v1 = calc.fit_gaussian(gauss, reverse, start=(0.5, 2.0))
     holds = (reverse_at_forward > reverse_min + 1e-3 and forward_at_reverse > forward_min + 1e-3
              and max(v0, v1) < 1e-9 and max(abs(m0), abs(m1), abs(s0 - 1), abs(s1 - 1)) < 1e-3)
-    return holds, (f"δ = {delta}: forward fit ({mf:.2g}, {sf:.3f}) has reverse KL {reverse_at_forward:.3f} > its minimum "
-                   f"{reverse_min:.3f} at ({mr:.3f}, {sr:.3f}), whose forward KL {forward_at_reverse:.3f} > {forward_min:.3f}; "
-                   f"with p_data = N(0, 1) both fits are N(0, 1) (KL {max(v0, v1):.1g})")
+    return holds, (f"δ = {delta}: forward fit ({fmt(mf, '.2g')}, {fmt(sf, '.3f')}) has reverse KL {fmt(reverse_at_forward, '.3f')} > its minimum "
+                   f"{fmt(reverse_min, '.3f')} at ({fmt(mr, '.3f')}, {fmt(sr, '.3f')}), whose forward KL {fmt(forward_at_reverse, '.3f')} > {fmt(forward_min, '.3f')}; "
+                   f"with p_data = N(0, 1) both fits are N(0, 1) (KL {fmt(max(v0, v1), '.1g')})")
 
 
 # --- shifted uniforms ----------------------------------------------------------------------------------
@@ -302,7 +303,7 @@ def w1_finite_where_kl_infinite(s, *, kl=calc.kl_by_quadrature, w1=calc.w1_by_cd
     js = calc.js_direct(log_p, log_q, -1.0, 2.0 + s, points)
     w1_pq = w1(lambda t: min(max(t, 0.0), 1.0), lambda t: min(max(t - s, 0.0), 1.0), -1.0, 2.0 + s, points)
     holds = math.isinf(kl_pq) and math.isfinite(w1_pq) and abs(w1_pq - s) < 1e-9 and abs(js - math.log(2)) < 1e-9
-    return holds, f"s = {s}: KL(P‖Q) = {kl_pq}, JS = {js:.6f} (log 2 = {math.log(2):.6f}), W₁ = {w1_pq:.6f}"
+    return holds, f"s = {s}: KL(P‖Q) = {kl_pq}, JS = {fmt(js, '.6f')} (log 2 = {fmt(math.log(2), '.6f')}), W₁ = {fmt(w1_pq, '.6f')}"
 
 
 @behaviour("divergence.wasserstein.shifted-uniform", broken={W1_AS_KOLMOGOROV: dict(w1=_largest_cdf_gap)})
@@ -321,7 +322,7 @@ def w1_tracks_the_shift_where_js_saturates(s_max, *, w1=calc.w1_by_cdfs):
     increasing = all(b[2] > a[2] + 1e-6 for a, b in zip(rows, rows[1:]))
     flat = [js for s, js, _ in rows if s >= 1]
     holds = increasing and max(flat) - min(flat) < 1e-9
-    return holds, "shift s: (JS, W₁) = " + "; ".join(f"{s:.2f}: ({js:.4f}, {w1:.3f})" for s, js, w1 in rows)
+    return holds, "shift s: (JS, W₁) = " + "; ".join(f"{fmt(s, '.2f')}: ({fmt(js, '.4f')}, {fmt(w1, '.3f')})" for s, js, w1 in rows)
 
 
 @behaviour("divergence.wasserstein.shifted-uniform", broken={
@@ -342,8 +343,8 @@ def wasserstein_gradient_does_not_vanish(shift, sigma, *, divergence=calc.js_dir
     d_js = (js(shift + h) - js(shift - h)) / (2 * h)
     d_w1 = (w1(shift + h) - w1(shift - h)) / (2 * h)
     holds = abs(d_js) < 1e-6 and abs(d_w1 - 1) < 1e-6
-    return holds, (f"θ = {shift}, σ = {sigma}: JSD = {js(shift):.10f} (log 2 = {math.log(2):.10f}), dJSD/dθ = {d_js:.2g}; "
-                   f"W₁ = {w1(shift):.6f}, dW₁/dθ = {d_w1:.6f}")
+    return holds, (f"θ = {shift}, σ = {sigma}: JSD = {fmt(js(shift), '.10f')} (log 2 = {fmt(math.log(2), '.10f')}), dJSD/dθ = {fmt(d_js, '.2g')}; "
+                   f"W₁ = {fmt(w1(shift), '.6f')}, dW₁/dθ = {fmt(d_w1, '.6f')}")
 
 
 # --- f-GAN ---------------------------------------------------------------------------------------------
@@ -454,9 +455,9 @@ def fid_is_w2_between_gaussians(d, n, *, fid=fidlib.fid_gaussians):
     cholesky_cost = float((((x - m1) @ torch.linalg.solve(L1, torch.eye(d, dtype=DTYPE, device=device)).T @ L2.T + m2 - x) ** 2).sum(-1).mean())
     zscore = (mean - fid) / se
     holds = abs(fid - by_sqrtm) < 1e-9 * (1 + fid) and pushed < 1e-10 and abs(zscore) <= Z_CRITICAL and cholesky_cost > fid
-    return holds, (f"d = {d}, random non-commuting Σ_r, Σ_g: FID {fid:.6f} (scipy sqrtm {by_sqrtm:.6f}); T pushes Σ_r to Σ_g "
-                   f"(error {pushed:.1g}); E‖x − T(x)‖² = {mean:.4f} ± {se:.1g} (n = {n}, z = {zscore:.2f}); "
-                   f"the Cholesky coupling costs {cholesky_cost:.4f}")
+    return holds, (f"d = {d}, random non-commuting Σ_r, Σ_g: FID {fmt(fid, '.6f')} (scipy sqrtm {fmt(by_sqrtm, '.6f')}); T pushes Σ_r to Σ_g "
+                   f"(error {fmt(pushed, '.1g')}); E‖x − T(x)‖² = {fmt(mean, '.4f')} ± {fmt(se, '.1g')} (n = {n}, z = {fmt(zscore, '.2f')}); "
+                   f"the Cholesky coupling costs {fmt(cholesky_cost, '.4f')}")
 
 
 @reference("divergence.fid.plug-in-bias", points=64)
@@ -505,9 +506,9 @@ def fid_bias_shrinks_like_one_over_n(d, *, predicted=fidlib.predicted_bias_ident
     ratios = [pt.mean / value for pt, value in zip(points, rule)]
     halving = [a.mean / b.mean for a, b in zip(points, points[1:])]
     holds = all(abs(r - 1) < 0.1 for r in ratios) and all(1.7 < h < 2.3 for h in halving)
-    return holds, (f"d = {d}: " + "; ".join(f"n = {pt.n}: {pt.mean:.4f} ± {pt.stderr:.1g} (predicted {value:.4f})"
+    return holds, (f"d = {d}: " + "; ".join(f"n = {pt.n}: {fmt(pt.mean, '.4f')} ± {fmt(pt.stderr, '.1g')} (predicted {fmt(value, '.4f')})"
                                             for pt, value in zip(points, rule))
-                   + f"; at d = 2048 the same prediction is {predicted(2048, 10**9) * 10**9:.3g}/n")
+                   + f"; at d = 2048 the same prediction is {fmt(predicted(2048, 10**9) * 10**9, '.3g')}/n")
 
 
 # --- Inception Score ------------------------------------------------------------------------------------
@@ -573,8 +574,8 @@ def inception_score_rewards_confident_diverse(classes, *, score=fidlib.inception
     scores = score(probs)
     holds = (abs(confident_diverse - K) < 1e-9 and abs(uniform - 1) < 1e-12 and abs(one_class - 1) < 1e-12
              and float(scores.min()) >= 1 - 1e-12 and float(scores.max()) <= K + 1e-9)
-    return holds, (f"K = {K}: one-hot and balanced IS = {confident_diverse:.6f}; uniform p(y|x) IS = {uniform:.6f}; all one class "
-                   f"IS = {one_class:.6f}; 2000 random prediction sets (softmax of scaled Gaussian logits): IS in [{float(scores.min()):.4f}, {float(scores.max()):.4f}]")
+    return holds, (f"K = {K}: one-hot and balanced IS = {fmt(confident_diverse, '.6f')}; uniform p(y|x) IS = {fmt(uniform, '.6f')}; all one class "
+                   f"IS = {fmt(one_class, '.6f')}; 2000 random prediction sets (softmax of scaled Gaussian logits): IS in [{fmt(float(scores.min()), '.4f')}, {fmt(float(scores.max()), '.4f')}]")
 
 
 @behaviour("divergence.inception-score", broken={IS_CONFIDENCE_ONLY: dict(score=_confidence_only)})
@@ -590,8 +591,8 @@ def inception_score_blind_within_class(classes, *, score=fidlib.inception_score)
     dropped_modes = float(score(clf.probs(clf.sample(n, g, submodes=(1,)))))
     dropped_classes = float(score(clf.probs(clf.sample(n, g, classes=list(range(0, classes, 2))))))
     holds = abs(dropped_modes - full) < 0.01 * full and dropped_classes < 0.6 * full
-    return holds, (f"K = {classes}, n = {n}: IS with both sub-modes {full:.4f}, with one sub-mode per class {dropped_modes:.4f} "
-                   f"(half the modes dropped, IS unchanged); with half the classes dropped {dropped_classes:.4f}")
+    return holds, (f"K = {classes}, n = {n}: IS with both sub-modes {fmt(full, '.4f')}, with one sub-mode per class {fmt(dropped_modes, '.4f')} "
+                   f"(half the modes dropped, IS unchanged); with half the classes dropped {fmt(dropped_classes, '.4f')}")
 
 
 @behaviour("divergence.inception-score", broken={
@@ -607,5 +608,5 @@ def inception_score_fooled_by_one_sample_per_class(classes, *, score=fidlib.ince
     centres = float(score(clf.probs(clf.centres.repeat(100, 1))))
     varied = float(score(clf.probs(clf.sample(100_000, make_generator(4181, device)))))
     holds = centres > 0.99 * classes and centres >= varied
-    return holds, (f"K = {classes}: K distinct outputs repeated give IS = {centres:.4f} (maximum {classes}); a varied generator "
-                   f"with noise and sub-modes gets {varied:.4f}")
+    return holds, (f"K = {classes}: K distinct outputs repeated give IS = {fmt(centres, '.4f')} (maximum {classes}); a varied generator "
+                   f"with noise and sub-modes gets {fmt(varied, '.4f')}")

@@ -34,6 +34,7 @@ import numpy as np
 import torch
 from torch.distributions import Bernoulli, Normal, kl_divergence
 
+from derivspec.core.numbers import fmt
 from derivspec.numerics.accuracy import Approximate, agreement, moments_of_exp, quad_around
 from derivspec.numerics.checks import elementwise_grad
 from derivspec.numerics.montecarlo import Integrand, MonteCarloResult, monte_carlo_check, standard_normal
@@ -349,9 +350,9 @@ def elbo_below_log_likelihood(beta, *, bound=beta_elbo):
             if name == "exact posterior":
                 tight_error = float((bound - log_p).abs().max())
     holds = worst <= BOUND_TOL and tight_error <= TIGHT_TOL
-    return holds, (f"beta = {beta:g}, {SPEC_POINTS} points of the D = 2, d = 1 model, {3 + RANDOM_ENCODERS} encoders: "
-                   f"max(bound − log p(x)) = {worst:.3g} ({worst_name}; must be ≤ {BOUND_TOL:g}); at the exact posterior "
-                   f"max |bound − log p(x)| = {tight_error:.2g} (must be ≤ {TIGHT_TOL:g})")
+    return holds, (f"beta = {fmt(beta, 'g')}, {SPEC_POINTS} points of the D = 2, d = 1 model, {3 + RANDOM_ENCODERS} encoders: "
+                   f"max(bound − log p(x)) = {fmt(worst, '.3g')} ({worst_name}; must be ≤ {fmt(BOUND_TOL, 'g')}); at the exact posterior "
+                   f"max |bound − log p(x)| = {fmt(tight_error, '.2g')} (must be ≤ {fmt(TIGHT_TOL, 'g')})")
 
 
 @behaviour("elbo.bound", broken={
@@ -386,7 +387,7 @@ def optimising_q_tightens_the_bound(steps, *, trained=("A", "c", "log_var"), obj
         gaps.append(mean_gap())
     never_up = all(b <= a + 1e-12 for a, b in zip(gaps, gaps[1:]))
     holds = never_up and len(gaps) > 1 and gaps[-1] < 1e-6 * gaps[0]
-    return holds, (f"{int(steps)} LBFGS steps on 200 points: mean gap {gaps[0]:.4g} → {gaps[-1]:.3g}; "
+    return holds, (f"{int(steps)} LBFGS steps on 200 points: mean gap {fmt(gaps[0], '.4g')} → {fmt(gaps[-1], '.3g')}; "
                    f"{'never' if never_up else 'not always'} non-increasing")
 
 
@@ -456,10 +457,10 @@ def iwae_tightens_with_k(proposal_scale, k_max, *, combine=log_mean_exp):
     below = all(mean > -RESOLVED_SE * se - RESOLVED_FLOOR for mean, se in gaps)
     starts_at_elbo = Ks[0] == 1 and abs(first[0]) <= ELBO_SE * first[1] + RESOLVED_FLOOR
     holds = rising and below and starts_at_elbo
-    return holds, (f"proposal = exact posterior with std x{float(proposal_scale):g}, {IWAE_POINTS} points: gaps log p − IWAE_K "
-                   + ", ".join(f"K={K}: {m:.3g} ± {se:.2g}" for K, (m, se) in zip(Ks, gaps))
-                   + "; steps " + ", ".join(f"{m:.3g} ({m / se:.1f} SE)" if se > 0 else f"{m:.3g} (SE 0)" for m, se in steps)
-                   + f"; IWAE_1 − ELBO = {first[0]:.2g} ± {first[1]:.2g}")
+    return holds, (f"proposal = exact posterior with std x{fmt(float(proposal_scale), 'g')}, {IWAE_POINTS} points: gaps log p − IWAE_K "
+                   + ", ".join(f"K={K}: {fmt(m, '.3g')} ± {fmt(se, '.2g')}" for K, (m, se) in zip(Ks, gaps))
+                   + "; steps " + ", ".join(f"{fmt(m, '.3g')} ({fmt(m / se, '.1f')} SE)" if se > 0 else f"{fmt(m, '.3g')} (SE 0)" for m, se in steps)
+                   + f"; IWAE_1 − ELBO = {fmt(first[0], '.2g')} ± {fmt(first[1], '.2g')}")
 
 
 # === gradient estimators ========================================================================
@@ -606,8 +607,8 @@ def score_function_check(f: Elementwise, m: float, v: float, generator: torch.Ge
 
 
 def _describe(result: MonteCarloResult) -> str:
-    return (f"n = {result.n}, estimate {result.estimate:.6g} ± {result.stderr:.2g}, quadrature {result.expected:.6g}, "
-            f"z = {result.z:.2f} (critical {result.z_critical:.2f}, false-fail rate {result.false_fail_rate:g})")
+    return (f"n = {result.n}, estimate {fmt(result.estimate, '.6g')} ± {fmt(result.stderr, '.2g')}, quadrature {fmt(result.expected, '.6g')}, "
+            f"z = {fmt(result.z, '.2f')} (critical {fmt(result.z_critical, '.2f')}, false-fail rate {fmt(result.false_fail_rate, 'g')})")
 
 
 @behaviour("elbo.gradient.reparameterisation", broken={
@@ -619,7 +620,7 @@ def gradient_flows_through_the_sample(m, v, seed, *, per_sample=pathwise_gradien
 
     Seam: the per-sample gradient estimator ((f, m, σ, ε) -> ∂/∂m estimates)."""
     result = pathwise_check(cube, m, v, make_generator(seed, CPU), per_sample=per_sample)
-    return result.passed, f"f = z³ at m = {m:g}, v = {v:g}: {_describe(result)}"
+    return result.passed, f"f = z³ at m = {fmt(m, 'g')}, v = {fmt(v, 'g')}: {_describe(result)}"
 
 
 @behaviour("elbo.gradient.score-function", broken={
@@ -631,7 +632,7 @@ def score_function_estimate_is_unbiased(m, v, seed, *, per_sample=score_function
 
     Seam: the per-sample estimator ((f, m, σ, z) -> ∂/∂m estimates)."""
     result = score_function_check(cube, m, v, make_generator(seed, CPU), per_sample=per_sample)
-    return result.passed, f"f = z³ at m = {m:g}, v = {v:g}: {_describe(result)}"
+    return result.passed, f"f = z³ at m = {fmt(m, 'g')}, v = {fmt(v, 'g')}: {_describe(result)}"
 
 
 VARIANCE_DRAWS = 200_000
@@ -652,8 +653,8 @@ def variance_comparison(f: Elementwise, m: float, v: float, generator: torch.Gen
     differences = (score_fn - score_fn.mean()) ** 2 - (pathwise - pathwise.mean()) ** 2
     gap, se = _mean_se(differences)
     holds = gap > VARIANCE_SE * se
-    return holds, (f"n = {n}: Var[pathwise] = {float(pathwise.var()):.4g}, Var[score function] = {float(score_fn.var()):.4g} "
-                   f"(ratio {float(pathwise.var() / score_fn.var()):.3g}); gap {gap:.4g} ± {se:.2g}")
+    return holds, (f"n = {n}: Var[pathwise] = {fmt(float(pathwise.var()), '.4g')}, Var[score function] = {fmt(float(score_fn.var()), '.4g')} "
+                   f"(ratio {fmt(float(pathwise.var() / score_fn.var()), '.3g')}); gap {fmt(gap, '.4g')} ± {fmt(se, '.2g')}")
 
 
 @behaviour("elbo.gradient.variance", broken={
@@ -665,7 +666,7 @@ def reparameterisation_has_lower_variance(m, v, seed, *, pathwise=pathwise_gradi
 
     Seam: the estimator claimed to have the lower variance ((f, m, σ, ε) -> per-sample ∂/∂m)."""
     holds, evidence = variance_comparison(cube, m, v, make_generator(seed, CPU), pathwise=pathwise)
-    return holds, f"f = z³ at m = {m:g}, v = {v:g}: {evidence}"
+    return holds, f"f = z³ at m = {fmt(m, 'g')}, v = {fmt(v, 'g')}: {evidence}"
 
 
 # === the estimator checks used by tests and benchmarks ============================================

@@ -24,6 +24,7 @@ from scipy import optimize, stats
 from torch.distributions import (Bernoulli, Beta, Binomial, Categorical, Exponential, Gamma, HalfNormal, Laplace, LogNormal,
                                  Normal, Poisson, StudentT, Uniform, kl_divergence)
 
+from derivspec.core.numbers import fmt
 from derivspec.numerics.accuracy import (OPTIMUM_HOW, QUAD_HOW, RICHARDSON_HOW, Approximate, integral_of_exp,
                                        limit_by_richardson, peak_and_width, quad, quad_around)
 from derivspec.numerics.checks import NumericResult, elementwise_grad
@@ -129,8 +130,8 @@ def sample_mean_converges(n_max, *, estimator=sample_mean):
     errors = [abs(estimator(mu + sigma * torch.randn(n, generator=g, dtype=DTYPE)) - mu) for n in sizes]
     within = all(e <= Z_CRITICAL * sigma / math.sqrt(n) for e, n in zip(errors, sizes))
     holds = within and errors[-1] < sigma * Z_CRITICAL / math.sqrt(sizes[-1])
-    return holds, ("|x̄ − μ| for n = " + ", ".join(f"{n}: {e:.2g}" for n, e in zip(sizes, errors))
-                   + f" (each within {Z_CRITICAL:.2f}σ/√n: {within})")
+    return holds, ("|x̄ − μ| for n = " + ", ".join(f"{n}: {fmt(e, '.2g')}" for n, e in zip(sizes, errors))
+                   + f" (each within {fmt(Z_CRITICAL, '.2f')}σ/√n: {within})")
 
 
 # not a registered behaviour check since issue 16: 004 L1708 names the asymptotic regime in the same bullet, so its
@@ -143,8 +144,8 @@ def mle_is_unbiased(n, sigma):
     draws = (sigma * torch.randn(reps, n, generator=g, dtype=DTYPE)).var(dim=1, unbiased=False)
     mean, se = float(draws.mean()), float(draws.std()) / math.sqrt(reps)
     z = (mean - sigma**2) / se
-    return abs(z) <= Z_CRITICAL, (f"n = {n}, σ = {sigma:g}: E[σ̂²] = {mean:.4f} ± {se:.1g} over {reps} data sets, σ² = {sigma**2:g}, "
-                                 f"z = {z:.0f} (|z| ≤ {Z_CRITICAL:.2f} needed): the MLE is biased by −σ²/n = {-sigma**2 / n:.3f}")
+    return abs(z) <= Z_CRITICAL, (f"n = {n}, σ = {fmt(sigma, 'g')}: E[σ̂²] = {fmt(mean, '.4f')} ± {fmt(se, '.1g')} over {reps} data sets, σ² = {fmt(sigma**2, 'g')}, "
+                                 f"z = {fmt(z, '.0f')} (|z| ≤ {fmt(Z_CRITICAL, '.2f')} needed): the MLE is biased by −σ²/n = {fmt(-sigma**2 / n, '.3f')}")
 
 
 # === density, interval mass, entropy ============================================================
@@ -218,7 +219,7 @@ def scale_matched_entropies(variance: float) -> dict[str, float]:
 def interval_entropies(width: float) -> dict[str, float]:
     """Entropies of laws on [0, w]: the uniform and Beta laws stretched to it (h of Beta + log w)."""
     t = lambda v: torch.tensor(v, dtype=DTYPE)
-    betas = {f"Beta({a:g},{b:g})": float(Beta(t(a), t(b)).entropy()) + math.log(width) for a, b in ((2, 2), (0.5, 0.5), (3, 1))}
+    betas = {f"Beta({fmt(a, 'g')},{fmt(b, 'g')})": float(Beta(t(a), t(b)).entropy()) + math.log(width) for a, b in ((2, 2), (0.5, 0.5), (3, 1))}
     return {"Uniform": float(Uniform(t(0.0), t(float(width))).entropy()), **betas}
 
 
@@ -236,8 +237,8 @@ def _has_max_entropy(entropies: dict[str, float], maximiser: str, setting: str) 
     """Is the named law's entropy above every other's?"""
     top = entropies[maximiser]
     holds = all(h < top for name, h in entropies.items() if name != maximiser)
-    return holds, (f"{setting}: h({maximiser}) = {top:.4f} nats; "
-                   + ", ".join(f"{k} {v:.4f}" for k, v in entropies.items() if k != maximiser))
+    return holds, (f"{setting}: h({maximiser}) = {fmt(top, '.4f')} nats; "
+                   + ", ".join(f"{k} {fmt(v, '.4f')}" for k, v in entropies.items() if k != maximiser))
 
 
 @behaviour("estimation.gaussian.entropy", broken={
@@ -248,7 +249,7 @@ def normal_has_max_entropy(variance, *, maximiser="Normal", entropies=variance_m
     """torch entropies of Laplace, uniform, Student-t(5) and logistic laws with the same variance are below the Gaussian's
 
     Seams: the law named the maximiser, and the laws it is compared with (variance -> entropies)."""
-    return _has_max_entropy(entropies(float(variance)), maximiser, f"variance {variance:g}")
+    return _has_max_entropy(entropies(float(variance)), maximiser, f"variance {fmt(variance, 'g')}")
 
 
 @behaviour("estimation.gaussian.entropy", broken={
@@ -260,7 +261,7 @@ def uniform_has_max_entropy_on_an_interval(width, *, maximiser="Uniform", entrop
     """torch entropies of Beta(2,2), Beta(½,½), Beta(3,1) stretched to [0, w] are below Uniform(0, w)'s
 
     Seams: the law named the maximiser, and the laws it is compared with (width -> entropies)."""
-    return _has_max_entropy(entropies(float(width)), maximiser, f"width {width:g}")
+    return _has_max_entropy(entropies(float(width)), maximiser, f"width {fmt(width, 'g')}")
 
 
 @behaviour("estimation.gaussian.entropy", broken={
@@ -272,7 +273,7 @@ def exponential_has_max_entropy_on_half_line(mean, *, maximiser="Exponential", e
     """torch entropies of Gamma(2), Gamma(½), half-normal and log-normal laws with the same mean are below the exponential's
 
     Seams: the law named the maximiser, and the laws it is compared with (mean -> entropies)."""
-    return _has_max_entropy(entropies(float(mean)), maximiser, f"mean {float(mean):g}")
+    return _has_max_entropy(entropies(float(mean)), maximiser, f"mean {fmt(float(mean), 'g')}")
 
 
 # === MLE = argmin KL ==============================================================================
@@ -355,10 +356,11 @@ def likelihood_underflows(tosses, p, *, product=float64_product):
     log_likelihood = float(torch.log(factors).sum())
     first64 = next(k for k in range(1, 5000) if float(torch.prod(torch.full((k,), 0.5, dtype=DTYPE))) == 0.0)
     first32 = next(k for k in range(1, 5000) if float(torch.prod(torch.full((k,), 0.5, dtype=torch.float32))) == 0.0)
-    shown = f"{product:.3g}" if product == 0 or isinstance(product, float) else \
-        f"10^{math.log10(product.numerator) - math.log10(product.denominator):.1f}"
-    return product == 0, (f"{n} factors of {p:g}: product {shown}, log-likelihood {log_likelihood:.2f}; "
-                            f"float64's smallest normal is {torch.finfo(DTYPE).tiny:.2g}; 0.5^N first underflows to 0 at "
+    # exact values far below round-off, so printed as powers (fmt would call them 0)
+    shown = "0" if product == 0 else f"10^{fmt(math.log10(product), '.1f')}" if isinstance(product, float) else \
+        f"10^{fmt(math.log10(product.numerator) - math.log10(product.denominator), '.1f')}"
+    return product == 0, (f"{n} factors of {fmt(p, 'g')}: product {shown}, log-likelihood {fmt(log_likelihood, '.2f')}; "
+                            f"float64's smallest normal is 2^{math.frexp(torch.finfo(DTYPE).tiny)[1] - 1}; 0.5^N first underflows to 0 at "
                             f"N = {first64} (float64), N = {first32} (float32)")
 
 
@@ -378,11 +380,11 @@ def mle_overfits_small_samples(heads, tails, *, estimator=coin_mle):
     p_hat = torch.tensor(estimator(heads, tails), dtype=DTYPE)
     unseen = 0.0 if tails == 0 else 1.0 if heads == 0 else None
     if unseen is None:
-        return False, f"both outcomes seen ({heads:g} heads, {tails:g} tails): the MLE {float(p_hat):.3g} is interior"
+        return False, f"both outcomes seen ({fmt(heads, 'g')} heads, {fmt(tails, 'g')} tails): the MLE {fmt(float(p_hat), '.3g')} is interior"
     log_prob = float(torch.log(p_hat if unseen == 1.0 else 1 - p_hat))
     fair = 0.5 ** (heads + tails)
-    return math.isinf(log_prob), (f"{heads:g} heads, {tails:g} tails: p̂ = {float(p_hat):g}, log P(unseen outcome) = {log_prob}; "
-                                  f"a fair coin gives this sample with probability {fair:.3g}")
+    return math.isinf(log_prob), (f"{fmt(heads, 'g')} heads, {fmt(tails, 'g')} tails: p̂ = {fmt(float(p_hat), 'g')}, log P(unseen outcome) = {log_prob}; "
+                                  f"a fair coin gives this sample with probability {fmt(fair, '.3g')}")
 
 
 @reference("estimation.bernoulli.variance")
@@ -414,7 +416,7 @@ def bernoulli_variance_peaks_at_half(grid, *, variance=bernoulli_variance):
     variance = variance(p)
     top = float(p[int(torch.argmax(variance))])
     return top == 0.5 and float(variance[0]) == 0 and float(variance[-1]) == 0, (
-        f"argmax at p = {top:g} (max {float(variance.max()):g}); Var at p = 0: {float(variance[0]):g}, at p = 1: {float(variance[-1]):g}")
+        f"argmax at p = {fmt(top, 'g')} (max {fmt(float(variance.max()), 'g')}); Var at p = 0: {fmt(float(variance[0]), 'g')}, at p = 1: {fmt(float(variance[-1]), 'g')}")
 
 
 def _fisher_by_autograd(p: torch.Tensor) -> torch.Tensor:
@@ -477,9 +479,9 @@ def mle_is_asymptotically_normal(p, n, *, fisher=fisher_information):
     jitter = (torch.rand(reps, generator=make_generator(14, CPU), dtype=DTYPE) - 0.5) / math.sqrt(n)
     ks = stats.kstest((scaled + jitter).numpy(), stats.norm(0, math.sqrt(inverse_fisher)).cdf)
     holds = abs(mean_z) <= Z_CRITICAL and chi_ok and ks.pvalue > FALSE_FAIL_RATE
-    return holds, (f"p = {p:g}, n = {n}, {reps} replicates: mean of √n(p̂−p) z = {mean_z:.2f}; variance {float(scaled.var()):.4f} vs "
-                   f"1/I(p) = {inverse_fisher:.4f} (chi-square p-value {min(stats.chi2.sf(chi2, reps - 1), stats.chi2.cdf(chi2, reps - 1)):.2g}); "
-                   f"KS p = {ks.pvalue:.2g} (tests fail below {FALSE_FAIL_RATE:g})")
+    return holds, (f"p = {fmt(p, 'g')}, n = {n}, {reps} replicates: mean of √n(p̂−p) z = {fmt(mean_z, '.2f')}; variance {fmt(float(scaled.var()), '.4f')} vs "
+                   f"1/I(p) = {fmt(inverse_fisher, '.4f')} (chi-square p-value {fmt(min(stats.chi2.sf(chi2, reps - 1), stats.chi2.cdf(chi2, reps - 1)), '.2g')}); "
+                   f"KS p = {fmt(ks.pvalue, '.2g')} (tests fail below {fmt(FALSE_FAIL_RATE, 'g')})")
 
 
 def fraction_of_heads(tosses: torch.Tensor) -> float:
@@ -499,7 +501,7 @@ def mle_is_consistent(p, *, estimator=fraction_of_heads):
     sizes = (100, 10_000, 1_000_000)
     errors = [abs(estimator((torch.rand(n, generator=g, dtype=DTYPE) < p).to(DTYPE)) - p) for n in sizes]
     holds = all(e <= Z_CRITICAL * math.sqrt(p * (1 - p) / n) for e, n in zip(errors, sizes))
-    return holds, "|p̂ − p|: " + ", ".join(f"n = {n}: {e:.2g}" for n, e in zip(sizes, errors))
+    return holds, "|p̂ − p|: " + ", ".join(f"n = {n}: {fmt(e, '.2g')}" for n, e in zip(sizes, errors))
 
 
 @behaviour("estimation.bernoulli.fisher", broken={
@@ -515,7 +517,7 @@ def mle_attains_cramer_rao(p, n, *, estimator=coin_mle, fisher=fisher_informatio
     p_hat = estimator(j, n - j)
     variance = float(np.sum(stats.binom.pmf(j, n, p) * (p_hat - np.sum(stats.binom.pmf(j, n, p) * p_hat)) ** 2))
     bound = 1 / (n * fisher(p))
-    return abs(variance - bound) <= 1e-12 * bound, f"p = {p:g}, n = {n}: Var[p̂] = {variance:.12g}, 1/(nI) = {bound:.12g}"
+    return abs(variance - bound) <= 1e-12 * bound, f"p = {fmt(p, 'g')}, n = {n}: Var[p̂] = {fmt(variance, '.12g')}, 1/(nI) = {fmt(bound, '.12g')}"
 
 
 def log_likelihood_in_log_odds(eta: torch.Tensor, heads: float, tails: float) -> torch.Tensor:
@@ -540,7 +542,7 @@ def mle_is_invariant(heads, tails, *, log_likelihood=log_likelihood_in_log_odds)
         eta = (eta - g.detach() / hess).detach()
     p_hat = heads / (heads + tails)
     expected = math.log(p_hat / (1 - p_hat))
-    return abs(float(eta[0]) - expected) < 1e-8, f"η̂ = {float(eta[0]):.10f}, log(p̂/(1−p̂)) = {expected:.10f} (p̂ = {p_hat:g})"
+    return abs(float(eta[0]) - expected) < 1e-8, f"η̂ = {fmt(float(eta[0]), '.10f')}, log(p̂/(1−p̂)) = {fmt(expected, '.10f')} (p̂ = {fmt(p_hat, 'g')})"
 
 
 @behaviour("estimation.bernoulli.fisher", broken=WRONG_FISHER)
@@ -554,7 +556,7 @@ def fisher_intervals_cover(p, n, *, fisher=lambda p: 1 / (p * (1 - p))):
     with np.errstate(divide="ignore"):
         half = 1.959963984540054 / np.sqrt(n * fisher(p_hat))
     coverage = float(np.sum(stats.binom.pmf(j, n, p) * ((p_hat - half <= p) & (p <= p_hat + half))))
-    return abs(coverage - 0.95) <= 0.01, f"p = {p:g}, n = {n}: exact coverage {coverage:.4f} (nominal 0.95)"
+    return abs(coverage - 0.95) <= 0.01, f"p = {fmt(p, 'g')}, n = {n}: exact coverage {fmt(coverage, '.4f')} (nominal 0.95)"
 
 
 # === the categorical MLE ==========================================================================
@@ -616,8 +618,8 @@ def lda_against_logistic_regression(candidate, device):
     passed = bool(torch.isfinite(z).all() and (z <= Z_CRITICAL).all())
     return NumericResult(passed, "", max_abs_diff=float((torch.tensor([b, w], device=device) - theta).abs().max()),
                          seconds=time.perf_counter() - start,
-                         detail=f"fit (b, w) = ({float(theta[0]):.4f}, {float(theta[1]):.4f}) ± ({float(se[0]):.2g}, {float(se[1]):.2g}); "
-                                f"candidate ({b:.4f}, {w:.4f}); |z| = {float(z.max()):.2f} (≤ {Z_CRITICAL:.2f})")
+                         detail=f"fit (b, w) = ({fmt(float(theta[0]), '.4f')}, {fmt(float(theta[1]), '.4f')}) ± ({fmt(float(se[0]), '.2g')}, {fmt(float(se[1]), '.2g')}); "
+                                f"candidate ({fmt(b, '.4f')}, {fmt(w, '.4f')}); |z| = {fmt(float(z.max()), '.2f')} (≤ {fmt(Z_CRITICAL, '.2f')})")
 
 
 def _logistic_recovers(features_of, coefficients, setting: str, s0: float, s1: float, n: int) -> tuple[bool, str]:
@@ -626,9 +628,9 @@ def _logistic_recovers(features_of, coefficients, setting: str, s0: float, s1: f
     theta, se = gc.fit_logistic(features_of(x), y)
     z = (theta - coefficients(p, mu0, mu1)) / se
     holds = bool((z.abs() <= Z_CRITICAL).all())
-    return holds, (f"{setting}, n = {int(n)}: fitted " + ", ".join(f"{float(t):.4f} ± {float(e):.2g}" for t, e in zip(theta, se))
-                   + "; Bayes-rule coefficients " + ", ".join(f"{float(c):.4f}" for c in coefficients(p, mu0, mu1))
-                   + f"; max |z| = {float(z.abs().max()):.2f} (≤ {Z_CRITICAL:.2f})")
+    return holds, (f"{setting}, n = {int(n)}: fitted " + ", ".join(f"{fmt(float(t), '.4f')} ± {fmt(float(e), '.2g')}" for t, e in zip(theta, se))
+                   + "; Bayes-rule coefficients " + ", ".join(f"{fmt(float(c), '.4f')}" for c in coefficients(p, mu0, mu1))
+                   + f"; max |z| = {fmt(float(z.abs().max()), '.2f')} (≤ {fmt(Z_CRITICAL, '.2f')})")
 
 
 def _without_prior_log_odds(p, mu0, mu1, s0, s1):
@@ -649,7 +651,7 @@ def algorithm_1_posterior_is_logistic_quadratic(s0, s1, n, *, coefficients=gc.qd
     Seam: the Bayes-rule log-odds coefficients ((p, μ_0, μ_1, σ_0, σ_1) -> (c_0, c_1, c_2))."""
     return _logistic_recovers(lambda x: torch.stack([torch.ones_like(x), x, x * x], 1),
                               lambda p, mu0, mu1: coefficients(p, mu0, mu1, s0, s1),
-                              f"p = 0.4, μ = (−1, 1.5), s = ({s0:g}, {s1:g})", s0, s1, n)
+                              f"p = 0.4, μ = (−1, 1.5), s = ({fmt(s0, 'g')}, {fmt(s1, 'g')})", s0, s1, n)
 
 
 @behaviour("estimation.generative-classifier.lda", broken={
@@ -664,7 +666,7 @@ def algorithm_1_lda_is_logistic_regression(s, n, *, coefficients=gc.qda_coeffici
     Seam: the Bayes-rule log-odds coefficients ((p, μ_0, μ_1, σ_0, σ_1) -> (c_0, c_1, c_2); c_2 = 0 for a shared σ)."""
     return _logistic_recovers(lambda x: torch.stack([torch.ones_like(x), x], 1),
                               lambda p, mu0, mu1: coefficients(p, mu0, mu1, s, s)[:2],
-                              f"p = 0.4, μ = (−1, 1.5), shared s = {s:g}", s, s, n)
+                              f"p = 0.4, μ = (−1, 1.5), shared s = {fmt(s, 'g')}", s, s, n)
 
 
 # === naive Bayes ==================================================================================
@@ -723,7 +725,7 @@ def uniform_sum_is_nearly_normal(n, *, moments=uniform_sum_moments):
     mean, sd = moments(k)
     x = np.linspace(0, k, 20_001)
     distance = float(np.max(np.abs(_irwin_hall_cdf(x, k) - stats.norm.cdf(x, mean, sd))))
-    return distance < 0.01, (f"n = {k}: sup_x |P(S ≤ x) − Φ((x − {mean:g})/{sd:.3g})| = {distance:.2g} (exact); "
+    return distance < 0.01, (f"n = {k}: sup_x |P(S ≤ x) − Φ((x − {fmt(mean, 'g')})/{fmt(sd, '.3g')})| = {fmt(distance, '.2g')} (exact); "
                              f"S is bounded, so never exactly normal")
 
 
@@ -737,8 +739,8 @@ def uniform_sum_passes_a_normality_test(n, repetitions, *, moments=uniform_sum_m
     mean, sd = moments(k)
     z = (torch.rand(reps, k, generator=g, dtype=DTYPE).sum(1) - mean) / sd
     result = stats.kstest(z.numpy(), stats.norm.cdf)
-    return result.pvalue > FALSE_FAIL_RATE, (f"{reps} sums of {k} uniforms: KS statistic {result.statistic:.4f}, "
-                                             f"p = {result.pvalue:.3g} (fails below {FALSE_FAIL_RATE:g})")
+    return result.pvalue > FALSE_FAIL_RATE, (f"{reps} sums of {k} uniforms: KS statistic {fmt(result.statistic, '.4f')}, "
+                                             f"p = {fmt(result.pvalue, '.3g')} (fails below {fmt(FALSE_FAIL_RATE, 'g')})")
 
 
 def exponential_sum_cdf(z: np.ndarray, n: int) -> np.ndarray:
@@ -763,8 +765,8 @@ def standardised_sums_approach_normal(n_max, *, standardised_cdf=exponential_sum
     shrinking = all(b < a for a, b in zip(distances, distances[1:]))
     rate = distances[-1] * math.sqrt(sizes[-1])
     return shrinking and distances[-1] < 0.01, ("sup |P(Z_N ≤ z) − Φ(z)|: "
-                                                + ", ".join(f"N = {s}: {d:.2g}" for s, d in zip(sizes, distances))
-                                                + f" (√N × distance = {rate:.3f}: the Berry–Esseen rate)")
+                                                + ", ".join(f"N = {s}: {fmt(d, '.2g')}" for s, d in zip(sizes, distances))
+                                                + f" (√N × distance = {fmt(rate, '.3f')}: the Berry–Esseen rate)")
 
 
 @reference("estimation.gaussian.sum", points=QUADRATURE_POINTS)
@@ -826,9 +828,9 @@ def affine_samples_are_gaussian(a, b, *, transform=affine_map, rule=affine_gauss
     y = stats.norm(mu, sigma).ppf(uniforms.numpy())
     mean, sd = rule(a, b, mu, sigma)
     result = stats.kstest(transform(y, a, b), stats.norm(mean, sd).cdf)
-    return result.pvalue > FALSE_FAIL_RATE, (f"a = {a:g}, b = {b:g}: {AFFINE_SAMPLES:,} samples of T(Y) against "
-                                             f"N({mean:.4g}, {sd:.4g}²), KS D = {result.statistic:.3g}, p = {result.pvalue:.3g} "
-                                             f"(fails below {FALSE_FAIL_RATE:g})")
+    return result.pvalue > FALSE_FAIL_RATE, (f"a = {fmt(a, 'g')}, b = {fmt(b, 'g')}: {AFFINE_SAMPLES:,} samples of T(Y) against "
+                                             f"N({fmt(mean, '.4g')}, {fmt(sd, '.4g')}²), KS D = {fmt(result.statistic, '.3g')}, p = {fmt(result.pvalue, '.3g')} "
+                                             f"(fails below {fmt(FALSE_FAIL_RATE, 'g')})")
 
 
 # === the minimisers of the squared and absolute losses; Bayes' rule (issue 16) ====================

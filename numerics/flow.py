@@ -17,6 +17,7 @@ from scipy import stats
 from torch.distributions import (AffineTransform, ExpTransform, LogNormal, MultivariateNormal, Normal,
                                  TransformedDistribution)
 
+from derivspec.core.numbers import fmt
 from derivspec.numerics.accuracy import Approximate, agreement, richardson
 from derivspec.numerics.checks import NumericResult, elementwise_grad
 from derivspec.numerics.montecarlo import Integrand, standard_normal
@@ -144,8 +145,8 @@ def box_muller_inverts_and_is_gaussian(n, *, transform=flows.box_muller):
                stats.kstest(((z1 + z2) / math.sqrt(2)).cpu().numpy(), "norm").pvalue]
     p = min(1.0, 3 * min(pvalues))
     holds = trip < 1e-9 and p > flows.GOF_FALSE_FAIL_RATE
-    return holds, (f"n = {n}: max round-trip error {trip:.2g}; Bonferroni KS p-value of z₁, z₂, (z₁+z₂)/√2 against N(0, 1): "
-                   f"{p:.3g} (fails below {flows.GOF_FALSE_FAIL_RATE:g})")
+    return holds, (f"n = {n}: max round-trip error {fmt(trip, '.2g')}; Bonferroni KS p-value of z₁, z₂, (z₁+z₂)/√2 against N(0, 1): "
+                   f"{fmt(p, '.3g')} (fails below {fmt(flows.GOF_FALSE_FAIL_RATE, 'g')})")
 
 
 # --- a monotone map that adds a mode -------------------------------------------------------------
@@ -202,8 +203,8 @@ def monotone_map_keeps_the_number_of_modes(c, *, flow=CUBIC_FLOW):
     fits = p > flows.GOF_FALSE_FAIL_RATE
     holds = len(modes) == 1 and fits
     return holds, (f"c = {c}: Z ~ N(0, 1) has one mode; Y = f(Z) (f increasing, smooth) has {len(modes)} at "
-                   f"{', '.join(f'{m:.4f}' for m in modes)} (log p_Y''(0) = 6/c − c² = {6 / c - c**2:.3g} for the cubic map); its samples "
-                   f"{'fit' if fits else 'do not fit'} the density (KS p = {p:.3g}, n = 100,000, fails below {flows.GOF_FALSE_FAIL_RATE:g})")
+                   f"{', '.join(f'{m:.4f}' for m in modes)} (log p_Y''(0) = 6/c − c² = {fmt(6 / c - c**2, '.3g')} for the cubic map); its samples "
+                   f"{'fit' if fits else 'do not fit'} the density (KS p = {fmt(p, '.3g')}, n = 100,000, fails below {fmt(flows.GOF_FALSE_FAIL_RATE, 'g')})")
 
 
 # --- composition ----------------------------------------------------------------------------------
@@ -249,8 +250,8 @@ def composed_flow_samples_follow_the_density(d, layers, n, *, order="right", log
     holds = p_right > flows.GOF_FALSE_FAIL_RATE and right < 1e-9
     verdict = "passes" if p_right > flows.GOF_FALSE_FAIL_RATE else "fails"
     return holds, (f"d = {d}, K = {layers} affine layers, n = {n}: z₀ from {FIRST_INVERTED[order]} first {verdict} the KS test against N(0, I) "
-                   f"(p = {p_right:.3g}) and its log-density is N(b, AAᵀ)'s to {right:.1g}; with f₁⁻¹ first "
-                   f"(as L3144 writes) p = {p_wrong:.2g} and the log-density is off by up to {wrong:.3g}")
+                   f"(p = {fmt(p_right, '.3g')}) and its log-density is N(b, AAᵀ)'s to {fmt(right, '.1g')}; with f₁⁻¹ first "
+                   f"(as L3144 writes) p = {fmt(p_wrong, '.2g')} and the log-density is off by up to {fmt(wrong, '.3g')}")
 
 
 # --- coupling layers ------------------------------------------------------------------------------
@@ -319,8 +320,8 @@ def coupling_jacobian_is_block_triangular(d, points, *, conditioner_input=lambda
     diag_error = float((lower_right - torch.diag_embed(torch.exp(s[:, b_]))).abs().max())
     star = float(jac[:, b_][:, :, a].abs().max())
     holds = upper == 0.0 and identity < 1e-12 and diag_error < 1e-12
-    return holds, (f"d = {d}, {points} points: ∂z'_A/∂z_B = 0 exactly (max {upper:g}), ∂z'_A/∂z_A = I (error {identity:.1g}), "
-                   f"∂z'_B/∂z_B = diag(exp s) (error {diag_error:.1g}); the * block is not zero (max {star:.3g})")
+    return holds, (f"d = {d}, {points} points: ∂z'_A/∂z_B = 0 exactly (max {fmt(upper, 'g')}), ∂z'_A/∂z_A = I (error {fmt(identity, '.1g')}), "
+                   f"∂z'_B/∂z_B = diag(exp s) (error {fmt(diag_error, '.1g')}); the * block is not zero (max {fmt(star, '.3g')})")
 
 
 def _inverse_in_forward_order(model_, x):
@@ -354,9 +355,9 @@ def realnvp_inverse_and_log_det_are_exact(layers, n, *, inverse=flows.RealNVP.in
     model_ = flows.RealNVP(2, layers, 32, seed=3104, device=device)
     report = flows.realnvp_exactness(model_, n, seed=3105, inverse=inverse)
     holds = report.round_trip < 1e-10 and report.log_det_vs_autograd < 1e-10 and report.inverse_log_det < 1e-10
-    return holds, (f"{layers} coupling layers, {n} points: max |f⁻¹(f(z)) − z| = {report.round_trip:.1g}, "
-                   f"max |Σ s − autograd log|det J|| = {report.log_det_vs_autograd:.1g}, "
-                   f"max |log|det J_f⁻¹| + log|det J_f|| = {report.inverse_log_det:.1g}")
+    return holds, (f"{layers} coupling layers, {n} points: max |f⁻¹(f(z)) − z| = {fmt(report.round_trip, '.1g')}, "
+                   f"max |Σ s − autograd log|det J|| = {fmt(report.log_det_vs_autograd, '.1g')}, "
+                   f"max |log|det J_f⁻¹| + log|det J_f|| = {fmt(report.inverse_log_det, '.1g')}")
 
 
 def _log_prob_with_log_det_sign(sign):
@@ -379,8 +380,8 @@ def realnvp_density_matches_its_samples(n, bins, *, log_prob=flows.RealNVP.log_p
     device = resolve_device("auto")
     model_ = flows.RealNVP(2, 6, 32, seed=3217, device=device)
     gof = flows.realnvp_density_gof(model_, n=n, bins=bins, seed=3218, log_prob=lambda x: log_prob(model_, x))
-    return gof.passed, (f"n = {n} samples, {bins}×{bins} cells + the outside (sparse cells pooled): χ² = {gof.statistic:.1f} on {gof.dof} d.o.f., "
-                        f"p = {gof.p_value:.3g} (fails below {flows.GOF_FALSE_FAIL_RATE:g})")
+    return gof.passed, (f"n = {n} samples, {bins}×{bins} cells + the outside (sparse cells pooled): χ² = {fmt(gof.statistic, '.1f')} on {gof.dof} d.o.f., "
+                        f"p = {fmt(gof.p_value, '.3g')} (fails below {fmt(flows.GOF_FALSE_FAIL_RATE, 'g')})")
 
 
 @behaviour("flow.coupling.log-det", broken={
@@ -403,8 +404,8 @@ def coupling_creates_dependence(n, *, log_scale=lambda z1: 0.5 * torch.tanh(z1))
     z_input = z_of_covariance(z[:, 0], z[:, 1] ** 2)
     critical = float(stats.norm.isf(flows.GOF_FALSE_FAIL_RATE / 2))
     holds = abs(z_coupled) > critical
-    return holds, (f"n = {n}: z-statistic of Cov(x₁, x₂²) = {z_coupled:.1f} (|z| {'>' if holds else '≤'} {critical:.2f}: {'dependent' if holds else 'no dependence shown'}); "
-                   f"for the independent inputs Cov(z₁, z₂²) gives z = {z_input:.2f}")
+    return holds, (f"n = {n}: z-statistic of Cov(x₁, x₂²) = {fmt(z_coupled, '.1f')} (|z| {'>' if holds else '≤'} {fmt(critical, '.2f')}: {'dependent' if holds else 'no dependence shown'}); "
+                   f"for the independent inputs Cov(z₁, z₂²) gives z = {fmt(z_input, '.2f')}")
 
 
 # --- coupling inverse -----------------------------------------------------------------------------
@@ -441,7 +442,7 @@ def coupling_round_trip(candidate, generator, device):
     error = float((_coupling_forward_2d(z2, y1, w, v) - y2).abs().max())
     passed = math.isfinite(error) and error < ROUND_TRIP_TOL
     return NumericResult(passed, "", points=n, max_abs_diff=error,
-                         detail=f"max |f(y1, z2) − y2| = {error:.2g} (tolerance {ROUND_TRIP_TOL:g})")
+                         detail=f"max |f(y1, z2) − y2| = {fmt(error, '.2g')} (tolerance {fmt(ROUND_TRIP_TOL, 'g')})")
 
 
 # --- triangular determinant and MAF ----------------------------------------------------------------
@@ -544,8 +545,8 @@ def maf_iaf_passes(d, *, sample_maf=flows.MAF.forward, invert_iaf=flows.IAF.inve
     holds = (maf_density, maf_sampling, iaf_sampling, iaf_density) == (1, d, 1, d) and exact < 1e-12 \
         and short > 1e-6 and short_iaf > 1e-6
     return holds, (f"d = {d}: MAF density {maf_density} pass, sampling {maf_sampling} passes; IAF sampling {iaf_sampling} pass, "
-                   f"density {iaf_density} passes (with d − 1 passes the MAF sample is off by {short:.2g}, the IAF latent by "
-                   f"{short_iaf:.2g}; with d, exact to {exact:.1g})")
+                   f"density {iaf_density} passes (with d − 1 passes the MAF sample is off by {fmt(short, '.2g')}, the IAF latent by "
+                   f"{fmt(short_iaf, '.2g')}; with d, exact to {fmt(exact, '.1g')})")
 
 
 @behaviour("flow.autoregressive.maf", broken={
@@ -565,8 +566,8 @@ def iaf_is_the_inverse_of_maf(d, n, *, iaf_of=flows.IAF.from_maf):
         one_pass = max(float((maf_density_map - iaf_sampling_map).abs().max()), float((maf_log_det - iaf_log_det).abs().max()))
         sequential = float((maf.forward(v) - iaf.inverse(v)[0]).abs().max())
     holds = one_pass < 1e-12 and sequential < 1e-12
-    return holds, (f"d = {d}, {n} points: IAF sampling pass − MAF density pass (and their log-dets): {one_pass:.1g}; "
-                   f"IAF d-pass inverse − MAF d-pass sampling: {sequential:.1g}")
+    return holds, (f"d = {d}, {n} points: IAF sampling pass − MAF density pass (and their log-dets): {fmt(one_pass, '.1g')}; "
+                   f"IAF d-pass inverse − MAF d-pass sampling: {fmt(sequential, '.1g')}")
 
 
 @behaviour("flow.autoregressive.maf", broken={
@@ -586,8 +587,8 @@ def autoregressive_jacobian_is_triangular(d, points, *, conditioner=flows.MADE):
         x = maf.forward(torch.randn(100_000, d, generator=make_generator(3055, device), dtype=DTYPE, device=device))
     corr = float(torch.corrcoef(x[:, :2].T)[0, 1])
     holds = upper == 0.0 and lower > 1e-3
-    return holds, (f"d = {d}, {points} points: max |J[i, j]| above the diagonal = {upper:g}, below = {lower:.3g}; "
-                   f"the outputs are not independent: corr(x₁, x₂) = {corr:.3f} (n = 100,000)")
+    return holds, (f"d = {d}, {points} points: max |J[i, j]| above the diagonal = {fmt(upper, 'g')}, below = {fmt(lower, '.3g')}; "
+                   f"the outputs are not independent: corr(x₁, x₂) = {fmt(corr, '.3f')} (n = 100,000)")
 
 
 # --- planar flow ------------------------------------------------------------------------------------
@@ -736,5 +737,5 @@ def hutchinson_needs_one_vector_jacobian_product(d, probes, *, probe=_rademacher
     zscore = (mean - exact) / se
     critical = float(stats.norm.isf(flows.GOF_FALSE_FAIL_RATE / 2))
     holds = exact_vjps == d and per_probe == 1 and abs(zscore) <= critical
-    return holds, (f"d = {d}: exact trace {exact:.5f} from {exact_vjps} VJPs; one Hutchinson probe takes {per_probe} VJP; "
-                   f"{probes} Rademacher probes: mean {mean:.5f} ± {se:.2g}, z = {zscore:.2f} (unbiased; |z| ≤ {critical:.2f})")
+    return holds, (f"d = {d}: exact trace {fmt(exact, '.5f')} from {exact_vjps} VJPs; one Hutchinson probe takes {per_probe} VJP; "
+                   f"{probes} Rademacher probes: mean {fmt(mean, '.5f')} ± {fmt(se, '.2g')}, z = {fmt(zscore, '.2f')} (unbiased; |z| ≤ {fmt(critical, '.2f')})")

@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from scipy import stats
 from scipy.spatial.distance import jensenshannon
 
+from derivspec.core.numbers import fmt
 from derivspec.numerics.accuracy import ERROR_SAFETY, Approximate, agreement, tolerance
 from derivspec.numerics.checks import NumericResult, elementwise_grad
 from derivspec.numerics.routes import behaviour, model, reference
@@ -73,8 +74,8 @@ def trained_discriminator(candidate, generator, device):
         worst, worst_error = max(worst, float(difference.max())), max(worst_error, float(error.max()))
     return NumericResult(passed, "", points=4 * 61, max_abs_diff=worst, seconds=time.perf_counter() - start,
                          detail=f"4 random Gaussian (data, generator) pairs, 61 points each: max |D_trained − candidate| = "
-                                f"{worst:.2g}; the fits on two quadrature spacings agree to {worst_error:.1g} (tolerance "
-                                f"round-off + {ERROR_SAFETY:g} × that)")
+                                f"{fmt(worst, '.2g')}; the fits on two quadrature spacings agree to {fmt(worst_error, '.1g')} (tolerance "
+                                f"round-off + {fmt(ERROR_SAFETY, 'g')} × that)")
 
 
 @behaviour("gan.discriminator.optimal", broken={
@@ -94,8 +95,8 @@ def value_over_noise_equals_value_over_samples(n, *, G=lambda z, a, b: a + b * z
     mean, se = float(draws.mean()), float(draws.std() / math.sqrt(n))
     exact = float(gan1d.gaussian_expectation(lambda x: F.logsigmoid(-gan1d.discriminator_logit(w, x)), *p_g(a, b), device))
     zscore = (mean - exact) / se
-    return abs(zscore) <= Z_CRITICAL, (f"G(z) = {a} + {b}z, D = σ(0.3 + 0.8x − 0.4x²): over z (n = {n}) {mean:.5f} ± {se:.1g}; "
-                                       f"over x ~ p_g by quadrature {exact:.5f}; z = {zscore:.2f} (|z| ≤ {Z_CRITICAL:.2f})")
+    return abs(zscore) <= Z_CRITICAL, (f"G(z) = {a} + {b}z, D = σ(0.3 + 0.8x − 0.4x²): over z (n = {n}) {fmt(mean, '.5f')} ± {fmt(se, '.1g')}; "
+                                       f"over x ~ p_g by quadrature {fmt(exact, '.5f')}; z = {fmt(zscore, '.2f')} (|z| ≤ {fmt(Z_CRITICAL, '.2f')})")
 
 
 def _accuracy(w, x, y):
@@ -137,9 +138,9 @@ def classifier_two_sample_test(n, *, fit=gan1d.fit_discriminator_samples, q_sd=1
     acc_linear = _accuracy(fit_linear_discriminator(s1[:n], s2[:n]), x_test, y_test)
     se = math.sqrt(0.25 / (2 * n))
     z_quadratic, z_linear = (acc_quadratic - 0.5) / se, (acc_linear - 0.5) / se
-    return z_quadratic > Z_CRITICAL, (f"n = {n} per sample and as many held out, Q = N(0, {q_sd:g}²): discriminator accuracy {acc_quadratic:.3f} "
-                                      f"(z = {z_quadratic:.1f} against chance; P ≠ Q detected: {z_quadratic > Z_CRITICAL}); linear (limited capacity) "
-                                      f"{acc_linear:.3f} (z = {z_linear:.1f})")
+    return z_quadratic > Z_CRITICAL, (f"n = {n} per sample and as many held out, Q = N(0, {fmt(q_sd, 'g')}²): discriminator accuracy {fmt(acc_quadratic, '.3f')} "
+                                      f"(z = {fmt(z_quadratic, '.1f')} against chance; P ≠ Q detected: {z_quadratic > Z_CRITICAL}); linear (limited capacity) "
+                                      f"{fmt(acc_linear, '.3f')} (z = {fmt(z_linear, '.1f')})")
 
 
 # --- the value at D* -----------------------------------------------------------------------------
@@ -196,9 +197,9 @@ def minimax_optimum_is_the_data(mu, sigma, *, value=gan1d.best_response_value):
                     for (d, c), v in grid.items())
     holds = best == (0.0, 1.0) and abs(at_data + math.log(4)) < 1e-10 and others > at_data + 1e-4
     return holds, (f"data N({mu}, {sigma}²), generators N({mu} + δ, (c·{sigma})²), δ ∈ {{−0.2, 0, 0.2}}, c ∈ {{0.8, 1, 1.25}}: "
-                   f"max_D V = {at_data:.10f} (−log 4 = {-math.log(4):.10f}) at p_g = p_data, ≥ {others:.5f} elsewhere "
+                   f"max_D V = {fmt(at_data, '.10f')} (−log 4 = {fmt(-math.log(4), '.10f')}) at p_g = p_data, ≥ {fmt(others, '.5f')} elsewhere "
                    f"(smallest at (δ, c) = {best}); "
-                   f"max_D V − (−log 4 + 2 JSD) ≤ {jsd_check:.1g} on the grid")
+                   f"max_D V − (−log 4 + 2 JSD) ≤ {fmt(jsd_check, '.1g')} on the grid")
 
 
 @behaviour("gan.value.optimal", broken={
@@ -216,7 +217,7 @@ def alternating_gan_training_converges(steps, *, generator_loss=None, d_steps=1)
     gap = gan1d.best_response_value(mu, sigma, run.a, run.b, device) + math.log(4)
     holds = abs(run.a - mu) < 0.1 and abs(run.b - sigma) < 0.1 and gap < 0.01
     return holds, (f"data N({mu}, {sigma}²), generator a + bz from (a, b) = (−1, 1.5), {steps} steps of 256: "
-                   f"(a, b) = ({run.a:.3g}, {run.b:.3g}); max_D V + log 4 = 2 JSD = {gap:.2g}")
+                   f"(a, b) = ({fmt(run.a, '.3g')}, {fmt(run.b, '.3g')}); max_D V + log 4 = 2 JSD = {fmt(gap, '.2g')}")
 
 
 # --- generator gradients ---------------------------------------------------------------------------
@@ -278,5 +279,5 @@ def non_saturating_gradient_is_reverse_kl_minus_2jsd(theta, *, loss=lambda log_d
     saturating = float(elementwise_grad(saturating_loss, theta0))
     two_jsd = float(elementwise_grad(lambda t: 2 * gan1d.jsd_by_quadrature(0.0, 1.0, t, 1.0, device), theta0))
     holds = abs(ns - target) < 1e-9 * (1 + abs(target))
-    return holds, (f"θ = {theta}: the generator loss's gradient {ns:.10f}, d/dθ of the divergence (KL(q_θ‖p) − 2 JSD) = {target:.10f} "
-                   f"(a reverse KL plus a JSD term); the minimax generator's gradient {saturating:.6f} = d/dθ 2 JSD = {two_jsd:.6f}")
+    return holds, (f"θ = {theta}: the generator loss's gradient {fmt(ns, '.10f')}, d/dθ of the divergence (KL(q_θ‖p) − 2 JSD) = {fmt(target, '.10f')} "
+                   f"(a reverse KL plus a JSD term); the minimax generator's gradient {fmt(saturating, '.6f')} = d/dθ 2 JSD = {fmt(two_jsd, '.6f')}")

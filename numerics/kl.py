@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from scipy import special
 from torch.distributions import Bernoulli, Categorical, Independent, MultivariateNormal, Normal, kl_divergence
 
+from derivspec.core.numbers import fmt
 from derivspec.numerics.accuracy import Approximate, quad_around
 from derivspec.numerics.montecarlo import Integrand
 from derivspec.numerics.routes import behaviour, monte_carlo, reference
@@ -313,7 +314,7 @@ def forward_kl_covers(delta, *, fit=fit_forward_kl):
     Seam: the fit (δ -> mixture_fit.GaussianFit)."""
     fit = fit(delta)
     holds = abs(fit.m) < 1e-6 and abs(fit.s**2 - (1 + delta**2)) < 1e-6
-    return holds, f"at δ = {delta}: the fit m = {fit.m:.2g}, s² = {fit.s ** 2:.6f} (1 + δ² = {1 + delta**2})"
+    return holds, f"at δ = {delta}: the fit m = {fmt(fit.m, '.2g')}, s² = {fmt(fit.s ** 2, '.6f')} (1 + δ² = {1 + delta**2})"
 
 
 @behaviour("kl.forward-reverse", broken={
@@ -328,7 +329,7 @@ def reverse_kl_seeks_a_mode(delta, *, fit=reverse_fit_from_a_mode):
     fit = fit(delta)
     outcome = "it stays on that mode" if abs(fit.m) > 0.5 else "it covers both modes"
     evidence = (f"at δ = {delta} (a bimodal target: modes near ±{delta}), the fit started on the "
-                f"right mode converges to m = {fit.m:.3g}, s = {fit.s:.4g} (KL {fit.kl:.4g}): {outcome}")
+                f"right mode converges to m = {fmt(fit.m, '.3g')}, s = {fmt(fit.s, '.4g')} (KL {fmt(fit.kl, '.4g')}): {outcome}")
     return abs(fit.m) > 0.5, evidence
 
 
@@ -376,7 +377,7 @@ def huffman_code_of_the_example(p1, p2, p3, p4, *, code_lengths=huffman_lengths,
     entropy_bits = entropy_bits(probabilities)
     holds = abs(mean_length - entropy_bits) < 1e-12 and all(abs(n - s) < 1e-12 for n, s in zip(lengths, surprises))
     return holds, (f"p = {probabilities}: code lengths {lengths}, −log₂ p = {[round(s, 12) for s in surprises]}; mean "
-                   f"length {mean_length:g} bits; H(p) = {entropy_bits:.12g} bits")
+                   f"length {fmt(mean_length, 'g')} bits; H(p) = {fmt(entropy_bits, '.12g')} bits")
 
 
 @behaviour("kl.entropy.categorical", broken={
@@ -398,7 +399,7 @@ def huffman_code_meets_the_bound(n_distributions, max_symbols, *, code_lengths=h
         worst_low, worst_high = min(worst_low, mean_length - entropy_bits), max(worst_high, mean_length - entropy_bits)
     holds = worst_low >= -1e-12 and worst_high < 1
     return holds, (f"{int(n_distributions)} random distributions on 2 to {int(max_symbols)} symbols: mean code length "
-                   f"minus H(p) from {worst_low:.5f} to {worst_high:.5f} bits (the bound: [0, 1))")
+                   f"minus H(p) from {fmt(worst_low, '.5f')} to {fmt(worst_high, '.5f')} bits (the bound: [0, 1))")
 
 
 @reference("kl.entropy.bernoulli")

@@ -26,6 +26,7 @@ import torch
 from scipy import integrate, special, stats
 from torch.distributions import Bernoulli, Categorical, MixtureSameFamily, Normal, kl_divergence
 
+from derivspec.core.numbers import fmt
 from derivspec.numerics.accuracy import Approximate, agreement, moments_of_exp, richardson
 from derivspec.numerics.montecarlo import FALSE_FAIL_RATE, Integrand, critical_z, standard_normal
 from derivspec.numerics.routes import behaviour, monte_carlo, reference
@@ -147,7 +148,7 @@ def ancestral_samples_follow_the_mixture(n, *, sample=gmm_em.sample):
     cdf = lambda t: 0.3 * stats.norm.cdf(t, -2.0, 0.7) + 0.7 * stats.norm.cdf(t, 1.5, 1.2)
     result = stats.kstest(x[:, 0].numpy(), cdf)
     return result.pvalue > FALSE_FAIL_RATE, (f"{int(n)} ancestral samples of 0.3 N(−2, 0.7²) + 0.7 N(1.5, 1.2²): KS statistic "
-                                             f"{result.statistic:.4f}, p = {result.pvalue:.3g} (fails below {FALSE_FAIL_RATE:g})")
+                                             f"{fmt(result.statistic, '.4f')}, p = {fmt(result.pvalue, '.3g')} (fails below {fmt(FALSE_FAIL_RATE, 'g')})")
 
 
 def _two_clusters(separation: float, n: int, seed: int) -> torch.Tensor:
@@ -197,9 +198,9 @@ def em_recovers_separated_means(separation, n, *, m_step=gmm_em.m_step):
     accuracy = max(accuracy, 1 - accuracy)
     row_sums = float((gamma.sum(1) - 1).abs().max())
     holds = bool((zs.abs() <= Z_CRITICAL).all()) and accuracy > 0.95 and row_sums < 1e-12
-    return holds, (f"δ = {separation:g}, n = {int(n)}: EM means {', '.join(f'{float(m):.3f}' for m in means[order])} "
-                   f"(truth ±{separation / 2:g}, |z| ≤ {float(zs.abs().max()):.2f}); responsibility-classification accuracy "
-                   f"{accuracy:.3f}; max |Σ_k γ_ik − 1| = {row_sums:.1e}")
+    return holds, (f"δ = {fmt(separation, 'g')}, n = {int(n)}: EM means {', '.join(f'{float(m):.3f}' for m in means[order])} "
+                   f"(truth ±{fmt(separation / 2, 'g')}, |z| ≤ {fmt(float(zs.abs().max()), '.2f')}); responsibility-classification accuracy "
+                   f"{fmt(accuracy, '.3f')}; max |Σ_k γ_ik − 1| = {fmt(row_sums, '.1e')}")
 
 
 def mixture_variance(alpha, mu1, mu2, s1, s2):
@@ -222,7 +223,7 @@ def mixture_variance_at_least_average(points, *, variance=mixture_variance):
     u = lambda lo, hi: lo + (hi - lo) * torch.rand(k, generator=g, dtype=DTYPE)
     alpha, mu1, mu2, s1, s2 = u(0.01, 0.99), u(-5, 5), u(-5, 5), u(0.1, 3), u(0.1, 3)
     excess = variance(alpha, mu1, mu2, s1, s2) - (alpha * s1**2 + (1 - alpha) * s2**2)
-    return bool((excess >= -1e-12).all()), f"{k} random mixtures: min(Var − average component variance) = {float(excess.min()):.3g}"
+    return bool((excess >= -1e-12).all()), f"{k} random mixtures: min(Var − average component variance) = {fmt(float(excess.min()), '.3g')}"
 
 
 def _count_modes(log_density, grid: torch.Tensor) -> int:
@@ -250,7 +251,7 @@ def mixture_adds_modes(separation, *, log_density=lambda mix: mix.log_prob):
     grid = torch.linspace(-10, 10, 200_001, dtype=DTYPE)
     modes = _count_modes(log_density(mix), grid)
     far = _count_modes(_mixture(t(0.5), t(-1.5), t(1.5), t(1.0), t(1.0)).log_prob, grid)
-    return modes > 1, (f"δ = {separation:g}: {modes} mode(s) (variance {float(mix.variance):.4g} > 1); "
+    return modes > 1, (f"δ = {fmt(separation, 'g')}: {modes} mode(s) (variance {fmt(float(mix.variance), '.4g')} > 1); "
                        f"for comparison δ = 3: {far} modes; equal-weight unit-variance mixtures are bimodal only for δ > 2")
 
 
@@ -279,7 +280,7 @@ def products_decrease_variance(far, *, factor=lambda mix: mix):
     product = integrate.quad(lambda x: (x - mean) ** 2 * math.exp(log_f(x)), lo, hi, points=[0.0, d], limit=400)[0] / z
     v1, v2 = float(p1.variance), float(p2.variance)
     holds = product < min(v1, v2)
-    return holds, (f"Var p_1 = {v1:.3f}, Var p_2 = {v2:.3f}, Var of the normalised product = {product:.3f}: the product puts equal "
+    return holds, (f"Var p_1 = {fmt(v1, '.3f')}, Var p_2 = {fmt(v2, '.3f')}, Var of the normalised product = {fmt(product, '.3f')}: the product puts equal "
                    f"mass on both modes; Gaussian factors N(0,1)·N(0,1) give variance ½")
 
 
@@ -409,8 +410,8 @@ def em_is_coordinate_ascent_on_the_elbo(iterations, *, e_step=gmm_em.e_step, m_s
     m_steps = min(m - e for e, m in zip(trace.elbo_after_e, trace.elbo_after_m))
     e_steps = min(e - m for m, e in zip(trace.elbo_after_m, trace.elbo_after_e[1:]))
     holds = tight <= EM_TOL * scale and m_steps >= -EM_TOL * scale and e_steps >= -EM_TOL * scale
-    return holds, (f"{int(iterations)} iterations, n = 1500: max |ELBO(q_t, θ_t) − log p(θ_t)| = {tight:.2g}; smallest M-step gain "
-                   f"{m_steps:.3g}; smallest E-step gain {e_steps:.3g}")
+    return holds, (f"{int(iterations)} iterations, n = 1500: max |ELBO(q_t, θ_t) − log p(θ_t)| = {fmt(tight, '.2g')}; smallest M-step gain "
+                   f"{fmt(m_steps, '.3g')}; smallest E-step gain {fmt(e_steps, '.3g')}")
 
 
 @behaviour("latent.em.gap", broken={
@@ -429,7 +430,7 @@ def em_log_likelihood_is_monotone(iterations, *, e_step=gmm_em.e_step, m_step=gm
         steps = np.diff(trace.log_likelihood)
         worst = min(worst, float(steps.min()) / abs(trace.log_likelihood[0]))
         total = max(total, trace.log_likelihood[-1] - trace.log_likelihood[0])
-    return worst >= -EM_TOL, f"3 starts × {int(iterations)} iterations: largest relative decrease {-worst:.2g}; gains up to {total:.1f} nats"
+    return worst >= -EM_TOL, f"3 starts × {int(iterations)} iterations: largest relative decrease {fmt(-worst, '.2g')}; gains up to {fmt(total, '.1f')} nats"
 
 
 @behaviour("latent.em.gap", broken={
@@ -474,13 +475,13 @@ def em_converges_to_a_local_maximum(separation, n):
     eigenvalues = torch.linalg.eigvalsh(gmm_em.log_likelihood_hessian_1d(x, fixed))
     local_max = all(gain <= 1e-9 * abs(base) for gain in split.values())
     holds = local_max and symmetric.log_likelihood[-1] >= best.log_likelihood[-1] - 1e-6
-    return holds, (f"δ = {separation:g}, n = {int(n)}: from the symmetric start both means stay at x̄ (max |μ_k − x̄| = {stuck:.1e}) with "
-                   f"log-likelihood {base:.2f}; moving the means apart by ±ε and shrinking both variances by ε² (same total "
-                   f"variance) raises it by " + ", ".join(f"{gain:.3g} (ε = {eps:g})" for eps, gain in split.items())
+    return holds, (f"δ = {fmt(separation, 'g')}, n = {int(n)}: from the symmetric start both means stay at x̄ (max |μ_k − x̄| = {fmt(stuck, '.1e')}) with "
+                   f"log-likelihood {fmt(base, '.2f')}; moving the means apart by ±ε and shrinking both variances by ε² (same total "
+                   f"variance) raises it by " + ", ".join(f"{fmt(gain, '.3g')} (ε = {fmt(eps, 'g')})" for eps, gain in split.items())
                    + " -- a saddle, not a maximum (moving the means alone changes it by "
-                   + ", ".join(f"{gain:.2g}" for gain in means_only.values())
+                   + ", ".join(f"{fmt(gain, '.2g')}" for gain in means_only.values())
                    + f"; Hessian eigenvalues in the means {', '.join(f'{float(e):.2g}' for e in eigenvalues)}); "
-                   f"EM from the quartiles reaches {best.log_likelihood[-1]:.2f}")
+                   f"EM from the quartiles reaches {fmt(best.log_likelihood[-1], '.2f')}")
 
 
 # === factor analysis / PPCA =======================================================================
@@ -593,7 +594,7 @@ def fa_ancestral_samples_have_the_marginal_covariance(n, *, sample=ppca.sample):
     z_mean = (x.mean(0) - b) / (x.std(0) / math.sqrt(int(n)))
     worst = float(torch.cat([z_cov, z_mean]).abs().max())
     return worst <= Z_CRITICAL, (f"n = {int(n)}: sample covariance entries {', '.join(f'{float(v):.4f}' for v in products.mean(0))} vs "
-                                 f"wwᵀ + Ψ {', '.join(f'{float(v):.4f}' for v in targets)}; max |z| = {worst:.2f} (≤ {Z_CRITICAL:.2f})")
+                                 f"wwᵀ + Ψ {', '.join(f'{float(v):.4f}' for v in targets)}; max |z| = {fmt(worst, '.2f')} (≤ {fmt(Z_CRITICAL, '.2f')})")
 
 
 # === Markov chains and HMMs =======================================================================
@@ -721,10 +722,10 @@ def linear_autoencoder_projects(n, seed, *, loss=reconstruction_loss, train=_tra
     loss = float(((x - x @ P.T) ** 2).sum(-1).mean())
     holds = (idempotent < 1e-6 and keeps < 1e-6 and removes < 1e-6 and min(cosine(e), cosine(d)) > 1 - 1e-9
              and abs(loss - float(eigenvalues[0])) < 1e-8)
-    return holds, (f"{int(n)} samples of N(0, [[2, 0.8], [0.8, 1]]): trained P = d eᵀ has |P² − P| = {idempotent:.1e}; "
-                   f"|P u − u| = {keeps:.1e} along the top eigenvector u, |P v| = {removes:.1e} along the normal v; encoder "
-                   f"row and decoder column at cosine {cosine(e):.9f}, {cosine(d):.9f} to u; loss {loss:.6f} = the smaller "
-                   f"eigenvalue {float(eigenvalues[0]):.6f} of the sample covariance")
+    return holds, (f"{int(n)} samples of N(0, [[2, 0.8], [0.8, 1]]): trained P = d eᵀ has |P² − P| = {fmt(idempotent, '.1e')}; "
+                   f"|P u − u| = {fmt(keeps, '.1e')} along the top eigenvector u, |P v| = {fmt(removes, '.1e')} along the normal v; encoder "
+                   f"row and decoder column at cosine {fmt(cosine(e), '.9f')}, {fmt(cosine(d), '.9f')} to u; loss {fmt(loss, '.6f')} = the smaller "
+                   f"eigenvalue {fmt(float(eigenvalues[0]), '.6f')} of the sample covariance")
 
 
 # === random graph models (derivations/latent/graphs.py) ===========================================
@@ -781,8 +782,8 @@ def erdos_renyi_clustering_is_density(p, *, graph_probabilities=_erdos_renyi_pro
                     for a in range(5) for b in range(a + 1, 5) if centre not in (a, b))
     clustering = float(triangle_factor * (prob * triangles).sum() / (prob * two_paths).sum())
     density = float((prob[:, None] * graphs).sum(0).mean())
-    return abs(clustering - density) < 1e-12, (f"p = {float(p):g}, 5 nodes, 1024 graphs: expected clustering 3·E[triangles]/E[two-paths] "
-                                                f"= {clustering:.12f}, edge density {density:.12f}: triangles close at chance")
+    return abs(clustering - density) < 1e-12, (f"p = {fmt(float(p), 'g')}, 5 nodes, 1024 graphs: expected clustering 3·E[triangles]/E[two-paths] "
+                                                f"= {fmt(clustering, '.12f')}, edge density {fmt(density, '.12f')}: triangles close at chance")
 
 
 def _sbm_tables(w, b11, b10, b00):
@@ -844,8 +845,8 @@ def sbm_edges_independent_given_z_dependent_without(w, b11, b10, b00, *, tables=
     marginal = joint.sum(0)
     covariance = float((marginal * graphs[:, 0] * graphs[:, 1]).sum() - (marginal * graphs[:, 0]).sum() * (marginal * graphs[:, 1]).sum())
     holds = max(abs(c) for c in given) < 1e-14 and covariance > 1e-3
-    return holds, (f"π = {float(w):g}, B = [[{float(b11):g}, {float(b10):g}], [{float(b10):g}, {float(b00):g}]]: "
-                   f"Cov(a₁₂, a₁₃ | z) = {max(abs(c) for c in given):.1e} for all 8 z; Cov(a₁₂, a₁₃) = {covariance:.6f} with z summed out")
+    return holds, (f"π = {fmt(float(w), 'g')}, B = [[{fmt(float(b11), 'g')}, {fmt(float(b10), 'g')}], [{fmt(float(b10), 'g')}, {fmt(float(b00), 'g')}]]: "
+                   f"Cov(a₁₂, a₁₃ | z) = {fmt(max(abs(c) for c in given), '.1e')} for all 8 z; Cov(a₁₂, a₁₃) = {fmt(covariance, '.6f')} with z summed out")
 
 
 @behaviour("latent.graph.sbm-edges", broken=SBM_BROKEN)
@@ -859,8 +860,8 @@ def sbm_clustering_exceeds_density(w, b11, b10, b00, *, tables=_sbm_tables):
     two_path = graphs[:, index[0, 1]] * graphs[:, index[0, 2]]
     closing = float((marginal * two_path * graphs[:, index[1, 2]]).sum() / (marginal * two_path).sum())
     density = float((marginal * graphs[:, index[1, 2]]).sum())
-    return closing > 1.5 * density, (f"assortative blocks B₁₁ = {float(b11):g}, B₀₀ = {float(b00):g}, B₁₀ = {float(b10):g}, π = {float(w):g}: "
-                                     f"P(a₂₃ = 1 | two-path) = {closing:.4f} against the density {density:.4f} "
+    return closing > 1.5 * density, (f"assortative blocks B₁₁ = {fmt(float(b11), 'g')}, B₀₀ = {fmt(float(b00), 'g')}, B₁₀ = {fmt(float(b10), 'g')}, π = {fmt(float(w), 'g')}: "
+                                     f"P(a₂₃ = 1 | two-path) = {fmt(closing, '.4f')} against the density {fmt(density, '.4f')} "
                                      f"(Erdős–Rényi: equal)")
 
 
@@ -947,5 +948,5 @@ def preferential_attachment_has_power_law_and_hubs(m, nodes, *, pick_target=degr
     exponent = 1 + len(tail) / float(np.log(tail / (k_min - 0.5)).sum())  # discrete power-law MLE (Clauset et al.)
     poisson_max = int(rng.poisson(2 * m, size=nodes).max())
     holds = 2.6 < exponent < 3.4 and degree.max() > 5 * poisson_max
-    return holds, (f"m = {m}, {nodes} nodes: tail exponent (k ≥ {k_min}, {len(tail)} nodes) {exponent:.2f} (theory 3); "
+    return holds, (f"m = {m}, {nodes} nodes: tail exponent (k ≥ {k_min}, {len(tail)} nodes) {fmt(exponent, '.2f')} (theory 3); "
                    f"largest degree {int(degree.max())} against {poisson_max} for Poisson degrees with the same mean {2 * m}")

@@ -24,12 +24,12 @@ lasso, the smallest subgradient of the strongly convex objective over its curvat
 
 from __future__ import annotations
 
-
 import numpy as np
 import torch
 from scipy import optimize
 from torch.distributions import Beta
 
+from derivspec.core.numbers import fmt
 from derivspec.numerics.accuracy import Approximate, quad, quad_around, ratio, richardson
 from derivspec.numerics.nll import one_feature_datasets
 from derivspec.numerics.routes import behaviour, reference
@@ -199,7 +199,7 @@ def lasso_has_exact_zeros(n, d, designs, *, lasso=lasso_by_coordinate_descent, r
     fractions = sparsity_fractions([0.0, 20.0, 200.0], n=n, d=d, n_designs=designs,
                                    generator=make_generator(0, cpu), device=cpu, lasso=lasso, ridge=ridge)
     rows = list(zip(fractions["lams"], fractions["lasso"], fractions["ridge"]))
-    text = "; ".join(f"λ = {lam:g}: lasso {lasso:.2f}, ridge {ridge:.2f}" for lam, lasso, ridge in rows)
+    text = "; ".join(f"λ = {fmt(lam, 'g')}: lasso {fmt(lasso, '.2f')}, ridge {fmt(ridge, '.2f')}" for lam, lasso, ridge in rows)
     holds = fractions["lasso"][-1] > 0 and all(ridge == 0 for ridge in fractions["ridge"])
     return holds, f"mean fraction of exactly-zero coefficients over {designs} random designs (n = {n}, d = {d}): {text}"
 
@@ -212,8 +212,8 @@ def lasso_at_a_corner(y1, y2, lam):
     y = torch.tensor([y1, y2], dtype=DTYPE)
     solution = lasso_by_coordinate_descent(X, y, lam)
     zeros = int((solution == 0).sum())
-    return zeros > 0, (f"orthonormal design, y = ({y1:g}, {y2:g}), λ = {lam:g}: the lasso solution is "
-                       f"({float(solution[0]):.3g}, {float(solution[1]):.3g}), "
+    return zeros > 0, (f"orthonormal design, y = ({fmt(y1, 'g')}, {fmt(y2, 'g')}), λ = {fmt(lam, 'g')}: the lasso solution is "
+                       f"({fmt(float(solution[0]), '.3g')}, {fmt(float(solution[1]), '.3g')}), "
                        + ("a coordinate is zero (a corner of the diamond)" if zeros else
                           "no coordinate is zero (an edge, not a corner of the diamond)"))
 
@@ -369,8 +369,8 @@ def sequential_updates_match_the_batch(h1, t1, h2, t2, *, second_prior=posterior
     batch = _coin_posterior_on_a_grid(h1 + h2, t1 + t2, 2.0, 2.0, grid)
     gap = float((second - batch).abs().max())
     mean = float(torch.trapezoid(grid * batch, grid))
-    return gap < 1e-8, (f"Beta(2, 2) prior, D_1 = {h1:g}H {t1:g}T then D_2 = {h2:g}H {t2:g}T: max density gap to the one-shot "
-                        f"posterior {gap:.1e} on a 200 001-point grid; posterior mean {mean:.6f}")
+    return gap < 1e-8, (f"Beta(2, 2) prior, D_1 = {fmt(h1, 'g')}H {fmt(t1, 'g')}T then D_2 = {fmt(h2, 'g')}H {fmt(t2, 'g')}T: max density gap to the one-shot "
+                        f"posterior {fmt(gap, '.1e')} on a 200 001-point grid; posterior mean {fmt(mean, '.6f')}")
 
 
 def beta_bernoulli_mode(h, t, alpha, beta):
@@ -401,9 +401,9 @@ def posterior_sharpens(alpha, beta, rate, *, data_weight=lambda n: 1.0, mode_for
     shrinking = all(later[1] < earlier[1] / 5 and later[2] < earlier[2] / 5 for earlier, later in zip(rows, rows[1:]))
     grid_error = max(max(r[3], r[4]) for r in rows)
     return shrinking and grid_error < 1e-5, ("Beta(%g, %g) prior, heads at rate %g: " % (alpha, beta, rate)
-                                             + "; ".join(f"n = {n}: |MAP − MLE| = {d_mle:.1e}, |MAP − mean| = {d_mean:.1e}"
+                                             + "; ".join(f"n = {n}: |MAP − MLE| = {fmt(d_mle, '.1e')}, |MAP − mean| = {fmt(d_mean, '.1e')}"
                                                          for n, d_mle, d_mean, _, _ in rows)
-                                             + f"; closed-form MAP and mean within {grid_error:.1e} of the grid's (≤ 1e-5)")
+                                             + f"; closed-form MAP and mean within {fmt(grid_error, '.1e')} of the grid's (≤ 1e-5)")
 
 
 # --- the normal-normal posterior (a Gaussian mean under a Gaussian prior, the noise known) --------

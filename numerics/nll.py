@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch.distributions import Bernoulli, Categorical, Laplace, Normal, Poisson
 
+from derivspec.core.numbers import fmt
 from derivspec.numerics.accuracy import ERROR_SAFETY, Approximate, tolerance
 from derivspec.numerics.checks import NumericResult, elementwise_grad
 from derivspec.numerics.routes import behaviour, model, monte_carlo, reference
@@ -121,7 +122,7 @@ def same_weights(by_candidate, by_reference, loss_fn, candidate_gradient, start:
     converged = bool(torch.isfinite(by_candidate).all()) and float(stationarity.abs().max()) <= GD_GTOL
     passed = converged and bool(((by_candidate - by_reference).abs() <= tolerance(by_reference, torch.tensor(bound))).all())
     return NumericResult(passed, "", max_abs_diff=difference, seconds=time.perf_counter() - start,
-                         detail=f"max |w_GD − w_ref| = {difference:.2e}, within {ERROR_SAFETY:g} × {bound:.1e} (‖gradient‖/"
+                         detail=f"max |w_GD − w_ref| = {fmt(difference, '.2e')}, within {fmt(ERROR_SAFETY, 'g')} × {fmt(bound, '.1e')} (‖gradient‖/"
                                 f"curvature at both) required; GD {'reached' if converged else 'did not reach'} its "
                                 f"stationarity test; {setting}")
 
@@ -335,8 +336,8 @@ def laplace_peak_and_tails(b, *, law=lambda b: Laplace(0.0, b), gaussian=same_va
     points = torch.tensor([0.0, 6.0, 8.0], dtype=DTYPE) * b  # (the Laplace is the lower one in the shoulders, ~2–4b)
     ratio = (laplace.log_prob(points) - gaussian.log_prob(points)).exp()
     holds = bool((ratio > 1).all())
-    return holds, (f"density ratio Laplace/Gaussian (variances {float(laplace.variance):g}, {float(gaussian.variance):g}) at 0, 6b, 8b: "
-                   + ", ".join(f"{float(r):.3g}" for r in ratio) + f"; above 1 at the peak and in the tails: {holds}")
+    return holds, (f"density ratio Laplace/Gaussian (variances {fmt(float(laplace.variance), 'g')}, {fmt(float(gaussian.variance), 'g')}) at 0, 6b, 8b: "
+                   + ", ".join(f"{fmt(float(r), '.3g')}" for r in ratio) + f"; above 1 at the peak and in the tails: {holds}")
 
 
 @reference("nll.softmax.sigmoid")
@@ -393,7 +394,7 @@ def gradient_descent_reaches_the_closed_form(x1, x2, x3, y1, y2, y3, *, loss=lam
     closed = closed_form(X, y)
     theta = theta.detach()
     gap = float((theta - closed).abs())
-    return gap < 1e-10, f"200 gradient steps: θ = {float(theta):.10f}; closed form {float(closed):.10f} (gap {gap:.1e})"
+    return gap < 1e-10, f"200 gradient steps: θ = {fmt(float(theta), '.10f')}; closed form {fmt(float(closed), '.10f')} (gap {fmt(gap, '.1e')})"
 
 
 @behaviour("nll.gaussian.ols-slope", broken={
@@ -407,7 +408,7 @@ def lstsq_matches_the_ratio(x1, x2, x3, y1, y2, y3, *, ratio=lambda x, y: (x * y
     X, y = _worked_data(x1, x2, x3, y1, y2, y3)
     solution = float(torch.linalg.lstsq(X, y[:, None]).solution)
     ratio = float(ratio(X[:, 0], y))
-    return abs(solution - ratio) < 1e-12, f"torch.linalg.lstsq: {solution:.6f}; the closed-form ratio {ratio:.6f}"
+    return abs(solution - ratio) < 1e-12, f"torch.linalg.lstsq: {fmt(solution, '.6f')}; the closed-form ratio {fmt(ratio, '.6f')}"
 
 
 def softmax_then_log(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -430,7 +431,7 @@ def fused_cross_entropy_is_stable(h1, h2, h3, *, cross_entropy=F.cross_entropy):
     naive = float(softmax_then_log(logits, target))
     exact = float(torch.logsumexp(logits[0], 0) - logits[0, 2])
     holds = fused == exact and fused == fused and abs(fused) < float("inf") and not abs(naive) < float("inf")
-    return holds, (f"logits {[h1, h2, h3]}, observed class 3: the loss {fused:g} (= logsumexp − h_3 = {exact:g}); "
+    return holds, (f"logits {[h1, h2, h3]}, observed class 3: the loss {fmt(fused, 'g')} (= logsumexp − h_3 = {fmt(exact, 'g')}); "
                    f"softmax then log in float64: {naive}")
 
 
@@ -456,5 +457,5 @@ def cross_entropy_step_moves_the_logits(h1, h2, h3, lr, *, gradient=cross_entrop
     new_loss = float(F.cross_entropy(after[None], torch.tensor([0])))
     moved = (after - logits.detach()).tolist()
     holds = moved[0] > 0 and moved[1] < 0 and moved[2] < 0 and new_loss < float(loss.detach())
-    return holds, (f"logits {[h1, h2, h3]}, true class 1, step {lr:g}: changes {[round(m, 4) for m in moved]}; "
-                   f"loss {float(loss.detach()):.4f} → {new_loss:.4f}")
+    return holds, (f"logits {[h1, h2, h3]}, true class 1, step {fmt(lr, 'g')}: changes {[round(m, 4) for m in moved]}; "
+                   f"loss {fmt(float(loss.detach()), '.4f')} → {fmt(new_loss, '.4f')}")

@@ -24,6 +24,7 @@ import torch
 from scipy import stats
 from torch.distributions import Categorical, Normal
 
+from derivspec.core.numbers import fmt
 from derivspec.numerics.accuracy import (QUAD_HOW, RICHARDSON_HOW, Approximate, integral_of_exp, limit_by_richardson,
                                        moments_of_exp)
 from derivspec.numerics.checks import NumericResult
@@ -73,8 +74,8 @@ def quadrupling_samples_halves_the_error(n, repeats, *, estimate=mean_of_draws, 
     ratio = float(small.var() / large.var())
     f = ratio / error_ratio**2
     p = 2 * min(stats.f.sf(f, reps - 1, reps - 1), stats.f.cdf(f, reps - 1, reps - 1))
-    return p > FALSE_FAIL_RATE, (f"SE(n)/SE(4n) = {math.sqrt(ratio):.4f} for n = {k} over {reps} replicates "
-                                 f"(F-test of the variance ratio against {error_ratio**2:g}: p = {p:.3g}, fails below {FALSE_FAIL_RATE:g})")
+    return p > FALSE_FAIL_RATE, (f"SE(n)/SE(4n) = {fmt(math.sqrt(ratio), '.4f')} for n = {k} over {reps} replicates "
+                                 f"(F-test of the variance ratio against {fmt(error_ratio**2, 'g')}: p = {fmt(p, '.3g')}, fails below {fmt(FALSE_FAIL_RATE, 'g')})")
 
 
 @behaviour("sampling.mc.standard-error", broken={
@@ -89,7 +90,7 @@ def monte_carlo_mean_is_unbiased(n, *, estimate=lambda y: (y**2).mean(1)):
     reps, k = 1_000_000, int(n)
     estimates = estimate(0.5 + torch.randn(reps, k, generator=g, dtype=DTYPE))
     z = (float(estimates.mean()) - 1.25) / (float(estimates.std()) / math.sqrt(reps))
-    return abs(z) <= Z_CRITICAL, f"n = {k}: mean of the estimates {float(estimates.mean()):.5f} vs E[y²] = 1.25, z = {z:.2f}"
+    return abs(z) <= Z_CRITICAL, f"n = {k}: mean of the estimates {fmt(float(estimates.mean()), '.5f')} vs E[y²] = 1.25, z = {fmt(z, '.2f')}"
 
 
 # === importance sampling ==========================================================================
@@ -182,8 +183,8 @@ def prior_sampling_is_unbiased_but_noisy(x, w, s, *, likelihood=linear_gaussian_
     z_score = (mean - evidence) / (sd / math.sqrt(n))
     relative_variance = (sd / mean) ** 2
     holds = abs(z_score) <= Z_CRITICAL and relative_variance > 1
-    return holds, (f"x = {x:g}, w = {w:g}, s = {s:g}: estimate {mean:.6g} vs p(x) = {evidence:.6g} (z = {z_score:.2f}); relative "
-                   f"variance of the terms {relative_variance:.3g}, so ~{relative_variance / 0.01**2:.2g} draws for 1 % error")
+    return holds, (f"x = {fmt(x, 'g')}, w = {fmt(w, 'g')}, s = {fmt(s, 'g')}: estimate {fmt(mean, '.6g')} vs p(x) = {fmt(evidence, '.6g')} (z = {fmt(z_score, '.2f')}); relative "
+                   f"variance of the terms {fmt(relative_variance, '.3g')}, so ~{fmt(relative_variance / 0.01**2, '.2g')} draws for 1 % error")
 
 
 @behaviour("sampling.is.ess", broken={
@@ -200,8 +201,8 @@ def poor_proposals_are_dominated_by_few_samples(shift, n, *, log_weight=importan
     good_ess, poor_ess = importance.effective_sample_size(good) / k, importance.effective_sample_size(poor) / k
     good_share, poor_share = importance.max_weight_share(good), importance.max_weight_share(poor)
     holds = poor_ess < 0.01 and poor_share > 0.1 and good_ess > 0.5 and good_share < 0.01
-    return holds, (f"n = {k}: proposal N(0, 1.5²): ESS/n = {good_ess:.3f}, largest weight {good_share:.2%} of the sum; proposal "
-                   f"N({shift:g}, 1): ESS/n = {poor_ess:.2g}, largest weight {poor_share:.1%} (theory ESS/n → {math.exp(-shift**2):.2g})")
+    return holds, (f"n = {k}: proposal N(0, 1.5²): ESS/n = {fmt(good_ess, '.3f')}, largest weight {fmt(good_share, '.2%')} of the sum; proposal "
+                   f"N({fmt(shift, 'g')}, 1): ESS/n = {fmt(poor_ess, '.2g')}, largest weight {fmt(poor_share, '.1%')} (theory ESS/n → {fmt(math.exp(-shift**2), '.2g')})")
 
 
 @monte_carlo("sampling.snis.two-draws")
@@ -264,8 +265,8 @@ def importance_sampling_scores_a_vae(k_max, *, combine=bernoulli_vae.log_mean_ex
     below = all(mean_gap[K] > -Z_CRITICAL * se[K] for K in ks)
     tiny = mean_gap[ks[-1]] < 0.01 * elbo_gap
     holds = first_ok and rising and below and tiny
-    return holds, (f"proposal = trained encoder with σ × {WIDEN:g}; 16 points, 32 repeats: mean log p(x) − IWAE_K: " + ", ".join(f"K={K}: {mean_gap[K]:.3g} ± {se[K]:.1g}" for K in ks)
-                   + f"; ELBO gap {elbo_gap:.3g}; K·gap: " + ", ".join(f"{K * mean_gap[K]:.3g}" for K in ks[1:]))
+    return holds, (f"proposal = trained encoder with σ × {fmt(WIDEN, 'g')}; 16 points, 32 repeats: mean log p(x) − IWAE_K: " + ", ".join(f"K={K}: {fmt(mean_gap[K], '.3g')} ± {fmt(se[K], '.1g')}" for K in ks)
+                   + f"; ELBO gap {fmt(elbo_gap, '.3g')}; K·gap: " + ", ".join(f"{fmt(K * mean_gap[K], '.3g')}" for K in ks[1:]))
 
 
 # === MCMC =========================================================================================
@@ -288,7 +289,7 @@ def mh_chain_with_candidate_ratio(candidate, device):
     # exact arithmetic on a 3×3 matrix with entries in [0, 1]: a right ratio leaves round-off (~1e-16); 1e-12 is a margin of 10⁴
     passed = stationarity < 1e-12 and balance < 1e-12
     return NumericResult(passed, "", max_abs_diff=max(stationarity, balance), seconds=time.perf_counter() - start,
-                         detail=f"π = {MH_PI}, asymmetric Q: max |πP − π| = {stationarity:.2g}, max |π_x P_xy − π_y P_yx| = {balance:.2g}")
+                         detail=f"π = {MH_PI}, asymmetric Q: max |πP − π| = {fmt(stationarity, '.2g')}, max |π_x P_xy − π_y P_yx| = {fmt(balance, '.2g')}")
 
 
 def hastings_ratio(px, py, qxy, qyx):
@@ -313,8 +314,8 @@ def mh_acceptance_satisfies_detailed_balance(states, *, ratio=hastings_ratio):
     metropolis = mcmc.mh_transition_matrix(pi, Q, lambda px, py, qxy, qyx: py / px)
     drift = float((pi @ metropolis - pi).abs().max())
     holds = int(states) == 3 and balance < 1e-15 and stationarity < 1e-15
-    return holds, (f"π = {MH_PI}: max |π_x P_xy − π_y P_yx| = {balance:.1e}, max |πP − π| = {stationarity:.1e}; without the "
-                   f"Hastings correction (asymmetric q) max |πP − π| = {drift:.3f}")
+    return holds, (f"π = {MH_PI}: max |π_x P_xy − π_y P_yx| = {fmt(balance, '.1e')}, max |πP − π| = {fmt(stationarity, '.1e')}; without the "
+                   f"Hastings correction (asymmetric q) max |πP − π| = {fmt(drift, '.3f')}")
 
 
 def _mixture_log_density(x: torch.Tensor) -> torch.Tensor:
@@ -333,8 +334,8 @@ def mh_samples_follow_the_target(chains, steps, *, log_ratio=mcmc.metropolis_log
     x0 = 3 * torch.randn(int(chains), generator=g, dtype=DTYPE)
     final, rate = mcmc.random_walk_mh(_mixture_log_density, x0, int(steps), 2.5, g, log_ratio=log_ratio)
     statistic, p = mcmc.ks_test(final, lambda t: 0.5 * stats.norm.cdf(t, -2, 1) + 0.5 * stats.norm.cdf(t, 2, 1))
-    return p > FALSE_FAIL_RATE, (f"{int(chains)} chains × {int(steps)} steps, acceptance {rate:.2f}: KS statistic {statistic:.4f}, "
-                                 f"p = {p:.3g} (fails below {FALSE_FAIL_RATE:g})")
+    return p > FALSE_FAIL_RATE, (f"{int(chains)} chains × {int(steps)} steps, acceptance {fmt(rate, '.2f')}: KS statistic {fmt(statistic, '.4f')}, "
+                                 f"p = {fmt(p, '.3g')} (fails below {fmt(FALSE_FAIL_RATE, 'g')})")
 
 
 @behaviour("sampling.gibbs.conditional-mean", broken={
@@ -354,8 +355,8 @@ def gibbs_samples_follow_the_target(rho, chains, sweeps, *, conditional=mcmc.gau
     tests = {"x1": mcmc.ks_test(final[:, 0], stats.norm(mu1, s1).cdf), "x2": mcmc.ks_test(final[:, 1], stats.norm(mu2, s2).cdf),
              "sum": mcmc.ks_test((final[:, 0] - mu1) / s1 + (final[:, 1] - mu2) / s2, stats.norm(0, math.sqrt(2 + 2 * rho)).cdf)}
     holds = all(p > FALSE_FAIL_RATE / 3 for _, p in tests.values())
-    return holds, (f"ρ = {rho:g}, {int(chains)} chains × {int(sweeps)} sweeps: KS p-values "
-                   + ", ".join(f"{k} {p:.3g}" for k, (_, p) in tests.items()) + f" (each fails below {FALSE_FAIL_RATE / 3:.1g})")
+    return holds, (f"ρ = {fmt(rho, 'g')}, {int(chains)} chains × {int(sweeps)} sweeps: KS p-values "
+                   + ", ".join(f"{k} {fmt(p, '.3g')}" for k, (_, p) in tests.items()) + f" (each fails below {fmt(FALSE_FAIL_RATE / 3, '.1g')})")
 
 
 def _conditional_by_conditioning(x2, mu1, mu2, s1, s2, rho):
@@ -456,9 +457,9 @@ def hmc_reduces_random_walk(dimension, steps, *, grad_potential=quadratic_potent
     hmc_ac = mcmc.lag1_autocorrelation(hmc_chain[burn:, :, 0])
     rw_ac = mcmc.lag1_autocorrelation(rw_chain[burn:, :, 0])
     holds = hmc_ac < rw_ac and rw_ac > 0.8
-    return holds, (f"D = {d}, {chains} chains × {iterations} iterations: HMC (ε = 0.12, {path} leapfrog steps) acceptance {hmc_rate:.2f}, "
-                   f"lag-1 autocorrelation {hmc_ac:.3f}; random-walk MH (scale 0.12, {path} steps per iteration) acceptance "
-                   f"{rate_sum / iterations:.2f}, lag-1 autocorrelation {rw_ac:.3f}")
+    return holds, (f"D = {d}, {chains} chains × {iterations} iterations: HMC (ε = 0.12, {path} leapfrog steps) acceptance {fmt(hmc_rate, '.2f')}, "
+                   f"lag-1 autocorrelation {fmt(hmc_ac, '.3f')}; random-walk MH (scale 0.12, {path} steps per iteration) acceptance "
+                   f"{fmt(rate_sum / iterations, '.2f')}, lag-1 autocorrelation {fmt(rw_ac, '.3f')}")
 
 
 # === energy-based models ==========================================================================
@@ -519,10 +520,10 @@ def rbm_inference_needs_an_exponential_sum(visible, hidden, *, factorised=rbm.RB
     brute = machine.hidden_conditional_brute_force(v)
     difference = float((factorised - brute).abs().max())
     needs_sum = difference > 1e-12
-    shown = f"= {difference:.1e}" if needs_sum else "< 1e-12"  # rounding noise differs between machines: not shown
+    shown = f"= {fmt(difference, '.1e')}" if needs_sum else "< 1e-12"  # rounding noise differs between machines: not shown
     return needs_sum, (f"n = {int(visible)}, m = {int(hidden)}: max |σ(c + Wᵀv) − brute force| {shown} over all "
                        f"{2 ** int(visible)} v ({int(hidden)} sigmoids vs {2 ** int(hidden)} hidden states summed per v): "
-                       f"p(h|v) needs no exponential sum; log Z = {float(machine.log_partition_brute_force()):.3f} does")
+                       f"p(h|v) needs no exponential sum; log Z = {fmt(float(machine.log_partition_brute_force()), '.3f')} does")
 
 
 # === inverse-CDF sampling =========================================================================
@@ -583,7 +584,7 @@ def inverse_cdf_worked_example(u, *, sampler=inverse_cdf_categorical):
     Seam: the sampler (π, u) ↦ class (1-based)."""
     probs = torch.tensor([0.1, 0.4, 0.3, 0.2], dtype=DTYPE)
     k = int(sampler(probs, torch.tensor(u, dtype=DTYPE)))
-    return k == 3, f"cumulative {[round(float(c), 10) for c in torch.cumsum(probs, 0)]}, u = {u:g}: class {k}"
+    return k == 3, f"cumulative {[round(float(c), 10) for c in torch.cumsum(probs, 0)]}, u = {fmt(u, 'g')}: class {k}"
 
 
 def exponential_inverse_cdf(u: torch.Tensor, rate: float) -> torch.Tensor:
@@ -601,8 +602,8 @@ def inverse_cdf_samples_have_the_cdf(rate, n, *, inverse_cdf=exponential_inverse
     Seam: the transform (u, rate) ↦ y applied to the uniforms."""
     u = torch.rand(int(n), generator=make_generator(60, CPU), dtype=DTYPE)
     result = stats.kstest(inverse_cdf(u, rate).numpy(), stats.expon(scale=1 / rate).cdf)
-    return result.pvalue > FALSE_FAIL_RATE, (f"{int(n)} draws: KS p = {result.pvalue:.3g} (fails below {FALSE_FAIL_RATE:g})"
-                                             + ("" if result.pvalue > FALSE_FAIL_RATE else f", D = {result.statistic:.3g}"))
+    return result.pvalue > FALSE_FAIL_RATE, (f"{int(n)} draws: KS p = {fmt(result.pvalue, '.3g')} (fails below {fmt(FALSE_FAIL_RATE, 'g')})"
+                                             + ("" if result.pvalue > FALSE_FAIL_RATE else f", D = {fmt(result.statistic, '.3g')}"))
 
 
 @behaviour("sampling.inverse-cdf.categorical", broken={
@@ -616,4 +617,4 @@ def bernoulli_by_one_comparison(p, n, *, sampler=lambda u, p: u >= 1 - p):
     u = torch.rand(int(n), generator=make_generator(62, CPU), dtype=DTYPE)
     frequency = float(sampler(u, p).to(DTYPE).mean())
     z = (frequency - p) / math.sqrt(p * (1 - p) / int(n))
-    return abs(z) <= Z_CRITICAL, f"p = {p:g}, {int(n)} draws: frequency {frequency:.5f}, z = {z:.2f}"
+    return abs(z) <= Z_CRITICAL, f"p = {fmt(p, 'g')}, {int(n)} draws: frequency {fmt(frequency, '.5f')}, z = {fmt(z, '.2f')}"

@@ -27,6 +27,7 @@ import torch
 from scipy.stats import chi2
 from torch.distributions import Normal
 
+from derivspec.core.numbers import fmt
 from derivspec.numerics.accuracy import ERROR_SAFETY, Approximate, agreement, richardson, tolerance
 from derivspec.numerics.checks import NumericResult, elementwise_grad
 from derivspec.numerics.montecarlo import FALSE_FAIL_RATE, Integrand, standard_normal
@@ -124,10 +125,10 @@ def score_ignores_the_normaliser(a, b, *, score=energy_score):
     without_z = score(xs, a, b)
     difference = (with_z.value - without_z).abs()
     holds = bool((difference <= tolerance(with_z.value, with_z.error)).all())
-    return holds, (f"E(x) = {float(a):g}x⁴/4 + {float(b):g}x²/2: Z = {math.exp(log_z):.6g} (trapezoid on [−8, 8]); on 121 "
+    return holds, (f"E(x) = {fmt(float(a), 'g')}x⁴/4 + {fmt(float(b), 'g')}x²/2: Z = {fmt(math.exp(log_z), '.6g')} (trapezoid on [−8, 8]); on 121 "
                    f"points of [−3, 3] the score of the normalised density (finite differences of p) and the autograd "
-                   f"score of exp(−E) (no Z) differ by at most {float(difference.max()):.1e}, within the differences' "
-                   f"own error estimate (at most {float(with_z.error.max()):.1e}) × {ERROR_SAFETY:g}")
+                   f"score of exp(−E) (no Z) differ by at most {fmt(float(difference.max()), '.1e')}, within the differences' "
+                   f"own error estimate (at most {fmt(float(with_z.error.max()), '.1e')}) × {fmt(ERROR_SAFETY, 'g')}")
 
 
 @behaviour("score.normaliser", broken={
@@ -146,8 +147,8 @@ def score_points_uphill(a, b, *, score=energy_score):
     step = 1e-3
     gain = -_energy(xs + step * s, a, b) + _energy(xs, a, b)
     up = float((gain[moving] > 0).to(DTYPE).mean())
-    return up == 1.0, (f"double well E = {float(a):g}x⁴/4 + {float(b):g}x²/2: a step of 1e-3 along ∇log p raises log p at "
-                       f"{100 * up:.1f} % of the {int(moving.sum())} grid points of [−3, 3] where the score is non-zero")
+    return up == 1.0, (f"double well E = {fmt(float(a), 'g')}x⁴/4 + {fmt(float(b), 'g')}x²/2: a step of 1e-3 along ∇log p raises log p at "
+                       f"{fmt(100 * up, '.1f')} % of the {int(moving.sum())} grid points of [−3, 3] where the score is non-zero")
 
 
 # --- Hyvärinen ---------------------------------------------------------------------------------
@@ -222,7 +223,7 @@ def implicit_equals_explicit_up_to_a_constant(models, *, implicit=implicit_integ
     spread = max(abs(gap - constant) for gap in gaps)
     return spread < 1e-8, (f"data 0.3N(−2, 0.4²) + 0.7N(1.5, 0.6²), {int(models)} random tanh score models, trapezoid on "
                            f"[−10, 10] (40001 points): explicit − implicit = {', '.join(f'{v:.10f}' for v in gaps)}; "
-                           f"½E[(∂log p)²] = {constant:.10f}; largest deviation {spread:.1e}")
+                           f"½E[(∂log p)²] = {fmt(constant, '.10f')}; largest deviation {fmt(spread, '.1e')}")
 
 
 @reference("score.hyvarinen.gaussian-fit")
@@ -312,9 +313,9 @@ def dsm_regression_on_forward_samples(candidate, generator, device):
         ok, stat, crit = regression_check(values, target, torch.stack([torch.ones_like(xt), xt], 1),
                                           FALSE_FAIL_RATE / len(DSM_POINTS))
         passed = passed and ok
-        rows.append(f"ᾱ = {ab:g}, μ₀ = {m0:g}, s₀ = {sd0:g}: χ² = {stat:.3g} (critical {crit:.3g})")
+        rows.append(f"ᾱ = {fmt(ab, 'g')}, μ₀ = {fmt(m0, 'g')}, s₀ = {fmt(sd0, 'g')}: χ² = {fmt(stat, '.3g')} (critical {fmt(crit, '.3g')})")
     return NumericResult(passed, "", detail=f"n = {REGRESSION_SAMPLES} forward samples per point (ᾱ_t given as α_t with "
-                                            f"ᾱ_{{t−1}} = 1), false-fail rate {FALSE_FAIL_RATE:g}: " + "; ".join(rows),
+                                            f"ᾱ_{{t−1}} = 1), false-fail rate {fmt(FALSE_FAIL_RATE, 'g')}: " + "; ".join(rows),
                          seconds=time.perf_counter() - start)
 
 
@@ -384,9 +385,9 @@ def denoising_equals_score_matching(alpha_bar, *, conditional=conditional_score)
         esm.append(float(((s - marginal) ** 2).mean()) / 2)
     constant = float((target**2 - marginal**2).mean()) / 2
     holds = all(abs(z) <= critical for z in zs)
-    return holds, (f"data 0.3N(−2, 0.4²) + 0.7N(1.5, 0.6²), ᾱ = {alpha_bar:g}, n = {n}, {models} random tanh models: "
-                   f"E[s(∇log q_t − ∇log q(x_t|x_0))] has z = {', '.join(f'{z:+.2f}' for z in zs)} (critical {critical:.2f}); "
-                   f"DSM − ESM = {', '.join(f'{d - e:.4f}' for d, e in zip(dsm, esm))} ≈ C = {constant:.4f} for every model")
+    return holds, (f"data 0.3N(−2, 0.4²) + 0.7N(1.5, 0.6²), ᾱ = {fmt(alpha_bar, 'g')}, n = {n}, {models} random tanh models: "
+                   f"E[s(∇log q_t − ∇log q(x_t|x_0))] has z = {', '.join(f'{z:+.2f}' for z in zs)} (critical {fmt(critical, '.2f')}); "
+                   f"DSM − ESM = {', '.join(f'{d - e:.4f}' for d, e in zip(dsm, esm))} ≈ C = {fmt(constant, '.4f')} for every model")
 
 
 @reference("score.dsm.noise-regression")
@@ -425,9 +426,9 @@ def dsm_is_noise_regression(alpha_bar, *, weight=lambda alpha_bar: 1 - alpha_bar
     weighted_dsm = weight(alpha_bar) * (score(eps_theta, alpha_bar) - cond) ** 2
     simple = (eps - eps_theta) ** 2
     worst = float(((weighted_dsm - simple).abs() / simple.clamp_min(1e-12)).max())
-    return worst < 1e-9, (f"ᾱ = {alpha_bar:g}, {n} samples of two-mode data with a noisy ε-predictor: (1 − ᾱ)‖s_θ − "
-                          f"∇log q(x_t|x_0)‖² and ‖ε − ε_θ‖² differ by at most {worst:.1e} (relative); means "
-                          f"{float(weighted_dsm.mean()):.6f} and {float(simple.mean()):.6f}")
+    return worst < 1e-9, (f"ᾱ = {fmt(alpha_bar, 'g')}, {n} samples of two-mode data with a noisy ε-predictor: (1 − ᾱ)‖s_θ − "
+                          f"∇log q(x_t|x_0)‖² and ‖ε − ε_θ‖² differ by at most {fmt(worst, '.1e')} (relative); means "
+                          f"{fmt(float(weighted_dsm.mean()), '.6f')} and {fmt(float(simple.mean()), '.6f')}")
 
 
 # --- Langevin ----------------------------------------------------------------------------------
@@ -483,9 +484,9 @@ def ula_bias_vanishes_as_step_shrinks(sigma, *, sampler=samplers.ula):
         z = (var - claimed) / (claimed * math.sqrt(2 / n))
         fits = fits and abs(z) <= critical
         biases.append(var / sigma**2 - 1)
-        rows.append(f"η = {eta:g}: variance {var:.4f} (claim σ²/(1 − η/(4σ²)) = {claimed:.4f}, z = {z:+.2f})")
+        rows.append(f"η = {fmt(eta, 'g')}: variance {fmt(var, '.4f')} (claim σ²/(1 − η/(4σ²)) = {fmt(claimed, '.4f')}, z = {fmt(z, '+.2f')})")
     holds = fits and biases[-1] < 0.02 and biases[0] > biases[-1]
-    return holds, (f"N(0, {sigma:g}²), {n} chains from N(0, σ²): " + "; ".join(rows)
+    return holds, (f"N(0, {fmt(sigma, 'g')}²), {n} chains from N(0, σ²): " + "; ".join(rows)
                    + f"; relative bias {', '.join(f'{100 * b:.1f} %' for b in biases)}: biased for η > 0, vanishing as η → 0")
 
 
@@ -523,12 +524,12 @@ def annealed_langevin_mixes_better(separation, *, sigmas=tuple(ANNEALED_SIGMAS))
     ok_a, frac_a, p_a = samplers.mode_mass_test(annealed, data.means, masses, 1.5)
     ok_p, frac_p, p_p = samplers.mode_mass_test(plain, data.means, masses, 1.5)
     holds = ok_a and not ok_p
-    return holds, (f"data 0.2N(−{separation:g}, 0.5²) + 0.8N({separation:g}, 0.5²), {n} chains started at x = {separation:g}, "
-                   f"{100 * len(ANNEALED_SIGMAS)} steps each: annealed (σ from {sigmas[0]:g} to {sigmas[-1]:g}, {len(sigmas)} "
+    return holds, (f"data 0.2N(−{fmt(separation, 'g')}, 0.5²) + 0.8N({fmt(separation, 'g')}, 0.5²), {n} chains started at x = {fmt(separation, 'g')}, "
+                   f"{100 * len(ANNEALED_SIGMAS)} steps each: annealed (σ from {fmt(sigmas[0], 'g')} to {fmt(sigmas[-1], 'g')}, {len(sigmas)} "
                    f"levels, step 0.2σ_i²·0.01) puts "
-                   f"{100 * frac_a[0]:.1f} % near −{separation:g} (χ² p = {p_a:.2g}); plain ULA (step 0.01) "
-                   f"{100 * frac_p[0]:.1f} % (χ² p = {p_p:.2g}); the data's mass within ±1.5 of that mode is "
-                   f"{100 * float(masses[0]):.1f} %")
+                   f"{fmt(100 * frac_a[0], '.1f')} % near −{fmt(separation, 'g')} (χ² p = {fmt(p_a, '.2g')}); plain ULA (step 0.01) "
+                   f"{fmt(100 * frac_p[0], '.1f')} % (χ² p = {fmt(p_p, '.2g')}); the data's mass within ±1.5 of that mode is "
+                   f"{fmt(100 * float(masses[0]), '.1f')} %")
 
 
 @behaviour("score.langevin.ula-variance", broken={
@@ -548,8 +549,8 @@ def annealed_langevin_samples_the_data(levels, *, score_at=smoothed_score, order
     x = samplers.annealed_langevin(lambda v, s: score_at(data, v, s), order(sigmas), 100, 0.2 * sigmas[-1] ** 2, start, g)
     ok, stat, p = samplers.ks_test(x[:, 0], data.cdf)
     return ok, (f"data 0.3N(−2, 0.4²) + 0.7N(1.5, 0.6²); {int(levels)} noise levels σ from 6 to 0.05, 100 steps each, "
-                f"{n} chains: KS D = {stat:.4f}, p = {p:.3g} (false-fail rate {FALSE_FAIL_RATE:g}; D resolution "
-                f"{samplers.ks_resolution(n):.3f}). DDPM's sampler is a discretised reverse SDE rather than literally "
+                f"{n} chains: KS D = {fmt(stat, '.4f')}, p = {fmt(p, '.3g')} (false-fail rate {fmt(FALSE_FAIL_RATE, 'g')}; D resolution "
+                f"{fmt(samplers.ks_resolution(n), '.3f')}). DDPM's sampler is a discretised reverse SDE rather than literally "
                 f"annealed Langevin; both follow the noisy scores from large to small noise")
 
 
@@ -597,7 +598,7 @@ def backward_fokker_planck_residual(candidate, generator, device):
     scale = dp_dt.abs() + dflux.abs() + (points["beta"] / 2 * d2p).abs()
     worst = float((residual.abs() / scale.clamp_min(1e-300)).max())
     return NumericResult(math.isfinite(worst) and worst <= RESIDUAL_RTOL, "", points=512, max_abs_diff=float(residual.abs().max()),
-                         detail=f"largest |residual| relative to the terms: {worst:.1e} (tolerance {RESIDUAL_RTOL:g})")
+                         detail=f"largest |residual| relative to the terms: {fmt(worst, '.1e')} (tolerance {fmt(RESIDUAL_RTOL, 'g')})")
 
 
 SDE_CHECK_POINTS = ((2.0, 0.5, 0.8), (4.0, -1.0, 1.5), (1.0, 1.5, 0.4))  # (β, μ_0, s_0), T = 1
@@ -634,9 +635,9 @@ def reverse_sde_reaches_the_data(candidate, generator, device):
         z_var = (var - sd0**2) / (sd0**2 * math.sqrt(2 / n))
         ok = all(math.isfinite(z) and abs(z) <= critical for z in (z_mean, z_var))
         passed = passed and ok
-        rows.append(f"β = {beta:g}, N({m0:g}, {sd0:g}²): mean {mean:.4f} (z {z_mean:+.2f}), variance {var:.4f} (z {z_var:+.2f})")
-    return NumericResult(passed, "", detail=f"{n} paths, {steps} Heun steps, critical |z| {critical:.2f} (false-fail rate "
-                                            f"{FALSE_FAIL_RATE:g} over the six tests): " + "; ".join(rows),
+        rows.append(f"β = {fmt(beta, 'g')}, N({fmt(m0, 'g')}, {fmt(sd0, 'g')}²): mean {fmt(mean, '.4f')} (z {fmt(z_mean, '+.2f')}), variance {fmt(var, '.4f')} (z {fmt(z_var, '+.2f')})")
+    return NumericResult(passed, "", detail=f"{n} paths, {steps} Heun steps, critical |z| {fmt(critical, '.2f')} (false-fail rate "
+                                            f"{fmt(FALSE_FAIL_RATE, 'g')} over the six tests): " + "; ".join(rows),
                          seconds=time.perf_counter() - start)
 
 
@@ -658,7 +659,7 @@ def continuity_equation_residual(candidate, generator, device):
     residual = dp_dt + dflux
     worst = float((residual.abs() / (dp_dt.abs() + dflux.abs()).clamp_min(1e-300)).max())
     return NumericResult(math.isfinite(worst) and worst <= RESIDUAL_RTOL, "", points=512, max_abs_diff=float(residual.abs().max()),
-                         detail=f"largest |residual| relative to the terms: {worst:.1e} (tolerance {RESIDUAL_RTOL:g})")
+                         detail=f"largest |residual| relative to the terms: {fmt(worst, '.1e')} (tolerance {fmt(RESIDUAL_RTOL, 'g')})")
 
 
 SAMPLER_BETA = 10.0  # constant-β VP-SDE on [0, 1]: ᾱ(1) = e^{−10} = 4.5e-5
@@ -696,10 +697,10 @@ def sde_and_ode_samplers_reach_the_data(steps, *, drift=reverse_sde_drift, veloc
     ode = samplers.probability_flow(lambda x, t: velocity(x, beta, score(x, t)), x1, 1.0, 0.0, max(int(steps) // 4, 10))
     ok_s, d_s, p_s = samplers.ks_test(sde[:, 0], data.cdf)
     ok_o, d_o, p_o = samplers.ks_test(ode[:, 0], data.cdf)
-    return ok_s and ok_o, (f"data 0.3N(−2, 0.4²) + 0.7N(1.5, 0.6²), VP-SDE β = {beta:g} on [0, 1], {n} samples from p_1: "
-                           f"reverse SDE ({int(steps)} Euler–Maruyama steps) KS D = {d_s:.4f}, p = {p_s:.3g}; probability-flow "
-                           f"ODE ({max(int(steps) // 4, 10)} RK4 steps) D = {d_o:.4f}, p = {p_o:.3g} (false-fail rate "
-                           f"{FALSE_FAIL_RATE:g}, D resolution {samplers.ks_resolution(n):.3f})")
+    return ok_s and ok_o, (f"data 0.3N(−2, 0.4²) + 0.7N(1.5, 0.6²), VP-SDE β = {fmt(beta, 'g')} on [0, 1], {n} samples from p_1: "
+                           f"reverse SDE ({int(steps)} Euler–Maruyama steps) KS D = {fmt(d_s, '.4f')}, p = {fmt(p_s, '.3g')}; probability-flow "
+                           f"ODE ({max(int(steps) // 4, 10)} RK4 steps) D = {fmt(d_o, '.4f')}, p = {fmt(p_o, '.3g')} (false-fail rate "
+                           f"{fmt(FALSE_FAIL_RATE, 'g')}, D resolution {fmt(samplers.ks_resolution(n), '.3f')})")
 
 
 def _flipped_change_of_variables(velocity, divergence, x0, t_end, steps, prior_log_prob):
@@ -735,9 +736,9 @@ def probability_flow_likelihood_is_exact(steps, *, velocity_rule=probability_flo
     ode = log_likelihood(velocity, divergence, xs, 1.0, int(steps), prior.log_prob)
     exact = Normal(torch.tensor(m0, dtype=DTYPE), torch.tensor(sd0, dtype=DTYPE)).log_prob(xs)
     worst = float((ode - exact).abs().max())
-    return worst < 1e-6, (f"data N({m0:g}, {sd0:g}²), VP-SDE β = {beta:g}: the probability-flow ODE ({int(steps)} RK4 steps, "
+    return worst < 1e-6, (f"data N({fmt(m0, 'g')}, {fmt(sd0, 'g')}²), VP-SDE β = {fmt(beta, 'g')}: the probability-flow ODE ({int(steps)} RK4 steps, "
                           f"divergence by autograd) gives log p_0 at x = {', '.join(f'{float(v):g}' for v in xs)} within "
-                          f"{worst:.1e} of the exact log-density: exact up to the solver, given the exact score (the ELBO of "
+                          f"{fmt(worst, '.1e')} of the exact log-density: exact up to the solver, given the exact score (the ELBO of "
                           f"the discrete model is a bound)")
 
 
@@ -810,14 +811,14 @@ def ddpm_discretises_the_vp_sde(beta_min, beta_max, *, discretise=betas_of_the_s
         betas = discretise(beta_min, beta_max, n)
         ab = float(torch.exp(torch.log1p(-betas).sum()))
         errors.append(abs(ab / exact - 1))
-        rows.append(f"N = {n}: ᾱ_N = {ab:.4g} (relative error {errors[-1]:.2g})")
+        rows.append(f"N = {n}: ᾱ_N = {fmt(ab, '.4g')} (relative error {fmt(errors[-1], '.2g')})")
     from derivspec.reference_models.ddpm import linear_schedule
     standard = float(linear_schedule(1000, beta_min / 1000, beta_max / 1000)[2][-1])
     ratios = [errors[k] / errors[k + 1] for k in range(3)]
     holds = all(8 < r < 12 for r in ratios[1:]) and errors[-1] < 1e-2
-    return holds, (f"β(t) = {beta_min:g} + t({beta_max:g} − {beta_min:g}): exp(−∫β) = {exact:.4g}; " + "; ".join(rows)
+    return holds, (f"β(t) = {fmt(beta_min, 'g')} + t({fmt(beta_max, 'g')} − {fmt(beta_min, 'g')}): exp(−∫β) = {fmt(exact, '.4g')}; " + "; ".join(rows)
                    + f"; error ratios per decade {', '.join(f'{r:.1f}' for r in ratios)} (first order); the linear schedule "
-                   f"T = 1000, β from {beta_min / 1000:g} to {beta_max / 1000:g} has ᾱ_T = {standard:.3g}")
+                   f"T = 1000, β from {fmt(beta_min / 1000, 'g')} to {fmt(beta_max / 1000, 'g')} has ᾱ_T = {fmt(standard, '.3g')}")
 
 
 # --- guidance ----------------------------------------------------------------------------------
@@ -923,9 +924,9 @@ def guidance_moves_past_the_conditional_mean(gamma, *, combine=cfg_combination):
     mean, _ = _tilt(gamma)
     mc, sc, mu, su = GUIDED_PAIR
     holds = mean > mc and float(x.mean()) > mc + 5 * float(x.std()) / math.sqrt(x.numel())
-    return holds, (f"p(x|c) = N({mc:g}, {sc:g}²), p(x) = N({mu:g}, {su:g}²), γ = {gamma:g}: the tilted density's mean is "
-                   f"{mean:.4f}; CFG with DDIM (100 steps, exact noisy scores) gives samples with mean {float(x.mean()):.4f} "
-                   f"± {float(x.std()) / math.sqrt(x.numel()):.1g}: both past μ_c = {mc:g}, away from μ_u = {mu:g}")
+    return holds, (f"p(x|c) = N({fmt(mc, 'g')}, {fmt(sc, 'g')}²), p(x) = N({fmt(mu, 'g')}, {fmt(su, 'g')}²), γ = {fmt(gamma, 'g')}: the tilted density's mean is "
+                   f"{fmt(mean, '.4f')}; CFG with DDIM (100 steps, exact noisy scores) gives samples with mean {fmt(float(x.mean()), '.4f')} "
+                   f"± {fmt(float(x.std()) / math.sqrt(x.numel()), '.1g')}: both past μ_c = {fmt(mc, 'g')}, away from μ_u = {fmt(mu, 'g')}")
 
 
 @behaviour("score.guidance.gaussian-variance", broken={
@@ -946,9 +947,9 @@ def guidance_trades_diversity_for_adherence(gamma_max, *, combine=cfg_combinatio
         adherence = float((Normal(mc, sc).log_prob(x) - Normal(mu, su).log_prob(x)).mean())
         variances.append(float(x.var()))
         adherences.append(adherence)
-        rows.append(f"γ = {gamma:g}: variance {variances[-1]:.4f} (tilt {_tilt(gamma)[1]:.4f}), adherence {adherence:.3f}")
+        rows.append(f"γ = {fmt(gamma, 'g')}: variance {fmt(variances[-1], '.4f')} (tilt {fmt(_tilt(gamma)[1], '.4f')}), adherence {fmt(adherence, '.3f')}")
     holds = all(a > b for a, b in zip(variances, variances[1:])) and all(a < b for a, b in zip(adherences, adherences[1:]))
-    return holds, (f"p(x|c) = N({mc:g}, {sc:g}²), p(x) = N({mu:g}, {su:g}²), CFG with DDIM (100 steps, exact noisy scores), "
+    return holds, (f"p(x|c) = N({fmt(mc, 'g')}, {fmt(sc, 'g')}²), p(x) = N({fmt(mu, 'g')}, {fmt(su, 'g')}²), CFG with DDIM (100 steps, exact noisy scores), "
                    "4000 samples each: " + "; ".join(rows) + ". The sampler's variance is not the tilt's: guiding every "
                    "noise level is not the same as tilting the data distribution")
 
@@ -1043,5 +1044,5 @@ def stated_figure_is_about(exact, stated, rel, *, figure=lambda exact: exact):
     Seam: the figure compared with the stated one (the exact arithmetic by default)."""
     exact = figure(exact)
     off = abs(exact - stated) / abs(stated)
-    return off <= rel + 1e-12, (f"exact {exact:,.6g} against the stated {stated:,.6g}: {100 * off:.1f} % off "
-                                f"(read '≈' / '~' as within {100 * rel:g} %)")
+    return off <= rel + 1e-12, (f"exact {fmt(exact, ',.6g')} against the stated {fmt(stated, ',.6g')}: {fmt(100 * off, '.1f')} % off "
+                                f"(read '≈' / '~' as within {fmt(100 * rel, 'g')} %)")

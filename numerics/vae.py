@@ -22,6 +22,7 @@ from scipy import stats
 from torch.distributions import (AffineTransform, Bernoulli, Independent, MultivariateNormal, Normal,
                                  TransformedDistribution, kl_divergence)
 
+from derivspec.core.numbers import fmt
 from derivspec.numerics.accuracy import OPTIMUM_HOW, QUAD_HOW, Approximate, quad_around
 from derivspec.numerics.checks import NumericResult, elementwise_grad
 from derivspec.reference_models.optimality import minimiser_distances
@@ -94,7 +95,7 @@ def bernoulli_vae_expected_loss(candidate, device):
     # so both sides share E_q[log p(x|z)] and differ by the KL's closed form vs its exact integral
     passed = math.isfinite(worst) and worst < 1e-9
     return NumericResult(passed, "", max_abs_diff=worst, seconds=time.perf_counter() - start,
-                         detail=f"4 binary inputs × 4 encoders, {vae.nodes.numel()} Gauss–Hermite nodes: max |E_q[candidate] − (−ELBO)| = {worst:.2g}")
+                         detail=f"4 binary inputs × 4 encoders, {vae.nodes.numel()} Gauss–Hermite nodes: max |E_q[candidate] − (−ELBO)| = {fmt(worst, '.2g')}")
 
 
 def _trained_vae():
@@ -120,10 +121,10 @@ def bernoulli_vae_bounds_hold(k, *, combine=bernoulli_vae.log_mean_exp):
     lower = bool((mean >= elbo - Z_CRITICAL * se).all())
     tighter = float((mean - elbo).mean()) > Z_CRITICAL * float(se.mean()) / math.sqrt(x.shape[0])
     holds = elbo_ok and upper and lower and tighter
-    return holds, (f"64 inputs: mean log p(x) {float(log_p.mean()):.4f}, mean ELBO {float(elbo.mean()):.4f} (max ELBO − log p "
-                   f"{float((elbo - log_p).max()):.2g}), mean IWAE_{int(k)} {float(mean.mean()):.4f} (256 repeats); "
-                   f"IWAE within [ELBO, log p] up to {Z_CRITICAL:.1f} SE at every input: {upper and lower}; "
-                   f"mean IWAE − ELBO {float((mean - elbo).mean()):.2g}, above {Z_CRITICAL:.1f} SE: {tighter}")
+    return holds, (f"64 inputs: mean log p(x) {fmt(float(log_p.mean()), '.4f')}, mean ELBO {fmt(float(elbo.mean()), '.4f')} (max ELBO − log p "
+                   f"{fmt(float((elbo - log_p).max()), '.2g')}), mean IWAE_{int(k)} {fmt(float(mean.mean()), '.4f')} (256 repeats); "
+                   f"IWAE within [ELBO, log p] up to {fmt(Z_CRITICAL, '.1f')} SE at every input: {upper and lower}; "
+                   f"mean IWAE − ELBO {fmt(float((mean - elbo).mean()), '.2g')}, above {fmt(Z_CRITICAL, '.1f')} SE: {tighter}")
 
 
 def one_sample_loss(vae, x, z):
@@ -152,7 +153,7 @@ def single_sample_elbo_is_unbiased(samples, *, loss=one_sample_loss, sample=lamb
         zs = (losses.mean(0) - exact) / (losses.std(0) / math.sqrt(n))
         worst = float(zs.abs().max())
     return worst <= Z_CRITICAL, (f"3 inputs, {n} samples each: mean one-sample loss {', '.join(f'{float(v):.4f}' for v in losses.mean(0))} "
-                                 f"vs −ELBO {', '.join(f'{float(v):.4f}' for v in exact)}; max |z| = {worst:.2f} (≤ {Z_CRITICAL:.2f})")
+                                 f"vs −ELBO {', '.join(f'{float(v):.4f}' for v in exact)}; max |z| = {fmt(worst, '.2f')} (≤ {fmt(Z_CRITICAL, '.2f')})")
 
 
 # === Gaussian decoder =============================================================================
@@ -196,9 +197,9 @@ def learned_decoder_variance_collapses(steps, *, mean_of=lambda free: free, std_
     floor = float(-Normal(x.mean(), shared).log_prob(x).sum())
     sx = float(std_of(log_sx.detach()).max())
     holds = trace[-1] < -10 and trace[-1] < trace[len(trace) // 2] - 1 and sx < math.exp(-3)
-    return holds, (f"{int(steps)} Adam steps: −log p {trace[0]:.2f} → {trace[len(trace) // 2]:.2f} → {trace[-1]:.2f}, σ_x down to "
-                   f"{sx:.2g} and still falling; a decoder whose mean cannot match the pixels is bounded "
-                   f"below by {floor:.2f}")
+    return holds, (f"{int(steps)} Adam steps: −log p {fmt(trace[0], '.2f')} → {fmt(trace[len(trace) // 2], '.2f')} → {fmt(trace[-1], '.2f')}, σ_x down to "
+                   f"{fmt(sx, '.2g')} and still falling; a decoder whose mean cannot match the pixels is bounded "
+                   f"below by {fmt(floor, '.2f')}")
 
 
 # === per-batch reduction ==========================================================================
@@ -312,5 +313,5 @@ def reparameterised_sample_fits_its_normal(mu, sigma, *, sample=_reparameterised
     holds = p > GOF_FALSE_FAIL_RATE
     # the KS statistic of a location-scale sample against its own normal does not depend on (μ, σ): the
     # sample's moments show the draws the test was given
-    return holds, (f"n = {n}: sample mean {z.mean().item():.4f}, variance {z.var().item():.4f}; KS p-value of "
-                   f"μ + σε against N(μ = {mu:g}, σ² = {sigma ** 2:g}): {p:.3g} (fails below {GOF_FALSE_FAIL_RATE:g})")
+    return holds, (f"n = {n}: sample mean {fmt(z.mean().item(), '.4f')}, variance {fmt(z.var().item(), '.4f')}; KS p-value of "
+                   f"μ + σε against N(μ = {fmt(mu, 'g')}, σ² = {fmt(sigma ** 2, 'g')}): {fmt(p, '.3g')} (fails below {fmt(GOF_FALSE_FAIL_RATE, 'g')})")

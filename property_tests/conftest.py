@@ -19,6 +19,11 @@ from hypothesis import HealthCheck, settings
 
 from derivspec.reference_models.device import apply_numeric_policy
 
+# Every time limit × 5 (derivspec/core/limits.py): what a test asserts about scan and check must not
+# depend on a statement being checked within 8 s on a busy machine. Tests of the limits themselves
+# use the ``real_time_limits`` fixture and a computation that cannot finish. Subprocesses inherit it.
+os.environ.setdefault("DERIVSPEC_TIME_SCALE", "5")
+
 # The numeric policy (TF32 off) and one intra-op thread per test process: pytest-xdist already runs
 # one worker per core, and torch's spinning OpenMP threads on an oversubscribed core make
 # small-tensor ops ~100x slower.
@@ -38,6 +43,28 @@ def torch_defaults_are_left_alone():
     before = torch.get_default_dtype()
     yield
     assert torch.get_default_dtype() == before, "the test changed torch's default dtype and left it changed"
+
+
+@pytest.fixture
+def real_time_limits(monkeypatch):
+    """The limits as a user gets them (scale 1), for the tests that check a limit is kept."""
+    monkeypatch.setenv("DERIVSPEC_TIME_SCALE", "1")
+
+
+@pytest.fixture(scope="module")
+def real_time_limits_in_module():
+    """:func:`real_time_limits` for a whole module (Hypothesis tests cannot take function-scoped
+    fixtures): ``pytestmark = pytest.mark.usefixtures("real_time_limits_in_module")``."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DERIVSPEC_TIME_SCALE", "1")
+        yield
+
+
+@pytest.fixture(autouse=True)
+def scan_cache_per_test(tmp_path_factory, monkeypatch):
+    """Each test's scans keep their result cache (derivspec.app.scan_cache) in a folder of their own:
+    nothing is written into the working tree, and no test is answered from another's results."""
+    monkeypatch.setenv("DERIVSPEC_SCAN_CACHE_DIR", str(tmp_path_factory.mktemp("scan-cache")))
 
 
 def pytest_collection_modifyitems(config, items):

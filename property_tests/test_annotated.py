@@ -69,7 +69,7 @@ def test_scan_html_writes_the_annotated_pages(scanned, tmp_path):
     path, _ = scanned
     out = tmp_path / "html"
     code = ("import json, sys\nfrom derivspec.app.cli import main\n"
-            f"code = main(['scan', {str(path)!r}, '--html', {str(out)!r}, '--jobs', '0'])\n"
+            f"code = main(['scan', {str(path)!r}, '--html', {str(out)!r}, '--jobs', '1'])\n"
             "print(json.dumps({'code': code, 'heavy': sorted(m for m in ('torch', 'numpy', 'scipy', 'matplotlib')"
             " if m in sys.modules)}))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
@@ -92,7 +92,6 @@ def test_scan_html_writes_the_annotated_pages(scanned, tmp_path):
 
 
 def test_scan_html_without_the_report_extra_is_refused_before_scanning(tmp_path, capsys, monkeypatch):
-    import time
 
     from derivspec.app import scan
     from derivspec.app.cli import main
@@ -102,12 +101,11 @@ def test_scan_html_without_the_report_extra_is_refused_before_scanning(tmp_path,
     monkeypatch.setitem(sys.modules, "jinja2", None)  # as if the report extra were not installed
     scanned = []
     monkeypatch.setattr(scan, "scan_paths", lambda *a, **k: scanned.append(a))
-    start = time.perf_counter()
     code = main(["scan", str(lecture), "--html", str(tmp_path / "out")])
     out, err = capsys.readouterr()
     assert code == 2 and out == "" and not scanned and not (tmp_path / "out").exists()
     assert err.count("\n") == 1 and err.startswith("derivspec: error: ") and "jinja2" in err
-    assert "derivspec[report]" in err and time.perf_counter() - start < 5
+    assert "derivspec[report]" in err  # refused before any work: nothing was scanned (not a wall-clock bound)
 
 
 def test_scan_html_into_a_file_is_bad_input(tmp_path, capsys):

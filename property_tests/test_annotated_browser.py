@@ -38,7 +38,7 @@ def annotated(tmp_path_factory):
     folder = tmp_path_factory.mktemp("annotated-browser")
     lecture = folder / "gaussians.md"
     lecture.write_text(LECTURE, encoding="utf-8")
-    assert main(["scan", str(lecture), "--html", str(folder / "out"), "--jobs", "0"]) == 1
+    assert main(["scan", str(lecture), "--html", str(folder / "out"), "--jobs", "1"]) == 1
     return folder / "out"
 
 

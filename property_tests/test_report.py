@@ -190,7 +190,6 @@ def test_cli_report_without_numerics(tmp_path, capsys):
 
 def test_missing_report_extra_is_refused_before_any_work(tmp_path, capsys, monkeypatch):
     import sys
-    import time
 
     from derivspec.app import report
     from derivspec.app.cli import main
@@ -200,9 +199,7 @@ def test_missing_report_extra_is_refused_before_any_work(tmp_path, capsys, monke
     monkeypatch.setattr(report, "scan_files_section", lambda *a, **k: scanned.append(a))
     lecture = tmp_path / "lecture.md"
     lecture.write_text("$$a + b = b + a$$\n")
-    start = time.perf_counter()
     code = main(["report", "--out", str(tmp_path / "r"), "--scan", str(lecture)])
     out, err = capsys.readouterr()
     assert code == 2 and out == "" and not scanned and not (tmp_path / "r").exists()
-    assert err.count("\n") == 1 and "latex2mathml" in err and "derivspec[report]" in err
-    assert time.perf_counter() - start < 5
+    assert err.count("\n") == 1 and "latex2mathml" in err and "derivspec[report]" in err  # before any work

@@ -19,14 +19,14 @@ PRODUCT_INVERSE = "(AB)^{-1} = A^{-1} B^{-1}"  # true of numbers, false of matri
 
 
 def scan_json(capsys, *argv) -> tuple[int, dict]:
-    code = main(["scan", *map(str, argv), "--json", "--jobs", "0"])
+    code = main(["scan", *map(str, argv), "--json", "--jobs", "1"])
     out = capsys.readouterr().out
     return code, json.loads(out) if out.strip() else {}
 
 
 def bad_input(capsys, *argv) -> str:
     """The one stderr line of a scan refused as bad input (exit code 2)."""
-    assert main(["scan", *map(str, argv), "--jobs", "0"]) == 2
+    assert main(["scan", *map(str, argv), "--jobs", "1"]) == 2
     captured = capsys.readouterr()
     lines = captured.err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("derivspec: error: ") and "Traceback" not in captured.err
@@ -61,7 +61,7 @@ def test_a_notebook_is_its_markdown_cells_read_as_one_document(tmp_path, capsys)
     alone = notebook(tmp_path / "alone.ipynb", ("markdown", f"$$\n{PRODUCT_INVERSE}\n$$"))
     assert [r.verdict for r in scan_paths([alone], workers=0, progress=False)[0]] == ["proved"], \
         "without the declaration the same statement is read with numbers"
-    assert main(["scan", str(path), "--jobs", "0"]) == 1
+    assert main(["scan", str(path), "--jobs", "1"]) == 1
     assert "cell 4, line 4" in capsys.readouterr().out
 
 
@@ -70,7 +70,8 @@ def test_a_formula_never_runs_from_one_cell_into_the_next(tmp_path):
     found = extract(path)
     assert [s.text for s in found] == ["2 + 2 = 5"]
     records = scan_paths([path], workers=0, progress=False)[0]
-    assert [(r.cell, r.lines) for r in records] == [(2, (1, 1))]
+    assert [(r.cell, r.lines, r.verdict) for r in records] == [(1, (1, 1), "unchecked"), (2, (1, 1), "disagrees")]
+    assert records[0].reason == "not read: unclosed $$ from cell 1, line 1"
 
 
 @pytest.mark.parametrize("content, why", [
@@ -226,7 +227,7 @@ def test_a_config_file_that_is_missing_or_has_no_table(tmp_path, capsys, monkeyp
     assert "no such settings file" in bad_input(capsys, "notes.md", "--config", "nowhere.toml")
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n', encoding="utf-8")
     assert "no [tool.derivspec] table" in bad_input(capsys, "notes.md", "--config", "pyproject.toml")
-    assert main(["scan", "notes.md", "--jobs", "0"]) == 0, "found, a pyproject.toml without the table is passed over"
+    assert main(["scan", "notes.md", "--jobs", "1"]) == 0, "found, a pyproject.toml without the table is passed over"
 
 
 # --- inline suppressions --------------------------------------------------------------------------
@@ -245,7 +246,7 @@ def test_a_suppressed_flag_keeps_its_verdict_and_does_not_fail_the_scan(tmp_path
     proved = [r for r in data["statements"] if r["verdict"] == "proved"]
     assert len(proved) == 1 and "suppressed" not in proved[0], "a marker in a code block suppresses nothing"
     assert data["summary"]["flagged"] == 0 and data["summary"]["suppressed"] == 2
-    assert main(["scan", "notes.md", "--jobs", "0"]) == 0
+    assert main(["scan", "notes.md", "--jobs", "1"]) == 0
     out = capsys.readouterr().out
     assert "(suppressed)" in out and "2 flags suppressed" in out
 

@@ -195,7 +195,7 @@ def test_a_fresh_process_recognises_the_new_shapes(tmp_path):
     path = tmp_path / "lecture.md"
     path.write_text("$$\\mathrm{JSD}(P \\| Q) = \\mathrm{KL}(P \\| M) + \\mathrm{KL}(Q \\| M)$$\n\n"
                     "$$\\log|\\det J| = h \\cdot w \\cdot \\log|\\det W|$$\n", encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "derivspec", "scan", str(path), "--json", "--jobs", "0"],
+    done = subprocess.run([sys.executable, "-m", "derivspec", "scan", str(path), "--json", "--jobs", "1"],
                           capture_output=True, text=True, timeout=300)
     statements = json.loads(done.stdout)["statements"]
     assert [(s["claim"], s["verdict"]) for s in statements] == [

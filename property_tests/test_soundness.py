@@ -241,7 +241,7 @@ def test_random_abs_identities_are_proved_and_mutants_rejected(coefficients):
     assert symbolic.decide(mutant, target, [x]).status != "equal"
 
 
-def test_time_limits_nest_and_stay_bounded():
+def test_time_limits_nest_and_stay_bounded(real_time_limits):
     import time
 
     start = time.monotonic()
@@ -250,7 +250,7 @@ def test_time_limits_nest_and_stay_bounded():
             with symbolic.time_limit(10):
                 while True:
                     pass
-    assert time.monotonic() - start < 2
+    assert time.monotonic() - start < 5  # the inner 10 s limit did not win
     with pytest.raises(symbolic.SymPyTimeout):
         with symbolic.time_limit(0.2):
             try:
@@ -261,7 +261,7 @@ def test_time_limits_nest_and_stay_bounded():
                 pass
             with symbolic.time_limit(5):  # the outer deadline has passed: raises at once
                 pass
-    assert time.monotonic() - start < 3
+    assert time.monotonic() - start < 4.5  # neither the 10 s nor the 5 s limit ran
 
 
 def test_rng_of_points_accepts_huge_seeds():

@@ -43,6 +43,7 @@ from scipy import stats
 from torch import Tensor, nn
 
 from derivspec.core.errors import ParameterError
+from derivspec.core.numbers import fmt
 from derivspec.reference_models.device import DTYPE, as_device, make_generator
 from derivspec.reference_models.fit_tests import TestOutcome, power
 from derivspec.reference_models.specification import Check, ResultTable, RunContext, SpecResult, pyplot, save_figure, specification
@@ -503,7 +504,7 @@ def run_ar_sampler(ctx: RunContext) -> SpecResult:
     rebuilt = joint(model)
     error = float((rebuilt - probs).abs().max())
     result.checks.append(Check("the chain rule rebuilds the joint exactly from its conditionals", error < 1e-12,
-                               f"max |∏ p(x_i | x_<i) − p(x)| = {error:.1e} over {2 ** d} vectors"))
+                               f"max |∏ p(x_i | x_<i) − p(x)| = {fmt(error, '.1e')} over {2 ** d} vectors"))
     ctx.step("ancestral sampling")
     n = 20_000 if ctx.quick else 200_000
     samples, passes = ancestral_sample(model, n, ctx.generator(2))
@@ -516,12 +517,12 @@ def run_ar_sampler(ctx: RunContext) -> SpecResult:
                     f"ignoring its parent x_{d - 1})", replicates)
     outcome = chi_square_outcome(samples, probs)
     result.checks.append(Check("ancestral samples follow the joint (χ² test, false-fail rate 1e-6)", outcome.passed,
-                               f"χ² = {test['statistic']:.1f} on {test['dof']} dof, p = {test['p_value']:.3g}, "
+                               f"χ² = {fmt(test['statistic'], '.1f')} on {test['dof']} dof, p = {fmt(test['p_value'], '.3g')}, "
                                f"n = {n:,}, {passes} sequential passes; {against.describe()}",
                                test=outcome, power=against))
     counts = torch.bincount((samples.long() << torch.arange(d, device=samples.device)).sum(1), minlength=2 ** d)
     freq = (counts.double() / n).cpu()
-    rows = [("".join(str((k >> i) & 1) for i in range(d)), f"{float(probs[k]):.4f}", f"{float(freq[k]):.4f}")
+    rows = [("".join(str((k >> i) & 1) for i in range(d)), f"{fmt(float(probs[k]), '.4f')}", f"{fmt(float(freq[k]), '.4f')}")
             for k in range(2 ** d)]
     result.tables.append(ResultTable(f"Exact joint vs {n:,} ancestral samples", ("x (x_1…x_d)", "p(x)", "frequency"),
                                      rows))
@@ -536,7 +537,7 @@ def run_ar_sampler(ctx: RunContext) -> SpecResult:
         ax.bar(k - 0.2, probs.cpu().numpy(), width=0.4, label="p(x) (enumerated)")
         ax.bar(k + 0.2, freq.numpy(), width=0.4, yerr=2 * se, capsize=2, label="sample frequency ± 2 SE")
         ax.set_xticks(k, [r[0] for r in rows], rotation=90, fontsize=7)
-        ax.set_title(f"Sampler check: χ² = {test['statistic']:.1f} ({test['dof']} dof), p = {test['p_value']:.3g}",
+        ax.set_title(f"Sampler check: χ² = {fmt(test['statistic'], '.1f')} ({test['dof']} dof), p = {fmt(test['p_value'], '.3g')}",
                      fontsize=10)
         ax.legend(fontsize=8, frameon=False)
         fig.tight_layout()

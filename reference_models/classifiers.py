@@ -33,6 +33,7 @@ from scipy import stats
 from torch import Tensor
 
 from derivspec.core.errors import ParameterError
+from derivspec.core.numbers import fmt
 from derivspec.reference_models.device import DTYPE
 from derivspec.reference_models.fit_tests import TestOutcome, power
 from derivspec.reference_models.regression import lbfgs_minimise
@@ -436,13 +437,13 @@ def run_logistic_regression(ctx: RunContext) -> SpecResult:
     ctx.step(f"gradient descent on N = {n:,} draws of the logistic model")
     out = logistic_checks(n, theta, ctx.generator(1))
     result.tables.append(ResultTable(f"θ (N = {n:,})", ("", "θ"), [
-        ("true θ*", ", ".join(f"{v:.4f}" for v in theta.tolist())),
-        ("gradient descent with σ(z) − y", ", ".join(f"{v:.4f}" for v in out["fitted"].tolist())),
-        ("LBFGS on the autograd BCE", ", ".join(f"{v:.4f}" for v in out["reference"].tolist()))]))
+        ("true θ*", ", ".join(f"{fmt(v, '.4f')}" for v in theta.tolist())),
+        ("gradient descent with σ(z) − y", ", ".join(f"{fmt(v, '.4f')}" for v in out["fitted"].tolist())),
+        ("LBFGS on the autograd BCE", ", ".join(f"{fmt(v, '.4f')}" for v in out["reference"].tolist()))]))
     result.checks.append(Check("∇_θ Σ BCE = Xᵀ(σ(Xθ) − y), against autograd at three θ", out["gradient_ok"],
-                               f"max |formula − autograd| = {out['gradient_error']:.2e} (float64 summation bound)"))
+                               f"max |formula − autograd| = {fmt(out['gradient_error'], '.2e')} (float64 summation bound)"))
     result.checks.append(Check("gradient descent with that gradient reaches the BCE minimiser (the MLE)", out["reached"],
-                               f"‖θ_GD − θ_LBFGS‖ = {out['distance']:.2e} ≤ {out['tol']:.2e} (strong convexity + rounding)"))
+                               f"‖θ_GD − θ_LBFGS‖ = {fmt(out['distance'], '.2e')} ≤ {fmt(out['tol'], '.2e')} (strong convexity + rounding)"))
 
     ctx.step(f"power against probit data ({replicates} replicates each)")
     wald_power = power(lambda r: logistic_checks(n, theta, ctx.generator(100 + r), link="probit", scale=1.0)["wald"],
@@ -557,15 +558,15 @@ def run_softmax_regression(ctx: RunContext) -> SpecResult:
     ctx.step(f"gradient descent on N = {n:,} draws of a 4-class softmax model")
     out = softmax_checks(n, W, ctx.generator(1))
     result.tables.append(ResultTable(f"W, free columns (N = {n:,}; the last class is pinned to 0)", ("", "W[:, :3]"), [
-        ("true W*", "; ".join(", ".join(f"{v:.3f}" for v in row) for row in W[:, :3].tolist())),
-        ("gradient descent with π̂ − y", "; ".join(", ".join(f"{v:.3f}" for v in row)
+        ("true W*", "; ".join(", ".join(f"{fmt(v, '.3f')}" for v in row) for row in W[:, :3].tolist())),
+        ("gradient descent with π̂ − y", "; ".join(", ".join(f"{fmt(v, '.3f')}" for v in row)
                                                    for row in out["fitted"][:, :3].tolist()))]))
     result.checks.append(Check("∂CE/∂z = softmax(z) − onehot(y), against autograd", out["gradient_ok"],
-                               f"max |formula − autograd| = {out['gradient_error']:.2e} ≤ 16 ε"))
+                               f"max |formula − autograd| = {fmt(out['gradient_error'], '.2e')} ≤ 16 ε"))
     result.checks.append(Check("CE(z + c·1) = CE(z) for c = ±1000, −3.7, 2.5 (fused log-softmax)", out["invariant"],
-                               f"max difference {out['shift_error']:.2e} (≤ 8 ε (|c| + max|z| + log K))"))
+                               f"max difference {fmt(out['shift_error'], '.2e')} (≤ 8 ε (|c| + max|z| + log K))"))
     result.checks.append(Check("gradient descent with π̂ − y reaches the CE minimiser (the MLE)", out["reached"],
-                               f"‖W_GD − W_LBFGS‖ = {out['distance']:.2e} ≤ {out['tol']:.2e}"))
+                               f"‖W_GD − W_LBFGS‖ = {fmt(out['distance'], '.2e')} ≤ {fmt(out['tol'], '.2e')}"))
     ctx.step(f"power against an over-confident classifier ({replicates} replicates)")
     fitted = out["fitted"]
 

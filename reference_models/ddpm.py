@@ -49,6 +49,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
+from derivspec.core.numbers import fmt
 from derivspec.reference_models.device import DTYPE, make_generator
 from derivspec.reference_models.fit_tests import TestOutcome, power
 from derivspec.reference_models.specification import Check, ResultTable, RunContext, SpecResult, pyplot, save_figure, specification
@@ -436,7 +437,7 @@ def toy_sampler_check(model: EpsMLP, n: int, generator: torch.Generator, *, samp
     counts = mode_cell_counts(samples).tolist() if torch.isfinite(samples).all() else "non-finite samples"
     check = Check("ancestral samples of the trained ε-model follow the 4-Gaussian target (004 L3394–3401)",
                   outcome.passed, f"{outcome.describe()}; cell counts (inner, outer per mode ++, −+, −−, +−) {counts}, "
-                  f"{n / 8:g} expected each; " + "; ".join(p.describe() for p in powers), outcome, powers[0])
+                  f"{fmt(n / 8, 'g')} expected each; " + "; ".join(p.describe() for p in powers), outcome, powers[0])
     return check, samples
 
 
@@ -454,10 +455,10 @@ def run_ddpm(ctx: RunContext) -> SpecResult:
     ctx.step("ᾱ_T of the schedules")
     report = alpha_bar_T_report()
     result.tables.append(ResultTable("ᾱ_T per schedule (x_T ≈ N(0, I) needs ᾱ_T ≈ 0)", ("schedule", "ᾱ_T", "√ᾱ_T"),
-                                     [(name, f"{v:.3e}", f"{math.sqrt(v):.3e}") for name, v in report.items()]))
+                                     [(name, f"{fmt(v, '.3e')}", f"{fmt(math.sqrt(v), '.3e')}") for name, v in report.items()]))
     noisy = [name for name, v in report.items() if not name.startswith("failing") and v > 1e-3]
     result.checks.append(Check("ᾱ_T ≈ 0 (< 1e-3) for the standard, cosine and toy schedules", not noisy,
-                               "; ".join(f"{k}: {v:.1e}" for k, v in report.items())))
+                               "; ".join(f"{k}: {fmt(v, '.1e')}" for k, v in report.items())))
 
     ctx.step("forward simulation vs one-shot jump")
     n = 20_000 if ctx.quick else 200_000
@@ -477,18 +478,18 @@ def run_ddpm(ctx: RunContext) -> SpecResult:
         if t >= 100:  # by t = 100 the wrong mean √α_t x_0 is far from √ᾱ_t x_0 (at t = 1 they are equal)
             wrong_rejected &= not wrong
             smallest_wrong_z = min(smallest_wrong_z, max(abs(v) for v in z_wrong["mean"] + z_wrong["var"]))
-        rows.append((t, f"{float(abars[t - 1]):.3e}", f"{float(x.mean()):.4f}", f"{float(x.var()):.4f}",
-                     f"{z['mean'][0]:+.2f}", f"{z['var'][0]:+.2f}", "yes" if passed else "NO",
+        rows.append((t, f"{fmt(float(abars[t - 1]), '.3e')}", f"{fmt(float(x.mean()), '.4f')}", f"{fmt(float(x.var()), '.4f')}",
+                     f"{fmt(z['mean'][0], '+.2f')}", f"{fmt(z['var'][0], '+.2f')}", "yes" if passed else "NO",
                      "accepted" if wrong else "rejected"))
     result.tables.append(ResultTable(f"x_0 = 1.5: t one-step transitions vs the jump q(x_t | x_0), n = {n:,} each",
                                      ("t", "ᾱ_t", "mean (sim)", "var (sim)", "z mean", "z var", "agree",
                                       "wrong jump √α_t x_0"), rows))
     result.checks.append(Check("the t-fold forward process has the jump's mean √ᾱ_t x_0 and variance 1 − ᾱ_t",
                                all_pass, f"two-sample moment tests at t = {', '.join(map(str, DDPM_TS))}: largest |z| "
-                               f"{largest_z:.2f} vs critical z {z['z_critical']:.2f} (false-fail rate 1e-6)"))
+                               f"{fmt(largest_z, '.2f')} vs critical z {fmt(z['z_critical'], '.2f')} (false-fail rate 1e-6)"))
     result.checks.append(Check("the wrong jump with √α_t in place of √ᾱ_t is rejected (t ≥ 100)", wrong_rejected,
-                               f"smallest largest-|z| of the wrong jump at t ≥ 100: {smallest_wrong_z:.1f} "
-                               f"vs critical z {z['z_critical']:.2f}"))
+                               f"smallest largest-|z| of the wrong jump at t ≥ 100: {fmt(smallest_wrong_z, '.1f')} "
+                               f"vs critical z {fmt(z['z_critical'], '.2f')}"))
 
     ctx.step("toy DDPM: training and ancestral sampling")
     steps, n_toy = (3000, 2000) if ctx.quick else (8000, 2000)
@@ -501,9 +502,9 @@ def run_ddpm(ctx: RunContext) -> SpecResult:
     for name, sample in (("untrained", untrained), ("trained", samples), ("data (second sample)", data)):
         mmd[name] = mmd2_rbf(sample, sample_data(n_toy, ctx.generator(400), dtype=torch.float32, device=ctx.device))
         cells = mode_cell_counts(sample)
-        rows.append((name, f"{mmd[name]:.4f}", ", ".join(f"{int(c)}" for c in cells),
-                     f"{mode_cell_test(sample).statistic:.1f}"))
-    result.tables.append(ResultTable(f"Toy DDPM on a 4-Gaussian mixture ({steps} Adam steps, {training.seconds:.1f} s): "
+        rows.append((name, f"{fmt(mmd[name], '.4f')}", ", ".join(f"{int(c)}" for c in cells),
+                     f"{fmt(mode_cell_test(sample).statistic, '.1f')}"))
+    result.tables.append(ResultTable(f"Toy DDPM on a 4-Gaussian mixture ({steps} Adam steps, {fmt(training.seconds, '.1f')} s): "
                                      f"{n_toy} ancestral samples; cells: nearest mode × inside/outside its half-mass "
                                      f"radius, {n_toy // 8} expected each", ("samples", "MMD² vs data", "cell counts",
                                                                              "χ²₇"), rows))
@@ -533,7 +534,7 @@ def run_ddpm(ctx: RunContext) -> SpecResult:
                                              (f"trained ({steps} steps)", samples))):
             p = points.detach().cpu().numpy()
             ax.scatter(p[:, 0], p[:, 1], s=2, alpha=0.5)
-            ax.set_title(name + (f": MMD² {mmd[name.split()[0]]:.3f}" if name != "data" else ""), fontsize=10)
+            ax.set_title(name + (f": MMD² {fmt(mmd[name.split()[0]], '.3f')}" if name != "data" else ""), fontsize=10)
             if not name.startswith("untrained"):  # the untrained sampler scatters far: its own scale
                 ax.set_xlim(-5, 5)
                 ax.set_ylim(-5, 5)

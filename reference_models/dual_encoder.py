@@ -40,6 +40,7 @@ from torch import Tensor, nn
 from torch.distributions import MultivariateNormal, Normal
 
 from derivspec.core.errors import ParameterError
+from derivspec.core.numbers import fmt
 from derivspec.reference_models.device import DTYPE, as_device, make_generator
 from derivspec.reference_models.fit_tests import TestOutcome, power
 from derivspec.reference_models.importance import clt_test
@@ -286,8 +287,8 @@ def check_bound(critic, batches: int, seed: int, device, replicates: int, *, los
     outcome, estimate, stderr = test(loss, seed)
     alt = power(lambda r: test(negatives_only_rows, seed + 100 + r)[0], "InfoNCE with the positive left out of the "
                 "denominator", replicates)
-    return Check(f"InfoNCE is a lower bound: log N − L_InfoNCE ≤ I(X; Y) = {mi:.4f} (N = {DE_BATCH})", outcome.passed,
-                 f"log N − L = {estimate:.4f} ± {stderr:.4f} over {batches:,} batches; {outcome.describe()}; "
+    return Check(f"InfoNCE is a lower bound: log N − L_InfoNCE ≤ I(X; Y) = {fmt(mi, '.4f')} (N = {DE_BATCH})", outcome.passed,
+                 f"log N − L = {fmt(estimate, '.4f')} ± {fmt(stderr, '.4f')} over {batches:,} batches; {outcome.describe()}; "
                  f"{alt.describe()}", test=outcome, power=alt)
 
 
@@ -309,7 +310,7 @@ def check_training(steps: int, batches: int, seed: int, device, replicates: int,
     alt = power(lambda r: test(shuffled_pairs, seed + 200 + r)[0], "a dual encoder trained on shuffled pairs",
                 replicates)
     check = Check(f"training on InfoNCE reaches the optimal critic's bound within {DE_TRAINING_TOLERANCE} nats",
-                  outcome.passed, f"gap {gap:.4f} nats (optimal critic {float(best.mean()):.4f}); {outcome.describe()}; "
+                  outcome.passed, f"gap {fmt(gap, '.4f')} nats (optimal critic {fmt(float(best.mean()), '.4f')}); {outcome.describe()}; "
                   f"{alt.describe()}", test=outcome, power=alt)
     return check, trained
 
@@ -334,8 +335,8 @@ def check_retrieval(critic, anchors: int, seed: int, device, replicates: int, *,
     outcome, hits = test(temperature, seed)
     alt = power(lambda r: test(-abs(temperature), seed + 300 + r)[0], "the similarity divided by a negative "
                 "temperature", replicates)
-    return Check(f"retrieval beats chance 1/N = {chance:.4f}", outcome.passed,
-                 f"{hits} of {anchors:,} anchors retrieve their pair ({hits / anchors:.3f}; ≥ {needed} needed); "
+    return Check(f"retrieval beats chance 1/N = {fmt(chance, '.4f')}", outcome.passed,
+                 f"{hits} of {anchors:,} anchors retrieve their pair ({fmt(hits / anchors, '.3f')}; ≥ {needed} needed); "
                  f"{outcome.describe()} (false-fail rate at accuracy 2/N); {alt.describe()}", test=outcome, power=alt)
 
 
@@ -363,7 +364,7 @@ def run_dual_encoder(ctx: RunContext) -> SpecResult:
     for name, critic in (("trained dual encoder", trained.model.similarity), ("optimal critic", optimal_critic(DE_RHO))):
         estimate, stderr = bound_estimate(critic, DE_D, DE_RHO, DE_BATCH, batches, seed=seed + 4, device=ctx.device)
         accuracy = float(retrieval_hits(critic, DE_D, DE_RHO, DE_BATCH, anchors, seed + 5, ctx.device).double().mean())
-        rows.append((name, f"{estimate:.4f} ± {stderr:.4f}", f"{accuracy:.3f}"))
-    result.tables.append(ResultTable(f"I(X; Y) = {mi:.4f} nats, log N = {math.log(DE_BATCH):.4f}, chance 1/N = "
-                                     f"{1 / DE_BATCH:.4f}", ("critic", "log N − L_InfoNCE", "retrieval accuracy"), rows))
+        rows.append((name, f"{fmt(estimate, '.4f')} ± {fmt(stderr, '.4f')}", f"{fmt(accuracy, '.3f')}"))
+    result.tables.append(ResultTable(f"I(X; Y) = {fmt(mi, '.4f')} nats, log N = {fmt(math.log(DE_BATCH), '.4f')}, chance 1/N = "
+                                     f"{fmt(1 / DE_BATCH, '.4f')}", ("critic", "log N − L_InfoNCE", "retrieval accuracy"), rows))
     return result

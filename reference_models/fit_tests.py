@@ -23,6 +23,8 @@ import torch
 from scipy import stats
 from torch import Tensor
 
+from derivspec.core.numbers import fmt
+
 
 @dataclass(frozen=True)
 class TestOutcome:
@@ -39,8 +41,8 @@ class TestOutcome:
         return bool(self.statistic <= self.threshold)
 
     def describe(self) -> str:
-        return (f"{self.test}: {self.statistic:.4g} vs threshold {self.threshold:.4g}, n = {self.n:,}, "
-                f"false-fail rate {self.false_fail_rate:g}")
+        return (f"{self.test}: {fmt(self.statistic, '.4g')} vs threshold {fmt(self.threshold, '.4g')}, n = {self.n:,}, "
+                f"false-fail rate {fmt(self.false_fail_rate, 'g')}")
 
     def to_json(self) -> dict:
         return {"test": self.test, "statistic": self.statistic, "threshold": self.threshold, "n": self.n,
@@ -67,7 +69,7 @@ class Power:
         return float(stats.beta.ppf(0.05, self.rejected, self.replicates - self.rejected + 1))
 
     def describe(self) -> str:
-        return (f"power {self.power:.2f} ({self.rejected}/{self.replicates}, ≥ {self.lower_bound:.2f} at 95 %) "
+        return (f"power {fmt(self.power, '.2f')} ({self.rejected}/{self.replicates}, ≥ {fmt(self.lower_bound, '.2f')} at 95 %) "
                 f"against {self.alternative}")
 
     def to_json(self) -> dict:

@@ -37,6 +37,7 @@ import torch
 from scipy import stats
 from torch import Tensor, nn
 
+from derivspec.core.numbers import fmt
 from derivspec.reference_models.device import DTYPE, as_device, make_generator
 from derivspec.reference_models.fit_tests import TestOutcome, ks_test, power
 from derivspec.reference_models.specification import Check, ResultTable, RunContext, SpecResult, specification
@@ -658,17 +659,17 @@ def run_flows(ctx: RunContext) -> SpecResult:
     worst = max(errors.values())
     result.checks.append(Check(
         "coupling and autoregressive flows: log p(x) = log p_0(f⁻¹(x)) + log|det ∂f⁻¹/∂x| (autograd Jacobian), exact inverse",
-        worst <= FLOW_IDENTITY_TOL, f"max error {worst:.1e} (tolerance {FLOW_IDENTITY_TOL:g}); the log-det with the "
-        f"wrong sign is off by {max(broken['coupling log p'], broken['autoregressive log p']):.2f}"))
+        worst <= FLOW_IDENTITY_TOL, f"max error {fmt(worst, '.1e')} (tolerance {fmt(FLOW_IDENTITY_TOL, 'g')}); the log-det with the "
+        f"wrong sign is off by {fmt(max(broken['coupling log p'], broken['autoregressive log p']), '.2f')}"))
     result.tables.append(ResultTable("Change of variables vs autograd (max |error| over 200 points)",
                                      ("quantity", "flow's own log-det", "log-det with the wrong sign"),
-                                     [(k, f"{v:.1e}", f"{broken[k]:.2e}") for k, v in errors.items()]))
+                                     [(k, f"{fmt(v, '.1e')}", f"{fmt(broken[k], '.2e')}") for k, v in errors.items()]))
     ctx.step("composition order of an affine chain")
     right = composition_error(seed=ctx.seed + 1, device=ctx.device)
     wrong = composition_error(seed=ctx.seed + 1, device=ctx.device, order="wrong")
     result.checks.append(Check("log p(x) through x = f_K ∘ … ∘ f_1(z_0) inverts f_K first and equals N(x; b, AAᵀ)",
-                               right <= FLOW_IDENTITY_TOL, f"max |log p − log N(x; b, AAᵀ)| = {right:.1e} (tolerance "
-                               f"{FLOW_IDENTITY_TOL:g}); inverting f_1 first (as 004 L3144 writes): {wrong:.2f}"))
+                               right <= FLOW_IDENTITY_TOL, f"max |log p − log N(x; b, AAᵀ)| = {fmt(right, '.1e')} (tolerance "
+                               f"{fmt(FLOW_IDENTITY_TOL, 'g')}); inverting f_1 first (as 004 L3144 writes): {fmt(wrong, '.2f')}"))
     ctx.step("pushforward of N(0, I) through the affine chain (KS)")
     seed = ctx.seed * 1000 + 11
     ks = pushforward_ks(n_ks, seed, ctx.device)

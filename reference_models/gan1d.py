@@ -27,6 +27,7 @@ import torch.nn.functional as F
 from scipy import stats
 from torch import Tensor
 
+from derivspec.core.numbers import fmt
 from derivspec.reference_models.classifiers import calibration_test
 from derivspec.reference_models.device import DTYPE, as_device, make_generator
 from derivspec.reference_models.fit_tests import TestOutcome, power
@@ -277,7 +278,7 @@ def run_gan_discriminator(ctx: RunContext) -> SpecResult:
                                                             ctx.generator(100 + r)),
                         "D = σ(0.8 logit D*) (an under-confident discriminator)", replicates)
     result.checks.append(Check("the trained D is D* = p/(p + q): P(real | x) = D(x) on held-out labelled draws",
-                               outcome.passed, f"{outcome.describe()}; max |D − D*| on [−3, 5] = {float(gap.max()):.4f}; "
+                               outcome.passed, f"{outcome.describe()}; max |D − D*| on [−3, 5] = {fmt(float(gap.max()), '.4f')}; "
                                f"{alternative.describe()}", outcome, alternative))
 
     ctx.step(f"V(G, D) by Monte Carlo on {n_value:,} + {n_value:,} draws")
@@ -290,14 +291,14 @@ def run_gan_discriminator(ctx: RunContext) -> SpecResult:
     alternative = power(lambda r: value_z_test(trained, n_value, ctx.generator(200 + r), -math.log(4))[0],
                         "V = −log 4 (the 2 JSD term dropped)", replicates)
     result.checks.append(Check("V(G, D) at the trained D is −log 4 + 2 JSD(p ‖ q)", test.passed,
-                               f"V̂ = {estimate:.5f} ± {se:.5f} vs {claimed:.5f} (JSD {jsd:.5f} by quadrature); "
-                               f"{test.describe()}; V(D*) − V(D) by quadrature {exact_gap:.1e} (≪ SE); "
+                               f"V̂ = {fmt(estimate, '.5f')} ± {fmt(se, '.5f')} vs {fmt(claimed, '.5f')} (JSD {fmt(jsd, '.5f')} by quadrature); "
+                               f"{test.describe()}; V(D*) − V(D) by quadrature {fmt(exact_gap, '.1e')} (≪ SE); "
                                f"{alternative.describe()}", test, alternative))
     result.tables.append(ResultTable(f"D = σ(w₀ + w₁x + w₂x²) after {steps} steps vs D* (p = N{GAN_DATA}, "
                                      f"q = N({a}, {b}²))", ("", "w₀", "w₁", "w₂"),
-                                     [("trained (Polyak average)", *(f"{v:.4f}" for v in w.tolist())),
-                                      ("log p − log q", f"{math.log(b / sigma) - mu**2 / (2 * sigma**2) + a**2 / (2 * b**2):.4f}",
-                                       f"{mu / sigma**2 - a / b**2:.4f}", f"{-1 / (2 * sigma**2) + 1 / (2 * b**2):.4f}")]))
+                                     [("trained (Polyak average)", *(f"{fmt(v, '.4f')}" for v in w.tolist())),
+                                      ("log p − log q", f"{fmt(math.log(b / sigma) - mu**2 / (2 * sigma**2) + a**2 / (2 * b**2), '.4f')}",
+                                       f"{fmt(mu / sigma**2 - a / b**2, '.4f')}", f"{fmt(-1 / (2 * sigma**2) + 1 / (2 * b**2), '.4f')}")]))
     path = ctx.figure_path("gan_discriminator.png")
     if path is not None:
         plt = pyplot()

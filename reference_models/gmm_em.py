@@ -35,6 +35,7 @@ import torch
 from torch import Tensor
 from torch.distributions import MultivariateNormal
 
+from derivspec.core.numbers import fmt
 from derivspec.reference_models.device import DTYPE
 from derivspec.reference_models.fit_tests import TestOutcome, mmd_test, power
 from derivspec.reference_models.specification import Check, ResultTable, RunContext, SpecResult, specification
@@ -195,8 +196,8 @@ def check_em_monotone(x: Tensor, *, e_step=e_step):
     gap = max(abs(g) for g in gaps) / scale
     ok = drop <= GMM_MONOTONE_TOL and gap <= GMM_MONOTONE_TOL
     return Check("EM never decreases the log-likelihood, and each E-step makes the ELBO equal to it", ok,
-                 f"largest decrease {drop:.1e} and largest |log p − ELBO| after an E-step {gap:.1e}, relative to "
-                 f"|log p| = {scale:.1f} (tolerance {GMM_MONOTONE_TOL:g}); log p {lls[0]:.2f} → {lls[-1]:.2f} in "
+                 f"largest decrease {fmt(drop, '.1e')} and largest |log p − ELBO| after an E-step {fmt(gap, '.1e')}, relative to "
+                 f"|log p| = {fmt(scale, '.1f')} (tolerance {fmt(GMM_MONOTONE_TOL, 'g')}); log p {fmt(lls[0], '.2f')} → {fmt(lls[-1], '.2f')} in "
                  f"{len(lls) - 1} iterations"), drop, model
 
 
@@ -212,7 +213,7 @@ def check_fixed_point(x: Tensor, fitted: Mixture, *, e_step=e_step):
     rows_off = float((gamma.sum(1) - 1).abs().max())
     return Check("EM's limit is a fixed point θ = M(E(θ)) whose responsibilities are p(z | x) (rows sum to 1)",
                  moved <= 1e-8 and rows_off <= 1e-12,
-                 f"max |M(E(θ)) − θ| = {moved:.1e} (tolerance 1e-8); max |Σ_k γ_ik − 1| = {rows_off:.1e} (tolerance 1e-12)"), \
+                 f"max |M(E(θ)) − θ| = {fmt(moved, '.1e')} (tolerance 1e-8); max |Σ_k γ_ik − 1| = {fmt(rows_off, '.1e')} (tolerance 1e-12)"), \
         moved, rows_off
 
 
@@ -293,7 +294,7 @@ def run_gmm_em(ctx: RunContext) -> SpecResult:
                                       test, alt))
     order = _match(fitted, true)
     result.tables.append(ResultTable(f"Fitted vs true components (n = {n:,})", ("k", "α (true)", "α (EM)", "μ (true)", "μ (EM)"),
-                                     [(k + 1, f"{float(true.weights[k]):.2f}", f"{float(fitted.weights[order[k]]):.3f}",
+                                     [(k + 1, f"{fmt(float(true.weights[k]), '.2f')}", f"{fmt(float(fitted.weights[order[k]]), '.3f')}",
                                        str([round(v, 2) for v in true.means[k].tolist()]),
                                        str([round(v, 3) for v in fitted.means[order[k]].tolist()])) for k in range(3)]))
     return result

@@ -72,6 +72,7 @@ from typing import Callable
 import torch
 from scipy import stats
 
+from derivspec.core.numbers import fmt
 from derivspec.reference_models.device import DTYPE
 from derivspec.reference_models.fit_tests import TestOutcome, power
 from derivspec.reference_models.specification import Check, ResultTable, RunContext, SpecResult, specification
@@ -110,7 +111,7 @@ def square() -> TestFunction:
 
 def shifted_square(a: float) -> TestFunction:
     return TestFunction(
-        f"(z{-a:+g})^2", lambda z: (z - a) ** 2,
+        f"(z{fmt(-a, '+g')})^2", lambda z: (z - a) ** 2,
         value=lambda mu, s: (mu - a) ** 2 + s * s,
         grad=lambda mu, s: (2 * (mu - a), 2 * s),
         wrong_grad=lambda mu, s: (2 * mu, 2 * s), wrong_note="∂μ = 2μ (shift a dropped)")
@@ -120,7 +121,7 @@ def exponential(c: float) -> TestFunction:
     def value(mu, s):
         return math.exp(c * mu + c * c * s * s / 2)
     return TestFunction(
-        f"exp({c:g} z)", lambda z: torch.exp(c * z),
+        f"exp({fmt(c, 'g')} z)", lambda z: torch.exp(c * z),
         value=value,
         grad=lambda mu, s: (c * value(mu, s), c * c * s * value(mu, s)),
         wrong_grad=lambda mu, s: (c * value(mu, s), c * c * s * value(mu, s) / 2),
@@ -277,9 +278,9 @@ def run_gradient_estimators(ctx: RunContext) -> SpecResult:
         all_moments.append(moments)
         exact = fn.grad(mu, sigma)
         for j, component in enumerate(COMPONENTS):
-            row = [fn.name, f"∂{component}", f"{exact[j]:.4f}"]
+            row = [fn.name, f"∂{component}", f"{fmt(exact[j], '.4f')}"]
             for kind, (mean, var) in moments.items():
-                row.append(f"{float(mean[j]):.4f} (s² {float(var[j]):.3g})")
+                row.append(f"{fmt(float(mean[j]), '.4f')} (s² {fmt(float(var[j]), '.3g')})")
             lower += float(moments["reparam"][1][j]) < float(moments["score"][1][j])
             rows.append(tuple(row))
     exact = [fn.grad(mu, sigma) for fn in functions]
@@ -295,8 +296,8 @@ def run_gradient_estimators(ctx: RunContext) -> SpecResult:
                     "baseline", 5 if ctx.quick else 20)
     result.tables.append(ResultTable(f"∇ E_N(μ,σ²)[f] at μ = 0.5, σ = 1: mean (per-draw variance), {n:,} draws",
                                      ("f", "∂", "exact", "reparam", "score", "score + baseline"), rows))
-    result.checks.append(Check(f"every estimator is unbiased (|mean − exact| ≤ {test.threshold:.2f} SE)", test.passed,
-                               f"largest |mean − exact| / SE {test.statistic:.2f} vs {test.threshold:.2f}; "
+    result.checks.append(Check(f"every estimator is unbiased (|mean − exact| ≤ {fmt(test.threshold, '.2f')} SE)", test.passed,
+                               f"largest |mean − exact| / SE {fmt(test.statistic, '.2f')} vs {fmt(test.threshold, '.2f')}; "
                                f"{against.describe()}", test=test, power=against))
     result.checks.append(Check("reparameterisation has the lower variance in every row", lower == len(rows),
                                f"{lower}/{len(rows)} rows"))

@@ -30,6 +30,7 @@ import torch
 from scipy.stats import chi2_contingency
 from torch import Tensor
 
+from derivspec.core.numbers import fmt
 from derivspec.reference_models import samplers
 from derivspec.reference_models.ddpm import linear_schedule, two_sample_moment_test
 from derivspec.reference_models.device import DTYPE, as_device, make_generator
@@ -151,12 +152,12 @@ def run_pipeline(n: int = 4000, seed: int = 0, off_std: float = 0.05, device: to
     off_subspace = float(((decoded - ae.decode(ae.encode(decoded))).norm(dim=1)).max())
     holds = ok_moments and p_cells > FALSE_FAIL_RATE / 2 and off_subspace < 1e-9
     worst_z = max(abs(v) for v in z["mean"] + z["var"])
-    evidence = (f"x = U z + b + {off_std:g}·(off-subspace noise) in {D_PIXEL}-D, z from a 3-mode 2-D mixture; PCA encoder "
+    evidence = (f"x = U z + b + {fmt(off_std, 'g')}·(off-subspace noise) in {D_PIXEL}-D, z from a 3-mode 2-D mixture; PCA encoder "
                 f"(fit on 20000 samples, frozen); latent DDIM ({LATENT_STEPS} of {LATENT_T} steps, η = 0, exact noisy "
                 f"scores of the codes' law); {n} decoded samples vs {n} held-out data, compared on the codes: moment "
-                f"test worst |z| = {worst_z:.2f} (critical {z['z_critical']:.2f}), mode-count χ² p = {p_cells:.3g} "
+                f"test worst |z| = {fmt(worst_z, '.2f')} (critical {fmt(z['z_critical'], '.2f')}), mode-count χ² p = {fmt(p_cells, '.3g')} "
                 f"(counts {table[0]} vs {table[1]}); decoded samples lie on the decoder's plane (max distance "
-                f"{off_subspace:.1e})")
+                f"{fmt(off_subspace, '.1e')})")
     return PipelineResult(holds, evidence, decoded, time.perf_counter() - start)
 
 
@@ -195,12 +196,12 @@ def latent_objective_check(n: int = 200_000, seed: int = 1, alpha_bar: float = 0
         gap = ((eps_z - best - delta * direction) ** 2).sum(1) - base
         z_gap = float(gap.mean() / (gap.std() / math.sqrt(n)))
         better = better and z_gap > critical
-        rows.append(f"δ = {delta:g}: loss higher by {float(gap.mean()):.5f} (z = {z_gap:.1f})")
+        rows.append(f"δ = {fmt(delta, 'g')}: loss higher by {fmt(float(gap.mean()), '.5f')} (z = {fmt(z_gap, '.1f')})")
     holds = all(abs(v) <= critical for v in z_cov) and abs(z_doubled) > critical and better
-    evidence = (f"PCA encoder 20-D → 2-D, ᾱ = {alpha_bar:g}, n = {n}: E(x_t) − √ᾱE(x_0) (up to the encoder's centring) has "
+    evidence = (f"PCA encoder 20-D → 2-D, ᾱ = {fmt(alpha_bar, 'g')}, n = {n}: E(x_t) − √ᾱE(x_0) (up to the encoder's centring) has "
                 f"covariance entries with z = {', '.join(f'{v:+.2f}' for v in z_cov)} against (1 − ᾱ)I (critical "
-                f"{critical:.2f}); with the encoder doubled, z = {z_doubled:.0f} (covariance 4(1 − ᾱ)I); the latent ε-loss "
-                f"at the exact ε* is {float(base.mean()):.5f}, and perturbing ε* raises it: " + "; ".join(rows))
+                f"{fmt(critical, '.2f')}); with the encoder doubled, z = {fmt(z_doubled, '.0f')} (covariance 4(1 − ᾱ)I); the latent ε-loss "
+                f"at the exact ε* is {fmt(float(base.mean()), '.5f')}, and perturbing ε* raises it: " + "; ".join(rows))
     return PipelineResult(holds, evidence, None, time.perf_counter() - start)
 
 
@@ -225,8 +226,8 @@ def decoder_gap(off_std: float, seed: int = 2, n: int = 100_000, device: torch.d
     predicted = predicted_gap(D_PIXEL, K_LATENT, off_std)
     gap = total - kept
     holds = gap > 0 and abs(gap - predicted) <= 0.05 * predicted
-    evidence = (f"off-plane std {off_std:g}, n = {n}: the data's total variance {total:.4f}, the decoded (projected) "
-                f"samples' {kept:.4f}: gap {gap:.5f} against (d − k)·off² = {predicted:.5f}; a decoder onto the plane "
+    evidence = (f"off-plane std {fmt(off_std, 'g')}, n = {n}: the data's total variance {fmt(total, '.4f')}, the decoded (projected) "
+                f"samples' {fmt(kept, '.4f')}: gap {fmt(gap, '.5f')} against (d − k)·off² = {fmt(predicted, '.5f')}; a decoder onto the plane "
                 f"cannot score or produce the off-plane part, so the latent model's likelihood is approximate")
     return PipelineResult(holds, evidence, None, time.perf_counter() - start)
 
@@ -366,13 +367,13 @@ def run_latent_diffusion(ctx):
                       "data with the first mode's weight 0.4 → 0.2 (others 0.45, 0.35)", replicates)
     result.tables.append(ResultTable("Learned latent diffusion on a 3-mode 2-D mixture embedded in 20-D (off-plane "
                                      "noise std 0.05)", ("quantity", "value"),
-                                     [("autoencoder reconstruction E‖x − D(E(x))‖²", f"{reconstruction:.4f}"),
+                                     [("autoencoder reconstruction E‖x − D(E(x))‖²", f"{fmt(reconstruction, '.4f')}"),
                                       ("(d − k)·0.05², the off-plane variance no 2-D code keeps",
-                                       f"{off_plane_variance(D_PIXEL, K_LATENT, 0.05):.4f}"),
-                                      ("smallest cosine between the decoder plane and the data plane", f"{overlap:.5f}"),
-                                      ("latent ε-network final loss", f"{training.final_loss:.4f}"),
-                                      ("MMD² decoded vs data", f"{outcome.statistic:.5f} (threshold "
-                                                               f"{outcome.threshold:.5f})")]))
+                                       f"{fmt(off_plane_variance(D_PIXEL, K_LATENT, 0.05), '.4f')}"),
+                                      ("smallest cosine between the decoder plane and the data plane", f"{fmt(overlap, '.5f')}"),
+                                      ("latent ε-network final loss", f"{fmt(training.final_loss, '.4f')}"),
+                                      ("MMD² decoded vs data", f"{fmt(outcome.statistic, '.5f')} (threshold "
+                                                               f"{fmt(outcome.threshold, '.5f')})")]))
     result.checks.append(Check.tested("decoded samples of the latent diffusion follow the data distribution "
                                       "(004 L3584–3601)", outcome, alt_power))
 

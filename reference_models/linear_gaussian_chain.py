@@ -68,6 +68,7 @@ from typing import NamedTuple
 
 import torch
 
+from derivspec.core.numbers import fmt
 from derivspec.reference_models.device import DTYPE
 
 LOG_2PI = math.log(2 * math.pi)
@@ -393,8 +394,8 @@ def run_elbo_chain(ctx):
     outcome, rows = chain_vs_monte_carlo(alphas, params, n, ctx.generator(2))
     alternative = power(lambda r: chain_vs_monte_carlo(alphas, params, n, ctx.generator(100 + r),
                                                        chain=beta_variance_chain)[0], wrong_name, 20)
-    table = [(f"{x0:g}", f"{c:.5f}", f"{m:.5f} ± {se:.5f}", f"{z:+.2f}",
-              f"{beta_variance_chain(x0, alphas, params):.5f}") for x0, c, m, se, z in rows]
+    table = [(f"{fmt(x0, 'g')}", f"{fmt(c, '.5f')}", f"{fmt(m, '.5f')} ± {fmt(se, '.5f')}", f"{fmt(z, '+.2f')}",
+              f"{fmt(beta_variance_chain(x0, alphas, params), '.5f')}") for x0, c, m, se, z in rows]
     result.tables.append(ResultTable(f"T = {T}, random α_t ∈ (0.8, 0.99) and reverse kernels: the chain "
                                      f"L₀ − Σ L_(t−1) − L_T against the mean of log p(x_0:T) − log q(x_1:T | x_0) over "
                                      f"n = {n:,} forward trajectories", ("x₀", "chain of KLs", "Monte Carlo", "z",
@@ -405,20 +406,20 @@ def run_elbo_chain(ctx):
     ctx.step("chain vs the joint Gaussians (no KLs)")
     worst = chain_vs_joint_gaussians(alphas, params)
     result.checks.append(Check("the chain equals the ELBO computed from the joint Gaussians q(x_1:T|x_0), p(x_0:T)",
-                               worst <= CHAIN_RTOL, f"largest relative difference {worst:.1e} over x₀ ∈ {CHAIN_X0} "
-                               f"(tolerance {CHAIN_RTOL:g}: two exact float64 routes); the β_t chain is "
-                               f"{chain_vs_joint_gaussians(alphas, params, chain=beta_variance_chain):.2g} off"))
+                               worst <= CHAIN_RTOL, f"largest relative difference {fmt(worst, '.1e')} over x₀ ∈ {CHAIN_X0} "
+                               f"(tolerance {fmt(CHAIN_RTOL, 'g')}: two exact float64 routes); the β_t chain is "
+                               f"{fmt(chain_vs_joint_gaussians(alphas, params, chain=beta_variance_chain), '.2g')} off"))
 
     ctx.step("ELBO ≤ log p(x₀), exactly computed")
     brows = bound_rows(alphas, params)
     holds, smallest, tight = bound_holds(brows)
     result.tables.append(ResultTable("ELBO (chain of KLs) against the exact log p(x₀) of the linear-Gaussian reverse "
                                      "model", ("reverse model", "x₀", "ELBO", "log p(x₀)", "gap"),
-                                     [(name, f"{x0:g}", f"{e:.6f}", f"{lp:.6f}", f"{lp - e:.3e}")
+                                     [(name, f"{fmt(x0, 'g')}", f"{fmt(e, '.6f')}", f"{fmt(lp, '.6f')}", f"{fmt(lp - e, '.3e')}")
                                       for name, x0, e, lp in brows]))
     result.checks.append(Check("ELBO ≤ log p(x₀) (002 L211–214), with equality when p(x_0:T) = q(x_0:T)", holds,
-                               f"smallest gap {smallest:.3e} (> 0), stationary chain |gap| ≤ {tight:.1e} "
-                               f"(tolerance {CHAIN_RTOL:g} relative)"))
+                               f"smallest gap {fmt(smallest, '.3e')} (> 0), stationary chain |gap| ≤ {fmt(tight, '.1e')} "
+                               f"(tolerance {fmt(CHAIN_RTOL, 'g')} relative)"))
 
     path = ctx.figure_path("elbo_chain.png")
     if path is not None:
@@ -432,7 +433,7 @@ def run_elbo_chain(ctx):
         a1.plot(steps, right, "o-", label="L_(t−1) with β̃_t")
         a1.plot(steps, wrong, "x--", label="with β_t (wrong)")
         a1.set_xlabel("t")
-        a1.set_title(f"denoising terms, x₀ = {x0:g}", fontsize=10)
+        a1.set_title(f"denoising terms, x₀ = {fmt(x0, 'g')}", fontsize=10)
         a1.legend(fontsize=8, frameon=False)
         a2.hist(samples, bins=60, density=True, alpha=0.6)
         a2.axvline(chain_elbo_closed_form(x0, alphas, params), color="k", label="chain of KLs")

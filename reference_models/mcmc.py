@@ -33,6 +33,7 @@ import torch
 from scipy import stats
 from torch import Tensor
 
+from derivspec.core.numbers import fmt
 from derivspec.reference_models.device import DTYPE
 from derivspec.reference_models.fit_tests import ks_test as fit_ks_test
 from derivspec.reference_models.fit_tests import power
@@ -244,7 +245,7 @@ def run_samplers(ctx: RunContext) -> SpecResult:
     alt = power(lambda r: mh_ks(chains, mh_steps, ctx.generator(100 + r), ctx.device, log_ratio=metropolis_log_ratio_only),
                 "acceptance p(x')/p(x_t) without the proposal correction", reps)
     result.checks.append(Check(f"MH with the Hastings correction samples the target (independence proposal "
-                               f"N({MH_PROPOSAL[0]:g}, {MH_PROPOSAL[1]:g}²))",
+                               f"N({fmt(MH_PROPOSAL[0], 'g')}, {fmt(MH_PROPOSAL[1], 'g')}²))",
                                test.passed, f"{test.describe()}; one state per chain after {mh_steps} steps, effective "
                                f"sample size {chains:,}; {alt.describe()}", test=test, power=alt))
     ctx.step("unadjusted Langevin (KS)")

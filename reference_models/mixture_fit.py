@@ -79,10 +79,11 @@ from scipy.stats import chi2
 from torch import Tensor
 
 from derivspec.core.errors import ParameterError
+from derivspec.core.numbers import fmt
 from derivspec.reference_models.device import DTYPE, as_device
 from derivspec.reference_models.fit_tests import TestOutcome, power
 from derivspec.reference_models.regression import lbfgs_minimise
-from derivspec.reference_models.specification import Check, ResultTable, RunContext, SpecResult, fmt, pyplot, save_figure, specification
+from derivspec.reference_models.specification import Check, ResultTable, RunContext, SpecResult, pyplot, save_figure, specification
 
 __all__ = [
     "GaussianFit",
@@ -392,7 +393,7 @@ def reverse_kl_mode_seeking_onset(*, device: torch.device | str | None = None) -
             if float(step.abs().max()) <= FOLD_STEP_TOL:
                 break
         else:
-            raise RuntimeError(f"fold Newton did not converge (last step {float(step.abs().max()):.3e})")
+            raise RuntimeError(f"fold Newton did not converge (last step {fmt(float(step.abs().max()), '.3e')})")
     m, log_s, delta = (float(v) for v in z.cpu())
     return FoldPoint(delta, m, math.exp(log_s))
 
@@ -485,30 +486,30 @@ def run_mixture_fit(ctx: RunContext) -> SpecResult:
                        "reverse (start at the mode)": fit_reverse_kl(delta, delta, 1.0, device=ctx.device),
                        "reverse (centred)": fit_centred_reverse_kl(delta, device=ctx.device)}
         for name, fit in fits[delta].items():
-            rows.append((f"{delta:g}", name, fmt(fit.m), f"{fit.s:.4f}", f"{fit.kl:.6f}"))
+            rows.append((f"{fmt(delta, 'g')}", name, fmt(fit.m), f"{fmt(fit.s, '.4f')}", f"{fmt(fit.kl, '.6f')}"))
     result.tables.append(ResultTable("Fits of N(m, s²) to ½N(−δ,1) + ½N(δ,1)", ("δ", "fit", "m", "s", "KL"), rows))
     worst = max(abs(fits[d]["forward"].s ** 2 - (1 + d * d)) for d in MIXTURE_DELTAS)
     result.checks.append(Check("forward KL fit = moment matching: m = 0, s² = 1 + δ²", worst < 1e-6
                                and all(abs(fits[d]["forward"].m) < 1e-6 for d in MIXTURE_DELTAS),
-                               f"max |s² − (1 + δ²)| = {worst:.1e} (tolerance 1e-6 on s² and |m|)"))
+                               f"max |s² − (1 + δ²)| = {fmt(worst, '.1e')} (tolerance 1e-6 on s² and |m|)"))
     far = fits[MIXTURE_DELTAS[-1]]
     seeks = abs(far["reverse (start at the mode)"].m) > 1 and far["reverse (start at the mode)"].kl < far["reverse (centred)"].kl
-    result.checks.append(Check(f"reverse KL seeks one mode at δ = {MIXTURE_DELTAS[-1]} (> δ* = {threshold:.4f})", seeks,
-                               f"mode fit m = {far['reverse (start at the mode)'].m:.3f}, KL "
-                               f"{far['reverse (start at the mode)'].kl:.4f} < centred {far['reverse (centred)'].kl:.4f}"))
+    result.checks.append(Check(f"reverse KL seeks one mode at δ = {MIXTURE_DELTAS[-1]} (> δ* = {fmt(threshold, '.4f')})", seeks,
+                               f"mode fit m = {fmt(far['reverse (start at the mode)'].m, '.3f')}, KL "
+                               f"{fmt(far['reverse (start at the mode)'].kl, '.4f')} < centred {fmt(far['reverse (centred)'].kl, '.4f')}"))
     near = fits[MIXTURE_DELTAS[0]]
-    result.checks.append(Check(f"below the fold (δ = {MIXTURE_DELTAS[0]} < δ_onset = {onset.delta:.4f}) the reverse KL "
+    result.checks.append(Check(f"below the fold (δ = {MIXTURE_DELTAS[0]} < δ_onset = {fmt(onset.delta, '.4f')}) the reverse KL "
                                "has only the centred minimum", abs(near["reverse (start at the mode)"].m) < 1e-3,
                                f"a start at m = δ ends at m = {fmt(near['reverse (start at the mode)'].m, '.2e')} (tolerance |m| < 1e-3)"))
     delta = MIXTURE_DELTAS[-1]
     n, replicates = (4_000, 20) if ctx.quick else (20_000, 50)
-    ctx.step(f"MLE on {n:,} draws at δ = {delta:g}; power ({replicates} replicates)")
+    ctx.step(f"MLE on {n:,} draws at δ = {fmt(delta, 'g')}; power ({replicates} replicates)")
     outcome = moment_matching_test(sample_mixture(n, delta, ctx.generator(1), ctx.device), delta,
                                    false_fail_rate=SAMPLE_FIT_FALSE_FAIL)
     wrong = power(lambda r: moment_matching_test(sample_mixture(n, delta, ctx.generator(100 + r), ctx.device), delta,
                                                  variance=delta**2, false_fail_rate=SAMPLE_FIT_FALSE_FAIL),
                   "the claim s² = δ² (the mode centres' spread, each mode's unit variance left out)", replicates)
-    result.checks.append(Check.tested(f"the MLE on draws of p at δ = {delta:g} is the moment-matching fit m = 0, s² = 1 + δ²",
+    result.checks.append(Check.tested(f"the MLE on draws of p at δ = {fmt(delta, 'g')} is the moment-matching fit m = 0, s² = 1 + δ²",
                                       outcome, wrong))
     path = ctx.figure_path(FORWARD_REVERSE_PNG)
     if path is not None:
@@ -532,28 +533,28 @@ def _plot_mixture_fits(path: Path, fits: dict, onset: float, threshold: float, r
         ax.plot(x, target, color="0.35", lw=1.0)
         forward, mode, centred = fit["forward"], fit["reverse (start at the mode)"], fit["reverse (centred)"]
         ax.plot(x, pdf(x, forward.m, forward.s), color="tab:blue", lw=2,
-                label=f"forward: m={fmt(forward.m, '.2f')}, s={forward.s:.2f}, KL={forward.kl:.4f}")
+                label=f"forward: m={fmt(forward.m, '.2f')}, s={fmt(forward.s, '.2f')}, KL={fmt(forward.kl, '.4f')}")
         if abs(mode.m) > 1e-3:
             best = "global" if mode.kl < centred.kl else "local"
             ax.plot(x, pdf(x, mode.m, mode.s), color="tab:red", lw=2,
-                    label=f"reverse, {best} min: m={fmt(mode.m, '.2f')}, s={mode.s:.2f}, KL={mode.kl:.4f}")
+                    label=f"reverse, {best} min: m={fmt(mode.m, '.2f')}, s={fmt(mode.s, '.2f')}, KL={fmt(mode.kl, '.4f')}")
             best = "global" if centred.kl < mode.kl else "local"
             ax.plot(x, pdf(x, centred.m, centred.s), color="tab:orange", lw=2, ls="--",
-                    label=f"reverse, {best} min: m=0, s={centred.s:.2f}, KL={centred.kl:.4f}")
+                    label=f"reverse, {best} min: m=0, s={fmt(centred.s, '.2f')}, KL={fmt(centred.kl, '.4f')}")
         else:
             ax.plot(x, pdf(x, centred.m, centred.s), color="tab:orange", lw=2, ls="--",
-                    label=f"reverse (only min): m=0, s={centred.s:.2f}, KL={centred.kl:.4f}")
+                    label=f"reverse (only min): m=0, s={fmt(centred.s, '.2f')}, KL={fmt(centred.kl, '.4f')}")
         regime = ("δ < δ_onset: reverse KL has only the centred minimum" if delta < onset else
                   "δ_onset < δ < δ*: mode-seeking minimum is only local" if delta < threshold else
                   "δ > δ*: mode-seeking minimum is global")
-        ax.set_title(f"δ = {delta}  (δ* = {threshold:.4f})\n{regime}", fontsize=9)
+        ax.set_title(f"δ = {delta}  (δ* = {fmt(threshold, '.4f')})\n{regime}", fontsize=9)
         ax.set_xlabel("x")
         ax.set_ylim(0, 1.3 * ax.get_ylim()[1])
         ax.legend(fontsize=7, loc="upper left", frameon=False)
     axes[0].set_ylabel("density")
     fig.suptitle("One Gaussian fitted to ½N(−δ,1) + ½N(δ,1): forward KL covers both modes, reverse KL seeks one "
-                 f"only for δ > δ* = {threshold:.4f} (fold at δ_onset = {onset:.4f})", fontsize=10)
+                 f"only for δ > δ* = {fmt(threshold, '.4f')} (fold at δ_onset = {fmt(onset, '.4f')})", fontsize=10)
     fig.tight_layout()
     save_figure(fig, path, "A single Gaussian fitted to ½N(−δ,1) + ½N(δ,1) by forward KL (moment matching, s² = 1 + δ²) "
-          f"and by reverse KL: centred below δ_onset = {onset:.2f}, two local fits between {onset:.2f} and "
-          f"{threshold:.2f}, a mode-seeking global fit above.", result)
+          f"and by reverse KL: centred below δ_onset = {fmt(onset, '.2f')}, two local fits between {fmt(onset, '.2f')} and "
+          f"{fmt(threshold, '.2f')}, a mode-seeking global fit above.", result)

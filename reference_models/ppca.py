@@ -29,6 +29,7 @@ import math
 import torch
 from torch import Tensor
 
+from derivspec.core.numbers import fmt
 from derivspec.reference_models.device import DTYPE, make_generator
 from derivspec.reference_models.fit_tests import ks_test, power
 from derivspec.reference_models.specification import Check, ResultTable, RunContext, SpecResult, specification
@@ -199,15 +200,15 @@ def run_ppca(ctx: RunContext) -> SpecResult:
     ok = agree["sigma2"] <= PPCA_TOL and agree["WWt"] <= PPCA_TOL
     result.checks.append(Check("EM's fixed point is the closed form: σ² = mean of the D − d smallest eigenvalues, "
                                "WWᵀ = U_d(Λ_d − σ²I)U_dᵀ", ok,
-                               f"|Δσ²| = {agree['sigma2']:.1e}, max |ΔWWᵀ| = {agree['WWt']:.1e} (tolerance {PPCA_TOL:g}); "
-                               f"σ² from all eigenvalues: |Δσ²| = {wrong['sigma2']:.3f}"))
+                               f"|Δσ²| = {fmt(agree['sigma2'], '.1e')}, max |ΔWWᵀ| = {fmt(agree['WWt'], '.1e')} (tolerance {fmt(PPCA_TOL, 'g')}); "
+                               f"σ² from all eigenvalues: |Δσ²| = {fmt(wrong['sigma2'], '.3f')}"))
     result.tables.append(ResultTable(f"PPCA on n = {n_train:,} points (D = {PPCA_D}, d = {PPCA_d})",
                                      ("fit", "σ²", "mean log-likelihood"),
-                                     [("closed form", f"{float(ppca_closed_form(S, PPCA_d)[1]):.6f}", f"{agree['loglik closed']:.6f}"),
-                                      (f"EM ({PPCA_EM_ITERATIONS} iterations)", f"{float(ppca_em(S, PPCA_d, PPCA_EM_ITERATIONS)[1]):.6f}",
-                                       f"{agree['loglik EM']:.6f}"),
-                                      ("σ² from all eigenvalues (broken)", f"{float(S.diagonal().mean()):.6f}",
-                                       f"{wrong['loglik closed']:.6f}")]))
+                                     [("closed form", f"{fmt(float(ppca_closed_form(S, PPCA_d)[1]), '.6f')}", f"{fmt(agree['loglik closed'], '.6f')}"),
+                                      (f"EM ({PPCA_EM_ITERATIONS} iterations)", f"{fmt(float(ppca_em(S, PPCA_d, PPCA_EM_ITERATIONS)[1]), '.6f')}",
+                                       f"{fmt(agree['loglik EM'], '.6f')}"),
+                                      ("σ² from all eigenvalues (broken)", f"{fmt(float(S.diagonal().mean()), '.6f')}",
+                                       f"{fmt(wrong['loglik closed'], '.6f')}")]))
     ctx.step("marginal covariance WWᵀ + σ²I on held-out data (KS)")
     test, _ = sample(n_test, W, b, psi, ctx.generator(2))
     outcome = marginal_ks(train, test)

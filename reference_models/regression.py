@@ -27,6 +27,7 @@ from scipy import stats
 from torch import Tensor
 
 from derivspec.core.errors import ParameterError
+from derivspec.core.numbers import fmt
 from derivspec.reference_models.device import DTYPE
 from derivspec.reference_models.fit_tests import TestOutcome, ks_test, power
 from derivspec.reference_models.specification import (Check, ResultTable, RunContext, SpecResult, pyplot, save_figure,
@@ -304,16 +305,16 @@ def routes_agree(A: Tensor, y: Tensor, *, gradient=mse_gradient, log_prob=None) 
     routes = [(f"gradient descent on the MSE ({steps} steps)", gd, math.sqrt(A.shape[1]) * GD_STOP / mu + rounding)]
     for scale in (0.5, 2.0):
         theta, bound = gaussian_nll_fit(A, y, scale, log_prob=log_prob)
-        routes.append((f"LBFGS on the NLL, σ = {scale:g}", theta, bound + rounding))
+        routes.append((f"LBFGS on the NLL, σ = {fmt(scale, 'g')}", theta, bound + rounding))
     rows, holds = [], True
     for name, theta, tol in routes:
         distance = float((theta - closed).norm())
         ok = distance <= tol  # False for NaN
         holds &= ok
-        rows.append((name, ", ".join(f"{v:.6f}" for v in theta.tolist()), f"{distance:.2e}", f"{tol:.2e}",
+        rows.append((name, ", ".join(f"{fmt(v, '.6f')}" for v in theta.tolist()), f"{fmt(distance, '.2e')}", f"{fmt(tol, '.2e')}",
                      "yes" if ok else "NO"))
-    return holds, [("normal equations", ", ".join(f"{v:.6f}" for v in closed.tolist()), "0", "", ""), *rows], \
-        f"max distance {max(float((t - closed).norm()) for _, t, _ in routes):.2e}"
+    return holds, [("normal equations", ", ".join(f"{fmt(v, '.6f')}" for v in closed.tolist()), "0", "", ""), *rows], \
+        f"max distance {fmt(max(float((t - closed).norm()) for _, t, _ in routes), '.2e')}"
 
 
 def residual_test(A: Tensor, y: Tensor, *, drop_bias: bool = False,
@@ -366,7 +367,7 @@ def run_linear_regression(ctx: RunContext) -> SpecResult:
                         f"Laplace noise of the same variance (heavy tails), N = {n:,}", replicates)
     _, residuals, variance = least_squares_fit(A, y)
     result.checks.append(Check("the fitted residuals are N(0, σ̂²)", outcome.passed,
-                               f"{outcome.describe()}; σ̂ = {float(variance.sqrt()):.4f} (σ = {LINEAR_SIGMA}); "
+                               f"{outcome.describe()}; σ̂ = {fmt(float(variance.sqrt()), '.4f')} (σ = {LINEAR_SIGMA}); "
                                f"{alternative.describe()}", outcome, alternative))
 
     ctx.step(f"σ̂² on {var_replicates:,} data sets of N = 10")

@@ -49,6 +49,7 @@ from torch import Tensor
 from torch.distributions import Laplace, Normal
 
 from derivspec.core.errors import ParameterError
+from derivspec.core.numbers import fmt
 from derivspec.reference_models.device import DTYPE
 from derivspec.reference_models.optimality import gradient_and_hessian
 from derivspec.reference_models.fit_tests import TestOutcome, power
@@ -187,7 +188,7 @@ def ridge_by_scipy(
     s = float(np.abs(grad_J(theta)).max())
     if s <= target:
         return torch.as_tensor(theta, dtype=DTYPE).to(X.device)
-    raise ConvergenceError(f"scipy BFGS: max |grad J| = {s:.3g} > {target:.3g} after {max_rounds} rounds")
+    raise ConvergenceError(f"scipy BFGS: max |grad J| = {fmt(s, '.3g')} > {fmt(target, '.3g')} after {max_rounds} rounds")
 
 
 def gaussian_prior_objective(X: Tensor, y: Tensor, sigma: float, tau: float) -> Callable[[Tensor], Tensor]:
@@ -553,7 +554,7 @@ def zero_rate_test(
         y = X @ theta + sigma * torch.randn(n, generator=generator, dtype=DTYPE, device=device)
         zeros += int((~support(estimator(X, y)[:n_zero])).sum())
     threshold, attained = _two_sided_binomial_bound(trials, p0, false_fail_rate)
-    return TestOutcome(f"exact binomial test of the exact-zero rate p0 = {p0:.4f} (|K − N p0|)",
+    return TestOutcome(f"exact binomial test of the exact-zero rate p0 = {fmt(p0, '.4f')} (|K − N p0|)",
                        abs(zeros - trials * p0), threshold, trials, attained)
 
 
@@ -581,13 +582,13 @@ def run_lasso_sparsity(ctx: RunContext) -> SpecResult:
     ctx.step(f"lasso and ridge on {designs} random designs")
     out = sparsity_fractions(SPARSITY_LAMS, n=50, d=10, n_designs=designs, generator=ctx.generator(1),
                              device=ctx.device)
-    rows = [(f"{lam:g}", f"{lasso:.3f}", f"{ridge:.3f}") for lam, lasso, ridge in zip(out["lams"], out["lasso"], out["ridge"])]
+    rows = [(f"{fmt(lam, 'g')}", f"{fmt(lasso, '.3f')}", f"{fmt(ridge, '.3f')}") for lam, lasso, ridge in zip(out["lams"], out["lasso"], out["ridge"])]
     result.tables.append(ResultTable(f"Mean fraction of exactly-zero coefficients ({designs} designs, n=50, d=10, "
                                      f"{out['n_zero']} true zeros)", ("λ", "lasso", "ridge"), rows))
     lasso = out["lasso"]
     result.checks.append(Check("the lasso's zero fraction grows with λ, ridge has none",
                                all(a <= b for a, b in zip(lasso, lasso[1:])) and max(out["ridge"]) == 0 and lasso[-1] > 0.4,
-                               f"lasso {lasso[0]:.2f} → {lasso[-1]:.2f}; ridge max {max(out['ridge']):.2f} (zeros compared exactly, "
+                               f"lasso {fmt(lasso[0], '.2f')} → {fmt(lasso[-1], '.2f')}; ridge max {fmt(max(out['ridge']), '.2f')} (zeros compared exactly, "
                                "atol 0; the largest λ must zero > 0.4)"))
     designs = 20 if ctx.quick else 100
     replicates = 10 if ctx.quick else 20
@@ -602,9 +603,9 @@ def run_lasso_sparsity(ctx: RunContext) -> SpecResult:
     outcome = rate_test(lambda X, y: map_laplace_prior(X, y, sigma, b), 2)
     wrong = power(lambda r: rate_test(_wrong_lambda_lasso, 100 + r),
                   f"the lasso with λ = σ²/b on the sum of squares (factor 2 dropped; zero rate "
-                  f"{laplace_zero_rate(ZERO_RATE['n'], sigma, 2 * b):.3f})", replicates)
-    result.checks.append(Check.tested(f"the Laplace(0, b = {b:g}) MAP zeroes true-zero coefficients at rate "
-                                      f"{laplace_zero_rate(ZERO_RATE['n'], sigma, b):.4f} (λ = 1/b on the NLL)",
+                  f"{fmt(laplace_zero_rate(ZERO_RATE['n'], sigma, 2 * b), '.3f')})", replicates)
+    result.checks.append(Check.tested(f"the Laplace(0, b = {fmt(b, 'g')}) MAP zeroes true-zero coefficients at rate "
+                                      f"{fmt(laplace_zero_rate(ZERO_RATE['n'], sigma, b), '.4f')} (λ = 1/b on the NLL)",
                                       outcome, wrong))
     path = ctx.figure_path("lasso_sparsity.png")
     if path is not None:

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from derivspec.core.numbers import fmt
 from derivspec.reference_models.ddpm import EpsMLP, linear_schedule
 from derivspec.reference_models.device import DTYPE, as_device, make_generator
 from derivspec.reference_models.fit_tests import TestOutcome, power
@@ -347,24 +348,24 @@ def run_dsm(ctx):
     result.tables.append(ResultTable(f"DSM and ESM (λ = σ², 3-mode 2-D mixture, n = {n:,} per t): DSM − ESM is one "
                                      "constant C(t) per noise level; z: paired test against the exact score's C(t)",
                                      ("t", "model", "DSM", "ESM", "DSM − ESM", "z"),
-                                     [(t, name, f"{d:.4f}", f"{e:.4f}", f"{c:.4f}", f"{z:+.2f}")
+                                     [(t, name, f"{fmt(d, '.4f')}", f"{fmt(e, '.4f')}", f"{fmt(c, '.4f')}", f"{fmt(z, '+.2f')}")
                                       for t, name, d, e, c, z in rows]))
     result.checks.append(Check.tested("DSM loss = ESM loss − a constant, the same for every model (001 L201–214)",
                                       outcome, alternative))
 
     ctx.step("the trained network against the exact score per noise level")
     worst, err = excess_loss(model, data, n, ctx.seed + 7)
-    result.tables.append(ResultTable(f"DSM-trained ε-network ({steps} steps, {training.seconds:.1f} s) against the exact "
+    result.tables.append(ResultTable(f"DSM-trained ε-network ({steps} steps, {fmt(training.seconds, '.1f')} s) against the exact "
                                      "ε* = −σ∇log q_t", ("t", "ᾱ_t", "E‖ε_θ − ε*‖²", "relative to E‖ε*‖²",
                                                          "floor E‖ε − ε*‖²", "network loss"),
-                                     [(r["t"], f"{r['alpha_bar']:.4f}", f"{r['mse_to_exact']:.4f}",
-                                       f"{r['relative_error']:.4f}", f"{r['optimal_loss']:.4f}",
-                                       f"{r['network_loss']:.4f}") for r in err]))
+                                     [(r["t"], f"{fmt(r['alpha_bar'], '.4f')}", f"{fmt(r['mse_to_exact'], '.4f')}",
+                                       f"{fmt(r['relative_error'], '.4f')}", f"{fmt(r['optimal_loss'], '.4f')}",
+                                       f"{fmt(r['network_loss'], '.4f')}") for r in err]))
     result.checks.append(Check("the DSM-trained network learns the exact score at every noise level (004 L3435–3436): "
-                               f"its loss exceeds the Bayes floor by ≤ {DSM_EXCESS_TOLERANCE:.0%} of E‖ε‖²",
+                               f"its loss exceeds the Bayes floor by ≤ {fmt(DSM_EXCESS_TOLERANCE, '.0%')} of E‖ε‖²",
                                worst <= DSM_EXCESS_TOLERANCE,
-                               f"largest E‖ε_θ − ε*‖² / E‖ε‖² over t ∈ {DSM_TS} is {worst:.4f} (tolerance "
-                               f"{DSM_EXCESS_TOLERANCE:g}, n = {n:,} per t); loss = floor + E‖ε_θ − ε*‖², so this is "
+                               f"largest E‖ε_θ − ε*‖² / E‖ε‖² over t ∈ {DSM_TS} is {fmt(worst, '.4f')} (tolerance "
+                               f"{fmt(DSM_EXCESS_TOLERANCE, 'g')}, n = {n:,} per t); loss = floor + E‖ε_θ − ε*‖², so this is "
                                "the network's excess loss; a network trained on a wrong-sign or σ-scaled target "
                                "exceeds it"))
 
@@ -381,7 +382,7 @@ def run_dsm(ctx):
             p, v = xy.cpu().numpy(), field.cpu().numpy()
             ax.quiver(p[:, 0], p[:, 1], v[:, 0], v[:, 1], angles="xy")
             ax.scatter(data.means[:, 0].cpu(), data.means[:, 1].cpu(), c="r", s=20)
-            ax.set_title(f"{name}, t = {t} (ᾱ = {ab:.3f})", fontsize=10)
+            ax.set_title(f"{name}, t = {t} (ᾱ = {fmt(ab, '.3f')})", fontsize=10)
             ax.set_aspect("equal")
         fig.tight_layout()
         save_figure(fig, path, "The exact score of the noised 3-mode mixture and the DSM-trained network's score at "

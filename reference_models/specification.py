@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from derivspec.core.numbers import fmt  # noqa: F401 (table cells; re-exported for the models)
 from derivspec.core.registry import REGISTRY, Registry, SpecRecord, import_all
 from derivspec.reference_models.device import make_generator
 from derivspec.reference_models.fit_tests import Power, TestOutcome
@@ -170,11 +171,6 @@ def save_figure(fig, path: Path, caption: str, result: SpecResult, dpi: int = 11
     fig.savefig(path, dpi=dpi)
     pyplot().close(fig)
     result.figures.append(Figure(path, caption))
-
-
-def fmt(value: float, spec: str = ".4f") -> str:
-    """A number for a table, with −0.0000 shown as 0.0000."""
-    return format(0.0 if abs(value) < 5e-10 else value, spec)
 
 
 def mean_se(values) -> tuple[float, float]:

@@ -84,6 +84,7 @@ from torch import Tensor, nn
 from torch.distributions import MultivariateNormal, Normal, kl_divergence
 
 from derivspec.core.errors import ParameterError
+from derivspec.core.numbers import fmt
 from derivspec.reference_models.bernoulli_vae import log_mean_exp
 from derivspec.reference_models.fit_tests import TestOutcome, power
 from derivspec.reference_models.device import DTYPE, as_device, make_generator
@@ -505,7 +506,7 @@ def run_vae_iwae(ctx: RunContext) -> SpecResult:
             gaps[name] = {"ELBO": mean_se(log_p - elbo), **{K: mean_se(log_p - bounds[K]) for K in IWAE_KS}}
     rows = []
     for name, by_k in gaps.items():
-        rows.append((name, *(f"{m:.4f} ± {se:.4f}" for m, se in by_k.values())))
+        rows.append((name, *(f"{fmt(m, '.4f')} ± {fmt(se, '.4f')}" for m, se in by_k.values())))
     result.tables.append(ResultTable(f"Mean gap log p_θ(x) − bound on {n_test} held-out points (± SE)",
                                      ("proposal", "ELBO (closed form)", *(f"IWAE K={K}" for K in IWAE_KS)), rows))
     ctx.step("checks")
@@ -514,11 +515,11 @@ def run_vae_iwae(ctx: RunContext) -> SpecResult:
         rises = all(b_[0] <= a[0] + 4 * math.hypot(a[1], b_[1]) for a, b_ in zip(values, values[1:]))
         below = all(m > -4 * se for m, se in values)
         result.checks.append(Check(f"{name}: IWAE_K ≤ log p(x) and the gap does not grow with K", rises and below,
-                                   "gaps " + ", ".join(f"K={K}: {m:.4f}" for K, (m, _) in zip(IWAE_KS, values))))
+                                   "gaps " + ", ".join(f"K={K}: {fmt(m, '.4f')}" for K, (m, _) in zip(IWAE_KS, values))))
     prior = gaps["N(2, 1) as proposal"]
     result.checks.append(Check("with a poor proposal the gap shrinks visibly from K = 1 to K = 500",
                                prior[IWAE_KS[-1]][0] < prior[1][0] - 4 * math.hypot(prior[1][1], prior[IWAE_KS[-1]][1]),
-                               f"{prior[1][0]:.4f} → {prior[IWAE_KS[-1]][0]:.4f}"))
+                               f"{fmt(prior[1][0], '.4f')} → {fmt(prior[IWAE_KS[-1]][0], '.4f')}"))
     ctx.step("ELBO ≤ IWAE_K ≤ log p(x) as z-tests, and their power against log p(x) with a wrong variance")
     with torch.no_grad():
         order = iwae_order_test(encoders, x_test, log_p, ctx.generator(20))

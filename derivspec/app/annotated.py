@@ -114,18 +114,18 @@ def render(env, annotated: Annotated, back: dict | None = None, claims: set[str]
 
 def html_writer(args):
     """``scan --html DIR``: None without the option; else refuses (exit 2, one line) before any
-    scanning when the report extra is missing or DIR is a file, and returns the function that
-    writes the pages once the records are there."""
+    scanning when the report extra is missing or DIR cannot be a folder to write
+    (derivspec.app.paths.output_folder), and returns the function that writes the pages once the
+    records are there."""
     import sys
 
-    from derivspec.core.errors import DerivspecError
+    from derivspec.app.paths import output_folder
 
     out = getattr(args, "html", None)
-    if not out:
+    if out is None:
         return None
     require("derivspec scan --html")
-    if Path(out).exists() and not Path(out).is_dir():
-        raise DerivspecError(f"--html {out}: a file, not a folder")
+    output_folder(out, "--html")  # a file, a path under a file, a folder that cannot be written: exit 2 now
 
     def write(files, records) -> list[Path]:
         written = write_annotated(out, files, records)

@@ -10,10 +10,12 @@ import argparse
 import os
 import sys
 
+from derivspec.app.output import one_line as _one_line
+from derivspec.app.paths import path_problem
 from derivspec.app.scan_formats import FORMATS as SCAN_FORMATS
 from derivspec.core.errors import EXIT_BAD_INPUT, EXIT_INCONCLUSIVE, DerivspecError
+from derivspec.core.limits import time_scale
 
-MAX_MESSAGE = 400  # characters of an error line (a pasted formula can be long)
 SEED_MAX = 2 ** 32 - 1  # --seed range: every seed derived from it fits torch's generators
 VALUE_OPTIONS = ("--formula", "--latex", "--at")  # their value may start with '-' (a formula)
 
@@ -169,7 +171,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="per file, reading and checking together (default 300): its statements left when it "
                            "is spent are reported unchecked, the scan goes on with the next file, exit code 3 "
                            "if nothing is flagged")
-    scan.add_argument("--jobs", type=int, default=None, metavar="N", help="worker processes (default: up to 2)")
+    scan.add_argument("--jobs", type=jobs_value, default=None, metavar="N",
+                      help="worker processes, 1 to 256 (default: up to 2)")
     scan.add_argument("--include", action="append", default=[], metavar="GLOB",
                       help="in a folder, scan only files matching GLOB (relative path; repeatable; docs/settings.md)")
     scan.add_argument("--exclude", action="append", default=[], metavar="GLOB",
@@ -179,6 +182,20 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--html", default=None, metavar="DIR",
                       help="also write the annotated lecture view: each file line by line, coloured by verdict, "
                            "with every flag beside its line (DIR/index.html; needs the report extra)")
+    scan.add_argument("--output-file", "-o", default=None, metavar="FILE",
+                      help="write the output (any --format) to FILE instead of stdout; the path is checked before "
+                           "any work")
+    scan.add_argument("--select", action="append", default=[], metavar="NAMES",
+                      help="report only statements of these claim families (kl, nll, or a claim id's prefix such "
+                           "as kl.gaussian) or statement classes (identity, worked-number, known-result, ...); "
+                           "comma-separated, repeatable")
+    scan.add_argument("--ignore", action="append", default=[], metavar="NAMES",
+                      help="leave out statements of these claim families or statement classes (as --select)")
+    scan.add_argument("--no-cache", action="store_true",
+                      help="check every file again: do not read or write the per-file result cache")
+    scan.add_argument("--cache-dir", default=None, metavar="DIR",
+                      help="the result cache's folder (default: $DERIVSPEC_SCAN_CACHE_DIR, else .derivspec_cache in the "
+                           "working directory)")
 
     report = commands.add_parser("report", help="write the offline HTML report (math, plots, errata)")
     report.add_argument("--out", default="derivspec-report", metavar="DIR", help="folder to write (default %(default)s)")
@@ -213,12 +230,6 @@ def _version() -> str:
     return derivspec.__version__  # the installed metadata's version (pyproject.toml's)
 
 
-def _one_line(text: str) -> str:
-    message = " ".join(str(text).split())  # one line, whatever the input held
-    message = message.encode("utf-8", "backslashreplace").decode("utf-8")  # invalid UTF-8 arrives as surrogates
-    return message if len(message) <= MAX_MESSAGE else message[:MAX_MESSAGE - 3] + "..."
-
-
 QUICK_EXIT = frozenset({"check", "list", "show"})
 """Read-only commands that leave without the interpreter's teardown (about 70 ms with SymPy
 loaded, a sixth of a ``check``): everything they write is written and flushed by then."""
@@ -238,6 +249,7 @@ def main(argv: list[str] | None = None) -> int:
         words = _values_joined(sys.argv[1:] if argv is None else list(argv))
         parser = _help_as_json(build_parser()) if _wants_json(words) else build_parser()
         args = parser.parse_args(words)
+        time_scale()  # a malformed DERIVSPEC_TIME_SCALE is bad input before any work
         from derivspec.app import commands  # heavy imports (sympy, torch) only after parsing
 
         code = getattr(commands, f"run_{args.command}")(args)
@@ -254,11 +266,21 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
-    except Exception as error:  # a defect: one line, never a traceback (DERIVSPEC_DEBUG=1 shows it)
-        if os.environ.get("DERIVSPEC_DEBUG"):
-            raise
-        print(f"derivspec: internal error: {type(error).__name__}: {_one_line(error)}", file=sys.stderr)
-        return EXIT_INCONCLUSIVE
+    except OSError as error:  # a path the command could not use (a folder that cannot be written, a name too long)
+        if error.filename is None or os.environ.get("DERIVSPEC_DEBUG"):
+            return _internal_error(error)
+        print(f"derivspec: error: {_one_line(path_problem(error))}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception as error:
+        return _internal_error(error)
+
+
+def _internal_error(error: Exception) -> int:
+    """A defect: one line, never a traceback (DERIVSPEC_DEBUG=1 shows it)."""
+    if os.environ.get("DERIVSPEC_DEBUG"):
+        raise error
+    print(f"derivspec: internal error: {type(error).__name__}: {_one_line(error)}", file=sys.stderr)
+    return EXIT_INCONCLUSIVE
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from derivspec.core.catalogue import claim_listing, claim_summary, open_cache, r
 from derivspec.core.errors import EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_OK, VERDICT_EXIT_CODES, ParameterError
 from derivspec.core.lectures import cite, order_key
 from derivspec.core.metadata import run_metadata
+from derivspec.core.numbers import fmt, max_difference
 
 STATUS_STYLE = {"verified": "green", "failed": "red", "inconclusive": "yellow", "matches": "green",
                 "disagrees": "red", "not_comparable": "dim", "not_run": "dim", "proved": "green",
@@ -159,9 +160,9 @@ def _numeric_cell(numeric: dict) -> str:
     verdict = "pass" if numeric["passed"] else "FAIL"
     if numeric.get("n") is not None:
         method = numeric.get("method", "plain")
-        return f"{verdict} ({'exact' if method == 'exact' else 'MC'} n={numeric['n']:,}, z={numeric['z']:+.2f})"
+        return f"{verdict} ({'exact' if method == 'exact' else 'MC'} n={numeric['n']:,}, z={fmt(numeric['z'], '+.2f')})"
     if numeric.get("max_abs_diff") is not None:
-        return f"{verdict} (max|Δ| = {numeric['max_abs_diff']:.1e})"
+        return f"{verdict} ({max_difference(numeric['max_abs_diff'], numeric['passed'], '.1e')})"
     return verdict
 
 
@@ -180,7 +181,7 @@ def _print_verify_table(records: list[dict], ctx, wall: float, jobs: int) -> Non
             sources += f", {counts['not_comparable']} n/c"
         rows.append((r["claim"], styled(r["status"], STATUS_STYLE), styled(r["symbolic"], STATUS_STYLE),
                      _numeric_cell(r["numeric"]), f"{rejected}/{len(variants)} wrong rejected", sources,
-                     f"{r['seconds']:.1f}s"))
+                     f"{fmt(r['seconds'], '.1f')}s"))
     table(f"derivspec verify (device {ctx.device.type}, seed {ctx.seed})",
           ("claim", "status", "symbolic", "numeric", "property", "sources", "time"), rows, markup=True)
     totals = {k: sum(r["status"] == k for r in records) for k in ("verified", "failed", "inconclusive")}
@@ -188,8 +189,8 @@ def _print_verify_table(records: list[dict], ctx, wall: float, jobs: int) -> Non
     slips = len({(s["file"], tuple(s["lines"]), s.get("as_written")) for s in disagreeing})
     say_wrapped(f"{len(records)} claims: {totals['verified']} verified, {totals['failed']} failed, "
         f"{totals['inconclusive']} inconclusive; {len(disagreeing)} source statements disagree, {slips} slip{'' if slips == 1 else 's'} "
-        f"(see `derivspec errata`); {wall:.1f} s wall, {jobs} worker{'s' if jobs != 1 else ''} "
-        f"({sum(r['seconds'] for r in records):.1f} s of checks)")
+        f"(see `derivspec errata`); {fmt(wall, '.1f')} s wall, {jobs} worker{'s' if jobs != 1 else ''} "
+        f"({fmt(sum(r['seconds'] for r in records), '.1f')} s of checks)")
     for r in records:
         if r["status"] != "verified":
             say_wrapped(f"{r['claim']} is {r['status']}: {r['reason']}")
@@ -221,16 +222,32 @@ def _print_check(claim, result: dict) -> None:
     say(f"{claim.id}: {result['verdict']}")
     say_formula("  parsed:   ", _expression(claim, result["parsed"]) if result["parsed"] else "n/a")
     say_formula("  expected: ", _expression(claim, result["expected"]))
-    diff = "n/a" if numeric.get("max_abs_diff") is None else f"{numeric['max_abs_diff']:.3g}"
+    diff = "n/a" if numeric.get("max_abs_diff") is None else f"{fmt(numeric['max_abs_diff'], '.3g')}"
     say_wrapped(f"  symbolic: {result['symbolic']}; {numeric['points']} exact points "
                 f"({numeric.get('evaluated', 0)} evaluated), max |diff| {diff}")
     c = numeric.get("counterexample")
+    reason = result["reason"]
     if c:
-        say_wrapped(f"  counterexample: at {c['point']}: candidate {c['candidate_value']}, "
+        say_wrapped(f"  counterexample: {point_pairs(c['point'])}: candidate {c['candidate_value']}, "
                     f"target {c['expected_value']}")
+        reason = _without_point(reason, c)  # the counterexample is printed once, above
     for note in result.get("notes", []):
         say_wrapped(f"  note: {note}")
-    say_wrapped(f"  {result['reason']}")
+    say_wrapped(f"  {reason}")
+
+
+def point_pairs(point) -> str:
+    """``mu1 = 65/42, sigma1 = 16/33``: a counterexample's point as ``name = value`` pairs."""
+    if isinstance(point, dict):
+        return ", ".join(f"{name} = {value}" for name, value in point.items())
+    return str(point)
+
+
+def _without_point(reason: str, counterexample: dict) -> str:
+    """The check's reason without the point and values the counterexample line already shows."""
+    shown = (f" at {counterexample['point']}: candidate {counterexample['candidate_value']}, "
+             f"target {counterexample['expected_value']}")
+    return reason.replace(shown, "") if shown in reason else reason
 
 
 def _expression(claim, text: str):
@@ -338,6 +355,9 @@ def run_coverage(args) -> int:
 
 
 def run_report(args) -> int:
+    from derivspec.app.paths import output_folder
+
+    output_folder(args.out, "--out")  # before minutes of work: a bad folder is exit 2 at once
     require_numeric("report", plots=not args.no_plots)
     from derivspec.app.report import _select, build_report, default_scan_paths, require_report_dependencies, scan_files_section
 

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from derivspec.core.lectures import LECTURES, order_key
+from derivspec.core.numbers import fmt
 
 DATA = Path(__file__).resolve().parents[1] / "data"  # derivspec/data
 INDEX_ROWS = DATA / "index_rows.tsv"
@@ -304,7 +305,7 @@ def markdown_table(summary: list[dict]) -> str:
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] + ["--:"] * (len(head) - 1)) + "|"]
     for t in summary:
         name = f"{t['lecture']} {t['title']}" if t["lecture"] != "all" else "**all**"
-        cells = [name, *(str(t[key]) for key, _ in COLUMNS), f"{t['decided']} / {t['mathematical']} ({t['percent']:.1f} %)"]
+        cells = [name, *(str(t[key]) for key, _ in COLUMNS), f"{t['decided']} / {t['mathematical']} ({fmt(t['percent'], '.1f')} %)"]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -359,7 +360,7 @@ def text_rows(summary: list[dict]) -> list[tuple[str, ...]]:
     return [(f"{t['lecture']} {t['title']}" if t["lecture"] != "all" else "all",
              str(t["statements"]), str(t["verified"]), str(t["partly_verified"]),
              str(t["disagrees"]), str(t["not_comparable"]), str(t["no_checkable_content"]),
-             str(t["not_yet_encoded"] + t["not_run"]), f"{t['decided']}/{t['mathematical']} {t['percent']:.1f} %")
+             str(t["not_yet_encoded"] + t["not_run"]), f"{t['decided']}/{t['mathematical']} {fmt(t['percent'], '.1f')} %")
             for t in summary]
 
 

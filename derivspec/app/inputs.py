@@ -15,6 +15,7 @@ its name (its path where two names collide).
 from __future__ import annotations
 
 import os
+import stat
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 
@@ -43,10 +44,19 @@ def _skipped_folder(folder: Path, name: str) -> bool:
     return name.startswith(".") or name in SKIPPED_FOLDERS or (folder / name / "pyvenv.cfg").is_file()
 
 
-def walk(folder: Path, include=(), exclude=()) -> list[Path]:
-    """The lecture files under ``folder``, sorted by their relative path."""
+def walk(folder: Path, include=(), exclude=(), refused: list | None = None) -> list[Path]:
+    """The lecture files under ``folder``, sorted by their relative path. A folder or file in it that
+    cannot be looked at (permissions) is one line in ``refused`` (``path: problem``), the walk goes on
+    without it; without ``refused`` it is DerivspecError."""
+    from derivspec.app.paths import path_problem
+
+    def refuse(error: OSError) -> None:
+        if refused is None:
+            raise DerivspecError(path_problem(error))
+        refused.append(path_problem(error))
+
     found = []
-    for root, folders, files in os.walk(folder):
+    for root, folders, files in os.walk(folder, onerror=refuse):
         here = Path(root)
         relative_root = here.relative_to(folder)
         folders[:] = sorted(name for name in folders if not _skipped_folder(here, name)
@@ -55,7 +65,14 @@ def walk(folder: Path, include=(), exclude=()) -> list[Path]:
             relative = (relative_root / name).as_posix()
             if name.startswith(".") or Path(name).suffix.lower() not in SUFFIXES or matches(relative, exclude):
                 continue
-            if (include and not matches(relative, include)) or (here / name).stat().st_size == 0:
+            if include and not matches(relative, include):
+                continue
+            try:
+                empty = (here / name).stat().st_size == 0
+            except OSError as error:
+                refuse(error)
+                continue
+            if empty:
                 continue  # an empty file found in a folder has nothing to scan (named, it is refused)
             found.append(here / name)
     return sorted(found, key=lambda path: path.relative_to(folder).as_posix())
@@ -71,24 +88,46 @@ def _skipped(path: Path, settings) -> bool:
     return matches(relative, settings.skip)
 
 
-def lecture_files(paths, settings, include=(), exclude=()) -> list[tuple[Path, str]]:
-    """(path, the name its records carry) of every file to scan, in order; a folder with nothing to
-    scan is bad input (exit 2). ``include`` / ``exclude`` add to the settings' globs."""
+def lecture_files(paths, settings, include=(), exclude=(), refused: list | None = None) -> list[tuple[Path, str]]:
+    """(path, the name its records carry) of every file to scan, in order. ``include`` / ``exclude``
+    add to the settings' globs. A path that cannot be scanned -- a folder with nothing to scan or
+    that cannot be read, a file named with a suffix scan does not read (``notes.py``), a name longer
+    than the system allows -- is one line in ``refused`` (``path: problem``) and the others are still
+    listed; without ``refused`` the first is DerivspecError (exit 2). A file that does not exist is
+    listed: reading it says so (derivspec.scan.extract.read_lecture)."""
+    from derivspec.app.paths import path_problem
+
+    def refuse(message: str) -> None:
+        if refused is None:
+            raise DerivspecError(message)
+        refused.append(message)
+
     include = tuple(settings.include) + tuple(include)
     exclude = tuple(settings.exclude) + tuple(exclude)
     chosen: list[tuple[Path, str | None]] = []
     for given in paths:
         path = Path(given)
-        if path.is_dir():
-            found = [p for p in walk(path, include, exclude) if not _skipped(p, settings)]
-            if not found:
-                raise DerivspecError(f"{given}: a folder with no lecture file to scan "
-                                     f"({', '.join(SUFFIXES)}; hidden folders, build output, include/exclude "
-                                     "and skip leave none)")
+        try:
+            mode = os.stat(path).st_mode
+        except FileNotFoundError:
+            mode = 0  # reading it says "no such file"
+        except OSError as error:
+            refuse(path_problem(error))
+            continue
+        if stat.S_ISDIR(mode):
+            problems: list[str] = []
+            found = [p for p in walk(path, include, exclude, problems) if not _skipped(p, settings)]
+            for problem in problems:
+                refuse(problem)
+            if not found and not problems:
+                refuse(f"{given}: a folder with no lecture file to scan ({', '.join(SUFFIXES)}; hidden folders, "
+                       "build output, include/exclude and skip leave none)")
             chosen.extend((p, p.as_posix()) for p in found)
+        elif stat.S_ISREG(mode) and path.suffix.lower() not in SUFFIXES:  # a FIFO, a device: read refuses it
+            refuse(f"{given}: not a lecture file (scan reads {', '.join(SUFFIXES)})")
         elif not _skipped(path, settings):
             chosen.append((path, None))
-    if not chosen:
+    if not chosen and not refused:
         raise DerivspecError(f"nothing to scan: the settings ({settings.source}) skip every file given")
     seen, unique = set(), []
     for path, name in chosen:  # a file given twice (or named and found) is scanned once

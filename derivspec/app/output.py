@@ -7,14 +7,36 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
+import os
 import sys
+from pathlib import Path
+
+MAX_MESSAGE = 400  # characters of an error line (a pasted formula can be long)
+NOT_FINITE = {math.inf: "Infinity", -math.inf: "-Infinity"}  # how JSON output writes a float JSON has no number for
 
 
 def print_json(data) -> None:
-    """``data`` as JSON on stdout -- always valid UTF-8: a file name that is not (its bytes kept by
-    Python as surrogates) is written with its bad bytes as ``\\xff`` escapes."""
-    json.dump(_printable(data), sys.stdout, indent=2, ensure_ascii=False)
+    """``data`` as JSON on stdout -- the one place JSON is printed. Always valid JSON: a float that
+    is infinite or NaN (a huge number overflowed) is written as the string ``"Infinity"``,
+    ``"-Infinity"`` or ``"NaN"`` (``allow_nan=False`` refuses any left); always valid UTF-8: a file
+    name that is not (its bytes kept by Python as surrogates) is written with its bad bytes as
+    ``\\xff`` escapes."""
+    json.dump(_printable(data), sys.stdout, indent=2, ensure_ascii=False, allow_nan=False)
     sys.stdout.write("\n")
+
+
+def one_line(text) -> str:
+    """``text`` as one line of at most MAX_MESSAGE characters (whitespace collapsed; undecodable
+    bytes, kept by Python as surrogates, written as backslash escapes)."""
+    message = " ".join(str(text).split())  # one line, whatever the input held
+    message = message.encode("utf-8", "backslashreplace").decode("utf-8")  # invalid UTF-8 arrives as surrogates
+    return message if len(message) <= MAX_MESSAGE else message[:MAX_MESSAGE - 3] + "..."
+
+
+def error_line(message) -> None:
+    """``derivspec: error: MESSAGE`` as one line on stderr (bad input, exit code 2 where it ends the run)."""
+    print(f"derivspec: error: {one_line(message)}", file=sys.stderr, flush=True)
 
 
 def printable_name(text: str) -> str:
@@ -23,6 +45,8 @@ def printable_name(text: str) -> str:
 
 
 def _printable(data):
+    if isinstance(data, float) and not math.isfinite(data):
+        return "NaN" if math.isnan(data) else NOT_FINITE[data]
     if isinstance(data, str):
         return printable_name(data) if any("\udc80" <= c <= "\udcff" for c in data) else data
     if isinstance(data, dict):
@@ -237,3 +261,51 @@ class Recomputing:
         if self.count:
             print(f"derivspec {self.command}: ran {self.count} behaviour checks in "
                   f"{time.monotonic() - self.started:.1f} s", file=sys.stderr, flush=True)
+
+
+class OutputFile:
+    """``--output-file FILE``: the path is checked when this is made -- before any work -- and
+    :meth:`capture` sends what a command prints on stdout there (written when the command is done;
+    missing folders on the way are made). A path that cannot be written is bad input, one line."""
+
+    def __init__(self, given: str, option: str = "--output-file"):
+        self.option, self.given = option, given
+        self.path = self._checked(given)
+
+    def _problem(self, why: str) -> Exception:
+        from derivspec.core.errors import DerivspecError
+
+        return DerivspecError(f"{self.option} {printable_name(str(self.given))}: {why}")
+
+    def _checked(self, given: str) -> Path:
+        if not str(given).strip():
+            raise self._problem("an empty path")
+        path = Path(given)
+        try:
+            if path.is_dir():
+                raise self._problem("is a folder, not a file")
+            folder = path.parent
+            while not folder.exists() and folder != folder.parent:
+                folder = folder.parent
+            if not folder.is_dir():
+                raise self._problem(f"{printable_name(str(folder))} is a file, not a folder")
+            if path.exists() and not os.access(path, os.W_OK):
+                raise self._problem("the file cannot be written (permission denied)")
+            if not path.exists() and not os.access(folder, os.W_OK | os.X_OK):
+                raise self._problem(f"the folder {printable_name(str(folder))} cannot be written (permission denied)")
+        except OSError as error:
+            raise self._problem(error.strerror or str(error)) from None
+        return path
+
+    @contextlib.contextmanager
+    def capture(self):
+        import io
+
+        buffer = io.StringIO()
+        with contextlib.redirect_stdout(buffer):
+            yield
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_text(buffer.getvalue(), encoding="utf-8", errors="surrogateescape")
+        except OSError as error:
+            raise self._problem(f"cannot be written ({error.strerror or error})") from None

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from derivspec.core.errors import DerivspecError
+from derivspec.core.numbers import fmt, max_difference
 from derivspec.core.registry import REGISTRY
 from derivspec.core.lectures import LECTURES, lecture, order_key
 # the math and the templates live in derivspec.app.rendering (shared with the annotated lecture view);
@@ -385,11 +386,11 @@ class Site:
                 continue
             r, mc = o.result, o.result.monte_carlo
             if mc is not None:
-                cells = (f"{mc.n:,}", f"{mc.estimate:.6g} ± {mc.stderr:.2g} (target {mc.expected:.6g})",
-                         f"{mc.z:+.2f} (|z| ≤ {mc.z_critical:.2f})",
-                         f"{mc.min_detectable_rel_error:.1%} (false-fail rate {mc.false_fail_rate:g})")
+                cells = (f"{mc.n:,}", f"{fmt(mc.estimate, '.6g')} ± {fmt(mc.stderr, '.2g')} (target {fmt(mc.expected, '.6g')})",
+                         f"{fmt(mc.z, '+.2f')} (|z| ≤ {fmt(mc.z_critical, '.2f')})",
+                         f"{fmt(mc.min_detectable_rel_error, '.1%')} (false-fail rate {fmt(mc.false_fail_rate, 'g')})")
             elif r.points is not None:
-                cells = (f"{r.points} points", f"max |Δ| = {r.max_abs_diff:.2g}", "—", r.detail)
+                cells = (f"{r.points} points", max_difference(r.max_abs_diff, r.passed), "—", r.detail)
             else:
                 cells = ("—", r.detail, "—", "—")
             rows.append({"route": o.route, "error": "", "passed": r.passed, "cells": cells})
@@ -503,6 +504,6 @@ def build_report(out: str | Path, claim_ids: list[str] | None = None, device: st
         progress.close()
     print(f"report: {len(pages)} pages, {len(list(img.glob('*.png')))} plots, {math.converted} formulas as MathML"
           + (f" ({len(math.failed)} shown as LaTeX)" if math.failed else "")
-          + f", {len(data.claims)} claims in {time.perf_counter() - start:.1f}s: {out / 'index.html'}", file=sys.stderr)
+          + f", {len(data.claims)} claims in {fmt(time.perf_counter() - start, '.1f')}s: {out / 'index.html'}", file=sys.stderr)
     return out / "index.html"
 

@@ -111,6 +111,9 @@ def run_command(args) -> int:
     for name in names:
         get_spec(name)  # an unknown name is bad input before anything runs
     device = resolve_device(args.device)  # --device cuda without CUDA: bad input before anything runs
+    from derivspec.app.paths import output_folder
+
+    output_folder(args.out, "--out")  # the plots' folder: a bad one is bad input before anything runs
     results = []
     for i, name in enumerate(names, 1):
         if len(names) > 1:

@@ -1,18 +1,21 @@
 """``derivspec scan FILE... [--json] [--only-flags] [--format text|json|github|sarif]``: the command's output.
 
-Exit codes: 0 nothing flagged, 1 something flagged, 2 bad input (a file that cannot be read,
-a binary file, not UTF-8 text) with one line on stderr, 3 nothing flagged but the scan is
-incomplete: a file's time budget (``--file-time-limit``) was spent before all its statements
-were checked (a timeout is inconclusive, never a pass: DESIGN.md).
+A path that cannot be read (missing, unreadable, binary, not UTF-8, empty, a suffix scan does not
+read, an OS error) is one line on stderr and left out; the other files are still scanned and
+reported, and the summary counts the paths not read (``refused``). Exit codes: 0 nothing flagged,
+1 something flagged, 2 nothing could be read (or bad usage), 3 nothing flagged but the scan is
+incomplete: a file's time budget (``--file-time-limit``) was spent before all its statements were
+checked (a timeout is inconclusive, never a pass: DESIGN.md).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
 
-from derivspec.core.errors import EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_OK, DerivspecError
+from derivspec.core.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_OK, DerivspecError
 
 VERDICT_STYLE = {"proved": "green", "disagrees": "bold red", "unchecked": "dim"}
 
@@ -51,44 +54,58 @@ def default_workers() -> int:
 
 
 def scan_paths(paths, *, seconds=None, workers=None, progress: bool = True, known: bool = True,
-               sources: bool = True, file_seconds=None, settings=None, include=(), exclude=()):
-    """Records and per-file summaries; DerivspecError (exit 2) for a file that cannot be scanned.
-    ``paths`` files or folders (derivspec.app.inputs), ``settings`` a derivspec.app.settings.Settings
-    (default: none), ``include`` / ``exclude`` globs added to its own; the rest as :func:`scan_files`."""
+               sources: bool = True, file_seconds=None, settings=None, include=(), exclude=(), refused=None):
+    """Records and per-file summaries. ``paths`` files or folders (derivspec.app.inputs), ``settings``
+    a derivspec.app.settings.Settings (default: none), ``include`` / ``exclude`` globs added to its
+    own; ``refused`` as :func:`scan_files` (without it, a path that cannot be scanned is
+    DerivspecError, exit 2); the rest as :func:`scan_files`."""
     from derivspec.app.inputs import lecture_files
     from derivspec.app.settings import Settings
 
     settings = settings or Settings()
-    return scan_files(lecture_files(paths, settings, include, exclude), seconds=seconds, workers=workers,
-                      progress=progress, known=known, sources=sources, file_seconds=file_seconds, settings=settings)
+    return scan_files(lecture_files(paths, settings, include, exclude, refused), seconds=seconds, workers=workers,
+                      progress=progress, known=known, sources=sources, file_seconds=file_seconds, settings=settings,
+                      refused=refused)
 
 
 def scan_files(files, *, seconds=None, workers=None, progress: bool = True, known: bool = True,
-               sources: bool = True, file_seconds=None, settings=None):
+               sources: bool = True, file_seconds=None, settings=None, refused=None, cache=None):
     """The records and per-file summaries of ``files``, the (path, name its records carry) pairs of
-    derivspec.app.inputs.lecture_files; every file is read before any is scanned, so bad input is
-    refused before any work. ``file_seconds``: each file's time budget (default FILE_SECONDS of
-    derivspec.scan.runner)."""
+    derivspec.app.inputs.lecture_files; every file is read before any is scanned. A file that cannot
+    be read (missing, unreadable, binary, not UTF-8, empty) is left out and its one-line message
+    (``path: problem``) added to ``refused``, the others still scanned; without ``refused`` it is
+    DerivspecError (exit 2). ``file_seconds``: each file's time budget (default FILE_SECONDS of
+    derivspec.scan.runner); ``cache`` a derivspec.app.scan_cache.ResultCache (None: every file checked)."""
     from derivspec.app.settings import Settings
     from derivspec.scan import ScanError, scan_file, summary
     from derivspec.scan.extract import load_lecture
     from derivspec.scan.runner import FILE_SECONDS
 
+    def refuse(error: ScanError) -> None:
+        if refused is None:
+            raise DerivspecError(str(error)) from None
+        refused.append(str(error))
+
     settings = settings or Settings()
-    for path, _ in files:  # bad input is refused before any work
+    readable = []
+    for path, name in files:  # bad input is refused before any work
         try:
             load_lecture(path)
         except ScanError as error:
-            raise DerivspecError(str(error)) from None
+            refuse(error)
+            continue
+        readable.append((path, name))
     workers = default_workers() if workers is None else workers
+    scan_one = cache.wrap(scan_file) if cache is not None else scan_file
     records, per_file = [], {}
-    for path, name in files:
+    for path, name in readable:
         try:
-            found = scan_file(path, seconds=seconds, workers=workers, known=known, sources=sources, name=name,
+            found = scan_one(path, seconds=seconds, workers=workers, known=known, sources=sources, name=name,
                               progress=_Progress(name) if progress else None,
                               file_seconds=file_seconds or FILE_SECONDS, declared=settings.declared)
-        except ScanError as error:
-            raise DerivspecError(str(error)) from None
+        except ScanError as error:  # changed since it was read
+            refuse(error)
+            continue
         records.extend(found)
         per_file[name] = summary(found)
     return records, per_file
@@ -104,36 +121,69 @@ def run(args) -> int:
     from derivspec.app.inputs import lecture_files
     from derivspec.app.settings import load_settings
 
+    from derivspec.app.output import OutputFile
+    from derivspec.app.scan_cache import ResultCache
+    from derivspec.app.scan_selection import Selection
+
     fmt = scan_format(args)
+    output_file = getattr(args, "output_file", None)
+    output = OutputFile(output_file) if output_file is not None else None  # checked before any work
     write_html = html_writer(args)  # --html DIR: checked before any work
+    selection = Selection.parse(getattr(args, "select", None), getattr(args, "ignore", None))
     settings = load_settings(getattr(args, "config", None))
     quiet = getattr(args, "quiet", False)
+    refused = _Said()  # paths not read: one line each on stderr as soon as known; the others are still scanned
     files = lecture_files(args.files, settings, getattr(args, "include", None) or (),
-                          getattr(args, "exclude", None) or ())  # (path, name): the scan, CI formats, --html
+                          getattr(args, "exclude", None) or (), refused)  # (path, name): the scan, CI formats, --html
+    cache = None if getattr(args, "no_cache", False) else ResultCache(getattr(args, "cache_dir", None))
     records, per_file = scan_files(files, seconds=args.time_limit, workers=args.jobs,
                                    progress=(fmt == "text" or sys.stderr.isatty()) and not quiet,
-                                   file_seconds=args.file_time_limit, settings=settings)
+                                   file_seconds=args.file_time_limit, settings=settings, refused=refused, cache=cache)
+    if not per_file:  # nothing could be read: each path was its line on stderr
+        return EXIT_BAD_INPUT
+    scanned = [(path, name) for path, name in files if name in per_file]
+    if selection:  # --select / --ignore: the rest of the run sees the chosen statements only
+        records = selection.apply(records)
+        per_file = {name: summary([r for r in records if r.file == name]) for name in per_file}
     flagged = [r for r in records if r.verdict == "disagrees" and not r.suppressed]  # a suppressed flag: not exit 1
     shown = flagged if args.only_flags else records
     total = summary(records)
     if len(per_file) > 1:
         total["files"] = per_file
-    if fmt in ("github", "sarif"):  # derivspec.app.scan_formats: CI annotations, a SARIF log
-        from derivspec.app.scan_formats import print_format
+    if refused:
+        total["refused"] = len(refused)  # files and folders not read (each one line on stderr)
+        total["refused_files"] = list(refused)
+    with output.capture() if output is not None else contextlib.nullcontext():
+        if fmt in ("github", "sarif"):  # derivspec.app.scan_formats: CI annotations, a SARIF log
+            from derivspec.app.scan_formats import print_format
 
-        print_format(fmt, records, total, files)
-    elif fmt == "json":
-        meta = run_metadata()
-        meta["files"] = [str(p) for p in args.files]
-        meta["settings"] = str(settings.source) if settings.source else None
-        print_json({"meta": meta, "statements": [r.to_json() for r in shown], "summary": total})
-    else:
-        print_table(shown, per_file, total, only_flags=args.only_flags, quiet=quiet)
+            print_format(fmt, records, total, scanned)
+        elif fmt == "json":
+            meta = run_metadata()
+            meta["files"] = [str(p) for p in args.files]
+            meta["settings"] = str(settings.source) if settings.source else None
+            print_json({"meta": meta, "statements": [r.to_json() for r in shown], "summary": total})
+        elif quiet or args.only_flags:  # a linter's rows: path:line:col: LEVEL ...
+            from derivspec.app.scan_formats import print_rows
+
+            print_rows(records, per_file, total, scanned, errors_only=args.only_flags, totals=not quiet)
+        else:
+            print_table(shown, per_file, total, files=scanned)
     if write_html:
-        write_html(files, records)
+        write_html(scanned, records)
     if flagged:
         return EXIT_FAILED
     return EXIT_INCONCLUSIVE if any(r.reason.startswith(BUDGET_SPENT) for r in records) else EXIT_OK
+
+
+class _Said(list):
+    """Lines of paths not read, each printed on stderr as it is added (``derivspec: error: PATH: PROBLEM``)."""
+
+    def append(self, line: str) -> None:
+        from derivspec.app.output import error_line
+
+        error_line(line)
+        super().append(line)
 
 
 def scan_format(args) -> str:
@@ -152,30 +202,39 @@ def _clip(text: str, limit: int) -> str:
 BLOCKS_BELOW = 100  # columns: narrower than this, one block of lines per statement instead of a table
 
 
-def _location(record) -> str:
-    """``L12`` or ``L12-14``; in a notebook ``cell 3, line 2`` / ``cell 3, lines 2-4`` (lines
-    within the cell: derivspec.app.scan_formats.where, as the CI formats say it)."""
-    from derivspec.app.scan_formats import where
-
-    first, last = record.lines[0], record.lines[-1]
-    if record.cell is not None:
-        return where(record)
-    return f"L{first}" if first == last else f"L{first}-{last}"
+def _location(record, sources) -> str:
+    """``12:5`` (line, column of the statement's start; a notebook's ``cell 3:2:5``, the line within the cell)."""
+    cell = "" if record.cell is None else f"cell {record.cell}:"
+    return f"{cell}{int(record.lines[0])}:{sources.column(record) if sources is not None else 1}"
 
 
-def print_table(records, per_file: dict, total: dict, only_flags: bool = False, quiet: bool = False) -> None:
+def _verdict_text(record) -> str:
+    """``LEVEL verdict`` (``error disagrees``, ``notice unchecked``; the verdict alone without a
+    level), and a suppression."""
+    found = record.level
+    return (f"{found} " if found else "") + record.verdict + (" (suppressed)" if record.suppressed else "")
+
+
+def print_table(records, per_file: dict, total: dict, only_flags: bool = False, quiet: bool = False,
+                files=None) -> None:
     """The records per file within the terminal's width (derivspec.app.output.width): a table at
-    BLOCKS_BELOW columns and more, else a block per statement (``L12-14  disagrees  claim``, then
-    the statement and the reason, evidence and correct form, indented and wrapped). ``quiet``: each
-    file's summary line and its flags only (location, claim, statement, correct form,
-    counterexample), no total."""
+    BLOCKS_BELOW columns and more (the location ``line:col``), else a block per statement
+    (``path:12:5: disagrees  chain  claim``, then the statement and the reason, evidence and correct
+    form, indented and wrapped); a notice's and a warning's evidence is shown as a flag's is.
+    ``quiet``: each file's summary line and its flags only, no total (``scan -q`` prints
+    derivspec.app.scan_formats.print_rows instead). ``files``: the (path, name) pairs read, for
+    the paths and columns."""
     from rich.markup import escape
     from rich.table import Table
     from rich.text import Text
 
     from derivspec.app.output import console, print_indented
+    from derivspec.app.scan_formats import locations
+    from derivspec.app.scan_locations import Sources
 
     out = console()
+    sources = Sources(files or [])
+    located = locations(files or [])
     blocks = quiet or out.width < BLOCKS_BELOW
     by_file: dict[str, list] = {}
     for r in records:
@@ -196,42 +255,46 @@ def print_table(records, per_file: dict, total: dict, only_flags: bool = False, 
         if blocks:
             out.print(Text(title, style="bold"), overflow="fold")
             for r in rows:
-                head = Text(f"{file}:{_location(r)}" if quiet else _location(r), style="bold")
-                verdict = Text(r.verdict + (" (suppressed)" if r.suppressed else ""), style=VERDICT_STYLE[r.verdict])
+                path = located.get(r.file, r.file)
+                head = Text(f"{path}:{_location(r, sources)}:", style="bold")
+                verdict = Text(_verdict_text(r), style=VERDICT_STYLE[r.verdict])
                 parts = [head] if quiet else [head, verdict, Text(r.kind)]
                 if r.claim:
                     parts.append(Text(r.claim, style="cyan"))
                 out.print(Text("  ").join(parts), overflow="fold")
                 indented(Text(" ".join(r.text.split())))
-                flagged = r.verdict == "disagrees"
+                flagged = r.verdict == "disagrees" or r.level in ("warning", "notice")
                 if not quiet and r.reason:
                     indented(Text(f"{'why' if flagged else 'reason'}: ", style="dim") + Text(_clip(r.reason, 400)))
                 if r.correct and flagged:
                     indented(Text("correct: ", style="dim") + Text(" ".join(r.correct.split())))
                 if r.evidence and flagged:
-                    indented(Text("counterexample: " if quiet else "evidence: ", style="dim")
+                    indented(Text("counterexample: " if quiet and r.verdict == "disagrees" else "evidence: ", style="dim")
                              + Text(" ".join(r.evidence.split()), style="yellow"))
                 if r.suppressed:
                     indented(Text(f"suppressed: {r.suppressed}", style="dim"))
             continue
         grid = Table(title=title, title_justify="left")
-        grid.add_column("lines", no_wrap=True)
+        grid.add_column("line:col", no_wrap=True)
         grid.add_column("kind", no_wrap=True)
         grid.add_column("verdict", no_wrap=True)
         grid.add_column("statement", overflow="fold", max_width=max(30, (out.width - 40) // 2))
         grid.add_column("claim / reason / evidence", overflow="fold")
         for r in rows:
-            verdict = f"[{VERDICT_STYLE[r.verdict]}]{r.verdict}[/]" + (" [dim](suppressed)[/]" if r.suppressed else "")
+            found = r.level
+            verdict = (f"[{VERDICT_STYLE[r.verdict]}]{r.verdict}[/]" + (f" [yellow]({found})[/]" if found in
+                                                                         ("warning", "notice") else "")
+                       + (" [dim](suppressed)[/]" if r.suppressed else ""))
             detail = escape(_clip(r.reason, 260))
             if r.claim and r.claim not in r.reason:
                 detail = f"[cyan]{escape(r.claim)}[/] " + detail
-            if r.evidence and r.verdict == "disagrees":
+            if r.evidence and found in ("error", "warning", "notice"):
                 detail += f"\n[yellow]{escape(_clip(r.evidence, 220))}[/]"
             if r.correct and r.verdict == "disagrees":
                 detail += f"\ncorrect: {escape(_clip(r.correct, 200))}"
             if r.suppressed:
                 detail += f"\n[dim]suppressed: {escape(r.suppressed)}[/]"
-            grid.add_row(_location(r), r.kind, verdict, escape(_clip(r.text, 200)), detail)
+            grid.add_row(_location(r, sources), r.kind, verdict, escape(_clip(r.text, 200)), detail)
         out.print(grid)
     if quiet:
         return
@@ -241,4 +304,5 @@ def print_table(records, per_file: dict, total: dict, only_flags: bool = False, 
               + (f", {total['suppressed']} {'flag' if total['suppressed'] == 1 else 'flags'} suppressed"
                  if total.get("suppressed") else "")
               + f"), {total['unchecked']} unchecked"
-              + (f" ({escape(reasons)})" if reasons else ""))
+              + (f" ({escape(reasons)})" if reasons else "")
+              + (f"; [bold]{total['refused']} not read[/]" if total.get("refused") else ""))

@@ -1,23 +1,37 @@
-r"""``derivspec scan --format github|sarif``: the scan's records for continuous integration.
+r"""``derivspec scan``'s findings as linters report them: text rows, GitHub annotations, SARIF.
 
-``github``: one GitHub Actions workflow command per flag (a statement whose verdict is
-``disagrees``), which the runner shows as an annotation on the file and lines::
+Each record has a level (derivspec.scan.records.level_of): ``error`` a flag, ``warning`` a statement
+whose check ran out of time, ``notice`` an unchecked statement whose sides differ under one reading
+(not flagged because another reading holds); proved and other unchecked statements have none.
 
-    ::error file=lectures/kl.md,line=4,endLine=4,title=derivspec kl.gaussian.univariate::<message>
+``text`` rows (``--quiet``, ``--only-flags``): ``path:line:col: LEVEL verdict: reason [tag]`` as ruff
+and mypy print them (a notebook's ``path:cell N:line:col``), the path relative to the working
+directory, the tag the claim or the statement's class (what ``--select`` and ``--ignore`` take); then,
+indented, the statement, the correct form and the counterexample (``name = value`` pairs as the
+record gives them).
 
-The message holds the statement, the reason, the counterexample and the correct form, one per
-line. Proved and unchecked statements produce nothing; a flag suppressed in the lecture (the
-record's ``suppressed`` field) is a ``::notice``; a file whose time budget was spent before all
-its statements were checked (exit code 3) is one ``::warning``. A last plain line sums up the scan.
+``github``: one GitHub Actions workflow command per finding, which the runner shows as an
+annotation on the file and lines::
+
+    ::error file=lectures/kl.md,line=4,endLine=4,col=3,title=derivspec kl.gaussian.univariate::<message>
+
+The message holds the statement, the reason, the counterexample (a notice's evidence) and the
+correct form, one per line. A flag is an ``::error``; a flag suppressed in the lecture (the
+record's ``suppressed`` field) and a notice are ``::notice``; a statement stopped by its time limit
+is a ``::warning``, and a file whose time budget was spent before all its statements were checked
+(exit code 3) is one ``::warning`` for the file. A last plain line sums up the scan.
 Values are escaped as the Actions toolkit escapes them (``@actions/core`` ``command.ts``): in the
 message ``%``, CR and LF become ``%25``, ``%0D``, ``%0A``; in a property also ``:`` and ``,``
 become ``%3A`` and ``%2C``.
 
 ``sarif``: one SARIF 2.1.0 log (OASIS) with one run: ``tool.driver`` (name, version,
 informationUri, one rule per flagged claim, or per kind of step for a flag without a claim:
-``scan.chain``, ``scan.number``), one result per flag (level ``error``, the message, the file as a
-URI relative to the working directory -- ``uriBaseId`` ``SRCROOT`` -- and the lines as a region,
-``properties`` with the verdict, evidence and correct form); a suppressed flag carries a
+``scan.chain``, ``scan.number``; ``scan.one-reading`` for notices, ``scan.time-limit`` for warnings),
+one result per finding (level ``error``, ``note`` for a notice, ``warning``; the message, the file as
+a URI relative to the working directory -- ``uriBaseId`` ``SRCROOT`` -- and the lines and start
+column as a region, columns counted in Unicode code points; ``properties`` with the verdict,
+evidence and correct form); a flag whose correct form replaces a right side found as written
+carries a ``fixes`` entry (derivspec.app.scan_locations); a suppressed flag carries a
 ``suppressions`` entry of kind ``inSource``. Code-scanning services (GitHub's
 ``github/codeql-action/upload-sarif``) read it.
 
@@ -66,9 +80,99 @@ def locations(files) -> dict[str, str]:
     return {name: _relative(path) for path, name in files}
 
 
+NOTICE_RULE, WARNING_RULE = "scan.one-reading", "scan.time-limit"
+LEVEL_RULES = {
+    NOTICE_RULE: "an unchecked statement whose two sides differ under one reading; not flagged because another "
+                 "reading, or an assumption the lecture may make, holds",
+    WARNING_RULE: "a statement whose check was stopped by its time limit (--time-limit raises it)",
+}
+
+
 def rule_id(record) -> str:
-    """The claim a flag is about, or ``scan.<kind>`` for a step that is no known claim."""
+    """The claim a flag is about, or ``scan.<kind>`` for a step that is no known claim;
+    :data:`NOTICE_RULE` / :data:`WARNING_RULE` for a notice and a warning."""
+    found = record.level
+    if found == "notice":
+        return NOTICE_RULE
+    if found == "warning":
+        return WARNING_RULE
     return record.claim or f"scan.{record.kind}"
+
+
+def tag(record) -> str:
+    """The claim, else the statement's class with hyphens (``worked-number``): a value ``--select``
+    and ``--ignore`` take; ``scan.<kind>`` for a record with neither."""
+    return record.claim or (record.category.replace(" ", "-") if record.category else f"scan.{record.kind}")
+
+
+def findings(records, errors_only: bool = False, suppressed: bool = False) -> list:
+    """The records a linter reports, in order: flags not suppressed (``suppressed``: those too),
+    and (unless ``errors_only``) warnings and notices -- a statement left by the file's time budget
+    is counted per file instead (:func:`_incomplete`)."""
+    from derivspec.scan.runner import BUDGET_SPENT
+
+    chosen = []
+    for r in records:
+        found = r.level
+        if found == "error" and (suppressed or not r.suppressed):
+            chosen.append(r)
+        elif not errors_only and found in ("warning", "notice") and not r.reason.startswith(BUDGET_SPENT):
+            chosen.append(r)
+    return chosen
+
+
+def linter_location(record, located: dict, sources) -> str:
+    """``path:line:col`` (a notebook's ``path:cell N:line:col``), the path as :func:`locations` gives it."""
+    path = located.get(record.file, record.file)
+    cell = "" if record.cell is None else f"cell {record.cell}:"
+    return f"{path}:{cell}{int(record.lines[0])}:{sources.column(record)}"
+
+
+def linter_row(record, located: dict, sources) -> str:
+    """``path:line:col: LEVEL verdict: reason [tag]``."""
+    return (f"{linter_location(record, located, sources)}: {record.level} {record.verdict}: "
+            f"{' '.join(str(record.reason).split())} [{tag(record)}]")
+
+
+def details(record) -> list[str]:
+    """A finding's lines under its row: the statement, the correct form, the counterexample (a
+    notice's evidence), why a flag is suppressed."""
+    out = [" ".join(record.text.split())]
+    if record.correct:
+        out.append(f"correct: {' '.join(record.correct.split())}")
+    if record.evidence:
+        label = "counterexample" if record.verdict == "disagrees" else "evidence"
+        out.append(f"{label}: {' '.join(record.evidence.split())}")
+    if record.suppressed:
+        out.append(f"suppressed: {record.suppressed}")
+    return out
+
+
+def print_rows(records, per_file: dict, total: dict, files, errors_only: bool, totals: bool) -> None:
+    """Text output as a linter's: per file its summary line, then each finding (:func:`findings`) as
+    :func:`linter_row` with its :func:`details` indented; ``totals``: the scan's summary line last."""
+    from derivspec.app.output import say, width, wrapped
+    from derivspec.app.scan_locations import Sources
+
+    located, sources = locations(files), Sources(files)
+    by_file: dict[str, list] = {}
+    for r in findings(records, errors_only):
+        by_file.setdefault(r.file, []).append(r)
+    for file, s in per_file.items():
+        rows = by_file.get(file, [])
+        title = (f"{file}: {s['statements']} statements, {s['checked']} checked, {s['flagged']} flagged, "
+                 + (f"{s['suppressed']} suppressed, " if s.get("suppressed") else "") + f"{s['unchecked']} unchecked")
+        say(wrapped(title + ("" if rows or not errors_only else " — nothing flagged"), later="  "))
+        for r in rows:
+            row, location = linter_row(r, located, sources), linter_location(r, located, sources)
+            if len(location) + 2 > width():  # a location is never broken: on a line of its own, however long
+                say(location + ":")
+                row = row[len(location) + 2:]
+            say(wrapped(row, later="    "))
+            for line in details(r):
+                say(wrapped(line, indent="    ", later="      "))
+    if totals:
+        say(wrapped(_summary_line(total), later="  "))
 
 
 def where(record) -> str:
@@ -79,10 +183,11 @@ def where(record) -> str:
 
 
 def message(record) -> str:
-    """The statement, why it is flagged, the counterexample and the correct form: one per line."""
+    """The statement, why it is flagged, the counterexample (a notice's evidence) and the correct
+    form: one per line."""
     parts = [f"{where(record)}: {' '.join(record.text.split())}", record.reason]
     if record.evidence:
-        parts.append(f"counterexample: {record.evidence}")
+        parts.append(f"{'counterexample' if record.verdict == 'disagrees' else 'evidence'}: {record.evidence}")
     if record.correct:
         parts.append(f"correct: {record.correct}")
     return "\n".join(parts)
@@ -106,21 +211,26 @@ def _summary_line(total: dict) -> str:
     return line + (f", {suppressed} suppressed" if isinstance(suppressed, int) and suppressed else "")
 
 
+GITHUB_TITLES = {"notice": " (differs under one reading, not flagged)", "warning": " (time limit)"}
+
+
 def github_commands(records, total: dict, files) -> list[str]:
     """The workflow commands of a scan, then its summary line; ``files`` the (path, name) pairs read."""
-    out, located = [], locations(files)
-    for r in records:
-        if r.verdict != "disagrees":
-            continue
-        suppressed, why = bool(r.suppressed), r.suppressed
+    from derivspec.app.scan_locations import Sources
+
+    out, located, sources = [], locations(files), Sources(files)
+    for r in findings(records, suppressed=True):
+        suppressed, why, found = bool(r.suppressed), r.suppressed, r.level
         properties = {"file": located.get(r.file, r.file)}
         if r.cell is None:
             properties["line"], properties["endLine"] = int(r.lines[0]), int(r.lines[1])
-        title = f"derivspec {rule_id(r)}" + (" (suppressed)" if suppressed else "")
-        properties["title"] = title
+            properties["col"] = sources.column(r)
+        title = f"derivspec {r.claim or 'scan.' + r.kind}" + (" (suppressed)" if suppressed else "")
+        properties["title"] = title + GITHUB_TITLES.get(found, "")
         text = message(r) + (f"\nsuppressed in the lecture{': ' + why if why else ''}" if suppressed else "")
         fields = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
-        out.append(f"::{'notice' if suppressed else 'error'} {fields}::{escape_data(text)}")
+        command = "notice" if suppressed or found == "notice" else found
+        out.append(f"::{command} {fields}::{escape_data(text)}")
     for file, count in _incomplete(records).items():
         text = (f"scan incomplete: the file's time budget was spent, {count} statements not checked "
                 "(raise --file-time-limit)")
@@ -151,6 +261,10 @@ def _information_uri() -> str:
 
 
 def _rule(identifier: str, record) -> dict:
+    if identifier in LEVEL_RULES:
+        return {"id": identifier, "name": identifier, "shortDescription": {"text": LEVEL_RULES[identifier]},
+                "defaultConfiguration": {"level": SARIF_LEVELS[record.level]},
+                "properties": {"tags": ["derivspec", record.level]}}
     if record.claim:
         try:
             from derivspec.core import registry
@@ -173,17 +287,29 @@ def _artifact(path: str) -> dict:
     return {"uri": urllib.parse.quote(path), "uriBaseId": SRCROOT}
 
 
+SARIF_LEVELS = {"error": "error", "warning": "warning", "notice": "note"}
+SARIF_KINDS = {"error": "fail", "warning": "open", "notice": "review"}  # open: not decided; review: for a person
+
+
+def _fix(record, artifact: dict, region: dict) -> dict:
+    """A SARIF fix: the flagged right side replaced by the correct form."""
+    return {"description": {"text": f"replace the right side by the correct form: {record.correct}"},
+            "artifactChanges": [{"artifactLocation": artifact,
+                                 "replacements": [{"deletedRegion": region,
+                                                   "insertedContent": {"text": record.correct}}]}]}
+
+
 def sarif_log(records, total: dict, files) -> dict:
-    """The scan's flags as a SARIF 2.1.0 log (one run); ``files`` the (path, name) pairs read."""
+    """The scan's findings as a SARIF 2.1.0 log (one run); ``files`` the (path, name) pairs read."""
+    from derivspec.app.scan_locations import Sources
     from derivspec.core.metadata import version
 
-    located = locations(files)
+    located, sources = locations(files), Sources(files)
     rules: list[dict] = []
     index: dict[str, int] = {}
     results = []
-    for r in records:
-        if r.verdict != "disagrees":
-            continue
+    for r in findings(records, suppressed=True):
+        found = r.level
         identifier = rule_id(r)
         if identifier not in index:
             index[identifier] = len(rules)
@@ -192,15 +318,20 @@ def sarif_log(records, total: dict, files) -> dict:
         properties = {key: data[key] for key in ("verdict", "evidence_level", "kind", "claim", "reason", "evidence",
                                                  "correct", "class", "lines", "cell") if data.get(key) is not None}
         properties["statement"] = r.text
-        location = {"artifactLocation": _artifact(located.get(r.file, r.file))}
+        properties["level"] = found
+        artifact = _artifact(located.get(r.file, r.file))
+        location = {"artifactLocation": artifact}
         if r.cell is not None:
             properties["cell"] = r.cell
         else:
-            location["region"] = {"startLine": int(r.lines[0]), "endLine": int(r.lines[1]),
-                                  "snippet": {"text": r.text}}
-        result = {"ruleId": identifier, "ruleIndex": index[identifier], "level": "error", "kind": "fail",
-                  "message": {"text": message(r)}, "locations": [{"physicalLocation": location}],
-                  "properties": properties}
+            location["region"] = {"startLine": int(r.lines[0]), "startColumn": sources.column(r),
+                                  "endLine": int(r.lines[1]), "snippet": {"text": r.text}}
+        result = {"ruleId": identifier, "ruleIndex": index[identifier], "level": SARIF_LEVELS[found],
+                  "kind": SARIF_KINDS[found], "message": {"text": message(r)},
+                  "locations": [{"physicalLocation": location}], "properties": properties}
+        region = sources.replaced_region(r) if found == "error" else None
+        if region is not None:
+            result["fixes"] = [_fix(r, artifact, region)]
         if r.suppressed:
             result["suppressions"] = [{"kind": "inSource", "status": "accepted", "justification": r.suppressed}]
         results.append(result)
@@ -212,7 +343,7 @@ def sarif_log(records, total: dict, files) -> dict:
                   "workingDirectory": {"uri": Path.cwd().as_uri() + "/"}}
     driver = {"name": "derivspec", "version": version("derivspec") or "unknown",
               "informationUri": _information_uri(), "rules": rules}
-    run = {"tool": {"driver": driver}, "invocations": [invocation],
+    run = {"tool": {"driver": driver}, "invocations": [invocation], "columnKind": "unicodeCodePoints",
            "originalUriBaseIds": {SRCROOT: {"uri": Path.cwd().as_uri() + "/"}},
            "results": results, "properties": {"summary": total}}
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}

@@ -29,7 +29,7 @@ from typing import Mapping
 
 import sympy
 
-from derivspec.core import symbolic
+from derivspec.core import limits, symbolic
 from derivspec.core.claims import Claim
 from derivspec.core.errors import DerivspecError, FormulaError, ParameterError
 from derivspec.core.formula import FUNCTIONS, check_text, exact_number, parse_formula
@@ -67,7 +67,7 @@ class CheckResult:
                 "points": self.points,
                 "evaluated": self.evaluated,
                 "skipped": self.skipped,
-                "max_abs_diff": None if self.max_abs_diff is None or math.isinf(self.max_abs_diff) else self.max_abs_diff,
+                "max_abs_diff": None if self.max_abs_diff is None or not math.isfinite(self.max_abs_diff) else self.max_abs_diff,
                 "counterexample": self.counterexample.to_json() if self.counterexample else None,
             },
             "reason": self.reason,
@@ -362,7 +362,7 @@ def _limit_memory() -> None:
 
 
 def _collect(claim: Claim, pid: int, read_end: int, seconds: float) -> dict:
-    deadline = time.monotonic() + seconds + GRACE_SECONDS
+    deadline = time.monotonic() + limits.scaled(seconds) + GRACE_SECONDS
     chunks = []
     killed = False
     try:

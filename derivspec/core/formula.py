@@ -79,6 +79,9 @@ FUNCTIONS = {
     "gamma": (sympy.gamma, 1, 1),
     "loggamma": (sympy.loggamma, 1, 1),
     "lgamma": (sympy.loggamma, 1, 1),
+    "factorial": (lambda x: factorial(x), 1, 1),
+    "binomial": (lambda n, k: binomial(n, k), 2, 2),
+    "sech": (sympy.sech, 1, 1),
 }
 CONSTANTS = {"pi": sympy.pi, "E": sympy.E, "e": sympy.E}
 
@@ -143,6 +146,24 @@ def check_size(value: sympy.Expr) -> sympy.Expr:
                 raise FormulaError(f"an exact number in the formula has about {int(bits * math.log10(2))} digits; "
                                    f"the limit is {MAX_DIGITS}")
     return value
+
+
+MAX_FACTORIAL = 1000  # a number's factorial or binomial is computed exactly up to this
+
+
+def factorial(value: sympy.Expr) -> sympy.Expr:
+    """``value!``; a number's only for a whole number from 0 to MAX_FACTORIAL (computed exactly)."""
+    if value.is_Number and (not value.is_Integer or value < 0 or value > MAX_FACTORIAL):
+        raise FormulaError(f"the factorial of {value} is not read (a whole number from 0 to {MAX_FACTORIAL})")
+    return sympy.factorial(value)
+
+
+def binomial(n: sympy.Expr, k: sympy.Expr) -> sympy.Expr:
+    """The binomial coefficient; numbers in it at most MAX_FACTORIAL in size (computed exactly)."""
+    for value in (n, k):
+        if value.is_Number and abs(value) > MAX_FACTORIAL:
+            raise FormulaError(f"a binomial coefficient of {value} is not read (numbers up to {MAX_FACTORIAL})")
+    return sympy.binomial(n, k)
 
 
 def power(base: sympy.Expr, exponent: sympy.Expr) -> sympy.Expr:

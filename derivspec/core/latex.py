@@ -41,6 +41,8 @@ import sympy
 
 from derivspec.core.errors import FormulaError
 from derivspec.core.formula import add as checked_add
+from derivspec.core.formula import binomial as checked_binomial
+from derivspec.core.formula import factorial as checked_factorial
 from derivspec.core.formula import check_text, exact_number
 from derivspec.core.formula import multiply as checked_multiply
 from derivspec.core.formula import power as checked_power
@@ -103,6 +105,14 @@ _ALIASES = {
     r"\dfrac": r"\frac", r"\tfrac": r"\frac", r"\cfrac": r"\frac", r"\ln": r"\log",
 }
 _STRUCTURAL = frozenset({r"\frac", r"\sqrt", r"\sum", r"\prod"} | _ROMAN)
+# Claim mode (``check``) only -- the document reader (derivspec.scan.reader) shares the tables above
+# and reads these constructs its own way: hyperbolic secants, log-gamma, binomials, \mathcal N.
+_CLAIM_FUNCTIONS = {**_FUNCTIONS, r"\sech": (sympy.sech, 1, 1), r"\csch": (sympy.csch, 1, 1),
+                    r"\coth": (sympy.coth, 1, 1), r"\lgamma": (sympy.loggamma, 1, 1), r"\Gamma": (sympy.gamma, 1, 1)}
+_CLAIM_WORDS = {**_WORDS, "sech": r"\sech", "csch": r"\csch", "coth": r"\coth", "lgamma": r"\lgamma",
+                "loggamma": r"\lgamma", "lnGamma": r"\lgamma", "logGamma": r"\lgamma"}
+_CLAIM_ALIASES = {**_ALIASES, r"\dbinom": r"\binom", r"\tbinom": r"\binom", r"\mid": ";"}
+_CLAIM_STRUCTURAL = _STRUCTURAL | {r"\binom", r"\mathcal"}
 _IGNORED = frozenset(
     {r"\,", r"\;", r"\:", r"\!", r"\ ", r"\quad", r"\qquad", r"\displaystyle", r"\textstyle", r"\limits",
      r"\nolimits", r"\scriptstyle"}
@@ -140,7 +150,7 @@ _UNICODE_GREEK = {
 _TOKEN_RE = re.compile(
     r"(?P<num>\d+(?:\.\d+)?|\.\d+)|(?P<cmd>\\(?:[A-Za-z]+|.))"
     r"|(?P<word>(?:" + "|".join(_BARE_WORDS) + r")(?![A-Za-z]))|(?P<name>[A-Za-z])"
-    r"|(?P<space>\s+)|(?P<sym>[-+*/^_()\[\]{}|~,‖=])",
+    r"|(?P<space>\s+)|(?P<sym>[-+*/^_()\[\]{}|~,;!‖=])",
     re.DOTALL,
 )
 
@@ -285,14 +295,14 @@ def _classify(tex: str, match: re.Match) -> _Token | None:
         return _Token("func", _WORDS[text], pos)
     if kind != "cmd":
         return _Token(kind, text, pos)
-    text = _ALIASES.get(text, text)
-    if text in ("*", "/", "|", "‖", "(", ")", "[", "]"):
+    text = _CLAIM_ALIASES.get(text, text)
+    if text in ("*", "/", "|", "‖", "(", ")", "[", "]", ";"):
         return _Token("sym", text, pos)
     if text in _GREEK:
         return _Token("name", text, pos)
-    if text in _FUNCTIONS:
+    if text in _CLAIM_FUNCTIONS:
         return _Token("func", text, pos)
-    if text in _STRUCTURAL or text in (r"\left", r"\right"):
+    if text in _CLAIM_STRUCTURAL or text in (r"\left", r"\right"):
         return _Token("cmd", text, pos)
     if text in _ACCENTS:
         return _Token("accent", _ACCENTS[text], pos)
@@ -403,6 +413,7 @@ class _Parser:
         self.bindings: dict[str, int | sympy.Expr] = {}  # summation indices in scope
         self.probe: list | None = None  # while inferring a sum's range: unresolved indexed names
         self.terms = 0
+        self.claim_mode = True  # the document reader (scan) sets up its own state and reads a/2b its way
 
     # -- token helpers ---------------------------------------------------------------
     def peek(self, ahead: int = 0) -> _Token:
@@ -467,21 +478,38 @@ class _Parser:
             raise self.error(self.peek(), "the formula has too many terms")
 
     def term(self) -> sympy.Expr:
+        start = self.peek().pos
         factors = [self.signed()]
         while True:
             token = self.peek()
             if token.kind == "sym" and token.text in ("*", "/"):
                 self.next()
+                divisor_start = self.peek().pos
                 rhs = self.signed()
                 if token.text == "/":
                     if rhs == 0:
                         raise self.error(token, "division by zero: the formula is undefined")
+                    if getattr(self, "claim_mode", False) and self.starts_simple_factor(self.peek()):
+                        self.ambiguous_division(start, token, divisor_start)
                     rhs = checked_power(rhs, sympy.Integer(-1))
                 factors.append(rhs)
             elif self.starts_factor(token):
                 factors.append(self.factor())
             else:
                 return checked_multiply(factors) if len(factors) > 1 else factors[0]
+
+    def ambiguous_division(self, start: int, slash: _Token, divisor_start: int) -> None:
+        """``a/2b``: refused, naming both readings, (a/2)b and a/(2b) -- never a guess."""
+        divisor_end = self.peek().pos
+        while self.starts_simple_factor(self.peek()):
+            self.factor()
+        end = self.peek().pos
+        left = self.tex[start:slash.pos].strip()
+        divisor = self.tex[divisor_start:divisor_end].strip()
+        rest = self.tex[divisor_end:end].strip()
+        raise self.error(slash, f"ambiguous '/': \"{left}/{divisor}{rest}\" reads as ({left}/{divisor}){rest} or as "
+                                f"{left}/({divisor}{rest}); write \\frac{{...}}{{...}} or put the denominator in "
+                                "braces or parentheses")
 
     def signed(self) -> sympy.Expr:
         token = self.peek()
@@ -498,21 +526,51 @@ class _Parser:
             self.next()
             value = self.function(r"\sigmoid", token)
             return value
+        if token.kind == "name" and token.text == r"\Gamma" and self.peek(1).text == "(" \
+                and ("", r"\Gamma", None) not in self.names:  # Gamma(x): the gamma function
+            self.next()
+            return self.function(r"\Gamma", token)
         if (token.kind in ("name", "accent", "font") and not self.font_number()) or self.roman_letter():
             key = self.name()
+            bangs = self.count_factorials()  # n!^2 = (n!)^2
             script_sub, sup = self.scripts()
             accent, base, sub = key
             if script_sub is not None:
-                if sub is not None:
-                    raise self.error(token, "double subscript")
+                if sub is not None or bangs:
+                    raise self.error(token, "double subscript" if sub is not None else "a subscript after '!'")
                 sub = script_sub
             value = self.resolve((accent, base, sub), token)
         else:
             value = self.atom()
+            bangs = self.count_factorials()
             script_sub, sup = self.scripts()
             if script_sub is not None:
                 raise self.error(token, "a subscript can only follow a name")
-        return value if sup is None else checked_power(value, sup)
+        value = self.apply_factorials(value, bangs)
+        value = value if sup is None else checked_power(value, sup)
+        if self.peek().text == "!" and self.peek().kind == "sym":
+            if sup is not None:
+                raise self.error(self.peek(), "ambiguous '!' after a power: write (x^{k})! or {x!}^{k}")
+            value = self.apply_factorials(value, self.count_factorials())  # n_1!
+        return value
+
+    def count_factorials(self) -> int:
+        count = 0
+        while self.peek().text == "!" and self.peek().kind == "sym":
+            self.next()
+            count += 1
+        if count > 1:
+            raise self.error(self.peek(), "'!!' (a double factorial) is not supported: write the product")
+        return count
+
+    def apply_factorials(self, value: sympy.Expr, count: int) -> sympy.Expr:
+        """``n!`` as SymPy's factorial (Gamma(n + 1)); a number's factorial at most 1000!."""
+        for _ in range(count):
+            try:
+                value = checked_factorial(value)
+            except FormulaError as error:
+                raise self.error(self.peek(), str(error)) from None
+        return value
 
     def roman_letter(self) -> bool:
         """``\\mathrm{x}``: one letter in roman type is a name (``\\mathrm{e}`` is Euler's e)."""
@@ -672,8 +730,48 @@ class _Parser:
             return self.roman(token)
         if token.text in (r"\sum", r"\prod"):
             return self.big_operator(token)
+        if token.text == r"\binom":
+            self.next()
+            n = self.argument(r"'\binom'")
+            k = self.argument(r"'\binom{...}'")
+            try:
+                return checked_binomial(n, k)
+            except FormulaError as error:
+                raise self.error(token, str(error)) from None
+        if token.text == r"\mathcal":
+            return self.normal_density(token)
         found = "end of input" if token.kind == "end" else f"'{token.text}'"
         raise self.error(token, f"expected a value but found {found}")
+
+    def normal_density(self, token: _Token) -> sympy.Expr:
+        """``\\mathcal N(x; \\mu, \\sigma^2)``: the Gaussian density at x, mean mu, variance sigma^2."""
+        self.next()
+        braced = self.peek().text == "{"
+        if braced:
+            self.next()
+        letter = self.next()
+        if braced:
+            self.expect("}")
+        if letter.text != "N":
+            raise self.error(token, f"'\\mathcal {letter.text}': only the normal density \\mathcal N(x; \\mu, \\sigma^2) is read")
+        if self.peek().text != "(":
+            raise self.error(self.peek(), "expected (x; \\mu, \\sigma^2) after '\\mathcal N'")
+        self.next()
+        saved = self.abs_depth, self.norm_depth
+        self.abs_depth = self.norm_depth = 0
+        point = self.expr()
+        if self.peek().text != ";":
+            raise self.error(self.peek(), "'\\mathcal N' is read as a density: write \\mathcal N(x; \\mu, \\sigma^2) "
+                                          "(the point, ';' or \\mid, then the mean and the variance)")
+        self.next()
+        mean = self.expr()
+        self.expect(",")
+        variance = self.expr()
+        self.expect(")")
+        self.abs_depth, self.norm_depth = saved
+        if self.peek().text in ("^", "_"):
+            raise self.error(self.peek(), "a script after \\mathcal N(...): write (\\mathcal N(...))^k")
+        return sympy.exp(-(point - mean) ** 2 / (2 * variance)) / sympy.sqrt(2 * sympy.pi * variance)
 
     def roman(self, token: _Token) -> sympy.Expr:
         """``\\operatorname{softplus}``/``\\mathrm{exp}`` as functions, ``\\mathrm{e}`` as Euler's e."""
@@ -682,15 +780,15 @@ class _Parser:
         letters = []
         while self.peek().kind in ("name", "func") and self.peek().text != "{":
             part = self.next()
-            letters.append(part.text if part.kind == "name" else next(w for w, f in _WORDS.items() if f == part.text))
+            letters.append(part.text if part.kind == "name" else next(w for w, f in _CLAIM_WORDS.items() if f == part.text))
         self.expect("}")
         word = "".join(letters)
-        if word not in _WORDS:
+        if word not in _CLAIM_WORDS:
             raise self.error(token, f"unknown function '{token.text}{{{word}}}'")
-        return self.function(_WORDS[word], token)
+        return self.function(_CLAIM_WORDS[word], token)
 
     def function(self, name: str, token: _Token) -> sympy.Expr:
-        func, least, most = _FUNCTIONS[name]
+        func, least, most = _CLAIM_FUNCTIONS[name]
         base = power = None
         if name == r"\log" and self.peek().text == "_":
             self.next()

@@ -17,6 +17,7 @@ from derivspec.core.checker import compare_expressions
 from derivspec.core.claims import Claim, Source
 from derivspec.core.derivation import step_variables
 from derivspec.core.lecture_form import tidy_latex
+from derivspec.core.numbers import fmt
 
 
 @dataclass
@@ -74,7 +75,7 @@ def _compare_source(claim: Claim, source: Source, seed: int, run_behaviour) -> S
             return SourceResult(source, "matches", correct)
         return SourceResult(source, "disagrees", correct,
                             f"the target{where} is {sympy.N(target, 8)}; the source's {source.value} is off by "
-                            f"{error:.2g}, more than the rounding half-unit {half_unit:g} of a {source.decimals}-decimal value")
+                            f"{fmt(error, '.2g')}, more than the rounding half-unit {fmt(half_unit, 'g')} of a {source.decimals}-decimal value")
     if source.expr is None:
         return SourceResult(source, "not_comparable", evidence=source.note)
     written = source.expr.subs(at)

@@ -24,6 +24,7 @@ SymPy calls that can hang run under a time limit (:func:`time_limit`, nestable).
 from __future__ import annotations
 
 import itertools
+import math
 import random
 import signal
 import threading
@@ -37,6 +38,7 @@ import mpmath
 import sympy
 
 from derivspec.core.claims import Var
+from derivspec.core.limits import scaled
 
 DIGITS = 50
 CONFIRM_DIGITS = (120, 240)  # a difference at DIGITS is re-computed at these and must agree
@@ -87,12 +89,13 @@ def remaining_seconds() -> float | None:
 
 @contextmanager
 def time_limit(seconds: float | None):
-    """Raise SymPyTimeout after ``seconds`` (SIGALRM; no limit outside the main thread or for
+    """Raise SymPyTimeout after ``seconds`` × :func:`time_scale` (SIGALRM; no limit outside the main thread or for
     ``seconds <= 0``). Limits nest: the earliest deadline in force always wins, and once it has
     passed every new limit raises at once, so work after a caught timeout stays bounded."""
     if seconds is None or seconds <= 0 or threading.current_thread() is not threading.main_thread():
         yield
         return
+    seconds = scaled(seconds)
     now = time.monotonic()
     if _DEADLINES and min(_DEADLINES) <= now:
         raise SymPyTimeout()
@@ -221,10 +224,17 @@ def _prove_case(a: sympy.Expr, b: sympy.Expr, variables: Sequence[Var], seconds:
     attempts = [("SymPy reduces candidate - target to 0", lambda: difference)]
     if difference.has(sympy.tanh, sympy.sinh, sympy.cosh, sympy.coth, sympy.sech, sympy.csch):
         attempts.append(("rewriting tanh/sinh/cosh as exponentials", lambda: _exponential_form(difference)))
+    if _has_even_power_log(difference):
+        attempts.append(("log g^(2k) = 2k log|g| for real g", lambda: _even_power_logs(difference)))
     bounded = [v for v in variables if _needs_parameter(v) and v.symbol in difference.free_symbols]
     if bounded:
         attempts.append(("substituting the bounded variables' ranges (e.g. alpha = s/(1+s), s > 0)",
-                         lambda: _normalise_logs(_exponential_form(difference.xreplace(_parameters(bounded))))))
+                         lambda: _factor_piecewise_arguments(
+                             _normalise_logs(_exponential_form(difference.xreplace(_parameters(bounded)))))))
+    if difference.has(sympy.gamma, sympy.loggamma, sympy.factorial):
+        attempts.append(("substituting whole numbers as their least value + m, m = 0, 1, ...; log Gamma(g) = "
+                         "loggamma(g) for g > 0 and loggamma(g + k) = loggamma(g) + sum of log(g + j)",
+                         lambda: _gamma_form(difference.xreplace(_whole_numbers(variables)))))
     for how, build in attempts:
         parameterised = how.startswith("substituting")
         try:
@@ -310,6 +320,80 @@ def _normalise_logs(expr: sympy.Expr) -> sympy.Expr:
         except Exception:
             return e
     return expr.replace(lambda e: isinstance(e, sympy.log), normal)
+
+
+def _has_even_power_log(expr: sympy.Expr) -> bool:
+    return any(isinstance(f, sympy.Pow) and f.exp.is_even for e in expr.atoms(sympy.log)
+               for f in sympy.Mul.make_args(e.args[0]))
+
+
+def _even_power_logs(expr: sympy.Expr) -> sympy.Expr:
+    """log(c g^(2k)) as log c + 2k log|g| where c > 0 and g is real: valid wherever the log is
+    defined (g = 0 leaves both sides undefined). A log with any other factor is left alone."""
+    def split(e):
+        factors = sympy.Mul.make_args(e.args[0])
+        if not all(f.is_positive or (isinstance(f, sympy.Pow) and f.exp.is_even and f.base.is_extended_real)
+                   for f in factors):
+            return e
+        return sympy.Add(*(sympy.log(f) if f.is_positive else f.exp * sympy.log(sympy.Abs(f.base)) for f in factors))
+    return expr.replace(lambda e: isinstance(e, sympy.log), split)
+
+
+def _factor_piecewise_arguments(expr: sympy.Expr) -> sympy.Expr:
+    """Each |g|, sign(g), max, min and fractional power with its argument over a common
+    denominator and factored: in the positive parameters of :func:`_parameters` SymPy then
+    sees the sign (|1 - alpha abar| with both in (0, 1) is 1 - alpha abar)."""
+    def factored(e):
+        try:
+            return sympy.factor(sympy.cancel(e))
+        except Exception:
+            return e
+    expr = expr.replace(lambda e: isinstance(e, (sympy.Abs, sympy.sign, sympy.Max, sympy.Min, sympy.Heaviside)),
+                        lambda e: e.func(*(factored(a) for a in e.args)))
+    return expr.replace(lambda e: isinstance(e, sympy.Pow) and not e.exp.is_integer,
+                        lambda e: sympy.Pow(factored(e.base), e.exp))
+
+
+def _whole_numbers(variables: Sequence[Var]) -> dict[sympy.Symbol, sympy.Expr]:
+    """Each whole-number variable as its least value + m, m a whole number >= 0 (exactly its domain)."""
+    mapping = {}
+    for var in variables:
+        d = var.domain
+        if not d.integer or d.values is not None:
+            continue
+        if d.lower is not None:
+            least = int(d.lower) + 1 if d.lower == int(d.lower) else -(-d.lower.numerator // d.lower.denominator)
+        elif d.closed_lower is not None:
+            least = int(d.closed_lower)
+        else:
+            continue
+        mapping[var.symbol] = least + sympy.Symbol(f"_m_{var.name}", integer=True, nonnegative=True)
+    return mapping
+
+
+MAX_GAMMA_SHIFT = 50
+
+
+def _gamma_form(expr: sympy.Expr) -> sympy.Expr:
+    """Log-gamma identities, each used only where SymPy proves its condition:
+    g! = Gamma(g + 1); log Gamma(g) = loggamma(g) for g > 0; loggamma(g + k) = loggamma(g) +
+    log g + ... + log(g + k - 1) for a whole k >= 1 and g > 0 (logs then split by expand_log
+    without force)."""
+    expr = expr.replace(lambda e: isinstance(e, sympy.factorial), lambda e: sympy.gamma(e.args[0] + 1))
+    expr = expr.replace(lambda e: isinstance(e, sympy.log) and isinstance(e.args[0], sympy.gamma)
+                        and e.args[0].args[0].is_positive, lambda e: sympy.loggamma(e.args[0].args[0]))
+    arguments = sorted({e.args[0] for e in expr.atoms(sympy.loggamma)}, key=sympy.default_sort_key)
+    shifts = {}
+    for a in arguments:
+        lowest = None
+        for b in arguments:
+            k = sympy.simplify(a - b)
+            if k.is_Integer and 0 < k <= MAX_GAMMA_SHIFT and b.is_positive and (lowest is None or k > lowest[1]):
+                lowest = (b, int(k))
+        if lowest is not None:
+            b, k = lowest
+            shifts[sympy.loggamma(a)] = sympy.loggamma(b) + sympy.Add(*(sympy.log(b + j) for j in range(k)))
+    return sympy.expand_log(expr.xreplace(shifts))
 
 
 def _needs_parameter(var: Var) -> bool:
@@ -937,8 +1021,13 @@ class PointDifference:
     abs_diff: float
 
     def to_json(self) -> dict:
-        return {"point": self.point, "candidate_value": self.candidate,
-                "expected_value": self.expected, "abs_diff": self.abs_diff}
+        """JSON has no number for an infinite or NaN float: such an ``abs_diff`` is null, with
+        ``abs_diff_reason`` saying why (the exact values are in ``candidate_value`` and ``expected_value``)."""
+        data = {"point": self.point, "candidate_value": self.candidate, "expected_value": self.expected,
+                "abs_diff": self.abs_diff if math.isfinite(self.abs_diff) else None}
+        if data["abs_diff"] is None:
+            data["abs_diff_reason"] = "beyond the range of a float: see candidate_value and expected_value"
+        return data
 
 
 @dataclass

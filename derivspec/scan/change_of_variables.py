@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 
 import sympy
 
+from derivspec.core.numbers import fmt
 from derivspec.scan.reader import unwrap_decorations
 from derivspec.scan.steps import Context, Side, StepResult, known_result
 
@@ -785,7 +786,7 @@ def counterexample(chain, log, left, base, layers) -> str | None:
     at = f"{a} = {point[0]}" if len(point) == 1 else f"{a} = ({', '.join(map(str, point))})"
     what = r"\log " if log else ""
     return (f"with {'; '.join(shown)} and {base.name.text()} the standard normal density, at {at}: "
-            f"{what}{left.name.text()} as written {float(written):.6g}, derived {float(derived):.6g}")
+            f"{what}{left.name.text()} as written {fmt(float(written), '.6g')}, derived {fmt(float(derived), '.6g')}")
 
 
 def correct(chain, log, left, base, right_text, layers) -> str:

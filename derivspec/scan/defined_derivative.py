@@ -21,6 +21,7 @@ import re
 import sympy
 from sympy.core.function import AppliedUndef
 
+from derivspec.core.numbers import fmt
 from derivspec.scan.steps import Context, Side, StepResult, equation_values, known_result, read_side
 
 CLAIM = None
@@ -125,5 +126,5 @@ def check(left: Side, relation: str, right: Side, context: Context) -> StepResul
         a, b = sympy.N(other.xreplace({v: value}), 30), sympy.N(derived.xreplace({v: value}), 30)
         if a.is_real and b.is_real and abs(a - b) > 1e-9 * (1 + abs(b)):
             return result("disagrees", f"disagrees with {reason}: the derivative is {correct}",
-                          f"at {variable}={value}: as written {float(a):.12g}, derived {float(b):.12g}", correct)
+                          f"at {variable}={value}: as written {fmt(float(a), '.12g')}, derived {fmt(float(b), '.12g')}", correct)
     return result("unchecked", f"{reason}: differs symbolically but no instance shows it")

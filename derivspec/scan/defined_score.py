@@ -22,6 +22,7 @@ import re
 import sympy
 from sympy.core.function import AppliedUndef
 
+from derivspec.core.numbers import fmt
 from derivspec.scan.gaussian_score import NORMAL_NAME, score_of
 from derivspec.scan.steps import Context, Side, StepResult, equation_values, known_result, read_side
 
@@ -105,6 +106,6 @@ def check(left: Side, relation: str, right: Side, context: Context) -> StepResul
             shown = ", ".join(f"{sympy.latex(a)} = {sympy.latex(f)}" for a, f in forms.items())
             at = ", ".join(f"{sympy.latex(s)} = {point[s]}" for s in [*names, v])
             return result("disagrees", f"disagrees with {reason}: the score is {sympy.latex(score)}",
-                          f"with {shown} at {at}: as written {float(written):.12g}, derived {float(derived):.12g}",
+                          f"with {shown} at {at}: as written {fmt(float(written), '.12g')}, derived {fmt(float(derived), '.12g')}",
                           sympy.latex(score))
     return None

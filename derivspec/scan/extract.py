@@ -119,16 +119,38 @@ def read_text(path: str | Path) -> str:
         raise NotText(f"{path}: over the {MAX_BYTES // 2**20} MB a lecture file may have")
     if not data.strip():
         raise NotText(f"{path}: an empty file, nothing to scan")
-    if b"\x00" in data[:65536]:
-        raise NotText(f"{path}: a binary file (it contains NUL bytes), not a text lecture")
+    binary = binary_part(data)
+    if binary:
+        raise NotText(f"{path}: a binary file ({binary}), not a text lecture")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise NotText(f"{path}: not UTF-8 text (invalid byte at offset {error.start})") from None
-    controls = sum(1 for c in text[:65536] if ord(c) < 32 and c not in "\n\r\t\f\v")
-    if text and controls > max(8, len(text[:65536]) // 200):
-        raise NotText(f"{path}: not a text lecture ({controls} control characters)")
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+CONTROL_BYTES = bytes(b for b in range(32) if b not in b"\t\n\v\f\r")  # never part of a UTF-8 sequence
+BINARY_WINDOW = 4096  # bytes: the part of a file looked at as one
+
+
+def binary_part(data: bytes) -> str:
+    """Where ``data`` is binary ("" when it is text), decided over every byte in one linear pass
+    before anything is decoded or read as math: a NUL byte anywhere, or more control bytes than
+    max(8, 1 in 200) in some window of :data:`BINARY_WINDOW` bytes (windows overlap by half, so
+    a binary part is caught wherever it starts). Text with a few stray control characters
+    (a form feed, an escape) passes."""
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        return f"a NUL byte at offset {nul}"
+    half = BINARY_WINDOW // 2
+    chunks = [data[i:i + half] for i in range(0, len(data), half)]
+    counts = [len(chunk) - len(chunk.translate(None, CONTROL_BYTES)) for chunk in chunks]
+    limit = max(8, min(len(data), BINARY_WINDOW) // 200)
+    for i, count in enumerate(counts):
+        window = count + (counts[i + 1] if i + 1 < len(counts) else 0)
+        if window > limit:
+            return f"{window} control bytes in the {BINARY_WINDOW} bytes from offset {i * half}"
+    return ""
 
 
 NOTEBOOK_SUFFIXES = (".ipynb",)
@@ -161,7 +183,8 @@ class Lecture:
 
 def notebook_markdown(raw: str, path: str | Path = "notebook") -> Lecture:
     """The Markdown cells of a Jupyter notebook (nbformat 4, read with :mod:`json`): raw and code
-    cells are skipped; :class:`NotText` for anything that is not a notebook."""
+    cells are skipped; :class:`NotText` for anything that is not a notebook, or Markdown cells
+    with binary content (:func:`binary_part`)."""
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as error:
@@ -186,7 +209,11 @@ def notebook_markdown(raw: str, path: str | Path = "notebook") -> Lecture:
         parts.append(source)
         cells.append((number, line, count))
         line += count + 1  # the blank line between two cells
-    return Lecture("\n\n".join(parts) + ("\n" if parts else ""), "ipynb", tuple(cells))
+    text = "\n\n".join(parts) + ("\n" if parts else "")
+    binary = binary_part(text.encode("utf-8", "surrogatepass"))  # JSON escapes (\u0000) hide it from the file's bytes
+    if binary:
+        raise NotText(f"{path}: binary content in its Markdown cells ({binary}), not a text lecture")
+    return Lecture(text, "ipynb", tuple(cells))
 
 
 def load_lecture(path: str | Path) -> Lecture:
@@ -569,8 +596,10 @@ def file_suppression(lecture: Lecture) -> str:
     return ""
 
 
-def fragments(text: str, file: str, kind: str = "md") -> list[Fragment]:
-    """Every math fragment of ``text`` (already read), in order."""
+def fragments(text: str, file: str, kind: str = "md", unclosed: list | None = None) -> list[Fragment]:
+    """Every math fragment of ``text`` (already read), in order. A display block that is never closed
+    (``$$`` or ``\\begin{align}`` with no closer) is no fragment: (line, opening delimiter, the
+    opening line from it) is added to ``unclosed`` when given."""
     if kind == "tex":  # a LaTeX comment is no part of a formula (\\%[0.5em] ends a matrix row's comment)
         text = _TEX_COMMENT.sub(lambda m: m.group(1) + " " * len(m.group(2)), text)
         directives: list[tuple[int, int]] = []
@@ -591,6 +620,12 @@ def fragments(text: str, file: str, kind: str = "md") -> list[Fragment]:
         found.append(Fragment(file, body, body_start, body_end, first, max(first, last), display,
                               _list_parents(masked, outer_start) + _paragraph_before(masked, outer_start),
                               _paragraph_after(masked, outer_end), index.line(body_start), index.line(body_end)))
+
+    def opened(start: int, delimiter: str) -> None:
+        """A display block opened at ``start`` and never closed."""
+        if unclosed is not None:
+            line_end = text.find("\n", start)
+            unclosed.append((index.line(start), delimiter, text[start:line_end if line_end >= 0 else len(text)].strip()))
 
     next_at: dict[str, tuple[int, int]] = {}
 
@@ -629,6 +664,7 @@ def fragments(text: str, file: str, kind: str = "md") -> list[Fragment]:
                         add(i, j + len(closer), True, i, j + len(closer))
                         i = j + len(closer)
                         continue
+                    opened(i, m.group())
             i += 2
             continue
         if c == "$":
@@ -638,6 +674,7 @@ def fragments(text: str, file: str, kind: str = "md") -> list[Fragment]:
                     add(i + 2, j, True, i, j + 2)
                     i = j + 2
                     continue
+                opened(i, "$$")
                 i += 2
                 continue
             j = _inline_dollar_end(masked, i + 1)
@@ -823,11 +860,12 @@ def _shifted(fragment: Fragment, offset: int, lines: int) -> Fragment:
 
 
 def extract(path: str | Path, text: str | None = None, name: str | None = None,
-            lecture: Lecture | None = None) -> list[Statement]:
+            lecture: Lecture | None = None, unclosed: list | None = None) -> list[Statement]:
     """Every statement of the file (``text`` given: that content; ``lecture``: as read by
     :func:`load_lecture`). A notebook's cells are read one by one (a formula never runs from one
     cell into the next); their statements carry the lines of the joined text (:class:`Lecture`).
-    Each statement an inline marker suppresses says why (``suppression``)."""
+    Each statement an inline marker suppresses says why (``suppression``). ``unclosed``: as
+    :func:`fragments`, lines in the joined text."""
     if lecture is None:
         kind = file_kind(path)
         if text is None:
@@ -850,10 +888,13 @@ def extract(path: str | Path, text: str | None = None, name: str | None = None,
         segments = [(0, 0, lecture.text)]
     result = []
     for offset, lines, segment in segments:
-        for fragment in fragments(segment, file, kind):
+        opened: list = []
+        for fragment in fragments(segment, file, kind, opened):
             if offset or lines:
                 fragment = _shifted(fragment, offset, lines)
             for statement in statements(fragment):
                 statement.suppression = _suppression(statement, fragment, marks, lecture.where)
                 result.append(statement)
+        if unclosed is not None:
+            unclosed.extend((line + lines, delimiter, opening) for line, delimiter, opening in opened)
     return result

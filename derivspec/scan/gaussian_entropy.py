@@ -19,6 +19,7 @@ import re
 import sympy
 from sympy.core.function import AppliedUndef
 
+from derivspec.core.numbers import fmt
 from derivspec.scan.steps import Context, Side, StepResult, equation_values, known_result, read_side
 
 CLAIM = "nll.gaussian.cross-entropy"
@@ -118,5 +119,5 @@ def check(left: Side, relation: str, right: Side, context: Context) -> StepResul
         if a.is_real and b.is_real and abs(a - b) > 1e-9 * (1 + abs(b)):
             at = ", ".join(f"{back[p]}={point[p]}" for p in sorted(point, key=str))
             return result("disagrees", f"disagrees with {reason}: the entropy is {correct}",
-                          f"at {at}: as written {float(a):.12g}, derived {float(b):.12g}", correct)
+                          f"at {at}: as written {fmt(float(a), '.12g')}, derived {fmt(float(b), '.12g')}", correct)
     return result("unchecked", f"{reason}: differs symbolically but no instance shows it")

@@ -22,6 +22,7 @@ import re
 import sympy
 from sympy.core.function import AppliedUndef
 
+from derivspec.core.numbers import fmt
 from derivspec.scan.steps import Context, Side, StepResult, equation_values, known_result, read_side
 
 CLAIM = "score.dsm.conditional"
@@ -103,5 +104,5 @@ def check(left: Side, relation: str, right: Side, context: Context) -> StepResul
         if written.is_real and derived.is_real and abs(written - derived) > 1e-9 * (1 + abs(derived)):
             at = ", ".join(f"{s}={point[s]}" for s in sorted(names, key=str))
             return result("disagrees", f"disagrees with {reason}: the score is {correct}",
-                          f"at {at}: as written {float(written):.12g}, derived {float(derived):.12g}", correct)
+                          f"at {at}: as written {fmt(float(written), '.12g')}, derived {fmt(float(derived), '.12g')}", correct)
     return result("unchecked", f"{reason}: differs symbolically but no instance shows it")

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import sympy
 from sympy.core.function import AppliedUndef
 
-from derivspec.core import symbolic
+from derivspec.core import limits, symbolic
 from derivspec.scan.likelihood_optimum import _top_level_sides
 from derivspec.scan.names import NameKey, strip_fonts
 from derivspec.scan.steps import Context, Side, StepResult, known_result, read_side
@@ -252,7 +252,7 @@ def document_model(statements, clean) -> Mixture:
 
     context = Context(DocumentNames())
     read = []
-    deadline = time.monotonic() + PASS_SECONDS
+    deadline = time.monotonic() + limits.scaled(PASS_SECONDS)
     for s in statements:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
@@ -263,7 +263,7 @@ def document_model(statements, clean) -> Mixture:
             continue
         if len(sides) < 2 or not _SUM.search(sides[1]):
             continue
-        values = _read_sides(sides, context, min(READ_SECONDS, remaining))
+        values = _read_sides(sides, context, min(READ_SECONDS, remaining / limits.time_scale()))  # nominal seconds
         if values is not None:
             read.append((sides, values))
     definitions, totals = [], []

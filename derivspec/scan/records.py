@@ -2,9 +2,10 @@
 
 A record has ``file``, ``lines`` ([first, last]), ``text``, ``kind`` (chain | number | known |
 source), ``verdict`` (proved | disagrees | unchecked), ``claim`` (when recognised), ``reason``,
-``evidence``; and ``steps``, one entry per relation with its own verdict. A notebook's record
-has ``cell`` (1-based, every cell counted) and ``lines`` within that cell; a record an inline
-marker suppresses has ``suppressed`` (true) and ``suppression`` (the marker, where, and its reason).
+``evidence``, ``level`` (error | warning | notice | null: :func:`level_of`); and ``steps``, one entry
+per relation with its own verdict. A notebook's record has ``cell`` (1-based, every cell counted)
+and ``lines`` within that cell; a record an inline marker suppresses has ``suppressed`` (true) and
+``suppression`` (the marker, where, and its reason).
 """
 
 from __future__ import annotations
@@ -57,6 +58,34 @@ def evidence_level(verdict: str, reason: str) -> str:
     return verdict if verdict in ("proved", "disagrees") else "unchecked"
 
 
+LEVELS = ("error", "warning", "notice")
+# an unchecked statement whose evidence shows its sides different under one reading (a log base, a
+# bracket read as a product, vectors read as scalars, an assumption the lecture may make): a notice
+_ONE_READING = re.compile(r"\bdiffers?\b(?! symbolically)|\bwrong with\b|not under the other reading|"
+                          r"\bholds (?:if|when)\b", re.IGNORECASE)
+# a statement whose check ran out of time (runner.BUDGET_SPENT, runner's and statements' time limits): a warning
+_OUT_OF_TIME = re.compile(r"^not checked: the file time budget|took over its time limit|^timeout$|\btimed out\b")
+
+
+def level_of(verdict: str, reason: str, evidence: str) -> str | None:
+    """What a statement asks of its reader, as linters say it: ``error`` a flag (a counterexample
+    under every admissible reading); ``warning`` a statement left unchecked because a time limit or
+    the file's time budget was spent (a larger limit may decide it); ``notice`` a statement left
+    unchecked whose evidence shows its two sides differ under one reading, not flagged because
+    another reading (or an assumption the lecture may make) holds; None for the rest (proved, or
+    unchecked for a reason that says nothing against it)."""
+    if verdict == "disagrees":
+        return "error"
+    if verdict != "unchecked":
+        return None
+    if _OUT_OF_TIME.search(reason):
+        return "warning"
+    if (evidence and not reason.startswith("registered source") and reason_group(reason) != "holds on instances"
+            and _ONE_READING.search(reason)):
+        return "notice"
+    return None
+
+
 @dataclass
 class Record:
     file: str
@@ -73,11 +102,17 @@ class Record:
     cell: int | None = None  # a notebook's cell (``lines`` are then within it)
     suppressed: str = ""  # why an inline marker suppresses it ("": not suppressed)
 
+    @property
+    def level(self) -> str | None:
+        """error | warning | notice | None (:func:`level_of`)."""
+        return level_of(self.verdict, self.reason, self.evidence)
+
     def to_json(self) -> dict:
         data = {"file": self.file, "lines": [int(self.lines[0]), int(self.lines[1])], "text": self.text,
                 "kind": self.kind, "verdict": self.verdict, "claim": self.claim, "reason": self.reason,
                 "evidence": self.evidence}
         data["evidence_level"] = evidence_level(self.verdict, self.reason)
+        data["level"] = self.level
         if self.category:
             data["class"] = self.category
         if self.correct:

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import sympy
 
 from derivspec.core import symbolic
+from derivspec.core.numbers import fmt
 from derivspec.scan.linear_gaussian import _arguments
 from derivspec.scan.names import NameKey, strip_fonts
 from derivspec.scan.reader import bare_names, is_opaque_function, read_document
@@ -361,7 +362,7 @@ def check(left: str, relation: str, right: str, line: int, names, facts: Facts, 
 
 
 def _float(expr, point) -> str:
-    return f"{float(sympy.N(expr.xreplace(point), 30)):.6g}"
+    return f"{fmt(float(sympy.N(expr.xreplace(point), 30)), '.6g')}"
 
 
 def _one_step(sample: Sample, names) -> list:

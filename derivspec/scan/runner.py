@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from derivspec.core import limits, symbolic
 from derivspec.scan.classify import document_algorithms
 from derivspec.scan.functions import document_defined
 from derivspec.scan import (change_of_variables, conjugate_map, conventions, ddpm_kernel, events, gan_optimum,
@@ -113,7 +114,8 @@ def prepare(path, name: str | None = None, known: bool = True, seconds: float | 
     lecture = load_lecture(path)
     text = lecture.text
     file = name or Path(path).name
-    statements = extract(path, name=file, lecture=lecture)
+    unclosed: list = []  # display blocks never closed: each a record "not read" (scan_path)
+    statements = extract(path, name=file, lecture=lecture, unclosed=unclosed)
     # the document's \newcommand/\def/\DeclareMathOperator over its local packages' (\usepackage{../macros}), overlays
     macros = document_macros(text, package_macros_text(path, text))
     statements = [dataclasses.replace(s, text=macros.expand(s.text), rows=[(line, macros.expand(row)) for line, row in s.rows])
@@ -121,6 +123,7 @@ def prepare(path, name: str | None = None, known: bool = True, seconds: float | 
     relational = [s for s in statements if has_relation(s)]
     state = DocumentState(file, seconds=seconds or STATEMENT_SECONDS)
     state.lecture = lecture
+    state.unclosed = unclosed
     state.algorithms = document_algorithms(text)  # lines where every equation is an assignment
     state.names.variables = document_letters(text)  # π, e, σ(·): named constants only where the document uses them so
     state.log_base, state.conventions = document_conventions(text, state.names)
@@ -223,7 +226,7 @@ def scan_path(path, *, seconds: float | None = None, workers: int = 1, progress=
     still read for their context: chain continuations, the document's conventions);
     ``file_seconds``: the whole file's time budget (None: none); ``declared``: the settings'
     declarations. A notebook's records carry their cell and the lines within it."""
-    deadline = None if file_seconds is None else time.monotonic() + file_seconds
+    deadline = None if file_seconds is None else time.monotonic() + limits.scaled(file_seconds)
     text, file, statements, relational, previous, state = prepare(path, name, known, seconds, declared)
     if only_lines is not None:
         wanted = set(only_lines)
@@ -249,6 +252,10 @@ def scan_path(path, *, seconds: float | None = None, workers: int = 1, progress=
             if progress:
                 progress(i + 1, total)
     records = [Record.from_json(r) for r in results if r is not None]
+    for line, delimiter, opening in state.unclosed:  # a display block never closed: said, not dropped
+        if only_lines is None or line in wanted:
+            records.append(Record(file, (line, line), opening, "chain", "unchecked",
+                                  f"not read: unclosed {delimiter} from {state.lecture.where(line)}"))
     if sources:
         from derivspec.scan.sources import source_records
 
@@ -318,8 +325,6 @@ class _Worker:
             os.close(to_parent_r)
             code = 0
             try:
-                from derivspec.core import symbolic
-
                 symbolic._DEADLINES.clear()
                 signal.signal(signal.SIGALRM, signal.SIG_DFL)
                 signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -378,7 +383,7 @@ def _run_forked(relational, previous, state, results, workers, progress, deadlin
     pending = list(range(len(relational)))
     pending.reverse()
     pool = [_Worker(relational, previous, state) for _ in range(min(workers, len(relational)))]
-    limit = state.seconds + GRACE_SECONDS
+    limit = limits.scaled(state.seconds) + GRACE_SECONDS
     done = 0
     try:
         for worker in pool:

@@ -33,6 +33,7 @@ import mpmath
 import sympy
 
 from derivspec.core import symbolic
+from derivspec.core.numbers import fmt
 from derivspec.scan.names import NameKey
 from derivspec.scan.reader import bare_names, read_document
 from derivspec.scan.steps import Context, Side, StepResult, known_result
@@ -392,7 +393,7 @@ def _counterexample(written, target, logits, labels) -> str | None:
                 if abs(a2 - b2) > 1e-20:
                     h = ", ".join(str(point[x]) for x in logits)
                     y = ", ".join(str(sympy.sympify(x).xreplace(at)) for x in labels)
-                    return f"logits ({h}), label ({y}): as written {float(a):.6g}, derived {float(b):.6g}"
+                    return f"logits ({h}), label ({y}): as written {fmt(float(a), '.6g')}, derived {fmt(float(b), '.6g')}"
     return None
 
 

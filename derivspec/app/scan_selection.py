@@ -1,0 +1,83 @@
+"""``scan --select`` / ``--ignore``: which statements a scan reports, by claim family and statement class.
+
+A value is a claim family (the first dotted part of a claim id: ``kl``, ``nll``), a longer prefix
+of claim ids at a dot (``kl.gaussian``, ``nll.grad.softmax.jacobian``) or a statement class
+(derivspec.scan.classify.CLASSES, spaces or hyphens: ``worked-number``, ``"known result"``).
+Values are comma-separated and the options repeatable. A record is selected when ``--select`` is
+not given or one of its values matches it (its claim, or its class), and then dropped when an
+``--ignore`` value matches it. An unknown value is bad input: one line naming the close matches,
+exit code 2, before any file is read.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+from derivspec.core.errors import DerivspecError
+
+
+def _class_name(value: str) -> str:
+    return " ".join(value.replace("-", " ").replace("_", " ").split()).lower()
+
+
+def _values(given) -> list[str]:
+    return [part.strip() for item in given or () for part in str(item).split(",") if part.strip()]
+
+
+def known_values() -> tuple[list[str], list[str], set[str]]:
+    """(families, classes, claim ids) the options accept."""
+    from derivspec.core import registry
+    from derivspec.scan.classify import CLASSES
+
+    ids = set(registry.REGISTRY.ids())
+    return sorted({claim.split(".")[0] for claim in ids}), list(CLASSES), ids
+
+
+@dataclass(frozen=True)
+class Selection:
+    select: tuple = ()  # ("claim", "kl") or ("class", "identity") pairs
+    ignore: tuple = ()
+
+    @classmethod
+    def parse(cls, select=(), ignore=()) -> "Selection":
+        """The options' values checked against the registry and the classes."""
+        chosen = {"--select": _values(select), "--ignore": _values(ignore)}
+        if not any(chosen.values()):
+            return cls()
+        families, classes, ids = known_values()
+        parsed = {}
+        for option, values in chosen.items():
+            parsed[option] = []
+            for value in values:
+                if _class_name(value) in classes:
+                    parsed[option].append(("class", _class_name(value)))
+                elif value in ids or any(claim.startswith(value + ".") for claim in ids):
+                    parsed[option].append(("claim", value))
+                else:
+                    names = families + [c.replace(" ", "-") for c in classes]
+                    close = difflib.get_close_matches(value, names + sorted(ids), n=3, cutoff=0.6)
+                    known = (f"did you mean {', '.join(close)}?" if close else
+                             f"families: {', '.join(families)}; classes: {', '.join(names[len(families):])}")
+                    raise DerivspecError(f"scan {option}: unknown claim family or statement class {value!r} "
+                                         f"({known})")
+        return cls(tuple(parsed["--select"]), tuple(parsed["--ignore"]))
+
+    @staticmethod
+    def _matches(record, values) -> bool:
+        for what, value in values:
+            if what == "class" and record.category == value:
+                return True
+            if what == "claim" and record.claim and (record.claim == value or record.claim.startswith(value + ".")):
+                return True
+        return False
+
+    def __bool__(self) -> bool:
+        return bool(self.select or self.ignore)
+
+    def keeps(self, record) -> bool:
+        return ((not self.select or self._matches(record, self.select))
+                and not self._matches(record, self.ignore))
+
+    def apply(self, records) -> list:
+        return [r for r in records if self.keeps(r)]
