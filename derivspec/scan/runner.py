@@ -198,7 +198,6 @@ def _failure_record(statement: Statement, error: Exception) -> dict:
 
 def _unread_side(statement: Statement) -> str:
     """Why a side of the statement is not read, or "" when every side is."""
-    from derivspec.core import symbolic
     from derivspec.scan.clauses import split_clauses
     from derivspec.scan.reader import DocumentNames
     from derivspec.scan.steps import Context, read_side
