@@ -240,3 +240,19 @@ def test_no_mapping_is_guessed_for_a_wrong_formula(capsys):
 def test_too_many_assignments_are_refused(capsys):
     code, _, err = run_cli(capsys, "kl.gaussian.multivariate", "--latex", r"p + q + r + s + w")
     assert code == 2 and "the most check tries" in err and "--symbols" in err
+
+
+def test_dataset_sum_in_other_letters_with_a_family_mapping(capsys):
+    claim = registry.get("nll.gaussian.ols-gradient")
+    latex = r"-2\sum_n a_n (b_n - w a_n)"
+    result = check(claim, latex=latex, symbols=r"a_n=x_i, b_n=y_i, w=\theta")
+    assert result["verdict"] == "equivalent"
+    assert result["mapping"]["pairs"] == {"a_1": "x1", "a_2": "x2", "a_3": "x3", "b_1": "y1", "b_2": "y2",
+                                          "b_3": "y3", "w": "theta"}
+    slope = check(registry.get("nll.gaussian.ols-slope"), latex=r"\frac{\sum_n a_n b_n}{\sum_n a_n^2}",
+                  symbols="a_n=x_i, b_n=y_i")
+    assert slope["verdict"] == "equivalent"
+    code, _, err = run_cli(capsys, "nll.gaussian.ols-gradient", "--latex", latex)  # no mapping: a hint
+    assert code == 2 and "'a_i=x_i'" in err and "\n" not in err
+    code, _, err = run_cli(capsys, "nll.gaussian.ols-gradient", "--latex", latex, "--symbols", r"a=x_i, b_n=y_i, w=\theta")
+    assert code == 2 and "give yours with a letter index too" in err

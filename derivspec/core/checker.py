@@ -306,7 +306,11 @@ def infer_notation(claim: Claim, latex: str, error: FormulaError, *, seed: int =
     points; those that survive are checked in full, as with --symbols. One proved equal: its check.
     Several: the first, the others listed. None, but one assignment proved equal to a registered
     wrong variant: its (not equivalent) check, the slip named. Otherwise ``error`` with a hint."""
-    unknown, used = formula_names(latex, _latex_names(claim))
+    try:
+        unknown, used = formula_names(latex, _latex_names(claim))
+    except FormulaError as unread:
+        _family_hint(unread)
+        raise
     if not unknown:
         raise error
     target = claim.expand_defined(claim.target)
@@ -355,15 +359,22 @@ def infer_notation(claim: Claim, latex: str, error: FormulaError, *, seed: int =
                        f"variables is proved equal to its result or to a known slip{unproved})")
 
 
-def _check_with_symbols(claim: Claim, mapping: dict, formula: str | None, latex: str | None, *, seed: int,
-                        extra_points) -> CheckResult:
+def _family_hint(error: FormulaError) -> None:
+    """A sum over indexed letters the claim does not have: say how to map them."""
+    if "no claim name" in str(error):
+        raise FormulaError(f"{error}; to read your indexed letters as the claim's, map the family with --symbols "
+                           "(e.g. 'a_i=x_i')") from None
+
+
+def _check_with_symbols(claim: Claim, mapping: dict, groups: list, formula: str | None, latex: str | None, *,
+                        seed: int, extra_points) -> CheckResult:
     if latex is not None:
         table = notation.latex_table(claim, mapping)
         _, used = formula_names(latex, table)
-        notation.require_used(mapping, used)
+        notation.require_used(groups, used)
     else:
         table = notation.formula_table(claim, mapping)
-        notation.require_used(mapping, notation.formula_identifiers(check_text(formula or "")), latex=False)
+        notation.require_used(groups, notation.formula_identifiers(check_text(formula or "")), latex=False)
     reading = read_candidates(claim, formula, latex, names=table)
     result = compare_reading(claim, reading, seed=seed, extra_points=extra_points)
     result.notation = Notation(notation.pairs_of(claim, mapping))
@@ -384,18 +395,20 @@ def check(claim: Claim, *, formula: str | None = None, latex: str | None = None,
     if symbols is not None:
         if (formula is None) == (latex is None):
             raise FormulaError("give exactly one of --formula or --latex")
-        mapping = notation.parse_symbols(claim, symbols, latex=latex is not None)
+        mapping, groups = notation.parse_symbols(claim, symbols, latex=latex is not None)
         given = Notation(notation.pairs_of(claim, mapping))
     try:
         with symbolic.time_limit(seconds):
             if mapping is not None:
                 point = user_point(claim, at or {})
                 extra = [point] if point else None
-                result = _check_with_symbols(claim, mapping, formula, latex, seed=seed, extra_points=extra)
+                result = _check_with_symbols(claim, mapping, groups, formula, latex, seed=seed, extra_points=extra)
             else:
                 try:
                     reading, unread = read_candidates(claim, formula, latex), None
                 except FormulaError as error:
+                    if latex is not None:
+                        _family_hint(error)
                     if latex is None or "unknown symbol" not in str(error):
                         raise
                     reading, unread = None, error

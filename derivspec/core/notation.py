@@ -90,50 +90,76 @@ def _top_level_commas(text: str) -> list[str]:
     return parts
 
 
-def parse_symbols(claim: Claim, text: str, latex: bool = True) -> dict[str, sympy.Symbol]:
+def parse_symbols(claim: Claim, text: str, latex: bool = True) -> tuple[dict[str, sympy.Symbol], list[list[str]]]:
     r"""``--symbols '\mu_q=mu1, \sigma_q=\sigma_1'`` as user name -> claim symbol (a claim name as
-    ``--formula`` spells it, or its LaTeX name). Raises ParameterError (exit 2) for a malformed pair,
-    a name that is not one LaTeX name (an identifier with --formula), a claim name the claim does
-    not have, or a name or a variable given twice."""
+    ``--formula`` spells it, or its LaTeX name), and the user names of each pair. With --latex a
+    pair may map an indexed family: ``a_n=x_i`` reads a_1, a_2, ... as the claim's x_1, x_2, ...
+    (so that ``\sum_n a_n`` sums over the claim's items). Raises ParameterError (exit 2) for a
+    malformed pair, a name that is not one LaTeX name (an identifier with --formula), a claim name
+    the claim does not have, or a name or a variable given twice."""
     check_text(text, "--symbols")
     targets = dict(claim.symbols)
     for latex_name, symbol in latex_names(claim).items():
         targets.setdefault(latex_name, symbol)
     names = {symbol: name for name, symbol in claim.symbols.items()}
     mapping: dict[str, sympy.Symbol] = {}
-    seen_keys: dict = {}
+    groups: list[list[str]] = []
+    seen_keys: set = set()
     for part in _top_level_commas(text):
         user, sep, target = (s.strip() for s in part.partition("="))
         if not sep or not user or not target:
             raise ParameterError(f"--symbols expects YOUR_NAME=CLAIM_NAME pairs separated by commas, got {part.strip()!r}")
-        if target not in targets:
-            raise ParameterError(f"--symbols: {target!r} is not a variable of {claim.id}; its variables are: "
-                                 f"{', '.join(claim.symbols)}")
         if latex:
             try:
                 key = name_key(user)
             except FormulaError:
                 raise ParameterError(f"--symbols: {user!r} is not one LaTeX name (a letter or Greek command, "
                                      "with an accent and one subscript at most)") from None
+        elif not _IDENTIFIER.fullmatch(user):
+            raise ParameterError(f"--symbols: {user!r} is not a name (letters, digits and '_', as --formula reads)")
         else:
-            if not _IDENTIFIER.fullmatch(user):
-                raise ParameterError(f"--symbols: {user!r} is not a name (letters, digits and '_', as --formula reads)")
             key = user
-        if key in seen_keys:
-            raise ParameterError(f"--symbols gives {user} twice")
-        symbol = targets[target]
-        if symbol in mapping.values():
-            raise ParameterError(f"--symbols gives {names[symbol]} two names")
-        seen_keys[key] = user
-        mapping[user] = symbol
-    return mapping
+        members = {user: targets[target]} if target in targets else _family(claim, key, target) if latex else None
+        if not members:
+            raise ParameterError(f"--symbols: {target!r} is not a variable of {claim.id}; its variables are: "
+                                 f"{', '.join(claim.symbols)}")
+        for member, symbol in members.items():
+            member_key = name_key(member) if latex else member
+            if member_key in seen_keys:
+                raise ParameterError(f"--symbols gives {member} twice")
+            if symbol in mapping.values():
+                raise ParameterError(f"--symbols gives {names[symbol]} two names")
+            seen_keys.add(member_key)
+            mapping[member] = symbol
+        groups.append(list(members))
+    return mapping, groups
 
 
-def require_used(mapping: dict[str, sympy.Symbol], used: set, latex: bool = True) -> None:
-    """Each user name of ``--symbols`` must occur in the formula (``used``: the keys read)."""
-    for user in mapping:
-        if (name_key(user) if latex else user) not in used:
-            raise ParameterError(f"--symbols: {user} does not occur in the formula")
+def _family(claim: Claim, user_key, target: str) -> dict[str, sympy.Symbol] | None:
+    """``a_n=x_i``: the user's a_1, a_2, ... for the claim's x_1, x_2, ... (both indexed by one letter)."""
+    try:
+        target_key = name_key(target)
+    except FormulaError:
+        return None
+    if not (target_key[2] and len(target_key[2]) == 1 and target_key[2].isalpha()):
+        return None
+    if not (user_key[2] and len(user_key[2]) == 1 and user_key[2].isalpha()):
+        raise ParameterError(f"--symbols: {target} is a family of the claim's indexed names; give yours with a "
+                             f"letter index too ({display_name((user_key[0], user_key[1], 'i'))}={target})")
+    members = {}
+    for latex_name, symbol in latex_names(claim).items():
+        accent, base, sub = name_key(latex_name)
+        if (accent, base) == target_key[:2] and sub and sub.isdigit():
+            members[display_name((user_key[0], user_key[1], sub))] = symbol
+    return dict(sorted(members.items())) or None
+
+
+def require_used(groups: list[list[str]], used: set, latex: bool = True) -> None:
+    """Each name (or indexed family) of ``--symbols`` must occur in the formula (``used``: the keys read)."""
+    for group in groups:
+        if not any((name_key(user) if latex else user) in used for user in group):
+            shown = group[0] if len(group) == 1 else f"{group[0]}, ..."
+            raise ParameterError(f"--symbols: {shown} does not occur in the formula")
 
 
 def formula_identifiers(text: str) -> set[str]:
