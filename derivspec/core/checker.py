@@ -270,7 +270,7 @@ def compare_reading(claim: Claim, reading: Reading, *, seed: int = 0,
 
 SCREEN_POINTS = 4  # exact points that rule an assignment or a slip out before any proof is tried
 SLIP_SECONDS = 10.0  # at most this long looking for the known slip a wrong candidate is
-_HINT = "; say which claim variable each of your letters is with --symbols 'YOURS=CLAIMS,...'"
+_HINT = notation.HINT
 
 
 def _differs_at_points(candidate: sympy.Expr, expected: sympy.Expr, points) -> bool:

@@ -23,6 +23,7 @@ from derivspec.core.formula import check_text
 from derivspec.core.latex import display_name, name_key
 
 MAX_ASSIGNMENTS = 120  # injective assignments of unknown letters to claim variables tried without --symbols
+HINT = "; say which claim variable each of your letters is with --symbols 'YOURS=CLAIMS,...'"
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 _ALIASES = ((r"\epsilon", r"\varepsilon"), (r"\phi", r"\varphi"), (r"\theta", r"\vartheta"), (r"\rho", r"\varrho"))
 
@@ -175,7 +176,7 @@ def assignments(claim: Claim, unknown: list, used: set, error: FormulaError) -> 
     subscript (``\\sigma_q`` beside the claim's ``\\sigma_1``) is assigned only to those variables;
     other letters may be any. Refuses (FormulaError, naming ``error``, the original problem) when
     there is no assignment or more than MAX_ASSIGNMENTS."""
-    hint = "; say which claim variable each of your letters is with --symbols 'YOURS=CLAIMS,...'"
+    hint = HINT
     table = latex_names(claim)
     named = {symbol for latex_name, symbol in table.items() if name_key(latex_name) in used}
     free = [symbol for symbol in claim.symbols.values() if symbol not in named]
