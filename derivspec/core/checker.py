@@ -423,18 +423,18 @@ def check(claim: Claim, *, formula: str | None = None, latex: str | None = None,
             return result.to_json()
     except symbolic.SymPyTimeout:
         return _inconclusive(claim, f"the check took over its time limit of {seconds:g} s "
-                                    f"({time.monotonic() - started:.1f} s)", notation=given)
+                                    f"({time.monotonic() - started:.1f} s)", read_with=given)
     except RecursionError:
-        return _inconclusive(claim, "the formula is nested too deeply for SymPy", notation=given)
+        return _inconclusive(claim, "the formula is nested too deeply for SymPy", read_with=given)
     except MemoryError:
-        return _inconclusive(claim, "the check ran out of memory", notation=given)
+        return _inconclusive(claim, "the check ran out of memory", read_with=given)
 
 
-def _inconclusive(claim: Claim, reason: str, parsed: str = "", notation: Notation | None = None) -> dict:
+def _inconclusive(claim: Claim, reason: str, parsed: str = "", read_with: Notation | None = None) -> dict:
     return {"claim": claim.id, "verdict": "inconclusive", "parsed": parsed,
             "expected": str(claim.expand_defined(claim.target)), "symbolic": "undecided",
             "numeric": {"points": 0, "evaluated": 0, "skipped": 0, "max_abs_diff": None, "counterexample": None},
-            "reason": reason, "notes": [], "mapping": notation.to_json() if notation else None, "slip": None}
+            "reason": reason, "notes": [], "mapping": read_with.to_json() if read_with else None, "slip": None}
 
 
 def run_check(claim: Claim, *, formula: str | None = None, latex: str | None = None,
