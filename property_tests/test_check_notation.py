@@ -256,3 +256,13 @@ def test_dataset_sum_in_other_letters_with_a_family_mapping(capsys):
     assert code == 2 and "'a_i=x_i'" in err and "\n" not in err
     code, _, err = run_cli(capsys, "nll.gaussian.ols-gradient", "--latex", latex, "--symbols", r"a=x_i, b_n=y_i, w=\theta")
     assert code == 2 and "give yours with a letter index too" in err
+
+
+def test_a_letter_may_name_a_defined_symbol():
+    # \gamma_t for the cumulative product the claim calls \bar\alpha_t (a defined symbol)
+    latex = r"\frac{\sqrt{\gamma_{t-1}}\beta_t}{1-\gamma_t} x_0 + \frac{\sqrt{\alpha_t}(1-\gamma_{t-1})}{1-\gamma_t} x_t"
+    result = check(registry.get("ddpm.posterior.mean"), latex=latex)
+    assert result["verdict"] == "equivalent"
+    assert result["mapping"]["pairs"] == {r"\gamma_{t-1}": "alpha_bar_prev", r"\gamma_t": "alpha_bar_t"}
+    given = check(registry.get("ddpm.marginal.variance"), latex=r"1-\gamma_t", symbols=r"\gamma_t=\bar\alpha_t")
+    assert given["verdict"] == "equivalent" and given["mapping"]["source"] == "given"
