@@ -61,7 +61,7 @@ def assert_sound(claim_id: str, flag: str, text: str) -> None:
             reading = checker.read_candidates(claim, **{flag.lstrip("-"): text})
         except DerivspecError as error:
             # or, in letters the claim does not know, under the mapping the output states (docs/check.md)
-            mapping = checker.check(claim, latex=text, seconds=LIMIT)["mapping"] if flag == "--latex" else None
+            mapping = checker.check(claim, latex=text, seconds=60)["mapping"] if flag == "--latex" else None
             if not (mapping and mapping["source"] == "inferred" and "read with" in out):
                 raise AssertionError(f"exit {code} for unreadable input: {error}") from None
             names = {user: claim.symbols[name] for user, name in mapping["pairs"].items()}
