@@ -132,22 +132,44 @@ def run_cli(capsys, *args):
     return code, out, err.strip()
 
 
+def _confirmed(claim_id: str, latex: str) -> dict:
+    """An inferred reading is never a definite verdict (another reading differs): the reason gives the
+    --symbols to paste; with it, the verdict is definite."""
+    import re
+
+    first = check(registry.get(claim_id), latex=latex)
+    assert first["verdict"] == "inconclusive" and first["mapping"]["source"] == "inferred", first
+    assert "which reading is meant decides" in first["reason"]
+    (symbols,) = re.findall(r"--symbols '([^']*)'", first["reason"])
+    again = check(registry.get(claim_id), latex=latex, symbols=symbols)
+    assert again["mapping"]["source"] == "given" and again["mapping"]["pairs"] == first["mapping"]["pairs"]
+    return again
+
+
 def test_gaussian_kl_in_vae_letters_is_read_with_an_inferred_mapping(capsys):
     result = check(registry.get("kl.gaussian.univariate"), latex=r"D_{KL}(q \| p) = " + VAE_KL)
-    assert (result["verdict"], result["symbolic"]) == ("equivalent", "proved_equal")
     mapping = result["mapping"]
     assert mapping["source"] == "inferred"
     assert mapping["pairs"][r"\sigma_q"] == "sigma1" and mapping["pairs"][r"\sigma_p"] == "sigma2"
     # (mu_q - mu_p)^2 is symmetric: both assignments of the means are proved, and both are listed
     means = [(m[r"\mu_q"], m[r"\mu_p"]) for m in [mapping["pairs"], *mapping["alternatives"]]]
     assert sorted(means) == [("mu1", "mu2"), ("mu2", "mu1")]
+    # but the sigmas read the other way round give the other KL: no "equivalent" on a guess
+    assert result["verdict"] == "inconclusive" and "not under" in result["reason"]
     code, out, _ = run_cli(capsys, "kl.gaussian.univariate", "--latex", VAE_KL)
-    assert code == 0 and r"read with \sigma_p = sigma2" in out.replace("\n    ", " ")
+    assert code == 3 and r"read with \sigma_p = sigma2" in out.replace("\n    ", " ") and "--symbols" in out
+    assert _confirmed("kl.gaussian.univariate", VAE_KL)["verdict"] == "equivalent"
+
+
+def test_the_logit_read_as_the_softmax_is_never_called_equivalent():
+    # z_k meant as the logit h_k: wrong; read as the softmax pi_1 it would be right -- inconclusive, not equivalent
+    result = check(registry.get("nll.grad.softmax.soft-label"), latex=r"z_k - y_k")
+    assert result["verdict"] != "equivalent"
 
 
 def test_softmax_gradient_as_pi_minus_y():
     claim = registry.get("nll.grad.softmax.soft-label")
-    result = check(claim, latex=r"\frac{\partial \ell}{\partial h_k} = \pi_k - y_k")
+    result = _confirmed("nll.grad.softmax.soft-label", r"\frac{\partial \ell}{\partial h_k} = \pi_k - y_k")
     assert result["verdict"] == "equivalent"
     assert result["mapping"]["pairs"] == {r"\pi_k": "pi1", r"y_k": "y1"}
     assert check(claim, latex=r"\pi_1 - y_1")["verdict"] == "equivalent"  # the claim's own letters
@@ -175,7 +197,7 @@ def test_ambiguous_exponent_in_other_letters_is_refused_with_both_readings(capsy
 
 def test_gaussian_density_in_other_letters():
     claim = registry.get("estimation.gaussian.density")
-    right = check(claim, latex=r"\frac{1}{\sqrt{2\pi s^2}} e^{-\frac{(x-m)^2}{2s^2}}")
+    right = _confirmed("estimation.gaussian.density", r"\frac{1}{\sqrt{2\pi s^2}} e^{-\frac{(x-m)^2}{2s^2}}")
     assert right["verdict"] == "equivalent" and right["mapping"]["pairs"][r"s"] == "sigma"
     slip = check(claim, latex=r"\frac{1}{\sqrt{2\pi s^2}} e^{-\frac{(x-m)^2}{s^2}}")
     assert slip["verdict"] == "not_equivalent" and slip["slip"] == "the 1/2 of the exponent dropped"
@@ -261,7 +283,7 @@ def test_dataset_sum_in_other_letters_with_a_family_mapping(capsys):
 def test_a_letter_may_name_a_defined_symbol():
     # \gamma_t for the cumulative product the claim calls \bar\alpha_t (a defined symbol)
     latex = r"\frac{\sqrt{\gamma_{t-1}}\beta_t}{1-\gamma_t} x_0 + \frac{\sqrt{\alpha_t}(1-\gamma_{t-1})}{1-\gamma_t} x_t"
-    result = check(registry.get("ddpm.posterior.mean"), latex=latex)
+    result = _confirmed("ddpm.posterior.mean", latex)
     assert result["verdict"] == "equivalent"
     assert result["mapping"]["pairs"] == {r"\gamma_{t-1}": "alpha_bar_prev", r"\gamma_t": "alpha_bar_t"}
     given = check(registry.get("ddpm.marginal.variance"), latex=r"1-\gamma_t", symbols=r"\gamma_t=\bar\alpha_t")

@@ -316,7 +316,7 @@ def infer_notation(claim: Claim, latex: str, error: FormulaError, *, seed: int =
     target = claim.expand_defined(claim.target)
     variants = [(v.name, claim.expand_defined(v.expr)) for v in claim.wrong_variants]
     points = symbolic.evaluation_points(claim.variables, SCREEN_POINTS, seed)
-    near_target, near_variant, tried = [], [], 0
+    near_target, near_variant, differing, tried = [], [], [], 0
     for mapping in notation.assignments(claim, unknown, used, error):
         tried += 1
         try:
@@ -327,6 +327,7 @@ def infer_notation(claim: Claim, latex: str, error: FormulaError, *, seed: int =
         if not _differs_at_points(candidate, target, points):
             near_target.append((mapping, reading))
             continue
+        differing.append(mapping)
         for name, wrong in variants:
             if not _differs_at_points(candidate, wrong, points):
                 near_variant.append((mapping, reading, name, wrong))
@@ -339,7 +340,18 @@ def infer_notation(claim: Claim, latex: str, error: FormulaError, *, seed: int =
         mapping, result = proved[0]
         others = [notation.pairs_of(claim, m) for m, _ in proved[1:]]
         result.notation = Notation(notation.pairs_of(claim, mapping), inferred=True, alternatives=others)
+        if differing:  # which reading the user meant decides the verdict: never "equivalent" on a guess
+            pairs = notation.show_pairs(notation.pairs_of(claim, mapping))
+            given = ", ".join(f"{user}={name}" for user, name in notation.pairs_of(claim, mapping))
+            result.verdict, result.symbolic = "inconclusive", "undecided"
+            result.reason = (f"equivalent when your letters are read as {pairs}, but not under "
+                             f"{notation.show_pairs(notation.pairs_of(claim, differing[0]))}: which reading is meant "
+                             f"decides -- confirm it with --symbols '{given}'")
         return result
+    if near_target:  # a reading agrees with the result at exact points but is not proved: no verdict either way
+        unproved = notation.show_pairs(notation.pairs_of(claim, near_target[0][0]))
+        raise FormulaError(f"{error}{_HINT} (under {unproved} your formula agrees with the claim's result at exact "
+                           "points but is not proved; give --symbols to check that reading)")
     slips = [(mapping, reading, name) for mapping, reading, name, wrong in near_variant
              if symbolic.decide(claim.expand_defined(reading.candidate), wrong, claim.variables).status == "equal"]
     if len({name for _, _, name in slips}) == 1:
