@@ -36,7 +36,7 @@ torch.use_deterministic_algorithms({deterministic})
 from derivspec.app import docs
 from derivspec.app.cli import main
 docs.main(["--out", sys.argv[1]])
-sys.exit(main(["report", "--out", sys.argv[2], "--no-plots", "--scan", *sys.argv[3:]]))
+sys.exit(main(["report", *sys.argv[3:], "--out", sys.argv[2], "--no-plots", "--scan"]))
 """
 # The report's pages for one claim of each family and the two whose numbers come from iterative fits
 # (gradient descent, a reverse-KL fit); every claim's report in the slow variant.

@@ -138,6 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
     form = check.add_mutually_exclusive_group(required=True)
     form.add_argument("--formula", help="SymPy syntax with the claim's symbol names, e.g. 'log(sigma2/sigma1)'")
     form.add_argument("--latex", help=r"LaTeX with the claim's LaTeX names, e.g. '\frac{(y-\mu)^2}{2\sigma^2}'")
+    check.add_argument("--symbols", metavar="YOURS=CLAIMS,...",
+                       help=r"your letters for the claim's variables, e.g. '\mu_q=mu1,\sigma_q=sigma1' (without it, "
+                            "letters the claim does not know are matched to its variables by structure)")
     check.add_argument("--at", action="append", default=[], metavar="NAME=VALUE",
                        help="also compare at this point (repeat for each variable)")
     check.add_argument("--seed", type=seed_value, default=0)

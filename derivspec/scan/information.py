@@ -192,6 +192,18 @@ def expectation_terms(expr, names) -> sympy.Expr | None:
     return sympy.Add(*[c * CROSS(key, k) for c, k in terms])
 
 
+def _over_support(weight, variable, bound) -> bool:
+    r"""``\sum_{y: a(y) > 0} a(y) \log b(y)``: the condition is the weight's own support, where the
+    terms left out are 0 (0 log 0 = 0), so the sum is the whole one."""
+    from derivspec.scan.probability import Unread, density, support_condition, variable_name
+    from derivspec.scan.reader import where_condition
+
+    try:
+        return density(weight) == support_condition(variable_name(variable.name), where_condition(bound))
+    except Unread:
+        return False
+
+
 def integral_terms(expr) -> sympy.Expr | None:
     r"""``\int a(x) \log b(x)\,dx`` over the whole line (no limits, or -oo..oo) and ``\sum_y a(y)
     \log b(y)`` over every y through :data:`CROSS`."""
@@ -202,9 +214,9 @@ def integral_terms(expr) -> sympy.Expr | None:
     if isinstance(expr, sympy.Integral):
         if len(limit) == 3 and not (limit[1] == -sympy.oo and limit[2] == sympy.oo):
             return None
-    else:
-        if len(limit) != 3 or not (isinstance(limit[2], sympy.Symbol) and limit[2].name.startswith("⟦range")):
-            return None
+    elif len(limit) != 3 or not (isinstance(limit[2], sympy.Symbol) and (limit[2].name.startswith("⟦range")
+                                                                          or limit[2].name.startswith("⟦where "))):
+        return None
     weights, logs, coefficient = [], [], sympy.Integer(1)
     for factor in sympy.Mul.make_args(expr.function):
         if factor.is_number:
@@ -214,6 +226,9 @@ def integral_terms(expr) -> sympy.Expr | None:
         else:
             weights.append(factor)
     if len(weights) != 1 or len(logs) != 1:
+        return None
+    if not isinstance(expr, sympy.Integral) and limit[2].name.startswith("⟦where ") and \
+            not _over_support(weights[0], variable, limit[2]):
         return None
     a = distribution_key(weights[0])
     b = distribution_key(logs[0].args[0])
