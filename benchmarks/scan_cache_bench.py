@@ -11,9 +11,11 @@ its own temporary caches:
 1. a run with ``--no-cache`` fills the claims' evidence cache ($DERIVSPEC_CACHE_DIR), so that the
    two timed runs differ only by the result cache (a user's first scan finds that evidence cached);
 2. the first run: an empty result cache ($DERIVSPEC_SCAN_CACHE_DIR), every file checked;
-3. the re-run on the unchanged folder: every file answered from the result cache.
+3. the re-run on the unchanged folder: every file answered from the result cache, except a file
+   with a statement stopped by its time limit, which is not stored (another run may decide it).
 
-The re-run's statements must equal the first run's (else the benchmark fails). Prints the three
+The re-run's statements must equal the first run's, file by file, but for such files (else the
+benchmark fails). Prints the three
 times, the ratio re-run / first run and whether it is within 20 %.
 
     python benchmarks/scan_cache_bench.py                 # 20 lectures (see above)
@@ -91,14 +93,22 @@ def main(argv: list[str]) -> int:
         warming, _ = scan(folder, env, "--no-cache")
         first, before = scan(folder, env)
         again, after = scan(folder, env)
-    if after["statements"] != before["statements"]:
-        print("scan_cache_bench: the re-run's statements differ from the first run's", file=sys.stderr)
+    stopped = {r["file"] for r in before["statements"] if r.get("level") == "warning"}  # not stored: checked again
+    differ = sorted({r["file"] for r in before["statements"] + after["statements"]
+                     if [s for s in before["statements"] if s["file"] == r["file"]]
+                     != [s for s in after["statements"] if s["file"] == r["file"]]})
+    if set(differ) - stopped:
+        print(f"scan_cache_bench: the re-run's statements differ from the first run's in {sorted(set(differ) - stopped)}",
+              file=sys.stderr)
         return 1
     lines = sum(p.read_bytes().count(b"\n") for p in chosen)
     summary = before["summary"]
     ratio = again / first
     print(f"{len(chosen)} lectures, {lines} lines, {summary['statements']} statements ({summary['checked']} checked, "
           f"{summary['flagged']} flagged), {CORES} cores")
+    if stopped:
+        print(f"{len(stopped)} files with a statement stopped by its time limit, not stored and checked again: "
+              f"{', '.join(sorted(stopped))}" + (f" ({len(differ)} with other results the second time)" if differ else ""))
     print(f"evidence cache filled (--no-cache): {warming:.1f} s")
     print(f"first run (empty result cache):     {first:.1f} s")
     print(f"re-run (unchanged folder):          {again:.1f} s")
