@@ -166,8 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="text (default), json (as --json), github (GitHub Actions annotations, one per flag) "
                            "or sarif (a SARIF 2.1.0 log for code scanning); the exit code does not depend on it")
     scan.add_argument("--quiet", "-q", action="store_true",
-                      help="text output: each file's summary line and its flags only (location, claim, statement, "
-                           "correct form, counterexample), no progress")
+                      help="text output as a linter's: each file's summary line, then a row per finding "
+                           "(path:line:col: LEVEL verdict: reason [tag]; errors, warnings, notices) with its "
+                           "statement, correct form and counterexample indented; no progress")
     scan.add_argument("--time-limit", type=time_limit_value, default=None, metavar="SECONDS",
                       help="per statement (default 8)")
     scan.add_argument("--file-time-limit", type=file_time_limit_value, default=None, metavar="SECONDS",

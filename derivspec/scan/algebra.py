@@ -35,7 +35,7 @@ import sympy
 
 from derivspec.core import symbolic
 from derivspec.scan.reader import is_opaque_function, where_condition
-from derivspec.scan import information
+from derivspec.scan import information, probability
 
 INTEGER_NAMES = frozenset({"n", "N", "m", "M", "K", "k", "d", "i", "j", "l"})
 POINTS = 16
@@ -327,7 +327,7 @@ def _through_cross(expr: sympy.Expr) -> sympy.Expr:
         for factor in sympy.Mul.make_args(term):
             found = None
             if isinstance(factor, (sympy.Integral, sympy.Sum)):
-                found = information.integral_terms(factor)
+                found = information.integral_terms(factor, probability.over_support)
             elif is_linear_operator(factor) and factor.func != EXPECTATION:
                 found = information.expectation_terms(factor, DocumentNames())
             if found is not None:

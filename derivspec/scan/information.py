@@ -192,21 +192,10 @@ def expectation_terms(expr, names) -> sympy.Expr | None:
     return sympy.Add(*[c * CROSS(key, k) for c, k in terms])
 
 
-def _over_support(weight, variable, bound) -> bool:
-    r"""``\sum_{y: a(y) > 0} a(y) \log b(y)``: the condition is the weight's own support, where the
-    terms left out are 0 (0 log 0 = 0), so the sum is the whole one."""
-    from derivspec.scan.probability import Unread, density, support_condition, variable_name
-    from derivspec.scan.reader import where_condition
-
-    try:
-        return density(weight) == support_condition(variable_name(variable.name), where_condition(bound))
-    except Unread:
-        return False
-
-
-def integral_terms(expr) -> sympy.Expr | None:
+def integral_terms(expr, over_support=lambda weight, variable, bound: False) -> sympy.Expr | None:
     r"""``\int a(x) \log b(x)\,dx`` over the whole line (no limits, or -oo..oo) and ``\sum_y a(y)
-    \log b(y)`` over every y through :data:`CROSS`."""
+    \log b(y)`` over every y through :data:`CROSS`; a sum whose index carries a condition only where
+    ``over_support(a, y, condition)`` says the condition is a's own support (probability.over_support)."""
     if len(expr.limits) != 1:
         return None
     limit = expr.limits[0]
@@ -228,7 +217,7 @@ def integral_terms(expr) -> sympy.Expr | None:
     if len(weights) != 1 or len(logs) != 1:
         return None
     if not isinstance(expr, sympy.Integral) and limit[2].name.startswith("⟦where ") and \
-            not _over_support(weights[0], variable, limit[2]):
+            not over_support(weights[0], variable, limit[2]):
         return None
     a = distribution_key(weights[0])
     b = distribution_key(logs[0].args[0])

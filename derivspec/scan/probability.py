@@ -847,3 +847,12 @@ def document_families(text: str) -> frozenset:
 
 def _plain(name: str) -> str:
     return re.sub(r"\\(?:mathbf|boldsymbol|bm)|[\s{}]", "", name)
+
+
+def over_support(weight, variable, bound) -> bool:
+    r"""``\sum_{y: a(y) > 0} a(y) \log b(y)``: the condition is the weight's own support, where the
+    terms left out are 0 (0 log 0 = 0), so the sum is the whole one."""
+    try:
+        return density(weight) == support_condition(variable_name(variable.name), where_condition(bound))
+    except Unread:
+        return False
