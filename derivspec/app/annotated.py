@@ -5,10 +5,11 @@ after its line.
     derivspec scan lecture.md --html out     # out/index.html and out/lecture-lecture.md.html
     derivspec report --scan lecture.md       # the report's scan page links the same view
 
-A line's colour is its weakest statement's verdict (DESIGN.md: a row shows its weakest step):
-*flagged* (red) when a statement on it disagrees, else *unchecked* (grey) when one is not decided,
-else *proved* (green); a line without a statement is plain. Needs the report extra (latex2mathml,
-jinja2), never torch or numpy.
+A line's colour is the worst verdict of its judged statements: *flagged* (red) when a statement on
+it disagrees, else *proved* (green) when one is proved; *unchecked* (grey) only when none on it was
+judged (a definition beside a proved worked number leaves the line green); a line without a
+statement is plain. The reason of each unchecked statement is printed under its last line. Needs the
+report extra (latex2mathml, jinja2), never torch or numpy.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 from derivspec.app.rendering import Math, environment, require, stylesheet
 
 STATE = {"proved": "proved", "disagrees": "flagged", "unchecked": "unchecked"}
-RANK = {"plain": 0, "proved": 1, "unchecked": 2, "flagged": 3}
+RANK = {"plain": 0, "unchecked": 1, "proved": 2, "flagged": 3}  # a judged verdict outranks unchecked
 MARKS = {"plain": "", "proved": "✓", "unchecked": "·", "flagged": "✗"}
 FIELDS = {"text": "", "kind": "", "verdict": "unchecked", "claim": None, "reason": "", "evidence": "", "correct": ""}
 
@@ -45,6 +46,7 @@ class Line:
     state: str = "plain"
     records: list = field(default_factory=list)
     flags: list = field(default_factory=list)
+    unchecked: list = field(default_factory=list)  # the unchecked statements that end on this line
 
     @property
     def notes(self) -> str:
@@ -103,6 +105,8 @@ def annotate(path, records, name: str | None = None, title: str | None = None) -
             flag_number += 1
             r["flag_number"] = flag_number
             lines[last - 1].flags.append(r)
+        elif state == "unchecked" and last >= 1:
+            lines[last - 1].unchecked.append(r)
     return Annotated(name, str(path), title or title_of(name), page_name(name), lines, chosen)
 
 
