@@ -49,12 +49,12 @@ def _upright(m) -> str:
     before, word, after = m.groups()
     if len(word) == 2 and word not in FUNCTION_WORDS and not (word.lower() in ENGLISH_SHORT and before and after):
         return m.group(0)  # ``ab``, ``dx``: a product of two letters, as TeX reads it; ``if`` only between spaces
-    wrapped = f"\\operatorname{{{word}}}" if word in FUNCTION_WORDS else f"\\text{{{before}{word}{after}}}"
+    if m.start() and m.string[m.start() - 1] in "_^":  # ``x_max``: the whole word is the subscript
+        name = f"\\operatorname{{{word}}}" if word in FUNCTION_WORDS else f"\\text{{{word}}}"
+        return "{" + name + "}" + after
     if word in FUNCTION_WORDS:
-        wrapped = before + wrapped + after
-    if m.start() and m.string[m.start() - 1] in "_^":
-        wrapped = "{" + wrapped + "}"  # ``x_max``: the whole word is the subscript
-    return wrapped
+        return f"{before}\\operatorname{{{word}}}{after}"
+    return f"\\text{{{before}{word}{after}}}"
 
 
 def bare_fonts(latex: str) -> str:
@@ -80,8 +80,8 @@ def identifier_subscripts(latex: str) -> str:
 _OPEN, _CLOSE = "([{", ")]}"
 
 
-RELATIONS = ("le", "leq", "ge", "geq", "ne", "neq", "approx", "equiv", "sim", "propto", "to", "rightarrow", "Rightarrow",
-             "mapsto", "coloneqq")
+RELATIONS = ("le", "leq", "ge", "geq", "ne", "neq", "approx", "equiv", "sim", "propto", "to", "rightarrow",
+             "Rightarrow", "mapsto", "coloneqq")
 LONG = 60  # characters of LaTeX: a longer formula may also wrap before its relation signs
 
 
@@ -129,7 +129,8 @@ def top_level_pieces(latex: str) -> list[tuple[str, str]]:
 
 _VARIANT = re.compile(r'<mi mathvariant="([a-z-]+)">(&#x[0-9A-Fa-f]+;|[^<&])</mi>')
 _PREFIXES = {"bold": ("MATHEMATICAL BOLD",), "italic": ("MATHEMATICAL ITALIC",),
-             "bold-italic": ("MATHEMATICAL BOLD ITALIC",), "double-struck": ("MATHEMATICAL DOUBLE-STRUCK", "DOUBLE-STRUCK"),
+             "bold-italic": ("MATHEMATICAL BOLD ITALIC",),
+             "double-struck": ("MATHEMATICAL DOUBLE-STRUCK", "DOUBLE-STRUCK"),
              "script": ("MATHEMATICAL SCRIPT", "SCRIPT"), "bold-script": ("MATHEMATICAL BOLD SCRIPT",),
              "fraktur": ("MATHEMATICAL FRAKTUR", "BLACK-LETTER"), "bold-fraktur": ("MATHEMATICAL BOLD FRAKTUR",),
              "sans-serif": ("MATHEMATICAL SANS-SERIF",), "bold-sans-serif": ("MATHEMATICAL SANS-SERIF BOLD",),
