@@ -26,7 +26,7 @@ WIDTHS = (1024, 1280, 1920)
 
 # written for this test: a long chain (wider than any table cell), a worked number beside a
 # definition, definitions alone, a long formula that is wrong (its +1), prose with math
-LONG = " + ".join(f"\\frac{{a_{i} b_{i}}}{{c_{i} + d_{i}}}" for i in range(1, 13))
+LONG = " + ".join(f"\\frac{{a_{{{i}}} b_{{{i}}}}}{{c_{{{i}}} + d_{{{i}}}}}" for i in range(1, 13))
 FRACTION = r"\frac{u^2 v^2 + u v^3 + u^3 v + u^4 + v^4 + u^2 + v^2 + u v + 1}{(1 + u^2)(1 + v^2)}"
 LECTURE = f"""# Wide formulas
 
