@@ -45,6 +45,9 @@ def test_words_in_a_formula_are_upright():
     out = mathml(r"Var x + \mathrm{ELBO}")
     assert "<mo>Var</mo>" in out and "<mi>ELBO</mi>" in out and not ITALIC_RUN.search(out), out
     assert "<mi>a</mi><mi>b</mi>" in mathml("ab + 1"), "two letters stay a product"
+    assert "<mtext>By\xa0</mtext>" in mathml(r"N(0, 1)—By chance"), "a capitalised short word is text"
+    thin = '<mspace width="0.1667em"></mspace>'
+    assert f"<mi>y</mi>{thin}<mi>log</mi>{thin}<mi>p</mi>" in mathml(r"y\log p"), "log is spaced as TeX spaces it"
     assert ITALIC_RUN.search("<mi>a</mi><mi>b</mi><mi>c</mi>"), "the pattern finds a word set in italics"
 
 

@@ -47,7 +47,8 @@ def _outside_protected(latex: str, change) -> str:
 
 def _upright(m) -> str:
     before, word, after = m.groups()
-    if len(word) == 2 and word not in FUNCTION_WORDS and not (word.lower() in ENGLISH_SHORT and before and after):
+    english = word.lower() in ENGLISH_SHORT and (before or word[0].isupper()) and after  # "x if y", "—By "
+    if len(word) == 2 and word not in FUNCTION_WORDS and not english:
         return m.group(0)  # ``ab``, ``dx``: a product of two letters, as TeX reads it; ``if`` only between spaces
     if m.start() and m.string[m.start() - 1] in "_^":  # ``x_max``: the whole word is the subscript
         name = f"\\operatorname{{{word}}}" if word in FUNCTION_WORDS else f"\\text{{{word}}}"
@@ -153,6 +154,19 @@ def _variant_char(m) -> str:
     return m.group(0)
 
 
+_THIN = '<mspace width="0.1667em"></mspace>'
+_NAME = r"<mi>(?:log|ln|exp|sin|cos|tan|tanh|sinh|cosh|arg|sgn)</mi>"
+_FUNCTION = re.compile(f"({_NAME})(?=<mi>|<mn>|<msub>|<msup>|<mrow>|<mfrac>)")
+_BEFORE_FUNCTION = re.compile(f"(</mi>|</mn>|</msub>|</msup>)({_NAME})")
+
+
+def function_spacing(mathml: str) -> str:
+    """A thin space around a function name set between letters (``y\\log p``: y log p), as TeX
+    spaces an operator; latex2mathml writes ``<mi>log</mi>``, which the browser sets tight."""
+    mathml = _BEFORE_FUNCTION.sub(r"\1" + _THIN + r"\2", mathml)
+    return _FUNCTION.sub(r"\1" + _THIN, mathml)
+
+
 _UPRIGHT_RUN = re.compile(r'(?:<mi mathvariant="normal">[^<]+</mi>){2,}')
 
 
@@ -160,5 +174,6 @@ def unicode_variants(mathml: str) -> str:
     """``<mi mathvariant="…">`` of one letter as the Unicode mathematical letter (Chromium's
     MathML lays out only ``normal`` of the variants); a run of upright letters (``\\mathrm{ELBO}``)
     as one name, ``<mi>ELBO</mi>``."""
+    mathml = function_spacing(mathml)
     mathml = _UPRIGHT_RUN.sub(lambda m: "<mi>" + "".join(re.findall(r">([^<]+)<", m.group(0))) + "</mi>", mathml)
     return _VARIANT.sub(_variant_char, mathml)
