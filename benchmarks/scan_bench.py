@@ -2,8 +2,9 @@
 
 Runs the command as a user would (``python -m derivspec scan FILE --json``) pinned to two CPU
 cores, twice: with an empty cache (the registry's source statuses and the recognisable claims
-are computed) and with the cache that run left (the usual case). Prints wall-clock seconds and
-the scan's summary.
+are computed) and with the cache that run left (the usual case). The per-file result cache is
+off (``--no-cache``): both runs check every statement (benchmarks/scan_cache_bench.py measures
+that cache). Prints wall-clock seconds and the scan's summary.
 
     python benchmarks/scan_bench.py                    # seed 004 (5,669 lines)
     python benchmarks/scan_bench.py FILE...            # other files
@@ -33,10 +34,11 @@ def pin_to_two_cores() -> None:
 
 
 def run(path: Path, cache: str) -> tuple[float, dict]:
-    env = dict(os.environ, DERIVSPEC_SCAN_CACHE_DIR=cache)
+    env = dict(os.environ, DERIVSPEC_CACHE_DIR=cache)  # the claims' evidence cache; --no-cache: no result cache
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "derivspec", "scan", str(path), "--json", "--no-cache", "--jobs", str(CORES)],
-                          capture_output=True, text=True, env=env, preexec_fn=pin_to_two_cores, timeout=600)
+    done = subprocess.run([sys.executable, "-m", "derivspec", "scan", str(path), "--json", "--no-cache",
+                           "--jobs", str(CORES)], capture_output=True, text=True, env=env,
+                          preexec_fn=pin_to_two_cores, timeout=600)
     seconds = time.perf_counter() - started
     if done.returncode not in (0, 1):
         raise SystemExit(f"scan failed ({done.returncode}): {done.stderr.strip()}")

@@ -117,3 +117,174 @@ def test_whole_number_substitution_is_exactly_the_domain():
     (value,) = [v for k, v in symbolic._whole_numbers(claim.variables).items() if k == n]
     m = next(iter(value.free_symbols))
     assert value.subs(m, 0) == 2 and m.is_integer and m.is_nonnegative
+
+
+# --- d. the user's letters: --symbols, a mapping inferred by structure, the known slip named ------
+
+from derivspec.core.checker import check  # noqa: E402
+
+VAE_KL = r"\log\frac{\sigma_p}{\sigma_q} + \frac{\sigma_q^2 + (\mu_q - \mu_p)^2}{2\sigma_p^2} - \frac{1}{2}"
+
+
+def run_cli(capsys, *args):
+    code = main(["check", *args])
+    out, err = capsys.readouterr()
+    return code, out, err.strip()
+
+
+def _confirmed(claim_id: str, latex: str) -> dict:
+    """An inferred reading is never a definite verdict (another reading differs): the reason gives the
+    --symbols to paste; with it, the verdict is definite."""
+    import re
+
+    first = check(registry.get(claim_id), latex=latex)
+    assert first["verdict"] == "inconclusive" and first["mapping"]["source"] == "inferred", first
+    assert "which reading is meant decides" in first["reason"]
+    (symbols,) = re.findall(r"--symbols '([^']*)'", first["reason"])
+    again = check(registry.get(claim_id), latex=latex, symbols=symbols)
+    assert again["mapping"]["source"] == "given" and again["mapping"]["pairs"] == first["mapping"]["pairs"]
+    return again
+
+
+def test_gaussian_kl_in_vae_letters_is_read_with_an_inferred_mapping(capsys):
+    result = check(registry.get("kl.gaussian.univariate"), latex=r"D_{KL}(q \| p) = " + VAE_KL)
+    mapping = result["mapping"]
+    assert mapping["source"] == "inferred"
+    assert mapping["pairs"][r"\sigma_q"] == "sigma1" and mapping["pairs"][r"\sigma_p"] == "sigma2"
+    # (mu_q - mu_p)^2 is symmetric: both assignments of the means are proved, and both are listed
+    means = [(m[r"\mu_q"], m[r"\mu_p"]) for m in [mapping["pairs"], *mapping["alternatives"]]]
+    assert sorted(means) == [("mu1", "mu2"), ("mu2", "mu1")]
+    # but the sigmas read the other way round give the other KL: no "equivalent" on a guess
+    assert result["verdict"] == "inconclusive" and "not under" in result["reason"]
+    code, out, _ = run_cli(capsys, "kl.gaussian.univariate", "--latex", VAE_KL)
+    assert code == 3 and r"read with \sigma_p = sigma2" in out.replace("\n    ", " ") and "--symbols" in out
+    assert _confirmed("kl.gaussian.univariate", VAE_KL)["verdict"] == "equivalent"
+
+
+def test_the_logit_read_as_the_softmax_is_never_called_equivalent():
+    # z_k meant as the logit h_k: wrong; read as the softmax pi_1 it would be right -- inconclusive, not equivalent
+    result = check(registry.get("nll.grad.softmax.soft-label"), latex=r"z_k - y_k")
+    assert result["verdict"] != "equivalent"
+
+
+def test_softmax_gradient_as_pi_minus_y():
+    claim = registry.get("nll.grad.softmax.soft-label")
+    result = _confirmed("nll.grad.softmax.soft-label", r"\frac{\partial \ell}{\partial h_k} = \pi_k - y_k")
+    assert result["verdict"] == "equivalent"
+    assert result["mapping"]["pairs"] == {r"\pi_k": "pi1", r"y_k": "y1"}
+    assert check(claim, latex=r"\pi_1 - y_1")["verdict"] == "equivalent"  # the claim's own letters
+
+
+def test_a_letter_the_claim_uses_keeps_its_meaning():
+    # y_k - pi_k would be "equal" with y read as pi and pi as y; a letter the claim has stays itself
+    result = check(registry.get("nll.grad.softmax.soft-label"), latex=r"y_k - \pi_k")
+    assert result["verdict"] == "not_equivalent"
+    assert result["mapping"]["pairs"] == {r"y_k": "y1", r"\pi_k": "pi1"}
+    assert result["slip"] == "label minus prediction"
+
+
+def test_dataset_sum_over_the_claims_items():
+    claim = registry.get("nll.gaussian.ols-gradient")
+    assert check(claim, latex=r"-2\sum_i x_i (y_i - \theta x_i)")["verdict"] == "equivalent"
+    assert check(claim, latex=r"-\sum_i x_i (y_i - \theta x_i)")["slip"] == "missing factor 2"
+
+
+def test_ambiguous_exponent_in_other_letters_is_refused_with_both_readings(capsys):
+    code, out, err = run_cli(capsys, "estimation.gaussian.density", "--latex", r"e^{-(x-m)^2/2s^2}/\sqrt{2\pi s^2}")
+    assert code == 2 and out == "" and "\n" not in err and "Traceback" not in err
+    assert "(-(x-m)^2/2)s^2" in err and "-(x-m)^2/(2s^2)" in err
+
+
+def test_gaussian_density_in_other_letters():
+    claim = registry.get("estimation.gaussian.density")
+    right = _confirmed("estimation.gaussian.density", r"\frac{1}{\sqrt{2\pi s^2}} e^{-\frac{(x-m)^2}{2s^2}}")
+    assert right["verdict"] == "equivalent" and right["mapping"]["pairs"][r"s"] == "sigma"
+    slip = check(claim, latex=r"\frac{1}{\sqrt{2\pi s^2}} e^{-\frac{(x-m)^2}{s^2}}")
+    assert slip["verdict"] == "not_equivalent" and slip["slip"] == "the 1/2 of the exponent dropped"
+
+
+def test_symbols_given_explicitly(capsys):
+    symbols = r"\mu_q=mu1, \sigma_q=\sigma_1, \mu_p=mu2, \sigma_p=sigma2"
+    code, out, _ = run_cli(capsys, "kl.gaussian.univariate", "--latex", VAE_KL, "--symbols", symbols, "--json")
+    import json
+    result = json.loads(out)
+    assert code == 0 and result["verdict"] == "equivalent"
+    assert result["mapping"] == {"source": "given", "alternatives": [], "pairs": {
+        r"\mu_q": "mu1", r"\sigma_q": "sigma1", r"\mu_p": "mu2", r"\sigma_p": "sigma2"}}
+    # the mapping decides: the same formula with the roles swapped is the registered slip
+    swapped = r"\mu_q=mu2, \sigma_q=sigma2, \mu_p=mu1, \sigma_p=sigma1"
+    code, out, _ = run_cli(capsys, "kl.gaussian.univariate", "--latex", VAE_KL, "--symbols", swapped)
+    assert code == 1 and "this is the known slip: arguments swapped (KL(q||p))" in out.replace("\n    ", " ")
+    result = check(registry.get("kl.gaussian.univariate"), formula="log(sp/sq) + (sq**2 + (mq-mp)**2)/(2*sp**2) - 1/2",
+                   symbols="sq=sigma1, sp=sigma2, mq=mu1, mp=mu2")
+    assert result["verdict"] == "equivalent" and result["mapping"]["pairs"]["sp"] == "sigma2"
+
+
+def test_known_slip_is_named_in_the_claims_letters(capsys):
+    latex = r"\log\frac{\sigma_2}{\sigma_1} + \frac{\sigma_1^2 + (\mu_1 - \mu_2)^2}{2\sigma_2^2}"
+    code, out, _ = run_cli(capsys, "kl.gaussian.univariate", "--latex", latex)
+    assert code == 1 and "this is the known slip: missing -1/2" in out
+    assert check(registry.get("kl.gaussian.univariate"), latex=latex)["slip"] == "missing -1/2"
+    # a wrong formula that is no registered slip names none
+    other = check(registry.get("kl.gaussian.univariate"), latex=latex + r" - 1")
+    assert other["verdict"] == "not_equivalent" and other["slip"] is None
+
+
+@pytest.mark.parametrize("symbols, problem", [
+    (r"\mu_q=mu1,\sigma_q=sigma1,\mu_p=mu2,\sigma_p=sigma9", "'sigma9' is not a variable of kl.gaussian.univariate"),
+    (r"\mu_q=mu1,\sigma_q=sigma1,\mu_p=mu2,\sigma_p=sigma2,\nu=mu1", "gives mu1 two names"),
+    (r"\mu_q=mu1,\mu_q=mu2", r"gives \mu_q twice"),
+    (r"\mu_q=mu1,\sigma_q,\mu_p=mu2", "expects YOUR_NAME=CLAIM_NAME pairs"),
+    (r"\mu_q=", "expects YOUR_NAME=CLAIM_NAME pairs"),
+    (r"a+b=mu1", "is not one LaTeX name"),
+    (r"\mu_q=mu1,\sigma_q=sigma1,\mu_p=mu2,\sigma_p=sigma2,\nu_0=\mu_1", "gives mu1 two names"),
+])
+def test_bad_symbols_are_one_line_exit_2(capsys, symbols, problem):
+    code, out, err = run_cli(capsys, "kl.gaussian.univariate", "--latex", VAE_KL, "--symbols", symbols)
+    assert code == 2 and out == "" and "\n" not in err and "Traceback" not in err
+    assert problem in err
+
+
+def test_a_symbol_not_in_the_formula_is_refused(capsys):
+    latex = r"\log\frac{\sigma_2}{\sigma_1} + \frac{\sigma_1^2 + (\mu_1 - \mu_2)^2}{2\sigma_2^2} - \frac12"
+    code, _, err = run_cli(capsys, "kl.gaussian.univariate", "--latex", latex, "--symbols", r"\nu=mu1")
+    assert code == 2 and r"\nu does not occur in the formula" in err
+
+
+def test_no_mapping_is_guessed_for_a_wrong_formula(capsys):
+    # no assignment makes it the claim's result or a registered slip: refused, pointing to --symbols
+    wrong = r"\log\frac{\sigma_p}{\sigma_q} + \frac{\sigma_q^2 + (\mu_q - \mu_p)^2}{\sigma_p^2} - \frac{1}{2}"
+    code, out, err = run_cli(capsys, "kl.gaussian.univariate", "--latex", wrong)
+    assert code == 2 and out == "" and "\n" not in err
+    assert r"unknown symbol '\sigma_{p}'" in err and "--symbols" in err
+
+
+def test_too_many_assignments_are_refused(capsys):
+    code, _, err = run_cli(capsys, "kl.gaussian.multivariate", "--latex", r"p + q + r + s + w")
+    assert code == 2 and "the most check tries" in err and "--symbols" in err
+
+
+def test_dataset_sum_in_other_letters_with_a_family_mapping(capsys):
+    claim = registry.get("nll.gaussian.ols-gradient")
+    latex = r"-2\sum_n a_n (b_n - w a_n)"
+    result = check(claim, latex=latex, symbols=r"a_n=x_i, b_n=y_i, w=\theta")
+    assert result["verdict"] == "equivalent"
+    assert result["mapping"]["pairs"] == {"a_1": "x1", "a_2": "x2", "a_3": "x3", "b_1": "y1", "b_2": "y2",
+                                          "b_3": "y3", "w": "theta"}
+    slope = check(registry.get("nll.gaussian.ols-slope"), latex=r"\frac{\sum_n a_n b_n}{\sum_n a_n^2}",
+                  symbols="a_n=x_i, b_n=y_i")
+    assert slope["verdict"] == "equivalent"
+    code, _, err = run_cli(capsys, "nll.gaussian.ols-gradient", "--latex", latex)  # no mapping: a hint
+    assert code == 2 and "'a_i=x_i'" in err and "\n" not in err
+    code, _, err = run_cli(capsys, "nll.gaussian.ols-gradient", "--latex", latex, "--symbols", r"a=x_i, b_n=y_i, w=\theta")
+    assert code == 2 and "give yours with a letter index too" in err
+
+
+def test_a_letter_may_name_a_defined_symbol():
+    # \gamma_t for the cumulative product the claim calls \bar\alpha_t (a defined symbol)
+    latex = r"\frac{\sqrt{\gamma_{t-1}}\beta_t}{1-\gamma_t} x_0 + \frac{\sqrt{\alpha_t}(1-\gamma_{t-1})}{1-\gamma_t} x_t"
+    result = _confirmed("ddpm.posterior.mean", latex)
+    assert result["verdict"] == "equivalent"
+    assert result["mapping"]["pairs"] == {r"\gamma_{t-1}": "alpha_bar_prev", r"\gamma_t": "alpha_bar_t"}
+    given = check(registry.get("ddpm.marginal.variance"), latex=r"1-\gamma_t", symbols=r"\gamma_t=\bar\alpha_t")
+    assert given["verdict"] == "equivalent" and given["mapping"]["source"] == "given"

@@ -50,7 +50,9 @@ def layer_of(path: Path) -> str:
     if parts[0] == "derivspec":
         if len(parts) > 2 and parts[1] in ("core", "scan", "app"):
             return parts[1]
-        return "app" if parts[-1] == "__main__.py" else "core"
+        # the package's face: derivspec/__init__.py hands out scan_text (derivspec.app.notebook) on first
+        # use, and importing derivspec loads nothing else (test_importing_derivspec_loads_nothing)
+        return "app" if parts[-1] == "__main__.py" or parts[1:] == ("__init__.py",) else "core"
     return parts[0]
 
 
@@ -124,6 +126,18 @@ def test_imports_respect_the_layers(path):
 ])
 def test_a_forbidden_import_is_caught(path, text):
     assert violations(path, text)
+
+
+def test_importing_derivspec_loads_nothing():
+    """``import derivspec`` stays light: no module of the package and not sympy; ``scan_text`` and
+    the notebook extension come on first use."""
+    script = ("import sys, json\nimport derivspec\nloaded = sorted(m for m in sys.modules if m.startswith('derivspec.')"
+              " or m.split('.')[0] in ('sympy', 'jinja2', 'torch'))\n"
+              "print(json.dumps([loaded, callable(derivspec.scan_text), callable(derivspec.load_ipython_extension)]))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    loaded, scan_text, extension = __import__("json").loads(done.stdout.strip().splitlines()[-1])
+    assert loaded == [] and scan_text and extension
 
 
 def test_every_layer_has_files():

@@ -217,6 +217,7 @@ def test_sarif_suppressed_notebook_and_incomplete(tmp_path, monkeypatch):
     assert suppressed["suppressions"] == [{"kind": "inSource", "status": "accepted",
                                            "justification": REVIEWED}]
     assert "region" not in in_cell["locations"][0]["physicalLocation"] and in_cell["properties"]["cell"] == 3
+    assert in_cell["locations"][0]["message"] == {"text": "cell 3, line 2"}  # where a notebook's user looks
     assert in_cell["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "course/b.ipynb"
     (notice,) = run["invocations"][0]["toolExecutionNotifications"]
     assert notice["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "a.md"

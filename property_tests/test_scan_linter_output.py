@@ -124,6 +124,29 @@ def test_the_table_and_blocks_show_line_col_and_the_notice(mixed, capsys, monkey
         assert "L5" not in out.split()
 
 
+def test_a_notebooks_findings_are_located_by_cell_and_line_in_every_text_form(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    cells = [{"cell_type": "markdown", "metadata": {}, "source": "# Title"},
+             {"cell_type": "code", "metadata": {}, "source": "y = 2", "outputs": [], "execution_count": None},
+             {"cell_type": "markdown", "metadata": {}, "source": "Then\n\nwe get $(m+n)^2 = m^2 + n^2$ here."}]
+    (tmp_path / "nb.ipynb").write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4,
+                                                   "nbformat_minor": 5}), encoding="utf-8")
+    where = "nb.ipynb: cell 3, line 3, col " + str(len("we get $") + 1)
+    for columns, argv in (("400", ["-q"]), ("400", ["--only-flags"]), ("60", []), ("140", [])):
+        monkeypatch.setenv("COLUMNS", columns)
+        code, out, _ = scan(capsys, *argv, "nb.ipynb")
+        assert code == 1 and "nb.ipynb:3:" not in out and "cell 3:3" not in out, out
+        if columns == "140":  # the table: the location column
+            assert re.search(r"cell 3, line 3, col 9\b", out) and "location" in out, out
+        else:
+            assert where + ":" in out, out
+    code, out, _ = scan(capsys, "--format", "sarif", "nb.ipynb")
+    (result,) = json.loads(out)["runs"][0]["results"]
+    validate(json.loads(out))
+    assert result["locations"][0]["message"] == {"text": "cell 3, line 3"} and result["properties"]["cell"] == 3
+    assert "region" not in result["locations"][0]["physicalLocation"]  # the file's lines are JSON, not the cell's
+
+
 def test_a_notebook_column_is_found_in_its_cell(tmp_path):
     notebook = {"cells": [{"cell_type": "code", "metadata": {}, "source": "x = 1", "outputs": [],
                            "execution_count": None},
@@ -224,14 +247,17 @@ def test_output_file_holds_what_stdout_would(mixed, capsys, fmt):
         assert written == out
 
 
-@pytest.mark.parametrize("target", ["notes.md/out.txt", "afile/deeper/out.txt", "."])
-def test_a_bad_output_file_is_one_line_before_any_work(mixed, capsys, monkeypatch, target):
+@pytest.mark.parametrize("target, why", [("notes.md/out.txt", "notes.md is a file, not a folder"),
+                                         ("afile/deeper/out.txt", "afile is a file, not a folder"),
+                                         (".", "a folder, not a file"), ("", "an empty path"),
+                                         ("n" * 300 + ".txt", "longer than the system allows")])
+def test_a_bad_output_file_is_one_line_before_any_work(mixed, capsys, monkeypatch, target, why):
     (Path("afile")).write_text("x", encoding="utf-8")
     calls = []
     monkeypatch.setattr(derivspec.scan, "scan_file", lambda *a, **k: calls.append(a) or [])
     code, out, err = scan(capsys, "--output-file", target, "notes.md")
     assert code == 2 and out == "" and err.count("\n") == 1 and err.startswith("derivspec: error: --output-file")
-    assert "Traceback" not in err and calls == []
+    assert why in err and "Traceback" not in err and calls == []  # the problem named (derivspec.app.paths)
 
 
 # --- --select / --ignore -----------------------------------------------------------------------------
@@ -299,6 +325,24 @@ def test_an_unchanged_file_is_not_checked_again(tmp_path, monkeypatch, capsys, c
     assert counted[3:] == ["a.md", "b.md"]
     scan(capsys, *options, "--no-cache")  # --no-cache: everything checked
     assert counted[5:] == ["a.md", "b.md"]
+
+
+def test_refused_files_are_refused_again_and_the_good_ones_come_from_the_cache(tmp_path, monkeypatch, capsys,
+                                                                             counted):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, SQUARES, "good.md")
+    (tmp_path / "latin.md").write_bytes("Caf\xe9: $$1 + 1 = 3$$\n".encode("latin-1"))
+    (tmp_path / "blob.md").write_bytes(b"\x00\x01\x02binary")
+    runs = [scan(capsys, "--json", "good.md", "latin.md", "blob.md") for _ in range(2)]
+    assert counted == ["good.md"]  # checked once; the second run's answer is the cache's
+    (code1, out1, err1), (code2, out2, err2) = runs
+    assert code1 == code2 == 1 and err1 == err2 and err1.count("\n") == 2 and "latin.md" in err1 and "blob.md" in err1
+    first, second = json.loads(out1), json.loads(out2)
+    assert first["statements"] == second["statements"] and {r["file"] for r in first["statements"]} == {"good.md"}
+    assert first["summary"]["refused"] == second["summary"]["refused"] == 2
+    (tmp_path / "good.md").write_bytes(SQUARES.replace("Squares", "Carr\xe9s").encode("latin-1"))
+    code, out, err = scan(capsys, "-q", "good.md")  # a cached file that turned unreadable is refused, not served
+    assert code == 2 and out == "" and err.count("\n") == 1 and "good.md" in err and counted == ["good.md"]
 
 
 def test_a_file_stopped_by_its_time_limit_is_not_stored(tmp_path, monkeypatch, capsys):

@@ -119,6 +119,7 @@ def nll_grad_softmax_other_class() -> Claim:
 Y1, Y2 = (Var(f"y{k}", f"y_{k}", real_between(0, 0.5)) for k in (1, 2))
 y1, y2 = Y1.symbol, Y2.symbol
 Y3 = Defined("y3", "y_3", 1 - y1 - y2)
+PI1 = Defined("pi1", r"\pi_1", softmax(0))  # the prediction, so that `check` reads \pi_1 - y_1 as lectures write it
 LOGITS = (h1, h2, h3)
 
 
@@ -140,7 +141,7 @@ def nll_grad_softmax_soft_label() -> Claim:
         title="Softmax cross-entropy gradient for any label on the simplex is π_k − y_k (K = 3; other K checked)",
         statement=r"\partial_{h_1}\,[-\textstyle\sum_j y_j \log \mathrm{softmax}(h)_j]",
         variables=(H1, H2, H3, Y1, Y2),
-        defined=(Y3,),
+        defined=(Y3, PI1),
         derivation=(
             Step(r"cross-entropy of the softmax against y: -\sum_j y_j \log \pi_j, \pi = softmax(h), "
                  r"y_3 = 1 - y_1 - y_2", soft_label_cross_entropy()),

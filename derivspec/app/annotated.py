@@ -10,6 +10,11 @@ it disagrees, else *proved* (green) when one is proved; *unchecked* (grey) only 
 judged (a definition beside a proved worked number leaves the line green); a line without a
 statement is plain. The reason of each unchecked statement is printed under its last line. Needs the
 report extra (latex2mathml, jinja2), never torch or numpy.
+
+A Jupyter notebook is shown as its cells: each Markdown cell rendered block by block
+(:mod:`derivspec.app.cells`), a block coloured as its worst line and followed by the flags of its
+lines; code and raw cells folded (``<details>``). Its records carry their cell and the lines within
+it, and every location reads ``cell N, line M``.
 """
 
 from __future__ import annotations
@@ -18,12 +23,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from derivspec.app.rendering import Math, environment, require, stylesheet
+from derivspec.app.rendering import Math, environment, line_anchor, require, stylesheet
 
 STATE = {"proved": "proved", "disagrees": "flagged", "unchecked": "unchecked"}
 RANK = {"plain": 0, "unchecked": 1, "proved": 2, "flagged": 3}  # a judged verdict outranks unchecked
 MARKS = {"plain": "", "proved": "✓", "unchecked": "·", "flagged": "✗"}
-FIELDS = {"text": "", "kind": "", "verdict": "unchecked", "claim": None, "reason": "", "evidence": "", "correct": ""}
+FIELDS = {"text": "", "kind": "", "verdict": "unchecked", "claim": None, "reason": "", "evidence": "", "correct": "",
+          "cell": None}
 
 
 def as_record(record) -> dict:
@@ -46,12 +52,54 @@ class Line:
     state: str = "plain"
     records: list = field(default_factory=list)
     flags: list = field(default_factory=list)
+    cell: int | None = None  # a notebook's cell; ``number`` is then the line within it
     unchecked: list = field(default_factory=list)  # the unchecked statements that end on this line
 
     @property
     def notes(self) -> str:
         """The tooltip: each statement's verdict and reason."""
         return "\n".join(f"{r['verdict']}: {r['reason']}" for r in self.records)
+
+    @property
+    def anchor(self) -> str:
+        return line_anchor(self.cell, self.number)
+
+
+@dataclass
+class Block:
+    """A rendered block of a Markdown cell: its lines (``first``..``last`` of the cell) and HTML."""
+
+    first: int
+    last: int
+    html: str
+    lines: list[Line]
+
+    @property
+    def state(self) -> str:
+        return max((line.state for line in self.lines), key=RANK.__getitem__, default="plain")
+
+    @property
+    def flags(self) -> list:
+        return [r for line in self.lines for r in line.flags]
+
+    @property
+    def unchecked(self) -> list:
+        return [r for line in self.lines for r in line.unchecked]
+
+    @property
+    def notes(self) -> str:
+        return "\n".join(line.notes for line in self.lines if line.notes)
+
+
+@dataclass
+class Cell:
+    """A notebook cell: ``kind`` markdown, code or raw; a Markdown cell's ``lines`` carry its verdicts."""
+
+    number: int
+    kind: str
+    source: str
+    lines: list[Line] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)  # filled when the page is rendered
 
 
 @dataclass
@@ -62,6 +110,7 @@ class Annotated:
     page: str
     lines: list[Line]
     records: list[dict]
+    cells: list[Cell] | None = None  # a notebook's cells (its ``lines``: those of its Markdown cells)
 
     @property
     def statements(self) -> int:
@@ -81,19 +130,11 @@ class Annotated:
         return [(line, r) for line in self.lines for r in line.flags]
 
 
-def annotate(path, records, name: str | None = None, title: str | None = None) -> Annotated:
-    """The file at ``path`` with its scan ``records`` (those of this file) laid on its lines."""
-    from derivspec.core.lectures import order_key, title_of
-    from derivspec.scan.extract import read_lecture
-
-    text = read_lecture(path)
-    name = name or Path(path).name
-    lines = [Line(i, line) for i, line in enumerate(text.split("\n"), 1)]
-    if lines and lines[-1].text == "" and len(lines) > 1:
-        lines.pop()  # the newline that ends the file
-    chosen = sorted((as_record(r) for r in records), key=lambda r: order_key(name, r["lines"]))
-    flag_number = 0
-    for r in chosen:
+def _lay(lines: list[Line], records: list[dict], flags: list[int]) -> None:
+    """Each record on the lines it spans (``lines[0]`` is line 1), the line's state its worst judged
+    verdict (RANK); a flag also after its last line, numbered on from ``flags[0]``; an unchecked
+    record in its last line's ``unchecked`` (its reason is printed there)."""
+    for r in records:
         first, last = (int(n) for n in r["lines"])
         first, last = max(1, first), min(len(lines), max(first, last))
         state = STATE.get(r["verdict"], "unchecked")
@@ -102,17 +143,64 @@ def annotate(path, records, name: str | None = None, title: str | None = None) -
             if RANK[state] > RANK[line.state]:
                 line.state = state
         if state == "flagged" and last >= 1:
-            flag_number += 1
-            r["flag_number"] = flag_number
+            flags[0] += 1
+            r["flag_number"] = flags[0]
             lines[last - 1].flags.append(r)
         elif state == "unchecked" and last >= 1:
             lines[last - 1].unchecked.append(r)
+
+
+def _text_lines(text: str, cell: int | None = None) -> list[Line]:
+    lines = [Line(i, line, cell=cell) for i, line in enumerate(text.split("\n"), 1)]
+    if lines and lines[-1].text == "" and len(lines) > 1:
+        lines.pop()  # the newline that ends the file
+    return lines
+
+
+def annotate(path, records, name: str | None = None, title: str | None = None) -> Annotated:
+    """The file at ``path`` with its scan ``records`` (those of this file) laid on its lines; a
+    notebook's on the lines of its cells."""
+    from derivspec.core.lectures import order_key, title_of
+    from derivspec.scan.extract import file_kind, notebook_cells, read_lecture
+
+    text = read_lecture(path)
+    name = name or Path(path).name
+    records = [as_record(r) for r in records]
+    flags = [0]
+    if file_kind(path) == "ipynb" and text.lstrip().startswith("{"):
+        chosen = sorted(records, key=lambda r: (r["cell"] or 0, *order_key(name, r["lines"])))
+        cells = [Cell(number, kind, source) for number, kind, source in notebook_cells(text, path)]
+        for cell in cells:
+            if cell.kind == "markdown" and cell.source.strip():
+                cell.lines = _text_lines(cell.source.rstrip(), cell.number)
+                _lay(cell.lines, [r for r in chosen if r["cell"] == cell.number], flags)
+        lines = [line for cell in cells for line in cell.lines]
+        return Annotated(name, str(path), title or title_of(name), page_name(name), lines, chosen, cells)
+    lines = _text_lines(text)
+    chosen = sorted(records, key=lambda r: order_key(name, r["lines"]))
+    _lay(lines, chosen, flags)
     return Annotated(name, str(path), title or title_of(name), page_name(name), lines, chosen)
+
+
+def _render_cells(math, annotated: Annotated) -> None:
+    """Each Markdown cell's rendered blocks (derivspec.app.cells), holding the lines they came from;
+    a line between blocks (a blank one) goes with the block before it."""
+    from derivspec.app.cells import markdown_blocks
+
+    for cell in annotated.cells or ():
+        if cell.kind != "markdown" or not cell.lines or cell.blocks:
+            continue
+        found = markdown_blocks(cell.source.rstrip(), math)
+        for index, (first, last, html) in enumerate(found):
+            until = found[index + 1][0] - 1 if index + 1 < len(found) else len(cell.lines)
+            start = 1 if index == 0 else first
+            cell.blocks.append(Block(first, last, html, cell.lines[start - 1:max(until, last)]))
 
 
 def render(env, annotated: Annotated, back: dict | None = None, claims: set[str] | None = None):
     """The page body (Markup): counts, legend, the lines, the flags. ``back``: ``{"href", "label"}``
     of a link back; ``claims``: the claim ids to link (None: every claim; an empty set: none)."""
+    _render_cells(env.filters["math"], annotated)
     return env.get_template("annotated_body.html").render(a=annotated, back=back, marks=MARKS, claims=claims)
 
 

@@ -138,6 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
     form = check.add_mutually_exclusive_group(required=True)
     form.add_argument("--formula", help="SymPy syntax with the claim's symbol names, e.g. 'log(sigma2/sigma1)'")
     form.add_argument("--latex", help=r"LaTeX with the claim's LaTeX names, e.g. '\frac{(y-\mu)^2}{2\sigma^2}'")
+    check.add_argument("--symbols", metavar="YOURS=CLAIMS,...",
+                       help=r"your letters for the claim's variables, e.g. '\mu_q=mu1,\sigma_q=sigma1' (without it, "
+                            "letters the claim does not know are matched to its variables by structure)")
     check.add_argument("--at", action="append", default=[], metavar="NAME=VALUE",
                        help="also compare at this point (repeat for each variable)")
     check.add_argument("--seed", type=seed_value, default=0)
@@ -163,8 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="text (default), json (as --json), github (GitHub Actions annotations, one per flag) "
                            "or sarif (a SARIF 2.1.0 log for code scanning); the exit code does not depend on it")
     scan.add_argument("--quiet", "-q", action="store_true",
-                      help="text output: each file's summary line and its flags only (location, claim, statement, "
-                           "correct form, counterexample), no progress")
+                      help="text output as a linter's: each file's summary line, then a row per finding "
+                           "(path:line:col: LEVEL verdict: reason [tag]; errors, warnings, notices) with its "
+                           "statement, correct form and counterexample indented; no progress")
     scan.add_argument("--time-limit", type=time_limit_value, default=None, metavar="SECONDS",
                       help="per statement (default 8)")
     scan.add_argument("--file-time-limit", type=file_time_limit_value, default=None, metavar="SECONDS",

@@ -206,7 +206,7 @@ def run_check(args) -> int:
     claim = registry.get(args.claim)
     seconds = getattr(args, "time_limit", None) or CHECK_SECONDS
     result = check_claim(claim, formula=args.formula, latex=args.latex, at=_parse_assignments(args.at),
-                         seed=args.seed, seconds=seconds)
+                         seed=args.seed, seconds=seconds, symbols=getattr(args, "symbols", None))
     if args.json:
         print_json({**result, "meta": run_metadata(args.seed)})
     else:
@@ -220,6 +220,16 @@ def _print_check(claim, result: dict) -> None:
 
     numeric = result["numeric"]
     say(f"{claim.id}: {result['verdict']}")
+    mapping = result.get("mapping")
+    if mapping:
+        pairs = ", ".join(f"{user} = {name}" for user, name in mapping["pairs"].items())
+        how = (" (inferred: the assignment of your letters to the claim's variables under which the check holds)"
+               if mapping["source"] == "inferred" and result["verdict"] == "equivalent" else
+               " (inferred: the assignment under which it is a known slip)" if mapping["source"] == "inferred" else "")
+        say_wrapped(f"  read with {pairs}{how}")
+        also = "also equivalent" if result["verdict"] == "equivalent" else "the same slip"
+        for other in mapping.get("alternatives", []):
+            say_wrapped(f"  {also} read with " + ", ".join(f"{u} = {n}" for u, n in other.items()))
     say_formula("  parsed:   ", _expression(claim, result["parsed"]) if result["parsed"] else "n/a")
     say_formula("  expected: ", _expression(claim, result["expected"]))
     diff = "n/a" if numeric.get("max_abs_diff") is None else f"{fmt(numeric['max_abs_diff'], '.3g')}"
@@ -231,6 +241,8 @@ def _print_check(claim, result: dict) -> None:
         say_wrapped(f"  counterexample: {point_pairs(c['point'])}: candidate {c['candidate_value']}, "
                     f"target {c['expected_value']}")
         reason = _without_point(reason, c)  # the counterexample is printed once, above
+    if result.get("slip"):
+        say_wrapped(f"  this is the known slip: {result['slip']}")
     for note in result.get("notes", []):
         say_wrapped(f"  note: {note}")
     say_wrapped(f"  {reason}")

@@ -10,7 +10,6 @@ import json
 import math
 import os
 import sys
-from pathlib import Path
 
 MAX_MESSAGE = 400  # characters of an error line (a pasted formula can be long)
 NOT_FINITE = {math.inf: "Infinity", -math.inf: "-Infinity"}  # how JSON output writes a float JSON has no number for
@@ -264,38 +263,16 @@ class Recomputing:
 
 
 class OutputFile:
-    """``--output-file FILE``: the path is checked when this is made -- before any work -- and
-    :meth:`capture` sends what a command prints on stdout there (written when the command is done;
-    missing folders on the way are made). A path that cannot be written is bad input, one line."""
+    """``--output-file FILE``: the path is checked when this is made -- before any work -- by
+    derivspec.app.paths.output_file, and :meth:`capture` sends what a command prints on stdout there
+    (written when the command is done; missing folders on the way are made). A path that cannot be
+    written is bad input, one line."""
 
     def __init__(self, given: str, option: str = "--output-file"):
+        from derivspec.app.paths import output_file
+
         self.option, self.given = option, given
-        self.path = self._checked(given)
-
-    def _problem(self, why: str) -> Exception:
-        from derivspec.core.errors import DerivspecError
-
-        return DerivspecError(f"{self.option} {printable_name(str(self.given))}: {why}")
-
-    def _checked(self, given: str) -> Path:
-        if not str(given).strip():
-            raise self._problem("an empty path")
-        path = Path(given)
-        try:
-            if path.is_dir():
-                raise self._problem("is a folder, not a file")
-            folder = path.parent
-            while not folder.exists() and folder != folder.parent:
-                folder = folder.parent
-            if not folder.is_dir():
-                raise self._problem(f"{printable_name(str(folder))} is a file, not a folder")
-            if path.exists() and not os.access(path, os.W_OK):
-                raise self._problem("the file cannot be written (permission denied)")
-            if not path.exists() and not os.access(folder, os.W_OK | os.X_OK):
-                raise self._problem(f"the folder {printable_name(str(folder))} cannot be written (permission denied)")
-        except OSError as error:
-            raise self._problem(error.strerror or str(error)) from None
-        return path
+        self.path = output_file(given, option)
 
     @contextlib.contextmanager
     def capture(self):
@@ -308,4 +285,8 @@ class OutputFile:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.path.write_text(buffer.getvalue(), encoding="utf-8", errors="surrogateescape")
         except OSError as error:
-            raise self._problem(f"cannot be written ({error.strerror or error})") from None
+            from derivspec.app.paths import PROBLEMS, shortened
+            from derivspec.core.errors import DerivspecError
+
+            why = PROBLEMS.get(error.errno) or error.strerror or type(error).__name__
+            raise DerivspecError(f"{self.option} {shortened(self.given)}: cannot be written ({why})") from None

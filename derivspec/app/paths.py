@@ -57,11 +57,12 @@ def output_folder(path, option: str, shown: str | None = None) -> Path:
             probe = probe.parent
         except OSError as error:
             raise DerivspecError(f"{option} {given}: {PROBLEMS.get(error.errno) or error.strerror}") from None
+    named = probe == Path(path if shown is None else shown)  # the part that fails is the path the message names
     if not stat.S_ISDIR(info.st_mode):
-        where = "a file" if probe == wanted else f"{shortened(probe)} is a file"
+        where = "a file" if named else f"{shortened(probe)} is a file"
         raise DerivspecError(f"{option} {given}: {where}, not a folder")
     if not os.access(probe, os.W_OK | os.X_OK):
-        where = "" if probe == wanted else f"{shortened(probe)}: "
+        where = "" if named else f"{shortened(probe)}: "
         raise DerivspecError(f"{option} {given}: {where}not writable (permission denied)")
     return wanted
 

@@ -388,6 +388,22 @@ class Math:
 
 # --- templates ------------------------------------------------------------------------------------
 
+def line_anchor(cell: int | None, line: int) -> str:
+    """The id of a line in an annotated page: ``L12``, or ``c3-L2`` for line 2 of a notebook's cell 3."""
+    return f"L{line}" if cell is None else f"c{cell}-L{line}"
+
+
+def record_where(record: dict) -> str:
+    """Where a scan record (its JSON) sits: ``lines 4–6``, or ``cell 3, line 2`` in a notebook."""
+    lines = format_lines(record["lines"])
+    return lines if record.get("cell") is None else f"cell {record['cell']}, {lines}"
+
+
+def record_anchor(record: dict) -> str:
+    """The id of a record's first line in its annotated page (:func:`line_anchor`)."""
+    return line_anchor(record.get("cell"), int(record["lines"][0]))
+
+
 STATUS_CLASS = {"verified": "ok", "matches": "ok", "proved": "ok", "definition": "info", "computed": "info",
                 "holds": "ok", "failed": "bad", "disagrees": "bad", "fails": "bad", "inconclusive": "warn",
                 "undecided": "warn", "not_comparable": "muted", "not_run": "muted", "not run": "muted",
@@ -398,7 +414,7 @@ def environment(math: Math):
     """The Jinja2 environment of the templates, autoescaping, with the math filters bound to ``math``:
     ``math`` (LaTeX), ``mathexpr`` (a SymPy expression), ``quote`` (a statement as written),
     ``prose`` (text mixing words and LaTeX), ``correct`` (a correct form); and ``lines``, ``title``,
-    ``cite``, ``status_class``."""
+    ``cite``, ``status_class``; ``location`` and ``anchor`` of a scan record (a notebook's cite its cell)."""
     import jinja2
 
     env = jinja2.Environment(loader=jinja2.PackageLoader("derivspec.app", "templates"),
@@ -407,7 +423,8 @@ def environment(math: Math):
     env.filters.update(math=math, mathexpr=math.expr, quote=math.quote, prose=math.prose, correct=math.correct,
                        lines=format_lines, title=title_of, basename=lambda p: Path(p).name,
                        status_class=lambda s: STATUS_CLASS.get(s, "muted"))
-    env.globals.update(cite=cite, format_lines=format_lines, title_of=title_of)
+    env.globals.update(cite=cite, format_lines=format_lines, title_of=title_of, location=record_where,
+                       anchor=record_anchor)
     return env
 
 

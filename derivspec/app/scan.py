@@ -202,12 +202,6 @@ def _clip(text: str, limit: int) -> str:
 BLOCKS_BELOW = 100  # columns: narrower than this, one block of lines per statement instead of a table
 
 
-def _location(record, sources) -> str:
-    """``12:5`` (line, column of the statement's start; a notebook's ``cell 3:2:5``, the line within the cell)."""
-    cell = "" if record.cell is None else f"cell {record.cell}:"
-    return f"{cell}{int(record.lines[0])}:{sources.column(record) if sources is not None else 1}"
-
-
 def _verdict_text(record) -> str:
     """``LEVEL verdict`` (``error disagrees``, ``notice unchecked``; the verdict alone without a
     level), and a suppression."""
@@ -218,18 +212,18 @@ def _verdict_text(record) -> str:
 def print_table(records, per_file: dict, total: dict, only_flags: bool = False, quiet: bool = False,
                 files=None) -> None:
     """The records per file within the terminal's width (derivspec.app.output.width): a table at
-    BLOCKS_BELOW columns and more (the location ``line:col``), else a block per statement
-    (``path:12:5: disagrees  chain  claim``, then the statement and the reason, evidence and correct
-    form, indented and wrapped); a notice's and a warning's evidence is shown as a flag's is.
-    ``quiet``: each file's summary line and its flags only, no total (``scan -q`` prints
-    derivspec.app.scan_formats.print_rows instead). ``files``: the (path, name) pairs read, for
+    BLOCKS_BELOW columns and more (the location ``line:col``, a notebook's ``cell N, line M, col C``),
+    else a block per statement (``path:12:5: error disagrees  chain  claim``, then the statement and
+    the reason, evidence and correct form, indented and wrapped); a notice's and a warning's
+    evidence is shown as a flag's is. ``quiet``: each file's summary line and its flags only, no
+    total (``scan -q`` prints derivspec.app.scan_formats.print_rows instead). ``files``: the (path, name) pairs read, for
     the paths and columns."""
     from rich.markup import escape
     from rich.table import Table
     from rich.text import Text
 
     from derivspec.app.output import console, print_indented
-    from derivspec.app.scan_formats import locations
+    from derivspec.app.scan_formats import linter_location, locations, position
     from derivspec.app.scan_locations import Sources
 
     out = console()
@@ -255,8 +249,7 @@ def print_table(records, per_file: dict, total: dict, only_flags: bool = False, 
         if blocks:
             out.print(Text(title, style="bold"), overflow="fold")
             for r in rows:
-                path = located.get(r.file, r.file)
-                head = Text(f"{path}:{_location(r, sources)}:", style="bold")
+                head = Text(f"{linter_location(r, located, sources)}:", style="bold")
                 verdict = Text(_verdict_text(r), style=VERDICT_STYLE[r.verdict])
                 parts = [head] if quiet else [head, verdict, Text(r.kind)]
                 if r.claim:
@@ -275,7 +268,8 @@ def print_table(records, per_file: dict, total: dict, only_flags: bool = False, 
                     indented(Text(f"suppressed: {r.suppressed}", style="dim"))
             continue
         grid = Table(title=title, title_justify="left")
-        grid.add_column("line:col", no_wrap=True)
+        notebook = any(r.cell is not None for r in rows)
+        grid.add_column("location" if notebook else "line:col", no_wrap=not notebook)
         grid.add_column("kind", no_wrap=True)
         grid.add_column("verdict", no_wrap=True)
         grid.add_column("statement", overflow="fold", max_width=max(30, (out.width - 40) // 2))
@@ -294,7 +288,7 @@ def print_table(records, per_file: dict, total: dict, only_flags: bool = False, 
                 detail += f"\ncorrect: {escape(_clip(r.correct, 200))}"
             if r.suppressed:
                 detail += f"\n[dim]suppressed: {escape(r.suppressed)}[/]"
-            grid.add_row(_location(r, sources), r.kind, verdict, escape(_clip(r.text, 200)), detail)
+            grid.add_row(position(r, sources), r.kind, verdict, escape(_clip(r.text, 200)), detail)
         out.print(grid)
     if quiet:
         return

@@ -5,10 +5,10 @@ whose check ran out of time, ``notice`` an unchecked statement whose sides diffe
 (not flagged because another reading holds); proved and other unchecked statements have none.
 
 ``text`` rows (``--quiet``, ``--only-flags``): ``path:line:col: LEVEL verdict: reason [tag]`` as ruff
-and mypy print them (a notebook's ``path:cell N:line:col``), the path relative to the working
-directory, the tag the claim or the statement's class (what ``--select`` and ``--ignore`` take); then,
-indented, the statement, the correct form and the counterexample (``name = value`` pairs as the
-record gives them).
+and mypy print them (a notebook's ``path: cell N, line M, col C``, the line within the Markdown cell,
+as a notebook's user finds it), the path relative to the working directory, the tag the claim or
+the statement's class (what ``--select`` and ``--ignore`` take); then, indented, the statement, the
+correct form and the counterexample (``name = value`` pairs as the record gives them).
 
 ``github``: one GitHub Actions workflow command per finding, which the runner shows as an
 annotation on the file and lines::
@@ -19,7 +19,9 @@ The message holds the statement, the reason, the counterexample (a notice's evid
 correct form, one per line. A flag is an ``::error``; a flag suppressed in the lecture (the
 record's ``suppressed`` field) and a notice are ``::notice``; a statement stopped by its time limit
 is a ``::warning``, and a file whose time budget was spent before all its statements were checked
-(exit code 3) is one ``::warning`` for the file. A last plain line sums up the scan.
+(exit code 3) is one ``::warning`` for the file. A last plain line sums up the scan. A notebook's
+lines are its JSON's, not the cells': its annotations name the file only, and the message starts with
+``cell N, line M``.
 Values are escaped as the Actions toolkit escapes them (``@actions/core`` ``command.ts``): in the
 message ``%``, CR and LF become ``%25``, ``%0D``, ``%0A``; in a property also ``:`` and ``,``
 become ``%3A`` and ``%2C``.
@@ -32,8 +34,9 @@ a URI relative to the working directory -- ``uriBaseId`` ``SRCROOT`` -- and the 
 column as a region, columns counted in Unicode code points; ``properties`` with the verdict,
 evidence and correct form); a flag whose correct form replaces a right side found as written
 carries a ``fixes`` entry (derivspec.app.scan_locations); a suppressed flag carries a
-``suppressions`` entry of kind ``inSource``. Code-scanning services (GitHub's
-``github/codeql-action/upload-sarif``) read it.
+``suppressions`` entry of kind ``inSource``. A notebook's result has no region (its file's lines are
+JSON): its location's message is ``cell N, line M`` and ``properties`` hold the cell. Code-scanning
+services (GitHub's ``github/codeql-action/upload-sarif``) read it.
 
 Neither format changes the exit code (derivspec.app.scan.run).
 """
@@ -121,11 +124,17 @@ def findings(records, errors_only: bool = False, suppressed: bool = False) -> li
     return chosen
 
 
+def position(record, sources) -> str:
+    """``12:5`` (the line and column where the statement starts); a notebook's ``cell 3, line 2, col 5``
+    (the cell a notebook's user sees, the line within it)."""
+    line, column = int(record.lines[0]), sources.column(record)
+    return f"{line}:{column}" if record.cell is None else f"cell {record.cell}, line {line}, col {column}"
+
+
 def linter_location(record, located: dict, sources) -> str:
-    """``path:line:col`` (a notebook's ``path:cell N:line:col``), the path as :func:`locations` gives it."""
+    """``path:line:col`` (a notebook's ``path: cell N, line M, col C``), the path as :func:`locations` gives it."""
     path = located.get(record.file, record.file)
-    cell = "" if record.cell is None else f"cell {record.cell}:"
-    return f"{path}:{cell}{int(record.lines[0])}:{sources.column(record)}"
+    return f"{path}{':' if record.cell is None else ': '}{position(record, sources)}"
 
 
 def linter_row(record, located: dict, sources) -> str:
@@ -321,14 +330,16 @@ def sarif_log(records, total: dict, files) -> dict:
         properties["level"] = found
         artifact = _artifact(located.get(r.file, r.file))
         location = {"artifactLocation": artifact}
-        if r.cell is not None:
+        if r.cell is not None:  # the file's lines are the notebook's JSON: the cell and its line instead
             properties["cell"] = r.cell
         else:
             location["region"] = {"startLine": int(r.lines[0]), "startColumn": sources.column(r),
                                   "endLine": int(r.lines[1]), "snippet": {"text": r.text}}
         result = {"ruleId": identifier, "ruleIndex": index[identifier], "level": SARIF_LEVELS[found],
                   "kind": SARIF_KINDS[found], "message": {"text": message(r)},
-                  "locations": [{"physicalLocation": location}], "properties": properties}
+                  "locations": [{"physicalLocation": location}
+                                | ({} if r.cell is None else {"message": {"text": where(r)}})],
+                  "properties": properties}
         region = sources.replaced_region(r) if found == "error" else None
         if region is not None:
             result["fixes"] = [_fix(r, artifact, region)]

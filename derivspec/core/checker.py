@@ -29,11 +29,12 @@ from typing import Mapping
 
 import sympy
 
-from derivspec.core import limits, symbolic
+from derivspec.core import limits, notation, symbolic
 from derivspec.core.claims import Claim
 from derivspec.core.errors import DerivspecError, FormulaError, ParameterError
 from derivspec.core.formula import FUNCTIONS, check_text, exact_number, parse_formula
-from derivspec.core.latex import parse_latex_sides, split_sides
+from derivspec.core.latex import formula_names, parse_latex_sides, split_sides
+from derivspec.core.notation import Notation
 
 CHECK_SECONDS = 30.0  # the per-check time limit (reading + evaluation + proof)
 GRACE_SECONDS = 3.0  # the forked check is killed this long after CHECK_SECONDS
@@ -55,6 +56,8 @@ class CheckResult:
     evaluated: int = 0  # points where both sides have a value
     skipped: int = 0  # points skipped: a side undefined there, or a difference not confirmed
     notes: list[str] = field(default_factory=list)
+    notation: Notation | None = None  # the user's letters for the claim's variables, when used
+    slip: str | None = None  # the registered wrong variant the candidate is proved equal to
 
     def to_json(self) -> dict:
         return {
@@ -72,6 +75,8 @@ class CheckResult:
             },
             "reason": self.reason,
             "notes": list(self.notes),
+            "mapping": self.notation.to_json() if self.notation else None,
+            "slip": self.slip,
         }
 
 
@@ -90,18 +95,11 @@ class Reading:
         return self.sides[-1][1]
 
 
-def _latex_names(claim: Claim) -> dict[str, sympy.Symbol]:
-    names = dict(claim.latex_names)
-    for a, b in ((r"\epsilon", r"\varepsilon"), (r"\phi", r"\varphi"), (r"\theta", r"\vartheta"),
-                 (r"\rho", r"\varrho")):
-        if a in names:
-            names.setdefault(b, names[a])
-        elif b in names:
-            names.setdefault(a, names[b])
-    return names
+_latex_names = notation.latex_names
 
 
-def read_candidates(claim: Claim, formula: str | None = None, latex: str | None = None) -> Reading:
+def read_candidates(claim: Claim, formula: str | None = None, latex: str | None = None,
+                    names: Mapping[str, sympy.Symbol] | None = None) -> Reading:
     """The candidate text as SymPy reads it, in the claim's symbols.
 
     A pasted ``LHS = RHS`` (or a chain ``A = B = C``) is checked by its right-hand side; every
@@ -111,9 +109,9 @@ def read_candidates(claim: Claim, formula: str | None = None, latex: str | None 
         raise FormulaError("give exactly one of --formula or --latex")
     try:
         if formula is not None:
-            reading = _read_formula_sides(claim, formula)
+            reading = _read_formula_sides(claim, formula, names)
         else:
-            sides, notes = parse_latex_sides(latex, _latex_names(claim))
+            sides, notes = parse_latex_sides(latex, names if names is not None else _latex_names(claim))
             reading = Reading(sides, notes)
     except RecursionError:
         raise FormulaError("formula is nested too deeply to read") from None
@@ -130,23 +128,24 @@ def read_candidate(claim: Claim, formula: str | None = None, latex: str | None =
     return read_candidates(claim, formula, latex).candidate
 
 
-def _read_formula_sides(claim: Claim, text: str) -> Reading:
+def _read_formula_sides(claim: Claim, text: str, names: Mapping[str, sympy.Symbol] | None = None) -> Reading:
     text = check_text(text)
+    names = claim.symbols if names is None else names
     parts = split_sides(text, latex=False)
     if len(parts) == 1:
-        return Reading([(text.strip(), parse_formula(text, claim.symbols))])
+        return Reading([(text.strip(), parse_formula(text, names))])
     sides, notes = [], []
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
         if last:
-            sides.append((part.strip(), parse_formula(part, claim.symbols)))
+            sides.append((part.strip(), parse_formula(part, names)))
             continue
         applied = {m.group(1) for m in re.finditer(r"([A-Za-z_]\w*)\s*\(", part)}
         if applied - set(FUNCTIONS):  # p(y), KL(q, p): a function application names the quantity
             notes.append(f"left-hand side {part.strip()!r} read as a label (not checked)")
             continue
         try:
-            sides.append((part.strip(), parse_formula(part, claim.symbols)))
+            sides.append((part.strip(), parse_formula(part, names)))
         except FormulaError:
             notes.append(f"left-hand side {part.strip()!r} read as a label (not checked)")
     return Reading(sides, notes)
@@ -267,38 +266,192 @@ def compare_reading(claim: Claim, reading: Reading, *, seed: int = 0,
     return final
 
 
+# --- the user's letters and the known slips --------------------------------------------
+
+SCREEN_POINTS = 4  # exact points that rule an assignment or a slip out before any proof is tried
+SLIP_SECONDS = 10.0  # at most this long looking for the known slip a wrong candidate is
+_HINT = notation.HINT
+
+
+def _differs_at_points(candidate: sympy.Expr, expected: sympy.Expr, points) -> bool:
+    """A confirmed difference at one of ``points``: a screen (agreement there proves nothing)."""
+    return symbolic.check_points(candidate, expected, points).difference is not None
+
+
+def known_slip(claim: Claim, candidate: sympy.Expr, seed: int = 0) -> str | None:
+    """The name of the claim's registered wrong variant that ``candidate`` is proved equal to
+    (on the whole declared domain), or None; None also when the search runs out of time."""
+    expanded = claim.expand_defined(candidate)
+    try:
+        with symbolic.time_limit(SLIP_SECONDS):
+            points = symbolic.evaluation_points(claim.variables, SCREEN_POINTS, seed)
+            for variant in claim.wrong_variants:
+                wrong = claim.expand_defined(variant.expr)
+                if _differs_at_points(expanded, wrong, points):
+                    continue
+                if symbolic.decide(expanded, wrong, claim.variables).status == "equal":
+                    return variant.name
+    except symbolic.SymPyTimeout:
+        if symbolic.remaining_seconds() == 0:
+            raise
+    return None
+
+
+def infer_notation(claim: Claim, latex: str, error: FormulaError, *, seed: int = 0,
+                   extra_points: list[dict] | None = None) -> CheckResult:
+    """The check of a formula written in letters the claim does not know, under the assignment of
+    those letters to the claim's variables that makes it provably equal to the claim's result.
+
+    Every injective assignment (at most notation.MAX_ASSIGNMENTS) is read and screened at a few exact
+    points; those that survive are checked in full, as with --symbols. One proved equal: its check.
+    Several: the first, the others listed. None, but one assignment proved equal to a registered
+    wrong variant: its (not equivalent) check, the slip named. Otherwise ``error`` with a hint."""
+    try:
+        unknown, used = formula_names(latex, _latex_names(claim))
+    except FormulaError as unread:
+        _family_hint(unread)
+        raise
+    if not unknown:
+        raise error
+    target = claim.expand_defined(claim.target)
+    variants = [(v.name, claim.expand_defined(v.expr)) for v in claim.wrong_variants]
+    points = symbolic.evaluation_points(claim.variables, SCREEN_POINTS, seed)
+    near_target, near_variant, differing, tried = [], [], [], 0
+    for mapping in notation.assignments(claim, unknown, used, error):
+        tried += 1
+        try:
+            reading = read_candidates(claim, latex=latex, names=notation.latex_table(claim, mapping))
+        except FormulaError:
+            continue
+        candidate = claim.expand_defined(reading.candidate)
+        if not _differs_at_points(candidate, target, points):
+            near_target.append((mapping, reading))
+            continue
+        differing.append(mapping)
+        for name, wrong in variants:
+            if not _differs_at_points(candidate, wrong, points):
+                near_variant.append((mapping, reading, name, wrong))
+    proved = []
+    for mapping, reading in near_target:
+        result = compare_reading(claim, reading, seed=seed, extra_points=extra_points)
+        if result.verdict == "equivalent":
+            proved.append((mapping, result))
+    if proved:
+        mapping, result = proved[0]
+        others = [notation.pairs_of(claim, m) for m, _ in proved[1:]]
+        result.notation = Notation(notation.pairs_of(claim, mapping), inferred=True, alternatives=others)
+        if differing:  # which reading the user meant decides the verdict: never "equivalent" on a guess
+            pairs = notation.show_pairs(notation.pairs_of(claim, mapping))
+            given = ", ".join(f"{user}={name}" for user, name in notation.pairs_of(claim, mapping))
+            result.verdict, result.symbolic = "inconclusive", "undecided"
+            result.reason = (f"equivalent when your letters are read as {pairs}, but not under "
+                             f"{notation.show_pairs(notation.pairs_of(claim, differing[0]))}: which reading is meant "
+                             f"decides -- confirm it with --symbols '{given}'")
+        return result
+    if near_target:  # a reading agrees with the result at exact points but is not proved: no verdict either way
+        unproved = notation.show_pairs(notation.pairs_of(claim, near_target[0][0]))
+        raise FormulaError(f"{error}{_HINT} (under {unproved} your formula agrees with the claim's result at exact "
+                           "points but is not proved; give --symbols to check that reading)")
+    slips = [(mapping, reading, name) for mapping, reading, name, wrong in near_variant
+             if symbolic.decide(claim.expand_defined(reading.candidate), wrong, claim.variables).status == "equal"]
+    if len({name for _, _, name in slips}) == 1:
+        mapping, reading, name = slips[0]
+        result = compare_reading(claim, reading, seed=seed, extra_points=extra_points)
+        if result.verdict == "not_equivalent":
+            others = [notation.pairs_of(claim, m) for m, _, _ in slips[1:]]
+            result.notation = Notation(notation.pairs_of(claim, mapping), inferred=True, alternatives=others)
+            result.slip = name
+            return result
+    elif slips:
+        found = "; ".join(f"{notation.show_pairs(notation.pairs_of(claim, m))} gives the slip '{n}'" for m, _, n in slips)
+        raise FormulaError(f"{error}{_HINT} (readings of your letters give different known slips: {found})")
+    unproved = "".join(f"; under {notation.show_pairs(notation.pairs_of(claim, m))} it agrees at exact points "
+                       "but is not proved" for m, _ in near_target[:3])
+    raise FormulaError(f"{error}{_HINT} (none of the {tried} assignments of your letters to the claim's "
+                       f"variables is proved equal to its result or to a known slip{unproved})")
+
+
+def _family_hint(error: FormulaError) -> None:
+    """A sum over indexed letters the claim does not have: say how to map them."""
+    if "no claim name" in str(error):
+        raise FormulaError(f"{error}; to read your indexed letters as the claim's, map the family with --symbols "
+                           "(e.g. 'a_i=x_i')") from None
+
+
+def _check_with_symbols(claim: Claim, mapping: dict, groups: list, formula: str | None, latex: str | None, *,
+                        seed: int, extra_points) -> CheckResult:
+    if latex is not None:
+        table = notation.latex_table(claim, mapping)
+        _, used = formula_names(latex, table)
+        notation.require_used(groups, used)
+    else:
+        table = notation.formula_table(claim, mapping)
+        notation.require_used(groups, notation.formula_identifiers(check_text(formula or "")), latex=False)
+    reading = read_candidates(claim, formula, latex, names=table)
+    result = compare_reading(claim, reading, seed=seed, extra_points=extra_points)
+    result.notation = Notation(notation.pairs_of(claim, mapping))
+    return result
+
+
 # --- one whole check, bounded -----------------------------------------------------------
 
 def check(claim: Claim, *, formula: str | None = None, latex: str | None = None,
-          at: Mapping[str, str] | None = None, seed: int = 0, seconds: float = CHECK_SECONDS) -> dict:
+          at: Mapping[str, str] | None = None, seed: int = 0, seconds: float = CHECK_SECONDS,
+          symbols: str | None = None) -> dict:
     """Read, validate and compare under the time limit; returns the JSON of the result.
-    Bad input raises a DerivspecError; running out of time gives an inconclusive result."""
+    Bad input raises a DerivspecError; running out of time gives an inconclusive result.
+    ``symbols`` (``--symbols``) maps the user's letters to the claim's; without it, a LaTeX formula
+    in letters the claim does not know is read under an inferred mapping (:func:`infer_notation`)."""
     started = time.monotonic()
+    mapping = given = None
+    if symbols is not None:
+        if (formula is None) == (latex is None):
+            raise FormulaError("give exactly one of --formula or --latex")
+        mapping, groups = notation.parse_symbols(claim, symbols, latex=latex is not None)
+        given = Notation(notation.pairs_of(claim, mapping))
     try:
         with symbolic.time_limit(seconds):
-            reading = read_candidates(claim, formula, latex)
-            point = user_point(claim, at or {})
-            result = compare_reading(claim, reading, seed=seed, extra_points=[point] if point else None)
+            if mapping is not None:
+                point = user_point(claim, at or {})
+                extra = [point] if point else None
+                result = _check_with_symbols(claim, mapping, groups, formula, latex, seed=seed, extra_points=extra)
+            else:
+                try:
+                    reading, unread = read_candidates(claim, formula, latex), None
+                except FormulaError as error:
+                    if latex is not None:
+                        _family_hint(error)
+                    if latex is None or "unknown symbol" not in str(error):
+                        raise
+                    reading, unread = None, error
+                point = user_point(claim, at or {})
+                extra = [point] if point else None
+                if reading is not None:
+                    result = compare_reading(claim, reading, seed=seed, extra_points=extra)
+                else:
+                    result = infer_notation(claim, latex, unread, seed=seed, extra_points=extra)
+            if result.verdict == "not_equivalent" and result.slip is None:
+                result.slip = known_slip(claim, result.parsed, seed)
             return result.to_json()
     except symbolic.SymPyTimeout:
         return _inconclusive(claim, f"the check took over its time limit of {seconds:g} s "
-                                    f"({time.monotonic() - started:.1f} s)")
+                                    f"({time.monotonic() - started:.1f} s)", read_with=given)
     except RecursionError:
-        return _inconclusive(claim, "the formula is nested too deeply for SymPy")
+        return _inconclusive(claim, "the formula is nested too deeply for SymPy", read_with=given)
     except MemoryError:
-        return _inconclusive(claim, "the check ran out of memory")
+        return _inconclusive(claim, "the check ran out of memory", read_with=given)
 
 
-def _inconclusive(claim: Claim, reason: str, parsed: str = "") -> dict:
+def _inconclusive(claim: Claim, reason: str, parsed: str = "", read_with: Notation | None = None) -> dict:
     return {"claim": claim.id, "verdict": "inconclusive", "parsed": parsed,
             "expected": str(claim.expand_defined(claim.target)), "symbolic": "undecided",
             "numeric": {"points": 0, "evaluated": 0, "skipped": 0, "max_abs_diff": None, "counterexample": None},
-            "reason": reason, "notes": []}
+            "reason": reason, "notes": [], "mapping": read_with.to_json() if read_with else None, "slip": None}
 
 
 def run_check(claim: Claim, *, formula: str | None = None, latex: str | None = None,
               at: Mapping[str, str] | None = None, seed: int = 0, seconds: float = CHECK_SECONDS,
-              isolate: bool | None = None) -> dict:
+              isolate: bool | None = None, symbols: str | None = None) -> dict:
     """:func:`check` in a forked child process with a memory limit (Linux, macOS), killed
     GRACE_SECONDS after the time limit if it has not finished: no input can hang the caller
     or exhaust memory, even inside C code that no signal interrupts (huge integer powers,
@@ -307,7 +460,7 @@ def run_check(claim: Claim, *, formula: str | None = None, latex: str | None = N
     if isolate is None:
         isolate = hasattr(os, "fork") and not os.environ.get("DERIVSPEC_DEBUG")
     if not isolate:
-        return check(claim, formula=formula, latex=latex, at=at, seed=seed, seconds=seconds)
+        return check(claim, formula=formula, latex=latex, at=at, seed=seed, seconds=seconds, symbols=symbols)
     sys.stdout.flush()
     sys.stderr.flush()
     read_end, write_end = os.pipe()
@@ -320,7 +473,8 @@ def run_check(claim: Claim, *, formula: str | None = None, latex: str | None = N
             signal.signal(signal.SIGALRM, signal.SIG_DFL)
             _limit_memory()
             try:
-                message = {"result": check(claim, formula=formula, latex=latex, at=at, seed=seed, seconds=seconds)}
+                message = {"result": check(claim, formula=formula, latex=latex, at=at, seed=seed, seconds=seconds,
+                                           symbols=symbols)}
             except DerivspecError as error:
                 message = {"error": str(error), "kind": type(error).__name__}
             except MemoryError:

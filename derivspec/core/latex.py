@@ -395,6 +395,15 @@ def _format_name(key: NameKey) -> str:
     return name if sub is None else f"{name}_{{{''.join(sub)}}}"
 
 
+def display_name(key: tuple[str, str, str | None]) -> str:
+    """A canonical name key as LaTeX: ``\\sigma_q``, ``\\bar{\\alpha}_{t-1}``."""
+    accent, base, sub = key
+    name = f"{accent}{{{base}}}" if accent else base
+    if sub is None:
+        return name
+    return f"{name}_{sub}" if len(sub) == 1 and sub.isalnum() else f"{name}_{{{sub}}}"
+
+
 def _canonical(key: NameKey) -> tuple[str, str, str | None]:
     accent, base, sub = key
     return accent, base, None if sub is None else "".join(sub)
@@ -413,6 +422,8 @@ class _Parser:
         self.bindings: dict[str, int | sympy.Expr] = {}  # summation indices in scope
         self.probe: list | None = None  # while inferring a sum's range: unresolved indexed names
         self.terms = 0
+        self.open_names: dict | None = None  # when set, unknown names read as fresh symbols, recorded here
+        self.used: set = set()  # canonical keys of the names read
         self.claim_mode = True  # the document reader (scan) sets up its own state and reads a/2b its way
 
     # -- token helpers ---------------------------------------------------------------
@@ -643,6 +654,7 @@ class _Parser:
         if sub is not None and self.bindings:
             sub = self.substitute_indices(sub, token)
         canonical = _canonical((accent, base, sub))
+        self.used.add(canonical)
         if canonical in self.names:
             return self.names[canonical]
         if canonical == ("", "e", None):
@@ -652,6 +664,10 @@ class _Parser:
         if self.probe is not None and sub is not None:
             self.probe.append(canonical)
             return sympy.Dummy("missing")
+        if self.open_names is not None:
+            if canonical not in self.open_names:
+                self.open_names[canonical] = sympy.Dummy(display_name(canonical))
+            return self.open_names[canonical]
         known = ", ".join(self.known) or "none"
         raise self.error(token, f"unknown symbol '{_format_name((accent, base, sub))}'; known names: {known}")
 
@@ -1040,6 +1056,41 @@ def _canonical_names(names: Mapping[str, sympy.Symbol]) -> dict:
         if table.setdefault(key, symbol) != symbol:
             raise _error(latex_name, 0, f"claim name '{_format_name(key)}' is given twice")
     return table
+
+
+def name_key(latex: str) -> tuple[str, str, str | None]:
+    """The canonical key of one LaTeX name (``\\sigma_q``, ``\\bar\\alpha_{t-1}``); FormulaError when the
+    text is not one name."""
+    return next(iter(_canonical_names({check_text(latex, "name").strip(): sympy.Dummy()})))
+
+
+def formula_names(tex: str, names: Mapping[str, sympy.Symbol]) -> tuple[list[tuple[str, str, str | None]], set]:
+    """The names a pasted formula's right-hand side uses that ``names`` lacks (canonical keys, in the
+    order first read), and the keys of every name that any readable side uses. Raises FormulaError
+    for whatever else the right-hand side cannot be read for."""
+    prepared, _ = prepare(tex)
+    parts = split_sides(prepared)
+    table, known = _canonical_names(names), _known(names)
+    unknown: list = []
+    used: set = set()
+    for i, part in enumerate(parts):
+        parser = _Parser(part, table, known) if i == len(parts) - 1 else None
+        if parser is None:
+            try:
+                parser = _Parser(part, table, known)
+            except FormulaError:
+                continue
+        parser.open_names = {}
+        try:
+            parser.formula()
+        except FormulaError:
+            if i == len(parts) - 1:
+                raise
+            continue
+        used |= parser.used
+        if i == len(parts) - 1:
+            unknown = list(parser.open_names)
+    return unknown, used
 
 
 def _read(tex: str, table: Mapping, known: list[str]) -> sympy.Expr:

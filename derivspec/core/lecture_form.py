@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 import sympy
 from sympy.printing.latex import LatexPrinter
 
-_COMMAND = re.compile(r"\\[A-Za-z]+|\\.")
+_COMMAND = re.compile(r"\\[A-Za-z]+|\\.|\\", re.DOTALL)  # a lone backslash at the end too
 _AFTER_NO_SPLIT = set("^_=(+-*/,{[") | {""}
 _FUNCTION_BRACES = re.compile(r"\\(?:log|ln|exp|sin|cos|tan|tanh|sinh|cosh|sigma|operatorname\{[^{}]*\})\{\(")
 _UNIT_FACTOR = re.compile(r"(?<![\d.}])1 \\cdot ")

@@ -34,8 +34,8 @@ import mpmath
 import sympy
 
 from derivspec.core import symbolic
-from derivspec.scan.reader import is_opaque_function
-from derivspec.scan import information
+from derivspec.scan.reader import is_opaque_function, where_condition
+from derivspec.scan import information, probability
 
 INTEGER_NAMES = frozenset({"n", "N", "m", "M", "K", "k", "d", "i", "j", "l"})
 POINTS = 16
@@ -140,6 +140,8 @@ def closed_sum(operator: sympy.Expr) -> sympy.Expr | None:
     try:
         if any(len(limit) != 3 for limit in operator.limits):
             return None
+        if any(where_condition(limit[2]) is not None for limit in operator.limits):
+            return None  # an index under a condition (\sum_{i \ne j}) runs over a set, not up to a bound
         if any(is_opaque_function(node) or isinstance(node, (sympy.Sum, sympy.Product, sympy.Integral, sympy.Derivative))
                or (isinstance(node, sympy.Symbol) and node.name.startswith("⟦"))
                for node in sympy.preorder_traversal(operator.function)):
@@ -325,7 +327,7 @@ def _through_cross(expr: sympy.Expr) -> sympy.Expr:
         for factor in sympy.Mul.make_args(term):
             found = None
             if isinstance(factor, (sympy.Integral, sympy.Sum)):
-                found = information.integral_terms(factor)
+                found = information.integral_terms(factor, probability.over_support)
             elif is_linear_operator(factor) and factor.func != EXPECTATION:
                 found = information.expectation_terms(factor, DocumentNames())
             if found is not None:

@@ -57,7 +57,7 @@ _REPLACE = [
     (re.compile(r"\\ln\b"), r"\\log"),
     (re.compile(r"\\(?:,|;|:|!|quad|qquad|cdot|times|displaystyle)|~"), " "),
 ]
-_COMMAND = re.compile(r"\\[A-Za-z]+|\\.")
+_COMMAND = re.compile(r"\\[A-Za-z]+|\\.|\\", re.DOTALL)  # a lone backslash at the end too
 OPERATORS = frozenset({r"\det", r"\log", r"\frac", r"\sum", r"\prod", r"\exp", r"\partial", r"\nabla", r"\int",
                        r"\mid", r"\sqrt", r"\max", r"\min", r"\mathbb", r"\mathcal", r"\hat", r"\tilde", r"\bar"})
 _INCREASING = re.compile(r"increasing|monoton\w* increas|orientation[- ]preserving|positive (?:jacobian|determinant)",

@@ -181,10 +181,10 @@ class Lecture:
         return f"line {within}" if cell is None else f"cell {cell}, line {within}"
 
 
-def notebook_markdown(raw: str, path: str | Path = "notebook") -> Lecture:
-    """The Markdown cells of a Jupyter notebook (nbformat 4, read with :mod:`json`): raw and code
-    cells are skipped; :class:`NotText` for anything that is not a notebook, or Markdown cells
-    with binary content (:func:`binary_part`)."""
+def notebook_cells(raw: str, path: str | Path = "notebook") -> list[tuple[int, str, str]]:
+    """(cell number, cell type, source) of every cell of a Jupyter notebook (nbformat 4, read with
+    :mod:`json`), numbered from 1 as Jupyter lists them, line ends as ``\\n``; :class:`NotText` for
+    anything that is not a notebook."""
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as error:
@@ -193,7 +193,7 @@ def notebook_markdown(raw: str, path: str | Path = "notebook") -> Lecture:
         raise NotText(f"{path}: an nbformat 3 notebook, not read (convert it: jupyter nbconvert --to notebook)")
     if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
         raise NotText(f"{path}: not a Jupyter notebook (no list of cells)")
-    parts, cells, line = [], [], 1
+    cells = []
     for number, cell in enumerate(data["cells"], 1):
         if not isinstance(cell, dict) or not isinstance(cell.get("cell_type"), str):
             raise NotText(f"{path}: not a Jupyter notebook (cell {number} has no cell_type)")
@@ -202,9 +202,19 @@ def notebook_markdown(raw: str, path: str | Path = "notebook") -> Lecture:
             source = "".join(source)
         if not isinstance(source, str):
             raise NotText(f"{path}: not a Jupyter notebook (the source of cell {number} is not text)")
-        if cell["cell_type"] != "markdown" or not source.strip():
+        cells.append((number, cell["cell_type"], source.replace("\r\n", "\n").replace("\r", "\n")))
+    return cells
+
+
+def notebook_markdown(raw: str, path: str | Path = "notebook") -> Lecture:
+    """The Markdown cells of a Jupyter notebook (:func:`notebook_cells`) as one text: raw and code
+    cells are skipped; :class:`NotText` for anything that is not a notebook, or Markdown cells
+    with binary content (:func:`binary_part`)."""
+    parts, cells, line = [], [], 1
+    for number, kind, source in notebook_cells(raw, path):
+        if kind != "markdown" or not source.strip():
             continue
-        source = source.replace("\r\n", "\n").replace("\r", "\n").rstrip()
+        source = source.rstrip()
         count = source.count("\n") + 1
         parts.append(source)
         cells.append((number, line, count))
@@ -611,6 +621,8 @@ def fragments(text: str, file: str, kind: str = "md", unclosed: list | None = No
 
     def add(body_start: int, body_end: int, display: bool, outer_start: int, outer_end: int):
         body = text[body_start:body_end]
+        if kind != "tex":  # kramdown's escapes (\\\ , \_, \*, \|) taken out, as its renderer would
+            body = undo_markdown_escapes(body)
         if not body.strip():
             return
         first = index.line(body_start + (len(body) - len(body.lstrip())))
@@ -703,6 +715,77 @@ def fragments(text: str, file: str, kind: str = "md", unclosed: list | None = No
         add(start, end, True, start, end)
     found.sort(key=lambda fragment: fragment.start)
     return found
+
+
+# --- Markdown escapes ----------------------------------------------------------------------------
+
+_DENSITY_HEAD = re.compile(r"(?:^|[^A-Za-z\\])(?:[pqPQ]|\\pi|\\Pr|\\mathbb\s*\{\s*P\s*\})"
+                           r"(?:\s*\\?_\s*(?:\{[^{}]*\}|\\?[A-Za-z0-9]+))?\s*$")
+_EXPECTATION_HEAD = re.compile(r"(?:^|[^A-Za-z\\])(?:E|\\mathbb\s*\{\s*E\s*\}|\\mathrm\s*\{\s*E\s*\})"
+                               r"(?:\s*\\?_\s*(?:\{.*\}|\\?[A-Za-z0-9]+))?\s*$")
+
+
+def undo_markdown_escapes(body: str) -> str:
+    r"""The math of a Markdown file as its author meant it, before a renderer such as kramdown took
+    its escapes out: ``\\\`` before a space, ``&`` or the end is the row break ``\\``; ``\_`` and ``\*``
+    are ``_`` and ``*``; ``\|`` is ``|`` where ``‖`` makes no sense -- the only one at the top of the
+    brackets of a density or an expectation (``p(x \| z)``, ``\mathbb{E}[X \| Y]``), never in a
+    divergence or a norm. Newlines are kept, so the lines stay."""
+    out, i, n = [], 0, len(body)
+    while i < n:
+        if body[i] != "\\":
+            out.append(body[i])
+            i += 1
+            continue
+        j = i
+        while j < n and body[j] == "\\":
+            j += 1
+        run, after = j - i, body[j:j + 1]
+        if run == 3 and (not after or after.isspace() or after == "&"):
+            out.append("\\\\")
+        elif run % 2 == 1 and after in ("_", "*"):
+            out.append("\\" * (run - 1) + after)
+            j += 1
+        elif run % 2 == 1 and after == "|" and _bar_of_condition(body, i + run - 1):
+            out.append("\\" * (run - 1) + "|")
+            j += 1
+        else:
+            out.append(body[i:j])
+        i = j
+    return "".join(out)
+
+
+def _bar_of_condition(body: str, at: int) -> bool:
+    """The ``\\|`` at ``at`` is the only one directly inside the brackets of a density or an expectation."""
+    depth, k = 0, at - 1
+    while k >= 0:
+        c = body[k]
+        if c in ")]}":
+            depth += 1
+        elif c in "([{":
+            if depth == 0:
+                break
+            depth -= 1
+        k -= 1
+    if k < 0 or body[k] == "{":
+        return False
+    head = _DENSITY_HEAD if body[k] == "(" else _EXPECTATION_HEAD
+    if not head.search(body[max(0, k - 40):k].replace(r"\left", "")):
+        return False
+    closing = {"(": ")", "[": "]"}[body[k]]
+    depth, bars, m = 0, 0, k + 1
+    while m < len(body):
+        c = body[m]
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            if depth == 0:
+                break
+            depth -= 1
+        elif c == "|" and depth == 0 and body[m - 1] == "\\":
+            bars += 1
+        m += 1
+    return m < len(body) and body[m] == closing and bars == 1
 
 
 # --- statements ------------------------------------------------------------------------------

@@ -14,6 +14,8 @@ from typing import Callable
 
 import sympy
 
+from derivspec.scan.reader import where_condition
+
 LIMIT_VALUES = (3, 4, 5, 6)
 _SUBSCRIPTED = re.compile(r"^(.*)_\{([^{}]*)\}$")
 _ARITHMETIC = re.compile(r"^[\d+\-\s]+$")
@@ -29,6 +31,7 @@ def limit_symbol(*exprs: sympy.Expr) -> sympy.Symbol | None:
             if isinstance(node, (sympy.Sum, sympy.Product)):
                 for _, low, high in node.limits:
                     found |= (sympy.sympify(low).free_symbols | sympy.sympify(high).free_symbols)
+    found = {s for s in found if where_condition(s) is None}  # an index under a condition has no limit
     return found.pop() if len(found) == 1 else None
 
 

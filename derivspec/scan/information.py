@@ -192,9 +192,10 @@ def expectation_terms(expr, names) -> sympy.Expr | None:
     return sympy.Add(*[c * CROSS(key, k) for c, k in terms])
 
 
-def integral_terms(expr) -> sympy.Expr | None:
+def integral_terms(expr, over_support=lambda weight, variable, bound: False) -> sympy.Expr | None:
     r"""``\int a(x) \log b(x)\,dx`` over the whole line (no limits, or -oo..oo) and ``\sum_y a(y)
-    \log b(y)`` over every y through :data:`CROSS`."""
+    \log b(y)`` over every y through :data:`CROSS`; a sum whose index carries a condition only where
+    ``over_support(a, y, condition)`` says the condition is a's own support (probability.over_support)."""
     if len(expr.limits) != 1:
         return None
     limit = expr.limits[0]
@@ -202,9 +203,9 @@ def integral_terms(expr) -> sympy.Expr | None:
     if isinstance(expr, sympy.Integral):
         if len(limit) == 3 and not (limit[1] == -sympy.oo and limit[2] == sympy.oo):
             return None
-    else:
-        if len(limit) != 3 or not (isinstance(limit[2], sympy.Symbol) and limit[2].name.startswith("⟦range")):
-            return None
+    elif len(limit) != 3 or not (isinstance(limit[2], sympy.Symbol) and (limit[2].name.startswith("⟦range")
+                                                                          or limit[2].name.startswith("⟦where "))):
+        return None
     weights, logs, coefficient = [], [], sympy.Integer(1)
     for factor in sympy.Mul.make_args(expr.function):
         if factor.is_number:
@@ -214,6 +215,9 @@ def integral_terms(expr) -> sympy.Expr | None:
         else:
             weights.append(factor)
     if len(weights) != 1 or len(logs) != 1:
+        return None
+    if not isinstance(expr, sympy.Integral) and limit[2].name.startswith("⟦where ") and \
+            not over_support(weights[0], variable, limit[2]):
         return None
     a = distribution_key(weights[0])
     b = distribution_key(logs[0].args[0])

@@ -44,7 +44,7 @@ import mpmath
 import sympy
 
 from derivspec.scan import information
-from derivspec.scan.reader import is_opaque_function
+from derivspec.scan.reader import is_opaque_function, where_condition
 
 DIGITS = 50
 INSTANCES = 6  # generic instances; as many independent ones
@@ -150,6 +150,7 @@ def _walk(expr, found: list) -> None:
         return
     if isinstance(expr, (sympy.Sum, sympy.Integral)):
         _summed(expr)
+        found.extend(_conditions(expr).values())
         _walk(expr.function, found)
         return
     if is_opaque_function(expr):
@@ -181,6 +182,10 @@ def _summed(expr) -> tuple:
                 raise Unread("an integral with bounds")
             found.append(variable)
             continue
+        if len(limit) == 3 and where_condition(limit[2]) is not None:
+            support_condition(variable, where_condition(limit[2]))  # Unread unless p(x) > 0
+            found.append(variable)
+            continue
         if not (len(limit) == 3 and isinstance(limit[2], sympy.Symbol) and limit[2].name.startswith("⟦range")):
             raise Unread("a sum with bounds")
         over = [part.strip() for part in limit[2].name[len("⟦range"):-1].split(",")]
@@ -193,6 +198,40 @@ def _summed(expr) -> tuple:
     if len(set(found)) != len(found):
         raise Unread("a variable summed twice")
     return tuple(found)
+
+
+_SUPPORT = re.compile(r"^(?P<v>.+?)\s*(?::|\\mid|\|)\s*(?P<d>.+?)\s*(?:>|\\neq?(?![A-Za-z])|\\not\s*=)\s*0$")
+
+
+def support_condition(variable: str, condition: str) -> Density:
+    r"""The density whose support a sum's index is restricted to: ``x: p(x) > 0`` (or ``\neq 0``) is
+    p(x) for the index x; Unread for any other condition (``i \ne j``, ``x \in A``): it is not
+    represented here."""
+    from derivspec.scan.reader import DocumentNames, read_document
+
+    text = re.sub(r"\\[,;:! ]|\\quad|\\qquad", " ", condition).strip()
+    m = _SUPPORT.match(text)
+    try:
+        found = density(read_document(m.group("d"), DocumentNames()).expr) if m else None
+    except Exception:
+        found = None
+    if found is None or found.after or found.before != (variable,) or \
+            variable_name(m.group("v").strip()) != variable:
+        raise Unread(f"a sum over a condition ('{condition}') not represented")
+    return found
+
+
+def _conditions(expr) -> dict:
+    """Variable -> the density a sum's condition restricts it to the support of (``\\sum_{x: p(x) > 0}``)."""
+    if not isinstance(expr, sympy.Sum):
+        return {}
+    out = {}
+    for limit in expr.limits:
+        condition = where_condition(limit[2]) if len(limit) == 3 else None
+        if condition is not None:
+            variable = variable_name(limit[0].name)
+            out[variable] = support_condition(variable, condition)
+    return out
 
 
 def _operator(expr):
@@ -273,8 +312,10 @@ class Instance:
 
 
 def instances(models: list[str], variables: list[str], free: list[str], seed: int, *, independent: bool,
-              merged: bool, same: dict | None = None) -> list[Instance]:
-    """``same``: model -> the model whose table it shares (p_θ read as p)."""
+              merged: bool, same: dict | None = None, zeros: dict | None = None) -> list[Instance]:
+    """``same``: model -> the model whose table it shares (p_θ read as p); ``zeros``: model -> a variable
+    whose first value the model gives probability 0 (outside its support: a sum restricted to the
+    support then leaves it out, where another distribution may still put mass)."""
     rng = random.Random(seed)
     out = []
     order = tuple(sorted(variables))
@@ -292,13 +333,17 @@ def instances(models: list[str], variables: list[str], free: list[str], seed: in
                 weights = {c: sympy.Mul(*[factors[v][c[i]] for i, v in enumerate(order)]) for c in cells}
             else:
                 weights = {c: sympy.Integer(rng.randint(1, 30)) for c in cells}
+            if zeros and model in zeros:
+                at = order.index(zeros[model])
+                weights = {c: (sympy.Integer(0) if c[at] == 0 else w) for c, w in weights.items()}
             total = sum(weights.values())
             tables[model] = shared = {c: w / total for c, w in weights.items()}
         for model, other in (same or {}).items():
             tables[model] = tables[other]
         values = {v: rng.choice(supports[v]) for v in free}
         label = ("independent " if independent else "") + ("one distribution for every letter" if merged else "instance")
-        out.append(Instance(supports, tables, order, values, f"{label} {n + 1}"))
+        outside = " (" + ", ".join(f"{m}({v}=0) = 0" for m, v in sorted(zeros.items())) + ")" if zeros else ""
+        out.append(Instance(supports, tables, order, values, f"{label} {n + 1}{outside}"))
     return out
 
 
@@ -314,8 +359,13 @@ def evaluate(expr, instance: Instance, values: dict, plain: dict) -> mpmath.mpf:
         summed = _summed(expr)
         if set(summed) - set(instance.supports):
             raise Unread("a sum over a variable no density uses")
-        return mpmath.fsum(evaluate(expr.function, instance, {**values, **dict(zip(summed, xs))}, plain)
-                           for xs in itertools.product(*(instance.supports[v] for v in summed)))
+        conditions = _conditions(expr) if isinstance(expr, sympy.Sum) else {}
+        total = []
+        for xs in itertools.product(*(instance.supports[v] for v in summed)):
+            point = {**values, **dict(zip(summed, xs))}
+            if all(instance.density(d, point) > 0 for d in conditions.values()):
+                total.append(evaluate(expr.function, instance, point, plain))
+        return mpmath.fsum(total)
     if is_opaque_function(expr):
         kind, weight, body = _operator(expr)
         if kind == "E":
@@ -427,20 +477,32 @@ def _judge(left, right, seed: int, declared: frozenset, relation: str, general: 
         same = {m: m.partition("_")[0] for m in models if "_" in m and m.partition("_")[0] in models}
         if same:  # q_θ and q in one statement: the lecture may drop the subscript (its notation, one model)
             readings.append(("subscript dropped", False, False))
-        failures = {}
+        failures, outside = {}, {}  # outside: failures only where a restricted sum leaves values out
         count = 0
+        conditioned = {d.model: d.before[0] for side in (left, right) for n in sympy.preorder_traversal(side)
+                       for d in _conditions(n).values()}
         for name, independent, merged in readings:
-            for instance in instances(models, variables, free, seed, independent=independent, merged=merged,
-                                      same=same if name == "subscript dropped" else None):
-                try:
-                    a = evaluate(left, instance, dict(instance.free), plain)
-                    b = evaluate(right, instance, dict(instance.free), plain)
-                except (Unread, ZeroDivisionError, ValueError, TypeError):
-                    return None
-                count += 1
-                if _violated(a, relation, b):
-                    failures.setdefault(name, (instance, a, b))
-                    break
+            for zeros in ([None, conditioned] if conditioned else [None]):
+                for instance in instances(models, variables, free, seed, independent=independent, merged=merged,
+                                          same=same if name == "subscript dropped" else None, zeros=zeros):
+                    try:
+                        a = evaluate(left, instance, dict(instance.free), plain)
+                        b = evaluate(right, instance, dict(instance.free), plain)
+                    except (Unread, ZeroDivisionError, ValueError, TypeError):
+                        return None
+                    if not (mpmath.isfinite(a) and mpmath.isfinite(b)):
+                        return None  # a log of 0 outside a support: not read as such
+                    count += 1
+                    if _violated(a, relation, b):
+                        (outside if zeros else failures).setdefault(name, (instance, a, b))
+                        break
+    if not failures and outside:
+        instance, a, b = next(iter(outside.values()))
+        return Judgement("unchecked", "holds where every distribution has full support, but fails where a sum's "
+                                      "condition (" + ", ".join(sorted(f"{m}({v}) > 0" for m, v in conditioned.items()))
+                         + ") leaves out values another distribution may give mass: an assumption the lecture may "
+                           "make, not proved and not flagged",
+                         f"{instance.describe()}: left = {mpmath.nstr(a, 8)}, right = {mpmath.nstr(b, 8)}")
     if not failures:
         if relation == "=" and _restates_conditional(left, right):
             return Judgement("unchecked", "the definition of a conditional density, restated (a definition, not a proof)")
@@ -633,6 +695,9 @@ def _to_marginals(expr):
     if d is not None:
         return _marginal(d.model, d.variables) / _marginal(d.model, d.after)
     if isinstance(expr, (sympy.Sum, sympy.Integral)):
+        for condition in _conditions(expr).values():
+            if not _vanishes_outside(expr.function, condition):
+                raise Unread("a sum restricted to a support, of terms that need not vanish outside it")
         out = _to_marginals(expr.function)
         for name in _summed(expr):
             out = sympy.Sum(out, (sympy.Symbol(name, real=True), 0, sympy.Symbol("⟦support⟧")))
@@ -650,6 +715,16 @@ def _to_marginals(expr):
             return sympy.Symbol(variable_name(expr.name), real=True)
         return expr
     return expr.func(*[_to_marginals(a) for a in expr.args])
+
+
+def _vanishes_outside(summand, condition: Density) -> bool:
+    """The summand is the condition's density (to a positive power) times terms free of its model: it is 0
+    where the density is, so the sum restricted to the support is the whole sum."""
+    factors = sympy.Mul.make_args(summand)
+    hits = [f for f in factors if density(f) == condition
+            or (isinstance(f, sympy.Pow) and density(f.base) == condition and f.exp.is_positive)]
+    others = [f for f in factors if f not in hits]
+    return bool(hits) and not any(d.model == condition.model for f in others for d in densities_in(f))
 
 
 def _density_expr(d: Density):
@@ -772,3 +847,12 @@ def document_families(text: str) -> frozenset:
 
 def _plain(name: str) -> str:
     return re.sub(r"\\(?:mathbf|boldsymbol|bm)|[\s{}]", "", name)
+
+
+def over_support(weight, variable, bound) -> bool:
+    r"""``\sum_{y: a(y) > 0} a(y) \log b(y)``: the condition is the weight's own support, where the
+    terms left out are 0 (0 log 0 = 0), so the sum is the whole one."""
+    try:
+        return density(weight) == support_condition(variable_name(variable.name), where_condition(bound))
+    except Unread:
+        return False

@@ -1064,7 +1064,7 @@ class _DocumentParser(_Parser):
         if lower == "space" or (lower is None and upper is None) or (upper is None and _whole_domain(lower, variable)):
             return sympy.Integral(integrand, variable)
         if lower is None or upper is None:
-            raise self.error(token, "an integral with one bound")
+            raise self.error(token, "an integral over a region or with one bound (its range is not represented)")
         return sympy.Integral(integrand, (variable, lower, upper))
 
     def bound_argument(self) -> sympy.Expr:
@@ -1228,6 +1228,12 @@ class _DocumentParser(_Parser):
                             lower = self.expr()
                         finally:
                             self.exponent_depth -= 1
+                    rest = self.text_between(self.index, end) if self.index < end else ""
+                    if lower is not None and _CONDITION.search(rest):  # \sum_{i=1, i \ne j}^n: a range with a condition
+                        raise self.error(token, f"a {_BIG[token.text]} over a range with a condition "
+                                                f"('{over}') is not read")
+                    if index is not None and index_condition(index, rest):
+                        over = "where " + over  # \sum_{x: p(x) > 0}, \sum_{i \ne j}: the condition is kept
                 self.index = end + 1
             elif self.peek().kind == "name":
                 index = self.next().text
@@ -1260,13 +1266,45 @@ class _DocumentParser(_Parser):
         if lower is None:
             lower = sympy.Integer(1)
         if upper is None:
-            upper = self.names.symbol("⟦range " + (over or index) + "⟧")
+            if over.startswith("where "):  # a set, not an interval: never a bound SymPy may sum up to
+                upper = self.names.symbol("⟦" + over + "⟧")
+            else:
+                upper = self.names.symbol("⟦range " + (over or index) + "⟧")
+        elif over.startswith("where "):
+            raise self.error(token, f"a {_BIG[token.text]} over a range with a condition ('{over[6:]}') is not read")
         self.flags.add("sum")
         kind = sympy.Sum if token.text == r"\sum" else sympy.Product
         try:
             return kind(summand, (symbol, lower, upper))
         except (TypeError, ValueError) as error:
             raise self.error(token, f"cannot form the {token.text[1:]}: {error}") from None
+
+
+_MULTI_INDEX = re.compile(r"^(?:_\s*\{?[A-Za-z0-9]+\}?)?\s*(?:,\s*(?:\\[A-Za-z]+|[A-Za-z])(?:_\s*\{?[A-Za-z0-9]+\}?)?\s*)*$")
+
+
+_BIG = {r"\sum": "sum", r"\prod": "product"}
+_CONDITION = re.compile(r"[:<>|]|\\(?:ne|neq|notin|in|le|leq|ge|geq|mid|subset|subseteq)(?![A-Za-z])")
+
+
+def index_condition(index: str, rest: str) -> bool:
+    r"""Whether ``rest`` (what follows the index under a sum or product: ``: p(x) > 0``, ``\ne j``,
+    ``\in S``) restricts the index to part of its range. More indices (``\sum_{i, j}``) and the
+    variable's own sample space (``x \in \mathcal{X}``: the letter's capital) do not."""
+    rest = rest.strip()
+    if not rest or _MULTI_INDEX.match(rest):
+        return False
+    if re.fullmatch(r"\\in\s*\[\s*[A-Za-z]\s*\]", rest):  # k \in [K]: every index
+        return False
+    space = re.fullmatch(r"\\in\s*\\math(?:cal|bb|scr)\s*\{?\s*([A-Za-z])\s*\}?", rest)
+    return not (space and space.group(1) == index.lstrip("\\")[:1].upper())
+
+
+def where_condition(symbol) -> str | None:
+    r"""The condition of a sum or product's index (``x: p(x) > 0``) when ``symbol`` is the bound the
+    reader gives a conditioned index (``⟦where x: p(x) > 0⟧``), else None."""
+    name = getattr(symbol, "name", "")
+    return name[len("⟦where "):-1] if name.startswith("⟦where ") and name.endswith("⟧") else None
 
 
 def read_document(tex: str, names: DocumentNames, bare: frozenset = frozenset(), *, log_base=None,

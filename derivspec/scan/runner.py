@@ -189,6 +189,35 @@ def _check_one(index: int, relational, previous, state) -> dict | None:
     return record.to_json() if record is not None else None
 
 
+def _failure_record(statement: Statement, error: Exception) -> dict:
+    """The record of a statement whose check raised: "not read", with the construct, when one of its
+    sides cannot be read (a reading problem is never an internal error); otherwise the defect, named."""
+    return _timeout_record(statement, 0, _unread_side(statement)
+                           or f"internal error while checking: {type(error).__name__}: {error}"[:260])
+
+
+def _unread_side(statement: Statement) -> str:
+    """Why a side of the statement is not read, or "" when every side is."""
+    from derivspec.scan.clauses import split_clauses
+    from derivspec.scan.reader import DocumentNames
+    from derivspec.scan.steps import Context, read_side
+
+    try:
+        with symbolic.time_limit(STATEMENT_SECONDS):
+            clauses = [c for c in split_clauses(clean(statement)) if c.relations]
+            context = Context(DocumentNames())
+            for clause in clauses:
+                for k, text in enumerate(clause.sides):
+                    side = read_side(text, context)
+                    if not side.readable:
+                        return f"the {'left' if k == 0 else 'right'} side is not read: {side.error}"
+    except symbolic.SymPyTimeout:
+        return ""
+    except Exception as error:  # the statement itself cannot be taken apart
+        return f"not read: the statement cannot be split into sides ({type(error).__name__})"
+    return ""
+
+
 def scan_path(path, *, seconds: float | None = None, workers: int = 1, progress=None, known: bool = True,
               sources: bool = True, name: str | None = None, only_lines=None,
               file_seconds: float | None = FILE_SECONDS, declared: Declarations | None = None) -> list[Record]:
@@ -210,8 +239,15 @@ def scan_path(path, *, seconds: float | None = None, workers: int = 1, progress=
     else:
         for i in range(total):
             spent = deadline is not None and time.monotonic() >= deadline
-            results[i] = (_timeout_record(relational[i], 0, BUDGET_REASON.format(file_seconds)) if spent
-                          else _check_one(i, relational, previous, state))
+            if spent:
+                results[i] = _timeout_record(relational[i], 0, BUDGET_REASON.format(file_seconds))
+            elif os.environ.get("DERIVSPEC_DEBUG"):  # the traceback, for whoever debugs
+                results[i] = _check_one(i, relational, previous, state)
+            else:
+                try:
+                    results[i] = _check_one(i, relational, previous, state)
+                except Exception as error:  # a defect: this statement unchecked, the scan goes on
+                    results[i] = _failure_record(relational[i], error)
             if progress:
                 progress(i + 1, total)
     records = [Record.from_json(r) for r in results if r is not None]
@@ -238,7 +274,14 @@ def _placed(records: list[Record], statements: list[Statement], lecture) -> list
         if lecture.cells:
             cell, first = lecture.location(record.lines[0])
             record.cell, record.lines = cell, (first, first + record.lines[1] - record.lines[0])
+            for key in ("reason", "evidence"):  # "declared at line 12" of the joined text: its cell and line
+                setattr(record, key, _CITED_LINE.sub(lambda m: lecture.where(int(m.group(1) or m.group(2))),
+                                                     getattr(record, key) or ""))
     return records
+
+
+# a reason's reference to another line of the document: "the likelihood at line 12", "(line 12)"
+_CITED_LINE = re.compile(r"(?<=\bat )line (\d+)\b|(?<=\()line (\d+)(?=\))")
 
 
 # --- forked workers ------------------------------------------------------------------------------
@@ -300,8 +343,8 @@ class _Worker:
                         break
                     try:
                         result = {"record": _check_one(index, relational, previous, state)}
-                    except Exception as error:  # a defect: this statement unchecked, the scan goes on
-                        result = {"error": f"{type(error).__name__}: {error}"}
+                    except Exception as error:  # a defect or an unread side: this statement unchecked, the scan goes on
+                        result = {"record": _failure_record(relational[index], error)}
                     _send(to_parent_w, json.dumps(result).encode("utf-8", "backslashreplace"))
             except BaseException:
                 code = 1
