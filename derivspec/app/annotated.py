@@ -5,10 +5,11 @@ after its line.
     derivspec scan lecture.md --html out     # out/index.html and out/lecture-lecture.md.html
     derivspec report --scan lecture.md       # the report's scan page links the same view
 
-A line's colour is its weakest statement's verdict (DESIGN.md: a row shows its weakest step):
-*flagged* (red) when a statement on it disagrees, else *unchecked* (grey) when one is not decided,
-else *proved* (green); a line without a statement is plain. Needs the report extra (latex2mathml,
-jinja2), never torch or numpy.
+A line's colour is the worst verdict of its judged statements: *flagged* (red) when a statement on
+it disagrees, else *proved* (green) when one is proved; *unchecked* (grey) only when none on it was
+judged (a definition beside a proved worked number leaves the line green); a line without a
+statement is plain. The reason of each unchecked statement is printed under its last line. Needs the
+report extra (latex2mathml, jinja2), never torch or numpy.
 
 A Jupyter notebook is shown as its cells: each Markdown cell rendered block by block
 (:mod:`derivspec.app.cells`), a block coloured as its worst line and followed by the flags of its
@@ -25,7 +26,7 @@ from pathlib import Path
 from derivspec.app.rendering import Math, environment, line_anchor, require, stylesheet
 
 STATE = {"proved": "proved", "disagrees": "flagged", "unchecked": "unchecked"}
-RANK = {"plain": 0, "proved": 1, "unchecked": 2, "flagged": 3}
+RANK = {"plain": 0, "unchecked": 1, "proved": 2, "flagged": 3}  # a judged verdict outranks unchecked
 MARKS = {"plain": "", "proved": "✓", "unchecked": "·", "flagged": "✗"}
 FIELDS = {"text": "", "kind": "", "verdict": "unchecked", "claim": None, "reason": "", "evidence": "", "correct": "",
           "cell": None}
@@ -52,6 +53,7 @@ class Line:
     records: list = field(default_factory=list)
     flags: list = field(default_factory=list)
     cell: int | None = None  # a notebook's cell; ``number`` is then the line within it
+    unchecked: list = field(default_factory=list)  # the unchecked statements that end on this line
 
     @property
     def notes(self) -> str:
@@ -79,6 +81,10 @@ class Block:
     @property
     def flags(self) -> list:
         return [r for line in self.lines for r in line.flags]
+
+    @property
+    def unchecked(self) -> list:
+        return [r for line in self.lines for r in line.unchecked]
 
     @property
     def notes(self) -> str:
@@ -125,8 +131,9 @@ class Annotated:
 
 
 def _lay(lines: list[Line], records: list[dict], flags: list[int]) -> None:
-    """Each record on the lines it spans (``lines[0]`` is line 1), the line's state its worst; a flag
-    also after its last line, numbered on from ``flags[0]``."""
+    """Each record on the lines it spans (``lines[0]`` is line 1), the line's state its worst judged
+    verdict (RANK); a flag also after its last line, numbered on from ``flags[0]``; an unchecked
+    record in its last line's ``unchecked`` (its reason is printed there)."""
     for r in records:
         first, last = (int(n) for n in r["lines"])
         first, last = max(1, first), min(len(lines), max(first, last))
@@ -139,6 +146,8 @@ def _lay(lines: list[Line], records: list[dict], flags: list[int]) -> None:
             flags[0] += 1
             r["flag_number"] = flags[0]
             lines[last - 1].flags.append(r)
+        elif state == "unchecked" and last >= 1:
+            lines[last - 1].unchecked.append(r)
 
 
 def _text_lines(text: str, cell: int | None = None) -> list[Line]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from derivspec.app.latex_tidy import identifier_subscripts
 from derivspec.core.errors import DerivspecError
 from derivspec.core.lectures import cite, format_lines, title_of
 
@@ -62,7 +63,10 @@ _SYMBOLS = {"cdot": "·", "times": "×", "le": "≤", "leq": "≤", "ge": "≥",
             "det": "det", "tr": "tr", "arg": "arg", "lVert": "‖", "rVert": "‖", "Vert": "‖", "langle": "⟨",
             "rangle": "⟩", "leftarrow": "←", "mapsto": "↦", "forall": "∀", "exists": "∃", "emptyset": "∅",
             "subset": "⊂", "cup": "∪", "cap": "∩", "otimes": "⊗", "ll": "≪", "gg": "≫", "neg": "¬", "star": "⋆",
-            "ast": "∗", "circ": "∘", "prime": "′", "ell": "ℓ", "bigl": "", "bigr": "", "Bigl": "", "Bigr": ""}
+            "ast": "∗", "circ": "∘", "prime": "′", "ell": "ℓ", "bigl": "", "bigr": "", "Bigl": "", "Bigr": "",
+            # a font command whose argument went elsewhere (``\\mathbb`` alone): nothing, never its name
+            **dict.fromkeys(("mathbb", "mathbbm", "mathcal", "mathbf", "mathrm", "mathit", "mathsf", "mathfrak",
+                             "mathscr", "boldsymbol", "bm", "text", "operatorname"), "")}
 _ACCENTS = {"hat": "\u0302", "widehat": "\u0302", "tilde": "\u0303", "widetilde": "\u0303", "bar": "\u0304",
             "overline": "\u0304", "dot": "\u0307", "ddot": "\u0308", "vec": "\u20d7"}
 _DOUBLE = {"R": "ℝ", "E": "𝔼", "N": "ℕ", "Z": "ℤ", "Q": "ℚ", "C": "ℂ", "P": "ℙ", "1": "𝟙"}
@@ -140,16 +144,28 @@ _PAIRS = {")": "(", "]": "[", "}": "{"}
 _TRAILING = ",;:."
 
 
+_SCRIPT_GROUP = re.compile(r"[_^]\{[^{}]*\}")
+
+
 def _prose_words(text: str) -> list[str]:
     """Words of three letters or more (and short English ones) outside LaTeX commands and
-    sub/superscripts, less math words (log, softmax) and short capitals (KL, ELBO)."""
+    sub/superscripts (``p_{data}``, ``E_{p_{data}}``), less math words (log, softmax) and short
+    capitals (KL, ELBO)."""
+    while _SCRIPT_GROUP.search(text):
+        text = _SCRIPT_GROUP.sub(" ", text)
     return [w for w in _WORD.findall(text) if w not in MATH_WORDS and not (w.isupper() and len(w) <= 5)
             and (len(w) > 2 or w in SHORT_WORDS)]
 
 
+_SNAKE = re.compile(r"(?<![\\A-Za-z0-9])[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+){2,}|\w/\w+\.py\b")
+
+
 def _kind(token: str) -> str:
     """``strong`` (LaTeX: a command, a sub- or superscript), ``glue`` (symbols, single letters,
-    numbers, math words: math beside a strong token) or ``prose``."""
+    numbers, math words: math beside a strong token) or ``prose`` (words; a Python name such as
+    ``kl_sign_flipped`` or a path, which are not sub/superscripts)."""
+    if _SNAKE.search(token):
+        return "prose"
     bare = _TEXT_ARG.sub(" ", token)
     bare = _LATEX_COMMAND.sub(" ", bare)
     if _prose_words(bare):
@@ -160,7 +176,8 @@ def _kind(token: str) -> str:
 
 
 def _balanced_span(run: str) -> tuple[int, int]:
-    """The part of ``run`` to read as math: unmatched brackets at its ends stay text."""
+    """The part of ``run`` to read as math: unmatched brackets at its ends stay text, and so does
+    everything from a bracket that is opened and not closed in it."""
     stack, unmatched = [], []
     for i, c in enumerate(run):
         if c in "([{" and (i == 0 or run[i - 1] != "\\"):
@@ -178,6 +195,9 @@ def _balanced_span(run: str) -> tuple[int, int]:
     for i in sorted(unmatched, reverse=True):
         if i == end - 1 and run[i] in ")]":
             end = i
+    opened = [i for i in unmatched if start < i < end and run[i] in "(["]
+    if opened:  # ``\psi (a definition``: the bracket opens prose, the formula ends before it
+        end = len(run[:opened[0]].rstrip())
     return start, end
 
 
@@ -236,7 +256,9 @@ def _merged(parts):
 def prose_parts(text: str) -> list[tuple[str, str]]:
     """``(kind, piece)`` with kind ``text``, ``math`` or ``display``: ``$$…$$`` display math,
     ``$…$`` and bare LaTeX inline math, ``\\"`` (JSON escaping) as a quotation mark."""
-    text = (text or "").replace('\\"', '"')
+    from derivspec.app.latex_tidy import bare_fonts
+
+    text = bare_fonts((text or "").replace('\\"', '"'))
     parts: list[tuple[str, str]] = []
     for piece in _DOLLARS.split(text):
         if piece.startswith("$$") and piece.endswith("$$") and len(piece) > 4:
@@ -267,19 +289,41 @@ class Math:
         self.converted = 0
         self.failed: list[str] = []
 
-    def mathml(self, latex: str, display: bool = False):
-        """MathML Markup, or None where latex2mathml cannot read the LaTeX."""
+    def mathml(self, latex: str, display: bool = False, count: bool = True):
+        """MathML Markup, or None where latex2mathml cannot read the LaTeX (counted in ``failed``
+        where ``count``)."""
+        from derivspec.app.latex_tidy import unicode_variants, upright_words
+
         latex = (latex or "").strip()
         if not latex:
             return self.Markup("")
-        try:
-            mathml = self._convert(latex, display="block" if display else "inline")
-        except Exception:  # latex2mathml raises many kinds; the caller shows the source instead
-            self.failed.append(latex)
+        mathml = None
+        for tidy in dict.fromkeys((upright_words(latex), latex)):  # the tidied form, else as written
+            try:
+                mathml = self._convert(tidy, display="block" if display else "inline")
+                break
+            except Exception:  # latex2mathml raises many kinds; the caller shows the source instead
+                continue
+        if mathml is None:
+            if count:
+                self.failed.append(latex)
             return None
         self.converted += 1
-        mathml = _UNKNOWN_COMMAND.sub(r"\1\2\3", mathml)  # a command latex2mathml does not know: its name
+        mathml = unicode_variants(_UNKNOWN_COMMAND.sub(r"\1\2\3", mathml))  # an unknown command: its name
         return self.Markup(mathml.replace("<math ", self.Markup('<math data-tex="{}" ').format(latex), 1))
+
+    def inline(self, latex: str):
+        """Inline math that may wrap: split at its top-level commas and semicolons
+        (:func:`derivspec.app.latex_tidy.top_level_pieces`), each piece MathML; None where a piece
+        cannot be converted and the whole cannot either."""
+        from derivspec.app.latex_tidy import top_level_pieces
+
+        pieces = top_level_pieces((latex or "").strip())
+        if len(pieces) > 1:
+            converted = [(self.mathml(formula, count=False), separator) for formula, separator in pieces]
+            if all(m is not None for m, _ in converted):
+                return self.Markup(" ").join(m + separator for m, separator in converted)
+        return self.mathml(latex)
 
     def __call__(self, latex: str, display: bool = False):
         found = self.mathml(latex, display)
@@ -303,7 +347,10 @@ class Math:
                     piece = self.Markup(re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", str(piece)))
                 out.append(piece)
                 continue
-            found = self.mathml(piece, display=kind == "display")
+            if kind == "display":
+                found = self.mathml(piece, display=True)
+            else:  # ``p_data`` in evidence is an identifier: p_{data}
+                found = self.inline(identifier_subscripts(piece))
             out.append(found if found is not None else self.escape(unicode_tex(piece)))
         return self.Markup("").join(out)
 
@@ -320,7 +367,7 @@ class Math:
             return self.text(text)
         remark = _QUOTE.search(text)
         formula = text[:remark.start()] if remark else text
-        rendered = self.mathml(formula)
+        rendered = self.inline(formula)
         if rendered is None:
             rendered = self.prose(formula)
         if remark:
@@ -333,7 +380,7 @@ class Math:
             return self.Markup("")
         words = [w for w in re.findall(r"(?<![\\\w{_^])[A-Za-z]{2,}(?![\w{(])", text) if w not in MATH_WORDS]
         if "$" not in text and ("\\" in text or re.search(r"[_^=]", text)) and not words:
-            found = self.mathml(text)
+            found = self.inline(text)
             if found is not None:
                 return found
         return self.prose(text)
