@@ -24,7 +24,7 @@ from scipy import optimize, stats
 from torch.distributions import (Bernoulli, Beta, Binomial, Categorical, Exponential, Gamma, HalfNormal, Laplace, LogNormal,
                                  Normal, Poisson, StudentT, Uniform, kl_divergence)
 
-from derivspec.core.numbers import fmt
+from derivspec.core.numbers import ZERO, fmt
 from derivspec.numerics.accuracy import (OPTIMUM_HOW, QUAD_HOW, RICHARDSON_HOW, Approximate, integral_of_exp,
                                        limit_by_richardson, peak_and_width, quad, quad_around)
 from derivspec.numerics.checks import NumericResult, elementwise_grad
@@ -357,7 +357,8 @@ def likelihood_underflows(tosses, p, *, product=float64_product):
     first64 = next(k for k in range(1, 5000) if float(torch.prod(torch.full((k,), 0.5, dtype=DTYPE))) == 0.0)
     first32 = next(k for k in range(1, 5000) if float(torch.prod(torch.full((k,), 0.5, dtype=torch.float32))) == 0.0)
     # exact values far below round-off, so printed as powers (fmt would call them 0)
-    shown = "0" if product == 0 else f"10^{fmt(math.log10(product), '.1f')}" if isinstance(product, float) else \
+    shown = "0" if product == 0 else f"10^{fmt(math.log10(product), '.1f')}" if isinstance(product, float) and \
+        0 < product < ZERO else fmt(product, ".3g") if isinstance(product, float) else \
         f"10^{fmt(math.log10(product.numerator) - math.log10(product.denominator), '.1f')}"
     return product == 0, (f"{n} factors of {fmt(p, 'g')}: product {shown}, log-likelihood {fmt(log_likelihood, '.2f')}; "
                             f"float64's smallest normal is 2^{math.frexp(torch.finfo(DTYPE).tiny)[1] - 1}; 0.5^N first underflows to 0 at "

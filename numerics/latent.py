@@ -844,9 +844,11 @@ def sbm_edges_independent_given_z_dependent_without(w, b11, b10, b00, *, tables=
              for c in conditional]
     marginal = joint.sum(0)
     covariance = float((marginal * graphs[:, 0] * graphs[:, 1]).sum() - (marginal * graphs[:, 0]).sum() * (marginal * graphs[:, 1]).sum())
+    edge = float((marginal * graphs[:, 0]).sum())
     holds = max(abs(c) for c in given) < 1e-14 and covariance > 1e-3
     return holds, (f"π = {fmt(float(w), 'g')}, B = [[{fmt(float(b11), 'g')}, {fmt(float(b10), 'g')}], [{fmt(float(b10), 'g')}, {fmt(float(b00), 'g')}]]: "
-                   f"Cov(a₁₂, a₁₃ | z) = {fmt(max(abs(c) for c in given), '.1e')} for all 8 z; Cov(a₁₂, a₁₃) = {fmt(covariance, '.6f')} with z summed out")
+                   f"P(a₁₂ = 1) = {fmt(edge, '.6f')}; Cov(a₁₂, a₁₃ | z) = {fmt(max(abs(c) for c in given), '.1e')} for all 8 z; "
+                   f"Cov(a₁₂, a₁₃) = {fmt(covariance, '.6f')} with z summed out")
 
 
 @behaviour("latent.graph.sbm-edges", broken=SBM_BROKEN)
