@@ -122,9 +122,11 @@ def measure(half: str, mirror: Path) -> dict:
                      "proved": sum(s["verdict"] == "proved" for s in statements),
                      "flagged": sum(s["verdict"] == "disagrees" for s in statements),
                      "on_instances": groups.get("holds on instances", 0),  # evidence, not proof: counted apart
-                     "not_read": not_read, "seconds": round(seconds, 1), "problem": problem})
+                     "not_read": not_read, "seconds": round(seconds, 1), "problem": problem,
+                     "internal_errors": sum("internal error" in (s.get("reason") or "") for s in statements)})
     total = {key: sum(r[key] for r in rows) for key in ("documents", "with_a_checked_statement", "statements", "checked",
-                                                         "proved", "flagged", "on_instances", "not_read", "seconds")}
+                                                         "proved", "flagged", "on_instances", "not_read", "seconds",
+                                                         "internal_errors")}
     total["checked_share"] = round(total["checked"] / total["statements"], 4) if total["statements"] else 0.0
     total["not_read_share"] = round(total["not_read"] / total["statements"], 4) if total["statements"] else 0.0
     return {"half": half, "repositories": rows, "total": total, "flags": flags,
@@ -180,7 +182,8 @@ def main(argv: list[str] | None = None) -> int:
     t = result["total"]
     print(f"{args.half}: {t['documents']} documents ({t['with_a_checked_statement']} with a checked statement), "
           f"{t['statements']} statements, {t['checked']} checked ({100 * t['checked_share']:.1f} %), "
-          f"{t['proved']} proved, {t['flagged']} flagged, {t['on_instances']} more holding on instances, not read {100 * t['not_read_share']:.1f} %, {t['seconds']:.0f} s")
+          f"{t['proved']} proved, {t['flagged']} flagged, {t['on_instances']} more holding on instances, not read {100 * t['not_read_share']:.1f} %, "
+          f"{t['internal_errors']} internal errors, {t['seconds']:.0f} s")
     if args.json:
         args.json.write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
     if args.flags:
