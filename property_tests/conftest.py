@@ -67,6 +67,16 @@ def scan_cache_per_test(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("DERIVSPEC_SCAN_CACHE_DIR", str(tmp_path_factory.mktemp("scan-cache")))
 
 
+@pytest.fixture(scope="module")
+def browser_page(tmp_path_factory):
+    """A headless Chromium page for a browser test module, with a fresh profile folder (a fresh
+    --user-data-dir): test_report_browser.chromium_page, which skips where there is no Chromium."""
+    from test_report_browser import chromium_page
+
+    with chromium_page(tmp_path_factory.mktemp("chromium-profile")) as page:
+        yield page
+
+
 def pytest_collection_modifyitems(config, items):
     if torch.cuda.is_available():
         return

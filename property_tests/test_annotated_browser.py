@@ -18,16 +18,10 @@ from pathlib import Path
 import pytest
 
 from test_annotated import LECTURE, RIGHT, WRONG
-from test_report_browser import chromium_page, open_page
+from test_report_browser import open_page
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "out" / "annotated-browser"
-
-
-@pytest.fixture(scope="module")
-def browser_page(tmp_path_factory):
-    with chromium_page(tmp_path_factory.mktemp("chromium-profile")) as page:
-        yield page
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from test_report_browser import chromium_page, open_page
+from test_report_browser import open_page
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT.parent / "shared" / "seeds"
@@ -74,12 +74,6 @@ def build(out: Path, lectures: list[Path], extra: bool) -> Path:
     build_report(out / "report", claim_ids=["nll.bernoulli"], numeric=False, plots=False,
                  sections=[scan_section(records, files=files)])
     return out / "report"
-
-
-@pytest.fixture(scope="module")
-def browser_page(tmp_path_factory):
-    with chromium_page(tmp_path_factory.mktemp("chromium-profile")) as page:
-        yield page
 
 
 @pytest.fixture(scope="module")

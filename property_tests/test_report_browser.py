@@ -58,12 +58,6 @@ def chromium_page(profile: Path):
 
 
 @pytest.fixture(scope="module")
-def browser_page(tmp_path_factory):
-    with chromium_page(tmp_path_factory.mktemp("chromium-profile")) as page:  # a fresh --user-data-dir
-        yield page
-
-
-@pytest.fixture(scope="module")
 def report(tmp_path_factory):
     return built_report(tmp_path_factory)
 
