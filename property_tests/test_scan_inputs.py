@@ -116,6 +116,21 @@ def test_myst_math_directives_roles_and_labels(tmp_path):
             ("3 + 3 = 7", 16, "disagrees"), ("4 + 4 = 9", 20, "disagrees"), ("6 + 6 = 13", 28, "disagrees")], name
 
 
+
+def test_mdx_is_read_as_markdown_its_imports_and_components_hold_no_math(tmp_path, capsys):
+    text = ("---\ntitle: Notes\n---\n\n"                         # 1-3 front matter
+            "import Figure from '../components/Figure.astro'\n\n"  # 5: an MDX import
+            "<Figure src=\"a.png\" caption=\"no math here\" />\n\n"  # 7: a component
+            "$$\n3 + 4 = 8\n$$\n\n"                               # 9-11
+            "Inline: $2 + 3 = 5$.\n")                             # 13
+    records = scan_text(tmp_path, text, "post.mdx")
+    assert [(r.text, r.lines[0], r.verdict) for r in records] == [("3 + 4 = 8", 10, "disagrees"),
+                                                                  ("2 + 3 = 5", 13, "proved")]
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "post.mdx").write_text(text, encoding="utf-8")
+    code, out = scan_json(capsys, tmp_path / "site")  # a folder walk finds .mdx too
+    assert code == 1 and [s["verdict"] for s in out["statements"]] == ["disagrees", "proved"]
+
 # --- folders --------------------------------------------------------------------------------------
 
 def _tree(root):

@@ -21,7 +21,7 @@ from pathlib import Path, PurePosixPath
 
 from derivspec.core.errors import DerivspecError
 
-SUFFIXES = (".md", ".markdown", ".txt", ".tex", ".ltx", ".qmd", ".rmd", ".myst", ".ipynb")
+SUFFIXES = (".md", ".markdown", ".mdx", ".txt", ".tex", ".ltx", ".qmd", ".rmd", ".myst", ".ipynb")
 SKIPPED_FOLDERS = frozenset({"node_modules", "_build", "_site", "_freeze", "site-packages", "__pycache__", "venv"})
 
 

@@ -313,7 +313,7 @@ def mask(text: str, kind: str) -> str:
 
 
 def file_kind(path: str | Path) -> str:
-    """tex | ipynb | md (Markdown, Quarto, MyST, R Markdown, text)."""
+    """tex | ipynb | md (Markdown, MDX, Quarto, MyST, R Markdown, text)."""
     suffix = Path(path).suffix.lower()
     if suffix in (".tex", ".ltx", ".sty"):
         return "tex"
