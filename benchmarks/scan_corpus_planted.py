@@ -24,6 +24,17 @@ list is written here from the quantities' usual names, not from scan's recognise
     python benchmarks/scan_corpus_planted.py --half development
     python benchmarks/scan_corpus_planted.py --half heldout --json OUT.json   # only to measure
     python benchmarks/scan_corpus_planted.py --folder benchmarks/scan_known_quantities   # our own text
+
+Issue 42 measures recall on the *labelled* sample instead (``--labelled``): the targets are the
+statements labelled checkable in ``benchmarks/scan_corpus/labels.toml``, whatever scan made of them
+(a definition, a name it did not read), so the figure does not depend on what the scanner already
+reads. ``--renamed`` plants the same errors and then renames each copy's letters inside math with
+its document's renaming (``rename_letters.py``): the figure of the renamed planted set. A planted
+error is found when a statement spanning it is flagged and the unedited document (renamed alike) is
+not flagged there: new flags only.
+
+    python benchmarks/scan_corpus_planted.py --half development --labelled
+    python benchmarks/scan_corpus_planted.py --half heldout --labelled --renamed   # only to measure
 """
 
 from __future__ import annotations
@@ -39,7 +50,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import planting  # noqa: E402
+import rename_letters  # noqa: E402
 import scan_corpus  # noqa: E402
+import scan_corpus_labels  # noqa: E402
 
 TARGET_CLASSES = frozenset({"identity", "inequality", "worked number", "known result"})
 KNOWN_QUANTITY = re.compile("|".join((
@@ -57,16 +70,22 @@ KNOWN_QUANTITY = re.compile("|".join((
 SEPARATION = 4
 
 
-def choose_edits(statements: list[dict], sources: dict[str, list[str]], seed: int) -> list[dict]:
-    """One planted error per target statement, kinds balanced."""
+def choose_edits(statements: list[dict], sources: dict[str, list[str]], seed: int,
+                 targets: set[int] | None = None) -> list[dict]:
+    """One planted error per target statement, kinds balanced. The targets: the statements whose
+    index is in ``targets`` when given (the labelled checkable ones), else those scan classes as a
+    claim (:data:`TARGET_CLASSES`) or that state a known quantity."""
     rng = random.Random(seed)
     used: Counter = Counter()
     edits = []
-    for s in statements:
+    for index, s in enumerate(statements):
         topic = known_quantity(s)
         if s["verdict"] == "disagrees" or s.get("kind") == "source":
             continue
-        if s.get("class") not in TARGET_CLASSES and not topic:
+        if targets is not None:
+            if index not in targets:
+                continue
+        elif s.get("class") not in TARGET_CLASSES and not topic:
             continue
         lines = sources.get(s["file"])
         first, last = s["lines"]
@@ -121,7 +140,21 @@ def build_copies(edits: list[dict], sources: dict[str, list[str]], folder: Path)
     return copies
 
 
-def measure(half: str, mirror: Path, seed: int = 0) -> dict:
+def labelled_targets(repo: str, names: list[str], statements: list[dict]) -> set[int]:
+    """Indexes of ``statements`` (one repository's unedited scan) that a label of ``repo`` marks checkable."""
+    rows = scan_corpus.statement_rows(repo, names, statements)
+    for index, row in enumerate(rows):
+        row["index"] = index
+    chosen = set()
+    for label in scan_corpus_labels.load():
+        if label["repo"] == repo and label["label"] == "checkable":
+            found, _ = scan_corpus_labels.find(label, rows)
+            if found is not None:
+                chosen.add(found["index"])
+    return chosen
+
+
+def measure(half: str, mirror: Path, seed: int = 0, labelled: bool = False, renamed: bool = False) -> dict:
     config = scan_corpus.split()
     results: list[dict] = []
     elsewhere: list[dict] = []  # new flags away from every edit (each to be judged by hand)
@@ -135,25 +168,48 @@ def measure(half: str, mirror: Path, seed: int = 0) -> dict:
             original_dir.mkdir()
             paths = scan_corpus.copy_out(git_dir, repo["commit"], names, original_dir)
             rows, away = plant_and_scan(repo["name"], paths, seed,
-                                        lambda folder: scan_corpus.copy_packages(git_dir, repo["commit"], folder))
+                                        lambda folder: scan_corpus.copy_packages(git_dir, repo["commit"], folder),
+                                        (lambda statements: labelled_targets(repo["name"], names, statements))
+                                        if labelled else None, renamed)
         results += rows
         elsewhere += away
-    return {"half": half, "seed": seed, "errors": results, "recall": recall(results),
-            "new_flags_elsewhere": len(elsewhere), "flags_elsewhere": elsewhere}
+    return {"half": half, "seed": seed, "labelled": labelled, "renamed": renamed, "errors": results,
+            "recall": recall(results), "new_flags_elsewhere": len(elsewhere), "flags_elsewhere": elsewhere}
 
 
-def plant_and_scan(repo: str, paths: list[Path], seed: int, support=lambda folder: None) -> tuple[list, list]:
+def plant_and_scan(repo: str, paths: list[Path], seed: int, support=lambda folder: None,
+                   targets=None, renamed: bool = False) -> tuple[list, list]:
     """Scan ``paths``, plant one error per target statement into copies and scan those:
     (one row per planted error, new flags away from every edit). ``support(folder)`` puts the
-    files the documents need (not scanned) beside the copies."""
+    files the documents need (not scanned) beside the copies; ``targets(statements)`` chooses the
+    statements to plant into (default: :func:`choose_edits`'s); ``renamed`` renames each copy,
+    and the unedited documents compared with, with its document's renaming."""
     out, _, problem = scan_corpus.scan(paths)
     if out is None:
         raise RuntimeError(f"{repo}: {problem}")
     sources = {p.name: p.read_text(encoding="utf-8", errors="replace").split("\n") for p in paths}
-    edits = choose_edits(out.get("statements", []), sources, seed)
+    statements = out.get("statements", [])
+    edits = choose_edits(statements, sources, seed, targets(statements) if targets else None)
+    renamings = {name: rename_letters.choose(rename_letters.letters_used("\n".join(lines), rename_letters.file_kind(name)))
+                 for name, lines in sources.items()} if renamed else {}
     with tempfile.TemporaryDirectory() as tmp:
         planted_dir = Path(tmp)
         copies = build_copies(edits, sources, planted_dir)
+        if renamed:  # the planted copies and the unedited documents, each with its document's renaming
+            unedited_dir = planted_dir / "unedited"
+            unedited_dir.mkdir()
+            for name, lines in sources.items():
+                text, _ = rename_letters.rename("\n".join(lines), rename_letters.file_kind(name), renamings[name])
+                (unedited_dir / name).write_text(text, encoding="utf-8")
+            for name in copies:
+                source = name.split("__", 1)[1]
+                text, _ = rename_letters.rename((planted_dir / name).read_text(encoding="utf-8"),
+                                                rename_letters.file_kind(source), renamings[source])
+                (planted_dir / name).write_text(text, encoding="utf-8")
+            support(unedited_dir)
+            out, _, problem = scan_corpus.scan(sorted(unedited_dir / name for name in sources))
+            if out is None:
+                raise RuntimeError(f"{repo} (renamed): {problem}")
         support(planted_dir)
         planted_paths = [planted_dir / name for name in sorted(copies)]
         planted, _, problem = scan_corpus.scan(planted_paths) if copies else ({}, 0.0, "")
@@ -171,7 +227,9 @@ def plant_and_scan(repo: str, paths: list[Path], seed: int, support=lambda folde
             edit = edits[i]
             covering = [s for s in by_copy[name] if s["lines"][0] <= edit["lines"][1]
                         and edit["lines"][0] <= s["lines"][1]]
-            hit = [s for s in covering if s["verdict"] == "disagrees"]
+            original_name = name.split("__", 1)[1]
+            hit = [s for s in covering if s["verdict"] == "disagrees"
+                   and not any((original_name, line) in flagged_before for line in range(s["lines"][0], s["lines"][1] + 1))]
             fields = ("file", "lines", "kind", "chain", "known", "topic", "original")
             results.append({"repo": repo, **{k: edit[k] for k in fields},
                             "found": bool(hit),
@@ -184,12 +242,12 @@ def plant_and_scan(repo: str, paths: list[Path], seed: int, support=lambda folde
     return results, elsewhere
 
 
-def measure_folder(folder: Path, seed: int = 0) -> dict:
+def measure_folder(folder: Path, seed: int = 0, renamed: bool = False) -> dict:
     """The same measurement on local documents (``.md``/``.tex``/``.txt`` under ``folder``): our own
     probe text, e.g. ``benchmarks/scan_known_quantities``."""
     paths = sorted(p for p in folder.rglob("*") if p.suffix in (".md", ".tex", ".txt") and p.name != "README.md")
-    results, elsewhere = plant_and_scan(folder.name, paths, seed)
-    return {"half": folder.name, "seed": seed, "errors": results, "recall": recall(results),
+    results, elsewhere = plant_and_scan(folder.name, paths, seed, renamed=renamed)
+    return {"half": folder.name, "seed": seed, "renamed": renamed, "errors": results, "recall": recall(results),
             "new_flags_elsewhere": len(elsewhere), "flags_elsewhere": elsewhere}
 
 
@@ -216,19 +274,21 @@ def main(argv: list[str] | None = None) -> int:
     where.add_argument("--folder", type=Path, help="plant into local documents instead (our own probe text)")
     parser.add_argument("--mirror", type=Path, default=Path("/work/.mirror"))
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--labelled", action="store_true", help="plant into the statements labelled checkable (labels.toml)")
+    parser.add_argument("--renamed", action="store_true", help="rename each planted copy's letters inside math")
     parser.add_argument("--json", type=Path, help="write every planted error and its outcome here")
     args = parser.parse_args(argv)
     if args.folder is not None:
         if not args.folder.is_dir():
             print(f"scan_corpus_planted: {args.folder} is not a folder", file=sys.stderr)
             return 2
-        result = measure_folder(args.folder, args.seed)
+        result = measure_folder(args.folder, args.seed, args.renamed)
         args.half = args.folder.name
     elif not args.mirror.is_dir():
         print(f"scan_corpus_planted: {args.mirror} not found (fetch the repositories of split.toml)", file=sys.stderr)
         return 2
     else:
-        result = measure(args.half, args.mirror, args.seed)
+        result = measure(args.half, args.mirror, args.seed, args.labelled, args.renamed)
     rec = result["recall"]
     for key in ("all", "chain", "standalone", "original proved", "known result", "known quantity"):
         row = rec[key]

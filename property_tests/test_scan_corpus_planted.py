@@ -42,3 +42,12 @@ def test_every_planted_error_is_scanned_and_the_right_forms_are_not_flagged(tmp_
     assert result["new_flags_elsewhere"] == 0
     assert all(r["found"] for r in rows), rows  # the optimum and the cross-entropy are recognised
     assert result["recall"]["known quantity"] == {"found": 2, "planted": 2, "recall": 1.0}
+
+
+def test_the_renamed_planted_set_has_the_same_errors_in_other_letters(tmp_path):
+    (tmp_path / "gan.md").write_text(DOCUMENT, encoding="utf-8")
+    plain = scan_corpus_planted.measure_folder(tmp_path, seed=0)
+    renamed = scan_corpus_planted.measure_folder(tmp_path, seed=0, renamed=True)
+    assert [(r["lines"], r["kind"]) for r in renamed["errors"]] == [(r["lines"], r["kind"]) for r in plain["errors"]]
+    assert all(r["reason"] != "no statement" for r in renamed["errors"])  # the renamed copies were read
+    assert renamed["renamed"] and not plain["renamed"]

@@ -1,0 +1,95 @@
+"""The metamorphic gate of issue 42 (benchmarks/rename_letters.py, benchmarks/scan_metamorphic.py):
+a lecture's letters renamed consistently inside math, and scan's verdicts compared with the
+original's. The renaming is tested here for what it must and must not touch; the gate's figure on
+our own probe documents may not fall below the measured baseline (BASELINE: raised as the scan core
+lands, never lowered)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+
+def _module(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+rename_letters = _module("rename_letters")
+scan_metamorphic = _module("scan_metamorphic")
+
+
+def test_renames_letters_in_math_consistently_and_leaves_prose():
+    text = ("The encoder q and the prior p are densities over z.\n\n"
+            "$$\n\\mathbb{E}_{q(z|x)}[\\log p_\\theta(x|z)] - \\mathrm{KL}(q(z|x) \\| p(z)) \\le \\log p(x)\n$$\n")
+    renamed, mapping = rename_letters.rename(text)
+    assert mapping == {"z": "v", "q": "r", r"\theta": r"\psi", "x": "u", "p": r"\pi"}
+    prose, math = renamed.split("\n\n", 1)
+    assert prose == "The encoder q and the prior p are densities over z."  # prose is not renamed
+    assert math == ("$$\n\\mathbb{E}_{r(v|u)}[\\log \\pi_\\psi(u|v)] - \\mathrm{KL}(r(v|u) \\| \\pi(v)) "
+                    "\\le \\log \\pi(u)\n$$\n")
+
+
+def test_words_commands_and_letter_runs_are_not_renamed():
+    text = r"$\max_x f(x) + \exp(x) + \text{for all x} + \operatorname{softplus}(x) + \mathrm{d}x + xy + \int f\,dx$"
+    renamed, mapping = rename_letters.rename(text)
+    assert mapping == {"f": "g", "x": "u"}
+    assert renamed == r"$\max_u g(u) + \exp(u) + \text{for all x} + \operatorname{softplus}(u) + \mathrm{d}u + xy + \int g\,du$"
+
+
+def test_a_target_the_document_uses_is_never_chosen():
+    text = "$u = v + x$ and $r(z) = q(z)$ and $\\pi = 3.14$ with $p(x)$"
+    renamed, mapping = rename_letters.rename(text)
+    assert mapping == {"z": "h", "q": r"\rho", "x": "w"}  # p keeps its name: \pi, \rho and r are taken
+    used = rename_letters.letters_used(text, "md")
+    assert not set(mapping.values()) & used
+    assert len(set(mapping.values())) == len(mapping)  # two letters never merge
+
+
+def test_a_command_target_before_a_letter_keeps_a_space():
+    renamed, _ = rename_letters.rename("$p x$ and $px$", mapping={"p": r"\pi"})
+    assert renamed == r"$\pi x$ and $px$"
+
+
+LETTERS = st.sampled_from(["x", "z", "q", "p", "f", r"\theta", r"\phi", "a", "b", "2", "1"])
+TEMPLATES = st.lists(st.tuples(LETTERS, st.sampled_from([" + ", " - ", "(", ")", "_", "^", " = ", "|"])),
+                     min_size=1, max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(TEMPLATES)
+def test_renaming_keeps_lines_and_reverses(parts):
+    body = "".join(a + b for a, b in parts)
+    text = f"Some words.\n\n$${body}$$\n\nmore $x$ words.\n"
+    renamed, mapping = rename_letters.rename(text)
+    assert renamed.count("\n") == text.count("\n")
+    assert renamed.startswith("Some words.\n\n") and renamed.endswith(" words.\n")
+    inverse = {b: a for a, b in mapping.items()}
+    back, _ = rename_letters.rename(renamed, mapping=inverse)
+    assert back.replace(" ", "") == text.replace(" ", "")
+
+
+# --- the gate on our own probe documents ----------------------------------------------------------
+
+# The agreement measured on benchmarks/scan_known_quantities (our own text) when the gate landed
+# (commit of issue 42's step 1): the share of statements whose evidence level is the same in the
+# renamed copy, and the judged statements of the renamed copy. Raise these as the core lands.
+BASELINE = {"agreement": 0.0, "judged_renamed": 0}
+
+
+@pytest.mark.slow
+def test_gate_on_our_probe_documents_does_not_fall_below_its_baseline():
+    result = scan_metamorphic.gate_folder(ROOT / "benchmarks" / "scan_known_quantities")
+    assert result["matched"] == result["statements"] == result["renamed_statements"] > 0
+    assert result["renamings"]  # the documents were renamed
+    assert result["agreement"] >= BASELINE["agreement"], scan_metamorphic.report("known quantities", result)
+    assert result["judged_renamed"] >= BASELINE["judged_renamed"]
