@@ -39,6 +39,9 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import rename_letters  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 MANIFEST = Path(__file__).resolve().parent / "scan_planted" / "manifest.json"
@@ -79,8 +82,10 @@ def build_copies(entries: list[dict], folder: Path, shared: Path = SHARED) -> li
     return copies
 
 
-def measure(entries: list[dict] | None = None, shared: Path = SHARED, workers: int = 1) -> dict:
-    """Scan the planted copies (only the edited statements) and the originals at the same lines."""
+def measure(entries: list[dict] | None = None, shared: Path = SHARED, workers: int = 1, renamed: bool = False) -> dict:
+    """Scan the planted copies (only the edited statements) and the originals at the same lines. With
+    ``renamed``, each copy and its original with their letters renamed inside math, by the renaming of
+    the original (``rename_letters.py``): the metamorphic gate's figure for the planted set."""
     from derivspec.scan import scan_file
 
     entries = load_manifest() if entries is None else entries
@@ -88,12 +93,24 @@ def measure(entries: list[dict] | None = None, shared: Path = SHARED, workers: i
     with tempfile.TemporaryDirectory(prefix="derivspec-planted-") as tmp:
         copies = build_copies(entries, Path(tmp), shared)
         originals: dict[str, list] = {}
+        renamings: dict[str, dict] = {}
         for path, file, group in copies:
+            original = shared / file
+            if renamed:
+                kind = rename_letters.file_kind(original)
+                if file not in renamings:
+                    text, renamings[file] = rename_letters.rename(rename_letters.read_lecture(original), kind)
+                    original = Path(tmp) / "originals" / file
+                    original.parent.mkdir(parents=True, exist_ok=True)
+                    original.write_text(text, encoding="utf-8")
+                original = Path(tmp) / "originals" / file
+                path.write_text(rename_letters.rename(path.read_text(encoding="utf-8"), kind, renamings[file])[0],
+                                encoding="utf-8")
             lines = [entries[i]["line"] for i in group]
             records = scan_file(path, workers=workers, sources=False, only_lines=lines)
             if file not in originals:
                 all_lines = [e["line"] for e in entries if e["file"] == file]
-                originals[file] = scan_file(shared / file, workers=workers, sources=False, only_lines=all_lines)
+                originals[file] = scan_file(original, workers=workers, sources=False, only_lines=all_lines)
             for i in group:
                 line = entries[i]["line"]
                 covering = [r for r in records if r.lines[0] <= line <= r.lines[1]]
@@ -128,6 +145,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--renamed", action="store_true", help="rename the copies' letters inside math first")
     parser.add_argument("--manifest", type=Path, default=MANIFEST,
                         help="a manifest of planted errors (default: scan_planted/manifest.json)")
     args = parser.parse_args(argv)
@@ -140,7 +158,7 @@ def main(argv=None) -> int:
     except (OSError, ValueError, KeyError) as error:
         print(f"scan_planted: {args.manifest}: not a manifest of planted errors ({error})", file=sys.stderr)
         return 2
-    outcome = measure(entries, workers=args.workers)
+    outcome = measure(entries, workers=args.workers, renamed=args.renamed)
     outcome["manifest"] = str(args.manifest)
     if args.json:
         json.dump(outcome, sys.stdout, indent=2)
@@ -151,7 +169,7 @@ def main(argv=None) -> int:
         print(f"{mark} {r['category']:6s} {r['kind']:22s} {Path(r['file']).name}:{r['line']}  {r['verdict']:9s} "
               f"{r['reason'][:110]}")
     rec = outcome["recall"]
-    print(f"\n{args.manifest.name}: recall {rec['all']['found']}/{rec['all']['planted']} ({rec['all']['recall']:.0%})")
+    print(f"\n{args.manifest.name}{' (renamed)' if args.renamed else ''}: recall {rec['all']['found']}/{rec['all']['planted']} ({rec['all']['recall']:.0%})")
     for name, row in rec["category"].items():
         print(f"  {name:8s} {row['found']}/{row['planted']} ({row['recall']:.0%})")
     for name, row in rec["kind"].items():
