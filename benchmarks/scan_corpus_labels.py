@@ -83,13 +83,16 @@ def store(half: str, sheet: list[dict]) -> int:
         if row.get("why") not in allowed:
             raise SystemExit(f"scan_corpus_labels: {row['id']}: why {row.get('why')!r} is not one of {allowed}")
         kept.append({"half": half, "id": row["id"], "repo": row["repo"], "file": row["file"], "lines": row["lines"],
-                     "hash": row["hash"], "label": row["label"], "why": row["why"]})
+                     "hash": row["hash"], "label": row["label"], "why": row["why"],
+                     "source_error": bool(row.get("source_error"))})
     header = ("# Hand labels of a random sample of each half of split.toml (benchmarks/scan_corpus_labels.py),\n"
               "# written before issue 42 changed the scanner. A label: the statement at these lines whose text\n"
-              "# hashes to `hash` (scan_corpus.statement_hash) is checkable or not, and why. No text.\n")
+              "# hashes to `hash` (scan_corpus.statement_hash) is checkable or not, and why; `source_error`: the\n"
+              "# labeller found the statement itself wrong in the source (a real error a scan should flag). No text.\n")
     body = "".join(
         f'\n[[label]]\nhalf = "{r["half"]}"\nid = "{r["id"]}"\nrepo = "{r["repo"]}"\nfile = {json.dumps(r["file"])}\n'
         f'lines = [{r["lines"][0]}, {r["lines"][1]}]\nhash = "{r["hash"]}"\nlabel = "{r["label"]}"\nwhy = "{r["why"]}"\n'
+        + ("source_error = true\n" if r.get("source_error") else "")
         for r in kept)
     LABELS.write_text(header + body, encoding="utf-8")
     return len(kept)
@@ -136,7 +139,10 @@ def coverage(half: str, statements: list[dict]) -> dict:
         if label["label"] == "not":
             found, _ = find(label, statements)
             not_checkable_judged += bool(found and found["level"] in JUDGED)
+    errors = [r for r in labels if r.get("source_error")]
+    errors_flagged = sum(bool((found := find(r, statements)[0]) and found["level"] == "disagrees") for r in errors)
     return {"half": half, "labelled": len(labels), "checkable": len(checkable), "judged": judged,
+            "source_errors": len(errors), "source_errors_flagged": errors_flagged,
             "share": round(judged / len(checkable), 4) if checkable else None, "levels": dict(levels),
             "matched_by": dict(matched), "judged_by_why": dict(judged_by_why),
             "checkable_by_why": dict(Counter(r["why"] for r in checkable)),
@@ -175,7 +181,8 @@ def main(argv: list[str] | None = None) -> int:
             share = f"{100 * result['share']:.1f} %" if result["share"] is not None else "-"
             print(f"{args.half}: {result['judged']}/{result['checkable']} labelled checkable statements judged ({share}); "
                   f"levels {result['levels']}; matched by {result['matched_by']}; "
-                  f"{result['not_checkable_judged']} statements labelled not checkable were judged")
+                  f"{result['not_checkable_judged']} statements labelled not checkable were judged; "
+                  f"{result['source_errors_flagged']}/{result['source_errors']} errors of the sources' own flagged")
     return 0
 
 

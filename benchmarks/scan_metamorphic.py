@@ -4,7 +4,8 @@ same verdicts when the lecture's letters are renamed inside math (``rename_lette
 A statement of the original and of the renamed copy are the same statement when they sit in the
 same file at the same lines (renaming adds no line) and in the same order. The figures: statements,
 the share whose evidence level (proved, holds on instances, flagged, unchecked) is the same in both,
-the judged statements of each copy, and each copy's flags; ``--changes FILE`` lists every statement
+the same share among the statements judged in either copy (the sensitive figure: most statements
+are unchecked in both), the judged statements of each copy, and each copy's flags; ``--changes FILE`` lists every statement
 whose level moved (their text: keep such files outside the repository when it is not yours).
 
     python benchmarks/scan_metamorphic.py --folder benchmarks/scan_known_quantities   # our own text
@@ -51,8 +52,12 @@ def compare(original: list[dict], renamed: list[dict]) -> dict:
                 "reason": b[k].get("reason", "")[:160]}
                for k in common if a[k]["level"] != b[k]["level"]]
     moves = Counter(f"{c['original']} -> {c['renamed']}" for c in changes)
+    judged_either = [k for k in common if a[k]["level"] in JUDGED or b[k]["level"] in JUDGED]
+    judged_same = sum(a[k]["level"] == b[k]["level"] for k in judged_either)
     return {"statements": len(a), "renamed_statements": len(b), "matched": len(common), "same_level": same,
             "agreement": round(same / len(common), 4) if common else None,
+            "judged_either": len(judged_either), "judged_same": judged_same,
+            "judged_agreement": round(judged_same / len(judged_either), 4) if judged_either else None,
             "judged": sum(r["level"] in JUDGED for r in a.values()),
             "judged_renamed": sum(r["level"] in JUDGED for r in b.values()),
             "flags": sum(r["level"] == "disagrees" for r in a.values()),
@@ -97,7 +102,9 @@ def gate_half(half: str, mirror: Path) -> dict:
 def report(name: str, result: dict) -> str:
     share = f"{100 * result['agreement']:.1f} %" if result["agreement"] is not None else "-"
     return (f"{name}: {result['matched']} statements, same evidence level in the renamed copy: {result['same_level']} "
-            f"({share}); judged {result['judged']} -> {result['judged_renamed']}; flags {result['flags']} -> "
+            f"({share}); of the {result['judged_either']} judged in either copy, {result['judged_same']} the same "
+            f"({100 * (result['judged_agreement'] or 0):.1f} %); judged {result['judged']} -> {result['judged_renamed']}; "
+            f"flags {result['flags']} -> "
             f"{result['flags_renamed']}; moves {result['moves']}")
 
 

@@ -10,7 +10,6 @@ import importlib.util
 import sys
 from pathlib import Path
 
-import pytest
 from hypothesis import given, settings, strategies as st
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,16 +79,17 @@ def test_renaming_keeps_lines_and_reverses(parts):
 
 # --- the gate on our own probe documents ----------------------------------------------------------
 
-# The agreement measured on benchmarks/scan_known_quantities (our own text) when the gate landed
-# (commit of issue 42's step 1): the share of statements whose evidence level is the same in the
-# renamed copy, and the judged statements of the renamed copy. Raise these as the core lands.
-BASELINE = {"agreement": 0.0, "judged_renamed": 0}
+# The gate measured on benchmarks/scan_known_quantities (our own text) when it landed (issue 42, step 1):
+# of the statements judged in either copy, the share judged alike in the renamed copy (65 of 80), and the
+# statements the renamed copy judges. Raise these as the scan core lands; never lower them.
+BASELINE = {"judged_agreement": 0.8125, "judged_renamed": 65}
 
 
-@pytest.mark.slow
 def test_gate_on_our_probe_documents_does_not_fall_below_its_baseline():
     result = scan_metamorphic.gate_folder(ROOT / "benchmarks" / "scan_known_quantities")
     assert result["matched"] == result["statements"] == result["renamed_statements"] > 0
     assert result["renamings"]  # the documents were renamed
-    assert result["agreement"] >= BASELINE["agreement"], scan_metamorphic.report("known quantities", result)
-    assert result["judged_renamed"] >= BASELINE["judged_renamed"]
+    summary = scan_metamorphic.report("known quantities", result)
+    assert result["judged_agreement"] >= BASELINE["judged_agreement"], summary
+    assert result["judged_renamed"] >= BASELINE["judged_renamed"], summary
+    assert result["flags_renamed"] <= result["flags"], summary  # renaming letters never raises a flag here
