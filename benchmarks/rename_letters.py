@@ -5,8 +5,8 @@ What a statement means does not depend on the letter that names a quantity: a sc
 copy must give every statement the verdict it gives the original. Inside every math fragment that
 ``derivspec.scan.extract.fragments`` finds (the scanner's own reading of where math is), each
 standalone occurrence of a renamed letter is replaced -- a Latin letter with no letter on either
-side (``x`` in ``x_t``, ``p(x|z)``, ``\\mathbf{x}``; not in ``\\exp`` or ``max``) or after the ``d`` of
-a differential (``dx``), a Greek command
+side (``x`` in ``x_t``, ``p(x|z)``, ``\\mathbf{x}``; not in ``\\exp`` or ``max``) or in a run of two
+letters, which math reads as two (``dx``, ``yx``; not ``ln``), a Greek command
 as a whole (``\\theta``, not ``\\thetas``) -- and nothing inside ``\\text{…}``, ``\\mathrm{…}``,
 ``\\operatorname{…}``, ``\\label{…}`` and the like, whose letters are words. Prose is left alone.
 
@@ -28,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from derivspec.app.inputs import SUFFIXES  # noqa: E402
+from derivspec.core.latex import _BARE_WORDS as BARE_WORDS  # noqa: E402  the words the reader reads as one name
 from derivspec.scan.extract import file_kind, fragments, read_lecture  # noqa: E402
 
 # source -> targets, in preference order (issue 42: z->v, q->r, theta->psi, phi->vartheta, f->g,
@@ -97,15 +98,17 @@ def choose(used: set[str]) -> dict[str, str]:
 def _rename_body(body: str, mapping: dict[str, str]) -> str:
     out, at = [], 0
     for start, end, token in _tokens(body):
-        if len(token) == 2 and token[0] == "d" and token[1] in mapping:  # a differential: dx, dz
-            start, token = start + 1, token[1]
-        if token in mapping:
-            target = mapping[token]
-            following = body[end:end + 1]
-            if target.startswith("\\") and following.isalpha():
-                target += " "  # \pi x, not \pix
-            out += [body[at:start], target]
-            at = end
+        # a run of two letters is two letters in math (dx, yx); a longer run is a word (data, prior)
+        pieces = [(start + i, start + i + 1, c) for i, c in enumerate(token)] if len(token) == 2 and \
+            not token.startswith("\\") and token not in BARE_WORDS else [(start, end, token)]
+        for start, end, token in pieces:
+            if token in mapping:
+                target = mapping[token]
+                following = body[end:end + 1]
+                if target.startswith("\\") and following.isalpha():
+                    target += " "  # \pi x, not \pix
+                out += [body[at:start], target]
+                at = end
     return "".join(out) + body[at:]
 
 

@@ -39,10 +39,10 @@ def test_renames_letters_in_math_consistently_and_leaves_prose():
 
 
 def test_words_commands_and_letter_runs_are_not_renamed():
-    text = r"$\max_x f(x) + \exp(x) + \text{for all x} + \operatorname{softplus}(x) + \mathrm{d}x + xy + \int f\,dx$"
+    text = r"$\max_x f(x) + \exp(x) + \text{for all x} + \operatorname{softplus}(x) + \mathrm{d}x + xy + \int f\,dx + p_{prior}$"
     renamed, mapping = rename_letters.rename(text)
-    assert mapping == {"f": "g", "x": "u"}
-    assert renamed == r"$\max_u g(u) + \exp(u) + \text{for all x} + \operatorname{softplus}(u) + \mathrm{d}u + xy + \int g\,du$"
+    assert mapping == {"f": "g", "x": "u", "p": r"\pi"}
+    assert renamed == r"$\max_u g(u) + \exp(u) + \text{for all x} + \operatorname{softplus}(u) + \mathrm{d}u + uy + \int g\,du + \pi_{prior}$"
 
 
 def test_a_target_the_document_uses_is_never_chosen():
@@ -55,8 +55,8 @@ def test_a_target_the_document_uses_is_never_chosen():
 
 
 def test_a_command_target_before_a_letter_keeps_a_space():
-    renamed, _ = rename_letters.rename("$p x$ and $px$", mapping={"p": r"\pi"})
-    assert renamed == r"$\pi x$ and $px$"
+    renamed, _ = rename_letters.rename("$p x$ and $px$ and $p_{x}$", mapping={"p": r"\pi"})
+    assert renamed == r"$\pi x$ and $\pi x$ and $\pi_{x}$"
 
 
 LETTERS = st.sampled_from(["x", "z", "q", "p", "f", r"\theta", r"\phi", "a", "b", "2", "1"])
