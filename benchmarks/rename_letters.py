@@ -84,12 +84,19 @@ def letters_used(text: str, kind: str) -> set[str]:
 
 
 def choose(used: set[str]) -> dict[str, str]:
-    """The renaming of a document whose math uses ``used``: each source it uses to its first free target."""
+    """The renaming of a document whose math uses ``used``: each source it uses to its first free target.
+    A Latin letter's capital goes with it when the document uses both (a random variable X and its
+    value x: x -> u renames X -> U) and the target's capital is free; otherwise neither is renamed."""
     mapping: dict[str, str] = {}
     for source, targets in RENAMES:
         if source not in used:
             continue
-        free = [t for t in targets if t not in used and t not in mapping.values()]
+        taken = used | set(mapping.values())
+        free = [t for t in targets if t not in taken]
+        if source.isalpha() and source.upper() in used:  # X with x: both or neither
+            free = [t for t in free if t.isalpha() and t.upper() not in taken]
+            if free:
+                mapping[source.upper()] = free[0].upper()
         if free:
             mapping[source] = free[0]
     return mapping

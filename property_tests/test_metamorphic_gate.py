@@ -93,3 +93,12 @@ def test_gate_on_our_probe_documents_does_not_fall_below_its_baseline():
     assert result["judged_agreement"] >= BASELINE["judged_agreement"], summary
     assert result["judged_renamed"] >= BASELINE["judged_renamed"], summary
     assert result["flags_renamed"] <= result["flags"], summary  # renaming letters never raises a flag here
+
+
+def test_a_random_variable_and_its_value_are_renamed_together():
+    text = r"$I(X; Y) = \sum_{x, y} p(x, y) \log \frac{p(x, y)}{p(x) p(y)}$ and $X \sim p$"
+    renamed, mapping = rename_letters.rename(text)
+    assert mapping["x"] == "u" and mapping["X"] == "U"
+    assert renamed.startswith(r"$I(U; Y) = \sum_{u, y}")
+    lone, mapping = rename_letters.rename(r"$x + U = u$")  # U taken: x -> w, and no capital to pair
+    assert mapping == {"x": "w"} and lone == r"$w + U = u$"
