@@ -79,10 +79,11 @@ def test_renaming_keeps_lines_and_reverses(parts):
 
 # --- the gate on our own probe documents ----------------------------------------------------------
 
-# The gate measured on benchmarks/scan_known_quantities (our own text) when it landed (issue 42, step 1):
-# of the statements judged in either copy, the share judged alike in the renamed copy (65 of 80), and the
-# statements the renamed copy judges. Raise these as the scan core lands; never lower them.
-BASELINE = {"judged_agreement": 0.8125, "judged_renamed": 65}
+# The gate on benchmarks/scan_known_quantities (our own text): of the statements judged in either copy,
+# the share judged alike in the renamed copy, and the statements the renamed copy judges. Before issue 42
+# (commit ba68936): 64 of 80 (0.800), 64; with the document scope's densities (scan/scope.py): 66 of 81
+# (0.815), 66 -- the figures below. Raise them as the scan core lands; never lower them.
+BASELINE = {"judged_agreement": 0.8148, "judged_renamed": 66}
 
 
 def test_gate_on_our_probe_documents_does_not_fall_below_its_baseline():

@@ -14,6 +14,16 @@ from hypothesis import given, settings, strategies as st
 from derivspec.scan import probability
 from derivspec.scan.reader import DocumentNames, read_document
 from derivspec.scan.runner import scan_path
+from derivspec.scan import scope
+
+
+@pytest.fixture(autouse=True)
+def _declared_densities():
+    """The statements here are read alone, as in a document that calls p, q (and P, Q, π) distributions:
+    the document's scope says which names are densities (scan/scope.py), so these tests declare theirs."""
+    with scope.densities(frozenset({"p", "q", r"\pi", "p_r", "p_g"})):
+        yield
+
 
 
 def _read(tex: str):
@@ -240,7 +250,7 @@ def test_a_parameter_subscript_the_lecture_drops_is_not_a_flag():
 
 
 def test_bare_kl_and_jsd_are_read_in_a_document(tmp_path):
-    text = ("# GAN\n\n$$-\\log(4) + KL\\left(p_{data} \\Big\\| \\frac{p_{data}+p_g}{2}\\right) + KL\\left(p_g \\Big\\| "
+    text = ("# GAN\n$p_{data}$ and $p_g$ are the data and generator distributions.\n$$-\\log(4) + KL\\left(p_{data} \\Big\\| \\frac{p_{data}+p_g}{2}\\right) + KL\\left(p_g \\Big\\| "
             "\\frac{p_{data}+p_g}{2}\\right) = -\\log(4) + 2 \\cdot JSD(p_{data} \\| p_g)$$\n")
     assert _record(tmp_path, text, 3).verdict == "proved"
     assert _record(tmp_path, text.replace("2 \\cdot JSD", "JSD"), 3).verdict == "disagrees"

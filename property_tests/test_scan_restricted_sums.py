@@ -14,6 +14,16 @@ from derivspec.scan.records import evidence_level
 from derivspec.scan.reader import DocumentNames, read_document, where_condition
 
 from scanning import scan_text
+from derivspec.scan import scope
+
+
+@pytest.fixture(autouse=True)
+def _declared_densities():
+    """The statements here are read alone, as in a document that calls p, q (and P, Q, π) distributions:
+    the document's scope says which names are densities (scan/scope.py), so these tests declare theirs."""
+    with scope.densities(frozenset({"p", "q", r"\pi", "p_r", "p_g"})):
+        yield
+
 
 
 def _read(tex: str):
@@ -26,7 +36,7 @@ def _record(tmp_path, text: str, line: int):
 
 
 def _display(tex: str) -> str:
-    return f"Some notes.\n\n$$\n{tex}\n$$\n"  # the statement stands on line 4
+    return f"For distributions $p$ and $q$ on a finite set,\n\n$$\n{tex}\n$$\n"  # the statement stands on line 4
 
 
 # --- the reader keeps the condition --------------------------------------------------------------

@@ -75,8 +75,6 @@ BLOCK_SHORT = 24  # in the block layout, cells up to this long stay on the row's
 def width() -> int:
     """The columns text output may fill: ``COLUMNS`` when set, else the terminal's width when
     stdout is a terminal, else 80 (a pipe, a file)."""
-    import os
-
     columns = os.environ.get("COLUMNS", "").strip()
     if columns.isdigit() and int(columns) > 0:
         return max(MIN_WIDTH, int(columns))

@@ -60,7 +60,7 @@ import mpmath
 import sympy
 from sympy.core.function import AppliedUndef
 
-from derivspec.scan import classify, probability
+from derivspec.scan import classify, probability, scope
 from derivspec.scan.reader import read_document
 from derivspec.scan.steps import Context, StepResult, _values, read_side
 
@@ -170,12 +170,14 @@ def _read(text: str, context: Context, log_base=None):
 def _by_instances(standard: str, right_expr, context: Context, base: int | None = None) -> Compared:
     """The standard form (natural logs; divided by log ``base`` when the lecture's logs have that base) against the
     lecture's right side, on random finite distributions (:func:`derivspec.scan.probability.judge`)."""
-    expr = _read(standard, context)
-    if expr is None or right_expr is None:
-        return Compared("unchecked", "the standard form is not read")
-    if base is not None:
-        expr = expr / sympy.log(base)
-    judged = probability.judge(expr, right_expr, declared=context.families, general=True)
+    # the standard forms are written in this module's own letters (p, q: _CANONICAL): densities beside the document's
+    with scope.densities((scope.current() or frozenset()) | frozenset(_CANONICAL)):
+        expr = _read(standard, context)
+        if expr is None or right_expr is None:
+            return Compared("unchecked", "the standard form is not read")
+        if base is not None:
+            expr = expr / sympy.log(base)
+        judged = probability.judge(expr, right_expr, declared=context.families, general=True)
     if judged is None:
         return Compared("unchecked", "the right side is not read as expectations of log-densities")
     return Compared(judged.verdict, judged.reason, judged.evidence)
@@ -479,14 +481,23 @@ def _style(right: str) -> str:
     return "integral" if re.search(r"\\i?int", right) else ""
 
 
+def _joint_name(right: str, a: str, b: str) -> str:
+    """The name the lecture's right side gives the joint density of ``a`` and ``b`` (``\rho`` in
+    ``\rho(u, y)``), ``p`` when it applies none: the standard form is written in the lecture's density."""
+    found = re.search(r"((?:\\[A-Za-z]+|[A-Za-z])(?:_\{[^{}]*\}|_\\?[A-Za-z0-9]+)?)\s*\(\s*" + re.escape(a) +
+                      r"\s*,\s*" + re.escape(b) + r"\s*\)", right)
+    return found.group(1) if found and scope.is_density(found.group(1)) else "p"
+
+
 def _mutual_information(m, right: str, base):
     a, b = m.group(1).lower(), m.group(3).lower()
-    standard = rf"\mathbb E_{{p({a},{b})}}[\log p({a},{b}) - \log p({a}) - \log p({b})]"
-    log, ratio = _log_written(right, base), rf"\frac{{p({a},{b})}}{{p({a})p({b})}}"
-    shown = {"sum": rf"\sum_{{{a},{b}}} p({a},{b}) {log} {ratio}",
-             "sums": rf"\sum_{{{a}}} \sum_{{{b}}} p({a},{b}) {log} {ratio}",
-             "integral": rf"\iint p({a},{b}) {log} {ratio} \, d{a} \, d{b}"}.get(
-        _style(right), rf"\mathrm{{KL}}(p({a},{b}) \| p({a})p({b}))" + (f" ({_unit(base)})" if base else ""))
+    p = _joint_name(right, a, b)
+    standard = rf"\mathbb E_{{{p}({a},{b})}}[\log {p}({a},{b}) - \log {p}({a}) - \log {p}({b})]"
+    log, ratio = _log_written(right, base), rf"\frac{{{p}({a},{b})}}{{{p}({a}){p}({b})}}"
+    shown = {"sum": rf"\sum_{{{a},{b}}} {p}({a},{b}) {log} {ratio}",
+             "sums": rf"\sum_{{{a}}} \sum_{{{b}}} {p}({a},{b}) {log} {ratio}",
+             "integral": rf"\iint {p}({a},{b}) {log} {ratio} \, d{a} \, d{b}"}.get(
+        _style(right), rf"\mathrm{{KL}}({p}({a},{b}) \| {p}({a}){p}({b}))" + (f" ({_unit(base)})" if base else ""))
     return Quantity("the mutual information", "I(X; Y) = KL(p(x, y) ‖ p(x) p(y)) = H(X) − H(X | Y) "
                                               "= H(X) + H(Y) − H(X, Y)", shown), standard
 

@@ -28,10 +28,10 @@ import re
 import sympy
 
 from derivspec.scan.reader import is_opaque_function
+from derivspec.scan import scope
 
 CROSS = sympy.Function("⟨E log⟩")  # CROSS(A, B) = E_A[log b], A and B distribution keys (symbols)
 PARAMETERS = frozenset({r"\theta", r"\phi", r"\psi", "w", r"\vartheta", r"\varphi"})
-_DISTRIBUTION = re.compile(r"^(?:p|q|r|\\pi|\\rho)(?:_.*)?$", re.IGNORECASE)
 _KL = re.compile(r"^(?:KL|D_KL|D_\{KL\}|\\mathrm\{KL\}|\\mathbb\{KL\}|D_\{\\mathrm\{KL\}\}|D_\{\\text\{KL\}\})$")
 _FONT = re.compile(r"\\(?:mathrm|text|textrm|operatorname|mathit|mathsf|mathcal|mathbf|boldsymbol)\s*\{([^{}]*)\}")
 
@@ -60,13 +60,13 @@ def distribution_key(expr) -> tuple[sympy.Symbol, object] | None:
     """(key, variable) of a distribution written as a name (variable None) or as a density
     (``p(x)``: key p, variable x; ``q(z | x)``: key q(z|x), variable z); None if it is neither."""
     if isinstance(expr, sympy.Symbol):
-        if expr.name.startswith(("⟦", "⟪", "⟨")) or not _DISTRIBUTION.match(_normal(expr.name)):
+        if expr.name.startswith(("⟦", "⟪", "⟨")) or not scope.is_density(expr.name):
             return None
         return _key_symbol(_normal(expr.name)), None
     if not is_opaque_function(expr):
         return None
     head, seps, square = _split(expr.func.__name__)
-    if square or not _DISTRIBUTION.match(_normal(head)) or not all(isinstance(a, sympy.Symbol) for a in expr.args):
+    if square or not scope.is_density(head) or not all(isinstance(a, sympy.Symbol) for a in expr.args):
         return None
     args = list(expr.args)
     seps = list(seps)
@@ -159,7 +159,7 @@ def subscript_distribution(head: str, names) -> tuple[sympy.Symbol, object] | No
             return None
         variable = sympy.Symbol(left.strip())
     if "(" not in sub:  # a name (its braces and fonts already gone from the head: p_data)
-        if not _DISTRIBUTION.match(_normal(sub)):
+        if not scope.is_density(sub):
             return None
         return _key_symbol(_normal(sub)), variable
     try:

@@ -43,14 +43,13 @@ from dataclasses import dataclass
 import mpmath
 import sympy
 
-from derivspec.scan import information
+from derivspec.scan import information, scope
 from derivspec.scan.reader import is_opaque_function, where_condition
 
 DIGITS = 50
 INSTANCES = 6  # generic instances; as many independent ones
 AGREE = mpmath.mpf(10) ** -35  # |difference| below this on every instance: agreement at 50 digits
 _BLOCK = re.compile(r":|\\ldots|\\dots|\\cdots|\.\.")
-_LETTER = re.compile(r"^(?:[pqPQ]|\\pi)(?:_(?!.*•).*)?$")  # p, q, P, π (a policy); not p_i of a family
 
 
 class Unread(Exception):
@@ -80,7 +79,7 @@ def density(expr) -> Density | None:
     if not is_opaque_function(expr) or isinstance(expr, sympy.Symbol):
         return None
     head, seps, square = information._split(expr.func.__name__)
-    if square or not _LETTER.match(head.replace(" ", "")):
+    if square or not scope.is_density(head):
         return None
     if not all(isinstance(a, sympy.Symbol) for a in expr.args) or set(seps) - {",", "|"} or seps.count("|") > 1:
         return None
@@ -123,7 +122,7 @@ def _parameters_are_variables(*exprs) -> bool:
             if is_opaque_function(node) and not isinstance(node, sympy.Symbol):
                 head, seps, square = information._split(node.func.__name__)
                 bar = seps.index("|") + 1 if "|" in seps else len(node.args)
-                if _LETTER.match(head.replace(" ", "")) and any(
+                if scope.is_density(head) and any(
                         isinstance(a, sympy.Symbol) and a.name in information.PARAMETERS for a in node.args[:bar]):
                     return True
     return False
@@ -264,7 +263,7 @@ def _expectation_weight(head: str) -> Density | None:
             return None
         variable = variable_name(left)
     if "(" not in sub:
-        if variable is None or not _LETTER.match(information._normal(sub)):
+        if variable is None or not scope.is_density(sub):
             return None
         return Density(_model(sub), (variable,), ())
     try:
@@ -422,6 +421,9 @@ def judge(left, right, seed: int = 0, declared: frozenset = frozenset(), relatio
     statement is a definition for every distribution (a standard quantity's, :mod:`derivspec.scan.conventions`),
     so independent variables are not a reading that excuses a difference (the mutual information and its
     negative are both 0 there)."""
+    if scope.current() is None:  # a statement read alone: the densities its own sides condition
+        with scope.densities(scope.from_expressions(left, right)):
+            return judge(left, right, seed, declared, relation, general)
     _PARAMETER_VARIABLES[0] = _parameters_are_variables(left, right)
     try:
         variable = _letter_variable(left, right)
@@ -550,7 +552,7 @@ def _divergence(side) -> bool:
 
 
 def _bare_letter(expr) -> bool:
-    return isinstance(expr, sympy.Symbol) and bool(_LETTER.match(information._normal(expr.name)))
+    return isinstance(expr, sympy.Symbol) and not expr.name.startswith(("⟦", "⟪", "⟨")) and scope.is_density(expr.name)
 
 
 def _letter_variable(left, right) -> sympy.Symbol | None:
@@ -736,6 +738,9 @@ def _density_expr(d: Density):
 
 def prove(left, right) -> str:
     """How the difference of the sides becomes 0 by the rules of probability, or ''."""
+    if scope.current() is None:  # a statement read alone: the densities its own sides condition
+        with scope.densities(scope.from_expressions(left, right)):
+            return prove(left, right)
     try:
         difference = _to_marginals(left) - _to_marginals(right)
     except Exception:

@@ -30,7 +30,9 @@ from derivspec.scan.functions import document_defined
 from derivspec.scan import (change_of_variables, conjugate_map, conventions, ddpm_kernel, events, gan_optimum,
                             likelihood_optimum, linear_gaussian, mixture_em, monte_carlo, normal_posterior,
                             reparameterised, softmax_gradient)
+from derivspec.scan import scope
 from derivspec.scan.letters import document_letters
+from derivspec.scan.scope import density_names
 from derivspec.scan.macros import document_macros, package_macros_text
 from derivspec.scan.matrices import document_types
 from derivspec.scan.probability import document_families
@@ -122,8 +124,18 @@ def prepare(path, name: str | None = None, known: bool = True, seconds: float | 
                   for s in statements]
     relational = [s for s in statements if has_relation(s)]
     state = DocumentState(file, seconds=seconds or STATEMENT_SECONDS)
+    # the names the document uses as densities, any letter (scope.py): in force for the passes below and,
+    # through the state, for every statement's check
+    state.densities = density_names((s.text for s in statements), text)
     state.lecture = lecture
     state.unclosed = unclosed
+    with scope.densities(state.densities):
+        previous = _document_passes(path, text, relational, state, known, declared)
+    return text, file, statements, relational, previous, state
+
+
+def _document_passes(path, text: str, relational: list, state, known: bool, declared) -> list[str]:
+    """The whole-document passes that fill ``state``; the chain predecessor of each relational statement."""
     state.algorithms = document_algorithms(text)  # lines where every equation is an assignment
     state.names.variables = document_letters(text)  # π, e, σ(·): named constants only where the document uses them so
     state.log_base, state.conventions = document_conventions(text, state.names)
@@ -175,7 +187,7 @@ def prepare(path, name: str | None = None, known: bool = True, seconds: float | 
         previous.append(prev)
         if s.display:
             last_display = (s.lines[1], _last_side(cleaned))
-    return text, file, statements, relational, previous, state
+    return previous
 
 
 def _outcome_record(outcome) -> Record | None:

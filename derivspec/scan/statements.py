@@ -23,7 +23,7 @@ import sympy
 from derivspec.core import symbolic
 from derivspec.scan.clauses import split_clauses
 from derivspec.scan.reader import DocumentNames, bare_names, unwrap_decorations
-from derivspec.scan import algebra, claim_readings, classify, conventions, linear_gaussian
+from derivspec.scan import algebra, claim_readings, classify, conventions, linear_gaussian, scope
 from derivspec.scan import steps as step_checks
 from derivspec.scan.density import check_density
 from derivspec.scan.extract import Statement
@@ -142,6 +142,7 @@ class DocumentState:
     equations: list = field(default_factory=list)  # (line, name, value): name = value stated anywhere in the document
     algorithms: frozenset = frozenset()  # lines of algorithm environments and pseudo-code (classify.document_algorithms)
     families: frozenset = frozenset()  # variables given a named family (probability.document_families)
+    densities: frozenset = frozenset()  # names the document uses as densities (scope.density_names)
     defined_functions: frozenset = frozenset()  # function letters defined or described (functions.document_defined)
     normal_model: object = None  # normal_posterior.Model: a prior on a Gaussian mean, N observations
     diffusion: object = None  # ddpm_kernel.Diffusion: the forward process the document speaks of
@@ -264,7 +265,7 @@ def check_statement(statement: Statement, state: DocumentState, previous: str = 
     """Every relation of ``statement`` checked (``previous``: the last side of the block it continues)."""
     text = clean(statement)
     try:
-        with symbolic.time_limit(state.seconds):
+        with symbolic.time_limit(state.seconds), scope.densities(state.densities):
             return _check(statement, text, state, previous)
     except symbolic.SymPyTimeout:
         return Outcome(statement, text, [StepResult("", text, "", "unchecked", "chain",

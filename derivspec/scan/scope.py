@@ -1,0 +1,147 @@
+r"""The document's scope, first part: which names the document uses as densities (issue 42, step 3).
+
+Any letter can be a density; the document says which by how it uses the name -- never a list of
+letters. A name is a density of the document when the document, anywhere in its math:
+
+- applies it with a conditioning bar: ``p(x | z)``, ``r(v \mid u)``, ``\pi(a \vert s)``,
+  ``\rho_\psi(\mathbf u | \mathbf v)``;
+- takes an expectation under it or draws from it: ``\mathbb{E}_{q(z|x)}``, ``\mathbb{E}_{x \sim r}``,
+  ``\mathbb{E}_{s}[…]``, ``z \sim r(z)``, ``x \sim p_{data}``;
+- gives it to a divergence and applies it to a variable somewhere (``KL(q \| p)`` and ``p(x)``,
+  ``D_{KL}(r(v) \| \pi(v))``): a name met only inside divergences (the ``M`` of ``JS(P \| Q) =
+  ½ KL(P \| M) + ½ KL(Q \| M)``) may be the mixture the standard result means, not a free density;
+- weights a log of itself, as an expectation under it does: ``p(x) \log p(x)``,
+  ``\rho(u, y) \log_2 \frac{\rho(u, y)}{…}``;
+- sums or integrates to one: ``\sum_x p(x) = 1``, ``\int r(v)\,dv = 1``.
+
+A name the document defines as an expression of others (``M = (P + Q)/2``, ``m := \frac{p + q}{2}``) is
+not a density of its own: what it is follows from its definition (the mixture of a JS divergence).
+
+And in words: the prose calls it a distribution, density, mass function, posterior, prior,
+likelihood or policy (``distributions $p$ and $q$``, ``a density $r(x)$``, ``$s$ is a probability
+distribution``).
+
+Each statement is read on its own (its text is bounded) and the prose by bounded patterns, so the
+pass is linear in the document.
+
+A name counts with its fonts and accents (``\mathbf p`` is ``p``), in either case (``P`` is ``p``:
+probability calculus keys them as one model), and with its subscript (``p_\theta``;
+the base ``p`` of a density ``p_\theta`` is a density too, and ``p_\theta`` of a density ``p``: a
+lecture's ``p_{data}``, ``p_g`` and ``p`` are all distributions). A family's member (``p_i`` with a
+summation index) is not a density name. A statement checked outside a document (a library call)
+has the scope of its own two sides (:func:`from_expressions`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import re
+
+_NAME = (r"(?:\\(?:mathbf|boldsymbol|bm|tilde|hat|bar|widetilde|widehat|mathcal|mathrm|mathit)\s*\{?\s*)?"
+         r"(\\[A-Za-z]+|[A-Za-z])\s*\}?\s*(_\s*(?:\{[^{}]*\}|\\[A-Za-z]+|[A-Za-z0-9]))?")
+_NOT_A_DENSITY = frozenset({r"\mathbb", "e", "E", r"\mathcal", r"\mid", r"\vert", r"\left", r"\right", r"\big", r"\Big",
+                            r"\bigg", r"\Bigg", r"\log", r"\exp", r"\sum", r"\int", r"\prod", r"\nabla", r"\partial",
+                            r"\frac", r"\sqrt", r"\operatorname", r"\text", r"\mathrm", "N", r"\sim",
+                            "H", "I", r"\Pr"})  # an entropy H(X | Y), an information I(X; Y | Z): operators
+_BAR = r"(?:(?<![\\|])\|(?!\|)|\\mid(?![A-Za-z])|\\vert(?![A-Za-z]))"  # a conditioning bar, not KL's \| or ||
+_CONDITIONED = re.compile(r"(?<![A-Za-z\\])" + _NAME + r"\s*(?:\\left\s*)?\(\s*[^()|]*?" + _BAR + r"[^()]*\)")
+_UNDER = re.compile(r"(?:\\mathbb\s*\{?\s*E\s*\}?|(?<![A-Za-z\\])E|\\operatorname\s*\{\s*E\s*\}|\\mathrm\s*\{\s*E\s*\})"
+                    r"\s*_\s*\{?\s*(?:[^{}$]*?\\sim\s*)?" + _NAME)
+_SAMPLED = re.compile(r"\\sim\s*" + _NAME)
+_DIVERGENCE = re.compile(r"(?:KL|JS|JSD|D)\s*\}?\s*\}?\s*(?:\\left\s*)?[(\[]\s*" + _NAME + r"\s*(?:\([^()]*\))?\s*"
+                         r"(?:\\\||\\Vert|\\parallel|\|\||‖|\\mid\s*\\mid)\s*" + _NAME)
+_SELF_WEIGHTED = re.compile(_NAME + r"\s*\([^()]*\)\s*\\(?:log|ln)(?![A-Za-z])(?:\s*_\s*\{?\s*\w+\s*\}?)?\s*(?:\\left\s*)?"
+                            r"[(\[{]?\s*(?:\\frac\s*\{\s*)?(?:\\(?:mathbf|boldsymbol|bm)\s*\{?\s*)?(\1)")
+_NORMALISED = re.compile(r"\\(?:sum|int)\s*(?:_\s*(?:\{[^{}]*\}|\\?\w+))?(?:\s*\^\s*(?:\{[^{}]*\}|\\?\w+))?\s*" + _NAME +
+                         r"\s*\([^()]*\)\s*(?:\\[,;!]\s*)?(?:d\s*\w+|\\mathrm\s*\{\s*d\s*\}\s*\w+)?\s*=\s*1(?![\d.])")
+
+_KIND = r"(?:probability\s+)?(?:distributions?|densit(?:y|ies)|mass\s+functions?|pmfs?|pdfs?|posteriors?|priors?|likelihoods?|polic(?:y|ies))"
+_MATH_NAME = r"\$\s*" + _NAME + r"\s*(?:\([^()$]{0,40}\))?\s*\$"
+_CALLED = re.compile(r"\b" + _KIND + r"\s+(?:of\s+\w+\s+)?" + _MATH_NAME + r"(?:\s*(?:,|and|or)\s*" + _MATH_NAME + r")?",
+                     re.IGNORECASE)
+_IS_A = re.compile(_MATH_NAME + r"(?:\s*(?:,|and|or)\s*" + _MATH_NAME + r")?\s+(?:is|are|be|denotes?)\s+(?:an?\s+|the\s+|two\s+)?"
+                   r"(?:\w+\s+){0,3}?" + _KIND, re.IGNORECASE)
+
+_APPLIED = re.compile(r"(?<![A-Za-z\\])" + _NAME + r"\s*(?:\\left\s*)?\(\s*[^()\s]")
+_DEFINED = re.compile(r"^\s*" + _NAME + r"\s*(?::=|\\coloneqq|\\equiv|=)\s*(?!\\mathcal|\\operatorname|\\text|\\mathrm)"
+                      r"(?=[^=<>]*[+\-*/]|\s*\\frac)")
+
+_CURRENT: contextvars.ContextVar[frozenset | None] = contextvars.ContextVar("densities", default=None)
+
+
+def normal(name: str) -> str:
+    """A name as the scope keys it: fonts, accents, braces and spaces gone (``\\mathbf{p}_{\\theta}`` is ``p_\\theta``)."""
+    name = re.sub(r"\\(?:mathbf|boldsymbol|bm|tilde|hat|bar|widetilde|widehat|mathcal|mathrm|mathit|text|"
+                  r"operatorname|mathsf)\s*\{([^{}]*)\}", r"\1", name)
+    name = re.sub(r"\\(?:mathbf|boldsymbol|bm|tilde|hat|bar|widetilde|widehat)\s*(?=\\|[A-Za-z])", "", name)
+    return re.sub(r"[\s{}]|\\[,;:!]", "", name)
+
+
+def _names(pattern: re.Pattern, text: str, groups=((1, 2),)) -> set:
+    found = set()
+    for match in pattern.finditer(text):
+        for base_group, sub_group in groups:
+            base = match.group(base_group)
+            if base is None or base in _NOT_A_DENSITY:
+                continue
+            found.add(normal(base + (match.group(sub_group) or "")))
+    return found
+
+
+def density_names(statements, prose: str = "") -> frozenset:
+    """The names the math of ``statements`` (the document's formulas, each a string) and the ``prose``
+    (the document's text) use as densities (see the module's docstring)."""
+    found: set = _names(_CALLED, prose, ((1, 2), (3, 4))) | _names(_IS_A, prose, ((1, 2), (3, 4)))
+    defined, applied, divergence = set(), set(), set()
+    for math in statements:
+        defined |= _names(_DEFINED, math)
+        applied |= _names(_APPLIED, math)
+        divergence |= _names(_DIVERGENCE, math, ((1, 2), (3, 4)))
+        found |= (_names(_CONDITIONED, math) | _names(_UNDER, math) | _names(_SAMPLED, math)
+                  | _names(_SELF_WEIGHTED, math) | _names(_NORMALISED, math))
+    applied_lower = {name.lower() for name in applied}  # KL(P || Q) with p(x), q(x): P and p are one model
+    return frozenset((found | {name for name in divergence if name.lower() in applied_lower}) - defined)
+
+
+def from_expressions(*exprs) -> frozenset:
+    """The scope of a statement read alone: the heads its sides apply with a conditioning bar."""
+    from derivspec.scan.reader import is_opaque_function  # the reader's applications
+
+    found = set()
+    for expr in exprs:
+        for node in __import__("sympy").preorder_traversal(expr):
+            if is_opaque_function(node) and not node.is_Symbol:
+                name = node.func.__name__
+                head, _, seps = name.partition("[")
+                if "|" in seps:
+                    found.add(normal(head))
+    return frozenset(found)
+
+
+def is_density(name: str, scope: frozenset | None = None) -> bool:
+    """``name`` (a head as the reader writes it: ``p_{\\theta}``, ``\\rho``) is a density of the
+    current document: the name, its base or a subscripted form of it is used as one."""
+    scope = _CURRENT.get() if scope is None else scope
+    if not scope:
+        return False
+    scope = {s.lower() for s in scope}  # P and p are one model (probability._model)
+    key = normal(name).lower()
+    base, _, sub = key.partition("_")
+    if "•" in sub:  # p_i of a family indexed by a summation
+        return False
+    return key in scope or base in scope or any(s.partition("_")[0] == base for s in scope if "_" in s and not sub)
+
+
+def current() -> frozenset | None:
+    return _CURRENT.get()
+
+
+@contextlib.contextmanager
+def densities(names: frozenset | None):
+    """Within the block, ``names`` are the document's densities (:func:`is_density`)."""
+    token = _CURRENT.set(names)
+    try:
+        yield
+    finally:
+        _CURRENT.reset(token)
