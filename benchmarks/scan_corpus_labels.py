@@ -35,6 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import scan_corpus  # noqa: E402
+from derivspec.scan.records import reason_group  # noqa: E402
 
 LABELS = scan_corpus.SPLIT.parent / "labels.toml"
 JUDGED = ("proved", "holds on instances", "disagrees")
@@ -125,7 +126,7 @@ def coverage(half: str, statements: list[dict]) -> dict:
     instances, flagged), by evidence level and by the label's category."""
     labels = load(half)
     checkable = [r for r in labels if r["label"] == "checkable"]
-    levels, matched, judged_by_why = Counter(), Counter(), Counter()
+    levels, matched, judged_by_why, funnel = Counter(), Counter(), Counter(), Counter()
     for label in checkable:
         found, how = find(label, statements)
         matched[how] += 1
@@ -133,6 +134,9 @@ def coverage(half: str, statements: list[dict]) -> dict:
         levels[level] += 1
         if level in JUDGED:
             judged_by_why[label["why"]] += 1
+        else:  # where it is lost: the scan's class and the group of its reason
+            funnel[f"{found.get('class') if found else 'not extracted'}: "
+                   f"{reason_group(found.get('reason', '')) if found else '-'}"] += 1
     judged = sum(levels[level] for level in JUDGED)
     not_checkable_judged = 0
     for label in labels:
@@ -145,7 +149,7 @@ def coverage(half: str, statements: list[dict]) -> dict:
             "source_errors": len(errors), "source_errors_flagged": errors_flagged,
             "share": round(judged / len(checkable), 4) if checkable else None, "levels": dict(levels),
             "matched_by": dict(matched), "judged_by_why": dict(judged_by_why),
-            "checkable_by_why": dict(Counter(r["why"] for r in checkable)),
+            "checkable_by_why": dict(Counter(r["why"] for r in checkable)), "funnel": dict(funnel.most_common()),
             "not_checkable_judged": not_checkable_judged}
 
 
@@ -183,6 +187,9 @@ def main(argv: list[str] | None = None) -> int:
                   f"levels {result['levels']}; matched by {result['matched_by']}; "
                   f"{result['not_checkable_judged']} statements labelled not checkable were judged; "
                   f"{result['source_errors_flagged']}/{result['source_errors']} errors of the sources' own flagged")
+            print("where the others are lost (the scan's class: its reason's group):")
+            for stage, count in result["funnel"].items():
+                print(f"  {count:4d}  {stage}")
     return 0
 
 
