@@ -27,7 +27,8 @@ _spec.loader.exec_module(rename_letters)
     ([r"H = -\sum_x g(x) \log g(x)"], "", {"g"}),                              # weights a log of itself
     ([r"\int k(y)\, dy = 1"], "", {"k"}),                                      # integrates to one
     ([], "For distributions $u$ and $w$ on a finite set", {"u", "w"}),          # in words
-    ([], "$t(x)$ is a probability density", {"t"}),
+    ([], "$t(x)$ is a probability density", {"t"}),                           # not x
+    ([], "Notation: $p,q_\\theta$ are probability distributions", {"p", r"q_\theta"}),
 ])
 def test_a_name_is_a_density_by_its_use(math, prose, names):
     assert density_names(math, prose) == names
@@ -38,11 +39,17 @@ def test_a_name_is_a_density_by_its_use(math, prose, names):
     [r"H(X \mid Y) = H(X, Y) - H(Y)"],                         # an entropy's bar: H is an operator
     [r"I(X; Y \mid Z) \ge 0"],
     [r"D_{JS}(P \| Q) = \frac12 KL(P \| M) + \frac12 KL(Q \| M)"],  # met only inside divergences, never applied
-    [r"M = (P + Q)/2", r"KL(P \| M)", r"M(x)"],                # defined as an expression of others
     [r"p = 0.3", r"\sum_i w_i x_i = 1"],
 ])
 def test_no_name_is_a_density_by_its_letter(math):
     assert not density_names(math) & {"p", "q", "P", "Q", "M", "f", "H", "I", "w"}
+
+
+def test_a_mixture_defined_from_densities_is_not_one_of_its_own():
+    names = density_names([r"M = (P + Q)/2", r"KL(P \| M) + KL(Q \| M)", r"P(x) + Q(x) = 2 M(x)"])
+    assert "M" not in names and {"P", "Q"} <= names
+    # a density written as its own normalised form stays one
+    assert "p" in density_names([r"p = \bar{p} / Z_p", r"KL(q \| p) = \sum_d q(d) \log \frac{q(d)}{p(d)}"])
 
 
 def test_case_subscripts_and_families():

@@ -14,8 +14,9 @@ letters. A name is a density of the document when the document, anywhere in its 
   ``\rho(u, y) \log_2 \frac{\rho(u, y)}{…}``;
 - sums or integrates to one: ``\sum_x p(x) = 1``, ``\int r(v)\,dv = 1``.
 
-A name the document defines as an expression of others (``M = (P + Q)/2``, ``m := \frac{p + q}{2}``) is
-not a density of its own: what it is follows from its definition (the mixture of a JS divergence).
+A name the document defines as an expression of other densities (``M = (P + Q)/2``, ``m := \frac{p + q}{2}``)
+is not a density of its own: what it is follows from its definition (the mixture of a JS divergence);
+a density written as its own normalised form (``p = \bar{p} / Z_p``) stays one.
 
 And in words: the prose calls it a distribution, density, mass function, posterior, prior,
 likelihood or policy (``distributions $p$ and $q$``, ``a density $r(x)$``, ``$s$ is a probability
@@ -57,11 +58,24 @@ _NORMALISED = re.compile(r"\\(?:sum|int)\s*(?:_\s*(?:\{[^{}]*\}|\\?\w+))?(?:\s*\
                          r"\s*\([^()]*\)\s*(?:\\[,;!]\s*)?(?:d\s*\w+|\\mathrm\s*\{\s*d\s*\}\s*\w+)?\s*=\s*1(?![\d.])")
 
 _KIND = r"(?:probability\s+)?(?:distributions?|densit(?:y|ies)|mass\s+functions?|pmfs?|pdfs?|posteriors?|priors?|likelihoods?|polic(?:y|ies))"
-_MATH_NAME = r"\$\s*" + _NAME + r"\s*(?:\([^()$]{0,40}\))?\s*\$"
-_CALLED = re.compile(r"\b" + _KIND + r"\s+(?:of\s+\w+\s+)?" + _MATH_NAME + r"(?:\s*(?:,|and|or)\s*" + _MATH_NAME + r")?",
-                     re.IGNORECASE)
-_IS_A = re.compile(_MATH_NAME + r"(?:\s*(?:,|and|or)\s*" + _MATH_NAME + r")?\s+(?:is|are|be|denotes?)\s+(?:an?\s+|the\s+|two\s+)?"
-                   r"(?:\w+\s+){0,3}?" + _KIND, re.IGNORECASE)
+_SPAN = r"\$([^$]{1,80})\$"
+_SPANS = _SPAN + r"(?:\s*(?:,|and|or)\s*" + _SPAN + r")?"
+_CALLED = re.compile(r"\b" + _KIND + r"\s+(?:of\s+\w+\s+)?" + _SPANS, re.IGNORECASE)
+_IS_A = re.compile(_SPANS + r"\s+(?:is|are|be|denotes?)\s+(?:an?\s+|the\s+|two\s+)?(?:\w+\s+){0,3}?" + _KIND,
+                   re.IGNORECASE)
+_LISTED = re.compile(r"\s*" + _NAME + r"\s*(?:\([^()]*\))?\s*")
+
+
+def _listed(span: str) -> set:
+    """The names a prose span lists (``$p, q_\\theta$``, ``$r(x)$``): each comma-separated piece that is a
+    name, or a name applied to arguments; nothing else of the span (not the x of r(x))."""
+    names = set()
+    for piece in re.split(r",(?![^()]*\))", span):
+        m = _LISTED.fullmatch(piece)
+        if m and m.group(1) not in _NOT_A_DENSITY:
+            names.add(normal(m.group(1) + (m.group(2) or "")))
+    return names
+
 
 _APPLIED = re.compile(r"(?<![A-Za-z\\])" + _NAME + r"\s*(?:\\left\s*)?\(\s*[^()\s]")
 _DEFINED = re.compile(r"^\s*" + _NAME + r"\s*(?::=|\\coloneqq|\\equiv|=)\s*(?!\\mathcal|\\operatorname|\\text|\\mathrm)"
@@ -92,16 +106,20 @@ def _names(pattern: re.Pattern, text: str, groups=((1, 2),)) -> set:
 def density_names(statements, prose: str = "") -> frozenset:
     """The names the math of ``statements`` (the document's formulas, each a string) and the ``prose``
     (the document's text) use as densities (see the module's docstring)."""
-    found: set = _names(_CALLED, prose, ((1, 2), (3, 4))) | _names(_IS_A, prose, ((1, 2), (3, 4)))
-    defined, applied, divergence = set(), set(), set()
+    found: set = {name for pattern in (_CALLED, _IS_A) for m in pattern.finditer(prose)
+                  for span in m.groups() if span for name in _listed(span)}
+    defined, applied, divergence = [], set(), set()
     for math in statements:
-        defined |= _names(_DEFINED, math)
+        defined += [(normal(m.group(1) + (m.group(2) or "")), math[m.end():]) for m in _DEFINED.finditer(math)]
         applied |= _names(_APPLIED, math)
         divergence |= _names(_DIVERGENCE, math, ((1, 2), (3, 4)))
         found |= (_names(_CONDITIONED, math) | _names(_UNDER, math) | _names(_SAMPLED, math)
                   | _names(_SELF_WEIGHTED, math) | _names(_NORMALISED, math))
     applied_lower = {name.lower() for name in applied}  # KL(P || Q) with p(x), q(x): P and p are one model
-    return frozenset((found | {name for name in divergence if name.lower() in applied_lower}) - defined)
+    found |= {name for name in divergence if name.lower() in applied_lower}
+    mixtures = {name for name, right in defined
+                if {normal(m.group(1) + (m.group(2) or "")) for m in re.finditer(_NAME, right)} - {name} & found}
+    return frozenset(found - mixtures)
 
 
 def from_expressions(*exprs) -> frozenset:
