@@ -108,3 +108,14 @@ def package_index(tmp_path_factory):
         if os.environ.get("CI"):
             pytest.fail(message + " -- CI must reach it")
         pytest.skip(message)
+
+
+@pytest.fixture
+def p_and_q_declared_densities():
+    """Statements read alone, as in a document that calls p, q (and P, Q, π, p_r, p_g) distributions: the
+    document's scope says which names are densities (scan/scope.py); tests that read statements without a
+    document declare theirs with ``pytestmark = pytest.mark.usefixtures("p_and_q_declared_densities")``."""
+    from derivspec.scan import scope
+
+    with scope.densities(frozenset({"p", "q", r"\pi", "p_r", "p_g"})):
+        yield

@@ -14,15 +14,9 @@ from hypothesis import given, settings, strategies as st
 from derivspec.scan import probability
 from derivspec.scan.reader import DocumentNames, read_document
 from derivspec.scan.runner import scan_path
-from derivspec.scan import scope
 
 
-@pytest.fixture(autouse=True)
-def _declared_densities():
-    """The statements here are read alone, as in a document that calls p, q (and P, Q, π) distributions:
-    the document's scope says which names are densities (scan/scope.py), so these tests declare theirs."""
-    with scope.densities(frozenset({"p", "q", r"\pi", "p_r", "p_g"})):
-        yield
+pytestmark = pytest.mark.usefixtures("p_and_q_declared_densities")
 
 
 

@@ -37,7 +37,12 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import re
+
+import sympy
+
+from derivspec.scan.reader import is_opaque_function  # the reader's applications
 
 _NAME = (r"(?:\\(?:mathbf|boldsymbol|bm|tilde|hat|bar|widetilde|widehat|mathcal|mathrm|mathit)\s*\{?\s*)?"
          r"(\\[A-Za-z]+|[A-Za-z])\s*\}?\s*(_\s*(?:\{[^{}]*\}|\\[A-Za-z]+|[A-Za-z0-9]))?")
@@ -124,11 +129,9 @@ def density_names(statements, prose: str = "") -> frozenset:
 
 def from_expressions(*exprs) -> frozenset:
     """The scope of a statement read alone: the heads its sides apply with a conditioning bar."""
-    from derivspec.scan.reader import is_opaque_function  # the reader's applications
-
     found = set()
     for expr in exprs:
-        for node in __import__("sympy").preorder_traversal(expr):
+        for node in sympy.preorder_traversal(expr):
             if is_opaque_function(node) and not node.is_Symbol:
                 name = node.func.__name__
                 head, _, seps = name.partition("[")
@@ -143,12 +146,20 @@ def is_density(name: str, scope: frozenset | None = None) -> bool:
     scope = _CURRENT.get() if scope is None else scope
     if not scope:
         return False
-    scope = {s.lower() for s in scope}  # P and p are one model (probability._model)
+    names, subscripted_bases = _keys(scope)
     key = normal(name).lower()
     base, _, sub = key.partition("_")
     if "•" in sub:  # p_i of a family indexed by a summation
         return False
-    return key in scope or base in scope or any(s.partition("_")[0] == base for s in scope if "_" in s and not sub)
+    return key in names or base in names or (not sub and base in subscripted_bases)
+
+
+@functools.lru_cache(maxsize=16)
+def _keys(scope: frozenset) -> tuple[frozenset, frozenset]:
+    """A scope's names in lower case (P and p are one model: probability._model), and the bases of its
+    subscripted names (p of p_\\theta): computed once per document, not per name asked."""
+    names = frozenset(s.lower() for s in scope)
+    return names, frozenset(s.partition("_")[0] for s in names if "_" in s)
 
 
 def current() -> frozenset | None:
