@@ -30,7 +30,7 @@ from derivspec.scan.functions import document_defined
 from derivspec.scan import (change_of_variables, conjugate_map, conventions, ddpm_kernel, events, gan_optimum,
                             likelihood_optimum, linear_gaussian, mixture_em, monte_carlo, normal_posterior,
                             reparameterised, softmax_gradient)
-from derivspec.scan import scope
+from derivspec.scan import definitions, scope
 from derivspec.scan.letters import document_letters
 from derivspec.scan.scope import density_names
 from derivspec.scan.macros import document_macros, package_macros_text
@@ -160,6 +160,7 @@ def _document_passes(path, text: str, relational: list, state, known: bool, decl
         text, [side for _, clauses in split for c in clauses or [] for side in c.sides])
     state.types = document_types(text)  # read before any check: which names are matrices and vectors
     state.equations = document_equations(split)  # name = value, in force near where it is stated
+    state.in_force = definitions.collect(split)  # F(u) = …, L = …: in force below, at any distance
     state.order = {(s.lines, s.text): i for i, s in enumerate(relational)}
     if declared is not None:
         _declare(state, declared)

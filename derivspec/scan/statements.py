@@ -160,6 +160,7 @@ class DocumentState:
     lecture: object = None  # extract.Lecture: the text as read, a notebook's cells
     mixture: object = None  # mixture_em.Mixture: a mixture's responsibilities and their totals defined
     gan_game: object = None  # gan_optimum.document_game: a discriminator spoken of, the densities' roles
+    in_force: object = None  # definitions.Definitions: every clause that may define a name, in reading order
 
 
 @dataclass
@@ -399,7 +400,8 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
                           nearby_equations=tuple(f"{name} = {value}" for line, name, value in state.equations
                                                  if abs(line - statement.lines[0]) <= NEARBY_LINES),
                           entropy_letters=tuple((letter, line) for letter, line in state.entropy_letters
-                                                if line <= statement.lines[0]))
+                                                if line <= statement.lines[0]),
+                          in_force=_in_force(statement, state, relational.index(clause)))
         sides = [read_side(s, context) for s in sides_text]
         for k, relation in enumerate(clause.relations):
             left, right = sides[k], sides[k + 1]
@@ -444,6 +446,16 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
                     if interval:
                         constraints[lhs] = interval
     return Outcome(statement, text, results)
+
+
+def _in_force(statement: Statement, state: DocumentState, clause: int):
+    """The document's definitions in force at this clause (:mod:`derivspec.scan.definitions`), or None."""
+    order = state.order.get((statement.lines, statement.text))
+    if state.in_force is None or not state.in_force.entries or order is None:
+        return None
+    from derivspec.scan.definitions import InForce
+
+    return InForce(state.in_force, (order, clause))
 
 
 def _check_typed(statement: Statement, text: str, clauses, state: DocumentState) -> Outcome:

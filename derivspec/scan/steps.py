@@ -133,6 +133,7 @@ class Context:
     gan_game: object = None  # gan_optimum.Game: the document speaks of a discriminator (its declared densities)
     beta_model: object = None  # theta ~ Beta(a, b) over Bernoulli data declared (conjugate_map.py)
     mc_estimators: tuple = ()  # means of n draws the document defines (monte_carlo.document_estimators)
+    in_force: object = None  # definitions.InForce: the document's definitions in force at this clause
 
 
 _TRUNCATED = re.compile(r"^\s*(-?\s*\d+\.\d+)\s*(?:\\ldots|\\dots|\\cdots|\.\.\.)\s*$")
@@ -391,6 +392,12 @@ def _check_step(left: Side, relation: str, right: Side, context: Context, first:
                  classify.range_assumption(left.text, relation, right.text, context.chain, first))
     if condition:
         return unjudged(condition, label=relation != "=")
+    if context.in_force is not None:  # a name the document defined above: the scope computes it
+        from derivspec.scan import definitions
+
+        judged = definitions.judge(left, relation, right, context, first, _check_step)
+        if judged is not None:
+            return judged
     a, b = _values(left.primary, context), _values(right.primary, context)
     if _numeric(a) and _numeric(b):
         return check_numbers(left, relation, right, context)

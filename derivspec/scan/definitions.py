@@ -1,0 +1,316 @@
+r"""The document's definitions in force: a function or a name defined above gives later lines their meaning.
+
+A lecture defines ``$f(x) = x^3$`` (or ``L(w) = (w - 3)^2``, ``\ell := (y - wx)^2``) and later writes
+``\frac{df}{dx} = 3x^2``, ``f'(2) = 12``, ``f(a + 1) = …`` or ``\frac{\partial \ell}{\partial w} = -2x(y - wx)``. The
+left side names a quantity, but the scope computes it: the line is a claim and is judged (DESIGN.md, "Scan":
+a line whose left side is a name is a definition only when the scope cannot compute the right side
+independently). One mechanism for any letters:
+
+* **Definitions** -- the first relation (=, :=, ≡) of a clause whose left side reads as a plain function
+  applied to distinct variables, ``F(u, v)``, or a plain name, ``L``; the right side does not use the name.
+  Any letter; a name the scope holds a density is none (``p(x)`` and ``p(z)`` are different densities).
+* **In force** at a clause -- the latest definition of the name in a clause before it, at any distance.
+* **Unfolding** -- ``F(a)`` becomes the right side at ``a``; ``F'(a)``, ``F''(a)``, ``dF/dv``, ``∂²F/∂v²``,
+  ``\frac{d}{dv} F(v)`` and ``\nabla_v F(v)`` its derivatives (SymPy). A name's definition is used where the
+  line differentiates the name, with the names its right side uses unfolded first (``z = wx + b`` inside
+  ``L = (y - z)^2``).
+* **Verdicts** -- through the ordinary check of the unfolded sides. Agreement is ``proved`` and names the
+  definitions used. A difference is a flag only when it holds under every definition the document gives
+  each name used (a name defined twice may be a new example), the right side brings in no quantity the
+  definitions lack (a dependence the document states in words) and a derivative's variable occurs in
+  what is differentiated. A line that restates a defined name itself (``L(w) = …`` again) is a step of a
+  derivation when its right side is another form of the definition (proved), a restatement when it is the
+  same (not a proof), and a redefinition or a slip when it differs (unchecked, with the evidence).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import sympy
+from sympy.core.function import AppliedUndef
+
+from derivspec.scan import scope
+
+_LEFT = re.compile(r"^\s*(?:\\[A-Za-z]+|[A-Za-z])[\s\w{}\\^']*?(?:\\left)?(?:\([^()=]*(?:\\right)?\))?\s*$")
+_DERIVATIVE_HEAD = re.compile(r"^d/d(.+?)(?:\*\*(\d+))?$")
+_DEFINING = ("=", ":=", "≡")
+_MAX_DEPTH = 6  # definitions that use definitions, at most this deep
+
+
+@dataclass(frozen=True)
+class Definition:
+    position: tuple  # (statement order, clause index among the statement's relational clauses)
+    line: int
+    left: str
+    right: str
+    bare: frozenset = frozenset()
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A definition as read: its name (the reader's head), parameters (empty for a name) and value."""
+
+    name: str
+    parameters: tuple
+    value: sympy.Expr
+    definition: Definition
+
+
+@dataclass
+class Definitions:
+    """The candidate definitions of one document, read lazily (in each worker) and indexed by name."""
+
+    entries: list = field(default_factory=list)
+    _index: dict | None = None
+
+    def index(self, context) -> dict:
+        """name -> [Reading] in reading order (read once, with the context's names)."""
+        if self._index is None:
+            from derivspec.scan.steps import Context, read_side
+
+            index: dict = {}
+            for entry in self.entries:
+                local = Context(context.names, entry.bare, context.log_base)
+                reading = _reading(entry, read_side(entry.left, local), read_side(entry.right, local))
+                if reading is not None:
+                    index.setdefault(reading.name, []).append(reading)
+            self._index = index
+        return self._index
+
+
+def collect(split) -> Definitions:
+    """Every clause of the document that may define a name (the text only; read at first use)."""
+    from derivspec.scan.reader import bare_names
+    from derivspec.scan.statements import clean
+
+    entries = []
+    for order, (statement, clauses) in enumerate(split):
+        if not clauses:
+            continue
+        bare = None
+        for number, clause in enumerate(clauses):
+            if clause.relations[0] not in _DEFINING or len(clause.sides) < 2:
+                continue
+            left, right = clause.sides[0].strip(), clause.sides[1].strip()
+            if not left or not right or not _LEFT.match(left):
+                continue
+            if bare is None:
+                bare = bare_names(clean(statement))
+            entries.append(Definition((order, number), statement.lines[0], left, right, bare))
+    return Definitions(entries)
+
+
+def _plain(name: str) -> bool:
+    """A head that is only a name: no separator ([|], [;]), prime, derivative or bracket of the reader's."""
+    return not re.search(r"[\[\]'⟨⟩⟦⟧/]", name) and not name.startswith("d/d")
+
+
+def _reading(entry: Definition, left, right) -> Reading | None:
+    if not left.readable or not right.readable:
+        return None
+    expr, value = left.primary.expr, right.primary.value()
+    if isinstance(expr, AppliedUndef):
+        name, parameters = expr.func.__name__, expr.args
+        if not all(isinstance(p, sympy.Symbol) for p in parameters) or len(set(parameters)) != len(parameters):
+            return None  # f(2) = 8, f(x, x): a value or a property, not a definition
+    elif isinstance(expr, sympy.Symbol):
+        name, parameters = expr.name, ()
+    else:
+        return None
+    if not _plain(name) or scope.is_density(re.sub(r"_.*$", "", name)) or scope.is_density(name):
+        return None
+    if _uses(value, name):
+        return None  # t = t + 1, L = L + λ R: an update
+    return Reading(name, tuple(parameters), value, entry)
+
+
+def _uses(expr: sympy.Expr, name: str) -> bool:
+    return any(getattr(node, "name", None) == name or (isinstance(node, AppliedUndef) and node.func.__name__ == name)
+               for node in sympy.preorder_traversal(expr))
+
+
+@dataclass
+class InForce:
+    """The definitions in force at one clause, and what unfolding a side used."""
+
+    table: Definitions
+    position: tuple
+    used: list = field(default_factory=list)  # Readings used, in order
+    failed: bool = False  # a definition was needed but could not be applied soundly
+
+    def latest(self, name: str, context) -> Reading | None:
+        found = [r for r in self.table.index(context).get(name, ()) if r.definition.position < self.position]
+        return found[-1] if found else None
+
+    def others(self, reading: Reading, context) -> list[Reading]:
+        """The name's other definitions anywhere in the document (not at this clause)."""
+        return [r for r in self.table.index(context).get(reading.name, ())
+                if r is not reading and r.definition.position != self.position]
+
+    def _use(self, reading: Reading) -> None:
+        if reading not in self.used:
+            self.used.append(reading)
+
+    def unfold(self, expr: sympy.Expr, context, depth: int = 0) -> sympy.Expr:
+        """``expr`` with every application of a defined function, and every derivative of a defined
+        function or name, replaced by its value."""
+        if depth > _MAX_DEPTH or not isinstance(expr, sympy.Basic) or not expr.args:
+            return expr
+        if isinstance(expr, AppliedUndef):
+            unfolded = self._applied(expr, context, depth)
+            if unfolded is not None:
+                return unfolded
+        args = [self.unfold(a, context, depth) for a in expr.args]
+        if all(a is b for a, b in zip(args, expr.args)):
+            return expr
+        rebuilt = expr.func(*args)
+        return rebuilt.doit() if isinstance(rebuilt, sympy.Derivative) else rebuilt
+
+    def _applied(self, expr: AppliedUndef, context, depth: int) -> sympy.Expr | None:
+        name = expr.func.__name__
+        derivative = _DERIVATIVE_HEAD.match(name)
+        if derivative and len(expr.args) == 1 and isinstance(expr.args[0], sympy.Symbol):
+            return self._derivative_of_name(expr.args[0].name, derivative.group(1), int(derivative.group(2) or 1),
+                                            context, depth)
+        primes = len(name) - len(name.rstrip("'"))
+        reading = self.latest(name.rstrip("'"), context) if primes <= 3 else None
+        if reading is None or len(reading.parameters) != len(expr.args) or not reading.parameters:
+            return None
+        value = self._inner(reading.value, context, depth)
+        if primes:
+            if len(reading.parameters) != 1:
+                return None
+            value = sympy.diff(value, reading.parameters[0], primes)
+        self._use(reading)
+        arguments = [self.unfold(a, context, depth + 1) for a in expr.args]
+        return value.xreplace(dict(zip(reading.parameters, arguments)))
+
+    def _derivative_of_name(self, name: str, variable: str, order: int, context, depth: int) -> sympy.Expr | None:
+        reading = self.latest(name, context)
+        if reading is None:
+            return None
+        value = self._inner(reading.value, context, depth, names=True)
+        symbols = [s for s in value.free_symbols if s.name == variable]
+        if len(symbols) != 1:
+            self.failed = True  # the variable is not in what is differentiated: a dependence not written
+            return None
+        self._use(reading)
+        return sympy.diff(value, symbols[0], order)
+
+    def _inner(self, value: sympy.Expr, context, depth: int, names: bool = False) -> sympy.Expr:
+        """A definition's value with the definitions it uses unfolded (and, for a derivative, the names it
+        uses that the document defines above: their dependence on the variable is written there)."""
+        value = self.unfold(value, context, depth + 1)
+        if not names:
+            return value
+        for _ in range(_MAX_DEPTH):
+            replaced = {}
+            for symbol in value.free_symbols:
+                inner = self.latest(symbol.name, context)
+                if inner is not None and not inner.parameters:
+                    replaced[symbol] = self.unfold(inner.value, context, depth + 1)
+                    self._use(inner)
+            if not replaced:
+                break
+            value = value.xreplace(replaced)
+        return value
+
+
+def restated(left, context) -> Reading | None:
+    """The definition in force of the name the left side restates (``L(w)`` again, ``L`` again), if any."""
+    in_force = context.in_force
+    if in_force is None or not left.readable:
+        return None
+    expr = left.primary.expr
+    if isinstance(expr, AppliedUndef):
+        reading = in_force.latest(expr.func.__name__, context)
+        return reading if reading is not None and tuple(expr.args) == reading.parameters else None
+    if isinstance(expr, sympy.Symbol):
+        return in_force.latest(expr.name, context)
+    return None
+
+
+def judge(left, relation: str, right, context, first: bool, check):
+    """The step judged with the definitions in force (``check``: the ordinary step check, run on the
+    unfolded sides); None when no definition applies."""
+    from derivspec.scan.steps import Side, StepResult
+    from derivspec.scan.reader import DocumentReading
+
+    in_force = context.in_force
+    if in_force is None or relation not in ("=", "≤", "≥", "<", ">"):
+        return None
+    own = restated(left, context) if first and relation == "=" else None
+    session = InForce(in_force.table, in_force.position)
+    try:
+        if own is not None:
+            unfolded_left = session._inner(own.value, context, 0)
+            session._use(own)
+        else:
+            unfolded_left = session.unfold(left.primary.expr, context)
+        unfolded_right = session.unfold(right.primary.expr, context)
+    except Exception:  # a derivative SymPy cannot take, a substitution that fails: no meaning from the scope
+        return None
+    if not session.used:
+        return None
+    new_left = Side(left.text, DocumentReading(unfolded_left, left.primary.flags, left.primary.literals))
+    new_right = Side(right.text, DocumentReading(unfolded_right, right.primary.flags, right.primary.literals))
+    result = check(new_left, relation, new_right, _without_scope(context), False)
+    used = "; ".join(f"{r.definition.left} = {r.definition.right} (line {r.definition.line})" for r in session.used)
+    if own is not None and result.verdict == "proved" and _same(own.value, right.primary.value()):
+        return StepResult(relation, left.text, right.text, "unchecked", "chain",
+                          f"restates the document's definition {used}: a definition, not a proof", category="definition",
+                          label=True)
+    if result.verdict == "proved":
+        return StepResult(relation, left.text, right.text, "proved", result.kind,
+                          f"{result.reason} [with the document's definitions: {used}]", result.evidence)
+    if result.verdict != "disagrees":
+        return None
+    evidence = result.evidence
+    why = ""
+    if own is not None:
+        why = (f"differs from the document's definition {used}: a redefinition (a new example) or a slip; "
+               "a restated name is not flagged")
+    elif session.failed:
+        why = f"differs with the document's definitions {used}, but a derivative's variable is missing from them"
+    elif any(session.others(r, context) for r in session.used):
+        names = ", ".join(sorted({r.definition.left for r in session.used if session.others(r, context)}))
+        why = f"differs with the document's definitions {used}, but it defines {names} more than once: not flagged"
+    elif _new_quantities(session.used, unfolded_left, unfolded_right):
+        why = (f"differs with the document's definitions {used}, but the right side uses quantities the "
+               "definitions do not (a dependence stated in words?): not flagged")
+    if why:  # a restated name differing is a new definition of it: classed so, as before
+        return StepResult(relation, left.text, right.text, "unchecked", "chain", why, evidence,
+                          category="definition" if own is not None else "identity", label=own is not None)
+    correct = _latex(sympy.simplify(unfolded_left)) if own is None and not unfolded_left.has(AppliedUndef) else ""
+    return StepResult(relation, left.text, right.text, "disagrees", result.kind,
+                      f"{result.reason} [with the document's definitions: {used}]", evidence, correct=correct)
+
+
+def _latex(expr: sympy.Expr) -> str:
+    """``expr`` in the lecture's names (the reader names each symbol by its LaTeX)."""
+    return sympy.latex(expr, symbol_names={s: s.name for s in expr.free_symbols})
+
+
+def _same(a: sympy.Expr, b: sympy.Expr) -> bool:
+    try:
+        return sympy.srepr(a) == sympy.srepr(b)
+    except Exception:
+        return False
+
+
+def _new_quantities(used: list, unfolded_left, right) -> bool:
+    """The right side, unfolded, names a quantity that neither the left side nor the definitions used
+    have (a symbol, or a function of the document's that no definition gives)."""
+    known = set(unfolded_left.free_symbols)
+    for reading in used:
+        known |= reading.value.free_symbols | set(reading.parameters)
+    extra = {s for s in right.free_symbols if s not in known}
+    return bool(extra) or bool(right.atoms(AppliedUndef) - unfolded_left.atoms(AppliedUndef))
+
+
+def _without_scope(context):
+    import dataclasses
+
+    return dataclasses.replace(context, in_force=None, chain=True)
