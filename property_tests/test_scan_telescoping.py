@@ -49,7 +49,7 @@ def test_the_log_ratio_of_the_factorisations_is_proved_with_the_documents_defini
     record = _record(tmp_path, notation, _log_ratio(notation, f"p({x('t-1')}{bar}{x('t')})",
                                                     f"q({x('t')}{bar}{x('t-1')})"))
     assert record.verdict == "proved", record.reason
-    assert "definition the document gives" in record.reason
+    assert "with the document's definitions: q(" in record.reason and "(line 5)" in record.reason
 
 
 @pytest.mark.parametrize("notation", NOTATIONS)

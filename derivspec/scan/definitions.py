@@ -7,8 +7,11 @@ a line whose left side is a name is a definition only when the scope cannot comp
 independently). One mechanism for any letters:
 
 * **Definitions** -- the first relation (=, :=, ≡) of a clause whose left side reads as a plain function
-  applied to distinct variables, ``F(u, v)``, or a plain name, ``L``; the right side does not use the name.
-  Any letter; a name the scope holds a density is none (``p(x)`` and ``p(z)`` are different densities).
+  applied to distinct variables that its right side uses, ``F(u, v)``, or a plain name, ``L``; the right
+  side does not use the name. ``P(A) = 0`` or ``D(x) = 1/2`` is a value at one argument, not a function.
+  Any letter. A density (the scope says which names are) or a head with a bar is defined only at its
+  very arguments: ``q(x_{1:T} | x_0) = \prod_t q(x_t | x_{t-1})`` gives ``q(x_{1:T} | x_0)`` a meaning and
+  nothing else (``p(x)`` and ``p(z)`` are different densities).
 * **In force** at a clause -- the latest definition of the name in a clause before it, at any distance.
 * **Unfolding** -- ``F(a)`` becomes the right side at ``a``; ``F'(a)``, ``F''(a)``, ``dF/dv``, ``∂²F/∂v²``,
   ``\frac{d}{dv} F(v)`` and ``\nabla_v F(v)`` its derivatives (SymPy). A name's definition is used where the
@@ -20,7 +23,8 @@ independently). One mechanism for any letters:
   definitions lack (a dependence the document states in words) and a derivative's variable occurs in
   what is differentiated. A line that restates a defined name itself (``L(w) = …`` again) is a step of a
   derivation when its right side is another form of the definition (proved), a restatement when it is the
-  same (not a proof), and a redefinition or a slip when it differs (unchecked, with the evidence).
+  same (not a proof), and a redefinition or a slip when it differs (unchecked, with the evidence). A bare
+  name (``x``, ``L_i``) is restated only within the statement that defines it: letters are reused.
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ from derivspec.scan import scope
 _LEFT = re.compile(r"^\s*(?:\\[A-Za-z]+|[A-Za-z])[\s\w{}\\^']*?(?:\\left)?(?:\([^()=]*(?:\\right)?\))?\s*$")
 _DERIVATIVE_HEAD = re.compile(r"^d/d(.+?)(?:\*\*(\d+))?$")
 _DEFINING = ("=", ":=", "≡")
+_NEW_EXAMPLE = re.compile(r"\b(?:let|define|denote|consider|suppose|take|instead|now|new|example|another|"
+                          r"redefine|choose)\b", re.IGNORECASE)
 _MAX_DEPTH = 6  # definitions that use definitions, at most this deep
 
 
@@ -56,6 +62,7 @@ class Reading:
     parameters: tuple
     value: sympy.Expr
     definition: Definition
+    exact: bool = False  # a density or a bracketed head: it means its value only at these very arguments
 
 
 @dataclass
@@ -113,17 +120,23 @@ def _reading(entry: Definition, left, right) -> Reading | None:
     expr, value = left.primary.expr, right.primary.value()
     if isinstance(expr, AppliedUndef):
         name, parameters = expr.func.__name__, expr.args
-        if not all(isinstance(p, sympy.Symbol) for p in parameters) or len(set(parameters)) != len(parameters):
+        if name.startswith("d/d") or name.endswith("'"):
+            return None  # the derivative of a name is computed, never defined
+        exact = not _plain(name) or scope.is_density(re.sub(r"_.*$", "", name)) or scope.is_density(name)
+        if not exact and (not all(isinstance(p, sympy.Symbol) for p in parameters)
+                          or len(set(parameters)) != len(parameters)):
             return None  # f(2) = 8, f(x, x): a value or a property, not a definition
+        if not exact and not set(parameters) <= value.free_symbols:
+            return None  # P(A) = 0, D(x) = 1/2, F(x) = 0: a value at one argument or a condition, not a function
     elif isinstance(expr, sympy.Symbol):
-        name, parameters = expr.name, ()
+        name, parameters, exact = expr.name, (), False
+        if not _plain(name):
+            return None
     else:
         return None
-    if not _plain(name) or scope.is_density(re.sub(r"_.*$", "", name)) or scope.is_density(name):
-        return None
-    if _uses(value, name):
-        return None  # t = t + 1, L = L + λ R: an update
-    return Reading(name, tuple(parameters), value, entry)
+    if value.has(expr) if exact else _uses(value, name):
+        return None  # t = t + 1, L = L + λ R: an update (a density only at its very arguments)
+    return Reading(name, tuple(parameters), value, entry, exact)
 
 
 def _uses(expr: sympy.Expr, name: str) -> bool:
@@ -139,9 +152,12 @@ class InForce:
     position: tuple
     used: list = field(default_factory=list)  # Readings used, in order
     failed: bool = False  # a definition was needed but could not be applied soundly
+    names: dict = field(default_factory=dict)  # symbol -> value: names unfolded inside a differentiated definition
 
-    def latest(self, name: str, context) -> Reading | None:
-        found = [r for r in self.table.index(context).get(name, ()) if r.definition.position < self.position]
+    def latest(self, name: str, context, arguments: tuple | None = None) -> Reading | None:
+        """The definition of ``name`` in force here (of a density, one at these very ``arguments``)."""
+        found = [r for r in self.table.index(context).get(name, ()) if r.definition.position < self.position
+                 and (not r.exact or r.parameters == arguments)]
         return found[-1] if found else None
 
     def others(self, reading: Reading, context) -> list[Reading]:
@@ -175,9 +191,14 @@ class InForce:
             return self._derivative_of_name(expr.args[0].name, derivative.group(1), int(derivative.group(2) or 1),
                                             context, depth)
         primes = len(name) - len(name.rstrip("'"))
-        reading = self.latest(name.rstrip("'"), context) if primes <= 3 else None
+        reading = self.latest(name.rstrip("'"), context, expr.args) if primes <= 3 else None
         if reading is None or len(reading.parameters) != len(expr.args) or not reading.parameters:
             return None
+        if reading.exact:  # q(x_{1:T} | x_0) as the document factorised it
+            if primes:
+                return None
+            self._use(reading)
+            return self.unfold(reading.value, context, depth + 1)
         value = self._inner(reading.value, context, depth)
         if primes:
             if len(reading.parameters) != 1:
@@ -212,6 +233,7 @@ class InForce:
                 if inner is not None and not inner.parameters:
                     replaced[symbol] = self.unfold(inner.value, context, depth + 1)
                     self._use(inner)
+            self.names.update(replaced)
             if not replaced:
                 break
             value = value.xreplace(replaced)
@@ -225,16 +247,17 @@ def restated(left, context) -> Reading | None:
         return None
     expr = left.primary.expr
     if isinstance(expr, AppliedUndef):
-        reading = in_force.latest(expr.func.__name__, context)
+        reading = in_force.latest(expr.func.__name__, context, expr.args)
         return reading if reading is not None and tuple(expr.args) == reading.parameters else None
-    if isinstance(expr, sympy.Symbol):
-        return in_force.latest(expr.name, context)
+    if isinstance(expr, sympy.Symbol):  # a bare name is reused too freely: restated only in its own statement
+        reading = in_force.latest(expr.name, context)
+        return reading if reading is not None and reading.definition.position[0] == in_force.position[0] else None
     return None
 
 
 def judge(left, relation: str, right, context, first: bool, check):
     """The step judged with the definitions in force (``check``: the ordinary step check, run on the
-    unfolded sides); None when no definition applies."""
+    unfolded sides, under each reading of the right side); None when no definition applies."""
     from derivspec.scan.steps import Side, StepResult
     from derivspec.scan.reader import DocumentReading
 
@@ -249,25 +272,30 @@ def judge(left, relation: str, right, context, first: bool, check):
             session._use(own)
         else:
             unfolded_left = session.unfold(left.primary.expr, context)
-        unfolded_right = session.unfold(right.primary.expr, context)
+        readings = [right.primary] + [r for r in right.variants.values() if r is not None][:3]
+        unfolded_rights = [_unfold_right(session, r.expr, context) for r in readings]
     except Exception:  # a derivative SymPy cannot take, a substitution that fails: no meaning from the scope
         return None
     if not session.used:
         return None
     new_left = Side(left.text, DocumentReading(unfolded_left, left.primary.flags, left.primary.literals))
-    new_right = Side(right.text, DocumentReading(unfolded_right, right.primary.flags, right.primary.literals))
-    result = check(new_left, relation, new_right, _without_scope(context), False)
+    results = [check(new_left, relation, Side(right.text, DocumentReading(u, r.flags, r.literals)),
+                     _without_scope(context), False) for r, u in zip(readings, unfolded_rights)]
     used = "; ".join(f"{r.definition.left} = {r.definition.right} (line {r.definition.line})" for r in session.used)
-    if own is not None and result.verdict == "proved" and _same(own.value, right.primary.value()):
+    proved = [k for k, r in enumerate(results) if r.verdict == "proved"]
+    if proved and own is not None and _same(own.value, readings[proved[0]].value()):
         return StepResult(relation, left.text, right.text, "unchecked", "chain",
                           f"restates the document's definition {used}: a definition, not a proof", category="definition",
                           label=True)
-    if result.verdict == "proved":
+    if proved:
+        result = results[proved[0]]
         return StepResult(relation, left.text, right.text, "proved", result.kind,
                           f"{result.reason} [with the document's definitions: {used}]", result.evidence)
-    if result.verdict != "disagrees":
-        return None
-    evidence = result.evidence
+    if not all(r.verdict == "disagrees" for r in results):
+        return None  # a reading the check cannot decide: nothing from the definitions
+    result = results[0]
+    if own is not None and _NEW_EXAMPLE.search(context.lead_in or ""):
+        return None  # "now let f(x) = x^3": a new definition, classed as one
     why = ""
     if own is not None:
         why = (f"differs from the document's definition {used}: a redefinition (a new example) or a slip; "
@@ -277,15 +305,25 @@ def judge(left, relation: str, right, context, first: bool, check):
     elif any(session.others(r, context) for r in session.used):
         names = ", ".join(sorted({r.definition.left for r in session.used if session.others(r, context)}))
         why = f"differs with the document's definitions {used}, but it defines {names} more than once: not flagged"
-    elif _new_quantities(session.used, unfolded_left, unfolded_right):
+    elif any(_new_quantities(session.used, unfolded_left, u) for u in unfolded_rights):
         why = (f"differs with the document's definitions {used}, but the right side uses quantities the "
                "definitions do not (a dependence stated in words?): not flagged")
     if why:  # a restated name differing is a new definition of it: classed so, as before
-        return StepResult(relation, left.text, right.text, "unchecked", "chain", why, evidence,
+        return StepResult(relation, left.text, right.text, "unchecked", "chain", why, result.evidence,
                           category="definition" if own is not None else "identity", label=own is not None)
     correct = _latex(sympy.simplify(unfolded_left)) if own is None and not unfolded_left.has(AppliedUndef) else ""
     return StepResult(relation, left.text, right.text, "disagrees", result.kind,
-                      f"{result.reason} [with the document's definitions: {used}]", evidence, correct=correct)
+                      f"{result.reason} [with the document's definitions: {used}]", result.evidence, correct=correct)
+
+
+def _unfold_right(session: InForce, expr: sympy.Expr, context) -> sympy.Expr:
+    """The right side unfolded, with the names unfolded in the left side meaning the same here."""
+    expr = session.unfold(expr, context)
+    for _ in range(_MAX_DEPTH):
+        if not session.names or not expr.free_symbols & set(session.names):
+            break
+        expr = expr.xreplace(session.names)
+    return expr
 
 
 def _latex(expr: sympy.Expr) -> str:

@@ -39,7 +39,7 @@ from derivspec.scan.probability import document_families
 from derivspec.scan.extract import Statement, extract, file_suppression, load_lecture
 from derivspec.scan.records import Record, record_from_steps
 from derivspec.scan.statements import (STATEMENT_SECONDS, DocumentState, check_statement, clean, document_conventions,
-                                      document_equations, document_functions, document_notations,
+                                      document_equations, document_notations,
                                       relational_clauses)
 
 GRACE_SECONDS = 4.0
@@ -155,7 +155,6 @@ def _document_passes(path, text: str, relational: list, state, known: bool, decl
     state.entropy_letters = conventions.document_entropy_letters(relational, clean)  # "the entropy ... E(X)"
     state.mixture = mixture_em.document_model(relational, clean)  # gamma(z_nk) = pi_k N_k / sum_j pi_j N_j, N_k
     split = relational_clauses(relational)  # every relational statement split once for the passes below
-    state.functions = document_functions(split)
     state.defined_functions = document_defined(  # f(x) = ..., "let $f$ be": not arbitrary
         text, [side for _, clauses in split for c in clauses or [] for side in c.sides])
     state.types = document_types(text)  # read before any check: which names are matrices and vectors

@@ -136,7 +136,6 @@ class DocumentState:
     notations: frozenset = frozenset()  # accented names the document writes ((r"\bar", r"\alpha"))
     window: int = 15  # a named distribution is used within this many lines
     samples: list = field(default_factory=list)  # (line, name, distribution) of X ~ Dist(...)
-    functions: list = field(default_factory=list)  # (line, lhs, pattern, rhs, order): F(args) = ... in a display
     order: dict = field(default_factory=dict)  # (lines, text) -> position among the statements with a relation
     types: object = None  # derivspec.scan.matrices.DocumentTypes: the matrices and vectors the document declares
     equations: list = field(default_factory=list)  # (line, name, value): name = value stated anywhere in the document
@@ -421,8 +420,6 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
                     result = normalised
                 if state.linear_gaussian is not None and result.verdict == "unchecked":
                     result = _with_linear_gaussian(left, right, context, state.linear_gaussian) or result
-            if result.verdict == "unchecked" and state.functions and relation in ("=", "≈"):
-                result = _with_document_functions(left, relation, right, context, statement, state, k == 0) or result
             if k == 0:  # a definition of a standard quantity: compared with the standard definition
                 result = conventions.judge(left, relation, right, context, statement.before, statement.after,
                                            result) or result
@@ -619,106 +616,6 @@ def _with_document_equations(result: StepResult, left, relation: str, right, con
     return StepResult(relation, left.text, right.text, verdict, result.kind,
                       f"{'proved' if verdict == 'proved' else 'differs as read, but not decided'} with the document's {used}"
                       + ("" if verdict == "proved" else f": {again.reason}"), result.evidence if verdict != "proved" else "")
-
-
-# -- functions the document defines in a display and uses later ------------------------------------
-
-_DEFINED_NAME = r"(?:[A-Za-z]|\\ell|\\mathcal\s*\{?\s*[A-Z]\s*\}?)(?:_\{[^{}]*\}|_[A-Za-z0-9])?"
-_DEFINED_LHS = re.compile(r"^\s*(" + _DEFINED_NAME + r")\s*(?:\\left)?\(\s*([^()]*)(?:\\right)?\)\s*$")
-_DECORATED = re.compile(r"(?:\\(?:math[a-z]*|bm|boldsymbol|hat|widehat|tilde|widetilde|bar|overline|vec|dot|ddot|"
-                        r"check|breve|text[a-z]*|operatorname)\s*\{?\s*|[_^'])$")  # \hat{L}(..), x_L(..): not the defined name
-FUNCTION_WINDOW = 60  # a definition is used within this many lines after it
-_DEFINING = ("=", ":=")
-
-
-def _token_pattern(text: str) -> str:
-    """A regex for ``text`` that allows any spacing between tokens and reads ``\\mid`` and ``|`` alike."""
-    parts = []
-    for token in re.findall(r"\\[A-Za-z]+|\\.|\S", text):
-        if token in (r"\mid", "|"):
-            parts.append(r"(?:\\mid(?![A-Za-z])|\|)")
-        elif re.fullmatch(r"\\[A-Za-z]+", token):
-            parts.append(re.escape(token) + r"(?![A-Za-z])")
-        else:
-            parts.append(re.escape(token))
-    return r"\s*".join(parts)
-
-
-def _normal(text: str) -> str:
-    return re.sub(r"\s+", "", text.replace(r"\mid", "|").replace(r"\left", "").replace(r"\right", ""))
-
-
-def document_functions(split: list[tuple[Statement, list]]) -> list:
-    """(line, lhs text, pattern, rhs text) for ``F(args) = RHS`` written in a display (``=`` or
-    ``:=`` as the first relation of a statement whose left side is only ``F(args)``), kept only
-    when the document gives that ``F(args)`` one right side: a name defined twice, or a right
-    side that uses the name itself, is ambiguous and dropped."""
-    found: dict[str, list] = {}
-    for order, (s, clauses) in enumerate(split):
-        for clause in clauses or []:
-            lhs = clause.sides[0].strip()
-            match = _DEFINED_LHS.match(lhs)
-            if not match or not match.group(2).strip():
-                continue
-            key = _normal(lhs)
-            rhs = clause.sides[1].strip()
-            entry = found.setdefault(key, [])
-            if clause.relations[0] not in _DEFINING or not s.display:
-                entry.append((s.lines[0], lhs, None, order))  # stated otherwise (≈, ≤, inline): not a definition
-            else:
-                entry.append((s.lines[0], lhs, rhs, order))
-    out = []
-    for key, entries in found.items():
-        rhs_set = {_normal(rhs) if rhs is not None else None for _, _, rhs, _ in entries}
-        if len(rhs_set) != 1 or None in rhs_set:
-            continue
-        line, lhs, rhs, order = entries[0]
-        pattern = _token_pattern(lhs)
-        if not rhs or re.search(pattern, rhs):
-            continue
-        out.append((line, lhs, re.compile(r"(?<![A-Za-z\\])" + pattern), rhs, order))
-    return out
-
-
-def with_definitions(text: str, line: int, state: DocumentState, order: int | None = None) -> tuple[str, list]:
-    """``text`` (of the statement at ``line``, the ``order``-th with a relation) with each function the
-    document defined in a statement before it, at most :data:`FUNCTION_WINDOW` lines up, replaced by
-    its right side in brackets; and the definitions used."""
-    used = []
-    for def_line, lhs, pattern, rhs, def_order in state.functions:
-        before = def_order < order if order is not None else def_line < line
-        if not (before and 0 <= line - def_line <= FUNCTION_WINDOW):
-            continue
-        replaced = pattern.sub(lambda m, r=rhs: m.group(0) if _DECORATED.search(m.string[:m.start()])
-                               else r"\left(" + r + r"\right)", text)
-        if replaced != text:
-            text = replaced
-            used.append((def_line, lhs, rhs))
-    return text, used
-
-
-def _with_document_functions(left, relation: str, right, context: Context, statement: Statement,
-                             state: DocumentState, first: bool) -> StepResult | None:
-    """An unchecked step checked again with the functions the document defined just before
-    (``L(\\theta) = ...`` in a display, used here): the new verdict counts only when it is decided."""
-    order = state.order.get((statement.lines, statement.text))
-    left_text, left_used = with_definitions(left.text, statement.lines[0], state, order)
-    right_text, right_used = with_definitions(right.text, statement.lines[0], state, order)
-    used = left_used + [u for u in right_used if u not in left_used]
-    if not used:
-        return None
-    new_left, new_right = read_side(left_text, context), read_side(right_text, context)
-    if not new_left.readable or not new_right.readable:
-        return None
-    # the definition is the chain's first link (F(args) = its right side): the step is a link of
-    # a derivation, not an equation on its own
-    result = check_step(new_left, relation, new_right, dataclasses.replace(context, chain=True), first)
-    if result.verdict not in ("proved", "disagrees"):
-        return None
-    note = "; ".join(f"{lhs} = {rhs} (line {line})" for line, lhs, rhs in used)
-    result.reason = f"{result.reason} [with the definition the document gives: {note}]"
-    result.left, result.right = left.text, right.text
-    return result
 
 
 # -- the linear-Gaussian model the document declares (derivspec/scan/linear_gaussian.py) ----------

@@ -1,0 +1,97 @@
+r"""The document's definitions in force (scan/definitions.py, issue 42 steps 3 and 5): a line whose left
+side names a quantity the scope computes -- the derivative of a function defined above, the function at a
+point, a name differentiated -- is a claim, judged for any letters; a flag needs the definitions to be
+unambiguous. Every document is written here."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from scanning import scan_text
+
+FUNCTIONS = ["f", "g", "h", "F", "u", r"\phi", r"\psi", "k"]
+VARIABLES = ["x", "t", "s", "v", "w", r"\theta", "a"]
+
+
+def _steps(records, text):
+    found = [r.to_json() for r in records if r.text.strip() == text]
+    assert found, f"no record for {text!r}: {[r.text for r in records]}"
+    return found[0]
+
+
+def _document(f: str, x: str, derivative: str) -> str:
+    return (f"# Derivatives\n\nLet ${f}({x}) = {x}^3 + 2{x}$ be the function of this section.\n\n"
+            f"Far below, after other material, its derivative:\n\n" + "\n" * 40 +
+            f"$$\\frac{{d{f}}}{{d{x}}} = {derivative}$$\n")
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(f=st.sampled_from(FUNCTIONS), x=st.sampled_from(VARIABLES))
+def test_the_derivative_of_a_function_defined_far_above_is_judged_in_any_letters(tmp_path, f, x):
+    right = _steps(scan_text(tmp_path, _document(f, x, f"3{x}^2 + 2")), f"\\frac{{d{f}}}{{d{x}}} = 3{x}^2 + 2")
+    assert right["verdict"] == "proved", right
+    assert f"{f}({x}) = {x}^3 + 2{x}" in right["reason"]  # the definition it used, with its line
+    wrong = _steps(scan_text(tmp_path, _document(f, x, f"3{x}^2")), f"\\frac{{d{f}}}{{d{x}}} = 3{x}^2")
+    assert wrong["verdict"] == "disagrees", wrong
+    step = wrong["steps"][0]
+    assert step["correct"].replace(" ", "") in (f"3{x}^{{2}}+2",), step  # the right form, in the lecture's letters
+    assert step["evidence"].startswith("at ")  # a counterexample at a point
+
+
+def test_primes_values_and_a_name_differentiated_through_the_names_it_uses(tmp_path):
+    text = ("# Loss\n\nLet the score be $z = w x + b$ and the loss $L = (y - z)^2$.\n\n"
+            "$$\\frac{\\partial L}{\\partial w} = -2x(y - z)$$\n\n"
+            "$$\\frac{\\partial L}{\\partial b} = -2(y - z)$$\n\n"
+            "$$\\frac{\\partial L}{\\partial w} = -2(y - z)$$\n\n"
+            "Let $r(u) = u^2$. Then $r(3) = 9$ and $r'(3) = 6$, and also $r(3) = 8$.\n")
+    records = scan_text(tmp_path, text)
+    assert _steps(records, r"\frac{\partial L}{\partial w} = -2x(y - z)")["verdict"] == "proved"
+    assert _steps(records, r"\frac{\partial L}{\partial b} = -2(y - z)")["verdict"] == "proved"
+    wrong = _steps(records, r"\frac{\partial L}{\partial w} = -2(y - z)")
+    assert wrong["verdict"] == "disagrees" and "z = w x + b (line 3)" in wrong["reason"]
+    assert _steps(records, "r(3) = 9")["verdict"] == "proved"
+    assert _steps(records, "r'(3) = 6")["verdict"] == "proved"
+    assert _steps(records, "r(3) = 8")["verdict"] == "disagrees"
+
+
+def test_a_name_defined_twice_is_never_flagged_but_a_single_definition_is(tmp_path):
+    once = "# A\n\nLet $f(x) = x^2$.\n\n$$f'(x) = x$$\n"
+    assert _steps(scan_text(tmp_path, once), "f'(x) = x")["verdict"] == "disagrees"
+    twice = "# A\n\nLet $f(x) = x^2$.\n\nNow a new example: let $f(x) = x^3$.\n\n$$f'(x) = 2x$$\n"
+    records = scan_text(tmp_path, twice)
+    step = _steps(records, "f'(x) = 2x")
+    assert step["verdict"] == "unchecked" and "more than once" in step["reason"]
+    assert _steps(records, "f(x) = x^3")["verdict"] == "unchecked"  # the new example: a definition
+
+
+def test_a_restated_name_is_a_derivation_step_a_restatement_or_a_redefinition_never_a_flag(tmp_path):
+    text = ("# B\n\nThe objective is $J(w) = (w - 3)^2$.\n\n$$J(w) = w^2 - 6w + 9$$\n\n$$J(w) = (w - 3)^2$$\n\n"
+            "$$J(w) = w^2 + 9$$\n")
+    records = scan_text(tmp_path, text)
+    assert _steps(records, "J(w) = w^2 - 6w + 9")["verdict"] == "proved"   # another form of the definition
+    same = _steps(records, "J(w) = (w - 3)^2")
+    assert same["verdict"] == "unchecked" and same["class"] == "definition"  # restating is not proving
+    slip = _steps(records, "J(w) = w^2 + 9")
+    assert slip["verdict"] == "unchecked" and "redefinition" in slip["reason"] and slip["evidence"]
+
+
+def test_a_dependence_stated_in_words_or_a_density_is_not_unfolded(tmp_path):
+    text = ("# C\n\nThe output $\\hat y$ of the network depends on $w$, and $E = (y - \\hat y)^2$.\n\n"
+            "$$\\frac{\\partial E}{\\partial w} = -2(y - \\hat y)\\frac{\\partial \\hat y}{\\partial w}$$\n\n"
+            "With $p(x) = \\int p(x \\mid z) p(z) dz$ we have $p(z) = 1/2$.\n")
+    records = scan_text(tmp_path, text)
+    assert _steps(records, r"\frac{\partial E}{\partial w} = -2(y - \hat y)\frac{\partial \hat y}{\partial w}")[
+        "verdict"] != "disagrees"
+    assert _steps(records, "p(z) = 1/2")["verdict"] != "disagrees"  # p(x) and p(z) are different densities
+
+
+def test_a_value_at_one_argument_is_no_definition_and_a_bare_name_is_not_carried_far(tmp_path):
+    text = ("# D\n\nFor the empty event $P(A) = 0$, and for every event $0 \\leq P(B) \\leq 1$.\n\n"
+            "When $\\mathbb{P}(\\{E_i\\}) = p$ for each trial, $\\mathbb{P}(\\{E > 5\\}) = (1 - p)^5$.\n\n"
+            "At the optimum $D(x) = 1/2$, and in general $D(x) = 1 - D(x)$ only there.\n\n"
+            "In the first example $x = 2a$.\n\n" + "Other material.\n\n" * 5 +
+            "In the second example $x = 3a$.\n")
+    records = scan_text(tmp_path, text)
+    for statement in (r"0 \leq P(B) \leq 1", r"\mathbb{P}(\{E > 5\}) = (1 - p)^5", "x = 3a"):
+        found = _steps(records, statement)
+        assert found["verdict"] != "disagrees" and "document's definition" not in found["reason"], found
