@@ -95,3 +95,15 @@ def test_a_value_at_one_argument_is_no_definition_and_a_bare_name_is_not_carried
     for statement in (r"0 \leq P(B) \leq 1", r"\mathbb{P}(\{E > 5\}) = (1 - p)^5", "x = 3a"):
         found = _steps(records, statement)
         assert found["verdict"] != "disagrees" and "document's definition" not in found["reason"], found
+
+
+def test_a_condition_is_not_a_definition_and_a_proof_as_written_stands(tmp_path):
+    text = ("# E\n\nWhen $q(z) = p(z \\mid x)$ the bound is tight.\n\n"
+            "$$\\log p(x) = \\mathbb{E}_{q(z)}[\\log p(x, z) - \\log q(z)] + 1$$\n\n"
+            "By Bayes' rule $p(z \\mid x) = \\frac{p(x \\mid z) p(z)}{p(x)}$, and again\n\n"
+            "$$p(z \\mid x) = \\frac{p(x \\mid z) p(z)}{p(x)}$$\n")
+    records = scan_text(tmp_path, text)
+    bound = _steps(records, r"\log p(x) = \mathbb{E}_{q(z)}[\log p(x, z) - \log q(z)] + 1")
+    assert "document's definition" not in bound["reason"]   # q(z) = p(z|x) held only "when"
+    again = [r.to_json() for r in records if r.text.strip().startswith("p(z \\mid x) =")]
+    assert again and all(r["verdict"] == "proved" for r in again), again  # Bayes' rule, proved as written

@@ -8,7 +8,8 @@ independently). One mechanism for any letters:
 
 * **Definitions** -- the first relation (=, :=, ≡) of a clause whose left side reads as a plain function
   applied to distinct variables that its right side uses, ``F(u, v)``, or a plain name, ``L``; the right
-  side does not use the name. ``P(A) = 0`` or ``D(x) = 1/2`` is a value at one argument, not a function.
+  side does not use the name. ``P(A) = 0`` or ``D(x) = 1/2`` is a value at one argument, not a function;
+  an equation after "if", "when", "suppose" or in an implication is a condition, not a definition.
   Any letter. A density (the scope says which names are) or a head with a bar is defined only at its
   very arguments: ``q(x_{1:T} | x_0) = \prod_t q(x_t | x_{t-1})`` gives ``q(x_{1:T} | x_0)`` a meaning and
   nothing else (``p(x)`` and ``p(z)`` are different densities).
@@ -35,7 +36,7 @@ from dataclasses import dataclass, field
 import sympy
 from sympy.core.function import AppliedUndef
 
-from derivspec.scan import scope
+from derivspec.scan import classify, scope
 
 _LEFT = re.compile(r"^\s*(?:\\[A-Za-z]+|[A-Za-z])[\s\w{}\\^']*?(?:\\left)?(?:\([^()=]*(?:\\right)?\))?\s*$")
 _DERIVATIVE_HEAD = re.compile(r"^d/d(.+?)(?:\*\*(\d+))?$")
@@ -97,8 +98,11 @@ def collect(split) -> Definitions:
         if not clauses:
             continue
         bare = None
+        conditional = classify.condition_prose(statement.before)  # "when $q(z) = p(z|x)$": a condition
         for number, clause in enumerate(clauses):
             if clause.relations[0] not in _DEFINING or len(clause.sides) < 2:
+                continue
+            if conditional or classify.condition_of_clause(clause.before, clause.after, False, ""):
                 continue
             left, right = clause.sides[0].strip(), clause.sides[1].strip()
             if not left or not right or not _LEFT.match(left):
@@ -134,6 +138,8 @@ def _reading(entry: Definition, left, right) -> Reading | None:
             return None
     else:
         return None
+    if exact and not value.free_symbols:
+        return None  # p(z | x) = 0: a value, not a factorisation
     if value.has(expr) if exact else _uses(value, name):
         return None  # t = t + 1, L = L + λ R: an update (a density only at its very arguments)
     return Reading(name, tuple(parameters), value, entry, exact)
@@ -284,6 +290,8 @@ def judge(left, relation: str, right, context, first: bool, check):
     used = "; ".join(f"{r.definition.left} = {r.definition.right} (line {r.definition.line})" for r in session.used)
     proved = [k for k, r in enumerate(results) if r.verdict == "proved"]
     if proved and own is not None and _same(own.value, readings[proved[0]].value()):
+        if check(left, relation, right, _without_scope(context), first).verdict == "proved":
+            return None  # Bayes' rule restated: proved as it stands, by the ordinary path
         return StepResult(relation, left.text, right.text, "unchecked", "chain",
                           f"restates the document's definition {used}: a definition, not a proof", category="definition",
                           label=True)
@@ -293,6 +301,8 @@ def judge(left, relation: str, right, context, first: bool, check):
                           f"{result.reason} [with the document's definitions: {used}]", result.evidence)
     if not all(r.verdict == "disagrees" for r in results):
         return None  # a reading the check cannot decide: nothing from the definitions
+    if check(left, relation, right, _without_scope(context), first).verdict == "proved":
+        return None  # true as it stands: the definitions do not make it wrong
     result = results[0]
     if own is not None and _NEW_EXAMPLE.search(context.lead_in or ""):
         return None  # "now let f(x) = x^3": a new definition, classed as one

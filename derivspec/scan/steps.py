@@ -43,7 +43,7 @@ from sympy.core.function import AppliedUndef
 from derivspec.core import symbolic
 from derivspec.core.errors import FormulaError
 from derivspec.scan.reader import DocumentNames, DocumentReading, read_document
-from derivspec.scan import (algebra, classify, events, finite_sums, functions, information, optimum,
+from derivspec.scan import (algebra, classify, events, finite_sums, functions, information, leibniz, optimum,
                             parameter_derivatives, probability, gaussian_log_density)
 
 CHECKED_RELATIONS = ("=", "≈", "≤", "≥", "<", ">", "∝")
@@ -399,6 +399,11 @@ def _check_step(left: Side, relation: str, right: Side, context: Context, first:
         if judged is not None:
             return judged
     a, b = _values(left.primary, context), _values(right.primary, context)
+    chain_rule = leibniz.judge(a, relation, b, matrices=any({"matrix", "vector"} & side.primary.flags
+                                                            for side in (left, right)))  # ∂L/∂w = ∂L/∂z ∂z/∂w: on concrete functions
+    if chain_rule is not None:
+        verdict, reason, evidence = chain_rule
+        return result(verdict, "chain", reason, evidence)
     if _numeric(a) and _numeric(b):
         return check_numbers(left, relation, right, context)
     if relation in ("=", "≤", "≥", "<", ">"):
