@@ -107,3 +107,22 @@ def test_a_condition_is_not_a_definition_and_a_proof_as_written_stands(tmp_path)
     assert "document's definition" not in bound["reason"]   # q(z) = p(z|x) held only "when"
     again = [r.to_json() for r in records if r.text.strip().startswith("p(z \\mid x) =")]
     assert again and all(r["verdict"] == "proved" for r in again), again  # Bayes' rule, proved as written
+
+
+def test_densities_defined_through_each_other_unfold_once_and_prove_the_score_decomposition(tmp_path):
+    text = ("# F\n\nBy Bayes' rule\n\n$$p(x \\mid y) = \\frac{p(y \\mid x) \\cdot p(x)}{p(y)}$$\n\nand so\n\n"
+            "$$p(y \\mid x) = \\frac{p(x \\mid y) \\cdot p(y)}{p(x)}$$\n\nTaking gradients in $x$:\n\n"
+            "$$\\nabla_x \\log p(y \\mid x) = \\nabla_x \\log p(x \\mid y) - \\nabla_x \\log p(x)$$\n\n"
+            "$$\\nabla_x \\log p(y \\mid x) = \\nabla_x \\log p(x \\mid y) + \\nabla_x \\log p(x)$$\n")
+    records = scan_text(tmp_path, text)
+    right = _steps(records, r"\nabla_x \log p(y \mid x) = \nabla_x \log p(x \mid y) - \nabla_x \log p(x)")
+    assert right["verdict"] == "proved" and "(line 9)" in right["reason"], right  # p(y|x) unfolded once
+    wrong = _steps(records, r"\nabla_x \log p(y \mid x) = \nabla_x \log p(x \mid y) + \nabla_x \log p(x)")
+    assert wrong["verdict"] != "proved"
+
+
+def test_a_restated_density_wrong_as_it_stands_is_still_flagged(tmp_path):
+    text = ("# G\n\n$$p(z \\mid x) = \\frac{p(x \\mid z) p(z)}{p(x)}$$\n\nwhich we write again as\n\n"
+            "$$p(z \\mid x) = \\frac{p(x)}{p(x \\mid z) p(z)}$$\n")
+    records = scan_text(tmp_path, text)
+    assert [r.verdict for r in records] == ["proved", "disagrees"]

@@ -8,8 +8,9 @@ independently). One mechanism for any letters:
 
 * **Definitions** -- the first relation (=, :=, ≡) of a clause whose left side reads as a plain function
   applied to distinct variables that its right side uses, ``F(u, v)``, or a plain name, ``L``; the right
-  side does not use the name. ``P(A) = 0`` or ``D(x) = 1/2`` is a value at one argument, not a function;
-  an equation after "if", "when", "suppose" or in an implication is a condition, not a definition.
+  side does not use the name. ``P(A) = 0`` or ``D(x) = 1/2`` is a value at one argument, not a function.
+  An equation after "if", "when", "suppose" or in an implication is a condition: it may prove a line, never
+  flag one.
   Any letter. A density (the scope says which names are) or a head with a bar is defined only at its
   very arguments: ``q(x_{1:T} | x_0) = \prod_t q(x_t | x_{t-1})`` gives ``q(x_{1:T} | x_0)`` a meaning and
   nothing else (``p(x)`` and ``p(z)`` are different densities).
@@ -53,6 +54,7 @@ class Definition:
     left: str
     right: str
     bare: frozenset = frozenset()
+    conditional: bool = False  # stated after "if", "when" or in an implication: used to prove, never to flag
 
 
 @dataclass(frozen=True)
@@ -102,14 +104,13 @@ def collect(split) -> Definitions:
         for number, clause in enumerate(clauses):
             if clause.relations[0] not in _DEFINING or len(clause.sides) < 2:
                 continue
-            if conditional or classify.condition_of_clause(clause.before, clause.after, False, ""):
-                continue
             left, right = clause.sides[0].strip(), clause.sides[1].strip()
             if not left or not right or not _LEFT.match(left):
                 continue
             if bare is None:
                 bare = bare_names(clean(statement))
-            entries.append(Definition((order, number), statement.lines[0], left, right, bare))
+            condition = conditional or bool(classify.condition_of_clause(clause.before, clause.after, False, ""))
+            entries.append(Definition((order, number), statement.lines[0], left, right, bare, condition))
     return Definitions(entries)
 
 
@@ -159,6 +160,8 @@ class InForce:
     used: list = field(default_factory=list)  # Readings used, in order
     failed: bool = False  # a definition was needed but could not be applied soundly
     names: dict = field(default_factory=dict)  # symbol -> value: names unfolded inside a differentiated definition
+    active: list = field(default_factory=list)  # definitions being unfolded now: not again inside themselves
+    shallow: bool = False  # unfold only the names the step writes, not those inside their definitions
 
     def latest(self, name: str, context, arguments: tuple | None = None) -> Reading | None:
         """The definition of ``name`` in force here (of a density, one at these very ``arguments``)."""
@@ -200,12 +203,14 @@ class InForce:
         reading = self.latest(name.rstrip("'"), context, expr.args) if primes <= 3 else None
         if reading is None or len(reading.parameters) != len(expr.args) or not reading.parameters:
             return None
+        if reading in self.active:
+            return None  # p(y|x) defined through p(x|y) and p(x|y) through p(y|x): each unfolded once
         if reading.exact:  # q(x_{1:T} | x_0) as the document factorised it
             if primes:
                 return None
             self._use(reading)
-            return self.unfold(reading.value, context, depth + 1)
-        value = self._inner(reading.value, context, depth)
+            return self._inner(reading.value, context, depth, within=reading)
+        value = self._inner(reading.value, context, depth, within=reading)
         if primes:
             if len(reading.parameters) != 1:
                 return None
@@ -218,7 +223,9 @@ class InForce:
         reading = self.latest(name, context)
         if reading is None:
             return None
-        value = self._inner(reading.value, context, depth, names=True)
+        if reading in self.active:
+            return None
+        value = self._inner(reading.value, context, depth, names=True, within=reading)
         symbols = [s for s in value.free_symbols if s.name == variable]
         if len(symbols) != 1:
             self.failed = True  # the variable is not in what is differentiated: a dependence not written
@@ -226,10 +233,18 @@ class InForce:
         self._use(reading)
         return sympy.diff(value, symbols[0], order)
 
-    def _inner(self, value: sympy.Expr, context, depth: int, names: bool = False) -> sympy.Expr:
+    def _inner(self, value: sympy.Expr, context, depth: int, names: bool = False, within=None) -> sympy.Expr:
         """A definition's value with the definitions it uses unfolded (and, for a derivative, the names it
         uses that the document defines above: their dependence on the variable is written there)."""
-        value = self.unfold(value, context, depth + 1)
+        if self.shallow and not names:
+            return value
+        if within is not None:
+            self.active.append(within)
+        try:
+            value = self.unfold(value, context, depth + 1)
+        finally:
+            if within is not None:
+                self.active.remove(within)
         if not names:
             return value
         for _ in range(_MAX_DEPTH):
@@ -262,8 +277,9 @@ def restated(left, context) -> Reading | None:
 
 
 def judge(left, relation: str, right, context, first: bool, check):
-    """The step judged with the definitions in force (``check``: the ordinary step check, run on the
-    unfolded sides, under each reading of the right side); None when no definition applies."""
+    """The step judged with the definitions in force (``check``: the ordinary step check, run on the unfolded
+    sides -- both, the left only, the right only -- under each reading of the right side); None when no
+    definition applies. Proved if one way proves it; flagged only if every way differs."""
     from derivspec.scan.steps import Side, StepResult
     from derivspec.scan.reader import DocumentReading
 
@@ -272,38 +288,69 @@ def judge(left, relation: str, right, context, first: bool, check):
         return None
     own = restated(left, context) if first and relation == "=" else None
     session = InForce(in_force.table, in_force.position)
+    readings = [right.primary] + [r for r in right.variants.values() if r is not None][:3]
     try:
         if own is not None:
-            unfolded_left = session._inner(own.value, context, 0)
+            unfolded_left = session._inner(own.value, context, 0, within=own)
             session._use(own)
+            lefts = [unfolded_left]
         else:
             unfolded_left = session.unfold(left.primary.expr, context)
-        readings = [right.primary] + [r for r in right.variants.values() if r is not None][:3]
-        unfolded_rights = [_unfold_right(session, r.expr, context) for r in readings]
+            lefts = [unfolded_left, left.primary.expr]
+        # (left, right reading, right, both sides unfolded fully): both, the left only, the right only
+        ways = [(lefts[0], reading, _unfold_right(session, reading.expr, context), True) for reading in readings]
+        for _, reading, unfolded_right, _ in list(ways):
+            ways.append((lefts[0], reading, _named(session, reading.expr), False))
+            if len(lefts) > 1:
+                ways.append((lefts[1], reading, unfolded_right, False))
+        # one level only (the names the step writes): p(y|x) and p(x|y) defined through each other
+        session.shallow = True
+        shallow_left = session._inner(own.value, context, 0) if own is not None else session.unfold(
+            left.primary.expr, context)
+        shallow_right = _unfold_right(session, right.primary.expr, context)
+        session.shallow = False
+        ways += [(shallow_left, right.primary, shallow_right, False),
+                 (shallow_left, right.primary, _named(session, right.primary.expr), False)]
+        if own is None:
+            ways.append((left.primary.expr, right.primary, shallow_right, False))
     except Exception:  # a derivative SymPy cannot take, a substitution that fails: no meaning from the scope
         return None
     if not session.used:
         return None
-    new_left = Side(left.text, DocumentReading(unfolded_left, left.primary.flags, left.primary.literals))
-    results = [check(new_left, relation, Side(right.text, DocumentReading(u, r.flags, r.literals)),
-                     _without_scope(context), False) for r, u in zip(readings, unfolded_rights)]
+    seen, results = set(), []
+    for way_left, reading, way_right, full in ways:
+        key = (sympy.srepr(way_left), sympy.srepr(way_right))
+        if key in seen or (way_left is left.primary.expr and way_right is reading.expr):
+            continue
+        seen.add(key)
+        found = check(Side(left.text, DocumentReading(way_left, left.primary.flags, left.primary.literals)), relation,
+                      Side(right.text, DocumentReading(way_right, reading.flags, reading.literals)),
+                      _without_scope(context), False)
+        results.append((found, reading, way_left, way_right, full))
+        if found.verdict == "proved":
+            break
+    if not results:
+        return None
     used = "; ".join(f"{r.definition.left} = {r.definition.right} (line {r.definition.line})" for r in session.used)
-    proved = [k for k, r in enumerate(results) if r.verdict == "proved"]
-    if proved and own is not None and _same(own.value, readings[proved[0]].value()):
+    proved = [(r, reading) for r, reading, _, _, _ in results if r.verdict == "proved"]
+    if proved and own is not None and _same(own.value, proved[0][1].value()):
         if check(left, relation, right, _without_scope(context), first).verdict == "proved":
             return None  # Bayes' rule restated: proved as it stands, by the ordinary path
         return StepResult(relation, left.text, right.text, "unchecked", "chain",
                           f"restates the document's definition {used}: a definition, not a proof", category="definition",
                           label=True)
     if proved:
-        result = results[proved[0]]
+        if check(left, relation, right, _without_scope(context), first).verdict == "proved":
+            return None  # proved as written: the ordinary path says so, without the definitions
+        result = proved[0][0]
         return StepResult(relation, left.text, right.text, "proved", result.kind,
                           f"{result.reason} [with the document's definitions: {used}]", result.evidence)
-    if not all(r.verdict == "disagrees" for r in results):
-        return None  # a reading the check cannot decide: nothing from the definitions
-    if check(left, relation, right, _without_scope(context), first).verdict == "proved":
-        return None  # true as it stands: the definitions do not make it wrong
-    result = results[0]
+    full = [r for r in results if r[4]]  # the other ways only rewrite part of the step: they can prove, not flag
+    if len(full) != len(readings) or not all(r[0].verdict == "disagrees" for r in full):
+        return None  # a reading the check cannot decide with the definitions: nothing from them
+    if check(left, relation, right, _without_scope(context), first).verdict in ("proved", "disagrees"):
+        return None  # decided as it stands (true, or wrong for every distribution): the ordinary path says so
+    result, _, unfolded_left, _, _ = full[0]
     if own is not None and _NEW_EXAMPLE.search(context.lead_in or ""):
         return None  # "now let f(x) = x^3": a new definition, classed as one
     why = ""
@@ -312,10 +359,12 @@ def judge(left, relation: str, right, context, first: bool, check):
                "a restated name is not flagged")
     elif session.failed:
         why = f"differs with the document's definitions {used}, but a derivative's variable is missing from them"
+    elif any(r.definition.conditional for r in session.used):
+        why = f"differs with the document's definitions {used}, but one is stated under a condition: not flagged"
     elif any(session.others(r, context) for r in session.used):
         names = ", ".join(sorted({r.definition.left for r in session.used if session.others(r, context)}))
         why = f"differs with the document's definitions {used}, but it defines {names} more than once: not flagged"
-    elif any(_new_quantities(session.used, unfolded_left, u) for u in unfolded_rights):
+    elif any(_new_quantities(session.used, w_left, w_right) for _, _, w_left, w_right, _ in full):
         why = (f"differs with the document's definitions {used}, but the right side uses quantities the "
                "definitions do not (a dependence stated in words?): not flagged")
     if why:  # a restated name differing is a new definition of it: classed so, as before
@@ -326,14 +375,19 @@ def judge(left, relation: str, right, context, first: bool, check):
                       f"{result.reason} [with the document's definitions: {used}]", result.evidence, correct=correct)
 
 
-def _unfold_right(session: InForce, expr: sympy.Expr, context) -> sympy.Expr:
-    """The right side unfolded, with the names unfolded in the left side meaning the same here."""
-    expr = session.unfold(expr, context)
+def _named(session: InForce, expr: sympy.Expr) -> sympy.Expr:
+    """``expr`` as written but for the names a differentiated definition was unfolded through (``z = wx + b``):
+    they mean the same on both sides."""
     for _ in range(_MAX_DEPTH):
         if not session.names or not expr.free_symbols & set(session.names):
             break
         expr = expr.xreplace(session.names)
     return expr
+
+
+def _unfold_right(session: InForce, expr: sympy.Expr, context) -> sympy.Expr:
+    """The right side unfolded, with the names unfolded in the left side meaning the same here."""
+    return _named(session, session.unfold(expr, context))
 
 
 def _latex(expr: sympy.Expr) -> str:
@@ -362,3 +416,121 @@ def _without_scope(context):
     import dataclasses
 
     return dataclasses.replace(context, in_force=None, chain=True)
+
+
+# -- names defined at every index: α_t = 1 - β_t, ᾱ_t = ∏_{i=1}^t α_i -----------------------------------------
+
+_INDEXED = re.compile(r"^(?P<base>.+?)_\{(?P<index>[^{}]+)\}$")
+_INDEX_TEXT = re.compile(r"^[A-Za-z](?:[+-]\d+)?$|^\d+$")
+
+
+def _index_of(name: str):
+    """(base, index as SymPy) of ``\\alpha_{t-1}``; None for a name without a simple index."""
+    match = _INDEXED.match(name)
+    if not match or not _INDEX_TEXT.match(match.group("index")):
+        return None
+    return match.group("base"), sympy.sympify(match.group("index"), locals={c: sympy.Symbol(c) for c in
+                                                                            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"})
+
+
+def _index_text(index: sympy.Expr) -> str:
+    return sympy.sstr(index).replace(" ", "")
+
+
+def _at_index(value: sympy.Expr, variable: sympy.Symbol, index: sympy.Expr, context) -> sympy.Expr:
+    """``value`` (a definition at index ``variable``) at ``index``: every indexed name's index shifted."""
+    replaced = {}
+    at = index.xreplace({s: context.names.symbol(s.name) for s in index.free_symbols})  # the reader's own t
+    for symbol in value.free_symbols:
+        parsed = _index_of(symbol.name)
+        if symbol.name == variable.name:
+            replaced[symbol] = at  # \sigma_t = t / T: the index itself
+        elif parsed is not None and parsed[1].has(variable):
+            replaced[symbol] = context.names.symbol(f"{parsed[0]}_{{{_index_text(parsed[1].subs(variable, index))}}}")
+    return value.xreplace(replaced)
+
+
+def _recurrence(value: sympy.Expr, variable: sympy.Symbol):
+    """(operation, term at index k) of ``\\prod_{i=1}^{t} a_i`` or ``\\sum_{i=1}^{t} a_i`` (the upper limit the
+    definition's own index): the name at k is the one at k-1 times (plus) the term at k."""
+    if isinstance(value, (sympy.Product, sympy.Sum)) and len(value.limits) == 1:
+        dummy, low, high = value.limits[0]
+        if getattr(high, "name", None) == variable.name and low.is_Integer:
+            return ("product" if isinstance(value, sympy.Product) else "sum"), lambda k: value.function.subs(dummy, k)
+    return None
+
+
+def with_names(left, relation: str, right, context, check):
+    """A step that differs as read, checked again with the names the document defines at every index above it
+    (``\\alpha_t = 1 - \\beta_t``; ``\\bar\\alpha_t = \\prod_{i=1}^t \\alpha_i``, which makes ``\\bar\\alpha_t`` the
+    one at t-1 times ``\\alpha_t``; ``\\tilde\\beta_t = …``), at any distance: (result, definitions used), the
+    result None when none applies. The caller keeps a flag only when the step differs with them too."""
+    from derivspec.scan.steps import Side
+    from derivspec.scan.reader import DocumentReading
+
+    in_force = context.in_force
+    if in_force is None or not left.readable or not right.readable:
+        return None, ""
+    generic: dict = {}  # base -> (variable, value, reading) of a definition at every index
+    for name, readings in in_force.table.index(context).items():
+        parsed = _index_of(name)
+        above = [r for r in readings if r.definition.position < in_force.position and not r.parameters]
+        if parsed is None or not isinstance(parsed[1], sympy.Symbol) or not above:
+            continue
+        if len({sympy.srepr(r.value) for r in readings if not r.parameters}) != 1:
+            continue  # defined twice, differently: no one meaning
+        generic[parsed[0]] = (parsed[1], above[-1].value, above[-1])
+    if not generic:
+        return None, ""
+    used: list = []
+
+    def rewrite(expr: sympy.Expr) -> sympy.Expr:
+        for _ in range(_MAX_DEPTH):
+            lowest: dict = {}
+            for symbol in expr.free_symbols:
+                parsed = _index_of(symbol.name)
+                if parsed is not None and parsed[0] in generic:
+                    lowest.setdefault(parsed[0], []).append(parsed[1])
+            replaced = {}
+            for symbol in expr.free_symbols:
+                parsed = _index_of(symbol.name)
+                if parsed is None or parsed[0] not in generic:
+                    continue
+                variable, value, reading = generic[parsed[0]]
+                steps = _recurrence(value, variable)
+                if steps is not None:  # down to the lowest index the step writes, one factor at a time
+                    offsets = [parsed[1] - other for other in lowest[parsed[0]]]
+                    if not any(o.is_Integer and o > 0 for o in offsets):
+                        continue
+                    kind, term = steps
+                    below = context.names.symbol(f"{parsed[0]}_{{{_index_text(parsed[1] - 1)}}}")
+                    replaced[symbol] = below * term(parsed[1]) if kind == "product" else below + term(parsed[1])
+                else:
+                    replaced[symbol] = _at_index(value, variable, parsed[1], context)
+                if reading not in used:
+                    used.append(reading)
+            if not replaced:
+                break
+            expr = _family_names(expr.xreplace(replaced), context)
+        return expr
+
+    try:
+        new_left, new_right = rewrite(left.primary.expr), rewrite(right.primary.expr)
+    except Exception:
+        return None, ""
+    if not used:
+        return None, ""
+    result = check(Side(left.text, DocumentReading(new_left, left.primary.flags, left.primary.literals)), relation,
+                   Side(right.text, DocumentReading(new_right, right.primary.flags, right.primary.literals)),
+                   _without_scope(context), False)
+    return result, "; ".join(f"{r.definition.left} = {r.definition.right} (line {r.definition.line})" for r in used)
+
+
+def _family_names(expr: sympy.Expr, context) -> sympy.Expr:
+    """``\\alpha_{•}(t)`` (a term of an indexed family at one index) as the name ``\\alpha_{t}`` the step writes."""
+    def named(node):
+        index = node.args[0]
+        return context.names.symbol(node.func.__name__.replace("•", _index_text(index)))
+    return expr.replace(lambda n: isinstance(n, AppliedUndef) and "•" in n.func.__name__ and len(n.args) == 1
+                        and not n.args[0].free_symbols - {s for s in n.args[0].free_symbols if len(s.name) == 1},
+                        named)

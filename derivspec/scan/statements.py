@@ -423,6 +423,8 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
             if k == 0:  # a definition of a standard quantity: compared with the standard definition
                 result = conventions.judge(left, relation, right, context, statement.before, statement.after,
                                            result) or result
+            if result.verdict == "disagrees" or (result.verdict == "unchecked" and "different symbols" in result.reason):
+                result = _with_indexed_definitions(result, left, relation, right, context)
             if result.verdict == "disagrees" and state.equations and not result.with_equations:
                 result = _with_document_equations(result, left, relation, right, context, statement, state, k == 0)
             elif result.verdict == "unchecked" and state.equations and (
@@ -443,6 +445,27 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
                     if interval:
                         constraints[lhs] = interval
     return Outcome(statement, text, results)
+
+
+def _with_indexed_definitions(result: StepResult, left, relation: str, right, context: Context) -> StepResult:
+    """A step that differs as read (or names symbols the other side lacks), checked again with the names the
+    document defines at every index above it, at any distance (:func:`definitions.with_names`): proved with
+    them, it is proved; a flag stands only when it differs with them too."""
+    from derivspec.scan import definitions
+
+    again, used = definitions.with_names(left, relation, right, context, check_step)
+    if again is None:
+        return result
+    if again.verdict == "proved":
+        return StepResult(relation, left.text, right.text, "proved", again.kind,
+                          f"{again.reason} [with the document's definitions: {used}]", again.evidence)
+    if result.verdict != "disagrees":
+        return result
+    if again.verdict == "disagrees":
+        return dataclasses.replace(result, reason=f"{result.reason} [also with the document's definitions: {used}]")
+    return StepResult(relation, left.text, right.text, "unchecked", result.kind,
+                      f"differs as read, but not decided with the document's definitions {used}: {again.reason}",
+                      result.evidence)
 
 
 def _in_force(statement: Statement, state: DocumentState, clause: int):
