@@ -126,3 +126,4 @@ def test_a_restated_density_wrong_as_it_stands_is_still_flagged(tmp_path):
             "$$p(z \\mid x) = \\frac{p(x)}{p(x \\mid z) p(z)}$$\n")
     records = scan_text(tmp_path, text)
     assert [r.verdict for r in records] == ["proved", "disagrees"]
+

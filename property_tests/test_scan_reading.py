@@ -136,3 +136,16 @@ def test_a_letter_inside_a_command_name_is_not_read_as_a_subscripted_power():
     r"""\alpha^2_t: the power of \alpha_t, not of a letter inside the command."""
     value = read_document(r"\alpha^2_t", DocumentNames()).value()
     assert str(value) == r"\alpha_{t}**2"
+
+
+def test_a_factorial_is_read():
+    assert read(r"\frac{n!}{k!(n-k)!}").expr == sympy.factorial(sympy.Symbol("n", real=True)) / (
+        sympy.factorial(sympy.Symbol("k", real=True)) * sympy.factorial(sympy.Symbol("n", real=True) - sympy.Symbol("k", real=True)))
+    assert read(r"\frac{x^2}{2!} + 3!").expr == sympy.Symbol("x", real=True) ** 2 / 2 + 6
+
+
+def test_a_braced_name_takes_its_scripts_and_a_fraction_keeps_its_own():
+    assert str(read(r"{\mathbb{E}}_{p} [ x ]").expr) == str(read(r"\mathbb{E}_{p} [ x ]").expr)
+    assert read(r"{x}_i").expr == read("x_i").expr
+    with pytest.raises(FormulaError):  # \frac{a}{b}_x: the subscript does not become b's
+        read(r"\frac{a}{b}_{x}")

@@ -742,8 +742,8 @@ class _DocumentParser(_Parser):
                 for op in operations:
                     if op == "T":
                         value = value  # the 1x1 transpose
-            return self.power_scripts(value, key)
-        value = self.atom()
+            return self.power_scripts(self.apply_factorials(value, self.count_factorials()), key)
+        value = self.apply_factorials(self.atom(), self.count_factorials())  # 3!, (n - k)!
         if self.peek().text == "_" and self.peek().kind == "sym":
             # \|x\|_2, \|x\|_1: the norm's index
             if self.flags & {"norm"}:
@@ -1317,6 +1317,7 @@ def read_document(tex: str, names: DocumentNames, bare: frozenset = frozenset(),
     for char, name in _UNICODE_GREEK.items():
         tex = tex.replace(char, "\\" + name + " ")
     tex = unwrap_decorations(tex)
+    tex = _BRACED_NAME.sub(r"\1", tex)  # {\mathbb{E}}_{p}[…], {x}_i: a braced name takes its scripts as the name
     tex = _FONT_WORD.sub(r"\\mathrm{\1}", tex)  # \mathbb{KL}(p \| q), \mathsf{Var}: an operator's name, one word
     tex = re.sub(r"(?<![|])\|\|(?![|])|\\mid\s*\\mid(?![A-Za-z])", r"\\| ", tex)  # KL(p || q), KL(p \mid\mid q)
     parser = _DocumentParser(tex, names, bare, log_base=log_base, ambiguous=ambiguous, sigmoid=sigmoid)
@@ -1331,6 +1332,7 @@ def read_document(tex: str, names: DocumentNames, bare: frozenset = frozenset(),
     return DocumentReading(value, frozenset(parser.flags), dict(parser.literals), frozenset(parser.used))
 
 
+_BRACED_NAME = re.compile(r"(?<![\\A-Za-z_^}\]])\{\s*((?:\\[A-Za-z]+\s*(?:\{\s*[A-Za-z]\s*\})?)|[A-Za-z])\s*\}(?=\s*[_^])")
 _FONT_WORD = re.compile(r"\\(?:mathbb|mathsf|mathbf)\s*\{\s*([A-Z][A-Za-z]+)\s*\}")
 _INCREMENT = re.compile(r"\\[Dd]elta\s*(?:[A-Za-z](?![A-Za-z])|\\[a-z]+(?![A-Za-z]))")
 
