@@ -505,6 +505,11 @@ class _Parser:
                     rhs = checked_power(rhs, sympy.Integer(-1))
                 factors.append(rhs)
             elif self.starts_factor(token):
+                before = self.tokens[self.index - 1] if self.index > 0 else None
+                if token.kind == "num" and before is not None and before.kind == "num" \
+                        and token.pos > before.pos + len(before.text):  # "1 \; 0" (y^23 is y^2 times 3)
+                    raise self.error(token, "two numbers side by side (a vector or a list?): write a product "
+                                            "with \\cdot or \\times")
                 factors.append(self.factor())
             else:
                 return checked_multiply(factors) if len(factors) > 1 else factors[0]

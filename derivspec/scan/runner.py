@@ -127,6 +127,7 @@ def prepare(path, name: str | None = None, known: bool = True, seconds: float | 
     # the names the document uses as densities, any letter (scope.py): in force for the passes below and,
     # through the state, for every statement's check
     state.densities = density_names((s.text for s in statements), text)
+    state.upper_indices = scope.upper_index_names(s.text for s in statements)  # v^i: a component, not a power
     state.lecture = lecture
     state.unclosed = unclosed
     with scope.densities(state.densities):

@@ -174,3 +174,22 @@ def densities(names: frozenset | None):
         yield
     finally:
         _CURRENT.reset(token)
+
+
+# -- upper indices: v^i a component, not a power ----------------------------------------------------------------
+
+_SUM_INDEX = re.compile(r"\\sum\s*_\s*\{?\s*([a-z])\b")
+_SUPERSCRIPT = r"(\\?[A-Za-z]+)\s*\^\s*\{?\s*"
+_UPPER_LISTED = re.compile(_SUPERSCRIPT + r"1\s*\}?\s*[,=]\s*(?:\\[lc]?dots\s*[,=]\s*)?\1\s*\^\s*\{?\s*(?:2|n|N|d|k)\b")
+
+
+def upper_index_names(statements) -> frozenset:
+    """Names the document writes with upper indices (``v^i`` summed over i, ``x^1, x^2, …``, ``x^1 = \\dots = x^n``):
+    there a superscript may be a component's index, so ``x^1 = x^2`` reads two ways and is never flagged."""
+    found = set()
+    for text in statements:
+        for match in _UPPER_LISTED.finditer(text):
+            found.add(match.group(1))
+        for index in set(_SUM_INDEX.findall(text)):
+            found |= {m.group(1) for m in re.finditer(_SUPERSCRIPT + re.escape(index) + r"\b", text)}
+    return frozenset(found)

@@ -160,6 +160,7 @@ class DocumentState:
     mixture: object = None  # mixture_em.Mixture: a mixture's responsibilities and their totals defined
     gan_game: object = None  # gan_optimum.document_game: a discriminator spoken of, the densities' roles
     in_force: object = None  # definitions.Definitions: every clause that may define a name, in reading order
+    upper_indices: frozenset = frozenset()  # names the document writes with upper indices (scope.upper_index_names)
 
 
 @dataclass
@@ -400,7 +401,8 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
                                                  if abs(line - statement.lines[0]) <= NEARBY_LINES),
                           entropy_letters=tuple((letter, line) for letter, line in state.entropy_letters
                                                 if line <= statement.lines[0]),
-                          in_force=_in_force(statement, state, relational.index(clause)))
+                          in_force=_in_force(statement, state, relational.index(clause)),
+                          upper_indices=state.upper_indices)
         sides = [read_side(s, context) for s in sides_text]
         for k, relation in enumerate(clause.relations):
             left, right = sides[k], sides[k + 1]
@@ -468,6 +470,21 @@ def _with_indexed_definitions(result: StepResult, left, relation: str, right, co
                       result.evidence)
 
 
+def _one_unknown_equals_a_number(left: str, right: str, types) -> bool:
+    r"""``\|v\| = 1``, ``v^\top v = 1``: one side a number, the other about one vector or matrix only -- an
+    equation in one unknown (a unit vector, a normalisation), a condition on it, not an identity."""
+    number = re.compile(r"^\s*-?\d+(?:\.\d+)?\s*$")
+    for constant, other in ((left, right), (right, left)):
+        if number.match(constant):
+            pattern = lambda name: r"(?<![A-Za-z\\])" + re.escape(name) + r"(?![A-Za-z])"  # noqa: E731
+            mentioned = [name for name in types.matrices | types.vectors if re.search(pattern(name), other)]
+            if len(mentioned) != 1:
+                return False
+            rest = re.sub(r"\\[A-Za-z]+", " ", re.sub(pattern(mentioned[0]), " ", other))
+            return set(re.findall(r"[A-Za-z]", rest)) <= {"T"}  # nothing else: v^T v, \|v\|_2
+    return False
+
+
 def _in_force(statement: Statement, state: DocumentState, clause: int):
     """The document's definitions in force at this clause (:mod:`derivspec.scan.definitions`), or None."""
     order = state.order.get((statement.lines, statement.text))
@@ -493,7 +510,8 @@ def _check_typed(statement: Statement, text: str, clauses, state: DocumentState)
             left, right = clause.sides[k], clause.sides[k + 1]
             if not left.strip() or not right.strip():
                 continue
-            if relation == "=" and (condition_prose or implication or "0" in (left.strip(), right.strip())):
+            if relation == "=" and (condition_prose or implication or "0" in (left.strip(), right.strip())
+                                    or _one_unknown_equals_a_number(left, right, state.types)):
                 results.append(StepResult(relation, left, right, "unchecked", "chain",
                                           "vectors and matrices: an equation being solved or a condition (set to zero, "
                                           "'hence', 'if'), not an identity"))

@@ -134,6 +134,7 @@ class Context:
     beta_model: object = None  # theta ~ Beta(a, b) over Bernoulli data declared (conjugate_map.py)
     mc_estimators: tuple = ()  # means of n draws the document defines (monte_carlo.document_estimators)
     in_force: object = None  # definitions.InForce: the document's definitions in force at this clause
+    upper_indices: frozenset = frozenset()  # names written with upper indices (scope.upper_index_names)
 
 
 _TRUNCATED = re.compile(r"^\s*(-?\s*\d+\.\d+)\s*(?:\\ldots|\\dots|\\cdots|\.\.\.)\s*$")
@@ -350,6 +351,12 @@ def check_step(left: Side, relation: str, right: Side, context: Context, first: 
         found = dataclasses.replace(found, verdict="unchecked", reason=(
             f"{'holds' if found.verdict == 'proved' else 'differs'} reading Δx as Δ times x, but Δx may be one name "
             "(an increment, (Δx)^2 = Δx^2): the readings are not both decided"))
+    upper = [n for n in context.upper_indices if re.search(r"(?<![\\A-Za-z])" + re.escape(n) + r"\s*\^\s*\{?\s*\d",
+                                                           left.text + " " + right.text)]
+    if found.verdict == "disagrees" and upper:  # x^1 = x^2 where the document writes v^i: components, or powers
+        found = dataclasses.replace(found, verdict="unchecked", reason=(
+            f"differs reading {upper[0]}^1, {upper[0]}^2 as powers, but the document writes {upper[0]} with upper indices "
+            "(components): the readings are not both decided"))
     # a flag needs every reading: an unknown macro has no fixed one (events.py reads every command it accepts)
     if found.verdict == "disagrees" and macros and not found.on_atoms:
         found = dataclasses.replace(found, verdict="unchecked", reason=(
