@@ -127,3 +127,11 @@ def test_a_restated_density_wrong_as_it_stands_is_still_flagged(tmp_path):
     records = scan_text(tmp_path, text)
     assert [r.verdict for r in records] == ["proved", "disagrees"]
 
+
+
+def test_a_line_after_a_wrong_formula_does_not_make_it_unflagged(tmp_path):
+    text = ("# I\n\nLet $f(x) = x^3$.\n\n$$\\frac{df}{dx} = 2x^2$$\n\nTo repeat, $f(x) = x^3$, and so\n\n"
+            "$$\\frac{df}{dx} = 3x^2$$\n")
+    records = scan_text(tmp_path, text)
+    assert _steps(records, r"\frac{df}{dx} = 2x^2")["verdict"] == "disagrees"   # the later lines change nothing
+    assert _steps(records, r"\frac{df}{dx} = 3x^2")["verdict"] == "proved"

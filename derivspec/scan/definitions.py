@@ -75,25 +75,27 @@ class Definitions:
     entries: list = field(default_factory=list)
     _index: dict | None = None
 
+    read: object = None  # (text, context) -> a side as read (steps.read_side), given by the caller
+
     def index(self, context) -> dict:
         """name -> [Reading] in reading order (read once, with the context's names)."""
         if self._index is None:
-            from derivspec.scan.steps import Context, read_side
+            import dataclasses
 
             index: dict = {}
             for entry in self.entries:
-                local = Context(context.names, entry.bare, context.log_base)
-                reading = _reading(entry, read_side(entry.left, local), read_side(entry.right, local))
+                local = dataclasses.replace(context, bare=entry.bare, in_force=None)
+                reading = _reading(entry, self.read(entry.left, local), self.read(entry.right, local))
                 if reading is not None:
                     index.setdefault(reading.name, []).append(reading)
             self._index = index
         return self._index
 
 
-def collect(split) -> Definitions:
-    """Every clause of the document that may define a name (the text only; read at first use)."""
+def collect(split, clean, read) -> Definitions:
+    """Every clause of the document that may define a name (the text only; read at first use with ``read``;
+    ``clean``: a statement's math as the checks see it)."""
     from derivspec.scan.reader import bare_names
-    from derivspec.scan.statements import clean
 
     entries = []
     for order, (statement, clauses) in enumerate(split):
@@ -111,7 +113,7 @@ def collect(split) -> Definitions:
                 bare = bare_names(clean(statement))
             condition = conditional or bool(classify.condition_of_clause(clause.before, clause.after, False, ""))
             entries.append(Definition((order, number), statement.lines[0], left, right, bare, condition))
-    return Definitions(entries)
+    return Definitions(entries, read=read)
 
 
 def _plain(name: str) -> bool:
@@ -170,9 +172,13 @@ class InForce:
         return found[-1] if found else None
 
     def others(self, reading: Reading, context) -> list[Reading]:
-        """The name's other definitions anywhere in the document (not at this clause)."""
+        """The name's other definitions anywhere in the document (not at this clause), with another value: the
+        same definition written again later is no second meaning."""
         return [r for r in self.table.index(context).get(reading.name, ())
-                if r is not reading and r.definition.position != self.position]
+                if r is not reading and r.definition.position != self.position and r.parameters == reading.parameters
+                and not _same(r.value, reading.value)] + [
+            r for r in self.table.index(context).get(reading.name, ())
+            if r.parameters != reading.parameters and not r.exact]
 
     def _use(self, reading: Reading) -> None:
         if reading not in self.used:
@@ -276,13 +282,25 @@ def restated(left, context) -> Reading | None:
     return None
 
 
-def judge(left, relation: str, right, context, first: bool, check):
-    """The step judged with the definitions in force (``check``: the ordinary step check, run on the unfolded
-    sides -- both, the left only, the right only -- under each reading of the right side); None when no
-    definition applies. Proved if one way proves it; flagged only if every way differs."""
-    from derivspec.scan.steps import Side, StepResult
-    from derivspec.scan.reader import DocumentReading
+@dataclass(frozen=True)
+class Judged:
+    """A step's verdict from the definitions in force (the caller makes it a StepResult)."""
 
+    verdict: str
+    kind: str
+    reason: str
+    evidence: str = ""
+    category: str = ""
+    label: bool = False
+    correct: str = ""
+
+
+def judge(left, relation: str, right, context, first: bool, check, plain) -> Judged | None:
+    """The step judged with the definitions in force; None when no definition applies. ``check(left, reading,
+    right)``: the ordinary check of the step with these sides (the right side's ``reading`` gives its flags),
+    run on the unfolded sides -- both, the left only, the right only -- under each reading of the right side;
+    ``plain()``: the step checked as written. Proved if one way proves it; flagged only if every reading
+    differs with both sides unfolded."""
     in_force = context.in_force
     if in_force is None or relation not in ("=", "≤", "≥", "<", ">"):
         return None
@@ -323,9 +341,7 @@ def judge(left, relation: str, right, context, first: bool, check):
         if key in seen or (way_left is left.primary.expr and way_right is reading.expr):
             continue
         seen.add(key)
-        found = check(Side(left.text, DocumentReading(way_left, left.primary.flags, left.primary.literals)), relation,
-                      Side(right.text, DocumentReading(way_right, reading.flags, reading.literals)),
-                      _without_scope(context), False)
+        found = check(way_left, reading, way_right)
         results.append((found, reading, way_left, way_right, full))
         if found.verdict == "proved":
             break
@@ -334,21 +350,20 @@ def judge(left, relation: str, right, context, first: bool, check):
     used = "; ".join(f"{r.definition.left} = {r.definition.right} (line {r.definition.line})" for r in session.used)
     proved = [(r, reading) for r, reading, _, _, _ in results if r.verdict == "proved"]
     if proved and own is not None and _same(own.value, proved[0][1].value()):
-        if check(left, relation, right, _without_scope(context), first).verdict == "proved":
+        if plain().verdict == "proved":
             return None  # Bayes' rule restated: proved as it stands, by the ordinary path
-        return StepResult(relation, left.text, right.text, "unchecked", "chain",
-                          f"restates the document's definition {used}: a definition, not a proof", category="definition",
-                          label=True)
+        return Judged("unchecked", "chain", f"restates the document's definition {used}: a definition, not a proof",
+                      category="definition", label=True)
     if proved:
-        if check(left, relation, right, _without_scope(context), first).verdict == "proved":
+        if plain().verdict == "proved":
             return None  # proved as written: the ordinary path says so, without the definitions
         result = proved[0][0]
-        return StepResult(relation, left.text, right.text, "proved", result.kind,
-                          f"{result.reason} [with the document's definitions: {used}]", result.evidence)
+        return Judged("proved", result.kind, f"{result.reason} [with the document's definitions: {used}]",
+                      result.evidence)
     full = [r for r in results if r[4]]  # the other ways only rewrite part of the step: they can prove, not flag
     if len(full) != len(readings) or not all(r[0].verdict == "disagrees" for r in full):
         return None  # a reading the check cannot decide with the definitions: nothing from them
-    if check(left, relation, right, _without_scope(context), first).verdict in ("proved", "disagrees"):
+    if plain().verdict in ("proved", "disagrees"):
         return None  # decided as it stands (true, or wrong for every distribution): the ordinary path says so
     result, _, unfolded_left, _, _ = full[0]
     if own is not None and _NEW_EXAMPLE.search(context.lead_in or ""):
@@ -368,11 +383,11 @@ def judge(left, relation: str, right, context, first: bool, check):
         why = (f"differs with the document's definitions {used}, but the right side uses quantities the "
                "definitions do not (a dependence stated in words?): not flagged")
     if why:  # a restated name differing is a new definition of it: classed so, as before
-        return StepResult(relation, left.text, right.text, "unchecked", "chain", why, result.evidence,
-                          category="definition" if own is not None else "identity", label=own is not None)
+        return Judged("unchecked", "chain", why, result.evidence, category="definition" if own is not None else "identity",
+                      label=own is not None)
     correct = _latex(sympy.simplify(unfolded_left)) if own is None and not unfolded_left.has(AppliedUndef) else ""
-    return StepResult(relation, left.text, right.text, "disagrees", result.kind,
-                      f"{result.reason} [with the document's definitions: {used}]", result.evidence, correct=correct)
+    return Judged("disagrees", result.kind, f"{result.reason} [with the document's definitions: {used}]",
+                  result.evidence, correct=correct)
 
 
 def _named(session: InForce, expr: sympy.Expr) -> sympy.Expr:
@@ -412,7 +427,8 @@ def _new_quantities(used: list, unfolded_left, right) -> bool:
     return bool(extra) or bool(right.atoms(AppliedUndef) - unfolded_left.atoms(AppliedUndef))
 
 
-def _without_scope(context):
+def without_scope(context):
+    """The context without the definitions (a check of sides they were already applied to)."""
     import dataclasses
 
     return dataclasses.replace(context, in_force=None, chain=True)
@@ -460,14 +476,12 @@ def _recurrence(value: sympy.Expr, variable: sympy.Symbol):
     return None
 
 
-def with_names(left, relation: str, right, context, check):
+def with_names(left, right, context, check):
     """A step that differs as read, checked again with the names the document defines at every index above it
     (``\\alpha_t = 1 - \\beta_t``; ``\\bar\\alpha_t = \\prod_{i=1}^t \\alpha_i``, which makes ``\\bar\\alpha_t`` the
     one at t-1 times ``\\alpha_t``; ``\\tilde\\beta_t = …``), at any distance: (result, definitions used), the
-    result None when none applies. The caller keeps a flag only when the step differs with them too."""
-    from derivspec.scan.steps import Side
-    from derivspec.scan.reader import DocumentReading
-
+    result None when none applies (``check(left, right)``: the ordinary check with these sides). The caller keeps a
+    flag only when the step differs with them too."""
     in_force = context.in_force
     if in_force is None or not left.readable or not right.readable:
         return None, ""
@@ -520,9 +534,7 @@ def with_names(left, relation: str, right, context, check):
         return None, ""
     if not used:
         return None, ""
-    result = check(Side(left.text, DocumentReading(new_left, left.primary.flags, left.primary.literals)), relation,
-                   Side(right.text, DocumentReading(new_right, right.primary.flags, right.primary.literals)),
-                   _without_scope(context), False)
+    result = check(new_left, new_right)
     return result, "; ".join(f"{r.definition.left} = {r.definition.right} (line {r.definition.line})" for r in used)
 
 

@@ -38,6 +38,7 @@ from derivspec.scan.matrices import document_types
 from derivspec.scan.probability import document_families
 from derivspec.scan.extract import Statement, extract, file_suppression, load_lecture
 from derivspec.scan.records import Record, record_from_steps
+from derivspec.scan.steps import read_side
 from derivspec.scan.statements import (STATEMENT_SECONDS, DocumentState, check_statement, clean, document_conventions,
                                       document_equations, document_notations,
                                       relational_clauses)
@@ -160,7 +161,7 @@ def _document_passes(path, text: str, relational: list, state, known: bool, decl
         text, [side for _, clauses in split for c in clauses or [] for side in c.sides])
     state.types = document_types(text)  # read before any check: which names are matrices and vectors
     state.equations = document_equations(split)  # name = value, in force near where it is stated
-    state.in_force = definitions.collect(split)  # F(u) = …, L = …: in force below, at any distance
+    state.in_force = definitions.collect(split, clean, read_side)  # F(u) = …, L = …: in force below, at any distance
     state.order = {(s.lines, s.text): i for i, s in enumerate(relational)}
     if declared is not None:
         _declare(state, declared)

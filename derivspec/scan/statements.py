@@ -22,12 +22,12 @@ import sympy
 
 from derivspec.core import symbolic
 from derivspec.scan.clauses import split_clauses
-from derivspec.scan.reader import DocumentNames, bare_names, unwrap_decorations
+from derivspec.scan.reader import DocumentNames, DocumentReading, bare_names, unwrap_decorations
 from derivspec.scan import algebra, claim_readings, classify, conventions, linear_gaussian, scope
 from derivspec.scan import steps as step_checks
 from derivspec.scan.density import check_density
 from derivspec.scan.extract import Statement
-from derivspec.scan.steps import Context, StepResult, check_step, read_side
+from derivspec.scan.steps import Context, Side, StepResult, check_step, read_side
 
 STATEMENT_SECONDS = 8.0
 NEARBY_LINES = 6  # a definition stated this many lines before or after a statement is near it (where m_i = …)
@@ -455,7 +455,13 @@ def _with_indexed_definitions(result: StepResult, left, relation: str, right, co
     them, it is proved; a flag stands only when it differs with them too."""
     from derivspec.scan import definitions
 
-    again, used = definitions.with_names(left, relation, right, context, check_step)
+    def check(left_expr, right_expr) -> StepResult:
+        return check_step(Side(left.text, DocumentReading(left_expr, left.primary.flags, left.primary.literals)),
+                          relation, Side(right.text, DocumentReading(right_expr, right.primary.flags,
+                                                                     right.primary.literals)),
+                          definitions.without_scope(context), False)
+
+    again, used = definitions.with_names(left, right, context, check)
     if again is None:
         return result
     if again.verdict == "proved":

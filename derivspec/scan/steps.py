@@ -400,9 +400,7 @@ def _check_step(left: Side, relation: str, right: Side, context: Context, first:
     if condition:
         return unjudged(condition, label=relation != "=")
     if context.in_force is not None:  # a name the document defined above: the scope computes it
-        from derivspec.scan import definitions
-
-        judged = definitions.judge(left, relation, right, context, first, _check_step)
+        judged = _with_definitions(left, relation, right, context, first)
         if judged is not None:
             return judged
     a, b = _values(left.primary, context), _values(right.primary, context)
@@ -450,6 +448,25 @@ def _check_step(left: Side, relation: str, right: Side, context: Context, first:
     if relation == "∝":
         return check_proportional(left, right, context)
     return check_symbolic(left, relation, right, context, first)
+
+
+def _with_definitions(left: Side, relation: str, right: Side, context: Context, first: bool) -> StepResult | None:
+    """The step judged with the document's definitions in force (:mod:`derivspec.scan.definitions`), or None."""
+    from derivspec.scan import definitions
+
+    bare = definitions.without_scope(context)
+
+    def check(left_expr, reading, right_expr) -> StepResult:
+        return _check_step(Side(left.text, DocumentReading(left_expr, left.primary.flags, left.primary.literals)),
+                           relation, Side(right.text, DocumentReading(right_expr, reading.flags, reading.literals)),
+                           bare, False)
+
+    judged = definitions.judge(left, relation, right, context, first, check,
+                               lambda: _check_step(left, relation, right, bare, first))
+    if judged is None:
+        return None
+    return StepResult(relation, left.text, right.text, judged.verdict, judged.kind, judged.reason, judged.evidence,
+                      correct=judged.correct, label=judged.label, category=judged.category)
 
 
 def standard_quantity(side: Side, context: Context) -> bool:
