@@ -43,7 +43,7 @@ from sympy.core.function import AppliedUndef
 from derivspec.core import symbolic
 from derivspec.core.errors import FormulaError
 from derivspec.scan.reader import DocumentNames, DocumentReading, read_document
-from derivspec.scan import (algebra, classify, events, finite_sums, functions, information, leibniz, optimum,
+from derivspec.scan import (algebra, classify, events, finite_sums, functions, information, instances, leibniz, optimum,
                             parameter_derivatives, probability, gaussian_log_density)
 
 CHECKED_RELATIONS = ("=", "≈", "≤", "≥", "<", ">", "∝")
@@ -432,6 +432,11 @@ def _check_step(left: Side, relation: str, right: Side, context: Context, first:
         if named not in b.free_symbols and not (algebra.is_opaque_function(named) and b.has(named)):
             fresh = isinstance(named, sympy.Symbol) and not named.name.startswith("⟦")
             label = unjudged(classify.definition(left.text, fresh), label=True)
+            if _at_a_point(named) and not context.concrete:  # f(x + h) = f(x) + h f'(x) + …: about f, not naming
+                on_instances = instances.judge(a, relation, b, context, context.prose)
+                if on_instances is not None:
+                    verdict, reason, evidence = on_instances
+                    return result(verdict, "chain", reason, evidence)
             if not standard_quantity(left, context) or _numeric(b) or "⟦const⟧" in {s.name for s in b.free_symbols}:
                 return label
             # a quantity with one meaning (Var, Cov, KL, H(Y | X), mu_X): decided when the rewrites
@@ -467,6 +472,12 @@ def _with_definitions(left: Side, relation: str, right: Side, context: Context, 
         return None
     return StepResult(relation, left.text, right.text, judged.verdict, judged.kind, judged.reason, judged.evidence,
                       correct=judged.correct, label=judged.label, category=judged.category)
+
+
+def _at_a_point(named) -> bool:
+    """An undefined function applied at something other than its variables (``f(x + h)``): a left side
+    that does not name a new quantity when the right side speaks of the same function."""
+    return isinstance(named, AppliedUndef) and not all(isinstance(a, sympy.Symbol) for a in named.args)
 
 
 def standard_quantity(side: Side, context: Context) -> bool:
@@ -907,6 +918,14 @@ def check_symbolic(left: Side, relation: str, right: Side, context: Context, fir
         gaussian = _with_gaussian_log_densities(left, relation, right, context, first)
         if gaussian is not None:
             return gaussian
+    if found.verdict == "unchecked" and not context.concrete and relation == "=" and left.readable and right.readable:
+        a, b = _values(left.primary, context), _values(right.primary, context)
+        on_instances = instances.judge(a, relation, b, context, context.prose)
+        functions = (instances.undefined(a, context) or set()) | (instances.undefined(b, context) or set())
+        if on_instances is not None and (not (left.variants or right.variants)
+                                         or functions <= instances.differentiated(a) | instances.differentiated(b)):
+            verdict, reason, evidence = on_instances
+            return StepResult(relation, left.text, right.text, verdict, "chain", reason, evidence)
     if found.verdict == "unchecked" and not context.concrete:
         return (_with_concrete_functions(left, relation, right, context, first)
                 or _with_sums_written_out(left, relation, right, context, first) or found)
