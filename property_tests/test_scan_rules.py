@@ -258,19 +258,23 @@ def test_a_function_defined_in_an_earlier_display_is_used(tmp_path, later, expec
     # defined twice, differently: ambiguous, not used
     LIKELIHOOD + r"$$P(D \mid \theta) = \prod_{i=1}^{N} Q(y_i)$$" + "\n\n"
     r"$$\log P(D \mid \theta) = -\sum_{i=1}^{N} \log P(y_i \mid u_i, \theta)$$",
-    # too far from its definition (another section may use the name otherwise)
-    LIKELIHOOD + "text\n\n" * 70 + r"$$\log P(D \mid \theta) = -\sum_{i=1}^{N} \log P(y_i \mid u_i, \theta)$$",
     # used before it is defined
     r"$$\log P(D \mid \theta) = -\sum_{i=1}^{N} \log P(y_i \mid u_i, \theta)$$" + "\n\nwhere\n\n" + LIKELIHOOD,
     # a different function that only contains the name: \hat{P}(D | theta), \mathcal{P}(D | theta)
     LIKELIHOOD + r"$$\log \hat{P}(D \mid \theta) = -\sum_{i=1}^{N} \log P(y_i \mid u_i, \theta)$$" + "\n\n"
     r"$$\log \mathcal{P}(D \mid \theta) = -\sum_{i=1}^{N} \log P(y_i \mid u_i, \theta)$$",
-    # an approximate statement of the value is not a definition: the name is ambiguous
-    LIKELIHOOD + r"$$P(D \mid \theta) \approx 0.5$$" + "\n\n"
-    r"$$\log P(D \mid \theta) = -\sum_{i=1}^{N} \log P(y_i \mid u_i, \theta)$$",
 ])
 def test_definitions_the_rule_does_not_use(tmp_path, text):
     never_flagged(tmp_path, text + "\n")
+
+
+@pytest.mark.parametrize("between", [
+    "text\n\n" * 70,  # a definition stated anywhere above is in force (issue 42), however far
+    r"$$P(D \mid \theta) \approx 0.5$$" + "\n\n",  # a value stated of it is no second definition
+])
+def test_a_definition_far_above_or_beside_a_value_is_still_in_force(tmp_path, between):
+    text = LIKELIHOOD + between + r"$$\log P(D \mid \theta) = -\sum_{i=1}^{N} \log P(y_i \mid u_i, \theta)$$" + "\n"
+    assert verdict_of(tmp_path, text, r"\log P(D") == "disagrees"
 
 
 def test_only_a_log_probability_is_never_its_own_negative(tmp_path):

@@ -506,8 +506,8 @@ class _Parser:
                 factors.append(rhs)
             elif self.starts_factor(token):
                 before = self.tokens[self.index - 1] if self.index > 0 else None
-                if token.kind == "num" and before is not None and before.kind == "num" \
-                        and token.pos > before.pos + len(before.text):  # "1 \; 0" (y^23 is y^2 times 3)
+                if token.kind == "num" and before is not None and before.kind == "num" and factors[-1].is_Number \
+                        and token.pos > before.pos + len(before.text):  # "1 \; 0" (y^23 is y^2 times 3, σ^2 1 σ² times 1)
                     raise self.error(token, "two numbers side by side (a vector or a list?): write a product "
                                             "with \\cdot or \\times")
                 factors.append(self.factor())

@@ -466,6 +466,12 @@ def _at_index(value: sympy.Expr, variable: sympy.Symbol, index: sympy.Expr, cont
     return value.xreplace(replaced)
 
 
+def _shiftable(value: sympy.Expr, variable: sympy.Symbol) -> bool:
+    """A definition at index t that holds at t - 1 too as written: every name in it carries an index (or is
+    the index), none is a quantity of its own (``ε`` in ``x_t = √ᾱ_t x_0 + √(1 - ᾱ_t) ε`` is one draw)."""
+    return all(s.name == variable.name or _index_of(s.name) is not None for s in value.free_symbols)
+
+
 def _recurrence(value: sympy.Expr, variable: sympy.Symbol):
     """(operation, term at index k) of ``\\prod_{i=1}^{t} a_i`` or ``\\sum_{i=1}^{t} a_i`` (the upper limit the
     definition's own index): the name at k is the one at k-1 times (plus) the term at k."""
@@ -519,8 +525,10 @@ def with_names(left, right, context, check):
                     kind, term = steps
                     below = context.names.symbol(f"{parsed[0]}_{{{_index_text(parsed[1] - 1)}}}")
                     replaced[symbol] = below * term(parsed[1]) if kind == "product" else below + term(parsed[1])
-                else:
+                elif parsed[1] == variable or _shiftable(value, variable):
                     replaced[symbol] = _at_index(value, variable, parsed[1], context)
+                else:
+                    continue  # x_t = √ᾱ_t x_0 + √(1 - ᾱ_t) ε: ε is not x_{t-1}'s noise
                 if reading not in used:
                     used.append(reading)
             if not replaced:

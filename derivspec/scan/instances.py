@@ -8,14 +8,14 @@ A step about a function the lecture never defines -- the product rule ``\frac{d}
 * **Which names.** Any name applied as a function that the scope does not give a meaning: not a density
   (scope.py), not a function the document defines (definitions.py), not an operator the reader knows
   (E, KL, N carry brackets in their heads). No letter decides it.
-* **Instances.** Each such name becomes, in turn, the identity, a line ``2u + 1``, the exponential, a
-  cubic ``u^3 - 2u`` and ``\sin u + 2u`` (several arguments enter as ``u_1 + 2u_2 + …``); every name of
+* **Instances.** Each such name becomes, in turn, the identity, the lines ``2u + 1`` and ``1 - u``, the
+  exponential, a cubic ``u^3 - 2u`` and ``\sin u + 2u`` (several arguments enter as ``u_1 + 2u_2 + …``); every name of
   the step gets a different one in each assignment. Derivatives act on them (SymPy); ``O(h^k)`` is read
   as "up to order k in h" (the expansion in h agrees below order k).
 * **Verdicts.** Equal for every assignment at three exact rational points (50 digits): "holds on N
   instances", never ``proved``. Different for *every* assignment: a flag, with the concrete function and
   the point -- the simplest functions satisfy what a lecture may assume of f (linear, ``f' = f``,
-  ``f(x + y) = f(x)f(y)``, odd), so an assumed property never produces a flag. A step that only a line
+  ``f(x + y) = f(x)f(y)``, odd, ``f(a - b) = f(a) + b``), so an assumed property never produces a flag. A step that only a line
   satisfies (a second-order slip in a Taylor step, ``\frac{d}{dx}\log f = 1/f``) is flagged when it
   differentiates the functions (a rule of calculus, not a functional equation such as ``f(2x) = 2f(x)``),
   every nonlinear function fails and the text around states no property of the function. Anything else:
@@ -34,6 +34,7 @@ from derivspec.scan import scope
 FAMILIES = (  # (as shown, the function of one input)
     ("u", lambda u: u),
     ("2u + 1", lambda u: 2 * u + 1),
+    ("1 - u", lambda u: 1 - u),
     ("e^{u}", sympy.exp),
     ("u^3 - 2u", lambda u: u ** 3 - 2 * u),
     ("\\sin u + 2u", lambda u: sympy.sin(u) + 2 * u),
@@ -164,7 +165,7 @@ def judge(left: sympy.Expr, relation: str, right: sympy.Expr, context, prose: st
     if all(any(o) for o in outcomes):
         return "disagrees", (f"fails for every concrete function {who} tried ({tried}){order}: the step does "
                              "not hold for an arbitrary function"), shown[0]
-    lines = ("u", "2u + 1")
+    lines = ("u", "2u + 1", "1 - u")
     nonlinear = [k for k in range(len(FAMILIES))  # the assignments that give every function a nonlinear one
                  if all(FAMILIES[(k + i) % len(FAMILIES)][0] not in lines for i in range(len(functions)))]
     calculus = differentiated(left) | differentiated(right)  # a rule of calculus, not a functional equation

@@ -467,8 +467,8 @@ def _with_indexed_definitions(result: StepResult, left, relation: str, right, co
     if again.verdict == "proved":
         return StepResult(relation, left.text, right.text, "proved", again.kind,
                           f"{again.reason} [with the document's definitions: {used}]", again.evidence)
-    if result.verdict != "disagrees":
-        return result
+    if result.verdict != "disagrees" or result.kind == "known":
+        return result  # a known result's flag already reads the names as the claim defines them
     if again.verdict == "disagrees":
         return dataclasses.replace(result, reason=f"{result.reason} [also with the document's definitions: {used}]")
     return StepResult(relation, left.text, right.text, "unchecked", result.kind,
