@@ -56,6 +56,12 @@ def document_defined(text: str, sides) -> frozenset:
     return frozenset(found & LETTERS)
 
 
+def document_described(text: str) -> frozenset:
+    """Names of any letter the prose describes ("let $f$ be", "$f$ is", "$f(x)$ denotes"): a function the
+    document speaks of is a particular one, never given concrete instances (scan/instances.py)."""
+    return frozenset(m.group(1) for pattern in (_PROSE, _LET) for m in pattern.finditer(text))
+
+
 def free_function(*exprs, defined: frozenset = frozenset()) -> str | None:
     """The one function letter of ``exprs`` that may be any function, or None (no such letter,
     two letters, one the document defines, or an indefinite integral of it)."""

@@ -6,10 +6,12 @@ A step about a function the lecture never defines -- the product rule ``\frac{d}
 (DESIGN.md, "Scan": an undefined f gets several concrete functions):
 
 * **Which names.** Any name applied as a function that the scope does not give a meaning: not a density
-  (scope.py), not a function the document defines (definitions.py), not an operator the reader knows
-  (E, KL, N carry brackets in their heads). No letter decides it.
-* **Instances.** Each such name becomes, in turn, the identity, the lines ``2u + 1`` and ``1 - u``, the
-  exponential, a cubic ``u^3 - 2u`` and ``\sin u + 2u`` (several arguments enter as ``u_1 + 2u_2 + …``); every name of
+  (scope.py), not a function the document defines (definitions.py) or describes ("let $f$ be …"), not an
+  operator the reader knows (E, KL, N carry brackets in their heads). No letter decides it. The same
+  functions stand on both sides -- a rule for every function; ``\sigma(0) = 1/3`` or ``\nabla \log p(x) =
+  -(x - \mu)/\sigma^2`` is a value or a property of one particular function, and is left alone.
+* **Instances.** Each such name becomes, in turn, the identity, the lines ``2x + 1`` and ``1 - x``, the
+  exponential, a cubic ``x^3 - 2x`` and ``\sin x + 2x`` (several arguments enter as ``u_1 + 2u_2 + …``); every name of
   the step gets a different one in each assignment. Derivatives act on them (SymPy); ``O(h^k)`` is read
   as "up to order k in h" (the expansion in h agrees below order k).
 * **Verdicts.** Equal for every assignment at three exact rational points (50 digits): "holds on N
@@ -32,12 +34,12 @@ from sympy.core.function import AppliedUndef
 from derivspec.scan import scope
 
 FAMILIES = (  # (as shown, the function of one input)
-    ("u", lambda u: u),
-    ("2u + 1", lambda u: 2 * u + 1),
-    ("1 - u", lambda u: 1 - u),
-    ("e^{u}", sympy.exp),
-    ("u^3 - 2u", lambda u: u ** 3 - 2 * u),
-    ("\\sin u + 2u", lambda u: sympy.sin(u) + 2 * u),
+    ("x", lambda u: u),
+    ("2x + 1", lambda u: 2 * u + 1),
+    ("1 - x", lambda u: 1 - u),
+    ("e^{x}", sympy.exp),
+    ("x^3 - 2x", lambda u: u ** 3 - 2 * u),
+    ("\\sin x + 2x", lambda u: sympy.sin(u) + 2 * u),
 )
 POINTS = ((sympy.Rational(3, 7), sympy.Rational(-2, 5), sympy.Rational(5, 4)),
           (sympy.Rational(-5, 11), sympy.Rational(7, 9), sympy.Rational(1, 3)),
@@ -133,9 +135,14 @@ def judge(left: sympy.Expr, relation: str, right: sympy.Expr, context, prose: st
     functions = undefined(left, context), undefined(right, context)
     if functions[0] is None or functions[1] is None or not (functions[0] | functions[1]):
         return None
-    functions = sorted(functions[0] | functions[1])
+    if functions[0] != functions[1] or (context is not None and functions[0] & set(getattr(context, "described_functions", ()))):
+        # σ(0) = 1/3, ∇ log p(x) = -(x - μ)/σ², ∇ log q = ∇U: a value or a relation of particular functions, not a
+        # rule for every function; or a function the document describes ("let f be …")
+        return None
+    functions = sorted(functions[0])
     names = set(functions)
-    difference, orders = _orders(left - right)
+    (left, left_orders), (right, right_orders) = _orders(left), _orders(right)
+    difference, orders = left - right, left_orders + right_orders
     if len(orders) > 1 or any(s.name in names for s in difference.free_symbols):
         return None  # two orders, or a name also read as a number (g(x) as g times x): no one meaning
     variables = sorted(difference.free_symbols, key=lambda s: s.name)
@@ -145,17 +152,22 @@ def judge(left: sympy.Expr, relation: str, right: sympy.Expr, context, prose: st
     for k in range(len(FAMILIES)):
         chosen = {f: FAMILIES[(k + i) % len(FAMILIES)] for i, f in enumerate(functions)}
         try:
-            concrete = _instance(difference, chosen)
-            values = [_value(concrete, variables, point, orders) for point in POINTS]
+            sides = _instance(left, chosen), _instance(right, chosen)
+            values = [_value(sides[0] - sides[1], variables, point, orders) for point in POINTS]
         except Exception:
             return None
         if any(v is None for v in values):
             return None
         outcomes.append([abs(v) > _ZERO for v in values])
-        text = "; ".join(f"{f}(u) = {family[0]}" for f, family in chosen.items())
+        text = "; ".join(f"{f}(x) = {family[0]}" for f, family in chosen.items())
         at = next((i for i, differs in enumerate(outcomes[-1]) if differs), 0)
         point = ", ".join(f"{v.name} = {p}" for v, p in zip(variables, POINTS[at]))
-        shown.append(f"with {text}" + (f", at {point}" if point else "") + f": left - right = {sympy.N(values[at], 10)}")
+        if orders:
+            what = f"the terms below O({orders[0][0]}^{orders[0][1]}) of left - right = {sympy.N(values[at], 10)}"
+        else:
+            at_point = dict(zip(variables, POINTS[at]))
+            what = ", ".join(f"{name} = {sympy.N(side.xreplace(at_point), 10)}" for name, side in zip(("left", "right"), sides))
+        shown.append(f"with {text}: " + (f"at {point}, " if point else "") + what)
     tried = ", ".join(f"{family[0]}" for family in FAMILIES)
     who = ", ".join(sorted(names))
     order = f" up to O({orders[0][0]}^{orders[0][1]})" if orders else ""
@@ -165,7 +177,7 @@ def judge(left: sympy.Expr, relation: str, right: sympy.Expr, context, prose: st
     if all(any(o) for o in outcomes):
         return "disagrees", (f"fails for every concrete function {who} tried ({tried}){order}: the step does "
                              "not hold for an arbitrary function"), shown[0]
-    lines = ("u", "2u + 1", "1 - u")
+    lines = ("x", "2x + 1", "1 - x")
     nonlinear = [k for k in range(len(FAMILIES))  # the assignments that give every function a nonlinear one
                  if all(FAMILIES[(k + i) % len(FAMILIES)][0] not in lines for i in range(len(functions)))]
     calculus = differentiated(left) | differentiated(right)  # a rule of calculus, not a functional equation

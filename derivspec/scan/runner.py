@@ -26,7 +26,7 @@ from pathlib import Path
 
 from derivspec.core import limits, symbolic
 from derivspec.scan.classify import document_algorithms
-from derivspec.scan.functions import document_defined
+from derivspec.scan.functions import document_defined, document_described
 from derivspec.scan import (change_of_variables, conjugate_map, conventions, ddpm_kernel, events, gan_optimum,
                             likelihood_optimum, linear_gaussian, mixture_em, monte_carlo, normal_posterior,
                             reparameterised, softmax_gradient)
@@ -159,6 +159,7 @@ def _document_passes(path, text: str, relational: list, state, known: bool, decl
     split = relational_clauses(relational)  # every relational statement split once for the passes below
     state.defined_functions = document_defined(  # f(x) = ..., "let $f$ be": not arbitrary
         text, [side for _, clauses in split for c in clauses or [] for side in c.sides])
+    state.described_functions = document_described(text)  # "let $f$ be …": a particular function, any letter
     state.types = document_types(text)  # read before any check: which names are matrices and vectors
     state.equations = document_equations(split)  # name = value, in force near where it is stated
     state.in_force = definitions.collect(split, clean, read_side)  # F(u) = …, L = …: in force below, at any distance

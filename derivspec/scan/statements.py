@@ -161,6 +161,7 @@ class DocumentState:
     gan_game: object = None  # gan_optimum.document_game: a discriminator spoken of, the densities' roles
     in_force: object = None  # definitions.Definitions: every clause that may define a name, in reading order
     upper_indices: frozenset = frozenset()  # names the document writes with upper indices (scope.upper_index_names)
+    described_functions: frozenset = frozenset()  # names the prose describes (functions.document_described)
 
 
 @dataclass
@@ -402,7 +403,7 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
                           entropy_letters=tuple((letter, line) for letter, line in state.entropy_letters
                                                 if line <= statement.lines[0]),
                           in_force=_in_force(statement, state, relational.index(clause)),
-                          upper_indices=state.upper_indices)
+                          upper_indices=state.upper_indices, described_functions=state.described_functions)
         sides = [read_side(s, context) for s in sides_text]
         for k, relation in enumerate(clause.relations):
             left, right = sides[k], sides[k + 1]

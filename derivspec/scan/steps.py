@@ -135,6 +135,7 @@ class Context:
     mc_estimators: tuple = ()  # means of n draws the document defines (monte_carlo.document_estimators)
     in_force: object = None  # definitions.InForce: the document's definitions in force at this clause
     upper_indices: frozenset = frozenset()  # names written with upper indices (scope.upper_index_names)
+    described_functions: frozenset = frozenset()  # names the prose describes, any letter (functions.document_described)
 
 
 _TRUNCATED = re.compile(r"^\s*(-?\s*\d+\.\d+)\s*(?:\\ldots|\\dots|\\cdots|\.\.\.)\s*$")
