@@ -35,3 +35,12 @@ def test_a_property_assumed_of_the_function_is_not_flagged(tmp_path):
             "$$\\frac{d}{dx} f(x)^2 = 2 f(x) f'(x)$$\n")
     found = [r.to_json() for r in scan_text(tmp_path, text)]
     assert found[0]["verdict"] != "disagrees" and found[1]["verdict"] != "disagrees", found
+
+
+@pytest.mark.parametrize("display", [
+    r"\frac{df(x)}{dx} = \frac{f(x + h) - f(x)}{h}",            # a finite difference: an approximation
+    r"\frac{df(x)}{dx} = \frac{f(x + h) - f(x - h)}{2h}",
+    r"\phi(0) = \phi(1) = 0",                                  # values of one particular function
+])
+def test_approximations_and_values_are_not_flagged(tmp_path, display):
+    assert all(r.verdict != "disagrees" for r in scan_text(tmp_path, f"# N\n\n$${display}$$\n"))

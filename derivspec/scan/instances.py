@@ -20,7 +20,9 @@ A step about a function the lecture never defines -- the product rule ``\frac{d}
   ``f(x + y) = f(x)f(y)``, odd, ``f(a - b) = f(a) + b``), so an assumed property never produces a flag. A step that only a line
   satisfies (a second-order slip in a Taylor step, ``\frac{d}{dx}\log f = 1/f``) is flagged when it
   differentiates the functions (a rule of calculus, not a functional equation such as ``f(2x) = 2f(x)``),
-  every nonlinear function fails and the text around states no property of the function. Anything else:
+  every nonlinear function fails and the text around states no property of the function -- but not a
+  step exact for every line without an ``O(h^k)`` (``\frac{df}{dx} = \frac{f(x + h) - f(x)}{h}``: a finite
+  difference, an approximation). Values at numbers only (``\phi(0) = \phi(1)``) are no rule. Anything else:
   None.
 """
 
@@ -148,6 +150,9 @@ def judge(left: sympy.Expr, relation: str, right: sympy.Expr, context, prose: st
     variables = sorted(difference.free_symbols, key=lambda s: s.name)
     if len(variables) > len(POINTS[0]):
         return None
+    if not any(a.free_symbols for e in (left, right) for n in e.atoms(AppliedUndef) if _base(n.func.__name__) in names
+               for a in n.args):
+        return None  # \phi(0) = \phi(1): values of one particular function, not a rule for every argument
     outcomes, shown = [], []
     for k in range(len(FAMILIES)):
         chosen = {f: FAMILIES[(k + i) % len(FAMILIES)] for i, f in enumerate(functions)}
@@ -181,6 +186,9 @@ def judge(left: sympy.Expr, relation: str, right: sympy.Expr, context, prose: st
     nonlinear = [k for k in range(len(FAMILIES))  # the assignments that give every function a nonlinear one
                  if all(FAMILIES[(k + i) % len(FAMILIES)][0] not in lines for i in range(len(functions)))]
     calculus = differentiated(left) | differentiated(right)  # a rule of calculus, not a functional equation
+    exact_for_lines = not any(any(outcomes[k]) for k in range(len(FAMILIES)) if k not in nonlinear)
+    if exact_for_lines and not orders:
+        return None  # (f(x + h) - f(x))/h: exact for every line, an approximation of the derivative, not a slip
     if calculus and nonlinear and all(any(outcomes[k]) for k in nonlinear) and not _ASSUMED.search(prose):
         # a second-order slip vanishes for a line: with no property of the function stated, the
         # nonlinear functions decide
