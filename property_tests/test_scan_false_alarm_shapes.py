@@ -34,3 +34,12 @@ def test_two_numbers_side_by_side_are_a_list_not_a_product(tmp_path):
                                 "A slip: $1 = [1 \\cdot 0]$.\n")
     assert found[r"1 = [1 \; 0]"] == "unchecked" and found[r"2 = [0 \quad 1]"] == "unchecked"
     assert found[r"1 = [1 \cdot 0]"] == "disagrees"  # the twin: a product written as one
+
+
+def test_a_font_written_twice_is_the_same_name(tmp_path):
+    right = (r"- \| g(\mathbf{x}) - \mathbf{c} \|^2 = -g(\mathbf{\mathbf{x}})^{\top} g(\mathbf{x}) + "
+             r"2 \mathbf{c}^{\top} g(\mathbf{x}) - \mathbf{c}^{\top} \mathbf{c}")
+    found = [r.to_json() for r in scan_text(tmp_path, f"# N\n\n$${right}$$\n")]
+    assert found[0]["evidence_level"] == "holds on instances", found  # \mathbf{\mathbf{x}} is \mathbf{x}
+    scalar = r"- (g(x) - c)^2 = -g(x)^2 + c g(x) - c^2"  # the twin in scalars: a factor 2 dropped
+    assert _verdicts(tmp_path, f"# N\n\n$${scalar}$$\n")[scalar] == "disagrees"
