@@ -317,6 +317,8 @@ def judge(left, relation: str, right, context, first: bool, check, plain) -> Jud
             lefts = [unfolded_left, left.primary.expr]
         # (left, right reading, right, both sides unfolded fully): both, the left only, the right only
         ways = [(lefts[0], reading, _unfold_right(session, reading.expr, context), True) for reading in readings]
+        if not session.used:
+            return None  # no definition applies (most steps): the partial ways below would use none either
         for _, reading, unfolded_right, _ in list(ways):
             ways.append((lefts[0], reading, _named(session, reading.expr), False))
             if len(lefts) > 1:
@@ -332,8 +334,6 @@ def judge(left, relation: str, right, context, first: bool, check, plain) -> Jud
         if own is None:
             ways.append((left.primary.expr, right.primary, shallow_right, False))
     except Exception:  # a derivative SymPy cannot take, a substitution that fails: no meaning from the scope
-        return None
-    if not session.used:
         return None
     seen, results = set(), []
     for way_left, reading, way_right, full in ways:

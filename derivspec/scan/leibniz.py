@@ -93,6 +93,7 @@ def judge(left: sympy.Expr, relation: str, right: sympy.Expr, matrices: bool = F
     if inputs is None:
         return None
     names = sorted(inputs)
+    roots = sorted({v for v in inputs.values() if v not in inputs})  # the chain's first inputs
     differences, shown = [], []
     for k, point in enumerate(POINTS):
         chosen = {name: FUNCTIONS[(k + i) % len(FUNCTIONS)] for i, name in enumerate(names)}
@@ -100,7 +101,6 @@ def judge(left: sympy.Expr, relation: str, right: sympy.Expr, matrices: bool = F
         if None in values:
             return None
         differences.append(abs(values[0] - values[1]))
-        roots = sorted({v for v in inputs.values() if v not in inputs})
         shown.append("; ".join([f"{n} = {text.replace('u', inputs[n])}" for n, (text, _) in chosen.items()]
                                + [f"{r} = {point}" for r in roots])
                      + f": left = {sympy.N(values[0], 10)}, right = {sympy.N(values[1], 10)}")

@@ -353,8 +353,9 @@ def check_step(left: Side, relation: str, right: Side, context: Context, first: 
             f"{'holds' if found.verdict == 'proved' else 'differs'} reading Δx as Δ times x, but Δx may be one name "
             "(an increment, (Δx)^2 = Δx^2): the readings are not both decided"))
     upper = [n for n in context.upper_indices if re.search(r"(?<![\\A-Za-z])" + re.escape(n) + r"\s*\^\s*\{?\s*\d",
-                                                           left.text + " " + right.text)]
-    if found.verdict == "disagrees" and upper:  # x^1 = x^2 where the document writes v^i: components, or powers
+                                                           left.text + " " + right.text)] \
+        if found.verdict == "disagrees" else []  # searched for a flag only, not on every step
+    if upper:  # x^1 = x^2 where the document writes v^i: components, or powers
         found = dataclasses.replace(found, verdict="unchecked", reason=(
             f"differs reading {upper[0]}^1, {upper[0]}^2 as powers, but the document writes {upper[0]} with upper indices "
             "(components): the readings are not both decided"))
