@@ -43,3 +43,54 @@ def test_a_font_written_twice_is_the_same_name(tmp_path):
     assert found[0]["evidence_level"] == "holds on instances", found  # \mathbf{\mathbf{x}} is \mathbf{x}
     scalar = r"- (g(x) - c)^2 = -g(x)^2 + c g(x) - c^2"  # the twin in scalars: a factor 2 dropped
     assert _verdicts(tmp_path, f"# N\n\n$${scalar}$$\n")[scalar] == "disagrees"
+
+
+def test_a_statement_under_a_stated_condition_is_not_flagged(tmp_path):
+    """"When λ = 0 ..." -- the condition is in force for the statement it introduces: proved with it, and
+    the reason says it is a condition; the same statement for every λ is wrong."""
+    claim = r"L(w) + \lambda w^2 = L(w)"
+    [record] = [r for r in scan_text(tmp_path, f"# R\n\nWhen $\\lambda = 0$ the penalty vanishes:\n\n$${claim}$$\n")
+                if r.text.strip() == claim]
+    assert record.verdict == "proved" and "a condition stated there" in record.reason, record.reason
+    twin = _verdicts(tmp_path, f"# R\n\nFor every $\\lambda$ the penalty vanishes:\n\n$${claim}$$\n")
+    assert twin[claim] == "disagrees"
+
+
+@pytest.mark.parametrize("theta, mu", [(r"\theta", r"\mu"), (r"\eta", r"m")])
+def test_a_parameter_the_document_equated_is_used_and_a_slip_through_it_is_flagged(tmp_path, theta, mu):
+    """The document sets θ = μ; ½θ² = ½μ² then holds with it (no false alarm), and ½θ² = ¼μ² is
+    flagged with the definition named -- in any letters."""
+    lead = f"# E\n\nFor unit variance the natural parameter is the mean, ${theta} = {mu}$, and\n\n"
+    right = rf"A({theta}) = \frac{{1}}{{2}}{theta}^2 = \frac{{1}}{{2}}{mu}^2"
+    [record] = [r for r in scan_text(tmp_path, lead + f"$${right}$$\n") if r.text.strip() == right]
+    assert record.verdict == "proved" and f"{theta} = {mu}" in record.reason, record.reason
+    wrong = right.replace(r"\frac{1}{2}" + mu, r"\frac{1}{4}" + mu)
+    [flag] = [r for r in scan_text(tmp_path, lead + f"$${wrong}$$\n") if r.text.strip() == wrong]
+    assert flag.verdict == "disagrees" and f"{theta} = {mu}" in flag.reason, flag.reason
+
+
+def test_an_equivalence_class_is_notation_and_a_bracket_used_for_grouping_is_read(tmp_path):
+    """``[θ] = [θ + 2π]`` (classes of angles) is not an equation between numbers; a bracket inside a
+    side groups, and a slip there is flagged."""
+    classes = r"[\theta] = [\theta + 2\pi]"
+    assert _verdicts(tmp_path, f"# A\n\nAngles up to full turns:\n\n$${classes}$$\n")[classes] == "unchecked"
+    grouped = r"2[\theta + \pi] = 2\theta + \pi"
+    assert _verdicts(tmp_path, f"# A\n\nScaling:\n\n$${grouped}$$\n")[grouped] == "disagrees"
+
+
+@pytest.mark.parametrize("model, prior, m, d", [("p", r"\pi", "M", "D"), ("P", "g", r"\theta", "x")])
+def test_a_prior_written_with_its_own_letter_is_the_models_marginal(tmp_path, model, prior, m, d):
+    """"a prior probability π(M)": Bayes' rule and the sum rule written with π(M) are about one
+    distribution (π(M) its marginal), not two -- proved, never flagged; the sum rule with the
+    conditional turned round is flagged; π applied to two different arguments is not read as the prior."""
+    lead = f"# B\n\nEach ${m}$ has a prior probability ${prior}({m})$ and a likelihood ${model}({d} \\mid {m})$.\n\n"
+    bayes = rf"{model}({m} \mid {d}) = \frac{{{model}({d} \mid {m})\, {prior}({m})}}{{{model}({d})}}"
+    total = rf"{model}({d}) = \sum_{{{m}}} {model}({d} \mid {m})\, {prior}({m})"
+    turned = rf"{model}({d}) = \sum_{{{m}}} {model}({m} \mid {d})\, {prior}({m})"
+    mixed = rf"{model}({m} \mid {d}) = \frac{{{model}({d} \mid {m})\, {prior}({m})}}{{{prior}({d})}}"
+    records = {r.text.strip(): r for r in scan_text(tmp_path, lead + "".join(
+        f"$${s}$$\n\n" for s in (bayes, total, turned, mixed)))}
+    assert records[bayes].verdict == "proved" and "prior" in records[bayes].reason, records[bayes].reason
+    assert records[total].verdict == "proved"
+    assert records[turned].verdict == "disagrees" and "prior" in records[turned].reason
+    assert records[mixed].verdict != "proved"

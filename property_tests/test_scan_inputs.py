@@ -59,8 +59,9 @@ def test_a_notebook_is_its_markdown_cells_read_as_one_document(tmp_path, capsys)
     number = by_text["2 + 2 = 5"]
     assert number["cell"] == 4 and number["lines"] == [7, 7]
     alone = notebook(tmp_path / "alone.ipynb", ("markdown", f"$$\n{PRODUCT_INVERSE}\n$$"))
-    assert [r.verdict for r in scan_paths([alone], workers=0, progress=False)[0]] == ["proved"], \
-        "without the declaration the same statement is read with numbers"
+    [record] = scan_paths([alone], workers=0, progress=False)[0]
+    assert record.verdict == "unchecked" and "are numbers" in record.reason, \
+        "without the declaration A and B may be matrices: holds for numbers, no proof, no flag"
     assert main(["scan", str(path), "--jobs", "1"]) == 1
     assert "cell 4, line 4" in capsys.readouterr().out
 
@@ -193,7 +194,8 @@ def test_pyproject_settings_declare_matrices_for_every_lecture(tmp_path, capsys,
     lecture.write_text(f"Inverting a product: ${PRODUCT_INVERSE}$.\n", encoding="utf-8")
     monkeypatch.chdir(lecture.parent)
     code, data = scan_json(capsys, lecture)
-    assert code == 0 and data["statements"][0]["verdict"] == "proved" and data["meta"]["settings"] is None
+    assert code == 0 and data["statements"][0]["verdict"] == "unchecked" and data["meta"]["settings"] is None
+    assert "are numbers" in data["statements"][0]["reason"]  # untyped: may be matrices, so no proof
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n\n[tool.derivspec]\nmatrices = ["A", "B"]\n',
                                              encoding="utf-8")
     code, data = scan_json(capsys, lecture)  # found from the current folder upwards

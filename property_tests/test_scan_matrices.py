@@ -8,6 +8,8 @@ written for the test: it declares its matrices and vectors in prose, as lecture 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from derivspec.scan.matrices import document_types
@@ -154,3 +156,37 @@ def test_a_declaration_after_the_statement_does_not_type_it():
 def test_declarations_in_prose_type_names(declaration, matrices, vectors):
     types = document_types(declaration)
     assert matrices <= types.matrices and vectors <= types.vectors
+
+
+def _scan_then_declare(tmp_path, identities: list[str]) -> dict:
+    """The identities first, the sentence that makes A, B, C matrices after them ("where ...")."""
+    lines = ["# Probe", "", "Some algebra.", ""]
+    where = {}
+    for identity in identities:
+        where[len(lines) + 1] = identity
+        lines += [f"$$ {identity} $$", ""]
+    lines += [r"where $A, B, C \in \mathbb{R}^{n \times n}$ are invertible matrices.", ""]
+    path = tmp_path / "below.md"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return {where[r.lines[0]]: r for r in scan_path(path, workers=0, known=False, sources=False) if r.lines[0] in where}
+
+
+@pytest.mark.parametrize("where", ["nowhere", "below"])
+def test_no_false_matrix_identity_is_proved_untyped_or_typed_below(tmp_path, where):
+    """(AB)^{-1} = A^{-1}B^{-1} came out proved with commuting numbers when the document typed A, B only
+    below the formula, or not at all: capitals it inverts, transposes or takes det/tr of may be matrices."""
+    records = _scan(tmp_path, FALSE, "Some algebra.") if where == "nowhere" else _scan_then_declare(tmp_path, FALSE)
+    assert len(records) == len(FALSE)
+    operated = re.compile(r"\^\\top|\^\{-1\}|\\det|\\operatorname\{tr\}")  # says its letters may be matrices
+    proved = [text for text, r in records.items() if r.verdict == "proved" and (where == "below" or operated.search(text))]
+    assert not proved, f"false matrix identities proved: {proved}"
+    record = records[r"(AB)^{-1} = A^{-1}B^{-1}"]
+    assert record.verdict == "unchecked" and "matrices" in record.reason
+
+
+def test_true_identities_of_untyped_capitals_are_not_flagged(tmp_path):
+    records = _scan(tmp_path, TRUE, "Some algebra.")
+    flagged = [(text, r.reason) for text, r in records.items() if r.verdict == "disagrees"]
+    assert not flagged, f"true matrix identities flagged: {flagged}"
+    inverse = records[r"(AB)^{-1} = B^{-1}A^{-1}"]
+    assert inverse.verdict in ("proved", "unchecked")

@@ -152,6 +152,30 @@ def sets_or_events(left_text: str, right_text: str) -> Classification | None:
     return None
 
 
+def _one_bracket(text: str) -> bool:
+    """The whole side is one square bracket: ``[\\theta]``, ``\\left[x + 2\\pi\\right]_\\sim``."""
+    text = re.sub(r"\\(?:left|right|big|Big|bigg|Bigg)\b", "", text).strip()
+    text = re.sub(r"(?:_\{[^{}]*\}|_\S)$", "", text).strip()
+    if not (text.startswith("[") and text.endswith("]")):
+        return False
+    depth = 0
+    for position, char in enumerate(text):
+        depth += (char == "[") - (char == "]")
+        if depth == 0 and position < len(text) - 1:
+            return False  # [a] + [b]: two brackets
+    return True
+
+
+def bracket_notation(left_text: str, right_text: str) -> Classification | None:
+    """``[\\theta] = [\\theta + 2\\pi]``: a side that is one square bracket is notation (an equivalence
+    class, a floor, an Iverson bracket, a concentration) -- nobody groups a whole side."""
+    if any(_one_bracket(t) and re.search(r"[A-Za-z]", re.sub(r"\\(?:cdot|times|left|right|[,;:!]|quad)", "", t))
+           for t in (left_text, right_text)):  # [1 \cdot 0]: numbers in brackets are still a product
+        return Classification("distribution or set", "a side written as one square bracket is notation (an equivalence class, "
+                                          "a floor, an Iverson bracket), not grouping: not checked")
+    return None
+
+
 def stationarity(left_text: str, right_text: str) -> Classification | None:
     """``0 = \\nabla f`` or ``\\partial f/\\partial x = 0``: one side zero, the other a derivative."""
     for zero, other in ((left_text, right_text), (right_text, left_text)):

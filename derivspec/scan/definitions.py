@@ -267,6 +267,22 @@ class InForce:
         return value
 
 
+    def connect(self, left: sympy.Expr, right: sympy.Expr, context) -> tuple[sympy.Expr, sympy.Expr]:
+        """The names only one side uses replaced by their plain definitions in force (``\\theta = \\mu``
+        stated above ``\\tfrac12\\theta^2 = \\tfrac12\\mu^2``), until both sides use the same names."""
+        for _ in range(_MAX_DEPTH):
+            replaced = {}
+            for symbol in left.free_symbols ^ right.free_symbols:
+                reading = self.latest(symbol.name, context) if isinstance(symbol, sympy.Symbol) else None
+                if reading is not None and not reading.parameters and reading not in self.active:
+                    replaced[symbol] = reading.value
+                    self._use(reading)
+            if not replaced:
+                break
+            left, right = left.xreplace(replaced), right.xreplace(replaced)
+        return left, right
+
+
 def restated(left, context) -> Reading | None:
     """The definition in force of the name the left side restates (``L(w)`` again, ``L`` again), if any."""
     in_force = context.in_force
@@ -316,7 +332,9 @@ def judge(left, relation: str, right, context, first: bool, check, plain) -> Jud
             unfolded_left = session.unfold(left.primary.expr, context)
             lefts = [unfolded_left, left.primary.expr]
         # (left, right reading, right, both sides unfolded fully): both, the left only, the right only
-        ways = [(lefts[0], reading, _unfold_right(session, reading.expr, context), True) for reading in readings]
+        ways = [(*session.connect(lefts[0], _unfold_right(session, reading.expr, context), context), True)
+                for reading in readings]
+        ways = [(way_left, reading, way_right, full) for (way_left, way_right, full), reading in zip(ways, readings)]
         if not session.used:
             return None  # no definition applies (most steps): the partial ways below would use none either
         for _, reading, unfolded_right, _ in list(ways):
@@ -347,7 +365,8 @@ def judge(left, relation: str, right, context, first: bool, check, plain) -> Jud
             break
     if not results:
         return None
-    used = "; ".join(f"{r.definition.left} = {r.definition.right} (line {r.definition.line})" for r in session.used)
+    used = "; ".join(f"{r.definition.left} = {r.definition.right} (line {r.definition.line}"
+                     f"{', a condition stated there' if r.definition.conditional else ''})" for r in session.used)
     proved = [(r, reading) for r, reading, _, _, _ in results if r.verdict == "proved"]
     if proved and own is not None and _same(own.value, proved[0][1].value()):
         if plain().verdict == "proved":

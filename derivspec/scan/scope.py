@@ -193,3 +193,44 @@ def upper_index_names(statements) -> frozenset:
         for index in set(_SUM_INDEX.findall(text)):
             found |= {m.group(1) for m in re.finditer(_SUPERSCRIPT + re.escape(index) + r"\b", text)}
     return frozenset(found)
+
+
+_PRIOR = re.compile(r"\bprior(?:\s+(?:probability|distribution|density|belief|mass|pmf|pdf))?\s+(?:over\s+\w+\s+|on\s+\w+\s+)?"
+                    r"(?:is\s+|as\s+)?\$\s*" + _NAME + r"\s*(?:\(([^()|$]*)\))?\s*\$"
+                    r"|\$\s*" + _NAME + r"\s*(?:\(([^()|$]*)\))?\s*\$\s*(?:is|denotes|be)\s+(?:the|a|our)\s+prior\b",
+                    re.IGNORECASE)
+
+
+def prior_names(prose: str) -> frozenset:
+    """Names the prose calls a prior (``a prior probability $\\pi(M)$``, ``$g(\\theta)$ is the prior``),
+    written with a letter of their own beside the model's density: the marginal of what they are applied
+    to, one distribution with the others of the statement (Bayes' rule with ``\\pi(M)``)."""
+    found = set()
+    for m in _PRIOR.finditer(prose):
+        groups = m.groups()
+        name, scripts = (groups[0], groups[1]) if groups[0] else (groups[3], groups[4])
+        if name and name not in _NOT_A_DENSITY:
+            found.add(normal(name + (scripts or "")))
+    return frozenset(found)
+
+
+def with_priors(texts: list[str], priors: frozenset) -> tuple[list[str], str]:
+    """``texts`` (the sides of one statement) with a prior's own letter replaced by the one density
+    letter the statement conditions with (``p(M | D) = p(D | M)\\,\\pi(M)/p(D)`` read with p(M)), and a
+    note saying so; unchanged when the prior is conditioned or the statement has no single such letter."""
+    joined = " ".join(texts)
+    present = [name for name in priors
+               if re.search(r"(?<![A-Za-z\\])" + re.escape(name) + r"\s*(?:\\left\s*)?\(", joined)]
+    if len(present) != 1:
+        return texts, ""
+    prior = present[0]
+    applied = re.compile(r"(?<![A-Za-z\\])" + re.escape(prior) + r"(\s*(?:\\left\s*)?\(([^()]*)\))")
+    arguments = {re.sub(r"\s+", "", m.group(2)) for m in applied.finditer(joined)}
+    if len(arguments) != 1 or re.search(_BAR, next(iter(arguments))):
+        return texts, ""  # π(θ | x), or π(M) beside π(D): not one prior written with its own letter
+    models = {normal(m.group(1) + (m.group(2) or "")) for m in _CONDITIONED.finditer(joined)} - {prior}
+    if len(models) != 1:
+        return texts, ""
+    model = next(iter(models))
+    return ([applied.sub(lambda m: model + m.group(1), t) for t in texts],
+            f"[{prior}(·), which the text calls a prior, read as the marginal {model}(·)]")

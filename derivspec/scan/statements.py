@@ -162,6 +162,7 @@ class DocumentState:
     in_force: object = None  # definitions.Definitions: every clause that may define a name, in reading order
     upper_indices: frozenset = frozenset()  # names the document writes with upper indices (scope.upper_index_names)
     described_functions: frozenset = frozenset()  # names the prose describes (functions.document_described)
+    priors: frozenset = frozenset()  # names the prose calls a prior (scope.prior_names): the model's marginal
 
 
 @dataclass
@@ -339,7 +340,86 @@ def _check_read_steps(statement: Statement, text: str, clauses, state: DocumentS
         if any(_in_matrix_algebra(side, typed) for side in sides):
             return _as_one_by_one(outcome, typed)
         return outcome
-    return _check_untyped(statement, text, clauses, state, previous)
+    outcome = _check_untyped(statement, text, clauses, state, previous)
+    if not any(step.verdict in ("proved", "disagrees") for step in outcome.steps):
+        return outcome
+    later = state.types.typed(text) if state.types is not None else set()  # declared further down
+    if later and _multiplied(text, later):  # a proof with numbers proves nothing of them, a difference flags nothing
+        return _as_one_by_one(outcome, later)
+    return _unless_matrices(outcome, _matrix_operands(text))
+
+
+def _multiplied(text: str, names: set[str]) -> bool:
+    """A name of ``names`` in matrix algebra outside the arguments of a function or density
+    (``q(z | u)`` says nothing of z's products): multiplied, inverted, transposed, under det/tr."""
+    plain = text
+    for _ in range(6):  # applications f(...), q_\phi(...), innermost first
+        stripped = re.sub(r"(?<=[A-Za-z}_'])\s*(?:\\left)?\(([^()]*)\)", " ", plain)
+        if stripped == plain:
+            break
+        plain = stripped
+    if not set(re.findall(r"[A-Za-z]", re.sub(r"\\[A-Za-z]+", " ", plain))) & names:
+        return False
+    return _in_matrix_algebra(plain, names) or bool(re.search(r"\)\s*\(", plain))
+
+
+def _matrix_operands(text: str) -> set[str]:
+    """Capital letters that may be matrices where the document gives them no type: some capital is
+    inverted, transposed or under det/tr (``A^{-1}``, ``(AB)^{-1}``, ``\\det A``), or ``I`` stands
+    beside them (the identity) -- and then every capital that multiplies it, not a function's name."""
+    plain = re.sub(r"\\(?:mathrm|operatorname|text|textrm|mbox)\s*\{\s*(?:tr|Tr|det)\s*\}", r" \\det ", text)
+    plain = re.sub(r"\\(?:mathrm|operatorname|text[a-z]*|mbox)\s*\{[^{}]*\}", " ", plain)
+    plain = re.sub(r"\^\s*(?:\{\s*)?(?:T|\\mathsf\s*\{?\s*T\s*\}?|\\intercal)(?![A-Za-z])\s*\}?", r"^\\top ", plain)
+    plain = re.sub(r"\\(?!det\b|tr\b|top\b)[A-Za-z]+", " ", plain)
+    capitals = set(re.findall(r"([A-HJ-Z])(?!\s*\()", plain))
+    operated = set(re.findall(r"([A-Z])\s*\^\s*\{?\s*(?:-\s*1|\\top)", plain))
+    operated |= set(re.findall(r"\\(?:det|tr)\s*\(?\s*([A-Z])", plain))
+    for group in re.findall(r"\(([^()]*)\)\s*\^\s*\{?\s*(?:-\s*1|\\top)", plain):
+        if len(re.findall(r"[A-HJ-Z]", group)) >= 2:
+            operated.add("group")
+    if operated or re.search(r"[A-HJ-Z]\s*[-+]\s*I(?![\w(])|(?<![\w^_])I\s*[-+]\s*[A-HJ-Z]", plain):
+        return capitals
+    return set()
+
+
+def _unless_matrices(outcome: Outcome, names: set[str]) -> Outcome:
+    """A statement proved (or found different) with ``names`` read as numbers, although the
+    document leaves open whether they are matrices: compared again with them as matrices on exact
+    instances. If the matrix reading differs, or cannot be read, the numeric proof is no proof of
+    the statement and the numeric difference no flag (the 1x1 reading, :func:`_as_one_by_one`)."""
+    from derivspec.scan.matrices import DocumentTypes, compare_on_instances
+
+    if not names:
+        return outcome
+    types = DocumentTypes(frozenset(names))
+    for step in outcome.steps:
+        if step.verdict in ("proved", "disagrees") and not step.on_matrices and step.kind == "chain" \
+                and not step.claim:  # a known result's own check reads its matrices itself
+            found = compare_on_instances(step.left, step.right, types)
+            if found.verdict != ("holds" if step.verdict == "proved" else "disagrees"):
+                return _as_numbers_only(outcome, names, found)
+    return outcome
+
+
+def _as_numbers_only(outcome: Outcome, names: set[str], as_matrices) -> Outcome:
+    """Every step judged with untyped ``names`` read as numbers, left unchecked: the reason says
+    what the matrix reading gave (``as_matrices``, a :class:`~derivspec.scan.matrices.InstanceVerdict`)."""
+    listed = ", ".join(sorted(names))
+    if as_matrices.verdict == "disagrees":
+        matrices = f"as matrices it fails ({as_matrices.evidence})"
+    elif as_matrices.verdict == "holds":
+        matrices = "as matrices it holds on instances"
+    else:
+        matrices = "not read as matrices"
+    steps = []
+    for step in outcome.steps:
+        if step.verdict in ("proved", "disagrees") and not step.on_matrices and step.kind == "chain" and not step.claim:
+            judged = "holds" if step.verdict == "proved" else "differs"
+            step = dataclasses.replace(step, verdict="unchecked", reason=(
+                f"{judged} if {listed} are numbers; the document does not say whether {listed} are matrices "
+                f"(inverted, transposed or under det/tr), and {matrices}"))
+        steps.append(step)
+    return Outcome(outcome.statement, outcome.text, steps, outcome.note)
 
 
 def _as_one_by_one(outcome: Outcome, typed: set[str]) -> Outcome:
@@ -404,12 +484,18 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
                                                 if line <= statement.lines[0]),
                           in_force=_in_force(statement, state, relational.index(clause)),
                           upper_indices=state.upper_indices, described_functions=state.described_functions)
+        written = list(sides_text)
+        sides_text, prior_note = scope.with_priors(sides_text, state.priors) if state.priors else (sides_text, "")
         sides = [read_side(s, context) for s in sides_text]
         for k, relation in enumerate(clause.relations):
             left, right = sides[k], sides[k + 1]
             if not left.text.strip() or not right.text.strip():
                 continue
             result = check_step(left, relation, right, context, first=(k == 0))
+            if prior_note:
+                result.left, result.right = written[k], written[k + 1]
+                if result.verdict in ("proved", "disagrees"):
+                    result.reason = f"{result.reason} {prior_note}"
             if result.on_atoms:  # decided on the atoms of the events: not a function or name the document defines
                 results.append(result)
                 continue

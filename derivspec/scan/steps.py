@@ -389,6 +389,8 @@ def _check_step(left: Side, relation: str, right: Side, context: Context, first:
     sets = classify.sets_or_events(left.text, right.text)
     if sets and not (left.readable and right.readable):
         return unjudged(sets)
+    if relation == "=" and (brackets := classify.bracket_notation(left.text, right.text)):
+        return unjudged(brackets)
     if relation == "=" and (optimum.ANY_OPTIMUM.search(optimum.normalised(left.text))
                             or optimum.ANY_OPTIMUM.search(optimum.normalised(right.text))):
         judged = _optimum_step(left, right, context, first)
