@@ -270,6 +270,8 @@ class InForce:
     def connect(self, left: sympy.Expr, right: sympy.Expr, context) -> tuple[sympy.Expr, sympy.Expr]:
         """The names only one side uses replaced by their plain definitions in force (``\\theta = \\mu``
         stated above ``\\tfrac12\\theta^2 = \\tfrac12\\mu^2``), until both sides use the same names."""
+        if isinstance(left, sympy.Symbol) or isinstance(right, sympy.Symbol):
+            return left, right  # x = 3a: a side that is a bare name is a definition or a value, not restated far off
         for _ in range(_MAX_DEPTH):
             replaced = {}
             for symbol in left.free_symbols ^ right.free_symbols:
