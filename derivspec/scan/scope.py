@@ -234,3 +234,18 @@ def with_priors(texts: list[str], priors: frozenset) -> tuple[list[str], str]:
     model = next(iter(models))
     return ([applied.sub(lambda m: model + m.group(1), t) for t in texts],
             f"[{prior}(·), which the text calls a prior, read as the marginal {model}(·)]")
+
+
+_SHAPE = r"(?:strictly\s+)?(convex|concave)"
+_SHAPED = re.compile(r"\$\s*" + _NAME + r"\s*(?:\([^()$]*\))?\s*\$\s*(?:is|be|being|are)\s+(?:a\s+|an\s+)?" + _SHAPE
+                     + r"|" + _SHAPE + r"\s+(?:function\s+)?\$\s*" + _NAME + r"\s*(?:\([^()$]*\))?\s*\$", re.IGNORECASE)
+
+
+def function_shapes(text: str) -> tuple:
+    """(name, "convex" | "concave", line) for each function the prose calls convex or concave ("let $h$ be
+    concave", "for a convex $f$"), any letter."""
+    found = []
+    for m in _SHAPED.finditer(text):
+        name, scripts, shape = (m.group(1), m.group(2), m.group(3)) if m.group(1) else (m.group(5), m.group(6), m.group(4))
+        found.append((normal(name + (scripts or "")), shape.lower(), text.count("\n", 0, m.start()) + 1))
+    return tuple(found)

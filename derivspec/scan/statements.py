@@ -162,6 +162,7 @@ class DocumentState:
     in_force: object = None  # definitions.Definitions: every clause that may define a name, in reading order
     upper_indices: frozenset = frozenset()  # names the document writes with upper indices (scope.upper_index_names)
     described_functions: frozenset = frozenset()  # names the prose describes (functions.document_described)
+    shapes: tuple = ()  # (name, convex|concave, line) stated in the prose (scope.function_shapes)
     priors: frozenset = frozenset()  # names the prose calls a prior (scope.prior_names): the model's marginal
 
 
@@ -483,7 +484,8 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
                           entropy_letters=tuple((letter, line) for letter, line in state.entropy_letters
                                                 if line <= statement.lines[0]),
                           in_force=_in_force(statement, state, relational.index(clause)),
-                          upper_indices=state.upper_indices, described_functions=state.described_functions)
+                          upper_indices=state.upper_indices, described_functions=state.described_functions,
+                          shapes=tuple((name, shape) for name, shape, line in state.shapes if line <= statement.lines[0]))
         written = list(sides_text)
         sides_text, prior_note = scope.with_priors(sides_text, state.priors) if state.priors else (sides_text, "")
         sides = [read_side(s, context) for s in sides_text]

@@ -118,6 +118,7 @@ class Context:
     densities: dict = field(default_factory=dict)  # (left, relation, right) -> probability.Judgement of the step
     defined_functions: frozenset = frozenset()  # function letters the document defines or describes (functions.py)
     concrete: bool = False  # the step is an instance with concrete functions (no further instances)
+    shapes: tuple = ()  # (name, "convex" | "concave") the text states above (scope.function_shapes)
     event_relations: frozenset = frozenset()  # relations between events the document speaks of (events.py)
     cross_entropy_losses: frozenset = frozenset()  # loss letters defined as a cross-entropy (softmax_gradient.py)
     lead_in: str = ""  # the sentence leading into the statement (classify.lead_in)
@@ -929,6 +930,14 @@ def check_symbolic(left: Side, relation: str, right: Side, context: Context, fir
         if on_instances is not None and (not (left.variants or right.variants)
                                          or functions <= instances.differentiated(a) | instances.differentiated(b)):
             verdict, reason, evidence = on_instances
+            return StepResult(relation, left.text, right.text, verdict, "chain", reason, evidence)
+    if found.verdict == "unchecked" and not context.concrete and left.readable and right.readable:
+        from derivspec.scan import expectations  # Jensen's inequality, E[X^2] >= E[X]^2: on finite distributions
+
+        on_laws = expectations.judge(_values(left.primary, context), relation, _values(right.primary, context),
+                                     context)
+        if on_laws is not None:
+            verdict, reason, evidence = on_laws
             return StepResult(relation, left.text, right.text, verdict, "chain", reason, evidence)
     if found.verdict == "unchecked" and not context.concrete:
         return (_with_concrete_functions(left, relation, right, context, first)
