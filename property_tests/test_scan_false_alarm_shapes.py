@@ -94,3 +94,12 @@ def test_a_prior_written_with_its_own_letter_is_the_models_marginal(tmp_path, mo
     assert records[total].verdict == "proved"
     assert records[turned].verdict == "disagrees" and "prior" in records[turned].reason
     assert records[mixed].verdict != "proved"
+
+
+def test_a_definition_in_matrix_algebra_makes_no_flag_read_as_numbers(tmp_path):
+    """X = UDV^T above XV = UD (V orthogonal): read as numbers the step differs, but the definition
+    transposes capitals that may be matrices -- no flag. The twin, a definition of numbers, is flagged."""
+    matrices = _verdicts(tmp_path, "# S\n\nThe SVD $X = UDV^{\\top}$ has orthogonal $V$.\n\nThen\n\n$$XV = UD$$\n")
+    assert matrices["XV = UD"] == "unchecked"
+    numbers = _verdicts(tmp_path, "# S\n\nThe product $x = u d w$ of three numbers.\n\nThen\n\n$$x w = u d$$\n")
+    assert numbers["x w = u d"] == "disagrees"

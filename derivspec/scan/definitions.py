@@ -38,6 +38,7 @@ import sympy
 from sympy.core.function import AppliedUndef
 
 from derivspec.scan import classify, scope
+from derivspec.scan.matrices import may_be_matrices
 
 _LEFT = re.compile(r"^\s*(?:\\[A-Za-z]+|[A-Za-z])[\s\w{}\\^']*?(?:\\left)?(?:\([^()=]*(?:\\right)?\))?\s*$")
 _DERIVATIVE_HEAD = re.compile(r"^d/d(.+?)(?:\*\*(\d+))?$")
@@ -395,6 +396,9 @@ def judge(left, relation: str, right, context, first: bool, check, plain) -> Jud
                "a restated name is not flagged")
     elif session.failed:
         why = f"differs with the document's definitions {used}, but a derivative's variable is missing from them"
+    elif any(may_be_matrices(r.definition.right) for r in session.used):
+        why = (f"differs with the document's definitions {used} read as numbers, but a definition inverts or "
+               "transposes capitals that may be matrices: not flagged")
     elif any(r.definition.conditional for r in session.used):
         why = f"differs with the document's definitions {used}, but one is stated under a condition: not flagged"
     elif any(session.others(r, context) for r in session.used):

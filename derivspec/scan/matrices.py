@@ -101,6 +101,25 @@ def document_types(text: str) -> DocumentTypes:
     return DocumentTypes(frozenset(matrices), frozenset(vectors), assumptions, tuple(sorted(first.items())))
 
 
+def may_be_matrices(text: str) -> set[str]:
+    """Capital letters that may be matrices where the document gives them no type: some capital is
+    inverted, transposed or under det/tr (``A^{-1}``, ``(AB)^{-1}``, ``\\det A``), or ``I`` stands
+    beside them (the identity) -- and then every capital that multiplies it, not a function's name."""
+    plain = re.sub(r"\\(?:mathrm|operatorname|text|textrm|mbox)\s*\{\s*(?:tr|Tr|det)\s*\}", r" \\det ", text)
+    plain = re.sub(r"\\(?:mathrm|operatorname|text[a-z]*|mbox)\s*\{[^{}]*\}", " ", plain)
+    plain = re.sub(r"\^\s*(?:\{\s*)?(?:T|\\mathsf\s*\{?\s*T\s*\}?|\\intercal)(?![A-Za-z])\s*\}?", r"^\\top ", plain)
+    plain = re.sub(r"\\(?!det\b|tr\b|top\b)[A-Za-z]+", " ", plain)
+    capitals = set(re.findall(r"([A-HJ-Z])(?!\s*\()", plain))
+    operated = set(re.findall(r"([A-Z])\s*\^\s*\{?\s*(?:-\s*1|\\top)", plain))
+    operated |= set(re.findall(r"\\(?:det|tr)\s*\(?\s*([A-Z])", plain))
+    for group in re.findall(r"\(([^()]*)\)\s*\^\s*\{?\s*(?:-\s*1|\\top)", plain):
+        if len(re.findall(r"[A-HJ-Z]", group)) >= 2:
+            operated.add("group")
+    if operated or re.search(r"[A-HJ-Z]\s*[-+]\s*I(?![\w(])|(?<![\w^_])I\s*[-+]\s*[A-HJ-Z]", plain):
+        return capitals
+    return set()
+
+
 # --- a small reader of matrix expressions ------------------------------------------------------
 
 

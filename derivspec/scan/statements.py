@@ -25,6 +25,7 @@ from derivspec.scan.clauses import split_clauses
 from derivspec.scan.reader import DocumentNames, DocumentReading, bare_names, unwrap_decorations
 from derivspec.scan import algebra, claim_readings, classify, conventions, linear_gaussian, scope
 from derivspec.scan import steps as step_checks
+from derivspec.scan.matrices import may_be_matrices
 from derivspec.scan.density import check_density
 from derivspec.scan.extract import Statement
 from derivspec.scan.steps import Context, Side, StepResult, check_step, read_side
@@ -346,8 +347,17 @@ def _check_read_steps(statement: Statement, text: str, clauses, state: DocumentS
         return outcome
     later = state.types.typed(text) if state.types is not None else set()  # declared further down
     if later and _multiplied(text, later):  # a proof with numbers proves nothing of them, a difference flags nothing
+        from derivspec.scan.matrices import readable
+
+        sides = [side for c in clauses if c.relations for side in c.sides if side.strip()]
+        if sides and all(readable(side, state.types) for side in sides):  # as matrices, on instances: no flag
+            typed = _check_typed(statement, text, clauses, state)
+            return Outcome(typed.statement, typed.text, [
+                dataclasses.replace(step, verdict="unchecked", reason=f"{step.reason} -- but the names are declared "
+                                    "matrices or vectors only below the statement: not flagged")
+                if step.verdict == "disagrees" else step for step in typed.steps], typed.note)
         return _as_one_by_one(outcome, later)
-    return _unless_matrices(outcome, _matrix_operands(text))
+    return _unless_matrices(outcome, may_be_matrices(text))
 
 
 def _multiplied(text: str, names: set[str]) -> bool:
@@ -364,25 +374,6 @@ def _multiplied(text: str, names: set[str]) -> bool:
     return _in_matrix_algebra(plain, names) or bool(re.search(r"\)\s*\(", plain))
 
 
-def _matrix_operands(text: str) -> set[str]:
-    """Capital letters that may be matrices where the document gives them no type: some capital is
-    inverted, transposed or under det/tr (``A^{-1}``, ``(AB)^{-1}``, ``\\det A``), or ``I`` stands
-    beside them (the identity) -- and then every capital that multiplies it, not a function's name."""
-    plain = re.sub(r"\\(?:mathrm|operatorname|text|textrm|mbox)\s*\{\s*(?:tr|Tr|det)\s*\}", r" \\det ", text)
-    plain = re.sub(r"\\(?:mathrm|operatorname|text[a-z]*|mbox)\s*\{[^{}]*\}", " ", plain)
-    plain = re.sub(r"\^\s*(?:\{\s*)?(?:T|\\mathsf\s*\{?\s*T\s*\}?|\\intercal)(?![A-Za-z])\s*\}?", r"^\\top ", plain)
-    plain = re.sub(r"\\(?!det\b|tr\b|top\b)[A-Za-z]+", " ", plain)
-    capitals = set(re.findall(r"([A-HJ-Z])(?!\s*\()", plain))
-    operated = set(re.findall(r"([A-Z])\s*\^\s*\{?\s*(?:-\s*1|\\top)", plain))
-    operated |= set(re.findall(r"\\(?:det|tr)\s*\(?\s*([A-Z])", plain))
-    for group in re.findall(r"\(([^()]*)\)\s*\^\s*\{?\s*(?:-\s*1|\\top)", plain):
-        if len(re.findall(r"[A-HJ-Z]", group)) >= 2:
-            operated.add("group")
-    if operated or re.search(r"[A-HJ-Z]\s*[-+]\s*I(?![\w(])|(?<![\w^_])I\s*[-+]\s*[A-HJ-Z]", plain):
-        return capitals
-    return set()
-
-
 def _unless_matrices(outcome: Outcome, names: set[str]) -> Outcome:
     """A statement proved (or found different) with ``names`` read as numbers, although the
     document leaves open whether they are matrices: compared again with them as matrices on exact
@@ -397,7 +388,9 @@ def _unless_matrices(outcome: Outcome, names: set[str]) -> Outcome:
         if step.verdict in ("proved", "disagrees") and not step.on_matrices and step.kind == "chain" \
                 and not step.claim:  # a known result's own check reads its matrices itself
             found = compare_on_instances(step.left, step.right, types)
-            if found.verdict != ("holds" if step.verdict == "proved" else "disagrees"):
+            if (found.verdict != "holds") if step.verdict == "proved" else (found.verdict == "holds"):
+                # a proof needs the matrix reading to agree; a difference as numbers is the 1x1 case, a
+                # counterexample unless the matrix reading holds (then the reading as numbers is not what is meant)
                 return _as_numbers_only(outcome, names, found)
     return outcome
 
