@@ -84,6 +84,8 @@ def test_no_true_matrix_identity_is_flagged(tmp_path):
     flagged = [(text, r.evidence) for text, r in records.items() if r.verdict == "disagrees"]
     assert not flagged, f"true matrix identities flagged: {flagged}"
     assert not [t for t, r in records.items() if r.verdict == "proved"], "instances are evidence, not a proof"
+    assert all(r.to_json()["evidence_level"] == "holds on instances" for r in records.values() if r.reason.startswith("holds on")), \
+        "agreement on matrix instances is the 'holds on instances' level"
 
 
 def test_a_flag_carries_an_exact_counterexample(tmp_path):
@@ -150,6 +152,7 @@ def test_a_declaration_after_the_statement_does_not_type_it():
 @pytest.mark.parametrize("declaration, matrices, vectors", [
     (r"Let $A$, $B$ be $n \times n$ matrices.", {"A", "B"}, set()),
     (r"where $W \in \mathbb{R}^{d \times k}$ and $x \in \mathbb{R}^d$", {"W"}, {"x"}),
+    (r"where $A, B, C \in \mathbb{R}^{n \times n}$ and $u, v \in \mathbb{R}^n$", {"A", "B", "C"}, {"u", "v"}),
     (r"for vectors $u$ and $v$", set(), {"u", "v"}),
     (r"$\mathbf{X}$ is the design matrix", {"X"}, set()),
 ])

@@ -67,7 +67,7 @@ _DECLARATION = re.compile(r"((?:\$[^$]{1,40}\$[\s,]*(?:and\s+)?){1,6})\s*(?:be|a
                           r"(?:an?\s+|two\s+|three\s+|some\s+|any\s+|real\s+|square\s+|invertible\s+|"
                           r"\$[^$]{1,30}\$\s*|[\w-]+\s+){0,4}?(matri(?:x|ces)|vectors?)", re.IGNORECASE)
 _KIND_FIRST = re.compile(r"(matri(?:x|ces)|vectors?)\s+((?:\$[^$]{1,40}\$[\s,]*(?:and\s+)?){1,6})", re.IGNORECASE)
-_MEMBERSHIP = re.compile(r"([A-Za-z])\s*\\in\s*\\mathbb\s*\{?\s*R\s*\}?\s*\^\s*\{?\s*([^{}$]{1,20})\}?")
+_MEMBERSHIP = re.compile(r"((?:(?<![\\A-Za-z])[A-Za-z]\s*,\s*){0,5}(?<![\\A-Za-z])[A-Za-z])\s*\\in\s*\\mathbb\s*\{?\s*R\s*\}?\s*\^\s*\{?\s*([^{}$]{1,20})\}?")  # A, B \in R^{n x n}
 
 
 def document_types(text: str) -> DocumentTypes:
@@ -94,8 +94,9 @@ def document_types(text: str) -> DocumentTypes:
         kind, names = match.groups()
         declare("matrix" if kind.lower().startswith("matri") else "vector", letters(names), line_of(match))
     for match in _MEMBERSHIP.finditer(text):
-        name, space = match.groups()
-        declare("matrix" if re.search(r"\\times|×|\*", space) else "vector", {name}, line_of(match))
+        names, space = match.groups()
+        declare("matrix" if re.search(r"\\times|×|\*", space) else "vector", set(re.findall(r"[A-Za-z]", names)),
+                line_of(match))
     vectors -= matrices
     assumptions = tuple(sorted({m.group(0).lower() for m in _ASSUMPTIONS.finditer(text)}))
     return DocumentTypes(frozenset(matrices), frozenset(vectors), assumptions, tuple(sorted(first.items())))
