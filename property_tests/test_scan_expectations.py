@@ -66,3 +66,12 @@ def test_a_restricted_or_declared_variable_is_not_flagged(tmp_path):
     assert records[declared].verdict != "disagrees"
     free = r"\mathbb{E}[X^2] \ge 2 \mathbb{E}[X]^2"  # the twin: no law, no restriction
     assert _records(tmp_path, "Let $X$ be a random variable.", [free])[free].verdict == "disagrees"
+
+
+def test_a_bound_that_the_range_decides_is_not_flagged(tmp_path):
+    """E[X] <= 1 for X in [0, 1]: X's range decides, not every distribution; where the text restricts X (an
+    integer-valued X), positive rational instances make no flag -- the same step without it is flagged."""
+    bound, integer = r"\mathbb{E}[X] \le 1", r"\mathbb{E}[X^2] \ge 2 \mathbb{E}[X]^2"
+    assert _records(tmp_path, "Let $X$ be a random variable.", [bound])[bound].verdict != "disagrees"
+    assert _records(tmp_path, "Let $X$ be an integer-valued random variable.", [integer])[integer].verdict != "disagrees"
+    assert _records(tmp_path, "Let $X$ be a random variable.", [integer])[integer].verdict == "disagrees"  # the twin

@@ -17,8 +17,9 @@ random finite ones (DESIGN.md, "Scan": instances of each type; the expectation's
   with positive rational probabilities summing to one (seeded, exact), evaluated at 50 digits.
 * **Verdicts.** The relation holds on every instance: "holds on N instances", never ``proved``. It fails
   for every assignment of functions (one distribution each suffices): a flag, with the functions, the
-  distribution and both sides -- for an equation, only when the text around does not restrict X
-  (binary, an indicator, symmetric, "distributed", a named family). Anything else: None.
+  distribution and both sides -- only when the text around does not restrict X (binary, an indicator,
+  integer, bounded, in a set, symmetric, "distributed", a named family). Both sides hold an expectation
+  (``E[X] \le 1`` is a bound X's range decides). Anything else: None.
 """
 
 from __future__ import annotations
@@ -39,10 +40,11 @@ SEED = 42
 _DIGITS = 50
 _MARGIN = sympy.Float("1e-30", _DIGITS)
 _RELATIONS = ("=", "≤", "≥", "<", ">")
-# a variable the text restricts (E[X^2] = E[X] for an indicator): an equation is then no flag
+# a variable the text restricts (E[X^2] = E[X] for an indicator, E[X^2] >= E[X] for integers): then no flag
 _RESTRICTED = re.compile(r"binary|indicator|bernoulli|\\\{\s*0\s*,\s*1\s*\\\}|\{0,\s*1\}|constant|degenerate|"
                          r"deterministic|takes?\s+(?:the\s+)?values?|symmetric|zero[- ]mean|mean\s+zero|independent|"
-                         r"standard|gaussian|normal|uniform|poisson|exponential|distributed", re.IGNORECASE)
+                         r"standard|gaussian|normal|uniform|poisson|exponential|distributed|integer|counts?\b|\\mathbb\s*\{?[NZ]\b|"
+                         r"\\in\b|bounded|between|interval|range", re.IGNORECASE)
 
 
 def _expectations(expr: sympy.Expr) -> list:
@@ -81,8 +83,8 @@ def judge(left: sympy.Expr, relation: str, right: sympy.Expr, context):
     if relation not in _RELATIONS:
         return None
     nodes = _expectations(left) + _expectations(right)
-    if not nodes or len({node.func.__name__ for node in nodes}) != 1:
-        return None
+    if not _expectations(left) or not _expectations(right) or len({node.func.__name__ for node in nodes}) != 1:
+        return None  # E[X] <= 1: a bound that X's range decides, not a relation between expectations
     inside = set().union(*(node.args[0].free_symbols for node in nodes))
     if len(inside) != 1:
         return None
@@ -141,7 +143,7 @@ def judge(left: sympy.Expr, relation: str, right: sympy.Expr, context):
     if not any(failures):
         return "unchecked", (f"holds on {checked} instances (finite distributions of {variable.name}{tried}): "
                              "evidence, not proof"), ""
-    if all(failures) and not (relation == "=" and _RESTRICTED.search(prose)):
+    if all(failures) and not _RESTRICTED.search(prose) and variable.name not in getattr(context, "restricted", ()):
         return "disagrees", (f"fails for a finite distribution of {variable.name}"
                              + (f" with every {kind}function {', '.join(names)} tried" if names else "")
                              + ": an expectation is a weighted sum, and this one breaks the relation"), shown[0]

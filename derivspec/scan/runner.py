@@ -159,6 +159,7 @@ def _document_passes(path, text: str, relational: list, state, known: bool, decl
     split = relational_clauses(relational)  # every relational statement split once for the passes below
     state.defined_functions = document_defined(  # f(x) = ..., "let $f$ be": not arbitrary
         text, [side for _, clauses in split for c in clauses or [] for side in c.sides])
+    state.restricted = scope.restricted_variables(text)  # "an integer-valued $X$": not every distribution
     state.shapes = scope.function_shapes(text)  # "let $h$ be concave": the instances Jensen's inequality takes
     state.priors = scope.prior_names(text)  # "a prior $\pi(M)$": Bayes' rule written with the prior's own letter
     state.described_functions = document_described(text)  # "let $f$ be …": a particular function, any letter

@@ -249,3 +249,23 @@ def function_shapes(text: str) -> tuple:
         name, scripts, shape = (m.group(1), m.group(2), m.group(3)) if m.group(1) else (m.group(5), m.group(6), m.group(4))
         found.append((normal(name + (scripts or "")), shape.lower(), text.count("\n", 0, m.start()) + 1))
     return tuple(found)
+
+
+_RESTRICTS = (r"binary|indicator|bernoulli|integer|counts?\b|bounded|between|symmetric|constant|degenerate|"
+              r"deterministic|categorical|discrete|takes?\s+(?:the\s+)?values?")
+_RESTRICTED = re.compile(r"\$\s*" + _NAME + r"\s*\$[^.$]{0,60}?\b(?:" + _RESTRICTS + r")"
+                         r"|\b(?:" + _RESTRICTS + r")[^.$]{0,40}?\$\s*" + _NAME + r"\s*\$"
+                         r"|" + _NAME + r"\s*\\in\s*(?:\\\{|\[|\\\{?\s*0|\\mathbb\s*\{?\s*[NZ])", re.IGNORECASE)
+
+
+def restricted_variables(text: str) -> tuple:
+    """(name, line) for each variable the text restricts ("an integer-valued $X$", "$X$ is binary",
+    ``X \\in \\{0, 1\\}``): a claim about every distribution of it is then not one."""
+    found = []
+    for m in _RESTRICTED.finditer(text):
+        groups = [g for g in m.groups()]
+        for k in (0, 2, 4):
+            if groups[k]:
+                found.append((normal(groups[k] + (groups[k + 1] or "")), text.count("\n", 0, m.start()) + 1))
+                break
+    return tuple(found)

@@ -164,6 +164,7 @@ class DocumentState:
     upper_indices: frozenset = frozenset()  # names the document writes with upper indices (scope.upper_index_names)
     described_functions: frozenset = frozenset()  # names the prose describes (functions.document_described)
     shapes: tuple = ()  # (name, convex|concave, line) stated in the prose (scope.function_shapes)
+    restricted: tuple = ()  # (name, line): variables the prose restricts (scope.restricted_variables)
     priors: frozenset = frozenset()  # names the prose calls a prior (scope.prior_names): the model's marginal
 
 
@@ -478,7 +479,8 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
                                                 if line <= statement.lines[0]),
                           in_force=_in_force(statement, state, relational.index(clause)),
                           upper_indices=state.upper_indices, described_functions=state.described_functions,
-                          shapes=tuple((name, shape) for name, shape, line in state.shapes if line <= statement.lines[0]))
+                          shapes=tuple((name, shape) for name, shape, line in state.shapes if line <= statement.lines[0]),
+                          restricted=frozenset(name for name, line in state.restricted if line <= statement.lines[0]))
         written = list(sides_text)
         sides_text, prior_note = scope.with_priors(sides_text, state.priors) if state.priors else (sides_text, "")
         sides = [read_side(s, context) for s in sides_text]

@@ -119,6 +119,7 @@ class Context:
     defined_functions: frozenset = frozenset()  # function letters the document defines or describes (functions.py)
     concrete: bool = False  # the step is an instance with concrete functions (no further instances)
     shapes: tuple = ()  # (name, "convex" | "concave") the text states above (scope.function_shapes)
+    restricted: frozenset = frozenset()  # variables the text restricts above (scope.restricted_variables)
     event_relations: frozenset = frozenset()  # relations between events the document speaks of (events.py)
     cross_entropy_losses: frozenset = frozenset()  # loss letters defined as a cross-entropy (softmax_gradient.py)
     lead_in: str = ""  # the sentence leading into the statement (classify.lead_in)
