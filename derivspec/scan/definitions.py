@@ -335,9 +335,10 @@ def judge(left, relation: str, right, context, first: bool, check, plain) -> Jud
             unfolded_left = session.unfold(left.primary.expr, context)
             lefts = [unfolded_left, left.primary.expr]
         # (left, right reading, right, both sides unfolded fully): both, the left only, the right only
-        ways = [(*session.connect(lefts[0], _unfold_right(session, reading.expr, context), context), True)
-                for reading in readings]
-        ways = [(way_left, reading, way_right, full) for (way_left, way_right, full), reading in zip(ways, readings)]
+        ways = []
+        for reading in readings:
+            way_left, way_right = session.connect(lefts[0], _unfold_right(session, reading.expr, context), context)
+            ways.append((way_left, reading, way_right, True))
         if not session.used:
             return None  # no definition applies (most steps): the partial ways below would use none either
         for _, reading, unfolded_right, _ in list(ways):

@@ -375,6 +375,11 @@ def _multiplied(text: str, names: set[str]) -> bool:
     return _in_matrix_algebra(plain, names) or bool(re.search(r"\)\s*\(", plain))
 
 
+def _judged_as_numbers(step: StepResult) -> bool:
+    """Proved or flagged by the reading with numbers (a known result's own check reads its matrices itself)."""
+    return step.verdict in ("proved", "disagrees") and not step.on_matrices and step.kind == "chain" and not step.claim
+
+
 def _unless_matrices(outcome: Outcome, names: set[str]) -> Outcome:
     """A statement proved (or found different) with ``names`` read as numbers, although the
     document leaves open whether they are matrices: compared again with them as matrices on exact
@@ -386,8 +391,7 @@ def _unless_matrices(outcome: Outcome, names: set[str]) -> Outcome:
         return outcome
     types = DocumentTypes(frozenset(names))
     for step in outcome.steps:
-        if step.verdict in ("proved", "disagrees") and not step.on_matrices and step.kind == "chain" \
-                and not step.claim:  # a known result's own check reads its matrices itself
+        if _judged_as_numbers(step):
             found = compare_on_instances(step.left, step.right, types)
             if (found.verdict != "holds") if step.verdict == "proved" else (found.verdict == "holds"):
                 # a proof needs the matrix reading to agree; a difference as numbers is the 1x1 case, a
@@ -408,7 +412,7 @@ def _as_numbers_only(outcome: Outcome, names: set[str], as_matrices) -> Outcome:
         matrices = "not read as matrices"
     steps = []
     for step in outcome.steps:
-        if step.verdict in ("proved", "disagrees") and not step.on_matrices and step.kind == "chain" and not step.claim:
+        if _judged_as_numbers(step):
             judged = "holds" if step.verdict == "proved" else "differs"
             step = dataclasses.replace(step, verdict="unchecked", reason=(
                 f"{judged} if {listed} are numbers; the document does not say whether {listed} are matrices "
