@@ -149,3 +149,19 @@ def test_a_braced_name_takes_its_scripts_and_a_fraction_keeps_its_own():
     assert read(r"{x}_i").expr == read("x_i").expr
     with pytest.raises(FormulaError):  # \frac{a}{b}_x: the subscript does not become b's
         read(r"\frac{a}{b}_{x}")
+
+
+@pytest.mark.parametrize("index", ["x_1", "z_{k}", r"\theta_2"])
+def test_a_subscripted_summation_index_binds_the_name_the_summand_uses(index):
+    """``\\sum_{x_1} f(x_1)``: the index is x_1 itself (it was x, which left the summand's x_1 free)."""
+    expr = read(rf"\sum_{{{index}}} f({index}) g(y)").expr
+    assert isinstance(expr, sympy.Sum)
+    bound = expr.limits[0][0]
+    assert bound.name.replace("{", "").replace("}", "").replace("\\", "") == index.replace("{", "").replace("}", "").replace("\\", "")
+    assert {s.name for s in expr.free_symbols if not s.name.startswith("⟦")} == {"y"}  # the index is bound
+    assert all(bound in a.free_symbols for a in sympy.preorder_traversal(expr.function)
+               if is_opaque_function(a) and a.func.__name__ == "f")
+
+
+def test_braces_around_the_expectation_only_group_it():
+    assert read(r"{\mathbb{E}} \left[ r(x) \right]").expr == read(r"\mathbb{E}\left[ r(x) \right]").expr

@@ -152,8 +152,16 @@ def _walk(expr, found: list) -> None:
         found.extend(_conditions(expr).values())
         _walk(expr.function, found)
         return
+    if isinstance(expr, sympy.Derivative):  # \nabla_x of densities: read by the proof only (no instances)
+        if not all(isinstance(v, sympy.Symbol) for v in expr.variables):
+            raise Unread("a derivative in something other than a variable")
+        _walk(expr.expr, found)
+        return
     if is_opaque_function(expr):
         kind = _operator(expr)
+        if kind is None and _plain_function(expr):
+            _FUNCTIONS[0].add(expr.func.__name__)
+            return
         if kind is None:
             raise Unread(str(expr.func))
         name, weight, body = kind
@@ -237,19 +245,22 @@ def _operator(expr):
     """(kind, weight density, [body]) of an expectation or a KL divergence, or None."""
     head, seps, square = information._split(expr.func.__name__)
     if square and not seps and len(expr.args) == 1:
-        weight = _expectation_weight(head)
+        if _PLAIN_E.match(head) and _PLAIN_LAW[0] is not None:
+            return ("E", _PLAIN_LAW[0], [expr.args[0]])  # the reading judge tries: one law of the statement
+        weight = _expectation_weight(head, expr.args[0])
         return None if weight is None else ("E", weight, [expr.args[0]])
     if information._KL.match(head.replace(" ", "")) and seps == "‖" and len(expr.args) == 2:
         a, b = density(expr.args[0]), density(expr.args[1])
-        if a is None or b is None or (a.before, a.after) != (b.before, b.after):
-            return None
+        if a is None or b is None or a.before != b.before:
+            return None  # KL(q(z|x) || p(z)): over the same variables; each may condition on its own
         return ("KL", a, [expr.args[1]])
     return None
 
 
-def _expectation_weight(head: str) -> Density | None:
+def _expectation_weight(head: str, body=None) -> Density | None:
     r"""The density an expectation's subscript names: ``E_{q(z|x)}``, ``E_{z \sim q(z|x)}``,
-    ``E_{x \sim p}`` (a name: the density of that variable)."""
+    ``E_{x \sim p}`` (a name: the density of that variable), ``E_{p_\theta}[r(x)]`` (a name, and the
+    body's one variable)."""
     from derivspec.scan.reader import DocumentNames, read_document
 
     m = re.match(r"^(?:\\mathbb\{E\}|E|\\mathrm\{E\}|\\mathbf\{E\}|\\operatorname\{E\})_(?:\{(.*)\}|(.))$", head)
@@ -263,6 +274,13 @@ def _expectation_weight(head: str) -> Density | None:
             return None
         variable = variable_name(left)
     if "(" not in sub:
+        applied = {d for d in _APPLIED_LAWS[0] if d.model == _model(sub)}
+        if variable is None and len(applied) == 1 and scope.is_density(sub):
+            return applied.pop()  # E_{q_\phi}[…] beside q_\phi(z | x): the law the statement applies
+        if variable is None and body is not None:
+            inside = {variable_name(v.name) for v in body.free_symbols
+                      if not v.name.startswith("⟦") and variable_name(v.name) not in information.PARAMETERS}
+            variable = inside.pop() if len(inside) == 1 else None
         if variable is None or not scope.is_density(sub):
             return None
         return Density(_model(sub), (variable,), ())
@@ -272,6 +290,55 @@ def _expectation_weight(head: str) -> Density | None:
         return None
     if found is None or (variable is not None and found.before != (variable,)):
         return None
+    return found
+
+
+_PLAIN_E = re.compile(r"^(?:\\mathbb\{E\}|E|\\mathrm\{E\}|\\mathbf\{E\}|\\operatorname\{E\})$")
+_APPLIED_LAWS: list = [frozenset()]  # the densities the statement applies (the law of E_{q}[…] by its name)
+_PLAIN_LAW: list = [None]  # the law judge reads a plain E[...] under, one reading at a time
+_FUNCTIONS: list = [set()]  # the undefined functions of variables the statement applies (r(x))
+
+
+def _plain_function(expr) -> bool:
+    """``r(x)``, ``f(x, z)``: a name the document leaves undefined, applied to variables -- not a density, not an
+    operator (no bracket or separator in its head), not an expectation."""
+    head, seps, square = information._split(expr.func.__name__)
+    return (not seps and not square and not _PLAIN_E.match(head) and not scope.is_density(head)
+            and bool(expr.args) and all(isinstance(a, sympy.Symbol) and not a.name.startswith("⟦") for a in expr.args))
+
+
+def _function_value(head: str, args: list, label: str) -> mpmath.mpf:
+    """An undefined function's value on an instance: a seeded random rational per argument tuple (a table:
+    the identity must hold for every function)."""
+    rng = random.Random(f"{head}|{'|'.join(mpmath.nstr(a, 20) for a in args)}|{label}")
+    return mpmath.mpf(rng.randint(-30, 30)) / 7
+
+
+def _plain_expectations(expr) -> list:
+    return [n for n in sympy.preorder_traversal(expr) if is_opaque_function(n) and not isinstance(n, sympy.Symbol)
+            and (lambda h: h[2] and not h[1] and _PLAIN_E.match(h[0]))(information._split(n.func.__name__))]
+
+
+def _plain_law_readings(left, right) -> list:
+    """The laws a plain ``E[…]`` may be under: each density of the statement whose variables (before the bar)
+    the expectation's body uses and the statement leaves free nowhere outside an operator."""
+    bodies = _plain_expectations(left) + _plain_expectations(right)
+    used = set().union(*({variable_name(v.name) for v in b.args[0].free_symbols} for b in bodies))
+    found = []
+    _PLAIN_LAW[0] = Density("⟦any⟧", (), ())
+    try:
+        free = set()
+        for side in (left, right):
+            outside = side.xreplace({b: sympy.Integer(1) for b in _plain_expectations(side)})
+            free |= _free_variables(outside, {variable_name(v.name) for v in side.free_symbols})
+        for side in (left, right):
+            for d in densities_in(side):
+                if d.model != "⟦any⟧" and d not in found and set(d.before) <= used and not set(d.before) & free:
+                    found.append(d)
+    except Unread:
+        return []
+    finally:
+        _PLAIN_LAW[0] = None
     return found
 
 
@@ -365,6 +432,9 @@ def evaluate(expr, instance: Instance, values: dict, plain: dict) -> mpmath.mpf:
             if all(instance.density(d, point) > 0 for d in conditions.values()):
                 total.append(evaluate(expr.function, instance, point, plain))
         return mpmath.fsum(total)
+    if is_opaque_function(expr) and _operator(expr) is None and _plain_function(expr):
+        return _function_value(expr.func.__name__, [evaluate(a, instance, values, plain) for a in expr.args],
+                               instance.label)
     if is_opaque_function(expr):
         kind, weight, body = _operator(expr)
         if kind == "E":
@@ -424,7 +494,73 @@ def judge(left, right, seed: int = 0, declared: frozenset = frozenset(), relatio
     if scope.current() is None:  # a statement read alone: the densities its own sides condition
         with scope.densities(scope.from_expressions(left, right)):
             return judge(left, right, seed, declared, relation, general)
+    if _PLAIN_LAW[0] is None and (_plain_expectations(left) or _plain_expectations(right)):
+        return _under_each_law(left, right, seed, declared, relation, general)
     _PARAMETER_VARIABLES[0] = _parameters_are_variables(left, right)
+    _FUNCTIONS[0] = set()
+    _APPLIED_LAWS[0] = frozenset(filter(None, (density(n) for side in (left, right)
+                                                for n in sympy.preorder_traversal(side))))
+    try:
+        found = _judge_read(left, right, seed, declared, relation, general)
+        if found is not None and found.verdict == "disagrees" and _FUNCTIONS[0]:
+            return Judgement("unchecked", f"differs for a table of the undefined {', '.join(sorted(_FUNCTIONS[0]))}, "
+                                          "which the document may define elsewhere: not flagged", found.evidence)
+        return found
+    finally:
+        _PARAMETER_VARIABLES[0] = False
+        _APPLIED_LAWS[0] = frozenset()
+
+
+def _under_each_law(left, right, seed, declared, relation, general) -> Judgement | None:
+    r"""A statement with a plain ``E[…]``: judged under each law of the statement it may mean (an
+    ambiguous reading). Holding under one is the reading the text means, and the reason names it; a
+    difference under every one is not flagged (the law may be one the statement does not write)."""
+    readings = _plain_law_readings(left, right)
+    results = []
+    for law in readings:
+        _PLAIN_LAW[0] = law
+        try:
+            found = judge(left, right, seed, declared, relation, general)
+        finally:
+            _PLAIN_LAW[0] = None
+        if found is None:
+            return None
+        results.append((law, found))
+    shown = {law: f"E[…] read as the expectation under {law.model}({', '.join(law.before)}"
+                  + (f" | {', '.join(law.after)})" if law.after else ")") for law, _ in results}
+    for level in ("proved", "unchecked"):
+        for law, found in results:
+            if found.verdict == level and (level == "proved" or "holds on" in found.reason):
+                return Judgement(level, f"{shown[law]} (the statement leaves the law open): {found.reason}",
+                                 found.evidence)
+    if results and all(found.verdict == "disagrees" for _, found in results):
+        return Judgement("unchecked", "differs under every law of the statement that E[…] may be under ("
+                         + "; ".join(shown[law][len("E[…] read as the expectation under "):] for law, _ in results)
+                         + "), but the text does not say which: not flagged", results[0][1].evidence)
+    return None
+
+
+def _by_derivatives(left, right, relation: str) -> Judgement | None:
+    r"""A step with derivatives of densities in one of their variables (``\nabla_x \log p(y | x) = \nabla_x \log
+    p(x | y) - \nabla_x \log p(x)``): proved when the rules of probability make the sides equal with every density
+    a function of its variables (a derivative of a density free of x is 0); else not judged -- finite instances
+    have no derivatives. Derivatives in a parameter (``\nabla_\theta``, of a model p_θ) are not read."""
+    found = densities_in(left) + densities_in(right)
+    variables = set().union(*(d.variables for d in found)) if found else set()
+    for node in sympy.preorder_traversal(left - right):
+        if isinstance(node, sympy.Derivative) and not {variable_name(v.name) for v in node.variables} <= variables:
+            return None
+    proof = prove(left, right) if relation == "=" and found else ""
+    return Judgement("proved", f"proved for every distribution: {proof}; a density is a function of its variables "
+                               "alone (its derivative in another is 0)") if proof else None
+
+
+def _judge_read(left, right, seed, declared, relation, general) -> Judgement | None:
+    if left.has(sympy.Derivative) or right.has(sympy.Derivative):
+        try:
+            return _by_derivatives(left, right, relation)
+        except Unread:
+            return None
     try:
         variable = _letter_variable(left, right)
         named = _divergence(left) or _divergence(right)
@@ -447,8 +583,6 @@ def judge(left, right, seed: int = 0, declared: frozenset = frozenset(), relatio
         return found
     except Unread:
         return None
-    finally:
-        _PARAMETER_VARIABLES[0] = False
 
 
 def _judge(left, right, seed: int, declared: frozenset, relation: str, general: bool = False):
@@ -456,8 +590,8 @@ def _judge(left, right, seed: int, declared: frozenset, relation: str, general: 
     if not found_left and not found_right:
         return None
     summed = _summed_variables(left) | _summed_variables(right) | _operator_variables(left) | _operator_variables(right)
-    if relation == "=" and not (found_left and found_right) and not summed:
-        return None  # a density given a formula or a value (p(x) = 0.5): the other checks read it
+    if not (found_left and found_right) and not summed:
+        return None  # a density given a formula or a value (p(x) = 0.5), a support (q(x) > 0): not a relation here
     found = found_left + found_right
     models = sorted({d.model for d in found})
     variables = sorted(set().union(*(d.variables for d in found)))
@@ -704,6 +838,9 @@ def _to_marginals(expr):
         for name in _summed(expr):
             out = sympy.Sum(out, (sympy.Symbol(name, real=True), 0, sympy.Symbol("⟦support⟧")))
         return out
+    if is_opaque_function(expr) and not isinstance(expr, sympy.Symbol) and _operator(expr) is None \
+            and _plain_function(expr):
+        return expr.func(*[_to_marginals(a) for a in expr.args])  # r(x): the same function on both sides
     if is_opaque_function(expr) and not isinstance(expr, sympy.Symbol):
         kind, weight, body = _operator(expr)
         w = _to_marginals(_density_expr(weight))
@@ -712,6 +849,11 @@ def _to_marginals(expr):
         for v in weight.before:
             out = sympy.Sum(out, (sympy.Symbol(v, real=True), 0, sympy.Symbol("⟦support⟧")))
         return out
+    if isinstance(expr, sympy.Derivative):
+        inner = _to_marginals(expr.expr)
+        for v, n in expr.variable_count:
+            inner = sympy.diff(inner, sympy.Symbol(variable_name(v.name), real=True), n)
+        return inner
     if expr.is_Atom:
         if isinstance(expr, sympy.Symbol):
             return sympy.Symbol(variable_name(expr.name), real=True)

@@ -635,6 +635,8 @@ class _DocumentParser(_Parser):
         accent, base, sub = key
         if not accent and sub is None and base in self.bindings:
             return sympy.sympify(self.bindings[base])
+        if not accent and sub is not None and _format_name(key) in self.bindings:  # x_1 bound by \sum_{x_1}
+            return sympy.sympify(self.bindings[_format_name(key)])
         if sub is not None and self.bindings:
             symbolic = [p for p in sub if p in self.bindings and not isinstance(self.bindings[p], (int, str))]
             if symbolic:
@@ -1221,6 +1223,9 @@ class _DocumentParser(_Parser):
                 if first.kind == "name" or first.kind in ("font", "accent"):
                     key = self.name()
                     index = key[1] if not key[0] else None
+                    if index is not None and key[2] is None and self.peek().text == "_" and self.index < end:
+                        self.next()  # \sum_{x_1}: the index is the name x_1, which the summand uses
+                        index = _format_name(("", index, tuple(self.subscript_tokens())))
                     if self.peek().text == "=" and self.peek().kind == "sym":
                         self.next()
                         self.exponent_depth += 1
@@ -1318,6 +1323,7 @@ def read_document(tex: str, names: DocumentNames, bare: frozenset = frozenset(),
         tex = tex.replace(char, "\\" + name + " ")
     tex = unwrap_decorations(tex)
     tex = _BRACED_NAME.sub(r"\1", tex)  # {\mathbb{E}}_{p}[…], {x}_i: a braced name takes its scripts as the name
+    tex = _BRACED_OPERATOR.sub(r"\1", tex)  # {\mathbb{E}}\left[ r(x) \right]: braces that only group the operator
     for _ in range(3):  # \mathbf{\mathbf{x}} is \mathbf{x}: a font applied twice is the same name
         tex = _FONT_TWICE.sub(r"\\\1{\2}", tex)
     tex = _FONT_WORD.sub(r"\\mathrm{\1}", tex)  # \mathbb{KL}(p \| q), \mathsf{Var}: an operator's name, one word
@@ -1334,6 +1340,8 @@ def read_document(tex: str, names: DocumentNames, bare: frozenset = frozenset(),
     return DocumentReading(value, frozenset(parser.flags), dict(parser.literals), frozenset(parser.used))
 
 
+_BRACED_OPERATOR = re.compile(r"(?<![\\A-Za-z_^}\]])\{\s*(\\math(?:bb|rm|bf)\s*\{\s*E\s*\}|\\operatorname\s*\{\s*E\s*\})\s*\}"
+                              r"(?=\s*(?:\\(?:left|big|Big|bigg|Bigg)\s*)?[\[(])")
 _FONT_TWICE = re.compile(r"\\(mathbf|boldsymbol|bm|mathrm|mathit|mathcal|mathsf)\s*\{\s*\\\1\s*\{([^{}]*)\}\s*\}")
 _BRACED_NAME = re.compile(r"(?<![\\A-Za-z_^}\]])\{\s*((?:\\[A-Za-z]+\s*(?:\{\s*[A-Za-z]\s*\})?)|[A-Za-z])\s*\}(?=\s*[_^])")
 _FONT_WORD = re.compile(r"\\(?:mathbb|mathsf|mathbf)\s*\{\s*([A-Z][A-Za-z]+)\s*\}")

@@ -128,7 +128,8 @@ def density_names(statements, prose: str = "") -> frozenset:
 
 
 def from_expressions(*exprs) -> frozenset:
-    """The scope of a statement read alone: the heads its sides apply with a conditioning bar."""
+    r"""The scope of a statement read alone: the heads its sides apply with a conditioning bar, and the
+    applied arguments of a divergence (``KL(q(z|x) \| p(z))``: both are densities)."""
     found = set()
     for expr in exprs:
         for node in sympy.preorder_traversal(expr):
@@ -137,6 +138,9 @@ def from_expressions(*exprs) -> frozenset:
                 head, _, seps = name.partition("[")
                 if "|" in seps:
                     found.add(normal(head))
+                if seps.startswith("‖"):
+                    found |= {normal(arg.func.__name__.partition("[")[0]) for arg in node.args
+                              if is_opaque_function(arg) and not arg.is_Symbol}
     return frozenset(found)
 
 

@@ -1,0 +1,88 @@
+r"""The law of an expectation and the arguments of a divergence (derivspec/scan/probability.py): a KL from
+a posterior to a prior that conditions on nothing (``KL(q(z|x) \| p(z))``), an expectation whose law is a bare
+density name (``E_{p_\theta}[r(x)]``), and a plain ``E[…]`` whose law the statement leaves open -- judged under
+each law of the statement it may be under, the reading named in the reason. Undefined functions of the
+variables (``r(x)``) are tables. Every document is written here, in several letter sets."""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+import pytest
+
+from scanning import scan_text
+
+LETTERS = [("Q", "P", "z", "X"), ("R", "S", "v", "U"), ("q", "p", "h", "x")]
+
+
+def _records(tmp_path, statements: list[str], lead: str = "A latent-variable model.") -> dict:
+    text = f"# Notes\n\n{lead}\n\n" + "".join(f"$${s}$$\n\n" for s in statements)
+    return {r.text.strip(): r for r in scan_text(tmp_path, text)}
+
+
+@pytest.mark.parametrize("q, p, z, x", LETTERS)
+def test_the_evidence_identity_with_the_kl_to_the_prior(tmp_path, q, p, z, x):
+    right = (rf"\log {p}({x}) - D_{{KL}}[{q}({z}|{x}) \| {p}({z}|{x})] = \mathbb{{E}}_{{{q}({z}|{x})}}[\log {p}({x}|{z})]"
+             rf" - D_{{KL}}[{q}({z}|{x}) \| {p}({z})]")
+    wrong = right.replace(rf"] - D_{{KL}}[{q}({z}|{x}) \| {p}({z})]", rf"] + D_{{KL}}[{q}({z}|{x}) \| {p}({z})]")
+    assert wrong != right
+    records = _records(tmp_path, [right, wrong])
+    assert records[right].verdict == "proved", records[right].reason
+    flag = records[wrong]
+    assert flag.verdict == "disagrees", flag.reason
+    # recompute the evidence: the instance's left and right values differ
+    left, shown_right = (float(v) for v in re.search(r"left = (\S+), right = (\S+)", flag.evidence).groups())
+    assert abs(left - shown_right) > 1e-3
+
+
+@pytest.mark.parametrize("q, p, z, x", LETTERS)
+def test_a_plain_expectation_is_read_under_the_law_that_makes_it_hold(tmp_path, q, p, z, x):
+    right = (rf"D_{{KL}}[{q}({z}|{x}) \| {p}({z}|{x})] - \log {p}({x}) = "
+             rf"E[\log {q}({z}|{x}) - \log {p}({x}|{z}) - \log {p}({z})]")
+    wrong = right.replace(rf"E[\log {q}({z}|{x}) - ", rf"E[\log {q}({z}|{x}) + ")
+    records = _records(tmp_path, [right, wrong])
+    proved = records[right]
+    assert proved.verdict == "proved", proved.reason
+    assert "read as the expectation under" in proved.reason and "leaves the law open" in proved.reason
+    # the statement names no law: a difference under every law it may mean is a notice, never a flag
+    notice = records[wrong]
+    assert notice.verdict == "unchecked" and "differs under every law" in notice.reason, notice.reason
+
+
+@pytest.mark.parametrize("p, r, x", [(r"p_\theta", "r", "x"), (r"\pi_\psi", "g", "u")])
+def test_an_expectation_is_a_weighted_sum_for_every_function(tmp_path, p, r, x):
+    named = rf"\mathbb{{E}}_{{{p}}}[{r}({x})] = \sum_{{{x}}} {p}({x}) {r}({x})"
+    plain = rf"\mathbb{{E}}[{r}({x})] = \sum_{{{x}}} {p}({x}) {r}({x})"
+    wrong = rf"\mathbb{{E}}_{{{p}}}[{r}({x})] = \sum_{{{x}}} {p}({x}) {r}({x})^2"
+    records = _records(tmp_path, [named, plain, wrong], lead=f"Let ${p}$ be a distribution.")
+    assert records[named].verdict == "proved", records[named].reason
+    assert records[plain].verdict == "proved" and "read as the expectation under" in records[plain].reason
+    # r is undefined: the document may define it, so a difference for a table of r is no flag
+    notice = records[wrong]
+    assert notice.verdict == "unchecked" and f"undefined {r}" in notice.reason, notice.reason
+    values = [Fraction(v) for v in re.findall(r"=\s*(\d+/\d+)", notice.evidence)]
+    assert values and sum(values[:2]) == 1  # the law of the counterexample, exact
+
+
+@pytest.mark.parametrize("p, x, y", [("p", "x", "y"), ("r", "u", "c"), (r"\rho", "x_t", "y")])
+def test_the_score_of_a_posterior_by_bayes_rule(tmp_path, p, x, y):
+    """A derivative of densities in one of their variables: proved by the rules of probability (the
+    prior's score in x is the posterior's minus the likelihood's); a wrong sign is not proved (finite
+    instances have no derivatives, so no flag either)."""
+    right = rf"\nabla_{{{x}}} \log {p}({x} \mid {y}) = \nabla_{{{x}}} \log {p}({x}) + \nabla_{{{x}}} \log {p}({y} \mid {x})"
+    wrong = rf"\nabla_{{{x}}} \log {p}({x} \mid {y}) = \nabla_{{{x}}} \log {p}({x}) - \nabla_{{{x}}} \log {p}({y} \mid {x})"
+    records = _records(tmp_path, [right, wrong], lead=f"Let ${p}$ be a density.")
+    assert records[right].verdict == "proved", records[right].reason
+    assert "derivative in another is 0" in records[right].reason
+    assert records[wrong].verdict != "proved"
+
+
+@pytest.mark.parametrize("q, p, z, x", [(r"q_\phi", r"p_\theta", "z", "x"), (r"r_\psi", r"s_\theta", "v", "u")])
+def test_an_expectation_under_a_bare_name_takes_the_law_the_statement_applies(tmp_path, q, p, z, x):
+    right = (rf"\log {p}({x}) = \mathbb{{E}}_{{{q}}}[\log {p}({x}, {z}) - \log {q}({z}|{x})]"
+             rf" + D_{{KL}}({q}({z}|{x}) \| {p}({z}|{x}))")
+    wrong = right.replace("] + D_", "] - D_")
+    records = _records(tmp_path, [right, wrong])
+    assert records[right].verdict == "proved", records[right].reason
+    assert records[wrong].verdict == "disagrees", records[wrong].reason
