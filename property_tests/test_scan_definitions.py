@@ -5,6 +5,7 @@ unambiguous. Every document is written here."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from scanning import scan_text
@@ -137,3 +138,14 @@ def test_a_line_after_a_wrong_formula_does_not_make_it_unflagged(tmp_path):
     records = scan_text(tmp_path, text)
     assert _steps(records, r"\frac{df}{dx} = 2x^2")["verdict"] == "disagrees"   # the later lines change nothing
     assert _steps(records, r"\frac{df}{dx} = 3x^2")["verdict"] == "proved"
+
+
+@pytest.mark.parametrize("name, index", [(r"\mathcal{L}", "K"), (r"\mathcal{B}", "M"), ("F", "n")])
+def test_a_special_case_of_an_indexed_name_is_not_its_value_at_every_index(tmp_path, name, index):
+    """"for K = 1, L_K = L_1" states one case: read at every index it made L_{n+1} = L_n and "proved"
+    ``L_{n+1} \\ge L_n \\ge L_1`` (a false proof); it is no definition of L_K."""
+    text = (f"# B\n\nThe bound with ${index}$ samples: for ${index}=1$, we have ${name}_{index} = {name}_1$.\n"
+            f"It is also true that $$\\log p(x) \\geq {name}_{{n+1}} \\geq {name}_n \\geq {name}_1$$.\n")
+    (chain,) = [r for r in scan_text(tmp_path, text) if r.text.strip().startswith(r"\log p(x)")]
+    assert all(step["verdict"] != "proved" for step in chain.to_json()["steps"]), chain.to_json()["steps"]
+    assert chain.verdict != "proved"

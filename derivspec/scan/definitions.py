@@ -146,7 +146,13 @@ def _reading(entry: Definition, left, right) -> Reading | None:
         return None  # p(z | x) = 0: a value, not a factorisation
     if value.has(expr) if exact else _uses(value, name):
         return None  # t = t + 1, L = L + λ R: an update (a density only at its very arguments)
+    if isinstance(expr, sympy.Symbol) and isinstance(value, sympy.Symbol) and _SUBSCRIPTED.match(name) and \
+            _SUBSCRIPTED.match(value.name) and _SUBSCRIPTED.match(name)[1] == _SUBSCRIPTED.match(value.name)[1]:
+        return None  # "for K = 1, L_K = L_1": a special case of an indexed name, not its value at every index
     return Reading(name, tuple(parameters), value, entry, exact)
+
+
+_SUBSCRIPTED = re.compile(r"^(.+?)_\{?[^{}]*\}?$")
 
 
 def _uses(expr: sympy.Expr, name: str) -> bool:
