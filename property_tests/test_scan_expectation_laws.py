@@ -86,3 +86,13 @@ def test_an_expectation_under_a_bare_name_takes_the_law_the_statement_applies(tm
     records = _records(tmp_path, [right, wrong])
     assert records[right].verdict == "proved", records[right].reason
     assert records[wrong].verdict == "disagrees", records[wrong].reason
+
+
+@pytest.mark.parametrize("p, bound", [("p", r"\mathcal{L}"), ("r", r"\mathcal{B}"), (r"\pi", r"\mathcal{F}")])
+def test_a_first_inequality_the_instances_leave_open_does_not_let_the_row_be_proved(tmp_path, p, bound):
+    """``\\log p(x) \\ge \\mathcal{L} \\ge \\mathcal{L}``: the first step differs on instances with the bound at
+    fixed values (not flagged: the lecture defines it elsewhere); that notice is no definition, so the row is not
+    proved by its second, trivial step (it was)."""
+    chain = rf"\log {p}(x) \geq {bound} \geq {bound}"
+    records = _records(tmp_path, [chain], lead=f"Let ${p}$ be a distribution and ${bound}$ a bound.")
+    assert records[chain].verdict != "proved", records[chain].reason

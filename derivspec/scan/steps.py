@@ -342,7 +342,10 @@ def check_step(left: Side, relation: str, right: Side, context: Context, first: 
     found = _check_step(left, relation, right, context, first)
     judged = context.densities.get((left.text, relation, right.text))
     if found.verdict == "unchecked" and judged is not None:  # the other checks decided nothing: say what the instances say
-        assumed = "not flagged" in judged.reason
+        # a first equation the instances leave to the lecture (a density named by another, a name defined elsewhere)
+        # reads as its definition; an inequality, or a difference under every law or every function, never does
+        assumed = "not flagged" in judged.reason and relation == "=" and not any(
+            notice in judged.reason for notice in ("differs under every law", "table of the undefined"))
         found = StepResult(relation, left.text, right.text, "unchecked", "chain", judged.reason, judged.evidence,
                            category="definition" if assumed else "identity", label=assumed and first)
     if not found.category:
