@@ -96,3 +96,14 @@ def test_a_first_inequality_the_instances_leave_open_does_not_let_the_row_be_pro
     chain = rf"\log {p}(x) \geq {bound} \geq {bound}"
     records = _records(tmp_path, [chain], lead=f"Let ${p}$ be a distribution and ${bound}$ a bound.")
     assert records[chain].verdict != "proved", records[chain].reason
+
+
+@pytest.mark.parametrize("p, t, x", [("p", r"\theta", "x"), ("r", "w", "u"), (r"\pi", "z", "D")])
+def test_a_posterior_is_proportional_to_likelihood_times_prior(tmp_path, p, t, x):
+    """``p(θ|x) ∝ p(x|θ) p(θ)``: the ratio of the sides is 1/p(x), free of θ -- proved in θ, the variable named
+    in the reason; the prior divided instead of multiplied is not proved (a proportionality is never flagged)."""
+    right = rf"{p}({t} \mid {x}) \propto {p}({x} \mid {t}) {p}({t})"
+    wrong = rf"{p}({t} \mid {x}) \propto \frac{{{p}({x} \mid {t})}}{{{p}({t})}}"
+    records = _records(tmp_path, [right, wrong], lead=f"Let ${p}$ be a distribution.")
+    assert records[right].verdict == "proved" and f"proportional in {t}" in records[right].reason, records[right].reason
+    assert records[wrong].verdict != "proved", records[wrong].reason

@@ -899,6 +899,44 @@ def prove(left, right) -> str:
     return ""
 
 
+def proportional(left, right) -> Judgement | None:
+    r"""``left \propto right`` between densities (``p(\theta | x) \propto p(x | \theta) p(\theta)``, ``p(y | x)
+    \propto p(x | y) / p(x)``): proved in a variable when, by the rules of probability, the log of the ratio of
+    the sides is free of it (the posterior over the likelihood times the prior is 1 / p(x), free of θ); None
+    otherwise (a proportionality says no variable, so it is never flagged)."""
+    if scope.current() is None:
+        with scope.densities(scope.from_expressions(left, right)):
+            return proportional(left, right)
+    _PARAMETER_VARIABLES[0] = _parameters_are_variables(left, right)
+    try:
+        if not densities_in(left) or not densities_in(right) or _plain_expectations(left) or _plain_expectations(right):
+            return None
+        variables = {v for d in densities_in(left) + densities_in(right) for v in d.variables}
+        free = sorted(_free_variables(left, variables) | _free_variables(right, variables))
+        ratio = sympy.log(_to_marginals(left)) - sympy.log(_to_marginals(right))
+    except (Unread, Exception):
+        return None
+    finally:
+        _PARAMETER_VARIABLES[0] = False
+    rules = set()
+    try:
+        for _ in range(6):
+            ratio = _normal(ratio)
+            reduced = _reduce_sums(ratio, rules)
+            if reduced == ratio:
+                break
+            ratio = reduced
+    except Exception:
+        return None
+    names = {variable_name(s.name) for s in ratio.free_symbols}
+    constant_in = [v for v in free if v not in names]
+    if not constant_in:
+        return None
+    return Judgement("proved", f"proportional in {', '.join(constant_in)}: by the rules of probability (p(a | b) = "
+                               f"p(a, b) / p(b){'; ' + '; '.join(sorted(rules)) if rules else ''}) the ratio of the "
+                               f"sides is free of {', '.join(constant_in)}")
+
+
 def _normal(expr):
     expr = _ordered_sums(sympy.expand(sympy.expand_log(expr)))
     return _ordered_sums(sympy.expand(sympy.expand_log(sympy.simplify(expr)))) if expr != 0 else expr

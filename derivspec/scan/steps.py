@@ -460,6 +460,9 @@ def _check_step(left: Side, relation: str, right: Side, context: Context, first:
     if "⟦const⟧" in {s.name for s in a.free_symbols | b.free_symbols}:
         return check_up_to_constant(left, relation, right, context)
     if relation == "∝":
+        in_densities = probability.proportional(a, b)
+        if in_densities is not None:
+            return result(in_densities.verdict, "chain", in_densities.reason)
         return check_proportional(left, right, context)
     return check_symbolic(left, relation, right, context, first)
 
