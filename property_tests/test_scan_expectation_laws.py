@@ -107,3 +107,25 @@ def test_a_posterior_is_proportional_to_likelihood_times_prior(tmp_path, p, t, x
     records = _records(tmp_path, [right, wrong], lead=f"Let ${p}$ be a distribution.")
     assert records[right].verdict == "proved" and f"proportional in {t}" in records[right].reason, records[right].reason
     assert records[wrong].verdict != "proved", records[wrong].reason
+
+
+@pytest.mark.parametrize("X, x, f", [("X", "x", r"\phi"), ("V", "v", "g"), ("Z", "z", "h")])
+def test_an_expectation_in_round_brackets_and_the_mass_function_as_an_event(tmp_path, X, x, f):
+    r"""``\mathbb{E}(\phi(X))`` is the expectation whatever its brackets, and ``\mathbb{P}(\{X = x\})`` the mass
+    function of X at x: ``\mathbb{E}(\phi(X)) = \sum_x \phi(x) \mathbb{P}(\{X=x\})`` is the definition of an
+    expectation, proved; with ``\phi(x)^2`` it is not proved (never flagged: the law is left open)."""
+    right = rf"\mathbb{{E}}({f}({X})) = \sum_{{{x}}} {f}({x}) \mathbb{{P}}(\{{{X}={x}\}})"
+    wrong = rf"\mathbb{{E}}({f}({X})) = \sum_{{{x}}} {f}({x})^2 \mathbb{{P}}(\{{{X}={x}\}})"
+    records = _records(tmp_path, [right, wrong], lead=f"Let ${X}$ be a discrete random variable.")
+    assert records[right].verdict == "proved", records[right].reason
+    assert records[wrong].verdict != "proved" and records[wrong].verdict != "disagrees", records[wrong].reason
+
+
+@pytest.mark.parametrize("Y, X", [("Y", "X"), ("B", "A")])
+def test_the_chain_rule_of_probability_with_events_of_values(tmp_path, Y, X):
+    y, x = Y.lower(), X.lower()
+    right = rf"P({X} = {x}, {Y} = {y}) = P({X} = {x}) P({Y} = {y} \mid {X} = {x})"
+    wrong = rf"P({X} = {x}, {Y} = {y}) = P({X} = {x}) P({X} = {x} \mid {Y} = {y})"
+    records = _records(tmp_path, [right, wrong], lead="Two discrete random variables.")
+    assert records[right].verdict == "proved", records[right].reason
+    assert records[wrong].verdict == "disagrees", records[wrong].reason

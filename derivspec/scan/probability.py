@@ -79,11 +79,14 @@ def density(expr) -> Density | None:
     if not is_opaque_function(expr) or isinstance(expr, sympy.Symbol):
         return None
     head, seps, square = information._split(expr.func.__name__)
-    if square or not scope.is_density(head):
-        return None
     if not all(isinstance(a, sympy.Symbol) for a in expr.args) or set(seps) - {",", "|"} or seps.count("|") > 1:
         return None
-    names = [variable_name(a.name) for a in expr.args]
+    values = [_value_event(a.name) for a in expr.args]
+    events = all(values) and (_PROBABILITY.match(head) or scope.is_density(head))
+    if square or not (scope.is_density(head) or events):
+        return None
+    names = [variable_name(a.name) for a in expr.args] if not events else values
+    head = "P" if events and _PROBABILITY.match(head) else head
     if any(_BLOCK.search(n) or n.startswith("⟦") for n in names):
         return None
     bar = seps.index("|") + 1 if "|" in seps else len(names)
@@ -94,6 +97,20 @@ def density(expr) -> Density | None:
             len(set(before) | set(after)) != len(before) + len(after):
         return None
     return Density(_model(head, params), tuple(before), tuple(after))
+
+
+_PROBABILITY = re.compile(r"^(?:\\mathbb\{P\}|\\Pr|\\mathrm\{P\}|\\operatorname\{P\}|P)$")
+_EVENT = re.compile(r"^⟦\s*(?:\\\{)?\s*(.+?)\s*=\s*(.+?)\s*(?:\\\})?\s*⟧$")
+
+
+def _value_event(name: str) -> str | None:
+    r"""The variable of an event that a random variable takes its value: ``X = x``, ``\{Y=y\}``, ``X_5 = x_5`` --
+    P(X = x) is the mass function of X at x (one variable, written in either case); None for any other event."""
+    m = _EVENT.match(name)
+    if not m:
+        return None
+    a, b = (variable_name(re.sub(r"_([A-Za-z0-9])", r"_{\1}", re.sub(r"\s+", "", g))) for g in m.groups())
+    return a if a == b and re.fullmatch(r"(?:\\[A-Za-z]+|[A-Za-z])(?:_\{?[A-Za-z0-9]+\}?)?", a) else None
 
 
 def variable_name(name: str) -> str:
@@ -249,6 +266,9 @@ def _operator(expr):
             return ("E", _PLAIN_LAW[0], [expr.args[0]])  # the reading judge tries: one law of the statement
         weight = _expectation_weight(head, expr.args[0])
         return None if weight is None else ("E", weight, [expr.args[0]])
+    if square and seps == "|" and len(expr.args) == 2 and _PLAIN_E.match(head):
+        law = _conditional_law(expr.args[0], expr.args[1])
+        return None if law is None else ("E", law, [expr.args[0]])
     if information._KL.match(head.replace(" ", "")) and seps == "‖" and len(expr.args) == 2:
         a, b = density(expr.args[0]), density(expr.args[1])
         if a is None or b is None or a.before != b.before:
@@ -291,6 +311,18 @@ def _expectation_weight(head: str, body=None) -> Density | None:
     if found is None or (variable is not None and found.before != (variable,)):
         return None
     return found
+
+
+def _conditional_law(body, given) -> Density | None:
+    r"""The law of ``\mathbb{E}(\phi(X) | Y = y)``: the statement's one model of the body's one variable given
+    the event's variable (p(x | y)); None when the statement has several models or the body several variables."""
+    conditioned = _value_event(getattr(given, "name", ""))
+    inside = {variable_name(v.name) for v in body.free_symbols
+              if not v.name.startswith("⟦") and variable_name(v.name) not in information.PARAMETERS}
+    models = {d.model for d in _APPLIED_LAWS[0]}
+    if conditioned is None or len(inside) != 1 or len(models) != 1 or conditioned in inside:
+        return None
+    return Density(models.pop(), tuple(inside), (conditioned,))
 
 
 _PLAIN_E = re.compile(r"^(?:\\mathbb\{E\}|E|\\mathrm\{E\}|\\mathbf\{E\}|\\operatorname\{E\})$")
@@ -597,7 +629,7 @@ def _judge(left, right, seed: int, declared: frozenset, relation: str, general: 
     variables = sorted(set().union(*(d.variables for d in found)))
     symbols = {variable_name(s.name) for s in (left.free_symbols | right.free_symbols)}
     free = [v for v in variables if v in symbols or v not in summed]
-    plain_names = sorted(n for n in symbols - set(variables) if not n.startswith("⟦range"))
+    plain_names = sorted(n for n in symbols - set(variables) if not n.startswith("⟦range") and _value_event(n) is None)
     if set(summed) - set(variables):
         return None
     free_left, free_right = _free_variables(left, variables), _free_variables(right, variables)
@@ -843,7 +875,7 @@ def _to_marginals(expr):
         return expr.func(*[_to_marginals(a) for a in expr.args])  # r(x): the same function on both sides
     if is_opaque_function(expr) and not isinstance(expr, sympy.Symbol):
         kind, weight, body = _operator(expr)
-        w = _to_marginals(_density_expr(weight))
+        w = _marginal(weight.model, weight.variables) / _marginal(weight.model, weight.after)
         inner = (sympy.log(w) - sympy.log(_to_marginals(body[0]))) if kind == "KL" else _to_marginals(body[0])
         out = w * inner
         for v in weight.before:
@@ -869,13 +901,6 @@ def _vanishes_outside(summand, condition: Density) -> bool:
             or (isinstance(f, sympy.Pow) and density(f.base) == condition and f.exp.is_positive)]
     others = [f for f in factors if f not in hits]
     return bool(hits) and not any(d.model == condition.model for f in others for d in densities_in(f))
-
-
-def _density_expr(d: Density):
-    names = [sympy.Symbol(n, real=True) for n in d.before + d.after]
-    seps = "," * (len(d.before) - 1) + ("|" if d.after else "") + "," * max(len(d.after) - 1, 0)
-    head = d.model + (f"[{seps}]" if seps else "")
-    return sympy.Function(head)(*names)
 
 
 def prove(left, right) -> str:

@@ -882,7 +882,8 @@ class _DocumentParser(_Parser):
             self.abs_depth, self.norm_depth = saved
         self.expect(closer)
         self.flags.add("opaque")
-        head = _format_name(key) + ("[" + separators + "]" if separators else "") + ("⟮⟯" if opening.text == "[" else "")
+        expectation = opening.text == "[" or (opening.text == "(" and _EXPECTATION_HEAD.match(_format_name(key)))
+        head = _format_name(key) + ("[" + separators + "]" if separators else "") + ("⟮⟯" if expectation else "")
         if not args:
             return self.names.symbol("⟦" + head + "()⟧")
         derivative = self.prime_derivative(key, separators, opening.text, args)
@@ -1340,6 +1341,7 @@ def read_document(tex: str, names: DocumentNames, bare: frozenset = frozenset(),
     return DocumentReading(value, frozenset(parser.flags), dict(parser.literals), frozenset(parser.used))
 
 
+_EXPECTATION_HEAD = re.compile(r"^\\(?:math(?:bb|rm|bf)|operatorname)\{E\}(?:_|$)")  # \mathbb{E}(X): one meaning, any bracket
 _BRACED_OPERATOR = re.compile(r"(?<![\\A-Za-z_^}\]])\{\s*(\\math(?:bb|rm|bf)\s*\{\s*E\s*\}|\\operatorname\s*\{\s*E\s*\})\s*\}"
                               r"(?=\s*(?:\\(?:left|big|Big|bigg|Bigg)\s*)?[\[(])")
 _FONT_TWICE = re.compile(r"\\(mathbf|boldsymbol|bm|mathrm|mathit|mathcal|mathsf)\s*\{\s*\\\1\s*\{([^{}]*)\}\s*\}")
