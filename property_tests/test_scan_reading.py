@@ -165,3 +165,15 @@ def test_a_subscripted_summation_index_binds_the_name_the_summand_uses(index):
 
 def test_braces_around_the_expectation_only_group_it():
     assert read(r"{\mathbb{E}} \left[ r(x) \right]").expr == read(r"\mathbb{E}\left[ r(x) \right]").expr
+
+
+@pytest.mark.parametrize("upright", [r"^{\text{T}}", r"^\text{T}", r"^{\mathrm{T}}", r"^\mathsf{T}"])
+def test_an_upright_t_superscript_is_a_transpose_never_a_power(upright):
+    assert read(rf"x{upright} y").expr == read(r"x^\top y").expr
+    assert "T" not in {s.name for s in read(rf"x{upright} y").expr.free_symbols}
+
+
+def test_a_word_superscript_labels_the_name():
+    """``\\hat\\beta^{\\text{OLS}}``, ``\\theta^{\\mathrm{MAP}}``: an estimate's label, not a power of a symbol OLS."""
+    expr = read(r"\theta^{\mathrm{MAP}} - \theta^{\text{MLE}}").expr
+    assert {s.name for s in expr.free_symbols} == {r"\theta^{MAP}", r"\theta^{MLE}"}

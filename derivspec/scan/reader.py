@@ -590,6 +590,16 @@ class _DocumentParser(_Parser):
                 self.next(), self.next()
                 marks += "^*" if nxt.text != r"\prime" else "'"
                 continue
+            word = nxt.text if nxt.kind == "word" else (
+                after.text if nxt.text == "{" and after.kind == "word" and self.peek(3).text == "}" else None)
+            if word is not None and (word == "T" or (len(word) >= 2 and word.isalpha())):
+                for _ in range(2 if nxt.kind == "word" else 4):
+                    self.next()
+                if word == "T":  # d^\text{T}, X^{\mathrm{T}}: a transpose written upright
+                    operations.append("T")
+                else:  # \hat\beta^{\text{OLS}}, \theta^{\mathrm{MAP}}: a label of the name, not a power
+                    marks += "^{" + word + "}"
+                continue
             if nxt.kind == "cmd" and nxt.text in (r"\top", r"\intercal", r"\mathsf", r"\mathrm") and nxt.text in (r"\top", r"\intercal"):
                 self.next(), self.next()
                 operations.append("T")
@@ -1324,6 +1334,7 @@ def read_document(tex: str, names: DocumentNames, bare: frozenset = frozenset(),
         tex = tex.replace(char, "\\" + name + " ")
     tex = unwrap_decorations(tex)
     tex = _BRACED_NAME.sub(r"\1", tex)  # {\mathbb{E}}_{p}[…], {x}_i: a braced name takes its scripts as the name
+    tex = _UPRIGHT_T.sub(r"^{\\top}", tex)  # d^\text{T}, X^{\mathrm{T}}: a transpose written upright, never a power
     tex = _BRACED_OPERATOR.sub(r"\1", tex)  # {\mathbb{E}}\left[ r(x) \right]: braces that only group the operator
     for _ in range(3):  # \mathbf{\mathbf{x}} is \mathbf{x}: a font applied twice is the same name
         tex = _FONT_TWICE.sub(r"\\\1{\2}", tex)
@@ -1341,6 +1352,7 @@ def read_document(tex: str, names: DocumentNames, bare: frozenset = frozenset(),
     return DocumentReading(value, frozenset(parser.flags), dict(parser.literals), frozenset(parser.used))
 
 
+_UPRIGHT_T = re.compile(r"\^\s*(?:\{\s*\\(?:text|mathrm|mathsf|textsf)\s*\{\s*T\s*\}\s*\}|\\(?:text|mathrm|mathsf|textsf)\s*\{\s*T\s*\})")
 _EXPECTATION_HEAD = re.compile(r"^\\(?:math(?:bb|rm|bf)|operatorname)\{E\}(?:_|$)")  # \mathbb{E}(X): one meaning, any bracket
 _BRACED_OPERATOR = re.compile(r"(?<![\\A-Za-z_^}\]])\{\s*(\\math(?:bb|rm|bf)\s*\{\s*E\s*\}|\\operatorname\s*\{\s*E\s*\})\s*\}"
                               r"(?=\s*(?:\\(?:left|big|Big|bigg|Bigg)\s*)?[\[(])")
