@@ -129,3 +129,20 @@ def test_the_chain_rule_of_probability_with_events_of_values(tmp_path, Y, X):
     records = _records(tmp_path, [right, wrong], lead="Two discrete random variables.")
     assert records[right].verdict == "proved", records[right].reason
     assert records[wrong].verdict == "disagrees", records[wrong].reason
+
+
+@pytest.mark.parametrize("p, t, x, r", [(r"p_\theta", r"\theta", "x", "r"), (r"\pi_\phi", r"\phi", "a", "R"),
+                                        (r"q_\psi", r"\psi", "z", "f")])
+def test_the_log_derivative_trick_in_a_parameter(tmp_path, p, t, x, r):
+    """A model's probabilities are functions of its parameter: ``\\nabla_\\theta E_{p_\\theta}[r(x)] = E_{p_\\theta}[r(x)
+    \\nabla_\\theta \\log p_\\theta(x)]`` and ``E_{p_\\theta}[\\nabla_\\theta \\log p_\\theta(x)] = 0`` are proved; the log
+    dropped, or a function that carries the parameter (``r_\\theta``), is not proved."""
+    trick = rf"\nabla_{{{t}}} \mathbb{{E}}_{{{p}}}[{r}({x})] = \mathbb{{E}}_{{{p}}}[{r}({x}) \nabla_{{{t}}} \log {p}({x})]"
+    score = rf"\mathbb{{E}}_{{{p}}}[\nabla_{{{t}}} \log {p}({x})] = 0"
+    no_log = rf"\nabla_{{{t}}} \mathbb{{E}}_{{{p}}}[{r}({x})] = \mathbb{{E}}_{{{p}}}[{r}({x}) \nabla_{{{t}}} {p}({x})]"
+    own = (rf"\nabla_{{{t}}} \mathbb{{E}}_{{{p}}}[{r}_{{{t}}}({x})] = "
+           rf"\mathbb{{E}}_{{{p}}}[{r}_{{{t}}}({x}) \nabla_{{{t}}} \log {p}({x})]")
+    records = _records(tmp_path, [trick, score, no_log, own], lead=f"Let ${p}$ be a distribution.")
+    assert records[trick].verdict == "proved" and "functions of its parameter" in records[trick].reason, records[trick].reason
+    assert records[score].verdict == "proved", records[score].reason
+    assert records[no_log].verdict != "proved" and records[own].verdict != "proved"

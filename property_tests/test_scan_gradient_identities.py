@@ -4,7 +4,8 @@ r"""Gradient identities of VI checked on instances of the lecture's abstract den
 Statements written here in two notations: VITutorial's ∂/∂λ with q(z|x,λ) and p(x|z,θ)
 (M3a_DGMs_ContinuousLatentVariables.tex:385-400, M3b_DGMs_DiscreteLatentVariables.tex:314, :331-334,
 M6_ADVI.tex:218-224, :468) and the VAE convention ∇_φ E_{q_φ(z|x)}[f(z)] = E_{p(ε)}[∇_φ f(g_φ(ε))].
-Right forms hold on instances (never proved); planted errors (log missing, sign flipped, wrong density, a baseline
+Right forms hold on instances, or are proved by the rules of probability (probability.py: the derivative of a density
+in a variable or a parameter taken inside a finite sum); planted errors (log missing, sign flipped, wrong density, a baseline
 that depends on z, the derivative dropped) are flagged, and the counterexample is recomputed here by quadrature;
 Monte Carlo estimates, a function of λ and an unstated noise law stay unchecked.
 """
@@ -39,8 +40,8 @@ def record_of(tmp_path, statement: str, prose: str):
 def holds(record) -> bool:
     """Holds on instances (this module), or proved by the rule that differentiates under the integral sign
     (derivspec/scan/parameter_derivatives.py) where it reads both sides: never flagged."""
-    if record.verdict == "proved":
-        return "under the integral sign" in record.reason
+    if record.verdict == "proved":  # or by the rules of probability, the derivative taken inside the finite sum
+        return "under the integral sign" in record.reason or "proved for every distribution" in record.reason
     return record.verdict == "unchecked" and re.match(r"holds on \d+ instances", record.reason) is not None
 
 

@@ -42,6 +42,7 @@ from dataclasses import dataclass
 
 import mpmath
 import sympy
+from sympy.core.function import AppliedUndef
 
 from derivspec.scan import information, scope
 from derivspec.scan.reader import is_opaque_function, where_condition
@@ -173,6 +174,9 @@ def _walk(expr, found: list) -> None:
         if not all(isinstance(v, sympy.Symbol) for v in expr.variables):
             raise Unread("a derivative in something other than a variable")
         _walk(expr.expr, found)
+        return
+    if isinstance(expr, AppliedUndef) and expr.func.__name__ == "⟦d⟧" and len(expr.args) == 2:
+        _walk(expr.args[0], found)  # the reader's mark that a derivative in a parameter acts on this
         return
     if is_opaque_function(expr):
         kind = _operator(expr)
@@ -579,12 +583,20 @@ def _by_derivatives(left, right, relation: str) -> Judgement | None:
     have no derivatives. Derivatives in a parameter (``\nabla_\theta``, of a model p_θ) are not read."""
     found = densities_in(left) + densities_in(right)
     variables = set().union(*(d.variables for d in found)) if found else set()
+    parameters = {p.name for d in found for p in _model_parameters(d.model)}
     for node in sympy.preorder_traversal(left - right):
-        if isinstance(node, sympy.Derivative) and not {variable_name(v.name) for v in node.variables} <= variables:
+        if isinstance(node, sympy.Derivative) and not {variable_name(v.name) for v in node.variables} <= variables | parameters:
             return None
-    proof = prove(left, right) if relation == "=" and found else ""
-    return Judgement("proved", f"proved for every distribution: {proof}; a density is a function of its variables "
-                               "alone (its derivative in another is 0)") if proof else None
+    in_parameters = {v.name for node in sympy.preorder_traversal(left - right) if isinstance(node, sympy.Derivative)
+                     for v in node.variables} & parameters
+    if in_parameters and any(any(p in node.func.__name__ for p in in_parameters) for node in sympy.preorder_traversal(left - right)
+                             if isinstance(node, AppliedUndef) and _plain_function(node)):
+        return None  # f_θ(x): a function of the parameter too, which the proof would hold fixed
+    proof = prove(left, right, cheap=True) if relation == "=" and found else ""
+    what = (f"a model's probabilities are functions of its parameter {', '.join(sorted(in_parameters))}, and every "
+            "other function is free of it" if in_parameters else "a density is a function of its variables alone (its "
+                                                                   "derivative in another is 0)")
+    return Judgement("proved", f"proved for every distribution: {proof}; {what}") if proof else None
 
 
 def _judge_read(left, right, seed, declared, relation, general) -> Judgement | None:
@@ -854,11 +866,20 @@ def _marginal(model: str, variables) -> sympy.Expr:
     if not names:
         return sympy.Integer(1)
     function = _MARGINALS.setdefault(model, sympy.Function(f"M_{model}", positive=True))
-    return function(*[sympy.Symbol(n, real=True) for n in names])
+    return function(*[sympy.Symbol(n, real=True) for n in names], *_model_parameters(model))
+
+
+def _model_parameters(model: str) -> list:
+    """The parameters a model's key carries (``p_\theta``: θ): its marginals are functions of them too, so a
+    derivative in θ acts on them (a total probability, M of no variable, stays 1 for every θ)."""
+    _, _, sub = model.partition("_")
+    return [sympy.Symbol(part, real=True) for part in sub.split(",") if part in information.PARAMETERS]
 
 
 def _to_marginals(expr):
     """The expression with densities as ratios of marginals and expectations and divergences as sums."""
+    if isinstance(expr, AppliedUndef) and expr.func.__name__ == "⟦d⟧" and len(expr.args) == 2:
+        return _to_marginals(expr.args[0])
     d = density(expr)
     if d is not None:
         return _marginal(d.model, d.variables) / _marginal(d.model, d.after)
@@ -903,18 +924,19 @@ def _vanishes_outside(summand, condition: Density) -> bool:
     return bool(hits) and not any(d.model == condition.model for f in others for d in densities_in(f))
 
 
-def prove(left, right) -> str:
-    """How the difference of the sides becomes 0 by the rules of probability, or ''."""
+def prove(left, right, cheap: bool = False) -> str:
+    """How the difference of the sides becomes 0 by the rules of probability, or ''. ``cheap``: without SymPy's
+    simplify (derivatives of marginals make it slow; expanding the logs and the products is what the rules need)."""
     if scope.current() is None:  # a statement read alone: the densities its own sides condition
         with scope.densities(scope.from_expressions(left, right)):
-            return prove(left, right)
+            return prove(left, right, cheap)
     try:
         difference = _to_marginals(left) - _to_marginals(right)
     except Exception:
         return ""
     rules = set()
     for _ in range(6):
-        difference = _normal(difference)
+        difference = _cheap_normal(difference) if cheap else _normal(difference)
         if difference == 0:
             return "; ".join(["p(a | b) = p(a, b) / p(b)"] + sorted(rules))
         reduced = _reduce_sums(difference, rules)
@@ -960,6 +982,13 @@ def proportional(left, right) -> Judgement | None:
     return Judgement("proved", f"proportional in {', '.join(constant_in)}: by the rules of probability (p(a | b) = "
                                f"p(a, b) / p(b){'; ' + '; '.join(sorted(rules)) if rules else ''}) the ratio of the "
                                f"sides is free of {', '.join(constant_in)}")
+
+
+def _cheap_normal(expr):
+    expr = expr.replace(lambda e: isinstance(e, sympy.Derivative), lambda e: e.doit(deep=False))  # no sum evaluated
+    expr = _ordered_sums(sympy.expand(sympy.expand_log(expr)))
+    return expr.replace(lambda e: isinstance(e, sympy.Sum),
+                        lambda e: sympy.Sum(sympy.expand(sympy.expand_log(e.function)), *e.limits))
 
 
 def _normal(expr):
@@ -1028,13 +1057,20 @@ def _sum_rule(term, variable):
     if len(with_v) != 1:
         return None
     m = with_v[0]
+    derivative = None  # sum_v d/dθ M(S + v, θ) = d/dθ M(S, θ): a finite sum and a derivative in a parameter commute
+    if isinstance(m, sympy.Derivative) and variable not in m.variables:
+        derivative, m = m.variable_count, m.expr
     if not (isinstance(getattr(m, "func", None), sympy.core.function.UndefinedFunction)
             and m.func.__name__.startswith("M_")) or variable not in m.args:
         return None
-    rest = sympy.Mul(*[f for f in factors if f is not m])
-    remaining = [a for a in m.args if a != variable]
+    rest = sympy.Mul(*[f for f in factors if f is not with_v[0]])
     model = m.func.__name__[2:]
-    return rest * _marginal(model, [a.name for a in remaining])
+    parameters = _model_parameters(model)
+    remaining = [a for a in m.args if a != variable and a not in parameters]
+    reduced = _marginal(model, [a.name for a in remaining])
+    for v, n in derivative or ():
+        reduced = sympy.diff(reduced, v, n)
+    return rest * reduced
 
 
 # --- what the document declares ------------------------------------------------------------

@@ -141,6 +141,7 @@ def from_expressions(*exprs) -> frozenset:
                 if seps.startswith("‖"):
                     found |= {normal(arg.func.__name__.partition("[")[0]) for arg in node.args
                               if is_opaque_function(arg) and not arg.is_Symbol}
+                found |= _names(_UNDER, name.replace("⟮⟯", ""))  # \mathbb{E}_{p_\theta}[…]: the law of an expectation
     return frozenset(found)
 
 
