@@ -133,7 +133,7 @@ _WRITTEN_OUT = re.compile(r"\\sum|\\i?int|\\mathbb\s*\{?\s*E|\\log|\\ln|\\lg")
 # a closed form in the parameters (\frac12\sum_j(\mu_j^2 + \sigma_j^2 - 1 - \log\sigma_j^2)) is a known result
 _KL_WRITTEN_OUT = re.compile(r"\\i?int|\\mathbb\s*\{?\s*E|(?<![A-Za-z\\])[pqPQr](?:_\{[^{}]*\}|_\\?[A-Za-z0-9]+)?"
                              r"\s*(?:\\left\s*)?\(")
-_SCORE = re.compile(r"^(?:\\mathbf\{?s\}?|\\boldsymbol\{?s\}?|s)(?:_\{?\\theta\}?|_\{?\\phi\}?)?"
+_SCORE = re.compile(r"^(?:\\mathbf\{?s\}?|\\boldsymbol\{?s\}?|s)(?:_\{?(?:\\[A-Za-z]+|[A-Za-z])\}?)?"  # s_θ, s_ψ: any parameter
                     r"\(((?:\\mathbf\{?|\\boldsymbol\{?)?"
                     r"[a-z]\}?)\)$")
 _SCORE_PROSE = re.compile(r"\bscore", re.IGNORECASE)
@@ -900,12 +900,18 @@ def _judge(left, relation: str, right, context: Context, before: str, after: str
 def _score(m, right, right_expr, context: Context):
     variable_text = m.group(1)
     quantity = Quantity("the score", "s(x) = ∇_x log p(x), the gradient in x of the log-density", "")
-    if re.search(r"\\nabla_\{?\\(?:theta|phi)|\\partial\s*\\(?:theta|phi)", right.text):
+    plain = lambda text: re.sub(r"\\(?:mathbf|boldsymbol|bm)|[{}\s]", "", text)  # noqa: E731
+    others = [g for g in re.findall(r"\\nabla_\s*(\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}|\\[A-Za-z]+(?:\s*\{[^{}]*\})?|[A-Za-z])",
+                                    right.text)
+              + re.findall(r"\\partial\s*(\\[A-Za-z]+|[A-Za-z])", right.text) if plain(g) != plain(variable_text)]
+    if others:  # a gradient in another name (any letter): a parameter
         return Compared("unchecked", "a gradient in the parameters: the Fisher score of statistics, another "
                                      "quantity"), quantity
-    density = re.search(r"(?<![A-Za-z\\])(p|q)(_\{[^{}]*\}|_\\?[A-Za-z0-9]+)?\s*\(\s*" + re.escape(variable_text)
-                        + r"\s*\)",
-                        right.text)
+    applied = [d for d in re.finditer(r"(?<![A-Za-z\\])(\\[A-Za-z]+|[A-Za-z])(_\{[^{}]*\}|_\\?[A-Za-z0-9]+)?\s*\(\s*"
+                                      + re.escape(variable_text) + r"\s*\)", right.text) if d.group(1) not in (r"\log", r"\exp")]
+    # the density: a name the document uses as one (any letter), else the one name the right side applies to x
+    density = next((d for d in applied if scope.is_density(d.group(1) + (d.group(2) or ""))),
+                   applied[0] if len({d.group(0) for d in applied}) == 1 else None)
     if not density:
         return Compared("unchecked", "no density of the score's variable on the right side"), quantity
     letter = density.group(1) + (density.group(2) or "")

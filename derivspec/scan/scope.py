@@ -75,6 +75,8 @@ def _listed(span: str) -> set:
     """The names a prose span lists (``$p, q_\\theta$``, ``$r(x)$``): each comma-separated piece that is a
     name, or a name applied to arguments; nothing else of the span (not the x of r(x))."""
     names = set()
+    if "=" in span:  # "$p(x) = e^{-f(x)}/Z$ be a density": the name the span defines
+        span = span.split("=", 1)[0]
     for piece in re.split(r",(?![^()]*\))", span):
         m = _LISTED.fullmatch(piece)
         if m and m.group(1) not in _NOT_A_DENSITY:
