@@ -53,9 +53,10 @@ _NAME = (r"(?:" + _FONT + r"\{\s*(?:\\[A-Za-z]+|[A-Za-z])\s*\}|" + _FONT + r"(?:
          r"(?:\s*_\s*(?:\{[^{}]*\}|\\?[A-Za-z0-9]+))?")
 _NORMAL = r"\{?\s*\\mathcal\s*\{?\s*N\s*\}?\s*(?:\\left\s*)?\("
 SAMPLED = re.compile(r"(?<![\\A-Za-z])(" + _NAME + r")\s*(?:(?:\||\\mid)[^$]{0,40}?)?\\sim\s*" + _NORMAL)
+# any name equated to a normal law is a density (q_\phi(z|x), r(v|u), \pi(x_t|x_0)): no letter decides it;
 # a density's variable may carry an accent (q_\sigma(\tilde x | x): the DSM kernel); a sample's never does
 _ACCENTED = r"(?:\\(?:tilde|hat|bar|widetilde|widehat)\s*(?:\{\s*" + _NAME + r"\s*\}|" + _NAME + r")|" + _NAME + r")"
-DENSITY = re.compile(r"(?<![\\A-Za-z])[pq](?:\s*_\s*(?:\{[^{}]*\}|\\?[A-Za-z]+))?\s*(?:\\left\s*)?\(\s*(" + _ACCENTED +
+DENSITY = re.compile(r"(?<![\\A-Za-z])(?:\\(?!mathcal|left|frac|sqrt)[A-Za-z]+|[A-Za-z])(?:\s*_\s*(?:\{[^{}]*\}|\\?[A-Za-z]+))?\s*(?:\\left\s*)?\(\s*(" + _ACCENTED +
                      r")\s*(?:(?:\||\\mid)[^()]*(?:\([^()]*\)[^()]*)*)?(?:\\right\s*)?\)\s*=\s*" + _NORMAL)
 _IDENTITY = re.compile(r"^(?:1|I|\\mathbb\{?I\}?|I_\{?[A-Za-z0-9]+\}?)$")
 _IDENTITY_FACTOR = re.compile(r"(?:\\(?:mathbf|boldsymbol|bm|mathrm|operatorname|mathbb)\s*\{\s*I\s*\}|"
