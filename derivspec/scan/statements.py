@@ -25,6 +25,7 @@ from derivspec.scan.clauses import split_clauses
 from derivspec.scan.reader import DocumentNames, DocumentReading, bare_names, unwrap_decorations
 from derivspec.scan import algebra, claim_readings, classify, conventions, linear_gaussian, scope
 from derivspec.scan import steps as step_checks
+from derivspec.scan.records import evidence_level
 from derivspec.scan.matrices import may_be_matrices
 from derivspec.scan.density import check_density
 from derivspec.scan.extract import Statement
@@ -502,8 +503,9 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
                 continue
             if state.recogniser is not None and relation in ("=", "≈", "∝", "≤", "≥") and result.verdict != "disagrees":
                 known = state.recogniser.check(left, relation, right, context, sides, k)
-                if known is not None and not (known.verdict == "unchecked" and result.verdict == "proved"):
-                    result = known  # a step proved on its own stays proved when the claim cannot compare
+                if known is not None and not (known.verdict == "unchecked" and evidence_level(
+                        result.verdict, result.reason) in ("proved", "holds on instances")):
+                    result = known  # a step proved (or holding) on its own stays so when the claim cannot compare
             if relation == "=" and result.label and k == 0:
                 normalised = check_density(left, right, context)
                 if normalised is not None:
