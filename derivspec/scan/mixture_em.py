@@ -511,9 +511,16 @@ def _is_new(e) -> bool:
     return isinstance(e, sympy.Symbol) and bool(re.fullmatch(r"\\(?:mathrm|text)\{new\}|new", e.name))
 
 
+def _without_new(expr):
+    """``\mu^{new}_{k}`` (the reader keeps a word superscript as a label of the name) read as ``\mu_{k}``."""
+    return expr.xreplace({s: sympy.Symbol(s.name.replace("^{new}", ""), **s.assumptions0)
+                          for s in getattr(expr, "free_symbols", ()) if "^{new}" in s.name})
+
+
 def _left_role(lhs, definition: Definition) -> tuple[str, str] | None:
     """(role, component letter) of an M-step's left side: 'mean', 'variance' or 'weight'."""
     power = 1
+    lhs = _without_new(lhs)
     if isinstance(lhs, sympy.Pow) and isinstance(lhs.base, sympy.Symbol):
         if lhs.exp == 2:
             power, lhs = 2, lhs.base
@@ -544,6 +551,7 @@ def _check_m_step(left: Side, right: Side, context: Context, mixture: Mixture, r
         return None
     lhs, rhs = left.primary.value(), unindex(right.primary.value())
     rhs = rhs.replace(lambda e: isinstance(e, sympy.Pow) and _is_new(e.exp), lambda e: e.base)  # \mu_k^{new}
+    lhs, rhs = _without_new(lhs), _without_new(rhs)
     # r_{ik}(x_i - mu_k)^2 is read as an application: a product
     named = {_name_key(d.left).base for d in mixture.definitions if _name_key(d.left)}
 
