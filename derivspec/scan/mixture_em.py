@@ -512,7 +512,7 @@ def _is_new(e) -> bool:
 
 
 def _without_new(expr):
-    """``\mu^{new}_{k}`` (the reader keeps a word superscript as a label of the name) read as ``\mu_{k}``."""
+    r"""``\mu^{new}_{k}`` (the reader keeps a word superscript as a label of the name) read as ``\mu_{k}``."""
     return expr.xreplace({s: sympy.Symbol(s.name.replace("^{new}", ""), **s.assumptions0)
                           for s in getattr(expr, "free_symbols", ()) if "^{new}" in s.name})
 
