@@ -900,7 +900,10 @@ def _judge(left, relation: str, right, context: Context, before: str, after: str
 def _score(m, right, right_expr, context: Context):
     variable_text = m.group(1)
     quantity = Quantity("the score", "s(x) = ∇_x log p(x), the gradient in x of the log-density", "")
-    plain = lambda text: re.sub(r"\\(?:mathbf|boldsymbol|bm)|[{}\s]", "", text)  # noqa: E731
+
+    def plain(text: str) -> str:  # \mathbf{x} and x, braces and spaces aside
+        return re.sub(r"\\(?:mathbf|boldsymbol|bm)|[{}\s]", "", text)
+
     others = [g for g in re.findall(r"\\nabla_\s*(\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}|\\[A-Za-z]+(?:\s*\{[^{}]*\})?|[A-Za-z])",
                                     right.text)
               + re.findall(r"\\partial\s*(\\[A-Za-z]+|[A-Za-z])", right.text) if plain(g) != plain(variable_text)]

@@ -31,7 +31,7 @@ from fractions import Fraction
 import sympy
 from sympy.core.function import AppliedUndef
 
-from derivspec.scan import algebra, instances
+from derivspec.scan import algebra, instances, scope
 
 CONVEX = (("x^2", lambda u: u ** 2), ("e^{x}", sympy.exp), ("x^4 + x", lambda u: u ** 4 + u))
 CONCAVE = (("\\log x", sympy.log), ("\\sqrt{x}", sympy.sqrt), ("-x^2", lambda u: -u ** 2))
@@ -41,10 +41,9 @@ _DIGITS = 50
 _MARGIN = sympy.Float("1e-30", _DIGITS)
 _RELATIONS = ("=", "≤", "≥", "<", ">")
 # a variable the text restricts (E[X^2] = E[X] for an indicator, E[X^2] >= E[X] for integers): then no flag
-_RESTRICTED = re.compile(r"binary|indicator|bernoulli|\\\{\s*0\s*,\s*1\s*\\\}|\{0,\s*1\}|constant|degenerate|"
-                         r"deterministic|takes?\s+(?:the\s+)?values?|symmetric|zero[- ]mean|mean\s+zero|independent|"
-                         r"standard|gaussian|normal|uniform|poisson|exponential|distributed|integer|counts?\b|\\mathbb\s*\{?[NZ]\b|"
-                         r"\\in\b|bounded|between|interval|range", re.IGNORECASE)
+_RESTRICTED = re.compile(scope.RESTRICTING_WORDS + r"|\\\{\s*0\s*,\s*1\s*\\\}|\{0,\s*1\}|zero[- ]mean|mean\s+zero|"
+                         r"independent|standard|gaussian|normal|uniform|poisson|exponential|distributed|"
+                         r"\\mathbb\s*\{?[NZ]\b|\\in\b|interval|range", re.IGNORECASE)  # and a named law, a set
 
 
 def _expectations(expr: sympy.Expr) -> list:

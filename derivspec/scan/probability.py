@@ -178,11 +178,11 @@ def _walk(expr, found: list) -> None:
     if isinstance(expr, AppliedUndef) and expr.func.__name__ == "⟦d⟧" and len(expr.args) == 2:
         _walk(expr.args[0], found)  # the reader's mark that a derivative in a parameter acts on this
         return
+    if is_opaque_function(expr) and _plain_function(expr):  # never an operator: no separator, no bracket
+        _FUNCTIONS[0].add(expr.func.__name__)
+        return
     if is_opaque_function(expr):
         kind = _operator(expr)
-        if kind is None and _plain_function(expr):
-            _FUNCTIONS[0].add(expr.func.__name__)
-            return
         if kind is None:
             raise Unread(str(expr.func))
         name, weight, body = kind
@@ -281,13 +281,22 @@ def _operator(expr):
     return None
 
 
+_E_HEAD = r"(?:\\mathbb\{E\}|E|\\mathrm\{E\}|\\mathbf\{E\}|\\operatorname\{E\})"  # an expectation's head, as the reader writes it
+
+
+def _body_variables(body) -> set:
+    """The variables an expectation's body uses: not a reader's bound (⟦…⟧), not a parameter."""
+    return {variable_name(v.name) for v in body.free_symbols
+            if not v.name.startswith("⟦") and variable_name(v.name) not in information.PARAMETERS}
+
+
 def _expectation_weight(head: str, body=None) -> Density | None:
     r"""The density an expectation's subscript names: ``E_{q(z|x)}``, ``E_{z \sim q(z|x)}``,
     ``E_{x \sim p}`` (a name: the density of that variable), ``E_{p_\theta}[r(x)]`` (a name, and the
     body's one variable)."""
     from derivspec.scan.reader import DocumentNames, read_document
 
-    m = re.match(r"^(?:\\mathbb\{E\}|E|\\mathrm\{E\}|\\mathbf\{E\}|\\operatorname\{E\})_(?:\{(.*)\}|(.))$", head)
+    m = re.match(r"^" + _E_HEAD + r"_(?:\{(.*)\}|(.))$", head)
     if not m:
         return None
     sub = (m.group(1) if m.group(1) is not None else m.group(2)).strip()
@@ -302,8 +311,7 @@ def _expectation_weight(head: str, body=None) -> Density | None:
         if variable is None and len(applied) == 1 and scope.is_density(sub):
             return applied.pop()  # E_{q_\phi}[…] beside q_\phi(z | x): the law the statement applies
         if variable is None and body is not None:
-            inside = {variable_name(v.name) for v in body.free_symbols
-                      if not v.name.startswith("⟦") and variable_name(v.name) not in information.PARAMETERS}
+            inside = _body_variables(body)
             variable = inside.pop() if len(inside) == 1 else None
         if variable is None or not scope.is_density(sub):
             return None
@@ -321,15 +329,14 @@ def _conditional_law(body, given) -> Density | None:
     r"""The law of ``\mathbb{E}(\phi(X) | Y = y)``: the statement's one model of the body's one variable given
     the event's variable (p(x | y)); None when the statement has several models or the body several variables."""
     conditioned = _value_event(getattr(given, "name", ""))
-    inside = {variable_name(v.name) for v in body.free_symbols
-              if not v.name.startswith("⟦") and variable_name(v.name) not in information.PARAMETERS}
+    inside = _body_variables(body)
     models = {d.model for d in _APPLIED_LAWS[0]}
     if conditioned is None or len(inside) != 1 or len(models) != 1 or conditioned in inside:
         return None
     return Density(models.pop(), tuple(inside), (conditioned,))
 
 
-_PLAIN_E = re.compile(r"^(?:\\mathbb\{E\}|E|\\mathrm\{E\}|\\mathbf\{E\}|\\operatorname\{E\})$")
+_PLAIN_E = re.compile(r"^" + _E_HEAD + r"$")
 _APPLIED_LAWS: list = [frozenset()]  # the densities the statement applies (the law of E_{q}[…] by its name)
 _PLAIN_LAW: list = [None]  # the law judge reads a plain E[...] under, one reading at a time
 _FUNCTIONS: list = [set()]  # the undefined functions of variables the statement applies (r(x))
@@ -351,8 +358,13 @@ def _function_value(head: str, args: list, label: str) -> mpmath.mpf:
 
 
 def _plain_expectations(expr) -> list:
-    return [n for n in sympy.preorder_traversal(expr) if is_opaque_function(n) and not isinstance(n, sympy.Symbol)
-            and (lambda h: h[2] and not h[1] and _PLAIN_E.match(h[0]))(information._split(n.func.__name__))]
+    r"""The expectations of ``expr`` that name no law: ``\mathbb{E}[…]`` (one argument, no separator)."""
+    def plain(node) -> bool:
+        head, seps, square = information._split(node.func.__name__)
+        return square and not seps and bool(_PLAIN_E.match(head))
+
+    return [n for n in sympy.preorder_traversal(expr)
+            if is_opaque_function(n) and not isinstance(n, sympy.Symbol) and plain(n)]
 
 
 def _plain_law_readings(left, right) -> list:
@@ -468,7 +480,7 @@ def evaluate(expr, instance: Instance, values: dict, plain: dict) -> mpmath.mpf:
             if all(instance.density(d, point) > 0 for d in conditions.values()):
                 total.append(evaluate(expr.function, instance, point, plain))
         return mpmath.fsum(total)
-    if is_opaque_function(expr) and _operator(expr) is None and _plain_function(expr):
+    if is_opaque_function(expr) and _plain_function(expr):
         return _function_value(expr.func.__name__, [evaluate(a, instance, values, plain) for a in expr.args],
                                instance.label)
     if is_opaque_function(expr):
@@ -562,16 +574,16 @@ def _under_each_law(left, right, seed, declared, relation, general) -> Judgement
         if found is None:
             return None
         results.append((law, found))
-    shown = {law: f"E[…] read as the expectation under {law.model}({', '.join(law.before)}"
-                  + (f" | {', '.join(law.after)})" if law.after else ")") for law, _ in results}
+    shown = {law: f"{law.model}({', '.join(law.before)}" + (f" | {', '.join(law.after)})" if law.after else ")")
+             for law, _ in results}
     for level in ("proved", "unchecked"):
         for law, found in results:
             if found.verdict == level and (level == "proved" or "holds on" in found.reason):
-                return Judgement(level, f"{shown[law]} (the statement leaves the law open): {found.reason}",
-                                 found.evidence)
+                return Judgement(level, f"E[…] read as the expectation under {shown[law]} (the statement leaves the "
+                                        f"law open): {found.reason}", found.evidence)
     if results and all(found.verdict == "disagrees" for _, found in results):
         return Judgement("unchecked", "differs under every law of the statement that E[…] may be under ("
-                         + "; ".join(shown[law][len("E[…] read as the expectation under "):] for law, _ in results)
+                         + "; ".join(shown[law] for law, _ in results)
                          + "), but the text does not say which: not flagged", results[0][1].evidence)
     return None
 
@@ -584,12 +596,12 @@ def _by_derivatives(left, right, relation: str) -> Judgement | None:
     found = densities_in(left) + densities_in(right)
     variables = set().union(*(d.variables for d in found)) if found else set()
     parameters = {p.name for d in found for p in _model_parameters(d.model)}
-    for node in sympy.preorder_traversal(left - right):
-        if isinstance(node, sympy.Derivative) and not {variable_name(v.name) for v in node.variables} <= variables | parameters:
-            return None
-    in_parameters = {v.name for node in sympy.preorder_traversal(left - right) if isinstance(node, sympy.Derivative)
-                     for v in node.variables} & parameters
-    if in_parameters and any(any(p in node.func.__name__ for p in in_parameters) for node in sympy.preorder_traversal(left - right)
+    nodes = list(sympy.preorder_traversal(left - right))
+    derivatives = [node for node in nodes if isinstance(node, sympy.Derivative)]
+    if any(not {variable_name(v.name) for v in node.variables} <= variables | parameters for node in derivatives):
+        return None
+    in_parameters = {v.name for node in derivatives for v in node.variables} & parameters
+    if in_parameters and any(any(p in node.func.__name__ for p in in_parameters) for node in nodes
                              if isinstance(node, AppliedUndef) and _plain_function(node)):
         return None  # f_θ(x): a function of the parameter too, which the proof would hold fixed
     proof = prove(left, right, cheap=True) if relation == "=" and found else ""
@@ -891,8 +903,7 @@ def _to_marginals(expr):
         for name in _summed(expr):
             out = sympy.Sum(out, (sympy.Symbol(name, real=True), 0, sympy.Symbol("⟦support⟧")))
         return out
-    if is_opaque_function(expr) and not isinstance(expr, sympy.Symbol) and _operator(expr) is None \
-            and _plain_function(expr):
+    if is_opaque_function(expr) and not isinstance(expr, sympy.Symbol) and _plain_function(expr):
         return expr.func(*[_to_marginals(a) for a in expr.args])  # r(x): the same function on both sides
     if is_opaque_function(expr) and not isinstance(expr, sympy.Symbol):
         kind, weight, body = _operator(expr)
@@ -935,15 +946,22 @@ def prove(left, right, cheap: bool = False) -> str:
     except Exception:
         return ""
     rules = set()
+    difference, settled = _settled(difference, rules, _cheap_normal if cheap else _normal)
+    return "; ".join(["p(a | b) = p(a, b) / p(b)"] + sorted(rules)) if settled and difference == 0 else ""
+
+
+def _settled(expr, rules: set, normal) -> tuple:
+    """(expr, settled): ``expr`` normalised and reduced by the sum rule (the rules used added to ``rules``) until
+    it is 0 or the sum rule changes nothing (settled), at most six rounds (not settled: the last reduction)."""
     for _ in range(6):
-        difference = _cheap_normal(difference) if cheap else _normal(difference)
-        if difference == 0:
-            return "; ".join(["p(a | b) = p(a, b) / p(b)"] + sorted(rules))
-        reduced = _reduce_sums(difference, rules)
-        if reduced == difference:
-            break
-        difference = reduced
-    return ""
+        expr = normal(expr)
+        if expr == 0:
+            return expr, True
+        reduced = _reduce_sums(expr, rules)
+        if reduced == expr:
+            return expr, True
+        expr = reduced
+    return expr, False
 
 
 def proportional(left, right) -> Judgement | None:
@@ -956,23 +974,19 @@ def proportional(left, right) -> Judgement | None:
             return proportional(left, right)
     _PARAMETER_VARIABLES[0] = _parameters_are_variables(left, right)
     try:
-        if not densities_in(left) or not densities_in(right) or _plain_expectations(left) or _plain_expectations(right):
+        in_left, in_right = densities_in(left), densities_in(right)
+        if not in_left or not in_right or _plain_expectations(left) or _plain_expectations(right):
             return None
-        variables = {v for d in densities_in(left) + densities_in(right) for v in d.variables}
+        variables = {v for d in in_left + in_right for v in d.variables}
         free = sorted(_free_variables(left, variables) | _free_variables(right, variables))
         ratio = sympy.log(_to_marginals(left)) - sympy.log(_to_marginals(right))
-    except (Unread, Exception):
+    except Exception:  # Unread among them
         return None
     finally:
         _PARAMETER_VARIABLES[0] = False
     rules = set()
     try:
-        for _ in range(6):
-            ratio = _normal(ratio)
-            reduced = _reduce_sums(ratio, rules)
-            if reduced == ratio:
-                break
-            ratio = reduced
+        ratio, _ = _settled(ratio, rules, _normal)
     except Exception:
         return None
     names = {variable_name(s.name) for s in ratio.free_symbols}

@@ -592,13 +592,10 @@ class _DocumentParser(_Parser):
                 continue
             word = nxt.text if nxt.kind == "word" else (
                 after.text if nxt.text == "{" and after.kind == "word" and self.peek(3).text == "}" else None)
-            if word is not None and (word == "T" or (len(word) >= 2 and word.isalpha())):
-                for _ in range(2 if nxt.kind == "word" else 4):
+            if word is not None and len(word) >= 2 and word.isalpha():  # one letter is a name token (an upright T:
+                for _ in range(2 if nxt.kind == "word" else 4):           # _UPRIGHT_T, before reading)
                     self.next()
-                if word == "T":  # d^\text{T}, X^{\mathrm{T}}: a transpose written upright
-                    operations.append("T")
-                else:  # \hat\beta^{\text{OLS}}, \theta^{\mathrm{MAP}}: a label of the name, not a power
-                    marks += "^{" + word + "}"
+                marks += "^{" + word + "}"  # \hat\beta^{\text{OLS}}, \theta^{\mathrm{MAP}}: a label of the name, not a power
                 continue
             if nxt.kind == "cmd" and nxt.text in (r"\top", r"\intercal", r"\mathsf", r"\mathrm") and nxt.text in (r"\top", r"\intercal"):
                 self.next(), self.next()

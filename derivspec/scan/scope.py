@@ -258,8 +258,11 @@ def function_shapes(text: str) -> tuple:
     return tuple(found)
 
 
-_RESTRICTS = (r"binary|indicator|bernoulli|integer|counts?\b|bounded|between|symmetric|constant|degenerate|"
-              r"deterministic|categorical|discrete|takes?\s+(?:the\s+)?values?")
+# words that restrict a variable's values: a claim about every distribution of it is then not one (scope and
+# expectations.py read them)
+RESTRICTING_WORDS = (r"binary|indicator|bernoulli|integer|counts?\b|bounded|between|symmetric|constant|degenerate|"
+                     r"deterministic|takes?\s+(?:the\s+)?values?")
+_RESTRICTS = RESTRICTING_WORDS + r"|categorical|discrete"
 _RESTRICTED = re.compile(r"\$\s*" + _NAME + r"\s*\$[^.$]{0,60}?\b(?:" + _RESTRICTS + r")"
                          r"|\b(?:" + _RESTRICTS + r")[^.$]{0,40}?\$\s*" + _NAME + r"\s*\$"
                          r"|" + _NAME + r"\s*\\in\s*(?:\\\{|\[|\\\{?\s*0|\\mathbb\s*\{?\s*[NZ])", re.IGNORECASE)

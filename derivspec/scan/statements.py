@@ -26,7 +26,7 @@ from derivspec.scan.reader import DocumentNames, DocumentReading, bare_names, un
 from derivspec.scan import algebra, claim_readings, classify, conventions, linear_gaussian, scope
 from derivspec.scan import steps as step_checks
 from derivspec.scan.records import evidence_level
-from derivspec.scan.matrices import may_be_matrices
+from derivspec.scan.matrices import may_be_matrices, readable
 from derivspec.scan.density import check_density
 from derivspec.scan.extract import Statement
 from derivspec.scan.steps import Context, Side, StepResult, check_step, read_side
@@ -335,8 +335,6 @@ def _as_reparameterised(step: StepResult, statement: Statement, text: str, state
 def _check_read_steps(statement: Statement, text: str, clauses, state: DocumentState, previous: str) -> Outcome:
     typed = state.types.typed(text, statement.lines[0]) if state.types is not None else set()
     if typed:
-        from derivspec.scan.matrices import readable
-
         sides = [side for c in clauses if c.relations for side in c.sides if side.strip()]
         if sides and all(readable(side, state.types) for side in sides):
             return _check_typed(statement, text, clauses, state)
@@ -349,8 +347,6 @@ def _check_read_steps(statement: Statement, text: str, clauses, state: DocumentS
         return outcome
     later = state.types.typed(text) if state.types is not None else set()  # declared further down
     if later and _multiplied(text, later):  # a proof with numbers proves nothing of them, a difference flags nothing
-        from derivspec.scan.matrices import readable
-
         sides = [side for c in clauses if c.relations for side in c.sides if side.strip()]
         if sides and all(readable(side, state.types) for side in sides):  # as matrices, on instances: no flag
             typed = _check_typed(statement, text, clauses, state)
