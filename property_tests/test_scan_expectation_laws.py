@@ -147,3 +147,66 @@ def test_the_log_derivative_trick_in_a_parameter(tmp_path, p, t, x, r):
     assert records[score].verdict == "proved", records[score].reason
     assert records[no_log].verdict != "proved" and records[own].verdict != "proved"
 
+
+
+@pytest.mark.parametrize("p, t, x, s", [("p", r"\theta", "x", "s"), ("q", r"\psi", "u", "g"), (r"\pi", "w", "v", "h")])
+def test_the_score_has_mean_zero_with_a_gradient_that_names_no_variable(tmp_path, p, t, x, s):
+    r"""``\nabla`` without a subscript is the derivative in each quantity it acts on (an ambiguous node); the
+    chain holds with ∇ = ∇_θ, which the reason names. A slip in the last line is flagged; one in a middle line
+    (a derivative of a density, which only a proof can decide) is not proved and not flagged."""
+    density = rf"{p}({x} \vert {t})"
+    steps = [rf"\mathbb{{E}}_{{{density}}} \left[ {s}({t}) \right]",
+             rf"\mathbb{{E}}_{{{density}}} \left[ \nabla \log {density} \right]",
+             rf"\int \nabla \log {density} \, {density} \, d{x}",
+             rf"\int \frac{{\nabla {density}}}{{{density}}} {density} \, d{x}",
+             rf"\int \nabla {density} \, d{x}",
+             rf"\nabla \int {density} \, d{x}", r"\nabla 1", "0"]
+    right = " = ".join(steps)
+    last_slip = right[:-1] + "1"
+    middle_slip = right.replace(rf"{{{density}}} {density} \, d{x}", rf"{{{density}^2}} {density} \, d{x}")
+    assert middle_slip != right
+    lead = rf"The score is $${s}({t}) = \nabla_{{{t}}} \log {density}$$"
+    records = _records(tmp_path, [right, last_slip, middle_slip], lead=lead)
+    proved = records[right]
+    assert proved.verdict == "proved", proved.reason
+    assert all(step["verdict"] == "proved" for step in proved.steps), [step["reason"] for step in proved.steps]
+    assert rf"∇ read as ∇_{t}" in proved.reason
+    flag = records[last_slip]
+    assert flag.verdict == "disagrees" and flag.steps[-1]["verdict"] == "disagrees", flag.reason
+    assert [step["verdict"] for step in flag.steps[:-1]] == ["proved"] * (len(steps) - 2)
+    middle = records[middle_slip]
+    assert middle.verdict == "unchecked", middle.reason
+    assert [step["verdict"] for step in middle.steps][2:4] == ["unchecked", "unchecked"], middle.reason
+
+
+@pytest.mark.parametrize("p, x, z", [("p", "x", "z"), ("r", "u", "h")])
+def test_a_log_followed_by_a_density_is_read_both_ways(tmp_path, p, x, z):
+    r"""``\log p(x|z) p(z)`` is the log of the product or the log of p(x|z) times p(z): a flag needs both
+    readings to differ; an explicit space (``\,``) ends the log's argument, as printed."""
+    joined = rf"\sum_{z} \log {p}({x}|{z}) {p}({z}) = \mathbb{{E}}_{{{p}({z})}}[\log {p}({x}|{z})]"
+    spaced = rf"\sum_{z} \log {p}({x}|{z}) \, {p}({z}) = \mathbb{{E}}_{{{p}({z})}}[\log {p}({x}|{z})]"
+    wrong = rf"\sum_{z} \log {p}({x}|{z}) {p}({z}) = \mathbb{{E}}_{{{p}({z})}}[\log {p}({z}|{x})]"
+    records = _records(tmp_path, [joined, spaced, wrong])
+    assert records[joined].verdict == "proved" and "the other way" in records[joined].reason, records[joined].reason
+    assert records[spaced].verdict == "proved" and "the other way" not in records[spaced].reason
+    flag = records[wrong]
+    assert flag.verdict == "disagrees", flag.reason
+    left, shown_right = (float(v) for v in re.search(r"left = (\S+), right = (\S+)", flag.evidence).groups())
+    assert abs(left - shown_right) > 1e-3
+
+
+@pytest.mark.parametrize("q, p, x", [("q", r"p_\theta", "x"), ("g", r"\pi_\psi", "u")])
+def test_an_expectation_with_its_law_set_under_it(tmp_path, q, p, x):
+    r"""``\underset{q}{\mathbb{E}}[…]`` is ``\mathbb{E}_{q}[…]``: importance sampling, with the law read, is proved;
+    with the weight inverted it is flagged."""
+    right = (rf"\sum_{x} {p}({x}) \log {p}({x}) = \underset{{{q}}}{{\mathbb{{E}}}}\left[ \frac{{{p}({x})}}{{{q}({x})}} "
+             rf"\log {p}({x}) \right]")
+    wrong = right.replace(rf"\frac{{{p}({x})}}{{{q}({x})}}", rf"\frac{{{q}({x})}}{{{p}({x})}}")
+    text = f"# Notes\n\nLet ${q}$ and ${p}$ be distributions.\n\n$${right}$$\n\n$${wrong}$$\n"
+    displays = [r for r in scan_text(tmp_path, text) if r.lines[0] > 3]  # the two displays, in order
+    assert len(displays) == 2 and r"\underset" not in displays[0].text  # the law is read as a subscript
+    assert displays[0].verdict == "proved", displays[0].reason
+    flag = displays[1]
+    assert flag.verdict == "disagrees", flag.reason
+    left, shown_right = (float(v) for v in re.search(r"left = (\S+), right = (\S+)", flag.evidence).groups())
+    assert abs(left - shown_right) > 1e-3

@@ -53,6 +53,9 @@ def test_a_name_set_to_an_arg_max_is_a_definition(tmp_path):
     r"\arg\max_\theta \prod_{i=1}^n p(x_i|\theta) = \arg\max_\theta \sum_{i=1}^n \log p(x_i|\theta)",
     r"\arg\max_\theta \sum_{i=1}^n \log p(x_i|\theta) = \arg\min_\theta -\frac{1}{n}\sum_{i=1}^n \log p(x_i|\theta)",
     r"\arg\min_w \sum_{i=1}^n (y_i - w x_i)^2 = \arg\min_w \sum_{i=1}^n (y_i - w x_i)^2 + c",
+    # arg max spelled in letters with a thin space, grouped by braces or not
+    r"{ arg\,max}\limits_{\psi} R(Y \vert \psi) R(\psi) = { arg\,max}\limits_{\psi} \log R(Y \vert \psi) + \log R(\psi)",
+    r"arg\,min_v \sum_k (b_k - v a_k)^2 = arg\,min_v \sum_k (b_k - v a_k)^2 - 7",
 ])
 def test_arg_maxes_of_related_objectives_are_proved_the_same(tmp_path, display):
     record = _one(tmp_path, display)
@@ -62,6 +65,7 @@ def test_arg_maxes_of_related_objectives_are_proved_the_same(tmp_path, display):
 @pytest.mark.parametrize("display", [
     r"\arg\max_\theta \sum_{i=1}^n \log p(x_i|\theta) = \arg\max_\theta \sum_{i=1}^n p(x_i|\theta)",  # not a log
     r"\arg\max_\theta \sum_{i=1}^n \log p(x_i|\theta) = \arg\min_\theta \sum_{i=1}^n \log p(x_i|\theta)",  # sign
+    r"{ arg\,max}\limits_{\psi} R(Y \vert \psi) R(\psi) = { arg\,min}\limits_{\psi} \log R(Y \vert \psi) + \log R(\psi)",
 ])
 def test_unrelated_objectives_are_neither_proved_nor_flagged(tmp_path, display):
     record = _one(tmp_path, display)

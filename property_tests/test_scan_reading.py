@@ -177,3 +177,71 @@ def test_a_word_superscript_labels_the_name():
     """``\\hat\\beta^{\\text{OLS}}``, ``\\theta^{\\mathrm{MAP}}``: an estimate's label, not a power of a symbol OLS."""
     expr = read(r"\theta^{\mathrm{MAP}} - \theta^{\text{MLE}}").expr
     assert {s.name for s in expr.free_symbols} == {r"\theta^{MAP}", r"\theta^{MLE}"}
+
+
+@pytest.mark.parametrize("f, x", [("f", "x"), ("g", "u"), (r"\phi", "t")])
+def test_a_gradient_without_a_subscript_differentiates_in_the_one_quantity_it_acts_on(f, x):
+    assert read(rf"\nabla {f}({x})").expr == sympy.diff(read(rf"{f}({x})").expr, read(x).expr)
+    assert read(r"\nabla 1").expr == 0
+    # a name alone, or several quantities: the gradient is an ambiguous node ∇(…), never a guess
+    assert read(r"\nabla L").expr.func.__name__ == r"\nabla"
+    assert read(rf"\nabla \log p({x} | \theta)").expr.func.__name__ == r"\nabla"
+    # an integral's variable is bound: the gradient is in what is left
+    inner = read(rf"\nabla \int p({x} | \theta) \, d{x}").expr
+    assert inner.has(sympy.Derivative) and not inner.has(sympy.Function(r"\nabla"))
+
+
+def test_an_explicit_space_ends_a_function_argument_and_a_following_application_is_ambiguous():
+    spaced = read(r"\log p(x|z) \, p(z)")
+    joined, other = read(r"\log p(x|z) p(z)"), read(r"\log p(x|z) p(z)", ambiguous="product")
+    p_z, p_xz = read("p(z)").expr, read("p(x|z)").expr
+    assert spaced.expr == p_z * sympy.log(p_xz) == other.expr
+    assert joined.expr == sympy.log(p_xz * p_z) and "ambiguous" in joined.flags
+    assert read(r"\log 2 \pi \sigma^2").expr == sympy.log(2 * sympy.pi * read(r"\sigma").expr ** 2)
+
+
+@pytest.mark.parametrize("f, g, x", [("f", "g", "x"), ("u", "v", "t")])
+def test_the_product_rule_with_an_unnamed_gradient_is_flagged_when_planted_wrong(tmp_path, f, g, x):
+    from scanning import scan_text
+
+    right = rf"\nabla ({f}({x}) {g}({x})) = {g}({x}) \nabla {f}({x}) + {f}({x}) \nabla {g}({x})"
+    wrong = rf"\nabla ({f}({x}) {g}({x})) = \nabla {f}({x}) \nabla {g}({x})"
+    records = {r.text.strip(): r for r in scan_text(tmp_path, f"# Rules\n\n$${right}$$\n\n$${wrong}$$\n")}
+    assert records[right].verdict == "proved", records[right].reason
+    flag = records[wrong]
+    assert flag.verdict == "disagrees", flag.reason
+    assert "e^{x}" in flag.reason  # the concrete functions tried are named
+
+
+@pytest.mark.parametrize("z, i", [("z", "i"), (r"\mathbf{h}", "k")])
+def test_a_derivative_by_one_item_of_a_sum_over_items_is_not_taken_term_by_term(z, i):
+    # ∂/∂z_n of z_n - Σ_i λ_i z_i is 1 - λ_n, not 1: the sum's z_i is z_n at i = n, so the derivative stays opaque
+    expr = read(rf"\nabla_{{{z}_n}} \left[ {z}_n - \sum_{{{i}=1}}^n \lambda_{i} {z}_{i} \right]").expr
+    assert isinstance(expr, sympy.Derivative) and expr != 1
+    assert read(r"\nabla_{x_1} (x_1^2 + x_2)").expr == 2 * read("x_1").expr
+
+
+@pytest.mark.parametrize("f, x, i", [("f", "x", "i"), ("g", "t", "k")])
+def test_a_function_of_a_family_under_a_sum_is_the_indexed_member(f, x, i):
+    # f_i(x) under \sum_i: the i-th function, f_•(i, x) -- the sum binds its index (else f_i is one name and the
+    # sum of f_i'(x)/f_i(x) is n times one ratio); f_i'(x) beside f_i(x) is its derivative, never the same function
+    expr = read(rf"\sum_{{{i}=1}}^n \frac{{{f}_{i}'({x})}}{{{f}_{i}({x})}}").expr
+    assert isinstance(expr, sympy.Sum)
+    member = [a for a in sympy.preorder_traversal(expr.function) if is_opaque_function(a)]
+    assert member and all(a.func.__name__ == f"{f}_{{•}}" and a.args[0] == expr.limits[0][0] for a in member)
+    assert expr.function.has(sympy.Derivative)
+
+
+@pytest.mark.parametrize("f, x, i, j", [("f", "x", "i", "j"), ("h", "u", "k", "m")])
+def test_the_derivative_of_a_product_of_functions_is_checked_with_the_product_written_out(tmp_path, f, x, i, j):
+    from scanning import scan_text
+
+    right = (rf"\frac{{d}}{{d{x}}} \prod_{{{i}=1}}^n {f}_{i}({x}) = \sum_{{{i}=1}}^n \frac{{{f}_{i}'({x})}}{{{f}_{i}({x})}}"
+             rf" \prod_{{{j}=1}}^n {f}_{j}({x})")
+    wrong = rf"\frac{{d}}{{d{x}}} \prod_{{{i}=1}}^n {f}_{i}({x}) = \sum_{{{i}=1}}^n {f}_{i}'({x}) \prod_{{{j}=1}}^n {f}_{j}({x})"
+    records = {r.text.strip(): r for r in scan_text(tmp_path, f"# Rules\n\nSome rules.\n\n$${right}$$\n\n$${wrong}$$\n")}
+    held = records[right]
+    assert held.verdict == "unchecked" and "holds on 4 instances (n = 3, 4, 5, 6" in held.reason, held.reason
+    flag = records[wrong]
+    assert flag.verdict == "disagrees" and "fails for n = 3" in flag.reason, flag.reason
+    assert flag.evidence.startswith("at n = 3: left - right =")

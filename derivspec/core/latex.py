@@ -113,6 +113,7 @@ _CLAIM_WORDS = {**_WORDS, "sech": r"\sech", "csch": r"\csch", "coth": r"\coth", 
                 "loggamma": r"\lgamma", "lnGamma": r"\lgamma", "logGamma": r"\lgamma"}
 _CLAIM_ALIASES = {**_ALIASES, r"\dbinom": r"\binom", r"\tbinom": r"\binom", r"\mid": ";"}
 _CLAIM_STRUCTURAL = _STRUCTURAL | {r"\binom", r"\mathcal"}
+_EXPLICIT_SPACE = re.compile(r"\\[,;:]|\\q?quad(?![A-Za-z])|\\ ")
 _IGNORED = frozenset(
     {r"\,", r"\;", r"\:", r"\!", r"\ ", r"\quad", r"\qquad", r"\displaystyle", r"\textstyle", r"\limits",
      r"\nolimits", r"\scriptstyle"}
@@ -458,6 +459,19 @@ class _Parser:
             return True
         return token.text in ("(", "[", "{", r"\left|", r"\left‖") or (
             token.text == "|" and self.abs_depth == 0) or (token.text == "‖" and self.norm_depth == 0)
+
+    def spaced(self) -> bool:
+        r"""An explicit space (``\,``, ``\;``, ``\quad``) stands before the next token: in ``\log p(x) \, p(x)`` it
+        ends the function's undelimited argument, as printed."""
+        if self.index == 0 or self.index >= len(self.tokens):
+            return False
+        previous, following = self.tokens[self.index - 1], self.tokens[self.index]
+        return bool(_EXPLICIT_SPACE.search(self.tex[previous.pos + 1:following.pos]))
+
+    def ends_argument_before(self, factor: sympy.Expr) -> bool:
+        """Whether an undelimited argument ends before this juxtaposed factor (never, here: a reader of
+        documents reads ``\\log p(x|z) p(z)`` both ways)."""
+        return False
 
     def starts_simple_factor(self, token: _Token) -> bool:
         """Juxtaposed factors an undelimited function argument extends over."""
@@ -861,10 +875,16 @@ class _Parser:
             found = "end of input" if token.kind == "end" else f"'{token.text}'"
             raise self.error(token, f"'{name}' needs an argument, found {found}")
         factors = [self.factor()]
-        while self.starts_simple_factor(self.peek()):
-            factors.append(self.factor())
+        ended = False
+        while self.starts_simple_factor(self.peek()) and not self.spaced():
+            start = self.index
+            factor = self.factor()
+            if self.ends_argument_before(factor):
+                self.index, ended = start, True
+                break
+            factors.append(factor)
         after = self.peek()
-        if self.starts_factor(after):
+        if self.starts_factor(after) and not self.spaced() and not ended:
             raise self.error(after, f"ambiguous argument of '{name}': it is followed by '{after.text}' without an "
                                     f"operator; write '{name}(...)' or '{name}{{...}}' to say where it ends")
         value = checked_multiply(factors) if len(factors) > 1 else factors[0]

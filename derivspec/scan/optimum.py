@@ -50,11 +50,21 @@ class Optimum:
 
 
 _TAKESHI = re.compile(r"\\arg\s*_\s*(\{[^{}]*\}|\\[A-Za-z]+|[A-Za-z])\s*\\(max|min)(?![A-Za-z])")  # \arg_a \max
+# arg max spelled in letters with a space command between (``{ arg\,max}``, ``arg\,min``): the braces group it
+_SPACED = re.compile(r"\{\s*arg\s*(?:\\[,;:!]|\\\s|~|\s)*(max|min)\s*\}|(?<![\\A-Za-z])arg\s*(?:\\[,;:!]|\\\s|~)+\s*(max|min)(?![A-Za-z])")
+_FONT_BEFORE = re.compile(r"\\[A-Za-z]+\*?\s*\{?\s*$")
 _WRAPPED = re.compile(r"\{?\s*\\(?:operatorname\*?|mathrm|textrm|textbf|text|mathbf)\s*\{\s*arg\s*(max|min)\s*\}\s*\}?")
 
 
 def normalised(text: str) -> str:
-    """``\\arg_a \\max`` and ``{\\operatorname{argmax}}`` written as ``\\arg\\max_a`` and ``\\argmax``."""
+    """``\\arg_a \\max``, ``{\\operatorname{argmax}}`` and ``{ arg\\,max}`` written as ``\\arg\\max_a``, ``\\argmax`` and
+    ``\\arg\\max``."""
+    def spaced(m: re.Match) -> str:
+        if _FONT_BEFORE.search(m.string[:m.start()] + ("{" if m.group().startswith("{") else "")):
+            return m.group()  # \operatorname{arg\,max}: the head reads it as it stands
+        return "\\arg\\" + (m.group(1) or m.group(2)) + " "
+
+    text = _SPACED.sub(spaced, text)
     return _WRAPPED.sub(lambda m: "\\arg" + m.group(1) + " ", _TAKESHI.sub(lambda m: "\\arg\\" + m.group(2) + "_" + m.group(1), text))
 
 

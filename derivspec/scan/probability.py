@@ -544,6 +544,8 @@ def judge(left, right, seed: int = 0, declared: frozenset = frozenset(), relatio
             return judge(left, right, seed, declared, relation, general)
     if _PLAIN_LAW[0] is None and (_plain_expectations(left) or _plain_expectations(right)):
         return _under_each_law(left, right, seed, declared, relation, general)
+    if _gradients(left) or _gradients(right):
+        return _under_each_variable(left, right, seed, declared, relation, general)
     _PARAMETER_VARIABLES[0] = _parameters_are_variables(left, right)
     _FUNCTIONS[0] = set()
     _APPLIED_LAWS[0] = frozenset(filter(None, (density(n) for side in (left, right)
@@ -584,6 +586,38 @@ def _under_each_law(left, right, seed, declared, relation, general) -> Judgement
     if results and all(found.verdict == "disagrees" for _, found in results):
         return Judgement("unchecked", "differs under every law of the statement that E[…] may be under ("
                          + "; ".join(shown[law] for law, _ in results)
+                         + "), but the text does not say which: not flagged", results[0][1].evidence)
+    return None
+
+
+def _gradients(expr) -> list:
+    r"""The gradients of ``expr`` that name no variable, ``\nabla \log p(x | \theta)``: the reader's ambiguous ∇(…)."""
+    return [n for n in sympy.preorder_traversal(expr) if isinstance(n, AppliedUndef) and n.func.__name__ == r"\nabla"]
+
+
+def _under_each_variable(left, right, seed, declared, relation, general) -> Judgement | None:
+    r"""A statement with a gradient that names no variable (``\mathbb{E}_{p(x|\theta)}[\nabla \log p(x|\theta)]``):
+    judged with every such ∇ read as the derivative in each quantity it acts on (one reading for the statement).
+    Holding under one is the reading meant, and the reason names it; a difference under every one is not flagged."""
+    nodes = list(dict.fromkeys(_gradients(left) + _gradients(right)))
+    candidates = sorted(set().union(*(n.args[0].free_symbols for n in nodes)), key=lambda s: s.name)
+    results = []
+    for variable in candidates:
+        if variable.name.startswith(("⟨", "⟦")):
+            continue
+        read = {n: sympy.diff(n.args[0], variable) for n in nodes}
+        if any(_gradients(value) for value in read.values()):
+            return None
+        found = judge(left.xreplace(read), right.xreplace(read), seed, declared, relation, general)
+        results.append((variable, found))
+    shown = [f"∇ read as ∇_{variable.name} (the text does not name the variable)" for variable, _ in results]
+    for level in ("proved", "unchecked"):
+        for (variable, found), text in zip(results, shown):
+            if found is not None and found.verdict == level and (level == "proved" or "holds on" in found.reason):
+                return Judgement(level, f"{text}: {found.reason}", found.evidence)
+    if results and all(found is not None and found.verdict == "disagrees" for _, found in results):
+        return Judgement("unchecked", "differs with ∇ read as the derivative in each quantity it acts on ("
+                         + ", ".join(variable.name for variable, _ in results)
                          + "), but the text does not say which: not flagged", results[0][1].evidence)
     return None
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 import sympy
+from sympy.core.function import AppliedUndef
 
 from derivspec.core.errors import FormulaError
 from derivspec.core.formula import add as checked_add
@@ -159,6 +160,9 @@ def _whole_domain(lower, variable) -> bool:
 IMPLICIT_NAME = re.compile(r"^(?:\\hat|\\tilde|\\bar|\\mathcal|L|J|\\ell|\\mathrm\{|l\b|\\sigma$|\\pi)")
 
 
+_REAL_LINE = (r"\R", r"\reals", r"\Reals", r"\RR")  # macros courses define for ℝ (an integral's domain)
+
+
 def is_opaque_function(expr) -> bool:
     """Whether ``expr`` is an opaque application (an undefined SymPy function) or an opaque atom."""
     if isinstance(expr, sympy.Symbol):
@@ -302,6 +306,9 @@ _DECORATED_OPERATOR = re.compile(r"\s*\{\s*(\\(?:arg\s*\\)?(?:min|max|inf|sup|li
                                  r"\\operatorname\*?\s*\{\s*arg\s*(?:min|max)\s*\})\s*\}")
 
 
+_DECORATED_EXPECTATION = re.compile(r"\s*\{\s*(\\mathbb\s*\{\s*E\s*\}|\\mathbb\s*E|\\(?:mathrm|operatorname)\s*\{\s*E\s*\})\s*\}")
+
+
 def unwrap_decorations(tex: str) -> str:
     r"""``\underbrace{X}_{note}`` -> ``{X}``, ``\overbrace{X}^{note}`` -> ``{X}``, ``\boxed{X}``,
     ``\cancel{X}``, ``\textcolor{c}{X}`` -> ``{X}``, ``\color{c}`` dropped; ``\underset{a}{X}`` and
@@ -349,8 +356,8 @@ def unwrap_decorations(tex: str) -> str:
         end = _brace_end(tex, m.end())
         if end < 0:
             break
-        operator = _DECORATED_OPERATOR.match(tex, end)
-        if operator and m.group().startswith("\\underset"):  # \underset{q}{\min} f -> \min_{q} f
+        operator = _DECORATED_OPERATOR.match(tex, end) or _DECORATED_EXPECTATION.match(tex, end)
+        if operator and m.group().startswith("\\underset"):  # \underset{q}{\min} f -> \min_{q} f, \underset{q}{E} -> E_{q}
             tex = tex[:m.start()] + " " + operator.group(1) + "_" + tex[m.end():end] + " " + tex[operator.end():]
             continue
         decorated = _DECORATED_RELATION.match(tex, end)
@@ -894,7 +901,26 @@ class _DocumentParser(_Parser):
         if not args:
             return self.names.symbol("⟦" + head + "()⟧")
         derivative = self.prime_derivative(key, separators, opening.text, args)
-        return derivative if derivative is not None else sympy.Function(head)(*args)
+        return self.indexed_family(key, derivative if derivative is not None else sympy.Function(head)(*args))
+
+    def indexed_family(self, key: NameKey, value: sympy.Expr) -> sympy.Expr:
+        """``f_i(x)`` under a sum or product over a symbolic range of i: the i-th function of a family,
+        ``f_{•}(i, x)`` (as ``x_i`` is ``x_{•}(i)``), so that the sum binds the index in the function too."""
+        accent, base, sub = key
+        if sub is None or not any(p in self.bindings and not isinstance(self.bindings[p], (int, str)) for p in sub):
+            return value
+        indices = [self.bindings[p] for p in sub if p in self.bindings]
+        marks = "_{" + "".join("•" if p in self.bindings else p for p in sub) + "}"
+        families = {_format_name((accent, b, sub)): _format_name((accent, b, None)) + marks  # f'_i: the family f'_•
+                    for b in (base, base.rstrip("'"))}
+        self.flags.add("indexed")
+
+        def member(e) -> sympy.Expr:
+            head, _, separators = e.func.__name__.partition("[")
+            return sympy.Function(families[head] + (_ and "[" + separators))(*indices, *e.args)
+
+        return value.replace(lambda e: isinstance(e, AppliedUndef) and e.func.__name__.partition("[")[0] in families,
+                             member)
 
     def after_two(self) -> bool:
         """The name just read follows the number 2 (2π: the constant even where π is a weight)."""
@@ -908,7 +934,8 @@ class _DocumentParser(_Parser):
         if not order or separators or opening != "(" or len(args) != 1 or not isinstance(args[0], sympy.Symbol):
             return None
         plain = base.rstrip("'")
-        if not re.search(re.escape(plain) + r"(?![A-Za-z'])\s*(?:\\left)?\(", self.tex):
+        if not re.search(re.escape(plain) + r"(?:\s*_\s*(?:\{[^{}]*\}|\\?[A-Za-z0-9]+))?(?![A-Za-z'])\s*(?:\\left)?\(",
+                         self.tex):  # f(t) or f_i(t) is applied too
             return None
         return sympy.Derivative(sympy.Function(_format_name((accent, plain, sub)))(args[0]), (args[0], order))
 
@@ -1018,7 +1045,12 @@ class _DocumentParser(_Parser):
         for _ in range(2):
             if self.peek().text == "_" and self.peek().kind == "sym":
                 self.next()
-                if self.peek().text == "{" and self.peek(1).kind == "font" and self.peek(1).text == r"\mathbb":
+                if self.peek().text in _REAL_LINE or self.peek().text == "{" and (
+                        self.peek(1).kind == "font" and self.peek(1).text == r"\mathbb" or self.peek(1).text in _REAL_LINE):
+                    if self.peek().text in _REAL_LINE:  # \int_\R: over the real line (a course's macro for ℝ)
+                        self.next()
+                        lower = "space"
+                        continue
                     # \int_{\mathbb R^2}: over a whole space
                     end = self.group_end(self.index)
                     self.index = end + 1
@@ -1092,16 +1124,33 @@ class _DocumentParser(_Parser):
             return value
         return self.argument("a bound")
 
+    def ends_argument_before(self, factor: sympy.Expr) -> bool:
+        """``\\log p(x|z) p(z)``: the log of the product, or the log of p(x|z) times p(z) -- an ambiguous
+        reading (the other reading, ``ambiguous="product"``, ends the argument before the application)."""
+        if isinstance(factor, AppliedUndef):
+            self.flags.add("ambiguous")
+            return self.ambiguous == "product"
+        return False
+
     def derivative_operator(self, token: _Token) -> sympy.Expr:
         """``\\nabla_x f``, ``\\partial_x f``: the derivative of the juxtaposed factors that follow."""
         self.next()
         if self.peek().text != "_" or self.peek().kind != "sym":
             if token.text != r"\nabla" or self.peek().kind == "end" or self.peek().text in ("\\cdot", "\\times", "^"):
                 raise self.error(token, f"'{token.text}' without the variable it differentiates by")
-            # ∇f(x): the gradient of the factor that follows, by variables the text does not name --
-            # an opaque quantity of that factor (linear rules are not assumed)
+            # ∇f(x): the gradient of the factor that follows, by a variable the text does not name. The
+            # factor's one quantity is that variable (∇ f(x) = f'(x); ∇ 1 = 0); with several it is an
+            # ambiguous node, ∇(…), which probability.py reads under each of them
+            operand = self.factor()
+            bound = {v for n in sympy.preorder_traversal(operand) if isinstance(n, (sympy.Sum, sympy.Integral))
+                     for v in n.variables}  # ∫ … dx without bounds is over the whole line: x is bound
+            quantities = [s for s in operand.free_symbols - bound if not s.name.startswith(("⟨", "⟦"))]
+            if not quantities and operand.is_number:
+                return sympy.Integer(0)
+            if len(quantities) == 1 and operand != quantities[0]:  # ∇L: the gradient of a name, by what it depends on
+                return self.differentiate(operand, quantities[0], token)
             self.flags.add("opaque")
-            return sympy.Function(r"\nabla")(self.factor())
+            return sympy.Function(r"\nabla")(operand)
         self.next()
         if self.peek().text == "{":
             start = self.index
@@ -1127,8 +1176,12 @@ class _DocumentParser(_Parser):
             raise self.error(token, "a derivative by something that is not a name")
         others = [s for s in argument.free_symbols if s != variable and not s.name.startswith("⟨")]
         implicit = [s for s in others if IMPLICIT_NAME.match(s.name)]
-        if variable not in argument.free_symbols or implicit:
+        base = variable.name.rpartition("_{")[0]
+        indexed = bool(base) and any(f.func.__name__ == base + "_{•}" for f in argument.atoms(AppliedUndef))
+        if variable not in argument.free_symbols or implicit or indexed:  # ∂/∂z_n of a sum of z_i: not term by term
             return sympy.Derivative(sympy.Function("⟦d⟧")(argument, variable), variable, order)
+        if argument.has(sympy.Product):  # d/dx ∏_i f_i(x): taken where the product is written out (finite_sums)
+            return sympy.Derivative(argument, variable, order)
         return sympy.diff(argument, variable, order)
 
     def atom(self) -> sympy.Expr:

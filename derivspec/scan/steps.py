@@ -336,6 +336,9 @@ def _numeric(expr: sympy.Expr) -> bool:
 
 # --- the step -----------------------------------------------------------------------------------
 
+_GRADIENT_OF_A_NUMBER = re.compile(r"\s*\\nabla(?:_\{[^{}]*\}|_\\?[A-Za-z]+)?\s*\d+\s*")
+
+
 def check_step(left: Side, relation: str, right: Side, context: Context, first: bool) -> StepResult:
     """One relation judged -- after it is classified (:mod:`derivspec.scan.classify`): a step
     that is not an identity, an inequality or a number is unchecked with its class and why."""
@@ -404,7 +407,8 @@ def _check_step(left: Side, relation: str, right: Side, context: Context, first:
     for side, name in ((left, "left"), (right, "right")):
         if not side.readable:
             return result("unchecked", "chain", f"the {name} side is not read: {side.error}")
-    condition = (classify.stationarity(left.text, right.text) if relation == "=" else
+    constant = any(_GRADIENT_OF_A_NUMBER.fullmatch(side.text) for side in (left, right))  # ∇ 1 = 0: an identity
+    condition = (classify.stationarity(left.text, right.text) if relation == "=" and not constant else
                  classify.range_assumption(left.text, relation, right.text, context.chain, first))
     if condition:
         return unjudged(condition, label=relation != "=")
@@ -422,6 +426,12 @@ def _check_step(left: Side, relation: str, right: Side, context: Context, first:
         return check_numbers(left, relation, right, context)
     if relation in ("=", "≤", "≥", "<", ">"):
         judged = probability.judge(a, b, declared=context.families, relation=relation)
+        if judged is not None and judged.verdict == "disagrees" and ("product" in left.variants
+                                                                    or "product" in right.variants):
+            judged = _other_reading(judged, probability.judge(
+                _values(left.variants.get("product", left.primary), context),
+                _values(right.variants.get("product", right.primary), context), declared=context.families,
+                relation=relation))
         context.densities[(left.text, relation, right.text)] = judged
         if judged is not None and judged.verdict != "unchecked":
             return result(judged.verdict, "chain", judged.reason, judged.evidence)
@@ -465,6 +475,19 @@ def _check_step(left: Side, relation: str, right: Side, context: Context, first:
             return result(in_densities.verdict, "chain", in_densities.reason)
         return check_proportional(left, right, context)
     return check_symbolic(left, relation, right, context, first)
+
+
+def _other_reading(first, other):
+    r"""A difference in probability read one way (``\log p(x|z) p(z)`` as the log of the product), judged the
+    other way (the log of p(x|z), times p(z)): a flag needs both; holding the other way is the reading meant."""
+    if other is not None and other.verdict == "disagrees":
+        return first
+    if other is not None and (other.verdict == "proved" or "holds on" in other.reason):
+        return dataclasses.replace(other, reason="read with the juxtaposition the other way (the log of the first "
+                                                 f"factor times the next, or a product for an application): {other.reason}")
+    return probability.Judgement("unchecked", "differs with the juxtaposition read one way (the log of the product "
+                                              "of the factors that follow, or an application), but the other reading "
+                                              "is not decided: not flagged", first.evidence)
 
 
 def _with_definitions(left: Side, relation: str, right: Side, context: Context, first: bool) -> StepResult | None:
@@ -1011,7 +1034,10 @@ def _with_sums_written_out(left: Side, relation: str, right: Side, context: Cont
         return None
 
     def side_at(side: Side, value: int) -> Side:
-        return _mapped_side(side, lambda expr: finite_sums.written_out(expr, limit, value, context.names.symbol))
+        def at(expr):  # a derivative of a product written out is taken (the product rule, by SymPy)
+            expr = finite_sums.written_out(expr, limit, value, context.names.symbol)
+            return expr.replace(lambda e: isinstance(e, sympy.Derivative) and e.expr.is_Mul, lambda e: e.doit())
+        return _mapped_side(side, at)
 
     # written out, the step rearranges the same terms: judged as a link of a chain (a definition or
     # a condition has a name or a symbol on one side only, which the rules still keep from a flag)
