@@ -210,3 +210,33 @@ def test_an_expectation_with_its_law_set_under_it(tmp_path, q, p, x):
     assert flag.verdict == "disagrees", flag.reason
     left, shown_right = (float(v) for v in re.search(r"left = (\S+), right = (\S+)", flag.evidence).groups())
     assert abs(left - shown_right) > 1e-3
+
+
+def _table_and_slopes(evidence: str):
+    """The instance's table of a one-variable model and its slopes, from the evidence."""
+    cells = {int(v): Fraction(p) for v, p in re.findall(r"\(\w+=(\d+)\)=(\d+/\d+|\d+)", evidence)}
+    slopes = {int(c): int(k) for c, k in re.findall(r"(\d+): (-?\d+)", evidence.split("slopes", 1)[1])}
+    return cells, slopes
+
+
+@pytest.mark.parametrize("p, t, x", [(r"p_\theta", r"\theta", "x"), (r"\pi_\psi", r"\psi", "a"), (r"q_w", "w", "z")])
+def test_derivatives_in_a_model_parameter_are_judged_on_tables_smooth_in_it(tmp_path, p, t, x):
+    r"""A step the rules of probability do not prove is judged on instances whose tables move with the parameter
+    (each cell times exp(slope t)); a flag shows the table and the slopes, and the values recompute from them."""
+    true = rf"\nabla_{{{t}}} \sum_{x} {p}({x}) \log {p}({x}) = \sum_{x} \nabla_{{{t}}} {p}({x}) \log {p}({x})"
+    wrong = rf"\sum_{x} \nabla_{{{t}}} {p}({x}) = \sum_{x} \frac{{\nabla_{{{t}}} {p}({x})}}{{{p}({x})}}"
+    spaced = (rf"\frac{{\partial}}{{\partial {t}}} \mathbb{{E}}_{{{p}}}[\log {p}({x})] = "
+              rf"\mathbb{{E}}_{{{p}}}[\log {p}({x}) \frac{{\partial}}{{\partial {t}}} \log {p}({x})]")
+    records = _records(tmp_path, [true, wrong, spaced], lead=f"Let ${p}$ be a distribution.")
+    assert records[true].verdict == "proved", records[true].reason
+    # log p times a derivative: read both ways (the log of the product is not a probability statement)
+    assert records[spaced].verdict == "proved" and "the other way" in records[spaced].reason, records[spaced].reason
+    flag = records[wrong]
+    assert flag.verdict == "disagrees", flag.reason
+    cells, slopes = _table_and_slopes(flag.evidence)
+    mean = sum(cells[c] * slopes[c] for c in cells)
+    derivative = {c: cells[c] * (slopes[c] - mean) for c in cells}  # d/dt of the renormalised table at t = 0
+    left, right = (float(v) for v in re.search(r"left = (\S+), right = (\S+)", flag.evidence).groups())
+    assert abs(left - float(sum(derivative.values()))) < 1e-6
+    assert abs(right - float(sum(derivative[c] / cells[c] for c in cells))) < 1e-6
+    assert abs(left - right) > 1e-3

@@ -95,11 +95,17 @@ def _head(func) -> tuple[str, str]:
 
 
 def unindex(expr: sympy.Expr) -> sympy.Expr:
-    """``x_{•}(n)`` (an item of a sum over n) as the name ``x_{n}`` it stands for."""
+    """``x_{•}(n)`` (an item of a sum over n) as the name ``x_{n}`` it stands for; ``p_{•}(j, x)`` (a member of a
+    family of functions) as ``p_{j}(x)``."""
     def item(e):
-        return (isinstance(e, AppliedUndef) and "•" in e.func.__name__ and len(e.args) == 1
+        return (isinstance(e, AppliedUndef) and e.func.__name__.count("•") == 1 and len(e.args) >= 1
                 and isinstance(e.args[0], sympy.Symbol))
-    return expr.replace(item, lambda e: sympy.Symbol(e.func.__name__.replace("•", e.args[0].name), real=True))
+
+    def named(e):
+        name = e.func.__name__.replace("•", e.args[0].name)
+        return sympy.Symbol(name, real=True) if len(e.args) == 1 else sympy.Function(name)(*e.args[1:])
+
+    return expr.replace(item, named)
 
 
 def _name_key(expr) -> NameKey | None:

@@ -38,7 +38,7 @@ from __future__ import annotations
 import itertools
 import random
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import mpmath
 import sympy
@@ -401,12 +401,22 @@ class Instance:
     order: tuple  # the variables, sorted
     free: dict  # variable -> value
     label: str
+    slopes: dict = field(default_factory=dict)  # model -> {parameter: {cell: integer slope}} (a model p_θ)
+    moved: dict = field(default_factory=dict)  # parameter -> how far from the instance's value (a derivative)
 
     def marginal(self, model: str, fixed: dict) -> sympy.Rational:
         table = self.tables[model]
+        shifts = {p: t for p, t in self.moved.items() if t and p in self.slopes.get(model, {})}
+        if shifts:  # p_θ at θ + t: the table times exp(Σ slope·t), renormalised -- a smooth function of θ
+            weights = {key: _rational(p) * mpmath.exp(mpmath.fsum(self.slopes[model][q][key] * t
+                                                                  for q, t in shifts.items()))
+                       for key, p in table.items()}
+            total = mpmath.fsum(weights.values())
+            table = {key: w / total for key, w in weights.items()}
         index = [self.order.index(v) for v in fixed]
         wanted = tuple(fixed.values())
-        return sum((p for key, p in table.items() if tuple(key[i] for i in index) == wanted), sympy.Integer(0))
+        cells = [p for key, p in table.items() if tuple(key[i] for i in index) == wanted]
+        return mpmath.fsum(cells) if shifts else sum(cells, sympy.Integer(0))
 
     def density(self, d: Density, values: dict) -> sympy.Rational:
         joint = self.marginal(d.model, {v: values[v] for v in d.before + d.after})
@@ -420,6 +430,10 @@ class Instance:
             cells = ", ".join(f"{model}({', '.join(f'{v}={k[i]}' for i, v in enumerate(self.order))})={p}"
                               for k, p in list(table.items())[:8])
             parts.append(cells + (" ..." if len(table) > 8 else ""))
+        for model, by_parameter in self.slopes.items():
+            for parameter, slopes in by_parameter.items():  # how the table moves with the parameter (derivatives)
+                parts.append(f"{model} at {parameter} + t: each cell times exp(slope t), renormalised, slopes "
+                             + ", ".join(f"{'/'.join(map(str, c))}: {k}" for c, k in list(slopes.items())[:8]))
         if self.free:
             parts.append("at " + ", ".join(f"{v}={x}" for v, x in self.free.items()))
         return "; ".join(parts)
@@ -457,15 +471,31 @@ def instances(models: list[str], variables: list[str], free: list[str], seed: in
         values = {v: rng.choice(supports[v]) for v in free}
         label = ("independent " if independent else "") + ("one distribution for every letter" if merged else "instance")
         outside = " (" + ", ".join(f"{m}({v}=0) = 0" for m, v in sorted(zeros.items())) + ")" if zeros else ""
-        out.append(Instance(supports, tables, order, values, f"{label} {n + 1}{outside}"))
+        slopes = {model: {p.name: {c: rng.randint(-3, 3) for c in tables[model]} for p in _model_parameters(model)}
+                  for model in models if _model_parameters(model)}
+        out.append(Instance(supports, tables, order, values, f"{label} {n + 1}{outside}", slopes))
     return out
 
 
 def evaluate(expr, instance: Instance, values: dict, plain: dict) -> mpmath.mpf:
-    """The value of ``expr`` on the instance (variables at ``values``, other names at ``plain``)."""
+    """The value of ``expr`` on the instance (variables at ``values``, other names at ``plain``). A derivative in a
+    model's parameter is taken numerically (at the working precision) on the instance's smooth tables."""
     d = density(expr)
     if d is not None:
         return _rational(instance.density(d, values))
+    if isinstance(expr, sympy.Derivative):
+        (variable, order), = expr.variable_count
+        if not any(variable.name in slopes for slopes in instance.slopes.values()):
+            raise Unread("a derivative in something that is not a model's parameter")
+
+        def moved(t):
+            at = replace(instance, moved={**instance.moved, variable.name: t})
+            shifted = {**plain, variable.name: plain[variable.name] + t} if variable.name in plain else plain
+            return evaluate(expr.expr, at, values, shifted)
+
+        return mpmath.diff(moved, 0, order)
+    if isinstance(expr, AppliedUndef) and expr.func.__name__ == "⟦d⟧" and len(expr.args) == 2:
+        return evaluate(expr.args[0], instance, values, plain)  # the reader's mark around what a derivative acts on
     if isinstance(expr, sympy.Symbol):
         name = variable_name(expr.name)
         return mpmath.mpf(values[name]) if name in values else plain[name]
@@ -518,6 +548,8 @@ def evaluate(expr, instance: Instance, values: dict, plain: dict) -> mpmath.mpf:
 
 
 def _rational(r) -> mpmath.mpf:
+    if isinstance(r, mpmath.mpf):
+        return r
     r = sympy.Rational(r)
     return mpmath.mpf(int(r.p)) / int(r.q)
 
@@ -622,6 +654,22 @@ def _under_each_variable(left, right, seed, declared, relation, general) -> Judg
     return None
 
 
+def _in_parameters(left, right) -> bool:
+    r"""Every derivative of the step is in a parameter of a model the step uses (``\nabla_\theta`` beside ``p_\theta``),
+    and no undefined function or other name takes that parameter (``r(x, \theta)``, ``r_\theta(x)``, ``\theta^2``)."""
+    nodes = list(sympy.preorder_traversal(left)) + list(sympy.preorder_traversal(right))
+    variables = {v.name for node in nodes if isinstance(node, sympy.Derivative) for v in node.variables}
+    parameters = {p.name for side in (left, right) for d in densities_in(side) for p in _model_parameters(d.model)}
+    if not variables or not variables <= parameters:
+        return False
+    stripped = [side.replace(lambda e: isinstance(e, sympy.Derivative), lambda e: e.expr).replace(
+        lambda e: isinstance(e, AppliedUndef) and e.func.__name__ == "⟦d⟧", lambda e: e.args[0]) for side in (left, right)]
+    if any(v in {s.name for side in stripped for s in side.free_symbols} for v in variables):
+        return False
+    return not any(p in node.func.__name__ for node in nodes if isinstance(node, AppliedUndef) and _plain_function(node)
+                   for p in variables)
+
+
 def _by_derivatives(left, right, relation: str) -> Judgement | None:
     r"""A step with derivatives of densities in one of their variables (``\nabla_x \log p(y | x) = \nabla_x \log
     p(x | y) - \nabla_x \log p(x)``): proved when the rules of probability make the sides equal with every density
@@ -648,9 +696,12 @@ def _by_derivatives(left, right, relation: str) -> Judgement | None:
 def _judge_read(left, right, seed, declared, relation, general) -> Judgement | None:
     if left.has(sympy.Derivative) or right.has(sympy.Derivative):
         try:
-            return _by_derivatives(left, right, relation)
+            proved = _by_derivatives(left, right, relation)
         except Unread:
             return None
+        if proved is not None or not _in_parameters(left, right):
+            return proved
+        # not proved: judged on instances whose tables are smooth in the parameter (a derivative taken numerically)
     try:
         variable = _letter_variable(left, right)
         named = _divergence(left) or _divergence(right)
@@ -687,7 +738,10 @@ def _judge(left, right, seed: int, declared: frozenset, relation: str, general: 
     variables = sorted(set().union(*(d.variables for d in found)))
     symbols = {variable_name(s.name) for s in (left.free_symbols | right.free_symbols)}
     free = [v for v in variables if v in symbols or v not in summed]
-    plain_names = sorted(n for n in symbols - set(variables) if not n.startswith("⟦range") and _value_event(n) is None)
+    differentiated = {v.name for side in (left, right) for node in sympy.preorder_traversal(side)
+                      if isinstance(node, sympy.Derivative) for v in node.variables}  # a model's parameter
+    plain_names = sorted(n for n in symbols - set(variables) - differentiated
+                         if not n.startswith("⟦range") and _value_event(n) is None)
     if set(summed) - set(variables):
         return None
     free_left, free_right = _free_variables(left, variables), _free_variables(right, variables)
@@ -716,8 +770,9 @@ def _judge(left, right, seed: int, declared: frozenset, relation: str, general: 
                         b = evaluate(right, instance, dict(instance.free), plain)
                     except (Unread, ZeroDivisionError, ValueError, TypeError):
                         return None
-                    if not (mpmath.isfinite(a) and mpmath.isfinite(b)):
-                        return None  # a log of 0 outside a support: not read as such
+                    if not (mpmath.isfinite(a) and mpmath.isfinite(b)) or isinstance(a, mpmath.mpc) or \
+                            isinstance(b, mpmath.mpc):
+                        return None  # a log of 0 outside a support, of a negative number: not read as such
                     count += 1
                     if _violated(a, relation, b):
                         (outside if zeros else failures).setdefault(name, (instance, a, b))
@@ -732,9 +787,13 @@ def _judge(left, right, seed: int, declared: frozenset, relation: str, general: 
     if not failures:
         if relation == "=" and _restates_conditional(left, right):
             return Judgement("unchecked", "the definition of a conditional density, restated (a definition, not a proof)")
-        proof = prove(left, right) if relation == "=" else ""
+        proof = prove(left, right) if relation == "=" and not differentiated else ""
         if proof:
             return Judgement("proved", f"proved for every distribution: {proof}")
+        if differentiated:
+            return Judgement("unchecked", f"holds on {count} instances (random finite distributions smooth in "
+                                          f"{', '.join(sorted(differentiated))}, derivatives at {DIGITS} digits; "
+                                          "evidence, not proof)")
         return Judgement("unchecked", f"holds on {count} instances (random finite distributions, exact "
                                       "probabilities; evidence, not proof)")
     instance, a, b = failures.get("generic") or next(iter(failures.values()))

@@ -1127,7 +1127,7 @@ class _DocumentParser(_Parser):
     def ends_argument_before(self, factor: sympy.Expr) -> bool:
         """``\\log p(x|z) p(z)``: the log of the product, or the log of p(x|z) times p(z) -- an ambiguous
         reading (the other reading, ``ambiguous="product"``, ends the argument before the application)."""
-        if isinstance(factor, AppliedUndef):
+        if isinstance(factor, AppliedUndef) or factor.has(sympy.Derivative):  # p(z), or \frac{\partial}{\partial θ} …
             self.flags.add("ambiguous")
             return self.ambiguous == "product"
         return False

@@ -426,8 +426,8 @@ def _check_step(left: Side, relation: str, right: Side, context: Context, first:
         return check_numbers(left, relation, right, context)
     if relation in ("=", "≤", "≥", "<", ">"):
         judged = probability.judge(a, b, declared=context.families, relation=relation)
-        if judged is not None and judged.verdict == "disagrees" and ("product" in left.variants
-                                                                    or "product" in right.variants):
+        if (judged is None or judged.verdict == "disagrees") and ("product" in left.variants
+                                                                  or "product" in right.variants):
             judged = _other_reading(judged, probability.judge(
                 _values(left.variants.get("product", left.primary), context),
                 _values(right.variants.get("product", right.primary), context), declared=context.families,
@@ -481,10 +481,16 @@ def _other_reading(first, other):
     r"""A difference in probability read one way (``\log p(x|z) p(z)`` as the log of the product), judged the
     other way (the log of p(x|z), times p(z)): a flag needs both; holding the other way is the reading meant."""
     if other is not None and other.verdict == "disagrees":
+        if first is None:  # decided one way only
+            return probability.Judgement("unchecked", "differs with the juxtaposition read one way (the log of the "
+                                                      "first factor times the next), and the other reading is not "
+                                                      "decided: not flagged", other.evidence)
         return first
     if other is not None and (other.verdict == "proved" or "holds on" in other.reason):
         return dataclasses.replace(other, reason="read with the juxtaposition the other way (the log of the first "
                                                  f"factor times the next, or a product for an application): {other.reason}")
+    if first is None:
+        return None
     return probability.Judgement("unchecked", "differs with the juxtaposition read one way (the log of the product "
                                               "of the factors that follow, or an application), but the other reading "
                                               "is not decided: not flagged", first.evidence)
