@@ -240,3 +240,44 @@ def test_derivatives_in_a_model_parameter_are_judged_on_tables_smooth_in_it(tmp_
     assert abs(left - float(sum(derivative.values()))) < 1e-6
     assert abs(right - float(sum(derivative[c] / cells[c] for c in cells))) < 1e-6
     assert abs(left - right) > 1e-3
+
+
+@pytest.mark.parametrize("X, x, Y, y", [("X", "x", "Y", "y"), ("U", "u", "V", "v")])
+def test_joint_and_conditional_events_inside_one_pair_of_braces(tmp_path, X, x, Y, y):
+    r"""``\mathbb{P}(\{X=x, Y=y\})`` is the joint mass function and ``\mathbb{P}(\{X=x | Y=y\})`` the conditional:
+    the conditional expectation's tower step is proved, the wrong normaliser flagged with a recomputable instance."""
+    tower = (rf"\sum_{{{x}, {y}}} \phi({x}) \mathbb{{P}}(\{{{X}={x} | {Y}={y}\}}) \mathbb{{P}}(\{{{Y}={y}\}}) = "
+             rf"\sum_{{{y}}} \mathbb{{E}}(\phi({X}) | {Y}={y}) \mathbb{{P}}(\{{{Y}={y}\}})")
+    wrong = (rf"\mathbb{{P}}(\{{{X}={x} | {Y}={y}\}}) = "
+             rf"\frac{{\mathbb{{P}}(\{{{X}={x}, {Y}={y}\}})}}{{\mathbb{{P}}(\{{{X}={x}\}})}}")
+    records = _records(tmp_path, [tower, wrong], lead=f"For discrete ${X}$ and ${Y}$:")
+    assert records[tower].verdict == "proved", records[tower].reason
+    flag = records[wrong]
+    assert flag.verdict == "disagrees", flag.reason
+    cells = {tuple(int(v) for v in key): Fraction(p) for *key, p in
+             re.findall(rf"p\({x}=(\d+), {y}=(\d+)\)=(\d+/\d+)", flag.evidence)}
+    at_x, at_y = (int(v) for v in re.search(rf"at {x}=(\d+), {y}=(\d+)", flag.evidence).groups())
+    joint = cells[(at_x, at_y)]
+    given_y = joint / sum(p for (a, b), p in cells.items() if b == at_y)
+    over_x = joint / sum(p for (a, b), p in cells.items() if a == at_x)
+    left, right = (float(v) for v in re.search(r"left = (\S+), right = (\S+)", flag.evidence).groups())
+    assert abs(left - float(given_y)) < 1e-6 and abs(right - float(over_x)) < 1e-6 and abs(left - right) > 1e-3
+
+
+@pytest.mark.parametrize("q, z, lam, p, x", [("q", "z", r"\lambda", "p", "x"), ("r", "v", r"\eta", r"\pi", "u")])
+def test_a_condition_the_statement_differentiates_by_is_the_models_parameter(tmp_path, q, z, lam, p, x):
+    r"""``\partial_\lambda \mathbb{E}_{q(z|\lambda)}[…]``: λ after the bar and differentiated is q's parameter (no letter
+    decides it). The score-function identity and a constant baseline are proved; the derivative moved inside an
+    expectation whose law depends on λ is not proved (it holds only when x and z are independent: not flagged)."""
+    score = (rf"\frac{{\partial}}{{\partial {lam}}} \mathbb{{E}}_{{{q}({z}|{lam})}}[g({z})] = "
+             rf"\mathbb{{E}}_{{{q}({z}|{lam})}}\left[g({z}) \frac{{\partial}}{{\partial {lam}}} \log {q}({z}|{lam})\right]")
+    baseline = (rf"\mathbb{{E}}_{{{q}({z}|{lam})}}\left[\frac{{\partial}}{{\partial {lam}}} \log {q}({z}|{lam}) "
+                rf"\left( \log {p}({x}|{z}) - C \right)\right] = \mathbb{{E}}_{{{q}({z}|{lam})}}\left[\frac{{\partial}}"
+                rf"{{\partial {lam}}} \log {q}({z}|{lam}) \log {p}({x}|{z})\right]")
+    inside = (rf"\frac{{\partial}}{{\partial {lam}}} \mathbb{{E}}_{{{q}({z}|{lam})}}[\log {p}({x}|{z})] = "
+              rf"\mathbb{{E}}_{{{q}({z}|{lam})}}\left[\frac{{\partial}}{{\partial {lam}}} \log {p}({x}|{z})\right]")
+    records = _records(tmp_path, [score, baseline, inside], lead=f"Let ${q}({z}|{lam})$ be the variational family.")
+    for proved in (score, baseline):
+        assert records[proved].verdict == "proved", records[proved].reason
+        assert f"functions of its parameter {lam}" in records[proved].reason
+    assert records[inside].verdict != "proved", records[inside].reason

@@ -245,3 +245,12 @@ def test_the_derivative_of_a_product_of_functions_is_checked_with_the_product_wr
     flag = records[wrong]
     assert flag.verdict == "disagrees" and "fails for n = 3" in flag.reason, flag.reason
     assert flag.evidence.startswith("at n = 3: left - right =")
+
+
+def test_a_bracket_or_a_function_after_an_application_ends_a_log_argument():
+    # the application has its own brackets: log q(z) (f - C) is (log q(z)) (f - C); log q(z) log p(x) a product of logs
+    q, f = read(r"q(z|\lambda)").expr, read("f(z)").expr
+    assert read(r"\log q(z|\lambda) \left( f(z) - C \right)").expr == sympy.log(q) * (f - read("C").expr)
+    assert read(r"\log q(z|\lambda) \log f(z)").expr == sympy.log(q) * sympy.log(f)
+    with pytest.raises(FormulaError):  # a bare name followed by a bracket stays ambiguous
+        read(r"\log x (y+1)", ambiguous="product")

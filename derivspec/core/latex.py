@@ -468,6 +468,11 @@ class _Parser:
         previous, following = self.tokens[self.index - 1], self.tokens[self.index]
         return bool(_EXPLICIT_SPACE.search(self.tex[previous.pos + 1:following.pos]))
 
+    def closes_argument(self, last: sympy.Expr, after: _Token) -> bool:
+        """Whether a bracket after an undelimited argument's last factor starts a new factor (never, here:
+        ``\\log x (y+1)`` is refused as ambiguous)."""
+        return False
+
     def ends_argument_before(self, factor: sympy.Expr) -> bool:
         """Whether an undelimited argument ends before this juxtaposed factor (never, here: a reader of
         documents reads ``\\log p(x|z) p(z)`` both ways)."""
@@ -884,7 +889,7 @@ class _Parser:
                 break
             factors.append(factor)
         after = self.peek()
-        if self.starts_factor(after) and not self.spaced() and not ended:
+        if self.starts_factor(after) and not self.spaced() and not ended and not self.closes_argument(factors[-1], after):
             raise self.error(after, f"ambiguous argument of '{name}': it is followed by '{after.text}' without an "
                                     f"operator; write '{name}(...)' or '{name}{{...}}' to say where it ends")
         value = checked_multiply(factors) if len(factors) > 1 else factors[0]

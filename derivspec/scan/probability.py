@@ -71,6 +71,31 @@ class Density:
 
 
 _PARAMETER_VARIABLES = [False]  # set by judge: a parameter before a bar (p(theta | x)) makes them variables
+_DIFFERENTIATED = [frozenset()]  # set by judge: names after a bar the statement differentiates by (q(z | λ), ∂/∂λ)
+
+
+def _is_parameter(name: str) -> bool:
+    """A model's parameter: a conventional parameter name, or a name after a bar that the statement differentiates
+    by and never puts before one (``\\partial_\\lambda \\mathbb{E}_{q(z|\\lambda)}[…]``: finite instances have no
+    derivative in a variable, so a differentiated condition is the model's parameter)."""
+    return name in information.PARAMETERS or name in _DIFFERENTIATED[0]
+
+
+def _differentiated_conditions(*exprs) -> frozenset:
+    """The names after a bar the expressions differentiate by, never before a bar."""
+    nodes = [n for e in exprs for n in sympy.preorder_traversal(e)]
+    by = {v.name for n in nodes if isinstance(n, sympy.Derivative) for v in n.variables}
+    before, after = set(), set()
+    for node in nodes:
+        if is_opaque_function(node) and not isinstance(node, sympy.Symbol):
+            found = density(node)
+            if found is None:  # E_{q(z|λ)}[…]: the law is in the head
+                law = _operator(node)
+                found = law[1] if law is not None else None
+            if found is not None:
+                before |= set(found.before)
+                after |= set(found.after)
+    return frozenset(by & after - before)
 
 
 def density(expr) -> Density | None:
@@ -82,6 +107,10 @@ def density(expr) -> Density | None:
     head, seps, square = information._split(expr.func.__name__)
     if not all(isinstance(a, sympy.Symbol) for a in expr.args) or set(seps) - {",", "|"} or seps.count("|") > 1:
         return None
+    if len(expr.args) == 1 and not seps and not square and _PROBABILITY.match(head):
+        events = _events_of_values(expr.args[0].name)
+        if events is not None:  # \mathbb{P}(\{X=x, Y=y\}), \mathbb{P}(\{X=x | Y=y\}): inside the event's braces
+            return Density(_model("P"), *events)
     values = [_value_event(a.name) for a in expr.args]
     events = all(values) and (_PROBABILITY.match(head) or scope.is_density(head))
     if square or not (scope.is_density(head) or events):
@@ -92,7 +121,7 @@ def density(expr) -> Density | None:
         return None
     bar = seps.index("|") + 1 if "|" in seps else len(names)
     before, after = names[:bar], names[bar:]
-    params = [] if _PARAMETER_VARIABLES[0] else [n for n in after if n in information.PARAMETERS]
+    params = [] if _PARAMETER_VARIABLES[0] else [n for n in after if _is_parameter(n)]
     after = [n for n in after if n not in params]
     if (any(n in information.PARAMETERS for n in before) and not _PARAMETER_VARIABLES[0]) or \
             len(set(before) | set(after)) != len(before) + len(after):
@@ -112,6 +141,22 @@ def _value_event(name: str) -> str | None:
         return None
     a, b = (variable_name(re.sub(r"_([A-Za-z0-9])", r"_{\1}", re.sub(r"\s+", "", g))) for g in m.groups())
     return a if a == b and re.fullmatch(r"(?:\\[A-Za-z]+|[A-Za-z])(?:_\{?[A-Za-z0-9]+\}?)?", a) else None
+
+
+_EVENTS = re.compile(r"^⟦\s*(?:\\\{)?\s*([^|{}]+?)\s*(?:(?:\||\\mid)\s*([^|{}]+?))?\s*(?:\\\})?\s*⟧$")
+
+
+def _events_of_values(name: str) -> tuple | None:
+    r"""``\{X=x, Y=y\}`` and ``\{X=x | Y=y\}`` (several values, or a conditional, inside one event's braces): the
+    variables before and after the bar, else None (a single value is :func:`_value_event`'s)."""
+    m = _EVENTS.match(name)
+    if not m or ("," not in m.group(1) and m.group(2) is None):
+        return None
+    parts = [[_value_event("⟦" + part + "⟧") for part in group.split(",")] for group in m.groups() if group]
+    found = [v for group in parts for v in group]
+    if not all(found) or len(set(found)) != len(found):
+        return None
+    return tuple(parts[0]), tuple(parts[1]) if len(parts) > 1 else ()
 
 
 def variable_name(name: str) -> str:
@@ -287,7 +332,7 @@ _E_HEAD = r"(?:\\mathbb\{E\}|E|\\mathrm\{E\}|\\mathbf\{E\}|\\operatorname\{E\})"
 def _body_variables(body) -> set:
     """The variables an expectation's body uses: not a reader's bound (⟦…⟧), not a parameter."""
     return {variable_name(v.name) for v in body.free_symbols
-            if not v.name.startswith("⟦") and variable_name(v.name) not in information.PARAMETERS}
+            if not v.name.startswith("⟦") and not _is_parameter(variable_name(v.name))}
 
 
 def _expectation_weight(head: str, body=None) -> Density | None:
@@ -579,6 +624,7 @@ def judge(left, right, seed: int = 0, declared: frozenset = frozenset(), relatio
     if _gradients(left) or _gradients(right):
         return _under_each_variable(left, right, seed, declared, relation, general)
     _PARAMETER_VARIABLES[0] = _parameters_are_variables(left, right)
+    _DIFFERENTIATED[0] = _differentiated_conditions(left, right)
     _FUNCTIONS[0] = set()
     _APPLIED_LAWS[0] = frozenset(filter(None, (density(n) for side in (left, right)
                                                 for n in sympy.preorder_traversal(side))))
@@ -590,6 +636,7 @@ def judge(left, right, seed: int = 0, declared: frozenset = frozenset(), relatio
         return found
     finally:
         _PARAMETER_VARIABLES[0] = False
+        _DIFFERENTIATED[0] = frozenset()
         _APPLIED_LAWS[0] = frozenset()
 
 
@@ -741,7 +788,7 @@ def _judge(left, right, seed: int, declared: frozenset, relation: str, general: 
     differentiated = {v.name for side in (left, right) for node in sympy.preorder_traversal(side)
                       if isinstance(node, sympy.Derivative) for v in node.variables}  # a model's parameter
     plain_names = sorted(n for n in symbols - set(variables) - differentiated
-                         if not n.startswith("⟦range") and _value_event(n) is None)
+                         if not n.startswith("⟦range") and _value_event(n) is None and _events_of_values(n) is None)
     if set(summed) - set(variables):
         return None
     free_left, free_right = _free_variables(left, variables), _free_variables(right, variables)
@@ -978,7 +1025,7 @@ def _model_parameters(model: str) -> list:
     """The parameters a model's key carries (``p_\theta``: θ): its marginals are functions of them too, so a
     derivative in θ acts on them (a total probability, M of no variable, stays 1 for every θ)."""
     _, _, sub = model.partition("_")
-    return [sympy.Symbol(part, real=True) for part in sub.split(",") if part in information.PARAMETERS]
+    return [sympy.Symbol(part, real=True) for part in sub.split(",") if _is_parameter(part)]
 
 
 def _to_marginals(expr):

@@ -1124,6 +1124,11 @@ class _DocumentParser(_Parser):
             return value
         return self.argument("a bound")
 
+    def closes_argument(self, last: sympy.Expr, after: _Token) -> bool:
+        """``\\log q(z|\\lambda) (f(z) - C)``, ``\\log q(z) \\log p(x|z)``: a bracket or a function after an application
+        multiplies, as printed -- the application has its own brackets, so the log's argument ends with them."""
+        return isinstance(last, AppliedUndef) and (after.kind == "sym" and after.text in ("(", "[") or after.kind == "func")
+
     def ends_argument_before(self, factor: sympy.Expr) -> bool:
         """``\\log p(x|z) p(z)``: the log of the product, or the log of p(x|z) times p(z) -- an ambiguous
         reading (the other reading, ``ambiguous="product"``, ends the argument before the application)."""
