@@ -281,3 +281,16 @@ def test_a_condition_the_statement_differentiates_by_is_the_models_parameter(tmp
         assert records[proved].verdict == "proved", records[proved].reason
         assert f"functions of its parameter {lam}" in records[proved].reason
     assert records[inside].verdict != "proved", records[inside].reason
+
+
+@pytest.mark.parametrize("r, s, v, u", [("r", "s", "v", "u"), ("q", "p", "z", "x")])
+def test_bare_density_names_elsewhere_in_a_chain_do_not_unflag_a_wrong_step(tmp_path, r, s, v, u):
+    r"""``F(r, s)`` uses the names bare, so ``r(v)`` may also read as r times v: that reading is no probability
+    statement, and the step read as densities stays flagged (a stray factor r(v) inside the bracket)."""
+    chain = (rf"D_{{KL}}({r}({v}) \| {s}({v}|{u})) = \sum_{v} {r}({v}) \log \frac{{{r}({v}) {s}({u})}}{{{s}({v}, {u})}} = "
+             rf"\sum_{v} {r}({v}) \left( \log {s}({u}) - {r}({v}) \log \frac{{{s}({v}, {u})}}{{{r}({v})}} \right) = F({r}, {s})")
+    record = _records(tmp_path, [chain], lead="A bound.")[chain]
+    assert record.verdict == "disagrees", record.reason
+    assert [step["verdict"] for step in record.steps][1] == "disagrees"
+    left, shown_right = (float(x) for x in re.search(r"left = (\S+), right = (\S+)", record.evidence).groups())
+    assert abs(left - shown_right) > 1e-3

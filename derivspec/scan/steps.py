@@ -479,7 +479,8 @@ def _check_step(left: Side, relation: str, right: Side, context: Context, first:
 
 def _other_reading(first, other):
     r"""A difference in probability read one way (``\log p(x|z) p(z)`` as the log of the product), judged the
-    other way (the log of p(x|z), times p(z)): a flag needs both; holding the other way is the reading meant."""
+    other way (the log of p(x|z), times p(z)): a flag needs both readings that are probability statements;
+    holding the other way is the reading meant."""
     if other is not None and other.verdict == "disagrees":
         if first is None:  # decided one way only
             return probability.Judgement("unchecked", "differs with the juxtaposition read one way (the log of the "
@@ -489,8 +490,8 @@ def _other_reading(first, other):
     if other is not None and (other.verdict == "proved" or "holds on" in other.reason):
         return dataclasses.replace(other, reason="read with the juxtaposition the other way (the log of the first "
                                                  f"factor times the next, or a product for an application): {other.reason}")
-    if first is None:
-        return None
+    if first is None or other is None:  # the other reading is no probability statement (p(x) as p times x)
+        return first
     return probability.Judgement("unchecked", "differs with the juxtaposition read one way (the log of the product "
                                               "of the factors that follow, or an application), but the other reading "
                                               "is not decided: not flagged", first.evidence)
