@@ -136,6 +136,7 @@ _SET_NOTATION = re.compile(r"\\(?:cap|cup|setminus|emptyset|varnothing|bigcap|bi
                            r"\^\s*\{?\s*(?:C|c|\\complement)\s*\}?(?![A-Za-z])|\\\{")
 _DERIVATIVE = re.compile(r"\\nabla|\\partial|\\frac\s*\{\s*d|\bd\s*/\s*d")
 _EXPECTED_SCORE = re.compile(r"^\s*\{?\s*\\mathbb\s*\{?\s*E\s*\}?\s*_.*\\log", re.DOTALL)
+_GRADIENT_OF_A_NUMBER = re.compile(r"\s*\\nabla(?:_\{[^{}]*\}|_\\?[A-Za-z]+)?\s*\d+\s*")
 LONE_NAME = re.compile(r"^\s*(?:\\[A-Za-z]+|[A-Za-z])\s*(?:_\{[^{}]*\}|_[A-Za-z0-9])?\s*$")  # x, x_i, \theta_{t}
 
 
@@ -180,8 +181,8 @@ def stationarity(left_text: str, right_text: str) -> Classification | None:
     """``0 = \\nabla f`` or ``\\partial f/\\partial x = 0``: one side zero, the other a derivative."""
     for zero, other in ((left_text, right_text), (right_text, left_text)):
         if zero.strip() == "0" and _DERIVATIVE.search(other):
-            if _EXPECTED_SCORE.match(other):  # E_q[d/dλ log q] = 0: an identity (scan/gradient_identities.py)
-                return None
+            if _EXPECTED_SCORE.match(other) or _GRADIENT_OF_A_NUMBER.fullmatch(other):
+                return None  # E_q[d/dλ log q] = 0 (scan/gradient_identities.py), ∇ 1 = 0: identities
             return Classification("condition", "a gradient or derivative set to zero: a condition being solved, "
                                                "not an identity")
     return None

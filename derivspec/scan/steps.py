@@ -336,9 +336,6 @@ def _numeric(expr: sympy.Expr) -> bool:
 
 # --- the step -----------------------------------------------------------------------------------
 
-_GRADIENT_OF_A_NUMBER = re.compile(r"\s*\\nabla(?:_\{[^{}]*\}|_\\?[A-Za-z]+)?\s*\d+\s*")
-
-
 def check_step(left: Side, relation: str, right: Side, context: Context, first: bool) -> StepResult:
     """One relation judged -- after it is classified (:mod:`derivspec.scan.classify`): a step
     that is not an identity, an inequality or a number is unchecked with its class and why."""
@@ -407,8 +404,7 @@ def _check_step(left: Side, relation: str, right: Side, context: Context, first:
     for side, name in ((left, "left"), (right, "right")):
         if not side.readable:
             return result("unchecked", "chain", f"the {name} side is not read: {side.error}")
-    constant = any(_GRADIENT_OF_A_NUMBER.fullmatch(side.text) for side in (left, right))  # ∇ 1 = 0: an identity
-    condition = (classify.stationarity(left.text, right.text) if relation == "=" and not constant else
+    condition = (classify.stationarity(left.text, right.text) if relation == "=" else
                  classify.range_assumption(left.text, relation, right.text, context.chain, first))
     if condition:
         return unjudged(condition, label=relation != "=")
