@@ -81,12 +81,19 @@ def _is_parameter(name: str) -> bool:
     return name in information.PARAMETERS or name in _DIFFERENTIATED[0]
 
 
+def _differentiated_by(*exprs) -> set:
+    """The names the expressions differentiate by."""
+    return {v.name for e in exprs for n in sympy.preorder_traversal(e) if isinstance(n, sympy.Derivative)
+            for v in n.variables}
+
+
 def _differentiated_conditions(*exprs) -> frozenset:
     """The names after a bar the expressions differentiate by, never before a bar."""
-    nodes = [n for e in exprs for n in sympy.preorder_traversal(e)]
-    by = {v.name for n in nodes if isinstance(n, sympy.Derivative) for v in n.variables}
+    by = _differentiated_by(*exprs)
+    if not by:  # nothing differentiated: no law to read
+        return frozenset()
     before, after = set(), set()
-    for node in nodes:
+    for node in (n for e in exprs for n in sympy.preorder_traversal(e)):
         if is_opaque_function(node) and not isinstance(node, sympy.Symbol):
             found = density(node)
             if found is None:  # E_{q(z|λ)}[…]: the law is in the head
@@ -655,17 +662,23 @@ def _under_each_law(left, right, seed, declared, relation, general) -> Judgement
         if found is None:
             return None
         results.append((law, found))
-    shown = {law: f"{law.model}({', '.join(law.before)}" + (f" | {', '.join(law.after)})" if law.after else ")")
-             for law, _ in results}
+    shown = [(f"{law.model}({', '.join(law.before)}" + (f" | {', '.join(law.after)})" if law.after else ")"), found)
+             for law, found in results]
+    return _reading_meant(shown, "E[…] read as the expectation under {} (the statement leaves the law open)",
+                          "differs under every law of the statement that E[…] may be under ({})", "; ")
+
+
+def _reading_meant(results: list, holds: str, differs: str, joined: str) -> Judgement | None:
+    """The judgement of a statement with an ambiguous node, from ``results`` -- (reading shown, Judgement or None)
+    for each reading: proved under one, else holding on instances under one, is the reading meant (``holds`` names
+    it); a difference under every reading is a notice (``differs`` lists them), never a flag; else None."""
     for level in ("proved", "unchecked"):
-        for law, found in results:
-            if found.verdict == level and (level == "proved" or "holds on" in found.reason):
-                return Judgement(level, f"E[…] read as the expectation under {shown[law]} (the statement leaves the "
-                                        f"law open): {found.reason}", found.evidence)
-    if results and all(found.verdict == "disagrees" for _, found in results):
-        return Judgement("unchecked", "differs under every law of the statement that E[…] may be under ("
-                         + "; ".join(shown[law] for law, _ in results)
-                         + "), but the text does not say which: not flagged", results[0][1].evidence)
+        for reading, found in results:
+            if found is not None and found.verdict == level and (level == "proved" or "holds on" in found.reason):
+                return Judgement(level, f"{holds.format(reading)}: {found.reason}", found.evidence)
+    if results and all(found is not None and found.verdict == "disagrees" for _, found in results):
+        return Judgement("unchecked", differs.format(joined.join(reading for reading, _ in results))
+                         + ", but the text does not say which: not flagged", results[0][1].evidence)
     return None
 
 
@@ -687,25 +700,17 @@ def _under_each_variable(left, right, seed, declared, relation, general) -> Judg
         read = {n: sympy.diff(n.args[0], variable) for n in nodes}
         if any(_gradients(value) for value in read.values()):
             return None
-        found = judge(left.xreplace(read), right.xreplace(read), seed, declared, relation, general)
-        results.append((variable, found))
-    shown = [f"∇ read as ∇_{variable.name} (the text does not name the variable)" for variable, _ in results]
-    for level in ("proved", "unchecked"):
-        for (variable, found), text in zip(results, shown):
-            if found is not None and found.verdict == level and (level == "proved" or "holds on" in found.reason):
-                return Judgement(level, f"{text}: {found.reason}", found.evidence)
-    if results and all(found is not None and found.verdict == "disagrees" for _, found in results):
-        return Judgement("unchecked", "differs with ∇ read as the derivative in each quantity it acts on ("
-                         + ", ".join(variable.name for variable, _ in results)
-                         + "), but the text does not say which: not flagged", results[0][1].evidence)
-    return None
+        results.append((variable.name, judge(left.xreplace(read), right.xreplace(read), seed, declared, relation,
+                                             general)))
+    return _reading_meant(results, "∇ read as ∇_{} (the text does not name the variable)",
+                          "differs with ∇ read as the derivative in each quantity it acts on ({})", ", ")
 
 
 def _in_parameters(left, right) -> bool:
     r"""Every derivative of the step is in a parameter of a model the step uses (``\nabla_\theta`` beside ``p_\theta``),
     and no undefined function or other name takes that parameter (``r(x, \theta)``, ``r_\theta(x)``, ``\theta^2``)."""
     nodes = list(sympy.preorder_traversal(left)) + list(sympy.preorder_traversal(right))
-    variables = {v.name for node in nodes if isinstance(node, sympy.Derivative) for v in node.variables}
+    variables = _differentiated_by(left, right)
     parameters = {p.name for side in (left, right) for d in densities_in(side) for p in _model_parameters(d.model)}
     if not variables or not variables <= parameters:
         return False
@@ -785,8 +790,7 @@ def _judge(left, right, seed: int, declared: frozenset, relation: str, general: 
     variables = sorted(set().union(*(d.variables for d in found)))
     symbols = {variable_name(s.name) for s in (left.free_symbols | right.free_symbols)}
     free = [v for v in variables if v in symbols or v not in summed]
-    differentiated = {v.name for side in (left, right) for node in sympy.preorder_traversal(side)
-                      if isinstance(node, sympy.Derivative) for v in node.variables}  # a model's parameter
+    differentiated = _differentiated_by(left, right)  # a model's parameter (_judge_read let no other through)
     plain_names = sorted(n for n in symbols - set(variables) - differentiated
                          if not n.startswith("⟦range") and _value_event(n) is None and _events_of_values(n) is None)
     if set(summed) - set(variables):
