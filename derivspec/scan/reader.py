@@ -652,13 +652,10 @@ class _DocumentParser(_Parser):
         if not accent and sub is not None and _format_name(key) in self.bindings:  # x_1 bound by \sum_{x_1}
             return sympy.sympify(self.bindings[_format_name(key)])
         if sub is not None and self.bindings:
-            symbolic = [p for p in sub if p in self.bindings and not isinstance(self.bindings[p], (int, str))]
-            if symbolic:
-                # x_i inside a sum over a symbolic range: the i-th item, an application of the index
-                args = [self.bindings[p] for p in sub if p in self.bindings]
-                head = _format_name((accent, base, None)) + "_{" + "".join("•" if p in self.bindings else p for p in sub) + "}"
-                self.flags.add("indexed")
-                return sympy.Function(head)(*args)
+            item = self.bound_item(sub)
+            if item is not None:  # x_i inside a sum over a symbolic range: the i-th item, an application of the index
+                indices, marks = item
+                return sympy.Function(_format_name((accent, base, None)) + marks)(*indices)
             sub = self.substitute_indices(sub, token)
         bold = any(f in accent for f in (r"\mathbf", r"\boldsymbol", r"\mathbb", r"\bm"))
         if base == "I" and (sub is None or len(sub) == 1) and accent.replace(r"\mathbf", "").replace(r"\mathbb", "") == "":
@@ -903,17 +900,25 @@ class _DocumentParser(_Parser):
         derivative = self.prime_derivative(key, separators, opening.text, args)
         return self.indexed_family(key, derivative if derivative is not None else sympy.Function(head)(*args))
 
+    def bound_item(self, sub) -> tuple[list, str] | None:
+        """(the index values, the subscript with • for them) when ``sub`` uses an index a sum or product binds over a
+        symbolic range (``x_i``, ``f_i`` under ``\\sum_{i=1}^n``), else None; the reading is marked indexed."""
+        if not any(p in self.bindings and not isinstance(self.bindings[p], (int, str)) for p in sub):
+            return None
+        self.flags.add("indexed")
+        return ([self.bindings[p] for p in sub if p in self.bindings],
+                "_{" + "".join("•" if p in self.bindings else p for p in sub) + "}")
+
     def indexed_family(self, key: NameKey, value: sympy.Expr) -> sympy.Expr:
         """``f_i(x)`` under a sum or product over a symbolic range of i: the i-th function of a family,
         ``f_{•}(i, x)`` (as ``x_i`` is ``x_{•}(i)``), so that the sum binds the index in the function too."""
         accent, base, sub = key
-        if sub is None or not any(p in self.bindings and not isinstance(self.bindings[p], (int, str)) for p in sub):
+        item = self.bound_item(sub) if sub is not None else None
+        if item is None:
             return value
-        indices = [self.bindings[p] for p in sub if p in self.bindings]
-        marks = "_{" + "".join("•" if p in self.bindings else p for p in sub) + "}"
+        indices, marks = item
         families = {_format_name((accent, b, sub)): _format_name((accent, b, None)) + marks  # f'_i: the family f'_•
                     for b in (base, base.rstrip("'"))}
-        self.flags.add("indexed")
 
         def member(e) -> sympy.Expr:
             head, _, separators = e.func.__name__.partition("[")
