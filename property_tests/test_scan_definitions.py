@@ -149,3 +149,28 @@ def test_a_special_case_of_an_indexed_name_is_not_its_value_at_every_index(tmp_p
     (chain,) = [r for r in scan_text(tmp_path, text) if r.text.strip().startswith(r"\log p(x)")]
     assert all(step["verdict"] != "proved" for step in chain.to_json()["steps"]), chain.to_json()["steps"]
     assert chain.verdict != "proved"
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(g=st.sampled_from(FUNCTIONS), a=st.sampled_from(["a", "u", r"\alpha"]), b=st.sampled_from(["b", "v", r"\beta"]))
+def test_a_function_of_several_arguments_defined_above_gives_its_worked_values(tmp_path, g, a, b):
+    r"""``L(a, b) = \max(0, a - b + 1)`` defines a function of two arguments: ``L(3, 1) = 3`` is its worked value
+    (proved, citing the definition), ``L(3, 1) = 2`` is flagged with the value recomputed from the definition."""
+    text = (f"# Hinge\n\nThe margin loss is\n\n$${g}({a}, {b}) = \\max(0, {a} - {b} + 1)$$\n\n" + "\n" * 20 +
+            f"For one pair, $${g}(3, 1) = 3$$\n\nand for another, $${g}(5, 2) = 3$$\n")
+    records = scan_text(tmp_path, text)
+    right = _steps(records, f"{g}(3, 1) = 3")
+    assert right["verdict"] == "proved" and f"{g}({a}, {b}) = \\max(0, {a} - {b} + 1) (line 5)" in right["reason"], right
+    wrong = _steps(records, f"{g}(5, 2) = 3")
+    assert wrong["verdict"] == "disagrees", wrong
+    step = wrong["steps"][0]
+    # the evidence recomputed: the definition at (5, 2) gives max(0, 5 - 2 + 1) = 4
+    assert step["evidence"] == f"left = {float(max(0, 5 - 2 + 1))}, right = 3.0" and step["correct"] == "4", step
+
+
+def test_a_joint_density_with_comma_arguments_is_still_a_factorisation_not_a_function(tmp_path):
+    text = ("# Joint\n\n$$p(x, z) = p(x \\mid z) p(z)$$\n\nso that $$p(x, z) = p(z \\mid x) p(x)$$\n\n"
+            "and at one point $p(1, 2) = 3$.\n")
+    records = scan_text(tmp_path, text)
+    assert _steps(records, "p(x, z) = p(z \\mid x) p(x)")["verdict"] == "proved"
+    assert _steps(records, "p(1, 2) = 3")["verdict"] == "unchecked"  # a value of the density, never a worked number

@@ -294,3 +294,44 @@ def test_bare_density_names_elsewhere_in_a_chain_do_not_unflag_a_wrong_step(tmp_
     assert [step["verdict"] for step in record.steps][1] == "disagrees"
     left, shown_right = (float(x) for x in re.search(r"left = (\S+), right = (\S+)", record.evidence).groups())
     assert abs(left - shown_right) > 1e-3
+
+
+@pytest.mark.parametrize("p, x, t", [("p", "x", r"\theta"), ("q", "z", r"\lambda"), (r"\pi", "a", r"\psi")])
+def test_a_gradient_moves_into_an_expectation_whose_law_does_not_depend_on_it(tmp_path, p, x, t):
+    r"""E is linear, not a function of a number: d/dλ' E_{p(x|λ)}[g] = E_{p(x|λ)}[dg/dλ'] when the law does not
+    name λ' (it was differentiated as f(g) by the chain rule, a meaningless Subs). The natural-gradient chain --
+    the gradient of KL[p(x|λ) ‖ p(x|λ')] in the second parameter -- is proved in any letters; a planted second
+    law in the parameter is flagged, and the dropped minus sign (which holds where λ' = λ, where the gradient of a
+    family is usually meant) is a notice, never a flag; a dropped log, wrong also where λ' = λ, is flagged."""
+    s = f"{t}'"
+    kl = rf"\nabla_{{{s}}} \mathrm{{KL}}[{p}({x} \mid {t}) \, \Vert \, {p}({x} \mid {s})]"
+    split = (rf"\nabla_{{{s}}} \mathbb{{E}}_{{{p}({x} \mid {t})}}[\log {p}({x} \mid {t})] - "
+             rf"\nabla_{{{s}}} \mathbb{{E}}_{{{p}({x} \mid {t})}}[\log {p}({x} \mid {s})]")
+    inside = rf"- \mathbb{{E}}_{{{p}({x} \mid {t})}}[\nabla_{{{s}}} \log {p}({x} \mid {s})]"
+    chain = f"{kl} = {split} = {inside}"
+    no_log = (rf"\nabla_{{{s}}} \mathbb{{E}}_{{{p}({x} \mid {t})}}[\log {p}({x} \mid {s})] = "
+              rf"\mathbb{{E}}_{{{p}({x} \mid {t})}}[\nabla_{{{s}}} {p}({x} \mid {s})]")
+    sign = rf"{kl} = {inside[2:]}"
+    records = _records(tmp_path, [chain, no_log, sign], lead=f"A family ${p}({x} \\mid {t})$.")
+    assert records[chain].verdict == "proved", records[chain].reason
+    assert [step["verdict"] for step in records[chain].steps] == ["proved", "proved"]
+    flag = records[no_log]
+    assert flag.verdict == "disagrees", flag.reason
+    left, right = (float(v) for v in re.search(r"left = (\S+), right = (\S+)", flag.evidence).groups())
+    assert abs(left - right) > 1e-3
+    notice = records[sign]
+    assert notice.verdict == "unchecked" and "two parameters are equal" in notice.reason, notice.reason
+
+
+@pytest.mark.parametrize("p, z, x, w", [("p", "z", "x", "w"), ("q", "h", "v", r"\beta")])
+def test_a_derivative_moved_past_a_law_in_its_parameter_is_flagged_unless_the_text_holds_it_fixed(tmp_path, p, z, x, w):
+    r"""d/dw Σ_z p(z|x,w) log p(x,z|w) = Σ_z p(z|x,w) d/dw log p(x,z|w) drops the derivative of the law: flagged, with
+    an instance whose values differ; after "treat p(z|x,w) as fixed" (the EM gradient) it is the lecture's assumption."""
+    step = (rf"\frac{{d}}{{d{w}}}\sum_{{{z}}} {p}({z}|{x},{w}) \log {p}({x},{z}|{w}) = "
+            rf"\sum_{{{z}}} {p}({z}|{x},{w}) \frac{{d}}{{d{w}}}\log {p}({x},{z}|{w})")
+    flagged = _records(tmp_path, [step], lead="The gradient, computed directly:")[step]
+    assert flagged.verdict == "disagrees", flagged.reason
+    left, right = (float(v) for v in re.search(r"left = (\S+), right = (\S+)", flagged.evidence).groups())
+    assert abs(left - right) > 1e-3
+    held = _records(tmp_path, [step], lead=f"The weight gradient (treat ${p}({z}|{x},{w})$ as fixed):")[step]
+    assert held.verdict == "unchecked" and "holds a quantity fixed" in held.reason, held.reason

@@ -79,3 +79,14 @@ def test_binary_and_invalid_utf8_are_refused(tmp_path):
     latin.write_bytes("caf\xe9 $x=1$".encode("latin-1"))
     with pytest.raises(NotText):
         read_text(latin)
+
+
+def test_a_percent_comment_inside_markdown_math_is_no_part_of_the_formula(tmp_path):
+    """MathJax and KaTeX read ``%`` as a comment to the end of the line, as LaTeX does: a line the author
+    commented out is not a statement, and an escaped ``\\%`` stays."""
+    text = ("$$\n\\begin{aligned}\nI &= a + b \\\\\n% &= b + a + 1\n&= b + a\n\\end{aligned}\n$$\n\n"
+            "$$\n% J = 2\n$$\n\nand $r = 50\\%$ here.\n")
+    found = statements(tmp_path, text)
+    assert [clean(s) for s in found][0].replace(" ", "") == "I=a+b=b+a"
+    assert found[0].lines == (3, 5)
+    assert len(found) == 2 and "50" in clean(found[1])

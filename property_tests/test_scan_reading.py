@@ -186,9 +186,25 @@ def test_a_gradient_without_a_subscript_differentiates_in_the_one_quantity_it_ac
     # a name alone, or several quantities: the gradient is an ambiguous node ∇(…), never a guess
     assert read(r"\nabla L").expr.func.__name__ == r"\nabla"
     assert read(rf"\nabla \log p({x} | \theta)").expr.func.__name__ == r"\nabla"
+    # a name standing alone may be the function itself: ∇ log f is not d/df log f = 1/f
+    assert read(rf"\nabla \log {f}").expr.func.__name__ == r"\nabla"
+    assert read(rf"\nabla {f}({x})^2").expr == 2 * read(rf"{f}({x})").expr * read(rf"\nabla {f}({x})").expr
     # an integral's variable is bound: the gradient is in what is left
     inner = read(rf"\nabla \int p({x} | \theta) \, d{x}").expr
     assert inner.has(sympy.Derivative) and not inner.has(sympy.Function(r"\nabla"))
+
+
+@pytest.mark.parametrize("p", ["p", "q", r"\rho"])
+def test_an_unnamed_gradient_of_a_log_of_a_name_is_never_proved_as_a_derivative_in_that_name(tmp_path, p):
+    """``\\nabla \\log p = 1/p`` holds only if ∇ is d/dp, which the text does not say (p is most likely a
+    density): not proved; with the argument written, the score ``\\nabla \\log p(x) = \\nabla p(x) / p(x)`` is."""
+    from scanning import scan_text
+
+    records = scan_text(tmp_path, f"# Scores\n\n$$\\nabla \\log {p} = \\frac{{1}}{{{p}}}$$\n\n"
+                                  f"$$\\nabla \\log {p}(x) = \\frac{{\\nabla {p}(x)}}{{{p}(x)}}$$\n")
+    guessed, written = (r.to_json() for r in records)
+    assert guessed["verdict"] == "unchecked", guessed
+    assert written["verdict"] == "proved", written
 
 
 def test_an_explicit_space_ends_a_function_argument_and_a_following_application_is_ambiguous():

@@ -34,24 +34,12 @@ import mpmath
 import sympy
 
 from derivspec.core import symbolic
-from derivspec.scan.reader import is_opaque_function, where_condition
+from derivspec.scan.reader import is_linear_operator, is_opaque_function, where_condition
 from derivspec.scan import information, probability
 
 INTEGER_NAMES = frozenset({"n", "N", "m", "M", "K", "k", "d", "i", "j", "l"})
 POINTS = 16
 PROOF_SECONDS = 2.0
-
-
-def is_linear_operator(expr) -> bool:
-    """Expectations (\\mathbb E, E), sums, integrals: linear in their argument."""
-    if isinstance(expr, (sympy.Sum, sympy.Integral)):
-        return True
-    if not is_opaque_function(expr) or isinstance(expr, sympy.Symbol):
-        return False
-    name = expr.func.__name__
-    head = re.sub(r"[\[⟮].*$", "", name)
-    return len(expr.args) == 1 and (head.startswith(r"\mathbb{E}") or head in ("E",) or head.startswith("E_")
-                                    or head.startswith(r"\mathrm{E}") or head.startswith(r"\mathbf{E}"))
 
 
 def _positive_log_expand(expr):

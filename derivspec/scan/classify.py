@@ -113,6 +113,16 @@ def condition_of_clause(clause_before: str, clause_after: str, chain: bool, pros
     return ""
 
 
+_HELD_FIXED = re.compile(r"\b(?:(?:held|hold\w*|kept|keep\w*|treat\w*|regard\w*)\b[^.;]{0,80}?\b(?:fixed|constant)\b|"
+                         r"stop[- ]?grad\w*|detach\w*)", re.IGNORECASE)
+
+
+def held_fixed(prose: str) -> bool:
+    """The text holds something fixed while differentiating ("treat $p(z|x,w)$ as fixed", a stop-gradient): a
+    derivative moved past it is the lecture's assumption, not a slip."""
+    return bool(_HELD_FIXED.search(prose))
+
+
 def condition_prose(prose_before: str) -> bool:
     """The sentence leading in speaks of conditions (set, solve, if, zero …)."""
     return bool(prose_before) and bool(_CONDITION_PROSE.search(lead_in(prose_before)))

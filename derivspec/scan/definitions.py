@@ -118,7 +118,9 @@ def collect(split, clean, read) -> Definitions:
 
 
 def _plain(name: str) -> bool:
-    """A head that is only a name: no separator ([|], [;]), prime, derivative or bracket of the reader's."""
+    """A head that is only a name: no separator ([|], [;]), prime, derivative or bracket of the reader's; a
+    comma between arguments (``g[,]``: g(a, b)) is a function of several arguments."""
+    name = name.removesuffix("[,]")
     return not re.search(r"[\[\]'⟨⟩⟦⟧/]", name) and not name.startswith("d/d")
 
 
@@ -130,7 +132,8 @@ def _reading(entry: Definition, left, right) -> Reading | None:
         name, parameters = expr.func.__name__, expr.args
         if name.startswith("d/d") or name.endswith("'"):
             return None  # the derivative of a name is computed, never defined
-        exact = not _plain(name) or scope.is_density(re.sub(r"_.*$", "", name)) or scope.is_density(name)
+        head = name.removesuffix("[,]")
+        exact = not _plain(name) or scope.is_density(re.sub(r"_.*$", "", head)) or scope.is_density(head)
         if not exact and (not all(isinstance(p, sympy.Symbol) for p in parameters)
                           or len(set(parameters)) != len(parameters)):
             return None  # f(2) = 8, f(x, x): a value or a property, not a definition

@@ -621,8 +621,9 @@ def fragments(text: str, file: str, kind: str = "md", unclosed: list | None = No
 
     def add(body_start: int, body_end: int, display: bool, outer_start: int, outer_end: int):
         body = text[body_start:body_end]
-        if kind != "tex":  # kramdown's escapes (\\\ , \_, \*, \|) taken out, as its renderer would
-            body = undo_markdown_escapes(body)
+        if kind != "tex":  # kramdown's escapes (\\\ , \_, \*, \|) taken out, as its renderer would; a % starts a
+            # comment to the end of the line in MathJax and KaTeX as in LaTeX (a line the author commented out)
+            body = _TEX_COMMENT.sub(lambda m: m.group(1) + " " * len(m.group(2)), undo_markdown_escapes(body))
         if not body.strip():
             return
         first = index.line(body_start + (len(body) - len(body.lstrip())))

@@ -92,7 +92,7 @@ def _differentiated_conditions(*exprs) -> frozenset:
     by = _differentiated_by(*exprs)
     if not by:  # nothing differentiated: no law to read
         return frozenset()
-    before, after = set(), set()
+    before, after, conditions = set(), set(), {}
     for node in (n for e in exprs for n in sympy.preorder_traversal(e)):
         if is_opaque_function(node) and not isinstance(node, sympy.Symbol):
             found = density(node)
@@ -102,7 +102,12 @@ def _differentiated_conditions(*exprs) -> frozenset:
             if found is not None:
                 before |= set(found.before)
                 after |= set(found.after)
-    return frozenset(by & after - before)
+                if len(found.after) == 1:  # q(z | λ): the one name after the bar
+                    conditions.setdefault(found.model.partition("_")[0], set()).update(found.after)
+    differentiated = by & after - before
+    # q(z | λ) beside q(z | λ') with λ' differentiated: one family at two parameters, λ is a parameter too
+    family = {n for names in conditions.values() if names & differentiated for n in names}
+    return frozenset((differentiated | family) - before)
 
 
 def density(expr) -> Density | None:
@@ -599,6 +604,20 @@ def evaluate(expr, instance: Instance, values: dict, plain: dict) -> mpmath.mpf:
     raise Unread(type(expr).__name__)
 
 
+def _members_at_two_parameters(models: list, differentiated: set) -> dict:
+    """``p(x | θ)`` and ``p(x | θ')`` with θ' differentiated: one family at two parameters. Its instances are two
+    unrelated tables; read at θ' = θ, the differentiated member shares the other's table (its own slopes keep the
+    derivative on it alone): {p_θ': p_θ}, empty when the statement has no such pair."""
+    pairs = {}
+    for model in models:
+        letter, _, parameters = model.partition("_")
+        if differentiated & set(parameters.split(",")):
+            others = [m for m in models if m != model and m.partition("_")[0] == letter]
+            if others:
+                pairs[model] = others[0]
+    return pairs
+
+
 def _rational(r) -> mpmath.mpf:
     if isinstance(r, mpmath.mpf):
         return r
@@ -715,7 +734,8 @@ def _in_parameters(left, right) -> bool:
     if not variables or not variables <= parameters:
         return False
     stripped = [side.replace(lambda e: isinstance(e, sympy.Derivative), lambda e: e.expr).replace(
-        lambda e: isinstance(e, AppliedUndef) and e.func.__name__ == "⟦d⟧", lambda e: e.args[0]) for side in (left, right)]
+        lambda e: isinstance(e, AppliedUndef) and e.func.__name__ == "⟦d⟧", lambda e: e.args[0]).replace(
+        lambda e: density(e) is not None, lambda e: sympy.Symbol("⟨density⟩")) for side in (left, right)]  # p(x | θ)
     if any(v in {s.name for side in stripped for s in side.free_symbols} for v in variables):
         return False
     return not any(p in node.func.__name__ for node in nodes if isinstance(node, AppliedUndef) and _plain_function(node)
@@ -791,7 +811,10 @@ def _judge(left, right, seed: int, declared: frozenset, relation: str, general: 
     symbols = {variable_name(s.name) for s in (left.free_symbols | right.free_symbols)}
     free = [v for v in variables if v in symbols or v not in summed]
     differentiated = _differentiated_by(left, right)  # a model's parameter (_judge_read let no other through)
-    plain_names = sorted(n for n in symbols - set(variables) - differentiated
+    outside = {s.name for side in (left, right) for s in side.replace(  # names written outside every density
+        lambda e: density(e) is not None, lambda e: sympy.Symbol("⟨density⟩")).free_symbols}
+    parameters = {p.name for d in found for p in _model_parameters(d.model)} - outside  # p(x | θ): θ names the model
+    plain_names = sorted(n for n in symbols - set(variables) - differentiated - parameters
                          if not n.startswith("⟦range") and _value_event(n) is None and _events_of_values(n) is None)
     if set(summed) - set(variables):
         return None
@@ -808,6 +831,9 @@ def _judge(left, right, seed: int, declared: frozenset, relation: str, general: 
         same = {m: m.partition("_")[0] for m in models if "_" in m and m.partition("_")[0] in models}
         if same:  # q_θ and q in one statement: the lecture may drop the subscript (its notation, one model)
             readings.append(("subscript dropped", False, False))
+        members = _members_at_two_parameters(models, differentiated)
+        if members:  # p(x | θ) and p(x | θ') with θ' differentiated: the gradient is often meant at θ' = θ
+            readings.append(("equal parameters", False, False))
         failures, outside = {}, {}  # outside: failures only where a restricted sum leaves values out
         count = 0
         conditioned = {d.model: d.before[0] for side in (left, right) for n in sympy.preorder_traversal(side)
@@ -815,7 +841,8 @@ def _judge(left, right, seed: int, declared: frozenset, relation: str, general: 
         for name, independent, merged in readings:
             for zeros in ([None, conditioned] if conditioned else [None]):
                 for instance in instances(models, variables, free, seed, independent=independent, merged=merged,
-                                          same=same if name == "subscript dropped" else None, zeros=zeros):
+                                          same={"subscript dropped": same, "equal parameters": members}.get(name),
+                                          zeros=zeros):
                     try:
                         a = evaluate(left, instance, dict(instance.free), plain)
                         b = evaluate(right, instance, dict(instance.free), plain)
@@ -976,7 +1003,8 @@ def _reading_text(name: str) -> str:
     return {"independent": "the variables are independent", "merged": "every letter is one distribution",
             "subscript dropped": "a letter with a parameter subscript is the letter without it (q_θ written q)",
             "merged independent": "every letter is one distribution of independent variables",
-            "generic": "the distributions are general"}[name]
+            "generic": "the distributions are general",
+            "equal parameters": "the family's two parameters are equal (a gradient taken where θ' = θ)"}[name]
 
 
 def _free_variables(expr, variables, bound: frozenset = frozenset()) -> set:

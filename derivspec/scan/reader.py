@@ -163,6 +163,27 @@ IMPLICIT_NAME = re.compile(r"^(?:\\hat|\\tilde|\\bar|\\mathcal|L|J|\\ell|\\mathr
 _REAL_LINE = (r"\R", r"\reals", r"\Reals", r"\RR")  # macros courses define for ℝ (an integral's domain)
 
 
+def is_linear_operator(expr) -> bool:
+    """Expectations (\\mathbb E, E), sums, integrals: linear in their argument."""
+    if isinstance(expr, (sympy.Sum, sympy.Integral)):
+        return True
+    if not is_opaque_function(expr) or isinstance(expr, sympy.Symbol):
+        return False
+    name = expr.func.__name__
+    head = re.sub(r"[\[⟮].*$", "", name)
+    return len(expr.args) == 1 and (head.startswith(r"\mathbb{E}") or head in ("E",) or head.startswith("E_")
+                                    or head.startswith(r"\mathrm{E}") or head.startswith(r"\mathbf{E}"))
+
+
+def _argument_only(operand: sympy.Expr, quantity: sympy.Symbol) -> bool:
+    r"""``quantity`` occurs in ``operand`` only as an argument of applications (``\log p(x)``, ``f(x)^2``): a bare
+    ∇ acts on it. A quantity standing alone (``\nabla \log f``, ``\nabla L``) may be the function itself -- a
+    derivative in it (1/f) would be a guess."""
+    applications = [a for a in operand.atoms(AppliedUndef) if quantity in a.free_symbols]
+    return bool(applications) and quantity not in operand.xreplace(
+        {a: sympy.Symbol("⟨application⟩") for a in applications}).free_symbols
+
+
 def is_opaque_function(expr) -> bool:
     """Whether ``expr`` is an opaque application (an undefined SymPy function) or an opaque atom."""
     if isinstance(expr, sympy.Symbol):
@@ -1157,7 +1178,7 @@ class _DocumentParser(_Parser):
             quantities = [s for s in operand.free_symbols - bound if not s.name.startswith(("⟨", "⟦"))]
             if not quantities and operand.is_number:
                 return sympy.Integer(0)
-            if len(quantities) == 1 and operand != quantities[0]:  # ∇L: the gradient of a name, by what it depends on
+            if len(quantities) == 1 and _argument_only(operand, quantities[0]):  # ∇ log p(x) in x
                 return self.differentiate(operand, quantities[0], token)
             self.flags.add("opaque")
             return sympy.Function(r"\nabla")(operand)
@@ -1192,7 +1213,31 @@ class _DocumentParser(_Parser):
             return sympy.Derivative(sympy.Function("⟦d⟧")(argument, variable), variable, order)
         if argument.has(sympy.Product):  # d/dx ∏_i f_i(x): taken where the product is written out (finite_sums)
             return sympy.Derivative(argument, variable, order)
+        operators = [a for a in argument.atoms(AppliedUndef)  # E_q[…], KL[‖], H[…]: of distributions, not numbers
+                     if variable in a.free_symbols and ("⟮" in a.func.__name__ or "‖" in a.func.__name__)]
+        if operators:
+            return self._through_expectations(argument, variable, token, order, operators)
         return sympy.diff(argument, variable, order)
+
+    def _through_expectations(self, argument, variable, token, order, expectations) -> sympy.Expr:
+        r"""d/dλ of an expression with operators on distributions. E is linear, not a function of a number:
+        d/dλ E_{q(z)}[g] = E_{q(z)}[dg/dλ] when the law is written with its arguments and does not name λ; otherwise
+        (a plain E, a law in λ, a divergence, a second derivative) the derivative stays whole, ⟦d⟧, for the rules of
+        probability to read."""
+        def law_free(operator) -> bool:
+            if not is_linear_operator(operator):
+                return False
+            law = re.sub(r"⟮.*$", "", operator.func.__name__).partition("_")[2]
+            return "(" in law and not re.search(r"(?<![\\A-Za-z])" + re.escape(variable.name) + r"(?![A-Za-z'])", law)
+
+        if order != 1 or not all(law_free(e) for e in expectations):
+            return sympy.Derivative(sympy.Function("⟦d⟧")(argument, variable), variable, order)
+        held = {e: sympy.Dummy() for e in expectations}
+        outer = argument.xreplace(held)
+        derivative = sympy.diff(outer, variable) + sum(
+            sympy.diff(outer, dummy) * e.func(self.differentiate(e.args[0], variable, token))
+            for e, dummy in held.items() if dummy in outer.free_symbols)
+        return derivative.xreplace({dummy: e for e, dummy in held.items()})
 
     def atom(self) -> sympy.Expr:
         token = self.peek()

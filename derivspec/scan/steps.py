@@ -428,6 +428,11 @@ def _check_step(left: Side, relation: str, right: Side, context: Context, first:
                 _values(left.variants.get("product", left.primary), context),
                 _values(right.variants.get("product", right.primary), context), declared=context.families,
                 relation=relation))
+        if judged is not None and judged.verdict == "disagrees" and (a.has(sympy.Derivative) or b.has(
+                sympy.Derivative)) and classify.held_fixed(context.prose + " " + context.statement):
+            judged = probability.Judgement("unchecked", f"{judged.reason}; but the text holds a quantity fixed while "
+                                                        "differentiating (an assumption the instances do not model): "
+                                                        "not flagged", judged.evidence)
         context.densities[(left.text, relation, right.text)] = judged
         if judged is not None and judged.verdict != "unchecked":
             return result(judged.verdict, "chain", judged.reason, judged.evidence)
