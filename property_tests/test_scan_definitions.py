@@ -174,3 +174,20 @@ def test_a_joint_density_with_comma_arguments_is_still_a_factorisation_not_a_fun
     records = scan_text(tmp_path, text)
     assert _steps(records, "p(x, z) = p(z \\mid x) p(x)")["verdict"] == "proved"
     assert _steps(records, "p(1, 2) = 3")["verdict"] == "unchecked"  # a value of the density, never a worked number
+
+
+@pytest.mark.parametrize("p, f, x, i, j", [("p", "f", "x", "i", "j"), ("g", "h", "t", "k", "m")])
+def test_the_gradient_of_a_product_defined_above_is_judged_with_the_product_written_out(tmp_path, p, f, x, i, j):
+    r"""``p(x) = \prod_i f_i(x)`` defined above: the logarithmic derivative of the product holds on the written-out
+    instances (n = 3..6; evidence, citing the definition), and a planted form that drops the division by f_i is
+    flagged -- f_j under a sum over j is the same family as f_i under the product over i, not a new quantity."""
+    product = rf"\prod_{{{j}=1}}^n {f}_{j}({x})"
+    right = rf"\nabla_{x} \left[ {p}({x}) \right] = \sum_{{{i}=1}}^n \frac{{\nabla_{x} {f}_{i}({x})}}{{{f}_{i}({x})}} {product}"
+    wrong = rf"\nabla_{x} \left[ {p}({x}) \right] = \sum_{{{i}=1}}^n \nabla_{x} {f}_{i}({x}) {product}"
+    text = (f"# Products\n\nLet $${p}({x}) = \\prod_{{{i}=1}}^n {f}_{i}({x})$$\n\n" + "\n" * 10 +
+            f"Then $${right}$$\n\nbut not $${wrong}$$\n")
+    records = scan_text(tmp_path, text)
+    holds = _steps(records, right)
+    assert holds["evidence_level"] == "holds on instances" and "(line 3)" in holds["reason"], holds
+    flagged = _steps(records, wrong)
+    assert flagged["verdict"] == "disagrees" and "n = 3" in flagged["evidence"], flagged

@@ -39,6 +39,7 @@ from sympy.core.function import AppliedUndef
 
 from derivspec.scan import classify, scope
 from derivspec.scan.matrices import may_be_matrices
+from derivspec.scan.records import evidence_level
 
 _LEFT = re.compile(r"^\s*(?:\\[A-Za-z]+|[A-Za-z])[\s\w{}\\^']*?(?:\\left)?(?:\([^()=]*(?:\\right)?\))?\s*$")
 _DERIVATIVE_HEAD = re.compile(r"^d/d(.+?)(?:\*\*(\d+))?$")
@@ -207,7 +208,9 @@ class InForce:
         if all(a is b for a, b in zip(args, expr.args)):
             return expr
         rebuilt = expr.func(*args)
-        return rebuilt.doit() if isinstance(rebuilt, sympy.Derivative) else rebuilt
+        if isinstance(rebuilt, sympy.Derivative) and not rebuilt.expr.has(sympy.Product):
+            return rebuilt.doit()
+        return rebuilt  # d/dx of a product over i: taken where the product is written out (steps)
 
     def _applied(self, expr: AppliedUndef, context, depth: int) -> sympy.Expr | None:
         name = expr.func.__name__
@@ -392,6 +395,10 @@ def judge(left, relation: str, right, context, first: bool, check, plain) -> Jud
         result = proved[0][0]
         return Judged("proved", result.kind, f"{result.reason} [with the document's definitions: {used}]",
                       result.evidence)
+    holding = [r for r, _, _, _, _ in results if evidence_level(r.verdict, r.reason) == "holds on instances"]
+    if holding and plain().verdict not in ("proved", "disagrees"):  # evidence on instances, with the definitions
+        return Judged("unchecked", holding[0].kind, f"{holding[0].reason} [with the document's definitions: {used}]",
+                      holding[0].evidence)
     full = [r for r in results if r[4]]  # the other ways only rewrite part of the step: they can prove, not flag
     if len(full) != len(readings) or not all(r[0].verdict == "disagrees" for r in full):
         return None  # a reading the check cannot decide with the definitions: nothing from them
@@ -459,7 +466,13 @@ def _new_quantities(used: list, unfolded_left, right) -> bool:
     for reading in used:
         known |= reading.value.free_symbols | set(reading.parameters)
     extra = {s for s in right.free_symbols if s not in known}
-    return bool(extra) or bool(right.atoms(AppliedUndef) - unfolded_left.atoms(AppliedUndef))
+    bound = {v for side in (unfolded_left, right) for n in sympy.preorder_traversal(side)
+             if isinstance(n, (sympy.Sum, sympy.Product, sympy.Integral)) for v in n.variables}
+    placeholder = sympy.Symbol("⟨bound⟩")
+
+    def applications(expr) -> set:  # f_i(x) under a sum over i and f_j(x) under a sum over j: one quantity
+        return {a.xreplace({v: placeholder for v in bound}) for a in expr.atoms(AppliedUndef)}
+    return bool(extra) or bool(applications(right) - applications(unfolded_left))
 
 
 def without_scope(context):
