@@ -191,3 +191,15 @@ def test_the_gradient_of_a_product_defined_above_is_judged_with_the_product_writ
     assert holds["evidence_level"] == "holds on instances" and "(line 3)" in holds["reason"], holds
     flagged = _steps(records, wrong)
     assert flagged["verdict"] == "disagrees" and "n = 3" in flagged["evidence"], flagged
+
+
+@pytest.mark.parametrize("q, t, x, z", [("q", r"\theta", "X", "Z"), ("r", r"\psi", "U", "Z")])
+def test_a_quantity_of_a_density_and_a_parameter_is_a_definition_at_its_very_arguments(tmp_path, q, t, x, z):
+    r"""``\mathcal{L}(q, \theta) = \sum_Z q(Z|X) \log …``: q is no variable of the right side (it is applied there),
+    so this is the ELBO at these very arguments, not a function of two numbers -- the gap identity below it is
+    proved with it in any letters (a renamed copy lost it when only plain functions of variables were read)."""
+    text = (f"# EM\n\n$$\\mathcal{{L}}({q},{t}) = \\sum_{z} {q}({z}\\mid {x}) \\log \\frac{{p({x},{z}\\mid {t})}}"
+            f"{{{q}({z}\\mid {x})}}$$\n\n" + "\n" * 10 +
+            f"$$\\log p({x}\\mid {t}) - \\mathcal{{L}}({q},{t}) = KL({q}({z}\\mid {x})\\: \\| \\: p({z}\\mid {x},{t}))$$\n")
+    gap = [r.to_json() for r in scan_text(tmp_path, text) if r.lines[0] > 3][0]
+    assert gap["verdict"] == "proved", gap

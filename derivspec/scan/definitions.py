@@ -135,11 +135,12 @@ def _reading(entry: Definition, left, right) -> Reading | None:
             return None  # the derivative of a name is computed, never defined
         head = name.removesuffix("[,]")
         exact = not _plain(name) or scope.is_density(re.sub(r"_.*$", "", head)) or scope.is_density(head)
-        if not exact and (not all(isinstance(p, sympy.Symbol) for p in parameters)
-                          or len(set(parameters)) != len(parameters)):
-            return None  # f(2) = 8, f(x, x): a value or a property, not a definition
-        if not exact and not set(parameters) <= value.free_symbols:
-            return None  # P(A) = 0, D(x) = 1/2, F(x) = 0: a value at one argument or a condition, not a function
+        function = all(isinstance(p, sympy.Symbol) for p in parameters) and len(set(parameters)) == len(parameters) \
+            and set(parameters) <= value.free_symbols
+        if not exact and not function and head != name:
+            exact = True  # L(q, θ) = Σ_z q(z) …: a quantity of the very arguments q, θ (q is no variable of it)
+        elif not exact and not function:
+            return None  # f(2) = 8, f(x, x), P(A) = 0, F(x) = 0: a value at one argument or a condition, not a function
     elif isinstance(expr, sympy.Symbol):
         name, parameters, exact = expr.name, (), False
         if not _plain(name):
