@@ -31,6 +31,7 @@ independently). One mechanism for any letters:
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -336,6 +337,7 @@ def judge(left, relation: str, right, context, first: bool, check, plain) -> Jud
     in_force = context.in_force
     if in_force is None or relation not in ("=", "≤", "≥", "<", ">"):
         return None
+    plain = functools.cache(plain)  # the step as written: checked once, whichever branch asks
     own = restated(left, context) if first and relation == "=" else None
     session = InForce(in_force.table, in_force.position)
     readings = [right.primary] + [r for r in right.variants.values() if r is not None][:3]

@@ -725,6 +725,12 @@ def _under_each_variable(left, right, seed, declared, relation, general) -> Judg
                           "differs with ∇ read as the derivative in each quantity it acts on ({})", ", ")
 
 
+def _without_densities(expr):
+    """``expr`` with every density replaced by one placeholder: the names it writes outside densities (θ in
+    ``p(x | \theta)`` is the model's; in ``\theta^2 p(x | \theta)`` it is also written outside)."""
+    return expr.replace(lambda e: density(e) is not None, lambda e: sympy.Symbol("⟨density⟩"))
+
+
 def _in_parameters(left, right) -> bool:
     r"""Every derivative of the step is in a parameter of a model the step uses (``\nabla_\theta`` beside ``p_\theta``),
     and no undefined function or other name takes that parameter (``r(x, \theta)``, ``r_\theta(x)``, ``\theta^2``)."""
@@ -733,9 +739,9 @@ def _in_parameters(left, right) -> bool:
     parameters = {p.name for side in (left, right) for d in densities_in(side) for p in _model_parameters(d.model)}
     if not variables or not variables <= parameters:
         return False
-    stripped = [side.replace(lambda e: isinstance(e, sympy.Derivative), lambda e: e.expr).replace(
-        lambda e: isinstance(e, AppliedUndef) and e.func.__name__ == "⟦d⟧", lambda e: e.args[0]).replace(
-        lambda e: density(e) is not None, lambda e: sympy.Symbol("⟨density⟩")) for side in (left, right)]  # p(x | θ)
+    stripped = [_without_densities(side.replace(lambda e: isinstance(e, sympy.Derivative), lambda e: e.expr).replace(
+        lambda e: isinstance(e, AppliedUndef) and e.func.__name__ == "⟦d⟧", lambda e: e.args[0]))
+        for side in (left, right)]
     if any(v in {s.name for side in stripped for s in side.free_symbols} for v in variables):
         return False
     return not any(p in node.func.__name__ for node in nodes if isinstance(node, AppliedUndef) and _plain_function(node)
@@ -811,9 +817,8 @@ def _judge(left, right, seed: int, declared: frozenset, relation: str, general: 
     symbols = {variable_name(s.name) for s in (left.free_symbols | right.free_symbols)}
     free = [v for v in variables if v in symbols or v not in summed]
     differentiated = _differentiated_by(left, right)  # a model's parameter (_judge_read let no other through)
-    outside = {s.name for side in (left, right) for s in side.replace(  # names written outside every density
-        lambda e: density(e) is not None, lambda e: sympy.Symbol("⟨density⟩")).free_symbols}
-    parameters = {p.name for d in found for p in _model_parameters(d.model)} - outside  # p(x | θ): θ names the model
+    written = {s.name for side in (left, right) for s in _without_densities(side).free_symbols}
+    parameters = {p.name for d in found for p in _model_parameters(d.model)} - written  # p(x | θ): θ names the model
     plain_names = sorted(n for n in symbols - set(variables) - differentiated - parameters
                          if not n.startswith("⟦range") and _value_event(n) is None and _events_of_values(n) is None)
     if set(summed) - set(variables):

@@ -1216,10 +1216,10 @@ class _DocumentParser(_Parser):
         operators = [a for a in argument.atoms(AppliedUndef)  # E_q[…], KL[‖], H[…]: of distributions, not numbers
                      if variable in a.free_symbols and ("⟮" in a.func.__name__ or "‖" in a.func.__name__)]
         if operators:
-            return self._through_expectations(argument, variable, token, order, operators)
+            return self._through_operators(argument, variable, token, order, operators)
         return sympy.diff(argument, variable, order)
 
-    def _through_expectations(self, argument, variable, token, order, expectations) -> sympy.Expr:
+    def _through_operators(self, argument, variable, token, order, operators) -> sympy.Expr:
         r"""d/dλ of an expression with operators on distributions. E is linear, not a function of a number:
         d/dλ E_{q(z)}[g] = E_{q(z)}[dg/dλ] when the law is written with its arguments and does not name λ; otherwise
         (a plain E, a law in λ, a divergence, a second derivative) the derivative stays whole, ⟦d⟧, for the rules of
@@ -1230,9 +1230,9 @@ class _DocumentParser(_Parser):
             law = re.sub(r"⟮.*$", "", operator.func.__name__).partition("_")[2]
             return "(" in law and not re.search(r"(?<![\\A-Za-z])" + re.escape(variable.name) + r"(?![A-Za-z'])", law)
 
-        if order != 1 or not all(law_free(e) for e in expectations):
+        if order != 1 or not all(law_free(e) for e in operators):
             return sympy.Derivative(sympy.Function("⟦d⟧")(argument, variable), variable, order)
-        held = {e: sympy.Dummy() for e in expectations}
+        held = {e: sympy.Dummy() for e in operators}
         outer = argument.xreplace(held)
         derivative = sympy.diff(outer, variable) + sum(
             sympy.diff(outer, dummy) * e.func(self.differentiate(e.args[0], variable, token))
