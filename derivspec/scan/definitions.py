@@ -289,7 +289,7 @@ class InForce:
             return left, right  # x = 3a: a side that is a bare name is a definition or a value, not restated far off
         for _ in range(_MAX_DEPTH):
             replaced = {}
-            for symbol in left.free_symbols ^ right.free_symbols:
+            for symbol in sorted(left.free_symbols ^ right.free_symbols, key=str):  # reasons in a reproducible order
                 reading = self.latest(symbol.name, context) if isinstance(symbol, sympy.Symbol) else None
                 if reading is not None and not reading.parameters and reading not in self.active:
                     replaced[symbol] = reading.value
