@@ -288,3 +288,101 @@ def test_a_letter_may_name_a_defined_symbol():
     assert result["mapping"]["pairs"] == {r"\gamma_{t-1}": "alpha_bar_prev", r"\gamma_t": "alpha_bar_t"}
     given = check(registry.get("ddpm.marginal.variance"), latex=r"1-\gamma_t", symbols=r"\gamma_t=\bar\alpha_t")
     assert given["verdict"] == "equivalent" and given["mapping"]["source"] == "given"
+
+
+# --- e. a pasted left-hand side fixes the roles by structure, as scan recognises a known result ---
+
+from derivspec.scan.known import roles_of_left_side  # noqa: E402
+
+KL_LETTERS = [(r"\mu_q", r"\sigma_q", r"\mu_p", r"\sigma_p"), ("a", "s", "b", "t"), ("m_1", "s_1", "m_2", "s_2"),
+              (r"\boldsymbol\mu_a", r"\sigma_a", r"\boldsymbol\mu_b", r"\sigma_b")]
+
+
+def _gaussian_kl(m1, s1, m2, s2, half=True) -> str:
+    rest = r" - \frac{1}{2}" if half else ""
+    return rf"\log\frac{{{s2}}}{{{s1}}} + \frac{{{s1}^2 + ({m1} - {m2})^2}}{{2{s2}^2}}{rest}"
+
+
+@pytest.mark.parametrize("letters", KL_LETTERS)
+def test_a_left_hand_side_fixes_the_roles_and_check_agrees_with_scan(letters):
+    import derivspec
+
+    m1, s1, m2, s2 = letters
+    claim = registry.get("kl.gaussian.univariate")
+    forward = rf"D_{{KL}}(\mathcal N({m1}, {s1}^2) \| \mathcal N({m2}, {s2}^2))"
+    backward = rf"\mathrm{{KL}}\left(\mathcal N({m2}, {s2}^2) \,\|\, \mathcal N({m1}, {s1}^2)\right)"
+    cases = [(forward, True, "equivalent", None, "proved"),
+             (forward, False, "not_equivalent", "missing -1/2", "disagrees"),
+             (backward, True, "not_equivalent", "arguments swapped (KL(q||p))", "disagrees")]
+    for left, half, verdict, slip, scanned in cases:
+        latex = f"{left} = {_gaussian_kl(m1, s1, m2, s2, half)}"
+        result = check(claim, latex=latex, roles=roles_of_left_side)
+        assert (result["verdict"], result["slip"]) == (verdict, slip), (latex, result)
+        mapping = result["mapping"]
+        assert mapping["source"] == "structure" and mapping["alternatives"] == []
+        first, second = (("1", "2") if left is forward else ("2", "1"))
+        expected = {name: f"{role}{label}" for name, role, label in
+                    [(m1, "mu", first), (s1, "sigma", first), (m2, "mu", second), (s2, "sigma", second)]}
+        assert {k.replace(r"\boldsymbol", "").replace("{", "").replace("}", ""): v
+                for k, v in mapping["pairs"].items()} == {k.replace(r"\boldsymbol", ""): v for k, v in expected.items()}
+        assert mapping["matched"]["written"] == left
+        # scan reads the same line with the same matching: the same answer
+        records = derivspec.scan_text(f"The divergence of the two laws:\n\n$${latex}$$\n")
+        assert [r.verdict for r in records] == [scanned], records
+
+
+def test_the_structure_is_shown_and_replaces_a_guess(capsys):
+    left = r"D_{KL}(\mathcal N(\mu_q, \sigma_q^2) \| \mathcal N(\mu_p, \sigma_p^2))"
+    code, out, _ = run_cli(capsys, "kl.gaussian.univariate", "--latex", f"{left} = {VAE_KL}")
+    text = out.replace("\n    ", " ")
+    assert code == 0 and "kl.gaussian.univariate: equivalent" in text
+    assert r"by structure: your left-hand side " + left in text
+    assert r"is the claim's \mathrm{KL}(\mathcal N(\mu_1, \sigma_1^2) \| \mathcal N(\mu_2, \sigma_2^2))" in text
+    assert r"so \mu_q = mu1, \sigma_q = sigma1, \mu_p = mu2, \sigma_p = sigma2" in text
+    # the same right-hand side under a left-hand side that names no law: no structure, a guess refused
+    code, out, _ = run_cli(capsys, "kl.gaussian.univariate", "--latex", r"D_{KL}(q \| p) = " + VAE_KL)
+    assert code == 3 and "by structure" not in out and "not confirmed" in out
+
+
+@pytest.mark.parametrize("claim_id, latex, verdict, pairs", [
+    ("estimation.gaussian.density", r"\mathcal N(x; m, s^2) = \frac{1}{\sqrt{2\pi s^2}} e^{-\frac{(x-m)^2}{2s^2}}",
+     "equivalent", {"x": "y", "m": "mu", "s": "sigma"}),
+    ("estimation.gaussian.density", r"\mathcal N(x; m, s^2) = \frac{1}{\sqrt{2\pi s^2}} e^{-\frac{(x-m)^2}{s^2}}",
+     "not_equivalent", {"x": "y", "m": "mu", "s": "sigma"}),
+    ("nll.bernoulli", r"-\log \mathrm{Bern}(t; r) = -t\log r - (1-t)\log(1-r)", "equivalent", {"t": "y", "r": "p"}),
+    ("nll.bernoulli", r"-\log \mathrm{Bern}(t; r) = -t\log r - t\log(1-r)", "not_equivalent", {"t": "y", "r": "p"}),
+    ("divergence.fid.gaussian", r"W_2(\mathcal N(m_r, s_r^2), \mathcal N(m_g, s_g^2))^2 = (m_r - m_g)^2 + (s_r - s_g)^2",
+     "equivalent", {"m_r": "mu_r", "s_r": "sigma_r", "m_g": "mu_g", "s_g": "sigma_g"}),
+    ("divergence.fid.gaussian", r"W_2(\mathcal N(m_r, s_r^2), \mathcal N(m_g, s_g^2))^2 = (m_r - m_g)^2 + (s_r + s_g)^2",
+     "not_equivalent", {"m_r": "mu_r", "s_r": "sigma_r", "m_g": "mu_g", "s_g": "sigma_g"}),
+])
+def test_other_claims_are_matched_by_their_shapes(claim_id, latex, verdict, pairs):
+    result = check(registry.get(claim_id), latex=latex, roles=roles_of_left_side)
+    assert result["verdict"] == verdict and result["mapping"]["source"] == "structure"
+    assert result["mapping"]["pairs"] == pairs
+
+
+@pytest.mark.parametrize("left", [
+    r"D_{KL}(q \| p)",  # no law written: nothing to bind
+    r"D_{KL}(\mathcal N(a, v) \| \mathcal N(b, w))",  # variances by name: sigma = sqrt(v), not one letter
+    r"D_{KL}(\mathcal N(\mu_1, \sigma_1^2) \| \mathcal N(\mu_2, \sigma_2^2))",  # the claim's own letters
+    r"H(\mathcal N(a, s^2))",  # another quantity
+])
+def test_no_structure_without_a_left_hand_side_that_binds_letters(left):
+    assert roles_of_left_side(registry.get("kl.gaussian.univariate"), f"{left} = x") is None
+
+
+def test_a_partial_structure_leaves_only_the_other_letters_to_try():
+    # the shape \tilde\mu_t(x_t, x_0) fixes z_t and z_0; the gammas are tried, and which is meant decides
+    latex = (r"\tilde\mu_t(z_t, z_0) = \frac{\sqrt{\gamma_{t-1}}\beta_t}{1-\gamma_t} z_0 + "
+             r"\frac{\sqrt{\alpha_t}(1-\gamma_{t-1})}{1-\gamma_t} z_t")
+    claim = registry.get("ddpm.posterior.mean")
+    result = check(claim, latex=latex, roles=roles_of_left_side)
+    assert result["verdict"] == "inconclusive" and result["mapping"]["source"] == "inferred"
+    assert result["mapping"]["matched"]["pairs"] == {"z_0": "x0", "z_t": "xt"}
+    assert result["mapping"]["pairs"] == {"z_0": "x0", "z_t": "xt", r"\gamma_{t-1}": "alpha_bar_prev",
+                                          r"\gamma_t": "alpha_bar_t"}
+    # every reading tried keeps the structure's pairs
+    assert "z_0 = x0, z_t = xt, \\gamma_{t-1} = alpha_bar_t" in result["reason"]
+    swapped = latex.replace("z_0", "w").replace("z_t", "z_0").replace("w", "z_t")
+    assert check(claim, latex=swapped, roles=roles_of_left_side)["verdict"] != "equivalent"

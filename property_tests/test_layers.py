@@ -13,6 +13,7 @@ the whole package (module -> the modules it names, lazy imports included) has no
 """
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -213,9 +214,12 @@ def test_a_cycle_is_found():
 def test_check_list_and_show_import_no_torch():
     script = ("import sys, io, contextlib\nfrom derivspec.app.cli import main\n"
               "for argv in (['check', 'nll.gaussian', '--formula', '(y-mu)**2/(2*sigma**2) + log(sigma) + log(2*pi)/2'],"
+              " ['check', 'nll.gaussian', '--latex', r'-\\log\\mathcal N(t; m, s^2) = \\frac{(t-m)^2}{2s^2} + \\log s'],"
               " ['list'], ['list', '--json'], ['show', 'nll.gaussian'], ['show', 'nll.bernoulli', '--json']):\n"
               "    with contextlib.redirect_stdout(io.StringIO()):\n        main(argv)\n"
               "print('torch' in sys.modules)")
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd="/")
+    # DERIVSPEC_DEBUG: check runs in this process, not a forked child, so that its imports are seen here
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd="/",
+                          env={**os.environ, "DERIVSPEC_DEBUG": "1"})
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "False"

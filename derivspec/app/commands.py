@@ -58,6 +58,7 @@ def run_show(args) -> int:
                     "numeric_routes": None if routes is None else [{"route": r["name"], "kind": r["kind"],
                                                                     "description": r["description"]} for r in routes],
                     "wrong_variants": [{"name": w.name, "expr": str(w.expr)} for w in claim.wrong_variants],
+                    "recognised_as": [r.shape for r in claim.recognisers()],
                     "sources": [s.to_json() for s in sources]})
         return EXIT_OK
     from derivspec.app.output import say_formula
@@ -81,6 +82,10 @@ def run_show(args) -> int:
     for w in claim.wrong_variants:
         say_wrapped(f"  {w.name}:")
         say_formula("    ", w.expr)
+    if claim.recognisers():  # a pasted left-hand side of one of these shapes fixes check's roles
+        say("recognised as (scan; a left-hand side for check):")
+        for r in claim.recognisers():
+            say_wrapped(f"  {r.shape}", later="    ")
     say("sources:")
     for s in sources:
         say_wrapped(f"  {cite(s.source.file, s.source.lines)}  [{s.status}]  {s.source.as_written}", later="      ")
@@ -206,12 +211,21 @@ def run_check(args) -> int:
     claim = registry.get(args.claim)
     seconds = getattr(args, "time_limit", None) or CHECK_SECONDS
     result = check_claim(claim, formula=args.formula, latex=args.latex, at=_parse_assignments(args.at),
-                         seed=args.seed, seconds=seconds, symbols=getattr(args, "symbols", None))
+                         seed=args.seed, seconds=seconds, symbols=getattr(args, "symbols", None),
+                         roles=_roles_of_left_side)
     if args.json:
         print_json({**result, "meta": run_metadata(args.seed)})
     else:
         _print_check(claim, result)
     return VERDICT_EXIT_CODES[result["verdict"]]
+
+
+def _roles_of_left_side(claim, latex: str):
+    """A pasted left-hand side's names matched to the claim's roles as scan matches known results
+    (imported only when a formula is checked: scan's recognisers are not needed otherwise)."""
+    from derivspec.scan.known import roles_of_left_side
+
+    return roles_of_left_side(claim, latex)
 
 
 def _print_check(claim, result: dict) -> None:
@@ -223,11 +237,17 @@ def _print_check(claim, result: dict) -> None:
     mapping = result.get("mapping")
     if mapping:
         pairs = ", ".join(f"{user} = {name}" for user, name in mapping["pairs"].items())
-        how = (" (inferred: the assignment of your letters to the claim's variables under which the check holds)"
-               if mapping["source"] == "inferred" and result["verdict"] == "equivalent" else
-               " (inferred: the assignment under which it is a known slip)" if mapping["source"] == "inferred" else "")
+        how = "" if mapping["source"] != "inferred" else {
+            "equivalent": " (inferred: the assignment of your letters to the claim's variables under which the check holds)",
+            "not_equivalent": " (inferred: the assignment under which it is a known slip)",
+        }.get(result["verdict"], " (inferred: one reading of your letters, not confirmed)")
         say_wrapped(f"  read with {pairs}{how}")
-        also = "also equivalent" if result["verdict"] == "equivalent" else "the same slip"
+        if mapping.get("matched"):
+            matched = mapping["matched"]
+            fixed = ", ".join(f"{user} = {name}" for user, name in matched["pairs"].items())
+            say_wrapped(f"  by structure: your left-hand side {matched['written']} is the claim's {matched['shape']}, "
+                        f"so {fixed}")
+        also = "the same slip" if result["verdict"] == "not_equivalent" else "also equivalent"
         for other in mapping.get("alternatives", []):
             say_wrapped(f"  {also} read with " + ", ".join(f"{u} = {n}" for u, n in other.items()))
     say_formula("  parsed:   ", _expression(claim, result["parsed"]) if result["parsed"] else "n/a")

@@ -25,7 +25,7 @@ import sys
 import time
 import traceback
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Callable, Mapping
 
 import sympy
 
@@ -34,7 +34,10 @@ from derivspec.core.claims import Claim
 from derivspec.core.errors import DerivspecError, FormulaError, ParameterError
 from derivspec.core.formula import FUNCTIONS, check_text, exact_number, parse_formula
 from derivspec.core.latex import formula_names, parse_latex_sides, split_sides
-from derivspec.core.notation import Notation
+from derivspec.core.notation import Notation, Structure
+
+RoleFinder = Callable[[Claim, str], "Structure | None"]
+"""Finds the roles a pasted formula's left-hand side plays in a claim's result (or None)."""
 
 CHECK_SECONDS = 30.0  # the per-check time limit (reading + evaluation + proof)
 GRACE_SECONDS = 3.0  # the forked check is killed this long after CHECK_SECONDS
@@ -298,16 +301,18 @@ def known_slip(claim: Claim, candidate: sympy.Expr, seed: int = 0) -> str | None
 
 
 def infer_notation(claim: Claim, latex: str, error: FormulaError, *, seed: int = 0,
-                   extra_points: list[dict] | None = None) -> CheckResult:
+                   extra_points: list[dict] | None = None, structure: Structure | None = None) -> CheckResult:
     """The check of a formula written in letters the claim does not know, under the assignment of
     those letters to the claim's variables that makes it provably equal to the claim's result.
 
     Every injective assignment (at most notation.MAX_ASSIGNMENTS) is read and screened at a few exact
     points; those that survive are checked in full, as with --symbols. One proved equal: its check.
     Several: the first, the others listed. None, but one assignment proved equal to a registered
-    wrong variant: its (not equivalent) check, the slip named. Otherwise ``error`` with a hint."""
+    wrong variant: its (not equivalent) check, the slip named. Otherwise ``error`` with a hint.
+    ``structure``: the roles a pasted left-hand side fixed; only the letters it leaves are tried."""
+    fixed = notation.structure_mapping(claim, structure) if structure else {}
     try:
-        unknown, used = formula_names(latex, _latex_names(claim))
+        unknown, used = formula_names(latex, notation.latex_table(claim, fixed) if fixed else _latex_names(claim))
     except FormulaError as unread:
         _family_hint(unread)
         raise
@@ -317,7 +322,8 @@ def infer_notation(claim: Claim, latex: str, error: FormulaError, *, seed: int =
     variants = [(v.name, claim.expand_defined(v.expr)) for v in claim.wrong_variants]
     points = symbolic.evaluation_points(claim.variables, SCREEN_POINTS, seed)
     near_target, near_variant, differing, tried = [], [], [], 0
-    for mapping in notation.assignments(claim, unknown, used, error):
+    for tried_mapping in notation.assignments(claim, unknown, used, error, taken=frozenset(fixed.values())):
+        mapping = {**fixed, **tried_mapping}
         tried += 1
         try:
             reading = read_candidates(claim, latex=latex, names=notation.latex_table(claim, mapping))
@@ -339,7 +345,8 @@ def infer_notation(claim: Claim, latex: str, error: FormulaError, *, seed: int =
     if proved:
         mapping, result = proved[0]
         others = [notation.pairs_of(claim, m) for m, _ in proved[1:]]
-        result.notation = Notation(notation.pairs_of(claim, mapping), inferred=True, alternatives=others)
+        result.notation = Notation(notation.pairs_of(claim, mapping), inferred=True, alternatives=others,
+                                   structure=structure)
         if differing:  # which reading the user meant decides the verdict: never "equivalent" on a guess
             pairs = notation.show_pairs(notation.pairs_of(claim, mapping))
             given = ", ".join(f"{user}={name}" for user, name in notation.pairs_of(claim, mapping))
@@ -359,7 +366,8 @@ def infer_notation(claim: Claim, latex: str, error: FormulaError, *, seed: int =
         result = compare_reading(claim, reading, seed=seed, extra_points=extra_points)
         if result.verdict == "not_equivalent":
             others = [notation.pairs_of(claim, m) for m, _, _ in slips[1:]]
-            result.notation = Notation(notation.pairs_of(claim, mapping), inferred=True, alternatives=others)
+            result.notation = Notation(notation.pairs_of(claim, mapping), inferred=True, alternatives=others,
+                                       structure=structure)
             result.slip = name
             return result
     elif slips:
@@ -397,11 +405,13 @@ def _check_with_symbols(claim: Claim, mapping: dict, groups: list, formula: str 
 
 def check(claim: Claim, *, formula: str | None = None, latex: str | None = None,
           at: Mapping[str, str] | None = None, seed: int = 0, seconds: float = CHECK_SECONDS,
-          symbols: str | None = None) -> dict:
+          symbols: str | None = None, roles: RoleFinder | None = None) -> dict:
     """Read, validate and compare under the time limit; returns the JSON of the result.
     Bad input raises a DerivspecError; running out of time gives an inconclusive result.
-    ``symbols`` (``--symbols``) maps the user's letters to the claim's; without it, a LaTeX formula
-    in letters the claim does not know is read under an inferred mapping (:func:`infer_notation`)."""
+    ``symbols`` (``--symbols``) maps the user's letters to the claim's. Without it, ``roles`` (the
+    app passes scan's matching of known results, :func:`derivspec.scan.known.roles_of_left_side`)
+    finds the roles a pasted left-hand side's names play in the claim's result; the letters it leaves
+    unknown are read under an inferred mapping (:func:`infer_notation`)."""
     started = time.monotonic()
     mapping = given = None
     if symbols is not None:
@@ -416,8 +426,11 @@ def check(claim: Claim, *, formula: str | None = None, latex: str | None = None,
                 extra = [point] if point else None
                 result = _check_with_symbols(claim, mapping, groups, formula, latex, seed=seed, extra_points=extra)
             else:
+                structure = roles(claim, latex) if roles is not None and latex is not None else None
+                fixed = notation.structure_mapping(claim, structure) if structure else {}
                 try:
-                    reading, unread = read_candidates(claim, formula, latex), None
+                    names = notation.latex_table(claim, fixed) if fixed else None
+                    reading, unread = read_candidates(claim, formula, latex, names=names), None
                 except FormulaError as error:
                     if latex is not None:
                         _family_hint(error)
@@ -428,8 +441,10 @@ def check(claim: Claim, *, formula: str | None = None, latex: str | None = None,
                 extra = [point] if point else None
                 if reading is not None:
                     result = compare_reading(claim, reading, seed=seed, extra_points=extra)
+                    if structure:
+                        result.notation = Notation(notation.pairs_of(claim, fixed), structure=structure)
                 else:
-                    result = infer_notation(claim, latex, unread, seed=seed, extra_points=extra)
+                    result = infer_notation(claim, latex, unread, seed=seed, extra_points=extra, structure=structure)
             if result.verdict == "not_equivalent" and result.slip is None:
                 result.slip = known_slip(claim, result.parsed, seed)
             return result.to_json()
@@ -451,7 +466,7 @@ def _inconclusive(claim: Claim, reason: str, parsed: str = "", read_with: Notati
 
 def run_check(claim: Claim, *, formula: str | None = None, latex: str | None = None,
               at: Mapping[str, str] | None = None, seed: int = 0, seconds: float = CHECK_SECONDS,
-              isolate: bool | None = None, symbols: str | None = None) -> dict:
+              isolate: bool | None = None, symbols: str | None = None, roles: RoleFinder | None = None) -> dict:
     """:func:`check` in a forked child process with a memory limit (Linux, macOS), killed
     GRACE_SECONDS after the time limit if it has not finished: no input can hang the caller
     or exhaust memory, even inside C code that no signal interrupts (huge integer powers,
@@ -460,7 +475,8 @@ def run_check(claim: Claim, *, formula: str | None = None, latex: str | None = N
     if isolate is None:
         isolate = hasattr(os, "fork") and not os.environ.get("DERIVSPEC_DEBUG")
     if not isolate:
-        return check(claim, formula=formula, latex=latex, at=at, seed=seed, seconds=seconds, symbols=symbols)
+        return check(claim, formula=formula, latex=latex, at=at, seed=seed, seconds=seconds, symbols=symbols,
+                     roles=roles)
     sys.stdout.flush()
     sys.stderr.flush()
     read_end, write_end = os.pipe()
@@ -474,7 +490,7 @@ def run_check(claim: Claim, *, formula: str | None = None, latex: str | None = N
             _limit_memory()
             try:
                 message = {"result": check(claim, formula=formula, latex=latex, at=at, seed=seed, seconds=seconds,
-                                           symbols=symbols)}
+                                           symbols=symbols, roles=roles)}
             except DerivspecError as error:
                 message = {"error": str(error), "kind": type(error).__name__}
             except MemoryError:

@@ -28,23 +28,46 @@ _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 _ALIASES = ((r"\epsilon", r"\varepsilon"), (r"\phi", r"\varphi"), (r"\theta", r"\vartheta"), (r"\rho", r"\varrho"))
 
 
+@dataclass(frozen=True)
+class Structure:
+    r"""The roles the names of a pasted left-hand side play, found by matching it with one of the
+    claim's recognition shapes -- the matching ``scan`` uses to recognise a known result
+    (:func:`derivspec.scan.known.roles_of_left_side`): ``D_{KL}(\mathcal N(\mu_q, \sigma_q^2) \|
+    \mathcal N(\mu_p, \sigma_p^2))`` is the claim's ``\mathrm{KL}(\mathcal N(\mu_1, \sigma_1^2) \|
+    \mathcal N(\mu_2, \sigma_2^2))``, so \mu_q is mu1 and \sigma_p is sigma2. ``pairs``: your LaTeX
+    name -> the claim's variable name."""
+
+    written: str
+    shape: str
+    pairs: tuple[tuple[str, str], ...]
+
+
 @dataclass
 class Notation:
-    """The mapping a check used: (user name, claim name) pairs; ``inferred`` when check found it;
+    """The mapping a check used: (user name, claim name) pairs; ``inferred`` when check found it
+    by trying assignments; ``structure`` when (some of) it came from the left-hand side's structure;
     ``alternatives``: every other mapping under which the formula was also proved equal (to the
     claim's result, or to the same known slip)."""
 
     pairs: list[tuple[str, str]]
     inferred: bool = False
     alternatives: list[list[tuple[str, str]]] = field(default_factory=list)
+    structure: Structure | None = None
 
     def text(self) -> str:
         return show_pairs(self.pairs)
 
+    @property
+    def source(self) -> str:
+        return "inferred" if self.inferred else "structure" if self.structure else "given"
+
     def to_json(self) -> dict:
-        return {"pairs": {user: name for user, name in self.pairs},
-                "source": "inferred" if self.inferred else "given",
+        data = {"pairs": {user: name for user, name in self.pairs}, "source": self.source,
                 "alternatives": [{user: name for user, name in pairs} for pairs in self.alternatives]}
+        if self.structure:
+            data["matched"] = {"written": self.structure.written, "shape": self.structure.shape,
+                               "pairs": dict(self.structure.pairs)}
+        return data
 
 
 def show_pairs(pairs) -> str:
@@ -168,9 +191,11 @@ def formula_identifiers(text: str) -> set[str]:
     return set(_IDENTIFIER.findall(text))
 
 
-def assignments(claim: Claim, unknown: list, used: set, error: FormulaError) -> list[dict[str, sympy.Symbol]]:
+def assignments(claim: Claim, unknown: list, used: set, error: FormulaError,
+                taken: frozenset = frozenset()) -> list[dict[str, sympy.Symbol]]:
     """The injective assignments of the ``unknown`` name keys to the claim's variables and defined
-    symbols not already named in the formula (``used``), as user LaTeX name -> claim symbol.
+    symbols not already named in the formula (``used``) nor given to another name (``taken``: the
+    symbols a left-hand side's structure fixed), as user LaTeX name -> claim symbol.
 
     A letter keeps its meaning: one whose letter (and accent) the claim also uses with another
     subscript (``\\sigma_q`` beside the claim's ``\\sigma_1``) is assigned only to those variables;
@@ -178,7 +203,7 @@ def assignments(claim: Claim, unknown: list, used: set, error: FormulaError) -> 
     there is no assignment or more than MAX_ASSIGNMENTS."""
     hint = HINT
     table = latex_names(claim)
-    named = {symbol for latex_name, symbol in table.items() if name_key(latex_name) in used}
+    named = {symbol for latex_name, symbol in table.items() if name_key(latex_name) in used} | set(taken)
     free = [symbol for symbol in claim.symbols.values() if symbol not in named]
     by_letter: dict[tuple[str, str], list] = {}
     for latex_name, symbol in table.items():
@@ -203,6 +228,11 @@ def assignments(claim: Claim, unknown: list, used: set, error: FormulaError) -> 
         raise FormulaError(f"{error}{hint} ({len(unknown)} unknown letters over {len(free)} claim variables are "
                            f"over {MAX_ASSIGNMENTS} assignments, the most check tries)")
     return found
+
+
+def structure_mapping(claim: Claim, structure: Structure) -> dict[str, sympy.Symbol]:
+    """A structure's pairs as user LaTeX name -> claim symbol (as :func:`parse_symbols` gives them)."""
+    return {user: claim.symbols[name] for user, name in structure.pairs}
 
 
 def pairs_of(claim: Claim, mapping: dict[str, sympy.Symbol]) -> list[tuple[str, str]]:

@@ -35,6 +35,9 @@ from derivspec.scan import (bernoulli_loss, change_of_variables, classifier_free
                             gaussian_entropy, gaussian_score, gradient_identities, least_squares, likelihood_optimum,
                             mc_average, mixture_em, monte_carlo, multivariate_gaussian, normal_posterior, sizes,
                             softmax_gradient)
+from derivspec.core.errors import FormulaError
+from derivspec.core.latex import display_name, name_key, split_sides
+from derivspec.core.notation import Structure
 from derivspec.scan.names import ACCENTS, ALIASES, FONTS, NameKey, strip_fonts  # noqa: F401 (used by other modules)
 from derivspec.scan.reader import DocumentNames, is_opaque_function, read_document
 from derivspec.scan.steps import Context, Side, StepResult
@@ -312,6 +315,70 @@ class _Unifier:
         return False
 
 
+def bind(shape: Shape, expr) -> dict | None:
+    """The lecture's names and numbers that the shape's pattern names stand for in ``expr`` (a
+    side as the document reader reads it), or None when ``expr`` is not the shape's quantity."""
+    bindings: dict = {}
+    return bindings if _Unifier(shape).unify(shape.pattern, expr, bindings) else None
+
+
+def roles_of_left_side(claim, latex: str) -> Structure | None:
+    r"""The roles the names of a pasted ``LEFT = RIGHT``'s left-hand side play in ``claim``'s result,
+    found as scan recognises a known result: the side is read by the document reader and unified
+    with the claim's recognition shapes (:func:`bind`). ``D_{KL}(\mathcal N(\mu_q, \sigma_q^2) \|
+    \mathcal N(\mu_p, \sigma_p^2))`` binds \mu_q to mu1 and \sigma_p to sigma2 (labels one to one).
+
+    None when no side is one of the claim's quantities, when the shapes bind a claim variable to
+    something other than one name (a number, a variance name read as sigma^2), when two shapes
+    disagree, or when every name is already the claim's own (nothing to map). ``check`` uses the
+    roles as ``--symbols`` (:func:`derivspec.core.checker.check`); any failure here is no structure."""
+    try:
+        sides = split_sides(latex)[:-1]
+        shapes = [shape for shape in compile_shapes(claim) if shape.variables]
+    except Exception:
+        return None
+    found = {}
+    for side in sides:
+        try:
+            expr = canonical_applications(read_document(side, DocumentNames()).value())
+        except Exception:
+            continue
+        for shape in shapes:
+            bindings = bind(shape, expr)
+            if bindings is None:
+                continue
+            pairs = _written_pairs(claim, shape, bindings)
+            if pairs is None:
+                return None  # a role written as an expression: the letters cannot be mapped one to one
+            if pairs:
+                found.setdefault(pairs, Structure(side.strip(), shape.recognise.shape, pairs))
+    return next(iter(found.values())) if len(found) == 1 else None
+
+
+def _written_pairs(claim, shape: Shape, bindings: dict) -> tuple[tuple[str, str], ...] | None:
+    """(the lecture's name, the claim's variable) for each variable the shape binds to another name;
+    None when one is bound to anything but a name."""
+    if bindings.get("_variance_names"):
+        return None
+    names = {symbol: name for name, symbol in claim.symbols.items()}
+    own = {name_key(latex): symbol for latex, symbol in claim.latex_names.items()}
+    pairs = []
+    for pattern_symbol, claim_symbol in shape.variables.items():
+        if pattern_symbol not in bindings or claim_symbol not in names:
+            continue
+        written = bindings[pattern_symbol]
+        if not isinstance(written, sympy.Symbol):
+            return None
+        try:
+            if own.get(name_key(written.name)) == claim_symbol:
+                continue  # the claim's own name: nothing to map
+        except FormulaError:
+            return None
+        pairs.append((display_name(name_key(written.name)), names[claim_symbol]))
+    order = list(claim.symbols)
+    return tuple(sorted(pairs, key=lambda pair: order.index(pair[1])))
+
+
 PARAMETER_NAMES = frozenset({r"\theta", r"\phi", r"\psi", r"\vartheta", r"\varphi", "w", "W", r"\lambda", r"\eta"})
 DISTRIBUTION_LETTERS = frozenset({"p", "q", "P", "Q", r"\pi", r"\rho", "r"})
 
@@ -442,7 +509,7 @@ class Recogniser:
                 if not (applied or isinstance(expr, sympy.Symbol) and _same_name(shape.pattern, expr)):
                     continue
                 bindings[shape.pattern] = expr
-            elif not _Unifier(shape).unify(shape.pattern, expr, bindings):
+            elif (bindings := bind(shape, expr)) is None:
                 continue
             outcome = compare_known(shape, bindings, right, relation, context)
             if outcome is not None:
