@@ -14,7 +14,8 @@ from derivspec.app.output import print_json, say, say_wrapped
 from derivspec.core import registry
 from derivspec.core.claims import ERRATUM_SEVERITIES
 from derivspec.core.catalogue import claim_listing, claim_summary, open_cache, routes_of, source_results, use_module_index
-from derivspec.core.errors import EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_OK, VERDICT_EXIT_CODES, ParameterError
+from derivspec.core.errors import (EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_OK, VERDICT_EXIT_CODES, FormulaError,
+                                   ParameterError)
 from derivspec.core.lectures import cite, order_key
 from derivspec.core.metadata import run_metadata
 from derivspec.core.numbers import fmt, max_difference
@@ -222,7 +223,14 @@ def run_check(args) -> int:
 
 def _roles_of_left_side(claim, latex: str):
     """A pasted left-hand side's names matched to the claim's roles as scan matches known results
-    (imported only when a formula is checked: scan's recognisers are not needed otherwise)."""
+    (scan's recognisers are imported only when the formula has a left-hand side to match)."""
+    from derivspec.core.latex import split_sides
+
+    try:
+        if len(split_sides(latex)) < 2:
+            return None
+    except FormulaError:
+        return None  # the check itself reports what cannot be read
     from derivspec.scan.known import roles_of_left_side
 
     return roles_of_left_side(claim, latex)

@@ -36,7 +36,7 @@ from derivspec.core.formula import FUNCTIONS, check_text, exact_number, parse_fo
 from derivspec.core.latex import formula_names, parse_latex_sides, split_sides
 from derivspec.core.notation import Notation, Structure
 
-RoleFinder = Callable[[Claim, str], "Structure | None"]
+RoleFinder = Callable[[Claim, str], Structure | None]
 """Finds the roles a pasted formula's left-hand side plays in a claim's result (or None)."""
 
 CHECK_SECONDS = 30.0  # the per-check time limit (reading + evaluation + proof)
@@ -442,7 +442,7 @@ def check(claim: Claim, *, formula: str | None = None, latex: str | None = None,
                 if reading is not None:
                     result = compare_reading(claim, reading, seed=seed, extra_points=extra)
                     if structure:
-                        result.notation = Notation(notation.pairs_of(claim, fixed), structure=structure)
+                        result.notation = Notation(list(structure.pairs), structure=structure)
                 else:
                     result = infer_notation(claim, latex, unread, seed=seed, extra_points=extra, structure=structure)
             if result.verdict == "not_equivalent" and result.slip is None:

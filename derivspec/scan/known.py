@@ -37,7 +37,7 @@ from derivspec.scan import (bernoulli_loss, change_of_variables, classifier_free
                             softmax_gradient)
 from derivspec.core.errors import FormulaError
 from derivspec.core.latex import display_name, name_key, split_sides
-from derivspec.core.notation import Structure
+from derivspec.core.notation import Structure, pairs_of
 from derivspec.scan.names import ACCENTS, ALIASES, FONTS, NameKey, strip_fonts  # noqa: F401 (used by other modules)
 from derivspec.scan.reader import DocumentNames, is_opaque_function, read_document
 from derivspec.scan.steps import Context, Side, StepResult
@@ -360,23 +360,23 @@ def _written_pairs(claim, shape: Shape, bindings: dict) -> tuple[tuple[str, str]
     None when one is bound to anything but a name."""
     if bindings.get("_variance_names"):
         return None
-    names = {symbol: name for name, symbol in claim.symbols.items()}
+    variables = list(claim.symbols.values())
     own = {name_key(latex): symbol for latex, symbol in claim.latex_names.items()}
-    pairs = []
+    mapping = {}
     for pattern_symbol, claim_symbol in shape.variables.items():
-        if pattern_symbol not in bindings or claim_symbol not in names:
+        if pattern_symbol not in bindings or claim_symbol not in variables:
             continue
         written = bindings[pattern_symbol]
         if not isinstance(written, sympy.Symbol):
             return None
         try:
-            if own.get(name_key(written.name)) == claim_symbol:
-                continue  # the claim's own name: nothing to map
+            key = name_key(written.name)
         except FormulaError:
             return None
-        pairs.append((display_name(name_key(written.name)), names[claim_symbol]))
-    order = list(claim.symbols)
-    return tuple(sorted(pairs, key=lambda pair: order.index(pair[1])))
+        if own.get(key) != claim_symbol:  # the claim's own name: nothing to map
+            mapping[display_name(key)] = claim_symbol
+    in_claim_order = dict(sorted(mapping.items(), key=lambda pair: variables.index(pair[1])))
+    return tuple(pairs_of(claim, in_claim_order))
 
 
 PARAMETER_NAMES = frozenset({r"\theta", r"\phi", r"\psi", r"\vartheta", r"\varphi", "w", "W", r"\lambda", r"\eta"})
