@@ -20,4 +20,5 @@ for folder in FOLDERS:
 # derivspec/data: the claim index's ids/lines/kinds and the coverage reasons (derivspec.app.coverage)
 # derivspec/app/templates: the Jinja2 templates and the CSS of the HTML report and the annotated lecture view
 setup(packages=packages, package_dir=package_dir,
-      package_data={"derivspec": ["data/*.toml", "data/*.tsv", "app/templates/*.html", "app/templates/*.css"]})
+      package_data={"derivspec": ["data/*.toml", "data/*.tsv", "data/knowledge/*.toml", "app/templates/*.html",
+                                   "app/templates/*.css"]})

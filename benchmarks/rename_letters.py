@@ -1,35 +1,64 @@
-"""The metamorphic gate's renaming (issue 42, step 1): a lecture with its letters renamed
-consistently inside math, to letters the document does not use.
+"""The metamorphic gate's renaming (issues 42 and 57): a lecture with its letters renamed
+consistently inside math.
 
 What a statement means does not depend on the letter that names a quantity: a scan of the renamed
 copy must give every statement the verdict it gives the original. Inside every math fragment that
-``derivspec.scan.extract.fragments`` finds (the scanner's own reading of where math is), each
-standalone occurrence of a renamed letter is replaced -- a Latin letter with no letter on either
-side (``x`` in ``x_t``, ``p(x|z)``, ``\\mathbf{x}``; not in ``\\exp`` or ``max``) or in a run of two
-letters, which math reads as two (``dx``, ``yx``; not ``ln``), a Greek command
-as a whole (``\\theta``, not ``\\thetas``) -- and nothing inside ``\\text{…}``, ``\\mathrm{…}``,
-``\\operatorname{…}``, ``\\label{…}`` and the like, whose letters are words. Prose is left alone.
+``derivspec.scan.extract.fragments`` finds (the scanner's own reading of where math is; a notebook's
+Markdown cells, one renaming for the whole notebook), each standalone occurrence of a renamed name is
+replaced -- a Latin letter with no letter on either side (``x`` in ``x_t``, ``p(x|z)``,
+``\\mathbf{x}``; not in ``\\exp`` or ``max``) or in a run of two letters, which math reads as two
+(``dx``, ``yx``; not ``ln``, ``KL``, ``tr``), a Greek command as a whole (``\\theta``, not
+``\\thetas``) -- and nothing inside ``\\text{…}``, ``\\mathrm{…}``, ``\\operatorname{…}``,
+``\\label{…}`` and the like, whose letters are words. Prose is left alone.
 
-The renaming: each source letter below goes to the first of its targets that the document's math
-does not use anywhere and no other source took; a letter with no free target keeps its name.
+The default renaming (issue 57, build item 7: "a renaming that can fail") is a seeded permutation of
+every single-letter Latin and Greek name the document's math uses. Each name moves (no fixed point),
+to a target drawn among the names it uses (a name that moves in the same permutation: ``x -> y``
+and ``y -> x``, case swaps included, ``x -> X``) and the letters it does not use at all, never to a
+letter the document uses that does not move, never to ``p, q, P, Q, r, \\pi, \\rho`` (nor
+``\\varrho, \\varpi``), so p and q always leave the letters a scanner may know by name. The mapping
+is one bijection for the whole document, drawn by ``random.Random`` from the seed and the sorted
+names (the same document gets the same renaming on every run).
 
-    python benchmarks/rename_letters.py SRC DEST           # every lecture file under SRC, renamed, to DEST
-    python benchmarks/rename_letters.py SRC DEST --show    # and the mapping of each file
+Not names, so never renamed and never targets, because they carry a fixed meaning the renaming must
+keep: ``e`` (Euler's number), ``\\pi`` and ``\\Pi``, ``I`` (identity, indicator), ``O`` (order);
+``E`` where the document uses it as an expectation (``E[…]``, ``E_{q}[…]``) and ``d`` where it uses it
+as a differential (``dx``, ``\\frac{d}{dx}``); ``T`` as a transpose (``x^T``, ``x^{\\mathsf T}``; ``T``
+elsewhere is a name); letters of notation (``\\mathbb{E}``, ``\\mathcal{N}``, ``\\mathscr``,
+``\\mathfrak``). Targets are never ``d, e, i, E, I, O, T`` either, nor ``\\Gamma, \\Phi, \\Delta,
+\\Sigma, \\Pi, \\sigma, \\delta``, whose conventional meanings (Gamma function, normal CDF, difference,
+sum, product, sigmoid, Dirac) would give a name a meaning its original did not have. A Latin target
+next to a letter gets a space (``\\alpha\\beta -> a b``, not ``ab``), a command target before a letter
+too (``\\pi x``): spaces change no meaning.
+
+The renaming of issue 42 (each of seven letters to the first free target of a fixed list: z->v,
+q->r, theta->psi, phi->vartheta, f->g, x->u, p->pi) stays reachable as ``--scheme issue42`` for the
+figures measured with it.
+
+    python benchmarks/rename_letters.py SRC DEST                  # every lecture file under SRC, renamed, to DEST
+    python benchmarks/rename_letters.py SRC DEST --show           # and the names each file moved
+    python benchmarks/rename_letters.py SRC DEST --seed 3         # another permutation
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import random
 import re
 import shutil
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(os.environ.get("DERIVSPEC_MEASURE_TREE") or ROOT))  # see scan_corpus.py
 from derivspec.app.inputs import SUFFIXES  # noqa: E402
 from derivspec.core.latex import _BARE_WORDS as BARE_WORDS  # noqa: E402  the words the reader reads as one name
-from derivspec.scan.extract import file_kind, fragments, read_lecture  # noqa: E402
+from derivspec.scan.extract import ScanError, file_kind, fragments, read_lecture  # noqa: E402
+
+SEED = 57
+SCHEMES = ("permutation", "issue42")
 
 # source -> targets, in preference order (issue 42: z->v, q->r, theta->psi, phi->vartheta, f->g,
 # x->u, p->pi where pi is free)
@@ -79,12 +108,8 @@ def math_bodies(text: str, kind: str) -> list[tuple[int, int]]:
     return spans
 
 
-def letters_used(text: str, kind: str) -> set[str]:
-    return {token for start, end in math_bodies(text, kind) for _, _, token in _tokens(text[start:end])}
-
-
-def choose(used: set[str]) -> dict[str, str]:
-    """The renaming of a document whose math uses ``used``: each source it uses to its first free target.
+def choose_issue42(used: set[str]) -> dict[str, str]:
+    """Issue 42's renaming of a document whose math uses ``used``: each source it uses to its first free target.
     A Latin letter's capital goes with it when the document uses both (a random variable X and its
     value x: x -> u renames X -> U) and the target's capital is free; otherwise neither is renamed."""
     mapping: dict[str, str] = {}
@@ -119,20 +144,285 @@ def _rename_body(body: str, mapping: dict[str, str]) -> str:
     return "".join(out) + body[at:]
 
 
-def rename(text: str, kind: str = "md", mapping: dict[str, str] | None = None) -> tuple[str, dict[str, str]]:
+# --- the permutation of every name (issue 57) --------------------------------------------------------
+
+GREEK_LOWER = ("alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta", "vartheta",
+               "iota", "kappa", "lambda", "mu", "nu", "xi", "pi", "varpi", "rho", "varrho", "sigma", "varsigma",
+               "tau", "upsilon", "phi", "varphi", "chi", "psi", "omega")
+GREEK_UPPER = ("Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega")
+GREEK = frozenset("\\" + name for name in GREEK_LOWER + GREEK_UPPER)
+LATIN = tuple(chr(c) for c in range(ord("a"), ord("z") + 1)) + tuple(chr(c) for c in range(ord("A"), ord("Z") + 1))
+NEVER_RENAMED = frozenset({"e", "I", "O", r"\pi", r"\Pi"})  # fixed meanings (module docstring)
+NOT_TARGETS = frozenset({"p", "q", "P", "Q", "r", r"\pi", r"\rho", r"\varrho", r"\varpi",  # issue 57: off the letters
+                         "d", "e", "i", "E", "I", "O", "T",  # a scanner may know by name; fixed meanings
+                         r"\Gamma", r"\Phi", r"\Delta", r"\Sigma", r"\Pi", r"\sigma", r"\delta"})
+POOL = LATIN + tuple(sorted(GREEK))
+WORDS = frozenset({"KL", "JS", "CE", "MI", "TV", "Pr", "tr", "Tr", "ln", "lg", "lb", "Re", "Im"}) | set(BARE_WORDS)
+# commands whose braced argument (or single next letter) is notation or a length, never a variable
+_NOTATION = re.compile(r"\\(?:mathbb|mathcal|mathscr|mathfrak|mathds|Bbb|mathbbm|hspace\*?|vspace\*?|kern|mkern|"
+                       r"hskip|mskip|mspace|rule|raisebox|phantom|hphantom|vphantom|setlength|cssId|class|style)"
+                       r"(?![A-Za-z])\s*")
+_NAME_TOKEN = re.compile(r"\\[^A-Za-z]|\\[A-Za-z]+|[A-Za-z]+")  # \\ and \, first: never a command's start
+_TRANSPOSE = re.compile(r"\^\s*(?:\{\s*(?:\\(?:mathsf|mathrm|rm|sf|mathbf|mathit)\s*\{?\s*)?(T)\s*\}?\s*\}"
+                        r"|\\(?:mathsf|mathrm|mathbf)\s*(?:\{\s*(T)\s*\}|\s(T)(?![A-Za-z]))|(T)(?![A-Za-z]))")
+_DIVERGENCE = re.compile(r"(?<![A-Za-z\\])(D)\s*_\s*\{?\s*(?:\\(?:mathrm|text|operatorname|rm|mathbb)\s*\{?\s*)?"
+                         r"(?:KL|JSD?|TV|KLD)(?![a-z])")  # D_{KL}: notation, like \mathbb{E}
+_EXPECTATION = re.compile(r"(?<![A-Za-z\\])E\s*(?:_\s*(?:\{(?:[^{}]|\{[^{}]*\})*\}|\\?[A-Za-z]+)\s*)?"
+                          r"(?:\[|\\left\s*\[|\\[bB]igg?l?\s*\[)")
+_DIFFERENTIAL = re.compile(r"(?<![A-Za-z\\])d(?=[A-Za-z]|\\(?:" + "|".join(GREEK_LOWER + GREEK_UPPER) +
+                           r"|mathbf|boldsymbol|bm|vec|hat|bar|tilde)(?![A-Za-z]))|\\frac\s*\{\s*d\s*(?:\^|\})")
+
+
+class Usage(frozenset):
+    """Every token of a document's math (a frozenset, as :func:`letters_used` gave before issue 57),
+    with ``names``: the single-letter Latin and Greek names the permutation moves, and ``occupied``:
+    every single-letter name the math writes, moved or not (never a target unless it moves)."""
+
+    names: frozenset = frozenset()
+    occupied: frozenset = frozenset()
+
+
+def _argument_spans(pattern: re.Pattern, body: str) -> list[tuple[int, int]]:
+    """The arguments of the commands ``pattern`` finds: braced (nested braces kept), or one token."""
+    spans = []
+    for match in pattern.finditer(body):
+        i = match.end()
+        if i < len(body) and body[i] == "{":
+            depth, j = 1, i + 1
+            while j < len(body) and depth:
+                depth += {"{": 1, "}": -1}.get(body[j], 0) if body[j - 1] != "\\" else 0
+                j += 1
+            spans.append((i, j))
+        elif i < len(body):
+            token = re.match(r"\\[A-Za-z]+|.", body[i:], re.DOTALL)
+            spans.append((i, i + token.end()))
+    return spans
+
+
+def _transpose_spans(body: str) -> list[tuple[int, int]]:
+    """Where ``T`` is a transpose (``^T``, ``^{T}``, ``^{\\mathsf{T}}``, ``^\\mathsf T``) and ``D`` a
+    divergence's letter (``D_{KL}``, ``D_{\\mathrm{JS}}``): notation, not names."""
+    return ([(m.start(g), m.end(g)) for m in _TRANSPOSE.finditer(body) for g in (1, 2, 3, 4) if m.group(g)]
+            + [(m.start(1), m.end(1)) for m in _DIVERGENCE.finditer(body)])
+
+
+def _masked(body: str, spans: list[tuple[int, int]]) -> str:
+    """``body`` with ``spans`` blanked (offsets kept)."""
+    chars = list(body)
+    for a, b in spans:
+        chars[a:b] = " " * (b - a)
+    return "".join(chars)
+
+
+PROSE_WORDS = frozenset({"the", "of", "and", "is", "are", "to", "we", "that", "by", "with", "this", "be", "as",
+                         "can", "which", "it", "an", "our", "on", "was", "has", "have", "not", "from", "or", "its",
+                         "at", "if", "then", "so", "there", "these", "their", "will", "would", "in", "for", "a"})
+_WORD_TOKEN = re.compile(r"(?<![\\A-Za-z])[A-Za-z]+(?![A-Za-z])")
+
+
+def prose_like(body: str) -> bool:
+    """Whether ``body`` holds sentences: three or more English function words outside ``\\text{…}``
+    (prose inside a macro such as ``\\eqncomment{…}``, or prose between two dollars the reader paired
+    wrongly). In such a body a one- or two-letter English word is a word, not names (:func:`name_pieces`)."""
+    plain = _masked(body, _word_spans(body))
+    return sum(word.lower() in PROSE_WORDS and word != "a" for word in _WORD_TOKEN.findall(plain)) >= 3
+
+
+def name_pieces(body: str, notation: bool = False):
+    """(start, end, name) of every single-letter name in ``body`` outside words (``\\text{…}``),
+    notation (``\\mathbb{…}``, unless ``notation``) and transposes: a Latin letter standing alone or
+    in a run of two that is not a word (``xy`` is two names, ``ln`` none), a Greek command. In a body
+    that holds sentences (:func:`prose_like`) the English words of one or two letters (``a``, ``to``,
+    ``of``) are words."""
+    skipped = _word_spans(body) + ([] if notation else _argument_spans(_NOTATION, body) + _transpose_spans(body))
+    prose = prose_like(body)
+    for match in _NAME_TOKEN.finditer(body):
+        start, token = match.start(), match.group()
+        if any(a <= start < b for a, b in skipped):
+            continue
+        if token.startswith("\\"):
+            if token in GREEK:
+                yield start, match.end(), token
+        elif prose and token.lower() in PROSE_WORDS:
+            continue
+        elif len(token) == 1 or (len(token) == 2 and token not in WORDS):
+            yield from ((start + i, start + i + 1, c) for i, c in enumerate(token))
+
+
+def fixed_letters(bodies: list[str]) -> frozenset:
+    """The letters a document uses with a fixed meaning (module docstring): always ``e, I, O, \\pi,
+    \\Pi``; ``E`` when some math uses it as an expectation, ``d`` when some uses it as a differential
+    (words and notation blanked first: ``\\mathbb{E}[…]`` and ``\\mathrm{d}x`` say nothing of them)."""
+    fixed = set(NEVER_RENAMED)
+    for body in bodies:
+        plain = _masked(body, _word_spans(body) + _argument_spans(_NOTATION, body))
+        if _EXPECTATION.search(plain):
+            fixed.add("E")
+        if _DIFFERENTIAL.search(plain):
+            fixed.add("d")
+    return frozenset(fixed)
+
+
+def usage_of_bodies(bodies: list[str]) -> Usage:
+    """The :class:`Usage` of a document whose math bodies are ``bodies``."""
+    fixed = fixed_letters(bodies)
+    usage = Usage({token for body in bodies for _, _, token in _tokens(body)})
+    usage.names = frozenset({name for body in bodies for _, _, name in name_pieces(body)} - fixed)
+    usage.occupied = frozenset({name for body in bodies for _, _, name in name_pieces(body, notation=True)})
+    return usage
+
+
+def permutation(usage: Usage, seed: int = SEED) -> dict[str, str]:
+    """The seeded bijection of the document's names (module docstring): every name of
+    ``usage.names`` to a target among the names that move and the letters the document does not
+    write (``usage.occupied``), outside :data:`NOT_TARGETS`, no name to itself. Where the targets are
+    fewer than the names (a document writing nearly every letter), names outside the targets keep
+    theirs, as few as needed."""
+    names = sorted(usage.names)
+    rng = random.Random(f"{seed}|{' '.join(names)}")
+    order = names[:]
+    rng.shuffle(order)
+    targets = sorted((set(names) | (set(POOL) - usage.occupied)) - NOT_TARGETS)
+    deficit = len(order) - len(targets)
+    if deficit > 0:  # keep some names that can never be targets: each frees a name without losing a target
+        kept = [n for n in order if n in NOT_TARGETS][-deficit:]
+        order = [n for n in order if n not in kept]
+    if len(order) == 1 and targets == order:
+        return {}
+    for _ in range(1000):  # a random injection without a fixed point (a derangement when targets == names)
+        drawn = rng.sample(targets, len(order))
+        if all(a != b for a, b in zip(order, drawn)):
+            return dict(sorted(zip(order, drawn)))
+    return {a: b for a, b in sorted(zip(order, drawn)) if a != b}  # pragma: no cover  (1000 draws all failed)
+
+
+def _letter_run_before(text: str) -> tuple[str, bool]:
+    """The run of letters ``text`` ends with, and whether it is a command's name (``\\cdot``)."""
+    run = re.search(r"[A-Za-z]*$", text).group()
+    return run, text[:len(text) - len(run)].endswith("\\") and bool(run)
+
+
+def _permute_body(body: str, mapping: dict[str, str]) -> str:
+    """``body`` with each name of ``mapping`` replaced (:func:`name_pieces`). A Latin target gets a
+    space where it would join a command (``\\cdot x``), make a word (``l n``) or a run of three
+    letters; a command target before a letter gets one (``\\pi x``)."""
+    out, at = "", 0
+    for start, end, name in name_pieces(body):
+        if name not in mapping:
+            continue
+        target = mapping[name]
+        out += body[at:start]
+        if not target.startswith("\\"):
+            run, command = _letter_run_before(out)
+            following = re.match(r"[A-Za-z]*", body[end:]).group()
+            if command or (run and (len(run) + 1 > 2 or run + target in WORDS)):
+                target = " " + target
+            if following and (len(following) + 1 > 2 or target.strip() + following in WORDS):
+                target += " "
+        elif body[end:end + 1].isalpha():
+            target += " "  # \pi x, not \pix
+        out += target
+        at = end
+    return out + body[at:]
+
+
+# --- documents ------------------------------------------------------------------------------------
+
+def _bodies_of(text: str, kind: str) -> list[str]:
+    return [text[a:b] for a, b in math_bodies(text, kind)]
+
+
+def choose(used, seed: int = SEED, scheme: str = "permutation") -> dict[str, str]:
+    """The renaming of a document whose math uses ``used`` (:func:`letters_used`): the seeded
+    permutation (default), or issue 42's renaming (``scheme="issue42"``, :func:`choose_issue42`)."""
+    if scheme == "issue42":
+        return choose_issue42(set(used))
+    if not isinstance(used, Usage):
+        raise TypeError("choose: the permutation needs letters_used()'s Usage")
+    return permutation(used, seed)
+
+
+def letters_used(text: str, kind: str) -> Usage:
+    """Every token of the document's math, with the names the permutation moves (:class:`Usage`)."""
+    return usage_of_bodies(_bodies_of(text, kind))
+
+
+def rename(text: str, kind: str = "md", mapping: dict[str, str] | None = None, seed: int = SEED,
+           scheme: str = "permutation") -> tuple[str, dict[str, str]]:
     """``text`` with its math renamed, and the mapping used (chosen by :func:`choose` when not given)."""
     if mapping is None:
-        mapping = choose(letters_used(text, kind))
+        mapping = choose(letters_used(text, kind), seed, scheme)
     if not mapping:
         return text, mapping
+    body_renamer = _rename_body if scheme == "issue42" else _permute_body
     out, at = [], 0
     for start, end in math_bodies(text, kind):
-        out += [text[at:start], _rename_body(text[start:end], mapping)]
+        out += [text[at:start], body_renamer(text[start:end], mapping)]
         at = end
     return "".join(out) + text[at:], mapping
 
 
-def rename_folder(source: Path, destination: Path) -> dict[str, dict[str, str]]:
+def notebook_texts(raw: str) -> tuple[dict, list[dict]]:
+    """A notebook's JSON and its Markdown cells (nbformat 4, read with :mod:`json`)."""
+    data = json.loads(raw)
+    cells = [c for c in data.get("cells", []) if isinstance(c, dict) and c.get("cell_type") == "markdown"]
+    return data, cells
+
+
+def cell_source(cell: dict) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)
+
+
+def set_cell_source(cell: dict, text: str) -> None:
+    """The cell's source replaced, as a list of lines when it was one (as Jupyter writes it)."""
+    cell["source"] = text.splitlines(keepends=True) if isinstance(cell.get("source"), list) else text
+
+
+def transform_notebook(raw: str, transform) -> str:
+    """The notebook with ``transform(list of Markdown cell texts) -> list of texts`` applied."""
+    data, cells = notebook_texts(raw)
+    for cell, text in zip(cells, transform([cell_source(c) for c in cells])):
+        set_cell_source(cell, text)
+    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+
+
+def rename_texts(texts: list[str], kind: str = "md", mapping: dict[str, str] | None = None, seed: int = SEED,
+                 scheme: str = "permutation") -> tuple[list[str], dict[str, str]]:
+    """Several texts of one document (a notebook's cells) renamed with one mapping."""
+    if mapping is None:
+        bodies = [body for text in texts for body in _bodies_of(text, kind)]
+        used = usage_of_bodies(bodies) if scheme != "issue42" else {t for b in bodies for _, _, t in _tokens(b)}
+        mapping = choose(used, seed, scheme)
+    return [rename(text, kind, mapping, seed, scheme)[0] for text in texts], mapping
+
+
+def rename_path(source: Path, destination: Path, seed: int = SEED, scheme: str = "permutation",
+                mapping: dict[str, str] | None = None) -> dict[str, str]:
+    """One lecture file renamed into ``destination`` (a notebook: its Markdown cells, one mapping);
+    the mapping, empty (and the file copied as it is) when it is not text a scan reads."""
+    kind = file_kind(source)
+    try:
+        text = read_lecture(source)
+        if kind == "ipynb":
+            chosen = {}
+
+            def transform(texts):
+                renamed, chosen["mapping"] = rename_texts(texts, "md", mapping, seed, scheme)
+                return renamed
+            renamed_text = transform_notebook(text, transform)
+            mapping = chosen["mapping"]
+        else:
+            renamed_text, mapping = rename(text, kind, mapping, seed, scheme)
+    except (ScanError, ValueError, AttributeError, TypeError):  # not a lecture or not a notebook scan reads:
+        if source != destination:  # copied as it is, and scan says so of both copies
+            shutil.copyfile(source, destination)
+        return {}
+    destination.write_text(renamed_text, encoding="utf-8")
+    return mapping
+
+
+def rename_folder(source: Path, destination: Path, seed: int = SEED, scheme: str = "permutation") -> dict[str, dict[str, str]]:
     """Every lecture file under ``source`` renamed into ``destination`` (same relative paths; other
     files, such as ``.sty`` packages, copied as they are); the mapping of each file."""
     mappings = {}
@@ -141,18 +431,10 @@ def rename_folder(source: Path, destination: Path) -> dict[str, dict[str, str]]:
             continue
         target = destination / path.relative_to(source)
         target.parent.mkdir(parents=True, exist_ok=True)
-        kind = file_kind(path)
-        if path.suffix.lower() not in SUFFIXES or kind == "ipynb":
+        if path.suffix.lower() not in SUFFIXES or (scheme == "issue42" and file_kind(path) == "ipynb"):
             shutil.copyfile(path, target)
             continue
-        try:
-            text = read_lecture(path)
-        except Exception:  # unreadable as a lecture: copied, scan will say so for both copies
-            shutil.copyfile(path, target)
-            continue
-        renamed, mapping = rename(text, kind)
-        target.write_text(renamed, encoding="utf-8")
-        mappings[str(path.relative_to(source))] = mapping
+        mappings[str(path.relative_to(source))] = rename_path(path, target, seed, scheme)
     return mappings
 
 
@@ -160,12 +442,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("source", type=Path)
     parser.add_argument("destination", type=Path)
-    parser.add_argument("--show", action="store_true", help="print each file's mapping")
+    parser.add_argument("--show", action="store_true", help="print the names each file moved")
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--scheme", choices=SCHEMES, default="permutation",
+                        help="permutation (default) or issue 42's seven letters")
     args = parser.parse_args(argv)
-    mappings = rename_folder(args.source, args.destination)
+    if not args.source.is_dir():
+        print(f"rename_letters: {args.source} is not a folder", file=sys.stderr)
+        return 2
+    if args.destination.resolve() == args.source.resolve():
+        print("rename_letters: the destination must differ from the source", file=sys.stderr)
+        return 2
+    mappings = rename_folder(args.source, args.destination, args.seed, args.scheme)
     if args.show:
         for name, mapping in mappings.items():
-            print(f"{name}: " + ", ".join(f"{a}->{b}" for a, b in mapping.items()))
+            print(f"{name}: " + (", ".join(f"{a}->{b}" for a, b in mapping.items()) or "(nothing moved)"))
     print(f"{len(mappings)} files renamed into {args.destination}")
     return 0
 

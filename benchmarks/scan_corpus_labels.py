@@ -20,6 +20,17 @@ statements judged" (proved, holds on instances, or flagged), which a design can 
     python benchmarks/scan_corpus_labels.py coverage --half development --statements /tmp/dev-now.jsonl
 
 Worksheets hold other people's text: keep them outside the repository.
+
+Issue 57 added four repositories (split.toml's ``added = "issue 57"``, the halves' *new part*) and a
+sample of each half's new part, labelled before the scanner changed for it: ``sample --part new
+--prefix DN`` draws from the new part only, with ids of their own, and ``store`` replaces only the
+labels whose ids the worksheet holds. ``coverage --part old|new`` reports one part. A statement's
+lines are those of the document as the scan reads it (a notebook's Markdown cells joined, an HTML
+page's text: ``scan_corpus.source_text``), and so is the worksheet's context.
+
+    python benchmarks/scan_corpus.py --half development --part new --statements /work/measure/dev-new.jsonl
+    python benchmarks/scan_corpus_labels.py sample --half development --part new --prefix DN --size 160 \
+        --statements /work/measure/dev-new.jsonl --worksheet /work/measure/dev-new-sheet.jsonl
 """
 
 from __future__ import annotations
@@ -27,7 +38,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import subprocess
 import sys
 import tomllib
 from collections import Counter
@@ -49,10 +59,13 @@ def read_rows(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def sample(half: str, statements: list[dict], size: int, seed: int, mirror: Path) -> list[dict]:
-    """``size`` statements drawn uniformly (``random.Random(seed)``) from ``statements``, each with
-    the source lines around it (read from the mirror at the pinned commit) for the labeller."""
-    commits = {repo["name"]: repo["commit"] for repo in scan_corpus.split()["repo"] if repo["half"] == half}
+def sample(half: str, statements: list[dict], size: int, seed: int, mirror: Path, which: str = "all",
+           prefix: str | None = None) -> list[dict]:
+    """``size`` statements drawn uniformly (``random.Random(seed)``) from the ``statements`` of the
+    ``which`` part of ``half``, each with the lines around it (the document as the scan reads it, from
+    the mirror at the pinned commit: ``scan_corpus.source_text``) for the labeller. Ids: ``prefix``
+    (default the half's initial) and a number. No verdict goes into the worksheet."""
+    commits = {repo["name"]: repo["commit"] for repo in scan_corpus.repositories(half, which)}
     rows = sorted((s for s in statements if s["repo"] in commits), key=lambda s: (s["repo"], s["file"], s["lines"]))
     drawn = sorted(random.Random(seed).sample(range(len(rows)), min(size, len(rows))))
     sources: dict[tuple[str, str], list[str]] = {}
@@ -62,21 +75,21 @@ def sample(half: str, statements: list[dict], size: int, seed: int, mirror: Path
         key = (s["repo"], s["file"])
         if key not in sources:
             git_dir = mirror / s["repo"].replace("/", "+") / "repo"
-            blob = subprocess.run(["git", "-C", str(git_dir), "show", f"{commits[s['repo']]}:{s['file']}"],
-                                  capture_output=True, check=True).stdout
-            sources[key] = blob.decode("utf-8", errors="replace").split("\n")
+            sources[key] = scan_corpus.source_text(git_dir, commits[s["repo"]], s["file"]).split("\n")
         lines = sources[key]
         first, last = s["lines"]
         context = "\n".join(f"{n:5d}| {lines[n - 1]}" for n in range(max(1, first - CONTEXT_BEFORE),
                                                                      min(len(lines), last + CONTEXT_AFTER) + 1))
-        sheet.append({"id": f"{half[0].upper()}{number:03d}", "repo": s["repo"], "file": s["file"], "lines": s["lines"],
+        sheet.append({"id": f"{prefix or half[0].upper()}{number:03d}", "repo": s["repo"], "file": s["file"], "lines": s["lines"],
                       "hash": s["hash"], "text": s["text"], "context": context, "label": None, "why": None})
     return sheet
 
 
 def store(half: str, sheet: list[dict]) -> int:
-    """The labelled worksheet's labels (no text) written into labels.toml for ``half`` (its other half kept)."""
-    kept = [row for row in load() if row["half"] != half]
+    """The labelled worksheet's labels (no text) written into labels.toml for ``half``: labels with the
+    worksheet's ids replaced, every other label kept."""
+    ids = {row["id"] for row in sheet}
+    kept = [row for row in load() if row["half"] != half or row["id"] not in ids]
     for row in sheet:
         if row.get("label") not in ("checkable", "not"):
             raise SystemExit(f"scan_corpus_labels: {row['id']} has no label ('checkable' or 'not')")
@@ -87,9 +100,12 @@ def store(half: str, sheet: list[dict]) -> int:
                      "hash": row["hash"], "label": row["label"], "why": row["why"],
                      "source_error": bool(row.get("source_error"))})
     header = ("# Hand labels of a random sample of each half of split.toml (benchmarks/scan_corpus_labels.py),\n"
-              "# written before issue 42 changed the scanner. A label: the statement at these lines whose text\n"
-              "# hashes to `hash` (scan_corpus.statement_hash) is checkable or not, and why; `source_error`: the\n"
-              "# labeller found the statement itself wrong in the source (a real error a scan should flag). No text.\n")
+              "# written before issue 42 changed the scanner; the ids DN*/HN* label the new part of each half (the\n"
+              "# repositories added by issue 57), written before issue 57 changed the scanner. A label: the\n"
+              "# statement at these lines (of the document as the scan reads it: a notebook's Markdown cells\n"
+              "# joined) whose text hashes to `hash` (scan_corpus.statement_hash) is checkable or not, and why;\n"
+              "# `source_error`: the labeller found the statement itself wrong in the source (a real error a\n"
+              "# scan should flag). No text.\n")
     body = "".join(
         f'\n[[label]]\nhalf = "{r["half"]}"\nid = "{r["id"]}"\nrepo = "{r["repo"]}"\nfile = {json.dumps(r["file"])}\n'
         f'lines = [{r["lines"][0]}, {r["lines"][1]}]\nhash = "{r["hash"]}"\nlabel = "{r["label"]}"\nwhy = "{r["why"]}"\n'
@@ -99,11 +115,13 @@ def store(half: str, sheet: list[dict]) -> int:
     return len(kept)
 
 
-def load(half: str | None = None) -> list[dict]:
+def load(half: str | None = None, which: str = "all") -> list[dict]:
+    """The labels of ``half`` (all when None), of the repositories of one part (``old``, ``new``) or ``all``."""
     if not LABELS.exists():
         return []
     rows = tomllib.loads(LABELS.read_text(encoding="utf-8")).get("label", [])
-    return [r for r in rows if half is None or r["half"] == half]
+    parts = {repo["name"]: scan_corpus.part(repo) for repo in scan_corpus.split()["repo"]}
+    return [r for r in rows if (half is None or r["half"] == half) and which in ("all", parts.get(r["repo"], "old"))]
 
 
 def find(label: dict, statements: list[dict]) -> tuple[dict | None, str]:
@@ -121,10 +139,10 @@ def find(label: dict, statements: list[dict]) -> tuple[dict | None, str]:
     return None, "none"
 
 
-def coverage(half: str, statements: list[dict]) -> dict:
-    """Of the labelled checkable statements of ``half``: how many the scan judged (proved, holds on
-    instances, flagged), by evidence level and by the label's category."""
-    labels = load(half)
+def coverage(half: str, statements: list[dict], which: str = "all") -> dict:
+    """Of the labelled checkable statements of ``half`` (of its ``which`` part): how many the scan
+    judged (proved, holds on instances, flagged), by evidence level and by the label's category."""
+    labels = load(half, which)
     checkable = [r for r in labels if r["label"] == "checkable"]
     levels, matched, judged_by_why, funnel = Counter(), Counter(), Counter(), Counter()
     for label in checkable:
@@ -145,7 +163,7 @@ def coverage(half: str, statements: list[dict]) -> dict:
             not_checkable_judged += bool(found and found["level"] in JUDGED)
     errors = [r for r in labels if r.get("source_error")]
     errors_flagged = sum(bool((found := find(r, statements)[0]) and found["level"] == "disagrees") for r in errors)
-    return {"half": half, "labelled": len(labels), "checkable": len(checkable), "judged": judged,
+    return {"half": half, "part": which, "labelled": len(labels), "checkable": len(checkable), "judged": judged,
             "source_errors": len(errors), "source_errors_flagged": errors_flagged,
             "share": round(judged / len(checkable), 4) if checkable else None, "levels": dict(levels),
             "matched_by": dict(matched), "judged_by_why": dict(judged_by_why),
@@ -163,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     one.add_argument("--size", type=int, default=320)
     one.add_argument("--seed", type=int, default=42)
     one.add_argument("--mirror", type=Path, default=Path("/work/.mirror"))
+    one.add_argument("--part", choices=("all", "old", "new"), default="all")
+    one.add_argument("--prefix", help="the ids' prefix (default: the half's initial)")
     two = commands.add_parser("store", help="write a labelled worksheet's labels into labels.toml")
     two.add_argument("--half", choices=("development", "heldout"), required=True)
     two.add_argument("--worksheet", type=Path, required=True)
@@ -170,20 +190,21 @@ def main(argv: list[str] | None = None) -> int:
     three.add_argument("--half", choices=("development", "heldout"), required=True)
     three.add_argument("--statements", type=Path, required=True)
     three.add_argument("--json", action="store_true")
+    three.add_argument("--part", choices=("all", "old", "new"), default="all")
     args = parser.parse_args(argv)
     if args.command == "sample":
-        sheet = sample(args.half, read_rows(args.statements), args.size, args.seed, args.mirror)
+        sheet = sample(args.half, read_rows(args.statements), args.size, args.seed, args.mirror, args.part, args.prefix)
         args.worksheet.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in sheet), encoding="utf-8")
         print(f"{len(sheet)} statements drawn (seed {args.seed}) into {args.worksheet}")
     elif args.command == "store":
         print(f"{store(args.half, read_rows(args.worksheet))} labels in {LABELS}")
     else:
-        result = coverage(args.half, read_rows(args.statements))
+        result = coverage(args.half, read_rows(args.statements), args.part)
         if args.json:
             print(json.dumps(result, indent=1))
         else:
             share = f"{100 * result['share']:.1f} %" if result["share"] is not None else "-"
-            print(f"{args.half}: {result['judged']}/{result['checkable']} labelled checkable statements judged ({share}); "
+            print(f"{args.half}{'' if args.part == 'all' else ', ' + args.part + ' part'}: {result['judged']}/{result['checkable']} labelled checkable statements judged ({share}); "
                   f"levels {result['levels']}; matched by {result['matched_by']}; "
                   f"{result['not_checkable_judged']} statements labelled not checkable were judged; "
                   f"{result['source_errors_flagged']}/{result['source_errors']} errors of the sources' own flagged")

@@ -225,6 +225,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quick", action="store_true", help="fewer draws and training steps")
     run.add_argument("--json", action="store_true", help="every check's statistic, threshold, n, false-fail rate "
                                                          "and power, the tables and the plots, as JSON")
+
+    from derivspec.app.conform import add_parser as add_conform  # `derivspec conform` (derivspec.testing)
+
+    add_conform(commands)
     return _seeds_checked(parser)
 
 

@@ -423,3 +423,9 @@ def run_run(args) -> int:
     from derivspec.app.run import run_command
 
     return run_command(args)
+
+
+def run_conform(args) -> int:
+    from derivspec.app.conform import run_conform as conform  # derivspec.testing: the user's code against a claim
+
+    return conform(args)

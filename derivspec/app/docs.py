@@ -20,6 +20,7 @@ import sympy
 from derivspec.core import registry
 from derivspec.core.derivation import check_derivation
 from derivspec.core.lectures import cite
+from derivspec.testing.catalogue import conformance_line
 
 SOURCE_DOCS = Path(__file__).resolve().parents[2] / "docs"  # the repository's docs/ (absent when installed)
 DOCS = SOURCE_DOCS
@@ -71,7 +72,7 @@ def family_page(family: str) -> str:
     for claim in claims:
         lines += [f"## `{claim.id}` — {claim.title}", "",
                   "Symbols: " + ", ".join(f"{_tex(v.latex)} (`{v.name}`, {v.domain.constraint})" for v in claim.variables),
-                  ""]
+                  "", conformance_line(claim), ""]
         if claim.defined:
             lines += ["Defined: " + ", ".join(f"{_tex(d.latex + ' = ' + sympy.latex(d.expr))} (`{d.name}`)"
                                               for d in claim.defined), ""]

@@ -209,6 +209,11 @@ def _verdict_text(record) -> str:
     return (f"{found} " if found else "") + record.verdict + (" (suppressed)" if record.suppressed else "")
 
 
+def _steps_text(steps) -> str:
+    """``1. a = b: proved; 2. b = c: unchecked`` (each step's evidence level, statements clipped)."""
+    return "; ".join(f"{k}. {_clip(text, 60)}: {found}" for k, (text, found) in enumerate(steps, 1))
+
+
 def print_table(records, per_file: dict, total: dict, only_flags: bool = False, quiet: bool = False,
                 files=None) -> None:
     """The records per file within the terminal's width (derivspec.app.output.width): a table at
@@ -224,6 +229,7 @@ def print_table(records, per_file: dict, total: dict, only_flags: bool = False, 
 
     from derivspec.app.output import console, print_indented
     from derivspec.app.scan_formats import linter_location, locations, position
+    from derivspec.scan.records import steps_differ
     from derivspec.app.scan_locations import Sources
 
     out = console()
@@ -259,6 +265,8 @@ def print_table(records, per_file: dict, total: dict, only_flags: bool = False, 
                 flagged = r.verdict == "disagrees" or r.level in ("warning", "notice")
                 if not quiet and r.reason:
                     indented(Text(f"{'why' if flagged else 'reason'}: ", style="dim") + Text(_clip(r.reason, 400)))
+                if not quiet and (steps := steps_differ(r)):  # the weakest step decides the row: show which
+                    indented(Text("steps: ", style="dim") + Text(_steps_text(steps)))
                 if r.correct and flagged:
                     indented(Text("correct: ", style="dim") + Text(" ".join(r.correct.split())))
                 if r.evidence and flagged:
@@ -282,6 +290,8 @@ def print_table(records, per_file: dict, total: dict, only_flags: bool = False, 
             detail = escape(_clip(r.reason, 260))
             if r.claim and r.claim not in r.reason:
                 detail = f"[cyan]{escape(r.claim)}[/] " + detail
+            if steps := steps_differ(r):  # the weakest step decides the row: show which
+                detail += f"\n[dim]steps:[/] {escape(_steps_text(steps))}"
             if r.evidence and found in ("error", "warning", "notice"):
                 detail += f"\n[yellow]{escape(_clip(r.evidence, 220))}[/]"
             if r.correct and r.verdict == "disagrees":

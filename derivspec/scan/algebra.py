@@ -695,6 +695,43 @@ def prove_zero(difference: sympy.Expr, seconds: float = PROOF_SECONDS) -> str | 
     return None
 
 
+def nonnegative_certificate(difference: sympy.Expr, strict: bool = False,
+                            seconds: float = PROOF_SECONDS) -> str | None:
+    """Why the polynomial ``difference`` is >= 0 (> 0 with ``strict``) for every real value of its symbols, or
+    None: its factorisation c * prod f_i^k_i has c > 0 and every factor of odd power a polynomial in one
+    variable with no real root and a positive value at 0 (so positive everywhere); a factor of even power is
+    >= 0, and > 0 only when it has no real root either. The certificate holds on the whole real line, so it
+    does not depend on the positive world the sides are compared in."""
+    try:
+        with symbolic.time_limit(seconds):
+            symbols = sorted(difference.free_symbols, key=lambda x: x.name)
+            if not symbols or not difference.is_polynomial(*symbols):
+                return None
+            c, factors = sympy.factor_list(sympy.expand(difference), *symbols)
+            if not (c.is_Rational and c > 0):
+                return None
+
+            def positive(f) -> bool:  # f > 0 on the whole real line
+                free = sorted(f.free_symbols, key=lambda x: x.name)
+                if len(free) != 1:
+                    return False
+                poly = sympy.Poly(f, free[0])
+                return poly.count_roots() == 0 and poly.eval(0) > 0
+
+            for f, k in factors:
+                if k % 2 == 1 or strict:
+                    if not positive(f):
+                        return None
+            shown = sympy.factor(difference)
+            return f"the difference of the sides is {sympy.sstr(shown)}, {'> 0' if strict else '>= 0'} for every real value"
+    except (symbolic.SymPyTimeout, sympy.PolynomialError, RecursionError):
+        return None
+    except (KeyboardInterrupt, MemoryError):
+        raise
+    except Exception:
+        return None
+
+
 def ratio_constant_in(left, right, symbol, seconds: float = 1.0) -> bool:
     """Whether left/right is free of ``symbol`` (SymPy proves the derivative 0)."""
     try:

@@ -119,6 +119,12 @@ def collect(split, clean, read) -> Definitions:
     return Definitions(entries, read=read)
 
 
+def announces_a_new_definition(lead_in: str) -> bool:
+    """The sentence leading in defines anew ("now let", "define", "consider another"): a name defined above is
+    given a new meaning here, not restated."""
+    return bool(_NEW_EXAMPLE.search(lead_in or ""))
+
+
 def _plain(name: str) -> bool:
     """A head that is only a name: no separator ([|], [;]), prime, derivative or bracket of the reader's; a
     comma between arguments (``g[,]``: g(a, b)) is a function of several arguments."""
@@ -408,7 +414,7 @@ def judge(left, relation: str, right, context, first: bool, check, plain) -> Jud
     if plain().verdict in ("proved", "disagrees"):
         return None  # decided as it stands (true, or wrong for every distribution): the ordinary path says so
     result, _, unfolded_left, _, _ = full[0]
-    if own is not None and _NEW_EXAMPLE.search(context.lead_in or ""):
+    if own is not None and announces_a_new_definition(context.lead_in):
         return None  # "now let f(x) = x^3": a new definition, classed as one
     why = ""
     if own is not None:

@@ -23,6 +23,7 @@ not have, or an undefined function the claim does not interpret).
 
 from __future__ import annotations
 
+import contextvars
 import itertools
 import re
 import dataclasses
@@ -30,6 +31,7 @@ from dataclasses import dataclass, field
 
 import sympy
 
+from derivspec.scan import scope
 from derivspec.scan import (bernoulli_loss, change_of_variables, classifier_free_guidance, conjugate_map, ddpm_kernel,
                             ddpm_noise_mean, defined_derivative, defined_score, discrete_information, gan_optimum,
                             gaussian_entropy, gaussian_score, gradient_identities, least_squares, likelihood_optimum,
@@ -40,7 +42,9 @@ from derivspec.core.latex import display_name, name_key, split_sides
 from derivspec.core.notation import Structure, pairs_of
 from derivspec.scan.names import ACCENTS, ALIASES, FONTS, NameKey, strip_fonts  # noqa: F401 (used by other modules)
 from derivspec.scan.reader import DocumentNames, is_opaque_function, read_document
+from derivspec.scan.reader import DocumentReading
 from derivspec.scan.steps import Context, Side, StepResult
+from derivspec.scan.verdicts import evidence_level
 
 SECONDS = 4.0
 VARIANCE_NAMES = frozenset({"v", "V", r"\nu"})  # a lone name that may stand for sigma^2
@@ -86,6 +90,8 @@ class Shape:
     variables: dict  # pattern symbol -> claim symbol (for claim variables)
     placeholders: set
     interpret: list  # (pattern expr, claim expr)
+    densities: frozenset = frozenset()  # pattern names in a distribution's place (distribution_places)
+    strict: frozenset = frozenset()  # of those, the ones the scope must use as densities (H(p, q), not H(X, Y))
 
 
 def _claim_name_symbols(claim, names: DocumentNames) -> dict:
@@ -134,8 +140,42 @@ def compile_shapes(claim) -> list[Shape]:
         for pattern_expr, _ in interpret:  # names in the interpreted terms are pattern names too
             if not isinstance(pattern_expr, tuple):
                 placeholders |= {s for s in pattern_expr.free_symbols if s not in table}
-        shapes.append(Shape(claim.id, index, recognise, pattern, variables, placeholders, interpret))
+        terms = [p for p, _ in interpret if not isinstance(p, tuple)]
+        shapes.append(Shape(claim.id, index, recognise, pattern, variables, placeholders, interpret,
+                            distribution_places(pattern, *terms), distribution_places(pattern, ambiguous_only=True)))
     return shapes
+
+
+def engine_on() -> bool:
+    """The one engine over the knowledge tables (issue 57) is built beside the first-match recognisers and
+    selected by ``DERIVSPEC_SCAN_ENGINE=rows`` until it is at least as good on every figure (then the default,
+    and the first-match path deleted)."""
+    import os
+
+    return os.environ.get("DERIVSPEC_SCAN_ENGINE", "") == "rows"
+
+
+_DISTRIBUTIONS: contextvars.ContextVar = contextvars.ContextVar("distributions", default=frozenset())
+_OF_DISTRIBUTIONS = ("KL", "CE", "JS", "JSD")  # heads whose arguments are distributions by their place
+
+
+def distribution_places(*patterns, ambiguous_only: bool = False, unambiguous_only: bool = False) -> frozenset:
+    r"""The pattern names in a distribution's place: an argument of a divergence or a cross-entropy
+    (``\mathrm{KL}(p \| q)``, ``\mathrm{JSD}(p \| q)``, ``H(p, q)``), whatever the letter; a lecture name matches
+    there with any subscript (``p`` matches ``p_{\text{data}}``). ``ambiguous_only``: the places that do not say by
+    themselves that they hold distributions -- an entropy of two, ``H(p, q)`` (a cross-entropy) or ``H(X, Y)`` (the
+    joint entropy of random variables): a lecture name matches there only when the scope uses it as a density."""
+    found = set()
+    for pattern in patterns:
+        for node in sympy.preorder_traversal(pattern):
+            if is_opaque_function(node) and not isinstance(node, sympy.Symbol):
+                family, _, _ = head_family(node.func.__name__)
+                head = strip_fonts(re.sub(r"[\[⟮].*$", "", node.func.__name__))
+                two_entropy = family == "H" and len(node.args) == 2
+                divergence = family in _OF_DISTRIBUTIONS or head in _OF_DISTRIBUTIONS
+                if (two_entropy and not unambiguous_only) or (divergence and not ambiguous_only):
+                    found |= {a for a in node.args if isinstance(a, sympy.Symbol)}
+    return frozenset(found)
 
 
 # --- unification -------------------------------------------------------------------------------
@@ -149,9 +189,11 @@ LABELS = frozenset({"1", "2"})  # subscripts that only tell two objects of one k
 _LABEL = re.compile(r"^(?:[A-Za-z0-9]{1,8}|\\[A-Za-z]+)$")  # q, p, a, old, \phi -- not t-1, i+1, 0:T
 
 
-def _symbol_matches(p: sympy.Symbol, e: sympy.Symbol, b: dict, positional: bool = False) -> bool:
+def _symbol_matches(p: sympy.Symbol, e: sympy.Symbol, b: dict, positional: bool = False,
+                    distribution: bool = False, strict: bool = False) -> bool:
     r"""A pattern name matches a lecture name with the same accents and subscript (any letter);
-    a pattern p or q (a distribution) only a distribution's letter (p, q, P, Q, \pi), not X, Y.
+    a pattern name in a distribution's place (``distribution``) only a name the document's scope uses as a
+    density (any letter: :func:`derivspec.scan.scope.is_density`), with any subscript when it has none.
     A label subscript of the shape (1, 2: the first and the second Gaussian) matches any one-token
     subscript of the lecture -- \mu_q, \sigma_a -- one to one and the same for every name
     (``b["_labels"]``): \mu_1 -> \mu_q forces \sigma_1 -> \sigma_q, and 2 may not become q too.
@@ -161,15 +203,19 @@ def _symbol_matches(p: sympy.Symbol, e: sympy.Symbol, b: dict, positional: bool 
     kp, ke = NameKey.of(p.name), NameKey.of(e.name)
     if kp is None or ke is None or e.name.startswith(("⟦", "⟨")):
         return False
-    if kp.base in ("p", "q") and ke.base not in DISTRIBUTION_LETTERS:
-        return False
+    if not engine_on():  # the first-match path's rule (deleted at the switch): a p or q only a distribution's letter
+        if kp.base in ("p", "q") and ke.base not in DISTRIBUTION_LETTERS:
+            return False
+        distribution = kp.base in ("p", "q")
+    elif strict and not (scope.is_density(e.name) or e in _DISTRIBUTIONS.get()):
+        return False  # H(X, Y) of names nothing uses as distributions: the joint entropy, no cross-entropy
     if kp.accents != ke.accents:
         return False
     if "*" in kp.base and "*" not in ke.base:  # D^* is the optimum: V(G, D) is the value at any D
         return False
     if kp.sub == ke.sub and kp.sub not in LABELS:
         return True
-    if kp.base in ("p", "q") and not kp.sub:
+    if distribution and not kp.sub:
         return True
     if positional and kp.sub in LABELS and not ke.sub:
         return not any(v == e for k, v in b.items() if isinstance(k, sympy.Symbol) and k != p)
@@ -247,7 +293,7 @@ class _Unifier:
             if p in b:
                 return _equal(b[p], e)
             if isinstance(e, sympy.Symbol):
-                if not _symbol_matches(p, e, b, self.in_law > 0):
+                if not _symbol_matches(p, e, b, self.in_law > 0, p in self.shape.densities, p in self.shape.strict):
                     return False
             elif not (e.is_number and e.is_real):
                 return False  # a pattern name binds a name or a number, not an expression
@@ -474,25 +520,73 @@ class Recogniser:
                 shapes.extend(compile_shapes(claim))
             except Exception as error:
                 errors.append(str(error))
+        if engine_on():
+            try:
+                row_shapes()  # the knowledge tables, loaded and indexed once, before any statement's time limit
+            except Exception as error:
+                errors.append(str(error))
         return cls(shapes, errors)
 
     def check(self, left: Side, relation: str, right: Side, context: Context, sides, k) -> StepResult | None:
+        """Every known result that reads the step -- the structure recognisers, the catalogue's shapes, the
+        knowledge tables' rows -- judged, and what they say merged by one rule (:func:`merge`): none is tried
+        first and none hides another."""
+        token = _DISTRIBUTIONS.set(distributions_used(left, right))
+        try:
+            return self._check(left, relation, right, context)
+        finally:
+            _DISTRIBUTIONS.reset(token)
+
+    def _check(self, left: Side, relation: str, right: Side, context: Context) -> StepResult | None:
+        if not engine_on():
+            return self._first_match(left, relation, right, context)
+        outcomes = []
+        for module in (INEQUALITY_STRUCTURE if relation in ("≤", "≥") else BY_STRUCTURE):
+            found = module.check(left, relation, right, context)
+            if found is not None:
+                outcomes.append(found)
+        if relation in ("=", "≈") and left.readable and right.readable:
+            outcomes += self.shapes_judged(left, relation, right, context)
+            outcomes += rows_judged(left, relation, right, context)
+        return merge(outcomes, context.lead_in)
+
+    def _first_match(self, left: Side, relation: str, right: Side, context: Context) -> StepResult | None:
+        """Today's default (deleted when the engine is switched on): the structure recognisers in order, the first
+        that answers wins; then the catalogue's shapes, a flag first."""
         if relation in ("≤", "≥"):
             return next((found for module in INEQUALITY_STRUCTURE
                          if (found := module.check(left, relation, right, context)) is not None), None)
-        for module in BY_STRUCTURE:  # the results read by their structure come first, in this order
+        for module in BY_STRUCTURE:
             found = module.check(left, relation, right, context)
             if found is not None:
                 return found
         if relation not in ("=", "≈") or not left.readable or not right.readable:
             return None
+        outcomes = self.shapes_judged(left, relation, right, context)
+        for verdict in ("disagrees", "proved", "unchecked"):
+            chosen = [o for o in outcomes if o.verdict == verdict]
+            if chosen:
+                first = chosen[0]
+                if verdict == "disagrees" and (premise := _PREMISE.search(context.lead_in)):
+                    return dataclasses.replace(
+                        first, verdict="unchecked", correct="",
+                        reason=f"differs from {first.claim} in general, but the text states a premise "
+                               f"('{premise.group(0)}') under which it may hold: not flagged")
+                others = sorted({o.claim for o in chosen[1:] if o.claim != first.claim})
+                if others and verdict != "unchecked":
+                    first.reason += f"; also {'matches' if verdict == 'proved' else 'disagrees with'} {', '.join(others)}"
+                return first
+        return None
+
+    def shapes_judged(self, left: Side, relation: str, right: Side, context: Context) -> list[StepResult]:
+        """The catalogue's shapes that the left side unifies with, each compared with its claim's derivation."""
         try:
             expr = left.primary.value()
             if context.definitions:  # KL(p || q) after "p = N(mu_1, sigma_1^2)": the distributions by name
                 expr = _substitute_in_applications(expr, context.definitions)
             expr = canonical_applications(expr)
         except Exception:
-            return None
+            return []
         outcomes, by_name = [], []
         for shape in self.shapes:
             if shape.recognise.sizes is not None:  # a result derived for a few items, at the lecture's count
@@ -515,24 +609,7 @@ class Recogniser:
             if outcome is not None:
                 outcome.left = left.text
                 (by_name if isinstance(shape.pattern, sympy.Symbol) and applied else outcomes).append(outcome)
-        outcomes = outcomes or by_name  # \mathrm{IS}(x): its own shape IS(G) first, the lone name IS after
-        if not outcomes:
-            return None
-        for verdict in ("disagrees", "proved", "unchecked"):
-            chosen = [o for o in outcomes if o.verdict == verdict]
-            if chosen:
-                first = chosen[0]
-                if verdict == "disagrees" and (premise := _PREMISE.search(context.lead_in)):
-                    # "If q(z) = p(z | x), then ELBO(q) = log p(x)": true under the premise, not in general
-                    return dataclasses.replace(
-                        first, verdict="unchecked", correct="",
-                        reason=f"differs from {first.claim} in general, but the text states a premise "
-                               f"('{premise.group(0)}') under which it may hold: not flagged")
-                others = sorted({o.claim for o in chosen[1:] if o.claim != first.claim})
-                if others and verdict != "unchecked":
-                    first.reason += f"; also {'matches' if verdict == 'proved' else 'disagrees with'} {', '.join(others)}"
-                return first
-        return None
+        return outcomes or by_name  # \mathrm{IS}(x): its own shape IS(G) first, the lone name IS after
 
 
 def _doc_key_table(claim) -> dict:
@@ -843,3 +920,323 @@ def _correct_form(claim, target, bindings, shape, context, mapping=None, written
 
 def _copy(names: DocumentNames) -> DocumentNames:
     return DocumentNames(dict(names.symbols), dict(names.latex), names.variables)
+
+
+# --- the one engine: every matching row judged, one merge ----------------------------------------
+#
+# Standard mathematics is data (derivspec/data/knowledge/*.toml, read by derivspec.scan.knowledge) and the
+# catalogue's claims carry their recognition shapes; both are matched by the one unifier above (:func:`bind`),
+# every binding of every row of the side's head is judged by the general comparator, and one rule merges what
+# they say with each other and with the general path (:func:`merge`, :func:`with_general`).
+
+@dataclass(frozen=True)
+class RowShape:
+    """One pattern of a knowledge row, compiled as a shape: ``shape.variables`` maps each pattern name that is a
+    role to the object it is in the row's meaning."""
+
+    row: object  # derivspec.scan.knowledge.Row
+    shape: Shape
+    head: str
+
+
+_ROW_SHAPES: list = []
+
+
+def row_shapes() -> dict:
+    """Head -> the knowledge rows' shapes (compiled once per process; {} when the tables cannot be loaded, which
+    Recogniser.load reports)."""
+    if not _ROW_SHAPES:
+        _ROW_SHAPES.append({})
+        cached = _cached_row_shapes()
+        if cached is not None:
+            _ROW_SHAPES[0], functions = cached
+            _STANDARD_FUNCTIONS.append(functions)
+            return _ROW_SHAPES[0]
+        from derivspec.scan import knowledge
+
+        index: dict = {}
+        for row in knowledge.rows():
+            for k, compiled in enumerate(row.compiled):
+                pattern = canonical_applications(compiled)
+                variables = {s: row.symbols[s.name] for s in pattern.free_symbols if s.name in row.symbols}
+                densities = frozenset(s for s in variables if row.roles.get(_role_name(row, s)) == "density")
+                shape = Shape(row.id, k, None, pattern, variables, set(), [], densities, densities)
+                head = knowledge.head_of(compiled)
+                index.setdefault(head, []).append(RowShape(row, shape, head))
+        _ROW_SHAPES[0] = index
+        _STANDARD_FUNCTIONS.append(_functions_table())
+        _store_row_shapes((index, _STANDARD_FUNCTIONS[0]))
+    return _ROW_SHAPES[0]
+
+
+_STANDARD_FUNCTIONS: list = []
+
+
+def standard_functions() -> tuple:
+    r"""(LaTeX spellings, prose cues, arguments, value) of each function of the knowledge tables whose spelling is
+    a plain name (``\Gamma``): what the scope gives such a head when the prose names the function."""
+    if not _STANDARD_FUNCTIONS:
+        row_shapes()
+    return _STANDARD_FUNCTIONS[0] if _STANDARD_FUNCTIONS else ()
+
+
+def _functions_table() -> tuple:
+    from derivspec.scan import knowledge
+    from derivspec.scan.reader import DocumentNames, read_document
+
+    found = []
+    for entry in knowledge.functions().values():
+        spellings = []
+        for spelling in entry.latex:
+            try:
+                read = read_document(spelling, DocumentNames()).expr
+            except Exception:
+                continue
+            if isinstance(read, sympy.Symbol):  # a plain name the reader would take for the document's own function
+                spellings.append(read.name)
+        arguments = tuple(entry.symbols[name] for name in entry.args if name in entry.symbols)
+        special = isinstance(entry.definition, sympy.Function) and \
+            type(entry.definition).__module__.startswith("sympy.functions.special")
+        if special and spellings and entry.cues and len(arguments) == entry.arity:  # Γ, B, ψ: not a loss's ℓ
+            found.append((tuple(spellings), tuple(entry.cues), arguments, entry.definition))
+    return tuple(found)
+
+
+def _row_shapes_path():
+    """Where the compiled tables are kept between runs: the cache folder, under a fingerprint of the code and of
+    the tables' text (a changed row compiles anew)."""
+    import hashlib
+
+    from derivspec.core import cache
+    from derivspec.scan.knowledge import KNOWLEDGE
+
+    digest = hashlib.sha256(cache.code_fingerprint().encode())
+    for path in sorted(KNOWLEDGE.glob("*.toml")):
+        digest.update(path.name.encode() + path.read_bytes())
+    return cache.cache_dir() / f"knowledge-{digest.hexdigest()[:20]}.pickle"
+
+
+def _cached_row_shapes() -> dict | None:
+    import pickle
+
+    try:
+        with open(_row_shapes_path(), "rb") as handle:
+            return pickle.load(handle)
+    except Exception:  # absent, unreadable or from another SymPy: compiled anew
+        return None
+
+
+def _store_row_shapes(index) -> None:
+    import os
+    import pickle
+    import tempfile
+
+    try:
+        path = _row_shapes_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("wb", dir=path.parent, delete=False, suffix=".tmp") as handle:
+            pickle.dump(index, handle)
+        os.replace(handle.name, path)
+    except Exception:  # an unwritable folder, an object that does not pickle: compiled again next run
+        pass
+
+
+def distributions_used(left: Side, right: Side) -> frozenset:
+    """The names the statement uses as distributions, any letter: the arguments of its divergences (KL, JS, CE)."""
+    found = set()
+    for side in (left, right):
+        if side.readable:
+            found |= distribution_places(side.primary.expr, unambiguous_only=True)
+    return frozenset(found)
+
+
+def _role_name(row, symbol) -> str | None:
+    """The row's role a pattern name stands for (roles are keyed by the row's own identifiers)."""
+    target = row.symbols.get(symbol.name)
+    return next((name for name, obj in ((n, row.symbols.get(n)) for n in row.roles) if obj is target), None) \
+        if target is not None else None
+
+
+def _given_shape(row, side) -> Shape:
+    pattern = canonical_applications(side)
+    variables = {s: row.symbols[s.name] for s in pattern.free_symbols if s.name in row.symbols}
+    densities = frozenset(s for s in variables if row.roles.get(_role_name(row, s)) == "density")
+    return Shape(row.id, -1, None, pattern, variables, set(), [], densities, densities)
+
+
+def _law_of(name, context: Context):
+    """The law the document declares for ``name`` above this statement (``X \\sim \\mathrm{Bern}(p)``), read; None."""
+    for line, written, law in reversed(context.laws):
+        try:
+            if _equal(read_document(written, context.names).expr, name):
+                return canonical_applications(read_document(law, context.names).value())
+        except Exception:
+            continue
+    return None
+
+
+def _with_given(row, bindings: dict, context: Context) -> dict | None:
+    """The bindings extended by the row's facts of the scope (``X \\sim \\mathrm{Bern}(p)``: the law the document
+    gives the bound X, unified with the fact's law); None when a fact the bound names need is not in the scope."""
+    for fact in row.given_compiled:
+        if len(fact) != 2:
+            continue
+        named, law = fact
+        if not isinstance(named, sympy.Symbol) or named not in bindings:
+            continue  # the pattern writes the law itself (H(\mathrm{Bern}(p))): nothing to look up
+        found = _law_of(bindings[named], context)
+        if found is None:
+            return None
+        extended = dict(bindings)
+        if not _Unifier(_given_shape(row, law)).unify(canonical_applications(law), found, extended):
+            return None
+        bindings = extended
+    return bindings
+
+
+def _bound_meaning(row, shape: Shape, bindings: dict):
+    """The row's meaning in the lecture's names, or None when a role it uses is not bound."""
+    replace = {}
+    for symbol, bound in bindings.items():
+        if isinstance(symbol, sympy.Symbol) and symbol.name in row.symbols:
+            replace[row.symbols[symbol.name]] = bound
+    meaning = row.meaning
+    if not isinstance(meaning, sympy.Expr) or any(s not in replace for s in meaning.free_symbols):
+        return None, replace
+    return meaning.xreplace(replace), replace
+
+
+_DOMAINS = {"probability": (0, 1)}  # the box of exact points is already positive (steps.compare)
+
+
+def judge_row(rs: RowShape, bindings: dict, left: Side, relation: str, other: Side, context: Context,
+              reversed_sides: bool) -> StepResult | None:
+    """One binding of one row judged by the general comparator (:func:`derivspec.scan.steps.check_symbolic`)."""
+    from derivspec.scan.steps import check_symbolic
+
+    row = rs.row
+    if row.relation != "=" or relation not in ("=", "≈"):
+        return None
+    bindings = _with_given(row, bindings, context)
+    if bindings is None:
+        return None
+    target, replace = _bound_meaning(row, rs.shape, bindings)
+    if target is None:
+        return None
+    constraints = dict(context.constraints)
+    for name, kind in row.roles.items():
+        symbol = next((s for s in bindings if isinstance(s, sympy.Symbol) and s.name == name), None)
+        bound = bindings.get(symbol) if symbol is not None else None
+        if isinstance(bound, sympy.Symbol) and kind in _DOMAINS:
+            constraints.setdefault(bound, _DOMAINS[kind])
+    known = Side(left.text, DocumentReading(target, frozenset(), {}))
+    judged = check_symbolic(known, relation, other, dataclasses.replace(context, constraints=constraints), False)
+    what = f"the standard result {row.id} ({row.names[0] if row.names else row.id})"
+    texts = (other.text, left.text) if reversed_sides else (left.text, other.text)
+    if judged.verdict == "disagrees":
+        slip = ""
+        for wrong in row.wrong:
+            try:
+                variant = wrong.expr.xreplace(replace)
+                again = check_symbolic(Side(left.text, DocumentReading(variant, frozenset(), {})), relation, other,
+                                       context, False)
+            except Exception:
+                continue
+            if again.verdict == "proved":
+                slip = f"; this is the known slip: {wrong.name}"
+                break
+        return StepResult(relation, *texts, "disagrees", "known", f"differs from {what}{slip}: {judged.reason}",
+                          judged.evidence, correct=f"{left.text.strip()} = {sympy.latex(target)}")
+    if judged.verdict == "proved":
+        return StepResult(relation, *texts, "proved", "known", f"matches {what}: {judged.reason}")
+    if judged.reason.startswith("holds on"):
+        return StepResult(relation, *texts, "unchecked", "known", f"{judged.reason} [{what}]")
+    return None  # a row that decides nothing says nothing
+
+
+def rows_judged(left: Side, relation: str, right: Side, context: Context) -> list[StepResult]:
+    """Every row of the sides' heads, every binding, judged: the statement as written (the row's side on the left)
+    and turned around (``-\\theta\\log\\theta - … = H(Y)``)."""
+    from derivspec.scan.knowledge import head_of
+
+    if relation not in ("=", "≈") or not left.readable or not right.readable:
+        return []
+    table = row_shapes()
+    found = []
+    for side, other, turned in ((left, right, False), (right, left, True)):
+        try:
+            expr = canonical_applications(side.primary.value())
+        except Exception:
+            continue
+        for rs in table.get(head_of(expr), ()):
+            bindings = bind(rs.shape, expr)
+            if bindings is None:
+                continue
+            try:
+                outcome = judge_row(rs, bindings, side, relation, other, context, turned)
+            except Exception:  # a row the comparator cannot take: it says nothing
+                if __import__("os").environ.get("DERIVSPEC_DEBUG"):
+                    raise
+                outcome = None
+            if outcome is not None:
+                found.append(outcome)
+    return found
+
+
+def merge(outcomes: list[StepResult], lead_in: str = "") -> StepResult | None:
+    """What the rows that matched say together: rows that agree give their verdict (the first, naming the others);
+    rows that disagree give unchecked, naming both, and so does a flag beside a row that finds a reading under
+    which the step may hold; a flag under a premise the text states ("if q(z) = p(z | x), then …") is not raised.
+    A row's unchecked decides nothing: it is returned only when no row decides and it carries evidence (the
+    reading under which its sides differ), to say why the step is not flagged."""
+    decided = [o for o in outcomes if o.verdict in ("proved", "disagrees") or o.reason.startswith("holds on")]
+    if not decided:  # a row that found its sides differ under one reading says why it does not flag; others nothing
+        return next((o for o in outcomes if o.evidence), None)
+    flags = [o for o in decided if o.verdict == "disagrees"]
+    holding = [o for o in decided if o.verdict != "disagrees"]
+    guards = [o for o in outcomes if o.verdict == "unchecked" and o.evidence and o not in decided]
+    if flags and guards:  # another reading of the step may hold (an assumption the lecture may make): no flag
+        return dataclasses.replace(flags[0], verdict="unchecked", correct="", reason=(
+            f"{_what(flags[0])} flags it ({flags[0].reason}), but {_what(guards[0])} finds a reading under which it "
+            f"may hold ({guards[0].reason}): not flagged"))
+    if flags and holding:
+        return dataclasses.replace(flags[0], verdict="unchecked", correct="", reason=(
+            f"two known results read it differently -- {_what(flags[0])} flags it ({flags[0].reason}), "
+            f"{_what(holding[0])} holds ({holding[0].reason}): not decided"))
+    chosen = flags or [o for o in holding if o.verdict == "proved"] or holding
+    first = chosen[0]
+    if first.verdict == "disagrees" and (premise := _PREMISE.search(lead_in or "")):
+        # "If q(z) = p(z | x), then ELBO(q) = log p(x)": true under the premise, not in general
+        return dataclasses.replace(first, verdict="unchecked", correct="", reason=(
+            f"differs from {_what(first)} in general, but the text states a premise ('{premise.group(0)}') under "
+            "which it may hold: not flagged"))
+    others = sorted({_what(o) for o in chosen[1:]} - {_what(first)})
+    if others and first.verdict != "unchecked":
+        first = dataclasses.replace(first, reason=first.reason + f"; also {'matches' if first.verdict == 'proved' else 'disagrees with'} {', '.join(others)}")
+    return first
+
+
+def _what(outcome: StepResult) -> str:
+    if outcome.claim:
+        return outcome.claim
+    found = re.search(r"the standard result (\S+)", outcome.reason)
+    return found.group(1) if found else "a known result"
+
+
+def with_general(general: StepResult, known: StepResult | None) -> StepResult:
+    """The general path's verdict and the known results' merged one (DESIGN.md, "Scan": a row never blocks the
+    general path): a proof of the general path stays; a known result's proof or flag replaces an undecided general
+    step; a known result's flag against a step the general path finds holding on instances is not decided."""
+    if known is None:
+        return general
+    general_level = evidence_level(general.verdict, general.reason)
+    if not engine_on():  # the first-match path's rule: a known result replaces the step unless it cannot compare
+        return general if known.verdict == "unchecked" and general_level in ("proved", "holds on instances") else known
+    if general_level == "proved":
+        return general
+    if general_level == "holds on instances" and known.verdict == "disagrees":
+        return dataclasses.replace(general, reason=f"not decided: {general.reason}; but {_what(known)} reads it otherwise "
+                                                   f"({known.reason})", evidence=known.evidence)
+    if general_level == "holds on instances" and known.verdict != "proved":
+        return general
+    return known

@@ -119,6 +119,8 @@ class DocumentNames:
     symbols: dict = _field(default_factory=dict)
     latex: dict = _field(default_factory=dict)
     variables: frozenset = frozenset()  # of e, \pi, \sigma: letters the document uses as its own (scan/letters.py)
+    functions: dict = _field(default_factory=dict)  # LaTeX head -> (arguments, value): a standard function the
+    # document names (the Gamma function, ...; scope.standard_functions from the knowledge tables' cues)
 
     def symbol(self, text: str) -> sympy.Symbol:
         found = self.symbols.get(text)
@@ -762,6 +764,12 @@ class _DocumentParser(_Parser):
                 if how == "function":
                     value = self.application(key)
                     return self.power_scripts(value)
+                if how == "standard":  # a function the document names (the Gamma function): its definition
+                    parameters, definition = self.names.functions[key[1]]
+                    arguments = self.arguments(key[1])
+                    if len(arguments) != len(parameters):
+                        raise self.error(token, f"{key[1]} takes {len(parameters)} argument(s)")
+                    return self.power_scripts(definition.xreplace(dict(zip(parameters, arguments))))
                 if how == "sigmoid":
                     value = self.function(r"\sigmoid", token)
                     return self.power_scripts(value)
@@ -823,6 +831,8 @@ class _DocumentParser(_Parser):
         accent, base, sub = key
         head = _format_name(key)
         bare = head in self.bare
+        if bracket == "(" and not accent and sub is None and base in self.names.functions and not bare:
+            return "standard"
         if (bracket == "(" and base in (r"\sigma", r"\sigma'") and not accent and sub is None and self.sigmoid and not bare
                 and r"\sigma" not in self.names.variables):
             if not self.group_has_separator(self.index):

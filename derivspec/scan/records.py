@@ -13,50 +13,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from derivspec.scan.verdicts import row
+from derivspec.scan.verdicts import REASON_GROUPS, evidence_level, reason_group, row  # noqa: F401 (re-exported)
 
 VERDICTS = ("proved", "disagrees", "unchecked")
 KINDS = ("chain", "number", "known", "source")
-
-# unchecked reasons, grouped for the summary (first match wins)
-REASON_GROUPS = (
-    ("file time budget", r"^not checked: the file time budget"),  # runner.BUDGET_SPENT
-    ("time limit", r"time limit"),
-    ("holds on instances", r"^holds on \d+ (?:random rational )?instances"),  # matrices: random rational instances
-    ("assumed of the distributions", r"an assumption the lecture may make|a named family: not flagged|"
-                                     r"may define them elsewhere: not flagged|not a relation between densities"),
-    ("distribution, set or limit", r"sets or events|is a set|over a set|set of minimisers|a limit is not read"),
-    ("not read", r"not read|cannot read|unreadable|empty side|cannot prepare"),
-    ("different symbols", r"different symbols"),
-    ("definition or value", r"definition|defines|gives .* a value|names the quantity|an assignment|update rule|"
-                            r"a line of an algorithm|a step of a numbered procedure"),
-    ("condition, not identity", r"a property being assumed|a range stated for"),
-    ("distribution, set or limit", r"distribution|membership|set relation|limit|mapping|independence|order of magnitude|inequation|direction"),
-    ("undefined functions", r"undefined functions|do not cancel|opaque"),
-    ("condition, not identity", r"condition|implication"),
-    ("approximation", r"approximation"),
-    ("vectors and matrices", r"matrices|vectors"),
-    ("log base", r"log is base"),
-    ("reading ambiguous", r"read otherwise|as a product|reading"),
-    ("evidence only", r"evidence, not proof|agrees at|holds at the"),
-    ("known result not comparable", r"not comparable|recognised"),
-    ("registered source", r"registered|behaviour check|source"),
-)
-
-
-def reason_group(reason: str) -> str:
-    for name, pattern in REASON_GROUPS:
-        if re.search(pattern, reason, re.IGNORECASE):
-            return name
-    return "other"
-
-
-def evidence_level(verdict: str, reason: str) -> str:
-    """proved | holds on instances | disagrees | unchecked (docs/scan.md, "Evidence levels")."""
-    if verdict == "unchecked" and reason_group(reason) == "holds on instances":
-        return "holds on instances"
-    return verdict if verdict in ("proved", "disagrees") else "unchecked"
-
 
 LEVELS = ("error", "warning", "notice")
 # an unchecked statement whose evidence shows its sides different under one reading (a log base, a
@@ -143,13 +103,24 @@ def record_from_steps(file: str, lines, text: str, steps) -> Record | None:
     known = [s for s in steps if s.kind == "known"]
     kind = "known" if known else ("number" if kinds == {"number"} else "chain")
     claim = known[0].claim if known else None
-    decided = row(steps)
+    decided = row(steps, int(lines[0]))
     if decided.verdict == "disagrees":
         first = decided.decisive
         return Record(file, lines, text, first.kind if first.kind == "known" else kind, "disagrees", decided.reason,
                       decided.evidence, first.claim or claim, steps, first.correct, decided.category)
     return Record(file, lines, text, kind, decided.verdict, decided.reason, decided.evidence, claim, steps,
                   category=decided.category)
+
+
+def steps_differ(record: Record) -> list[tuple[str, str]]:
+    """Each step of ``record`` as (``left relation right``, its evidence level) when its steps' levels differ
+    (the weakest decides the row: the text view shows which), else []."""
+    steps = [s if isinstance(s, dict) else s.to_json() for s in record.steps]
+    levels = [s.get("evidence_level") or evidence_level(s["verdict"], s["reason"]) for s in steps]
+    if len(set(levels)) < 2:
+        return []
+    return [(" ".join(f"{s['left'].strip()} {s['relation']} {s['right'].strip()}".split()), lv)
+            for s, lv in zip(steps, levels)]
 
 
 def summary(records: list[Record], formulas: int | None = None) -> dict:

@@ -38,6 +38,7 @@ from derivspec.scan.matrices import document_types
 from derivspec.scan.probability import document_families
 from derivspec.scan.extract import Statement, extract, file_suppression, load_lecture
 from derivspec.scan.records import Record, record_from_steps
+from derivspec.scan.verdicts import continued
 from derivspec.scan.steps import read_side
 from derivspec.scan.statements import (STATEMENT_SECONDS, DocumentState, check_statement, clean, document_conventions,
                                       document_equations, document_notations,
@@ -139,6 +140,7 @@ def prepare(path, name: str | None = None, known: bool = True, seconds: float | 
 def _document_passes(path, text: str, relational: list, state, known: bool, declared) -> list[str]:
     """The whole-document passes that fill ``state``; the chain predecessor of each relational statement."""
     state.algorithms = document_algorithms(text)  # lines where every equation is an assignment
+    state.names.functions = _standard_functions(text)  # "the Gamma function": \Gamma(x) is Γ, not any function
     state.names.variables = document_letters(text)  # π, e, σ(·): named constants only where the document uses them so
     state.log_base, state.conventions = document_conventions(text, state.names)
     state.notations = document_notations(text)
@@ -165,6 +167,7 @@ def _document_passes(path, text: str, relational: list, state, known: bool, decl
     state.described_functions = document_described(text)  # "let $f$ be …": a particular function, any letter
     state.types = document_types(text)  # read before any check: which names are matrices and vectors
     state.equations = document_equations(split)  # name = value, in force near where it is stated
+    state.laws = scope.declared_laws(split)  # y ~ Ber(θ), any letter: the laws the knowledge rows' facts read
     state.in_force = definitions.collect(split, clean, read_side)  # F(u) = …, L = …: in force below, at any distance
     state.order = {(s.lines, s.text): i for i, s in enumerate(relational)}
     if declared is not None:
@@ -184,16 +187,47 @@ def _document_passes(path, text: str, relational: list, state, known: bool, decl
         for name, law in samples_in(cleaned):  # X ~ Binomial(n, p): its mean and variance are known
             state.samples.append((s.lines[0], name, law))
     previous: list[str] = []
-    last_display: tuple[int, str] | None = None
-    for s in relational:
+    state.continues = []  # per relational statement: the index of the display it continues, or None
+    last_display: tuple[int, str, int] | None = None
+    for index, s in enumerate(relational):
         cleaned = clean(s)
-        prev = ""
+        prev, continues = "", None
         if s.display and _starts_with_relation(cleaned) and last_display and s.lines[0] - last_display[0] <= 6:
-            prev = last_display[1]
+            prev, continues = last_display[1], last_display[2]
         previous.append(prev)
+        state.continues.append(continues)
         if s.display:
-            last_display = (s.lines[1], _last_side(cleaned))
+            last_display = (s.lines[1], _last_side(cleaned), index)
     return previous
+
+
+def _standard_functions(text: str) -> dict:
+    """The standard functions the document names in words (scope.standard_functions over the knowledge tables);
+    none when the tables cannot be loaded."""
+    try:
+        from derivspec.scan.known import engine_on, standard_functions
+
+        return scope.standard_functions(text, standard_functions()) if engine_on() else {}
+    except Exception:
+        return {}
+
+
+def _continued_derivations(results: list, continues: list) -> None:
+    """A display that starts with a relation continues the derivation before it: its record is no stronger
+    than the weakest link of what it continues (:func:`derivspec.scan.verdicts.continued`), in reading order,
+    so a derivation over several displays carries its weakest link to its end."""
+    for i, before in enumerate(continues):
+        if before is None or results[i] is None or results[before] is None:
+            continue
+        now, then = results[i], results[before]
+        weakened = continued(now["evidence_level"], now["reason"], now["evidence"], then["evidence_level"],
+                             then["reason"], then["lines"][0])
+        if weakened is None:
+            continue
+        verdict, reason, evidence = weakened
+        record = Record.from_json(now)
+        record.verdict, record.reason, record.evidence, record.correct = verdict, reason, evidence, ""
+        results[i] = record.to_json()
 
 
 def _outcome_record(outcome) -> Record | None:
@@ -245,11 +279,22 @@ def scan_path(path, *, seconds: float | None = None, workers: int = 1, progress=
     declarations. A notebook's records carry their cell and the lines within it."""
     deadline = None if file_seconds is None else time.monotonic() + limits.scaled(file_seconds)
     text, file, statements, relational, previous, state = prepare(path, name, known, seconds, declared)
+    continues = state.continues
+    shown = None  # the statements asked for (with only_lines): the displays they continue are checked too
     if only_lines is not None:
         wanted = set(only_lines)
-        keep = [i for i, s in enumerate(relational) if any(s.lines[0] <= n <= s.lines[1] for n in wanted)]
+        asked = [i for i, s in enumerate(relational) if any(s.lines[0] <= n <= s.lines[1] for n in wanted)]
+        keep = set(asked)
+        for i in asked:
+            while continues[i] is not None and continues[i] not in keep:
+                i = continues[i]
+                keep.add(i)
+        keep = sorted(keep)
+        position = {old: new for new, old in enumerate(keep)}
+        shown = {position[i] for i in asked}
         relational = [relational[i] for i in keep]
         previous = [previous[i] for i in keep]
+        continues = [position.get(continues[i]) if continues[i] is not None else None for i in keep]
     total = len(relational)
     results: list[dict | None] = [None] * total
     if workers and workers > 0 and hasattr(os, "fork") and total > 0 and not os.environ.get("DERIVSPEC_DEBUG"):
@@ -268,7 +313,8 @@ def scan_path(path, *, seconds: float | None = None, workers: int = 1, progress=
                     results[i] = _failure_record(relational[i], error)
             if progress:
                 progress(i + 1, total)
-    records = [Record.from_json(r) for r in results if r is not None]
+    _continued_derivations(results, continues)
+    records = [Record.from_json(r) for i, r in enumerate(results) if r is not None and (shown is None or i in shown)]
     for line, delimiter, opening in state.unclosed:  # a display block never closed: said, not dropped
         if only_lines is None or line in wanted:
             records.append(Record(file, (line, line), opening, "chain", "unchecked",

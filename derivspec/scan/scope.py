@@ -279,3 +279,31 @@ def restricted_variables(text: str) -> tuple:
                 found.append((normal(groups[k] + (groups[k + 1] or "")), text.count("\n", 0, m.start()) + 1))
                 break
     return tuple(found)
+
+
+def declared_laws(split) -> list[tuple[int, str, str]]:
+    r"""(line, name, law) for every ``name \sim law`` the document states, any letter (``y \sim \mathrm{Ber}(	heta)``,
+    ``\mathbf z \sim \mathcal N(0, I)``), in reading order: the scope's laws, in force below where they are stated.
+    ``split``: the document's relational statements with their clauses (statements.relational_clauses)."""
+    laws = []
+    for statement, clauses in split:
+        for clause in clauses or ():
+            for k, relation in enumerate(clause.relations):
+                name, law = clause.sides[k].strip(), clause.sides[k + 1].strip()
+                if relation == "∼" and name and law and "(" in law:
+                    laws.append((statement.lines[0], name, law))
+    return laws
+
+
+def standard_functions(prose: str, table) -> dict:
+    """LaTeX head -> (arguments, value) for the standard functions the document names in words ("the Gamma
+    function", any letter it is written with in the table): a head the prose does not name stays the
+    document's own function. ``table``: (LaTeX spellings, cues, arguments, value) per function of the
+    knowledge tables (derivspec.scan.known.standard_functions)."""
+    named = {}
+    lowered = " ".join(prose.split()).lower()
+    for spellings, cues, arguments, value in table:
+        if any(re.search(r"(?<![a-z])" + re.escape(cue.lower()) + r"(?![a-z])", lowered) for cue in cues):
+            for spelling in spellings:
+                named.setdefault(spelling, (arguments, value))
+    return named

@@ -25,11 +25,10 @@ from derivspec.scan.clauses import split_clauses
 from derivspec.scan.reader import DocumentNames, DocumentReading, bare_names, unwrap_decorations
 from derivspec.scan import algebra, claim_readings, classify, conventions, linear_gaussian, scope
 from derivspec.scan import steps as step_checks
-from derivspec.scan.records import evidence_level
 from derivspec.scan.matrices import may_be_matrices, readable
 from derivspec.scan.density import check_density
 from derivspec.scan.extract import Statement
-from derivspec.scan.steps import Context, Side, StepResult, check_step, read_side
+from derivspec.scan.steps import Context, Side, StepResult, check_step, read_side, settle_definition
 
 STATEMENT_SECONDS = 8.0
 NEARBY_LINES = 6  # a definition stated this many lines before or after a statement is near it (where m_i = …)
@@ -130,6 +129,8 @@ class DocumentState:
 
     file: str
     names: DocumentNames = field(default_factory=DocumentNames)
+    continues: list = field(default_factory=list)  # per relational statement: the display it continues (runner)
+    laws: list = field(default_factory=list)  # (line, name, law) for every "name \\sim law" (scope.declared_laws)
     log_base: int | None = None
     conventions: list = field(default_factory=list)
     recogniser: object | None = None  # derivspec.scan.known.Recogniser
@@ -340,8 +341,8 @@ def _check_read_steps(statement: Statement, text: str, clauses, state: DocumentS
             return _check_typed(statement, text, clauses, state)
         outcome = _check_untyped(statement, text, clauses, state, previous)
         if any(_in_matrix_algebra(side, typed) for side in sides):
-            return _as_one_by_one(outcome, typed)
-        return outcome
+            outcome = _as_one_by_one(outcome, typed)
+        return _typed_where_read(outcome, clauses, statement, state)
     outcome = _check_untyped(statement, text, clauses, state, previous)
     if not any(step.verdict in ("proved", "disagrees") for step in outcome.steps):
         return outcome
@@ -480,6 +481,7 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
                                                 if line <= statement.lines[0]),
                           in_force=_in_force(statement, state, relational.index(clause)),
                           upper_indices=state.upper_indices, described_functions=state.described_functions,
+                          laws=tuple(law for law in state.laws if law[0] <= statement.lines[0]),
                           shapes=tuple((name, shape) for name, shape, line in state.shapes if line <= statement.lines[0]),
                           restricted=frozenset(name for name, line in state.restricted if line <= statement.lines[0]))
         written = list(sides_text)
@@ -498,10 +500,9 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
                 results.append(result)
                 continue
             if state.recogniser is not None and relation in ("=", "≈", "∝", "≤", "≥") and result.verdict != "disagrees":
-                known = state.recogniser.check(left, relation, right, context, sides, k)
-                if known is not None and not (known.verdict == "unchecked" and evidence_level(
-                        result.verdict, result.reason) in ("proved", "holds on instances")):
-                    result = known  # a step proved (or holding) on its own stays so when the claim cannot compare
+                from derivspec.scan.known import with_general
+
+                result = with_general(result, state.recogniser.check(left, relation, right, context, sides, k))
             if relation == "=" and result.label and k == 0:
                 normalised = check_density(left, right, context)
                 if normalised is not None:
@@ -519,7 +520,10 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
                     "different symbols" in result.reason or "which the claim does not have" in result.reason):
                 again = _with_document_equations(result, left, relation, right, context, statement, state, k == 0)
                 result = again if again.verdict == "proved" else result  # a proof with them; never a flag from them alone
-            results.append(result)
+            settled = settle_definition(result, left, context)
+            if settled is not result and not settled.evidence:  # no new name after all: the claim it makes, judged
+                settled = _with_indexed_definitions(settled, left, relation, right, context)  # with the definitions above
+            results.append(settled)
         # assignments and conditions for the clauses that follow
         if len(clause.relations) == 1 and len(sides) == 2 and sides[0].readable and sides[1].readable:
             lhs, rhs = sides[0].primary.expr, sides[1].primary
@@ -591,47 +595,67 @@ def _check_typed(statement: Statement, text: str, clauses, state: DocumentState)
     """A statement about the document's vectors and matrices: each equation compared on exact
     random instances (:mod:`derivspec.scan.matrices`), never read as scalars. A counterexample is
     a flag unless the document states an assumption the instances do not model."""
-    from derivspec.scan import least_squares
-    from derivspec.scan.matrices import compare_on_instances, lone_name
-
     results: list[StepResult] = []
     condition_prose = classify.condition_prose(statement.before)
     for clause in clauses:
         implication = bool(clause.before) or clause.after in ("⇒", "⇔", "⇐")  # prose or an implication around it
         for k, relation in enumerate(clause.relations):
             left, right = clause.sides[k], clause.sides[k + 1]
-            if not left.strip() or not right.strip():
-                continue
-            if relation == "=" and (condition_prose or implication or "0" in (left.strip(), right.strip())
-                                    or _one_unknown_equals_a_number(left, right, state.types)):
-                results.append(StepResult(relation, left, right, "unchecked", "chain",
-                                          "vectors and matrices: an equation being solved or a condition (set to zero, "
-                                          "'hence', 'if'), not an identity"))
-                continue
-            if relation != "=":
-                results.append(StepResult(relation, left, right, "unchecked", "chain",
-                                          f"vectors and matrices: a '{relation}' between them is not compared"))
-                continue
-            estimate = least_squares.check_texts(left, relation, right, f"{statement.before} {statement.after}")
-            if estimate is not None:  # (X^T X)^{-1} X^T y: the normal equations (scan/least_squares.py)
-                results.append(estimate)
-                continue
-            if lone_name(left, state.types) or lone_name(right, state.types):
-                results.append(StepResult(relation, left, right, "unchecked", "chain",
-                                          "vectors and matrices: one side is a single name -- a definition, a value or an "
-                                          "update, not an identity"))
-                continue
-            found = compare_on_instances(left, right, state.types)
-            if found.verdict == "disagrees" and state.types.assumptions:
-                results.append(StepResult(relation, left, right, "unchecked", "chain",
-                                          f"vectors and matrices: differ for general matrices, but the document assumes "
-                                          f"{', '.join(state.types.assumptions)}, which the instances do not model",
-                                          found.evidence))
-            elif found.verdict == "disagrees":
-                results.append(StepResult(relation, left, right, "disagrees", "chain", found.reason, found.evidence))
-            else:
-                results.append(StepResult(relation, left, right, "unchecked", "chain", found.reason))
+            if left.strip() and right.strip():
+                results.append(_typed_step(left, relation, right, statement, state, condition_prose or implication))
     return Outcome(statement, text, results)
+
+
+def _typed_where_read(outcome: Outcome, clauses, statement: Statement, state: DocumentState) -> Outcome:
+    """A statement about the document's vectors and matrices of which some sides are not read as matrices:
+    each relation whose two sides are read is judged as :func:`_check_typed` judges it (a step is judged the
+    same in a chain as alone), the others as read with scalars."""
+    condition_prose = classify.condition_prose(statement.before)
+    typed = {}
+    for clause in clauses:
+        implication = bool(clause.before) or clause.after in ("⇒", "⇔", "⇐")
+        for k, relation in enumerate(clause.relations):
+            left, right = clause.sides[k], clause.sides[k + 1]
+            if left.strip() and right.strip() and readable(left, state.types) and readable(right, state.types):
+                typed[(left, relation, right)] = (condition_prose or implication)
+    if not typed:
+        return outcome
+    steps = [_typed_step(s.left, s.relation, s.right, statement, state, typed[(s.left, s.relation, s.right)])
+             if (s.left, s.relation, s.right) in typed and not s.on_matrices and s.kind != "known" else s
+             for s in outcome.steps]
+    return Outcome(outcome.statement, outcome.text, steps, outcome.note)
+
+
+def _typed_step(left: str, relation: str, right: str, statement: Statement, state: DocumentState,
+                conditional: bool) -> StepResult:
+    """One relation between sides the matrix reader reads, compared on random rational instances
+    (:mod:`derivspec.scan.matrices`); ``conditional``: prose or an implication around it."""
+    from derivspec.scan import least_squares
+    from derivspec.scan.matrices import compare_on_instances, lone_name
+
+    if relation == "=" and (conditional or "0" in (left.strip(), right.strip())
+                            or _one_unknown_equals_a_number(left, right, state.types)):
+        return StepResult(relation, left, right, "unchecked", "chain",
+                          "vectors and matrices: an equation being solved or a condition (set to zero, "
+                          "'hence', 'if'), not an identity")
+    if relation != "=":
+        return StepResult(relation, left, right, "unchecked", "chain",
+                          f"vectors and matrices: a '{relation}' between them is not compared")
+    estimate = least_squares.check_texts(left, relation, right, f"{statement.before} {statement.after}")
+    if estimate is not None:  # (X^T X)^{-1} X^T y: the normal equations (scan/least_squares.py)
+        return estimate
+    if lone_name(left, state.types) or lone_name(right, state.types):
+        return StepResult(relation, left, right, "unchecked", "chain",
+                          "vectors and matrices: one side is a single name -- a definition, a value or an "
+                          "update, not an identity")
+    found = compare_on_instances(left, right, state.types)
+    if found.verdict == "disagrees" and state.types.assumptions:
+        return StepResult(relation, left, right, "unchecked", "chain",
+                          f"vectors and matrices: differ for general matrices, but the document assumes "
+                          f"{', '.join(state.types.assumptions)}, which the instances do not model", found.evidence)
+    if found.verdict == "disagrees":
+        return StepResult(relation, left, right, "disagrees", "chain", found.reason, found.evidence)
+    return StepResult(relation, left, right, "unchecked", "chain", found.reason)
 
 
 def _in_matrix_algebra(side: str, names: set[str]) -> bool:

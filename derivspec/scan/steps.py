@@ -45,6 +45,7 @@ from derivspec.core.errors import FormulaError
 from derivspec.scan.reader import DocumentNames, DocumentReading, read_document
 from derivspec.scan import (algebra, classify, events, finite_sums, functions, information, instances, leibniz, optimum,
                             parameter_derivatives, probability, gaussian_log_density)
+from derivspec.scan.verdicts import DEFINING, evidence_level
 
 CHECKED_RELATIONS = ("=", "≈", "≤", "≥", "<", ">", "∝")
 DIMENSION_NAMES = frozenset({"d", "D", "n", "N", "k", "K", "m", "M", "p", "C", "H", "W", "L"})
@@ -71,7 +72,8 @@ class StepResult:
     def to_json(self) -> dict:
         data = {"relation": self.relation, "left": self.left, "right": self.right, "kind": self.kind,
                 "verdict": self.verdict, "reason": self.reason, "evidence": self.evidence,
-                "class": self.category or classify.judged_class(self.relation, self.kind)}
+                "class": self.category or classify.judged_class(self.relation, self.kind),
+                "evidence_level": evidence_level(self.verdict, self.reason)}
         if self.claim:
             data["claim"] = self.claim
         if self.correct:
@@ -138,6 +140,7 @@ class Context:
     in_force: object = None  # definitions.InForce: the document's definitions in force at this clause
     upper_indices: frozenset = frozenset()  # names written with upper indices (scope.upper_index_names)
     described_functions: frozenset = frozenset()  # names the prose describes, any letter (functions.document_described)
+    laws: tuple = ()  # (line, name, law) for every "X \sim Law(...)" above the statement (the knowledge rows' facts)
 
 
 _TRUNCATED = re.compile(r"^\s*(-?\s*\d+\.\d+)\s*(?:\\ldots|\\dots|\\cdots|\.\.\.)\s*$")
@@ -344,10 +347,16 @@ def check_step(left: Side, relation: str, right: Side, context: Context, first: 
     if found.verdict == "unchecked" and judged is not None:  # the other checks decided nothing: say what the instances say
         # a first equation the instances leave to the lecture (a density named by another, a name defined elsewhere)
         # reads as its definition; an inequality, or a difference under every law or every function, never does
+        # reads as its definition; an inequality, a difference under every law or every function, an assumption
+        # with an instance against it (a restricted sum, independence), never does (settle_definition)
         assumed = "not flagged" in judged.reason and relation == "=" and not any(
-            notice in judged.reason for notice in ("differs under every law", "table of the undefined"))
+            notice in judged.reason for notice in ("differs under every law", "table of the undefined",
+                                                   "an assumption the lecture may make"))
         found = StepResult(relation, left.text, right.text, "unchecked", "chain", judged.reason, judged.evidence,
-                           category="definition" if assumed else "identity", label=assumed and first)
+                           category="identity")
+        if assumed and first and defines_new_name(left, relation, context):
+            found = StepResult(relation, left.text, right.text, "unchecked", "chain",
+                               classify.definition(left.text, False).why, category="definition", label=True)
     if not found.category:
         found.category = classify.judged_class(relation, found.kind)
     macros = sorted({f[len("macro:"):] for side in (left, right) if side.readable
@@ -372,6 +381,44 @@ def check_step(left: Side, relation: str, right: Side, context: Context, first: 
     return found
 
 
+def defines_new_name(left: Side, relation: str, context: Context) -> bool:
+    """The step may define its left side: a defining relation (=, :=, ≡) whose left side is a name (a lone
+    symbol, a power of one, or a head applied to arguments) that no definition above gives a meaning and
+    that is no standard quantity (a variance, a KL divergence, an entropy: those are claims)."""
+    if relation not in DEFINING or not is_label(left):
+        return False
+    if standard_quantity(left, context):
+        return False
+    named = left.primary.expr
+    from derivspec.scan.knowledge import OPERATOR_HEADS, head_of
+
+    if head_of(named) in OPERATOR_HEADS:  # H(X, Y), Var(W), KL(p ‖ q): a standard quantity, a claim
+        return False
+    if isinstance(named, sympy.Pow):
+        named = named.base
+    head, arguments = (named.name, None) if isinstance(named, sympy.Symbol) else (named.func.__name__, named.args)
+    if context.in_force is None or context.in_force.latest(head, context, arguments) is None:
+        return True
+    from derivspec.scan.definitions import announces_a_new_definition
+
+    return announces_a_new_definition(context.lead_in)  # "now let f(x) = x^3": defined anew
+
+
+def settle_definition(step: StepResult, left: Side, context: Context) -> StepResult:
+    """What may be a definition, decided once (DESIGN.md, "Scan": classification by meaning): a step stays
+    classed ``definition`` only when its left side is a new name (:func:`defines_new_name`) and no instance
+    stands against it; otherwise it is the claim it makes (an identity, an inequality), unchecked with its
+    reason and evidence, and it counts in its row."""
+    if step.category != "definition":
+        return step
+    if not step.evidence and defines_new_name(left, step.relation, context):
+        return step
+    reason = step.reason if step.evidence else (f"not a definition ({left.text.strip()} is no new name: an expression, "
+                                                f"a standard quantity or a name defined above), not checked: {step.reason}")
+    return dataclasses.replace(step, category=classify.judged_class(step.relation, step.kind), label=False,
+                               reason=reason)
+
+
 def _check_step(left: Side, relation: str, right: Side, context: Context, first: bool) -> StepResult:
     def result(verdict, kind, reason, evidence="", **extra):
         return StepResult(relation, left.text, right.text, verdict, kind, reason, evidence, **extra)
@@ -384,7 +431,7 @@ def _check_step(left: Side, relation: str, right: Side, context: Context, first:
         # statement's checked steps from counting
         return unjudged(classify.relation_class(relation) or classify.Classification(
             "distribution or set", f"the relation '{relation}' is not checked"),
-            label=relation in (":=", "=:", "≡", "∼", "∈", "∉", "⊂", "⊥", "≠", "→"))
+            label=relation in (":=", "=:", "≡", "∼", "∈", "∉", "⊂", "⊥", "→"))
     if relation == "=":  # probabilities of events: decided on the atoms (events.py), else as before
         around = " ".join((context.prose, context.statement, context.conditional))
         on_atoms = events.judge(left.text, right.text, around, context.seconds, context.event_relations)
@@ -809,6 +856,15 @@ def compare(lr: DocumentReading, rr: DocumentReading, context: Context, prove: b
         comparison.detail = f"the sides differ by terms in {atoms.describe(used) or 'undefined functions'} that do not cancel"
         comparison.difference = _rearrangement(a, b, atom_symbols, atoms.table)
         return comparison
+    scalars = not ({"matrix", "vector"} & (lr.flags | rr.flags))  # non-commuting names have no such certificate
+    if prove and inequality and scalars and not ((a - b).free_symbols & atom_symbols):  # a polynomial inequality
+        larger_minus_smaller = b - a if inequality in ("≤", "<") else a - b
+        why = algebra.nonnegative_certificate(larger_minus_smaller, strict=inequality in ("<", ">"),
+                                              seconds=min(2.0, context.seconds))
+        if why is not None:
+            comparison.status = "proved"
+            comparison.detail = why
+            return comparison
     if outcome.differing:
         comparison.status = "differs"
         return comparison
@@ -1357,6 +1413,8 @@ def _inequality_verdict(left, relation, right, context, primary: Comparison, fir
     points = primary.points
     violated = points.above if relation in ("≤", "<") else points.below
     if primary.status == "proved":
+        if primary.detail.startswith("the difference of the sides is"):
+            return result("proved", f"proved: {primary.detail}, so {relation} holds")
         return result("proved", f"the sides are equal ({primary.detail}), so {relation} holds")
     if not violated:
         return result("unchecked", f"holds at the {points.evaluated} exact points (evidence, not proof)")

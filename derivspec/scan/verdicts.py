@@ -1,20 +1,25 @@
 """The verdict rules of ``scan``, written once.
 
 A statement's steps are classified (:mod:`derivspec.scan.classify`) and judged
-(:mod:`derivspec.scan.steps`); this module turns them into the row a user reads:
+(:mod:`derivspec.scan.steps`); this module turns them into the row a user reads.
+
+**The order of strength** (DESIGN.md, "Scan", verdict rules), weakest first: a flagged step
+(``disagrees``), an ``unchecked`` step, a step that ``holds on instances`` (an evidence level, not a
+fourth verdict), a ``proved`` step. A row's ``verdict`` and ``evidence_level`` are those of its weakest
+step -- in every aggregation: the relations of one statement, a derivation continued over several
+displays (:func:`continued`), a step judged again by a known result, and every view of the rows (text,
+JSON, HTML, SARIF, GitHub), which all read the record.
 
 - **flag** (``disagrees``): some judged step has a counterexample. The step rules only return
-  ``disagrees`` with a counterexample confirmed at two precisions under every admissible reading
-  (types, log bases, a bracket as application or product, π/e/σ as constants or the document's own
-  letters, with and without the definitions in force); a scalar reading of vectors and matrices
-  never flags (:data:`derivspec.scan.steps.SCALAR_READING_DIFFERS`).
-- **proved**: every judged step proved, and the row's main relation among them. A row is as
-  strong as its weakest step: an unchecked step leaves it unchecked ("k of n steps proved").
+  ``disagrees`` with a counterexample confirmed at two precisions under every admissible reading.
+- **proved**: every step that asserts something is proved.
 - **arithmetic only**: a row whose first relation gives a quantity a value or names a quantity it
-  does not define (``KL(p‖q) = 0.5 − 0.8 = −0.3``) and whose later steps are proved is unchecked:
-  the arithmetic holds, the statement about the quantity is not checked.
-- Definitions (a fresh name on the left) do not weaken a row: ``f := (a+b)^2 = a^2 + 2ab + b^2`` is
-  a proved derivation of a defined quantity.
+  does not define (``KL(p‖q) = 0.5 − 0.8 = −0.3``) and whose later steps are proved is unchecked.
+- **Neutral steps** (:func:`neutral`): a definition of a new name (``L := \\sum_x q(x) = 1`` is proved
+  "given the definition of L"), a declaration of context (``x \\sim N(0, 1)``, ``i \\in S``) or a
+  stated condition (``0 < p < 1``) asserts nothing a row could be weaker for. Which steps may be a
+  definition is decided once, by :func:`derivspec.scan.steps.settle_definition`: a left side that is a
+  name not defined above, and no instance against the step.
 """
 
 from __future__ import annotations
@@ -23,6 +28,69 @@ import re
 from dataclasses import dataclass
 
 from derivspec.scan.classify import judged_class
+
+
+# unchecked reasons, grouped for the summary (first match wins)
+REASON_GROUPS = (
+    ("file time budget", r"^not checked: the file time budget"),  # runner.BUDGET_SPENT
+    ("time limit", r"time limit"),
+    ("holds on instances", r"^holds on \d+ (?:random rational )?instances"),  # matrices: random rational instances
+    ("assumed of the distributions", r"an assumption the lecture may make|a named family: not flagged|"
+                                     r"may define them elsewhere: not flagged|not a relation between densities"),
+    ("distribution, set or limit", r"sets or events|is a set|over a set|set of minimisers|a limit is not read"),
+    ("not read", r"not read|cannot read|unreadable|empty side|cannot prepare"),
+    ("different symbols", r"different symbols"),
+    ("definition or value", r"definition|defines|gives .* a value|names the quantity|an assignment|update rule|"
+                            r"a line of an algorithm|a step of a numbered procedure"),
+    ("condition, not identity", r"a property being assumed|a range stated for"),
+    ("distribution, set or limit", r"distribution|membership|set relation|limit|mapping|independence|order of magnitude|inequation|direction"),
+    ("undefined functions", r"undefined functions|do not cancel|opaque"),
+    ("condition, not identity", r"condition|implication"),
+    ("approximation", r"approximation"),
+    ("vectors and matrices", r"matrices|vectors"),
+    ("log base", r"log is base"),
+    ("reading ambiguous", r"read otherwise|as a product|reading"),
+    ("evidence only", r"evidence, not proof|agrees at|holds at the"),
+    ("known result not comparable", r"not comparable|recognised"),
+    ("registered source", r"registered|behaviour check|source"),
+)
+
+
+def reason_group(reason: str) -> str:
+    for name, pattern in REASON_GROUPS:
+        if re.search(pattern, reason, re.IGNORECASE):
+            return name
+    return "other"
+
+
+def evidence_level(verdict: str, reason: str) -> str:
+    """proved | holds on instances | disagrees | unchecked (docs/scan.md, "Evidence levels")."""
+    if verdict == "unchecked" and reason_group(reason) == "holds on instances":
+        return "holds on instances"
+    return verdict if verdict in ("proved", "disagrees") else "unchecked"
+
+
+STRENGTH = ("disagrees", "unchecked", "holds on instances", "proved")
+"""The evidence levels, weakest first: a row is as strong as its weakest step."""
+NEUTRAL_CLASSES = ("definition", "distribution or set", "condition")
+DEFINING = ("=", ":=", "=:", "≡")
+
+
+def level(step) -> str:
+    """A step's evidence level (a StepResult, or a step of a record's JSON)."""
+    verdict, reason = (step["verdict"], step["reason"]) if isinstance(step, dict) else (step.verdict, step.reason)
+    return evidence_level(verdict, reason)
+
+
+def weaker(a: str, b: str) -> str:
+    """The weaker of two evidence levels."""
+    return a if STRENGTH.index(a) <= STRENGTH.index(b) else b
+
+
+def neutral(step) -> bool:
+    """A step that asserts nothing a row could be weaker for: a definition of a new name, a declaration of
+    context or a stated condition -- never a step with an instance against it (its ``evidence``)."""
+    return bool(step.label) and step.category in NEUTRAL_CLASSES and not step.evidence
 
 
 @dataclass(frozen=True)
@@ -55,29 +123,50 @@ def _class(step) -> str:
     return step.category or judged_class(step.relation, step.kind)
 
 
-def row(steps: list) -> Row:
-    """The row of ``steps`` (StepResults, in order)."""
+def row(steps: list, line: int | None = None) -> Row:
+    """The row of ``steps`` (StepResults, in order; ``line``: where the statement starts): its weakest step."""
     wrong = [s for s in steps if s.verdict == "disagrees"]
     if wrong:
         first = wrong[0]
         where = f"{first.left.strip()} {first.relation} {first.right.strip()}"
         reason = first.reason if len(steps) == 1 else f"{first.reason} [{_clip(where)}]"
         return Row("disagrees", reason, first.evidence, first, _class(first))
-    proved = [s for s in steps if s.verdict == "proved"]
-    open_steps = [s for s in steps if s.verdict == "unchecked" and not s.label]
-    if proved and not open_steps:
+    counted = [s for s in steps if not neutral(s)]
+    if not counted:  # only definitions, declarations and conditions: nothing asserted
+        return Row("unchecked", steps[0].reason, steps[0].evidence, steps[0], _class(steps[0]))
+    weakest = min(counted, key=lambda s: STRENGTH.index(level(s)))  # the first of the weakest, in order
+    proved = [s for s in counted if level(s) == "proved"]
+    if level(weakest) == "proved":
         main = steps[0]
         if _names_a_quantity(main):
             return Row("unchecked", f"arithmetic only: {len(proved)} later step(s) proved, but the first relation "
                                     f"({_clip(main.left.strip())} = …) is not checked: {main.reason}", "", main,
                        _class(main))
-        reasons = "; ".join(dict.fromkeys(s.reason for s in proved))
-        return Row("proved", _clip(reasons, 300), "", proved[0], _class(proved[0]))
-    if open_steps:
-        first = open_steps[0]
-        reason = first.reason + (f" ({len(proved)} of {len(steps)} steps proved)" if proved else "")
-        return Row("unchecked", reason, first.evidence, first, _class(first))
-    return Row("unchecked", steps[0].reason, steps[0].evidence, steps[0], _class(steps[0]))
+        reasons = _clip("; ".join(dict.fromkeys(s.reason for s in proved)), 300)
+        given = [s.left.strip() for s in steps if neutral(s) and s.category == "definition" and s.relation in DEFINING]
+        if given:
+            where = f" on line {line}" if line is not None else ""
+            reasons += f" (given the definition of {', '.join(dict.fromkeys(given))}{where})"
+        return Row("proved", reasons, "", proved[0], _class(proved[0]))
+    reason = weakest.reason + (f" ({len(proved)} of {len(counted)} steps proved)" if proved else "")
+    return Row("unchecked", reason, weakest.evidence, weakest, _class(weakest))
+
+
+def continued(record_level: str, reason: str, evidence: str, before_level: str, before_reason: str,
+              before_line: int):
+    """A display that starts with a relation continues the derivation of the display before it (whose row
+    starts at ``before_line``): it is no stronger than that row. Returns (verdict, reason, evidence) for a
+    row that must be weakened, else None. A flag before it is that display's, not repeated here: the
+    continuation is then unchecked."""
+    if STRENGTH.index(before_level) >= STRENGTH.index(record_level):
+        return None
+    alone = f"this display alone: {record_level}, {reason}"
+    if before_level == "disagrees":
+        return "unchecked", f"continues the derivation flagged at line {before_line} ({alone})", evidence
+    if before_level == "unchecked":
+        return "unchecked", (f"continues the derivation at line {before_line}, where a step is not checked: "
+                             f"{before_reason} ({alone})"), evidence
+    return "unchecked", f"{before_reason} [continues the derivation at line {before_line}; {alone}]", evidence
 
 
 def _clip(text: str, limit: int = 160) -> str:

@@ -1,0 +1,159 @@
+"""``derivspec conform``: test the user's implementation against a claim (or a sampler against a law).
+
+    derivspec conform CLAIM MODULE:FUNCTION [--args PARAM=EXPR ...] [--convention KEY=VALUE ...]
+                      [--wrt SYMBOL ...] [--seed N] [--max-examples N] [--device cpu|cuda] [--json]
+    derivspec conform --law LAW MODULE:FUNCTION [--args PARAM=EXPR ...] [--false-fail P] [--seed N] [--json]
+
+MODULE is a module importable from the current folder (``student.losses``) or a path to a ``.py``
+file. Exit codes: 0 conforms; 1 does not (the slip named, a shrunk counterexample shown); 2 bad
+input (an unknown claim or law, a module that does not import, a missing function, an expression
+naming no symbol of the claim, an unknown convention); 3 inconclusive (too few valid inputs).
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+from derivspec.core.errors import EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_OK
+
+
+def add_parser(commands) -> None:
+    """The ``conform`` subcommand's arguments (called from :func:`derivspec.app.cli.build_parser`)."""
+    conform = commands.add_parser(
+        "conform", help="test your implementation of a claim (or your sampler of a law): the slip named, a minimal "
+                        "counterexample shown")
+    conform.add_argument("targets", nargs="*", metavar="CLAIM MODULE:FUNCTION",
+                         help="a claim id and your function (MODULE importable from here, or a path to a .py file); "
+                              "with --law only MODULE:FUNCTION")
+    conform.add_argument("--law", default=None, metavar="LAW", help="check a sampler against this law instead of a "
+                                                                    "function against a claim (`--law list` lists them)")
+    conform.add_argument("--args", nargs="+", action="extend", default=[], metavar="PARAM=EXPR",
+                         help="your parameter as an expression in the claim's symbols, e.g. lv1='2*log(sigma1)' or "
+                              "logits='[h1, h2, h3]' (one or more words)")
+    conform.add_argument("--convention", nargs="+", action="extend", default=[], metavar="KEY=VALUE",
+                         help="reduction=none|mean|sum (over a batch axis), log_base=e|2|10")
+    conform.add_argument("--wrt", nargs="+", action="extend", default=[], metavar="SYMBOL",
+                         help="your function is the derivative of the target by these claim variables")
+    conform.add_argument("--seed", type=int, default=0)
+    conform.add_argument("--max-examples", type=int, default=None, metavar="N", help="inputs to draw (default 100)")
+    conform.add_argument("--false-fail", type=float, default=None, metavar="P",
+                         help="with --law: the probability that a right sampler fails (default 1e-6)")
+    conform.add_argument("--device", default=None, choices=("cpu", "cuda", "auto"),
+                         help="hand a torch function its tensors here (default: CPU, CUDA when its tensors are there)")
+    conform.add_argument("--json", action="store_true")
+
+
+def load_function(text: str):
+    """``MODULE:FUNCTION`` -> the function; a one-line ConformanceUsageError when it cannot be had."""
+    from derivspec.testing.errors import ConformanceUsageError
+
+    module_name, sep, attribute = text.rpartition(":")
+    if not sep or not module_name or not attribute:
+        raise ConformanceUsageError(f"expected MODULE:FUNCTION, got {text!r}")
+    path = Path(module_name)
+    try:
+        if module_name.endswith(".py") or os.sep in module_name or "/" in module_name:
+            if not path.is_file():
+                raise ConformanceUsageError(f"no file {module_name}")
+            name = "derivspec_user_" + path.stem.replace("-", "_")
+            spec = importlib.util.spec_from_file_location(name, path)
+            module = importlib.util.module_from_spec(spec)
+            sys.path.insert(0, str(path.resolve().parent))
+            sys.modules[name] = module
+            spec.loader.exec_module(module)
+        else:
+            if os.getcwd() not in sys.path:
+                sys.path.insert(0, os.getcwd())
+            module = importlib.import_module(module_name)
+    except ConformanceUsageError:
+        raise
+    except SystemExit as error:
+        raise ConformanceUsageError(f"module {module_name} does not import: it called exit({error.code})") from None
+    except BaseException as error:  # the user's module: any failure to import is bad input
+        if isinstance(error, KeyboardInterrupt):
+            raise
+        message = " ".join(str(error).split())
+        raise ConformanceUsageError(f"module {module_name} does not import: {type(error).__name__}: {message}") from None
+    function = module
+    for part in attribute.split("."):
+        if not hasattr(function, part):
+            names = [n for n in dir(function) if not n.startswith("_")]
+            close = difflib.get_close_matches(part, names, n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise ConformanceUsageError(f"{module_name} has no function {attribute!r}{hint}")
+        function = getattr(function, part)
+    if not callable(function):
+        raise ConformanceUsageError(f"{module_name}:{attribute} is not a function")
+    return function
+
+
+def run_conform(args) -> int:
+    from derivspec.app.output import print_json
+    from derivspec.core.metadata import run_metadata
+    from derivspec.testing.arguments import parse_words
+    from derivspec.testing.errors import ConformanceInconclusive, ConformanceUsageError, NonConformance
+
+    if args.law == "list":
+        from derivspec.testing.laws import LAWS
+
+        rows = [{"law": name, "params": list(law.params), "claims": list(law.claims), "title": law.title}
+                for name, law in LAWS.items()]
+        if args.json:
+            print_json({"meta": run_metadata(), "laws": rows})
+        else:
+            for row in rows:
+                print(f"{row['law']}: {row['title']} (parameters {', '.join(row['params'])}; claims "
+                      f"{', '.join(row['claims'])})")
+        return EXIT_OK
+    expected = 1 if args.law else 2
+    if len(args.targets) != expected:
+        what = "MODULE:FUNCTION" if args.law else "CLAIM MODULE:FUNCTION"
+        raise ConformanceUsageError(f"conform expects {what}, got {' '.join(args.targets)!r}")
+    if args.max_examples is not None and args.max_examples < 20:
+        raise ConformanceUsageError(f"--max-examples must be at least 20, got {args.max_examples}")
+    from derivspec.core.catalogue import use_module_index
+
+    use_module_index()  # import the claim's own module, not every family
+    mapping = parse_words(args.args, "--args")
+    conventions = parse_words(args.convention, "--convention")
+    function = load_function(args.targets[-1])
+    meta = run_metadata(args.seed, args.device)
+    try:
+        if args.law:
+            from derivspec.testing.distribution import conforms_in_distribution
+
+            if conventions or args.wrt:
+                raise ConformanceUsageError("--convention and --wrt apply to functions, not to samplers (--law)")
+            options = {} if args.false_fail is None else {"false_fail": args.false_fail}
+            report = conforms_in_distribution(args.law, function, args=mapping or None, seed=args.seed, **options)
+        else:
+            from derivspec.testing.conforms import conforms
+
+            if args.false_fail is not None:
+                raise ConformanceUsageError("--false-fail applies to samplers (--law)")
+            report = conforms(args.targets[0], function, args=mapping or None, conventions=conventions or None,
+                              wrt=args.wrt or None, seed=args.seed, max_examples=args.max_examples,
+                              device=args.device)
+    except NonConformance as failure:
+        if args.json:
+            print_json({**failure.to_json(), "meta": meta})
+        else:
+            print(str(failure))
+        return EXIT_FAILED
+    except ConformanceInconclusive as inconclusive:
+        if args.json:
+            print_json({"claim": args.law or args.targets[0], "conforms": None, "inconclusive": True,
+                        "reason": str(inconclusive), "meta": meta})
+        else:
+            print(f"inconclusive: {inconclusive}")
+        return EXIT_INCONCLUSIVE
+    if args.json:
+        print_json({**report.to_json(), "meta": meta})
+    else:
+        print(str(report))
+    return EXIT_OK

@@ -1,0 +1,650 @@
+r"""``conforms``: does the user's function implement a claim's derived target?
+
+Hypothesis draws inputs from the claim's symbol domains (:mod:`derivspec.testing.strategies`), the
+function is called with them (:mod:`derivspec.testing.calling`: plain Python, NumPy or torch,
+batched when it accepts arrays) and its output is compared with the target evaluated at 50 digits
+(:mod:`derivspec.testing.evaluation`). The error allowed at an input is
+
+    tolerance = ROUNDING_SLACK · u · E(x) + tiny,
+
+with ``u`` the unit roundoff of the output's floating type (2⁻⁵³ for float64, 2⁻²⁴ for float32),
+``E(x)`` the first-order running error bound of the target's expression at ``x`` (Higham 2002,
+§3.3), counting the rounding of the inputs the function was handed (through the ``args`` mapping:
+the rounding of a user input moves the claim's point by J⁺δu, J the mapping's Jacobian), and
+``tiny`` the type's smallest normal number (an underflow to 0 is not an error). A right float32
+torch function passes; a wrong formula differs by far more than that somewhere.
+
+Two phases: first the typical region only -- a mismatch there is a wrong formula (or a raise, or a
+non-finite output); then the whole domain with its edges -- a function right on typical inputs that
+returns a non-finite or inaccurate value at an edge is *numerically unstable* there, unless its
+output is a registered wrong variant's. A failure names the slip: the registered wrong variant, the
+target under other conventions (``reduction``, ``log_base``), or a wrong variant under other
+conventions that the function matches at the counterexample and at PROBES typical inputs.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from itertools import product
+from typing import Callable, Mapping
+
+import mpmath
+import numpy as np
+import sympy
+
+from derivspec.core import registry
+from derivspec.core.claims import Claim
+from derivspec.core.errors import UnknownClaimError
+from derivspec.testing import calling
+from derivspec.testing.arguments import (CONVENTIONS, DEFAULT_CONVENTIONS, LOG_BASES, Argument, arguments_of,
+                                         conventions_of, wrt_of)
+from derivspec.testing.errors import ConformanceInconclusive, ConformanceUsageError, NonConformance
+from derivspec.testing.evaluation import CONFIRM_DIGITS, DIGITS, Compiled, Undefined, to_mpf
+from derivspec.testing.report import ConformanceReport
+from derivspec.testing.strategies import typical_value
+
+ROUNDING_SLACK = 128  # a user's algebraically equal form may round up to this many times worse than the target's
+DEFAULT_EXAMPLES = 100  # inputs per check: half on the typical region, half on the whole domain
+MIN_VALID = 10  # fewer valid inputs than this: inconclusive (exit 3)
+PROBES = 6  # typical inputs (beside the counterexample) a slip must also match at
+STEP = mpmath.mpf(10) ** -20  # relative step of the central differences of the args mapping (50 digits)
+
+
+# --- the specification: claim, arguments, conventions, expected outputs ----------------------
+
+@dataclass
+class Specification:
+    """What the function is checked against: the claim, how its parameters map to the claim's
+    variables, the declared conventions, the symbols differentiated by and the expected outputs."""
+
+    claim: Claim
+    arguments: list[Argument]
+    conventions: dict
+    wrt: tuple[str, ...]
+    targets: list[Compiled]
+    compiled_arguments: list[list[Compiled]] = field(default_factory=list)
+    identity: bool = True  # every argument a bare variable, each variable once
+    working: str = "float64"  # the floating type the function computes in (found when it is first called)
+    symbols: list = field(default_factory=list)  # (name, SymPy symbol) of every variable, built once
+    continuous: list = field(default_factory=list)  # the continuous variables (Var)
+    passed: frozenset = frozenset()  # the continuous variables handed to the function as they are
+
+    @property
+    def outputs(self) -> int:
+        return len(self.targets)
+
+    def expected_exprs(self, expr: sympy.Expr) -> list[sympy.Expr]:
+        """The outputs ``expr`` (the target or a wrong variant) gives: itself, or its derivatives."""
+        expr = self.claim.expand_defined(expr)
+        if not self.wrt:
+            return [expr]
+        symbols = {v.name: v.symbol for v in self.claim.variables}
+        return [sympy.diff(expr, symbols[name]) for name in self.wrt]
+
+
+def specification(claim: Claim, fn: Callable, args, conventions, wrt, reserved=()) -> Specification:
+    arguments = arguments_of(claim, fn, args, reserved=reserved)
+    chosen = conventions_of(claim, conventions)
+    names = wrt_of(claim, wrt)
+    spec = Specification(claim, arguments, chosen, names, [])
+    spec.targets = [Compiled(e) for e in spec.expected_exprs(claim.target)]
+    spec.compiled_arguments = [[Compiled(e) for e in a.exprs] for a in arguments]
+    bare = [e for a in arguments for e in a.exprs]
+    spec.identity = all(e.is_Symbol for e in bare) and len(set(bare)) == len(bare)
+    spec.symbols = [(v.name, v.symbol) for v in claim.variables]
+    spec.continuous = _continuous(claim)
+    continuous = {v.symbol for v in spec.continuous}
+    spec.passed = frozenset(e for e in bare if e in continuous)  # whole numbers are handed over exactly
+    return spec
+
+
+# --- one input: the function's arguments, the expected outputs and their error bounds --------
+
+@dataclass
+class Evaluation:
+    point: dict  # claim variable name -> value (float or int)
+    inputs: dict  # parameter -> value handed to the function (float, int or list)
+    values: list  # expected outputs (mpf), before conventions
+    errors: list  # their running error bounds, in units of u
+
+
+def evaluate(spec: Specification, point: Mapping, targets: list[Compiled] | None = None,
+             digits: int = DIGITS) -> Evaluation | None:
+    """The function's inputs and the expected outputs at ``point``; None where the target or an
+    argument is undefined there, or an argument overflows a float."""
+    claim = spec.claim
+    if spec.working != "float64" and not _representable(spec, point, spec.working):
+        return None
+    zero = mpmath.mpf(0)
+    with mpmath.workdps(digits):
+        exact = {symbol: (to_mpf(point[name]), zero) for name, symbol in spec.symbols}
+        inputs, rounded = {}, []
+        try:
+            for argument, compiled in zip(spec.arguments, spec.compiled_arguments):
+                items = []
+                for c in compiled:
+                    value = c(exact, digits)[0]
+                    if argument.integer:
+                        items.append(int(value))
+                        continue
+                    number = float(value)
+                    if not np.isfinite(number) or (value != 0 and abs(number) < calling.TINY["float64"]):
+                        return None  # overflows, or underflows (no longer within a rounding of the value)
+                    items.append(number)
+                    rounded.append((c, number))
+                inputs[argument.name] = items if argument.is_list else items[0]
+        except (Undefined, OverflowError):
+            return None
+        errors = _input_errors(spec, exact, rounded, digits)
+        if errors is None:
+            return None
+        env = {symbol: (exact[symbol][0], errors.get(symbol, zero)) for _, symbol in spec.symbols}
+        values, bounds = [], []
+        try:
+            unit = calling.UNIT_ROUNDOFF.get(spec.working, calling.UNIT_ROUNDOFF["float64"])
+            for target in targets if targets is not None else spec.targets:
+                value, bound = target(env, digits, unit)
+                values.append(value)
+                bounds.append(bound)
+        except Undefined:
+            return None
+    return Evaluation(dict(point), inputs, values, bounds)
+
+
+def _representable(spec: Specification, point: Mapping, dtype: str) -> bool:
+    """Whether the point stays inside the claim's domains when rounded to the function's working type
+    (a float32 function cannot be handed p = 1 - 10⁻⁹: it reads 1.0)."""
+    kind = {"float32": np.float32, "float16": np.float16}.get(dtype)
+    if kind is None:  # bfloat16: 8 bits of mantissa; round through float32 and keep the top bits
+        return True
+    with np.errstate(all="ignore"):
+        for var in spec.continuous:
+            rounded = float(kind(point[var.name]))
+            if not np.isfinite(rounded) or not var.domain.contains(rounded):
+                return False
+    return True
+
+
+def _continuous(claim: Claim):
+    return [v for v in claim.variables if v.domain.values is None and not v.domain.integer]
+
+
+def _input_errors(spec: Specification, exact: dict, rounded: list, digits: int) -> dict | None:
+    """Each variable's error bound (units of u) from the rounding of the function's inputs: with
+    every argument a bare variable, |x_i|; otherwise the preimage J⁺·|u| of the inputs' rounding
+    (J = ∂u/∂x by central differences at 50 digits, J⁺ its pseudo-inverse)."""
+    if spec.identity:
+        return {symbol: abs(exact[symbol][0]) for name, symbol in spec.symbols if symbol in spec.passed}
+    variables = spec.continuous
+    if not rounded or not variables:
+        return {}
+    jacobian = np.zeros((len(rounded), len(variables)))
+    try:
+        for i, var in enumerate(variables):
+            x = exact[var.symbol][0]
+            h = abs(x) * STEP if x != 0 else STEP
+            up, down = dict(exact), dict(exact)
+            up[var.symbol] = (x + h, mpmath.mpf(0))
+            down[var.symbol] = (x - h, mpmath.mpf(0))
+            for j, (compiled, _) in enumerate(rounded):
+                if var.symbol not in compiled.symbols:
+                    continue
+                slope = (compiled(up, digits)[0] - compiled(down, digits)[0]) / (2 * h)
+                jacobian[j, i] = float(slope)
+        if not np.all(np.isfinite(jacobian)):
+            return None
+        with np.errstate(all="ignore"):
+            inverse = np.linalg.pinv(jacobian)
+    except (Undefined, OverflowError, np.linalg.LinAlgError):
+        return None
+    magnitudes = np.array([abs(number) for _, number in rounded])
+    with np.errstate(all="ignore"):
+        spread = np.abs(inverse) @ magnitudes
+    if not np.all(np.isfinite(spread)):
+        return None  # the mapping is too ill-conditioned here to bound the inputs' rounding: not a usable input
+    return {var.symbol: mpmath.mpf(float(spread[i])) for i, var in enumerate(variables)}
+
+
+# --- conventions and the comparison -------------------------------------------------------------
+
+def expected_under(evaluations: list[Evaluation], conventions: Mapping, outputs: int):
+    """Expected outputs and error bounds for a batch under ``conventions``: shape (B, k) for
+    reduction none, (k,) for mean and sum (as lists of mpf)."""
+    base = LOG_BASES[conventions["log_base"]]
+    scale = None if conventions["log_base"] == "e" else mpmath.log(int(base))
+    rows = []
+    for evaluation in evaluations:
+        row = []
+        for value, error in zip(evaluation.values, evaluation.errors):
+            if scale is not None:
+                value = value / scale
+                error = error / scale + abs(value)
+            row.append((value, error))
+        rows.append(row)
+    reduction = conventions["reduction"]
+    if reduction == "none":
+        return rows
+    reduced = []
+    for k in range(outputs):
+        values = [row[k][0] for row in rows]
+        total = mpmath.fsum(values)
+        error = mpmath.fsum(row[k][1] for row in rows) + (len(rows) - 1) * mpmath.fsum(abs(v) for v in values)
+        if reduction == "mean":
+            total = total / len(rows)
+            error = error / len(rows) + abs(total)
+        reduced.append((total, error))
+    return reduced
+
+
+@dataclass
+class Comparison:
+    status: str  # ok | off | nonfinite | shape | reject
+    ratio: float = 0.0  # largest error / tolerance
+    worst: int | None = None  # index of the worst input in a batch (reduction none)
+    error: float = 0.0
+    tolerance: float = 0.0
+    expected: object = None
+    actual: object = None
+
+
+def compare(actual: np.ndarray, dtype: str, expected, *, batched_rows: bool, outputs: int) -> Comparison:
+    """``actual`` against ``expected`` (from :func:`expected_under`) with the rounding allowance of ``dtype``."""
+    unit, tiny, largest = calling.UNIT_ROUNDOFF[dtype], calling.TINY[dtype], calling.LARGEST[dtype]
+    if batched_rows:
+        want_shape = (len(expected),) if outputs == 1 else (len(expected), outputs)
+        flat_expected = [row[k] for row in expected for k in range(outputs)]
+    else:
+        want_shape = () if outputs == 1 else (outputs,)
+        flat_expected = list(expected)
+    if actual.shape != want_shape and actual.size == int(np.prod(want_shape)) and actual.ndim <= len(want_shape) + 1 \
+            and outputs == 1 and actual.shape in ((*want_shape, 1), (1,)):
+        actual = actual.reshape(want_shape)
+    if actual.shape != want_shape:
+        return Comparison("shape", expected=_floats(flat_expected, want_shape), actual=actual)
+    values = actual.reshape(-1)
+    worst = Comparison("ok")
+    for index, ((value, bound), got) in enumerate(zip(flat_expected, values)):
+        if abs(value) > largest:
+            return Comparison("reject")
+        tolerance = float(ROUNDING_SLACK * unit * bound) + tiny
+        if not np.isfinite(tolerance):
+            return Comparison("reject")
+        row = index // outputs if batched_rows else None
+        if not np.isfinite(got):
+            return Comparison("nonfinite", float("inf"), row, float("inf"), tolerance,
+                              _floats(flat_expected, want_shape), actual)
+        error = float(abs(mpmath.mpf(float(got)) - value))
+        ratio = error / tolerance
+        if ratio > worst.ratio or worst.worst is None:
+            worst = Comparison("ok", ratio, row, error, tolerance)
+    if worst.ratio > 1:
+        worst.status = "off"
+    worst.expected, worst.actual = _floats(flat_expected, want_shape), actual
+    return worst
+
+
+def _floats(flat, shape):
+    array = np.array([float(v) for v, _ in flat])
+    return array.reshape(shape) if shape else array.reshape(())
+
+
+# --- the check ----------------------------------------------------------------------------------
+
+class _Found(Exception):
+    """A failing input found by Hypothesis (raised inside the property, caught outside)."""
+
+    def __init__(self, status: str, evaluations: list[Evaluation], comparison: Comparison | None = None,
+                 error: BaseException | None = None, dtype: str = "float64"):
+        super().__init__(status)
+        self.status, self.evaluations, self.comparison, self.error, self.dtype = status, evaluations, comparison, error, dtype
+
+
+@dataclass
+class _Tally:
+    valid: int = 0
+    rejected: int = 0
+    largest: Comparison = field(default_factory=lambda: Comparison("ok", -1.0))
+    dtype: str = "float64"
+
+
+def conforms(claim_id: str, fn: Callable, *, args: Mapping | None = None, conventions: Mapping | None = None,
+             wrt=None, seed: int = 0, max_examples: int | None = None, device: str | None = None) -> ConformanceReport:
+    """Check that ``fn`` implements the claim ``claim_id``; return a report, or raise NonConformance.
+
+    ``args`` maps the function's parameters to expressions in the claim's symbols (``{"lv1":
+    "2*log(sigma1)"}``, ``{"logits": "[h1, h2, h3]"}``); ``conventions`` declares ``reduction``
+    (``none`` | ``mean`` | ``sum`` over a batch axis) and ``log_base`` (``e`` | ``2`` | ``10``);
+    ``wrt`` names claim variables the function differentiates the target by; ``seed`` makes the
+    run reproducible; ``max_examples`` inputs are drawn (default DEFAULT_EXAMPLES); ``device``
+    (``cpu`` | ``cuda``) hands a torch function its tensors there (default: CPU, CUDA when its own
+    tensors are there). Raises ConformanceUsageError on bad input and ConformanceInconclusive when
+    fewer than MIN_VALID valid inputs could be drawn."""
+    try:
+        claim = registry.get(claim_id)
+    except UnknownClaimError as error:
+        raise ConformanceUsageError(str(error)) from None
+    if device not in (None, "cpu", "cuda", "auto"):
+        raise ConformanceUsageError(f"device {device!r} is not one of cpu, cuda, auto")
+    if device == "auto":
+        device = "cuda" if calling.cuda_available() else None
+    if device == "cuda" and not calling.cuda_available():
+        raise ConformanceUsageError("device 'cuda' asked for, but CUDA is not available here")
+    if max_examples is not None and (not isinstance(max_examples, int) or max_examples < 2 * MIN_VALID):
+        raise ConformanceUsageError(f"max_examples must be a whole number >= {2 * MIN_VALID}, got {max_examples!r}")
+    spec = specification(claim, fn, args, conventions, wrt)
+    examples = max_examples or DEFAULT_EXAMPLES
+    rng = random.Random(seed)
+    reduced = spec.conventions["reduction"] != "none"
+    probe = _typical_batch(spec, rng, calling.PROBE_BATCH)
+    way, tried = calling.choose(fn, spec.arguments, [e.inputs for e in probe], reduced=reduced,
+                                outputs=spec.outputs, device=device)
+    if way is None:
+        raise _could_not_call(spec, fn, probe, tried, reduced)
+    try:
+        spec.working = calling.call(fn, spec.arguments, [e.inputs for e in probe[:2]], way)[1]
+    except calling.UserError:
+        pass  # the search reports the raise at its (shrunk) input
+    tally = _Tally()
+    typical = max(MIN_VALID, examples // 2)
+    for region, count in (("typical", typical), ("all", examples - typical)):
+        found = _search(spec, fn, way, region, count, seed, tally)
+        if found is not None:
+            raise failure(spec, fn, way, found, region, seed)
+    if tally.valid < MIN_VALID:
+        raise ConformanceInconclusive(
+            f"only {tally.valid} valid inputs of {claim.id} could be drawn ({tally.rejected} rejected: the target "
+            f"undefined there, or beyond the range of the output's type); at least {MIN_VALID} are needed")
+    largest = tally.largest
+    return ConformanceReport(claim.id, tally.valid, largest.error, largest.tolerance, max(largest.ratio, 0.0),
+                             dict(spec.conventions), spec.wrt, way.describe(), tally.dtype, seed,
+                             {a.name: a.text for a in spec.arguments}, tally.rejected)
+
+
+def _typical_batch(spec: Specification, rng: random.Random, size: int) -> list[Evaluation]:
+    batch = []
+    for _ in range(size * 50):
+        point = {v.name: typical_value(v.domain, rng) for v in spec.claim.variables}
+        evaluation = evaluate(spec, point)
+        if evaluation is not None:
+            batch.append(evaluation)
+            if len(batch) == size:
+                return batch
+    if not batch:
+        raise ConformanceInconclusive(f"no valid typical input of {spec.claim.id} could be drawn")
+    return batch
+
+
+def _search(spec: Specification, fn, way: calling.Way, region: str, count: int, seed: int,
+            tally: _Tally) -> _Found | None:
+    """Run Hypothesis on one region; the shrunk failing input, or None."""
+    from hypothesis import HealthCheck, Phase, Verbosity, given, reject, settings, target
+    from hypothesis import seed as fixed_seed
+    from hypothesis.errors import Unsatisfiable
+
+    from derivspec.testing.strategies import batch_strategy
+
+    reduced = spec.conventions["reduction"] != "none"
+    low, high = (2, 3) if reduced else ((1, 2) if way.batched else (1, 1))  # each input costs an exact evaluation
+    strategy = batch_strategy(spec.claim.variables, region, low, high)
+    rows = not reduced and way.batched
+
+    @settings(max_examples=count, deadline=None, database=None, report_multiple_bugs=False,
+              suppress_health_check=list(HealthCheck), verbosity=Verbosity.quiet,
+              phases=(Phase.generate, Phase.shrink) if region == "typical" else (Phase.generate, Phase.target, Phase.shrink))
+    @fixed_seed(seed + (0 if region == "typical" else 1))
+    @given(strategy)
+    def property_(points):
+        evaluations = [evaluate(spec, p) for p in points]
+        if any(e is None for e in evaluations):
+            tally.rejected += 1
+            reject()
+        try:
+            actual, dtype = calling.call(fn, spec.arguments, [e.inputs for e in evaluations], way)
+        except calling.UserError as error:
+            raise _Found("raised", evaluations, error=error.error) from None
+        expected = expected_under(evaluations, spec.conventions, spec.outputs)
+        if not way.batched and not reduced:
+            outcomes = [compare(actual[i], dtype, expected[i], batched_rows=False, outputs=spec.outputs)
+                        for i in range(len(evaluations))]
+            comparison = max(outcomes, key=lambda c: (c.status not in ("ok", "reject"), c.ratio))
+            if any(c.status == "reject" for c in outcomes):
+                comparison = Comparison("reject")
+        else:
+            comparison = compare(actual, dtype, expected, batched_rows=rows, outputs=spec.outputs)
+        if comparison.status == "reject":
+            tally.rejected += 1
+            reject()
+        if comparison.status != "ok":
+            raise _Found(comparison.status, evaluations, comparison, dtype=dtype)
+        tally.valid += len(evaluations)
+        tally.dtype = dtype
+        if comparison.ratio > tally.largest.ratio:
+            tally.largest = comparison
+        if np.isfinite(comparison.ratio):
+            target(min(comparison.ratio, 1e6), label="error / tolerance")
+
+    try:
+        property_()
+    except _Found as found:
+        return found
+    except Unsatisfiable:
+        return None
+    return None
+
+
+# --- the failure: the slip, the counterexample, the message ----------------------------------------
+
+def _could_not_call(spec: Specification, fn, probe: list[Evaluation], tried: list, reduced: bool) -> NonConformance:
+    name = _function_name(fn)
+    if not tried:
+        what = ("returned outputs of the wrong shape for every way of calling it: expected one value per input"
+                + ("" if spec.outputs == 1 else f" ({spec.outputs} derivatives)")
+                + (" (reduction declared: one value for a batch)" if reduced else ""))
+        return NonConformance(f"{name} does not conform to {spec.claim.id}: it {what}", claim=spec.claim.id,
+                              kind="shape", counterexample=probe[0].inputs, point=probe[0].point)
+    way, error = tried[0] if reduced else next(((w, e) for w, e in tried if not w.batched), tried[0])
+    where = probe[0]
+    message = (f"{name} does not conform to {spec.claim.id}: it raised {calling.one_line(error)} on a valid input\n"
+               f"  input: {_show_inputs(where.inputs)}  ({_show_point(where.point)})"
+               + ("\n  (a reduction was declared, so it was called with a batch of NumPy arrays or torch tensors)"
+                  if reduced else ""))
+    return NonConformance(message, claim=spec.claim.id, kind="raised", counterexample=where.inputs,
+                          point=where.point, error=calling.one_line(error),
+                          expected=[float(v) for v in where.values])
+
+
+def failure(spec: Specification, fn, way: calling.Way, found: _Found, region: str, seed: int) -> NonConformance:
+    """The NonConformance for a failing input Hypothesis found (and shrank)."""
+    name = _function_name(fn)
+    claim = spec.claim
+    evaluations = found.evaluations
+    reduced = spec.conventions["reduction"] != "none"
+    if found.status == "raised":
+        shown = evaluations if reduced else evaluations[:1]
+        inputs = _counterexample(shown, reduced)
+        slip, convention = _slip(spec, fn, way, shown, found, seed)  # what it computes where it does not raise
+        also = ""
+        if slip or convention:
+            matches = ", ".join(f"{k}={v!r}" for k, v in (convention or {}).items())
+            also = ("\n  where it does not raise, it matches " + (f"the known slip '{slip}'" if slip else "the target")
+                    + (f" with {matches}" if matches else ""))
+        return NonConformance(
+            f"{name} does not conform to {claim.id}: it raised {calling.one_line(found.error)} on a valid input\n"
+            f"  counterexample (shrunk): {_show_many(shown, reduced)}" + also,
+            claim=claim.id, kind="raised", slip=slip, convention=convention, counterexample=inputs,
+            point=_points(shown, reduced), error=calling.one_line(found.error))
+    comparison = found.comparison
+    if not reduced and comparison.worst is not None and found.status != "shape":
+        evaluations = [evaluations[comparison.worst]]
+        actual = comparison.actual.reshape((-1, spec.outputs))[found.comparison.worst]
+        comparison = compare(actual.reshape(() if spec.outputs == 1 else (spec.outputs,)), found.dtype,
+                             expected_under(evaluations, spec.conventions, spec.outputs)[0],
+                             batched_rows=False, outputs=spec.outputs)
+    slip, convention = _slip(spec, fn, way, evaluations, found, seed)
+    kind = {"nonfinite": "unstable", "shape": "shape"}.get(found.status, "wrong")
+    if found.status == "off" and region == "all" and slip is None and convention is None:
+        kind = "unstable"  # right on the typical region, inaccurate here
+    expected_value = _confirmed_expected(spec, evaluations)
+    actual_value = comparison.actual
+    lines = [f"{name} does not conform to {claim.id}" + (f" (d/d{', d/d'.join(spec.wrt)})" if spec.wrt else "")
+             + ": " + _verdict(kind, slip, convention, spec, found, actual_value)]
+    lines.append(f"  counterexample (shrunk): {_show_many(evaluations, reduced)}")
+    shown_expected = _show_number(expected_value)
+    lines.append(f"  expected {shown_expected} (the derived target{_conventions_text(spec.conventions)}, "
+                 f"{DIGITS} digits), got {_show_number(actual_value)}"
+                 + (f"; allowed error {comparison.tolerance:.3g}" if comparison.tolerance else ""))
+    if kind == "unstable":
+        lines.append(f"  the formula agrees with the target on the typical inputs; at this input it "
+                     + ("returns a non-finite value where the target is finite" if found.status == "nonfinite"
+                        else f"loses accuracy (error {comparison.error:.3g})")
+                     + ": rewrite it in a stable form (log-sum-exp, log1p, softplus, logsigmoid, ...)")
+    return NonConformance("\n".join(lines), claim=claim.id, kind=kind, slip=slip, convention=convention,
+                          counterexample=_counterexample(evaluations, reduced), point=_points(evaluations, reduced),
+                          expected=expected_value, actual=actual_value, tolerance=comparison.tolerance or None,
+                          details={"region": region, "called": way.describe(), "dtype": found.dtype})
+
+
+def _verdict(kind: str, slip, convention, spec: Specification, found: _Found, actual) -> str:
+    if convention is not None:
+        declared = ", ".join(f"{k}={spec.conventions[k]!r}" for k in convention)
+        matches = ", ".join(f"{k}={v!r}" for k, v in convention.items())
+        what = f"the known slip '{slip}' with {matches}" if slip else f"the target with {matches}"
+        return f"wrong convention -- it matches {what}, you declared {declared}"
+    if slip is not None:
+        return f"wrong formula -- it matches the known slip '{slip}'"
+    if kind == "shape":
+        return (f"output of shape {tuple(np.shape(actual))}, expected "
+                f"{tuple(np.shape(found.comparison.expected))}")
+    if kind == "unstable":
+        return f"numerically unstable at {_show_inputs(found.evaluations[0].inputs)}" if len(found.evaluations) == 1 \
+            else "numerically unstable"
+    return "wrong formula (no registered slip of this claim matches it)"
+
+
+def _slip(spec: Specification, fn, way: calling.Way, evaluations: list[Evaluation], found: _Found,
+          seed: int) -> tuple[str | None, dict | None]:
+    """The registered slip (and/or conventions) the function matches at the counterexample and at
+    PROBES typical inputs: the target under other conventions first, then each wrong variant under
+    the declared conventions, then wrong variants under other conventions."""
+    claim = spec.claim
+    reduced = spec.conventions["reduction"] != "none"
+    rng = random.Random(seed + 7919)
+    size = len(evaluations) if reduced else 1
+    probes = [evaluations] + [_typical_batch(spec, rng, max(size, 2) if reduced else 1) for _ in range(PROBES)]
+    outputs = []
+    for batch in probes:
+        try:
+            outputs.append(calling.call(fn, spec.arguments, [e.inputs for e in batch], way))
+        except calling.UserError:
+            outputs.append(None)
+    declared = dict(spec.conventions)
+    others = [dict(zip(CONVENTIONS, values)) for values in product(*CONVENTIONS.values())]
+    others = [c for c in others if c != declared and (c["log_base"] == "e" or claim.expand_defined(claim.target).has(sympy.log))]
+    if not way.batched:  # one input per call: a reduction cannot show
+        others = [c for c in others if c["reduction"] == declared["reduction"]]
+    variants = [(w.name, spec.expected_exprs(w.expr)) for w in claim.wrong_variants]
+    if spec.wrt:
+        variants.append(("sign flipped", [-e for e in spec.expected_exprs(claim.target)]))
+    candidates = [(n, declared, exprs) for n, exprs in variants]
+    candidates += [(None, c, None) for c in others]
+    candidates += [(n, c, exprs) for n, exprs in variants for c in others]
+    for name, conventions, exprs in candidates:
+        compiled = None if exprs is None else [Compiled(e) for e in exprs]
+        if _matches(spec, probes, outputs, conventions, compiled, way):
+            changed = {k: v for k, v in conventions.items() if v != declared[k]} or None
+            return name, changed
+    return None, None
+
+
+def _matches(spec, probes, outputs, conventions, compiled, way) -> bool:
+    reduced = conventions["reduction"] != "none"
+    matched = 0
+    for batch, output in zip(probes, outputs):
+        if output is None:
+            continue
+        actual, dtype = output
+        if compiled is None:
+            evaluations = batch
+        else:
+            evaluations = [evaluate(spec, e.point, compiled) for e in batch]
+            if any(e is None for e in evaluations):
+                continue
+        expected = expected_under(evaluations, conventions, spec.outputs)
+        if not reduced and not way.batched:
+            outcomes = [compare(actual[i], dtype, expected[i], batched_rows=False, outputs=spec.outputs)
+                        for i in range(len(evaluations))]
+        else:
+            outcomes = [compare(actual, dtype, expected, batched_rows=not reduced, outputs=spec.outputs)]
+        statuses = {o.status for o in outcomes}
+        if statuses == {"reject"}:
+            continue
+        if statuses - {"ok"}:
+            return False
+        matched += 1
+    return matched >= 3
+
+
+def _confirmed_expected(spec: Specification, evaluations: list[Evaluation]):
+    """The expected output at the counterexample recomputed at CONFIRM_DIGITS (a float, or a list)."""
+    confirmed = [evaluate(spec, e.point, digits=CONFIRM_DIGITS) or e for e in evaluations]
+    values = expected_under(confirmed, spec.conventions, spec.outputs)
+    if spec.conventions["reduction"] == "none":
+        flat = [[float(v) for v, _ in row] for row in values]
+        flat = flat[0] if len(flat) == 1 else flat
+    else:
+        flat = [float(v) for v, _ in values]
+    if isinstance(flat, list) and len(flat) == 1 and not isinstance(flat[0], list):
+        return flat[0]
+    return flat
+
+
+def _counterexample(evaluations: list[Evaluation], reduced: bool):
+    if reduced:
+        return [e.inputs for e in evaluations]
+    return evaluations[0].inputs
+
+
+def _points(evaluations: list[Evaluation], reduced: bool):
+    if reduced:
+        return [e.point for e in evaluations]
+    return evaluations[0].point
+
+
+def _show_many(evaluations: list[Evaluation], reduced: bool) -> str:
+    if not reduced:
+        e = evaluations[0]
+        return f"{_show_inputs(e.inputs)}" + ("" if _same(e) else f"  (claim's symbols: {_show_point(e.point)})")
+    return "a batch of " + str(len(evaluations)) + ": " + "; ".join(_show_inputs(e.inputs) for e in evaluations)
+
+
+def _same(evaluation: Evaluation) -> bool:
+    return all(evaluation.point.get(k) == v for k, v in evaluation.inputs.items()) and \
+        set(evaluation.inputs) == set(evaluation.point)
+
+
+def _show_inputs(inputs: dict) -> str:
+    return ", ".join(f"{k}={_show_number(v)}" for k, v in inputs.items())
+
+
+def _show_point(point: dict) -> str:
+    return ", ".join(f"{k}={_show_number(v)}" for k, v in point.items())
+
+
+def _show_number(value) -> str:
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_show_number(v) for v in value) + "]"
+    if isinstance(value, int):
+        return str(value)
+    return repr(float(value))
+
+
+def _conventions_text(conventions: Mapping) -> str:
+    changed = {k: v for k, v in conventions.items() if v != DEFAULT_CONVENTIONS[k]}
+    return "" if not changed else " with " + ", ".join(f"{k}={v!r}" for k, v in changed.items())
+
+
+def _function_name(fn) -> str:
+    return getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or "the function"

@@ -1,0 +1,115 @@
+r"""Standard mathematics as rows of data, read by one engine (issue 57): the rows of
+``derivspec/data/knowledge/`` judge statements in any letters, and the engine's one merge rule.
+
+Every document is our own text; each has a wrong twin that must be flagged (or, for the merge rule, a
+twin that must not be decided).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from derivspec.scan.known import merge, with_general
+from derivspec.scan.steps import StepResult
+from scanning import scan_text
+
+
+@pytest.fixture(autouse=True)
+def the_engine(monkeypatch):
+    """The engine is built beside the first-match path and selected by its setting until the switch."""
+    monkeypatch.setenv("DERIVSPEC_SCAN_ENGINE", "rows")
+
+
+def verdicts(tmp_path, text: str) -> dict:
+    """Line -> (verdict, reason) of each record."""
+    return {r.lines[0]: (r.verdict, r.reason) for r in scan_text(tmp_path, text)}
+
+
+def test_the_gamma_recursion_after_the_gamma_function_is_defined(tmp_path):
+    text = ("For $a > 0$ the Gamma function is $\\Gamma(a) = \\int_0^\\infty t^{a-1} e^{-t}\\,dt$, and integrating by "
+            "parts,\n\n$$\\Gamma(a+1) = a\\Gamma(a)$$\n\nbut not\n\n$$\\Gamma(a+1) = (a+1)\\Gamma(a)$$\n")
+    found = verdicts(tmp_path, text)
+    assert found[3][0] == "proved"
+    assert found[7][0] == "disagrees"
+
+
+def test_gamma_is_an_arbitrary_function_where_the_text_does_not_name_the_gamma_function(tmp_path):
+    found = verdicts(tmp_path, "Let $\\Gamma$ be a smooth map. Then\n\n$$\\Gamma(a+1) = a\\Gamma(a)$$\n")
+    assert found[3][0] != "proved"
+
+
+@pytest.mark.parametrize("a, b", [("p", "q"), ("a", "b"), ("r", "s"), ("\\theta", "\\phi")])
+def test_the_kl_between_two_bernoulli_laws_in_any_letters(tmp_path, a, b):
+    right = f"{a}\\log\\frac{{{a}}}{{{b}}} + (1-{a})\\log\\frac{{1-{a}}}{{1-{b}}}"
+    slip = f"{a}\\log\\frac{{{a}}}{{{b}}} + (1-{a})\\log\\frac{{{a}}}{{{b}}}"
+    left = f"\\mathrm{{KL}}(\\mathrm{{Bern}}({a}) \\| \\mathrm{{Bern}}({b}))"
+    found = verdicts(tmp_path, f"Two coins:\n\n$$ {left} = {right} $$\n\nand a slip:\n\n$$ {left} = {slip} $$\n")
+    assert found[3][0] == "proved", found[3]
+    assert found[7][0] == "disagrees", found[7]
+
+
+@pytest.mark.parametrize("law, right, slip", [
+    ("w \\sim \\mathcal{N}(m, s^2)", "\\frac{1}{2}\\log(2\\pi e s^2)", "\\frac{1}{2}\\log(2\\pi e s)"),
+    ("y \\sim \\mathrm{Bern}(r)", "-r\\log r - (1-r)\\log(1-r)", "-r\\log r - (1-r)\\log r"),
+])
+def test_entropies_of_named_laws_in_lower_case_letters(tmp_path, law, right, slip):
+    name = law.split()[0]
+    text = f"Let ${law}$. Then\n\n$$H({name}) = {right}$$\n\nwhile\n\n$$H({name}) = {slip}$$\n"
+    found = verdicts(tmp_path, text)
+    assert found[3][0] == "proved", found[3]
+    assert found[7][0] == "disagrees", found[7]
+
+
+def test_tanh_in_exponentials_is_proved_not_evidence(tmp_path):
+    found = verdicts(tmp_path, "$$\\tanh u = \\frac{1 - e^{-2u}}{1 + e^{-2u}}$$\n\n$$\\tanh u = \\frac{1 - e^{-u}}{1 + e^{-u}}$$\n")
+    assert found[1][0] == "proved" and "holds at" not in found[1][1]
+    assert found[3][0] == "disagrees"
+
+
+def test_a_restated_softmax_loss_is_judged(tmp_path):
+    text = ("For scores $f$ and the true class $c$, the softmax loss is\n\n"
+            "$$L = -\\log\\frac{e^{f_c}}{\\sum_j e^{f_j}} = -f_c + \\log\\sum_j e^{f_j}$$\n\n"
+            "$$L = -\\log\\frac{e^{f_c}}{\\sum_j e^{f_j}} = f_c - \\log\\sum_j e^{f_j}$$\n")
+    found = verdicts(tmp_path, text)
+    assert found[3][0] == "proved"
+    assert found[5][0] == "disagrees"
+
+
+# --- the one merge rule ------------------------------------------------------------------------------
+
+def _step(verdict: str, reason: str, claim: str | None = None) -> StepResult:
+    return StepResult("=", "a", "b", verdict, "known", reason, "x = 1" if verdict == "disagrees" else "", claim=claim)
+
+
+def test_a_rows_unchecked_replaces_nothing():
+    assert merge([_step("unchecked", "not comparable", "kl.bernoulli")]) is None
+    general = StepResult("=", "a", "b", "proved", "chain", "proved (the sides are identical)")
+    assert with_general(general, merge([_step("unchecked", "not comparable", "kl.bernoulli")])) is general
+
+
+def test_two_rows_that_disagree_give_unchecked_naming_both():
+    found = merge([_step("proved", "matches the standard result bernoulli.entropy (Bernoulli): proved"),
+                   _step("disagrees", "differs", "kl.bernoulli")])
+    assert found.verdict == "unchecked"
+    assert "bernoulli.entropy" in found.reason and "kl.bernoulli" in found.reason
+
+
+def test_rows_that_agree_give_their_verdict_and_name_the_others():
+    found = merge([_step("proved", "matches kl.bernoulli", "kl.bernoulli"),
+                   _step("proved", "matches the standard result bernoulli.kl_bernoulli (Bernoulli): proved")])
+    assert found.verdict == "proved" and "also matches bernoulli.kl_bernoulli" in found.reason
+
+
+def test_a_row_never_blocks_the_general_path():
+    proved = StepResult("=", "a", "b", "proved", "chain", "proved (the sides are identical)")
+    assert with_general(proved, _step("disagrees", "differs", "kl.bernoulli")) is proved
+    holding = StepResult("=", "a", "b", "unchecked", "chain", "holds on 12 instances (random finite distributions)")
+    decided = with_general(holding, _step("disagrees", "differs", "kl.bernoulli"))
+    assert decided.verdict == "unchecked" and decided.reason.startswith("not decided")
+    undecided = StepResult("=", "a", "b", "unchecked", "chain", "the sides use different symbols")
+    assert with_general(undecided, _step("disagrees", "differs", "kl.bernoulli")).verdict == "disagrees"
+
+
+def test_a_flag_under_a_stated_premise_is_not_raised():
+    found = merge([_step("disagrees", "differs", "elbo.gap")], lead_in="If $q(z) = p(z | x)$, then")
+    assert found.verdict == "unchecked" and "premise" in found.reason

@@ -1,0 +1,151 @@
+r"""A row is as strong as its weakest step (issue 56; DESIGN.md, "Scan", verdict rules).
+
+The order of strength, weakest first: a flagged step (disagrees), an unchecked step, a step that holds on
+instances, a proved step; a definition of a new name is neutral. Every aggregation follows it: the relations
+of one statement, a derivation continued over several displays, and every view of a row (JSON, text, SARIF,
+HTML). The documents are our own text; the property test at the end scans generated chains end to end.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from derivspec.app.cli import main
+from derivspec.scan.verdicts import STRENGTH
+from scanning import scan_text
+
+DISTRIBUTIONS = "Let $p$ and $q$ be distributions on a finite set.\n\n"
+RESTRICTED_CHAIN = r"$$ \sum_{x:p(x)>0} q(x) = \sum_x q(x) = 1 $$"
+
+
+def one(records, line: int | None = None):
+    found = [r for r in records if line is None or r.lines[0] == line]
+    assert len(found) == 1, [(r.lines, r.text) for r in records]
+    return found[0].to_json()
+
+
+def test_a_chain_with_an_unchecked_first_step_is_not_proved(tmp_path):
+    row = one(scan_text(tmp_path, DISTRIBUTIONS + RESTRICTED_CHAIN))
+    assert row["verdict"] == "unchecked" and row["evidence_level"] == "unchecked"
+    first, second = row["steps"]
+    assert first["evidence_level"] == "unchecked" and first["class"] != "definition"
+    assert "p(x=0) = 0" in first["evidence"]  # the instance it fails on, kept with the step
+    assert second["evidence_level"] == "proved"
+    assert "1 of 2 steps proved" in row["reason"]
+
+
+def test_the_same_chain_without_the_restricted_sum_is_proved(tmp_path):  # the twin: every step proved
+    row = one(scan_text(tmp_path, DISTRIBUTIONS + r"$$ \sum_x q(x) = \sum_x p(x) \frac{q(x)}{p(x)} = 1 $$"))
+    assert row["verdict"] == "proved" and [s["evidence_level"] for s in row["steps"]] == ["proved", "proved"]
+
+
+def test_a_chain_with_a_flagged_step_disagrees(tmp_path):
+    row = one(scan_text(tmp_path, "For real $x$:\n\n$$ (x+1)^2 = x^2 + 2x + 1 = x^2 + 1 $$"))
+    assert row["verdict"] == "disagrees"
+    assert [s["evidence_level"] for s in row["steps"]] == ["proved", "disagrees"]
+
+
+def test_a_definition_of_a_new_name_is_neutral_and_named(tmp_path):
+    row = one(scan_text(tmp_path, DISTRIBUTIONS + "We write\n\n" + r"$$ L := \sum_x q(x) = 1 $$"))
+    assert row["verdict"] == "proved"
+    assert row["steps"][0]["class"] == "definition"
+    assert "given the definition of L on line 5" in row["reason"]
+    # the twin: a name defined above is no new name, so restating it is not a neutral definition
+    text = DISTRIBUTIONS + "Let\n\n$$ L = \\sum_x p(x) $$\n\nand later\n\n$$ L = \\sum_{x:p(x)>0} q(x) = 1 $$"
+    later = one(scan_text(tmp_path, text), 9)
+    assert later["verdict"] != "proved"
+    assert later["steps"][0]["class"] != "definition"
+
+
+def test_a_statement_of_several_relations_takes_its_weakest_link(tmp_path):
+    text = "For real $x$:\n\n$$ (x+1)^2 = x^2 + 2x + 1 \\le 2x^2 + 2 $$\n\n$$ (x+1)^2 = x^2 + 2x + 1 \\le 2x^2 + 2 + x^4 e^{x} $$"
+    proved, twin = (r.to_json() for r in scan_text(tmp_path, text))
+    assert proved["verdict"] == "proved" and "(x - 1)**2" in proved["reason"]
+    assert [s["evidence_level"] for s in twin["steps"]] == ["proved", "unchecked"]  # the twin's second link
+    assert twin["verdict"] == "unchecked" and twin["evidence_level"] == "unchecked"
+
+
+def test_a_polynomial_inequality_is_proved_only_with_a_certificate(tmp_path):
+    text = "For real $x, a, b$:\n\n$$ a^2 + b^2 \\ge 2ab $$\n\n$$ x^2 + 1 > 0 $$\n\n$$ x^2 - 2x + 1 > 0 $$"
+    squares, positive, zero_at_one = (r.to_json() for r in scan_text(tmp_path, text))
+    assert squares["verdict"] == positive["verdict"] == "proved"
+    assert zero_at_one["verdict"] != "proved"  # (x - 1)^2 > 0 fails at x = 1
+
+
+def test_a_derivation_over_two_displays_inherits_its_weakest_link(tmp_path):
+    text = DISTRIBUTIONS + "Then\n\n$$ \\sum_{x:p(x)>0} q(x) = \\sum_x q(x) $$\n\nso that\n\n$$ = 1 $$"
+    first, second = (r.to_json() for r in scan_text(tmp_path, text))
+    assert second["steps"][0]["evidence_level"] == "proved"  # alone, its own step is proved
+    assert second["verdict"] == "unchecked" and second["evidence_level"] == "unchecked"
+    assert "continues the derivation at line 5" in second["reason"]
+    # the twin: the first display proved, the continuation stays proved
+    text = "For real $x$:\n\n$$ (x+1)^2 = x^2 + 2x + 1 $$\n\n$$ = 1 + 2x + x^2 $$"
+    assert [r.verdict for r in scan_text(tmp_path, text)] == ["proved", "proved"]
+
+
+def _write(tmp_path, text: str):
+    path = tmp_path / "notes.md"
+    path.write_text(text + "\n", encoding="utf-8")
+    return path
+
+
+def test_sarif_and_html_show_the_weakest_level(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = _write(tmp_path, DISTRIBUTIONS + RESTRICTED_CHAIN)
+    main(["scan", str(path), "--format", "sarif"])
+    log = json.loads(capsys.readouterr().out)
+    results = log["runs"][0]["results"]
+    assert all(r["properties"]["evidence_level"] != "proved" for r in results)  # never shown as proved
+    pytest.importorskip("jinja2")
+    main(["scan", str(path), "--html", str(tmp_path / "view")])
+    capsys.readouterr()
+    page = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "view").glob("*.html"))
+    assert 'class="line unchecked"' in page and 'class="line proved"' not in page  # the chain's line
+
+
+def test_the_text_view_shows_the_steps_of_a_mixed_row(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    path = _write(tmp_path, DISTRIBUTIONS + RESTRICTED_CHAIN)
+    main(["scan", str(path)])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "steps: 1." in out and ": unchecked; 2." in out and "proved" in out
+
+
+# --- a property: chains scanned end to end are never stronger than their weakest link scanned alone -----
+
+PREAMBLE = ("Let $p$ and $q$ be distributions on a finite set, let $x$ be a real number, and let $A$ and $B$ "
+            "be $3 \\times 3$ matrices.\n\n")
+POOL = (r"(x+1)^2", r"x^2 + 2x + 1", r"x^2 + 1", r"\sum_z q(z)", r"\sum_{z:p(z)>0} q(z)", r"1",
+        r"\mathrm{tr}(AB)", r"\mathrm{tr}(BA)", r"(AB)^\top", r"B^\top A^\top")
+
+
+@pytest.fixture(scope="module")
+def link_levels(tmp_path_factory):
+    """Every link of the pool scanned alone, once: (a, b) -> its row's evidence level."""
+    pairs = list(itertools.permutations(POOL, 2))
+    text = PREAMBLE + "\n\n".join(f"$$ {a} = {b} $$" for a, b in pairs)
+    records = scan_text(tmp_path_factory.mktemp("links"), text)
+    assert len(records) == len(pairs)
+    levels = {pair: r.to_json()["evidence_level"] for pair, r in zip(pairs, records)}
+    assert set(levels.values()) == set(STRENGTH)  # the pool has links of every level
+    return levels
+
+
+chains = st.lists(st.sampled_from(POOL), min_size=3, max_size=6).filter(
+    lambda sides: all(a != b for a, b in zip(sides, sides[1:])))
+
+
+@settings(max_examples=15)
+@given(sides=chains)
+def test_a_chain_is_never_stronger_than_its_weakest_link(link_levels, tmp_path_factory, sides):
+    text = PREAMBLE + "$$ " + " = ".join(sides) + " $$"
+    row = one(scan_text(tmp_path_factory.mktemp("chain"), text))
+    weakest = min((link_levels[(a, b)] for a, b in zip(sides, sides[1:])), key=STRENGTH.index)
+    assert STRENGTH.index(row["evidence_level"]) <= STRENGTH.index(weakest), (sides, row["reason"])
+    assert row["verdict"] == ("proved" if row["evidence_level"] == "proved" else
+                              "disagrees" if row["evidence_level"] == "disagrees" else "unchecked")
