@@ -221,11 +221,13 @@ _WORD_TOKEN = re.compile(r"(?<![\\A-Za-z])[A-Za-z]+(?![A-Za-z])")
 
 
 def prose_like(body: str) -> bool:
-    """Whether ``body`` holds sentences: three or more English function words outside ``\\text{…}``
+    """Whether ``body`` holds sentences: three or more English function words of two letters or more,
+    one of them longer (``the``, ``and``), outside ``\\text{…}``
     (prose inside a macro such as ``\\eqncomment{…}``, or prose between two dollars the reader paired
     wrongly). In such a body a one- or two-letter English word is a word, not names (:func:`name_pieces`)."""
     plain = _masked(body, _word_spans(body))
-    return sum(word.lower() in PROSE_WORDS and word != "a" for word in _WORD_TOKEN.findall(plain)) >= 3
+    found = [word for word in _WORD_TOKEN.findall(plain) if len(word) > 1 and word.lower() in PROSE_WORDS]
+    return len(found) >= 3 and any(len(word) > 2 for word in found)
 
 
 def name_pieces(body: str, notation: bool = False):
@@ -243,8 +245,8 @@ def name_pieces(body: str, notation: bool = False):
         if token.startswith("\\"):
             if token in GREEK:
                 yield start, match.end(), token
-        elif prose and token.lower() in PROSE_WORDS:
-            continue
+        elif prose and token.lower() in PROSE_WORDS and (len(token) > 1 or re.match(r"\s+[A-Za-z]{3,}", body[match.end():])):
+            continue  # "to", "of"; "a" before a word ("a random variable"), not in "a x"
         elif len(token) == 1 or (len(token) == 2 and token not in WORDS):
             yield from ((start + i, start + i + 1, c) for i, c in enumerate(token))
 

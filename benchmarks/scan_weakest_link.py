@@ -128,7 +128,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline", type=Path, help="a scan_corpus.py --statements file of another version")
     parser.add_argument("--changes", type=Path, help="write the changed records here (their text: outside the repo)")
     parser.add_argument("--records", type=Path, help="write every record here (their text: outside the repo)")
+    parser.add_argument("--python", help="the interpreter that runs derivspec scan (another version's venv)")
     args = parser.parse_args(argv)
+    if args.python:
+        scan_corpus.PYTHON = args.python
     records = scan_half(args.half, args.part, args.mirror)
     if args.records:
         args.records.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")

@@ -1130,7 +1130,9 @@ def judge_row(rs: RowShape, bindings: dict, left: Side, relation: str, other: Si
         if isinstance(bound, sympy.Symbol) and kind in _DOMAINS:
             constraints.setdefault(bound, _DOMAINS[kind])
     known = Side(left.text, DocumentReading(target, frozenset(), {}))
-    judged = check_symbolic(known, relation, other, dataclasses.replace(context, constraints=constraints), False)
+    # the row makes the step a statement about a standard quantity (an identity), never an equation to solve
+    judged = check_symbolic(known, relation, other, dataclasses.replace(context, constraints=constraints, chain=True),
+                            False)
     what = f"the standard result {row.id} ({row.names[0] if row.names else row.id})"
     texts = (other.text, left.text) if reversed_sides else (left.text, other.text)
     if judged.verdict == "disagrees":
@@ -1139,7 +1141,7 @@ def judge_row(rs: RowShape, bindings: dict, left: Side, relation: str, other: Si
             try:
                 variant = wrong.expr.xreplace(replace)
                 again = check_symbolic(Side(left.text, DocumentReading(variant, frozenset(), {})), relation, other,
-                                       context, False)
+                                       dataclasses.replace(context, chain=True), False)
             except Exception:
                 continue
             if again.verdict == "proved":
@@ -1175,8 +1177,6 @@ def rows_judged(left: Side, relation: str, right: Side, context: Context) -> lis
             try:
                 outcome = judge_row(rs, bindings, side, relation, other, context, turned)
             except Exception:  # a row the comparator cannot take: it says nothing
-                if __import__("os").environ.get("DERIVSPEC_DEBUG"):
-                    raise
                 outcome = None
             if outcome is not None:
                 found.append(outcome)

@@ -413,8 +413,10 @@ def settle_definition(step: StepResult, left: Side, context: Context) -> StepRes
         return step
     if not step.evidence and defines_new_name(left, step.relation, context):
         return step
-    reason = step.reason if step.evidence else (f"not a definition ({left.text.strip()} is no new name: an expression, "
-                                                f"a standard quantity or a name defined above), not checked: {step.reason}")
+    reason = step.reason
+    if step.verdict == "unchecked" and not step.evidence:  # "names the quantity …": say why it is no definition
+        reason = (f"not a definition ({left.text.strip()} is no new name: an expression, a standard quantity or a "
+                  f"name defined above), not checked: {step.reason}")
     return dataclasses.replace(step, category=classify.judged_class(step.relation, step.kind), label=False,
                                reason=reason)
 
