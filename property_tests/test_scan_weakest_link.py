@@ -120,14 +120,18 @@ def test_the_text_view_shows_the_steps_of_a_mixed_row(tmp_path, capsys, monkeypa
 
 PREAMBLE = ("Let $p$ and $q$ be distributions on a finite set, let $x$ be a real number, and let $A$ and $B$ "
             "be $3 \\times 3$ matrices.\n\n")
-POOL = (r"(x+1)^2", r"x^2 + 2x + 1", r"x^2 + 1", r"\sum_z q(z)", r"\sum_{z:p(z)>0} q(z)", r"1",
-        r"\mathrm{tr}(AB)", r"\mathrm{tr}(BA)", r"(AB)^\top", r"B^\top A^\top")
+# two worlds: numbers and distributions, and the document's matrices; a chain is drawn from one of them (a chain
+# that mixes them is read with the matrices as scalars where a side is not read as a matrix: another reading)
+NUMBERS = (r"(x+1)^2", r"x^2 + 2x + 1", r"x^2 + 1", r"\sum_z q(z)", r"\sum_{z:p(z)>0} q(z)", r"1")
+MATRICES = (r"\mathrm{tr}(AB)", r"\mathrm{tr}(BA)", r"\mathrm{tr}(A^\top B)", r"(AB)^\top", r"B^\top A^\top",
+            r"A^\top B^\top")
+
 
 
 @pytest.fixture(scope="module")
 def link_levels(tmp_path_factory):
     """Every link of the pool scanned alone, once: (a, b) -> its row's evidence level."""
-    pairs = list(itertools.permutations(POOL, 2))
+    pairs = list(itertools.permutations(NUMBERS, 2)) + list(itertools.permutations(MATRICES, 2))
     text = PREAMBLE + "\n\n".join(f"$$ {a} = {b} $$" for a, b in pairs)
     records = scan_text(tmp_path_factory.mktemp("links"), text)
     assert len(records) == len(pairs)
@@ -136,8 +140,8 @@ def link_levels(tmp_path_factory):
     return levels
 
 
-chains = st.lists(st.sampled_from(POOL), min_size=3, max_size=6).filter(
-    lambda sides: all(a != b for a, b in zip(sides, sides[1:])))
+chains = st.sampled_from((NUMBERS, MATRICES)).flatmap(lambda world: st.lists(
+    st.sampled_from(world), min_size=3, max_size=6).filter(lambda sides: all(a != b for a, b in zip(sides, sides[1:]))))
 
 
 @settings(max_examples=15)

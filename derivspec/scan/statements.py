@@ -341,8 +341,8 @@ def _check_read_steps(statement: Statement, text: str, clauses, state: DocumentS
             return _check_typed(statement, text, clauses, state)
         outcome = _check_untyped(statement, text, clauses, state, previous)
         if any(_in_matrix_algebra(side, typed) for side in sides):
-            outcome = _as_one_by_one(outcome, typed)
-        return _typed_where_read(outcome, clauses, statement, state)
+            return _as_one_by_one(outcome, typed)
+        return outcome
     outcome = _check_untyped(statement, text, clauses, state, previous)
     if not any(step.verdict in ("proved", "disagrees") for step in outcome.steps):
         return outcome
@@ -604,26 +604,6 @@ def _check_typed(statement: Statement, text: str, clauses, state: DocumentState)
             if left.strip() and right.strip():
                 results.append(_typed_step(left, relation, right, statement, state, condition_prose or implication))
     return Outcome(statement, text, results)
-
-
-def _typed_where_read(outcome: Outcome, clauses, statement: Statement, state: DocumentState) -> Outcome:
-    """A statement about the document's vectors and matrices of which some sides are not read as matrices:
-    each relation whose two sides are read is judged as :func:`_check_typed` judges it (a step is judged the
-    same in a chain as alone), the others as read with scalars."""
-    condition_prose = classify.condition_prose(statement.before)
-    typed = {}
-    for clause in clauses:
-        implication = bool(clause.before) or clause.after in ("⇒", "⇔", "⇐")
-        for k, relation in enumerate(clause.relations):
-            left, right = clause.sides[k], clause.sides[k + 1]
-            if left.strip() and right.strip() and readable(left, state.types) and readable(right, state.types):
-                typed[(left, relation, right)] = (condition_prose or implication)
-    if not typed:
-        return outcome
-    steps = [_typed_step(s.left, s.relation, s.right, statement, state, typed[(s.left, s.relation, s.right)])
-             if (s.left, s.relation, s.right) in typed and not s.on_matrices and s.kind != "known" else s
-             for s in outcome.steps]
-    return Outcome(outcome.statement, outcome.text, steps, outcome.note)
 
 
 def _typed_step(left: str, relation: str, right: str, statement: Statement, state: DocumentState,
