@@ -522,7 +522,11 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
                 result = again if again.verdict == "proved" else result  # a proof with them; never a flag from them alone
             settled = settle_definition(result, left, context)
             if settled is not result and not settled.evidence:  # no new name after all: the claim it makes, judged
-                settled = _with_indexed_definitions(settled, left, relation, right, context)  # with the definitions above
+                judged = _with_indexed_definitions(settled, left, relation, right, context)  # with the definitions above
+                restated = judged.verdict == "proved" and judged.reason.startswith("proved (the sides are identical)")
+                settled = dataclasses.replace(settled, reason=(  # the definition written again: true, but no proof
+                    "restates the document's definition" + judged.reason.partition("[with the document's definitions:")[2]
+                    .rstrip("]") + ": a definition, not a proof")) if restated else judged
             results.append(settled)
         # assignments and conditions for the clauses that follow
         if len(clause.relations) == 1 and len(sides) == 2 and sides[0].readable and sides[1].readable:
