@@ -73,14 +73,15 @@ def scan_rows(paths: list[Path], repo: str = "") -> list[dict]:
     return scan_corpus.statement_rows(repo, [], out.get("statements", []))
 
 
-def gate_folder(folder: Path, pattern: str = "*") -> dict:
-    """The lecture files of ``folder`` (by ``pattern``) scanned as they are and renamed."""
+def gate_folder(folder: Path, pattern: str = "*", scheme: str = "permutation") -> dict:
+    """The lecture files of ``folder`` (by ``pattern``) scanned as they are and renamed (``scheme``: the seeded
+    permutation of issue 57, or ``"issue42"``'s renaming)."""
     paths = sorted(p for p in folder.glob(pattern) if p.is_file() and p.suffix.lower() in rename_letters.SUFFIXES
                    and p.name != "README.md")
-    return gate_paths(paths)
+    return gate_paths(paths, scheme)
 
 
-def gate_paths(paths: list[Path]) -> dict:
+def gate_paths(paths: list[Path], scheme: str = "permutation") -> dict:
     names = Counter(p.name for p in paths)
     if any(count > 1 for count in names.values()):
         raise ValueError("gate_paths: two files share a name")
@@ -89,7 +90,7 @@ def gate_paths(paths: list[Path]) -> dict:
         original.mkdir()
         for path in paths:
             shutil.copyfile(path, original / path.name)
-        mappings = rename_letters.rename_folder(original, renamed)
+        mappings = rename_letters.rename_folder(original, renamed, scheme=scheme)
         result = compare(scan_rows(sorted(original.iterdir())), scan_rows(sorted(renamed.iterdir())))
     result["renamings"] = dict(Counter(f"{a}->{b}" for m in mappings.values() for a, b in m.items()).most_common())
     return result

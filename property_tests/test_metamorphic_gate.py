@@ -30,7 +30,7 @@ scan_metamorphic = _module("scan_metamorphic")
 def test_renames_letters_in_math_consistently_and_leaves_prose():
     text = ("The encoder q and the prior p are densities over z.\n\n"
             "$$\n\\mathbb{E}_{q(z|x)}[\\log p_\\theta(x|z)] - \\mathrm{KL}(q(z|x) \\| p(z)) \\le \\log p(x)\n$$\n")
-    renamed, mapping = rename_letters.rename(text)
+    renamed, mapping = rename_letters.rename(text, scheme="issue42")
     assert mapping == {"z": "v", "q": "r", r"\theta": r"\psi", "x": "u", "p": r"\pi"}
     prose, math = renamed.split("\n\n", 1)
     assert prose == "The encoder q and the prior p are densities over z."  # prose is not renamed
@@ -40,14 +40,14 @@ def test_renames_letters_in_math_consistently_and_leaves_prose():
 
 def test_words_commands_and_letter_runs_are_not_renamed():
     text = r"$\max_x f(x) + \exp(x) + \text{for all x} + \operatorname{softplus}(x) + \mathrm{d}x + xy + \int f\,dx + p_{prior}$"
-    renamed, mapping = rename_letters.rename(text)
+    renamed, mapping = rename_letters.rename(text, scheme="issue42")
     assert mapping == {"f": "g", "x": "u", "p": r"\pi"}
     assert renamed == r"$\max_u g(u) + \exp(u) + \text{for all x} + \operatorname{softplus}(u) + \mathrm{d}u + uy + \int g\,du + \pi_{prior}$"
 
 
 def test_a_target_the_document_uses_is_never_chosen():
     text = "$u = v + x$ and $r(z) = q(z)$ and $\\pi = 3.14$ with $p(x)$"
-    renamed, mapping = rename_letters.rename(text)
+    renamed, mapping = rename_letters.rename(text, scheme="issue42")
     assert mapping == {"z": "h", "q": r"\rho", "x": "w"}  # p keeps its name: \pi, \rho and r are taken
     used = rename_letters.letters_used(text, "md")
     assert not set(mapping.values()) & used
@@ -55,7 +55,7 @@ def test_a_target_the_document_uses_is_never_chosen():
 
 
 def test_a_command_target_before_a_letter_keeps_a_space():
-    renamed, _ = rename_letters.rename("$p x$ and $px$ and $p_{x}$", mapping={"p": r"\pi"})
+    renamed, _ = rename_letters.rename("$p x$ and $px$ and $p_{x}$", mapping={"p": r"\pi"}, scheme="issue42")
     assert renamed == r"$\pi x$ and $\pi x$ and $\pi_{x}$"
 
 
@@ -69,11 +69,11 @@ TEMPLATES = st.lists(st.tuples(LETTERS, st.sampled_from([" + ", " - ", "(", ")",
 def test_renaming_keeps_lines_and_reverses(parts):
     body = "".join(a + b for a, b in parts)
     text = f"Some words.\n\n$${body}$$\n\nmore $x$ words.\n"
-    renamed, mapping = rename_letters.rename(text)
+    renamed, mapping = rename_letters.rename(text, scheme="issue42")
     assert renamed.count("\n") == text.count("\n")
     assert renamed.startswith("Some words.\n\n") and renamed.endswith(" words.\n")
     inverse = {b: a for a, b in mapping.items()}
-    back, _ = rename_letters.rename(renamed, mapping=inverse)
+    back, _ = rename_letters.rename(renamed, mapping=inverse, scheme="issue42")
     assert back.replace(" ", "") == text.replace(" ", "")
 
 
@@ -87,7 +87,9 @@ BASELINE = {"judged_agreement": 0.8148, "judged_renamed": 66}
 
 
 def test_gate_on_our_probe_documents_does_not_fall_below_its_baseline():
-    result = scan_metamorphic.gate_folder(ROOT / "benchmarks" / "scan_known_quantities")
+    # issue 42's renaming, whose baseline this is; the permutation of issue 57 (which can fail) is measured by the
+    # differential harness and is what issues 57 and 58 must bring to 100 %
+    result = scan_metamorphic.gate_folder(ROOT / "benchmarks" / "scan_known_quantities", scheme="issue42")
     assert result["matched"] == result["statements"] == result["renamed_statements"] > 0
     assert result["renamings"]  # the documents were renamed
     summary = scan_metamorphic.report("known quantities", result)
@@ -98,8 +100,8 @@ def test_gate_on_our_probe_documents_does_not_fall_below_its_baseline():
 
 def test_a_random_variable_and_its_value_are_renamed_together():
     text = r"$I(X; Y) = \sum_{x, y} p(x, y) \log \frac{p(x, y)}{p(x) p(y)}$ and $X \sim p$"
-    renamed, mapping = rename_letters.rename(text)
+    renamed, mapping = rename_letters.rename(text, scheme="issue42")
     assert mapping["x"] == "u" and mapping["X"] == "U"
     assert renamed.startswith(r"$I(U; Y) = \sum_{u, y}")
-    lone, mapping = rename_letters.rename(r"$x + U = u$")  # U taken: x -> w, and no capital to pair
+    lone, mapping = rename_letters.rename(r"$x + U = u$", scheme="issue42")  # U taken: x -> w, and no capital to pair
     assert mapping == {"x": "w"} and lone == r"$w + U = u$"
