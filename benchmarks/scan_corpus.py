@@ -1,4 +1,4 @@
-"""``derivspec scan`` on lecture material by other authors: how much it checks, how much it cannot
+r"""``derivspec scan`` on lecture material by other authors: how much it checks, how much it cannot
 read, and every flag for review (issues 23-25).
 
 The material is the repositories of ``benchmarks/scan_corpus/split.toml``, read at run time from

@@ -250,6 +250,16 @@ def changes(old: list[dict], new: list[dict]) -> list[dict]:
 OUT_OF_TIME = re.compile(r"time limit|time budget|timed out|^timeout$")
 
 
+def carried(original: list[dict] | None, copy: list[dict]) -> list[dict]:
+    """A renamed or re-spaced copy's rows with the text hash of the original's statement at the same
+    place (file, lines, n-th): the labels name the original's text, and a copy's statement must be
+    found as the same statement, not as another one at overlapping lines."""
+    if not original:
+        return copy
+    hashes = {key: row["hash"] for key, row in keyed(original).items()}
+    return [dict(row, hash=hashes.get(key, row["hash"])) for key, row in keyed(copy).items()]
+
+
 def row_figures(half: str, rows: list[dict]) -> dict:
     """Per part: records, flags, labelled checkable statements judged (scan_corpus_labels.coverage),
     records that ran out of time."""
@@ -399,7 +409,7 @@ def main(argv: list[str] | None = None) -> int:
                 result = scan_copies(half, which_set, versions, args.mirror, reuse)
                 for v in versions:
                     write_rows(args.out / v.label / f"{name}.jsonl", result[v.label]["rows"])
-                figures = {v.label: dict(row_figures(half, result[v.label]["rows"]),
+                figures = {v.label: dict(row_figures(half, carried(originals.get(v.label), result[v.label]["rows"])),
                                          seconds=round(result[v.label]["seconds"], 1)) for v in versions}
                 changed = changes(*(result[v.label]["rows"] for v in versions)) if two else []
                 if which_set == "original":

@@ -45,6 +45,17 @@ def torch_defaults_are_left_alone():
     assert torch.get_default_dtype() == before, "the test changed torch's default dtype and left it changed"
 
 
+@pytest.fixture(autouse=True)
+def time_limits_are_left_alone():
+    """A test must leave no SymPy time limit in force (derivspec.core.symbolic): a deadline left behind
+    makes every later check in the same worker time out at once."""
+    from derivspec.core import symbolic
+
+    yield
+    left, symbolic._DEADLINES[:] = list(symbolic._DEADLINES), []
+    assert not left, "the test left a SymPy time limit in force"
+
+
 @pytest.fixture
 def real_time_limits(monkeypatch):
     """The limits as a user gets them (scale 1), for the tests that check a limit is kept."""

@@ -62,6 +62,44 @@ def test_a_definition_of_a_new_name_is_neutral_and_named(tmp_path):
     assert later["steps"][0]["class"] != "definition"
 
 
+def definition_steps(records) -> list[str]:
+    return [" ".join(s["left"].split()) for r in records for s in r.to_json()["steps"] if s["class"] == "definition"]
+
+
+def test_a_derivative_is_never_a_definition(tmp_path):
+    """DESIGN.md: a derivative is computed, never defined -- the backward pass of a layer writes
+    ∂L/∂X from ∂L/∂Z; the step is the claim it makes, not a neutral definition."""
+    text = ("A linear layer computes $Z = X W$ for a loss $L$. Its backward pass:\n\n"
+            r"$$ \frac{\partial L}{\partial X} = \frac{\partial L}{\partial Z} W^\top $$" "\n")
+    records = scan_text(tmp_path, text)
+    assert [left for left in definition_steps(records) if "partial" in left] == []
+    backward = one(records, 3)
+    assert backward["steps"][0]["class"] != "definition" and backward["verdict"] != "proved"
+
+
+def test_a_name_written_in_braces_is_the_name_defined_above(tmp_path):
+    r"""A name written {\hat{y}} in one display and \hat{y} in another is one name: defined once."""
+    text = ("For numbers $a$ and $b$ the score is\n\n"
+            r"$$ \hat{y} = a b $$" "\n\nIt is computed for every input, and again\n\n"
+            r"$$ {\hat{y}} = a b + a b - a b $$" "\n")
+    records = scan_text(tmp_path, text)
+    assert definition_steps(records) == [r"\hat{y}"]  # the first display only
+    later = one(records, 7)
+    assert later["steps"][0]["class"] != "definition" and later["verdict"] != "disagrees"
+
+
+def test_an_update_written_again_is_no_new_definition(tmp_path):
+    """Gradient descent's update set out once, then quoted again further down: the second is the same rule
+    written again (restated), not a new name."""
+    rule = r"$$ x_{k+1} = x_k - \eta g_k $$"
+    text = (f"The iterates of gradient descent with step size $\\eta$ and gradient $g_k$ are\n\n{rule}\n\n"
+            f"Far below, after the analysis, we recall the update\n\n{rule}\n")
+    records = scan_text(tmp_path, text)
+    assert definition_steps(records) == ["x_{k+1}"]
+    again = one(records, 7)
+    assert again["verdict"] == "unchecked" and "restates the document's definition" in again["reason"]
+
+
 def test_a_statement_of_several_relations_takes_its_weakest_link(tmp_path):
     text = "For real $x$:\n\n$$ (x+1)^2 = x^2 + 2x + 1 \\le 2x^2 + 2 $$\n\n$$ (x+1)^2 = x^2 + 2x + 1 \\le 2x^2 + 2 + x^4 e^{x} $$"
     proved, twin = (r.to_json() for r in scan_text(tmp_path, text))

@@ -264,6 +264,29 @@ def test_time_limits_nest_and_stay_bounded(real_time_limits):
     assert time.monotonic() - start < 4.5  # neither the 10 s nor the 5 s limit ran
 
 
+def test_no_alarm_leaves_a_time_limit_in_force(real_time_limits):
+    """Limits that end as their alarm lands (nested, a few microseconds long, thousands of times): every
+    deadline pushed is popped and the timer is off afterwards. A deadline left behind made every later
+    check in the process time out at once (the CI run of stop 60: 'inconclusive' for forms that are proved)."""
+    import signal
+
+    timeouts = 0
+    for i in range(10000):
+        try:
+            with symbolic.time_limit(2e-5 * (i % 7 + 1)):
+                with symbolic.time_limit(1e-5 * (i % 5 + 1)):
+                    sum(range(i % 300))
+                sum(range(i % 200))
+        except symbolic.SymPyTimeout:
+            timeouts += 1
+        assert symbolic._DEADLINES == [], f"a deadline was left in force after {i + 1} limits"
+    assert 0 < timeouts < 10000  # the alarms did land, inside and outside the bodies
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert signal.getsignal(signal.SIGALRM) is not symbolic._on_alarm
+    decided = symbolic.decide(sympy.Symbol("a", positive=True) ** 2, sympy.Symbol("a", positive=True) ** 2, [])
+    assert decided.status == "equal"
+
+
 def test_rng_of_points_accepts_huge_seeds():
     claim = registry.get("nll.gaussian")
     assert len(symbolic.evaluation_points(claim.variables, 24, 20000000000000)) == 24

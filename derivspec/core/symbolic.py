@@ -29,7 +29,6 @@ import random
 import signal
 import threading
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Sequence
@@ -65,6 +64,14 @@ _DEADLINES: list[float] = []  # absolute times (time.monotonic) of the nested li
 
 
 def _on_alarm(signum, frame):
+    """Raise SymPyTimeout where the program is -- except inside a limit's own bookkeeping (entering or
+    leaving ``time_limit``): an exception there would leave a deadline pushed and never popped, and every
+    later limit in the process would time out at once. There the alarm is put off until the bookkeeping is
+    done (the earliest deadline still in force re-armed), or dropped when no limit is left."""
+    if frame is not None and frame.f_code in _BOOKKEEPING:
+        if _DEADLINES:
+            _arm()
+        return
     raise SymPyTimeout()
 
 
@@ -73,45 +80,52 @@ def _arm() -> None:
     signal.setitimer(signal.ITIMER_REAL, max(remaining, 1e-4))
 
 
-def _disarm() -> None:
-    while True:  # an alarm landing here must not leave the timer armed
-        try:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            return
-        except SymPyTimeout:
-            continue
-
-
 def remaining_seconds() -> float | None:
     """Seconds left under the limits in force (None: no limit)."""
     return None if not _DEADLINES else max(0.0, min(_DEADLINES) - time.monotonic())
 
 
-@contextmanager
-def time_limit(seconds: float | None):
+class time_limit:
     """Raise SymPyTimeout after ``seconds`` × :func:`time_scale` (SIGALRM; no limit outside the main thread or for
     ``seconds <= 0``). Limits nest: the earliest deadline in force always wins, and once it has
-    passed every new limit raises at once, so work after a caught timeout stays bounded."""
-    if seconds is None or seconds <= 0 or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    seconds = scaled(seconds)
-    now = time.monotonic()
-    if _DEADLINES and min(_DEADLINES) <= now:
-        raise SymPyTimeout()
-    outermost = not _DEADLINES
-    previous = signal.signal(signal.SIGALRM, _on_alarm) if outermost else None
-    _DEADLINES.append(now + seconds)
-    try:
+    passed every new limit raises at once, so work after a caught timeout stays bounded. A limit's
+    deadline is always popped when it ends (see :func:`_on_alarm`)."""
+
+    def __init__(self, seconds: float | None):
+        self.seconds = seconds
+        self.depth: int | None = None
+        self.previous = None
+
+    def __enter__(self):
+        if self.seconds is None or self.seconds <= 0 or threading.current_thread() is not threading.main_thread():
+            return self
+        seconds = scaled(self.seconds)
+        now = time.monotonic()
+        if _DEADLINES and min(_DEADLINES) <= now:
+            raise SymPyTimeout()
+        depth = len(_DEADLINES)
+        if depth == 0:
+            self.previous = signal.signal(signal.SIGALRM, _on_alarm)
+        _DEADLINES.append(now + seconds)
+        self.depth = depth
         _arm()
-        yield
-    finally:
-        _disarm()
-        _DEADLINES.pop()
-        if outermost:
-            signal.signal(signal.SIGALRM, previous)
+        return self
+
+    def __exit__(self, *exception) -> bool:
+        if self.depth is None:
+            return False
+        del _DEADLINES[self.depth:]  # first: an alarm landing from here on finds no deadline of this limit
+        if self.depth == 0:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.previous)
         else:
-            _arm()
+            _arm()  # the outer limit (raised in the outer body, at once if it has passed)
+        self.depth = None
+        return False
+
+
+_BOOKKEEPING = frozenset({time_limit.__enter__.__code__, time_limit.__exit__.__code__, _arm.__code__,
+                          remaining_seconds.__code__})
 
 
 # --- proofs --------------------------------------------------------------------------------

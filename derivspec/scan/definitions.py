@@ -42,7 +42,10 @@ from derivspec.scan import classify, scope
 from derivspec.scan.matrices import may_be_matrices
 from derivspec.scan.records import evidence_level
 
-_LEFT = re.compile(r"^\s*(?:\\[A-Za-z]+|[A-Za-z])[\s\w{}\\^']*?(?:\\left)?(?:\([^()=]*(?:\\right)?\))?\s*$")
+# a name as written: a letter or command, then subscripts, superscripts and accents (a brace group may hold any
+# index -- x_{k+1}, \theta^{(t+1)} -- never a relation), the whole possibly in braces ({\bm{Z}}), possibly applied
+_LEFT = re.compile(r"^\s*(?:\{\s*)?(?:\\[A-Za-z]+|[A-Za-z])(?:[\s\w\\^']|\{(?:[^{}=]|\{(?:[^{}=]|\{[^{}=]*\})*\})*\})*?"
+                   r"(?:\\left)?(?:\([^()=]*(?:\\right)?\))?\s*\}?\s*$")
 _DERIVATIVE_HEAD = re.compile(r"^d/d(.+?)(?:\*\*(\d+))?$")
 _DEFINING = ("=", ":=", "≡")
 _NEW_EXAMPLE = re.compile(r"\b(?:let|define|denote|consider|suppose|take|instead|now|new|example|another|"
@@ -79,6 +82,25 @@ class Definitions:
     _index: dict | None = None
 
     read: object = None  # (text, context) -> a side as read (steps.read_side), given by the caller
+    _written: list | None = None
+
+    def written(self, context) -> list:
+        """(entry, left side, right side) as read, of every entry that is no condition: what the document defines,
+        whether or not its value can be used (an update x_{k+1} = x_k - η g_k, a derivative); a side that cannot be
+        read is None."""
+        if self._written is None:
+            import dataclasses
+
+            written = []
+            for entry in self.entries:
+                if entry.conditional:
+                    continue
+                local = dataclasses.replace(context, bare=entry.bare, in_force=None)
+                left, right = self.read(entry.left, local), self.read(entry.right, local)
+                if left.readable:
+                    written.append((entry, left.primary.expr, right.primary.expr if right.readable else None))
+            self._written = written
+        return self._written
 
     def index(self, context) -> dict:
         """name -> [Reading] in reading order (read once, with the context's names)."""
@@ -188,6 +210,17 @@ class InForce:
         """The definition of ``name`` in force here (of a density, one at these very ``arguments``)."""
         found = [r for r in self.table.index(context).get(name, ()) if r.definition.position < self.position
                  and (not r.exact or r.parameters == arguments)]
+        return found[-1] if found else None
+
+    def defined_above(self, expr: sympy.Expr, context) -> bool:
+        """Some clause above this one defines ``expr`` (the same name as read, at the same arguments)."""
+        return any(entry.position < self.position and left == expr for entry, left, _ in self.table.written(context))
+
+    def restated(self, left: sympy.Expr, right: sympy.Expr, context) -> Definition | None:
+        """The clause above that defines ``left`` as ``right``, written the same (as read), if there is one: this
+        clause writes that definition again."""
+        found = [entry for entry, name, value in self.table.written(context)
+                 if entry.position < self.position and name == left and value == right]
         return found[-1] if found else None
 
     def others(self, reading: Reading, context) -> list[Reading]:

@@ -524,9 +524,19 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
             if settled is not result and not settled.evidence:  # no new name after all: the claim it makes, judged
                 judged = _with_indexed_definitions(settled, left, relation, right, context)  # with the definitions above
                 restated = judged.verdict == "proved" and judged.reason.startswith("proved (the sides are identical)")
-                settled = dataclasses.replace(settled, reason=(  # the definition written again: true, but no proof
-                    "restates the document's definition" + judged.reason.partition("[with the document's definitions:")[2]
-                    .rstrip("]") + ": a definition, not a proof")) if restated else judged
+                same = context.in_force.restated(left.primary.expr, right.primary.expr, context) \
+                    if context.in_force is not None and left.readable and right.readable and k == 0 else None
+                if restated:  # the definition written again: true, but no proof
+                    settled = dataclasses.replace(settled, reason=(
+                        "restates the document's definition" + judged.reason.partition("[with the document's "
+                                                                                       "definitions:")[2]
+                        .rstrip("]") + ": a definition, not a proof"))
+                elif same is not None and judged.verdict != "proved":  # an update or a name the unfolding does not use
+                    settled = dataclasses.replace(settled, reason=(
+                        f"restates the document's definition of {left.text.strip()} on line {same.line}: a "
+                        "definition, not a proof"))
+                else:
+                    settled = judged
             results.append(settled)
         # assignments and conditions for the clauses that follow
         if len(clause.relations) == 1 and len(sides) == 2 and sides[0].readable and sides[1].readable:

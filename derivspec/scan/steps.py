@@ -45,7 +45,7 @@ from derivspec.core.errors import FormulaError
 from derivspec.scan.reader import DocumentNames, DocumentReading, read_document
 from derivspec.scan import (algebra, classify, events, finite_sums, functions, information, instances, leibniz, optimum,
                             parameter_derivatives, probability, gaussian_log_density)
-from derivspec.scan.verdicts import DEFINING, evidence_level
+from derivspec.scan.verdicts import DEFINING, evidence_level, not_a_definition
 
 CHECKED_RELATIONS = ("=", "≈", "≤", "≥", "<", ">", "∝")
 DIMENSION_NAMES = frozenset({"d", "D", "n", "N", "k", "K", "m", "M", "p", "C", "H", "W", "L"})
@@ -397,7 +397,12 @@ def defines_new_name(left: Side, relation: str, context: Context) -> bool:
     if isinstance(named, sympy.Pow):
         named = named.base
     head, arguments = (named.name, None) if isinstance(named, sympy.Symbol) else (named.func.__name__, named.args)
-    if context.in_force is None or context.in_force.latest(head, context, arguments) is None:
+    if head.startswith("d/d"):  # ∂L/∂X, df/dx: a derivative is computed, never defined (DESIGN.md, "Scan")
+        return False
+    if context.in_force is None:
+        return True
+    if context.in_force.latest(head, context, arguments) is None and \
+            not context.in_force.defined_above(left.primary.expr, context):
         return True
     from derivspec.scan.definitions import announces_a_new_definition
 
@@ -415,8 +420,7 @@ def settle_definition(step: StepResult, left: Side, context: Context) -> StepRes
         return step
     reason = step.reason
     if step.verdict == "unchecked" and not step.evidence:  # "names the quantity …": say why it is no definition
-        reason = (f"not a definition ({left.text.strip()} is no new name: an expression, a standard quantity or a "
-                  f"name defined above), not checked: {step.reason}")
+        reason = not_a_definition(left.text.strip(), step.reason)
     return dataclasses.replace(step, category=classify.judged_class(step.relation, step.kind), label=False,
                                reason=reason)
 

@@ -107,14 +107,26 @@ _MEANING = re.compile(r"^\s*-?\s*(?:\\mathbb\s*\{?E\}?|E|\\operatorname\{?E\}?|\
                       r"\\log\s*p|\\log\s*q|p|q|P|\\Pr|\\mathbb\s*\{?P\}?)\s*(?:_\{[^{}]*\}|_[A-Za-z0-9])?\s*[(\[]")
 
 
+NO_NEW_NAME = "is no new name: an expression, a standard quantity or a name defined above), not checked: "
+
+
+def not_a_definition(left: str, reason: str) -> str:
+    """The reason of a step taken for a definition whose left side is no new name (steps.settle_definition)."""
+    return f"not a definition ({left} {NO_NEW_NAME}{reason}"
+
+
 def _names_a_quantity(step) -> bool:
     """A first relation that gives a value, or that names a quantity with a meaning of its own
     (an expectation, a probability or density, a divergence, an entropy, a variance) without
-    defining it. A function the lecture defines (f(x) = …) is a definition, not such a name."""
-    if not step.label:
+    defining it -- a step taken for a definition of it, or one settled as no definition (its left side
+    is a standard quantity, :func:`not_a_definition`). A function the lecture defines (f(x) = …) is a
+    definition, not such a name."""
+    reason = step.reason
+    if reason.startswith("not a definition (") and NO_NEW_NAME in reason:
+        reason = reason.split(NO_NEW_NAME, 1)[1]
+    elif not step.label:
         return False
-    return step.reason.startswith("gives ") or (step.reason.startswith("names the quantity")
-                                                and bool(_MEANING.match(step.left)))
+    return reason.startswith("gives ") or (reason.startswith("names the quantity") and bool(_MEANING.match(step.left)))
 
 
 def _class(step) -> str:
@@ -148,6 +160,12 @@ def row(steps: list, line: int | None = None) -> Row:
             where = f" on line {line}" if line is not None else ""
             reasons += f" (given the definition of {', '.join(dict.fromkeys(given))}{where})"
         return Row("proved", reasons, "", proved[0], _class(proved[0]))
+    main = steps[0]
+    if weakest is main and len(proved) == len(counted) - 1 and proved and _names_a_quantity(main):
+        what = main.reason.split(NO_NEW_NAME, 1)[-1].replace(" (a definition; not checked)", "")
+        return Row("unchecked", f"arithmetic only: {len(proved)} later step(s) proved, but the first relation "
+                                f"({_clip(main.left.strip())} = …) is not checked: {what} (a quantity with a meaning "
+                                "of its own, not a new name)", main.evidence, main, _class(main))
     reason = weakest.reason + (f" ({len(proved)} of {len(counted)} steps proved)" if proved else "")
     return Row("unchecked", reason, weakest.evidence, weakest, _class(weakest))
 

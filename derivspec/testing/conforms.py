@@ -36,6 +36,7 @@ import sympy
 from derivspec.core import registry
 from derivspec.core.claims import Claim
 from derivspec.core.errors import UnknownClaimError
+from derivspec.core.numbers import fmt
 from derivspec.testing import calling
 from derivspec.testing.arguments import (CONVENTIONS, DEFAULT_CONVENTIONS, LOG_BASES, Argument, arguments_of,
                                          conventions_of, wrt_of)
@@ -493,11 +494,11 @@ def failure(spec: Specification, fn, way: calling.Way, found: _Found, region: st
     shown_expected = _show_number(expected_value)
     lines.append(f"  expected {shown_expected} (the derived target{_conventions_text(spec.conventions)}, "
                  f"{DIGITS} digits), got {_show_number(actual_value)}"
-                 + (f"; allowed error {comparison.tolerance:.3g}" if comparison.tolerance else ""))
+                 + (f"; allowed error {fmt(comparison.tolerance, '.3g', bound=True)}" if comparison.tolerance else ""))
     if kind == "unstable":
         lines.append(f"  the formula agrees with the target on the typical inputs; at this input it "
                      + ("returns a non-finite value where the target is finite" if found.status == "nonfinite"
-                        else f"loses accuracy (error {comparison.error:.3g})")
+                        else f"loses accuracy (error {fmt(comparison.error, '.3g', bound=True)})")
                      + ": rewrite it in a stable form (log-sum-exp, log1p, softplus, logsigmoid, ...)")
     return NonConformance("\n".join(lines), claim=claim.id, kind=kind, slip=slip, convention=convention,
                           counterexample=_counterexample(evaluations, reduced), point=_points(evaluations, reduced),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from derivspec.core.numbers import fmt
 from derivspec.testing.errors import NonConformance, _plain
 
 
@@ -43,8 +44,8 @@ class ConformanceReport:
         wrt = f" (d/d{', d/d'.join(self.wrt)})" if self.wrt else ""
         conventions = ", ".join(f"{k}={v!r}" for k, v in self.conventions.items())
         return (f"conforms to {self.claim}{wrt}: {self.examples} inputs (edge regions included), largest error "
-                f"{self.largest_error:.3g} (at most {self.largest_ratio:.2g} of the rounding allowance, "
-                f"{self.tolerance:.3g} there); {self.dtype}; conventions {conventions}; called with {self.called}")
+                f"{fmt(self.largest_error, '.3g', bound=True)} (at most {self.largest_ratio:.2g} of the rounding allowance, "
+                f"{fmt(self.tolerance, '.3g', bound=True)} there); {self.dtype}; conventions {conventions}; called with {self.called}")
 
 
 @dataclass
