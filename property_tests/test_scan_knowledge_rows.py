@@ -113,3 +113,24 @@ def test_a_row_never_blocks_the_general_path():
 def test_a_flag_under_a_stated_premise_is_not_raised():
     found = merge([_step("disagrees", "differs", "elbo.gap")], lead_in="If $q(z) = p(z | x)$, then")
     assert found.verdict == "unchecked" and "premise" in found.reason
+
+
+LAPLACE = ("An observation $y \\sim \\mathrm{{Laplace}}(m, s)$ with location $m$ and scale $s$ has "
+           "log-likelihood\n\n$$\\log p(y) = -\\log(2s) - \\frac{{{distance}}}{{s}}$$\n")
+
+
+@pytest.mark.parametrize("engine", ["rows", "first-match"])
+def test_a_laplace_log_density_in_the_letters_of_a_catalogue_model_is_no_false_alarm(tmp_path, monkeypatch, engine):
+    """log p(y) in the letters s and m: a catalogue shape (the conjugate model's evidence, elbo.gap) reads it by its
+    letters and flagged it; the document's law y ~ Laplace(m, s) makes it the Laplace log-density (a row). Two known
+    results that read it differently decide nothing (the merge rule), on either path; the wrong twin is flagged by
+    the row, with its slip named."""
+    if engine == "first-match":
+        monkeypatch.delenv("DERIVSPEC_SCAN_ENGINE")
+    (tmp_path / "right").mkdir(), (tmp_path / "wrong").mkdir()
+    right = verdicts(tmp_path / "right", LAPLACE.format(distance="|y - m|"))[3]
+    assert right[0] == "unchecked" and "laplace.log_density" in right[1] and "elbo.gap" in right[1], right
+    wrong = verdicts(tmp_path / "wrong", LAPLACE.format(distance="(y - m)^2"))[3]
+    assert wrong[0] == "disagrees" and "laplace.log_density" in wrong[1], wrong
+    if engine == "first-match":  # the row's flag replaces the shape's: its slip named
+        assert "squared distance" in wrong[1] and "elbo.gap" not in wrong[1]

@@ -191,3 +191,14 @@ def test_a_chain_is_never_stronger_than_its_weakest_link(link_levels, tmp_path_f
     assert STRENGTH.index(row["evidence_level"]) <= STRENGTH.index(weakest), (sides, row["reason"])
     assert row["verdict"] == ("proved" if row["evidence_level"] == "proved" else
                               "disagrees" if row["evidence_level"] == "disagrees" else "unchecked")
+
+
+def test_a_name_given_a_new_meaning_is_a_definition_only_where_the_text_announces_it(tmp_path):
+    """A loss defined for one example and defined again for another: announced ("consider instead"), the second
+    is a definition that says it is one anew; not announced, it is the claim it makes (not neutral)."""
+    first = "The squared loss of a prediction $a$ for a target $b$ is\n\n$$ L = (a - b)^2 $$\n\n"
+    announced = one(scan_text(tmp_path, first + "Consider instead the absolute loss\n\n$$ L = |a - b| $$\n"), 7)
+    assert announced["steps"][0]["class"] == "definition" and "defined anew" in announced["reason"]
+    (tmp_path / "plain").mkdir()
+    plain = one(scan_text(tmp_path / "plain", first + "It is then\n\n$$ L = |a - b| $$\n"), 7)
+    assert plain["steps"][0]["class"] != "definition" and plain["verdict"] != "proved"

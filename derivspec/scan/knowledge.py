@@ -627,12 +627,17 @@ def _family_entry(data: dict) -> tuple[Family, list[Row]]:
             roles = dict(entry.get("roles") or {})
         else:
             roles = {p["name"]: p["type"] for p in data.get("params") or ()}
-            roles[variable] = "random variable"
-            if kind in ("pmf", "pdf", "log_density", "cdf") or kind.startswith("score_"):
+            density = kind in ("pmf", "pdf", "log_density", "cdf") or kind.startswith("score_")
+            if not density or any(variable in _tex_names(t) for t in entry["pattern"]):  # P(X = x), p_X(x)
+                roles[variable] = "random variable"
+            if density:
                 roles[outcome] = support
             roles.update(entry.get("roles") or {})
         entry["roles"] = roles
-        entry.setdefault("given", [f"{latex_name(variable)} \\sim {latex[0]}({param_tex})"])
+        # the law of the name the field is about: the variable (H(X), E[X]), or the outcome a density is evaluated
+        # at -- a lecture writes y ~ Laplace(m, s) and log p(y) with one letter
+        about = outcome if kind in ("pmf", "pdf", "log_density", "cdf") or kind.startswith("score_") else variable
+        entry.setdefault("given", [f"{latex_name(about)} \\sim {latex[0]}({param_tex})"])
         entry.setdefault("names", list(_as_tuple(data.get("aliases"), name, "aliases")) + [kind.replace("_", " ")])
         entry.setdefault("oracle", "family")
         if data.get("conditions") and not explicit:  # the family's own conditions, on its roles

@@ -559,7 +559,7 @@ class Recogniser:
         for module in BY_STRUCTURE:
             found = module.check(left, relation, right, context)
             if found is not None:
-                return found
+                return _unless_a_row_holds(found, left, relation, right, context)
         if relation not in ("=", "≈") or not left.readable or not right.readable:
             return None
         outcomes = self.shapes_judged(left, relation, right, context)
@@ -575,7 +575,7 @@ class Recogniser:
                 others = sorted({o.claim for o in chosen[1:] if o.claim != first.claim})
                 if others and verdict != "unchecked":
                     first.reason += f"; also {'matches' if verdict == 'proved' else 'disagrees with'} {', '.join(others)}"
-                return first
+                return _unless_a_row_holds(first, left, relation, right, context)
         return None
 
     def shapes_judged(self, left: Side, relation: str, right: Side, context: Context) -> list[StepResult]:
@@ -1214,6 +1214,22 @@ def merge(outcomes: list[StepResult], lead_in: str = "") -> StepResult | None:
     if others and first.verdict != "unchecked":
         first = dataclasses.replace(first, reason=first.reason + f"; also {'matches' if first.verdict == 'proved' else 'disagrees with'} {', '.join(others)}")
     return first
+
+
+def _unless_a_row_holds(found: StepResult, left: Side, relation: str, right: Side, context: Context) -> StepResult:
+    r"""The first-match path's flag, unless a knowledge row reads the step as holding (the engine's merge rule for a
+    flag beside a row that holds: unchecked, naming both). ``\log p(y) = -\log(2s) - |y - m|/s`` under
+    ``y \sim \mathrm{Laplace}(m, s)`` is the Laplace log-density, not the conjugate model's evidence that a catalogue
+    shape reads in the letters s and m. A row that flags it too says what is wrong (its law is the document's). The
+    tables are loaded at the first flag only."""
+    if found.verdict != "disagrees" or relation not in ("=", "≈"):
+        return found
+    rows = rows_judged(left, relation, right, context)
+    holding = [o for o in rows if o.verdict == "proved" or o.reason.startswith("holds on")]
+    if holding:
+        return merge([found, holding[0]], context.lead_in)
+    flags = [o for o in rows if o.verdict == "disagrees"]
+    return flags[0] if flags else found  # a row reads the document's own law: its flag says what is wrong
 
 
 def _what(outcome: StepResult) -> str:

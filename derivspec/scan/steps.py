@@ -396,17 +396,33 @@ def defines_new_name(left: Side, relation: str, context: Context) -> bool:
         return False
     if isinstance(named, sympy.Pow):
         named = named.base
-    head, arguments = (named.name, None) if isinstance(named, sympy.Symbol) else (named.func.__name__, named.args)
+    head = named.name if isinstance(named, sympy.Symbol) else named.func.__name__
     if head.startswith("d/d"):  # ∂L/∂X, df/dx: a derivative is computed, never defined (DESIGN.md, "Scan")
         return False
-    if context.in_force is None:
-        return True
-    if context.in_force.latest(head, context, arguments) is None and \
-            not context.in_force.defined_above(left.primary.expr, context):
+    if not defined_above(left, context):
         return True
     from derivspec.scan.definitions import announces_a_new_definition
 
     return announces_a_new_definition(context.lead_in)  # "now let f(x) = x^3": defined anew
+
+
+def defined_above(left: Side, context: Context) -> bool:
+    """A clause above defines the name ``left`` writes (the definitions in force, or any clause that defines the
+    same name as read: an update, a name in braces)."""
+    if context.in_force is None or not left.readable:
+        return False
+    named = left.primary.expr.base if isinstance(left.primary.expr, sympy.Pow) else left.primary.expr
+    if isinstance(named, sympy.Symbol):
+        head, arguments = named.name, None
+    elif isinstance(named, sympy.Basic) and hasattr(named, "func"):
+        head, arguments = named.func.__name__, named.args
+    else:
+        return False
+    return context.in_force.latest(head, context, arguments) is not None or \
+        context.in_force.defined_above(left.primary.expr, context)
+
+
+ANEW = "defined anew: the name is defined above and the text announces a new definition"
 
 
 def settle_definition(step: StepResult, left: Side, context: Context) -> StepResult:
@@ -417,6 +433,8 @@ def settle_definition(step: StepResult, left: Side, context: Context) -> StepRes
     if step.category != "definition":
         return step
     if not step.evidence and defines_new_name(left, step.relation, context):
+        if defined_above(left, context):  # "for this example, consider p_A = 0.05": a new meaning, announced
+            return dataclasses.replace(step, reason=f"{step.reason}; {ANEW}")
         return step
     reason = step.reason
     if step.verdict == "unchecked" and not step.evidence:  # "names the quantity …": say why it is no definition
