@@ -134,3 +134,21 @@ def test_a_laplace_log_density_in_the_letters_of_a_catalogue_model_is_no_false_a
     assert wrong[0] == "disagrees" and "laplace.log_density" in wrong[1], wrong
     if engine == "first-match":  # the row's flag replaces the shape's: its slip named
         assert "squared distance" in wrong[1] and "elbo.gap" not in wrong[1]
+
+
+HINGE = "For a label $y \\in \\{{-1, 1\\}}$ and a score $s$, the {name} is\n\n$$\\ell(y, s) = {value}$$\n"
+
+
+@pytest.mark.parametrize("name, right, wrong", [
+    ("hinge loss", "\\max(0, 1 - y s)", "\\max(0, 1 + y s)"),
+    ("logistic loss", "\\log(1 + e^{-y s})", "\\log(1 + e^{y s})"),
+])
+def test_a_loss_written_with_the_shared_letter_is_the_loss_the_text_names(tmp_path, name, right, wrong):
+    """ℓ(y, s) is the hinge loss where the text says "hinge loss", the logistic loss where it says so: a row whose
+    head other functions share applies only where the text names its function (no row of another loss
+    reads it and leaves it undecided); the wrong twin is flagged with its slip."""
+    (tmp_path / "right").mkdir(), (tmp_path / "wrong").mkdir()
+    proved = verdicts(tmp_path / "right", HINGE.format(name=name, value=right))[3]
+    assert proved[0] == "proved", proved
+    flagged = verdicts(tmp_path / "wrong", HINGE.format(name=name, value=wrong))[3]
+    assert flagged[0] == "disagrees" and "sign of the margin" in flagged[1], flagged

@@ -42,10 +42,11 @@ from derivspec.scan import classify, scope
 from derivspec.scan.matrices import may_be_matrices
 from derivspec.scan.records import evidence_level
 
-# a name as written: a letter or command, then subscripts, superscripts and accents (a brace group may hold any
-# index -- x_{k+1}, \theta^{(t+1)} -- never a relation), the whole possibly in braces ({\bm{Z}}), possibly applied
-_LEFT = re.compile(r"^\s*(?:\{\s*)?(?:\\[A-Za-z]+|[A-Za-z])(?:[\s\w\\^']|\{(?:[^{}=]|\{(?:[^{}=]|\{[^{}=]*\})*\})*\})*?"
-                   r"(?:\\left)?(?:\([^()=]*(?:\\right)?\))?\s*\}?\s*$")
+# a name as written: a letter or command, then subscripts, superscripts, stars and accents (a brace group may hold
+# any index -- x_{k+1}, \theta^{(t+1)} -- never a relation), the whole possibly in braces ({\bm{Z}}), possibly
+# applied, an argument possibly applied itself (l(f(x), y)); spacing before it (\;) is no part of it
+_LEFT = re.compile(r"^\s*(?:\\[,;:! ]\s*)*(?:\{\s*)?(?:\\[A-Za-z]+|[A-Za-z])(?:[\s\w\\^']|(?<=\^)\*|\{(?:[^{}=]|\{(?:[^{}=]|"
+                   r"\{[^{}=]*\})*\})*\})*?(?:\\left)?(?:\((?:[^()=]|\([^()=]*\))*(?:\\right)?\))?\s*\}?\s*$")
 _DERIVATIVE_HEAD = re.compile(r"^d/d(.+?)(?:\*\*(\d+))?$")
 _DEFINING = ("=", ":=", "≡")
 _NEW_EXAMPLE = re.compile(r"\b(?:let|define|denote|consider|suppose|take|instead|now|new|example|another|"

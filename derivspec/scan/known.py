@@ -1164,6 +1164,7 @@ def rows_judged(left: Side, relation: str, right: Side, context: Context) -> lis
     if relation not in ("=", "≈") or not left.readable or not right.readable:
         return []
     table = row_shapes()
+    named_only = _named_only_rows()
     found = []
     for side, other, turned in ((left, right, False), (right, left, True)):
         try:
@@ -1171,6 +1172,9 @@ def rows_judged(left: Side, relation: str, right: Side, context: Context) -> lis
         except Exception:
             continue
         for rs in table.get(head_of(expr), ()):
+            words = named_only.get((rs.row.id, rs.head))
+            if words and not _names_one_of(words, context.prose):
+                continue  # ℓ(y, s) is the logistic loss only where the text says so
             bindings = bind(rs.shape, expr)
             if bindings is None:
                 continue
@@ -1181,6 +1185,38 @@ def rows_judged(left: Side, relation: str, right: Side, context: Context) -> lis
             if outcome is not None:
                 found.append(outcome)
     return found
+
+
+_NAMED_ONLY: list = []
+
+
+def _named_only_rows() -> dict:
+    """(row id, head) -> the words that name the row's function, for the rows whose pattern head the rows of
+    another function share (ℓ(y, s) for the squared, absolute, logistic, hinge and cross-entropy losses; k(x, y) for
+    the kernels): such a head means that function only where the text names it (its aliases and cues). Read from
+    the tables once."""
+    if not _NAMED_ONLY:
+        from derivspec.scan import knowledge
+
+        function_of = {row: f for f in knowledge.functions().values() for row in f.rows}
+        owners: dict = {}
+        for head, shapes in row_shapes().items():
+            owners[head] = {function_of[rs.row.id].name for rs in shapes if rs.row.id in function_of}
+        _NAMED_ONLY.append({(rs.row.id, head): tuple(function_of[rs.row.id].aliases) + tuple(function_of[rs.row.id].cues)
+                            for head, shapes in row_shapes().items() if len(owners[head]) > 1 and _a_name(head)
+                            for rs in shapes if rs.row.id in function_of})
+    return _NAMED_ONLY[0]
+
+
+def _a_name(head: str) -> bool:
+    """A head that is a name the text gives (ℓ, L, k), not an operation whose structure the pattern spells out
+    (a sum, a power, a log, max, a derivative)."""
+    return not hasattr(sympy, head) and head != "derivative" and not head.startswith("d/d")
+
+
+def _names_one_of(words, prose: str) -> bool:
+    lowered = " ".join((prose or "").split()).lower()
+    return any(re.search(r"(?<![a-z])" + re.escape(word.lower()) + r"(?![a-z])", lowered) for word in words)
 
 
 def merge(outcomes: list[StepResult], lead_in: str = "") -> StepResult | None:

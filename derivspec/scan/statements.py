@@ -521,7 +521,7 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
                 again = _with_document_equations(result, left, relation, right, context, statement, state, k == 0)
                 result = again if again.verdict == "proved" else result  # a proof with them; never a flag from them alone
             settled = settle_definition(result, left, context)
-            if settled is not result and not settled.evidence:  # no new name after all: the claim it makes, judged
+            if settled.category != result.category and not settled.evidence:  # no new name after all: the claim it makes, judged
                 judged = _with_indexed_definitions(settled, left, relation, right, context)  # with the definitions above
                 restated = judged.verdict == "proved" and judged.reason.startswith("proved (the sides are identical)")
                 same = context.in_force.restated(left.primary.expr, right.primary.expr, context) \
