@@ -202,3 +202,11 @@ def test_a_name_given_a_new_meaning_is_a_definition_only_where_the_text_announce
     (tmp_path / "plain").mkdir()
     plain = one(scan_text(tmp_path / "plain", first + "It is then\n\n$$ L = |a - b| $$\n"), 7)
     assert plain["steps"][0]["class"] != "definition" and plain["verdict"] != "proved"
+
+
+def test_a_definition_written_again_is_never_proved_by_itself(tmp_path):
+    """x_i^{(0)} = 1 set out, then written again below: the second restates it (unchecked), it is not 'proved with
+    the document's definitions' by the very definition it repeats (it was, as a worked number)."""
+    text = "Every node starts with the feature\n\n$$ x_i^{(0)} = 1 $$\n\nand, as said, the start is\n\n$$ x_i^{(0)} = 1 $$\n"
+    again = one(scan_text(tmp_path, text), 7)
+    assert again["verdict"] == "unchecked" and "restates the document's definition" in again["reason"], again

@@ -526,15 +526,15 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
                 restated = judged.verdict == "proved" and judged.reason.startswith("proved (the sides are identical)")
                 same = context.in_force.restated(left.primary.expr, right.primary.expr, context) \
                     if context.in_force is not None and left.readable and right.readable and k == 0 else None
-                if restated:  # the definition written again: true, but no proof
+                if same is not None:  # the definition written again, as read: true by definition, no proof
+                    settled = dataclasses.replace(settled, reason=(
+                        f"restates the document's definition of {left.text.strip()} on line {same.line}: a "
+                        "definition, not a proof"))
+                elif restated:  # the same once the definitions are unfolded
                     settled = dataclasses.replace(settled, reason=(
                         "restates the document's definition" + judged.reason.partition("[with the document's "
                                                                                        "definitions:")[2]
                         .rstrip("]") + ": a definition, not a proof"))
-                elif same is not None and judged.verdict != "proved":  # an update or a name the unfolding does not use
-                    settled = dataclasses.replace(settled, reason=(
-                        f"restates the document's definition of {left.text.strip()} on line {same.line}: a "
-                        "definition, not a proof"))
                 else:
                     settled = judged
             results.append(settled)
