@@ -217,11 +217,14 @@ class InForce:
         """Some clause above this one defines ``expr`` (the same name as read, at the same arguments)."""
         return any(entry.position < self.position and left == expr for entry, left, _ in self.table.written(context))
 
-    def restated(self, left: sympy.Expr, right: sympy.Expr, context) -> Definition | None:
-        """The clause above that defines ``left`` as ``right``, written the same (as read), if there is one: this
-        clause writes that definition again."""
+    def restated(self, left: sympy.Expr, right: sympy.Expr, context, texts: tuple[str, str] = ("", "")) -> \
+            Definition | None:
+        """The clause above that defines ``left`` as ``right``, written the same (as read, or letter for letter:
+        ``texts``), if there is one: this clause writes that definition again."""
+        plain = tuple(" ".join(t.split()) for t in texts)
         found = [entry for entry, name, value in self.table.written(context)
-                 if entry.position < self.position and name == left and value == right]
+                 if entry.position < self.position and ((name == left and value == right) or (
+                     all(plain) and (" ".join(entry.left.split()), " ".join(entry.right.split())) == plain))]
         return found[-1] if found else None
 
     def others(self, reading: Reading, context) -> list[Reading]:

@@ -1256,16 +1256,12 @@ def _unless_a_row_holds(found: StepResult, left: Side, relation: str, right: Sid
     r"""The first-match path's flag, unless a knowledge row reads the step as holding (the engine's merge rule for a
     flag beside a row that holds: unchecked, naming both). ``\log p(y) = -\log(2s) - |y - m|/s`` under
     ``y \sim \mathrm{Laplace}(m, s)`` is the Laplace log-density, not the conjugate model's evidence that a catalogue
-    shape reads in the letters s and m. A row that flags it too says what is wrong (its law is the document's). The
-    tables are loaded at the first flag only."""
+    shape reads in the letters s and m. The tables are loaded at the first flag only."""
     if found.verdict != "disagrees" or relation not in ("=", "≈"):
         return found
     rows = rows_judged(left, relation, right, context)
     holding = [o for o in rows if o.verdict == "proved" or o.reason.startswith("holds on")]
-    if holding:
-        return merge([found, holding[0]], context.lead_in)
-    flags = [o for o in rows if o.verdict == "disagrees"]
-    return flags[0] if flags else found  # a row reads the document's own law: its flag says what is wrong
+    return merge([found, holding[0]], context.lead_in) if holding else found
 
 
 def _what(outcome: StepResult) -> str:

@@ -524,7 +524,8 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
             if settled.category != result.category and not settled.evidence:  # no new name after all: the claim it makes, judged
                 judged = _with_indexed_definitions(settled, left, relation, right, context)  # with the definitions above
                 restated = judged.verdict == "proved" and judged.reason.startswith("proved (the sides are identical)")
-                same = context.in_force.restated(left.primary.expr, right.primary.expr, context) \
+                same = context.in_force.restated(left.primary.expr, right.primary.expr, context,
+                                                 (left.text, right.text)) \
                     if context.in_force is not None and left.readable and right.readable and k == 0 else None
                 if same is not None:  # the definition written again, as read: true by definition, no proof
                     settled = dataclasses.replace(settled, reason=(
