@@ -1173,7 +1173,7 @@ def rows_judged(left: Side, relation: str, right: Side, context: Context) -> lis
             continue
         for rs in table.get(head_of(expr), ()):
             words = named_only.get((rs.row.id, rs.head))
-            if words and not _names_one_of(words, context.prose):
+            if words and not scope.names_one_of(words, context.prose):
                 continue  # ℓ(y, s) is the logistic loss only where the text says so
             bindings = bind(rs.shape, expr)
             if bindings is None:
@@ -1212,11 +1212,6 @@ def _a_name(head: str) -> bool:
     """A head that is a name the text gives (ℓ, L, k), not an operation whose structure the pattern spells out
     (a sum, a power, a log, max, a derivative)."""
     return not hasattr(sympy, head) and head != "derivative" and not head.startswith("d/d")
-
-
-def _names_one_of(words, prose: str) -> bool:
-    lowered = " ".join((prose or "").split()).lower()
-    return any(re.search(r"(?<![a-z])" + re.escape(word.lower()) + r"(?![a-z])", lowered) for word in words)
 
 
 def merge(outcomes: list[StepResult], lead_in: str = "") -> StepResult | None:

@@ -295,15 +295,21 @@ def declared_laws(split) -> list[tuple[int, str, str]]:
     return laws
 
 
+def names_one_of(words, prose: str) -> bool:
+    """The prose names one of ``words`` (case and spacing aside, as a whole word): "the Gamma function", "the
+    hinge loss"."""
+    lowered = " ".join((prose or "").split()).lower()
+    return any(re.search(r"(?<![a-z])" + re.escape(word.lower()) + r"(?![a-z])", lowered) for word in words)
+
+
 def standard_functions(prose: str, table) -> dict:
     """LaTeX head -> (arguments, value) for the standard functions the document names in words ("the Gamma
     function", any letter it is written with in the table): a head the prose does not name stays the
     document's own function. ``table``: (LaTeX spellings, cues, arguments, value) per function of the
     knowledge tables (derivspec.scan.known.standard_functions)."""
     named = {}
-    lowered = " ".join(prose.split()).lower()
     for spellings, cues, arguments, value in table:
-        if any(re.search(r"(?<![a-z])" + re.escape(cue.lower()) + r"(?![a-z])", lowered) for cue in cues):
+        if names_one_of(cues, prose):
             for spelling in spellings:
                 named.setdefault(spelling, (arguments, value))
     return named
