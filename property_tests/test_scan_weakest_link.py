@@ -210,3 +210,37 @@ def test_a_definition_written_again_is_never_proved_by_itself(tmp_path):
     text = "Every node starts with the feature\n\n$$ x_i^{(0)} = 1 $$\n\nand, as said, the start is\n\n$$ x_i^{(0)} = 1 $$\n"
     again = one(scan_text(tmp_path, text), 7)
     assert again["verdict"] == "unchecked" and "restates the document's definition" in again["reason"], again
+
+
+def test_a_value_set_under_if_and_written_again_is_not_proved_by_itself(tmp_path):
+    """The first statement of x_i^{(0)} = 1 sits under "if": a condition, used to prove, never to flag. Written
+    again below, it restates it; it is not 'proved with the document's definitions' by the very clause it repeats."""
+    text = ("If we set $x_i^{(0)} = 1$ for each point, the bias joins the weights.\n\nThe model reads "
+            "$f(x_i) = w^T x_i$.\n\nSo\n\n$$ x_i^{(0)} = 1 $$\n\nand the bias is $w_0$.\n")
+    again = one(scan_text(tmp_path, text), 7)
+    assert again["verdict"] == "unchecked" and "restates the document's definition" in again["reason"], again
+
+
+def test_a_name_defined_above_in_any_form_is_no_new_definition(tmp_path):
+    """A name is defined above whatever form its first clause takes: under "then" (a conditional clause), as the
+    later link of a chain (a_1 = a_2 = 0 sets a_2), by an arg min. Given another value below without announcing it,
+    it is the claim it makes, counted in its row; the first of each stays a definition."""
+    fitted = ("Then we find the next weights:\n\n$$ w^{(k+1)} = \\arg\\min_w \\sum_s (V_w(s) - y_k(s))^2 $$\n\n"
+              "which a regression solves.\n\nOne gradient step of the regression is\n\n"
+              "$$ w^{(k+1)} = w^{(k)} - \\eta \\nabla J(w^{(k)}) $$\n")
+    records = scan_text(tmp_path, fitted)
+    assert one(records, 3)["steps"][0]["class"] == "definition"
+    assert one(records, 9)["steps"][0]["class"] != "definition"
+    (tmp_path / "curvatures").mkdir()
+    cases = ("Let $a_1$ and $a_2$ be the principal curvatures. A plane has $a_1 = a_2 = 0$, and "
+             "a cylinder has $a_1 = 0, a_2 = 1$.\n")
+    steps = [s for r in scan_text(tmp_path / "curvatures", cases) for s in r.to_json()["steps"]]
+    assert [s["class"] for s in steps if s["left"].strip() == "a_2"][-1] != "definition", steps
+
+
+def test_a_matrix_of_unknowns_is_never_a_definition(tmp_path):
+    """[m, s] = g(v) sets two names at once by a system the reader keeps whole: no new name is defined."""
+    text = ("The layer maps\n\n$$ u = \\frac{v - m}{s} \\text{ where } \\begin{bmatrix} m, s \\end{bmatrix} = g(v) "
+            "$$\n")
+    steps = one(scan_text(tmp_path, text))["steps"]
+    assert [s["class"] for s in steps if "bmatrix" in s["left"]] == ["identity"], steps

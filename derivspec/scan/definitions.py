@@ -62,6 +62,7 @@ class Definition:
     right: str
     bare: frozenset = frozenset()
     conditional: bool = False  # stated after "if", "when" or in an implication: used to prove, never to flag
+    link: bool = False  # a later link of a chain (the b = 0 of a = b = 0): it sets b, it is never unfolded
 
 
 @dataclass(frozen=True)
@@ -86,16 +87,14 @@ class Definitions:
     _written: list | None = None
 
     def written(self, context) -> list:
-        """(entry, left side, right side) as read, of every entry that is no condition: what the document defines,
-        whether or not its value can be used (an update x_{k+1} = x_k - η g_k, a derivative); a side that cannot be
-        read is None."""
+        """(entry, left side, right side) as read, of every entry: what the document defines or sets, whether or not
+        its value can be used (an update x_{k+1} = x_k - η g_k, a derivative, a value stated under "if"); a side
+        that cannot be read is None."""
         if self._written is None:
             import dataclasses
 
             written = []
             for entry in self.entries:
-                if entry.conditional:
-                    continue
                 local = dataclasses.replace(context, bare=entry.bare, in_force=None)
                 left, right = self.read(entry.left, local), self.read(entry.right, local)
                 if left.readable:
@@ -110,6 +109,8 @@ class Definitions:
 
             index: dict = {}
             for entry in self.entries:
+                if entry.link:
+                    continue
                 local = dataclasses.replace(context, bare=entry.bare, in_force=None)
                 reading = _reading(entry, self.read(entry.left, local), self.read(entry.right, local))
                 if reading is not None:
@@ -139,6 +140,11 @@ def collect(split, clean, read) -> Definitions:
                 bare = bare_names(clean(statement))
             condition = conditional or bool(classify.condition_of_clause(clause.before, clause.after, False, ""))
             entries.append(Definition((order, number), statement.lines[0], left, right, bare, condition))
+            entries.extend(Definition((order, number, k), statement.lines[0], link, value, bare, condition, link=True)
+                           for k, (relation, link, value) in enumerate(zip(
+                               clause.relations[1:], (s.strip() for s in clause.sides[1:]),
+                               (s.strip() for s in clause.sides[2:])), start=1)
+                           if relation in _DEFINING and link and value and _LEFT.match(link))
     return Definitions(entries, read=read)
 
 
@@ -220,10 +226,11 @@ class InForce:
     def restated(self, left: sympy.Expr, right: sympy.Expr, context, texts: tuple[str, str] = ("", "")) -> \
             Definition | None:
         """The clause above that defines ``left`` as ``right``, written the same (as read, or letter for letter:
-        ``texts``), if there is one: this clause writes that definition again."""
+        ``texts``), if there is one -- stated under a condition or not: this clause writes it again (a link of a
+        chain is no such clause)."""
         plain = tuple(" ".join(t.split()) for t in texts)
         found = [entry for entry, name, value in self.table.written(context)
-                 if entry.position < self.position and ((name == left and value == right) or (
+                 if entry.position < self.position and not entry.link and ((name == left and value == right) or (
                      all(plain) and (" ".join(entry.left.split()), " ".join(entry.right.split())) == plain))]
         return found[-1] if found else None
 

@@ -29,6 +29,7 @@ from derivspec.scan.matrices import may_be_matrices, readable
 from derivspec.scan.density import check_density
 from derivspec.scan.extract import Statement
 from derivspec.scan.steps import Context, Side, StepResult, check_step, read_side, settle_definition
+from derivspec.scan.verdicts import DEFINING
 
 STATEMENT_SECONDS = 8.0
 NEARBY_LINES = 6  # a definition stated this many lines before or after a statement is near it (where m_i = …)
@@ -512,6 +513,16 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
             if k == 0:  # a definition of a standard quantity: compared with the standard definition
                 result = conventions.judge(left, relation, right, context, statement.before, statement.after,
                                            result) or result
+            same = context.in_force.restated(left.primary.expr, right.primary.expr, context, (left.text, right.text)) \
+                if context.in_force is not None and relation in DEFINING and left.readable and right.readable \
+                and k == 0 else None
+            if same is not None and (result.verdict == "unchecked" or (  # decided before any proof with the
+                    result.verdict == "proved" and "the document's definitions" in result.reason)):  # definitions:
+                results.append(dataclasses.replace(  # a definition written again is true by definition, never proved
+                    result, verdict="unchecked", category=classify.judged_class(relation, result.kind), label=False,
+                    reason=f"restates the document's definition of {left.text.strip()} on line {same.line}: a "
+                           "definition, not a proof"))
+                continue
             if result.verdict == "disagrees" or (result.verdict == "unchecked" and "different symbols" in result.reason):
                 result = _with_indexed_definitions(result, left, relation, right, context)
             if result.verdict == "disagrees" and state.equations and not result.with_equations:
@@ -524,14 +535,7 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
             if settled.category != result.category and not settled.evidence:  # no new name after all: the claim it makes, judged
                 judged = _with_indexed_definitions(settled, left, relation, right, context)  # with the definitions above
                 restated = judged.verdict == "proved" and judged.reason.startswith("proved (the sides are identical)")
-                same = context.in_force.restated(left.primary.expr, right.primary.expr, context,
-                                                 (left.text, right.text)) \
-                    if context.in_force is not None and left.readable and right.readable and k == 0 else None
-                if same is not None:  # the definition written again, as read: true by definition, no proof
-                    settled = dataclasses.replace(settled, reason=(
-                        f"restates the document's definition of {left.text.strip()} on line {same.line}: a "
-                        "definition, not a proof"))
-                elif restated:  # the same once the definitions are unfolded
+                if restated:  # the same once the definitions are unfolded
                     settled = dataclasses.replace(settled, reason=(
                         "restates the document's definition" + judged.reason.partition("[with the document's "
                                                                                        "definitions:")[2]

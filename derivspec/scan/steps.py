@@ -387,6 +387,8 @@ def defines_new_name(left: Side, relation: str, context: Context) -> bool:
     that is no standard quantity (a variance, a KL divergence, an entropy: those are claims)."""
     if relation not in DEFINING or not is_label(left):
         return False
+    if isinstance(left.primary.expr, sympy.Symbol) and left.primary.expr.name.startswith("⟦\\begin"):
+        return False  # [μ, σ] = f(ε) as one opaque matrix: the names in it are set by a system, not one name defined
     if standard_quantity(left, context):
         return False
     named = left.primary.expr
