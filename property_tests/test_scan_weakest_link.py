@@ -244,3 +244,18 @@ def test_a_matrix_of_unknowns_is_never_a_definition(tmp_path):
             "$$\n")
     steps = one(scan_text(tmp_path, text))["steps"]
     assert [s["class"] for s in steps if "bmatrix" in s["left"]] == ["identity"], steps
+
+
+def test_an_event_probability_defined_above_is_no_new_definition(tmp_path):
+    """p(z_k = 1 | x) given by Bayes' rule, then by the mixture's weights further down: the left side is no plain
+    name (an event inside), but it is set above all the same, so the second is the claim it makes, not neutral."""
+    text = ("The responsibility is\n\n$$ p(z_k = 1 \\mid x) = \\frac{p(z_k = 1) p(x \\mid z_k = 1)}{p(x)} $$\n\n"
+            "and with the mixture's weights\n\n$$ p(z_k = 1 \\mid x) = \\frac{\\pi_k N_k}{\\sum_j \\pi_j N_j} $$\n")
+    later = one(scan_text(tmp_path, text), 7)
+    assert later["steps"][0]["class"] != "definition" and later["verdict"] != "proved", later
+
+
+def test_a_number_written_first_is_no_name(tmp_path):
+    """1(z) = 0 for z ≤ 0 reads 1·z: the text may mean an indicator, but no name is defined by it."""
+    steps = [s for r in scan_text(tmp_path, "The barrier is $1(z) = 0$ for $z \\le 0$.\n") for s in r.to_json()["steps"]]
+    assert [s["class"] for s in steps if s["left"].strip() == "1(z)"] == ["identity"], steps

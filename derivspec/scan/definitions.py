@@ -62,7 +62,8 @@ class Definition:
     right: str
     bare: frozenset = frozenset()
     conditional: bool = False  # stated after "if", "when" or in an implication: used to prove, never to flag
-    link: bool = False  # a later link of a chain (the b = 0 of a = b = 0): it sets b, it is never unfolded
+    usable: bool = True  # its value may be unfolded; False: written only (the later link of a chain a = b = 0, a
+    # left side that is no plain name, p(z_k = 1 | x)): it says the name is set above, it is never unfolded
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ class Definitions:
 
             index: dict = {}
             for entry in self.entries:
-                if entry.link:
+                if not entry.usable:
                     continue
                 local = dataclasses.replace(context, bare=entry.bare, in_force=None)
                 reading = _reading(entry, self.read(entry.left, local), self.read(entry.right, local))
@@ -134,13 +135,15 @@ def collect(split, clean, read) -> Definitions:
             if clause.relations[0] not in _DEFINING or len(clause.sides) < 2:
                 continue
             left, right = clause.sides[0].strip(), clause.sides[1].strip()
-            if not left or not right or not _LEFT.match(left):
+            if not left or not right:
                 continue
             if bare is None:
                 bare = bare_names(clean(statement))
             condition = conditional or bool(classify.condition_of_clause(clause.before, clause.after, False, ""))
-            entries.append(Definition((order, number), statement.lines[0], left, right, bare, condition))
-            entries.extend(Definition((order, number, k), statement.lines[0], link, value, bare, condition, link=True)
+            entries.append(Definition((order, number), statement.lines[0], left, right, bare, condition,
+                                      usable=bool(_LEFT.match(left))))
+            entries.extend(Definition((order, number, k), statement.lines[0], link, value, bare, condition,
+                                      usable=False)
                            for k, (relation, link, value) in enumerate(zip(
                                clause.relations[1:], (s.strip() for s in clause.sides[1:]),
                                (s.strip() for s in clause.sides[2:])), start=1)
@@ -226,11 +229,11 @@ class InForce:
     def restated(self, left: sympy.Expr, right: sympy.Expr, context, texts: tuple[str, str] = ("", "")) -> \
             Definition | None:
         """The clause above that defines ``left`` as ``right``, written the same (as read, or letter for letter:
-        ``texts``), if there is one -- stated under a condition or not: this clause writes it again (a link of a
-        chain is no such clause)."""
+        ``texts``), if there is one -- stated under a condition or not, usable or written only: this clause writes
+        it again."""
         plain = tuple(" ".join(t.split()) for t in texts)
         found = [entry for entry, name, value in self.table.written(context)
-                 if entry.position < self.position and not entry.link and ((name == left and value == right) or (
+                 if entry.position < self.position and ((name == left and value == right) or (
                      all(plain) and (" ".join(entry.left.split()), " ".join(entry.right.split())) == plain))]
         return found[-1] if found else None
 

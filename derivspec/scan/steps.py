@@ -385,8 +385,8 @@ def defines_new_name(left: Side, relation: str, context: Context) -> bool:
     """The step may define its left side: a defining relation (=, :=, ≡) whose left side is a name (a lone
     symbol, a power of one, or a head applied to arguments) that no definition above gives a meaning and
     that is no standard quantity (a variance, a KL divergence, an entropy: those are claims)."""
-    if relation not in DEFINING or not is_label(left):
-        return False
+    if relation not in DEFINING or not is_label(left) or left.text.strip()[:1].isdigit():
+        return False  # 1(z) = ∞ reads 1·z: a number written first is no name the text can define
     if isinstance(left.primary.expr, sympy.Symbol) and left.primary.expr.name.startswith("⟦\\begin"):
         return False  # [μ, σ] = f(ε) as one opaque matrix: the names in it are set by a system, not one name defined
     if standard_quantity(left, context):
