@@ -259,3 +259,12 @@ def test_a_number_written_first_is_no_name(tmp_path):
     """1(z) = 0 for z ≤ 0 reads 1·z: the text may mean an indicator, but no name is defined by it."""
     steps = [s for r in scan_text(tmp_path, "The barrier is $1(z) = 0$ for $z \\le 0$.\n") for s in r.to_json()["steps"]]
     assert [s["class"] for s in steps if s["left"].strip() == "1(z)"] == ["identity"], steps
+
+
+def test_a_relation_written_again_keeps_its_own_evidence(tmp_path):
+    """The chain rule of a backward pass written twice: the second is the same relation, which holds on instances of
+    its functions on its own; 'restates' is said only of a step that nothing but the definitions above decides."""
+    rule = r"$$ \frac{\partial L}{\partial x} = \frac{\partial z}{\partial x}\frac{\partial L}{\partial z} $$"
+    text = f"With $z = g(x)$ and a loss $L = h(z)$, the backward pass is\n\n{rule}\n\nand for the next layer again\n\n{rule}\n"
+    first, again = (r.to_json() for r in scan_text(tmp_path, text) if "partial L" in r.text)
+    assert "restates" not in again["reason"] and again["evidence_level"] == first["evidence_level"], (first, again)

@@ -29,7 +29,7 @@ from derivspec.scan.matrices import may_be_matrices, readable
 from derivspec.scan.density import check_density
 from derivspec.scan.extract import Statement
 from derivspec.scan.steps import Context, Side, StepResult, check_step, read_side, settle_definition
-from derivspec.scan.verdicts import DEFINING
+from derivspec.scan.verdicts import DEFINING, evidence_level
 
 STATEMENT_SECONDS = 8.0
 NEARBY_LINES = 6  # a definition stated this many lines before or after a statement is near it (where m_i = …)
@@ -514,10 +514,11 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
                 result = conventions.judge(left, relation, right, context, statement.before, statement.after,
                                            result) or result
             same = context.in_force.restated(left.primary.expr, right.primary.expr, context, (left.text, right.text)) \
-                if context.in_force is not None and relation in DEFINING and left.readable and right.readable \
-                and k == 0 else None
-            if same is not None and (result.verdict == "unchecked" or (  # decided before any proof with the
-                    result.verdict == "proved" and "the document's definitions" in result.reason)):  # definitions:
+                if context.in_force is not None and relation in DEFINING and step_checks.is_label(left) \
+                and right.readable and k == 0 else None
+            level = evidence_level(result.verdict, result.reason)
+            if same is not None and result.verdict != "disagrees" and (  # decided before any proof with the
+                    level == "unchecked" or "the document's definitions" in result.reason):  # definitions:
                 results.append(dataclasses.replace(  # a definition written again is true by definition, never proved
                     result, verdict="unchecked", category=classify.judged_class(relation, result.kind), label=False,
                     reason=f"restates the document's definition of {left.text.strip()} on line {same.line}: a "
