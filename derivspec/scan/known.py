@@ -35,8 +35,8 @@ from derivspec.scan import scope
 from derivspec.scan import (bernoulli_loss, change_of_variables, classifier_free_guidance, conjugate_map, ddpm_kernel,
                             ddpm_noise_mean, defined_derivative, defined_score, discrete_information, gan_optimum,
                             gaussian_entropy, gaussian_score, gradient_identities, least_squares, likelihood_optimum,
-                            mc_average, mixture_em, monte_carlo, multivariate_gaussian, normal_posterior, sizes,
-                            softmax_gradient)
+                            mc_average, mixture_em, monte_carlo, multivariate_gaussian, normal_posterior,
+                            reparameterised, sizes, softmax_gradient, vae_kl)
 from derivspec.core.errors import FormulaError
 from derivspec.core.latex import display_name, name_key, split_sides
 from derivspec.core.notation import Structure, pairs_of
@@ -275,6 +275,9 @@ BY_STRUCTURE = (
     multivariate_gaussian,  # KL(N(m1, S1) || N(m2, S2)) and log N(x; m, S) at a symbolic dimension
 )
 INEQUALITY_STRUCTURE = (discrete_information,)  # the recognisers also asked about ≤ and ≥
+BY_DECLARED_LAWS = (reparameterised, vae_kl)  # a sample v = a + Bε, the VAE's KL: against the laws the document
+# declares (each module's ``judge(left, relation, right, context)``); on the first-match path they are asked last and
+# replace the answer whenever theirs is decided
 """The recognisers that read a statement by its structure (each module's ``check(left, relation,
 right, context)``: a StepResult, or None when the statement is not its kind), tried in order before
 the claims' shapes."""
@@ -527,20 +530,29 @@ class Recogniser:
                 errors.append(str(error))
         return cls(shapes, errors)
 
-    def check(self, left: Side, relation: str, right: Side, context: Context, sides, k) -> StepResult | None:
+    def check(self, left: Side, relation: str, right: Side, context: Context,
+              written: tuple[str, str] | None = None) -> StepResult | None:
         """Every known result that reads the step -- the structure recognisers, the catalogue's shapes, the
         knowledge tables' rows -- judged, and what they say merged by one rule (:func:`merge`): none is tried
-        first and none hides another."""
+        first and none hides another. ``written``: the sides as the document writes them, where the step's sides
+        are rewritten (a prior put in for its name: scope.with_priors)."""
         token = _DISTRIBUTIONS.set(distributions_used(left, right))
         try:
-            return self._check(left, relation, right, context)
+            return self._check(left, relation, right, context, written or (left.text, right.text))
         finally:
             _DISTRIBUTIONS.reset(token)
 
-    def _check(self, left: Side, relation: str, right: Side, context: Context) -> StepResult | None:
+    def _check(self, left: Side, relation: str, right: Side, context: Context, written: tuple[str, str]) -> \
+            StepResult | None:
+        declared = [found for module in BY_DECLARED_LAWS
+                    if (found := module.judge(written[0], relation, written[1], context)) is not None]
         if not engine_on():
-            return self._first_match(left, relation, right, context)
-        outcomes = []
+            found = self._first_match(left, relation, right, context) if relation != "∼" else None
+            for later in declared:  # asked last: a decided answer replaces the one before
+                if found is None or not (later.verdict == "unchecked" and found.verdict != "unchecked"):
+                    found = later
+            return found
+        outcomes = declared
         for module in (INEQUALITY_STRUCTURE if relation in ("≤", "≥") else BY_STRUCTURE):
             found = module.check(left, relation, right, context)
             if found is not None:

@@ -400,3 +400,9 @@ def _one_step(sample: Sample, names) -> list:
         mean, variance = sympy.sqrt(alpha) * previous, 1 - alpha
     law = Declared(0, sample.left, mean_text, variance_text + " I")
     return [(law, mean, variance, True, variance_text)]
+
+
+def judge(left: str, relation: str, right: str, context) -> StepResult | None:
+    """:func:`check` as a known result the recogniser merges (the sides as written, the statement's context)."""
+    return check(left, relation, right, context.line, context.names, context.normal_facts,
+                 context.prose, context.text)

@@ -292,46 +292,12 @@ def _check(statement: Statement, text: str, state: DocumentState, previous: str)
         return Outcome(statement, text, [StepResult(r, c.sides[k], c.sides[k + 1], "unchecked", "chain", unjudged.why,
                                                     category=unjudged.name)
                                          for c in relational for k, r in enumerate(c.relations)])
-    outcome = _check_read(statement, text, clauses, state, previous)
+    outcome = _check_read_steps(statement, text, clauses, state, previous)
     if unjudged is not None:  # an algorithm line or a procedure step: judged only as a known result it uses
         outcome.steps = [s if s.kind == "known" else dataclasses.replace(s, verdict="unchecked", reason=unjudged.why,
                                                                           category=unjudged.name)
                          for s in outcome.steps]
     return outcome
-
-
-def _check_read(statement: Statement, text: str, clauses, state: DocumentState, previous: str) -> Outcome:
-    outcome = _check_read_steps(statement, text, clauses, state, previous)
-    if state.reparameterised is not None:
-        outcome.steps = [_as_vae_kl(_as_reparameterised(step, statement, text, state), statement, state)
-                         for step in outcome.steps]
-    return outcome
-
-
-def _as_vae_kl(step: StepResult, statement: Statement, state: DocumentState) -> StepResult:
-    """The VAE's KL summed over dimensions judged against kl.vae-regulariser at the lecture's count
-    (:mod:`derivspec.scan.vae_kl`); a step already decided stays so unless this one is."""
-    from derivspec.scan import vae_kl
-
-    found = vae_kl.check(step.left, step.relation, step.right, statement.lines[0], state.names, state.reparameterised,
-                         statement.before[-600:] + " " + statement.after[:300],
-                         paragraph=re.split(r"\n\s*\n", statement.before)[-1][-600:] + " "
-                         + re.split(r"\n\s*\n", statement.after)[0][:300])
-    if found is None or (found.verdict == "unchecked" and step.verdict != "unchecked"):
-        return step
-    return found
-
-
-def _as_reparameterised(step: StepResult, statement: Statement, text: str, state: DocumentState) -> StepResult:
-    """A sample ``v = a + B\\epsilon`` judged against the law the document declares for v
-    (:mod:`derivspec.scan.reparameterised`); a step already decided stays so unless the sample is."""
-    from derivspec.scan import reparameterised
-
-    found = reparameterised.check(step.left, step.relation, step.right, statement.lines[0], state.names,
-                                  state.reparameterised, statement.before[-400:] + " " + statement.after[:300], text)
-    if found is None or (found.verdict == "unchecked" and step.verdict != "unchecked"):
-        return step
-    return found
 
 
 def _check_read_steps(statement: Statement, text: str, clauses, state: DocumentState, previous: str) -> Outcome:
@@ -484,7 +450,10 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
                           upper_indices=state.upper_indices, described_functions=state.described_functions,
                           laws=tuple(law for law in state.laws if law[0] <= statement.lines[0]),
                           shapes=tuple((name, shape) for name, shape, line in state.shapes if line <= statement.lines[0]),
-                          restricted=frozenset(name for name, line in state.restricted if line <= statement.lines[0]))
+                          restricted=frozenset(name for name, line in state.restricted if line <= statement.lines[0]),
+                          line=statement.lines[0], text=text, normal_facts=state.reparameterised,
+                          paragraph=re.split(r"\n\s*\n", statement.before)[-1][-600:] + " "
+                          + re.split(r"\n\s*\n", statement.after)[0][:300])
         written = list(sides_text)
         sides_text, prior_note = scope.with_priors(sides_text, state.priors) if state.priors else (sides_text, "")
         sides = [read_side(s, context) for s in sides_text]
@@ -500,10 +469,11 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
             if result.on_atoms:  # decided on the atoms of the events: not a function or name the document defines
                 results.append(result)
                 continue
-            if state.recogniser is not None and relation in ("=", "≈", "∝", "≤", "≥") and result.verdict != "disagrees":
+            if state.recogniser is not None and relation in ("=", "≈", "∝", "≤", "≥", "∼") and result.verdict != "disagrees":
                 from derivspec.scan.known import with_general
 
-                result = with_general(result, state.recogniser.check(left, relation, right, context, sides, k))
+                result = with_general(result, state.recogniser.check(left, relation, right, context,
+                                                                     (written[k], written[k + 1])))
             if relation == "=" and result.label and k == 0:
                 normalised = check_density(left, right, context)
                 if normalised is not None:
@@ -750,7 +720,7 @@ def _with_document_equations(result: StepResult, left, relation: str, right, con
     used = "; ".join(f"{name} = {value} (line {line})" for line, name, value in nearby)
     if again.verdict != "proved" and result.kind == "known" and state.recogniser is not None:
         # recognised, but written with a name the document defines (μ̃_t = (…) β̃_t): the claim again, with it
-        known = state.recogniser.check(left, relation, new_right, context, [left, new_right], 0)
+        known = state.recogniser.check(left, relation, new_right, context)
         if known is not None and known.verdict == "proved":
             return StepResult(relation, left.text, right.text, "proved", "known",
                               f"{known.reason} (with the document's {used})", claim=known.claim)

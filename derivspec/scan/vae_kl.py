@@ -316,3 +316,9 @@ def _correct(text: str, count: str, index: str, mean: str, std: str, as_variance
     if as_variance:
         text = text.replace(r"\sigma_" + index + "^2", std + "_" + index)
     return text.replace(r"\sigma_", std + "_")
+
+
+def judge(left: str, relation: str, right: str, context) -> StepResult | None:
+    """:func:`check` as a known result the recogniser merges (the sides as written, the statement's context)."""
+    return check(left, relation, right, context.line, context.names, context.normal_facts,
+                 context.prose, paragraph=context.paragraph)
