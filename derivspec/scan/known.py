@@ -973,7 +973,7 @@ def row_shapes() -> dict:
                 variables = {s: row.symbols[s.name] for s in pattern.free_symbols if s.name in row.symbols}
                 densities = frozenset(s for s in variables if row.roles.get(_role_name(row, s)) == "density")
                 shape = Shape(row.id, k, None, pattern, variables, set(), [], densities, densities)
-                head = knowledge.head_of(compiled)
+                head = knowledge.head_of(compiled, knowledge.densities_of(row.roles))
                 index.setdefault(head, []).append(RowShape(row, shape, head))
         _ROW_SHAPES[0] = index
         _STANDARD_FUNCTIONS.append(_functions_table())
@@ -1168,6 +1168,12 @@ def judge_row(rs: RowShape, bindings: dict, left: Side, relation: str, other: Si
     return None  # a row that decides nothing says nothing
 
 
+MISSING_ROWS: contextvars.ContextVar = contextvars.ContextVar("missing_rows", default=None)
+"""Where the engine writes the missing-row report when a caller sets a list here (benchmarks/missing_rows.py): one
+``(head, line, side)`` per side headed by an operator or function the tables know that no row reads -- the to-do list
+of the tables, as LaCASt reports its missing macros (../shared/scan-knowledge-rows.md, "The one engine", 7)."""
+
+
 def rows_judged(left: Side, relation: str, right: Side, context: Context) -> list[StepResult]:
     """Every row of the sides' heads, every binding, judged: the statement as written (the row's side on the left)
     and turned around (``-\\theta\\log\\theta - … = H(Y)``)."""
@@ -1183,7 +1189,8 @@ def rows_judged(left: Side, relation: str, right: Side, context: Context) -> lis
             expr = canonical_applications(side.primary.value())
         except Exception:
             continue
-        for rs in table.get(head_of(expr), ()):
+        head, read = head_of(expr), 0
+        for rs in table.get(head, ()):
             words = named_only.get((rs.row.id, rs.head))
             if words and not scope.names_one_of(words, context.prose):
                 continue  # ℓ(y, s) is the logistic loss only where the text says so
@@ -1196,7 +1203,32 @@ def rows_judged(left: Side, relation: str, right: Side, context: Context) -> lis
                 outcome = None
             if outcome is not None:
                 found.append(outcome)
+                read += 1
+        report = MISSING_ROWS.get()
+        if report is not None and not read and head in table and _reported(head, expr, context):
+            report.append((head, context.line, side.text.strip()))
     return found
+
+
+def _reported(head: str, expr, context: Context) -> bool:
+    """A head worth a row: an operator or a named function of the tables (not an arithmetic operation, a derivative
+    or an arbitrary function), or a density of a variable the document gives a law."""
+    from derivspec.scan import knowledge
+
+    if head == "density" or head in knowledge.OPERATOR_HEADS:  # of a known law: declared, or written in place
+        return any(_law_of(a, context) is not None or _a_family(a) for a in getattr(expr, "args", ()))
+    return _a_name(head) and head != "function"
+
+
+def _a_family(expr) -> bool:
+    r"""``expr`` is a law written out (``\mathcal N(0, 1)``, ``\mathrm{Bern}(p)``): an application whose head is a
+    family's name in the tables."""
+    from derivspec.scan import knowledge
+
+    if not isinstance(expr, sympy.core.function.AppliedUndef):
+        return False
+    name = knowledge.head_of(expr)
+    return any(name == f.name or name in f.aliases for f in knowledge.families().values())
 
 
 _NAMED_ONLY: list = []
