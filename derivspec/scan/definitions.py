@@ -229,11 +229,12 @@ class InForce:
     def restated(self, left: sympy.Expr, right: sympy.Expr, context, texts: tuple[str, str] = ("", "")) -> \
             Definition | None:
         """The clause above that defines ``left`` as ``right``, written the same (as read, or letter for letter:
-        ``texts``), if there is one -- stated under a condition or not, usable or written only: this clause writes
-        it again."""
+        ``texts``), if there is one -- stated under a condition or not, a chain's link too, but always of a name (a
+        clause whose left side is no plain name, E_p[s(θ)] = …, is no definition to restate): this clause writes it
+        again."""
         plain = tuple(" ".join(t.split()) for t in texts)
         found = [entry for entry, name, value in self.table.written(context)
-                 if entry.position < self.position and ((name == left and value == right) or (
+                 if entry.position < self.position and _LEFT.match(entry.left) and ((name == left and value == right) or (
                      all(plain) and (" ".join(entry.left.split()), " ".join(entry.right.split())) == plain))]
         return found[-1] if found else None
 
