@@ -154,14 +154,16 @@ def test_a_loss_written_with_the_shared_letter_is_the_loss_the_text_names(tmp_pa
 
 
 def test_the_missing_row_report_lists_a_known_operator_of_a_known_law_that_no_row_reads(tmp_path):
-    """H(Y) for a binomial Y: the tables know the entropy and the binomial law but have no row of that pair (no
-    closed form), so the engine reports it; H(X) for a Bernoulli X has its row and is not reported."""
+    """H(Y) for a binomial Y, and the entropy of a binomial law written out: the tables know the entropy and the
+    binomial law but have no row of that pair (no closed form), so the engine reports both; H(X) for a Bernoulli X
+    has its row and is not reported."""
     from derivspec.scan import known, scan_file
 
     path = tmp_path / "notes.md"
     path.write_text("Let $Y \\sim \\mathrm{Bin}(n, r)$ and $X \\sim \\mathrm{Bern}(r)$.\n\n"
                     "$$ H(X) = -r\\log r - (1-r)\\log(1-r) $$\n\n"
-                    "$$ H(Y) = n\\,(-r\\log r - (1-r)\\log(1-r)) $$\n", encoding="utf-8")
+                    "$$ H(Y) = n\\,(-r\\log r - (1-r)\\log(1-r)) $$\n\n"
+                    "$$ H(\\mathrm{Bin}(n, r)) = n r $$\n", encoding="utf-8")
     report: list = []
     token = known.MISSING_ROWS.set(report)
     try:
@@ -169,4 +171,4 @@ def test_the_missing_row_report_lists_a_known_operator_of_a_known_law_that_no_ro
     finally:
         known.MISSING_ROWS.reset(token)
     assert {r.lines[0]: r.verdict for r in records}.get(3) == "proved"
-    assert [(head, line, side) for head, line, side in report] == [("H", 5, "H(Y)")], report
+    assert report == [("H", 5, "H(Y)"), ("H", 7, "H(\\mathrm{Bin}(n, r))")], report

@@ -275,12 +275,12 @@ BY_STRUCTURE = (
     multivariate_gaussian,  # KL(N(m1, S1) || N(m2, S2)) and log N(x; m, S) at a symbolic dimension
 )
 INEQUALITY_STRUCTURE = (discrete_information,)  # the recognisers also asked about ≤ and ≥
-BY_DECLARED_LAWS = (reparameterised, vae_kl)  # a sample v = a + Bε, the VAE's KL: against the laws the document
-# declares (each module's ``judge(left, relation, right, context)``); on the first-match path they are asked last and
-# replace the answer whenever theirs is decided
 """The recognisers that read a statement by its structure (each module's ``check(left, relation,
 right, context)``: a StepResult, or None when the statement is not its kind), tried in order before
 the claims' shapes."""
+BY_DECLARED_LAWS = (reparameterised, vae_kl)  # a sample v = a + Bε, the VAE's KL: against the laws the document
+# declares (each module's ``judge(left, relation, right, context)``); on the first-match path they are asked last and
+# replace the answer whenever theirs is decided
 
 
 class _Unifier:
@@ -1227,8 +1227,11 @@ def _a_family(expr) -> bool:
 
     if not isinstance(expr, sympy.core.function.AppliedUndef):
         return False
-    name = knowledge.head_of(expr)
-    return any(name == f.name or name in f.aliases for f in knowledge.families().values())
+    try:
+        knowledge.family(knowledge.head_of(expr))
+    except KeyError:
+        return False
+    return True
 
 
 _NAMED_ONLY: list = []
