@@ -33,7 +33,6 @@ import sympy
 from sympy.core.function import AppliedUndef
 
 from derivspec.core.errors import FormulaError
-from derivspec.scan import scope
 from derivspec.scan.reader import DocumentNames, read_document
 
 KNOWLEDGE = Path(__file__).resolve().parents[1] / "data" / "knowledge"
@@ -360,12 +359,10 @@ _HEAD_WORDS = {"E": "E", "V": "Var", "Var": "Var", "Cov": "Cov", "KL": "KL", "H"
 OPERATOR_HEADS = frozenset(_HEAD_WORDS.values())  # standard quantities: a side headed by one is never a new name
 
 
-def head_of(expr, densities: frozenset | None = None) -> str:
+def head_of(expr) -> str:
     r"""The index key of a compiled pattern: the operator at its top (``E``, ``Var``, ``KL``, ``H``,
     ``derivative``, ``density``, a SymPy function's name, ``matrix``, ...), fonts and separators
-    dropped: ``\mathbb{E}[|]⟮⟯(X, Y)`` -> ``E``, ``p[|](x, y)`` -> ``density``. A lower-case name applied is a
-    ``density`` where it is one -- a pattern's role (``densities``: the row's names of that type) or, in a document,
-    a name the scope uses as one (scope.is_density: by use, any letter) -- else a ``function``."""
+    dropped: ``\mathbb{E}[|]⟮⟯(X, Y)`` -> ``E``, ``p[|](x, y)`` -> ``density``."""
     if isinstance(expr, (sympy.Derivative, sympy.Subs)) or str(expr).startswith("Derivative"):
         return "derivative"
     if isinstance(expr, AppliedUndef):
@@ -377,21 +374,15 @@ def head_of(expr, densities: frozenset | None = None) -> str:
         if core in ("D", "D^*") and "KL" in name:
             return "KL"
         if len(core) == 1 and core.islower():
-            density = core in densities if densities is not None else scope.is_density(re.sub(r"[\[⟮].*$", "", name))
-            return "density" if density else "function"
+            return "density" if core in "pqf" else "function"
         return core or name
     if isinstance(expr, sympy.Function):
         return type(expr).__name__
     if isinstance(expr, sympy.log) and expr.args and isinstance(expr.args[0], AppliedUndef):
-        return "log " + head_of(expr.args[0], densities)
+        return "log " + head_of(expr.args[0])
     if isinstance(expr, (sympy.Sum, sympy.Integral, sympy.Product)):
         return type(expr).__name__
     return type(expr).__name__
-
-
-def densities_of(roles: dict) -> frozenset:
-    """The names a row's roles type as densities (reader names -> role types)."""
-    return frozenset(name for name, text in roles.items() if role_type(text)[0] == "density")
 
 
 def _used_names(expr) -> set:
@@ -518,8 +509,8 @@ def make_row(data: dict, table: str, *, source: tuple = (), defaults: dict | Non
     log_base = str(data.get("log_base", "scope"))
     if log_base not in LOG_BASES:
         _fail(row_id, "log_base", f"one of {LOG_BASES}")
+    head = data.get("head") or head_of(compiled[0])
     role_names = {latex_name(ident): text for ident, text in roles.items()}
-    head = data.get("head") or head_of(compiled[0], densities_of(role_names))
     return Row(id=row_id, table=table, names=names, patterns=patterns, compiled=compiled, head=head,
                roles=role_names, given=given, meaning=meaning, conditions=tuple(conditions), wrong=tuple(wrong),
                examples=examples, planted=planted, twins=twins, oracle=oracle, log_base=log_base,

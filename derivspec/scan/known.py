@@ -973,7 +973,7 @@ def row_shapes() -> dict:
                 variables = {s: row.symbols[s.name] for s in pattern.free_symbols if s.name in row.symbols}
                 densities = frozenset(s for s in variables if row.roles.get(_role_name(row, s)) == "density")
                 shape = Shape(row.id, k, None, pattern, variables, set(), [], densities, densities)
-                head = knowledge.head_of(compiled, knowledge.densities_of(row.roles))
+                head = knowledge.head_of(compiled)
                 index.setdefault(head, []).append(RowShape(row, shape, head))
         _ROW_SHAPES[0] = index
         _STANDARD_FUNCTIONS.append(_functions_table())
