@@ -414,6 +414,9 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
     constraints: dict = {}
     results: list[StepResult] = []
     relational = [c for c in clauses if c.relations]
+    paragraph = (re.split(r"\n\s*\n", statement.before)[-1][-600:] + " "
+                 + re.split(r"\n\s*\n", statement.after)[0][:300]) \
+        if state.reparameterised is not None else ""  # read only where a law may be said in words (vae_kl.py)
     for index, clause in enumerate(clauses):
         if not clause.relations:
             continue
@@ -452,8 +455,7 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
                           shapes=tuple((name, shape) for name, shape, line in state.shapes if line <= statement.lines[0]),
                           restricted=frozenset(name for name, line in state.restricted if line <= statement.lines[0]),
                           line=statement.lines[0], text=text, normal_facts=state.reparameterised,
-                          paragraph=re.split(r"\n\s*\n", statement.before)[-1][-600:] + " "
-                          + re.split(r"\n\s*\n", statement.after)[0][:300])
+                          paragraph=paragraph)
         written = list(sides_text)
         sides_text, prior_note = scope.with_priors(sides_text, state.priors) if state.priors else (sides_text, "")
         sides = [read_side(s, context) for s in sides_text]
@@ -486,9 +488,9 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
             same = context.in_force.restated(left.primary.expr, right.primary.expr, context, (left.text, right.text)) \
                 if context.in_force is not None and relation in DEFINING and step_checks.is_label(left) \
                 and right.readable and k == 0 else None
-            level = evidence_level(result.verdict, result.reason)
             if same is not None and result.verdict != "disagrees" and (  # decided before any proof with the
-                    level == "unchecked" or "the document's definitions" in result.reason):  # definitions:
+                    evidence_level(result.verdict, result.reason) == "unchecked"  # definitions:
+                    or "the document's definitions" in result.reason):
                 results.append(dataclasses.replace(  # a definition written again is true by definition, never proved
                     result, verdict="unchecked", category=classify.judged_class(relation, result.kind), label=False,
                     reason=f"restates the document's definition of {left.text.strip()} on line {same.line}: a "
