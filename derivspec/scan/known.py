@@ -619,7 +619,7 @@ class Recogniser:
                 continue
             outcome = compare_known(shape, bindings, right, relation, context)
             if outcome is not None:
-                outcome.left = left.text
+                outcome.left, outcome.part = left.text, shape.recognise.part or ""
                 (by_name if isinstance(shape.pattern, sympy.Symbol) and applied else outcomes).append(outcome)
         return outcomes or by_name  # \mathrm{IS}(x): its own shape IS(G) first, the lone name IS after
 
@@ -972,6 +972,8 @@ def row_shapes() -> dict:
                 pattern = canonical_applications(compiled)
                 variables = {s: row.symbols[s.name] for s in pattern.free_symbols if s.name in row.symbols}
                 densities = frozenset(s for s in variables if row.roles.get(_role_name(row, s)) == "density")
+                if _computed_by_reader(pattern, variables, row):
+                    continue  # the reader already computes it (∇_x a^T x reads as a): the general path decides it
                 shape = Shape(row.id, k, None, pattern, variables, set(), [], densities, densities)
                 head = knowledge.head_of(compiled)
                 index.setdefault(head, []).append(RowShape(row, shape, head))
@@ -979,6 +981,22 @@ def row_shapes() -> dict:
         _STANDARD_FUNCTIONS.append(_functions_table())
         _store_row_shapes((index, _STANDARD_FUNCTIONS[0]))
     return _ROW_SHAPES[0]
+
+
+def _computed_by_reader(pattern, variables: dict, row) -> bool:
+    r"""A pattern that is no question: roles joined by arithmetic alone (a lone role ``a`` binds any name), or the
+    row's meaning itself, as the reader computes derivatives and unfolds functions it knows (``\nabla_x a^\top x``
+    reads as ``a``, ``\sigma(x)`` as ``1/(1 + e^{-x})``). Indexed, such a pattern would bind any side and judge the other side
+    against it, flagging updates and assignments (``t = t + 1``); the general path already compares it."""
+    if all(isinstance(node, (sympy.Add, sympy.Mul, sympy.Pow, sympy.Number)) or node in variables
+           for node in sympy.preorder_traversal(pattern)):
+        return True  # roles joined by arithmetic alone (AB from (AB)^T read as scalars, x^2 from ||x||^2): no shape
+    if row.relation != "=":
+        return False
+    try:
+        return sympy.simplify(pattern.xreplace(variables) - row.meaning) == 0
+    except Exception:  # a density role put in for a name, matrices against scalars: a question the row can ask
+        return False
 
 
 _STANDARD_FUNCTIONS: list = []
@@ -1194,6 +1212,9 @@ def rows_judged(left: Side, relation: str, right: Side, context: Context) -> lis
             words = named_only.get((rs.row.id, rs.head))
             if words and not scope.names_one_of(words, context.prose):
                 continue  # ℓ(y, s) is the logistic loss only where the text says so
+            if isinstance(rs.shape.pattern, sympy.Symbol) and not scope.names_one_of(
+                    rs.row.names, context.prose + " " + context.paragraph):
+                continue  # a named quantity (\hat\beta, L_i) is the row's only where the text names the row
             bindings = bind(rs.shape, expr)
             if bindings is None:
                 continue
@@ -1271,7 +1292,8 @@ def merge(outcomes: list[StepResult], lead_in: str = "") -> StepResult | None:
     if not decided:  # a row that found its sides differ under one reading says why it does not flag; others nothing
         return next((o for o in outcomes if o.evidence), None)
     flags = [o for o in decided if o.verdict == "disagrees"]
-    holding = [o for o in decided if o.verdict != "disagrees"]
+    holding = [o for o in decided if o.verdict != "disagrees" and not (flags and o.part)]  # a sample's mean that
+    # holds does not answer a flag of its variance: a part is wrong, so the whole is
     guards = [o for o in outcomes if o.verdict == "unchecked" and o.evidence and o not in decided]
     if flags and guards:  # another reading of the step may hold (an assumption the lecture may make): no flag
         return dataclasses.replace(flags[0], verdict="unchecked", correct="", reason=(
@@ -1320,6 +1342,8 @@ def with_general(general: StepResult, known: StepResult | None) -> StepResult:
     if known is None:
         return general
     general_level = evidence_level(general.verdict, general.reason)
+    if known.verdict == "disagrees" and general.category in ("assignment", "condition"):
+        return general  # an update (t = t + 1) or a condition being solved is no identity a known result could flag
     if not engine_on():  # the first-match path's rule: a known result replaces the step unless it cannot compare
         return general if known.verdict == "unchecked" and general_level in ("proved", "holds on instances") else known
     if general_level == "proved":

@@ -68,6 +68,7 @@ class StepResult:
     on_atoms: bool = False  # judged as probabilities of events (events.py): the document's rewrites do not apply
     on_matrices: bool = False  # decided on matrix instances (scan/least_squares.py), not on a scalar reading
     with_equations: bool = False  # judged with the document's definitions near it already (conventions.py: m_i)
+    part: str = ""  # the part of the step a known result judged (a sample's mean): its proof says nothing of the rest
 
     def to_json(self) -> dict:
         data = {"relation": self.relation, "left": self.left, "right": self.right, "kind": self.kind,
