@@ -172,3 +172,49 @@ def test_the_missing_row_report_lists_a_known_operator_of_a_known_law_that_no_ro
         known.MISSING_ROWS.reset(token)
     assert {r.lines[0]: r.verdict for r in records}.get(3) == "proved"
     assert report == [("H", 5, "H(Y)"), ("H", 7, "H(\\mathrm{Bin}(n, r))")], report
+
+
+# --- a row asks a question, and a law may be said in words -------------------------------------------------
+
+def test_a_row_whose_pattern_the_reader_computes_flags_no_update_or_equation(tmp_path):
+    r"""``\nabla_x a^\top x`` reads as ``a``: indexed, that pattern bound any name and flagged updates and
+    equations to solve; the general path decides such a side. Its wrong twin is still flagged (by the algebra)."""
+    text = ("An update and a transpose:\n\n$$t = t + 1$$\n\n$$S^{-1} = S^T$$\n\n"
+            "For the logistic sigmoid we solve\n\n$$\\sigma(t) = t$$\n\nand note that, wrongly,\n\n$$\\sigma(0) = 1$$\n")
+    found = verdicts(tmp_path, text)
+    assert [found[line][0] for line in (3, 5, 9)] == ["unchecked"] * 3, found
+    assert "mat.d_linear" not in found[3][1] + found[5][1]
+    assert found[13][0] == "disagrees", found[13]
+
+
+@pytest.mark.parametrize("lead, right, slip", [
+    ("A Gaussian with variance $v$ has differential entropy", "\\frac{1}{2}\\log(2\\pi e v)",
+     "\\frac{1}{2}\\log(2\\pi v)"),
+    ("A normal variable with standard deviation $s$ has entropy", "\\log(s\\sqrt{2\\pi e})", "\\log(s^2\\sqrt{2\\pi e})"),
+    ("A Bernoulli variable with parameter $a$ has entropy", "-a\\log a - (1-a)\\log(1-a)", "-a\\log a - (1-a)\\log a"),
+])
+def test_a_law_said_in_words_is_the_law_of_the_rows_variable(tmp_path, lead, right, slip):
+    text = f"{lead}\n\n$$H(X) = {right}$$\n\n{lead}\n\n$$H(X) = {slip}$$\n"
+    found = verdicts(tmp_path, text)
+    assert found[3][0] == "proved", found[3]
+    assert found[7][0] == "disagrees", found[7]
+
+
+@pytest.mark.parametrize("lead", [
+    "For a Gaussian with mean $m$ the entropy is",  # the variance the entropy needs is not said
+    "A coin with success probability $a$ has entropy",  # no family named
+    "A Gaussian with variance $v$ has this property:",  # the field (entropy) not named
+])
+def test_a_law_not_said_in_full_decides_nothing(tmp_path, lead):
+    found = verdicts(tmp_path, f"{lead}\n\n$$H(X) = \\frac{{1}}{{2}}\\log(2\\pi v) - a\\log a$$\n")
+    assert found[3][0] == "unchecked", found[3]
+
+
+@pytest.mark.parametrize("y, p", [("y", "\\hat{y}"), ("t", "q_n"), ("c", "\\tilde\\rho")])
+def test_a_rows_roles_take_any_name_accents_and_indices_included(tmp_path, y, p):
+    lead = f"The binary cross-entropy of a label ${y} \\in \\{{0, 1\\}}$ and a prediction ${p}$ is"
+    text = (f"{lead}\n\n$$\\ell({y}, {p}) = -{y}\\log {p} - (1 - {y})\\log(1 - {p})$$\n\n{lead}\n\n"
+            f"$$\\ell({y}, {p}) = -{y}\\log {p} - (1 - {y})\\log {p}$$\n")
+    found = verdicts(tmp_path, text)
+    assert found[3][0] == "proved", found[3]
+    assert found[7][0] == "disagrees", found[7]

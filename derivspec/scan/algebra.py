@@ -658,8 +658,11 @@ def _exp_cancel(expr):
     return expr.replace(lambda e: isinstance(e, sympy.exp), lambda e: sympy.exp(sympy.cancel(e.args[0])))
 
 
+_HYPERBOLIC = (sympy.tanh, sympy.sinh, sympy.cosh, sympy.coth, sympy.sech, sympy.csch)
 _TESTS = (
     ("", lambda d: d),
+    ("the hyperbolic functions written in exponentials",  # tanh x = (1 - e^{-2x})/(1 + e^{-2x}): unfolded
+     lambda d: sympy.simplify(d.rewrite(sympy.exp)) if d.has(*_HYPERBOLIC) else d),
     ("expand", sympy.expand),
     ("expand the logs", lambda d: sympy.expand(sympy.expand_log(d, force=True))),
     ("cancel", sympy.cancel),

@@ -224,6 +224,8 @@ class Family:
     stats: str
     fields: dict
     readings: tuple[str, ...] = ()
+    said: dict = field(default_factory=dict)  # a word that names a parameter in prose -> SymPy in the idents:
+    # "variance" -> sigma**2 (a law said in words: "a Gaussian with variance $v$")
 
 
 RELATIONS = ("=", ">=", "<=", ">", "<")
@@ -582,7 +584,7 @@ FIELD_PATTERNS = {
     "expected_log": ["\\mathbb{E}[\\log {X}]"],
 }
 _FAMILY_KEYS = frozenset({"name", "aliases", "latex", "params", "support", "kind", "variable", "outcome",
-                          "stats", "field", "readings", "given_params", "conditions"})
+                          "stats", "field", "readings", "given_params", "conditions", "said"})
 _FIELD_KINDS = re.compile(r"^(pmf|pdf|log_density|mean|variance|second_moment|mode|entropy|mgf|cdf|expected_log|"
                           r"score_[A-Za-z0-9_]+|kl_[A-Za-z0-9_]+|cross_entropy_[A-Za-z0-9_]+|posterior[A-Za-z0-9_]*|"
                           r"reparam[A-Za-z0-9_]*|quantile|covariance|[a-z0-9_]+_fact)$")
@@ -649,8 +651,25 @@ def _family_entry(data: dict) -> tuple[Family, list[Row]]:
     family = Family(name=name, aliases=_as_tuple(data.get("aliases"), name, "aliases"), latex=latex,
                     params=tuple(params), support=support, kind=data.get("kind", "continuous"),
                     variable=latex_name(variable), outcome=latex_name(outcome), stats=data.get("stats", ""),
-                    fields=fields, readings=_as_tuple(data.get("readings"), name, "readings"))
+                    fields=fields, readings=_as_tuple(data.get("readings"), name, "readings"),
+                    said=_said(data.get("said") or {}, params, name))
     return family, rows
+
+
+def _said(table: dict, params: list, name: str) -> dict:
+    """word -> the parameter expression it names (SymPy in the parameters' identifiers)."""
+    if not isinstance(table, dict):
+        _fail(name, "said", "said = { word = 'expression in the parameters' }")
+    symbols = {p.ident: sympy.Symbol(p.ident, positive=p.type != "real") for p in params}
+    out = {}
+    for word, text in table.items():
+        try:
+            out[word] = sympy.sympify(text, locals=symbols)
+        except (sympy.SympifyError, TypeError, SyntaxError) as error:
+            _fail(name, "said", f"{word!r}: {error}")
+        if not out[word].free_symbols or not out[word].free_symbols <= set(symbols.values()):
+            _fail(name, "said", f"{word!r}: {text!r} is not an expression in the parameters")
+    return out
 
 
 def _fill(template: str, values: dict) -> str:

@@ -295,7 +295,11 @@ class _Unifier:
         if isinstance(p, sympy.Symbol) and p in self.pattern_symbols:
             if p in b:
                 return _equal(b[p], e)
-            if isinstance(e, sympy.Symbol):
+            if isinstance(e, sympy.Symbol) and self.shape.recognise is None:  # a knowledge row's typed role: any
+                if e.name.startswith(("⟦", "⟨")) or p in self.shape.strict and not (  # name, any accent or index
+                        scope.is_density(e.name) or e in _DISTRIBUTIONS.get()):
+                    return False
+            elif isinstance(e, sympy.Symbol):
                 if not _symbol_matches(p, e, b, self.in_law > 0, p in self.shape.densities, p in self.shape.strict):
                     return False
             elif not (e.is_number and e.is_real):
@@ -1116,12 +1120,58 @@ def _with_given(row, bindings: dict, context: Context) -> dict | None:
             continue  # the pattern writes the law itself (H(\mathrm{Bern}(p))): nothing to look up
         found = _law_of(bindings[named], context)
         if found is None:
+            found = _law_said(row, law, context)
+        if found is None:
             return None
         extended = dict(bindings)
         if not _Unifier(_given_shape(row, law)).unify(canonical_applications(law), found, extended):
             return None
-        bindings = extended
+        bindings = {k: v for k, v in extended.items() if not getattr(v, "has", lambda _: False)(_UNSAID)}
     return bindings
+
+
+_UNSAID = sympy.Symbol("unsaid†")  # a parameter the text does not say
+_SAID = re.compile(r"\b{word}\s*(?:of\s*)?\$([^$]+)\$", re.IGNORECASE)
+
+
+def _law_said(row, law, context: Context):
+    r"""The law of a family row's variable said in words in the lead-in when the document declares none: "a Gaussian
+    with variance $s$ has differential entropy" -> \mathcal N(⟨unsaid⟩, s). The lead-in must name the family (an
+    alias of two letters or more) and the row's field (its last name: "entropy"), and say at least one parameter by a
+    word of the family's ``said`` table; a parameter it does not say stays unbound, so a row whose meaning needs it
+    does not apply."""
+    from derivspec.scan import knowledge
+
+    if row.table != "families" or not row.source or not law.args:
+        return None
+    family = knowledge.family(row.source[0])
+    lead = context.lead_in or ""
+    if not family.said or not scope.names_one_of([a for a in family.aliases if len(a) > 1], lead) \
+            or not scope.names_one_of(row.names[-1:], lead):
+        return None
+    symbols = {p.ident: sympy.Symbol(p.ident, positive=p.type != "real") for p in family.params}
+    values: dict = {}
+    for word, expr in family.said.items():
+        found = re.findall(_SAID.pattern.replace("{word}", re.escape(word)), lead, re.IGNORECASE)
+        if len(found) != 1:
+            continue
+        try:
+            value = read_document(found[0], context.names).value()
+        except Exception:
+            return None
+        param = next(iter(expr.free_symbols))
+        positive = {a: sympy.Dummy(a.name, positive=True) for a in value.free_symbols} if param.is_positive else {}
+        solved = [v.xreplace({d: a for a, d in positive.items()}) for v in
+                  sympy.solve(sympy.Eq(expr, value.xreplace(positive)), param) if v.is_positive is not False]
+        if len(expr.free_symbols) != 1 or len(solved) != 1 or values.get(param, solved[0]) != solved[0]:
+            return None
+        values[param] = solved[0]
+    if not values:
+        return None
+    generic = canonical_applications(law)  # the row's law in its parameters' reader names
+    by_name = {knowledge.latex_name(ident): symbol for ident, symbol in symbols.items()}
+    replace = {s: values.get(by_name[s.name], _UNSAID) for s in generic.free_symbols if s.name in by_name}
+    return generic.xreplace(replace)
 
 
 def _bound_meaning(row, shape: Shape, bindings: dict):
@@ -1151,8 +1201,9 @@ def judge_row(rs: RowShape, bindings: dict, left: Side, relation: str, other: Si
     if bindings is None:
         return None
     target, replace = _bound_meaning(row, rs.shape, bindings)
-    if target is None:
-        return None
+    if target is None or _same_value(target, left):
+        return None  # the side as read is already the row's value (σ(t) read as 1/(1 + e^{-t})): the general path
+        # compares it, with its own guards (an equation to solve is not an identity)
     constraints = dict(context.constraints)
     for name, kind in row.roles.items():
         symbol = next((s for s in bindings if isinstance(s, sympy.Symbol) and s.name == name), None)
@@ -1184,6 +1235,14 @@ def judge_row(rs: RowShape, bindings: dict, left: Side, relation: str, other: Si
     if judged.reason.startswith("holds on"):
         return StepResult(relation, *texts, "unchecked", "known", f"{judged.reason} [{what}]")
     return None  # a row that decides nothing says nothing
+
+
+def _same_value(target, side: Side) -> bool:
+    try:
+        read = canonical_applications(side.primary.value())
+        return target == read or sympy.simplify((target - read).rewrite(sympy.exp)) == 0
+    except Exception:
+        return False
 
 
 MISSING_ROWS: contextvars.ContextVar = contextvars.ContextVar("missing_rows", default=None)
