@@ -560,17 +560,18 @@ def check(left: Side, relation: str, right: Side, context: Context) -> StepResul
     for law, laws, states in draws:
         lv, rv = _value(a, law, laws, states), _value(b, law, laws, states)
         if not _holds(relation, lv, rv):
+            instance = (show_law(law) if law is not None else
+                        "; ".join(show_law(lw, _show_head(h)) for h, lw in laws.items()))
             if kind == "H" and relation == "=" and _holds_when_independent(a, relation, b, variables, statement):
                 return result("unchecked", f"{statement} ({what}) fails on a random finite joint law but holds on "
                               "every law under which the variables are independent: the text may assume "
-                              "independence (not flagged)")
+                              "independence (not flagged)",  # the reading under which it fails: why not proved
+                              f"at {instance}: left = {mpmath.nstr(lv, 12)}, right = {mpmath.nstr(rv, 12)} (nats)")
             correct = ""
             for va, vr, vb in _variants(a, relation, b):
                 if all(_holds(vr, _value(va, *d), _value(vb, *d)) for d in draws):
                     correct = f"{show(va)} {vr} {show(vb)}"
                     break
-            instance = (show_law(law) if law is not None else
-                        "; ".join(show_law(lw, _show_head(h)) for h, lw in laws.items()))
             evidence = (f"at {instance}: left = {mpmath.nstr(lv, 12)}, right = {mpmath.nstr(rv, 12)} (nats); "
                         "spread over unit intervals the same law is a continuous counterexample")
             return result("disagrees", f"does not hold as an identity among {what}: {statement} fails on a random "
