@@ -87,6 +87,20 @@ def test_a_rows_unchecked_replaces_nothing():
     assert with_general(general, merge([_step("unchecked", "not comparable", "kl.bernoulli")])) is general
 
 
+def test_a_recognisers_unchecked_explains_and_guards_but_never_decides():
+    """A structure recogniser that reads the step and says why it does not decide it (the text states a condition)
+    keeps the verdict unchecked: it is the reason where nothing decides, and a reading under which a row's flag may
+    not apply; it never replaces a proof."""
+    why = _step("unchecked", "the lead-in states a condition that the random instances do not model")
+    assert merge([why], explained=[why]) is why
+    flag = _step("disagrees", "differs from the standard result fn.bce.define", None)
+    guarded = merge([why, flag], explained=[why])
+    assert guarded.verdict == "unchecked" and "may hold" in guarded.reason
+    assert merge([flag]).verdict == "disagrees"  # without it the row's flag stands
+    general = StepResult("=", "a", "b", "proved", "chain", "proved (the sides are identical)")
+    assert with_general(general, merge([why], explained=[why])) is general
+
+
 def test_two_rows_that_disagree_give_unchecked_naming_both():
     found = merge([_step("proved", "matches the standard result bernoulli.entropy (Bernoulli): proved"),
                    _step("disagrees", "differs", "kl.bernoulli")])

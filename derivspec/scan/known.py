@@ -561,10 +561,12 @@ class Recogniser:
             found = module.check(left, relation, right, context)
             if found is not None:
                 outcomes.append(found)
+        explained = [o for o in outcomes if o.verdict == "unchecked"]  # a recogniser that reads the step and says
+        # why it does not decide it (a condition the text states, a label not declared binary)
         if relation in ("=", "≈") and left.readable and right.readable:
             outcomes += self.shapes_judged(left, relation, right, context)
             outcomes += rows_judged(left, relation, right, context)
-        return merge(outcomes, context.lead_in)
+        return merge(outcomes, context.lead_in, explained)
 
     def _first_match(self, left: Side, relation: str, right: Side, context: Context) -> StepResult | None:
         """Today's default (deleted when the engine is switched on): the structure recognisers in order, the first
@@ -1341,19 +1343,22 @@ def _a_name(head: str) -> bool:
     return not hasattr(sympy, head) and head != "derivative" and not head.startswith("d/d")
 
 
-def merge(outcomes: list[StepResult], lead_in: str = "") -> StepResult | None:
+def merge(outcomes: list[StepResult], lead_in: str = "", explained: list[StepResult] = ()) -> StepResult | None:
     """What the rows that matched say together: rows that agree give their verdict (the first, naming the others);
     rows that disagree give unchecked, naming both, and so does a flag beside a row that finds a reading under
     which the step may hold; a flag under a premise the text states ("if q(z) = p(z | x), then …") is not raised.
     A row's unchecked decides nothing: it is returned only when no row decides and it carries evidence (the
-    reading under which its sides differ), to say why the step is not flagged."""
+    reading under which its sides differ), to say why the step is not flagged. ``explained``: the structure
+    recognisers' unchecked answers (a condition the text states, a label not declared binary): each guards against
+    a flag as a reading under which the step may hold, and says why the step is not decided where nothing decides
+    (the verdict stays unchecked)."""
     decided = [o for o in outcomes if o.verdict in ("proved", "disagrees") or o.reason.startswith("holds on")]
     if not decided:  # a row that found its sides differ under one reading says why it does not flag; others nothing
-        return next((o for o in outcomes if o.evidence), None)
+        return next((o for o in outcomes if o.evidence), None) or next(iter(explained), None)
     flags = [o for o in decided if o.verdict == "disagrees"]
     holding = [o for o in decided if o.verdict != "disagrees" and not (flags and o.part)]  # a sample's mean that
     # holds does not answer a flag of its variance: a part is wrong, so the whole is
-    guards = [o for o in outcomes if o.verdict == "unchecked" and o.evidence and o not in decided]
+    guards = [o for o in outcomes if o.verdict == "unchecked" and (o.evidence or o in explained) and o not in decided]
     if flags and guards:  # another reading of the step may hold (an assumption the lecture may make): no flag
         return dataclasses.replace(flags[0], verdict="unchecked", correct="", reason=(
             f"{_what(flags[0])} flags it ({flags[0].reason}), but {_what(guards[0])} finds a reading under which it "
