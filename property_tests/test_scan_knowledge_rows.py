@@ -232,3 +232,14 @@ def test_a_rows_roles_take_any_name_accents_and_indices_included(tmp_path, y, p)
     found = verdicts(tmp_path, text)
     assert found[3][0] == "proved", found[3]
     assert found[7][0] == "disagrees", found[7]
+
+
+def test_a_rows_accepted_convention_is_never_flagged(tmp_path):
+    """The squared loss halved is a convention the row accepts (its ``accepted`` field): with the row's roles taking
+    any name, ``L(t, f)`` binds it, and the halved form must not be flagged; a dropped square still is."""
+    text = ("Some notes halve the squared error so that its derivative has no factor two:\n\n"
+            "$$L(t, f) = \\frac{1}{2}(t - f)^2$$\n\nThe squared loss of a prediction $f$ for a target $t$ is\n\n"
+            "$$L(t, f) = (t - f)$$\n")
+    found = verdicts(tmp_path, text)
+    assert found[3][0] == "unchecked", found[3]
+    assert found[7][0] == "disagrees" and "square dropped" in found[7][1], found[7]
