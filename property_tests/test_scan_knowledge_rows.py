@@ -243,3 +243,14 @@ def test_a_rows_accepted_convention_is_never_flagged(tmp_path):
     found = verdicts(tmp_path, text)
     assert found[3][0] == "unchecked", found[3]
     assert found[7][0] == "disagrees" and "square dropped" in found[7][1], found[7]
+
+
+def test_an_entropy_in_bits_is_the_rows_value_in_the_documents_base(tmp_path):
+    """A row in the scope's log base (entropies): written with log_2 it is compared in bits, not flagged for its
+    base; its slip in bits is still flagged."""
+    text = ("Let $y \\sim \\mathrm{Ber}(\\theta)$. Measured in bits,\n\n"
+            "$$H(y) = -\\theta\\log_2\\theta - (1 - \\theta)\\log_2(1 - \\theta)$$\n\nand a slip:\n\n"
+            "$$H(y) = -\\theta\\log_2\\theta - (1 - \\theta)\\log_2\\theta$$\n")
+    found = verdicts(tmp_path, text)
+    assert found[3][0] == "proved", found[3]
+    assert found[7][0] == "disagrees", found[7]

@@ -1206,6 +1206,9 @@ def judge_row(rs: RowShape, bindings: dict, left: Side, relation: str, other: Si
     if target is None or _same_value(target, left):
         return None  # the side as read is already the row's value (σ(t) read as 1/(1 + e^{-t})): the general path
         # compares it, with its own guards (an equation to solve is not an identity)
+    base = context.log_base or _written_base(other.text)
+    if row.log_base == "scope" and base:  # an entropy measured in bits: the row's nats in the document's base
+        target = target / sympy.log(base)
     constraints = dict(context.constraints)
     for name, kind in row.roles.items():
         symbol = next((s for s in bindings if isinstance(s, sympy.Symbol) and s.name == name), None)
@@ -1246,6 +1249,15 @@ def judge_row(rs: RowShape, bindings: dict, left: Side, relation: str, other: Si
     if judged.reason.startswith("holds on"):
         return StepResult(relation, *texts, "unchecked", "known", f"{judged.reason} [{what}]")
     return None  # a row that decides nothing says nothing
+
+
+_LOGS = re.compile(r"\\(?:log|ln|lg)(?:_\{?\s*(\d+)\s*\}?)?(?![A-Za-z])")
+
+
+def _written_base(text: str) -> int | None:
+    r"""The base every log of ``text`` is written in (``\log_2``: 2, ``\lg``: 2); None for natural or mixed logs."""
+    bases = {("2" if m.group(0).startswith("\\lg") else m.group(1) or "e") for m in _LOGS.finditer(text)}
+    return int(bases.pop()) if len(bases) == 1 and bases != {"e"} else None
 
 
 def _same_value(target, side: Side) -> bool:
