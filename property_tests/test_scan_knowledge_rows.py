@@ -254,3 +254,15 @@ def test_an_entropy_in_bits_is_the_rows_value_in_the_documents_base(tmp_path):
     found = verdicts(tmp_path, text)
     assert found[3][0] == "proved", found[3]
     assert found[7][0] == "disagrees", found[7]
+
+
+def test_a_parameter_named_by_another_reading_is_read_so(tmp_path):
+    """Gamma(k, θ) with θ said to be the scale: the rate is 1/θ (the families' said table), so the mean kθ is proved;
+    with θ said to be the rate the same line is flagged."""
+    text = ("Parametrised by shape $k$ and scale $\\vartheta$, $Y \\sim \\mathrm{Gamma}(k, \\vartheta)$ has\n\n"
+            "$$\\mathbb{E}[Y] = k\\vartheta$$\n\n"
+            "Parametrised by shape $k$ and rate $\\vartheta$, $Z \\sim \\mathrm{Gamma}(k, \\vartheta)$ has\n\n"
+            "$$\\mathbb{E}[Z] = k\\vartheta$$\n")
+    found = verdicts(tmp_path, text)
+    assert found[3][0] == "proved", found[3]
+    assert found[7][0] == "disagrees", found[7]

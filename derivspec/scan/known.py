@@ -1129,7 +1129,39 @@ def _with_given(row, bindings: dict, context: Context) -> dict | None:
         if not _Unifier(_given_shape(row, law)).unify(canonical_applications(law), found, extended):
             return None
         bindings = {k: v for k, v in extended.items() if not getattr(v, "has", lambda _: False)(_UNSAID)}
+        bindings = _as_said(row, bindings, context)
     return bindings
+
+
+def _as_said(row, bindings: dict, context: Context) -> dict:
+    r"""The bindings with a parameter the text names by another reading put in that reading: ``Y \sim
+    \mathrm{Gamma}(k, \vartheta)`` "parametrised by shape $k$ and scale $\vartheta$" binds the rate β to 1/ϑ (the
+    families' ``said`` table: scale = 1/beta)."""
+    from derivspec.scan import knowledge
+
+    if row.table != "families" or not row.source:
+        return bindings
+    family = knowledge.family(row.source[0])
+    text = " ".join((context.lead_in or "", context.prose or ""))
+    out = dict(bindings)
+    for word, expr in family.said.items():
+        if len(expr.free_symbols) != 1 or isinstance(expr, sympy.Symbol):
+            continue  # a word that names the parameter itself (rate, mean of a normal) changes nothing
+        found = set(re.findall(_SAID.pattern.replace("{word}", re.escape(word)), text, re.IGNORECASE))
+        if len(found) != 1:
+            continue
+        param = next(iter(expr.free_symbols))
+        key = next((k for k in out if isinstance(k, sympy.Symbol) and k.name == knowledge.latex_name(param.name)), None)
+        try:
+            said = read_document(found.pop(), context.names).value()
+        except Exception:
+            continue
+        if key is None or not _equal(out[key], said):
+            continue
+        solved = sympy.solve(sympy.Eq(expr, said), param)
+        if len(solved) == 1:
+            out[key] = solved[0]
+    return out
 
 
 _UNSAID = sympy.Symbol("unsaid†")  # a parameter the text does not say
