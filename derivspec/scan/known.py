@@ -1141,19 +1141,15 @@ def _as_said(row, bindings: dict, context: Context) -> dict:
 
     if row.table != "families" or not row.source:
         return bindings
-    family = knowledge.family(row.source[0])
     text = " ".join((context.lead_in or "", context.prose or ""))
     out = dict(bindings)
-    for word, expr in family.said.items():
+    for expr, formula in _said_formulas(knowledge.family(row.source[0]), text, distinct=True):
         if len(expr.free_symbols) != 1 or isinstance(expr, sympy.Symbol):
             continue  # a word that names the parameter itself (rate, mean of a normal) changes nothing
-        found = set(re.findall(_SAID.pattern.replace("{word}", re.escape(word)), text, re.IGNORECASE))
-        if len(found) != 1:
-            continue
         param = next(iter(expr.free_symbols))
         key = next((k for k in out if isinstance(k, sympy.Symbol) and k.name == knowledge.latex_name(param.name)), None)
         try:
-            said = read_document(found.pop(), context.names).value()
+            said = read_document(formula, context.names).value()
         except Exception:
             continue
         if key is None or not _equal(out[key], said):
@@ -1165,7 +1161,16 @@ def _as_said(row, bindings: dict, context: Context) -> dict:
 
 
 _UNSAID = sympy.Symbol("unsaid†")  # a parameter the text does not say
-_SAID = re.compile(r"\b{word}\s*(?:of\s*)?\$([^$]+)\$", re.IGNORECASE)
+_SAID = r"\b{word}\s*(?:of\s*)?\$([^$]+)\$"
+
+
+def _said_formulas(family, text: str, distinct: bool = False):
+    """(parameter expression, formula) for each word of the family's ``said`` table that ``text`` follows with one
+    formula ("variance $v$": sigma**2, "v"); ``distinct``: the same formula said twice counts once."""
+    for word, expr in family.said.items():
+        found = re.findall(_SAID.replace("{word}", re.escape(word)), text, re.IGNORECASE)
+        if len(set(found) if distinct else found) == 1:
+            yield expr, found[0]
 
 
 def _law_said(row, law, context: Context):
@@ -1185,12 +1190,9 @@ def _law_said(row, law, context: Context):
         return None
     symbols = {p.ident: sympy.Symbol(p.ident, positive=p.type != "real") for p in family.params}
     values: dict = {}
-    for word, expr in family.said.items():
-        found = re.findall(_SAID.pattern.replace("{word}", re.escape(word)), lead, re.IGNORECASE)
-        if len(found) != 1:
-            continue
+    for expr, formula in _said_formulas(family, lead):
         try:
-            value = read_document(found[0], context.names).value()
+            value = read_document(formula, context.names).value()
         except Exception:
             return None
         param = next(iter(expr.free_symbols))
@@ -1238,9 +1240,15 @@ def judge_row(rs: RowShape, bindings: dict, left: Side, relation: str, other: Si
     if target is None or _same_value(target, left):
         return None  # the side as read is already the row's value (σ(t) read as 1/(1 + e^{-t})): the general path
         # compares it, with its own guards (an equation to solve is not an identity)
-    base = context.log_base or _written_base(other.text)
-    if row.log_base == "scope" and base:  # an entropy measured in bits: the row's nats in the document's base
-        target = target / sympy.log(base)
+    if row.log_base == "scope":  # an entropy measured in bits: the row's nats in the base the statement writes
+        from derivspec.scan.conventions import log_bases
+
+        bases = log_bases(other.text, context.log_base) or {context.log_base or "e"}
+        if len(bases) > 1 or not bases <= {"e", 2, 10}:
+            return None  # several bases, or \lg (2 or 10, by author): no one unit to compare in
+        base = bases.pop()
+        if base != "e":
+            target = target / sympy.log(base)
     constraints = dict(context.constraints)
     for name, kind in row.roles.items():
         symbol = next((s for s in bindings if isinstance(s, sympy.Symbol) and s.name == name), None)
@@ -1281,15 +1289,6 @@ def judge_row(rs: RowShape, bindings: dict, left: Side, relation: str, other: Si
     if judged.reason.startswith("holds on"):
         return StepResult(relation, *texts, "unchecked", "known", f"{judged.reason} [{what}]")
     return None  # a row that decides nothing says nothing
-
-
-_LOGS = re.compile(r"\\(?:log|ln|lg)(?:_\{?\s*(\d+)\s*\}?)?(?![A-Za-z])")
-
-
-def _written_base(text: str) -> int | None:
-    r"""The base every log of ``text`` is written in (``\log_2``: 2, ``\lg``: 2); None for natural or mixed logs."""
-    bases = {("2" if m.group(0).startswith("\\lg") else m.group(1) or "e") for m in _LOGS.finditer(text)}
-    return int(bases.pop()) if len(bases) == 1 and bases != {"e"} else None
 
 
 def _same_value(target, side: Side) -> bool:
