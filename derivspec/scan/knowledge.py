@@ -206,6 +206,11 @@ class Param:
     type: str
     reading: str = ""
 
+    @property
+    def symbol(self) -> sympy.Symbol:
+        """The parameter in SymPy, as the family's ``said`` expressions write it (positive unless real)."""
+        return sympy.Symbol(self.ident, positive=self.type != "real")
+
 
 @dataclass(frozen=True)
 class Family:
@@ -660,7 +665,7 @@ def _said(table: dict, params: list, name: str) -> dict:
     """word -> the parameter expression it names (SymPy in the parameters' identifiers)."""
     if not isinstance(table, dict):
         _fail(name, "said", "said = { word = 'expression in the parameters' }")
-    symbols = {p.ident: sympy.Symbol(p.ident, positive=p.type != "real") for p in params}
+    symbols = {p.ident: p.symbol for p in params}
     out = {}
     for word, text in table.items():
         try:

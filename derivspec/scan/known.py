@@ -1188,7 +1188,6 @@ def _law_said(row, law, context: Context):
     if not family.said or not scope.names_one_of([a for a in family.aliases if len(a) > 1], lead) \
             or not scope.names_one_of(row.names[-1:], lead):
         return None
-    symbols = {p.ident: sympy.Symbol(p.ident, positive=p.type != "real") for p in family.params}
     values: dict = {}
     for expr, formula in _said_formulas(family, lead):
         try:
@@ -1205,7 +1204,7 @@ def _law_said(row, law, context: Context):
     if not values:
         return None
     generic = canonical_applications(law)  # the row's law in its parameters' reader names
-    by_name = {knowledge.latex_name(ident): symbol for ident, symbol in symbols.items()}
+    by_name = {knowledge.latex_name(p.ident): p.symbol for p in family.params}
     replace = {s: values.get(by_name[s.name], _UNSAID) for s in generic.free_symbols if s.name in by_name}
     return generic.xreplace(replace)
 

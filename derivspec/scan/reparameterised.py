@@ -336,14 +336,14 @@ def check(left: str, relation: str, right: str, line: int, names, facts: Facts, 
                                 f"{_show(d_vars[0], names, table)} per coordinate, as declared "
                                 f"(matches {claim}: a + b ε with ε standard normal is N(a, b²))")
     if mean_ok and any(var_ok):
-        failing = var_ok.index(False) if False in var_ok else None
-        evidence = "" if failing is None else (  # the reading under which the sides differ: why it is not proved
-            f"with {law.spread} read as {'a variance' if failing == 0 else 'a standard deviation'}, the sample's "
-            f"variance {_show(w_var, names, table)} differs from {_show(d_vars[failing], names, table)}")
-        held, other = ("a variance", "a standard deviation") if var_ok[0] else ("a standard deviation", "a variance")
+        reading = ("a variance", "a standard deviation")  # of N's second argument, as d_vars holds them
+        held = var_ok.index(True)
+        evidence = "" if all(var_ok) else (  # the reading under which the sides differ: why it is not proved
+            f"with {law.spread} read as {reading[1 - held]}, the sample's variance {_show(w_var, names, table)} "
+            f"differs from {_show(d_vars[1 - held], names, table)}")
         return result("unchecked", f"a reparameterised sample of {where}: it matches with N's second argument "
-                                   f"{law.spread} read as {held}, not as {other} -- the document's convention is not "
-                                   "fixed", evidence)
+                                   f"{law.spread} read as {reading[held]}, not as {reading[1 - held]} -- the "
+                                   "document's convention is not fixed", evidence)
     # a flag needs a counterexample under every reading of N's second argument
     if not mean_ok:
         point = _differs_at(w_mean, d_mean, table)
