@@ -3,7 +3,7 @@ how many rows the engine applies today, as a funnel.
 
 Each row of ``derivspec/data/knowledge/`` carries examples (must be proved), planted documents (one slip: must be
 flagged) and twins (must not be flagged), written in the project's own words. This script scans them with the
-engine selected (``DERIVSPEC_SCAN_ENGINE=rows``), and prints per table: rows whose every example is proved,
+engine, and prints per table: rows whose every example is proved,
 whose every planted document is flagged, and whose twins are not flagged; ``--show`` lists the rows that fall short, with the verdicts.
 
     python benchmarks/knowledge_rows_scan.py                  # every row
@@ -13,7 +13,6 @@ whose every planted document is flagged, and whose twins are not flagged; ``--sh
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sys
 import tempfile
@@ -23,7 +22,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
-os.environ["DERIVSPEC_SCAN_ENGINE"] = "rows"
 
 from derivspec.scan import knowledge, scan_file  # noqa: E402
 

@@ -5,7 +5,7 @@ to-do list, as LaCASt reports its missing macros.
 
 Scans files, or a half of ``benchmarks/scan_corpus/split.toml`` (copied out of the fetched repositories at run
 time, as ``scan_corpus.py`` does; their text is printed, never written into this repository), in this process with
-the engine selected (``DERIVSPEC_SCAN_ENGINE=rows``) and ``known.MISSING_ROWS`` collecting, and prints the heads by
+``known.MISSING_ROWS`` collecting, and prints the heads by
 count with the places of each.
 
     python benchmarks/missing_rows.py notes.md lecture.tex           # files of your own
@@ -15,7 +15,6 @@ count with the places of each.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 from collections import defaultdict
@@ -25,7 +24,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
-os.environ["DERIVSPEC_SCAN_ENGINE"] = "rows"
 
 from derivspec.scan import known, scan_file  # noqa: E402
 

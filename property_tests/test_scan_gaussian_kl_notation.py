@@ -117,8 +117,6 @@ def test_any_four_letters_are_read_by_place(tmp_path_factory, letters):
     # a standard deviation as N's second argument (another convention): the variance is not fixed
     r"\mathrm{KL}(\mathcal{N}(a, s) \| \mathcal{N}(b, t)) = \log \frac{t}{s} + \frac{s^2 + (a - b)^2}{2 t^2} - "
     r"\frac{1}{2}",
-    # one mean for both laws: a special case, one lecture name for two roles
-    r"\mathrm{KL}(\mathcal{N}(a, s^2) \| \mathcal{N}(a, t^2)) = \log \frac{t}{s} + \frac{s^2}{2 t^2} - \frac{1}{2}",
     # a name the laws do not give
     r"\mathrm{KL}(\mathcal{N}(a, s^2) \| \mathcal{N}(b, t^2)) = \log \frac{t}{s} + \frac{s^2 + (a - b)^2}{2 t^2} - "
     r"\frac{c}{2}",
@@ -126,6 +124,14 @@ def test_any_four_letters_are_read_by_place(tmp_path_factory, letters):
 def test_look_alikes_are_not_flagged(tmp_path, statement):
     found = record(tmp_path, "Two Gaussians:\n\n", statement)
     assert found.verdict == "unchecked", found.reason
+
+
+def test_one_mean_for_both_laws_is_the_special_case_of_the_kl(tmp_path):
+    """One lecture name in both mean places: the normal family's KL row reads the laws by place (any names) and
+    proves the special case; the twin with the variance ratio upside down is flagged."""
+    kl = r"\mathrm{KL}(\mathcal{N}(a, s^2) \| \mathcal{N}(a, t^2)) = \log \frac{t}{s} + "
+    assert record(tmp_path, "Two Gaussians:\n\n", kl + r"\frac{s^2}{2 t^2} - \frac{1}{2}").verdict == "proved"
+    assert record(tmp_path, "Two Gaussians:\n\n", kl + r"\frac{t^2}{2 s^2} - \frac{1}{2}").verdict == "disagrees"
 
 
 # --- the VAE's KL summed over dimensions: any term set is compared -----------------------------------------------

@@ -14,12 +14,6 @@ from derivspec.scan.steps import StepResult
 from scanning import scan_text
 
 
-@pytest.fixture(autouse=True)
-def the_engine(monkeypatch):
-    """The engine is built beside the first-match path and selected by its setting until the switch."""
-    monkeypatch.setenv("DERIVSPEC_SCAN_ENGINE", "rows")
-
-
 def verdicts(tmp_path, text: str) -> dict:
     """Line -> (verdict, reason) of each record."""
     return {r.lines[0]: (r.verdict, r.reason) for r in scan_text(tmp_path, text)}
@@ -133,20 +127,15 @@ LAPLACE = ("An observation $y \\sim \\mathrm{{Laplace}}(m, s)$ with location $m$
            "log-likelihood\n\n$$\\log p(y) = -\\log(2s) - \\frac{{{distance}}}{{s}}$$\n")
 
 
-@pytest.mark.parametrize("engine", ["rows", "first-match"])
-def test_a_laplace_log_density_in_the_letters_of_a_catalogue_model_is_no_false_alarm(tmp_path, monkeypatch, engine):
+def test_a_laplace_log_density_in_the_letters_of_a_catalogue_model_is_no_false_alarm(tmp_path):
     """log p(y) in the letters s and m: a catalogue shape (the conjugate model's evidence, elbo.gap) reads it by its
     letters and flagged it; the document's law y ~ Laplace(m, s) makes it the Laplace log-density (a row). Two known
-    results that read it differently decide nothing (the merge rule), on either path; the wrong twin is flagged."""
-    if engine == "first-match":
-        monkeypatch.delenv("DERIVSPEC_SCAN_ENGINE")
+    results that read it differently decide nothing (the merge rule); the wrong twin is flagged by the row."""
     (tmp_path / "right").mkdir(), (tmp_path / "wrong").mkdir()
     right = verdicts(tmp_path / "right", LAPLACE.format(distance="|y - m|"))[3]
     assert right[0] == "unchecked" and "laplace.log_density" in right[1] and "elbo.gap" in right[1], right
     wrong = verdicts(tmp_path / "wrong", LAPLACE.format(distance="(y - m)^2"))[3]
-    assert wrong[0] == "disagrees", wrong
-    if engine == "rows":  # the engine names the row that flags it
-        assert "laplace.log_density" in wrong[1], wrong
+    assert wrong[0] == "disagrees" and "laplace.log_density" in wrong[1], wrong
 
 
 HINGE = "For a label $y \\in \\{{-1, 1\\}}$ and a score $s$, the {name} is\n\n$$\\ell(y, s) = {value}$$\n"

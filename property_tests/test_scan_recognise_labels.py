@@ -7,6 +7,10 @@ name of one object. The record says how the lecture's names were read. Documents
 
 from __future__ import annotations
 
+import math
+import re
+from fractions import Fraction
+
 import pytest
 
 from scanning import scan_text
@@ -43,8 +47,24 @@ def test_a_wrong_gaussian_kl_with_labels_is_flagged_in_the_lectures_names(tmp_pa
     r"$$\mathrm{KL}(\mathcal N(\mu_t,\sigma_t^2)\|\mathcal N(\mu_{t-1},\sigma_{t-1}^2)) = \log\sigma_t$$",
 ])
 def test_inconsistent_labels_are_not_the_claim(tmp_path, text):
+    """The claim's labelled shape does not read them; the normal family's KL row reads the two laws by their places
+    (any names), and each of these right sides is wrong for them: its flag must show the true KL at its point."""
     (record,) = scan_text(tmp_path, text)
-    assert record.claim != "kl.gaussian.univariate" and record.verdict != "disagrees", record.reason
+    assert record.claim != "kl.gaussian.univariate", record.reason
+    assert record.verdict == "disagrees" and "normal.kl_normal" in record.reason, record.reason
+    point = {name: Fraction(value) for name, value in re.findall(r"(\\[a-z]+_\{[^}]*\})=(-?\d+/\d+)", record.evidence)}
+    first, second = re.findall(r"\\mathcal N\((\\mu_\{?[^,}]+\}?),(\\sigma_\{?[^^]+?\}?)\^2\)", text)
+    value = {name: point.get(_braced(name), 0) for pair in (first, second) for name in pair}
+    m1, s1, m2, s2 = (float(value[n]) for n in (*first, *second))
+    kl = math.log(s2 / s1) + (s1**2 + (m1 - m2) ** 2) / (2 * s2**2) - 0.5 if point else 0.0
+    shown = float(re.search(r"left = (-?[\d.e+-]+)", record.evidence).group(1))
+    assert shown == pytest.approx(kl, rel=1e-8, abs=1e-12)
+
+
+def _braced(name: str) -> str:
+    r"""\mu_q -> \mu_{q}: the evidence writes every subscript in braces."""
+    base, _, sub = name.partition("_")
+    return f"{base}_{{{sub.strip('{}')}}}"
 
 
 @pytest.mark.parametrize("text, verdict", [

@@ -22,7 +22,6 @@ import sympy
 from sympy.core.function import AppliedUndef
 
 from derivspec.core.numbers import fmt
-from derivspec.scan.gaussian_entropy import other_base
 from derivspec.scan.steps import Context, Side, StepResult, equation_values, known_result, read_side
 
 CLAIM = "nll.bernoulli"
@@ -71,6 +70,14 @@ def _terms(other):
         return None
     return coefficient * body, high, letters
 
+
+
+_OTHER_BASE = re.compile(r"\\log_|\\lg\b|\\ln_|\bbits?\b|\bbase[- ](?:2|10)\b|\bnats?\b", re.IGNORECASE)
+
+
+def other_base(text: str, context: Context) -> bool:
+    """The statement or the prose near it speaks of a log base or units (bits, base 2, nats, log_2): not compared."""
+    return bool(_OTHER_BASE.search(" ".join((text, context.lead_in or "", context.prose or ""))))
 
 
 def check(left: Side, relation: str, right: Side, context: Context) -> StepResult | None:

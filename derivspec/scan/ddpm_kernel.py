@@ -291,7 +291,7 @@ def marginal(left: Side, relation: str, right: Side, context: Context, found) ->
 
     def result(verdict, reason, evidence="", correct=""):
         return StepResult(relation, left.text, right.text, verdict, "known", reason, evidence, claim=MARGINAL,
-                          correct=correct, category="definition")
+                          correct=correct, category="definition", covers=(VARIANCE_CLAIM,))
 
     some = next(iter(sorted(rates, key=lambda r: subs[r])))
     letter = re.sub(r"_\s*\{?\s*" + re.escape(subs[some]).replace(r"\-", r"\s*-\s*") + r"\s*\}?$", f"_{index}",

@@ -70,8 +70,9 @@ def undefined(expr: sympy.Expr, context) -> set | None:
         base = _base(head)
         if head != base and not re.fullmatch(r"\[,*\]|'{1,3}", head[len(base):]):
             return None  # p[|], KL[‖], E⟮⟯: a bracket of the reader's -- a density or an operator
-        if not re.fullmatch(r"(?:\\[A-Za-z]+|[A-Za-z])(?:_\{[^{}]*\}|_[A-Za-z0-9])?", base) or "d/d" in base:
-            return None
+        if not re.fullmatch(r"(?:\\math(?:cal|scr|frak)\{[A-Za-z]\}|\\[A-Za-z]+|[A-Za-z])(?:_\{[^{}]*\}|_[A-Za-z0-9])?",
+                            base) or "d/d" in base or _a_law(base):
+            return None  # a name (any letter, a calligraphic \mathcal{E} too), never a family's head (\mathcal{N})
         if scope.is_density(base) or scope.is_density(re.sub(r"_.*$", "", base)):
             return None
         in_force = getattr(context, "in_force", None)
@@ -79,6 +80,17 @@ def undefined(expr: sympy.Expr, context) -> set | None:
             return None  # the document defines it: definitions.py unfolds it
         found.add(base)
     return found
+
+
+def _a_law(head: str) -> bool:
+    """A family's LaTeX head of the knowledge tables (\\mathcal{N}, \\mathcal{U}): a law, not any function."""
+    from derivspec.scan import knowledge
+
+    try:
+        knowledge.family(re.sub(r"_.*$", "", head))
+    except KeyError:
+        return False
+    return True
 
 
 def _instance(expr: sympy.Expr, chosen: dict) -> sympy.Expr:

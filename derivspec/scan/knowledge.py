@@ -364,6 +364,23 @@ def _read_given(tex: str, row_id: str) -> tuple:
 _HEAD_WORDS = {"E": "E", "V": "Var", "Var": "Var", "Cov": "Cov", "KL": "KL", "H": "H", "I": "I", "JS": "JS",
                "tr": "tr", "det": "det", "Pr": "P", "P": "P", "CE": "CE"}
 OPERATOR_HEADS = frozenset(_HEAD_WORDS.values())  # standard quantities: a side headed by one is never a new name
+LETTER_HEADS = {"h": ("H", ("entropy",))}
+r"""A lower-case letter that lectures also use for an operator (``h(Z)``, the differential entropy): the operator's
+head only where the text names it by these words; elsewhere ``h`` is any function."""
+
+
+def heads_of(expr, prose: str) -> tuple[str, ...]:
+    r"""The index keys a side is looked up under: :func:`head_of`, and an operator a letter names where the prose
+    says so (:data:`LETTER_HEADS`: ``h(Z)`` under "its entropy" is ``H(Z)``)."""
+    from derivspec.scan import scope
+
+    head = head_of(expr)
+    if head == "function":
+        core = re.sub(r"\[[^\]]*\]|⟮⟯|_.*$", "", type(expr).__name__)
+        operator, words = LETTER_HEADS.get(core, (None, ()))
+        if operator and scope.names_one_of(list(words), prose):
+            return head, operator
+    return (head,)
 
 
 def head_of(expr) -> str:

@@ -33,8 +33,8 @@ import sympy
 
 from derivspec.scan import scope
 from derivspec.scan import (bernoulli_loss, change_of_variables, classifier_free_guidance, conjugate_map, ddpm_kernel,
-                            ddpm_noise_mean, defined_derivative, defined_score, discrete_information, gan_optimum,
-                            gaussian_entropy, gaussian_score, gradient_identities, least_squares, likelihood_optimum,
+                            ddpm_noise_mean, defined_derivative, discrete_information, gan_optimum,
+                            gradient_identities, least_squares, likelihood_optimum,
                             mc_average, mixture_em, monte_carlo, multivariate_gaussian, normal_posterior,
                             reparameterised, sizes, softmax_gradient, vae_kl)
 from derivspec.core.errors import FormulaError
@@ -146,15 +146,6 @@ def compile_shapes(claim) -> list[Shape]:
     return shapes
 
 
-def engine_on() -> bool:
-    """The one engine over the knowledge tables (issue 57) is built beside the first-match recognisers and
-    selected by ``DERIVSPEC_SCAN_ENGINE=rows`` until it is at least as good on every figure (then the default,
-    and the first-match path deleted)."""
-    import os
-
-    return os.environ.get("DERIVSPEC_SCAN_ENGINE", "") == "rows"
-
-
 _DISTRIBUTIONS: contextvars.ContextVar = contextvars.ContextVar("distributions", default=frozenset())
 _OF_DISTRIBUTIONS = ("KL", "CE", "JS", "JSD")  # heads whose arguments are distributions by their place
 
@@ -203,11 +194,7 @@ def _symbol_matches(p: sympy.Symbol, e: sympy.Symbol, b: dict, positional: bool 
     kp, ke = NameKey.of(p.name), NameKey.of(e.name)
     if kp is None or ke is None or e.name.startswith(("⟦", "⟨")):
         return False
-    if not engine_on():  # the first-match path's rule (deleted at the switch): a p or q only a distribution's letter
-        if kp.base in ("p", "q") and ke.base not in DISTRIBUTION_LETTERS:
-            return False
-        distribution = kp.base in ("p", "q")
-    elif strict and not (scope.is_density(e.name) or e in _DISTRIBUTIONS.get()):
+    if strict and not (scope.is_density(e.name) or e in _DISTRIBUTIONS.get()):
         return False  # H(X, Y) of names nothing uses as distributions: the joint entropy, no cross-entropy
     if kp.accents != ke.accents:
         return False
@@ -266,9 +253,6 @@ BY_STRUCTURE = (
     classifier_free_guidance,  # a guided prediction from the conditional and unconditional outputs
     conjugate_map,  # theta_MAP, E[theta | D] after theta ~ Beta(a, b) and Bernoulli data
     monte_carlo,  # Var of a mean of n draws; E_p[f] = E_q[p/q f]
-    gaussian_score,  # grad log p(x) with p the one normal law the lead-in names; grad log N(x; m, s) directly
-    defined_score,  # grad log p(x) after the document defines p(x) by a formula (an energy-based model)
-    gaussian_entropy,  # H(X) = 1/2 log(2 pi e s) for the Gaussian law of X the document gives
     bernoulli_loss,  # -y log p - (1 - y) log(1 - p) with y declared in {0, 1}
     defined_derivative,  # d f/d a of a function the lead-in defines inline ($f(a) = ...$), the sigmoid's
     discrete_information,  # H, I, KL identities and inequalities on random finite joint laws
@@ -276,11 +260,10 @@ BY_STRUCTURE = (
 )
 INEQUALITY_STRUCTURE = (discrete_information,)  # the recognisers also asked about ≤ and ≥
 """The recognisers that read a statement by its structure (each module's ``check(left, relation,
-right, context)``: a StepResult, or None when the statement is not its kind), tried in order before
-the claims' shapes."""
+right, context)``: a StepResult, or None when the statement is not its kind), every one asked, beside the claims'
+shapes and the knowledge rows, and merged with them (:func:`merge`); none hides another."""
 BY_DECLARED_LAWS = (reparameterised, vae_kl)  # a sample v = a + Bε, the VAE's KL: against the laws the document
-# declares (each module's ``judge(left, relation, right, context)``); on the first-match path they are asked last and
-# replace the answer whenever theirs is decided
+# declares (each module's ``judge(left, relation, right, context)``), merged with the rest
 
 
 class _Unifier:
@@ -527,11 +510,10 @@ class Recogniser:
                 shapes.extend(compile_shapes(claim))
             except Exception as error:
                 errors.append(str(error))
-        if engine_on():
-            try:
-                row_shapes()  # the knowledge tables, loaded and indexed once, before any statement's time limit
-            except Exception as error:
-                errors.append(str(error))
+        try:
+            row_shapes()  # the knowledge tables, loaded and indexed once, before any statement's time limit
+        except Exception as error:
+            errors.append(str(error))
         return cls(shapes, errors)
 
     def check(self, left: Side, relation: str, right: Side, context: Context,
@@ -550,51 +532,21 @@ class Recogniser:
             StepResult | None:
         declared = [found for module in BY_DECLARED_LAWS
                     if (found := module.judge(written[0], relation, written[1], context)) is not None]
-        if not engine_on():
-            found = self._first_match(left, relation, right, context) if relation != "∼" else None
-            for later in declared:  # asked last: a decided answer replaces the one before
-                if found is None or not (later.verdict == "unchecked" and found.verdict != "unchecked"):
-                    found = later
-            return found
         outcomes = declared
         for module in (INEQUALITY_STRUCTURE if relation in ("≤", "≥") else BY_STRUCTURE):
             found = module.check(left, relation, right, context)
             if found is not None:
                 outcomes.append(found)
+        recognised = list(outcomes)  # the recognisers read the lead-in themselves
         explained = [o for o in outcomes if o.verdict == "unchecked"]  # a recogniser that reads the step and says
         # why it does not decide it (a condition the text states, a label not declared binary)
         if relation in ("=", "≈") and left.readable and right.readable:
-            outcomes += self.shapes_judged(left, relation, right, context)
+            read = {c for o in recognised if o.verdict != "unchecked" for c in (o.claim, *o.covers) if c}
+            outcomes += [o for o in self.shapes_judged(left, relation, right, context) if o.claim not in read]
+            # a claim a recogniser decides with the document's roles (the GAN's data and generator densities from
+            # its value function, ᾱ_t as the document declares it) is not also read by its shape's letters
             outcomes += rows_judged(left, relation, right, context)
-        return merge(outcomes, context.lead_in, explained)
-
-    def _first_match(self, left: Side, relation: str, right: Side, context: Context) -> StepResult | None:
-        """Today's default (deleted when the engine is switched on): the structure recognisers in order, the first
-        that answers wins; then the catalogue's shapes, a flag first."""
-        if relation in ("≤", "≥"):
-            return next((found for module in INEQUALITY_STRUCTURE
-                         if (found := module.check(left, relation, right, context)) is not None), None)
-        for module in BY_STRUCTURE:
-            found = module.check(left, relation, right, context)
-            if found is not None:
-                return _unless_a_row_holds(found, left, relation, right, context)
-        if relation not in ("=", "≈") or not left.readable or not right.readable:
-            return None
-        outcomes = self.shapes_judged(left, relation, right, context)
-        for verdict in ("disagrees", "proved", "unchecked"):
-            chosen = [o for o in outcomes if o.verdict == verdict]
-            if chosen:
-                first = chosen[0]
-                if verdict == "disagrees" and (premise := _PREMISE.search(context.lead_in)):
-                    return dataclasses.replace(
-                        first, verdict="unchecked", correct="",
-                        reason=f"differs from {first.claim} in general, but the text states a premise "
-                               f"('{premise.group(0)}') under which it may hold: not flagged")
-                others = sorted({o.claim for o in chosen[1:] if o.claim != first.claim})
-                if others and verdict != "unchecked":
-                    first.reason += f"; also {'matches' if verdict == 'proved' else 'disagrees with'} {', '.join(others)}"
-                return _unless_a_row_holds(first, left, relation, right, context)
-        return None
+        return merge(outcomes, context.lead_in, explained, recognised)
 
     def shapes_judged(self, left: Side, relation: str, right: Side, context: Context) -> list[StepResult]:
         """The catalogue's shapes that the left side unifies with, each compared with its claim's derivation."""
@@ -1101,14 +1053,71 @@ def _given_shape(row, side) -> Shape:
 
 
 def _law_of(name, context: Context):
-    """The law the document declares for ``name`` above this statement (``X \\sim \\mathrm{Bern}(p)``), read; None."""
+    """The law the document declares for ``name`` above this statement (``X \\sim \\mathrm{Bern}(p)``), read, while it
+    is in force (:func:`_law_in_force`); None."""
     for line, written, law in reversed(context.laws):
         try:
             if _equal(read_document(written, context.names).expr, name):
-                return canonical_applications(read_document(law, context.names).value())
+                found = canonical_applications(read_document(law, context.names).value())
+                return found if _law_in_force(name, line, found, context) else None
         except Exception:
             continue
     return None
+
+
+def _law_in_force(name, line: int, law, context: Context) -> bool:
+    r"""A law declared on ``line`` still gives ``name`` its law here: the document has not defined the name anew
+    since (``p \sim \mathrm{Beta}(a, b)``, later ``p = (0.5, 0.25, 0.25)``), and the statement's prose does not speak
+    of another family without this one ("assume the noise follows the exponential distribution" under a Gaussian
+    ε declared above)."""
+    from derivspec.scan import knowledge
+
+    if context.in_force is not None and isinstance(name, sympy.Symbol):
+        reading = context.in_force.latest(name.name, context)
+        if reading is not None and reading.definition.line > line:
+            return False
+    try:
+        declared = knowledge.family(knowledge.head_of(law))
+    except KeyError:
+        return True
+    prose = re.sub(r"\$\$?[^$]*\$\$?", " ", _sentence_before(context))
+    named = [f for f in knowledge.families().values() if scope.names_one_of([a for a in f.aliases if len(a) > 3], prose)]
+    return not named or declared in named
+
+
+_INLINE_MATH = re.compile(r"\$\$?([^$]+)\$\$?")
+
+
+def _law_written(name, context: Context):
+    r"""The law the lead-in writes with ``name`` as its variable, when it writes exactly one: "the score of a
+    Gaussian $\mathcal N(x; \mu, \sigma^2 I)$ is" gives ``x`` the law \mathcal N(\mu, \sigma^2) (the reader
+    drops an identity factor: every coordinate alike). None otherwise."""
+    found = set()
+    for math in _INLINE_MATH.findall(context.lead_in or ""):
+        try:
+            expr = canonical_applications(read_document(math, context.names).value())
+        except Exception:
+            continue
+        for node in sympy.preorder_traversal(expr):
+            if not (_a_family(node) and len(node.args) > 1 and _equal(node.args[0], name)):
+                continue
+            family, seps, _ = head_family(node.func.__name__)
+            if seps[:1] in (";", "|"):  # N(x; m, s) or N(x | m, s): the variable, then the parameters
+                head = re.sub(r"\[[^\]]*\]|⟮⟯", "", node.func.__name__)
+                rest = seps[1:]
+                found.add(sympy.Function(head + (f"[{rest}]" if rest else ""))(*node.args[1:]))
+    return found.pop() if len(found) == 1 else None
+
+
+def _sentence_before(context: Context) -> str:
+    """The lead-in and the sentence of the prose just before it: what the text says where the statement stands (a
+    paragraph or a list may speak of other things)."""
+    lead, prose = (context.lead_in or "").strip(), context.prose or ""
+    at = prose.find(lead) if lead else -1
+    if at < 0:
+        return lead
+    sentences = re.split(r"(?<=[.?!:])\s+", prose[:at].strip())
+    return " ".join((sentences[-1] if sentences else "", lead))
 
 
 def _with_given(row, bindings: dict, context: Context) -> dict | None:
@@ -1121,6 +1130,8 @@ def _with_given(row, bindings: dict, context: Context) -> dict | None:
         if not isinstance(named, sympy.Symbol) or named not in bindings:
             continue  # the pattern writes the law itself (H(\mathrm{Bern}(p))): nothing to look up
         found = _law_of(bindings[named], context)
+        if found is None:
+            found = _law_written(bindings[named], context)
         if found is None:
             found = _law_said(row, law, context)
         if found is None:
@@ -1307,7 +1318,7 @@ of the tables, as LaCASt reports its missing macros (../shared/scan-knowledge-ro
 def rows_judged(left: Side, relation: str, right: Side, context: Context) -> list[StepResult]:
     """Every row of the sides' heads, every binding, judged: the statement as written (the row's side on the left)
     and turned around (``-\\theta\\log\\theta - … = H(Y)``)."""
-    from derivspec.scan.knowledge import head_of
+    from derivspec.scan.knowledge import heads_of
 
     if relation not in ("=", "≈") or not left.readable or not right.readable:
         return []
@@ -1319,8 +1330,9 @@ def rows_judged(left: Side, relation: str, right: Side, context: Context) -> lis
             expr = canonical_applications(side.primary.value())
         except Exception:
             continue
-        head, read = head_of(expr), 0
-        for rs in table.get(head, ()):
+        heads, read = heads_of(expr, context.prose), 0
+        head = heads[0]
+        for rs in (rs for key in heads for rs in table.get(key, ())):
             words = named_only.get((rs.row.id, rs.head))
             if words and not scope.names_one_of(words, context.prose):
                 continue  # ℓ(y, s) is the logistic loss only where the text says so
@@ -1394,7 +1406,8 @@ def _a_name(head: str) -> bool:
     return not hasattr(sympy, head) and head != "derivative" and not head.startswith("d/d")
 
 
-def merge(outcomes: list[StepResult], lead_in: str = "", explained: list[StepResult] = ()) -> StepResult | None:
+def merge(outcomes: list[StepResult], lead_in: str = "", explained: list[StepResult] = (),
+          read_lead_in: list[StepResult] = ()) -> StepResult | None:
     """What the rows that matched say together: rows that agree give their verdict (the first, naming the others);
     rows that disagree give unchecked, naming both, and so does a flag beside a row that finds a reading under
     which the step may hold; a flag under a premise the text states ("if q(z) = p(z | x), then …") is not raised.
@@ -1402,7 +1415,9 @@ def merge(outcomes: list[StepResult], lead_in: str = "", explained: list[StepRes
     reading under which its sides differ), to say why the step is not flagged. ``explained``: the structure
     recognisers' unchecked answers (a condition the text states, a label not declared binary): each guards against
     a flag as a reading under which the step may hold, and says why the step is not decided where nothing decides
-    (the verdict stays unchecked)."""
+    (the verdict stays unchecked). ``read_lead_in``: the recognisers' answers, which read the lead-in themselves (the
+    laws its "if ε ∼ N(0, I) and Z ∼ N(μ, σ²)" declares): the premise rule is for shapes and rows that read the
+    formula alone."""
     decided = [o for o in outcomes if o.verdict in ("proved", "disagrees") or o.reason.startswith("holds on")]
     if not decided:  # a row that found its sides differ under one reading says why it does not flag; others nothing
         return next((o for o in outcomes if o.evidence), None) or next(iter(explained), None)
@@ -1420,7 +1435,8 @@ def merge(outcomes: list[StepResult], lead_in: str = "", explained: list[StepRes
             f"{_what(holding[0])} holds ({holding[0].reason}): not decided"))
     chosen = flags or [o for o in holding if o.verdict == "proved"] or holding
     first = chosen[0]
-    if first.verdict == "disagrees" and (premise := _PREMISE.search(lead_in or "")):
+    if first.verdict == "disagrees" and not any(first is o for o in read_lead_in) and (
+            premise := _PREMISE.search(lead_in or "")):
         # "If q(z) = p(z | x), then ELBO(q) = log p(x)": true under the premise, not in general
         return dataclasses.replace(first, verdict="unchecked", correct="", reason=(
             f"differs from {_what(first)} in general, but the text states a premise ('{premise.group(0)}') under "
@@ -1429,18 +1445,6 @@ def merge(outcomes: list[StepResult], lead_in: str = "", explained: list[StepRes
     if others and first.verdict != "unchecked":
         first = dataclasses.replace(first, reason=first.reason + f"; also {'matches' if first.verdict == 'proved' else 'disagrees with'} {', '.join(others)}")
     return first
-
-
-def _unless_a_row_holds(found: StepResult, left: Side, relation: str, right: Side, context: Context) -> StepResult:
-    r"""The first-match path's flag, unless a knowledge row reads the step as holding (the engine's merge rule for a
-    flag beside a row that holds: unchecked, naming both). ``\log p(y) = -\log(2s) - |y - m|/s`` under
-    ``y \sim \mathrm{Laplace}(m, s)`` is the Laplace log-density, not the conjugate model's evidence that a catalogue
-    shape reads in the letters s and m. The tables are loaded at the first flag only."""
-    if found.verdict != "disagrees" or relation not in ("=", "≈"):
-        return found
-    rows = rows_judged(left, relation, right, context)
-    holding = [o for o in rows if o.verdict == "proved" or o.reason.startswith("holds on")]
-    return merge([found, holding[0]], context.lead_in) if holding else found
 
 
 def _what(outcome: StepResult) -> str:
@@ -1459,8 +1463,6 @@ def with_general(general: StepResult, known: StepResult | None) -> StepResult:
     general_level = evidence_level(general.verdict, general.reason)
     if known.verdict == "disagrees" and general.category in ("assignment", "condition"):
         return general  # an update (t = t + 1) or a condition being solved is no identity a known result could flag
-    if not engine_on():  # the first-match path's rule: a known result replaces the step unless it cannot compare
-        return general if known.verdict == "unchecked" and general_level in ("proved", "holds on instances") else known
     if general_level == "proved":
         return general
     if general_level == "holds on instances" and known.verdict == "disagrees":

@@ -205,9 +205,9 @@ def _standard_functions(text: str) -> dict:
     """The standard functions the document names in words (scope.standard_functions over the knowledge tables);
     none when the tables cannot be loaded."""
     try:
-        from derivspec.scan.known import engine_on, standard_functions
+        from derivspec.scan.known import standard_functions
 
-        return scope.standard_functions(text, standard_functions()) if engine_on() else {}
+        return scope.standard_functions(text, standard_functions())
     except Exception:
         return {}
 

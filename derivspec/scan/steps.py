@@ -69,6 +69,8 @@ class StepResult:
     on_matrices: bool = False  # decided on matrix instances (scan/least_squares.py), not on a scalar reading
     with_equations: bool = False  # judged with the document's definitions near it already (conventions.py: m_i)
     part: str = ""  # the part of the step a known result judged (a sample's mean): its proof says nothing of the rest
+    covers: tuple = ()  # further claims a recogniser's answer judges with the document's reading of the names (the
+    # forward marginal's mean and variance, ᾱ_t as the document declares it): their shapes' letter readings give way
 
     def to_json(self) -> dict:
         data = {"relation": self.relation, "left": self.left, "right": self.right, "kind": self.kind,
