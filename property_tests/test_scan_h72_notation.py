@@ -1,6 +1,8 @@
 r"""The entropy of a Gaussian, the binary cross-entropy and the derivative of a function the lead-in defines
 (issue 25, helper h72). The entropy is the normal family's row (derivspec/data/knowledge/families.toml) since
-issue 57; the others: derivspec/scan/bernoulli_loss.py, defined_derivative.py.
+issue 57, the derivative of a defined function the general path's (the sigmoid the text names read as that
+function, a function the lead-in defines unfolded by its definition); the binary cross-entropy:
+derivspec/scan/bernoulli_loss.py.
 
 Every document is written for the test (the layout of benchmarks/scan_known_quantities/information.md and
 vae_flows_scores.md, our own text). Counterexamples are recomputed here, not copied.
@@ -195,9 +197,8 @@ def _sigmoid(a):
 ])
 def test_defined_derivative_proved(tmp_path, lead, display):
     record = _last(tmp_path, lead, display)
-    assert record.verdict == "proved", record.reason
-    # the recogniser of a function the lead-in defines, or the general path with the definition in force
-    assert "the function the lead-in defines" in record.reason or "document's definitions" in record.reason
+    assert record.verdict == "proved", record.reason  # the general path: the sigmoid the text names, or the
+    # function the lead-in defines unfolded by its definition in force
 
 
 @pytest.mark.parametrize("wrong, written_of", [
@@ -211,7 +212,6 @@ def test_defined_derivative_flags(tmp_path, wrong, written_of):
     a = float(values["a"])
     assert written == pytest.approx(written_of(a), rel=1e-9)
     assert written != pytest.approx(_sigmoid(a) * (1 - _sigmoid(a)), rel=1e-6)
-    assert record.correct == r"\sigma(a) \left(1 - \sigma(a)\right)"
 
 
 @pytest.mark.parametrize("lead, display", [

@@ -255,3 +255,50 @@ def test_a_parameter_named_by_another_reading_is_read_so(tmp_path):
     found = verdicts(tmp_path, text)
     assert found[3][0] == "proved", found[3]
     assert found[7][0] == "disagrees", found[7]
+
+
+def test_a_bound_variable_of_a_pattern_binds_any_bound_variable():
+    r"""The chain rule's ξ in ``\frac{\partial}{\partial X}\operatorname{tr}(AX)`` read as scalars (a ``Subs`` over a
+    dummy): each reading has its own dummy, so the row's pattern binds the document's by place, one to one; the
+    roles bind the document's letters."""
+    from derivspec.scan.known import bind, canonical_applications, row_shapes
+    from derivspec.scan.reader import DocumentNames, read_document
+
+    (shape,) = [rs.shape for rs in row_shapes()["Mul"] if rs.row.id == "mat.d_trace_ax"]
+    side = canonical_applications(read_document(r"\frac{\partial}{\partial W}\operatorname{tr}(PW)",
+                                                DocumentNames()).value())
+    bound = bind(shape, side)
+    assert bound is not None and {str(k): str(v) for k, v in bound.items() if k != "_dummies"} == {"A": "P", "X": "W"}
+    other = canonical_applications(read_document(r"\frac{\partial}{\partial W}\operatorname{tr}(P)",
+                                                 DocumentNames()).value())
+    assert bind(shape, other) is None
+
+
+NOISE = ("The noise is Gaussian, $\\epsilon \\sim \\mathcal{{N}}(0, \\sigma^2)$.\n\nMore about the model here.\n\n"
+         "{sentence} That is, $p(\\epsilon) = {density}$.\n")
+
+
+def _density_record(tmp_path, sentence: str):
+    records = scan_text(tmp_path, NOISE.format(sentence=sentence, density="\\frac{1}{2}\\exp(-|\\epsilon|)"))
+    (found,) = [r for r in records if r.text.startswith("p(")]
+    return found
+
+
+def test_a_declared_law_gives_way_where_the_text_speaks_of_another_family(tmp_path):
+    """A law declared above is not the law of a sentence that assumes another family; where the sentence does not,
+    the declared law's density row flags a wrong density."""
+    laplace = _density_record(tmp_path, "Assume instead that the noise follows the Laplace distribution.")
+    assert laplace.verdict != "disagrees", laplace.reason
+    (tmp_path / "twin").mkdir()
+    normal = _density_record(tmp_path / "twin", "Its density follows.")
+    assert normal.verdict == "disagrees" and "normal.pdf" in normal.reason, normal.reason
+
+
+def test_a_declared_law_ends_where_the_name_is_defined_anew(tmp_path):
+    """x ~ Beta(2, 2) above, then x given as a vector of probabilities: H(x) is no longer the Beta law's entropy."""
+    later = verdicts(tmp_path, "Let $x \\sim \\mathrm{Beta}(2, 2)$ be a prior.\n\nLater we take a distribution\n\n"
+                               "$$x = (0.5, 0.5)$$\n\nwhose entropy is\n\n$$H(x) = \\log 2$$\n")
+    assert later[9][0] != "disagrees", later[9]
+    (tmp_path / "twin").mkdir()
+    declared = verdicts(tmp_path / "twin", "Let $x \\sim \\mathrm{Beta}(2, 2)$. Its entropy is\n\n$$H(x) = \\log 2$$\n")
+    assert declared[3][0] == "disagrees" and "beta.entropy" in declared[3][1], declared[3]

@@ -33,7 +33,7 @@ import sympy
 
 from derivspec.scan import scope
 from derivspec.scan import (bernoulli_loss, change_of_variables, classifier_free_guidance, conjugate_map, ddpm_kernel,
-                            ddpm_noise_mean, defined_derivative, discrete_information, gan_optimum,
+                            ddpm_noise_mean, discrete_information, gan_optimum,
                             gradient_identities, least_squares, likelihood_optimum,
                             mc_average, mixture_em, monte_carlo, multivariate_gaussian, normal_posterior,
                             reparameterised, sizes, softmax_gradient, vae_kl)
@@ -254,7 +254,6 @@ BY_STRUCTURE = (
     conjugate_map,  # theta_MAP, E[theta | D] after theta ~ Beta(a, b) and Bernoulli data
     monte_carlo,  # Var of a mean of n draws; E_p[f] = E_q[p/q f]
     bernoulli_loss,  # -y log p - (1 - y) log(1 - p) with y declared in {0, 1}
-    defined_derivative,  # d f/d a of a function the lead-in defines inline ($f(a) = ...$), the sigmoid's
     discrete_information,  # H, I, KL identities and inequalities on random finite joint laws
     multivariate_gaussian,  # KL(N(m1, S1) || N(m2, S2)) and log N(x; m, S) at a symbolic dimension
 )
@@ -273,6 +272,12 @@ class _Unifier:
         self.in_law = 0  # inside a written law's arguments (N(mu_1, sigma_1^2)): roles fixed by place
 
     def unify(self, p, e, b: dict) -> bool:
+        if isinstance(p, sympy.Dummy):  # a bound variable (the ξ of a chain rule's Subs): any bound variable, one to one
+            dummies = b.get("_dummies", {})
+            if not isinstance(e, sympy.Dummy) or dummies.get(p, e) != e or (p not in dummies and e in dummies.values()):
+                return False
+            b["_dummies"] = {**dummies, p: e}
+            return True
         if isinstance(p, sympy.Symbol) and p.name == r"\mathrm{ELBO}":
             return _elbo_like(e)
         if isinstance(p, sympy.Symbol) and p in self.pattern_symbols:

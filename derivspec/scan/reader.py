@@ -1319,10 +1319,28 @@ class _DocumentParser(_Parser):
         else:
             argument = numerator
             if not opaque_atoms(numerator) and numerator.free_symbols and variable not in numerator.free_symbols:
+                applied = self.named_function_at(numerator, variable)
+                if applied is not None:  # dσ/da of the sigmoid, dΓ/dx of the Gamma function the text names
+                    self.used.discard(numerator)  # a function's name, as in σ(a): no name of the side's own
+                    return self.differentiate(applied, variable, token, order)
                 # df/dx of a named function f: opaque
                 self.flags.add("derivative")
                 return sympy.Function("d/d" + str(variable))(numerator)
         return self.differentiate(argument, variable, token, order)
+
+    def named_function_at(self, numerator, variable):
+        r"""``f(v)`` for the numerator of ``\frac{df}{dv}`` when ``f`` is a function the document names -- a
+        standard function of one argument ("the Gamma function"), or the logistic sigmoid where σ is read so --
+        else None (an undefined f stays an opaque derivative: its derivative may be what the text defines)."""
+        if not isinstance(numerator, sympy.Symbol):
+            return None
+        name = self.names.latex.get(numerator, numerator.name)
+        if name in self.names.functions:
+            parameters, definition = self.names.functions[name]
+            return definition.xreplace({parameters[0]: variable}) if len(parameters) == 1 else None
+        if name == r"\sigma" and self.sigmoid and r"\sigma" not in self.names.variables:
+            return 1 / (1 + sympy.exp(-variable))
+        return None
 
     def function(self, name: str, token: _Token) -> sympy.Expr:
         if name in (r"\max", r"\min") and self.peek().text == "_":
@@ -1497,6 +1515,9 @@ def bare_names(tex: str) -> frozenset:
             continue
         if i > 0 and tokens[i - 1].text in ("_", "^"):
             continue
+        if i > 2 and tokens[i - 1].text in ("d", r"\partial") and tokens[i - 2].text == "{" \
+                and tokens[i - 3].text == r"\frac":
+            continue  # \frac{d\sigma}{da}: the function differentiated, not a bare name
         j = i + 1
         sub = None
         if tokens[j].text == "_":
