@@ -83,14 +83,12 @@ def undefined(expr: sympy.Expr, context) -> set | None:
 
 
 def _a_law(head: str) -> bool:
-    """A family's LaTeX head of the knowledge tables (\\mathcal{N}, \\mathcal{U}): a law, not any function."""
+    """A family's LaTeX head in the knowledge tables, as written (\\mathcal{N}, \\mathcal{U}, N): a law, not any
+    function (the families' words and aliases are not heads: U and u stay names)."""
     from derivspec.scan import knowledge
 
-    try:
-        knowledge.family(re.sub(r"_.*$", "", head))
-    except KeyError:
-        return False
-    return True
+    base = re.sub(r"_.*$", "", head)
+    return any(base in family.latex for family in knowledge.families().values())
 
 
 def _instance(expr: sympy.Expr, chosen: dict) -> sympy.Expr:
