@@ -302,3 +302,39 @@ def test_a_declared_law_ends_where_the_name_is_defined_anew(tmp_path):
     (tmp_path / "twin").mkdir()
     declared = verdicts(tmp_path / "twin", "Let $x \\sim \\mathrm{Beta}(2, 2)$. Its entropy is\n\n$$H(x) = \\log 2$$\n")
     assert declared[3][0] == "disagrees" and "beta.entropy" in declared[3][1], declared[3]
+
+
+SCORE = ("The score of the isotropic Gaussian $\\mathcal{{N}}(\\mathbf{{y}}; \\mathbf{{m}}, s^2 \\mathbf{{I}})$ is\n\n"
+         "$$\\nabla_{{\\mathbf{{y}}}} \\log {f}(\\mathbf{{y}}) = {value}$$\n")
+
+
+@pytest.mark.parametrize("f", ["p", "q", "r", "\\rho", "g_{\\theta}"])
+def test_a_rows_density_takes_the_lecture_density_under_any_name(tmp_path, f):
+    """The row's p(x) is the density the lead-in writes the law of, whatever its letter; its sign slip is flagged."""
+    right = verdicts(tmp_path, SCORE.format(f=f, value="\\frac{\\mathbf{m} - \\mathbf{y}}{s^2}"))[3]
+    assert right[0] == "proved" and "normal.score_x" in right[1], right
+    (tmp_path / "twin").mkdir()
+    wrong = verdicts(tmp_path / "twin", SCORE.format(f=f, value="\\frac{\\mathbf{y} - \\mathbf{m}}{s^2}"))[3]
+    assert wrong[0] == "disagrees" and "normal.score_x" in wrong[1], wrong
+
+
+def test_a_function_that_is_no_density_is_not_a_rows_density(tmp_path):
+    """x ~ N(0, 1) declared, then an identity of any positive f: f is not the law's density (the row would flag
+    f'/f against -x), and the general path proves it."""
+    found = verdicts(tmp_path, "Let $x \\sim \\mathcal{N}(0, 1)$.\n\nFor any positive differentiable $f$,\n\n"
+                               "$$\\nabla_x \\log f(x) = \\frac{f'(x)}{f(x)}$$\n")
+    assert found[5][0] == "proved" and "normal" not in found[5][1], found[5]
+
+
+BCE = ("The log loss of an outcome $t \\in \\{{0, 1\\}}$ against a forecast $q$ is the binary cross-entropy\n\n"
+       "$$\\ell(t, q) = {value}$$\n")
+
+
+def test_a_word_that_names_two_functions_gives_way_to_one_that_names_one(tmp_path):
+    """"log loss" names the logistic loss and the binary cross-entropy alike; "binary cross-entropy" names one: the
+    logistic loss's row does not read ℓ(t, q) here (it would flag it, and the two rows would leave it undecided)."""
+    right = verdicts(tmp_path, BCE.format(value="-t \\log q - (1 - t)\\log(1 - q)"))[3]
+    assert right[0] == "proved" and "logistic" not in right[1], right
+    (tmp_path / "twin").mkdir()
+    wrong = verdicts(tmp_path / "twin", BCE.format(value="-t \\log q - (1 + t)\\log(1 - q)"))[3]
+    assert wrong[0] == "disagrees", wrong

@@ -38,7 +38,7 @@ from derivspec.scan import (bernoulli_loss, change_of_variables, classifier_free
                             mc_average, mixture_em, monte_carlo, multivariate_gaussian, normal_posterior,
                             reparameterised, sizes, softmax_gradient, vae_kl)
 from derivspec.core.errors import FormulaError
-from derivspec.core.latex import display_name, name_key, split_sides
+from derivspec.core.latex import _GREEK as GREEK_LETTERS, display_name, name_key, split_sides
 from derivspec.core.notation import Structure, pairs_of
 from derivspec.scan.names import ACCENTS, ALIASES, FONTS, NameKey, strip_fonts  # noqa: F401 (used by other modules)
 from derivspec.scan.reader import DocumentNames, is_opaque_function, read_document
@@ -322,7 +322,8 @@ class _Unifier:
             else:
                 hp = NameKey.of(strip_fonts(re.sub(r"[\[⟮].*$", "", p.func.__name__)))
                 he = NameKey.of(strip_fonts(re.sub(r"[\[⟮].*$", "", e.func.__name__)))
-                if hp is None or he is None or (hp != he and not _optimum_for(hp, he)):
+                if hp is None or he is None or (hp != he and not _optimum_for(hp, he)
+                                                and not self._a_density_role(p, e, b)):
                     return False
             e_args = e.args
             if fp == "N" and len(p.args) == 2 and sp in ("", ",") and len(e.args) == 3 and se in (";,", ";;"):
@@ -354,6 +355,37 @@ class _Unifier:
             return True
         b.clear(), b.update(saved)
         return False
+
+
+    def _a_density_role(self, p, e, b: dict) -> bool:
+        r"""A knowledge row's density (its pattern writes ``p(x)``) binds the lecture's density under any name, one
+        to one: ``q(\mathbf{y})``, ``r(u)``, ``\rho(u)``. Which function is a density, the scope or the lead-in says
+        (:func:`_densities_in_role`); a named function of the tables (σ, Γ, ℓ) is never one."""
+        from derivspec.scan import knowledge
+
+        if self.shape.recognise is not None or knowledge.head_of(p) != "density":
+            return False
+        head = knowledge.head_of(e)
+        if head not in ("density", "function") and (head in row_shapes() or not _a_letter(NameKey.of_expression(e))):
+            return False
+        roles = b.get("_densities", {})
+        if roles.get(p.func, e.func) != e.func or (p.func not in roles and e.func in roles.values()):
+            return False
+        b["_densities"] = {**roles, p.func: e.func}
+        return True
+
+
+def _a_letter(key) -> bool:
+    """A name that is one letter, Latin or Greek, with any accent or index (a function's name, not a word)."""
+    return key is not None and (len(key.base) == 1 and key.base.isalpha() or key.base in GREEK_LETTERS)
+
+
+def _densities_in_role(bindings: dict) -> bool:
+    r"""The lecture's functions a row's density bound under another name (:meth:`_Unifier._a_density_role`) are
+    densities here: the scope uses each as one, or the lead-in writes the law of the outcome (``_written``: "the
+    score of a Gaussian $\mathcal N(\mathbf y; \mathbf m, s^2 I)$ is", :func:`_with_given`)."""
+    renamed = [e for p, e in bindings.get("_densities", {}).items() if p.__name__ != e.__name__]
+    return bindings.get("_written", False) or all(scope.is_density(re.sub(r"[\[⟮].*$", "", e.__name__)) for e in renamed)
 
 
 def bind(shape: Shape, expr) -> dict | None:
@@ -1137,6 +1169,7 @@ def _with_given(row, bindings: dict, context: Context) -> dict | None:
         found = _law_of(bindings[named], context)
         if found is None:
             found = _law_written(bindings[named], context)
+            bindings = {**bindings, "_written": found is not None}
         if found is None:
             found = _law_said(row, law, context)
         if found is None:
@@ -1234,7 +1267,10 @@ def _bound_meaning(row, shape: Shape, bindings: dict):
     meaning = row.meaning
     if not isinstance(meaning, sympy.Expr) or any(s not in replace for s in meaning.free_symbols):
         return None, replace
-    return meaning.xreplace(replace), replace
+    meaning = meaning.xreplace(replace)
+    for density, lecture in bindings.get("_densities", {}).items():  # the row's p(x) under the lecture's name
+        meaning = meaning.replace(density, lecture)
+    return meaning, replace
 
 
 _DOMAINS = {"probability": (0, 1)}  # the box of exact points is already positive (steps.compare)
@@ -1249,7 +1285,7 @@ def judge_row(rs: RowShape, bindings: dict, left: Side, relation: str, other: Si
     if row.relation != "=" or relation not in ("=", "≈"):
         return None
     bindings = _with_given(row, bindings, context)
-    if bindings is None:
+    if bindings is None or not _densities_in_role(bindings):
         return None
     target, replace = _bound_meaning(row, rs.shape, bindings)
     if target is None or _same_value(target, left):
@@ -1339,7 +1375,7 @@ def rows_judged(left: Side, relation: str, right: Side, context: Context) -> lis
         head = heads[0]
         for rs in (rs for key in heads for rs in table.get(key, ())):
             words = named_only.get((rs.row.id, rs.head))
-            if words and not scope.names_one_of(words, context.prose):
+            if words and not _named_here(words, named_only, rs.head, context.prose):
                 continue  # ℓ(y, s) is the logistic loss only where the text says so
             if isinstance(rs.shape.pattern, sympy.Symbol) and not scope.names_one_of(
                     rs.row.names, context.prose + " " + context.paragraph):
@@ -1403,6 +1439,23 @@ def _named_only_rows() -> dict:
                             for head, shapes in row_shapes().items() if len(owners[head]) > 1 and _a_name(head)
                             for rs in shapes if rs.row.id in function_of})
     return _NAMED_ONLY[0]
+
+
+def _named_here(words, named_only: dict, head: str, prose: str) -> bool:
+    """The prose names the function of ``words`` among the functions that share ``head``: by one of its words, and
+    by a word no other function of the head owns when the prose names another one by such a word ("the log loss
+    … is the binary cross-entropy": "log loss" names the logistic loss and the cross-entropy alike, "binary
+    cross-entropy" only the latter)."""
+    if not scope.names_one_of(words, prose):
+        return False
+    functions = {tuple(ws) for (_, h), ws in named_only.items() if h == head}
+
+    def own(ws):  # the words of one function that no other function of the head owns
+        others = {w.lower() for other in functions if other != tuple(ws) for w in other}
+        return [w for w in ws if w.lower() not in others]
+
+    return scope.names_one_of(own(words), prose) or not any(
+        scope.names_one_of(own(ws), prose) for ws in functions if ws != tuple(words))
 
 
 def _a_name(head: str) -> bool:
