@@ -1,8 +1,9 @@
 r"""The entropy of a Gaussian, the binary cross-entropy and the derivative of a function the lead-in defines
 (issue 25, helper h72). The entropy is the normal family's row (derivspec/data/knowledge/families.toml) since
 issue 57, the derivative of a defined function the general path's (the sigmoid the text names read as that
-function, a function the lead-in defines unfolded by its definition); the binary cross-entropy:
-derivspec/scan/bernoulli_loss.py.
+function, a function the lead-in defines unfolded by its definition); the binary cross-entropy is the functions
+table's ``bce`` row, judged on the labels the text declares, and as the mean over items of a named loss
+(known.items_judged).
 
 Every document is written for the test (the layout of benchmarks/scan_known_quantities/information.md and
 vae_flows_scores.md, our own text). Counterexamples are recomputed here, not copied.
@@ -119,12 +120,22 @@ def _bce(y, p):
 def test_bce_proved_in_any_letters(tmp_path, y, p):
     record = _last(tmp_path, BCE_LEAD.format(y, p), rf"\ell({y}, {p}) = -{y} \log {p} - (1 - {y})\log(1 - {p})")
     assert record.verdict == "proved", record.reason
-    assert f"reading {y} as the label" in record.reason
+    assert "fn.bce.define" in record.reason  # the functions table's row, in the document's letters
 
 
 def test_bce_as_minus_log_of_the_pmf_proved(tmp_path):
     record = _last(tmp_path, BCE_LEAD.format("t", "q"), r"\ell(t, q) = -\log(q^t (1-q)^{1-t})")
     assert record.verdict == "proved", record.reason
+
+
+def test_a_form_right_only_on_the_declared_labels_is_proved_there_and_flagged_for_a_soft_target(tmp_path):
+    """-log(t q + (1 - t)(1 - q)) is the cross-entropy for t ∈ {0, 1} only: proved where the text declares the label
+    binary (on those values), flagged where the target is any number in [0, 1]."""
+    record = _last(tmp_path, BCE_LEAD.format("t", "q"), r"\ell(t, q) = -\log(t q + (1 - t)(1 - q))")
+    assert record.verdict == "proved" and "t ∈ {0, 1}" in record.reason, record.reason
+    soft = _last(tmp_path, r"The binary cross-entropy of a target $t$ and a prediction $q$ is",
+                 r"\ell(t, q) = -\log(t q + (1 - t)(1 - q))")
+    assert soft.verdict == "disagrees", soft.reason
 
 
 def test_bce_mean_over_examples_proved(tmp_path):
@@ -150,7 +161,11 @@ def test_bce_flags(tmp_path, wrong, written_of):
     assert t in (0, 1)
     assert written == pytest.approx(written_of(t, q), rel=1e-9)
     assert written != pytest.approx(_bce(t, q), rel=1e-6)
-    assert record.correct == r"-t\log q - (1 - t)\log(1 - q)"
+    named, value = record.correct.split(" = ", 1)  # the correct form, read back: the cross-entropy at the point
+    read = read_document(value, DocumentNames()).value()
+    assert named == r"\ell(t, q)" and "fn.bce.define" in record.reason
+    assert float(read.xreplace({s: {"t": t, "q": sympy.Rational(q)}[s.name] for s in read.free_symbols})) == \
+        pytest.approx(_bce(t, q), rel=1e-9)
 
 
 def test_a_cross_entropy_with_its_sign_flipped_is_flagged_without_a_declared_label(tmp_path):

@@ -7,6 +7,8 @@ twin that must not be decided).
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from derivspec.scan.known import merge, with_general
@@ -338,3 +340,27 @@ def test_a_word_that_names_two_functions_gives_way_to_one_that_names_one(tmp_pat
     (tmp_path / "twin").mkdir()
     wrong = verdicts(tmp_path / "twin", BCE.format(value="-t \\log q - (1 + t)\\log(1 - q)"))[3]
     assert wrong[0] == "disagrees", wrong
+
+
+MEAN_HINGE = ("Each example has a label $t_i \\in \\{{-1, +1\\}}$ and a score $g_i$.\n\nOver the training set, the "
+              "mean hinge loss is\n\n$$R = \\frac{{1}}{{m}}\\sum_{{i=1}}^{{m}} {item}$$\n")
+
+
+def test_a_named_quantity_over_items_binds_the_functions_arguments_by_the_declared_labels(tmp_path):
+    """R, the mean hinge loss over items: the label role binds the name declared in {-1, +1}, the score the one
+    other name; the mean of the row's value is proved, a sign slip flagged at a declared label's value."""
+    right = verdicts(tmp_path, MEAN_HINGE.format(item="\\max(0, 1 - t_i g_i)"))[5]
+    assert right[0] == "proved" and "hinge" in right[1] and "mean" in right[1], right
+    (tmp_path / "twin").mkdir()
+    (record,) = [r for r in scan_text(tmp_path / "twin", MEAN_HINGE.format(item="\\max(0, 1 + t_i g_i)"))
+                 if r.lines[0] == 5]
+    assert record.verdict == "disagrees" and "hinge" in record.reason, record.reason
+    assert re.search(r"t_\{i\}=(-1|1)\b", record.evidence), record.evidence  # a label the text allows
+
+
+def test_a_one_hot_categorical_loss_is_not_read_as_a_binary_cross_entropy(tmp_path):
+    """"cross-entropy" names the binary and the categorical loss alike: a one-hot label in {0, 1} does not make
+    -Σ_k y_k log ŷ_k a binary cross-entropy over items (it would be flagged as one)."""
+    found = verdicts(tmp_path, "With one-hot labels $y_k \\in \\{0, 1\\}$ and predicted probabilities $\\hat{y}_k$, the "
+                               "cross-entropy is\n\n$$L = -\\sum_{k=1}^{K} y_k \\log \\hat{y}_k$$\n")
+    assert found[3][0] != "disagrees", found[3]

@@ -32,13 +32,14 @@ from dataclasses import dataclass, field
 import sympy
 
 from derivspec.scan import scope
-from derivspec.scan import (bernoulli_loss, change_of_variables, classifier_free_guidance, conjugate_map, ddpm_kernel,
+from derivspec.scan import (change_of_variables, classifier_free_guidance, conjugate_map, ddpm_kernel,
                             ddpm_noise_mean, discrete_information, gan_optimum,
                             gradient_identities, least_squares, likelihood_optimum,
                             mc_average, mixture_em, monte_carlo, multivariate_gaussian, normal_posterior,
                             reparameterised, sizes, softmax_gradient, vae_kl)
 from derivspec.core.errors import FormulaError
-from derivspec.core.latex import _GREEK as GREEK_LETTERS, display_name, name_key, split_sides
+from derivspec.core.numbers import fmt
+from derivspec.core.latex import display_name, name_key, split_sides
 from derivspec.core.notation import Structure, pairs_of
 from derivspec.scan.names import ACCENTS, ALIASES, FONTS, NameKey, strip_fonts  # noqa: F401 (used by other modules)
 from derivspec.scan.reader import DocumentNames, is_opaque_function, read_document
@@ -253,7 +254,6 @@ BY_STRUCTURE = (
     classifier_free_guidance,  # a guided prediction from the conditional and unconditional outputs
     conjugate_map,  # theta_MAP, E[theta | D] after theta ~ Beta(a, b) and Bernoulli data
     monte_carlo,  # Var of a mean of n draws; E_p[f] = E_q[p/q f]
-    bernoulli_loss,  # -y log p - (1 - y) log(1 - p) with y declared in {0, 1}
     discrete_information,  # H, I, KL identities and inequalities on random finite joint laws
     multivariate_gaussian,  # KL(N(m1, S1) || N(m2, S2)) and log N(x; m, S) at a symbolic dimension
 )
@@ -377,7 +377,10 @@ class _Unifier:
 
 def _a_letter(key) -> bool:
     """A name that is one letter, Latin or Greek, with any accent or index (a function's name, not a word)."""
-    return key is not None and (len(key.base) == 1 and key.base.isalpha() or key.base in GREEK_LETTERS)
+    from derivspec.scan.knowledge import GREEK
+
+    return key is not None and (len(key.base) == 1 and key.base.isalpha()
+                                or key.base.startswith("\\") and key.base[1:] in GREEK)
 
 
 def _densities_in_role(bindings: dict) -> bool:
@@ -1117,12 +1120,9 @@ def _law_in_force(name, line: int, law, context: Context) -> bool:
         declared = knowledge.family(knowledge.head_of(law))
     except KeyError:
         return True
-    prose = re.sub(r"\$\$?[^$]*\$\$?", " ", _sentence_before(context))
+    prose = scope.words_only(_sentence_before(context))
     named = [f for f in knowledge.families().values() if scope.names_one_of([a for a in f.aliases if len(a) > 3], prose)]
     return not named or declared in named
-
-
-_INLINE_MATH = re.compile(r"\$\$?([^$]+)\$\$?")
 
 
 def _law_written(name, context: Context):
@@ -1130,7 +1130,7 @@ def _law_written(name, context: Context):
     Gaussian $\mathcal N(x; \mu, \sigma^2 I)$ is" gives ``x`` the law \mathcal N(\mu, \sigma^2) (the reader
     drops an identity factor: every coordinate alike). None otherwise."""
     found = set()
-    for math in _INLINE_MATH.findall(context.lead_in or ""):
+    for math in scope.inline_math(context.lead_in):
         try:
             expr = canonical_applications(read_document(math, context.names).value())
         except Exception:
@@ -1276,6 +1276,60 @@ def _bound_meaning(row, shape: Shape, bindings: dict):
 _DOMAINS = {"probability": (0, 1)}  # the box of exact points is already positive (steps.compare)
 
 
+_LABEL_VALUES = {"binary": (0, 1), "sign": (-1, 1)}
+
+
+def _declared_labels(roles: dict, bound: dict, context: Context) -> dict:
+    """symbol -> its values, for each label role of a row (binary, sign) bound to a name the text declares in that
+    set above the statement (``t \\in \\{0, 1\\}``: scope.declared_labels)."""
+    declared = context.labels
+    found = {}
+    for name, kind in roles.items():
+        symbol = bound.get(name)
+        if kind in _LABEL_VALUES and isinstance(symbol, sympy.Symbol) and _declared_as(symbol, declared) == kind:
+            found[symbol] = _LABEL_VALUES[kind]
+    return found
+
+
+def _declared_as(symbol, declared: dict) -> str | None:
+    """The label set the text declares ``symbol`` in (``y_n`` declared, ``y_i`` an item of another sum: by its
+    letter), or None."""
+    key = scope.normal(symbol.name)
+    return declared.get(key) or ("_" in key and declared.get(key.partition("_")[0] + "_•")) or None
+
+
+def judge_on_labels(known: Side, relation: str, other: Side, context: Context, labels: dict,
+                    counts: tuple = ()) -> StepResult:
+    r"""The general comparator (:func:`derivspec.scan.steps.check_symbolic`), and where the text declares a label's
+    values (``labels``: symbol -> values, t ∈ {0, 1}) the step on those values: ``-\log(q^t (1 - q)^{1 - t})`` is the
+    binary cross-entropy on the labels, and a difference is shown at a label's value (the other names at exact
+    points; ``counts``, names that count items, at 3), never at a value the text rules out."""
+    from derivspec.scan.steps import check_symbolic
+
+    judged = check_symbolic(known, relation, other, context, False)
+    if not labels or judged.verdict == "proved" or relation != "=":
+        return judged
+    difference = known.primary.value() - other.primary.value()
+    points = [dict(zip(labels, values)) for values in itertools.product(*labels.values())]
+    if all(sympy.simplify(sympy.expand_log(difference.xreplace(p), force=True)) == 0 for p in points):
+        words = "; ".join(f"{s.name} ∈ {{{', '.join(map(str, v))}}}" for s, v in labels.items())
+        return StepResult(relation, known.text, other.text, "proved", "known",
+                          f"proved on the labels the text declares ({words})")
+    if judged.verdict != "disagrees":
+        return judged
+    for point in points:
+        rest = sorted(difference.xreplace(point).free_symbols, key=str)
+        for values in ((sympy.Rational(3, 10),), (sympy.Rational(7, 10),), (sympy.Rational(1, 5),)):
+            at = {**point, **{s: (3 if s in counts else values[0]) for s in rest}}
+            a, b = (sympy.N(side.primary.value().xreplace(at), 30) for side in (known, other))
+            if a.is_real and b.is_real and abs(a - b) > 1e-9 * (1 + abs(a)):
+                shown = ", ".join(f"{s.name}={v}" for s, v in at.items())
+                return dataclasses.replace(judged, evidence=f"at {shown}: left = {fmt(float(a), '.10g')}, "
+                                                            f"right = {fmt(float(b), '.10g')}")
+    return StepResult(relation, known.text, other.text, "unchecked", "known",
+                      f"{judged.reason}; but on the labels the text declares no value shows it")
+
+
 def judge_row(rs: RowShape, bindings: dict, left: Side, relation: str, other: Side, context: Context,
               reversed_sides: bool) -> StepResult | None:
     """One binding of one row judged by the general comparator (:func:`derivspec.scan.steps.check_symbolic`)."""
@@ -1301,15 +1355,16 @@ def judge_row(rs: RowShape, bindings: dict, left: Side, relation: str, other: Si
         if base != "e":
             target = target / sympy.log(base)
     constraints = dict(context.constraints)
+    by_role = {_role_name(row, s) or s.name: v for s, v in bindings.items() if isinstance(s, sympy.Symbol)}
     for name, kind in row.roles.items():
-        symbol = next((s for s in bindings if isinstance(s, sympy.Symbol) and s.name == name), None)
-        bound = bindings.get(symbol) if symbol is not None else None
+        bound = by_role.get(name)
         if isinstance(bound, sympy.Symbol) and kind in _DOMAINS:
             constraints.setdefault(bound, _DOMAINS[kind])
     known = Side(left.text, DocumentReading(target, frozenset(), {}))
     # the row makes the step a statement about a standard quantity (an identity), never an equation to solve
-    judged = check_symbolic(known, relation, other, dataclasses.replace(context, constraints=constraints, chain=True),
-                            False)
+    labels = _declared_labels(row.roles, by_role, context)
+    judged = judge_on_labels(known, relation, other, dataclasses.replace(context, constraints=constraints, chain=True),
+                             labels)
     what = f"the standard result {row.id} ({row.names[0] if row.names else row.id})"
     texts = (other.text, left.text) if reversed_sides else (left.text, other.text)
     if judged.verdict == "disagrees":
@@ -1390,10 +1445,107 @@ def rows_judged(left: Side, relation: str, right: Side, context: Context) -> lis
             if outcome is not None:
                 found.append(outcome)
                 read += 1
+        if isinstance(expr, sympy.Symbol) and relation == "=":
+            outcome = items_judged(side, other, context, turned)
+            if outcome is not None:
+                found.append(outcome)
+                read += 1
         report = MISSING_ROWS.get()
         if report is not None and not read and head in table and _reported(head, expr, context):
             report.append((head, context.line, side.text.strip()))
     return found
+
+
+def _items(expr):
+    r"""(the written value of one item, the number of items or None, whether the value is a sum over items): ``c
+    \sum_{i=1}^{N} b(y_i, p_i)`` -> (c b(y_i, p_i), N, True), each name indexed by the sum's index a name of one
+    item; an expression with no sum is one item. None for several sums, a coefficient that depends
+    on the index, an index used bare."""
+    from sympy.core.function import AppliedUndef
+
+    sums = list(expr.atoms(sympy.Sum))
+    if not sums:
+        return expr, None, False
+    if len(sums) != 1 or len(sums[0].limits) != 1:
+        return None
+    total = sums[0]
+    index, low, high = total.limits[0]
+    coefficient = sympy.simplify(expr / total)
+    if coefficient.has(index) or coefficient.has(sympy.Sum) or low != 1:
+        return None
+    letters = {}
+    for application in total.function.atoms(AppliedUndef):
+        if application.args != (index,) or "•" not in application.func.__name__:
+            return None
+        letters[application] = sympy.Symbol(application.func.__name__.replace("•", sympy.latex(index)), real=True)
+    body = total.function.xreplace(letters)
+    return (None if body.has(index) else (coefficient * body, high, True))
+
+
+def _named_functions(context: Context) -> list:
+    """The functions of the tables the sentence before the statement names by a word that names no other function
+    ("binary cross-entropy", not "cross-entropy": a one-hot categorical loss is a cross-entropy too)."""
+    from derivspec.scan import knowledge
+
+    prose = scope.words_only(_sentence_before(context))
+    words = {f.name: tuple(f.aliases) + tuple(f.cues) for f in knowledge.functions().values()}
+    shared = {w.lower() for name, ws in words.items() for other, vs in words.items() if other != name
+              for w in ws if w.lower() in {v.lower() for v in vs}}
+    return [knowledge.function(name) for name, ws in words.items()
+            if scope.names_one_of([w for w in ws if w.lower() not in shared], prose)]
+
+
+def items_judged(side: Side, other: Side, context: Context, turned: bool) -> StepResult | None:
+    r"""A name the text calls a standard function of one item or of a sum over items ("the mean binary
+    cross-entropy is $L = -\frac1N\sum_n [y_n\log p_n + (1 - y_n)\log(1 - p_n)]$"): the function's arguments
+    bound by the scope's types (a label role to the name the text declares in its set, :func:`scope.declared_labels`; the
+    one other argument to the one other name), the value compared per item, summed or averaged (a positive multiple
+    of the function is another normalisation: nothing said). None when the text names no such function or the
+    names do not bind one to one."""
+    split = _items(other.primary.value())
+    if split is None:
+        return None
+    written, count, summed = split
+    names = written.free_symbols - ({count} if isinstance(count, sympy.Symbol) else set())
+    declared = context.labels
+    for function in _named_functions(context):
+        if function.definition is None or any(t not in _LABEL_VALUES and t not in ("probability", "real", "positive")
+                                              for t in function.args.values()):
+            continue
+        bound, free = {}, set(names)
+        for role, kind in function.args.items():
+            if kind in _LABEL_VALUES:
+                labels = [n for n in free if _declared_as(n, declared) == kind]
+                if len(labels) != 1:
+                    break
+                bound[role] = labels[0]
+                free -= {labels[0]}
+        rest = [r for r in function.args if r not in bound]
+        if len(bound) + len(rest) != len(function.args) or len(rest) != len(free) or len(rest) > 1 or not bound:
+            continue
+        bound.update(zip(rest, free))
+        target = function.definition.xreplace({function.symbols[r]: v for r, v in bound.items()})
+        labels = {bound[r]: _LABEL_VALUES[k] for r, k in function.args.items() if k in _LABEL_VALUES}
+        # the mean where the written value divides by the number of items, the sum where it does not
+        factor, how = ((1 / count, ", the mean over the items") if written.has(count) else
+                       (sympy.Integer(1), ", summed over the items")) if summed else (sympy.Integer(1), "")
+        what = f"the standard function {function.name} ({function.aliases[0]})"
+        texts = (other.text, side.text) if turned else (side.text, other.text)
+        judged = judge_on_labels(Side(side.text, DocumentReading(factor * target, frozenset(), {})), "=",
+                                 Side(other.text, DocumentReading(written, frozenset(), {})),
+                                 dataclasses.replace(context, chain=True, conditional=""), labels, (count,))
+        # the text names the quantity a standard function's: an identity, never an equation to solve
+        if judged.verdict == "proved":
+            return StepResult("=", *texts, "proved", "known", f"matches {what}{how}: {judged.reason}")
+        if judged.verdict != "disagrees" or sympy.simplify(written / target).is_positive:
+            return None  # undecided, or a positive multiple: another normalisation, not flagged
+        mean = rf"\frac{{1}}{{{sympy.latex(count)}}}\sum_{{i=1}}^{{{sympy.latex(count)}}} " if factor != 1 else (
+            rf"\sum_{{i=1}}^{{{sympy.latex(count)}}} " if summed else "")
+        correct = f"{side.text.strip()} = {mean}" + (f"\\left({sympy.latex(target)}\\right)" if summed
+                                                    else sympy.latex(target))
+        return StepResult("=", *texts, "disagrees", "known", f"differs from {what}{how}: {judged.reason}",
+                          judged.evidence, correct=correct)
+    return None
 
 
 def _reported(head: str, expr, context: Context) -> bool:

@@ -27,13 +27,14 @@ from fractions import Fraction
 
 import sympy
 
+from derivspec.scan import scope
+
 DIMENSION_LETTERS = frozenset("dDnNkKmM")  # a scalar letter that may be a size
 SIZES = (2, 3)  # square sizes of the instances (vectors: SIZE x 1)
 DRAWS = 3  # instances per size
 ENTRIES = range(-4, 5)  # rational entries: small integers, exact arithmetic
 
 _BOLD = r"\\(?:mathbf|boldsymbol|bm|vec)\s*\{?\s*([A-Za-z])\s*\}?"
-_MATH = re.compile(r"\$\$?([^$]+)\$\$?")
 _LETTER = r"(?<![\\A-Za-z])([A-Za-z])(?![A-Za-z])"
 _ASSUMPTIONS = re.compile(r"symmetric|orthogonal|orthonormal|diagonal|commut|idempotent|projection|triangular|"
                           r"positive[- ]definite|positive[- ]semi|unitary|normal matri|nilpotent|permutation|"
@@ -78,7 +79,7 @@ def document_types(text: str) -> DocumentTypes:
         return text.count("\n", 0, match.start()) + 1
 
     def letters(math: str) -> set[str]:
-        inner = " ".join(_MATH.findall(math)) or math
+        inner = " ".join(scope.inline_math(math)) or math
         bold = set(re.findall(_BOLD, inner))
         return bold | set(re.findall(_LETTER, re.sub(r"\\[A-Za-z]+", " ", re.sub(_BOLD, " ", inner))))
 

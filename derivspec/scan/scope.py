@@ -281,6 +281,30 @@ def restricted_variables(text: str) -> tuple:
     return tuple(found)
 
 
+_LABEL_SET = re.compile(r"^\\\{\s*(0\s*,\s*1|-\s*1\s*,\s*\+?\s*1|\\pm\s*1)\s*\\\}$")
+
+
+def declared_labels(split) -> list[tuple[int, str, str]]:
+    r"""(line, name, "binary" or "sign") for every name the document declares in {0, 1} or {-1, +1} (``y \in \{0,
+    1\}``, ``t_i \in \{-1, +1\}``, ``a, b \in \{\pm 1\}``), keyed as :func:`normal` writes the name, in reading
+    order: the label sets the knowledge rows' label roles take. An indexed name (``y_n``) is declared under its
+    letter with the index of a sum too (``y_•``): any item of a sum over examples. ``split``: as for
+    :func:`declared_laws`."""
+    found = []
+    for statement, clauses in split:
+        for clause in clauses or ():
+            for k, relation in enumerate(clause.relations):
+                m = _LABEL_SET.match(clause.sides[k + 1].strip()) if relation == "∈" else None
+                if not m:
+                    continue
+                kind = "binary" if m.group(1).startswith("0") else "sign"
+                for name in filter(None, (normal(n) for n in clause.sides[k].split(","))):
+                    found.append((statement.lines[0], name, kind))
+                    if "_" in name:
+                        found.append((statement.lines[0], name.partition("_")[0] + "_•", kind))
+    return found
+
+
 def declared_laws(split) -> list[tuple[int, str, str]]:
     r"""(line, name, law) for every ``name \sim law`` the document states, any letter (``y \sim \mathrm{Ber}(	heta)``,
     ``\mathbf z \sim \mathcal N(0, I)``), in reading order: the scope's laws, in force below where they are stated.
@@ -293,6 +317,19 @@ def declared_laws(split) -> list[tuple[int, str, str]]:
                 if relation == "∼" and name and law and "(" in law:
                     laws.append((statement.lines[0], name, law))
     return laws
+
+
+_INLINE_MATH = re.compile(r"\$\$?([^$]+)\$\$?")
+
+
+def inline_math(text: str) -> list[str]:
+    """The math of each ``$…$`` or ``$$…$$`` span of a piece of prose, in order."""
+    return _INLINE_MATH.findall(text or "")
+
+
+def words_only(text: str) -> str:
+    """The prose with its math spans blanked: what it says in words."""
+    return _INLINE_MATH.sub(" ", text or "")
 
 
 def names_one_of(words, prose: str) -> bool:

@@ -132,6 +132,7 @@ class DocumentState:
     names: DocumentNames = field(default_factory=DocumentNames)
     continues: list = field(default_factory=list)  # per relational statement: the display it continues (runner)
     laws: list = field(default_factory=list)  # (line, name, law) for every "name \\sim law" (scope.declared_laws)
+    labels: list = field(default_factory=list)  # (line, name, kind) for every name declared in {0, 1} or {-1, +1}
     log_base: int | None = None
     conventions: list = field(default_factory=list)
     recogniser: object | None = None  # derivspec.scan.known.Recogniser
@@ -452,6 +453,7 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
                           in_force=_in_force(statement, state, relational.index(clause)),
                           upper_indices=state.upper_indices, described_functions=state.described_functions,
                           laws=tuple(law for law in state.laws if law[0] <= statement.lines[0]),
+                          labels={name: kind for line, name, kind in state.labels if line <= statement.lines[0]},
                           shapes=tuple((name, shape) for name, shape, line in state.shapes if line <= statement.lines[0]),
                           restricted=frozenset(name for name, line in state.restricted if line <= statement.lines[0]),
                           line=statement.lines[0], text=text, normal_facts=state.reparameterised,

@@ -144,6 +144,7 @@ class Context:
     upper_indices: frozenset = frozenset()  # names written with upper indices (scope.upper_index_names)
     described_functions: frozenset = frozenset()  # names the prose describes, any letter (functions.document_described)
     laws: tuple = ()  # (line, name, law) for every "X \sim Law(...)" above the statement (the knowledge rows' facts)
+    labels: dict = field(default_factory=dict)  # name -> "binary" | "sign": declared in {0, 1} or {-1, +1} above
     line: int = 0  # the statement's first line
     text: str = ""  # the whole statement as the checks see it
     paragraph: str = ""  # the prose of the statement's paragraph (a law said in words: vae_kl.py)
