@@ -328,6 +328,15 @@ def test_a_function_that_is_no_density_is_not_a_rows_density(tmp_path):
     assert found[5][0] == "proved" and "normal" not in found[5][1], found[5]
 
 
+def test_a_law_declared_for_a_variable_is_not_the_law_of_every_density_of_it(tmp_path):
+    """x ~ N(m, s^2) is the data's law; q is a model's density of x (normalised): its score is not the normal row's,
+    which would prove the Gaussian score for it (a false proof before the rule)."""
+    found = verdicts(tmp_path, "The data follow $x \\sim \\mathcal{N}(m, s^2)$, and a model density $q$ with "
+                               "$\\int q(x)\\,dx = 1$ is fitted to them.\n\nIts score is\n\n"
+                               "$$\\nabla_x \\log q(x) = -\\frac{x - m}{s^2}$$\n")
+    assert found[5][0] != "proved" and "normal.score_x" not in found[5][1], found[5]
+
+
 BCE = ("The log loss of an outcome $t \\in \\{{0, 1\\}}$ against a forecast $q$ is the binary cross-entropy\n\n"
        "$$\\ell(t, q) = {value}$$\n")
 

@@ -385,10 +385,14 @@ def _a_letter(key) -> bool:
 
 def _densities_in_role(bindings: dict) -> bool:
     r"""The lecture's functions a row's density bound under another name (:meth:`_Unifier._a_density_role`) are
-    densities here: the scope uses each as one, or the lead-in writes the law of the outcome (``_written``: "the
-    score of a Gaussian $\mathcal N(\mathbf y; \mathbf m, s^2 I)$ is", :func:`_with_given`)."""
+    the row's densities here: the lead-in writes the law of the outcome (``_written``: "the score of a Gaussian
+    $\mathcal N(\mathbf y; \mathbf m, s^2 I)$ is", :func:`_with_given`); or the row takes no law from the scope (Bayes'
+    rule holds for any density) and the scope uses each as a density. A law declared for a variable is not the law of
+    every density of it (``x \sim \mathcal N(0, I)``, then a model's ``q_\theta(x)``)."""
     renamed = [e for p, e in bindings.get("_densities", {}).items() if p.__name__ != e.__name__]
-    return bindings.get("_written", False) or all(scope.is_density(re.sub(r"[\[⟮].*$", "", e.__name__)) for e in renamed)
+    if not renamed or bindings.get("_written", False):
+        return True
+    return "_written" not in bindings and all(scope.is_density(re.sub(r"[\[⟮].*$", "", e.__name__)) for e in renamed)
 
 
 def bind(shape: Shape, expr) -> dict | None:
@@ -1167,9 +1171,10 @@ def _with_given(row, bindings: dict, context: Context) -> dict | None:
         if not isinstance(named, sympy.Symbol) or named not in bindings:
             continue  # the pattern writes the law itself (H(\mathrm{Bern}(p))): nothing to look up
         found = _law_of(bindings[named], context)
+        bindings = {**bindings, "_written": False}  # a law from the scope: written in the lead-in, or declared
         if found is None:
             found = _law_written(bindings[named], context)
-            bindings = {**bindings, "_written": found is not None}
+            bindings["_written"] = found is not None
         if found is None:
             found = _law_said(row, law, context)
         if found is None:
