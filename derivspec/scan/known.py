@@ -1487,17 +1487,27 @@ def _items(expr):
     return (None if body.has(index) else (coefficient * body, high, True))
 
 
+def _own_words(groups) -> dict:
+    """words (a tuple) -> those of them that no other group of ``groups`` owns (case aside)."""
+    groups = {tuple(ws) for ws in groups}
+    return {ws: [w for w in ws if w.lower() not in {v.lower() for other in groups if other != ws for v in other}]
+            for ws in groups}
+
+
+_FUNCTION_WORDS: list = []
+
+
 def _named_functions(context: Context) -> list:
     """The functions of the tables the sentence before the statement names by a word that names no other function
     ("binary cross-entropy", not "cross-entropy": a one-hot categorical loss is a cross-entropy too)."""
     from derivspec.scan import knowledge
 
+    if not _FUNCTION_WORDS:  # read from the tables once
+        words = {f.name: tuple(f.aliases) + tuple(f.cues) for f in knowledge.functions().values()}
+        own = _own_words(words.values())
+        _FUNCTION_WORDS.append([(name, own[ws]) for name, ws in words.items()])
     prose = scope.words_only(_sentence_before(context))
-    words = {f.name: tuple(f.aliases) + tuple(f.cues) for f in knowledge.functions().values()}
-    shared = {w.lower() for name, ws in words.items() for other, vs in words.items() if other != name
-              for w in ws if w.lower() in {v.lower() for v in vs}}
-    return [knowledge.function(name) for name, ws in words.items()
-            if scope.names_one_of([w for w in ws if w.lower() not in shared], prose)]
+    return [knowledge.function(name) for name, own in _FUNCTION_WORDS[0] if scope.names_one_of(own, prose)]
 
 
 def items_judged(side: Side, other: Side, context: Context, turned: bool) -> StepResult | None:
@@ -1605,14 +1615,9 @@ def _named_here(words, named_only: dict, head: str, prose: str) -> bool:
     cross-entropy" only the latter)."""
     if not scope.names_one_of(words, prose):
         return False
-    functions = {tuple(ws) for (_, h), ws in named_only.items() if h == head}
-
-    def own(ws):  # the words of one function that no other function of the head owns
-        others = {w.lower() for other in functions if other != tuple(ws) for w in other}
-        return [w for w in ws if w.lower() not in others]
-
-    return scope.names_one_of(own(words), prose) or not any(
-        scope.names_one_of(own(ws), prose) for ws in functions if ws != tuple(words))
+    own = _own_words(ws for (_, h), ws in named_only.items() if h == head)
+    return scope.names_one_of(own[tuple(words)], prose) or not any(
+        scope.names_one_of(mine, prose) for ws, mine in own.items() if ws != tuple(words))
 
 
 def _a_name(head: str) -> bool:
