@@ -71,6 +71,38 @@ def test_a_restated_softmax_loss_is_judged(tmp_path):
     assert found[5][0] == "disagrees"
 
 
+_SOFTMAX_LOSS = ("We train with the cross-entropy loss of a softmax classifier. With the vector $f$ of class scores of "
+                 "one example and its class $y_i$, that example costs\n\n$$L_i = {value}$$\n\n"
+                 "and a multiclass SVM would pay instead\n\n$$L_i = \\sum_{{j\\neq y_i}} \\max(0, f_j - f_{{y_i}} + 1)$$\n")
+
+
+@pytest.mark.parametrize("value, verdict", [
+    ("-\\log\\left(\\frac{e^{f_{y_i}}}{ \\sum_j e^{f_j} }\\right)", "proved"),
+    ("-\\log\\left(\\frac{e^{f_{y_i}}}{ \\sum_j f_j }\\right)", "disagrees"),  # exp dropped under the sum
+    ("\\log\\frac{e^{f_{y_i}}}{\\sum_j e^{f_j}}", "disagrees"),  # sign
+])
+def test_a_named_loss_written_once_over_an_indexed_family_is_judged(tmp_path, value, verdict):
+    """The cross-entropy named in the prose, its value written once with the scores as a family (f_j under a sum,
+    f_{y_i} the member at the class): the row's roles are read from the written value, and a slip is shown at a
+    concrete family; the hinge loss beside it is another quantity, not judged by that row."""
+    records = {r.lines[0]: r for r in scan_text(tmp_path, _SOFTMAX_LOSS.format(value=value))}
+    assert records[3].verdict == verdict
+    assert "cross_entropy" in records[3].reason
+    if verdict == "disagrees":
+        assert records[3].evidence  # at a concrete family where no rule decides (f_j for e^{f_j}), else symbolic
+        if "\\sum_j f_j" in value:
+            assert "the family (1/2, 1/3, 2)" in records[3].evidence
+        assert records[3].correct.endswith("= - f_{y_i} + \\log{\\left(\\sum_{j} e^{f_{j}} \\right)}")
+    assert records[7].verdict not in ("proved", "disagrees")
+
+
+def test_a_named_loss_over_a_family_is_not_judged_where_the_text_names_no_row(tmp_path):
+    text = _SOFTMAX_LOSS.replace("the cross-entropy loss of a softmax classifier", "a score of our own")
+    records = {r.lines[0]: r for r in scan_text(tmp_path, text.format(
+        value="-\\log\\left(\\frac{e^{f_{y_i}}}{ \\sum_j f_j }\\right)"))}
+    assert records[3].verdict != "disagrees"
+
+
 # --- the one merge rule ------------------------------------------------------------------------------
 
 def _step(verdict: str, reason: str, claim: str | None = None) -> StepResult:
@@ -373,3 +405,30 @@ def test_a_one_hot_categorical_loss_is_not_read_as_a_binary_cross_entropy(tmp_pa
     found = verdicts(tmp_path, "With one-hot labels $y_k \\in \\{0, 1\\}$ and predicted probabilities $\\hat{y}_k$, the "
                                "cross-entropy is\n\n$$L = -\\sum_{k=1}^{K} y_k \\log \\hat{y}_k$$\n")
     assert found[3][0] != "disagrees", found[3]
+
+
+@pytest.mark.parametrize("statement, verdict", [
+    ("E\\large[ \\;Z\\; | \\; \\lambda \\;\\large] = \\lambda", "proved"),  # a size switch names nothing
+    ("E\\large[ \\;Z\\; | \\; \\lambda \\;\\large] = \\lambda^2", "disagrees"),
+    ("E[Z \\mid \\lambda] = \\lambda", "proved"),
+    ("E[Z \\mid \\lambda] = 1/\\lambda", "disagrees"),
+])
+def test_a_variable_given_its_laws_parameters_is_the_variable_under_that_law(tmp_path, statement, verdict):
+    r"""``E[Z | \lambda]`` after ``Z \sim \text{Poi}(\lambda)`` (the table's alias Poi, not Pois) is the Poisson mean."""
+    found = verdicts(tmp_path, f"The count $Z \\sim \\text{{Poi}}(\\lambda)$ has the rate as its mean:\n\n$${statement}$$\n")
+    assert found[3][0] == verdict
+    assert "poisson.mean" in found[3][1]
+
+
+@pytest.mark.parametrize("right, verdict", [("\\frac{1}{\\tau}", "proved"), ("\\tau", "disagrees")])
+def test_a_law_written_with_its_precision_gives_the_variance_bare_var_read_as_the_operator(tmp_path, right, verdict):
+    found = verdicts(tmp_path, f"With the precision $\\tau$, $X \\sim \\text{{Normal}}(\\mu, 1/\\tau)$ and\n\n"
+                               f"$$Var( X | \\mu, \\tau ) = {right}$$\n")
+    assert found[3][0] == verdict
+    assert "normal.variance" in found[3][1]
+
+
+def test_a_variable_given_another_variable_is_not_given_its_parameters(tmp_path):
+    found = verdicts(tmp_path, "The count $Z \\sim \\text{Poi}(\\lambda)$ and a covariate $Y$:\n\n"
+                               "$$E[Z \\mid Y] = \\lambda^2$$\n")
+    assert found[3][0] not in ("proved", "disagrees")

@@ -310,6 +310,12 @@ class _Unifier:
                 b[p.base] = sympy.sqrt(e)  # sigma^2 written as a variance name
                 b.setdefault("_variance_names", set()).add(e)
                 return True
+            if p.exp == 2 and isinstance(p.base, sympy.Symbol) and p.base in self.shape.variables and self.in_law \
+                    and p.base not in b and self.shape.recognise is None and len(e.free_symbols) == 1 \
+                    and not next(iter(e.free_symbols)).name.startswith(("⟦", "⟨")) \
+                    and sympy.ask(sympy.Q.positive(e), _positive_names(e)) is not False:
+                b[p.base] = sympy.sqrt(e)  # a row's law with its variance an expression of one name: N(mu, 1/tau)
+                return True
             return False
         if is_opaque_function(p) and not isinstance(p, sympy.Symbol):
             if not (is_opaque_function(e) and not isinstance(e, sympy.Symbol)):
@@ -322,7 +328,7 @@ class _Unifier:
             else:
                 hp = NameKey.of(strip_fonts(re.sub(r"[\[⟮].*$", "", p.func.__name__)))
                 he = NameKey.of(strip_fonts(re.sub(r"[\[⟮].*$", "", e.func.__name__)))
-                if hp is None or he is None or (hp != he and not _optimum_for(hp, he)
+                if hp is None or he is None or (hp != he and not _optimum_for(hp, he) and not _one_family(p, e)
                                                 and not self._a_density_role(p, e, b)):
                     return False
             e_args = e.args
@@ -373,6 +379,22 @@ class _Unifier:
             return False
         b["_densities"] = {**roles, p.func: e.func}
         return True
+
+
+def _positive_names(e):
+    """The assumption that the names of a law's parameter expression are positive (a precision, a scale)."""
+    return sympy.And(*[sympy.Q.positive(s) for s in e.free_symbols]) if e.free_symbols else True
+
+
+def _one_family(p, e) -> bool:
+    r"""Two heads that name one family of the families table: ``\mathrm{Pois}`` and ``\text{Poi}``,
+    ``\operatorname{Normal}`` and ``\mathcal N`` (the table's names and aliases, not the letters)."""
+    from derivspec.scan import knowledge
+
+    try:
+        return knowledge.family(knowledge.head_of(p)) is knowledge.family(knowledge.head_of(e))
+    except KeyError:
+        return False
 
 
 def _a_letter(key) -> bool:
@@ -1347,6 +1369,9 @@ def judge_row(rs: RowShape, bindings: dict, left: Side, relation: str, other: Si
     if bindings is None or not _densities_in_role(bindings):
         return None
     target, replace = _bound_meaning(row, rs.shape, bindings)
+    family_instances, shown = None, sympy.latex(target) if target is not None else ""
+    if target is None and isinstance(rs.shape.pattern, sympy.Symbol):  # L_i named, its roles in the written value
+        target, family_instances, shown = _family_bound(row, replace, other, context) or (None, None, "")
     if target is None or _same_value(target, left):
         return None  # the side as read is already the row's value (σ(t) read as 1/(1 + e^{-t})): the general path
         # compares it, with its own guards (an equation to solve is not an identity)
@@ -1370,6 +1395,8 @@ def judge_row(rs: RowShape, bindings: dict, left: Side, relation: str, other: Si
     labels = _declared_labels(row.roles, by_role, context)
     judged = judge_on_labels(known, relation, other, dataclasses.replace(context, constraints=constraints, chain=True),
                              labels)
+    if judged.verdict == "unchecked" and family_instances is not None:  # sums over a family of any size: at members
+        judged = _at_family_instances(known, other, family_instances) or judged
     what = f"the standard result {row.id} ({row.names[0] if row.names else row.id})"
     texts = (other.text, left.text) if reversed_sides else (left.text, other.text)
     if judged.verdict == "disagrees":
@@ -1394,12 +1421,127 @@ def judge_row(rs: RowShape, bindings: dict, left: Side, relation: str, other: Si
                 slip = f"; this is the known slip: {wrong.name}"
                 break
         return StepResult(relation, *texts, "disagrees", "known", f"differs from {what}{slip}: {judged.reason}",
-                          judged.evidence, correct=f"{left.text.strip()} = {sympy.latex(target)}")
+                          judged.evidence, correct=f"{left.text.strip()} = {shown}")
     if judged.verdict == "proved":
         return StepResult(relation, *texts, "proved", "known", f"matches {what}: {judged.reason}")
     if judged.reason.startswith("holds on"):
         return StepResult(relation, *texts, "unchecked", "known", f"{judged.reason} [{what}]")
     return None  # a row that decides nothing says nothing
+
+
+def _given_its_parameters(expr, context: Context):
+    r"""``E[Z \mid \lambda]`` after ``Z \sim \mathrm{Poi}(\lambda)``: an operator's variable conditioned on the
+    parameters of the law the document declares for it is that variable under that law, ``E[Z]`` (every name after the
+    bar a parameter of the declared law; anything else after the bar is a conditioning the rows do not drop)."""
+    from derivspec.scan import knowledge
+
+    if not (is_opaque_function(expr) and not expr.is_Symbol):
+        return expr
+    name = expr.func.__name__
+    head, _, seps = name.partition("[")
+    seps, bracket = seps.rstrip("]⟮⟯"), "⟮⟯" if name.endswith("⟮⟯") else ""
+    if knowledge.head_of(expr) not in ("E", "Var") or not seps.startswith("|") or len(expr.args) < 2:
+        return expr
+    law = _law_of(expr.args[0], context)
+    parameters = law.free_symbols if law is not None else set()
+    if not parameters or not all(isinstance(a, sympy.Symbol) and a in parameters for a in expr.args[1:]):
+        return expr
+    return sympy.Function(head + bracket)(expr.args[0])
+
+
+def _family_bound(row, replace: dict, other: Side, context: Context):
+    r"""A named quantity's roles read from its written value, where the text writes an indexed family
+    (``L_i = -\log\frac{e^{f_{y_i}}}{\sum_j e^{f_j}}`` under "the cross-entropy loss"): the row's one vector role is
+    the one family the value writes (``f_•``: ``f_j`` under a sum), its one index role the one index of that family's
+    other members (``f_{y_i}``: the family at ``y_i``, the written name), its size the one range of the sums over the
+    family. Returns the row's meaning in the written value's names, or None unless every role
+    binds one way. Where the written value uses none of the meaning's functions (a hinge loss's max beside a
+    cross-entropy), it is another quantity the prose is near, and nothing is said."""
+    from derivspec.scan.knowledge import VECTOR_TYPES, role_type
+
+    written = other.primary.value()
+    unbound = {s for s in row.meaning.free_symbols if isinstance(s, sympy.Symbol) and s not in replace}
+    roles = {}  # role object -> its type
+    for name, text in row.roles.items():
+        obj = row.symbols.get(name)
+        roles[getattr(obj, "label", obj)] = role_type(text)[0]
+    families = {a.func for a in written.atoms(sympy.core.function.AppliedUndef)
+                if a.func.__name__.endswith("_{•}") and len(a.args) == 1}
+    vectors = [s for s in unbound if roles.get(s) in VECTOR_TYPES]
+    if len(families) != 1 or len(vectors) != 1:
+        return None
+    family, vector = families.pop(), vectors[0]
+    base = family.__name__[:-len("_{•}")]
+    members = {s: s.name[len(base) + 2:-1] for s in written.free_symbols
+               if s.name.startswith(base + "_{") and s.name.endswith("}")}
+    indices = {sub for sub in members.values()}
+    index_roles = [s for s in unbound if roles.get(s) == "index"]
+    sizes = {limit: index for total in written.atoms(sympy.Sum) if total.function.has(family)
+             for (index, _, limit) in total.limits}  # the range, and the written index that runs over it
+    size_roles = [s for s in unbound if s not in roles]  # the vector's size: a dimension the row's types name
+    if len(index_roles) > 1 or len(indices) != len(index_roles) or len(size_roles) > 1 or len(sizes) != len(
+            size_roles) or set(unbound) - {vector, *index_roles, *size_roles}:
+        return None
+    try:
+        at = {sub: read_document(sub, context.names).value() for sub in indices}
+    except Exception:
+        return None
+    bound = dict(replace)
+    if index_roles:
+        bound[index_roles[0]] = at[indices.pop()]
+    if size_roles:
+        bound[size_roles[0]] = next(iter(sizes))
+    member = {at[sub]: s for s, sub in members.items()}  # f at y_i is the written f_{y_i}
+    meaning = row.meaning.xreplace(bound).replace(
+        lambda e: isinstance(e, sympy.Indexed) and e.base.label == vector,
+        lambda e: member.get(e.indices[0], family(e.indices[0])))
+    meaning = meaning.replace(  # the row's summation index is the written one
+        lambda e: isinstance(e, sympy.Sum) and len(e.limits) == 1 and e.limits[0][2] in sizes,
+        lambda e: sympy.Sum(e.function.xreplace({e.limits[0][0]: sizes[e.limits[0][2]]}),
+                            (sizes[e.limits[0][2]], *e.limits[0][1:])))
+    if meaning.free_symbols & unbound:
+        return None
+    heads = {type(f) for f in meaning.atoms(sympy.Function) if not isinstance(f, sympy.core.function.AppliedUndef)}
+    if not heads & {type(f) for f in written.atoms(sympy.Function)}:
+        return None
+
+    def instances():  # three members (1/2, 1/3, 2), the index at each of the first two: a family the text allows
+        values = {1: sympy.Rational(1, 2), 2: sympy.Rational(1, 3), 3: sympy.Integer(2)}
+        for k in (1, 2):
+            at_k = {s: values[k] for s in members} | {size: 3 for size in sizes}
+            if index_roles:
+                at_k[bound[index_roles[0]]] = k
+            yield ({s.name: v for s, v in at_k.items()},
+                   lambda e, at_k=at_k: e.xreplace(at_k).doit().replace(
+                       lambda a: isinstance(a, sympy.core.function.AppliedUndef) and a.func == family
+                       and a.args[0].is_Integer, lambda a: values[int(a.args[0])]))
+    return meaning, instances, _in_written_names(meaning, family, base)
+
+
+def _in_written_names(expr, family, base: str) -> str:
+    r"""The LaTeX of a meaning over a family as the text writes it: ``f_{•}(j)`` as ``f_{j}``, a sum over the range
+    the text leaves implicit as ``\sum_{j}``."""
+    expr = expr.replace(lambda a: isinstance(a, sympy.core.function.AppliedUndef) and a.func == family,
+                        lambda a: sympy.Symbol(f"{base}_{{{sympy.latex(a.args[0])}}}"))
+    tex = sympy.latex(expr, symbol_names={s: s.name for s in expr.free_symbols})
+    return re.sub(r"\\sum_\{([^{}=]+)=1\}\^\{⟦[^⟧]*⟧\}", r"\\sum_{\1}", tex)
+
+
+def _at_family_instances(known: Side, other: Side, instances) -> StepResult | None:
+    """Flagged where the two sides differ at a concrete family (:func:`_family_bound`: three members, the index at
+    one of them), exactly; None where they agree at every one tried (that proves nothing)."""
+    for shown, at in instances():
+        try:
+            a, b = (sympy.N(at(side.primary.value()), 30) for side in (known, other))
+        except Exception:
+            return None
+        if a.is_real and b.is_real and abs(a - b) > 1e-9 * (1 + abs(a)):
+            point = ", ".join(f"{name}={value}" for name, value in shown.items() if not name.startswith("⟦"))
+            return StepResult("=", known.text, other.text, "disagrees", "known",
+                              "the sides differ at a concrete family of three members",
+                              f"at {point}, the family (1/2, 1/3, 2): left = {fmt(float(a), '.10g')}, "
+                              f"right = {fmt(float(b), '.10g')}")
+    return None
 
 
 def _same_value(target, side: Side) -> bool:
@@ -1428,7 +1570,7 @@ def rows_judged(left: Side, relation: str, right: Side, context: Context) -> lis
     found = []
     for side, other, turned in ((left, right, False), (right, left, True)):
         try:
-            expr = canonical_applications(side.primary.value())
+            expr = _given_its_parameters(canonical_applications(side.primary.value()), context)
         except Exception:
             continue
         heads, read = heads_of(expr, context.prose), 0

@@ -1472,6 +1472,7 @@ def read_document(tex: str, names: DocumentNames, bare: frozenset = frozenset(),
     for _ in range(3):  # \mathbf{\mathbf{x}} is \mathbf{x}: a font applied twice is the same name
         tex = _FONT_TWICE.sub(r"\\\1{\2}", tex)
     tex = _FONT_WORD.sub(r"\\mathrm{\1}", tex)  # \mathbb{KL}(p \| q), \mathsf{Var}: an operator's name, one word
+    tex = _operators_and_sizes(tex)
     tex = re.sub(r"(?<![|])\|\|(?![|])|\\mid\s*\\mid(?![A-Za-z])", r"\\| ", tex)  # KL(p || q), KL(p \mid\mid q)
     parser = _DocumentParser(tex, names, bare, log_base=log_base, ambiguous=ambiguous, sigmoid=sigmoid)
     try:
@@ -1491,6 +1492,14 @@ _BRACED_OPERATOR = re.compile(r"(?<![\\A-Za-z_^}\]])\{\s*(\\math(?:bb|rm|bf)\s*\
                               r"(?=\s*(?:\\(?:left|big|Big|bigg|Bigg)\s*)?[\[(])")
 _FONT_TWICE = re.compile(r"\\(mathbf|boldsymbol|bm|mathrm|mathit|mathcal|mathsf)\s*\{\s*\\\1\s*\{([^{}]*)\}\s*\}")
 _BRACED_NAME = re.compile(r"(?<![\\A-Za-z_^}\]])\{\s*((?:\\[A-Za-z]+\s*(?:\{\s*[A-Za-z]\s*\})?)|[A-Za-z])\s*\}(?=\s*[_^])")
+def _operators_and_sizes(tex: str) -> str:
+    """``E\\large[ Z \\large]`` -> ``E[ Z ]`` (a size switch shapes the text, names nothing); ``Var(X | \\mu)``,
+    ``Cov[a, b]`` -> ``\\mathrm{Var}(…)`` (the operator written bare, never V·a·r)."""
+    return _BARE_OPERATOR.sub(r"\\mathrm{\1}", _SIZE_SWITCH.sub("", tex))
+
+
+_SIZE_SWITCH = re.compile(r"\\(?:tiny|scriptsize|footnotesize|small|normalsize|large|Large|LARGE|huge|Huge)(?![A-Za-z])")
+_BARE_OPERATOR = re.compile(r"(?<![\\A-Za-z{])(Var|Cov)(?=\s*(?:\\left\s*)?[(\[])")
 _FONT_WORD = re.compile(r"\\(?:mathbb|mathsf|mathbf)\s*\{\s*([A-Z][A-Za-z]+)\s*\}")
 _INCREMENT = re.compile(r"\\[Dd]elta\s*(?:[A-Za-z](?![A-Za-z])|\\[a-z]+(?![A-Za-z]))")
 
@@ -1503,7 +1512,7 @@ def bare_names(tex: str) -> frozenset:
     following bracket reads as a product (p - p^2 = p(1-p))."""
     found = set()
     try:
-        tokens = _doc_tokenize(unwrap_decorations(tex))
+        tokens = _doc_tokenize(unwrap_decorations(_operators_and_sizes(tex)))
     except FormulaError:
         return frozenset()
     parser = _DocumentParser.__new__(_DocumentParser)
