@@ -498,7 +498,7 @@ def canonical_applications(expr):
             m = re.match(r"^(.*?)(?:\[([^\]]*)\])?$", core)
             head, seps = m.group(1), m.group(2) or ""
             key = NameKey.of(strip_fonts(head))
-            if key is not None and not key.accents and _a_letter(key) and _no_law_or_operator(e, head) and (
+            if key is not None and not key.accents and _a_letter(key) and (
                     scope.is_density(head) or any(sep in "|;" for sep in seps)):
                 if key.sub and all(scope.is_parameter(part) for part in re.split(r",", key.sub)):
                     head = re.sub(r"_\{[^{}]*\}$", "", head)
@@ -525,16 +525,6 @@ def canonical_applications(expr):
         return walk(expr)
     except Exception:
         return expr
-
-
-def _no_law_or_operator(e, head: str) -> bool:
-    r"""An application that is no family's law (``\mathcal N(y; m, s^2)``: its arguments are the law's) and no operator
-    (``\mathbb E[X \mid Y]``), unless the scope uses its name as a density (``P(x \mid \theta)``)."""
-    from derivspec.scan import knowledge
-
-    if _a_family(e):
-        return False
-    return knowledge.head_of(e) not in knowledge.OPERATOR_HEADS or scope.is_density(head)
 
 
 def _substitute_in_applications(expr, definitions: dict):
