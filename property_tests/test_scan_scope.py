@@ -93,9 +93,6 @@ def test_a_letter_the_document_does_not_use_as_a_density_is_not_one(tmp_path):
     ([r"\nabla_\theta L", r"p(\theta \mid x) = p(x \mid \theta) p(\theta) / p(x)"], "", set()),  # a prior: a variable
     ([r"\nabla_\theta L", r"\theta \sim \mathcal{N}(0, 1)"], "", set()),          # drawn: a variable
     ([r"\min_G \max_D V(D, G)", r"D(G(z))"], "", set()),                          # applied: functions
-    ([r"\log p_{\theta}(x) \ge \mathcal{L}(x; \theta, \phi)"], "", {r"\theta", r"\phi"}),  # after a semicolon
-    ([r"p_{\theta}(z)"], "we estimate the true parameters $\\theta^{\\ast}$", {r"\theta"}),  # θ*: of θ
-    ([r"\nabla_\theta L", r"p_{\theta}(z) = q_{\theta}(z)"], "", {r"\theta"}),     # a subscript is not applied
 ])
 def test_a_name_is_a_parameter_by_its_use(math, prose, names):
     assert parameter_names(math, prose, density_names(math, prose)) == names

@@ -190,30 +190,23 @@ _OPTIMISED_OVER = re.compile(r"(?:\\nabla|\\(?:arg\s*)?(?:max|min)|\\operatornam
 _DIFFERENTIATED_BY = re.compile(r"\\frac\s*\{\s*(?:\\partial|d)[^{}]*\}\s*\{\s*(?:\\partial|d)\s*" + _NAME)
 _PARAMETERS_CALLED = re.compile(r"\bparameters?\s+(?:of\s+\w+\s+)?(?:is\s+|are\s+)?" + _SPANS, re.IGNORECASE)
 _SAMPLED_NAME = re.compile(_NAME + r"\s*\\sim")
-_OUTCOME_OF = re.compile(r"(?<![A-Za-z\\_])(?<!_\{)" + _NAME + r"\s*(?:\\left\s*)?\(\s*" + _NAME + r"\s*(?:\)|\\mid|\||,|;)")
-_AFTER_SEMICOLON = re.compile(r"\((?:[^()]|\([^()]*\))*?;((?:[^();]|\([^()]*\))*)\)")
-_STAR = re.compile(r"\^\s*(?:\*|\\ast\b|\{\s*(?:\*|\\ast)\s*\})")
-_APPLIED_ANYWHERE = re.compile(r"(?<![A-Za-z\\_])(?<!_\{)" + _NAME + r"\s*(?:\\left\s*)?\((?=\s*[^()\s])")  # D(G(z)): both; not
-# the subscript of an application (the θ of p_{\theta}(z))
+_OUTCOME_OF = re.compile(r"(?<![A-Za-z\\])" + _NAME + r"\s*(?:\\left\s*)?\(\s*" + _NAME + r"\s*(?:\)|\\mid|\||,|;)")
+_APPLIED_ANYWHERE = re.compile(r"(?<![A-Za-z\\])" + _NAME + r"\s*(?:\\left\s*)?\((?=\s*[^()\s])")  # D(G(z)): both
 _PARAMETERS: contextvars.ContextVar[frozenset | None] = contextvars.ContextVar("parameters", default=None)
 
 
 def parameter_names(statements, prose: str = "", densities: frozenset = frozenset()) -> frozenset:
     """The names the document uses as a model's parameters: what it differentiates or optimises over
-    (``\\nabla_\\theta``, ``\\arg\\max_\\phi``, ``\\frac{\\partial L}{\\partial w}``), writes after a semicolon
-    (``\\mathcal{L}(x; \\theta, \\phi)``) or calls "the parameters $\\theta$" ($\\theta^*$: the true value of θ) --
+    (``\\nabla_\\theta``, ``\\arg\\max_\\phi``, ``\\frac{\\partial L}{\\partial w}``) or calls "the parameters $\\theta$" --
     less the names it uses as variables (an outcome of one of its ``densities``, ``p(\\theta)``, or a name it draws,
     ``\\theta \\sim``) or as functions (``\\min_G \\max_D V(D, G)`` with ``G(z)``: a generator, not a parameter): the θ
     of a Bayesian posterior is a variable, the θ of ``p_\\theta(x)`` trained by gradients a parameter. Any letter: the
     use decides."""
     statements = list(statements)
-    found = {name for m in _PARAMETERS_CALLED.finditer(prose) for span in m.groups() if span
-             for name in _listed(_STAR.sub("", span))}  # the true parameters θ*: θ
+    found = {name for m in _PARAMETERS_CALLED.finditer(prose) for span in m.groups() if span for name in _listed(span)}
     variables = set()
     for math in statements:
         found |= _names(_OPTIMISED_OVER, math) | _names(_DIFFERENTIATED_BY, math)
-        for m in _AFTER_SEMICOLON.finditer(math):  # \mathcal{L}(x; \theta, \phi): what follows the semicolon
-            found |= _listed(m.group(1))
         variables |= _names(_SAMPLED_NAME, math) | _names(_APPLIED_ANYWHERE, math)
         for m in _OUTCOME_OF.finditer(math):
             if is_density(m.group(1) + (m.group(2) or ""), densities):
