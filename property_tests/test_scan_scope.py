@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from derivspec.scan.scope import density_names, densities, is_density, parameter_names, parameters
+from derivspec.scan.scope import density_names, is_density
 from scanning import scan_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,28 +81,3 @@ def test_a_letter_the_document_does_not_use_as_a_density_is_not_one(tmp_path):
     text = "Let $r(x) = x^2$.\n\n$$\n\\sum_x r(x) \\frac{s(x)}{r(x)} = \\sum_x s(x)\n$$\n"
     (record,) = [r for r in scan_text(tmp_path, text) if r.lines[0] == 4]
     assert record.verdict != "disagrees"
-
-
-# -- parameters: what the document differentiates or optimises over, less its variables and functions -------------
-
-@pytest.mark.parametrize("math, prose, names", [
-    ([r"\nabla_\omega \log g(k \mid \omega)"], "", {r"\omega"}),                  # a gradient's variable, any letter
-    ([r"\hat a = \arg\max_{a} \ell(a)"], "", {"a"}),                             # what is optimised over
-    ([r"\frac{\partial L}{\partial \beta}"], "", {r"\beta"}),
-    ([], "with the parameters $\\psi$ of the encoder", {r"\psi"}),               # in words
-    ([r"\nabla_\theta L", r"p(\theta \mid x) = p(x \mid \theta) p(\theta) / p(x)"], "", set()),  # a prior: a variable
-    ([r"\nabla_\theta L", r"\theta \sim \mathcal{N}(0, 1)"], "", set()),          # drawn: a variable
-    ([r"\min_G \max_D V(D, G)", r"D(G(z))"], "", set()),                          # applied: functions
-])
-def test_a_name_is_a_parameter_by_its_use(math, prose, names):
-    assert parameter_names(math, prose, density_names(math, prose)) == names
-
-
-def test_a_parameter_drops_from_a_density_only_in_a_document_that_uses_it_as_one():
-    from derivspec.scan.known import canonical_applications
-    from derivspec.scan.reader import DocumentNames, read_document
-
-    written = read_document(r"\log p_\omega(k \mid \omega, z)", DocumentNames()).value()
-    assert str(canonical_applications(written)) == str(written)  # no document: nothing is a parameter by its letter
-    with densities(frozenset({"p"})), parameters(frozenset({r"\omega"})):
-        assert str(canonical_applications(written)) == "log(p[|](k, z))"

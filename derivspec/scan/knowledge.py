@@ -24,7 +24,6 @@ The API the matching engine consumes: :func:`rows`, :func:`by_head`, :func:`func
 from __future__ import annotations
 
 import functools
-import functools
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -376,31 +375,12 @@ def heads_of(expr, prose: str) -> tuple[str, ...]:
     from derivspec.scan import scope
 
     head = head_of(expr)
-    if head not in ("function", "log function"):
-        return (head,)
-    applied = expr.args[0] if head == "log function" else expr
-    name = type(applied).__name__
-    density = head.replace("function", "density")  # any letter may be a density: the rows' roles and the scope say
-    heads = (density, head) if "|" in name or scope.is_density(re.sub(r"[\[⟮].*$", "", name)) else (head, density)
-    core = re.sub(r"\[[^\]]*\]|⟮⟯|_.*$", "", name)
-    operator, words = LETTER_HEADS.get(core, (None, ()))
-    if head == "function" and operator and scope.names_one_of(list(words), prose):
-        return (*heads, operator)
-    return heads
-
-
-def pattern_head(compiled, roles: dict) -> str:
-    """The index key of a row's pattern: :func:`head_of`, where a one-letter function is keyed by its role, never by
-    its letter: ``function`` where the row types it as a function (``f`` convex in Jensen's inequality), else
-    ``density`` (``p(x)``, ``\\log q(z)``: a density role, or the density of the row's law, ``p(k)`` of a pmf row)."""
-    head = head_of(compiled)
-    if head in ("function", "log function"):
-        applied = compiled.args[0] if head == "log function" else compiled
-        core = re.sub(r"\[[^\]]*\]|⟮⟯", "", type(applied).__name__)
-        kind = roles.get(core, "")
-        if kind not in FUNCTION_TYPES - {"density"}:
-            return head.replace("function", "density")
-    return head
+    if head == "function":
+        core = re.sub(r"\[[^\]]*\]|⟮⟯|_.*$", "", type(expr).__name__)
+        operator, words = LETTER_HEADS.get(core, (None, ()))
+        if operator and scope.names_one_of(list(words), prose):
+            return head, operator
+    return (head,)
 
 
 def head_of(expr) -> str:
@@ -418,7 +398,7 @@ def head_of(expr) -> str:
         if core in ("D", "D^*") and "KL" in name:
             return "KL"
         if len(core) == 1 and core.islower():
-            return "function"  # a density or any function: the row's role or the scope says which (pattern_head)
+            return "density" if core in "pqf" else "function"
         return core or name
     if isinstance(expr, sympy.Function):
         return type(expr).__name__
@@ -553,8 +533,8 @@ def make_row(data: dict, table: str, *, source: tuple = (), defaults: dict | Non
     log_base = str(data.get("log_base", "scope"))
     if log_base not in LOG_BASES:
         _fail(row_id, "log_base", f"one of {LOG_BASES}")
+    head = data.get("head") or head_of(compiled[0])
     role_names = {latex_name(ident): text for ident, text in roles.items()}
-    head = data.get("head") or pattern_head(compiled[0], role_names)
     return Row(id=row_id, table=table, names=names, patterns=patterns, compiled=compiled, head=head,
                roles=role_names, given=given, meaning=meaning, conditions=tuple(conditions), wrong=tuple(wrong),
                examples=examples, planted=planted, twins=twins, oracle=oracle, log_base=log_base,
@@ -761,16 +741,6 @@ def rows() -> tuple[Row, ...]:
 
 
 @functools.lru_cache(maxsize=1)
-def row(row_id: str) -> Row | None:
-    """The row of this id, None when no row has it."""
-    return _rows_by_id().get(row_id)
-
-
-@functools.lru_cache(maxsize=1)
-def _rows_by_id() -> dict:
-    return {r.id: r for r in rows()}
-
-
 def by_head() -> dict:
     """Rows indexed by the head of their pattern (:func:`head_of`): a side is tried only against
     the rows of its head."""

@@ -369,8 +369,7 @@ class _Unifier:
         (:func:`_densities_in_role`); a named function of the tables (σ, Γ, ℓ) is never one."""
         from derivspec.scan import knowledge
 
-        row = knowledge.row(self.shape.claim_id) if self.shape.recognise is None else None
-        if row is None or knowledge.pattern_head(p, row.roles) != "density":
+        if self.shape.recognise is not None or knowledge.head_of(p) != "density":
             return False
         head = knowledge.head_of(e)
         if head not in ("density", "function") and (head in row_shapes() or not _a_letter(NameKey.of_expression(e))):
@@ -482,11 +481,13 @@ def _written_pairs(claim, shape: Shape, bindings: dict) -> tuple[tuple[str, str]
     return tuple(pairs_of(claim, in_claim_order))
 
 
+PARAMETER_NAMES = frozenset({r"\theta", r"\phi", r"\psi", r"\vartheta", r"\varphi", "w", "W", r"\lambda", r"\eta"})
+DISTRIBUTION_LETTERS = frozenset({"p", "q", "P", "Q", r"\pi", r"\rho", "r"})
+
+
 def canonical_applications(expr):
-    r"""p_\theta(x \mid z, \theta) -> p(x \mid z): the document's parameters (:func:`scope.is_parameter`: what it
-    differentiates or optimises over, never a variable it gives a law) in a density's subscript or after its
-    conditioning bar name the model, not the variables (p(x|\theta), q_\phi(z|x)). A density is one by use: a name the
-    scope uses as one, or an application with a conditioning bar -- any letter."""
+    r"""p_\theta(x \mid z, \theta) -> p(x \mid z): parameters in a density's subscript or after its
+    conditioning bar name the model, not the variables (p(x|\theta), q_\phi(z|x))."""
     def walk(e):
         if not e.args or isinstance(e, sympy.Symbol):
             return e
@@ -498,21 +499,22 @@ def canonical_applications(expr):
             m = re.match(r"^(.*?)(?:\[([^\]]*)\])?$", core)
             head, seps = m.group(1), m.group(2) or ""
             key = NameKey.of(strip_fonts(head))
-            if key is not None and not key.accents and _a_letter(key) and (
-                    scope.is_density(head) or any(sep in "|;" for sep in seps)):
-                if key.sub and all(scope.is_parameter(part) for part in re.split(r",", key.sub)):
+            if key is not None and not key.accents and key.base in DISTRIBUTION_LETTERS:
+                if key.sub and all(part in PARAMETER_NAMES or part.strip("{}") in PARAMETER_NAMES
+                                   for part in re.split(r",", key.sub)):
                     head = re.sub(r"_\{[^{}]*\}$", "", head)
                 # trailing parameters after the bar: p(x | z, theta) -> p(x | z)
                 kept, kept_seps = [args[0]], ""
-                bar_seen, bar_dropped = False, ""
+                bar_seen = False
                 for sep, arg in zip(seps, args[1:]):
                     bar_seen = bar_seen or sep in "|;"
-                    if bar_seen and isinstance(arg, sympy.Symbol) and scope.is_parameter(arg.name):
-                        bar_dropped = bar_dropped or (sep if sep in "|;" else "")
+                    k = NameKey.of(arg.name) if isinstance(arg, sympy.Symbol) else None
+                    if bar_seen and k is not None and k.base in PARAMETER_NAMES and not k.sub:
                         continue
                     kept.append(arg)
-                    kept_seps += bar_dropped or sep  # p(x | \theta, z) -> p(x | z): the bar stays
-                    bar_dropped = ""
+                    kept_seps += sep
+                if kept_seps and kept_seps[0] == ",":
+                    pass
                 args = kept
                 seps = kept_seps
                 name = head + (f"[{seps}]" if seps else "") + bracket
@@ -997,7 +999,7 @@ def row_shapes() -> dict:
                 if _computed_by_reader(pattern, variables, row):
                     continue  # the reader already computes it (∇_x a^T x reads as a): the general path decides it
                 shape = Shape(row.id, k, None, pattern, variables, set(), [], densities, densities)
-                head = knowledge.pattern_head(compiled, row.roles)
+                head = knowledge.head_of(compiled)
                 index.setdefault(head, []).append(RowShape(row, shape, head))
         _ROW_SHAPES[0] = index
         _STANDARD_FUNCTIONS.append(_functions_table())

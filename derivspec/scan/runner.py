@@ -129,11 +129,10 @@ def prepare(path, name: str | None = None, known: bool = True, seconds: float | 
     # the names the document uses as densities, any letter (scope.py): in force for the passes below and,
     # through the state, for every statement's check
     state.densities = density_names((s.text for s in statements), text)
-    state.parameters = scope.parameter_names((s.text for s in statements), text, state.densities)
     state.upper_indices = scope.upper_index_names(s.text for s in statements)  # v^i: a component, not a power
     state.lecture = lecture
     state.unclosed = unclosed
-    with scope.densities(state.densities), scope.parameters(state.parameters):
+    with scope.densities(state.densities):
         previous = _document_passes(path, text, relational, state, known, declared)
     return text, file, statements, relational, previous, state
 

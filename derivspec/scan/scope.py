@@ -183,54 +183,6 @@ def densities(names: frozenset | None):
         _CURRENT.reset(token)
 
 
-# -- parameters: the names a model is indexed by, never its variables ---------------------------------------------
-
-_OPTIMISED_OVER = re.compile(r"(?:\\nabla|\\(?:arg\s*)?(?:max|min)|\\operatorname\s*\{\s*arg\s*(?:max|min)\s*\}|"
-                             r"\\mathop\s*\{\s*\\rm\s*arg\s*(?:max|min)\s*\})\s*(?:\\limits\s*)?_\s*\{?\s*" + _NAME)
-_DIFFERENTIATED_BY = re.compile(r"\\frac\s*\{\s*(?:\\partial|d)[^{}]*\}\s*\{\s*(?:\\partial|d)\s*" + _NAME)
-_PARAMETERS_CALLED = re.compile(r"\bparameters?\s+(?:of\s+\w+\s+)?(?:is\s+|are\s+)?" + _SPANS, re.IGNORECASE)
-_SAMPLED_NAME = re.compile(_NAME + r"\s*\\sim")
-_OUTCOME_OF = re.compile(r"(?<![A-Za-z\\])" + _NAME + r"\s*(?:\\left\s*)?\(\s*" + _NAME + r"\s*(?:\)|\\mid|\||,|;)")
-_APPLIED_ANYWHERE = re.compile(r"(?<![A-Za-z\\])" + _NAME + r"\s*(?:\\left\s*)?\((?=\s*[^()\s])")  # D(G(z)): both
-_PARAMETERS: contextvars.ContextVar[frozenset | None] = contextvars.ContextVar("parameters", default=None)
-
-
-def parameter_names(statements, prose: str = "", densities: frozenset = frozenset()) -> frozenset:
-    """The names the document uses as a model's parameters: what it differentiates or optimises over
-    (``\\nabla_\\theta``, ``\\arg\\max_\\phi``, ``\\frac{\\partial L}{\\partial w}``) or calls "the parameters $\\theta$" --
-    less the names it uses as variables (an outcome of one of its ``densities``, ``p(\\theta)``, or a name it draws,
-    ``\\theta \\sim``) or as functions (``\\min_G \\max_D V(D, G)`` with ``G(z)``: a generator, not a parameter): the θ
-    of a Bayesian posterior is a variable, the θ of ``p_\\theta(x)`` trained by gradients a parameter. Any letter: the
-    use decides."""
-    statements = list(statements)
-    found = {name for m in _PARAMETERS_CALLED.finditer(prose) for span in m.groups() if span for name in _listed(span)}
-    variables = set()
-    for math in statements:
-        found |= _names(_OPTIMISED_OVER, math) | _names(_DIFFERENTIATED_BY, math)
-        variables |= _names(_SAMPLED_NAME, math) | _names(_APPLIED_ANYWHERE, math)
-        for m in _OUTCOME_OF.finditer(math):
-            if is_density(m.group(1) + (m.group(2) or ""), densities):
-                variables.add(normal(m.group(3) + (m.group(4) or "")))
-    return frozenset(found - variables)
-
-
-def is_parameter(name: str) -> bool:
-    """``name`` (as the reader writes it) is a parameter of the current document (:func:`parameter_names`); False
-    for a statement read outside a document."""
-    names = _PARAMETERS.get()
-    return bool(names) and normal(name) in names
-
-
-@contextlib.contextmanager
-def parameters(names: frozenset | None):
-    """Within the block, ``names`` are the document's parameters (:func:`is_parameter`)."""
-    token = _PARAMETERS.set(names)
-    try:
-        yield
-    finally:
-        _PARAMETERS.reset(token)
-
-
 # -- upper indices: v^i a component, not a power ----------------------------------------------------------------
 
 _SUM_INDEX = re.compile(r"\\sum\s*_\s*\{?\s*([a-z])\b")

@@ -147,7 +147,6 @@ class DocumentState:
     algorithms: frozenset = frozenset()  # lines of algorithm environments and pseudo-code (classify.document_algorithms)
     families: frozenset = frozenset()  # variables given a named family (probability.document_families)
     densities: frozenset = frozenset()  # names the document uses as densities (scope.density_names)
-    parameters: frozenset = frozenset()  # names it uses as a model's parameters (scope.parameter_names)
     defined_functions: frozenset = frozenset()  # function letters defined or described (functions.document_defined)
     normal_model: object = None  # normal_posterior.Model: a prior on a Gaussian mean, N observations
     diffusion: object = None  # ddpm_kernel.Diffusion: the forward process the document speaks of
@@ -276,7 +275,7 @@ def check_statement(statement: Statement, state: DocumentState, previous: str = 
     """Every relation of ``statement`` checked (``previous``: the last side of the block it continues)."""
     text = clean(statement)
     try:
-        with symbolic.time_limit(state.seconds), scope.densities(state.densities), scope.parameters(state.parameters):
+        with symbolic.time_limit(state.seconds), scope.densities(state.densities):
             return _check(statement, text, state, previous)
     except symbolic.SymPyTimeout:
         return Outcome(statement, text, [StepResult("", text, "", "unchecked", "chain",
