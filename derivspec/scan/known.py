@@ -311,10 +311,8 @@ class _Unifier:
                 b.setdefault("_variance_names", set()).add(e)
                 return True
             if p.exp == 2 and isinstance(p.base, sympy.Symbol) and p.base in self.shape.variables and self.in_law \
-                    and p.base not in b and self.shape.recognise is None and len(e.free_symbols) == 1 \
-                    and not next(iter(e.free_symbols)).name.startswith(("⟦", "⟨")) \
-                    and sympy.ask(sympy.Q.positive(e), _positive_names(e)) is not False:
-                b[p.base] = sympy.sqrt(e)  # a row's law with its variance an expression of one name: N(mu, 1/tau)
+                    and p.base not in b and self.shape.recognise is None and _a_precision_inverse(e):
+                b[p.base] = sympy.sqrt(e)  # a row's law with its variance the inverse of a precision: N(mu, 1/tau)
                 return True
             return False
         if is_opaque_function(p) and not isinstance(p, sympy.Symbol):
@@ -381,9 +379,18 @@ class _Unifier:
         return True
 
 
-def _positive_names(e):
-    """The assumption that the names of a law's parameter expression are positive (a precision, a scale)."""
-    return sympy.And(*[sympy.Q.positive(s) for s in e.free_symbols]) if e.free_symbols else True
+def _a_precision_inverse(e) -> bool:
+    r"""``1/\tau``, ``\tau^{-1}``, ``\frac{1}{2\tau}``: a positive number times a negative power of one name -- a
+    variance written as an inverse precision. A bare name (``N(a, s)``) is not: it may be a standard deviation (another
+    convention), and nothing fixes which."""
+    if len(e.free_symbols) != 1:
+        return False
+    name = next(iter(e.free_symbols))
+    if name.name.startswith(("⟦", "⟨")):
+        return False
+    coefficient, power = e.as_coeff_Mul()
+    return (coefficient.is_positive is True and isinstance(power, sympy.Pow) and power.base == name
+            and power.exp.is_negative is True)
 
 
 def _one_family(p, e) -> bool:
