@@ -286,11 +286,16 @@ def _complex_step_jacobian(f, z: torch.Tensor) -> torch.Tensor:
 
 @reference("flow.coupling.log-det")
 def coupling_complex_step_log_det(z1, z2, z3, w2, w3):
-    """complex-step derivatives of the coupling map (complex128), slogdet"""
+    """complex-step derivatives of the coupling map (complex128, on the CPU), slogdet
+
+    The CPU always: on CUDA (H100, torch 2.11) this route rejected the right target at round-off
+    tolerance (cause not established there); the CPU's complex128 is what every other run checks."""
+    a, b = w2.cpu(), w3.cpu()
+
     def f(z):
-        return torch.stack([z[..., 0], z[..., 1] * torch.exp(torch.tanh(w2 * z[..., 0])) + z[..., 0] ** 2,
-                            z[..., 2] * torch.exp(torch.tanh(w3 * z[..., 0])) + z[..., 0] ** 3], -1)
-    return torch.linalg.slogdet(_complex_step_jacobian(f, _stack(z1, z2, z3)))[1]
+        return torch.stack([z[..., 0], z[..., 1] * torch.exp(torch.tanh(a * z[..., 0])) + z[..., 0] ** 2,
+                            z[..., 2] * torch.exp(torch.tanh(b * z[..., 0])) + z[..., 0] ** 3], -1)
+    return torch.linalg.slogdet(_complex_step_jacobian(f, _stack(z1, z2, z3).cpu()))[1].to(z1.device)
 
 
 @behaviour("flow.coupling.log-det", broken={

@@ -654,7 +654,7 @@ def hmm_posterior_by_forward_backward(a, t1, t0, e1, e0, f1, f0):
 
 def _train_linear_autoencoder(loss, generator) -> tuple[torch.Tensor, torch.Tensor]:
     """An untied linear autoencoder x ↦ d eᵀx (encoder row e, decoder column d in R²) by LBFGS on ``loss(e, d)``."""
-    params = torch.randn(4, dtype=DTYPE, generator=generator).requires_grad_(True)
+    params = torch.randn(4, dtype=DTYPE, generator=generator, device=generator.device).requires_grad_(True)
     optimiser = torch.optim.LBFGS([params], max_iter=500, tolerance_grad=1e-13, tolerance_change=0,
                                   line_search_fn="strong_wolfe")
 
@@ -676,10 +676,10 @@ def linear_autoencoder_by_lbfgs(c11, c12, c22, generator):
     drops the direction (e, d) ↦ (e/c, cd), along which the loss is constant)."""
     pairs = []
     for a, b, c in zip(*(v.tolist() for v in (c11, c12, c22))):
-        C = torch.tensor([[a, b], [b, c]], dtype=DTYPE)
+        C = torch.tensor([[a, b], [b, c]], dtype=DTYPE, device=generator.device)
 
         def expected_loss(e, d):
-            residual = torch.eye(2, dtype=DTYPE) - torch.outer(d, e)
+            residual = torch.eye(2, dtype=DTYPE, device=C.device) - torch.outer(d, e)
             return torch.trace(residual @ C @ residual.T)
 
         e, d = _train_linear_autoencoder(expected_loss, generator)
@@ -735,11 +735,11 @@ def _pairs(nodes: int) -> list[tuple[int, int]]:
     return [(a, b) for a in range(nodes) for b in range(a + 1, nodes)]
 
 
-def _all_graphs(nodes: int) -> torch.Tensor:
-    """Every adjacency pattern on ``nodes`` nodes: a (2^pairs, pairs) 0/1 table."""
+def _all_graphs(nodes: int, device: torch.device | None = None) -> torch.Tensor:
+    """Every adjacency pattern on ``nodes`` nodes: a (2^pairs, pairs) 0/1 table (on ``device``, default the CPU)."""
     count = len(_pairs(nodes))
-    codes = torch.arange(2**count)
-    return ((codes[:, None] >> torch.arange(count)) & 1).to(DTYPE)
+    codes = torch.arange(2**count, device=device)
+    return ((codes[:, None] >> torch.arange(count, device=device)) & 1).to(DTYPE)
 
 
 def _erdos_renyi_probabilities(p: torch.Tensor, graphs: torch.Tensor) -> torch.Tensor:
@@ -752,7 +752,7 @@ def _erdos_renyi_probabilities(p: torch.Tensor, graphs: torch.Tensor) -> torch.T
 @reference("latent.graph.erdos-renyi-clustering")
 def erdos_renyi_closing_edge_by_enumeration(p):
     """all 64 graphs on 4 nodes enumerated: P(a₂₃ = 1, a₁₂ = a₁₃ = 1) / P(a₁₂ = a₁₃ = 1)"""
-    graphs = _all_graphs(4)
+    graphs = _all_graphs(4, p.device)
     index = {pair: k for k, pair in enumerate(_pairs(4))}
     prob = _erdos_renyi_probabilities(p, graphs)
     two_path = (graphs[:, index[0, 1]] * graphs[:, index[0, 2]])[:, None]
@@ -788,7 +788,8 @@ def erdos_renyi_clustering_is_density(p, *, graph_probabilities=_erdos_renyi_pro
 
 def _sbm_tables(w, b11, b10, b00):
     """P(z) of 3 nodes (8 rows) and the edge probability of each of the 3 pairs given z."""
-    z = ((torch.arange(8)[:, None] >> torch.arange(3)) & 1).to(DTYPE)
+    device = torch.as_tensor(w).device
+    z = ((torch.arange(8, device=device)[:, None] >> torch.arange(3, device=device)) & 1).to(DTYPE)
     prior = (w**z * (1 - w) ** (1 - z)).prod(1)
     block = lambda za, zb: za * zb * b11 + (za + zb - 2 * za * zb) * b10 + (1 - za) * (1 - zb) * b00  # noqa: E731
     edge = torch.stack([block(z[:, a], z[:, b]) for a, b in _pairs(3)], 1)
@@ -809,7 +810,7 @@ def _sbm_blocks_swapped(w, b11, b10, b00):
 def _sbm_joint(w, b11, b10, b00, tables=_sbm_tables):
     """P(z, A) for 3 nodes: (8 z) × (8 graphs), brute force over both (``tables``: P(z) and the edge probabilities given z)."""
     prior, edge = tables(w, b11, b10, b00)
-    graphs = _all_graphs(3)
+    graphs = _all_graphs(3, edge.device)
     likelihood = (edge[:, None, :] ** graphs[None] * (1 - edge[:, None, :]) ** (1 - graphs[None])).prod(2)
     return prior[:, None] * likelihood, graphs
 

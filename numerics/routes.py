@@ -47,6 +47,7 @@ from derivspec.core.errors import RegistryError
 from derivspec.core.registry import REGISTRY, Registry, RouteRecord, import_all
 from derivspec.numerics.checks import (MONTE_CARLO_POINTS, REFERENCE_POINTS, NumericContext, NumericResult,
                                        against_monte_carlo, against_reference, torch_function)
+from derivspec.reference_models.device import auto_device
 
 SPECIAL = ("generator", "device")
 
@@ -176,7 +177,8 @@ def behaviour(*claim_ids: str, broken: dict[str, dict], registry: Registry = REG
                                     f"{sorted(unknown) or 'nothing'}, not among its keyword-only seams {sorted(seams)}")
 
         def run(claim: Claim, source: Source, **overrides) -> tuple[bool, str]:
-            holds, evidence = function(**source.at, **overrides)
+            with auto_device(torch.device("cpu")):
+                holds, evidence = function(**source.at, **overrides)
             return bool(holds), evidence
 
         registry.add_route(RouteRecord(function.__name__, "behaviour", claim_ids, _parameters(function),

@@ -233,7 +233,7 @@ def iwae_gap_rate_by_enumeration(w0, w1, r):
     R(K) = K(log p − L_K) = c_0 + c_1/K + c_2/K² + … (the central moments of the mean weight are
     polynomials in 1/K): :func:`limit_by_richardson`. Measured on 10⁵ random points of the domain
     (against the derived limit): the value's error at most 0.06 of the tolerance its estimate gives."""
-    out = [limit_by_richardson(lambda K: K * importance.iwae_gap_two_point(a, b, c, K), IWAE_K)
+    out = [limit_by_richardson(lambda K: K * importance.iwae_gap_two_point(a, b, c, K, device=w0.device), IWAE_K)
            for a, b, c in zip(w0.tolist(), w1.tolist(), r.tolist())]
     return Approximate.of(out, RICHARDSON_HOW, w0)
 
@@ -557,7 +557,7 @@ def class_three_interval_by_bisection(p1, p2, p3):
     sampler's switch, far below the float64 spacing of the cumulative sums it switches at."""
     out = []
     for row in _four_classes(p1, p2, p3):
-        sample = lambda u: int(inverse_cdf_categorical(row, torch.tensor(u, dtype=DTYPE)))
+        sample = lambda u: int(inverse_cdf_categorical(row, torch.tensor(u, dtype=DTYPE, device=row.device)))
 
         def first_u_reaching(k):  # the smallest u with sample(u) >= k
             lo, hi = 0.0, 1.0

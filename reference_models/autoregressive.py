@@ -85,7 +85,7 @@ class TabularAR(nn.Module):
     def __init__(self, d: int, generator: torch.Generator | None = None, device=None):
         super().__init__()
         self.d = _check_d(d)
-        device = as_device(device)
+        device = as_device(device, generator)
         self.tables = nn.ParameterList([_init((2**i,), generator, device, 1.5) for i in range(self.d)])
 
     @classmethod
@@ -129,7 +129,7 @@ class FVSBN(nn.Module):
     def __init__(self, d: int, generator: torch.Generator | None = None, device=None):
         super().__init__()
         self.d = _check_d(d)
-        device = as_device(device)
+        device = as_device(device, generator)
         self.conditionals = nn.ModuleList()
         for i in range(self.d):
             with warnings.catch_warnings():  # nn.Linear(0, 1) for p(x_1): a bias only
@@ -166,7 +166,7 @@ class NADE(nn.Module):
         self.d = _check_d(d)
         if int(hidden) != hidden or hidden < 1:
             raise ParameterError(f"expected the hidden size H to satisfy H >= 1 (an integer), but found {hidden}")
-        device = as_device(device)
+        device = as_device(device, generator)
         self.W = _init((hidden, self.d), generator, device, 0.8)
         self.c = _init((hidden,), generator, device, 0.5)
         self.V = _init((self.d, hidden), generator, device, 0.8)
@@ -219,7 +219,7 @@ class MADE(nn.Module):
                  device=None, degrees: list[Tensor] | None = None, activation=torch.relu):
         super().__init__()
         self.d = _check_d(d)
-        device = as_device(device)
+        device = as_device(device, generator)
         self.hidden = tuple(int(h) for h in hidden)
         sizes = (self.d, *self.hidden, self.d)
         self.layers = nn.ModuleList(nn.Linear(a, b, dtype=DTYPE, device=device) for a, b in zip(sizes, sizes[1:]))
@@ -283,7 +283,7 @@ def joint(model: nn.Module) -> Tensor:
 def random_joint(d: int, generator: torch.Generator, device=None, concentration: float = 1.0) -> Tensor:
     """A random joint over {0,1}^d: the softmax of 2^d Gaussian logits (standard deviation
     1/concentration), drawn with ``generator``; every entry is positive."""
-    device = as_device(device)
+    device = as_device(device, generator)
     logits = torch.randn(2**d, generator=generator, dtype=DTYPE, device=device) / concentration
     return torch.softmax(logits, dim=0)
 

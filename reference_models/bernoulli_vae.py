@@ -60,7 +60,7 @@ class BernoulliVAE(nn.Module):
 
     def __init__(self, D: int, generator: torch.Generator, device=None, scale: float = 1.0):
         super().__init__()
-        device = as_device(device)
+        device = as_device(device, generator)
         draw = lambda *shape: scale * torch.randn(*shape, generator=generator, dtype=DTYPE, device=device)
         self.a, self.c = nn.Parameter(draw(D)), nn.Parameter(draw(D))
         self.u, self.u0 = nn.Parameter(draw(D) * 0.3), nn.Parameter(draw(1)[0] * 0.3)

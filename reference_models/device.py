@@ -6,6 +6,9 @@ module changes nothing in torch: the commands that run numerics (and the test co
 call :func:`apply_numeric_policy`.
 """
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 import torch
 
 from derivspec.core.errors import ParameterError
@@ -25,9 +28,28 @@ def apply_numeric_policy(threads: int | None = 1) -> None:
         torch.set_num_threads(threads)
 
 
+_AUTO: ContextVar[torch.device | None] = ContextVar("auto_device", default=None)
+
+
+@contextmanager
+def auto_device(device: torch.device):
+    """Within this block ``auto`` means ``device``. The behaviour checks draw from CPU generators
+    (their evidence is the same on every machine), so their runner pins ``auto`` to the CPU: a model
+    they build with no device lives beside their draws, also where CUDA is present."""
+    token = _AUTO.set(torch.device(device))
+    try:
+        yield
+    finally:
+        _AUTO.reset(token)
+
+
 def resolve_device(name: str = "auto") -> torch.device:
-    """``auto`` -> CUDA when available, else CPU; ``cuda`` without CUDA is an error."""
+    """``auto`` -> CUDA when available, else CPU (or what :func:`auto_device` pins); ``cuda`` without
+    CUDA is an error."""
     if name == "auto":
+        pinned = _AUTO.get()
+        if pinned is not None:
+            return pinned
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name == "cpu":
         return torch.device("cpu")
@@ -43,10 +65,13 @@ def as_tensor(value, device: torch.device) -> torch.Tensor:
     return torch.as_tensor(value, dtype=DTYPE, device=device)
 
 
-def as_device(device: torch.device | str | None) -> torch.device:
-    """A device argument as given to reference models: None means ``auto``, a name is
-    resolved (so ``cuda`` without CUDA is an error), a ``torch.device`` is kept."""
+def as_device(device: torch.device | str | None, generator: torch.Generator | None = None) -> torch.device:
+    """A device argument as given to reference models: None means the device of ``generator`` where
+    one is given (a model drawn from a CPU generator lives on the CPU, also where CUDA is present),
+    else ``auto``; a name is resolved (so ``cuda`` without CUDA is an error), a ``torch.device`` is kept."""
     if device is None:
+        if isinstance(generator, torch.Generator):
+            return generator.device
         return resolve_device("auto")
     if isinstance(device, str):
         return resolve_device(device)

@@ -228,6 +228,6 @@ def fit_gaussian(log_p: LogDensity, divergence: str, start: tuple[float, float])
 
 def sample_mixture(delta: float, n: int, generator: torch.Generator, device=None) -> torch.Tensor:
     """n draws of ½N(−δ, 1) + ½N(δ, 1)."""
-    device = as_device(device)
+    device = as_device(device, generator)
     signs = 2 * torch.randint(0, 2, (n,), generator=generator, device=device).to(DTYPE) - 1
     return delta * signs + torch.randn(n, generator=generator, dtype=DTYPE, device=device)

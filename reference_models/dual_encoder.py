@@ -60,7 +60,7 @@ def _check_rho(rho: float) -> float:
 def correlated_pairs(n: int, d: int, rho: float, generator: torch.Generator, device=None,
                      batches: int | None = None) -> tuple[Tensor, Tensor]:
     """n pairs (x, y): x ~ N(0, I_d), y = ρx + √(1−ρ²) ε; with ``batches``, shape (batches, n, d)."""
-    rho, device = _check_rho(rho), as_device(device)
+    rho, device = _check_rho(rho), as_device(device, generator)
     shape = (n, d) if batches is None else (batches, n, d)
     x = torch.randn(shape, generator=generator, dtype=DTYPE, device=device)
     noise = torch.randn(shape, generator=generator, dtype=DTYPE, device=device)
@@ -82,7 +82,7 @@ class DualEncoder(nn.Module):
     def __init__(self, d: int, width: int | None = None, quadratic: bool = True,
                  generator: torch.Generator | None = None, device=None):
         super().__init__()
-        device = as_device(device)
+        device = as_device(device, generator)
         self.d, self.quadratic = int(d), quadratic
         features = self.d + 2 if quadratic else self.d
         width = width or features

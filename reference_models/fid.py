@@ -86,7 +86,7 @@ class BiasPoint:
 
 def measure_bias(d: int, ns: list[int], repeats: int, generator: torch.Generator, device=None) -> list[BiasPoint]:
     """Mean plug-in FID between two independent samples of size n of N(0, I_d) (true FID 0)."""
-    device = as_device(device)
+    device = as_device(device, generator)
     out = []
     for n in ns:
         X = torch.randn(repeats, n, d, generator=generator, dtype=DTYPE, device=device)

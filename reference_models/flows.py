@@ -63,7 +63,7 @@ def _randn(shape, generator: torch.Generator, device) -> Tensor:
 def random_invertible(d: int, generator: torch.Generator, device=None) -> Tensor:
     """Q · diag(e^u) · (I + N) with Q orthogonal, u ~ U(−0.5, 0.5), N strictly lower-triangular:
     well conditioned and (almost surely) not commuting with another such matrix."""
-    device = as_device(device)
+    device = as_device(device, generator)
     q, _ = torch.linalg.qr(_randn((d, d), generator, device))
     scale = torch.exp(torch.rand(d, generator=generator, dtype=DTYPE, device=device) - 0.5)
     shear = torch.tril(0.5 * _randn((d, d), generator, device), diagonal=-1)

@@ -34,7 +34,7 @@ from derivspec.reference_models.device import DTYPE, as_device
 def sample_two_class(n: int, p: float, mu0: float, mu1: float, s0: float, s1: float, generator: torch.Generator,
                      device=None) -> tuple[Tensor, Tensor]:
     """Algorithm 1: y ~ Bernoulli(p), x | y ~ N(μ_y, s_y²); returns (x, y) as float64 vectors."""
-    device = as_device(device)
+    device = as_device(device, generator)
     y = (torch.rand(n, generator=generator, dtype=DTYPE, device=device) < p).to(DTYPE)
     noise = torch.randn(n, generator=generator, dtype=DTYPE, device=device)
     x = torch.where(y > 0.5, mu1 + s1 * noise, mu0 + s0 * noise)

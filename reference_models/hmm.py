@@ -59,7 +59,7 @@ def markov_parameter_count(n: int) -> int:
 
 def free_parameters(joint, size: int, n: int, generator: torch.Generator, device=None) -> int:
     """Rank of the Jacobian of θ ↦ joint(θ, n) at a random θ (the model's dimension)."""
-    theta = torch.randn(size, generator=generator, dtype=DTYPE, device=as_device(device))
+    theta = torch.randn(size, generator=generator, dtype=DTYPE, device=as_device(device, generator))
     jacobian = torch.autograd.functional.jacobian(lambda t: joint(t, n), theta)
     # matrix_rank's default cut (σ_max·max(shape)·ε, ~1e-13 relative) only drops round-off: at random θ the
     # Markov chain's nonzero singular values stay above 1e-2 of the largest (n ≤ 8, 2,400 draws)

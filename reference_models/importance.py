@@ -42,7 +42,7 @@ def gaussian_weights(a: float, b: float, m: float, v: float, n: int, generator: 
                      log_weight=importance_log_weight) -> Tensor:
     """w_i = N(z_i; a, b)/N(z_i; m, v) for z_i ~ N(m, v) (b, v variances); ``log_weight(log π, log q)``
     is the rule (default :func:`importance_log_weight`)."""
-    device = as_device(device)
+    device = as_device(device, generator)
     z = m + math.sqrt(v) * torch.randn(n, generator=generator, dtype=DTYPE, device=device)
     return log_weight(Normal(a, math.sqrt(b)).log_prob(z), Normal(m, math.sqrt(v)).log_prob(z)).exp()
 
@@ -119,7 +119,7 @@ def marginal_likelihood_weights(x: float, w: float, s: float, m: float, v: float
                                 device=None, *, log_weight=importance_log_weight) -> Tensor:
     """004 L1291–1297: weights p(x, z_k)/q(z_k), z_k ~ q = N(m, v), for z ~ N(0, 1), x | z ~ N(w z, s²); their
     mean estimates p(x) = N(x; 0, w² + s²). ``log_weight(log p(x, z), log q(z))`` is the rule under test."""
-    device = as_device(device)
+    device = as_device(device, generator)
     z = m + math.sqrt(v) * torch.randn(n, generator=generator, dtype=DTYPE, device=device)
     log_joint = Normal(0.0, 1.0).log_prob(z) + Normal(w * z, s).log_prob(torch.full_like(z, x))
     return log_weight(log_joint, Normal(m, math.sqrt(v)).log_prob(z)).exp()

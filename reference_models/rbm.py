@@ -36,7 +36,7 @@ class RBM:
 
     @classmethod
     def random(cls, visible: int, hidden: int, generator: torch.Generator, device=None, scale: float = 1.0) -> "RBM":
-        device = as_device(device)
+        device = as_device(device, generator)
         draw = lambda *shape: scale * torch.randn(*shape, generator=generator, dtype=DTYPE, device=device)
         return cls(draw(visible, hidden), draw(visible), draw(hidden))
 

@@ -152,7 +152,7 @@ def make_linear_gaussian_data(
     """
     if int(n) < 1:
         raise ParameterError(f"n must be >= 1, got {n}")
-    device = as_device(device)
+    device = as_device(device, generator)
     W, b, s = _check_model(torch.as_tensor(W, dtype=DTYPE, device=device), b, s)
     D, d = W.shape
     z = torch.randn(int(n), d, generator=generator, dtype=DTYPE, device=device)
