@@ -34,7 +34,7 @@ import mpmath
 import sympy
 
 from derivspec.core import symbolic
-from derivspec.scan.reader import is_linear_operator, is_opaque_function, where_condition
+from derivspec.scan.reader import application_parts, is_linear_operator, is_opaque_function, where_condition
 from derivspec.scan import information, probability
 
 INTEGER_NAMES = frozenset({"n", "N", "m", "M", "K", "k", "d", "i", "j", "l"})
@@ -156,12 +156,7 @@ _COVARIANCE_HEADS = frozenset({r"\mathrm{Cov}", r"\operatorname{Cov}", r"\mathbb
 
 def _head(expr) -> tuple[str, str, bool]:
     """(head, separators, square brackets) of an opaque application."""
-    name = expr.func.__name__
-    square = name.endswith("⟮⟯")
-    if square:
-        name = name[:-2]
-    m = re.match(r"^(.*?)(?:\[([^\]]*)\])?$", name)
-    return m.group(1), m.group(2) or "", square
+    return application_parts(expr.func.__name__)
 
 
 def _application(expr) -> bool:

@@ -27,7 +27,7 @@ import re
 
 import sympy
 
-from derivspec.scan.reader import is_opaque_function
+from derivspec.scan.reader import application_parts, is_opaque_function
 from derivspec.scan import scope
 
 CROSS = sympy.Function("⟨E log⟩")  # CROSS(A, B) = E_A[log b], A and B distribution keys (symbols)
@@ -44,14 +44,6 @@ def _normal(text: str) -> str:
     return re.sub(r"[\s{}]|\\[,;:!]", "", text).lower()
 
 
-def _split(name: str) -> tuple[str, str, bool]:
-    square = name.endswith("⟮⟯")
-    if square:
-        name = name[:-2]
-    m = re.match(r"^(.*?)(?:\[([^\]]*)\])?$", name)
-    return m.group(1), m.group(2) or "", square
-
-
 def _key_symbol(text: str) -> sympy.Symbol:
     return sympy.Symbol(f"⟦dist {text}⟧")
 
@@ -65,7 +57,7 @@ def distribution_key(expr) -> tuple[sympy.Symbol, object] | None:
         return _key_symbol(_normal(expr.name)), None
     if not is_opaque_function(expr):
         return None
-    head, seps, square = _split(expr.func.__name__)
+    head, seps, square = application_parts(expr.func.__name__)
     if square or not scope.is_density(head) or not all(isinstance(a, sympy.Symbol) for a in expr.args):
         return None
     args = list(expr.args)
@@ -96,7 +88,7 @@ def kl_terms(expr, log_base=None) -> sympy.Expr | None:
 
 
 def _kl_terms(expr) -> sympy.Expr | None:
-    head, seps, square = _split(expr.func.__name__)
+    head, seps, square = application_parts(expr.func.__name__)
     head = head.replace(" ", "")
     keys = [distribution_key(a) for a in expr.args]
     if any(k is None for k in keys):
@@ -177,7 +169,7 @@ def subscript_distribution(head: str, names) -> tuple[sympy.Symbol, object] | No
 
 def expectation_terms(expr, names) -> sympy.Expr | None:
     """A subscripted expectation of log-densities (after linearity) through :data:`CROSS`."""
-    head, seps, square = _split(expr.func.__name__)
+    head, seps, square = application_parts(expr.func.__name__)
     if seps or len(expr.args) != 1:
         return None
     found = subscript_distribution(head, names)

@@ -42,7 +42,7 @@ from derivspec.core.numbers import fmt
 from derivspec.core.latex import display_name, name_key, split_sides
 from derivspec.core.notation import Structure, pairs_of
 from derivspec.scan.names import ACCENTS, ALIASES, FONTS, NameKey, strip_fonts  # noqa: F401 (used by other modules)
-from derivspec.scan.reader import DocumentNames, is_opaque_function, read_document
+from derivspec.scan.reader import DocumentNames, application_name, application_parts, is_opaque_function, read_document
 from derivspec.scan.reader import DocumentReading
 from derivspec.scan.steps import Context, Side, StepResult
 from derivspec.scan.verdicts import evidence_level
@@ -61,13 +61,7 @@ HEAD_FAMILIES = (
 
 def head_family(name: str) -> tuple[str, str, bool]:
     """An opaque head's family, its separators (normalised) and whether it took square brackets."""
-    bracket = name.endswith("⟮⟯")
-    if bracket:
-        name = name[:-2]
-    seps = ""
-    m = re.match(r"^(.*?)\[([^\]]*)\]$", name)
-    if m:
-        name, seps = m.group(1), m.group(2)
+    name, seps, bracket = application_parts(name)
     head = strip_fonts(name).replace(" ", "")
     family = head
     for fam, pattern in HEAD_FAMILIES:
@@ -304,17 +298,15 @@ class _Unifier:
                 if self.unify(p.base, e.base, b) and self.unify(p.exp, e.exp, b):
                     return True
                 b.clear(), b.update(saved)
-            if p.exp == 2 and isinstance(p.base, sympy.Symbol) and p.base in self.shape.variables \
-                    and isinstance(e, sympy.Symbol) and not e.name.startswith(("⟦", "⟨")) and p.base not in b \
-                    and (NameKey.of(e.name) or NameKey((), "", "")).base in VARIANCE_NAMES:
-                b[p.base] = sympy.sqrt(e)  # sigma^2 written as a variance name
+            written = _variance_written(e, self.in_law and self.shape.recognise is None) \
+                if p.exp == 2 and isinstance(p.base, sympy.Symbol) and p.base in self.shape.variables \
+                and p.base not in b else None
+            if written is None:
+                return False
+            b[p.base] = sympy.sqrt(e)
+            if written == "name":
                 b.setdefault("_variance_names", set()).add(e)
-                return True
-            if p.exp == 2 and isinstance(p.base, sympy.Symbol) and p.base in self.shape.variables and self.in_law \
-                    and p.base not in b and self.shape.recognise is None and _a_precision_inverse(e):
-                b[p.base] = sympy.sqrt(e)  # a row's law with its variance the inverse of a precision: N(mu, 1/tau)
-                return True
-            return False
+            return True
         if is_opaque_function(p) and not isinstance(p, sympy.Symbol):
             if not (is_opaque_function(e) and not isinstance(e, sympy.Symbol)):
                 return False
@@ -379,18 +371,23 @@ class _Unifier:
         return True
 
 
-def _a_precision_inverse(e) -> bool:
-    r"""``1/\tau``, ``\tau^{-1}``, ``\frac{1}{2\tau}``: a positive number times a negative power of one name -- a
-    variance written as an inverse precision. A bare name (``N(a, s)``) is not: it may be a standard deviation (another
-    convention), and nothing fixes which."""
+def _variance_written(e, in_law: bool) -> str | None:
+    r"""How a row's σ² is written where it is not a square: ``"name"``, a variance's name (``v``, ``\nu``); or, inside
+    a row's law (``in_law``), ``"precision"``, the inverse of a precision (``1/\tau``, ``\tau^{-1}``,
+    ``\frac{1}{2\tau}``: a positive number times a negative power of one name). Else None: a bare name in a law
+    (``N(a, s)``) may be a standard deviation (another convention), and nothing fixes which."""
     if len(e.free_symbols) != 1:
-        return False
+        return None
     name = next(iter(e.free_symbols))
     if name.name.startswith(("⟦", "⟨")):
-        return False
+        return None
+    if e == name and (NameKey.of(name.name) or NameKey((), "", "")).base in VARIANCE_NAMES:
+        return "name"
     coefficient, power = e.as_coeff_Mul()
-    return (coefficient.is_positive is True and isinstance(power, sympy.Pow) and power.base == name
-            and power.exp.is_negative is True)
+    if in_law and coefficient.is_positive is True and isinstance(power, sympy.Pow) and power.base == name \
+            and power.exp.is_negative is True:
+        return "precision"
+    return None
 
 
 def _one_family(p, e) -> bool:
@@ -500,11 +497,7 @@ def canonical_applications(expr):
             return e
         args = [walk(a) for a in e.args]
         if is_opaque_function(e) and not isinstance(e, sympy.Symbol):
-            name = e.func.__name__
-            bracket = "⟮⟯" if name.endswith("⟮⟯") else ""
-            core = name[:-2] if bracket else name
-            m = re.match(r"^(.*?)(?:\[([^\]]*)\])?$", core)
-            head, seps = m.group(1), m.group(2) or ""
+            head, seps, square = application_parts(e.func.__name__)
             key = NameKey.of(strip_fonts(head))
             if key is not None and not key.accents and key.base in DISTRIBUTION_LETTERS:
                 if key.sub and all(part in PARAMETER_NAMES or part.strip("{}") in PARAMETER_NAMES
@@ -520,12 +513,7 @@ def canonical_applications(expr):
                         continue
                     kept.append(arg)
                     kept_seps += sep
-                if kept_seps and kept_seps[0] == ",":
-                    pass
-                args = kept
-                seps = kept_seps
-                name = head + (f"[{seps}]" if seps else "") + bracket
-                return sympy.Function(name)(*args)
+                return sympy.Function(application_name(head, kept_seps, square))(*kept)
         try:
             return e.func(*args)
         except Exception:
@@ -1351,15 +1339,20 @@ def judge_on_labels(known: Side, relation: str, other: Side, context: Context, l
                           f"proved on the labels the text declares ({words})")
     if judged.verdict != "disagrees":
         return judged
-    for point in points:
-        rest = sorted(difference.xreplace(point).free_symbols, key=str)
-        for values in ((sympy.Rational(3, 10),), (sympy.Rational(7, 10),), (sympy.Rational(1, 5),)):
-            at = {**point, **{s: (3 if s in counts else values[0]) for s in rest}}
-            a, b = (sympy.N(side.primary.value().xreplace(at), 30) for side in (known, other))
-            if a.is_real and b.is_real and abs(a - b) > 1e-9 * (1 + abs(a)):
-                shown = ", ".join(f"{s.name}={v}" for s, v in at.items())
-                return dataclasses.replace(judged, evidence=f"at {shown}: left = {fmt(float(a), '.10g')}, "
-                                                            f"right = {fmt(float(b), '.10g')}")
+
+    def on_labels():  # each label value, the other names at exact points (counts at 3)
+        for point in points:
+            rest = sorted(difference.xreplace(point).free_symbols, key=str)
+            for value in (sympy.Rational(3, 10), sympy.Rational(7, 10), sympy.Rational(1, 5)):
+                at = {**point, **{s: (3 if s in counts else value) for s in rest}}
+                yield {s.name: v for s, v in at.items()}, (lambda e, at=at: e.xreplace(at))
+
+    found = _differ_at(known, other, on_labels())
+    if found is not None:
+        shown, a, b = found
+        point = ", ".join(f"{name}={v}" for name, v in shown.items())
+        return dataclasses.replace(judged, evidence=f"at {point}: left = {fmt(float(a), '.10g')}, "
+                                                    f"right = {fmt(float(b), '.10g')}")
     return StepResult(relation, known.text, other.text, "unchecked", "known",
                       f"{judged.reason}; but on the labels the text declares no value shows it")
 
@@ -1444,16 +1437,14 @@ def _given_its_parameters(expr, context: Context):
 
     if not (is_opaque_function(expr) and not expr.is_Symbol):
         return expr
-    name = expr.func.__name__
-    head, _, seps = name.partition("[")
-    seps, bracket = seps.rstrip("]⟮⟯"), "⟮⟯" if name.endswith("⟮⟯") else ""
+    head, seps, square = application_parts(expr.func.__name__)
     if knowledge.head_of(expr) not in ("E", "Var") or not seps.startswith("|") or len(expr.args) < 2:
         return expr
     law = _law_of(expr.args[0], context)
     parameters = law.free_symbols if law is not None else set()
     if not parameters or not all(isinstance(a, sympy.Symbol) and a in parameters for a in expr.args[1:]):
         return expr
-    return sympy.Function(head + bracket)(expr.args[0])
+    return sympy.Function(application_name(head, "", square))(expr.args[0])
 
 
 def _family_bound(row, replace: dict, other: Side, context: Context):
@@ -1537,17 +1528,28 @@ def _in_written_names(expr, family, base: str) -> str:
 def _at_family_instances(known: Side, other: Side, instances) -> StepResult | None:
     """Flagged where the two sides differ at a concrete family (:func:`_family_bound`: three members, the index at
     one of them), exactly; None where they agree at every one tried (that proves nothing)."""
-    for shown, at in instances():
+    found = _differ_at(known, other, instances())
+    if found is None:
+        return None
+    shown, a, b = found
+    point = ", ".join(f"{name}={value}" for name, value in shown.items() if not name.startswith("⟦"))
+    return StepResult("=", known.text, other.text, "disagrees", "known",
+                      "the sides differ at a concrete family of three members",
+                      f"at {point}, the family (1/2, 1/3, 2): left = {fmt(float(a), '.10g')}, "
+                      f"right = {fmt(float(b), '.10g')}")
+
+
+def _differ_at(known: Side, other: Side, points):
+    """The first of ``points`` -- (names shown -> values, the substitution) pairs -- where the two sides' values
+    differ (30 digits, relative 1e-9), with both values; None where they agree at every one tried (that proves
+    nothing) or one cannot be evaluated. The one point comparison of the rows' judges."""
+    for shown, at in points:
         try:
             a, b = (sympy.N(at(side.primary.value()), 30) for side in (known, other))
         except Exception:
             return None
         if a.is_real and b.is_real and abs(a - b) > 1e-9 * (1 + abs(a)):
-            point = ", ".join(f"{name}={value}" for name, value in shown.items() if not name.startswith("⟦"))
-            return StepResult("=", known.text, other.text, "disagrees", "known",
-                              "the sides differ at a concrete family of three members",
-                              f"at {point}, the family (1/2, 1/3, 2): left = {fmt(float(a), '.10g')}, "
-                              f"right = {fmt(float(b), '.10g')}")
+            return shown, a, b
     return None
 
 

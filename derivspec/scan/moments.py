@@ -32,7 +32,7 @@ import re
 import mpmath
 import sympy
 
-from derivspec.scan.reader import is_opaque_function, opaque_atoms, read_document
+from derivspec.scan.reader import application_parts, is_opaque_function, opaque_atoms, read_document
 from derivspec.scan import algebra
 
 _FAMILIES = (
@@ -53,11 +53,10 @@ def distribution(expr) -> tuple[str, sympy.Expr, sympy.Expr] | None:
     """(name, mean, variance) of a named distribution as read (``\\mathrm{Binomial}[,](n, p)``)."""
     if not is_opaque_function(expr) or isinstance(expr, sympy.Symbol):
         return None
-    name = expr.func.__name__
-    if name.endswith("⟮⟯"):
+    head, seps, square = application_parts(expr.func.__name__)
+    if square:
         return None
-    m = re.match(r"^(.*?)(?:\[([^\]]*)\])?$", name)
-    head, seps = _FONT.sub(r"\1", m.group(1)).replace(" ", ""), m.group(2) or ""
+    head = _FONT.sub(r"\1", head).replace(" ", "")
     args = expr.args
     if any(sep != "," for sep in seps) or any(not (a.is_number or a.free_symbols) for a in args):
         return None

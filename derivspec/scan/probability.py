@@ -45,7 +45,7 @@ import sympy
 from sympy.core.function import AppliedUndef
 
 from derivspec.scan import information, scope
-from derivspec.scan.reader import is_opaque_function, where_condition
+from derivspec.scan.reader import application_parts, is_opaque_function, where_condition
 
 DIGITS = 50
 INSTANCES = 6  # generic instances; as many independent ones
@@ -116,7 +116,7 @@ def density(expr) -> Density | None:
     makes it a random variable (``p(\\theta | x)``)."""
     if not is_opaque_function(expr) or isinstance(expr, sympy.Symbol):
         return None
-    head, seps, square = information._split(expr.func.__name__)
+    head, seps, square = application_parts(expr.func.__name__)
     if not all(isinstance(a, sympy.Symbol) for a in expr.args) or set(seps) - {",", "|"} or seps.count("|") > 1:
         return None
     if len(expr.args) == 1 and not seps and not square and _PROBABILITY.match(head):
@@ -195,7 +195,7 @@ def _parameters_are_variables(*exprs) -> bool:
     for expr in exprs:
         for node in sympy.preorder_traversal(expr):
             if is_opaque_function(node) and not isinstance(node, sympy.Symbol):
-                head, seps, square = information._split(node.func.__name__)
+                head, seps, square = application_parts(node.func.__name__)
                 bar = seps.index("|") + 1 if "|" in seps else len(node.args)
                 if scope.is_density(head) and any(
                         isinstance(a, sympy.Symbol) and a.name in information.PARAMETERS for a in node.args[:bar]):
@@ -321,7 +321,7 @@ def _conditions(expr) -> dict:
 
 def _operator(expr):
     """(kind, weight density, [body]) of an expectation or a KL divergence, or None."""
-    head, seps, square = information._split(expr.func.__name__)
+    head, seps, square = application_parts(expr.func.__name__)
     if square and not seps and len(expr.args) == 1:
         if _PLAIN_E.match(head) and _PLAIN_LAW[0] is not None:
             return ("E", _PLAIN_LAW[0], [expr.args[0]])  # the reading judge tries: one law of the statement
@@ -402,7 +402,7 @@ _FUNCTIONS: list = [set()]  # the undefined functions of variables the statement
 def _plain_function(expr) -> bool:
     """``r(x)``, ``f(x, z)``: a name the document leaves undefined, applied to variables -- not a density, not an
     operator (no bracket or separator in its head), not an expectation."""
-    head, seps, square = information._split(expr.func.__name__)
+    head, seps, square = application_parts(expr.func.__name__)
     return (not seps and not square and not _PLAIN_E.match(head) and not scope.is_density(head)
             and bool(expr.args) and all(isinstance(a, sympy.Symbol) and not a.name.startswith("⟦") for a in expr.args))
 
@@ -417,7 +417,7 @@ def _function_value(head: str, args: list, label: str) -> mpmath.mpf:
 def _plain_expectations(expr) -> list:
     r"""The expectations of ``expr`` that name no law: ``\mathbb{E}[…]`` (one argument, no separator)."""
     def plain(node) -> bool:
-        head, seps, square = information._split(node.func.__name__)
+        head, seps, square = application_parts(node.func.__name__)
         return square and not seps and bool(_PLAIN_E.match(head))
 
     return [n for n in sympy.preorder_traversal(expr)
@@ -913,7 +913,7 @@ def _divergence(side) -> bool:
     r"""The side is one KL or JS divergence (``KL(q \| p)``, ``D_{JS}(p \| q)``)."""
     if not is_opaque_function(side) or isinstance(side, sympy.Symbol):
         return False
-    head = information._split(side.func.__name__)[0].replace(" ", "")
+    head = application_parts(side.func.__name__)[0].replace(" ", "")
     return bool(information._KL.match(head) or _JS.match(head))
 
 
@@ -959,7 +959,7 @@ def _divergences_written_out(expr, variable, used: set, base: int | None = None)
     def rewrite(node):
         if not (is_opaque_function(node) and not isinstance(node, sympy.Symbol)):
             return None
-        head, seps, square = information._split(node.func.__name__)
+        head, seps, square = application_parts(node.func.__name__)
         if seps != "‖" or len(node.args) != 2:
             return None
         name = head.replace(" ", "")

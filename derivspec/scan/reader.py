@@ -193,6 +193,22 @@ def is_opaque_function(expr) -> bool:
     return isinstance(getattr(expr, "func", None), sympy.core.function.UndefinedFunction)
 
 
+def application_name(head: str, separators: str = "", square: bool = False) -> str:
+    r"""The name the reader gives an opaque application: its head, its separators in brackets where it has
+    any, ``⟮⟯`` where it took square brackets (an expectation's): ``\mathbb{E}[|]⟮⟯`` for ``\mathbb{E}[X | Y]``."""
+    return head + (f"[{separators}]" if separators else "") + ("⟮⟯" if square else "")
+
+
+def application_parts(name: str) -> tuple[str, str, bool]:
+    """An application's name split back into (head, separators, square brackets): the inverse of
+    :func:`application_name`."""
+    square = name.endswith("⟮⟯")
+    if square:
+        name = name[:-2]
+    m = re.match(r"^(.*?)(?:\[([^\]]*)\])?$", name)
+    return m.group(1), m.group(2) or "", square
+
+
 def opaque_atoms(expr: sympy.Expr) -> set:
     """The opaque parts of ``expr``: undefined-function applications, opaque atoms, and the
     Sum/Product/Integral/Derivative objects whose value is not known."""
@@ -925,7 +941,7 @@ class _DocumentParser(_Parser):
         self.expect(closer)
         self.flags.add("opaque")
         expectation = opening.text == "[" or (opening.text == "(" and _EXPECTATION_HEAD.match(_format_name(key)))
-        head = _format_name(key) + ("[" + separators + "]" if separators else "") + ("⟮⟯" if expectation else "")
+        head = application_name(_format_name(key), separators, bool(expectation))
         if not args:
             return self.names.symbol("⟦" + head + "()⟧")
         derivative = self.prime_derivative(key, separators, opening.text, args)
