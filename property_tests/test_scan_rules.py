@@ -190,6 +190,10 @@ def test_kl_statements_the_rule_leaves_alone(tmp_path):
     (r"\mathcal{N}(\mu, \sigma^2)", r"\sigma_X^2 = \sigma", "disagrees"),
     (r"U(a, b)", r"\mu_X = \frac{a+b}{2}", "proved"),
     (r"U(a, b)", r"\sigma_X^2 = \frac{(b+a)^2}{12}", "disagrees"),
+    # any family of the families table, in its own letters (moments read the table's mean and variance rows)
+    (r"\mathrm{Laplace}(m, c)", r"\sigma_X^2 = 2c^2", "proved"),
+    (r"\mathrm{Laplace}(m, c)", r"\sigma_X^2 = c^2", "disagrees"),
+    (r"\mathrm{Binom}(k, q)", r"\mu_X = kq", "proved"),
 ])
 def test_the_mean_and_variance_of_a_named_distribution(tmp_path, law, statement, expected):
     text = f"If $X \\sim {law}$, then:\n\n* ${statement}$.\n"
@@ -207,9 +211,18 @@ def test_the_mean_and_variance_of_a_named_distribution(tmp_path, law, statement,
     "If $X \\sim \\mathrm{Bernoulli}(p)$.\n" + "\n" * 30 + "Then $\\sigma_X^2 = p$.\n",
     # a worked value
     "If $X \\sim \\mathrm{Poisson}(\\lambda)$ with a rate of three, $\\mu_X = 3$.\n",
+    # a family some notes write with a scale, others with a rate (the table records both readings): either mean
+    "If $X \\sim \\mathrm{Gamma}(k, \\theta)$, then $\\mu_X = k\\theta$.\n",
+    "If $X \\sim \\mathrm{Exp}(\\beta)$, then $\\mu_X = \\beta$.\n",
 ])
 def test_named_distributions_left_alone(tmp_path, text):
     never_flagged(tmp_path, text)
+
+
+def test_a_moment_that_exists_only_under_a_condition_is_not_proved_without_it(tmp_path):
+    # Student-t's mean 0 needs nu > 1, which nothing here states: not proved (nor flagged)
+    text = "If $X \\sim \\mathrm{St}(\\nu)$, then $\\mu_X = 0$.\n"
+    assert verdict_of(tmp_path, text, "\\mu_X") not in ("proved", "disagrees")
 
 
 # --- integrals and products ----------------------------------------------------------------------

@@ -231,6 +231,8 @@ class Family:
     readings: tuple[str, ...] = ()
     said: dict = field(default_factory=dict)  # a word that names a parameter in prose -> SymPy in the idents:
     # "variance" -> sigma**2 (a law said in words: "a Gaussian with variance $v$")
+    law: str = ""  # the law's arguments as the table writes them: '\mu, \sigma^2' (given_params, else the params)
+    conditions: tuple[str, ...] = ()  # the family's own conditions on its parameters (every field holds under them)
 
 
 RELATIONS = ("=", ">=", "<=", ">", "<")
@@ -674,7 +676,8 @@ def _family_entry(data: dict) -> tuple[Family, list[Row]]:
                     params=tuple(params), support=support, kind=data.get("kind", "continuous"),
                     variable=latex_name(variable), outcome=latex_name(outcome), stats=data.get("stats", ""),
                     fields=fields, readings=_as_tuple(data.get("readings"), name, "readings"),
-                    said=_said(data.get("said") or {}, params, name))
+                    said=_said(data.get("said") or {}, params, name), law=param_tex,
+                    conditions=_as_tuple(data.get("conditions"), name, "conditions"))
     return family, rows
 
 

@@ -35,14 +35,6 @@ import sympy
 from derivspec.scan.reader import application_parts, is_opaque_function, opaque_atoms, read_document
 from derivspec.scan import algebra
 
-_FAMILIES = (
-    ("Bernoulli", re.compile(r"^(?:Bernoulli|Bern|Ber)$"), 1),
-    ("binomial", re.compile(r"^(?:Binomial|Bin|Binom)$"), 2),
-    ("Poisson", re.compile(r"^(?:Poisson|Pois)$"), 1),
-    ("normal", re.compile(r"^(?:N|Normal|Gaussian)$"), 2),
-    ("uniform", re.compile(r"^(?:U|Uniform|Unif)$"), 2),
-    ("beta", re.compile(r"^(?:Beta)$"), 2),
-)
 _FONT = re.compile(r"\\(?:mathrm|mathcal|textrm|text|operatorname|mathbb|mathsf|mathit)\{([^{}]*)\}")
 SAMPLE = re.compile(r"(?<![A-Za-z\\])([A-Z](?:_\{?[A-Za-z0-9]+\}?)?)\s*\\sim\s*"
                     r"((?:\\(?:textrm|mathrm|text|operatorname|mathcal)\s*\{[A-Za-z]+\}|[A-Za-z]+)\s*"
@@ -50,42 +42,73 @@ SAMPLE = re.compile(r"(?<![A-Za-z\\])([A-Z](?:_\{?[A-Za-z0-9]+\}?)?)\s*\\sim\s*"
 
 
 def distribution(expr) -> tuple[str, sympy.Expr, sympy.Expr] | None:
-    """(name, mean, variance) of a named distribution as read (``\\mathrm{Binomial}[,](n, p)``)."""
+    r"""(family, mean, variance) of a named law as read (``\mathrm{Binomial}[,](n, p)``): the families table's
+    ``mean`` and ``variance`` rows (``derivspec/data/knowledge/families.toml``) in the law's arguments, placed as the
+    table writes the law (``\mu, \sigma^2``: the second argument of a normal is its variance).
+
+    None for a law the table does not know; for arguments that do not fit; for a family whose table records
+    another reading some notes use (a scale for a rate: Gamma, Exp) unless the law as written fixes it (a square
+    or a number where the table writes ``\sigma^2``; ``N(\mu, \sigma)`` is a standard deviation in some
+    lectures); and for a moment that exists only under a condition the arguments are not shown to meet
+    (Student-t's mean, ``\nu > 1``)."""
+    from derivspec.scan import knowledge
+
     if not is_opaque_function(expr) or isinstance(expr, sympy.Symbol):
         return None
     head, seps, square = application_parts(expr.func.__name__)
     if square:
         return None
-    head = _FONT.sub(r"\1", head).replace(" ", "")
     args = expr.args
     if any(sep != "," for sep in seps) or any(not (a.is_number or a.free_symbols) for a in args):
         return None
     if any(is_opaque_function(node) for a in args for node in sympy.preorder_traversal(a)):
         return None
-    for family, pattern, count in _FAMILIES:
-        if not pattern.match(head) or len(args) != count:
+    family = None
+    for written in (head.replace(" ", ""), _FONT.sub(r"\1", head).replace(" ", "")):  # \mathrm{St}, Binomial
+        try:
+            family = family or knowledge.family(written)
+        except KeyError:
             continue
-        if family == "Bernoulli":
-            (p,) = args
-            return family, p, p * (1 - p)
-        if family == "binomial":
-            n, p = args
-            return family, n * p, n * p * (1 - p)
-        if family == "Poisson":
-            (lam,) = args
-            return family, lam, lam
-        if family == "normal":
-            mu, var = args
-            if not (var.is_number or (isinstance(var, sympy.Pow) and var.exp == 2)):
-                return None  # N(mu, sigma): a standard deviation in some lectures
-            return family, mu, var
-        if family == "uniform":
-            a, b = args
-            return family, (a + b) / 2, (b - a) ** 2 / 12
-        if family == "beta":
-            a, b = args
-            return family, a / (a + b), a * b / ((a + b) ** 2 * (a + b + 1))
-    return None
+    if family is None:
+        return None
+    pieces = [piece.strip() for piece in family.law.split(",")]
+    params = {p.name: p for p in family.params}
+    if len(pieces) != len(args):
+        return None
+    values, squares = {}, {}  # a parameter's name -> its value; -> the value of its square where the law writes one
+    for piece, arg in zip(pieces, args):
+        squared = piece.endswith("^2")
+        param = params.get(piece[:-2] if squared else piece)
+        if param is None or knowledge.role_type(param.type)[0] not in _SCALAR_TYPES:
+            return None
+        if squared:
+            if not (arg.is_number or (isinstance(arg, sympy.Pow) and arg.exp == 2)):
+                return None
+            squares[param.name], values[param.name] = arg, sympy.sqrt(arg)
+        else:
+            values[param.name] = arg
+    if family.readings and not squares:
+        return None
+
+    def at_the_law(e):
+        e = e.xreplace({s ** 2: squares[s.name] for s in e.free_symbols if s.name in squares})
+        return e.xreplace({s: values[s.name] for s in e.free_symbols if s.name in values})
+
+    found = []
+    rows = {row.id: row for row in knowledge.rows()}
+    for kind in ("mean", "variance"):
+        row = rows.get(family.fields.get(kind, ""))
+        if row is None:
+            return None
+        own = row.conditions[len(family.conditions):]  # the family's own conditions come first: they hold
+        # wherever its law is written; the field's hold only where the arguments are shown to meet them
+        if any(at_the_law(condition) is not sympy.true for condition in own):
+            return None
+        found.append(at_the_law(row.meaning))
+    return family.name, found[0], found[1]
+
+
+_SCALAR_TYPES = frozenset({"real", "positive", "probability", "positive integer", "nonneg integer", "integer"})
 
 
 def samples_in(text: str) -> list[tuple[str, str]]:
