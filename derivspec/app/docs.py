@@ -118,6 +118,10 @@ def models_page() -> str:
              "plots drawn and the seconds taken). The exit code is 0 when every check holds, 1 otherwise, 2 on bad "
              "input (an unknown name, `--list` or `--all` with a name, a negative seed, `--device cuda` without "
              "CUDA), with one line on stderr.", "",
+             "Where a model lives when you build one yourself: `device=None` means the device of the `generator` you "
+             "pass (a model drawn from a CPU generator stays on the CPU, also on a machine with CUDA), else `auto`. "
+             "The behaviour checks of `verify` draw from CPU generators, so they run on the CPU on every machine "
+             "(`reference_models.device.auto_device`); the routes and models run on `--device`.", "",
              "From Python, the same run returns the tables, checks and figure paths:", "",
              "```python",
              "from derivspec.app.run import run_spec",
