@@ -744,6 +744,12 @@ def rows() -> tuple[Row, ...]:
 
 
 @functools.lru_cache(maxsize=1)
+def by_id() -> dict:
+    """Rows by id (a family's ``fields`` name its rows by id)."""
+    return {row.id: row for row in rows()}
+
+
+@functools.lru_cache(maxsize=1)
 def by_head() -> dict:
     """Rows indexed by the head of their pattern (:func:`head_of`): a side is tried only against
     the rows of its head."""

@@ -63,13 +63,13 @@ def distribution(expr) -> tuple[str, sympy.Expr, sympy.Expr] | None:
         return None
     if any(is_opaque_function(node) for a in args for node in sympy.preorder_traversal(a)):
         return None
-    family = None
     for written in (head.replace(" ", ""), _FONT.sub(r"\1", head).replace(" ", "")):  # \mathrm{St}, Binomial
         try:
-            family = family or knowledge.family(written)
+            family = knowledge.family(written)
+            break
         except KeyError:
             continue
-    if family is None:
+    else:
         return None
     pieces = [piece.strip() for piece in family.law.split(",")]
     params = {p.name: p for p in family.params}
@@ -95,9 +95,8 @@ def distribution(expr) -> tuple[str, sympy.Expr, sympy.Expr] | None:
         return e.xreplace({s: values[s.name] for s in e.free_symbols if s.name in values})
 
     found = []
-    rows = {row.id: row for row in knowledge.rows()}
     for kind in ("mean", "variance"):
-        row = rows.get(family.fields.get(kind, ""))
+        row = knowledge.by_id().get(family.fields.get(kind, ""))
         if row is None:
             return None
         own = row.conditions[len(family.conditions):]  # the family's own conditions come first: they hold
