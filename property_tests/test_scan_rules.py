@@ -219,6 +219,19 @@ def test_named_distributions_left_alone(tmp_path, text):
     never_flagged(tmp_path, text)
 
 
+def test_a_named_law_set_up_in_prose_above_a_display_is_read(tmp_path):
+    # the style lectures use: the law in a sentence, other prose between, the moments in displays below
+    text = ("We model the measurement error with heavier tails than a Gaussian. Let $E \\sim \\mathrm{Laplace}(0, c)$\n"
+            "be the error of one reading, independent across readings.\n\n"
+            "The scale $c$ is what the calibration fixes; its spread is then\n\n"
+            "$$\\mathrm{Var}(E) = 2c^2$$\n\n"
+            "and, for the slip a student makes,\n\n"
+            "$$\\mathrm{Var}(E) = c^2 + 1$$\n")
+    records = scan_text(tmp_path, text)
+    verdicts = {r.text.strip("$ "): r.verdict for r in records if "Var" in r.text}
+    assert verdicts == {r"\mathrm{Var}(E) = 2c^2": "proved", r"\mathrm{Var}(E) = c^2 + 1": "disagrees"}, verdicts
+
+
 def test_a_moment_that_exists_only_under_a_condition_is_not_proved_without_it(tmp_path):
     # Student-t's mean 0 needs nu > 1, which nothing here states: not proved (nor flagged)
     text = "If $X \\sim \\mathrm{St}(\\nu)$, then $\\mu_X = 0$.\n"
