@@ -30,7 +30,7 @@ from derivspec.scan.functions import document_defined, document_described
 from derivspec.scan import (change_of_variables, conjugate_map, conventions, ddpm_kernel, events, gan_optimum,
                             likelihood_optimum, linear_gaussian, mixture_em, monte_carlo, normal_posterior,
                             reparameterised, softmax_gradient)
-from derivspec.scan import definitions, scope
+from derivspec.scan import definitions, middle, scope
 from derivspec.scan.letters import document_letters
 from derivspec.scan.scope import density_names
 from derivspec.scan.macros import document_macros, package_macros_text
@@ -125,6 +125,10 @@ def prepare(path, name: str | None = None, known: bool = True, seconds: float | 
     statements = [dataclasses.replace(s, text=macros.expand(s.text), rows=[(line, macros.expand(row)) for line, row in s.rows])
                   for s in statements]
     relational = [s for s in statements if has_relation(s)]
+    if middle.selected() == "new":  # the typed core (scan/middle.py), beside the old middle until the switch-over
+        previous, continues = _continuations(relational)
+        return text, file, statements, relational, previous, middle.document(
+            relational, seconds or STATEMENT_SECONDS, lecture, unclosed, continues)
     state = DocumentState(file, seconds=seconds or STATEMENT_SECONDS)
     # the names the document uses as densities, any letter (scope.py): in force for the passes below and,
     # through the state, for every statement's check
@@ -187,8 +191,15 @@ def _document_passes(path, text: str, relational: list, state, known: bool, decl
             state.definitions.append((s.lines[0], name, rhs))
         for name, law in samples_in(cleaned):  # X ~ Binomial(n, p): its mean and variance are known
             state.samples.append((s.lines[0], name, law))
+    previous, state.continues = _continuations(relational)
+    return previous
+
+
+def _continuations(relational: list) -> tuple[list[str], list]:
+    """Per relational statement: the last side of the display it continues ("" when none), and that display's
+    index (None when none): a display that starts with a relation continues the one just above it."""
     previous: list[str] = []
-    state.continues = []  # per relational statement: the index of the display it continues, or None
+    continuing: list = []
     last_display: tuple[int, str, int] | None = None
     for index, s in enumerate(relational):
         cleaned = clean(s)
@@ -196,10 +207,10 @@ def _document_passes(path, text: str, relational: list, state, known: bool, decl
         if s.display and _starts_with_relation(cleaned) and last_display and s.lines[0] - last_display[0] <= 6:
             prev, continues = last_display[1], last_display[2]
         previous.append(prev)
-        state.continues.append(continues)
+        continuing.append(continues)
         if s.display:
             last_display = (s.lines[1], _last_side(cleaned), index)
-    return previous
+    return previous, continuing
 
 
 def _standard_functions(text: str) -> dict:
@@ -237,6 +248,8 @@ def _outcome_record(outcome) -> Record | None:
 
 
 def _check_one(index: int, relational, previous, state) -> dict | None:
+    if isinstance(state, middle.Document):
+        return state.check(index)
     outcome = check_statement(relational[index], state, previous[index])
     record = _outcome_record(outcome)
     return record.to_json() if record is not None else None

@@ -1,0 +1,235 @@
+r"""The one scope of ``scan``'s new middle: one pass over the whole document in reading order (DESIGN.md,
+"Scan": scope).
+
+Every relational statement is split into clauses (:mod:`derivspec.scan.clauses`) and each side read into a
+typed tree (:mod:`derivspec.scan.typed_reading`) once. The pass then records, for any name whatever its
+letter:
+
+* **definitions in force** from the line they are stated to the end: a new name (or a function of names,
+  ``f(x) = …``, or an indexed name, ``\alpha_t = 1 - \beta_t``, which holds at every index) set equal to an
+  expression it does not contain. A definition by a product or a sum (``\bar\alpha_t = \prod_{i \le t}
+  \alpha_i``) carries the recursion it implies: the instance checker gives the index integer values, so the
+  product is multiplied out and ``\bar\alpha_t = \alpha_t \bar\alpha_{t-1}`` holds on every instance;
+* **roles by use**: a name that indexes another, or bounds a sum or product, is an integer;
+* **conditions in the prose**: the sentence leading into a display that sets a special case ("when
+  $\theta = 0$", "When $|x| < 1$, this lets us write:") or a constraint that defines a set ("the set of joint
+  distributions whose marginals …", "subject to", "such that"): such a display is a condition or a special
+  case, never an identity.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from derivspec.core.errors import FormulaError
+from derivspec.scan import classify, tree
+from derivspec.scan.clauses import split_clauses
+from derivspec.scan.extract import Statement
+from derivspec.scan.reader import DocumentNames, bare_names, read_document
+from derivspec.scan.statements import clean
+from derivspec.scan.typed_reading import typed
+
+DEFINING = ("=", ":=", "≡", "=:", "≜")
+# a special case set up in the sentence before the display: a conditional word, then a relation in inline math
+_SPECIAL_CASE = re.compile(r"\b(?:when|whenever|if|suppose|assuming|assume|provided|in the (?:special )?case)\b[^.:;]*?"
+                           r"\$([^$]*(?:=|<|>|\\le|\\ge|\\ne|\\in|\\to)[^$]*)\$", re.IGNORECASE)
+# prose that makes the display a constraint defining a set, or a property assumed (classify's cues, plus a set's)
+# the space a declaration puts a name in: R^{n x m}, R^d (vectors and matrices), not R or R_+
+_SPACE_OF_ARRAYS = re.compile(r"\\(?:mathbb|mathbf|Bbb)\s*\{?\s*R\s*\}?\s*\^")
+_IMPLICATIONS = frozenset({"⇒", "⇔", "⇐"})
+# the sentence leading in defines (anew): "let", "define", "denote", "where", "now take"
+_DEFINING_PROSE = re.compile(r"\b(?:let|define[sd]?|defining|denote[sd]?|where|now take|consider|we write|write)\b[^.;:]*$",
+                             re.IGNORECASE)
+# inline math right after a conditional word: the condition of the sentence, never a definition
+_CONDITIONAL_TAIL = re.compile(r"\b(?:when|whenever|if|suppose|assuming|assume|provided|unless|as long as|in case)\s*$",
+                               re.IGNORECASE)
+_SET_CONSTRAINT = re.compile(r"\b(?:set of|the set|such that|subject to|s\.t\.|constraints?|whose marginals?|"
+                             r"with marginals?|marginals? (?:are|is)|belongs? to|member of|one of the)\b", re.IGNORECASE)
+
+
+@dataclass
+class Side:
+    text: str
+    node: tree.Node | None
+    error: str = ""
+    other: tree.Node | None = None  # the other reading of an ambiguous side (p(1 - p): a product, not p applied)
+    flags: frozenset = frozenset()  # what the reading relied on (reader.DocumentReading.flags)
+
+
+@dataclass
+class Step:
+    left: Side
+    relation: str
+    right: Side
+    first: bool  # the clause's first relation
+    chain: bool  # the clause has two or more relations
+    implication: bool = False  # the clause stands in an implication (⇒, ⇔): a condition, not an identity
+
+
+@dataclass
+class Line:
+    """One relational statement of the document, read: its steps, and what the prose around it says."""
+    statement: Statement
+    text: str
+    steps: list
+    defining: bool = False  # the sentence leading in defines ("let", "define", "where"): a name defined anew
+    assignment: str = ""  # why the line is an assignment: a line of an algorithm, a step of a numbered procedure
+    special_case: tuple = ()  # (condition text, ((Name, value tree), ...)) set up in the prose before it
+    constraint: str = ""  # why the display is a constraint or a property, not an identity
+    condition: str = ""  # why an inline formula is a condition the sentence sets ("when $\\theta = 0$")
+
+
+@dataclass
+class Definition:
+    name: tree.Node  # Name (indices are the pattern) or Apply (arguments are the pattern)
+    value: tree.Node
+    line: int
+
+
+@dataclass
+class Scope:
+    names: DocumentNames
+    lines: list = field(default_factory=list)
+    definitions: list = field(default_factory=list)  # Definition, in reading order
+    integers: set = field(default_factory=set)  # Name latex of names used as indices or bounds
+    arrays: set = field(default_factory=set)  # Name latex of vectors and matrices: bold, or declared in R^{n x m}
+
+    def in_force(self, line: int) -> list:
+        """The definitions stated above ``line`` (the latest of a name wins)."""
+        found = {}
+        for d in self.definitions:
+            if d.line < line:
+                found[_key(d.name)] = d
+        return list(found.values())
+
+    def defined_before(self, node: tree.Node, line: int) -> bool:
+        return any(_key(d.name) == _key(node) for d in self.definitions if d.line < line)
+
+
+def _key(node: tree.Node):
+    """What a definition defines: a name with the number of its indices, or a function's head."""
+    if isinstance(node, tree.Name):
+        return ("name", node.latex, len(node.index))
+    if isinstance(node, tree.Apply):
+        return ("function", node.head.latex, len(node.args))
+    return ("other", node)
+
+
+def definable(node: tree.Node | None) -> bool:
+    """A left side that can be a definition: a name, an indexed name, a function of names, a name's square
+    (``\\hat\\sigma^2 = …``)."""
+    if isinstance(node, tree.Pow) and isinstance(node.exponent, tree.Num):
+        return definable(node.base)
+    if isinstance(node, tree.Name):
+        return all(isinstance(i, tree.Name | tree.Add | tree.Num) for i in node.index)
+    return isinstance(node, tree.Apply) and all(isinstance(a, tree.Name) for a in node.args)
+
+
+def read_side(text: str, names: DocumentNames, bare: frozenset = frozenset()) -> Side:
+    """One side read; ``bare``: names standing bare in the statement (w(1 - η) is then a product)."""
+    try:
+        reading = read_document(text, names, bare | bare_names(text))
+        other = None
+        if "ambiguous" in reading.flags:
+            other = typed(read_document(text, names, bare | bare_names(text), ambiguous="product"), names)
+    except FormulaError as error:
+        return Side(text, None, str(error))
+    except (RecursionError, ValueError, TypeError, AttributeError, IndexError, KeyError) as error:
+        return Side(text, None, f"cannot read: {error!r}"[:200])
+    return Side(text, typed(reading, names), other=other, flags=reading.flags)
+
+
+def read_line(statement: Statement, names: DocumentNames) -> Line:
+    text = clean(statement)
+    bare = bare_names(text)
+    steps = []
+    for clause in split_clauses(text):
+        sides = [read_side(s, names, bare) for s in clause.sides]
+        chain = len(clause.relations) >= 2
+        implication = bool(_IMPLICATIONS & {clause.before, clause.after})
+        for k, relation in enumerate(clause.relations):
+            steps.append(Step(sides[k], relation, sides[k + 1], k == 0, chain, implication))
+    return Line(statement, text, steps)
+
+
+def special_case(prose: str, names: DocumentNames) -> tuple:
+    """The condition the sentence before a display sets ("when $\\theta = 0$"): its text and the values it gives
+    names, or ()."""
+    lead = classify.lead_in(prose)
+    found = _SPECIAL_CASE.search(lead)
+    if not found:
+        return ()
+    condition = found.group(1).strip()
+    values = []
+    parts = [p.strip() for p in condition.split("=")]
+    if len(parts) == 2 and all(parts):
+        left, right = read_side(parts[0], names), read_side(parts[1], names)
+        if isinstance(left.node, tree.Name) and right.node is not None:
+            values.append((left.node, right.node))
+    return condition, tuple(values)
+
+
+def constraint(prose: str, chain: bool) -> str:
+    """Why the display is a constraint or a property, not an identity ("" when the prose says nothing so)."""
+    lead = classify.lead_in(prose)
+    if chain:
+        return ""
+    if _SET_CONSTRAINT.search(lead):
+        return "a constraint that defines a set (the prose before it: 'such that', 'the set of', 'subject to')"
+    found = classify.classify_statement((0, 0), prose, chain)
+    return found.why if found is not None and found.name == "property" else ""
+
+
+def build(statements: list[Statement], text: str = "") -> Scope:
+    """The scope of a document (``text``: the whole of it): every relational statement read, in reading order."""
+    scope = Scope(DocumentNames())
+    algorithms = classify.document_algorithms(text)
+    for statement in statements:
+        line = read_line(statement, scope.names)
+        found = classify.classify_statement(statement.lines, statement.before, any(s.chain for s in line.steps),
+                                            algorithms)
+        if found is not None and found.name == "assignment":
+            line.assignment = found.why
+        line.special_case = special_case(statement.before, scope.names)
+        line.defining = bool(_DEFINING_PROSE.search(classify.lead_in(statement.before)))
+        line.constraint = constraint(statement.before, any(s.chain for s in line.steps))
+        if not statement.display and _CONDITIONAL_TAIL.search(statement.before):
+            line.condition = "a condition the sentence sets (after 'when', 'if', 'suppose'): not an identity"
+        scope.lines.append(line)
+        for step in line.steps:
+            for side in (step.left, step.right):
+                if side.node is not None:
+                    _note_integers(side.node, scope.integers)
+                    scope.arrays.update(n.latex for n in tree.names_in(side.node) if n.bold)
+            if step.relation == "∈" and step.left.node is not None and _SPACE_OF_ARRAYS.search(step.right.text):
+                scope.arrays.update(n.latex for n in tree.names_in(step.left.node))
+        _note_definitions(line, scope)
+    return scope
+
+
+def _note_integers(node: tree.Node, integers: set) -> None:
+    for part in node.walk():
+        if isinstance(part, tree.Name):
+            for index in part.index:
+                integers.update(n.latex for n in tree.names_in(index))
+        elif isinstance(part, tree.Sum | tree.Prod):
+            integers.add(part.index.latex)
+            for bound in (part.lower, part.upper):
+                if bound is not None:
+                    integers.update(n.latex for n in tree.names_in(bound))
+
+
+def _note_definitions(line: Line, scope: Scope) -> None:
+    if line.special_case or line.constraint or line.condition:
+        return
+    where = line.statement.lines[0]
+    for step in line.steps:
+        if not step.first or step.relation not in DEFINING:
+            continue
+        left, right = step.left.node, step.right.node
+        if isinstance(left, tree.Pow) or not definable(left) or right is None or (scope.defined_before(left, where + 1) and not line.defining):
+            continue
+        if _key(left) in {_key(n) for n in right.walk() if isinstance(n, tree.Name | tree.Apply)}:
+            continue  # x = x - η g: an update, not a definition
+        scope.definitions.append(Definition(left, right, where))

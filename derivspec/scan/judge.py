@@ -1,0 +1,327 @@
+"""The one judge of ``scan``'s new middle: classification by meaning, then the verdict rules (DESIGN.md,
+"Scan": judge).
+
+Each step of a statement, read into typed trees by the scope, is classified first: a relation that is never
+an identity (∼, ∈, ←, ≈ …), a display the prose makes a condition, a constraint or a special case, a
+definition of a new name, an equation in one unknown. A step that asserts an identity is then judged on its
+meaning (:mod:`derivspec.scan.operators`): **proved** when SymPy shows the unfolded sides equal (without the
+document's definitions, or with those in force); **holds on N instances** when the instances agree;
+**flagged** only when the sides differ on an instance that needed no choice for the document -- under the
+definitions in force and without them, so that no admissible reading is left -- and at two precisions.
+Everything else is unchecked with the reason. The row of a statement is its weakest step
+(:func:`derivspec.scan.verdicts.row`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import sympy
+from sympy.core.function import AppliedUndef
+
+from derivspec.core import symbolic
+from derivspec.scan import classify, operators, tree, witness
+from derivspec.scan.document_scope import DEFINING, Line, Scope, Step, definable
+from derivspec.scan.steps import StepResult
+from derivspec.scan.verdicts import STRENGTH, evidence_level
+
+JUDGED_RELATIONS = ("=", "≈", "≤", "≥", "<", ">")
+
+
+def _result(step: Step, verdict: str, reason: str, evidence: str = "", *, label: bool = False,
+            category: str = "") -> StepResult:
+    return StepResult(step.relation, step.left.text, step.right.text, verdict, "chain", reason, evidence,
+                      label=label, category=category)
+
+
+def judge_line(line: Line, scope: Scope) -> list[StepResult]:
+    where = line.statement.lines[0]
+    return [judge_step(step, line, scope, where) for step in line.steps]
+
+
+def classification(step: Step, line: Line, scope: Scope, where: int) -> StepResult | None:
+    """The step's class when it is not an identity to judge (a StepResult saying so), else None."""
+    found = classify.relation_class(step.relation)
+    if found is not None:
+        return _result(step, "unchecked", found.why, label=True, category=found.name)
+    if step.relation not in JUDGED_RELATIONS:
+        return _result(step, "unchecked", f"an approximation or relation ({step.relation}) not judged",
+                       category="approximation")
+    for name, side in (("left", step.left), ("right", step.right)):
+        if side.node is None:
+            return _result(step, "unchecked", f"the {name} side is not read: {side.error}")
+    if line.condition:
+        return _result(step, "unchecked", line.condition, label=True, category="condition")
+    if step.implication:
+        return _result(step, "unchecked", "an equation in an implication (⇒): a condition being solved, not an identity",
+                       label=True, category="condition")
+    if line.constraint:
+        return _result(step, "unchecked", line.constraint + ": not an identity", label=True, category="condition")
+    if step.relation == "=" and _reuses_left(step):
+        found = classify.update(step.left.text)
+        return _result(step, "unchecked", found.why, category=found.name)
+    if line.assignment:
+        return _result(step, "unchecked", line.assignment, category="assignment")
+    if (step.first and step.relation in DEFINING and definable(step.left.node) and not line.special_case
+            and not _ARRAY_FLAGS & step.left.flags
+            and (line.defining or step.chain or not scope.defined_before(step.left.node, where))):
+        return _result(step, "unchecked", f"defines {step.left.text.strip()} (a definition; not checked)", label=True,
+                       category="definition")
+    return None
+
+
+def _reuses_left(step: Step) -> bool:
+    """x = x - η g: the left side, a name, stands on the right too -- an update, not an identity."""
+    left = step.left.node
+    return (step.first and not step.chain and isinstance(left, tree.Name | tree.Apply)
+            and any(part == left for part in step.right.node.walk()))
+
+
+def judge_step(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
+    found = classification(step, line, scope, where)
+    if found is not None:
+        return found
+    results = [_one_reading(reading, line, scope, where) for reading in _readings(step)]
+    return _as_numbers_only(step, scope, _every_reading(step, results))
+
+
+def _one_reading(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
+    try:
+        found = _judged(step, line, scope, where)
+    except operators.Undecided as why:
+        return _result(step, "unchecked", str(why))
+    if found.verdict == "disagrees" and _UP_TO_A_CONSTANT & (step.left.flags | step.right.flags):
+        return _result(step, "unchecked", f"differs up to a constant the lecture leaves open ({found.reason}): "
+                                          "not flagged", found.evidence)
+    return found
+
+
+_UP_TO_A_CONSTANT = frozenset({"const"})
+_ARRAY_FLAGS = frozenset({"matrix", "vector", "norm"})
+
+
+def _readings(step: Step) -> list[Step]:
+    """The step under each reading of its sides: as read, and with an ambiguous side's other reading."""
+    readings = [step]
+    if step.left.other is not None or step.right.other is not None:
+        other = lambda side: dataclasses.replace(side, node=side.other) if side.other is not None else side
+        readings.append(dataclasses.replace(step, left=other(step.left), right=other(step.right)))
+    return readings
+
+
+def _every_reading(step: Step, results: list[StepResult]) -> StepResult:
+    """A flag needs every reading to differ, a proof every reading to be proved; else the weakest, said so."""
+    if len(results) == 1:
+        return results[0]
+    verdicts = {r.verdict for r in results}
+    if verdicts == {"disagrees"} or verdicts == {"proved"}:
+        return results[0]
+    flagged = [r for r in results if r.verdict == "disagrees"]
+    if flagged:
+        return _result(step, "unchecked", f"differs under one reading of an ambiguous side, not under the other "
+                                          f"(a bracket read as an application or as a product)", flagged[0].evidence)
+    weakest = min(results, key=lambda r: STRENGTH.index(evidence_level(r.verdict, r.reason)))
+    return weakest
+
+
+def _as_numbers_only(step: Step, scope: Scope, result: StepResult) -> StepResult:
+    """A step of vectors or matrices read as numbers (a transpose or a norm read as 1x1, a product of names the
+    document types as arrays) is decided for numbers only: neither a proof nor a flag for arrays."""
+    if result.verdict == "unchecked" and not evidence_level(result.verdict, result.reason) == "holds on instances":
+        return result
+    if not (_ARRAY_FLAGS & (step.left.flags | step.right.flags)
+            or any(_multiplies_arrays(side.node, scope.arrays) for side in (step.left, step.right))):
+        return result
+    return _result(step, "unchecked", "vectors and matrices are read as numbers here (not typed yet): decided for "
+                                      f"numbers only ({evidence_level(result.verdict, result.reason)})",
+                   result.evidence)
+
+
+def _multiplies_arrays(node: tree.Node, arrays: set) -> bool:
+    """A product, power or function of a name typed as a vector or a matrix."""
+    for part in node.walk():
+        if isinstance(part, tree.Mul | tree.Pow | tree.Fn | tree.Apply | tree.Inverse | tree.Det | tree.Trace):
+            inner = [n for p in part.parts() for n in tree.names_in(p) if n.latex in arrays]
+            if inner:
+                return True
+    return False
+
+
+def _meaning(step: Step, line: Line, scope: Scope, where: int, expand: bool):
+    meaning = operators.Meaning(expand=expand)
+    if expand:
+        for d in scope.in_force(where):
+            if isinstance(d.name, tree.Name) and not d.name.index:
+                meaning.definitions[d.name] = d.value
+    left, right = operators.unfold(step.left.node, meaning), operators.unfold(step.right.node, meaning)
+    if expand:
+        left, right = (_indexed_definitions(s, scope.in_force(where), meaning) for s in (left, right))
+    values = {operators.unfold(name, meaning): operators.unfold(value, meaning) for name, value in
+              (line.special_case[1] if line.special_case else ())}
+    if values:
+        left, right = left.xreplace(values), right.xreplace(values)
+    return left, right, meaning
+
+
+def _indexed_definitions(expr, definitions: list, meaning: operators.Meaning):
+    """``expr`` with every indexed name and function the document defines replaced by its definition at the
+    indices or arguments it is used with (``\\alpha_t = 1 - \\beta_t`` holds at every t)."""
+    for _ in range(4):  # a definition that uses another
+        before = expr
+        for d in definitions:
+            pattern = d.name.index if isinstance(d.name, tree.Name) else getattr(d.name, "args", ())
+            if not pattern or not all(isinstance(p, tree.Name) for p in pattern):
+                continue
+            head = operators.unfold(d.name, meaning).func
+            variables = [meaning.symbol(p) for p in pattern]
+            value = operators.unfold(d.value, meaning)
+            expr = expr.replace(lambda e: isinstance(e, AppliedUndef) and e.func == head and len(e.args) == len(variables),
+                                lambda e: value.xreplace(dict(zip(variables, e.args))))
+        if expr == before:
+            break
+    return expr
+
+
+def _proved(left, right) -> bool:
+    difference = sympy.sympify(left - right)
+    if difference == 0:
+        return True
+    try:
+        return sympy.simplify(difference) == 0
+    except (TypeError, ValueError, NotImplementedError, AttributeError, RecursionError):
+        return False
+
+
+def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
+    plain_left, plain_right, plain = _meaning(step, line, scope, where, expand=False)
+    try:
+        full_left, full_right, full = _meaning(step, line, scope, where, expand=True)
+    except operators.Undecided:  # a definition in force that is not read: the step as written
+        full_left, full_right, full = plain_left, plain_right, plain
+    printed = _printed_numbers(step, plain_left, plain_right)  # the numbers as written, no definition in them
+    if printed is not None:
+        return dataclasses.replace(printed, kind="number")
+    if step.relation == "≈":
+        return _result(step, "unchecked", "an approximation: not judged", category="approximation")
+    opaque = sorted(full.opaque)
+    equation = step.relation == "="
+    if equation and (_proved(plain_left, plain_right) or _proved(full_left, full_right)):
+        given = " (with the definitions above)" if not _proved(plain_left, plain_right) else ""
+        if given and step.first and definable(step.left.node) and scope.defined_before(step.left.node, where):
+            return _result(step, "unchecked", f"restates the document's definition of {step.left.text.strip()}: "
+                                              "a definition, not a proof", label=True, category="definition")
+        return _result(step, "proved", f"proved symbolically{given}")
+    if equation and _one_unknown(step):
+        return _result(step, "unchecked", "an equation in one unknown: a condition or a value being solved, "
+                                          "not an identity", label=True, category="condition")
+    if not equation:
+        return _inequality(step, full_left, full_right, scope, full, where)
+    full_check = witness.compare(full_left, full_right, full.roles, _integers(scope, full), seed=where)
+    if full_check.differ:
+        plain_check = witness.compare(plain_left, plain_right, plain.roles, _integers(scope, plain), seed=where)
+        special = bool(line.special_case) and not _condition_applies(line, step)
+        plain_holds = plain_check.agree and not plain_check.differ  # a reading (without definitions) where it holds
+        defined_again = step.first and definable(step.left.node) and scope.defined_before(step.left.node, where)
+        if full_check.flaggable and not full.opaque and not plain_holds and not special and not defined_again:
+            return _result(step, "disagrees", f"the two sides differ {full_check.differ}", full_check.differ)
+        why = ("the display is stated under the condition " + line.special_case[0] if special else
+               f"{step.left.text.strip()} is defined above; this line may define it anew" if defined_again else
+               "; ".join(opaque) or full_check.why)
+        return _result(step, "unchecked", f"differs on an instance ({why}): not flagged", full_check.differ)
+    if full_check.agree:
+        return _result(step, "unchecked", f"holds on {full_check.agree} instances"
+                       + (f" ({'; '.join(opaque)})" if opaque else ""))
+    return _result(step, "unchecked", f"not decided: {full_check.why}")
+
+
+def _decimals(node: tree.Node) -> list[int]:
+    return [n.decimals for n in node.walk() if isinstance(n, tree.Num) and n.decimals]
+
+
+def _printed_numbers(step: Step, left, right) -> StepResult | None:
+    """Both sides numbers, some printed with decimals (``e^{-1/2} = 0.61``, ``0.5 \\cdot 0.22 ≈ 0.11``), judged to
+    the printed digits. A side that is one printed number must be the other side rounded or truncated to its
+    digits (the other side's numbers taken as given); otherwise every printed number may be off by half a unit
+    of its last digit: within that the line holds, beyond ten times that it is a slip, in between unchecked.
+    None when the step is not of printed numbers."""
+    decimals = _decimals(step.left.node) + _decimals(step.right.node)
+    if not decimals or step.relation not in ("=", "≈") or not (sympy.sympify(left - right).is_number):
+        return None
+    try:
+        a, b = sympy.N(left, 30), sympy.N(right, 30)
+    except (TypeError, ValueError):
+        return None
+    if not all(v.is_real and v.is_finite for v in (a, b)):
+        return None
+    evidence = f"{sympy.N(a, 10)} vs {sympy.N(b, 10)}"
+    lone = [(node, exact, printed) for node, exact, printed in ((step.right.node, a, b), (step.left.node, b, a))
+            if isinstance(node, tree.Num) and node.decimals]
+    if lone:
+        node, exact, printed = lone[0]
+        unit = sympy.Float(10) ** -node.decimals
+        truncated = sympy.Float(int(exact / unit)) * unit
+        if abs(exact - printed) <= unit / 2 * (1 + sympy.Float(10) ** -12) or abs(truncated - printed) < unit / 1000:
+            return _result(step, "proved", f"{sympy.N(exact, 10)} rounds or truncates to the printed "
+                                           f"{sympy.N(printed, 10)}")
+        return _result(step, "disagrees", f"the exact value {sympy.N(exact, 10)} is neither rounded nor truncated to "
+                                          f"the printed {sympy.N(printed, 10)}", evidence)
+    unit = sympy.Float(10) ** -min(decimals)
+    tolerance = unit / 2 * len(decimals)
+    gap = abs(a - b)
+    if gap <= tolerance * (1 + sympy.Float(10) ** -12):
+        return _result(step, "proved", f"{sympy.N(a, 10)} agrees with {sympy.N(b, 10)} to the printed digits")
+    if gap > 10 * tolerance:
+        return _result(step, "disagrees", f"the numbers differ beyond their printed digits: {evidence}", evidence)
+    return _result(step, "unchecked", f"differs in the last printed digits ({sympy.N(a, 8)} vs {sympy.N(b, 8)}): "
+                                      "rounding, not flagged", evidence)
+
+
+def _condition_applies(line: Line, step: Step) -> bool:
+    """The special case the prose sets gives a value to a name the step uses (so the step was judged under it)."""
+    used = tree.names_in(step.left.node) | tree.names_in(step.right.node)
+    return bool(line.special_case[1]) and all(name in used for name, _ in line.special_case[1])
+
+
+def _integers(scope: Scope, meaning: operators.Meaning) -> set:
+    """The symbols of the names the scope types as integers."""
+    return {meaning.symbol(tree.Name(latex)) for latex in scope.integers}
+
+
+def _one_unknown(step: Step) -> bool:
+    """One side a number, the other an expression in exactly one name (``2 \\sigma^2 = 1``): an equation to
+    solve, not an identity."""
+    if step.chain:
+        return False
+    for a, b in ((step.left.node, step.right.node), (step.right.node, step.left.node)):
+        if not tree.names_in(a) and len(_unknowns(b)) == 1:
+            return True
+    return False
+
+
+def _unknowns(node: tree.Node) -> set:
+    """The names of ``node`` that are not only indices or bound indices."""
+    indices = {i for n in node.walk() if isinstance(n, tree.Name) for i in n.index}
+    bound = {n.index for n in node.walk() if isinstance(n, tree.Sum | tree.Prod)}
+    found = set()
+    for n in node.walk():
+        if isinstance(n, tree.Name) and n not in indices and n not in bound:
+            found.add(n)
+    return found
+
+
+def _inequality(step: Step, left, right, scope: Scope, meaning: operators.Meaning, where: int) -> StepResult:
+    difference = sympy.sympify(left - right)
+    holds = {"≤": lambda v: v <= 0, "<": lambda v: v < 0, "≥": lambda v: v >= 0, ">": lambda v: v > 0}[step.relation]
+    check = witness.compare(difference, sympy.Integer(0), meaning.roles, _integers(scope, meaning), seed=where)
+    if check.agree and not check.differ and difference.is_number and holds(difference):
+        return _result(step, "proved", "proved: both sides are numbers")
+    return _result(step, "unchecked", "an inequality: not judged by the new middle yet")
+
+
+def with_time_limit(seconds: float, line: Line, scope: Scope) -> list[StepResult]:
+    try:
+        with symbolic.time_limit(seconds):
+            return judge_line(line, scope)
+    except symbolic.SymPyTimeout:
+        return [StepResult("", line.text, "", "unchecked", "chain",
+                           f"the statement took over its time limit of {seconds:g} s")]

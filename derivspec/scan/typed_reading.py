@@ -1,0 +1,249 @@
+r"""The reader's output turned into the typed tree, once (DESIGN.md, "Scan": read).
+
+:func:`derivspec.scan.reader.read_document` reads a side into SymPy, recording an application the lecture
+writes (``p(x | z)``, ``\mathbb{E}_{q}[f]``, ``\mathrm{KL}(q \| p)``) as an undefined function whose name
+keeps its head and separators. This module is the one place that reads those names: each becomes a node of
+:mod:`derivspec.scan.tree` (an expectation with its law, a density of which variables given which, a
+divergence of two laws, ...) by the operator spellings of ``data/knowledge/operators.toml`` and the
+family spellings of ``families.toml``. A name that stays a plain function of the document is an
+:class:`~derivspec.scan.tree.Apply`.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from fractions import Fraction
+
+import sympy
+from sympy.core.function import AppliedUndef
+
+from derivspec.core.errors import FormulaError
+from derivspec.scan import knowledge, tree
+from derivspec.scan.reader import DocumentNames, DocumentReading, application_parts, read_document, where_condition
+
+_FONT = re.compile(r"\\(?:math[a-z]+|operatorname\*?|text[a-z]*|boldsymbol|bm)\s*\{([^{}]*)\}")
+_BOLD = re.compile(r"\s*\\(?:mathbf|boldsymbol|bm|pmb|vec)\b")  # a name in a bold font: a vector or a matrix
+_INDEXED = "_{•}"
+_DERIVED = "⟦d⟧"  # the reader's wrapper of a derivative it leaves unevaluated: ⟦d⟧(argument, variable)
+_DERIVATIVE_OF = "d/d"  # the reader's head of dy/dx of a bare name: d/dx(y)  # how the reader writes the head of an indexed name, x_i = x_{•}(i)
+
+
+@functools.cache
+def _operators() -> dict[str, tuple[str, str]]:
+    """Written head -> (node, brackets) from operators.toml."""
+    data = tomllib.loads((knowledge.KNOWLEDGE / "operators.toml").read_text(encoding="utf-8"))
+    return {head: (row["node"], row["brackets"]) for row in data["operator"] for head in row["heads"]}
+
+
+@functools.cache
+def _families() -> dict[str, str]:
+    """A family's LaTeX head (fonts as written) -> its name in families.toml."""
+    return {latex: family.name for family in knowledge.families().values() for latex in family.latex}
+
+
+def _plain(head: str) -> str:
+    """A head without fonts, braces or backslashes: ``D_{\\mathrm{KL}}`` -> ``D_KL``."""
+    for _ in range(3):
+        head = _FONT.sub(r"\1", head)
+    return head.replace("{", "").replace("}", "").replace("\\", "").replace(" ", "")
+
+
+def _split_head(head: str) -> tuple[str, str]:
+    """(the head before its subscript, the subscript as written) -- ``\\mathbb{E}_{q(z|x)}`` -> (``\\mathbb{E}``,
+    ``q(z|x)``)."""
+    depth = 0
+    for i, char in enumerate(head):
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+        elif char == "_" and depth == 0:
+            sub = head[i + 1:].strip()
+            if sub.startswith("{") and sub.endswith("}"):
+                sub = sub[1:-1]
+            return head[:i], sub
+    return head, ""
+
+
+def _upper_index(latex: str) -> tuple[str, str]:
+    """(the name, its upper index) for ``x^{(i)}``: a parenthesised superscript at the end; else (latex, "")."""
+    found = re.fullmatch(r"(.+?)\^\{\s*\((.+)\)\s*\}", latex.strip())
+    return (found.group(1), found.group(2)) if found else (latex, "")
+
+
+def operator_of(head: str, square: bool) -> tuple[str | None, str]:
+    """(the operator a written head names, or None; the subscript left for its law or variable)."""
+    table = _operators()
+    whole = table.get(_plain(head))
+    if whole:
+        return whole[0], ""
+    core, sub = _split_head(head)
+    found = table.get(_plain(core))
+    if not found:
+        return None, ""
+    node, brackets = found
+    if brackets == "calligraphic" and not core.lstrip().startswith(r"\mathcal"):
+        return None, ""
+    if brackets == "square" and not square:
+        return None, ""
+    return node, sub
+
+
+class Converter:
+    """Converts one reading; ``names`` is the document's names (a law in a subscript is read with them)."""
+
+    def __init__(self, names: DocumentNames, literals: dict | None = None):
+        self.names = names
+        self.literals = literals or {}
+
+    def side(self, expr: sympy.Expr) -> tree.Node:
+        return self.node(expr)
+
+    def node(self, expr) -> tree.Node:
+        if expr in self.literals:
+            value, decimals = self.literals[expr][0], self.literals[expr][1]
+            return tree.Num(Fraction(str(sympy.Rational(value))), decimals)
+        if isinstance(expr, sympy.Integer | sympy.Rational):
+            return tree.Num(Fraction(int(expr.p), int(expr.q)))
+        if expr in (sympy.pi, sympy.E, sympy.oo, -sympy.oo, sympy.I):
+            return tree.Const(expr)
+        if isinstance(expr, sympy.Float):
+            return tree.Num(Fraction(str(expr)))
+        if isinstance(expr, sympy.Symbol):
+            if expr.name.startswith("⟦"):
+                return tree.Opaque(expr.name, "an opaque part of the reading")
+            return self.name(self.names.latex.get(expr, expr.name))
+        if isinstance(expr, sympy.Add):
+            return tree.Add(tuple(self.node(a) for a in expr.args))
+        if isinstance(expr, sympy.Mul):
+            return tree.Mul(tuple(self.node(a) for a in expr.args))
+        if isinstance(expr, sympy.Pow):
+            return tree.Pow(self.node(expr.base), self.node(expr.exp))
+        if isinstance(expr, AppliedUndef):
+            return self.application(expr)
+        if isinstance(expr, sympy.Sum | sympy.Product):
+            return self.big_operator(expr)
+        if isinstance(expr, sympy.Integral):
+            (variable, *bounds), = expr.limits or ((None,),)
+            lower, upper = (bounds + [None, None])[:2] if bounds else (None, None)
+            return tree.Integral(self.node(expr.function), self.node(variable),
+                                 None if lower is None else self.node(lower), None if upper is None else self.node(upper))
+        if isinstance(expr, sympy.Derivative):
+            body = self.node(expr.expr)
+            for variable, order in reversed(expr.variable_count):
+                body = tree.Deriv(body, self.node(variable), int(order))
+            return body
+        if isinstance(expr, sympy.Piecewise):
+            return tree.Piecewise(tuple((self.node(v), tree.Opaque(str(c), "a case's condition")) for v, c in expr.args))
+        if isinstance(expr, sympy.Function):
+            return tree.Fn(expr.func, tuple(self.node(a) for a in expr.args))
+        return tree.Opaque(str(expr), f"no node for {type(expr).__name__}")
+
+    def name(self, latex: str) -> tree.Name:
+        found = self._name(latex)
+        return tree.Name(found.latex, found.index, True) if _BOLD.match(latex) else found
+
+    def _name(self, latex: str) -> tree.Name:
+        """A name, its subscript read as its index (``\\bar\\alpha_{t-1}``: the name ``\\bar\\alpha`` at ``t - 1``)."""
+        base, sup = _upper_index(latex)
+        if sup:  # x^{(i)}: the i-th of several x, never a power
+            found = self.name(base)
+            index = self.index(sup)
+            return tree.Name(found.latex, found.index + (index,)) if index is not None else tree.Name(latex)
+        base, sub = _split_head(latex)
+        if not sub or not base:
+            return tree.Name(latex)
+        index = self.index(sub)
+        return tree.Name(base, (index,)) if index is not None else tree.Name(latex)
+
+    def index(self, text: str) -> tree.Node | None:
+        """A subscript or upper index read as an index (a name, a number, t - 1), or None."""
+        try:
+            reading = read_document(text, self.names)
+        except FormulaError:
+            return None
+        index = Converter(self.names, reading.literals).node(reading.expr)
+        return index if isinstance(index, tree.Name | tree.Num | tree.Add) else None
+
+    def big_operator(self, expr) -> tree.Node:
+        body = self.node(expr.function)
+        for index, lower, upper in reversed(expr.limits):
+            condition = where_condition(lower) or where_condition(upper) or ""
+            kind = tree.Sum if isinstance(expr, sympy.Sum) else tree.Prod
+            body = kind(body, self.node(index), None if condition else self.node(lower),
+                        None if condition else self.node(upper), condition)
+        return body
+
+    def application(self, expr: AppliedUndef) -> tree.Node:
+        head, separators, square = application_parts(expr.func.__name__)
+        if head == _DERIVED and len(expr.args) == 2:  # the reader's d/dx of what may depend on x: the body
+            return self.node(expr.args[0])
+        if head.startswith(_DERIVATIVE_OF) and len(expr.args) == 1:  # dy/dx of a bare name
+            return tree.Deriv(self.node(expr.args[0]), self.name(head[len(_DERIVATIVE_OF):]))
+        args = tuple(self.node(a) for a in expr.args)
+        if head.endswith(_INDEXED):
+            return tree.Name(head[:-len(_INDEXED)], args)
+        operator, sub = operator_of(head, square)
+        groups = _groups(args, separators)
+        law = self.law(sub) if sub else None
+        if operator == "expect":
+            return tree.Expect(groups[0][0] if len(groups[0]) == 1 else tree.Opaque(str(expr), "an expectation of several"),
+                               law, groups[1] if len(groups) > 1 else ())
+        if operator in ("var", "cov"):
+            return tree.Moment(operator, tuple(a for g in groups for a in g), law)
+        if operator in ("kl", "js", "ce") and len(args) == 2:
+            return tree.Divergence(operator, args[0], args[1])
+        if operator == "entropy":
+            if separators in ("", "|") or separators == ",|":
+                return tree.Entropy(groups[0], groups[1] if len(groups) > 1 else ())
+            if separators == "," and len(args) == 2:  # H(P, Q): a cross-entropy of two laws, or a joint entropy
+                return tree.Ambiguous((("cross-entropy", tree.Divergence("ce", args[0], args[1])),
+                                       ("joint entropy", tree.Entropy(args))))
+        if operator == "mutual_information" and ";" in separators:
+            parts = _groups(args, separators, (";", "|"))
+            return tree.MutualInfo(parts[0], parts[1] if len(parts) > 1 else (), parts[2] if len(parts) > 2 else ())
+        if operator == "probability":
+            return tree.Prob(groups[0][0] if len(groups[0]) == 1 else tree.Opaque(str(expr), "a joint event"),
+                             groups[1] if len(groups) > 1 else ())
+        if operator == "det" and len(args) == 1:
+            return tree.Det(args[0])
+        if operator == "trace" and len(args) == 1:
+            return tree.Trace(args[0])
+        family = "normal" if operator == "normal" else _families().get(head)
+        if family:
+            if ";" in separators:
+                at, params = _groups(args, separators, (";",))[:2]
+                return tree.Law(family, params, at=at)
+            return tree.Law(family, args)
+        name = tree.Name(head)
+        if "|" in separators:
+            return tree.Density(name, groups[0], groups[1] if len(groups) > 1 else ())
+        return tree.Apply(name, args)
+
+    def law(self, sub: str) -> tree.Node:
+        """The law an operator's subscript names (``q(z|x)``, ``z \\sim q``, ``p_\\theta``)."""
+        text = re.split(r"\\sim|∼", sub)[-1].strip()
+        try:
+            reading = read_document(text, self.names)
+        except FormulaError as error:
+            return tree.Opaque(sub, f"the law {sub!r} is not read: {error}")
+        return tree.Law(None, density=Converter(self.names, reading.literals).node(reading.expr))
+
+
+def _groups(args: tuple, separators: str, splitting: tuple = ("|",)) -> list[tuple]:
+    """The arguments split where a separator in ``splitting`` stands (p(x, y | z) -> [(x, y), (z,)])."""
+    groups, current = [], [args[0]] if args else []
+    for separator, arg in zip(separators, args[1:]):
+        if separator in splitting:
+            groups.append(tuple(current))
+            current = []
+        current.append(arg)
+    groups.append(tuple(current))
+    return groups
+
+
+def typed(reading: DocumentReading, names: DocumentNames) -> tree.Node:
+    """One side's reading as a typed tree."""
+    return Converter(names, reading.literals).side(reading.expr)

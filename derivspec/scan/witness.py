@@ -1,0 +1,117 @@
+"""Instances for ``scan``'s new middle: two unfolded sides compared on exact instances by type (DESIGN.md,
+"Scan": meaning).
+
+A name the scope types as an integer (an index, a bound) takes a small integer, so a sum or product over it
+is multiplied out and a definition by a product implies its recursion; an indexed name at a concrete index
+takes a free rational of its own; any other name a rational; a function the document does not define takes
+several concrete functions; a construct whose meaning is not known (an expectation under an undeclared law)
+a free value. Values are compared at 30 digits and a difference is confirmed at 60. A difference is a
+counterexample only where nothing was chosen for the document: no concrete function, no free value for an
+unknown construct (``Comparison.flaggable``).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import sympy
+from sympy.core.function import AppliedUndef
+
+INSTANCES = 3
+_DIGITS = (30, 60)
+
+
+@dataclass
+class Comparison:
+    agree: int = 0  # instances on which both sides have the same value
+    differ: str = ""  # where they differ ("" when nowhere)
+    flaggable: bool = False  # the difference needs no choice the document did not make
+    why: str = ""  # why nothing could be compared, or what was chosen
+
+
+def _concrete(k: int, arity: int) -> sympy.Lambda:
+    """The k-th concrete function of ``arity`` arguments (smooth, positive where the instances are)."""
+    args = sympy.symbols(f"u0:{arity}", real=True)
+    if k % 3 == 0:
+        body = 1 + sum((i + 2) * a for i, a in enumerate(args)) / 3
+    elif k % 3 == 1:
+        body = sympy.Rational(1, 2) + sum(a ** 2 / (i + 1) for i, a in enumerate(args))
+    else:
+        body = sympy.exp(sum(a / (i + 3) for i, a in enumerate(args)))
+    return sympy.Lambda(args, body)
+
+
+def _rational(rng: random.Random) -> sympy.Rational:
+    denominator = rng.choice((7, 11, 13))
+    return sympy.Rational(rng.choice([n for n in range(2, 3 * denominator) if n % denominator]), denominator)
+
+
+def _instance(sides: tuple, roles: dict, integers: set, k: int, seed: int) -> tuple[tuple, list[str], bool]:
+    """Both sides on instance ``k``: (values, what was chosen, whether a choice was made for the document)."""
+    rng = random.Random(seed * 1009 + k)
+    chosen, free_choice = [], False
+    sides = tuple(sympy.sympify(s) for s in sides)
+    symbols = sorted(set().union(*(s.free_symbols for s in sides)), key=str)
+    whole = {s: sympy.Integer(rng.randint(2, 4)) for s in symbols if s in integers}
+    sides = tuple(s.xreplace(whole).doit() for s in sides)
+    functions = {}
+    for s in sides:
+        for f in s.atoms(AppliedUndef):
+            if roles.get(f.func) != "function" or f.func in functions:
+                continue
+            functions[f.func] = _concrete(k, len(f.args))
+            free_choice = True
+    if functions:
+        chosen.append("concrete functions for " + ", ".join(sorted(str(f) for f in functions)))
+        sides = tuple(s.subs(functions).doit() for s in sides)
+    values = {}
+    for s in sides:
+        for atom in sorted(s.atoms(AppliedUndef), key=str):
+            if atom not in values:
+                values[atom] = _rational(rng)
+                if roles.get(atom.func) != "indexed":
+                    free_choice = True
+    sides = tuple(s.xreplace(values) for s in sides)
+    rest = sorted(set().union(*(s.free_symbols for s in sides)), key=str)
+    point = {s: _rational(rng) for s in rest}
+    chosen.append(", ".join(f"{s} = {v}" for s, v in list({**whole, **point}.items())[:8]))
+    return tuple(s.xreplace(point) for s in sides), chosen, free_choice
+
+
+def _number(value, digits: int):
+    found = sympy.N(value, digits)
+    if not found.is_number or found.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo) or not found.is_real:
+        return None
+    return found
+
+
+def compare(left, right, roles: dict, integers: set, seed: int = 0) -> Comparison:
+    """``left`` and ``right`` (SymPy) on :data:`INSTANCES` instances; ``roles``: each SymPy function's role
+    (:attr:`derivspec.scan.operators.Meaning.roles`), ``integers``: the symbols that take integer values."""
+    result = Comparison()
+    for k in range(INSTANCES * 2):
+        if result.agree >= INSTANCES:
+            break
+        (a, b), chosen, free_choice = _instance((left, right), roles, integers, k, seed)
+        if a.has(sympy.Sum, sympy.Product, sympy.Integral, sympy.Derivative, sympy.Limit) or b.has(
+                sympy.Sum, sympy.Product, sympy.Integral, sympy.Derivative, sympy.Limit):
+            result.why = "a sum, product, integral or limit that does not evaluate on instances"
+            return result
+        x, y = _number(a, _DIGITS[0]), _number(b, _DIGITS[0])
+        if x is None or y is None:
+            continue
+        scale = max(1, abs(x), abs(y))
+        if abs(x - y) <= sympy.Float(10) ** -20 * scale:
+            result.agree += 1
+            continue
+        x, y = _number(a, _DIGITS[1]), _number(b, _DIGITS[1])
+        if x is None or y is None or abs(x - y) <= sympy.Float(10) ** -45 * scale:
+            continue
+        result.differ = f"at {'; '.join(c for c in chosen if c)}: {sympy.N(x, 8)} vs {sympy.N(y, 8)}"
+        result.flaggable = not free_choice
+        result.why = "; ".join(chosen)
+        return result
+    if not result.agree:
+        result.why = result.why or "no instance where both sides are defined real numbers"
+    return result

@@ -1,0 +1,234 @@
+r"""The new middle of ``scan`` (issue 58): the typed tree, the one scope, the one operator table, the one judge,
+selected by DERIVSPEC_SCAN_MIDDLE=new beside the old middle.
+
+The false-alarm shapes the issue names, each in three phrasings in our own text that must not be flagged,
+each with a twin that must be: a special case set up in the prose before a display; constraints that define
+a set; a definition by a product far above a derivation; a chain rule whose composition is stated in words;
+a defining property stated as a display; an update written with ``=``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from derivspec.core.errors import DerivspecError
+from derivspec.scan import operators, tree
+from derivspec.scan.middle import SETTING, selected
+from property_tests.scanning import scan_text
+
+FILLER = "\n".join(f"Paragraph {k} of prose that talks about something else entirely." for k in range(40))
+
+
+@pytest.fixture(autouse=True)
+def new_middle(monkeypatch):
+    monkeypatch.setenv(SETTING, "new")
+
+
+def _verdicts(tmp_path, text: str) -> dict[str, str]:
+    """The verdict of each display, keyed by its text."""
+    return {r.text: r.verdict for r in scan_text(tmp_path, text) if r.text}
+
+
+def _verdict_of(tmp_path, text: str, display: str) -> str:
+    found = [v for t, v in _verdicts(tmp_path, text).items() if " ".join(display.split()) in " ".join(t.split())]
+    assert found, _verdicts(tmp_path, text)
+    return found[-1]
+
+
+# --- the table and the setting -------------------------------------------------------------------
+
+def test_every_node_type_has_exactly_one_operator():
+    node_types = {c for c in vars(tree).values()
+                  if isinstance(c, type) and issubclass(c, tree.Node) and c is not tree.Node}
+    assert node_types == set(operators.TABLE) == set(tree.OPERATOR_TYPES)
+    assert len(tree.OPERATOR_TYPES) == len(set(tree.OPERATOR_TYPES))
+
+
+def test_the_setting_selects_a_middle_and_names_a_wrong_value(monkeypatch):
+    assert selected() == "new"
+    monkeypatch.setenv(SETTING, "newest")
+    with pytest.raises(DerivspecError, match="DERIVSPEC_SCAN_MIDDLE"):
+        selected()
+    monkeypatch.delenv(SETTING)
+    assert selected() == "old"
+
+
+def test_a_wrong_setting_is_one_line_and_exit_code_2(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "notes.md"
+    path.write_text("$$\na = a\n$$\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "derivspec", "scan", str(path)], capture_output=True, text=True,
+                          env={**__import__("os").environ, SETTING: "newest"})
+    assert done.returncode == 2
+    assert done.stderr.strip().count("\n") == 0 and SETTING in done.stderr and "Traceback" not in done.stderr
+
+
+def test_an_identity_is_proved_and_a_slip_flagged(tmp_path):
+    assert _verdict_of(tmp_path, "We have\n$$\n(a+b)^2 = a^2 + 2ab + b^2\n$$\n", "(a+b)^2") == "proved"
+    assert _verdict_of(tmp_path, "We have\n$$\n(a+b)^2 = a^2 + b^2\n$$\n", "(a+b)^2") == "disagrees"
+
+
+def test_renamed_letters_decide_alike(tmp_path):
+    text = "We have\n$$\n(a+b)^2 = a^2 + b^2\n$$\nand\n$$\n(a-b)(a+b) = a^2 - b^2\n$$\n"
+    renamed = text.replace("a", "u").replace("b", "\\kappa ")
+    assert sorted(_verdicts(tmp_path, text).values()) == sorted(_verdicts(tmp_path, renamed).values())
+
+
+# --- a special case set up in the prose ---------------------------------------------------------
+
+@pytest.mark.parametrize("lead, display", [
+    ("But when $\\theta = 0$, the two laws overlap completely:", "D_{KL}(P \\| Q) = D_{KL}(Q \\| P) = 0"),
+    ("When $a < 1$, this lets us write:", "|a - 1| = 1 - a"),
+    ("If we suppose $b = 2$, then", "b^2 = 2b"),
+])
+def test_a_special_case_in_prose_is_not_flagged(tmp_path, lead, display):
+    assert _verdict_of(tmp_path, f"{lead}\n$$\n{display}\n$$\n", display) != "disagrees"
+
+
+@pytest.mark.parametrize("lead, display", [
+    ("Then we can write:", "|a - 1| = 1 - a"),
+    ("If we suppose $b = 3$, then", "b^2 = 2b"),
+    ("But when $\\theta = 0$, the two sides agree:", "\\theta^2 + \\theta + x = x + 1"),
+])
+def test_a_special_case_twin_is_flagged(tmp_path, lead, display):
+    assert _verdict_of(tmp_path, f"{lead}\n$$\n{display}\n$$\n", display) == "disagrees"
+
+
+# --- constraints that define a set --------------------------------------------------------------
+
+@pytest.mark.parametrize("lead, display", [
+    ("Let $\\Pi$ be the set of joint distributions $\\gamma$ such that", "\\sum_x \\gamma(x, y) = p_g(y)"),
+    ("We minimise the loss subject to", "w_1 + w_2 = 1"),
+    ("Consider the set of points $(u, v)$ with", "u^2 + v^2 = 1"),
+])
+def test_a_constraint_that_defines_a_set_is_not_flagged(tmp_path, lead, display):
+    assert _verdict_of(tmp_path, f"{lead}\n$$\n{display}\n$$\n", display) != "disagrees"
+
+
+@pytest.mark.parametrize("display", ["w_1 + w_2 = 1", "u^2 + v^2 = 1", "(u + v)^2 = u^2 + v^2"])
+def test_a_constraint_twin_stated_as_a_result_is_flagged(tmp_path, display):
+    assert _verdict_of(tmp_path, f"Expanding, it follows that\n$$\n{display}\n$$\n", display) == "disagrees"
+
+
+# --- a definition by a product far above the derivation -----------------------------------------
+
+PRODUCT_DEFINITIONS = [
+    "Let $\\alpha_t = 1 - \\beta_t$ and\n$$\n\\bar\\alpha_t = \\prod_{i=1}^t \\alpha_i\n$$\n",
+    "We write\n$$\n\\bar\\alpha_t := \\prod_{s=1}^{t} \\alpha_s, \\quad \\alpha_t = 1 - \\beta_t\n$$\n",
+    "Define the cumulative product $\\gamma_n = \\prod_{k=1}^{n} a_k$ of the rates $a_k$.\n",
+]
+RECURSIONS = [
+    ("1 - \\bar\\alpha_t = (1 - \\alpha_t) + \\alpha_t (1 - \\bar\\alpha_{t-1})",
+     "1 - \\bar\\alpha_t = (1 - \\alpha_t) + (1 - \\bar\\alpha_{t-1})"),
+    ("\\frac{\\bar\\alpha_t}{\\bar\\alpha_{t-1}} = 1 - \\beta_t",
+     "\\frac{\\bar\\alpha_t}{\\bar\\alpha_{t-1}} = \\beta_t"),
+    ("\\gamma_n - a_n \\gamma_{n-1} = 0", "\\gamma_n - a_n - \\gamma_{n-1} = 0"),
+]
+
+
+@pytest.mark.parametrize("definition, pair", list(zip(PRODUCT_DEFINITIONS, RECURSIONS)))
+def test_a_definition_by_a_product_far_above_implies_its_recursion(tmp_path, definition, pair):
+    right, wrong = pair
+    text = f"{definition}\n{FILLER}\n\nSubstituting, we find\n$$\n{right}\n$$\nand not\n$$\n{wrong}\n$$\n"
+    assert _verdict_of(tmp_path, text, right) != "disagrees"
+    assert _verdict_of(tmp_path, text, wrong) == "disagrees"
+
+
+# --- the shapes new on unseen text --------------------------------------------------------------
+
+@pytest.mark.parametrize("text, display", [
+    ("Here $y$ depends on $x$ only through $u$, where $y = f(u)$ and $u = g(x)$. By the chain rule",
+     "\\frac{dy}{dx} = \\frac{dy}{du} \\frac{du}{dx}"),
+    ("The output $y$ is a function of $u$, which in turn is a function of $x$. The chain rule gives",
+     "\\frac{dy}{dx} = \\frac{dy}{du} \\frac{du}{dx}"),
+    ("Since $z$ depends on $w$ through $h$, we have",
+     "\\frac{\\partial z}{\\partial w} = \\frac{\\partial z}{\\partial h} \\frac{\\partial h}{\\partial w}"),
+])
+def test_a_chain_rule_stated_in_words_is_not_flagged(tmp_path, text, display):
+    assert _verdict_of(tmp_path, f"{text}\n$$\n{display}\n$$\n", display) != "disagrees"
+
+
+def test_a_chain_rule_twin_with_the_functions_written_is_flagged(tmp_path):
+    text = "Let $y = u^2$ and $u = 3x$. Then\n$$\n\\frac{dy}{dx} = \\frac{dy}{du} + \\frac{du}{dx}\n$$\n"
+    assert _verdict_of(tmp_path, text, "\\frac{dy}{dx} = \\frac{dy}{du} + \\frac{du}{dx}") == "disagrees"
+
+
+def test_a_derivative_of_a_name_of_unknown_dependence_is_never_zero(tmp_path):
+    text = "By the chain rule\n$$\n\\frac{dy}{dx} = \\frac{dy}{du} + \\frac{du}{dx}\n$$\n"
+    assert _verdict_of(tmp_path, text, "\\frac{dy}{dx}") == "unchecked"  # not proved as 0 = 0 + 0
+
+
+@pytest.mark.parametrize("lead", [
+    "We require that the weights satisfy",
+    "A pair is admissible when it satisfies the defining property",
+    "Suppose that",
+])
+def test_a_defining_property_is_not_flagged(tmp_path, lead):
+    assert _verdict_of(tmp_path, f"{lead}\n$$\na b = a + b\n$$\n", "a b = a + b") != "disagrees"
+
+
+def test_a_defining_property_twin_stated_as_a_result_is_flagged(tmp_path):
+    assert _verdict_of(tmp_path, "Multiplying out shows\n$$\na b = a + b\n$$\n", "a b = a + b") == "disagrees"
+
+
+@pytest.mark.parametrize("display", ["w = w - \\eta g", "\\theta = \\theta + \\eta \\nabla J", "n = n + 1"])
+def test_an_update_written_with_equals_is_not_flagged(tmp_path, display):
+    assert _verdict_of(tmp_path, f"At every iteration we set\n$$\n{display}\n$$\n", display) != "disagrees"
+
+
+def test_an_update_twin_stated_as_an_identity_is_flagged(tmp_path):
+    display = "w (1 - \\eta) = w - \\eta"
+    assert _verdict_of(tmp_path, f"Expanding, it follows that\n$$\n{display}\n$$\n", display) == "disagrees"
+
+
+def test_a_name_defined_above_and_restated_differently_is_not_flagged(tmp_path):
+    text = f"Let $c = a + b$.\n{FILLER}\n\nIn the next example\n$$\nc = 2\n$$\n"
+    assert _verdict_of(tmp_path, text, "c = 2") != "disagrees"
+
+
+def test_a_tree_node_is_frozen():
+    name = tree.Name("x")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        name.latex = "y"
+
+
+# --- vectors and matrices are not numbers -------------------------------------------------------
+
+@pytest.mark.parametrize("text, display", [
+    ("For matrices\n$$\n\\mathbf{A}\\mathbf{B} = \\mathbf{B}\\mathbf{A}\n$$\n", "\\mathbf{A}\\mathbf{B}"),
+    ("Let $A \\in \\mathbb{R}^{n \\times n}$ and $B \\in \\mathbb{R}^{n \\times n}$. Then\n$$\nA B = B A\n$$\n", "A B = B A"),
+    ("For vectors\n$$\nx^\\top A y = y^\\top A x\n$$\n", "x^\\top A y"),
+])
+def test_a_product_of_arrays_is_not_proved_as_numbers(tmp_path, text, display):
+    assert _verdict_of(tmp_path, text, display) == "unchecked"
+
+
+def test_scalars_in_the_same_document_are_still_proved(tmp_path):
+    text = "Let $A \\in \\mathbb{R}^{n \\times n}$. For numbers\n$$\nu v = v u\n$$\n"
+    assert _verdict_of(tmp_path, text, "u v = v u") == "proved"
+
+
+def test_an_ambiguous_bracket_is_flagged_only_when_both_readings_differ(tmp_path):
+    either = "We get\n$$\np(1 - q) = q\n$$\n"
+    assert _verdict_of(tmp_path, either, "p(1 - q) = q") != "disagrees"  # p applied to 1 - q may be anything
+    both = "We get\n$$\np(1 - p) = p + 1\n$$\n"
+    assert _verdict_of(tmp_path, both, "p(1 - p) = p + 1") == "disagrees"  # p stands bare: a product, p - p^2
+    one = "We get\n$$\np - p^2 = p(1 - p)\n$$\n"
+    assert _verdict_of(tmp_path, one, "p - p^2") == "proved"  # p stands bare: a product
+
+
+# --- printed numbers ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("display, verdict", [
+    ("e^{-0.5} \\approx 0.61", "proved"),
+    ("0.5 \\cdot 0.22 + 0.3 \\cdot 0.29 = 0.197", "proved"),
+    ("e^{-2} \\approx 0.41", "disagrees"),
+    ("\\sqrt{2} = 1.42", "disagrees"),  # neither rounded (1.41) nor truncated (1.41)
+    ("\\frac{2}{3} = 0.666", "proved"),  # truncated
+])
+def test_printed_numbers_are_judged_to_their_digits(tmp_path, display, verdict):
+    assert _verdict_of(tmp_path, f"Numerically,\n$$\n{display}\n$$\n", display) == verdict
