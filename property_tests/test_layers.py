@@ -234,12 +234,12 @@ SCAN_LAYERS = (
     ("extract", ("extract", "macros", "clauses", "statements")),
     ("read", ("reader", "knowledge", "tree", "typed_reading")),
     ("scope", ("document_scope", "classify")),
-    ("meaning", ("operators", "witness")),
+    ("meaning", ("laws", "operators", "witness")),
     ("judge", ("judge", "verdicts", "steps")),
     ("report", ("records", "middle", "runner")),
 )
 _SCAN_RANK = {f"derivspec.scan.{module}": rank for rank, (_, modules) in enumerate(SCAN_LAYERS) for module in modules}
-NEW_MIDDLE = ("tree", "typed_reading", "document_scope", "operators", "witness", "judge", "middle")
+NEW_MIDDLE = ("tree", "typed_reading", "document_scope", "laws", "operators", "witness", "judge", "middle")
 
 
 def scan_layer_violations(path: Path, text: str | None = None) -> list[str]:

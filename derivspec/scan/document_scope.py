@@ -94,6 +94,9 @@ class Scope:
     definitions: list = field(default_factory=list)  # Definition, in reading order
     integers: set = field(default_factory=set)  # Name latex of names used as indices or bounds
     arrays: set = field(default_factory=set)  # Name latex of vectors and matrices: bold, or declared in R^{n x m}
+    densities: set = field(default_factory=set)  # heads used as laws: p(x | z), KL(p ‖ q), E_{x ~ p}, P(A | B)
+    particular: set = field(default_factory=set)  # laws the document makes particular: a head it defines (p(x) =
+    # N(…)) or a variable it declares (x ∼ …): a random finite law is no counterexample there
 
     def in_force(self, line: int) -> list:
         """The definitions stated above ``line`` (the latest of a name wins)."""
@@ -124,6 +127,12 @@ def definable(node: tree.Node | None) -> bool:
     if isinstance(node, tree.Name):
         return all(isinstance(i, tree.Name | tree.Add | tree.Num) for i in node.index)
     return isinstance(node, tree.Apply) and all(isinstance(a, tree.Name) for a in node.args)
+
+
+def defines(node: tree.Node | None, scope: "Scope") -> bool:
+    """A left side that defines something new: definable, and not a density of a law the document uses
+    (p(x) is then the marginal of p, a value the scope can compute)."""
+    return definable(node) and not (isinstance(node, tree.Apply) and node.head.latex in scope.densities)
 
 
 def read_side(text: str, names: DocumentNames, bare: frozenset = frozenset()) -> Side:
@@ -201,11 +210,37 @@ def build(statements: list[Statement], text: str = "") -> Scope:
             for side in (step.left, step.right):
                 if side.node is not None:
                     _note_integers(side.node, scope.integers)
+                    _note_laws(side.node, scope.densities)
                     scope.arrays.update(n.latex for n in tree.names_in(side.node) if n.bold)
             if step.relation == "∈" and step.left.node is not None and _SPACE_OF_ARRAYS.search(step.right.text):
                 scope.arrays.update(n.latex for n in tree.names_in(step.left.node))
         _note_definitions(line, scope)
+        _note_particular_laws(line, scope)
     return scope
+
+
+def _note_particular_laws(line: Line, scope: Scope) -> None:
+    for step in line.steps:
+        left = step.left.node
+        if step.relation == "∼" and left is not None:
+            scope.particular.update(("variable", n.latex) for n in tree.names_in(left))
+        elif (step.first and step.relation in DEFINING and isinstance(left, tree.Density | tree.Apply)
+              and step.right.node is not None and not _uses_head(step.right.node, left.head)):
+            scope.particular.add(("law", left.head.latex))  # p(x | z) = N(…): a closed form, not a rule of p
+
+
+def _uses_head(node: tree.Node, head: tree.Name) -> bool:
+    return any(isinstance(p, tree.Density | tree.Apply) and p.head == head for p in node.walk())
+
+
+def free_laws(node: tree.Node, scope: Scope) -> bool:
+    """No law of ``node`` is one the document makes particular (so any finite law is one of its laws)."""
+    for part in node.walk():
+        if isinstance(part, tree.Density | tree.Apply) and ("law", part.head.latex) in scope.particular:
+            return False
+        if isinstance(part, tree.Name) and ("variable", part.latex) in scope.particular:
+            return False
+    return True
 
 
 def _note_integers(node: tree.Node, integers: set) -> None:
@@ -220,6 +255,32 @@ def _note_integers(node: tree.Node, integers: set) -> None:
                     integers.update(n.latex for n in tree.names_in(bound))
 
 
+def _note_laws(node: tree.Node, densities: set) -> None:
+    """Heads used as laws anywhere in the document: a density with a bar, a divergence's arguments, an
+    expectation's law."""
+    def head(law):
+        if isinstance(law, tree.Density | tree.Apply):
+            return law.head.latex
+        return law.latex if isinstance(law, tree.Name) and not law.index else None
+    for part in _outside_ambiguities(node):
+        found = []
+        if isinstance(part, tree.Density):
+            found = [part.head.latex]
+        elif isinstance(part, tree.Divergence):
+            found = [head(part.first), head(part.second)]
+        elif isinstance(part, tree.Expect) and isinstance(part.law, tree.Law) and part.law.density is not None:
+            found = [head(part.law.density)]
+        densities.update(h for h in found if h)
+
+
+def _outside_ambiguities(node: tree.Node):
+    """The nodes of ``node`` not inside an ambiguous part (whose readings type nothing)."""
+    yield node
+    if not isinstance(node, tree.Ambiguous):
+        for part in node.parts():
+            yield from _outside_ambiguities(part)
+
+
 def _note_definitions(line: Line, scope: Scope) -> None:
     if line.special_case or line.constraint or line.condition:
         return
@@ -228,7 +289,7 @@ def _note_definitions(line: Line, scope: Scope) -> None:
         if not step.first or step.relation not in DEFINING:
             continue
         left, right = step.left.node, step.right.node
-        if isinstance(left, tree.Pow) or not definable(left) or right is None or (scope.defined_before(left, where + 1) and not line.defining):
+        if isinstance(left, tree.Pow) or not defines(left, scope) or right is None or (scope.defined_before(left, where + 1) and not line.defining):
             continue
         if _key(left) in {_key(n) for n in right.walk() if isinstance(n, tree.Name | tree.Apply)}:
             continue  # x = x - η g: an update, not a definition

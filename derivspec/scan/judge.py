@@ -20,8 +20,8 @@ import sympy
 from sympy.core.function import AppliedUndef
 
 from derivspec.core import symbolic
-from derivspec.scan import classify, operators, tree, witness
-from derivspec.scan.document_scope import DEFINING, Line, Scope, Step, definable
+from derivspec.scan import classify, laws, operators, tree, witness
+from derivspec.scan.document_scope import DEFINING, Line, Scope, Step, definable, defines, free_laws
 from derivspec.scan.steps import StepResult
 from derivspec.scan.verdicts import STRENGTH, evidence_level
 
@@ -62,7 +62,7 @@ def classification(step: Step, line: Line, scope: Scope, where: int) -> StepResu
         return _result(step, "unchecked", found.why, category=found.name)
     if line.assignment:
         return _result(step, "unchecked", line.assignment, category="assignment")
-    if (step.first and step.relation in DEFINING and definable(step.left.node) and not line.special_case
+    if (step.first and step.relation in DEFINING and defines(step.left.node, scope) and not line.special_case
             and not _ARRAY_FLAGS & step.left.flags
             and (line.defining or step.chain or not scope.defined_before(step.left.node, where))):
         return _result(step, "unchecked", f"defines {step.left.text.strip()} (a definition; not checked)", label=True,
@@ -148,7 +148,7 @@ def _multiplies_arrays(node: tree.Node, arrays: set) -> bool:
 
 
 def _meaning(step: Step, line: Line, scope: Scope, where: int, expand: bool):
-    meaning = operators.Meaning(expand=expand)
+    meaning = operators.Meaning(expand=expand, densities=frozenset(scope.densities))
     if expand:
         for d in scope.in_force(where):
             if isinstance(d.name, tree.Name) and not d.name.index:
@@ -182,12 +182,14 @@ def _indexed_definitions(expr, definitions: list, meaning: operators.Meaning):
     return expr
 
 
-def _proved(left, right) -> bool:
+def _proved(left, right, meaning: operators.Meaning) -> bool:
     difference = sympy.sympify(left - right)
     if difference == 0:
         return True
     try:
-        return sympy.simplify(difference) == 0
+        if sympy.simplify(difference) == 0:
+            return True
+        return bool(meaning.marginals) and sympy.simplify(laws.normal(difference, meaning)) == 0
     except (TypeError, ValueError, NotImplementedError, AttributeError, RecursionError):
         return False
 
@@ -205,24 +207,27 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
         return _result(step, "unchecked", "an approximation: not judged", category="approximation")
     opaque = sorted(full.opaque)
     equation = step.relation == "="
-    if equation and (_proved(plain_left, plain_right) or _proved(full_left, full_right)):
-        given = " (with the definitions above)" if not _proved(plain_left, plain_right) else ""
+    if equation and (_proved(plain_left, plain_right, plain) or _proved(full_left, full_right, full)):
+        given = " (with the definitions above)" if not _proved(plain_left, plain_right, plain) else ""
         if given and step.first and definable(step.left.node) and scope.defined_before(step.left.node, where):
             return _result(step, "unchecked", f"restates the document's definition of {step.left.text.strip()}: "
                                               "a definition, not a proof", label=True, category="definition")
         return _result(step, "proved", f"proved symbolically{given}")
-    if equation and _one_unknown(step):
-        return _result(step, "unchecked", "an equation in one unknown: a condition or a value being solved, "
-                                          "not an identity", label=True, category="condition")
+    if equation and _one_unknown(step, scope, where):
+        return _result(step, "unchecked", "an equation of undefined names and a number: a condition or a value "
+                                          "being solved, not an identity", label=True, category="condition")
     if not equation:
         return _inequality(step, full_left, full_right, scope, full, where)
-    full_check = witness.compare(full_left, full_right, full.roles, _integers(scope, full), seed=where)
+    full_check = witness.compare(full_left, full_right, full, _integers(scope, full), seed=where)
     if full_check.differ:
-        plain_check = witness.compare(plain_left, plain_right, plain.roles, _integers(scope, plain), seed=where)
+        plain_check = witness.compare(plain_left, plain_right, plain, _integers(scope, plain), seed=where)
         special = bool(line.special_case) and not _condition_applies(line, step)
         plain_holds = plain_check.agree and not plain_check.differ  # a reading (without definitions) where it holds
         defined_again = step.first and definable(step.left.node) and scope.defined_before(step.left.node, where)
-        if full_check.flaggable and not full.opaque and not plain_holds and not special and not defined_again:
+        any_laws = (full_check.on_laws and all(free_laws(side.node, scope) for side in (step.left, step.right))
+                    and all(_of_laws(side, full) for side in (full_left, full_right)))
+        if ((full_check.flaggable or any_laws) and not full.opaque and not plain_holds and not special
+                and not defined_again):
             return _result(step, "disagrees", f"the two sides differ {full_check.differ}", full_check.differ)
         why = ("the display is stated under the condition " + line.special_case[0] if special else
                f"{step.left.text.strip()} is defined above; this line may define it anew" if defined_again else
@@ -276,6 +281,12 @@ def _printed_numbers(step: Step, left, right) -> StepResult | None:
                                       "rounding, not flagged", evidence)
 
 
+def _of_laws(side, meaning: operators.Meaning) -> bool:
+    """A side that speaks of laws (a density, an expectation, a divergence …): a rule of probability compares two
+    such sides; a side without one is a closed form of some family, which a random finite law does not test."""
+    return any(isinstance(a, AppliedUndef) and a.func in meaning.marginals for a in sympy.preorder_traversal(side))
+
+
 def _condition_applies(line: Line, step: Step) -> bool:
     """The special case the prose sets gives a value to a name the step uses (so the step was judged under it)."""
     used = tree.names_in(step.left.node) | tree.names_in(step.right.node)
@@ -287,16 +298,16 @@ def _integers(scope: Scope, meaning: operators.Meaning) -> set:
     return {meaning.symbol(tree.Name(latex)) for latex in scope.integers}
 
 
-def _one_unknown(step: Step) -> bool:
-    """One side a number, the other an expression in exactly one name (``2 \\sigma^2 = 1``): an equation to
-    solve, not an identity."""
+def _one_unknown(step: Step, scope: Scope, where: int) -> bool:
+    """One side a number, the other an expression in names the document does not define (``2 \\sigma^2 = 1``,
+    ``\\sum_k \\alpha_k = 1``): an equation to solve or a constraint, not an identity."""
     if step.chain:
         return False
     for a, b in ((step.left.node, step.right.node), (step.right.node, step.left.node)):
-        if not tree.names_in(a) and len(_unknowns(b)) == 1:
+        unknowns = _unknowns(b)
+        if not tree.names_in(a) and unknowns and not any(scope.defined_before(n, where) for n in unknowns):
             return True
     return False
-
 
 def _unknowns(node: tree.Node) -> set:
     """The names of ``node`` that are not only indices or bound indices."""
@@ -312,7 +323,7 @@ def _unknowns(node: tree.Node) -> set:
 def _inequality(step: Step, left, right, scope: Scope, meaning: operators.Meaning, where: int) -> StepResult:
     difference = sympy.sympify(left - right)
     holds = {"≤": lambda v: v <= 0, "<": lambda v: v < 0, "≥": lambda v: v >= 0, ">": lambda v: v > 0}[step.relation]
-    check = witness.compare(difference, sympy.Integer(0), meaning.roles, _integers(scope, meaning), seed=where)
+    check = witness.compare(difference, sympy.Integer(0), meaning, _integers(scope, meaning), seed=where)
     if check.agree and not check.differ and difference.is_number and holds(difference):
         return _result(step, "proved", "proved: both sides are numbers")
     return _result(step, "unchecked", "an inequality: not judged by the new middle yet")

@@ -17,7 +17,7 @@ from typing import Callable
 
 import sympy
 
-from derivspec.scan import tree
+from derivspec.scan import laws, tree
 
 
 class Undecided(Exception):
@@ -33,7 +33,10 @@ class Meaning:
     expand: bool = False
     opaque: set = field(default_factory=set)
     symbols: dict = field(default_factory=dict)  # Name -> the SymPy symbol or function standing for it
-    roles: dict = field(default_factory=dict)  # SymPy function -> "indexed" | "function" | "opaque"
+    roles: dict = field(default_factory=dict)  # SymPy function -> "indexed" | "function" | "opaque" | "marginal"
+    densities: frozenset = frozenset()  # heads the scope types as laws (p in p(x | z), P in KL(P ‖ Q))
+    random: set = field(default_factory=set)  # the random variables met (SymPy expressions)
+    marginals: dict = field(default_factory=dict)  # marginal function -> (law head, its variables): scan/laws.py
 
     def symbol(self, name: tree.Name) -> sympy.Expr:
         if name.index:
@@ -52,10 +55,10 @@ class Meaning:
         """The head of a construct whose meaning is not known."""
         return self._head(("construct", label), label, "opaque")
 
-    def _head(self, key, name: str, role: str) -> sympy.FunctionClass:
+    def _head(self, key, name: str, role: str, **assumptions) -> sympy.FunctionClass:
         found = self.symbols.get(key)
         if found is None:
-            found = self.symbols[key] = sympy.Function(name)
+            found = self.symbols[key] = sympy.Function(name, **assumptions)
             self.roles[found] = role
         return found
 
@@ -95,6 +98,8 @@ def _name(node: tree.Name, meaning: Meaning):
 
 def _sum_or_product(kind):
     def unfold_big(node, meaning):
+        if kind is sympy.Sum and node.lower is None and node.upper is None and not node.condition:
+            return laws.over(unfold(node.body, meaning), meaning.symbol(node.index), meaning)  # over its values
         if node.lower is None or node.upper is None or node.condition:
             meaning.opaque.add("a sum or product over a condition on its index")
         index = meaning.symbol(node.index)
@@ -107,6 +112,8 @@ def _sum_or_product(kind):
 def _integral(node: tree.Integral, meaning: Meaning):
     variable = meaning.symbol(node.variable)
     body = unfold(node.body, meaning)
+    if node.lower is None and node.upper is None and any(variable in v for _, v in meaning.marginals.values()):
+        return laws.over(body, variable, meaning)  # ∫ p(x, z) dz: over the values of a random variable
     if node.lower is None and node.upper is None:  # over a domain not given: a value of its body, nothing more
         meaning.opaque.add("an integral over a domain the document does not give")
         return meaning.construct("⟨∫ d" + node.variable.latex + "⟩")(body)
@@ -133,8 +140,113 @@ def _derivative(node: tree.Deriv, meaning: Meaning):
     return found.xreplace({variable: unfold(held, meaning)}) if held is not None else found
 
 
+def _probability(label: str, why: str, meaning_of):
+    """A probability construct by its definition (:mod:`derivspec.scan.laws`), opaque where that does not cover it."""
+    fallback = _opaque(label, why)
+
+    def unfold_probability(node, meaning):
+        try:
+            return meaning_of(node, meaning)
+        except laws.Unknown:
+            return fallback.unfold(node, meaning)
+    return Operator(unfold_probability)
+
+
+def _density(node: tree.Density, meaning: Meaning):
+    return laws.density(meaning, *laws.law_of(node, meaning, unfold))
+
+
+def _apply(node: tree.Apply, meaning: Meaning):
+    if node.head.latex in meaning.densities:
+        try:
+            return laws.density(meaning, *laws.law_of(node, meaning, unfold))
+        except laws.Unknown:
+            pass
+    return meaning.function(node.head.latex)(*(unfold(a, meaning) for a in node.args))
+
+
+def _expectation(node: tree.Expect, meaning: Meaning):
+    law = node.law
+    if law is None:
+        if not isinstance(node.body, tree.Name) or node.given:
+            raise laws.Unknown("an expectation under no named law")
+        variable = unfold(node.body, meaning)
+        return laws.over(laws.density(meaning, laws.DEFAULT_LAW, (variable,)) * variable, variable, meaning)
+    if not isinstance(law, tree.Law) or law.density is None or node.given:
+        raise laws.Unknown("an expectation under a family or a conditional expectation")
+    head, variables, given = laws.law_of(law.density, meaning, unfold)
+    if law.at:
+        variables = tuple(unfold(v, meaning) for v in law.at)
+    return laws.over_all(laws.density(meaning, head, variables, given) * unfold(node.body, meaning), variables,
+                         meaning)
+
+
+def _moment(node: tree.Moment, meaning: Meaning):
+    if node.law is not None or not all(isinstance(a, tree.Name) for a in node.args):
+        raise laws.Unknown("a moment under a named law")
+    expect = lambda body: _expectation(tree.Expect(body), meaning) if isinstance(body, tree.Name) else None
+    if node.kind == "var" and len(node.args) == 1:
+        (x,) = node.args
+        value = unfold(x, meaning)
+        mean = expect(x)
+        return laws.over(laws.density(meaning, laws.DEFAULT_LAW, (value,)) * value ** 2, value, meaning) - mean ** 2
+    if node.kind == "cov" and len(node.args) == 2:
+        x, y = (unfold(a, meaning) for a in node.args)
+        joint = laws.over_all(laws.density(meaning, laws.DEFAULT_LAW, (x, y)) * x * y, (x, y), meaning)
+        return joint - expect(node.args[0]) * expect(node.args[1])
+    raise laws.Unknown("a moment of this shape")
+
+
+def _divergence(node: tree.Divergence, meaning: Meaning):
+    head_a, variables, given_a = laws.law_of(node.first, meaning, unfold)
+    head_b, variables_b, given_b = laws.law_of(node.second, meaning, unfold)
+    a, b = laws.density(meaning, head_a, variables, given_a), laws.density(meaning, head_b, variables_b, given_b)
+    if node.kind == "kl":
+        return laws.over_all(a * sympy.log(a / b), variables, meaning)
+    if node.kind == "ce":
+        return -laws.over_all(a * sympy.log(b), variables, meaning)
+    middle = (a + b) / 2
+    return (laws.over_all(a * sympy.log(a / middle), variables, meaning)
+            + laws.over_all(b * sympy.log(b / middle), variables, meaning)) / 2
+
+
+def _entropy(node: tree.Entropy, meaning: Meaning):
+    if len(node.of) == 1 and not node.given and _is_law(node.of[0], meaning):
+        head, variables, given = laws.law_of(node.of[0], meaning, unfold)
+        a = laws.density(meaning, head, variables, given)
+        return -laws.over_all(a * sympy.log(a), variables, meaning)
+    of, given = (tuple(unfold(v, meaning) for v in part) for part in (node.of, node.given))
+    joint = laws.density(meaning, laws.DEFAULT_LAW, of + given)
+    return -laws.over_all(joint * sympy.log(laws.density(meaning, laws.DEFAULT_LAW, of, given)), of + given, meaning)
+
+
+def _is_law(node: tree.Node, meaning: Meaning) -> bool:
+    return isinstance(node, tree.Density) or (isinstance(node, tree.Apply | tree.Name)
+                                              and getattr(node, "head", node).latex in meaning.densities)
+
+
+def _mutual_information(node: tree.MutualInfo, meaning: Meaning):
+    a, b, c = (tuple(unfold(v, meaning) for v in part) for part in (node.first, node.second, node.given))
+    p = lambda *parts: laws.density(meaning, laws.DEFAULT_LAW, sum(parts, ()), c)
+    joint = laws.density(meaning, laws.DEFAULT_LAW, a + b + c)
+    return laws.over_all(joint * sympy.log(p(a, b) / (p(a) * p(b))), a + b + c, meaning)
+
+
 def _ambiguous(node: tree.Ambiguous, meaning: Meaning):
-    raise Undecided("the reading is ambiguous: " + " or ".join(label for label, _ in node.readings))
+    """The one reading the scope's types admit: H(p, q) of two laws is a cross-entropy, H(X, Y) of two random
+    variables a joint entropy."""
+    fitting = [reading for _, reading in node.readings if _fits(reading, meaning)]
+    if len(fitting) != 1:
+        raise Undecided("the reading is ambiguous: " + " or ".join(label for label, _ in node.readings))
+    return unfold(fitting[0], meaning)
+
+
+def _fits(reading: tree.Node, meaning: Meaning) -> bool:
+    if isinstance(reading, tree.Divergence):
+        return _is_law(reading.first, meaning) and _is_law(reading.second, meaning)
+    if isinstance(reading, tree.Entropy):
+        return not any(_is_law(part, meaning) for part in reading.of + reading.given)
+    return True
 
 
 def _unknown_part(node: tree.Opaque, meaning: Meaning):
@@ -151,17 +263,18 @@ TABLE: dict[type, Operator] = {
     tree.Mul: Operator(lambda n, m: sympy.Mul(*(unfold(f, m) for f in n.factors))),
     tree.Pow: Operator(lambda n, m: sympy.Pow(unfold(n.base, m), unfold(n.exponent, m))),
     tree.Fn: Operator(lambda n, m: n.function(*(unfold(a, m) for a in n.args))),
-    tree.Apply: Operator(lambda n, m: m.function(n.head.latex)(*(unfold(a, m) for a in n.args))),
+    tree.Apply: Operator(_apply),
     tree.Piecewise: _opaque("⟨cases⟩", "a value by cases"),
-    tree.Density: Operator(lambda n, m: m.function(n.head.latex + "⟨|" + str(len(n.given)) + "⟩")(
-        *(unfold(a, m) for a in n.variables + n.given))),
+    tree.Density: _probability("⟨density⟩", "a density at a value", _density),
     tree.Prob: _opaque("⟨P⟩", "a probability of an event"),
     tree.Law: _opaque("⟨law⟩", "a law as a value"),
-    tree.Expect: _opaque("⟨E⟩", "an expectation under a law the document does not declare"),
-    tree.Moment: _opaque("⟨moment⟩", "a variance or covariance under a law the document does not declare"),
-    tree.Divergence: _opaque("⟨divergence⟩", "a divergence of laws the document does not declare"),
-    tree.Entropy: _opaque("⟨H⟩", "an entropy of a law the document does not declare"),
-    tree.MutualInfo: _opaque("⟨I⟩", "a mutual information of a law the document does not declare"),
+    tree.Expect: _probability("⟨E⟩", "an expectation under a law the document does not declare", _expectation),
+    tree.Moment: _probability("⟨moment⟩", "a variance or covariance under a law the document does not declare",
+                              _moment),
+    tree.Divergence: _probability("⟨divergence⟩", "a divergence of laws the document does not declare", _divergence),
+    tree.Entropy: _probability("⟨H⟩", "an entropy of a law the document does not declare", _entropy),
+    tree.MutualInfo: _probability("⟨I⟩", "a mutual information of a law the document does not declare",
+                                  _mutual_information),
     tree.Sample: _opaque("⟨sample⟩", "a sampling statement"),
     tree.Sum: _sum_or_product(sympy.Sum),
     tree.Prod: _sum_or_product(sympy.Product),

@@ -172,8 +172,9 @@ class Converter:
         for index, lower, upper in reversed(expr.limits):
             condition = where_condition(lower) or where_condition(upper) or ""
             kind = tree.Sum if isinstance(expr, sympy.Sum) else tree.Prod
-            body = kind(body, self.node(index), None if condition else self.node(lower),
-                        None if condition else self.node(upper), condition)
+            whole = _over_its_values(upper)  # \sum_x: over every value of x
+            body = kind(body, self.node(index), None if condition or whole else self.node(lower),
+                        None if condition or whole else self.node(upper), condition)
         return body
 
     def application(self, expr: AppliedUndef) -> tree.Node:
@@ -204,6 +205,8 @@ class Converter:
         if operator == "mutual_information" and ";" in separators:
             parts = _groups(args, separators, (";", "|"))
             return tree.MutualInfo(parts[0], parts[1] if len(parts) > 1 else (), parts[2] if len(parts) > 2 else ())
+        if operator == "probability" and all(isinstance(a, tree.Name) for a in args):  # P(A | B): of a law
+            return tree.Density(tree.Name(head), groups[0], groups[1] if len(groups) > 1 else ())
         if operator == "probability":
             return tree.Prob(groups[0][0] if len(groups[0]) == 1 else tree.Opaque(str(expr), "a joint event"),
                              groups[1] if len(groups) > 1 else ())
@@ -224,12 +227,21 @@ class Converter:
 
     def law(self, sub: str) -> tree.Node:
         """The law an operator's subscript names (``q(z|x)``, ``z \\sim q``, ``p_\\theta``)."""
-        text = re.split(r"\\sim|∼", sub)[-1].strip()
+        *variable, text = re.split(r"\\sim|∼", sub)
         try:
-            reading = read_document(text, self.names)
+            reading = read_document(text.strip(), self.names)
+            at = read_document(variable[0].strip(), self.names) if variable else None
         except FormulaError as error:
             return tree.Opaque(sub, f"the law {sub!r} is not read: {error}")
-        return tree.Law(None, density=Converter(self.names, reading.literals).node(reading.expr))
+        law = Converter(self.names, reading.literals).node(reading.expr)
+        if isinstance(law, tree.Law):
+            return law
+        return tree.Law(None, density=law, at=(self.node(at.expr),) if at is not None else ())
+
+
+def _over_its_values(bound) -> bool:
+    """The reader's upper bound of a sum written over a variable alone (``\\sum_x``): every value of it."""
+    return isinstance(bound, sympy.Symbol) and bound.name.startswith("⟦range ")
 
 
 def _groups(args: tuple, separators: str, splitting: tuple = ("|",)) -> list[tuple]:

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import sympy
 from sympy.core.function import AppliedUndef
 
+from derivspec.scan import laws
+
 INSTANCES = 3
 _DIGITS = (30, 60)
 
@@ -27,6 +29,7 @@ class Comparison:
     agree: int = 0  # instances on which both sides have the same value
     differ: str = ""  # where they differ ("" when nowhere)
     flaggable: bool = False  # the difference needs no choice the document did not make
+    on_laws: bool = False  # the only choice was random finite laws: a counterexample where the laws are any laws
     why: str = ""  # why nothing could be compared, or what was chosen
 
 
@@ -47,13 +50,18 @@ def _rational(rng: random.Random) -> sympy.Rational:
     return sympy.Rational(rng.choice([n for n in range(2, 3 * denominator) if n % denominator]), denominator)
 
 
-def _instance(sides: tuple, roles: dict, integers: set, k: int, seed: int) -> tuple[tuple, list[str], bool]:
-    """Both sides on instance ``k``: (values, what was chosen, whether a choice was made for the document)."""
+def _instance(sides: tuple, meaning, integers: set, k: int, seed: int) -> tuple[tuple, list[str], set]:
+    """Both sides on instance ``k``: (values, what was chosen, the choices made for the document: "functions",
+    "laws", "unknown parts")."""
     rng = random.Random(seed * 1009 + k)
-    chosen, free_choice = [], False
+    roles = meaning.roles
+    chosen, free_choice = [], set()
     sides = tuple(sympy.sympify(s) for s in sides)
     symbols = sorted(set().union(*(s.free_symbols for s in sides)), key=str)
     whole = {s: sympy.Integer(rng.randint(2, 4)) for s in symbols if s in integers}
+    size = meaning.symbols.get("⟨K⟩")
+    if size is not None:
+        whole[size] = sympy.Integer(laws.SUPPORT_SIZE)
     sides = tuple(s.xreplace(whole).doit() for s in sides)
     functions = {}
     for s in sides:
@@ -61,17 +69,31 @@ def _instance(sides: tuple, roles: dict, integers: set, k: int, seed: int) -> tu
             if roles.get(f.func) != "function" or f.func in functions:
                 continue
             functions[f.func] = _concrete(k, len(f.args))
-            free_choice = True
+            free_choice.add("functions")
     if functions:
         chosen.append("concrete functions for " + ", ".join(sorted(str(f) for f in functions)))
         sides = tuple(s.subs(functions).doit() for s in sides)
+    random_variables = {v.xreplace(whole) for v in meaning.random}
+    values = {}
+    for s in sides:  # random variables at values of their support, then every other name and unknown part
+        for atom in sorted(s.free_symbols | s.atoms(AppliedUndef), key=str):
+            if atom in random_variables and atom not in values:
+                values[atom] = sympy.Integer(rng.randrange(laws.SUPPORT_SIZE))
+    sides = tuple(s.xreplace(values) for s in sides)
+    if meaning.marginals:
+        tables = laws.tables(meaning.marginals, rng)
+        chosen.append("random finite laws of " + ", ".join(sorted(tables)))
+        free_choice.add("laws")
+        sides = tuple(s.replace(lambda e: isinstance(e, AppliedUndef) and e.func in meaning.marginals
+                                and all(a.is_Integer for a in e.args),
+                                lambda e: laws.value(e.func, e.args, meaning.marginals, tables)) for s in sides)
     values = {}
     for s in sides:
         for atom in sorted(s.atoms(AppliedUndef), key=str):
             if atom not in values:
                 values[atom] = _rational(rng)
                 if roles.get(atom.func) != "indexed":
-                    free_choice = True
+                    free_choice.add("unknown parts")
     sides = tuple(s.xreplace(values) for s in sides)
     rest = sorted(set().union(*(s.free_symbols for s in sides)), key=str)
     point = {s: _rational(rng) for s in rest}
@@ -86,14 +108,15 @@ def _number(value, digits: int):
     return found
 
 
-def compare(left, right, roles: dict, integers: set, seed: int = 0) -> Comparison:
-    """``left`` and ``right`` (SymPy) on :data:`INSTANCES` instances; ``roles``: each SymPy function's role
-    (:attr:`derivspec.scan.operators.Meaning.roles`), ``integers``: the symbols that take integer values."""
+def compare(left, right, meaning, integers: set, seed: int = 0) -> Comparison:
+    """``left`` and ``right`` (SymPy) on :data:`INSTANCES` instances; ``meaning``: what unfolding them met (the
+    role of each SymPy function, the random variables and the laws' marginals: scan/operators.Meaning),
+    ``integers``: the symbols that take integer values."""
     result = Comparison()
     for k in range(INSTANCES * 2):
         if result.agree >= INSTANCES:
             break
-        (a, b), chosen, free_choice = _instance((left, right), roles, integers, k, seed)
+        (a, b), chosen, free_choice = _instance((left, right), meaning, integers, k, seed)
         if a.has(sympy.Sum, sympy.Product, sympy.Integral, sympy.Derivative, sympy.Limit) or b.has(
                 sympy.Sum, sympy.Product, sympy.Integral, sympy.Derivative, sympy.Limit):
             result.why = "a sum, product, integral or limit that does not evaluate on instances"
@@ -110,6 +133,7 @@ def compare(left, right, roles: dict, integers: set, seed: int = 0) -> Compariso
             continue
         result.differ = f"at {'; '.join(c for c in chosen if c)}: {sympy.N(x, 8)} vs {sympy.N(y, 8)}"
         result.flaggable = not free_choice
+        result.on_laws = free_choice == {"laws"}
         result.why = "; ".join(chosen)
         return result
     if not result.agree:

@@ -1,0 +1,154 @@
+r"""Densities, expectations and information quantities as meaning (DESIGN.md, "Scan": meaning -- random
+finite joint distributions with exact probabilities).
+
+Every law head of a step (``p``, ``q_\phi``, ``P``; ``⟨P⟩`` for the law ``H(X)`` or ``E[X]`` speak of) is one
+joint law over the random variables it is written with. A density is a ratio of two of its marginals,
+
+    p(a | b) = m_p(a, b) / m_p(b),
+
+so the rules of probability hold by construction; an integral or a sum over a variable of one marginal is
+the marginal without it (``∫ m_p(x, z) dz = m_p(x)``); any other sum over a variable's values is a sum over
+its support, of size ``⟨K⟩``. Expectations, KL, JS, cross-entropy, entropy and mutual information unfold to
+such sums by their definitions:
+
+    E_{z ~ q}[f] = Σ_z q(z) f,   KL(a ‖ b) = Σ a log(a / b),   H(a, b) = -Σ a log b,
+    H(X | Y) = -Σ_{x,y} P(x, y) log P(x | y),   I(X; Y) = Σ P(x, y) log(P(x, y) / (P(x) P(y))).
+
+The instance checker gives every random variable values 0 .. K-1 and every law head a random table of
+exact probabilities over its variables (:func:`tables`); a marginal is a sum of that table.
+"""
+
+from __future__ import annotations
+
+import random
+from itertools import product
+
+import sympy
+from sympy.core.function import AppliedUndef
+
+from derivspec.scan import tree
+
+SUPPORT_SIZE = 3  # the values a random variable takes on an instance
+DEFAULT_LAW = "⟨P⟩"  # the law H(X), I(X; Y), E[X] and P(A | B) speak of when none is named
+
+
+class Unknown(Exception):
+    """A probability construct this meaning does not cover (the caller makes it opaque)."""
+
+
+def support(meaning) -> sympy.Symbol:
+    return meaning.symbols.setdefault("⟨K⟩", sympy.Symbol("⟨K⟩", integer=True, positive=True))
+
+
+def marginal(meaning, head: str, variables: tuple) -> sympy.Expr:
+    """m_head over ``variables`` (SymPy expressions of random variables), at those variables."""
+    if not variables:
+        return sympy.Integer(1)
+    ordered = tuple(sorted(dict.fromkeys(variables), key=sympy.default_sort_key))
+    for v in ordered:
+        if not isinstance(v, sympy.Symbol | AppliedUndef):
+            raise Unknown("a density at a value, not at a variable")
+        meaning.random.add(v)
+    label = f"{head}⟨{', '.join(map(str, ordered))}⟩"
+    function = meaning._head(("marginal", head, ordered), label, "marginal", positive=True)  # where it is a density
+    meaning.marginals[function] = (head, ordered)
+    return function(*ordered)
+
+
+def density(meaning, head: str, variables: tuple, given: tuple = ()) -> sympy.Expr:
+    joint = marginal(meaning, head, tuple(variables) + tuple(given))
+    return joint / marginal(meaning, head, tuple(given)) if given else joint
+
+
+def over(body: sympy.Expr, variable, meaning) -> sympy.Expr:
+    """Σ or ∫ of ``body`` over all values of the random variable ``variable``."""
+    return over_all(body, (variable,), meaning)
+
+
+def over_all(body: sympy.Expr, variables, meaning) -> sympy.Expr:
+    """Σ of ``body`` over all values of ``variables``, term by term: a variable that stands in one marginal of a
+    term (and nowhere else in it) is summed out of that marginal (``Σ_z m(x, z) f(x) = m(x) f(x)``), in whatever
+    order that works; what is left is a sum over the support, of size ``⟨K⟩``."""
+    for variable in variables:
+        meaning.random.add(variable)
+    return sympy.Add(*(_term_over(term, list(variables), meaning) for term in _terms(body)))
+
+
+def _terms(body: sympy.Expr) -> tuple:
+    return sympy.Add.make_args(sympy.expand(body, deep=False, log=False, power_base=False, power_exp=False))
+
+
+def _term_over(term: sympy.Expr, variables: list, meaning) -> sympy.Expr:
+    left = [v for v in variables]
+    progress = True
+    while left and progress:
+        progress = False
+        for variable in list(left):
+            factors = sympy.Mul.make_args(term)
+            with_variable = [f for f in factors if f.has(variable)]
+            if not with_variable:
+                term, progress = term * support(meaning), True
+            elif len(with_variable) == 1 and with_variable[0].func in meaning.marginals:
+                head, over_variables = meaning.marginals[with_variable[0].func]
+                rest = tuple(v for v in over_variables if v != variable)
+                term = sympy.Mul(*(f for f in factors if not f.has(variable))) * marginal(meaning, head, rest)
+                progress = True
+            else:
+                continue
+            left.remove(variable)
+    if left:  # in one order, so that the same sum reads the same on both sides
+        term = sympy.Sum(term, *((v, 0, support(meaning) - 1) for v in sorted(left, key=sympy.default_sort_key)))
+    return term
+
+
+def normal(expr: sympy.Expr, meaning) -> sympy.Expr:
+    """``expr`` with the logs of densities expanded and every sum over a support summed out again where a
+    marginal allows it (the form in which two unfolded sides are compared)."""
+    expr = sympy.expand(sympy.expand_log(expr, force=False))
+    for _ in range(3):
+        before = expr
+        last = support(meaning) - 1
+        expr = expr.replace(lambda e: isinstance(e, sympy.Sum) and all(l[1] == 0 and l[2] == last for l in e.limits),
+                            lambda e: over_all(sympy.expand(sympy.expand_log(e.function, force=False)),
+                                               tuple(l[0] for l in e.limits), meaning))
+        expr = sympy.expand(expr)
+        if expr == before:
+            break
+    return expr
+
+
+def law_of(node: tree.Node, meaning, unfold) -> tuple[str, tuple, tuple]:
+    """(head, variables, given) of a density written as a node: p(x | z), p(x, z), a law name P (over an
+    anonymous variable of its own)."""
+    if isinstance(node, tree.Density):
+        return (node.head.latex, tuple(unfold(v, meaning) for v in node.variables),
+                tuple(unfold(g, meaning) for g in node.given))
+    if isinstance(node, tree.Apply) and node.head.latex in meaning.densities:
+        return node.head.latex, tuple(unfold(a, meaning) for a in node.args), ()
+    if isinstance(node, tree.Name) and not node.index:
+        anonymous = meaning.symbols.setdefault(("value of", node.latex), sympy.Symbol("⟨v⟩", integer=True))
+        return node.latex, (anonymous,), ()
+    raise Unknown("a law that is not a density or a named law")
+
+
+def tables(marginals: dict, rng: random.Random) -> dict:
+    """For each law head: its variables and a random table of exact probabilities over them."""
+    variables: dict[str, list] = {}
+    for head, over_variables in marginals.values():
+        known = variables.setdefault(head, [])
+        known.extend(v for v in over_variables if v not in known)
+    found = {}
+    for head, names in variables.items():
+        cells = list(product(range(SUPPORT_SIZE), repeat=len(names)))
+        weights = [sympy.Integer(rng.randint(1, 9)) for _ in cells]
+        total = sum(weights)
+        found[head] = (tuple(names), {cell: w / total for cell, w in zip(cells, weights)})
+    return found
+
+
+def value(function, args: tuple, marginals: dict, laws: dict) -> sympy.Expr:
+    """m_head(args) on the instance's tables: the table summed over the head's other variables."""
+    head, variables = marginals[function]
+    names, table = laws[head]
+    fixed = {names.index(v): int(a) for v, a in zip(variables, args)}
+    return sum((p for cell, p in table.items() if all(cell[i] == a for i, a in fixed.items())), sympy.Integer(0))
