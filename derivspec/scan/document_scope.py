@@ -149,12 +149,16 @@ def read_side(text: str, names: DocumentNames, bare: frozenset = frozenset()) ->
     return Side(text, typed(reading, names), other=other, flags=reading.flags)
 
 
-def read_line(statement: Statement, names: DocumentNames) -> Line:
+def read_line(statement: Statement, names: DocumentNames, previous: str = "") -> Line:
+    """``previous``: the last side of the display this one continues (it starts with a relation)."""
     text = clean(statement)
     bare = bare_names(text)
     steps = []
-    for clause in split_clauses(text):
-        sides = [read_side(s, names, bare) for s in clause.sides]
+    for k, clause in enumerate(split_clauses(text)):
+        texts = list(clause.sides)
+        if k == 0 and previous and texts and not texts[0].strip():
+            texts[0] = previous
+        sides = [read_side(s, names, bare) for s in texts]
         chain = len(clause.relations) >= 2
         implication = bool(_IMPLICATIONS & {clause.before, clause.after})
         for k, relation in enumerate(clause.relations):
@@ -190,12 +194,13 @@ def constraint(prose: str, chain: bool) -> str:
     return found.why if found is not None and found.name == "property" else ""
 
 
-def build(statements: list[Statement], text: str = "") -> Scope:
-    """The scope of a document (``text``: the whole of it): every relational statement read, in reading order."""
+def build(statements: list[Statement], text: str = "", previous: list | None = None) -> Scope:
+    """The scope of a document (``text``: the whole of it; ``previous``: per statement, the last side of the
+    display it continues, or ""): every relational statement read, in reading order."""
     scope = Scope(DocumentNames())
     algorithms = classify.document_algorithms(text)
-    for statement in statements:
-        line = read_line(statement, scope.names)
+    for index, statement in enumerate(statements):
+        line = read_line(statement, scope.names, previous[index] if previous else "")
         found = classify.classify_statement(statement.lines, statement.before, any(s.chain for s in line.steps),
                                             algorithms)
         if found is not None and found.name == "assignment":

@@ -25,7 +25,7 @@ from derivspec.scan.document_scope import DEFINING, Line, Scope, Step, definable
 from derivspec.scan.steps import StepResult
 from derivspec.scan.verdicts import STRENGTH, evidence_level
 
-JUDGED_RELATIONS = ("=", "≈", "≤", "≥", "<", ">")
+JUDGED_RELATIONS = ("=", "≈", "∝", "≤", "≥", "<", ">")
 
 
 def _result(step: Step, verdict: str, reason: str, evidence: str = "", *, label: bool = False,
@@ -138,14 +138,27 @@ def _as_numbers_only(step: Step, scope: Scope, result: StepResult) -> StepResult
 
 
 def _multiplies_arrays(node: tree.Node, arrays: set) -> bool:
-    """A product, power or function of a name typed as a vector or a matrix."""
+    """A product or power whose operands hold a name typed as a vector or a matrix in their arithmetic (not
+    inside a density or a function, whose value is a number: p(z) of a vector z)."""
     for part in node.walk():
-        if isinstance(part, tree.Mul | tree.Pow | tree.Fn | tree.Apply | tree.Inverse | tree.Det | tree.Trace):
-            inner = [n for p in part.parts() for n in tree.names_in(p) if n.latex in arrays]
-            if inner:
+        if isinstance(part, tree.Mul):
+            holding = [f for f in part.factors if _arithmetic_names(f) & arrays]
+            if holding and len([f for f in part.factors if not isinstance(f, tree.Num)]) >= 2:
                 return True
+        elif isinstance(part, tree.Pow) and _arithmetic_names(part.base) & arrays:
+            return True
+        elif isinstance(part, tree.Inverse | tree.Det | tree.Trace | tree.Transpose):
+            return True
     return False
 
+
+def _arithmetic_names(node: tree.Node) -> set:
+    """The names ``node`` computes with: through sums, products and powers, not into applications."""
+    if isinstance(node, tree.Name):
+        return {node.latex}
+    if isinstance(node, tree.Add | tree.Mul | tree.Pow):
+        return set().union(*(_arithmetic_names(p) for p in node.parts()))
+    return set()
 
 def _meaning(step: Step, line: Line, scope: Scope, where: int, expand: bool):
     meaning = operators.Meaning(expand=expand, densities=frozenset(scope.densities))
@@ -205,6 +218,8 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
         return dataclasses.replace(printed, kind="number")
     if step.relation == "≈":
         return _result(step, "unchecked", "an approximation: not judged", category="approximation")
+    if step.relation == "∝":
+        return _proportional(step, full_left, full_right, full)
     opaque = sorted(full.opaque)
     equation = step.relation == "="
     if equation and (_proved(plain_left, plain_right, plain) or _proved(full_left, full_right, full)):
@@ -279,6 +294,24 @@ def _printed_numbers(step: Step, left, right) -> StepResult | None:
         return _result(step, "disagrees", f"the numbers differ beyond their printed digits: {evidence}", evidence)
     return _result(step, "unchecked", f"differs in the last printed digits ({sympy.N(a, 8)} vs {sympy.N(b, 8)}): "
                                       "rounding, not flagged", evidence)
+
+
+def _proportional(step: Step, left, right, meaning: operators.Meaning) -> StepResult:
+    """a ∝ b in the variables of the density on the left (p(θ | D) ∝ p(D | θ) p(θ): in θ): proved when a / b
+    is free of them."""
+    density = next((n for n in step.left.node.walk() if isinstance(n, tree.Density)), None)
+    if density is None:
+        return _result(step, "unchecked", "a proportionality whose variable is not written: not judged",
+                       category="approximation")
+    variables = [operators.unfold(v, meaning) for v in density.variables]
+    try:
+        ratio = sympy.simplify(laws.normal(left / right, meaning) if meaning.marginals else left / right)
+    except (TypeError, ValueError, NotImplementedError, AttributeError, RecursionError):
+        ratio = None
+    names = ", ".join(n.latex for n in density.variables if isinstance(n, tree.Name))
+    if ratio is not None and ratio != 0 and not any(ratio.has(v) for v in variables):
+        return _result(step, "proved", f"proportional in {names}: the ratio of the sides is free of it")
+    return _result(step, "unchecked", f"a proportionality in {names} not shown: not judged", category="approximation")
 
 
 def _of_laws(side, meaning: operators.Meaning) -> bool:

@@ -40,10 +40,12 @@ def support(meaning) -> sympy.Symbol:
     return meaning.symbols.setdefault("⟨K⟩", sympy.Symbol("⟨K⟩", integer=True, positive=True))
 
 
-def marginal(meaning, head: str, variables: tuple) -> sympy.Expr:
-    """m_head over ``variables`` (SymPy expressions of random variables), at those variables."""
+def marginal(meaning, head: str, variables: tuple, at: tuple | None = None) -> sympy.Expr:
+    """m_head over ``variables`` (SymPy expressions of random variables), at ``at`` (the variables themselves
+    when None; else the values, or bound symbols of a sum, each variable stands at)."""
     if not variables:
         return sympy.Integer(1)
+    at = dict(zip(variables, at)) if at is not None else {v: v for v in variables}
     ordered = tuple(sorted(dict.fromkeys(variables), key=sympy.default_sort_key))
     for v in ordered:
         if not isinstance(v, sympy.Symbol | AppliedUndef):
@@ -52,7 +54,7 @@ def marginal(meaning, head: str, variables: tuple) -> sympy.Expr:
     label = f"{head}⟨{', '.join(map(str, ordered))}⟩"
     function = meaning._head(("marginal", head, ordered), label, "marginal", positive=True)  # where it is a density
     meaning.marginals[function] = (head, ordered)
-    return function(*ordered)
+    return function(*(at[v] for v in ordered))
 
 
 def density(meaning, head: str, variables: tuple, given: tuple = ()) -> sympy.Expr:
@@ -79,6 +81,7 @@ def _terms(body: sympy.Expr) -> tuple:
 
 
 def _term_over(term: sympy.Expr, variables: list, meaning) -> sympy.Expr:
+    """Σ of one term over ``variables`` (symbols or values standing for random variables in it)."""
     left = [v for v in variables]
     progress = True
     while left and progress:
@@ -88,17 +91,27 @@ def _term_over(term: sympy.Expr, variables: list, meaning) -> sympy.Expr:
             with_variable = [f for f in factors if f.has(variable)]
             if not with_variable:
                 term, progress = term * support(meaning), True
-            elif len(with_variable) == 1 and with_variable[0].func in meaning.marginals:
-                head, over_variables = meaning.marginals[with_variable[0].func]
-                rest = tuple(v for v in over_variables if v != variable)
-                term = sympy.Mul(*(f for f in factors if not f.has(variable))) * marginal(meaning, head, rest)
+            elif len(with_variable) == 1 and _summable(with_variable[0], variable, meaning):
+                found = with_variable[0]
+                head, over_variables = meaning.marginals[found.func]
+                keep = [i for i, a in enumerate(found.args) if a != variable]
+                rest = marginal(meaning, head, tuple(over_variables[i] for i in keep), tuple(found.args[i] for i in keep))
+                term = sympy.Mul(*(f for f in factors if not f.has(variable))) * rest
                 progress = True
             else:
                 continue
             left.remove(variable)
-    if left:  # in one order, so that the same sum reads the same on both sides
-        term = sympy.Sum(term, *((v, 0, support(meaning) - 1) for v in sorted(left, key=sympy.default_sort_key)))
+    if left:  # over bound symbols, in one order, so that the same sum reads the same on both sides
+        bound = {v: sympy.Symbol(f"⟨{v}⟩", integer=True) for v in left}
+        term = sympy.Sum(term.xreplace(bound), *((bound[v], 0, support(meaning) - 1)
+                                                 for v in sorted(left, key=sympy.default_sort_key)))
     return term
+
+
+def _summable(factor, variable, meaning) -> bool:
+    """A marginal in which ``variable`` stands as exactly one argument (and nowhere inside another)."""
+    return (factor.func in meaning.marginals and list(factor.args).count(variable) == 1
+            and not any(a.has(variable) for a in factor.args if a != variable))
 
 
 def normal(expr: sympy.Expr, meaning) -> sympy.Expr:

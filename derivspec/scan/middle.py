@@ -46,5 +46,7 @@ class Document:
         return record.to_json() if record is not None else None
 
 
-def document(relational: list, seconds: float, lecture, unclosed: list, continues: list) -> Document:
-    return Document(document_scope.build(relational, lecture.text), seconds, lecture, unclosed, continues)
+def document(relational: list, seconds: float, lecture, unclosed: list, continues: list,
+             previous: list | None = None) -> Document:
+    """``previous``: per statement, the last side of the display it continues ("" when none)."""
+    return Document(document_scope.build(relational, lecture.text, previous), seconds, lecture, unclosed, continues)

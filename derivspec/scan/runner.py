@@ -128,7 +128,7 @@ def prepare(path, name: str | None = None, known: bool = True, seconds: float | 
     if middle.selected() == "new":  # the typed core (scan/middle.py), beside the old middle until the switch-over
         previous, continues = _continuations(relational)
         return text, file, statements, relational, previous, middle.document(
-            relational, seconds or STATEMENT_SECONDS, lecture, unclosed, continues)
+            relational, seconds or STATEMENT_SECONDS, lecture, unclosed, continues, previous)
     state = DocumentState(file, seconds=seconds or STATEMENT_SECONDS)
     # the names the document uses as densities, any letter (scope.py): in force for the passes below and,
     # through the state, for every statement's check
