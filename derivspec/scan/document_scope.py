@@ -75,6 +75,7 @@ class Line:
     steps: list
     defining: bool = False  # the sentence leading in defines ("let", "define", "where"): a name defined anew
     assignment: str = ""  # why the line is an assignment: a line of an algorithm, a step of a numbered procedure
+    error: str = ""  # a defect met while reading it (its record says so)
     special_case: tuple = ()  # (condition text, ((Name, value tree), ...)) set up in the prose before it
     constraint: str = ""  # why the display is a constraint or a property, not an identity
     condition: str = ""  # why an inline formula is a condition the sentence sets ("when $\\theta = 0$")
@@ -142,11 +143,11 @@ def read_side(text: str, names: DocumentNames, bare: frozenset = frozenset()) ->
         other = None
         if "ambiguous" in reading.flags:
             other = typed(read_document(text, names, bare | bare_names(text), ambiguous="product"), names)
+        return Side(text, typed(reading, names), other=other, flags=reading.flags)
     except FormulaError as error:
         return Side(text, None, str(error))
     except (RecursionError, ValueError, TypeError, AttributeError, IndexError, KeyError) as error:
         return Side(text, None, f"cannot read: {error!r}"[:200])
-    return Side(text, typed(reading, names), other=other, flags=reading.flags)
 
 
 def read_line(statement: Statement, names: DocumentNames, previous: str = "") -> Line:
@@ -200,7 +201,11 @@ def build(statements: list[Statement], text: str = "", previous: list | None = N
     scope = Scope(DocumentNames())
     algorithms = classify.document_algorithms(text)
     for index, statement in enumerate(statements):
-        line = read_line(statement, scope.names, previous[index] if previous else "")
+        try:
+            line = read_line(statement, scope.names, previous[index] if previous else "")
+        except Exception as error:  # a defect met reading one line: said in its record, the document goes on
+            scope.lines.append(Line(statement, clean(statement), [], error=f"{error!r}"[:200]))
+            continue
         found = classify.classify_statement(statement.lines, statement.before, any(s.chain for s in line.steps),
                                             algorithms)
         if found is not None and found.name == "assignment":

@@ -35,6 +35,8 @@ def _result(step: Step, verdict: str, reason: str, evidence: str = "", *, label:
 
 
 def judge_line(line: Line, scope: Scope) -> list[StepResult]:
+    if line.error:
+        return [StepResult("", line.text, "", "unchecked", "chain", f"internal error while reading: {line.error}")]
     where = line.statement.lines[0]
     return [judge_step(step, line, scope, where) for step in line.steps]
 

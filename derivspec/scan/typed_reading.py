@@ -126,10 +126,12 @@ class Converter:
         if isinstance(expr, sympy.Sum | sympy.Product):
             return self.big_operator(expr)
         if isinstance(expr, sympy.Integral):
-            (variable, *bounds), = expr.limits or ((None,),)
-            lower, upper = (bounds + [None, None])[:2] if bounds else (None, None)
-            return tree.Integral(self.node(expr.function), self.node(variable),
-                                 None if lower is None else self.node(lower), None if upper is None else self.node(upper))
+            body = self.node(expr.function)
+            for variable, *bounds in reversed(expr.limits):  # ∫∫ f dx dy: one integral inside the other
+                lower, upper = (list(bounds) + [None, None])[:2]
+                body = tree.Integral(body, self.node(variable), None if lower is None else self.node(lower),
+                                     None if upper is None else self.node(upper))
+            return body
         if isinstance(expr, sympy.Derivative):
             body = self.node(expr.expr)
             for variable, order in reversed(expr.variable_count):
