@@ -5,7 +5,10 @@ A version is a commit of this repository -- checked out with ``git worktree add`
 ``/work/measure/wt-<commit>`` and installed with ``--no-deps`` into its own venv
 ``/work/measure/venv-<commit>`` with the light core's dependencies (sympy, mpmath, rich: what ``scan``
 imports), pinned to the versions of this checkout's venv -- or ``worktree``: this checkout as it is,
-run by this interpreter. Both versions scan the same copies, built once per set:
+run by this interpreter. A suffix ``+new`` (``worktree+new``, ``<commit>+new``) runs that version's
+scans with ``DERIVSPEC_SCAN_MIDDLE=new`` (the new middle, derivspec.scan.middle; without it the scans run
+with ``old``), labelled ``worktree+new`` or ``<commit>+new``, its results and reuse folder apart from the
+same code's ``old`` middle. Both versions scan the same copies, built once per set:
 
     original   each half of benchmarks/scan_corpus/split.toml as it is (scan_corpus.copy_out)
     renamed    the same with every document's letters permuted inside math (rename_letters.py)
@@ -17,7 +20,10 @@ run by this interpreter. Both versions scan the same copies, built once per set:
 For every set it prints, per version: records, records changed (``verdict`` or ``evidence_level``
 differs from the other version's), labelled checkable statements judged (proved, holds on instances or
 flagged; scan_corpus_labels.coverage), flags -- each for the old part and the new part of the half
-(the repositories issue 57 added) -- and planted errors found standalone and in chains. Every changed
+(the repositories issue 57 added) -- and planted errors found standalone and in chains. When two
+versions are compared, each original, renamed or re-spaced set also gives, per part, "decided alike": of
+the first version's records with a decided evidence level (proved, holds on instances or flagged), those
+with the same ``verdict`` and ``evidence_level`` in the second. Every changed
 record goes to ``OUT/changes/<half>.<set>.jsonl`` (file, lines, old and new verdict, level and reason,
 the text): other people's text, so ``OUT`` stays outside the repository (default under /work/measure).
 Every version's statements go to ``OUT/<version>/<half>.<set>.jsonl`` (``scan_corpus.py --statements``
@@ -38,6 +44,8 @@ scan_corpus.py).
     python benchmarks/scan_differential.py --version 788c271 --version worktree --half development \\
         --reuse /work/measure/baseline --out /work/measure/diff-now                                 # two, diffed
     python benchmarks/scan_differential.py ... --sets original renamed                            # some sets only
+    python benchmarks/scan_differential.py --version worktree --version worktree+new --half development \\
+        --sets original --out /work/measure/middle                                                 # old middle, new
 
 Scans run one at a time (each ``derivspec scan --jobs 2``).
 """
@@ -63,6 +71,8 @@ HALVES = ("development", "heldout")
 LIGHT_CORE = ("sympy", "mpmath", "rich", "markdown-it-py", "mdurl", "pygments")  # scan's imports and rich's own
 MANIFESTS = ("manifest.json", "heldout.json", "heldout2.json", "heldout3.json")
 ONLY: set[str] = set()  # --only: the repositories to measure (all when empty), for a quick run
+MIDDLE = "DERIVSPEC_SCAN_MIDDLE"  # the scanner's middle: "old" or "new" (a version's "+new" suffix)
+DECIDED = ("proved", "holds on instances", "disagrees")  # the evidence levels "decided alike" counts
 
 
 def repositories(half: str) -> list[dict]:
@@ -70,12 +80,15 @@ def repositories(half: str) -> list[dict]:
 
 
 class Version:
-    """One scanner: ``label`` (a short commit or ``worktree``), its interpreter, the tree it was built
-    from, and ``package_tree``: where its ``derivspec`` package is importable from."""
+    """One scanner: ``label`` (a short commit or ``worktree``, with ``+new`` for the new middle), its
+    interpreter, the tree it was built from, ``package_tree``: where its ``derivspec`` package is
+    importable from, and ``middle``: its scans' DERIVSPEC_SCAN_MIDDLE."""
 
     def __init__(self, spec: str, measure: Path = MEASURE):
+        spec, suffix = spec.removesuffix("+new"), "+new" if spec.endswith("+new") else ""
+        self.middle = "new" if suffix else "old"
         if spec == "worktree":
-            self.label, self.commit = "worktree", None
+            self.label, self.commit = "worktree" + suffix, None
             self.python, self.tree, self.package_tree = Path(sys.executable), ROOT, ROOT
             return
         done = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--verify", "--quiet", f"{spec}^{{commit}}"],
@@ -83,9 +96,9 @@ class Version:
         if done.returncode != 0:
             raise SystemExit(f"scan_differential: {spec!r} is neither a commit of this repository nor 'worktree'")
         self.commit = done.stdout.strip()
-        self.label = self.commit[:7]
-        self.tree = measure / f"wt-{self.label}"
-        self.venv = measure / f"venv-{self.label}"
+        self.label = self.commit[:7] + suffix
+        self.tree = measure / f"wt-{self.commit[:7]}"
+        self.venv = measure / f"venv-{self.commit[:7]}"
         self.python = self.venv / "bin" / "python"
         self.package_tree = None  # set by prepare(): the venv's site-packages
 
@@ -93,9 +106,11 @@ class Version:
         """The worktree and the venv of a commit, made when missing (``git worktree add --detach``;
         ``pip install --no-deps`` of the worktree, then the light core pinned to this venv's versions)."""
         if self.commit is None:
+            self._has_middle()
             return
         if not (self.tree / ".git").exists():
             run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(self.tree), self.commit])
+        self._has_middle()
         if not self.python.is_file():
             base = Path(getattr(sys, "_base_executable", sys.executable))
             run([str(base), "-m", "venv", str(self.venv)])
@@ -108,6 +123,17 @@ class Version:
         if site.returncode != 0:
             raise SystemExit(f"scan_differential: {self.venv} cannot import derivspec: {site.stderr.strip()[-200:]}")
         self.package_tree = Path(site.stdout.strip())
+
+    def _has_middle(self) -> None:
+        """A ``+new`` version's tree must read the setting: an older one would scan its only middle."""
+        if self.middle == "new" and not any(MIDDLE in p.read_text(encoding="utf-8")
+                                            for p in (self.tree / "derivspec" / "scan").glob("*.py")):
+            raise SystemExit(f"scan_differential: {self.label}: its scanner has no {MIDDLE} setting")
+
+    def use(self) -> None:
+        """The scans that follow run this version (scan_corpus.scan's subprocess inherits the environment)."""
+        scan_corpus.PYTHON = str(self.python)
+        os.environ[MIDDLE] = self.middle
 
 
 def _installed(name: str) -> bool:
@@ -147,7 +173,7 @@ def scan_copies(half: str, which_set: str, versions: list, mirror: Path, reuse: 
                                          renamed=which_set == "renamed", respaced=which_set == "respaced")
             cells = {p.name: scan_corpus.notebook_cells(p) for p in paths if scan_corpus.is_notebook(p.name)}
             for v in pending:
-                scan_corpus.PYTHON = str(v.python)
+                v.use()
                 out, seconds, problem = scan_corpus.scan(paths)
                 if out is None:
                     print(f"  {v.label} {repo['name']}: {problem}", file=sys.stderr)
@@ -169,7 +195,7 @@ def planted(half: str, versions: list, mirror: Path, seed: int, reuse: dict) -> 
         if v.label in reuse:
             results[v.label] = reuse[v.label]
             continue
-        scan_corpus.PYTHON = str(v.python)
+        v.use()
         errors, elsewhere, started = [], [], time.perf_counter()
         for repo in repositories(half):
             names = scan_corpus.repo_documents(repo, mirror, config)
@@ -204,7 +230,7 @@ def manifests(versions: list, reuse: dict) -> dict:
         if v.label in reuse:
             results[v.label] = reuse[v.label]
             continue
-        env = dict(os.environ, DERIVSPEC_MEASURE_TREE=str(v.package_tree))
+        env = dict(os.environ, DERIVSPEC_MEASURE_TREE=str(v.package_tree), **{MIDDLE: v.middle})
         results[v.label] = {}
         for name in MANIFESTS:
             manifest = ROOT / "benchmarks" / "scan_planted" / name
@@ -245,6 +271,19 @@ def changes(old: list[dict], new: list[dict]) -> list[dict]:
                     "new": {k: y[k] for k in ("verdict", "level", "reason")} if y else None,
                     "text": some.get("text", "")[:400]})
     return out
+
+
+def decided_alike(old: list[dict], new: list[dict]) -> dict:
+    """Per part: the first version's records with a decided evidence level (DECIDED), and how many of
+    them have the same verdict and level in the second version."""
+    b = keyed(new)
+    figures = {which: {"alike": 0, "decided": 0} for which in ("old", "new")}
+    for key, x in keyed(old).items():
+        if x["level"] in DECIDED and x.get("part") in figures:
+            y = b.get(key)
+            figures[x["part"]]["decided"] += 1
+            figures[x["part"]]["alike"] += y is not None and (x["verdict"], x["level"]) == (y["verdict"], y["level"])
+    return figures
 
 
 OUT_OF_TIME = re.compile(r"time limit|time budget|timed out|^timeout$")
@@ -386,7 +425,8 @@ def main(argv: list[str] | None = None) -> int:
     import scan_metamorphic  # noqa: E402
 
     args.out.mkdir(parents=True, exist_ok=True)
-    summary = {"versions": [{"label": v.label, "commit": v.commit, "python": str(v.python)} for v in versions],
+    summary = {"versions": [{"label": v.label, "commit": v.commit, "middle": v.middle, "python": str(v.python)}
+                            for v in versions],
                "tools": str(tools), "time_scale": args.time_scale, "only": sorted(ONLY), "sets": {}}
     two = len(versions) == 2
     for half in args.half or HALVES:
@@ -395,6 +435,7 @@ def main(argv: list[str] | None = None) -> int:
             reuse = {v.label: r for v in versions if (r := load_reuse(args.reuse, v, half, which_set)) is not None}
             started = time.perf_counter()
             name = f"{half}.{which_set}"
+            alike = None
             if which_set == "planted":
                 result = planted(half, versions, args.mirror, args.seed, reuse)
                 for v in versions:
@@ -412,6 +453,7 @@ def main(argv: list[str] | None = None) -> int:
                 figures = {v.label: dict(row_figures(half, carried(originals.get(v.label), result[v.label]["rows"])),
                                          seconds=round(result[v.label]["seconds"], 1)) for v in versions}
                 changed = changes(*(result[v.label]["rows"] for v in versions)) if two else []
+                alike = decided_alike(*(result[v.label]["rows"] for v in versions)) if two else None
                 if which_set == "original":
                     originals = {v.label: result[v.label]["rows"] for v in versions}
                 elif originals:  # the metamorphic gate: each version's copy against its own original
@@ -423,7 +465,9 @@ def main(argv: list[str] | None = None) -> int:
             summary["sets"][name] = {"figures": figures, "changed": len(changed),
                                      "changed_by_part": dict(Counter(c.get("part") for c in changed)),
                                      "wall_seconds": round(time.perf_counter() - started, 1)}
-            print(report(name, which_set, versions, figures, changed), flush=True)
+            if alike:
+                summary["sets"][name]["decided_alike"] = alike
+            print(report(name, which_set, versions, figures, changed, alike), flush=True)
             (args.out / "summary.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
     if "manifests" in args.sets:
         reuse = {v.label: r for v in versions if (r := load_reuse(args.reuse, v, "", "manifests")) is not None}
@@ -451,8 +495,12 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def report(name: str, which_set: str, versions: list, figures: dict, changed: list) -> str:
+def report(name: str, which_set: str, versions: list, figures: dict, changed: list, alike: dict | None = None) -> str:
     lines = [f"{name}:" + (f" {len(changed)} changed ({dict(Counter(c.get('part') for c in changed))})" if len(versions) == 2 else "")]
+    if alike:
+        lines.append(f"  decided alike ([{versions[0].label}] proved, holds on instances or flagged, the same in "
+                     f"[{versions[1].label}]): " + "; ".join(f"{which} part {_share(a['alike'], a['decided'])}"
+                                                            for which, a in alike.items()))
     for v in versions:
         f = figures[v.label]
         if which_set == "planted":

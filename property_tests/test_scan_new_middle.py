@@ -273,3 +273,24 @@ def test_a_closed_form_of_a_family_is_not_flagged_on_random_laws(tmp_path):
 def test_a_law_the_document_defines_is_no_random_law(tmp_path):
     text = ("Let\n$$\np(x | z) = \\mathcal{N}(x; z, 1)\n$$\nThen\n$$\np(z|x) = \\frac{p(x|z) p(z)}{p(z)}\n$$\n")
     assert _verdict_of(tmp_path, text, "\\frac{p(x|z) p(z)}{p(z)}") != "disagrees"
+
+
+# --- shapes met on the development half (our own text in their style) -------------------------
+
+@pytest.mark.parametrize("text, display", [
+    ("The noise level is a schedule $\\sigma(t)$ that we pick. A simple choice is\n$$\n\\sigma(t) = t\n$$\n",
+     "\\sigma(t) = t"),
+    ("In the computational graph, node $c$ adds its two inputs:\n$$\na + b = c\n$$\n", "a + b = c"),
+    ("At the optimum the radius satisfies\n$$\n\\frac{r^2}{2K} + (K - 1) \\log r = \\frac{1}{2}\n$$\n", "\\log r"),
+    ("Both scales are set alike:\n$$\n\\sigma_0 = \\sigma_1 = 10\n$$\n", "\\sigma_0 = \\sigma_1"),
+    ("The chain is Markov, so\n$$\nP(X_1, X_2, X_3) = P(X_1) P(X_2 | X_1) P(X_3 | X_2)\n$$\n", "P(X_1, X_2, X_3)"),
+    ("The joint entropy in bits is\n$$\nH(X, Y) = \\sum_{x, y} p(x, y) \\log_2 \\frac{1}{p(x, y)}\n$$\n", "H(X, Y)"),
+    ("We write $E(X)$ for the entropy of $X$. Then\n$$\nI(X; X) = E(X)\n$$\n", "I(X; X)"),
+])
+def test_shapes_of_the_development_half_are_not_flagged(tmp_path, text, display):
+    assert _verdict_of(tmp_path, text, display) != "disagrees"
+
+
+def test_the_entropy_in_bits_is_proved(tmp_path):
+    display = "H(p) = -\\sum_{x} p(x) \\log_2(p(x))"
+    assert _verdict_of(tmp_path, f"The joint entropy in bits is\n$$\n{display}\n$$\n", display) == "proved"

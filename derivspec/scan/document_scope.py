@@ -26,6 +26,7 @@ from derivspec.core.errors import FormulaError
 from derivspec.scan import classify, tree
 from derivspec.scan.clauses import split_clauses
 from derivspec.scan.extract import Statement
+from derivspec.scan.letters import document_letters
 from derivspec.scan.reader import DocumentNames, bare_names, read_document
 from derivspec.scan.statements import clean
 from derivspec.scan.typed_reading import typed
@@ -37,6 +38,10 @@ _SPECIAL_CASE = re.compile(r"\b(?:when|whenever|if|suppose|assuming|assume|provi
 # prose that makes the display a constraint defining a set, or a property assumed (classify's cues, plus a set's)
 # the space a declaration puts a name in: R^{n x m}, R^d (vectors and matrices), not R or R_+
 _SPACE_OF_ARRAYS = re.compile(r"\\(?:mathbb|mathbf|Bbb)\s*\{?\s*R\s*\}?\s*\^")
+# a document whose laws are not any laws: independence, a Markov or graphical model, a factorisation
+_INDEPENDENCE = re.compile(r"\b(?:independen\w*|Markov|i\.\s?i\.\s?d|iid|factori[sz]\w*|graphical model|"
+                           r"Bayes(?:ian)? net\w*|belief network|d-separat\w*|exchangeab\w*)", re.IGNORECASE)
+_ENTROPY_E = re.compile(r"entrop\w*[^.$]{0,60}\$\s*E\s*\(|\$\s*E\s*\([^$]{1,20}\)\s*\$[^.$]{0,40}\bentrop", re.IGNORECASE)
 _IMPLICATIONS = frozenset({"⇒", "⇔", "⇐"})
 # the sentence leading in defines (anew): "let", "define", "denote", "where", "now take"
 _DEFINING_PROSE = re.compile(r"\b(?:let|define[sd]?|defining|denote[sd]?|where|now take|consider|we write|write)\b[^.;:]*$",
@@ -65,6 +70,7 @@ class Step:
     first: bool  # the clause's first relation
     chain: bool  # the clause has two or more relations
     implication: bool = False  # the clause stands in an implication (⇒, ⇔): a condition, not an identity
+    log_base: int | None = None  # the unit the judge reads its information quantities in (None: nats)
 
 
 @dataclass
@@ -96,6 +102,8 @@ class Scope:
     integers: set = field(default_factory=set)  # Name latex of names used as indices or bounds
     arrays: set = field(default_factory=set)  # Name latex of vectors and matrices: bold, or declared in R^{n x m}
     densities: set = field(default_factory=set)  # heads used as laws: p(x | z), KL(p ‖ q), E_{x ~ p}, P(A | B)
+    independence: bool = False  # the document speaks of independence or a factorised model: not every law is its
+    entropy_e: bool = False  # the document writes E(X) for the entropy of X
     particular: set = field(default_factory=set)  # laws the document makes particular: a head it defines (p(x) =
     # N(…)) or a variable it declares (x ∼ …): a random finite law is no counterexample there
 
@@ -198,7 +206,9 @@ def constraint(prose: str, chain: bool) -> str:
 def build(statements: list[Statement], text: str = "", previous: list | None = None) -> Scope:
     """The scope of a document (``text``: the whole of it; ``previous``: per statement, the last side of the
     display it continues, or ""): every relational statement read, in reading order."""
-    scope = Scope(DocumentNames())
+    scope = Scope(DocumentNames(variables=document_letters(text)))  # π, e, σ: constants only where used so
+    scope.independence = bool(_INDEPENDENCE.search(text))
+    scope.entropy_e = bool(_ENTROPY_E.search(text))
     algorithms = classify.document_algorithms(text)
     for index, statement in enumerate(statements):
         try:
@@ -234,6 +244,8 @@ def _note_particular_laws(line: Line, scope: Scope) -> None:
         left = step.left.node
         if step.relation == "∼" and left is not None:
             scope.particular.update(("variable", n.latex) for n in tree.names_in(left))
+        elif factorisation(step) and not _chain_rule(step):
+            scope.particular.update(("law", n.head.latex) for n in step.left.node.walk() if isinstance(n, tree.Density))
         elif (step.first and step.relation in DEFINING and isinstance(left, tree.Density | tree.Apply)
               and step.right.node is not None and not _uses_head(step.right.node, left.head)):
             scope.particular.add(("law", left.head.latex))  # p(x | z) = N(…): a closed form, not a rule of p
@@ -243,8 +255,38 @@ def _uses_head(node: tree.Node, head: tree.Name) -> bool:
     return any(isinstance(p, tree.Density | tree.Apply) and p.head == head for p in node.walk())
 
 
+def factorisation(step: Step) -> bool:
+    """p(x_1, x_2, x_3) = p(x_1) p(x_2 | x_1) p(x_3 | x_2): a joint density written as a product of densities
+    of the same law -- a model (a factorisation the document chooses), not an identity of every law."""
+    left, right = step.left.node, step.right.node
+    if step.relation != "=" or not isinstance(left, tree.Density | tree.Apply) or not isinstance(right, tree.Mul):
+        return False
+    factors = [f for f in right.factors if isinstance(f, tree.Density | tree.Apply) and f.head == left.head]
+    return len(factors) >= 2
+
+
+def _chain_rule(step: Step) -> bool:
+    """The factorisation is the chain rule, p(a, b, c) = p(a) p(b | a) p(c | a, b): an identity of every law."""
+    def parts(node):
+        if isinstance(node, tree.Density):
+            return frozenset(node.variables), frozenset(node.given)
+        return frozenset(getattr(node, "args", ())), frozenset()
+    wanted, _ = parts(step.left.node)
+    factors = [parts(f) for f in step.right.node.factors if isinstance(f, tree.Density | tree.Apply)]
+    seen: frozenset = frozenset()
+    while factors:
+        following = next((f for f in factors if f[1] == seen), None)
+        if following is None:
+            return False
+        factors.remove(following)
+        seen = seen | following[0]
+    return seen == wanted
+
+
 def free_laws(node: tree.Node, scope: Scope) -> bool:
     """No law of ``node`` is one the document makes particular (so any finite law is one of its laws)."""
+    if scope.independence:
+        return False
     for part in node.walk():
         if isinstance(part, tree.Density | tree.Apply) and ("law", part.head.latex) in scope.particular:
             return False
@@ -280,6 +322,12 @@ def _note_laws(node: tree.Node, densities: set) -> None:
             found = [head(part.first), head(part.second)]
         elif isinstance(part, tree.Expect) and isinstance(part.law, tree.Law) and part.law.density is not None:
             found = [head(part.law.density)]
+        elif isinstance(part, tree.Sum | tree.Integral):  # Σ_x p(x) log p(x): p summed over its variable, logged
+            bound = part.index if isinstance(part, tree.Sum) else part.variable
+            logged = [a.head.latex for f in part.body.walk() if isinstance(f, tree.Fn)
+                      for a in f.args if isinstance(a, tree.Apply) and bound in a.args]
+            summed = [a.head.latex for a in part.body.walk() if isinstance(a, tree.Apply) and bound in a.args]
+            found = [h for h in logged if h in summed]
         densities.update(h for h in found if h)
 
 

@@ -52,6 +52,11 @@ def classification(step: Step, line: Line, scope: Scope, where: int) -> StepResu
     for name, side in (("left", step.left), ("right", step.right)):
         if side.node is None:
             return _result(step, "unchecked", f"the {name} side is not read: {side.error}")
+    for found in (classify.sets_or_events(step.left.text, step.right.text),
+                  classify.bracket_notation(step.left.text, step.right.text),
+                  classify.stationarity(step.left.text, step.right.text)):
+        if found is not None:
+            return _result(step, "unchecked", found.why, label=True, category=found.name)
     if line.condition:
         return _result(step, "unchecked", line.condition, label=True, category="condition")
     if step.implication:
@@ -64,12 +69,23 @@ def classification(step: Step, line: Line, scope: Scope, where: int) -> StepResu
         return _result(step, "unchecked", found.why, category=found.name)
     if line.assignment:
         return _result(step, "unchecked", line.assignment, category="assignment")
-    if (step.first and step.relation in DEFINING and defines(step.left.node, scope) and not line.special_case
+    new_name = not scope.defined_before(step.left.node, where)
+    if (step.relation in DEFINING and defines(step.left.node, scope) and not line.special_case
             and not _ARRAY_FLAGS & step.left.flags
-            and (line.defining or step.chain or not scope.defined_before(step.left.node, where))):
+            and (new_name or (step.first and (line.defining or step.chain)))):
         return _result(step, "unchecked", f"defines {step.left.text.strip()} (a definition; not checked)", label=True,
                        category="definition")
+    if step.chain and step.first and _values_given(step, scope, where):
+        return _result(step, "unchecked", f"gives {step.left.text.strip()} values (not checked)", label=True,
+                       category="definition")
     return None
+
+
+def _values_given(step: Step, scope: Scope, where: int) -> bool:
+    """The first relation of a chain puts numbers for undefined names (w h c / (w' h' c') = 256 · 256 · 3 / …)."""
+    unknowns = _unknowns(step.left.node)
+    return (bool(unknowns) and not tree.names_in(step.right.node)
+            and not any(scope.defined_before(n, where) for n in unknowns))
 
 
 def _reuses_left(step: Step) -> bool:
@@ -83,8 +99,8 @@ def judge_step(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
     found = classification(step, line, scope, where)
     if found is not None:
         return found
-    results = [_one_reading(reading, line, scope, where) for reading in _readings(step)]
-    return _as_numbers_only(step, scope, _every_reading(step, results))
+    results = [_one_reading(reading, line, scope, where) for reading in _readings(step, scope)]
+    return _as_numbers_only(step, scope, _every_reading(step, scope, results))
 
 
 def _one_reading(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
@@ -102,17 +118,34 @@ _UP_TO_A_CONSTANT = frozenset({"const"})
 _ARRAY_FLAGS = frozenset({"matrix", "vector", "norm"})
 
 
-def _readings(step: Step) -> list[Step]:
-    """The step under each reading of its sides: as read, and with an ambiguous side's other reading."""
+_INFORMATION = (tree.Entropy, tree.Divergence, tree.MutualInfo)
+LOG_BASES = (None, 2)  # nats, bits: the units an information quantity may be measured in
+
+
+def _readings(step: Step, scope: Scope) -> list[Step]:
+    """The step under each reading of its sides: as read, and with an ambiguous side's other reading (unless the
+    bracket follows a law: p(x) of a law p is p at x); a step with an information quantity in nats and in bits."""
     readings = [step]
-    if step.left.other is not None or step.right.other is not None:
+    if _other_reading_admissible(step, scope):
         other = lambda side: dataclasses.replace(side, node=side.other) if side.other is not None else side
         readings.append(dataclasses.replace(step, left=other(step.left), right=other(step.right)))
+    if any(isinstance(n, _INFORMATION) for side in (step.left, step.right) for n in side.node.walk()):
+        readings = [dataclasses.replace(r, log_base=base) for r in readings for base in LOG_BASES]
     return readings
 
 
-def _every_reading(step: Step, results: list[StepResult]) -> StepResult:
-    """A flag needs every reading to differ, a proof every reading to be proved; else the weakest, said so."""
+def _every_reading(step: Step, scope: Scope, results: list[StepResult]) -> StepResult:
+    """A flag needs every reading to differ, a proof every reading to be proved; else the weakest, said so. The
+    unit of an information quantity is a convention, not a reading: the step holds in the unit it holds in."""
+    if step.log_base is None and len(results) == 2 * len(_readings_without_units(step, scope)) and len(results) > 1:
+        by_unit = [results[i::len(LOG_BASES)] for i in range(len(LOG_BASES))]
+        judged = [_every_reading(step, scope, unit) for unit in by_unit]
+        proved = [r for r in judged if r.verdict == "proved"]
+        if proved:
+            return proved[0]
+        if all(r.verdict == "disagrees" for r in judged):
+            return judged[0]
+        return min(judged, key=lambda r: STRENGTH.index(evidence_level(r.verdict, r.reason)))
     if len(results) == 1:
         return results[0]
     verdicts = {r.verdict for r in results}
@@ -124,6 +157,17 @@ def _every_reading(step: Step, results: list[StepResult]) -> StepResult:
                                           f"(a bracket read as an application or as a product)", flagged[0].evidence)
     weakest = min(results, key=lambda r: STRENGTH.index(evidence_level(r.verdict, r.reason)))
     return weakest
+
+
+def _other_reading_admissible(step: Step, scope: Scope) -> bool:
+    if step.left.other is None and step.right.other is None:
+        return False
+    heads = {n.head.latex for side in (step.left, step.right) for n in side.node.walk() if isinstance(n, tree.Apply)}
+    return not heads or not heads <= scope.densities
+
+
+def _readings_without_units(step: Step, scope: Scope) -> list:
+    return [step] + ([step] if _other_reading_admissible(step, scope) else [])
 
 
 def _as_numbers_only(step: Step, scope: Scope, result: StepResult) -> StepResult:
@@ -163,7 +207,20 @@ def _arithmetic_names(node: tree.Node) -> set:
     return set()
 
 def _meaning(step: Step, line: Line, scope: Scope, where: int, expand: bool):
-    meaning = operators.Meaning(expand=expand, densities=frozenset(scope.densities))
+    meaning = operators.Meaning(expand=expand, densities=frozenset(scope.densities), log_base=step.log_base,
+                                entropy_e=scope.entropy_e)
+    heads = {n.head.latex for side in (step.left, step.right) for n in side.node.walk()
+             if isinstance(n, tree.Density) or (isinstance(n, tree.Apply) and n.head.latex in scope.densities)}
+    if len(heads) == 1:  # H(X | Y) = Σ p(x, y) …: the step's one law is the law its H, I and E speak of
+        meaning.default_law = next(iter(heads))
+    written: dict = {}
+    for side in (step.left, step.right):
+        for n in side.node.walk():
+            if isinstance(n, tree.Density) and not n.given:
+                written.setdefault(n.head.latex, set()).add(n.variables)
+            elif isinstance(n, tree.Apply) and n.head.latex in scope.densities:
+                written.setdefault(n.head.latex, set()).add(n.args)
+    meaning.law_variables = {head: next(iter(found)) for head, found in written.items() if len(found) == 1}
     if expand:
         for d in scope.in_force(where):
             if isinstance(d.name, tree.Name) and not d.name.index:
@@ -241,13 +298,16 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
         special = bool(line.special_case) and not _condition_applies(line, step)
         plain_holds = plain_check.agree and not plain_check.differ  # a reading (without definitions) where it holds
         defined_again = step.first and definable(step.left.node) and scope.defined_before(step.left.node, where)
+        one_sided = _one_sided(full_left, full_right, full, _integers(scope, full))
         any_laws = (full_check.on_laws and all(free_laws(side.node, scope) for side in (step.left, step.right))
                     and all(_of_laws(side, full) for side in (full_left, full_right)))
         if ((full_check.flaggable or any_laws) and not full.opaque and not plain_holds and not special
-                and not defined_again):
+                and not defined_again and not one_sided):
             return _result(step, "disagrees", f"the two sides differ {full_check.differ}", full_check.differ)
         why = ("the display is stated under the condition " + line.special_case[0] if special else
                f"{step.left.text.strip()} is defined above; this line may define it anew" if defined_again else
+               f"{one_sided} stands on one side only and is not defined: an equation relating it, not an identity"
+               if one_sided else
                "; ".join(opaque) or full_check.why)
         return _result(step, "unchecked", f"differs on an instance ({why}): not flagged", full_check.differ)
     if full_check.agree:
@@ -314,6 +374,14 @@ def _proportional(step: Step, left, right, meaning: operators.Meaning) -> StepRe
     if ratio is not None and ratio != 0 and not any(ratio.has(v) for v in variables):
         return _result(step, "proved", f"proportional in {names}: the ratio of the sides is free of it")
     return _result(step, "unchecked", f"a proportionality in {names} not shown: not judged", category="approximation")
+
+
+def _one_sided(left, right, meaning: operators.Meaning, integers: set) -> str:
+    """A name of the document free on one side only (after the definitions in force): the step relates it to the
+    rest -- a definition, a condition or an equation to solve -- rather than stating an identity. "" when none."""
+    sides = [set(sympy.sympify(s).free_symbols) - meaning.random - integers for s in (left, right)]
+    lonely = sorted(str(v) for v in sides[0] ^ sides[1] if not str(v).startswith("⟨"))
+    return ", ".join(lonely)
 
 
 def _of_laws(side, meaning: operators.Meaning) -> bool:

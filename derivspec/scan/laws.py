@@ -71,6 +71,7 @@ def over_all(body: sympy.Expr, variables, meaning) -> sympy.Expr:
     """Σ of ``body`` over all values of ``variables``, term by term: a variable that stands in one marginal of a
     term (and nowhere else in it) is summed out of that marginal (``Σ_z m(x, z) f(x) = m(x) f(x)``), in whatever
     order that works; what is left is a sum over the support, of size ``⟨K⟩``."""
+    variables = tuple(dict.fromkeys(variables))  # I(X; X): one variable, summed once
     for variable in variables:
         meaning.random.add(variable)
     return sympy.Add(*(_term_over(term, list(variables), meaning) for term in _terms(body)))
@@ -139,6 +140,9 @@ def law_of(node: tree.Node, meaning, unfold) -> tuple[str, tuple, tuple]:
     if isinstance(node, tree.Apply) and node.head.latex in meaning.densities:
         return node.head.latex, tuple(unfold(a, meaning) for a in node.args), ()
     if isinstance(node, tree.Name) and not node.index:
+        written = meaning.law_variables.get(node.latex)
+        if written:  # H(p) = -Σ_x p(x) log p(x): the law over the variables the step writes it with
+            return node.latex, tuple(unfold(v, meaning) for v in written), ()
         anonymous = meaning.symbols.setdefault(("value of", node.latex), sympy.Symbol("⟨v⟩", integer=True))
         return node.latex, (anonymous,), ()
     raise Unknown("a law that is not a density or a named law")

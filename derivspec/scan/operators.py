@@ -37,6 +37,14 @@ class Meaning:
     densities: frozenset = frozenset()  # heads the scope types as laws (p in p(x | z), P in KL(P ‖ Q))
     random: set = field(default_factory=set)  # the random variables met (SymPy expressions)
     marginals: dict = field(default_factory=dict)  # marginal function -> (law head, its variables): scan/laws.py
+    default_law: str = laws.DEFAULT_LAW  # the law H(X), E[X], I(X; Y) speak of (the step's one law, if it has one)
+    log_base: int | None = None  # the base information quantities are measured in (None: nats)
+    entropy_e: bool = False  # the document writes E(X) for an entropy
+    law_variables: dict = field(default_factory=dict)  # law head -> the one tuple of variables the step writes it at
+
+    def log(self, value):
+        """The log information quantities are measured with."""
+        return sympy.log(value) if self.log_base is None else sympy.log(value, self.log_base)
 
     def symbol(self, name: tree.Name) -> sympy.Expr:
         if name.index:
@@ -99,7 +107,11 @@ def _name(node: tree.Name, meaning: Meaning):
 def _sum_or_product(kind):
     def unfold_big(node, meaning):
         if kind is sympy.Sum and node.lower is None and node.upper is None and not node.condition:
-            return laws.over(unfold(node.body, meaning), meaning.symbol(node.index), meaning)  # over its values
+            body, index = unfold(node.body, meaning), meaning.symbol(node.index)
+            if index in meaning.random or any(index in v for _, v in meaning.marginals.values()):
+                return laws.over(body, index, meaning)  # Σ_x p(x, z): over the values of a random variable
+            meaning.opaque.add("a sum over a range the document does not give")
+            return meaning.construct("⟨Σ " + node.index.latex + "⟩")(body)
         if node.lower is None or node.upper is None or node.condition:
             meaning.opaque.add("a sum or product over a condition on its index")
         index = meaning.symbol(node.index)
@@ -167,13 +179,17 @@ def _apply(node: tree.Apply, meaning: Meaning):
 
 def _expectation(node: tree.Expect, meaning: Meaning):
     law = node.law
+    if not node.square and meaning.entropy_e:  # E(X) where the document calls E an entropy
+        return _entropy(tree.Entropy((node.body,), node.given), meaning)
     if law is None:
         if not isinstance(node.body, tree.Name) or node.given:
             raise laws.Unknown("an expectation under no named law")
         variable = unfold(node.body, meaning)
-        return laws.over(laws.density(meaning, laws.DEFAULT_LAW, (variable,)) * variable, variable, meaning)
+        return laws.over(laws.density(meaning, meaning.default_law, (variable,)) * variable, variable, meaning)
     if not isinstance(law, tree.Law) or law.density is None or node.given:
         raise laws.Unknown("an expectation under a family or a conditional expectation")
+    if isinstance(law.density, tree.Name) and law.density.latex not in meaning.densities and not law.at:
+        raise laws.Unknown("E_z: the subscript names the variable, not its law")
     head, variables, given = laws.law_of(law.density, meaning, unfold)
     if law.at:
         variables = tuple(unfold(v, meaning) for v in law.at)
@@ -189,10 +205,10 @@ def _moment(node: tree.Moment, meaning: Meaning):
         (x,) = node.args
         value = unfold(x, meaning)
         mean = expect(x)
-        return laws.over(laws.density(meaning, laws.DEFAULT_LAW, (value,)) * value ** 2, value, meaning) - mean ** 2
+        return laws.over(laws.density(meaning, meaning.default_law, (value,)) * value ** 2, value, meaning) - mean ** 2
     if node.kind == "cov" and len(node.args) == 2:
         x, y = (unfold(a, meaning) for a in node.args)
-        joint = laws.over_all(laws.density(meaning, laws.DEFAULT_LAW, (x, y)) * x * y, (x, y), meaning)
+        joint = laws.over_all(laws.density(meaning, meaning.default_law, (x, y)) * x * y, (x, y), meaning)
         return joint - expect(node.args[0]) * expect(node.args[1])
     raise laws.Unknown("a moment of this shape")
 
@@ -202,22 +218,22 @@ def _divergence(node: tree.Divergence, meaning: Meaning):
     head_b, variables_b, given_b = laws.law_of(node.second, meaning, unfold)
     a, b = laws.density(meaning, head_a, variables, given_a), laws.density(meaning, head_b, variables_b, given_b)
     if node.kind == "kl":
-        return laws.over_all(a * sympy.log(a / b), variables, meaning)
+        return laws.over_all(a * meaning.log(a / b), variables, meaning)
     if node.kind == "ce":
-        return -laws.over_all(a * sympy.log(b), variables, meaning)
+        return -laws.over_all(a * meaning.log(b), variables, meaning)
     middle = (a + b) / 2
-    return (laws.over_all(a * sympy.log(a / middle), variables, meaning)
-            + laws.over_all(b * sympy.log(b / middle), variables, meaning)) / 2
+    return (laws.over_all(a * meaning.log(a / middle), variables, meaning)
+            + laws.over_all(b * meaning.log(b / middle), variables, meaning)) / 2
 
 
 def _entropy(node: tree.Entropy, meaning: Meaning):
     if len(node.of) == 1 and not node.given and _is_law(node.of[0], meaning):
         head, variables, given = laws.law_of(node.of[0], meaning, unfold)
         a = laws.density(meaning, head, variables, given)
-        return -laws.over_all(a * sympy.log(a), variables, meaning)
+        return -laws.over_all(a * meaning.log(a), variables, meaning)
     of, given = (tuple(unfold(v, meaning) for v in part) for part in (node.of, node.given))
-    joint = laws.density(meaning, laws.DEFAULT_LAW, of + given)
-    return -laws.over_all(joint * sympy.log(laws.density(meaning, laws.DEFAULT_LAW, of, given)), of + given, meaning)
+    joint = laws.density(meaning, meaning.default_law, of + given)
+    return -laws.over_all(joint * meaning.log(laws.density(meaning, meaning.default_law, of, given)), of + given, meaning)
 
 
 def _is_law(node: tree.Node, meaning: Meaning) -> bool:
@@ -227,9 +243,9 @@ def _is_law(node: tree.Node, meaning: Meaning) -> bool:
 
 def _mutual_information(node: tree.MutualInfo, meaning: Meaning):
     a, b, c = (tuple(unfold(v, meaning) for v in part) for part in (node.first, node.second, node.given))
-    p = lambda *parts: laws.density(meaning, laws.DEFAULT_LAW, sum(parts, ()), c)
-    joint = laws.density(meaning, laws.DEFAULT_LAW, a + b + c)
-    return laws.over_all(joint * sympy.log(p(a, b) / (p(a) * p(b))), a + b + c, meaning)
+    p = lambda *parts: laws.density(meaning, meaning.default_law, sum(parts, ()), c)
+    joint = laws.density(meaning, meaning.default_law, a + b + c)
+    return laws.over_all(joint * meaning.log(p(a, b) / (p(a) * p(b))), a + b + c, meaning)
 
 
 def _ambiguous(node: tree.Ambiguous, meaning: Meaning):

@@ -127,10 +127,11 @@ class Law(Node):
 
 @dataclass(frozen=True)
 class Expect(Node):
-    """E_law[body | given]."""
+    """E_law[body | given]; ``square``: written with square brackets (E(X) may be another letter's function)."""
     body: Node
     law: Node | None = None
     given: tuple = ()
+    square: bool = True
 
 
 @dataclass(frozen=True)

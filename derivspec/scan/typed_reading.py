@@ -177,6 +177,8 @@ class Converter:
             whole = _over_its_values(upper)  # \sum_x: over every value of x
             body = kind(body, self.node(index), None if condition or whole else self.node(lower),
                         None if condition or whole else self.node(upper), condition)
+            for other in (_more_indices(upper) if whole else ()):  # \sum_{x, y}: over every value of y too
+                body = kind(body, self.name(other))
         return body
 
     def application(self, expr: AppliedUndef) -> tree.Node:
@@ -193,7 +195,7 @@ class Converter:
         law = self.law(sub) if sub else None
         if operator == "expect":
             return tree.Expect(groups[0][0] if len(groups[0]) == 1 else tree.Opaque(str(expr), "an expectation of several"),
-                               law, groups[1] if len(groups) > 1 else ())
+                               law, groups[1] if len(groups) > 1 else (), square or head != _plain(head))
         if operator in ("var", "cov"):
             return tree.Moment(operator, tuple(a for g in groups for a in g), law)
         if operator in ("kl", "js", "ce") and len(args) == 2:
@@ -229,6 +231,8 @@ class Converter:
 
     def law(self, sub: str) -> tree.Node:
         """The law an operator's subscript names (``q(z|x)``, ``z \\sim q``, ``p_\\theta``)."""
+        if "," in sub or ";" in sub:  # E_{x ~ p, y ~ q}: several laws
+            return tree.Opaque(sub, f"several laws in one subscript: {sub!r}")
         *variable, text = re.split(r"\\sim|∼", sub)
         try:
             reading = read_document(text.strip(), self.names)
@@ -244,6 +248,12 @@ class Converter:
 def _over_its_values(bound) -> bool:
     """The reader's upper bound of a sum written over a variable alone (``\\sum_x``): every value of it."""
     return isinstance(bound, sympy.Symbol) and bound.name.startswith("⟦range ")
+
+
+def _more_indices(bound) -> list[str]:
+    """The further indices of a sum written over several variables (``\\sum_{x, y}``: ``["y"]``)."""
+    listed = bound.name[len("⟦range "):-1].split(",")
+    return [part.strip() for part in listed[1:] if part.strip()]
 
 
 def _groups(args: tuple, separators: str, splitting: tuple = ("|",)) -> list[tuple]:
