@@ -82,6 +82,10 @@ class Line:
     defining: bool = False  # the sentence leading in defines ("let", "define", "where"): a name defined anew
     assignment: str = ""  # why the line is an assignment: a line of an algorithm, a step of a numbered procedure
     error: str = ""  # a defect met while reading it (its record says so)
+
+    @property
+    def relations(self) -> tuple:
+        return tuple(step.relation for step in self.steps)
     special_case: tuple = ()  # (condition text, ((Name, value tree), ...)) set up in the prose before it
     constraint: str = ""  # why the display is a constraint or a property, not an identity
     condition: str = ""  # why an inline formula is a condition the sentence sets ("when $\\theta = 0$")

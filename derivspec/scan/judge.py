@@ -88,6 +88,13 @@ def _values_given(step: Step, scope: Scope, where: int) -> bool:
             and not any(scope.defined_before(n, where) for n in unknowns))
 
 
+def _written_alike(step: Step) -> bool:
+    """Both sides written the same, spaces and sizing aside (the reader's SymPy commutes products: the trees of
+    A B and B A are the same, their texts are not)."""
+    plain = lambda text: "".join(text.replace("\\left", "").replace("\\right", "").split())
+    return plain(step.left.text) == plain(step.right.text)
+
+
 def _reuses_left(step: Step) -> bool:
     """x = x - η g: the left side, a name, stands on the right too -- an update, not an identity."""
     left = step.left.node
@@ -99,6 +106,9 @@ def judge_step(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
     found = classification(step, line, scope, where)
     if found is not None:
         return found
+    if _written_alike(step) and step.relation in ("=", "≤", "≥", "∝", "≈"):  # the same text on both sides
+        return _result(step, "proved", "proved (the sides are identical)" + ("" if step.relation == "=" else
+                                                                             f", so {step.relation} holds"))
     results = [_one_reading(reading, line, scope, where) for reading in _readings(step, scope)]
     return _as_numbers_only(step, scope, _every_reading(step, scope, results))
 
@@ -298,16 +308,20 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
         special = bool(line.special_case) and not _condition_applies(line, step)
         plain_holds = plain_check.agree and not plain_check.differ  # a reading (without definitions) where it holds
         defined_again = step.first and definable(step.left.node) and scope.defined_before(step.left.node, where)
-        one_sided = _one_sided(full_left, full_right, full, _integers(scope, full))
+        one_sided = _one_sided(full_left, full_right, full, _step_indices(step, full))
+        approximate = "≈" in line.relations  # a chain of approximations: its = steps may be approximate too
+        own_function = step.first and isinstance(step.left.node, tree.Fn) and all(
+            isinstance(a, tree.Name) for a in step.left.node.args)  # σ(t) = t: the document's own σ
         any_laws = (full_check.on_laws and all(free_laws(side.node, scope) for side in (step.left, step.right))
                     and all(_of_laws(side, full) for side in (full_left, full_right)))
         if ((full_check.flaggable or any_laws) and not full.opaque and not plain_holds and not special
-                and not defined_again and not one_sided):
+                and not defined_again and not one_sided and not approximate and not own_function):
             return _result(step, "disagrees", f"the two sides differ {full_check.differ}", full_check.differ)
         why = ("the display is stated under the condition " + line.special_case[0] if special else
                f"{step.left.text.strip()} is defined above; this line may define it anew" if defined_again else
                f"{one_sided} stands on one side only and is not defined: an equation relating it, not an identity"
-               if one_sided else
+               if one_sided else "a step of a chain of approximations (≈)" if approximate else
+               f"{step.left.text.strip()} names a function of the document's own" if own_function else
                "; ".join(opaque) or full_check.why)
         return _result(step, "unchecked", f"differs on an instance ({why}): not flagged", full_check.differ)
     if full_check.agree:
@@ -376,12 +390,32 @@ def _proportional(step: Step, left, right, meaning: operators.Meaning) -> StepRe
     return _result(step, "unchecked", f"a proportionality in {names} not shown: not judged", category="approximation")
 
 
-def _one_sided(left, right, meaning: operators.Meaning, integers: set) -> str:
-    """A name of the document free on one side only (after the definitions in force): the step relates it to the
-    rest -- a definition, a condition or an equation to solve -- rather than stating an identity. "" when none."""
-    sides = [set(sympy.sympify(s).free_symbols) - meaning.random - integers for s in (left, right)]
+def _one_sided(left, right, meaning: operators.Meaning, indices: set) -> str:
+    """A name of the document free on one side only (after the definitions in force), an indexed one included: the
+    step relates it to the rest -- a definition, a condition or an equation to solve -- rather than stating an
+    identity. ``indices``: the step's own indices and bounds, which may well stand on one side. "" when none."""
+    def names(side):
+        side = sympy.sympify(side)
+        indexed = {a.func for a in side.atoms(AppliedUndef) if meaning.roles.get(a.func) == "indexed"}  # x_t, x_{t-1}: one x
+        return (side.free_symbols | indexed) - meaning.random - indices
+    sides = [names(s) for s in (left, right)]
+    if not sides[0] or not sides[1]:  # a side of numbers: an equation to solve is told apart by what is defined
+        return ""
     lonely = sorted(str(v) for v in sides[0] ^ sides[1] if not str(v).startswith("⟨"))
     return ", ".join(lonely)
+
+
+def _step_indices(step: Step, meaning: operators.Meaning) -> set:
+    """The symbols of the names the step uses as indices or as bounds of its sums and products."""
+    found = set()
+    for side in (step.left, step.right):
+        for n in side.node.walk():
+            if isinstance(n, tree.Name):
+                found.update(i.latex for index in n.index for i in tree.names_in(index))
+            elif isinstance(n, tree.Sum | tree.Prod):
+                found.update(b.latex for bound in (n.lower, n.upper, n.index) if bound is not None
+                             for b in tree.names_in(bound))
+    return {meaning.symbol(tree.Name(latex)) for latex in found}
 
 
 def _of_laws(side, meaning: operators.Meaning) -> bool:

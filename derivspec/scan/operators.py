@@ -41,6 +41,7 @@ class Meaning:
     log_base: int | None = None  # the base information quantities are measured in (None: nats)
     entropy_e: bool = False  # the document writes E(X) for an entropy
     law_variables: dict = field(default_factory=dict)  # law head -> the one tuple of variables the step writes it at
+    expanding: set = field(default_factory=set)  # the names whose definitions are being unfolded
 
     def log(self, value):
         """The log information quantities are measured with."""
@@ -99,8 +100,12 @@ def _opaque(label: str, why: str):
 
 
 def _name(node: tree.Name, meaning: Meaning):
-    if meaning.expand and node in meaning.definitions:
-        return unfold(meaning.definitions[node], meaning)
+    if meaning.expand and node in meaning.definitions and node not in meaning.expanding:
+        meaning.expanding.add(node)  # a = b c, b = a / c: each definition unfolded once on a path
+        try:
+            return unfold(meaning.definitions[node], meaning)
+        finally:
+            meaning.expanding.discard(node)
     return meaning.symbol(node)
 
 

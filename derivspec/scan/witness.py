@@ -62,7 +62,7 @@ def _instance(sides: tuple, meaning, integers: set, k: int, seed: int) -> tuple[
     size = meaning.symbols.get("⟨K⟩")
     if size is not None:
         whole[size] = sympy.Integer(laws.SUPPORT_SIZE)
-    sides = tuple(s.xreplace(whole).doit() for s in sides)
+    sides = tuple(s.subs(whole).doit() for s in sides)  # subs: an index bound by a sum stays bound
     functions = {}
     for s in sides:
         for f in s.atoms(AppliedUndef):
@@ -98,7 +98,7 @@ def _instance(sides: tuple, meaning, integers: set, k: int, seed: int) -> tuple[
     rest = sorted(set().union(*(s.free_symbols for s in sides)), key=str)
     point = {s: _rational(rng) for s in rest}
     chosen.append(", ".join(f"{s} = {v}" for s, v in list({**whole, **point}.items())[:8]))
-    return tuple(s.xreplace(point) for s in sides), chosen, free_choice
+    return tuple(s.subs(point) for s in sides), chosen, free_choice
 
 
 def _number(value, digits: int):
