@@ -294,3 +294,17 @@ def test_shapes_of_the_development_half_are_not_flagged(tmp_path, text, display)
 def test_the_entropy_in_bits_is_proved(tmp_path):
     display = "H(p) = -\\sum_{x} p(x) \\log_2(p(x))"
     assert _verdict_of(tmp_path, f"The joint entropy in bits is\n$$\n{display}\n$$\n", display) == "proved"
+
+
+# --- declared families: their moments by SymPy stats -------------------------------------------
+
+@pytest.mark.parametrize("declaration, display, verdict", [
+    ("Let $Z \\sim \\mathrm{Pois}(\\lambda)$. Then", "E[Z] = \\lambda", "proved"),
+    ("Let $Z \\sim \\mathrm{Pois}(\\lambda)$. Then", "\\mathrm{Var}(Z) = \\lambda", "proved"),
+    ("Let $X \\sim \\mathcal{N}(\\mu, \\sigma^2)$. Then", "\\mathbb{E}[X^2] = \\mu^2 + \\sigma^2", "proved"),
+    ("Let $X \\sim \\mathcal{N}(\\mu, \\sigma^2)$. Then", "\\mathrm{Var}[X] = \\sigma", "disagrees"),
+    ("Let $X \\sim \\mathcal{N}(\\mu, s)$. Then", "\\mathrm{Var}[X] = s^2", "unchecked"),  # s a variance or a deviation
+    ("Under the standard normal,", "\\mathbb{E}_{x \\sim \\mathcal{N}(0, 1)}[x^2] = 1", "proved"),
+])
+def test_a_declared_family_gives_its_moments(tmp_path, declaration, display, verdict):
+    assert _verdict_of(tmp_path, f"{declaration}\n$$\n{display}\n$$\n", display) == verdict

@@ -108,6 +108,11 @@ class Scope:
     densities: set = field(default_factory=set)  # heads used as laws: p(x | z), KL(p ‖ q), E_{x ~ p}, P(A | B)
     independence: bool = False  # the document speaks of independence or a factorised model: not every law is its
     entropy_e: bool = False  # the document writes E(X) for the entropy of X
+    declarations: list = field(default_factory=list)  # (line, name latex, family, argument trees): X ∼ Pois(λ)
+
+    def declared(self, line: int) -> dict:
+        """Name -> (family, arguments) declared on or above ``line`` (the latest wins)."""
+        return {name: (family, args) for at, name, family, args in self.declarations if at <= line}
     particular: set = field(default_factory=set)  # laws the document makes particular: a head it defines (p(x) =
     # N(…)) or a variable it declares (x ∼ …): a random finite law is no counterexample there
 
@@ -248,6 +253,9 @@ def _note_particular_laws(line: Line, scope: Scope) -> None:
         left = step.left.node
         if step.relation == "∼" and left is not None:
             scope.particular.update(("variable", n.latex) for n in tree.names_in(left))
+            law = step.right.node
+            if isinstance(left, tree.Name) and not left.index and isinstance(law, tree.Law) and law.family:
+                scope.declarations.append((line.statement.lines[0], left.latex, law.family, law.params))
         elif factorisation(step) and not _chain_rule(step):
             scope.particular.update(("law", n.head.latex) for n in step.left.node.walk() if isinstance(n, tree.Density))
         elif (step.first and step.relation in DEFINING and isinstance(left, tree.Density | tree.Apply)

@@ -218,7 +218,7 @@ def _arithmetic_names(node: tree.Node) -> set:
 
 def _meaning(step: Step, line: Line, scope: Scope, where: int, expand: bool):
     meaning = operators.Meaning(expand=expand, densities=frozenset(scope.densities), log_base=step.log_base,
-                                entropy_e=scope.entropy_e)
+                                entropy_e=scope.entropy_e, declared=scope.declared(where))
     heads = {n.head.latex for side in (step.left, step.right) for n in side.node.walk()
              if isinstance(n, tree.Density) or (isinstance(n, tree.Apply) and n.head.latex in scope.densities)}
     if len(heads) == 1:  # H(X | Y) = Σ p(x, y) …: the step's one law is the law its H, I and E speak of
@@ -449,7 +449,9 @@ def _one_unknown(step: Step, scope: Scope, where: int) -> bool:
 def _unknowns(node: tree.Node) -> set:
     """The names of ``node`` that are not only indices or bound indices."""
     indices = {i for n in node.walk() if isinstance(n, tree.Name) for i in n.index}
-    bound = {n.index for n in node.walk() if isinstance(n, tree.Sum | tree.Prod)}
+    bound = ({n.index for n in node.walk() if isinstance(n, tree.Sum | tree.Prod)}
+             | {n.variable for n in node.walk() if isinstance(n, tree.Integral)}
+             | {v for n in node.walk() if isinstance(n, tree.Law) for v in n.at})
     found = set()
     for n in node.walk():
         if isinstance(n, tree.Name) and n not in indices and n not in bound:

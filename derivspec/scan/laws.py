@@ -169,3 +169,41 @@ def value(function, args: tuple, marginals: dict, laws: dict) -> sympy.Expr:
     names, table = laws[head]
     fixed = {names.index(v): int(a) for v, a in zip(variables, args)}
     return sum((p for cell, p in table.items() if all(cell[i] == a for i, a in fixed.items())), sympy.Integer(0))
+
+
+def family_variable(meaning, key, family: str, args: tuple, unfold) -> sympy.Expr:
+    """A random variable of a named family (``X ∼ \\mathrm{Pois}(\\lambda)``, ``x ∼ N(μ, σ²)``) as a SymPy stats
+    variable: the family's row (knowledge/families.toml: its law as written and its SymPy stats form) with the
+    written arguments solved for its parameters (σ² = v gives σ = √v)."""
+    from sympy import stats
+
+    from derivspec.scan import knowledge
+    from derivspec.scan.reader import DocumentNames, read_document
+
+    cached = meaning.symbols.get(("family variable", key))
+    if cached is not None:
+        return cached
+    row = knowledge.families().get(family)
+    forms = [form.strip() for form in (row.law if row else "").split(",") if form.strip()]
+    if row is None or not row.stats or len(forms) != len(args):
+        raise Unknown(f"a {family} law with these arguments")
+    values, squared = {}, False
+    for form, arg in zip(forms, args):
+        written = read_document(form, DocumentNames()).expr
+        param = next((p for p in row.params if sympy.Symbol(p.name, real=True) in written.free_symbols), None)
+        if param is None:
+            raise Unknown(f"the {family} law's form {form}")
+        symbol, value = sympy.Symbol(param.name, real=True), unfold(arg, meaning)
+        if written == symbol:
+            values[param.ident] = value
+        elif written == symbol ** 2:
+            values[param.ident] = sympy.sqrt(value)
+            squared = squared or (isinstance(arg, tree.Pow) and arg.exponent == tree.Num(2))
+        else:
+            raise Unknown(f"the {family} law's form {form}")
+    if row.readings and not squared:  # N(μ, s), Exp(β): the default reading proves, never flags; N(μ, σ²) is fixed
+        meaning.opaque.add(f"a {family} law its notes also write another way ({row.readings[0][:60]})")
+    namespace = {**vars(stats), **values, "sympy": sympy}
+    variable = eval(row.stats.replace("'X'", repr(f"⟨{key}⟩")), namespace)  # noqa: S307 (our own table's SymPy text)
+    meaning.symbols[("family variable", key)] = variable
+    return variable

@@ -42,6 +42,7 @@ class Meaning:
     entropy_e: bool = False  # the document writes E(X) for an entropy
     law_variables: dict = field(default_factory=dict)  # law head -> the one tuple of variables the step writes it at
     expanding: set = field(default_factory=set)  # the names whose definitions are being unfolded
+    declared: dict = field(default_factory=dict)  # name latex -> (family, argument trees): X ∼ Pois(λ) above
 
     def log(self, value):
         """The log information quantities are measured with."""
@@ -182,10 +183,28 @@ def _apply(node: tree.Apply, meaning: Meaning):
     return meaning.function(node.head.latex)(*(unfold(a, meaning) for a in node.args))
 
 
+def _of_families(node: tree.Node, meaning: Meaning) -> dict:
+    """The SymPy stats variables of the names in ``node`` the document declares of a family (X ∼ Pois(λ))."""
+    found = {}
+    for name in tree.names_in(node):
+        if name.latex in meaning.declared and not name.index:
+            family, args = meaning.declared[name.latex]
+            found[meaning.symbol(name)] = laws.family_variable(meaning, name.latex, family, args, unfold)
+    return found
+
+
 def _expectation(node: tree.Expect, meaning: Meaning):
+    from sympy import stats
+
     law = node.law
     if not node.square and meaning.entropy_e:  # E(X) where the document calls E an entropy
         return _entropy(tree.Entropy((node.body,), node.given), meaning)
+    if isinstance(law, tree.Law) and law.family and len(law.at) == 1 and not node.given:  # E_{x ∼ N(μ, σ²)}[f(x)]
+        variable = laws.family_variable(meaning, ("law", law), law.family, law.params, unfold)
+        return stats.E(unfold(node.body, meaning).xreplace({unfold(law.at[0], meaning): variable}))
+    declared = _of_families(node.body, meaning) if law is None and not node.given else {}
+    if declared:  # E[X] of X ∼ Pois(λ)
+        return stats.E(unfold(node.body, meaning).xreplace(declared))
     if law is None:
         if not isinstance(node.body, tree.Name) or node.given:
             raise laws.Unknown("an expectation under no named law")
@@ -203,6 +222,17 @@ def _expectation(node: tree.Expect, meaning: Meaning):
 
 
 def _moment(node: tree.Moment, meaning: Meaning):
+    from sympy import stats
+
+    declared = {}
+    for arg in node.args:
+        declared.update(_of_families(arg, meaning))
+    if declared and node.law is None:  # Var[X] of X ∼ N(μ, σ²)
+        values = [unfold(a, meaning).xreplace(declared) for a in node.args]
+        if node.kind == "var" and len(values) == 1:
+            return stats.variance(values[0])
+        if node.kind == "cov" and len(values) == 2:
+            return stats.covariance(*values)
     if node.law is not None or not all(isinstance(a, tree.Name) for a in node.args):
         raise laws.Unknown("a moment under a named law")
     expect = lambda body: _expectation(tree.Expect(body), meaning) if isinstance(body, tree.Name) else None
@@ -232,6 +262,13 @@ def _divergence(node: tree.Divergence, meaning: Meaning):
 
 
 def _entropy(node: tree.Entropy, meaning: Meaning):
+    from sympy import stats
+
+    if len(node.of) == 1 and not node.given and isinstance(node.of[0], tree.Name):
+        declared = _of_families(node.of[0], meaning)
+        if declared:  # H(X) of X ∼ N(μ, σ²): its (differential) entropy
+            value = stats.entropy(next(iter(declared.values())))
+            return value if meaning.log_base is None else value / sympy.log(meaning.log_base)
     if len(node.of) == 1 and not node.given and _is_law(node.of[0], meaning):
         head, variables, given = laws.law_of(node.of[0], meaning, unfold)
         a = laws.density(meaning, head, variables, given)

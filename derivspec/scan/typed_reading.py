@@ -11,6 +11,7 @@ family spellings of ``families.toml``. A name that stays a plain function of the
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 import tomllib
@@ -231,7 +232,7 @@ class Converter:
 
     def law(self, sub: str) -> tree.Node:
         """The law an operator's subscript names (``q(z|x)``, ``z \\sim q``, ``p_\\theta``)."""
-        if "," in sub or ";" in sub:  # E_{x ~ p, y ~ q}: several laws
+        if _top_level(sub, ",;"):  # E_{x ~ p, y ~ q}: several laws
             return tree.Opaque(sub, f"several laws in one subscript: {sub!r}")
         *variable, text = re.split(r"\\sim|∼", sub)
         try:
@@ -240,9 +241,20 @@ class Converter:
         except FormulaError as error:
             return tree.Opaque(sub, f"the law {sub!r} is not read: {error}")
         law = Converter(self.names, reading.literals).node(reading.expr)
+        written_at = (self.node(at.expr),) if at is not None else ()
         if isinstance(law, tree.Law):
-            return law
-        return tree.Law(None, density=law, at=(self.node(at.expr),) if at is not None else ())
+            return dataclasses.replace(law, at=law.at or written_at)
+        return tree.Law(None, density=law, at=written_at)
+
+
+def _top_level(text: str, characters: str) -> bool:
+    """One of ``characters`` outside every bracket of ``text``."""
+    depth = 0
+    for char in text:
+        depth += (char in "([{") - (char in ")]}")
+        if depth == 0 and char in characters:
+            return True
+    return False
 
 
 def _over_its_values(bound) -> bool:
