@@ -104,6 +104,7 @@ class Scope:
     lines: list = field(default_factory=list)
     definitions: list = field(default_factory=list)  # Definition, in reading order
     integers: set = field(default_factory=set)  # Name latex of names used as indices or bounds
+    indexed: set = field(default_factory=set)  # Name latex of names the document writes with indices (g_{ij})
     arrays: set = field(default_factory=set)  # Name latex of vectors and matrices: bold, or declared in R^{n x m}
     densities: set = field(default_factory=set)  # heads used as laws: p(x | z), KL(p ‖ q), E_{x ~ p}, P(A | B)
     independence: bool = False  # the document speaks of independence or a factorised model: not every law is its
@@ -238,7 +239,7 @@ def build(statements: list[Statement], text: str = "", previous: list | None = N
         for step in line.steps:
             for side in (step.left, step.right):
                 if side.node is not None:
-                    _note_integers(side.node, scope.integers)
+                    _note_integers(side.node, scope.integers, scope.indexed)
                     _note_laws(side.node, scope.densities)
                     scope.arrays.update(n.latex for n in tree.names_in(side.node) if n.bold)
             if step.relation == "∈" and step.left.node is not None and _SPACE_OF_ARRAYS.search(step.right.text):
@@ -307,9 +308,11 @@ def free_laws(node: tree.Node, scope: Scope) -> bool:
     return True
 
 
-def _note_integers(node: tree.Node, integers: set) -> None:
+def _note_integers(node: tree.Node, integers: set, indexed: set) -> None:
     for part in node.walk():
         if isinstance(part, tree.Name):
+            if part.index:
+                indexed.add(part.latex)
             for index in part.index:
                 integers.update(n.latex for n in tree.names_in(index))
         elif isinstance(part, tree.Sum | tree.Prod):

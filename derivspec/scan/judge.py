@@ -15,6 +15,7 @@ Everything else is unchecked with the reason. The row of a statement is its weak
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import sympy
 from sympy.core.function import AppliedUndef
@@ -25,6 +26,11 @@ from derivspec.scan.document_scope import DEFINING, Line, Scope, Step, definable
 from derivspec.scan.steps import StepResult
 from derivspec.scan.verdicts import STRENGTH, evidence_level
 
+# σ(t), f(x, y) as written on a left side: a function of the document's own, defined by the line (σ(t) = t)
+_APPLIED_NAME = re.compile(r"^\s*(?:\\[A-Za-z]+|[A-Za-z])\s*\(\s*(?:\\[A-Za-z]+|[A-Za-z])(?:\s*,\s*(?:\\[A-Za-z]+|[A-Za-z]))*\s*\)\s*$")
+# nodes with a meaning of their own: H(p, q) on a left side is a claim about the entropy, not a new function
+_QUANTITIES = (tree.Entropy, tree.Divergence, tree.MutualInfo, tree.Expect, tree.Moment, tree.Density, tree.Prob,
+               tree.Law, tree.Det, tree.Trace, tree.Ambiguous)
 JUDGED_RELATIONS = ("=", "≈", "∝", "≤", "≥", "<", ">")
 
 
@@ -64,11 +70,19 @@ def classification(step: Step, line: Line, scope: Scope, where: int) -> StepResu
                        label=True, category="condition")
     if line.constraint:
         return _result(step, "unchecked", line.constraint + ": not an identity", label=True, category="condition")
+    if _set_to_zero(step) and classify.condition_prose(line.statement.before):
+        return _result(step, "unchecked", "an expression set to zero after prose about conditions (set, solve, "
+                                          "zero …): a condition being solved, not an identity", label=True,
+                       category="condition")
     if step.relation == "=" and _reuses_left(step):
         found = classify.update(step.left.text)
         return _result(step, "unchecked", found.why, category=found.name)
     if line.assignment:
         return _result(step, "unchecked", line.assignment, category="assignment")
+    if (step.first and isinstance(step.left.node, tree.Const) and step.relation == "="
+            and tree.names_in(step.right.node)):
+        return _result(step, "unchecked", f"defines {step.left.text.strip()} (a letter of the document's own; "
+                                          "a definition, not checked)", label=True, category="definition")
     new_name = not scope.defined_before(step.left.node, where)
     if (step.relation in DEFINING and defines(step.left.node, scope) and not line.special_case
             and not _ARRAY_FLAGS & step.left.flags
@@ -86,6 +100,21 @@ def _values_given(step: Step, scope: Scope, where: int) -> bool:
     unknowns = _unknowns(step.left.node)
     return (bool(unknowns) and not tree.names_in(step.right.node)
             and not any(scope.defined_before(n, where) for n in unknowns))
+
+
+def _upper_index(step: Step, scope: Scope) -> str:
+    """g^{ij} where the document writes g_{ij} and uses i, j as indices: an upper index, read here as a power."""
+    for side in (step.left, step.right):
+        for n in side.node.walk():
+            if (isinstance(n, tree.Pow) and isinstance(n.base, tree.Name) and n.base.latex in scope.indexed
+                    and tree.names_in(n.exponent)
+                    and all(m.latex in scope.integers for m in tree.names_in(n.exponent))):
+                return n.base.latex
+    return ""
+
+
+def _set_to_zero(step: Step) -> bool:
+    return any(side.node == tree.Num(0) for side in (step.left, step.right))
 
 
 def _written_alike(step: Step) -> bool:
@@ -308,19 +337,23 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
         special = bool(line.special_case) and not _condition_applies(line, step)
         plain_holds = plain_check.agree and not plain_check.differ  # a reading (without definitions) where it holds
         defined_again = step.first and definable(step.left.node) and scope.defined_before(step.left.node, where)
-        one_sided = _one_sided(full_left, full_right, full, _step_indices(step, full))
+        one_sided = "" if _written_number(step) else _one_sided(full_left, full_right, full,
+                                                                   _step_indices(step, full))
         approximate = "≈" in line.relations  # a chain of approximations: its = steps may be approximate too
-        own_function = step.first and isinstance(step.left.node, tree.Fn) and all(
-            isinstance(a, tree.Name) for a in step.left.node.args)  # σ(t) = t: the document's own σ
+        upper = _upper_index(step, scope)
+        own_function = step.first and not isinstance(step.left.node, _QUANTITIES) and (
+            _APPLIED_NAME.match(step.left.text) is not None or (
+            isinstance(step.left.node, tree.Fn) and all(isinstance(a, tree.Name) for a in step.left.node.args)))
         any_laws = (full_check.on_laws and all(free_laws(side.node, scope) for side in (step.left, step.right))
                     and all(_of_laws(side, full) for side in (full_left, full_right)))
         if ((full_check.flaggable or any_laws) and not full.opaque and not plain_holds and not special
-                and not defined_again and not one_sided and not approximate and not own_function):
+                and not defined_again and not one_sided and not approximate and not own_function and not upper):
             return _result(step, "disagrees", f"the two sides differ {full_check.differ}", full_check.differ)
         why = ("the display is stated under the condition " + line.special_case[0] if special else
                f"{step.left.text.strip()} is defined above; this line may define it anew" if defined_again else
                f"{one_sided} stands on one side only and is not defined: an equation relating it, not an identity"
                if one_sided else "a step of a chain of approximations (≈)" if approximate else
+               f"{upper}: a superscript that may be an index, not a power" if upper else
                f"{step.left.text.strip()} names a function of the document's own" if own_function else
                "; ".join(opaque) or full_check.why)
         return _result(step, "unchecked", f"differs on an instance ({why}): not flagged", full_check.differ)
@@ -396,13 +429,20 @@ def _one_sided(left, right, meaning: operators.Meaning, indices: set) -> str:
     identity. ``indices``: the step's own indices and bounds, which may well stand on one side. "" when none."""
     def names(side):
         side = sympy.sympify(side)
-        indexed = {a.func for a in side.atoms(AppliedUndef) if meaning.roles.get(a.func) == "indexed"}  # x_t, x_{t-1}: one x
-        return (side.free_symbols | indexed) - meaning.random - indices
+        atoms = [a for a in side.atoms(AppliedUndef) if meaning.roles.get(a.func) == "indexed"]
+        outside = side.xreplace({a: sympy.Integer(1) for a in atoms}).free_symbols  # Z_p: p only indexes Z
+        return (outside | {a.func for a in atoms}) - meaning.random - indices  # x_t, x_{t-1}: one x
     sides = [names(s) for s in (left, right)]
-    if not sides[0] or not sides[1]:  # a side of numbers: an equation to solve is told apart by what is defined
+    if not (sides[0] or sides[1]):
         return ""
     lonely = sorted(str(v) for v in sides[0] ^ sides[1] if not str(v).startswith("⟨"))
     return ", ".join(lonely)
+
+
+def _written_number(step: Step) -> bool:
+    """A side written as a number alone (γ_n - a_n γ_{n-1} = 0): whether the step is an equation to solve is told by
+    what the document defines (:func:`_one_unknown`), not by where its names stand."""
+    return any(not tree.names_in(side.node) for side in (step.left, step.right))
 
 
 def _step_indices(step: Step, meaning: operators.Meaning) -> set:
@@ -438,8 +478,6 @@ def _integers(scope: Scope, meaning: operators.Meaning) -> set:
 def _one_unknown(step: Step, scope: Scope, where: int) -> bool:
     """One side a number, the other an expression in names the document does not define (``2 \\sigma^2 = 1``,
     ``\\sum_k \\alpha_k = 1``): an equation to solve or a constraint, not an identity."""
-    if step.chain:
-        return False
     for a, b in ((step.left.node, step.right.node), (step.right.node, step.left.node)):
         unknowns = _unknowns(b)
         if not tree.names_in(a) and unknowns and not any(scope.defined_before(n, where) for n in unknowns):
@@ -462,10 +500,17 @@ def _unknowns(node: tree.Node) -> set:
 def _inequality(step: Step, left, right, scope: Scope, meaning: operators.Meaning, where: int) -> StepResult:
     difference = sympy.sympify(left - right)
     holds = {"≤": lambda v: v <= 0, "<": lambda v: v < 0, "≥": lambda v: v >= 0, ">": lambda v: v > 0}[step.relation]
-    check = witness.compare(difference, sympy.Integer(0), meaning, _integers(scope, meaning), seed=where)
-    if check.agree and not check.differ and difference.is_number and holds(difference):
-        return _result(step, "proved", "proved: both sides are numbers")
-    return _result(step, "unchecked", "an inequality: not judged by the new middle yet")
+    if difference.is_number:
+        number = sympy.N(difference, 30)
+        if number.is_real and holds(number):
+            return _result(step, "proved", "proved: both sides are numbers")
+    found = witness.values(difference, meaning, _integers(scope, meaning), seed=where)
+    if found and all(holds(v) for v in found):
+        return _result(step, "unchecked", f"holds on {len(found)} instances")
+    if found:  # an instance the document's assumptions (ranges, positivity) may exclude: never a flag here
+        return _result(step, "unchecked", "an inequality that fails at an instance the document may exclude: "
+                                          "not flagged", category="inequality")
+    return _result(step, "unchecked", "an inequality not decided on instances")
 
 
 def with_time_limit(seconds: float, line: Line, scope: Scope) -> list[StepResult]:

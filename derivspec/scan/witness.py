@@ -139,3 +139,18 @@ def compare(left, right, meaning, integers: set, seed: int = 0) -> Comparison:
     if not result.agree:
         result.why = result.why or "no instance where both sides are defined real numbers"
     return result
+
+
+def values(expr, meaning, integers: set, seed: int = 0) -> list:
+    """The value of ``expr`` on up to :data:`INSTANCES` instances where it is a real number (30 digits)."""
+    found = []
+    for k in range(INSTANCES * 2):
+        if len(found) >= INSTANCES:
+            break
+        (value, _), _, _ = _instance((expr, sympy.Integer(0)), meaning, integers, k, seed)
+        if value.has(sympy.Sum, sympy.Product, sympy.Integral, sympy.Derivative, sympy.Limit):
+            return []
+        number = _number(value, _DIGITS[0])
+        if number is not None:
+            found.append(number)
+    return found
