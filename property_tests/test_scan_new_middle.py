@@ -308,3 +308,12 @@ def test_the_entropy_in_bits_is_proved(tmp_path):
 ])
 def test_a_declared_family_gives_its_moments(tmp_path, declaration, display, verdict):
     assert _verdict_of(tmp_path, f"{declaration}\n$$\n{display}\n$$\n", display) == verdict
+
+
+def test_the_result_cache_keeps_the_middles_apart(tmp_path, monkeypatch):
+    from derivspec.app.scan_cache import ResultCache
+
+    cache = ResultCache(tmp_path / "cache")
+    new_key = cache.key(b"$$a = a$$", "notes.md", {})
+    monkeypatch.setenv(SETTING, "old")
+    assert cache.key(b"$$a = a$$", "notes.md", {}) != new_key

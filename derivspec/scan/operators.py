@@ -154,7 +154,11 @@ def _derivative(node: tree.Deriv, meaning: Meaning):
     if not body.has(variable) and not body.is_number:
         meaning.opaque.add("a derivative of a name whose dependence on the variable is not written")
         return meaning.construct("⟨d⟩")(body, variable)
-    found = sympy.diff(body, variable, node.order)
+    try:
+        found = sympy.diff(body, variable, node.order)
+    except ValueError:  # SymPy cannot differentiate by it here (a variable bound inside a sum)
+        meaning.opaque.add("a derivative SymPy cannot take")
+        return meaning.construct("⟨d⟩")(body, variable)
     return found.xreplace({variable: unfold(held, meaning)}) if held is not None else found
 
 

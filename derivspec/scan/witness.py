@@ -21,6 +21,7 @@ from sympy.core.function import AppliedUndef
 from derivspec.scan import laws
 
 INSTANCES = 3
+_UNEVALUATED = (sympy.Sum, sympy.Product, sympy.Integral, sympy.Derivative, sympy.Limit)
 _DIGITS = (30, 60)
 
 
@@ -72,7 +73,11 @@ def _instance(sides: tuple, meaning, integers: set, k: int, seed: int) -> tuple[
             free_choice.add("functions")
     if functions:
         chosen.append("concrete functions for " + ", ".join(sorted(str(f) for f in functions)))
-        sides = tuple(s.subs(functions).doit() for s in sides)
+        for function, concrete in functions.items():  # replace, not subs: SymPy's subs of a function fails in a Sum
+            sides = tuple(s.replace(function, concrete) for s in sides)
+        sides = tuple(s.doit() for s in sides)
+    if any(s.has(*_UNEVALUATED) for s in sides):  # nothing to put values into: the caller says so
+        return sides, chosen, free_choice
     random_variables = {v.xreplace(whole) for v in meaning.random}
     values = {}
     for s in sides:  # random variables at values of their support, then every other name and unknown part
@@ -117,8 +122,7 @@ def compare(left, right, meaning, integers: set, seed: int = 0) -> Comparison:
         if result.agree >= INSTANCES:
             break
         (a, b), chosen, free_choice = _instance((left, right), meaning, integers, k, seed)
-        if a.has(sympy.Sum, sympy.Product, sympy.Integral, sympy.Derivative, sympy.Limit) or b.has(
-                sympy.Sum, sympy.Product, sympy.Integral, sympy.Derivative, sympy.Limit):
+        if a.has(*_UNEVALUATED) or b.has(*_UNEVALUATED):
             result.why = "a sum, product, integral or limit that does not evaluate on instances"
             return result
         x, y = _number(a, _DIGITS[0]), _number(b, _DIGITS[0])
@@ -148,7 +152,7 @@ def values(expr, meaning, integers: set, seed: int = 0) -> list:
         if len(found) >= INSTANCES:
             break
         (value, _), _, _ = _instance((expr, sympy.Integer(0)), meaning, integers, k, seed)
-        if value.has(sympy.Sum, sympy.Product, sympy.Integral, sympy.Derivative, sympy.Limit):
+        if value.has(*_UNEVALUATED):
             return []
         number = _number(value, _DIGITS[0])
         if number is not None:
