@@ -317,3 +317,14 @@ def test_the_result_cache_keeps_the_middles_apart(tmp_path, monkeypatch):
     new_key = cache.key(b"$$a = a$$", "notes.md", {})
     monkeypatch.setenv(SETTING, "old")
     assert cache.key(b"$$a = a$$", "notes.md", {}) != new_key
+
+
+@pytest.mark.parametrize("display, verdict", [("u + v = 1", "proved"), ("u + v = 2", "disagrees")])
+def test_every_condition_of_the_sentence_applies(tmp_path, display, verdict):
+    text = f"If we know that $u = 0$ and $v = 1$, then we may conclude that\n$$\n{display}\n$$\n"
+    assert _verdict_of(tmp_path, text, display) == verdict
+
+
+def test_a_letter_the_document_defines_is_not_the_constant(tmp_path):
+    text = "In the graph, $e = c d$ with $c = a + b$. Then\n$$\n\\frac{\\partial e}{\\partial b} = 1 + 2\n$$\n"
+    assert _verdict_of(tmp_path, text, "\\frac{\\partial e}{\\partial b}") != "disagrees"

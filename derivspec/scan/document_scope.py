@@ -35,6 +35,7 @@ DEFINING = ("=", ":=", "≡", "=:", "≜")
 # a special case set up in the sentence before the display: a conditional word, then a relation in inline math
 _SPECIAL_CASE = re.compile(r"\b(?:when|whenever|if|suppose|assuming|assume|provided|in the (?:special )?case)\b[^.:;]*?"
                            r"\$([^$]*(?:=|<|>|\\le|\\ge|\\ne|\\in|\\to)[^$]*)\$", re.IGNORECASE)
+_INLINE_RELATION = re.compile(r"\$+([^$]*(?:=|<|>|\\le|\\ge|\\ne|\\in|\\to)[^$]*)\$+")
 # prose that makes the display a constraint defining a set, or a property assumed (classify's cues, plus a set's)
 # the space a declaration puts a name in: R^{n x m}, R^d (vectors and matrices), not R or R_+
 _SPACE_OF_ARRAYS = re.compile(r"\\(?:mathbb|mathbf|Bbb)\s*\{?\s*R\s*\}?\s*\^")
@@ -109,6 +110,7 @@ class Scope:
     densities: set = field(default_factory=set)  # heads used as laws: p(x | z), KL(p ‖ q), E_{x ~ p}, P(A | B)
     independence: bool = False  # the document speaks of independence or a factorised model: not every law is its
     entropy_e: bool = False  # the document writes E(X) for the entropy of X
+    own_constants: set = field(default_factory=set)  # constants the document defines as its own letters (e = c d)
     declarations: list = field(default_factory=list)  # (line, name latex, family, argument trees): X ∼ Pois(λ)
 
     def declared(self, line: int) -> dict:
@@ -186,20 +188,21 @@ def read_line(statement: Statement, names: DocumentNames, previous: str = "") ->
 
 
 def special_case(prose: str, names: DocumentNames) -> tuple:
-    """The condition the sentence before a display sets ("when $\\theta = 0$"): its text and the values it gives
-    names, or ()."""
+    """The conditions the sentence before a display sets ("when $\\theta = 0$", "if $x = 0$ and $y = 1$"): their
+    text and the values they give names, or ()."""
     lead = classify.lead_in(prose)
     found = _SPECIAL_CASE.search(lead)
     if not found:
         return ()
-    condition = found.group(1).strip()
+    conditions = [m.group(1).strip() for m in _INLINE_RELATION.finditer(lead, found.start())]
     values = []
-    parts = [p.strip() for p in condition.split("=")]
-    if len(parts) == 2 and all(parts):
-        left, right = read_side(parts[0], names), read_side(parts[1], names)
-        if isinstance(left.node, tree.Name) and right.node is not None:
-            values.append((left.node, right.node))
-    return condition, tuple(values)
+    for condition in conditions:
+        parts = [p.strip() for p in condition.split("=")]
+        if len(parts) == 2 and all(parts):
+            left, right = read_side(parts[0], names), read_side(parts[1], names)
+            if isinstance(left.node, tree.Name) and right.node is not None:
+                values.append((left.node, right.node))
+    return "; ".join(conditions), tuple(values)
 
 
 def constraint(prose: str, chain: bool) -> str:
@@ -252,6 +255,9 @@ def build(statements: list[Statement], text: str = "", previous: list | None = N
 def _note_particular_laws(line: Line, scope: Scope) -> None:
     for step in line.steps:
         left = step.left.node
+        if step.first and step.relation in DEFINING and isinstance(left, tree.Const) and step.right.node is not None \
+                and tree.names_in(step.right.node):
+            scope.own_constants.add(left)  # e = c d: the document's e, not Euler's number
         if step.relation == "∼" and left is not None:
             scope.particular.update(("variable", n.latex) for n in tree.names_in(left))
             law = step.right.node
@@ -259,7 +265,7 @@ def _note_particular_laws(line: Line, scope: Scope) -> None:
                 scope.declarations.append((line.statement.lines[0], left.latex, law.family, law.params))
         elif factorisation(step) and not _chain_rule(step):
             scope.particular.update(("law", n.head.latex) for n in step.left.node.walk() if isinstance(n, tree.Density))
-        elif (step.first and step.relation in DEFINING and isinstance(left, tree.Density | tree.Apply)
+        elif (step.first and step.relation in DEFINING + ("∝",) and isinstance(left, tree.Density | tree.Apply)
               and step.right.node is not None and not _uses_head(step.right.node, left.head)):
             scope.particular.add(("law", left.head.latex))  # p(x | z) = N(…): a closed form, not a rule of p
 

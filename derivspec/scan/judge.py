@@ -113,6 +113,12 @@ def _upper_index(step: Step, scope: Scope) -> str:
     return ""
 
 
+def _own_constant(step: Step, scope: Scope) -> str:
+    """A constant the document defines as a letter of its own (e = c d), read here as the constant."""
+    used = {n for side in (step.left, step.right) for n in side.node.walk() if isinstance(n, tree.Const)}
+    return ", ".join(str(c.which) for c in used & scope.own_constants)
+
+
 def _set_to_zero(step: Step) -> bool:
     return any(side.node == tree.Num(0) for side in (step.left, step.right))
 
@@ -340,7 +346,7 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
         one_sided = "" if _written_number(step) else _one_sided(full_left, full_right, full,
                                                                    _step_indices(step, full))
         approximate = "≈" in line.relations  # a chain of approximations: its = steps may be approximate too
-        upper = _upper_index(step, scope)
+        upper = _upper_index(step, scope) or _own_constant(step, scope)
         own_function = step.first and not isinstance(step.left.node, _QUANTITIES) and (
             _APPLIED_NAME.match(step.left.text) is not None or (
             isinstance(step.left.node, tree.Fn) and all(isinstance(a, tree.Name) for a in step.left.node.args)))
@@ -353,7 +359,7 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
                f"{step.left.text.strip()} is defined above; this line may define it anew" if defined_again else
                f"{one_sided} stands on one side only and is not defined: an equation relating it, not an identity"
                if one_sided else "a step of a chain of approximations (≈)" if approximate else
-               f"{upper}: a superscript that may be an index, not a power" if upper else
+               f"{upper}: a superscript that may be an index, or a letter the document defines" if upper else
                f"{step.left.text.strip()} names a function of the document's own" if own_function else
                "; ".join(opaque) or full_check.why)
         return _result(step, "unchecked", f"differs on an instance ({why}): not flagged", full_check.differ)
