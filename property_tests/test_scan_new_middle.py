@@ -328,3 +328,9 @@ def test_every_condition_of_the_sentence_applies(tmp_path, display, verdict):
 def test_a_letter_the_document_defines_is_not_the_constant(tmp_path):
     text = "In the graph, $e = c d$ with $c = a + b$. Then\n$$\n\\frac{\\partial e}{\\partial b} = 1 + 2\n$$\n"
     assert _verdict_of(tmp_path, text, "\\frac{\\partial e}{\\partial b}") != "disagrees"
+
+
+def test_a_step_with_normalisers_is_no_rule_of_every_law(tmp_path):
+    display = "\\sum_x a(x) \\log b(x) = \\frac{1}{Z_a} \\sum_x \\tilde{a}(x) \\log \\frac{\\tilde{b}(x)}{Z_b}"
+    text = f"With unnormalised $\\tilde{{a}}$ and $\\tilde{{b}}$,\n$$\n{display}\n$$\n"
+    assert _verdict_of(tmp_path, text, "\\sum_x a(x)") != "disagrees"

@@ -351,7 +351,8 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
             _APPLIED_NAME.match(step.left.text) is not None or (
             isinstance(step.left.node, tree.Fn) and all(isinstance(a, tree.Name) for a in step.left.node.args)))
         any_laws = (full_check.on_laws and all(free_laws(side.node, scope) for side in (step.left, step.right))
-                    and all(_of_laws(side, full) for side in (full_left, full_right)))
+                    and all(_of_laws(side, full) for side in (full_left, full_right))
+                    and not _scalars(full_left, full_right, full))  # Z_p beside p̄: not a rule of every law
         if ((full_check.flaggable or any_laws) and not full.opaque and not plain_holds and not special
                 and not defined_again and not one_sided and not approximate and not own_function and not upper):
             return _result(step, "disagrees", f"the two sides differ {full_check.differ}", full_check.differ)
@@ -462,6 +463,17 @@ def _step_indices(step: Step, meaning: operators.Meaning) -> set:
                 found.update(b.latex for bound in (n.lower, n.upper, n.index) if bound is not None
                              for b in tree.names_in(bound))
     return {meaning.symbol(tree.Name(latex)) for latex in found}
+
+
+def _scalars(left, right, meaning: operators.Meaning) -> bool:
+    """Names other than random variables and bound indices in a step of laws (a normaliser Z, a parameter)."""
+    for side in (left, right):
+        side = sympy.sympify(side)
+        if side.free_symbols - meaning.random - {meaning.symbols.get("⟨K⟩")}:  # the support's size is no name
+            return True
+        if any(meaning.roles.get(a.func) in ("indexed", "function") for a in side.atoms(AppliedUndef)):
+            return True
+    return False
 
 
 def _of_laws(side, meaning: operators.Meaning) -> bool:
