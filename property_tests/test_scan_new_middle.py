@@ -334,3 +334,15 @@ def test_a_step_with_normalisers_is_no_rule_of_every_law(tmp_path):
     display = "\\sum_x a(x) \\log b(x) = \\frac{1}{Z_a} \\sum_x \\tilde{a}(x) \\log \\frac{\\tilde{b}(x)}{Z_b}"
     text = f"With unnormalised $\\tilde{{a}}$ and $\\tilde{{b}}$,\n$$\n{display}\n$$\n"
     assert _verdict_of(tmp_path, text, "\\sum_x a(x)") != "disagrees"
+
+
+@pytest.mark.parametrize("text, display", [
+    ("We start from the initial point\n$$\nw^0 = 2\n$$\n", "w^0 = 2"),
+    ("Momentum keeps a running average:\n$$\nh^k = \\beta h^{k-1} + (1 - \\beta) g^k\n$$\n", "h^k"),
+    ("Let $w = 2$. Elsewhere we solve\n$$\n2 w^3 + w + 5 = 0\n$$\n", "2 w^3"),
+    ("The optimiser uses\n$$\neps = 10^{-5}\n$$\n", "eps"),
+    ("The masked input is\n$$\nb^m = b \\circ m\n$$\n", "b^m"),
+    ("By finite differences,\n$$\n\\frac{d v}{d x} = \\frac{v_{j+1} - v_j}{\\Delta x}\n$$\n", "\\Delta x"),
+])
+def test_superscripts_values_and_notation_of_the_held_out_shapes_are_not_flagged(tmp_path, text, display):
+    assert _verdict_of(tmp_path, text, display) != "disagrees"

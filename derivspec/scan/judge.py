@@ -31,6 +31,8 @@ _APPLIED_NAME = re.compile(r"^\s*(?:\\[A-Za-z]+|[A-Za-z])\s*\(\s*(?:\\[A-Za-z]+|
 # nodes with a meaning of their own: H(p, q) on a left side is a claim about the entropy, not a new function
 _QUANTITIES = (tree.Entropy, tree.Divergence, tree.MutualInfo, tree.Expect, tree.Moment, tree.Density, tree.Prob,
                tree.Law, tree.Det, tree.Trace, tree.Ambiguous)
+_COMMAND = re.compile(r"\\[A-Za-z]+")  # \frac, \cdot, \left: LaTeX commands, no names
+_WRITTEN_NAME = re.compile(r"[A-Za-z]")
 JUDGED_RELATIONS = ("=", "≈", "∝", "≤", "≥", "<", ">")
 
 
@@ -103,20 +105,46 @@ def _values_given(step: Step, scope: Scope, where: int) -> bool:
 
 
 def _upper_index(step: Step, scope: Scope) -> str:
-    """g^{ij} where the document writes g_{ij} and uses i, j as indices: an upper index, read here as a power."""
+    """A superscript that is an index, read here as a power: g^{ij} where the document writes g_{ij} and uses i, j
+    as indices; w^0 (nobody writes a zeroth power to give it a value); h^k beside h^{k-1} (iterates)."""
+    exponents: dict = {}
     for side in (step.left, step.right):
         for n in side.node.walk():
-            if (isinstance(n, tree.Pow) and isinstance(n.base, tree.Name) and n.base.latex in scope.indexed
-                    and tree.names_in(n.exponent)
+            if not (isinstance(n, tree.Pow) and isinstance(n.base, tree.Name)):
+                continue
+            if n.exponent == tree.Num(0):
+                return n.base.latex
+            if (n.base.latex in scope.indexed and tree.names_in(n.exponent)
                     and all(m.latex in scope.integers for m in tree.names_in(n.exponent))):
                 return n.base.latex
+            exponents.setdefault(n.base, set()).add(n.exponent)
+    for base, found in exponents.items():
+        symbolic = [e for e in found if tree.names_in(e)]
+        if any(_differ_by_a_whole_number(a, b) for a in symbolic for b in symbolic if a != b):
+            return base.latex
     return ""
+
+
+def _differ_by_a_whole_number(a: tree.Node, b: tree.Node) -> bool:
+    meaning = operators.Meaning()
+    try:
+        difference = sympy.simplify(operators.unfold(a, meaning) - operators.unfold(b, meaning))
+    except (operators.Undecided, TypeError, ValueError):
+        return False
+    return difference.is_Integer and difference != 0
 
 
 def _own_constant(step: Step, scope: Scope) -> str:
     """A constant the document defines as a letter of its own (e = c d), read here as the constant."""
     used = {n for side in (step.left, step.right) for n in side.node.walk() if isinstance(n, tree.Const)}
     return ", ".join(str(c.which) for c in used & scope.own_constants)
+
+
+def _names_vanish(side) -> bool:
+    """A side written with names whose reading has none (w^0 is 1, x - x is 0)."""
+    if any(isinstance(n, tree.Name | tree.Const | tree.Fn) for n in side.node.walk()):  # e^{-1/2}: exp, a constant
+        return False
+    return _WRITTEN_NAME.search(_COMMAND.sub(" ", side.text)) is not None
 
 
 def _set_to_zero(step: Step) -> bool:
@@ -154,12 +182,13 @@ def _one_reading(step: Step, line: Line, scope: Scope, where: int) -> StepResult
     except operators.Undecided as why:
         return _result(step, "unchecked", str(why))
     if found.verdict == "disagrees" and _UP_TO_A_CONSTANT & (step.left.flags | step.right.flags):
-        return _result(step, "unchecked", f"differs up to a constant the lecture leaves open ({found.reason}): "
-                                          "not flagged", found.evidence)
+        return _result(step, "unchecked", f"differs under one reading (a constant the lecture leaves open, or Δx "
+                                          f"read as Δ times x): {found.reason}; not flagged", found.evidence)
     return found
 
 
-_UP_TO_A_CONSTANT = frozenset({"const"})
+_UP_TO_A_CONSTANT = frozenset({"const", "increment"})  # x + const; Δx: one name or Δ times x
+_ELEMENTWISE = re.compile(r"\\(?:circ|odot|ast|star|otimes)(?![A-Za-z])")  # composition or elementwise: not numbers
 _ARRAY_FLAGS = frozenset({"matrix", "vector", "norm"})
 
 
@@ -221,7 +250,8 @@ def _as_numbers_only(step: Step, scope: Scope, result: StepResult) -> StepResult
     if result.verdict == "unchecked" and not evidence_level(result.verdict, result.reason) == "holds on instances":
         return result
     if not (_ARRAY_FLAGS & (step.left.flags | step.right.flags)
-            or any(_multiplies_arrays(side.node, scope.arrays) for side in (step.left, step.right))):
+            or any(_multiplies_arrays(side.node, scope.arrays) for side in (step.left, step.right))
+            or _ELEMENTWISE.search(step.left.text + " " + step.right.text)):
         return result
     return _result(step, "unchecked", "vectors and matrices are read as numbers here (not typed yet): decided for "
                                       f"numbers only ({evidence_level(result.verdict, result.reason)})",
@@ -317,6 +347,10 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
         full_left, full_right, full = _meaning(step, line, scope, where, expand=True)
     except operators.Undecided:  # a definition in force that is not read: the step as written
         full_left, full_right, full = plain_left, plain_right, plain
+    vanished = [side.text.strip() for side in (step.left, step.right) if _names_vanish(side)]
+    if vanished:
+        return _result(step, "unchecked", f"the names of {vanished[0]} vanish in its reading (w^0 read as 1, x - x as 0):"
+                                          " a superscript may be an index; not judged")
     printed = _printed_numbers(step, plain_left, plain_right)  # the numbers as written, no definition in them
     if printed is not None:
         return dataclasses.replace(printed, kind="number")
@@ -498,7 +532,13 @@ def _one_unknown(step: Step, scope: Scope, where: int) -> bool:
     ``\\sum_k \\alpha_k = 1``): an equation to solve or a constraint, not an identity."""
     for a, b in ((step.left.node, step.right.node), (step.right.node, step.left.node)):
         unknowns = _unknowns(b)
-        if not tree.names_in(a) and unknowns and not any(scope.defined_before(n, where) for n in unknowns):
+        if tree.names_in(a) or not unknowns:
+            continue
+        if not any(scope.defined_before(n, where) for n in unknowns):
+            return True
+        if len(unknowns) == 1 and not step.chain:  # 2 w^3 + w + 5 = 0: an equation in w, whatever w was above
+            return True
+        if isinstance(b, tree.Mul | tree.Pow | tree.Name):  # \beta_2 = 0.95, eps = 10^{-5}: a value given
             return True
     return False
 
