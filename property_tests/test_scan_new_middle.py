@@ -346,3 +346,7 @@ def test_a_step_with_normalisers_is_no_rule_of_every_law(tmp_path):
 ])
 def test_superscripts_values_and_notation_of_the_held_out_shapes_are_not_flagged(tmp_path, text, display):
     assert _verdict_of(tmp_path, text, display) != "disagrees"
+
+
+def test_names_that_cancel_still_prove(tmp_path):
+    assert _verdict_of(tmp_path, "Trivially\n$$\n1 = \\frac{q(z)}{q(z)}\n$$\n", "\\frac{q(z)}{q(z)}") == "proved"

@@ -33,6 +33,7 @@ _QUANTITIES = (tree.Entropy, tree.Divergence, tree.MutualInfo, tree.Expect, tree
                tree.Law, tree.Det, tree.Trace, tree.Ambiguous)
 _COMMAND = re.compile(r"\\[A-Za-z]+")  # \frac, \cdot, \left: LaTeX commands, no names
 _WRITTEN_NAME = re.compile(r"[A-Za-z]")
+_ZEROTH = re.compile(r"\^\s*\{?\s*0\s*\}?(?![0-9.])")  # a zeroth power as written: w^0, w^{0}
 JUDGED_RELATIONS = ("=", "≈", "∝", "≤", "≥", "<", ">")
 
 
@@ -348,9 +349,9 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
     except operators.Undecided:  # a definition in force that is not read: the step as written
         full_left, full_right, full = plain_left, plain_right, plain
     vanished = [side.text.strip() for side in (step.left, step.right) if _names_vanish(side)]
-    if vanished:
-        return _result(step, "unchecked", f"the names of {vanished[0]} vanish in its reading (w^0 read as 1, x - x as 0):"
-                                          " a superscript may be an index; not judged")
+    if vanished and _ZEROTH.search(step.left.text + " " + step.right.text):  # w^0 = 1: an initial iterate, not a power
+        return _result(step, "unchecked", f"the names of {vanished[0]} vanish in its reading (w^0 read as 1): a "
+                                          "superscript may be an index; not judged")
     printed = _printed_numbers(step, plain_left, plain_right)  # the numbers as written, no definition in them
     if printed is not None:
         return dataclasses.replace(printed, kind="number")
@@ -380,7 +381,8 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
         one_sided = "" if _written_number(step) else _one_sided(full_left, full_right, full,
                                                                    _step_indices(step, full))
         approximate = "≈" in line.relations  # a chain of approximations: its = steps may be approximate too
-        upper = _upper_index(step, scope) or _own_constant(step, scope)
+        upper = (_upper_index(step, scope) or _own_constant(step, scope)
+                 or ", ".join(side.text.strip() for side in (step.left, step.right) if _names_vanish(side)))
         own_function = step.first and not isinstance(step.left.node, _QUANTITIES) and (
             _APPLIED_NAME.match(step.left.text) is not None or (
             isinstance(step.left.node, tree.Fn) and all(isinstance(a, tree.Name) for a in step.left.node.args)))
@@ -394,7 +396,8 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
                f"{step.left.text.strip()} is defined above; this line may define it anew" if defined_again else
                f"{one_sided} stands on one side only and is not defined: an equation relating it, not an identity"
                if one_sided else "a step of a chain of approximations (≈)" if approximate else
-               f"{upper}: a superscript that may be an index, or a letter the document defines" if upper else
+               f"{upper}: a superscript that may be an index, a letter the document defines, or names that vanish in "
+               "the reading" if upper else
                f"{step.left.text.strip()} names a function of the document's own" if own_function else
                "; ".join(opaque) or full_check.why)
         return _result(step, "unchecked", f"differs on an instance ({why}): not flagged", full_check.differ)
