@@ -350,3 +350,10 @@ def test_superscripts_values_and_notation_of_the_held_out_shapes_are_not_flagged
 
 def test_names_that_cancel_still_prove(tmp_path):
     assert _verdict_of(tmp_path, "Trivially\n$$\n1 = \\frac{q(z)}{q(z)}\n$$\n", "\\frac{q(z)}{q(z)}") == "proved"
+
+
+def test_a_derivative_set_to_zero_at_the_end_of_its_chain_is_a_condition(tmp_path):
+    display = "\\frac{d}{d s} (a s^2 - b s) = 2 a s - b = 0"
+    assert _verdict_of(tmp_path, f"At the optimum\n$$\n{display}\n$$\n", display) != "disagrees"
+    wrong = "\\frac{d}{d s} (a s^2 - b s) = a s - b"
+    assert _verdict_of(tmp_path, f"Differentiating,\n$$\n{wrong}\n$$\n", wrong) == "disagrees"

@@ -73,6 +73,10 @@ def classification(step: Step, line: Line, scope: Scope, where: int) -> StepResu
                        label=True, category="condition")
     if line.constraint:
         return _result(step, "unchecked", line.constraint + ": not an identity", label=True, category="condition")
+    if step.chain and step.right.node == tree.Num(0) and line.steps and classify.stationarity(
+            "0", line.steps[0].left.text) is not None:  # d log p / dσ² = … = 0: the derivative set to zero
+        return _result(step, "unchecked", "a derivative set to zero at the end of its chain: a condition being "
+                                          "solved, not an identity", label=True, category="condition")
     if _set_to_zero(step) and classify.condition_prose(line.statement.before):
         return _result(step, "unchecked", "an expression set to zero after prose about conditions (set, solve, "
                                           "zero …): a condition being solved, not an identity", label=True,
