@@ -314,18 +314,21 @@ def free_laws(node: tree.Node, scope: Scope) -> bool:
     return True
 
 
-def _note_integers(node: tree.Node, integers: set, indexed: set) -> None:
+def index_names(node: tree.Node) -> set:
+    """The latex of the names ``node`` uses as indices (x_i) or as a sum's or product's index and bounds."""
+    found = set()
     for part in node.walk():
         if isinstance(part, tree.Name):
-            if part.index:
-                indexed.add(part.latex)
-            for index in part.index:
-                integers.update(n.latex for n in tree.names_in(index))
+            found.update(n.latex for index in part.index for n in tree.names_in(index))
         elif isinstance(part, tree.Sum | tree.Prod):
-            integers.add(part.index.latex)
-            for bound in (part.lower, part.upper):
-                if bound is not None:
-                    integers.update(n.latex for n in tree.names_in(bound))
+            found.update(n.latex for bound in (part.lower, part.upper, part.index) if bound is not None
+                         for n in tree.names_in(bound))
+    return found
+
+
+def _note_integers(node: tree.Node, integers: set, indexed: set) -> None:
+    integers.update(index_names(node))
+    indexed.update(part.latex for part in node.walk() if isinstance(part, tree.Name) and part.index)
 
 
 def _note_laws(node: tree.Node, densities: set) -> None:

@@ -22,7 +22,7 @@ from sympy.core.function import AppliedUndef
 
 from derivspec.core import symbolic
 from derivspec.scan import classify, laws, operators, tree, witness
-from derivspec.scan.document_scope import DEFINING, Line, Scope, Step, definable, defines, free_laws
+from derivspec.scan.document_scope import DEFINING, Line, Scope, Step, definable, defines, free_laws, index_names
 from derivspec.scan.steps import StepResult
 from derivspec.scan.verdicts import STRENGTH, evidence_level
 
@@ -365,8 +365,9 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
         return _proportional(step, full_left, full_right, full)
     opaque = sorted(full.opaque)
     equation = step.relation == "="
-    if equation and (_proved(plain_left, plain_right, plain) or _proved(full_left, full_right, full)):
-        given = " (with the definitions above)" if not _proved(plain_left, plain_right, plain) else ""
+    proved_as_written = equation and _proved(plain_left, plain_right, plain)  # simplify once: it is the slow part
+    if proved_as_written or (equation and _proved(full_left, full_right, full)):
+        given = "" if proved_as_written else " (with the definitions above)"
         if given and step.first and definable(step.left.node) and scope.defined_before(step.left.node, where):
             return _result(step, "unchecked", f"restates the document's definition of {step.left.text.strip()}: "
                                               "a definition, not a proof", label=True, category="definition")
@@ -495,14 +496,7 @@ def _written_number(step: Step) -> bool:
 
 def _step_indices(step: Step, meaning: operators.Meaning) -> set:
     """The symbols of the names the step uses as indices or as bounds of its sums and products."""
-    found = set()
-    for side in (step.left, step.right):
-        for n in side.node.walk():
-            if isinstance(n, tree.Name):
-                found.update(i.latex for index in n.index for i in tree.names_in(index))
-            elif isinstance(n, tree.Sum | tree.Prod):
-                found.update(b.latex for bound in (n.lower, n.upper, n.index) if bound is not None
-                             for b in tree.names_in(bound))
+    found = index_names(step.left.node) | index_names(step.right.node)
     return {meaning.symbol(tree.Name(latex)) for latex in found}
 
 
