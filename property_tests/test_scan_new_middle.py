@@ -357,3 +357,103 @@ def test_a_derivative_set_to_zero_at_the_end_of_its_chain_is_a_condition(tmp_pat
     assert _verdict_of(tmp_path, f"At the optimum\n$$\n{display}\n$$\n", display) != "disagrees"
     wrong = "\\frac{d}{d s} (a s^2 - b s) = a s - b"
     assert _verdict_of(tmp_path, f"Differentiating,\n$$\n{wrong}\n$$\n", wrong) == "disagrees"
+
+
+# --- what depends on what, read from the derivatives a line writes ------------------------------
+
+def _level_of(tmp_path, text: str, display: str) -> tuple[str, str]:
+    """(evidence level, reason) of the display."""
+    from derivspec.scan.verdicts import evidence_level
+    found = [r for r in scan_text(tmp_path, text) if r.text and " ".join(display.split()) in " ".join(r.text.split())]
+    assert found, [r.text for r in scan_text(tmp_path, text)]
+    return evidence_level(found[-1].verdict, found[-1].reason), found[-1].reason
+
+
+@pytest.mark.parametrize("display", [
+    "\\frac{\\partial L}{\\partial b} = \\frac{\\partial y}{\\partial b} \\cdot \\frac{\\partial L}{\\partial y}",
+    "\\frac{\\partial f}{\\partial w_{jk}} = \\frac{\\partial f}{\\partial z_k} \\frac{\\partial z_k}{\\partial w_{jk}}",
+    "\\frac{\\partial L}{\\partial a} = \\frac{\\partial L}{\\partial u} \\frac{\\partial u}{\\partial v} "
+    "\\frac{\\partial v}{\\partial a}",
+])
+def test_a_chain_read_from_the_derivatives_holds_on_instances_and_is_no_proof(tmp_path, display):
+    level, reason = _level_of(tmp_path, f"The error flows back through the layer:\n$$\n{display}\n$$\n", display)
+    assert level == "holds on instances" and "read from the derivatives" in reason
+
+
+def test_a_wrong_chain_read_from_the_derivatives_is_not_proved_nor_flagged(tmp_path):
+    display = "\\frac{\\partial L}{\\partial b} = \\frac{\\partial y}{\\partial b} + \\frac{\\partial L}{\\partial y}"
+    level, reason = _level_of(tmp_path, f"The error flows back:\n$$\n{display}\n$$\n", display)
+    assert level == "unchecked" and "read from the derivatives" in reason  # the chain is a reading, not written
+
+
+def test_a_chain_of_matrices_holds_on_1x1_instances_only(tmp_path):
+    display = ("\\frac{\\partial L}{\\partial \\mathbf{X}} = \\frac{\\partial \\mathbf{Z}}{\\partial \\mathbf{X}}"
+               "\\frac{\\partial L}{\\partial \\mathbf{Z}}")
+    level, reason = _level_of(tmp_path, f"For the layer\n$$\n{display}\n$$\n", display)
+    assert level == "holds on instances" and "1x1" in reason
+
+
+@pytest.mark.parametrize("display, verdict", [
+    ("\\nabla_x \\log p(x \\mid y) = \\nabla_x \\log p(y \\mid x) + \\nabla_x \\log p(x)", "proved"),
+    ("\\nabla_\\mathbf{x} \\log p(y \\mid \\mathbf{x}) = \\nabla_\\mathbf{x} \\log p(\\mathbf{x} \\mid y) "
+     "- \\nabla_\\mathbf{x} \\log p(\\mathbf{x})", "proved"),
+    ("\\nabla_x \\log p(x \\mid y) = \\nabla_x \\log p(y \\mid x)", "unchecked"),  # a table has no derivative
+])
+def test_a_gradient_of_a_log_density_is_read_component_by_component(tmp_path, display, verdict):
+    assert _verdict_of(tmp_path, f"By Bayes' rule\n$$\n{display}\n$$\n", display) == verdict
+
+
+# --- probabilities of events ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("display", [
+    "\\mathbb{P}(A) = \\mathbb{P}(A \\cap B) + \\mathbb{P}(A \\cap B^{C})",
+    "\\mathbb{P}(A|B)\\mathbb{P}(B) = \\mathbb{P}(A \\cap B) = \\mathbb{P}(B|A)\\mathbb{P}(A)",
+    "P(A \\cup B) = P(A) + P(B) - P(A \\cap B)",
+    "P(B^c) = 1 - P(B)",
+    "P(A \\setminus B) = P(A) - P(A \\cap B)",
+    "P(A | B^c) P(B^c) + P(A | B) P(B) = P(A)",
+])
+def test_the_rules_of_events_are_proved(tmp_path, display):
+    assert _verdict_of(tmp_path, f"For two events\n$$\n{display}\n$$\n", display) == "proved"
+
+
+@pytest.mark.parametrize("display", [
+    "P(A \\cup B) = P(A) + P(B)",
+    "P(B^c) = P(B)",
+    "P(A \\cap B) = P(A) - P(A \\cap B^c) + P(B)",
+])
+def test_a_wrong_rule_of_events_is_flagged(tmp_path, display):
+    assert _verdict_of(tmp_path, f"For two events\n$$\n{display}\n$$\n", display) == "disagrees"
+
+
+@pytest.mark.parametrize("lead", ["For disjoint events", "When the events are mutually exclusive,",
+                                  "If the events partition the space,"])
+def test_a_rule_of_special_events_is_not_flagged(tmp_path, lead):
+    display = "P(A \\cup B) = P(A) + P(B)"
+    assert _verdict_of(tmp_path, f"{lead}\n$$\n{display}\n$$\n", display) != "disagrees"
+
+
+def test_set_notation_without_a_meaning_stays_unchecked(tmp_path):
+    display = "P(A \\cap B) = P(\\emptyset)"
+    assert _verdict_of(tmp_path, f"For disjoint sets\n$$\n{display}\n$$\n", display) == "unchecked"
+
+
+# --- an expectation that names no law ------------------------------------------------------------
+
+@pytest.mark.parametrize("display", [
+    "\\mathbb{E}(X + Y) = \\mathbb{E}(X) + \\mathbb{E}(Y)",
+    "E[a X + b] = a E[X] + b",
+    "D_{KL}[Q(z \\vert X) \\Vert P(z \\vert X)] = E[\\log Q(z \\vert X) - \\log P(X \\vert z) - \\log P(z)] + \\log P(X)",
+])
+def test_an_expectation_under_the_law_the_statement_leaves_open_is_proved_under_the_reading_meant(tmp_path, display):
+    level, reason = _level_of(tmp_path, f"We have\n$$\n{display}\n$$\n", display)
+    assert level == "proved" and "leaves the law open" in reason
+
+
+@pytest.mark.parametrize("display", [
+    "E[a X] = E[X]",
+    "\\log P(X) - D_{KL}[Q(z \\vert X) \\Vert P(z \\vert X)] = E[\\log P(X \\vert z)] + D_{KL}[Q(z \\vert X) \\Vert P(z)]",
+])
+def test_an_open_expectation_wrong_under_every_law_is_not_proved_and_not_flagged(tmp_path, display):
+    level, reason = _level_of(tmp_path, f"We have\n$$\n{display}\n$$\n", display)
+    assert level == "unchecked" and "does not say which" in reason

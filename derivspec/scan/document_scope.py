@@ -39,9 +39,11 @@ _INLINE_RELATION = re.compile(r"\$+([^$]*(?:=|<|>|\\le|\\ge|\\ne|\\in|\\to)[^$]*
 # prose that makes the display a constraint defining a set, or a property assumed (classify's cues, plus a set's)
 # the space a declaration puts a name in: R^{n x m}, R^d (vectors and matrices), not R or R_+
 _SPACE_OF_ARRAYS = re.compile(r"\\(?:mathbb|mathbf|Bbb)\s*\{?\s*R\s*\}?\s*\^")
-# a document whose laws are not any laws: independence, a Markov or graphical model, a factorisation
+# a document whose laws are not any laws: independence, a Markov or graphical model, a factorisation, events
+# that are disjoint, nested or a partition
 _INDEPENDENCE = re.compile(r"\b(?:independen\w*|Markov|i\.\s?i\.\s?d|iid|factori[sz]\w*|graphical model|"
-                           r"Bayes(?:ian)? net\w*|belief network|d-separat\w*|exchangeab\w*)", re.IGNORECASE)
+                           r"Bayes(?:ian)? net\w*|belief network|d-separat\w*|exchangeab\w*|disjoint|"
+                           r"mutually exclusive|partition\w*|exhaustive|subsets?)\b", re.IGNORECASE)
 _ENTROPY_E = re.compile(r"entrop\w*[^.$]{0,60}\$\s*E\s*\(|\$\s*E\s*\([^$]{1,20}\)\s*\$[^.$]{0,40}\bentrop", re.IGNORECASE)
 _IMPLICATIONS = frozenset({"⇒", "⇔", "⇐"})
 # the sentence leading in defines (anew): "let", "define", "denote", "where", "now take"
@@ -72,6 +74,7 @@ class Step:
     chain: bool  # the clause has two or more relations
     implication: bool = False  # the clause stands in an implication (⇒, ⇔): a condition, not an identity
     log_base: int | None = None  # the unit the judge reads its information quantities in (None: nats)
+    open_law: object = None  # the law an E[…] that names none is read under: a Density, or "use" (judge)
 
 
 @dataclass
@@ -90,6 +93,7 @@ class Line:
     special_case: tuple = ()  # (condition text, ((Name, value tree), ...)) set up in the prose before it
     constraint: str = ""  # why the display is a constraint or a property, not an identity
     condition: str = ""  # why an inline formula is a condition the sentence sets ("when $\\theta = 0$")
+    depends: dict = field(default_factory=dict)  # Name -> the names it is a function of, read from its derivatives
 
 
 @dataclass
@@ -159,10 +163,10 @@ def defines(node: tree.Node | None, scope: "Scope") -> bool:
 def read_side(text: str, names: DocumentNames, bare: frozenset = frozenset()) -> Side:
     """One side read; ``bare``: names standing bare in the statement (w(1 - η) is then a product)."""
     try:
-        reading = read_document(text, names, bare | bare_names(text))
+        reading = read_document(text, names, bare | bare_names(text), sets=True)
         other = None
         if "ambiguous" in reading.flags:
-            other = typed(read_document(text, names, bare | bare_names(text), ambiguous="product"), names)
+            other = typed(read_document(text, names, bare | bare_names(text), ambiguous="product", sets=True), names)
         return Side(text, typed(reading, names), other=other, flags=reading.flags)
     except FormulaError as error:
         return Side(text, None, str(error))
@@ -238,6 +242,7 @@ def build(statements: list[Statement], text: str = "", previous: list | None = N
         line.constraint = constraint(statement.before, any(s.chain for s in line.steps))
         if not statement.display and _CONDITIONAL_TAIL.search(statement.before):
             line.condition = "a condition the sentence sets (after 'when', 'if', 'suppose'): not an identity"
+        line.depends = dependence(line)
         scope.lines.append(line)
         for step in line.steps:
             for side in (step.left, step.right):
@@ -300,6 +305,36 @@ def _chain_rule(step: Step) -> bool:
         factors.remove(following)
         seen = seen | following[0]
     return seen == wanted
+
+
+def dependence(line: Line) -> dict:
+    """What depends on what, read from the derivatives the line writes: ∂L/∂b beside ∂L/∂y and ∂y/∂b says L
+    depends on b through y. Every derivative of a name by a name is an edge; an edge that a path of others
+    implies is dropped (the chain L(y(b)), not L(y, b)). Name -> the names it is a function of; {} when a
+    name depends on itself through others (no chain to read)."""
+    edges: dict = {}
+    for step in line.steps:
+        for side in (step.left, step.right):
+            for part in side.node.walk() if side.node is not None else ():
+                if (isinstance(part, tree.Deriv | tree.Grad) and isinstance(part.body, tree.Name)
+                        and isinstance(part.variable, tree.Name) and part.body != part.variable):
+                    edges.setdefault(part.body, set()).add(part.variable)
+
+    def reachable(start) -> set:
+        seen, todo = set(), list(edges.get(start, ()))
+        while todo:
+            here = todo.pop()
+            if here not in seen:
+                seen.add(here)
+                todo.extend(edges.get(here, ()))
+        return seen
+    if any(name in reachable(name) for name in edges):
+        return {}
+    direct = {}
+    for name, targets in edges.items():
+        through = set().union(*(reachable(w) for w in targets))  # b, reached through y
+        direct[name] = tuple(sorted(targets - through, key=lambda n: n.latex))
+    return direct
 
 
 def free_laws(node: tree.Node, scope: Scope) -> bool:

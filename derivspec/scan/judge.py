@@ -61,7 +61,7 @@ def classification(step: Step, line: Line, scope: Scope, where: int) -> StepResu
     for name, side in (("left", step.left), ("right", step.right)):
         if side.node is None:
             return _result(step, "unchecked", f"the {name} side is not read: {side.error}")
-    for found in (classify.sets_or_events(step.left.text, step.right.text),
+    for found in (None if _events_read(step) else classify.sets_or_events(step.left.text, step.right.text),
                   classify.bracket_notation(step.left.text, step.right.text),
                   classify.stationarity(step.left.text, step.right.text)):
         if found is not None:
@@ -92,7 +92,7 @@ def classification(step: Step, line: Line, scope: Scope, where: int) -> StepResu
                                           "a definition, not checked)", label=True, category="definition")
     new_name = not scope.defined_before(step.left.node, where)
     if (step.relation in DEFINING and defines(step.left.node, scope) and not line.special_case
-            and not _ARRAY_FLAGS & step.left.flags
+            and not _ARRAY_LEFT & step.left.flags
             and (new_name or (step.first and (line.defining or step.chain)))):
         return _result(step, "unchecked", f"defines {step.left.text.strip()} (a definition; not checked)", label=True,
                        category="definition")
@@ -100,6 +100,18 @@ def classification(step: Step, line: Line, scope: Scope, where: int) -> StepResu
         return _result(step, "unchecked", f"gives {step.left.text.strip()} values (not checked)", label=True,
                        category="definition")
     return None
+
+
+def _events_read(step: Step) -> bool:
+    """Probabilities of events the tree reads (P(A ∩ B^c | C)): every set operation inside a probability, and no
+    set notation the reader leaves without meaning (∅, Ω, {…})."""
+    def inside(node, in_probability=False):
+        if isinstance(node, tree.Event) and not in_probability:
+            return False
+        return all(inside(p, in_probability or isinstance(node, tree.Prob)) for p in node.parts())
+    sides = (step.left, step.right)
+    return (any(isinstance(n, tree.Prob) and n.head is not None for s in sides for n in s.node.walk())
+            and all(inside(s.node) for s in sides) and not any(classify.unread_sets(s.text) for s in sides))
 
 
 def _values_given(step: Step, scope: Scope, where: int) -> bool:
@@ -177,8 +189,71 @@ def judge_step(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
     if _written_alike(step) and step.relation in ("=", "≤", "≥", "∝", "≈"):  # the same text on both sides
         return _result(step, "proved", "proved (the sides are identical)" + ("" if step.relation == "=" else
                                                                              f", so {step.relation} holds"))
+    laws_open = _open_laws(step)
+    if laws_open:  # E[…] under no named law: each law it may be under is a reading; the one that holds is meant
+        results = [(label, _judged_readings(dataclasses.replace(step, open_law=law), line, scope, where))
+                   for label, law in laws_open]
+        return _as_numbers_only(step, scope, _reading_meant(step, results))
+    return _as_numbers_only(step, scope, _judged_readings(step, line, scope, where))
+
+
+def _judged_readings(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
     results = [_one_reading(reading, line, scope, where) for reading in _readings(step, scope)]
-    return _as_numbers_only(step, scope, _every_reading(step, scope, results))
+    return _every_reading(step, scope, results)
+
+
+_LAWS = (tree.Expect, tree.Moment, tree.Density, tree.Prob, tree.Entropy, tree.MutualInfo, tree.Divergence)
+
+
+def _open_laws(step: Step) -> list:
+    """(label, law) for each law an expectation that names none may be under: every density the step writes
+    (E[log q(z | x) - log p(x, z)] under q(z | x)), and the joint law of the names used only inside
+    expectations and probabilities ("use": E(X + Y) = E(X) + E(Y)). [] when every expectation names its law."""
+    sides = [side.node for side in (step.left, step.right)]
+    if not any(isinstance(n, tree.Expect) and n.law is None and not n.given for s in sides for n in s.walk()):
+        return []
+    densities = list(dict.fromkeys(n for s in sides for n in s.walk()
+                                   if isinstance(n, tree.Density) and not any(isinstance(p, tree.Opaque | tree.Event)
+                                                                             for p in n.walk())))
+    return [("the joint law of the names used only inside expectations", "use")] + [
+        (f"{d.head.latex}({', '.join(_text(v) for v in d.variables)}"
+         + (f" | {', '.join(_text(g) for g in d.given)})" if d.given else ")"), d) for d in densities[:6]]
+
+
+def _text(node: tree.Node) -> str:
+    return node.latex if isinstance(node, tree.Name) else "·"
+
+
+def random_by_use(step: Step) -> frozenset:
+    """The names of the step that stand only inside expectations, probabilities and information quantities
+    (E(X + Y) = E(X) + E(Y): X and Y; E[a X] = a E[X]: X, not a)."""
+    inside, outside = set(), set()
+
+    def visit(node, within):
+        if isinstance(node, tree.Name):
+            (inside if within else outside).add(node)
+        for part in node.parts():
+            visit(part, within or isinstance(node, _LAWS))
+    for side in (step.left, step.right):
+        visit(side.node, False)
+    return frozenset(inside - outside)
+
+
+def _reading_meant(step: Step, results: list) -> StepResult:
+    """From (label, result) under each law an open E[…] may be under: proved under one, else holding on
+    instances under one, is the reading meant (the reason names it); a difference under every one is never a
+    flag (the law may be one the step does not write); else the weakest."""
+    for level in ("proved", "holds on instances"):
+        for label, found in results:
+            if evidence_level(found.verdict, found.reason) == level:
+                reason = (found.reason if level == "proved" else found.reason) + (
+                    f" (E[…] read as the expectation under {label}: the statement leaves the law open)")
+                return dataclasses.replace(found, reason=reason)
+    if all(found.verdict == "disagrees" for _, found in results):
+        return _result(step, "unchecked", "differs under every law the statement's E[…] may be under ("
+                       + "; ".join(label for label, _ in results) + "), but the text does not say which: not flagged",
+                       results[0][1].evidence)
+    return min((found for _, found in results), key=lambda r: STRENGTH.index(evidence_level(r.verdict, r.reason)))
 
 
 def _one_reading(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
@@ -194,7 +269,8 @@ def _one_reading(step: Step, line: Line, scope: Scope, where: int) -> StepResult
 
 _UP_TO_A_CONSTANT = frozenset({"const", "increment"})  # x + const; Δx: one name or Δ times x
 _ELEMENTWISE = re.compile(r"\\(?:circ|odot|ast|star|otimes)(?![A-Za-z])")  # composition or elementwise: not numbers
-_ARRAY_FLAGS = frozenset({"matrix", "vector", "norm"})
+_ARRAY_FLAGS = frozenset({"matrix", "norm"})  # a bold name alone is a vector: scope.arrays
+_ARRAY_LEFT = _ARRAY_FLAGS | {"vector"}  # a left side of arrays defines nothing the judge can unfold
 
 
 _INFORMATION = (tree.Entropy, tree.Divergence, tree.MutualInfo)
@@ -251,16 +327,21 @@ def _readings_without_units(step: Step, scope: Scope) -> list:
 
 def _as_numbers_only(step: Step, scope: Scope, result: StepResult) -> StepResult:
     """A step of vectors or matrices read as numbers (a transpose or a norm read as 1x1, a product of names the
-    document types as arrays) is decided for numbers only: neither a proof nor a flag for arrays."""
-    if result.verdict == "unchecked" and not evidence_level(result.verdict, result.reason) == "holds on instances":
+    document types as arrays) is decided for numbers only: instances that hold are 1x1 instances, a proof or a
+    difference is neither a proof nor a flag for arrays. Vectors only added, scaled inside functions, or as the
+    variable of a gradient are read component by component, which is exact."""
+    level = evidence_level(result.verdict, result.reason)
+    if result.verdict == "unchecked" and not level == "holds on instances":
         return result
     if not (_ARRAY_FLAGS & (step.left.flags | step.right.flags)
             or any(_multiplies_arrays(side.node, scope.arrays) for side in (step.left, step.right))
             or _ELEMENTWISE.search(step.left.text + " " + step.right.text)):
         return result
+    if level == "holds on instances":
+        return dataclasses.replace(result, reason=result.reason + " (vectors and matrices read as numbers: 1x1 "
+                                                                  "instances, evidence for numbers only)")
     return _result(step, "unchecked", "vectors and matrices are read as numbers here (not typed yet): decided for "
-                                      f"numbers only ({evidence_level(result.verdict, result.reason)})",
-                   result.evidence)
+                                      f"numbers only ({level})", result.evidence)
 
 
 def _multiplies_arrays(node: tree.Node, arrays: set) -> bool:
@@ -288,7 +369,8 @@ def _arithmetic_names(node: tree.Node) -> set:
 
 def _meaning(step: Step, line: Line, scope: Scope, where: int, expand: bool):
     meaning = operators.Meaning(expand=expand, densities=frozenset(scope.densities), log_base=step.log_base,
-                                entropy_e=scope.entropy_e, declared=scope.declared(where))
+                                entropy_e=scope.entropy_e, declared=scope.declared(where), depends=line.depends,
+                                open_law=step.open_law, random_by_use=random_by_use(step))
     heads = {n.head.latex for side in (step.left, step.right) for n in side.node.walk()
              if isinstance(n, tree.Density) or (isinstance(n, tree.Apply) and n.head.latex in scope.densities)}
     if len(heads) == 1:  # H(X | Y) = Σ p(x, y) …: the step's one law is the law its H, I and E speak of
@@ -339,9 +421,13 @@ def _proved(left, right, meaning: operators.Meaning) -> bool:
     if difference == 0:
         return True
     try:
-        if sympy.simplify(difference) == 0:
-            return True
-        return bool(meaning.marginals) and sympy.simplify(laws.normal(difference, meaning)) == 0
+        if meaning.marginals:  # sums over laws: their normal form first (simplify on such sums is the slow part)
+            difference = laws.normal(difference, meaning)
+            if difference == 0:
+                return True
+            if difference.has(sympy.Sum):  # a sum over a support left: the instances decide, simplify cannot
+                return False
+        return sympy.simplify(difference) == 0
     except (TypeError, ValueError, NotImplementedError, AttributeError, RecursionError):
         return False
 
@@ -366,7 +452,16 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
     opaque = sorted(full.opaque)
     equation = step.relation == "="
     proved_as_written = equation and _proved(plain_left, plain_right, plain)  # simplify once: it is the slow part
-    if proved_as_written or (equation and _proved(full_left, full_right, full)):
+    proved_with_definitions = not proved_as_written and equation and _proved(full_left, full_right, full)
+    chain = sorted((plain if proved_as_written else full).chains)
+    if chain and (proved_as_written or proved_with_definitions):  # the chain is a reading: evidence, not a proof
+        found = witness.compare(full_left, full_right, full, _integers(scope, full), seed=where)
+        if found.agree and not found.differ:
+            return _result(step, "unchecked", f"holds on {found.agree} instances of the chain {', '.join(chain)} "
+                                              "(read from the derivatives) with concrete functions")
+        return _result(step, "unchecked", f"not decided on instances of the chain {', '.join(chain)} read from the "
+                                          f"derivatives: {found.why}")
+    if proved_as_written or proved_with_definitions:
         given = "" if proved_as_written else " (with the definitions above)"
         if given and step.first and definable(step.left.node) and scope.defined_before(step.left.node, where):
             return _result(step, "unchecked", f"restates the document's definition of {step.left.text.strip()}: "
@@ -404,7 +499,8 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
                f"{upper}: a superscript that may be an index, a letter the document defines, or names that vanish in "
                "the reading" if upper else
                f"{step.left.text.strip()} names a function of the document's own" if own_function else
-               "; ".join(opaque) or full_check.why)
+               f"the chain {', '.join(sorted(full.chains))} read from the derivatives, with concrete functions"
+               if full.chains else "; ".join(opaque) or full_check.why)
         return _result(step, "unchecked", f"differs on an instance ({why}): not flagged", full_check.differ)
     if full_check.agree:
         return _result(step, "unchecked", f"holds on {full_check.agree} instances"

@@ -125,10 +125,55 @@ def normal(expr: sympy.Expr, meaning) -> sympy.Expr:
         expr = expr.replace(lambda e: isinstance(e, sympy.Sum) and all(l[1] == 0 and l[2] == last for l in e.limits),
                             lambda e: over_all(sympy.expand(sympy.expand_log(e.function, force=False)),
                                                tuple(l[0] for l in e.limits), meaning))
-        expr = sympy.expand(expr)
+        expr = sympy.expand(_factors_out(expr))
         if expr == before:
             break
     return expr
+
+
+def _factors_out(expr: sympy.Expr) -> sympy.Expr:
+    """Every sum split term by term, with the factors free of its indices taken out (Σ -a f = -a Σ f), so that
+    the same sum on both sides is one SymPy term and cancels."""
+    def split(total):
+        indices = {limit[0] for limit in total.limits}
+        found = sympy.Integer(0)
+        for term in sympy.Add.make_args(sympy.expand(total.function)):
+            outside = [f for f in sympy.Mul.make_args(term) if not f.free_symbols & indices]
+            inside = [f for f in sympy.Mul.make_args(term) if f.free_symbols & indices]
+            found += sympy.Mul(*outside) * sympy.Sum(sympy.Mul(*inside), *total.limits)
+        return found
+    return expr.replace(lambda e: isinstance(e, sympy.Sum), split)
+
+
+def event_probability(meaning, head: str, event: tree.Node, given: tuple, unfold) -> sympy.Expr:
+    """P(E | F) = P(E ∩ F) / P(F) under the law ``head``. A name in an event is the event that its random
+    variable takes the value the name stands for, so P(A ∩ B) is the joint marginal m(A, B), as p(a, b) is.
+    An event's indicator is a polynomial in its names' indicators (A ∩ B: ab, A ∪ B: a + b - ab, A ∖ B:
+    a(1 - b), A^c: 1 - a); each monomial, its powers dropped (an indicator squared is itself), is the joint
+    marginal of its names. Every probability space of these events is a law over their variables, so the
+    rules of events follow from the rules of marginals."""
+    indicators: dict = {}
+
+    def indicator(node):
+        if isinstance(node, tree.Name):
+            variable = unfold(node, meaning)
+            return indicators.setdefault(variable, sympy.Dummy("1", positive=True))
+        if isinstance(node, tree.Event):
+            parts = [indicator(p) for p in node.operands]
+            return {"∩": lambda a, b: a * b, "∪": lambda a, b: a + b - a * b, "∖": lambda a, b: a * (1 - b),
+                    "c": lambda a: 1 - a}[node.op](*parts)
+        raise Unknown("an event that is not made of names")
+
+    def probability(polynomial) -> sympy.Expr:
+        total = sympy.Integer(0)
+        for term in sympy.Add.make_args(sympy.expand(polynomial)):
+            coefficient, factors = term.as_coeff_mul()
+            variables = [v for v, t in indicators.items() if any(f.has(t) for f in factors)]
+            total += coefficient * marginal(meaning, head, tuple(variables))
+        return total
+    condition = sympy.Mul(*(indicator(g) for g in given))
+    whole = probability(indicator(event) * condition)
+    return whole / probability(condition) if given else whole
 
 
 def law_of(node: tree.Node, meaning, unfold) -> tuple[str, tuple, tuple]:

@@ -43,6 +43,10 @@ class Meaning:
     law_variables: dict = field(default_factory=dict)  # law head -> the one tuple of variables the step writes it at
     expanding: set = field(default_factory=set)  # the names whose definitions are being unfolded
     declared: dict = field(default_factory=dict)  # name latex -> (family, argument trees): X ∼ Pois(λ) above
+    depends: dict = field(default_factory=dict)  # Name -> the Names it is a function of (document_scope.dependence)
+    chains: set = field(default_factory=set)  # the dependences unfolding used: L(y), y(b) -- a reading, not written
+    open_law: object = None  # an E[…] that names no law: under this Density, or over the names in ``random_by_use``
+    random_by_use: frozenset = frozenset()  # Names only ever inside expectations and probabilities: random
 
     def log(self, value):
         """The log information quantities are measured with."""
@@ -107,7 +111,22 @@ def _name(node: tree.Name, meaning: Meaning):
             return unfold(meaning.definitions[node], meaning)
         finally:
             meaning.expanding.discard(node)
+    if meaning.depends.get(node) and node not in meaning.expanding:  # L of y, y of b: L(y(b))
+        meaning.expanding.add(node)
+        try:
+            arguments = [unfold(v, meaning) for v in meaning.depends[node]]
+        finally:
+            meaning.expanding.discard(node)
+        meaning.chains.add(f"{_written(node)}({', '.join(_written(v) for v in meaning.depends[node])})")
+        indices = [unfold(i, meaning) for i in node.index]
+        return meaning.function(node.latex + ("_{•}" if node.index else ""))(*indices, *arguments)
     return meaning.symbol(node)
+
+
+def _written(name: tree.Name) -> str:
+    """A name as a reason writes it: z_{k} for z with index k."""
+    indices = ",".join(i.latex if isinstance(i, tree.Name) else "·" for i in name.index)
+    return name.latex + (f"_{{{indices}}}" if name.index else "")
 
 
 def _sum_or_product(kind):
@@ -162,6 +181,16 @@ def _derivative(node: tree.Deriv, meaning: Meaning):
     return found.xreplace({variable: unfold(held, meaning)}) if held is not None else found
 
 
+def _gradient(node: tree.Grad, meaning: Meaning):
+    """∇_x f, read component by component: the derivative of f in one coordinate of x, the others held (a
+    step of sums, scalar multiples and functions of x holds for every component when it holds for one; the
+    judge keeps products of arrays to numbers only)."""
+    if not isinstance(node.variable, tree.Name):
+        meaning.opaque.add("a gradient over a variable the text does not name")
+        return meaning.construct("⟨∇⟩")(*(unfold(p, meaning) for p in node.parts()))
+    return _derivative(tree.Deriv(node.body, node.variable), meaning)
+
+
 def _probability(label: str, why: str, meaning_of):
     """A probability construct by its definition (:mod:`derivspec.scan.laws`), opaque where that does not cover it."""
     fallback = _opaque(label, why)
@@ -176,6 +205,12 @@ def _probability(label: str, why: str, meaning_of):
 
 def _density(node: tree.Density, meaning: Meaning):
     return laws.density(meaning, *laws.law_of(node, meaning, unfold))
+
+
+def _event_probability(node: tree.Prob, meaning: Meaning):
+    if node.head is None:
+        raise laws.Unknown("a probability under no named law")
+    return laws.event_probability(meaning, node.head.latex, node.event, node.given, unfold)
 
 
 def _apply(node: tree.Apply, meaning: Meaning):
@@ -209,11 +244,19 @@ def _expectation(node: tree.Expect, meaning: Meaning):
     declared = _of_families(node.body, meaning) if law is None and not node.given else {}
     if declared:  # E[X] of X ∼ Pois(λ)
         return stats.E(unfold(node.body, meaning).xreplace(declared))
+    if law is None and isinstance(meaning.open_law, tree.Density) and not node.given:  # E[…] read under q(z | x)
+        head, variables, given = laws.law_of(meaning.open_law, meaning, unfold)
+        return laws.over_all(laws.density(meaning, head, variables, given) * unfold(node.body, meaning), variables,
+                             meaning)
     if law is None:
-        if not isinstance(node.body, tree.Name) or node.given:
+        random = [n for n in tree.names_in(node.body) if n in meaning.random_by_use]
+        if isinstance(node.body, tree.Name) and not random:
+            random = [node.body]
+        if not random or node.given:
             raise laws.Unknown("an expectation under no named law")
-        variable = unfold(node.body, meaning)
-        return laws.over(laws.density(meaning, meaning.default_law, (variable,)) * variable, variable, meaning)
+        variables = tuple(unfold(n, meaning) for n in sorted(random, key=lambda n: n.latex))
+        return laws.over_all(laws.density(meaning, meaning.default_law, variables) * unfold(node.body, meaning),
+                             variables, meaning)
     if not isinstance(law, tree.Law) or law.density is None or node.given:
         raise laws.Unknown("an expectation under a family or a conditional expectation")
     if isinstance(law.density, tree.Name) and law.density.latex not in meaning.densities and not law.at:
@@ -328,7 +371,8 @@ TABLE: dict[type, Operator] = {
     tree.Apply: Operator(_apply),
     tree.Piecewise: _opaque("⟨cases⟩", "a value by cases"),
     tree.Density: _probability("⟨density⟩", "a density at a value", _density),
-    tree.Prob: _opaque("⟨P⟩", "a probability of an event"),
+    tree.Prob: _probability("⟨P⟩", "a probability of an event", _event_probability),
+    tree.Event: _opaque("⟨event⟩", "an event as a value"),
     tree.Law: _opaque("⟨law⟩", "a law as a value"),
     tree.Expect: _probability("⟨E⟩", "an expectation under a law the document does not declare", _expectation),
     tree.Moment: _probability("⟨moment⟩", "a variance or covariance under a law the document does not declare",
@@ -343,7 +387,7 @@ TABLE: dict[type, Operator] = {
     tree.Integral: Operator(_integral),
     tree.Limit: Operator(lambda n, m: sympy.Limit(unfold(n.body, m), m.symbol(n.variable), unfold(n.to, m))),
     tree.Deriv: Operator(_derivative),
-    tree.Grad: _opaque("⟨∇⟩", "a gradient over a variable of unknown shape"),
+    tree.Grad: Operator(_gradient),
     tree.Jacobian: _opaque("⟨J⟩", "a Jacobian over variables of unknown shape"),
     tree.Hessian: _opaque("⟨Hess⟩", "a Hessian over a variable of unknown shape"),
     tree.Opt: _opaque("⟨opt⟩", "an optimum over a set"),

@@ -416,8 +416,9 @@ class _DocumentParser(_Parser):
     """The reader in document mode (see the section comment above)."""
 
     def __init__(self, tex: str, names: DocumentNames, bare: frozenset = frozenset(), *, log_base=None,
-                 ambiguous: str = "function", sigmoid: bool = True):
+                 ambiguous: str = "function", sigmoid: bool = True, sets: bool = False):
         self.tex, self.names, self.known = tex, names, []
+        self.sets = sets
         self.tokens = _doc_tokenize(tex)
         self.index = 0
         self.abs_depth = self.norm_depth = 0
@@ -451,9 +452,20 @@ class _DocumentParser(_Parser):
             raise self.error(stack[-1], f"unbalanced '{stack[-1].text}'")
 
     # -- helpers -------------------------------------------------------------------------
+    def expr(self) -> sympy.Expr:
+        """A sum; with ``sets``, sums joined by ∩, ∪ and ∖ (``A \\cap B^c``), left to right, each an application
+        of the reader's head ``⟦∩⟧``, ``⟦∪⟧`` or ``⟦∖⟧`` to its two sides."""
+        value = super().expr()
+        while self.sets and self.peek().kind == "cmd" and self.peek().text in SET_OPERATIONS:
+            head = SET_OPERATIONS[self.next().text]
+            value = sympy.Function(head)(value, super().expr())
+        return value
+
     def starts_factor(self, token: _Token) -> bool:
         if token.kind == "word":
             return True
+        if self.sets and token.kind == "cmd" and token.text in SET_OPERATIONS:
+            return False
         if token.kind == "cmd" and token.text in (r"\rangle", r"\mid", r"\parallel"):
             return False
         if self.arg_depth and token.kind == "sym" and token.text in ("|", "‖"):
@@ -1472,10 +1484,13 @@ def where_condition(symbol) -> str | None:
     return name[len("⟦where "):-1] if name.startswith("⟦where ") and name.endswith("⟧") else None
 
 
+SET_OPERATIONS = {r"\cap": "⟦∩⟧", r"\cup": "⟦∪⟧", r"\setminus": "⟦∖⟧"}  # read only when asked (sets=True)
+
+
 def read_document(tex: str, names: DocumentNames, bare: frozenset = frozenset(), *, log_base=None,
-                  ambiguous: str = "function", sigmoid: bool = True) -> DocumentReading:
+                  ambiguous: str = "function", sigmoid: bool = True, sets: bool = False) -> DocumentReading:
     """One side of a lecture statement in document mode (see the section comment). Raises
-    FormulaError, with the reason, for what cannot be read."""
+    FormulaError, with the reason, for what cannot be read. ``sets``: read ∩, ∪ and ∖ as operations on sets."""
     check_text(tex, "formula")
     for char, latex in _UNICODE.items():
         tex = tex.replace(char, latex)
@@ -1490,7 +1505,7 @@ def read_document(tex: str, names: DocumentNames, bare: frozenset = frozenset(),
     tex = _FONT_WORD.sub(r"\\mathrm{\1}", tex)  # \mathbb{KL}(p \| q), \mathsf{Var}: an operator's name, one word
     tex = _operators_and_sizes(tex)
     tex = re.sub(r"(?<![|])\|\|(?![|])|\\mid\s*\\mid(?![A-Za-z])", r"\\| ", tex)  # KL(p || q), KL(p \mid\mid q)
-    parser = _DocumentParser(tex, names, bare, log_base=log_base, ambiguous=ambiguous, sigmoid=sigmoid)
+    parser = _DocumentParser(tex, names, bare, log_base=log_base, ambiguous=ambiguous, sigmoid=sigmoid, sets=sets)
     try:
         value = parser.formula()
     except RecursionError:

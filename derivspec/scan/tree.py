@@ -110,9 +110,18 @@ class Density(Node):
 
 @dataclass(frozen=True)
 class Prob(Node):
-    """The probability of an event, given another: P(A | B)."""
+    """The probability of an event, given another: P(A ∩ B^c | C), under the law ``head`` (P, \\mathbb{P})."""
     event: Node
     given: tuple = ()
+    head: Node | None = None
+
+
+@dataclass(frozen=True)
+class Event(Node):
+    """An event made of others: ``op`` is ∩, ∪, ∖ (two parts) or c, the complement (one part). A name in an
+    event is the event that its random variable takes the value it stands for."""
+    op: str
+    operands: tuple
 
 
 @dataclass(frozen=True)
@@ -296,7 +305,7 @@ class Opaque(Node):
     why: str
 
 
-OPERATOR_TYPES = (Num, Const, Name, Add, Mul, Pow, Fn, Apply, Piecewise, Density, Prob, Law, Expect, Moment,
+OPERATOR_TYPES = (Num, Const, Name, Add, Mul, Pow, Fn, Apply, Piecewise, Density, Prob, Event, Law, Expect, Moment,
                   Divergence, Entropy, MutualInfo, Sample, Sum, Prod, Integral, Limit, Deriv, Grad, Jacobian,
                   Hessian, Opt, Norm, Det, Trace, Transpose, Inverse, Inner, Ambiguous, Opaque)
 

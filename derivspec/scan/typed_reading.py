@@ -22,7 +22,8 @@ from sympy.core.function import AppliedUndef
 
 from derivspec.core.errors import FormulaError
 from derivspec.scan import knowledge, tree
-from derivspec.scan.reader import DocumentNames, DocumentReading, application_parts, read_document, where_condition
+from derivspec.scan.reader import (SET_OPERATIONS, DocumentNames, DocumentReading, application_parts, read_document,
+                                   where_condition)
 
 _FONT = re.compile(r"\\(?:math[a-z]+|operatorname\*?|text[a-z]*|boldsymbol|bm)\s*\{([^{}]*)\}")
 _BOLD = re.compile(r"\s*\\(?:mathbf|boldsymbol|bm|pmb|vec)\b")  # a name in a bold font: a vector or a matrix
@@ -189,6 +190,8 @@ class Converter:
         if head.startswith(_DERIVATIVE_OF) and len(expr.args) == 1:  # dy/dx of a bare name
             return tree.Deriv(self.node(expr.args[0]), self.name(head[len(_DERIVATIVE_OF):]))
         args = tuple(self.node(a) for a in expr.args)
+        if head in SET_OPERATIONS.values() and len(args) == 2:  # the reader's A ∩ B (read with sets=True)
+            return tree.Event(head.strip("⟦⟧"), args)
         if head.endswith(_INDEXED):
             return tree.Name(head[:-len(_INDEXED)], args)
         operator, sub = operator_of(head, square)
@@ -210,6 +213,10 @@ class Converter:
         if operator == "mutual_information" and ";" in separators:
             parts = _groups(args, separators, (";", "|"))
             return tree.MutualInfo(parts[0], parts[1] if len(parts) > 1 else (), parts[2] if len(parts) > 2 else ())
+        if operator == "probability" and any(_is_event(a) for a in args):  # P(A ∩ B^c | C): of events
+            events = [tuple(_event(a) for a in group) for group in groups]
+            joint = lambda group: functools.reduce(lambda a, b: tree.Event("∩", (a, b)), group)
+            return tree.Prob(joint(events[0]), (joint(events[1]),) if len(events) > 1 else (), tree.Name(head))
         if operator == "probability" and all(isinstance(a, tree.Name) for a in args):  # P(A | B): of a law
             return tree.Density(tree.Name(head), groups[0], groups[1] if len(groups) > 1 else ())
         if operator == "probability":
@@ -245,6 +252,26 @@ class Converter:
         if isinstance(law, tree.Law):
             return dataclasses.replace(law, at=law.at or written_at)
         return tree.Law(None, density=law, at=written_at)
+
+
+def _complement(node: tree.Node) -> bool:
+    """B^c, B^C, B^\\complement: a power whose exponent is a complement mark (operators.toml)."""
+    return (isinstance(node, tree.Pow) and isinstance(node.exponent, tree.Name) and not node.exponent.index
+            and operator_of(node.exponent.latex, False)[0] == "complement")
+
+
+def _is_event(node: tree.Node) -> bool:
+    """A part written with set operations or a complement: the bracket holds events, not values."""
+    return any(isinstance(n, tree.Event) or _complement(n) for n in node.walk())
+
+
+def _event(node: tree.Node) -> tree.Node:
+    """A probability's argument as an event: complements made explicit."""
+    if _complement(node):
+        return tree.Event("c", (_event(node.base),))
+    if isinstance(node, tree.Event):
+        return tree.Event(node.op, tuple(_event(p) for p in node.operands))
+    return node
 
 
 def _top_level(text: str, characters: str) -> bool:

@@ -46,6 +46,20 @@ def _concrete(k: int, arity: int) -> sympy.Lambda:
     return sympy.Lambda(args, body)
 
 
+def _by_substitution(expr):
+    """Derivatives by a function's value (∂L/∂y with y = y(b), as SymPy's chain rule writes them) as the
+    derivative by a plain variable, evaluated at that value: they stay defined once y is a concrete function."""
+    def at_value(derivative):
+        variables = {v for v, _ in derivative.variable_count if not isinstance(v, sympy.Symbol)}
+        if not variables:
+            return derivative
+        dummies = {v: sympy.Dummy("ξ", real=True) for v in variables}
+        body = derivative.expr.xreplace(dummies)
+        counts = [(dummies.get(v, v), n) for v, n in derivative.variable_count]
+        return sympy.Subs(sympy.Derivative(body, *counts), list(dummies.values()), list(dummies.keys()))
+    return expr.replace(lambda e: isinstance(e, sympy.Derivative), at_value)
+
+
 def _rational(rng: random.Random) -> sympy.Rational:
     denominator = rng.choice((7, 11, 13))
     return sympy.Rational(rng.choice([n for n in range(2, 3 * denominator) if n % denominator]), denominator)
@@ -72,6 +86,7 @@ def _instance(sides: tuple, meaning, integers: set, k: int, seed: int) -> tuple[
             functions[f.func] = _concrete(k, len(f.args))
             free_choice.add("functions")
     if functions:
+        sides = tuple(_by_substitution(s) for s in sides)
         chosen.append("concrete functions for " + ", ".join(sorted(str(f) for f in functions)))
         for function, concrete in functions.items():  # replace, not subs: SymPy's subs of a function fails in a Sum
             sides = tuple(s.replace(function, concrete) for s in sides)
