@@ -457,3 +457,41 @@ def test_an_expectation_under_the_law_the_statement_leaves_open_is_proved_under_
 def test_an_open_expectation_wrong_under_every_law_is_not_proved_and_not_flagged(tmp_path, display):
     level, reason = _level_of(tmp_path, f"We have\n$$\n{display}\n$$\n", display)
     assert level == "unchecked" and "does not say which" in reason
+
+
+@pytest.mark.parametrize("display, verdict", [
+    ("p(x \\mid y) = \\frac{p(y \\mid x) p(x)}{p(y)} \\implies \\log p(x \\mid y) = \\log p(y \\mid x) + \\log p(x) "
+     "- \\log p(y)", "proved"),
+    ("2 w + 1 = 5 \\implies w = 2", "unchecked"),  # a condition solved: not an identity, never a flag
+    ("2 w + 1 = 5 \\implies w = 3", "unchecked"),
+])
+def test_an_equation_in_an_implication_is_proved_only_when_it_holds_whatever_the_premise(tmp_path, display, verdict):
+    assert _verdict_of(tmp_path, f"Hence\n$$\n{display}\n$$\n", display) == verdict
+
+
+# --- inequalities: ranges are conditions, instances are evidence ---------------------------------
+
+@pytest.mark.parametrize("display", ["\\lambda > 0", "0 \\le X \\le N", "P(x) > 0", "X \\le 5", "1 \\le i \\le d"])
+def test_a_range_stated_for_a_name_is_a_condition(tmp_path, display):
+    level, reason = _level_of(tmp_path, f"We take\n$$\n{display}\n$$\n", display)
+    assert level == "unchecked" and "a range stated for" in reason
+
+
+def test_an_inequality_holding_on_instances_is_evidence_not_a_level(tmp_path):
+    display = "a^2 + b^2 \\ge 2 a b"
+    level, reason = _level_of(tmp_path, f"We have\n$$\n{display}\n$$\n", display)
+    assert level == "unchecked" and "evidence, not proof" in reason
+
+
+def test_a_later_step_of_a_line_uses_the_definition_its_first_step_states(tmp_path):
+    display = "f(x) = \\frac{1}{x} \\quad \\rightarrow \\quad \\frac{df}{dx} = -1/x^2"
+    assert _verdict_of(tmp_path, f"Take\n$$\n{display}\n$$\n", display) == "proved"
+    wrong = "f(x) = \\frac{1}{x} \\quad \\rightarrow \\quad \\frac{df}{dx} = 1/x^2"
+    assert _verdict_of(tmp_path, f"Take\n$$\n{wrong}\n$$\n", wrong) != "proved"
+
+
+def test_a_step_using_a_function_the_document_defines_twice_is_not_flagged(tmp_path):
+    first = "f(x) = \\frac{1}{x} \\quad \\rightarrow \\quad \\frac{df}{dx} = -1/x^2"
+    second = "f(x) = e^x \\quad \\rightarrow \\quad \\frac{df}{dx} = e^x"
+    text = f"Take\n$$\n{first}\n$$\nand another example\n$$\n{second}\n$$\n"
+    assert _verdict_of(tmp_path, text, second) != "disagrees"

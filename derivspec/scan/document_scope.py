@@ -120,19 +120,26 @@ class Scope:
     def declared(self, line: int) -> dict:
         """Name -> (family, arguments) declared on or above ``line`` (the latest wins)."""
         return {name: (family, args) for at, name, family, args in self.declarations if at <= line}
+    written_definitions: dict = field(default_factory=dict)  # name or function latex -> the lines defining it
     particular: set = field(default_factory=set)  # laws the document makes particular: a head it defines (p(x) =
     # N(…)) or a variable it declares (x ∼ …): a random finite law is no counterexample there
 
-    def in_force(self, line: int) -> list:
-        """The definitions stated above ``line`` (the latest of a name wins)."""
+    def in_force(self, line: int, same_line: bool = False) -> list:
+        """The definitions stated above ``line`` (the latest of a name wins); ``same_line``: and those the line
+        itself states (f(x) = 1/x → df/dx = -1/x²: a later step of the line uses its first)."""
         found = {}
         for d in self.definitions:
-            if d.line < line:
+            if d.line < line or (same_line and d.line == line):
                 found[_key(d.name)] = d
         return list(found.values())
 
     def defined_before(self, node: tree.Node, line: int) -> bool:
         return any(_key(d.name) == _key(node) for d in self.definitions if d.line < line)
+
+    def defined_twice(self, latex: str) -> bool:
+        """The document writes a definition of the name (or the function) ``latex`` more than once: which one a
+        line means is not known from the order alone (an example, then another)."""
+        return len(self.written_definitions.get(latex, ())) > 1
 
 
 def _key(node: tree.Node):
@@ -406,6 +413,9 @@ def _note_definitions(line: Line, scope: Scope) -> None:
         if not step.first or step.relation not in DEFINING:
             continue
         left, right = step.left.node, step.right.node
+        if isinstance(left, tree.Name | tree.Apply) and defines(left, scope) and right is not None:
+            head = left.latex if isinstance(left, tree.Name) else left.head.latex
+            scope.written_definitions.setdefault(head, set()).add(where)
         if isinstance(left, tree.Pow) or not defines(left, scope) or right is None or (scope.defined_before(left, where + 1) and not line.defining):
             continue
         if _key(left) in {_key(n) for n in right.walk() if isinstance(n, tree.Name | tree.Apply)}:

@@ -68,9 +68,6 @@ def classification(step: Step, line: Line, scope: Scope, where: int) -> StepResu
             return _result(step, "unchecked", found.why, label=True, category=found.name)
     if line.condition:
         return _result(step, "unchecked", line.condition, label=True, category="condition")
-    if step.implication:
-        return _result(step, "unchecked", "an equation in an implication (⇒): a condition being solved, not an identity",
-                       label=True, category="condition")
     if line.constraint:
         return _result(step, "unchecked", line.constraint + ": not an identity", label=True, category="condition")
     if step.chain and step.right.node == tree.Num(0) and line.steps and classify.stationarity(
@@ -112,6 +109,13 @@ def _events_read(step: Step) -> bool:
     sides = (step.left, step.right)
     return (any(isinstance(n, tree.Prob) and n.head is not None for s in sides for n in s.node.walk())
             and all(inside(s.node) for s in sides) and not any(classify.unread_sets(s.text) for s in sides))
+
+
+def _uses_a_name_defined_twice(step: Step, scope: Scope) -> bool:
+    """The step uses a name or a function the document defines more than once (f(x) = 1/x, later f(x) = e^x)."""
+    used = {n.latex for side in (step.left, step.right) for n in side.node.walk() if isinstance(n, tree.Name)}
+    used |= {n.head.latex for side in (step.left, step.right) for n in side.node.walk() if isinstance(n, tree.Apply)}
+    return any(scope.defined_twice(latex) for latex in used)
 
 
 def _values_given(step: Step, scope: Scope, where: int) -> bool:
@@ -189,6 +193,16 @@ def judge_step(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
     if _written_alike(step) and step.relation in ("=", "≤", "≥", "∝", "≈"):  # the same text on both sides
         return _result(step, "proved", "proved (the sides are identical)" + ("" if step.relation == "=" else
                                                                              f", so {step.relation} holds"))
+    if step.implication:  # A ⇒ B: B may be a condition being solved; it is proved when it holds whatever A says
+        found = _judged_all(step, line, scope, where)
+        if found.verdict == "proved":
+            return found
+        return _result(step, "unchecked", "an equation in an implication (⇒): a condition being solved, not an identity",
+                       label=True, category="condition")
+    return _judged_all(step, line, scope, where)
+
+
+def _judged_all(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
     laws_open = _open_laws(step)
     if laws_open:  # E[…] under no named law: each law it may be under is a reading; the one that holds is meant
         results = [(label, _judged_readings(dataclasses.replace(step, open_law=law), line, scope, where))
@@ -384,17 +398,32 @@ def _meaning(step: Step, line: Line, scope: Scope, where: int, expand: bool):
                 written.setdefault(n.head.latex, set()).add(n.args)
     meaning.law_variables = {head: next(iter(found)) for head, found in written.items() if len(found) == 1}
     if expand:
-        for d in scope.in_force(where):
+        for d in _in_force(step, line, scope, where):
             if isinstance(d.name, tree.Name) and not d.name.index:
                 meaning.definitions[d.name] = d.value
     left, right = operators.unfold(step.left.node, meaning), operators.unfold(step.right.node, meaning)
     if expand:
-        left, right = (_indexed_definitions(s, scope.in_force(where), meaning) for s in (left, right))
+        left, right = (_indexed_definitions(s, _in_force(step, line, scope, where), meaning) for s in (left, right))
     values = {operators.unfold(name, meaning): operators.unfold(value, meaning) for name, value in
               (line.special_case[1] if line.special_case else ())}
     if values:
         left, right = left.xreplace(values), right.xreplace(values)
     return left, right, meaning
+
+
+def _chains(left, right, meaning: operators.Meaning) -> list[str]:
+    """The dependences read from the derivatives that the unfolded sides still hold (a definition in force
+    replaces the one it defines)."""
+    return sorted(label for label, function in meaning.chains.items()
+                  if sympy.sympify(left).has(function) or sympy.sympify(right).has(function))
+
+
+def _in_force(step: Step, line: Line, scope: Scope, where: int) -> list:
+    """The definitions in force at the step: those above, and those its own line states in a step before it."""
+    position = next((k for k, s in enumerate(line.steps)
+                     if (s.left.text, s.relation, s.right.text) == (step.left.text, step.relation, step.right.text)), 0)
+    before = {(s.left.node, s.right.node) for s in line.steps[:position]}
+    return [d for d in scope.in_force(where, same_line=True) if d.line < where or (d.name, d.value) in before]
 
 
 def _indexed_definitions(expr, definitions: list, meaning: operators.Meaning):
@@ -453,7 +482,7 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
     equation = step.relation == "="
     proved_as_written = equation and _proved(plain_left, plain_right, plain)  # simplify once: it is the slow part
     proved_with_definitions = not proved_as_written and equation and _proved(full_left, full_right, full)
-    chain = sorted((plain if proved_as_written else full).chains)
+    chain = _chains(*((plain_left, plain_right, plain) if proved_as_written else (full_left, full_right, full)))
     if chain and (proved_as_written or proved_with_definitions):  # the chain is a reading: evidence, not a proof
         found = witness.compare(full_left, full_right, full, _integers(scope, full), seed=where)
         if found.agree and not found.differ:
@@ -478,6 +507,7 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
         special = bool(line.special_case) and not _condition_applies(line, step)
         plain_holds = plain_check.agree and not plain_check.differ  # a reading (without definitions) where it holds
         defined_again = step.first and definable(step.left.node) and scope.defined_before(step.left.node, where)
+        defined_twice = _uses_a_name_defined_twice(step, scope)
         one_sided = "" if _written_number(step) else _one_sided(full_left, full_right, full,
                                                                    _step_indices(step, full))
         approximate = "≈" in line.relations  # a chain of approximations: its = steps may be approximate too
@@ -490,17 +520,18 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
                     and all(_of_laws(side, full) for side in (full_left, full_right))
                     and not _scalars(full_left, full_right, full))  # Z_p beside p̄: not a rule of every law
         if ((full_check.flaggable or any_laws) and not full.opaque and not plain_holds and not special
-                and not defined_again and not one_sided and not approximate and not own_function and not upper):
+                and not defined_again and not defined_twice and not one_sided and not approximate and not own_function and not upper):
             return _result(step, "disagrees", f"the two sides differ {full_check.differ}", full_check.differ)
         why = ("the display is stated under the condition " + line.special_case[0] if special else
                f"{step.left.text.strip()} is defined above; this line may define it anew" if defined_again else
+               "it uses a name the document defines more than once" if defined_twice else
                f"{one_sided} stands on one side only and is not defined: an equation relating it, not an identity"
                if one_sided else "a step of a chain of approximations (≈)" if approximate else
                f"{upper}: a superscript that may be an index, a letter the document defines, or names that vanish in "
                "the reading" if upper else
                f"{step.left.text.strip()} names a function of the document's own" if own_function else
-               f"the chain {', '.join(sorted(full.chains))} read from the derivatives, with concrete functions"
-               if full.chains else "; ".join(opaque) or full_check.why)
+               f"the chain {', '.join(_chains(full_left, full_right, full))} read from the derivatives, with concrete "
+               "functions" if _chains(full_left, full_right, full) else "; ".join(opaque) or full_check.why)
         return _result(step, "unchecked", f"differs on an instance ({why}): not flagged", full_check.differ)
     if full_check.agree:
         return _result(step, "unchecked", f"holds on {full_check.agree} instances"
@@ -652,7 +683,28 @@ def _unknowns(node: tree.Node) -> set:
     return found
 
 
+def _range(step: Step) -> str:
+    """``λ > 0``, ``0 ≤ X ≤ N``, ``P(x) > 0``: an inequality with a name (or one value of a function) alone on a
+    side that the other side does not use states its range -- an assumption or a condition. In a chain only a
+    bound that is a number or a name, or the first step, is. The lone side as written, or ""."""
+    for lone, other in ((step.left, step.right), (step.right, step.left)):
+        alone = isinstance(lone.node, tree.Name | tree.Apply | tree.Density)
+        if not alone or lone.node in set(other.node.walk()):
+            continue
+        simple = isinstance(other.node, tree.Num | tree.Name | tree.Const) or (
+            isinstance(other.node, tree.Mul) and len(other.node.factors) == 2
+            and any(isinstance(f, tree.Num) for f in other.node.factors))  # -1, 2 L
+        if simple or not step.chain or (step.first and lone is step.left):
+            return lone.text.strip()
+    return ""
+
+
 def _inequality(step: Step, left, right, scope: Scope, meaning: operators.Meaning, where: int) -> StepResult:
+    lone = _range(step)
+    if lone:
+        return _result(step, "unchecked", f"a range stated for {lone} ({step.left.text.strip()} {step.relation} "
+                                          f"{step.right.text.strip()}): an assumption or a condition, not an identity",
+                       label=True, category="condition")
     difference = sympy.sympify(left - right)
     holds = {"≤": lambda v: v <= 0, "<": lambda v: v < 0, "≥": lambda v: v >= 0, ">": lambda v: v > 0}[step.relation]
     if difference.is_number:
@@ -660,8 +712,9 @@ def _inequality(step: Step, left, right, scope: Scope, meaning: operators.Meanin
         if number.is_real and holds(number):
             return _result(step, "proved", "proved: both sides are numbers")
     found = witness.values(difference, meaning, _integers(scope, meaning), seed=where)
-    if found and all(holds(v) for v in found):
-        return _result(step, "unchecked", f"holds on {len(found)} instances")
+    if found and all(holds(v) for v in found):  # the document's ranges are not known: evidence, not a level
+        return _result(step, "unchecked", f"holds at the {len(found)} instances tried (evidence, not proof: the "
+                                          "ranges the document assumes are not known)")
     if found:  # an instance the document's assumptions (ranges, positivity) may exclude: never a flag here
         return _result(step, "unchecked", "an inequality that fails at an instance the document may exclude: "
                                           "not flagged", category="inequality")

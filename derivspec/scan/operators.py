@@ -44,7 +44,7 @@ class Meaning:
     expanding: set = field(default_factory=set)  # the names whose definitions are being unfolded
     declared: dict = field(default_factory=dict)  # name latex -> (family, argument trees): X ∼ Pois(λ) above
     depends: dict = field(default_factory=dict)  # Name -> the Names it is a function of (document_scope.dependence)
-    chains: set = field(default_factory=set)  # the dependences unfolding used: L(y), y(b) -- a reading, not written
+    chains: dict = field(default_factory=dict)  # the dependences unfolding used (L(y), y(b): a reading) -> function
     open_law: object = None  # an E[…] that names no law: under this Density, or over the names in ``random_by_use``
     random_by_use: frozenset = frozenset()  # Names only ever inside expectations and probabilities: random
 
@@ -117,9 +117,9 @@ def _name(node: tree.Name, meaning: Meaning):
             arguments = [unfold(v, meaning) for v in meaning.depends[node]]
         finally:
             meaning.expanding.discard(node)
-        meaning.chains.add(f"{_written(node)}({', '.join(_written(v) for v in meaning.depends[node])})")
-        indices = [unfold(i, meaning) for i in node.index]
-        return meaning.function(node.latex + ("_{•}" if node.index else ""))(*indices, *arguments)
+        function = meaning.function(node.latex + ("_{•}" if node.index else ""))
+        meaning.chains[f"{_written(node)}({', '.join(_written(v) for v in meaning.depends[node])})"] = function
+        return function(*(unfold(i, meaning) for i in node.index), *arguments)
     return meaning.symbol(node)
 
 
