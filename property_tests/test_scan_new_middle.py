@@ -495,3 +495,19 @@ def test_a_step_using_a_function_the_document_defines_twice_is_not_flagged(tmp_p
     second = "f(x) = e^x \\quad \\rightarrow \\quad \\frac{df}{dx} = e^x"
     text = f"Take\n$$\n{first}\n$$\nand another example\n$$\n{second}\n$$\n"
     assert _verdict_of(tmp_path, text, second) != "disagrees"
+
+
+@pytest.mark.parametrize("display, verdict", [
+    ("\\left(\\frac{3}{4}\\right)^{15} \\left(\\frac{1}{4}\\right)^1 = 3.33 \\cdot 10^{-3}", "disagrees"),  # 3.34
+    ("\\left(\\frac{3}{4}\\right)^{15} \\left(\\frac{1}{4}\\right)^1 = 3.34 \\cdot 10^{-3}", "proved"),
+    ("2^{-10} = 9.77 \\times 10^{-4}", "proved"),
+])
+def test_a_number_in_scientific_notation_is_judged_to_its_printed_digits(tmp_path, display, verdict):
+    assert _verdict_of(tmp_path, f"So\n$$\n{display}\n$$\n", display) == verdict
+
+
+def test_a_function_set_to_a_number_is_a_condition_not_a_definition(tmp_path):
+    text = ("On the curve\n$$\ng(x, y) = 0.\n$$\nso that\n$$\n\\Delta_x \\frac{\\partial g}{\\partial x} + \\Delta_y "
+            "\\frac{\\partial g}{\\partial y} = 0\n$$\nand\n$$\n\\Delta_x \\frac{\\partial g}{\\partial x} = - \\Delta_y "
+            "\\frac{\\partial g}{\\partial y}\n$$\n")
+    assert _verdict_of(tmp_path, text, "= - \\Delta_y") != "proved"  # not 0 = 0 from g ≡ 0

@@ -539,8 +539,29 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
     return _result(step, "unchecked", f"not decided: {full_check.why}")
 
 
+def _printed(node: tree.Node) -> int | None:
+    """The decimals a printed number carries: 0.61 has 2; 3.33 · 10^{-3} has 5 (scientific notation); None for a
+    node that is not a printed number."""
+    if isinstance(node, tree.Num) and node.decimals:
+        return node.decimals
+    if isinstance(node, tree.Mul) and len(node.factors) == 2:
+        mantissa = next((f for f in node.factors if isinstance(f, tree.Num) and f.decimals), None)
+        power = next((f for f in node.factors if f is not mantissa), None)
+        if mantissa is not None and isinstance(power, tree.Pow) and power.base == tree.Num(10) and isinstance(
+                power.exponent, tree.Num) and power.exponent.value.denominator == 1:
+            return mantissa.decimals - power.exponent.value.numerator
+        if mantissa is not None and isinstance(power, tree.Num) and not power.decimals:  # 10^{-3} read as 1/1000
+            exponent = sympy.log(sympy.Rational(power.value.numerator, power.value.denominator), 10)
+            if exponent.is_Integer:
+                return mantissa.decimals - int(exponent)
+    return None
+
+
 def _decimals(node: tree.Node) -> list[int]:
-    return [n.decimals for n in node.walk() if isinstance(n, tree.Num) and n.decimals]
+    """The decimals of every printed number of ``node`` (a number in scientific notation counted once)."""
+    if _printed(node) is not None:
+        return [_printed(node)]
+    return [d for part in node.parts() for d in _decimals(part)]
 
 
 def _printed_numbers(step: Step, left, right) -> StepResult | None:
@@ -560,10 +581,10 @@ def _printed_numbers(step: Step, left, right) -> StepResult | None:
         return None
     evidence = f"{sympy.N(a, 10)} vs {sympy.N(b, 10)}"
     lone = [(node, exact, printed) for node, exact, printed in ((step.right.node, a, b), (step.left.node, b, a))
-            if isinstance(node, tree.Num) and node.decimals]
+            if _printed(node) is not None]
     if lone:
         node, exact, printed = lone[0]
-        unit = sympy.Float(10) ** -node.decimals
+        unit = sympy.Float(10) ** -_printed(node)
         truncated = sympy.Float(int(exact / unit)) * unit
         if abs(exact - printed) <= unit / 2 * (1 + sympy.Float(10) ** -12) or abs(truncated - printed) < unit / 1000:
             return _result(step, "proved", f"{sympy.N(exact, 10)} rounds or truncates to the printed "

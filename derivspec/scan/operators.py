@@ -167,7 +167,8 @@ def _derivative(node: tree.Deriv, meaning: Meaning):
     finally:
         if held is not None:
             meaning.definitions[node.variable] = held
-    if not isinstance(variable, sympy.Symbol | sympy.core.function.AppliedUndef):
+    if not (isinstance(variable, sympy.Symbol) or (isinstance(variable, sympy.core.function.AppliedUndef)
+                                                   and meaning.roles.get(variable.func) in ("indexed", "function"))):
         meaning.opaque.add("a derivative with respect to a compound variable")
         return meaning.construct("⟨d⟩")(body, variable)
     if not body.has(variable) and not body.is_number:

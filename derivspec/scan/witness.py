@@ -136,7 +136,11 @@ def compare(left, right, meaning, integers: set, seed: int = 0) -> Comparison:
     for k in range(INSTANCES * 2):
         if result.agree >= INSTANCES:
             break
-        (a, b), chosen, free_choice = _instance((left, right), meaning, integers, k, seed)
+        try:
+            (a, b), chosen, free_choice = _instance((left, right), meaning, integers, k, seed)
+        except (ValueError, TypeError, ZeroDivisionError):  # SymPy cannot put this instance in (d/d2 of a value)
+            result.why = result.why or "no instance SymPy can evaluate"
+            continue
         if a.has(*_UNEVALUATED) or b.has(*_UNEVALUATED):
             result.why = "a sum, product, integral or limit that does not evaluate on instances"
             return result
@@ -166,7 +170,10 @@ def values(expr, meaning, integers: set, seed: int = 0) -> list:
     for k in range(INSTANCES * 2):
         if len(found) >= INSTANCES:
             break
-        (value, _), _, _ = _instance((expr, sympy.Integer(0)), meaning, integers, k, seed)
+        try:
+            (value, _), _, _ = _instance((expr, sympy.Integer(0)), meaning, integers, k, seed)
+        except (ValueError, TypeError, ZeroDivisionError):
+            continue
         if value.has(*_UNEVALUATED):
             return []
         number = _number(value, _DIGITS[0])
