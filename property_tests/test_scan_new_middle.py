@@ -511,3 +511,13 @@ def test_a_function_set_to_a_number_is_a_condition_not_a_definition(tmp_path):
             "\\frac{\\partial g}{\\partial y} = 0\n$$\nand\n$$\n\\Delta_x \\frac{\\partial g}{\\partial x} = - \\Delta_y "
             "\\frac{\\partial g}{\\partial y}\n$$\n")
     assert _verdict_of(tmp_path, text, "= - \\Delta_y") != "proved"  # not 0 = 0 from g ≡ 0
+
+
+@pytest.mark.parametrize("display, verdict", [
+    ("D_{KL}(p \\| q) := \\sum_x p(x) \\log \\frac{p(x)}{q(x)}", "proved"),  # the standard definition
+    ("D_{KL}(p \\| q) := \\sum_x p(x) \\log \\frac{q(x)}{p(x)}", "unchecked"),  # the document's own: not flagged
+    ("H(p,q) = - \\sum_x p(x) \\log q(x)", "proved"),  # q passed by name, then applied
+])
+def test_a_line_defining_an_information_quantity_is_proved_when_it_agrees_with_the_standard_one(tmp_path, display,
+                                                                                               verdict):
+    assert _verdict_of(tmp_path, f"Define\n$$\n{display}\n$$\n", display) == verdict

@@ -27,7 +27,7 @@ from derivspec.scan import classify, tree
 from derivspec.scan.clauses import split_clauses
 from derivspec.scan.extract import Statement
 from derivspec.scan.letters import document_letters
-from derivspec.scan.reader import DocumentNames, bare_names, read_document
+from derivspec.scan.reader import DocumentNames, argument_names, bare_names, read_document
 from derivspec.scan.statements import clean
 from derivspec.scan.typed_reading import typed
 
@@ -184,7 +184,7 @@ def read_side(text: str, names: DocumentNames, bare: frozenset = frozenset()) ->
 def read_line(statement: Statement, names: DocumentNames, previous: str = "") -> Line:
     """``previous``: the last side of the display this one continues (it starts with a relation)."""
     text = clean(statement)
-    bare = bare_names(text)
+    bare = bare_names(text) - argument_names(text)  # H(p, q) = -Σ p(x) log q(x): q passed by name, then applied
     steps = []
     for k, clause in enumerate(split_clauses(text)):
         texts = list(clause.sides)

@@ -99,6 +99,12 @@ def classification(step: Step, line: Line, scope: Scope, where: int) -> StepResu
     return None
 
 
+def _standard_quantity(step: Step) -> bool:
+    """A left side that is an information quantity the operator table knows (KL, cross-entropy, H, I): a line
+    defining it states the standard definition or the document's own -- proved when it agrees, else a definition."""
+    return isinstance(step.left.node, _INFORMATION)
+
+
 def _events_read(step: Step) -> bool:
     """Probabilities of events the tree reads (P(A ∩ B^c | C)): every set operation inside a probability, and no
     set notation the reader leaves without meaning (∅, Ω, {…})."""
@@ -188,6 +194,11 @@ def _reuses_left(step: Step) -> bool:
 
 def judge_step(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
     found = classification(step, line, scope, where)
+    if found is not None and found.category == "definition" and _standard_quantity(step):
+        judged = _judged_all(dataclasses.replace(step, relation="="), line, scope, where)  # H(p, q) := -Σ p log q
+        if judged.verdict == "proved":
+            return dataclasses.replace(judged, relation=step.relation, reason="agrees with the standard definition: "
+                                                                               + judged.reason)
     if found is not None:
         return found
     if _written_alike(step) and step.relation in ("=", "≤", "≥", "∝", "≈"):  # the same text on both sides

@@ -179,7 +179,13 @@ def _derivative(node: tree.Deriv, meaning: Meaning):
     except ValueError:  # SymPy cannot differentiate by it here (a variable bound inside a sum)
         meaning.opaque.add("a derivative SymPy cannot take")
         return meaning.construct("⟨d⟩")(body, variable)
-    return found.xreplace({variable: unfold(held, meaning)}) if held is not None else found
+    if held is None:
+        return found
+    try:  # d/du at u's definition: subs keeps a derivative still taken by u as one at that value
+        return found.subs(variable, unfold(held, meaning))
+    except ValueError:
+        meaning.opaque.add("a derivative SymPy cannot take")
+        return meaning.construct("⟨d⟩")(body, variable)
 
 
 def _gradient(node: tree.Grad, meaning: Meaning):

@@ -1538,6 +1538,19 @@ _INCREMENT = re.compile(r"\\[Dd]elta\s*(?:[A-Za-z](?![A-Za-z])|\\[a-z]+(?![A-Za-
 _BARE_NAME = re.compile(r"(\\[A-Za-z]+|[A-Za-z])(?:\s*_\s*(\{[^{}]*\}|\\?[A-Za-z0-9]))?")
 
 
+def argument_names(tex: str) -> frozenset:
+    """Names written as a whole argument of an application (the p and q of H(p, q), KL(p ‖ q)): laws or functions
+    passed by name, which a bare name elsewhere does not make a number."""
+    try:
+        tokens = _doc_tokenize(unwrap_decorations(_operators_and_sizes(tex)))
+    except FormulaError:
+        return frozenset()
+    opening, closing = ("(", ",", "|", "‖", r"\|", r"\mid", r"\Vert"), (")", ",", "|", "‖", r"\|", r"\mid", r"\Vert")
+    return frozenset(token.text for i, token in enumerate(tokens[1:-1], start=1)
+                     if token.kind == "name" and tokens[i - 1].text in opening and tokens[i + 1].text in closing
+                     and not (tokens[i - 1].text == "(" and tokens[i + 1].text == ")"))
+
+
 def bare_names(tex: str) -> frozenset:
     """Names that stand bare somewhere in ``tex`` (not right before a bracket): with them a
     following bracket reads as a product (p - p^2 = p(1-p))."""
