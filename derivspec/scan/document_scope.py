@@ -394,6 +394,8 @@ def _note_laws(node: tree.Node, densities: set) -> None:
                       for a in f.args if isinstance(a, tree.Apply) and bound in a.args]
             summed = [a.head.latex for a in part.body.walk() if isinstance(a, tree.Apply) and bound in a.args]
             found = [h for h in logged if h in summed]
+            if found and isinstance(part.body, tree.Mul):  # Σ_x p(x) log q(x): the weight of a logged law is a law
+                found += [f.head.latex for f in part.body.factors if isinstance(f, tree.Apply) and bound in f.args]
         densities.update(h for h in found if h)
 
 
