@@ -521,3 +521,12 @@ def test_a_function_set_to_a_number_is_a_condition_not_a_definition(tmp_path):
 def test_a_line_defining_an_information_quantity_is_proved_when_it_agrees_with_the_standard_one(tmp_path, display,
                                                                                                verdict):
     assert _verdict_of(tmp_path, f"Define\n$$\n{display}\n$$\n", display) == verdict
+
+
+@pytest.mark.parametrize("display, verdict", [
+    ("\\mathbb{E}_{q(z|x,\\lambda)}\\left[\\frac{\\partial}{\\partial \\lambda} \\log q(z|x,\\lambda)\\right] = 0", "proved"),
+    ("\\nabla_\\theta \\log p(x|\\theta) = \\nabla_\\theta \\log \\int p(x, z|\\theta) \\,dz", "proved"),
+    ("\\mathbb{E}_{p(x|\\theta)}\\left[\\nabla_\\theta \\log p(x|\\theta)\\right] = 1", "unchecked"),
+])
+def test_a_sum_over_a_law_and_a_derivative_by_its_parameter_commute(tmp_path, display, verdict):
+    assert _verdict_of(tmp_path, f"For the model,\n$$\n{display}\n$$\n", display) == verdict

@@ -692,8 +692,8 @@ def _one_unknown(step: Step, scope: Scope, where: int) -> bool:
     ``\\sum_k \\alpha_k = 1``): an equation to solve or a constraint, not an identity."""
     for a, b in ((step.left.node, step.right.node), (step.right.node, step.left.node)):
         unknowns = _unknowns(b)
-        if tree.names_in(a) or not unknowns:
-            continue
+        if tree.names_in(a) or not unknowns or any(isinstance(n, _LAWS) for n in b.walk()):
+            continue  # E_q[∂ log q] = 0: a claim about a law, its names the law's variables
         if not any(scope.defined_before(n, where) for n in unknowns):
             return True
         if len(unknowns) == 1 and not step.chain:  # 2 w^3 + w + 5 = 0: an equation in w, whatever w was above

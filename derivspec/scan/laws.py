@@ -94,9 +94,13 @@ def _term_over(term: sympy.Expr, variables: list, meaning) -> sympy.Expr:
                 term, progress = term * support(meaning), True
             elif len(with_variable) == 1 and _summable(with_variable[0], variable, meaning):
                 found = with_variable[0]
-                head, over_variables = meaning.marginals[found.func]
-                keep = [i for i, a in enumerate(found.args) if a != variable]
-                rest = marginal(meaning, head, tuple(over_variables[i] for i in keep), tuple(found.args[i] for i in keep))
+                derivative = isinstance(found, sympy.Derivative)  # Σ_z ∂_θ m(x, z, θ) = ∂_θ m(x, θ)
+                inner = found.expr if derivative else found
+                head, over_variables = meaning.marginals[inner.func]
+                keep = [i for i, a in enumerate(inner.args) if a != variable]
+                rest = marginal(meaning, head, tuple(over_variables[i] for i in keep), tuple(inner.args[i] for i in keep))
+                if derivative:
+                    rest = sympy.Derivative(rest, *found.variable_count)
                 term = sympy.Mul(*(f for f in factors if not f.has(variable))) * rest
                 progress = True
             else:
@@ -110,7 +114,11 @@ def _term_over(term: sympy.Expr, variables: list, meaning) -> sympy.Expr:
 
 
 def _summable(factor, variable, meaning) -> bool:
-    """A marginal in which ``variable`` stands as exactly one argument (and nowhere inside another)."""
+    """A marginal in which ``variable`` stands as exactly one argument (and nowhere inside another), or its
+    derivative by other variables (a sum and a derivative by another variable commute)."""
+    if isinstance(factor, sympy.Derivative):
+        return (all(v != variable for v, _ in factor.variable_count) and isinstance(factor.expr, AppliedUndef)
+                and _summable(factor.expr, variable, meaning))
     return (factor.func in meaning.marginals and list(factor.args).count(variable) == 1
             and not any(a.has(variable) for a in factor.args if a != variable))
 
