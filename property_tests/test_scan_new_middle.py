@@ -530,3 +530,11 @@ def test_a_line_defining_an_information_quantity_is_proved_when_it_agrees_with_t
 ])
 def test_a_sum_over_a_law_and_a_derivative_by_its_parameter_commute(tmp_path, display, verdict):
     assert _verdict_of(tmp_path, f"For the model,\n$$\n{display}\n$$\n", display) == verdict
+
+
+@pytest.mark.parametrize("display, level", [
+    ("D_{KL}(p \\| q) \\ge 0", "holds on instances"),  # every instance is a law: evidence of a level
+    ("D_{KL}(p \\| q) \\le 0", "unchecked"),  # an inequality is never flagged
+])
+def test_an_inequality_of_laws_holding_on_random_laws_is_evidence(tmp_path, display, level):
+    assert _level_of(tmp_path, f"By Jensen,\n$$\n{display}\n$$\n", display)[0] == level

@@ -744,9 +744,12 @@ def _inequality(step: Step, left, right, scope: Scope, meaning: operators.Meanin
         if number.is_real and holds(number):
             return _result(step, "proved", "proved: both sides are numbers")
     found = witness.values(difference, meaning, _integers(scope, meaning), seed=where)
-    if found and all(holds(v) for v in found):  # the document's ranges are not known: evidence, not a level
+    if found and all(holds(v) for v in found):
+        if meaning.marginals and not _scalars(left, right, meaning):  # laws only: every instance is a law
+            return _result(step, "unchecked", f"holds on {len(found)} instances (random finite laws, exact "
+                                              "probabilities)")
         return _result(step, "unchecked", f"holds at the {len(found)} instances tried (evidence, not proof: the "
-                                          "ranges the document assumes are not known)")
+                                          "ranges the document assumes are not known)")  # of numbers: a range
     if found:  # an instance the document's assumptions (ranges, positivity) may exclude: never a flag here
         return _result(step, "unchecked", "an inequality that fails at an instance the document may exclude: "
                                           "not flagged", category="inequality")
