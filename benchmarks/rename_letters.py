@@ -165,6 +165,8 @@ _NOTATION = re.compile(r"\\(?:mathbb|mathcal|mathscr|mathfrak|mathds|Bbb|mathbbm
 _NAME_TOKEN = re.compile(r"\\[^A-Za-z]|\\[A-Za-z]+|[A-Za-z]+")  # \\ and \, first: never a command's start
 _TRANSPOSE = re.compile(r"\^\s*(?:\{\s*(?:\\(?:mathsf|mathrm|rm|sf|mathbf|mathit)\s*\{?\s*)?(T)\s*\}?\s*\}"
                         r"|\\(?:mathsf|mathrm|mathbf)\s*(?:\{\s*(T)\s*\}|\s(T)(?![A-Za-z]))|(T)(?![A-Za-z]))")
+_COMPLEMENT = re.compile(r"\^\s*\{?\s*([cC])\s*\}?(?![A-Za-z])")  # B^C, B^{c}: a complement in events
+_OF_EVENTS = re.compile(r"\\(?:cap|cup|setminus|Pr|mathbb\s*\{?\s*P)(?![A-Za-z])|(?<![A-Za-z\\])P\s*\(")
 _DIVERGENCE = re.compile(r"(?<![A-Za-z\\])(D)\s*_\s*\{?\s*(?:\\(?:mathrm|text|operatorname|rm|mathbb)\s*\{?\s*)?"
                          r"(?:KL|JSD?|TV|KLD)(?![a-z])")  # D_{KL}: notation, like \mathbb{E}
 _EXPECTATION = re.compile(r"(?<![A-Za-z\\])E\s*(?:_\s*(?:\{(?:[^{}]|\{[^{}]*\})*\}|\\?[A-Za-z]+)\s*)?"
@@ -200,10 +202,12 @@ def _argument_spans(pattern: re.Pattern, body: str) -> list[tuple[int, int]]:
 
 
 def _transpose_spans(body: str) -> list[tuple[int, int]]:
-    """Where ``T`` is a transpose (``^T``, ``^{T}``, ``^{\\mathsf{T}}``, ``^\\mathsf T``) and ``D`` a
-    divergence's letter (``D_{KL}``, ``D_{\\mathrm{JS}}``): notation, not names."""
+    """Where ``T`` is a transpose (``^T``, ``^{T}``, ``^{\\mathsf{T}}``, ``^\\mathsf T``), ``D`` a
+    divergence's letter (``D_{KL}``, ``D_{\\mathrm{JS}}``) and ``c`` or ``C`` a complement (``B^{C}`` in a
+    fragment of events: with ∩, ∪, ∖ or a probability P): notation, not names."""
+    complements = ([(m.start(1), m.end(1)) for m in _COMPLEMENT.finditer(body)] if _OF_EVENTS.search(body) else [])
     return ([(m.start(g), m.end(g)) for m in _TRANSPOSE.finditer(body) for g in (1, 2, 3, 4) if m.group(g)]
-            + [(m.start(1), m.end(1)) for m in _DIVERGENCE.finditer(body)])
+            + [(m.start(1), m.end(1)) for m in _DIVERGENCE.finditer(body)] + complements)
 
 
 def _masked(body: str, spans: list[tuple[int, int]]) -> str:

@@ -190,3 +190,12 @@ def test_the_respacing_keeps_the_math_and_the_lines(parts):
     assert spaced.count("\n") == text.count("\n")
     assert _meaning(spaced) == _meaning(text)
     assert respace_math.respace(spaced)[0] == spaced  # a second pass changes nothing
+
+
+def test_a_complement_mark_among_events_is_notation_and_a_power_elsewhere_is_a_name():
+    events = "For events,\n$$\n\\mathbb{P}(A) = \\mathbb{P}(A \\cap B) + \\mathbb{P}(A \\cap B^{C})\n$$\n"
+    renamed, _ = rename_letters.rename(events)
+    assert "^{C}" in renamed and "A" not in renamed.split("$$")[1]  # the mark stays, the events move
+    algebra = "With $c$ a constant,\n$$\nx^{c} = y^c\n$$\n"
+    renamed, _ = rename_letters.rename(algebra)
+    assert "^{c}" not in renamed  # no events here: c is a name and moves

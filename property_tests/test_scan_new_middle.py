@@ -538,3 +538,8 @@ def test_a_sum_over_a_law_and_a_derivative_by_its_parameter_commute(tmp_path, di
 ])
 def test_an_inequality_of_laws_holding_on_random_laws_is_evidence(tmp_path, display, level):
     assert _level_of(tmp_path, f"By Jensen,\n$$\n{display}\n$$\n", display)[0] == level
+
+
+def test_omega_is_a_name_like_any_letter(tmp_path):
+    display = "I(\\Omega;\\alpha) = I(\\alpha;\\Omega)"
+    assert _verdict_of(tmp_path, f"We have\n$$\n{display}\n$$\n", display) == "proved"

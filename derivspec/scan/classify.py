@@ -156,7 +156,7 @@ def relation_class(relation: str) -> Classification | None:
     return Classification(*found) if found else None
 
 
-_UNREAD_SETS = re.compile(r"\\(?:emptyset|varnothing|bigcap|bigcup|subset|subseteq|supset|Omega)(?![A-Za-z])|\\\{")
+_UNREAD_SETS = re.compile(r"\\(?:emptyset|varnothing|bigcap|bigcup|subset|subseteq|supset)(?![A-Za-z])|\\\{")
 
 
 def unread_sets(text: str) -> bool:
@@ -164,8 +164,13 @@ def unread_sets(text: str) -> bool:
     return _UNREAD_SETS.search(text) is not None
 
 
-def sets_or_events(left_text: str, right_text: str) -> Classification | None:
-    if any(_SET_NOTATION.search(t) for t in (left_text, right_text)):
+_OMEGA = re.compile(r"\\Omega(?![A-Za-z])")
+
+
+def sets_or_events(left_text: str, right_text: str, omega: bool = True) -> Classification | None:
+    """``omega=False``: Ω is a name like any letter (the new middle reads a sample space by use, not by letter)."""
+    texts = (left_text, right_text) if omega else tuple(_OMEGA.sub(" ", t) for t in (left_text, right_text))
+    if any(_SET_NOTATION.search(t) for t in texts):
         return Classification("distribution or set", "a statement about sets or events (∩, ∪, complements, ∅, {…}, Ω): "
                                                      "not an algebraic identity, not checked")
     return None

@@ -61,7 +61,7 @@ def classification(step: Step, line: Line, scope: Scope, where: int) -> StepResu
     for name, side in (("left", step.left), ("right", step.right)):
         if side.node is None:
             return _result(step, "unchecked", f"the {name} side is not read: {side.error}")
-    for found in (None if _events_read(step) else classify.sets_or_events(step.left.text, step.right.text),
+    for found in (None if _events_read(step) else classify.sets_or_events(step.left.text, step.right.text, omega=False),
                   classify.bracket_notation(step.left.text, step.right.text),
                   classify.stationarity(step.left.text, step.right.text)):
         if found is not None:
