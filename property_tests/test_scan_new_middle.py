@@ -543,3 +543,14 @@ def test_an_inequality_of_laws_holding_on_random_laws_is_evidence(tmp_path, disp
 def test_omega_is_a_name_like_any_letter(tmp_path):
     display = "I(\\Omega;\\alpha) = I(\\alpha;\\Omega)"
     assert _verdict_of(tmp_path, f"We have\n$$\n{display}\n$$\n", display) == "proved"
+
+
+def test_a_law_named_with_an_index_in_a_subscript_is_the_law_its_density_writes(tmp_path):
+    display = "J(\\theta) = \\mathbb{E}_{p_\\theta} \\left[ r(x) \\right] = \\sum_{x \\in \\mathcal{X}} p_\\theta(x) r(x)"
+    assert _verdict_of(tmp_path, f"The objective is\n$$\n{display}\n$$\n", display) == "proved"
+
+
+def test_a_definition_restated_alike_is_not_a_second_definition(tmp_path):
+    text = ("Let\n$$\nf(x) = \\frac{1}{x}\n$$\nand again\n$$\nf(x) = \\frac{1}{x}\n$$\nso\n$$\n"
+            "f(x) = \\frac{2}{x}\n$$\n")
+    assert _verdict_of(tmp_path, text, "f(x) = \\frac{2}{x}") != "proved"

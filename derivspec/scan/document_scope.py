@@ -120,7 +120,7 @@ class Scope:
     def declared(self, line: int) -> dict:
         """Name -> (family, arguments) declared on or above ``line`` (the latest wins)."""
         return {name: (family, args) for at, name, family, args in self.declarations if at <= line}
-    written_definitions: dict = field(default_factory=dict)  # name or function latex -> the lines defining it
+    written_definitions: dict = field(default_factory=dict)  # name or function latex -> the values it is given
     particular: set = field(default_factory=set)  # laws the document makes particular: a head it defines (p(x) =
     # N(…)) or a variable it declares (x ∼ …): a random finite law is no counterexample there
 
@@ -137,7 +137,7 @@ class Scope:
         return any(_key(d.name) == _key(node) for d in self.definitions if d.line < line)
 
     def defined_twice(self, latex: str) -> bool:
-        """The document writes a definition of the name (or the function) ``latex`` more than once: which one a
+        """The document writes two different definitions of the name (or the function) ``latex``: which one a
         line means is not known from the order alone (an example, then another)."""
         return len(self.written_definitions.get(latex, ())) > 1
 
@@ -417,7 +417,7 @@ def _note_definitions(line: Line, scope: Scope) -> None:
         left, right = step.left.node, step.right.node
         if isinstance(left, tree.Name | tree.Apply) and defines(left, scope) and right is not None:
             head = left.latex if isinstance(left, tree.Name) else left.head.latex
-            scope.written_definitions.setdefault(head, set()).add(where)
+            scope.written_definitions.setdefault(head, set()).add(right)
         if isinstance(left, tree.Pow) or not defines(left, scope) or right is None or (scope.defined_before(left, where + 1) and not line.defining):
             continue
         if _key(left) in {_key(n) for n in right.walk() if isinstance(n, tree.Name | tree.Apply)}:

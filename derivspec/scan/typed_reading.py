@@ -248,6 +248,8 @@ class Converter:
         except FormulaError as error:
             return tree.Opaque(sub, f"the law {sub!r} is not read: {error}")
         law = Converter(self.names, reading.literals).node(reading.expr)
+        if isinstance(law, tree.Name) and len(law.index) == 1 and isinstance(law.index[0], tree.Name):
+            law = tree.Name(f"{law.latex}_{{{law.index[0].latex}}}")  # E_{p_θ}: the law p_θ, as p_θ(x) writes it
         written_at = (self.node(at.expr),) if at is not None else ()
         if isinstance(law, tree.Law):
             return dataclasses.replace(law, at=law.at or written_at)
