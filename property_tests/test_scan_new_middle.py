@@ -554,3 +554,12 @@ def test_a_definition_restated_alike_is_not_a_second_definition(tmp_path):
     text = ("Let\n$$\nf(x) = \\frac{1}{x}\n$$\nand again\n$$\nf(x) = \\frac{1}{x}\n$$\nso\n$$\n"
             "f(x) = \\frac{2}{x}\n$$\n")
     assert _verdict_of(tmp_path, text, "f(x) = \\frac{2}{x}") != "proved"
+
+
+@pytest.mark.parametrize("display, verdict", [
+    ("{\\mathbb{E}}_{p(x \\vert \\theta)} \\left[ \\nabla \\log p(x \\vert \\theta) \\right] = 0", "proved"),
+    ("{\\mathbb{E}}_{p(x \\vert \\theta)} \\left[ \\nabla \\log p(x \\vert \\theta) \\right] = 1", "unchecked"),
+])
+def test_a_gradient_that_names_no_variable_is_read_by_each_name_it_acts_on(tmp_path, display, verdict):
+    level, reason = _level_of(tmp_path, f"The score has\n$$\n{display}\n$$\n", display)
+    assert level == verdict and (verdict != "proved" or "∇ read as ∇_\\theta" in reason)

@@ -61,9 +61,10 @@ def classification(step: Step, line: Line, scope: Scope, where: int) -> StepResu
     for name, side in (("left", step.left), ("right", step.right)):
         if side.node is None:
             return _result(step, "unchecked", f"the {name} side is not read: {side.error}")
+    of_laws = any(isinstance(n, _LAWS) for side in (step.left, step.right) for n in side.node.walk())
     for found in (None if _events_read(step) else classify.sets_or_events(step.left.text, step.right.text, omega=False),
                   classify.bracket_notation(step.left.text, step.right.text),
-                  classify.stationarity(step.left.text, step.right.text)):
+                  None if of_laws else classify.stationarity(step.left.text, step.right.text)):  # E[∇ log p] = 0
         if found is not None:
             return _result(step, "unchecked", found.why, label=True, category=found.name)
     if line.condition:
@@ -214,6 +215,33 @@ def judge_step(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
 
 
 def _judged_all(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
+    variables = _open_gradient_variables(step)
+    if variables:  # ∇ that names no variable: each name it acts on is a reading; the one that holds is meant
+        results = [(f"∇ read as ∇_{v.latex} (the text does not name the variable)",
+                    _judged_laws(_with_gradient_variable(step, v), line, scope, where)) for v in variables]
+        return _reading_meant(step, results, "")
+    return _judged_laws(step, line, scope, where)
+
+
+def _open_gradient_variables(step: Step) -> list:
+    """The names a gradient that names no variable acts on (at most four), or []."""
+    found = [n for s in (step.left, step.right) for g in s.node.walk() if isinstance(g, tree.Grad) and g.variable is None
+             for n in sorted(tree.names_in(g.body) - _index_nodes(g.body), key=lambda n: n.latex)]
+    return list(dict.fromkeys(found))[:4]
+
+
+def _index_nodes(node: tree.Node) -> set:
+    return {n for n in node.walk() if isinstance(n, tree.Name) and n.latex in index_names(node)}
+
+
+def _with_gradient_variable(step: Step, variable: tree.Name) -> Step:
+    def named(node):
+        return tree.Grad(node.body, variable) if isinstance(node, tree.Grad) and node.variable is None else node
+    side = lambda s: dataclasses.replace(s, node=tree.rebuilt(s.node, named))
+    return dataclasses.replace(step, left=side(step.left), right=side(step.right))
+
+
+def _judged_laws(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
     laws_open = _open_laws(step)
     if laws_open:  # E[…] under no named law: each law it may be under is a reading; the one that holds is meant
         results = [(label, _judged_readings(dataclasses.replace(step, open_law=law), line, scope, where))
@@ -264,18 +292,18 @@ def random_by_use(step: Step) -> frozenset:
     return frozenset(inside - outside)
 
 
-def _reading_meant(step: Step, results: list) -> StepResult:
-    """From (label, result) under each law an open E[…] may be under: proved under one, else holding on
-    instances under one, is the reading meant (the reason names it); a difference under every one is never a
-    flag (the law may be one the step does not write); else the weakest."""
+def _reading_meant(step: Step, results: list, what: str = "law") -> StepResult:
+    """From (label, result) under each reading of an open E[…] (``what`` = "law") or ∇ (""): proved under one,
+    else holding on instances under one, is the reading meant (the reason names it); a difference under every
+    one is never a flag (the law or variable may be one the step does not write); else the weakest."""
     for level in ("proved", "holds on instances"):
         for label, found in results:
             if evidence_level(found.verdict, found.reason) == level:
-                reason = (found.reason if level == "proved" else found.reason) + (
-                    f" (E[…] read as the expectation under {label}: the statement leaves the law open)")
-                return dataclasses.replace(found, reason=reason)
+                named = (f"E[…] read as the expectation under {label}: the statement leaves the law open" if what
+                         else label)
+                return dataclasses.replace(found, reason=f"{found.reason} ({named})")
     if all(found.verdict == "disagrees" for _, found in results):
-        return _result(step, "unchecked", "differs under every law the statement's E[…] may be under ("
+        return _result(step, "unchecked", "differs under every reading the statement leaves open ("
                        + "; ".join(label for label, _ in results) + "), but the text does not say which: not flagged",
                        results[0][1].evidence)
     return min((found for _, found in results), key=lambda r: STRENGTH.index(evidence_level(r.verdict, r.reason)))

@@ -28,6 +28,7 @@ from derivspec.scan.reader import (SET_OPERATIONS, DocumentNames, DocumentReadin
 _FONT = re.compile(r"\\(?:math[a-z]+|operatorname\*?|text[a-z]*|boldsymbol|bm)\s*\{([^{}]*)\}")
 _BOLD = re.compile(r"\s*\\(?:mathbf|boldsymbol|bm|pmb|vec)\b")  # a name in a bold font: a vector or a matrix
 _INDEXED = "_{•}"
+_GRADIENT = "\\nabla"  # the reader's head of ∇(…) when the text names no variable
 _DERIVED = "⟦d⟧"  # the reader's wrapper of a derivative it leaves unevaluated: ⟦d⟧(argument, variable)
 _DERIVATIVE_OF = "d/d"  # the reader's head of dy/dx of a bare name: d/dx(y)  # how the reader writes the head of an indexed name, x_i = x_{•}(i)
 
@@ -192,6 +193,8 @@ class Converter:
         args = tuple(self.node(a) for a in expr.args)
         if head in SET_OPERATIONS.values() and len(args) == 2:  # the reader's A ∩ B (read with sets=True)
             return tree.Event(head.strip("⟦⟧"), args)
+        if head == _GRADIENT and len(args) == 1:  # the reader's ∇(…) of a gradient that names no variable
+            return tree.Grad(args[0])
         if head.endswith(_INDEXED):
             return tree.Name(head[:-len(_INDEXED)], args)
         operator, sub = operator_of(head, square)
