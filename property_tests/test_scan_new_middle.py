@@ -563,3 +563,18 @@ def test_a_definition_restated_alike_is_not_a_second_definition(tmp_path):
 def test_a_gradient_that_names_no_variable_is_read_by_each_name_it_acts_on(tmp_path, display, verdict):
     level, reason = _level_of(tmp_path, f"The score has\n$$\n{display}\n$$\n", display)
     assert level == verdict and (verdict != "proved" or "∇ read as ∇_\\theta" in reason)
+
+
+@pytest.mark.parametrize("display, verdict", [
+    ("\\frac{e^{f_{y_i}}}{\\sum_j e^{f_j}} = \\frac{Ce^{f_{y_i}}}{C\\sum_j e^{f_j}} = "
+     "\\frac{e^{f_{y_i} + \\log C}}{\\sum_j e^{f_j + \\log C}}", "proved"),
+    ("\\sum_j C a_j = C \\sum_j a_j", "proved"),
+    ("\\sum_j C a_j = \\sum_j a_j", "unchecked"),  # the range is not written: never a flag
+])
+def test_a_sum_over_a_range_the_document_does_not_give_is_linear(tmp_path, display, verdict):
+    assert _verdict_of(tmp_path, f"We have\n$$\n{display}\n$$\n", display) == verdict
+
+
+def test_a_plain_kl_before_a_bracket_is_the_divergence(tmp_path):
+    display = "KL(q \\| p) = \\sum_z q(z) \\log \\frac{q(z)}{p(z)}"
+    assert _verdict_of(tmp_path, f"We have\n$$\n{display}\n$$\n", display) == "proved"

@@ -711,8 +711,9 @@ def _condition_applies(line: Line, step: Step) -> bool:
 
 
 def _integers(scope: Scope, meaning: operators.Meaning) -> set:
-    """The symbols of the names the scope types as integers."""
-    return {meaning.symbol(tree.Name(latex)) for latex in scope.integers}
+    """The symbols of the names the scope types as integers, and the sizes of ranges the document leaves open."""
+    ranges = {v for k, v in meaning.symbols.items() if isinstance(k, tuple) and k[0] == "range"}
+    return {meaning.symbol(tree.Name(latex)) for latex in scope.integers} | ranges
 
 
 def _one_unknown(step: Step, scope: Scope, where: int) -> bool:

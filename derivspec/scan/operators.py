@@ -135,8 +135,8 @@ def _sum_or_product(kind):
             body, index = unfold(node.body, meaning), meaning.symbol(node.index)
             if index in meaning.random or any(index in v for _, v in meaning.marginals.values()):
                 return laws.over(body, index, meaning)  # Σ_x p(x, z): over the values of a random variable
-            meaning.opaque.add("a sum over a range the document does not give")
-            return meaning.construct("⟨Σ " + node.index.latex + "⟩")(body)
+            meaning.opaque.add("a sum over a range the document does not give")  # never a flag: the range is read
+            return sympy.Sum(body, (index, 1, range_size(meaning, node.index)))  # Σ_j: j = 1 .. N_j, N_j unknown
         if node.lower is None or node.upper is None or node.condition:
             meaning.opaque.add("a sum or product over a condition on its index")
         index = meaning.symbol(node.index)
@@ -144,6 +144,12 @@ def _sum_or_product(kind):
         upper = unfold(node.upper, meaning) if node.upper is not None else meaning.construct("⟨upper⟩")(index)
         return kind(unfold(node.body, meaning), (index, lower, upper))
     return Operator(unfold_big)
+
+
+def range_size(meaning: Meaning, index: tree.Name) -> sympy.Symbol:
+    """The number of terms of a sum whose range the document does not write (a positive integer of its own)."""
+    return meaning.symbols.setdefault(("range", index.latex),
+                                      sympy.Symbol(f"⟨N {index.latex}⟩", integer=True, positive=True))
 
 
 def _integral(node: tree.Integral, meaning: Meaning):

@@ -1485,6 +1485,8 @@ def where_condition(symbol) -> str | None:
 
 
 SET_OPERATIONS = {r"\cap": "⟦∩⟧", r"\cup": "⟦∪⟧", r"\setminus": "⟦∖⟧"}  # read only when asked (sets=True)
+# KL(p ‖ q), KL[q ‖ p] written in plain letters: the divergence's name, not K times L (read when sets=True)
+_PLAIN_KL = re.compile(r"(?<![\\A-Za-z{])KL(?=\s*(?:\\left|\\[bB]igg?l?)?\s*[(\[])")
 
 
 def read_document(tex: str, names: DocumentNames, bare: frozenset = frozenset(), *, log_base=None,
@@ -1504,6 +1506,8 @@ def read_document(tex: str, names: DocumentNames, bare: frozenset = frozenset(),
         tex = _FONT_TWICE.sub(r"\\\1{\2}", tex)
     tex = _FONT_WORD.sub(r"\\mathrm{\1}", tex)  # \mathbb{KL}(p \| q), \mathsf{Var}: an operator's name, one word
     tex = _operators_and_sizes(tex)
+    if sets:
+        tex = _PLAIN_KL.sub(r"\\mathrm{KL}", tex)
     tex = re.sub(r"(?<![|])\|\|(?![|])|\\mid\s*\\mid(?![A-Za-z])", r"\\| ", tex)  # KL(p || q), KL(p \mid\mid q)
     parser = _DocumentParser(tex, names, bare, log_base=log_base, ambiguous=ambiguous, sigmoid=sigmoid, sets=sets)
     try:
