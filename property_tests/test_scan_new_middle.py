@@ -578,3 +578,13 @@ def test_a_sum_over_a_range_the_document_does_not_give_is_linear(tmp_path, displ
 def test_a_plain_kl_before_a_bracket_is_the_divergence(tmp_path):
     display = "KL(q \\| p) = \\sum_z q(z) \\log \\frac{q(z)}{p(z)}"
     assert _verdict_of(tmp_path, f"We have\n$$\n{display}\n$$\n", display) == "proved"
+
+
+@pytest.mark.parametrize("display, verdict", [
+    ("\\log(1/a) = -\\log(a)", "proved"),  # where both sides are defined, a > 0
+    ("\\log(a b) = \\log a + \\log b", "proved"),
+    ("\\log(a + b) = \\log a + \\log b", "disagrees"),
+    ("g(-(a-c)) = g(c-a)", "proved"),  # the same value on both sides: no update
+])
+def test_logs_of_positive_arguments_and_sides_that_read_alike(tmp_path, display, verdict):
+    assert _verdict_of(tmp_path, f"We have\n$$\n{display}\n$$\n", display) == verdict

@@ -189,7 +189,7 @@ def _written_alike(step: Step) -> bool:
 def _reuses_left(step: Step) -> bool:
     """x = x - η g: the left side, a name, stands on the right too -- an update, not an identity."""
     left = step.left.node
-    return (step.first and not step.chain and isinstance(left, tree.Name | tree.Apply)
+    return (step.first and not step.chain and isinstance(left, tree.Name | tree.Apply) and step.right.node != left
             and any(part == left for part in step.right.node.walk()))
 
 
@@ -495,7 +495,10 @@ def _proved(left, right, meaning: operators.Meaning) -> bool:
                 return True
             if difference.has(sympy.Sum):  # a sum over a support left: the instances decide, simplify cannot
                 return False
-        return sympy.simplify(difference) == 0
+        if sympy.simplify(difference) == 0:
+            return True
+        # log(1/a) = -log(a): where both sides are defined a log's argument is positive
+        return difference.has(sympy.log) and sympy.simplify(sympy.expand_log(difference, force=True)) == 0
     except (TypeError, ValueError, NotImplementedError, AttributeError, RecursionError):
         return False
 
