@@ -588,3 +588,12 @@ def test_a_plain_kl_before_a_bracket_is_the_divergence(tmp_path):
 ])
 def test_logs_of_positive_arguments_and_sides_that_read_alike(tmp_path, display, verdict):
     assert _verdict_of(tmp_path, f"We have\n$$\n{display}\n$$\n", display) == verdict
+
+
+@pytest.mark.parametrize("display, verdict", [
+    ("p(x; \\theta) = \\sum_z p(x, z; \\theta)", "proved"),  # what follows ; is given, as after |
+    ("p(x, z; \\theta) = p(z; \\theta) p(x | z; \\theta)", "proved"),
+    ("P(X, Z; \\theta, \\phi) = P(Z; \\theta)P(X|Z; \\phi)", "unchecked"),  # a model's assumption, not a rule
+])
+def test_parameters_after_a_semicolon_are_given(tmp_path, display, verdict):
+    assert _verdict_of(tmp_path, f"We have\n$$\n{display}\n$$\n", display) == verdict

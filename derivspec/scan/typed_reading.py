@@ -220,8 +220,9 @@ class Converter:
             events = [tuple(_event(a) for a in group) for group in groups]
             joint = lambda group: functools.reduce(lambda a, b: tree.Event("∩", (a, b)), group)
             return tree.Prob(joint(events[0]), (joint(events[1]),) if len(events) > 1 else (), tree.Name(head))
-        if operator == "probability" and all(isinstance(a, tree.Name) for a in args):  # P(A | B): of a law
-            return tree.Density(tree.Name(head), groups[0], groups[1] if len(groups) > 1 else ())
+        if operator == "probability" and all(isinstance(a, tree.Name) for a in args):  # P(A | B), P(Z; θ): of a law
+            parts = _groups(args, separators, ("|", ";"))
+            return tree.Density(tree.Name(head), parts[0], tuple(a for part in parts[1:] for a in part))
         if operator == "probability":
             return tree.Prob(groups[0][0] if len(groups[0]) == 1 else tree.Opaque(str(expr), "a joint event"),
                              groups[1] if len(groups) > 1 else ())
@@ -236,8 +237,9 @@ class Converter:
                 return tree.Law(family, params, at=at)
             return tree.Law(family, args)
         name = tree.Name(head)
-        if "|" in separators:
-            return tree.Density(name, groups[0], groups[1] if len(groups) > 1 else ())
+        if "|" in separators or ";" in separators:  # p(x | z), p(x; θ), p(x | z; θ): what follows | or ; is given
+            parts = _groups(args, separators, ("|", ";"))
+            return tree.Density(name, parts[0], tuple(a for part in parts[1:] for a in part))
         return tree.Apply(name, args)
 
     def law(self, sub: str) -> tree.Node:
