@@ -597,3 +597,10 @@ def test_logs_of_positive_arguments_and_sides_that_read_alike(tmp_path, display,
 ])
 def test_parameters_after_a_semicolon_are_given(tmp_path, display, verdict):
     assert _verdict_of(tmp_path, f"We have\n$$\n{display}\n$$\n", display) == verdict
+
+
+def test_a_display_opening_with_a_sized_bracket_does_not_continue_the_one_above(tmp_path):
+    text = ("The table:\n$$\\left(\\frac{3}{4}\\right)^{15} \\left(\\frac{1}{4}\\right)^1 = 3.33 \\cdot 10^{-3}$$\n"
+            "$$\\left(\\frac{3}{4}\\right)^{16} \\left(\\frac{1}{4}\\right)^0 = 1.00 \\cdot 10^{-2}$$\n")
+    assert _verdict_of(tmp_path, text, "= 3.33") == "disagrees"
+    assert _verdict_of(tmp_path, text, "= 1.00") == "proved"  # \left( is no \le: not a continuation

@@ -74,7 +74,8 @@ def _last_side(text: str) -> str:
 
 
 def _starts_with_relation(text: str) -> bool:
-    return bool(re.match(r"^\s*(?:=|\\approx|\\le|\\ge|\\propto|\\(?:c|l)?dots\s*=|\\ldots\s*=)", text))
+    """``= …``, ``\\le …``, ``\\approx …``: a display that goes on from the one above (``\\left(`` is no ``\\le``)."""
+    return bool(re.match(r"^\s*(?:=|\\(?:approx|leq?|geq?|propto)(?![A-Za-z])|\\(?:c|l)?dots\s*=)", text))
 
 
 @dataclass(frozen=True)
