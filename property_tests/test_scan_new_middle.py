@@ -604,3 +604,15 @@ def test_a_display_opening_with_a_sized_bracket_does_not_continue_the_one_above(
             "$$\\left(\\frac{3}{4}\\right)^{16} \\left(\\frac{1}{4}\\right)^0 = 1.00 \\cdot 10^{-2}$$\n")
     assert _verdict_of(tmp_path, text, "= 3.33") == "disagrees"
     assert _verdict_of(tmp_path, text, "= 1.00") == "proved"  # \left( is no \le: not a continuation
+
+
+# --- a row is never stronger than its weakest claim ---------------------------------------------
+
+@pytest.mark.parametrize("display", [
+    "\\frac{\\mathbb{P}(\\{Z=1, T=k\\})}{\\mathbb{P}(\\{T=k\\})} = \\frac{\\mathbb{P}(\\{Z = 1\\})}{\\mathbb{P}(\\{Z \\neq 6\\})} "
+    "= \\frac{\\frac{1}{6}}{\\frac{5}{6}} = \\frac{1}{5}",  # probabilities in set notation: a claim not checked
+    "p(x \\mid y) = \\frac{p(y \\mid x) p(x)}{p(y)} \\implies \\log p(x \\mid y) = \\log p(y \\mid x) + \\log p(x)",
+    "x \\cdot y = y \\cdot x = e",  # a value claimed at the end of a chain
+])
+def test_a_row_with_a_claim_left_unchecked_is_not_proved(tmp_path, display):
+    assert _verdict_of(tmp_path, f"Hence\n$$\n{display}\n$$\n", display) != "proved"

@@ -65,8 +65,8 @@ def classification(step: Step, line: Line, scope: Scope, where: int) -> StepResu
     for found in (None if _events_read(step) else classify.sets_or_events(step.left.text, step.right.text, omega=False),
                   classify.bracket_notation(step.left.text, step.right.text),
                   None if of_laws else classify.stationarity(step.left.text, step.right.text)):  # E[∇ log p] = 0
-        if found is not None:
-            return _result(step, "unchecked", found.why, label=True, category=found.name)
+        if found is not None:  # a claim about probabilities in set notation is unchecked, never neutral
+            return _result(step, "unchecked", found.why, label=not of_laws, category=found.name)
     if line.condition:
         return _result(step, "unchecked", line.condition, label=True, category="condition")
     if line.constraint:
@@ -210,7 +210,7 @@ def judge_step(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
         if found.verdict == "proved":
             return found
         return _result(step, "unchecked", "an equation in an implication (⇒): a condition being solved, not an identity",
-                       label=True, category="condition")
+                       category="condition")  # never neutral: a consequence it does not prove is a claim unchecked
     return _judged_all(step, line, scope, where)
 
 
@@ -538,9 +538,9 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
             return _result(step, "unchecked", f"restates the document's definition of {step.left.text.strip()}: "
                                               "a definition, not a proof", label=True, category="definition")
         return _result(step, "proved", f"proved symbolically{given}")
-    if equation and _one_unknown(step, scope, where):
+    if equation and _one_unknown(step, scope, where):  # inside a chain it is a value claimed: never neutral
         return _result(step, "unchecked", "an equation of undefined names and a number: a condition or a value "
-                                          "being solved, not an identity", label=True, category="condition")
+                                          "being solved, not an identity", label=step.first, category="condition")
     if not equation:
         return _inequality(step, full_left, full_right, scope, full, where)
     full_check = witness.compare(full_left, full_right, full, _integers(scope, full), seed=where)
