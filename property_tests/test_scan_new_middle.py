@@ -616,3 +616,9 @@ def test_a_display_opening_with_a_sized_bracket_does_not_continue_the_one_above(
 ])
 def test_a_row_with_a_claim_left_unchecked_is_not_proved(tmp_path, display):
     assert _verdict_of(tmp_path, f"Hence\n$$\n{display}\n$$\n", display) != "proved"
+
+
+@pytest.mark.parametrize("display", ["w^0 = 4.5", "\\phi^0 = -2.5", "\\iota^0=1"])
+def test_a_zeroth_power_as_written_is_an_index_whatever_the_letter(tmp_path, display):
+    level, reason = _level_of(tmp_path, f"Start at\n$$\n{display}\n$$\n", display)
+    assert level == "unchecked" and "vanish" in reason

@@ -63,6 +63,7 @@ class Side:
     error: str = ""
     other: tree.Node | None = None  # the other reading of an ambiguous side (p(1 - p): a product, not p applied)
     flags: frozenset = frozenset()  # what the reading relied on (reader.DocumentReading.flags)
+    names_used: frozenset = frozenset()  # every name the text mentions, before SymPy simplifies (w^0 to 1)
 
 
 @dataclass
@@ -174,7 +175,7 @@ def read_side(text: str, names: DocumentNames, bare: frozenset = frozenset()) ->
         other = None
         if "ambiguous" in reading.flags:
             other = typed(read_document(text, names, bare | bare_names(text), ambiguous="product", sets=True), names)
-        return Side(text, typed(reading, names), other=other, flags=reading.flags)
+        return Side(text, typed(reading, names), other=other, flags=reading.flags, names_used=reading.names_used)
     except FormulaError as error:
         return Side(text, None, str(error))
     except (RecursionError, ValueError, TypeError, AttributeError, IndexError, KeyError) as error:

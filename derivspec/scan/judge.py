@@ -31,8 +31,6 @@ _APPLIED_NAME = re.compile(r"^\s*(?:\\[A-Za-z]+|[A-Za-z])\s*\(\s*(?:\\[A-Za-z]+|
 # nodes with a meaning of their own: H(p, q) on a left side is a claim about the entropy, not a new function
 _QUANTITIES = (tree.Entropy, tree.Divergence, tree.MutualInfo, tree.Expect, tree.Moment, tree.Density, tree.Prob,
                tree.Law, tree.Det, tree.Trace, tree.Ambiguous)
-_COMMAND = re.compile(r"\\[A-Za-z]+")  # \frac, \cdot, \left: LaTeX commands, no names
-_WRITTEN_NAME = re.compile(r"[A-Za-z]")
 _ZEROTH = re.compile(r"\^\s*\{?\s*0\s*\}?(?![0-9.])")  # a zeroth power as written: w^0, w^{0}
 JUDGED_RELATIONS = ("=", "≈", "∝", "≤", "≥", "<", ">")
 
@@ -172,7 +170,7 @@ def _names_vanish(side) -> bool:
     """A side written with names whose reading has none (w^0 is 1, x - x is 0)."""
     if any(isinstance(n, tree.Name | tree.Const | tree.Fn) for n in side.node.walk()):  # e^{-1/2}: exp, a constant
         return False
-    return _WRITTEN_NAME.search(_COMMAND.sub(" ", side.text)) is not None
+    return bool(side.names_used)  # the reader met names (\phi^0, w^0, x - x) and none is left
 
 
 def _set_to_zero(step: Step) -> bool:
