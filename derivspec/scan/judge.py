@@ -217,7 +217,7 @@ def _judged_all(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
     if variables:  # ∇ that names no variable: each name it acts on is a reading; the one that holds is meant
         results = [(f"∇ read as ∇_{v.latex} (the text does not name the variable)",
                     _judged_laws(_with_gradient_variable(step, v), line, scope, where)) for v in variables]
-        return _reading_meant(step, results, "")
+        return _reading_meant(step, results)
     return _judged_laws(step, line, scope, where)
 
 
@@ -244,7 +244,8 @@ def _judged_laws(step: Step, line: Line, scope: Scope, where: int) -> StepResult
     if laws_open:  # E[…] under no named law: each law it may be under is a reading; the one that holds is meant
         results = [(label, _judged_readings(dataclasses.replace(step, open_law=law), line, scope, where))
                    for label, law in laws_open]
-        return _as_numbers_only(step, scope, _reading_meant(step, results))
+        return _as_numbers_only(step, scope, _reading_meant(
+            step, results, "E[…] read as the expectation under {}: the statement leaves the law open"))
     return _as_numbers_only(step, scope, _judged_readings(step, line, scope, where))
 
 
@@ -290,16 +291,14 @@ def random_by_use(step: Step) -> frozenset:
     return frozenset(inside - outside)
 
 
-def _reading_meant(step: Step, results: list, what: str = "law") -> StepResult:
-    """From (label, result) under each reading of an open E[…] (``what`` = "law") or ∇ (""): proved under one,
-    else holding on instances under one, is the reading meant (the reason names it); a difference under every
-    one is never a flag (the law or variable may be one the step does not write); else the weakest."""
+def _reading_meant(step: Step, results: list, named: str = "{}") -> StepResult:
+    """From (reading, result) under each reading of an open E[…] or ∇: proved under one, else holding on
+    instances under one, is the reading meant (the reason names it, as ``named`` says it); a difference under
+    every one is never a flag (the law or variable may be one the step does not write); else the weakest."""
     for level in ("proved", "holds on instances"):
-        for label, found in results:
+        for reading, found in results:
             if evidence_level(found.verdict, found.reason) == level:
-                named = (f"E[…] read as the expectation under {label}: the statement leaves the law open" if what
-                         else label)
-                return dataclasses.replace(found, reason=f"{found.reason} ({named})")
+                return dataclasses.replace(found, reason=f"{found.reason} ({named.format(reading)})")
     if all(found.verdict == "disagrees" for _, found in results):
         return _result(step, "unchecked", "differs under every reading the statement leaves open ("
                        + "; ".join(label for label, _ in results) + "), but the text does not say which: not flagged",
@@ -434,13 +433,13 @@ def _meaning(step: Step, line: Line, scope: Scope, where: int, expand: bool):
             elif isinstance(n, tree.Apply) and n.head.latex in scope.densities:
                 written.setdefault(n.head.latex, set()).add(n.args)
     meaning.law_variables = {head: next(iter(found)) for head, found in written.items() if len(found) == 1}
-    if expand:
-        for d in _in_force(step, line, scope, where):
-            if isinstance(d.name, tree.Name) and not d.name.index:
-                meaning.definitions[d.name] = d.value
+    in_force = _in_force(step, line, scope, where) if expand else []
+    for d in in_force:
+        if isinstance(d.name, tree.Name) and not d.name.index:
+            meaning.definitions[d.name] = d.value
     left, right = operators.unfold(step.left.node, meaning), operators.unfold(step.right.node, meaning)
     if expand:
-        left, right = (_indexed_definitions(s, _in_force(step, line, scope, where), meaning) for s in (left, right))
+        left, right = (_indexed_definitions(s, in_force, meaning) for s in (left, right))
     values = {operators.unfold(name, meaning): operators.unfold(value, meaning) for name, value in
               (line.special_case[1] if line.special_case else ())}
     if values:
@@ -553,6 +552,7 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
         approximate = "≈" in line.relations  # a chain of approximations: its = steps may be approximate too
         upper = (_upper_index(step, scope) or _own_constant(step, scope)
                  or ", ".join(side.text.strip() for side in (step.left, step.right) if _names_vanish(side)))
+        chain = _chains(full_left, full_right, full)
         own_function = step.first and not isinstance(step.left.node, _QUANTITIES) and (
             _APPLIED_NAME.match(step.left.text) is not None or (
             isinstance(step.left.node, tree.Fn) and all(isinstance(a, tree.Name) for a in step.left.node.args)))
@@ -570,8 +570,8 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
                f"{upper}: a superscript that may be an index, a letter the document defines, or names that vanish in "
                "the reading" if upper else
                f"{step.left.text.strip()} names a function of the document's own" if own_function else
-               f"the chain {', '.join(_chains(full_left, full_right, full))} read from the derivatives, with concrete "
-               "functions" if _chains(full_left, full_right, full) else "; ".join(opaque) or full_check.why)
+               f"the chain {', '.join(chain)} read from the derivatives, with concrete functions" if chain else
+               "; ".join(opaque) or full_check.why)
         return _result(step, "unchecked", f"differs on an instance ({why}): not flagged", full_check.differ)
     if full_check.agree:
         return _result(step, "unchecked", f"holds on {full_check.agree} instances"
@@ -599,8 +599,9 @@ def _printed(node: tree.Node) -> int | None:
 
 def _decimals(node: tree.Node) -> list[int]:
     """The decimals of every printed number of ``node`` (a number in scientific notation counted once)."""
-    if _printed(node) is not None:
-        return [_printed(node)]
+    printed = _printed(node)
+    if printed is not None:
+        return [printed]
     return [d for part in node.parts() for d in _decimals(part)]
 
 
@@ -713,8 +714,7 @@ def _condition_applies(line: Line, step: Step) -> bool:
 
 def _integers(scope: Scope, meaning: operators.Meaning) -> set:
     """The symbols of the names the scope types as integers, and the sizes of ranges the document leaves open."""
-    ranges = {v for k, v in meaning.symbols.items() if isinstance(k, tuple) and k[0] == "range"}
-    return {meaning.symbol(tree.Name(latex)) for latex in scope.integers} | ranges
+    return {meaning.symbol(tree.Name(latex)) for latex in scope.integers} | meaning.ranges
 
 
 def _one_unknown(step: Step, scope: Scope, where: int) -> bool:

@@ -47,6 +47,7 @@ class Meaning:
     chains: dict = field(default_factory=dict)  # the dependences unfolding used (L(y), y(b): a reading) -> function
     open_law: object = None  # an E[…] that names no law: under this Density, or over the names in ``random_by_use``
     random_by_use: frozenset = frozenset()  # Names only ever inside expectations and probabilities: random
+    ranges: set = field(default_factory=set)  # the sizes of sums whose range the document does not write
 
     def log(self, value):
         """The log information quantities are measured with."""
@@ -148,8 +149,10 @@ def _sum_or_product(kind):
 
 def range_size(meaning: Meaning, index: tree.Name) -> sympy.Symbol:
     """The number of terms of a sum whose range the document does not write (a positive integer of its own)."""
-    return meaning.symbols.setdefault(("range", index.latex),
+    size = meaning.symbols.setdefault(("range", index.latex),
                                       sympy.Symbol(f"⟨N {index.latex}⟩", integer=True, positive=True))
+    meaning.ranges.add(size)
+    return size
 
 
 def _integral(node: tree.Integral, meaning: Meaning):
