@@ -622,3 +622,10 @@ def test_a_row_with_a_claim_left_unchecked_is_not_proved(tmp_path, display):
 def test_a_zeroth_power_as_written_is_an_index_whatever_the_letter(tmp_path, display):
     level, reason = _level_of(tmp_path, f"Start at\n$$\n{display}\n$$\n", display)
     assert level == "unchecked" and "vanish" in reason
+
+
+@pytest.mark.parametrize("display", ["(AB)^{-1} = A^{-1}B^{-1}", "(A B C)^{-1} = A^{-1} B^{-1} C^{-1}"])
+def test_the_inverse_of_a_product_is_never_proved_as_numbers(tmp_path, display):
+    text = f"For invertible matrices,\n$$\n{display}\n$$\n"
+    assert _verdict_of(tmp_path, text, display) != "proved"  # B^{-1} A^{-1} for matrices
+    assert _verdict_of(tmp_path, text, display) != "disagrees"  # true for numbers: never a flag either

@@ -319,7 +319,7 @@ def _one_reading(step: Step, line: Line, scope: Scope, where: int) -> StepResult
 
 _UP_TO_A_CONSTANT = frozenset({"const", "increment"})  # x + const; Δx: one name or Δ times x
 _ELEMENTWISE = re.compile(r"\\(?:circ|odot|ast|star|otimes)(?![A-Za-z])")  # composition or elementwise: not numbers
-_ARRAY_FLAGS = frozenset({"matrix", "norm"})  # a bold name alone is a vector: scope.arrays
+_ARRAY_FLAGS = frozenset({"matrix", "norm", "inverse of a product"})  # a bold name alone is a vector: scope.arrays
 _ARRAY_LEFT = _ARRAY_FLAGS | {"vector"}  # a left side of arrays defines nothing the judge can unfold
 
 

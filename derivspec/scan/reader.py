@@ -846,8 +846,9 @@ class _DocumentParser(_Parser):
                 exponent = self.argument("'^'")
             finally:
                 self.exponent_depth -= 1
-            if exponent == -1 and "matrix" in self.flags:
-                pass
+            if (key is None and exponent.is_number and exponent.is_negative and isinstance(value, sympy.Mul)
+                    and sum(1 for f in value.args if not f.is_number) >= 2):
+                self.flags.add("inverse of a product")  # (AB)^{-1}: B^{-1}A^{-1} for matrices, not A^{-1}B^{-1}
             value = checked_power(value, exponent)
             if self.peek().text == "_" and self.peek().kind == "sym" and "norm" in self.flags:
                 self.next()
