@@ -629,3 +629,58 @@ def test_the_inverse_of_a_product_is_never_proved_as_numbers(tmp_path, display):
     text = f"For invertible matrices,\n$$\n{display}\n$$\n"
     assert _verdict_of(tmp_path, text, display) != "proved"  # B^{-1} A^{-1} for matrices
     assert _verdict_of(tmp_path, text, display) != "disagrees"  # true for numbers: never a flag either
+
+
+# --- a law's parameter carried in its subscript; a law named in the prose -------------------------
+
+@pytest.mark.parametrize("lead", [
+    "where $q_\\phi$ is the density of the code $z$.",
+    "Let $q_\\phi(z)$ be a distribution over codes.",
+    "We sample from the distribution $q_\\phi$.",
+])
+def test_a_subscript_parameter_is_the_laws_parameter_where_the_step_varies_it(tmp_path, lead):
+    right = "\\mathbb{E}_{q_\\phi(z)}[g(z) \\nabla_\\phi \\log q_\\phi(z)]"
+    wrong = "\\mathbb{E}_{q_\\phi(z)}[g(z) \\nabla_\\phi q_\\phi(z)]"  # the score's log dropped
+    for display, verdict in ((right, "proved"), (wrong, None)):
+        text = f"{lead}\n$$\n\\nabla_\\phi \\mathbb{{E}}_{{q_\\phi(z)}}[g(z)] = {display}\n$$\n"
+        found = _verdict_of(tmp_path, text, display)
+        assert found == verdict if verdict else found != "proved"
+
+
+def test_an_open_expectation_is_read_under_a_law_the_prose_names(tmp_path):
+    text = ("The log-derivative trick, where $p_\\theta$ is the density of $x$:\n"
+            "$$\\nabla_\\theta \\mathbb{E}[f(x)] = \\nabla_\\theta \\int p_\\theta(x) f(x) dx$$\n"
+            "$$\\nabla_\\theta \\mathbb{E}[f(x)] = \\int f(x) dx$$\n")
+    assert _verdict_of(tmp_path, text, "\\int p_\\theta(x) f(x) dx") == "proved"
+    assert _verdict_of(tmp_path, text, "= \\int f(x) dx") != "proved"
+
+
+@pytest.mark.parametrize("display", [
+    "\\nabla_\\theta \\mathcal{L} = \\mathbb{E}_{p(x|\\theta)}[\\nabla_\\theta \\log p(x|\\theta)]",  # L: not written
+    "\\nabla_\\theta y = \\int p(x|\\theta) \\nabla_\\theta \\log p(x|\\theta) dx",
+])
+def test_a_bare_name_in_a_parameter_derivative_is_not_free_of_it(tmp_path, display):
+    """A function written with its arguments and without θ is free of θ; a bare name's dependence is unknown:
+    ∇_θ L is not 0, so nothing is flagged and nothing proved."""
+    found = _verdict_of(tmp_path, f"Then\n$$\n{display}\n$$\n", display)
+    assert found == "unchecked"
+
+
+@pytest.mark.parametrize("display, verdict", [
+    ("\\int p(x|\\theta) \\nabla_\\theta \\log p(x|\\theta) f(x) dx = \\int \\nabla_\\theta p(x|\\theta) f(x) dx",
+     "proved"),  # the log of the first factor: the other reading is not decided
+    ("\\int p(x|\\theta) \\nabla_\\theta \\log p(x|\\theta) f(x) dx = \\int p(x|\\theta) f(x) dx", None),
+])
+def test_a_log_before_two_applications_is_read_the_way_that_holds(tmp_path, display, verdict):
+    found = _verdict_of(tmp_path, f"Then\n$$\n{display}\n$$\n", display)
+    assert found == verdict if verdict else found != "proved"
+
+
+def test_an_indexed_function_differentiated_by_its_argument_takes_concrete_functions(tmp_path):
+    text = ("Let $f_1, \\dots, f_n \\in \\{\\mathbb{R}^d \\mapsto \\mathbb{R}\\}$ and\n$$p(x) = \\prod_{i=1}^n f_i(x)$$\n"
+            + FILLER + "\n$$\\nabla_x p(x) = \\left(\\sum_{i=1}^n \\frac{\\nabla_x f_i(x)}{f_i(x)}\\right) p(x)$$\n"
+            "$$\\nabla_x p(x) = \\left(\\sum_{i=1}^n \\nabla_x f_i(x)\\right) p(x)$$\n")
+    level, reason = _level_of(tmp_path, text, "\\frac{\\nabla_x f_i(x)}{f_i(x)}")
+    assert level == "holds on instances" and "numbers only" not in reason
+    level, _ = _level_of(tmp_path, text, "\\left(\\sum_{i=1}^n \\nabla_x f_i(x)\\right) p(x)")
+    assert level not in ("proved", "holds on instances")

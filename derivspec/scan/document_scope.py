@@ -39,12 +39,17 @@ _INLINE_RELATION = re.compile(r"\$+([^$]*(?:=|<|>|\\le|\\ge|\\ne|\\in|\\to)[^$]*
 # prose that makes the display a constraint defining a set, or a property assumed (classify's cues, plus a set's)
 # the space a declaration puts a name in: R^{n x m}, R^d (vectors and matrices), not R or R_+
 _SPACE_OF_ARRAYS = re.compile(r"\\(?:mathbb|mathbf|Bbb)\s*\{?\s*R\s*\}?\s*\^")
+_FUNCTION_SPACE = re.compile(r"\\(?:mapsto|to|rightarrow|longrightarrow)(?![A-Za-z])")
 # a document whose laws are not any laws: independence, a Markov or graphical model, a factorisation, events
 # that are disjoint, nested or a partition
 _INDEPENDENCE = re.compile(r"\b(?:independen\w*|Markov|i\.\s?i\.\s?d|iid|factori[sz]\w*|graphical model|"
                            r"Bayes(?:ian)? net\w*|belief network|d-separat\w*|exchangeab\w*|disjoint|"
                            r"mutually exclusive|partition\w*|exhaustive|subsets?)\b", re.IGNORECASE)
 _ENTROPY_E = re.compile(r"entrop\w*[^.$]{0,60}\$\s*E\s*\(|\$\s*E\s*\([^$]{1,20}\)\s*\$[^.$]{0,40}\bentrop", re.IGNORECASE)
+# prose that names a law: "$p_\theta$ is the density of $x$", "let $q(z)$ be a distribution", "the density $p$"
+_LAW_WORDS = r"(?:probability\s+)?(?:density|densities|distribution|pdf|pmf|mass function|likelihood|posterior|prior)"
+_NAMED_LAW = re.compile(r"\$+([^$]{1,40})\$+,?\s+(?:is|be|denotes?|as)\s+(?:the|a|an|our|some)\s+(?:[\w-]+\s+){0,2}?"
+                        + _LAW_WORDS + r"\b|\b" + _LAW_WORDS + r"\s+(?:function\s+)?\$+([^$]{1,40})\$+", re.IGNORECASE)
 _IMPLICATIONS = frozenset({"⇒", "⇔", "⇐"})
 # the sentence leading in defines (anew): "let", "define", "denote", "where", "now take"
 _DEFINING_PROSE = re.compile(r"\b(?:let|define[sd]?|defining|denote[sd]?|where|now take|consider|we write|write)\b[^.;:]*$",
@@ -235,6 +240,7 @@ def build(statements: list[Statement], text: str = "", previous: list | None = N
     scope.independence = bool(_INDEPENDENCE.search(text))
     scope.entropy_e = bool(_ENTROPY_E.search(text))
     algorithms = classify.document_algorithms(text)
+    scope.densities.update(_laws_named_in_prose(text, scope.names))
     for index, statement in enumerate(statements):
         try:
             line = read_line(statement, scope.names, previous[index] if previous else "")
@@ -258,7 +264,8 @@ def build(statements: list[Statement], text: str = "", previous: list | None = N
                     _note_integers(side.node, scope.integers, scope.indexed)
                     _note_laws(side.node, scope.densities)
                     scope.arrays.update(n.latex for n in tree.names_in(side.node) if n.bold)
-            if step.relation == "∈" and step.left.node is not None and _SPACE_OF_ARRAYS.search(step.right.text):
+            if (step.relation == "∈" and step.left.node is not None and _SPACE_OF_ARRAYS.search(step.right.text)
+                    and not _FUNCTION_SPACE.search(step.right.text)):  # f ∈ {ℝ^d ↦ ℝ}: functions, not arrays
                 scope.arrays.update(n.latex for n in tree.names_in(step.left.node))
         _note_definitions(line, scope)
         _note_particular_laws(line, scope)
@@ -325,7 +332,8 @@ def dependence(line: Line) -> dict:
         for side in (step.left, step.right):
             for part in side.node.walk() if side.node is not None else ():
                 if (isinstance(part, tree.Deriv | tree.Grad) and isinstance(part.body, tree.Name)
-                        and isinstance(part.variable, tree.Name) and part.body != part.variable):
+                        and isinstance(part.variable, tree.Name) and part.body != part.variable
+                        and part.variable not in part.body.index):  # f_i(x) by x: its dependence is written
                     edges.setdefault(part.body, set()).add(part.variable)
 
     def reachable(start) -> set:
@@ -389,6 +397,8 @@ def _note_laws(node: tree.Node, densities: set) -> None:
             found = [head(part.first), head(part.second)]
         elif isinstance(part, tree.Expect) and isinstance(part.law, tree.Law) and part.law.density is not None:
             found = [head(part.law.density)]
+        elif isinstance(part, tree.Expect) and isinstance(part.law, tree.Name):  # E_{p_θ}[…]: p_θ is a law
+            found = [head(part.law)]
         elif isinstance(part, tree.Sum | tree.Integral):  # Σ_x p(x) log p(x): p summed over its variable, logged
             bound = part.index if isinstance(part, tree.Sum) else part.variable
             logged = [a.head.latex for f in part.body.walk() if isinstance(f, tree.Fn)
@@ -398,6 +408,31 @@ def _note_laws(node: tree.Node, densities: set) -> None:
             if found and isinstance(part.body, tree.Mul):  # Σ_x p(x) log q(x): the weight of a logged law is a law
                 found += [f.head.latex for f in part.body.factors if isinstance(f, tree.Apply) and bound in f.args]
         densities.update(h for h in found if h)
+
+
+def _laws_named_in_prose(text: str, names: DocumentNames) -> set:
+    """The heads the prose calls a density or a distribution ("where $p_\\theta$ is the density of $x$")."""
+    found = set()
+    for match in _NAMED_LAW.finditer(text):
+        written = (match.group(1) or match.group(2) or "").strip()
+        try:
+            node = typed(read_document(written, names), names)
+        except Exception:  # prose math the reader does not read names nothing
+            continue
+        if isinstance(node, tree.Apply | tree.Density):
+            found.add(node.head.latex)
+        elif isinstance(node, tree.Name) and not node.bold:
+            found.add(written if not node.index else _head_latex(written, names))
+    return {f for f in found if f}
+
+
+def _head_latex(written: str, names: DocumentNames) -> str:
+    """The head latex the reader gives ``written`` when it is applied (``p_\\theta`` -> ``p_{\\theta}``)."""
+    try:
+        node = typed(read_document(written + "(x)", names), names)
+    except Exception:
+        return ""
+    return node.head.latex if isinstance(node, tree.Apply | tree.Density) else ""
 
 
 def _outside_ambiguities(node: tree.Node):

@@ -240,7 +240,7 @@ def _with_gradient_variable(step: Step, variable: tree.Name) -> Step:
 
 
 def _judged_laws(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
-    laws_open = _open_laws(step)
+    laws_open = _open_laws(step, scope)
     if laws_open:  # E[…] under no named law: each law it may be under is a reading; the one that holds is meant
         results = [(label, _judged_readings(dataclasses.replace(step, open_law=law), line, scope, where))
                    for label, law in laws_open]
@@ -257,7 +257,7 @@ def _judged_readings(step: Step, line: Line, scope: Scope, where: int) -> StepRe
 _LAWS = (tree.Expect, tree.Moment, tree.Density, tree.Prob, tree.Entropy, tree.MutualInfo, tree.Divergence)
 
 
-def _open_laws(step: Step) -> list:
+def _open_laws(step: Step, scope: Scope) -> list:
     """(label, law) for each law an expectation that names none may be under: every density the step writes
     (E[log q(z | x) - log p(x, z)] under q(z | x)), and the joint law of the names used only inside
     expectations and probabilities ("use": E(X + Y) = E(X) + E(Y)). [] when every expectation names its law."""
@@ -265,11 +265,20 @@ def _open_laws(step: Step) -> list:
     if not any(isinstance(n, tree.Expect) and n.law is None and not n.given for s in sides for n in s.walk()):
         return []
     densities = list(dict.fromkeys(n for s in sides for n in s.walk()
-                                   if isinstance(n, tree.Density) and not any(isinstance(p, tree.Opaque | tree.Event)
-                                                                             for p in n.walk())))
+                                   if (isinstance(n, tree.Density) or isinstance(n, tree.Apply) and n.head.latex in
+                                       scope.densities)
+                                   and not any(isinstance(p, tree.Opaque | tree.Event) for p in n.walk())))
     return [("the joint law of the names used only inside expectations", "use")] + [
-        (f"{d.head.latex}({', '.join(_text(v) for v in d.variables)}"
-         + (f" | {', '.join(_text(g) for g in d.given)})" if d.given else ")"), d) for d in densities[:6]]
+        (f"{d.head.latex}({', '.join(_text(v) for v in _variables(d))}"
+         + (f" | {', '.join(_text(g) for g in d.given)})" if _given(d) else ")"), d) for d in densities[:6]]
+
+
+def _variables(law: tree.Node) -> tuple:
+    return law.variables if isinstance(law, tree.Density) else law.args
+
+
+def _given(law: tree.Node) -> tuple:
+    return law.given if isinstance(law, tree.Density) else ()
 
 
 def _text(node: tree.Node) -> str:
@@ -357,6 +366,12 @@ def _every_reading(step: Step, scope: Scope, results: list[StepResult]) -> StepR
     if verdicts == {"disagrees"} or verdicts == {"proved"}:
         return results[0]
     flagged = [r for r in results if r.verdict == "disagrees"]
+    proved = [k for k, r in enumerate(results) if r.verdict == "proved"]
+    if proved and not flagged:  # \log p(x) f(x): proved under one reading, the other not decided: the reading meant
+        which = ("as read" if proved[0] == 0 else "the other way: a bracket as a product, or a log's argument "
+                 "ending before the next factor")
+        return dataclasses.replace(results[proved[0]], reason=f"{results[proved[0]].reason} (an ambiguous side "
+                                                              f"read {which}; under the other reading it is not decided)")
     if flagged:
         return _result(step, "unchecked", f"differs under one reading of an ambiguous side, not under the other "
                                           f"(a bracket read as an application or as a product)", flagged[0].evidence)
@@ -433,6 +448,14 @@ def _meaning(step: Step, line: Line, scope: Scope, where: int, expand: bool):
             elif isinstance(n, tree.Apply) and n.head.latex in scope.densities:
                 written.setdefault(n.head.latex, set()).add(n.args)
     meaning.law_variables = {head: next(iter(found)) for head, found in written.items() if len(found) == 1}
+    nodes = [n for side in (step.left, step.right) for n in side.node.walk()]
+    meaning.varied = frozenset(n.variable for n in nodes if isinstance(n, tree.Deriv | tree.Grad)
+                               and isinstance(n.variable, tree.Name))
+    meaning.law_parameters = {n.head.latex: laws.varied(n, meaning) for n in nodes
+                              if isinstance(n, tree.Density | tree.Apply) and laws.varied(n, meaning)}
+    meaning.parameters = frozenset(g for n in nodes if isinstance(n, tree.Density) for g in n.given
+                                   if isinstance(g, tree.Name)) | {c for found in meaning.law_parameters.values()
+                                                                   for c in found}
     in_force = _in_force(step, line, scope, where) if expand else []
     for d in in_force:
         if isinstance(d.name, tree.Name) and not d.name.index:

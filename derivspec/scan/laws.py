@@ -189,16 +189,25 @@ def law_of(node: tree.Node, meaning, unfold) -> tuple[str, tuple, tuple]:
     anonymous variable of its own)."""
     if isinstance(node, tree.Density):
         return (node.head.latex, tuple(unfold(v, meaning) for v in node.variables),
-                tuple(unfold(g, meaning) for g in node.given))
+                tuple(unfold(g, meaning) for g in node.given + varied(node, meaning)))
     if isinstance(node, tree.Apply) and node.head.latex in meaning.densities:
-        return node.head.latex, tuple(unfold(a, meaning) for a in node.args), ()
+        return node.head.latex, tuple(unfold(a, meaning) for a in node.args), tuple(
+            unfold(g, meaning) for g in varied(node, meaning))
     if isinstance(node, tree.Name) and not node.index:
         written = meaning.law_variables.get(node.latex)
         if written:  # H(p) = -Σ_x p(x) log p(x): the law over the variables the step writes it with
-            return node.latex, tuple(unfold(v, meaning) for v in written), ()
+            return node.latex, tuple(unfold(v, meaning) for v in written), tuple(
+                unfold(g, meaning) for g in meaning.law_parameters.get(node.latex, ()))
         anonymous = meaning.symbols.setdefault(("value of", node.latex), sympy.Symbol("⟨v⟩", integer=True))
         return node.latex, (anonymous,), ()
     raise Unknown("a law that is not a density or a named law")
+
+
+def varied(node, meaning) -> tuple:
+    """The parameter a law's subscript carries (q_φ(z | x): φ) where the step varies it (∇_φ): a law of the
+    parameter there, given it; elsewhere a law like any other."""
+    written = node.variables + node.given if isinstance(node, tree.Density) else node.args
+    return tuple(c for c in node.carried if c in meaning.varied and c not in written)
 
 
 def tables(marginals: dict, rng: random.Random) -> dict:

@@ -48,14 +48,19 @@ class Meaning:
     open_law: object = None  # an E[…] that names no law: under this Density, or over the names in ``random_by_use``
     random_by_use: frozenset = frozenset()  # Names only ever inside expectations and probabilities: random
     ranges: set = field(default_factory=set)  # the sizes of sums whose range the document does not write
+    varied: frozenset = frozenset()  # the Names the step differentiates by (∇_θ): a head carrying one depends on it
+    law_parameters: dict = field(default_factory=dict)  # law head -> the varied names its subscript carries
+    parameters: frozenset = frozenset()  # the step's laws' parameters (p(x | θ), q_φ in ∇_φ): a function written
+    # without one is free of it (f(x) in ∇_θ ∫ p(x | θ) f(x) dx)
 
     def log(self, value):
         """The log information quantities are measured with."""
         return sympy.log(value) if self.log_base is None else sympy.log(value, self.log_base)
 
     def symbol(self, name: tree.Name) -> sympy.Expr:
-        if name.index:
-            return self._head((name.latex, len(name.index)), name.latex + "_{•}", "indexed")(
+        if name.index:  # f_i(x) in ∇_x: a function of x, which concrete functions stand for
+            varied = any(n in self.varied for i in name.index for n in tree.names_in(i))
+            return self._head((name.latex, len(name.index)), name.latex + "_{•}", "function" if varied else "indexed")(
                 *(unfold(i, self) for i in name.index))
         found = self.symbols.get(name.latex)
         if found is None:
@@ -180,6 +185,9 @@ def _derivative(node: tree.Deriv, meaning: Meaning):
                                                    and meaning.roles.get(variable.func) in ("indexed", "function"))):
         meaning.opaque.add("a derivative with respect to a compound variable")
         return meaning.construct("⟨d⟩")(body, variable)
+    if not body.has(variable) and not body.is_number and node.variable in meaning.parameters \
+            and not _bare_names(node.body):
+        return sympy.Integer(0)  # a law's parameter: functions whose arguments are written without it are free of it
     if not body.has(variable) and not body.is_number:
         meaning.opaque.add("a derivative of a name whose dependence on the variable is not written")
         return meaning.construct("⟨d⟩")(body, variable)
@@ -195,6 +203,21 @@ def _derivative(node: tree.Deriv, meaning: Meaning):
     except ValueError:
         meaning.opaque.add("a derivative SymPy cannot take")
         return meaning.construct("⟨d⟩")(body, variable)
+
+
+def _bare_names(node: tree.Node) -> set:
+    """The names ``node`` uses other than as arguments of functions and laws or as bound variables: a name whose
+    dependence on other names is not written (L in ∇_θ L)."""
+    if isinstance(node, tree.Name):
+        return {node}
+    if isinstance(node, tree.Apply | tree.Density):
+        return set()
+    found = set().union(*(_bare_names(p) for p in node.parts())) if node.parts() else set()
+    if isinstance(node, tree.Sum | tree.Prod):
+        found.discard(node.index)
+    elif isinstance(node, tree.Integral):
+        found.discard(node.variable)
+    return found
 
 
 def _gradient(node: tree.Grad, meaning: Meaning):
@@ -235,7 +258,8 @@ def _apply(node: tree.Apply, meaning: Meaning):
             return laws.density(meaning, *laws.law_of(node, meaning, unfold))
         except laws.Unknown:
             pass
-    return meaning.function(node.head.latex)(*(unfold(a, meaning) for a in node.args))
+    carried = tuple(c for c in node.carried if c in meaning.varied and c not in node.args)  # f_θ(x) in ∇_θ: f(x, θ)
+    return meaning.function(node.head.latex)(*(unfold(a, meaning) for a in node.args + carried))
 
 
 def _of_families(node: tree.Node, meaning: Meaning) -> dict:
@@ -260,7 +284,7 @@ def _expectation(node: tree.Expect, meaning: Meaning):
     declared = _of_families(node.body, meaning) if law is None and not node.given else {}
     if declared:  # E[X] of X ∼ Pois(λ)
         return stats.E(unfold(node.body, meaning).xreplace(declared))
-    if law is None and isinstance(meaning.open_law, tree.Density) and not node.given:  # E[…] read under q(z | x)
+    if law is None and isinstance(meaning.open_law, tree.Density | tree.Apply) and not node.given:  # under q(z | x)
         head, variables, given = laws.law_of(meaning.open_law, meaning, unfold)
         return laws.over_all(laws.density(meaning, head, variables, given) * unfold(node.body, meaning), variables,
                              meaning)

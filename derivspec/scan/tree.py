@@ -87,9 +87,11 @@ class Fn(Node):
 
 @dataclass(frozen=True)
 class Apply(Node):
-    """A function the document names and does not define, applied: f(x), g_theta(u)."""
+    """A function the document names and does not define, applied: f(x), g_theta(u). ``carried``: the name the
+    head's subscript carries (g_theta: theta), on which it depends."""
     head: Name
     args: tuple
+    carried: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -102,10 +104,12 @@ class Piecewise(Node):
 
 @dataclass(frozen=True)
 class Density(Node):
-    """A density or mass function of ``variables`` given ``given``: p(x | z), q_phi(z | x)."""
+    """A density or mass function of ``variables`` given ``given``: p(x | z), q_phi(z | x). ``carried``: the name
+    the head's subscript carries (q_phi: phi), a parameter of the law."""
     head: Name
     variables: tuple
     given: tuple = ()
+    carried: tuple = ()
 
 
 @dataclass(frozen=True)

@@ -237,10 +237,19 @@ class Converter:
                 return tree.Law(family, params, at=at)
             return tree.Law(family, args)
         name = tree.Name(head)
+        carried = self.carried(head)
         if "|" in separators or ";" in separators:  # p(x | z), p(x; θ), p(x | z; θ): what follows | or ; is given
             parts = _groups(args, separators, ("|", ";"))
-            return tree.Density(name, parts[0], tuple(a for part in parts[1:] for a in part))
-        return tree.Apply(name, args)
+            return tree.Density(name, parts[0], tuple(a for part in parts[1:] for a in part), carried)
+        return tree.Apply(name, args, carried)
+
+    def carried(self, head: str) -> tuple:
+        """The name a function's subscript carries (``p_\\theta``: θ; ``f_{data}``, ``g_1``: none)."""
+        core, sub = _split_head(head)
+        if not core or not sub:
+            return ()
+        found = self.index(sub)
+        return (found,) if isinstance(found, tree.Name) and not found.index else ()
 
     def law(self, sub: str) -> tree.Node:
         """The law an operator's subscript names (``q(z|x)``, ``z \\sim q``, ``p_\\theta``)."""
