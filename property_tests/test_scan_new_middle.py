@@ -684,3 +684,34 @@ def test_an_indexed_function_differentiated_by_its_argument_takes_concrete_funct
     assert level == "holds on instances" and "numbers only" not in reason
     level, _ = _level_of(tmp_path, text, "\\left(\\sum_{i=1}^n \\nabla_x f_i(x)\\right) p(x)")
     assert level not in ("proved", "holds on instances")
+
+
+# --- moments of expressions; a range with one end written -----------------------------------------
+
+@pytest.mark.parametrize("display, verdict", [
+    ("\\mathrm{Var}(X+Y) = \\mathrm{Var}(X) + \\mathrm{Var}(Y) + 2\\mathrm{Cov}(X,Y)", "proved"),
+    ("\\mathrm{Var}(X-Y) = \\mathrm{Var}(X) + \\mathrm{Var}(Y) - 2\\mathrm{Cov}(X,Y)", "proved"),
+    ("\\mathrm{Var}(aX) = a^2 \\mathrm{Var}(X)", "proved"),
+    ("\\mathrm{Cov}(aX, Y) = a \\mathrm{Cov}(X, Y)", "proved"),
+    ("\\mathrm{Var}(X+Y) = \\mathrm{Var}(X) + \\mathrm{Var}(Y) + \\mathrm{Cov}(X,Y)", "disagrees"),
+    ("\\mathrm{Var}(aX) = a \\mathrm{Var}(X)", None),  # wrong; a scalar beside the laws: not proved, no flag
+])
+def test_a_moment_of_an_expression_is_its_definition_under_the_open_law(tmp_path, display, verdict):
+    found = _verdict_of(tmp_path, f"For any random variables,\n$$\n{display}\n$$\n", display)
+    assert found == verdict if verdict else found not in ("proved", "disagrees")
+
+
+def test_a_product_over_one_written_end_implies_its_recursion(tmp_path):
+    text = ("$$A_t = \\prod_{i \\le t} a_i = A_{t-1} a_t$$\n\n$$B_t = \\prod_{i \\ge t} a_i = a_t B_{t+1}$$\n\n"
+            "$$C_t = \\prod_{i < t} a_i = C_{t-1} a_t$$\n")
+    assert _level_of(tmp_path, text, "A_{t-1} a_t")[0] == "holds on instances"
+    assert _level_of(tmp_path, text, "a_t B_{t+1}")[0] == "holds on instances"
+    assert _verdict_of(tmp_path, text, "C_{t-1} a_t") != "proved"  # i < t: the recursion has a_{t-1}
+    assert _verdict_of(tmp_path, text, "C_{t-1} a_t") != "disagrees"  # an end not written: never a flag
+
+
+@pytest.mark.parametrize("display", ["\\sigma(0) = 0", "g(t) = t", "h(1) = h"])
+def test_a_bracket_that_may_be_a_product_is_never_proved_by_the_reading_that_holds(tmp_path, display):
+    """σ(0) = 0 holds read as σ times 0: a bracket's reading is not chosen by what holds (only a log's argument is)."""
+    text = f"The schedule starts at zero, hence\n$$\n{display}\n$$\n"
+    assert _verdict_of(tmp_path, text, display) != "proved"

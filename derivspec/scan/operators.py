@@ -13,6 +13,7 @@ equal only where they are the same construct of the same parts, and a check hold
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Callable
 
 import sympy
@@ -143,13 +144,25 @@ def _sum_or_product(kind):
                 return laws.over(body, index, meaning)  # Σ_x p(x, z): over the values of a random variable
             meaning.opaque.add("a sum over a range the document does not give")  # never a flag: the range is read
             return sympy.Sum(body, (index, 1, range_size(meaning, node.index)))  # Σ_j: j = 1 .. N_j, N_j unknown
+        index = meaning.symbol(node.index)
+        if not node.condition and (node.lower is None) != (node.upper is None):  # Π_{i ≤ t}: one end open
+            meaning.opaque.add("a sum or product whose range has one end the document does not write")
+            lower = unfold(node.lower, meaning) if node.lower is not None else _open_end(meaning, node.index, "from")
+            upper = unfold(node.upper, meaning) if node.upper is not None else _open_end(meaning, node.index, "to")
+            return kind(unfold(node.body, meaning), (index, lower, upper))
         if node.lower is None or node.upper is None or node.condition:
             meaning.opaque.add("a sum or product over a condition on its index")
-        index = meaning.symbol(node.index)
         lower = unfold(node.lower, meaning) if node.lower is not None else meaning.construct("⟨lower⟩")(index)
         upper = unfold(node.upper, meaning) if node.upper is not None else meaning.construct("⟨upper⟩")(index)
         return kind(unfold(node.body, meaning), (index, lower, upper))
     return Operator(unfold_big)
+
+
+def _open_end(meaning: Meaning, index: tree.Name, end: str) -> sympy.Symbol:
+    """The end of a range the document does not write (Π_{i ≤ t}: from where?): an integer of its own."""
+    found = meaning.symbols.setdefault((end, index.latex), sympy.Symbol(f"⟨{end} {index.latex}⟩", integer=True))
+    meaning.ranges.add(found)
+    return found
 
 
 def range_size(meaning: Meaning, index: tree.Name) -> sympy.Symbol:
@@ -320,18 +333,15 @@ def _moment(node: tree.Moment, meaning: Meaning):
             return stats.variance(values[0])
         if node.kind == "cov" and len(values) == 2:
             return stats.covariance(*values)
-    if node.law is not None or not all(isinstance(a, tree.Name) for a in node.args):
+    if node.law is not None:
         raise laws.Unknown("a moment under a named law")
-    expect = lambda body: _expectation(tree.Expect(body), meaning) if isinstance(body, tree.Name) else None
-    if node.kind == "var" and len(node.args) == 1:
-        (x,) = node.args
-        value = unfold(x, meaning)
-        mean = expect(x)
-        return laws.over(laws.density(meaning, meaning.default_law, (value,)) * value ** 2, value, meaning) - mean ** 2
-    if node.kind == "cov" and len(node.args) == 2:
-        x, y = (unfold(a, meaning) for a in node.args)
-        joint = laws.over_all(laws.density(meaning, meaning.default_law, (x, y)) * x * y, (x, y), meaning)
-        return joint - expect(node.args[0]) * expect(node.args[1])
+    expect = lambda body: _expectation(tree.Expect(body), meaning)
+    if node.kind == "var" and len(node.args) == 1:  # Var(Z) = E[Z²] − E[Z]², Z any expression (Var(aX + Y))
+        (z,) = node.args
+        return expect(tree.Pow(z, tree.Num(Fraction(2)))) - expect(z) ** 2
+    if node.kind == "cov" and len(node.args) == 2:  # Cov(Z, W) = E[Z W] − E[Z] E[W]
+        z, w = node.args
+        return expect(tree.Mul((z, w))) - expect(z) * expect(w)
     raise laws.Unknown("a moment of this shape")
 
 

@@ -53,6 +53,9 @@ def _plain(head: str) -> str:
     return head.replace("{", "").replace("}", "").replace("\\", "").replace(" ", "")
 
 
+_ONE_SIDE = re.compile(r"([^<>\\]+?)\s*(<|>|\\leqslant|\\geqslant|\\leq|\\geq|\\le|\\ge)(?![A-Za-z])\s*(.+)")
+
+
 def _split_head(head: str) -> tuple[str, str]:
     """(the head before its subscript, the subscript as written) -- ``\\mathbb{E}_{q(z|x)}`` -> (``\\mathbb{E}``,
     ``q(z|x)``)."""
@@ -178,11 +181,32 @@ class Converter:
             condition = where_condition(lower) or where_condition(upper) or ""
             kind = tree.Sum if isinstance(expr, sympy.Sum) else tree.Prod
             whole = _over_its_values(upper)  # \sum_x: over every value of x
+            bound = self.one_side(condition, self.node(index)) if condition else None
+            if bound is not None:  # \prod_{i \le t}: a range with one end written
+                body = kind(body, self.node(index), *bound, "")
+                continue
             body = kind(body, self.node(index), None if condition or whole else self.node(lower),
                         None if condition or whole else self.node(upper), condition)
             for other in (_more_indices(upper) if whole else ()):  # \sum_{x, y}: over every value of y too
                 body = kind(body, self.name(other))
         return body
+
+    def one_side(self, condition: str, index: tree.Node) -> tuple | None:
+        """(lower, upper) of a range a condition gives on one side (``i \\le t``: up to t; ``i > t``: from t + 1),
+        the other end None; None for any other condition."""
+        found = _ONE_SIDE.fullmatch(condition.strip())
+        if found is None:
+            return None
+        try:
+            left = self.node(read_document(found.group(1), self.names).expr)
+            end = self.node(read_document(found.group(3), self.names).expr)
+        except FormulaError:
+            return None
+        if left != index or index in tree.names_in(end):
+            return None
+        step = {"<": -1, ">": 1}.get(found.group(2), 0)
+        end = tree.Add((end, tree.Num(Fraction(step)))) if step else end
+        return (None, end) if found.group(2) in ("<", "\\le", "\\leq", "\\leqslant") else (end, None)
 
     def application(self, expr: AppliedUndef) -> tree.Node:
         head, separators, square = application_parts(expr.func.__name__)
