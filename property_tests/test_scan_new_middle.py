@@ -715,3 +715,14 @@ def test_a_bracket_that_may_be_a_product_is_never_proved_by_the_reading_that_hol
     """σ(0) = 0 holds read as σ times 0: a bracket's reading is not chosen by what holds (only a log's argument is)."""
     text = f"The schedule starts at zero, hence\n$$\n{display}\n$$\n"
     assert _verdict_of(tmp_path, text, display) != "proved"
+
+
+@pytest.mark.parametrize("display, verdict", [
+    ("\\int f(x) + g(x) dx = \\int f(x) dx + \\int g(x) dx", "proved"),
+    ("\\int c f(x) dx = c \\int f(x) dx", "proved"),
+    ("\\frac{\\partial}{\\partial t} \\int t^2 f(x) dx = 2t \\int f(x) dx", "proved"),
+    ("\\int f(x) + g(x) dx = \\int f(x) dx \\int g(x) dx", "unchecked"),  # wrong, but the domain is not given
+    ("\\int c f(x) dx = c^2 \\int f(x) dx", "unchecked"),
+])
+def test_an_integral_over_a_domain_not_given_is_linear_and_never_flagged(tmp_path, display, verdict):
+    assert _verdict_of(tmp_path, f"By linearity,\n$$\n{display}\n$$\n", display) == verdict

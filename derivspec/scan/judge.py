@@ -552,7 +552,8 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
     proved_with_definitions = not proved_as_written and equation and _proved(full_left, full_right, full)
     chain = _chains(*((plain_left, plain_right, plain) if proved_as_written else (full_left, full_right, full)))
     if chain and (proved_as_written or proved_with_definitions):  # the chain is a reading: evidence, not a proof
-        found = witness.compare(full_left, full_right, full, _integers(scope, full), seed=where)
+        sides = (plain_left, plain_right, plain) if proved_as_written else (full_left, full_right, full)
+        found = witness.compare(*sides, _integers(scope, sides[2]), seed=where)
         if found.agree and not found.differ:
             return _result(step, "unchecked", f"holds on {found.agree} instances of the chain {', '.join(chain)} "
                                               "(read from the derivatives) with concrete functions")

@@ -178,9 +178,12 @@ def _integral(node: tree.Integral, meaning: Meaning):
     body = unfold(node.body, meaning)
     if node.lower is None and node.upper is None and any(variable in v for _, v in meaning.marginals.values()):
         return laws.over(body, variable, meaning)  # ∫ p(x, z) dz: over the values of a random variable
-    if node.lower is None and node.upper is None:  # over a domain not given: a value of its body, nothing more
-        meaning.opaque.add("an integral over a domain the document does not give")
-        return meaning.construct("⟨∫ d" + node.variable.latex + "⟩")(body)
+    if node.lower is None and node.upper is None:  # over a domain not given: its ends are numbers of their own,
+        meaning.opaque.add("an integral over a domain the document does not give")  # so it is linear; never a flag
+        ends = (meaning.symbols.setdefault(("domain " + end, node.variable.latex),
+                                           sympy.Symbol(f"⟨{end} {node.variable.latex}⟩", real=True))
+                for end in ("from", "to"))
+        return sympy.Integral(body, (variable, *ends))
     return sympy.Integral(body, (variable, unfold(node.lower, meaning), unfold(node.upper, meaning)))
 
 
