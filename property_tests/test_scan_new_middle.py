@@ -726,3 +726,11 @@ def test_a_bracket_that_may_be_a_product_is_never_proved_by_the_reading_that_hol
 ])
 def test_an_integral_over_a_domain_not_given_is_linear_and_never_flagged(tmp_path, display, verdict):
     assert _verdict_of(tmp_path, f"By linearity,\n$$\n{display}\n$$\n", display) == verdict
+
+
+def test_a_square_of_a_name_defined_above_is_checked_not_a_new_definition(tmp_path):
+    text = "Set\n$$\\lambda = \\sqrt{\\pi/8}$$\nso that\n$$\\lambda^2 = \\pi/8$$\nbut\n$$\\lambda^2 = \\pi/4$$\n"
+    assert _verdict_of(tmp_path, text, "\\lambda^2 = \\pi/8") == "proved"
+    assert _verdict_of(tmp_path, text, "\\lambda^2 = \\pi/4") != "proved"
+    text = "A new estimate:\n$$\\hat\\sigma^2 = \\frac{1}{n}\\sum_{i=1}^n x_i^2$$\n"
+    assert "defines" in _level_of(tmp_path, text, "\\hat\\sigma^2")[1]

@@ -86,7 +86,10 @@ def classification(step: Step, line: Line, scope: Scope, where: int) -> StepResu
             and tree.names_in(step.right.node)):
         return _result(step, "unchecked", f"defines {step.left.text.strip()} (a letter of the document's own; "
                                           "a definition, not checked)", label=True, category="definition")
-    new_name = not scope.defined_before(step.left.node, where)
+    defined = step.left.node
+    if isinstance(defined, tree.Pow) and isinstance(defined.exponent, tree.Num):  # λ^2 = π/8 after λ = √(π/8)
+        defined = defined.base
+    new_name = not scope.defined_before(defined, where)
     if (step.relation in DEFINING and defines(step.left.node, scope) and not line.special_case
             and not _ARRAY_LEFT & step.left.flags
             and (new_name or (step.first and (line.defining or step.chain)))):
