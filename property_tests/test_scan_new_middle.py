@@ -734,3 +734,9 @@ def test_a_square_of_a_name_defined_above_is_checked_not_a_new_definition(tmp_pa
     assert _verdict_of(tmp_path, text, "\\lambda^2 = \\pi/4") != "proved"
     text = "A new estimate:\n$$\\hat\\sigma^2 = \\frac{1}{n}\\sum_{i=1}^n x_i^2$$\n"
     assert "defines" in _level_of(tmp_path, text, "\\hat\\sigma^2")[1]
+
+
+def test_a_derivative_by_an_indexed_name_is_no_internal_error(tmp_path):
+    text = ("$$p_k = \\frac{e^{f_k}}{\\sum_j e^{f_j}}$$\n\n$$L_i = -\\log p_{y_i}$$\n\n"
+            "$$\\frac{\\partial L_i}{\\partial f_k} = p_k - \\mathbb{1}(y_i = k)$$\n")
+    assert "internal error" not in _level_of(tmp_path, text, "\\partial f_k")[1]

@@ -701,7 +701,8 @@ def _one_sided(left, right, meaning: operators.Meaning, indices: set) -> str:
     def names(side):
         side = sympy.sympify(side)
         atoms = [a for a in side.atoms(AppliedUndef) if meaning.roles.get(a.func) == "indexed"]
-        outside = side.xreplace({a: sympy.Integer(1) for a in atoms}).free_symbols  # Z_p: p only indexes Z
+        dummies = {a: sympy.Dummy() for a in atoms}  # a Dummy, not 1: a derivative by f_k stays a derivative
+        outside = side.xreplace(dummies).free_symbols - set(dummies.values())  # Z_p: p only indexes Z
         return (outside | {a.func for a in atoms}) - meaning.random - indices  # x_t, x_{t-1}: one x
     sides = [names(s) for s in (left, right)]
     if not (sides[0] or sides[1]):
