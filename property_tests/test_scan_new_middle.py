@@ -740,3 +740,13 @@ def test_a_derivative_by_an_indexed_name_is_no_internal_error(tmp_path):
     text = ("$$p_k = \\frac{e^{f_k}}{\\sum_j e^{f_j}}$$\n\n$$L_i = -\\log p_{y_i}$$\n\n"
             "$$\\frac{\\partial L_i}{\\partial f_k} = p_k - \\mathbb{1}(y_i = k)$$\n")
     assert "internal error" not in _level_of(tmp_path, text, "\\partial f_k")[1]
+
+
+def test_an_expectation_given_a_declared_familys_parameter_is_its_mean_and_the_latest_declaration_wins(tmp_path):
+    text = ("Counts: $$Z \\sim \\text{Poi}(\\lambda)$$ with $$E[Z \\mid \\lambda] = \\lambda$$\n\n"
+            "and the wrong mean $$E[Z \\mid \\lambda] = \\lambda^2$$\n\n" + FILLER +
+            "\nWaiting times: $$Z \\sim \\text{Exp}(\\lambda)$$ with $$E[Z \\mid \\lambda] = \\frac{1}{\\lambda}$$\n\n"
+            "A law not read: $$Z \\sim \\mathcal{Q}(\\lambda)$$ and $$\\mathrm{Var}(Z \\mid \\lambda) = \\lambda$$\n")
+    found = {r.lines[0]: (r.text, r.verdict) for r in scan_text(tmp_path, text) if "E[Z" in r.text or "Var" in r.text}
+    verdicts = [v for _, (t, v) in sorted(found.items())]
+    assert verdicts == ["proved", "disagrees", "proved", "unchecked"], found  # Exp(λ) is no expectation

@@ -125,8 +125,9 @@ class Scope:
 
     def declared(self, line: int) -> dict:
         """Name -> (family, arguments) declared on or above ``line`` (the latest wins)."""
-        return {name: (family, args) for at, name, family, args in self.declarations if at <= line}
-    written_definitions: dict = field(default_factory=dict)  # name or function latex -> the values it is given
+        latest = {name: (family, args) for at, name, family, args in self.declarations if at <= line}
+        return {name: found for name, found in latest.items() if found[0]}
+    written_definitions: dict = field(default_factory=dict)  # what a definition defines (_key) -> its values
     particular: set = field(default_factory=set)  # laws the document makes particular: a head it defines (p(x) =
     # N(…)) or a variable it declares (x ∼ …): a random finite law is no counterexample there
 
@@ -142,10 +143,13 @@ class Scope:
     def defined_before(self, node: tree.Node, line: int) -> bool:
         return any(_key(d.name) == _key(node) for d in self.definitions if d.line < line)
 
-    def defined_twice(self, latex: str) -> bool:
-        """The document writes two different definitions of the name (or the function) ``latex``: which one a
-        line means is not known from the order alone (an example, then another)."""
-        return len(self.written_definitions.get(latex, ())) > 1
+    def defined_twice(self, node: tree.Node) -> bool:
+        """The document writes two different definitions of the name (or the function) ``node`` (λ and λ_i are
+        two names): which one a line means is not known from the order alone (an example, then another)."""
+        keys = [_key(node)]
+        if isinstance(node, tree.Name) and not node.index:  # df/dx: the bare name of a function defined twice
+            keys += [k for k in self.written_definitions if k[0] == "function" and k[1] == node.latex]
+        return any(len(self.written_definitions.get(k, ())) > 1 for k in keys)
 
 
 def _key(node: tree.Node):
@@ -281,8 +285,10 @@ def _note_particular_laws(line: Line, scope: Scope) -> None:
         if step.relation == "∼" and left is not None:
             scope.particular.update(("variable", n.latex) for n in tree.names_in(left))
             law = step.right.node
-            if isinstance(left, tree.Name) and not left.index and isinstance(law, tree.Law) and law.family:
-                scope.declarations.append((line.statement.lines[0], left.latex, law.family, law.params))
+            if isinstance(left, tree.Name) and not left.index:  # a law not read still ends the one declared above
+                family = law.family if isinstance(law, tree.Law) else None
+                scope.declarations.append((line.statement.lines[0], left.latex, family,
+                                           law.params if family else ()))
         elif factorisation(step) and not _chain_rule(step):
             scope.particular.update(("law", n.head.latex) for n in step.left.node.walk() if isinstance(n, tree.Density))
         elif (step.first and step.relation in DEFINING + ("∝",) and isinstance(left, tree.Density | tree.Apply)
@@ -452,8 +458,7 @@ def _note_definitions(line: Line, scope: Scope) -> None:
             continue
         left, right = step.left.node, step.right.node
         if isinstance(left, tree.Name | tree.Apply) and defines(left, scope) and right is not None:
-            head = left.latex if isinstance(left, tree.Name) else left.head.latex
-            scope.written_definitions.setdefault(head, set()).add(right)
+            scope.written_definitions.setdefault(_key(left), set()).add(right)
         if isinstance(left, tree.Pow) or not defines(left, scope) or right is None or (scope.defined_before(left, where + 1) and not line.defining):
             continue
         if _key(left) in {_key(n) for n in right.walk() if isinstance(n, tree.Name | tree.Apply)}:

@@ -121,9 +121,8 @@ def _events_read(step: Step) -> bool:
 
 def _uses_a_name_defined_twice(step: Step, scope: Scope) -> bool:
     """The step uses a name or a function the document defines more than once (f(x) = 1/x, later f(x) = e^x)."""
-    used = {n.latex for side in (step.left, step.right) for n in side.node.walk() if isinstance(n, tree.Name)}
-    used |= {n.head.latex for side in (step.left, step.right) for n in side.node.walk() if isinstance(n, tree.Apply)}
-    return any(scope.defined_twice(latex) for latex in used)
+    used = [n for side in (step.left, step.right) for n in side.node.walk() if isinstance(n, tree.Name | tree.Apply)]
+    return any(scope.defined_twice(node) for node in used)
 
 
 def _values_given(step: Step, scope: Scope, where: int) -> bool:

@@ -278,8 +278,13 @@ def _apply(node: tree.Apply, meaning: Meaning):
     return meaning.function(node.head.latex)(*(unfold(a, meaning) for a in node.args + carried))
 
 
-def _of_families(node: tree.Node, meaning: Meaning) -> dict:
-    """The SymPy stats variables of the names in ``node`` the document declares of a family (X ∼ Pois(λ))."""
+def _of_families(node: tree.Node, meaning: Meaning, given: tuple = ()) -> dict:
+    """The SymPy stats variables of the names in ``node`` the document declares of a family (X ∼ Pois(λ));
+    ``given``: what a bar puts after them, which must be parameters of those families (E[Z | λ]), else {}."""
+    parameters = {n for name in tree.names_in(node) if name.latex in meaning.declared and not name.index
+                  for arg in meaning.declared[name.latex][1] for n in tree.names_in(arg)}
+    if not all(isinstance(g, tree.Name) and g in parameters for g in given):
+        return {}
     found = {}
     for name in tree.names_in(node):
         if name.latex in meaning.declared and not name.index:
@@ -297,8 +302,8 @@ def _expectation(node: tree.Expect, meaning: Meaning):
     if isinstance(law, tree.Law) and law.family and len(law.at) == 1 and not node.given:  # E_{x ∼ N(μ, σ²)}[f(x)]
         variable = laws.family_variable(meaning, ("law", law), law.family, law.params, unfold)
         return stats.E(unfold(node.body, meaning).xreplace({unfold(law.at[0], meaning): variable}))
-    declared = _of_families(node.body, meaning) if law is None and not node.given else {}
-    if declared:  # E[X] of X ∼ Pois(λ)
+    declared = _of_families(node.body, meaning, node.given) if law is None else {}
+    if declared:  # E[X] of X ∼ Pois(λ), E[X | λ]
         return stats.E(unfold(node.body, meaning).xreplace(declared))
     if law is None and isinstance(meaning.open_law, tree.Density | tree.Apply) and not node.given:  # under q(z | x)
         head, variables, given = laws.law_of(meaning.open_law, meaning, unfold)
@@ -329,15 +334,15 @@ def _moment(node: tree.Moment, meaning: Meaning):
 
     declared = {}
     for arg in node.args:
-        declared.update(_of_families(arg, meaning))
-    if declared and node.law is None:  # Var[X] of X ∼ N(μ, σ²)
+        declared.update(_of_families(arg, meaning, node.given))
+    if declared and node.law is None:  # Var[X] of X ∼ N(μ, σ²), Var(X | μ, τ)
         values = [unfold(a, meaning).xreplace(declared) for a in node.args]
         if node.kind == "var" and len(values) == 1:
             return stats.variance(values[0])
         if node.kind == "cov" and len(values) == 2:
             return stats.covariance(*values)
-    if node.law is not None:
-        raise laws.Unknown("a moment under a named law")
+    if node.law is not None or node.given:
+        raise laws.Unknown("a moment under a named law, or given what is not a parameter of a declared family")
     expect = lambda body: _expectation(tree.Expect(body), meaning)
     if node.kind == "var" and len(node.args) == 1:  # Var(Z) = E[Z²] − E[Z]², Z any expression (Var(aX + Y))
         (z,) = node.args

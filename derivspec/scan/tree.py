@@ -149,10 +149,11 @@ class Expect(Node):
 
 @dataclass(frozen=True)
 class Moment(Node):
-    """Var[X], Cov[X, Y]: ``kind`` is "var" or "cov"."""
+    """Var[X], Cov[X, Y | Z]: ``kind`` is "var" or "cov"; ``given``: what follows the bar."""
     kind: str
     args: tuple
     law: Node | None = None
+    given: tuple = ()
 
 
 @dataclass(frozen=True)

@@ -228,7 +228,7 @@ class Converter:
             return tree.Expect(groups[0][0] if len(groups[0]) == 1 else tree.Opaque(str(expr), "an expectation of several"),
                                law, groups[1] if len(groups) > 1 else (), square or head != _plain(head))
         if operator in ("var", "cov"):
-            return tree.Moment(operator, tuple(a for g in groups for a in g), law)
+            return tree.Moment(operator, groups[0], law, tuple(a for g in groups[1:] for a in g))
         if operator in ("kl", "js", "ce") and len(args) == 2:
             return tree.Divergence(operator, args[0], args[1])
         if operator == "entropy":
