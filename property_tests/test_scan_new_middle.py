@@ -750,3 +750,14 @@ def test_an_expectation_given_a_declared_familys_parameter_is_its_mean_and_the_l
     found = {r.lines[0]: (r.text, r.verdict) for r in scan_text(tmp_path, text) if "E[Z" in r.text or "Var" in r.text}
     verdicts = [v for _, (t, v) in sorted(found.items())]
     assert verdicts == ["proved", "disagrees", "proved", "unchecked"], found  # Exp(λ) is no expectation
+
+
+@pytest.mark.parametrize("display, verdict", [
+    ("p(y \\mid \\mathbf{x}) \\propto \\frac{p(\\mathbf{x}\\mid y)}{p(\\mathbf{x})}", "proved"),  # in x
+    ("P(\\theta \\vert X) = \\frac{P(X \\vert \\theta) P(\\theta)}{P(X)} \\propto P(X \\vert \\theta) P(\\theta)",
+     "proved"),  # in θ, the variable of the line's first density
+    ("P(\\theta \\vert X) \\propto P(X \\vert \\theta)", "unchecked"),  # the prior dropped: in no variable
+    ("p(y \\mid \\mathbf{x}) \\propto p(\\mathbf{x}\\mid y)", "unchecked"),
+])
+def test_a_proportionality_is_proved_in_a_variable_both_sides_depend_on(tmp_path, display, verdict):
+    assert _verdict_of(tmp_path, f"By Bayes' rule\n$$\n{display}\n$$\n", display) == verdict

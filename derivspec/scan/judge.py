@@ -547,7 +547,7 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
     if step.relation == "≈":
         return _result(step, "unchecked", "an approximation: not judged", category="approximation")
     if step.relation == "∝":
-        return _proportional(step, full_left, full_right, full)
+        return _proportional(step, line, full_left, full_right, full)
     opaque = sorted(full.opaque)
     equation = step.relation == "="
     proved_as_written = equation and _proved(plain_left, plain_right, plain)  # simplify once: it is the slow part
@@ -675,21 +675,26 @@ def _printed_numbers(step: Step, left, right) -> StepResult | None:
                                       "rounding, not flagged", evidence)
 
 
-def _proportional(step: Step, left, right, meaning: operators.Meaning) -> StepResult:
-    """a ∝ b in the variables of the density on the left (p(θ | D) ∝ p(D | θ) p(θ): in θ): proved when a / b
-    is free of them."""
-    density = next((n for n in step.left.node.walk() if isinstance(n, tree.Density)), None)
-    if density is None:
+def _proportional(step: Step, line: Line, left, right, meaning: operators.Meaning) -> StepResult:
+    """a ∝ b in a variable of the densities written (p(θ | D) ∝ p(D | θ) p(θ): in θ), those of the line's first
+    density first: proved in the first variable both sides depend on whose ratio a / b is free of it."""
+    first = line.steps[0].left.node if line.steps and line.steps[0].left.node is not None else step.left.node
+    densities = [n for node in (first, step.left.node, step.right.node) for n in node.walk()
+                 if isinstance(n, tree.Density)]
+    candidates = list(dict.fromkeys(v for d in densities for v in d.variables + d.given if isinstance(v, tree.Name)))
+    if not candidates:
         return _result(step, "unchecked", "a proportionality whose variable is not written: not judged",
                        category="approximation")
-    variables = [operators.unfold(v, meaning) for v in density.variables]
     try:
         ratio = sympy.simplify(laws.normal(left / right, meaning) if meaning.marginals else left / right)
     except (TypeError, ValueError, NotImplementedError, AttributeError, RecursionError):
         ratio = None
-    names = ", ".join(n.latex for n in density.variables if isinstance(n, tree.Name))
-    if ratio is not None and ratio != 0 and not any(ratio.has(v) for v in variables):
-        return _result(step, "proved", f"proportional in {names}: the ratio of the sides is free of it")
+    for name in candidates:
+        variable = operators.unfold(name, meaning)
+        both = all(sympy.sympify(side).has(variable) for side in (left, right))
+        if ratio is not None and ratio != 0 and both and not ratio.has(variable):
+            return _result(step, "proved", f"proportional in {name.latex}: the ratio of the sides is free of it")
+    names = ", ".join(n.latex for n in candidates)
     return _result(step, "unchecked", f"a proportionality in {names} not shown: not judged", category="approximation")
 
 
