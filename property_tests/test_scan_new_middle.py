@@ -761,3 +761,12 @@ def test_an_expectation_given_a_declared_familys_parameter_is_its_mean_and_the_l
 ])
 def test_a_proportionality_is_proved_in_a_variable_both_sides_depend_on(tmp_path, display, verdict):
     assert _verdict_of(tmp_path, f"By Bayes' rule\n$$\n{display}\n$$\n", display) == verdict
+
+
+def test_a_factorisation_the_document_states_is_the_model_later_steps_use(tmp_path):
+    step = "p(x|\\theta) = \\int p(x, z|\\theta) dz = \\int p(z)p(x|z, \\theta) dz"
+    wrong = "p(x|\\theta) = \\int p(x, z|\\theta) dz = \\int p(z)p(z|x, \\theta) dz"
+    model = "The model is\n$$p(x, z|\\theta) = p(z) p(x|z, \\theta)$$\n" + FILLER + "\n"
+    assert _verdict_of(tmp_path, model + f"so\n$$\n{step}\n$$\n", step) == "proved"
+    assert _verdict_of(tmp_path, model + f"so\n$$\n{wrong}\n$$\n", wrong) != "proved"
+    assert _verdict_of(tmp_path, f"In general\n$$\n{step}\n$$\n", step) != "proved"  # z may depend on θ

@@ -127,6 +127,7 @@ class Scope:
         """Name -> (family, arguments) declared on or above ``line`` (the latest wins)."""
         latest = {name: (family, args) for at, name, family, args in self.declarations if at <= line}
         return {name: found for name, found in latest.items() if found[0]}
+    factorisations: list = field(default_factory=list)  # (line, joint Density, the product it is): the model
     written_definitions: dict = field(default_factory=dict)  # what a definition defines (_key) -> its values
     particular: set = field(default_factory=set)  # laws the document makes particular: a head it defines (p(x) =
     # N(…)) or a variable it declares (x ∼ …): a random finite law is no counterexample there
@@ -291,6 +292,8 @@ def _note_particular_laws(line: Line, scope: Scope) -> None:
                                            law.params if family else ()))
         elif factorisation(step) and not _chain_rule(step):
             scope.particular.update(("law", n.head.latex) for n in step.left.node.walk() if isinstance(n, tree.Density))
+            if step.first and isinstance(left, tree.Density):  # the model: p(x, z | θ) stands for p(z) p(x | z, θ)
+                scope.factorisations.append((line.statement.lines[0], left, step.right.node))
         elif (step.first and step.relation in DEFINING + ("∝",) and isinstance(left, tree.Density | tree.Apply)
               and step.right.node is not None and not _uses_head(step.right.node, left.head)):
             scope.particular.add(("law", left.head.latex))  # p(x | z) = N(…): a closed form, not a rule of p

@@ -468,7 +468,12 @@ def _meaning(step: Step, line: Line, scope: Scope, where: int, expand: bool):
     for d in in_force:
         if isinstance(d.name, tree.Name) and not d.name.index:
             meaning.definitions[d.name] = d.value
-    left, right = operators.unfold(step.left.node, meaning), operators.unfold(step.right.node, meaning)
+    left_node, right_node = step.left.node, step.right.node
+    if expand:  # the document's factorisations above: p(x, z | θ) is the model's p(z) p(x | z, θ)
+        models = {joint: product for at, joint, product in scope.factorisations if at < where}
+        if models:
+            left_node, right_node = (tree.rebuilt(n, lambda part: models.get(part, part)) for n in (left_node, right_node))
+    left, right = operators.unfold(left_node, meaning), operators.unfold(right_node, meaning)
     if expand:
         left, right = (_indexed_definitions(s, in_force, meaning) for s in (left, right))
     values = {operators.unfold(name, meaning): operators.unfold(value, meaning) for name, value in
