@@ -770,3 +770,23 @@ def test_a_factorisation_the_document_states_is_the_model_later_steps_use(tmp_pa
     assert _verdict_of(tmp_path, model + f"so\n$$\n{step}\n$$\n", step) == "proved"
     assert _verdict_of(tmp_path, model + f"so\n$$\n{wrong}\n$$\n", wrong) != "proved"
     assert _verdict_of(tmp_path, f"In general\n$$\n{step}\n$$\n", step) != "proved"  # z may depend on θ
+
+
+# --- matrix instances: every name a square rational matrix, products in the written order ----------------
+
+@pytest.mark.parametrize("display, holds", [
+    ("(\\mathbf{A}\\mathbf{B})^{\\top} = \\mathbf{B}^{\\top} \\mathbf{A}^{\\top}", True),
+    ("(\\mathbf{A}\\mathbf{B})^{\\top} = \\mathbf{A}^{\\top} \\mathbf{B}^{\\top}", False),
+    ("\\operatorname{tr}(\\mathbf{A}\\mathbf{B}) = \\operatorname{tr}(\\mathbf{B}\\mathbf{A})", True),
+    ("\\mathbf{A}\\mathbf{B} = \\mathbf{B}\\mathbf{A}", False),
+    ("(\\mathbf{A}\\mathbf{B})^{-1} = \\mathbf{B}^{-1}\\mathbf{A}^{-1}", True),
+    ("(\\mathbf{A}\\mathbf{B})^{-1} = \\mathbf{A}^{-1}\\mathbf{B}^{-1}", False),
+    ("\\det(\\mathbf{A}\\mathbf{B}) = \\det(\\mathbf{A})\\det(\\mathbf{B})", True),
+])
+def test_a_matrix_identity_holds_on_matrix_instances_and_a_commuted_one_does_not(tmp_path, display, holds):
+    text = f"For square matrices $\\mathbf{{A}}, \\mathbf{{B}} \\in \\mathbb{{R}}^{{n \\times n}}$,\n$$\n{display}\n$$\n"
+    level, reason = _level_of(tmp_path, text, display)
+    if holds:
+        assert level == "holds on instances" and "square rational matrix" in reason
+    else:  # true for numbers, false for matrices: neither held on matrices, nor proved, nor flagged
+        assert level == "unchecked" and "numbers only" in reason

@@ -21,7 +21,7 @@ import sympy
 from sympy.core.function import AppliedUndef
 
 from derivspec.core import symbolic
-from derivspec.scan import classify, laws, operators, tree, witness
+from derivspec.scan import classify, laws, operators, tree, typed_reading, witness
 from derivspec.scan.document_scope import DEFINING, Line, Scope, Step, definable, defines, free_laws, index_names
 from derivspec.scan.steps import StepResult
 from derivspec.scan.verdicts import STRENGTH, evidence_level
@@ -404,17 +404,36 @@ def _as_numbers_only(step: Step, scope: Scope, result: StepResult) -> StepResult
     difference is neither a proof nor a flag for arrays. Vectors only added, scaled inside functions, or as the
     variable of a gradient are read component by component, which is exact."""
     level = evidence_level(result.verdict, result.reason)
-    if result.verdict == "unchecked" and not level == "holds on instances":
-        return result
+    elementwise = _ELEMENTWISE.search(step.left.text + " " + step.right.text)
     if not (_ARRAY_FLAGS & (step.left.flags | step.right.flags)
-            or any(_multiplies_arrays(side.node, scope.arrays) for side in (step.left, step.right))
-            or _ELEMENTWISE.search(step.left.text + " " + step.right.text)):
+            or any(_multiplies_arrays(side.node, scope.arrays) for side in (step.left, step.right)) or elementwise):
+        return result
+    if result.verdict != "disagrees" and not elementwise:  # every name a matrix: products in the written order
+        on_matrices = _on_matrices(step, scope)
+        if on_matrices is not None:
+            return on_matrices
+    if result.verdict == "unchecked" and not level == "holds on instances":
         return result
     if level == "holds on instances":
         return dataclasses.replace(result, reason=result.reason + " (vectors and matrices read as numbers: 1x1 "
                                                                   "instances, evidence for numbers only)")
     return _result(step, "unchecked", "vectors and matrices are read as numbers here (not typed yet): decided for "
                                       f"numbers only ({level})", result.evidence)
+
+
+def _on_matrices(step: Step, scope: Scope) -> StepResult | None:
+    """The step with every name a square rational matrix (witness.on_matrices): holding there is evidence for
+    matrices; anything else leaves the step decided for numbers only (None)."""
+    try:
+        sides = [typed_reading.as_matrices(side.text, scope.names) for side in (step.left, step.right)]
+    except Exception:  # noqa: BLE001 -- a side not read with matrices: decided for numbers only, as before
+        return None
+    found = witness.on_matrices(*sides)
+    if found.agree and not found.differ:
+        return _result(step, "unchecked", f"holds on {found.agree} instances with every name a square rational "
+                                          "matrix (2x2 and 3x3, products in the written order): evidence for "
+                                          "matrices, not a proof")
+    return None
 
 
 def _multiplies_arrays(node: tree.Node, arrays: set) -> bool:

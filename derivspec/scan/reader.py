@@ -416,9 +416,10 @@ class _DocumentParser(_Parser):
     """The reader in document mode (see the section comment above)."""
 
     def __init__(self, tex: str, names: DocumentNames, bare: frozenset = frozenset(), *, log_base=None,
-                 ambiguous: str = "function", sigmoid: bool = True, sets: bool = False):
+                 ambiguous: str = "function", sigmoid: bool = True, sets: bool = False, matrices: bool = False):
         self.tex, self.names, self.known = tex, names, []
         self.sets = sets
+        self.matrices = matrices  # names as matrices: products keep their order, ^T is a transpose
         self.tokens = _doc_tokenize(tex)
         self.index = 0
         self.abs_depth = self.norm_depth = 0
@@ -728,6 +729,8 @@ class _DocumentParser(_Parser):
             self.flags.add("matrix")
         symbol = self.names.symbol(text)
         self.used.add(symbol)
+        if self.matrices:  # a matrix: AB is not BA
+            symbol = sympy.Symbol(text, commutative=False)
         return symbol
 
     # -- factors ---------------------------------------------------------------------------
@@ -811,7 +814,7 @@ class _DocumentParser(_Parser):
                 self.flags.add("matrix")
                 for op in operations:
                     if op == "T":
-                        value = value  # the 1x1 transpose
+                        value = TRANSPOSED(value) if self.matrices else value  # as numbers: the 1x1 transpose
             return self.power_scripts(self.apply_factorials(value, self.count_factorials()), key)
         value = self.apply_factorials(self.atom(), self.count_factorials())  # 3!, (n - k)!
         if self.peek().text == "_" and self.peek().kind == "sym":
@@ -830,15 +833,18 @@ class _DocumentParser(_Parser):
                     and self.index > 0 and self.tokens[self.index - 1].text in (")", "]"):
                 self.next(), self.next()
                 self.flags.add("matrix")
+                value = TRANSPOSED(value) if self.matrices else value
                 continue
             if nxt.kind == "cmd" and nxt.text in (r"\top", r"\intercal"):
                 self.next(), self.next()
                 self.flags.add("matrix")
+                value = TRANSPOSED(value) if self.matrices else value
                 continue
             if nxt.text == "{" and self.peek(2).kind == "cmd" and self.peek(2).text in (r"\top", r"\intercal"):
                 for _ in range(4):
                     self.next()
                 self.flags.add("matrix")
+                value = TRANSPOSED(value) if self.matrices else value
                 continue
             self.next()
             self.exponent_depth += 1
@@ -1492,7 +1498,8 @@ _PLAIN_KL = re.compile(r"(?<![\\A-Za-z{])KL(?=\s*(?:\\left|\\[bB]igg?l?)?\s*[(\[
 
 
 def read_document(tex: str, names: DocumentNames, bare: frozenset = frozenset(), *, log_base=None,
-                  ambiguous: str = "function", sigmoid: bool = True, sets: bool = False) -> DocumentReading:
+                  ambiguous: str = "function", sigmoid: bool = True, sets: bool = False,
+                  matrices: bool = False) -> DocumentReading:
     """One side of a lecture statement in document mode (see the section comment). Raises
     FormulaError, with the reason, for what cannot be read. ``sets``: read ∩, ∪ and ∖ as operations on sets."""
     check_text(tex, "formula")
@@ -1511,7 +1518,8 @@ def read_document(tex: str, names: DocumentNames, bare: frozenset = frozenset(),
     if sets:
         tex = _PLAIN_KL.sub(r"\\mathrm{KL}", tex)
     tex = re.sub(r"(?<![|])\|\|(?![|])|\\mid\s*\\mid(?![A-Za-z])", r"\\| ", tex)  # KL(p || q), KL(p \mid\mid q)
-    parser = _DocumentParser(tex, names, bare, log_base=log_base, ambiguous=ambiguous, sigmoid=sigmoid, sets=sets)
+    parser = _DocumentParser(tex, names, bare, log_base=log_base, ambiguous=ambiguous, sigmoid=sigmoid, sets=sets,
+                             matrices=matrices)
     try:
         value = parser.formula()
     except RecursionError:
@@ -1523,6 +1531,7 @@ def read_document(tex: str, names: DocumentNames, bare: frozenset = frozenset(),
     return DocumentReading(value, frozenset(parser.flags), dict(parser.literals), frozenset(parser.used))
 
 
+TRANSPOSED = sympy.Function("⟦transpose⟧")  # A^T when names are read as matrices (read_document(matrices=True))
 _UPRIGHT_T = re.compile(r"\^\s*(?:\{\s*\\(?:text|mathrm|mathsf|textsf)\s*\{\s*T\s*\}\s*\}|\\(?:text|mathrm|mathsf|textsf)\s*\{\s*T\s*\})")
 _EXPECTATION_HEAD = re.compile(r"^\\(?:math(?:bb|rm|bf)|operatorname)\{E\}(?:_|$)")  # \mathbb{E}(X): one meaning, any bracket
 _BRACED_OPERATOR = re.compile(r"(?<![\\A-Za-z_^}\]])\{\s*(\\math(?:bb|rm|bf)\s*\{\s*E\s*\}|\\operatorname\s*\{\s*E\s*\})\s*\}"

@@ -22,8 +22,8 @@ from sympy.core.function import AppliedUndef
 
 from derivspec.core.errors import FormulaError
 from derivspec.scan import knowledge, tree
-from derivspec.scan.reader import (SET_OPERATIONS, DocumentNames, DocumentReading, application_parts, read_document,
-                                   where_condition)
+from derivspec.scan.reader import (SET_OPERATIONS, TRANSPOSED, DocumentNames, DocumentReading, application_parts,
+                                   read_document, where_condition)
 
 _FONT = re.compile(r"\\(?:math[a-z]+|operatorname\*?|text[a-z]*|boldsymbol|bm)\s*\{([^{}]*)\}")
 _BOLD = re.compile(r"\s*\\(?:mathbf|boldsymbol|bm|pmb|vec)\b")  # a name in a bold font: a vector or a matrix
@@ -217,6 +217,8 @@ class Converter:
         args = tuple(self.node(a) for a in expr.args)
         if head in SET_OPERATIONS.values() and len(args) == 2:  # the reader's A ∩ B (read with sets=True)
             return tree.Event(head.strip("⟦⟧"), args)
+        if head == TRANSPOSED.__name__ and len(args) == 1:  # A^T, read with names as matrices
+            return tree.Transpose(args[0])
         if head == _GRADIENT and len(args) == 1:  # the reader's ∇(…) of a gradient that names no variable
             return tree.Grad(args[0])
         if head.endswith(_INDEXED):
@@ -349,4 +351,11 @@ def _groups(args: tuple, separators: str, splitting: tuple = ("|",)) -> list[tup
 
 def typed(reading: DocumentReading, names: DocumentNames) -> tree.Node:
     """One side's reading as a typed tree."""
+    return Converter(names, reading.literals).side(reading.expr)
+
+
+def as_matrices(text: str, names: DocumentNames) -> tree.Node:
+    """``text`` read with every name a matrix: products keep their order, ``^T`` is a transpose (FormulaError when
+    it is not read so)."""
+    reading = read_document(text, names, matrices=True)
     return Converter(names, reading.literals).side(reading.expr)

@@ -180,3 +180,66 @@ def values(expr, meaning, integers: set, seed: int = 0) -> list:
         if number is not None:
             found.append(number)
     return found
+
+
+# --- matrices ----------------------------------------------------------------------------------------------
+
+_MATRIX_SIZES = (2, 2, 3, 3)
+
+
+class _NotMatrices(Exception):
+    """A construct the matrix instances do not evaluate (a function, a law, a sum)."""
+
+
+def on_matrices(left, right, seed: int = 0) -> Comparison:
+    """Two typed sides with every name a random square rational matrix (2x2 and 3x3, non-commuting) and every
+    number a multiple of the identity. Agreement is evidence for matrices and for numbers (a number is a
+    multiple of the identity); a difference is never a counterexample to flag (a name may be a scalar, a vector
+    or a matrix of another shape). ``why`` says what could not be evaluated."""
+    found = Comparison()
+    for k, size in enumerate(_MATRIX_SIZES):
+        rng, values = random.Random(seed * 7919 + k), {}
+        try:
+            a, b = (_matrix(side, size, values, rng) for side in (left, right))
+        except (_NotMatrices, ValueError, ZeroDivisionError) as why:  # ValueError: a singular instance
+            found.why = f"not evaluated on matrices: {why}"
+            return found
+        if a != b:
+            found.differ = f"at {size}x{size} rational matrices"
+            return found
+        found.agree += 1
+    return found
+
+
+def _matrix(node, size: int, values: dict, rng: random.Random) -> sympy.Matrix:
+    from derivspec.scan import tree
+
+    identity = sympy.eye(size)
+    if isinstance(node, tree.Num):
+        return sympy.Rational(node.value.numerator, node.value.denominator) * identity
+    if isinstance(node, tree.Name):
+        key = (node.latex, node.index)
+        if key not in values:
+            values[key] = sympy.Matrix(size, size, lambda i, j: sympy.Rational(rng.randint(-9, 9), rng.randint(1, 5)))
+        return values[key]
+    parts = [_matrix(p, size, values, rng) for p in node.parts()] if isinstance(
+        node, tree.Add | tree.Mul | tree.Transpose | tree.Inverse | tree.Trace | tree.Det) else None
+    if isinstance(node, tree.Add):
+        return sum(parts[1:], parts[0])
+    if isinstance(node, tree.Mul):
+        product = parts[0]
+        for part in parts[1:]:
+            product = product * part
+        return product
+    if isinstance(node, tree.Pow) and isinstance(node.exponent, tree.Num) and node.exponent.value.denominator == 1:
+        base, power = _matrix(node.base, size, values, rng), int(node.exponent.value)
+        return base ** power if power >= 0 else base.inv() ** (-power)
+    if isinstance(node, tree.Transpose):
+        return parts[0].T
+    if isinstance(node, tree.Inverse):
+        return parts[0].inv()
+    if isinstance(node, tree.Trace):
+        return parts[0].trace() * identity
+    if isinstance(node, tree.Det):
+        return parts[0].det() * identity
+    raise _NotMatrices(type(node).__name__.lower())
