@@ -790,3 +790,10 @@ def test_a_matrix_identity_holds_on_matrix_instances_and_a_commuted_one_does_not
         assert level == "holds on instances" and "square rational matrix" in reason
     else:  # true for numbers, false for matrices: neither held on matrices, nor proved, nor flagged
         assert level == "unchecked" and "numbers only" in reason
+
+
+def test_a_model_stated_again_is_a_restatement_not_a_proof(tmp_path):
+    text = ("The model is\n$$p(x, z|\\theta) = p(z) p(x|z, \\theta)$$\n" + FILLER +
+            "\nagain\n$$p(x,z|\\theta) = p(x|z,\\theta)p(z)$$\n")
+    level, reason = _level_of(tmp_path, text, "p(x|z,\\theta)p(z)")
+    assert level == "unchecked" and "restates" in reason
