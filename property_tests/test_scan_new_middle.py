@@ -797,3 +797,13 @@ def test_a_model_stated_again_is_a_restatement_not_a_proof(tmp_path):
             "\nagain\n$$p(x,z|\\theta) = p(x|z,\\theta)p(z)$$\n")
     level, reason = _level_of(tmp_path, text, "p(x|z,\\theta)p(z)")
     assert level == "unchecked" and "restates" in reason
+
+
+def test_a_function_defined_above_is_unfolded_where_it_is_applied(tmp_path):
+    """s(θ) = ∇_θ log p(x | θ): inside E_{p(x | θ)}[…] its x is the expectation's variable. Unfolding the
+    definition after the expectation took E[s(θ)] as a constant and proved E[s(θ)] = s(θ)."""
+    text = ("The score is\n$$s(\\theta) = \\nabla_\\theta \\log p(x \\mid \\theta)$$\n" + FILLER + "\n"
+            "$$\\mathbb{E}_{p(x \\mid \\theta)}[s(\\theta)] = 0$$\n\n"
+            "$$\\mathbb{E}_{p(x \\mid \\theta)}[s(\\theta)] = s(\\theta)$$\n")
+    assert _verdict_of(tmp_path, text, "[s(\\theta)] = 0") == "proved"
+    assert _verdict_of(tmp_path, text, "[s(\\theta)] = s(\\theta)") != "proved"

@@ -459,7 +459,7 @@ def _arithmetic_names(node: tree.Node) -> set:
         return set().union(*(_arithmetic_names(p) for p in node.parts()))
     return set()
 
-def _meaning(step: Step, line: Line, scope: Scope, where: int, expand: bool):
+def _meaning(step: Step, line: Line, scope: Scope, where: int, expand: bool, models: bool = False):
     meaning = operators.Meaning(expand=expand, densities=frozenset(scope.densities), log_base=step.log_base,
                                 entropy_e=scope.entropy_e, declared=scope.declared(where), depends=line.depends,
                                 open_law=step.open_law, random_by_use=random_by_use(step))
@@ -487,11 +487,13 @@ def _meaning(step: Step, line: Line, scope: Scope, where: int, expand: bool):
     for d in in_force:
         if isinstance(d.name, tree.Name) and not d.name.index:
             meaning.definitions[d.name] = d.value
+        elif (isinstance(d.name, tree.Apply) and d.name.args and all(isinstance(a, tree.Name) for a in d.name.args)
+              and len(set(d.name.args)) == len(d.name.args) and d.name.head.latex not in scope.densities):
+            meaning.functions[(d.name.head.latex, len(d.name.args))] = (d.name.args, d.value)
     left_node, right_node = step.left.node, step.right.node
-    if expand:  # the document's factorisations above: p(x, z | θ) is the model's p(z) p(x | z, θ)
-        models = {joint: product for at, joint, product in scope.factorisations if at < where}
-        if models:
-            left_node, right_node = (tree.rebuilt(n, lambda part: models.get(part, part)) for n in (left_node, right_node))
+    if models:  # the document's factorisations above: p(x, z | θ) is the model's p(z) p(x | z, θ)
+        stated = _models(scope, where)
+        left_node, right_node = (tree.rebuilt(n, lambda part: stated.get(part, part)) for n in (left_node, right_node))
     left, right = operators.unfold(left_node, meaning), operators.unfold(right_node, meaning)
     if expand:
         left, right = (_indexed_definitions(s, in_force, meaning) for s in (left, right))
@@ -500,6 +502,11 @@ def _meaning(step: Step, line: Line, scope: Scope, where: int, expand: bool):
     if values:
         left, right = left.xreplace(values), right.xreplace(values)
     return left, right, meaning
+
+
+def _models(scope: Scope, where: int) -> dict:
+    """The joint densities the document factorises above ``where`` -> the product each stands for."""
+    return {joint: product for at, joint, product in scope.factorisations if at < where}
 
 
 def _chains(left, right, meaning: operators.Meaning) -> list[str]:
@@ -526,7 +533,8 @@ def _indexed_definitions(expr, definitions: list, meaning: operators.Meaning):
             pattern = d.name.index if isinstance(d.name, tree.Name) else getattr(d.name, "args", ())
             if not pattern or not all(isinstance(p, tree.Name) for p in pattern):
                 continue
-            head = operators.unfold(d.name, meaning).func
+            head = (meaning.function(d.name.head.latex) if isinstance(d.name, tree.Apply)  # f(x): f, not its value
+                    and d.name.head.latex not in meaning.densities else operators.unfold(d.name, meaning).func)
             variables = [meaning.symbol(p) for p in pattern]
             value = operators.unfold(d.value, meaning)
             expr = expr.replace(lambda e: isinstance(e, AppliedUndef) and e.func == head and len(e.args) == len(variables),
@@ -575,7 +583,17 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
     opaque = sorted(full.opaque)
     equation = step.relation == "="
     proved_as_written = equation and _proved(plain_left, plain_right, plain)  # simplify once: it is the slow part
+    if proved_as_written and (full_left, full_right) != (plain_left, plain_right):  # s(θ) defined with x in it:
+        proved_as_written = _proved(full_left, full_right, full)  # E_x[s(θ)] = s(θ) holds only as written
     proved_with_definitions = not proved_as_written and equation and _proved(full_left, full_right, full)
+    if equation and not (proved_as_written or proved_with_definitions) and any(
+            joint in side.node.walk() for joint in _models(scope, where) for side in (step.left, step.right)):
+        try:  # the model the document states: a constraint on its laws, used to prove, never to flag
+            model_left, model_right, model = _meaning(step, line, scope, where, expand=True, models=True)
+            if _proved(model_left, model_right, model):
+                full_left, full_right, full, proved_with_definitions = model_left, model_right, model, True
+        except operators.Undecided:
+            pass
     chain = _chains(*((plain_left, plain_right, plain) if proved_as_written else (full_left, full_right, full)))
     if chain and (proved_as_written or proved_with_definitions):  # the chain is a reading: evidence, not a proof
         sides = (plain_left, plain_right, plain) if proved_as_written else (full_left, full_right, full)

@@ -51,6 +51,8 @@ class Meaning:
     ranges: set = field(default_factory=set)  # the sizes of sums whose range the document does not write
     varied: frozenset = frozenset()  # the Names the step differentiates by (∇_θ): a head carrying one depends on it
     law_parameters: dict = field(default_factory=dict)  # law head -> the varied names its subscript carries
+    functions: dict = field(default_factory=dict)  # (head latex, arity) -> (parameter Names, value tree): the
+    # document's f(x) = …, unfolded where f is applied (so E_x[f(θ)] sees x in f's definition)
     parameters: frozenset = frozenset()  # the step's laws' parameters (p(x | θ), q_φ in ∇_φ): a function written
     # without one is free of it (f(x) in ∇_θ ∫ p(x | θ) f(x) dx)
 
@@ -269,6 +271,15 @@ def _event_probability(node: tree.Prob, meaning: Meaning):
 
 
 def _apply(node: tree.Apply, meaning: Meaning):
+    defined = meaning.functions.get((node.head.latex, len(node.args))) if meaning.expand else None
+    if defined is not None and node not in meaning.expanding:  # f(x) = … above: f at these arguments
+        parameters, value = defined
+        at = dict(zip(parameters, node.args))
+        meaning.expanding.add(node)
+        try:
+            return unfold(tree.rebuilt(value, lambda part: at.get(part, part)), meaning)
+        finally:
+            meaning.expanding.discard(node)
     if node.head.latex in meaning.densities:
         try:
             return laws.density(meaning, *laws.law_of(node, meaning, unfold))
