@@ -807,3 +807,16 @@ def test_a_function_defined_above_is_unfolded_where_it_is_applied(tmp_path):
             "$$\\mathbb{E}_{p(x \\mid \\theta)}[s(\\theta)] = s(\\theta)$$\n")
     assert _verdict_of(tmp_path, text, "[s(\\theta)] = 0") == "proved"
     assert _verdict_of(tmp_path, text, "[s(\\theta)] = s(\\theta)") != "proved"
+
+
+@pytest.mark.parametrize("display, proved", [
+    ("f(x | \\mu, \\tau) = \\sqrt{\\frac{\\tau}{2\\pi}} \\exp\\left( -\\frac{\\tau}{2} (x-\\mu)^2 \\right)", True),
+    ("p(x \\mid \\mu, \\sigma^2) = \\frac{1}{\\sqrt{2 \\pi \\sigma^2}} \\exp\\left(-\\frac{(x - \\mu)^2}{2 \\sigma^2}\\right)",
+     True),
+    ("p(x \\mid \\mu, \\sigma^2) = \\frac{1}{\\sqrt{2 \\pi \\sigma^2}} \\exp\\left(-\\frac{(x - \\mu)^2}{\\sigma^2}\\right)",
+     False),  # the 2 dropped: it integrates to 1/√2
+    ("p(x \\mid \\lambda) = \\lambda e^{-\\lambda x}", False),  # a density on x ≥ 0, not on the real line: not judged so
+])
+def test_a_density_written_in_closed_form_is_proved_when_it_integrates_to_one(tmp_path, display, proved):
+    found = _verdict_of(tmp_path, f"The density is\n$$\n{display}\n$$\n", display)
+    assert (found == "proved") == proved and found != "disagrees"

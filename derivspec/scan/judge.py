@@ -101,6 +101,32 @@ def classification(step: Step, line: Line, scope: Scope, where: int) -> StepResu
     return None
 
 
+def _density_normalised(step: Step, scope: Scope) -> StepResult | None:
+    """p(x | μ, τ) = a closed form in x: a density of x, proved when it integrates to 1 over the real line (its
+    other names positive); None when the step is no such definition or the integral is not 1."""
+    left, right = step.left.node, step.right.node
+    if not (step.first and step.relation in DEFINING and right is not None and not step.chain):
+        return None
+    variables = left.variables if isinstance(left, tree.Density) else (
+        left.args if isinstance(left, tree.Apply) and left.head.latex in scope.densities else ())
+    if len(variables) != 1 or not isinstance(variables[0], tree.Name) or variables[0] not in tree.names_in(right):
+        return None
+    if any(isinstance(n, _LAWS + (tree.Apply, tree.Sum, tree.Integral, tree.Opaque)) for n in right.walk()):
+        return None
+    meaning = operators.Meaning()
+    try:
+        value = sympy.sympify(operators.unfold(right, meaning))
+        x = operators.unfold(variables[0], meaning)
+        positive = {s: sympy.Symbol(s.name, positive=True) for s in value.free_symbols if s != x}
+        total = sympy.simplify(sympy.integrate(value.xreplace(positive), (x, -sympy.oo, sympy.oo), conds="none"))
+    except (TypeError, ValueError, NotImplementedError, AttributeError, RecursionError, operators.Undecided):
+        return None
+    if total != 1 or meaning.opaque:
+        return None
+    return _result(step, "proved", f"{step.left.text.strip()} is a density of {variables[0].latex}: it integrates to 1 "
+                                   "over the real line (its other names positive)")
+
+
 def _standard_quantity(step: Step) -> bool:
     """A left side that is an information quantity the operator table knows (KL, cross-entropy, H, I): a line
     defining it states the standard definition or the document's own -- proved when it agrees, else a definition."""
@@ -194,6 +220,9 @@ def _reuses_left(step: Step) -> bool:
 
 
 def judge_step(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
+    normalised = _density_normalised(step, scope)
+    if normalised is not None:
+        return normalised
     found = classification(step, line, scope, where)
     if found is not None and found.category == "definition" and _standard_quantity(step):
         judged = _judged_all(dataclasses.replace(step, relation="="), line, scope, where)  # H(p, q) := -Σ p log q
