@@ -820,3 +820,12 @@ def test_a_function_defined_above_is_unfolded_where_it_is_applied(tmp_path):
 def test_a_density_written_in_closed_form_is_proved_when_it_integrates_to_one(tmp_path, display, proved):
     found = _verdict_of(tmp_path, f"The density is\n$$\n{display}\n$$\n", display)
     assert (found == "proved") == proved and found != "disagrees"
+
+
+@pytest.mark.parametrize("display, verdict", [
+    ("I(X,Y) = H(X) + H(Y) - H(X,Y)", "proved"),  # X, Y only inside information quantities: the MI
+    ("I(X,Y) = H(X) - H(Y) - H(X,Y)", "unchecked"),  # wrong, but a comma does not fix the reading: no flag
+    ("I(a, b) = a + b", "unchecked"),  # a function of the document's
+])
+def test_i_with_a_comma_is_the_mutual_information_where_its_names_are_used_so(tmp_path, display, verdict):
+    assert _verdict_of(tmp_path, f"Information:\n$$\n{display}\n$$\n", display) == verdict

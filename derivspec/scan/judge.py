@@ -325,7 +325,7 @@ def random_by_use(step: Step) -> frozenset:
         if isinstance(node, tree.Name):
             (inside if within else outside).add(node)
         for part in node.parts():
-            visit(part, within or isinstance(node, _LAWS))
+            visit(part, within or isinstance(node, _LAWS + (tree.Ambiguous,)))  # H(P, Q), I(X, Y): either reading
     for side in (step.left, step.right):
         visit(side.node, False)
     return frozenset(inside - outside)
@@ -655,6 +655,8 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
         one_sided = "" if _written_number(step) else _one_sided(full_left, full_right, full,
                                                                    _step_indices(step, full))
         approximate = "≈" in line.relations  # a chain of approximations: its = steps may be approximate too
+        ambiguous = any(isinstance(n, tree.Ambiguous) and any(isinstance(r, tree.MutualInfo) for _, r in n.readings)
+                        for side in (step.left, step.right) for n in side.node.walk())  # I(X, Y): read by use only
         upper = (_upper_index(step, scope) or _own_constant(step, scope)
                  or ", ".join(side.text.strip() for side in (step.left, step.right) if _names_vanish(side)))
         chain = _chains(full_left, full_right, full)
@@ -665,13 +667,16 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
                     and all(_of_laws(side, full) for side in (full_left, full_right))
                     and not _scalars(full_left, full_right, full))  # Z_p beside p̄: not a rule of every law
         if ((full_check.flaggable or any_laws) and not full.opaque and not plain_holds and not special
-                and not defined_again and not defined_twice and not one_sided and not approximate and not own_function and not upper):
+                and not defined_again and not defined_twice and not one_sided and not approximate and not own_function
+                and not upper and not ambiguous):
             return _result(step, "disagrees", f"the two sides differ {full_check.differ}", full_check.differ)
         why = ("the display is stated under the condition " + line.special_case[0] if special else
                f"{step.left.text.strip()} is defined above; this line may define it anew" if defined_again else
                "it uses a name the document defines more than once" if defined_twice else
                f"{one_sided} stands on one side only and is not defined: an equation relating it, not an identity"
                if one_sided else "a step of a chain of approximations (≈)" if approximate else
+               "I(X, Y) with a comma, read by how its names are used: the text does not fix the reading"
+               if ambiguous else
                f"{upper}: a superscript that may be an index, a letter the document defines, or names that vanish in "
                "the reading" if upper else
                f"{step.left.text.strip()} names a function of the document's own" if own_function else

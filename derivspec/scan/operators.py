@@ -420,6 +420,10 @@ def _fits(reading: tree.Node, meaning: Meaning) -> bool:
         return _is_law(reading.first, meaning) and _is_law(reading.second, meaning)
     if isinstance(reading, tree.Entropy):
         return not any(_is_law(part, meaning) for part in reading.of + reading.given)
+    if isinstance(reading, tree.MutualInfo):  # I(X, Y) beside H(X): of names used only inside such quantities
+        return all(part in meaning.random_by_use for part in reading.first + reading.second)
+    if isinstance(reading, tree.Apply):  # the function reading of I(X, Y) when X, Y stand outside too
+        return not all(part in meaning.random_by_use for part in reading.args)
     return True
 
 

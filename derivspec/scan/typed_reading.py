@@ -239,6 +239,9 @@ class Converter:
             if separators == "," and len(args) == 2:  # H(P, Q): a cross-entropy of two laws, or a joint entropy
                 return tree.Ambiguous((("cross-entropy", tree.Divergence("ce", args[0], args[1])),
                                        ("joint entropy", tree.Entropy(args))))
+        if operator == "mutual_information" and separators == "," and len(args) == 2:  # I(X, Y): MI, or a function
+            return tree.Ambiguous((("mutual information", tree.MutualInfo((args[0],), (args[1],))),
+                                   ("a function of the document's", tree.Apply(tree.Name(head), args))))
         if operator == "mutual_information" and ";" in separators:
             parts = _groups(args, separators, (";", "|"))
             return tree.MutualInfo(parts[0], parts[1] if len(parts) > 1 else (), parts[2] if len(parts) > 2 else ())
