@@ -533,6 +533,20 @@ def _meaning(step: Step, line: Line, scope: Scope, where: int, expand: bool, mod
     return left, right, meaning
 
 
+def _hidden_dependence(step: Step, meaning: operators.Meaning) -> bool:
+    """A function the step applies is defined above with a name its arguments do not show, and the step binds
+    that name (s(θ) = ∇_θ log p(x | θ) inside E_{p(x | θ)}[…]): the step as written is not the step meant."""
+    nodes = [n for side in (step.left, step.right) for n in side.node.walk()]
+    bound = {n.index for n in nodes if isinstance(n, tree.Sum | tree.Prod)} | {
+        n.variable for n in nodes if isinstance(n, tree.Integral)} | {
+        v for n in nodes if isinstance(n, tree.Expect) and isinstance(n.law, tree.Law)
+        and isinstance(n.law.density, tree.Density | tree.Apply)
+        for v in (n.law.density.variables if isinstance(n.law.density, tree.Density) else n.law.density.args)}
+    applied = {(n.head.latex, len(n.args)) for n in nodes if isinstance(n, tree.Apply)}
+    return any((tree.names_in(value) - set(parameters)) & bound
+               for key, (parameters, value) in meaning.functions.items() if key in applied)
+
+
 def _models(scope: Scope, where: int) -> dict:
     """The joint densities the document factorises above ``where`` -> the product each stands for."""
     return {joint: product for at, joint, product in scope.factorisations if at < where}
@@ -612,8 +626,8 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
     opaque = sorted(full.opaque)
     equation = step.relation == "="
     proved_as_written = equation and _proved(plain_left, plain_right, plain)  # simplify once: it is the slow part
-    if proved_as_written and (full_left, full_right) != (plain_left, plain_right):  # s(θ) defined with x in it:
-        proved_as_written = _proved(full_left, full_right, full)  # E_x[s(θ)] = s(θ) holds only as written
+    if proved_as_written and _hidden_dependence(step, full):  # s(θ) defined with x in it: E_x[s(θ)] = s(θ)
+        proved_as_written = _proved(full_left, full_right, full)  # holds only as written
     proved_with_definitions = not proved_as_written and equation and _proved(full_left, full_right, full)
     if equation and not (proved_as_written or proved_with_definitions) and any(
             joint in side.node.walk() for joint in _models(scope, where) for side in (step.left, step.right)):
