@@ -829,3 +829,44 @@ def test_a_density_written_in_closed_form_is_proved_when_it_integrates_to_one(tm
 ])
 def test_i_with_a_comma_is_the_mutual_information_where_its_names_are_used_so(tmp_path, display, verdict):
     assert _verdict_of(tmp_path, f"Information:\n$$\n{display}\n$$\n", display) == verdict
+
+
+# --- the knowledge rows over the typed tree (matching.py) ----------------------------------------------------
+
+def _rows_read():
+    from derivspec.scan import matching
+    return [entry.row.id for entry in matching.compiled()]
+
+
+def test_the_engine_reads_rows_of_every_table():
+    from derivspec.scan import matching
+    tables = {entry.row.table for entry in matching.compiled()}
+    assert tables == {"functions", "families", "results"} and len(matching.compiled()) >= 100
+
+
+@pytest.mark.slow  # about one second a row, 140 rows: run with -m slow
+@pytest.mark.parametrize("row_id", _rows_read())
+def test_a_rows_examples_are_never_flagged_and_its_planted_errors_never_proved(tmp_path, row_id):
+    """The one table test of the engine: every row it reads, end to end through the new middle."""
+    from derivspec.scan import knowledge
+    row = knowledge.by_id()[row_id]
+    for kind, documents, forbidden in (("example", row.examples, "disagrees"), ("planted", row.planted, "proved")):
+        for k, document in enumerate(documents):
+            folder = tmp_path / f"{kind}{k}"
+            folder.mkdir()
+            found = [r for r in scan_text(folder, document) if r.text]
+            assert found and found[-1].verdict != forbidden, (kind, document, found[-1].reason if found else None)
+
+
+@pytest.mark.parametrize("text, display, verdict", [
+    ("The normal CDF:\n", "\\Phi(z) = \\frac{1}{2} \\left( 1 + \\mathrm{erf}\\left(\\frac{z}{\\sqrt{2}}\\right) \\right)",
+     "proved"),
+    ("The normal CDF:\n", "\\Phi(z) = \\frac{1}{2} \\left( 1 + \\mathrm{erf}\\left(z\\sqrt{2}\\right) \\right)", None),
+    ("Counts $K \\sim \\mathrm{Poisson}(\\mu)$, so\n", "\\mathrm{Var}(K) = \\mu", "proved"),
+    ("Counts $K \\sim \\mathrm{Poisson}(\\mu)$, so\n", "\\mathrm{Var}(K) = \\mu^2", None),
+    ("Counts $K \\sim \\mathrm{Poisson}(\\mu)$, so\n", "\\mathrm{Var}(J) = \\mu", None),  # J is not declared
+    ("The squashing function\n", "\\tanh(u) = \\frac{e^u - e^{-u}}{e^u + e^{-u}}", "proved"),
+])
+def test_a_standard_result_is_proved_by_its_row_whatever_the_letters(tmp_path, text, display, verdict):
+    found = _verdict_of(tmp_path, f"{text}$$\n{display}\n$$\n", display)
+    assert found == verdict if verdict else found != "proved"

@@ -16,7 +16,7 @@ _spec = importlib.util.spec_from_file_location("scan_structure", ROOT / "benchma
 structure = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(structure)
 
-ABOVE_THE_READER = ("document_scope", "laws", "operators", "witness", "judge", "middle")
+ABOVE_THE_READER = ("document_scope", "laws", "operators", "witness", "judge", "middle", "matching")
 
 
 @pytest.fixture(scope="module")

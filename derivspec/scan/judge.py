@@ -21,7 +21,7 @@ import sympy
 from sympy.core.function import AppliedUndef
 
 from derivspec.core import symbolic
-from derivspec.scan import classify, laws, operators, tree, typed_reading, witness
+from derivspec.scan import classify, laws, matching, operators, tree, typed_reading, witness
 from derivspec.scan.document_scope import DEFINING, Line, Scope, Step, definable, defines, free_laws, index_names
 from derivspec.scan.steps import StepResult
 from derivspec.scan.verdicts import STRENGTH, evidence_level
@@ -98,6 +98,29 @@ def classification(step: Step, line: Line, scope: Scope, where: int) -> StepResu
     if step.chain and step.first and _values_given(step, scope, where):
         return _result(step, "unchecked", f"gives {step.left.text.strip()} values (not checked)", label=True,
                        category="definition")
+    return None
+
+
+def _known_result(step: Step, line: Line, scope: Scope, where: int) -> StepResult | None:
+    """A side that is a standard result of the knowledge rows (matching.py: Φ(x), E[X] of X ∼ Pois(λ), …) and an
+    other side equal to the row's meaning: proved, the row named. A row only proves; anything else is left to
+    the general path."""
+    if step.relation not in DEFINING or step.left.node is None or step.right.node is None:
+        return None
+    declared = scope.declared(where)
+    found = [(k, m) for k, side in enumerate((step.left, step.right)) for m in matching.matches(side.node, declared)]
+    if not found:
+        return None
+    try:
+        left, right, meaning = _meaning(step, line, scope, where, expand=True)
+        for k, match in found:
+            value = matching.meaning(match, lambda node: operators.unfold(node, meaning))
+            if not meaning.opaque and _proved(value, right if k == 0 else left, meaning):
+                name = f" ({match.row.names[0]})" if match.row.names else ""
+                return _result(step, "proved", f"the standard result {match.row.id}{name}: the other side is its "
+                                               "value (knowledge rows)")
+    except (operators.Undecided, laws.Unknown, TypeError, ValueError, AttributeError):
+        return None
     return None
 
 
@@ -223,6 +246,9 @@ def judge_step(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
     normalised = _density_normalised(step, scope)
     if normalised is not None:
         return normalised
+    known = _known_result(step, line, scope, where)
+    if known is not None:
+        return known
     found = classification(step, line, scope, where)
     if found is not None and found.category == "definition" and _standard_quantity(step):
         judged = _judged_all(dataclasses.replace(step, relation="="), line, scope, where)  # H(p, q) := -Σ p log q

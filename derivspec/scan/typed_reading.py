@@ -46,6 +46,29 @@ def _families() -> dict[str, str]:
     return {latex: family.name for family in knowledge.families().values() for latex in family.latex}
 
 
+@functools.lru_cache(maxsize=1)
+def _family_words() -> dict[str, str]:
+    """A family's name as a word of two letters or more (its aliases, its LaTeX heads without fonts: Poisson,
+    Bern, Exp) -> its name in families.toml: an upright head spelled so is the family, in any upright font."""
+    found = {}
+    for family in knowledge.families().values():
+        for word in (*family.aliases, *(_plain(latex) for latex in family.latex)):
+            if len(word) > 1 and word.isalpha():
+                found[word] = family.name
+    return found
+
+
+def _family_of(head: str) -> str | None:
+    """The family an applied head names: as written, or a word in an upright font (\\text{Poisson})."""
+    found = _families().get(head)
+    if found is None and _UPRIGHT.match(head.strip()):
+        found = _family_words().get(_plain(head))
+    return found
+
+
+_UPRIGHT = re.compile(r"\\(?:mathrm|operatorname\*?|text|textrm|textnormal|mathsf)\s*\{")
+
+
 def _plain(head: str) -> str:
     """A head without fonts, braces or backslashes: ``D_{\\mathrm{KL}}`` -> ``D_KL``."""
     for _ in range(3):
@@ -259,7 +282,7 @@ class Converter:
             return tree.Det(args[0])
         if operator == "trace" and len(args) == 1:
             return tree.Trace(args[0])
-        family = "normal" if operator == "normal" else _families().get(head)
+        family = "normal" if operator == "normal" else _family_of(head)
         if family:
             if ";" in separators:
                 at, params = _groups(args, separators, (";",))[:2]

@@ -242,4 +242,4 @@ def _matrix(node, size: int, values: dict, rng: random.Random) -> sympy.Matrix:
         return parts[0].trace() * identity
     if isinstance(node, tree.Det):
         return parts[0].det() * identity
-    raise _NotMatrices(type(node).__name__.lower())
+    raise _NotMatrices("a part that is not matrix arithmetic (a function, a law, a sum)")
