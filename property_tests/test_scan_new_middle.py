@@ -870,3 +870,12 @@ def test_a_rows_examples_are_never_flagged_and_its_planted_errors_never_proved(t
 def test_a_standard_result_is_proved_by_its_row_whatever_the_letters(tmp_path, text, display, verdict):
     found = _verdict_of(tmp_path, f"{text}$$\n{display}\n$$\n", display)
     assert found == verdict if verdict else found != "proved"
+
+
+@pytest.mark.parametrize("middle", ["new", "old"])
+def test_a_display_in_a_blockquote_is_read_without_its_quote_marks(tmp_path, monkeypatch, middle):
+    monkeypatch.setenv(SETTING, middle)
+    text = ("> **Definition.** For events,\n>\n> $$\n> P(A \\mid B) = \\frac{P(A \\cap B)}{P(B)}\n> $$\n>\n"
+            "> when $P(B) > 0$.\n")
+    found = [r for r in scan_text(tmp_path, text) if "P(A \\mid B)" in r.text]
+    assert found and ">" not in found[0].text and "not read" not in found[0].reason

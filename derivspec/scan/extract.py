@@ -606,6 +606,10 @@ def file_suppression(lecture: Lecture) -> str:
     return ""
 
 
+_QUOTED = re.compile(r"[ \t]*>")  # a line of a Markdown blockquote
+_QUOTE_MARK = re.compile(r"(\n[ \t]*)>")  # the mark that opens each further line of it
+
+
 def fragments(text: str, file: str, kind: str = "md", unclosed: list | None = None) -> list[Fragment]:
     """Every math fragment of ``text`` (already read), in order. A display block that is never closed
     (``$$`` or ``\\begin{align}`` with no closer) is no fragment: (line, opening delimiter, the
@@ -624,6 +628,9 @@ def fragments(text: str, file: str, kind: str = "md", unclosed: list | None = No
         if kind != "tex":  # kramdown's escapes (\\\ , \_, \*, \|) taken out, as its renderer would; a % starts a
             # comment to the end of the line in MathJax and KaTeX as in LaTeX (a line the author commented out)
             body = _TEX_COMMENT.sub(lambda m: m.group(1) + " " * len(m.group(2)), undo_markdown_escapes(body))
+            line_start = text.rfind("\n", 0, outer_start) + 1
+            if _QUOTED.match(text, line_start) and "\n" in body:  # a display in a blockquote: its > marks are
+                body = _QUOTE_MARK.sub(lambda m: m.group(1) + " ", body)  # Markdown, not math (same length)
         if not body.strip():
             return
         first = index.line(body_start + (len(body) - len(body.lstrip())))
