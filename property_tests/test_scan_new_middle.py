@@ -860,8 +860,9 @@ def test_a_rows_examples_are_never_flagged_and_its_planted_errors_never_proved(t
 
 @pytest.mark.parametrize("text, display, verdict", [
     ("The normal CDF:\n", "\\Phi(z) = \\frac{1}{2} \\left( 1 + \\mathrm{erf}\\left(\\frac{z}{\\sqrt{2}}\\right) \\right)",
-     "proved"),
-    ("The normal CDF:\n", "\\Phi(z) = \\frac{1}{2} \\left( 1 + \\mathrm{erf}\\left(z\\sqrt{2}\\right) \\right)", None),
+     None),  # a letter means what the document makes it mean: Φ's row is not read (renamed, it would not match)
+    ("The error function:\n", "\\mathrm{erf}(z) = \\frac{2}{\\sqrt{\\pi}} \\int_0^z e^{-t^2} dt", "proved"),
+    ("The error function:\n", "\\mathrm{erf}(z) = \\frac{1}{\\sqrt{\\pi}} \\int_0^z e^{-t^2} dt", None),
     ("Counts $K \\sim \\mathrm{Poisson}(\\mu)$, so\n", "\\mathrm{Var}(K) = \\mu", "proved"),
     ("Counts $K \\sim \\mathrm{Poisson}(\\mu)$, so\n", "\\mathrm{Var}(K) = \\mu^2", None),
     ("Counts $K \\sim \\mathrm{Poisson}(\\mu)$, so\n", "\\mathrm{Var}(J) = \\mu", None),  # J is not declared

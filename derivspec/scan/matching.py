@@ -10,8 +10,9 @@ The judge proves the other side equal to it. Every matching row is tried; a row 
 and never stops the general path.
 
 This first version reads the rows whose roles are numbers (scalar roles) and whose ``given`` facts are
-declarations of a family; rows with vector, matrix, function or density roles are left to the general path
-(``compiled`` says how many rows it reads and why the others are left).
+declarations of a family; rows with vector, matrix, function or density roles are left to the general path.
+A pattern that is a function named by a letter (``\\Phi(x)``, ``L(y, \\hat y)``) is not read: a letter means what
+the document makes it mean, so a verdict must not rest on which letter is written.
 """
 
 from __future__ import annotations
@@ -89,9 +90,9 @@ def _compile(row: knowledge.Row) -> Compiled | None:
             pattern = _read(text)
         except FormulaError:
             continue
-        if isinstance(pattern, tree.Name | tree.Num) or not (tree.names_in(pattern) & {tree.Name(r) for r in roles}
-                                                            or not roles):
-            continue  # a lone role binds anything: no question to ask of a side
+        if isinstance(pattern, tree.Name | tree.Num | tree.Apply) or not (
+                tree.names_in(pattern) & {tree.Name(r) for r in roles} or not roles):
+            continue  # a lone role binds anything; a function named by a letter (Φ(x), L(y, ŷ)) is the document's
         patterns.append(pattern)
     if not patterns:
         return None
