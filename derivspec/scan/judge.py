@@ -423,23 +423,11 @@ def _every_reading(step: Step, scope: Scope, results: list[StepResult]) -> StepR
     if verdicts == {"disagrees"} or verdicts == {"proved"}:
         return results[0]
     flagged = [r for r in results if r.verdict == "disagrees"]
-    proved = [k for k, r in enumerate(results) if r.verdict == "proved"]
-    if proved and not flagged and _log_argument_only(step):  # \log p(x) f(x): the reading that holds is meant
-        which = "as the log of the product" if proved[0] == 0 else "with the log's argument ending before the next factor"
-        return dataclasses.replace(results[proved[0]], reason=f"{results[proved[0]].reason} (a log before two "
-                                                              f"factors read {which}; the other reading is not decided)")
     if flagged:
         return _result(step, "unchecked", f"differs under one reading of an ambiguous side, not under the other "
                                           f"(a bracket read as an application or as a product)", flagged[0].evidence)
     weakest = min(results, key=lambda r: STRENGTH.index(evidence_level(r.verdict, r.reason)))
     return weakest
-
-
-def _log_argument_only(step: Step) -> bool:
-    """The step's one ambiguity is where a log's argument ends (\\log p(x) f(x)), not a bracket that may be an
-    application or a product (σ(0): σ at 0, or σ times 0)."""
-    flags = step.left.flags | step.right.flags
-    return "log argument" in flags and "bracket" not in flags
 
 
 def _other_reading_admissible(step: Step, scope: Scope) -> bool:

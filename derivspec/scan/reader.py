@@ -884,7 +884,7 @@ class _DocumentParser(_Parser):
                 return "function"
             if bare:
                 return "product"
-            self.flags.update(("ambiguous", "bracket"))
+            self.flags.add("ambiguous")
             return "function" if self.ambiguous == "function" else "product"
         if self.group_has_separator(self.index):
             return "function"
@@ -895,14 +895,14 @@ class _DocumentParser(_Parser):
             return "product"  # a vector or matrix times a bracket
         if bare:
             if plain in FUNCTION_LETTERS and self.group_is_name(self.index):
-                self.flags.update(("ambiguous", "bracket"))
+                self.flags.add("ambiguous")
                 return "function" if self.ambiguous == "function" else "product"
             return "product"
         if plain in FUNCTION_LETTERS or "'" in base or "^*" in base or (sub and any(
                 p in (r"\theta", r"\phi", r"\psi", r"\varphi", r"\omega", "w", r"\mathrm{data}", "data", r"\mathrm{model}",
                       "X", "Y", "Z", r"\mathbf") for p in sub)):
             return "function"
-        self.flags.update(("ambiguous", "bracket"))  # a bracket: an application or a product
+        self.flags.add("ambiguous")
         return "function" if self.ambiguous == "function" else "product"
 
     def application(self, key: NameKey) -> sympy.Expr:
@@ -1205,7 +1205,6 @@ class _DocumentParser(_Parser):
         reading (the other reading, ``ambiguous="product"``, ends the argument before the application)."""
         if isinstance(factor, AppliedUndef) or factor.has(sympy.Derivative):  # p(z), or \frac{\partial}{\partial θ} …
             self.flags.add("ambiguous")
-            self.flags.add("log argument")  # this ambiguity alone: the reading that holds is the one meant
             return self.ambiguous == "product"
         return False
 
