@@ -240,7 +240,7 @@ class Converter:
         args = tuple(self.node(a) for a in expr.args)
         if head in SET_OPERATIONS.values() and len(args) == 2:  # the reader's A ∩ B (read with sets=True)
             return tree.Event(head.strip("⟦⟧"), args)
-        if head == TRANSPOSED.__name__ and len(args) == 1:  # A^T, read with names as matrices
+        if expr.func == TRANSPOSED and len(args) == 1:  # A^T, read with names as matrices
             return tree.Transpose(args[0])
         if head == _GRADIENT and len(args) == 1:  # the reader's ∇(…) of a gradient that names no variable
             return tree.Grad(args[0])
