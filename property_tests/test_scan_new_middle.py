@@ -882,3 +882,11 @@ def test_a_display_in_a_blockquote_is_read_without_its_quote_marks(tmp_path, mon
             "> when $P(B) > 0$.\n")
     found = [r for r in scan_text(tmp_path, text) if "P(A \\mid B)" in r.text]
     assert found and ">" not in found[0].text and "not read" not in found[0].reason
+
+
+def test_a_zeroth_superscript_of_an_array_is_no_identity_matrix(tmp_path):
+    """F^0 b^1 = b^1: F^0 is the first iterate, not F to the power 0 (which the matrix instances would read as
+    the identity)."""
+    text = "The first update:\n$$\n\\mathbf{F}^0\\mathbf{b}^1 = \\mathbf{b}^1\n$$\n"
+    level, _ = _level_of(tmp_path, text, "\\mathbf{F}^0")
+    assert level == "unchecked"

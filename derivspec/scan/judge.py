@@ -451,8 +451,11 @@ def _as_numbers_only(step: Step, scope: Scope, result: StepResult) -> StepResult
     if not (_ARRAY_FLAGS & (step.left.flags | step.right.flags)
             or any(_multiplies_arrays(side.node, scope.arrays) for side in (step.left, step.right)) or elementwise):
         return result
-    if result.verdict != "disagrees" and not elementwise:  # every name a matrix: products in the written order
-        on_matrices = _on_matrices(step, scope)
+    only_matrices = result.verdict == "unchecked" and any(  # det, tr: no meaning as numbers
+        isinstance(n, tree.Det | tree.Trace) for side in (step.left, step.right) for n in side.node.walk())
+    if (level in ("proved", "holds on instances") or only_matrices) and not elementwise \
+            and not _ZEROTH.search(step.left.text + " " + step.right.text):  # F^0 b = b: an iterate, not a power
+        on_matrices = _on_matrices(step, scope)  # every name a matrix: products in the written order
         if on_matrices is not None:
             return on_matrices
     if result.verdict == "unchecked" and not level == "holds on instances":
