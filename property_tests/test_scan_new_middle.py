@@ -890,3 +890,10 @@ def test_a_zeroth_superscript_of_an_array_is_no_identity_matrix(tmp_path):
     text = "The first update:\n$$\n\\mathbf{F}^0\\mathbf{b}^1 = \\mathbf{b}^1\n$$\n"
     level, _ = _level_of(tmp_path, text, "\\mathbf{F}^0")
     assert level == "unchecked"
+
+
+@pytest.mark.parametrize("display", ["f(x) + 1 = g(x) + 1", "\\frac{dx}{dt} = \\frac{dy}{dt}", "f(x) g(x) = g(x)^2"])
+def test_two_functions_the_document_names_are_two_functions_on_every_instance(tmp_path, display):
+    """f and g take different concrete functions on one instance: f(x) = g(x) does not hold on instances."""
+    level, _ = _level_of(tmp_path, f"Then\n$$\n{display}\n$$\n", display)
+    assert level == "unchecked"

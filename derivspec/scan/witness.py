@@ -79,12 +79,11 @@ def _instance(sides: tuple, meaning, integers: set, k: int, seed: int) -> tuple[
         whole[size] = sympy.Integer(laws.SUPPORT_SIZE)
     sides = tuple(s.subs(whole).doit() for s in sides)  # subs: an index bound by a sum stays bound
     functions = {}
-    for s in sides:
-        for f in s.atoms(AppliedUndef):
-            if roles.get(f.func) != "function" or f.func in functions:
-                continue
-            functions[f.func] = _concrete(k, len(f.args))
-            free_choice.add("functions")
+    heads = sorted({f.func for s in sides for f in s.atoms(AppliedUndef) if roles.get(f.func) == "function"}, key=str)
+    for j, head in enumerate(heads):  # f and g are two functions: each its own concrete one on every instance
+        arity = next(len(f.args) for s in sides for f in s.atoms(AppliedUndef) if f.func == head)
+        functions[head] = _concrete(k + j, arity)
+        free_choice.add("functions")
     if functions:
         sides = tuple(_by_substitution(s) for s in sides)
         chosen.append("concrete functions for " + ", ".join(sorted(str(f) for f in functions)))
