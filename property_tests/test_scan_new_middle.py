@@ -897,3 +897,11 @@ def test_two_functions_the_document_names_are_two_functions_on_every_instance(tm
     """f and g take different concrete functions on one instance: f(x) = g(x) does not hold on instances."""
     level, _ = _level_of(tmp_path, f"Then\n$$\n{display}\n$$\n", display)
     assert level == "unchecked"
+
+
+def test_a_function_set_to_a_value_free_of_its_arguments_is_a_level_set_not_a_definition(tmp_path):
+    """g(w) = c is the level set of g through c: a later g(a) = c is a condition, never proved from it."""
+    text = ("The level set\n$$g(\\mathbf{w}) = c$$\n" + FILLER + "\nso a point on it has\n"
+            "$$g(\\mathbf{a}) = c$$\n\nA function\n$$h(x) = 2x + c$$\nso\n$$h(1) = 2 + c$$\n")
+    assert _verdict_of(tmp_path, text, "g(\\mathbf{a}) = c") != "proved"
+    assert _verdict_of(tmp_path, text, "h(1) = 2 + c") == "proved"  # a function of its argument: a definition

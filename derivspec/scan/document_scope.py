@@ -466,6 +466,6 @@ def _note_definitions(line: Line, scope: Scope) -> None:
             continue
         if _key(left) in {_key(n) for n in right.walk() if isinstance(n, tree.Name | tree.Apply)}:
             continue  # x = x - η g: an update, not a definition
-        if isinstance(left, tree.Apply) and not tree.names_in(right):
-            continue  # g(x, y) = 0: a level set or a condition, not the function 0
+        if isinstance(left, tree.Apply) and not tree.names_in(right) & set(left.args):
+            continue  # g(x, y) = 0, g(w) = c: a level set or a condition, not a function of its arguments
         scope.definitions.append(Definition(left, right, where))
