@@ -905,3 +905,9 @@ def test_a_function_set_to_a_value_free_of_its_arguments_is_a_level_set_not_a_de
             "$$g(\\mathbf{a}) = c$$\n\nA function\n$$h(x) = 2x + c$$\nso\n$$h(1) = 2 + c$$\n")
     assert _verdict_of(tmp_path, text, "g(\\mathbf{a}) = c") != "proved"
     assert _verdict_of(tmp_path, text, "h(1) = 2 + c") == "proved"  # a function of its argument: a definition
+
+
+def test_a_bracket_after_a_matrix_is_a_product_on_matrix_instances(tmp_path):
+    text = "For matrices $A, B, C \\in \\mathbb{R}^{n \\times n}$,\n$$(AB)C = A(BC)$$\n\n$$(AB)C = A(CB)$$\n"
+    assert _level_of(tmp_path, text, "A(BC)")[0] == "holds on instances"
+    assert _level_of(tmp_path, text, "A(CB)")[0] == "unchecked"

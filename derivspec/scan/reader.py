@@ -863,6 +863,8 @@ class _DocumentParser(_Parser):
 
     def application_kind(self, key: NameKey, bracket: str) -> str:
         """function | product | sigmoid, for a name followed by a bracket."""
+        if self.matrices:  # A(BC): a matrix times a bracket
+            return "product"
         accent, base, sub = key
         head = _format_name(key)
         bare = head in self.bare
