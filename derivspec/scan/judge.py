@@ -557,8 +557,7 @@ def _hidden_dependence(step: Step, meaning: operators.Meaning) -> bool:
     bound = {n.index for n in nodes if isinstance(n, tree.Sum | tree.Prod)} | {
         n.variable for n in nodes if isinstance(n, tree.Integral)} | {
         v for n in nodes if isinstance(n, tree.Expect) and isinstance(n.law, tree.Law)
-        and isinstance(n.law.density, tree.Density | tree.Apply)
-        for v in (n.law.density.variables if isinstance(n.law.density, tree.Density) else n.law.density.args)}
+        and isinstance(n.law.density, tree.Density | tree.Apply) for v in _variables(n.law.density)}
     applied = {(n.head.latex, len(n.args)) for n in nodes if isinstance(n, tree.Apply)}
     return any((tree.names_in(value) - set(parameters)) & bound
                for key, (parameters, value) in meaning.functions.items() if key in applied)

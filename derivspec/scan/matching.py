@@ -49,8 +49,12 @@ class Compiled:
 
 @dataclass(frozen=True)
 class Match:
-    row: knowledge.Row
+    entry: Compiled
     bound: dict  # role -> the typed node of the document it binds
+
+    @property
+    def row(self) -> knowledge.Row:
+        return self.entry.row
 
 
 def _read(text: str) -> tree.Node:
@@ -126,16 +130,15 @@ def matches(node: tree.Node, declared: dict) -> list[Match]:
                 continue
             bound = _with_given(entry, bound, declared)
             if bound is not None and set(bound) >= set(entry.roles):
-                found.append(Match(entry.row, bound))
+                found.append(Match(entry, bound))
                 break
     return found
 
 
 def meaning(match: Match, unfold) -> sympy.Expr:
     """The row's meaning with each role the meaning of the node it binds (``unfold``: node -> SymPy)."""
-    entry = next(e for e in compiled() if e.row is match.row)
     return sympy.sympify(match.row.meaning).xreplace(
-        {entry.symbols[role]: unfold(node) for role, node in match.bound.items()})
+        {match.entry.symbols[role]: unfold(node) for role, node in match.bound.items()})
 
 
 def _with_given(entry: Compiled, bound: dict, declared: dict) -> dict | None:

@@ -78,11 +78,10 @@ def _instance(sides: tuple, meaning, integers: set, k: int, seed: int) -> tuple[
     if size is not None:
         whole[size] = sympy.Integer(laws.SUPPORT_SIZE)
     sides = tuple(s.subs(whole).doit() for s in sides)  # subs: an index bound by a sum stays bound
-    functions = {}
-    heads = sorted({f.func for s in sides for f in s.atoms(AppliedUndef) if roles.get(f.func) == "function"}, key=str)
-    for j, head in enumerate(heads):  # f and g are two functions: each its own concrete one on every instance
-        arity = next(len(f.args) for s in sides for f in s.atoms(AppliedUndef) if f.func == head)
-        functions[head] = _concrete(k + j, arity)
+    arity = {f.func: len(f.args) for s in sides for f in s.atoms(AppliedUndef) if roles.get(f.func) == "function"}
+    functions = {head: _concrete(k + j, arity[head])  # f and g: each its own concrete function on every instance
+                 for j, head in enumerate(sorted(arity, key=str))}
+    if functions:
         free_choice.add("functions")
     if functions:
         sides = tuple(_by_substitution(s) for s in sides)
