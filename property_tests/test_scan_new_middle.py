@@ -534,7 +534,7 @@ def test_a_sum_over_a_law_and_a_derivative_by_its_parameter_commute(tmp_path, di
 
 @pytest.mark.parametrize("display, level", [
     ("D_{KL}(p \\| q) \\ge 0", "holds on instances"),  # every instance is a law: evidence of a level
-    ("D_{KL}(p \\| q) \\le 0", "unchecked"),  # an inequality is never flagged
+    ("D_{KL}(p \\| q) \\le 0", "disagrees"),  # fails at a finite law and at an i.i.d. one: any law the text means
 ])
 def test_an_inequality_of_laws_holding_on_random_laws_is_evidence(tmp_path, display, level):
     assert _level_of(tmp_path, f"By Jensen,\n$$\n{display}\n$$\n", display)[0] == level
@@ -695,7 +695,9 @@ def test_an_indexed_function_differentiated_by_its_argument_takes_concrete_funct
     ("\\mathrm{Var}(X-Y) = \\mathrm{Var}(X) + \\mathrm{Var}(Y) - 2\\mathrm{Cov}(X,Y)", "proved"),
     ("\\mathrm{Var}(aX) = a^2 \\mathrm{Var}(X)", "proved"),
     ("\\mathrm{Cov}(aX, Y) = a \\mathrm{Cov}(X, Y)", "proved"),
-    ("\\mathrm{Var}(X+Y) = \\mathrm{Var}(X) + \\mathrm{Var}(Y) + \\mathrm{Cov}(X,Y)", "disagrees"),
+    ("\\mathrm{Var}(X+Y) = \\mathrm{Var}(X) - \\mathrm{Var}(Y) + 2\\mathrm{Cov}(X,Y)", "disagrees"),
+    # wrong, but it holds where X and Y are independent (Cov = 0): an assumption the text may make, no flag
+    ("\\mathrm{Var}(X+Y) = \\mathrm{Var}(X) + \\mathrm{Var}(Y) + \\mathrm{Cov}(X,Y)", None),
     ("\\mathrm{Var}(aX) = a \\mathrm{Var}(X)", None),  # wrong; a scalar beside the laws: not proved, no flag
 ])
 def test_a_moment_of_an_expression_is_its_definition_under_the_open_law(tmp_path, display, verdict):
@@ -911,3 +913,87 @@ def test_a_bracket_after_a_matrix_is_a_product_on_matrix_instances(tmp_path):
     text = "For matrices $A, B, C \\in \\mathbb{R}^{n \\times n}$,\n$$(AB)C = A(BC)$$\n\n$$(AB)C = A(CB)$$\n"
     assert _level_of(tmp_path, text, "A(BC)")[0] == "holds on instances"
     assert _level_of(tmp_path, text, "A(CB)")[0] == "unchecked"
+
+
+# --- a rule of every law: it fails where the variables are independent and alike too -----------------
+
+_INDEPENDENCE_PROSE = (
+    "When $X$ and $Y$ are independent the joint law factorises. In general,\n\n$$\n{}\n$$\n",
+    "For two variables (not necessarily independent):\n\n$$\n{}\n$$\n",
+    "Consider a Markov chain $X \\to Y \\to Z$ and the two ends. Then\n\n$$\n{}\n$$\n",
+)
+
+
+@pytest.mark.parametrize("prose", _INDEPENDENCE_PROSE)
+def test_a_document_speaking_of_independence_still_has_its_wrong_rules_flagged(tmp_path, prose):
+    """The i.i.d. laws are laws of every factorised, Markov or exchangeable model: a step failing there too fails
+    under whatever the document assumes of its variables."""
+    wrong = "H(X,Y) = H(Y) - H(X|Y)"
+    assert _verdict_of(tmp_path, prose.format(wrong), wrong) == "disagrees"
+    right = "H(X,Y) = H(Y) + H(X|Y)"
+    assert _verdict_of(tmp_path, prose.format(right), right) == "proved"
+
+
+@pytest.mark.parametrize("display", [
+    "H(X,Y) = H(X) + H(Y)",  # holds where X and Y are independent: an assumption the text may make
+    "I(X;Y) = 0",
+    "\\mathbb{E}[XY] = \\mathbb{E}[X]\\,\\mathbb{E}[Y]",
+])
+@pytest.mark.parametrize("prose", ("We have\n\n$$\n{}\n$$\n", _INDEPENDENCE_PROSE[1]))
+def test_a_step_that_holds_where_the_variables_are_independent_is_not_flagged(tmp_path, display, prose):
+    assert _verdict_of(tmp_path, prose.format(display), display) != "disagrees"
+
+
+def test_a_document_of_disjoint_events_keeps_its_laws_unflagged(tmp_path):
+    text = "The events form a partition of the space. Then\n\n$$\nH(X,Y) = H(Y) - H(X|Y)\n$$\n"
+    assert _verdict_of(tmp_path, text, "H(X,Y) = H(Y) - H(X|Y)") != "disagrees"
+
+
+@pytest.mark.parametrize("display, verdict", [
+    ("H(X) = -\\sum_x p(x) \\log_2 p(x)", None),  # bits: the unit is the document's, never a flag
+    ("H(X, Y) = \\sum_{x,y} p(x,y) \\log_2 \\left( \\frac{1}{p(x,y)} \\right)", None),
+    ("H(X) = \\sum_x p(x) \\log_2 p(x)", "disagrees"),  # the sign: wrong in every unit
+])
+def test_an_information_quantity_is_flagged_only_when_it_differs_in_every_unit(tmp_path, display, verdict):
+    found = _verdict_of(tmp_path, f"The entropy of the law $p$ in bits:\n\n$$\n{display}\n$$\n", display)
+    assert found == verdict if verdict else found not in ("proved", "disagrees")
+
+
+@pytest.mark.parametrize("display, verdict", [
+    ("\\mathrm{KL}(p \\| q) \\le 0", "disagrees"),  # reversed: fails at a finite law, and at an i.i.d. one
+    ("\\mathrm{KL}(p \\| q) \\ge 0", None),
+    ("H(X,Y) \\leq H(X)", "disagrees"),
+    ("H(X,Y) \\geq H(X)", None),
+    ("H(X|Y) \\geq H(X)", None),  # wrong, but an equality where X and Y are independent: no flag
+    ("I(X;Y) \\le 0", None),  # the same
+])
+def test_an_inequality_of_laws_is_flagged_only_where_it_fails_for_every_model(tmp_path, display, verdict):
+    found = _verdict_of(tmp_path, f"For the laws of the two variables,\n\n$$\n{display}\n$$\n", display)
+    assert found == verdict if verdict else found != "disagrees"
+
+
+def test_an_inequality_of_a_law_the_document_makes_particular_is_not_flagged(tmp_path):
+    text = ("Let $p(x) = \\mathcal{N}(x; 0, 1)$ be the prior. Then\n\n$$\n\\mathrm{KL}(p \\| q) \\le 0\n$$\n")
+    assert _verdict_of(tmp_path, text, "\\mathrm{KL}(p \\| q) \\le 0") != "disagrees"
+
+
+@pytest.mark.parametrize("before, verdict", [
+    ("", "disagrees"),  # a law made particular only below the step: the step is about any law
+    ("Let $p(z) = \\mathcal{N}(z; 0, 1)$.\n\n", None),
+])
+def test_a_law_is_particular_from_the_line_that_makes_it_so(tmp_path, before, verdict):
+    wrong = "p(z \\mid x) = \\frac{p(x)}{p(x \\mid z) p(z)}"
+    text = (f"# Bayes\n\n{before}By Bayes' rule\n\n$$\n{wrong}\n$$\n\nLater we choose\n\n"
+            "$$\np(z) = \\mathcal{N}(z; 0, 1)\n$$\n")
+    found = _verdict_of(tmp_path, text, wrong)
+    assert found == verdict if verdict else found != "disagrees"
+
+
+@pytest.mark.parametrize("condition", [
+    "the divergence is infinite if there is a $z$ s.t. $p(z \\mid x) = 0$ and $q(z) > 0$.",
+    "equality holds iff $q(z) = p(z \\mid x)$.",
+])
+def test_a_density_set_to_a_value_in_a_condition_is_no_closed_form_of_the_law(tmp_path, condition):
+    wrong = "p(z \\mid x) = \\frac{p(x)}{p(x \\mid z) p(z)}"
+    text = f"# KL\n\nNote that {condition}\n\nBayes' rule reads\n\n$$\n{wrong}\n$$\n"
+    assert _verdict_of(tmp_path, text, wrong) == "disagrees"

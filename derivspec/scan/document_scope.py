@@ -40,11 +40,9 @@ _INLINE_RELATION = re.compile(r"\$+([^$]*(?:=|<|>|\\le|\\ge|\\ne|\\in|\\to)[^$]*
 # the space a declaration puts a name in: R^{n x m}, R^d (vectors and matrices), not R or R_+
 _SPACE_OF_ARRAYS = re.compile(r"\\(?:mathbb|mathbf|Bbb)\s*\{?\s*R\s*\}?\s*\^")
 _FUNCTION_SPACE = re.compile(r"\\(?:mapsto|to|rightarrow|longrightarrow)(?![A-Za-z])")
-# a document whose laws are not any laws: independence, a Markov or graphical model, a factorisation, events
-# that are disjoint, nested or a partition
-_INDEPENDENCE = re.compile(r"\b(?:independen\w*|Markov|i\.\s?i\.\s?d|iid|factori[sz]\w*|graphical model|"
-                           r"Bayes(?:ian)? net\w*|belief network|d-separat\w*|exchangeab\w*|disjoint|"
-                           r"mutually exclusive|partition\w*|exhaustive|subsets?)\b", re.IGNORECASE)
+# a document whose events are not any events: disjoint, nested or a partition (independence, a Markov or
+# graphical model, exchangeability: the judge's i.i.d. laws are laws of every such model)
+_EVENT_STRUCTURE = re.compile(r"\b(?:disjoint|mutually exclusive|partition\w*|exhaustive|subsets?)\b", re.IGNORECASE)
 _ENTROPY_E = re.compile(r"entrop\w*[^.$]{0,60}\$\s*E\s*\(|\$\s*E\s*\([^$]{1,20}\)\s*\$[^.$]{0,40}\bentrop", re.IGNORECASE)
 # prose that names a law: "$p_\theta$ is the density of $x$", "let $q(z)$ be a distribution", "the density $p$"
 _LAW_WORDS = r"(?:probability\s+)?(?:density|densities|distribution|pdf|pmf|mass function|likelihood|posterior|prior)"
@@ -55,7 +53,8 @@ _IMPLICATIONS = frozenset({"⇒", "⇔", "⇐"})
 _DEFINING_PROSE = re.compile(r"\b(?:let|define[sd]?|defining|denote[sd]?|where|now take|consider|we write|write)\b[^.;:]*$",
                              re.IGNORECASE)
 # inline math right after a conditional word: the condition of the sentence, never a definition
-_CONDITIONAL_TAIL = re.compile(r"\b(?:when|whenever|if|suppose|assuming|assume|provided|unless|as long as|in case)\s*$",
+_CONDITIONAL_TAIL = re.compile(r"\b(?:when|whenever|if|iff|if and only if|suppose|assuming|assume|provided|unless|"
+                               r"as long as|in case|such that|s\.t\.)\s*$",
                                re.IGNORECASE)
 _SET_CONSTRAINT = re.compile(r"\b(?:set of|the set|such that|subject to|s\.t\.|constraints?|whose marginals?|"
                              r"with marginals?|marginals? (?:are|is)|belongs? to|member of|one of the)\b", re.IGNORECASE)
@@ -118,7 +117,7 @@ class Scope:
     indexed: set = field(default_factory=set)  # Name latex of names the document writes with indices (g_{ij})
     arrays: set = field(default_factory=set)  # Name latex of vectors and matrices: bold, or declared in R^{n x m}
     densities: set = field(default_factory=set)  # heads used as laws: p(x | z), KL(p ‖ q), E_{x ~ p}, P(A | B)
-    independence: bool = False  # the document speaks of independence or a factorised model: not every law is its
+    event_structure: bool = False  # the document speaks of disjoint, nested or partitioning events
     entropy_e: bool = False  # the document writes E(X) for the entropy of X
     own_constants: set = field(default_factory=set)  # constants the document defines as its own letters (e = c d)
     declarations: list = field(default_factory=list)  # (line, name latex, family, argument trees): X ∼ Pois(λ)
@@ -129,7 +128,8 @@ class Scope:
         return {name: found for name, found in latest.items() if found[0]}
     factorisations: list = field(default_factory=list)  # (line, joint Density, the product it is): the model
     written_definitions: dict = field(default_factory=dict)  # what a definition defines (_key) -> its values
-    particular: set = field(default_factory=set)  # laws the document makes particular: a head it defines (p(x) =
+    particular: dict = field(default_factory=dict)  # laws the document makes particular, from the line it does: a
+    # head it defines (p(x) =
     # N(…)) or a variable it declares (x ∼ …): a random finite law is no counterexample there
 
     def in_force(self, line: int, same_line: bool = False) -> list:
@@ -242,7 +242,7 @@ def build(statements: list[Statement], text: str = "", previous: list | None = N
     """The scope of a document (``text``: the whole of it; ``previous``: per statement, the last side of the
     display it continues, or ""): every relational statement read, in reading order."""
     scope = Scope(DocumentNames(variables=document_letters(text)))  # π, e, σ: constants only where used so
-    scope.independence = bool(_INDEPENDENCE.search(text))
+    scope.event_structure = bool(_EVENT_STRUCTURE.search(text))
     scope.entropy_e = bool(_ENTROPY_E.search(text))
     algorithms = classify.document_algorithms(text)
     scope.densities.update(_laws_named_in_prose(text, scope.names))
@@ -278,25 +278,42 @@ def build(statements: list[Statement], text: str = "", previous: list | None = N
 
 
 def _note_particular_laws(line: Line, scope: Scope) -> None:
+    if line.condition or line.constraint:  # "if p(z | x) = 0", "equality iff q(z) = p(z | x)": no closed form
+        return
     for step in line.steps:
         left = step.left.node
         if step.first and step.relation in DEFINING and isinstance(left, tree.Const) and step.right.node is not None \
                 and tree.names_in(step.right.node):
             scope.own_constants.add(left)  # e = c d: the document's e, not Euler's number
         if step.relation == "∼" and left is not None:
-            scope.particular.update(("variable", n.latex) for n in tree.names_in(left))
+            _make_particular(scope, line, (("variable", n.latex) for n in tree.names_in(left)))
             law = step.right.node
             if isinstance(left, tree.Name) and not left.index:  # a law not read still ends the one declared above
                 family = law.family if isinstance(law, tree.Law) else None
                 scope.declarations.append((line.statement.lines[0], left.latex, family,
                                            law.params if family else ()))
         elif factorisation(step) and not _chain_rule(step):
-            scope.particular.update(("law", n.head.latex) for n in step.left.node.walk() if isinstance(n, tree.Density))
+            heads = {n.head for side in (step.left, step.right) for n in side.node.walk() if isinstance(n, tree.Density)}
+            if len(heads) > 1:  # p(x, z) = q(z) r(x | z): p made of other laws (one law's i.i.d. laws factorise)
+                _make_particular(scope, line, (("law", head.latex) for head in heads))
             if step.first and isinstance(left, tree.Density):  # the model: p(x, z | θ) stands for p(z) p(x | z, θ)
                 scope.factorisations.append((line.statement.lines[0], left, step.right.node))
         elif (step.first and step.relation in DEFINING + ("∝",) and isinstance(left, tree.Density | tree.Apply)
-              and step.right.node is not None and not _uses_head(step.right.node, left.head)):
-            scope.particular.add(("law", left.head.latex))  # p(x | z) = N(…): a closed form, not a rule of p
+              and step.right.node is not None and not _uses_head(step.right.node, left.head)
+              and not (isinstance(left, tree.Apply) and _of_laws(step.right.node))):
+            _make_particular(scope, line, [("law", left.head.latex)])  # p(x | z) = N(…): a closed form
+            # (ℒ(q, θ) = E_q[log p(x, z | θ) - log q(z)]: a function of laws, unfolded where it is applied)
+
+
+def _make_particular(scope: Scope, line: Line, keys) -> None:
+    for key in keys:
+        scope.particular.setdefault(key, line.statement.lines[0])
+
+
+def _of_laws(node: tree.Node) -> bool:
+    """``node`` speaks of laws: a density, a probability, an expectation or an information quantity in it."""
+    return any(isinstance(n, tree.Density | tree.Prob | tree.Expect | tree.Moment | tree.Divergence | tree.Entropy
+                          | tree.MutualInfo) for n in node.walk())
 
 
 def _uses_head(node: tree.Node, head: tree.Name) -> bool:
@@ -362,15 +379,17 @@ def dependence(line: Line) -> dict:
     return direct
 
 
-def free_laws(node: tree.Node, scope: Scope) -> bool:
-    """No law of ``node`` is one the document makes particular (so any finite law is one of its laws)."""
-    if scope.independence:
+def free_laws(node: tree.Node, scope: Scope, where: int) -> bool:
+    """No law of ``node`` is one the document makes particular on or above line ``where`` (so any finite law is
+    one of its laws there)."""
+    if scope.event_structure:
         return False
+    particular = {key for key, line in scope.particular.items() if line <= where}
     for part in node.walk():
-        if isinstance(part, tree.Density | tree.Apply) and ("law", part.head.latex) in scope.particular:
+        if isinstance(part, tree.Density | tree.Apply) and ("law", part.head.latex) in particular:
             return False
-        if isinstance(part, tree.Name) and ("variable", part.latex) in scope.particular:
-            return False
+        if isinstance(part, tree.Name) and {("variable", part.latex), ("law", part.latex)} & particular:
+            return False  # x ∼ N(…); KL(p ‖ q) of the p defined above
     return True
 
 

@@ -416,7 +416,8 @@ def _every_reading(step: Step, scope: Scope, results: list[StepResult]) -> StepR
             return proved[0]
         if all(r.verdict == "disagrees" for r in judged):
             return judged[0]
-        return min(judged, key=lambda r: STRENGTH.index(evidence_level(r.verdict, r.reason)))
+        quiet = [r for r in judged if r.verdict != "disagrees"]  # it holds, or may, in the other unit: no flag
+        return min(quiet, key=lambda r: STRENGTH.index(evidence_level(r.verdict, r.reason)))
     if len(results) == 1:
         return results[0]
     verdicts = {r.verdict for r in results}
@@ -693,13 +694,16 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
         own_function = step.first and not isinstance(step.left.node, _QUANTITIES) and (
             _APPLIED_NAME.match(step.left.text) is not None or (
             isinstance(step.left.node, tree.Fn) and all(isinstance(a, tree.Name) for a in step.left.node.args)))
-        any_laws = (full_check.on_laws and all(free_laws(side.node, scope) for side in (step.left, step.right))
+        any_laws = (full_check.on_laws and all(free_laws(side.node, scope, where) for side in (step.left, step.right))
                     and all(_of_laws(side, full) for side in (full_left, full_right))
-                    and not _scalars(full_left, full_right, full))  # Z_p beside p̄: not a rule of every law
+                    and not _scalars(full_left, full_right, full)  # Z_p beside p̄: not a rule of every law
+                 and witness.compare(full_left, full_right, full, _integers(scope, full), seed=where, iid=True).differ)
+        # ... and it fails where the variables are independent and alike too: a law of any model assumed
         if ((full_check.flaggable or any_laws) and not full.opaque and not plain_holds and not special
                 and not defined_again and not defined_twice and not one_sided and not approximate and not own_function
                 and not upper and not ambiguous):
-            return _result(step, "disagrees", f"the two sides differ {full_check.differ}", full_check.differ)
+            also = "" if full_check.flaggable else " and where the variables are independent and alike"
+            return _result(step, "disagrees", f"the two sides differ {full_check.differ}{also}", full_check.differ)
         why = ("the display is stated under the condition " + line.special_case[0] if special else
                f"{step.left.text.strip()} is defined above; this line may define it anew" if defined_again else
                "it uses a name the document defines more than once" if defined_twice else
@@ -919,17 +923,39 @@ def _inequality(step: Step, left, right, scope: Scope, meaning: operators.Meanin
         number = sympy.N(difference, 30)
         if number.is_real and holds(number):
             return _result(step, "proved", "proved: both sides are numbers")
-    found = witness.values(difference, meaning, _integers(scope, meaning), seed=where)
+    found = [value for value, _ in witness.values(difference, meaning, _integers(scope, meaning), seed=where)]
     if found and all(holds(v) for v in found):
         if meaning.marginals and not _scalars(left, right, meaning):  # laws only: every instance is a law
             return _result(step, "unchecked", f"holds on {len(found)} instances (random finite laws, exact "
                                               "probabilities)")
         return _result(step, "unchecked", f"holds at the {len(found)} instances tried (evidence, not proof: the "
                                           "ranges the document assumes are not known)")  # of numbers: a range
+    if found and _fails_for_every_model(step, left, right, holds, scope, meaning, where):
+        return _result(step, "disagrees", "fails at random finite laws, and where the variables are independent "
+                                          "and alike (a law of every model the document may assume)")
     if found:  # an instance the document's assumptions (ranges, positivity) may exclude: never a flag here
         return _result(step, "unchecked", "an inequality that fails at an instance the document may exclude: "
                                           "not flagged", category="inequality")
     return _result(step, "unchecked", "an inequality not decided on instances")
+
+
+def _fails_for_every_model(step: Step, left, right, holds, scope: Scope, meaning: operators.Meaning,
+                           where: int) -> bool:
+    """An inequality of laws only (each side a density, an expectation or an information quantity of laws the
+    document leaves free, or a number) that fails at a random finite law and at an i.i.d. one, nothing else
+    chosen: a finite law is also a density (constant on unit bins), so it fails for continuous laws as well."""
+    if not meaning.marginals or _scalars(left, right, meaning):
+        return False
+    if not all(free_laws(side.node, scope, where) for side in (step.left, step.right)):
+        return False
+    if not all(_of_laws(side, meaning) or sympy.sympify(side).is_number for side in (left, right)):
+        return False
+    difference, integers = sympy.sympify(left - right), _integers(scope, meaning)
+    for iid in (False, True):
+        found = witness.values(difference, meaning, integers, seed=where, iid=iid)
+        if not any(not holds(value) and choices <= {"laws"} for value, choices in found):
+            return False
+    return True
 
 
 def with_time_limit(seconds: float, line: Line, scope: Scope) -> list[StepResult]:

@@ -210,8 +210,10 @@ def varied(node, meaning) -> tuple:
     return tuple(c for c in node.carried if c in meaning.varied and c not in written)
 
 
-def tables(marginals: dict, rng: random.Random) -> dict:
-    """For each law head: its variables and a random table of exact probabilities over them."""
+def tables(marginals: dict, rng: random.Random, iid: bool = False) -> dict:
+    """For each law head: its variables and a random table of exact probabilities over them; ``iid``: the
+    variables independent and alike, p(a, b) = w(a) w(b) for one random w per head -- a law of every
+    factorisation, Markov chain or exchangeable model a document may assume."""
     variables: dict[str, list] = {}
     for head, over_variables in marginals.values():
         known = variables.setdefault(head, [])
@@ -219,6 +221,11 @@ def tables(marginals: dict, rng: random.Random) -> dict:
     found = {}
     for head, names in variables.items():
         cells = list(product(range(SUPPORT_SIZE), repeat=len(names)))
+        if iid:
+            weights = [sympy.Integer(rng.randint(1, 9)) for _ in range(SUPPORT_SIZE)]
+            one = [w / sum(weights) for w in weights]
+            found[head] = (tuple(names), {cell: sympy.Mul(*(one[v] for v in cell)) for cell in cells})
+            continue
         weights = [sympy.Integer(rng.randint(1, 9)) for _ in cells]
         total = sum(weights)
         found[head] = (tuple(names), {cell: w / total for cell, w in zip(cells, weights)})

@@ -65,7 +65,8 @@ def _rational(rng: random.Random) -> sympy.Rational:
     return sympy.Rational(rng.choice([n for n in range(2, 3 * denominator) if n % denominator]), denominator)
 
 
-def _instance(sides: tuple, meaning, integers: set, k: int, seed: int) -> tuple[tuple, list[str], set]:
+def _instance(sides: tuple, meaning, integers: set, k: int, seed: int,
+              iid: bool = False) -> tuple[tuple, list[str], set]:
     """Both sides on instance ``k``: (values, what was chosen, the choices made for the document: "functions",
     "laws", "unknown parts")."""
     rng = random.Random(seed * 1009 + k)
@@ -99,8 +100,8 @@ def _instance(sides: tuple, meaning, integers: set, k: int, seed: int) -> tuple[
                 values[atom] = sympy.Integer(rng.randrange(laws.SUPPORT_SIZE))
     sides = tuple(s.xreplace(values) for s in sides)
     if meaning.marginals:
-        tables = laws.tables(meaning.marginals, rng)
-        chosen.append("random finite laws of " + ", ".join(sorted(tables)))
+        tables = laws.tables(meaning.marginals, rng, iid)
+        chosen.append(f"random {'i.i.d. ' if iid else ''}finite laws of " + ", ".join(sorted(tables)))
         free_choice.add("laws")
         sides = tuple(s.replace(lambda e: isinstance(e, AppliedUndef) and e.func in meaning.marginals
                                 and all(a.is_Integer for a in e.args),
@@ -126,16 +127,17 @@ def _number(value, digits: int):
     return found
 
 
-def compare(left, right, meaning, integers: set, seed: int = 0) -> Comparison:
+def compare(left, right, meaning, integers: set, seed: int = 0, iid: bool = False) -> Comparison:
     """``left`` and ``right`` (SymPy) on :data:`INSTANCES` instances; ``meaning``: what unfolding them met (the
     role of each SymPy function, the random variables and the laws' marginals: scan/operators.Meaning),
-    ``integers``: the symbols that take integer values."""
+    ``integers``: the symbols that take integer values; ``iid``: the random variables of each law independent
+    and alike (laws.tables)."""
     result = Comparison()
     for k in range(INSTANCES * 2):
         if result.agree >= INSTANCES:
             break
         try:
-            (a, b), chosen, free_choice = _instance((left, right), meaning, integers, k, seed)
+            (a, b), chosen, free_choice = _instance((left, right), meaning, integers, k, seed, iid)
         except (ValueError, TypeError, ZeroDivisionError):  # SymPy cannot put this instance in (d/d2 of a value)
             result.why = result.why or "no instance SymPy can evaluate"
             continue
@@ -162,21 +164,22 @@ def compare(left, right, meaning, integers: set, seed: int = 0) -> Comparison:
     return result
 
 
-def values(expr, meaning, integers: set, seed: int = 0) -> list:
-    """The value of ``expr`` on up to :data:`INSTANCES` instances where it is a real number (30 digits)."""
+def values(expr, meaning, integers: set, seed: int = 0, iid: bool = False) -> list[tuple]:
+    """The value of ``expr`` on up to :data:`INSTANCES` instances where it is a real number (30 digits), each with
+    the choices made for the document (``_instance``): [(value, choices), ...]."""
     found = []
     for k in range(INSTANCES * 2):
         if len(found) >= INSTANCES:
             break
         try:
-            (value, _), _, _ = _instance((expr, sympy.Integer(0)), meaning, integers, k, seed)
+            (value, _), _, free_choice = _instance((expr, sympy.Integer(0)), meaning, integers, k, seed, iid)
         except (ValueError, TypeError, ZeroDivisionError):
             continue
         if value.has(*_UNEVALUATED):
             return []
         number = _number(value, _DIGITS[0])
         if number is not None:
-            found.append(number)
+            found.append((number, frozenset(free_choice)))
     return found
 
 
