@@ -297,7 +297,7 @@ def _with_gradient_variable(step: Step, variable: tree.Name) -> Step:
 
 
 def _judged_laws(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
-    laws_open = _open_laws(step, scope)
+    laws_open = _open_laws(step, scope, where)
     if laws_open:  # E[…] under no named law: each law it may be under is a reading; the one that holds is meant
         results = [(label, _judged_readings(dataclasses.replace(step, open_law=law), line, scope, where))
                    for label, law in laws_open]
@@ -314,13 +314,19 @@ def _judged_readings(step: Step, line: Line, scope: Scope, where: int) -> StepRe
 _LAWS = (tree.Expect, tree.Moment, tree.Density, tree.Prob, tree.Entropy, tree.MutualInfo, tree.Divergence)
 
 
-def _open_laws(step: Step, scope: Scope) -> list:
+def _open_laws(step: Step, scope: Scope, where: int) -> list:
     """(label, law) for each law an expectation that names none may be under: every density the step writes
     (E[log q(z | x) - log p(x, z)] under q(z | x)), and the joint law of the names used only inside
-    expectations and probabilities ("use": E(X + Y) = E(X) + E(Y)). [] when every expectation names its law."""
+    expectations and probabilities ("use": E(X + Y) = E(X) + E(Y)). [] when every expectation names its law,
+    or each is of one name the document declares (X ∼ Gamma(a, b) above: E[X] is under that law)."""
     sides = [side.node for side in (step.left, step.right)]
-    if not any(isinstance(n, tree.Expect) and n.law is None and not n.given for s in sides for n in s.walk()):
+    open_ones = [n for s in sides for n in s.walk() if isinstance(n, tree.Expect) and n.law is None and not n.given]
+    if not open_ones:
         return []
+    declared = scope.declared(where)
+    if all(len(tree.names_in(n.body)) == 1 and all(name.latex in declared and not name.index
+                                                     for name in tree.names_in(n.body)) for n in open_ones):
+        return []  # one declared name each: E[X Y] of two declared ones still leaves their joint law open
     densities = list(dict.fromkeys(n for s in sides for n in s.walk()
                                    if (isinstance(n, tree.Density) or isinstance(n, tree.Apply) and n.head.latex in
                                        scope.densities)
@@ -369,7 +375,8 @@ def _reading_meant(step: Step, results: list, named: str = "{}") -> StepResult:
         return _result(step, "unchecked", "differs under every reading the statement leaves open ("
                        + "; ".join(label for label, _ in results) + "), but the text does not say which: not flagged",
                        results[0][1].evidence)
-    return min((found for _, found in results), key=lambda r: STRENGTH.index(evidence_level(r.verdict, r.reason)))
+    quiet = [found for _, found in results if found.verdict != "disagrees"]  # a difference under one is no flag
+    return min(quiet, key=lambda r: STRENGTH.index(evidence_level(r.verdict, r.reason)))
 
 
 def _one_reading(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
@@ -506,8 +513,10 @@ def _arithmetic_names(node: tree.Node) -> set:
         return set().union(*(_arithmetic_names(p) for p in node.parts()))
     return set()
 
-def _meaning(step: Step, line: Line, scope: Scope, where: int, expand: bool, models: bool = False):
+def _meaning(step: Step, line: Line, scope: Scope, where: int, expand: bool, models: bool = False,
+             family_reading: int = 0):
     meaning = operators.Meaning(expand=expand, densities=frozenset(scope.densities), log_base=step.log_base,
+                                family_reading=family_reading,
                                 entropy_e=scope.entropy_e, declared=scope.declared(where), depends=line.depends,
                                 open_law=step.open_law, random_by_use=random_by_use(step))
     heads = {n.head.latex for side in (step.left, step.right) for n in side.node.walk()
@@ -640,6 +649,11 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
         return _result(step, "unchecked", "an approximation: not judged", category="approximation")
     if step.relation == "∝":
         return _proportional(step, line, full_left, full_right, full)
+    declared_together = {key for m in (plain, full) for key in m.symbols
+                         if isinstance(key, tuple) and key[0] == "family variable" and isinstance(key[1], str)}
+    if len(declared_together) > 1:  # X ∼ N(0, 1), Y ∼ N(0, 1): their joint law is not declared (SymPy's are independent)
+        return _result(step, "unchecked", "two or more variables declared one by one: their joint law (independent or "
+                                          "not) is not stated, so the step is not judged")
     opaque = sorted(full.opaque)
     equation = step.relation == "="
     proved_as_written = equation and _proved(plain_left, plain_right, plain)  # simplify once: it is the slow part
@@ -694,15 +708,20 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
         own_function = step.first and not isinstance(step.left.node, _QUANTITIES) and (
             _APPLIED_NAME.match(step.left.text) is not None or (
             isinstance(step.left.node, tree.Fn) and all(isinstance(a, tree.Name) for a in step.left.node.args)))
-        any_laws = (full_check.on_laws and all(free_laws(side.node, scope, where) for side in (step.left, step.right))
+        any_laws = (full_check.on_laws and not _random_on_one_side(full_left, full_right, full)
+                    and all(free_laws(side.node, scope, where) for side in (step.left, step.right))
                     and all(_of_laws(side, full) for side in (full_left, full_right))
                     and not _scalars(full_left, full_right, full)  # Z_p beside p̄: not a rule of every law
                  and witness.compare(full_left, full_right, full, _integers(scope, full), seed=where, iid=True).differ)
         # ... and it fails where the variables are independent and alike too: a law of any model assumed
-        if ((full_check.flaggable or any_laws) and not full.opaque and not plain_holds and not special
+        readings = full.opaque and all(laws.OTHER_READING in why for why in full.opaque)
+        every_reading = full_check.flaggable and readings and _differs_in_every_reading(step, line, scope, where)
+        if ((full_check.flaggable or any_laws) and (not full.opaque or every_reading) and not plain_holds
+                and not special
                 and not defined_again and not defined_twice and not one_sided and not approximate and not own_function
                 and not upper and not ambiguous):
-            also = "" if full_check.flaggable else " and where the variables are independent and alike"
+            also = ("" if full_check.flaggable else " and where the variables are independent and alike") + (
+                " (and in the other reading of the family's parameters)" if every_reading else "")
             return _result(step, "disagrees", f"the two sides differ {full_check.differ}{also}", full_check.differ)
         why = ("the display is stated under the condition " + line.special_case[0] if special else
                f"{step.left.text.strip()} is defined above; this line may define it anew" if defined_again else
@@ -721,6 +740,17 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
         return _result(step, "unchecked", f"holds on {full_check.agree} instances"
                        + (f" ({'; '.join(opaque)})" if opaque else ""))
     return _result(step, "unchecked", f"not decided: {full_check.why}")
+
+
+def _differs_in_every_reading(step: Step, line: Line, scope: Scope, where: int) -> bool:
+    """The step differs with a family's parameters read the other way the notes use (Exp(λ) by its scale, N(μ, s)
+    by a standard deviation) too, nothing chosen for the document."""
+    try:
+        left, right, meaning = _meaning(step, line, scope, where, expand=True, family_reading=1)
+    except operators.Undecided:
+        return False
+    other = witness.compare(left, right, meaning, _integers(scope, meaning), seed=where)
+    return bool(other.differ) and other.flaggable and not meaning.opaque
 
 
 def _printed(node: tree.Node) -> int | None:
@@ -823,6 +853,11 @@ def _one_sided(left, right, meaning: operators.Meaning, indices: set) -> str:
     sides = [names(s) for s in (left, right)]
     if not (sides[0] or sides[1]):
         return ""
+    if sides[0] ^ sides[1]:  # -μ² + (μ²τ + 1)/τ is 1/τ: a name that cancels is no name of the side
+        try:
+            sides = [names(sympy.cancel(s)) for s in (left, right)]
+        except (sympy.PolynomialError, TypeError, ValueError):
+            pass
     lonely = sorted(str(v) for v in sides[0] ^ sides[1] if not str(v).startswith("⟨"))
     return ", ".join(lonely)
 
@@ -848,6 +883,13 @@ def _scalars(left, right, meaning: operators.Meaning) -> bool:
         if any(meaning.roles.get(a.func) in ("indexed", "function") for a in side.atoms(AppliedUndef)):
             return True
     return False
+
+
+def _random_on_one_side(left, right, meaning: operators.Meaning) -> set:
+    """The random variables standing at a value (not summed out) on one side only: the step relates them, or a
+    name is not the variable it was meant to be (E_{q(z)}[log p(x, Z)]: Z is not z), so no rule of laws is read."""
+    free = [sympy.sympify(side).free_symbols & meaning.random for side in (left, right)]
+    return free[0] ^ free[1]
 
 
 def _of_laws(side, meaning: operators.Meaning) -> bool:
@@ -944,7 +986,7 @@ def _fails_for_every_model(step: Step, left, right, holds, scope: Scope, meaning
     """An inequality of laws only (each side a density, an expectation or an information quantity of laws the
     document leaves free, or a number) that fails at a random finite law and at an i.i.d. one, nothing else
     chosen: a finite law is also a density (constant on unit bins), so it fails for continuous laws as well."""
-    if not meaning.marginals or _scalars(left, right, meaning):
+    if not meaning.marginals or _scalars(left, right, meaning) or _random_on_one_side(left, right, meaning):
         return False
     if not all(free_laws(side.node, scope, where) for side in (step.left, step.right)):
         return False

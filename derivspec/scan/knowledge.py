@@ -229,6 +229,8 @@ class Family:
     stats: str
     fields: dict
     readings: tuple[str, ...] = ()
+    other_stats: tuple[str, ...] = ()  # the ``sympy.stats`` form under each other reading of the parameters the
+    # notes use (Exp(λ) by its scale: Exponential('X', 1/lam)): a difference under every reading is a difference
     said: dict = field(default_factory=dict)  # a word that names a parameter in prose -> SymPy in the idents:
     # "variance" -> sigma**2 (a law said in words: "a Gaussian with variance $v$")
     law: str = ""  # the law's arguments as the table writes them: '\mu, \sigma^2' (given_params, else the params)
@@ -608,7 +610,8 @@ FIELD_PATTERNS = {
     "expected_log": ["\\mathbb{E}[\\log {X}]"],
 }
 _FAMILY_KEYS = frozenset({"name", "aliases", "latex", "params", "support", "kind", "variable", "outcome",
-                          "stats", "field", "readings", "given_params", "conditions", "said"})
+                          "stats", "field", "readings", "other_stats", "given_params", "conditions",
+                          "said"})
 _FIELD_KINDS = re.compile(r"^(pmf|pdf|log_density|mean|variance|second_moment|mode|entropy|mgf|cdf|expected_log|"
                           r"score_[A-Za-z0-9_]+|kl_[A-Za-z0-9_]+|cross_entropy_[A-Za-z0-9_]+|posterior[A-Za-z0-9_]*|"
                           r"reparam[A-Za-z0-9_]*|quantile|covariance|[a-z0-9_]+_fact)$")
@@ -676,6 +679,7 @@ def _family_entry(data: dict) -> tuple[Family, list[Row]]:
                     params=tuple(params), support=support, kind=data.get("kind", "continuous"),
                     variable=latex_name(variable), outcome=latex_name(outcome), stats=data.get("stats", ""),
                     fields=fields, readings=_as_tuple(data.get("readings"), name, "readings"),
+                    other_stats=_as_tuple(data.get("other_stats"), name, "other_stats"),
                     said=_said(data.get("said") or {}, params, name), law=param_tex,
                     conditions=_as_tuple(data.get("conditions"), name, "conditions"))
     return family, rows

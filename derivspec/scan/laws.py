@@ -28,6 +28,7 @@ from sympy.core.function import AppliedUndef
 
 from derivspec.scan import tree
 
+OTHER_READING = "its notes also write another way"  # the note a family's parameters read one way leaves
 SUPPORT_SIZE = 3  # the values a random variable takes on an instance
 DEFAULT_LAW = "⟨P⟩"  # the law H(X), I(X; Y), E[X] and P(A | B) speak of when none is named
 
@@ -270,9 +271,13 @@ def family_variable(meaning, key, family: str, args: tuple, unfold) -> sympy.Exp
             squared = squared or (isinstance(arg, tree.Pow) and arg.exponent == tree.Num(2))
         else:
             raise Unknown(f"the {family} law's form {form}")
-    if row.readings and not squared:  # N(μ, s), Exp(β): the default reading proves, never flags; N(μ, σ²) is fixed
-        meaning.opaque.add(f"a {family} law its notes also write another way ({row.readings[0][:60]})")
+    form = row.stats
+    if row.readings and not squared:  # N(μ, s), Exp(β): the default reading proves; N(μ, σ²) is fixed
+        if meaning.family_reading and len(row.other_stats) >= meaning.family_reading:
+            form = row.other_stats[meaning.family_reading - 1]  # the notes' other reading
+        else:  # a difference is a flag only where every reading differs (judge)
+            meaning.opaque.add(f"a {family} law {OTHER_READING} ({row.readings[0][:60]})")
     namespace = {**vars(stats), **values, "sympy": sympy}
-    variable = eval(row.stats.replace("'X'", repr(f"⟨{key}⟩")), namespace)  # noqa: S307 (our own table's SymPy text)
+    variable = eval(form.replace("'X'", repr(f"⟨{key}⟩")), namespace)  # noqa: S307 (our own table's SymPy text)
     meaning.symbols[("family variable", key)] = variable
     return variable

@@ -53,6 +53,7 @@ class Meaning:
     law_parameters: dict = field(default_factory=dict)  # law head -> the varied names its subscript carries
     functions: dict = field(default_factory=dict)  # (head latex, arity) -> (parameter Names, value tree): the
     # document's f(x) = …, unfolded where f is applied (so E_x[f(θ)] sees x in f's definition)
+    family_reading: int = 0  # which reading of a family's parameters (0: the table's; k: its other_stats[k - 1])
     parameters: frozenset = frozenset()  # the step's laws' parameters (p(x | θ), q_φ in ∇_φ): a function written
     # without one is free of it (f(x) in ∇_θ ∫ p(x | θ) f(x) dx)
 
@@ -440,7 +441,9 @@ TABLE: dict[type, Operator] = {
     tree.Add: Operator(lambda n, m: sympy.Add(*(unfold(t, m) for t in n.terms))),
     tree.Mul: Operator(lambda n, m: sympy.Mul(*(unfold(f, m) for f in n.factors))),
     tree.Pow: Operator(lambda n, m: sympy.Pow(unfold(n.base, m), unfold(n.exponent, m))),
-    tree.Fn: Operator(lambda n, m: n.function(*(unfold(a, m) for a in n.args))),
+    tree.Fn: Operator(lambda n, m: m.log(unfold(n.args[0], m)) if n.function is sympy.log and len(n.args) == 1
+                      else n.function(*(unfold(a, m) for a in n.args))),  # a log in the reading's unit: log_2 x
+    # is log x / log 2 in any unit, so only the unwritten base follows the unit
     tree.Apply: Operator(_apply),
     tree.Piecewise: _opaque("⟨cases⟩", "a value by cases"),
     tree.Density: _probability("⟨density⟩", "a density at a value", _density),

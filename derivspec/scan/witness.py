@@ -154,7 +154,8 @@ def compare(left, right, meaning, integers: set, seed: int = 0, iid: bool = Fals
         x, y = _number(a, _DIGITS[1]), _number(b, _DIGITS[1])
         if x is None or y is None or abs(x - y) <= sympy.Float(10) ** -45 * scale:
             continue
-        result.differ = f"at {'; '.join(c for c in chosen if c)}: {sympy.N(x, 8)} vs {sympy.N(y, 8)}"
+        where = '; '.join(c for c in chosen if c)
+        result.differ = f"{'at ' + where if where else 'in value'}: {sympy.N(x, 8)} vs {sympy.N(y, 8)}"
         result.flaggable = not free_choice
         result.on_laws = free_choice == {"laws"}
         result.why = "; ".join(chosen)
