@@ -1047,3 +1047,26 @@ def test_a_log_without_a_base_is_in_the_unit_of_the_reading(tmp_path):
     display = "\\log p(x) \\leq \\mathbb{E}_{q(z|x)}\\left[\\log p(x, z)\\right] + \\mathbb{H}\\left(q(z|x)\\right)"
     text = f"For any $q$ and the density $p$ of the model,\n\n$$\n{display}\n$$\n"
     assert _level_of(tmp_path, text, display)[0] != "holds on instances"
+
+
+@pytest.mark.parametrize("display, verdict", [
+    # the body never names the law's z: a capital for the variable, or a constant taken out -- never a flag
+    ("\\mathbb{E}_{q(z|x)}\\left[\\log p(x|Z) + \\log p(Z)\\right] + \\mathbb{H}\\left(q(z|x)\\right) = "
+     "\\mathbb{E}_{q(z|x)}\\left[\\log p(x|Z)\\right] - \\mathrm{KL}\\left(q(z|x) \\| p(z)\\right)", None),
+    ("\\mathbb{E}_{q(z|x)}\\left[\\log p(x|z) + \\log p(z)\\right] + \\mathbb{H}\\left(q(z|x)\\right) = "
+     "\\mathbb{E}_{q(z|x)}\\left[\\log p(x|z)\\right] + \\mathrm{KL}\\left(q(z|x) \\| p(z)\\right)", "disagrees"),
+    ("\\mathbb{E}_{q(z|x)}\\left[\\log p(x|z) + \\log p(z)\\right] + \\mathbb{H}\\left(q(z|x)\\right) = "
+     "\\mathbb{E}_{q(z|x)}\\left[\\log p(x|z)\\right] - \\mathrm{KL}\\left(q(z|x) \\| p(z)\\right)", "proved"),
+])
+def test_an_expectation_whose_body_never_names_its_variable_is_never_flagged(tmp_path, display, verdict):
+    found = _verdict_of(tmp_path, f"For the density $p$ of the model,\n\n$$\n{display}\n$$\n", display)
+    assert found == verdict if verdict else found != "disagrees"
+
+
+@pytest.mark.parametrize("claim, verdict", [
+    ("b' = 1 + (N - u) = 1 + d", "proved"),
+    ("b' = 1 + (N - u) = 2 + d", "disagrees"),
+])
+def test_a_definition_in_an_earlier_formula_of_the_same_line_is_in_force(tmp_path, claim, verdict):
+    text = f"With observations $u$ and $N = u + d$ trials, the posterior has ${claim}$ as its parameter.\n"
+    assert _verdict_of(tmp_path, text, claim) == verdict

@@ -106,6 +106,7 @@ class Definition:
     name: tree.Node  # Name (indices are the pattern) or Apply (arguments are the pattern)
     value: tree.Node
     line: int
+    position: int = 0  # the statement's place in reading order (two inline formulas share a line)
 
 
 @dataclass
@@ -487,4 +488,4 @@ def _note_definitions(line: Line, scope: Scope) -> None:
             continue  # x = x - η g: an update, not a definition
         if isinstance(left, tree.Apply) and not tree.names_in(right) & set(left.args):
             continue  # g(x, y) = 0, g(w) = c: a level set or a condition, not a function of its arguments
-        scope.definitions.append(Definition(left, right, where))
+        scope.definitions.append(Definition(left, right, where, len(scope.lines) - 1))

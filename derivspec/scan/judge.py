@@ -586,11 +586,14 @@ def _chains(left, right, meaning: operators.Meaning) -> list[str]:
 
 
 def _in_force(step: Step, line: Line, scope: Scope, where: int) -> list:
-    """The definitions in force at the step: those above, and those its own line states in a step before it."""
+    """The definitions in force at the step: those above, those of an earlier statement on its line, and those its
+    own statement states in a step before it."""
     position = next((k for k, s in enumerate(line.steps)
                      if (s.left.text, s.relation, s.right.text) == (step.left.text, step.relation, step.right.text)), 0)
     before = {(s.left.node, s.right.node) for s in line.steps[:position]}
-    return [d for d in scope.in_force(where, same_line=True) if d.line < where or (d.name, d.value) in before]
+    place = next((k for k, other in enumerate(scope.lines) if other is line), -1)
+    return [d for d in scope.in_force(where, same_line=True)  # "with N = u + d, b' = 1 + (N - u)": in force
+            if d.line < where or d.position < place or (d.name, d.value) in before]
 
 
 def _indexed_definitions(expr, definitions: list, meaning: operators.Meaning):
@@ -709,6 +712,7 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
             _APPLIED_NAME.match(step.left.text) is not None or (
             isinstance(step.left.node, tree.Fn) and all(isinstance(a, tree.Name) for a in step.left.node.args)))
         any_laws = (full_check.on_laws and not _random_on_one_side(full_left, full_right, full)
+                    and not _vacuous_expectation(step)
                     and all(free_laws(side.node, scope, where) for side in (step.left, step.right))
                     and all(_of_laws(side, full) for side in (full_left, full_right))
                     and not _scalars(full_left, full_right, full)  # Z_p beside p̄: not a rule of every law
@@ -885,6 +889,19 @@ def _scalars(left, right, meaning: operators.Meaning) -> bool:
     return False
 
 
+def _vacuous_expectation(step: Step) -> bool:
+    """An expectation under a law whose variables its body never names (E_{q(z | x)}[log p(x, Z)]): a constant
+    taken out, or the law's variable under another name -- which, the text does not say: no rule of laws."""
+    for side in (step.left, step.right):
+        for n in side.node.walk():
+            if isinstance(n, tree.Expect) and n.law is not None:
+                law = n.law.density if isinstance(n.law, tree.Law) and n.law.density is not None else n.law
+                variables = set(_variables(law)) if isinstance(law, tree.Density | tree.Apply) else set()
+                if variables and not variables & tree.names_in(n.body):
+                    return True
+    return False
+
+
 def _random_on_one_side(left, right, meaning: operators.Meaning) -> set:
     """The random variables standing at a value (not summed out) on one side only: the step relates them, or a
     name is not the variable it was meant to be (E_{q(z)}[log p(x, Z)]: Z is not z), so no rule of laws is read."""
@@ -986,7 +1003,8 @@ def _fails_for_every_model(step: Step, left, right, holds, scope: Scope, meaning
     """An inequality of laws only (each side a density, an expectation or an information quantity of laws the
     document leaves free, or a number) that fails at a random finite law and at an i.i.d. one, nothing else
     chosen: a finite law is also a density (constant on unit bins), so it fails for continuous laws as well."""
-    if not meaning.marginals or _scalars(left, right, meaning) or _random_on_one_side(left, right, meaning):
+    if (not meaning.marginals or _scalars(left, right, meaning) or _random_on_one_side(left, right, meaning)
+            or _vacuous_expectation(step)):
         return False
     if not all(free_laws(side.node, scope, where) for side in (step.left, step.right)):
         return False
