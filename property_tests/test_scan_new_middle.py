@@ -1070,3 +1070,38 @@ def test_an_expectation_whose_body_never_names_its_variable_is_never_flagged(tmp
 def test_a_definition_in_an_earlier_formula_of_the_same_line_is_in_force(tmp_path, claim, verdict):
     text = f"With observations $u$ and $N = u + d$ trials, the posterior has ${claim}$ as its parameter.\n"
     assert _verdict_of(tmp_path, text, claim) == verdict
+
+
+@pytest.mark.parametrize("claim, verdict", [
+    ("\\frac{d^2 y}{dx^2} = 6x", "proved"),
+    ("\\frac{d^2 y}{dx^2} = 3x^2", "disagrees"),  # the first derivative, not the second
+    ("\\frac{d^2}{dx^2} x^4 = 12 x^2", "proved"),
+    ("\\frac{\\partial^2}{\\partial x^2} x^4 = 4 x^3", "disagrees"),
+])
+def test_a_second_derivative_is_read_by_its_variable_twice(tmp_path, claim, verdict):
+    assert _verdict_of(tmp_path, f"Let $y = x^3$. Then\n\n$$\n{claim}\n$$\n", claim) == verdict
+
+
+def test_the_two_forms_of_the_fisher_information_are_one(tmp_path):
+    display = ("-\\sum_x p(x \\mid \\theta) \\frac{\\partial^2}{\\partial \\theta^2} \\log p(x \\mid \\theta) = "
+               "\\sum_x p(x \\mid \\theta) \\left(\\frac{\\partial}{\\partial \\theta} \\log p(x \\mid \\theta)\\right)^2")
+    assert _verdict_of(tmp_path, f"For the density $p$ of the model,\n\n$$\n{display}\n$$\n", display) == "proved"
+
+
+_SCORE = ("\\int \\frac{\\partial}{\\partial \\theta} \\log p(x \\mid \\theta) \\, p(x \\mid \\theta) \\, dx = ")
+
+
+@pytest.mark.parametrize("display, verdict", [
+    # (∂_θ log p) p = ∂_θ p: right as meant; read as ∂_θ (log p · p) it differs -- never a flag
+    (_SCORE + "\\int \\frac{\\partial}{\\partial \\theta} p(x \\mid \\theta) \\, dx", None),
+    # the ratio inverted: wrong however far the derivative reaches
+    (_SCORE + "\\int \\frac{p(x \\mid \\theta)}{\\frac{\\partial}{\\partial \\theta} p(x \\mid \\theta)} "
+              "p(x \\mid \\theta) \\, dx", "disagrees"),
+    ("\\sum_x p(x \\mid \\theta) \\left(\\frac{\\partial}{\\partial \\theta} \\log p(x \\mid \\theta)\\right)^2 = "
+     "\\sum_x p(x \\mid \\theta) \\left(\\frac{\\partial}{\\partial \\theta} p(x \\mid \\theta)\\right)^2", "disagrees"),
+])
+def test_a_law_smooth_in_its_parameter_flags_only_however_far_the_derivative_reaches(tmp_path, display, verdict):
+    """∂/∂θ of p(x | θ) evaluates on laws whose weights are a + bθ; a difference is a flag only when it holds with
+    every derivative before a product read both ways (on the product, on its first factor)."""
+    found = _verdict_of(tmp_path, f"For the density $p$ of the model,\n\n$$\n{display}\n$$\n", display)
+    assert found == verdict if verdict else found != "disagrees"

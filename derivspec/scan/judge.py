@@ -711,7 +711,8 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
         own_function = step.first and not isinstance(step.left.node, _QUANTITIES) and (
             _APPLIED_NAME.match(step.left.text) is not None or (
             isinstance(step.left.node, tree.Fn) and all(isinstance(a, tree.Name) for a in step.left.node.args)))
-        any_laws = (full_check.on_laws and not _random_on_one_side(full_left, full_right, full)
+        on_laws = full_check.on_laws or (full_check.smooth and _differs_with_narrow_operators(step, line, scope, where))
+        any_laws = (on_laws and not _random_on_one_side(full_left, full_right, full)
                     and not _vacuous_expectation(step)
                     and all(free_laws(side.node, scope, where) for side in (step.left, step.right))
                     and all(_of_laws(side, full) for side in (full_left, full_right))
@@ -744,6 +745,29 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
         return _result(step, "unchecked", f"holds on {full_check.agree} instances"
                        + (f" ({'; '.join(opaque)})" if opaque else ""))
     return _result(step, "unchecked", f"not decided: {full_check.why}")
+
+
+def _narrow(node: tree.Node) -> tree.Node:
+    """A derivative before a product applied to its first factor only: ∂_θ log p · p as (∂_θ log p) p."""
+    def narrow(part):
+        if isinstance(part, tree.Deriv | tree.Grad) and isinstance(part.body, tree.Mul) and len(part.body.factors) > 1:
+            first, *rest = part.body.factors
+            return tree.Mul((dataclasses.replace(part, body=first), *rest))
+        return part
+    return tree.rebuilt(node, narrow)
+
+
+def _differs_with_narrow_operators(step: Step, line: Line, scope: Scope, where: int) -> bool:
+    """The step differs, nothing but laws smooth in its parameters chosen, with every derivative before a product
+    read as applied to the first factor only, too: how far a ∂ or ∇ reaches is then no reading the flag rests on."""
+    narrowed = dataclasses.replace(step, left=dataclasses.replace(step.left, node=_narrow(step.left.node)),
+                                   right=dataclasses.replace(step.right, node=_narrow(step.right.node)))
+    try:
+        left, right, meaning = _meaning(narrowed, line, scope, where, expand=True)
+    except operators.Undecided:
+        return False
+    other = witness.compare(left, right, meaning, _integers(scope, meaning), seed=where)
+    return bool(other.differ) and (other.on_laws or other.smooth) and not meaning.opaque
 
 
 def _differs_in_every_reading(step: Step, line: Line, scope: Scope, where: int) -> bool:

@@ -211,7 +211,7 @@ def varied(node, meaning) -> tuple:
     return tuple(c for c in node.carried if c in meaning.varied and c not in written)
 
 
-def tables(marginals: dict, rng: random.Random, iid: bool = False) -> dict:
+def tables(marginals: dict, rng: random.Random, iid: bool = False, parameters=frozenset()) -> dict:
     """For each law head: its variables and a random table of exact probabilities over them; ``iid``: the
     variables independent and alike, p(a, b) = w(a) w(b) for one random w per head -- a law of every
     factorisation, Markov chain or exchangeable model a document may assume."""
@@ -221,6 +221,9 @@ def tables(marginals: dict, rng: random.Random, iid: bool = False) -> dict:
         known.extend(v for v in over_variables if v not in known)
     found = {}
     for head, names in variables.items():
+        if set(names) & set(parameters):
+            found[head] = _smooth(names, rng, iid, parameters)
+            continue
         cells = list(product(range(SUPPORT_SIZE), repeat=len(names)))
         if iid:
             weights = [sympy.Integer(rng.randint(1, 9)) for _ in range(SUPPORT_SIZE)]
@@ -233,9 +236,37 @@ def tables(marginals: dict, rng: random.Random, iid: bool = False) -> dict:
     return found
 
 
+def _smooth(names: list, rng: random.Random, iid: bool, parameters) -> tuple:
+    """A law of ``names`` given its parameters θ (those of ``names`` in ``parameters``): a random table over the
+    other variables whose weights are a + b·θ (a, b positive), normalised at every θ -- p(x | θ), smooth in θ;
+    ``iid``: the other variables independent and alike. The law of θ itself is left out: m(θ) = 1."""
+    given = tuple(n for n in names if n in parameters)
+    others = tuple(n for n in names if n not in parameters)
+    weight = lambda: sympy.Integer(rng.randint(1, 9)) + sum(sympy.Integer(rng.randint(1, 5)) * t for t in given)
+    cells = list(product(range(SUPPORT_SIZE), repeat=len(others)))
+    if iid:
+        weights = [weight() for _ in range(SUPPORT_SIZE)]
+        one = [w / sum(weights) for w in weights]
+        table = {cell: sympy.Mul(*(one[v] for v in cell)) for cell in cells}
+    else:
+        weights = [weight() for _ in cells]
+        total = sum(weights)
+        table = {cell: w / total for cell, w in zip(cells, weights)}
+    return others, table, given
+
+
 def value(function, args: tuple, marginals: dict, laws: dict) -> sympy.Expr:
-    """m_head(args) on the instance's tables: the table summed over the head's other variables."""
+    """m_head(args) on the instance's tables: the table summed over the head's other variables (a law smooth in
+    its parameters at the values ``args`` gives them)."""
     head, variables = marginals[function]
+    if len(laws[head]) == 3:
+        names, table, given = laws[head]
+        if not set(given) <= set(variables):
+            raise Unknown("a law summed over its parameter")
+        at = dict(zip(variables, args))
+        fixed = {names.index(v): int(a) for v, a in zip(variables, args) if v not in given}
+        total = sum((p for cell, p in table.items() if all(cell[i] == a for i, a in fixed.items())), sympy.Integer(0))
+        return total.xreplace({t: at[t] for t in given})
     names, table = laws[head]
     fixed = {names.index(v): int(a) for v, a in zip(variables, args)}
     return sum((p for cell, p in table.items() if all(cell[i] == a for i, a in fixed.items())), sympy.Integer(0))

@@ -1346,6 +1346,8 @@ class _DocumentParser(_Parser):
         self.next()  # {
         self.next()  # d / \partial
         variable = self.factor()
+        if order > 1 and isinstance(variable, sympy.Pow) and variable.exp == order:  # d^2/dx^2: x^2 is x twice
+            variable = variable.base
         if self.index != den_end:
             raise self.error(token, "a derivative's denominator that is not read")
         self.next()  # }
@@ -1362,7 +1364,7 @@ class _DocumentParser(_Parser):
                     return self.differentiate(applied, variable, token, order)
                 # df/dx of a named function f: opaque
                 self.flags.add("derivative")
-                return sympy.Function("d/d" + str(variable))(numerator)
+                return sympy.Function("d/d" + str(variable) + (f"^{order}" if order > 1 else ""))(numerator)
         return self.differentiate(argument, variable, token, order)
 
     def named_function_at(self, numerator, variable):

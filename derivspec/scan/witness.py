@@ -31,6 +31,7 @@ class Comparison:
     differ: str = ""  # where they differ ("" when nowhere)
     flaggable: bool = False  # the difference needs no choice the document did not make
     on_laws: bool = False  # the only choice was random finite laws: a counterexample where the laws are any laws
+    smooth: bool = False  # ... random finite laws smooth in a parameter the step differentiates by
     why: str = ""  # why nothing could be compared, or what was chosen
 
 
@@ -90,9 +91,10 @@ def _instance(sides: tuple, meaning, integers: set, k: int, seed: int,
         for function, concrete in functions.items():  # replace, not subs: SymPy's subs of a function fails in a Sum
             sides = tuple(s.replace(function, concrete) for s in sides)
         sides = tuple(s.doit() for s in sides)
-    if any(s.has(*_UNEVALUATED) for s in sides):  # nothing to put values into: the caller says so
-        return sides, chosen, free_choice
-    random_variables = {v.xreplace(whole) for v in meaning.random}
+    parameters = _law_parameters(sides, meaning)  # ∂/∂θ of p(x | θ): θ a real number the laws are smooth in
+    if any(s.has(*_UNEVALUATED) for s in sides) and not (parameters and _only_derivatives(sides, parameters)):
+        return sides, chosen, free_choice  # nothing to put values into: the caller says so
+    random_variables = {v.xreplace(whole) for v in meaning.random} - parameters
     values = {}
     for s in sides:  # random variables at values of their support, then every other name and unknown part
         for atom in sorted(s.free_symbols | s.atoms(AppliedUndef), key=str):
@@ -100,12 +102,17 @@ def _instance(sides: tuple, meaning, integers: set, k: int, seed: int,
                 values[atom] = sympy.Integer(rng.randrange(laws.SUPPORT_SIZE))
     sides = tuple(s.xreplace(values) for s in sides)
     if meaning.marginals:
-        tables = laws.tables(meaning.marginals, rng, iid)
-        chosen.append(f"random {'i.i.d. ' if iid else ''}finite laws of " + ", ".join(sorted(tables)))
+        tables = laws.tables(meaning.marginals, rng, iid, parameters)
+        chosen.append(f"random {'i.i.d. ' if iid else ''}finite laws of " + ", ".join(sorted(tables))
+                      + (f" smooth in {', '.join(sorted(map(str, parameters)))}" if parameters else ""))
         free_choice.add("laws")
         sides = tuple(s.replace(lambda e: isinstance(e, AppliedUndef) and e.func in meaning.marginals
-                                and all(a.is_Integer for a in e.args),
+                                and all(a.is_Integer or (a.free_symbols and a.free_symbols <= parameters)
+                                        for a in e.args),
                                 lambda e: laws.value(e.func, e.args, meaning.marginals, tables)) for s in sides)
+        if parameters:  # evidence only: how far a derivative operator reaches (∂_θ log p · p) is not read yet
+            free_choice.add("smooth laws")
+            sides = tuple(s.doit() for s in sides)  # the derivatives by the laws' parameters, now explicit
     values = {}
     for s in sides:
         for atom in sorted(s.atoms(AppliedUndef), key=str):
@@ -118,6 +125,20 @@ def _instance(sides: tuple, meaning, integers: set, k: int, seed: int,
     point = {s: _rational(rng) for s in rest}
     chosen.append(", ".join(f"{s} = {v}" for s, v in list({**whole, **point}.items())[:8]))
     return tuple(s.subs(point) for s in sides), chosen, free_choice
+
+
+def _law_parameters(sides: tuple, meaning) -> set:
+    """The names the sides differentiate by that are variables of their laws (p(x | θ) under ∂/∂θ)."""
+    varied = {v for s in sides for d in s.atoms(sympy.Derivative) for v in d.variables}
+    of_laws = {v for _, variables in meaning.marginals.values() for v in variables}
+    return varied & of_laws
+
+
+def _only_derivatives(sides: tuple, parameters: set) -> bool:
+    """Nothing left unevaluated but derivatives by the laws' parameters (sums over a support are done)."""
+    others = tuple(kind for kind in _UNEVALUATED if kind is not sympy.Derivative)
+    return not any(s.has(*others) for s in sides) and all(
+        set(d.variables) <= parameters for s in sides for d in s.atoms(sympy.Derivative))
 
 
 def _number(value, digits: int):
@@ -138,7 +159,7 @@ def compare(left, right, meaning, integers: set, seed: int = 0, iid: bool = Fals
             break
         try:
             (a, b), chosen, free_choice = _instance((left, right), meaning, integers, k, seed, iid)
-        except (ValueError, TypeError, ZeroDivisionError):  # SymPy cannot put this instance in (d/d2 of a value)
+        except (ValueError, TypeError, ZeroDivisionError, laws.Unknown):  # SymPy cannot put this instance in
             result.why = result.why or "no instance SymPy can evaluate"
             continue
         if a.has(*_UNEVALUATED) or b.has(*_UNEVALUATED):
@@ -158,6 +179,7 @@ def compare(left, right, meaning, integers: set, seed: int = 0, iid: bool = Fals
         result.differ = f"{'at ' + where if where else 'in value'}: {sympy.N(x, 8)} vs {sympy.N(y, 8)}"
         result.flaggable = not free_choice
         result.on_laws = free_choice == {"laws"}
+        result.smooth = free_choice == {"laws", "smooth laws"}
         result.why = "; ".join(chosen)
         return result
     if not result.agree:
@@ -174,7 +196,7 @@ def values(expr, meaning, integers: set, seed: int = 0, iid: bool = False) -> li
             break
         try:
             (value, _), _, free_choice = _instance((expr, sympy.Integer(0)), meaning, integers, k, seed, iid)
-        except (ValueError, TypeError, ZeroDivisionError):
+        except (ValueError, TypeError, ZeroDivisionError, laws.Unknown):
             continue
         if value.has(*_UNEVALUATED):
             return []
