@@ -759,15 +759,18 @@ def _narrow(node: tree.Node) -> tree.Node:
 
 def _differs_with_narrow_operators(step: Step, line: Line, scope: Scope, where: int) -> bool:
     """The step differs, nothing but laws smooth in its parameters chosen, with every derivative before a product
-    read as applied to the first factor only, too: how far a ∂ or ∇ reaches is then no reading the flag rests on."""
+    read as applied to the first factor only, too (at a random law and an i.i.d. one): how far a ∂ or ∇ reaches is
+    then no reading the flag rests on."""
     narrowed = dataclasses.replace(step, left=dataclasses.replace(step.left, node=_narrow(step.left.node)),
                                    right=dataclasses.replace(step.right, node=_narrow(step.right.node)))
     try:
         left, right, meaning = _meaning(narrowed, line, scope, where, expand=True)
     except operators.Undecided:
         return False
-    other = witness.compare(left, right, meaning, _integers(scope, meaning), seed=where)
-    return bool(other.differ) and (other.on_laws or other.smooth) and not meaning.opaque
+    integers = _integers(scope, meaning)
+    other = witness.compare(left, right, meaning, integers, seed=where)
+    return (bool(other.differ) and (other.on_laws or other.smooth) and not meaning.opaque
+            and bool(witness.compare(left, right, meaning, integers, seed=where, iid=True).differ))
 
 
 def _differs_in_every_reading(step: Step, line: Line, scope: Scope, where: int) -> bool:
