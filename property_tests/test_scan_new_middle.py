@@ -1105,3 +1105,10 @@ def test_a_law_smooth_in_its_parameter_flags_only_however_far_the_derivative_rea
     every derivative before a product read both ways (on the product, on its first factor)."""
     found = _verdict_of(tmp_path, f"For the density $p$ of the model,\n\n$$\n{display}\n$$\n", display)
     assert found == verdict if verdict else found != "disagrees"
+
+
+def test_a_derivative_by_a_name_with_a_superscript_keeps_its_name(tmp_path):
+    """d/dw_k^{(l)}: the superscript is the name's, not an order (d^2/dx^2 is)."""
+    display = ("\\frac{\\partial f}{\\partial w_k^{(l)}} = \\frac{\\partial f}{\\partial z^{(l)}} "
+               "\\frac{\\partial z^{(l)}}{\\partial w_k^{(l)}}")
+    assert _level_of(tmp_path, f"By the chain rule,\n\n$$\n{display}\n$$\n", display)[0] == "holds on instances"

@@ -236,8 +236,11 @@ class Converter:
         if head == _DERIVED and len(expr.args) == 2:  # the reader's d/dx of what may depend on x: the body
             return self.node(expr.args[0])
         if head.startswith(_DERIVATIVE_OF) and len(expr.args) == 1:  # dy/dx of a bare name, d^2y/dx^2: d/dx^2(y)
-            variable, _, order = head[len(_DERIVATIVE_OF):].partition("^")
-            return tree.Deriv(self.node(expr.args[0]), self.name(variable), int(order) if order.isdigit() else 1)
+            variable, order = head[len(_DERIVATIVE_OF):], 1
+            if variable.rpartition("^")[2].isdigit():  # the reader's order of d^2y/dx^2 (x^{(l)} is a name)
+                variable, _, written = variable.rpartition("^")
+                order = int(written)
+            return tree.Deriv(self.node(expr.args[0]), self.name(variable), order)
         args = tuple(self.node(a) for a in expr.args)
         if head in SET_OPERATIONS.values() and len(args) == 2:  # the reader's A ∩ B (read with sets=True)
             return tree.Event(head.strip("⟦⟧"), args)
