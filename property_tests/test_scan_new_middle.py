@@ -1112,3 +1112,17 @@ def test_a_derivative_by_a_name_with_a_superscript_keeps_its_name(tmp_path):
     display = ("\\frac{\\partial f}{\\partial w_k^{(l)}} = \\frac{\\partial f}{\\partial z^{(l)}} "
                "\\frac{\\partial z^{(l)}}{\\partial w_k^{(l)}}")
     assert _level_of(tmp_path, f"By the chain rule,\n\n$$\n{display}\n$$\n", display)[0] == "holds on instances"
+
+
+_TWO_DEFINITIONS = "First, let $$f(x) = x^2$$ as an example.\n\nNext, let $$f(x) = x^3$$ instead.\n\nThen\n\n$$\n{}\n$$\n"
+
+
+@pytest.mark.parametrize("display, verdict", [
+    ("f(x) + f(x) = 3 f(x)", "disagrees"),  # wrong under either definition of f
+    ("f(x) + f(x) = 2 f(x)", "proved"),
+    ("f(2) = 4", None),  # right under the first definition, wrong under the second: which one is meant is not known
+    ("f(x) = x^2 + 0", None),
+])
+def test_a_name_defined_twice_is_flagged_only_where_every_definition_differs(tmp_path, display, verdict):
+    found = _verdict_of(tmp_path, _TWO_DEFINITIONS.format(display), display)
+    assert found == verdict if verdict else found != "disagrees"

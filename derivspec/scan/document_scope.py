@@ -128,7 +128,7 @@ class Scope:
         latest = {name: (family, args) for at, name, family, args in self.declarations if at <= line}
         return {name: found for name, found in latest.items() if found[0]}
     factorisations: list = field(default_factory=list)  # (line, joint Density, the product it is): the model
-    written_definitions: dict = field(default_factory=dict)  # what a definition defines (_key) -> its values
+    written_definitions: dict = field(default_factory=dict)  # what a definition defines (definition_key) -> its values
     particular: dict = field(default_factory=dict)  # laws the document makes particular, from the line it does: a
     # head it defines (p(x) =
     # N(…)) or a variable it declares (x ∼ …): a random finite law is no counterexample there
@@ -139,22 +139,22 @@ class Scope:
         found = {}
         for d in self.definitions:
             if d.line < line or (same_line and d.line == line):
-                found[_key(d.name)] = d
+                found[definition_key(d.name)] = d
         return list(found.values())
 
     def defined_before(self, node: tree.Node, line: int) -> bool:
-        return any(_key(d.name) == _key(node) for d in self.definitions if d.line < line)
+        return any(definition_key(d.name) == definition_key(node) for d in self.definitions if d.line < line)
 
     def defined_twice(self, node: tree.Node) -> bool:
         """The document writes two different definitions of the name (or the function) ``node`` (λ and λ_i are
         two names): which one a line means is not known from the order alone (an example, then another)."""
-        keys = [_key(node)]
+        keys = [definition_key(node)]
         if isinstance(node, tree.Name) and not node.index:  # df/dx: the bare name of a function defined twice
             keys += [k for k in self.written_definitions if k[0] == "function" and k[1] == node.latex]
         return any(len(self.written_definitions.get(k, ())) > 1 for k in keys)
 
 
-def _key(node: tree.Node):
+def definition_key(node: tree.Node):
     """What a definition defines: a name with the number of its indices, or a function's head."""
     if isinstance(node, tree.Name):
         return ("name", node.latex, len(node.index))
@@ -481,10 +481,10 @@ def _note_definitions(line: Line, scope: Scope) -> None:
             continue
         left, right = step.left.node, step.right.node
         if isinstance(left, tree.Name | tree.Apply) and defines(left, scope) and right is not None:
-            scope.written_definitions.setdefault(_key(left), set()).add(right)
+            scope.written_definitions.setdefault(definition_key(left), set()).add(right)
         if isinstance(left, tree.Pow) or not defines(left, scope) or right is None or (scope.defined_before(left, where + 1) and not line.defining):
             continue
-        if _key(left) in {_key(n) for n in right.walk() if isinstance(n, tree.Name | tree.Apply)}:
+        if definition_key(left) in {definition_key(n) for n in right.walk() if isinstance(n, tree.Name | tree.Apply)}:
             continue  # x = x - η g: an update, not a definition
         if isinstance(left, tree.Apply) and not tree.names_in(right) & set(left.args):
             continue  # g(x, y) = 0, g(w) = c: a level set or a condition, not a function of its arguments

@@ -22,7 +22,8 @@ from sympy.core.function import AppliedUndef
 
 from derivspec.core import symbolic
 from derivspec.scan import classify, laws, matching, operators, tree, typed_reading, witness
-from derivspec.scan.document_scope import DEFINING, Line, Scope, Step, definable, defines, free_laws, index_names
+from derivspec.scan.document_scope import (DEFINING, Line, Scope, Step, definable, defines, definition_key, free_laws,
+                                          index_names)
 from derivspec.scan.steps import StepResult
 from derivspec.scan.verdicts import STRENGTH, evidence_level
 
@@ -172,6 +173,28 @@ def _uses_a_name_defined_twice(step: Step, scope: Scope) -> bool:
     """The step uses a name or a function the document defines more than once (f(x) = 1/x, later f(x) = e^x)."""
     used = [n for side in (step.left, step.right) for n in side.node.walk() if isinstance(n, tree.Name | tree.Apply)]
     return any(scope.defined_twice(node) for node in used)
+
+
+def _differs_under_every_definition(step: Step, line: Line, scope: Scope, where: int) -> bool:
+    """The step differs, nothing chosen for the document but laws, with each name it uses that the document
+    defines twice read by each of its definitions in turn (f(x) = 1/x, later f(x) = e^x): whichever one the line
+    means, it fails. A definition not in force at the step is not tried: then it is not decided (False)."""
+    keys = {definition_key(n) for side in (step.left, step.right) for n in side.node.walk()
+            if isinstance(n, tree.Name | tree.Apply) and scope.defined_twice(n)}
+    keys = {key for key in keys if len(scope.written_definitions.get(key, ())) > 1}  # df/dx: f's own key
+    in_force = {definition_key(d.name) for d in _in_force(step, line, scope, where)}
+    if not keys or not keys <= in_force:
+        return False
+    for key in sorted(keys, key=str):
+        for value in scope.written_definitions.get(key, ()):
+            try:
+                left, right, meaning = _meaning(step, line, scope, where, expand=True, chosen={key: value})
+            except operators.Undecided:
+                return False
+            check = witness.compare(left, right, meaning, _integers(scope, meaning), seed=where)
+            if not (check.differ and (check.flaggable or check.on_laws)) or meaning.opaque:
+                return False
+    return True
 
 
 def _values_given(step: Step, scope: Scope, where: int) -> bool:
@@ -514,7 +537,8 @@ def _arithmetic_names(node: tree.Node) -> set:
     return set()
 
 def _meaning(step: Step, line: Line, scope: Scope, where: int, expand: bool, models: bool = False,
-             family_reading: int = 0):
+             family_reading: int = 0, chosen: dict | None = None):
+    """The two sides' meaning; ``chosen``: definition key -> the value to read a name defined twice with."""
     meaning = operators.Meaning(expand=expand, densities=frozenset(scope.densities), log_base=step.log_base,
                                 family_reading=family_reading,
                                 entropy_e=scope.entropy_e, declared=scope.declared(where), depends=line.depends,
@@ -540,6 +564,8 @@ def _meaning(step: Step, line: Line, scope: Scope, where: int, expand: bool, mod
                                    if isinstance(g, tree.Name)) | {c for found in meaning.law_parameters.values()
                                                                    for c in found}
     in_force = _in_force(step, line, scope, where) if expand else []
+    if chosen:
+        in_force = [dataclasses.replace(d, value=chosen.get(definition_key(d.name), d.value)) for d in in_force]
     for d in in_force:
         if isinstance(d.name, tree.Name) and not d.name.index:
             meaning.definitions[d.name] = d.value
@@ -699,7 +725,8 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
         special = bool(line.special_case) and not _condition_applies(line, step)
         plain_holds = plain_check.agree and not plain_check.differ  # a reading (without definitions) where it holds
         defined_again = step.first and definable(step.left.node) and scope.defined_before(step.left.node, where)
-        defined_twice = _uses_a_name_defined_twice(step, scope)
+        defined_twice = _uses_a_name_defined_twice(step, scope) and not _differs_under_every_definition(
+            step, line, scope, where)
         one_sided = "" if _written_number(step) else _one_sided(full_left, full_right, full,
                                                                    _step_indices(step, full))
         approximate = "≈" in line.relations  # a chain of approximations: its = steps may be approximate too
