@@ -1126,3 +1126,15 @@ _TWO_DEFINITIONS = "First, let $$f(x) = x^2$$ as an example.\n\nNext, let $$f(x)
 def test_a_name_defined_twice_is_flagged_only_where_every_definition_differs(tmp_path, display, verdict):
     found = _verdict_of(tmp_path, _TWO_DEFINITIONS.format(display), display)
     assert found == verdict if verdict else found != "disagrees"
+
+
+@pytest.mark.parametrize("display, verdict", [
+    ("P(s^\\prime \\mid s, a) = P(s, a, s^\\prime)", None),  # a notation for the transition probability
+    ("T(y \\mid x, u) = T(x, u, y)", None),
+    ("p(x \\mid y) = p(x, y)", None),
+    ("p(x \\mid y) = p(x, y)\\, p(y)", "disagrees"),  # a rule of laws, wrong
+])
+def test_one_law_of_the_same_variables_written_two_ways_is_a_notation(tmp_path, display, verdict):
+    text = f"In this Markov decision process the transition probability is\n\n$$\n{display}\n$$\n"
+    found = _verdict_of(tmp_path, text, display)
+    assert found == verdict if verdict else found != "disagrees"

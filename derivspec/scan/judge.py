@@ -87,6 +87,9 @@ def classification(step: Step, line: Line, scope: Scope, where: int) -> StepResu
             and tree.names_in(step.right.node)):
         return _result(step, "unchecked", f"defines {step.left.text.strip()} (a letter of the document's own; "
                                           "a definition, not checked)", label=True, category="definition")
+    if step.relation == "=" and _notation(step.left.node, step.right.node):
+        return _result(step, "unchecked", "the same law of the same variables written two ways (P(s' | s, a) = "
+                                          "P(s, a, s')): a notation, not an identity", label=True, category="definition")
     defined = step.left.node
     if isinstance(defined, tree.Pow) and isinstance(defined.exponent, tree.Num):  # λ^2 = π/8 after λ = √(π/8)
         defined = defined.base
@@ -100,6 +103,19 @@ def classification(step: Step, line: Line, scope: Scope, where: int) -> StepResu
         return _result(step, "unchecked", f"gives {step.left.text.strip()} values (not checked)", label=True,
                        category="definition")
     return None
+
+
+def _notation(left: tree.Node, right: tree.Node) -> bool:
+    """Both sides one law of one head at the same variables, one with a bar and one without (P(s' | s, a) =
+    P(s, a, s')): the text naming a function of those variables, not a rule of laws (p(z | x) = p(x | z) is one)."""
+    def parts(node):
+        if isinstance(node, tree.Density):
+            return node.head, node.variables + node.given, bool(node.given)
+        if isinstance(node, tree.Apply):
+            return node.head, node.args, False
+        return None, (), False
+    (head, mine, barred), (other, theirs, other_barred) = parts(left), parts(right)
+    return head is not None and head == other and set(mine) == set(theirs) and barred != other_barred
 
 
 def _known_result(step: Step, line: Line, scope: Scope, where: int) -> StepResult | None:
