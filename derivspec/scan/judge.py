@@ -203,11 +203,10 @@ def _differs_under_every_definition(step: Step, line: Line, scope: Scope, where:
         return False
     for key in sorted(keys, key=str):
         for value in scope.written_definitions.get(key, ()):
-            try:
-                left, right, meaning = _meaning(step, line, scope, where, expand=True, chosen={key: value})
-            except operators.Undecided:
+            found = _compared(step, line, scope, where, chosen={key: value})
+            if found is None:
                 return False
-            check = witness.compare(left, right, meaning, _integers(scope, meaning), seed=where)
+            check, (_, _, meaning) = found
             if not (check.differ and (check.flaggable or check.on_laws)) or meaning.opaque:
                 return False
     return True
@@ -806,25 +805,32 @@ def _differs_with_narrow_operators(step: Step, line: Line, scope: Scope, where: 
     then no reading the flag rests on."""
     narrowed = dataclasses.replace(step, left=dataclasses.replace(step.left, node=_narrow(step.left.node)),
                                    right=dataclasses.replace(step.right, node=_narrow(step.right.node)))
-    try:
-        left, right, meaning = _meaning(narrowed, line, scope, where, expand=True)
-    except operators.Undecided:
+    found = _compared(narrowed, line, scope, where)
+    if found is None:
         return False
-    integers = _integers(scope, meaning)
-    other = witness.compare(left, right, meaning, integers, seed=where)
+    other, (left, right, meaning) = found
     return (bool(other.differ) and (other.on_laws or other.smooth) and not meaning.opaque
-            and bool(witness.compare(left, right, meaning, integers, seed=where, iid=True).differ))
+            and bool(witness.compare(left, right, meaning, _integers(scope, meaning), seed=where, iid=True).differ))
 
 
 def _differs_in_every_reading(step: Step, line: Line, scope: Scope, where: int) -> bool:
     """The step differs with a family's parameters read the other way the notes use (Exp(λ) by its scale, N(μ, s)
     by a standard deviation) too, nothing chosen for the document."""
-    try:
-        left, right, meaning = _meaning(step, line, scope, where, expand=True, family_reading=1)
-    except operators.Undecided:
+    found = _compared(step, line, scope, where, family_reading=1)
+    if found is None:
         return False
-    other = witness.compare(left, right, meaning, _integers(scope, meaning), seed=where)
+    other, (_, _, meaning) = found
     return bool(other.differ) and other.flaggable and not meaning.opaque
+
+
+def _compared(step: Step, line: Line, scope: Scope, where: int, **reading):
+    """The step's meaning with its definitions, read as ``reading`` says (_meaning's options), compared on
+    instances: (Comparison, (left, right, meaning)), or None where a definition in force is not read."""
+    try:
+        left, right, meaning = _meaning(step, line, scope, where, expand=True, **reading)
+    except operators.Undecided:
+        return None
+    return witness.compare(left, right, meaning, _integers(scope, meaning), seed=where), (left, right, meaning)
 
 
 def _printed(node: tree.Node) -> int | None:
