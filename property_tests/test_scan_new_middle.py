@@ -1138,3 +1138,60 @@ def test_one_law_of_the_same_variables_written_two_ways_is_a_notation(tmp_path, 
     text = f"In this Markov decision process the transition probability is\n\n$$\n{display}\n$$\n"
     found = _verdict_of(tmp_path, text, display)
     assert found == verdict if verdict else found != "disagrees"
+
+
+_EARLIER = "First an example:\n\n$$\n{}\n$$\n\nAnd another one:\n\n$$\n{}\n$$\n"
+
+
+@pytest.mark.parametrize("earlier, display, verdict", [
+    ("f(x) = x^3 \\quad \\rightarrow \\quad \\frac{df}{dx} = 3x^2",
+     "f(x) = x^2 \\quad \\rightarrow \\quad \\frac{df}{dx} = 2x", "proved"),
+    ("f(x) = x^3 \\quad \\rightarrow \\quad \\frac{df}{dx} = 3x^2",
+     "f(x) = x^2 \\quad \\rightarrow \\quad \\frac{df}{dx} = 3x^2", "disagrees"),  # the line's own f is x²
+    ("f(x, y) = x y \\quad \\rightarrow \\quad \\frac{\\partial f}{\\partial x} = y",
+     "f(x, y) = x + y \\quad \\rightarrow \\quad \\frac{\\partial f}{\\partial x} = 1", "proved"),
+    ("f(x, y) = x y \\quad \\rightarrow \\quad \\frac{\\partial f}{\\partial x} = y",
+     "f(x, y) = x + y \\quad \\rightarrow \\quad \\frac{\\partial f}{\\partial x} = y", "disagrees"),
+    ("g(t) = \\sin t, \\qquad g(t) + g(t) = 2 \\sin t",
+     "g(t) = t^2, \\qquad g(t) + g(t) = 2 t^2", "proved"),
+    ("g(t) = \\sin t, \\qquad g(t) + g(t) = 2 \\sin t",
+     "g(t) = t^2, \\qquad g(t) + g(t) = 2 \\sin t", "disagrees"),
+])
+def test_a_name_defined_anew_on_a_line_means_that_definition_in_the_line(tmp_path, earlier, display, verdict):
+    """A document that defines f anew in each display (f(x) = … → df/dx = …): a later step of the line reads f
+    by the definition its first step states, whatever the document defined before."""
+    assert _verdict_of(tmp_path, _EARLIER.format(earlier, display), display) == verdict
+
+
+_TWO_EXAMPLES = ("For instance, a mixture:\n\n$$\np(x \\mid \\theta) = \\sum_{{c=1}}^K \\pi_c \\mathcal{{N}}(x \\mid "
+                 "\\mu_c, 1)\n$$\n\n{}In general,\n\n$$\n{}\n$$\n")
+_SECOND = ("Or a model with a latent variable:\n\n$$\np(x \\mid \\theta) = \\int \\mathcal{N}(z \\mid 0, 1) "
+           "\\mathcal{N}(x \\mid \\theta z, 1) \\, dz\n$$\n\n")
+
+
+@pytest.mark.parametrize("second, display, verdict", [
+    (_SECOND, "\\nabla_\\theta \\log p(x \\mid \\theta) = \\nabla_\\theta p(x \\mid \\theta)", "disagrees"),
+    (_SECOND, "\\nabla_\\theta \\log p(x \\mid \\theta) = \\frac{1}{p(x \\mid \\theta)} \\nabla_\\theta "
+              "p(x \\mid \\theta)", "proved"),
+    ("", "\\nabla_\\theta \\log p(x \\mid \\theta) = \\frac{1}{p(x \\mid \\theta)} \\nabla_\\theta "
+         "p(x \\mid \\theta)", "proved"),
+    ("", "\\nabla_\\theta \\log p(x \\mid \\theta) = \\nabla_\\theta p(x \\mid \\theta)", None),  # the mixture only:
+    # a particular law, which random finite laws do not stand for
+])
+def test_a_law_given_two_closed_forms_is_an_example_twice_not_one_law(tmp_path, second, display, verdict):
+    found = _verdict_of(tmp_path, _TWO_EXAMPLES.format(second, display), display)
+    assert found == verdict if verdict else found != "disagrees"
+
+
+@pytest.mark.parametrize("display, verdict", [
+    ("\\nabla_\\theta \\log p(x \\mid \\theta) = \\nabla_\\theta p(x \\mid \\theta)", "disagrees"),
+    ("\\nabla_\\theta \\log p(x \\mid \\theta) = \\frac{\\nabla_\\theta p(x \\mid \\theta)}{p(x \\mid \\theta)}",
+     "proved"),
+])
+def test_a_sampling_line_in_an_alignment_makes_only_its_variable_particular(tmp_path, display, verdict):
+    """``… = E_S[N ∇ log p(x_S | θ)] \\\\ S ∼ U(1/N)``: the ∼ step's left side is the whole aligned expression,
+    which names p and x; only a name sampled (S) is a variable the document makes particular."""
+    text = ("The gradient of the sum is\n\n$$\n\\begin{aligned}\n\\nabla_\\theta \\sum_{s=1}^N \\log p(x_s \\mid \\theta) "
+            "&= \\mathbb{E}_{S}\\left[ N \\nabla_\\theta \\log p(x_S \\mid \\theta) \\right] \\\\\n"
+            "& S \\sim \\mathcal{U}(1/N)\n\\end{aligned}\n$$\n\nThen\n\n$$\n" + display + "\n$$\n")
+    assert _verdict_of(tmp_path, text, display) == verdict

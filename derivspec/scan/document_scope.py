@@ -132,6 +132,8 @@ class Scope:
     particular: dict = field(default_factory=dict)  # laws the document makes particular, from the line it does: a
     # head it defines (p(x) =
     # N(…)) or a variable it declares (x ∼ …): a random finite law is no counterexample there
+    closed_forms: dict = field(default_factory=dict)  # law key -> {a closed form written for it: its line}; two
+    # different ones (a mixture, then another model) are examples of a law the document keeps general
 
     def in_force(self, line: int, same_line: bool = False) -> list:
         """The definitions stated above ``line`` (the latest of a name wins); ``same_line``: and those the line
@@ -287,7 +289,8 @@ def _note_particular_laws(line: Line, scope: Scope) -> None:
                 and tree.names_in(step.right.node):
             scope.own_constants.add(left)  # e = c d: the document's e, not Euler's number
         if step.relation == "∼" and left is not None:
-            _make_particular(scope, line, (("variable", n.latex) for n in tree.names_in(left)))
+            if isinstance(left, tree.Name):  # x ∼ N(0, 1); not "… = E_S[…] \\ S_i ∼ U": a step's whole side
+                _make_particular(scope, line, [("variable", left.latex)])
             law = step.right.node
             if isinstance(left, tree.Name) and not left.index:  # a law not read still ends the one declared above
                 family = law.family if isinstance(law, tree.Law) else None
@@ -303,6 +306,7 @@ def _note_particular_laws(line: Line, scope: Scope) -> None:
               and step.right.node is not None and not _uses_head(step.right.node, left.head)
               and not (isinstance(left, tree.Apply) and _of_laws(step.right.node))):
             _make_particular(scope, line, [("law", left.head.latex)])  # p(x | z) = N(…): a closed form
+            scope.closed_forms.setdefault(("law", left.head.latex), {}).setdefault(step.right.node, line.statement.lines[0])
             # (ℒ(q, θ) = E_q[log p(x, z | θ) - log q(z)]: a function of laws, unfolded where it is applied)
 
 
@@ -382,10 +386,11 @@ def dependence(line: Line) -> dict:
 
 def free_laws(node: tree.Node, scope: Scope, where: int) -> bool:
     """No law of ``node`` is one the document makes particular on or above line ``where`` (so any finite law is
-    one of its laws there)."""
+    one of its laws there). A law given two different closed forms above is an example twice, not one law."""
     if scope.event_structure:
         return False
-    particular = {key for key, line in scope.particular.items() if line <= where}
+    particular = {key for key, line in scope.particular.items() if line <= where
+                  and len([at for at in scope.closed_forms.get(key, {}).values() if at <= where]) < 2}
     for part in node.walk():
         if isinstance(part, tree.Density | tree.Apply) and ("law", part.head.latex) in particular:
             return False
@@ -472,6 +477,18 @@ def _outside_ambiguities(node: tree.Node):
             yield from _outside_ambiguities(part)
 
 
+def used_later(step: Step, line: Line) -> bool:
+    """A later step of the line uses the name the step's left side defines (f(x, y) = x + y → ∂f/∂x = 1): the
+    line states a definition, anew if the name had one, and then what follows from it."""
+    defined = step.left.node
+    head = defined.head.latex if isinstance(defined, tree.Apply) else getattr(defined, "latex", None)
+    later = line.steps[line.steps.index(step) + 1:] if step in line.steps else []
+    return head is not None and any(
+        n.head.latex == head if isinstance(n, tree.Apply) else getattr(n, "latex", None) == head
+        for other in later for side in (other.left, other.right) if side.node is not None
+        for n in side.node.walk() if isinstance(n, tree.Name | tree.Apply))
+
+
 def _note_definitions(line: Line, scope: Scope) -> None:
     if line.special_case or line.constraint or line.condition:
         return
@@ -482,7 +499,8 @@ def _note_definitions(line: Line, scope: Scope) -> None:
         left, right = step.left.node, step.right.node
         if isinstance(left, tree.Name | tree.Apply) and defines(left, scope) and right is not None:
             scope.written_definitions.setdefault(definition_key(left), set()).add(right)
-        if isinstance(left, tree.Pow) or not defines(left, scope) or right is None or (scope.defined_before(left, where + 1) and not line.defining):
+        if isinstance(left, tree.Pow) or not defines(left, scope) or right is None or (
+                scope.defined_before(left, where + 1) and not line.defining and not used_later(step, line)):
             continue
         if definition_key(left) in {definition_key(n) for n in right.walk() if isinstance(n, tree.Name | tree.Apply)}:
             continue  # x = x - η g: an update, not a definition

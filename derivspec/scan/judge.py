@@ -22,7 +22,7 @@ from sympy.core.function import AppliedUndef
 
 from derivspec.core import symbolic
 from derivspec.scan import classify, laws, matching, operators, tree, typed_reading, witness
-from derivspec.scan.document_scope import (DEFINING, Line, Scope, Step, definable, defines, definition_key, free_laws,
+from derivspec.scan.document_scope import (DEFINING, Line, Scope, Step, definable, defines, definition_key, free_laws, used_later,
                                           index_names)
 from derivspec.scan.steps import StepResult
 from derivspec.scan.verdicts import STRENGTH, evidence_level
@@ -96,7 +96,7 @@ def classification(step: Step, line: Line, scope: Scope, where: int) -> StepResu
     new_name = not scope.defined_before(defined, where)
     if (step.relation in DEFINING and defines(step.left.node, scope) and not line.special_case
             and not _ARRAY_LEFT & step.left.flags
-            and (new_name or (step.first and (line.defining or step.chain)))):
+            and (new_name or (step.first and (line.defining or step.chain or used_later(step, line))))):
         return _result(step, "unchecked", f"defines {step.left.text.strip()} (a definition; not checked)", label=True,
                        category="definition")
     if step.chain and step.first and _values_given(step, scope, where):
@@ -189,6 +189,21 @@ def _uses_a_name_defined_twice(step: Step, scope: Scope) -> bool:
     """The step uses a name or a function the document defines more than once (f(x) = 1/x, later f(x) = e^x)."""
     used = [n for side in (step.left, step.right) for n in side.node.walk() if isinstance(n, tree.Name | tree.Apply)]
     return any(scope.defined_twice(node) for node in used)
+
+
+def _defined_on_its_line(step: Step, line: Line, scope: Scope, where: int) -> bool:
+    """Each name the step uses that the document defines twice is defined on the step's own line, before it
+    (f(x) = 1/(2x) → df/dx = -1/x², in a document that defines f anew in each display): the line says which
+    definition it means, and the reading takes that one (the latest in force)."""
+    here = [d for d in _in_force(step, line, scope, where) if d.line == where]
+    twice = [n for side in (step.left, step.right) for n in side.node.walk()
+             if isinstance(n, tree.Name | tree.Apply) and scope.defined_twice(n)]
+    def keys(node):
+        found = {definition_key(node)}
+        if isinstance(node, tree.Name) and not node.index:  # df/dx: the bare name of a function
+            found |= {k for k in scope.written_definitions if k[0] == "function" and k[1] == node.latex}
+        return found
+    return bool(twice) and all(any(definition_key(d.name) in keys(n) for d in here) for n in twice)
 
 
 def _differs_under_every_definition(step: Step, line: Line, scope: Scope, where: int) -> bool:
@@ -740,10 +755,10 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
         special = bool(line.special_case) and not _condition_applies(line, step)
         plain_holds = plain_check.agree and not plain_check.differ  # a reading (without definitions) where it holds
         defined_again = step.first and definable(step.left.node) and scope.defined_before(step.left.node, where)
-        defined_twice = _uses_a_name_defined_twice(step, scope) and not _differs_under_every_definition(
-            step, line, scope, where)
-        one_sided = "" if _written_number(step) else _one_sided(full_left, full_right, full,
-                                                                   _step_indices(step, full))
+        defined_twice = (_uses_a_name_defined_twice(step, scope) and not _defined_on_its_line(step, line, scope, where)
+                         and not _differs_under_every_definition(step, line, scope, where))
+        one_sided = "" if _written_number(step) else _one_sided(
+            full_left, full_right, full, _step_indices(step, full) | _arguments_of_functions_used(step, full))
         approximate = "≈" in line.relations  # a chain of approximations: its = steps may be approximate too
         ambiguous = any(isinstance(n, tree.Ambiguous) and any(isinstance(r, tree.MutualInfo) for _, r in n.readings)
                         for side in (step.left, step.right) for n in side.node.walk())  # I(X, Y): read by use only
@@ -940,6 +955,15 @@ def _one_sided(left, right, meaning: operators.Meaning, indices: set) -> str:
             pass
     lonely = sorted(str(v) for v in sides[0] ^ sides[1] if not str(v).startswith("⟨"))
     return ", ".join(lonely)
+
+
+def _arguments_of_functions_used(step: Step, meaning: operators.Meaning) -> set:
+    """The symbols of the arguments of the functions the step uses by a definition in force (∂f/∂x = y with
+    f(x, y) = x + y: y is an argument of f, on the left too, though the derivative drops it)."""
+    heads = {n.head.latex if isinstance(n, tree.Apply) else n.latex for side in (step.left, step.right)
+             for n in side.node.walk() if isinstance(n, tree.Apply | tree.Name)}
+    return {meaning.symbol(a) for (head, _), (arguments, _) in meaning.functions.items() if head in heads
+            for a in arguments}
 
 
 def _written_number(step: Step) -> bool:

@@ -121,6 +121,13 @@ def _name(node: tree.Name, meaning: Meaning):
             return unfold(meaning.definitions[node], meaning)
         finally:
             meaning.expanding.discard(node)
+    defined = [value for (head, _), (_, value) in meaning.functions.items() if head == node.latex]
+    if meaning.expand and not node.index and len(defined) == 1 and node not in meaning.expanding:
+        meaning.expanding.add(node)  # ∂f/∂x with f(x, y) = x y in force: f is that function of its own arguments
+        try:
+            return unfold(defined[0], meaning)
+        finally:
+            meaning.expanding.discard(node)
     if meaning.depends.get(node) and node not in meaning.expanding:  # L of y, y of b: L(y(b))
         meaning.expanding.add(node)
         try:
