@@ -1195,3 +1195,40 @@ def test_a_sampling_line_in_an_alignment_makes_only_its_variable_particular(tmp_
             "&= \\mathbb{E}_{S}\\left[ N \\nabla_\\theta \\log p(x_S \\mid \\theta) \\right] \\\\\n"
             "& S \\sim \\mathcal{U}(1/N)\n\\end{aligned}\n$$\n\nThen\n\n$$\n" + display + "\n$$\n")
     assert _verdict_of(tmp_path, text, display) == verdict
+
+
+@pytest.mark.parametrize("display, verdict", [
+    ("\\implies \\log p(a \\mid b) = \\log p(b \\mid a) + \\log p(a) - \\log p(b)", "proved"),
+    ("\\implies \\log p(a \\mid b) = \\log p(b \\mid a) + \\log p(a) + \\log p(b)", "disagrees"),  # laws: no unknowns
+    ("\\implies a = 2", None),  # a condition being solved
+])
+def test_a_rule_of_laws_after_an_implication_is_an_identity(tmp_path, display, verdict):
+    text = ("By Bayes' rule,\n\n$$\np(a \\mid b) = \\frac{p(b \\mid a) p(a)}{p(b)}\n$$\n\nand with $$3a - 6 = 0$$ "
+            "we get\n\n$$\n" + display + "\n$$\n")
+    found = _verdict_of(tmp_path, text, display)
+    assert found == verdict if verdict else found != "disagrees"
+
+
+@pytest.mark.parametrize("given, verdict", [
+    ("p(x) = \\frac{\\tilde{p}(x)}{Z}", "disagrees"),  # p as general as the unknown p̃
+    ("p(x) = \\frac{1}{Z} g(x)", "disagrees"),
+    ("p(x) = \\mathcal{N}(x \\mid 0, 1)", None),  # a particular law: random finite laws do not stand for it
+])
+def test_a_law_given_by_unknown_functions_stays_general(tmp_path, given, verdict):
+    display = "\\log p(a \\mid b) = \\log p(b \\mid a) + \\log p(a) + \\log p(b)"
+    text = (f"One neat aspect: if we only know the distribution $$p(x)$$ up to a constant, i.e. we have $${given}$$ "
+            f"and we only know it, then we can still compute it.\n\nBy Bayes,\n\n$$\n{display}\n$$\n")
+    found = _verdict_of(tmp_path, text, display)
+    assert found == verdict if verdict else found != "disagrees"
+
+
+@pytest.mark.parametrize("prose, verdict", [
+    ("The network uses only a sparse subset of its inputs.", "disagrees"),  # a subset of inputs: no events
+    ("Each image carries a subset of the hashtags; the labels are not exclusive.", "disagrees"),
+    ("The events form a partition of the space.", None),
+    ("For disjoint sets, $P(A \\cup B) = P(A) + P(B)$.", None),
+])
+def test_words_of_event_structure_count_only_where_the_document_speaks_of_events(tmp_path, prose, verdict):
+    display = "H(X, Y) = H(Y) - H(X \\mid Y)"
+    found = _verdict_of(tmp_path, f"{prose} Then\n\n$$\n{display}\n$$\n", display)
+    assert found == verdict if verdict else found != "disagrees"

@@ -245,7 +245,8 @@ def build(statements: list[Statement], text: str = "", previous: list | None = N
     """The scope of a document (``text``: the whole of it; ``previous``: per statement, the last side of the
     display it continues, or ""): every relational statement read, in reading order."""
     scope = Scope(DocumentNames(variables=document_letters(text)))  # π, e, σ: constants only where used so
-    scope.event_structure = bool(_EVENT_STRUCTURE.search(text))
+    event_words = bool(_EVENT_STRUCTURE.search(text))
+    of_events = any(_EVENT_STRUCTURE.search(sentence) and _EVENTS.search(sentence) for sentence in _SENTENCE.split(text))
     scope.entropy_e = bool(_ENTROPY_E.search(text))
     algorithms = classify.document_algorithms(text)
     scope.densities.update(_laws_named_in_prose(text, scope.names))
@@ -277,7 +278,21 @@ def build(statements: list[Statement], text: str = "", previous: list | None = N
                 scope.arrays.update(n.latex for n in tree.names_in(step.left.node))
         _note_definitions(line, scope)
         _note_particular_laws(line, scope)
+    scope.event_structure = of_events or (event_words and any(_writes_events(line) for line in scope.lines))
     return scope
+
+
+_EVENTS = re.compile(r"\bevents?\b", re.IGNORECASE)
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n\s*\n")
+_SET_OPERATIONS = re.compile(r"\\(?:cap|cup|emptyset|varnothing|subset|subseteq|setminus)(?![A-Za-z])")
+
+
+def _writes_events(line: Line) -> bool:
+    """The line writes events or sets (P(A ∩ B), P(A^c), A ⊂ B, A ∩ B = ∅): the prose's "disjoint" or "subset" may
+    then be of its events (a sparse subset of a network's inputs is not)."""
+    return bool(_SET_OPERATIONS.search(line.text)) or any(
+        isinstance(n, tree.Event) for step in line.steps for side in (step.left, step.right)
+        if side.node is not None for n in side.node.walk())
 
 
 def _note_particular_laws(line: Line, scope: Scope) -> None:
@@ -304,10 +319,19 @@ def _note_particular_laws(line: Line, scope: Scope) -> None:
                 scope.factorisations.append((line.statement.lines[0], left, step.right.node))
         elif (step.first and step.relation in DEFINING + ("∝",) and isinstance(left, tree.Density | tree.Apply)
               and step.right.node is not None and not _uses_head(step.right.node, left.head)
-              and not (isinstance(left, tree.Apply) and _of_laws(step.right.node))):
+              and not (isinstance(left, tree.Apply) and _of_laws(step.right.node))
+              and not _of_unknown_functions(step.right.node)):
             _make_particular(scope, line, [("law", left.head.latex)])  # p(x | z) = N(…): a closed form
             scope.closed_forms.setdefault(("law", left.head.latex), {}).setdefault(step.right.node, line.statement.lines[0])
             # (ℒ(q, θ) = E_q[log p(x, z | θ) - log q(z)]: a function of laws, unfolded where it is applied)
+
+
+def _of_unknown_functions(node: tree.Node) -> bool:
+    """A closed form made of functions or laws the document leaves unknown and of no family (p(x) = p̃(x) / Z): the
+    law it gives is as general as they are."""
+    parts = list(node.walk())
+    return not any(isinstance(n, tree.Law) for n in parts) and any(isinstance(n, tree.Apply | tree.Density)
+                                                                      for n in parts)
 
 
 def _make_particular(scope: Scope, line: Line, keys) -> None:

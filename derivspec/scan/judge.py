@@ -315,11 +315,20 @@ def judge_step(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
                                                                              f", so {step.relation} holds"))
     if step.implication:  # A ⇒ B: B may be a condition being solved; it is proved when it holds whatever A says
         found = _judged_all(step, line, scope, where)
-        if found.verdict == "proved":
-            return found
+        if found.verdict == "proved" or (found.verdict == "disagrees" and _a_rule_of_laws(step, line, scope, where)):
+            return found  # ⇒ log p(x | y) = log p(y | x) + …: laws are not unknowns an equation solves for
         return _result(step, "unchecked", "an equation in an implication (⇒): a condition being solved, not an identity",
                        category="condition")  # never neutral: a consequence it does not prove is a claim unchecked
     return _judged_all(step, line, scope, where)
+
+
+def _a_rule_of_laws(step: Step, line: Line, scope: Scope, where: int) -> bool:
+    """Both sides are quantities of laws alone (no scalar, no parameter): a step nobody solves for a value."""
+    try:
+        left, right, meaning = _meaning(step, line, scope, where, True)
+    except operators.Undecided:
+        return False
+    return all(_of_laws(side, meaning) for side in (left, right)) and not _scalars(left, right, meaning)
 
 
 def _judged_all(step: Step, line: Line, scope: Scope, where: int) -> StepResult:

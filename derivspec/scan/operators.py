@@ -272,6 +272,17 @@ def _density(node: tree.Density, meaning: Meaning):
     return laws.density(meaning, *laws.law_of(node, meaning, unfold))
 
 
+def _family_density(node: tree.Law, meaning: Meaning):
+    """N(x; μ, σ²), N(x | μ, σ²): a family's density at the point written (its row's SymPy stats law); a law
+    written without a point is a value this table does not give."""
+    from sympy import stats
+
+    if not node.family or len(node.at) != 1:
+        raise laws.Unknown("a law as a value")
+    variable = laws.family_variable(meaning, ("law", node), node.family, node.params, unfold)
+    return stats.density(variable)(unfold(node.at[0], meaning))
+
+
 def _event_probability(node: tree.Prob, meaning: Meaning):
     if node.head is None:
         raise laws.Unknown("a probability under no named law")
@@ -456,7 +467,7 @@ TABLE: dict[type, Operator] = {
     tree.Density: _probability("⟨density⟩", "a density at a value", _density),
     tree.Prob: _probability("⟨P⟩", "a probability of an event", _event_probability),
     tree.Event: _opaque("⟨event⟩", "an event as a value"),
-    tree.Law: _opaque("⟨law⟩", "a law as a value"),
+    tree.Law: _probability("⟨law⟩", "a law as a value", _family_density),
     tree.Expect: _probability("⟨E⟩", "an expectation under a law the document does not declare", _expectation),
     tree.Moment: _probability("⟨moment⟩", "a variance or covariance under a law the document does not declare",
                               _moment),
