@@ -20,6 +20,14 @@ def test_inline_and_display_math_with_their_lines(tmp_path):
         ("a = b", (1, 1), False), ("x = 1", (4, 4), True), ("y = 2", (7, 7), True)]
 
 
+def test_markdown_escaped_math_delimiters_are_math(tmp_path):
+    """Markdown turns \\\\( … \\\\) into MathJax's \\( … \\) (the cs231n notes write every inline formula so)."""
+    text = "The product \\\\(s = \\sum_i w_i x_i\\\\) and\n\n\\\\[ y = 2 s \\\\]\n\nbut \\\\(a\n\nb\\\\) is not.\n"
+    found = statements(tmp_path, text)
+    assert [(s.text, s.lines, s.display) for s in found] == [
+        ("s = \\sum_i w_i x_i", (1, 1), False), ("y = 2 s", (3, 3), True)]
+
+
 def test_an_aligned_chain_stays_together_and_a_new_left_side_starts_a_statement(tmp_path):
     text = ("$$\n\\begin{aligned}\nA &= B \\\\\n&= C \\\\\nD &= E\n\\end{aligned}\n$$\n")
     found = statements(tmp_path, text)

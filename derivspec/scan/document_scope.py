@@ -99,6 +99,7 @@ class Line:
     constraint: str = ""  # why the display is a constraint or a property, not an identity
     condition: str = ""  # why an inline formula is a condition the sentence sets ("when $\\theta = 0$")
     depends: dict = field(default_factory=dict)  # Name -> the names it is a function of, read from its derivatives
+    held: tuple = ()  # what the prose before it holds fixed ("treat $p(z | x, w)$ as fixed"): no derivative varies it
 
 
 @dataclass
@@ -230,6 +231,21 @@ def special_case(prose: str, names: DocumentNames) -> tuple:
     return "; ".join(conditions), tuple(values)
 
 
+_HELD_FIXED = re.compile(r"\b(?:treat(?:ing)?|hold(?:ing)?|keep(?:ing)?|regard(?:ing)?)\s+\$+([^$]{1,60})\$+\s+"
+                         r"(?:as\s+)?(?:a\s+)?(?:fixed|constant|frozen)\b", re.IGNORECASE)
+
+
+def held_fixed(prose: str, names: DocumentNames) -> tuple:
+    """What the sentence before a display holds fixed ("treat $p(z | x, w)$ as fixed", "holding $q$ constant"):
+    a derivative of the display does not vary it."""
+    found = []
+    for match in _HELD_FIXED.finditer(classify.lead_in(prose)):
+        side = read_side(match.group(1).strip(), names)
+        if side.node is not None:
+            found.append(side.node)
+    return tuple(found)
+
+
 def constraint(prose: str, chain: bool) -> str:
     """Why the display is a constraint or a property, not an identity ("" when the prose says nothing so)."""
     lead = classify.lead_in(prose)
@@ -266,6 +282,7 @@ def build(statements: list[Statement], text: str = "", previous: list | None = N
         if not statement.display and _CONDITIONAL_TAIL.search(statement.before):
             line.condition = "a condition the sentence sets (after 'when', 'if', 'suppose'): not an identity"
         line.depends = dependence(line)
+        line.held = held_fixed(statement.before, scope.names)
         scope.lines.append(line)
         for step in line.steps:
             for side in (step.left, step.right):

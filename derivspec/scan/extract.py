@@ -661,6 +661,13 @@ def fragments(text: str, file: str, kind: str = "md", unclosed: list | None = No
         c = masked[i]
         if c == "\\" and i + 1 < n:
             nxt = masked[i + 1]
+            if nxt == "\\" and kind != "tex" and masked[i + 2:i + 3] in ("(", "["):  # Markdown's \\( … \\): MathJax's \( … \)
+                display = masked[i + 2] == "["
+                j = next_closer(r"\\]" if display else r"\\)", i + 3, limit=MAX_FRAGMENT if display else 5_000)
+                if j > 0 and (display or "\n\n" not in masked[i:j]):
+                    add(i + 3, j, display, i, j + 3)
+                    i = j + 3
+                    continue
             if nxt == "[":
                 j = next_closer(r"\]", i + 2)
                 if j > 0:

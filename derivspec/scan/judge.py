@@ -141,11 +141,19 @@ def _known_result(step: Step, line: Line, scope: Scope, where: int) -> StepResul
     return None
 
 
-def _density_normalised(step: Step, scope: Scope) -> StepResult | None:
+_SUPPORT = re.compile(r"\\geq?\s*0|\\ge\s*0|>\s*0|≥\s*0|\\in\s*\[|\bhalf\b|\bpositive\b", re.IGNORECASE)
+_CONSTANT_LEFT_OUT = re.compile(r"\bup to\b|\bunnormali[sz]ed\b|\bproportional\b|\bconstant\b|\bnormali[sz]",
+                                re.IGNORECASE)
+
+
+def _density_normalised(step: Step, line: Line, scope: Scope) -> StepResult | None:
     """p(x | μ, τ) = a closed form in x: a density of x, proved when it integrates to 1 over the real line (its
-    other names positive); None when the step is no such definition or the integral is not 1."""
+    other names positive). It disagrees when it integrates to something else although it is positive on the whole
+    line, no name of it stands only in a factor free of x (a normaliser Z), neither the line nor the sentence before
+    it speaks of a support (x ≥ 0, a half line), and, where the form writes no constant factor, of a constant left
+    out ("up to a constant", "unnormalised"). None otherwise."""
     left, right = step.left.node, step.right.node
-    if not (step.first and step.relation in DEFINING and right is not None and not step.chain):
+    if not (step.first and step.relation in DEFINING and right is not None):
         return None
     variables = left.variables if isinstance(left, tree.Density) else (
         left.args if isinstance(left, tree.Apply) and left.head.latex in scope.densities else ())
@@ -158,13 +166,47 @@ def _density_normalised(step: Step, scope: Scope) -> StepResult | None:
         value = sympy.sympify(operators.unfold(right, meaning))
         x = operators.unfold(variables[0], meaning)
         positive = {s: sympy.Symbol(s.name, positive=True) for s in value.free_symbols if s != x}
-        total = sympy.simplify(sympy.integrate(value.xreplace(positive), (x, -sympy.oo, sympy.oo), conds="none"))
+        positive.update({a: sympy.Symbol(str(a.func).replace("_{•}", "") + "_{" + ",".join(map(str, a.args)) + "}",
+                                          positive=True) for a in value.atoms(AppliedUndef) if not a.has(x)})
+        form = value.xreplace(positive)  # σ_0 too: an indexed name is an applied function until here
+        total = sympy.simplify(sympy.integrate(form, (x, -sympy.oo, sympy.oo), conds="none"))
     except (TypeError, ValueError, NotImplementedError, AttributeError, RecursionError, operators.Undecided):
         return None
-    if total != 1 or meaning.opaque:
+    if meaning.opaque:
         return None
-    return _result(step, "proved", f"{step.left.text.strip()} is a density of {variables[0].latex}: it integrates to 1 "
-                                   "over the real line (its other names positive)")
+    prose = line.text + " " + classify.lead_in(line.statement.before)
+    if total == 1:
+        return _result(step, "proved", f"{step.left.text.strip()} is a density of {variables[0].latex}: it integrates "
+                                       "to 1 over the real line (its other names positive)")
+    if (total.has(sympy.oo, sympy.zoo, sympy.nan, sympy.Integral) or not total.is_positive
+            or _SUPPORT.search(prose) or (_CONSTANT_LEFT_OUT.search(prose) and not _constant_factor(form, x))
+            or _normaliser_name(form, x)):
+        return None
+    at = {s: sympy.Rational(k + 2, k + 3) for k, s in enumerate(sorted(form.free_symbols - {x}, key=str))}
+    try:
+        values = [form.xreplace(at).subs(x, point).evalf(30) for point in (-2, -1, 0, 1, 2)]
+        found = total.xreplace(at).evalf(30)
+    except (TypeError, ValueError):
+        return None
+    if not all(v.is_real and v > 0 for v in values) or not found.is_real or abs(found - 1) < 1e-9:
+        return None
+    where = f" at {', '.join(f'{s} = {v}' for s, v in at.items())}" if at else ""
+    return _result(step, "disagrees", f"{step.left.text.strip()} is stated as a density of {variables[0].latex}, but "
+                                      f"it integrates to {sympy.N(found, 8)}{where}, not 1, over the real line",
+                   f"∫ = {sympy.N(found, 8)}")
+
+
+def _constant_factor(form: sympy.Expr, x: sympy.Symbol) -> bool:
+    """The form writes a factor free of x other than a sign (1/√(2πσ²) e^{…}): a normaliser written out."""
+    return any(not f.has(x) and f not in (1, -1) for f in sympy.Mul.make_args(sympy.factor_terms(form)))
+
+
+def _normaliser_name(form: sympy.Expr, x: sympy.Symbol) -> bool:
+    """A name that stands only in a factor free of x (e^{-x^2} / Z): a normaliser the text may mean to fix."""
+    factors = sympy.Mul.make_args(sympy.factor_terms(form))
+    outside = set().union(*(f.free_symbols for f in factors if not f.has(x)))
+    inside = set().union(*(f.free_symbols for f in factors if f.has(x)))
+    return bool(outside - inside)
 
 
 def _standard_quantity(step: Step) -> bool:
@@ -296,7 +338,7 @@ def _reuses_left(step: Step) -> bool:
 
 
 def judge_step(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
-    normalised = _density_normalised(step, scope)
+    normalised = _density_normalised(step, line, scope)
     if normalised is not None:
         return normalised
     known = _known_result(step, line, scope, where)
@@ -581,7 +623,7 @@ def _meaning(step: Step, line: Line, scope: Scope, where: int, expand: bool, mod
     meaning = operators.Meaning(expand=expand, densities=frozenset(scope.densities), log_base=step.log_base,
                                 family_reading=family_reading,
                                 entropy_e=scope.entropy_e, declared=scope.declared(where), depends=line.depends,
-                                open_law=step.open_law, random_by_use=random_by_use(step))
+                                open_law=step.open_law, random_by_use=random_by_use(step), held=line.held)
     heads = {n.head.latex for side in (step.left, step.right) for n in side.node.walk()
              if isinstance(n, tree.Density) or (isinstance(n, tree.Apply) and n.head.latex in scope.densities)}
     if len(heads) == 1:  # H(X | Y) = Σ p(x, y) …: the step's one law is the law its H, I and E speak of

@@ -54,6 +54,7 @@ class Meaning:
     functions: dict = field(default_factory=dict)  # (head latex, arity) -> (parameter Names, value tree): the
     # document's f(x) = …, unfolded where f is applied (so E_x[f(θ)] sees x in f's definition)
     family_reading: int = 0  # which reading of a family's parameters (0: the table's; k: its other_stats[k - 1])
+    held: tuple = ()  # trees the prose holds fixed ("treat p(z | x, w) as fixed"): a derivative does not vary them
     parameters: frozenset = frozenset()  # the step's laws' parameters (p(x | θ), q_φ in ∇_φ): a function written
     # without one is free of it (f(x) in ∇_θ ∫ p(x | θ) f(x) dx)
 
@@ -217,8 +218,14 @@ def _derivative(node: tree.Deriv, meaning: Meaning):
     if not body.has(variable) and not body.is_number:
         meaning.opaque.add("a derivative of a name whose dependence on the variable is not written")
         return meaning.construct("⟨d⟩")(body, variable)
+    fixed = {}
+    for part in meaning.held:  # "treat p(z | x, w) as fixed": a constant while the derivative is taken
+        value = sympy.sympify(unfold(part, meaning))
+        if body.has(value):
+            fixed[value] = sympy.Dummy()
+    body = body.xreplace(fixed)
     try:
-        found = sympy.diff(body, variable, node.order)
+        found = sympy.diff(body, variable, node.order).xreplace({d: v for v, d in fixed.items()})
     except ValueError:  # SymPy cannot differentiate by it here (a variable bound inside a sum)
         meaning.opaque.add("a derivative SymPy cannot take")
         return meaning.construct("⟨d⟩")(body, variable)

@@ -276,8 +276,9 @@ class Converter:
             events = [tuple(_event(a) for a in group) for group in groups]
             joint = lambda group: functools.reduce(lambda a, b: tree.Event("∩", (a, b)), group)
             return tree.Prob(joint(events[0]), (joint(events[1]),) if len(events) > 1 else (), tree.Name(head))
-        if operator == "probability" and all(isinstance(a, tree.Name) for a in args):  # P(A | B), P(Z; θ): of a law
-            parts = _groups(args, separators, ("|", ";"))
+        parts = _groups(args, separators, ("|", ";"))
+        if operator == "probability" and all(isinstance(a, tree.Name) for a in parts[0]) and all(
+                _parameter(a) for part in parts[1:] for a in part):  # P(A | B), P(Z; θ), P(W | μ, σ²): of a law
             return tree.Density(tree.Name(head), parts[0], tuple(a for part in parts[1:] for a in part))
         if operator == "probability":
             return tree.Prob(groups[0][0] if len(groups[0]) == 1 else tree.Opaque(str(expr), "a joint event"),
@@ -366,6 +367,12 @@ def _more_indices(bound) -> list[str]:
     """The further indices of a sum written over several variables (``\\sum_{x, y}``: ``["y"]``)."""
     listed = bound.name[len("⟦range "):-1].split(",")
     return [part.strip() for part in listed[1:] if part.strip()]
+
+
+def _parameter(node: tree.Node) -> bool:
+    """A name or a name's power (σ²): what a law is given or parameterised by."""
+    return isinstance(node, tree.Name) or (isinstance(node, tree.Pow) and isinstance(node.base, tree.Name)
+                                           and isinstance(node.exponent, tree.Num))
 
 
 def _groups(args: tuple, separators: str, splitting: tuple = ("|",)) -> list[tuple]:
