@@ -1280,3 +1280,29 @@ _HELD = ("\\frac{d}{dw} \\sum_z p(z \\mid x, w) \\log p(x, z \\mid w) = \\sum_z 
 def test_what_the_prose_holds_fixed_no_derivative_varies(tmp_path, lead, display, verdict):
     found = _verdict_of(tmp_path, f"{lead}\n\n$$\n{display}\n$$\n", display)
     assert found == verdict if verdict else found not in ("disagrees", "proved")
+
+
+@pytest.mark.parametrize("display, verdict", [
+    ("f(x) = \\frac{1}{x} \\quad \\rightarrow \\quad \\frac{df}{dx} = -\\frac{1}{x^2}", "proved"),
+    ("f(x) = \\frac{1}{x} \\quad \\rightarrow \\quad \\frac{df}{dx} = -\\frac{4}{x^3}", "disagrees"),  # equal at x = 4
+])
+def test_a_value_an_example_gives_a_variable_is_not_the_variable_a_derivative_takes(tmp_path, display, verdict):
+    """x = 4 in an example above, d/dx below: the derivative's x is a variable, so the step is judged for every x
+    (at x = 4 alone, -4/x³ and -1/x² agree: a proof there would be a false one)."""
+    text = f"For example $x = 4$ gives $f = 2$.\n\nTake\n\n$$\n{display}\n$$\n"
+    assert _verdict_of(tmp_path, text, display) == verdict
+
+
+@pytest.mark.parametrize("sentence, verdict", [
+    ("For example, when the input has size $W = 10$, no padding is used $P = 0$, and the filter size is $F = 3$, "
+     "a stride $S = 2$ does not fit, since $(W - F + 2P)/S + 1 = (10 - 3 + 0) / 2 + 1 = 4.5$.", "proved"),
+    ("With a stride $S = 2$, a filter $F = 3$, padding $P = 0$ and input $W = 10$ we get "
+     "$(W - F + 2P)/S + 1 = (10 - 3 + 0) / 2 + 1 = 4.5$.", "proved"),
+    ("If $W = 10$ and $F = 3$, $P = 0$, $S = 2$, then $(W - F + 2P)/S + 1 = (10 - 3 + 0) / 2 + 1 = 5.5$.",
+     "disagrees"),  # the arithmetic is wrong
+])
+def test_values_a_sentence_gives_hold_for_what_it_says_next_on_its_line(tmp_path, sentence, verdict):
+    """Each value is set in its own inline formula (some read as conditions, some as definitions); the formula that
+    follows on the line is read with them, and another line with other values above does not stand for them."""
+    text = "In general set $P = (F - 1)/2$ when $S = 1$.\n\n" + sentence + "\n"
+    assert _verdict_of(tmp_path, text, "(W - F + 2P)/S + 1") == verdict

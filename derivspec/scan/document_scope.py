@@ -108,6 +108,7 @@ class Definition:
     value: tree.Node
     line: int
     position: int = 0  # the statement's place in reading order (two inline formulas share a line)
+    local: bool = False  # a value a condition sets ("when $W = 10$"): in force on its own line only
 
 
 @dataclass
@@ -141,12 +142,13 @@ class Scope:
         itself states (f(x) = 1/x → df/dx = -1/x²: a later step of the line uses its first)."""
         found = {}
         for d in self.definitions:
-            if d.line < line or (same_line and d.line == line):
+            if (d.line < line and not d.local) or (same_line and d.line == line):
                 found[definition_key(d.name)] = d
         return list(found.values())
 
     def defined_before(self, node: tree.Node, line: int) -> bool:
-        return any(definition_key(d.name) == definition_key(node) for d in self.definitions if d.line < line)
+        return any(definition_key(d.name) == definition_key(node) for d in self.definitions
+                   if d.line < line and not d.local)
 
     def defined_twice(self, node: tree.Node) -> bool:
         """The document writes two different definitions of the name (or the function) ``node`` (λ and λ_i are
@@ -531,9 +533,15 @@ def used_later(step: Step, line: Line) -> bool:
 
 
 def _note_definitions(line: Line, scope: Scope) -> None:
+    where = line.statement.lines[0]
+    if not line.statement.display:  # "when the input has size $W = 10$, no padding $P = 0$": a value the sentence
+        for step in line.steps:  # gives for what it says next on that line, whatever it is for the document
+            if step.first and step.relation == "=" and isinstance(step.left.node, tree.Name) \
+                    and step.right.node is not None and not tree.names_in(step.right.node):
+                scope.definitions.append(Definition(step.left.node, step.right.node, where, len(scope.lines) - 1,
+                                                    local=True))
     if line.special_case or line.constraint or line.condition:
         return
-    where = line.statement.lines[0]
     for step in line.steps:
         if not step.first or step.relation not in DEFINING:
             continue

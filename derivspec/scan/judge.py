@@ -645,8 +645,15 @@ def _meaning(step: Step, line: Line, scope: Scope, where: int, expand: bool, mod
                                    if isinstance(g, tree.Name)) | {c for found in meaning.law_parameters.values()
                                                                    for c in found}
     in_force = _in_force(step, line, scope, where) if expand else []
+    in_force = [d for d in in_force if not (d.name in meaning.varied and not tree.names_in(d.value))]
+    # x = 4 in an example above, d/dx here: x is the step's variable, not that value
     if chosen:
         in_force = [dataclasses.replace(d, value=chosen.get(definition_key(d.name), d.value)) for d in in_force]
+    for d in sorted(in_force, key=lambda d: (d.line, d.position)):  # the latest definition of a head last
+        if isinstance(d.name, tree.Name) and not d.name.index:
+            meaning.bare.pop(d.name.latex, None)
+        elif isinstance(d.name, tree.Apply) and all(isinstance(a, tree.Name) for a in d.name.args):
+            meaning.bare[d.name.head.latex] = d.value  # df/dx below f(x) = …: f at its own arguments
     for d in in_force:
         if isinstance(d.name, tree.Name) and not d.name.index:
             meaning.definitions[d.name] = d.value

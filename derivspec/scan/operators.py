@@ -54,6 +54,8 @@ class Meaning:
     functions: dict = field(default_factory=dict)  # (head latex, arity) -> (parameter Names, value tree): the
     # document's f(x) = …, unfolded where f is applied (so E_x[f(θ)] sees x in f's definition)
     family_reading: int = 0  # which reading of a family's parameters (0: the table's; k: its other_stats[k - 1])
+    bare: dict = field(default_factory=dict)  # head latex -> the value of the latest definition of f, where it
+    # defines a function (f(x) = …): what a bare f (df/dx) stands for
     held: tuple = ()  # trees the prose holds fixed ("treat p(z | x, w) as fixed"): a derivative does not vary them
     parameters: frozenset = frozenset()  # the step's laws' parameters (p(x | θ), q_φ in ∇_φ): a function written
     # without one is free of it (f(x) in ∇_θ ∫ p(x | θ) f(x) dx)
@@ -116,17 +118,16 @@ def _opaque(label: str, why: str):
 
 
 def _name(node: tree.Name, meaning: Meaning):
+    if meaning.expand and not node.index and node.latex in meaning.bare and node not in meaning.expanding:
+        meaning.expanding.add(node)  # ∂f/∂x with f(x, y) = x y the latest f: that function of its own arguments
+        try:
+            return unfold(meaning.bare[node.latex], meaning)
+        finally:
+            meaning.expanding.discard(node)
     if meaning.expand and node in meaning.definitions and node not in meaning.expanding:
         meaning.expanding.add(node)  # a = b c, b = a / c: each definition unfolded once on a path
         try:
             return unfold(meaning.definitions[node], meaning)
-        finally:
-            meaning.expanding.discard(node)
-    defined = [value for (head, _), (_, value) in meaning.functions.items() if head == node.latex]
-    if meaning.expand and not node.index and len(defined) == 1 and node not in meaning.expanding:
-        meaning.expanding.add(node)  # ∂f/∂x with f(x, y) = x y in force: f is that function of its own arguments
-        try:
-            return unfold(defined[0], meaning)
         finally:
             meaning.expanding.discard(node)
     if meaning.depends.get(node) and node not in meaning.expanding:  # L of y, y of b: L(y(b))
