@@ -1266,6 +1266,17 @@ def test_a_density_is_flagged_when_it_does_not_integrate_to_one(tmp_path, lead, 
     assert found == verdict if verdict else found != "disagrees"
 
 
+@pytest.mark.parametrize("after, verdict", [
+    ("for $w \\ge 0$, and zero elsewhere.", None),  # the half-normal: its support is said after the display
+    ("where $w > 0$.", None),
+    ("over the whole real line.", "disagrees"),
+])
+def test_a_support_stated_after_a_density_keeps_it_unflagged(tmp_path, after, verdict):
+    display = "p(w \\mid \\tau) = \\frac{2}{\\sqrt{2\\pi \\tau^2}} \\exp\\left(-\\frac{w^2}{2 \\tau^2}\\right)"
+    found = _verdict_of(tmp_path, f"The density of the weight is\n\n$$\n{display}\n$$\n\n{after}\n", display)
+    assert found == verdict if verdict else found != "disagrees"
+
+
 _HELD = ("\\frac{d}{dw} \\sum_z p(z \\mid x, w) \\log p(x, z \\mid w) = \\sum_z p(z \\mid x, w) \\frac{d}{dw} "
          "\\log p(x, z \\mid w)")
 
@@ -1306,3 +1317,35 @@ def test_values_a_sentence_gives_hold_for_what_it_says_next_on_its_line(tmp_path
     follows on the line is read with them, and another line with other values above does not stand for them."""
     text = "In general set $P = (F - 1)/2$ when $S = 1$.\n\n" + sentence + "\n"
     assert _verdict_of(tmp_path, text, "(W - F + 2P)/S + 1") == verdict
+
+
+_SCORE_CHAIN = ("\\begin{{aligned}}\n\\int \\nabla \\log p(x \\mid \\theta) \\, p(x \\mid \\theta) \\, dx &= {}\\\\\n"
+                "&= \\nabla \\int p(x \\mid \\theta) \\, dx = 0\n\\end{{aligned}}")
+
+
+@pytest.mark.parametrize("lead", [
+    "_Proof._ Below, the gradient is wrt. $\\theta$.",
+    "All gradients are taken with respect to $\\theta$:",
+    "We differentiate with respect to $\\theta$ throughout.",
+])
+@pytest.mark.parametrize("middle, verdict", [
+    ("\\int \\nabla p(x \\mid \\theta) \\, dx", "proved"),
+    ("\\int \\frac{p(x \\mid \\theta)}{\\nabla p(x \\mid \\theta)} p(x \\mid \\theta) \\, dx", None),  # inverted: not
+    # proved; not flagged either while how far ∇ reaches (log p, or log p · p) is no ambiguity of the tree
+])
+def test_the_variable_the_prose_names_is_what_a_bare_gradient_takes(tmp_path, lead, middle, verdict):
+    """∇ with no variable, and the sentence above naming it: the step is read by that variable only (not by
+    every name it acts on, ∇_p and ∇_x among them)."""
+    text = f"{lead}\n\n$$\n{_SCORE_CHAIN.format(middle)}\n$$\n"
+    found = _verdict_of(tmp_path, text, "\\int \\nabla \\log p(x \\mid \\theta)")
+    assert found == verdict if verdict else found not in ("proved", "disagrees")
+
+
+@pytest.mark.parametrize("lead, verdict", [
+    ("All gradients below are taken with respect to $\\theta$.", None),  # ∇_θ (x θ²) = 2xθ: not θ²
+    ("Then", "proved"),  # no variable named: the reading that holds (∇_x) is meant
+])
+def test_a_gradient_variable_the_prose_names_leaves_no_other_reading(tmp_path, lead, verdict):
+    display = "\\nabla \\left( x \\theta^2 \\right) = \\theta^2"
+    found = _verdict_of(tmp_path, f"{lead}\n\n$$\n{display}\n$$\n", display)
+    assert found == verdict if verdict else found != "proved"

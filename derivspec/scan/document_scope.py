@@ -99,6 +99,7 @@ class Line:
     constraint: str = ""  # why the display is a constraint or a property, not an identity
     condition: str = ""  # why an inline formula is a condition the sentence sets ("when $\\theta = 0$")
     depends: dict = field(default_factory=dict)  # Name -> the names it is a function of, read from its derivatives
+    gradient_variable: tree.Name | None = None  # "the gradient is wrt. $\theta$": what a bare ∇ is taken by
     held: tuple = ()  # what the prose before it holds fixed ("treat $p(z | x, w)$ as fixed"): no derivative varies it
 
 
@@ -248,6 +249,18 @@ def held_fixed(prose: str, names: DocumentNames) -> tuple:
     return tuple(found)
 
 
+_GRADIENT_BY = re.compile(r"\b(?:gradients?|derivatives?|differentiat\w*)\b[^.$]{0,30}?\b(?:w\.?\s?r\.?\s?t\.?|with "
+                          r"respect to)\s+\$+([^$]{1,30})\$+", re.IGNORECASE)
+
+
+def gradient_variable(prose: str, names: DocumentNames) -> tree.Name | None:
+    """The variable the lines just above a display take its gradients by ("Below, the gradient is wrt. $\\theta$"):
+    a ∇ of the display that names none is taken by it."""
+    found = _GRADIENT_BY.search(prose)  # the paragraph before: "Below, …" is a sentence of its own
+    side = read_side(found.group(1).strip(), names) if found else None
+    return side.node if side is not None and isinstance(side.node, tree.Name) else None
+
+
 def constraint(prose: str, chain: bool) -> str:
     """Why the display is a constraint or a property, not an identity ("" when the prose says nothing so)."""
     lead = classify.lead_in(prose)
@@ -264,6 +277,7 @@ def build(statements: list[Statement], text: str = "", previous: list | None = N
     display it continues, or ""): every relational statement read, in reading order."""
     scope = Scope(DocumentNames(variables=document_letters(text)))  # π, e, σ: constants only where used so
     event_words = bool(_EVENT_STRUCTURE.search(text))
+    source = text.split("\n")
     of_events = any(_EVENT_STRUCTURE.search(sentence) and _EVENTS.search(sentence) for sentence in _SENTENCE.split(text))
     scope.entropy_e = bool(_ENTROPY_E.search(text))
     algorithms = classify.document_algorithms(text)
@@ -285,6 +299,8 @@ def build(statements: list[Statement], text: str = "", previous: list | None = N
             line.condition = "a condition the sentence sets (after 'when', 'if', 'suppose'): not an identity"
         line.depends = dependence(line)
         line.held = held_fixed(statement.before, scope.names)
+        first = (statement.fragment_lines[0] or statement.lines[0]) - 1  # the source just above, formulas and all:
+        line.gradient_variable = gradient_variable("\n".join(source[max(0, first - 4):first]), scope.names)
         scope.lines.append(line)
         for step in line.steps:
             for side in (step.left, step.right):

@@ -149,8 +149,8 @@ _CONSTANT_LEFT_OUT = re.compile(r"\bup to\b|\bunnormali[sz]ed\b|\bproportional\b
 def _density_normalised(step: Step, line: Line, scope: Scope) -> StepResult | None:
     """p(x | μ, τ) = a closed form in x: a density of x, proved when it integrates to 1 over the real line (its
     other names positive). It disagrees when it integrates to something else although it is positive on the whole
-    line, no name of it stands only in a factor free of x (a normaliser Z), neither the line nor the sentence before
-    it speaks of a support (x ≥ 0, a half line), and, where the form writes no constant factor, of a constant left
+    line, no name of it stands only in a factor free of x (a normaliser Z), neither the line nor the sentences
+    around it speak of a support (x ≥ 0, a half line), and, where the form writes no constant factor, of a constant left
     out ("up to a constant", "unnormalised"). None otherwise."""
     left, right = step.left.node, step.right.node
     if not (step.first and step.relation in DEFINING and right is not None):
@@ -174,7 +174,8 @@ def _density_normalised(step: Step, line: Line, scope: Scope) -> StepResult | No
         return None
     if meaning.opaque:
         return None
-    prose = line.text + " " + classify.lead_in(line.statement.before)
+    after = re.split(r"(?<=[.!?])\s|\n\s*\n", line.statement.after.strip(), maxsplit=1)[0]  # "…, for $x \ge 0$."
+    prose = " ".join((line.text, classify.lead_in(line.statement.before), after))
     if total == 1:
         return _result(step, "proved", f"{step.left.text.strip()} is a density of {variables[0].latex}: it integrates "
                                        "to 1 over the real line (its other names positive)")
@@ -375,6 +376,8 @@ def _a_rule_of_laws(step: Step, line: Line, scope: Scope, where: int) -> bool:
 
 def _judged_all(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
     variables = _open_gradient_variables(step)
+    if variables and line.gradient_variable is not None:  # "Below, the gradient is wrt. $\theta$"
+        return _judged_laws(_with_gradient_variable(step, line.gradient_variable), line, scope, where)
     if variables:  # ∇ that names no variable: each name it acts on is a reading; the one that holds is meant
         results = [(f"∇ read as ∇_{v.latex} (the text does not name the variable)",
                     _judged_laws(_with_gradient_variable(step, v), line, scope, where)) for v in variables]
@@ -1063,7 +1066,8 @@ def _vacuous_expectation(step: Step) -> bool:
 def _random_on_one_side(left, right, meaning: operators.Meaning) -> set:
     """The random variables standing at a value (not summed out) on one side only: the step relates them, or a
     name is not the variable it was meant to be (E_{q(z)}[log p(x, Z)]: Z is not z), so no rule of laws is read."""
-    free = [sympy.sympify(side).free_symbols & meaning.random for side in (left, right)]
+    parameters = {meaning.symbol(p) for p in meaning.parameters}  # θ of p(x | θ): a parameter, not at a value
+    free = [(sympy.sympify(side).free_symbols & meaning.random) - parameters for side in (left, right)]
     return free[0] ^ free[1]
 
 
