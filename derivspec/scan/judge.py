@@ -166,8 +166,10 @@ def _density_normalised(step: Step, line: Line, scope: Scope) -> StepResult | No
         value = sympy.sympify(operators.unfold(right, meaning))
         x = operators.unfold(variables[0], meaning)
         positive = {s: sympy.Symbol(s.name, positive=True) for s in value.free_symbols if s != x}
-        positive.update({a: sympy.Symbol(str(a.func).replace("_{•}", "") + "_{" + ",".join(map(str, a.args)) + "}",
-                                          positive=True) for a in value.atoms(AppliedUndef) if not a.has(x)})
+        heads = {head: key[0] for key, head in meaning.symbols.items() if meaning.roles.get(head) == "indexed"}
+        positive.update({a: sympy.Symbol(f"{heads[a.func]}_{{{','.join(map(str, a.args))}}}" if a.func in heads
+                                         else str(a), positive=True)
+                         for a in value.atoms(AppliedUndef) if not a.has(x)})
         form = value.xreplace(positive)  # σ_0 too: an indexed name is an applied function until here
         total = sympy.simplify(sympy.integrate(form, (x, -sympy.oo, sympy.oo), conds="none"))
     except (TypeError, ValueError, NotImplementedError, AttributeError, RecursionError, operators.Undecided):
@@ -648,7 +650,8 @@ def _meaning(step: Step, line: Line, scope: Scope, where: int, expand: bool, mod
                                    if isinstance(g, tree.Name)) | {c for found in meaning.law_parameters.values()
                                                                    for c in found}
     in_force = _in_force(step, line, scope, where) if expand else []
-    in_force = [d for d in in_force if not (d.name in meaning.varied and not tree.names_in(d.value))]
+    varied = {definition_key(v) for v in meaning.varied}
+    in_force = [d for d in in_force if not (definition_key(d.name) in varied and not tree.names_in(d.value))]
     # x = 4 in an example above, d/dx here: x is the step's variable, not that value
     if chosen:
         in_force = [dataclasses.replace(d, value=chosen.get(definition_key(d.name), d.value)) for d in in_force]
