@@ -1349,3 +1349,13 @@ def test_a_gradient_variable_the_prose_names_leaves_no_other_reading(tmp_path, l
     display = "\\nabla \\left( x \\theta^2 \\right) = \\theta^2"
     found = _verdict_of(tmp_path, f"{lead}\n\n$$\n{display}\n$$\n", display)
     assert found == verdict if verdict else found != "proved"
+
+
+def test_a_new_law_written_by_others_is_not_a_rule_of_laws(tmp_path):
+    """p_γ(x | y) written as p(x) p(y | x)^γ over its integral: p_γ names a law the line writes by others (a
+    definition restated), not a rule every law obeys -- even where γ is given example values above."""
+    display = ("p_\\gamma(x \\mid y) = \\frac{p(x) \\cdot p(y \\mid x)^\\gamma}{\\int p(x) \\cdot p(y \\mid x)^\\gamma "
+               "\\mathrm{d} x}")
+    text = ("The guidance scale: $\\gamma = 0$ gives the prior, $\\gamma = 1$ the posterior.\n\n"
+            f"Expanding it,\n\n$$\n{display}\n$$\n")
+    assert _verdict_of(tmp_path, text, display) != "disagrees"

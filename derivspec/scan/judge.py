@@ -1069,8 +1069,7 @@ def _vacuous_expectation(step: Step) -> bool:
 def _random_on_one_side(left, right, meaning: operators.Meaning) -> set:
     """The random variables standing at a value (not summed out) on one side only: the step relates them, or a
     name is not the variable it was meant to be (E_{q(z)}[log p(x, Z)]: Z is not z), so no rule of laws is read."""
-    parameters = {meaning.symbol(p) for p in meaning.parameters}  # θ of p(x | θ): a parameter, not at a value
-    free = [(sympy.sympify(side).free_symbols & meaning.random) - parameters for side in (left, right)]
+    free = [sympy.sympify(side).free_symbols & meaning.random for side in (left, right)]
     return free[0] ^ free[1]
 
 
