@@ -1359,3 +1359,13 @@ def test_a_new_law_written_by_others_is_not_a_rule_of_laws(tmp_path):
     text = ("The guidance scale: $\\gamma = 0$ gives the prior, $\\gamma = 1$ the posterior.\n\n"
             f"Expanding it,\n\n$$\n{display}\n$$\n")
     assert _verdict_of(tmp_path, text, display) != "disagrees"
+
+
+@pytest.mark.parametrize("again, verdict", [
+    ("f(x_i; W) = W x_i", "unchecked"),  # the definition again, with ';' for ',': restated, not proved
+    ("f(x_i; W) = W x_i + 1", None),
+])
+def test_a_definition_restated_with_a_semicolon_is_no_proof(tmp_path, again, verdict):
+    text = f"With the bias folded in,\n\n$$\nf(x_i, W) = W x_i\n$$\n\nso that here $ {again} $ holds.\n"
+    found = _verdict_of(tmp_path, text, again)
+    assert found == verdict if verdict else found not in ("proved",)

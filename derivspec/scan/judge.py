@@ -803,7 +803,9 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
     if proved_as_written or proved_with_definitions:
         given = "" if proved_as_written else " (with the definitions above)"
         restated = (definable(step.left.node) and scope.defined_before(step.left.node, where)) or any(
-            at < where and joint in (step.left.node, step.right.node) for at, joint, _ in scope.factorisations)
+            at < where and joint in (step.left.node, step.right.node) for at, joint, _ in scope.factorisations) or (
+            isinstance(step.left.node, tree.Density) and scope.defined_before(tree.Apply(  # f(x_i; W) after f(x_i, W) =
+                step.left.node.head, step.left.node.variables + step.left.node.given), where))
         if given and step.first and restated:  # f(x) = … again, or the model p(x, z) = p(z) p(x | z) again
             return _result(step, "unchecked", f"restates the document's definition of {step.left.text.strip()}: "
                                               "a definition, not a proof", label=True, category="definition")
