@@ -1369,3 +1369,16 @@ def test_a_definition_restated_with_a_semicolon_is_no_proof(tmp_path, again, ver
     text = f"With the bias folded in,\n\n$$\nf(x_i, W) = W x_i\n$$\n\nso that here $ {again} $ holds.\n"
     found = _verdict_of(tmp_path, text, again)
     assert found == verdict if verdict else found not in ("proved",)
+
+
+@pytest.mark.parametrize("later, verdict", [
+    ("it is set as $\\sigma_t^2 = b_t$ or $\\sigma_t^2 = c_t$ (similar results)", None),  # σ_t² set anew
+    ("so that $\\sigma_t^2 + 1 = b_t + 1$ holds", "disagrees"),  # a claim: (b_t)² + 1 is not b_t + 1
+])
+def test_a_square_of_a_name_defined_above_may_define_it_anew(tmp_path, later, verdict):
+    """σ_t = b_t far above, σ_t² = b_t later: the later line sets the variance again (σ² is a name of its own in
+    the notes); only a step that is no definition of it is a claim."""
+    text = (f"Each step draws with variance $\\sigma_t = b_t$.\n\n{FILLER}\n\nIn the paper {later}.\n")
+    display = later.split("$")[1]
+    found = _verdict_of(tmp_path, text, display)
+    assert found == verdict if verdict else found != "disagrees"

@@ -820,7 +820,8 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
         plain_check = witness.compare(plain_left, plain_right, plain, _integers(scope, plain), seed=where)
         special = bool(line.special_case) and not _condition_applies(line, step)
         plain_holds = plain_check.agree and not plain_check.differ  # a reading (without definitions) where it holds
-        defined_again = step.first and definable(step.left.node) and scope.defined_before(step.left.node, where)
+        named = step.left.node.base if isinstance(step.left.node, tree.Pow) else step.left.node  # σ_t² after σ_t = …
+        defined_again = step.first and definable(step.left.node) and scope.defined_before(named, where)
         defined_twice = (_uses_a_name_defined_twice(step, scope) and not _defined_on_its_line(step, line, scope, where)
                          and not _differs_under_every_definition(step, line, scope, where))
         one_sided = "" if _written_number(step) else _one_sided(
