@@ -1382,3 +1382,14 @@ def test_a_square_of_a_name_defined_above_may_define_it_anew(tmp_path, later, ve
     display = later.split("$")[1]
     found = _verdict_of(tmp_path, text, display)
     assert found == verdict if verdict else found != "disagrees"
+
+
+@pytest.mark.parametrize("display, verdict", [
+    ("b t < 0", None),  # with t = 0 above it reads 0 < 0: two numbers, no rule of laws
+    ("\\mathrm{KL}(p \\| q) < 0", "disagrees"),
+])
+def test_an_inequality_of_two_numbers_is_no_rule_of_laws(tmp_path, display, verdict):
+    text = ("A sample $$x(t) \\sim p_t(x)$$ starts at $t = 0$.\n\nAt each step we choose a proper step size "
+            f"$${display}$$ and predict.\n")
+    found = _verdict_of(tmp_path, text, display)
+    assert found == verdict if verdict else found != "disagrees"

@@ -1175,7 +1175,8 @@ def _fails_for_every_model(step: Step, left, right, holds, scope: Scope, meaning
         return False
     if not all(free_laws(side.node, scope, where) for side in (step.left, step.right)):
         return False
-    if not all(_of_laws(side, meaning) or sympy.sympify(side).is_number for side in (left, right)):
+    if not all(_of_laws(side, meaning) or sympy.sympify(side).is_number for side in (left, right)) or not any(
+            _of_laws(side, meaning) for side in (left, right)):  # 0 < 0 of two numbers is no rule of laws
         return False
     difference, integers = sympy.sympify(left - right), _integers(scope, meaning)
     for iid in (False, True):
