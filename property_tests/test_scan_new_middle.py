@@ -1393,3 +1393,10 @@ def test_an_inequality_of_two_numbers_is_no_rule_of_laws(tmp_path, display, verd
             f"$${display}$$ and predict.\n")
     found = _verdict_of(tmp_path, text, display)
     assert found == verdict if verdict else found != "disagrees"
+
+
+def test_a_model_stated_as_a_family_at_a_point_is_not_proved_a_density(tmp_path):
+    """p(x | θ) = N(x | μ_θ, σ²): the document states its model; that a family's density integrates to 1 is
+    no proof of anything the line claims."""
+    display = "p(x \\mid \\theta) = \\mathcal{N}(x \\mid \\mu_\\theta, \\sigma^2)"
+    assert _verdict_of(tmp_path, f"The model is\n\n$$\n{display}\n$$\n", display) != "proved"

@@ -159,8 +159,8 @@ def _density_normalised(step: Step, line: Line, scope: Scope) -> StepResult | No
         left.args if isinstance(left, tree.Apply) and left.head.latex in scope.densities else ())
     if len(variables) != 1 or not isinstance(variables[0], tree.Name) or variables[0] not in tree.names_in(right):
         return None
-    if any(isinstance(n, _LAWS + (tree.Apply, tree.Sum, tree.Integral, tree.Opaque)) for n in right.walk()):
-        return None
+    if any(isinstance(n, _LAWS + (tree.Law, tree.Apply, tree.Sum, tree.Integral, tree.Opaque)) for n in right.walk()):
+        return None  # p(x | θ) = N(x | μ, σ²): the model stated, a family's density by definition -- no proof
     meaning = operators.Meaning()
     try:
         value = sympy.sympify(operators.unfold(right, meaning))
