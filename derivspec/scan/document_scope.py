@@ -154,10 +154,15 @@ class Scope:
     def defined_twice(self, node: tree.Node) -> bool:
         """The document writes two different definitions of the name (or the function) ``node`` (λ and λ_i are
         two names): which one a line means is not known from the order alone (an example, then another)."""
-        keys = [definition_key(node)]
-        if isinstance(node, tree.Name) and not node.index:  # df/dx: the bare name of a function defined twice
-            keys += [k for k in self.written_definitions if k[0] == "function" and k[1] == node.latex]
-        return any(len(self.written_definitions.get(k, ())) > 1 for k in keys)
+        return any(len(self.written_definitions.get(k, ())) > 1 for k in self.keys_of(node))
+
+    def keys_of(self, node: tree.Node) -> set:
+        """The definition keys ``node`` may stand for: its own, and for a bare name (df/dx) every function of that
+        head the document writes a definition of."""
+        keys = {definition_key(node)}
+        if isinstance(node, tree.Name) and not node.index:
+            keys |= {k for k in self.written_definitions if k[0] == "function" and k[1] == node.latex}
+        return keys
 
 
 def definition_key(node: tree.Node):
@@ -278,7 +283,8 @@ def build(statements: list[Statement], text: str = "", previous: list | None = N
     scope = Scope(DocumentNames(variables=document_letters(text)))  # π, e, σ: constants only where used so
     event_words = bool(_EVENT_STRUCTURE.search(text))
     source = text.split("\n")
-    of_events = any(_EVENT_STRUCTURE.search(sentence) and _EVENTS.search(sentence) for sentence in _SENTENCE.split(text))
+    of_events = event_words and any(_EVENT_STRUCTURE.search(sentence) and _EVENTS.search(sentence)
+                                    for sentence in _SENTENCE.split(text))
     scope.entropy_e = bool(_ENTROPY_E.search(text))
     algorithms = classify.document_algorithms(text)
     scope.densities.update(_laws_named_in_prose(text, scope.names))

@@ -243,12 +243,7 @@ def _defined_on_its_line(step: Step, line: Line, scope: Scope, where: int) -> bo
     here = [d for d in _in_force(step, line, scope, where) if d.line == where]
     twice = [n for side in (step.left, step.right) for n in side.node.walk()
              if isinstance(n, tree.Name | tree.Apply) and scope.defined_twice(n)]
-    def keys(node):
-        found = {definition_key(node)}
-        if isinstance(node, tree.Name) and not node.index:  # df/dx: the bare name of a function
-            found |= {k for k in scope.written_definitions if k[0] == "function" and k[1] == node.latex}
-        return found
-    return bool(twice) and all(any(definition_key(d.name) in keys(n) for d in here) for n in twice)
+    return bool(twice) and all(any(definition_key(d.name) in scope.keys_of(n) for d in here) for n in twice)
 
 
 def _differs_under_every_definition(step: Step, line: Line, scope: Scope, where: int) -> bool:

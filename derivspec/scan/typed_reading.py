@@ -290,7 +290,6 @@ class Converter:
         family = "normal" if operator == "normal" else _family_of(head)
         if family:
             if ";" in separators or "|" in separators:  # N(x; μ, σ²), N(x | μ, σ²): the law at the point x
-                parts = _groups(args, separators, (";", "|"))
                 if len(parts) == 2:
                     return tree.Law(family, parts[1], at=parts[0])
             return tree.Law(family, args)
