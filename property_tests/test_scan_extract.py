@@ -98,3 +98,15 @@ def test_a_percent_comment_inside_markdown_math_is_no_part_of_the_formula(tmp_pa
     assert [clean(s) for s in found][0].replace(" ", "") == "I=a+b=b+a"
     assert found[0].lines == (3, 5)
     assert len(found) == 2 and "50" in clean(found[1])
+
+
+def test_the_space_after_a_line_break_and_an_emptied_comment_are_no_part_of_the_formula(tmp_path):
+    """``\\\\[0.5em]`` is a line break with extra space (not a bracket), and a comment column whose prose is
+    dropped (``{\\footnotesize \\text{… $y$ …}}``) leaves an empty group: neither is read, and a bracket after a
+    line break that is no length stays."""
+    text = ("$$\n\\begin{aligned}\nA &= \\begin{bmatrix} a & b \\\\[0.5em] c & d \\\\[-2pt] \\end{bmatrix}"
+            " & {\\footnotesize \\text{the layout of $y$}} \\\\\n&= B\n\\end{aligned}\n$$\n\n"
+            "$$\nu = \\begin{bmatrix} 1 \\\\ [a, b] \\end{bmatrix}\n$$\n")
+    first, second = (clean(s) for s in statements(tmp_path, text))
+    assert "em" not in first and "pt]" not in first and "{" not in first.split("\\end{bmatrix}")[1]
+    assert "[a, b]" in second

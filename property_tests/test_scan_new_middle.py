@@ -1400,3 +1400,65 @@ def test_a_model_stated_as_a_family_at_a_point_is_not_proved_a_density(tmp_path)
     no proof of anything the line claims."""
     display = "p(x \\mid \\theta) = \\mathcal{N}(x \\mid \\mu_\\theta, \\sigma^2)"
     assert _verdict_of(tmp_path, f"The model is\n\n$$\n{display}\n$$\n", display) != "proved"
+
+
+@pytest.mark.parametrize("definition", [
+    "f * g := \\int f(t - s) \\, g(s) \\, ds",
+    "(f \\ast g)(t) \\triangleq \\int f(t - s) \\, g(s) \\, ds",
+    "\\int f(t - s) \\, g(s) \\, ds =: f \\star g",
+])
+def test_an_operator_the_document_defines_is_not_read_as_a_product(tmp_path, definition):
+    """The notes define a convolution with * (or ∗, ⋆) and then use it: the symbol means what they define, not
+    a product, so a line written with it is not judged as one -- and is no proof either."""
+    used = "\\star" if "star" in definition else "*"
+    display = f"f {used} g = g {used} f + 1"
+    text = f"The convolution of two densities is\n\n$$\n{definition}\n$$\n\n{FILLER}\n\nIt gives\n\n$$\n{display}\n$$\n"
+    assert _verdict_of(tmp_path, text, display) == "unchecked"
+    twin = f"$$\nf {used} g + 1 = g {used} f\n$$\n"
+    assert _verdict_of(tmp_path, text.replace(f"$$\n{display}\n$$\n", twin), f"f {used} g + 1") == "unchecked"
+
+
+def test_an_operator_the_document_does_not_define_is_a_product(tmp_path):
+    """The must-flag twin: with no definition of *, ``a * b`` is a product, and a wrong step with it is flagged."""
+    display = "a * b = a + b"
+    assert _verdict_of(tmp_path, f"Multiplying,\n\n$$\n{display}\n$$\n", display) == "disagrees"
+
+
+@pytest.mark.parametrize("display, verdict", [
+    ("f(z \\mid \\lambda) = \\lambda e^{-\\lambda z}, \\quad z \\ge 0", "proved"),
+    ("f(z \\mid \\lambda) = \\lambda e^{-\\lambda z}, \\quad z \\le 0", "disagrees"),  # ∫ over z ≤ 0 is ∞
+    ("f(x \\mid a) = (a + 1) x^a, \\quad 0 \\le x \\le 1", "proved"),
+    ("f(x \\mid a) = (a + 1) x^a, \\quad 0 \\le x \\le 2", "disagrees"),  # 2^{a+1}
+    ("f(x \\mid a) = (a + 1) x^a, \\quad 0 < x < 1", "proved"),
+    ("f(x \\mid b) = \\frac{1}{b}, \\quad 0 \\le x \\le b", "proved"),
+    ("f(x \\mid b) = \\frac{2}{b}, \\quad 0 \\le x \\le b", "disagrees"),
+])
+def test_a_density_is_judged_on_the_support_its_line_states(tmp_path, display, verdict):
+    """A density with its support beside it integrates to 1 there (proved), or to something else although it is
+    positive there (flagged): the support read from the line, not the real line."""
+    assert _verdict_of(tmp_path, f"The waiting time has the density\n\n$$\n{display}\n$$\n", display) == verdict
+
+
+def test_a_density_on_a_support_with_a_constant_left_out_is_not_flagged(tmp_path):
+    display = "f(z \\mid \\lambda) = e^{-\\lambda z}, \\quad z \\ge 0"
+    text = f"Up to a constant, the density is\n\n$$\n{display}\n$$\n"
+    assert _verdict_of(tmp_path, text, display) != "disagrees"
+
+
+@pytest.mark.parametrize("lead", ["Expanding the definition of $D$, we get", "Substituting $A$ and $B$, one obtains",
+                                  "If you expand it, you get"])
+@pytest.mark.parametrize("display, verdict", [("D = x^2 - 2 x", "proved"), ("D = x^2 + 2 x", "disagrees")])
+def test_a_name_defined_above_keeps_its_definition_where_the_prose_derives(tmp_path, lead, display, verdict):
+    """"Expanding the definition, we get D = …": the line states a consequence of D's definition above, not a new
+    one, so it is judged with that definition (a wrong expansion flagged, a right one proved)."""
+    text = (f"We define the difference\n\n$$\nD = A - B\n$$\n\nwhere $A = x^2$ and $B = 2 x$.\n\n{FILLER}\n\n"
+            f"{lead}\n\n$$\n{display}\n$$\n")
+    assert _verdict_of(tmp_path, text, display) == verdict
+
+
+def test_a_name_set_again_without_deriving_prose_is_not_flagged(tmp_path):
+    """The must-not-flag twin: with no word of derivation, D = x² + 2x after D = A − B may set D anew."""
+    display = "D = x^2 + 2 x"
+    text = (f"We define the difference\n\n$$\nD = A - B\n$$\n\nwhere $A = x^2$ and $B = 2 x$.\n\n{FILLER}\n\n"
+            f"In the second part,\n\n$$\n{display}\n$$\n")
+    assert _verdict_of(tmp_path, text, display) != "disagrees"

@@ -52,6 +52,9 @@ _IMPLICATIONS = frozenset({"⇒", "⇔", "⇐"})
 # the sentence leading in defines (anew): "let", "define", "denote", "where", "now take"
 _DEFINING_PROSE = re.compile(r"\b(?:let|define[sd]?|defining|denote[sd]?|where|now take|consider|we write|write)\b[^.;:]*$",
                              re.IGNORECASE)
+# the sentence leading in derives what follows from what the document has: "expanding the definition, you get"
+_DERIVING_PROSE = re.compile(r"\b(?:(?:we|you|one)\s+(?:then\s+)?(?:get|obtain|arrive at|find)|expand\w*|substitut\w*|"
+                             r"plugg?\w* (?:in|into)|it follows|follows that)\b[^.;]*$", re.IGNORECASE)
 # inline math right after a conditional word: the condition of the sentence, never a definition
 _CONDITIONAL_TAIL = re.compile(r"\b(?:when|whenever|if|iff|if and only if|suppose|assuming|assume|provided|unless|"
                                r"as long as|in case|such that|s\.t\.)\s*$",
@@ -89,6 +92,8 @@ class Line:
     text: str
     steps: list
     defining: bool = False  # the sentence leading in defines ("let", "define", "where"): a name defined anew
+    derived: bool = False  # the sentence leading in derives ("expanding …, we get"): a name defined above keeps its
+    # definition there, the line states a consequence of it
     assignment: str = ""  # why the line is an assignment: a line of an algorithm, a step of a numbered procedure
     error: str = ""  # a defect met while reading it (its record says so)
 
@@ -125,6 +130,7 @@ class Scope:
     entropy_e: bool = False  # the document writes E(X) for the entropy of X
     own_constants: set = field(default_factory=set)  # constants the document defines as its own letters (e = c d)
     declarations: list = field(default_factory=list)  # (line, name latex, family, argument trees): X ∼ Pois(λ)
+    own_operators: dict = field(default_factory=dict)  # an operator the document defines (f * g := ∫ …) -> its line
 
     def declared(self, line: int) -> dict:
         """Name -> (family, arguments) declared on or above ``line`` (the latest wins)."""
@@ -300,6 +306,7 @@ def build(statements: list[Statement], text: str = "", previous: list | None = N
             line.assignment = found.why
         line.special_case = special_case(statement.before, scope.names)
         line.defining = bool(_DEFINING_PROSE.search(classify.lead_in(statement.before)))
+        line.derived = not line.defining and bool(_DERIVING_PROSE.search(classify.lead_in(statement.before)))
         line.constraint = constraint(statement.before, any(s.chain for s in line.steps))
         if not statement.display and _CONDITIONAL_TAIL.search(statement.before):
             line.condition = "a condition the sentence sets (after 'when', 'if', 'suppose'): not an identity"
@@ -319,8 +326,30 @@ def build(statements: list[Statement], text: str = "", previous: list | None = N
                 scope.arrays.update(n.latex for n in tree.names_in(step.left.node))
         _note_definitions(line, scope)
         _note_particular_laws(line, scope)
+        _note_own_operators(line, scope)
     scope.event_structure = of_events or (event_words and any(_writes_events(line) for line in scope.lines))
     return scope
+
+
+# binary operators a document may give a meaning of its own (a convolution, a composition, a product of its own);
+# * and \ast after ^ or _ are a superscript (x^*, the optimum), not an operator
+_OPERATOR = re.compile(r"\*|\\ast(?![A-Za-z])|\\(?:star|circledast|circ|otimes|oplus|odot|diamond|bullet|"
+                       r"boxplus|boxtimes|boxdot|ominus|oslash|wedge|vee)(?![A-Za-z])")
+_SCRIPT_STAR = re.compile(r"[\^_]\s*\{?\s*(?:\*|\\ast(?![A-Za-z]))")
+
+
+def operators_in(text: str) -> set:
+    """The binary operators ``text`` writes (``*`` as a superscript is none): their spellings."""
+    return {m.group().replace("\\ast", "*") for m in _OPERATOR.finditer(_SCRIPT_STAR.sub(" ", text))}
+
+
+def _note_own_operators(line: Line, scope: Scope) -> None:
+    """An operator the line defines: a definition (:=, ≜, =:) whose left side is no name but an expression written
+    with it (N(z_1) * N(z_2) := ∫ …): the document's own operator, whatever the symbol means elsewhere."""
+    for step in line.steps:
+        if step.first and step.relation in (":=", "≜", "=:") and not definable(step.left.node):
+            for spelling in operators_in(step.left.text):
+                scope.own_operators.setdefault(spelling, line.statement.lines[0])
 
 
 _EVENTS = re.compile(r"\bevents?\b", re.IGNORECASE)
@@ -568,6 +597,8 @@ def _note_definitions(line: Line, scope: Scope) -> None:
         if not step.first or step.relation not in DEFINING:
             continue
         left, right = step.left.node, step.right.node
+        if line.derived and scope.defined_before(left, where):  # "expanding it, we get D(p) = …": a consequence
+            continue
         if isinstance(left, tree.Name | tree.Apply) and defines(left, scope) and right is not None:
             scope.written_definitions.setdefault(definition_key(left), set()).add(right)
         if isinstance(left, tree.Pow) or not defines(left, scope) or right is None or (

@@ -23,6 +23,7 @@ from sympy.core.function import AppliedUndef
 from derivspec.core import symbolic
 from derivspec.scan import classify, laws, matching, operators, tree, typed_reading, witness
 from derivspec.scan.document_scope import (DEFINING, Line, Scope, Step, definable, defines, definition_key, free_laws, used_later,
+                                          operators_in,
                                           index_names)
 from derivspec.scan.steps import StepResult
 from derivspec.scan.verdicts import STRENGTH, evidence_level
@@ -60,6 +61,10 @@ def classification(step: Step, line: Line, scope: Scope, where: int) -> StepResu
     for name, side in (("left", step.left), ("right", step.right)):
         if side.node is None:
             return _result(step, "unchecked", f"the {name} side is not read: {side.error}")
+    own = sorted(operators_in(step.left.text + " " + step.right.text) & scope.own_operators.keys())
+    if own:
+        return _result(step, "unchecked", f"uses {own[0]}, an operator the document defines (line "
+                                          f"{scope.own_operators[own[0]]}): not judged")  # asserts something: not neutral
     of_laws = any(isinstance(n, _LAWS) for side in (step.left, step.right) for n in side.node.walk())
     for found in (None if _events_read(step) else classify.sets_or_events(step.left.text, step.right.text, omega=False),
                   classify.bracket_notation(step.left.text, step.right.text),
@@ -157,7 +162,8 @@ def _density_normalised(step: Step, line: Line, scope: Scope) -> StepResult | No
         return None
     variables = left.variables if isinstance(left, tree.Density) else (
         left.args if isinstance(left, tree.Apply) and left.head.latex in scope.densities else ())
-    if len(variables) != 1 or not isinstance(variables[0], tree.Name) or variables[0] not in tree.names_in(right):
+    if len(variables) != 1 or not isinstance(variables[0], tree.Name) or (
+            variables[0] not in tree.names_in(right) and not _bounded(line, variables[0])):  # 1/b on 0 ≤ x ≤ b
         return None
     if any(isinstance(n, _LAWS + (tree.Law, tree.Apply, tree.Sum, tree.Integral, tree.Opaque)) for n in right.walk()):
         return None  # p(x | θ) = N(x | μ, σ²): the model stated, a family's density by definition -- no proof
@@ -178,6 +184,9 @@ def _density_normalised(step: Step, line: Line, scope: Scope) -> StepResult | No
         return None
     after = re.split(r"(?<=[.!?])\s|\n\s*\n", line.statement.after.strip(), maxsplit=1)[0]  # "…, for $x \ge 0$."
     prose = " ".join((line.text, classify.lead_in(line.statement.before), after))
+    support = _support(step, line, variables[0], meaning, positive)
+    if support is not None:
+        return _density_on_support(step, form, x, support, prose)
     if total == 1:
         return _result(step, "proved", f"{step.left.text.strip()} is a density of {variables[0].latex}: it integrates "
                                        "to 1 over the real line (its other names positive)")
@@ -199,17 +208,93 @@ def _density_normalised(step: Step, line: Line, scope: Scope) -> StepResult | No
                    f"∫ = {sympy.N(found, 8)}")
 
 
+def _bounded(line: Line, variable: tree.Name) -> bool:
+    """The line bounds ``variable`` (a support beside a density: 0 ≤ x ≤ b)."""
+    return any(other.relation in ("≤", "<", "≥", ">") and variable in (other.left.node, other.right.node)
+               for other in line.steps)
+
+
+def _support(step: Step, line: Line, variable: tree.Name, meaning: operators.Meaning, positive: dict):
+    """The support the line itself states for the density's variable, beside the density (``p(x) = 2x, 0 ≤ x ≤ 1``,
+    ``f(z) = λ e^{-λ z}, z ≥ 0``): (lower, upper) in SymPy, None for an open end; None when it states none, or
+    states a bound it does not read."""
+    lower = upper = None
+    for other in line.steps:
+        if other is step or other.relation not in ("≤", "<", "≥", ">"):
+            continue
+        sides = (other.left.node, other.right.node)
+        if variable not in sides:
+            continue
+        if any(n is None for n in sides):
+            return None
+        bound = sides[1] if sides[0] == variable else sides[0]
+        if variable in tree.names_in(bound):
+            return None
+        try:
+            value = sympy.sympify(operators.unfold(bound, meaning)).xreplace(positive)
+        except (TypeError, ValueError, AttributeError, operators.Undecided):
+            return None
+        below = (other.relation in ("≥", ">")) == (sides[0] == variable)  # x ≥ c, c ≤ x: c bounds x below
+        if below:
+            lower = value
+        else:
+            upper = value
+    return (lower, upper) if lower is not None or upper is not None else None
+
+
+def _density_on_support(step: Step, form: sympy.Expr, x: sympy.Symbol, support: tuple, prose: str) -> StepResult | None:
+    """The density integrated over the support its line states: proved when 1; disagrees when it is positive inside
+    and integrates to another number or to ∞ there (its other names positive), unless the prose speaks of a constant
+    left out or a normaliser name stands outside."""
+    lower, upper = support
+    where = " and ".join(part for part in (f"{x} ≥ {lower}" if lower is not None else "",
+                                            f"{x} ≤ {upper}" if upper is not None else "") if part)
+    low = -sympy.oo if lower is None else lower
+    high = sympy.oo if upper is None else upper
+    try:
+        total = sympy.simplify(sympy.integrate(form, (x, low, high), conds="none"))
+    except (TypeError, ValueError, NotImplementedError, AttributeError, RecursionError):
+        return None
+    if total == 1:
+        return _result(step, "proved", f"{step.left.text.strip()} is a density of {x}: it integrates to 1 over "
+                                       f"{where}, the support its line states (its other names positive)")
+    if total.has(sympy.zoo, sympy.nan, sympy.Integral, -sympy.oo) or (
+            _CONSTANT_LEFT_OUT.search(prose) and not _constant_factor(form, x)) or _normaliser_name(
+            form, x, sympy.sympify(low).free_symbols | sympy.sympify(high).free_symbols):  # 1/b on 0 ≤ x ≤ b: b
+        return None  # is the support's, no normaliser
+    at = {s: sympy.Rational(k + 2, k + 3) for k, s in enumerate(sorted((form.free_symbols | sympy.sympify(
+        low).free_symbols | sympy.sympify(high).free_symbols) - {x}, key=str))}
+    a, b = (sympy.sympify(end).xreplace(at) for end in (low, high))
+    inside = ([a + sympy.Rational(k, 4) * (b - a) for k in (1, 2, 3)] if a.is_finite and b.is_finite else
+              [a + k for k in (sympy.Rational(1, 2), 1, 2)] if a.is_finite else
+              [b - k for k in (sympy.Rational(1, 2), 1, 2)] if b.is_finite else [])
+    try:
+        values = [form.xreplace(at).subs(x, point).evalf(30) for point in inside]
+        found = total.xreplace(at).evalf(30)
+    except (TypeError, ValueError):
+        return None
+    if not inside or not all(v.is_real and v > 0 for v in values):
+        return None
+    if found != sympy.oo and (not found.is_real or not found.is_positive or abs(found - 1) < 1e-9):
+        return None
+    shown = "∞" if found == sympy.oo else sympy.N(found, 8)
+    named = f" at {', '.join(f'{s} = {v}' for s, v in at.items())}" if at and found != sympy.oo else ""
+    return _result(step, "disagrees", f"{step.left.text.strip()} is stated as a density of {x} on {where}, but it "
+                                      f"integrates to {shown}{named} there, not 1", f"∫ = {shown}")
+
+
 def _constant_factor(form: sympy.Expr, x: sympy.Symbol) -> bool:
     """The form writes a factor free of x other than a sign (1/√(2πσ²) e^{…}): a normaliser written out."""
     return any(not f.has(x) and f not in (1, -1) for f in sympy.Mul.make_args(sympy.factor_terms(form)))
 
 
-def _normaliser_name(form: sympy.Expr, x: sympy.Symbol) -> bool:
-    """A name that stands only in a factor free of x (e^{-x^2} / Z): a normaliser the text may mean to fix."""
+def _normaliser_name(form: sympy.Expr, x: sympy.Symbol, bounds: set = frozenset()) -> bool:
+    """A name that stands only in a factor free of x (e^{-x^2} / Z), nor in the support's ``bounds``: a normaliser
+    the text may mean to fix."""
     factors = sympy.Mul.make_args(sympy.factor_terms(form))
     outside = set().union(*(f.free_symbols for f in factors if not f.has(x)))
     inside = set().union(*(f.free_symbols for f in factors if f.has(x)))
-    return bool(outside - inside)
+    return bool(outside - inside - bounds)
 
 
 def _standard_quantity(step: Step) -> bool:
@@ -801,7 +886,7 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
             at < where and joint in (step.left.node, step.right.node) for at, joint, _ in scope.factorisations) or (
             isinstance(step.left.node, tree.Density) and scope.defined_before(tree.Apply(  # f(x_i; W) after f(x_i, W) =
                 step.left.node.head, step.left.node.variables + step.left.node.given), where))
-        if given and step.first and restated:  # f(x) = … again, or the model p(x, z) = p(z) p(x | z) again
+        if given and step.first and restated and not line.derived:  # "expanding it, we get": a consequence  # f(x) = … again, or the model p(x, z) = p(z) p(x | z) again
             return _result(step, "unchecked", f"restates the document's definition of {step.left.text.strip()}: "
                                               "a definition, not a proof", label=True, category="definition")
         return _result(step, "proved", f"proved symbolically{given}")
@@ -816,7 +901,8 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
         special = bool(line.special_case) and not _condition_applies(line, step)
         plain_holds = plain_check.agree and not plain_check.differ  # a reading (without definitions) where it holds
         named = step.left.node.base if isinstance(step.left.node, tree.Pow) else step.left.node  # σ_t² after σ_t = …
-        defined_again = step.first and definable(step.left.node) and scope.defined_before(named, where)
+        defined_again = (step.first and definable(step.left.node) and scope.defined_before(named, where)
+                         and not line.derived)
         defined_twice = (_uses_a_name_defined_twice(step, scope) and not _defined_on_its_line(step, line, scope, where)
                          and not _differs_under_every_definition(step, line, scope, where))
         one_sided = "" if _written_number(step) else _one_sided(

@@ -1094,9 +1094,10 @@ class _DocumentParser(_Parser):
             raise self.error(token, f"'{text}' is not read")
         if text == r"\begin":
             return self.environment(token)
-        if re.fullmatch(r"\\[A-Za-z]{2,}", text) and text not in _STRUCTURE_COMMANDS:
-            # a macro defined outside the file (a course preamble, a MathJax configuration): an opaque
-            # name of the document's own, never evidence for a flag (flag "macro:\\name", steps.check_step)
+        if re.fullmatch(r"\\(?:[A-Za-z]{2,}|[A-Z])", text) and text not in _STRUCTURE_COMMANDS:
+            # a macro defined outside the file (a course preamble, a MathJax configuration; \R, \E, \N of one
+            # capital too, which LaTeX does not define in math): an opaque name of the document's own, never
+            # evidence for a flag (flag "macro:\\name", steps.check_step)
             self.next()
             self.flags.add("macro:" + text)
             key = ("", r"\mathrm{" + text[1:] + "}", None)

@@ -85,6 +85,15 @@ def drop_text_mode(text: str) -> str:
     return "".join(out) + text[position:] if out else text
 
 
+# a line break, with the extra space LaTeX may put after it (\\[0.5em], \\[-2pt]): no part of the formula
+_LINE_BREAK = re.compile(r"\\\\(?:\s*\[\s*-?\d*\.?\d+\s*(?:em|ex|pt|mm|cm|in|mu|bp|pc)\s*\])?")
+
+# an empty group where no command or script takes it as an argument (what is left of a comment beside a formula
+# once its prose is dropped): nothing
+_EMPTY_GROUP = re.compile(r"(?<![\^_A-Za-z}])\{\s*(?:\\(?:tiny|scriptsize|footnotesize|small|normalsize|large|Large|LARGE|huge|Huge)"
+                          r"(?![A-Za-z])\s*)*\}")
+
+
 def clean(statement: Statement) -> str:
     from derivspec.core.latex import _UNICODE, _UNICODE_GREEK
 
@@ -95,8 +104,8 @@ def clean(statement: Statement) -> str:
         text = text.replace(char, latex)
     for char, name in _UNICODE_GREEK.items():
         text = text.replace(char, "\\" + name + " ")
-    text = text.replace("&", " ").replace("\\\\", " ")
-    text = unwrap_decorations(text)
+    text = _LINE_BREAK.sub(" ", text.replace("&", " "))
+    text = _EMPTY_GROUP.sub(" ", unwrap_decorations(text))
     text = transposes_marked(text)
     return " ".join(text.split())
 
