@@ -1462,3 +1462,32 @@ def test_a_name_set_again_without_deriving_prose_is_not_flagged(tmp_path):
     text = (f"We define the difference\n\n$$\nD = A - B\n$$\n\nwhere $A = x^2$ and $B = 2 x$.\n\n{FILLER}\n\n"
             f"In the second part,\n\n$$\n{display}\n$$\n")
     assert _verdict_of(tmp_path, text, display) != "disagrees"
+
+
+@pytest.mark.parametrize("display, verdict", [
+    ("\\lim_{n \\to \\infty} \\left(1 + \\frac{a}{n}\\right)^n = e^{a}", "proved"),
+    ("\\lim_{n \\to \\infty} \\left(1 + \\frac{a}{n}\\right)^n = e^{2a}", "disagrees"),
+    ("\\lim_{h \\to 0} \\frac{(x + h)^3 - x^3}{h} = 3 x^2", "proved"),
+    ("\\lim_{h \\to 0} \\frac{(x + h)^3 - x^3}{h} = 2 x^2", "disagrees"),
+    ("\\lim_{x \\to 0^+} x \\log x = 0", "proved"),
+    ("\\lim_{x \\to 0^+} x \\log x = 1", "disagrees"),
+    ("\\lim_{x \\to 0} \\frac{\\sin x}{x} = 1", "proved"),
+])
+def test_a_limit_is_taken_by_sympy(tmp_path, display, verdict):
+    """\\lim_{x \\to a} reads as SymPy's Limit (the operator table's meaning of a limit): taken symbolically to
+    prove, and at each instance to compare; its variable is bound (no unknown of an equation to solve)."""
+    assert _verdict_of(tmp_path, f"In the limit,\n\n$$\n{display}\n$$\n", display) == verdict
+
+
+@pytest.mark.parametrize("display", [
+    "\\lim_{n \\to \\infty} \\frac{1}{n}\\sum_{i=1}^n X_i = \\mathbb{E}[X]",
+    "\\lim_{t \\to \\infty} p_t(x) = \\pi(x)",
+    "\\lim_{\\sigma \\to 0} \\mathcal{N}(x \\mid \\mu, \\sigma^2) = \\delta(x - \\mu)",
+    "\\lim_{k \\to \\infty} \\theta_k = \\theta^*",
+    "\\lim_{N \\to \\infty} \\frac{1}{N} \\sum_{n=1}^{N} \\log p(x_n \\mid \\theta) = "
+    "\\mathbb{E}_{p_{d}}[\\log p(x \\mid \\theta)]",
+])
+def test_a_limit_sympy_cannot_take_is_not_flagged(tmp_path, display):
+    """Limits of sequences the text leaves unknown (a law of large numbers, a chain's stationary law, a point mass):
+    nothing SymPy can take, so not judged -- never flagged."""
+    assert _verdict_of(tmp_path, f"In the limit,\n\n$$\n{display}\n$$\n", display) != "disagrees"

@@ -1193,7 +1193,7 @@ def _unknowns(node: tree.Node) -> set:
     """The names of ``node`` that are not only indices or bound indices."""
     indices = {i for n in node.walk() if isinstance(n, tree.Name) for i in n.index}
     bound = ({n.index for n in node.walk() if isinstance(n, tree.Sum | tree.Prod)}
-             | {n.variable for n in node.walk() if isinstance(n, tree.Integral)}
+             | {n.variable for n in node.walk() if isinstance(n, tree.Integral | tree.Limit)}
              | {v for n in node.walk() if isinstance(n, tree.Law) for v in n.at})
     found = set()
     for n in node.walk():

@@ -416,9 +416,11 @@ class _DocumentParser(_Parser):
     """The reader in document mode (see the section comment above)."""
 
     def __init__(self, tex: str, names: DocumentNames, bare: frozenset = frozenset(), *, log_base=None,
-                 ambiguous: str = "function", sigmoid: bool = True, sets: bool = False, matrices: bool = False):
+                 ambiguous: str = "function", sigmoid: bool = True, sets: bool = False, matrices: bool = False,
+                 limits: bool = False):
         self.tex, self.names, self.known = tex, names, []
         self.sets = sets
+        self.limits = limits  # \lim_{x \to a} read as SymPy's unevaluated Limit (the new middle), else refused
         self.matrices = matrices  # names as matrices: products keep their order, ^T is a transpose
         self.tokens = _doc_tokenize(tex)
         self.index = 0
@@ -1067,6 +1069,8 @@ class _DocumentParser(_Parser):
             n = self.argument(r"'\binom'")
             k = self.argument(r"'\binom{...}'")
             return sympy.binomial(n, k)
+        if text == r"\lim" and self.limits:
+            return self.limit(token)
         if text in (r"\det", r"\tr", r"\Tr", r"\diag", r"\rank", r"\deg", r"\dim", r"\ker", r"\Pr", r"\hom", r"\arg",
                     r"\lim", r"\sup", r"\inf", r"\limsup", r"\liminf", r"\gcd", r"\mod", r"\bmod", r"\pmod", r"\sec",
                     r"\csc", r"\cot", r"\arcsin", r"\arccos", r"\arctan", r"\coth", r"\lg"):
@@ -1112,6 +1116,49 @@ class _DocumentParser(_Parser):
                     self.text_between(start, self.index))
             return self.names.symbol(_format_name(key))
         raise self.error(token, f"'{text}' is not read in a formula")
+
+    def limit(self, token: _Token) -> sympy.Expr:
+        r"""``\lim_{x \to a} f``: SymPy's unevaluated Limit of the term that follows (as a sum's summand), two-sided,
+        or one-sided where the target is written ``a^+`` / ``a^-``; an indexed or unwritten variable is refused."""
+        self.next()
+        if not (self.peek().kind == "sym" and self.peek().text == "_"):
+            raise self.error(token, "a limit without its variable")
+        self.next()
+        if not (self.peek().kind == "sym" and self.peek().text == "{"):
+            raise self.error(token, "a limit's subscript is not read")
+        start = self.index
+        end = self.group_end(start)
+        self.next()
+        if self.peek().kind not in ("name", "font", "accent"):
+            raise self.error(token, "a limit's variable is not read")
+        key = self.name()
+        if key[2] is not None or (self.peek().kind == "sym" and self.peek().text in ("_", "^")):
+            raise self.error(token, "a limit of an indexed variable is not read")
+        arrow = self.next()
+        if arrow.text not in (r"\to", r"\rightarrow", r"\longrightarrow", r"\searrow", r"\nearrow"):
+            raise self.error(arrow, "expected '\\to' in a limit's subscript")
+        rest = self.text_between(self.index, end)
+        side = re.fullmatch(r"(.*?)\^\s*\{?\s*([+-])\s*\}?\s*", rest, re.DOTALL)
+        direction = side.group(2) if side else {r"\searrow": "+", r"\nearrow": "-"}.get(arrow.text, "+-")
+        if side:
+            target = read_document(side.group(1), self.names).expr
+        else:
+            self.exponent_depth += 1
+            try:
+                target = self.expr()
+            finally:
+                self.exponent_depth -= 1
+            if self.index != end:
+                raise self.error(self.peek(), "a limit's target is not read")
+        self.index = end + 1
+        variable = self.names.symbol(_format_name(key))
+        if variable in target.free_symbols:
+            raise self.error(token, "a limit whose target names its variable")
+        body = self.term()
+        self.flags.add("limit")
+        if target.is_infinite:
+            direction = "-" if target == sympy.oo else "+"
+        return sympy.Limit(body, variable, target, direction)
 
     def integral(self, token: _Token) -> sympy.Expr:
         self.next()
@@ -1503,9 +1550,10 @@ _PLAIN_KL = re.compile(r"(?<![\\A-Za-z{])KL(?=\s*(?:\\left|\\[bB]igg?l?)?\s*[(\[
 
 def read_document(tex: str, names: DocumentNames, bare: frozenset = frozenset(), *, log_base=None,
                   ambiguous: str = "function", sigmoid: bool = True, sets: bool = False,
-                  matrices: bool = False) -> DocumentReading:
+                  matrices: bool = False, limits: bool = False) -> DocumentReading:
     """One side of a lecture statement in document mode (see the section comment). Raises
-    FormulaError, with the reason, for what cannot be read. ``sets``: read ∩, ∪ and ∖ as operations on sets."""
+    FormulaError, with the reason, for what cannot be read. ``sets``: read ∩, ∪ and ∖ as operations on sets;
+    ``limits``: read \\lim_{x \\to a} as a limit."""
     check_text(tex, "formula")
     for char, latex in _UNICODE.items():
         tex = tex.replace(char, latex)
@@ -1523,7 +1571,7 @@ def read_document(tex: str, names: DocumentNames, bare: frozenset = frozenset(),
         tex = _PLAIN_KL.sub(r"\\mathrm{KL}", tex)
     tex = re.sub(r"(?<![|])\|\|(?![|])|\\mid\s*\\mid(?![A-Za-z])", r"\\| ", tex)  # KL(p || q), KL(p \mid\mid q)
     parser = _DocumentParser(tex, names, bare, log_base=log_base, ambiguous=ambiguous, sigmoid=sigmoid, sets=sets,
-                             matrices=matrices)
+                             matrices=matrices, limits=limits)
     try:
         value = parser.formula()
     except RecursionError:

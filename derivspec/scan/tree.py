@@ -219,6 +219,7 @@ class Limit(Node):
     body: Node
     variable: Name
     to: Node
+    direction: str = "+-"  # two-sided; "+" from above (a^+), "-" from below (a^-)
 
 
 # --- calculus -----------------------------------------------------------------------------------

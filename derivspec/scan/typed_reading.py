@@ -161,6 +161,9 @@ class Converter:
                 body = tree.Integral(body, self.node(variable), None if lower is None else self.node(lower),
                                      None if upper is None else self.node(upper))
             return body
+        if isinstance(expr, sympy.Limit):
+            body, variable, to, direction = expr.args
+            return tree.Limit(self.node(body), self.node(variable), self.node(to), str(direction))
         if isinstance(expr, sympy.Derivative):
             body = self.node(expr.expr)
             for variable, order in reversed(expr.variable_count):

@@ -61,6 +61,28 @@ def _by_substitution(expr):
     return expr.replace(lambda e: isinstance(e, sympy.Derivative), at_value)
 
 
+def _done(expr: sympy.Expr) -> sympy.Expr:
+    """``expr`` evaluated (sums, derivatives, limits); a limit SymPy cannot take stays unevaluated (the caller then
+    says the instance does not evaluate) rather than stopping the comparison."""
+    try:
+        return expr.doit()
+    except (NotImplementedError, ValueError, TypeError, AttributeError, RecursionError):
+        limits = {limit: sympy.Dummy() for limit in expr.atoms(sympy.Limit)}
+        if not limits:
+            raise
+        return expr.xreplace(limits).doit().xreplace({dummy: limit for limit, dummy in limits.items()})
+
+
+def _limits_taken(expr: sympy.Expr) -> sympy.Expr:
+    """The limits left in ``expr`` taken now that every other name has a value (those SymPy cannot take stay)."""
+    def taken(limit):
+        try:
+            return limit.doit()
+        except (NotImplementedError, ValueError, TypeError, AttributeError, RecursionError):
+            return limit
+    return expr.replace(lambda e: isinstance(e, sympy.Limit), taken) if expr.has(sympy.Limit) else expr
+
+
 def _rational(rng: random.Random) -> sympy.Rational:
     denominator = rng.choice((7, 11, 13))
     return sympy.Rational(rng.choice([n for n in range(2, 3 * denominator) if n % denominator]), denominator)
@@ -79,7 +101,7 @@ def _instance(sides: tuple, meaning, integers: set, k: int, seed: int,
     size = meaning.symbols.get("⟨K⟩")
     if size is not None:
         whole[size] = sympy.Integer(laws.SUPPORT_SIZE)
-    sides = tuple(s.subs(whole).doit() for s in sides)  # subs: an index bound by a sum stays bound
+    sides = tuple(_done(s.subs(whole)) for s in sides)  # subs: an index bound by a sum stays bound
     arity = {f.func: len(f.args) for s in sides for f in s.atoms(AppliedUndef) if roles.get(f.func) == "function"}
     functions = {head: _concrete(k + j, arity[head])  # f and g: each its own concrete function on every instance
                  for j, head in enumerate(sorted(arity, key=str))}
@@ -90,7 +112,7 @@ def _instance(sides: tuple, meaning, integers: set, k: int, seed: int,
         chosen.append("concrete functions for " + ", ".join(sorted(str(f) for f in functions)))
         for function, concrete in functions.items():  # replace, not subs: SymPy's subs of a function fails in a Sum
             sides = tuple(s.replace(function, concrete) for s in sides)
-        sides = tuple(s.doit() for s in sides)
+        sides = tuple(_done(s) for s in sides)
     parameters = _law_parameters(sides, meaning)  # ∂/∂θ of p(x | θ): θ a real number the laws are smooth in
     if any(s.has(*_UNEVALUATED) for s in sides) and not (parameters and _only_derivatives(sides, parameters)):
         return sides, chosen, free_choice  # nothing to put values into: the caller says so
@@ -112,7 +134,7 @@ def _instance(sides: tuple, meaning, integers: set, k: int, seed: int,
                                 lambda e: laws.value(e.func, e.args, meaning.marginals, tables)) for s in sides)
         if parameters:  # evidence only: how far a derivative operator reaches (∂_θ log p · p) is not read yet
             free_choice.add("smooth laws")
-            sides = tuple(s.doit() for s in sides)  # the derivatives by the laws' parameters, now explicit
+            sides = tuple(_done(s) for s in sides)  # the derivatives by the laws' parameters, now explicit
     values = {}
     for s in sides:
         for atom in sorted(s.atoms(AppliedUndef), key=str):
@@ -124,7 +146,7 @@ def _instance(sides: tuple, meaning, integers: set, k: int, seed: int,
     rest = sorted(set().union(*(s.free_symbols for s in sides)), key=str)
     point = {s: _rational(rng) for s in rest}
     chosen.append(", ".join(f"{s} = {v}" for s, v in list({**whole, **point}.items())[:8]))
-    return tuple(s.subs(point) for s in sides), chosen, free_choice
+    return tuple(_limits_taken(s.subs(point)) for s in sides), chosen, free_choice
 
 
 def _law_parameters(sides: tuple, meaning) -> set:
