@@ -1491,3 +1491,34 @@ def test_a_limit_sympy_cannot_take_is_not_flagged(tmp_path, display):
     """Limits of sequences the text leaves unknown (a law of large numbers, a chain's stationary law, a point mass):
     nothing SymPy can take, so not judged -- never flagged."""
     assert _verdict_of(tmp_path, f"In the limit,\n\n$$\n{display}\n$$\n", display) != "disagrees"
+
+
+@pytest.mark.parametrize("display, verdict", [
+    ("\\arg\\max_\\theta -(\\theta - 3)^2 = 3", "proved"),
+    ("\\arg\\max_\\theta -(\\theta - 3)^2 = -3", "disagrees"),
+    ("\\arg\\max_\\theta \\left( a\\theta - \\frac{b}{2}\\theta^2 \\right) = \\frac{b}{a}", "disagrees"),
+    ("\\arg\\min_{w} \\sum_{i=1}^{n} (y_i - w)^2 = \\frac{1}{n-1}\\sum_{i=1}^n y_i", "disagrees"),
+    ("\\max_{x} \\left(4 - (x - 1)^2\\right) = 4", "proved"),
+    ("\\max_{x} \\left(4 - (x - 1)^2\\right) = 1", "disagrees"),
+    ("\\operatorname*{argmax}_\\lambda \\left(k \\log \\lambda - \\lambda\\right) = k + 1", "disagrees"),
+    ("\\arg\\max_\\theta \\prod_{i=1}^n p(x_i \\mid \\theta) = \\arg\\max_\\theta \\sum_{i=1}^n \\log p(x_i \\mid \\theta)",
+     "proved"),
+    ("\\arg\\max_\\theta f(\\theta) = \\arg\\min_\\theta \\left(-3 f(\\theta) + c\\right)", "proved"),
+])
+def test_an_optimum_is_taken_at_its_one_stationary_point(tmp_path, display, verdict):
+    """arg max / max over the reals (the operator table's meaning): where SymPy finds exactly one stationary
+    point on a connected domain and the curvature there has the optimum's sign, that point is the global optimum
+    -- proved or compared on instances; two arg maxes whose objectives differ by an increasing map are proved."""
+    assert _verdict_of(tmp_path, f"The estimate is\n\n$$\n{display}\n$$\n", display) == verdict
+
+
+@pytest.mark.parametrize("display", [
+    "\\arg\\max_\\theta \\left( a\\theta - \\frac{b}{2}\\theta^2 \\right) = \\frac{a}{b}",  # holds (b > 0)
+    "\\arg\\max_\\theta \\sin \\theta = \\frac{\\pi}{2}",  # many stationary points: not taken
+    "\\arg\\max_\\theta \\theta^3 = 0",  # a stationary point that is no maximum
+    "\\max_{x \\in [0, 1]} x^2 = 1",  # over a set
+    "\\arg\\max_\\theta f(\\theta) = \\arg\\max_\\theta g(\\theta)",
+    "\\hat\\theta = \\arg\\max_\\theta \\log p(x \\mid \\theta) + \\log p(\\theta)",
+])
+def test_an_optimum_sympy_cannot_take_is_never_flagged(tmp_path, display):
+    assert _verdict_of(tmp_path, f"The estimate is\n\n$$\n{display}\n$$\n", display) != "disagrees"

@@ -199,11 +199,11 @@ def defines(node: tree.Node | None, scope: "Scope") -> bool:
 def read_side(text: str, names: DocumentNames, bare: frozenset = frozenset()) -> Side:
     """One side read; ``bare``: names standing bare in the statement (w(1 - η) is then a product)."""
     try:
-        reading = read_document(text, names, bare | bare_names(text), sets=True, limits=True)
+        reading = read_document(text, names, bare | bare_names(text), sets=True, typed=True)
         other = None
         if "ambiguous" in reading.flags:
             other = typed(read_document(text, names, bare | bare_names(text), ambiguous="product", sets=True,
-                                        limits=True), names)
+                                        typed=True), names)
         return Side(text, typed(reading, names), other=other, flags=reading.flags, names_used=reading.names_used)
     except FormulaError as error:
         return Side(text, None, str(error))

@@ -435,6 +435,9 @@ def judge_step(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
                                                                                + judged.reason)
     if found is not None:
         return found
+    same = _same_optimisers(step, line, scope, where)
+    if same is not None:
+        return same
     if _written_alike(step) and step.relation in ("=", "≤", "≥", "∝", "≈"):  # the same text on both sides
         return _result(step, "proved", "proved (the sides are identical)" + ("" if step.relation == "=" else
                                                                              f", so {step.relation} holds"))
@@ -445,6 +448,52 @@ def judge_step(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
         return _result(step, "unchecked", "an equation in an implication (⇒): a condition being solved, not an identity",
                        category="condition")  # never neutral: a consequence it does not prove is a claim unchecked
     return _judged_all(step, line, scope, where)
+
+
+def _same_optimisers(step: Step, line: Line, scope: Scope, where: int) -> StepResult | None:
+    """arg max_v F = arg max_v G (or arg min, or arg max_v F = arg min_v (-G)): the same optimisers when G is F mapped
+    by a strictly increasing function -- a shift or a positive factor free of v, a log, an exponential (the arg max
+    of a likelihood is that of its log). Proved so; any other pair is left to the instances (None)."""
+    left, right = step.left.node, step.right.node
+    if step.relation != "=" or not all(isinstance(n, tree.Opt) and n.kind in ("argmax", "argmin") and n.domain is None
+                                       for n in (left, right)) or left.variable != right.variable:
+        return None
+    meaning = operators.Meaning(definitions={d.name: d.value for d in _in_force(step, line, scope, where)
+                                             if isinstance(d.name, tree.Name)}, expand=True)
+    try:
+        v = operators.unfold(left.variable, meaning)
+        f, g = (sympy.sympify(operators.unfold(n.body, meaning)) for n in (left, right))
+    except (operators.Undecided, TypeError, ValueError, AttributeError):
+        return None
+    if left.kind != right.kind:
+        g = -g
+    positive = {s: sympy.Dummy(str(s), positive=True) for s in (f.free_symbols | g.free_symbols) - {v}}
+    f, g = f.xreplace(positive), g.xreplace(positive)
+
+    def free_of_v(expr) -> bool:
+        try:
+            expr = sympy.simplify(sympy.expand_log(expr, force=True))
+        except (TypeError, ValueError, NotImplementedError, RecursionError):
+            return False
+        return v not in expr.free_symbols
+
+    for name, test in (("a term free of it", lambda: free_of_v(g - f)),
+                       ("a positive factor free of it", lambda: free_of_v(g / f) and sympy.simplify(g / f).is_positive),
+                       ("a positive factor and a term free of it", lambda: _constant_positive_ratio(g, f, v)),
+                       ("a log", lambda: free_of_v(g - sympy.log(f))), ("a log", lambda: free_of_v(f - sympy.log(g)))):
+        if test():
+            return _result(step, "proved", f"the same optimisers over {left.variable.latex}: the objectives differ by "
+                                           f"{name} (a strictly increasing map)")
+    return None
+
+
+def _constant_positive_ratio(g, f, v) -> bool:
+    """dG/dv = a dF/dv with a > 0 free of v: G = a F + b."""
+    try:
+        ratio = sympy.simplify(sympy.diff(g, v) / sympy.diff(f, v))
+    except (TypeError, ValueError, NotImplementedError, RecursionError, ZeroDivisionError):
+        return False
+    return v not in ratio.free_symbols and not ratio.has(sympy.Derivative, sympy.Subs) and ratio.is_positive is True
 
 
 def _a_rule_of_laws(step: Step, line: Line, scope: Scope, where: int) -> bool:
@@ -821,6 +870,10 @@ def _proved(left, right, meaning: operators.Meaning) -> bool:
     if difference == 0:
         return True
     try:
+        if difference.has(operators.Optimum):  # an optimum SymPy finds (one stationary point, its curvature)
+            difference = difference.replace(lambda e: isinstance(e, operators.Optimum), lambda e: e.doit())
+            if difference == 0:
+                return True
         if meaning.marginals:  # sums over laws: their normal form first (simplify on such sums is the slow part)
             difference = laws.normal(difference, meaning)
             if difference == 0:
@@ -1193,7 +1246,7 @@ def _unknowns(node: tree.Node) -> set:
     """The names of ``node`` that are not only indices or bound indices."""
     indices = {i for n in node.walk() if isinstance(n, tree.Name) for i in n.index}
     bound = ({n.index for n in node.walk() if isinstance(n, tree.Sum | tree.Prod)}
-             | {n.variable for n in node.walk() if isinstance(n, tree.Integral | tree.Limit)}
+             | {n.variable for n in node.walk() if isinstance(n, tree.Integral | tree.Limit | tree.Opt)}
              | {v for n in node.walk() if isinstance(n, tree.Law) for v in n.at})
     found = set()
     for n in node.walk():

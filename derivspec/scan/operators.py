@@ -109,6 +109,72 @@ def evaluate(node: tree.Node, meaning: Meaning, instance: dict) -> sympy.Expr:
     return sympy.sympify(unfold(node, meaning)).xreplace(instance).doit()
 
 
+class Optimum(sympy.Function):
+    """argmax/argmin/max/min of ``body`` over the real ``variable``, left unevaluated until :meth:`doit`, which
+    takes it where SymPy finds exactly one stationary point on a connected domain where the objective is smooth
+    and the second derivative there is of the optimum's sign: on an interval a smooth function with one critical
+    point, a strict local maximum, has its global maximum there (any higher point would need a minimum between).
+    Anything else stays unevaluated: the caller then says the step is not decided."""
+
+    kind = ""
+    nargs = 2
+
+    @classmethod
+    def eval(cls, body, variable):
+        return None
+
+    @property
+    def free_symbols(self):  # the variable is bound, as a sum's index is
+        return self.args[0].free_symbols - {self.args[1]}
+
+    def _eval_subs(self, old, new):
+        if old == self.args[1]:
+            return self
+        return None
+
+    def doit(self, **hints):
+        body, variable = (a.doit(**hints) if hints.get("deep", True) else a for a in self.args)
+        found = _stationary_optimum(body, variable, self.kind in ("argmax", "max"))
+        if found is None:
+            return self.func(body, variable)
+        return found if self.kind.startswith("arg") else body.subs(variable, found)
+
+
+OPTIMA = {kind: type(kind, (Optimum,), {"kind": kind}) for kind in ("argmax", "argmin", "max", "min")}
+OPTIMUM_SPELLINGS = {"sup": "max", "inf": "min"}  # a supremum attained is a maximum: taken only where it is attained
+
+
+def _stationary_optimum(body: sympy.Expr, variable: sympy.Symbol, maximum: bool):
+    """The one point where a smooth ``body`` is optimal over the reals, or None (see :class:`Optimum`)."""
+    if not isinstance(variable, sympy.Symbol) or variable not in body.free_symbols or body.atoms(
+            sympy.core.function.AppliedUndef) or body.has(sympy.Sum, sympy.Product, sympy.Integral, sympy.Limit,
+                                                          sympy.Derivative, Optimum, sympy.Abs, sympy.Max,
+                                                          sympy.Min, sympy.Piecewise):
+        return None
+    objective = body if maximum else -body
+    try:
+        domain = sympy.calculus.util.continuous_domain(objective, variable, sympy.S.Reals)
+        if not isinstance(domain, sympy.Interval):
+            return None
+        points = sympy.solveset(sympy.diff(objective, variable), variable, domain)
+        if not isinstance(points, sympy.FiniteSet) or len(points) != 1:
+            return None
+        point = next(iter(points))
+        curvature = sympy.simplify(sympy.diff(objective, variable, 2).subs(variable, point))
+    except (NotImplementedError, ValueError, TypeError, AttributeError, RecursionError):
+        return None
+    return point if curvature.is_negative else None
+
+
+def _optimum(node: tree.Opt, meaning: "Meaning"):
+    """An optimum over the reals of a variable the step names: :class:`Optimum`; over a set, or a vector: opaque."""
+    variable = node.variable
+    if node.domain is not None or not isinstance(variable, tree.Name) or variable.bold or variable.index:
+        meaning.opaque.add("an optimum over a set or over a vector")
+        return meaning.construct("⟨opt⟩")(*(unfold(p, meaning) for p in node.parts()))
+    return OPTIMA[OPTIMUM_SPELLINGS.get(node.kind, node.kind)](unfold(node.body, meaning), meaning.symbol(variable))
+
+
 def _opaque(label: str, why: str):
     """A construct whose meaning is not known: an application of an opaque head to its parts."""
     def unfold_opaque(node, meaning):
@@ -493,7 +559,7 @@ TABLE: dict[type, Operator] = {
     tree.Grad: Operator(_gradient),
     tree.Jacobian: _opaque("⟨J⟩", "a Jacobian over variables of unknown shape"),
     tree.Hessian: _opaque("⟨Hess⟩", "a Hessian over a variable of unknown shape"),
-    tree.Opt: _opaque("⟨opt⟩", "an optimum over a set"),
+    tree.Opt: Operator(_optimum),
     tree.Norm: _opaque("⟨norm⟩", "a norm of a vector of unknown shape"),
     tree.Det: _opaque("⟨det⟩", "a determinant of a matrix of unknown shape"),
     tree.Trace: _opaque("⟨tr⟩", "a trace of a matrix of unknown shape"),

@@ -417,10 +417,10 @@ class _DocumentParser(_Parser):
 
     def __init__(self, tex: str, names: DocumentNames, bare: frozenset = frozenset(), *, log_base=None,
                  ambiguous: str = "function", sigmoid: bool = True, sets: bool = False, matrices: bool = False,
-                 limits: bool = False):
+                 typed: bool = False):
         self.tex, self.names, self.known = tex, names, []
         self.sets = sets
-        self.limits = limits  # \lim_{x \to a} read as SymPy's unevaluated Limit (the new middle), else refused
+        self.typed = typed  # the new middle's reading: a limit as SymPy's Limit, an optimum as operators.Optimum
         self.matrices = matrices  # names as matrices: products keep their order, ^T is a transpose
         self.tokens = _doc_tokenize(tex)
         self.index = 0
@@ -1018,6 +1018,9 @@ class _DocumentParser(_Parser):
         token = self.next()
         word = token.text
         plain = word.strip().rstrip(".")
+        spelled = re.fullmatch(r"arg\s*(?:\\[,;:! ]|~|\s)*(max|min)", plain)
+        if self.typed and spelled:  # \operatorname*{argmax}, \text{arg\,min}
+            return self.optimum(token, "arg" + spelled.group(1))
         if plain in _REFUSED_WORDS or plain.lower() in _REFUSED_WORDS:
             raise self.error(token, _REFUSED_WORDS.get(plain, _REFUSED_WORDS.get(plain.lower(), "")))
         if plain in UNITS:
@@ -1069,8 +1072,13 @@ class _DocumentParser(_Parser):
             n = self.argument(r"'\binom'")
             k = self.argument(r"'\binom{...}'")
             return sympy.binomial(n, k)
-        if text == r"\lim" and self.limits:
+        if text == r"\lim" and self.typed:
             return self.limit(token)
+        if self.typed and (text in (r"\argmax", r"\argmin") or (text == r"\arg" and self.peek(1).text in (r"\max", r"\min"))
+                           or (text in (r"\sup", r"\inf") and self.peek(1).text == "_")):
+            self.next()
+            kind = text[1:] if text != r"\arg" else "arg" + self.next().text[1:]
+            return self.optimum(token, kind)
         if text in (r"\det", r"\tr", r"\Tr", r"\diag", r"\rank", r"\deg", r"\dim", r"\ker", r"\Pr", r"\hom", r"\arg",
                     r"\lim", r"\sup", r"\inf", r"\limsup", r"\liminf", r"\gcd", r"\mod", r"\bmod", r"\pmod", r"\sec",
                     r"\csc", r"\cot", r"\arcsin", r"\arccos", r"\arctan", r"\coth", r"\lg"):
@@ -1116,6 +1124,41 @@ class _DocumentParser(_Parser):
                     self.text_between(start, self.index))
             return self.names.symbol(_format_name(key))
         raise self.error(token, f"'{text}' is not read in a formula")
+
+    def optimum(self, token: _Token, kind: str) -> sympy.Expr:
+        r"""``\arg\max_v F``, ``\min_{v} F``, ``\sup_{v \in S} F`` (the operator read, its subscript next): the
+        reader's head ``⟦kind⟧`` applied to the objective and the variable (and the set, an opaque name, when the
+        subscript writes one). An arg max's objective is the rest of the expression; a maximum's is the term that
+        follows, and one followed by + or - is refused (where its objective ends is not written)."""
+        if not (self.peek().kind == "sym" and self.peek().text == "_"):
+            raise self.error(token, f"an {kind} without its variable")
+        self.next()
+        domain = None
+        if self.peek().kind == "sym" and self.peek().text == "{":
+            start = self.index
+            end = self.group_end(start)
+            self.next()
+            if self.peek().kind not in ("name", "font", "accent"):
+                raise self.error(token, f"an {kind} over several variables or a set is not read")
+            key = self.name()
+            if self.index < end and self.peek().kind == "cmd" and self.peek().text == r"\in":
+                domain = self.names.symbol("⟦" + self.text_between(self.index + 1, end).strip() + "⟧")
+            elif self.index != end:
+                raise self.error(token, f"an {kind} over several variables or under a condition is not read")
+            self.index = end + 1
+        elif self.peek().kind in ("name", "font", "accent"):
+            key = self.name()
+        else:
+            raise self.error(token, f"an {kind} without its variable")
+        variable = self.names.symbol(_format_name(key))
+        if kind.startswith("arg"):
+            objective = self.expr()
+        else:
+            objective = self.term()
+            if self.peek().kind == "sym" and self.peek().text in ("+", "-"):
+                raise self.error(self.peek(), f"where the objective of a {kind} ends is not written")
+        self.flags.add("optimum")
+        return sympy.Function("⟦" + kind + "⟧")(objective, variable, *((domain,) if domain is not None else ()))
 
     def limit(self, token: _Token) -> sympy.Expr:
         r"""``\lim_{x \to a} f``: SymPy's unevaluated Limit of the term that follows (as a sum's summand), two-sided,
@@ -1430,6 +1473,8 @@ class _DocumentParser(_Parser):
         return None
 
     def function(self, name: str, token: _Token) -> sympy.Expr:
+        if name in (r"\max", r"\min") and self.peek().text == "_" and self.typed:
+            return self.optimum(token, name[1:])
         if name in (r"\max", r"\min") and self.peek().text == "_":
             extreme = "maximum" if name == r"\max" else "minimum"
             raise self.error(token, f"'{name}_{{...}}' is a {extreme} over a set, not an expression")
@@ -1550,10 +1595,10 @@ _PLAIN_KL = re.compile(r"(?<![\\A-Za-z{])KL(?=\s*(?:\\left|\\[bB]igg?l?)?\s*[(\[
 
 def read_document(tex: str, names: DocumentNames, bare: frozenset = frozenset(), *, log_base=None,
                   ambiguous: str = "function", sigmoid: bool = True, sets: bool = False,
-                  matrices: bool = False, limits: bool = False) -> DocumentReading:
+                  matrices: bool = False, typed: bool = False) -> DocumentReading:
     """One side of a lecture statement in document mode (see the section comment). Raises
     FormulaError, with the reason, for what cannot be read. ``sets``: read ∩, ∪ and ∖ as operations on sets;
-    ``limits``: read \\lim_{x \\to a} as a limit."""
+    ``typed``: read limits and optima as the typed tree's nodes (the new middle)."""
     check_text(tex, "formula")
     for char, latex in _UNICODE.items():
         tex = tex.replace(char, latex)
@@ -1571,7 +1616,7 @@ def read_document(tex: str, names: DocumentNames, bare: frozenset = frozenset(),
         tex = _PLAIN_KL.sub(r"\\mathrm{KL}", tex)
     tex = re.sub(r"(?<![|])\|\|(?![|])|\\mid\s*\\mid(?![A-Za-z])", r"\\| ", tex)  # KL(p || q), KL(p \mid\mid q)
     parser = _DocumentParser(tex, names, bare, log_base=log_base, ambiguous=ambiguous, sigmoid=sigmoid, sets=sets,
-                             matrices=matrices, limits=limits)
+                             matrices=matrices, typed=typed)
     try:
         value = parser.formula()
     except RecursionError:

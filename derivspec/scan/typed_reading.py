@@ -27,6 +27,7 @@ from derivspec.scan.reader import (SET_OPERATIONS, TRANSPOSED, DocumentNames, Do
 
 _FONT = re.compile(r"\\(?:math[a-z]+|operatorname\*?|text[a-z]*|boldsymbol|bm)\s*\{([^{}]*)\}")
 _BOLD = re.compile(r"\s*\\(?:mathbf|boldsymbol|bm|pmb|vec)\b")  # a name in a bold font: a vector or a matrix
+_OPTIMA = {f"⟦{kind}⟧": kind for kind in ("argmax", "argmin", "max", "min", "sup", "inf")}  # the reader's heads
 _INDEXED = "_{•}"
 _GRADIENT = "\\nabla"  # the reader's head of ∇(…) when the text names no variable
 _DERIVED = "⟦d⟧"  # the reader's wrapper of a derivative it leaves unevaluated: ⟦d⟧(argument, variable)
@@ -150,6 +151,10 @@ class Converter:
             return tree.Mul(tuple(self.node(a) for a in expr.args))
         if isinstance(expr, sympy.Pow):
             return tree.Pow(self.node(expr.base), self.node(expr.exp))
+        if isinstance(expr, AppliedUndef) and expr.func.__name__ in _OPTIMA:  # the reader's ⟦argmax⟧(F, v[, set])
+            objective, variable, *domain = expr.args
+            return tree.Opt(_OPTIMA[expr.func.__name__], self.node(objective), self.node(variable),
+                            self.node(domain[0]) if domain else None)
         if isinstance(expr, AppliedUndef):
             return self.application(expr)
         if isinstance(expr, sympy.Sum | sympy.Product):

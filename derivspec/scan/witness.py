@@ -19,9 +19,11 @@ import sympy
 from sympy.core.function import AppliedUndef
 
 from derivspec.scan import laws
+from derivspec.scan.operators import Optimum
 
 INSTANCES = 3
-_UNEVALUATED = (sympy.Sum, sympy.Product, sympy.Integral, sympy.Derivative, sympy.Limit)
+_UNEVALUATED = (sympy.Sum, sympy.Product, sympy.Integral, sympy.Derivative, sympy.Limit, Optimum)
+_LATE = (sympy.Limit, Optimum)  # taken once every other name has its value (a limit, an optimum: operators.py)
 _DIGITS = (30, 60)
 
 
@@ -67,20 +69,21 @@ def _done(expr: sympy.Expr) -> sympy.Expr:
     try:
         return expr.doit()
     except (NotImplementedError, ValueError, TypeError, AttributeError, RecursionError):
-        limits = {limit: sympy.Dummy() for limit in expr.atoms(sympy.Limit)}
+        limits = {limit: sympy.Dummy() for limit in expr.atoms(*_LATE)}
         if not limits:
             raise
         return expr.xreplace(limits).doit().xreplace({dummy: limit for limit, dummy in limits.items()})
 
 
-def _limits_taken(expr: sympy.Expr) -> sympy.Expr:
-    """The limits left in ``expr`` taken now that every other name has a value (those SymPy cannot take stay)."""
-    def taken(limit):
+def _taken_late(expr: sympy.Expr) -> sympy.Expr:
+    """The limits and optima left in ``expr`` taken now that every other name has a value (those SymPy cannot take
+    stay, and the caller says the instance does not evaluate)."""
+    def taken(part):
         try:
-            return limit.doit()
+            return part.doit()
         except (NotImplementedError, ValueError, TypeError, AttributeError, RecursionError):
-            return limit
-    return expr.replace(lambda e: isinstance(e, sympy.Limit), taken) if expr.has(sympy.Limit) else expr
+            return part
+    return expr.replace(lambda e: isinstance(e, _LATE), taken) if expr.has(*_LATE) else expr
 
 
 def _rational(rng: random.Random) -> sympy.Rational:
@@ -114,7 +117,8 @@ def _instance(sides: tuple, meaning, integers: set, k: int, seed: int,
             sides = tuple(s.replace(function, concrete) for s in sides)
         sides = tuple(_done(s) for s in sides)
     parameters = _law_parameters(sides, meaning)  # ∂/∂θ of p(x | θ): θ a real number the laws are smooth in
-    if any(s.has(*_UNEVALUATED) for s in sides) and not (parameters and _only_derivatives(sides, parameters)):
+    early = tuple(kind for kind in _UNEVALUATED if kind not in _LATE)
+    if any(s.has(*early) for s in sides) and not (parameters and _only_derivatives(sides, parameters)):
         return sides, chosen, free_choice  # nothing to put values into: the caller says so
     random_variables = {v.xreplace(whole) for v in meaning.random} - parameters
     values = {}
@@ -146,7 +150,7 @@ def _instance(sides: tuple, meaning, integers: set, k: int, seed: int,
     rest = sorted(set().union(*(s.free_symbols for s in sides)), key=str)
     point = {s: _rational(rng) for s in rest}
     chosen.append(", ".join(f"{s} = {v}" for s, v in list({**whole, **point}.items())[:8]))
-    return tuple(_limits_taken(s.subs(point)) for s in sides), chosen, free_choice
+    return tuple(_taken_late(s.subs(point)) for s in sides), chosen, free_choice
 
 
 def _law_parameters(sides: tuple, meaning) -> set:
