@@ -1522,3 +1522,21 @@ def test_an_optimum_is_taken_at_its_one_stationary_point(tmp_path, display, verd
 ])
 def test_an_optimum_sympy_cannot_take_is_never_flagged(tmp_path, display):
     assert _verdict_of(tmp_path, f"The estimate is\n\n$$\n{display}\n$$\n", display) != "disagrees"
+
+
+def test_a_definition_restated_word_for_word_after_deriving_prose_is_no_proof(tmp_path):
+    """"Solving and plugging it in, we get q_i = …", the very formula stated as the answer above: a restatement,
+    not a proof (a changed one is judged: test_a_name_defined_above_keeps_its_definition_where_the_prose_derives)."""
+    display = "q_i = \\frac{\\sqrt{p_i}}{\\sum_{j=1}^n \\sqrt{p_j}}"
+    text = (f"The answer is\n\n$$\n{display}\n$$\n\n{FILLER}\n\nSolving for the multiplier and plugging it in, we get"
+            f"\n\n$$\n{display}\n$$\n")
+    assert [r.verdict for r in scan_text(tmp_path, text) if r.text][-1] == "unchecked"
+
+
+def test_a_definition_the_step_does_not_use_does_not_block_its_proof(tmp_path):
+    """A function defined above as a law (f(x) := N(x, μ, σ²)) is no part of a later line that never applies it:
+    the line's standard result is still proved."""
+    display = "\\mathrm{erf}(z) := \\frac{2}{\\sqrt{\\pi}} \\int_0^z \\exp(-x^2) \\,dx"
+    text = (f"For a Gaussian $f(x) := \\mathcal{{N}}(x, \\mu, \\sigma^2)$ the transform is known.\n\n"
+            f"The error function is\n\n$$\n{display}\n$$\n")
+    assert _verdict_of(tmp_path, text, display) == "proved"

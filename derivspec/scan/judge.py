@@ -856,6 +856,8 @@ def _indexed_definitions(expr, definitions: list, meaning: operators.Meaning):
                 continue
             head = (meaning.function(d.name.head.latex) if isinstance(d.name, tree.Apply)  # f(x): f, not its value
                     and d.name.head.latex not in meaning.densities else operators.unfold(d.name, meaning).func)
+            if not any(e.func == head for e in expr.atoms(AppliedUndef)):  # unused here: not unfolded (its
+                continue  # opaque parts, a law as a value, are no part of this step)
             variables = [meaning.symbol(p) for p in pattern]
             value = operators.unfold(d.value, meaning)
             expr = expr.replace(lambda e: isinstance(e, AppliedUndef) and e.func == head and len(e.args) == len(variables),
@@ -939,7 +941,9 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
             at < where and joint in (step.left.node, step.right.node) for at, joint, _ in scope.factorisations) or (
             isinstance(step.left.node, tree.Density) and scope.defined_before(tree.Apply(  # f(x_i; W) after f(x_i, W) =
                 step.left.node.head, step.left.node.variables + step.left.node.given), where))
-        if given and step.first and restated and not line.derived:  # "expanding it, we get": a consequence  # f(x) = … again, or the model p(x, z) = p(z) p(x | z) again
+        written_before = any(definition_key(d.name) == definition_key(step.left.node) and d.value == step.right.node
+                             for d in scope.in_force(where))  # the definition above, word for word
+        if given and step.first and restated and (written_before or not line.derived):  # "we get": a consequence  # f(x) = … again, or the model p(x, z) = p(z) p(x | z) again
             return _result(step, "unchecked", f"restates the document's definition of {step.left.text.strip()}: "
                                               "a definition, not a proof", label=True, category="definition")
         return _result(step, "proved", f"proved symbolically{given}")
