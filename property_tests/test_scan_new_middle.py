@@ -1562,3 +1562,18 @@ def test_a_name_a_later_step_of_a_chain_brings_in_is_not_flagged(tmp_path, displ
     """The must-not-flag twin: a later step that brings in a name (a multiplier, the value solved for) states an
     equation, which the chain's earlier steps do not decide."""
     assert _verdict_of(tmp_path, f"Setting the gradient,\n\n$$\n{display}\n$$\n", display) != "disagrees"
+
+
+@pytest.mark.parametrize("display, verdict", [
+    ("\\frac{p(s, a)}{q(s, a)} = \\frac{p(a \\mid s) \\, r(s)}{q(a \\mid s) \\, r(s)}", None),  # the shared context
+    ("\\frac{p(s, a)}{q(s, a)} = \\frac{p(a \\mid s) \\, q(s)}{q(a \\mid s) \\, q(s)}", None),
+    ("\\frac{p(s, a)}{q(s, a)} = \\frac{p(a \\mid s) \\, p(s)}{q(a \\mid s) \\, q(s)}", "proved"),  # every law's
+    ("\\frac{p(s, a)}{q(s, a)} = \\frac{p(a \\mid s)}{q(a \\mid s)}", "disagrees"),  # no joint built: every law's
+])
+def test_a_joint_built_from_two_laws_is_the_documents_model(tmp_path, display, verdict):
+    """q(a | s) r(s): a conditional of one law times a marginal of another over what it is given -- a joint law
+    the document builds (p and q share the law of the contexts), which random finite laws do not keep: not flagged,
+    even where r(s) / r(s) cancels in the reading. A rule of every law (each its own marginal) is still judged."""
+    text = f"Let $p$ and $q$ be two distributions of contexts $s$ and actions $a$, and $r(s)$ that of contexts.\n\n$$\n{display}\n$$\n"
+    found = _verdict_of(tmp_path, text, display)
+    assert found == verdict if verdict else found != "disagrees"

@@ -29,7 +29,7 @@ from derivspec.scan.extract import Statement
 from derivspec.scan.letters import document_letters
 from derivspec.scan.reader import DocumentNames, argument_names, bare_names, read_document
 from derivspec.scan.statements import clean
-from derivspec.scan.typed_reading import typed
+from derivspec.scan.typed_reading import typed, written_densities
 
 DEFINING = ("=", ":=", "≡", "=:", "≜")
 # a special case set up in the sentence before the display: a conditional word, then a relation in inline math
@@ -71,6 +71,7 @@ class Side:
     other: tree.Node | None = None  # the other reading of an ambiguous side (p(1 - p): a product, not p applied)
     flags: frozenset = frozenset()  # what the reading relied on (reader.DocumentReading.flags)
     names_used: frozenset = frozenset()  # every name the text mentions, before SymPy simplifies (w^0 to 1)
+    densities: tuple = ()  # every density the text writes, before SymPy cancels one (q(a | s) p(s) / p(s))
 
 
 @dataclass
@@ -204,7 +205,8 @@ def read_side(text: str, names: DocumentNames, bare: frozenset = frozenset()) ->
         if "ambiguous" in reading.flags:
             other = typed(read_document(text, names, bare | bare_names(text), ambiguous="product", sets=True,
                                         typed=True), names)
-        return Side(text, typed(reading, names), other=other, flags=reading.flags, names_used=reading.names_used)
+        return Side(text, typed(reading, names), other=other, flags=reading.flags, names_used=reading.names_used,
+                    densities=written_densities(reading, names))
     except FormulaError as error:
         return Side(text, None, str(error))
     except (RecursionError, ValueError, TypeError, AttributeError, IndexError, KeyError) as error:

@@ -977,7 +977,7 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
             isinstance(step.left.node, tree.Fn) and all(isinstance(a, tree.Name) for a in step.left.node.args)))
         on_laws = full_check.on_laws or (full_check.smooth and _differs_with_narrow_operators(step, line, scope, where))
         any_laws = (on_laws and not _random_on_one_side(full_left, full_right, full)
-                    and not _vacuous_expectation(step)
+                    and not _vacuous_expectation(step) and not _mixed_factorisation(step)
                     and all(free_laws(side.node, scope, where) for side in (step.left, step.right))
                     and all(_of_laws(side, full) for side in (full_left, full_right))
                     and not _scalars(full_left, full_right, full)  # Z_p beside p̄: not a rule of every law
@@ -1195,6 +1195,19 @@ def _scalars(left, right, meaning: operators.Meaning) -> bool:
         if side.free_symbols - meaning.random - {meaning.symbols.get("⟨K⟩")}:  # the support's size is no name
             return True
         if any(meaning.roles.get(a.func) in ("indexed", "function") for a in side.atoms(AppliedUndef)):
+            return True
+    return False
+
+
+def _mixed_factorisation(step: Step) -> bool:
+    """A side that writes a conditional of one law and a marginal of another over the variables it is given
+    (q(a | s) p(s), even where p(s) / p(s) cancels in the reading): a joint law the document builds from two laws
+    -- its model (a context p_θ and q share), which random finite laws, each with its own marginals, do not keep."""
+    for side in (step.left, step.right):
+        conditionals = [d for d in side.densities if isinstance(d, tree.Density) and d.given]
+        marginals = [(d.head, d.variables) for d in side.densities if isinstance(d, tree.Density) and not d.given] + [
+            (d.head, d.args) for d in side.densities if isinstance(d, tree.Apply)]  # r(s): a law, or a weight of s
+        if any(head != c.head and set(variables) <= set(c.given) for c in conditionals for head, variables in marginals):
             return True
     return False
 

@@ -141,6 +141,7 @@ class DocumentReading:
     flags: frozenset
     literals: dict
     names_used: frozenset = frozenset()  # every name the text mentions (before SymPy simplifies n(p/n) to p)
+    applied: tuple = ()  # every application the text writes (before SymPy cancels q(a | s) p(s) / p(s))
 
     def value(self) -> sympy.Expr:
         """The expression with every literal at its printed value."""
@@ -437,6 +438,7 @@ class _DocumentParser(_Parser):
         self.exponent_depth = 0
         self.arg_depth = 0
         self.used: set = set()
+        self.applied: list = []  # every application written, before SymPy cancels one (p(s) / p(s))
         self._check_doc_balance()
 
     def _check_doc_balance(self) -> None:
@@ -968,6 +970,7 @@ class _DocumentParser(_Parser):
         if not args:
             return self.names.symbol("⟦" + head + "()⟧")
         derivative = self.prime_derivative(key, separators, opening.text, args)
+        self.applied.append(sympy.Function(head)(*args))
         return self.indexed_family(key, derivative if derivative is not None else sympy.Function(head)(*args))
 
     def bound_item(self, sub) -> tuple[list, str] | None:
@@ -1625,7 +1628,8 @@ def read_document(tex: str, names: DocumentNames, bare: frozenset = frozenset(),
         raise _error(tex, 0, f"the formula is undefined ({value})")
     if _INCREMENT.search(tex):  # Δx: one name (an increment) or Δ times x -- the reading is not fixed
         parser.flags.add("increment")
-    return DocumentReading(value, frozenset(parser.flags), dict(parser.literals), frozenset(parser.used))
+    return DocumentReading(value, frozenset(parser.flags), dict(parser.literals), frozenset(parser.used),
+                           tuple(parser.applied))
 
 
 TRANSPOSED = sympy.Function("⟦transpose⟧")  # A^T when names are read as matrices (read_document(matrices=True))
