@@ -963,9 +963,7 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
         defined_twice = (_uses_a_name_defined_twice(step, scope) and not _defined_on_its_line(step, line, scope, where)
                          and not _differs_under_every_definition(step, line, scope, where))
         one_sided = "" if _written_number(step) else _one_sided(
-            full_left, full_right, full, _step_indices(step, full) | _arguments_of_functions_used(step, full),
-            introduced_only=step.chain and not step.first)
-        # ... in a chain, a later step restates the quantity of the one before: a name it drops must cancel there
+            full_left, full_right, full, _step_indices(step, full) | _arguments_of_functions_used(step, full))
         approximate = "≈" in line.relations  # a chain of approximations: its = steps may be approximate too
         ambiguous = any(isinstance(n, tree.Ambiguous) and any(isinstance(r, tree.MutualInfo) for _, r in n.readings)
                         for side in (step.left, step.right) for n in side.node.walk())  # I(X, Y): read by use only
@@ -1142,12 +1140,10 @@ def _proportional(step: Step, line: Line, left, right, meaning: operators.Meanin
     return _result(step, "unchecked", f"a proportionality in {names} not shown: not judged", category="approximation")
 
 
-def _one_sided(left, right, meaning: operators.Meaning, indices: set, introduced_only: bool = False) -> str:
+def _one_sided(left, right, meaning: operators.Meaning, indices: set) -> str:
     """A name of the document free on one side only (after the definitions in force), an indexed one included: the
     step relates it to the rest -- a definition, a condition or an equation to solve -- rather than stating an
-    identity. ``indices``: the step's own indices and bounds, which may well stand on one side;
-    ``introduced_only``: only the names standing on the right alone (a later step of a chain may bring in a name --
-    a multiplier, the value solved for -- but a name it drops must cancel). "" when none."""
+    identity. ``indices``: the step's own indices and bounds, which may well stand on one side. "" when none."""
     def names(side):
         side = sympy.sympify(side)
         atoms = [a for a in side.atoms(AppliedUndef) if meaning.roles.get(a.func) == "indexed"]
@@ -1162,8 +1158,7 @@ def _one_sided(left, right, meaning: operators.Meaning, indices: set, introduced
             sides = [names(sympy.cancel(s)) for s in (left, right)]
         except (sympy.PolynomialError, TypeError, ValueError):
             pass
-    lonely = sorted(str(v) for v in (sides[1] - sides[0] if introduced_only else sides[0] ^ sides[1])
-                    if not str(v).startswith("⟨"))
+    lonely = sorted(str(v) for v in sides[0] ^ sides[1] if not str(v).startswith("⟨"))
     return ", ".join(lonely)
 
 
