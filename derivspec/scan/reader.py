@@ -1161,7 +1161,7 @@ class _DocumentParser(_Parser):
             if self.peek().kind == "sym" and self.peek().text in ("+", "-"):
                 raise self.error(self.peek(), f"where the objective of a {kind} ends is not written")
         self.flags.add("optimum")
-        return sympy.Function("⟦" + kind + "⟧")(objective, variable, *((domain,) if domain is not None else ()))
+        return OPTIMA[kind](objective, variable, *((domain,) if domain is not None else ()))
 
     def limit(self, token: _Token) -> sympy.Expr:
         r"""``\lim_{x \to a} f``: SymPy's unevaluated Limit of the term that follows (as a sum's summand), two-sided,
@@ -1632,6 +1632,8 @@ def read_document(tex: str, names: DocumentNames, bare: frozenset = frozenset(),
                            tuple(parser.applied))
 
 
+# the reader's heads of an optimum (read_document(typed=True)): ⟦argmax⟧(objective, variable[, set])
+OPTIMA = {kind: sympy.Function(f"⟦{kind}⟧") for kind in ("argmax", "argmin", "max", "min", "sup", "inf")}
 TRANSPOSED = sympy.Function("⟦transpose⟧")  # A^T when names are read as matrices (read_document(matrices=True))
 _UPRIGHT_T = re.compile(r"\^\s*(?:\{\s*\\(?:text|mathrm|mathsf|textsf)\s*\{\s*T\s*\}\s*\}|\\(?:text|mathrm|mathsf|textsf)\s*\{\s*T\s*\})")
 _EXPECTATION_HEAD = re.compile(r"^\\(?:math(?:bb|rm|bf)|operatorname)\{E\}(?:_|$)")  # \mathbb{E}(X): one meaning, any bracket

@@ -22,12 +22,12 @@ from sympy.core.function import AppliedUndef
 
 from derivspec.core.errors import FormulaError
 from derivspec.scan import knowledge, tree
-from derivspec.scan.reader import (SET_OPERATIONS, TRANSPOSED, DocumentNames, DocumentReading, application_parts,
+from derivspec.scan.reader import (OPTIMA, SET_OPERATIONS, TRANSPOSED, DocumentNames, DocumentReading, application_parts,
                                    read_document, where_condition)
 
 _FONT = re.compile(r"\\(?:math[a-z]+|operatorname\*?|text[a-z]*|boldsymbol|bm)\s*\{([^{}]*)\}")
 _BOLD = re.compile(r"\s*\\(?:mathbf|boldsymbol|bm|pmb|vec)\b")  # a name in a bold font: a vector or a matrix
-_OPTIMA = {f"⟦{kind}⟧": kind for kind in ("argmax", "argmin", "max", "min", "sup", "inf")}  # the reader's heads
+_OPTIMUM_KINDS = {head: kind for kind, head in OPTIMA.items()}  # the reader's heads of an optimum -> its kind
 _INDEXED = "_{•}"
 _GRADIENT = "\\nabla"  # the reader's head of ∇(…) when the text names no variable
 _DERIVED = "⟦d⟧"  # the reader's wrapper of a derivative it leaves unevaluated: ⟦d⟧(argument, variable)
@@ -151,10 +151,10 @@ class Converter:
             return tree.Mul(tuple(self.node(a) for a in expr.args))
         if isinstance(expr, sympy.Pow):
             return tree.Pow(self.node(expr.base), self.node(expr.exp))
-        if isinstance(expr, AppliedUndef) and expr.func.__name__ in _OPTIMA:  # the reader's ⟦argmax⟧(F, v[, set])
+        kind = _OPTIMUM_KINDS.get(expr.func) if isinstance(expr, AppliedUndef) else None
+        if kind is not None:  # the reader's ⟦argmax⟧(F, v[, set])
             objective, variable, *domain = expr.args
-            return tree.Opt(_OPTIMA[expr.func.__name__], self.node(objective), self.node(variable),
-                            self.node(domain[0]) if domain else None)
+            return tree.Opt(kind, self.node(objective), self.node(variable), self.node(domain[0]) if domain else None)
         if isinstance(expr, AppliedUndef):
             return self.application(expr)
         if isinstance(expr, sympy.Sum | sympy.Product):
