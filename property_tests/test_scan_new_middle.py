@@ -1555,3 +1555,30 @@ def test_a_joint_built_from_two_laws_is_the_documents_model(tmp_path, display, v
     text = f"Let $p$ and $q$ be two distributions of contexts $s$ and actions $a$, and $r(s)$ that of contexts.\n\n$$\n{display}\n$$\n"
     found = _verdict_of(tmp_path, text, display)
     assert found == verdict if verdict else found != "disagrees"
+
+
+@pytest.mark.parametrize("display", [
+    "\\arg \\max_{\\theta} p(\\theta \\mid D) = \\arg \\max_{\\theta} p(D \\mid \\theta)",  # the prior dropped: wrong
+    "\\arg\\max_\\theta -(\\theta - 3)^2 = \\arg\\max_\\theta -(\\theta - 4)^2",
+])
+def test_an_optimums_variable_is_bound_not_an_examples_value(tmp_path, display):
+    """θ = 1/2 in an example above is no value of the θ an arg max runs over: unfolding it there made both
+    objectives free of θ and "proved" a wrong claim (found in seed 003)."""
+    text = f"In the example $\\theta = 1/2$ and the data are fixed.\n\n$$\n{display}\n$$\n"
+    assert _verdict_of(tmp_path, text, display) != "proved"
+
+
+def test_a_limits_variable_is_bound_not_an_examples_value(tmp_path):
+    display = "\\lim_{x \\to 0} \\frac{\\sin x}{x} = 0"
+    assert _verdict_of(tmp_path, f"Take $x = 2$ first.\n\n$$\n{display}\n$$\n", display) == "disagrees"
+
+
+def test_numbers_written_for_names_the_document_does_not_fix_are_not_flagged(tmp_path):
+    """α = β = 2 in a list of examples, then a worked update α' = α + h = 2 + 6 = 8: the author's numbers stand for
+    names the scope does not fix to numbers (α is β there), so the step is no error (found in seed 003); with every
+    name fixed (a = 2, b = 3), a wrong sum is flagged."""
+    text = ("- $\\alpha = \\beta = 1$ · uniform prior.\n- $\\alpha = \\beta = 2$ · weakly fair.\n\n"
+            "Observe $h = 6, t = 4$ in $N = 10$ flips.\n\n$$\\alpha' = \\alpha + h = 2 + 6 = 8$$\n\n"
+            "With $a = 2$ and $b = 3$,\n\n$$c = a + b = 2 + 4$$\n")
+    found = {r.lines[0]: r.verdict for r in scan_text(tmp_path, text) if r.text}
+    assert found[6] != "disagrees" and found[10] == "disagrees"

@@ -22,6 +22,7 @@ from sympy.core.function import AppliedUndef
 
 from derivspec.core import symbolic
 from derivspec.scan import classify, laws, matching, operators, tree, typed_reading, witness
+from derivspec.scan.reader import written_numbers
 from derivspec.scan.document_scope import (DEFINING, Line, Scope, Step, definable, defines, definition_key, free_laws, used_later,
                                           operators_in,
                                           index_names)
@@ -461,8 +462,8 @@ def _same_optimisers(step: Step, line: Line, scope: Scope, where: int) -> StepRe
     meaning = operators.Meaning(definitions={d.name: d.value for d in _in_force(step, line, scope, where)
                                              if isinstance(d.name, tree.Name)}, expand=True)
     try:
-        v = operators.unfold(left.variable, meaning)
-        f, g = (sympy.sympify(operators.unfold(n.body, meaning)) for n in (left, right))
+        v = meaning.symbol(left.variable)  # the variable itself, bound: not a value a definition above gives it
+        f, g = (sympy.sympify(operators.unfold(n, meaning).args[0]) for n in (left, right))  # bodies, v bound
     except (operators.Undecided, TypeError, ValueError, AttributeError):
         return None
     if left.kind != right.kind:
@@ -965,6 +966,7 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
         one_sided = "" if _written_number(step) else _one_sided(
             full_left, full_right, full, _step_indices(step, full) | _arguments_of_functions_used(step, full))
         approximate = "≈" in line.relations  # a chain of approximations: its = steps may be approximate too
+        substituted = _values_not_fixed(step, full_left, full_right)
         ambiguous = any(isinstance(n, tree.Ambiguous) and any(isinstance(r, tree.MutualInfo) for _, r in n.readings)
                         for side in (step.left, step.right) for n in side.node.walk())  # I(X, Y): read by use only
         upper = (_upper_index(step, scope) or _own_constant(step, scope)
@@ -986,6 +988,7 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
         if ((full_check.flaggable or any_laws) and (not full.opaque or every_reading) and not plain_holds
                 and not special
                 and not defined_again and not defined_twice and not one_sided and not approximate and not own_function
+                and not substituted
                 and not upper and not ambiguous):
             also = ("" if full_check.flaggable else " and where the variables are independent and alike") + (
                 " (and in the other reading of the family's parameters)" if every_reading else "")
@@ -995,6 +998,7 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
                "it uses a name the document defines more than once" if defined_twice else
                f"{one_sided} stands on one side only and is not defined: an equation relating it, not an identity"
                if one_sided else "a step of a chain of approximations (≈)" if approximate else
+               f"the numbers stand for {substituted}, which the document does not fix to numbers here" if substituted else
                "I(X, Y) with a comma, read by how its names are used: the text does not fix the reading"
                if ambiguous else
                f"{upper}: a superscript that may be an index, a letter the document defines, or names that vanish in "
@@ -1169,6 +1173,17 @@ def _arguments_of_functions_used(step: Step, meaning: operators.Meaning) -> set:
              for n in side.node.walk() if isinstance(n, tree.Apply | tree.Name)}
     return {meaning.symbol(a) for (head, _), (arguments, _) in meaning.functions.items() if head in heads
             for a in arguments}
+
+
+def _values_not_fixed(step: Step, left, right) -> str:
+    """A step from names to the numbers written for them (α + h = 2 + 6: two numbers or more) whose names the definitions in force do not
+    all fix to numbers (α = β = 2 in a list of examples above): the author's values are not in the scope, so a
+    difference there is no error. The names left free ("" when the numbers are checkable)."""
+    numbers = [side.text for side in (step.left, step.right) if not tree.names_in(side.node)]
+    if not numbers or written_numbers(numbers[0]) < 2:  # = 0, = 8: a result claimed, not values written in
+        return ""
+    free = set().union(*(sympy.sympify(side).free_symbols for side in (left, right)))
+    return ", ".join(sorted(str(s) for s in free))
 
 
 def _written_number(step: Step) -> bool:

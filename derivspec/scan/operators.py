@@ -172,7 +172,20 @@ def _optimum(node: tree.Opt, meaning: "Meaning"):
     if node.domain is not None or not isinstance(variable, tree.Name) or variable.bold or variable.index:
         meaning.opaque.add("an optimum over a set or over a vector")
         return meaning.construct("⟨opt⟩")(*(unfold(p, meaning) for p in node.parts()))
-    return OPTIMA[OPTIMUM_SPELLINGS.get(node.kind, node.kind)](unfold(node.body, meaning), meaning.symbol(variable))
+    return OPTIMA[OPTIMUM_SPELLINGS.get(node.kind, node.kind)](_bound_body(node, meaning), meaning.symbol(variable))
+
+
+def _bound_body(node, meaning: "Meaning"):
+    """The body of an optimum or a limit with its variable bound: a definition of that name above (an example's
+    θ = 1/2) is not unfolded inside (it is the variable the operator runs over, as a sum's index is)."""
+    variable = node.variable
+    if not isinstance(variable, tree.Name) or variable in meaning.expanding:
+        return unfold(node.body, meaning)
+    meaning.expanding.add(variable)
+    try:
+        return unfold(node.body, meaning)
+    finally:
+        meaning.expanding.discard(variable)
 
 
 def _opaque(label: str, why: str):
@@ -553,7 +566,7 @@ TABLE: dict[type, Operator] = {
     tree.Sum: _sum_or_product(sympy.Sum),
     tree.Prod: _sum_or_product(sympy.Product),
     tree.Integral: Operator(_integral),
-    tree.Limit: Operator(lambda n, m: sympy.Limit(unfold(n.body, m), m.symbol(n.variable), unfold(n.to, m),
+    tree.Limit: Operator(lambda n, m: sympy.Limit(_bound_body(n, m), m.symbol(n.variable), unfold(n.to, m),
                                                   n.direction)),
     tree.Deriv: Operator(_derivative),
     tree.Grad: Operator(_gradient),
