@@ -1582,3 +1582,10 @@ def test_numbers_written_for_names_the_document_does_not_fix_are_not_flagged(tmp
             "With $a = 2$ and $b = 3$,\n\n$$c = a + b = 2 + 4$$\n")
     found = {r.lines[0]: r.verdict for r in scan_text(tmp_path, text) if r.text}
     assert found[6] != "disagrees" and found[10] == "disagrees"
+
+
+def test_a_limit_over_the_index_of_an_unknown_sequence_is_not_flagged(tmp_path):
+    """|U_t(ξ)|^{1/t} as t → ∞ (a Chebyshev polynomial the text names, not defines): the sequence is unknown, and an
+    instance giving U_t one value at every t would make the limit 1 -- a false flag on held-out text at a0ef0b3."""
+    display = "\\lim_{t \\to \\infty} \\sqrt[t]{|U_t(\\xi)|} = |\\xi| + \\sqrt{\\xi^2 - 1}"
+    assert _verdict_of(tmp_path, f"For $|\\xi| > 1$ the polynomials grow:\n\n$$\n{display}\n$$\n", display) != "disagrees"

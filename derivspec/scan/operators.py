@@ -175,6 +175,19 @@ def _optimum(node: tree.Opt, meaning: "Meaning"):
     return OPTIMA[OPTIMUM_SPELLINGS.get(node.kind, node.kind)](_bound_body(node, meaning), meaning.symbol(variable))
 
 
+def _limit(node: tree.Limit, meaning: "Meaning"):
+    """SymPy's Limit of the body; over the index of a family the document leaves unknown (|U_t(ξ)|^{1/t} as t → ∞),
+    a limit of an unknown sequence: opaque (its instances would give the family one value at every index)."""
+    indexed = any(node.variable in tree.names_in(i) for part in node.body.walk()
+                  for i in (part.index if isinstance(part, tree.Name) else
+                            part.head.index + part.carried if isinstance(part, tree.Apply | tree.Density) else ()))
+    if indexed:
+        meaning.opaque.add("a limit over the index of a sequence the document leaves unknown")
+        return meaning.construct("⟨lim⟩")(*(unfold(p, meaning) for p in node.parts()))
+    return sympy.Limit(_bound_body(node, meaning), meaning.symbol(node.variable), unfold(node.to, meaning),
+                       node.direction)
+
+
 def _bound_body(node, meaning: "Meaning"):
     """The body of an optimum or a limit with its variable bound: a definition of that name above (an example's
     θ = 1/2) is not unfolded inside (it is the variable the operator runs over, as a sum's index is)."""
@@ -566,8 +579,7 @@ TABLE: dict[type, Operator] = {
     tree.Sum: _sum_or_product(sympy.Sum),
     tree.Prod: _sum_or_product(sympy.Product),
     tree.Integral: Operator(_integral),
-    tree.Limit: Operator(lambda n, m: sympy.Limit(_bound_body(n, m), m.symbol(n.variable), unfold(n.to, m),
-                                                  n.direction)),
+    tree.Limit: Operator(_limit),
     tree.Deriv: Operator(_derivative),
     tree.Grad: Operator(_gradient),
     tree.Jacobian: _opaque("⟨J⟩", "a Jacobian over variables of unknown shape"),
