@@ -209,10 +209,14 @@ def _density_normalised(step: Step, line: Line, scope: Scope) -> StepResult | No
                    f"∫ = {sympy.N(found, 8)}")
 
 
+def _bounding_steps(line: Line, variable: tree.Name) -> list:
+    """The line's inequalities with ``variable`` alone on a side (a support beside a density: 0 ≤ x ≤ b)."""
+    return [other for other in line.steps
+            if other.relation in ("≤", "<", "≥", ">") and variable in (other.left.node, other.right.node)]
+
+
 def _bounded(line: Line, variable: tree.Name) -> bool:
-    """The line bounds ``variable`` (a support beside a density: 0 ≤ x ≤ b)."""
-    return any(other.relation in ("≤", "<", "≥", ">") and variable in (other.left.node, other.right.node)
-               for other in line.steps)
+    return bool(_bounding_steps(line, variable))
 
 
 def _support(step: Step, line: Line, variable: tree.Name, meaning: operators.Meaning, positive: dict):
@@ -220,12 +224,8 @@ def _support(step: Step, line: Line, variable: tree.Name, meaning: operators.Mea
     ``f(z) = λ e^{-λ z}, z ≥ 0``): (lower, upper) in SymPy, None for an open end; None when it states none, or
     states a bound it does not read."""
     lower = upper = None
-    for other in line.steps:
-        if other is step or other.relation not in ("≤", "<", "≥", ">"):
-            continue
+    for other in _bounding_steps(line, variable):
         sides = (other.left.node, other.right.node)
-        if variable not in sides:
-            continue
         if any(n is None for n in sides):
             return None
         bound = sides[1] if sides[0] == variable else sides[0]
