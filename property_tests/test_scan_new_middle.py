@@ -1589,3 +1589,39 @@ def test_a_limit_over_the_index_of_an_unknown_sequence_is_not_flagged(tmp_path):
     instance giving U_t one value at every t would make the limit 1 -- a false flag on held-out text at a0ef0b3."""
     display = "\\lim_{t \\to \\infty} \\sqrt[t]{|U_t(\\xi)|} = |\\xi| + \\sqrt{\\xi^2 - 1}"
     assert _verdict_of(tmp_path, f"For $|\\xi| > 1$ the polynomials grow:\n\n$$\n{display}\n$$\n", display) != "disagrees"
+
+
+@pytest.mark.parametrize("lead, chain, verdict", [
+    ("Take $c = 2$ in the first example and $c = 5$ in the second.", "f = a + c b - d = a - c b - d", "disagrees"),
+    ("Take $c = 2$ in the first example and $c = 5$ in the second.", "f = a + c b - d = - d + b c + a", "proved"),
+    ("With $S$ the sample covariance,", "L = \\log \\det \\Sigma + \\mathrm{tr}(\\Sigma^{-1} S) + k"
+     " = k + \\log \\det \\Sigma - \\mathrm{tr}(\\Sigma^{-1} S)", "disagrees"),
+    ("With $S$ the sample covariance,", "L = \\log \\det \\Sigma + \\mathrm{tr}(\\Sigma^{-1} S) + k"
+     " = k + \\mathrm{tr}(\\Sigma^{-1} S) + \\log \\det \\Sigma", "not flagged"),
+])
+def test_a_step_that_only_changes_how_parts_both_sides_contain_combine_is_flagged(tmp_path, lead, chain, verdict):
+    """A later step of a chain whose two sides hold the same parts, combined with other numbers (a sign turned),
+    needs left - right = 0 between them whatever they mean: flagged also where the parts are opaque (a trace, a
+    determinant) or a name has two definitions (the old middle's rule, 6a8b6a6; the held-out half's planted errors
+    it found and the new middle did not)."""
+    text = f"{lead}\n\n$$\n{chain}\n$$\n"
+    found = _verdict_of(tmp_path, text, chain)
+    assert found == verdict or (verdict == "not flagged" and found != "disagrees")
+
+
+def test_a_sum_of_an_unnormalised_law_is_no_part_to_rearrange(tmp_path):
+    """Σ_d p̄(d) = Z for an unnormalised p̄: a reading that takes p̄ for a law sums it to 1, and the step
+    (log Z)(1/Z Σ_d p̄(d)) = log Z then looks like log Z / Z = log Z -- a false flag on the development half
+    (kl-variational), so a reading that took laws is not judged by the rearrangement rule."""
+    chain = ("\\sum_d p(d) \\log q(d) = \\frac{1}{Z} \\sum_d \\bar{p}(d) \\log q(d) - \\left( \\log Z \\right) "
+             "\\left( \\frac{1}{Z} \\sum_d \\bar{p}(d) \\right) = \\frac{1}{Z} \\sum_d \\bar{p}(d) \\log q(d) - \\log Z")
+    text = f"With $p(d) = \\bar{{p}}(d) / Z$ and $Z$ its normaliser,\n\n$$\n{chain}\n$$\n"
+    assert _verdict_of(tmp_path, text, chain) != "disagrees"
+
+
+@pytest.mark.parametrize("display, verdict", [("\\frac{d}{dx} (a x) = -a", "disagrees"),
+                                              ("\\frac{d}{dx} (a x) = a", "proved")])
+def test_a_derivative_on_the_left_is_no_update_of_a_name(tmp_path, display, verdict):
+    """d/dx (a x) is read as a (the reader takes the derivative); the left side as written is no name, so the
+    line is no update x = x - η g that reuses its left side."""
+    assert _verdict_of(tmp_path, f"For a constant $a$,\n\n$$\n{display}\n$$\n", display) == verdict

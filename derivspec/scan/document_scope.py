@@ -597,8 +597,8 @@ def _note_definitions(line: Line, scope: Scope) -> None:
     if line.special_case or line.constraint or line.condition:
         return
     for step in line.steps:
-        if not step.first or step.relation not in DEFINING:
-            continue
+        if not step.first or step.relation not in DEFINING or "derivative" in step.left.flags:
+            continue  # d/dx (a x) = …: a derivative the reader took (read a) defines nothing
         left, right = step.left.node, step.right.node
         if line.derived and scope.defined_before(left, where):  # "expanding it, we get D(p) = …": a consequence
             continue

@@ -101,7 +101,7 @@ def classification(step: Step, line: Line, scope: Scope, where: int) -> StepResu
         defined = defined.base
     new_name = not scope.defined_before(defined, where)
     if (step.relation in DEFINING and defines(step.left.node, scope) and not line.special_case
-            and not _ARRAY_LEFT & step.left.flags
+            and not _ARRAY_LEFT & step.left.flags and "derivative" not in step.left.flags
             and (new_name or (step.first and (line.defining or step.chain or used_later(step, line))))):
         return _result(step, "unchecked", f"defines {step.left.text.strip()} (a definition; not checked)", label=True,
                        category="definition")
@@ -415,9 +415,11 @@ def _written_alike(step: Step) -> bool:
 
 
 def _reuses_left(step: Step) -> bool:
-    """x = x - η g: the left side, a name, stands on the right too -- an update, not an identity."""
+    """x = x - η g: the left side, a name, stands on the right too -- an update, not an identity. A left side
+    written as a derivative the reader took (∇_x (b^T x), read b) is no name."""
     left = step.left.node
     return (step.first and not step.chain and isinstance(left, tree.Name | tree.Apply) and step.right.node != left
+            and "derivative" not in step.left.flags
             and any(part == left for part in step.right.node.walk()))
 
 
@@ -700,6 +702,8 @@ def _as_numbers_only(step: Step, scope: Scope, result: StepResult) -> StepResult
         return result
     only_matrices = result.verdict == "unchecked" and any(  # det, tr: no meaning as numbers
         isinstance(n, tree.Det | tree.Trace) for side in (step.left, step.right) for n in side.node.walk())
+    if result.verdict == "disagrees" and result.reason == _REARRANGED and not elementwise:
+        return result  # a nonzero polynomial in parts both sides contain: nonzero at scalar matrices c I too
     if (level in ("proved", "holds on instances") or only_matrices) and not elementwise \
             and not _ZEROTH.search(step.left.text + " " + step.right.text):  # F^0 b = b: an iterate, not a power
         on_matrices = _on_matrices(step, scope)  # every name a matrix: products in the written order
@@ -985,6 +989,11 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
         # ... and it fails where the variables are independent and alike too: a law of any model assumed
         readings = full.opaque and all(laws.OTHER_READING in why for why in full.opaque)
         every_reading = full_check.flaggable and readings and _differs_in_every_reading(step, line, scope, where)
+        rearranged = len(line.steps) > 1 and _rearranged(plain_left, plain_right, plain)
+        if (rearranged and not plain_holds and not special and not approximate and not own_function
+                and not substituted and not ambiguous and not chain):
+            return _result(step, "disagrees", _REARRANGED,
+                           f"left - right = {sympy.sstr(rearranged)}")
         if ((full_check.flaggable or any_laws) and (not full.opaque or every_reading) and not plain_holds
                 and not special
                 and not defined_again and not defined_twice and not one_sided and not approximate and not own_function
@@ -1011,6 +1020,36 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
         return _result(step, "unchecked", f"holds on {full_check.agree} instances"
                        + (f" ({'; '.join(opaque)})" if opaque else ""))
     return _result(step, "unchecked", f"not decided: {full_check.why}")
+
+
+_REARRANGED = ("the step changes how terms that both sides contain are combined: it would need left - right = 0 "
+               "between them, whatever they mean")
+
+
+def _rearranged(left, right, meaning: operators.Meaning):
+    """``left - right`` where a step of a chain only changes the numbers that combine parts both its sides
+    contain (``A + B - 2C = A + B + 2C``), whatever the parts mean (names, applications, opaque constructs): a
+    polynomial in them with nonzero numeric coefficients and no constant term. No rule relates a part to itself,
+    so the step needs a relation the document does not state. One part alone counts only where both sides have
+    several terms: ``E[X] = -E[X]`` is how a symmetry argument shows a mean is zero. A reading that took laws
+    (a sum of a density read as 1: the parts then mean something already) is not judged so. Else None."""
+    if meaning.marginals:
+        return None
+    try:
+        difference = sympy.expand(left - right)
+        if difference == 0 or difference.is_number:
+            return None
+        parts = sympy.Poly(difference).gens
+        if not all(left.has(part) and right.has(part) for part in parts):
+            return None
+        if len(parts) == 1 and min(len(sympy.Add.make_args(sympy.expand(side))) for side in (left, right)) < 2:
+            return None
+        poly = sympy.Poly(difference, *parts)
+        if poly.coeff_monomial(1) != 0 or not all(c.is_number and c != 0 for c in poly.coeffs()):
+            return None
+        return difference
+    except (sympy.PolynomialError, sympy.GeneratorsNeeded, TypeError, ValueError, AttributeError, RecursionError):
+        return None
 
 
 def _narrow(node: tree.Node) -> tree.Node:
