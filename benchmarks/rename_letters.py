@@ -23,11 +23,15 @@ names (the same document gets the same renaming on every run).
 Not names, so never renamed and never targets, because they carry a fixed meaning the renaming must
 keep: ``e`` (Euler's number), ``\\pi`` and ``\\Pi``, ``I`` (identity, indicator), ``O`` (order);
 ``E`` where the document uses it as an expectation (``E[…]``, ``E_{q}[…]``) and ``d`` where it uses it
-as a differential (``dx``, ``\\frac{d}{dx}``); ``T`` as a transpose (``x^T``, ``x^{\\mathsf T}``; ``T``
+as a differential (``dx``, ``\\frac{d}{dx}``); ``H`` where it writes an entropy (``H(X)``, ``H[q]``),
+``\\sigma`` where it applies a sigmoid (``\\sigma(x)``), ``N`` and ``t`` where it samples from a family
+(``x \\sim N(0, 1)``, ``\\sim t(\\nu)``); ``T`` as a transpose (``x^T``, ``x^{\\mathsf T}``; ``T``
 elsewhere is a name); letters of notation (``\\mathbb{E}``, ``\\mathcal{N}``, ``\\mathscr``,
 ``\\mathfrak``). Targets are never ``d, e, i, E, I, O, T`` either, nor ``\\Gamma, \\Phi, \\Delta,
-\\Sigma, \\Pi, \\sigma, \\delta``, whose conventional meanings (Gamma function, normal CDF, difference,
-sum, product, sigmoid, Dirac) would give a name a meaning its original did not have. A Latin target
+\\Sigma, \\Pi, \\sigma, \\delta``, nor ``H, N, t``, whose conventional meanings (Gamma function, normal
+CDF, difference, sum, product, sigmoid, Dirac; entropy, and the normal and Student families the knowledge
+table spells ``N(…)`` and ``t(…)``) would give a name a meaning its original did not have (issue 58: ``p``
+renamed ``t`` made ``t(s)`` a Student law, ``p`` renamed ``N`` a normal one). A Latin target
 next to a letter gets a space (``\\alpha\\beta -> a b``, not ``ab``), a command target before a letter
 too (``\\pi x``): spaces change no meaning.
 
@@ -155,7 +159,8 @@ LATIN = tuple(chr(c) for c in range(ord("a"), ord("z") + 1)) + tuple(chr(c) for 
 NEVER_RENAMED = frozenset({"e", "I", "O", r"\pi", r"\Pi"})  # fixed meanings (module docstring)
 NOT_TARGETS = frozenset({"p", "q", "P", "Q", "r", r"\pi", r"\rho", r"\varrho", r"\varpi",  # issue 57: off the letters
                          "d", "e", "i", "E", "I", "O", "T",  # a scanner may know by name; fixed meanings
-                         r"\Gamma", r"\Phi", r"\Delta", r"\Sigma", r"\Pi", r"\sigma", r"\delta"})
+                         r"\Gamma", r"\Phi", r"\Delta", r"\Sigma", r"\Pi", r"\sigma", r"\delta",
+                         "H", "N", "t"})  # entropy; the families knowledge/families.toml spells N(…), t(…)
 POOL = LATIN + tuple(sorted(GREEK))
 WORDS = frozenset({"KL", "JS", "CE", "MI", "TV", "Pr", "tr", "Tr", "ln", "lg", "lb", "Re", "Im"}) | set(BARE_WORDS)
 # commands whose braced argument (or single next letter) is notation or a length, never a variable
@@ -171,6 +176,12 @@ _DIVERGENCE = re.compile(r"(?<![A-Za-z\\])(D)\s*_\s*\{?\s*(?:\\(?:mathrm|text|op
                          r"(?:KL|JSD?|TV|KLD)(?![a-z])")  # D_{KL}: notation, like \mathbb{E}
 _EXPECTATION = re.compile(r"(?<![A-Za-z\\])E\s*(?:_\s*(?:\{(?:[^{}]|\{[^{}]*\})*\}|\\?[A-Za-z]+)\s*)?"
                           r"(?:\[|\\left\s*\[|\\[bB]igg?l?\s*\[)")
+_CONVENTIONS = {  # a letter written in its conventional role (module docstring): kept, never renamed
+    "H": re.compile(r"(?<![A-Za-z\\])H\s*(?:\(|\[|\\left\s*[(\[])"),  # an entropy H(X), H[q]
+    r"\sigma": re.compile(r"\\sigma\s*(?:\(|\\left\s*\()"),  # a sigmoid σ(x)
+    "N": re.compile(r"(?:\\sim|∼)\s*N\s*(?:\(|\\left)"),  # x ∼ N(0, 1)
+    "t": re.compile(r"(?:\\sim|∼)\s*t\s*(?:_|\(|\\left)"),  # x ∼ t(ν), t_ν
+}
 _DIFFERENTIAL = re.compile(r"(?<![A-Za-z\\])d(?=[A-Za-z]|\\(?:" + "|".join(GREEK_LOWER + GREEK_UPPER) +
                            r"|mathbf|boldsymbol|bm|vec|hat|bar|tilde)(?![A-Za-z]))|\\frac\s*\{\s*d\s*(?:\^|\})")
 
@@ -266,6 +277,7 @@ def fixed_letters(bodies: list[str]) -> frozenset:
             fixed.add("E")
         if _DIFFERENTIAL.search(plain):
             fixed.add("d")
+        fixed |= {letter for letter, pattern in _CONVENTIONS.items() if pattern.search(plain)}
     return frozenset(fixed)
 
 

@@ -199,3 +199,26 @@ def test_a_complement_mark_among_events_is_notation_and_a_power_elsewhere_is_a_n
     algebra = "With $c$ a constant,\n$$\nx^{c} = y^c\n$$\n"
     renamed, _ = rename_letters.rename(algebra)
     assert "^{c}" not in renamed  # no events here: c is a name and moves
+
+
+CONVENTIONS = r"""# Conventions
+
+Let $X \sim N(0, 1)$ and $Y \sim t(\nu)$ with $a > 0$ and $b > 0$.
+
+$$
+H(X \mid Y) = H(X, Y) - H(Y), \quad \sigma(a) = \frac{1}{1 + e^{-a}}, \quad p(a) q(b) = g
+$$
+"""
+
+
+def test_letters_in_their_conventional_roles_are_kept_and_never_targets():
+    """An entropy H(X), a sigmoid σ(a), the families N(…) and t(…) after ∼ are the knowledge table's notation:
+    renamed, the copy would mean something else (p renamed t made t(s) a Student law: a false flag in the renamed
+    development half at 7b65795); and no name becomes H, N or t."""
+    for seed in range(20):
+        renamed, mapping = rename_letters.rename(CONVENTIONS, seed=seed)
+        assert not {"H", r"\sigma", "N", "t"} & set(mapping), (seed, mapping)
+        assert not {"H", "N", "t"} & set(mapping.values()), (seed, mapping)
+        assert "N(0, 1)" in renamed and "H(" in renamed and r"\sigma(" in renamed
+    renamed, mapping = rename_letters.rename("Take $N = 10$ draws at times $t = 1, \\dots, N$ and $H = 2$.\n")
+    assert {"N", "t", "H"} <= set(mapping)  # a count, a time, a name: moved as any other letter
