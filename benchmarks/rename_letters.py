@@ -169,7 +169,7 @@ _NOTATION = re.compile(r"\\(?:mathbb|mathcal|mathscr|mathfrak|mathds|Bbb|mathbbm
                        r"(?![A-Za-z])\s*")
 _NAME_TOKEN = re.compile(r"\\[^A-Za-z]|\\[A-Za-z]+|[A-Za-z]+")  # \\ and \, first: never a command's start
 _TRANSPOSE = re.compile(r"\^\s*(?:\{\s*(?:\\(?:mathsf|mathrm|rm|sf|mathbf|mathit)\s*\{?\s*)?(T)\s*\}?\s*\}"
-                        r"|\\(?:mathsf|mathrm|mathbf)\s*(?:\{\s*(T)\s*\}|\s(T)(?![A-Za-z]))|(T)(?![A-Za-z]))")
+                        r"|\\(?:mathsf|mathrm|mathbf)\s*(?:\{\s*(T)\s*\}|\s(T)(?![A-Za-z]))|(T))")  # ^TI_n: ^ takes one letter
 _COMPLEMENT = re.compile(r"\^\s*\{?\s*([cC])\s*\}?(?![A-Za-z])")  # B^C, B^{c}: a complement in events
 _OF_EVENTS = re.compile(r"\\(?:cap|cup|setminus|Pr|mathbb\s*\{?\s*P)(?![A-Za-z])|(?<![A-Za-z\\])P\s*\(")
 _DIVERGENCE = re.compile(r"(?<![A-Za-z\\])(D)\s*_\s*\{?\s*(?:\\(?:mathrm|text|operatorname|rm|mathbb)\s*\{?\s*)?"

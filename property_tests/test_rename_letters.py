@@ -222,3 +222,10 @@ def test_letters_in_their_conventional_roles_are_kept_and_never_targets():
         assert "N(0, 1)" in renamed and "H(" in renamed and r"\sigma(" in renamed
     renamed, mapping = rename_letters.rename("Take $N = 10$ draws at times $t = 1, \\dots, N$ and $H = 2$.\n")
     assert {"N", "t", "H"} <= set(mapping)  # a count, a time, a name: moved as any other letter
+
+
+def test_a_transpose_mark_before_a_letter_is_kept():
+    """``X^TI_n`` is X^{T} I_n (a superscript takes one letter): T is the transpose there, never renamed (the
+    renamed development half read ``H^sI_W`` at 7b65795)."""
+    renamed, mapping = rename_letters.rename("Then $\\lambda X^TI_n = X^T X$ and $T = 3$.\n", seed=1)
+    assert renamed.count("^T") == 2 and "T" in mapping  # the transposes stay; the T of T = 3 is a name

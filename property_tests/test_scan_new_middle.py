@@ -1625,3 +1625,15 @@ def test_a_derivative_on_the_left_is_no_update_of_a_name(tmp_path, display, verd
     """d/dx (a x) is read as a (the reader takes the derivative); the left side as written is no name, so the
     line is no update x = x - η g that reuses its left side."""
     assert _verdict_of(tmp_path, f"For a constant $a$,\n\n$$\n{display}\n$$\n", display) == verdict
+
+
+@pytest.mark.parametrize("written", ["\\sigma(x)", "\\sigma\\left(x\\right)", "\\sigma\\bigl(x\\bigr)"])
+@pytest.mark.parametrize("lead, verdict", [("The logistic function relates to tanh:", "disagrees"),
+                                           ("Our activation is", "not flagged")])
+def test_a_standard_function_on_a_left_side_is_a_claim_where_the_prose_names_it(tmp_path, written, lead, verdict):
+    """σ(x) = … on a first step is the document's own function (a generic activation σ), unless the prose before
+    names the function the knowledge table spells σ ("logistic", "sigmoid": its row's cues); and \\left( reads as
+    ( -- the re-spaced copy of a held-out document lost a flag at 7b65795 because only one of them matched."""
+    display = f"{written} = \\frac{{1 + \\tanh(x)}}{{2}}"
+    found = _verdict_of(tmp_path, f"{lead}\n\n$$\n{display}\n$$\n", display)
+    assert found == verdict or (verdict == "not flagged" and found != "disagrees")

@@ -21,7 +21,7 @@ import sympy
 from sympy.core.function import AppliedUndef
 
 from derivspec.core import symbolic
-from derivspec.scan import classify, laws, matching, operators, tree, typed_reading, witness
+from derivspec.scan import classify, knowledge, laws, matching, operators, tree, typed_reading, witness
 from derivspec.scan.reader import written_numbers
 from derivspec.scan.document_scope import (DEFINING, Line, Scope, Step, definable, defines, definition_key, free_laws, used_later,
                                           operators_in,
@@ -30,7 +30,8 @@ from derivspec.scan.steps import StepResult
 from derivspec.scan.verdicts import STRENGTH, evidence_level
 
 # σ(t), f(x, y) as written on a left side: a function of the document's own, defined by the line (σ(t) = t)
-_APPLIED_NAME = re.compile(r"^\s*(?:\\[A-Za-z]+|[A-Za-z])\s*\(\s*(?:\\[A-Za-z]+|[A-Za-z])(?:\s*,\s*(?:\\[A-Za-z]+|[A-Za-z]))*\s*\)\s*$")
+_APPLIED_NAME = re.compile(r"^\s*(\\[A-Za-z]+|[A-Za-z])\s*\(\s*(?:\\[A-Za-z]+|[A-Za-z])(?:\s*,\s*(?:\\[A-Za-z]+|[A-Za-z]))*\s*\)\s*$")
+_SIZED = re.compile(r"\\(?:left|right|[bB]igg?[lr]?)\s*(?=[()])")  # \left( is ( : spacing decides nothing
 # nodes with a meaning of their own: H(p, q) on a left side is a claim about the entropy, not a new function
 _QUANTITIES = (tree.Entropy, tree.Divergence, tree.MutualInfo, tree.Expect, tree.Moment, tree.Density, tree.Prob,
                tree.Law, tree.Det, tree.Trace, tree.Ambiguous)
@@ -976,9 +977,7 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
         upper = (_upper_index(step, scope) or _own_constant(step, scope)
                  or ", ".join(side.text.strip() for side in (step.left, step.right) if _names_vanish(side)))
         chain = _chains(full_left, full_right, full)
-        own_function = step.first and not isinstance(step.left.node, _QUANTITIES) and (
-            _APPLIED_NAME.match(step.left.text) is not None or (
-            isinstance(step.left.node, tree.Fn) and all(isinstance(a, tree.Name) for a in step.left.node.args)))
+        own_function = _own_function(step, line)
         on_laws = full_check.on_laws or (full_check.smooth and _differs_with_narrow_operators(step, line, scope, where))
         any_laws = (on_laws and not _random_on_one_side(full_left, full_right, full)
                     and not _vacuous_expectation(step) and not _mixed_factorisation(step)
@@ -1024,6 +1023,22 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
 
 _REARRANGED = ("the step changes how terms that both sides contain are combined: it would need left - right = 0 "
                "between them, whatever they mean")
+
+
+def _own_function(step: Step, line: Line) -> bool:
+    """The first step writes a function of names on its left (σ(x) = …, tanh(x) = …): the document's own function,
+    which a letter of the knowledge table may name too -- unless the prose before names the standard function that
+    head spells (a cue of its row: "the logistic function relates to tanh: σ(x) = …"), a claim about it. Read the
+    same with ``\\left(`` as with ``(``."""
+    if not step.first or isinstance(step.left.node, _QUANTITIES):
+        return False
+    applied = _APPLIED_NAME.match(_SIZED.sub("", step.left.text))
+    if applied is None and not (isinstance(step.left.node, tree.Fn)
+                                and all(isinstance(a, tree.Name) for a in step.left.node.args)):
+        return False
+    head = applied.group(1) if applied else ""
+    prose = line.statement.before.lower()
+    return not any(head in f.latex and any(cue in prose for cue in f.cues) for f in knowledge.functions().values())
 
 
 def _rearranged(left, right, meaning: operators.Meaning):
