@@ -109,7 +109,14 @@ def math_bodies(text: str, kind: str) -> list[tuple[int, int]]:
         if fragment.start >= last:
             spans.append((fragment.start, fragment.end))
             last = fragment.end
+    if kind == "tex":  # $…$ in a command's argument (a beamer block's title: "treat $p(z|x,w)$ as fixed") is no
+        # fragment, but the scanner reads it in the prose before a display: renamed too, or the copy says another thing
+        spans = sorted(spans + [(m.start(1), m.end(1)) for m in _INLINE_IN_ARGUMENT.finditer(text)
+                                if not any(start <= m.start() < end for start, end in spans)])
     return spans
+
+
+_INLINE_IN_ARGUMENT = re.compile(r"(?<![\\$])\$(?!\$)([^$\n{}]+?)(?<!\\)\$")
 
 
 def choose_issue42(used: set[str]) -> dict[str, str]:

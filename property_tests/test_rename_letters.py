@@ -229,3 +229,14 @@ def test_a_transpose_mark_before_a_letter_is_kept():
     renamed development half read ``H^sI_W`` at 7b65795)."""
     renamed, mapping = rename_letters.rename("Then $\\lambda X^TI_n = X^T X$ and $T = 3$.\n", seed=1)
     assert renamed.count("^T") == 2 and "T" in mapping  # the transposes stay; the T of T = 3 is a name
+
+
+def test_inline_math_in_a_commands_argument_is_renamed_too():
+    """A beamer block's title "treat $p(z|x,w)$ as fixed" is no math fragment, but the scanner reads it in the
+    prose before the display: left as it was, the renamed copy held another name fixed (two false flags in the
+    renamed development half at 7b65795)."""
+    tex = ("\\begin{frame}\\begin{block}{Gradient (treat $p(z|x,w)$ as fixed)}\n\\begin{align*}\n"
+           "\\frac{d}{dw} \\sum_z p(z|x,w) \\log p(x,z|w)\n\\end{align*}\n\\end{block}\\end{frame}\n")
+    renamed, mapping = rename_letters.rename(tex, "tex", seed=1)
+    title = renamed[renamed.index("(treat"):renamed.index("as fixed")]
+    assert mapping["p"] in title and "p(" not in title

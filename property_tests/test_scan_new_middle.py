@@ -1637,3 +1637,24 @@ def test_a_standard_function_on_a_left_side_is_a_claim_where_the_prose_names_it(
     display = f"{written} = \\frac{{1 + \\tanh(x)}}{{2}}"
     found = _verdict_of(tmp_path, f"{lead}\n\n$$\n{display}\n$$\n", display)
     assert found == verdict or (verdict == "not flagged" and found != "disagrees")
+
+
+@pytest.mark.parametrize("head", ["P", "s", "\\rho"])
+def test_a_law_at_events_is_a_probability_whatever_its_letter(tmp_path, head):
+    """s(K = 1 | u = 175) is the probability of an event under the law s, as P(K = 1 | u = 175) is: the renamed
+    development half read it as a density of s whose variable is an equation, and flagged an inequality the
+    original (with P) leaves unjudged."""
+    display = (f"{head}(K = 1 | u = 175) > {head}(K = 0 | u = 175) \\frac{{ {head}(u = 175 | K = 1) {head}(K = 1) }}"
+               f"{{ {head}(u = 175) }}")
+    found = {r.text: (r.verdict, r.reason) for r in scan_text(tmp_path, f"Compare the two classes:\n\n$$\n{display}\n$$\n")
+             if r.text}
+    assert found and all(verdict != "disagrees" for verdict, _ in found.values()), found
+
+
+@pytest.mark.parametrize("law", ["p", "\\tau"])
+def test_an_expectation_bracket_followed_by_a_braced_body_is_not_read(tmp_path, law):
+    """E[p(z | x, w)]{log p(x, z | w)}: which part is the law and which the body is not written; read as a product,
+    the renamed copy (p renamed τ) was flagged at random laws while the original was not decided."""
+    display = (f"\\mathbb{{E}} [{law}(z|x,w)]{{\\log {law}(x,z|w)}} = \\sum_{{z}} {law}(z|x,w) \\log {law}(x,z|w)")
+    found = _verdict_of(tmp_path, f"The expected log joint:\n\n$$\n{display}\n$$\n", display)
+    assert found == "unchecked"

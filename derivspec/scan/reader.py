@@ -937,7 +937,7 @@ class _DocumentParser(_Parser):
                         raise self.error(nxt, "not an argument")
                 except FormulaError:
                     self.index = start
-                    depth = 0
+                    depth, relation = 0, False
                     while self.index < end:
                         t = self.peek()
                         if t.kind == "sym" and t.text in ("(", "[", "{", r"\left|", r"\left‖"):
@@ -947,8 +947,10 @@ class _DocumentParser(_Parser):
                         elif depth == 0 and ((t.kind == "sym" and t.text in (",", ";", "|", "‖", ":"))
                                              or (t.kind == "cmd" and t.text in (r"\mid", r"\parallel"))):
                             break
+                        relation |= depth == 0 and t.text in _EVENT_RELATIONS
                         self.next()
-                    arg = self.opaque_atom(self.text_between(start, self.index))
+                    text = self.text_between(start, self.index)
+                    arg = self.opaque_atom(("event: " if relation and self.typed else "") + text)
                 args.append(arg)
                 nxt = self.peek()
                 if nxt.kind == "sym" and nxt.text in (",", ";", "|", "‖", ":"):
@@ -966,6 +968,9 @@ class _DocumentParser(_Parser):
         self.expect(closer)
         self.flags.add("opaque")
         expectation = opening.text == "[" or (opening.text == "(" and _EXPECTATION_HEAD.match(_format_name(key)))
+        if self.typed and expectation and self.peek().kind == "sym" and self.peek().text == "{":
+            raise self.error(self.peek(), "a bracket followed by a braced group (E[p(z | x)]{log p(x, z)}): which is "
+                                          "the law and which the body is not written")
         head = application_name(_format_name(key), separators, bool(expectation))
         if not args:
             return self.names.symbol("⟦" + head + "()⟧")
@@ -1582,6 +1587,17 @@ def index_condition(index: str, rest: str) -> bool:
         return False
     space = re.fullmatch(r"\\in\s*\\math(?:cal|bb|scr)\s*\{?\s*([A-Za-z])\s*\}?", rest)
     return not (space and space.group(1) == index.lstrip("\\")[:1].upper())
+
+
+_EVENT_RELATIONS = frozenset({"=", "<", ">", r"\leq", r"\geq", r"\le", r"\ge", r"\neq", r"\ne", r"\lt", r"\gt",
+                              r"\in", r"\notin"})
+
+
+def event_text(symbol) -> str | None:
+    r"""The relation an application's argument states (``K = 1`` in ``s(K = 1 | u = 175)``) when ``symbol`` is the
+    atom the typed reading gives it (``⟦event: K = 1⟧``): an event, whatever letter the head is; else None."""
+    name = getattr(symbol, "name", "")
+    return name[len("⟦event: "):-1] if name.startswith("⟦event: ") and name.endswith("⟧") else None
 
 
 def where_condition(symbol) -> str | None:
