@@ -1658,3 +1658,13 @@ def test_an_expectation_bracket_followed_by_a_braced_body_is_not_read(tmp_path, 
     display = (f"\\mathbb{{E}} [{law}(z|x,w)]{{\\log {law}(x,z|w)}} = \\sum_{{z}} {law}(z|x,w) \\log {law}(x,z|w)")
     found = _verdict_of(tmp_path, f"The expected log joint:\n\n$$\n{display}\n$$\n", display)
     assert found == "unchecked"
+
+
+def test_definitions_that_unfold_into_one_another_end_quickly(tmp_path):
+    """p_g defined through D and D through p_g (a GAN's optimum written both ways): unfolding grew the step for its
+    whole time limit on the development half; past a size it is read as written (not decided, never flagged)."""
+    text = ("The best critic is\n\n$$\nC^*_G(x) = \\frac{p_{d}(x)}{p_{d}(x) + p_g(x)}\n$$\n\nRearranged:\n\n"
+            "$$\np_{d}(x) = p_g(x) \\frac{C^*_G(x)}{1 - C^*_G(x)}\n$$\n\n"
+            "With a ratio of one we get $p_{d}(x) = p_g(x)$, a perfect generator.\n")
+    found = [r for r in scan_text(tmp_path, text) if r.text and r.lines[0] == 13]
+    assert found and all(r.verdict != "disagrees" and "time limit" not in r.reason for r in found)

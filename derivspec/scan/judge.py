@@ -870,9 +870,12 @@ def _indexed_definitions(expr, definitions: list, meaning: operators.Meaning):
                                 lambda e: value.xreplace(dict(zip(variables, e.args))))
         if expr == before:
             break
-    return expr
+        if sympy.count_ops(expr, visual=False) > UNFOLDED_SIZE:  # definitions that unfold into one another (p_g
+            raise operators.Undecided("definitions in force that unfold into one another")  # through D, D through
+    return expr  # p_g): the step as written (a development statement grew for its whole time limit)
 
 
+UNFOLDED_SIZE = 2000  # operations: far above any step written out by hand
 INTEGRAL_SIMPLIFY_SECONDS = 1.0  # simplify on an integral it cannot take (∫ Φ(λz) N(z | m, s²) dz) runs to the
 # statement's limit: 6 statements of the development half, a quarter of its scanning time
 
