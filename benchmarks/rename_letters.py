@@ -28,9 +28,9 @@ as a differential (``dx``, ``\\frac{d}{dx}``); ``H`` where it writes an entropy 
 (``x \\sim N(0, 1)``, ``\\sim t(\\nu)``); ``T`` as a transpose (``x^T``, ``x^{\\mathsf T}``; ``T``
 elsewhere is a name); letters of notation (``\\mathbb{E}``, ``\\mathcal{N}``, ``\\mathscr``,
 ``\\mathfrak``). Targets are never ``d, e, i, E, I, O, T`` either, nor ``\\Gamma, \\Phi, \\Delta,
-\\Sigma, \\Pi, \\sigma, \\delta``, nor ``H, N, t``, whose conventional meanings (Gamma function, normal
-CDF, difference, sum, product, sigmoid, Dirac; entropy, and the normal and Student families the knowledge
-table spells ``N(…)`` and ``t(…)``) would give a name a meaning its original did not have (issue 58: ``p``
+\\Sigma, \\Pi, \\sigma, \\delta``, nor ``D, H, N, t``, whose conventional meanings (Gamma function, normal
+CDF, difference, sum, product, sigmoid, Dirac; a divergence D(p ‖ q), entropy, and the normal and Student
+families the knowledge table spells ``N(…)`` and ``t(…)``) would give a name a meaning its original did not have (issue 58: ``p``
 renamed ``t`` made ``t(s)`` a Student law, ``p`` renamed ``N`` a normal one). A Latin target
 next to a letter gets a space (``\\alpha\\beta -> a b``, not ``ab``), a command target before a letter
 too (``\\pi x``): spaces change no meaning.
@@ -112,7 +112,7 @@ def math_bodies(text: str, kind: str) -> list[tuple[int, int]]:
     if kind == "tex":  # $…$ in a command's argument (a beamer block's title: "treat $p(z|x,w)$ as fixed") is no
         # fragment, but the scanner reads it in the prose before a display: renamed too, or the copy says another thing
         spans = sorted(spans + [(m.start(1), m.end(1)) for m in _INLINE_IN_ARGUMENT.finditer(text)
-                                if not any(start <= m.start() < end for start, end in spans)])
+                                if not any(m.start() < end and start < m.end() for start, end in spans)])
     return spans
 
 
@@ -167,7 +167,7 @@ NEVER_RENAMED = frozenset({"e", "I", "O", r"\pi", r"\Pi"})  # fixed meanings (mo
 NOT_TARGETS = frozenset({"p", "q", "P", "Q", "r", r"\pi", r"\rho", r"\varrho", r"\varpi",  # issue 57: off the letters
                          "d", "e", "i", "E", "I", "O", "T",  # a scanner may know by name; fixed meanings
                          r"\Gamma", r"\Phi", r"\Delta", r"\Sigma", r"\Pi", r"\sigma", r"\delta",
-                         "H", "N", "t"})  # entropy; the families knowledge/families.toml spells N(…), t(…)
+                         "D", "H", "N", "t"})  # divergence D(p ‖ q), entropy; families spelled N(…), t(…)
 POOL = LATIN + tuple(sorted(GREEK))
 WORDS = frozenset({"KL", "JS", "CE", "MI", "TV", "Pr", "tr", "Tr", "ln", "lg", "lb", "Re", "Im"}) | set(BARE_WORDS)
 # commands whose braced argument (or single next letter) is notation or a length, never a variable

@@ -240,3 +240,11 @@ def test_inline_math_in_a_commands_argument_is_renamed_too():
     renamed, mapping = rename_letters.rename(tex, "tex", seed=1)
     title = renamed[renamed.index("(treat"):renamed.index("as fixed")]
     assert mapping["p"] in title and "p(" not in title
+
+
+def test_inline_math_beside_a_fragment_is_renamed_once():
+    """Two inline formulas on one line of a .tex frame: a $…$ pair that overlaps a fragment the scanner finds is
+    not a second body (it duplicated text in the renamed development half at efc3eb6)."""
+    tex = "Define model $ p(x,z) = p(x|z)p(z) $ where the likelihood $ p(x|z) $ is given.\n"
+    renamed, mapping = rename_letters.rename(tex, "tex", seed=1)
+    assert renamed.count("=") == 1 and renamed.count("$") == 4 and len(renamed) < len(tex) + 40
