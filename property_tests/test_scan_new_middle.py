@@ -1668,3 +1668,15 @@ def test_definitions_that_unfold_into_one_another_end_quickly(tmp_path):
             "With a ratio of one we get $p_{d}(x) = p_g(x)$, a perfect generator.\n")
     found = [r for r in scan_text(tmp_path, text) if r.text and r.lines[0] == 13]
     assert found and all(r.verdict != "disagrees" and "time limit" not in r.reason for r in found)
+
+
+@pytest.mark.parametrize("law, index", [("p", "z"), ("Y", "\\omega"), ("p", "\\omega")])
+def test_a_law_held_fixed_in_the_prose_is_held_whatever_its_letters(tmp_path, law, index):
+    """"treat Y(ω | B, b) as fixed" holds the law fixed under d/db also where the sum runs over a Greek index: the
+    sum's index was read as a Name 'omega', the prose's as '\\omega', so the held law never matched (a false flag in
+    the renamed development half)."""
+    held = f"{law}({index}|B,b)"
+    display = (f"\\frac{{d}}{{db}}\\sum_{{{index}}}{law}({index}|B,b) \\log {law}(B,{index}|b) = "
+               f"\\sum_{{{index}}}{law}({index}|B,b) \\frac{{d}}{{db}}\\log {law}(B,{index}|b)")
+    text = f"The weight gradient (treat ${held}$ as fixed):\n\n$$\n{display}\n$$\n"
+    assert _verdict_of(tmp_path, text, display) != "disagrees"

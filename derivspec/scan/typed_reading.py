@@ -59,6 +59,13 @@ def _family_words() -> dict[str, str]:
     return found
 
 
+def _greek(name: str) -> str:
+    """A symbol the reader made without recording its LaTeX (a sum's index ``\\sum_{\\omega}``): a Greek letter's
+    name as LaTeX writes it (omega -> \\omega), as the same letter reads elsewhere; any other name as it is."""
+    written = sympy.latex(sympy.Symbol(name)) if name.isalpha() else name
+    return written if written.startswith("\\") and written[1:] == name else name
+
+
 def _family_of(head: str) -> str | None:
     """The family an applied head names: as written, or a word in an upright font (\\text{Poisson})."""
     found = _families().get(head)
@@ -144,7 +151,7 @@ class Converter:
         if isinstance(expr, sympy.Symbol):
             if expr.name.startswith("⟦"):
                 return tree.Opaque(expr.name, "an opaque part of the reading")
-            return self.name(self.names.latex.get(expr, expr.name))
+            return self.name(self.names.latex.get(expr) or _greek(expr.name))
         if isinstance(expr, sympy.Add):
             return tree.Add(tuple(self.node(a) for a in expr.args))
         if isinstance(expr, sympy.Mul):
