@@ -703,8 +703,6 @@ def _as_numbers_only(step: Step, scope: Scope, result: StepResult) -> StepResult
         return result
     only_matrices = result.verdict == "unchecked" and any(  # det, tr: no meaning as numbers
         isinstance(n, tree.Det | tree.Trace) for side in (step.left, step.right) for n in side.node.walk())
-    if result.verdict == "disagrees" and result.reason == _REARRANGED and not elementwise:
-        return result  # a nonzero polynomial in parts both sides contain: nonzero at scalar matrices c I too
     if (level in ("proved", "holds on instances") or only_matrices) and not elementwise \
             and not _ZEROTH.search(step.left.text + " " + step.right.text):  # F^0 b = b: an iterate, not a power
         on_matrices = _on_matrices(step, scope)  # every name a matrix: products in the written order

@@ -937,7 +937,7 @@ class _DocumentParser(_Parser):
                         raise self.error(nxt, "not an argument")
                 except FormulaError:
                     self.index = start
-                    depth, relation = 0, False
+                    depth = 0
                     while self.index < end:
                         t = self.peek()
                         if t.kind == "sym" and t.text in ("(", "[", "{", r"\left|", r"\left‖"):
@@ -947,10 +947,8 @@ class _DocumentParser(_Parser):
                         elif depth == 0 and ((t.kind == "sym" and t.text in (",", ";", "|", "‖", ":"))
                                              or (t.kind == "cmd" and t.text in (r"\mid", r"\parallel"))):
                             break
-                        relation |= depth == 0 and t.text in _EVENT_RELATIONS
                         self.next()
-                    text = self.text_between(start, self.index)
-                    arg = self.opaque_atom(("event: " if relation and self.typed else "") + text)
+                    arg = self.opaque_atom(self.text_between(start, self.index))
                 args.append(arg)
                 nxt = self.peek()
                 if nxt.kind == "sym" and nxt.text in (",", ";", "|", "‖", ":"):
@@ -1587,17 +1585,6 @@ def index_condition(index: str, rest: str) -> bool:
         return False
     space = re.fullmatch(r"\\in\s*\\math(?:cal|bb|scr)\s*\{?\s*([A-Za-z])\s*\}?", rest)
     return not (space and space.group(1) == index.lstrip("\\")[:1].upper())
-
-
-_EVENT_RELATIONS = frozenset({"=", "<", ">", r"\leq", r"\geq", r"\le", r"\ge", r"\neq", r"\ne", r"\lt", r"\gt",
-                              r"\in", r"\notin"})
-
-
-def event_text(symbol) -> str | None:
-    r"""The relation an application's argument states (``K = 1`` in ``s(K = 1 | u = 175)``) when ``symbol`` is the
-    atom the typed reading gives it (``⟦event: K = 1⟧``): an event, whatever letter the head is; else None."""
-    name = getattr(symbol, "name", "")
-    return name[len("⟦event: "):-1] if name.startswith("⟦event: ") and name.endswith("⟧") else None
 
 
 def where_condition(symbol) -> str | None:

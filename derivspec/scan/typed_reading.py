@@ -23,7 +23,7 @@ from sympy.core.function import AppliedUndef
 from derivspec.core.errors import FormulaError
 from derivspec.scan import knowledge, tree
 from derivspec.scan.reader import (OPTIMA, SET_OPERATIONS, TRANSPOSED, DocumentNames, DocumentReading, application_parts,
-                                   event_text, read_document, where_condition)
+                                   read_document, where_condition)
 
 _FONT = re.compile(r"\\(?:math[a-z]+|operatorname\*?|text[a-z]*|boldsymbol|bm)\s*\{([^{}]*)\}")
 _BOLD = re.compile(r"\s*\\(?:mathbf|boldsymbol|bm|pmb|vec)\b")  # a name in a bold font: a vector or a matrix
@@ -267,9 +267,6 @@ class Converter:
             return tree.Name(head[:-len(_INDEXED)], args)
         operator, sub = operator_of(head, square)
         groups = _groups(args, separators)
-        if operator != "probability" and any(event_text(a) is not None for a in expr.args):  # s(K = 1 | u = 175):
-            return tree.Prob(groups[0][0] if len(groups[0]) == 1 else tree.Opaque(str(expr), "a joint event"),  # the
-                             groups[1] if len(groups) > 1 else (), tree.Name(head))  # law s at events, as P(K = 1 | …)
         law = self.law(sub) if sub else None
         if operator == "expect":
             return tree.Expect(groups[0][0] if len(groups[0]) == 1 else tree.Opaque(str(expr), "an expectation of several"),
