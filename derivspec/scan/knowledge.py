@@ -722,33 +722,35 @@ def _toml(table: str) -> dict:
         raise KnowledgeError(f"knowledge table {path.name}: {error}") from None
 
 
-@functools.lru_cache(maxsize=1)
-def _load() -> tuple[tuple[Row, ...], dict, dict]:
-    """The three tables compiled; read from the cache directory when this code compiled these tables before
-    (:func:`_compiled_path`: the key is the code's fingerprint and the tables' bytes, so an edited row or
-    module compiles afresh). Compiling parses some 800 SymPy strings: about 1.5 s in every ``scan`` process."""
-    path = _compiled_path()
+def kept(name: str, build):
+    """``build()``, done once per code and tables: its result is kept (pickled) in the cache directory under a key of
+    the code's fingerprint and every table's name and bytes, so an edited row or module builds afresh; a file that
+    is absent, damaged or cannot be written is built again, never an error."""
+    digest = hashlib.sha256(cache.code_fingerprint().encode())
+    for path in sorted(KNOWLEDGE.glob("*.toml")):
+        digest.update(path.name.encode() + path.read_bytes())
+    path = cache.cache_dir() / f"knowledge-{name}-{digest.hexdigest()[:20]}.pickle"
     try:
         with open(path, "rb") as handle:
             return pickle.load(handle)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+    except Exception:  # absent, unreadable or from another SymPy
         pass
-    compiled = _compile()
+    built = build()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile("wb", dir=path.parent, delete=False, suffix=".tmp") as handle:
-            pickle.dump(compiled, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(built, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(handle.name, path)
-    except OSError:  # a cache directory that cannot be written is skipped
+    except Exception:  # an unwritable folder, an object that does not pickle
         pass
-    return compiled
+    return built
 
 
-def _compiled_path() -> Path:
-    digest = hashlib.sha256(cache.code_fingerprint().encode())
-    for table in TABLES:
-        digest.update((KNOWLEDGE / f"{table}.toml").read_bytes())
-    return cache.cache_dir() / f"knowledge-{digest.hexdigest()[:20]}.pickle"
+@functools.lru_cache(maxsize=1)
+def _load() -> tuple[tuple[Row, ...], dict, dict]:
+    """The three tables compiled (:func:`kept`: compiling parses some 800 SymPy strings, about 1.5 s in every
+    ``scan`` process)."""
+    return kept("tables", _compile)
 
 
 def _compile() -> tuple[tuple[Row, ...], dict, dict]:

@@ -978,28 +978,28 @@ def row_shapes() -> dict:
     Recogniser.load reports)."""
     if not _ROW_SHAPES:
         _ROW_SHAPES.append({})
-        cached = _cached_row_shapes()
-        if cached is not None:
-            _ROW_SHAPES[0], functions = cached
-            _STANDARD_FUNCTIONS.append(functions)
-            return _ROW_SHAPES[0]
         from derivspec.scan import knowledge
 
-        index: dict = {}
-        for row in knowledge.rows():
-            for k, compiled in enumerate(row.compiled):
-                pattern = canonical_applications(compiled)
-                variables = {s: row.symbols[s.name] for s in pattern.free_symbols if s.name in row.symbols}
-                densities = frozenset(s for s in variables if row.roles.get(_role_name(row, s)) == "density")
-                if _computed_by_reader(pattern, variables, row):
-                    continue  # the reader already computes it (∇_x a^T x reads as a): the general path decides it
-                shape = Shape(row.id, k, None, pattern, variables, set(), [], densities, densities)
-                head = knowledge.head_of(compiled)
-                index.setdefault(head, []).append(RowShape(row, shape, head))
-        _ROW_SHAPES[0] = index
-        _STANDARD_FUNCTIONS.append(_functions_table())
-        _store_row_shapes((index, _STANDARD_FUNCTIONS[0]))
+        _ROW_SHAPES[0], functions = knowledge.kept("row-shapes", _compiled_row_shapes)
+        _STANDARD_FUNCTIONS.append(functions)
     return _ROW_SHAPES[0]
+
+
+def _compiled_row_shapes() -> tuple[dict, tuple]:
+    from derivspec.scan import knowledge
+
+    index: dict = {}
+    for row in knowledge.rows():
+        for k, compiled in enumerate(row.compiled):
+            pattern = canonical_applications(compiled)
+            variables = {s: row.symbols[s.name] for s in pattern.free_symbols if s.name in row.symbols}
+            densities = frozenset(s for s in variables if row.roles.get(_role_name(row, s)) == "density")
+            if _computed_by_reader(pattern, variables, row):
+                continue  # the reader already computes it (∇_x a^T x reads as a): the general path decides it
+            shape = Shape(row.id, k, None, pattern, variables, set(), [], densities, densities)
+            head = knowledge.head_of(compiled)
+            index.setdefault(head, []).append(RowShape(row, shape, head))
+    return index, _functions_table()
 
 
 def _computed_by_reader(pattern, variables: dict, row) -> bool:
@@ -1049,45 +1049,6 @@ def _functions_table() -> tuple:
         if special and spellings and entry.cues and len(arguments) == entry.arity:  # Γ, B, ψ: not a loss's ℓ
             found.append((tuple(spellings), tuple(entry.cues), arguments, entry.definition))
     return tuple(found)
-
-
-def _row_shapes_path():
-    """Where the compiled tables are kept between runs: the cache folder, under a fingerprint of the code and of
-    the tables' text (a changed row compiles anew)."""
-    import hashlib
-
-    from derivspec.core import cache
-    from derivspec.scan.knowledge import KNOWLEDGE
-
-    digest = hashlib.sha256(cache.code_fingerprint().encode())
-    for path in sorted(KNOWLEDGE.glob("*.toml")):
-        digest.update(path.name.encode() + path.read_bytes())
-    return cache.cache_dir() / f"knowledge-{digest.hexdigest()[:20]}.pickle"
-
-
-def _cached_row_shapes() -> dict | None:
-    import pickle
-
-    try:
-        with open(_row_shapes_path(), "rb") as handle:
-            return pickle.load(handle)
-    except Exception:  # absent, unreadable or from another SymPy: compiled anew
-        return None
-
-
-def _store_row_shapes(index) -> None:
-    import os
-    import pickle
-    import tempfile
-
-    try:
-        path = _row_shapes_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("wb", dir=path.parent, delete=False, suffix=".tmp") as handle:
-            pickle.dump(index, handle)
-        os.replace(handle.name, path)
-    except Exception:  # an unwritable folder, an object that does not pickle: compiled again next run
-        pass
 
 
 def distributions_used(left: Side, right: Side) -> frozenset:
