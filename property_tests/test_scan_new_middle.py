@@ -1670,3 +1670,33 @@ def test_a_law_held_fixed_in_the_prose_is_held_whatever_its_letters(tmp_path, la
                f"\\sum_{{{index}}}{law}({index}|B,b) \\frac{{d}}{{db}}\\log {law}(B,{index}|b)")
     text = f"The weight gradient (treat ${held}$ as fixed):\n\n$$\n{display}\n$$\n"
     assert _verdict_of(tmp_path, text, display) != "disagrees"
+
+
+@pytest.mark.parametrize("equation, lead, value, verdict", [
+    ("A w = b", "we want the $w$ with $A w = b$, and for a square invertible $A$ this gives",
+     "w = A^{-1} b", "proved"),
+    ("A w = b", "we want the $w$ with $A w = b$, and for a square invertible $A$ this gives",
+     "w = b A^{-1}", "unchecked"),  # solves it for numbers only: the order of a matrix product matters
+    ("\\mu - \\frac{c_k}{r_k^2} = 0", "the stationary point of the bound satisfies\n\n$$\n{eq}\n$$\n\nso that",
+     "r_k = \\sqrt{\\frac{c_k}{\\mu}}", "proved"),
+    ("\\mu - \\frac{c_k}{r_k^2} = 0", "the stationary point of the bound satisfies\n\n$$\n{eq}\n$$\n\nso that",
+     "r_k = \\sqrt{\\frac{\\mu}{c_k}}", "unchecked"),
+    ("3 u + v = 12", "assume that $3 u + v = 12$ holds for the two weights. Solving for the first one,",
+     "u = \\frac{12 - v}{3}", "proved"),
+    ("3 u + v = 12", "assume that $3 u + v = 12$ holds for the two weights. Solving for the first one,",
+     "u = \\frac{12 + v}{3}", "unchecked"),
+])
+def test_a_value_solving_an_equation_above_is_proved_and_only_then(tmp_path, equation, lead, value, verdict):
+    """A name solved for across lines (DESIGN, "Scan": one scope): x = v after an equation relating x to other
+    names is proved where the equation holds with v put for x -- and never flagged where it does not (the value may
+    solve another equation): it stays a definition. Inline and display equations, a linear system, a stationarity
+    condition."""
+    text = f"{FILLER}\n\nIn this example {lead.replace('{eq}', equation)}\n\n$$\n{value}\n$$\n\nas claimed.\n"
+    assert _verdict_of(tmp_path, text, value) == verdict
+
+
+def test_a_value_stated_after_the_name_is_defined_solves_nothing(tmp_path):
+    """A line above that defines the name (u = 4) stops the search: u = (12 - v)/3 below is a value given anew, not
+    a solution of an equation further up."""
+    text = (f"Suppose $3 u + v = 12$.\n\nLet $u = 4$ be the first weight.\n\n$$\nu = \\frac{{12 - v}}{{3}}\n$$\n")
+    assert "solves" not in " ".join(r.reason for r in scan_text(tmp_path, text))

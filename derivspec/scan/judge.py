@@ -437,6 +437,10 @@ def judge_step(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
         if judged.verdict == "proved":
             return dataclasses.replace(judged, relation=step.relation, reason="agrees with the standard definition: "
                                                                                + judged.reason)
+    if found is not None and found.category == "definition":
+        solved = _solves_an_equation_above(step, line, scope)
+        if solved is not None:
+            return solved
     if found is not None:
         return found
     same = _same_optimisers(step, line, scope, where)
@@ -452,6 +456,61 @@ def judge_step(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
         return _result(step, "unchecked", "an equation in an implication (⇒): a condition being solved, not an identity",
                        category="condition")  # never neutral: a consequence it does not prove is a claim unchecked
     return _judged_all(step, line, scope, where)
+
+
+SOLVED_WINDOW = 6  # relational statements above a value stated for a name, where the equation it solves stands
+
+
+def _solves_an_equation_above(step: Step, line: Line, scope: Scope) -> StepResult | None:
+    """x = v for a name x that an equation a few statements above relates to others (Xθ = Y, then θ = X^{-1} Y;
+    λ - p_i/q_i² = 0, then q_i = ±√(p_i/λ)): proved when that equation, judged with v put for x, is proved and
+    as written is not -- the line states a solution of it (DESIGN.md, "Scan": a name solved for across lines).
+    It only proves: a value that does not solve the equation nearest may solve another, and stays a definition.
+    The search stops at a line that defines x (a value stated, not solved for)."""
+    name, value = step.left.node, step.right.node
+    if not (step.first and step.relation == "=" and isinstance(name, tree.Name) and value is not None
+            and name not in tree.names_in(value)):
+        return None
+    at = next((k for k, other in enumerate(scope.lines) if other is line), 0)
+    for earlier in reversed(scope.lines[max(0, at - SOLVED_WINDOW):at]):
+        for other in earlier.steps:
+            sides = (other.left.node, other.right.node)
+            if other.relation != "=" or None in sides:
+                continue
+            if name in sides:
+                return None
+            if not any(name in tree.names_in(side) for side in sides):
+                continue
+            put = dataclasses.replace(other, first=True, chain=False, left=_put(other.left, name, value),
+                                      right=_put(other.right, name, value))
+            where = earlier.statement.lines[0]
+            if (_judged_all(put, earlier, scope, where).verdict == "proved"
+                    and _judged_all(other, earlier, scope, where).verdict != "proved"
+                    and not _solves_for_numbers_only(step, other, name, scope)):
+                return _result(step, "proved", f"solves the equation at line {where}, {other.left.text.strip()} = "
+                                               f"{other.right.text.strip()}: it holds with this value put for "
+                                               f"{step.left.text.strip()} (proved symbolically)")
+    return None
+
+
+def _solves_for_numbers_only(step: Step, equation: Step, name: tree.Name, scope: Scope) -> bool:
+    """The value solves the equation for numbers but not with every name a non-commuting matrix (Xθ = Y, then
+    θ = Y X^{-1}): whether the names are matrices the document may not say, so it is not proved."""
+    same = (name.latex, name.index)
+    try:
+        value = typed_reading.as_matrices(step.right.text, scope.names)
+        sides = [tree.rebuilt(typed_reading.as_matrices(side.text, scope.names),
+                              lambda n: value if isinstance(n, tree.Name) and (n.latex, n.index) == same else n)
+                 for side in (equation.left, equation.right)]
+    except Exception:  # noqa: BLE001 -- a side not read with matrices (√, a function of numbers): numbers only
+        return False
+    return bool(witness.on_matrices(*sides).differ)
+
+
+def _put(side, name: tree.Name, value: tree.Node):
+    """``side`` with ``value`` put for ``name`` wherever the tree has it (its text as written)."""
+    return dataclasses.replace(side, node=tree.rebuilt(side.node, lambda node: value if node == name else node),
+                               other=None)
 
 
 def _same_optimisers(step: Step, line: Line, scope: Scope, where: int) -> StepResult | None:
