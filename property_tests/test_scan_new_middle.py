@@ -1700,3 +1700,13 @@ def test_a_value_stated_after_the_name_is_defined_solves_nothing(tmp_path):
     a solution of an equation further up."""
     text = (f"Suppose $3 u + v = 12$.\n\nLet $u = 4$ be the first weight.\n\n$$\nu = \\frac{{12 - v}}{{3}}\n$$\n")
     assert "solves" not in " ".join(r.reason for r in scan_text(tmp_path, text))
+
+
+def test_a_special_value_that_makes_an_identity_above_trivial_solves_nothing(tmp_path):
+    """κ = 0 in the prose after a chain of identities that κ = 0 makes trivially true: the chain's step is no
+    equation solved for κ, and κ = 0 is not proved by it (it was, before the step had to be an equation)."""
+    text = ("Mixing the two directions,\n\n$$\\nabla_{z} \\log p_t(z) + \\kappa \\cdot \\nabla_{z} \\log p(y \\mid z)$$"
+            "\n\n$$= \\nabla_{z} \\log p_t(z) + \\kappa \\cdot \\left( \\nabla_{z} \\log p(z \\mid y) - \\nabla_{z} "
+            "\\log p(z) \\right)$$\n\n$$= (1 - \\kappa) \\cdot \\nabla_{z} \\log p_t(z) + \\kappa \\cdot \\nabla_{z} "
+            "\\log p(z \\mid y) .$$\n\nNote that $\\kappa = 0$ gives back the first direction.\n")
+    assert "solves" not in " ".join(r.reason for r in scan_text(tmp_path, text))

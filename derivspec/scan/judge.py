@@ -458,14 +458,15 @@ def judge_step(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
     return _judged_all(step, line, scope, where)
 
 
+_RELATING = "stands on one side only and is not defined: an equation relating it, not an identity"
 SOLVED_WINDOW = 6  # relational statements above a value stated for a name, where the equation it solves stands
 
 
 def _solves_an_equation_above(step: Step, line: Line, scope: Scope) -> StepResult | None:
     """x = v for a name x that an equation a few statements above relates to others (Xθ = Y, then θ = X^{-1} Y;
     λ - p_i/q_i² = 0, then q_i = ±√(p_i/λ)): proved when that equation, judged with v put for x, is proved and
-    as written is not -- the line states a solution of it (DESIGN.md, "Scan": a name solved for across lines).
-    It only proves: a value that does not solve the equation nearest may solve another, and stays a definition.
+    as written is an equation, a condition or a definition (_an_equation_to_solve) -- the line states a solution
+    of it (DESIGN.md, "Scan": a name solved for across lines). It only proves: a value that does not solve the equation nearest may solve another, and stays a definition.
     The search stops at a line that defines x (a value stated, not solved for)."""
     name, value = step.left.node, step.right.node
     if not (step.first and step.relation == "=" and isinstance(name, tree.Name) and value is not None
@@ -485,12 +486,24 @@ def _solves_an_equation_above(step: Step, line: Line, scope: Scope) -> StepResul
                                       right=_put(other.right, name, value))
             where = earlier.statement.lines[0]
             if (_judged_all(put, earlier, scope, where).verdict == "proved"
-                    and _judged_all(other, earlier, scope, where).verdict != "proved"
+                    and _an_equation_to_solve(other, earlier, scope, where)
                     and not _solves_for_numbers_only(step, other, name, scope)):
                 return _result(step, "proved", f"solves the equation at line {where}, {other.left.text.strip()} = "
                                                f"{other.right.text.strip()}: it holds with this value put for "
                                                f"{step.left.text.strip()} (proved symbolically)")
     return None
+
+
+def _an_equation_to_solve(step: Step, line: Line, scope: Scope, where: int) -> bool:
+    """A step the judge, as written, takes for an equation, a condition or a definition -- never for an identity
+    (a chain's later step, which a special value may make trivially true: γ = 0 in a combination of scores)."""
+    if step.chain and not step.first:
+        return False
+    found = classification(step, line, scope, where)
+    if found is not None:
+        return found.category in ("condition", "definition")
+    found = _judged_all(step, line, scope, where)
+    return found.verdict == "unchecked" and _RELATING in found.reason
 
 
 def _solves_for_numbers_only(step: Step, equation: Step, name: tree.Name, scope: Scope) -> bool:
@@ -1073,7 +1086,7 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
         why = ("the display is stated under the condition " + line.special_case[0] if special else
                f"{step.left.text.strip()} is defined above; this line may define it anew" if defined_again else
                "it uses a name the document defines more than once" if defined_twice else
-               f"{one_sided} stands on one side only and is not defined: an equation relating it, not an identity"
+               f"{one_sided} {_RELATING}"
                if one_sided else "a step of a chain of approximations (≈)" if approximate else
                f"the numbers stand for {substituted}, which the document does not fix to numbers here" if substituted else
                "I(X, Y) with a comma, read by how its names are used: the text does not fix the reading"
