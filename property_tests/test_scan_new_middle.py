@@ -386,9 +386,11 @@ def test_a_wrong_chain_read_from_the_derivatives_is_not_proved_nor_flagged(tmp_p
     assert level == "unchecked" and "read from the derivatives" in reason  # the chain is a reading, not written
 
 
-def test_a_chain_of_matrices_holds_on_1x1_instances_only(tmp_path):
-    display = ("\\frac{\\partial L}{\\partial \\mathbf{X}} = \\frac{\\partial \\mathbf{Z}}{\\partial \\mathbf{X}}"
-               "\\frac{\\partial L}{\\partial \\mathbf{Z}}")
+@pytest.mark.parametrize("x, z", [("X", "Z"), ("x", "z"), ("G", "u")])
+def test_a_chain_of_matrices_holds_on_1x1_instances_only(tmp_path, x, z):
+    """Whatever the case of the bold letters: a product of derivatives by arrays is an array product."""
+    display = (f"\\frac{{\\partial L}}{{\\partial \\mathbf{{{x}}}}} = \\frac{{\\partial \\mathbf{{{z}}}}}"
+               f"{{\\partial \\mathbf{{{x}}}}}\\frac{{\\partial L}}{{\\partial \\mathbf{{{z}}}}}")
     level, reason = _level_of(tmp_path, f"For the layer\n$$\n{display}\n$$\n", display)
     assert level == "holds on instances" and "1x1" in reason
 
@@ -1710,3 +1712,43 @@ def test_a_special_value_that_makes_an_identity_above_trivial_solves_nothing(tmp
             "\\log p(z) \\right)$$\n\n$$= (1 - \\kappa) \\cdot \\nabla_{z} \\log p_t(z) + \\kappa \\cdot \\nabla_{z} "
             "\\log p(z \\mid y) .$$\n\nNote that $\\kappa = 0$ gives back the first direction.\n")
     assert "solves" not in " ".join(r.reason for r in scan_text(tmp_path, text))
+
+
+@pytest.mark.parametrize("letter", ["x", "X", "g", "G"])
+def test_a_bold_names_case_does_not_decide_whether_it_is_a_matrix(tmp_path, letter):
+    """A bold name is an array whatever its case (scope.arrays): sums of arrays are exact component by component
+    (proved), a product of arrays or of standard functions of arrays is decided for numbers only. Before, a bold
+    capital alone made the whole step "numbers only" -- the renamed development half lost three proofs so."""
+    v = f"\\mathbf{{{letter}}}"
+    text = (f"With the noisy sample\n\n$$\\mathbf{{e}} - {v} = \\mathbf{{e}} - ({v} + \\mathbf{{e}}) + \\mathbf{{e}} - {v}"
+            f" + {v}$$\n\nand the posterior\n\n$$q(y \\mid {v}) \\propto \\frac{{q({v} \\mid y)}}{{q({v})}}$$\n\nThen\n\n"
+            f"$$\\exp({v}) \\exp(\\mathbf{{b}}) = \\exp({v} + \\mathbf{{b}})$$\n\nand\n\n$${v} \\mathbf{{b}} = "
+            f"\\mathbf{{b}} {v}$$\n")
+    found = [(r.verdict, r.reason) for r in scan_text(tmp_path, text) if r.text]
+    assert [v for v, _ in found] == ["proved", "proved", "unchecked", "unchecked"], found
+    assert all("numbers only" in why for _, why in found[2:])
+
+
+@pytest.mark.parametrize("law", ["p", "X", "Q", "k"])
+def test_an_entropy_of_a_law_is_read_alike_whatever_the_laws_letter(tmp_path, law):
+    """H(X) = Σ_a X(a) log(1/X(a)): X stands bare in H(X) and applied on the right; the bracket after it is read
+    both ways (an application, and a product) for every letter, and X summed and logged is a law -- so the
+    application is meant (log(1/X(a)) logs X as log X(a) does). Before, only the letters of a list (p, q, f, …)
+    were read as applied: the renamed development half lost a proof of colah's entropy so. A wrong twin is not
+    proved."""
+    lead = f"Let $a \\sim {law}$ be drawn from a discrete law ${law}$. The entropy is\n\n"
+    right = f"$$H({law}) = \\sum_a {law}(a)\\log\\left(\\frac{{1}}{{{law}(a)}}\\right)$$\n"
+    wrong = f"$$H({law}) = \\sum_a {law}(a)\\log\\left({law}(a)\\right)$$\n"
+    assert [r.verdict for r in scan_text(tmp_path, lead + right) if r.text][-1] == "proved"
+    assert [r.verdict for r in scan_text(tmp_path, lead + wrong) if r.text][-1] != "proved"
+
+
+@pytest.mark.parametrize("bound", ["N", "c", "C", "\\kappa"])
+def test_the_upper_bound_of_a_sum_is_no_complement_whatever_its_letter(tmp_path, bound):
+    """Σ_{i=1}^c: c above a sum is its bound; the set-notation rule read ^c as a complement (the renamed development
+    half, N renamed c, lost a proof so). A wrong twin is not proved (it differs with concrete functions for g)."""
+    right = (f"Then\n\n$$\\left( \\sum_{{i=1}}^{bound} a_i g(x_i) \\right) \\cdot g(x) = \\sum_{{i=1}}^{bound} a_i "
+             f"(g(x_i) \\cdot g(x))$$\n")
+    assert [r.verdict for r in scan_text(tmp_path, right) if r.text] == ["proved"]
+    wrong = right.replace("a_i (g(x_i)", "a_i^2 (g(x_i)")
+    assert [r.verdict for r in scan_text(tmp_path, wrong) if r.text] == ["unchecked"]

@@ -533,12 +533,17 @@ def _note_laws(node: tree.Node, densities: set) -> None:
         elif isinstance(part, tree.Sum | tree.Integral):  # Σ_x p(x) log p(x): p summed over its variable, logged
             bound = part.index if isinstance(part, tree.Sum) else part.variable
             logged = [a.head.latex for f in part.body.walk() if isinstance(f, tree.Fn)
-                      for a in f.args if isinstance(a, tree.Apply) and bound in a.args]
+                      for a in map(_unpowered, f.args) if isinstance(a, tree.Apply) and bound in a.args]
             summed = [a.head.latex for a in part.body.walk() if isinstance(a, tree.Apply) and bound in a.args]
             found = [h for h in logged if h in summed]
             if found and isinstance(part.body, tree.Mul):  # Σ_x p(x) log q(x): the weight of a logged law is a law
                 found += [f.head.latex for f in part.body.factors if isinstance(f, tree.Apply) and bound in f.args]
         densities.update(h for h in found if h)
+
+
+def _unpowered(node: tree.Node) -> tree.Node:
+    """p(x) of p(x)^k with a number k: log(1/p(x)) logs p(x) as log p(x) does."""
+    return node.base if isinstance(node, tree.Pow) and isinstance(node.exponent, tree.Num) else node
 
 
 def _laws_named_in_prose(text: str, names: DocumentNames) -> set:

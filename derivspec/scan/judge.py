@@ -404,6 +404,12 @@ def _names_vanish(side) -> bool:
     return bool(side.names_used)  # the reader met names (\phi^0, w^0, x - x) and none is left
 
 
+def _names_lost(side) -> bool:
+    """A name the reader met that the reading has lost (w^0 is 1: F^0 b = b keeps b and loses F)."""
+    kept = {n.latex for n in side.node.walk() if isinstance(n, tree.Name)}
+    return _names_vanish(side) or any(str(name) not in kept for name in side.names_used)
+
+
 def _set_to_zero(step: Step) -> bool:
     return any(side.node == tree.Num(0) for side in (step.left, step.right))
 
@@ -806,16 +812,30 @@ def _on_matrices(step: Step, scope: Scope) -> StepResult | None:
 
 def _multiplies_arrays(node: tree.Node, arrays: set) -> bool:
     """A product or power whose operands hold a name typed as a vector or a matrix in their arithmetic (not
-    inside a density or a function, whose value is a number: p(z) of a vector z)."""
+    inside a density or a function of the document, whose value is a number: p(z) of a vector z), or two factors
+    each array-valued (exp(A) exp(B): elementwise for vectors, not so for matrices; ∂Z/∂X ∂L/∂Z). Whether a bold
+    name is a vector or a matrix is not read from its letter's case."""
     for part in node.walk():
         if isinstance(part, tree.Mul):
             holding = [f for f in part.factors if _arithmetic_names(f) & arrays]
             if holding and len([f for f in part.factors if not isinstance(f, tree.Num)]) >= 2:
                 return True
+            if len([f for f in part.factors if _of_arrays(f, arrays)]) >= 2:  # exp(A) exp(B), ∂Z/∂X ∂L/∂Z
+                return True
         elif isinstance(part, tree.Pow) and _arithmetic_names(part.base) & arrays:
             return True
         elif isinstance(part, tree.Inverse | tree.Det | tree.Trace | tree.Transpose):
             return True
+    return False
+
+
+def _of_arrays(node: tree.Node, arrays: set) -> bool:
+    """A standard function of an array (exp(A)), or a derivative of or by one (∂Z/∂X, ∇_x f): array-valued, so a
+    product of such is an array product whose order matters."""
+    if isinstance(node, tree.Fn):
+        return any(_arithmetic_names(a) & arrays for a in node.args)
+    if isinstance(node, tree.Deriv | tree.Grad | tree.Jacobian | tree.Hessian):
+        return any(_arithmetic_names(p) & arrays for p in node.parts())
     return False
 
 
@@ -984,7 +1004,7 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
         full_left, full_right, full = _meaning(step, line, scope, where, expand=True)
     except operators.Undecided:  # a definition in force that is not read: the step as written
         full_left, full_right, full = plain_left, plain_right, plain
-    vanished = [side.text.strip() for side in (step.left, step.right) if _names_vanish(side)]
+    vanished = [side.text.strip() for side in (step.left, step.right) if _names_lost(side)]
     if vanished and _ZEROTH.search(step.left.text + " " + step.right.text):  # w^0 = 1: an initial iterate, not a power
         return _result(step, "unchecked", f"the names of {vanished[0]} vanish in its reading (w^0 read as 1): a "
                                           "superscript may be an index; not judged")

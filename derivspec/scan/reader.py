@@ -572,8 +572,9 @@ class _DocumentParser(_Parser):
                 return True
         return False
 
-    def group_is_name(self, start: int) -> bool:
-        """Whether the bracket opened at ``start`` holds one name (x, x_t, \\mathbf{x}_0, \\theta)."""
+    def group_is_name(self, start: int, single: bool = False) -> bool:
+        """Whether the bracket opened at ``start`` holds one name (x, x_t, \\mathbf{x}_0, \\theta); ``single``: one
+        letter, not a run of them (BC)."""
         end = self.group_end(start)
         inner = [t for t in self.tokens[start + 1:end]]
         if not inner:
@@ -583,6 +584,15 @@ class _DocumentParser(_Parser):
             return False
         letters = [t for t in inner if t.kind in ("name", "word")]
         ops = [t for t in inner if t.kind == "sym" and t.text in ("+", "-", "*", "/", "(", ")", "^")]
+        if single:  # x, x_t, x_{ij}: one letter and its subscript
+            depth, letters = 0, []
+            for before, t in zip([None] + inner, inner):
+                subscript = before is not None and before.text == "_"
+                depth = depth + 1 if (t.text == "{" and subscript) or (t.text == "{" and depth) else depth
+                depth = depth - 1 if t.text == "}" and depth else depth
+                if t.kind in ("name", "word") and not subscript and not depth:
+                    letters.append(t)
+            return len(letters) == 1 and not ops and inner[0].kind in ("name", "font", "accent", "word")
         return len(letters) >= 1 and not ops and inner[0].kind in ("name", "font", "accent", "word")
 
     def text_between(self, start: int, end: int) -> str:
@@ -729,7 +739,7 @@ class _DocumentParser(_Parser):
         if accent == r"\mathrm" and sub is None and base == "e":
             return sympy.E
         text = _format_name((accent, base, sub))
-        if bold and len(base) == 1 and base.isupper():
+        if bold and len(base) == 1 and base.isupper() and not self.typed:  # the new middle: by use (scope.arrays)
             self.flags.add("matrix")
         symbol = self.names.symbol(text)
         self.used.add(symbol)
@@ -899,8 +909,9 @@ class _DocumentParser(_Parser):
                                                "data") for p in sub))
         if any(f in accent for f in (r"\mathbf", r"\boldsymbol", r"\bm", r"\vec")) and not parameterised:
             return "product"  # a vector or matrix times a bracket
-        if bare:
-            if plain in FUNCTION_LETTERS and self.group_is_name(self.index):
+        if bare:  # the new middle: X(F) beside a bare X is read both ways whatever the letter (roles by use)
+            if ((plain in FUNCTION_LETTERS and self.group_is_name(self.index))
+                    or (self.typed and self.group_is_name(self.index, single=True))):  # X(F), not A(BC)
                 self.flags.add("ambiguous")
                 return "function" if self.ambiguous == "function" else "product"
             return "product"
