@@ -1752,3 +1752,46 @@ def test_the_upper_bound_of_a_sum_is_no_complement_whatever_its_letter(tmp_path,
     assert [r.verdict for r in scan_text(tmp_path, right) if r.text] == ["proved"]
     wrong = right.replace("a_i (g(x_i)", "a_i^2 (g(x_i)")
     assert [r.verdict for r in scan_text(tmp_path, wrong) if r.text] == ["unchecked"]
+
+
+@pytest.mark.parametrize("display", [
+    "H_p(q) = \\sum_x q(x)\\log_2\\left(\\frac{1}{p(x)}\\right)",
+    "H_p(q) = \\sum_x p(x)\\log_2\\left(\\frac{1}{q(x)}\\right)",
+    "H_{u}(w) = -\\sum_{a} w(a) \\log u(a)",
+])
+def test_an_entropy_with_a_law_in_its_subscript_is_ambiguous_not_flagged(tmp_path, display):
+    """H_p(q): which law codes and which is coded is each author's convention (colah writes Σ q log 1/p). The
+    subscript was dropped (read as H(q)), a false flag on the development half once q and p were read as laws.
+    A cross-entropy written with two arguments has one reading for laws, and a wrong one is still flagged."""
+    text = f"Formally, we can define cross-entropy as:\n\n$${display}$$\n"
+    assert [r.verdict for r in scan_text(tmp_path, text) if r.text] == ["unchecked"]
+    wrong = "Formally,\n\n$$H(p, q) = -\\sum_x p(x)\\log_2 q(x) - \\sum_x q(x)\\log_2 p(x)$$\n"
+    assert [r.verdict for r in scan_text(tmp_path, wrong) if r.text] == ["disagrees"]
+
+
+@pytest.mark.parametrize("q, p", [("Q", "P"), ("\\varsigma", "\\beta"), ("u", "v")])
+def test_a_log_of_a_law_reads_whatever_the_laws_letter(tmp_path, q, p):
+    """log β(G): a bracket after a letter outside the function letters is read both ways, and read as a product
+    log's argument is left open (an unreadable reading). That other reading is no reading: the side is read as
+    the application. Before, the whole side was "not read" -- five VAE identities of the renamed development half.
+    A wrong twin (the sign of log p(x) flipped) is not proved."""
+    display = (f"D_{{KL}}[{q}(z \\vert X) \\Vert {p}(z \\vert X)] - \\log {p}(X) = E[\\log {q}(z \\vert X) - "
+               f"\\log {p}(X \\vert z) - \\log {p}(z)]")
+    text = f"The evidence lower bound:\n\n$${display}$$\n"
+    assert [r.verdict for r in scan_text(tmp_path, text) if r.text] == ["proved"]
+    wrong = text.replace(f"] - \\log {p}(X) =", f"] + \\log {p}(X) =")
+    assert [r.verdict for r in scan_text(tmp_path, wrong) if r.text] != ["proved"]
+
+
+@pytest.mark.parametrize("head", ["f", "X", "b", "\\vartheta"])
+def test_a_name_the_document_only_applies_is_a_function_whatever_its_letter(tmp_path, head):
+    """b_j(u), never b_j alone anywhere in the document: a function by use (reader.applied_names), as f_j(u) is
+    by its letter. Before, only the letters of a list were applied and X_ϑ(U) kept a product reading that
+    blocked the proof (the renamed development half, gradient-of-product). Where the document also writes the
+    name bare, the bracket keeps both readings and the step is not proved."""
+    display = f"\\prod_{{j=1}}^n {head}_j(u) = \\exp \\left( \\sum_{{j=1}}^n \\log {head}_j(u) \\right)"
+    text = f"For positive factors\n\n$${display}$$\n"
+    assert [r.verdict for r in scan_text(tmp_path, text) if r.text] == ["proved"]
+    if head != "f":  # a letter of the list stays a function
+        bare = text + f"\nwhere each weight satisfies\n\n$$\\sum_{{j=1}}^n {head}_j u = 1$$\n"
+        assert [r.verdict for r in scan_text(tmp_path, bare) if r.text][0] != "proved"

@@ -27,7 +27,7 @@ from derivspec.scan import classify, tree
 from derivspec.scan.clauses import split_clauses
 from derivspec.scan.extract import Statement
 from derivspec.scan.letters import document_letters
-from derivspec.scan.reader import DocumentNames, argument_names, bare_names, read_document
+from derivspec.scan.reader import DocumentNames, applied_names, argument_names, bare_names, read_document
 from derivspec.scan.statements import clean
 from derivspec.scan.typed_reading import typed, written_densities
 
@@ -203,8 +203,11 @@ def read_side(text: str, names: DocumentNames, bare: frozenset = frozenset()) ->
         reading = read_document(text, names, bare | bare_names(text), sets=True, typed=True)
         other = None
         if "ambiguous" in reading.flags:
-            other = typed(read_document(text, names, bare | bare_names(text), ambiguous="product", sets=True,
-                                        typed=True), names)
+            try:
+                other = typed(read_document(text, names, bare | bare_names(text), ambiguous="product", sets=True,
+                                            typed=True), names)
+            except FormulaError:  # log β(G) with β(G) a product leaves log's argument open: no reading, not another
+                other = None
         return Side(text, typed(reading, names), other=other, flags=reading.flags, names_used=reading.names_used,
                     densities=written_densities(reading, names))
     except FormulaError as error:
@@ -289,7 +292,8 @@ def constraint(prose: str, chain: bool) -> str:
 def build(statements: list[Statement], text: str = "", previous: list | None = None) -> Scope:
     """The scope of a document (``text``: the whole of it; ``previous``: per statement, the last side of the
     display it continues, or ""): every relational statement read, in reading order."""
-    scope = Scope(DocumentNames(variables=document_letters(text)))  # π, e, σ: constants only where used so
+    scope = Scope(DocumentNames(variables=document_letters(text),  # π, e, σ: constants only where used so
+                                applied=applied_names(clean(s) for s in statements)))
     event_words = bool(_EVENT_STRUCTURE.search(text))
     source = text.split("\n")
     of_events = event_words and any(_EVENT_STRUCTURE.search(sentence) and _EVENTS.search(sentence)

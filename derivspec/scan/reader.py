@@ -121,6 +121,7 @@ class DocumentNames:
     variables: frozenset = frozenset()  # of e, \pi, \sigma: letters the document uses as its own (scan/letters.py)
     functions: dict = _field(default_factory=dict)  # LaTeX head -> (arguments, value): a standard function the
     # document names (the Gamma function, ...; scope.standard_functions from the knowledge tables' cues)
+    applied: frozenset = frozenset()  # heads the document applies to one name and never writes bare (applied_names)
 
     def symbol(self, text: str) -> sympy.Symbol:
         found = self.symbols.get(text)
@@ -904,6 +905,8 @@ class _DocumentParser(_Parser):
             return "function" if self.ambiguous == "function" else "product"
         if self.group_has_separator(self.index):
             return "function"
+        if self.typed and not bare and head in self.names.applied and self.group_is_name(self.index, single=True):
+            return "function"  # b(G), never b alone in the document: a function by use, whatever the letter
         plain = base.rstrip("'").replace("^*", "")
         parameterised = bool(sub and any(p in (r"\theta", r"\phi", r"\psi", r"\varphi", r"\omega", "w", r"\mathrm{data}",
                                                "data") for p in sub))
@@ -1691,14 +1694,13 @@ def argument_names(tex: str) -> frozenset:
                      and not (tokens[i - 1].text == "(" and tokens[i + 1].text == ")"))
 
 
-def bare_names(tex: str) -> frozenset:
-    """Names that stand bare somewhere in ``tex`` (not right before a bracket): with them a
-    following bracket reads as a product (p - p^2 = p(1-p))."""
-    found = set()
+def _name_uses(tex: str) -> tuple[frozenset, frozenset]:
+    """(names that stand bare somewhere in ``tex``, names written right before a bracket that holds one name)."""
+    found, applied = set(), set()
     try:
         tokens = _doc_tokenize(unwrap_decorations(_operators_and_sizes(tex)))
     except FormulaError:
-        return frozenset()
+        return frozenset(), frozenset()
     parser = _DocumentParser.__new__(_DocumentParser)
     parser.tex, parser.tokens, parser.index = tex, tokens, 0
     parser.flags, parser.bindings = set(), {}
@@ -1738,6 +1740,24 @@ def bare_names(tex: str) -> frozenset:
             j += 1
         following = tokens[j] if j < len(tokens) else None
         if following is not None and following.kind == "sym" and following.text in ("(", "["):
+            try:
+                if following.text == "(" and parser.group_is_name(j, single=True):
+                    applied.add(_format_name(("", token.text + primes, sub)))
+            except FormulaError:  # an unbalanced bracket: the reading says so; no use noted here
+                pass
             continue
         found.add(_format_name(("", token.text + primes, sub)))
-    return frozenset(found)
+    return frozenset(found), frozenset(applied)
+
+
+def bare_names(tex: str) -> frozenset:
+    """Names that stand bare somewhere in ``tex`` (not right before a bracket): with them a
+    following bracket reads as a product (p - p^2 = p(1-p))."""
+    return _name_uses(tex)[0]
+
+
+def applied_names(texts) -> frozenset:
+    """Names the formulas ``texts`` write before a bracket holding one name (b(G)) and never bare: functions by
+    use, whatever their letter (the new middle's reading; a name also written bare keeps both readings)."""
+    uses = [_name_uses(text) for text in texts]
+    return frozenset().union(*(a for _, a in uses)) - frozenset().union(*(b for b, _ in uses))

@@ -276,6 +276,12 @@ class Converter:
         if operator in ("kl", "js", "ce") and len(args) == 2:
             return tree.Divergence(operator, args[0], args[1])
         if operator == "entropy":
+            code = law.density if isinstance(law, tree.Law) and isinstance(law.density, tree.Name) else None
+            if code is not None and separators == "" and len(args) == 1:  # H_p(q): whose code, whose law -- as
+                return tree.Ambiguous((  # each author says (Σ q log 1/p in some notes, Σ p log 1/q in others)
+                    ("cross-entropy of the argument under the subscript's code", tree.Divergence("ce", args[0], code)),
+                    ("cross-entropy of the subscript under the argument's code", tree.Divergence("ce", code, args[0])),
+                    ("an entropy the subscript names", tree.Entropy(groups[0]))))
             if separators in ("", "|") or separators == ",|":
                 return tree.Entropy(groups[0], groups[1] if len(groups) > 1 else ())
             if separators == "," and len(args) == 2:  # H(P, Q): a cross-entropy of two laws, or a joint entropy
