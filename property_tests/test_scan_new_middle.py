@@ -1795,3 +1795,14 @@ def test_a_name_the_document_only_applies_is_a_function_whatever_its_letter(tmp_
     if head != "f":  # a letter of the list stays a function
         bare = text + f"\nwhere each weight satisfies\n\n$$\\sum_{{j=1}}^n {head}_j u = 1$$\n"
         assert [r.verdict for r in scan_text(tmp_path, bare) if r.text][0] != "proved"
+
+
+@pytest.mark.parametrize("equation, value", [("g(u) + u = 4", "g = 2"), ("\\sum_{k=1}^{3} k = m", "k = 2"),
+                                             ("\\frac{d w}{d t} = 3 w", "t = 1")])
+def test_a_value_for_a_head_an_index_or_a_variable_solves_nothing(tmp_path, equation, value):
+    """A name that stands above as a function's head, a sum's index or a derivative's variable takes no value
+    there: the equation is not tried (putting the value in broke the tree -- thirteen internal errors on the
+    development half before this test)."""
+    text = f"Suppose ${equation}$ holds.\n\nThen we take\n\n$${value}$$\n"
+    reasons = " ".join(r.reason for r in scan_text(tmp_path, text))
+    assert "internal error" not in reasons and "solves" not in reasons

@@ -465,6 +465,8 @@ def judge_step(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
 
 
 _RELATING = "stands on one side only and is not defined: an equation relating it, not an identity"
+_NOT_SOLVED_FOR = (tree.Integral, tree.Sum, tree.Prod, tree.Limit, tree.Opt, tree.Expect, tree.Moment,
+                   tree.Divergence, tree.Entropy, tree.MutualInfo)
 SOLVED_WINDOW = 6  # relational statements above a value stated for a name, where the equation it solves stands
 
 
@@ -488,6 +490,10 @@ def _solves_an_equation_above(step: Step, line: Line, scope: Scope) -> StepResul
                 return None
             if not any(name in tree.names_in(side) for side in sides):
                 continue
+            if not all(_as_a_value_only(side, name) for side in sides):  # a head, an index, a law's variable
+                continue
+            if any(isinstance(n, _NOT_SOLVED_FOR) for side in sides for n in side.walk()):
+                continue  # an integral, a sum or an expectation equation: nobody solves it on the next line
             put = dataclasses.replace(other, first=True, chain=False, left=_put(other.left, name, value),
                                       right=_put(other.right, name, value))
             where = earlier.statement.lines[0]
@@ -524,6 +530,19 @@ def _solves_for_numbers_only(step: Step, equation: Step, name: tree.Name, scope:
     except Exception:  # noqa: BLE001 -- a side not read with matrices (√, a function of numbers): numbers only
         return False
     return bool(witness.on_matrices(*sides).differ)
+
+
+def _as_a_value_only(node: tree.Node, name: tree.Name) -> bool:
+    """``name`` stands in ``node`` only as a value of arithmetic (a term, a factor, a base or exponent, an
+    argument): never as a function's head, a sum's index, a derivative's variable or a law's variable, where a
+    value cannot be put for it."""
+    if node == name:
+        return True
+    if isinstance(node, tree.Add | tree.Mul | tree.Pow | tree.Fn):
+        return all(_as_a_value_only(part, name) for part in node.parts())
+    if isinstance(node, tree.Apply):
+        return node.head != name and all(_as_a_value_only(a, name) for a in node.args + node.carried)
+    return name not in tree.names_in(node)
 
 
 def _put(side, name: tree.Name, value: tree.Node):
@@ -990,7 +1009,8 @@ def _proved(left, right, meaning: operators.Meaning) -> bool:
                 return True
             # log(1/a) = -log(a): where both sides are defined a log's argument is positive
             return difference.has(sympy.log) and sympy.simplify(sympy.expand_log(difference, force=True)) == 0
-    except (TypeError, ValueError, NotImplementedError, AttributeError, RecursionError):
+    except (TypeError, ValueError, NotImplementedError, AttributeError, RecursionError,
+            StopIteration):  # StopIteration: SymPy's sum_simplify on two sums, one without a Sum factor
         return False
     except symbolic.SymPyTimeout:
         if symbolic.remaining_seconds() == 0:  # the statement's own limit: it ends the statement
