@@ -1806,3 +1806,18 @@ def test_a_value_for_a_head_an_index_or_a_variable_solves_nothing(tmp_path, equa
     text = f"Suppose ${equation}$ holds.\n\nThen we take\n\n$${value}$$\n"
     reasons = " ".join(r.reason for r in scan_text(tmp_path, text))
     assert "internal error" not in reasons and "solves" not in reasons
+
+
+@pytest.mark.parametrize("law", ["u", "s", "\\beta"])
+def test_an_inequality_of_events_in_a_laws_bracket_is_not_flagged(tmp_path, law):
+    """u(R = 1 | v = 175) > u(R = 0 | v = 175) written on one line with the Bayes numerators after it (two
+    inequalities the source breaks over two lines, one display): the events are opaque parts of the reading, and
+    an inequality with an opaque part is never flagged -- the renamed development half (P renamed u) raised a
+    false flag on the Ch3 MCMC notebook, its original none. A rule of laws without opaque parts is still flagged."""
+    u = law
+    display = (f"{u}(R_v = 1| v = 175 ) \\gt {u}(R_v = 0| v = 175 ) \\frac{{ {u}( v=175 | R_v = 1 ){u}( R_v = 1 ) }}"
+               f"{{{u}(v = 175) }} \\gt \\frac{{ {u}( v=175 | R_v = 0 ){u}( R_v = 0 )}}{{{u}(v = 175) }}")
+    text = f"So\n\n$${display}$$\n"
+    assert "disagrees" not in [r.verdict for r in scan_text(tmp_path, text) if r.text]
+    rule = "So\n\n$$\\mathrm{KL}(p \\| q) < 0$$\n"
+    assert [r.verdict for r in scan_text(tmp_path, rule) if r.text] == ["disagrees"]

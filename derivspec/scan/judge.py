@@ -1513,8 +1513,8 @@ def _fails_for_every_model(step: Step, left, right, holds, scope: Scope, meaning
     document leaves free, or a number) that fails at a random finite law and at an i.i.d. one, nothing else
     chosen: a finite law is also a density (constant on unit bins), so it fails for continuous laws as well."""
     if (not meaning.marginals or _scalars(left, right, meaning) or _random_on_one_side(left, right, meaning)
-            or _vacuous_expectation(step)):
-        return False
+            or _vacuous_expectation(step) or meaning.opaque):  # u(R = 1 | v = 175): an event in a law's bracket,
+        return False  # opaque -- the same part on both sides is the same value, and nothing more: never a flag
     if not all(free_laws(side.node, scope, where) for side in (step.left, step.right)):
         return False
     if not all(_of_laws(side, meaning) or sympy.sympify(side).is_number for side in (left, right)) or not any(
