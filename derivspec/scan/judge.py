@@ -407,7 +407,7 @@ def _names_vanish(side) -> bool:
 def _names_lost(side) -> bool:
     """A name the reader met that the reading has lost (w^0 is 1: F^0 b = b keeps b and loses F)."""
     kept = {n.latex for n in side.node.walk() if isinstance(n, tree.Name)}
-    return _names_vanish(side) or any(str(name) not in kept for name in side.names_used)
+    return any(str(name) not in kept for name in side.names_used)
 
 
 def _set_to_zero(step: Step) -> bool:
@@ -474,8 +474,8 @@ def _solves_an_equation_above(step: Step, line: Line, scope: Scope) -> StepResul
     """x = v for a name x that an equation a few statements above relates to others (Xθ = Y, then θ = X^{-1} Y;
     λ - p_i/q_i² = 0, then q_i = ±√(p_i/λ)): proved when that equation, judged with v put for x, is proved and
     as written is an equation, a condition or a definition (_an_equation_to_solve) -- the line states a solution
-    of it (DESIGN.md, "Scan": a name solved for across lines). It only proves: a value that does not solve the equation nearest may solve another, and stays a definition.
-    The search stops at a line that defines x (a value stated, not solved for)."""
+    of it (DESIGN.md, "Scan": a name solved for across lines). It only proves: a value that does not solve the
+    equation nearest may solve another, and stays a definition. The search stops at a line that defines x."""
     name, value = step.left.node, step.right.node
     if not (step.first and step.relation == "=" and isinstance(name, tree.Name) and value is not None
             and name not in tree.names_in(value)):
