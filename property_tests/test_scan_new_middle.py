@@ -1821,3 +1821,33 @@ def test_an_inequality_of_events_in_a_laws_bracket_is_not_flagged(tmp_path, law)
     assert "disagrees" not in [r.verdict for r in scan_text(tmp_path, text) if r.text]
     rule = "So\n\n$$\\mathrm{KL}(p \\| q) < 0$$\n"
     assert [r.verdict for r in scan_text(tmp_path, rule) if r.text] == ["disagrees"]
+
+
+# --- instances: a sum no instance can give a number is not summed symbolically --------------------------------
+
+def test_a_sum_without_a_value_on_any_instance_is_left_as_it_is():
+    """SymPy's symbolic summation of a sum over a condition (Σ_{i ≠ j}: its ends unknown parts) or of an unknown
+    part of an open range (Σ_{n=1}^N x_n) ends in a Sum after seconds (a rational body: half a minute); the
+    instance leaves such a sum, and the whole expression around it, as written."""
+    from sympy import Function, Rational, Sum, Symbol, symbols
+
+    from derivspec.scan import witness
+
+    i, n, big_n = symbols("i n N", integer=True)
+    lower, upper, x = Function("⟨lower⟩"), Function("⟨upper⟩"), Function("x")
+    over_a_condition = Sum((1 - i ** 2) ** 2 / (2 * i + 3), (i, lower(3), upper(3)))
+    of_an_unknown_part = Sum(x(n) ** 2, (n, 1, big_n))
+    for held in (over_a_condition, of_an_unknown_part, 2 * of_an_unknown_part + Symbol("a")):
+        assert witness._done(held) == held
+    assert witness._done(Sum(i ** 2, (i, 1, big_n))) == (big_n ** 3 / 3 + big_n ** 2 / 2 + big_n / 6)  # a closed form
+    assert witness._done(Sum(x(n), (n, 1, 3))) == x(1) + x(2) + x(3)  # numbers as ends: multiplied out
+    assert witness._done(Sum(Rational(1, 2) ** i, (i, 1, lower(3)))) == Sum(Rational(1, 2) ** i, (i, 1, lower(3)))
+
+
+def test_a_sum_over_a_condition_with_a_rational_body_is_not_decided(tmp_path):
+    text = ("Let the distances be given for every pair.\n\n"
+            "$$S = \\sum_{a\\neq b} \\frac{(u^{*}_{a,b} - u_{a,b})^2}{u^{*}_{a,b}}$$\n\n"
+            "$$S = \\sum_{a\\neq b} (u^{*}_{a,b} - u_{a,b})^2$$\n")
+    records = [r for r in scan_text(tmp_path, text) if r.text]
+    assert records and all(r.verdict == "unchecked" for r in records), [(r.text, r.reason) for r in records]
+    assert not any("time limit" in r.reason for r in records), [r.reason for r in records]

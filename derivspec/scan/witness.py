@@ -63,9 +63,24 @@ def _by_substitution(expr):
     return expr.replace(lambda e: isinstance(e, sympy.Derivative), at_value)
 
 
+def _without_a_value(big) -> bool:
+    """A sum or product no instance can give a number: its range is not numbers yet and either an end is an unknown
+    part (a range given by a condition, Σ_{i ≠ j}) or its body an unknown part of its index (Σ_{n=1}^N x_n with N
+    open). SymPy's symbolic summation of such a term ends in a Sum all the same, after seconds (half the development
+    half's instance time at stop 75)."""
+    index, lower, upper = big.limits[0]
+    if (upper - lower).is_Integer:
+        return False
+    return (any(end.has(AppliedUndef) for end in (lower, upper))
+            or any(index in f.free_symbols for f in big.function.atoms(AppliedUndef)))
+
+
 def _done(expr: sympy.Expr) -> sympy.Expr:
     """``expr`` evaluated (sums, derivatives, limits); a limit SymPy cannot take stays unevaluated (the caller then
-    says the instance does not evaluate) rather than stopping the comparison."""
+    says the instance does not evaluate) rather than stopping the comparison, and so does all of ``expr`` where a
+    sum or product in it has no value on any instance (_without_a_value)."""
+    if any(_without_a_value(big) for big in expr.atoms(sympy.Sum, sympy.Product)):
+        return expr  # the whole left as it is: a part held out of doit would lose what binds it (∂/∂θ, Σ_i)
     try:
         return expr.doit()
     except (NotImplementedError, ValueError, TypeError, AttributeError, RecursionError):
