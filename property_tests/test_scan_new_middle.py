@@ -1851,3 +1851,14 @@ def test_a_sum_over_a_condition_with_a_rational_body_is_not_decided(tmp_path):
     records = [r for r in scan_text(tmp_path, text) if r.text]
     assert records and all(r.verdict == "unchecked" for r in records), [(r.text, r.reason) for r in records]
     assert not any("time limit" in r.reason for r in records), [r.reason for r in records]
+
+
+def test_an_integral_sympy_cannot_take_is_not_decided_within_its_limit(tmp_path):
+    """∫ Φ(ax + b) N(x | μ, σ²) dx: SymPy's integration on an instance ran to the statement's limit; now it has
+    INTEGRAL_SECONDS, after which no instance of the comparison evaluates (unchecked, never out of time)."""
+    text = ("Let $\\Phi$ be the standard normal CDF.\n\n"
+            "$$\\int_{\\mathbb{R}} \\Phi(u t + v) \\, \\mathcal{N}(t \\mid m, s^2) \\, dt "
+            "= \\Phi\\left(\\frac{u m + v}{\\sqrt{1 + u^2 s^2}}\\right)$$\n")
+    records = [r for r in scan_text(tmp_path, text) if r.text]
+    assert records and all(r.verdict == "unchecked" for r in records), [(r.text, r.reason) for r in records]
+    assert not any("time limit" in r.reason for r in records), [r.reason for r in records]

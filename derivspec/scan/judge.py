@@ -985,8 +985,6 @@ def _indexed_definitions(expr, definitions: list, meaning: operators.Meaning):
 
 
 UNFOLDED_SIZE = 2000  # operations: far above any step written out by hand
-INTEGRAL_SIMPLIFY_SECONDS = 1.0  # simplify on an integral it cannot take (∫ Φ(λz) N(z | m, s²) dz) runs to the
-# statement's limit: 6 statements of the development half, a quarter of its scanning time
 
 
 def _proved(left, right, meaning: operators.Meaning) -> bool:
@@ -1004,7 +1002,7 @@ def _proved(left, right, meaning: operators.Meaning) -> bool:
                 return True
             if difference.has(sympy.Sum):  # a sum over a support left: the instances decide, simplify cannot
                 return False
-        with symbolic.time_limit(INTEGRAL_SIMPLIFY_SECONDS if difference.has(sympy.Integral) else None):
+        with symbolic.time_limit(witness.INTEGRAL_SECONDS if difference.has(sympy.Integral) else None):
             if sympy.simplify(difference) == 0:
                 return True
             # log(1/a) = -log(a): where both sides are defined a log's argument is positive

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import sympy
 from sympy.core.function import AppliedUndef
 
+from derivspec.core import symbolic
 from derivspec.scan import laws
 from derivspec.scan.operators import Optimum
 
@@ -25,6 +26,13 @@ INSTANCES = 3
 _UNEVALUATED = (sympy.Sum, sympy.Product, sympy.Integral, sympy.Derivative, sympy.Limit, Optimum)
 _LATE = (sympy.Limit, Optimum)  # taken once every other name has its value (a limit, an optimum: operators.py)
 _DIGITS = (30, 60)
+NOT_EVALUATED = "a sum, product, integral or limit that does not evaluate on instances"
+INTEGRAL_SECONDS = 1.0  # SymPy on an integral it cannot take (∫ Φ(ax + b) N(x | μ, σ²) dx) runs to the statement's
+# limit: five statements of the development half out of time, a fifth of its scanning time (stop 75)
+
+
+class _NotTaken(Exception):
+    """SymPy did not take an integral within INTEGRAL_SECONDS: the comparison ends, no instance evaluates."""
 
 
 @dataclass
@@ -78,11 +86,17 @@ def _without_a_value(big) -> bool:
 def _done(expr: sympy.Expr) -> sympy.Expr:
     """``expr`` evaluated (sums, derivatives, limits); a limit SymPy cannot take stays unevaluated (the caller then
     says the instance does not evaluate) rather than stopping the comparison, and so does all of ``expr`` where a
-    sum or product in it has no value on any instance (_without_a_value)."""
+    sum or product in it has no value on any instance (_without_a_value), or SymPy cannot take an integral in it
+    within INTEGRAL_SECONDS (_NotTaken: nor on any other instance)."""
     if any(_without_a_value(big) for big in expr.atoms(sympy.Sum, sympy.Product)):
         return expr  # the whole left as it is: a part held out of doit would lose what binds it (∂/∂θ, Σ_i)
     try:
-        return expr.doit()
+        with symbolic.time_limit(INTEGRAL_SECONDS if expr.has(sympy.Integral) else None):
+            return expr.doit()
+    except symbolic.SymPyTimeout:
+        if symbolic.remaining_seconds() == 0:  # the statement's own limit: it ends the statement
+            raise
+        raise _NotTaken() from None  # an integral SymPy cannot take in its limit: no instance evaluates
     except (NotImplementedError, ValueError, TypeError, AttributeError, RecursionError):
         limits = {limit: sympy.Dummy() for limit in expr.atoms(*_LATE)}
         if not limits:
@@ -203,8 +217,11 @@ def compare(left, right, meaning, integers: set, seed: int = 0, iid: bool = Fals
         except (ValueError, TypeError, ZeroDivisionError, laws.Unknown):  # SymPy cannot put this instance in
             result.why = result.why or "no instance SymPy can evaluate"
             continue
+        except _NotTaken:
+            result.why = NOT_EVALUATED
+            return result
         if a.has(*_UNEVALUATED) or b.has(*_UNEVALUATED):
-            result.why = "a sum, product, integral or limit that does not evaluate on instances"
+            result.why = NOT_EVALUATED
             return result
         x, y = _number(a, _DIGITS[0]), _number(b, _DIGITS[0])
         if x is None or y is None:
@@ -239,6 +256,8 @@ def values(expr, meaning, integers: set, seed: int = 0, iid: bool = False) -> li
             (value, _), _, free_choice = _instance((expr, sympy.Integer(0)), meaning, integers, k, seed, iid)
         except (ValueError, TypeError, ZeroDivisionError, laws.Unknown):
             continue
+        except _NotTaken:
+            return []
         if value.has(*_UNEVALUATED):
             return []
         number = _number(value, _DIGITS[0])
