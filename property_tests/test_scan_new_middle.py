@@ -1862,23 +1862,3 @@ def test_an_integral_sympy_cannot_take_is_not_decided_within_its_limit(tmp_path)
     records = [r for r in scan_text(tmp_path, text) if r.text]
     assert records and all(r.verdict == "unchecked" for r in records), [(r.text, r.reason) for r in records]
     assert not any("time limit" in r.reason for r in records), [r.reason for r in records]
-
-
-def test_a_difference_nonzero_at_a_point_is_not_simplified():
-    """witness.nonzero_somewhere: a real number other than 0 at a point meeting every assumption proves the
-    difference is not 0 (simplify, the slow part of a proof, is skipped); anything it cannot show is left to
-    simplify: 0 at the point, a complex value, an unknown function, a sum, an assumption a positive value breaks."""
-    from sympy import Function, Sum, Symbol, log, sqrt, symbols
-
-    from derivspec.scan import witness
-
-    x, y = symbols("x y", real=True)
-    n = Symbol("n", integer=True, positive=True)
-    assert witness.nonzero_somewhere((x + y) ** 2 - (x ** 2 + y ** 2))
-    assert witness.nonzero_somewhere(n * (n + 1) / 2 - n ** 2)
-    assert not witness.nonzero_somewhere((x + y) ** 2 - (x ** 2 + 2 * x * y + y ** 2))  # 0: simplify decides
-    assert not witness.nonzero_somewhere(sqrt(x ** 2) - x)  # 0 at a positive point, -2x below 0: simplify decides
-    assert not witness.nonzero_somewhere(log((x - y - 9) ** 2) - 2 * log(x - y - 9))  # complex at the point
-    assert not witness.nonzero_somewhere(Function("f")(x) - x)
-    assert not witness.nonzero_somewhere(Sum(x ** n, (n, 1, 3)) - x)
-    assert not witness.nonzero_somewhere(Symbol("m", negative=True) + 1)  # a positive value breaks its assumption

@@ -245,31 +245,6 @@ def compare(left, right, meaning, integers: set, seed: int = 0, iid: bool = Fals
     return result
 
 
-def nonzero_somewhere(difference: sympy.Expr, seed: int = 0) -> bool:
-    """``difference`` is a real number other than 0 at a point that meets every assumption of its symbols (each a
-    positive rational, an integer where it is one): then it is not 0 as an expression, and simplify, the slow part
-    of a proof, cannot make it 0. False where that is not shown (an unknown function, a sum, an integral, a
-    matrix, an assumption a positive value breaks, a complex or undefined value, 0 at the point)."""
-    if difference.has(AppliedUndef, *_UNEVALUATED, sympy.Subs) or not difference.is_commutative:
-        return False
-    rng = random.Random(seed)
-    point = {}
-    for symbol in difference.free_symbols:
-        value = (sympy.Integer(rng.randint(2, 5)) if symbol.is_integer else _rational(rng))
-        if not all(getattr(value, f"is_{fact}") == holds for fact, holds in symbol.assumptions0.items()):
-            return False
-        point[symbol] = value
-    try:
-        value = sympy.N(difference.xreplace(point), _DIGITS[1])
-        terms = [sympy.N(term.xreplace(point), _DIGITS[1]) for term in sympy.Add.make_args(difference)]
-        scale = 1 + sum(abs(t) for t in terms)
-    except (TypeError, ValueError, ZeroDivisionError, ArithmeticError, AttributeError, RecursionError):
-        return False
-    if not (value.is_number and value.is_real and value.is_finite and scale.is_real and scale.is_finite):
-        return False
-    return bool(abs(value) > sympy.Float(10) ** -30 * scale)
-
-
 def values(expr, meaning, integers: set, seed: int = 0, iid: bool = False) -> list[tuple]:
     """The value of ``expr`` on up to :data:`INSTANCES` instances where it is a real number (30 digits), each with
     the choices made for the document (``_instance``): [(value, choices), ...]."""
