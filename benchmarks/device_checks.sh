@@ -2,8 +2,9 @@
 # The GPU checks of one session, run on a lent CUDA machine (the `device` tool) in the repository root:
 #   the `gpu`-marked tests (reference models, Monte Carlo, conformance on CUDA), then the Monte Carlo
 #   throughput against the memory-bandwidth bound (benchmarks/gpu_throughput.py).
-# Uses the machine's python3 (it holds a CUDA torch, sympy, scipy, hypothesis, pytest); pure-Python wheels
-# it lacks may be carried in .devwheels/. Writes env.txt, gpu-tests.txt and gpu_throughput.md under $OUT.
+# Uses the machine's python3 (it holds a CUDA torch, sympy, scipy, hypothesis, pytest); wheels (x86-64, CPython 3.12)
+# it lacks may be carried in .devwheels/ (at stop 75: jsonschema, jsonschema-specifications, referencing and
+# rpds-py, which two scan-format test modules import). Writes env.txt, gpu-tests.txt and gpu_throughput.md under $OUT.
 #     OUT=/tmp/dev bash benchmarks/device_checks.sh
 set -u
 OUT=${OUT:-out/device}
