@@ -1862,3 +1862,28 @@ def test_an_integral_sympy_cannot_take_is_not_decided_within_its_limit(tmp_path)
     records = [r for r in scan_text(tmp_path, text) if r.text]
     assert records and all(r.verdict == "unchecked" for r in records), [(r.text, r.reason) for r in records]
     assert not any("time limit" in r.reason for r in records), [r.reason for r in records]
+
+
+def test_a_law_looked_up_on_an_instance_is_its_table_summed_over_the_other_variables():
+    """laws.value: m(args) is the table summed over the head's other variables, exact (the marginal kept per table
+    and variables: a joint law of many variables looked up cell by cell took most of a statement's time)."""
+    import random as random_module
+
+    from sympy import Rational
+
+    from derivspec.scan import laws
+
+    marginals = {"p_xyz": ("p", ("x", "y", "z")), "p_x": ("p", ("x",)), "p_zx": ("p", ("z", "x"))}
+    tables = laws.tables(marginals, random_module.Random(7))
+    names, table = tables["p"]
+    assert names == ("x", "y", "z") and sum(table.values()) == 1
+    for x in range(laws.SUPPORT_SIZE):
+        by_hand = sum((p for cell, p in table.items() if cell[0] == x), Rational(0))
+        assert laws.value("p_x", (x,), marginals, tables) == by_hand
+        for z in range(laws.SUPPORT_SIZE):
+            expected = sum((p for cell, p in table.items() if cell[0] == x and cell[2] == z), Rational(0))
+            assert laws.value("p_zx", (z, x), marginals, tables) == expected
+    assert sum(laws.value("p_x", (x,), marginals, tables) for x in range(laws.SUPPORT_SIZE)) == 1
+    other = laws.tables(marginals, random_module.Random(8))  # another instance's table: its own marginals
+    assert [laws.value("p_x", (x,), marginals, other) for x in range(3)] == [
+        sum((p for cell, p in other["p"][1].items() if cell[0] == x), Rational(0)) for x in range(3)]
