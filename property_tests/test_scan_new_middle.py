@@ -1887,3 +1887,27 @@ def test_a_law_looked_up_on_an_instance_is_its_table_summed_over_the_other_varia
     other = laws.tables(marginals, random_module.Random(8))  # another instance's table: its own marginals
     assert [laws.value("p_x", (x,), marginals, other) for x in range(3)] == [
         sum((p for cell, p in other["p"][1].items() if cell[0] == x), Rational(0)) for x in range(3)]
+
+
+def test_sums_over_an_open_range_are_proved_without_symbolic_summation(tmp_path):
+    """simplify runs without doit where every sum has no value on an instance (witness.evaluates), after each such
+    sum is split into its terms and the terms that have a value summed (witness.summed_where_possible): the
+    linearity of sums, a constant summed N times and a square expanded under the sum stay proved, a slip flagged."""
+    text = ("Let $a_n$, $b_n$ be numbers and $c$ a constant.\n\n"
+            "$$\\sum_{n=1}^N (a_n + b_n) = \\sum_{n=1}^N a_n + \\sum_{n=1}^N b_n$$\n\n"
+            "$$\\sum_{n=1}^N c a_n = c \\sum_{n=1}^N a_n$$\n\n"
+            "$$\\frac{1}{2}\\sum_{n=1}^N (y_n - c a_n)^2 = \\frac{1}{2}\\sum_{n=1}^N y_n^2 - c \\sum_{n=1}^N y_n a_n"
+            " + \\frac{c^2}{2}\\sum_{n=1}^N a_n^2$$\n\n"
+            "$$\\sum_{n=1}^N (a_n + 1) = \\sum_{n=1}^N a_n + N$$\n\n"
+            "$$\\sum_{n=1}^N (a_n + b_n) = \\sum_{n=1}^N a_n + 2\\sum_{n=1}^N b_n$$\n")
+    verdicts = [r.verdict for r in scan_text(tmp_path, text) if r.text]
+    assert verdicts == ["proved", "proved", "proved", "proved", "disagrees"], verdicts
+    from sympy import Function, Sum, symbols
+
+    from derivspec.scan import witness
+
+    n, big_n = symbols("n N", integer=True)
+    a = Function("a")
+    assert not witness.evaluates(Sum(a(n) + 1, (n, 1, big_n)))
+    assert witness.summed_where_possible(Sum(a(n) + 1, (n, 1, big_n))) == Sum(a(n), (n, 1, big_n)) + big_n
+    assert witness.evaluates(Sum(n, (n, 1, big_n)))  # a closed form: doit as before

@@ -1002,11 +1002,15 @@ def _proved(left, right, meaning: operators.Meaning) -> bool:
                 return True
             if difference.has(sympy.Sum):  # a sum over a support left: the instances decide, simplify cannot
                 return False
+        doit = witness.evaluates(difference)  # SymPy's doit in simplify: only where it can give a value
+        if not doit:
+            difference = witness.summed_where_possible(difference)
         with symbolic.time_limit(witness.INTEGRAL_SECONDS if difference.has(sympy.Integral) else None):
-            if sympy.simplify(difference) == 0:
+            if sympy.simplify(difference, doit=doit) == 0:
                 return True
             # log(1/a) = -log(a): where both sides are defined a log's argument is positive
-            return difference.has(sympy.log) and sympy.simplify(sympy.expand_log(difference, force=True)) == 0
+            return difference.has(sympy.log) and sympy.simplify(sympy.expand_log(difference, force=True),
+                                                                 doit=doit) == 0
     except (TypeError, ValueError, NotImplementedError, AttributeError, RecursionError,
             StopIteration):  # StopIteration: SymPy's sum_simplify on two sums, one without a Sum factor
         return False
