@@ -35,6 +35,15 @@ def test_an_aligned_chain_stays_together_and_a_new_left_side_starts_a_statement(
     assert "A" in found[0].text and "C" in found[0].text and "D" not in found[0].text
 
 
+def test_an_environment_written_with_a_space_before_its_brace_is_no_part_of_a_row(tmp_path):
+    """``\\end {align}`` (a space before the brace, which LaTeX allows) ends the environment as ``\\end{align}``
+    does: the last row is the formula alone (it carried the command, and was 'not read')."""
+    for begin, end in (("\\begin {align}", "\\end {align}"), ("\\begin{aligned}", "\\end  {aligned}")):
+        text = f"$$\n{begin}\nA &= B + C \\\\\nD &= E\n{end}\n$$\n"
+        found = statements(tmp_path, text)
+        assert [s.text.strip() for s in found] == ["A &= B + C", "D &= E"], found
+
+
 def test_align_environment_without_dollars(tmp_path):
     text = "Text\n\\begin{align}\nf(x) &= x^2 \\\\\n&= x \\cdot x\n\\end{align}\n"
     found = statements(tmp_path, text)

@@ -1130,6 +1130,26 @@ def test_a_name_defined_twice_is_flagged_only_where_every_definition_differs(tmp
     assert found == verdict if verdict else found != "disagrees"
 
 
+_EXAMPLES = ("Take first the example $$a = 0,$$ and then the example $$a = 3.$$\n\n")
+_EXPANSION = "For a prediction $a$ and a target $b$ the squared error expands as\n\n$$\n{}\n$$\n\n"
+
+
+@pytest.mark.parametrize("display, verdict", [
+    ("(a - b)^2 = a^2 - a b + b^2", "disagrees"),  # wrong for every a and b but a = 0 or b = 0
+    ("(a - b)^2 = a^2 - 2 a b + b^2", "proved"),
+])
+def test_definitions_written_below_a_step_are_not_in_force_there(tmp_path, display, verdict):
+    """Two examples that set a name (a = 0, then a = 3) far below a derivation are not in force where the derivation
+    stands: there the name is a free number, as it is where only one example follows (it was 'a name the document
+    defines more than once', never flagged). Above the step, the example a = 0 makes the slip hold, and which
+    example the line means is not known: not flagged (the twin)."""
+    below = _verdict_of(tmp_path, _EXPANSION.format(display) + FILLER + "\n\n" + _EXAMPLES, display)
+    assert below == verdict
+    (tmp_path / "above").mkdir()
+    above = _verdict_of(tmp_path / "above", _EXAMPLES + FILLER + "\n\n" + _EXPANSION.format(display), display)
+    assert above != "disagrees" if verdict == "disagrees" else above == verdict
+
+
 @pytest.mark.parametrize("display, verdict", [
     ("P(s^\\prime \\mid s, a) = P(s, a, s^\\prime)", None),  # a notation for the transition probability
     ("T(y \\mid x, u) = T(x, u, y)", None),

@@ -102,6 +102,17 @@ def test_clauses_split_at_commas_implications_and_prose():
     assert clauses[2].before == "⇒"
 
 
+def test_the_comma_of_an_inner_product_does_not_split_the_statement():
+    r"""⟨a, b⟩'s comma parts its two arguments, as a comma in brackets does: the statement is one clause, its
+    sides the inner products (it was split at the comma, and '\rangle' then stood alone: 'not read')."""
+    for tex in (r"\langle \theta, w \rangle = \langle \tilde{\theta}, w_S \rangle \le \|w_S\|_2",
+                r"\left\langle c a , b \right\rangle = c \left\langle a , b \right\rangle"):
+        clauses = split_clauses(tex)
+        assert len(clauses) == 1 and len(clauses[0].relations) == len(clauses[0].sides) - 1 >= 1, clauses
+        assert all(side.count(r"\langle") == side.count(r"\rangle") == 1 for side in clauses[0].sides[:2])
+    assert [c.relations for c in split_clauses(r"a = \langle u, v \rangle, b = 2")] == [["="], ["="]]
+
+
 def test_decorations_are_unwrapped_before_reading():
     from derivspec.scan.reader import unwrap_decorations
 

@@ -111,9 +111,9 @@ def split_clauses(text: str) -> list[Clause]:
                 i += 2
                 continue
             cmd = "\\" + m.group(1)
-            if cmd in (r"\left",):
+            if cmd in (r"\left", r"\langle"):  # ⟨a, b⟩: its comma parts the inner product, not the statement
                 depth += 1
-            elif cmd in (r"\right",):
+            elif cmd in (r"\right", r"\rangle"):
                 depth = max(0, depth - 1)
             if depth == 0 and env_depth == 0:
                 if cmd in (r"\stackrel", r"\overset", r"\underset"):

@@ -138,7 +138,8 @@ class Scope:
         latest = {name: (family, args) for at, name, family, args in self.declarations if at <= line}
         return {name: found for name, found in latest.items() if found[0]}
     factorisations: list = field(default_factory=list)  # (line, joint Density, the product it is): the model
-    written_definitions: dict = field(default_factory=dict)  # what a definition defines (definition_key) -> its values
+    written_definitions: dict = field(default_factory=dict)  # what a definition defines (definition_key) -> {each
+    # value written for it: the line it is first written on}
     particular: dict = field(default_factory=dict)  # laws the document makes particular, from the line it does: a
     # head it defines (p(x) =
     # N(…)) or a variable it declares (x ∼ …): a random finite law is no counterexample there
@@ -158,10 +159,17 @@ class Scope:
         return any(definition_key(d.name) == definition_key(node) for d in self.definitions
                    if d.line < line and not d.local)
 
-    def defined_twice(self, node: tree.Node) -> bool:
-        """The document writes two different definitions of the name (or the function) ``node`` (λ and λ_i are
-        two names): which one a line means is not known from the order alone (an example, then another)."""
-        return any(len(self.written_definitions.get(k, ())) > 1 for k in self.keys_of(node))
+    def defined_twice(self, node: tree.Node, line: int) -> bool:
+        """The document writes, on or above ``line``, two different definitions of the name (or the function)
+        ``node`` (λ and λ_i are two names): which one the line means is not known from the order alone (an
+        example, then another). A definition written below is not yet in force there (DESIGN.md, "Scan": a
+        definition is in force from where it is stated): the line reads the name as it reads a name defined
+        once further down."""
+        return any(len(self.values_written(k, line)) > 1 for k in self.keys_of(node))
+
+    def values_written(self, key, line: int) -> list:
+        """The values the document writes for the definition key ``key`` on or above ``line``."""
+        return [value for value, at in self.written_definitions.get(key, {}).items() if at <= line]
 
     def keys_of(self, node: tree.Node) -> set:
         """The definition keys ``node`` may stand for: its own, and for a bare name (df/dx) every function of that
@@ -612,7 +620,7 @@ def _note_definitions(line: Line, scope: Scope) -> None:
         if line.derived and scope.defined_before(left, where):  # "expanding it, we get D(p) = …": a consequence
             continue
         if isinstance(left, tree.Name | tree.Apply) and defines(left, scope) and right is not None:
-            scope.written_definitions.setdefault(definition_key(left), set()).add(right)
+            scope.written_definitions.setdefault(definition_key(left), {}).setdefault(right, where)
         if isinstance(left, tree.Pow) or not defines(left, scope) or right is None or (
                 scope.defined_before(left, where + 1) and not line.defining and not used_later(step, line)):
             continue

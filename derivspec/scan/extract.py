@@ -806,7 +806,7 @@ def _bar_of_condition(body: str, at: int) -> bool:
 # --- statements ------------------------------------------------------------------------------
 
 _ROW_SPLIT = re.compile(r"\\\\(?:\[[^\]]*\])?")
-_INNER_ENV = re.compile(r"\\(?:begin|end)\{(?:" + _ENV_NAMES + r")\*?\}(?:\{[^{}]*\})?")
+_INNER_ENV = re.compile(r"\\(?:begin|end)\s*\{(?:" + _ENV_NAMES + r")\*?\}(?:\{[^{}]*\})?")
 _STRUCTURE_ENVS = re.compile(r"\\begin\{(cases|bmatrix|pmatrix|matrix|vmatrix|Bmatrix|array|smallmatrix|tabular)\}")
 
 
