@@ -1130,6 +1130,27 @@ def test_a_name_defined_twice_is_flagged_only_where_every_definition_differs(tmp
     assert found == verdict if verdict else found != "disagrees"
 
 
+_A_POINT_ABOVE = (
+    "Gradient descent on $h(v) = v^4 + 3v^2 + 2v$ starts at the point\n\n$$v = 1$$\n\n",
+    "Take the cost $h(v) = v^4 + 3v^2 + 2v$. For instance, at $v = 1$ the cost is $6$.\n\n",
+    "Let $h(v) = v^4 + 3v^2 + 2v$, and evaluate it first at\n\n$$v = 1,$$\n\nwhich gives 6.\n\n",
+)
+
+
+@pytest.mark.parametrize("above", _A_POINT_ABOVE)
+@pytest.mark.parametrize("display, verdict", [
+    ("\\frac{\\mathrm{d}}{\\mathrm{d} v} h(v) = 4v^3 + 6v + 2 = 0", None),  # the stationarity equation in v
+    ("\\nabla_v h(v) = 4v^3 + 6v + 2 = 0", None),
+    ("\\frac{\\mathrm{d}}{\\mathrm{d} v} h(v) = 4v^3 + 6v + 3 = 0", "disagrees"),  # a wrong derivative
+])
+def test_a_name_the_line_differentiates_by_is_its_variable_not_a_value_above(tmp_path, above, display, verdict):
+    """v = 1 set above (a starting point, an example) and a line that differentiates by v and sets the derivative to
+    zero: v is the line's variable in each of its steps, so 4v^3 + 6v + 2 = 0 is the equation solved for v, not
+    12 = 0 (a false flag: the value above was put into the chain's later step, not into its derivative)."""
+    found = _verdict_of(tmp_path, above + FILLER + "\n\nDifferentiating, we get\n\n$$\n" + display + "\n$$\n", display)
+    assert found == verdict if verdict else found != "disagrees"
+
+
 _EXAMPLES = ("Take first the example $$a = 0,$$ and then the example $$a = 3.$$\n\n")
 _EXPANSION = "For a prediction $a$ and a target $b$ the squared error expands as\n\n$$\n{}\n$$\n\n"
 

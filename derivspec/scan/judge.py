@@ -895,9 +895,10 @@ def _meaning(step: Step, line: Line, scope: Scope, where: int, expand: bool, mod
                                    if isinstance(g, tree.Name)) | {c for found in meaning.law_parameters.values()
                                                                    for c in found}
     in_force = _in_force(step, line, scope, where) if expand else []
-    varied = {definition_key(v) for v in meaning.varied}
+    varied = {definition_key(v) for v in _differentiated_by(line)}
     in_force = [d for d in in_force if not (definition_key(d.name) in varied and not tree.names_in(d.value))]
-    # x = 4 in an example above, d/dx here: x is the step's variable, not that value
+    # x = 4 in an example above, d/dx here or in another step of the line (d/dx h(x) = 4x^3 + 2 = 0): x is the
+    # line's variable, not that value
     if chosen:
         in_force = [dataclasses.replace(d, value=chosen.get(definition_key(d.name), d.value)) for d in in_force]
     for d in sorted(in_force, key=lambda d: (d.line, d.position)):  # the latest definition of a head last
@@ -923,6 +924,13 @@ def _meaning(step: Step, line: Line, scope: Scope, where: int, expand: bool, mod
     if values:
         left, right = left.xreplace(values), right.xreplace(values)
     return left, right, meaning
+
+
+def _differentiated_by(line: Line) -> set:
+    """The names some step of the line differentiates by (d/dv, ∇_v): the line's variables, whatever number a
+    definition above gives the same letter (an example's v = 1)."""
+    return {n.variable for step in line.steps for side in (step.left, step.right) if side.node is not None
+            for n in side.node.walk() if isinstance(n, tree.Deriv | tree.Grad) and isinstance(n.variable, tree.Name)}
 
 
 def _hidden_dependence(step: Step, meaning: operators.Meaning) -> bool:
@@ -1078,7 +1086,7 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
             return _result(step, "unchecked", f"restates the document's definition of {step.left.text.strip()}: "
                                               "a definition, not a proof", label=True, category="definition")
         return _result(step, "proved", f"proved symbolically{given}")
-    if equation and _one_unknown(step, scope, where):  # inside a chain it is a value claimed: never neutral
+    if equation and _one_unknown(step, scope, where, _differentiated_by(line)):  # inside a chain it is a value claimed: never neutral
         return _result(step, "unchecked", "an equation of undefined names and a number: a condition or a value "
                                           "being solved, not an identity", label=step.first, category="condition")
     if not equation:
@@ -1438,14 +1446,15 @@ def _integers(scope: Scope, meaning: operators.Meaning) -> set:
     return {meaning.symbol(tree.Name(latex)) for latex in scope.integers} | meaning.ranges
 
 
-def _one_unknown(step: Step, scope: Scope, where: int) -> bool:
+def _one_unknown(step: Step, scope: Scope, where: int, variables: set = frozenset()) -> bool:
     """One side a number, the other an expression in names the document does not define (``2 \\sigma^2 = 1``,
-    ``\\sum_k \\alpha_k = 1``): an equation to solve or a constraint, not an identity."""
+    ``\\sum_k \\alpha_k = 1``): an equation to solve or a constraint, not an identity. ``variables``: the names the
+    line differentiates by, undefined here whatever a definition above says (d/dv h(v) = 4v^3 + 2 = 0 below v = 1)."""
     for a, b in ((step.left.node, step.right.node), (step.right.node, step.left.node)):
         unknowns = _unknowns(b)
         if tree.names_in(a) or not unknowns or any(isinstance(n, _LAWS) for n in b.walk()):
             continue  # E_q[∂ log q] = 0: a claim about a law, its names the law's variables
-        if not any(scope.defined_before(n, where) for n in unknowns):
+        if not any(scope.defined_before(n, where) and n not in variables for n in unknowns):
             return True
         if len(unknowns) == 1 and not step.chain:  # 2 w^3 + w + 5 = 0: an equation in w, whatever w was above
             return True
