@@ -317,11 +317,11 @@ def _events_read(step: Step) -> bool:
             and all(inside(s.node) for s in sides) and not any(classify.unread_sets(s.text) for s in sides))
 
 
-def _uses_a_name_defined_twice(step: Step, scope: Scope, where: int) -> bool:
-    """The step uses a name or a function the document defines more than once on or above it (f(x) = 1/x, later
-    f(x) = e^x)."""
-    used = [n for side in (step.left, step.right) for n in side.node.walk() if isinstance(n, tree.Name | tree.Apply)]
-    return any(scope.defined_twice(node, where) for node in used)
+def _defined_twice(step: Step, scope: Scope, where: int) -> list:
+    """The names and functions the step uses that the document defines more than once on or above it (f(x) = 1/x,
+    later f(x) = e^x)."""
+    return [n for side in (step.left, step.right) for n in side.node.walk()
+            if isinstance(n, tree.Name | tree.Apply) and scope.defined_twice(n, where)]
 
 
 def _defined_on_its_line(step: Step, line: Line, scope: Scope, where: int) -> bool:
@@ -329,8 +329,7 @@ def _defined_on_its_line(step: Step, line: Line, scope: Scope, where: int) -> bo
     (f(x) = 1/(2x) → df/dx = -1/x², in a document that defines f anew in each display): the line says which
     definition it means, and the reading takes that one (the latest in force)."""
     here = [d for d in _in_force(step, line, scope, where) if d.line == where]
-    twice = [n for side in (step.left, step.right) for n in side.node.walk()
-             if isinstance(n, tree.Name | tree.Apply) and scope.defined_twice(n, where)]
+    twice = _defined_twice(step, scope, where)
     return bool(twice) and all(any(definition_key(d.name) in scope.keys_of(n) for d in here) for n in twice)
 
 
@@ -338,8 +337,7 @@ def _differs_under_every_definition(step: Step, line: Line, scope: Scope, where:
     """The step differs, nothing chosen for the document but laws, with each name it uses that the document
     defines twice read by each of its definitions in turn (f(x) = 1/x, later f(x) = e^x): whichever one the line
     means, it fails. A definition not in force at the step is not tried: then it is not decided (False)."""
-    keys = {definition_key(n) for side in (step.left, step.right) for n in side.node.walk()
-            if isinstance(n, tree.Name | tree.Apply) and scope.defined_twice(n, where)}
+    keys = {definition_key(n) for n in _defined_twice(step, scope, where)}
     keys = {key for key in keys if len(scope.values_written(key, where)) > 1}  # df/dx: f's own key
     in_force = {definition_key(d.name) for d in _in_force(step, line, scope, where)}
     if not keys or not keys <= in_force:
@@ -1086,7 +1084,7 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
             return _result(step, "unchecked", f"restates the document's definition of {step.left.text.strip()}: "
                                               "a definition, not a proof", label=True, category="definition")
         return _result(step, "proved", f"proved symbolically{given}")
-    if equation and _one_unknown(step, scope, where, _differentiated_by(line)):  # inside a chain it is a value claimed: never neutral
+    if equation and _one_unknown(step, scope, where, _differentiated_by(line)):  # in a chain: never neutral
         return _result(step, "unchecked", "an equation of undefined names and a number: a condition or a value "
                                           "being solved, not an identity", label=step.first, category="condition")
     if not equation:
@@ -1099,7 +1097,7 @@ def _judged(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
         named = step.left.node.base if isinstance(step.left.node, tree.Pow) else step.left.node  # σ_t² after σ_t = …
         defined_again = (step.first and definable(step.left.node) and scope.defined_before(named, where)
                          and not line.derived)
-        defined_twice = (_uses_a_name_defined_twice(step, scope, where) and not _defined_on_its_line(step, line, scope, where)
+        defined_twice = (bool(_defined_twice(step, scope, where)) and not _defined_on_its_line(step, line, scope, where)
                          and not _differs_under_every_definition(step, line, scope, where))
         one_sided = "" if _written_number(step) else _one_sided(
             full_left, full_right, full, _step_indices(step, full) | _arguments_of_functions_used(step, full))
