@@ -1955,3 +1955,91 @@ def test_sums_over_an_open_range_are_proved_without_symbolic_summation(tmp_path)
     assert not witness.evaluates(Sum(a(n) + 1, (n, 1, big_n)))
     assert witness.summed_where_possible(Sum(a(n) + 1, (n, 1, big_n))) == Sum(a(n), (n, 1, big_n)) + big_n
     assert witness.evaluates(Sum(n, (n, 1, big_n)))  # a closed form: doit as before
+
+
+# --- a standard function the prose names (any letter): proved by its row, flagged only where named last ---------
+
+_SCORES = "Every input gets a vector of class scores $a$, one entry per class, and a true class $c_m$."
+
+
+@pytest.mark.parametrize("lead, display", [
+    ("Under the cross-entropy loss, the cost of example $m$ is", r"J_m = -\log\frac{e^{a_{c_m}}}{\sum_r e^{a_r}}"),
+    ("The softmax loss of example $m$ reads", r"J_m = -a_{c_m} + \log\sum_r e^{a_r}"),
+    ("Training minimises the categorical cross-entropy, which for one example has the form:",
+     r"\ell_m = \log\left(\sum_{r} e^{a_r}\right) - a_{c_m}"),
+])
+def test_a_loss_the_prose_names_is_proved_by_its_row_whatever_its_letter(tmp_path, lead, display):
+    text = f"{_SCORES}\n\n{lead}\n\n$$\n{display}\n$$\n"
+    assert _verdict_of(tmp_path, text, display) == "proved"
+
+
+@pytest.mark.parametrize("lead, display", [
+    ("Training minimises the cross-entropy loss:", r"J_m = -\frac{e^{a_{c_m}}}{\sum_r e^{a_r}}"),  # log dropped
+    ("Written out, the softmax loss is then", r"J_m = a_{c_m} - \log\sum_r e^{a_r}"),  # sign
+    ("Training minimises the categorical cross-entropy, which for one example has the form:",
+     r"\ell_m = \sum_{r} e^{a_r} - a_{c_m}"),  # the row's named slip
+])
+def test_a_loss_the_prose_names_last_is_flagged_when_it_differs(tmp_path, lead, display):
+    text = f"{_SCORES}\n\n{lead}\n\n$$\n{display}\n$$\n"
+    assert _verdict_of(tmp_path, text, display) == "disagrees"
+
+
+@pytest.mark.parametrize("lead, display", [
+    # the cue names something beside the display: the probabilities of a cross-entropy, not the loss
+    ("The cross-entropy compares the true class with the probabilities", r"q_m = \frac{e^{a_{c_m}}}{\sum_r e^{a_r}}"),
+    # named in passing: the sentence goes on about another quantity
+    ("Unlike the cross-entropy loss, the normalised score of the true class is",
+     r"J_m = \frac{e^{a_{c_m}}}{\sum_r e^{a_r}}"),
+    # an inline formula inside the sentence that names the loss
+    ("The cross-entropy loss uses $q_m = e^{a_{c_m}} / \\sum_r e^{a_r}$ as the probability of the true class.", ""),
+])
+def test_a_quantity_beside_the_one_the_prose_names_is_not_flagged(tmp_path, lead, display):
+    text = f"{_SCORES}\n\n{lead}\n\n" + (f"$$\n{display}\n$$\n" if display else "")
+    assert "disagrees" not in _verdicts(tmp_path, text).values()
+
+
+@pytest.mark.parametrize("lead", [
+    "The logistic function $g$, written out:",
+    "We squash the score with the sigmoid:",
+    "The activation is the logistic sigmoid, defined as",
+])
+def test_a_function_the_prose_names_is_its_row_whatever_its_letter(tmp_path, lead):
+    right, slip = r"g(u) = \frac{1}{1 + e^{-u}}", r"g(u) = \frac{1}{1 + e^{u}}"
+    assert _verdict_of(tmp_path, f"{lead}\n\n$$\n{right}\n$$\n", right) == "proved"
+    assert _verdict_of(tmp_path, f"{lead}\n\n$$\n{slip}\n$$\n", slip) == "disagrees"
+
+
+@pytest.mark.parametrize("lead, display", [
+    ("The logistic function of a weighted input:", r"g(u) = \frac{1}{1 + e^{-w u}}"),  # a model's w: not the slip
+    ("Unlike the sigmoid, the softsign is", r"g(u) = \frac{u}{1 + u^2}"),  # named in passing
+    ("The logistic function $g$ squashes a score into $(0, 1)$:", r"g(u) = \frac{1}{1 + e^{u}}"),  # not named last
+])
+def test_a_function_named_beside_the_display_is_not_flagged(tmp_path, lead, display):
+    assert _verdict_of(tmp_path, f"{lead}\n\n$$\n{display}\n$$\n", display) != "disagrees"
+
+
+@pytest.mark.parametrize("display", [r"\ell(t, r) = -t \log r - (1 - t) \log(1 - r)",
+                                     r"\ell(r, t) = -t \log r - (1 - t) \log(1 - r)"])  # either order of arguments
+def test_a_named_loss_of_two_arguments_is_proved_in_either_order(tmp_path, display):
+    text = f"The binary cross-entropy loss:\n\n$$\n{display}\n$$\n"
+    assert _verdict_of(tmp_path, text, display) == "proved"
+    slip = display.replace(r"\log(1 - r)", r"\log r")
+    assert _verdict_of(tmp_path, f"The binary cross-entropy loss:\n\n$$\n{slip}\n$$\n", slip) == "disagrees"
+
+
+_VECTORS = "The labels $t$ and the predictions $r$ are probability vectors over $K$ classes."
+
+
+@pytest.mark.parametrize("lead", ["We define the cross-entropy:", "The categorical cross-entropy is then",
+                                  "Each prediction is scored by its cross-entropy loss, written out:"])
+def test_a_named_function_of_vectors_binds_the_families_the_value_sums(tmp_path, lead):
+    right = r"C(t, r) = -\sum_{i=1}^{K} t_i \log r_i"
+    swapped = r"C(t, r) = -\sum_{i=1}^{K} r_i \log t_i"  # the row's slip "arguments swapped": one type, in order
+    assert _verdict_of(tmp_path, f"{_VECTORS} {lead}\n\n$$\n{right}\n$$\n", right) == "proved"
+    assert _verdict_of(tmp_path, f"{_VECTORS} {lead}\n\n$$\n{swapped}\n$$\n", swapped) == "disagrees"
+
+
+def test_a_named_function_of_vectors_named_in_passing_is_not_flagged(tmp_path):
+    display = r"C(t, r) = \sum_{i=1}^{K} t_i \log r_i"
+    text = f"{_VECTORS} The cross-entropy between the labels and the predictions:\n\n$$\n{display}\n$$\n"
+    assert _verdict_of(tmp_path, text, display) != "disagrees"

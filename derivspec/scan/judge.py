@@ -148,6 +148,51 @@ def _known_result(step: Step, line: Line, scope: Scope, where: int) -> StepResul
     return None
 
 
+def _named_in_prose(step: Step, line: Line, scope: Scope, where: int) -> StepResult | None:
+    """The first step of a line whose left side the sentence before names as a standard function ("the logistic
+    function g", "the cross-entropy loss L_i", any letter: matching.named_in_prose) claims its value is that
+    function: proved where the value equals a reading of a row the prose names (or a convention the row accepts);
+    flagged where the sentence ends by naming it (only words that lead into a display follow the cue), every
+    reading of every row so named is compared and differs, and the value uses no name those readings leave free (a model's w in g(x) = 1/(1 + e^{-wx}) is no slip of the sigmoid). None otherwise: the
+    general path judges the line as before."""
+    if (step.relation != "=" or step.left.node is None or step.right.node is None or line.special_case
+            or not line.statement.display):
+        return None
+    prose = classify.lead_in(line.statement.before)
+    try:
+        value_only = dataclasses.replace(step, left=step.right)  # the left's earlier definition is no part of it
+        _, right, meaning = _meaning(value_only, line, scope, where, expand=True)
+        if meaning.opaque - {operators.OPEN_RANGE}:  # Σ_j e^{f_j} over the scores' range: the row's size n
+            return None
+        families = frozenset(f for f, role in meaning.roles.items() if role == "indexed")
+        readings = matching.named_in_prose(step.left.node, step.right.node, right, prose,
+                                           lambda node: operators.unfold(node, meaning), families)
+        if not readings:
+            return None
+        for reading in readings:
+            if any(_proved(target, right, meaning) for target in (reading.meaning,) + reading.accepted):
+                return _result(step, "proved", f"the {reading.function.replace('_', ' ')} the text names: its "
+                                               f"standard form ({reading.row}, knowledge rows)")
+        differences = []
+        for reading in readings:
+            if not reading.last:
+                continue  # named in passing: proved where it holds, never flagged
+            checks = [witness.compare(target, right, meaning, _integers(scope, meaning), seed=where)
+                      for target in (reading.meaning,) + reading.accepted]
+            if not reading.closed or not all(c.differ and c.flaggable for c in checks):
+                return None
+            differences.append((reading, checks[0]))
+    except (operators.Undecided, laws.Unknown, TypeError, ValueError, AttributeError):
+        return None
+    if not differences:
+        return None
+    reading, check = differences[0]
+    slip = next((name for name, value in reading.wrong if _proved(value, right, meaning)), "")
+    return _result(step, "disagrees", f"differs from the {reading.function.replace('_', ' ')} the text names "
+                                      f"({reading.row}, knowledge rows): {check.differ}"
+                                      + (f"; the slip: {slip}" if slip else ""), check.differ)
+
+
 _SUPPORT = re.compile(r"\\geq?\s*0|\\ge\s*0|>\s*0|≥\s*0|\\in\s*\[|\bhalf\b|\bpositive\b", re.IGNORECASE)
 _CONSTANT_LEFT_OUT = re.compile(r"\bup to\b|\bunnormali[sz]ed\b|\bproportional\b|\bconstant\b|\bnormali[sz]",
                                 re.IGNORECASE)
@@ -437,6 +482,10 @@ def judge_step(step: Step, line: Line, scope: Scope, where: int) -> StepResult:
     if known is not None:
         return known
     found = classification(step, line, scope, where)
+    if (found is None or found.category == "definition") and step.first:
+        named = _named_in_prose(step, line, scope, where)
+        if named is not None:
+            return named
     if found is not None and found.category == "definition" and _standard_quantity(step):
         judged = _judged_all(dataclasses.replace(step, relation="="), line, scope, where)  # H(p, q) := -Σ p log q
         if judged.verdict == "proved":

@@ -17,7 +17,9 @@ the document makes it mean, so a verdict must not rest on which letter is writte
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+import re
 from dataclasses import dataclass, fields
 from functools import lru_cache
 
@@ -207,3 +209,197 @@ def _fits(kind: str, node: tree.Node) -> bool:
     if kind in ("outcome", "random variable", "index"):
         return isinstance(node, tree.Name)
     return True
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# A standard function the prose names (issue 58, the scope's meanings from the prose): "the logistic function g",
+# "the cross-entropy loss L_i". A letter means what the document makes it mean; here the sentence leading into a
+# definition makes the letter on its left one of the functions table's entries, named by a cue of its row.
+
+
+@dataclass(frozen=True)
+class Named:
+    """One reading of a left side the prose names: the row it comes from, the row's meaning with its roles bound
+    to the document's (SymPy, the reader's form), the conventions that are also right, and the named slips."""
+
+    function: str
+    row: str
+    meaning: sympy.Expr
+    accepted: tuple  # meanings that are also right (a factor 1/2 on a squared loss)
+    wrong: tuple  # (name, meaning): the row's named slips, bound alike
+    closed: bool  # the value uses no name the binding does not bind: a difference is the function's, not a model's
+    last: bool = False  # the cue ends the sentence leading in ("… the cross-entropy loss that has the form:"): the
+    # display is what it names, not a quantity beside it ("the cross-entropy between the probabilities (q = …)")
+
+
+def named_in_prose(left: tree.Node, right: tree.Node, value: sympy.Expr, prose: str, unfold,
+                   families: frozenset = frozenset()) -> list[Named]:
+    """Every reading of ``left`` (the left side of a definition, any letter) as a standard function the sentence
+    before names (a cue, a name or an alias of a ``[[function]]`` entry): an application ``g(u, v)`` of as many
+    plain names as the function has arguments, numbers all (every order of them: ``ℓ(p, y)`` as ``ℓ(y, p)``); or
+    a name (``L_i``) where a row writes the quantity as a name (``fn.cross_entropy.softmax``: ``L_i``), its vector
+    role the one family the value indexes, its index role an index of that family no sum binds, its size the range
+    of the sum over the family. ``value``: the right side in SymPy; ``unfold``: node -> SymPy; ``families``: the
+    SymPy heads of the indexed names (x_i read as x_•(i))."""
+    words = _words(prose)
+    if not words or any(isinstance(part, _LAWS + (tree.Integral,)) for part in right.walk()):
+        return []
+    found = []
+    for function in knowledge.functions().values():
+        cues = function.cues + function.aliases + (function.name,)
+        if not any(_said(cue, words) for cue in cues):
+            continue
+        last = any(_said(cue, words, last=True) for cue in cues)
+        if isinstance(left, tree.Apply):
+            readings = _applied(function, left, value, unfold, families)
+        elif isinstance(left, tree.Name):
+            readings = [reading for row_id in function.rows for reading in _as_a_name(row_id, value, families)]
+        else:
+            readings = []
+        found += [dataclasses.replace(reading, last=last) for reading in readings]
+    return found
+
+
+def _words(prose: str) -> str:
+    """The prose without its math, in lower case, hyphens and runs of spaces as one space."""
+    text = re.sub(r"\$[^$]*\$|\\\\?\(.*?\\\\?\)", " ", prose)
+    return " ".join(re.sub(r"[-‐–]", " ", text.lower()).split())
+
+
+# the words that may stand between a cue and the display it names: "the cross-entropy loss that has the form:"
+_LEADING_IN = frozenset("a an the its this that which is are as be by can we get write written out given define defined "
+                        "has have form reads takes becomes loss function then so thus here of for one each single "
+                        "example sample point input".split())
+
+
+def _said(cue: str, words: str, last: bool = False) -> bool:
+    """The cue is in the words; ``last``: and only words that lead into a display follow it."""
+    phrase = " ".join(re.sub(r"[-‐–_]", " ", cue.lower()).split())
+    found = list(re.finditer(r"(?<![a-z])" + re.escape(phrase) + r"(?![a-z])", words)) if phrase else []
+    if not last:
+        return bool(found)
+    return any(set(re.findall(r"[a-z]+", words[m.end():])) <= _LEADING_IN for m in found)
+
+
+def _applied(function: knowledge.Function, left: tree.Apply, value: sympy.Expr, unfold,
+             families: frozenset) -> list[Named]:
+    kinds = [knowledge.role_type(kind)[0] for kind in function.args.values()]
+    if (len(left.args) != function.arity or left.carried
+            or not all(isinstance(a, tree.Name) and not a.index for a in left.args) or len(set(left.args)) != len(left.args)
+            or not all(k in SCALAR_ROLES or k in knowledge.VECTOR_TYPES for k in kinds)):
+        return []
+    rows = knowledge.by_id()
+    define = next((rows[i] for i in function.rows if rows[i].source[1:] == ("define",)), None)
+    value = sympy.sympify(value)
+    # roles of distinct types bind by type, in any order (ℓ(p, y) as ℓ(y, p)); roles of one type in the order
+    # written (H(p, q): the first is the true law, and H(q, p) is the slip "arguments swapped")
+    orders = itertools.permutations(left.args) if len(set(kinds)) == len(kinds) else [tuple(left.args)]
+    found = []
+    for order in orders:
+        bind, vectors, closed_by = {}, {}, set()
+        for name, kind, argument in zip(function.args, kinds, order):
+            symbol = function.symbols[name]
+            head = unfold(tree.Name(argument.latex, (tree.Name("k"),))).func
+            if kind in SCALAR_ROLES:
+                if head in families:
+                    break  # a number's role binds no name the document indexes (t in Σ_i t_i log r_i)
+                bind[symbol] = unfold(argument)
+                closed_by |= bind[symbol].free_symbols
+            else:  # p in H(p, q) = -Σ_i p_i log q_i: the family p_• the value sums over
+                if head not in families:
+                    break
+                vectors[symbol] = head
+        else:
+            binder = _FamilyBinder.of(value, vectors, bind, function.args, function.symbols)
+            if binder is None:
+                continue
+            closed = not (value.free_symbols - closed_by - binder.uses)
+            found.append(Named(function.name, define.id if define else function.name, binder(function.definition),
+                               tuple(binder(a.expr) for a in (define.accepted if define else ())),
+                               tuple((w.name, binder(w.expr)) for w in (define.wrong if define else ())), closed))
+    return found
+
+
+def _as_a_name(row_id: str, value: sympy.Expr, families: frozenset) -> list[Named]:
+    row = knowledge.by_id()[row_id]
+    if not any(isinstance(p, tree.Name) and p.latex not in row.roles for p in _patterns(row)):
+        return []
+    vectors = [r for r, kind in row.roles.items() if knowledge.role_type(kind)[0] in knowledge.VECTOR_TYPES]
+    indices = [r for r, kind in row.roles.items() if knowledge.role_type(kind)[0] == "index"]
+    if len(vectors) != 1 or len(vectors) + len(indices) != len(row.roles):
+        return []
+    value = sympy.sympify(value)
+    summed = {f.func for s in value.atoms(sympy.Sum) if len(s.limits) == 1
+              for f in s.function.atoms(sympy.core.function.AppliedUndef)
+              if f.func in families and f.args == (s.limits[0][0],)}
+    if len(summed) != 1:
+        return []  # the one family a sum runs over (the scores, not the labels that index them)
+    family = summed.pop()
+    bound_indices = {s.limits[0][0] for s in value.atoms(sympy.Sum)}
+    free = {f.args[0] for f in value.atoms(sympy.core.function.AppliedUndef)
+            if f.func == family and not (f.args[0].free_symbols & bound_indices)}
+    found = []
+    for chosen in itertools.permutations(free, len(indices)):
+        bind = dict(zip((row.symbols[i] for i in indices), chosen))
+        binder = _FamilyBinder.of(value, {row.symbols[vectors[0]]: family}, bind, row.roles, row.symbols)
+        if binder is None:
+            continue
+        closed = not (value.free_symbols - binder.uses - set().union(*(sympy.sympify(c).free_symbols for c in chosen)))
+        found.append(Named(row.source[0] if row.source else row.id, row.id, binder(row.meaning),
+                           tuple(binder(a.expr) for a in row.accepted),
+                           tuple((w.name, binder(w.expr)) for w in row.wrong), closed))
+    return found
+
+
+@dataclass(frozen=True)
+class _FamilyBinder:
+    """A row's meaning in the document's letters: its vector roles (IndexedBase ``z[j]``) the document's families
+    (``f_•(j)``), its size the one range of the value's sums over them, its sums' index the value's, its other roles
+    as bound (``bind``, at once: the document's n is not the row's size n)."""
+
+    vectors: dict  # IndexedBase -> the document's family head
+    bind: dict  # role symbol -> SymPy
+    sizes: frozenset  # the size names of the vector roles (n)
+    size: sympy.Expr
+    dummy: sympy.Symbol
+    uses: frozenset  # the value's symbols the binding accounts for: the range, the sums' indices
+
+    @staticmethod
+    def of(value: sympy.Expr, vectors: dict, bind: dict, roles: dict, symbols: dict):
+        if not vectors:
+            return _FamilyBinder({}, bind, frozenset(), sympy.S.Zero, sympy.Dummy(), frozenset())
+        heads = set(vectors.values())
+        sums = [s for s in value.atoms(sympy.Sum) if len(s.limits) == 1
+                and any(f.func in heads and f.args == (s.limits[0][0],)
+                        for f in s.function.atoms(sympy.core.function.AppliedUndef))]
+        ranges = {s.limits[0][1:] for s in sums}
+        if len(ranges) != 1 or next(iter(ranges))[0] != 1 or not all(
+                any(s.function.has(h(s.limits[0][0])) for s in sums) for h in heads):
+            return None  # every family summed, over one range 1..n
+        (_, size), = ranges
+        sizes = frozenset(n for role, kind in roles.items() if isinstance(symbols.get(role), sympy.IndexedBase)
+                          for n in knowledge.role_type(kind)[1])
+        uses = frozenset(size.free_symbols) | {s.limits[0][0] for s in value.atoms(sympy.Sum)}
+        return _FamilyBinder(vectors, bind, sizes, size, sums[0].limits[0][0], uses)
+
+    def __call__(self, expr) -> sympy.Expr:
+        expr = sympy.sympify(expr)
+        sizes = {s: self.size for s in expr.free_symbols if s.name in self.sizes}
+        expr = expr.xreplace({**self.bind, **sizes})
+        if not self.vectors:
+            return expr
+        expr = expr.replace(lambda e: isinstance(e, sympy.Indexed) and e.base in self.vectors,
+                            lambda e: self.vectors[e.base](*e.indices))
+        return expr.replace(lambda e: isinstance(e, sympy.Sum) and len(e.limits) == 1,
+                            lambda e: e.xreplace({e.limits[0][0]: self.dummy}))  # the value's index: Σ_k, not Σ_j
+
+
+@lru_cache(maxsize=None)
+def _patterns(row: knowledge.Row) -> tuple:
+    found = []
+    for text in row.patterns:
+        try:
+            found.append(_read(text))
+        except FormulaError:
+            continue
+    return tuple(found)

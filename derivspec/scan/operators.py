@@ -240,13 +240,16 @@ def _written(name: tree.Name) -> str:
     return name.latex + (f"_{{{indices}}}" if name.index else "")
 
 
+OPEN_RANGE = "a sum over a range the document does not give"  # Σ_j with j = 1 .. N_j, N_j unknown
+
+
 def _sum_or_product(kind):
     def unfold_big(node, meaning):
         if kind is sympy.Sum and node.lower is None and node.upper is None and not node.condition:
             body, index = unfold(node.body, meaning), meaning.symbol(node.index)
             if index in meaning.random or any(index in v for _, v in meaning.marginals.values()):
                 return laws.over(body, index, meaning)  # Σ_x p(x, z): over the values of a random variable
-            meaning.opaque.add("a sum over a range the document does not give")  # never a flag: the range is read
+            meaning.opaque.add(OPEN_RANGE)  # never a flag: the range is read
             return sympy.Sum(body, (index, 1, range_size(meaning, node.index)))  # Σ_j: j = 1 .. N_j, N_j unknown
         index = meaning.symbol(node.index)
         if not node.condition and (node.lower is None) != (node.upper is None):  # Π_{i ≤ t}: one end open
