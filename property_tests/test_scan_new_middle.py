@@ -2000,7 +2000,7 @@ def test_a_quantity_beside_the_one_the_prose_names_is_not_flagged(tmp_path, lead
 
 @pytest.mark.parametrize("lead", [
     "The logistic function $g$, written out:",
-    "We squash the score with the sigmoid:",
+    "Our squashing function is the sigmoid:",
     "The activation is the logistic sigmoid, defined as",
 ])
 def test_a_function_the_prose_names_is_its_row_whatever_its_letter(tmp_path, lead):
@@ -2031,7 +2031,7 @@ _VECTORS = "The labels $t$ and the predictions $r$ are probability vectors over 
 
 
 @pytest.mark.parametrize("lead", ["We define the cross-entropy:", "The categorical cross-entropy is then",
-                                  "Each prediction is scored by its cross-entropy loss, written out:"])
+                                  "The score of a prediction is its cross-entropy loss, written out:"])
 def test_a_named_function_of_vectors_binds_the_families_the_value_sums(tmp_path, lead):
     right = r"C(t, r) = -\sum_{i=1}^{K} t_i \log r_i"
     swapped = r"C(t, r) = -\sum_{i=1}^{K} r_i \log t_i"  # the row's slip "arguments swapped": one type, in order
@@ -2043,3 +2043,13 @@ def test_a_named_function_of_vectors_named_in_passing_is_not_flagged(tmp_path):
     display = r"C(t, r) = \sum_{i=1}^{K} t_i \log r_i"
     text = f"{_VECTORS} The cross-entropy between the labels and the predictions:\n\n$$\n{display}\n$$\n"
     assert _verdict_of(tmp_path, text, display) != "disagrees"
+
+
+@pytest.mark.parametrize("lead, display", [
+    ("The probit $\\Phi$ can be written in terms of the error function:",
+     r"\Phi(z) = \frac{1}{2}\left(1 + \operatorname{erf}\left(\frac{z}{\sqrt{2}}\right)\right)"),
+    ("The hyperbolic tangent, using the sigmoid:", r"t(u) = \frac{2}{1 + e^{-2u}} - 1"),
+    ("Unlike the sigmoid:", r"g(u) = \frac{u}{1 + u^2}"),
+])
+def test_a_function_the_display_is_written_with_is_not_what_it_defines(tmp_path, lead, display):
+    assert _verdict_of(tmp_path, f"{lead}\n\n$$\n{display}\n$$\n", display) != "disagrees"

@@ -272,13 +272,21 @@ _LEADING_IN = frozenset("a an the its this that which is are as be by can we get
                         "example sample point input".split())
 
 
+# words just before a cue that make the function an instrument or a comparison, not what the display defines:
+# "written in terms of the error function:", "using the sigmoid:", "unlike the cross-entropy loss:"
+_USED_NOT_DEFINED = frozenset("terms using via through with from by unlike than instead like similar compared "
+                              "versus vs relates related".split())
+
+
 def _said(cue: str, words: str, last: bool = False) -> bool:
-    """The cue is in the words; ``last``: and only words that lead into a display follow it."""
+    """The cue is in the words; ``last``: and only words that lead into a display follow it, and none of the few
+    words before it makes the function an instrument ("in terms of …")."""
     phrase = " ".join(re.sub(r"[-‐–_]", " ", cue.lower()).split())
     found = list(re.finditer(r"(?<![a-z])" + re.escape(phrase) + r"(?![a-z])", words)) if phrase else []
     if not last:
         return bool(found)
-    return any(set(re.findall(r"[a-z]+", words[m.end():])) <= _LEADING_IN for m in found)
+    return any(set(re.findall(r"[a-z]+", words[m.end():])) <= _LEADING_IN
+               and not set(re.findall(r"[a-z]+", words[:m.start()])[-4:]) & _USED_NOT_DEFINED for m in found)
 
 
 def _applied(function: knowledge.Function, left: tree.Apply, value: sympy.Expr, unfold,
