@@ -2053,3 +2053,26 @@ def test_a_named_function_of_vectors_named_in_passing_is_not_flagged(tmp_path):
 ])
 def test_a_function_the_display_is_written_with_is_not_what_it_defines(tmp_path, lead, display):
     assert _verdict_of(tmp_path, f"{lead}\n\n$$\n{display}\n$$\n", display) != "disagrees"
+
+
+# --- probability vectors indexed by the outcome: p_i is p(i) where the step takes p as a law -------------------
+
+@pytest.mark.parametrize("lead, display, slip", [
+    ("The cross-entropy of two distributions, as probability vectors:", r"H(r, s) = -\sum_i r_i \log s_i",
+     r"H(r, s) = -\sum_i s_i \log r_i"),
+    ("The relative entropy of the two vectors:", r"D_{KL}(r \| s) = \sum_j r_j \log \frac{r_j}{s_j}",
+     r"D_{KL}(r \| s) = \sum_j s_j \log \frac{r_j}{s_j}"),
+    ("The entropy of the class distribution $r$ is", r"H(r) = -\sum_c r_c \log r_c", r"H(r) = \sum_c r_c \log r_c"),
+])
+def test_a_probability_vector_of_a_law_is_its_probability_of_each_outcome(tmp_path, lead, display, slip):
+    assert _verdict_of(tmp_path, f"{lead}\n\n$$\n{display}\n$$\n", display) == "proved"
+    assert _verdict_of(tmp_path, f"{lead}\n\n$$\n{slip}\n$$\n", slip) == "disagrees"
+
+
+@pytest.mark.parametrize("display", [
+    r"H(r) = -r_1 \log r_1 - (1 - r_1) \log(1 - r_1)",  # a Bernoulli's r_1: the laws' outcomes are not assumed
+    r"H(r) = -\sum_{c=1}^{K} r_c \log r_c",  # a range the laws' outcomes need not be
+])
+def test_a_probability_vector_outside_a_sum_over_every_outcome_is_not_flagged(tmp_path, display):
+    text = f"The entropy of a distribution $r$ with two outcomes:\n\n$$\n{display}\n$$\n"
+    assert _verdict_of(tmp_path, text, display) != "disagrees"

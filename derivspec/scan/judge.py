@@ -917,12 +917,17 @@ def _arithmetic_names(node: tree.Node) -> set:
 def _meaning(step: Step, line: Line, scope: Scope, where: int, expand: bool, models: bool = False,
              family_reading: int = 0, chosen: dict | None = None):
     """The two sides' meaning; ``chosen``: definition key -> the value to read a name defined twice with."""
-    meaning = operators.Meaning(expand=expand, densities=frozenset(scope.densities), log_base=step.log_base,
+    left_node, right_node, vectors = _outcome_probabilities(step.left.node, step.right.node)
+    if vectors:
+        step = dataclasses.replace(step, left=dataclasses.replace(step.left, node=left_node),
+                                   right=dataclasses.replace(step.right, node=right_node))
+    densities = scope.densities | vectors
+    meaning = operators.Meaning(expand=expand, densities=frozenset(densities), log_base=step.log_base,
                                 family_reading=family_reading,
                                 entropy_e=scope.entropy_e, declared=scope.declared(where), depends=line.depends,
                                 open_law=step.open_law, random_by_use=random_by_use(step), held=line.held)
     heads = {n.head.latex for side in (step.left, step.right) for n in side.node.walk()
-             if isinstance(n, tree.Density) or (isinstance(n, tree.Apply) and n.head.latex in scope.densities)}
+             if isinstance(n, tree.Density) or (isinstance(n, tree.Apply) and n.head.latex in densities)}
     if len(heads) == 1:  # H(X | Y) = Σ p(x, y) …: the step's one law is the law its H, I and E speak of
         meaning.default_law = next(iter(heads))
     written: dict = {}
@@ -930,7 +935,7 @@ def _meaning(step: Step, line: Line, scope: Scope, where: int, expand: bool, mod
         for n in side.node.walk():
             if isinstance(n, tree.Density) and not n.given:
                 written.setdefault(n.head.latex, set()).add(n.variables)
-            elif isinstance(n, tree.Apply) and n.head.latex in scope.densities:
+            elif isinstance(n, tree.Apply) and n.head.latex in densities:
                 written.setdefault(n.head.latex, set()).add(n.args)
     meaning.law_variables = {head: next(iter(found)) for head, found in written.items() if len(found) == 1}
     nodes = [n for side in (step.left, step.right) for n in side.node.walk()]
@@ -971,6 +976,34 @@ def _meaning(step: Step, line: Line, scope: Scope, where: int, expand: bool, mod
     if values:
         left, right = left.xreplace(values), right.xreplace(values)
     return left, right, meaning
+
+
+def _outcome_probabilities(left: tree.Node, right: tree.Node) -> tuple:
+    """``p_i`` read as ``p(i)`` where the step takes the bare ``p`` as a law by its place (``H(p, q) = -Σ_i p_i log
+    q_i``, ``KL(p ‖ q) = Σ_i p_i log(p_i / q_i)``): a probability vector indexed by the outcome is that law's
+    probability of outcome i, whatever its letter -- where i runs over every outcome, a sum with no range written
+    (``p_1`` of a Bernoulli, ``Σ_{k=1}^K p_k``: a range the laws' outcomes need not be). Returns the two sides and
+    the names so read (laws of the step)."""
+    def arguments(node) -> tuple:
+        if isinstance(node, tree.Divergence):
+            return node.first, node.second
+        if isinstance(node, tree.Entropy):
+            return node.of
+        return ()
+    laws_here = {a.latex for side in (left, right) for n in side.walk() for a in arguments(n)
+                 if isinstance(a, tree.Name) and not a.index}
+    outcomes = {n.index for side in (left, right) for n in side.walk()  # Σ_i over every outcome (no range written)
+                if isinstance(n, tree.Sum) and n.lower is None and n.upper is None and not n.condition}
+    read = {n.latex for side in (left, right) for n in side.walk() if isinstance(n, tree.Name)
+            and n.latex in laws_here and len(n.index) == 1 and not n.bold and n.index[0] in outcomes}
+    if not read:
+        return left, right, frozenset()
+
+    def as_probability(node):
+        if isinstance(node, tree.Name) and node.latex in read and len(node.index) == 1 and node.index[0] in outcomes:
+            return tree.Apply(tree.Name(node.latex), node.index)
+        return node
+    return tree.rebuilt(left, as_probability), tree.rebuilt(right, as_probability), frozenset(read)
 
 
 def _differentiated_by(line: Line) -> set:
