@@ -2076,3 +2076,10 @@ def test_a_probability_vector_of_a_law_is_its_probability_of_each_outcome(tmp_pa
 def test_a_probability_vector_outside_a_sum_over_every_outcome_is_not_flagged(tmp_path, display):
     text = f"The entropy of a distribution $r$ with two outcomes:\n\n$$\n{display}\n$$\n"
     assert _verdict_of(tmp_path, text, display) != "disagrees"
+
+
+def test_a_standard_quantity_defined_with_probability_vectors_agrees_with_its_definition(tmp_path):
+    text = "The cross-entropy of two distributions $r$ and $s$:\n\n$$\nH(r,s) := -\\sum_i r_i \\log s_i\n$$\n"
+    assert _verdict_of(tmp_path, text, r"H(r,s) := -\sum_i r_i \log s_i") == "proved"
+    own = "The document's own cross-entropy:\n\n$$\nH(r,s) := -\\sum_i s_i \\log r_i\n$$\n"  # a definition: not flagged
+    assert _verdict_of(tmp_path, own, r"H(r,s) := -\sum_i s_i \log r_i") == "unchecked"

@@ -347,7 +347,9 @@ def _normaliser_name(form: sympy.Expr, x: sympy.Symbol, bounds: set = frozenset(
 def _standard_quantity(step: Step) -> bool:
     """A left side that is an information quantity the operator table knows (KL, cross-entropy, H, I): a line
     defining it states the standard definition or the document's own -- proved when it agrees, else a definition."""
-    return isinstance(step.left.node, _INFORMATION)
+    node = step.left.node
+    return isinstance(node, _INFORMATION) or (isinstance(node, tree.Ambiguous) and all(
+        isinstance(reading, _INFORMATION) for _, reading in node.readings))  # H(p, q): a cross-entropy or a joint H
 
 
 def _events_read(step: Step) -> bool:
