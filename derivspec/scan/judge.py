@@ -153,8 +153,9 @@ def _named_in_prose(step: Step, line: Line, scope: Scope, where: int) -> StepRes
     function g", "the cross-entropy loss L_i", any letter: matching.named_in_prose) claims its value is that
     function: proved where the value equals a reading of a row the prose names (or a convention the row accepts);
     flagged where the sentence ends by naming it (only words that lead into a display follow the cue), every
-    reading of every row so named is compared and differs, and the value uses no name those readings leave free (a model's w in g(x) = 1/(1 + e^{-wx}) is no slip of the sigmoid). None otherwise: the
-    general path judges the line as before."""
+    reading of every row so named is compared and differs, and the value uses no name those readings leave free
+    (a model's w in g(x) = 1/(1 + e^{-wx}) is no slip of the sigmoid). None otherwise: the general path judges the
+    line as before."""
     if (step.relation != "=" or step.left.node is None or step.right.node is None or line.special_case
             or not line.statement.display):
         return None
