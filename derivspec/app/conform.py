@@ -37,6 +37,13 @@ def add_parser(commands) -> None:
                               "logits='[h1, h2, h3]' (one or more words)")
     conform.add_argument("--convention", nargs="+", action="extend", default=[], metavar="KEY=VALUE",
                          help="reduction=none|mean|sum (over a batch axis), log_base=e|2|10")
+    conform.add_argument("--up-to", action="append", default=[], choices=("constant", "scale", "sign"),
+                         help="your output is the target up to an additive constant, a positive factor or its sign "
+                              "(repeatable); the report gives the constant or factor found, the same at every input")
+    conform.add_argument("--fix", nargs="+", action="extend", default=[], metavar="SYMBOL=VALUE",
+                         help="hold a claim variable at a value (sigma=1 for a loss written as a squared error)")
+    conform.add_argument("--precision", default=None, metavar="float32|float64|RTOL",
+                         help="judge the output at this accuracy (float32 round-off, or a relative tolerance)")
     conform.add_argument("--wrt", nargs="+", action="extend", default=[], metavar="SYMBOL",
                          help="your function is the derivative of the target by these claim variables")
     conform.add_argument("--seed", type=int, default=0)
@@ -93,6 +100,16 @@ def load_function(text: str):
 
 
 def run_conform(args) -> int:
+    from derivspec.testing.errors import HINT_SYNTAX
+
+    token = HINT_SYNTAX.set("cli")  # hints in a failure are written as options of this command
+    try:
+        return _run_conform(args)
+    finally:
+        HINT_SYNTAX.reset(token)
+
+
+def _run_conform(args) -> int:
     from derivspec.app.output import print_json
     from derivspec.core.metadata import run_metadata
     from derivspec.testing.arguments import parse_words
@@ -121,14 +138,16 @@ def run_conform(args) -> int:
     use_module_index()  # import the claim's own module, not every family
     mapping = parse_words(args.args, "--args")
     conventions = parse_words(args.convention, "--convention")
+    fixed = parse_words(args.fix, "--fix")
     function = load_function(args.targets[-1])
     meta = run_metadata(args.seed, args.device)
     try:
         if args.law:
             from derivspec.testing.distribution import conforms_in_distribution
 
-            if conventions or args.wrt:
-                raise ConformanceUsageError("--convention and --wrt apply to functions, not to samplers (--law)")
+            if conventions or args.wrt or args.up_to or fixed or args.precision:
+                raise ConformanceUsageError("--convention, --wrt, --up-to, --fix and --precision apply to functions, "
+                                            "not to samplers (--law)")
             options = {} if args.false_fail is None else {"false_fail": args.false_fail}
             report = conforms_in_distribution(args.law, function, args=mapping or None, seed=args.seed, **options)
         else:
@@ -138,7 +157,8 @@ def run_conform(args) -> int:
                 raise ConformanceUsageError("--false-fail applies to samplers (--law)")
             report = conforms(args.targets[0], function, args=mapping or None, conventions=conventions or None,
                               wrt=args.wrt or None, seed=args.seed, max_examples=args.max_examples,
-                              device=args.device)
+                              device=args.device, up_to=args.up_to or None, fix=fixed or None,
+                              precision=args.precision)
     except NonConformance as failure:
         if args.json:
             print_json({**failure.to_json(), "meta": meta})

@@ -40,6 +40,8 @@ from derivspec.core.numbers import fmt
 from derivspec.testing import calling
 from derivspec.testing.arguments import (CONVENTIONS, DEFAULT_CONVENTIONS, LOG_BASES, Argument, arguments_of,
                                          conventions_of, wrt_of)
+from derivspec.testing.declarations import (UP_TO, Affine, Declarations, declaration_text, declarations_of, fit,
+                                            show_factor)
 from derivspec.testing.errors import ConformanceInconclusive, ConformanceUsageError, NonConformance
 from derivspec.testing.evaluation import CONFIRM_DIGITS, DIGITS, Compiled, Undefined, to_mpf
 from derivspec.testing.report import ConformanceReport
@@ -70,6 +72,13 @@ class Specification:
     symbols: list = field(default_factory=list)  # (name, SymPy symbol) of every variable, built once
     continuous: list = field(default_factory=list)  # the continuous variables (Var)
     passed: frozenset = frozenset()  # the continuous variables handed to the function as they are
+    declarations: Declarations = field(default_factory=Declarations)  # up_to, fix, precision
+    affine: Affine | None = None  # the factor and constant found under up_to (None: the target itself)
+
+    @property
+    def floor(self) -> float:
+        """The unit roundoff the declared precision allows (0: the output's type decides)."""
+        return self.declarations.unit
 
     @property
     def outputs(self) -> int:
@@ -84,11 +93,12 @@ class Specification:
         return [sympy.diff(expr, symbols[name]) for name in self.wrt]
 
 
-def specification(claim: Claim, fn: Callable, args, conventions, wrt, reserved=()) -> Specification:
+def specification(claim: Claim, fn: Callable, args, conventions, wrt, reserved=(),
+                  declarations: Declarations | None = None) -> Specification:
     arguments = arguments_of(claim, fn, args, reserved=reserved)
     chosen = conventions_of(claim, conventions)
     names = wrt_of(claim, wrt)
-    spec = Specification(claim, arguments, chosen, names, [])
+    spec = Specification(claim, arguments, chosen, names, [], declarations=declarations or Declarations())
     spec.targets = [Compiled(e) for e in spec.expected_exprs(claim.target)]
     spec.compiled_arguments = [[Compiled(e) for e in a.exprs] for a in arguments]
     bare = [e for a in arguments for e in a.exprs]
@@ -115,6 +125,8 @@ def evaluate(spec: Specification, point: Mapping, targets: list[Compiled] | None
     """The function's inputs and the expected outputs at ``point``; None where the target or an
     argument is undefined there, or an argument overflows a float."""
     claim = spec.claim
+    if spec.declarations.fixed:
+        point = {**point, **spec.declarations.fixed}
     if spec.working != "float64" and not _representable(spec, point, spec.working):
         return None
     zero = mpmath.mpf(0)
@@ -143,7 +155,7 @@ def evaluate(spec: Specification, point: Mapping, targets: list[Compiled] | None
         env = {symbol: (exact[symbol][0], errors.get(symbol, zero)) for _, symbol in spec.symbols}
         values, bounds = [], []
         try:
-            unit = calling.UNIT_ROUNDOFF.get(spec.working, calling.UNIT_ROUNDOFF["float64"])
+            unit = max(calling.UNIT_ROUNDOFF.get(spec.working, calling.UNIT_ROUNDOFF["float64"]), spec.floor)
             for target in targets if targets is not None else spec.targets:
                 value, bound = target(env, digits, unit)
                 values.append(value)
@@ -209,9 +221,10 @@ def _input_errors(spec: Specification, exact: dict, rounded: list, digits: int) 
 
 # --- conventions and the comparison -------------------------------------------------------------
 
-def expected_under(evaluations: list[Evaluation], conventions: Mapping, outputs: int):
-    """Expected outputs and error bounds for a batch under ``conventions``: shape (B, k) for
-    reduction none, (k,) for mean and sum (as lists of mpf)."""
+def expected_under(evaluations: list[Evaluation], conventions: Mapping, outputs: int, affine: Affine | None = None):
+    """Expected outputs and error bounds for a batch under ``conventions`` (and, declared ``up_to``,
+    ``affine``: factor·target + constant per input): shape (B, k) for reduction none, (k,) for mean
+    and sum (as lists of mpf)."""
     base = LOG_BASES[conventions["log_base"]]
     scale = None if conventions["log_base"] == "e" else mpmath.log(int(base))
     rows = []
@@ -221,6 +234,9 @@ def expected_under(evaluations: list[Evaluation], conventions: Mapping, outputs:
             if scale is not None:
                 value = value / scale
                 error = error / scale + abs(value)
+            if affine is not None:
+                error = abs(affine.factor) * error + affine.constant_error + affine.factor_error * abs(value)
+                value = mpmath.mpf(affine.factor) * value + mpmath.mpf(affine.constant)
             row.append((value, error))
         rows.append(row)
     reduction = conventions["reduction"]
@@ -249,9 +265,11 @@ class Comparison:
     actual: object = None
 
 
-def compare(actual: np.ndarray, dtype: str, expected, *, batched_rows: bool, outputs: int) -> Comparison:
-    """``actual`` against ``expected`` (from :func:`expected_under`) with the rounding allowance of ``dtype``."""
-    unit, tiny, largest = calling.UNIT_ROUNDOFF[dtype], calling.TINY[dtype], calling.LARGEST[dtype]
+def compare(actual: np.ndarray, dtype: str, expected, *, batched_rows: bool, outputs: int,
+            floor: float = 0.0) -> Comparison:
+    """``actual`` against ``expected`` (from :func:`expected_under`) with the rounding allowance of
+    ``dtype``, or of the declared precision (``floor``, a unit roundoff) where that is coarser."""
+    unit, tiny, largest = max(calling.UNIT_ROUNDOFF[dtype], floor), calling.TINY[dtype], calling.LARGEST[dtype]
     if batched_rows:
         want_shape = (len(expected),) if outputs == 1 else (len(expected), outputs)
         flat_expected = [row[k] for row in expected for k in range(outputs)]
@@ -310,7 +328,8 @@ class _Tally:
 
 
 def conforms(claim_id: str, fn: Callable, *, args: Mapping | None = None, conventions: Mapping | None = None,
-             wrt=None, seed: int = 0, max_examples: int | None = None, device: str | None = None) -> ConformanceReport:
+             wrt=None, seed: int = 0, max_examples: int | None = None, device: str | None = None,
+             up_to=None, fix: Mapping | None = None, precision=None) -> ConformanceReport:
     """Check that ``fn`` implements the claim ``claim_id``; return a report, or raise NonConformance.
 
     ``args`` maps the function's parameters to expressions in the claim's symbols (``{"lv1":
@@ -319,8 +338,11 @@ def conforms(claim_id: str, fn: Callable, *, args: Mapping | None = None, conven
     ``wrt`` names claim variables the function differentiates the target by; ``seed`` makes the
     run reproducible; ``max_examples`` inputs are drawn (default DEFAULT_EXAMPLES); ``device``
     (``cpu`` | ``cuda``) hands a torch function its tensors there (default: CPU, CUDA when its own
-    tensors are there). Raises ConformanceUsageError on bad input and ConformanceInconclusive when
-    fewer than MIN_VALID valid inputs could be drawn."""
+    tensors are there). Declarations (:mod:`derivspec.testing.declarations`): ``up_to`` -- ``constant``,
+    ``scale`` and/or ``sign`` (the output is factor·target + constant, the same at every input; the
+    report gives them); ``fix`` -- ``{symbol: value}`` held fixed; ``precision`` -- ``float32``,
+    ``float64`` or a relative tolerance. Raises ConformanceUsageError on bad input and
+    ConformanceInconclusive when fewer than MIN_VALID valid inputs could be drawn."""
     try:
         claim = registry.get(claim_id)
     except UnknownClaimError as error:
@@ -333,7 +355,8 @@ def conforms(claim_id: str, fn: Callable, *, args: Mapping | None = None, conven
         raise ConformanceUsageError("device 'cuda' asked for, but CUDA is not available here")
     if max_examples is not None and (not isinstance(max_examples, int) or max_examples < 2 * MIN_VALID):
         raise ConformanceUsageError(f"max_examples must be a whole number >= {2 * MIN_VALID}, got {max_examples!r}")
-    spec = specification(claim, fn, args, conventions, wrt)
+    declared = declarations_of(claim, up_to, fix, precision, ROUNDING_SLACK)
+    spec = specification(claim, fn, args, conventions, wrt, declarations=declared)
     examples = max_examples or DEFAULT_EXAMPLES
     rng = random.Random(seed)
     reduced = spec.conventions["reduction"] != "none"
@@ -346,6 +369,12 @@ def conforms(claim_id: str, fn: Callable, *, args: Mapping | None = None, conven
         spec.working = calling.call(fn, spec.arguments, [e.inputs for e in probe[:2]], way)[1]
     except calling.UserError:
         pass  # the search reports the raise at its (shrunk) input
+    if declared.precision == "float32" and spec.working == "float64":
+        spec.working = "float32"  # computed in float32 inside: handed only inputs float32 keeps in the domain
+    if declared.up_to:
+        probes = _fit_probes(spec, random.Random(seed + 104729), probe)
+        spec.affine = _matches(spec, probes, _outputs(fn, spec, probes, way), spec.conventions, None, way,
+                               declared.up_to)
     tally = _Tally()
     typical = max(MIN_VALID, examples // 2)
     for region, count in (("typical", typical), ("all", examples - typical)):
@@ -359,7 +388,26 @@ def conforms(claim_id: str, fn: Callable, *, args: Mapping | None = None, conven
     largest = tally.largest
     return ConformanceReport(claim.id, tally.valid, largest.error, largest.tolerance, max(largest.ratio, 0.0),
                              dict(spec.conventions), spec.wrt, way.describe(), tally.dtype, seed,
-                             {a.name: a.text for a in spec.arguments}, tally.rejected)
+                             {a.name: a.text for a in spec.arguments}, tally.rejected,
+                             declared.to_json(), spec.affine)
+
+
+def _fit_probes(spec: Specification, rng: random.Random, probe: list[Evaluation]) -> list[list[Evaluation]]:
+    """Typical inputs the factor and constant of ``up_to`` are found on: the probing batch one input
+    per value, or (a reduction: one value per batch) batches of 2 to 6 inputs."""
+    if spec.conventions["reduction"] == "none":
+        return [[e] for e in probe]
+    return [_typical_batch(spec, rng, size) for size in (2, 3, 4, 5, 6)]
+
+
+def _outputs(fn, spec: Specification, probes: list[list[Evaluation]], way: calling.Way) -> list:
+    outputs = []
+    for batch in probes:
+        try:
+            outputs.append(calling.call(fn, spec.arguments, [e.inputs for e in batch], way))
+        except calling.UserError:
+            outputs.append(None)
+    return outputs
 
 
 def _typical_batch(spec: Specification, rng: random.Random, size: int) -> list[Evaluation]:
@@ -404,15 +452,15 @@ def _search(spec: Specification, fn, way: calling.Way, region: str, count: int, 
             actual, dtype = calling.call(fn, spec.arguments, [e.inputs for e in evaluations], way)
         except calling.UserError as error:
             raise _Found("raised", evaluations, error=error.error) from None
-        expected = expected_under(evaluations, spec.conventions, spec.outputs)
+        expected = expected_under(evaluations, spec.conventions, spec.outputs, spec.affine)
         if not way.batched and not reduced:
-            outcomes = [compare(actual[i], dtype, expected[i], batched_rows=False, outputs=spec.outputs)
-                        for i in range(len(evaluations))]
+            outcomes = [compare(actual[i], dtype, expected[i], batched_rows=False, outputs=spec.outputs,
+                                floor=spec.floor) for i in range(len(evaluations))]
             comparison = max(outcomes, key=lambda c: (c.status not in ("ok", "reject"), c.ratio))
             if any(c.status == "reject" for c in outcomes):
                 comparison = Comparison("reject")
         else:
-            comparison = compare(actual, dtype, expected, batched_rows=rows, outputs=spec.outputs)
+            comparison = compare(actual, dtype, expected, batched_rows=rows, outputs=spec.outputs, floor=spec.floor)
         if comparison.status == "reject":
             tally.rejected += 1
             reject()
@@ -464,7 +512,8 @@ def failure(spec: Specification, fn, way: calling.Way, found: _Found, region: st
     if found.status == "raised":
         shown = evaluations if reduced else evaluations[:1]
         inputs = _counterexample(shown, reduced)
-        slip, convention = _slip(spec, fn, way, shown, found, seed)  # what it computes where it does not raise
+        found_slip = _slip(spec, fn, way, shown, found, seed)  # what it computes where it does not raise
+        slip, convention = found_slip.name, found_slip.convention
         also = ""
         if slip or convention:
             matches = ", ".join(f"{k}={v!r}" for k, v in (convention or {}).items())
@@ -480,16 +529,17 @@ def failure(spec: Specification, fn, way: calling.Way, found: _Found, region: st
         evaluations = [evaluations[comparison.worst]]
         actual = comparison.actual.reshape((-1, spec.outputs))[found.comparison.worst]
         comparison = compare(actual.reshape(() if spec.outputs == 1 else (spec.outputs,)), found.dtype,
-                             expected_under(evaluations, spec.conventions, spec.outputs)[0],
-                             batched_rows=False, outputs=spec.outputs)
-    slip, convention = _slip(spec, fn, way, evaluations, found, seed)
+                             expected_under(evaluations, spec.conventions, spec.outputs, spec.affine)[0],
+                             batched_rows=False, outputs=spec.outputs, floor=spec.floor)
+    found_slip = _slip(spec, fn, way, evaluations, found, seed)
+    slip, convention, declaration = found_slip.name, found_slip.convention, found_slip.declaration
     kind = {"nonfinite": "unstable", "shape": "shape"}.get(found.status, "wrong")
-    if found.status == "off" and region == "all" and slip is None and convention is None:
+    if found.status == "off" and region == "all" and slip is None and convention is None and declaration is None:
         kind = "unstable"  # right on the typical region, inaccurate here
     expected_value = _confirmed_expected(spec, evaluations)
     actual_value = comparison.actual
     lines = [f"{name} does not conform to {claim.id}" + (f" (d/d{', d/d'.join(spec.wrt)})" if spec.wrt else "")
-             + ": " + _verdict(kind, slip, convention, spec, found, actual_value)]
+             + ": " + _verdict(kind, found_slip, spec, found, actual_value)]
     lines.append(f"  counterexample (shrunk): {_show_many(evaluations, reduced)}")
     shown_expected = _show_number(expected_value)
     lines.append(f"  expected {shown_expected} (the derived target{_conventions_text(spec.conventions)}, "
@@ -500,18 +550,29 @@ def failure(spec: Specification, fn, way: calling.Way, found: _Found, region: st
                      + ("returns a non-finite value where the target is finite" if found.status == "nonfinite"
                         else f"loses accuracy (error {fmt(comparison.error, '.3g', bound=True)})")
                      + ": rewrite it in a stable form (log-sum-exp, log1p, softplus, logsigmoid, ...)")
+    if spec.affine is not None and spec.declarations.up_to:
+        lines.append(f"  up to {' and '.join(sorted(spec.declarations.up_to))}: found on typical inputs that the output "
+                     f"is {spec.affine.describe()}, which does not hold at this input")
     return NonConformance("\n".join(lines), claim=claim.id, kind=kind, slip=slip, convention=convention,
                           counterexample=_counterexample(evaluations, reduced), point=_points(evaluations, reduced),
                           expected=expected_value, actual=actual_value, tolerance=comparison.tolerance or None,
+                          declaration=declaration,
                           details={"region": region, "called": way.describe(), "dtype": found.dtype})
 
 
-def _verdict(kind: str, slip, convention, spec: Specification, found: _Found, actual) -> str:
+def _verdict(kind: str, found_slip: Slip, spec: Specification, found: _Found, actual) -> str:
+    slip, convention, declaration = found_slip.name, found_slip.convention, found_slip.declaration
     if convention is not None:
         declared = ", ".join(f"{k}={spec.conventions[k]!r}" for k in convention)
         matches = ", ".join(f"{k}={v!r}" for k, v in convention.items())
         what = f"the known slip '{slip}' with {matches}" if slip else f"the target with {matches}"
-        return f"wrong convention -- it matches {what}, you declared {declared}"
+        hint = "" if slip else f"; declare {declaration_text({'conventions': convention})}"
+        return f"wrong convention -- it matches {what}, you declared {declared}{hint}"
+    if declaration is not None:
+        known = slip is not None and any(w.name == slip for w in spec.claim.wrong_variants)
+        what = (f"wrong formula -- it matches the known slip '{slip}'" if known else f"wrong formula -- {slip}") if slip \
+            else "inaccurate -- it agrees with the target to float32 accuracy only"
+        return f"{what}; it would conform with {declaration_text(declaration)}"
     if slip is not None:
         return f"wrong formula -- it matches the known slip '{slip}'"
     if kind == "shape":
@@ -523,73 +584,177 @@ def _verdict(kind: str, slip, convention, spec: Specification, found: _Found, ac
     return "wrong formula (no registered slip of this claim matches it)"
 
 
+@dataclass
+class Slip:
+    """What a failing function computes instead: ``name`` (a registered wrong variant, or a slip named
+    by its form: a factor, a sign, a constant, swapped roles), ``convention`` (conventions that differ
+    from the declared ones) and ``declaration`` (what the caller could declare to make it conform:
+    ``{"up_to": [...]}`` or ``{"precision": "float32"}``); ``affine`` -- the factor and constant."""
+
+    name: str | None = None
+    convention: dict | None = None
+    declaration: dict | None = None
+    affine: Affine | None = None
+
+
+FREEDOMS = (("sign",), ("scale",), ("constant",), ("sign", "constant"), ("scale", "constant"), ("scale", "sign"),
+            ("scale", "sign", "constant"))  # the up_to declarations a hint tries, simplest first
+
+
 def _slip(spec: Specification, fn, way: calling.Way, evaluations: list[Evaluation], found: _Found,
-          seed: int) -> tuple[str | None, dict | None]:
-    """The registered slip (and/or conventions) the function matches at the counterexample and at
-    PROBES typical inputs: the target under other conventions first, then each wrong variant under
-    the declared conventions, then wrong variants under other conventions."""
+          seed: int) -> Slip:
+    """The slip the function matches at the counterexample and at PROBES typical inputs: each wrong
+    variant under the declared conventions, the target under other conventions, the target up to a
+    sign, a factor or a constant not declared, or at float32 accuracy (a hint: the declaration that
+    makes it conform), the target with two variables' roles swapped (and its sign flipped), then
+    wrong variants under other conventions."""
     claim = spec.claim
     reduced = spec.conventions["reduction"] != "none"
     rng = random.Random(seed + 7919)
     size = len(evaluations) if reduced else 1
     probes = [evaluations] + [_typical_batch(spec, rng, max(size, 2) if reduced else 1) for _ in range(PROBES)]
-    outputs = []
-    for batch in probes:
-        try:
-            outputs.append(calling.call(fn, spec.arguments, [e.inputs for e in batch], way))
-        except calling.UserError:
-            outputs.append(None)
+    if reduced:  # batches of several sizes: a constant per input is told from one per batch
+        probes += [_typical_batch(spec, rng, n) for n in (2, 3, 5)]
+    outputs = _outputs(fn, spec, probes, way)
     declared = dict(spec.conventions)
+    mine = spec.declarations.up_to
     others = [dict(zip(CONVENTIONS, values)) for values in product(*CONVENTIONS.values())]
     others = [c for c in others if c != declared and (c["log_base"] == "e" or claim.expand_defined(claim.target).has(sympy.log))]
-    if not way.batched:  # one input per call: a reduction cannot show
+    if not way.batched or not reduced:  # one input per call (or per batch of one): a reduction cannot show
         others = [c for c in others if c["reduction"] == declared["reduction"]]
     variants = [(w.name, spec.expected_exprs(w.expr)) for w in claim.wrong_variants]
     if spec.wrt:
         variants.append(("sign flipped", [-e for e in spec.expected_exprs(claim.target)]))
-    candidates = [(n, declared, exprs) for n, exprs in variants]
-    candidates += [(None, c, None) for c in others]
-    candidates += [(n, c, exprs) for n, exprs in variants for c in others]
-    for name, conventions, exprs in candidates:
-        compiled = None if exprs is None else [Compiled(e) for e in exprs]
-        if _matches(spec, probes, outputs, conventions, compiled, way):
-            changed = {k: v for k, v in conventions.items() if v != declared[k]} or None
-            return name, changed
-    return None, None
+    def declarable() -> Slip | None:  # the target up to a sign, a factor or a constant not declared
+        for freedoms in FREEDOMS:
+            if set(freedoms) <= mine or not set(freedoms) >= mine:
+                continue
+            affine = _matches(spec, probes, outputs, declared, None, way, frozenset(freedoms))
+            if affine is not None and (affine.factor != 1 or affine.constant != 0):
+                return Slip(_form_of(affine), declaration={"up_to": [f for f in UP_TO if f in freedoms]}, affine=affine)
+        return None
+
+    for name, exprs in variants:
+        if (affine := _matches(spec, probes, outputs, declared, exprs, way, mine)) is not None:
+            generic = declarable()  # a registered slip that is only a sign, a factor or a constant: say so
+            return Slip(name, declaration=generic.declaration if generic else None, affine=affine)
+    for conventions in others:
+        if (affine := _matches(spec, probes, outputs, conventions, None, way, mine)) is not None:
+            return Slip(None, _changed(conventions, declared), affine=affine)
+    if (generic := declarable()) is not None:
+        return generic
+    if spec.floor < 2.0 ** -24 and _matches(spec, probes, outputs, declared, None, way, mine,
+                                            floor=2.0 ** -24) is not None:
+        return Slip(None, declaration={"precision": "float32"})
+    target = spec.expected_exprs(claim.target)
+    for first, second in _swappable(spec):
+        swapped = [e.xreplace({first.symbol: second.symbol, second.symbol: first.symbol}) for e in target]
+        for sign, label in ((1, ""), (-1, ", sign flipped")):
+            if _matches(spec, probes, outputs, declared, [sign * e for e in swapped], way, mine) is not None:
+                return Slip(f"roles of {first.name} and {second.name} swapped{label}")
+    for name, exprs in variants:
+        for conventions in others:
+            if (affine := _matches(spec, probes, outputs, conventions, exprs, way, mine)) is not None:
+                return Slip(name, _changed(conventions, declared), affine=affine)
+    return Slip()
 
 
-def _matches(spec, probes, outputs, conventions, compiled, way) -> bool:
+def _changed(conventions: Mapping, declared: Mapping) -> dict | None:
+    return {k: v for k, v in conventions.items() if v != declared[k]} or None
+
+
+def _form_of(affine: Affine) -> str:
+    """A slip named by its form: 'a factor 2 (a dropped 1/2)', 'sign flipped', 'a constant dropped'."""
+    parts = []
+    if affine.factor == -1:
+        parts.append("sign flipped (the negative of the target)")
+    elif affine.factor != 1:
+        shown = show_factor(affine.factor)
+        note = {"2": " (a dropped 1/2)", "1/2": " (a 1/2 too many)", "-2": " and sign flipped (a dropped -1/2)"}
+        parts.append(f"a factor {shown}{note.get(shown, '')}")
+    if affine.constant != 0:
+        from derivspec.testing.declarations import show_constant
+
+        shown = show_constant(abs(affine.constant))
+        parts.append(f"a constant {shown} " + ("added" if affine.constant > 0 else "dropped"))
+    return "; ".join(parts)
+
+
+def _swappable(spec: Specification):
+    """Pairs of continuous variables the function takes whose roles it could swap."""
+    taken = set()
+    for argument in spec.arguments:
+        for expr in argument.exprs:
+            taken |= expr.free_symbols
+    variables = [v for v in spec.continuous if v.symbol in taken and v.name not in spec.declarations.fixed]
+    return [(a, b) for i, a in enumerate(variables) for b in variables[i + 1:]]
+
+
+def _matches(spec, probes, outputs, conventions, exprs, way, freedoms=frozenset(), floor=None) -> Affine | None:
+    """Whether the outputs are ``exprs`` (None: the target) under ``conventions`` at the probes (at least
+    3 of them), up to the factor and constant ``freedoms`` allow: the Affine found (identity without
+    freedoms), or None."""
     reduced = conventions["reduction"] != "none"
-    matched = 0
+    floor = spec.floor if floor is None else floor
+    compiled = None if exprs is None else [Compiled(e) for e in exprs]
+    usable = []
     for batch, output in zip(probes, outputs):
         if output is None:
             continue
-        actual, dtype = output
-        if compiled is None:
-            evaluations = batch
-        else:
-            evaluations = [evaluate(spec, e.point, compiled) for e in batch]
-            if any(e is None for e in evaluations):
-                continue
-        expected = expected_under(evaluations, conventions, spec.outputs)
+        evaluations = batch if compiled is None else [evaluate(spec, e.point, compiled) for e in batch]
+        if any(e is None for e in evaluations):
+            continue
+        usable.append((evaluations, output))
+    if len(usable) < 3:
+        return None
+    affine = Affine()
+    if freedoms:
+        affine = _fit(spec, usable, conventions, freedoms, floor)
+        if affine is None:
+            return None
+    matched = 0
+    for evaluations, (actual, dtype) in usable:
+        expected = expected_under(evaluations, conventions, spec.outputs, affine)
         if not reduced and not way.batched:
-            outcomes = [compare(actual[i], dtype, expected[i], batched_rows=False, outputs=spec.outputs)
+            outcomes = [compare(actual[i], dtype, expected[i], batched_rows=False, outputs=spec.outputs, floor=floor)
                         for i in range(len(evaluations))]
         else:
-            outcomes = [compare(actual, dtype, expected, batched_rows=not reduced, outputs=spec.outputs)]
+            outcomes = [compare(actual, dtype, expected, batched_rows=not reduced, outputs=spec.outputs, floor=floor)]
         statuses = {o.status for o in outcomes}
         if statuses == {"reject"}:
             continue
         if statuses - {"ok"}:
-            return False
+            return None
         matched += 1
-    return matched >= 3
+    return affine if matched >= 3 else None
+
+
+def _fit(spec: Specification, usable: list, conventions: Mapping, freedoms: frozenset, floor: float) -> Affine | None:
+    """The factor and constant of ``freedoms`` that make the outputs the (reduced) target at every
+    probe (:func:`derivspec.testing.declarations.fit`)."""
+    reduced = conventions["reduction"] != "none"
+    targets, outputs, weights, bounds, dtype = [], [], [], [], "float64"
+    for evaluations, (actual, kind) in usable:
+        expected = expected_under(evaluations, conventions, spec.outputs)
+        flat = [pair for row in expected for pair in row] if not reduced else list(expected)
+        values = np.asarray(actual, float).reshape(-1)
+        if len(values) != len(flat):
+            return None
+        weight = len(evaluations) if conventions["reduction"] == "sum" else 1
+        for (value, bound), got in zip(flat, values):
+            targets.append(float(value))
+            bounds.append(float(bound))
+            outputs.append(float(got))
+            weights.append(weight)
+        dtype = calling._wider(dtype, kind)
+    unit = max(calling.UNIT_ROUNDOFF[dtype], floor)
+    return fit(freedoms, targets, outputs, weights, bounds, unit, ROUNDING_SLACK)
 
 
 def _confirmed_expected(spec: Specification, evaluations: list[Evaluation]):
     """The expected output at the counterexample recomputed at CONFIRM_DIGITS (a float, or a list)."""
     confirmed = [evaluate(spec, e.point, digits=CONFIRM_DIGITS) or e for e in evaluations]
-    values = expected_under(confirmed, spec.conventions, spec.outputs)
+    values = expected_under(confirmed, spec.conventions, spec.outputs, spec.affine)
     if spec.conventions["reduction"] == "none":
         flat = [[float(v) for v, _ in row] for row in values]
         flat = flat[0] if len(flat) == 1 else flat

@@ -10,7 +10,12 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+
 from derivspec.core.errors import DerivspecError
+
+# How a hint is written: ``python`` (``up_to=['scale']``) or ``cli`` (``--up-to scale``); the command line sets it.
+HINT_SYNTAX: ContextVar[str] = ContextVar("derivspec_hint_syntax", default="python")
 
 
 class ConformanceUsageError(DerivspecError):
@@ -35,12 +40,14 @@ class NonConformance(AssertionError):
     matches when they differ from the declared ones (``{"reduction": "sum"}``), or None;
     ``counterexample`` -- the function's inputs (shrunk), ``point`` -- the same input in the
     claim's symbols; ``expected`` / ``actual`` -- the target there (50 digits) and what the
-    function returned; ``tolerance`` -- the error allowed there.
+    function returned; ``tolerance`` -- the error allowed there; ``declaration`` -- what the caller
+    could declare to make it conform (``{"up_to": ["scale"]}``, ``{"precision": "float32"}``), or None.
     """
 
     def __init__(self, message: str, *, claim: str, kind: str, slip: str | None = None,
                  convention: dict | None = None, counterexample=None, point=None, expected=None, actual=None,
-                 tolerance: float | None = None, error: str | None = None, details: dict | None = None):
+                 tolerance: float | None = None, error: str | None = None, details: dict | None = None,
+                 declaration: dict | None = None):
         super().__init__(message)
         self.claim = claim
         self.kind = kind
@@ -53,13 +60,15 @@ class NonConformance(AssertionError):
         self.tolerance = tolerance
         self.error = error
         self.details = details or {}
+        self.declaration = declaration  # what would make it conform, e.g. {"up_to": ["scale"]}, or None
 
     def to_json(self) -> dict:
         """The failure as JSON (``derivspec conform --json``)."""
         return {"claim": self.claim, "conforms": False, "kind": self.kind, "slip": self.slip,
                 "convention": self.convention, "counterexample": _plain(self.counterexample),
                 "point": _plain(self.point), "expected": _plain(self.expected), "actual": _plain(self.actual),
-                "tolerance": self.tolerance, "error": self.error, "message": str(self), **_plain(self.details)}
+                "tolerance": self.tolerance, "error": self.error, "declaration": _plain(self.declaration),
+                "message": str(self), **_plain(self.details)}
 
 
 def _plain(value):

@@ -28,6 +28,8 @@ class ConformanceReport:
     seed: int = 0
     arguments: dict = field(default_factory=dict)
     rejected: int = 0  # drawn inputs where the target is undefined or beyond the output type's range
+    declared: dict = field(default_factory=dict)  # up_to, fix, precision as declared
+    affine: object = None  # under up_to: the factor and constant found (declarations.Affine)
 
     @property
     def conforms(self) -> bool:
@@ -38,14 +40,30 @@ class ConformanceReport:
                 "largest_error": _plain(self.largest_error), "tolerance": _plain(self.tolerance),
                 "largest_ratio": _plain(self.largest_ratio), "conventions": dict(self.conventions),
                 "wrt": list(self.wrt), "called": self.called, "dtype": self.dtype, "seed": self.seed,
-                "arguments": dict(self.arguments), "rejected": self.rejected}
+                "arguments": dict(self.arguments), "rejected": self.rejected,
+                "up_to": list(self.declared.get("up_to", [])), "fix": _plain(self.declared.get("fix", {})),
+                "precision": self.declared.get("precision"),
+                "factor": None if self.affine is None else self.affine.factor,
+                "constant": None if self.affine is None else self.affine.constant}
 
     def __str__(self) -> str:
         wrt = f" (d/d{', d/d'.join(self.wrt)})" if self.wrt else ""
         conventions = ", ".join(f"{k}={v!r}" for k, v in self.conventions.items())
         return (f"conforms to {self.claim}{wrt}: {self.examples} inputs (edge regions included), largest error "
                 f"{fmt(self.largest_error, '.3g', bound=True)} (at most {self.largest_ratio:.2g} of the rounding allowance, "
-                f"{fmt(self.tolerance, '.3g', bound=True)} there); {self.dtype}; conventions {conventions}; called with {self.called}")
+                f"{fmt(self.tolerance, '.3g', bound=True)} there); {self.dtype}; conventions {conventions}; called with {self.called}"
+                + self._declared_text())
+
+    def _declared_text(self) -> str:
+        parts = []
+        if self.declared.get("up_to"):
+            found = self.affine.describe() if self.affine is not None else "the target"
+            parts.append(f"up to {' and '.join(self.declared['up_to'])}: the output is {found} at every input")
+        if self.declared.get("fix"):
+            parts.append("fixed " + ", ".join(f"{k}={v}" for k, v in self.declared["fix"].items()))
+        if self.declared.get("precision"):
+            parts.append(f"at {self.declared['precision']} accuracy")
+        return "".join(f"\n  {p}" for p in parts)
 
 
 @dataclass
