@@ -340,6 +340,11 @@ def _assert_one_pass_one_slip(done: subprocess.CompletedProcess) -> None:
     assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-2000:]
     assert "1 failed, 1 passed" in done.stdout, done.stdout[-3000:]
     assert "arguments swapped (KL(q||p))" in done.stdout and "test_kl_backwards" in done.stdout
+    # issue 81: the failure is at most 15 lines without the kit's source; the -q summary names the slip
+    section = done.stdout.split("test_kl_backwards ___")[1].split("====")[0].strip().splitlines()
+    assert 3 <= len(section) <= 15 and not any("derivspec/testing" in line for line in section), section
+    summary = next(line for line in done.stdout.splitlines() if line.startswith("FAILED"))
+    assert "arguments swapped (KL(q||p))" in summary[:100], summary
 
 
 def test_the_plugin_in_a_course_folder(tmp_path):

@@ -46,6 +46,9 @@ def add_parser(commands) -> None:
                          help="judge the output at this accuracy (float32 round-off, or a relative tolerance)")
     conform.add_argument("--wrt", nargs="+", action="extend", default=[], metavar="SYMBOL",
                          help="your function is the derivative of the target by these claim variables")
+    conform.add_argument("--init", nargs="+", action="extend", default=[], metavar="ARG",
+                         help="constructor arguments when MODULE:Class.method or MODULE:Class (an nn.Module: its "
+                              "forward) is tested: NAME=VALUE by keyword, VALUE by position (Python literals)")
     conform.add_argument("--seed", type=int, default=0)
     conform.add_argument("--max-examples", type=int, default=None, metavar="N", help="inputs to draw (default 100)")
     conform.add_argument("--false-fail", type=float, default=None, metavar="P",
@@ -55,8 +58,9 @@ def add_parser(commands) -> None:
     conform.add_argument("--json", action="store_true")
 
 
-def load_function(text: str):
-    """``MODULE:FUNCTION`` -> the function; a one-line ConformanceUsageError when it cannot be had."""
+def load_function(text: str, init: list[str] | None = None):
+    """``MODULE:FUNCTION`` (or ``MODULE:Class.method``, ``MODULE:Class`` -- constructed with ``init``
+    words -- or ``MODULE:instance``) -> a function; a one-line ConformanceUsageError when it cannot be had."""
     from derivspec.testing.errors import ConformanceUsageError
 
     module_name, sep, attribute = text.rpartition(":")
@@ -86,17 +90,25 @@ def load_function(text: str):
             raise
         message = " ".join(str(error).split())
         raise ConformanceUsageError(f"module {module_name} does not import: {type(error).__name__}: {message}") from None
-    function = module
-    for part in attribute.split("."):
+    from derivspec.testing.callables import as_function, construct
+
+    function, constructed = module, False
+    for index, part in enumerate(attribute.split(".")):
+        if isinstance(function, type) and index > 0:  # Class.method: the method of an instance
+            function, constructed = construct(function, init or []), True
         if not hasattr(function, part):
             names = [n for n in dir(function) if not n.startswith("_")]
             close = difflib.get_close_matches(part, names, n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             raise ConformanceUsageError(f"{module_name} has no function {attribute!r}{hint}")
         function = getattr(function, part)
+    if isinstance(function, type):  # a class: its instance's __call__ (an nn.Module's forward)
+        function, constructed = construct(function, init or []), True
+    if init and not constructed:
+        raise ConformanceUsageError(f"--init constructs a class, but {module_name}:{attribute} is not one")
     if not callable(function):
         raise ConformanceUsageError(f"{module_name}:{attribute} is not a function")
-    return function
+    return as_function(function, f"{module_name}:{attribute}")
 
 
 def run_conform(args) -> int:
@@ -139,7 +151,7 @@ def _run_conform(args) -> int:
     mapping = parse_words(args.args, "--args")
     conventions = parse_words(args.convention, "--convention")
     fixed = parse_words(args.fix, "--fix")
-    function = load_function(args.targets[-1])
+    function = load_function(args.targets[-1], args.init)
     meta = run_metadata(args.seed, args.device)
     try:
         if args.law:

@@ -20,7 +20,7 @@ import sympy
 from derivspec.core.claims import Claim
 from derivspec.core.errors import FormulaError
 from derivspec.core.formula import parse_formula
-from derivspec.testing.errors import ConformanceUsageError
+from derivspec.testing.errors import HINT_SYNTAX, ConformanceUsageError
 
 REDUCTIONS = ("none", "mean", "sum")
 LOG_BASES = {"e": sympy.E, "2": sympy.Integer(2), "10": sympy.Integer(10)}
@@ -146,12 +146,15 @@ def arguments_of(claim: Claim, fn: Callable, args: Mapping | None, *, reserved: 
         elif parameter.default is parameter.empty:
             raise ConformanceUsageError(
                 f"parameter {parameter.name!r} of {_name(fn)} is not a symbol of {claim.id} (its symbols: "
-                f"{', '.join(symbols)}); map it with args={{{parameter.name!r}: 'an expression in those symbols'}}")
+                f"{', '.join(symbols)}); map it with " + (f"--args {parameter.name}=EXPR (an expression in those symbols)"
+                                                            if HINT_SYNTAX.get() == "cli" else
+                                                            f"args={{{parameter.name!r}: 'an expression in those symbols'}}"))
     for key, value in args.items():  # **kwargs takes the rest
         result.append(read_argument(claim, key, value))
     if not result:
         raise ConformanceUsageError(f"{_name(fn)} takes none of the symbols of {claim.id} "
-                                    f"({', '.join(symbols)}): map its parameters with args")
+                                    f"({', '.join(symbols)}): map its parameters with "
+                                    + ("--args PARAM=EXPR" if HINT_SYNTAX.get() == "cli" else "args"))
     return result
 
 

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from derivspec.testing.callables import framework_of
+
 UNIT_ROUNDOFF = {"float64": 2.0 ** -53, "float32": 2.0 ** -24, "float16": 2.0 ** -11, "bfloat16": 2.0 ** -8}
 TINY = {"float64": 2.2250738585072014e-308, "float32": 1.1754943508222875e-38, "float16": 6.103515625e-05,
         "bfloat16": 1.1754943508222875e-38}
@@ -185,6 +187,19 @@ def choose(fn, arguments, probe: list[dict], *, reduced: bool, outputs: int, dev
             tried.append((way, error.error))
             return None
 
+    if framework_of(fn) == "torch" and device in (None, "cpu", "cuda"):  # a torch module's code gets tensors first
+        try:
+            import torch  # noqa: F401
+        except ImportError:
+            pass
+        else:
+            first = device or "cpu"
+            single = None if reduced else attempt(Way("torch", False, first), probe[:2])
+            array = attempt(Way("torch", True, first), probe)
+            if array is not None and fits(array.shape, batch, True, reduced, outputs) and _agrees(array, single, reduced):
+                return Way("torch", True, first), tried
+            if single is not None and fits(single.shape[1:], 1, False, False, outputs):
+                return Way("torch", False, first), tried
     single = None if reduced else attempt(Way("python", False), probe[:2])
 
     def batched_ok(array) -> bool:

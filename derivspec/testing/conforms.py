@@ -38,6 +38,7 @@ from derivspec.core.claims import Claim
 from derivspec.core.errors import UnknownClaimError
 from derivspec.core.numbers import fmt
 from derivspec.testing import calling
+from derivspec.testing.callables import as_function
 from derivspec.testing.arguments import (CONVENTIONS, DEFAULT_CONVENTIONS, LOG_BASES, Argument, arguments_of,
                                          conventions_of, wrt_of)
 from derivspec.testing.declarations import (UP_TO, Affine, Declarations, declaration_text, declarations_of, fit,
@@ -347,6 +348,7 @@ def conforms(claim_id: str, fn: Callable, *, args: Mapping | None = None, conven
         claim = registry.get(claim_id)
     except UnknownClaimError as error:
         raise ConformanceUsageError(str(error)) from None
+    fn = as_function(fn)
     if device not in (None, "cpu", "cuda", "auto"):
         raise ConformanceUsageError(f"device {device!r} is not one of cpu, cuda, auto")
     if device == "auto":
@@ -369,6 +371,11 @@ def conforms(claim_id: str, fn: Callable, *, args: Mapping | None = None, conven
         spec.working = calling.call(fn, spec.arguments, [e.inputs for e in probe[:2]], way)[1]
     except calling.UserError:
         pass  # the search reports the raise at its (shrunk) input
+    notes = []
+    if not reduced and not way.batched and _reduces_the_batch(spec, fn, probe):
+        notes.append(f"handed a batch of {len(probe)} it returns one value, so it was called one input at a time: "
+                     "declare a reduction (" + declaration_text({"conventions": {"reduction": "mean"}}) + " or "
+                     + declaration_text({"conventions": {"reduction": "sum"}}) + ") to check it on batches")
     if declared.precision == "float32" and spec.working == "float64":
         spec.working = "float32"  # computed in float32 inside: handed only inputs float32 keeps in the domain
     if declared.up_to:
@@ -389,7 +396,7 @@ def conforms(claim_id: str, fn: Callable, *, args: Mapping | None = None, conven
     return ConformanceReport(claim.id, tally.valid, largest.error, largest.tolerance, max(largest.ratio, 0.0),
                              dict(spec.conventions), spec.wrt, way.describe(), tally.dtype, seed,
                              {a.name: a.text for a in spec.arguments}, tally.rejected,
-                             declared.to_json(), spec.affine)
+                             declared.to_json(), spec.affine, notes)
 
 
 def _fit_probes(spec: Specification, rng: random.Random, probe: list[Evaluation]) -> list[list[Evaluation]]:
@@ -490,6 +497,10 @@ def _could_not_call(spec: Specification, fn, probe: list[Evaluation], tried: lis
         what = ("returned outputs of the wrong shape for every way of calling it: expected one value per input"
                 + ("" if spec.outputs == 1 else f" ({spec.outputs} derivatives)")
                 + (" (reduction declared: one value for a batch)" if reduced else ""))
+        if not reduced and _reduces_the_batch(spec, fn, probe):
+            what = (f"returns one value for a batch of {len(probe)} inputs: declare a reduction ("
+                    + declaration_text({"conventions": {"reduction": "mean"}}) + " or "
+                    + declaration_text({"conventions": {"reduction": "sum"}}) + ")")
         return NonConformance(f"{name} does not conform to {spec.claim.id}: it {what}", claim=spec.claim.id,
                               kind="shape", counterexample=probe[0].inputs, point=probe[0].point)
     way, error = tried[0] if reduced else next(((w, e) for w, e in tried if not w.batched), tried[0])
@@ -501,6 +512,18 @@ def _could_not_call(spec: Specification, fn, probe: list[Evaluation], tried: lis
     return NonConformance(message, claim=spec.claim.id, kind="raised", counterexample=where.inputs,
                           point=where.point, error=calling.one_line(error),
                           expected=[float(v) for v in where.values])
+
+
+def _reduces_the_batch(spec: Specification, fn, probe: list[Evaluation]) -> bool:
+    """Whether the function, handed a batch, returns one value (it sums or averages over the batch)."""
+    kinds = ["torch", "numpy"] if calling.framework_of(fn) == "torch" else ["numpy", "torch"]
+    for kind in kinds:
+        try:
+            array, _ = calling.call(fn, spec.arguments, [e.inputs for e in probe], calling.Way(kind, True, "cpu"))
+        except (calling.UserError, ImportError):
+            continue
+        return array.size == spec.outputs
+    return False
 
 
 def failure(spec: Specification, fn, way: calling.Way, found: _Found, region: str, seed: int) -> NonConformance:

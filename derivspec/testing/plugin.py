@@ -70,6 +70,48 @@ class Conform:
         return conforms_in_distribution(law, sampler, **{**self.options, **options})
 
 
+MAX_LINES = 15  # a failure's report: where in the test, then the kit's message (claim, slip, counterexample, ...)
+
+
+class ConformanceFailureRepr:
+    """A failed conformance test as pytest shows it: the test's line and the NonConformance message,
+    without the kit's own source; ``reprcrash.message`` (the ``-q`` summary) leads with the slip."""
+
+    def __init__(self, failure, path: str, lineno: int, source: str):
+        lines = str(failure).splitlines()
+        self.lines = [f"{path}:{lineno}: {source}".rstrip(), *lines][:MAX_LINES]
+        what = failure.slip or (f"{', '.join(f'{k}={v}' for k, v in failure.convention.items())}"
+                                if failure.convention else failure.kind)
+        self.reprcrash = _Crash(path, lineno, f"{what} -- {lines[0] if lines else ''}")
+
+    def toterminal(self, tw) -> None:
+        for line in self.lines:
+            tw.line(line, red=line is self.lines[1] if len(self.lines) > 1 else False)
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines)
+
+
+class _Crash:
+    def __init__(self, path: str, lineno: int, message: str):
+        self.path, self.lineno, self.message = path, lineno, message
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    excinfo = call.excinfo
+    if excinfo is None or not report.failed or type(excinfo.value).__name__ != "NonConformance" \
+            or type(excinfo.value).__module__ != "derivspec.testing.errors":
+        return
+    path, lineno, source = str(getattr(item, "path", item.fspath)), 0, ""
+    for entry in excinfo.traceback:  # the last frame in the test's own file: the conform(...) call
+        if str(entry.path) == path:
+            lineno, source = entry.lineno + 1, str(entry.statement).strip().splitlines()[0]
+    report.longrepr = ConformanceFailureRepr(excinfo.value, item.nodeid.split("::")[0], lineno, source)
+
+
 @pytest.fixture
 def conform(request) -> Conform:
     """Check the user's function against a derivspec claim (see :class:`Conform`)."""

@@ -30,6 +30,7 @@ class ConformanceReport:
     rejected: int = 0  # drawn inputs where the target is undefined or beyond the output type's range
     declared: dict = field(default_factory=dict)  # up_to, fix, precision as declared
     affine: object = None  # under up_to: the factor and constant found (declarations.Affine)
+    notes: list = field(default_factory=list)  # what the user may want to declare (a batch reduced, ...)
 
     @property
     def conforms(self) -> bool:
@@ -44,7 +45,7 @@ class ConformanceReport:
                 "up_to": list(self.declared.get("up_to", [])), "fix": _plain(self.declared.get("fix", {})),
                 "precision": self.declared.get("precision"),
                 "factor": None if self.affine is None else self.affine.factor,
-                "constant": None if self.affine is None else self.affine.constant}
+                "constant": None if self.affine is None else self.affine.constant, "notes": list(self.notes)}
 
     def __str__(self) -> str:
         wrt = f" (d/d{', d/d'.join(self.wrt)})" if self.wrt else ""
@@ -63,6 +64,7 @@ class ConformanceReport:
             parts.append("fixed " + ", ".join(f"{k}={v}" for k, v in self.declared["fix"].items()))
         if self.declared.get("precision"):
             parts.append(f"at {self.declared['precision']} accuracy")
+        parts += [f"note: {n}" for n in self.notes]
         return "".join(f"\n  {p}" for p in parts)
 
 
