@@ -1,7 +1,8 @@
 """What a user points at, as a function to call by keyword: a function, a bound method, a class
 instantiated with ``init`` (its ``__call__``; an ``nn.Module``'s ``forward``, called through the module so
 its hooks run), or an instance of one; and the framework its code is written in (the module it was
-defined in imports torch, jax or only NumPy), which decides what it is handed first.
+defined in imports torch, jax or only NumPy -- the names its code reads first), which decides what it
+is handed first.
 """
 
 from __future__ import annotations
@@ -69,14 +70,28 @@ def _literal(text: str):
 
 
 def framework_of(fn) -> str | None:
-    """The framework the function's module imports (torch before jax before NumPy), or None."""
+    """The framework the function's code uses (the globals it names: ``torch.log``, ``np.exp``, ``F``),
+    else the one its module imports -- torch before jax before NumPy -- or None."""
     target = inspect.unwrap(fn) if callable(fn) else fn
     target = getattr(target, "__func__", target)
     module_globals = getattr(target, "__globals__", None)
+    code = getattr(target, "__code__", None)
     if module_globals is None:
         return None
+    used = set()
+    stack = [code] if code is not None else []
+    while stack:  # the names the function (and the functions nested in it) reads
+        current = stack.pop()
+        used.update(current.co_names)
+        stack.extend(c for c in current.co_consts if isinstance(c, types.CodeType))
+    named = _roots(module_globals[n] for n in used if n in module_globals)
+    found = named or _roots(module_globals.values())
+    return next((f for f in FRAMEWORKS if f in found), None)
+
+
+def _roots(values) -> set:
     found = set()
-    for value in list(module_globals.values()):
+    for value in list(values):
         root = None
         if isinstance(value, types.ModuleType):
             root = value.__name__.split(".")[0]
@@ -84,4 +99,4 @@ def framework_of(fn) -> str | None:
             root = value.__module__.split(".")[0]
         if root in FRAMEWORKS or root == "jaxlib":
             found.add("jax" if root == "jaxlib" else root)
-    return next((f for f in FRAMEWORKS if f in found), None)
+    return found
