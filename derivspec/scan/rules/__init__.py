@@ -1,0 +1,56 @@
+r"""``scan``'s coded rules: invariants of a quantity's kind (DESIGN.md, "Scan": rules; docs/rules/index.md).
+
+    >>> from derivspec.scan.rules import check_document, registry
+    >>> findings = check_document(relational, text, registry.select(preview=True))
+
+:func:`check_document` reads the document's relational statements (reading.py), and for each line whose common
+guards do not hold runs every enabled rule (registry.py) under a time limit; it returns, per statement index, the
+first rule that flags it and its message. A rule that raises or runs out of time says nothing.
+"""
+
+from __future__ import annotations
+
+import time
+
+from derivspec.core import limits, symbolic
+
+LINE_SECONDS = 2.0  # every rule of one line together
+DOCUMENT_SECONDS = 30.0  # every line of one document together
+
+
+def check_document(relational: list, text: str, codes: frozenset, seconds: float = DOCUMENT_SECONDS) -> dict:
+    """index of a relational statement -> (code, message) for each statement an enabled rule flags."""
+    from derivspec.scan.rules import registry
+    from derivspec.scan.rules.reading import Document, kinds
+
+    rules = [r for r in registry.RULES if r.code in codes and r.check]
+    if not rules or not relational:
+        return {}
+    deadline = time.monotonic() + limits.scaled(seconds)
+    found: dict = {}
+    try:
+        with symbolic.time_limit(seconds):
+            kinds()  # the tables, loaded once: not inside a line's limit
+            doc = Document(relational, text)
+    except (symbolic.SymPyTimeout, Exception):
+        return {}
+    for line in doc.lines:
+        if time.monotonic() >= deadline:
+            break
+        try:
+            with symbolic.time_limit(LINE_SECONDS):
+                if line.guarded():
+                    continue
+                for rule in rules:
+                    try:
+                        message = rule.function(line, doc)
+                    except (symbolic.SymPyTimeout, KeyboardInterrupt):
+                        raise
+                    except Exception:  # a rule's defect says nothing about the line
+                        message = None
+                    if message:
+                        found[line.index] = (rule.code, f"{rule.code} {message}")
+                        break
+        except (symbolic.SymPyTimeout, RecursionError):
+            continue
+    return found

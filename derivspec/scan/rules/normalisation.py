@@ -1,0 +1,251 @@
+r"""Mechanism *normalisation*: the sum or integral of a quantity over its variable, at admissible parameter values.
+
+The variable is the quantity's own (left of the bar, the value of an event, the first argument of 𝒩). Its support
+is the one the document states (``k \in \{0, 1, \dots, n\}``, ``x > 0``, ``x \in (0, 1)``); where it states none,
+every usual support is tried ({0, 1}, {0, 1, …}, {1, 2, …}, {0, …, n} for a count n of the formula; ℝ, (0, ∞),
+(0, 1)) and the rule flags only when the property fails on *every* one of them. Parameters are drawn exactly
+(values.py); a draw where the quantity is negative, complex or not finite on the support is not admissible and is
+skipped. Sums: exact with SymPy over a finite support, SymPy's closed form or mpmath's ``nsum`` (with the terms seen
+to vanish) over an infinite one; integrals: mpmath's ``quad`` at 30 digits, accepted only when two quadrature
+degrees agree far below the discrepancy. A flag needs two admissible draws, each beyond round-off, on every support.
+"""
+
+from __future__ import annotations
+
+import re
+
+import mpmath
+import sympy
+
+from derivspec.core import symbolic
+from derivspec.scan import tree
+from derivspec.scan.rules import values
+
+TOLERANCE = mpmath.mpf("1e-6")
+CONTINUOUS = ((-sympy.oo, sympy.oo), (0, sympy.oo), (0, 1))
+DISCRETE_POINTS = 40  # terms summed exactly before a tail is needed
+
+
+def _integer_like(expr: sympy.Expr, variable) -> set:
+    """Symbols that count (the n of binomial(n, k), factorial(n - k), a range's end)."""
+    found = set()
+    for f in expr.atoms(sympy.binomial, sympy.factorial, sympy.gamma):
+        found |= f.free_symbols - {variable}
+    return found
+
+
+def _discrete(expr: sympy.Expr, variable) -> bool:
+    """The formula treats its variable as a count: a factorial or binomial of it."""
+    return any(variable in f.free_symbols for f in expr.atoms(sympy.binomial, sympy.factorial))
+
+
+_SUPPORT_RANGE = r"\\in\s*\\\{\s*(-?\d+)\s*,\s*(?:(-?\d+)\s*,\s*)?(?:\\[lc]?dots\s*,\s*)?(\w+|\\infty)?\s*(?:,\s*\\[lc]?dots)?\s*\\\}"
+
+
+def stated_support(doc, variable_latex: str):
+    """("int", low, high) or ("real", low, high) the document states for the variable, else None."""
+    name = re.escape(variable_latex)
+    text = doc.text
+    found = re.search(r"(?<![\\A-Za-z])" + name + r"\s*" + _SUPPORT_RANGE, text)
+    if found:
+        low = int(found.group(1))
+        end = found.group(3)
+        if found.group(2) is not None and end is None:  # {0, 1}
+            return ("int", low, int(found.group(2)))
+        if end is None or end == "\\infty":
+            return ("int", low, sympy.oo)
+        return ("int", low, int(end) if end.lstrip("-").isdigit() else end)
+    found = re.search(r"(?<![\\A-Za-z])" + name + r"\s*=\s*(\d+)\s*,\s*(\d+)\s*,\s*(?:\d+\s*,\s*)?\\[lc]?dots\s*(?:,\s*(\w+))?",
+                      text)
+    if found:
+        return ("int", int(found.group(1)), found.group(3) or sympy.oo)
+    if re.search(r"(?<![\\A-Za-z])" + name + r"\s*(?:>|\\ge|\\geq)\s*0(?![\d.])", text):
+        return ("real", 0, sympy.oo)
+    if re.search(r"(?<![\\A-Za-z])" + name + r"\s*\\in\s*(?:\\left)?\s*[(\[]\s*0\s*,\s*1\s*(?:\\right)?\s*[)\]]", text):
+        return ("real", 0, 1)
+    return None
+
+
+def _supports(expr, variable, discrete: bool | None, stated):
+    if stated is not None:
+        return [stated]
+    found = []
+    if discrete is not False:
+        found += [("int", 0, 1), ("int", 0, sympy.oo), ("int", 1, sympy.oo)]
+        for n in sorted(_integer_like(expr, variable), key=str):
+            found += [("int", 0, n), ("int", 1, n)]
+    if discrete is not True:
+        found += [("real", low, high) for low, high in CONTINUOUS]
+    return found
+
+
+def total(expr: sympy.Expr, variable, support, point: dict):
+    """(the sum or integral of expr over the support at point, whether every value on it is >= 0) or None."""
+    kind, low, high = support
+    high = point.get(high, high) if isinstance(high, sympy.Symbol) else high
+    at = expr.xreplace(point)
+    if kind == "int":
+        if isinstance(high, str):
+            return None
+        if high is not sympy.oo and (not getattr(high, "is_integer", isinstance(high, int)) or int(high) - low > 400):
+            return None
+        last = low + DISCRETE_POINTS if high is sympy.oo else int(high)
+        terms = []
+        for k in range(int(low), int(last) + 1):
+            v = values.value(at, {variable: sympy.Integer(k)})
+            if v is None:
+                return None
+            terms.append(v)
+        if any(t < -TOLERANCE for t in terms):
+            return None, False
+        if high is not sympy.oo:
+            return mpmath.fsum(terms), True
+        with symbolic.time_limit(1.0):
+            closed = sympy.summation(at, (variable, low, sympy.oo))
+        if isinstance(closed, sympy.Sum) or closed.has(sympy.Sum):
+            tail = [values.value(at, {variable: sympy.Integer(k)}) for k in (200, 400)]
+            if any(t is None or abs(t) > mpmath.mpf("1e-15") for t in tail):
+                return None
+            f = sympy.lambdify(variable, at, "mpmath")
+            with mpmath.workdps(values.DPS):
+                return mpmath.nsum(f, [low, mpmath.inf]), True
+        v = values.value(closed, {})
+        return (v, True) if v is not None else None
+    f = sympy.lambdify(variable, at, "mpmath")
+    lo = -mpmath.inf if low == -sympy.oo else mpmath.mpf(low)
+    hi = mpmath.inf if high == sympy.oo else mpmath.mpf(high)
+    samples = [mpmath.mpf(s) for s in ("-3", "-1", "-0.3", "0.2", "0.5", "0.9", "1.5", "4")]
+    try:
+        with mpmath.workdps(values.DPS):
+            inside = [f(s) for s in samples if lo < s < hi]
+            if any(not isinstance(v, mpmath.mpf) for v in inside):
+                return None
+            if any(v < -TOLERANCE for v in inside):
+                return None, False
+            nodes = [lo, 0, hi] if lo < 0 < hi else [lo, hi]
+            first, error = mpmath.quad(f, nodes, error=True)
+            second = mpmath.quad(f, nodes, maxdegree=8)
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+        return None
+    if not (isinstance(first, mpmath.mpf) and mpmath.isfinite(first)) or abs(first - second) > mpmath.mpf("1e-8") \
+            or error > mpmath.mpf("1e-8"):
+        return None
+    return first, True
+
+
+def _support_text(support, names) -> str:
+    kind, low, high = support
+    show = lambda b: "∞" if b == sympy.oo else "-∞" if b == -sympy.oo else (names.latex.get(b) or str(b)) if isinstance(
+        b, sympy.Symbol) else str(b)
+    if kind == "int":
+        return f"{{{show(low)}, …, {show(high)}}}"
+    return f"({show(low)}, {show(high)})"
+
+
+def fails_to_normalise(expr, variable, doc, discrete, variable_latex: str, fixed=()):
+    """The evidence that ``expr`` does not sum or integrate to one over ``variable`` on any admissible support, or
+    None. ``fixed``: names drawn as given values (the conditioning variables)."""
+    if variable not in expr.free_symbols:
+        return None
+    stated = stated_support(doc, variable_latex)
+    if stated is not None and isinstance(stated[2], str):  # {0, 1, …, n}: the formula's n
+        ends = [s for s in expr.free_symbols if (doc.names.latex.get(s) or s.name) == stated[2]]
+        stated = (stated[0], stated[1], ends[0]) if ends else None
+    supports = _supports(expr, variable, discrete, stated)
+    params = values.ranges(expr, doc.names, doc.text, fixed=(variable,))
+    first_evidence = None
+    for support in supports:
+        counts = _integer_like(expr, variable) | ({support[2]} if isinstance(support[2], sympy.Symbol) else set())
+        ranges = {s: ("integer" if s in counts else r) for s, r in params.items()}
+        failures, decided = [], 0
+        for point in values.draws(ranges, 4):
+            try:
+                found = total(expr, variable, support, point)
+            except symbolic.SymPyTimeout:
+                raise
+            except Exception:
+                found = None
+            if found is None or found[0] is None:
+                continue
+            value, _ = found
+            decided += 1
+            if abs(value - 1) <= TOLERANCE:
+                break  # the property holds at an admissible draw here: this support rescues it
+            failures.append((point, value))
+        else:
+            if decided >= 2 and len(failures) == decided:
+                if first_evidence is None:
+                    point, value = failures[0]
+                    at = values.shown(point, doc.names)
+                    first_evidence = (f"over {variable_latex} ∈ {_support_text(support, doc.names)}: "
+                                      f"{'Σ' if support[0] == 'int' else '∫'} = {values.number(value)}"
+                                      + (f" at {at}" if at else ""))
+                continue
+        return None  # a support on which it holds (or is not decided)
+    return first_evidence
+
+
+# --- rules ---------------------------------------------------------------------------------------------
+
+def _density(line, doc, conditional: bool):
+    """(expr, variable symbol, its latex, given symbols, discrete) for a density line, or None."""
+    node = line.node("left")
+    if conditional != (isinstance(node, tree.Density) and bool(node.given) or
+                       bool(re.search(r"\\mid|\|", line.left_text) and isinstance(node, tree.Prob | tree.Apply))):
+        return None
+    expr = line.expr("right")
+    if expr is None:
+        return None
+    symbols, given = doc.variables(line)
+    if len(symbols) != 1 or symbols[0] is None or symbols[0].name.startswith("⟪"):
+        return None
+    variable = symbols[0]
+    latex = doc.names.latex.get(variable) or variable.name
+    return expr, variable, latex, tuple(g for g in given if g is not None)
+
+
+def pmf_sums_to_one(line, doc) -> str | None:
+    """DS201."""
+    found = _density(line, doc, conditional=False)
+    if found is None:
+        return None
+    expr, variable, latex, given = found
+    event = isinstance(line.node("left"), tree.Prob) or bool(re.search(r"\(\s*[A-Za-z]\w*\s*=", line.left_text))
+    if not ("pmf" in line.kinds or (event and "probability" in line.kinds) or
+            (line.kinds & {"density", "probability"} and _discrete(expr, variable))):
+        return None
+    if "pmf" not in line.kinds and not event and not _discrete(expr, variable):
+        return None
+    evidence = fails_to_normalise(expr, variable, doc, True, latex, given)
+    return f"a pmf does not sum to one over {latex}: {evidence}" if evidence else None
+
+
+def density_integrates_to_one(line, doc) -> str | None:
+    """DS202."""
+    if "density" not in line.kinds or "pmf" in line.kinds:
+        return None
+    found = _density(line, doc, conditional=False)
+    if found is None:
+        return None
+    expr, variable, latex, given = found
+    if _discrete(expr, variable):
+        return None
+    words = line.lead.lower() + " " + doc.prose_around(line.left_text.split("(")[0].replace(" ", ""))
+    discrete = None if not re.search(r"\b(?:pdf|probability density|density function|continuous)\b", words) else False
+    evidence = fails_to_normalise(expr, variable, doc, discrete, latex, given)
+    return f"a density does not integrate to one over {latex}: {evidence}" if evidence else None
+
+
+def conditional_normalises(line, doc) -> str | None:
+    """DS204: p(a | b) normalises over a, the variable left of the bar."""
+    if not line.kinds & {"conditional_density", "density", "pmf", "probability"}:
+        return None
+    found = _density(line, doc, conditional=True)
+    if found is None:
+        return None
+    expr, variable, latex, given = found
+    discrete = True if _discrete(expr, variable) or "pmf" in line.kinds else None
+    evidence = fails_to_normalise(expr, variable, doc, discrete, latex, given)
+    if not evidence:
+        return None
+    return f"a conditional law does not normalise over {latex} (left of the bar): {evidence}"

@@ -1,0 +1,319 @@
+r"""What the rules read of a document: each relational line's defining relation, its sides as the reader reads
+them (a typed tree for the left side, SymPy for both), the kinds of its left side and the quantity's variable.
+
+A kind comes from three sources, strongest first (``kinds.toml``; DESIGN.md, "Scan": rules):
+
+1. the document's own words: the sentence before the display, or the prose around an inline formula that
+   starts with the same name anywhere in the document ("Let $F$ be the CDF of the lifetime");
+2. notation: the typed tree's node of the left side (a Density, a Prob, a Moment, a Divergence, ...);
+3. the functions table's cues for named losses (added to the ``loss_nonnegative`` row at load).
+
+The variable of a density is read from its notation: what stands left of the bar (``p(z \mid x)``: z), the
+first argument of 𝒩 (``\mathcal{N}(x; m, s^2)``: x), the value in an event (``P(X = k)``: k).
+
+Nothing here reads meaning from a letter: a name's kind is what the document writes of it.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sympy
+from sympy.core.function import AppliedUndef
+
+from derivspec.core.errors import FormulaError
+from derivspec.scan import classify, tree
+from derivspec.scan.clauses import split_clauses
+from derivspec.scan.letters import document_letters
+from derivspec.scan.reader import DocumentNames, applied_names, bare_names, read_document
+from derivspec.scan.statements import clean
+from derivspec.scan.typed_reading import typed
+
+KINDS_FILE = Path(__file__).with_name("kinds.toml")
+DEFINING = ("=", ":=", "≡", "≜")
+
+# the guards every rule respects (docs/rules/index.md): words of the sentence before a display, or of the display
+_GUARD_WORDS = re.compile(
+    r"\b(?:unnormali[sz]ed|un-normali[sz]ed|up to (?:a |an additive |a multiplicative )?(?:constant|normali[sz]|factor)|"
+    r"proportional|energy|energies|score|logits?|improper|flat prior|uniform prior over (?:the )?(?:real|whole)|"
+    r"with respect to (?:the |a )?(?:\w+ )?measure|counting measure|lebesgue|base measure|asymptotic\w*|"
+    r"in the limit|approximately|approximate\w*|not normali[sz]ed|normali[sz]ing constant|partition function|"
+    r"wrong|incorrect|mistake|typo|erroneous|suppose for contradiction|(?:is|are) not (?:a |an )?(?:valid|proper|"
+    r"normali[sz]ed|density|distribution|probability|loss))\b", re.IGNORECASE)
+_GUARD_MATH = re.compile(r"\\propto|\\approx|\\simeq|\\lim(?![A-Za-z])|\\to(?![A-Za-z])|\\rightarrow|"
+                         r"\\tilde|\\widetilde|\bO\(|\\mathcal\s*\{?O\}?\(|\\text\s*\{[^}]*"
+                         r"otherwise[^}]*\}\s*(?:\\\\|\\end)|\\text\s*\{\s*const|\\mathrm\s*\{\s*const|\\operatorname"
+                         r"\s*\{\s*const|\+\s*C\b")
+_OPAQUE = "⟦"
+_ELIDED = re.compile(r"\\(?:[lc]?dots|dotsc|dotsb|vdots)(?![A-Za-z])")  # in the value itself: terms elided
+_ELIDED_CASES = re.compile(r"\\begin\{cases\}(?:(?!\\end\{cases\}).)*\\(?:[lcv]?dots)", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    properties: tuple
+    cues: tuple
+    nodes: tuple
+
+
+@functools.cache
+def kinds() -> dict[str, Kind]:
+    """kinds.toml, with the functions table's cues for named losses added to ``loss_nonnegative``."""
+    data = tomllib.loads(KINDS_FILE.read_text(encoding="utf-8"))["kind"]
+    found = {name: Kind(name, tuple(row.get("properties", ())), tuple(c.lower() for c in row.get("cues", ())),
+                        tuple(row.get("nodes", ()))) for name, row in data.items()}
+    loss = found["loss_nonnegative"]
+    found["loss_nonnegative"] = Kind(loss.name, loss.properties, tuple(dict.fromkeys(loss.cues + _loss_cues())),
+                                     loss.nodes)
+    return found
+
+
+def _loss_cues() -> tuple:
+    """The functions table's words for losses that cannot be negative (hinge, squared, absolute, cross-entropy)."""
+    try:
+        from derivspec.scan import knowledge
+
+        words = []
+        for function in knowledge.functions().values():
+            named = " ".join((function.name, *function.aliases)).lower()
+            if "loss" in named and any(k in named for k in ("hinge", "squared", "absolute", "cross", "logistic", "huber")):
+                words.extend(w.lower() for w in (*function.aliases, *function.cues) if "loss" in w.lower())
+        return tuple(words)
+    except Exception:
+        return ()
+
+
+@dataclass
+class Line:
+    """One relational statement: its defining relation and what the rules read of it (lazily)."""
+
+    index: int
+    statement: object
+    text: str
+    left_text: str
+    relation: str
+    right_text: str
+    doc: "Document"
+    lead: str = ""  # the sentence leading into it
+    _read: dict = field(default_factory=dict)
+
+    @property
+    def line(self) -> int:
+        return self.statement.lines[0]
+
+    def reading(self, which: str):
+        """The reader's reading of a side (``left`` / ``right``), or None when it is not read."""
+        if which not in self._read:
+            text = self.left_text if which == "left" else self.right_text
+            try:
+                self._read[which] = read_document(text, self.doc.names, bare_names(self.text))
+            except (FormulaError, RecursionError, ValueError, TypeError, AttributeError, IndexError, KeyError):
+                self._read[which] = None
+        return self._read[which]
+
+    def node(self, which: str) -> tree.Node | None:
+        key = which + " node"
+        if key not in self._read:
+            reading = self.reading(which)
+            try:
+                self._read[key] = typed(reading, self.doc.names) if reading is not None else None
+            except Exception:
+                self._read[key] = None
+        return self._read[key]
+
+    def expr(self, which: str):
+        """A side as SymPy, or None when it holds an application (other than an indexed name, x_i), an opaque part or
+        is not read."""
+        reading = self.reading(which)
+        if reading is None:
+            return None
+        expr = reading.expr
+        if not isinstance(expr, sympy.Basic) or any(not a.func.__name__.endswith("_{•}") for a in expr.atoms(AppliedUndef)) or any(
+                _OPAQUE in s.name for s in expr.free_symbols):
+            return None
+        return expr
+
+    @property
+    def kinds(self) -> set:
+        if "kinds" not in self._read:
+            self._read["kinds"] = self.doc.kinds_of(self)
+        return self._read["kinds"]
+
+    def guarded(self) -> str:
+        """Why no rule judges this line ("" when none of the common guards holds)."""
+        if self.doc.guarded_lead(self.lead) or _GUARD_WORDS.search(self.lead):
+            return "the prose before it"
+        if _GUARD_MATH.search(self.statement.text):
+            return "the display itself"
+        if _ELIDED.search(self.right_text) or _ELIDED_CASES.search(self.statement.text):
+            return "elided terms or cases"
+        if self.doc.defined_below(self):
+            return "a quantity defined further down"
+        return ""
+
+
+class Document:
+    """The lines of a document as the rules read them."""
+
+    def __init__(self, relational: list, text: str):
+        self.text = text
+        self.names = DocumentNames(variables=document_letters(text), applied=applied_names(clean(s) for s in relational))
+        self.lines: list[Line] = []
+        self.heads: dict[str, list[int]] = {}  # the head a line defines (as written) -> the lines that define it
+        self.algorithms = classify.document_algorithms(text)
+        for index, statement in enumerate(relational):
+            cleaned = clean(statement)
+            try:
+                clauses = [c for c in split_clauses(cleaned) if c.relations]
+            except Exception:
+                continue
+            for clause in clauses:
+                head = _head(clause.sides[0])
+                if head and clause.relations[0] in DEFINING:
+                    self.heads.setdefault(head, []).append(statement.lines[0])
+            if not clauses or clauses[0].relations[0] not in DEFINING or not clauses[0].sides[0].strip():
+                continue
+            first = clauses[0]
+            self.lines.append(Line(index, statement, cleaned, first.sides[0].strip(), first.relations[0],
+                                   first.sides[1].strip(), self, classify.lead_in(statement.before)))
+
+    # --- guards -------------------------------------------------------------------------------------
+
+    def guarded_lead(self, lead: str) -> bool:
+        from derivspec.scan import document_scope
+
+        return bool(document_scope.constraint(lead, False) or document_scope._SPECIAL_CASE.search(lead))
+
+    def defined_below(self, line: Line) -> bool:
+        """The right side uses a name the document defines only further down (not yet in force)."""
+        reading = line.reading("right")
+        if reading is None:
+            return False
+        for symbol in reading.expr.free_symbols:
+            written = self.names.latex.get(symbol) or symbol.name
+            at = self.heads.get(written.replace(" ", ""))
+            if at and min(at) > line.line:
+                return True
+        return False
+
+    def defined_above(self, head: str, line: int) -> bool:
+        return any(at < line for at in self.heads.get(head, ()))
+
+    # --- kinds ----------------------------------------------------------------------------------------
+
+    def kinds_of(self, line: Line) -> set:
+        """The kinds of the line's left side: from the document's words, then from its notation."""
+        found = set()
+        words = line.lead.lower()
+        head = _head(line.left_text)
+        around = self.prose_around(head) if head else ""
+        for kind in kinds().values():
+            if any(_says(cue, words) or (around and _says(cue, around)) for cue in kind.cues):
+                found.add(kind.name)
+        node = line.node("left")
+        for kind in kinds().values():
+            if any(_node_is(node, spec) for spec in kind.nodes):
+                found.add(kind.name)
+        if "log_likelihood" in found:
+            found.discard("likelihood")
+        if re.match(r"^\s*\\log\b|^\s*\\ell\b|^\s*\\mathcal\s*\{?L\}?\s*\(", line.left_text) and "likelihood" in found:
+            found.discard("likelihood")
+            found.add("log_likelihood")
+        return found
+
+    @functools.cache
+    def prose_around(self, head: str) -> str:
+        r"""The prose around the inline formulas that start with ``head`` ($F$, $F(x)$): what the document says the
+        name is, at any distance (lower case)."""
+        found = []
+        for match in re.finditer(r"(?<!\$)\$([^$]{1,60})\$(?!\$)", self.text):
+            inside = match.group(1).strip()
+            if _head(inside.split("=")[0]) != head and inside.replace(" ", "") != head:
+                continue
+            found.append(self.text[max(0, match.start() - 70):match.end() + 50])
+        return " ".join(found).lower()
+
+    def variables(self, line: Line) -> tuple:
+        """The quantity's variables as SymPy symbols of the right side (left of the bar, 𝒩's first argument, the
+        value of an event), with what it is given."""
+        node = line.node("left")
+        names, given = (), ()
+        if isinstance(node, tree.Density):
+            names, given = node.variables, node.given
+        elif isinstance(node, tree.Apply):
+            names = node.args
+        elif isinstance(node, tree.Law) and node.at:
+            names, given = node.at, node.params
+        elif isinstance(node, tree.Prob) or re.match(r"^\s*(?:P|\\Pr|\\mathrm\s*\{Pr\}|\\mathbb\s*\{?P\}?|p)\s*\(", line.left_text):
+            found = _EVENT_VALUE.match(line.left_text)
+            if found:
+                return (self.symbol(found.group(1), line),), tuple(
+                    self.symbol(g.strip(), line) for g in (found.group(2) or "").split(",") if g.strip())
+        symbols = tuple(self.symbol_of(n, line) for n in names)
+        return symbols, tuple(self.symbol_of(n, line) for n in given)
+
+    def symbol_of(self, name: tree.Node, line: Line):
+        if not isinstance(name, tree.Name) or name.index:
+            return None
+        return self.symbol(name.latex, line)
+
+    def symbol(self, latex: str, line: Line):
+        """The symbol of the line's right side written ``latex`` (None when the right side does not use it)."""
+        reading = line.reading("right")
+        if reading is None:
+            return None
+        want = _bare(latex)
+        for symbol in reading.expr.free_symbols:
+            if _bare(self.names.latex.get(symbol) or symbol.name) == want or _bare(symbol.name) == want:
+                return symbol
+        return sympy.Symbol("⟪absent⟫" + want)  # a variable the right side does not use
+
+
+_EVENT_VALUE = re.compile(r"^\s*(?:P|\\Pr|\\mathrm\s*\{Pr\}|\\mathbb\s*\{?P\}?|p)\s*(?:_\{?[^(]*\}?)?\s*\(\s*(?:\\left)?\s*"
+                          r"[A-Za-z](?:_\{?\w+\}?)?\s*=\s*((?:\\[A-Za-z]+|[A-Za-z])(?:_\{?\w+\}?)?)\s*"
+                          r"(?:(?:\\mid|\||;)\s*([^()]*))?\s*(?:\\right)?\)\s*$")
+
+
+def _bare(latex: str) -> str:
+    return latex.replace(" ", "").replace("{", "").replace("}", "")
+
+
+def written(name) -> str:
+    """A typed-tree name as LaTeX writes it, with a one-part index (``m_{1}``, ``x_{i}``)."""
+    if len(name.index) == 1:
+        index = name.index[0]
+        if isinstance(index, tree.Num) and index.value.denominator == 1:
+            return f"{name.latex}_{{{index.value.numerator}}}"
+        if isinstance(index, tree.Name) and not index.index:
+            return f"{name.latex}_{{{index.latex}}}"
+    return name.latex
+
+
+def _head(text: str) -> str:
+    r"""The head of a left side that names a quantity (``F(x)`` -> ``F``, ``\ell_i(\theta)`` -> ``\ell_i``, ``\sigma``),
+    as written without spaces; "" for anything else."""
+    found = re.match(r"^\s*((?:\\[A-Za-z]+\s*\{?\s*)?(?:\\[A-Za-z]+|[A-Za-z])\s*\}?(?:_\s*(?:\{[^{}]*\}|\\?[A-Za-z0-9]+))?"
+                     r"(?:\^\s*(?:\{[^{}]*\}|[A-Za-z0-9*]))?'*)\s*(?:\\left)?(?:\(|\[|$)", text)
+    return found.group(1).replace(" ", "") if found else ""
+
+
+def _says(cue: str, words: str) -> bool:
+    return re.search(r"(?<![\w-])" + re.escape(cue) + r"(?![\w-])", words) is not None
+
+
+def _node_is(node, spec: str) -> bool:
+    """A node matches a kinds.toml node spec: a type name, then an optional detail (``Moment var``, ``Density
+    given``)."""
+    name, _, detail = spec.partition(" ")
+    if node is None or type(node).__name__ != name:
+        return False
+    if not detail:
+        return True
+    if detail == "given":
+        return bool(getattr(node, "given", ()))
+    return getattr(node, "kind", None) == detail
