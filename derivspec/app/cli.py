@@ -195,11 +195,19 @@ def build_parser() -> argparse.ArgumentParser:
                            "comma-separated, repeatable")
     scan.add_argument("--ignore", action="append", default=[], metavar="NAMES",
                       help="leave out statements of these claim families or statement classes (as --select)")
+    scan.add_argument("--preview", action="store_true",
+                      help="also run the rules still in preview (derivspec rules; a rule code in --select runs "
+                           "that rule alone)")
     scan.add_argument("--no-cache", action="store_true",
                       help="check every file again: do not read or write the per-file result cache")
     scan.add_argument("--cache-dir", default=None, metavar="DIR",
                       help="the result cache's folder (default: $DERIVSPEC_SCAN_CACHE_DIR, else .derivspec_cache in the "
                            "working directory)")
+
+    rules = commands.add_parser("rules", help="list scan's coded rules (code, name, kind, status), or print one "
+                                              "rule's documentation")
+    rules.add_argument("code", nargs="?", default=None, metavar="CODE", help="a rule code (DS201): print its page")
+    rules.add_argument("--json", action="store_true")
 
     report = commands.add_parser("report", help="write the offline HTML report (math, plots, errata)")
     report.add_argument("--out", default="derivspec-report", metavar="DIR", help="folder to write (default %(default)s)")

@@ -418,6 +418,12 @@ def run_scan(args) -> int:
     return run(args)
 
 
+def run_rules(args) -> int:
+    from derivspec.app.rules import run
+
+    return run(args)
+
+
 def run_run(args) -> int:
     require_numeric("run", plots=bool(args.model or args.all) and not args.list)  # listing draws nothing
     from derivspec.app.run import run_command

@@ -69,13 +69,14 @@ def scan_paths(paths, *, seconds=None, workers=None, progress: bool = True, know
 
 
 def scan_files(files, *, seconds=None, workers=None, progress: bool = True, known: bool = True,
-               sources: bool = True, file_seconds=None, settings=None, refused=None, cache=None):
+               sources: bool = True, file_seconds=None, settings=None, refused=None, cache=None, rules=None):
     """The records and per-file summaries of ``files``, the (path, name its records carry) pairs of
     derivspec.app.inputs.lecture_files; every file is read before any is scanned. A file that cannot
     be read (missing, unreadable, binary, not UTF-8, empty) is left out and its one-line message
     (``path: problem``) added to ``refused``, the others still scanned; without ``refused`` it is
     DerivspecError (exit 2). ``file_seconds``: each file's time budget (default FILE_SECONDS of
-    derivspec.scan.runner); ``cache`` a derivspec.app.scan_cache.ResultCache (None: every file checked)."""
+    derivspec.scan.runner); ``cache`` a derivspec.app.scan_cache.ResultCache (None: every file checked); ``rules``
+    the codes of the coded rules to run (derivspec.scan.rules.registry.select; None: none)."""
     from derivspec.app.settings import Settings
     from derivspec.scan import ScanError, scan_file, summary
     from derivspec.scan.extract import load_lecture
@@ -102,7 +103,8 @@ def scan_files(files, *, seconds=None, workers=None, progress: bool = True, know
         try:
             found = scan_one(path, seconds=seconds, workers=workers, known=known, sources=sources, name=name,
                               progress=_Progress(name) if progress else None,
-                              file_seconds=file_seconds or FILE_SECONDS, declared=settings.declared)
+                              file_seconds=file_seconds or FILE_SECONDS, declared=settings.declared,
+                              **({"rules": rules} if rules else {}))
         except ScanError as error:  # changed since it was read
             refuse(error)
             continue
@@ -138,7 +140,8 @@ def run(args) -> int:
     cache = None if getattr(args, "no_cache", False) else ResultCache(getattr(args, "cache_dir", None))
     records, per_file = scan_files(files, seconds=args.time_limit, workers=args.jobs,
                                    progress=(fmt == "text" or sys.stderr.isatty()) and not quiet,
-                                   file_seconds=args.file_time_limit, settings=settings, refused=refused, cache=cache)
+                                   file_seconds=args.file_time_limit, settings=settings, refused=refused, cache=cache,
+                                   rules=selection.rules(getattr(args, "preview", False)))
     if not per_file:  # nothing could be read: each path was its line on stderr
         return EXIT_BAD_INPUT
     scanned = [(path, name) for path, name in files if name in per_file]

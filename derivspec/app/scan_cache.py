@@ -137,6 +137,8 @@ class ResultCache:
             data = _contents(path)
             options = {"seconds": seconds, "known": known, "sources": sources, "file_seconds": file_seconds,
                        "declared": _declared(declared)}
+            if rest.get("rules"):  # the coded rules run (scan --preview, --select DS201): part of the key
+                options["rules"] = sorted(rest["rules"])
             key = None if data is None else self.key(data, name, options)
             found = None if key is None else self.get(key)
             if found is not None:

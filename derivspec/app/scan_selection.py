@@ -1,8 +1,12 @@
-"""``scan --select`` / ``--ignore``: which statements a scan reports, by claim family and statement class.
+"""``scan --select`` / ``--ignore``: which statements a scan reports, by claim family, statement class and rule code.
 
 A value is a claim family (the first dotted part of a claim id: ``kl``, ``nll``), a longer prefix
-of claim ids at a dot (``kl.gaussian``, ``nll.grad.softmax.jacobian``) or a statement class
-(derivspec.scan.classify.CLASSES, spaces or hyphens: ``worked-number``, ``"known result"``).
+of claim ids at a dot (``kl.gaussian``, ``nll.grad.softmax.jacobian``), a statement class
+(derivspec.scan.classify.CLASSES, spaces or hyphens: ``worked-number``, ``"known result"``) or a rule
+code or a prefix of codes (``DS201``, ``DS2``: derivspec.scan.rules.registry; ``derivspec rules`` lists them).
+A code in ``--select`` runs its rules even in preview and reports the flags they and the judge's codes
+raise; a code in ``--ignore`` does not run them (a statement keeps the judge's verdict) and drops the
+judge's flags of that code.
 Values are comma-separated and the options repeatable. A record is selected when ``--select`` is
 not given or one of its values matches it (its claim, or its class), and then dropped when an
 ``--ignore`` value matches it. An unknown value is bad input: one line naming the close matches,
@@ -23,6 +27,12 @@ def _class_name(value: str) -> str:
 
 def _values(given) -> list[str]:
     return [part.strip() for item in given or () for part in str(item).split(",") if part.strip()]
+
+
+def _rule_code(value: str) -> bool:
+    from derivspec.scan.rules.registry import is_code
+
+    return is_code(value)
 
 
 def known_values() -> tuple[list[str], list[str], set[str]]:
@@ -50,7 +60,9 @@ class Selection:
         for option, values in chosen.items():
             parsed[option] = []
             for value in values:
-                if _class_name(value) in classes:
+                if _rule_code(value):
+                    parsed[option].append(("rule", value.upper()))
+                elif _class_name(value) in classes:
                     parsed[option].append(("class", _class_name(value)))
                 elif value in ids or any(claim.startswith(value + ".") for claim in ids):
                     parsed[option].append(("claim", value))
@@ -58,14 +70,23 @@ class Selection:
                     names = families + [c.replace(" ", "-") for c in classes]
                     close = difflib.get_close_matches(value, names + sorted(ids), n=3, cutoff=0.6)
                     known = (f"did you mean {', '.join(close)}?" if close else
-                             f"families: {', '.join(families)}; classes: {', '.join(names[len(families):])}")
-                    raise DerivspecError(f"scan {option}: unknown claim family or statement class {value!r} "
-                                         f"({known})")
+                             f"families: {', '.join(families)}; classes: {', '.join(names[len(families):])}; "
+                             "rule codes: DS… (derivspec rules)")
+                    raise DerivspecError(f"scan {option}: unknown claim family, statement class or rule code "
+                                         f"{value!r} ({known})")
         return cls(tuple(parsed["--select"]), tuple(parsed["--ignore"]))
+
+    def rules(self, preview: bool = False) -> frozenset:
+        """The codes of the coded rules a scan runs (derivspec.scan.rules.registry.select)."""
+        from derivspec.scan.rules.registry import select
+
+        return select([v for w, v in self.select if w == "rule"], [v for w, v in self.ignore if w == "rule"], preview)
 
     @staticmethod
     def _matches(record, values) -> bool:
         for what, value in values:
+            if what == "rule" and (record.rule_code or "").startswith(value):
+                return True
             if what == "class" and record.category == value:
                 return True
             if what == "claim" and record.claim and (record.claim == value or record.claim.startswith(value + ".")):

@@ -553,6 +553,7 @@ class Marker:
     last: int
     standalone: bool
     reason: str = ""
+    codes: str = ""  # ignore[DS201, DS3]: only the flags of these rule codes (or prefixes)
 
 
 def markers(text: str, kind: str = "md") -> list[Marker]:
@@ -567,8 +568,9 @@ def markers(text: str, kind: str = "md") -> list[Marker]:
                 start = comment.start(2)
                 line_start = text.rfind("\n", 0, start) + 1
                 line = index.line(start)
+                codes, reason = _codes(m.group(2))
                 found.append(Marker(m.group(1), line, line, not text[line_start:start].strip(),
-                                    m.group(2).strip(" \t:-—")))
+                                    reason.strip(" \t:-—"), codes))
         return found
     source = _blank_fences(text)
     for m in _MD_MARKER.finditer(source):
@@ -576,9 +578,18 @@ def markers(text: str, kind: str = "md") -> list[Marker]:
         line_end = source.find("\n", m.end())
         after = source[m.end():None if line_end < 0 else line_end]
         alone = not source[line_start:m.start()].strip() and not after.strip()
+        codes, reason = _codes(m.group(2))
         found.append(Marker(m.group(1), index.line(m.start()), index.line(m.end() - 1), alone,
-                            " ".join(m.group(2).split()).strip(" :-—")))
+                            " ".join(reason.split()).strip(" :-—"), codes))
     return found
+
+
+def _codes(rest: str) -> tuple[str, str]:
+    """(the rule codes of ``ignore[DS201, DS3]``, the reason after them); ("", rest) without brackets."""
+    found = re.match(r"\[([^\]]*)\]", rest)
+    if not found:
+        return "", rest
+    return ", ".join(c.strip().upper() for c in found.group(1).split(",") if c.strip()), rest[found.end():]
 
 
 def _suppression(statement: Statement, fragment: Fragment, marks: list[Marker], where) -> str:
@@ -593,7 +604,8 @@ def _suppression(statement: Statement, fragment: Fragment, marks: list[Marker], 
                    or fragment.start_line in range(mark.first, mark.last + 1)
                    or fragment.end_line in range(mark.first, mark.last + 1))
         if hit:
-            return f"derivspec: {mark.kind} at {where(mark.first)}" + (f" ({mark.reason})" if mark.reason else "")
+            codes = f"[{mark.codes}]" if mark.codes and mark.kind == "ignore" else ""
+            return f"derivspec: {mark.kind}{codes} at {where(mark.first)}" + (f" ({mark.reason})" if mark.reason else "")
     return ""
 
 

@@ -1545,7 +1545,10 @@ def rows_judged(left: Side, relation: str, right: Side, context: Context) -> lis
             continue
         heads, read = heads_of(expr, context.prose), 0
         head = heads[0]
+        own = not turned and not context.chain and _defines_its_head(expr, other)
         for rs in (rs for key in heads for rs in table.get(key, ())):
+            if own and not _row_named(rs, context):
+                continue  # \psi(x) = x in a document about feature maps: its own definition wins over the row
             words = named_only.get((rs.row.id, rs.head))
             if words and not _named_here(words, named_only, rs.head, context.prose):
                 continue  # ℓ(y, s) is the logistic loss only where the text says so
@@ -1700,6 +1703,36 @@ def _a_family(expr) -> bool:
 
 
 _NAMED_ONLY: list = []
+
+
+def _defines_its_head(expr, other: Side) -> bool:
+    r"""``expr`` = ``other`` reads as the document's own definition of a function: a head applied to distinct plain
+    names (``\psi(x)``, ``\Phi(X)``, ``F(u, v)``) whose value does not apply the same head (``\psi(x + 1) = \psi(x)
+    + 1/x`` is an identity of the function, not a definition)."""
+    from sympy.core.function import AppliedUndef
+
+    if not isinstance(expr, AppliedUndef) or not expr.args:
+        return False
+    if not all(isinstance(a, sympy.Symbol) for a in expr.args) or len(set(expr.args)) != len(expr.args):
+        return False
+    try:
+        value = other.primary.value()
+    except Exception:
+        return False
+    return not any(type(a) is type(expr) for a in value.atoms(AppliedUndef)) and not value.has(type(expr))
+
+
+def _row_named(rs, context: Context) -> bool:
+    """The text names the function the row belongs to (its name, aliases or cues) around the statement, or the
+    document names it in words anywhere (its standard functions): then the row's meaning is the document's."""
+    from derivspec.scan import knowledge
+
+    owner = next((f for f in knowledge.functions().values() if rs.row.id in f.rows), None)
+    if owner is None:
+        return True  # a row of a result or a family, not of a named function
+    words = [owner.name.replace("_", " "), *owner.aliases, *owner.cues]
+    around = " ".join((context.prose, getattr(context, "paragraph", ""), context.lead_in))
+    return scope.names_one_of(words, around) or rs.head in (context.names.functions or {})
 
 
 def _named_only_rows() -> dict:

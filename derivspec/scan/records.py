@@ -61,6 +61,22 @@ class Record:
     category: str = ""  # the class of the statement (derivspec.scan.classify.CLASSES)
     cell: int | None = None  # a notebook's cell (``lines`` are then within it)
     suppressed: str = ""  # why an inline marker suppresses it ("": not suppressed)
+    rule: str | None = None  # the code of the coded rule that flagged it (derivspec.scan.rules)
+
+    @property
+    def rule_code(self) -> str | None:
+        """The code of the rule behind a flag: a coded rule's, or the judge's kind of flag (registry.judge_code);
+        None for a statement not flagged."""
+        if self.verdict != "disagrees":
+            return None
+        if self.rule:
+            return self.rule
+        from derivspec.scan.rules.registry import judge_code
+
+        step = next((s for s in self.steps if (s.get("verdict") if isinstance(s, dict) else s.verdict) == "disagrees"),
+                    None)
+        relation = "" if step is None else (step.get("relation", "") if isinstance(step, dict) else step.relation)
+        return judge_code(self.kind, self.category, relation)
 
     @property
     def level(self) -> str | None:
@@ -73,6 +89,7 @@ class Record:
                 "evidence": self.evidence}
         data["evidence_level"] = evidence_level(self.verdict, self.reason)
         data["level"] = self.level
+        data["rule"] = self.rule_code
         if self.category:
             data["class"] = self.category
         if self.correct:
@@ -91,7 +108,8 @@ class Record:
         return cls(data["file"], tuple(data["lines"]), data["text"], data["kind"], data["verdict"], data["reason"],
                    data.get("evidence", ""), data.get("claim"), list(data.get("steps", [])), data.get("correct", ""),
                    data.get("class", ""), data.get("cell"),
-                   data.get("suppression", "") if data.get("suppressed") else "")
+                   data.get("suppression", "") if data.get("suppressed") else "",
+                   data.get("rule") if data.get("verdict") == "disagrees" else None)
 
 
 def record_from_steps(file: str, lines, text: str, steps) -> Record | None:

@@ -287,11 +287,13 @@ def _unread_side(statement: Statement) -> str:
 
 def scan_path(path, *, seconds: float | None = None, workers: int = 1, progress=None, known: bool = True,
               sources: bool = True, name: str | None = None, only_lines=None,
-              file_seconds: float | None = FILE_SECONDS, declared: Declarations | None = None) -> list[Record]:
+              file_seconds: float | None = FILE_SECONDS, declared: Declarations | None = None,
+              rules: frozenset | None = None) -> list[Record]:
     """``only_lines``: check only the statements that span one of these lines (the others are
     still read for their context: chain continuations, the document's conventions);
     ``file_seconds``: the whole file's time budget (None: none); ``declared``: the settings'
-    declarations. A notebook's records carry their cell and the lines within it."""
+    declarations; ``rules``: the codes of the coded rules to run (derivspec.scan.rules; None or empty:
+    none). A notebook's records carry their cell and the lines within it."""
     deadline = None if file_seconds is None else time.monotonic() + limits.scaled(file_seconds)
     text, file, statements, relational, previous, state = prepare(path, name, known, seconds, declared)
     continues = state.continues
@@ -329,6 +331,8 @@ def scan_path(path, *, seconds: float | None = None, workers: int = 1, progress=
             if progress:
                 progress(i + 1, total)
     _continued_derivations(results, continues)
+    if rules:
+        _apply_rules(results, relational, text, rules)
     records = [Record.from_json(r) for i, r in enumerate(results) if r is not None and (shown is None or i in shown)]
     for line, delimiter, opening in state.unclosed:  # a display block never closed: said, not dropped
         if only_lines is None or line in wanted:
@@ -344,12 +348,27 @@ def scan_path(path, *, seconds: float | None = None, workers: int = 1, progress=
     return _placed(records, statements, state.lecture)
 
 
+def _apply_rules(results: list, relational: list, text: str, rules: frozenset) -> None:
+    """The coded rules (derivspec.scan.rules) over the document: a statement a rule flags becomes ``disagrees``
+    with the rule's code and message, unless the judge flagged it already (its flag stands); with the rule off
+    the statement keeps the judge's verdict."""
+    from derivspec.scan.rules import check_document
+
+    for index, (code, message) in check_document(relational, text, rules).items():
+        if results[index] is None or results[index]["verdict"] == "disagrees":
+            continue
+        record = Record.from_json(results[index])
+        record.verdict, record.reason, record.evidence, record.correct = "disagrees", message, "", ""
+        record.rule = code
+        results[index] = record.to_json()
+
+
 def _placed(records: list[Record], statements: list[Statement], lecture) -> list[Record]:
     """Records with their inline suppressions and, in a notebook, their cell and lines within it."""
     suppressed = {s.lines: s.suppression for s in statements if s.suppression}
     whole_file = file_suppression(lecture)
     for record in records:
-        record.suppressed = suppressed.get(tuple(record.lines), "") or whole_file
+        record.suppressed = _for_rule(suppressed.get(tuple(record.lines), ""), record) or whole_file
         if lecture.cells:
             cell, first = lecture.location(record.lines[0])
             record.cell, record.lines = cell, (first, first + record.lines[1] - record.lines[0])
@@ -357,6 +376,20 @@ def _placed(records: list[Record], statements: list[Statement], lecture) -> list
                 setattr(record, key, _CITED_LINE.sub(lambda m: lecture.where(int(m.group(1) or m.group(2))),
                                                      getattr(record, key) or ""))
     return records
+
+
+_CODES = re.compile(r"derivspec: ignore\[([^\]]*)\]")
+
+
+def _for_rule(suppression: str, record: Record) -> str:
+    """A marker's suppression as it applies to ``record``: ``ignore[DS201, DS3]`` suppresses only the flags of
+    those codes (or code prefixes); a plain ``ignore`` everything."""
+    found = _CODES.search(suppression)
+    if not found:
+        return suppression
+    codes = [c.strip().upper() for c in found.group(1).split(",") if c.strip()]
+    code = record.rule_code
+    return suppression if code and any(code.startswith(c) for c in codes) else ""
 
 
 # a reason's reference to another line of the document: "the likelihood at line 12", "(line 12)"
