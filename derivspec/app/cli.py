@@ -120,6 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     listing = commands.add_parser("list", help="list the claims")
     listing.add_argument("--json", action="store_true")
+    listing.add_argument("--grep", action="append", default=[], metavar="WORD",
+                         help="only the claims whose id, title, family or symbols contain WORD (any case; repeat: all)")
 
     show = commands.add_parser("show", help="symbols, target, derivation steps and sources of a claim")
     show.add_argument("claim")

@@ -30,8 +30,15 @@ STATUS_STYLE = {"verified": "green", "failed": "red", "inconclusive": "yellow", 
 
 def run_list(args) -> int:
     listing = claim_listing()
+    words = [w.lower() for w in getattr(args, "grep", [])]
+    if words:  # list --grep WORD: every word in the claim's id, title, family or symbols
+        listing = [c for c in listing if all(w in " ".join([c["id"], c["title"], c["family"]] + [
+            f"{v['name']} {v['latex']}" for v in c["symbols"]]).lower() for w in words)]
     if args.json:
         print_json({"meta": run_metadata(), "claims": listing})
+        return EXIT_OK
+    if words and not listing:
+        print(f"no claim matches {' and '.join(repr(w) for w in words)}")
         return EXIT_OK
     from derivspec.app.output import table
 

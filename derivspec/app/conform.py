@@ -27,9 +27,22 @@ def add_parser(commands) -> None:
     conform = commands.add_parser(
         "conform", help="test your implementation of a claim (or your sampler of a law): the slip named, a minimal "
                         "counterexample shown")
+    original = conform.format_help
+
+    def format_help() -> str:  # the claim families, discovered when help is asked for (not at every start)
+        from derivspec.core import registry
+
+        families = sorted({claim_id.split(".")[0] for claim_id in registry.REGISTRY.ids()})
+        return (original() + "\nclaim families: " + ", ".join(families) + "\n  find a claim: derivspec list --grep WORD;"
+                " or from your function: derivspec conform --suggest MODULE:FUNCTION\n")
+
+    conform.format_help = format_help
     conform.add_argument("targets", nargs="*", metavar="CLAIM MODULE:FUNCTION",
                          help="a claim id and your function (MODULE importable from here, or a path to a .py file); "
                               "with --law only MODULE:FUNCTION")
+    conform.add_argument("--suggest", default=None, metavar="MODULE:FUNCTION",
+                         help="what does my function compute? try the claims whose symbols fit it (by name or "
+                              "through --args) and list those it conforms to, with the declarations each needs")
     conform.add_argument("--law", default=None, metavar="LAW", help="check a sampler against this law instead of a "
                                                                     "function against a claim (`--law list` lists them)")
     conform.add_argument("--args", nargs="+", action="extend", default=[], metavar="PARAM=EXPR",
@@ -139,6 +152,8 @@ def _run_conform(args) -> int:
                 print(f"{row['law']}: {row['title']} (parameters {', '.join(row['params'])}; claims "
                       f"{', '.join(row['claims'])})")
         return EXIT_OK
+    if args.suggest:
+        return _run_suggest(args)
     expected = 1 if args.law else 2
     if len(args.targets) != expected:
         what = "MODULE:FUNCTION" if args.law else "CLAIM MODULE:FUNCTION"
@@ -189,3 +204,29 @@ def _run_conform(args) -> int:
     else:
         print(str(report))
     return EXIT_OK
+
+
+def _run_suggest(args) -> int:
+    """``conform --suggest MODULE:FUNCTION [--args ...]``: exit 0 with the claims it conforms to, 1 when none."""
+    from derivspec.app.output import print_json
+    from derivspec.core.metadata import run_metadata
+    from derivspec.testing.arguments import parse_words
+    from derivspec.testing.errors import ConformanceUsageError
+    from derivspec.testing.suggest import suggest
+
+    if args.targets or args.law:
+        raise ConformanceUsageError("--suggest takes MODULE:FUNCTION only (no CLAIM, no --law)")
+    mapping = parse_words(args.args, "--args")
+    function = load_function(args.suggest, args.init)
+    found = suggest(function, args=mapping or None, seed=args.seed)
+    if args.json:
+        print_json({"meta": run_metadata(args.seed, None), "function": args.suggest,
+                    "suggestions": [s.to_json() for s in found]})
+    elif not found:
+        print(f"{args.suggest} conforms to no claim whose symbols fit its parameters; map them with --args "
+              "PARAM=EXPR, or find a claim with `derivspec list --grep WORD`")
+    else:
+        print(f"{args.suggest} conforms to:")
+        for suggestion in found:
+            print(f"  {suggestion}")
+    return EXIT_OK if found else EXIT_FAILED
