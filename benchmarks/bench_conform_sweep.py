@@ -25,7 +25,14 @@ from property_tests.test_conform_declarations import SWEEP_DECLARATIONS, sweep_c
 def main(argv: list[str]) -> int:
     ids = argv or registry.REGISTRY.ids()
     start = time.perf_counter()
-    rows = [row for claim_id in ids for row in sweep_claim(claim_id)]
+    rows = []
+    for claim_id in ids:
+        found = sweep_claim(claim_id)
+        rows += found
+        for r in found:  # as they are found: a long sweep stopped early still shows them
+            if r["conformed"]:
+                print(f"  ({'forgiven' if r['forgiven'] else 'HIDDEN'}) {claim_id}: '{r['variant']}' under "
+                      f"{r['declaration']}", flush=True)
     checked = Counter(r["declaration"] for r in rows)
     conformed = Counter(r["declaration"] for r in rows if r["conformed"])
     forgiven = [r for r in rows if r["forgiven"]]

@@ -118,13 +118,14 @@ class Affine:
     factor_error: float = 0.0  # relative to |target|, in the same units
 
     def describe(self) -> str:
-        parts = []
-        if self.factor != 1:
-            parts.append("the negative of the target" if self.factor == -1 else f"the target times {show_factor(self.factor)}")
+        text = "the target"
+        if self.factor == -1:
+            text = "the negative of the target"
+        elif self.factor != 1:
+            text = f"the target times {show_factor(self.factor)}"
         if self.constant != 0:
-            sign = "+" if self.constant > 0 else "-"
-            parts.append(("the target" if not parts else "") + f" {sign} {show_constant(abs(self.constant))}")
-        return " ".join(parts).strip() if parts else "the target"
+            text += f" {'+' if self.constant > 0 else '-'} {show_constant(abs(self.constant))}"
+        return text
 
 
 def fit(freedoms: frozenset, targets: list[float], outputs: list[float], weights: list[float],
