@@ -57,6 +57,12 @@ def add_parser(commands) -> None:
                          help="hold a claim variable at a value (sigma=1 for a loss written as a squared error)")
     conform.add_argument("--precision", default=None, metavar="float32|float64|RTOL",
                          help="judge the output at this accuracy (float32 round-off, or a relative tolerance)")
+    conform.add_argument("--schedule", default=None, metavar="linear|cosine",
+                         help="diffusion code: your function takes a schedule (parameters named betas, alphas or "
+                              "alphas_cumprod, or mapped to them with --args) and the timestep index t")
+    conform.add_argument("--steps", type=int, default=None, metavar="T", help="with --schedule: T (default 1000)")
+    conform.add_argument("--index", type=int, default=None, choices=(0, 1),
+                         help="with --schedule: the index of the first timestep (default: detected)")
     conform.add_argument("--wrt", nargs="+", action="extend", default=[], metavar="SYMBOL",
                          help="your function is the derivative of the target by these claim variables")
     conform.add_argument("--init", nargs="+", action="extend", default=[], metavar="ARG",
@@ -172,7 +178,7 @@ def _run_conform(args) -> int:
         if args.law:
             from derivspec.testing.distribution import conforms_in_distribution
 
-            if conventions or args.wrt or args.up_to or fixed or args.precision:
+            if conventions or args.wrt or args.up_to or fixed or args.precision or args.schedule:
                 raise ConformanceUsageError("--convention, --wrt, --up-to, --fix and --precision apply to functions, "
                                             "not to samplers (--law)")
             options = {} if args.false_fail is None else {"false_fail": args.false_fail}
@@ -185,7 +191,8 @@ def _run_conform(args) -> int:
             report = conforms(args.targets[0], function, args=mapping or None, conventions=conventions or None,
                               wrt=args.wrt or None, seed=args.seed, max_examples=args.max_examples,
                               device=args.device, up_to=args.up_to or None, fix=fixed or None,
-                              precision=args.precision)
+                              precision=args.precision, schedule=args.schedule, steps=args.steps,
+                              index=args.index)
     except NonConformance as failure:
         if args.json:
             print_json({**failure.to_json(), "meta": meta})

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import inspect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
 import sympy
@@ -39,6 +39,8 @@ class Argument:
     exprs: tuple[sympy.Expr, ...]
     is_list: bool
     integer: bool
+    schedule: str | None = None  # handed by the check: the index t, or an array of a declared schedule
+    constant: object = field(default=None, compare=False, hash=False)  # that array
 
 
 def conventions_of(claim: Claim, conventions: Mapping | None) -> dict[str, str]:
@@ -151,7 +153,7 @@ def arguments_of(claim: Claim, fn: Callable, args: Mapping | None, *, reserved: 
                                                             f"args={{{parameter.name!r}: 'an expression in those symbols'}}"))
     for key, value in args.items():  # **kwargs takes the rest
         result.append(read_argument(claim, key, value))
-    if not result:
+    if not result and not reserved:
         raise ConformanceUsageError(f"{_name(fn)} takes none of the symbols of {claim.id} "
                                     f"({', '.join(symbols)}): map its parameters with "
                                     + ("--args PARAM=EXPR" if HINT_SYNTAX.get() == "cli" else "args"))

@@ -84,6 +84,9 @@ def inputs(arguments, values: list[dict], way: Way) -> list[dict]:
     if way.batched:
         columns = {}
         for argument in arguments:
+            if argument.constant is not None:  # an array handed whole (a schedule's betas)
+                columns[argument.name] = _array(argument.constant, False, way)
+                continue
             column = [v[argument.name] for v in values]
             columns[argument.name] = _array(column, argument.integer, way)
         return [columns]
@@ -92,7 +95,9 @@ def inputs(arguments, values: list[dict], way: Way) -> list[dict]:
         call = {}
         for argument in arguments:
             item = value[argument.name]
-            if way.kind == "python" and not argument.is_list:
+            if argument.constant is not None:
+                call[argument.name] = _array(argument.constant, False, Way("numpy", False) if way.kind == "python" else way)
+            elif way.kind == "python" and not argument.is_list:
                 call[argument.name] = item
             else:
                 call[argument.name] = _array(item, argument.integer, way)

@@ -40,12 +40,15 @@ from derivspec.core.numbers import fmt
 from derivspec.testing import calling
 from derivspec.testing.callables import as_function
 from derivspec.testing.arguments import (CONVENTIONS, DEFAULT_CONVENTIONS, LOG_BASES, Argument, arguments_of,
-                                         conventions_of, wrt_of)
+                                         conventions_of, parameters_of, wrt_of)
 from derivspec.testing.declarations import (UP_TO, Affine, Declarations, declaration_text, declarations_of, fit,
                                             show_factor)
 from derivspec.testing.errors import ConformanceInconclusive, ConformanceUsageError, NonConformance
 from derivspec.testing.evaluation import CONFIRM_DIGITS, DIGITS, Compiled, Undefined, to_mpf
 from derivspec.testing.report import ConformanceReport
+from derivspec.testing.schedules import ARRAYS as SCHEDULE_ARRAYS
+from derivspec.testing.schedules import INDEX as SCHEDULE_INDEX
+from derivspec.testing.schedules import Schedule, schedule_of
 from derivspec.testing.strategies import typical_value
 
 ROUNDING_SLACK = 128  # a user's algebraically equal form may round up to this many times worse than the target's
@@ -74,6 +77,7 @@ class Specification:
     continuous: list = field(default_factory=list)  # the continuous variables (Var)
     passed: frozenset = frozenset()  # the continuous variables handed to the function as they are
     declarations: Declarations = field(default_factory=Declarations)  # up_to, fix, precision
+    schedule: Schedule | None = None  # a diffusion schedule and the index base the function reads
     affine: Affine | None = None  # the factor and constant found under up_to (None: the target itself)
 
     @property
@@ -95,11 +99,27 @@ class Specification:
 
 
 def specification(claim: Claim, fn: Callable, args, conventions, wrt, reserved=(),
-                  declarations: Declarations | None = None) -> Specification:
-    arguments = arguments_of(claim, fn, args, reserved=reserved)
+                  declarations: Declarations | None = None, schedule: Schedule | None = None) -> Specification:
+    handed = {}  # parameters the schedule supplies: the index and the arrays
+    if schedule is not None:
+        args = dict(args or {})
+        for key, value in list(args.items()):
+            if isinstance(value, str) and value.strip() in (*SCHEDULE_ARRAYS, SCHEDULE_INDEX):
+                handed[key] = args.pop(key).strip()
+        for parameter in parameters_of(fn)[0]:
+            if parameter.name not in handed and parameter.name not in args and \
+                    parameter.name in (*SCHEDULE_ARRAYS, SCHEDULE_INDEX):
+                handed[parameter.name] = parameter.name
+        if SCHEDULE_INDEX not in handed.values():
+            raise ConformanceUsageError(f"with a schedule the function takes the timestep index: name a parameter t, "
+                                        f"or map one with args={{'step': 't'}}")
+    arguments = arguments_of(claim, fn, args, reserved=(*reserved, *handed))
+    arguments += [Argument(name, kind, (), False, kind == SCHEDULE_INDEX, kind,
+                           None if kind == SCHEDULE_INDEX else schedule.array(kind)) for name, kind in handed.items()]
     chosen = conventions_of(claim, conventions)
     names = wrt_of(claim, wrt)
-    spec = Specification(claim, arguments, chosen, names, [], declarations=declarations or Declarations())
+    spec = Specification(claim, arguments, chosen, names, [], declarations=declarations or Declarations(),
+                         schedule=schedule)
     spec.targets = [Compiled(e) for e in spec.expected_exprs(claim.target)]
     spec.compiled_arguments = [[Compiled(e) for e in a.exprs] for a in arguments]
     bare = [e for a in arguments for e in a.exprs]
@@ -128,6 +148,12 @@ def evaluate(spec: Specification, point: Mapping, targets: list[Compiled] | None
     claim = spec.claim
     if spec.declarations.fixed:
         point = {**point, **spec.declarations.fixed}
+    if spec.schedule is not None:  # α_t and ᾱ_{t-1} of a step of the schedule
+        step = point.get("step") or spec.schedule.step_of(point["alpha_t"])
+        values = spec.schedule.values(step)
+        if values is None:
+            return None
+        point = {**point, **values, "step": step}
     if spec.working != "float64" and not _representable(spec, point, spec.working):
         return None
     zero = mpmath.mpf(0)
@@ -136,6 +162,10 @@ def evaluate(spec: Specification, point: Mapping, targets: list[Compiled] | None
         inputs, rounded = {}, []
         try:
             for argument, compiled in zip(spec.arguments, spec.compiled_arguments):
+                if argument.schedule is not None:
+                    inputs[argument.name] = spec.schedule.index(point["step"]) if argument.schedule == SCHEDULE_INDEX \
+                        else f"<{argument.schedule} of the {spec.schedule.name} schedule>"
+                    continue
                 items = []
                 for c in compiled:
                     value = c(exact, digits)[0]
@@ -153,6 +183,10 @@ def evaluate(spec: Specification, point: Mapping, targets: list[Compiled] | None
         errors = _input_errors(spec, exact, rounded, digits)
         if errors is None:
             return None
+        if spec.schedule is not None:  # the function forms α_t and the product ᾱ_{t-1} from the betas itself
+            for name, roundings in (("alpha_t", 2), ("alpha_bar_prev", 2 * point["step"])):
+                symbol = dict(spec.symbols)[name]
+                errors[symbol] = roundings * abs(exact[symbol][0])
         env = {symbol: (exact[symbol][0], errors.get(symbol, zero)) for _, symbol in spec.symbols}
         values, bounds = [], []
         try:
@@ -330,7 +364,8 @@ class _Tally:
 
 def conforms(claim_id: str, fn: Callable, *, args: Mapping | None = None, conventions: Mapping | None = None,
              wrt=None, seed: int = 0, max_examples: int | None = None, device: str | None = None,
-             up_to=None, fix: Mapping | None = None, precision=None) -> ConformanceReport:
+             up_to=None, fix: Mapping | None = None, precision=None, schedule=None, steps: int | None = None,
+             index=None) -> ConformanceReport:
     """Check that ``fn`` implements the claim ``claim_id``; return a report, or raise NonConformance.
 
     ``args`` maps the function's parameters to expressions in the claim's symbols (``{"lv1":
@@ -342,7 +377,10 @@ def conforms(claim_id: str, fn: Callable, *, args: Mapping | None = None, conven
     tensors are there). Declarations (:mod:`derivspec.testing.declarations`): ``up_to`` -- ``constant``,
     ``scale`` and/or ``sign`` (the output is factor·target + constant, the same at every input; the
     report gives them); ``fix`` -- ``{symbol: value}`` held fixed; ``precision`` -- ``float32``,
-    ``float64`` or a relative tolerance. Raises ConformanceUsageError on bad input and
+    ``float64`` or a relative tolerance. Diffusion code (:mod:`derivspec.testing.schedules`): ``schedule``
+    -- ``linear``, ``cosine`` or an array of betas (``steps`` T of a named one, default 1000) handed to
+    parameters named (or mapped to) ``betas``, ``alphas``, ``alphas_cumprod``, with the timestep ``t``;
+    ``index`` -- 0 or 1, the first step's index (detected when not given). Raises ConformanceUsageError on bad input and
     ConformanceInconclusive when fewer than MIN_VALID valid inputs could be drawn."""
     try:
         claim = registry.get(claim_id)
@@ -358,7 +396,9 @@ def conforms(claim_id: str, fn: Callable, *, args: Mapping | None = None, conven
     if max_examples is not None and (not isinstance(max_examples, int) or max_examples < 2 * MIN_VALID):
         raise ConformanceUsageError(f"max_examples must be a whole number >= {2 * MIN_VALID}, got {max_examples!r}")
     declared = declarations_of(claim, up_to, fix, precision, ROUNDING_SLACK)
-    spec = specification(claim, fn, args, conventions, wrt, declarations=declared)
+    scheduled = schedule_of(claim, schedule, steps, index)
+    spec = specification(claim, fn, args, conventions, wrt, declarations=declared,
+                         schedule=None if scheduled is None else scheduled.with_base(scheduled.base or 0))
     examples = max_examples or DEFAULT_EXAMPLES
     rng = random.Random(seed)
     reduced = spec.conventions["reduction"] != "none"
@@ -376,6 +416,8 @@ def conforms(claim_id: str, fn: Callable, *, args: Mapping | None = None, conven
         notes.append(f"handed a batch of {len(probe)} it returns one value, so it was called one input at a time: "
                      "declare a reduction (" + declaration_text({"conventions": {"reduction": "mean"}}) + " or "
                      + declaration_text({"conventions": {"reduction": "sum"}}) + ") to check it on batches")
+    if scheduled is not None and scheduled.base is None:
+        _detect_index(spec, fn, way, random.Random(seed + 15485863), scheduled)
     if declared.precision == "float32" and spec.working == "float64":
         spec.working = "float32"  # computed in float32 inside: handed only inputs float32 keeps in the domain
     if declared.up_to:
@@ -396,7 +438,20 @@ def conforms(claim_id: str, fn: Callable, *, args: Mapping | None = None, conven
     return ConformanceReport(claim.id, tally.valid, largest.error, largest.tolerance, max(largest.ratio, 0.0),
                              dict(spec.conventions), spec.wrt, way.describe(), tally.dtype, seed,
                              {a.name: a.text for a in spec.arguments}, tally.rejected,
-                             declared.to_json(), spec.affine, notes)
+                             {**declared.to_json(), **({"schedule": spec.schedule.describe()} if spec.schedule else {})},
+                             spec.affine, notes)
+
+
+def _detect_index(spec: Specification, fn, way: calling.Way, rng: random.Random, scheduled: Schedule) -> None:
+    """The index base the function reads (0 or 1): the one under which it gives the target on typical
+    inputs; 0 when neither does (the search then reports what it computes)."""
+    for base in (0, 1):
+        spec.schedule = scheduled.with_base(base, detected=True)
+        probes = [[e] for e in _typical_batch(spec, rng, calling.PROBE_BATCH)]
+        if _matches(spec, probes, _outputs(fn, spec, probes, way), spec.conventions, None, way,
+                    spec.declarations.up_to) is not None:
+            return
+    spec.schedule = scheduled.with_base(0)
 
 
 def _fit_probes(spec: Specification, rng: random.Random, probe: list[Evaluation]) -> list[list[Evaluation]]:
@@ -666,6 +721,11 @@ def _slip(spec: Specification, fn, way: calling.Way, evaluations: list[Evaluatio
             return Slip(None, _changed(conventions, declared), affine=affine)
     if (generic := declarable()) is not None:
         return generic
+    if spec.schedule is not None:
+        for shift in (1, -1):
+            if _matches(spec, probes, outputs, declared, None, way, mine, shift=shift) is not None:
+                other = {"index": 1 - (spec.schedule.base or 0)} if not spec.schedule.detected else None
+                return Slip(f"timestep index off by one (it gives step t{shift:+d}'s value at step t)", declaration=other)
     if spec.floor < 2.0 ** -24 and _matches(spec, probes, outputs, declared, None, way, mine,
                                             floor=2.0 ** -24) is not None:
         return Slip(None, declaration={"precision": "float32"})
@@ -713,7 +773,8 @@ def _swappable(spec: Specification):
     return [(a, b) for i, a in enumerate(variables) for b in variables[i + 1:]]
 
 
-def _matches(spec, probes, outputs, conventions, exprs, way, freedoms=frozenset(), floor=None) -> Affine | None:
+def _matches(spec, probes, outputs, conventions, exprs, way, freedoms=frozenset(), floor=None,
+             shift: int = 0) -> Affine | None:
     """Whether the outputs are ``exprs`` (None: the target) under ``conventions`` at the probes (at least
     3 of them), up to the factor and constant ``freedoms`` allow: the Affine found (identity without
     freedoms), or None."""
@@ -724,7 +785,10 @@ def _matches(spec, probes, outputs, conventions, exprs, way, freedoms=frozenset(
     for batch, output in zip(probes, outputs):
         if output is None:
             continue
-        evaluations = batch if compiled is None else [evaluate(spec, e.point, compiled) for e in batch]
+        if shift:  # the target one step of the schedule off (the function's inputs unchanged)
+            evaluations = [evaluate(spec, {**e.point, "step": e.point["step"] + shift}, compiled) for e in batch]
+        else:
+            evaluations = batch if compiled is None else [evaluate(spec, e.point, compiled) for e in batch]
         if any(e is None for e in evaluations):
             continue
         usable.append((evaluations, output))
@@ -825,7 +889,7 @@ def _show_number(value) -> str:
         value = value.tolist()
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_show_number(v) for v in value) + "]"
-    if isinstance(value, int):
+    if isinstance(value, (int, str)):
         return str(value)
     return repr(float(value))
 

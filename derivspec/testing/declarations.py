@@ -226,6 +226,8 @@ def declaration_text(declared: Mapping, syntax: str | None = None) -> str:
                 parts.append(f"--precision {value}")
             elif key == "fix":
                 parts.append("--fix " + " ".join(f"{k}={v}" for k, v in value.items()))
+            elif key == "index":
+                parts.append(f"--index {value}")
             elif key == "conventions":
                 parts.append("--convention " + " ".join(f"{k}={v}" for k, v in value.items()))
         else:

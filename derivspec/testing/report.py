@@ -62,6 +62,8 @@ class ConformanceReport:
             parts.append(f"up to {' and '.join(self.declared['up_to'])}: the output is {found} at every input")
         if self.declared.get("fix"):
             parts.append("fixed " + ", ".join(f"{k}={v}" for k, v in self.declared["fix"].items()))
+        if self.declared.get("schedule"):
+            parts.append(self.declared["schedule"])
         if self.declared.get("precision"):
             parts.append(f"at {self.declared['precision']} accuracy")
         parts += [f"note: {n}" for n in self.notes]
