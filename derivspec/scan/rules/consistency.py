@@ -70,6 +70,16 @@ def instantiate(expr, data: dict | None = None):
     return done, {s: sympy.Integer(COUNT) for s in counts}
 
 
+def _arguments(line) -> tuple:
+    """The arguments of the line's left side as written (ℓ(θ), L(θ), log L(θ): (θ,)), or ()."""
+    node = line.node("left")
+    if isinstance(node, tree.Fn) and len(node.args) == 1:
+        node = node.args[0]
+    if isinstance(node, tree.Apply):
+        return tuple(a.latex for a in node.args if isinstance(a, tree.Name))
+    return ()
+
+
 def _unknown(expr) -> bool:
     """An application other than an indexed name (x_i) is in ``expr``."""
     return any(not a.func.__name__.endswith("_{•}") for a in expr.atoms(AppliedUndef))
@@ -100,7 +110,8 @@ def log_likelihood_agrees(line, doc) -> str | None:
              and "log_likelihood" not in other.kinds and other.expr("right") is not None]
     if not above:
         return None
-    named = [o for o in above if _head(o.left_text) and _head(o.left_text) in line.text.replace(" ", "")]
+    named = [o for o in above if (_head(o.left_text) and _head(o.left_text) in line.text.replace(" ", ""))
+             or _arguments(o) and _arguments(o) == _arguments(line)]  # L(q) above, ℓ(q) here: the same parameter
     source = (named or above)[-1]
     if not named and line.line - source.line > 15:
         return None

@@ -97,8 +97,11 @@ def function_lacks_argument(line, doc) -> str | None:
         return None
     if not all(isinstance(a, tree.Name) and not a.index for a in node.args):
         return None
-    if line.kinds & {"density", "pmf", "conditional_density", "probability", "cdf", "likelihood", "log_likelihood"}:
-        return None  # a uniform density, a likelihood of data: other rules
+    if line.kinds & {"density", "pmf", "conditional_density", "probability", "cdf", "likelihood", "log_likelihood",
+                     "std", "variance", "covariance", "entropy_discrete", "divergence", "norm"}:
+        return None  # a uniform density, a likelihood of data, a moment of a random variable: other rules
+    if re.match(r"\\(?:math(?:rm|bb|sf|cal)|operatorname|text)", node.head.latex):
+        return None  # an operator written upright (\mathrm{sd}(X)): of a random variable, not a function
     if _CONSTANT_WORDS.search(line.lead) or "'" in node.head.latex:
         return None
     reading = line.reading("right")

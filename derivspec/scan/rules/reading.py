@@ -39,7 +39,7 @@ DEFINING = ("=", ":=", "≡", "≜")
 # the guards every rule respects (docs/rules/index.md): words of the sentence before a display, or of the display
 _GUARD_WORDS = re.compile(
     r"\b(?:unnormali[sz]ed|un-normali[sz]ed|up to (?:a |an additive |a multiplicative )?(?:constant|normali[sz]|factor)|"
-    r"proportional|energy|energies|score|logits?|improper|flat prior|uniform prior over (?:the )?(?:real|whole)|"
+    r"proportional|energy|energies|score functions?|score matching|score-based|stein score|logits?|improper|flat prior|uniform prior over (?:the )?(?:real|whole)|"
     r"with respect to (?:the |a )?(?:\w+ )?measure|counting measure|lebesgue|base measure|asymptotic\w*|"
     r"in the limit|approximately|approximate\w*|not normali[sz]ed|normali[sz]ing constant|partition function|"
     r"wrong|incorrect|mistake|typo|erroneous|suppose for contradiction|(?:is|are) not (?:a |an )?(?:valid|proper|"
@@ -133,6 +133,9 @@ class Line:
         if reading is None:
             return None
         expr = reading.expr
+        literals = getattr(reading, "literals", None) or {}
+        if literals:  # a decimal as printed (1.3): its exact value
+            expr = expr.xreplace({s: sympy.Rational(str(v[0])) for s, v in literals.items()})
         if not isinstance(expr, sympy.Basic) or any(not a.func.__name__.endswith("_{•}") for a in expr.atoms(AppliedUndef)) or any(
                 _OPAQUE in s.name for s in expr.free_symbols):
             return None
@@ -221,7 +224,7 @@ class Document:
                 found.add(kind.name)
         if "log_likelihood" in found:
             found.discard("likelihood")
-        if re.match(r"^\s*\\log\b|^\s*\\ell\b|^\s*\\mathcal\s*\{?L\}?\s*\(", line.left_text) and "likelihood" in found:
+        if re.match(r"^\s*\\log\b|^\s*\\ell\b", line.left_text) and "likelihood" in found:
             found.discard("likelihood")
             found.add("log_likelihood")
         return found
@@ -238,7 +241,7 @@ class Document:
             found.append(self.text[max(0, match.start() - 70):match.end() + 50])
         return " ".join(found).lower()
 
-    def variables(self, line: Line) -> tuple:
+    def variables(self, line: Line) -> tuple:  # noqa: C901
         """The quantity's variables as SymPy symbols of the right side (left of the bar, 𝒩's first argument, the
         value of an event), with what it is given."""
         node = line.node("left")
@@ -247,6 +250,8 @@ class Document:
             names, given = node.variables, node.given
         elif isinstance(node, tree.Apply):
             names = node.args
+        elif isinstance(node, tree.Entropy) and not node.given:  # H(d) the document calls a CDF
+            names = node.of
         elif isinstance(node, tree.Law) and node.at:
             names, given = node.at, node.params
         elif isinstance(node, tree.Prob) or re.match(r"^\s*(?:P|\\Pr|\\mathrm\s*\{Pr\}|\\mathbb\s*\{?P\}?|p)\s*\(", line.left_text):

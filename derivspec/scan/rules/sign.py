@@ -145,6 +145,8 @@ def divergence_zero_at_equal_laws(line, doc) -> str | None:
     for a, b in zip(first.params, second.params):
         a = a.base if isinstance(a, tree.Pow) else a
         b = b.base if isinstance(b, tree.Pow) else b
+        if a == b:
+            continue  # a parameter the two laws share as written (a unit variance)
         if not (isinstance(a, tree.Name) and isinstance(b, tree.Name)):
             return None
         sa, sb = doc.symbol(written(a), line), doc.symbol(written(b), line)
@@ -176,7 +178,7 @@ def std_nonnegative(line, doc) -> str | None:
     """DS304."""
     if "std" not in line.kinds or "variance" in line.kinds:
         return None
-    if not re.match(r"^\s*(?:\\sigma|\\mathrm\s*\{\s*(?:sd|std|SD)\s*\}|\\operatorname\s*\{\s*(?:sd|std)\s*\}|s)\b",
+    if not re.match(r"^\s*(?:\\sigma|\\mathrm\s*\{\s*(?:sd|std|SD)\s*\}|\\operatorname\s*\{\s*(?:sd|std)\s*\}|s)(?![A-Za-z])",
                     line.left_text) or "^" in line.left_text:
         return None
     return _nonnegative(line, doc, "a standard deviation", _right(line))
@@ -188,14 +190,14 @@ def covariance_psd(line, doc) -> str | None:
     if not isinstance(node, tree.Moment) or node.kind != "cov" or node.given:
         return None
     randoms = _randoms(line)
-    if not randoms:
+    if not randoms or len(randoms) != len(node.args) or len(randoms) > 2:
         return None
-    expr = _right(line, randoms)
+    reading = line.reading("right")
+    if reading is None:
+        return None
+    same = reading.expr.xreplace({randoms[-1]: randoms[0]})  # Cov(X, X) = Var(X)
+    expr = expectations_replaced(same, randoms[:1]) if same.has(AppliedUndef) else line.expr("right")
     if expr is None:
-        return None
-    if len(randoms) == 2:
-        expr = expr.xreplace({randoms[1]: randoms[0]})  # Cov(X, X) = Var(X)
-    elif len(node.args) != 1:
         return None
     found = _nonnegative(line, doc, "a covariance matrix is positive semidefinite: its 1×1 case", expr)
     return found
@@ -224,6 +226,8 @@ def entropy_nonnegative(line, doc) -> str | None:
         return None
     if isinstance(node, tree.Divergence) or re.search(r"differential|cross", line.lead, re.IGNORECASE):
         return None
+    if line.kinds & {"cdf", "density", "loss_nonnegative", "variance"} - {"entropy_discrete"}:
+        return None  # the document says H is something else (a CDF, a loss): its words win
     expr = _right(line)
     if expr is None:
         return None
@@ -259,11 +263,17 @@ def loss_nonnegative(line, doc) -> str | None:
     return _nonnegative(line, doc, "this loss", expr, _loss_ranges(expr, doc))
 
 
+# P(X = k), \Pr(T > t), \mathbb{P}(A \cap B): the probability of an event (a relation or a set operation inside)
+_EVENT = re.compile(r"^\s*(?:\\Pr|\\mathrm\s*\{Pr\}|\\mathbb\s*\{?P\}?|P)\s*\((?=[^()]*(?:=|<|>|\\le|\\ge|\\cap|\\cup|"
+                    r"\\in|\\mid|\|))")
+
+
 def probability_in_unit_interval(line, doc) -> str | None:
     """DS206."""
     node = line.node("left")
-    event = isinstance(node, tree.Prob) or re.match(r"^\s*(?:\\Pr|\\mathrm\s*\{Pr\}|\\mathbb\s*\{?P\}?|P)\s*\(", line.left_text)
-    if not (event or line.kinds & {"probability"}) or line.kinds & {"density"} and not event:
+    event = isinstance(node, tree.Prob) or bool(_EVENT.match(line.left_text))
+    said = bool(re.search(r"\b(?:probabilit\w*|chance)\b", line.lead, re.IGNORECASE))
+    if not (event or said and "probability" in line.kinds) or "density" in line.kinds and not (event or said):
         return None
     expr = _right(line)
     if expr is None:
@@ -325,7 +335,11 @@ def density_nonnegative(line, doc) -> str | None:
 
 def _cdf_variable(line, doc):
     node = line.node("left")
-    if "cdf" not in line.kinds or not isinstance(node, tree.Apply) or len(node.args) != 1:
+    if "cdf" not in line.kinds:
+        return None
+    args = (node.args if isinstance(node, tree.Apply) else node.of if isinstance(node, tree.Entropy) and not node.given
+            else node.variables if isinstance(node, tree.Density) and not node.given else ())
+    if len(args) != 1:  # F(x); H(d) or P(x) the document calls a CDF: its words win over the letter's notation
         return None
     expr = line.expr("right")
     symbols, _ = doc.variables(line)
@@ -423,7 +437,8 @@ def probability_vector_sums_to_one(line, doc) -> str | None:
     """DS209: a vector of probabilities written out sums to one."""
     if "probability_vector" not in line.kinds:
         return None
-    found = _VECTOR.match(line.right_text)
+    raw = re.search(r"=\s*(\\begin\{[pbvB]?matrix\}.*?\\end\{[pbvB]?matrix\})", line.statement.text, re.DOTALL)
+    found = _VECTOR.match(raw.group(1) if raw else line.right_text)
     if not found:
         return None
     body = found.group(1) or found.group(2)
