@@ -1,0 +1,93 @@
+"""Where the test suite spends its time: seconds per file and the slowest tests (issue 79).
+
+Runs the README's test command with ``--durations-json`` (property_tests/tiers.py) and prints the
+tables, or reads a file an earlier run wrote:
+
+    .venv/bin/python benchmarks/test_durations.py                 # run the default tier, then print
+    .venv/bin/python benchmarks/test_durations.py -- -m slow      # the same for the slow tier
+    .venv/bin/python benchmarks/test_durations.py --from FILE     # print the tables of an earlier run
+    .venv/bin/python benchmarks/test_durations.py --from FILE --compare OTHER   # before / after per file
+
+Seconds are each test's setup + call + teardown as pytest measured them, summed over the workers
+(so the total is CPU-side work, not the wall time; the run's wall time is printed beside it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_suite(extra: list[str], path: Path) -> float:
+    started = time.monotonic()
+    subprocess.run(["bash", str(ROOT / "scripts" / "test.sh"), "-q", "--durations-json", str(path), *extra],
+                   cwd=ROOT, check=False)
+    return time.monotonic() - started
+
+
+def per_file(rows) -> dict[str, tuple[float, int]]:
+    files = defaultdict(lambda: [0.0, 0])
+    for row in rows:
+        entry = files[row["test"].split("::")[0]]
+        entry[0] += row["seconds"]
+        entry[1] += 1
+    return {name: (seconds, count) for name, (seconds, count) in files.items()}
+
+
+def print_tables(rows, top: int, files: int, other=None) -> None:
+    total = sum(r["seconds"] for r in rows)
+    print(f"{len(rows)} tests, {total:.0f} s of test time ({total / 60:.1f} min summed over workers)")
+    by_tier = defaultdict(float)
+    for row in rows:
+        by_tier[row.get("tier", "default")] += row["seconds"]
+    print("  by tier: " + ", ".join(f"{tier} {seconds:.0f} s" for tier, seconds in sorted(by_tier.items())))
+    mine = per_file(rows)
+    theirs = per_file(other) if other else {}
+    print(f"\nper file (the {files} slowest)" + (" -- before / after" if other else ""))
+    names = sorted(set(mine) | set(theirs), key=lambda n: -max(mine.get(n, (0, 0))[0], theirs.get(n, (0, 0))[0]))
+    for name in names[:files]:
+        seconds, count = mine.get(name, (0.0, 0))
+        if other:
+            before, before_count = theirs.get(name, (0.0, 0))
+            print(f"  {before:8.1f} s {before_count:5d}  ->  {seconds:8.1f} s {count:5d}  {name}")
+        else:
+            print(f"  {seconds:8.1f} s {count:5d}  {name}")
+    print(f"\nthe {top} slowest tests")
+    for row in sorted(rows, key=lambda r: -r["seconds"])[:top]:
+        print(f"  {row['seconds']:7.1f} s  {row.get('tier', 'default'):7s}  {row['test']}")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--from", dest="source", help="a --durations-json file from an earlier run")
+    parser.add_argument("--compare", help="a second file: per-file seconds before (it) and after (--from)")
+    parser.add_argument("--top", type=int, default=50)
+    parser.add_argument("--files", type=int, default=40)
+    parser.add_argument("pytest_args", nargs="*", help="after --: arguments for scripts/test.sh")
+    args = parser.parse_args(argv)
+    if args.source:
+        rows = json.loads(Path(args.source).read_text())
+    else:
+        path = Path(tempfile.mkdtemp()) / "durations.json"
+        wall = run_suite(args.pytest_args, path)
+        if not path.exists():
+            print("the test run wrote no durations (did it start?)", file=sys.stderr)
+            return 2
+        rows = json.loads(path.read_text())
+        print(f"wall time {wall / 60:.1f} min on {os.cpu_count()} cores; durations in {path}")
+    other = json.loads(Path(args.compare).read_text()) if args.compare else None
+    print_tables(rows, args.top, args.files, other)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
