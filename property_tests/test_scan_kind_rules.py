@@ -146,7 +146,7 @@ PHRASINGS = {
          "(1 - u)\\log\\frac{1 - v}{1 - u}$$\n",
          "The divergence between the two coins is\n\n$$D_{\\mathrm{KL}}(\\mathrm{Bern}(u) \\| \\mathrm{Bern}(v)) = u \\log\\frac{u}{v} + "
          "(1 - u)\\log\\frac{1 - u}{1 - v}$$\n"),
-        ("Between two exponential laws,\n\n$$\\mathrm{KL}(\\mathrm{Exp}(a) \\| \\mathrm{Exp}(b)) = \\log\\frac{b}{a} + \\frac{b}{a} - 1 - 2$$\n",
+        ("Between two exponential laws,\n\n$$\\mathrm{KL}(\\mathrm{Exp}(a) \\| \\mathrm{Exp}(b)) = \\log\\frac{b}{a} - \\frac{b}{a} + 1$$\n",
          "Between two exponential laws,\n\n$$\\mathrm{KL}(\\mathrm{Exp}(a) \\| \\mathrm{Exp}(b)) = \\log\\frac{a}{b} + \\frac{b}{a} - 1$$\n"),
         ("The KL divergence of the two scales is\n\n$$\\mathrm{KL}(\\mathcal{N}(0, r^2) \\| \\mathcal{N}(0, t^2)) = \\log\\frac{r}{t} "
          "- \\frac{r^2}{2t^2}$$\n",
@@ -176,7 +176,7 @@ PHRASINGS = {
          "The standard deviation of the mean of $n$ draws is\n\n$$\\sigma = \\frac{s}{\\sqrt{n}}$$\n"),
         ("Its standard deviation is\n\n$$\\mathrm{sd}(X) = p - 1$$\n\nfor $0 < p < 1$.\n",
          "Its standard deviation is\n\n$$\\mathrm{sd}(X) = \\sqrt{p(1 - p)}$$\n\nfor $0 < p < 1$.\n"),
-        ("The standard deviation of the difference is\n\n$$\\sigma_D = u - 2v$$\n\nfor $u, v > 0$ with $u < v$.\n",
+        ("The standard deviation of the difference is\n\n$$\\sigma_D = u - \\sqrt{u^2 + v^2}$$\n\nfor $u, v > 0$.\n",
          "The standard deviation of the difference is\n\n$$\\sigma_D = \\sqrt{u^2 + v^2}$$\n\nfor $u, v > 0$.\n"),
     ],
     "DS305": [
@@ -348,7 +348,7 @@ def _scan(path: Path, preview: bool = False, select=(), ignore=()) -> dict:
     from derivspec.scan import scan_file
 
     selection = Selection.parse(select, ignore)
-    records = scan_file(path, workers=0, rules=selection.rules(preview))
+    records = scan_file(path, workers=0, sources=False, rules=selection.rules(preview))
     return {r.lines[0]: r.to_json() for r in selection.apply(records)}
 
 

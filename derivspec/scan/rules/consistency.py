@@ -70,6 +70,10 @@ def instantiate(expr, data: dict | None = None):
     return done, {s: sympy.Integer(COUNT) for s in counts}
 
 
+def _bare(text: str) -> str:
+    return re.sub(r"\\(?:left|right|big|Big)|[\s{}]", "", text)
+
+
 def _arguments(line) -> tuple:
     """The arguments of the line's left side as written (ℓ(θ), L(θ), log L(θ): (θ,)), or ()."""
     node = line.node("left")
@@ -103,18 +107,21 @@ def _definition_above(line, head: str):
 # --- rules ---------------------------------------------------------------------------------------------
 
 def log_likelihood_agrees(line, doc) -> str | None:
-    """DS401: ℓ(θ) written under L(θ) is log L(θ), up to a constant."""
+    """DS401: ℓ(θ) written under L(θ) is log L(θ), up to a constant; -log P(y | X) is minus the log of P(y | X)."""
     if "log_likelihood" not in line.kinds:
         return None
-    above = [other for other in doc.lines if other.line < line.line and "likelihood" in other.kinds
-             and "log_likelihood" not in other.kinds and other.expr("right") is not None]
-    if not above:
+    logged = re.match(r"^\s*(-)?\s*\\log\s*(.+)$", line.left_text)
+    above = [other for other in doc.lines if other.line < line.line and other is not line]
+    if logged:  # log L(θ), -log P(y | X): the likelihood is the line whose left side is what the log takes
+        inner = _bare(logged.group(2))
+        found = [o for o in above if _bare(o.left_text) == inner]
+    else:  # ℓ(θ) with L(θ) above: a likelihood of the same parameters
+        found = [o for o in above if "likelihood" in o.kinds and "log_likelihood" not in o.kinds
+                 and _arguments(o) and _arguments(o) == _arguments(line)]
+    if not found or found[-1].expr("right") is None:
         return None
-    named = [o for o in above if (_head(o.left_text) and _head(o.left_text) in line.text.replace(" ", ""))
-             or _arguments(o) and _arguments(o) == _arguments(line)]  # L(q) above, ℓ(q) here: the same parameter
-    source = (named or above)[-1]
-    if not named and line.line - source.line > 15:
-        return None
+    source = found[-1]
+    sign = -1 if logged and logged.group(1) else 1
     likelihood, log_likelihood = source.expr("right"), last_side(line)
     if log_likelihood is None or _unknown(log_likelihood):
         return None
@@ -134,7 +141,7 @@ def log_likelihood_agrees(line, doc) -> str | None:
         a, b = values.value(like, point), values.value(loglike, point)
         if a is None or b is None or a <= 0:
             continue
-        gaps.append((point, mpmath.log(a) - b, mpmath.log(a), b))
+        gaps.append((point, sign * mpmath.log(a) - b, sign * mpmath.log(a), b))
     if len(gaps) < 3:
         return None
     moved = [g for g in gaps[1:] if abs(g[1] - gaps[0][1]) > TOLERANCE * (1 + abs(gaps[0][1]))]

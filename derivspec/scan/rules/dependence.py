@@ -109,7 +109,13 @@ def function_lacks_argument(line, doc) -> str | None:
     if reading is None or expr is None or not expr.free_symbols or expr.is_Symbol:
         return None
     arguments = {a.latex for a in node.args}
+    rest = line.text.split(line.left_text, 1)[-1]  # every side after the left one (a chain's last side too)
+    cores = {re.sub(r"^\{?\s*\\(?:boldsymbol|mathbf|bm|vec|mathbold)\s*\{?\s*([^{}]*?)\s*\}?\s*\}?$", r"\1", a) for a in arguments}
+    if any(re.search(r"(?<![A-Za-z\\])" + re.escape(a) + r"(?![A-Za-z])", rest) for a in arguments | cores):
+        return None  # the argument is written on the right (x_i, a component; a later side of a chain)
     written = {(doc.names.latex.get(s) or s.name).replace(" ", ""): s for s in expr.free_symbols}
+    if not all(re.fullmatch(r"\\?[A-Za-z]+", name) for name in written):
+        return None  # an estimate, a prediction, an indexed or bold name (\hat y^{(i)}) may carry the argument
     if arguments & {w for w in written} or any(a.replace(" ", "") in written for a in arguments):
         return None
     for name in written:  # a name defined anywhere (y = 2x above) may carry the argument

@@ -34,6 +34,15 @@ def _integer_like(expr: sympy.Expr, variable) -> set:
     return found
 
 
+def _of_a_vector(expr: sympy.Expr, variable) -> bool:
+    """A density of a vector read with scalars: a dimension in an exponent (``(2\\pi)^{d/2}``), a norm |Z| of the
+    variable. Its scalar reading is no instance of it."""
+    for power in expr.atoms(sympy.Pow):
+        if power.base.is_number and power.exp.free_symbols - {variable}:
+            return True
+    return any(variable in a.free_symbols for a in expr.atoms(sympy.Abs))
+
+
 def _discrete(expr: sympy.Expr, variable) -> bool:
     """The formula treats its variable as a count: a factorial or binomial of it."""
     return any(variable in f.free_symbols for f in expr.atoms(sympy.binomial, sympy.factorial))
@@ -103,18 +112,18 @@ def total(expr: sympy.Expr, variable, support, point: dict):
         if all(t == 0 for t in terms[-6:]) and all(values.value(at, {variable: sympy.Integer(k)}) == 0
                                                    for k in (200, 401)):
             return mpmath.fsum(terms), True  # the terms stop (a binomial past its n): a finite sum
-        try:
-            with symbolic.time_limit(1.0):
-                closed = sympy.summation(at, (variable, low, sympy.oo))
-        except symbolic.SymPyTimeout:
-            closed = sympy.Sum(at, (variable, low, sympy.oo))
-        if isinstance(closed, sympy.Sum) or closed.has(sympy.Sum):
-            tail = [values.value(at, {variable: sympy.Integer(k)}) for k in (200, 400)]
-            if any(t is None or abs(t) > mpmath.mpf("1e-15") for t in tail):
-                return None
+        tail = [values.value(at, {variable: sympy.Integer(k)}) for k in (200, 400)]
+        if all(t is not None and abs(t) < mpmath.mpf("1e-15") for t in tail):  # terms that vanish fast: summed
             f = sympy.lambdify(variable, at, "mpmath")
             with mpmath.workdps(values.DPS):
                 return mpmath.nsum(f, [low, mpmath.inf]), True
+        try:  # a slow tail: SymPy's closed form, or nothing
+            with symbolic.time_limit(0.5):
+                closed = sympy.summation(at, (variable, low, sympy.oo))
+        except symbolic.SymPyTimeout:
+            return None
+        if isinstance(closed, sympy.Sum) or closed.has(sympy.Sum):
+            return None
         v = values.value(closed, {})
         return (v, True) if v is not None else None
     f = sympy.lambdify(variable, at, "mpmath")
@@ -206,6 +215,8 @@ def _density(line, doc, conditional: bool):
     if len(symbols) != 1 or symbols[0] is None or symbols[0].name.startswith("⟪"):
         return None
     variable = symbols[0]
+    if _of_a_vector(expr, variable):
+        return None
     latex = doc.names.latex.get(variable) or variable.name
     return expr, variable, latex, tuple(g for g in given if g is not None)
 

@@ -256,7 +256,7 @@ RULES = JUDGE + (
     Rule("DS304", "std-nonnegative", "std", "nonnegative", "sign", "sign.std_nonnegative", family="sign",
          what="A standard deviation is never negative.",
          why="A negative standard deviation is a root taken with the wrong sign or a difference reversed.",
-         example=_md("The standard deviation of the estimate is", "", "$$\\sigma = a - b\\sqrt{2}, \\quad a, b > 0$$"),
+         example=_md("The standard deviation of the estimate is", "", "$$\\sigma = a - \\sqrt{a^2 + 2b^2}$$"),
          message="a standard deviation is never negative",
          correct=_md("The standard deviation of the estimate is", "", "$$\\sigma = \\sqrt{a^2 + 2b^2}$$"),
          guards=("a left side that is not σ, sd or std",)),

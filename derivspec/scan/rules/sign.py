@@ -108,12 +108,16 @@ def _right(line, randoms=()):
     return expectations_replaced(reading.expr, list(randoms)) if randoms else None
 
 
-def _nonnegative(line, doc, what: str, expr, ranges=None) -> str | None:
+def _nonnegative(line, doc, what: str, expr, ranges=None, everywhere: bool = True) -> str | None:
+    """``everywhere``: flag only when every admissible draw is negative (a quantity of parameters, whose draws may
+    leave their domain); otherwise two negative draws suffice (a norm or a loss of real data)."""
     if expr is None or not expr.free_symbols and not expr.is_number:
         return None
     ranges = ranges if ranges is not None else values.ranges(expr, doc.names, doc.text)
     bad, decided = negative_points(expr, ranges)
     if len(bad) < 2 and not (expr.is_number and bad):
+        return None
+    if everywhere and len(bad) != decided:
         return None
     point, v = bad[0]
     at = values.shown(point, doc.names)
@@ -121,6 +125,15 @@ def _nonnegative(line, doc, what: str, expr, ranges=None) -> str | None:
 
 
 # --- rules ---------------------------------------------------------------------------------------------
+
+def _said_of_it(line, kind: str) -> bool:
+    """The sentence leading in names the kind right before the display ("The hinge loss of a margin $m$ is"):
+    a cue within its last 70 characters."""
+    from derivspec.scan.rules.reading import _says, kinds
+
+    tail = line.lead.lower()[-70:]
+    return any(_says(cue, tail) for cue in kinds()[kind].cues)
+
 
 def divergence_nonnegative(line, doc) -> str | None:
     """DS301."""
@@ -171,12 +184,16 @@ def variance_nonnegative(line, doc) -> str | None:
     """DS303."""
     if "variance" not in line.kinds:
         return None
+    node = line.node("left")
+    if not (isinstance(node, tree.Moment) and node.kind == "var" or
+            isinstance(node, tree.Pow) and isinstance(node.base, tree.Name) and _said_of_it(line, "variance")):
+        return None  # σ² or Var(X), not any line of a paragraph about variances
     return _nonnegative(line, doc, "a variance", _right(line, _randoms(line)))
 
 
 def std_nonnegative(line, doc) -> str | None:
     """DS304."""
-    if "std" not in line.kinds or "variance" in line.kinds:
+    if "std" not in line.kinds or "variance" in line.kinds or not _said_of_it(line, "std"):
         return None
     if not re.match(r"^\s*(?:\\sigma|\\mathrm\s*\{\s*(?:sd|std|SD)\s*\}|\\operatorname\s*\{\s*(?:sd|std)\s*\}|s)(?![A-Za-z])",
                     line.left_text) or "^" in line.left_text:
@@ -213,7 +230,7 @@ def norm_nonnegative(line, doc) -> str | None:
     stated = values.stated_ranges(doc.text)
     ranges = {s: stated.get((doc.names.latex.get(s) or s.name).replace(" ", ""), "real") for s in
               sorted(expr.free_symbols, key=str)}
-    return _nonnegative(line, doc, "a norm", expr, ranges)
+    return _nonnegative(line, doc, "a norm", expr, ranges, everywhere=False)
 
 
 _DISCRETE = re.compile(r"\b(?:discrete|binary|bernoulli|coin|bits?|categorical|pmf|mass function)\b", re.IGNORECASE)
@@ -255,12 +272,14 @@ def _loss_ranges(expr, doc) -> dict:
 
 def loss_nonnegative(line, doc) -> str | None:
     """DS308: a loss of a named kind that cannot be negative (hinge, squared, absolute, cross-entropy)."""
-    if "loss_nonnegative" not in line.kinds:
+    if "loss_nonnegative" not in line.kinds or not _said_of_it(line, "loss_nonnegative"):
+        return None
+    if not isinstance(line.node("left"), tree.Apply | tree.Name):
         return None
     expr = _right(line)
     if expr is None:
         return None
-    return _nonnegative(line, doc, "this loss", expr, _loss_ranges(expr, doc))
+    return _nonnegative(line, doc, "this loss", expr, _loss_ranges(expr, doc), everywhere=False)
 
 
 # P(X = k), \Pr(T > t), \mathbb{P}(A \cap B): the probability of an event (a relation or a set operation inside)
