@@ -325,7 +325,7 @@ def sarif_log(records, total: dict, files) -> dict:
             rules.append(_rule(identifier, r))
         data = r.to_json()
         properties = {key: data[key] for key in ("verdict", "evidence_level", "kind", "claim", "reason", "evidence",
-                                                 "correct", "class", "lines", "cell") if data.get(key) is not None}
+                                                 "correct", "class", "lines", "cell", "rule") if data.get(key) is not None}
         properties["statement"] = r.text
         properties["level"] = found
         artifact = _artifact(located.get(r.file, r.file))
