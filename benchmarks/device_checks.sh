@@ -6,6 +6,8 @@
 # it lacks may be carried in .devwheels/ (at stop 75: jsonschema, jsonschema-specifications, referencing and
 # rpds-py, which two scan-format test modules import). Writes env.txt, gpu-tests.txt and gpu_throughput.md under $OUT.
 #     OUT=/tmp/dev bash benchmarks/device_checks.sh
+# MARKS="slow or gpu" WORKERS=15 runs the whole slow tier beside the gpu tests on the machine's cores (issue 79: the
+# slow tier passes once per change of tiers) and writes durations.json (benchmarks/test_durations.py --from it).
 set -u
 OUT=${OUT:-out/device}
 mkdir -p "$OUT"
@@ -16,9 +18,13 @@ mkdir -p "$OUT"
 } >"$OUT/env.txt" 2>&1
 if compgen -G ".devwheels/*.whl" >/dev/null; then python3 -m pip install -q --no-deps --no-index .devwheels/*.whl >>"$OUT/env.txt" 2>&1; fi
 python3 -m pip install -q --no-deps --no-build-isolation -e . >>"$OUT/env.txt" 2>&1 || echo "editable install failed" >>"$OUT/env.txt"
-timeout "${TEST_LIMIT:-300}" python3 -m pytest -m gpu -q -p no:cacheprovider --continue-on-collection-errors --durations=15 property_tests \
+workers=()
+[ -n "${WORKERS:-}" ] && workers=(-n "$WORKERS")
+start=$(date +%s)
+timeout "${TEST_LIMIT:-300}" python3 -m pytest -m "${MARKS:-gpu}" "${workers[@]}" -q -p no:cacheprovider \
+  --continue-on-collection-errors --durations=15 --durations-json "$OUT/durations.json" property_tests \
   >"$OUT/gpu-tests.txt" 2>&1
-echo "pytest rc=$?" >>"$OUT/gpu-tests.txt"
+echo "pytest rc=$? wall=$(( $(date +%s) - start )) s" >>"$OUT/gpu-tests.txt"
 [ "${SKIP_BENCH:-0}" = 1 ] || timeout "${BENCH_LIMIT:-150}" python3 benchmarks/gpu_throughput.py --markdown "$OUT/gpu_throughput.md" \
   >"$OUT/gpu_throughput.txt" 2>&1
 echo "throughput rc=$?" >>"$OUT/gpu_throughput.txt"
