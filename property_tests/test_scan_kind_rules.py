@@ -423,3 +423,12 @@ def test_rules_are_quick(tmp_path):
     started = time.monotonic()
     _flags(tmp_path, text)
     assert time.monotonic() - started < 30
+
+
+def test_kinds_from_declared_laws(tmp_path):
+    """X ~ Pois(λ) makes P(X = k) a pmf and T ~ Exp(a) makes p(T) a density, with the family's support."""
+    text = ("Let the number of calls be $N \\sim \\mathrm{Pois}(\\lambda)$. Then\n\n$$P(N = n) = \\frac{\\lambda^n}{n!}$$\n\n"
+            "and a second count $M \\sim \\mathrm{Pois}(\\mu)$ has\n\n$$P(M = m) = \\frac{\\mu^m e^{-\\mu}}{m!}$$\n\n"
+            "A waiting time $T \\sim \\mathrm{Exp}(a)$ has\n\n$$p(T) = a^2 e^{-a T}$$\n\n"
+            "and another $S \\sim \\mathrm{Exp}(b)$ has\n\n$$p(S) = b e^{-b S}$$\n")
+    assert _flags(tmp_path, text) == {3: "DS201", 11: "DS202"}

@@ -157,12 +157,16 @@ def _support_text(support, names) -> str:
     return f"({show(low)}, {show(high)})"
 
 
-def fails_to_normalise(expr, variable, doc, discrete, variable_latex: str, fixed=()):
+LAW_SUPPORTS = {"binary": ("int", 0, 1), "nonneg integer": ("int", 0, sympy.oo), "positive integer": ("int", 1, sympy.oo),
+                "positive": ("real", 0, sympy.oo), "probability": ("real", 0, 1), "real": ("real", -sympy.oo, sympy.oo)}
+
+
+def fails_to_normalise(expr, variable, doc, discrete, variable_latex: str, fixed=(), law_support=None):
     """The evidence that ``expr`` does not sum or integrate to one over ``variable`` on any admissible support, or
     None. ``fixed``: names drawn as given values (the conditioning variables)."""
     if variable not in expr.free_symbols:
         return None
-    stated = stated_support(doc, variable_latex)
+    stated = stated_support(doc, variable_latex) or law_support
     if stated is not None and isinstance(stated[2], str):  # {0, 1, …, n}: the formula's n
         ends = [s for s in expr.free_symbols if (doc.names.latex.get(s) or s.name) == stated[2]]
         stated = (stated[0], stated[1], ends[0]) if ends else None
@@ -200,6 +204,12 @@ def fails_to_normalise(expr, variable, doc, discrete, variable_latex: str, fixed
     return first_evidence
 
 
+def _law_support(line, doc):
+    """The support of the family the document declares for the line's variable (X ~ Pois: {0, 1, …}), or None."""
+    law = doc.law_of(line)
+    return None if law is None else LAW_SUPPORTS.get(law.support)
+
+
 # --- rules ---------------------------------------------------------------------------------------------
 
 def _density(line, doc, conditional: bool):
@@ -233,7 +243,7 @@ def pmf_sums_to_one(line, doc) -> str | None:
         return None
     if "pmf" not in line.kinds and not event and not _discrete(expr, variable):
         return None
-    evidence = fails_to_normalise(expr, variable, doc, True, latex, given)
+    evidence = fails_to_normalise(expr, variable, doc, True, latex, given, _law_support(line, doc))
     return f"a pmf does not sum to one over {latex}: {evidence}" if evidence else None
 
 
@@ -249,7 +259,7 @@ def density_integrates_to_one(line, doc) -> str | None:
         return None
     words = line.lead.lower() + " " + doc.prose_around(line.left_text.split("(")[0].replace(" ", ""))
     discrete = None if not re.search(r"\b(?:pdf|probability density|density function|continuous)\b", words) else False
-    evidence = fails_to_normalise(expr, variable, doc, discrete, latex, given)
+    evidence = fails_to_normalise(expr, variable, doc, discrete, latex, given, _law_support(line, doc))
     return f"a density does not integrate to one over {latex}: {evidence}" if evidence else None
 
 
@@ -262,7 +272,7 @@ def conditional_normalises(line, doc) -> str | None:
         return None
     expr, variable, latex, given = found
     discrete = True if _discrete(expr, variable) or "pmf" in line.kinds else None
-    evidence = fails_to_normalise(expr, variable, doc, discrete, latex, given)
+    evidence = fails_to_normalise(expr, variable, doc, discrete, latex, given, _law_support(line, doc))
     if not evidence:
         return None
     return f"a conditional law does not normalise over {latex} (left of the bar): {evidence}"

@@ -169,6 +169,7 @@ class Document:
         self.lines: list[Line] = []
         self.heads: dict[str, list[int]] = {}  # the head a line defines (as written) -> the lines that define it
         self.algorithms = classify.document_algorithms(text)
+        self.laws = declared_laws(text)  # X ~ Pois(λ): the family of each declared random variable
         for index, statement in enumerate(relational):
             cleaned = clean(statement)
             try:
@@ -222,12 +223,44 @@ class Document:
         for kind in kinds().values():
             if any(_node_is(node, spec) for spec in kind.nodes):
                 found.add(kind.name)
+        law = self.law_of(line)
+        if law is not None and not found & {"cdf", "likelihood", "log_likelihood", "loss_nonnegative"}:
+            if law.kind == "discrete" and (isinstance(node, tree.Prob | tree.Density | tree.Apply)):
+                found.add("pmf")
+            elif law.kind == "continuous" and isinstance(node, tree.Density | tree.Apply):
+                found.add("density")
+            if isinstance(node, tree.Apply) and "\\log" in line.right_text and not self.density_head(node.head.latex):
+                found -= {"pmf", "density"}  # ℓ(p) = h log p + …: a log-likelihood of a declared parameter
         if "log_likelihood" in found:
             found.discard("likelihood")
         if re.match(r"^\s*\\log\b|^\s*\\ell\b", line.left_text) and "likelihood" in found:
             found.discard("likelihood")
             found.add("log_likelihood")
         return found
+
+    def density_head(self, head: str) -> bool:
+        """The document uses ``head`` as a density (derivspec.scan.scope.density_names)."""
+        if not hasattr(self, "_density_heads"):
+            from derivspec.scan.scope import density_names, normal
+
+            self._density_heads = {normal(h) for h in density_names([line.text for line in self.lines], self.text)}
+        from derivspec.scan.scope import normal
+
+        return normal(head) in self._density_heads
+
+    def law_of(self, line: Line):
+        """The declared family (knowledge.families) of the line's variable: the random variable of an event
+        (P(X = k): X), or the variable of a density written with the declared name (p(x) with x ~ …); None."""
+        if not self.laws:
+            return None
+        found = _EVENT_VARIABLE.match(line.left_text)
+        if found:
+            return self.laws.get(found.group(1).replace(" ", ""))
+        node = line.node("left")
+        names = (node.variables if isinstance(node, tree.Density) else node.args if isinstance(node, tree.Apply) else ())
+        if len(names) == 1 and isinstance(names[0], tree.Name) and not names[0].index:
+            return self.laws.get(names[0].latex.replace(" ", ""))
+        return None
 
     @functools.cache
     def prose_around(self, head: str) -> str:
@@ -282,6 +315,30 @@ class Document:
 _EVENT_VALUE = re.compile(r"^\s*(?:P|\\Pr|\\mathrm\s*\{Pr\}|\\mathbb\s*\{?P\}?|p)\s*(?:_\{?[^(]*\}?)?\s*\(\s*(?:\\left)?\s*"
                           r"[A-Za-z](?:_\{?\w+\}?)?\s*=\s*((?:\\[A-Za-z]+|[A-Za-z])(?:_\{?\w+\}?)?)\s*"
                           r"(?:(?:\\mid|\||;)\s*([^()]*))?\s*(?:\\right)?\)\s*$")
+
+
+_EVENT_VARIABLE = re.compile(r"^\s*(?:P|\\Pr|\\mathrm\s*\{Pr\}|\\mathbb\s*\{?P\}?|p)\s*\(\s*"
+                             r"((?:\\[A-Za-z]+|[A-Za-z])(?:_\{?\w+\}?)?)\s*=")
+_DECLARED = re.compile(r"((?:\\[A-Za-z]+|[A-Za-z])(?:_\{?\w+\}?)?)\s*\\sim\s*((?:\\(?:math[a-z]+|operatorname|text)\s*"
+                       r"\{[^{}]*\}|\\[A-Za-z]+|[A-Za-z]+))\s*(?:\\left)?\s*\(")
+
+
+def declared_laws(text: str) -> dict:
+    """name (as written) -> the family the document declares it with (``X \\sim \\mathrm{Pois}(\\lambda)``)."""
+    from derivspec.scan import knowledge
+    from derivspec.scan.typed_reading import _family_of
+
+    found = {}
+    for m in _DECLARED.finditer(text):
+        head = m.group(2).replace(" ", "")
+        name = "normal" if re.fullmatch(r"\\mathcal\{?N\}?", head) else _family_of(head)
+        if name is None:
+            continue
+        try:
+            found[m.group(1).replace(" ", "")] = knowledge.families()[name]
+        except KeyError:
+            continue
+    return found
 
 
 def _bare(latex: str) -> str:
