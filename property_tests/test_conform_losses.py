@@ -1,0 +1,58 @@
+"""New claims people implement (issue 81): the per-example squared error ``nll.mse``. User-style
+implementations written for this test: right ones conform (NumPy; torch's mse_loss under its default
+batch mean), slipped ones fail with the slip named."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from derivspec.testing import NonConformance, conforms
+
+EXAMPLES = 40
+
+
+def squared_error(y, mu):
+    return (y - mu) ** 2
+
+
+def absolute_error(y, mu):
+    return np.abs(y - mu)
+
+
+def squares_not_residual(y, mu):
+    return y ** 2 - mu ** 2
+
+
+def test_the_squared_error_conforms():
+    assert conforms("nll.mse", squared_error, max_examples=EXAMPLES).conforms
+
+
+def test_torch_mse_loss_is_the_batch_mean():
+    torch = pytest.importorskip("torch")
+    F = torch.nn.functional
+
+    def mse(y, mu):
+        return F.mse_loss(mu, y)
+
+    assert conforms("nll.mse", mse, conventions={"reduction": "mean"}, max_examples=EXAMPLES).conforms
+
+
+@pytest.mark.parametrize("fn, slip", [
+    (absolute_error, "absolute error in place of the square (the Laplace NLL's loss)"),
+    (squares_not_residual, "difference of squares y^2 - mu^2 (squared each, not the residual)"),
+])
+def test_slipped_squared_errors_are_named(fn, slip):
+    with pytest.raises(NonConformance) as caught:
+        conforms("nll.mse", fn, max_examples=EXAMPLES)
+    assert caught.value.slip == slip
+
+
+def test_half_the_squared_error_conforms_only_up_to_scale():
+    def half(y, mu):
+        return 0.5 * (y - mu) ** 2
+
+    with pytest.raises(NonConformance) as caught:
+        conforms("nll.mse", half, max_examples=EXAMPLES)
+    assert caught.value.declaration == {"up_to": ["scale"]}
+    assert conforms("nll.mse", half, up_to="scale", max_examples=EXAMPLES).affine.factor == 0.5
