@@ -1,10 +1,11 @@
-"""Independent numeric routes for the losses regression code writes (``derivations/nll/mse.py``): torch's own
-``mse_loss``, and autograd of the unit-variance Gaussian NLL (its gradient in μ is −(y − μ), half the
-squared error's)."""
+"""Independent numeric routes for the losses code writes (``derivations/nll/mse.py``, ``derivations/nll/diagonal.py``):
+torch's own ``mse_loss`` and ``gaussian_nll_loss``, and ``torch.distributions`` log-densities."""
 
 from __future__ import annotations
 
+import torch
 import torch.nn.functional as F
+from torch.distributions import Independent, Normal
 
 from derivspec.numerics.routes import reference
 
@@ -13,3 +14,18 @@ from derivspec.numerics.routes import reference
 def mse_loss(y, mu):
     """F.mse_loss(reduction='none')"""
     return F.mse_loss(mu, y, reduction="none")
+
+
+@reference("nll.gaussian.diagonal")
+def independent_normal_log_prob(y1, y2, mu1, mu2, sigma1, sigma2):
+    """-Independent(Normal(mu, sigma), 1).log_prob(y)"""
+    law = Independent(Normal(torch.stack([mu1, mu2], -1), torch.stack([sigma1, sigma2], -1)), 1)
+    return -law.log_prob(torch.stack([y1, y2], -1))
+
+
+@reference("nll.gaussian.diagonal")
+def gaussian_nll_loss_summed(y1, y2, mu1, mu2, sigma1, sigma2):
+    """F.gaussian_nll_loss(full=True, reduction='none') summed over the two dimensions"""
+    variance = torch.stack([sigma1, sigma2], -1) ** 2
+    return F.gaussian_nll_loss(torch.stack([mu1, mu2], -1), torch.stack([y1, y2], -1), variance, full=True,
+                               reduction="none").sum(-1)

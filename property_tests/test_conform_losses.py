@@ -25,7 +25,7 @@ def squares_not_residual(y, mu):
 
 
 def test_the_squared_error_conforms():
-    assert conforms("nll.mse", squared_error, max_examples=EXAMPLES).conforms
+    assert conforms("nll.mse", squared_error, max_examples=20).conforms
 
 
 def test_torch_mse_loss_is_the_batch_mean():
@@ -56,3 +56,22 @@ def test_half_the_squared_error_conforms_only_up_to_scale():
         conforms("nll.mse", half, max_examples=EXAMPLES)
     assert caught.value.declaration == {"up_to": ["scale"]}
     assert conforms("nll.mse", half, up_to="scale", max_examples=EXAMPLES).affine.factor == 0.5
+
+
+DIAGONAL = {"y": "[y1, y2]", "mu": "[mu1, mu2]", "sigma": "[sigma1, sigma2]"}
+
+
+def diagonal_gaussian_nll(y, mu, sigma):
+    """Per example, summed over the last axis (the dimensions)."""
+    return np.sum(np.log(sigma) + 0.5 * np.log(2 * np.pi) + (y - mu) ** 2 / (2 * sigma ** 2), axis=-1)
+
+
+def diagonal_gaussian_nll_averaged(y, mu, sigma):
+    return np.mean(np.log(sigma) + 0.5 * np.log(2 * np.pi) + (y - mu) ** 2 / (2 * sigma ** 2), axis=-1)
+
+
+def test_the_diagonal_gaussian_nll_summed_over_dimensions():
+    assert conforms("nll.gaussian.diagonal", diagonal_gaussian_nll, args=DIAGONAL, max_examples=EXAMPLES).conforms
+    with pytest.raises(NonConformance) as caught:
+        conforms("nll.gaussian.diagonal", diagonal_gaussian_nll_averaged, args=DIAGONAL, max_examples=EXAMPLES)
+    assert caught.value.slip == "averaged over dimensions (F.gaussian_nll_loss's default), not summed"
