@@ -432,3 +432,14 @@ def test_kinds_from_declared_laws(tmp_path):
             "A waiting time $T \\sim \\mathrm{Exp}(a)$ has\n\n$$p(T) = a^2 e^{-a T}$$\n\n"
             "and another $S \\sim \\mathrm{Exp}(b)$ has\n\n$$p(S) = b e^{-b S}$$\n")
     assert _flags(tmp_path, text) == {3: "DS201", 11: "DS202"}
+
+
+def test_not_the_quantity_itself(tmp_path):
+    """A density's derivative, an inverse CDF, a subgradient of a loss, probabilities of events that are no
+    distribution, a log-density: none is the quantity whose property a rule checks."""
+    text = ("The derivative of the standard normal density is\n\n$$p'(x) = -\\frac{x}{\\sqrt{2\\pi}} e^{-x^2/2}$$\n\n"
+            "The inverse CDF of the exponential law is\n\n$$F^{-1}(u) = -\\frac{\\log(1 - u)}{\\lambda}$$\n\n"
+            "The subgradient of the hinge loss with respect to the score is\n\n$$g(s) = -y$$\n\n"
+            "The probabilities that each of three classifiers is right are\n\n$$r = (0.9, 0.8, 0.7)$$\n\n"
+            "The log of the density is\n\n$$\\log p(x) = -\\frac{x^2}{2} - \\frac{1}{2}\\log(2\\pi)$$\n")
+    assert _flags(tmp_path, text) == {}

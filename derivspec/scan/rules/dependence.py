@@ -106,8 +106,12 @@ def function_lacks_argument(line, doc) -> str | None:
         return None
     reading = line.reading("right")
     expr = line.expr("right")
-    if reading is None or expr is None or not expr.free_symbols or expr.is_Symbol:
-        return None
+    if reading is None or expr is None or not expr.free_symbols or expr.as_coeff_Mul()[1].is_Symbol:
+        return None  # f(x) = c, g(s) = -y: a constant function (a derivative of a linear one) is a function too
+    from derivspec.scan.rules.reading import _NOT_THE_QUANTITY_WORDS
+
+    if _NOT_THE_QUANTITY_WORDS.search(line.lead):
+        return None  # a gradient or a derivative may well lack the variable
     arguments = {a.latex for a in node.args}
     rest = line.text.split(line.left_text, 1)[-1]  # every side after the left one (a chain's last side too)
     cores = {re.sub(r"^\{?\s*\\(?:boldsymbol|mathbf|bm|vec|mathbold)\s*\{?\s*([^{}]*?)\s*\}?\s*\}?$", r"\1", a) for a in arguments}

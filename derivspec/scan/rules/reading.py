@@ -231,6 +231,9 @@ class Document:
                 found.add("density")
             if isinstance(node, tree.Apply) and "\\log" in line.right_text and not self.density_head(node.head.latex):
                 found -= {"pmf", "density"}  # ℓ(p) = h log p + …: a log-likelihood of a declared parameter
+        if _NOT_THE_QUANTITY.search(line.left_text) or _NOT_THE_QUANTITY_WORDS.search(line.lead[-70:]):
+            found -= {"pmf", "density", "conditional_density", "probability", "cdf", "loss_nonnegative", "variance",
+                      "std", "entropy_discrete", "divergence", "probability_vector"}  # its derivative, inverse, …
         if "log_likelihood" in found:
             found.discard("likelihood")
         if re.match(r"^\s*\\log\b|^\s*\\ell\b", line.left_text) and "likelihood" in found:
@@ -317,6 +320,11 @@ _EVENT_VALUE = re.compile(r"^\s*(?:P|\\Pr|\\mathrm\s*\{Pr\}|\\mathbb\s*\{?P\}?|p
                           r"(?:(?:\\mid|\||;)\s*([^()]*))?\s*(?:\\right)?\)\s*$")
 
 
+# a left side that is not the quantity itself but its derivative, inverse or logarithm: p'(x), F^{-1}(u)
+_NOT_THE_QUANTITY = re.compile(r"'|\^\s*\{?\s*-\s*1|\\prime|^\s*-?\s*\\log|^\s*\\nabla|^\s*\\partial|^\s*\\frac\s*\{\s*(?:d|\\partial)")
+_NOT_THE_QUANTITY_WORDS = re.compile(r"\b(?:gradient|derivative|subgradient|partial|slope|inverse|quantile|"
+                                     r"log|logarithm|minimi[sz]\w*|maximi[sz]\w*|update|step|estimat\w*)\s+"
+                                     r"(?:of|for|with respect|w\.r\.t\.)", re.IGNORECASE)
 _EVENT_VARIABLE = re.compile(r"^\s*(?:P|\\Pr|\\mathrm\s*\{Pr\}|\\mathbb\s*\{?P\}?|p)\s*\(\s*"
                              r"((?:\\[A-Za-z]+|[A-Za-z])(?:_\{?\w+\}?)?)\s*=")
 _DECLARED = re.compile(r"((?:\\[A-Za-z]+|[A-Za-z])(?:_\{?\w+\}?)?)\s*\\sim\s*((?:\\(?:math[a-z]+|operatorname|text)\s*"
