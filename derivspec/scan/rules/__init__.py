@@ -53,4 +53,6 @@ def check_document(relational: list, text: str, codes: frozenset, seconds: float
                         break
         except (symbolic.SymPyTimeout, RecursionError):
             continue
+        except Exception:  # a defect reading the line (its kinds, its guards): the line is left alone
+            continue
     return found
