@@ -36,9 +36,9 @@ them (:func:`derivspec.scan.extract.notebook_markdown`), so every statement of a
 place (file, lines) -- the labels' and the worksheet's lines.
 
 ``DERIVSPEC_MEASURE_TREE``: a source tree whose ``derivspec`` the measurement tools import (the
-extraction that finds math for the renaming, the reason groups), instead of this one: the harness
-``scan_differential.py`` sets it to the baseline's worktree, so copies and labels do not move while
-the scanner under test changes. ``PYTHON``: the interpreter that runs ``derivspec scan``.
+extraction that finds math for the renaming, the reason groups), instead of this one: set it to a
+baseline's worktree, so copies and labels do not move while the scanner under test changes. ``PYTHON``:
+the interpreter that runs ``derivspec scan``.
 """
 
 from __future__ import annotations

@@ -227,34 +227,32 @@ def test_check_list_and_show_import_no_torch():
     assert proc.stdout.strip() == "False"
 
 
-# --- the layers inside scan's new middle (DESIGN.md, "Scan"; issue 58) --------------------------
-# extract -> read -> scope -> meaning -> judge -> report, one way: a module imports only modules of its own
-# layer or below. The old middle's modules are not listed (they go at the switch-over).
+# --- the layers of scan's typed tree (DESIGN.md, "Scan"; issue 58; its judge removed in issue 80) -----------
+# extract -> read -> scope -> judge -> report, one way: a module imports only modules of its own layer or below.
 SCAN_LAYERS = (
     ("extract", ("extract", "macros", "clauses", "statements")),
     ("read", ("reader", "knowledge", "tree", "typed_reading")),
     ("scope", ("document_scope", "classify")),
-    ("meaning", ("laws", "operators", "witness")),
-    ("judge", ("judge", "verdicts", "steps")),
-    ("report", ("records", "middle", "runner")),
+    ("judge", ("verdicts", "steps")),
+    ("report", ("records", "runner")),
 )
 _SCAN_RANK = {f"derivspec.scan.{module}": rank for rank, (_, modules) in enumerate(SCAN_LAYERS) for module in modules}
-NEW_MIDDLE = ("tree", "typed_reading", "document_scope", "laws", "operators", "witness", "judge", "middle")
+TYPED_TREE = ("tree", "typed_reading", "document_scope")
 
 
 def scan_layer_violations(path: Path, text: str | None = None) -> list[str]:
-    """Imports of ``path`` (a module of the new middle) from a layer above its own."""
+    """Imports of ``path`` (a module of the typed tree) from a layer above its own."""
     rank = _SCAN_RANK[module_name(path)]
     tree = ast.parse(text if text is not None else path.read_text(encoding="utf-8"))
     return [f"{path.name}:{line} imports {module}" for line, module in imported_modules(tree, package_of(path))
             if _SCAN_RANK.get(module, -1) > rank]
 
 
-@pytest.mark.parametrize("module", NEW_MIDDLE)
-def test_the_new_middle_imports_one_way(module):
+@pytest.mark.parametrize("module", TYPED_TREE)
+def test_the_typed_tree_imports_one_way(module):
     assert not scan_layer_violations(ROOT / "derivspec" / "scan" / f"{module}.py")
 
 
 def test_the_scan_layer_check_can_fail():
-    assert scan_layer_violations(ROOT / "derivspec/scan/tree.py", "from derivspec.scan import judge")
-    assert scan_layer_violations(ROOT / "derivspec/scan/operators.py", "from derivspec.scan.middle import selected")
+    assert scan_layer_violations(ROOT / "derivspec/scan/tree.py", "from derivspec.scan import steps")
+    assert scan_layer_violations(ROOT / "derivspec/scan/document_scope.py", "from derivspec.scan.runner import prepare")

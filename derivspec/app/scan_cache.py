@@ -3,7 +3,7 @@
 An entry is one file's records as JSON, under a key hashed from everything its records depend on:
 the file's bytes, the name its records carry (its suffix decides how it is read; its name which
 registered sources cite it), the options that change results (``--time-limit``,
-``--file-time-limit``), the middle that checks it (``DERIVSPEC_SCAN_MIDDLE``), the settings' declarations
+``--file-time-limit``), the settings' declarations
 (matrices, vectors, constants, log base), the
 versions of derivspec, SymPy, mpmath and Python, and a fingerprint of derivspec's own code (size and
 modification time of each module: an edited checkout is never served old results). A file whose
@@ -84,9 +84,7 @@ class ResultCache:
 
     def key(self, data: bytes, name: str | None, options: dict) -> str:
         digest = hashlib.sha256(self._fixed.encode())
-        from derivspec.scan.middle import selected  # the middle that checks it (DERIVSPEC_SCAN_MIDDLE)
-
-        digest.update(json.dumps({"name": name, "options": options, "middle": selected()}, sort_keys=True,
+        digest.update(json.dumps({"name": name, "options": options}, sort_keys=True,
                                  default=repr).encode())
         digest.update(hashlib.sha256(data).digest())
         return digest.hexdigest()

@@ -164,18 +164,8 @@ def unread_sets(text: str) -> bool:
     return _UNREAD_SETS.search(text) is not None
 
 
-_OMEGA = re.compile(r"\\Omega(?![A-Za-z])")
-
-
-_BOUND = re.compile(r"(\\(?:sum|prod|int|oint)\s*_\s*(?:\{[^{}]*\}|\\?[A-Za-z0-9]+))\s*\^")  # \sum_{i=1}^c
-
-
-def sets_or_events(left_text: str, right_text: str, omega: bool = True) -> Classification | None:
-    """``omega=False`` (the new middle, where a letter decides nothing): Ω is a name like any letter (a sample
-    space is read by use), and c above a sum, a product or an integral is its bound, not a complement."""
-    texts = (left_text, right_text) if omega else tuple(_BOUND.sub(r"\1 bound ", _OMEGA.sub(" ", t))
-                                                        for t in (left_text, right_text))
-    if any(_SET_NOTATION.search(t) for t in texts):
+def sets_or_events(left_text: str, right_text: str) -> Classification | None:
+    if any(_SET_NOTATION.search(t) for t in (left_text, right_text)):
         return Classification("distribution or set", "a statement about sets or events (∩, ∪, complements, ∅, {…}, Ω): "
                                                      "not an algebraic identity, not checked")
     return None

@@ -1,5 +1,5 @@
-r"""The one scope of ``scan``'s new middle: one pass over the whole document in reading order (DESIGN.md,
-"Scan": scope).
+r"""The one scope of ``scan``, which the scan rules read: one pass over the whole document in reading order
+(DESIGN.md, "Scan": scope).
 
 Every relational statement is split into clauses (:mod:`derivspec.scan.clauses`) and each side read into a
 typed tree (:mod:`derivspec.scan.typed_reading`) once. The pass then records, for any name whatever its

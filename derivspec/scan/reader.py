@@ -422,7 +422,7 @@ class _DocumentParser(_Parser):
                  typed: bool = False):
         self.tex, self.names, self.known = tex, names, []
         self.sets = sets
-        self.typed = typed  # the new middle's reading: a limit as SymPy's Limit, an optimum as operators.Optimum
+        self.typed = typed  # the typed reading: a limit as SymPy's Limit, an optimum as an OPTIMA head
         self.matrices = matrices  # names as matrices: products keep their order, ^T is a transpose
         self.tokens = _doc_tokenize(tex)
         self.index = 0
@@ -740,7 +740,7 @@ class _DocumentParser(_Parser):
         if accent == r"\mathrm" and sub is None and base == "e":
             return sympy.E
         text = _format_name((accent, base, sub))
-        if bold and len(base) == 1 and base.isupper() and not self.typed:  # the new middle: by use (scope.arrays)
+        if bold and len(base) == 1 and base.isupper() and not self.typed:  # the typed reading: by use (scope.arrays)
             self.flags.add("matrix")
         symbol = self.names.symbol(text)
         self.used.add(symbol)
@@ -912,7 +912,7 @@ class _DocumentParser(_Parser):
                                                "data") for p in sub))
         if any(f in accent for f in (r"\mathbf", r"\boldsymbol", r"\bm", r"\vec")) and not parameterised:
             return "product"  # a vector or matrix times a bracket
-        if bare:  # the new middle: X(F) beside a bare X is read both ways whatever the letter (roles by use)
+        if bare:  # the typed reading: X(F) beside a bare X is read both ways whatever the letter (roles by use)
             if ((plain in FUNCTION_LETTERS and self.group_is_name(self.index))
                     or (self.typed and self.group_is_name(self.index, single=True))):  # X(F), not A(BC)
                 self.flags.add("ambiguous")
@@ -1626,7 +1626,7 @@ def read_document(tex: str, names: DocumentNames, bare: frozenset = frozenset(),
                   matrices: bool = False, typed: bool = False) -> DocumentReading:
     """One side of a lecture statement in document mode (see the section comment). Raises
     FormulaError, with the reason, for what cannot be read. ``sets``: read ∩, ∪ and ∖ as operations on sets;
-    ``typed``: read limits and optima as the typed tree's nodes (the new middle)."""
+    ``typed``: read limits and optima as the typed tree's nodes."""
     check_text(tex, "formula")
     for char, latex in _UNICODE.items():
         tex = tex.replace(char, latex)
@@ -1758,6 +1758,6 @@ def bare_names(tex: str) -> frozenset:
 
 def applied_names(texts) -> frozenset:
     """Names the formulas ``texts`` write before a bracket holding one name (b(G)) and never bare: functions by
-    use, whatever their letter (the new middle's reading; a name also written bare keeps both readings)."""
+    use, whatever their letter (the typed reading; a name also written bare keeps both readings)."""
     uses = [_name_uses(text) for text in texts]
     return frozenset().union(*(a for _, a in uses)) - frozenset().union(*(b for b, _ in uses))

@@ -30,7 +30,7 @@ from derivspec.scan.functions import document_defined, document_described
 from derivspec.scan import (change_of_variables, conjugate_map, conventions, ddpm_kernel, events, gan_optimum,
                             likelihood_optimum, linear_gaussian, mixture_em, monte_carlo, normal_posterior,
                             reparameterised, softmax_gradient)
-from derivspec.scan import definitions, middle, scope
+from derivspec.scan import definitions, scope
 from derivspec.scan.letters import document_letters
 from derivspec.scan.scope import density_names
 from derivspec.scan.macros import document_macros, package_macros_text
@@ -126,10 +126,6 @@ def prepare(path, name: str | None = None, known: bool = True, seconds: float | 
     statements = [dataclasses.replace(s, text=macros.expand(s.text), rows=[(line, macros.expand(row)) for line, row in s.rows])
                   for s in statements]
     relational = [s for s in statements if has_relation(s)]
-    if middle.selected() == "new":  # the typed core (scan/middle.py), beside the old middle until the switch-over
-        previous, continues = _continuations(relational)
-        return text, file, statements, relational, previous, middle.document(
-            relational, seconds or STATEMENT_SECONDS, lecture, unclosed, continues, previous)
     state = DocumentState(file, seconds=seconds or STATEMENT_SECONDS)
     # the names the document uses as densities, any letter (scope.py): in force for the passes below and,
     # through the state, for every statement's check
@@ -249,8 +245,6 @@ def _outcome_record(outcome) -> Record | None:
 
 
 def _check_one(index: int, relational, previous, state) -> dict | None:
-    if isinstance(state, middle.Document):
-        return state.check(index)
     outcome = check_statement(relational[index], state, previous[index])
     record = _outcome_record(outcome)
     return record.to_json() if record is not None else None

@@ -1,4 +1,4 @@
-"""The typed tree of ``scan``'s new middle (DESIGN.md, "Scan": read -> a typed tree).
+"""The typed tree of ``scan`` (DESIGN.md, "Scan": read -> a typed tree), which the scan rules read.
 
 A side of a lecture's statement, once read, is a tree of the frozen node classes below: every construct
 a lecture writes has its own type, with its parts by role (an expectation's body and law, a density's
