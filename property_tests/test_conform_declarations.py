@@ -270,3 +270,14 @@ def test_no_declaration_hides_a_slip_in_the_catalogue():
     rows = [row for claim_id in registry.REGISTRY.ids() for row in sweep_claim(claim_id)]
     hidden = [r for r in rows if r["conformed"] and not r["forgiven"]]
     assert not hidden, hidden
+
+
+def test_a_sum_declared_as_a_mean_is_a_convention_not_a_dropped_half():
+    """Batches of a reduction have at least 3 inputs: a sum read as a mean is not 'the target times 2'."""
+    def summed(mu, sigma):
+        return float(np.sum(0.5 * (mu ** 2 + sigma ** 2 - 1) - np.log(sigma)))
+
+    with pytest.raises(NonConformance) as caught:
+        conforms("kl.gaussian.standard", summed, conventions={"reduction": "mean"}, max_examples=EXAMPLES)
+    assert caught.value.convention == {"reduction": "sum"} and caught.value.slip is None
+    assert len(caught.value.counterexample) >= 3

@@ -55,6 +55,7 @@ ROUNDING_SLACK = 128  # a user's algebraically equal form may round up to this m
 DEFAULT_EXAMPLES = 100  # inputs per check: half on the typical region, half on the whole domain
 MIN_VALID = 10  # fewer valid inputs than this: inconclusive (exit 3)
 PROBES = 6  # typical inputs (beside the counterexample) a slip must also match at
+MIN_BATCH = 3  # the smallest batch a reduction is checked on: with 2, mean and sum differ by the factor a dropped 1/2 makes
 STEP = mpmath.mpf(10) ** -20  # relative step of the central differences of the args mapping (50 digits)
 
 
@@ -459,7 +460,7 @@ def _fit_probes(spec: Specification, rng: random.Random, probe: list[Evaluation]
     per value, or (a reduction: one value per batch) batches of 2 to 6 inputs."""
     if spec.conventions["reduction"] == "none":
         return [[e] for e in probe]
-    return [_typical_batch(spec, rng, size) for size in (2, 3, 4, 5, 6)]
+    return [_typical_batch(spec, rng, size) for size in (3, 4, 5, 6, 7)]
 
 
 def _outputs(fn, spec: Specification, probes: list[list[Evaluation]], way: calling.Way) -> list:
@@ -496,7 +497,9 @@ def _search(spec: Specification, fn, way: calling.Way, region: str, count: int, 
     from derivspec.testing.strategies import batch_strategy
 
     reduced = spec.conventions["reduction"] != "none"
-    low, high = (2, 3) if reduced else ((1, 2) if way.batched else (1, 1))  # each input costs an exact evaluation
+    # each input costs an exact evaluation; a reduced batch has at least MIN_BATCH inputs (of 2, a sum read as a
+    # mean is the target times 2: indistinguishable from a dropped 1/2)
+    low, high = (MIN_BATCH, MIN_BATCH + 1) if reduced else ((1, 2) if way.batched else (1, 1))
     strategy = batch_strategy(spec.claim.variables, region, low, high)
     rows = not reduced and way.batched
 
@@ -690,9 +693,9 @@ def _slip(spec: Specification, fn, way: calling.Way, evaluations: list[Evaluatio
     reduced = spec.conventions["reduction"] != "none"
     rng = random.Random(seed + 7919)
     size = len(evaluations) if reduced else 1
-    probes = [evaluations] + [_typical_batch(spec, rng, max(size, 2) if reduced else 1) for _ in range(PROBES)]
+    probes = [evaluations] + [_typical_batch(spec, rng, max(size, MIN_BATCH) if reduced else 1) for _ in range(PROBES)]
     if reduced:  # batches of several sizes: a constant per input is told from one per batch
-        probes += [_typical_batch(spec, rng, n) for n in (2, 3, 5)]
+        probes += [_typical_batch(spec, rng, n) for n in (MIN_BATCH, 4, 5)]
     outputs = _outputs(fn, spec, probes, way)
     declared = dict(spec.conventions)
     mine = spec.declarations.up_to
