@@ -5,7 +5,8 @@ the issue's extra repositories, when a half needs them), read from the bare git 
 tool made (``--mirror``, default ``/work/.mirror``), this walks ``git log -p`` over the history reachable
 from the pinned commit, on the lecture files (the extensions split.toml gives the repository), and keeps
 the commits whose diff changes a line inside math (``$…$``, ``$$…$$``, ``\[…\]``, ``\(…\)``, the
-equation/align/gather/multline/eqnarray environments, as the old file reads them). Removed and added
+equation/align/gather/multline/eqnarray environments, a Distill page's ``<d-math>``/``<dt-math>``, as the
+old file reads them). Removed and added
 lines of one hunk are paired by similarity (``difflib``); a pair is a candidate when its old line is in
 math, the two differ outside white space, and the edit is small against the line (a rewrite of a
 paragraph is not a fix of a formula). Each candidate: repository, half, buggy commit (the parent),
