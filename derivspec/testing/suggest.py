@@ -91,12 +91,21 @@ def candidates(fn: Callable, args: Mapping | None) -> list[str]:
 
 
 def _symbols() -> dict:
-    found = {}
+    """Each claim's variable names, kept in the cache under this code's fingerprint (building every claim
+    takes seconds)."""
+    from derivspec.core import cache
+
+    stored = cache.load("claim-variables")
+    if stored is not None:
+        return {claim_id: set(names) for claim_id, names in stored.items()}
+    found, broken = {}, False
     for claim_id in registry.REGISTRY.ids():
         try:
             found[claim_id] = {v.name for v in registry.get(claim_id).variables}
         except Exception:  # a claim that cannot be built is no candidate
-            continue
+            broken = True
+    if not broken:
+        cache.store("claim-variables", {k: sorted(v) for k, v in found.items()})
     return found
 
 
