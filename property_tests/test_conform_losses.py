@@ -75,3 +75,21 @@ def test_the_diagonal_gaussian_nll_summed_over_dimensions():
     with pytest.raises(NonConformance) as caught:
         conforms("nll.gaussian.diagonal", diagonal_gaussian_nll_averaged, args=DIAGONAL, max_examples=EXAMPLES)
     assert caught.value.slip == "averaged over dimensions (F.gaussian_nll_loss's default), not summed"
+
+
+def focal_loss(y, p, gamma):
+    """Binary focal loss as detection code writes it."""
+    p_t = np.where(y == 1, p, 1 - p)
+    return -((1 - p_t) ** gamma) * np.log(p_t)
+
+
+def focal_loss_easy_up(y, p, gamma):
+    p_t = np.where(y == 1, p, 1 - p)
+    return -(p_t ** gamma) * np.log(p_t)
+
+
+def test_the_focal_loss():
+    assert conforms("nll.focal", focal_loss, max_examples=EXAMPLES).conforms
+    with pytest.raises(NonConformance) as caught:
+        conforms("nll.focal", focal_loss_easy_up, max_examples=EXAMPLES)
+    assert caught.value.slip == "modulating factor p_t^gamma (easy examples weighted up)"
