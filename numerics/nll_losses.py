@@ -36,3 +36,4 @@ def focal_by_bernoulli_log_prob(y, p, gamma):
     """-(1 - exp(lp))^gamma * lp with lp = Bernoulli(probs=p).log_prob(y) (log p_t from torch)"""
     log_p_t = Bernoulli(probs=p).log_prob(y)
     return -(1 - log_p_t.exp()) ** gamma * log_p_t
+

@@ -9,6 +9,8 @@ import pytest
 
 from derivspec.testing import NonConformance, conforms
 
+torch = pytest.importorskip("torch")
+
 EXAMPLES = 40
 
 
@@ -93,3 +95,25 @@ def test_the_focal_loss():
     with pytest.raises(NonConformance) as caught:
         conforms("nll.focal", focal_loss_easy_up, max_examples=EXAMPLES)
     assert caught.value.slip == "modulating factor p_t^gamma (easy examples weighted up)"
+
+
+BETA_VAE = {"x": "[x1, x2]", "p": "[p1, p2]", "logvar": "2*log(sigma)"}
+
+
+def beta_vae_loss(x, p, mu, logvar, beta):
+    bce = -(x * torch.log(p) + (1 - x) * torch.log1p(-p)).sum(-1)
+    kl = -0.5 * (1 + logvar - mu ** 2 - logvar.exp())
+    return bce + beta * kl
+
+
+def beta_vae_loss_beta_on_bce(x, p, mu, logvar, beta):
+    bce = -(x * torch.log(p) + (1 - x) * torch.log1p(-p)).sum(-1)
+    kl = -0.5 * (1 + logvar - mu ** 2 - logvar.exp())
+    return beta * bce + kl
+
+
+def test_the_beta_weighted_vae_loss():
+    assert conforms("vae.loss.beta", beta_vae_loss, args=BETA_VAE, max_examples=EXAMPLES).conforms
+    with pytest.raises(NonConformance) as caught:
+        conforms("vae.loss.beta", beta_vae_loss_beta_on_bce, args=BETA_VAE, max_examples=EXAMPLES)
+    assert caught.value.slip == "beta on the reconstruction instead of the KL"
