@@ -1,4 +1,5 @@
-"""Hypothesis profiles, the numeric policy, the ``gpu`` marker and the test tiers (tiers.py).
+"""Hypothesis profiles, the numeric policy and the ``gpu`` marker (the test tiers: tiers.py, a plugin the
+repository's root conftest.py loads).
 
 Profiles (``HYPOTHESIS_PROFILE``):
 
@@ -18,8 +19,6 @@ import torch
 from hypothesis import HealthCheck, settings
 
 from derivspec.reference_models.device import apply_numeric_policy
-from tiers import install_guard, sample_files, select_slow_shard
-from tiers import pytest_addoption  # noqa: F401  (the tier options: --slow-shard, --budget-*)
 
 # Every time limit × 5 (derivspec/core/limits.py): what a test asserts about scan and check must not
 # depend on a statement being checked within 8 s on a busy machine. Tests of the limits themselves
@@ -90,14 +89,7 @@ def browser_page(tmp_path_factory):
         yield page
 
 
-def pytest_configure(config):
-    install_guard(config)
-
-
-@pytest.hookimpl(tryfirst=True)  # before the marker expression (-m) deselects
 def pytest_collection_modifyitems(config, items):
-    sample_files(items)
-    select_slow_shard(config, items)
     if torch.cuda.is_available():
         return
     skip_gpu = pytest.mark.skip(reason="needs CUDA")

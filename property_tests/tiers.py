@@ -164,3 +164,15 @@ def install_guard(config):
     if hasattr(config, "workerinput"):  # an xdist worker: the controller sees every report
         return
     config.pluginmanager.register(DurationGuard(config), "derivspec-duration-guard")
+
+
+# --- as a plugin (the root conftest.py loads it: ``pytest_plugins = ["tiers"]``) ---------------------------
+
+def pytest_configure(config):
+    install_guard(config)
+
+
+@pytest.hookimpl(tryfirst=True)  # before the marker expression (-m) deselects
+def pytest_collection_modifyitems(config, items):
+    sample_files(items)
+    select_slow_shard(config, items)

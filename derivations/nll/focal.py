@@ -36,6 +36,6 @@ def nll_focal() -> Claim:
             WrongVariant("modulating factor p_t^gamma (easy examples weighted up)", -P_T ** gamma * log(P_T)),
             WrongVariant("modulating factor on the wrong class's probability: (1 - p)^gamma for both classes",
                          -(1 - p) ** gamma * log(P_T)),
-            WrongVariant("gamma as a power of the log: -(log p_t)^gamma", -(1 - P_T) * log(P_T) ** gamma),
+            WrongVariant("the power gamma dropped: -(1 - p_t) log p_t", -(1 - P_T) * log(P_T)),
         ),
     )
