@@ -190,6 +190,7 @@ def test_check_gives_the_full_installs_verdict(light, formula):
     assert text.returncode == code and text.stdout.startswith(f"nll.gaussian: {result['verdict']}\n")
 
 
+@pytest.mark.slow  # 70 s on 2 cores: the light venv's first scans build its knowledge cache
 @pytest.mark.parametrize("lecture", LECTURES, ids=lambda lecture: lecture.name)
 def test_scan_flags_the_wrong_statement(light, tmp_path, lecture):
     path = tmp_path / lecture.name

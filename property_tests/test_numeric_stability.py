@@ -61,7 +61,7 @@ def _first_difference(name: str, one: list[str], other: list[str]) -> str:
     return name
 
 
-@pytest.mark.parametrize("claims", [pytest.param(REPORT_CLAIMS, id="docs-and-17-claims"),
+@pytest.mark.parametrize("claims", [pytest.param(REPORT_CLAIMS, id="docs-and-17-claims", marks=pytest.mark.slow),  # 263 s
                                     pytest.param([], id="docs-and-every-claim", marks=pytest.mark.slow)])
 def test_docs_and_report_are_the_same_in_two_numeric_environments(tmp_path, claims):
     runs = {}

@@ -21,6 +21,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,6 +76,7 @@ def documented_config(repo: Path) -> str:
     return yaml.safe_dump(config)
 
 
+@pytest.mark.slow  # 59 s on 2 cores: pre-commit installs the hook's environment
 def test_precommit_hook_rejects_a_wrong_formula_and_accepts_its_fix(tmp_path, package_index):
     env = isolated_env(tmp_path)
     source = tmp_path / "derivspec-src"

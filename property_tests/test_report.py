@@ -178,6 +178,7 @@ def test_no_latex_source_in_the_text_of_any_page(report):
         assert not found, f"{page.name}: LaTeX source in the text: {found[:5]}"
 
 
+@pytest.mark.slow  # 207 s on 2 cores: the whole catalogue's report (docs/contributing.md, "Test tiers")
 def test_cli_report_without_numerics(tmp_path, capsys):
     from derivspec.app.cli import main
 

@@ -32,6 +32,7 @@ def planted_module():
 
 @pytest.mark.skipif(not (SHARED / "seeds").is_dir() or not (SHARED / "corpus" / "d2l").is_dir(),
                     reason="../shared/seeds and ../shared/corpus/d2l are not present")
+@pytest.mark.slow  # 69 s on 2 cores: the planted set scanned whole
 def test_recall_on_planted_errors():
     module = planted_module()
     entries = module.load_manifest()
