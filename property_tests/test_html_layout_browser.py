@@ -177,6 +177,7 @@ def test_own_pages_fit_and_render_their_math(browser_page, own, tmp_path):
     assert held >= 1
 
 
+@pytest.mark.slow  # 202 s on 2 cores (176 s building the seed lectures' pages); the other browser tests stay
 def test_seed_pages_fit_and_render_their_math(browser_page, seeds, tmp_path):
     check_pages(browser_page, seeds)
     screenshots(browser_page, seeds, tmp_path, "seeds")
