@@ -19,7 +19,9 @@ mkdir -p "$OUT"
 if compgen -G ".devwheels/*.whl" >/dev/null; then python3 -m pip install -q --no-deps --no-index .devwheels/*.whl >>"$OUT/env.txt" 2>&1; fi
 python3 -m pip install -q --no-deps --no-build-isolation -e . >>"$OUT/env.txt" 2>&1 || echo "editable install failed" >>"$OUT/env.txt"
 workers=()
-[ -n "${WORKERS:-}" ] && workers=(-n "$WORKERS")
+[ -n "${WORKERS:-}" ] && workers=(-n "$WORKERS" --dist worksteal)
+# VERBOSE=1: one line per test as it ends, so a run cut by TEST_LIMIT still names what failed
+[ "${VERBOSE:-0}" = 1 ] && workers+=(-v -rfE)
 start=$(date +%s)
 timeout "${TEST_LIMIT:-300}" python3 -m pytest -m "${MARKS:-gpu}" "${workers[@]}" -q -p no:cacheprovider \
   --continue-on-collection-errors --durations=15 --durations-json "$OUT/durations.json" property_tests \
