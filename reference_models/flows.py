@@ -170,14 +170,15 @@ class RealNVP(nn.Module):
                  scale_bound: float = 1.5):
         super().__init__()
         device = as_device(device)
-        g = make_generator(seed, device)
+        g = make_generator(seed, torch.device("cpu"))  # drawn on the CPU: one seed, one model on every device
         self.d = d
         masks = []
         for k in range(layers):
-            mask = torch.zeros(d, dtype=torch.bool, device=device)
+            mask = torch.zeros(d, dtype=torch.bool)
             mask[(k % 2)::2] = True  # checkerboard in 1-D: even / odd coordinates alternate
             masks.append(mask)
         self.layers = nn.ModuleList(AffineCoupling(m, hidden, g, scale_bound) for m in masks)
+        self.to(device)
         self.device = device
 
     def forward(self, z: Tensor) -> tuple[Tensor, Tensor]:

@@ -218,8 +218,9 @@ def train_dsm(data: GaussianMixture, *, steps: int = 1500, batch: int = 256, lr:
     mixture data; t ~ U{1..T}; the learning rate decays as a cosine to 5 %. Deterministic given ``seed``.
 
     The loss is written as DSM: λ‖s_θ − target‖² with s_θ = −ε_θ/σ and λ = σ², i.e. ‖ε_θ + σ·target(ε, σ)‖², which
-    is ‖ε − ε_θ‖² for the conditional score; ``target`` exists for the broken variants (wrong sign, σ-scaled)."""
-    device = as_device(device)
+    is ‖ε − ε_θ‖² for the conditional score; ``target`` exists for the broken variants (wrong sign, σ-scaled).
+    The data's device is the default (a CPU mixture on a CUDA machine trains on the CPU)."""
+    device = data.device if device is None else as_device(device)
     if data.dim != 2:
         raise ValueError(f"the network takes 2-D data, got d = {data.dim}")
     generator = make_generator(seed, device)
