@@ -147,8 +147,8 @@ def covers(record: dict, line: int) -> bool:
     return first <= line <= last
 
 
-def measure(half: str, mirror: Path, copy: str, python: str) -> dict:
-    errors = labels(half)
+def measure(half: str, mirror: Path, copy: str, python: str, only: set[str] | None = None) -> dict:
+    errors = [e for e in labels(half) if not only or e["id"] in only]
     preview = has_preview(python)
     documents: dict[tuple, list[dict]] = defaultdict(list)
     for e in errors:
@@ -215,9 +215,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mirror", type=Path, default=Path("/work/.mirror"))
     parser.add_argument("--python", default=sys.executable, help="the interpreter that runs derivspec scan")
     parser.add_argument("--json", type=Path, help="write the measurement (rows and counts; no flag text) here")
+    parser.add_argument("--only", help="comma-separated error ids: scan only their documents (a quick look while developing)")
     parser.add_argument("--flags", type=Path, help="write every flag, with its text, here (outside the repository)")
     args = parser.parse_args(argv)
-    result = measure(args.half, args.mirror, args.copy, args.python)
+    result = measure(args.half, args.mirror, args.copy, args.python, set(args.only.split(",")) if args.only else None)
     name = {"fixed": "fixed lines flagged (false alarms)"}.get(args.copy, "flagged")
     print(f"{args.half}, {args.copy}{' (--preview)' if result['preview'] else ''}: {result['errors']} errors in "
           f"{result['documents']} documents -> in extracted lines {result['extracted']} -> decided {result['decided']} "
