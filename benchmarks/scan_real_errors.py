@@ -18,6 +18,7 @@ commit instead: there a flag on the fixed line (the buggy line's place, by a lin
 
     python benchmarks/scan_real_errors.py --half development                  # the funnel, and flags for review
     python benchmarks/scan_real_errors.py --half development --copy renamed
+    python benchmarks/scan_real_errors.py --half development --no-preview     # with the --preview run: the rules' cost
     python benchmarks/scan_real_errors.py --half heldout --json /work/measure/real_errors/heldout.json  # only to measure
 
 To measure a fixed version of the scanner while the checkout changes, put a snapshot first on the path
@@ -35,6 +36,7 @@ import argparse
 import difflib
 import json
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -127,6 +129,12 @@ def has_preview(python: str) -> bool:
     return "--preview" in done.stdout
 
 
+def child_cpu() -> float:
+    """CPU seconds (user + system) of the finished child processes so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def scan(paths: list[Path], python: str, preview: bool) -> tuple[list[dict], float, str]:
     started = time.perf_counter()
     command = [python, "-m", "derivspec", "scan", *map(str, paths), "--json", "--no-cache", "--jobs", "1",
@@ -147,9 +155,10 @@ def covers(record: dict, line: int) -> bool:
     return first <= line <= last
 
 
-def measure(half: str, mirror: Path, copy: str, python: str, only: set[str] | None = None) -> dict:
+def measure(half: str, mirror: Path, copy: str, python: str, only: set[str] | None = None,
+            preview: bool | None = None) -> dict:
     errors = [e for e in labels(half) if not only or e["id"] in only]
-    preview = has_preview(python)
+    preview = has_preview(python) if preview is None else preview
     documents: dict[tuple, list[dict]] = defaultdict(list)
     for e in errors:
         documents[(e["repo"], e["path"], e["fixed"] if copy == "fixed" else e["buggy"])].append(e)
@@ -180,7 +189,9 @@ def measure(half: str, mirror: Path, copy: str, python: str, only: set[str] | No
                     unplaced.append(e["id"])
                 targets.setdefault(target.name, []).append((e, at))
             paths.append(target)
+        cpu = child_cpu()
         statements, seconds, problem = scan(paths, python, preview)
+        cpu = child_cpu() - cpu
     by_file = defaultdict(list)
     for s in statements:
         by_file[Path(s["file"]).name].append(s)
@@ -204,7 +215,7 @@ def measure(half: str, mirror: Path, copy: str, python: str, only: set[str] | No
             "flagged": sum(r["flagged"] for r in rows), "flags": len(flags),
             "flags_on_error_lines": sum(f["on_error"] for f in flags),
             "flags_elsewhere": sum(not f["on_error"] for f in flags),
-            "flag_rules": dict(Counter(f["rule"] for f in flags)), "seconds": round(seconds, 1), "problem": problem,
+            "flag_rules": dict(Counter(f["rule"] for f in flags)), "seconds": round(seconds, 1), "cpu_seconds": round(cpu, 1), "problem": problem,
             "drift": drift, "unplaced": unplaced, "rows": rows, "flag_list": flags}
 
 
@@ -215,16 +226,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mirror", type=Path, default=Path("/work/.mirror"))
     parser.add_argument("--python", default=sys.executable, help="the interpreter that runs derivspec scan")
     parser.add_argument("--json", type=Path, help="write the measurement (rows and counts; no flag text) here")
+    parser.add_argument("--preview", action=argparse.BooleanOptionalAction, default=None,
+                        help="run the preview rules (default: when the scanner has --preview); --no-preview with "
+                             "--json twice gives the rules' cost (cpu_seconds)")
     parser.add_argument("--only", help="comma-separated error ids: scan only their documents (a quick look while developing)")
     parser.add_argument("--flags", type=Path, help="write every flag, with its text, here (outside the repository)")
     args = parser.parse_args(argv)
-    result = measure(args.half, args.mirror, args.copy, args.python, set(args.only.split(",")) if args.only else None)
+    result = measure(args.half, args.mirror, args.copy, args.python, set(args.only.split(",")) if args.only else None, args.preview)
     name = {"fixed": "fixed lines flagged (false alarms)"}.get(args.copy, "flagged")
     print(f"{args.half}, {args.copy}{' (--preview)' if result['preview'] else ''}: {result['errors']} errors in "
           f"{result['documents']} documents -> in extracted lines {result['extracted']} -> decided {result['decided']} "
           f"-> {name} {result['flagged']};  flags: total {result['flags']}, on a labelled error line "
           f"{result['flags_on_error_lines']}, elsewhere {result['flags_elsewhere']};  rules {result['flag_rules']};  "
-          f"{result['seconds']} s {result['problem']}")
+          f"{result['seconds']} s ({result['cpu_seconds']} s CPU) {result['problem']}")
     if result["drift"] or result["unplaced"]:
         print(f"  drift (hash differs): {result['drift']}; not placed in the scanned text: {result['unplaced']}")
     for key in ("context", "kind", "check"):
