@@ -1,0 +1,118 @@
+r"""Every flag of a real-error measurement, judged: the evidence for a rule's status (issue 80, item 4).
+
+``benchmarks/scan_real_errors.py --json FILE`` records every flag ``scan`` raised in the documents of a half
+(document, lines, rule, and whether it sits on a labelled error line). Each flag is judged by hand in
+``benchmarks/real_errors/judgements.toml`` -- right (the line is wrong as the flag says) or wrong (a false
+alarm), with a reason in our own words, never the source's text. A flag on a labelled error line is right
+unless a judgement says otherwise (the label is the hand-read error). This script joins the two:
+
+    python benchmarks/judge_flags.py /work/measure/real_errors/dev.json /work/measure/real_errors/heldout.json
+        # lists the unjudged flags, prints the table by rule and half
+    python benchmarks/judge_flags.py DEV.json HELDOUT.json --write
+        # and writes derivspec/scan/rules/measured.toml, which docs/rules/index.md shows
+
+A rule may become default only when every flag it raised on the development half is judged and at least
+95 % are right (``derivspec.scan.rules.docs.PROMOTION``); the table says which rules qualify.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tomllib
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+JUDGEMENTS = ROOT / "benchmarks" / "real_errors" / "judgements.toml"
+MEASURED = ROOT / "derivspec" / "scan" / "rules" / "measured.toml"
+HALVES = ("development", "heldout")
+
+
+def document(file: str) -> str:
+    """A scanned copy's name without its running number (``007__posts__x.md`` -> ``posts__x.md``): the
+    document's identity across measurements."""
+    return file.split("__", 1)[1] if "__" in file else file
+
+
+def key(half: str, flag: dict) -> tuple:
+    return half, document(flag["file"]), int(flag["lines"][0]), flag["rule"]
+
+
+def judgements(path: Path = JUDGEMENTS) -> dict[tuple, dict]:
+    rows = tomllib.loads(path.read_text(encoding="utf-8")).get("flag", []) if path.exists() else []
+    found = {}
+    for row in rows:
+        if row["verdict"] not in ("right", "wrong"):
+            raise ValueError(f"{path}: verdict must be right or wrong, got {row['verdict']!r} ({row})")
+        found[(row["half"], row["document"], int(row["line"]), row["rule"])] = row
+    return found
+
+
+def judge(measurements: list[dict], judged: dict[tuple, dict]) -> tuple[dict, list]:
+    """(rule -> half -> counts, unjudged flags). Only the original copies count (renamed and respaced
+    copies are compared rule by rule, not judged again)."""
+    table: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: {h: {"flags": 0, "right": 0, "wrong": 0,
+                                                                          "unjudged": 0} for h in HALVES})
+    unjudged = []
+    for m in measurements:
+        if m.get("copy", "original") != "original":
+            continue
+        for flag in m["flag_list"]:
+            cell = table[flag["rule"]][m["half"]]
+            cell["flags"] += 1
+            row = judged.get(key(m["half"], flag))
+            verdict = row["verdict"] if row else "right" if flag.get("on_error") else None
+            if verdict is None:
+                cell["unjudged"] += 1
+                unjudged.append((m["half"], flag))
+            else:
+                cell[verdict] += 1
+    return table, unjudged
+
+
+def qualifies(counts: dict[str, int], share: float) -> bool:
+    """Every development flag judged and at least ``share`` of them right (and at least one flag)."""
+    return counts["flags"] > 0 and counts["unjudged"] == 0 and counts["right"] >= share * counts["flags"]
+
+
+def write(table: dict, sources: list[str], path: Path = MEASURED) -> None:
+    lines = ["# Flags of each rule on the real-error halves, judged by hand (benchmarks/judge_flags.py --write from",
+             f"# {', '.join(sources)}; judgements: benchmarks/real_errors/judgements.toml). Generated: do not edit.", ""]
+    for rule in sorted(table):
+        lines.append(f"[{rule}]")
+        for half in HALVES:
+            c = table[rule][half]
+            lines.append(f"{half} = {{ flags = {c['flags']}, right = {c['right']}, wrong = {c['wrong']}, "
+                         f"unjudged = {c['unjudged']} }}")
+        lines.append("")
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    sys.path.insert(0, str(ROOT))
+    from derivspec.scan.rules.docs import PROMOTION
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("measurements", nargs="+", type=Path, help="scan_real_errors.py --json files")
+    parser.add_argument("--judgements", type=Path, default=JUDGEMENTS)
+    parser.add_argument("--write", action="store_true", help=f"write {MEASURED.relative_to(ROOT)}")
+    args = parser.parse_args(argv)
+    measurements = [json.loads(p.read_text(encoding="utf-8")) for p in args.measurements]
+    table, unjudged = judge(measurements, judgements(args.judgements))
+    for half, flag in unjudged:
+        print(f"unjudged: {half} {document(flag['file'])} line {flag['lines'][0]} {flag['rule']}: {flag['reason'][:120]}")
+    print(f"{'rule':7} " + "  ".join(f"{h + ' flags/right/wrong/unjudged':>40}" for h in HALVES) + "  qualifies")
+    for rule in sorted(table):
+        cells = [table[rule][h] for h in HALVES]
+        print(f"{rule:7} " + "  ".join(f"{c['flags']:>22}/{c['right']}/{c['wrong']}/{c['unjudged']:<12}" for c in cells)
+              + f"  {'yes' if qualifies(cells[0], PROMOTION) else 'no'}")
+    if args.write:
+        write(table, [p.name for p in args.measurements])
+        print(f"wrote {MEASURED}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
