@@ -71,6 +71,7 @@ SPLIT = ROOT / "benchmarks" / "scan_corpus" / "split.toml"
 REPOSITORY_TIMEOUT = 1200  # seconds per repository: a scan that hangs is reported, not waited for
 NEW_PART = "issue 57"  # the `added` of the repositories issue 57 added: the halves' "new part"
 PYTHON = sys.executable  # the interpreter that runs `derivspec scan` (the harness points it at another version)
+PREVIEW: list[str] = []  # ["--preview"]: the preview rules run too (--preview)
 
 
 def split() -> dict:
@@ -297,7 +298,7 @@ def neutral_folder(paths: list[Path]) -> str:
 def scan(paths: list[Path]) -> tuple[dict | None, float, str]:
     started = time.perf_counter()
     try:
-        done = subprocess.run([PYTHON, "-m", "derivspec", "scan", *map(str, paths), "--json", "--no-cache", "--jobs", "2"],
+        done = subprocess.run([PYTHON, "-m", "derivspec", "scan", *map(str, paths), "--json", "--no-cache", "--jobs", "2", *PREVIEW],
                               capture_output=True, text=True, timeout=REPOSITORY_TIMEOUT, cwd=neutral_folder(paths))
     except subprocess.TimeoutExpired:
         return None, time.perf_counter() - started, f"timed out after {REPOSITORY_TIMEOUT} s"
@@ -327,7 +328,7 @@ def measure(half: str, mirror: Path, renamed: bool = False, respaced: bool = Fal
         unread.update(_unread_detail(s.get("reason", "")) for s in statements
                       if s["verdict"] == "unchecked" and reason_group(s.get("reason", "")) == "not read")
         not_read = groups.get("not read", 0)
-        flags += [{"repo": repo["name"], **{k: s.get(k) for k in ("file", "lines", "text", "reason", "evidence", "claim")}}
+        flags += [{"repo": repo["name"], **{k: s.get(k) for k in ("file", "lines", "text", "reason", "evidence", "claim", "rule")}}
                   for s in statements if s["verdict"] == "disagrees"]
         documents_with_checks = len({s["file"] for s in checked})
         rows.append({"repo": repo["name"], "part": part(repo), "documents": len(names), "with_a_checked_statement": documents_with_checks,
@@ -365,7 +366,7 @@ def one_process(half: str, mirror: Path, shared: Path) -> dict:
             paths += copy_out(git_dir_of(repo, mirror), repo["commit"], repo_documents(repo, mirror, config), target)
         paths += sorted((shared / "seeds").glob("*.txt")) + sorted((shared / "corpus" / "d2l").glob("*.md"))
         started = time.perf_counter()
-        done = subprocess.run([PYTHON, "-m", "derivspec", "scan", *map(str, paths), "--json", "--no-cache", "--jobs", "2"],
+        done = subprocess.run([PYTHON, "-m", "derivspec", "scan", *map(str, paths), "--json", "--no-cache", "--jobs", "2", *PREVIEW],
                               capture_output=True, text=True, timeout=REPOSITORY_TIMEOUT, cwd=neutral_folder(paths))
         seconds = time.perf_counter() - started
     statements = json.loads(done.stdout).get("statements", []) if done.stdout.strip() else []
@@ -380,6 +381,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--flags", type=Path, help="write every flag here, for review")
     parser.add_argument("--statements", type=Path, help="write every statement here, one JSON line each")
     parser.add_argument("--renamed", action="store_true", help="scan the half with its letters renamed inside math")
+    parser.add_argument("--preview", action="store_true", help="run the preview rules too (scan --preview)")
     parser.add_argument("--respaced", action="store_true", help="scan the half with its math re-spaced")
     parser.add_argument("--part", choices=("all", "old", "new"), default="all",
                         help="the repositories split before issue 57 (old), the four it added (new), or all")
@@ -394,6 +396,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"scan_corpus: {args.python} not found", file=sys.stderr)
             return 2
         PYTHON = args.python
+    if args.preview:
+        PREVIEW[:] = ["--preview"]
     if args.one_process:
         timing = one_process(args.half, args.mirror, ROOT.parent / "shared")
         print(f"one process, 2 workers: {timing['documents']} documents, {timing['statements']} statements, "
