@@ -99,6 +99,9 @@ def value_strategy(domain: Domain, region: str):
         parts = [typical, st.integers(first, first + 2).filter(domain.contains)]
         if domain.upper is None:
             parts.append(st.integers(100, 1000))
+        else:  # the last whole numbers below the (open) bound: the top pixel level 255, the last class
+            top = int(domain.upper) - 1 if domain.upper == int(domain.upper) else int(domain.upper // 1)
+            parts.append(st.integers(max(first, top - 2), top).filter(domain.contains))
         return st.one_of(parts)
     low, high = typical_range(domain)
     lower, upper = _bounds(domain)
