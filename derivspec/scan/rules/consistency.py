@@ -4,7 +4,9 @@ r"""Mechanism *consistency*: this line against the line that defines what it nam
   log-likelihood "up to a constant" is common), never by anything that varies with the parameters;
 * a derivative against the function defined above it (SymPy differentiates the definition);
 * a stationary point against the derivative written above it: the derivative vanishes there;
-* an update rule against its own state: a running mean's update reproduces the mean of the data seen so far.
+* an update rule against its own state: a running mean's update reproduces the mean of the data seen so far;
+* a later line about an update's iterates (closed form, steps written out, the update restated) against iterating
+  the update defined above (iterates.py: exact iterates for k = 0..6, both lines at the same draws).
 
 Sums and products over data (``\prod_{i=1}^n``) are evaluated with n = 3 and exact data values, the same data on
 both lines; parameters at exact admissible draws (values.py). A flag needs two draws that differ beyond round-off.
@@ -95,6 +97,19 @@ def _same_symbols(expr, other):
     return expr.xreplace({s: by_name[s.name] for s in expr.free_symbols if s.name in by_name})
 
 
+def instantiate_together(reference, other):
+    """``reference`` and ``other`` (its symbols renamed to ``reference``'s) instantiated on the same data, with every
+    count of items set in both: (reference, other), or None when either stays unknown."""
+    data: dict = {}
+    first = instantiate(reference, data)
+    second = instantiate(_same_symbols(other, reference), data)
+    if first is None or second is None:
+        return None
+    (a, counts), (b, more) = first, second
+    counts.update(more)
+    return a.xreplace(counts), b.xreplace(counts)
+
+
 def _definition_above(line, head: str):
     """The latest line above ``line`` that defines ``head`` (None when none, or when two do)."""
     found = [other for other in line.doc.lines if other.line < line.line and _head(other.left_text) == head
@@ -125,14 +140,10 @@ def log_likelihood_agrees(line, doc) -> str | None:
     likelihood, log_likelihood = source.expr("right"), last_side(line)
     if log_likelihood is None or _unknown(log_likelihood):
         return None
-    data: dict = {}
-    first = instantiate(likelihood, data)
-    second = instantiate(_same_symbols(log_likelihood, likelihood), data)
-    if first is None or second is None:
+    together = instantiate_together(likelihood, log_likelihood)
+    if together is None:
         return None
-    (like, counts), (loglike, counts2) = first, second
-    counts.update(counts2)
-    like, loglike = like.xreplace(counts), loglike.xreplace(counts)
+    like, loglike = together
     params = values.ranges(like + loglike, doc.names, doc.text)
     if not params:
         return None
@@ -252,14 +263,10 @@ def stationary_point_agrees(line, doc) -> str | None:
     var = symbols.get(variable)
     if var is None:
         return None
-    data: dict = {}
-    first = instantiate(gradient, data)
-    second = instantiate(_same_symbols(solution, gradient), data)
-    if first is None or second is None:
+    together = instantiate_together(gradient, solution)
+    if together is None:
         return None
-    (g, counts), (s, counts2) = first, second
-    counts.update(counts2)
-    g, s = g.xreplace(counts), s.xreplace(counts)
+    g, s = together
     at = g.xreplace({var: s})
     ranges = values.ranges(at, doc.names, doc.text)
     off = []
@@ -342,3 +349,11 @@ def update_from_own_state(line, doc) -> str | None:
     steps, v, mean = off[0]
     return (f"the update does not reproduce the running mean of {data_name}: after {steps} values it gives "
             f"{values.number(v)}, the mean is {values.number(mean)}")
+
+
+def iterate_agrees(line, doc) -> str | None:
+    """DS405: a later line about an update's iterates (closed form, steps written out, the update restated) is
+    what iterating the update defined above gives (iterates.py)."""
+    from derivspec.scan.rules import iterates
+
+    return iterates.systems(doc).finding(line)

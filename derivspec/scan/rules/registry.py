@@ -343,6 +343,30 @@ RULES = JUDGE + (
          correct=_md("The running mean is updated as each value arrives:", "",
                      "$$m_t = m_{t-1} + \\frac{1}{t}(x_t - m_{t-1})$$"),
          guards=("another running value the document defines", "a weighted or exponential moving average")),
+    Rule("DS405", "iterate-agrees-with-update", "update", "iterates_agree", "consistency",
+         "consistency.iterate_agrees", family="consistency",
+         what="A line about the iterates of an update defined above -- its closed or unrolled form, the iterate after "
+              "one or two steps written out, the update restated -- is what iterating that update gives.",
+         why="An index off by one in an unrolled sum, a power k where k + 1 belongs or a dropped (1 - β) survives "
+             "every reading that does not iterate the update.",
+         example=_md("Gradient descent on $f(w) = \\frac{1}{2}\\lambda w^2 - b w$ with step $\\alpha$ is", "",
+                     "$$w^{k+1} = w^k - \\alpha \\nabla f(w^k)$$", "",
+                     "With the minimiser $w^\\star = b/\\lambda$, unrolling the update gives", "",
+                     "$$w^k - w^\\star = (1 - \\alpha\\lambda)^{k+1} (w^0 - w^\\star)$$"),
+         message="this does not follow from the update at line 3: iterating it gives -29/45, the line gives 58/135 "
+                 "(at k = 2, \\alpha = 2/3, \\lambda = 5/2, b = 7/4)",
+         correct=_md("Gradient descent on $f(w) = \\frac{1}{2}\\lambda w^2 - b w$ with step $\\alpha$ is", "",
+                     "$$w^{k+1} = w^k - \\alpha \\nabla f(w^k)$$", "",
+                     "With the minimiser $w^\\star = b/\\lambda$, unrolling the update gives", "",
+                     "$$w^k - w^\\star = (1 - \\alpha\\lambda)^{k} (w^0 - w^\\star)$$"),
+         guards=("a name the update and the document's definitions above do not bind (a new step size, a noise term "
+                 "nothing defines, an undefined function)",
+                 "approximations, bounds and inequalities (≈, 'for large k', 'asymptotically', O(·), ≤)",
+                 "a different update of the same state (a new method, or a restatement without 'substituting', "
+                 "'that is', …): it and every later line about that state are left alone",
+                 "a line that holds from k = 2 on (the first iterates may follow another convention)",
+                 "an initial value the document leaves open: the line is flagged only if it fails both with the "
+                 "initial iterates drawn and with them at zero")),
 )
 
 BY_CODE = {rule.code: rule for rule in RULES}
