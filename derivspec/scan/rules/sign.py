@@ -220,9 +220,17 @@ def covariance_psd(line, doc) -> str | None:
     return found
 
 
+# one norm, the whole side: its delimiters open and close it, nothing outside but an index and a power
+_NORM_OPEN = r"(?:\\left\s*)?(?:\\\||\\lVert|\\Vert|‖)"
+_NORM_CLOSE = r"(?:\\right\s*)?(?:\\\||\\rVert|\\Vert|‖)"
+_NORM_SIDE = re.compile(r"^\s*" + _NORM_OPEN + r"(?:(?!\\\||\\[lr]?Vert|‖).)+" + _NORM_CLOSE +
+                        r"\s*(?:_\s*(?:\{[^{}]*\}|\\?\w+))?\s*(?:\^\s*(?:\{[^{}]*\}|\w))?\s*$", re.DOTALL)
+
+
 def norm_nonnegative(line, doc) -> str | None:
-    """DS306."""
-    if not re.match(r"^\s*(?:\\left)?\s*(?:\\\||\\lVert|\\Vert|‖)", line.left_text):
+    r"""DS306: the left side IS a norm (``\|x - y\|_2^2``), not a product or sum that contains one
+    (``\|a\| \|b\| \cos \theta``: a signed quantity)."""
+    if not _NORM_SIDE.match(line.left_text):
         return None
     expr = _right(line)
     if expr is None:
