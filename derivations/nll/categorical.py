@@ -8,7 +8,7 @@ from __future__ import annotations
 import sympy
 from sympy import Rational, exp, log
 
-from derivspec.core import REAL, Claim, Source, Step, Var, WrongVariant, claim
+from derivspec.core import REAL, AnySize, Claim, Index, Source, Step, Var, Vector, WrongVariant, claim
 from derivspec.core.lectures import S001, S003
 from derivspec.derivations.estimation.categorical import one_hot
 from derivspec.derivations.nll.gaussian import LOGLIK_NOTE, NLL_AS_LOGLIK
@@ -26,6 +26,35 @@ def log_sum_exp():
     return log(exp(h1) + exp(h2) + exp(h3))
 
 
+def _picked(logits, label):
+    """h_{label + 1}: the observed class's logit (label counted from 0; a whole-number symbol or an Integer)."""
+    if isinstance(label, sympy.Integer):
+        return logits[int(label)]
+    return sympy.Piecewise(*((h, sympy.Eq(label, k)) for k, h in enumerate(logits[:-1])), (logits[-1], True))
+
+
+def categorical_any_size(vectors, indices):
+    """The claim for K classes and any observed class: the one-hot product keeps π_label, minus its log is
+    −h_label + log Σ_k e^{h_k} (the same steps as the derivation); the wrong variants alike."""
+    logits, label = vectors["h"], indices["label"]
+    picked = _picked(logits, label)
+    normaliser = log(sum(exp(h) for h in logits))
+    if isinstance(label, sympy.Integer):
+        others = log(sum(exp(h) for k, h in enumerate(logits) if k != int(label)))
+    else:
+        others = log(sum(sympy.Piecewise((0, sympy.Eq(label, k)), (exp(h), True)) for k, h in enumerate(logits)))
+    return -picked + normaliser, {
+        "dropped the log-sum-exp normaliser": -picked,
+        "sign flipped (log-likelihood)": picked - normaliser,
+        "normalised over the other classes only": -picked + others,
+    }
+
+
+ANY_SIZE = AnySize((("K", 3),), (Vector("h", "K", "h", REAL, ("h1", "h2", "h3")),), categorical_any_size,
+                   indices=(Index("label", "K", r"\mathrm{label}", 0),),
+                   correct=r"-h_{\mathrm{label}} + \log\sum_{k=1}^{K} e^{h_k}")
+
+
 @claim("nll.categorical")
 def nll_categorical() -> Claim:
     """−log softmax(h)₁ = −h₁ + log(e^{h₁} + e^{h₂} + e^{h₃}) (observed class 1 of 3)."""
@@ -35,6 +64,7 @@ def nll_categorical() -> Claim:
         title="Categorical NLL of a softmax is softmax cross-entropy (3 classes, observed class 1)",
         statement=r"-\log \mathrm{softmax}(h)_1",
         variables=(H1, H2, H3),
+        any_size=ANY_SIZE,
         derivation=(
             Step(r"definition: categorical pmf \prod_k \pi_k^{y_k} with \pi = softmax(h)", pmf),
             Step(r"one-hot y = (1, 0, 0): \pi_1^1\pi_2^0\pi_3^0 = \pi_1", softmax(0)),

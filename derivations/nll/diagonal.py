@@ -12,7 +12,7 @@ import sympy
 import sympy.stats
 from sympy import exp, log, pi, sqrt
 
-from derivspec.core import POSITIVE, REAL, Claim, Step, Var, WrongVariant, claim
+from derivspec.core import POSITIVE, REAL, AnySize, Claim, Step, Var, Vector, WrongVariant, claim
 
 Y1, Y2 = Var("y1", "y_1", REAL), Var("y2", "y_2", REAL)
 MU1, MU2 = Var("mu1", r"\mu_1", REAL), Var("mu2", r"\mu_2", REAL)
@@ -22,6 +22,27 @@ y1, y2, mu1, mu2, sigma1, sigma2 = (v.symbol for v in (Y1, Y2, MU1, MU2, SIGMA1,
 
 def _nll(y, mu, sigma):
     return log(2 * pi * sigma ** 2) / 2 + (y - mu) ** 2 / (2 * sigma ** 2)
+
+
+def diagonal_any_size(vectors, indices):
+    """D dimensions: the product of D normal densities, minus its log, is the sum of the D per-coordinate
+    NLLs; the wrong variants alike (averaged: divided by D; one sigma: sigma1 for every coordinate)."""
+    ys, mus, sigmas = vectors["y"], vectors["mu"], vectors["sigma"]
+    terms = [_nll(y, m, s) for y, m, s in zip(ys, mus, sigmas)]
+    return sum(terms), {
+        "averaged over dimensions (F.gaussian_nll_loss's default), not summed": sum(terms) / len(terms),
+        "one sigma for both dimensions (sigma1 used for the second)":
+            sum(_nll(y, m, sigmas[0]) for y, m in zip(ys, mus)),
+        "sigma in place of sigma^2 in the squared-error terms":
+            sum(log(2 * pi * s ** 2) / 2 + (y - m) ** 2 / (2 * s) for y, m, s in zip(ys, mus, sigmas)),
+    }
+
+
+ANY_SIZE = AnySize((("D", 2),), tuple(Vector(name, "D", latex, domain, (f"{name}1", f"{name}2"))
+                                      for name, latex, domain in (("y", "y", REAL), ("mu", r"\mu", REAL),
+                                                                  ("sigma", r"\sigma", POSITIVE))),
+                   diagonal_any_size,
+                   correct=r"\sum_{d=1}^{D}\Big[\tfrac12\log 2\pi\sigma_d^2 + \frac{(y_d-\mu_d)^2}{2\sigma_d^2}\Big]")
 
 
 @claim("nll.gaussian.diagonal")
@@ -35,6 +56,7 @@ def nll_gaussian_diagonal() -> Claim:
         title="Diagonal Gaussian NLL summed over dimensions: −log N(y; μ, diag(σ²)) = Σ_d NLL(y_d; μ_d, σ_d) (D = 2)",
         statement=r"-\log\mathcal N\big(y;\mu,\mathrm{diag}(\sigma_1^2,\sigma_2^2)\big)",
         variables=(Y1, Y2, MU1, MU2, SIGMA1, SIGMA2),
+        any_size=ANY_SIZE,
         derivation=(
             Step(r"definition: a diagonal covariance makes the coordinates independent: the density is the product "
                  r"of N(y_d; \mu_d, \sigma_d^2) (sympy.stats.Normal)", product),

@@ -9,12 +9,27 @@ from __future__ import annotations
 
 from sympy import log
 
-from derivspec.core import Claim, Step, Var, WrongVariant, claim, positive_between
-from derivspec.derivations.vae.loss import MU, PIXELS, PROBS, SIGMA, bce, kl_standard, written_bce, written_kl
+from derivspec.core import AnySize, Claim, Step, Var, WrongVariant, claim, positive_between
+from derivspec.derivations.vae.loss import (BERNOULLI_ANY_SIZE, MU, PIXELS, PROBS, SIGMA, _kl_sum, bce, kl_standard,
+                                           written_bce, written_kl)
 
 BETA = Var("beta", r"\beta", positive_between(0.1, 8))
 (x1, x2), (p1, p2) = (v.symbol for v in PIXELS), (v.symbol for v in PROBS)
 mu, sigma, beta = MU.symbol, SIGMA.symbol, BETA.symbol
+
+
+def beta_any_size(vectors, indices):
+    """D pixels and J latent dimensions: BCE summed over the pixels + β times the KL summed over the latent
+    coordinates; the wrong variants alike."""
+    xs, ps, mus, sigmas = vectors["x"], vectors["p"], vectors["mu"], vectors["sigma"]
+    reconstruction, kl = sum(written_bce(x, p) for x, p in zip(xs, ps)), _kl_sum(mus, sigmas)
+    return reconstruction + beta * kl, {
+        "beta on the reconstruction instead of the KL": beta * reconstruction + kl,
+        "dividing the KL by beta": reconstruction + kl / beta,
+        "beta dropped (the plain VAE loss)": reconstruction + kl,
+        "log sigma in place of log sigma^2 in the KL":
+            reconstruction + beta * _kl_sum(mus, sigmas, lambda m, s: (m ** 2 + s ** 2 - 1 - log(s)) / 2),
+    }
 
 
 @claim("vae.loss.beta")
@@ -25,6 +40,9 @@ def vae_loss_beta() -> Claim:
         title="β-weighted VAE loss (β-VAE): BCE summed over pixels + β·KL(q ‖ N(0,1)) (one example, one z sample)",
         statement=r"-\big[\log p(x\mid z) - \beta\,\mathrm{KL}(\mathcal N(\mu,\sigma^2)\,\|\,\mathcal N(0,1))\big]",
         variables=PIXELS + PROBS + (MU, SIGMA, BETA),
+        any_size=AnySize(BERNOULLI_ANY_SIZE.sizes, BERNOULLI_ANY_SIZE.vectors, beta_any_size,
+                         correct=r"\sum_{j=1}^{D}\mathrm{BCE}(x_j, p_j) + \beta\,\tfrac12\sum_{l=1}^{J}"
+                                 r"(\mu_l^2 + \sigma_l^2 - 1 - \log\sigma_l^2)"),
         derivation=(
             Step(r"definition: the β-weighted objective \log p(x\mid z) - \beta\,\mathrm{KL}(q\,\|\,p(z)) (Higgins et al. "
                  r"2017, eq. 4); \log p(x\mid z) = \sum_j \log\mathrm{Bern}(x_j;p_j) (minus claim nll.bernoulli per pixel), "

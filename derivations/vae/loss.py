@@ -14,7 +14,8 @@ from __future__ import annotations
 import sympy
 from sympy import log, pi, sqrt
 
-from derivspec.core import BINARY, REAL, UNIT_INTERVAL, Claim, Source, Step, Var, WrongVariant, claim, positive_between
+from derivspec.core import (BINARY, REAL, UNIT_INTERVAL, AnySize, Claim, Source, Step, Var, Vector, WrongVariant, claim,
+                            positive_between)
 from derivspec.core.lectures import S002, S004
 from derivspec.derivations.kl.gaussian import kl_univariate
 from derivspec.derivations.nll.gaussian import gaussian_nll
@@ -59,6 +60,56 @@ def written_kl(m, s):
     return (m**2 + s**2 - 1 - log(s**2)) / 2
 
 
+LATENT = (Vector("mu", "J", r"\mu", MU.domain, ("mu",)), Vector("sigma", "J", r"\sigma", SIGMA.domain, ("sigma",)))
+
+
+def _kl_sum(mus, sigmas, written=written_kl):
+    """KL(N(μ, diag σ²) ‖ N(0, I)) over J latent dimensions: the KL of independent coordinates adds."""
+    return sum(written(m, s) for m, s in zip(mus, sigmas))
+
+
+def bernoulli_any_size(vectors, indices):
+    """D pixels and J latent dimensions: log p(x|z) is the sum of the pixels' Bernoulli log-likelihoods and
+    the KL of a diagonal Gaussian to N(0, I) the sum of its coordinates' KLs; the wrong variants alike."""
+    xs, ps, mus, sigmas = vectors["x"], vectors["p"], vectors["mu"], vectors["sigma"]
+    bce_sum, kl = sum(written_bce(x, p) for x, p in zip(xs, ps)), _kl_sum(mus, sigmas)
+    return bce_sum + kl, {
+        "BCE averaged over pixels (F.binary_cross_entropy's default reduction) + KL": bce_sum / len(xs) + kl,
+        "KL subtracted (the ELBO's sign kept for the KL)": bce_sum - kl,
+        "squared error in place of BCE": sum((x - p) ** 2 for x, p in zip(xs, ps)) + kl,
+        "log sigma in place of log sigma^2 in the KL":
+            bce_sum + _kl_sum(mus, sigmas, lambda m, s: (m**2 + s**2 - 1 - log(s)) / 2),
+    }
+
+
+BERNOULLI_ANY_SIZE = AnySize(
+    (("D", 2), ("J", 1)),
+    (Vector("x", "D", "x", BINARY, ("x1", "x2")), Vector("p", "D", "p", UNIT_INTERVAL, ("p1", "p2"))) + LATENT,
+    bernoulli_any_size,
+    correct=r"\sum_{j=1}^{D}\mathrm{BCE}(x_j, p_j) + \tfrac12\sum_{l=1}^{J}(\mu_l^2 + \sigma_l^2 - 1 - \log\sigma_l^2)")
+
+
+def gaussian_any_size(vectors, indices):
+    """D pixels and J latent dimensions: −log N(x; x̂, σ_x² I) = Σ_j (x_j − x̂_j)²/(2σ_x²) + (D/2) log 2πσ_x²,
+    plus the KL summed over the latent coordinates; the wrong variants alike."""
+    xs, ms, mus, sigmas = vectors["x"], vectors["m"], vectors["mu"], vectors["sigma"]
+    squared_error, kl, pixels = sum((x - m) ** 2 for x, m in zip(xs, ms)), _kl_sum(mus, sigmas), len(xs)
+    normaliser = sympy.Rational(pixels, 2) * log(2 * pi * sx**2)
+    return squared_error / (2 * sx**2) + normaliser + kl, {
+        "MSE + KL with weight 1 on both (sigma_x ignored)": squared_error + kl,
+        "squared error averaged over pixels": squared_error / (2 * pixels * sx**2) + normaliser + kl,
+        "the log-normaliser counted once, not per pixel": squared_error / (2 * sx**2) + log(2 * pi * sx**2) / 2 + kl,
+    }
+
+
+GAUSSIAN_ANY_SIZE = AnySize(
+    (("D", 2), ("J", 1)),
+    (Vector("x", "D", "x", REAL, ("x1", "x2")), Vector("m", "D", r"\hat x", REAL, ("m1", "m2"))) + LATENT,
+    gaussian_any_size,
+    correct=r"\frac{1}{2\sigma_x^2}\sum_{j=1}^{D}(x_j - \hat x_j)^2 + \frac D2\log 2\pi\sigma_x^2 + "
+            r"\tfrac12\sum_{l=1}^{J}(\mu_l^2 + \sigma_l^2 - 1 - \log\sigma_l^2)")
+
+
 @claim("vae.loss.bernoulli")
 def vae_loss_bernoulli() -> Claim:
     """−[log Bern(x|p) − KL(N(μ,σ²) ‖ N(0,1))] = Σ_j BCE(x_j, p_j) + ½(μ² + σ² − 1 − log σ²)."""
@@ -67,6 +118,7 @@ def vae_loss_bernoulli() -> Claim:
         title="VAE loss with a Bernoulli decoder: −ELBO = BCE summed over pixels + KL(q ‖ N(0,1)) (one example, one z sample)",
         statement=r"-\big[\log p(x\mid z) - \mathrm{KL}(\mathcal N(\mu,\sigma^2)\,\|\,\mathcal N(0,1))\big],\ p(x\mid z) = \prod_{j=1}^2\mathrm{Bern}(x_j; p_j(z))",
         variables=PIXELS + PROBS + (MU, SIGMA),
+        any_size=BERNOULLI_ANY_SIZE,
         derivation=(
             Step(r"definition: the single-sample ELBO \log p(x\mid z) - \mathrm{KL}(q\,\|\,p(z)); \log p(x\mid z) = \sum_j \log\mathrm{Bern}(x_j;p_j) "
                  r"(minus claim nll.bernoulli per pixel), the KL from claim kl.gaussian.univariate",
@@ -111,6 +163,7 @@ def vae_loss_gaussian() -> Claim:
         title="VAE loss with a Gaussian decoder N(x̂, σ_x² I): −ELBO = ‖x − x̂‖²/(2σ_x²) + (D/2) log(2πσ_x²) + KL (D = 2)",
         statement=r"-\big[\log\mathcal N(x;\hat x,\sigma_x^2 I) - \mathrm{KL}(\mathcal N(\mu,\sigma^2)\,\|\,\mathcal N(0,1))\big],\ D = 2",
         variables=REAL_PIXELS + MEANS + (SX, MU, SIGMA),
+        any_size=GAUSSIAN_ANY_SIZE,
         derivation=(
             Step(r"definition: the single-sample ELBO; \log\mathcal N(x;\hat x,\sigma_x^2I) = \sum_j \log\mathcal N(x_j;\hat x_j,\sigma_x^2) "
                  r"(claim nll.gaussian), the KL from claim kl.gaussian.univariate",

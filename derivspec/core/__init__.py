@@ -13,7 +13,7 @@ import importlib
 
 _EXPORTS = {
     "derivspec.core.claims": ("BINARY", "POSITIVE", "REAL", "UNIT_INTERVAL", "Claim", "Computed", "Defined", "Domain",
-                              "Recognise", "Sizes",
+                              "Recognise", "Sizes", "AnySize", "Vector", "Index",
                               "Source", "Step", "Var", "WrongVariant", "count_between", "positive_between",
                               "real_between"),
     "derivspec.core.registry": ("REGISTRY", "claim", "target_of"),

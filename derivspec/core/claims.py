@@ -486,6 +486,52 @@ class Sizes:
 
 
 @dataclass(frozen=True)
+class Vector:
+    """A vector of a claim's variables whose length is a size (classes, pixels, latent dimensions):
+    ``dim`` names the size; at the claim's own size its members are the claim's variables ``base``, at
+    another size they are ``name1``, ``name2``, ... (LaTeX ``latex_1``, ...) in ``domain``."""
+
+    name: str
+    dim: str
+    latex: str
+    domain: Domain
+    base: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Index:
+    """A whole number 0 .. size − 1 of the size ``dim`` (counted from 0, as code counts: a class label);
+    the claim itself is the general form at ``default``."""
+
+    name: str
+    dim: str
+    latex: str
+    default: int = 0
+
+
+@dataclass(frozen=True)
+class AnySize:
+    r"""A claim derived at fixed sizes (three classes, two pixels, a one-dimensional latent) that holds at
+    every size: ``conform`` draws the sizes of the vectors a user's function takes whole.
+
+    ``sizes`` gives each size's name and the claim's own value (``(("K", 3),)``); ``vectors`` the
+    claim's vectors; ``indices`` whole numbers of a size the general form takes (a class label).
+    ``general(vectors, indices)`` builds the target from the same definitions as the derivation, for
+    the members ``vectors[name]`` (a list of symbols, any length) and ``indices[name]`` (a symbol, or
+    the default as an Integer), and returns ``(target, {wrong variant name: expression})`` -- the
+    claim's wrong variants written for any size (those it leaves out are tried at the claim's own
+    sizes only). At the claim's own sizes and the indices' defaults it is the claim's target and wrong
+    variants (``property_tests/test_conform_sizes.py`` ties them). ``correct``: the general form in
+    LaTeX, for the record."""
+
+    sizes: tuple[tuple[str, int], ...]
+    vectors: tuple[Vector, ...]
+    general: Callable[[Mapping[str, list], Mapping[str, sympy.Expr]], tuple]
+    indices: tuple[Index, ...] = ()
+    correct: str = ""
+
+
+@dataclass(frozen=True)
 class Claim:
     """A claim as its derivation module builds it; the registry gives it its ``id``."""
 
@@ -497,6 +543,7 @@ class Claim:
     sources: tuple[Source, ...] = ()
     defined: tuple[Defined, ...] = ()
     recognise: tuple[Recognise | str, ...] = ()  # how `derivspec scan` recognises it (see Recognise)
+    any_size: AnySize | None = None  # the claim at every size of its vectors (see AnySize; conform draws sizes)
     id: str = ""  # set by the registry from ``@claim("family.name")``
 
     def recognisers(self) -> tuple[Recognise, ...]:

@@ -49,12 +49,15 @@ from derivspec.testing.report import ConformanceReport
 from derivspec.testing.schedules import ARRAYS as SCHEDULE_ARRAYS
 from derivspec.testing.schedules import INDEX as SCHEDULE_INDEX
 from derivspec.testing.schedules import Schedule, schedule_of
+from derivspec.testing.sizes import Sizing
+from derivspec.testing.sizes import plan as sizing_plan
 from derivspec.testing.strategies import typical_value
 
 ROUNDING_SLACK = 128  # a user's algebraically equal form may round up to this many times worse than the target's
 DEFAULT_EXAMPLES = 100  # inputs per check: half on the typical region, half on the whole domain
 MIN_VALID = 10  # fewer valid inputs than this: inconclusive (exit 3)
 PROBES = 6  # typical inputs (beside the counterexample) a slip must also match at
+WRONG_AXIS = "normalised over the wrong axis (across the batch, not over each input's own classes or dimensions)"
 MIN_BATCH = 3  # the smallest batch a reduction is checked on: with 2, mean and sum differ by the factor a dropped 1/2 makes
 STEP = mpmath.mpf(10) ** -20  # relative step of the central differences of the args mapping (50 digits)
 
@@ -80,6 +83,8 @@ class Specification:
     declarations: Declarations = field(default_factory=Declarations)  # up_to, fix, precision
     schedule: Schedule | None = None  # a diffusion schedule and the index base the function reads
     affine: Affine | None = None  # the factor and constant found under up_to (None: the target itself)
+    sizes: dict | None = None  # the sizes of the claim's vectors this specification is at (None: the claim's own)
+    own: "Specification | None" = None  # at other sizes than the claim's own: the specification at its own
 
     @property
     def floor(self) -> float:
@@ -353,6 +358,7 @@ class _Found(Exception):
                  error: BaseException | None = None, dtype: str = "float64"):
         super().__init__(status)
         self.status, self.evaluations, self.comparison, self.error, self.dtype = status, evaluations, comparison, error, dtype
+        self.spec: Specification | None = None  # the specification at the sizes drawn (None: the one checked)
 
 
 @dataclass
@@ -398,8 +404,14 @@ def conforms(claim_id: str, fn: Callable, *, args: Mapping | None = None, conven
         raise ConformanceUsageError(f"max_examples must be a whole number >= {2 * MIN_VALID}, got {max_examples!r}")
     declared = declarations_of(claim, up_to, fix, precision, ROUNDING_SLACK)
     scheduled = schedule_of(claim, schedule, steps, index)
-    spec = specification(claim, fn, args, conventions, wrt, declarations=declared,
-                         schedule=None if scheduled is None else scheduled.with_base(scheduled.base or 0))
+    sizing = None if scheduled is not None else sizing_plan(claim, fn, args, wrt, fix)
+    if sizing is None:
+        spec = specification(claim, fn, args, conventions, wrt, declarations=declared,
+                             schedule=None if scheduled is None else scheduled.with_base(scheduled.base or 0))
+    else:  # the claim at its own sizes (the function's indices as variables); other sizes drawn below
+        own = {name: sizing.own[name] for name in sizing.drawn}
+        spec = specification(sizing.claim_at(own), fn, sizing.args_at(own), conventions, wrt, declarations=declared)
+        spec.sizes = own
     examples = max_examples or DEFAULT_EXAMPLES
     rng = random.Random(seed)
     reduced = spec.conventions["reduction"] != "none"
@@ -425,12 +437,17 @@ def conforms(claim_id: str, fn: Callable, *, args: Mapping | None = None, conven
         probes = _fit_probes(spec, random.Random(seed + 104729), probe)
         spec.affine = _matches(spec, probes, _outputs(fn, spec, probes, way), spec.conventions, None, way,
                                declared.up_to)
+    if not reduced and not way.batched and _mixes_the_batch(spec, fn, probe):
+        notes.append(f"handed a batch of {len(probe)} inputs it returns {len(probe)} values that differ from one call "
+                     "per input (it normalises across the batch: the wrong axis for a batch), so it was called one "
+                     "input at a time")
+    sized = None if sizing is None else _SizedSpecs(sizing, spec, fn, args_conventions=(conventions, wrt, declared))
     tally = _Tally()
     typical = max(MIN_VALID, examples // 2)
     for region, count in (("typical", typical), ("all", examples - typical)):
-        found = _search(spec, fn, way, region, count, seed, tally)
+        found = _search(spec, fn, way, region, count, seed, tally, sized)
         if found is not None:
-            raise failure(spec, fn, way, found, region, seed)
+            raise failure(found.spec or spec, fn, way, found, region, seed)
     if tally.valid < MIN_VALID:
         raise ConformanceInconclusive(
             f"only {tally.valid} valid inputs of {claim.id} could be drawn ({tally.rejected} rejected: the target "
@@ -440,7 +457,28 @@ def conforms(claim_id: str, fn: Callable, *, args: Mapping | None = None, conven
                              dict(spec.conventions), spec.wrt, way.describe(), tally.dtype, seed,
                              {a.name: a.text for a in spec.arguments}, tally.rejected,
                              {**declared.to_json(), **({"schedule": spec.schedule.describe()} if spec.schedule else {})},
-                             spec.affine, notes)
+                             spec.affine, notes, {} if sizing is None else sizing.describe())
+
+
+class _SizedSpecs:
+    """The specification at each combination of drawn sizes (built on first use, from the claim's general
+    form), with what was found at the claim's own sizes: the working type and the factor and constant of
+    ``up_to`` (found there, they must hold at every size)."""
+
+    def __init__(self, sizing: Sizing, spec: Specification, fn, args_conventions):
+        self.sizing, self.base, self.fn = sizing, spec, fn
+        self.conventions, self.wrt, self.declared = args_conventions
+        self.combinations = sizing.combinations()
+        self._specs = {tuple(sorted(spec.sizes.items())): spec}
+
+    def __call__(self, sizes: dict) -> Specification:
+        key = tuple(sorted(sizes.items()))
+        if key not in self._specs:
+            spec = specification(self.sizing.claim_at(sizes), self.fn, self.sizing.args_at(sizes), self.conventions,
+                                 self.wrt, declarations=self.declared)
+            spec.working, spec.affine, spec.sizes, spec.own = self.base.working, self.base.affine, dict(sizes), self.base
+            self._specs[key] = spec
+        return self._specs[key]
 
 
 def _detect_index(spec: Specification, fn, way: calling.Way, rng: random.Random, scheduled: Schedule) -> None:
@@ -488,7 +526,7 @@ def _typical_batch(spec: Specification, rng: random.Random, size: int) -> list[E
 
 
 def _search(spec: Specification, fn, way: calling.Way, region: str, count: int, seed: int,
-            tally: _Tally) -> _Found | None:
+            tally: _Tally, sized: "_SizedSpecs | None" = None) -> _Found | None:
     """Run Hypothesis on one region; the shrunk failing input, or None."""
     from hypothesis import HealthCheck, Phase, Verbosity, given, reject, settings, target
     from hypothesis import seed as fixed_seed
@@ -496,11 +534,26 @@ def _search(spec: Specification, fn, way: calling.Way, region: str, count: int, 
 
     from derivspec.testing.strategies import batch_strategy
 
+    base = spec
     reduced = spec.conventions["reduction"] != "none"
     # each input costs an exact evaluation; a reduced batch has at least MIN_BATCH inputs (of 2, a sum read as a
     # mean is the target times 2: indistinguishable from a dropped 1/2)
     low, high = (MIN_BATCH, MIN_BATCH + 1) if reduced else ((1, 2) if way.batched else (1, 1))
-    strategy = batch_strategy(spec.claim.variables, region, low, high)
+    if sized is None:
+        strategy = batch_strategy(spec.claim.variables, region, low, high).map(lambda points: (None, points))
+    else:  # the sizes first (one draw per batch: a batch is a stacked array), then the points at those sizes
+        from hypothesis import strategies as st
+
+        built = {}  # one strategy per sizes (a strategy built afresh at each draw is validated afresh: slow)
+
+        def at(index: int):
+            if index not in built:
+                sized_spec = sized(sized.combinations[index])
+                built[index] = batch_strategy(sized_spec.claim.variables, region, low, high).map(
+                    lambda points, index=index: (index, points))  # the index, not the specification: its repr is large
+            return built[index]
+
+        strategy = st.integers(0, len(sized.combinations) - 1).flatmap(at)
     rows = not reduced and way.batched
 
     @settings(max_examples=count, deadline=None, database=None, report_multiple_bugs=False,
@@ -508,7 +561,9 @@ def _search(spec: Specification, fn, way: calling.Way, region: str, count: int, 
               phases=(Phase.generate, Phase.shrink) if region == "typical" else (Phase.generate, Phase.target, Phase.shrink))
     @fixed_seed(seed + (0 if region == "typical" else 1))
     @given(strategy)
-    def property_(points):
+    def property_(drawn):
+        index, points = drawn
+        spec = base if index is None else sized(sized.combinations[index])
         evaluations = [evaluate(spec, p) for p in points]
         if any(e is None for e in evaluations):
             tally.rejected += 1
@@ -516,7 +571,7 @@ def _search(spec: Specification, fn, way: calling.Way, region: str, count: int, 
         try:
             actual, dtype = calling.call(fn, spec.arguments, [e.inputs for e in evaluations], way)
         except calling.UserError as error:
-            raise _Found("raised", evaluations, error=error.error) from None
+            raise _found(spec, "raised", evaluations, error=error.error) from None
         expected = expected_under(evaluations, spec.conventions, spec.outputs, spec.affine)
         if not way.batched and not reduced:
             outcomes = [compare(actual[i], dtype, expected[i], batched_rows=False, outputs=spec.outputs,
@@ -530,7 +585,7 @@ def _search(spec: Specification, fn, way: calling.Way, region: str, count: int, 
             tally.rejected += 1
             reject()
         if comparison.status != "ok":
-            raise _Found(comparison.status, evaluations, comparison, dtype=dtype)
+            raise _found(spec, comparison.status, evaluations, comparison, dtype=dtype)
         tally.valid += len(evaluations)
         tally.dtype = dtype
         if comparison.ratio > tally.largest.ratio:
@@ -545,6 +600,12 @@ def _search(spec: Specification, fn, way: calling.Way, region: str, count: int, 
     except Unsatisfiable:
         return None
     return None
+
+
+def _found(spec: Specification, *args, **kwargs) -> _Found:
+    found = _Found(*args, **kwargs)
+    found.spec = spec
+    return found
 
 
 # --- the failure: the slip, the counterexample, the message ----------------------------------------
@@ -638,7 +699,8 @@ def failure(spec: Specification, fn, way: calling.Way, found: _Found, region: st
                           counterexample=_counterexample(evaluations, reduced), point=_points(evaluations, reduced),
                           expected=expected_value, actual=actual_value, tolerance=comparison.tolerance or None,
                           declaration=declaration,
-                          details={"region": region, "called": way.describe(), "dtype": found.dtype})
+                          details={"region": region, "called": way.describe(), "dtype": found.dtype,
+                                   **({"sizes": dict(spec.sizes)} if spec.sizes else {})})
 
 
 def _verdict(kind: str, found_slip: Slip, spec: Specification, found: _Found, actual) -> str:
@@ -719,9 +781,15 @@ def _slip(spec: Specification, fn, way: calling.Way, evaluations: list[Evaluatio
         if (affine := _matches(spec, probes, outputs, declared, exprs, way, mine)) is not None:
             generic = declarable()  # a registered slip that is only a sign, a factor or a constant: say so
             return Slip(name, declaration=generic.declaration if generic else None, affine=affine)
+    if spec.own is not None and _right_at_own_sizes(spec.own, fn, way, rng, reduced):
+        own = ", ".join(f"{k} = {v}" for k, v in spec.own.sizes.items())
+        here = ", ".join(f"{k} = {v}" for k, v in spec.sizes.items())
+        return Slip(f"written for the claim's own size only ({own}): the target there, not at {here}")
     for conventions in others:
         if (affine := _matches(spec, probes, outputs, conventions, None, way, mine)) is not None:
             return Slip(None, _changed(conventions, declared), affine=affine)
+    if way.batched and _couples_the_batch(spec, fn, way, random.Random(seed + 1299709)):
+        return Slip(WRONG_AXIS)
     if (generic := declarable()) is not None:
         return generic
     if spec.schedule is not None:
@@ -743,6 +811,61 @@ def _slip(spec: Specification, fn, way: calling.Way, evaluations: list[Evaluatio
             if (affine := _matches(spec, probes, outputs, conventions, exprs, way, mine)) is not None:
                 return Slip(name, _changed(conventions, declared), affine=affine)
     return Slip()
+
+
+def _right_at_own_sizes(own: Specification, fn, way: calling.Way, rng: random.Random, reduced: bool) -> bool:
+    """Whether the function gives the target at the claim's own sizes (typical inputs): a size fixed in its code."""
+    probes = [_typical_batch(own, rng, MIN_BATCH if reduced else (3 if way.batched else 1)) for _ in range(PROBES)]
+    return _matches(own, probes, _outputs(fn, own, probes, way), own.conventions, None, way,
+                    own.declarations.up_to) is not None
+
+
+def _couples_the_batch(spec: Specification, fn, way: calling.Way, rng: random.Random) -> bool:
+    """Whether the function's value for some inputs of a batch depends on the batch's other inputs: a
+    softmax, log-softmax, sum or mean taken over the batch axis. Without a reduction, the outputs of the
+    first inputs move when the last ones are replaced; with one, the batch's value is neither the mean nor
+    the sum of its inputs' values (each input called as a batch of one)."""
+    size = 5
+    batch, other = _typical_batch(spec, rng, size), _typical_batch(spec, rng, size)
+    if len(batch) < size or len(other) < size:
+        return False
+    reduction = spec.conventions["reduction"]
+    if reduction == "none":
+        keep = 2
+        probes = [batch, batch[:keep] + other[keep:]]
+    else:
+        probes = [batch] + [[e] for e in batch]
+    outputs = _outputs(fn, spec, probes, way)
+    if any(o is None for o in outputs):
+        return False
+    arrays = [np.asarray(o[0], float) for o in outputs]
+    if not all(np.all(np.isfinite(a)) for a in arrays):
+        return False
+
+    def moved(a, b) -> bool:  # far beyond any rounding (a value of the target moves by O(1) when it is coupled)
+        return a.shape != b.shape or bool(np.any(np.abs(a - b) > 1e-4 * (1 + np.abs(b))))
+
+    if reduction == "none":
+        first, second = (a.reshape(size, -1)[:keep] if a.size % size == 0 else a for a in arrays)
+        return moved(first, second)
+    whole, singles = arrays[0].reshape(-1), np.stack([a.reshape(-1) for a in arrays[1:]])
+    return moved(whole, singles.mean(axis=0)) and moved(whole, singles.sum(axis=0))
+
+
+def _mixes_the_batch(spec: Specification, fn, probe: list[Evaluation]) -> bool:
+    """Whether the function, handed a batch, returns one value per input that differs from what one call
+    per input gives (it normalises across the batch)."""
+    kinds = ["torch", "numpy"] if calling.framework_of(fn) == "torch" else ["numpy", "torch"]
+    for kind in kinds:
+        try:
+            array, _ = calling.call(fn, spec.arguments, [e.inputs for e in probe], calling.Way(kind, True, "cpu"))
+            single, _ = calling.call(fn, spec.arguments, [e.inputs for e in probe[:2]], calling.Way(kind, False, "cpu"))
+        except (calling.UserError, ImportError):
+            continue
+        if not calling.fits(array.shape, len(probe), True, False, spec.outputs):
+            return False
+        return not calling._agrees(array, single, False)
+    return False
 
 
 def _changed(conventions: Mapping, declared: Mapping) -> dict | None:

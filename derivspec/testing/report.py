@@ -31,6 +31,7 @@ class ConformanceReport:
     declared: dict = field(default_factory=dict)  # up_to, fix, precision as declared
     affine: object = None  # under up_to: the factor and constant found (declarations.Affine)
     notes: list = field(default_factory=list)  # what the user may want to declare (a batch reduced, ...)
+    sizes: dict = field(default_factory=dict)  # the sizes drawn for the claim's vectors (name -> the values drawn)
 
     @property
     def conforms(self) -> bool:
@@ -45,7 +46,8 @@ class ConformanceReport:
                 "up_to": list(self.declared.get("up_to", [])), "fix": _plain(self.declared.get("fix", {})),
                 "precision": self.declared.get("precision"),
                 "factor": None if self.affine is None else self.affine.factor,
-                "constant": None if self.affine is None else self.affine.constant, "notes": list(self.notes)}
+                "constant": None if self.affine is None else self.affine.constant, "notes": list(self.notes),
+                "sizes": {k: list(v) for k, v in self.sizes.items()}}
 
     def __str__(self) -> str:
         wrt = f" (d/d{', d/d'.join(self.wrt)})" if self.wrt else ""
@@ -66,6 +68,8 @@ class ConformanceReport:
             parts.append(self.declared["schedule"])
         if self.declared.get("precision"):
             parts.append(f"at {self.declared['precision']} accuracy")
+        if self.sizes:
+            parts.append("any size: " + "; ".join(f"{k} drawn from {', '.join(map(str, v))}" for k, v in self.sizes.items()))
         parts += [f"note: {n}" for n in self.notes]
         return "".join(f"\n  {p}" for p in parts)
 
