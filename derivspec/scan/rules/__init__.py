@@ -34,14 +34,17 @@ def check_document(relational: list, text: str, codes: frozenset, seconds: float
             doc = Document(relational, text)
     except (symbolic.SymPyTimeout, Exception):
         return {}
-    for line in doc.lines:
+    through = [r for r in rules if r.through]  # rules on a normaliser's existence: they see through ∝ and 1/Z
+    lines = [(line, False) for line in doc.lines] + [(line, True) for line in (doc.proportional if through else [])]
+    for line, proportional in lines:  # proportional: a ∝ line or a continued display, for those rules only
         if time.monotonic() >= deadline:
             break
         try:
             with symbolic.time_limit(LINE_SECONDS):
-                if line.guarded():
+                guarded = line.guarded()
+                if guarded and (not through or line.guarded(normaliser=False)):
                     continue
-                for rule in rules:
+                for rule in (through if guarded or proportional else through + [r for r in rules if not r.through]):
                     try:
                         message = rule.function(line, doc)
                     except (symbolic.SymPyTimeout, KeyboardInterrupt):

@@ -48,6 +48,11 @@ _GUARD_MATH = re.compile(r"\\propto|\\approx|\\simeq|\\lim(?![A-Za-z])|\\to(?![A
                          r"\\tilde|\\widetilde|\bO\(|\\mathcal\s*\{?O\}?\(|\\text\s*\{[^}]*"
                          r"otherwise[^}]*\}\s*(?:\\\\|\\end)|\\text\s*\{\s*const|\\mathrm\s*\{\s*const|\\operatorname"
                          r"\s*\{\s*const|\+\s*C\b")
+# the guards above that fix the *value* of a normaliser (∝, 1/Z, "up to a constant"), not whether one exists: a rule
+# about its existence (DS210, normalisable.py) sees through them (``Line.guarded(normaliser=False)``)
+_NORMALISER_WORDS = re.compile(r"(?:unnormali[sz]ed|un-normali[sz]ed|up to .*|proportional|not normali[sz]ed|"
+                               r"normali[sz]ing constant|partition function)", re.IGNORECASE)
+_NORMALISER_MATH = re.compile(r"\\propto|\\text\s*\{\s*const.*|\\mathrm\s*\{\s*const.*|\\operatorname\s*\{\s*const.*|\+\s*C")
 _OPAQUE = "⟦"
 _ELIDED = re.compile(r"\\(?:[lc]?dots|dotsc|dotsb|vdots)(?![A-Za-z])")  # in the value itself: terms elided
 _ELIDED_CASES = re.compile(r"\\begin\{cases\}(?:(?!\\end\{cases\}).)*\\(?:[lcv]?dots)", re.DOTALL)
@@ -147,15 +152,19 @@ class Line:
             self._read["kinds"] = self.doc.kinds_of(self)
         return self._read["kinds"]
 
-    def guarded(self) -> str:
-        """Why no rule judges this line ("" when none of the common guards holds)."""
-        if self.doc.guarded_lead(self.lead) or _GUARD_WORDS.search(self.lead):
+    def guarded(self, normaliser: bool = True) -> str:
+        """Why no rule judges this line ("" when none of the common guards holds). ``normaliser=False``, for a rule on
+        a normaliser's existence: the guards on its value (∝, "up to a constant", "unnormalised") do not count, nor a
+        name defined further down (such a rule draws every name it does not know with either sign)."""
+        words = _GUARD_WORDS.finditer(self.lead)
+        if self.doc.guarded_lead(self.lead) or any(normaliser or not _NORMALISER_WORDS.fullmatch(m.group(0))
+                                                    for m in words):
             return "the prose before it"
-        if _GUARD_MATH.search(self.statement.text):
+        if any(normaliser or not _NORMALISER_MATH.fullmatch(m.group(0)) for m in _GUARD_MATH.finditer(self.statement.text)):
             return "the display itself"
         if _ELIDED.search(self.right_text) or _ELIDED_CASES.search(self.statement.text):
             return "elided terms or cases"
-        if self.doc.defined_below(self):
+        if normaliser and self.doc.defined_below(self):
             return "a quantity defined further down"
         return ""
 
@@ -185,6 +194,8 @@ class Document:
             first = clauses[0]
             self.lines.append(Line(index, statement, cleaned, first.sides[0].strip(), first.relations[0],
                                    first.sides[1].strip(), self, classify.lead_in(statement.before)))
+        self.proportional = _proportional_lines(self, relational)
+
 
     # --- guards -------------------------------------------------------------------------------------
 
@@ -313,6 +324,36 @@ class Document:
             if _bare(self.names.latex.get(symbol) or symbol.name) == want or _bare(symbol.name) == want:
                 return symbol
         return sympy.Symbol("⟪absent⟫" + want)  # a variable the right side does not use
+
+
+def _proportional_lines(doc: Document, relational: list) -> list[Line]:
+    """The lines only a rule on a normaliser's existence reads (``Document.proportional``): a display led by ∝
+    (``p(x) \\propto …``), and a display that goes on from the one above (``\\propto …``, ``= …``: the scan's chain
+    reader, runner._continuations), whose left side is that display's."""
+    from derivspec.scan.runner import _continuations
+
+    found, firsts = [], {}
+    _, continues = _continuations(relational)
+    for index, statement in enumerate(relational):
+        cleaned = clean(statement)
+        try:
+            clauses = [c for c in split_clauses(cleaned) if c.relations]
+        except Exception:
+            continue
+        if not clauses:
+            continue
+        first = clauses[0]
+        left = first.sides[0].strip()
+        firsts[index] = left
+        if not left and continues[index] is not None:
+            left = firsts.get(continues[index], "")
+            firsts[index] = left
+        elif not (left and first.relations[0] == "∝"):
+            continue
+        if left and first.relations[0] in DEFINING + ("∝",):
+            found.append(Line(index, statement, cleaned, left, first.relations[0], first.sides[1].strip(), doc,
+                              classify.lead_in(statement.before)))
+    return found
 
 
 _EVENT_VALUE = re.compile(r"^\s*(?:P|\\Pr|\\mathrm\s*\{Pr\}|\\mathbb\s*\{?P\}?|p)\s*(?:_\{?[^(]*\}?)?\s*\(\s*(?:\\left)?\s*"

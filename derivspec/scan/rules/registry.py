@@ -43,6 +43,9 @@ class Rule:
     correct: str = ""  # the fixed snippet, not flagged
     guards: tuple = ()  # the rule's own guards (the common ones hold for every rule)
     family: str = ""
+    through: tuple = ()  # common guards the rule sees through: ("normaliser",) -- ∝, 1/Z, "up to a constant"
+    reads: str = "definitions"  # definitions (a line defining its left side) | statements (every relational one)
+
 
     @property
     def function(self):
@@ -51,7 +54,8 @@ class Rule:
 
     @property
     def not_flagged(self) -> tuple:
-        return tuple(self.guards) + COMMON_GUARDS
+        common = COMMON_GUARDS[1:] if "normaliser" in self.through else COMMON_GUARDS  # [0]: ∝, "up to a constant"
+        return tuple(self.guards) + common
 
 
 def _md(*lines: str) -> str:
@@ -222,6 +226,28 @@ RULES = JUDGE + (
          message="a probability vector sums to one, but the entries of π sum to 11/10",
          correct=_md("The class probabilities are", "", "$$\\pi = (0.25, 0.4, 0.35)$$"),
          guards=("entries rounded to their printed digits", "entries outside [0, 1] (not probabilities)")),
+    Rule("DS210", "density-normalisable", "density", "normalisable", "normalisation",
+         "normalisable.density_normalisable", family="laws", through=("normaliser",),
+         what="A density -- or a log-density -- written up to its normaliser (∝, 1/Z, \"up to a constant\") can be "
+              "normalised: over its variable (left of the bar) it does not grow without bound. The exponent of a "
+              "Gaussian written with a + sign has no normaliser under any constant.",
+         why="∝ and 1/Z leave a normaliser's value open, never its existence: exp(+‖x − μ‖²/2σ²) is no law, and "
+             "every posterior, MAP estimate or loss derived from it has the wrong sign.",
+         example=_md("Centring the Gaussian at the data point $\\hat{x}$ and dropping the normalising constant,", "",
+                     "$$p(x \\mid \\hat{x}) \\propto \\exp\\left(\\frac{1}{2}\\|\\hat{x} - x\\|^2\\right)$$"),
+         message="the density grows without bound in x: its exponent → +∞ as x → ±∞ (leading term 1/2·x^2 at "
+                 "\\hat{x} = 1/2); exp(+…), which has no normaliser: ∝ and 1/Z fix a normaliser's value, not its "
+                 "existence",
+         correct=_md("Centring the Gaussian at the data point $\\hat{x}$ and dropping the normalising constant,", "",
+                     "$$p(x \\mid \\hat{x}) \\propto \\exp\\left(-\\frac{1}{2}\\|\\hat{x} - x\\|^2\\right)$$"),
+         guards=("energies, scores, logits, losses and negative log-likelihoods (E(x) = ½‖x‖², −log p(x) = ½‖x‖²: "
+                 "the kind decides, and −log p is read as minus the log-density)",
+                 "a support the document restricts or bounds (x ∈ [0, 1], an indicator, 'truncated', a sphere): a "
+                 "tilted form exp(θx) on a bounded set is normalisable",
+                 "a coefficient whose sign the document leaves open (every name is drawn with either sign unless the "
+                 "document states its range or defines it above: a natural parameter η in exp(ηx²) is not flagged)",
+                 "a side of another shape (a sum over data, a mixture, a named law): inconclusive, left alone",
+                 "improper or flat priors stated as such, a density with respect to a stated measure")),
     # --- sign and fixed points --------------------------------------------------------------------------
     Rule("DS301", "divergence-nonnegative", "divergence", "nonnegative", "sign", "sign.divergence_nonnegative",
          family="sign",
