@@ -84,7 +84,19 @@ def _as_tensor(function):
     return lambda value: function(torch.as_tensor(value, dtype=DTYPE))
 
 
+def _elementwise(function):
+    """Max/Min of any number of arguments (lambdify prints them as ``max``/``min``; torch.max(0, t) raises)."""
+    def combine(*values):
+        tensors = [torch.as_tensor(v, dtype=DTYPE) for v in values]
+        out = tensors[0]
+        for tensor in tensors[1:]:
+            out = function(out, tensor)
+        return out
+    return combine
+
+
 _TENSOR_SAFE = {name: _as_tensor(getattr(torch, name)) for name in ("log", "exp", "sqrt", "abs")}
+_TENSOR_SAFE.update(max=_elementwise(torch.maximum), min=_elementwise(torch.minimum))
 
 
 def torch_function(expr: sympy.Expr, variables) -> Callable[..., torch.Tensor]:

@@ -1,5 +1,6 @@
-"""Independent numeric routes for the losses code writes (``derivations/nll/mse.py``, ``diagonal.py``, ``focal.py``):
-torch's own ``mse_loss`` and ``gaussian_nll_loss``, and ``torch.distributions`` log-densities."""
+"""Independent numeric routes for the losses code writes (``derivations/nll/mse.py``, ``diagonal.py``, ``focal.py``,
+``hinge.py``, ``huber.py``; ``derivations/gan/hinge.py``): torch's own ``mse_loss``, ``gaussian_nll_loss``,
+``multi_margin_loss``, ``huber_loss`` and ``smooth_l1_loss``, and ``torch.distributions`` log-densities."""
 
 from __future__ import annotations
 
@@ -37,3 +38,42 @@ def focal_by_bernoulli_log_prob(y, p, gamma):
     log_p_t = Bernoulli(probs=p).log_prob(y)
     return -(1 - log_p_t.exp()) ** gamma * log_p_t
 
+
+
+def _two_class_margin(score, label):
+    """torch's multi-class hinge (Crammer-Singer form, p = 1, margin 1) on the scores [0, score] with the
+    class index ``label`` (0 or 1), times C = 2 (torch averages over the classes)."""
+    scores = torch.stack([torch.zeros_like(score), score], -1)
+    return 2 * F.multi_margin_loss(scores.reshape(-1, 2), label.reshape(-1).long(), reduction="none").reshape(score.shape)
+
+
+@reference("nll.hinge")
+def multi_margin_two_classes(y, f):
+    """2 x F.multi_margin_loss on the scores [0, f], class (y + 1)/2"""
+    return _two_class_margin(f, (y + 1) / 2)
+
+
+@reference("gan.discriminator.hinge")
+def multi_margin_real_and_generated(d_real, d_fake):
+    """2 x F.multi_margin_loss on [0, D(x)] with class 1 plus on [0, D(G(z))] with class 0"""
+    return _two_class_margin(d_real, torch.ones_like(d_real)) + _two_class_margin(d_fake, torch.zeros_like(d_fake))
+
+
+def _per_point(loss, prediction, target, parameter, name):
+    """``loss(prediction, target, reduction='none', name=value)`` one point at a time: torch takes the
+    threshold as a Python number, one for the whole call."""
+    return torch.stack([loss(m, t, reduction="none", **{name: float(v)})
+                        for m, t, v in zip(prediction.reshape(-1), target.reshape(-1), parameter.reshape(-1))]
+                       ).reshape(prediction.shape)
+
+
+@reference("nll.huber")
+def huber_loss(y, mu, delta):
+    """F.huber_loss(mu, y, reduction='none', delta=delta), one point at a time"""
+    return _per_point(F.huber_loss, mu, y, delta, "delta")
+
+
+@reference("nll.smooth-l1")
+def smooth_l1_loss(y, mu, beta):
+    """F.smooth_l1_loss(mu, y, reduction='none', beta=beta), one point at a time"""
+    return _per_point(F.smooth_l1_loss, mu, y, beta, "beta")
