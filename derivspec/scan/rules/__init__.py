@@ -24,7 +24,9 @@ def check_document(relational: list, text: str, codes: frozenset, seconds: float
     from derivspec.scan.rules.reading import Document, kinds
 
     rules = [r for r in registry.RULES if r.code in codes and r.check]
-    if not rules or not relational:
+    every = [r for r in rules if r.reads == "statements"]  # rules that read every relational statement (DS211)
+    rules = [r for r in rules if r.reads != "statements"]
+    if not (rules or every) or not relational:
         return {}
     deadline = time.monotonic() + limits.scaled(seconds)
     found: dict = {}
@@ -58,4 +60,25 @@ def check_document(relational: list, text: str, codes: frozenset, seconds: float
             continue
         except Exception:  # a defect reading the line (its kinds, its guards): the line is left alone
             continue
+    if every:
+        _every_statement(every, relational, doc, deadline, found)
     return found
+
+
+def _every_statement(rules: list, relational: list, doc, deadline: float, found: dict) -> None:
+    """The rules that read every relational statement, limits and approximations included (averages.py): each
+    keeps its own guards."""
+    from derivspec.scan.rules.averages import statement_lines
+
+    for line in statement_lines(doc, relational):
+        if time.monotonic() >= deadline or line.index in found:
+            continue
+        for rule in rules:
+            try:
+                with symbolic.time_limit(LINE_SECONDS):
+                    message = rule.function(line, doc)
+            except (symbolic.SymPyTimeout, RecursionError, Exception):
+                message = None
+            if message:
+                found[line.index] = (rule.code, f"{rule.code} {message}")
+                break

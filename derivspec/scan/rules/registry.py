@@ -55,6 +55,8 @@ class Rule:
     @property
     def not_flagged(self) -> tuple:
         common = COMMON_GUARDS[1:] if "normaliser" in self.through else COMMON_GUARDS  # [0]: ∝, "up to a constant"
+        if self.reads == "statements":  # DS211: limits are read; a count and a normaliser disagree whatever N is
+            common = tuple(g for g in common if not g.startswith(("limits", "a quantity the document defines only")))
         return tuple(self.guards) + common
 
 
@@ -248,6 +250,35 @@ RULES = JUDGE + (
                  "document states its range or defines it above: a natural parameter η in exp(ηx²) is not flagged)",
                  "a side of another shape (a sum over data, a mixture, a named law): inconclusive, left alone",
                  "improper or flat priors stated as such, a density with respect to a stated measure")),
+    Rule("DS211", "average-weights-sum-to-one", "average", "weights_sum_to_one", "normalisation",
+         "averages.average_terms", family="laws", reads="statements",
+         what="An average over a range -- a sample mean, an empirical expectation, a Monte Carlo estimate, the law "
+              "of large numbers -- divides by its number of terms: (1/c) Σ_{i=a}^{b} x_i has b − a + 1 terms, so its "
+              "weights sum to one only when c = b − a + 1. Read from the line and its lead: an expectation in the "
+              "line, an estimate's left side (\\bar x, \\hat\\mu), or the words average, mean, empirical, estimate, "
+              "Monte Carlo, law of large numbers. Limits and approximations (→, ≈) are read: N → ∞ does not hide it.",
+         why="Σ_{i=0}^{N} with 1/N averages N + 1 values with weight 1/N: an index started at 0 where the sample "
+             "starts at 1, copied into every later line of the argument.",
+         example=_md("By the law of large numbers the sample mean of draws $Z_i$ of $Z$ converges:", "",
+                     "$$\\bar{Z}_N = \\frac{1}{N}\\sum_{i=0}^{N} Z_i \\to \\mathbb{E}[Z]$$"),
+         message="the sum over i = 0..N has N + 1 terms but is divided by N: the weights of an average sum to "
+                 "(N + 1)/N, not one",
+         correct=_md("By the law of large numbers the sample mean of draws $Z_i$ of $Z$ converges:", "",
+                     "$$\\bar{Z}_N = \\frac{1}{N}\\sum_{i=1}^{N} Z_i \\to \\mathbb{E}[Z]$$"),
+         guards=("a sum the line and its lead do not call an average (no expectation, no estimate, none of the words)",
+                 "a deviation from an estimate of the same sample divided by fewer terms: Bessel's "
+                 "1/(N − 1) Σ_{i=1}^{N} (x_i − \\bar x)^2, degrees of freedom 1/(N − p) Σ (y_i − \\hat y_i)^2",
+                 "weighted sums: explicit weights (Σ w_i x_i / Σ w_i), importance ratios p(x_i)/q(x_i), products of "
+                 "samples, a normaliser that is itself a sum",
+                 "an index set that is not a range (Σ_{x ∈ X}, Σ_{i ∈ S}) or a sum without limits",
+                 "a summand that is not a sample indexed by the index alone: a series (1/i²), a Riemann sum f(i/N), a "
+                 "telescoping or lagged sum (x_{i+1} − x_i), the index in the arithmetic (i x_i, γ^i r_i)",
+                 "a normaliser named by another letter than the range (1/n with Σ_{i=1}^{N}), or one the document "
+                 "defines as the count (n = N + 1)",
+                 "an extra term the document defines (x_0 = 0)",
+                 "the common guards below; limits and approximations (→, ≈, 'as N → ∞', 'for large N') are read "
+                 "through, and a size defined further down does not matter (the count and the normaliser disagree "
+                 "whatever its value)")),
     # --- sign and fixed points --------------------------------------------------------------------------
     Rule("DS301", "divergence-nonnegative", "divergence", "nonnegative", "sign", "sign.divergence_nonnegative",
          family="sign",

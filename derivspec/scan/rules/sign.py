@@ -303,8 +303,10 @@ def probability_in_unit_interval(line, doc) -> str | None:
     if not (event or said and "probability" in line.kinds) or "density" in line.kinds and not (event or said):
         return None
     expr = _right(line)
-    if expr is None:
-        return None
+    if expr is None:  # a sum of indicators (the reader leaves them opaque): its range at every indicator 1
+        from derivspec.scan.rules.averages import indicators_counted
+
+        return indicators_counted(line, doc)
     ranges = values.ranges(expr, doc.names, doc.text)
     counts = {s for f in expr.atoms(sympy.binomial, sympy.factorial) for s in f.free_symbols}
     ranges = {s: ("integer" if s in counts and not isinstance(r, tuple) else r) for s, r in ranges.items()}
