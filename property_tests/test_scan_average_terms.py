@@ -131,6 +131,14 @@ GUARDS = [
     # the document says the line is wrong, or writes it up to a constant
     "A common mistake is to write\n\n$$\\bar{z} = \\frac{1}{N}\\sum_{i=0}^{N} z_i$$\n",
     "Up to a constant the average is\n\n$$\\bar{z} = \\frac{1}{N}\\sum_{i=0}^{N} z_i$$\n",
+    # divided by more than its terms on purpose: a biased but consistent estimator, the MSE-optimal variance
+    "An estimator that is consistent yet off on average: $\\hat{m}_n = \\frac{1}{n+1}\\sum_{i=1}^{n} X_i$.\n",
+    "Among estimates of the spread the smallest mean squared error belongs to\n\n"
+    "$$\\hat{s}^2 = \\frac{1}{n+1}\\sum_{i=1}^{n} (x_i - \\bar{x})^2$$\n",
+    "Dividing by one more than the sample size, the estimate\n\n"
+    "$$\\hat{v} = \\frac{1}{n+1}\\sum_{i=1}^{n} (x_i - \\mu)^2$$\n\nhas a smaller error.\n",
+    # the prose speaks of bias
+    "This average is biased:\n\n$$\\bar{z} = \\frac{1}{N}\\sum_{i=0}^{N} z_i$$\n",
     # a half in front of a sum of squares (a loss, not an average)
     "The squared-error objective, whose mean we take later, is\n\n"
     "$$L = \\frac{1}{2}\\sum_{i=1}^{N} (y_i - f(x_i))^2$$\n",

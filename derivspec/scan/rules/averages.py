@@ -32,7 +32,7 @@ _EXPECTATION = re.compile(r"\\mathbb\s*\{?\s*E\b|\\mathrm\s*\{\s*E\s*\}|\\operat
                           r"(?<![A-Za-z\\])E\s*(?:_\s*(?:\{[^{}]*\}|\\?\w+))?\s*(?:\\left\s*|\\big\w*\s*)?\[")
 _ESTIMATE_LEFT = re.compile(r"^\s*\\(?:bar|overline|hat|widehat)\b")
 _NOT_JUDGED = re.compile(r"\b(?:wrong|incorrect|mistake|typo|erroneous|suppose for contradiction|proportional|"
-                         r"up to a constant|unnormali[sz]ed)\b", re.IGNORECASE)
+                         r"up to a constant|unnormali[sz]ed|biased|bias|shrink\w*)\b", re.IGNORECASE)
 _SAMPLE_ESTIMATE = re.compile(r"\\(?:bar|overline|hat|widehat)\b")
 _SAMPLE_MEAN_WORDS = re.compile(r"\b(?:sample|empirical) (?:mean|average)|mean of the (?:sample|data)", re.IGNORECASE)
 _OFFSET = re.compile(r"•\s*[-+]")  # x_{i+1}: an index with an offset (a telescoping or a lagged sum)
@@ -209,6 +209,8 @@ def average_terms(line, doc) -> str | None:
             if difference == 0 or not (count.free_symbols <= normaliser.free_symbols
                                        and normaliser.free_symbols <= count.free_symbols):
                 continue  # another name for the size (1/n with Σ_{i=1}^{N}, n = N + 1): the document may relate them
+            if difference.is_number and difference < 0:
+                continue  # divided by more than its terms: a shrinkage or deliberately biased estimator (1/(n + 1))
             if (difference.is_number and difference > 0 or not difference.is_number) and (
                     _sample_estimate_in(body, doc) or _first_or_last_defined(body, indices, doc)):
                 continue  # Bessel's correction, degrees of freedom; an extra term defined as zero

@@ -273,6 +273,8 @@ RULES = JUDGE + (
                  "an index set that is not a range (Σ_{x ∈ X}, Σ_{i ∈ S}) or a sum without limits",
                  "a summand that is not a sample indexed by the index alone: a series (1/i²), a Riemann sum f(i/N), a "
                  "telescoping or lagged sum (x_{i+1} − x_i), the index in the arithmetic (i x_i, γ^i r_i)",
+                 "a normaliser larger than the count (1/(n + 1): a shrinkage or deliberately biased estimator), prose "
+                 "that speaks of bias or shrinkage",
                  "a normaliser named by another letter than the range (1/n with Σ_{i=1}^{N}), or one the document "
                  "defines as the count (n = N + 1)",
                  "an extra term the document defines (x_0 = 0)",
