@@ -37,3 +37,28 @@ def test_product_of_norms_is_not_a_norm(tmp_path):
     assert _flags(tmp_path, ANGLE) == {}
     assert _flags(tmp_path, ANGLE_TWINS) == {}
     assert _flags(tmp_path, NORM_WRONG, frozenset({"DS306"})) == {3: "DS306"}
+
+
+# --- 6. DS003: scientific notation written as code in math is a number --------------------------------------
+
+def _judged(tmp_path: Path, text: str, preview: bool = False) -> list:
+    """``scan`` of one document (the judge and, with ``preview``, every rule): (first line, verdict, rule) of each
+    statement (an inline formula's line holds several)."""
+    from derivspec.app.scan_selection import Selection
+    from derivspec.scan import scan_file
+
+    path = tmp_path / "judged.md"
+    path.write_text(text, encoding="utf-8")
+    records = scan_file(path, workers=0, sources=False, rules=Selection.parse((), ()).rules(preview))
+    return [(r.lines[0], r.to_json()["verdict"], r.to_json()["rule"]) for r in records]
+
+
+ROUND_OFF = ("# Round-off\n\nFor a finite-difference step of $h = 1e-8$ its square is $h^2 = 1e-16$, below the "
+             "resolution of a double, and a rate of $\\eta = 2.5e-4$ halved is $\\eta / 2 = 1.25e-4$.\n")
+ROUND_OFF_WRONG = ("# Round-off\n\nFor a finite-difference step of $h = 1e-8$ its square is $h^2 = 1e-15$, below the "
+                   "resolution of a double.\n")
+
+
+def test_scientific_notation_is_a_number(tmp_path):
+    assert [r for r in _judged(tmp_path, ROUND_OFF) if r[1] == "disagrees"] == []
+    assert (3, "disagrees", "DS003") in _judged(tmp_path, ROUND_OFF_WRONG)

@@ -62,7 +62,7 @@ from dataclasses import dataclass as _dataclass, field as _field
 _DOC_TEXT_COMMANDS = (r"text|textrm|textnormal|mathrm|operatorname\*?|textit|textbf|textsf|texttt|mathtt|mbox|hbox|"
                       r"mathsf|mathit|textup|mathop")
 _DOC_TOKEN_RE = re.compile(
-    r"(?P<num>\d+(?:\.\d+)?|\.\d+)"
+    r"(?P<num>\d+(?:\.\d+)?(?:[eE][-+]?\d+(?![\w.]))?|\.\d+)"  # 1e-7: scientific notation written as code is a number
     r"|(?P<text>\\(?:" + _DOC_TEXT_COMMANDS + r")\s*\{[^{}]*\})"
     r"|(?P<cmd>\\(?:[A-Za-z]+|.))"
     r"|(?P<word>(?:" + "|".join(_BARE_WORDS) + r")(?![A-Za-z]))|(?P<name>[A-Za-z])"
@@ -1416,8 +1416,8 @@ class _DocumentParser(_Parser):
 
     def number(self) -> sympy.Expr:
         token = self.next()
-        value = exact_number(token.text)
-        if "." in token.text and self.exponent_depth == 0:
+        value = exact_number(token.text)  # 1.5e-4 (code's scientific notation): exact, as 1.5 \times 10^{-4} reads
+        if "." in token.text and not re.search(r"[eE]", token.text) and self.exponent_depth == 0:
             decimals = len(token.text.split(".", 1)[1])
             symbol = sympy.Symbol(f"⟨{token.text}@{token.pos}⟩", positive=True)
             self.literals[symbol] = (value, decimals, False)
