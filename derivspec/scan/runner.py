@@ -40,7 +40,7 @@ from derivspec.scan.extract import Statement, extract, file_suppression, load_le
 from derivspec.scan.records import Record, record_from_steps
 from derivspec.scan.verdicts import continued
 from derivspec.scan.steps import read_side
-from derivspec.scan.statements import (STATEMENT_SECONDS, DocumentState, check_statement, clean, document_conventions,
+from derivspec.scan.statements import (STATEMENT_SECONDS, DocumentState, continuations, check_statement, clean, document_conventions,
                                       document_equations, document_notations,
                                       relational_clauses)
 
@@ -61,21 +61,6 @@ _DISTRIBUTION_DEFINITION = re.compile(
 
 def has_relation(statement: Statement) -> bool:
     return bool(_RELATION.search(statement.text))
-
-
-def _last_side(text: str) -> str:
-    from derivspec.scan.clauses import split_clauses
-
-    try:
-        clauses = [c for c in split_clauses(text) if c.relations]
-    except Exception:
-        return ""
-    return clauses[-1].sides[-1] if clauses else ""
-
-
-def _starts_with_relation(text: str) -> bool:
-    """``= …``, ``\\le …``, ``\\approx …``: a display that goes on from the one above (``\\left(`` is no ``\\le``)."""
-    return bool(re.match(r"^\s*(?:=|\\(?:approx|leq?|geq?|propto)(?![A-Za-z])|\\(?:c|l)?dots\s*=)", text))
 
 
 @dataclass(frozen=True)
@@ -188,26 +173,8 @@ def _document_passes(path, text: str, relational: list, state, known: bool, decl
             state.definitions.append((s.lines[0], name, rhs))
         for name, law in samples_in(cleaned):  # X ~ Binomial(n, p): its mean and variance are known
             state.samples.append((s.lines[0], name, law))
-    previous, state.continues = _continuations(relational)
+    previous, state.continues = continuations(relational)
     return previous
-
-
-def _continuations(relational: list) -> tuple[list[str], list]:
-    """Per relational statement: the last side of the display it continues ("" when none), and that display's
-    index (None when none): a display that starts with a relation continues the one just above it."""
-    previous: list[str] = []
-    continuing: list = []
-    last_display: tuple[int, str, int] | None = None
-    for index, s in enumerate(relational):
-        cleaned = clean(s)
-        prev, continues = "", None
-        if s.display and _starts_with_relation(cleaned) and last_display and s.lines[0] - last_display[0] <= 6:
-            prev, continues = last_display[1], last_display[2]
-        previous.append(prev)
-        continuing.append(continues)
-        if s.display:
-            last_display = (s.lines[1], _last_side(cleaned), index)
-    return previous, continuing
 
 
 def _standard_functions(text: str) -> dict:

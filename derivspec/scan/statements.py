@@ -813,3 +813,38 @@ def _with_linear_gaussian(left, right, context: Context, model) -> StepResult | 
                       f"{sympy.sstr(sympy.simplify(variance_))}) (N's second argument a variance; it differs also read as a "
                       "standard deviation)", f"at {shown}: the stated and the implied parameters differ")
     return None
+
+
+# --- displays that go on from the one above (the runner, and the rules that read a continued display) ---
+
+
+def last_side(text: str) -> str:
+    """The last side of the last clause with a relation ("" when none)."""
+    try:
+        clauses = [c for c in split_clauses(text) if c.relations]
+    except Exception:
+        return ""
+    return clauses[-1].sides[-1] if clauses else ""
+
+
+def starts_with_relation(text: str) -> bool:
+    """``= …``, ``\\le …``, ``\\approx …``: a display that goes on from the one above (``\\left(`` is no ``\\le``)."""
+    return bool(re.match(r"^\s*(?:=|\\(?:approx|leq?|geq?|propto)(?![A-Za-z])|\\(?:c|l)?dots\s*=)", text))
+
+
+def continuations(relational: list) -> tuple[list[str], list]:
+    """Per relational statement: the last side of the display it continues ("" when none), and that display's
+    index (None when none): a display that starts with a relation continues the one just above it."""
+    previous: list[str] = []
+    continuing: list = []
+    last_display: tuple[int, str, int] | None = None
+    for index, s in enumerate(relational):
+        cleaned = clean(s)
+        prev, continues = "", None
+        if s.display and starts_with_relation(cleaned) and last_display and s.lines[0] - last_display[0] <= 6:
+            prev, continues = last_display[1], last_display[2]
+        previous.append(prev)
+        continuing.append(continues)
+        if s.display:
+            last_display = (s.lines[1], last_side(cleaned), index)
+    return previous, continuing

@@ -30,7 +30,7 @@ from derivspec.scan import classify, tree
 from derivspec.scan.clauses import split_clauses
 from derivspec.scan.letters import document_letters
 from derivspec.scan.reader import DocumentNames, applied_names, bare_names, read_document
-from derivspec.scan.statements import clean
+from derivspec.scan.statements import clean, continuations
 from derivspec.scan.typed_reading import typed
 
 KINDS_FILE = Path(__file__).with_name("kinds.toml")
@@ -245,6 +245,9 @@ class Document:
         if _NOT_THE_QUANTITY.search(line.left_text) or _NOT_THE_QUANTITY_WORDS.search(line.lead[-70:]):
             found -= {"pmf", "density", "conditional_density", "probability", "cdf", "loss_nonnegative", "variance",
                       "std", "entropy_discrete", "divergence", "probability_vector"}  # its derivative, inverse, …
+        if found & _LAW_KINDS and not isinstance(node, tree.Prob | tree.Density | tree.Law | tree.Moment) and \
+                self.not_a_probability(line.left_text):
+            found -= _LAW_KINDS  # N = 100 for "N = 100 students", (I - P)^2 = I - P for "the projection matrix P"
         if "log_likelihood" in found:
             found.discard("likelihood")
         if re.match(r"^\s*\\log\b|^\s*\\ell\b", line.left_text) and "likelihood" in found:
@@ -288,6 +291,26 @@ class Document:
             found.append(self.text[max(0, match.start() - 70):match.end() + 50])
         return " ".join(found).lower()
 
+    def said_to_be(self, name: str) -> str:
+        r"""What the document's words and notation say ``name`` (as written) is, when that is something no
+        probability can be: "count" (``$N = 100$ students``, the sample size ``$n$``, ``\sum_{i=1}^{N}``,
+        ``\binom{N}{k}``) or "matrix" (the projection matrix ``$P$``, ``$P$ is idempotent``, ``P^\top``,
+        ``A \in \mathbb{R}^{m \times n}``); "probability" when it calls the name a probability itself ("the
+        probability $q$", "$q$ is the probability"), which wins; "" when it says none of these."""
+        return _said_to_be(self.text, name.replace(" ", ""))
+
+    def not_a_probability(self, left: str) -> bool:
+        """The left side is a name the document calls a count, or an expression in names it calls matrices."""
+        names = _NAMES.findall(left)
+        if not names:
+            return False
+        said = {n: self.said_to_be(n) for n in set(names)}
+        if "probability" in said.values():
+            return False
+        if _head(left) == left.strip().replace(" ", "") and said.get(names[0]) == "count" and len(set(names)) == 1:
+            return True
+        return any(v == "matrix" for v in said.values())
+
     def variables(self, line: Line) -> tuple:  # noqa: C901
         """The quantity's variables as SymPy symbols of the right side (left of the bar, 𝒩's first argument, the
         value of an event), with what it is given."""
@@ -329,11 +352,10 @@ class Document:
 def _proportional_lines(doc: Document, relational: list) -> list[Line]:
     """The lines only a rule on a normaliser's existence reads (``Document.proportional``): a display led by ∝
     (``p(x) \\propto …``), and a display that goes on from the one above (``\\propto …``, ``= …``: the scan's chain
-    reader, runner._continuations), whose left side is that display's."""
-    from derivspec.scan.runner import _continuations
+    reader, statements.continuations), whose left side is that display's."""
 
     found, firsts = [], {}
-    _, continues = _continuations(relational)
+    _, continues = continuations(relational)
     for index, statement in enumerate(relational):
         cleaned = clean(statement)
         try:
@@ -354,6 +376,50 @@ def _proportional_lines(doc: Document, relational: list) -> list[Line]:
             found.append(Line(index, statement, cleaned, left, first.relations[0], first.sides[1].strip(), doc,
                               classify.lead_in(statement.before)))
     return found
+
+
+_LAW_KINDS = frozenset({"pmf", "density", "conditional_density", "probability", "cdf", "probability_vector"})
+_NAMES = re.compile(r"\\(?!left|right|frac|top|mathbf|mathrm|bm|boldsymbol|cdot|times|sum|prod|log|exp)[A-Za-z]+|"
+                    r"(?<![\\A-Za-z])[A-Za-z](?![A-Za-z])")
+_COUNT_BEFORE = re.compile(r"(?:\bnumber of\b[^$.;]{0,40}|\b(?:sample size|size|count|total)\s+(?:of\s+)?|"
+                           r"\bsample of size\s+)$", re.IGNORECASE)
+_NOT_A_NOUN = frozenset({"is", "was", "has", "does", "as", "its", "this", "thus", "us", "plus", "minus", "times", "less",
+                         "across", "process", "class", "loss", "bias", "gives", "yes", "values", "always", "sometimes",
+                         "equals", "becomes", "goes", "grows", "tends", "means", "decreases", "increases", "remains",
+                         "satisfies", "denotes", "takes", "makes", "follows", "holds", "implies", "contains", "steps"})
+_MATRIX_WORDS = r"(?:matrix|matrices|projection|projector|idempotent)"
+
+
+@functools.lru_cache(maxsize=256)
+def _said_to_be(text: str, name: str) -> str:
+    if not name:
+        return ""
+    quoted = re.escape(name)
+    inline = r"\$\s*" + quoted + r"\s*(?:=\s*(\d+)\s*)?\$"  # $N$ or $N = 100$
+    found = set()
+    for m in re.finditer(inline, text):
+        before, after = text[max(0, m.start() - 60):m.start()], text[m.end():m.end() + 60]
+        if re.search(r"\bprobabilit\w*\s+(?:of\s+\w+\s+)?$", before, re.IGNORECASE) or re.match(
+                r"\s*(?:is|be|denotes?|as)\s+(?:the|a|an|its)\s+(?:\w+\s+)?probability\b", after, re.IGNORECASE):
+            return "probability"
+        # what it counts: a plural noun after it ($n$ trials, $N$ independent samples), or after a whole number
+        # any noun ($N = 250$ people)
+        noun = re.match(r"\s+(?:[a-z-]+\s+)?([a-z]{3,}s|people|children|men|women)\b" if m.group(1) is None else
+                        r"\s+([a-z]{3,})\b", after)
+        if _COUNT_BEFORE.search(before) or (noun and noun.group(1) not in _NOT_A_NOUN and not re.match(
+                r"\s+(?:is|are|be|and|or|of|in|to|the|for|with|at|on|by|so|then|we|it|which|that|where|while)\b",
+                after)):
+            found.add("count")
+        if re.search(_MATRIX_WORDS + r"\s+$", before, re.IGNORECASE) or re.match(
+                r"\s*(?:is|be|denotes?)\s+(?:a|an|the)?\s*(?:[\w-]+\s+){0,3}?" + _MATRIX_WORDS, after, re.IGNORECASE):
+            found.add("matrix")
+    if re.search(r"(?<![\\A-Za-z])" + quoted + r"\s*\^\s*\{?\s*(?:\\top|\\intercal|T|\\mathsf\s*\{?T\}?)\s*\}?(?![A-Za-z])|"
+                 r"(?<![\\A-Za-z])" + quoted + r"\s*\\in\s*\\mathbb\s*\{?R\}?\s*\^\s*\{[^{}]*\\times", text):
+        found.add("matrix")
+    if re.search(r"\\(?:sum|prod)\s*_\s*\{[^{}]*\}\s*\^\s*\{?\s*" + quoted + r"\s*\}?(?![A-Za-z])|\\binom\s*\{\s*" +
+                 quoted + r"\s*\}", text):
+        found.add("count")
+    return "matrix" if "matrix" in found else "count" if "count" in found else ""
 
 
 _EVENT_VALUE = re.compile(r"^\s*(?:P|\\Pr|\\mathrm\s*\{Pr\}|\\mathbb\s*\{?P\}?|p)\s*(?:_\{?[^(]*\}?)?\s*\(\s*(?:\\left)?\s*"
