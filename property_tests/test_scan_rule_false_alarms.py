@@ -62,3 +62,33 @@ ROUND_OFF_WRONG = ("# Round-off\n\nFor a finite-difference step of $h = 1e-8$ it
 def test_scientific_notation_is_a_number(tmp_path):
     assert [r for r in _judged(tmp_path, ROUND_OFF) if r[1] == "disagrees"] == []
     assert (3, "disagrees", "DS003") in _judged(tmp_path, ROUND_OFF_WRONG)
+
+
+# --- 1. DS206: a count or a size is no probability ----------------------------------------------------------
+
+SURVEY = ("# A survey\n\nOnce we know the probability of a yes answer, which is $q$, and we ask $N = 250$ people, the "
+          "number of yes answers is binomial with parameters $N$ and $q$.\n\n"
+          "To estimate the probability that a coin lands heads we flip it $n$ times, with\n\n$$n = 40$$\n\n"
+          "so the estimate is the fraction $\\hat q = h / n$ of the $n$ flips.\n")
+SURVEY_WRONG = (SURVEY + "\nThe probability of a yes answer is\n\n$$q = 1.3$$\n\n"
+                "and the probability that all $N$ people say yes is\n\n$$\\Pr(Y = N) = 1 + q^{N}$$\n")
+
+
+def test_a_count_is_not_a_probability(tmp_path):
+    assert _flags(tmp_path, SURVEY) == {}
+    assert _flags(tmp_path, SURVEY_WRONG, frozenset({"DS206"})) == {13: "DS206", 17: "DS206"}
+
+
+# --- 4. DS206: a matrix the document names is no probability -------------------------------------------------
+
+PROJECTION = ("# Projections\n\nThe probability that a point is moved by the projection matrix $P$ a second time is "
+              "zero, and the same holds for its complement:\n\n$$(I - P)^2 = I - P$$\n\n"
+              "The chance that a reflection keeps a vector, with $H$ the Householder matrix of a unit $u$, is small:"
+              "\n\n$$H = I - 2 u u^\\top$$\n")
+PROJECTION_WRONG = (PROJECTION + "\nThe probability that the projection keeps a random point $x$ is\n\n"
+                    "$$\\Pr(P x = x) = 1 + b$$\n")
+
+
+def test_a_matrix_is_not_a_probability(tmp_path):
+    assert _flags(tmp_path, PROJECTION) == {}
+    assert _flags(tmp_path, PROJECTION_WRONG, frozenset({"DS206"})) == {13: "DS206"}
