@@ -92,3 +92,25 @@ PROJECTION_WRONG = (PROJECTION + "\nThe probability that the projection keeps a 
 def test_a_matrix_is_not_a_probability(tmp_path):
     assert _flags(tmp_path, PROJECTION) == {}
     assert _flags(tmp_path, PROJECTION_WRONG, frozenset({"DS206"})) == {13: "DS206"}
+
+
+# --- 3. DS204: a conditional law normalises over its variable's own support ------------------------------------
+
+FEATURES = ("# Class-conditional features\n\nEach label is binary, $y \\in \\{0, 1\\}$, and each feature is a real "
+            "number, $x \\in \\mathbb{R}$; the naive Bayes section later uses binary features $x \\in \\{0, 1\\}$.\n\n"
+            "The conditional density of a feature given its label is\n\n"
+            "$$p(x \\mid y) = \\frac{1}{\\sqrt{2\\pi}\\sigma} \\exp\\left(-\\frac{(x - \\mu_y)^2}{2\\sigma^2}\\right)$$\n")
+ARRIVALS = ("# Arrivals\n\nThe conditional pmf of the number of arrivals given the rate is\n\n"
+            "$$p(k \\mid \\lambda) = \\frac{\\lambda^k e^{-\\lambda}}{k!}$$\n\n" + "Other matters. " * 40 +
+            "\n\nFor a single coin toss we write $k \\in \\{0, 1\\}$ instead.\n")
+MIXTURE = ("# A mixture\n\nThe mass function of the component is discrete; the reading $r$ given the component $c$ "
+           "has\n\n$$p(r \\mid c) = \\frac{1}{\\sqrt{2\\pi}} e^{-(r - c)^2/2}$$\n")
+FEATURES_WRONG = FEATURES.replace("\\frac{1}{\\sqrt{2\\pi}\\sigma}", "\\frac{1}{2\\pi\\sigma}")
+ARRIVALS_WRONG = ARRIVALS.replace("e^{-\\lambda}", "e^{-2\\lambda}")
+
+
+def test_conditional_law_on_its_own_support(tmp_path):
+    for text in (FEATURES, ARRIVALS, MIXTURE):
+        assert _flags(tmp_path, text) == {}, text
+    assert _flags(tmp_path, FEATURES_WRONG, frozenset({"DS204"})) == {7: "DS204"}
+    assert _flags(tmp_path, ARRIVALS_WRONG, frozenset({"DS204"})) == {5: "DS204"}

@@ -52,10 +52,43 @@ _SUPPORT_RANGE = r"\\in\s*\\\{\s*(-?\d+)\s*,\s*(?:(-?\d+)\s*,\s*)?(?:\\[lc]?dots
 
 
 def stated_support(doc, variable_latex: str):
-    """("int", low, high) or ("real", low, high) the document states for the variable, else None."""
+    """("int", low, high) or ("real", low, high) the document states for the variable, else None (also when it
+    states several: the name is reused, and no one of them is known to be in force)."""
+    found = stated_supports(doc, variable_latex)
+    return found[0] if len(found) == 1 else None
+
+
+_REALS = r"\\in\s*(?:\\mathbb\s*\{?R\}?|ℝ)(?!\s*_|\s*\^\s*\{?\s*[+>])"
+_NATURALS = r"\\in\s*(?:\\mathbb\s*\{?(?:N|Z)\}?|ℕ)\s*(?:_\s*\{?\s*(?:\\ge\w*\s*0|0|\+)\s*\}?)?(?![A-Za-z])"
+
+
+def stated_supports(doc, variable_latex: str) -> list:
+    """Every support the document states for the variable (``x \\in \\mathbb{R}``, ``x \\in \\{0, 1\\}``,
+    ``k \\in \\mathbb{N}``, ``k = 0, 1, \\dots``, ``x > 0``, ``x \\in (0, 1)``), each once, in the document's order."""
     name = re.escape(variable_latex)
     text = doc.text
-    found = re.search(r"(?<![\\A-Za-z])" + name + r"\s*" + _SUPPORT_RANGE, text)
+    found = []
+    for m in re.finditer(r"(?<![\\A-Za-z])" + name + r"\s*(" + _SUPPORT_RANGE + "|" + _REALS + "|" + _NATURALS + ")", text):
+        one = _one_support(doc, variable_latex, m.group(0))
+        if one is not None and one not in found:
+            found.append(one)
+    rest = _one_support(doc, variable_latex, text, ranges=False)
+    if rest is not None and rest not in found:
+        found.append(rest)
+    return found
+
+
+def _one_support(doc, variable_latex: str, text: str, ranges: bool = True):
+    """The support one declaration states (``ranges=False``: only the forms other than a set or a number line)."""
+    name = re.escape(variable_latex)
+    if ranges and re.search(r"(?<![\\A-Za-z])" + name + r"\s*" + _REALS, text):
+        return ("real", -sympy.oo, sympy.oo)
+    if ranges and re.search(r"(?<![\\A-Za-z])" + name + r"\s*" + _NATURALS, text):
+        return ("int", 0, sympy.oo)
+    if not ranges:
+        found = None
+    else:
+        found = re.search(r"(?<![\\A-Za-z])" + name + r"\s*" + _SUPPORT_RANGE, text)
     if found:
         low = int(found.group(1))
         end = found.group(3)
@@ -73,6 +106,37 @@ def stated_support(doc, variable_latex: str):
     if re.search(r"(?<![\\A-Za-z])" + name + r"\s*\\in\s*(?:\\left)?\s*[(\[]\s*0\s*,\s*1\s*(?:\\right)?\s*[)\]]", text):
         return ("real", 0, 1)
     return None
+
+
+def law_form(expr: sympy.Expr, variable) -> str:
+    """What the formula's own form says its variable is: "continuous" (a Gaussian kernel, e^{-c (x - m)^2} with
+    c > 0, lives on the real line), "count" (a binomial coefficient or a factorial of the variable) or "unbounded
+    count" (a factorial of it and no bound: λ^k / k!); "" when the form says nothing."""
+    if _discrete(expr, variable):
+        bounded = any(variable in f.free_symbols and f.free_symbols - {variable} for f in
+                      expr.atoms(sympy.binomial, sympy.factorial, sympy.gamma))
+        return "count" if bounded else "unbounded count"
+    positive = {s: sympy.Symbol(s.name, positive=True) for s in expr.free_symbols if s != variable}
+    for power in expr.atoms(sympy.exp):
+        try:
+            poly = sympy.Poly(sympy.expand(power.args[0].xreplace(positive)), variable)
+        except (sympy.PolynomialError, sympy.GeneratorsNeeded, TypeError, ValueError):
+            continue
+        if poly.degree() == 2 and (-poly.LC()).is_positive:
+            return "continuous"
+    return ""
+
+
+def _fits(support, form: str) -> bool:
+    """A stated support that the law's form allows (a Gaussian kernel on no set of integers, a Poisson-like count
+    on no finite set)."""
+    if form == "continuous":
+        return support[0] == "real"
+    if form == "unbounded count":
+        return support[0] == "int" and support[2] is sympy.oo
+    if form == "count":
+        return support[0] == "int"
+    return True
 
 
 def _supports(expr, variable, discrete: bool | None, stated):
@@ -166,11 +230,18 @@ def fails_to_normalise(expr, variable, doc, discrete, variable_latex: str, fixed
     None. ``fixed``: names drawn as given values (the conditioning variables)."""
     if variable not in expr.free_symbols:
         return None
-    stated = stated_support(doc, variable_latex) or law_support
-    if stated is not None and isinstance(stated[2], str):  # {0, 1, …, n}: the formula's n
-        ends = [s for s in expr.free_symbols if (doc.names.latex.get(s) or s.name) == stated[2]]
-        stated = (stated[0], stated[1], ends[0]) if ends else None
-    supports = _supports(expr, variable, discrete, stated)
+    form = law_form(expr, variable)  # the law's own form says what its variable is, over a word of the sentence
+    discrete = False if form == "continuous" else True if form else discrete
+    declared = [s for s in stated_supports(doc, variable_latex) if _fits(s, form)]  # another x: left out
+    supports = []
+    for stated in declared or ([law_support] if law_support is not None and _fits(law_support, form) else []):
+        if isinstance(stated[2], str):  # {0, 1, …, n}: the formula's n
+            ends = [s for s in expr.free_symbols if (doc.names.latex.get(s) or s.name) == stated[2]]
+            if not ends:
+                continue
+            stated = (stated[0], stated[1], ends[0])
+        supports.append(stated)
+    supports = supports or _supports(expr, variable, discrete, None)
     params = values.ranges(expr, doc.names, doc.text, fixed=(variable,))
     first_evidence = None
     for support in supports:
