@@ -114,3 +114,19 @@ def test_conditional_law_on_its_own_support(tmp_path):
         assert _flags(tmp_path, text) == {}, text
     assert _flags(tmp_path, FEATURES_WRONG, frozenset({"DS204"})) == {7: "DS204"}
     assert _flags(tmp_path, ARRIVALS_WRONG, frozenset({"DS204"})) == {5: "DS204"}
+
+
+# --- 5. DS001: a name the document sets in a form the judge cannot use -----------------------------------------
+
+THRESHOLD = ("# Threshold sampling\n\nThe procedure takes positive weights $w_1, \\dots, w_n$ and a budget $m$:\n\n"
+             "$$\n\\begin{align*}\n&\\quad r_j \\gets v_j / w_j \\text{ for each } j \\\\\n"
+             "&\\quad \\theta \\gets \\text{the } (m+1)\\text{-th smallest } r_j\n\\end{align*}\n$$\n\n"
+             "We call it with the target probabilities in place of the weights.\n\n"
+             "Why the scale? For a kept item it is $c_j = \\frac{q_j}{\\min(1, w_j \\theta)} = \\max(w_j, 1/\\theta)$, "
+             "an inverse inclusion probability.\n")
+THRESHOLD_WRONG = THRESHOLD + "\nExpanding a square, $(w_j + q_j)^2 = w_j^2 + q_j^2$.\n"
+
+
+def test_a_definition_the_judge_cannot_use(tmp_path):
+    assert [r for r in _judged(tmp_path, THRESHOLD) if r[1] == "disagrees"] == []
+    assert [r for r in _judged(tmp_path, THRESHOLD_WRONG) if r[1] == "disagrees"] == [(16, "disagrees", "DS001")]

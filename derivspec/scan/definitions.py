@@ -86,6 +86,14 @@ class Definitions:
 
     read: object = None  # (text, context) -> a side as read (steps.read_side), given by the caller
     _written: list | None = None
+    assigned: list = field(default_factory=list)  # (position, name as written): set by an assignment ``τ ← …``
+
+    def assigned_in(self, position: tuple, text: str) -> list[str]:
+        """The names ``text`` writes that an assignment above ``position`` sets (``\\tau \\leftarrow`` the (m+1)-th
+        smallest key, ``k_i \\gets u_i / x_i``): definitions the judge never unfolds, so a difference in a step that
+        uses one may be the definition's work."""
+        return sorted({name for at, name in self.assigned if at < position and re.search(
+            r"(?<![\\A-Za-z])" + re.escape(name) + r"(?![A-Za-z])", text)})
 
     def written(self, context) -> list:
         """(entry, left side, right side) as read, of every entry: what the document defines or sets, whether or not
@@ -125,13 +133,18 @@ def collect(split, clean, read) -> Definitions:
     ``clean``: a statement's math as the checks see it)."""
     from derivspec.scan.reader import bare_names
 
-    entries = []
+    entries, assigned = [], []
     for order, (statement, clauses) in enumerate(split):
         if not clauses:
             continue
         bare = None
         conditional = classify.condition_prose(statement.before)  # "when $q(z) = p(z|x)$": a condition
         for number, clause in enumerate(clauses):
+            if clause.relations[0] == "←" and len(clause.sides) >= 2 and _LEFT.match(clause.sides[0]):
+                name = clause.sides[0].strip()  # an assignment of an algorithm; an update (t ← t + 1) sets nothing new
+                if name and not re.search(r"(?<![\\A-Za-z])" + re.escape(name) + r"(?![A-Za-z])", clause.sides[1]):
+                    assigned.append(((order, number), name))
+                continue
             if clause.relations[0] not in _DEFINING or len(clause.sides) < 2:
                 continue
             left, right = clause.sides[0].strip(), clause.sides[1].strip()
@@ -148,7 +161,7 @@ def collect(split, clean, read) -> Definitions:
                                clause.relations[1:], (s.strip() for s in clause.sides[1:]),
                                (s.strip() for s in clause.sides[2:])), start=1)
                            if relation in _DEFINING and link and value and _LEFT.match(link))
-    return Definitions(entries, read=read)
+    return Definitions(entries, read=read, assigned=assigned)
 
 
 def announces_a_new_definition(lead_in: str) -> bool:

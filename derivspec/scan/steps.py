@@ -556,7 +556,14 @@ def _check_step(left: Side, relation: str, right: Side, context: Context, first:
         if in_densities is not None:
             return result(in_densities.verdict, "chain", in_densities.reason)
         return check_proportional(left, right, context)
-    return check_symbolic(left, relation, right, context, first)
+    found = check_symbolic(left, relation, right, context, first)
+    assigned = context.in_force.table.assigned_in(context.in_force.position, f"{left.text} {right.text}") if (
+        found.verdict == "disagrees" and context.in_force is not None) else ()
+    if assigned:  # the document's own definition of a name, in a form the judge cannot use: never a flag
+        return dataclasses.replace(found, verdict="unchecked", reason=(
+            f"{found.reason}; but the document sets {', '.join(assigned)} by an assignment above (←), which the "
+            "judge does not apply: not flagged"))
+    return found
 
 
 def _other_reading(first, other):
