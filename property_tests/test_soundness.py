@@ -287,6 +287,29 @@ def test_no_alarm_leaves_a_time_limit_in_force(real_time_limits):
     assert decided.status == "equal"
 
 
+def test_an_alarm_inside_a_finalizer_is_put_off_not_swallowed():
+    """A limit that runs out while the garbage collector runs a weakref.finalize callback would raise where Python
+    ignores exceptions (a traceback on stderr, the limit lost): there the alarm is re-armed instead, and the limit
+    still raises in the code after it."""
+    import signal
+    import types
+    import weakref
+
+    finalizer_frame = types.SimpleNamespace(f_code=weakref.finalize.__call__.__code__)
+    armed = []
+    with pytest.raises(symbolic.SymPyTimeout):
+        with symbolic.time_limit(0.2):
+            symbolic._on_alarm(signal.SIGALRM, finalizer_frame)  # an alarm landing in a finalizer: no raise there
+            armed.append(signal.getitimer(signal.ITIMER_REAL)[0])
+            while True:
+                sum(range(1000))
+    assert armed and armed[0] > 0, "the alarm was not re-armed"
+    assert symbolic._DEADLINES == []
+    with pytest.raises(symbolic.SymPyTimeout):
+        with symbolic.time_limit(5):
+            symbolic._on_alarm(signal.SIGALRM, None)  # anywhere else it raises
+
+
 def test_rng_of_points_accepts_huge_seeds():
     claim = registry.get("nll.gaussian")
     assert len(symbolic.evaluation_points(claim.variables, 24, 20000000000000)) == 24

@@ -29,6 +29,7 @@ import random
 import signal
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Sequence
@@ -67,8 +68,12 @@ def _on_alarm(signum, frame):
     """Raise SymPyTimeout where the program is -- except inside a limit's own bookkeeping (entering or
     leaving ``time_limit``): an exception there would leave a deadline pushed and never popped, and every
     later limit in the process would time out at once. There the alarm is put off until the bookkeeping is
-    done (the earliest deadline still in force re-armed), or dropped when no limit is left."""
-    if frame is not None and frame.f_code in _BOOKKEEPING:
+    done (the earliest deadline still in force re-armed), or dropped when no limit is left. Inside a finalizer
+    (``weakref.finalize``, ``__del__``, run wherever the garbage collector happens to be) it is put off too:
+    Python swallows an exception raised there ("Exception ignored ...", a traceback on stderr) and the limit
+    would be lost."""
+    if frame is not None and (frame.f_code in _BOOKKEEPING or frame.f_code in _FINALIZERS
+                              or frame.f_code.co_name == "__del__"):
         if _DEADLINES:
             _arm()
         return
@@ -126,6 +131,7 @@ class time_limit:
 
 _BOOKKEEPING = frozenset({time_limit.__enter__.__code__, time_limit.__exit__.__code__, _arm.__code__,
                           remaining_seconds.__code__})
+_FINALIZERS = frozenset({weakref.finalize.__call__.__code__})
 
 
 # --- proofs --------------------------------------------------------------------------------
