@@ -1,7 +1,9 @@
 r"""Every flag of a real-error measurement, judged: the evidence for a rule's status (issue 80, item 4).
 
 ``benchmarks/scan_real_errors.py --json FILE`` records every flag ``scan`` raised in the documents of a half
-(document, lines, rule, and whether it sits on a labelled error line). Each flag is judged by hand in
+(document, lines, rule, and whether it sits on a labelled error line); ``benchmarks/scan_corpus.py --preview
+--json FILE`` every flag on a corpus half (other authors' lectures at pinned commits): both are development
+material for a rule's precision. Each flag is judged by hand in
 ``benchmarks/real_errors/judgements.toml`` -- right (the line is wrong as the flag says) or wrong (a false
 alarm), with a reason in our own words, never the source's text. A flag on a labelled error line is right
 unless a judgement says otherwise (the label is the hand-read error). This script joins the two:
@@ -37,7 +39,17 @@ def document(file: str) -> str:
 
 
 def key(half: str, flag: dict) -> tuple:
-    return half, document(flag["file"]), int(flag["lines"][0]), flag["rule"]
+    name = document(flag["file"]) if "repo" not in flag else f"{flag['repo']}:{Path(flag['file']).name}"
+    return half, name, int(flag["lines"][0]), flag.get("rule") or "-"
+
+
+def flags_of(measurement: dict) -> list[dict] | None:
+    """The flags of an original copy: a real-error measurement's ``flag_list``, or a corpus half's ``flags``
+    (benchmarks/scan_corpus.py --preview --json: its documents are named repo:file); None for a renamed or
+    re-spaced copy (compared rule by rule, not judged again)."""
+    if measurement.get("copy", "original") != "original" or measurement.get("renamed") or measurement.get("respaced"):
+        return None
+    return measurement["flag_list"] if "flag_list" in measurement else measurement["flags"]
 
 
 def judgements(path: Path = JUDGEMENTS) -> dict[tuple, dict]:
@@ -57,10 +69,8 @@ def judge(measurements: list[dict], judged: dict[tuple, dict]) -> tuple[dict, li
                                                                           "unjudged": 0} for h in HALVES})
     unjudged = []
     for m in measurements:
-        if m.get("copy", "original") != "original":
-            continue
-        for flag in m["flag_list"]:
-            cell = table[flag["rule"]][m["half"]]
+        for flag in flags_of(m) or []:
+            cell = table[flag.get("rule") or "-"][m["half"]]
             cell["flags"] += 1
             row = judged.get(key(m["half"], flag))
             verdict = row["verdict"] if row else "right" if flag.get("on_error") else None
@@ -102,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     measurements = [json.loads(p.read_text(encoding="utf-8")) for p in args.measurements]
     table, unjudged = judge(measurements, judgements(args.judgements))
     for half, flag in unjudged:
-        print(f"unjudged: {half} {document(flag['file'])} line {flag['lines'][0]} {flag['rule']}: {flag['reason'][:120]}")
+        print(f"unjudged: {' '.join(map(str, key(half, flag)))}: {(flag.get('reason') or '')[:120]}")
     print(f"{'rule':7} " + "  ".join(f"{h + ' flags/right/wrong/unjudged':>40}" for h in HALVES) + "  qualifies")
     for rule in sorted(table):
         cells = [table[rule][h] for h in HALVES]
