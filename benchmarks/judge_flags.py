@@ -10,7 +10,7 @@ unless a judgement says otherwise (the label is the hand-read error). This scrip
 
     python benchmarks/judge_flags.py /work/measure/real_errors/dev.json /work/measure/real_errors/heldout.json
         # lists the unjudged flags, prints the table by rule and half
-    python benchmarks/judge_flags.py DEV.json HELDOUT.json --write
+    python benchmarks/judge_flags.py DEV.json HELDOUT.json CORPUS_DEV.json development=SEEDS.json --write
         # and writes derivspec/scan/rules/measured.toml, which docs/rules/index.md shows
 
 A rule may become default only when every flag it raised on the development half is judged and at least
@@ -49,6 +49,10 @@ def flags_of(measurement: dict) -> list[dict] | None:
     re-spaced copy (compared rule by rule, not judged again)."""
     if measurement.get("copy", "original") != "original" or measurement.get("renamed") or measurement.get("respaced"):
         return None
+    if "statements" in measurement and "flags" not in measurement:  # a plain `derivspec scan --json` of the seeds
+        return [{"file": Path(s["file"]).name, "lines": s["lines"], "rule": s.get("rule"), "reason": s.get("reason", ""),
+                  "on_error": "(an erratum)" in (s.get("reason") or "")}  # a registered erratum: verified by its claim
+                for s in measurement["statements"] if s["verdict"] == "disagrees"]
     return measurement["flag_list"] if "flag_list" in measurement else measurement["flags"]
 
 
@@ -105,11 +109,17 @@ def main(argv: list[str] | None = None) -> int:
     from derivspec.scan.rules.docs import PROMOTION
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("measurements", nargs="+", type=Path, help="scan_real_errors.py --json files")
+    parser.add_argument("measurements", nargs="+", type=Path,
+                        help="scan_real_errors.py --json or scan_corpus.py --preview --json files; or HALF=FILE for a "
+                             "plain `derivspec scan --preview --json` of the seed lectures (development=FILE)")
     parser.add_argument("--judgements", type=Path, default=JUDGEMENTS)
     parser.add_argument("--write", action="store_true", help=f"write {MEASURED.relative_to(ROOT)}")
     args = parser.parse_args(argv)
-    measurements = [json.loads(p.read_text(encoding="utf-8")) for p in args.measurements]
+    measurements = []
+    for given in map(str, args.measurements):
+        half, _, name = given.rpartition("=") if given.split("=", 1)[0] in HALVES else ("", "", given)
+        data = json.loads(Path(name).read_text(encoding="utf-8"))
+        measurements.append(data | ({"half": half} if half else {}))
     table, unjudged = judge(measurements, judgements(args.judgements))
     for half, flag in unjudged:
         print(f"unjudged: {' '.join(map(str, key(half, flag)))}: {(flag.get('reason') or '')[:120]}")
@@ -119,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{rule:7} " + "  ".join(f"{c['flags']:>22}/{c['right']}/{c['wrong']}/{c['unjudged']:<12}" for c in cells)
               + f"  {'yes' if qualifies(cells[0], PROMOTION) else 'no'}")
     if args.write:
-        write(table, [p.name for p in args.measurements])
+        write(table, [Path(str(p).rpartition("=")[2]).name for p in args.measurements])
         print(f"wrote {MEASURED}")
     return 0
 
