@@ -449,3 +449,13 @@ def test_not_the_quantity_itself(tmp_path):
             "The probabilities that each of three classifiers is right are\n\n$$r = (0.9, 0.8, 0.7)$$\n\n"
             "The log of the density is\n\n$$\\log p(x) = -\\frac{x^2}{2} - \\frac{1}{2}\\log(2\\pi)$$\n")
     assert _flags(tmp_path, text) == {}
+
+
+def test_each_kind_of_judge_flag_has_its_code():
+    """A registered source's disagreement (a known erratum, proved by its claim) is DS005, apart from the judge's
+    own step check (DS001): the two pass the promotion gate separately."""
+    assert registry.judge_code("source", "") == "DS005"
+    assert registry.judge_code("known", "known result") == "DS002"
+    assert registry.judge_code("chain", "worked number") == "DS003"
+    assert registry.judge_code("chain", "inequality") == "DS004"
+    assert registry.judge_code("chain", "identity") == "DS001"

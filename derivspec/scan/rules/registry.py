@@ -103,6 +103,17 @@ JUDGE = (
          message="the inequality fails at u = 3",
          correct=_md("For every real $u$,", "", "$$u^2 + 1 \\ge 2u$$"),
          guards=("an inequality under a stated condition",)),
+    Rule("DS005", "registered-source-differs", "judge", "a registered source agrees with its claim's derivation",
+         "judge", status="default", family="judge",
+         what="A line the catalogue registers as a source of a claim (`derivspec list`, `derivspec errata`) agrees "
+              "with the claim's derivation from first principles.",
+         why="The line was read and registered by hand: a disagreement is a known erratum, proved by the claim.",
+         example=_md("In a lecture whose line the catalogue registers as a source of `nll.gaussian`:", "",
+                     "$$-\\log p(y) = \\frac{(y - \\mu)^2}{2\\sigma} + \\frac{1}{2}\\log(2\\pi\\sigma^2)$$"),
+         message="registered source of nll.gaussian: disagrees with its derivation (an erratum)",
+         correct=_md("In a lecture whose line the catalogue registers as a source of `nll.gaussian`:", "",
+                     "$$-\\log p(y) = \\frac{(y - \\mu)^2}{2\\sigma^2} + \\frac{1}{2}\\log(2\\pi\\sigma^2)$$"),
+         guards=("a line that is not a registered source (the judge's other checks apply)",)),
 )
 
 RULES = JUDGE + (
@@ -463,8 +474,10 @@ def select(select_values=(), ignore_values=(), preview: bool = False) -> frozens
 
 
 def judge_code(kind: str, category: str, relation: str = "") -> str:
-    """The code of a judge's flag: a standard result (DS002), a worked number (DS003), an inequality (DS004), any
-    other relation whose sides differ (DS001)."""
+    """The code of a judge's flag: a registered source that disagrees with its claim (DS005), a standard result
+    (DS002), a worked number (DS003), an inequality (DS004), any other relation whose sides differ (DS001)."""
+    if kind == "source":
+        return "DS005"
     if kind == "known" or category == "known result":
         return "DS002"
     if kind == "number" or category == "worked number":
