@@ -130,3 +130,16 @@ THRESHOLD_WRONG = THRESHOLD + "\nExpanding a square, $(w_j + q_j)^2 = w_j^2 + q_
 def test_a_definition_the_judge_cannot_use(tmp_path):
     assert [r for r in _judged(tmp_path, THRESHOLD) if r[1] == "disagrees"] == []
     assert [r for r in _judged(tmp_path, THRESHOLD_WRONG) if r[1] == "disagrees"] == [(16, "disagrees", "DS001")]
+
+
+# --- 7. DS003: w^0 is the starting iterate, not w to the power zero -----------------------------------------
+
+START = ("# Gradient descent\n\nWe start the iterates at the origin,\n\n$$\\theta^0 = 0$$\n\n"
+         "and update them by $\\theta^{k+1} = \\theta^k - \\eta g^k$. A second run starts from $V^{0} = 3$.\n")
+START_WRONG = START + "\nA worked power: with $a = 2$ we get $a^3 = 9$, and $2^0 = 0$.\n"
+
+
+def test_a_superscript_zero_names_the_starting_iterate(tmp_path):
+    assert [r for r in _judged(tmp_path, START) if r[1] == "disagrees"] == []
+    wrong = [r for r in _judged(tmp_path, START_WRONG) if r[1] == "disagrees"]
+    assert [r[2] for r in wrong] == ["DS003", "DS003"]  # a^3 = 9 and 2^0 = 0: numbers to a power are still powers

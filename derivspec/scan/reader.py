@@ -647,8 +647,9 @@ class _DocumentParser(_Parser):
         return tuple(p + " " if re.fullmatch(r"\\[A-Za-z]+", p) and i + 1 < len(parts) and parts[i + 1][:1].isalpha()
                      else p for i, p in enumerate(parts))
 
-    def decorations(self) -> tuple[str, list]:
-        """Superscripts that name rather than power: ^{(i)}, ^*, ^\\star, ^\\prime, primes;
+    def decorations(self, base: str = "") -> tuple[str, list]:
+        """Superscripts that name rather than power: ^{(i)}, ^*, ^\\star, ^\\prime, primes, and ^0 on a letter
+        (w^0, \\theta^{0}: the starting iterate -- nobody writes a variable to the power zero; not on e);
         transposes and inverses of vectors/matrices come back as operations to apply."""
         marks, operations = "", []
         while True:
@@ -660,6 +661,13 @@ class _DocumentParser(_Parser):
             if token.text != "^" or token.kind != "sym":
                 return marks, operations
             nxt, after = self.peek(1), self.peek(2)
+            if base and base != "e" and not marks and (
+                    (nxt.kind == "num" and nxt.text == "0")
+                    or (nxt.text == "{" and after.kind == "num" and after.text == "0" and self.peek(3).text == "}")):
+                for _ in range(2 if nxt.kind == "num" else 4):
+                    self.next()
+                marks += "^{0}"
+                continue
             if nxt.text in ("*",) or (nxt.kind == "cmd" and nxt.text in (r"\star", r"\prime", r"\dagger", r"\ast")):
                 self.next(), self.next()
                 marks += "^*" if nxt.text != r"\prime" else "'"
@@ -788,7 +796,7 @@ class _DocumentParser(_Parser):
         if token.kind in ("name", "accent", "font") and not self.font_number():
             key = self.name()
             script_sub = None
-            marks, operations = self.decorations()
+            marks, operations = self.decorations(key[1])
             if self.peek().text == "_" and self.peek().kind == "sym":
                 self.next()
                 script_sub = self.subscript_tokens()
