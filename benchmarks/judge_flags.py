@@ -33,9 +33,9 @@ HALVES = ("development", "heldout")
 
 
 def document(file: str) -> str:
-    """A scanned copy's name without its running number (``007__posts__x.md`` -> ``posts__x.md``): the
-    document's identity across measurements."""
-    return file.split("__", 1)[1] if "__" in file else file
+    """A scanned copy's name, with its running number (``007__posts__x.md``): the number tells the revisions of one
+    path apart and is the same in every measurement of a half (documents sorted by repository, path, commit)."""
+    return Path(file).name
 
 
 def key(half: str, flag: dict) -> tuple:

@@ -20,7 +20,7 @@ def test_flags_are_counted_by_rule_and_half_and_unjudged_ones_listed():
         {"half": "heldout", "copy": "original", "flag_list": [_flag("003__c.md", 2, "DS202")]},
         {"half": "development", "copy": "renamed", "flag_list": [_flag("000__a.md", 5, "DS206")]},  # not judged again
     ]
-    judged = {("development", "a.md", 5, "DS206"): {"verdict": "wrong"}}  # the running number is not the identity
+    judged = {("development", "000__a.md", 5, "DS206"): {"verdict": "wrong"}}  # the number tells revisions apart
     table, unjudged = judge_flags.judge(measurements, judged)
     assert table["DS206"]["development"] == {"flags": 2, "right": 0, "wrong": 1, "unjudged": 1}
     assert table["DS202"]["development"] == {"flags": 1, "right": 1, "wrong": 0, "unjudged": 0}  # on an error line
