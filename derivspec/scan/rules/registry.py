@@ -240,7 +240,7 @@ RULES = JUDGE + (
          correct=_md("The class probabilities are", "", "$$\\pi = (0.25, 0.4, 0.35)$$"),
          guards=("entries rounded to their printed digits", "entries outside [0, 1] (not probabilities)")),
     Rule("DS210", "density-normalisable", "density", "normalisable", "normalisation",
-         "normalisable.density_normalisable", family="laws", through=("normaliser",),
+         "normalisable.density_normalisable", family="laws", through=("normaliser",), status="default",
          what="A density -- or a log-density -- written up to its normaliser (∝, 1/Z, \"up to a constant\") can be "
               "normalised: over its variable (left of the bar) it does not grow without bound. The exponent of a "
               "Gaussian written with a + sign has no normaliser under any constant.",
@@ -262,7 +262,7 @@ RULES = JUDGE + (
                  "a side of another shape (a sum over data, a mixture, a named law): inconclusive, left alone",
                  "improper or flat priors stated as such, a density with respect to a stated measure")),
     Rule("DS211", "average-weights-sum-to-one", "average", "weights_sum_to_one", "normalisation",
-         "averages.average_terms", family="laws", reads="statements",
+         "averages.average_terms", family="laws", reads="statements", status="default",
          what="An average over a range -- a sample mean, an empirical expectation, a Monte Carlo estimate, the law "
               "of large numbers -- divides by its number of terms: (1/c) Σ_{i=a}^{b} x_i has b − a + 1 terms, so its "
               "weights sum to one only when c = b − a + 1. Read from the line and its lead: an expectation in the "
