@@ -143,3 +143,25 @@ def test_a_superscript_zero_names_the_starting_iterate(tmp_path):
     assert [r for r in _judged(tmp_path, START) if r[1] == "disagrees"] == []
     wrong = [r for r in _judged(tmp_path, START_WRONG) if r[1] == "disagrees"]
     assert [r[2] for r in wrong] == ["DS003", "DS003"]  # a^3 = 9 and 2^0 = 0: numbers to a power are still powers
+
+
+# --- 8. DS001: an iterate's superscript is an index -----------------------------------------------------------
+
+DESCENT = ("# Descent on a quadratic\n\nEach coordinate of gradient descent on the quadratic moves by "
+           "$x_i^{k+1} = x_i^k - \\alpha \\lambda_i x_i^k$, so\n\n"
+           "$$x_i^{k+1} = x_i^{k} - \\alpha\\lambda_i x_i^{k} = (1 - \\alpha\\lambda_i) x_i^k "
+           "= (1 - \\alpha\\lambda_i)^{k+1} x_i^0$$\n\n"
+           "and a slip elsewhere on the page: $(a + b)^2 = a^2 + b^2$.\n")
+DESCENT_TWIN = DESCENT.replace("^{k+1} x_i^0", "^{k} x_i^0")  # wrong (power k), but not shown wrong by the reading
+POLYNOMIAL = ("# A polynomial\n\nThe series is $p(x) = \\sum_k c_k x^k$, and its terms grow by one factor at a time:\n\n"
+              "$$x^{k+1} = x \\cdot x^k$$\n\nand two steps do not add:\n\n$$x^{k+2} = x^k + x^{k+1}$$\n")
+
+
+def test_an_iterate_superscript_is_an_index(tmp_path):
+    for text in (DESCENT, DESCENT_TWIN):
+        judged = _judged(tmp_path, text)
+        assert [r for r in judged if r[1] == "disagrees"] == [(7, "disagrees", "DS001")]  # only (a + b)^2
+        assert (5, "unchecked", None) in judged  # the chain: a definition, a factoring, x^k against x^0
+    judged = _judged(tmp_path, POLYNOMIAL)  # no update: x^k is x to the power k, a wrong power still flagged
+    assert (5, "proved", None) in judged
+    assert (9, "disagrees", "DS001") in judged

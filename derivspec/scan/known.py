@@ -950,7 +950,7 @@ def _correct_form(claim, target, bindings, shape, context, mapping=None, written
 
 
 def _copy(names: DocumentNames) -> DocumentNames:
-    return DocumentNames(dict(names.symbols), dict(names.latex), names.variables)
+    return DocumentNames(dict(names.symbols), dict(names.latex), names.variables, iterated=names.iterated)
 
 
 # --- the one engine: every matching row judged, one merge ----------------------------------------

@@ -122,6 +122,7 @@ class DocumentNames:
     functions: dict = _field(default_factory=dict)  # LaTeX head -> (arguments, value): a standard function the
     # document names (the Gamma function, ...; scope.standard_functions from the knowledge tables' cues)
     applied: frozenset = frozenset()  # heads the document applies to one name and never writes bare (applied_names)
+    iterated: frozenset = frozenset()  # (mark, base, letter): x^k, x^{k+1} name iterates, not powers (iterated_names)
 
     def symbol(self, text: str) -> sympy.Symbol:
         found = self.symbols.get(text)
@@ -647,11 +648,13 @@ class _DocumentParser(_Parser):
         return tuple(p + " " if re.fullmatch(r"\\[A-Za-z]+", p) and i + 1 < len(parts) and parts[i + 1][:1].isalpha()
                      else p for i, p in enumerate(parts))
 
-    def decorations(self, base: str = "") -> tuple[str, list]:
+    def decorations(self, base: str = "", accent: str = "") -> tuple[str, list]:
         """Superscripts that name rather than power: ^{(i)}, ^*, ^\\star, ^\\prime, primes, and ^0 on a letter
-        (w^0, \\theta^{0}: the starting iterate -- nobody writes a variable to the power zero; not on e);
-        transposes and inverses of vectors/matrices come back as operations to apply."""
+        (w^0, \\theta^{0}: the starting iterate -- nobody writes a variable to the power zero; not on e), and
+        ^k, ^{k+1} on a name the document iterates (DocumentNames.iterated); transposes and inverses of
+        vectors/matrices come back as operations to apply."""
         marks, operations = "", []
+        letters = {letter for mark, name, letter in self.names.iterated if name == base and mark == accent} if base else ()
         while True:
             token = self.peek()
             if token.text == "'" and token.kind == "sym":
@@ -661,6 +664,15 @@ class _DocumentParser(_Parser):
             if token.text != "^" or token.kind != "sym":
                 return marks, operations
             nxt, after = self.peek(1), self.peek(2)
+            if letters and not marks:
+                end = self.group_end(self.index + 1) if nxt.text == "{" else self.index + 1
+                inner = self.text_between(self.index + 2, end) if nxt.text == "{" else nxt.text
+                found = _ITERATE_INDEX.fullmatch(inner.replace(" ", ""))
+                if found and found.group(1) in letters:
+                    for _ in range(end - self.index + 1):
+                        self.next()
+                    marks += "^{" + found.group(0) + "}"  # x^{k+1}: the next iterate, a name and not a power
+                    continue
             if base and base != "e" and not marks and (
                     (nxt.kind == "num" and nxt.text == "0")
                     or (nxt.text == "{" and after.kind == "num" and after.text == "0" and self.peek(3).text == "}")):
@@ -796,11 +808,11 @@ class _DocumentParser(_Parser):
         if token.kind in ("name", "accent", "font") and not self.font_number():
             key = self.name()
             script_sub = None
-            marks, operations = self.decorations(key[1])
+            marks, operations = self.decorations(key[1], key[0])
             if self.peek().text == "_" and self.peek().kind == "sym":
                 self.next()
                 script_sub = self.subscript_tokens()
-            more_marks, more_ops = self.decorations()
+            more_marks, more_ops = self.decorations(key[1] if not marks else "", key[0])  # x_i^0, x_i^{k+1}
             marks += more_marks
             operations += more_ops
             accent, base, sub = key
@@ -1769,3 +1781,42 @@ def applied_names(texts) -> frozenset:
     use, whatever their letter (the typed reading; a name also written bare keeps both readings)."""
     uses = [_name_uses(text) for text in texts]
     return frozenset().union(*(a for _, a in uses)) - frozenset().union(*(b for b, _ in uses))
+
+
+_ITERATE_INDEX = re.compile(r"([ktnij])(?:[+-]\d+)?")  # k, k+1, t-1: an iteration index
+_ITERATE_BASE = (r"(?:(\\(?:mathbf|boldsymbol|bm|vec|hat|tilde|bar|mathit|mathnormal))\s*\{\s*(\\[A-Za-z]+|[A-Za-z])\s*\}"
+                 r"|(\\[A-Za-z]+)|(?<![A-Za-z\\])([A-Za-z]))(?![A-Za-z])")
+_ITERATE_NAME = re.compile(_ITERATE_BASE + r"(?:\s*_\s*(\{[^{}]*\}|\\?[A-Za-z0-9]))?(\s*\^\s*(?:\{[^{}]*\}|[A-Za-z0-9]))?")
+
+
+def iterated_names(texts) -> frozenset:
+    r"""The names the formulas ``texts`` iterate, as (mark, base, index letter): a name written with a superscript s
+    and s+1 (or s-1), for s among k, t, n, i, j (plain or in parentheses: x_i^k, x_i^{k+1}, \theta^{(t-1)}), where no
+    formula writes it bare beside those forms (x^{k+1} = x \cdot x^k is an identity of powers, and so keeps them)."""
+    forms, bare_beside = {}, set()
+    for text in texts:
+        try:
+            text = unwrap_decorations(text)
+        except Exception:
+            continue
+        here, bare = {}, set()
+        for m in _ITERATE_NAME.finditer(text):
+            font, inner, command, letter, sub, sup = m.groups()
+            mark = "" if font is None or font in _IGNORED_FONTS else font
+            key = (mark, inner or command or letter, re.sub(r"[{}\s]", "", sub) if sub else None)
+            if key[1] == "e" and not mark:  # e^k, e^{k+1}: powers of e
+                continue
+            if sup is None:
+                bare.add(key)
+                continue
+            index = re.sub(r"[{}\s^]", "", sup)
+            index = index[1:-1] if index.startswith("(") and index.endswith(")") else index
+            found = _ITERATE_INDEX.fullmatch(index)
+            if found:
+                here.setdefault(key, set()).add((found.group(1), int(index[1:] or 0)))
+        for key, seen in here.items():
+            forms.setdefault(key, set()).update(seen)
+            if key in bare:
+                bare_beside.add(key[:2])
+    return frozenset((mark, base, letter) for (mark, base, _), seen in forms.items() if (mark, base) not in bare_beside
+                     for letter, offset in seen if offset == 0 and {(letter, 1), (letter, -1)} & seen)
