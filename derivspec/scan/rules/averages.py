@@ -23,10 +23,8 @@ import re
 import sympy
 from sympy.core.function import AppliedUndef
 
-from derivspec.scan import classify
 from derivspec.scan.clauses import split_clauses
 from derivspec.scan.reader import bare_names, read_document
-from derivspec.scan.statements import clean
 
 _EXPECTATION = re.compile(r"\\mathbb\s*\{?\s*E\b|\\mathrm\s*\{\s*E\s*\}|\\operatorname\s*\{\s*E\s*\}|"
                           r"(?<![A-Za-z\\])E\s*(?:_\s*(?:\{[^{}]*\}|\\?\w+))?\s*(?:\\left\s*|\\big\w*\s*)?\[")
@@ -40,21 +38,8 @@ _OFFSET = re.compile(r"•\s*[-+]")  # x_{i+1}: an index with an offset (a teles
 
 def statement_lines(doc, relational: list) -> list:
     """Every relational statement as a Line (its first clause's sides), whatever its relation (=, →, ≈, …)."""
-    from derivspec.scan.rules.reading import Line
-
-    found = []
-    for index, statement in enumerate(relational):
-        cleaned = clean(statement)
-        try:
-            clauses = [c for c in split_clauses(cleaned) if c.relations]
-        except Exception:
-            continue
-        if not clauses:
-            continue
-        first = clauses[0]
-        found.append(Line(index, statement, cleaned, first.sides[0].strip(), first.relations[0],
-                          first.sides[1].strip(), doc, classify.lead_in(statement.before)))
-    return found
+    return [doc.line(index, statement, cleaned, clauses[0]) for index, statement, cleaned, clauses in doc.clauses
+            if clauses]
 
 
 def _sides(line) -> list[str]:

@@ -180,22 +180,21 @@ class Document:
         self.heads: dict[str, list[int]] = {}  # the head a line defines (as written) -> the lines that define it
         self.algorithms = classify.document_algorithms(text)
         self.laws = declared_laws(text)  # X ~ Pois(λ): the family of each declared random variable
-        for index, statement in enumerate(relational):
-            cleaned = clean(statement)
-            try:
-                clauses = [c for c in split_clauses(cleaned) if c.relations]
-            except Exception:
-                continue
+        self.clauses = list(_relational_clauses(relational))  # (index, statement, cleaned, clauses), split once
+        for index, statement, cleaned, clauses in self.clauses:
             for clause in clauses:
                 head = _head(clause.sides[0])
                 if head and clause.relations[0] in DEFINING:
                     self.heads.setdefault(head, []).append(statement.lines[0])
             if not clauses or clauses[0].relations[0] not in DEFINING or not clauses[0].sides[0].strip():
                 continue
-            first = clauses[0]
-            self.lines.append(Line(index, statement, cleaned, first.sides[0].strip(), first.relations[0],
-                                   first.sides[1].strip(), self, classify.lead_in(statement.before)))
+            self.lines.append(self.line(index, statement, cleaned, clauses[0]))
         self.proportional = _proportional_lines(self, relational)
+
+    def line(self, index: int, statement, cleaned: str, clause, left: str | None = None) -> "Line":
+        """The Line of a statement's first relational clause (``left``: its left side, when taken from elsewhere)."""
+        return Line(index, statement, cleaned, clause.sides[0].strip() if left is None else left, clause.relations[0],
+                    clause.sides[1].strip(), self, classify.lead_in(statement.before))
 
 
     # --- guards -------------------------------------------------------------------------------------
@@ -357,12 +356,7 @@ def _proportional_lines(doc: Document, relational: list) -> list[Line]:
 
     found, firsts = [], {}
     _, continues = continuations(relational)
-    for index, statement in enumerate(relational):
-        cleaned = clean(statement)
-        try:
-            clauses = [c for c in split_clauses(cleaned) if c.relations]
-        except Exception:
-            continue
+    for index, statement, cleaned, clauses in doc.clauses:
         if not clauses:
             continue
         first = clauses[0]
@@ -374,9 +368,18 @@ def _proportional_lines(doc: Document, relational: list) -> list[Line]:
         elif not (left and first.relations[0] == "∝"):
             continue
         if left and first.relations[0] in DEFINING + ("∝",):
-            found.append(Line(index, statement, cleaned, left, first.relations[0], first.sides[1].strip(), doc,
-                              classify.lead_in(statement.before)))
+            found.append(doc.line(index, statement, cleaned, first, left))
     return found
+
+
+def _relational_clauses(relational: list):
+    """(index, statement, cleaned text, its clauses that hold a relation) of every statement that splits."""
+    for index, statement in enumerate(relational):
+        cleaned = clean(statement)
+        try:
+            yield index, statement, cleaned, [c for c in split_clauses(cleaned) if c.relations]
+        except Exception:
+            continue
 
 
 _LAW_KINDS = frozenset({"pmf", "density", "conditional_density", "probability", "cdf", "probability_vector"})
