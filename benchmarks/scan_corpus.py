@@ -29,11 +29,11 @@ A repository of split.toml may carry, decided before it was measured: ``extensio
 replacing the global one: the notebook repositories add ``ipynb``, so the old part's figures do not
 move), ``paths`` and ``exclude`` (globs of repository paths, ``*`` within one folder; a pattern ending
 in ``/`` is a folder), and ``html`` among its extensions: an HTML page is read as the text a reader
-sees (:func:`html_text`: tags and scripts removed, entities decoded, MathJax's ``\(…\)``/``\[…\]``
-kept, every line where it was) and scanned as Markdown. A notebook is scanned as a notebook; its records
-(``cell``, lines within the cell) are given the lines of its Markdown cells joined as ``derivspec`` reads
-them (:func:`derivspec.scan.extract.notebook_markdown`), so every statement of a repository has one
-place (file, lines) -- the labels' and the worksheet's lines.
+sees (:func:`html_text`, the scan's own reading of a page: tags and scripts removed, entities decoded,
+MathJax's and Distill's math as Markdown math, every line where it was) and scanned as Markdown. A
+notebook is scanned as a notebook; its records (``cell``, lines within the cell) are given the lines of
+its Markdown cells joined as ``derivspec`` reads them (:func:`derivspec.scan.extract.notebook_markdown`),
+so every statement of a repository has one place (file, lines) -- the labels' and the worksheet's lines.
 
 ``DERIVSPEC_MEASURE_TREE``: a source tree whose ``derivspec`` the measurement tools import (the
 extraction that finds math for the renaming, the reason groups), instead of this one: set it to a
@@ -46,7 +46,6 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import hashlib
-import html
 import json
 import os
 import re
@@ -149,31 +148,21 @@ def copy_name(name: str, notebooks_as_text: bool = False) -> str:
     return flat(name) + (".md" if as_text else "")
 
 
-_HTML_DROPPED = re.compile(r"<(head|style|pre|code|textarea|svg)\b.*?</\1\s*>|<!--.*?-->", re.DOTALL | re.IGNORECASE)
-_HTML_SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.DOTALL | re.IGNORECASE)
-_HTML_TAG = re.compile(r"<[A-Za-z/!][^<>]*>", re.DOTALL)
-
-
-def _blanked(text: str) -> str:
-    """``text`` with every character but newlines removed: the lines stay where they were."""
-    return "\n" * text.count("\n")
-
-
 def html_text(raw: str) -> str:
-    """An HTML page as the text a reader sees, every line where it was: the head, styles, code,
-    comments and scripts removed (a MathJax ``<script type="math/tex">`` kept as ``$…$``, with
-    ``mode=display`` as ``$$…$$``), the remaining tags removed, entities decoded (``&lt;`` is ``<``).
-    MathJax's own delimiters (``\\(…\\)``, ``\\[…\\]``, ``$$…$$``) stay in the text, where
-    ``derivspec scan`` reads Markdown math. Nothing is added or reordered: a measurement-side reading."""
-    def script(match: re.Match) -> str:
-        if "math/tex" not in match.group(1).lower():
-            return _blanked(match.group(0))
-        fence = "$$" if "display" in match.group(1).lower() else "$"
-        return fence + match.group(2) + fence + _blanked(match.group(0)[:match.start(2) - match.start(0)])
-    text = _HTML_DROPPED.sub(lambda m: _blanked(m.group(0)), raw)
-    text = _HTML_SCRIPT.sub(script, text)
-    text = _HTML_TAG.sub(lambda m: _blanked(m.group(0)), text)
-    return html.unescape(text)
+    """An HTML page as ``derivspec scan page.html`` reads it (:func:`derivspec.scan.html_pages.html_text`:
+    the text a reader sees, every line where it was, MathJax's and Distill's math as Markdown math),
+    from the tree the measurement tools import (``DERIVSPEC_MEASURE_TREE``, ``PYTHONPATH``); a tree from
+    before the scan read pages (it has no html_pages) gets this checkout's reading."""
+    try:
+        from derivspec.scan.html_pages import html_text as page_text
+    except ImportError:
+        import importlib.util
+
+        spec = importlib.util.spec_from_file_location("html_pages", ROOT / "derivspec" / "scan" / "html_pages.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        page_text = module.html_text
+    return page_text(raw)
 
 
 def source_text(git_dir: Path, commit: str, name: str) -> str:

@@ -103,11 +103,12 @@ def scanned_line(gdir: Path, commit: str, path: str, line: int, text: list[str])
             pass
     else:
         stored = scan_corpus.html_text(stored)
-    key = re.sub(r"\s+", "", str(stored))
+    # spaces and math delimiters aside: a line that opens a <d-math> closed further on reads, alone, without its $
+    key = re.sub(r"[\s$]+", "", str(stored))
     if not key:
         return None
-    hits = [i + 1 for i, t in enumerate(text) if re.sub(r"\s+", "", t) == key]
-    hits = hits or [i + 1 for i, t in enumerate(text) if key in re.sub(r"\s+", "", t)]
+    hits = [i + 1 for i, t in enumerate(text) if re.sub(r"[\s$]+", "", t) == key]
+    hits = hits or [i + 1 for i, t in enumerate(text) if key in re.sub(r"[\s$]+", "", t)]
     return hits[0] if hits else None
 
 

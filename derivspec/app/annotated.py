@@ -162,8 +162,11 @@ def annotate(path, records, name: str | None = None, title: str | None = None) -
     notebook's on the lines of its cells."""
     from derivspec.core.lectures import order_key, title_of
     from derivspec.scan.extract import file_kind, notebook_cells, read_lecture
+    from derivspec.scan.html_pages import html_text
 
     text = read_lecture(path)
+    if file_kind(path) == "html":
+        text = html_text(text)  # the page as the scan read it: the text a reader sees, on the page's lines
     name = name or Path(path).name
     records = [as_record(r) for r in records]
     flags = [0]

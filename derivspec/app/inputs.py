@@ -9,7 +9,8 @@ is a folder anywhere, ``*.txt`` a file anywhere), a glob with ``/`` against the 
 its leading folders (``notes/old``, ``ch*/exercises/*.md``), with :func:`fnmatch.fnmatchcase`
 (``*`` crosses ``/``). ``skip`` applies to every file, named or found. A file found in a folder
 is named by its path as given (``lectures/week1/index.md``), a file named on the command line by
-its name (its path where two names collide).
+its name (its path where two names collide). An HTML page (:data:`NAMED_SUFFIXES`) is read when
+named, never found in a walk: a site's built pages beside their sources would be read twice.
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 
 from derivspec.core.errors import DerivspecError
+from derivspec.scan.html_pages import HTML_SUFFIXES
 
 SUFFIXES = (".md", ".markdown", ".mdx", ".txt", ".tex", ".ltx", ".qmd", ".rmd", ".myst", ".ipynb")
+NAMED_SUFFIXES = SUFFIXES + HTML_SUFFIXES  # the suffixes of a file named on the command line
 SKIPPED_FOLDERS = frozenset({"node_modules", "_build", "_site", "_freeze", "site-packages", "__pycache__", "venv"})
 
 
@@ -123,8 +126,8 @@ def lecture_files(paths, settings, include=(), exclude=(), refused: list | None 
                 refuse(f"{given}: a folder with no lecture file to scan ({', '.join(SUFFIXES)}; hidden folders, "
                        "build output, include/exclude and skip leave none)")
             chosen.extend((p, p.as_posix()) for p in found)
-        elif stat.S_ISREG(mode) and path.suffix.lower() not in SUFFIXES:  # a FIFO, a device: read refuses it
-            refuse(f"{given}: not a lecture file (scan reads {', '.join(SUFFIXES)})")
+        elif stat.S_ISREG(mode) and path.suffix.lower() not in NAMED_SUFFIXES:  # a FIFO, a device: read refuses it
+            refuse(f"{given}: not a lecture file (scan reads {', '.join(NAMED_SUFFIXES)})")
         elif not _skipped(path, settings):
             chosen.append((path, None))
     if not chosen and not refused:

@@ -95,12 +95,12 @@ def _where(record) -> str:
 
 
 def _checked_name(name: str) -> str:
-    from derivspec.app.inputs import SUFFIXES
+    from derivspec.app.inputs import NAMED_SUFFIXES
 
     if not isinstance(name, str) or not name or Path(name).name != name or name in (".", ".."):
         raise DerivspecError(f"scan_text: name must be a file name such as 'lecture.md', not {name!r}")
-    if Path(name).suffix.lower() not in SUFFIXES:
-        raise DerivspecError(f"scan_text: {name!r} has a suffix scan does not read ({', '.join(SUFFIXES)})")
+    if Path(name).suffix.lower() not in NAMED_SUFFIXES:
+        raise DerivspecError(f"scan_text: {name!r} has a suffix scan does not read ({', '.join(NAMED_SUFFIXES)})")
     return name
 
 

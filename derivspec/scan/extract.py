@@ -4,9 +4,10 @@ Markdown (``$…$``, ``$$…$$``, ``\[…\]``, ``\(…\)``, ``\begin{equation|al
 LaTeX (the same, after ``%`` comments and the preamble) and plain text with Markdown-style math
 (the seeds are ``.txt``). ChatGPT-style exports that lost their backslashes -- a display block
 between a line ``[`` and a line ``]`` -- are read too. Jupyter notebooks (``.ipynb``): their Markdown
-cells, one document (:func:`load_lecture`); Quarto and MyST: math directives, the ``{math}`` role,
-equation labels (:func:`_myst`). Inline suppressions (``<!-- derivspec: ignore -->``,
-``% derivspec: ignore``): :func:`markers`.
+cells, one document (:func:`load_lecture`); HTML pages (``.html``, ``.htm``): the text a reader sees,
+MathJax's and Distill's math as Markdown math (:func:`derivspec.scan.html_pages.html_text`); Quarto and
+MyST: math directives, the ``{math}`` role, equation labels (:func:`_myst`). Inline suppressions
+(``<!-- derivspec: ignore -->``, ``% derivspec: ignore``): :func:`markers`.
 
 Skipped: fenced code (```` ``` ```` / ``~~~``, with d2lbook's ```` ```{.python .input} ````),
 inline code spans, HTML comments, YAML front matter, LaTeX comments and verbatim environments.
@@ -28,6 +29,8 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from derivspec.scan.html_pages import HTML_SUFFIXES, html_text
 
 MATH_ENVIRONMENTS = ("equation", "align", "aligned", "alignat", "eqnarray", "gather", "gathered", "multline",
                      "displaymath", "math", "split", "flalign")
@@ -164,7 +167,7 @@ class Lecture:
     lists them."""
 
     text: str
-    kind: str  # md | tex | ipynb
+    kind: str  # md | tex | ipynb | html (``text``: the page as :func:`html_text` reads it)
     cells: tuple = ()
 
     def location(self, line: int) -> tuple[int | None, int]:
@@ -227,10 +230,12 @@ def notebook_markdown(raw: str, path: str | Path = "notebook") -> Lecture:
 
 
 def load_lecture(path: str | Path) -> Lecture:
-    """The lecture at ``path`` (:func:`read_text`; a notebook's Markdown cells), every failure a
-    :class:`ScanError` with the one-line message ``scan`` prints (exit 2)."""
+    """The lecture at ``path`` (:func:`read_text`; a notebook's Markdown cells; an HTML page's
+    :func:`html_text`), every failure a :class:`ScanError` with the one-line message ``scan`` prints (exit 2)."""
     kind = file_kind(path)
     text = read_lecture(path)
+    if kind == "html":
+        return Lecture(html_text(text), kind)
     if kind != "ipynb":
         return Lecture(text, kind)
     try:
@@ -313,12 +318,14 @@ def mask(text: str, kind: str) -> str:
 
 
 def file_kind(path: str | Path) -> str:
-    """tex | ipynb | md (Markdown, MDX, Quarto, MyST, R Markdown, text)."""
+    """tex | ipynb | html | md (Markdown, MDX, Quarto, MyST, R Markdown, text)."""
     suffix = Path(path).suffix.lower()
     if suffix in (".tex", ".ltx", ".sty"):
         return "tex"
     if suffix in NOTEBOOK_SUFFIXES:
         return "ipynb"
+    if suffix in HTML_SUFFIXES:
+        return "html"
     return "md"
 
 
@@ -909,6 +916,8 @@ def extract(path: str | Path, text: str | None = None, name: str | None = None,
             lecture = load_lecture(path)
         elif kind == "ipynb" and text.lstrip().startswith("{"):
             lecture = notebook_markdown(text, path)
+        elif kind == "html":
+            lecture = Lecture(html_text(text), kind)
         else:
             lecture = Lecture(text, "md" if kind == "ipynb" else kind)
     file = name or Path(path).name
