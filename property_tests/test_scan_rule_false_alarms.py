@@ -165,3 +165,63 @@ def test_an_iterate_superscript_is_an_index(tmp_path):
     judged = _judged(tmp_path, POLYNOMIAL)  # no update: x^k is x to the power k, a wrong power still flagged
     assert (5, "proved", None) in judged
     assert (9, "disagrees", "DS001") in judged
+
+
+# --- 9. DS001: a letter the document calls its group's identity element is no number --------------------------
+
+IDENTITIES = (
+    "# Groups\n\nA group is a set with a binary operation. Let $e$ be the identity element of $G$. For any $g$ in $G$,"
+    "\n\n$$g \\cdot e \\cdot e = g \\cdot e = g$$\n\nand a slip elsewhere on the page: $(a + b)^2 = a^2 + b^2$.\n",
+    "# Symmetries\n\nComposing two symmetries is the group operation, and the symmetry that moves nothing is the "
+    "neutral element, $e$. So\n\n$$e \\cdot h = h \\cdot e = h$$\n\nand a slip elsewhere on the page: "
+    "$(a + b)^2 = a^2 + b^2$.\n",
+    "# Monoids\n\nStrings under concatenation form a monoid, where $e$ denotes the identity of the monoid (the empty "
+    "string):\n\n$$a \\cdot (b \\cdot e) = (a \\cdot b) \\cdot e = a \\cdot b$$\n\nand a slip elsewhere on the page: "
+    "$(a + b)^2 = a^2 + b^2$.\n",
+)
+# the same chain where nothing redefines e: Euler's number, and g e e = g e is wrong; so where the words describe
+# the constant itself
+EULER_CHAINS = (
+    "# Scaling\n\nFor any real $g$,\n\n$$g \\cdot e \\cdot e = g \\cdot e = g$$\n",
+    "# Scaling\n\nHere $e$ is Euler's number, the base of the natural logarithm. For any real $g$,\n\n"
+    "$$g \\cdot e \\cdot e = g \\cdot e = g$$\n",
+)
+
+
+def test_the_identity_element_is_not_eulers_number(tmp_path):
+    for text in IDENTITIES:
+        judged = _judged(tmp_path, text, preview=True)
+        assert [r for r in judged if r[1] == "disagrees"] == [(7, "disagrees", "DS001")], text  # only (a + b)^2
+        assert (5, "unchecked", None) in judged, text  # the chain in e: its operation is not read
+    for text in EULER_CHAINS:
+        assert (5, "disagrees", "DS001") in _judged(tmp_path, text, preview=True), text
+
+
+# --- 10. DS001: a letter with a subscript is the operator applied to the function in it ------------------------
+
+HESSIANS = (
+    "# Curvature\n\nFor a twice-differentiable $f(x)$, write $\\mathrm{H}_f$ for its Hessian. A constant shift does "
+    "not change it:\n\n$$\\mathrm{H}_{f + 1} = \\mathrm{H}_f + \\mathrm{H}_1 = \\mathrm{H}_f$$\n\n"
+    "and a slip nearby: $\\mathrm{H}_f + 2 = \\mathrm{H}_f + 2 \\mathrm{H}_1 + 3$.\n",
+    "# Curvature\n\nThe Hessian $\\mathbf{H}_{g}$ of a smooth function $g(x)$ is linear in $g$, and a constant has "
+    "none:\n\n$$\\mathbf{H}_{g + 1} = \\mathbf{H}_{g} + \\mathbf{H}_{1} = \\mathbf{H}_{g}$$\n\n"
+    "and a slip nearby (a bold H is a matrix, compared as a scalar it is not flagged): $(u + 1)^2 = u^2 + 1$.\n",
+    "# Curvature of a log-likelihood\n\nThe Hessian of the log-likelihood does not see a constant added to it:\n\n"
+    "$$\\text{H}_{\\log p(x \\mid \\theta) + 1} = \\text{H}_{\\log p(x \\mid \\theta)} + \\text{H}_{1} "
+    "= \\text{H}_{\\log p(x \\mid \\theta)}$$\n\n"
+    "and a slip nearby: $\\text{H}_{\\log p(x \\mid \\theta)} + 2 = \\text{H}_{\\log p(x \\mid \\theta)} + 2 \\text{H}_{1} + 3$.\n",
+    "# Linearity\n\nLet $J_f$ denote the Jacobian of a map $f(x)$. A constant shift of the map leaves it "
+    "unchanged:\n\n$$D = J_{f + 1} - J_{f} + c = c$$\n\nand a slip nearby: $J_{f} + 3 = J_{f} + 2 J_{1} + 2$.\n",
+)
+# the same letter where nothing makes it an operator: H_1 is a name of its own, and H_1 + F = F (a chain step) is wrong
+NAMED_H = "# Two numbers\n\nTake two numbers $H_1$ and $F$, and their sum\n\n$$G = H_1 + F = F$$\n"
+
+
+def test_a_hessian_of_a_constant_is_zero(tmp_path):
+    for text in HESSIANS:
+        judged = _judged(tmp_path, text, preview=True)
+        assert [r for r in judged if r[1] == "disagrees"] == [(7, "disagrees", "DS001")], text  # only the slip
+        assert (5, "disagrees", None) not in judged and any(r[0] == 5 for r in judged), text
+    for text in (HESSIANS[0], HESSIANS[2]):  # the Hessian of the constant 1 read as 0: the chain holds
+        assert (5, "proved", None) in _judged(tmp_path, text, preview=True), text
+    assert (5, "disagrees", "DS001") in _judged(tmp_path, NAMED_H, preview=True)

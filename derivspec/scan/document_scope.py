@@ -26,9 +26,9 @@ from derivspec.core.errors import FormulaError
 from derivspec.scan import classify, tree
 from derivspec.scan.clauses import split_clauses
 from derivspec.scan.extract import Statement
-from derivspec.scan.letters import document_letters
+from derivspec.scan.letters import document_letters, identity_elements
 from derivspec.scan.reader import (DocumentNames, applied_names, argument_names, bare_names, iterated_names,
-                                   read_document)
+                                   operator_names, read_document)
 from derivspec.scan.statements import clean
 from derivspec.scan.typed_reading import typed, written_densities
 
@@ -303,7 +303,8 @@ def build(statements: list[Statement], text: str = "", previous: list | None = N
     display it continues, or ""): every relational statement read, in reading order."""
     scope = Scope(DocumentNames(variables=document_letters(text),  # π, e, σ: constants only where used so
                                 applied=applied_names(clean(s) for s in statements),
-                                iterated=iterated_names(clean(s) for s in statements)))
+                                iterated=iterated_names(clean(s) for s in statements), operators=operator_names(text),
+                                identities=identity_elements(text)))
     event_words = bool(_EVENT_STRUCTURE.search(text))
     source = text.split("\n")
     of_events = event_words and any(_EVENT_STRUCTURE.search(sentence) and _EVENTS.search(sentence)

@@ -950,7 +950,8 @@ def _correct_form(claim, target, bindings, shape, context, mapping=None, written
 
 
 def _copy(names: DocumentNames) -> DocumentNames:
-    return DocumentNames(dict(names.symbols), dict(names.latex), names.variables, iterated=names.iterated)
+    return DocumentNames(dict(names.symbols), dict(names.latex), names.variables, iterated=names.iterated,
+                         operators=names.operators, identities=names.identities)
 
 
 # --- the one engine: every matching row judged, one merge ----------------------------------------

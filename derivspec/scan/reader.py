@@ -123,6 +123,8 @@ class DocumentNames:
     # document names (the Gamma function, ...; scope.standard_functions from the knowledge tables' cues)
     applied: frozenset = frozenset()  # heads the document applies to one name and never writes bare (applied_names)
     iterated: frozenset = frozenset()  # (mark, base, letter): x^k, x^{k+1} name iterates, not powers (iterated_names)
+    operators: frozenset = frozenset()  # (mark, letter, kind): H_{log p}, J_f apply an operator (operator_names)
+    identities: frozenset = frozenset()  # letters the document calls its structure's identity element (letters.py)
 
     def symbol(self, text: str) -> sympy.Symbol:
         found = self.symbols.get(text)
@@ -726,6 +728,17 @@ class _DocumentParser(_Parser):
                     continue
             return marks, operations
 
+    def of_a_constant(self, sub, kind: str) -> bool:
+        r"""Whether a letter the document uses as an operator on the function in its subscript
+        (DocumentNames.operators) is applied to a number and is a Hessian, Jacobian or gradient (``kind``
+        "derivative"): ``\text{H}_1`` is the Hessian of the constant 1, which is 0. Any other application is one
+        opaque quantity, flagged ``operator:<name>``: no step is flagged on it as if it were an independent
+        unknown (steps.check_step)."""
+        if kind != "derivative" or not re.fullmatch(r"\{*\d+(?:\.\d+)?\}*", "".join(sub).replace(" ", "")):
+            return False
+        self.flags.add("operator of a constant")
+        return True
+
     def transpose_like(self, key: NameKey) -> bool:
         """``^T`` on a bold or capital name is a transpose (else a power of T)."""
         accent, base, _ = key
@@ -744,6 +757,16 @@ class _DocumentParser(_Parser):
                 indices, marks = item
                 return sympy.Function(_format_name((accent, base, None)) + marks)(*indices)
             sub = self.substitute_indices(sub, token)
+        if sub is None and self.names.identities and _format_name((accent, base, None)) in self.names.identities:
+            raise self.error(token, f"{_format_name((accent, base, None))} is the document's identity element (its words "
+                                    "say so): the operation it is the identity of is not the numbers' product, and is "
+                                    "not read")
+        if sub is not None and self.names.operators:
+            kind = next((k for m, b, k in self.names.operators if m == accent and b == base), None)
+            if kind is not None:  # the operator applied: of a constant 0 (a derivative's), else one quantity, marked
+                if self.of_a_constant(sub, kind):
+                    return sympy.Integer(0)
+                self.flags.add("operator:" + _format_name((accent, base, sub)))
         bold = any(f in accent for f in (r"\mathbf", r"\boldsymbol", r"\mathbb", r"\bm"))
         if base == "I" and (sub is None or len(sub) == 1) and accent.replace(r"\mathbf", "").replace(r"\mathbb", "") == "":
             explicit = bool(accent) or sub is not None
@@ -1820,3 +1843,72 @@ def iterated_names(texts) -> frozenset:
                 bare_beside.add(key[:2])
     return frozenset((mark, base, letter) for (mark, base, _), seen in forms.items() if (mark, base) not in bare_beside
                      for letter, offset in seen if offset == 0 and {(letter, 1), (letter, -1)} & seen)
+
+
+# -- operators written as a letter with a subscript: \text{H}_{\log p(x)}, J_f, \mathbf{H}_f -----------------------
+_OPERATOR_BASE = re.compile(r"(?:\\(mathbf|boldsymbol|bm)\s*\{\s*([A-Za-z])\s*\}|\\(?:mathrm|text|textrm|operatorname|"
+                            r"mathit|mathsf|mathnormal)\s*\{\s*([A-Za-z])\s*\}|(?<![\\A-Za-z])([A-Za-z]))\s*_\s*")
+# a subscript that is a function, not an index: a log, an integral, a derivative, or a density p(x | θ)
+_FUNCTION_SUBSCRIPT = re.compile(r"\\(?:log|ln|exp|int|nabla|partial)(?![A-Za-z])|"
+                                 r"(?:\\[A-Za-z]+|[A-Za-z])\s*\([^()]*(?:\||\\mid|\\vert)[^()]*\)")
+_DERIVATIVE_WORDS = r"(?:hessian|jacobian|gradient|laplacian)s?\b"
+_WINDOW = 200  # characters before a display in which its lead-in speaks (the Hessian of the log likelihood is …:)
+_FOLLOWING_BRACKET = re.compile(r"\s*(?:\(|\[|\\left\b|\\[bB]igg?l?\b)")
+_INLINE_MATH = re.compile(r"(?<!\$)\$(?!\$)([^$]{1,80})\$|\\\((.{1,80}?)\\\)")
+
+
+def _subscript_at(text: str, start: int) -> tuple[str, int] | None:
+    """The subscript that starts at ``start`` (after ``_``): a braced group or one token, and where it ends."""
+    if start < len(text) and text[start] == "{":
+        depth = 0
+        for i in range(start, len(text)):
+            depth += {"{": 1, "}": -1}.get(text[i], 0)
+            if depth == 0:
+                return text[start + 1:i], i + 1
+        return None
+    m = re.compile(r"\\[A-Za-z]+|[A-Za-z0-9]").match(text, start)
+    return (m.group(0), m.end()) if m else None
+
+
+def _operator_uses(text: str):
+    """Each (mark, letter, subscript, start, end) where ``text`` writes a letter with a subscript and no bracket after."""
+    for m in _OPERATOR_BASE.finditer(text):
+        found = _subscript_at(text, m.end())
+        if found is None or _FOLLOWING_BRACKET.match(text, found[1]):
+            continue
+        mark = "\\" + m.group(1) if m.group(1) else ""
+        yield mark, m.group(2) or m.group(3) or m.group(4), found[0].strip(), m.start(), found[1]
+
+
+def operator_names(text: str) -> frozenset:
+    r"""Letters the document uses as operators applied to the function in their subscript, as (mark, letter, kind):
+    ``\text{H}_{\log p(x \vert \theta)}`` (a subscript that is a log, an integral, a derivative or a density is a
+    function, never an index), or ``\mathrm{H}_f`` that the words call a Hessian (``the Hessian $\mathrm{H}_f$``,
+    ``$J_f$ is the Jacobian``) where ``f`` is a function the document applies (``f(x)``). ``kind`` is
+    "derivative" where the document's words call the letter a Hessian, Jacobian, gradient or Laplacian (next to
+    it, or in the lead-in of a display that writes it on a function), else "". The reader reads such a letter
+    with a subscript as the operator applied (DocumentNames.operators): never an independent unknown."""
+    applied = {m.group(1) for m in re.finditer(r"(?<![\\A-Za-z])([A-Za-z])\s*\(", text)}
+    said = set()  # (mark, letter) the words call a derivative, next to an inline mention with a function subscript
+    for m in _INLINE_MATH.finditer(text):
+        inside = (m.group(1) or m.group(2)).strip()
+        uses = [u for u in _operator_uses(inside) if u[3] == 0 and u[4] == len(inside)]
+        if not uses:
+            continue
+        mark, letter, sub, _, _ = uses[0]
+        before, after = text[max(0, m.start() - 40):m.start()], text[m.end():m.end() + 60]
+        if not (re.search(_DERIVATIVE_WORDS + r"(?:\s+matri(?:x|ces))?\s*,?\s*$", before, re.IGNORECASE) or re.match(
+                r"\s*,?\s*(?:(?:is|denotes?|be|for|as)\s+)?(?:the|a|an|its|our)\s+(?:[\w-]+\s+){0,2}?" + _DERIVATIVE_WORDS,
+                after, re.IGNORECASE)):
+            continue
+        if _FUNCTION_SUBSCRIPT.search(sub) or (re.fullmatch(r"[A-Za-z]", sub) and sub in applied and sub != letter):
+            said.add((mark, letter))
+    on_functions, derivative = set(), set(said)
+    for mark, letter, sub, start, _ in _operator_uses(text):
+        if not _FUNCTION_SUBSCRIPT.search(sub):
+            continue
+        on_functions.add((mark, letter))
+        if re.search(_DERIVATIVE_WORDS, text[max(0, start - _WINDOW):start], re.IGNORECASE):
+            derivative.add((mark, letter))
+    return frozenset((mark, letter, "derivative" if (mark, letter) in derivative else "")
+                     for mark, letter in on_functions | said)

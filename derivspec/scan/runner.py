@@ -31,8 +31,8 @@ from derivspec.scan import (change_of_variables, conjugate_map, conventions, ddp
                             likelihood_optimum, linear_gaussian, mixture_em, monte_carlo, normal_posterior,
                             reparameterised, softmax_gradient)
 from derivspec.scan import definitions, scope
-from derivspec.scan.letters import document_letters
-from derivspec.scan.reader import iterated_names
+from derivspec.scan.letters import document_letters, identity_elements
+from derivspec.scan.reader import iterated_names, operator_names
 from derivspec.scan.scope import density_names
 from derivspec.scan.macros import document_macros, package_macros_text
 from derivspec.scan.matrices import document_types
@@ -130,6 +130,8 @@ def _document_passes(path, text: str, relational: list, state, known: bool, decl
     state.names.functions = _standard_functions(text)  # "the Gamma function": \Gamma(x) is Γ, not any function
     state.names.variables = document_letters(text)  # π, e, σ(·): named constants only where the document uses them so
     state.names.iterated = iterated_names(clean(s) for s in relational)  # x^k, x^{k+1}: iterates, not powers
+    state.names.operators = operator_names(text)  # \text{H}_{\log p}, J_f: an operator applied, H_1 a Hessian of 1
+    state.names.identities = identity_elements(text)  # "the identity element $e$": no number (the document's own)
     state.log_base, state.conventions = document_conventions(text, state.names)
     state.notations = document_notations(text)
     state.families = document_families(text)  # z ~ N(0, I): not judged on general distributions alone

@@ -381,12 +381,34 @@ def check_step(left: Side, relation: str, right: Side, context: Context, first: 
         found = dataclasses.replace(found, verdict="unchecked", reason=(
             f"differs reading {upper[0]}^1, {upper[0]}^2 as powers, but the document writes {upper[0]} with upper indices "
             "(components): the readings are not both decided"))
+    operated = _operators_in_difference(left, right) if found.verdict == "disagrees" else []
+    if operated:  # H_{f+1} = H_f + H_1 read as three unknowns: the operator on the function in its subscript is not read
+        found = dataclasses.replace(found, verdict="unchecked", reason=(
+            f"differs reading {operated[0]} as an unknown of its own, but the document writes that letter as an "
+            "operator on the function in its subscript (a Hessian, a Jacobian, ...), which the judge does not read: "
+            "not flagged"))
     # a flag needs every reading: an unknown macro has no fixed one (events.py reads every command it accepts)
     if found.verdict == "disagrees" and macros and not found.on_atoms:
         found = dataclasses.replace(found, verdict="unchecked", reason=(
             f"differs with {', '.join(macros[:3])} read as names of the document's own, but they are macros "
             "defined outside this file: not flagged"))
     return found
+
+
+def _operators_in_difference(left: Side, right: Side) -> list[str]:
+    r"""The operator applications (a letter the document uses as an operator on the function in its subscript,
+    ``\text{H}_{\log p}``: the reader's ``operator:`` flags) that the difference of the two sides still holds:
+    a flag on them would read the operator as an independent unknown (H_f + H_g = H_{f+g} differs so). A
+    difference they cancel from (H_f + 2 = H_f + 3) is decided without them."""
+    names = sorted({f[len("operator:"):] for side in (left, right) if side.readable
+                    for f in side.primary.flags if f.startswith("operator:")})
+    if not names:
+        return []
+    try:
+        left_over = {s.name for s in sympy.expand(left.primary.expr - right.primary.expr).free_symbols}
+    except Exception:  # noqa: BLE001 -- a difference SymPy cannot form: the operators may be in it
+        return names
+    return [n for n in names if n in left_over]
 
 
 def defines_new_name(left: Side, relation: str, context: Context) -> bool:

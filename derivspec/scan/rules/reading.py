@@ -28,8 +28,9 @@ from sympy.core.function import AppliedUndef
 from derivspec.core.errors import FormulaError
 from derivspec.scan import classify, tree
 from derivspec.scan.clauses import split_clauses
-from derivspec.scan.letters import document_letters
-from derivspec.scan.reader import DocumentNames, applied_names, bare_names, iterated_names, read_document
+from derivspec.scan.letters import document_letters, identity_elements
+from derivspec.scan.reader import (DocumentNames, applied_names, bare_names, iterated_names, operator_names,
+                                   read_document)
 from derivspec.scan.statements import clean, continuations
 from derivspec.scan.typed_reading import typed
 
@@ -175,7 +176,8 @@ class Document:
     def __init__(self, relational: list, text: str):
         self.text = text
         self.names = DocumentNames(variables=document_letters(text), applied=applied_names(clean(s) for s in relational),
-                                   iterated=iterated_names(clean(s) for s in relational))
+                                   iterated=iterated_names(clean(s) for s in relational), operators=operator_names(text),
+                                   identities=identity_elements(text))
         self.lines: list[Line] = []
         self.heads: dict[str, list[int]] = {}  # the head a line defines (as written) -> the lines that define it
         self.algorithms = classify.document_algorithms(text)
