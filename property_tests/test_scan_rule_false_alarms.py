@@ -225,3 +225,114 @@ def test_a_hessian_of_a_constant_is_zero(tmp_path):
     for text in (HESSIANS[0], HESSIANS[2]):  # the Hessian of the constant 1 read as 0: the chain holds
         assert (5, "proved", None) in _judged(tmp_path, text, preview=True), text
     assert (5, "disagrees", "DS001") in _judged(tmp_path, NAMED_H, preview=True)
+
+
+# --- 11. DS206, DS306, DS101, DS102, DS103: names read by their notation and the words about them ----------------
+
+# DS206: "the probability that $Y = 4$" makes the formula the event, not a probability; a random variable, a data
+# value and a count are no probability either. The words must call the name itself one.
+EVENTS = (
+    "# Waiting for heads\n\nLet $Y$ denote the toss at which the first head shows. So $Y$ is a random variable.\n\n"
+    "#### Probability that $Y = 4$?\n\n$$P(Y = 4) = (1/2)^4$$\n",
+    "# Labelling a new point\n\nA new reading arrives, say $t = 240$, and we want its cluster. We are interested in "
+    "the probability of labelling $t = 240$ as an outlier, which the posterior gives.\n",
+    "# Arrivals\n\nLet $M \\sim \\mathrm{Pois}(\\lambda)$ count the emails in an hour. The chance of seeing $M = 12$ is "
+    "small, and to estimate the probability of a reply we write to\n\n$$n = 500$$\n\ncustomers.\n",
+)
+# the same documents with a probability the words name written as 1.5 (the sentence gives the display as its
+# value) and one the document calls a probability by name
+EVENTS_WRONG = ("\nThe probability of a reply is\n\n$$\\rho = 1.5$$\n\nand with the probability $r$ that an email is "
+                "spam, $r = 1.2$ by a slip.\n")
+
+
+def test_a_name_in_the_event_is_not_a_probability(tmp_path):
+    for text in EVENTS:
+        assert _flags(tmp_path, text) == {}, text
+        wrong = text + EVENTS_WRONG
+        assert sorted(_flags(tmp_path, wrong, frozenset({"DS206"})).values()) == ["DS206", "DS206"], wrong
+
+
+# DS306: more phrasings of the product of norms (single bars, subscripts, \lVert), and a norm truly negative
+ANGLES = (
+    "# Norms\n\nThe cosine of the angle between two vectors follows from\n\n$$|x||y|\\cos\\phi = x \\cdot y$$\n",
+    "# Norms\n\nWith lengths, $\\|w\\|_2 \\|v\\|_2 \\cos \\alpha = w^\\top v$, negative for an obtuse angle.\n",
+    "# Norms\n\nThe projection length is signed:\n\n"
+    "$$\\lVert a \\rVert \\, \\lVert b \\rVert \\cos \\gamma = \\langle a, b \\rangle$$\n",
+)
+ANGLES_WRONG = "\nThe length of a two-vector is\n\n$$\\|u\\|_1 = u_1 - u_2 - 3$$\n"
+
+
+def test_products_of_norms_in_other_notations(tmp_path):
+    for text in ANGLES:
+        assert _flags(tmp_path, text) == {}, text
+        assert list(_flags(tmp_path, text + ANGLES_WRONG, frozenset({"DS306"})).values()) == ["DS306"], text
+
+
+# DS101: a sum over samples, steps or data points indexed by its own index may carry the argument
+SAMPLED = (
+    "# Volume rendering\n\nThe colour seen along a ray $r$ is estimated from $N$ points sampled on it:\n\n"
+    "$$\\hat{C}(r) = \\sum_{i = 1}^{N} T_{i} \\alpha_{i} c_{i}$$\n",
+    "# Returns\n\nThe return of a policy $\\pi$ over one episode is\n\n$$J(\\pi) = \\sum_{t=0}^{T} \\gamma^{t} r_{t}$$\n",
+    "# Empirical risk\n\nThe empirical risk of a hypothesis $h$ averages the losses on the training set:\n\n"
+    "$$R(h) = \\frac{1}{n} \\sum_{k=1}^{n} \\ell_{k}$$\n",
+)
+# a sum of quantities the document calls constant, and a sum of its index alone, truly lack the argument
+SAMPLED_WRONG = ("\nThe constants $a_1, \\dots, a_m$ are fixed in advance. The score of an input $u$ is\n\n"
+                 "$$s(u) = \\sum_{j=1}^{m} a_{j}$$\n\nand the cost of a size $v$ is\n\n$$q(v) = \\sum_{j=1}^{m} j^2$$\n")
+
+
+def test_indexed_samples_may_carry_the_argument(tmp_path):
+    for text in SAMPLED:
+        assert _flags(tmp_path, text) == {}, text
+        wrong = text + SAMPLED_WRONG
+        assert sorted(_flags(tmp_path, wrong, frozenset({"DS101"})).values()) == ["DS101", "DS101"], wrong
+
+
+# DS102: a divergence binds the variables of its laws; a sum's index set written as an equation binds its names
+BINDERS = (
+    "# The evidence bound\n\nThe objective splits into a reconstruction term and a KL term:\n\n"
+    "$$\\mathbb{E}_{q(z;\\lambda)}\\left[\\log \\frac{p(x \\mid z) p(z)}{q(z;\\lambda)}\\right] = "
+    "\\mathbb{E}_{q(z;\\lambda)}\\left[\\log p(x \\mid z)\\right] - \\mathrm{KL}(q(z;\\lambda) \\| p(z))$$\n",
+    "# Variational Bayes\n\nFor weights $w$ with posterior approximation $q$,\n\n"
+    "$$\\mathbb{E}_{q(w)}[\\log p(y \\mid w) + \\log p(w) - \\log q(w)] = "
+    "\\mathbb{E}_{q(w)}[\\log p(y \\mid w)] - D_{\\mathrm{KL}}(q(w) \\| p(w))$$\n\nwhere by definition\n\n"
+    "$$D_{\\mathrm{KL}}(q(w) \\| p(w)) = \\mathbb{E}_{q}[\\log q(w) - \\log p(w)]$$\n",
+    "# Convolutions\n\nThe product of two polynomials collects the pairs of exponents that add up:\n\n"
+    "$$\\sum_{i+j=n} a_i b_j = \\sum_{j+i=n} b_j a_i$$\n\nand for functions on the integers,\n\n"
+    "$$\\sum_{s+t=k} u(s) v(t) = \\sum_{t+s=k} v(t) u(s)$$\n",
+)
+# an expectation, a divergence and a constrained sum dropped: the variable is truly free on the right only
+BINDERS_WRONG = ("\nA slip drops the expectation:\n\n$$\\mathbb{E}_{q(z)}[\\log p(x \\mid z)] = \\log p(x \\mid z)$$\n\n"
+                 "another the divergence's average:\n\n$$\\mathrm{KL}(q(v) \\| p(v)) = \\log q(v) - \\log p(v)$$\n\n"
+                 "and another the sum:\n\n$$\\sum_{a+b=c} f(a) g(b) = f(a) g(c - a)$$\n")
+
+
+def test_divergences_and_constrained_sums_bind(tmp_path):
+    for text in BINDERS:
+        assert _flags(tmp_path, text) == {}, text
+        wrong = text + BINDERS_WRONG
+        assert sorted(_flags(tmp_path, wrong, frozenset({"DS102"})).values()) == ["DS102"] * 3, wrong
+
+
+# DS103: in a full conditional the given stands for all the rest; its indices are no index of the quantity
+CONDITIONALS = (
+    "# Topic models\n\nBy conjugacy the full conditionals are\n\n"
+    "$$p(\\mathbf{b}_k \\mid z_{iv} = k, \\mathbf{\\pi}_i) = \\mathrm{Dir}(\\gamma + \\sum_i \\sum_l "
+    "\\mathbb{I}(y_{il} = v, z_{il} = k))$$\n",
+    "# A Gaussian mixture\n\nIn the Gibbs sampler each mean is drawn given the assignments of all points:\n\n"
+    "$$p(\\mu_k \\mid z_i, x_i) = \\mathcal{N}\\left(\\frac{\\sum_{i} r_{ik} x_i}{1 + \\sum_{i} r_{ik}}, "
+    "\\frac{1}{1 + \\sum_{i} r_{ik}}\\right)$$\n",
+    "# A Poisson model\n\nThe rate given every count, $y_{-j}$ standing for the others as usual, is\n\n"
+    "$$p(\\lambda \\mid y_j, y_{-j}) = \\mathrm{Gamma}(a + \\sum_{j} y_j, b + n)$$\n",
+)
+# the law's own index summed away, and an output's index summed away
+CONDITIONALS_WRONG = ("\nA slip sums the law's own index away:\n\n"
+                      "$$p(\\theta_d \\mid z) = \\mathrm{Dir}(\\alpha + \\sum_{d} n_{d})$$\n\n"
+                      "and another an output's:\n\n$$h_k = \\sum_{k=1}^{K} v_{k} u_{k}$$\n")
+
+
+def test_an_index_of_the_given_is_not_the_quantitys(tmp_path):
+    for text in CONDITIONALS:
+        assert _flags(tmp_path, text) == {}, text
+        wrong = text + CONDITIONALS_WRONG
+        assert sorted(_flags(tmp_path, wrong, frozenset({"DS103"})).values()) == ["DS103", "DS103"], wrong

@@ -2,7 +2,10 @@ r"""Mechanism *dependence*: the free and bound variables of each side of a line,
 
 A sum, product or integral binds its index; an expectation binds the variable its law names
 (``\mathbb{E}_{x \sim p}``, ``\mathbb{E}_{q(z \mid x)}``: z) and, without a law, the random variables the document
-declares (``X \sim \ldots``); an optimum or a limit binds its variable. Every other name is free. The rules of
+declares (``X \sim \ldots``); a divergence binds the variables of its laws (``\mathrm{KL}(q(z) \| p(z))``: z); an
+optimum or a limit binds its variable. A sum over an index set written as an equation (``\sum_{a + b = c}``) hides
+every name of the equation inside its body: which of them it runs over and which stay fixed, the notation does not
+say, so none of them is read as free there. Every other name is free. The rules of
 this family compare the two sets: a function whose value lacks its argument, a variable bound on the left and
 free on the right (an expectation or a sum dropped), an index free on the left and summed on the right, cases of a
 law whose conditions never mention its variable.
@@ -51,8 +54,10 @@ def variables(node: tree.Node, randoms: frozenset = frozenset()) -> tuple[set, s
             binds |= _law_variables(n.law)
             if n.law is None:
                 binds |= {x.latex for x in tree.names_in(n.body) if x.latex in randoms}
+        elif isinstance(n, tree.Divergence):
+            binds |= _law_variables(n.first) | _law_variables(n.second)
         bound.update(binds)
-        inner = hidden | binds
+        inner = hidden | binds | _constrained(n)
         if isinstance(n, (tree.Sum, tree.Prod)):
             for part in (n.lower, n.upper):  # bounds are outside the index's scope
                 if part is not None:
@@ -66,7 +71,19 @@ def variables(node: tree.Node, randoms: frozenset = frozenset()) -> tuple[set, s
     return free, bound
 
 
+def _constrained(n: tree.Node) -> set:
+    """The names of a sum's index set written as an equation (``\\sum_{a + b = c}``: a, b, c), else none."""
+    condition = getattr(n, "condition", "")
+    if not re.search(r"(?<![!<>\\])=", condition):
+        return set()
+    return {x.latex for x in tree.names_in(n) if not x.index and
+            re.search(r"(?<![A-Za-z\\])" + re.escape(x.latex) + r"(?![A-Za-z])", condition)}
+
+
 def _law_variables(law) -> set:
+    if isinstance(law, tree.Density | tree.Apply):  # a divergence's laws: KL(q(z) || p(z))
+        return {a.latex for a in (law.variables if isinstance(law, tree.Density) else law.args)
+                if isinstance(a, tree.Name)}
     if isinstance(law, tree.Law):
         found = {a.latex for a in law.at if isinstance(a, tree.Name) and not a.index}
         if isinstance(law.density, tree.Density):
@@ -125,6 +142,8 @@ def function_lacks_argument(line, doc) -> str | None:
     for name in written:  # a name defined anywhere (y = 2x above) may carry the argument
         if name in doc.heads or _base(name) in doc.heads:
             return None
+    if _indexed_by_bound(line.node("right"), doc):
+        return None  # Σ_i T_i c_i over the samples along a ray: the samples carry the argument
     shown = ", ".join(sorted(written))
     args = ", ".join(sorted(arguments))
     return (f"the function {line.left_text} of {args} has a right side without {args}: it uses only {shown}")
@@ -132,6 +151,27 @@ def function_lacks_argument(line, doc) -> str | None:
 
 def _base(latex: str) -> str:
     return re.sub(r"_.*$", "", latex)
+
+
+def _indexed_by_bound(node, doc) -> bool:
+    """``node`` has a quantity indexed by an index it binds (Σ_i w_i x_i) that the document does not call constant:
+    such quantities (samples, terms, data) may depend on a function's argument without writing it."""
+    if node is None:
+        return True
+    _, bound = variables(node, randoms(doc))
+    bases = {n.latex for n in node.walk() if isinstance(n, tree.Name) and
+             any(isinstance(i, tree.Name) and i.latex in bound for i in tree.names_in(tree.Add(n.index)))}
+    return any(not _said_constant(doc.text, base) for base in bases)
+
+
+def _said_constant(text: str, base: str) -> bool:
+    """The document's words call the indexed name ``base`` constant (``the constants $a_1, \\dots, a_n$``, ``$w_i$ are
+    fixed``)."""
+    name = r"(?<![\\A-Za-z])" + re.escape(base) + r"\s*_"
+    for m in re.finditer(r"(?<!\$)\$([^$]{1,80})\$(?!\$)", text):
+        if re.search(name, m.group(1)) and _CONSTANT_WORDS.search(text[max(0, m.start() - 40):m.end() + 40]):
+            return True
+    return False
 
 
 def variable_freed(line, doc) -> str | None:
@@ -142,7 +182,9 @@ def variable_freed(line, doc) -> str | None:
     rand = randoms(doc)
     left_free, left_bound = variables(left, rand)
     right_free, _ = variables(right, rand)
-    loose = sorted((left_bound & right_free) - left_free)
+    unread = {x.latex for n in right.walk() if isinstance(n, tree.Expect) and not _law_variables(n.law)
+              for x in tree.names_in(n.body)}  # E_q[log q(z)] binds z, but its law does not say which name
+    loose = sorted((left_bound & right_free) - left_free - unread)
     if not loose:
         return None
     if any(isinstance(n, tree.Opaque) for n in right.walk()):
@@ -157,7 +199,7 @@ def index_summed_away(line, doc) -> str | None:
     left, right = line.node("left"), line.node("right")
     if left is None or right is None:
         return None
-    indices = {i.latex for n in left.walk() if isinstance(n, tree.Name)
+    indices = {i.latex for n in _unconditioned(left) if isinstance(n, tree.Name)
                for i in n.index if isinstance(i, tree.Name) and not i.index}
     if not indices:
         return None
@@ -168,6 +210,16 @@ def index_summed_away(line, doc) -> str | None:
         return None
     i = summed[0]
     return (f"the index {i} is free on the left but summed over on the right: the right side does not depend on {i}")
+
+
+def _unconditioned(node: tree.Node):
+    """The nodes of ``node`` outside what a law, a probability or an expectation is given: in a full conditional
+    p(b_k | z_{iv}, π_i) the given abbreviates all the rest, so its indices are no index of the quantity."""
+    yield node
+    given = getattr(node, "given", ())
+    for part in node.parts():
+        if not any(part is g for g in given):
+            yield from _unconditioned(part)
 
 
 _CASES = re.compile(r"\\begin\{cases\}(.*?)\\end\{cases\}", re.DOTALL)

@@ -250,6 +250,8 @@ class Document:
         if found & _LAW_KINDS and not isinstance(node, tree.Prob | tree.Density | tree.Law | tree.Moment) and \
                 self.not_a_probability(line.left_text):
             found -= _LAW_KINDS  # N = 100 for "N = 100 students", (I - P)^2 = I - P for "the projection matrix P"
+        if "probability" in found and isinstance(node, tree.Name) and not self.called_probability(line):
+            found.discard("probability")  # "the probability that $X = 5$": the name is in the event, not its value
         if "log_likelihood" in found:
             found.discard("likelihood")
         if re.match(r"^\s*\\log\b|^\s*\\ell\b", line.left_text) and "likelihood" in found:
@@ -297,19 +299,29 @@ class Document:
         r"""What the document's words and notation say ``name`` (as written) is, when that is something no
         probability can be: "count" (``$N = 100$ students``, the sample size ``$n$``, ``\sum_{i=1}^{N}``,
         ``\binom{N}{k}``) or "matrix" (the projection matrix ``$P$``, ``$P$ is idempotent``, ``P^\top``,
-        ``A \in \mathbb{R}^{m \times n}``); "probability" when it calls the name a probability itself ("the
+        ``A \in \mathbb{R}^{m \times n}``) or "random" (a random variable: ``X \sim \ldots``, "the random variable
+        $X$", "let $X$ be the number of heads"); "probability" when it calls the name a probability itself ("the
         probability $q$", "$q$ is the probability"), which wins; "" when it says none of these."""
         return _said_to_be(self.text, name.replace(" ", ""))
 
+    def called_probability(self, line: Line) -> bool:
+        """The document's words call the line's left side itself a probability: of the name anywhere ("the
+        probability $q$", "$p_A$ is the probability of A"), or in the sentence that gives the display as the value of
+        a probability ("The probability of a yes answer is"); not "the probability that $X = 5$", whose formula is
+        the event."""
+        return self.said_to_be(line.left_text) == "probability" or bool(_CALLED.search(line.lead))
+
     def not_a_probability(self, left: str) -> bool:
-        """The left side is a name the document calls a count, or an expression in names it calls matrices."""
+        """The left side is a name the document calls a count or a random variable, or an expression in names it
+        calls matrices."""
         names = _NAMES.findall(left)
         if not names:
             return False
         said = {n: self.said_to_be(n) for n in set(names)}
         if "probability" in said.values():
             return False
-        if _head(left) == left.strip().replace(" ", "") and said.get(names[0]) == "count" and len(set(names)) == 1:
+        if _head(left) == left.strip().replace(" ", "") and said.get(names[0]) in ("count", "random") and \
+                len(set(names)) == 1:
             return True
         return any(v == "matrix" for v in said.values())
 
@@ -394,6 +406,11 @@ _NOT_A_NOUN = frozenset({"is", "was", "has", "does", "as", "its", "this", "thus"
                          "equals", "becomes", "goes", "grows", "tends", "means", "decreases", "increases", "remains",
                          "satisfies", "denotes", "takes", "makes", "follows", "holds", "implies", "contains", "steps"})
 _MATRIX_WORDS = r"(?:matrix|matrices|projection|projector|idempotent)"
+# a sentence that gives the display as the value of a probability: "The probability of a yes answer is"
+_CALLED = re.compile(r"\b(?:probabilit(?:y|ies)|chances?)\b[^.;?!]*\b(?:is|are|equals?|becomes|reads|by|be|as)\s*"
+                     r"(?:then|thus|therefore|simply|just|now|exactly)?\s*[:,]?\s*$", re.IGNORECASE)
+_RANDOM_AFTER = re.compile(r"\s*(?:is|be|denotes?)\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,2}?(?:random variable|number|"
+                           r"count|time|outcome)\b", re.IGNORECASE)
 
 
 @functools.lru_cache(maxsize=256)
@@ -405,7 +422,7 @@ def _said_to_be(text: str, name: str) -> str:
     found = set()
     for m in re.finditer(inline, text):
         before, after = text[max(0, m.start() - 60):m.start()], text[m.end():m.end() + 60]
-        if re.search(r"\bprobabilit\w*\s+(?:of\s+\w+\s+)?$", before, re.IGNORECASE) or re.match(
+        if re.search(r"\bprobabilit\w*\s+(?:of\s+(?!\w+ing\b)\w+\s+)?$", before, re.IGNORECASE) or re.match(
                 r"\s*(?:is|be|denotes?|as)\s+(?:the|a|an|its)\s+(?:\w+\s+)?probability\b", after, re.IGNORECASE):
             return "probability"
         # what it counts: a plural noun after it ($n$ trials, $N$ independent samples), or after a whole number
@@ -416,6 +433,8 @@ def _said_to_be(text: str, name: str) -> str:
                 r"\s+(?:is|are|be|and|or|of|in|to|the|for|with|at|on|by|so|then|we|it|which|that|where|while)\b",
                 after)):
             found.add("count")
+        if re.search(r"\brandom variables?\s+$", before, re.IGNORECASE) or _RANDOM_AFTER.match(after):
+            found.add("random")
         if re.search(_MATRIX_WORDS + r"\s+$", before, re.IGNORECASE) or re.match(
                 r"\s*(?:is|be|denotes?)\s+(?:a|an|the)?\s*(?:[\w-]+\s+){0,3}?" + _MATRIX_WORDS, after, re.IGNORECASE):
             found.add("matrix")
@@ -425,7 +444,9 @@ def _said_to_be(text: str, name: str) -> str:
     if re.search(r"\\(?:sum|prod)\s*_\s*\{[^{}]*\}\s*\^\s*\{?\s*" + quoted + r"\s*\}?(?![A-Za-z])|\\binom\s*\{\s*" +
                  quoted + r"\s*\}", text):
         found.add("count")
-    return "matrix" if "matrix" in found else "count" if "count" in found else ""
+    if re.search(r"(?<![\\A-Za-z])" + quoted + r"\s*\\sim(?![A-Za-z])", text):
+        found.add("random")
+    return "matrix" if "matrix" in found else "count" if "count" in found else "random" if "random" in found else ""
 
 
 _EVENT_VALUE = re.compile(r"^\s*(?:P|\\Pr|\\mathrm\s*\{Pr\}|\\mathbb\s*\{?P\}?|p)\s*(?:_\{?[^(]*\}?)?\s*\(\s*(?:\\left)?\s*"

@@ -128,6 +128,8 @@ RULES = JUDGE + (
          guards=("a constant function said so ('constant', 'for some', 'fixed', a bias)",
                  "a right side that is one name (f(x) = c)",
                  "a right side using a name the document defines elsewhere (which may carry the argument)",
+                 "a right side summing quantities indexed by its own index (samples along a ray, terms of a "
+                 "trajectory) that the document does not call constant: they may carry the argument",
                  "densities, likelihoods and CDFs (a uniform density has no x)")),
     Rule("DS102", "bound-variable-freed", "bound_quantity", "no_variable_freed", "dependence",
          "dependence.variable_freed", family="dependence",
@@ -137,7 +139,9 @@ RULES = JUDGE + (
          example=_md("For the second moment,", "", "$$\\mathbb{E}_{x \\sim p}[x^2] = x^2 + \\sigma^2$$"),
          message="x is bound on the left (an expectation, sum or integral over it) but free on the right",
          correct=_md("For the second moment,", "", "$$\\mathbb{E}_{x \\sim p}[x^2] = \\mu^2 + \\sigma^2$$"),
-         guards=("a variable also free elsewhere on the left", "an expectation whose law names no variable")),
+         guards=("a variable also free elsewhere on the left", "an expectation whose law names no variable",
+                 "a variable bound on the right by an expectation's law, a divergence's laws (KL(q(z) ‖ p(z))) or "
+                 "a sum's index set written as an equation (\\sum_{a + b = c})")),
     Rule("DS103", "index-summed-away", "bound_quantity", "index_on_both_sides", "dependence",
          "dependence.index_summed_away", family="dependence",
          what="An index free on the left side (y_i) is not summed over on the right side.",
@@ -145,7 +149,9 @@ RULES = JUDGE + (
          example=_md("Each output is a weighted sum of the inputs:", "", "$$y_i = \\sum_{i=1}^{n} w_{i} x_{i}$$"),
          message="the index i is free on the left but summed over on the right",
          correct=_md("Each output is a weighted sum of the inputs:", "", "$$y_i = \\sum_{j=1}^{n} w_{ij} x_{j}$$"),
-         guards=("an index bound on both sides",)),
+         guards=("an index bound on both sides",
+                 "an index only in what the left side is given (a full conditional p(b_k | z_{iv}, π_i), whose "
+                 "given stands for all the rest)")),
     Rule("DS104", "cases-without-variable", "pmf", "cases_on_variable", "dependence",
          "dependence.cases_without_variable", family="dependence",
          what="A law written by cases puts its conditions on its variable, not on its parameters.",
@@ -213,7 +219,9 @@ RULES = JUDGE + (
          example=_md("The chance the lifetime exceeds $t$ is", "", "$$\\Pr(T > t) = e^{\\lambda t}$$"),
          message="a probability lies in [0, 1], but Pr(T > t) = 5.29449 at λ = 2/3, t = 5/2",
          correct=_md("The chance the lifetime exceeds $t$ is", "", "$$\\Pr(T > t) = e^{-\\lambda t}$$"),
-         guards=("a value outside [0, 1] at some draws only (flag needs every draw)",)),
+         guards=("a value outside [0, 1] at some draws only (flag needs every draw)",
+                 "a name the words do not call a probability themselves ('the probability that $X = 5$': the "
+                 "formula is the event), a random variable, a count or a size")),
     Rule("DS207", "cdf-rises-zero-to-one", "cdf", "rises_from_zero_to_one", "sign", "sign.cdf_limits",
          family="laws",
          what="A cumulative distribution function goes from 0 at the bottom of its support to 1 at the top.",
