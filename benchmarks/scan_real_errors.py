@@ -103,12 +103,14 @@ def scanned_line(gdir: Path, commit: str, path: str, line: int, text: list[str])
             pass
     else:
         stored = scan_corpus.html_text(stored)
-    # spaces and math delimiters aside: a line that opens a <d-math> closed further on reads, alone, without its $
-    key = re.sub(r"[\s$]+", "", str(stored))
+    # spaces aside, and on an HTML page the math delimiters too: a line that opens a <d-math> closed further on
+    # reads, alone, without its $ (a notebook's lines keep theirs: "$$ … $$" must not match the same math inline)
+    blank = r"[\s$]+" if scan_corpus.is_html(path) else r"\s+"
+    key = re.sub(blank, "", str(stored))
     if not key:
         return None
-    hits = [i + 1 for i, t in enumerate(text) if re.sub(r"[\s$]+", "", t) == key]
-    hits = hits or [i + 1 for i, t in enumerate(text) if key in re.sub(r"[\s$]+", "", t)]
+    hits = [i + 1 for i, t in enumerate(text) if re.sub(blank, "", t) == key]
+    hits = hits or [i + 1 for i, t in enumerate(text) if key in re.sub(blank, "", t)]
     return hits[0] if hits else None
 
 

@@ -141,6 +141,20 @@ PHRASINGS = {
         ("As a probability vector,\n\n$$\\mathbf{p} = \\begin{pmatrix} 0.1 \\\\ 0.2 \\\\ 0.3 \\end{pmatrix}$$\n",
          "As a probability vector,\n\n$$\\mathbf{p} = \\begin{pmatrix} 0.1 \\\\ 0.2 \\\\ 0.7 \\end{pmatrix}$$\n"),
     ],
+    "DS212": [
+        ("Each pixel is switched on at random: if $B \\sim \\mathrm{Bern}(\\rho)$, then $B$ takes the value 1 with "
+         "probability $\\rho$ and 0 with probability $\\rho$.\n",
+         "Each pixel is switched on at random: if $B \\sim \\mathrm{Bern}(\\rho)$, then $B$ takes the value 1 with "
+         "probability $\\rho$ and 0 with probability $1 - \\rho$.\n"),
+        ("The die is loaded so that $D = 1$ with probability 0.5, $D = 2$ with probability 0.25 and $D = 6$ with "
+         "probability 0.5.\n",
+         "The die is loaded so that $D = 1$ with probability 0.5, $D = 2$ with probability 0.25 and $D = 6$ with "
+         "probability 0.25.\n"),
+        ("The walk starts at $S_0 = 0$ and each step $U$ is either 1 with probability $a$ or -1 with probability "
+         "$a^2$.\n",
+         "The walk starts at $S_0 = 0$ and each step $U$ is either 1 with probability $a$ or -1 with probability "
+         "$1 - a$.\n"),
+    ],
     "DS301": [
         ("The divergence between the two coins is\n\n$$D_{\\mathrm{KL}}(\\mathrm{Bern}(u) \\| \\mathrm{Bern}(v)) = u \\log\\frac{v}{u} + "
          "(1 - u)\\log\\frac{1 - v}{1 - u}$$\n",
@@ -323,10 +337,13 @@ def test_rule_examples_and_guards(tmp_path, code):
             continue
         if r.reads == "statements" and lead == "In the limit,":  # DS211 reads limits: N → ∞ does not hide a count
             continue
-        guarded = head + "\n\n" + lead + "\n\n" + display if head else lead + "\n\n" + display
+        if r.reads == "sentences":  # DS212 reads a sentence of prose: the lead opens that sentence
+            guarded = (head + "\n\n" if head else "") + lead + " " + display[0].lower() + display[1:]
+        else:
+            guarded = head + "\n\n" + lead + "\n\n" + display if head else lead + "\n\n" + display
         assert _flags(tmp_path, guarded) == {}, (code, lead)
     proportional = display.replace(" = ", " \\propto ", 1)
-    if value_guards:
+    if value_guards and proportional != display:  # a display with an = to write as ∝ (DS212's prose has none)
         assert _flags(tmp_path, (head + "\n\n" if head else "") + proportional) == {}
 
 

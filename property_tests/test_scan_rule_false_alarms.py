@@ -336,3 +336,24 @@ def test_an_index_of_the_given_is_not_the_quantitys(tmp_path):
         assert _flags(tmp_path, text) == {}, text
         wrong = text + CONDITIONALS_WRONG
         assert sorted(_flags(tmp_path, wrong, frozenset({"DS103"})).values()) == ["DS103", "DS103"], wrong
+
+
+# --- 12. DS212: probabilities in words that are not a law's whole table ------------------------------------------
+
+IN_WORDS_LEFT_ALONE = (
+    "Dropout keeps each unit: if $M \\sim \\mathrm{Bern}(r)$, then $M$ is 1 with probability $r$ and 0 otherwise.\n",
+    "Given the class, if $Z = 1$ the label $Y$ is 1 with probability 0.9; if $Z = 0$ it is 1 with probability 0.3.\n",
+    "With $n = 3$ draws, $X$ is 1 with probability 0.2 and 2 with probability 0.3, and larger values are rarer.\n",
+    "If $A \\sim \\mathrm{Bern}(p)$ and $B \\sim \\mathrm{Bern}(q)$, then $A$ is 1 with probability $p$ and $B$ is 1 "
+    "with probability $q$.\n",
+    "For $t = 2$ the bound holds with probability at least $1 - \\delta$ and fails with probability at most "
+    "$\\delta$.\n",
+)
+IN_WORDS_WRONG = ("If $A \\sim \\mathrm{Bern}(p)$, then $A$ is 1 with probability $p$ and 0 with probability "
+                  "$p + 1/2$.\n")
+
+
+def test_probabilities_in_words_that_are_not_a_whole_law(tmp_path):
+    for text in IN_WORDS_LEFT_ALONE:
+        assert _flags(tmp_path, text) == {}, text
+    assert _flags(tmp_path, IN_WORDS_WRONG, frozenset({"DS212"})) == {1: "DS212"}

@@ -24,8 +24,8 @@ def check_document(relational: list, text: str, codes: frozenset, seconds: float
     from derivspec.scan.rules.reading import Document, kinds
 
     rules = [r for r in registry.RULES if r.code in codes and r.check]
-    every = [r for r in rules if r.reads == "statements"]  # rules that read every relational statement (DS211)
-    rules = [r for r in rules if r.reads != "statements"]
+    every = [r for r in rules if r.reads != "definitions"]  # rules that read every relational statement (DS211, DS212)
+    rules = [r for r in rules if r.reads == "definitions"]
     if not (rules or every) or not relational:
         return {}
     deadline = time.monotonic() + limits.scaled(seconds)

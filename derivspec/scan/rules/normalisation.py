@@ -19,6 +19,7 @@ import sympy
 
 from derivspec.core import symbolic
 from derivspec.scan import tree
+from derivspec.scan.reader import bare_names, read_document
 from derivspec.scan.rules import values
 
 TOLERANCE = mpmath.mpf("1e-6")
@@ -347,3 +348,100 @@ def conditional_normalises(line, doc) -> str | None:
     if not evidence:
         return None
     return f"a conditional law does not normalise over {latex} (left of the bar): {evidence}"
+
+
+# --- a pmf stated in words (DS212) --------------------------------------------------------------------------------
+_MATH = r"\$[^$]+\$"
+_WITH_PROBABILITY = re.compile(r"\bwith\s+probability\s+(" + _MATH + r"|\d*\.?\d+)(?![\w$])", re.IGNORECASE)
+_SUBJECT = re.compile(r"\$\s*([A-Za-z](?:_\{?\w+\}?)?)\s*\$\s*(?:is|equals|takes(?:\s+the)?\s+values?|will\s+be|becomes|"
+                      r"is\s+equal\s+to)\b", re.IGNORECASE)
+_EVENT = re.compile(r"^\$\s*([A-Za-z](?:_\{?\w+\}?)?)\s*=\s*([^$=<>]+?)\s*\$$")
+_VALUE = re.compile(r"^(?:" + _MATH + r"|[-+]?\d*\.?\d+|[A-Za-z]+)$")
+_CONNECTIVES = re.compile(r"^(?:,|;|\band\b|\bor\b|\bthen\b|\beither\b|\s)+|(?:,|;|\s)+$", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"(?<!\d)\.(?=\s|$)|\n\s*\n")
+_OTHERWISE = re.compile(r"\b(?:otherwise|else|elsewhere|remaining|rest|at\s+least|at\s+most|about|roughly|"
+                        r"approximately|conditional|given|if|when|independently\s+of)\b", re.IGNORECASE)
+_EXHAUSTIVE = re.compile(r"\beither\b", re.IGNORECASE)
+
+
+def _in_words(sentence: str):
+    """(subject, [(value, probability latex)]) of ``X is 1 with probability p and 0 with probability 1 - p`` (or
+    ``$X = 1$ with probability p, $X = 0$ with …``), else None: the items must name one variable's distinct values."""
+    items, subject, at = [], None, 0
+    for m in _WITH_PROBABILITY.finditer(sentence):
+        before = _CONNECTIVES.sub("", sentence[at:m.start()]).strip()
+        if not items:
+            found = list(_SUBJECT.finditer(before))
+            if found:
+                subject, before = found[-1].group(1), _CONNECTIVES.sub("", before[found[-1].end():]).strip()
+        event = _EVENT.match(before)
+        if event:
+            if subject not in (None, event.group(1)):
+                return None
+            subject, before = event.group(1), event.group(2)
+        elif not _VALUE.match(before):
+            return None
+        items.append((before.strip("$ "), m.group(1).strip("$ ")))
+        at = m.end()
+    values = [v for v, _ in items]
+    if subject is None or len(items) < 2 or len(set(values)) < len(values):
+        return None
+    return subject, items
+
+
+def _exact(reading):
+    """A reading's expression with its decimals as printed (0.3) made exact."""
+    literals = getattr(reading, "literals", None) or {}
+    return reading.expr.xreplace({s: sympy.Rational(str(v[0])) for s, v in literals.items()})
+
+
+def _sentence_from(statement) -> str:
+    """The statement (as inline math) and the prose after it, to the end of its sentence."""
+    after = statement.after or ""
+    end = _SENTENCE_END.search(re.sub(_MATH, lambda m: "x" * len(m.group(0)), after))
+    return f"${statement.text}$" + (after[:end.start()] if end else after)
+
+
+def probabilities_in_words(line, doc) -> str | None:
+    """DS212: the probabilities a sentence gives to distinct values of one variable sum to at most one, and to one
+    when the values are all it can take (``either``, or 0 and 1 of a variable declared with a binary law)."""
+    if line.guarded(below=False):
+        return None
+    sentence = _sentence_from(line.statement)
+    first = _WITH_PROBABILITY.search(sentence)
+    if first is None or re.search(r"\$[^$]*(?:=|\\sim|<|>|\\le|\\ge)[^$]*\$", sentence[len(line.statement.text) + 2:first.start()]):
+        return None  # no items, or a later statement of the sentence leads into them (it gets the flag)
+    if _OTHERWISE.search(sentence):
+        return None
+    found = _in_words(sentence)
+    if found is None:
+        return None
+    subject, items = found
+    try:
+        probabilities = [_exact(read_document(p, doc.names, bare_names(p))) for _, p in items]
+    except Exception:  # noqa: BLE001 -- a probability the reader does not read: the sentence is left alone
+        return None
+    total = sympy.Add(*probabilities)
+    law = doc.laws.get(subject)
+    exhaustive = bool(_EXHAUSTIVE.search(sentence)) or (getattr(law, "support", None) == "binary"
+                                                         and {v for v, _ in items} == {"0", "1"})
+    ranges = values.ranges(total, doc.names, doc.text)
+    ranges.update({p: "unit" for p in probabilities if p.is_Symbol and ranges.get(p) == "positive"})  # "with probability p"
+    admissible = []
+    for point in values.draws(ranges, 4):
+        each = [values.value(p, point) for p in probabilities]
+        if all(x is not None and 0 <= x <= 1 for x in each):
+            admissible.append((point, values.value(total, point)))
+    if len(admissible) < 2:
+        return None
+    if all(s > 1 + TOLERANCE for _, s in admissible):
+        wrong = "more than one"
+    elif exhaustive and all(abs(s - 1) > TOLERANCE for _, s in admissible):
+        wrong = "not one, and these are all the values it takes"
+    else:
+        return None
+    point, s = admissible[0]
+    listed = ", ".join(f"{v} with probability {p}" for v, p in items)
+    at = f" at {values.shown(point, doc.names)}" if point else ""
+    return (f"the probabilities the text gives {subject} ({listed}) sum to {values.number(s)}{at}: {wrong} -- "
+            "a pmf in words sums to one")

@@ -153,10 +153,11 @@ class Line:
             self._read["kinds"] = self.doc.kinds_of(self)
         return self._read["kinds"]
 
-    def guarded(self, normaliser: bool = True) -> str:
+    def guarded(self, normaliser: bool = True, below: bool | None = None) -> str:
         """Why no rule judges this line ("" when none of the common guards holds). ``normaliser=False``, for a rule on
         a normaliser's existence: the guards on its value (∝, "up to a constant", "unnormalised") do not count, nor a
-        name defined further down (such a rule draws every name it does not know with either sign)."""
+        name defined further down (such a rule draws every name it does not know with either sign); ``below=False``:
+        a name of the line defined further down does not count either (DS212 reads the prose after the line)."""
         words = _GUARD_WORDS.finditer(self.lead)
         if self.doc.guarded_lead(self.lead) or any(normaliser or not _NORMALISER_WORDS.fullmatch(m.group(0))
                                                     for m in words):
@@ -165,7 +166,7 @@ class Line:
             return "the display itself"
         if _ELIDED.search(self.right_text) or _ELIDED_CASES.search(self.statement.text):
             return "elided terms or cases"
-        if normaliser and self.doc.defined_below(self):
+        if (normaliser if below is None else below) and self.doc.defined_below(self):
             return "a quantity defined further down"
         return ""
 

@@ -44,7 +44,8 @@ class Rule:
     guards: tuple = ()  # the rule's own guards (the common ones hold for every rule)
     family: str = ""
     through: tuple = ()  # common guards the rule sees through: ("normaliser",) -- ∝, 1/Z, "up to a constant"
-    reads: str = "definitions"  # definitions (a line defining its left side) | statements (every relational one)
+    reads: str = "definitions"  # definitions (a line defining its left side) | statements (every relational one) |
+    #                             sentences (every relational one with the prose of its sentence: DS212)
 
 
     @property
@@ -300,6 +301,24 @@ RULES = JUDGE + (
                  "the common guards below; limits and approximations (→, ≈, 'as N → ∞', 'for large N') are read "
                  "through, and a size defined further down does not matter (the count and the normaliser disagree "
                  "whatever its value)")),
+    Rule("DS212", "pmf-in-words-sums-to-one", "pmf", "normalises", "normalisation",
+         "normalisation.probabilities_in_words", family="laws", reads="sentences",
+         what="The probabilities a sentence gives to distinct values of one variable -- \"$X$ is 1 with probability "
+              "$p$ and 0 with probability $1 - p$\", \"$Y = 2$ with probability 0.3, $Y = 5$ with probability 0.7\" "
+              "-- sum to at most one, and to one when the values listed are all it takes (the sentence says "
+              "\"either\", or the variable is declared with a binary law and the values are 0 and 1).",
+         why="A pmf stated in words is still a pmf: a complement forgotten (\"0 with probability 1\") makes the "
+             "simulation or the likelihood built on it describe no law.",
+         example=_md("If $X \\sim \\text{Ber}(p)$, then $X$ is 1 with probability $p$ and 0 with probability $1$."),
+         message="the probabilities the text gives X (1 with probability p, 0 with probability 1) sum to 4/3 at "
+                 "p = 1/3: more than one -- a pmf in words sums to one",
+         correct=_md("If $X \\sim \\text{Ber}(p)$, then $X$ is 1 with probability $p$ and 0 with probability "
+                     "$1 - p$."),
+         guards=("items of several variables, repeated values, or a value the sentence does not name as one token",
+                 "'otherwise', 'else', 'the rest', 'at least', 'about', conditions ('if', 'given', 'when') in the "
+                 "sentence: the list is not the law's whole table",
+                 "a sum below one when the sentence does not say the values are all (no 'either', no binary law)",
+                 "a probability the reader does not read, or draws where an item lies outside [0, 1]")),
     # --- sign and fixed points --------------------------------------------------------------------------
     Rule("DS301", "divergence-nonnegative", "divergence", "nonnegative", "sign", "sign.divergence_nonnegative",
          family="sign",
