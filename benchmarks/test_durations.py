@@ -8,6 +8,9 @@ tables, or reads a file an earlier run wrote:
     .venv/bin/python benchmarks/test_durations.py --from FILE     # print the tables of an earlier run
     .venv/bin/python benchmarks/test_durations.py --from FILE --compare OTHER   # before / after per file
 
+FILE may also be the JSON lines of ``benchmarks/cpu_durations.py`` (a plugin that records CPU seconds, for a
+busy machine or an old commit): there a test's seconds are its CPU seconds.
+
 Seconds are each test's setup + call + teardown as pytest measured them, summed over the workers
 (so the total is CPU-side work, not the wall time; the run's wall time is printed beside it).
 """
@@ -32,6 +35,16 @@ def run_suite(extra: list[str], path: Path) -> float:
     subprocess.run(["bash", str(ROOT / "scripts" / "test.sh"), "-q", "--durations-json", str(path), *extra],
                    cwd=ROOT, check=False)
     return time.monotonic() - started
+
+
+def read(path: Path) -> list[dict]:
+    """A --durations-json file, or the JSON lines of benchmarks/cpu_durations.py (seconds: the test's CPU, its
+    process's and its children's; tier "default" unless the run says otherwise)."""
+    text = path.read_text()
+    if text.lstrip().startswith("["):
+        return json.loads(text)
+    rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+    return [{"test": r["id"], "seconds": r["cpu"] + r["child"], "tier": r.get("tier", "default")} for r in rows]
 
 
 def per_file(rows) -> dict[str, tuple[float, int]]:
@@ -75,7 +88,7 @@ def main(argv=None) -> int:
     parser.add_argument("pytest_args", nargs="*", help="after --: arguments for scripts/test.sh")
     args = parser.parse_args(argv)
     if args.source:
-        rows = json.loads(Path(args.source).read_text())
+        rows = read(Path(args.source))
     else:
         path = Path(tempfile.mkdtemp()) / "durations.json"
         wall = run_suite(args.pytest_args, path)
@@ -84,7 +97,7 @@ def main(argv=None) -> int:
             return 2
         rows = json.loads(path.read_text())
         print(f"wall time {wall / 60:.1f} min on {os.cpu_count()} cores; durations in {path}")
-    other = json.loads(Path(args.compare).read_text()) if args.compare else None
+    other = read(Path(args.compare)) if args.compare else None
     print_tables(rows, args.top, args.files, other)
     return 0
 

@@ -153,3 +153,27 @@ def test_a_sampled_file_keeps_one_in_n_and_every_test_marked_default_tier(tmp_pa
     assert len([t for t in default if t.startswith("test_kept")]) == 30
     slow = collected(run(tmp_path, "--collect-only", "-m", "slow", "test_sampled_file.py"))
     assert sorted(ones + slow) == sorted(f"test_one[{n}]" for n in range(30))
+
+
+def test_the_cpu_plugin_counts_work_not_waiting(tmp_path):
+    """benchmarks/cpu_durations.py: a test that sleeps has wall seconds and almost no CPU; one that computes has
+    CPU seconds; test_durations.py reads the file with seconds = CPU."""
+    import json
+
+    (tmp_path / "test_work.py").write_text(
+        "import time\n\ndef test_sleeps():\n    time.sleep(0.5)\n\n"
+        "def test_computes():\n    end = time.process_time() + 0.3\n    while time.process_time() < end:\n        pass\n",
+        encoding="utf-8")
+    out = tmp_path / "cpu.jsonl"
+    env = {"PYTHONPATH": str(HERE.parent / "benchmarks"), "PATH": "/usr/bin:/bin", "CPU_DURATIONS": str(out)}
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "cpu_durations",
+                           "test_work.py"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = {json.loads(line)["id"].split("::")[1]: json.loads(line) for line in out.read_text().splitlines()}
+    assert rows["test_sleeps"]["wall"] >= 0.5 and rows["test_sleeps"]["cpu"] < 0.2
+    assert rows["test_computes"]["cpu"] >= 0.3
+    sys.path.insert(0, str(HERE.parent / "benchmarks"))
+    import test_durations
+
+    read = {row["test"].split("::")[1]: row["seconds"] for row in test_durations.read(out)}
+    assert read["test_computes"] >= 0.3 > read["test_sleeps"]
