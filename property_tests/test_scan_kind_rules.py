@@ -154,6 +154,10 @@ PHRASINGS = {
          "$a^2$.\n",
          "The walk starts at $S_0 = 0$ and each step $U$ is either 1 with probability $a$ or -1 with probability "
          "$1 - a$.\n"),
+        ("A spike train: if $\\xi_t \\sim \\mathrm{Bernoulli}(\\theta)$ then $\\xi_t$ equals 1 with probability "
+         "$\\theta$ and 0 with probability $3\\theta$.\n",
+         "A spike train: if $\\xi_t \\sim \\mathrm{Bernoulli}(\\theta)$ then $\\xi_t$ equals 1 with probability "
+         "$\\theta$ and 0 with probability $1 - \\theta$.\n"),
     ],
     "DS301": [
         ("The divergence between the two coins is\n\n$$D_{\\mathrm{KL}}(\\mathrm{Bern}(u) \\| \\mathrm{Bern}(v)) = u \\log\\frac{v}{u} + "

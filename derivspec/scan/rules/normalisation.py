@@ -353,9 +353,10 @@ def conditional_normalises(line, doc) -> str | None:
 # --- a pmf stated in words (DS212) --------------------------------------------------------------------------------
 _MATH = r"\$[^$]+\$"
 _WITH_PROBABILITY = re.compile(r"\bwith\s+probability\s+(" + _MATH + r"|\d*\.?\d+)(?![\w$])", re.IGNORECASE)
-_SUBJECT = re.compile(r"\$\s*([A-Za-z](?:_\{?\w+\}?)?)\s*\$\s*(?:is|equals|takes(?:\s+the)?\s+values?|will\s+be|becomes|"
+_NAME = r"((?:\\[A-Za-z]+|[A-Za-z])(?:_\{?[\w\\]+\}?)?)"  # x, X_i, \theta, \xi_{k}
+_SUBJECT = re.compile(r"\$\s*" + _NAME + r"\s*\$\s*(?:is|equals|takes(?:\s+the)?\s+values?|will\s+be|becomes|"
                       r"is\s+equal\s+to)\b", re.IGNORECASE)
-_EVENT = re.compile(r"^\$\s*([A-Za-z](?:_\{?\w+\}?)?)\s*=\s*([^$=<>]+?)\s*\$$")
+_EVENT = re.compile(r"^\$\s*" + _NAME + r"\s*=\s*([^$=<>]+?)\s*\$$")
 _VALUE = re.compile(r"^(?:" + _MATH + r"|[-+]?\d*\.?\d+|[A-Za-z]+)$")
 _CONNECTIVES = re.compile(r"^(?:,|;|\band\b|\bor\b|\bthen\b|\beither\b|\s)+|(?:,|;|\s)+$", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<!\d)\.(?=\s|$)|\n\s*\n")
