@@ -98,6 +98,16 @@ def test_rounding_truncation_and_orders_of_magnitude_are_accepted(tmp_path, text
     assert record.verdict == "proved", record.reason
 
 
+def test_an_equality_with_its_digits_cut_is_not_proved(tmp_path):
+    """0.3 + 0.4567 = 0.7567: "= 0.756" is the value truncated, not rounded -- neither proved nor flagged; "= 0.757"
+    (rounded) and "≈ 0.756" are proved, "= 0.755" is flagged."""
+    (cut,) = scan_text(tmp_path, "$0.3 + 0.4567 = 0.756$\n")
+    assert cut.verdict == "unchecked" and "truncated, not rounded" in cut.reason
+    assert scan_text(tmp_path, "$0.3 + 0.4567 = 0.757$\n")[0].verdict == "proved"
+    assert scan_text(tmp_path, "$0.3 + 0.4567 \\approx 0.756$\n")[0].verdict == "proved"
+    assert scan_text(tmp_path, "$0.3 + 0.4567 = 0.755$\n")[0].verdict == "disagrees"
+
+
 def test_intermediate_rounding_within_the_printed_digits_is_accepted(tmp_path):
     text = r"$0.7 \cdot 0.336 + 0.3 \cdot (-0.511) = 0.235 - 0.153 = 0.082$" + "\n"
     assert scan_text(tmp_path, text)[0].verdict == "proved"

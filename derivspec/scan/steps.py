@@ -730,20 +730,20 @@ def _printed(side: Side, context: Context):
     return None
 
 
-def _rounding_agrees(exact, printed, unit, relation: str, truncated: bool = False) -> bool:
-    """Whether ``printed`` is ``exact`` rounded (or truncated) to ``unit``."""
+def _rounding_agrees(exact, printed, unit, relation: str, truncated: bool = False) -> str:
+    """How ``printed`` is ``exact`` cut to ``unit``: "rounded", "truncated" (toward zero: authors often cut digits)
+    or "" (neither)."""
     exact = mpmath.mpf(exact)
     printed = mpmath.mpf(sympy.N(printed, 60))
     unit = mpmath.mpf(sympy.N(unit, 60))
     slack = unit * mpmath.mpf("1e-9")
     if abs(exact - printed) <= unit / 2 + slack:
-        return True
-    # truncation toward zero (authors often cut digits)
+        return "rounded"
     if printed >= 0 and printed - slack <= exact < printed + unit + slack:
-        return True
+        return "truncated"
     if printed <= 0 and printed - unit - slack < exact <= printed + slack:
-        return True
-    return False
+        return "truncated"
+    return ""
 
 
 def _literal_text(symbol) -> str:
@@ -821,8 +821,13 @@ def _compare_numbers(lr: DocumentReading, relation: str, rr: DocumentReading, ri
             if truncated:
                 if _rounding_agrees(a, value, unit, "trunc", truncated=True):
                     return "proved", f"{a_text} begins with the printed {b_text}...", f"left = {a_text}"
-            elif _rounding_agrees(a, value, unit, relation):
-                exact = "equal" if not _num_differs(a, b) else f"{a_text} rounds to the printed {b_text}"
+            elif (cut := _rounding_agrees(a, value, unit, relation)) == "truncated" and relation == "=":
+                # = with the digits cut, not rounded, and no "…": neither proved (it is not the value to those
+                # digits) nor flagged (authors cut digits)
+                return "unchecked", (f"the printed {b_text} is {a_text} truncated, not rounded (to "
+                                     f"{_digits(unit)}): '=' with digits cut is left unchecked"), f"left = {a_text}"
+            elif cut:
+                exact = "equal" if not _num_differs(a, b) else f"{a_text} {'rounds' if cut == 'rounded' else 'is cut'} to the printed {b_text}"
                 return "proved", exact, f"left = {a_text}"
             return ("disagrees", f"the left side is {a_text}; the printed {b_text} is neither it rounded nor truncated "
                     f"to {_digits(unit)}", f"left = {a_text} (exact), right as printed = {b_text}, "
