@@ -651,8 +651,9 @@ class _DocumentParser(_Parser):
                      else p for i, p in enumerate(parts))
 
     def decorations(self, base: str = "", accent: str = "") -> tuple[str, list]:
-        """Superscripts that name rather than power: ^{(i)}, ^*, ^\\star, ^\\prime, primes, and ^0 on a letter
-        (w^0, \\theta^{0}: the starting iterate -- nobody writes a variable to the power zero; not on e), and
+        """Superscripts that name rather than power: ^{(i)}, ^*, ^\\star, ^\\prime, primes, and ^0 on a name the
+        document iterates or starts (w^0 = 0, \\theta^{0} beside \\theta^{k+1}: the starting iterate; not on e; N^0 in a
+        formula that never sets N^0 is a power), and
         ^k, ^{k+1} on a name the document iterates (DocumentNames.iterated); transposes and inverses of
         vectors/matrices come back as operations to apply."""
         marks, operations = "", []
@@ -675,7 +676,7 @@ class _DocumentParser(_Parser):
                         self.next()
                     marks += "^{" + found.group(0) + "}"  # x^{k+1}: the next iterate, a name and not a power
                     continue
-            if base and base != "e" and not marks and (
+            if base and base != "e" and not marks and letters and (
                     (nxt.kind == "num" and nxt.text == "0")
                     or (nxt.text == "{" and after.kind == "num" and after.text == "0" and self.peek(3).text == "}")):
                 for _ in range(2 if nxt.kind == "num" else 4):
@@ -1810,18 +1811,24 @@ _ITERATE_INDEX = re.compile(r"([ktnij])(?:[+-]\d+)?")  # k, k+1, t-1: an iterati
 _ITERATE_BASE = (r"(?:(\\(?:mathbf|boldsymbol|bm|vec|hat|tilde|bar|mathit|mathnormal))\s*\{\s*(\\[A-Za-z]+|[A-Za-z])\s*\}"
                  r"|(\\[A-Za-z]+)|(?<![A-Za-z\\])([A-Za-z]))(?![A-Za-z])")
 _ITERATE_NAME = re.compile(_ITERATE_BASE + r"(?:\s*_\s*(\{[^{}]*\}|\\?[A-Za-z0-9]))?(\s*\^\s*(?:\{[^{}]*\}|[A-Za-z0-9]))?")
+# a formula that opens by setting a name's starting value: w^0 = …, x_i^{0} := …
+_STARTING_ITERATE = re.compile(r"\s*" + _ITERATE_BASE + r"(?:\s*_\s*(?:\{[^{}]*\}|\\?[A-Za-z0-9]))?\s*\^\s*(?:0|\{\s*0\s*\})\s*(?::=|=|\\leftarrow|\\gets)")
 
 
 def iterated_names(texts) -> frozenset:
     r"""The names the formulas ``texts`` iterate, as (mark, base, index letter): a name written with a superscript s
     and s+1 (or s-1), for s among k, t, n, i, j (plain or in parentheses: x_i^k, x_i^{k+1}, \theta^{(t-1)}), where no
     formula writes it bare beside those forms (x^{k+1} = x \cdot x^k is an identity of powers, and so keeps them)."""
-    forms, bare_beside = {}, set()
+    forms, bare_beside, starts = {}, set(), set()
     for text in texts:
         try:
             text = unwrap_decorations(text)
         except Exception:
             continue
+        start = _STARTING_ITERATE.match(text)
+        if start:  # w^0 = …, \theta^{0} := …: the document sets a starting value (mark, base, "0")
+            font, inner, command, letter = start.groups()[:4]
+            starts.add(("" if font is None or font in _IGNORED_FONTS else font, inner or command or letter))
         here, bare = {}, set()
         for m in _ITERATE_NAME.finditer(text):
             font, inner, command, letter, sub, sup = m.groups()
@@ -1841,8 +1848,9 @@ def iterated_names(texts) -> frozenset:
             forms.setdefault(key, set()).update(seen)
             if key in bare:
                 bare_beside.add(key[:2])
-    return frozenset((mark, base, letter) for (mark, base, _), seen in forms.items() if (mark, base) not in bare_beside
-                     for letter, offset in seen if offset == 0 and {(letter, 1), (letter, -1)} & seen)
+    iterated = {(mark, base, letter) for (mark, base, _), seen in forms.items() if (mark, base) not in bare_beside
+                for letter, offset in seen if offset == 0 and {(letter, 1), (letter, -1)} & seen}
+    return frozenset(iterated | {(mark, base, "0") for mark, base in starts})
 
 
 # -- operators written as a letter with a subscript: \text{H}_{\log p(x)}, J_f, \mathbf{H}_f -----------------------
