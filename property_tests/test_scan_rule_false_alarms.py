@@ -229,6 +229,13 @@ def test_a_hessian_of_a_constant_is_zero(tmp_path):
 
 # --- 11. DS206, DS306, DS101, DS102, DS103: names read by their notation and the words about them ----------------
 
+def _left_alone_beside_twins(tmp_path, texts, wrong: str, code: str, flags: int) -> None:
+    """Each shape in ``texts`` is not flagged, and with ``wrong`` appended ``code`` flags exactly ``flags`` lines."""
+    for text in texts:
+        assert _flags(tmp_path, text) == {}, text
+        assert sorted(_flags(tmp_path, text + wrong, frozenset({code})).values()) == [code] * flags, text + wrong
+
+
 # DS206: "the probability that $Y = 4$" makes the formula the event, not a probability; a random variable, a data
 # value and a count are no probability either. The words must call the name itself one.
 EVENTS = (
@@ -246,10 +253,7 @@ EVENTS_WRONG = ("\nThe probability of a reply is\n\n$$\\rho = 1.5$$\n\nand with 
 
 
 def test_a_name_in_the_event_is_not_a_probability(tmp_path):
-    for text in EVENTS:
-        assert _flags(tmp_path, text) == {}, text
-        wrong = text + EVENTS_WRONG
-        assert sorted(_flags(tmp_path, wrong, frozenset({"DS206"})).values()) == ["DS206", "DS206"], wrong
+    _left_alone_beside_twins(tmp_path, EVENTS, EVENTS_WRONG, "DS206", 2)
 
 
 # DS306: more phrasings of the product of norms (single bars, subscripts, \lVert), and a norm truly negative
@@ -263,9 +267,7 @@ ANGLES_WRONG = "\nThe length of a two-vector is\n\n$$\\|u\\|_1 = u_1 - u_2 - 3$$
 
 
 def test_products_of_norms_in_other_notations(tmp_path):
-    for text in ANGLES:
-        assert _flags(tmp_path, text) == {}, text
-        assert list(_flags(tmp_path, text + ANGLES_WRONG, frozenset({"DS306"})).values()) == ["DS306"], text
+    _left_alone_beside_twins(tmp_path, ANGLES, ANGLES_WRONG, "DS306", 1)
 
 
 # DS101: a sum over samples, steps or data points indexed by its own index may carry the argument
@@ -282,10 +284,7 @@ SAMPLED_WRONG = ("\nThe constants $a_1, \\dots, a_m$ are fixed in advance. The s
 
 
 def test_indexed_samples_may_carry_the_argument(tmp_path):
-    for text in SAMPLED:
-        assert _flags(tmp_path, text) == {}, text
-        wrong = text + SAMPLED_WRONG
-        assert sorted(_flags(tmp_path, wrong, frozenset({"DS101"})).values()) == ["DS101", "DS101"], wrong
+    _left_alone_beside_twins(tmp_path, SAMPLED, SAMPLED_WRONG, "DS101", 2)
 
 
 # DS102: a divergence binds the variables of its laws; a sum's index set written as an equation binds its names
@@ -308,10 +307,7 @@ BINDERS_WRONG = ("\nA slip drops the expectation:\n\n$$\\mathbb{E}_{q(z)}[\\log 
 
 
 def test_divergences_and_constrained_sums_bind(tmp_path):
-    for text in BINDERS:
-        assert _flags(tmp_path, text) == {}, text
-        wrong = text + BINDERS_WRONG
-        assert sorted(_flags(tmp_path, wrong, frozenset({"DS102"})).values()) == ["DS102"] * 3, wrong
+    _left_alone_beside_twins(tmp_path, BINDERS, BINDERS_WRONG, "DS102", 3)
 
 
 # DS103: in a full conditional the given stands for all the rest; its indices are no index of the quantity
@@ -332,10 +328,7 @@ CONDITIONALS_WRONG = ("\nA slip sums the law's own index away:\n\n"
 
 
 def test_an_index_of_the_given_is_not_the_quantitys(tmp_path):
-    for text in CONDITIONALS:
-        assert _flags(tmp_path, text) == {}, text
-        wrong = text + CONDITIONALS_WRONG
-        assert sorted(_flags(tmp_path, wrong, frozenset({"DS103"})).values()) == ["DS103", "DS103"], wrong
+    _left_alone_beside_twins(tmp_path, CONDITIONALS, CONDITIONALS_WRONG, "DS103", 2)
 
 
 # --- 12. DS212: probabilities in words that are not a law's whole table ------------------------------------------
