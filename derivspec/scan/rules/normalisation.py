@@ -21,6 +21,7 @@ from derivspec.core import symbolic
 from derivspec.scan import tree
 from derivspec.scan.reader import bare_names, read_document
 from derivspec.scan.rules import values
+from derivspec.scan.rules.reading import exact
 
 TOLERANCE = mpmath.mpf("1e-6")
 CONTINUOUS = ((-sympy.oo, sympy.oo), (0, sympy.oo), (0, 1))
@@ -390,12 +391,6 @@ def _in_words(sentence: str):
     return subject, items
 
 
-def _exact(reading):
-    """A reading's expression with its decimals as printed (0.3) made exact."""
-    literals = getattr(reading, "literals", None) or {}
-    return reading.expr.xreplace({s: sympy.Rational(str(v[0])) for s, v in literals.items()})
-
-
 def _sentence_from(statement) -> str:
     """The statement (as inline math) and the prose after it, to the end of its sentence."""
     after = statement.after or ""
@@ -419,7 +414,7 @@ def probabilities_in_words(line, doc) -> str | None:
         return None
     subject, items = found
     try:
-        probabilities = [_exact(read_document(p, doc.names, bare_names(p))) for _, p in items]
+        probabilities = [exact(read_document(p, doc.names, bare_names(p))) for _, p in items]
     except Exception:  # noqa: BLE001 -- a probability the reader does not read: the sentence is left alone
         return None
     total = sympy.Add(*probabilities)

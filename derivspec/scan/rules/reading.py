@@ -94,6 +94,12 @@ def _loss_cues() -> tuple:
         return ()
 
 
+def exact(reading):
+    """A reading's expression with each decimal as printed (1.3) made its exact value."""
+    literals = getattr(reading, "literals", None) or {}
+    return reading.expr.xreplace({s: sympy.Rational(str(v[0])) for s, v in literals.items()}) if literals else reading.expr
+
+
 @dataclass
 class Line:
     """One relational statement: its defining relation and what the rules read of it (lazily)."""
@@ -138,10 +144,7 @@ class Line:
         reading = self.reading(which)
         if reading is None:
             return None
-        expr = reading.expr
-        literals = getattr(reading, "literals", None) or {}
-        if literals:  # a decimal as printed (1.3): its exact value
-            expr = expr.xreplace({s: sympy.Rational(str(v[0])) for s, v in literals.items()})
+        expr = exact(reading)
         if not isinstance(expr, sympy.Basic) or any(not a.func.__name__.endswith("_{•}") for a in expr.atoms(AppliedUndef)) or any(
                 _OPAQUE in s.name for s in expr.free_symbols):
             return None
