@@ -7,6 +7,8 @@ tables, or reads a file an earlier run wrote:
     .venv/bin/python benchmarks/test_durations.py -- -m slow      # the same for the slow tier
     .venv/bin/python benchmarks/test_durations.py --from FILE     # print the tables of an earlier run
     .venv/bin/python benchmarks/test_durations.py --from FILE --compare OTHER   # before / after per file
+    .venv/bin/python benchmarks/test_durations.py --from BEFORE --where default=AFTER --where slow=AFTER_SLOW
+        # the slowest tests of BEFORE, each with what it proves (its docstring, else its name) and where it is now
 
 FILE may also be the JSON lines of ``benchmarks/cpu_durations.py`` (a plugin that records CPU seconds, for a
 busy machine or an old commit): there a test's seconds are its CPU seconds.
@@ -18,6 +20,7 @@ Seconds are each test's setup + call + teardown as pytest measured them, summed 
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import os
 import subprocess
@@ -56,6 +59,28 @@ def per_file(rows) -> dict[str, tuple[float, int]]:
     return {name: (seconds, count) for name, (seconds, count) in files.items()}
 
 
+def what_it_proves(test_id: str) -> str:
+    """The first sentence of the test function's docstring (read with ast, nothing imported), else its name in words."""
+    path, _, name = test_id.partition("::")
+    name = name.split("[")[0].split("::")[-1]
+    try:
+        tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError):
+        tree = None
+    for node in ast.walk(tree) if tree else ():
+        if isinstance(node, ast.FunctionDef) and node.name == name and ast.get_docstring(node):
+            return " ".join(ast.get_docstring(node).split()).split(". ")[0].rstrip(".")
+    return name.removeprefix("test_").replace("_", " ")
+
+
+def print_where(rows, top: int, where: dict[str, set[str]]) -> None:
+    """The ``top`` slowest tests of ``rows``, each with what it proves and the runs it appears in now."""
+    print(f"\nthe {top} slowest tests, what each proves, and where each is now")
+    for row in sorted(rows, key=lambda r: -r["seconds"])[:top]:
+        now = ", ".join(label for label, ids in where.items() if row["test"] in ids) or "gone"
+        print(f"  {row['seconds']:7.1f} s  {now:13s}  {row['test']}\n{'':26s}{what_it_proves(row['test'])}")
+
+
 def print_tables(rows, top: int, files: int, other=None) -> None:
     total = sum(r["seconds"] for r in rows)
     print(f"{len(rows)} tests, {total:.0f} s of test time ({total / 60:.1f} min summed over workers)")
@@ -85,6 +110,8 @@ def main(argv=None) -> int:
     parser.add_argument("--compare", help="a second file: per-file seconds before (it) and after (--from)")
     parser.add_argument("--top", type=int, default=50)
     parser.add_argument("--files", type=int, default=40)
+    parser.add_argument("--where", action="append", default=[], metavar="LABEL=FILE",
+                        help="a later run (repeat): the slowest tests are listed with the runs they appear in now")
     parser.add_argument("pytest_args", nargs="*", help="after --: arguments for scripts/test.sh")
     args = parser.parse_args(argv)
     if args.source:
@@ -99,6 +126,14 @@ def main(argv=None) -> int:
         print(f"wall time {wall / 60:.1f} min on {os.cpu_count()} cores; durations in {path}")
     other = read(Path(args.compare)) if args.compare else None
     print_tables(rows, args.top, args.files, other)
+    if args.where:
+        where = {}
+        for pair in args.where:
+            label, sep, file = pair.partition("=")
+            if not sep:
+                parser.error(f"--where takes LABEL=FILE, not {pair!r}")
+            where[label] = {r["test"] for r in read(Path(file))}
+        print_where(rows, args.top, where)
     return 0
 
 

@@ -8,6 +8,8 @@ import importlib.util
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 _spec = importlib.util.spec_from_file_location("scan_corpus_planted", ROOT / "benchmarks" / "scan_corpus_planted.py")
@@ -44,6 +46,7 @@ def test_every_planted_error_is_scanned_and_the_right_forms_are_not_flagged(tmp_
     assert result["recall"]["known quantity"] == {"found": 2, "planted": 2, "recall": 1.0}
 
 
+@pytest.mark.slow  # 20-30 s: the set scanned twice; reading in other letters keeps default-tier tests (test_scan_leibniz)
 def test_the_renamed_planted_set_has_the_same_errors_in_other_letters(tmp_path):
     (tmp_path / "gan.md").write_text(DOCUMENT, encoding="utf-8")
     plain = scan_corpus_planted.measure_folder(tmp_path, seed=0)

@@ -177,3 +177,28 @@ def test_the_cpu_plugin_counts_work_not_waiting(tmp_path):
 
     read = {row["test"].split("::")[1]: row["seconds"] for row in test_durations.read(out)}
     assert read["test_computes"] >= 0.3 > read["test_sleeps"]
+
+
+def test_the_slowest_tests_are_listed_with_what_each_proves_and_where_each_is_now(tmp_path, capsys):
+    """benchmarks/test_durations.py --where: each of the slowest tests of the earlier run with its docstring's first
+    sentence (else its name in words) and the later runs it appears in ("gone" where none has it)."""
+    import json
+
+    sys.path.insert(0, str(HERE.parent / "benchmarks"))
+    import test_durations
+
+    this = "property_tests/test_tiers.py"
+    tests = {"documented": f"{this}::test_the_cpu_plugin_counts_work_not_waiting",
+             "named": f"{this}::test_a_bad_shard_is_a_usage_error", "deleted": f"{this}::test_no_longer_here"}
+    before, after = tmp_path / "before.jsonl", tmp_path / "after.jsonl"
+    before.write_text("".join(json.dumps({"id": test, "wall": 9.0, "cpu": seconds, "child": 0.0}) + "\n"
+                              for test, seconds in zip(tests.values(), (3.0, 2.0, 1.0))), encoding="utf-8")
+    after.write_text(json.dumps({"id": tests["named"], "wall": 1.0, "cpu": 1.0, "child": 0.0}) + "\n", encoding="utf-8")
+    assert test_durations.main(["--from", str(before), "--where", f"slow={after}"]) == 0
+    listing = capsys.readouterr().out.split("where each is now\n")[1].splitlines()
+    assert "gone" in listing[0] and "the_cpu_plugin" in listing[0]
+    assert listing[1].strip().startswith("benchmarks/cpu_durations.py: a test that sleeps has wall seconds")
+    assert "slow" in listing[2] and listing[3].strip() == "a bad shard is a usage error"
+    assert "gone" in listing[4] and listing[5].strip() == "no longer here"
+    with pytest.raises(SystemExit):
+        test_durations.main(["--from", str(before), "--where", str(after)])
