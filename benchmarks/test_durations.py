@@ -79,6 +79,14 @@ def print_where(rows, top: int, where: dict[str, set[str]]) -> None:
     for row in sorted(rows, key=lambda r: -r["seconds"])[:top]:
         now = ", ".join(label for label, ids in where.items() if row["test"] in ids) or "gone"
         print(f"  {row['seconds']:7.1f} s  {now:13s}  {row['test']}\n{'':26s}{what_it_proves(row['test'])}")
+    files = defaultdict(lambda: defaultdict(int))
+    for row in rows:
+        now = ",".join(label for label, ids in where.items() if row["test"] in ids) or "gone"
+        files[row["test"].split("::")[0]][now] += 1
+    labels = sorted({now for counts in files.values() for now in counts})
+    print("\nper file: where the tests of the earlier run are now (" + " / ".join(labels) + ")")
+    for name, counts in sorted(files.items(), key=lambda item: -sum(item[1].values())):
+        print(f"  {' / '.join(f'{counts.get(label, 0):5d}' for label in labels)}  {name}")
 
 
 def print_tables(rows, top: int, files: int, other=None) -> None:

@@ -195,7 +195,10 @@ def test_the_slowest_tests_are_listed_with_what_each_proves_and_where_each_is_no
                               for test, seconds in zip(tests.values(), (3.0, 2.0, 1.0))), encoding="utf-8")
     after.write_text(json.dumps({"id": tests["named"], "wall": 1.0, "cpu": 1.0, "child": 0.0}) + "\n", encoding="utf-8")
     assert test_durations.main(["--from", str(before), "--where", f"slow={after}"]) == 0
-    listing = capsys.readouterr().out.split("where each is now\n")[1].splitlines()
+    printed = capsys.readouterr().out
+    listing = printed.split("where each is now\n")[1].splitlines()
+    per_file = printed.split("where the tests of the earlier run are now (gone / slow)\n")[1].splitlines()
+    assert per_file[0].split() == ["2", "/", "1", this]
     assert "gone" in listing[0] and "the_cpu_plugin" in listing[0]
     assert listing[1].strip().startswith("benchmarks/cpu_durations.py: a test that sleeps has wall seconds")
     assert "slow" in listing[2] and listing[3].strip() == "a bad shard is a usage error"
