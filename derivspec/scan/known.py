@@ -24,6 +24,7 @@ not have, or an undefined function the claim does not interpret).
 from __future__ import annotations
 
 import contextvars
+import functools
 import itertools
 import re
 import dataclasses
@@ -555,6 +556,20 @@ def _equal(a, b) -> bool:
 
 # --- the recogniser -----------------------------------------------------------------------------
 
+@functools.cache
+def claim_shapes() -> tuple[tuple[Shape, ...], tuple[str, ...]]:
+    """The recognisable claims' shapes (:func:`compile_shapes`) and the errors of those that cannot be read."""
+    from derivspec.core.catalogue import recognisable_claims
+
+    shapes, errors = [], []
+    for claim in recognisable_claims():
+        try:
+            shapes.extend(compile_shapes(claim))
+        except Exception as error:
+            errors.append(str(error))
+    return tuple(shapes), tuple(errors)
+
+
 @dataclass
 class Recogniser:
     shapes: list = field(default_factory=list)
@@ -562,20 +577,15 @@ class Recogniser:
 
     @classmethod
     def load(cls) -> "Recogniser":
-        """Every claim's shapes (claims with a ``recognise`` field)."""
-        from derivspec.core.catalogue import recognisable_claims
-
-        shapes, errors = [], []
-        for claim in recognisable_claims():
-            try:
-                shapes.extend(compile_shapes(claim))
-            except Exception as error:
-                errors.append(str(error))
+        """Every claim's shapes (claims with a ``recognise`` field), compiled once per process: they depend on the
+        catalogue alone, not on the document (each is read with fresh names), so a folder's documents share them."""
+        shapes, errors = claim_shapes()
+        errors = list(errors)
         try:
             row_shapes()  # the knowledge tables, loaded and indexed once, before any statement's time limit
         except Exception as error:
             errors.append(str(error))
-        return cls(shapes, errors)
+        return cls(list(shapes), errors)
 
     def check(self, left: Side, relation: str, right: Side, context: Context,
               written: tuple[str, str] | None = None) -> StepResult | None:

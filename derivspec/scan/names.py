@@ -6,6 +6,7 @@ read as \epsilon) and subscript; :func:`strip_fonts` removes the font commands.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -17,15 +18,21 @@ ALIASES = {r"\varepsilon": r"\epsilon", r"\varphi": r"\phi", r"\vartheta": r"\th
 _NAME = re.compile(r"^(?P<marks>(?:\\[A-Za-z]+(?=[\\{]))*)(?:\{(?P<b1>[^{}]*)\}|(?P<b2>\\?[A-Za-z]+|#\w+|\\mathrm\{[^{}]*\}))"
                    r"(?P<deco>(?:'|\^\*|\^\{[^{}]*\}|\^\([^()]*\))*)(?:_\{(?P<sub>.*)\})?$")
 
+_FONT_PATTERNS = tuple((re.compile(re.escape(font) + r"\s*\{([^{}]*)\}"), re.compile(re.escape(font) + r"(?=\\?[A-Za-z])"))
+                       for font in FONTS)
 
+
+@functools.lru_cache(maxsize=8192)
 def strip_fonts(text: str) -> str:
     """``\\mathbf{x}_{t}`` -> ``x_{t}``, ``\\mathrm{KL}`` -> ``KL``, ``D_{\\mathrm{KL}}`` -> ``D_{KL}``."""
+    if "\\" not in text:  # every font command starts with a backslash
+        return text
     previous = None
     while previous != text:
         previous = text
-        for font in FONTS:
-            text = re.sub(re.escape(font) + r"\s*\{([^{}]*)\}", r"\1", text)
-            text = re.sub(re.escape(font) + r"(?=\\?[A-Za-z])", "", text)
+        for braced, bare in _FONT_PATTERNS:
+            text = braced.sub(r"\1", text)
+            text = bare.sub("", text)
     return text
 
 
