@@ -115,6 +115,8 @@ def test_the_guard_fails_a_test_over_its_bound_with_one_line(tmp_path):
     assert "test_project.py::test_sleeps took" in line and "0.3 s per test" in line
     passed = run(tmp_path, "-m", "not slow", "--budget-per-test", "30", "--budget-total", "60")
     assert passed.returncode == 0 and "test budget" not in passed.stdout
+    (kept,) = [x for x in passed.stdout.splitlines() if x.startswith("budget kept:")]  # the margin, in CI's log
+    assert " s together of 60 s; the longest, test_project.py::test_sleeps, " in kept and kept.endswith(" of 30 s")
 
 
 def test_the_guard_fails_a_default_tier_over_its_total(tmp_path):

@@ -155,9 +155,23 @@ class DurationGuard:
         if self.found and session.exitstatus == 0:
             session.exitstatus = 1
 
+    def margin(self) -> str | None:
+        """One line on a run within its budget: how much of it the default tier used (CI's log shows the margin)."""
+        per_test = self.config.getoption("--budget-per-test")
+        total_budget = self.config.getoption("--budget-total")
+        default = {t: s for t, s in self.seconds.items() if t not in self.slow}
+        if (per_test is None and total_budget is None) or not default:
+            return None
+        seconds, test = max((s, t) for t, s in default.items())
+        return (f"budget kept: the default tier's tests took {sum(default.values()):.0f} s together"
+                + (f" of {total_budget:g} s" if total_budget is not None else "")
+                + f"; the longest, {test}, {seconds:.1f} s" + (f" of {per_test:g} s" if per_test is not None else ""))
+
     def pytest_terminal_summary(self, terminalreporter):
         for line in getattr(self, "found", []):
             terminalreporter.write_line(line, red=True, bold=True)
+        if not getattr(self, "found", []) and (line := self.margin()):
+            terminalreporter.write_line(line)
 
 
 def install_guard(config):
