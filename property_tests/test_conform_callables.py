@@ -96,11 +96,16 @@ def test_torch_code_is_handed_tensors_first_and_its_error_is_shown(course, capsy
     assert code == 1 and "IndexError: index 5 is out of bounds" in out and "pow" not in out
 
 
-def test_a_function_that_reduces_the_batch_is_told_to_declare_a_reduction(course, capsys):
+def test_a_function_that_reduces_the_batch_is_a_finding_that_names_the_declarations(course, capsys):
+    """Handed a batch, one value for it is never a silent fallback to one input per call: the sum over the
+    batch axis is named, with the two declarations that fit (a batch loss; code for one input)."""
     code, out = _conform(capsys, "nll.bernoulli", "course_losses:bce_summed")
-    assert code == 0 and "declare a reduction (--convention reduction=mean or --convention reduction=sum)" in out
+    assert code == 1 and "sums over the batch axis" in out.splitlines()[0]
+    assert "declare --convention reduction=sum" in out and "declare --unbatched" in out
     code, out = _conform(capsys, "nll.bernoulli", "course_losses:bce_summed", "--convention", "reduction=sum")
     assert code == 0 and "note:" not in out
+    code, out = _conform(capsys, "nll.bernoulli", "course_losses:bce_summed", "--unbatched")
+    assert code == 0 and "one input per call (declared)" in out.splitlines()[0]
 
 
 def test_a_parameter_hint_on_the_command_line_is_in_its_syntax(course, capsys):

@@ -176,18 +176,22 @@ def test_torch_losses_with_a_fixed_threshold():
 
 # --- the discretised Gaussian decoder: 256 levels in [-1, 1], bins of width 2/255, edge bins open ----------------
 
-def _log_mass(lower, upper, log_ndtr, log1p, exp, where):
-    """log(Phi(upper) - Phi(lower)) without cancellation: through the tail on the far side of the mean."""
+def _log_mass(lower, upper, log_ndtr, log, expm1, erf, where):
+    """log(Phi(upper) - Phi(lower)) without cancellation: near the mean (a narrow bin of a wide sigma) as a
+    difference of erf values, which are small there; elsewhere through the tail on the far side of the mean,
+    log(1 - e^d) as log(-expm1(d))."""
     above = lower > 0
     big = where(above, log_ndtr(-lower), log_ndtr(upper))
     small = where(above, log_ndtr(-upper), log_ndtr(lower))
-    return big + log1p(-exp(small - big))
+    tails = big + log(-expm1(small - big))
+    central = log(0.5 * (erf(upper / 2 ** 0.5) - erf(lower / 2 ** 0.5)))
+    return where((abs(lower) < 1) & (abs(upper) < 1), central, tails)
 
 
 def decoder_log_likelihood_numpy(x, mu, sigma):
     """NumPy + scipy: log p(x) per pixel, x in [-1, 1] on 256 levels."""
     lower, upper = (x - 1 / 255 - mu) / sigma, (x + 1 / 255 - mu) / sigma
-    interior = _log_mass(lower, upper, special.log_ndtr, np.log1p, np.exp, np.where)
+    interior = _log_mass(lower, upper, special.log_ndtr, np.log, np.expm1, special.erf, np.where)
     return np.where(x < -0.999, special.log_ndtr(upper), np.where(x > 0.999, special.log_ndtr(-lower), interior))
 
 
@@ -197,7 +201,7 @@ def decoder_log_likelihood_torch(x, means, log_scales):
     inv_stdv = torch.exp(-log_scales)
     lower, upper = (x - 1 / 255 - means) * inv_stdv, (x + 1 / 255 - means) * inv_stdv
     log_ndtr = torch.special.log_ndtr
-    interior = _log_mass(lower, upper, log_ndtr, torch.log1p, torch.exp, torch.where)
+    interior = _log_mass(lower, upper, log_ndtr, torch.log, torch.expm1, torch.erf, torch.where)
     log_probs = torch.where(x < -0.999, log_ndtr(upper), torch.where(x > 0.999, log_ndtr(-lower), interior))
     return log_probs.sum()
 
@@ -206,7 +210,7 @@ def _slipped_decoder(half_width=1 / 255, open_edges=True, scale=lambda sigma: si
     def decoder(x, mu, sigma):
         s = scale(sigma)
         lower, upper = (x - half_width - mu) / s, (x + half_width - mu) / s
-        interior = _log_mass(lower, upper, special.log_ndtr, np.log1p, np.exp, np.where)
+        interior = _log_mass(lower, upper, special.log_ndtr, np.log, np.expm1, special.erf, np.where)
         if not open_edges:
             return interior
         return np.where(x < -0.999, special.log_ndtr(upper), np.where(x > 0.999, special.log_ndtr(-lower), interior))

@@ -202,9 +202,10 @@ def test_normalising_over_the_batch_axis_is_named(fn, conventions):
     assert WRONG_AXIS in str(caught.value)
 
 
-def test_a_batch_normalised_function_called_one_input_at_a_time_gets_a_note():
-    """Without a reduction, a function right for one input is called one input at a time; that it mixes
-    a batch is said."""
+def test_a_batch_normalised_function_is_a_finding_unless_declared_unbatched():
+    """A function right for one input that mixes a batch (a textbook log-softmax summing over axis 0) is
+    called batched and per input: the two disagree, and that is the finding, named -- with --unbatched (code
+    written for one input at a time) it conforms."""
     def log_softmax(z):  # a textbook log-softmax, written for one vector: the sum runs over axis 0
         shifted = z - np.max(z)
         return shifted - np.log(np.exp(shifted).sum(axis=0))
@@ -212,9 +213,13 @@ def test_a_batch_normalised_function_called_one_input_at_a_time_gets_a_note():
     def ce_one_example(logits):
         return -log_softmax(np.asarray(logits))[..., 0]
 
-    report = conforms("nll.categorical", ce_one_example, args={"logits": "h"}, max_examples=EXAMPLES)
-    assert "one input per call" in report.called
-    assert any("normalises across the batch" in note for note in report.notes)
+    with pytest.raises(NonConformance) as caught:
+        conforms("nll.categorical", ce_one_example, args={"logits": "h"}, max_examples=EXAMPLES)
+    assert caught.value.kind == "batch" and caught.value.slip == WRONG_AXIS
+    assert caught.value.declaration == {"batching": "unbatched"}
+    report = conforms("nll.categorical", ce_one_example, args={"logits": "h"}, max_examples=EXAMPLES,
+                      batching="unbatched")
+    assert "one input per call (declared)" in report.called
 
 
 # --- VAE losses for image-shaped data and any latent size ---------------------------------------

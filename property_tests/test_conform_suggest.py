@@ -90,7 +90,7 @@ IMPLEMENTATIONS = [
     (bernoulli_kl, None, "kl.bernoulli", {}),
     (binary_entropy, None, "kl.entropy.bernoulli", {}),
     (bce_with_logits, None, "nll.bernoulli.logits", {}),
-    (softmax_ce_first_class, {"logits": "[h1, h2, h3]"}, "nll.categorical", {}),
+    (softmax_ce_first_class, {"logits": "[h1, h2, h3]"}, "nll.categorical", {"batching": "unbatched"}),
     (posterior_variance, None, "ddpm.posterior.variance", {}),
     (noisy_mean, None, "ddpm.marginal.mean", {}),
     (ridge_lambda, None, "map.gaussian-prior.l2", {}),

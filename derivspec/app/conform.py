@@ -63,6 +63,15 @@ def add_parser(commands) -> None:
     conform.add_argument("--steps", type=int, default=None, metavar="T", help="with --schedule: T (default 1000)")
     conform.add_argument("--index", type=int, default=None, choices=(0, 1),
                          help="with --schedule: the index of the first timestep (default: detected)")
+    batching = conform.add_mutually_exclusive_group()
+    batching.add_argument("--batched", dest="batching", action="store_const", const="batched", default=None,
+                          help="your function takes a batch (a leading axis of inputs); it is called batched and per "
+                               "input, and the two must agree (default: decided, and said in the report's first line)")
+    batching.add_argument("--unbatched", dest="batching", action="store_const", const="unbatched",
+                          help="your function is written for one input at a time: it is never handed a batch")
+    conform.add_argument("--size", nargs="+", action="extend", default=[], metavar="NAME=VALUE",
+                         help="hold a size of the claim's vectors at your own value (D=784 for MNIST code); "
+                              "without it every size is drawn")
     conform.add_argument("--wrt", nargs="+", action="extend", default=[], metavar="SYMBOL",
                          help="your function is the derivative of the target by these claim variables")
     conform.add_argument("--init", nargs="+", action="extend", default=[], metavar="ARG",
@@ -192,7 +201,7 @@ def _run_conform(args) -> int:
                               wrt=args.wrt or None, seed=args.seed, max_examples=args.max_examples,
                               device=args.device, up_to=args.up_to or None, fix=fixed or None,
                               precision=args.precision, schedule=args.schedule, steps=args.steps,
-                              index=args.index)
+                              index=args.index, batching=args.batching, sizes=_sizes(args.size) or None)
     except NonConformance as failure:
         if args.json:
             print_json({**failure.to_json(), "meta": meta})
@@ -211,6 +220,20 @@ def _run_conform(args) -> int:
     else:
         print(str(report))
     return EXIT_OK
+
+
+def _sizes(words: list[str]) -> dict:
+    """``--size D=784`` words as {name: whole number}; anything else is bad input."""
+    from derivspec.testing.arguments import parse_words
+    from derivspec.testing.errors import ConformanceUsageError
+
+    sizes = {}
+    for name, text in parse_words(words, "--size").items():
+        try:
+            sizes[name] = int(text)
+        except ValueError:
+            raise ConformanceUsageError(f"--size {name}={text}: a size is a whole number") from None
+    return sizes
 
 
 def _run_suggest(args) -> int:

@@ -32,7 +32,7 @@ DEFAULT_CONVENTIONS = {"reduction": "none", "log_base": "e"}
 class Argument:
     """One parameter of the user's function: its name, the expression(s) in the claim's variables
     (defined symbols expanded), whether it is a list (a 1-D array) and whether it is passed as a
-    whole number (a bare whole-number symbol: a count, a label)."""
+    whole number (a bare whole-number symbol: a count, a label; binary values come as floats)."""
 
     name: str
     text: str
@@ -198,8 +198,12 @@ def read_argument(claim: Claim, name: str, value) -> Argument:
 
 
 def _whole(claim: Claim, symbol: sympy.Symbol) -> bool:
+    """A whole number handed as an integer: a count, a label, an index. A binary value (y in {0, 1}) or a
+    sign (y in {-1, 1}) is handed as a float, the way code receives targets and labels of a binary loss."""
     var = next((v for v in claim.variables if v.symbol == symbol), None)
-    return var is not None and (var.domain.integer or var.domain.values is not None)
+    if var is None or not (var.domain.integer or var.domain.values is not None):
+        return False
+    return var.domain.values is None or not set(var.domain.values) <= {-1, 0, 1}
 
 
 def _split_list(text: str) -> list[str]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sys
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -177,11 +177,50 @@ def fits(shape: tuple, batch: int, batched: bool, reduced: bool, outputs: int) -
     return shape == single or (outputs == 1 and shape in ((1,),))
 
 
-def choose(fn, arguments, probe: list[dict], *, reduced: bool, outputs: int, device: str | None) -> tuple[Way | None, list]:
-    """The way to call ``fn`` (see the module docstring), and ``(way, error)`` for the ways that raised.
+@dataclass
+class Choice:
+    """How the function will be called, and why (the report's first line says it): ``way`` (None when no
+    way works), ``why`` -- the decision in words; ``tried`` -- ``(way, error)`` of each attempt that raised,
+    in the order tried; ``problem`` -- a batch the function accepted but answered wrongly (a batched
+    output of the wrong shape, or rows that differ from one call per input): a finding, never a fallback."""
 
-    ``probe`` is a batch of typical inputs (PROBE_BATCH of them); ``reduced``: the function reduces
-    a batch to one value (reduction mean or sum), so it must accept a batch."""
+    way: Way | None
+    why: str = ""
+    tried: list = field(default_factory=list)
+    problem: "BatchProblem | None" = None
+
+
+@dataclass
+class BatchProblem:
+    """A batch the function accepted and answered wrongly: ``way`` (the batched call), ``batched`` (its
+    output), ``singles`` (one call per input of the same batch, stacked; None where those raised) and
+    ``kind`` -- ``shape`` (the batched output is not one value per input) or ``mixes`` (it is, but its rows
+    differ from one call per input: the batch's inputs are mixed)."""
+
+    way: Way
+    kind: str
+    batched: np.ndarray
+    singles: np.ndarray | None
+    batch: int
+    repeated: tuple = ()  # the outputs for the batch repeated twice and three times (None where it raised)
+
+
+BATCHINGS = (None, "batched", "unbatched")
+
+
+def choose(fn, arguments, probe: list[dict], *, reduced: bool, outputs: int, device: str | None,
+           batching: str | None = None) -> Choice:
+    """The way to call ``fn`` on ``probe`` (a batch of typical inputs, PROBE_BATCH of them).
+
+    A function that accepts a batch is called batched *and* per input, and the two must agree: a batched
+    output of the wrong shape, or rows that differ from one call per input, is a :class:`BatchProblem`
+    (the check reports it as a finding with its slip named), never a reason to fall back to one input per
+    call. ``batching`` declares it: ``batched`` (the function must take a batch), ``unbatched`` (it is
+    written for one input: never handed a batch); None -- decided here: batched when the function accepts
+    a batch, else one input per call. ``reduced``: a reduction (mean or sum) is declared, so the function
+    must take a batch and return one value for it."""
+    if batching not in BATCHINGS:
+        raise ValueError(f"batching {batching!r}")
     tried: list = []
     batch = len(probe)
 
@@ -192,49 +231,108 @@ def choose(fn, arguments, probe: list[dict], *, reduced: bool, outputs: int, dev
             tried.append((way, error.error))
             return None
 
-    if framework_of(fn) == "torch" and device in (None, "cpu", "cuda"):  # a torch module's code gets tensors first
-        try:
-            import torch  # noqa: F401
-        except ImportError:
-            pass
-        else:
-            first = device or "cpu"
-            single = None if reduced else attempt(Way("torch", False, first), probe[:2])
-            array = attempt(Way("torch", True, first), probe)
-            if array is not None and fits(array.shape, batch, True, reduced, outputs) and _agrees(array, single, reduced):
-                return Way("torch", True, first), tried
-            if single is not None and fits(single.shape[1:], 1, False, False, outputs):
-                return Way("torch", False, first), tried
-    single = None if reduced else attempt(Way("python", False), probe[:2])
+    torch_first = framework_of(fn) == "torch" and device in (None, "cpu", "cuda") and _torch_importable()
 
-    def batched_ok(array) -> bool:
-        return array is not None and fits(array.shape, batch, True, reduced, outputs) and _agrees(array, single, reduced)
+    def batched_ways():  # the function's own framework first; torch when it asked for tensors (read lazily)
+        first = [("torch", device or "cpu")] if torch_first else ([("numpy", None)] if device in (None, "cpu") else [])
+        yield from first
+        yield from _torch_ways(device, tried, first)
 
-    if device in (None, "cpu") and batched_ok(array := attempt(Way("numpy", True), probe)):
-        return Way("numpy", True), tried
-    wants_torch = device is not None or "torch" in sys.modules or any(_wants_tensor(e) for _, e in tried)
-    devices = [device] if device else ["cpu"]
-    if wants_torch:
-        try:
-            import torch  # noqa: F401  (the function asked for tensors, or brought torch itself)
-        except ImportError:
-            wants_torch = False
-    if wants_torch and device is None and cuda_available():
-        devices.append("cuda")  # its own tensors may be on CUDA
-    if wants_torch:
-        for d in devices:
-            if batched_ok(attempt(Way("torch", True, d), probe)):
-                return Way("torch", True, d), tried
+    if batching != "unbatched":
+        for kind, dev in batched_ways():
+            way = Way(kind, True, dev)
+            array = attempt(way, probe)
+            if array is None:
+                continue
+            if reduced:
+                if fits(array.shape, batch, True, True, outputs):
+                    return Choice(way, "batched (a reduction is declared)", tried)
+                return Choice(None, "", tried, BatchProblem(way, "shape", array, None, batch,
+                                                            _repeated(fn, arguments, probe, way)))
+            singles = per_input(fn, arguments, probe, kind, dev)
+            shaped = fits(array.shape, batch, True, False, outputs)
+            if shaped and _agrees(array, singles, False):
+                why = "batched (declared)" if batching == "batched" else \
+                    ("batched (decided: handed a batch it gives what one call per input gives)" if singles is not None
+                     else "batched (decided: it takes a batch; one input per call raised, so the two were not compared)")
+                return Choice(way, why, tried)
+            return Choice(None, "", tried, BatchProblem(way, "mixes" if shaped else "shape", array, singles, batch,
+                                                        _repeated(fn, arguments, probe, way)))
+        if batching == "batched" or reduced:
+            return Choice(None, "", tried)
+    # one input per call: declared, or no way took a batch
+    raised = next((e for w, e in tried if w.batched), None)
+    why = "one input per call (declared)" if batching == "unbatched" else \
+        "one input per call (decided: handed a batch it raised " + (one_line(raised) if raised else "") + ")"
     if reduced:
-        return None, tried
-    if single is not None and fits(single.shape[1:], 1, False, False, outputs) and device in (None, "cpu"):
-        return Way("python", False), tried
-    if wants_torch:
-        for d in devices:
-            array = attempt(Way("torch", False, d), probe[:2])
-            if array is not None and fits(array.shape[1:], 1, False, False, outputs):
-                return Way("torch", False, d), tried
-    return None, tried
+        return Choice(None, "", tried)
+    singles_ways = ([("torch", device or "cpu")] if torch_first else []) + \
+        ([("python", None)] if device in (None, "cpu") else [])
+    for kind, dev in singles_ways:
+        array = attempt(Way(kind, False, dev), probe[:2])
+        if array is not None and fits(array.shape[1:], 1, False, False, outputs):
+            return Choice(Way(kind, False, dev), why, tried)
+    for kind, dev in _torch_ways(device, tried, singles_ways):
+        array = attempt(Way(kind, False, dev), probe[:2])
+        if array is not None and fits(array.shape[1:], 1, False, False, outputs):
+            return Choice(Way(kind, False, dev), why, tried)
+    return Choice(None, "", tried)
+
+
+def _repeated(fn, arguments, probe: list[dict], way: Way) -> tuple:
+    """The outputs for the batch repeated twice and three times: a function that sums over the batch axis
+    grows by the same step each time; one that averages over it does not move."""
+    found = []
+    for times in (2, 3):
+        try:
+            found.append(call(fn, arguments, probe * times, way)[0])
+        except UserError:
+            found.append(None)
+    return tuple(found)
+
+
+def _torch_importable() -> bool:
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _torch_ways(device: str | None, tried: list, known: list) -> list:
+    """The torch ways not yet in ``known`` when the function wants tensors (it asked for them in an error,
+    or torch is loaded), on the CPU -- and on CUDA where its own tensors may be."""
+    wants = device is not None or "torch" in sys.modules or any(_wants_tensor(e) for _, e in tried)
+    if not wants or not _torch_importable():
+        return []
+    devices = [device] if device else ["cpu"] + (["cuda"] if cuda_available() else [])
+    return [("torch", d) for d in devices if ("torch", d) not in known]
+
+
+def per_input(fn, arguments, values: list[dict], kind: str, device: str | None) -> np.ndarray | None:
+    """The function's outputs for ``values`` one input per call, stacked: each input as itself (Python
+    numbers where ``kind`` is numpy, else that kind), or -- a function that takes only a batch -- as a batch
+    of one. None where both raise."""
+    single = Way("python" if kind == "numpy" else kind, False, device)
+    try:
+        return call(fn, arguments, values, single)[0]
+    except UserError:
+        pass
+    if kind == "numpy":
+        try:
+            return call(fn, arguments, values, Way("numpy", False))[0]
+        except UserError:
+            pass
+    rows = []
+    for value in values:
+        try:
+            out = call(fn, arguments, [value], Way(kind, True, device))[0]
+        except UserError:
+            return None
+        if out.shape[:1] != (1,):
+            return None
+        rows.append(out[0])
+    return np.stack(rows)
 
 
 def _agrees(batched: np.ndarray, single: np.ndarray | None, reduced: bool) -> bool:

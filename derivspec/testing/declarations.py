@@ -215,7 +215,8 @@ def show_constant(c: float) -> str:
 
 def declaration_text(declared: Mapping, syntax: str | None = None) -> str:
     """``{"up_to": ["scale"]}`` as ``--up-to scale`` (syntax ``cli``) or ``up_to=['scale']`` (``python``);
-    also ``precision`` and ``conventions`` (``{"reduction": "sum"}``)."""
+    also ``precision``, ``fix``, ``index``, ``conventions`` (``{"reduction": "sum"}``), ``batching``
+    (``unbatched``: ``--unbatched``) and ``size`` (``{"D": 784}``)."""
     syntax = syntax or HINT_SYNTAX.get()
     parts = []
     for key, value in declared.items():
@@ -230,6 +231,10 @@ def declaration_text(declared: Mapping, syntax: str | None = None) -> str:
                 parts.append(f"--index {value}")
             elif key == "conventions":
                 parts.append("--convention " + " ".join(f"{k}={v}" for k, v in value.items()))
+            elif key == "batching":
+                parts.append(f"--{value}")
+            elif key == "size":
+                parts.append("--size " + " ".join(f"{k}={v}" for k, v in value.items()))
         else:
             if key == "conventions":
                 parts.append(f"conventions={dict(value)!r}")

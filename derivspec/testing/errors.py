@@ -35,7 +35,9 @@ class NonConformance(AssertionError):
 
     ``claim`` -- the claim id; ``kind`` -- ``wrong`` (a wrong formula), ``unstable`` (right on
     typical inputs, non-finite or inaccurate at this one), ``raised`` (the function raised on a
-    valid input), ``shape`` (an output of the wrong shape); ``slip`` -- the name of the registered
+    valid input), ``shape`` (an output of the wrong shape), ``batch`` (handed a batch, an output of the wrong
+    shape or rows that differ from one call per input: a sum or mean over the batch axis, a normalisation
+    across it); ``slip`` -- the name of the registered
     wrong variant the function matches, or None; ``convention`` -- the conventions the output
     matches when they differ from the declared ones (``{"reduction": "sum"}``), or None;
     ``counterexample`` -- the function's inputs (shrunk), ``point`` -- the same input in the

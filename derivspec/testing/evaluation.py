@@ -66,10 +66,18 @@ class Compiled:
 
         self._root = build(self.expr)
 
-    def __call__(self, values: Mapping, digits: int = DIGITS, unit: float = UNIT) -> Value:
+    def __call__(self, values: Mapping, digits: int = DIGITS, unit: float = UNIT, rounding: bool = True) -> Value:
         """``unit``: the unit roundoff of the type the function computes in; only second-order terms
-        (a square at its minimum, a product of two rounded factors) use it."""
-        env = dict(values)
+        (a square at its minimum, a product of two rounded factors) use it. ``rounding`` False: the bound
+        counts only the symbols' errors carried through the expression (first order, with absolute values:
+        the sensitivity to the inputs' rounding), no rounding of the operations themselves."""
+        value, carried, own = self.parts(values, digits, unit)
+        return value, carried + own if rounding else carried
+
+    def parts(self, values: Mapping, digits: int = DIGITS, unit: float = UNIT) -> tuple:
+        """``(value, carried, own)``: the value, the symbols' errors carried through the expression, and the
+        rounding of the expression's own operations (both in units of ``unit``, first order)."""
+        env = {s: (v, Bound(e, ZERO)) for s, (v, e) in values.items()}
         env["__memo__"] = {}
         env["__unit__"] = mpmath.mpf(unit)
         with mpmath.workdps(digits):
@@ -77,7 +85,55 @@ class Compiled:
                 value, error = self._root(env)
             except (ZeroDivisionError, ValueError, OverflowError, TypeError) as failure:
                 raise Undefined(str(failure)) from None
-            return _real(value), error
+            return _real(value), error.carried, error.own
+
+
+ZERO = mpmath.mpf(0)
+
+
+class Bound:
+    """An error bound in two parts: ``carried`` (the inputs' errors carried through) and ``own`` (the
+    operations' own roundings and what they carry on). Linear: sums, and products by a number."""
+
+    __slots__ = ("carried", "own")
+
+    def __init__(self, carried=ZERO, own=ZERO):
+        self.carried, self.own = carried, own
+
+    def __add__(self, other):
+        if isinstance(other, Bound):
+            return Bound(self.carried + other.carried, self.own + other.own)
+        if other == 0:
+            return self
+        return NotImplemented
+
+    __radd__ = __add__
+
+    def __mul__(self, factor):
+        return Bound(self.carried * factor, self.own * factor)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, divisor):
+        return Bound(self.carried / divisor, self.own / divisor)
+
+    @property
+    def total(self):
+        return self.carried + self.own
+
+    def __bool__(self) -> bool:
+        return bool(self.carried or self.own)
+
+
+def _own(term) -> Bound:
+    """An operation's own rounding."""
+    return Bound(ZERO, term)
+
+
+def _second(first: Bound, second: Bound, unit) -> Bound:
+    """A second-order term e₁·e₂·u: carried where both errors are, own otherwise."""
+    carried = first.carried * second.carried * unit
+    return Bound(carried, first.total * second.total * unit - carried)
 
 
 def _real(value):
@@ -139,15 +195,15 @@ def _build(e, build) -> Callable:
         return symbol
     if e.is_Integer:
         value = int(e)
-        return lambda env: (mpmath.mpf(value), zero if abs(value) < 2 ** 53 else abs(mpmath.mpf(value)))
+        return lambda env: (mpmath.mpf(value), Bound() if abs(value) < 2 ** 53 else _own(abs(mpmath.mpf(value))))
     if e.is_Rational:
         p, q = int(e.p), int(e.q)
         dyadic = q & (q - 1) == 0
-        return lambda env: (mpmath.mpf(p) / q, zero if dyadic else abs(mpmath.mpf(p) / q))
+        return lambda env: (mpmath.mpf(p) / q, Bound() if dyadic else _own(abs(mpmath.mpf(p) / q)))
     if e.is_Float:
-        return lambda env: (mpmath.mpf(e._to_mpmath(mpmath.mp.prec)), abs(mpmath.mpf(e._to_mpmath(mpmath.mp.prec))))
+        return lambda env: (mpmath.mpf(e._to_mpmath(mpmath.mp.prec)), _own(abs(mpmath.mpf(e._to_mpmath(mpmath.mp.prec)))))
     if isinstance(e, sympy.NumberSymbol):
-        return lambda env: (e._to_mpmath(mpmath.mp.prec), abs(e._to_mpmath(mpmath.mp.prec)))
+        return lambda env: (e._to_mpmath(mpmath.mp.prec), _own(abs(e._to_mpmath(mpmath.mp.prec))))
     if e in (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo) or e is sympy.I:
         def undefined(env):
             raise Undefined(str(e))
@@ -159,7 +215,7 @@ def _build(e, build) -> Callable:
             values = [p(env) for p in parts]
             total = mpmath.fsum(v for v, _ in values)
             magnitude = mpmath.fsum(abs(v) for v, _ in values)
-            return total, mpmath.fsum(err for _, err in values) + (len(values) - 1) * magnitude
+            return total, sum((err for _, err in values), Bound()) + _own((len(values) - 1) * magnitude)
         return add
     if e.is_Mul:
         parts = [build(a) for a in e.args]
@@ -169,7 +225,7 @@ def _build(e, build) -> Callable:
             total = mpmath.mpf(1)
             for v, _ in values:
                 total *= v
-            error = mpmath.mpf(0)
+            error = Bound()
             for i, (_, err) in enumerate(values):
                 if err:
                     others = mpmath.mpf(1)
@@ -178,8 +234,8 @@ def _build(e, build) -> Callable:
                             others *= abs(v)
                     error += err * others
             if len(values) == 2:  # second order: both factors rounded (a product at a zero of both)
-                error += values[0][1] * values[1][1] * env["__unit__"]
-            return total, error + (len(values) - 1) * abs(total)
+                error += _second(values[0][1], values[1][1], env["__unit__"])
+            return total, error + _own((len(values) - 1) * abs(total))
         return mul
     if e.is_Pow:
         base, exponent = e.args
@@ -197,9 +253,9 @@ def _build(e, build) -> Callable:
                 value = bv ** int(n) if integer else (mpmath.sqrt(bv) if n == 0.5 else mpmath.power(bv, n))
                 value = _real(value)
                 slope = abs(n * value / bv) if bv != 0 else (mpmath.mpf(0) if n >= 1 else mpmath.mpf(1))
-                error = slope * be + (1 if abs(n) in (0.5, 1, 2, -1) else 2) * abs(value)
+                error = slope * be + _own((1 if abs(n) in (0.5, 1, 2, -1) else 2) * abs(value))
                 if integer and n >= 2 and be:  # second order: (b + δ)^n - b^n at a zero of b's derivative
-                    error += n * (n - 1) / 2 * abs(bv) ** (n - 2) * be * be * env["__unit__"]
+                    error += n * (n - 1) / 2 * abs(bv) ** (n - 2) * _second(be, be, env["__unit__"])
                 return value, error
             return power
         x = build(exponent)
@@ -209,10 +265,10 @@ def _build(e, build) -> Callable:
             xv, xe = x(env)
             if bv <= 0:
                 if bv == 0 and xv > 0:
-                    return mpmath.mpf(0), mpmath.mpf(0)
+                    return mpmath.mpf(0), Bound()
                 raise Undefined("power of a non-positive base")
             value = _real(mpmath.power(bv, xv))
-            return value, abs(value) * (abs(mpmath.log(bv)) * xe + abs(xv) * be / abs(bv) + 2)
+            return value, abs(value) * (abs(mpmath.log(bv)) * xe + abs(xv) / abs(bv) * be + _own(2))
         return general_power
     if isinstance(e, sympy.exp):
         a = build(e.args[0])
@@ -220,7 +276,7 @@ def _build(e, build) -> Callable:
         def exp(env):
             av, ae = a(env)
             value = _real(mpmath.exp(av))
-            return value, value * (ae + 1)
+            return value, value * (ae + _own(1))
         return exp
     if isinstance(e, sympy.log):
         a = build(e.args[0])
@@ -231,11 +287,11 @@ def _build(e, build) -> Callable:
             if av <= 0:
                 raise Undefined("log of a non-positive number")
             value = mpmath.log(av)
-            error = ae / av + abs(value)
+            error = ae / av + _own(abs(value))
             if base is not None:
                 bv, _ = base(env)
                 value = value / mpmath.log(bv)
-                error = error / abs(mpmath.log(bv)) + abs(value)
+                error = error / abs(mpmath.log(bv)) + _own(abs(value))
             return value, error
         return log
     if isinstance(e, sympy.Abs):
@@ -251,10 +307,10 @@ def _build(e, build) -> Callable:
         def step(env):
             av, _ = a(env)
             if isinstance(e, sympy.sign):
-                return mpmath.mpf(0 if av == 0 else (1 if av > 0 else -1)), mpmath.mpf(0)
+                return mpmath.mpf(0 if av == 0 else (1 if av > 0 else -1)), Bound()
             if av == 0:
-                return (build(e.args[1])(env)[0] if len(e.args) > 1 else mpmath.mpf(0.5)), mpmath.mpf(0)
-            return mpmath.mpf(1 if av > 0 else 0), mpmath.mpf(0)
+                return (build(e.args[1])(env)[0] if len(e.args) > 1 else mpmath.mpf(0.5)), Bound()
+            return mpmath.mpf(1 if av > 0 else 0), Bound()
         return step
     if isinstance(e, (sympy.Max, sympy.Min)):
         parts = [build(a) for a in e.args]
@@ -262,7 +318,7 @@ def _build(e, build) -> Callable:
 
         def extreme(env):
             values = [p(env) for p in parts]
-            return pick(v for v, _ in values), max(err for _, err in values)
+            return pick(v for v, _ in values), max((err for _, err in values), key=lambda b: b.total)
         return extreme
     if isinstance(e, sympy.Piecewise):
         branches = [(build(value), _condition(condition, build)) for value, condition in e.args]
@@ -281,7 +337,7 @@ def _build(e, build) -> Callable:
         def unary(env):
             av, ae = a(env)
             value = _real(function(av))
-            return value, abs(slope(av, value)) * ae + abs(value)
+            return value, abs(slope(av, value)) * ae + _own(abs(value))
         return unary
     return _fallback(e)
 
@@ -328,7 +384,7 @@ def _fallback(e) -> Callable:
         if value.free_symbols or not value.is_real or value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
             raise Undefined(f"cannot evaluate {e}")
         number = mpmath.mpf(value._to_mpmath(mpmath.mp.prec)) if value.is_Float else mpmath.mpf(str(value))
-        return number, 2 * abs(number) + sum(env[s][1] for s in symbols)
+        return number, _own(2 * abs(number)) + sum((env[s][1] for s in symbols), Bound())
     return evaluate
 
 

@@ -26,6 +26,7 @@ and the report run on it unchanged.
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from itertools import product
 from typing import Mapping
@@ -60,6 +61,14 @@ class Sizing:
         """Every combination of the drawn sizes, the claim's own first."""
         names = list(self.drawn)
         return [dict(zip(names, values)) for values in product(*(self.drawn[n] for n in names))]
+
+    def vectors(self) -> dict[str, set]:
+        """Each drawn size and the parameters that take a vector of that size whole."""
+        found: dict[str, set] = {}
+        for name, entry in self.args.items():
+            if entry[0] == "vector":
+                found.setdefault(entry[1], set()).add(name)
+        return found
 
     def describe(self) -> dict[str, list[int]]:
         return {name: sorted(values) for name, values in self.drawn.items()}
@@ -128,10 +137,21 @@ def at_sizes(claim: Claim, sizes: Mapping[str, int], indices: frozenset[str] = f
         wrong_variants=tuple(WrongVariant(w.name, variants[w.name]) for w in claim.wrong_variants if w.name in variants))
 
 
-def plan(claim: Claim, fn, args: Mapping | None, wrt, fix: Mapping | None, *, reserved=()) -> Sizing | None:
+def plan(claim: Claim, fn, args: Mapping | None, wrt, fix: Mapping | None, *, reserved=(),
+         held: Mapping[str, int] | None = None) -> Sizing | None:
     """The sizing of ``fn``'s vectors for ``claim``, or None when the claim has no general form, or the
-    function takes no vector whole and no index (the claim is checked at its own sizes, as derived)."""
+    function takes no vector whole and no index (the claim is checked at its own sizes, as derived).
+    ``held`` -- sizes the user holds at a value of their own (``{"D": 784}``): drawn as that value only."""
     general = claim.any_size
+    held = dict(held or {})
+    if held:
+        names = [name for name, _ in general.sizes] if general is not None else []
+        for name, value in held.items():
+            if name not in names:
+                raise ConformanceUsageError(f"size {name!r} is not a size of {claim.id}" + (
+                    f" (its sizes: {', '.join(names)})" if names else " (it has no vectors of free size)"))
+            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 100_000:
+                raise ConformanceUsageError(f"size {name}={value!r}: a size is a whole number from 1 to 100000")
     if general is None:
         return None
     own = dict(general.sizes)
@@ -145,6 +165,9 @@ def plan(claim: Claim, fn, args: Mapping | None, wrt, fix: Mapping | None, *, re
                if p.name in vectors and p.name not in given and p.name not in symbols and p.name not in reserved}
     indexed = {p.name for p in parameters if p.name in index_names and p.name not in given and p.name not in reserved}
     if not by_name and not indexed and not any(_mentions(v, vectors, index_names) for v in given.values()):
+        if held:
+            raise ConformanceUsageError(f"--size holds a size of a vector the function takes whole; it takes none "
+                                        f"of {claim.id}'s vectors ({', '.join(vectors)}) whole")
         return None
     base = at_sizes(claim, own, frozenset(index_names))  # the claim's own sizes, every index a variable
     try:
@@ -173,8 +196,11 @@ def plan(claim: Claim, fn, args: Mapping | None, wrt, fix: Mapping | None, *, re
     drawn = {}
     for dim, size in general.sizes:
         if dim in pinned or not any(d == dim for d, _ in whole.values()):
+            if dim in held:
+                raise ConformanceUsageError(f"size {dim} cannot be held: the function takes no vector of size {dim} "
+                                            "whole (give the vector whole, e.g. --args NAME=VECTOR)")
             continue
-        drawn[dim] = (size,) + tuple(s for s in SIZES if s != size)
+        drawn[dim] = (held[dim],) if dim in held else (size,) + tuple(s for s in SIZES if s != size)
     if not drawn and not taken_indices:
         return None
     sized_args = {}
@@ -188,10 +214,19 @@ def plan(claim: Claim, fn, args: Mapping | None, wrt, fix: Mapping | None, *, re
 
 
 def _whole_vector(value, vectors, symbols):
-    """An ``args`` value that is a vector's name (and no symbol of the claim): its members, as a list."""
-    if isinstance(value, str) and value.strip() in vectors and value.strip() not in symbols:
-        return "[" + ", ".join(vectors[value.strip()].base) + "]"
-    return value
+    """An ``args`` value that names the claim's vectors (and no symbol of the claim) -- the vector itself
+    (``actions=y``) or the same expression of each member (``logstd=log(sigma)``) -- as the list of its
+    members (``[y1, y2]``, ``[log(sigma1), log(sigma2)]``)."""
+    if not isinstance(value, str) or value.strip().startswith("["):
+        return value
+    text = value.strip()
+    names = [n for n in dict.fromkeys(re.findall(r"[A-Za-z_]\w*", text)) if n in vectors and n not in symbols]
+    if not names or len({vectors[n].dim for n in names}) != 1:
+        return value
+    size = len(vectors[names[0]].base)
+    members = [re.sub(r"[A-Za-z_]\w*", lambda m: vectors[m.group()].base[k] if m.group() in names else m.group(), text)
+               for k in range(size)]
+    return "[" + ", ".join(members) + "]"
 
 
 def _names(wrt) -> list[str]:

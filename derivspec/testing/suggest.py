@@ -123,14 +123,16 @@ def _declared(claim_id: str, fn, args, seed: int) -> dict | None:
         declared = {}
         if failure.kind == "unstable" and failure.details.get("region") == "all":
             return {"unstable": True}  # right on every typical input, not stable at an edge: it is what it computes
-        if failure.convention is not None and failure.slip is None:
+        if failure.kind == "batch" and failure.declaration is not None:
+            declared.update(failure.declaration)  # a batch loss (a reduction), or code for one input at a time
+        elif failure.convention is not None and failure.slip is None:
             declared["conventions"] = dict(failure.convention)
         elif failure.declaration is not None:
             declared.update(failure.declaration)
         else:
             return None
     keywords = {"conventions": declared.get("conventions"), "up_to": declared.get("up_to"),
-                "precision": declared.get("precision")}
+                "precision": declared.get("precision"), "batching": declared.get("batching")}
     try:
         conforms(claim_id, fn, **options, **keywords)
     except (NonConformance, ConformanceInconclusive, ConformanceUsageError):
