@@ -72,6 +72,54 @@ def three_steps_second_moment(beta1, beta2, beta3):
     return Integrand(lambda u: _forward_steps(torch.zeros_like(beta1), (beta1, beta2, beta3), u) ** 2, dim=3)
 
 
+# --- the forward jump as code writes it, and its signal-to-noise ratio ------------------------
+
+
+def jump_by_autograd(alpha_t, alpha_bar_prev):
+    """(signal gain ∂x_t/∂x_0, noise standard deviation) of x_t after one forward step x_t = √α_t x_{t−1} + √β_t e_2
+    from x_{t−1} = √ᾱ_{t−1} x_0 + √(1 − ᾱ_{t−1}) e_1: the step's derivatives by autograd, the independent noises'
+    variances summed (no ᾱ_t written)."""
+    def step(x0, e1, e2):
+        previous = alpha_bar_prev.sqrt() * x0 + (1 - alpha_bar_prev).sqrt() * e1
+        return alpha_t.sqrt() * previous + (1 - alpha_t).sqrt() * e2
+
+    zeros = torch.zeros_like(alpha_t)
+    gain = elementwise_grad(lambda v: step(v, zeros, zeros), zeros)
+    noise_variance = (elementwise_grad(lambda v: step(zeros, v, zeros), zeros) ** 2
+                      + elementwise_grad(lambda v: step(zeros, zeros, v), zeros) ** 2)
+    return gain, noise_variance.sqrt()
+
+
+@reference("ddpm.forward.add-noise")
+def quantile_of_the_composed_step(x0, eps, alpha_t, alpha_bar_prev):
+    """the noise's quantile Φ(ε) mapped through Normal(gain·x_0, std).icdf, gain and std of the composed forward step by autograd (torch)"""
+    gain, std = jump_by_autograd(alpha_t, alpha_bar_prev)
+    level = Normal(torch.zeros_like(eps), torch.ones_like(eps)).cdf(eps)
+    return Normal(gain * x0, std).icdf(level)
+
+
+@reference("ddpm.snr")
+def squared_gain_over_noise_variance(alpha_t, alpha_bar_prev):
+    """(∂x_t/∂x_0)² over the summed noise variance of the composed forward step (autograd, torch)"""
+    gain, std = jump_by_autograd(alpha_t, alpha_bar_prev)
+    return gain**2 / std**2
+
+
+@reference("ddpm.loss.min-snr")
+def min_snr_x0_loss_over_eps_loss(alpha_t, alpha_bar_prev, gamma, generator):
+    """per random (x_0, ε, ε_θ): min(SNR, γ)(x_0 − x̂_0)²/(ε − ε_θ)², x̂_0 = (x_t − √(1−ᾱ)ε_θ)/√ᾱ recovered in torch, SNR by autograd of the forward step
+
+    ε_θ = ε + δ with |δ| uniform in [0.5, 2], so the ratio has no small denominator."""
+    gain, std = jump_by_autograd(alpha_t, alpha_bar_prev)
+    snr = gain**2 / std**2
+    x0, eps = (torch.randn(alpha_t.shape, generator=generator, dtype=DTYPE, device=alpha_t.device) for _ in range(2))
+    sign = torch.where(torch.rand(alpha_t.shape, generator=generator, dtype=DTYPE, device=alpha_t.device) < 0.5, -1.0, 1.0)
+    eps_theta = eps + sign * (0.5 + 1.5 * torch.rand(alpha_t.shape, generator=generator, dtype=DTYPE, device=alpha_t.device))
+    xt = gain * x0 + std * eps
+    x0_hat = (xt - std * eps_theta) / gain
+    return torch.minimum(snr, gamma) * (x0 - x0_hat) ** 2 / (eps - eps_theta) ** 2
+
+
 # --- the schedule ------------------------------------------------------------------------
 
 
@@ -631,6 +679,34 @@ def ddim_step_from_the_forward_marginal(eta, alpha_t, alpha_bar_prev):
         x_prev = samplers.ddim_step(xt, eps, ab_t, ab_prev, float(eta), generator)
         return (x_prev - math.sqrt(ab_prev) * x0) ** 2
     return draw
+
+
+@reference("ddpm.ddim.mean")
+def ddim_kernel_by_moment_matching(xt, eps, eta, alpha_t, alpha_bar_prev):
+    """the Gaussian kernel N(a·x_0 + b·x_t, σ²) that keeps q(x_{t−1}|x_0) = N(√ᾱ_{t−1}x_0, 1 − ᾱ_{t−1}) for x_t ~ q(x_t|x_0): b from the variance, a from the mean, σ² = η²·Var[x_{t−1}|x_t,x_0] by Gaussian conditioning, at x_0 recovered from (x_t, ε) (torch)"""
+    gain, std = jump_by_autograd(alpha_t, alpha_bar_prev)  # √ᾱ_t and √(1 − ᾱ_t) of the composed forward step
+    zeros = torch.zeros_like(alpha_t)
+    noise_variance = eta**2 * conditioned_posterior(zeros, zeros, alpha_t, alpha_bar_prev)[1]
+    b = ((1 - alpha_bar_prev - noise_variance) / std**2).sqrt()   # b²(1 − ᾱ_t) + σ² = 1 − ᾱ_{t−1}
+    a = alpha_bar_prev.sqrt() - b * gain                           # a + b√ᾱ_t = √ᾱ_{t−1}
+    x0 = (xt - std * eps) / gain
+    return a * x0 + b * xt
+
+
+@reference("ddpm.ddim.mean")
+def ddim_sampler_step_without_its_noise(xt, eps, eta, alpha_t, alpha_bar_prev, generator):
+    """the reference sampler's step (reference_models/samplers.ddim_step) less the σ_t z it adds: z redrawn from a copy of its generator, σ_t = η × the posterior standard deviation by Gaussian conditioning"""
+    zeros = torch.zeros_like(alpha_t)
+    sigma = eta * conditioned_posterior(zeros, zeros, alpha_t, alpha_bar_prev)[1].sqrt()
+    out = torch.empty_like(xt)
+    for i in range(xt.numel()):
+        replay = torch.Generator(device=generator.device)
+        replay.set_state(generator.get_state())
+        ab_prev = float(alpha_bar_prev[i])
+        step = samplers.ddim_step(xt[i:i + 1], eps[i:i + 1], float(alpha_t[i]) * ab_prev, ab_prev, float(eta[i]), generator)
+        z = torch.randn(1, generator=replay, dtype=DTYPE, device=xt.device) if float(sigma[i]) > 0 else torch.zeros(1, dtype=DTYPE)
+        out[i] = step[0] - sigma[i] * z[0]
+    return out
 
 
 SAMPLER_T = 1000

@@ -21,8 +21,8 @@ from fractions import Fraction
 import numpy as np
 import torch
 from scipy import optimize, stats
-from torch.distributions import (Bernoulli, Beta, Binomial, Categorical, Exponential, Gamma, HalfNormal, Laplace, LogNormal,
-                                 Normal, Poisson, StudentT, Uniform, kl_divergence)
+from torch.distributions import (Bernoulli, Beta, Binomial, Categorical, Exponential, Gamma, HalfNormal, Independent, Laplace,
+                                 LogNormal, MultivariateNormal, Normal, Poisson, StudentT, Uniform, kl_divergence)
 
 from derivspec.core.numbers import ZERO, fmt
 from derivspec.numerics.accuracy import (OPTIMUM_HOW, QUAD_HOW, RICHARDSON_HOW, Approximate, integral_of_exp,
@@ -194,6 +194,22 @@ def entropy_by_torch(mu, sigma):
 def surprise_draws(mu, sigma):
     """Monte Carlo: mean of −Normal.log_prob(y), y ~ N(μ, σ²)"""
     return expectation(Normal(mu, sigma), lambda y: -Normal(mu, sigma).log_prob(y))
+
+
+@reference("estimation.gaussian.entropy-diagonal")
+def diagonal_entropy_by_multivariate_normal(sigma1, sigma2):
+    """torch MultivariateNormal(0, diag(σ²)).entropy() (½ log det(2πe Σ) by its Cholesky factor)"""
+    covariance = torch.diag_embed(torch.stack([sigma1, sigma2], -1) ** 2)
+    return MultivariateNormal(torch.zeros(covariance.shape[:-1], dtype=DTYPE, device=sigma1.device),
+                              covariance_matrix=covariance).entropy()
+
+
+@monte_carlo("estimation.gaussian.entropy-diagonal")
+def diagonal_surprise_draws(sigma1, sigma2):
+    """Monte Carlo: mean of −Independent(Normal(0, σ), 1).log_prob(y), y ~ N(0, diag σ²) (two noise dimensions)"""
+    scale = torch.stack([sigma1, sigma2])
+    law = Independent(Normal(torch.zeros_like(scale), scale), 1)
+    return Integrand(lambda u: -law.log_prob(scale * standard_normal(u)), dim=2)
 
 
 def variance_matched_entropies(variance: float) -> dict[str, float]:

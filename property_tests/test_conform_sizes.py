@@ -72,7 +72,8 @@ def _lambdified(claim_id: str, which: str):
         for var in sized.variables:
             vector = next((v for v in claim.any_size.vectors if var.name.startswith(v.name)
                            and var.name[len(v.name):].isdigit()), None)
-            if var.name in ("mu", "sigma") or vector is not None and vector.name in ("mu", "sigma") and "logvar" in arrays:
+            latent = var.name in ("mu", "sigma") or vector is not None and vector.name in ("mu", "sigma")
+            if latent and "logvar" in arrays:  # a scalar sigma beside other vectors (score.dsm.loss) is handed as it is
                 data = arrays["mu"] if var.name.startswith("mu") else np.exp(np.asarray(arrays["logvar"]) / 2)
                 index = 0 if var.name in ("mu", "sigma") else int(var.name[len(vector.name):]) - 1
                 columns.append(np.asarray(data)[..., index])

@@ -167,6 +167,7 @@ def linear_schedule(T=1000, beta_1=1e-4, beta_T=0.02):
 
 @recomputes("ddpm.marginal.mean", "004", (3389, 3389))
 @recomputes("ddpm.marginal.variance", "004", (3389, 3389))
+@recomputes("ddpm.forward.add-noise", "004", (3389, 3389))
 def test_the_t_step_jump_uses_the_cumulative_product():
     # the forward chain x_s = √α_s x_{s−1} + √β_s ε_s, moments iterated exactly: mean √ᾱ_t x_0, variance 1 − ᾱ_t
     betas, alphas, alpha_bars = linear_schedule()
@@ -224,9 +225,10 @@ def test_errata_are_ordered_and_classified(errata):
 
 
 def test_one_erratum_per_slip(errata):
-    """004 L3389 is one slip (α_t where ᾱ_t belongs) that two claims check: one erratum naming both."""
+    """004 L3389 is one slip (α_t where ᾱ_t belongs) that three claims check (the jump's mean, its variance, the jump
+    as code writes it): one erratum naming all three."""
     slips = [(e["file"], tuple(e["lines"]), e["as_written"]) for e in errata]
     assert len(slips) == len(set(slips))
     (forward,) = [e for e in errata if e["file"].startswith("004") and e["lines"] == [3389, 3389]]
-    assert forward["claims"] == ["ddpm.marginal.mean", "ddpm.marginal.variance"]
+    assert forward["claims"] == ["ddpm.forward.add-noise", "ddpm.marginal.mean", "ddpm.marginal.variance"]
     assert forward["severity"] == "notation"  # the lecture never defines α_t: wrong only under Ho et al.'s reading

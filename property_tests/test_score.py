@@ -261,6 +261,10 @@ EQUIVALENT = [
     ("score.latent.encoded-noise", {"formula": "(1 - alpha_t*alpha_bar_prev)*(w1**2 + w2**2)"}),
     ("score.latent.cost-ratio", {"latex": r"\frac{HWC}{hwc}"}),
     ("score.latent.cost-ratio", {"formula": "(H/h)*(W/w)*(C/c)"}),
+    ("score.sde.ve-marginal", {"latex": r"\sigma_{\min}^2\left(\frac{\sigma_{\max}}{\sigma_{\min}}\right)^{2t} - \sigma_{\min}^2"}),
+    ("score.sde.ve-marginal", {"formula": "sigma_min**2*(exp(2*t*log(sigma_max/sigma_min)) - 1)"}),
+    ("score.dsm.loss", {"latex": r"\sigma^2\left[\left(s_1 + \frac{z_1}{\sigma}\right)^2 + \left(s_2 + \frac{z_2}{\sigma}\right)^2\right]"}),
+    ("score.dsm.loss", {"formula": "(sigma*s1 + z1)**2 + (sigma*s2 + z2)**2"}),
 ]
 
 NOT_EQUIVALENT = [
@@ -285,6 +289,10 @@ NOT_EQUIVALENT = [
     ("score.guidance.classifier", {"latex": r"\frac{x-\mu_1}{\sigma^2}"}),
     ("score.latent.encoded-noise", {"latex": r"1-\bar\alpha_t"}),
     ("score.latent.cost-ratio", {"latex": r"\frac{HW}{hw}"}),
+    ("score.sde.ve-marginal", {"latex": r"\sigma_{\min}^2\left(\frac{\sigma_{\max}}{\sigma_{\min}}\right)^{2t}"}),  # σ²(0) kept
+    ("score.sde.ve-marginal", {"formula": "sigma_min**2*((sigma_max/sigma_min)**t - 1)"}),
+    ("score.dsm.loss", {"formula": "(sigma*s1 - z1)**2 + (sigma*s2 - z2)**2"}),                              # target sign
+    ("score.dsm.loss", {"latex": r"\left(s_1 + \frac{z_1}{\sigma}\right)^2 + \left(s_2 + \frac{z_2}{\sigma}\right)^2"}),  # no λ(σ)
 ]
 
 

@@ -11,7 +11,11 @@ and the sampler replaces x_0 by x̂_0(x_t, ε_θ) (claim ddpm.parameterisation.x
 * the kernel's mean is the DDPM posterior mean μ̃_t exactly when σ_t² = β̃_t (η = 1);
 * σ_t(η) = η √((1 − ᾱ_{t−1})/(1 − ᾱ_t)) √(1 − ᾱ_t/ᾱ_{t−1}) = η √β̃_t: η = 0 is deterministic;
 * whatever σ_t (every η), x_{t−1} | x_0 has variance 1 − ᾱ_{t−1}: the kernels keep the marginals
-  q(x_{t−1} | x_0) of DDPM, which is why a model trained for DDPM samples with DDIM without retraining.
+  q(x_{t−1} | x_0) of DDPM, which is why a model trained for DDPM samples with DDIM without retraining;
+* the update's mean for any η (``ddpm.ddim.mean``, eq. 12): √ᾱ_{t−1} x̂_0 + √(1 − ᾱ_{t−1} − σ_t²) ε_θ, what a
+  sampler's step computes before it adds σ_t z (the variable ``eps`` is the network's ε_θ); at η = 1 it is
+  DDPM's posterior mean in the ε form (claim ddpm.posterior.mean-eps), at η = 0 the deterministic DDIM step
+  (property_tests/test_ddpm_code.py checks both).
 
 The samplers (η sweep, step-count sweep, determinism and inversion at η = 0, the DDPM ancestral sampler)
 run in ``reference_models/samplers.py`` with the exact noisy scores of a Gaussian mixture, checked by
@@ -27,7 +31,8 @@ from sympy import sqrt
 
 from derivspec.core import Claim, Domain, Source, Step, Var, WrongVariant, claim, target_of
 from derivspec.core.lectures import S002, S004
-from derivspec.derivations.ddpm.forward import ALPHA_BAR_PREV, ALPHA_T, DEFINED, alpha_bar_prev, alpha_bar_t, alpha_t, beta_t
+from derivspec.derivations.ddpm.forward import (ALPHA_BAR_PREV, ALPHA_T, DEFINED, EPS, XT, alpha_bar_prev, alpha_bar_t, alpha_t,
+                                                beta_t, eps, x0, xt)
 
 ETA = Var("eta", r"\eta", Domain("in [0, 1]", {"nonnegative": True}, low=None, high=None, sample_low=0.0, sample_high=1.0))
 eta = ETA.symbol
@@ -150,5 +155,59 @@ def ddpm_ddim_marginal() -> Claim:
                         "check counts passes; the passes DDIM saves are measured at L3461"),
             Source(S004, "3496–3498", r"Slow: T forward passes (typically 1000); Fast samplers help but still \gg 1 pass",
                    note="a cost count, as stated"),
+        ),
+    )
+
+
+ETA_UNIT = Var("eta", r"\eta", Domain("in [0, 1)", {"nonnegative": True}, high=1.0, sample_low=0.0, sample_high=1.0))
+def ddim_kernel_mean(noise_variance, at_x0=x0) -> sympy.Expr:
+    """√ᾱ_{t−1} x_0 + √(1 − ᾱ_{t−1} − σ²)(x_t − √ᾱ_t x_0)/√(1 − ᾱ_t): the mean of q_σ (Song et al. eq. 7)."""
+    return (sqrt(alpha_bar_prev) * at_x0
+            + sqrt(1 - alpha_bar_prev - noise_variance) * (xt - sqrt(alpha_bar_t) * at_x0) / sqrt(1 - alpha_bar_t))
+
+
+def ddim_update_mean(noise_variance, signal=alpha_bar_prev) -> sympy.Expr:
+    """√ᾱ_{t−1} x̂_0 + √(1 − ᾱ_{t−1} − σ²) ε_θ, x̂_0 = (x_t − √(1 − ᾱ_t) ε_θ)/√ᾱ_t, as code writes it (``signal``: the
+    ᾱ used in place of ᾱ_{t−1}, for the wrong variants)."""
+    x0_hat = (xt - sqrt(1 - alpha_bar_t) * eps) / sqrt(alpha_bar_t)
+    return sqrt(signal) * x0_hat + sqrt(1 - signal - noise_variance) * eps
+
+
+def eta_sigma_squared(ratio_inverted: bool = False) -> sympy.Expr:
+    """σ_t² = η²(1 − ᾱ_{t−1})/(1 − ᾱ_t)·(1 − ᾱ_t/ᾱ_{t−1}) (claim ddpm.ddim.sigma, squared), or with the ratio inverted."""
+    ratio = (1 - alpha_bar_t) / (1 - alpha_bar_prev) if ratio_inverted else (1 - alpha_bar_prev) / (1 - alpha_bar_t)
+    return eta**2 * ratio * (1 - alpha_bar_t / alpha_bar_prev)
+
+
+@claim("ddpm.ddim.mean")
+def ddpm_ddim_mean() -> Claim:
+    r"""The DDIM update's mean for any η: √ᾱ_{t−1} x̂_0 + √(1 − ᾱ_{t−1} − σ_t²) ε_θ, σ_t = η√β̃_t (Song et al. eq. 12)."""
+    return Claim(
+        title="DDIM update mean for any η: x_{t−1} = √ᾱ_{t−1} x̂₀ + √(1 − ᾱ_{t−1} − σ_t²) ε_θ (+ σ_t z), "
+              "x̂₀ = (x_t − √(1 − ᾱ_t) ε_θ)/√ᾱ_t, σ_t = η√((1 − ᾱ_{t−1})/(1 − ᾱ_t))√(1 − ᾱ_t/ᾱ_{t−1}) "
+              "(η = 1: DDPM's posterior mean; η = 0: deterministic DDIM)",
+        statement=r"\mathbb E_{q_{\sigma(\eta)}}[x_{t-1}\mid x_t, \hat x_0(x_t,\epsilon_\theta)]",
+        variables=(XT, EPS, ETA_UNIT, ALPHA_T, ALPHA_BAR_PREV),
+        defined=DEFINED,
+        derivation=(
+            Step(r"definition (Song et al. 2021a, eq. 7): the DDIM kernel q_\sigma(x_{t-1}\mid x_t, x_0) has mean "
+                 r"\sqrt{\bar\alpha_{t-1}}x_0 + \sqrt{1-\bar\alpha_{t-1}-\sigma_t^2}\,(x_t - \sqrt{\bar\alpha_t}x_0)/\sqrt{1-\bar\alpha_t}",
+                 ddim_kernel_mean(sigma_sq)),
+            Step(r"the sampler puts the network's \hat x_0 = (x_t - \sqrt{1-\bar\alpha_t}\epsilon_\theta)/\sqrt{\bar\alpha_t} (claim "
+                 r"ddpm.parameterisation.x0-from-eps) for x_0, so (x_t - \sqrt{\bar\alpha_t}\hat x_0)/\sqrt{1-\bar\alpha_t} = \epsilon_\theta: "
+                 r"\sqrt{\bar\alpha_{t-1}}\hat x_0 + \sqrt{1-\bar\alpha_{t-1}-\sigma_t^2}\,\epsilon_\theta",
+                 ddim_update_mean(sigma_sq),
+                 op=lambda m: m.subs(x0, (xt - sqrt(1 - alpha_bar_t) * eps) / sqrt(alpha_bar_t))),
+            Step(r"with \sigma_t = \eta\sqrt{(1-\bar\alpha_{t-1})/(1-\bar\alpha_t)}\sqrt{1-\bar\alpha_t/\bar\alpha_{t-1}} "
+                 r"(claim ddpm.ddim.sigma)", ddim_update_mean(eta_sigma_squared()),
+                 op=lambda m: m.subs(sigma_sq, target_of("ddpm.ddim.sigma") ** 2)),
+        ),
+        wrong_variants=(
+            WrongVariant("sigma_t^2 omitted under the root: sqrt(1 - alpha_bar_{t-1}) eps (the eta = 0 direction at every eta)",
+                         ddim_update_mean(0)),
+            WrongVariant("alpha_bar_t in place of alpha_bar_{t-1} (x0_hat re-noised to the same step)",
+                         ddim_update_mean(eta_sigma_squared(), signal=alpha_bar_t)),
+            WrongVariant("ratio inside sigma_t inverted: (1 - alpha_bar_t)/(1 - alpha_bar_{t-1})",
+                         ddim_update_mean(eta_sigma_squared(ratio_inverted=True))),
         ),
     )

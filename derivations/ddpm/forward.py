@@ -8,6 +8,7 @@ Seeds: 004 L3389.
 
 from __future__ import annotations
 
+import sympy
 from sympy import sqrt, symbols
 
 from derivspec.core import REAL, Claim, Defined, Domain, Source, Step, Var, WrongVariant, claim
@@ -137,3 +138,44 @@ def ddpm_marginal_unrolled() -> Claim:
         ),
     )
 
+
+
+def merged_noise(x):
+    """x with its independent standard-normal noises e1, e2 (linear terms) replaced by one, eps, scaled by the square root
+    of their summed variance (equal in law)."""
+    return x.subs({e1: 0, e2: 0}) + sqrt(sympy.diff(x, e1) ** 2 + sympy.diff(x, e2) ** 2) * eps
+
+
+@claim("ddpm.forward.add-noise")
+def ddpm_forward_add_noise() -> Claim:
+    """x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε: a draw of q(x_t | x_0) as a function of the given noise ε (diffusers' ``add_noise``)."""
+    return Claim(
+        title="The forward jump as code writes it (diffusers' add_noise): x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε for a given ε ~ N(0, 1)",
+        statement=r"x_t\sim q(x_t\mid x_0)\ \text{from the noise}\ \epsilon\sim\mathcal N(0, 1):\ x_t(x_0, \epsilon)",
+        variables=(X0, EPS, ALPHA_T, ALPHA_BAR_PREV),
+        defined=DEFINED,
+        derivation=(
+            Step(r"definition: one forward step x_t = \sqrt{\alpha_t}x_{t-1} + \sqrt{\beta_t}\epsilon_2 from the jump at t-1, "
+                 r"x_{t-1} = \sqrt{\bar\alpha_{t-1}}x_0 + \sqrt{1-\bar\alpha_{t-1}}\epsilon_1 (induction; \bar\alpha_0 = 1), "
+                 r"\epsilon_1, \epsilon_2 independent standard normal",
+                 sqrt(alpha_t) * (sqrt(alpha_bar_prev) * x0 + sqrt(1 - alpha_bar_prev) * e1) + sqrt(beta_t) * e2),
+            Step(r"the noise part is a sum of independent centred normals, N(0, \alpha_t(1-\bar\alpha_{t-1}) + \beta_t): one "
+                 r"standard normal \epsilon times the square root of the summed variance",
+                 sqrt(alpha_t) * sqrt(alpha_bar_prev) * x0 + sqrt(alpha_t * (1 - alpha_bar_prev) + beta_t) * eps,
+                 op=merged_noise),
+            Step(r"\sqrt{\alpha_t}\sqrt{\bar\alpha_{t-1}} = \sqrt{\bar\alpha_t} and \alpha_t - \alpha_t\bar\alpha_{t-1} + 1 - \alpha_t "
+                 r"= 1 - \bar\alpha_t: x_t = \sqrt{\bar\alpha_t}\,x_0 + \sqrt{1-\bar\alpha_t}\,\epsilon",
+                 sqrt(alpha_bar_t) * x0 + sqrt(1 - alpha_bar_t) * eps),
+        ),
+        wrong_variants=(
+            WrongVariant("alpha_t in place of alpha_bar_t (the one-step coefficients)", sqrt(alpha_t) * x0 + sqrt(1 - alpha_t) * eps),
+            WrongVariant("1 - alpha_bar_t without its square root (the variance as the noise's scale)",
+                         sqrt(alpha_bar_t) * x0 + (1 - alpha_bar_t) * eps),
+            WrongVariant("alpha_bar_{t-1} in place of alpha_bar_t (the previous index: alphas_cumprod[t - 1])",
+                         sqrt(alpha_bar_prev) * x0 + sqrt(1 - alpha_bar_prev) * eps),
+        ),
+        sources=(
+            Source(S004, "3389", S004_JUMP, expr=sqrt(alpha_t) * x0 + sqrt(1 - alpha_t) * eps, correct=S004_JUMP_CORRECT,
+                   category="notation/index", severity="notation", note="the noising step of the training loop; " + ALPHA_NOTE),
+        ),
+    )

@@ -6,7 +6,8 @@ Modules:
 
 * ``gaussian`` -- the MLEs of μ and σ² (three observations, derived; any n checked numerically),
   the bias E[σ̂²] = (n−1)σ²/n (n = 3 derived), the density written out, the mass within kσ of the
-  mean, the differential entropy ½ log(2πeσ²);
+  mean, the differential entropy ½ log(2πeσ²), and of a diagonal Gaussian Σ_d (½ log 2πe + log σ_d)
+  (D = 2 derived, any D by its general form);
 * ``bernoulli`` -- the likelihood p^h(1−p)^t of a coin sequence, its MLE h/(h+t), the variance
   p(1−p) and the Fisher information 1/(p(1−p)) (with the asymptotic behaviour of the MLE run as
   behaviour checks);

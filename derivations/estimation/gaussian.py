@@ -1,5 +1,6 @@
 r"""The Gaussian: maximum-likelihood estimates of μ and σ², the bias of σ̂², the density, the
-mass within kσ of the mean, and the differential entropy.
+mass within kσ of the mean, and the differential entropy (of N(μ, σ²), and of a diagonal Gaussian
+summed over its dimensions: Σ_d (½ log 2πe + log σ_d), what a policy's entropy bonus computes).
 
 The MLEs are derived for three observations x_1, x_2, x_3 (the general n follows the same
 lines; property_tests/test_estimation.py checks n = 2…50 against scipy.stats.norm.fit), and
@@ -16,8 +17,8 @@ import sympy
 import sympy.stats
 from sympy import E, Rational, erf, exp, log, pi, sqrt
 
-from derivspec.core import (POSITIVE, REAL, Claim, Recognise, Sizes, Source, Step, Var, WrongVariant, claim,
-                            positive_between, target_of)
+from derivspec.core import (POSITIVE, REAL, AnySize, Claim, Recognise, Sizes, Source, Step, Var, Vector, WrongVariant,
+                            claim, positive_between, target_of)
 from derivspec.core.lectures import S000, S002, S003, S004
 from derivspec.core.sums import solve_linear_in_sums
 from derivspec.derivations.latent.integrals import gaussian_integral
@@ -392,5 +393,52 @@ def estimation_gaussian_sum() -> Claim:
             Source(S003, "523", r"**No other common distribution behaves this nicely.** Sum of two Bernoullis isn't Bernoulli; sum of two uniforms isn't uniform. The Gaussian is the *fixed point* of summing.",
                    note="not compared: a judgement of what counts as 'this nicely' (the line before lists sums and affine maps "
                         "aY + b). " + CLOSURE_NOTE),
+        ),
+    )
+
+
+def entropy_diagonal_any_size(vectors, indices):
+    """D dimensions: h(N(μ, diag σ²)) = Σ_d (½ log 2πe + log σ_d), and the slips code makes, for any D."""
+    sigmas = vectors["sigma"]
+    per_dimension = [log(2 * pi * E) / 2 + log(s) for s in sigmas]
+    return sum(per_dimension), {
+        "log sigma^2 in place of log sigma (the 1/2 of the log-variance dropped)":
+            sum(log(2 * pi * E) / 2 + log(s**2) for s in sigmas),
+        "the constant 1/2 log(2 pi e) once, not once per dimension": log(2 * pi * E) / 2 + sum(log(s) for s in sigmas),
+        "averaged over dimensions, not summed": sum(per_dimension) / len(per_dimension),
+    }
+
+
+ENTROPY_ANY_SIZE = AnySize((("D", 2),), (Vector("sigma", "D", r"\sigma", SIG1.domain, ("sigma1", "sigma2")),),
+                           entropy_diagonal_any_size,
+                           correct=r"\sum_{d=1}^{D}\big(\tfrac12\log 2\pi e + \log\sigma_d\big)")
+
+
+@claim("estimation.gaussian.entropy-diagonal")
+def estimation_gaussian_entropy_diagonal() -> Claim:
+    """h(N(μ, diag(σ_1², σ_2²))) = Σ_d (½ log 2πe + log σ_d): free of μ, summed over the dimensions."""
+    y1, y2 = sympy.symbols("y1 y2", real=True)  # the integration variables (nll.gaussian.diagonal's y)
+    return Claim(
+        title="Entropy of a diagonal Gaussian: h(N(μ, diag σ²)) = Σ_d (½ log 2πe + log σ_d) (D = 2; any D), free of μ",
+        statement=r"h\big(\mathcal N(\mu,\mathrm{diag}(\sigma_1^2,\sigma_2^2))\big) = "
+                  r"\mathbb E[-\log\mathcal N(y;\mu,\mathrm{diag}(\sigma_1^2,\sigma_2^2))]",
+        variables=(SIG1, SIG2),
+        any_size=ENTROPY_ANY_SIZE,
+        derivation=(
+            Step(r"definition: h = \mathbb E[-\log p(y)]; the integrand -\log\mathcal N(y;\mu,\mathrm{diag}\,\sigma^2) from claim "
+                 r"nll.gaussian.diagonal", target_of("nll.gaussian.diagonal")),
+            Step(r"expectation under \mathcal N(\mu,\mathrm{diag}\,\sigma^2): E[(y_d-\mu_d)^2] = \sigma_d^2, each quadratic term "
+                 r"gives \tfrac12", log(2 * pi * sigma1**2) / 2 + log(2 * pi * sigma2**2) / 2 + 1,
+                 op=lambda e: gaussian_expectation(e, [y1, y2], [mu1, mu2], sympy.diag(sigma1**2, sigma2**2))),
+            Step(r"\tfrac12\log 2\pi\sigma_d^2 + \tfrac12 = \tfrac12\log 2\pi e + \log\sigma_d, per dimension",
+                 log(2 * pi * E) / 2 + log(sigma1) + log(2 * pi * E) / 2 + log(sigma2)),
+        ),
+        wrong_variants=(
+            WrongVariant("log sigma^2 in place of log sigma (the 1/2 of the log-variance dropped)",
+                         log(2 * pi * E) / 2 + log(sigma1**2) + log(2 * pi * E) / 2 + log(sigma2**2)),
+            WrongVariant("the constant 1/2 log(2 pi e) once, not once per dimension",
+                         log(2 * pi * E) / 2 + log(sigma1) + log(sigma2)),
+            WrongVariant("averaged over dimensions, not summed",
+                         (log(2 * pi * E) / 2 + log(sigma1) + log(2 * pi * E) / 2 + log(sigma2)) / 2),
         ),
     )

@@ -11,7 +11,8 @@ Modules: ``change_of_variables`` (scalar and linear change of variables, Box–M
 monotone map that creates a second mode), ``composition`` (the inverse order and the point each
 Jacobian is evaluated at), ``coupling`` (affine coupling: log-det and inverse), ``autoregressive``
 (triangular determinant, MAF log-density), ``planar`` (matrix determinant lemma), ``glow``
-(1×1 convolution), ``continuous`` (instantaneous change of variables, Hutchinson).
+(1×1 convolution), ``continuous`` (instantaneous change of variables, Hutchinson), ``tanh_gaussian`` (the
+tanh-squashed diagonal Gaussian of soft actor-critic, any dimension).
 
 Seeds: 004 L1868–1914 (change of variables, Jacobians), L2918–3260 (§10 normalizing flows).
 """

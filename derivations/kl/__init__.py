@@ -9,5 +9,7 @@ MLE through the KL lens), 004 (Gaussian KL in the VAE).
 Modules: ``gaussian`` (univariate, to N(0, 1), full covariance and diagonal for d = 2),
 ``vae`` (the VAE regulariser), ``discrete`` (Bernoulli, categorical, entropy), ``properties``
 (Gibbs, asymmetry, cross-entropy = entropy + KL, MLE = forward KL), ``fits`` (forward vs
-reverse KL fits of one Gaussian to two modes; the behaviour checks are in ``numerics/kl.py``).
+reverse KL fits of one Gaussian to two modes; the behaviour checks are in ``numerics/kl.py``),
+``estimators`` (Schulman's per-sample estimators k1, k2, k3 of KL(q ‖ p) from draws x ~ q, as PPO and TRL
+use them; their means are checked by ``numerics/kl_estimators.py``).
 """

@@ -11,11 +11,13 @@ an expectation, Bayes' rule, integration by parts, a Fokker–Planck equation); 
   minimiser over Gaussian scores is the data's score;
 * ``denoising`` -- the conditional score of q(x_t | x_0); the minimiser of denoising score matching
   is the *marginal* score ∇ log q_t (the conditional one is only its regression target);
-  Vincent's identity DSM = ESM + C; DSM with λ(t) = 1 − ᾱ_t is the noise regression ‖ε − ε_θ‖²;
+  Vincent's identity DSM = ESM + C; DSM with λ(t) = 1 − ᾱ_t is the noise regression ‖ε − ε_θ‖²; the
+  per-example loss with the variance-exploding kernel and λ(σ) = σ², ‖σ s_θ + z‖² (any dimension);
 * ``langevin`` -- the unadjusted Langevin step and its stationary variance σ²/(1 − η/(4σ²)) on
   N(0, σ²) (biased for η > 0), annealed Langevin;
 * ``sde`` -- the VP-SDE (DDPM's continuous limit), the reverse-time drift f − g²∇log p_t and the
-  probability-flow velocity f − ½g²∇log p_t, each from a Fokker–Planck / continuity equation;
+  probability-flow velocity f − ½g²∇log p_t, each from a Fokker–Planck / continuity equation; the VE-SDE's
+  marginal N(x_0, σ²(t) − σ²(0)) from its variance ODE;
 * ``guidance`` -- the score of p(x|c)^γ p(x)^{1−γ}, classifier-free guidance in ε form, its effect on a
   Gaussian (mean shift, variance shrink), classifier guidance by Bayes' rule;
 * ``latent`` -- noising commutes with an orthonormal linear encoder, and the per-pass cost ratio.

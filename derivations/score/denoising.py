@@ -11,7 +11,10 @@ ddpm.marginal.*), ᾱ_t = α_t ᾱ_{t−1}:
 * Vincent (2011): for every model s_θ, DSM(θ) = ½E[(s_θ − ∇log q_t)²] + C with C free of θ (derived for
   the Gaussian score family s_θ = −θ₁x + θ₂ on Gaussian data; non-linear models by Monte Carlo);
 * with s_θ = −ε_θ/√(1 − ᾱ_t), ‖s_θ − ∇log q(x_t|x_0)‖² = ‖ε − ε_θ‖²/(1 − ᾱ_t): DSM weighted by
-  λ(t) = 1 − ᾱ_t is the noise regression of DDPM.
+  λ(t) = 1 − ᾱ_t is the noise regression of DDPM;
+* the variance-exploding kernel x̃ = x + σz (NCSN, the VE-SDE) with λ(σ) = σ² (Song & Ermon 2019): the loss of
+  one example is σ²‖s_θ + (x̃ − x)/σ²‖² = ‖σ s_θ + z‖² (claim score.dsm.loss, any dimension), as score_sde's
+  loss computes it (NCSN's ``anneal_dsm_score_estimation`` has an extra ½).
 
 Seeds: 001 L201–230, L314–323; 002 L555; 003 L168; 004 L3435, L3456, L3684–3688, L3746, L3752.
 """
@@ -21,7 +24,7 @@ from __future__ import annotations
 import sympy
 from sympy import sqrt
 
-from derivspec.core import Claim, Source, Step, WrongVariant, claim
+from derivspec.core import POSITIVE, REAL, AnySize, Claim, Source, Step, Var, Vector, WrongVariant, claim
 from derivspec.core.claims import Recognise
 from derivspec.core.lectures import S000, S001, S002, S003, S004
 from derivspec.derivations.ddpm.forward import (ALPHA_BAR_PREV, ALPHA_T, DEFINED, X0, XT, alpha_bar_t,
@@ -248,5 +251,66 @@ def score_dsm_noise_regression() -> Claim:
                    note="with λ(t) = 1 − ᾱ_t the weighted DSM term is ‖ε − ε_θ‖²"),
             Source(S004, "3684–3688", r"Denoising = Score Estimation; Diffusion model learns: \epsilon_\theta(\mathbf{x}_t, t); Score function: \nabla \log p(\mathbf{x}_t); Learning to predict noise = learning score function",
                    behaviour="dsm_is_noise_regression", at={"alpha_bar": 0.8}),
+        ),
+    )
+
+
+S_VEC = tuple(Var(f"s{d}", f"s_{d}", REAL) for d in (1, 2))     # the model's score s_θ(x̃, σ), per coordinate
+Z_VEC = tuple(Var(f"z{d}", f"z_{d}", REAL) for d in (1, 2))     # the standard-normal noise, x̃ = x + σz
+NOISE_SCALE = Var("sigma", r"\sigma", POSITIVE)
+s_vec, z_vec, noise_scale = [v.symbol for v in S_VEC], [v.symbol for v in Z_VEC], NOISE_SCALE.symbol
+x_clean = sympy.symbols("x1 x2", real=True)          # the data point x
+x_noisy = sympy.symbols("xtilde1 xtilde2", real=True)  # the perturbed point x̃
+
+
+def dsm_loss_any_size(vectors, indices):
+    """D dimensions: Σ_d (σ s_d + z_d)², and the slips code makes, for any D (σ a scalar)."""
+    ss, zs = vectors["s"], vectors["z"]
+    return sum((noise_scale * s + z) ** 2 for s, z in zip(ss, zs)), {
+        "sign of the target score flipped: sigma^2 ||s - (x~ - x)/sigma^2||^2 = ||sigma s - z||^2":
+            sum((noise_scale * s - z) ** 2 for s, z in zip(ss, zs)),
+        "sigma in place of sigma^2 in the target's denominator: sigma^2 ||s + (x~ - x)/sigma||^2":
+            sum((noise_scale * s + noise_scale * z) ** 2 for s, z in zip(ss, zs)),
+        "the weighting lambda(sigma) = sigma^2 missing: ||s + z/sigma||^2":
+            sum((s + z / noise_scale) ** 2 for s, z in zip(ss, zs)),
+    }
+
+
+DSM_LOSS_ANY_SIZE = AnySize((("D", 2),), (Vector("s", "D", "s", REAL, ("s1", "s2")), Vector("z", "D", "z", REAL, ("z1", "z2"))),
+                            dsm_loss_any_size, correct=r"\sum_{d=1}^{D}(\sigma s_d + z_d)^2")
+
+
+@claim("score.dsm.loss")
+def score_dsm_loss() -> Claim:
+    r"""λ(σ)‖s − ∇_x̃ log N(x̃; x, σ²I)‖² with λ(σ) = σ², at x̃ = x + σz: ‖σ s + z‖² (D = 2; any D)."""
+    kernel_score = [sympy.Derivative(log_normal(xn, xc, noise_scale), xn) for xn, xc in zip(x_noisy, x_clean)]
+    return Claim(
+        title="Denoising score matching per example with λ(σ) = σ²: σ²‖s_θ + (x̃ − x)/σ²‖² = ‖σ s_θ + z‖² at x̃ = x + σz "
+              "(Song & Ermon 2019; the loss of score_sde, NCSN's without its ½; D = 2, any D)",
+        statement=r"\tilde x = x + \sigma z,\ \lambda(\sigma) = \sigma^2:\ "
+                  r"\lambda(\sigma)\,\big\|s_\theta(\tilde x,\sigma) - \nabla_{\tilde x}\log\mathcal N(\tilde x; x, \sigma^2I)\big\|^2",
+        variables=(*S_VEC, *Z_VEC, NOISE_SCALE),
+        any_size=DSM_LOSS_ANY_SIZE,
+        derivation=(
+            Step(r"definition: the DSM loss of one example (Vincent 2011; Song & Ermon 2019, eqs. 2 and 6) with the perturbation "
+                 r"kernel q_\sigma(\tilde x\mid x) = \mathcal N(\tilde x; x, \sigma^2 I) and the weight \lambda(\sigma) = \sigma^2: "
+                 r"\sigma^2\sum_d (s_d - \partial_{\tilde x_d}\log q_\sigma(\tilde x\mid x))^2",
+                 noise_scale**2 * sum((s - k) ** 2 for s, k in zip(s_vec, kernel_score))),
+            Step(r"the kernel's score: \partial_{\tilde x_d}\log q_\sigma = -(\tilde x_d - x_d)/\sigma^2",
+                 noise_scale**2 * sum((s + (xn - xc) / noise_scale**2) ** 2 for s, xn, xc in zip(s_vec, x_noisy, x_clean)),
+                 op=lambda e: e.doit()),
+            Step(r"at \tilde x = x + \sigma z: (\tilde x - x)/\sigma^2 = z/\sigma",
+                 noise_scale**2 * sum((s + z / noise_scale) ** 2 for s, z in zip(s_vec, z_vec)),
+                 op=lambda e: e.subs({xn: xc + noise_scale * z for xn, xc, z in zip(x_noisy, x_clean, z_vec)})),
+            Step(r"\sigma^2(s_d + z_d/\sigma)^2 = (\sigma s_d + z_d)^2: \|\sigma s + z\|^2",
+                 sum((noise_scale * s + z) ** 2 for s, z in zip(s_vec, z_vec))),
+        ),
+        wrong_variants=(
+            WrongVariant("sign of the target score flipped: sigma^2 ||s - (x~ - x)/sigma^2||^2 = ||sigma s - z||^2",
+                         sum((noise_scale * s - z) ** 2 for s, z in zip(s_vec, z_vec))),
+            WrongVariant("sigma in place of sigma^2 in the target's denominator: sigma^2 ||s + (x~ - x)/sigma||^2",
+                         sum((noise_scale * s + noise_scale * z) ** 2 for s, z in zip(s_vec, z_vec))),
+            WrongVariant("the weighting lambda(sigma) = sigma^2 missing: ||s + z/sigma||^2",
+                         sum((s + z / noise_scale) ** 2 for s, z in zip(s_vec, z_vec))),
         ),
     )

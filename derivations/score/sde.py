@@ -12,6 +12,10 @@ For the marginals p_t of the forward SDE (Fokker–Planck ∂_t p = −∂ₓ(f 
 * the probability-flow ODE dx/dt = f − ½g²∇ log p_t has the same marginals too: its continuity equation
   ∂_t p = −∂ₓ(u p) equals the Fokker–Planck right-hand side when u p = f p − ½g²∂ₓp.
 
+The variance-exploding SDE dx = √(d[σ²(t)]/dt) dw with σ(t) = σ_min(σ_max/σ_min)^t (Song et al. 2021b, eq. 9 and
+§C.1; the continuous form of NCSN's noise levels) has no drift: x_t | x_0 ~ N(x_0, σ²(t) − σ²(0)) (claim
+score.sde.ve-marginal, from the variance ODE dV/dt = g²); score_sde's code uses σ²(t) alone, exact only as σ_min → 0.
+
 Derived for the constant-β VP-SDE with Gaussian data x_0 ~ N(μ_0, s_0²), where
 p_t = N(μ_0 e^{−βt/2}, s_0² e^{−βt} + 1 − e^{−βt}); checked numerically by the Fokker–Planck and
 continuity residuals (autograd), by simulating the reverse SDE, and for mixtures in
@@ -23,9 +27,9 @@ Seeds: 004 L3701–3739; 002 L457; 001 L237.
 from __future__ import annotations
 
 import sympy
-from sympy import Integral, exp, pi, sqrt
+from sympy import Integral, exp, log, pi, sqrt
 
-from derivspec.core import REAL, Claim, Source, Step, Var, WrongVariant, claim, positive_between
+from derivspec.core import REAL, Claim, Domain, Source, Step, Var, WrongVariant, claim, positive_between
 from derivspec.core.lectures import S001, S002, S004
 from derivspec.derivations.ddpm.loss import MU0, S0, mu0, s0
 
@@ -185,5 +189,46 @@ def score_sde_vp_marginal() -> Claim:
                    nothing_to_compare=True, note="a framing; the discretisation is checked at L3721, the denoising–score equivalence with claim score.dsm.vincent"),
             Source(S004, "3701–3704", r"Timesteps: t \in \{1, 2, \dots, T\}; Forward: discrete noise schedule; Reverse: learned denoising steps; T typically 1000",
                    note="the discrete framing (definitions)"),
+        ),
+    )
+
+
+SDE_TIME = Var("t", "t", Domain("in (0, 1)", {"positive": True}, low=0.0, high=1.0, sample_low=0.05, sample_high=1.0))
+SIGMA_MIN = Var("sigma_min", r"\sigma_{\min}", positive_between(0.01, 1.0))
+SIGMA_MAX = Var("sigma_max", r"\sigma_{\max}", positive_between(5.0, 50.0))
+sigma_min, sigma_max = SIGMA_MIN.symbol, SIGMA_MAX.symbol
+
+
+def ve_sigma(at) -> sympy.Expr:
+    """σ(t) = σ_min (σ_max/σ_min)^t, the VE-SDE's noise scale (Song et al. 2021b, §C.1)."""
+    return sigma_min * (sigma_max / sigma_min) ** at
+
+
+@claim("score.sde.ve-marginal")
+def score_sde_ve_marginal() -> Claim:
+    r"""Var[x_t | x_0] = σ²(t) − σ²(0) = σ_min²((σ_max/σ_min)^{2t} − 1) under the VE-SDE dx = √(d[σ²]/dt) dw (mean x_0)."""
+    return Claim(
+        title="VE-SDE marginal: x_t | x_0 ~ N(x_0, σ²(t) − σ²(0)), σ(t) = σ_min(σ_max/σ_min)^t: the variance is "
+              "σ_min²((σ_max/σ_min)^{2t} − 1) (no drift, so the mean stays x_0)",
+        statement=r"\sigma(t) = \sigma_{\min}(\sigma_{\max}/\sigma_{\min})^t,\ dx = \sqrt{\tfrac{d[\sigma^2(t)]}{dt}}\,dw:\ "
+                  r"\mathrm{Var}[x_t\mid x_0]",
+        variables=(SDE_TIME, SIGMA_MIN, SIGMA_MAX),
+        derivation=(
+            Step(r"definition: the VE-SDE's diffusion coefficient squared, g(t)^2 = d[\sigma^2(t)]/dt = "
+                 r"2\sigma_{\min}^2\log(\sigma_{\max}/\sigma_{\min})\,(\sigma_{\max}/\sigma_{\min})^{2t}",
+                 2 * sigma_min**2 * log(sigma_max / sigma_min) * (sigma_max / sigma_min) ** (2 * t),
+                 equals=sympy.diff(ve_sigma(t) ** 2, t)),
+            Step(r"no drift: x_t - x_0 = \int_0^t g(u)\,dw_u, so by Itô's isometry V(t) = \mathrm{Var}[x_t\mid x_0] obeys "
+                 r"dV/dt = g(t)^2, V(0) = 0: V(t) = \int_0^t g(u)^2du = \sigma^2(t) - \sigma^2(0) = "
+                 r"\sigma_{\min}^2\big((\sigma_{\max}/\sigma_{\min})^{2t} - 1\big)",
+                 sigma_min**2 * ((sigma_max / sigma_min) ** (2 * t) - 1),
+                 op=lambda g2: sympy.integrate(g2.subs(t, u), (u, 0, t))),
+        ),
+        wrong_variants=(
+            WrongVariant("sigma^2(t) without - sigma^2(0) (score_sde's marginal_prob std sigma(t): right only as sigma_min -> 0)",
+                         ve_sigma(t) ** 2),
+            WrongVariant("the standard deviation's growth: sigma(t) - sigma(0) in place of the variance", ve_sigma(t) - ve_sigma(0)),
+            WrongVariant("exponent t, not 2t: sigma_min^2((sigma_max/sigma_min)^t - 1)",
+                         sigma_min**2 * ((sigma_max / sigma_min) ** t - 1)),
         ),
     )
