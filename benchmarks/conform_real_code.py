@@ -235,6 +235,8 @@ class _Renamer:
 
     def visit(self, node, mapping):
         if isinstance(node, _SCOPES):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name in mapping:
+                node.name = mapping[node.name]  # a nested function is a local name of its enclosing one
             for d in getattr(node, "decorator_list", []):
                 self.visit(d, mapping)
             for default in node.args.defaults + [d for d in node.args.kw_defaults if d is not None]:
@@ -369,6 +371,8 @@ def classify(run: Run, done: subprocess.CompletedProcess | None, slip: dict | No
         report = None
     if TRACEBACK in stderr:
         run.internal_error = stderr[stderr.rfind(TRACEBACK):][-1500:]
+    elif re.search(r"internal error", stderr, re.IGNORECASE):  # the kit's own word for it (exit 3)
+        run.internal_error = stderr.strip()[-1500:]
     if isinstance(report, dict):
         run.kind = str(report.get("kind") or "")
         run.kit_slip = str(report.get("slip") or "")
@@ -394,8 +398,17 @@ def classify(run: Run, done: subprocess.CompletedProcess | None, slip: dict | No
     if run.internal_error and run.verdict not in ("internal-error",):
         run.verdict = run.verdict if run.verdict in ("accepted", "rejected") else "internal-error"
     if slip is not None and run.verdict == "rejected":
-        text = f"{run.kind} {run.kit_slip} {run.headline}"
-        run.named = any(re.search(p, text, re.IGNORECASE) for p in slip.get("named_if", []))
+        run.named = slip_named(run, slip)
+
+
+GENERIC = re.compile(r"^.*? does not conform to \S+?:\s*|\(no registered slip of this claim matches it\)")
+
+
+def slip_named(run: Run, slip: dict) -> bool:
+    """Provisional: the kit's slip name or headline (less the function's name, the claim's id and the
+    generic "no registered slip" phrase) matches one of the entry's `named_if` patterns."""
+    text = f"{run.kit_slip} {GENERIC.sub(' ', run.headline)}"
+    return any(re.search(p, text, re.IGNORECASE) for p in slip.get("named_if", []))
 
 
 def build_variants(data: dict, entry: dict, mirror: Path) -> list[tuple[str, dict | None, str]]:
@@ -571,9 +584,13 @@ def smoke(data: dict, entries: list[dict], mirror: Path) -> int:
                     text, _ = present(body, copy, entry)
                     name = "smoke_" + re.sub(r"\W", "_", entry["id"]) + f"_{copy}"
                     Path(folder, f"{name}.py").write_text(module_text(data, entry, text))
+                    direct = not entry.get("call") or entry["call"] == entry["qualname"].split(".")[-1]
                     try:
                         module = __import__(name)
-                        value = eval(entry["smoke"], vars(module)) if entry.get("smoke") else "(no smoke call)"
+                        if copy == "renamed" and direct:  # the smoke call names the original parameters
+                            value = "(imported; renamed parameters: no smoke call)"
+                        else:
+                            value = eval(entry["smoke"], vars(module)) if entry.get("smoke") else "(no smoke call)"
                         print(f"{entry['id']} [{copy}]: {str(value)[:100]!s}".replace("\n", " "))
                     except Exception as error:  # noqa: BLE001 -- reported, this is the point
                         print(f"{entry['id']} [{copy}]: FAILED {type(error).__name__}: {error}")
