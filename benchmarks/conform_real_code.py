@@ -278,6 +278,11 @@ def rename(text: str, keep: set[str]) -> tuple[str, dict[str, dict[str, str]]]:
                     pairs.append((f"{old_top.name}.{old_m.name}", old_m, new_m))
         for qual, old_f, new_f in pairs:
             params[qual] = {a: b for a, b in zip(_params(old_f), _params(new_f)) if a != b}
+            a = old_f.args
+            positional = a.posonlyargs + a.args
+            defaulted = [x.arg for x in positional[len(positional) - len(a.defaults):]] if a.defaults else []
+            defaulted += [x.arg for x, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None]
+            params[f"{qual}.__defaulted__"] = {name: name for name in defaulted}
     return ast.unparse(tree) + "\n", params
 
 
@@ -331,8 +336,10 @@ def conform_command(entry: dict, module: str, params: dict[str, dict[str, str]] 
             name, _, expr = item.partition("=")
             remapped.append(f"{called.get(name, name)}={expr}")
         renamed_names = {called.get(item.partition('=')[0]) for item in args}
-        for old, new in called.items():  # parameters matched by name before the renaming
-            if new not in renamed_names and old not in ("self", "cls"):
+        key = target if target in params else f"{target}.forward"
+        defaulted = params.get(f"{key}.__defaulted__", {})
+        for old, new in called.items():  # parameters matched by name before the renaming (not those with defaults)
+            if new not in renamed_names and old not in ("self", "cls") and old not in defaulted:
                 remapped.append(f"{new}={old}")
         args = remapped
         init = [f"{constructor.get(i.partition('=')[0], i.partition('=')[0])}={i.partition('=')[2]}"
