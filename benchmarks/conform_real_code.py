@@ -356,6 +356,10 @@ def conform_command(entry: dict, module: str, params: dict[str, dict[str, str]] 
     for key in ("precision", "schedule", "index", "steps"):
         if entry.get(key):
             command += [f"--{key}", str(entry[key])]
+    if entry.get("batching"):
+        command.append(f"--{entry['batching']}")
+    if entry.get("size"):
+        command += ["--size", *entry["size"]]
     if init:
         command += ["--init", *init]
     return command + ["--json"]

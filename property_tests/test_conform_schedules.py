@@ -92,7 +92,7 @@ def test_bad_schedules_are_one_line_errors(tmp_path, monkeypatch, capsys):
     assert main(["conform", "ddpm.posterior.mean", "ddpm_code:mean", "--schedule", "quadratic"]) == 2
     assert "schedule 'quadratic' is not one of linear, cosine" in capsys.readouterr().err
     assert main(["conform", "nll.gaussian", "ddpm_code:mean", "--schedule", "linear"]) == 2
-    assert "a schedule applies to claims in alpha_t and alpha_bar_prev" in capsys.readouterr().err
+    assert "a schedule applies to claims and laws in alpha_t and alpha_bar_prev" in capsys.readouterr().err
     with pytest.raises(ConformanceUsageError, match="timestep index"):
         conforms("ddpm.posterior.variance", lambda alpha_t, alpha_bar_prev: 0.0, schedule="linear")
     with pytest.raises(ConformanceUsageError, match="index 2 is not 0 or 1"):

@@ -34,7 +34,7 @@ from derivspec.core.lectures import S002, S004
 from derivspec.derivations.ddpm.forward import (ALPHA_BAR_PREV, ALPHA_T, DEFINED, EPS, XT, alpha_bar_prev, alpha_bar_t, alpha_t,
                                                 beta_t, eps, x0, xt)
 
-ETA = Var("eta", r"\eta", Domain("in [0, 1]", {"nonnegative": True}, low=None, high=None, sample_low=0.0, sample_high=1.0))
+ETA = Var("eta", r"\eta", Domain("in [0, 1)", {"nonnegative": True}, high=1.0, sample_low=0.0, sample_high=1.0))
 eta = ETA.symbol
 sigma_sq = sympy.Symbol("sigma_sq", positive=True)  # σ_t², the DDIM kernel's variance
 e, z = sympy.symbols("e z", real=True)             # the independent standard-normal noises ε (in x_t) and z (added)
@@ -159,7 +159,6 @@ def ddpm_ddim_marginal() -> Claim:
     )
 
 
-ETA_UNIT = Var("eta", r"\eta", Domain("in [0, 1)", {"nonnegative": True}, high=1.0, sample_low=0.0, sample_high=1.0))
 def ddim_kernel_mean(noise_variance, at_x0=x0) -> sympy.Expr:
     """√ᾱ_{t−1} x_0 + √(1 − ᾱ_{t−1} − σ²)(x_t − √ᾱ_t x_0)/√(1 − ᾱ_t): the mean of q_σ (Song et al. eq. 7)."""
     return (sqrt(alpha_bar_prev) * at_x0
@@ -187,7 +186,7 @@ def ddpm_ddim_mean() -> Claim:
               "x̂₀ = (x_t − √(1 − ᾱ_t) ε_θ)/√ᾱ_t, σ_t = η√((1 − ᾱ_{t−1})/(1 − ᾱ_t))√(1 − ᾱ_t/ᾱ_{t−1}) "
               "(η = 1: DDPM's posterior mean; η = 0: deterministic DDIM)",
         statement=r"\mathbb E_{q_{\sigma(\eta)}}[x_{t-1}\mid x_t, \hat x_0(x_t,\epsilon_\theta)]",
-        variables=(XT, EPS, ETA_UNIT, ALPHA_T, ALPHA_BAR_PREV),
+        variables=(XT, EPS, ETA, ALPHA_T, ALPHA_BAR_PREV),
         defined=DEFINED,
         derivation=(
             Step(r"definition (Song et al. 2021a, eq. 7): the DDIM kernel q_\sigma(x_{t-1}\mid x_t, x_0) has mean "

@@ -142,6 +142,7 @@ def load_function(text: str, init: list[str] | None = None):
 def run_conform(args) -> int:
     from derivspec.testing.errors import HINT_SYNTAX
 
+    _keep_hypothesis_out_of_the_folder()
     token = HINT_SYNTAX.set("cli")  # hints in a failure are written as options of this command
     try:
         return _run_conform(args)
@@ -187,11 +188,12 @@ def _run_conform(args) -> int:
         if args.law:
             from derivspec.testing.distribution import conforms_in_distribution
 
-            if conventions or args.wrt or args.up_to or fixed or args.precision or args.schedule:
-                raise ConformanceUsageError("--convention, --wrt, --up-to, --fix and --precision apply to functions, "
-                                            "not to samplers (--law)")
+            if conventions or args.wrt or args.up_to or fixed or args.precision or args.batching or args.size:
+                raise ConformanceUsageError("--convention, --wrt, --up-to, --fix, --precision, --batched, --unbatched "
+                                            "and --size apply to functions, not to samplers (--law)")
             options = {} if args.false_fail is None else {"false_fail": args.false_fail}
-            report = conforms_in_distribution(args.law, function, args=mapping or None, seed=args.seed, **options)
+            report = conforms_in_distribution(args.law, function, args=mapping or None, seed=args.seed,
+                                              schedule=args.schedule, steps=args.steps, index=args.index, **options)
         else:
             from derivspec.testing.conforms import conforms
 
@@ -220,6 +222,22 @@ def _run_conform(args) -> int:
     else:
         print(str(report))
     return EXIT_OK
+
+
+def _keep_hypothesis_out_of_the_folder() -> None:
+    """Hypothesis keeps its files in ``.hypothesis/`` of the current folder; the command keeps no example
+    database, so its files go to derivspec's cache, not into the user's folder (unless the user chose a
+    place: ``HYPOTHESIS_STORAGE_DIRECTORY``)."""
+    if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        return
+    try:
+        from hypothesis.configuration import set_hypothesis_home_dir
+    except ImportError:  # the testing extra is missing: the command says so where it needs Hypothesis
+        return
+
+    from derivspec.core.cache import cache_dir
+
+    set_hypothesis_home_dir(str(cache_dir() / "hypothesis"))
 
 
 def _sizes(words: list[str]) -> dict:

@@ -82,6 +82,12 @@ FUNCTIONS = {
     "factorial": (lambda x: factorial(x), 1, 1),
     "binomial": (lambda n, k: binomial(n, k), 2, 2),
     "sech": (sympy.sech, 1, 1),
+    "atanh": (sympy.atanh, 1, 1),
+    "arctanh": (sympy.atanh, 1, 1),
+    "asinh": (sympy.asinh, 1, 1),
+    "acosh": (sympy.acosh, 1, 1),
+    "atan": (sympy.atan, 1, 1),
+    "arctan": (sympy.atan, 1, 1),
 }
 CONSTANTS = {"pi": sympy.pi, "E": sympy.E, "e": sympy.E}
 

@@ -31,6 +31,8 @@ WRONG_AXIS = "normalised over the wrong axis (across the batch, not over each in
 SUMS = "sums over the batch axis"
 AVERAGES = "averages over the batch axis"
 REDUCES = "reduces over the batch axis (dim 0) instead of each input's own axis"
+MIXES_AXES = ("reduces over the batch axis (dim 0) where each input's own axis belongs: its terms' shapes no longer "
+              "fit on a batch")
 
 
 def _close(a: np.ndarray, b: np.ndarray) -> bool:
@@ -44,6 +46,8 @@ def slip_of(problem: BatchProblem, outputs: int) -> tuple[str, str | None]:
     batched, singles = problem.batched, problem.singles
     if problem.kind == "mixes":
         return WRONG_AXIS, None
+    if problem.kind == "raised":
+        return MIXES_AXES, None
     twice, thrice = (list(problem.repeated) + [None, None])[:2]
     grows = twice is not None and thrice is not None and twice.shape == batched.shape == thrice.shape and \
         _close(thrice - twice, twice - batched) and not _close(twice, batched)
@@ -55,6 +59,8 @@ def slip_of(problem: BatchProblem, outputs: int) -> tuple[str, str | None]:
             return SUMS + " (one value for the batch: the sum of the per-input values)", "sum"
         if _close(batched.reshape(-1), rows.mean(axis=0)):
             return AVERAGES + " (one value for the batch: the mean of the per-input values)", "mean"
+    if not one_value and batched.ndim >= 2 and batched.shape[0] == problem.batch:
+        return f"returns {batched.shape[1]} values per input where one belongs (shape {tuple(batched.shape)})", None
     where = "" if one_value else " (dim 0) instead of each input's own axis"
     if grows:
         return SUMS + where, "sum" if one_value else None
@@ -73,7 +79,7 @@ def batch_finding(name: str, claim_id: str, problem: BatchProblem, outputs: int,
     lines = [f"{name} does not conform to {claim_id}: handed a batch of {problem.batch} inputs ("
              f"{problem.way.describe().removesuffix(', batched')}) it {_what(problem, want)} -- {slip}"]
     if problem.singles is not None and not reduced:
-        shown = min(3, len(problem.singles))
+        shown = min(3, len(problem.singles), len(inputs))
         rows = problem.batched.reshape(-1)[:shown] if problem.kind == "mixes" else None
         for i in range(shown):
             line = (f"  input {i + 1}: {_show(inputs[i])}: alone it gives {_number(problem.singles[i])}"
@@ -102,6 +108,10 @@ def batch_finding(name: str, claim_id: str, problem: BatchProblem, outputs: int,
 
 
 def _what(problem: BatchProblem, want: tuple) -> str:
+    if problem.kind == "raised":
+        from derivspec.testing.calling import one_line
+
+        return f"raised {one_line(problem.error)}, where one input per call gives one value each"
     if problem.kind == "mixes":
         return (f"returns one value per input, but not the value one call per input gives: each output depends "
                 f"on the batch's other inputs")

@@ -194,8 +194,9 @@ class Choice:
 class BatchProblem:
     """A batch the function accepted and answered wrongly: ``way`` (the batched call), ``batched`` (its
     output), ``singles`` (one call per input of the same batch, stacked; None where those raised) and
-    ``kind`` -- ``shape`` (the batched output is not one value per input) or ``mixes`` (it is, but its rows
-    differ from one call per input: the batch's inputs are mixed)."""
+    ``kind`` -- ``shape`` (the batched output is not one value per input), ``mixes`` (it is, but its rows
+    differ from one call per input: the batch's inputs are mixed) or ``raised`` (the batch raised a shape
+    error -- two terms reduced over different axes cannot be added -- where one input per call works)."""
 
     way: Way
     kind: str
@@ -203,6 +204,7 @@ class BatchProblem:
     singles: np.ndarray | None
     batch: int
     repeated: tuple = ()  # the outputs for the batch repeated twice and three times (None where it raised)
+    error: BaseException | None = None  # kind ``raised``: the shape error the batch raised
 
 
 BATCHINGS = (None, "batched", "unbatched")
@@ -249,7 +251,7 @@ def choose(fn, arguments, probe: list[dict], *, reduced: bool, outputs: int, dev
                     return Choice(way, "batched (a reduction is declared)", tried)
                 return Choice(None, "", tried, BatchProblem(way, "shape", array, None, batch,
                                                             _repeated(fn, arguments, probe, way)))
-            singles = per_input(fn, arguments, probe, kind, dev)
+            singles = per_input(fn, arguments, probe, kind, dev, outputs)
             shaped = fits(array.shape, batch, True, False, outputs)
             if shaped and _agrees(array, singles, False):
                 why = "batched (declared)" if batching == "batched" else \
@@ -262,21 +264,32 @@ def choose(fn, arguments, probe: list[dict], *, reduced: bool, outputs: int, dev
             return Choice(None, "", tried)
     # one input per call: declared, or no way took a batch
     raised = next((e for w, e in tried if w.batched), None)
+    shape_error = next(((w, e) for w, e in tried if w.batched and is_shape_error(e)), None)
     why = "one input per call (declared)" if batching == "unbatched" else \
         "one input per call (decided: handed a batch it raised " + (one_line(raised) if raised else "") + ")"
     if reduced:
         return Choice(None, "", tried)
     singles_ways = ([("torch", device or "cpu")] if torch_first else []) + \
         ([("python", None)] if device in (None, "cpu") else [])
-    for kind, dev in singles_ways:
+    for kind, dev in [*singles_ways, *_torch_ways(device, tried, singles_ways)]:
         array = attempt(Way(kind, False, dev), probe[:2])
         if array is not None and fits(array.shape[1:], 1, False, False, outputs):
-            return Choice(Way(kind, False, dev), why, tried)
-    for kind, dev in _torch_ways(device, tried, singles_ways):
-        array = attempt(Way(kind, False, dev), probe[:2])
-        if array is not None and fits(array.shape[1:], 1, False, False, outputs):
+            if shape_error is not None and batching is None:  # right per input, a shape error on a batch: axes mixed
+                return Choice(None, "", tried, BatchProblem(shape_error[0], "raised", np.zeros(0), array, len(probe),
+                                                            error=shape_error[1]))
             return Choice(Way(kind, False, dev), why, tried)
     return Choice(None, "", tried)
+
+
+SHAPE_ERRORS = ("could not be broadcast", "must match the size of tensor", "incompatible shapes",
+                "shape mismatch", "shapes cannot be multiplied", "size mismatch")
+
+
+def is_shape_error(error: BaseException) -> bool:
+    """Whether an error says two arrays' shapes do not fit (NumPy's broadcast, torch's size of tensor a and b,
+    JAX's incompatible shapes): what code that reduces two terms over different axes raises on a batch."""
+    text = str(error).lower()
+    return any(phrase in text for phrase in SHAPE_ERRORS)
 
 
 def _repeated(fn, arguments, probe: list[dict], way: Way) -> tuple:
@@ -309,27 +322,26 @@ def _torch_ways(device: str | None, tried: list, known: list) -> list:
     return [("torch", d) for d in devices if ("torch", d) not in known]
 
 
-def per_input(fn, arguments, values: list[dict], kind: str, device: str | None) -> np.ndarray | None:
+def per_input(fn, arguments, values: list[dict], kind: str, device: str | None, outputs: int = 1) -> np.ndarray | None:
     """The function's outputs for ``values`` one input per call, stacked: each input as itself (Python
-    numbers where ``kind`` is numpy, else that kind), or -- a function that takes only a batch -- as a batch
-    of one. None where both raise."""
-    single = Way("python" if kind == "numpy" else kind, False, device)
-    try:
-        return call(fn, arguments, values, single)[0]
-    except UserError:
-        pass
-    if kind == "numpy":
+    numbers where ``kind`` is numpy, else that kind) where that gives one value per input, or -- a function
+    that takes only a batch (it iterates over the rows of what it is handed) -- as a batch of one. None where
+    neither gives one value per input."""
+    ways = [Way("python" if kind == "numpy" else kind, False, device)] + ([Way("numpy", False)] if kind == "numpy" else [])
+    for single in ways:
         try:
-            return call(fn, arguments, values, Way("numpy", False))[0]
+            array = call(fn, arguments, values, single)[0]
         except UserError:
-            pass
+            continue
+        if fits(array.shape[1:], 1, False, False, outputs):
+            return array
     rows = []
     for value in values:
         try:
             out = call(fn, arguments, [value], Way(kind, True, device))[0]
         except UserError:
             return None
-        if out.shape[:1] != (1,):
+        if out.shape[:1] != (1,) or not fits(out.shape[1:], 1, False, False, outputs):
             return None
         rows.append(out[0])
     return np.stack(rows)
@@ -339,6 +351,9 @@ def _agrees(batched: np.ndarray, single: np.ndarray | None, reduced: bool) -> bo
     """A batched call agrees with one call per input (where those worked) to float32 accuracy."""
     if reduced or single is None:
         return True
-    head = batched[: len(single)].reshape(single.shape)
+    head = batched[: len(single)]
+    if head.size != single.size:
+        return False
+    head = head.reshape(single.shape)
     both = np.isfinite(head) & np.isfinite(single)
     return bool(np.all(np.abs(head[both] - single[both]) <= 1e-5 * np.maximum(1.0, np.abs(single[both]))))

@@ -192,7 +192,11 @@ def evaluate(spec: Specification, point: Mapping, targets: list[Compiled] | None
                 inputs[argument.name] = items if argument.is_list else items[0]
         except (Undefined, OverflowError):
             return None
-        errors = _input_errors(spec, exact, rounded, digits)
+        key = (digits, tuple(sorted((name, point[name]) for name, _ in spec.symbols)))
+        cache = spec.__dict__.setdefault("_input_error_cache", {})
+        if key not in cache:  # the inputs' rounding depends on the point and the arguments, not on the expression
+            cache[key] = _input_errors(spec, exact, rounded, digits)
+        errors = None if cache[key] is None else dict(cache[key])
         if errors is None:
             return None
         if spec.schedule is not None:  # the function forms α_t and the product ᾱ_{t-1} from the betas itself
@@ -495,6 +499,8 @@ def conforms(claim_id: str, fn: Callable, *, args: Mapping | None = None, conven
     except calling.UserError:
         pass  # the search reports the raise at its (shrunk) input
     notes = []
+    if not way.batched and batching is None and (hint := _branch_hint(spec, fn)) and not spec.declarations.fixed:
+        notes.append(hint + " (and it can be checked on batches)")
     if scheduled is not None and scheduled.base is None:
         _detect_index(spec, fn, way, random.Random(seed + 15485863), scheduled)
     if declared.precision == "float32" and spec.working == "float64":
@@ -859,7 +865,10 @@ def failure(spec: Specification, fn, way: calling.Way, found: _Found, region: st
                      + ": rewrite it in a stable form (log-sum-exp, log1p, softplus, logsigmoid, ...)")
     if spec.affine is not None and spec.declarations.up_to:
         lines.append(f"  up to {' and '.join(sorted(spec.declarations.up_to))}: found on typical inputs that the output "
-                     f"is {spec.affine.describe()}, which does not hold at this input")
+                     f"is {spec.affine.describe()}, which does not hold at this input (the expected value above is "
+                     f"the target with that applied; the target itself is {_show_number(_confirmed_target(spec, evaluations))})")
+    if (hint := _branch_hint(spec, fn)) and not spec.declarations.fixed:
+        lines.append("  " + hint)
     return NonConformance("\n".join(lines), claim=claim.id, kind=kind, slip=slip, convention=convention,
                           counterexample=_counterexample(evaluations, reduced), point=_points(evaluations, reduced),
                           expected=expected_value, actual=actual_value, tolerance=comparison.tolerance or None,
@@ -954,6 +963,8 @@ def _slip(spec: Specification, fn, way: calling.Way, evaluations: list[Evaluatio
         if (affine := _matches(spec, probes, outputs, declared, exprs, way, mine)) is not None:
             generic = declarable(1)  # a registered slip that is only a sign, a factor or a constant: say so
             return Slip(name, declaration=generic.declaration if generic else None, affine=affine)
+    if spec.sizes and (averaged := _averaged_axis(spec, fn, way, probes, outputs)) is not None:
+        return Slip(averaged)
     if spec.own is not None and _right_at_own_sizes(spec.own, fn, way, rng, reduced):
         own = ", ".join(f"{k} = {v}" for k, v in spec.own.sizes.items())
         here = ", ".join(f"{k} = {v}" for k, v in spec.sizes.items())
@@ -972,20 +983,25 @@ def _slip(spec: Specification, fn, way: calling.Way, evaluations: list[Evaluatio
                 return Slip(f"timestep index off by one (it gives step t{shift:+d}'s value at step t)", declaration=other)
     if (mutant := _mutant(spec, probes, outputs, declared, way, mine)) is not None:
         return Slip(mutant)
-    if spec.sizes and (averaged := _averaged_axis(spec, fn, way, probes, outputs)) is not None:
-        return Slip(averaged)
     if (generic := declarable(3)) is not None:
         return generic
     if region == "typical" and spec.floor < 2.0 ** -24 and _matches(spec, probes, outputs, declared, None, way, mine,
                                                                     floor=2.0 ** -24) is not None:
         if _float32_numbers(outputs):
             return Slip(None, declaration={"precision": "float32"})
-        return Slip(f"an approximation of the target: it agrees to about float32 accuracy only (relative error below "
-                    f"2^-24 times the allowance), beyond float64 rounding")
+        return Slip("an approximation of the target: within float32 accuracy of it, far outside float64 rounding (a "
+                    "small constant added for safety, a truncated constant, float32 arithmetic inside?)")
+    if (transformed := _input_slip(spec, fn, way, probes, outputs)) is not None:
+        return Slip(transformed)
+    if (region := _right_on_one_side(spec, fn, way, declared, mine, seed)) is not None:
+        return Slip(region)
     for name, exprs in variants:
         for conventions in others:
             if (affine := _matches(spec, probes, outputs, conventions, exprs, way, mine)) is not None:
                 return Slip(name, _changed(conventions, declared), affine=affine)
+    for conventions in others:
+        if (mutant := _mutant(spec, probes, outputs, conventions, way, mine)) is not None:
+            return Slip(mutant, _changed(conventions, declared))
     return Slip()
 
 
@@ -1006,30 +1022,121 @@ def _mutant(spec: Specification, probes: list, outputs: list, declared: dict, wa
     return None
 
 
+INPUT_SLIPS = (  # what code does to an input where the input itself belongs: (words, its inverse, where defined)
+    ("{a}**2", np.sqrt, lambda u: u >= 0),
+    ("sqrt({a})", np.square, lambda u: u >= 0),
+    ("-{a}", np.negative, lambda u: True),
+    ("1/{a}", lambda u: 1 / u, lambda u: u != 0),
+    ("exp({a})", np.log, lambda u: u > 0),
+    ("log({a})", np.exp, lambda u: u < 700),
+    ("sigmoid({a}) (a probability read as a logit?)", lambda u: np.log(u) - np.log1p(-u),
+     lambda u: (u > 0) & (u < 1)),
+    ("logit({a}) (a logit read as a probability?)", lambda u: 1 / (1 + np.exp(-u)), lambda u: True),
+    ("2*{a}", lambda u: u / 2, lambda u: True),
+    ("{a}/2", lambda u: 2 * u, lambda u: True),
+)
+
+
+def _input_slip(spec: Specification, fn, way: calling.Way, probes: list, outputs: list) -> str | None:
+    """A slip at the function's input: it computes the target of m(a) where a belongs -- a variance handed on
+    as a scale, a logit read as a probability, a log-variance negated -- found by handing it m⁻¹(a) instead:
+    then its output is the target at every probe."""
+    for argument in spec.arguments:
+        if argument.integer or argument.schedule is not None:
+            continue
+        for words, inverse, defined in INPUT_SLIPS:
+            usable, matched = 0, True
+            for batch in probes:
+                values = [e.inputs[argument.name] for e in batch]
+                arrays = [np.asarray(v, float) for v in values]
+                if not all(np.all(defined(a)) for a in arrays):
+                    continue
+                with np.errstate(all="ignore"):
+                    changed = [inverse(a) for a in arrays]
+                if not all(np.all(np.isfinite(c)) for c in changed):
+                    continue
+                handed = [{**e.inputs, argument.name: (c.tolist() if argument.is_list else float(c))}
+                          for e, c in zip(batch, changed)]
+                try:
+                    actual, dtype = calling.call(fn, spec.arguments, handed, way)
+                except calling.UserError:
+                    matched = False
+                    break
+                expected = expected_under(batch, spec.conventions, spec.outputs, spec.affine)
+                if spec.conventions["reduction"] != "none" or way.batched:
+                    outcome = compare(actual, dtype, expected, batched_rows=spec.conventions["reduction"] == "none",
+                                      outputs=spec.outputs, floor=spec.floor)
+                    statuses = {outcome.status}
+                else:
+                    statuses = {compare(actual[i], dtype, expected[i], batched_rows=False, outputs=spec.outputs,
+                                        floor=spec.floor).status for i in range(len(batch))}
+                if statuses == {"reject"}:
+                    continue
+                if statuses - {"ok"}:
+                    matched = False
+                    break
+                usable += 1
+            if matched and usable >= 3:
+                return f"it uses {words.format(a=argument.name)} where {argument.name} belongs"
+    return None
+
+
+SIDE_PROBES = 16  # typical inputs drawn to tell where a function is right from where it is wrong
+
+
+def _right_on_one_side(spec: Specification, fn, way: calling.Way, declared: dict, mine, seed: int) -> str | None:
+    """Right where one variable is positive and wrong where it is negative, or the reverse: an absolute value
+    or a max(·, 0) dropped (a stable form's |z| written z) -- at three typical inputs or more on the right side
+    (the declared factor or constant fitted there) and two or more on the other, of SIDE_PROBES."""
+    if declared["reduction"] != "none":
+        return None
+    rng = random.Random(seed + 8191)
+    probes = [_typical_batch(spec, rng, 1) for _ in range(SIDE_PROBES)]
+    outputs = _outputs(fn, spec, probes, way)
+    single = [(b, o) for b, o in zip(probes, outputs) if o is not None and len(b) == 1]
+    for var in spec.continuous:
+        for side, name in ((1, "positive"), (-1, "negative")):
+            here = [(b, o) for b, o in single if b[0].point.get(var.name, 0) * side > 0]
+            there = [(b, o) for b, o in single if b[0].point.get(var.name, 0) * side < 0]
+            if len(here) < 3 or len(there) < 2:
+                continue
+            if _matches(spec, [b for b, _ in here], [o for _, o in here], declared, None, way, mine) is None:
+                continue
+            if any(_matches(spec, [b] * 3, [o] * 3, declared, None, way, mine) is not None for b, o in there):
+                continue
+            return f"right only where {var.name} is {name}: an absolute value or a max(., 0) of {var.name} dropped?"
+    return None
+
+
 def _near_in_floats(spec: Specification, exprs: list, probes: list, outputs: list, declared: dict) -> bool:
-    """A cheap sieve: whether ``exprs`` evaluated in float64 come within 10⁻³ (relative) of the outputs at
-    every usable probe without a reduction (True where it cannot tell)."""
-    if declared["reduction"] != "none" or declared["log_base"] != "e" or spec.affine is not None:
+    """A cheap sieve: whether ``exprs`` evaluated in float64 (and reduced as ``declared`` says) come within 10⁻³
+    (relative) of the outputs at every usable probe (True where it cannot tell)."""
+    if spec.affine is not None:
         return True
+    reduction = declared["reduction"]
+    scale = 1.0 if declared["log_base"] == "e" else float(mpmath.log(int(LOG_BASES[declared["log_base"]])))
     forms = [FloatForm(e) for e in exprs]
     if not all(f.usable for f in forms):
         return True
     for batch, output in zip(probes, outputs):
         if output is None:
             continue
-        actual = np.asarray(output[0], float).reshape(len(batch), -1)
-        for row, evaluation in zip(actual, batch):
+        rows = []
+        for evaluation in batch:
             values = {s: np.float64(evaluation.point[n]) for n, s in spec.symbols if n in evaluation.point}
-            for k, form in enumerate(forms):
-                try:
-                    value = float(form(values, np.float64))
-                except (ValueError, TypeError, KeyError):
-                    return True
-                got = float(row[k]) if k < len(row) else np.nan
-                if not np.isfinite(value) or not np.isfinite(got):
-                    continue
-                if abs(got - value) > 1e-3 * (1 + abs(value)):
-                    return False
+            try:
+                rows.append([float(form(values, np.float64)) for form in forms])
+            except (ValueError, TypeError, KeyError):
+                return True
+        expected = np.array(rows) / scale
+        if reduction != "none":
+            expected = expected.sum(axis=0, keepdims=True) / (len(batch) if reduction == "mean" else 1)
+        if np.size(output[0]) != expected.size:
+            return False  # not as many values as the convention gives: it cannot match under it
+        actual = np.asarray(output[0], float).reshape(expected.shape)
+        both = np.isfinite(actual) & np.isfinite(expected)
+        if np.any(np.abs(actual[both] - expected[both]) > 1e-3 * (1 + np.abs(expected[both]))):
+            return False
     return True
 
 
@@ -1054,10 +1161,24 @@ def _averaged_axis(spec: Specification, fn, way: calling.Way, probes: list, outp
             if again.shape != output[0].shape or np.any(np.abs(again.reshape(-1) - before) > 1e-9 * (1 + np.abs(before))):
                 moved = True
                 break
-        if not moved:
+        if not moved and _reads_every_member(spec, fn, way, probes[0], outputs[0], names):
             return (f"averages over {dim} (the mean of each vector's {spec.sizes[dim]} members where their sum "
                     f"belongs)")
     return None
+
+
+def _reads_every_member(spec: Specification, fn, way: calling.Way, batch: list, output, names: set) -> bool:
+    """Whether the output moves when the last member of the vectors ``names`` moves (code written for the
+    claim's own size reads only the first members: it does not average, it stops early)."""
+    if output is None:
+        return False
+    nudged = [{k: (list(v[:-1]) + [v[-1] + 0.5] if k in names else v) for k, v in e.inputs.items()} for e in batch]
+    try:
+        again, _ = calling.call(fn, spec.arguments, nudged, way)
+    except calling.UserError:
+        return False
+    before = np.asarray(output[0], float).reshape(-1)
+    return again.shape == output[0].shape and bool(np.any(np.abs(again.reshape(-1) - before) > 1e-9 * (1 + np.abs(before))))
 
 
 def _float32_numbers(outputs: list) -> bool:
@@ -1215,6 +1336,29 @@ def _fit(spec: Specification, usable: list, conventions: Mapping, freedoms: froz
         dtype = calling._wider(dtype, kind)
     unit = max(calling.UNIT_ROUNDOFF[dtype], floor)
     return fit(freedoms, targets, outputs, weights, bounds, unit, ROUNDING_SLACK)
+
+
+def _branch_hint(spec: Specification, fn) -> str:
+    """The ``--fix`` hint for a parameter the function's code branches on (``if delta < 1e-5``): a
+    hyperparameter held at the value the user runs with is checked there, not across its domain."""
+    branched = branched_parameters(fn)
+    fix = {str(a.exprs[0]): "VALUE" for a in spec.arguments
+           if a.name in branched and not a.is_list and len(a.exprs) == 1 and a.exprs[0].is_Symbol
+           and a.schedule is None and not a.integer}
+    if not fix:
+        return ""
+    names = ", ".join(a.name for a in spec.arguments if a.name in branched and str(a.exprs[0]) in fix)
+    return (f"its code branches on {names}: if that is a hyperparameter, hold it at the value you use with "
+            f"{declaration_text({'fix': fix})}")
+
+
+def _confirmed_target(spec: Specification, evaluations: list[Evaluation]):
+    """The target itself at the counterexample (no declared factor or constant applied)."""
+    affine, spec.affine = spec.affine, None
+    try:
+        return _confirmed_expected(spec, evaluations)
+    finally:
+        spec.affine = affine
 
 
 def _confirmed_expected(spec: Specification, evaluations: list[Evaluation]):

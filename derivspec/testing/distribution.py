@@ -33,6 +33,9 @@ from derivspec.testing import calling
 from derivspec.testing.errors import ConformanceUsageError, NonConformance
 from derivspec.testing.laws import DETECT_CHI, DETECT_MEAN, DETECT_VARIANCE, LAWS, Law
 from derivspec.testing.report import DistributionReport, LawCheck
+from derivspec.testing.schedules import ARRAYS as SCHEDULE_ARRAYS
+from derivspec.testing.schedules import INDEX as SCHEDULE_INDEX
+from derivspec.testing.schedules import schedule_of
 
 DEFAULT_FALSE_FAIL = 1e-6  # the project's default false-fail rate per check (DESIGN.md, Monte Carlo policy)
 POWER_TARGET = 0.99  # probability of detecting an error of the smallest detectable size
@@ -198,7 +201,7 @@ def run_tests(law: Law, null: dict, draws: np.ndarray, alpha: float) -> list[Law
 
 # --- calling the sampler -----------------------------------------------------------------------------
 
-def _sampler_kwargs(law: Law, sampler: Callable, args: Mapping | None, values: dict) -> dict:
+def _sampler_kwargs(law: Law, sampler: Callable, args: Mapping | None, values: dict, reserved: set = frozenset()) -> dict:
     """The sampler's keyword arguments (besides n, rng and the law's inputs): by name, or through
     ``args`` (expressions in the law's parameters)."""
     import sympy
@@ -216,7 +219,7 @@ def _sampler_kwargs(law: Law, sampler: Callable, args: Mapping | None, values: d
     for required in ("n", "rng"):
         if required not in given and not keywords:
             raise ConformanceUsageError(f"the sampler must take {required}= (sampler(**params, n=N, rng=GENERATOR))")
-    reserved = {"n", "rng"} | (set(law.inputs(values, 2, np.random.default_rng(0))) if law.inputs else set())
+    reserved = {"n", "rng"} | set(reserved) | (set(law.inputs(values, 2, np.random.default_rng(0))) if law.inputs else set())
     symbols = {name: sympy.Symbol(name, real=True) for name in law.params}
     args = dict(args or {})
     for key in args:
@@ -293,14 +296,20 @@ def draw(law: Law, sampler: Callable, kwargs: dict, values: dict, n: int, seed: 
 
 def conforms_in_distribution(law: str, sampler: Callable, *, args: Mapping | None = None,
                              params: Mapping | None = None, seed: int = 0,
-                             false_fail: float = DEFAULT_FALSE_FAIL, n: int | None = None) -> DistributionReport:
+                             false_fail: float = DEFAULT_FALSE_FAIL, n: int | None = None, schedule=None,
+                             steps: int | None = None, index=None) -> DistributionReport:
     """Check that ``sampler(**params, n=N, rng=GENERATOR)`` draws from ``law``.
 
     ``params`` sets the law's parameters (default: the law's typical values); ``args`` maps the
     sampler's parameters to expressions in them; ``false_fail`` is the probability that a right
     sampler fails; ``n`` overrides the number of draws (default: enough to detect the smallest
-    detectable error with probability POWER_TARGET). Returns a report with the power against every
-    registered wrong sampler, or raises NonConformance naming the wrong sampler the draws fit."""
+    detectable error with probability POWER_TARGET). Diffusion code (:mod:`derivspec.testing.schedules`):
+    ``schedule`` -- ``linear``, ``cosine`` or an array of betas -- hands the sampler's parameters named (or
+    mapped by ``args`` to) ``betas``, ``alphas``, ``alphas_cumprod`` the arrays and ``t`` the index, and the
+    law is checked at the schedule's first, middle and last steps (each at false_fail / 3); ``index`` -- 0
+    or 1, the first step's index (default 0; the other base is tried, and named, when the sampler fails).
+    Returns a report with the power against every registered wrong sampler, or raises NonConformance
+    naming the wrong sampler the draws fit."""
     chosen = get_law(law)
     if not (isinstance(false_fail, (int, float)) and 0 < false_fail < 0.5):
         raise ConformanceUsageError(f"false_fail must be in (0, 0.5), got {false_fail!r}")
@@ -313,11 +322,61 @@ def conforms_in_distribution(law: str, sampler: Callable, *, args: Mapping | Non
             raise ConformanceUsageError(f"expected parameter {key} to satisfy the constraint {key} "
                                         f"{chosen.domains[key].constraint}, but found {value}")
         values[key] = value
+    scheduled = schedule_of(None, schedule, steps, index, law=chosen)
+    if scheduled is None:
+        return _check_law(chosen, sampler, args, values, {}, false_fail, n, seed)
+    return _check_scheduled(chosen, sampler, args, values, scheduled, false_fail, n, seed)
+
+
+def _check_scheduled(chosen: Law, sampler: Callable, args, values: dict, scheduled, false_fail: float, n, seed: int):
+    """The law at the schedule's first, middle and last steps: the sampler handed the arrays and the index."""
+    args = dict(args or {})
+    handed = {key: args.pop(key).strip() for key in list(args)
+              if isinstance(args[key], str) and args[key].strip() in (*SCHEDULE_ARRAYS, SCHEDULE_INDEX)}
+    try:
+        names = [p.name for p in inspect.signature(sampler).parameters.values()]
+    except (TypeError, ValueError):
+        raise ConformanceUsageError("cannot read the sampler's parameters: give a Python function") from None
+    handed.update({name: name for name in names if name in (*SCHEDULE_ARRAYS, SCHEDULE_INDEX) and name not in handed})
+    if SCHEDULE_INDEX not in handed.values():
+        raise ConformanceUsageError("with a schedule the sampler takes the timestep index: name a parameter t, or map "
+                                    "one with --args step=t")
+    total = scheduled.steps
+    checked = sorted({2, max(2, total // 2), total})
+    declared = scheduled.base
+    first = None
+    for base in ([declared, 1 - declared] if declared is not None else [0, 1]):
+        current = scheduled.with_base(base, detected=declared is None)
+        try:
+            for step in checked:
+                at = {**values, **current.values(step)}
+                given = {name: (current.index(step) if kind == SCHEDULE_INDEX else current.array(kind))
+                         for name, kind in handed.items()}
+                report = _check_law(chosen, sampler, args, at, given, false_fail / len(checked), n, seed + step)
+        except NonConformance as error:
+            if first is None:
+                first = error
+                first.details["step"] = step
+                first.args = (str(error) + f"\n  at step {step} of {current.describe()}",)
+            continue
+        if declared is not None and base != declared:
+            raise NonConformance(str(first).split("\n")[0] + "\n  timestep index off by one: it draws from the law "
+                                 f"at every step checked when the index counts from {base}; declare --index {base}",
+                                 claim=chosen.name, kind="wrong", slip="timestep index off by one",
+                                 declaration={"index": base}, details=first.details)
+        report.schedule = (current.describe() + f"; steps {', '.join(map(str, checked))} checked, each at false-fail "
+                           f"rate {false_fail / len(checked):.2g}")
+        return report
+    raise first
+
+
+def _check_law(chosen: Law, sampler: Callable, args, values: dict, given: dict, false_fail: float, n, seed: int):
+    """One check of the sampler against the law at ``values`` (``given``: arguments handed as they are)."""
     null = chosen.law(values)
     size = n if n is not None else draws_needed(chosen, null, false_fail)
     if not isinstance(size, int) or size < 10:
         raise ConformanceUsageError(f"n must be a whole number >= 10, got {size!r}")
-    kwargs = _sampler_kwargs(chosen, sampler, args, values)
+    kwargs = {**_sampler_kwargs(chosen, sampler, args, values, reserved=set(given)), **given}
     draws, generator = draw(chosen, sampler, kwargs, values, size, seed)
     if draws.shape != (size,):
         raise NonConformance(f"the sampler returned shape {draws.shape} for n={size}; expected ({size},)",

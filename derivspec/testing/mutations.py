@@ -39,16 +39,83 @@ class Mutant:
 
 
 def mutants(claim, expr: sympy.Expr | None = None) -> list[Mutant]:
-    """The claim's mutants (of ``expr``, default its target), simplest first, deduplicated."""
+    """The claim's mutants (of ``expr``, default its target), simplest first, deduplicated. Each edit is tried
+    at one node, and -- where the node belongs to one member of a vector (σ₁ of σ₁, σ₂, ...) -- at the same
+    node of every member at once, as code applies a slip to a whole array."""
     expr = claim.target if expr is None else expr
     kinds = symbol_kinds(claim)
-    found: list[Mutant] = []
-    for make in (_signs, _coefficients, _ratios, _swaps, _exponentials, _powers, _roots, _squares, _logs):
-        found += make(expr, kinds)
-        if len(found) > MAX_MUTANTS:
+    members = vector_members(expr)
+    edits: list[tuple[str, dict]] = []
+    for make in (_signs, _coefficients, _ratios, _swaps, _negations, _exponentials, _powers, _roots, _squares, _logs,
+                 _means, _outputs):
+        edits += make(expr, kinds) if make is not _means else make(expr, members)
+        if len(edits) > MAX_MUTANTS:
             break
-    found += [Mutant(m.name + ", sign flipped", -m.expr) for m in _swaps(expr, kinds) if m.name.startswith("roles of")]
-    return _distinct(claim, expr, found[:MAX_MUTANTS])
+    edits += [(name + ", sign flipped", {expr: -expr.xreplace(r)}) for name, r in _swaps(expr, kinds)
+              if name.startswith("roles of")]
+    edits += _in_one_term(expr, edits)
+    found = [Mutant(name, expr.xreplace(r)) for name, r in edits[:MAX_MUTANTS]]
+    found += [Mutant(name, expr.xreplace(r))
+              for name, r in (_in_every_member(name, r, members) for name, r in edits[:MAX_MUTANTS]) if r]
+    return _distinct(claim, expr, found)
+
+
+def _in_one_term(expr: sympy.Expr, edits: list) -> list:
+    """An edit of a node that occurs in several terms of a sum, made in one of those terms only (σ² → σ⁻² in
+    the σ²/2 term, not in log σ²): code slips at one place, not at every equal subexpression."""
+    found = []
+    sums = _nodes(expr, sympy.Add)
+    for name, replacements in edits:
+        if len(replacements) != 1:
+            continue
+        (old, new), = replacements.items()
+        if old == expr or old.is_Symbol:
+            continue
+        for node in sums:
+            holding = [t for t in node.args if t.has(old)]
+            if len(holding) < 2:
+                continue
+            for term in holding:
+                changed = term.xreplace(replacements)
+                if changed != term:
+                    found.append((f"{name} (in the term {_show(term)} only)", {term: changed}))
+    return found
+
+
+def vector_members(expr: sympy.Expr) -> dict:
+    """Symbols named PREFIX + a number where two or more share the prefix: each symbol -> (prefix, number)."""
+    found = {}
+    for symbol in expr.free_symbols:
+        match = re.fullmatch(r"([A-Za-z_]+?)_?(\d+)", str(symbol))
+        if match:
+            found[symbol] = (match.group(1), int(match.group(2)))
+    prefixes = {}
+    for prefix, _ in found.values():
+        prefixes[prefix] = prefixes.get(prefix, 0) + 1
+    return {s: pk for s, pk in found.items() if prefixes[pk[0]] >= 2}
+
+
+def _in_every_member(name: str, replacements: dict, members: dict) -> tuple[str, dict | None]:
+    """The same edit at every member: where the edited nodes hold members of one index k only, their copies
+    with each other index j present (every vector's k-th member renamed to its j-th)."""
+    used = {members[s][1] for old in replacements for s in old.free_symbols if s in members}
+    if len(used) != 1:
+        return name, None
+    k = used.pop()
+    indices = sorted({i for _, i in members.values()} - {k})
+    by_key = {(p, i): s for s, (p, i) in members.items()}
+    extended = dict(replacements)
+    for j in indices:
+        shift = {s: by_key[(p, j)] for s, (p, i) in members.items() if i == k and (p, j) in by_key}
+        for old, new in replacements.items():
+            if any(s in members and members[s][1] == k and s not in shift for s in old.free_symbols):
+                continue
+            extended[old.xreplace(shift)] = new.xreplace(shift)
+    if len(extended) == len(replacements):
+        return name, None
+    for prefix in sorted({p for s, (p, i) in members.items() if i == k}, key=len, reverse=True):
+        name = re.sub(rf"\b{re.escape(prefix)}_?{k}\b", f"{prefix}_i", name)
+    return name + " (in every member i)", extended
 
 
 def symbol_kinds(claim) -> dict:
@@ -73,34 +140,32 @@ def _show(e) -> str:
 
 # --- the operators ----------------------------------------------------------------------------------
 
-def _signs(expr, kinds) -> list[Mutant]:
-    found = [Mutant("sign flipped (the negative of the target)", -expr)]
+def _signs(expr, kinds) -> list:
+    found = [("sign flipped (the negative of the target)", {expr: -expr})]
     for node in _nodes(expr, sympy.Add):
         for term in node.args:
             if term.is_Number:
                 continue
-            found.append(Mutant(f"sign of the term {_show(term)} flipped", expr.xreplace({node: node - 2 * term})))
+            found.append((f"sign of the term {_show(term)} flipped", {term: -term}))
     return found
 
 
-def _coefficients(expr, kinds) -> list[Mutant]:
+def _coefficients(expr, kinds) -> list:
     found = []
     for node in _nodes(expr, sympy.Mul):
         coefficient, rest = node.as_coeff_Mul()
         if coefficient.is_Rational and coefficient not in (1, -1):
             kept = sympy.sign(coefficient) * rest
-            found.append(Mutant(f"the factor {_show(abs(coefficient))} dropped from {_show(node)}", expr.xreplace({node: kept})))
-            found.append(Mutant(f"the factor {_show(abs(coefficient))} of {_show(node)} halved",
-                                expr.xreplace({node: node / 2})))
+            found.append((f"the factor {_show(abs(coefficient))} dropped from {_show(node)}", {node: kept}))
+            found.append((f"the factor {_show(abs(coefficient))} of {_show(node)} halved", {node: node / 2}))
     for node in _nodes(expr, sympy.Add):
         for term in node.args:
             if term.is_Number:
-                found.append(Mutant(f"the constant {_show(term)} dropped from {_show(node)}",
-                                    expr.xreplace({node: node - term})))
+                found.append((f"the constant {_show(term)} dropped from {_show(node)}", {node: node - term}))
     return found
 
 
-def _swaps(expr, kinds) -> list[Mutant]:
+def _swaps(expr, kinds) -> list:
     present = [s for s in sorted(expr.free_symbols, key=str) if s in kinds]
     found = []
     laws = _laws(present)
@@ -109,16 +174,16 @@ def _swaps(expr, kinds) -> list[Mutant]:
         for a, b in laws:
             swap[a], swap[b] = b, a
         pairs = ", ".join(f"{a} <-> {b}" for a, b in laws)
-        found.append(Mutant(f"the two laws swapped ({pairs})", expr.xreplace(swap)))
+        found.append((f"the two laws swapped ({pairs})", swap))
     for a, b in combinations(present, 2):
         if kinds[a] != kinds[b]:
             continue
-        found.append(Mutant(f"roles of {a} and {b} swapped", expr.xreplace({a: b, b: a})))
+        found.append((f"roles of {a} and {b} swapped", {a: b, b: a}))
     everything = [s for s in kinds if isinstance(s, sympy.Symbol)]
     for a in present:
         for b in everything:
             if a != b and kinds[a] == kinds[b]:
-                found.append(Mutant(f"{b} in place of {a}", expr.xreplace({a: b})))
+                found.append((f"{b} in place of {a}", {a: b}))
     return found
 
 
@@ -133,48 +198,52 @@ def _laws(present: list) -> list[tuple]:
     return pairs if len(pairs) >= 2 else []
 
 
-def _exponentials(expr, kinds) -> list[Mutant]:
-    return [Mutant(f"exp({_show(-node.args[0])}) in place of {_show(node)}", expr.xreplace({node: sympy.exp(-node.args[0])}))
+def _negations(expr, kinds) -> list:
+    """The sign of one real variable flipped (the chosen and rejected log-probabilities swapped)."""
+    return [(f"the sign of {symbol} flipped", {symbol: -symbol}) for symbol in sorted(expr.free_symbols, key=str)
+            if kinds.get(symbol) == "real"]
+
+
+def _exponentials(expr, kinds) -> list:
+    return [(f"exp({_show(-node.args[0])}) in place of {_show(node)}", {node: sympy.exp(-node.args[0])})
             for node in _nodes(expr, sympy.exp)]
 
 
-def _powers(expr, kinds) -> list[Mutant]:
+def _powers(expr, kinds) -> list:
     found = []
     for node in _nodes(expr, sympy.Pow):
         base, exponent = node.args
         if exponent.is_Number and exponent != -1 and not (exponent.is_Rational and abs(exponent) == sympy.Rational(1, 2)):
             flipped = base ** (-exponent)
-            found.append(Mutant(f"{_show(flipped)} in place of {_show(node)}", expr.xreplace({node: flipped})))
+            found.append((f"{_show(flipped)} in place of {_show(node)}", {node: flipped}))
     return found
 
 
-def _roots(expr, kinds) -> list[Mutant]:
+def _roots(expr, kinds) -> list:
     found = []
     for node in _nodes(expr, sympy.Pow):
         base, exponent = node.args
         if exponent.is_Rational and abs(exponent) == sympy.Rational(1, 2):
             plain = base ** sympy.sign(exponent)
-            found.append(Mutant(f"square root dropped: {_show(plain)} in place of {_show(node)}",
-                                expr.xreplace({node: plain})))
+            found.append((f"square root dropped: {_show(plain)} in place of {_show(node)}", {node: plain}))
     for node in _nodes(expr, sympy.Mul):
         for factor in node.args:
             if factor.is_Number or (factor.is_Pow and factor.exp.is_Rational and abs(factor.exp) == sympy.Rational(1, 2)):
                 continue
             rooted = sympy.sqrt(factor)
-            found.append(Mutant(f"square root added: {_show(rooted)} in place of {_show(factor)}",
-                                expr.xreplace({node: node / factor * rooted})))
+            found.append((f"square root added: {_show(rooted)} in place of {_show(factor)}", {node: node / factor * rooted}))
     return found
 
 
-def _squares(expr, kinds) -> list[Mutant]:
+def _squares(expr, kinds) -> list:
     found = []
     for symbol in sorted(expr.free_symbols, key=str):
         if symbol not in kinds or not _positive_kind(kinds[symbol]):
             continue
-        found.append(Mutant(f"{symbol}**2 in place of {symbol} (a variance where a standard deviation belongs)",
-                            expr.xreplace({symbol: symbol ** 2})))
-        found.append(Mutant(f"sqrt({symbol}) in place of {symbol} (a standard deviation where a variance belongs)",
-                            expr.xreplace({symbol: sympy.sqrt(symbol)})))
+        found.append((f"{symbol}**2 in place of {symbol} (a variance where a standard deviation belongs)",
+                      {symbol: symbol ** 2}))
+        found.append((f"sqrt({symbol}) in place of {symbol} (a standard deviation where a variance belongs)",
+                      {symbol: sympy.sqrt(symbol)}))
     return found
 
 
@@ -182,21 +251,21 @@ def _positive_kind(kind: str) -> bool:
     return kind.startswith("> 0") or kind.startswith("in (0") or kind.startswith(">= 0")
 
 
-def _logs(expr, kinds) -> list[Mutant]:
+def _logs(expr, kinds) -> list:
     logs = _nodes(expr, sympy.log)
     found = []
     if len(logs) > 1:
-        found.append(Mutant("every logarithm doubled (log a**2 where log a belongs)", expr.xreplace({n: 2 * n for n in logs})))
-        found.append(Mutant("every logarithm halved (log a where log a**2 belongs: a standard-deviation ratio for the "
-                            "variance ratio)", expr.xreplace({n: n / 2 for n in logs})))
+        found.append(("every logarithm doubled (log a**2 where log a belongs)", {n: 2 * n for n in logs}))
+        found.append(("every logarithm halved (log a where log a**2 belongs: a standard-deviation ratio for the "
+                      "variance ratio)", {n: n / 2 for n in logs}))
     for node in logs:
         argument = node.args[0]
-        found.append(Mutant(f"log({_show(argument ** 2)}) in place of {_show(node)}", expr.xreplace({node: 2 * node})))
-        found.append(Mutant(f"log({_show(sympy.sqrt(argument))}) in place of {_show(node)}", expr.xreplace({node: node / 2})))
+        found.append((f"log({_show(argument ** 2)}) in place of {_show(node)}", {node: 2 * node}))
+        found.append((f"log({_show(sympy.sqrt(argument))}) in place of {_show(node)}", {node: node / 2}))
     return found
 
 
-def _ratios(expr, kinds) -> list[Mutant]:
+def _ratios(expr, kinds) -> list:
     found = []
     for node in _nodes(expr, sympy.Mul):
         numerator, denominator = node.as_numer_denom()
@@ -208,9 +277,41 @@ def _ratios(expr, kinds) -> list[Mutant]:
             if top_part == 1:
                 continue
             inverted = node * (bottom_part / top_part) ** 2
-            found.append(Mutant(f"ratio inverted: ({_show(bottom_part)})/({_show(top_part)}) in place of "
-                                f"({_show(top_part)})/({_show(bottom_part)})", expr.xreplace({node: inverted})))
+            found.append((f"ratio inverted: ({_show(bottom_part)})/({_show(top_part)}) in place of "
+                          f"({_show(top_part)})/({_show(bottom_part)})", {node: inverted}))
     return found
+
+
+def _means(expr, members: dict) -> list:
+    """A sum over a vector's members replaced by their mean: in a sum, the terms that are one term written
+    for each member (the same up to the member's index), divided by their number."""
+    found = []
+    for node in _nodes(expr, sympy.Add):
+        families: dict = {}
+        for term in node.args:
+            indices = {members[s][1] for s in term.free_symbols if s in members}
+            if len(indices) != 1:
+                continue
+            canon = term.xreplace({s: sympy.Symbol(members[s][0] + "_k") for s in term.free_symbols if s in members})
+            families.setdefault(canon, []).append(term)
+        for canon, terms in families.items():
+            if len(terms) < 2:
+                continue
+            total = sympy.Add(*terms)
+            n = len(terms)
+            found.append((f"a mean over the {n} members where their sum belongs ({_show(canon)} averaged, not summed)",
+                          {node: node - total + total / n}))
+    return found
+
+
+def _outputs(expr, kinds) -> list:
+    """The whole target transformed: squared (a variance returned as a standard deviation), its square root,
+    its reciprocal, its exponential or logarithm (a probability for a log-probability)."""
+    return [("the target squared (a variance where a standard deviation belongs)", {expr: expr ** 2}),
+            ("the square root of the target (a standard deviation where a variance belongs)", {expr: sympy.sqrt(expr)}),
+            ("the reciprocal of the target", {expr: 1 / expr}),
+            ("the exponential of the target (a probability where its logarithm belongs)", {expr: sympy.exp(expr)}),
+            ("the logarithm of the target", {expr: sympy.log(expr)})]
 
 
 def _ratio_parts(top, denominator) -> list[tuple]:

@@ -106,6 +106,7 @@ class DistributionReport:
     power: dict[str, float]
     seed: int
     generator: str = "numpy"
+    schedule: str = ""  # with a schedule: the schedule and the steps checked
 
     @property
     def conforms(self) -> bool:
@@ -115,7 +116,7 @@ class DistributionReport:
         return {"law": self.law, "conforms": self.conforms, "params": _plain(self.params), "n": self.n,
                 "false_fail": self.false_fail, "detectable": self.detectable, "power_target": self.power_target,
                 "checks": [c.to_json() for c in self.checks], "power": _plain(self.power), "seed": self.seed,
-                "generator": self.generator}
+                "generator": self.generator, "schedule": self.schedule}
 
     def __str__(self) -> str:
         lines = [f"conforms to law {self.law}: n = {self.n:,} draws ({self.generator} generator, seed {self.seed}); "
@@ -124,6 +125,8 @@ class DistributionReport:
         lines += [f"  {c.name}: statistic {c.statistic:.4g} (threshold {c.threshold:.4g}, p = {c.p_value:.3g})"
                   + (f"; {c.detail}" if c.detail else "") for c in self.checks]
         lines += [f"  power against '{name}': {value:.6f}" for name, value in self.power.items()]
+        if self.schedule:
+            lines.append(f"  {self.schedule}")
         return "\n".join(lines)
 
 

@@ -80,16 +80,19 @@ class Schedule:
         return replace(self, base=base, detected=detected)
 
 
-def schedule_of(claim: Claim, schedule, steps: int | None = None, index=None) -> Schedule | None:
-    """The declared schedule, read and checked; None when none is declared."""
+def schedule_of(claim: Claim | None, schedule, steps: int | None = None, index=None, *,
+                law=None) -> Schedule | None:
+    """The declared schedule, read and checked for a claim (or a law: ``law``, its parameters); None when
+    none is declared."""
     if schedule is None:
         if steps is not None or index is not None:
             raise ConformanceUsageError("steps and index apply with a schedule (linear, cosine or an array of betas)")
         return None
-    names = {v.name for v in claim.variables}
+    names = set(law.params) if law is not None else {v.name for v in claim.variables}
     if not {"alpha_t", "alpha_bar_prev"} <= names:
-        raise ConformanceUsageError(f"a schedule applies to claims in alpha_t and alpha_bar_prev (the ddpm family); "
-                                    f"{claim.id} has {', '.join(sorted(names))}")
+        what = f"law {law.name}" if law is not None else claim.id
+        raise ConformanceUsageError(f"a schedule applies to claims and laws in alpha_t and alpha_bar_prev (the ddpm "
+                                    f"family); {what} has {', '.join(sorted(names))}")
     if index not in (None, 0, 1, "0", "1"):
         raise ConformanceUsageError(f"index {index!r} is not 0 or 1 (the first timestep's index)")
     base = None if index is None else int(index)
