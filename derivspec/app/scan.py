@@ -125,6 +125,7 @@ def run(args) -> int:
 
     from derivspec.app.output import OutputFile
     from derivspec.app.scan_cache import ResultCache
+    from derivspec.app.scan_formats import counts_for_exit
     from derivspec.app.scan_selection import Selection
 
     fmt = scan_format(args)
@@ -148,8 +149,6 @@ def run(args) -> int:
     if selection:  # --select / --ignore: the rest of the run sees the chosen statements only
         records = selection.apply(records)
         per_file = {name: summary([r for r in records if r.file == name]) for name in per_file}
-    from derivspec.app.scan_formats import counts_for_exit
-
     flagged = [r for r in records if r.verdict == "disagrees" and not r.suppressed]  # a suppressed flag: not exit 1
     failing = [r for r in flagged if counts_for_exit(r, strict=getattr(args, "strict", False))]  # errors (questions too: --strict)
     shown = flagged if args.only_flags else records
@@ -310,8 +309,8 @@ def print_table(records, per_file: dict, total: dict, only_flags: bool = False, 
                 detail += f"\ncorrect: {escape(_clip(r.correct, 200))}"
             if r.suppressed:
                 detail += f"\n[dim]suppressed: {escape(r.suppressed)}[/]"
-            found = marker(r) if code(r) else ""
-            grid.add_row(position(r, sources), f"[bold red]{found}[/]" if found else "", r.kind, verdict,
+            rule = marker(r) if code(r) else ""  # DS001, DS001? for a question
+            grid.add_row(position(r, sources), f"[bold red]{rule}[/]" if rule else "", r.kind, verdict,
                          escape(_clip(r.text, 200)), detail)
         out.print(grid)
     if quiet:

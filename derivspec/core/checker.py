@@ -413,7 +413,7 @@ def check(claim: Claim, *, formula: str | None = None, latex: str | None = None,
     finds the roles a pasted left-hand side's names play in the claim's result; the letters it leaves
     unknown are read under an inferred mapping (:func:`infer_notation`)."""
     started = time.monotonic()
-    mapping = given = None
+    mapping = given = structure = None
     if symbols is not None:
         if (formula is None) == (latex is None):
             raise FormulaError("give exactly one of --formula or --latex")
