@@ -30,9 +30,11 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import torch
-from scipy import integrate, optimize
 
+from derivspec.core.lazy import lazy
 from derivspec.reference_models.device import DTYPE
+
+integrate, optimize = lazy("scipy.integrate"), lazy("scipy.optimize")
 
 ROUNDOFF_RTOL = 1e-9
 ROUNDOFF_ATOL = 1e-12

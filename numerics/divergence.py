@@ -13,11 +13,9 @@ import math
 
 import numpy as np
 import torch
-from scipy import optimize, special, stats
-from scipy.linalg import sqrtm
-from scipy.spatial.distance import jensenshannon
 from torch.distributions import Bernoulli, Categorical, kl_divergence
 
+from derivspec.core.lazy import lazy
 from derivspec.core.numbers import fmt
 from derivspec.numerics.accuracy import Approximate, quad
 from derivspec.numerics.montecarlo import Integrand, standard_normal
@@ -26,6 +24,10 @@ from derivspec.numerics.sampling import piecewise_constant
 from derivspec.reference_models import divergences as calc
 from derivspec.reference_models import fid as fidlib
 from derivspec.reference_models.device import DTYPE, make_generator, resolve_device
+
+optimize, special, stats = lazy("scipy.optimize"), lazy("scipy.special"), lazy("scipy.stats")
+sqrtm = lazy("scipy.linalg", "sqrtm")
+jensenshannon = lazy("scipy.spatial.distance", "jensenshannon")
 
 FALSE_FAIL_RATE = 1e-6  # z-tests in the behaviour checks: a true statement fails about once in a million runs
 Z_CRITICAL = float(stats.norm.isf(FALSE_FAIL_RATE / 2))

@@ -20,10 +20,10 @@ from fractions import Fraction
 
 import numpy as np
 import torch
-from scipy import optimize, stats
 from torch.distributions import (Bernoulli, Beta, Binomial, Categorical, Exponential, Gamma, HalfNormal, Independent, Laplace,
                                  LogNormal, MultivariateNormal, Normal, Poisson, StudentT, Uniform, kl_divergence)
 
+from derivspec.core.lazy import lazy
 from derivspec.core.numbers import ZERO, fmt
 from derivspec.numerics.accuracy import (OPTIMUM_HOW, QUAD_HOW, RICHARDSON_HOW, Approximate, integral_of_exp,
                                        limit_by_richardson, peak_and_width, quad, quad_around)
@@ -35,6 +35,8 @@ from derivspec.reference_models import generative_classifiers as gc
 from derivspec.reference_models.device import DTYPE, make_generator
 from derivspec.reference_models.optimality import minimiser_distances
 from derivspec.reference_models.regression import lbfgs_minimise
+
+optimize, stats = lazy("scipy.optimize"), lazy("scipy.stats")
 
 CPU = torch.device("cpu")
 Z_CRITICAL = critical_z(FALSE_FAIL_RATE)  # two-sided; a true statement fails about once in a million runs

@@ -13,10 +13,10 @@ import math
 
 import numpy as np
 import torch
-from scipy import stats
 from torch.distributions import (AffineTransform, ExpTransform, LogNormal, MultivariateNormal, Normal,
                                  TransformedDistribution)
 
+from derivspec.core.lazy import lazy
 from derivspec.core.numbers import fmt
 from derivspec.numerics.accuracy import Approximate, agreement, richardson
 from derivspec.numerics.checks import NumericResult, elementwise_grad
@@ -25,6 +25,8 @@ from derivspec.numerics.routes import behaviour, model, monte_carlo, reference
 from derivspec.numerics.sampling import piecewise_constant
 from derivspec.reference_models import flows
 from derivspec.reference_models.device import DTYPE, make_generator, resolve_device
+
+stats = lazy("scipy.stats")
 
 
 def _stack(*columns) -> torch.Tensor:

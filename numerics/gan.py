@@ -14,15 +14,17 @@ import time
 import numpy as np
 import torch
 import torch.nn.functional as F
-from scipy import stats
-from scipy.spatial.distance import jensenshannon
 
+from derivspec.core.lazy import lazy
 from derivspec.core.numbers import fmt
 from derivspec.numerics.accuracy import ERROR_SAFETY, Approximate, agreement, tolerance
 from derivspec.numerics.checks import NumericResult, elementwise_grad
 from derivspec.numerics.routes import behaviour, model, reference
 from derivspec.reference_models import gan1d
 from derivspec.reference_models.device import DTYPE, make_generator, resolve_device
+
+stats = lazy("scipy.stats")
+jensenshannon = lazy("scipy.spatial.distance", "jensenshannon")
 
 FALSE_FAIL_RATE = 1e-6  # the z-tests of the behaviour checks fail a true statement about once in a million runs
 Z_CRITICAL = float(stats.norm.isf(FALSE_FAIL_RATE / 2))

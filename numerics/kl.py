@@ -19,9 +19,9 @@ import math
 import numpy as np
 import torch
 import torch.nn.functional as F
-from scipy import special
 from torch.distributions import Bernoulli, Categorical, Independent, MultivariateNormal, Normal, kl_divergence
 
+from derivspec.core.lazy import lazy
 from derivspec.core.numbers import fmt
 from derivspec.numerics.accuracy import Approximate, quad_around
 from derivspec.numerics.montecarlo import Integrand
@@ -31,6 +31,8 @@ from derivspec.reference_models.device import DTYPE
 from derivspec.reference_models.mixture_fit import NODE_SPACING, fit_forward_kl, fit_reverse_kl, mixture_log_density
 from derivspec.reference_models.regression import lbfgs_minimise
 from derivspec.reference_models.optimality import minimiser_distance
+
+special = lazy("scipy.special")
 
 QUADRATURE_POINTS = 24
 

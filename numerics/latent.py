@@ -23,9 +23,9 @@ from dataclasses import replace
 
 import numpy as np
 import torch
-from scipy import integrate, special, stats
 from torch.distributions import Bernoulli, Categorical, MixtureSameFamily, Normal, kl_divergence
 
+from derivspec.core.lazy import lazy
 from derivspec.core.numbers import fmt
 from derivspec.numerics.accuracy import Approximate, agreement, moments_of_exp, richardson
 from derivspec.numerics.montecarlo import FALSE_FAIL_RATE, Integrand, critical_z, standard_normal
@@ -35,6 +35,8 @@ from derivspec.reference_models import gmm_em, hmm, ppca
 from derivspec.reference_models.device import DTYPE, make_generator
 from derivspec.reference_models.optimality import minimum_excess, newton_step, optimum_error
 from derivspec.reference_models.regression import lbfgs_minimise
+
+integrate, special, stats = lazy("scipy.integrate"), lazy("scipy.special"), lazy("scipy.stats")
 
 CPU = torch.device("cpu")
 Z_CRITICAL = critical_z(FALSE_FAIL_RATE)

@@ -26,9 +26,9 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from scipy import optimize
 from torch.distributions import Beta
 
+from derivspec.core.lazy import lazy
 from derivspec.core.numbers import fmt
 from derivspec.numerics.accuracy import Approximate, quad, quad_around, ratio, richardson
 from derivspec.numerics.nll import one_feature_datasets
@@ -40,6 +40,8 @@ from derivspec.reference_models.regularised import (gaussian_prior_objective, la
                                                     lasso_by_proximal_gradient, lasso_distance, laplace_map_distance,
                                                     map_gaussian_prior, map_laplace_prior, ridge_by_lbfgs,
                                                     ridge_by_scipy, ridge_closed_form, sparsity_fractions)
+
+optimize = lazy("scipy.optimize")
 
 DESIGN_POINTS, FEATURES, NOISE = 20, 3, 0.5
 LAMBDA_POINTS = 8

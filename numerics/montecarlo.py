@@ -58,8 +58,11 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
 import torch
-from scipy.special import ndtri, stdtrit  # normal and Student-t quantiles (what scipy.stats calls)
 from torch.distributions import Normal, Uniform
+
+from derivspec.core.lazy import lazy
+
+ndtri, stdtrit = lazy("scipy.special", "ndtri"), lazy("scipy.special", "stdtrit")  # normal and Student-t quantiles (what scipy.stats calls)
 
 FALSE_FAIL_RATE = 1e-6  # per check: a correct claim fails about once in a million runs
 MIN_DETECTABLE_REL_ERROR = 0.01  # a 1 % relative error is detected ...

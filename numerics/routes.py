@@ -199,6 +199,7 @@ def run_behaviour(claim: Claim, source: Source, registry: Registry = REGISTRY) -
 
 
 _LOADED: set[int] = set()
+_IMPORTED: set[str] = set()  # modules load_for imported (the registry holds their routes)
 
 
 def load(registry: Registry = REGISTRY) -> Registry:
@@ -213,4 +214,38 @@ def load(registry: Registry = REGISTRY) -> Registry:
             from derivspec.core.catalogue import describe_routes
 
             cache.store("routes", describe_routes(registry))
+    return registry
+
+
+def fully_loaded(registry: Registry = REGISTRY) -> bool:
+    """Whether every numerics module has been imported into ``registry`` (:func:`load`)."""
+    return id(registry) in _LOADED
+
+
+def load_for(claim_ids, registry: Registry = REGISTRY) -> Registry:
+    """Import the numerics modules that register the routes of ``claim_ids`` -- and only those -- as the
+    cached route index names them (derivspec.core.catalogue.describe_routes, stored by :func:`load` under
+    the code's fingerprint, so it is never stale): ``verify CLAIM`` then imports one family's routes and
+    their models, not the catalogue's. Without an index, or where it names no module for a claim (a claim
+    without a route: :meth:`Registry.claim_problems` must see every route), everything (:func:`load`)."""
+    if id(registry) in _LOADED:
+        return registry
+    from derivspec.core import cache
+
+    index = cache.load("routes") if registry is REGISTRY else None
+    wanted = set(claim_ids)
+    if not index or any("module" not in r for r in index):
+        return load(registry)
+    modules = {r["module"] for r in index if wanted & set(r["claims"])}
+    if not wanted <= {c for r in index for c in r["claims"]}:
+        return load(registry)
+    import importlib
+
+    for module in sorted(modules - _IMPORTED):
+        try:
+            importlib.import_module(module)
+        except Exception as error:  # as import_all records it: the claim is inconclusive, the rest runs
+            registry.import_errors.append(f"module {module} failed to import: {type(error).__name__}: "
+                                          + " ".join(str(error).split())[:300])
+        _IMPORTED.add(module)
     return registry

@@ -21,9 +21,9 @@ import math
 import time
 
 import torch
-from scipy import stats
 from torch.distributions import Categorical, Normal
 
+from derivspec.core.lazy import lazy
 from derivspec.core.numbers import fmt
 from derivspec.numerics.accuracy import (QUAD_HOW, RICHARDSON_HOW, Approximate, integral_of_exp, limit_by_richardson,
                                        moments_of_exp)
@@ -33,6 +33,8 @@ from derivspec.numerics.routes import behaviour, model, monte_carlo, reference
 from derivspec.numerics.sampling import expectation, piecewise_constant
 from derivspec.reference_models import bernoulli_vae, importance, mcmc, rbm
 from derivspec.reference_models.device import DTYPE, make_generator
+
+stats = lazy("scipy.stats")
 
 CPU = torch.device("cpu")
 Z_CRITICAL = critical_z(FALSE_FAIL_RATE)

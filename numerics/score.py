@@ -24,9 +24,9 @@ import time
 
 import numpy as np
 import torch
-from scipy.stats import chi2
 from torch.distributions import Normal
 
+from derivspec.core.lazy import lazy
 from derivspec.core.numbers import fmt
 from derivspec.numerics.accuracy import ERROR_SAFETY, Approximate, agreement, richardson, tolerance
 from derivspec.numerics.checks import NumericResult, elementwise_grad
@@ -36,6 +36,8 @@ from derivspec.reference_models import latent_diffusion as ld
 from derivspec.reference_models import samplers
 from derivspec.reference_models import score_models as sm
 from derivspec.reference_models.device import DTYPE, make_generator
+
+chi2 = lazy("scipy.stats", "chi2")
 
 CPU = torch.device("cpu")
 EPS = torch.finfo(DTYPE).eps

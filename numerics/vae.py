@@ -18,10 +18,10 @@ import time
 
 import torch
 import torch.nn.functional as F
-from scipy import stats
 from torch.distributions import (AffineTransform, Bernoulli, Independent, MultivariateNormal, Normal,
                                  TransformedDistribution, kl_divergence)
 
+from derivspec.core.lazy import lazy
 from derivspec.core.numbers import fmt
 from derivspec.numerics.accuracy import OPTIMUM_HOW, QUAD_HOW, Approximate, quad_around
 from derivspec.numerics.checks import NumericResult, elementwise_grad
@@ -31,6 +31,8 @@ from derivspec.numerics.routes import behaviour, model, reference
 from derivspec.reference_models import bernoulli_vae
 from derivspec.reference_models.device import DTYPE, make_generator
 from derivspec.reference_models.regression import lbfgs_minimise
+
+stats = lazy("scipy.stats")
 
 CPU = torch.device("cpu")
 Z_CRITICAL = critical_z(FALSE_FAIL_RATE)

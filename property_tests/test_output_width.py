@@ -91,8 +91,8 @@ def test_scan_quiet_prints_the_summary_and_the_flags_only(monkeypatch, capsys, l
     _fits(out, columns)
     lines = out.splitlines()
     assert lines[0].startswith("notes.md: ") and "flagged" in lines[0]
-    heads = [line for line in lines if re.match(r"notes\.md:\d+:\d+: error disagrees: ", line)]
-    assert len(heads) == len(flags)  # one row per flag (path:line:col: LEVEL ...), nothing for what holds
+    heads = [line for line in lines if re.match(r"notes\.md:\d+:\d+: DS00\d ", line)]
+    assert len(heads) == len(flags)  # one row per flag (path:line:col: CODE message), nothing for what holds
     for r in flags:
         assert r["claim"] is None or r["claim"] in out
         if r.get("correct"):

@@ -127,8 +127,9 @@ def test_github_annotates_each_flag_at_its_lines(tmp_path, capsys, monkeypatch):
     for (kind, properties, message), record in zip(commands, flags):
         assert properties["file"] == "lectures/notes.md"
         assert (int(properties["line"]), int(properties["endLine"])) == tuple(record["lines"])
-        assert properties["title"] == f"derivspec {record['claim'] or 'scan.' + record['kind']}"
-        assert record["reason"] in message.splitlines()
+        tag = record["claim"] or record["class"].replace(" ", "-")
+        assert properties["title"] == f"derivspec {record['rule']} {tag}"  # the rule code, then what --select takes
+        assert f"{record['rule']} {record['reason']}" in message.splitlines()  # the code before the reason
         assert f"counterexample: {record['evidence']}" in message.splitlines()
         if record.get("correct"):
             assert f"correct: {record['correct']}" in message.splitlines()
@@ -189,7 +190,8 @@ def test_sarif_of_a_scan_with_flags_is_valid_and_complete(tmp_path, capsys, monk
     base = run["originalUriBaseIds"]["SRCROOT"]["uri"]
     for result, record in zip(run["results"], flags):
         assert result["level"] == "error" and "suppressions" not in result
-        assert rules[result["ruleIndex"]]["id"] == result["ruleId"] == (record["claim"] or "scan." + record["kind"])
+        assert rules[result["ruleIndex"]]["id"] == result["ruleId"] == record["rule"]  # DS001 ... DS005, DS1xx ...
+        assert rules[result["ruleIndex"]]["name"] and rules[result["ruleIndex"]]["shortDescription"]["text"]
         location = result["locations"][0]["physicalLocation"]
         assert location["artifactLocation"] == {"uri": "lectures/notes.md", "uriBaseId": "SRCROOT"}
         uri = urllib.parse.urljoin(base, location["artifactLocation"]["uri"])

@@ -42,8 +42,13 @@ SQUARES = r"""# Squares
 
 $$(u-v)^2 = u^2 + v^2$$
 """
-ROW = re.compile(r"^(?P<path>[^\s:]+):(?P<line>\d+):(?P<col>\d+): (?P<level>error|warning|notice) "
-                 r"(?P<verdict>\w+): (?P<rest>.*)$")
+ROW = re.compile(r"^(?P<path>[^\s:]+):(?P<line>\d+):(?P<col>\d+): (?P<code>DS\d{3}\??|warning:|notice:) "
+                 r"(?P<rest>.*)$")
+LEVELS = {"notice:": "notice", "warning:": "warning"}  # a row's code: DS001 (an error), DS001? (a question)
+
+
+def level(row) -> str:
+    return LEVELS.get(row["code"], "question" if row["code"].endswith("?") else "error")
 
 
 def write(folder: Path, text: str, name: str = "notes.md") -> Path:
@@ -95,14 +100,15 @@ def test_quiet_rows_are_path_line_col_level(mixed, capsys, monkeypatch):
     assert code == 1
     rows = [ROW.match(line) for line in out.splitlines() if ROW.match(line)]
     by_line = {int(m["line"]): m for m in rows}
-    assert {n: m["level"] for n, m in by_line.items()} == {3: "notice", 5: "error", 9: "error"}
+    assert {n: level(m) for n, m in by_line.items()} == {3: "notice", 5: "error", 9: "error"}
     lines = MIXED.split("\n")
     for n, m in by_line.items():
         record = next(r for r in data if r["lines"][0] == n)
-        assert m["path"] == "notes.md" and record["level"] == m["level"]  # the JSON says the same level
+        assert m["path"] == "notes.md" and record["level"] == level(m)  # the JSON says the same level
+        assert m["code"] in (record["rule"], "notice:")  # a flag's row carries its rule's code
         column = int(m["col"])
         assert lines[n - 1][column - 1:].startswith(record["text"][:6])  # the statement starts at the column
-    assert by_line[5]["verdict"] == "disagrees" and by_line[3]["verdict"] == "unchecked"
+    assert (by_line[5]["code"], by_line[9]["code"]) == ("DS001", "DS002")  # the judge's codes: a step, a known result
     assert by_line[9]["rest"].endswith("[estimation.gaussian.entropy]") and by_line[5]["rest"].endswith("[identity]")
     assert out.count("counterexample:") == 2 and "evidence: left = " in out  # the notice's evidence, once
     assert "proved" not in out
@@ -110,7 +116,7 @@ def test_quiet_rows_are_path_line_col_level(mixed, capsys, monkeypatch):
 
 def test_only_flags_rows_are_the_errors_and_the_summary(mixed, capsys):
     code, out, _ = scan(capsys, "--only-flags", "notes.md")
-    levels = [ROW.match(line)["level"] for line in out.splitlines() if ROW.match(line)]
+    levels = [level(ROW.match(line)) for line in out.splitlines() if ROW.match(line)]
     assert code == 1 and levels == ["error", "error"]
     assert out.splitlines()[-1].startswith("derivspec: 4 statements") and "2 flagged" in out.splitlines()[-1]
 
@@ -216,7 +222,8 @@ def test_sarif_fix_replaces_the_wrong_right_side_and_the_fixed_file_holds(mixed,
     validate(log)
     results = log["runs"][0]["results"]
     (fixed,) = [r for r in results if "fixes" in r]  # the known result has a correct form; the chain step none
-    assert fixed["ruleId"] == "estimation.gaussian.entropy" and fixed["level"] == "error"
+    assert fixed["ruleId"] == "DS002" and fixed["level"] == "error"  # a standard result, the judge's code
+    assert fixed["properties"]["claim"] == "estimation.gaussian.entropy"
     (change,) = fixed["fixes"][0]["artifactChanges"]
     region = change["replacements"][0]["deletedRegion"]
     line = MIXED.split("\n")[region["startLine"] - 1]
@@ -367,7 +374,7 @@ def test_a_cache_folder_that_cannot_be_made_costs_only_the_work(tmp_path, monkey
     (tmp_path / "blocker").write_text("a file where the cache folder would be", encoding="utf-8")
     for _ in range(2):
         code, out, err = scan(capsys, "-q", "--cache-dir", "blocker/cache", "a.md")
-        assert code == 1 and err == "" and "a.md:3:3: error disagrees" in out
+        assert code == 1 and err == "" and "a.md:3:3: DS001 the two sides differ" in out
     assert counted == ["a.md", "a.md"]
 
 

@@ -39,14 +39,16 @@ import warnings
 
 import torch
 import torch.nn.functional as F
-from scipy import stats
 from torch import Tensor, nn
 
 from derivspec.core.errors import ParameterError
+from derivspec.core.lazy import lazy
 from derivspec.core.numbers import fmt
 from derivspec.reference_models.device import DTYPE, as_device, make_generator
 from derivspec.reference_models.fit_tests import TestOutcome, power
 from derivspec.reference_models.specification import Check, ResultTable, RunContext, SpecResult, pyplot, save_figure, specification
+
+stats = lazy("scipy.stats")
 
 __all__ = [
     "FALSE_FAIL_RATE", "TabularAR", "FVSBN", "NADE", "MADE", "count_parameters", "all_binary_vectors",

@@ -49,12 +49,14 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
+from derivspec.core.lazy import lazy
 from derivspec.core.numbers import fmt
 from derivspec.reference_models.device import DTYPE, make_generator
 from derivspec.reference_models.fit_tests import TestOutcome, power
 from derivspec.reference_models.specification import Check, ResultTable, RunContext, SpecResult, pyplot, save_figure, specification
-from scipy.special import ndtri  # the standard normal quantile
-from scipy.stats import chi2
+
+ndtri = lazy("scipy.special", "ndtri")  # the standard normal quantile
+chi2 = lazy("scipy.stats", "chi2")
 
 # --------------------------------------------------------------------------------------------
 # Schedules

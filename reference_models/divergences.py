@@ -29,9 +29,11 @@ from typing import Callable, Sequence
 
 import numpy as np
 import torch
-from scipy import integrate, optimize
 
+from derivspec.core.lazy import lazy
 from derivspec.reference_models.device import DTYPE, as_device
+
+integrate, optimize = lazy("scipy.integrate"), lazy("scipy.optimize")
 
 LogDensity = Callable[[np.ndarray], np.ndarray]
 

@@ -20,10 +20,12 @@ from typing import Callable
 
 import numpy as np
 import torch
-from scipy import stats
 from torch import Tensor
 
+from derivspec.core.lazy import lazy
 from derivspec.core.numbers import fmt
+
+stats = lazy("scipy.stats")
 
 
 @dataclass(frozen=True)

@@ -34,13 +34,15 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from scipy import stats
 from torch import Tensor, nn
 
+from derivspec.core.lazy import lazy
 from derivspec.core.numbers import fmt
 from derivspec.reference_models.device import DTYPE, as_device, make_generator
 from derivspec.reference_models.fit_tests import TestOutcome, ks_test, power
 from derivspec.reference_models.specification import Check, ResultTable, RunContext, SpecResult, specification
+
+stats = lazy("scipy.stats")
 
 GOF_FALSE_FAIL_RATE = 1e-6  # a correct sampler fails a goodness-of-fit test about once in a million runs
 LOG_2PI = math.log(2 * math.pi)

@@ -24,15 +24,17 @@ from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
-from scipy import stats
 from torch import Tensor
 
+from derivspec.core.lazy import lazy
 from derivspec.core.numbers import fmt
 from derivspec.reference_models.classifiers import calibration_test
 from derivspec.reference_models.device import DTYPE, as_device, make_generator
 from derivspec.reference_models.fit_tests import TestOutcome, power
 from derivspec.reference_models.specification import (Check, ResultTable, RunContext, SpecResult, pyplot, save_figure,
                                                       specification)
+
+stats = lazy("scipy.stats")
 
 QUADRATURE_HALF_WIDTH = 12.0  # E_{z~N(0,1)} by the trapezoid rule on [-12, 12] (the tails beyond are < 1e-32)
 QUADRATURE_STEP = 0.005

@@ -70,12 +70,14 @@ from dataclasses import dataclass
 from typing import Callable
 
 import torch
-from scipy import stats
 
+from derivspec.core.lazy import lazy
 from derivspec.core.numbers import fmt
 from derivspec.reference_models.device import DTYPE
 from derivspec.reference_models.fit_tests import TestOutcome, power
 from derivspec.reference_models.specification import Check, ResultTable, RunContext, SpecResult, specification
+
+stats = lazy("scipy.stats")
 
 COMPONENTS = ("mu", "sigma")
 BASELINE_PILOT = 20_000

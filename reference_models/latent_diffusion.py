@@ -27,9 +27,9 @@ from dataclasses import dataclass
 from typing import Callable
 
 import torch
-from scipy.stats import chi2_contingency
 from torch import Tensor
 
+from derivspec.core.lazy import lazy
 from derivspec.core.numbers import fmt
 from derivspec.reference_models import samplers
 from derivspec.reference_models.ddpm import linear_schedule, two_sample_moment_test
@@ -37,6 +37,8 @@ from derivspec.reference_models.device import DTYPE, as_device, make_generator
 from derivspec.reference_models.fit_tests import mmd_test, power
 from derivspec.reference_models.score_models import GaussianMixture, mixture, train_dsm
 from derivspec.reference_models.specification import Check, ResultTable, pyplot, save_figure, specification
+
+chi2_contingency = lazy("scipy.stats", "chi2_contingency")
 
 D_PIXEL, K_LATENT = 20, 2
 FALSE_FAIL_RATE = 1e-6  # per goodness-of-fit comparison: a correct pipeline fails about once in a million runs

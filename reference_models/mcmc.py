@@ -30,14 +30,16 @@ from typing import Callable
 
 import numpy as np
 import torch
-from scipy import stats
 from torch import Tensor
 
+from derivspec.core.lazy import lazy
 from derivspec.core.numbers import fmt
 from derivspec.reference_models.device import DTYPE
 from derivspec.reference_models.fit_tests import ks_test as fit_ks_test
 from derivspec.reference_models.fit_tests import power
 from derivspec.reference_models.specification import Check, RunContext, SpecResult, specification
+
+stats = lazy("scipy.stats")
 
 
 def mh_transition_matrix(pi: Tensor, Q: Tensor, ratio: Callable[[Tensor, Tensor, Tensor, Tensor], Tensor]) -> Tensor:

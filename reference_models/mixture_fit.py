@@ -74,16 +74,18 @@ from pathlib import Path
 from typing import NamedTuple
 
 import torch
-from scipy.optimize import brentq
-from scipy.stats import chi2
 from torch import Tensor
 
 from derivspec.core.errors import ParameterError
+from derivspec.core.lazy import lazy
 from derivspec.core.numbers import fmt
 from derivspec.reference_models.device import DTYPE, as_device
 from derivspec.reference_models.fit_tests import TestOutcome, power
 from derivspec.reference_models.regression import lbfgs_minimise
 from derivspec.reference_models.specification import Check, ResultTable, RunContext, SpecResult, pyplot, save_figure, specification
+
+brentq = lazy("scipy.optimize", "brentq")
+chi2 = lazy("scipy.stats", "chi2")
 
 __all__ = [
     "GaussianFit",

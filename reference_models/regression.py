@@ -23,15 +23,17 @@ from collections.abc import Callable
 import numpy as np
 import torch
 import torch.nn.functional as F
-from scipy import stats
 from torch import Tensor
 
 from derivspec.core.errors import ParameterError
+from derivspec.core.lazy import lazy
 from derivspec.core.numbers import fmt
 from derivspec.reference_models.device import DTYPE
 from derivspec.reference_models.fit_tests import TestOutcome, ks_test, power
 from derivspec.reference_models.specification import (Check, ResultTable, RunContext, SpecResult, pyplot, save_figure,
                                                       specification)
+
+stats = lazy("scipy.stats")
 
 __all__ = [
     "make_regression_data",

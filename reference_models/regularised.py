@@ -43,7 +43,7 @@ import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
-import scipy.optimize
+import scipy  # its submodules load on first use (scipy.optimize below)
 import torch
 from torch import Tensor
 from torch.distributions import Laplace, Normal

@@ -29,11 +29,13 @@ import math
 from typing import Callable
 
 import torch
-from scipy.special import ndtri
-from scipy.stats import chi2, kstest
 from torch import Tensor
 
+from derivspec.core.lazy import lazy
 from derivspec.reference_models.device import DTYPE
+
+ndtri = lazy("scipy.special", "ndtri")
+chi2, kstest = lazy("scipy.stats", "chi2"), lazy("scipy.stats", "kstest")
 
 EpsFn = Callable[[Tensor, int], Tensor]          # ε_θ(x_t, t), t the 1-based step
 ScoreFn = Callable[[Tensor], Tensor]             # ∇ log p(x)

@@ -79,16 +79,18 @@ import math
 from collections.abc import Sequence
 
 import torch
-from scipy import stats
 from torch import Tensor, nn
 from torch.distributions import MultivariateNormal, Normal, kl_divergence
 
 from derivspec.core.errors import ParameterError
+from derivspec.core.lazy import lazy
 from derivspec.core.numbers import fmt
 from derivspec.reference_models.bernoulli_vae import log_mean_exp
 from derivspec.reference_models.fit_tests import TestOutcome, power
 from derivspec.reference_models.device import DTYPE, as_device, make_generator
 from derivspec.reference_models.specification import Check, ResultTable, RunContext, SpecResult, mean_se, pyplot, save_figure, specification
+
+stats = lazy("scipy.stats")
 
 __all__ = [
     "make_linear_gaussian_data",

@@ -31,6 +31,14 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message):
         raise DerivspecError(f"{self.prog}: {message}")
 
+    def format_help(self):
+        """The help, with the help texts that are made when they are shown (an action whose ``help`` is
+        a :class:`LazyHelp`: the rule codes and claim families --select takes are read only for -h)."""
+        for action in self._actions:
+            if isinstance(action.help, LazyHelp):
+                action.help = action.help()
+        return super().format_help()
+
     def print_help(self, file=None):
         if not self.json_help:
             return super().print_help(file)
@@ -38,6 +46,17 @@ class _Parser(argparse.ArgumentParser):
 
         usage = " ".join(self.format_usage().split()).removeprefix("usage: ")
         print_json({"command": self.prog, "usage": usage, "help": self.format_help()})
+
+
+class LazyHelp:
+    """An option's help text made when the help is shown (``-h``), not when the parser is built: the
+    parser is built for every command, and the text may read the registries (``help % {}``-safe)."""
+
+    def __init__(self, make):
+        self.make = make
+
+    def __call__(self) -> str:
+        return self.make().replace("%", "%%")
 
 
 def _bounded(convert, low, high, expected: str, doc: str):
@@ -116,7 +135,7 @@ def _values_joined(argv: list[str]) -> list[str]:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="derivspec", description="Verify the mathematics of machine-learning lecture notes.")
     parser.add_argument("--version", action="version", version=f"derivspec {_version()}")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
     listing = commands.add_parser("list", help="list the claims")
     listing.add_argument("--json", action="store_true")
@@ -134,6 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--seed", type=int, default=0)
     verify.add_argument("--jobs", "-j", type=jobs_value, default=None, metavar="N",
                         help="worker processes (default: one per core); results do not depend on it")
+    verify.add_argument("--no-cache", action="store_true",
+                        help="run every check again: do not read the evidence cache (a claim this code verified "
+                             "before on this device with this seed is otherwise printed from it)")
 
     check = commands.add_parser("check", help="check a formula against a claim's derived target")
     check.add_argument("claim")
@@ -169,8 +191,12 @@ def build_parser() -> argparse.ArgumentParser:
                            "or sarif (a SARIF 2.1.0 log for code scanning); the exit code does not depend on it")
     scan.add_argument("--quiet", "-q", action="store_true",
                       help="text output as a linter's: each file's summary line, then a row per finding "
-                           "(path:line:col: LEVEL verdict: reason [tag]; errors, warnings, notices) with its "
-                           "statement, correct form and counterexample indented; no progress")
+                           "(path:line:col: CODE message [tag]: DS001 an error, DS001? a question, notice: and "
+                           "warning: what is no flag) with its statement, correct form and counterexample "
+                           "indented; no progress")
+    scan.add_argument("--strict", action="store_true",
+                      help="exit 1 on questions too (flags that rest on a guessed reading of a symbol); "
+                           "without it the exit status counts errors only")
     scan.add_argument("--time-limit", type=time_limit_value, default=None, metavar="SECONDS",
                       help="per statement (default 8)")
     scan.add_argument("--file-time-limit", type=file_time_limit_value, default=None, metavar="SECONDS",
@@ -192,11 +218,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="write the output (any --format) to FILE instead of stdout; the path is checked before "
                            "any work")
     scan.add_argument("--select", action="append", default=[], metavar="NAMES",
-                      help="report only statements of these claim families (kl, nll, or a claim id's prefix such "
-                           "as kl.gaussian) or statement classes (identity, worked-number, known-result, ...); "
-                           "comma-separated, repeatable")
+                      help=LazyHelp(lambda: selection_help("--select")))
     scan.add_argument("--ignore", action="append", default=[], metavar="NAMES",
-                      help="leave out statements of these claim families or statement classes (as --select)")
+                      help=LazyHelp(lambda: selection_help("--ignore")))
     scan.add_argument("--preview", action="store_true",
                       help="also run the rules still in preview (derivspec rules; a rule code in --select runs "
                            "that rule alone)")
@@ -206,9 +230,12 @@ def build_parser() -> argparse.ArgumentParser:
                       help="the result cache's folder (default: $DERIVSPEC_SCAN_CACHE_DIR, else .derivspec_cache in the "
                            "working directory)")
 
-    rules = commands.add_parser("rules", help="list scan's coded rules (code, name, kind, status), or print one "
-                                              "rule's documentation")
-    rules.add_argument("code", nargs="?", default=None, metavar="CODE", help="a rule code (DS201): print its page")
+    rules = commands.add_parser("rules", help="list scan's rules (code, name, family, status, summary), or print "
+                                              "one rule's page")
+    rules.add_argument("code", nargs="?", default=None, metavar="CODE|NAME",
+                       help="a rule's code (DS201) or name (pmf-sums-to-one): print its page")
+    rules.add_argument("--family", default=None, metavar="FAMILY",
+                       help="list one family's rules (judge, dependence, laws, sign, consistency)")
     rules.add_argument("--json", action="store_true")
 
     report = commands.add_parser("report", help="write the offline HTML report (math, plots, errata)")
@@ -217,7 +244,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     report.add_argument("--seed", type=int, default=0)
     report.add_argument("--quick", action="store_true",
-                        help="smaller reference-model runs for the plots (fewer draws and training steps)")
+                        help="smaller reference-model runs for the plots (fewer draws and training steps); with "
+                             "families or claims named (report --quick nll kl), only their claims and models")
+    report.add_argument("--jobs", "-j", type=jobs_value, default=None, metavar="N",
+                        help="worker processes for the claims and the models (default: one per core)")
     report.add_argument("--no-numeric", action="store_true", help="derivations and sources only: no numeric checks")
     report.add_argument("--no-plots", action="store_true", help="skip the reference-model runs and their plots")
     report.add_argument("--scan", nargs="*", default=None, metavar="FILE",
@@ -240,6 +270,40 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_conform(commands)
     return _seeds_checked(parser)
+
+
+def selection_help(option: str) -> str:
+    """``scan --select`` / ``--ignore``'s help: what a value may be, with the rule codes by family and
+    the claim families (derivspec.app.scan_selection.choices)."""
+    from derivspec.app.scan_selection import choices
+
+    codes, families, classes = choices()
+    what = ("report only the statements that match" if option == "--select" else
+            "leave out the statements that match")
+    return (f"{what}: a rule code, a prefix of codes or a family of rules by name ({codes}; `derivspec rules` "
+            "lists them"
+            + (", and a code runs its rule even in preview" if option == "--select" else
+               "; an ignored code's rule does not run") + f"), a claim family ({families}) or a longer "
+            f"prefix of claim ids (kl.gaussian), or a statement class ({classes}); comma-separated, repeatable")
+
+
+FIRST_STEPS = (
+    ("list", "the claims (--grep WORD finds one)"),
+    ("show CLAIM", "a claim's symbols, derivation and sources"),
+    ("check CLAIM --latex TEX", "is your formula the claim's?"),
+    ("scan FILE", "check every equation of your notes"),
+    ("verify [CLAIM]", "derivation, numeric checks, wrong variants"),
+)
+
+
+def first_steps(parser: argparse.ArgumentParser) -> str:
+    """What a bare ``derivspec`` prints on stdout (exit 2, as ruff does): the usage and the five commands a
+    newcomer starts with, within 80 columns."""
+    width = max(len(command) for command, _ in FIRST_STEPS)
+    lines = [parser.format_usage().rstrip(), "", "Start with:"]
+    lines += [f"  derivspec {command:<{width}}  {what}" for command, what in FIRST_STEPS]
+    lines += ["", "Every command: derivspec -h; one command's options: derivspec COMMAND -h."]
+    return "\n".join(lines)
 
 
 def _version() -> str:
@@ -267,6 +331,9 @@ def main(argv: list[str] | None = None) -> int:
         words = _values_joined(sys.argv[1:] if argv is None else list(argv))
         parser = _help_as_json(build_parser()) if _wants_json(words) else build_parser()
         args = parser.parse_args(words)
+        if args.command is None:  # a bare `derivspec`: the usage and where a newcomer starts, exit 2
+            print(first_steps(parser))
+            return EXIT_BAD_INPUT
         time_scale()  # a malformed DERIVSPEC_TIME_SCALE is bad input before any work
         from derivspec.app import commands  # heavy imports (sympy, torch) only after parsing
 

@@ -11,14 +11,14 @@ import time
 
 from derivspec.app.extras import require_numeric
 from derivspec.app.output import print_json, say, say_wrapped
-from derivspec.core import registry
-from derivspec.core.claims import ERRATUM_SEVERITIES
-from derivspec.core.catalogue import claim_listing, claim_summary, open_cache, routes_of, source_results, use_module_index
 from derivspec.core.errors import (EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_OK, VERDICT_EXIT_CODES, FormulaError,
                                    ParameterError)
 from derivspec.core.lectures import cite, order_key
 from derivspec.core.metadata import run_metadata
 from derivspec.core.numbers import fmt, max_difference
+
+# SymPy (the registry, the claims, the catalogue) is imported by the commands that use it, not here: a
+# `verify` answered from the evidence cache, `rules` and `--version` never load it.
 
 STATUS_STYLE = {"verified": "green", "failed": "red", "inconclusive": "yellow", "matches": "green",
                 "disagrees": "red", "not_comparable": "dim", "not_run": "dim", "proved": "green",
@@ -29,6 +29,8 @@ STATUS_STYLE = {"verified": "green", "failed": "red", "inconclusive": "yellow", 
 
 
 def run_list(args) -> int:
+    from derivspec.core.catalogue import claim_listing
+
     listing = claim_listing()
     words = [w.lower() for w in getattr(args, "grep", [])]
     if words:  # list --grep WORD: every word in the claim's id, title, family or symbols
@@ -50,6 +52,8 @@ def run_list(args) -> int:
 def run_show(args) -> int:
     import sympy
 
+    from derivspec.core import registry
+    from derivspec.core.catalogue import claim_summary, open_cache, routes_of, source_results, use_module_index
     from derivspec.core.derivation import check_derivation
 
     use_module_index()
@@ -109,35 +113,68 @@ def run_show(args) -> int:
 
 
 def run_verify(args) -> int:
+    """``verify [CLAIM ...]``: each claim's record from the evidence cache (derivspec.app.evidence) when this
+    code computed it on this device with this seed -- then neither torch nor any claim is loaded --, the
+    others verified (derivspec.app.verify.verify_many) and added to the cache."""
     require_numeric("verify", plots=False)
+    from derivspec.app import evidence
+
+    use_cache = not (getattr(args, "no_cache", False) or evidence.disabled())
+    device = evidence.cheap_device(args.device)
+    ids = evidence.requested_ids(args.claims) if use_cache and device else None
+    found = evidence.cached(ids, device, args.seed) if ids is not None else {}
+    jobs = getattr(args, "jobs", None)
+    started = time.perf_counter()
+    if ids is not None and len(found) == len(set(ids)):  # every record cached: nothing to load
+        records = [found[claim_id] for claim_id in ids]
+        return _verify_output(args, records, device, jobs, started, cached=len(set(ids)))
+
     from derivspec.app.verify import default_jobs, verify_many
     from derivspec.core import cache as store
+    from derivspec.core import registry
+    from derivspec.core.catalogue import open_cache, use_module_index
     from derivspec.numerics.checks import NumericContext
-    from derivspec.numerics.routes import load
+    from derivspec.numerics.routes import fully_loaded, load, load_for
     from derivspec.reference_models.device import apply_numeric_policy, resolve_device
 
+    use_module_index()  # a named claim's own module, not every family's
     ids = [registry.REGISTRY.get(c).id for c in args.claims] if args.claims else registry.REGISTRY.ids()
+    if registry.REGISTRY._discovered and not registry.REGISTRY.import_errors:
+        store.store("modules", registry.REGISTRY.modules())  # the next `verify CLAIM` finds its module at once
     ctx = NumericContext(device=resolve_device(args.device), seed=args.seed)
+    if use_cache:
+        found = evidence.cached(ids, ctx.device.type, args.seed)
     apply_numeric_policy()  # the checks' tensors are small: extra intra-op threads only add contention
-    for claim_id, message in load().problems():
-        if claim_id is None:
+    if args.claims:
+        load_for(ids)  # the routes of the claims named, not the catalogue's
+    else:
+        load()
+    if fully_loaded():  # every route loaded: say what no one claim's report says (a module that did not import)
+        for _, message in registry.REGISTRY.global_problems():
             print(f"derivspec: warning: {message}", file=sys.stderr)
-    jobs = getattr(args, "jobs", None) or default_jobs()
-    started = time.perf_counter()
+    jobs = jobs or default_jobs()
+    todo = [claim_id for claim_id in dict.fromkeys(ids) if claim_id not in found]
     times = store.load("verify-times") or {}  # only the order work is handed out in: longest first
-    outcomes = _with_progress(ids, lambda on_start, on_done: verify_many(ids, ctx, jobs, on_done=on_done,
-                                                                         on_start=on_start, expected_seconds=times))
+    outcomes = _with_progress(todo, lambda on_start, on_done: verify_many(todo, ctx, jobs, on_done=on_done,
+                                                                          on_start=on_start, expected_seconds=times))
     store.store("verify-times", {**times, **{o.claim_id: o.record["seconds"] for o in outcomes}})
     cache = open_cache()
     for outcome in outcomes:
         for claim_id, key, value in outcome.cache_entries:
             cache.put(claim_id, key, value)
     cache.save()
-    records = [o.record for o in outcomes]
+    computed = {o.claim_id: o.record for o in outcomes}
+    evidence.keep(list(computed.values()), ctx.device.type, args.seed)
+    records = [computed.get(claim_id) or found[claim_id] for claim_id in ids]
+    return _verify_output(args, records, ctx.device.type, jobs, started, cached=len(set(ids)) - len(computed))
+
+
+def _verify_output(args, records: list[dict], device: str, jobs: int | None, started: float, cached: int) -> int:
+    """``verify``'s table or JSON, and its exit code; ``cached``: how many claims came from the evidence cache."""
     if args.json:
-        print_json({"meta": {**run_metadata(args.seed, ctx.device.type), "jobs": jobs}, "claims": records})
+        print_json({"meta": {**run_metadata(args.seed, device), "jobs": jobs, "cached": cached}, "claims": records})
     else:
-        _print_verify_table(records, ctx, wall=time.perf_counter() - started, jobs=jobs)
+        _print_verify_table(records, device, args.seed, wall=time.perf_counter() - started, jobs=jobs, cached=cached)
     statuses = {r["status"] for r in records}
     if "failed" in statuses:
         return EXIT_FAILED
@@ -179,7 +216,8 @@ def _numeric_cell(numeric: dict) -> str:
     return verdict
 
 
-def _print_verify_table(records: list[dict], ctx, wall: float, jobs: int) -> None:
+def _print_verify_table(records: list[dict], device: str, seed: int, wall: float, jobs: int | None,
+                        cached: int = 0) -> None:
     from derivspec.app.output import styled, table
 
     rows = []
@@ -195,15 +233,19 @@ def _print_verify_table(records: list[dict], ctx, wall: float, jobs: int) -> Non
         rows.append((r["claim"], styled(r["status"], STATUS_STYLE), styled(r["symbolic"], STATUS_STYLE),
                      _numeric_cell(r["numeric"]), f"{rejected}/{len(variants)} wrong rejected", sources,
                      f"{fmt(r['seconds'], '.1f')}s"))
-    table(f"derivspec verify (device {ctx.device.type}, seed {ctx.seed})",
-          ("claim", "status", "symbolic", "numeric", "property", "sources", "time"), rows, markup=True)
+    table(f"derivspec verify (device {device}, seed {seed})",
+          ("claim", "status", "symbolic", "numeric", "property", "sources", "time"), rows, markup=True, keep=(0, 1, 2, 6))
     totals = {k: sum(r["status"] == k for r in records) for k in ("verified", "failed", "inconclusive")}
     disagreeing = [s for r in records for s in r["sources"] if s["status"] == "disagrees"]
     slips = len({(s["file"], tuple(s["lines"]), s.get("as_written")) for s in disagreeing})
+    checks = fmt(sum(r['seconds'] for r in records), '.1f')
+    how = (f"{jobs} worker{'s' if jobs != 1 else ''} ({checks} s of checks)" if cached < len(records) else
+           f"from the evidence cache (the checks took {checks} s when run; --no-cache runs them again)")
+    if 0 < cached < len(records):
+        how += f", {cached} from the evidence cache"
     say_wrapped(f"{len(records)} claims: {totals['verified']} verified, {totals['failed']} failed, "
         f"{totals['inconclusive']} inconclusive; {len(disagreeing)} source statements disagree, {slips} slip{'' if slips == 1 else 's'} "
-        f"(see `derivspec errata`); {fmt(wall, '.1f')} s wall, {jobs} worker{'s' if jobs != 1 else ''} "
-        f"({fmt(sum(r['seconds'] for r in records), '.1f')} s of checks)")
+        f"(see `derivspec errata`); {fmt(wall, '.1f')} s wall, {how}")
     for r in records:
         if r["status"] != "verified":
             say_wrapped(f"{r['claim']} is {r['status']}: {r['reason']}")
@@ -213,6 +255,8 @@ def _print_verify_table(records: list[dict], ctx, wall: float, jobs: int) -> Non
 
 
 def run_check(args) -> int:
+    from derivspec.core import registry
+    from derivspec.core.catalogue import use_module_index
     from derivspec.core.checker import CHECK_SECONDS, run_check as check_claim
 
     use_module_index()
@@ -256,12 +300,16 @@ def _print_check(claim, result: dict) -> None:
             "equivalent": " (inferred: the assignment of your letters to the claim's variables under which the check holds)",
             "not_equivalent": " (inferred: the assignment under which it is a known slip)",
         }.get(result["verdict"], " (inferred: one reading of your letters, not confirmed)")
-        say_wrapped(f"  read with {pairs}{how}")
-        if mapping.get("matched"):
-            matched = mapping["matched"]
-            fixed = ", ".join(f"{user} = {name}" for user, name in matched["pairs"].items())
-            say_wrapped(f"  by structure: your left-hand side {matched['written']} is the claim's {matched['shape']}, "
-                        f"so {fixed}")
+        matched = mapping.get("matched")
+        if matched and dict(matched["pairs"]) == dict(mapping["pairs"]):  # the left-hand side fixes every letter
+            say_wrapped(f"  read with {pairs}: your left-hand side {matched['written']} is the claim's "
+                        f"{matched['shape']}")
+        else:
+            say_wrapped(f"  read with {pairs}{how}")
+            if matched:
+                fixed = ", ".join(f"{user} = {name}" for user, name in matched["pairs"].items())
+                say_wrapped(f"  by structure: your left-hand side {matched['written']} is the claim's "
+                            f"{matched['shape']}, so {fixed}")
         also = "the same slip" if result["verdict"] == "not_equivalent" else "also equivalent"
         for other in mapping.get("alternatives", []):
             say_wrapped(f"  {also} read with " + ", ".join(f"{u} = {n}" for u, n in other.items()))
@@ -328,6 +376,8 @@ def errata_entries(seed: int = 0, claim_ids: list[str] | None = None) -> list[di
     """Every source that disagrees with its claim, ordered by lecture and line. Source statuses
     come from the cache ``verify`` fills; what it lacks is recomputed, with progress on stderr."""
     from derivspec.app.output import Recomputing
+    from derivspec.core import registry
+    from derivspec.core.catalogue import open_cache, source_results
     from derivspec.core.sources import erratum_class
     from derivspec.numerics.routes import load, run_behaviour
     from derivspec.reference_models.device import apply_numeric_policy
@@ -350,6 +400,24 @@ def errata_entries(seed: int = 0, claim_ids: list[str] | None = None) -> list[di
         cache.save()  # after each claim: an interrupted run keeps what it computed
     progress.close()
     return one_per_slip(sorted(entries, key=lambda e: (*order_key(e["file"], e["lines"]), e["claim"])))
+
+
+def errata_of_catalogue(seed: int = 0) -> tuple[list[dict], list[str]]:
+    """:func:`errata_entries` of every claim and the severities in their order, kept in the cache under the
+    code's fingerprint and the seed (a source's status is reproducible: DESIGN.md), so that a second
+    ``errata`` builds no claim and imports neither SymPy nor torch."""
+    from derivspec.core import cache
+
+    name = f"errata-seed{seed}"
+    found = cache.load(name)
+    if found is None:
+        from derivspec.core import registry
+        from derivspec.core.claims import ERRATUM_SEVERITIES
+
+        found = {"errata": errata_entries(seed), "severities": list(ERRATUM_SEVERITIES)}
+        if not registry.REGISTRY.import_errors:
+            cache.store(name, found)
+    return found["errata"], found["severities"]
 
 
 def one_per_slip(entries: list[dict]) -> list[dict]:
@@ -375,7 +443,7 @@ def one_per_slip(entries: list[dict]) -> list[dict]:
 
 def run_errata(args) -> int:
     require_numeric("errata", plots=False)
-    entries = errata_entries(args.seed)
+    entries, severities = errata_of_catalogue(args.seed)
     if args.json:
         print_json({"meta": run_metadata(args.seed), "errata": entries})
         return EXIT_OK
@@ -386,7 +454,7 @@ def run_errata(args) -> int:
         say_wrapped(f"  evidence:   {e['evidence']}", later=" " * 14)
         if e["note"]:
             say_wrapped(f"  note:       {e['note']}", later=" " * 14)
-    counts = ", ".join(f"{sum(e['severity'] == kind for e in entries)} {kind}" for kind in ERRATUM_SEVERITIES)
+    counts = ", ".join(f"{sum(e['severity'] == kind for e in entries)} {kind}" for kind in severities)
     say_wrapped(f"{len(entries)} slips in the lectures disagree with their derivations ({counts}).")
     return EXIT_OK
 
@@ -415,7 +483,8 @@ def run_report(args) -> int:
     if paths:  # the scan page links a recognised claim only where the report has its family page
         sections.append(scan_files_section(paths, claims=set(_select(args.claims or None))))
     build_report(args.out, claim_ids=args.claims or None, device=args.device, seed=args.seed, quick=args.quick,
-                 numeric=not args.no_numeric, plots=not args.no_plots, sections=sections)
+                 numeric=not args.no_numeric, plots=not args.no_plots, sections=sections,
+                 jobs=getattr(args, "jobs", None))
     return EXIT_OK
 
 

@@ -59,7 +59,7 @@ def family_page(family: str) -> str:
     from derivspec.app.report import unicode_tex
 
     from derivspec.core.cache import SourceStatusCache
-    from derivspec.app.commands import source_results
+    from derivspec.core.catalogue import source_results
 
     claims = [c for c in registry.all_claims() if c.family == family]
     routes = load()

@@ -1,7 +1,6 @@
 """Printing for the commands: JSON, plain lines, formulas (``sympy.pretty``) and tables, all within
-the terminal's width (:func:`width`: ``COLUMNS``, the terminal, else 80): a table's first column
-(the claim id) never wraps or truncates -- the other columns wrap on words, and where even that
-does not fit, each row becomes a block of lines."""
+the terminal's width (:func:`width`: ``COLUMNS``, the terminal, else 80). Every table goes through
+:func:`table`: headers kept when piped, one line per row, the widest cells cut with an ellipsis."""
 
 from __future__ import annotations
 
@@ -68,8 +67,7 @@ def styled(text: str, styles: dict[str, str]) -> str:
 
 
 MIN_WIDTH = 40  # narrower than this, a table is still laid out for 40 columns
-COLUMN_GAP = 3  # between two columns of a table: a cell's padding each side and the rule
-BLOCK_SHORT = 24  # in the block layout, cells up to this long stay on the row's first line
+COLUMN_GAP = 2  # between two columns of a table: a space of padding and the (blank) rule
 
 
 def width() -> int:
@@ -185,51 +183,63 @@ def _plain(cell: str, markup: bool) -> str:
     return Text.from_markup(cell).plain if markup else cell
 
 
-def table(title: str, columns: tuple[str, ...], rows, markup: bool = False, block_labels: bool = False) -> None:
-    """A table within :func:`width` columns; cells are literal text unless ``markup`` (then
-    callers escape their text; the first column is always literal). When every column fits at the
-    width of its longest word (the first column, an id, whole), a rich table whose cells wrap on
-    words; otherwise one block per row: the first cell and the short cells on a line, then each
-    longer cell under its header, indented and wrapped (``block_labels``: the short cells too carry
-    their headers, for cells that do not say what they are, as counts)."""
+def fitted_widths(natural: list[int], columns: int, keep=(0,), gap: int = COLUMN_GAP) -> list[int]:
+    """Each column's width so that the row fits ``columns``: the natural widths when they fit, else
+    the widest columns not in ``keep`` cut to one level (water-filling: a column narrower than the
+    level keeps its width), the characters left over going to the widest of the cut columns first.
+    Never below one character; where even that does not fit, the kept columns are cut the same way."""
+    total = sum(natural) + gap * (len(natural) - 1)
+    if total <= columns:
+        return list(natural)
+    for kept in (set(keep), {0} & set(keep), set()):  # the kept columns; else the first alone; else none
+        cut = [i for i in range(len(natural)) if i not in kept]
+        budget = columns - gap * (len(natural) - 1) - sum(natural[i] for i in kept)
+        if cut and budget >= len(cut):
+            break
+    else:
+        return [1] * len(natural)
+    level = max(1, budget // len(cut))
+    while level < max(natural[i] for i in cut) and sum(min(natural[i], level + 1) for i in cut) <= budget:
+        level += 1
+    widths = [natural[i] if i not in cut else min(natural[i], level) for i in range(len(natural))]
+    spare = budget - sum(widths[i] for i in cut)
+    for i in sorted((i for i in cut if natural[i] > widths[i]), key=lambda i: -natural[i]):
+        if spare <= 0:
+            break
+        widths[i] += 1
+        spare -= 1
+    return widths
+
+
+def table(title: str, columns: tuple[str, ...], rows, markup: bool = False, keep: tuple[int, ...] = (0,)) -> None:
+    """The one table renderer of the commands: the title (wrapped to :func:`width`), the headers and a
+    rule under them -- on a terminal and in a pipe alike --, then one line per row within the width.
+    When the rows do not fit, the widest columns are cut with an ellipsis (:func:`fitted_widths`),
+    never wrapped; the columns in ``keep`` stay whole (by default the first: an id; add short words such
+    as a status, or pass ``()`` where the first column is a label that may be cut). Cells are literal text unless ``markup`` (then callers escape their text; the first column
+    is always literal); a header may hold a line break (two header lines)."""
     from rich import box
+    from rich.cells import cell_len
     from rich.markup import escape
     from rich.table import Table
-    from rich.text import Text
 
     out = console()
     rows = [[str(cell) for cell in row] for row in rows]
     cells = [[escape(cell) if i == 0 or not markup else cell for i, cell in enumerate(row)] for row in rows]
     plain = [[_plain(cell, markup and i > 0) for i, cell in enumerate(row)] for row in rows]
-    least = []
-    for i, header in enumerate(columns):
-        texts = [row[i] for row in plain] + [header]
-        least.append(max(len(t) if i == 0 else max((len(w) for w in t.split()), default=0) for t in texts))
-    if sum(least) + COLUMN_GAP * (len(columns) - 1) <= out.width:
-        grid = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, title_justify="left")
-        for i, column in enumerate(columns):
-            grid.add_column(column, no_wrap=(i == 0), overflow="fold", min_width=least[i] if i == 0 else None)
-        for row in cells:
-            grid.add_row(*row)
+    natural = [max([cell_len(line) for line in header.split("\n")] + [cell_len(row[i]) for row in plain])
+               for i, header in enumerate(columns)]
+    widths = fitted_widths(natural, out.width, keep=keep)
+    grid = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0))
+    for column, fitted in zip(columns, widths):
+        grid.add_column(column, width=fitted, no_wrap=True, overflow="ellipsis")
+    for row in cells:
+        grid.add_row(*row)
+    if title:
+        say(wrapped(title))
+    with out.capture() as captured:
         out.print(grid)
-        return
-    out.print(Text(title, style="bold"))
-    for raw, texts in zip(rows, plain):
-        shown = [Text.from_markup(c) if markup and i > 0 else Text(c) for i, c in enumerate(raw)]
-        line = Text(texts[0], style="bold")
-        for column, cell, text in zip(columns[1:], shown[1:], texts[1:]):  # short cells after the id; the rest below
-            if not text or len(text) > BLOCK_SHORT:
-                continue
-            if block_labels:
-                cell = Text(f"{column} ", style="dim") + cell
-            if line.cell_len + 2 + cell.cell_len > out.width:
-                out.print(line, overflow="fold")
-                line = Text("  ")
-            line = Text("  ").join([line, cell]) if line.plain.strip() else line + cell
-        out.print(line, overflow="fold")
-        for column, cell, text in zip(columns[1:], shown[1:], texts[1:]):
-            if len(text) > BLOCK_SHORT:
-                print_indented(out, Text(f"{column}: ", style="dim") + cell)
+    sys.stdout.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
 
 
 class Recomputing:

@@ -332,6 +332,9 @@ class Math:
         return found
 
     def expr(self, expr, display: bool = False):
+        """A SymPy expression as math; a ``str`` is LaTeX made already (a verify record's ``latex``)."""
+        if isinstance(expr, str):
+            return self(expr, display)
         import sympy
 
         return self(sympy.latex(expr), display)

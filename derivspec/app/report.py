@@ -189,14 +189,17 @@ class ReportData:
 
 
 class Progress:
-    """Stage lines on stderr (a rich bar when stderr is a terminal)."""
+    """A rich progress bar on stderr while the report is built -- on a terminal only: piped, redirected or
+    under CI (``CI`` set) it is quiet, and the report's one summary line is all it prints."""
 
     def __init__(self, total: int):
+        import os
+
         from rich.console import Console
 
         self.console = Console(file=sys.stderr, highlight=False)
         self.total, self.done, self.bar = total, 0, None
-        if self.console.is_terminal:
+        if self.console.is_terminal and not os.environ.get("CI"):
             from rich.progress import BarColumn, Progress as RichProgress, TextColumn, TimeElapsedColumn
 
             self.bar = RichProgress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
@@ -205,11 +208,10 @@ class Progress:
             self.task = self.bar.add_task("report", total=total)
 
     def step(self, description: str) -> None:
+        """One more of the ``total`` steps done (``description``: what was done)."""
         self.done += 1
         if self.bar is not None:
-            self.bar.update(self.task, completed=self.done - 1, description=f"report: {description}")
-        else:
-            print(f"report [{self.done}/{self.total}] {description}", file=sys.stderr, flush=True)
+            self.bar.update(self.task, completed=self.done, description=f"report: {description}")
 
     def close(self) -> None:
         if self.bar is not None:
@@ -230,12 +232,18 @@ def _select(claim_ids: list[str] | None) -> list[str]:
     return list(dict.fromkeys(chosen))
 
 
-def report_models(quick: bool) -> tuple[str, ...]:
-    """The specifications the report runs: every registered one (the models page shows them all),
+def report_models(quick: bool, families=None) -> tuple[str, ...]:
+    """The specifications the report runs: every registered one (the models page shows them all), or
+    those of ``families`` when the report is of some families or claims (``report --quick nll kl``),
     in quick mode when the report is ``--quick`` and in full mode otherwise."""
     from derivspec.app.run import specifications
 
-    return tuple(s.name for s in specifications())
+    return tuple(s.name for s in specifications() if families is None or s.family in families)
+
+
+def chosen_families(claim_ids: list[str] | None) -> set[str] | None:
+    """The families a report of ``claim_ids`` (families or claim ids) is about; None for the whole catalogue."""
+    return None if not claim_ids else {claim_id.split(".")[0] for claim_id in _select(claim_ids)}
 
 
 def on_family_page(report: str, quick: bool) -> bool:
@@ -246,9 +254,15 @@ def on_family_page(report: str, quick: bool) -> bool:
 
 def collect(claim_ids: list[str] | None = None, device: str = "auto", seed: int = 0, quick: bool = False,
             numeric: bool = True, plots: bool = True, out: Path | None = None,
-            progress: Progress | None = None, models: tuple[str, ...] | None = None) -> ReportData:
+            progress: Progress | None = None, models: tuple[str, ...] | None = None,
+            jobs: int | None = None) -> ReportData:
+    """The report's data: every claim verified and every reference model run. Claims whose evidence the
+    cache holds (derivspec.app.evidence: a ``verify`` of this code, device and seed) are not verified
+    again; the rest and the models run together in ``jobs`` worker processes (default: one per core),
+    longest first (:func:`run_work`)."""
     ids = _select(claim_ids)
-    model_names = () if not plots else (models if models is not None else report_models(quick))
+    model_names = () if not plots else (models if models is not None
+                                        else report_models(quick, chosen_families(claim_ids)))
     progress = progress or Progress(len(ids) + len(model_names) + 1)
     data = ReportData([], numeric=numeric)
     ctx = None
@@ -275,34 +289,231 @@ def collect(claim_ids: list[str] | None = None, device: str = "auto", seed: int 
             from derivspec.app.verify import describe_error
 
             data.numeric, data.numeric_error = False, describe_error("loading the numeric routes", error)
-    for claim_id in ids:
-        progress.step(f"{'verifying' if data.numeric else 'deriving'} {claim_id}")
-        data.claims.append(_verified(claim_id, ctx, seed) if data.numeric else _derived(claim_id, seed))
-    for name in model_names:
-        progress.step(f"running reference model {name}")
-        from derivspec.app.run import get_spec
-        from derivspec.reference_models.specification import RunContext
+    if data.numeric:
+        records, data.models, data.model_errors = run_work(ids, model_names, ctx, out, quick, jobs, progress)
+        data.claims = [entry_of(records[claim_id]) for claim_id in ids]
+    else:
+        for claim_id in ids:
+            progress.step(f"derived {claim_id}")
+            data.claims.append(_derived(claim_id, seed))
+        for name in model_names:  # torch is there but the routes are not: the models still run, here
+            from derivspec.app.run import get_spec
+            from derivspec.reference_models.specification import RunContext
 
-        start = time.perf_counter()
-        try:
-            result = get_spec(name).run(RunContext(resolved_device, seed, out, quick))
-            result.seconds = time.perf_counter() - start
-            data.models.append(result)
-        except Exception as error:
-            from derivspec.app.verify import describe_error
+            start = time.perf_counter()
+            try:
+                result = get_spec(name).run(RunContext(resolved_device, seed, out, quick))
+                result.seconds = time.perf_counter() - start
+                data.models.append(result)
+            except Exception as error:
+                from derivspec.app.verify import describe_error
 
-            data.model_errors[name] = describe_error(f"reference model {name}", error)
+                data.model_errors[name] = describe_error(f"reference model {name}", error)
+            progress.step(f"ran reference model {name}")
     from derivspec.core.metadata import run_metadata
 
     data.meta = run_metadata(seed, resolved_device.type if resolved_device is not None else None)
     return data
 
 
-def _verified(claim_id: str, ctx, seed: int) -> ClaimEntry:
-    from derivspec.app.verify import verify_claim
+# --- the work: claims and models in worker processes -------------------------------------------
 
-    r = verify_claim(claim_id, ctx)
-    return ClaimEntry(r.claim_id, r.claim, r.status, r.reason, r.steps, r.sources, r.routes, r.variants, r.seconds)
+
+def _model_work(name: str, out: Path | None, quick: bool):
+    """One reference model run (in a worker: derivspec.app.verify's context gives device and seed):
+    ("ok", its SpecResult) or ("error", why)."""
+    from derivspec.app import verify
+    from derivspec.app.run import get_spec
+    from derivspec.reference_models.specification import RunContext
+
+    ctx = verify._WORKER_CTX
+    start = time.perf_counter()
+    try:
+        result = get_spec(name).run(RunContext(ctx.device, ctx.seed, out, quick))
+        result.seconds = time.perf_counter() - start
+        return "ok", result
+    except Exception as error:
+        return "error", verify.describe_error(f"reference model {name}", error)
+
+
+def _claim_work(claim_id: str):
+    from derivspec.app import verify
+
+    return verify._work(claim_id)
+
+
+def run_work(ids: list[str], model_names, ctx, out: Path | None, quick: bool, jobs: int | None,
+             progress: Progress) -> tuple[dict[str, dict], list, dict[str, str]]:
+    """Every claim's verify record (those the evidence cache holds from it, the others computed) and
+    every model's run: (records by claim id, the models' SpecResults in ``model_names`` order, the errors
+    of models that raised). The work goes to ``jobs`` processes (one per core by default; 1: in this
+    process), longest first by the times of earlier runs (a model first where none is known), so no long
+    claim or model is left for the end. What is computed is added to the caches ``verify`` keeps."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    from derivspec.app import evidence, verify
+    from derivspec.core import cache as store
+    from derivspec.core.catalogue import open_cache
+
+    found = {} if evidence.disabled() else evidence.cached(ids, ctx.device.type, ctx.seed)
+    for claim_id in found:
+        progress.step(f"{claim_id} (from the evidence cache)")
+    todo = [claim_id for claim_id in dict.fromkeys(ids) if claim_id not in found]
+    times = {**(store.load("verify-times") or {}), **{f"model:{k}": v for k, v in (store.load("model-times") or {}).items()}}
+    tasks = [("model", name) for name in model_names] + [("claim", claim_id) for claim_id in todo]
+    typical = max(times.values(), default=1.0)
+    tasks.sort(key=lambda task: -times.get(task[1] if task[0] == "claim" else f"model:{task[1]}", typical))
+    jobs = jobs or verify.default_jobs()
+    done: dict[tuple[str, str], object] = {}
+
+    def finished(task, value) -> None:
+        done[task] = value
+        progress.step(f"verified {task[1]}" if task[0] == "claim" else f"ran reference model {task[1]}")
+
+    if todo:
+        verify.load_for(todo)
+        for claim_id in todo:  # built once before any fork (a failure is the claim's report)
+            try:
+                REGISTRY.get(claim_id)
+            except Exception:
+                pass
+    if jobs <= 1 or len(tasks) <= 1:
+        verify._init_worker(ctx)
+        for task in tasks:
+            finished(task, _claim_work(task[1]) if task[0] == "claim" else _model_work(task[1], out, quick))
+    else:
+        verify.apply_numeric_policy()  # before the fork: a child must not inherit a busy OpenMP pool
+        method = "fork" if ctx.device.type == "cpu" and "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=multiprocessing.get_context(method),
+                                 initializer=verify._init_worker, initargs=(ctx,)) as pool:
+            futures = {(pool.submit(_claim_work, task[1]) if task[0] == "claim" else
+                        pool.submit(_model_work, task[1], out, quick)): task for task in tasks}
+            try:
+                for future in as_completed(futures):
+                    task = futures[future]
+                    try:
+                        value = future.result()
+                    except Exception as error:  # a worker died (killed, out of memory)
+                        message = verify.describe_error("the report's worker", error)
+                        value = verify._failed_outcome(task[1], message) if task[0] == "claim" else ("error", message)
+                    finished(task, value)
+            except BaseException:
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+    outcomes = [done[("claim", claim_id)] for claim_id in todo]
+    if outcomes:
+        cache = open_cache()
+        for outcome in outcomes:
+            for claim_id, key, value in outcome.cache_entries:
+                cache.put(claim_id, key, value)
+        cache.save()
+        evidence.keep([o.record for o in outcomes], ctx.device.type, ctx.seed)
+        store.store("verify-times", {**(store.load("verify-times") or {}),
+                                     **{o.claim_id: o.record["seconds"] for o in outcomes}})
+    runs, errors = [], {}
+    for name in model_names:
+        kind, value = done[("model", name)]
+        if kind == "ok":
+            runs.append(value)
+        else:
+            errors[name] = value
+    if runs:
+        store.store("model-times", {**(store.load("model-times") or {}), **{r.spec: r.seconds for r in runs}})
+    return {**found, **{o.claim_id: o.record for o in outcomes}}, runs, errors
+
+
+# --- a claim's entry from its verify record ----------------------------------------------------
+
+
+class Latex(str):
+    """LaTeX already made (a verify record's ``latex``): the ``mathexpr`` filter shows it as it is."""
+
+
+@dataclass
+class _Route:
+    name: str
+    kind: str
+    description: str
+
+
+@dataclass
+class _Result:
+    """A route's result as its JSON has it: what the report's numeric rows read."""
+
+    passed: bool
+    points: int | None = None
+    max_abs_diff: float | None = None
+    detail: str = ""
+    monte_carlo: object | None = None
+
+
+@dataclass
+class _Outcome:
+    route: _Route
+    result: _Result | None = None
+    error: str | None = None
+
+    @property
+    def passed(self) -> bool | None:
+        return None if self.result is None else self.result.passed
+
+
+@dataclass
+class _Variant:
+    name: str
+    checker_verdict: str
+    routes: list
+
+
+@dataclass
+class _Step:
+    why: str
+    status: str
+    expr: Latex
+    counterexample: object = None
+    note: str = ""
+
+
+def _outcome(data: dict) -> _Outcome:
+    from types import SimpleNamespace
+
+    route = _Route(data["route"], data["kind"], data["description"])
+    if data.get("error"):
+        return _Outcome(route, error=data["error"])
+    mc = None
+    if data.get("z_critical") is not None:
+        mc = SimpleNamespace(**{k: data.get(k) for k in ("n", "estimate", "stderr", "expected", "z", "z_critical",
+                                                          "min_detectable_rel_error", "false_fail_rate")})
+    return _Outcome(route, _Result(data["passed"], data.get("points"), data.get("max_abs_diff"), data.get("detail", ""),
+                                   mc))
+
+
+def entry_of(record: dict) -> ClaimEntry:
+    """A claim's report entry from its verify record (computed in a worker, or from the evidence cache)
+    and the claim itself (built here: its title, symbols, target and sources)."""
+    from derivspec.core.sources import SourceResult
+
+    claim_id = record["claim"]
+    try:
+        claim = REGISTRY.get(claim_id)
+    except Exception:
+        claim = None
+    if claim is None:
+        return ClaimEntry(claim_id, None, record["status"], record["reason"], seconds=record["seconds"])
+    steps = [_Step(s["why"], s["status"], Latex(s["latex"]), s.get("counterexample"), s.get("note") or "")
+             for s in record["derivation"]]
+    routes = [_outcome(r) for r in record["routes"]]
+    by_name = {r.route.name: r.route for r in routes}
+    variants = []
+    for v in record["wrong_variants"]:
+        rejected = v.get("rejected_by")
+        shown = ([_Outcome(by_name.get(rejected, _Route(rejected, "", "")), _Result(False))] if rejected else [])
+        variants.append(_Variant(v["name"], v["checker"], shown))
+    sources = [SourceResult(source, s["status"], s.get("correct", ""), s.get("evidence", ""))
+               for source, s in zip(claim.sources, record["sources"])]
+    return ClaimEntry(claim_id, claim, record["status"], record["reason"], steps, sources, routes, variants,
+                      record["seconds"])
 
 
 def _derived(claim_id: str, seed: int) -> ClaimEntry:
@@ -482,7 +693,8 @@ def _latex(expr) -> str:
 
 def build_report(out: str | Path, claim_ids: list[str] | None = None, device: str = "auto", seed: int = 0,
                  quick: bool = False, numeric: bool = True, plots: bool = True,
-                 sections: list[Section] | None = None, models: tuple[str, ...] | None = None) -> Path:
+                 sections: list[Section] | None = None, models: tuple[str, ...] | None = None,
+                 jobs: int | None = None) -> Path:
     """Collect, render and write the report into ``out``; returns the index page's path."""
     start = time.perf_counter()
     out = Path(out)
@@ -492,14 +704,14 @@ def build_report(out: str | Path, claim_ids: list[str] | None = None, device: st
         shutil.rmtree(img)
     img.mkdir(parents=True, exist_ok=True)
     ids = _select(claim_ids)
-    n_models = 0 if not plots else len(models if models is not None else report_models(quick))
+    n_models = 0 if not plots else len(models if models is not None else report_models(quick, chosen_families(claim_ids)))
     progress = Progress(len(ids) + n_models + 1)
     try:
-        data = collect(ids, device, seed, quick, numeric, plots, img, progress, models)
+        data = collect(claim_ids, device, seed, quick, numeric, plots, img, progress, models, jobs)
         data.sections = list(sections or [])
-        progress.step("writing pages")
         site = Site(out, data, math)
         pages = site.write()
+        progress.step("wrote the pages")
     finally:
         progress.close()
     print(f"report: {len(pages)} pages, {len(list(img.glob('*.png')))} plots, {math.converted} formulas as MathML"

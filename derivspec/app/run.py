@@ -142,18 +142,22 @@ def print_listing(as_json: bool, print_json, table) -> None:
 
 
 def print_result(result, table, say) -> None:
+    """A run's text: what it makes executable, its tables (derivspec.app.output.table) and checks, its plots --
+    each line within the width."""
+    from derivspec.app.output import wrapped
+
     chosen = REGISTRY.spec(result.spec)
-    say(f"{chosen.name} — {chosen.title}  (reference_models/{chosen.module}.py, device {result.device}, "
-        f"seed {result.seed}{', quick' if result.quick else ''})")
-    say(f"makes executable: {chosen.statements}")
-    for t in result.tables:
-        table(t.title, t.columns, t.rows)
+    say(wrapped(f"{chosen.name} — {chosen.title}  (reference_models/{chosen.module}.py, device {result.device}, "
+                f"seed {result.seed}{', quick' if result.quick else ''})"))
+    say(wrapped(f"makes executable: {chosen.statements}"))
+    for t in result.tables:  # a results table's first column is a label: cut where the numbers need the room
+        table(t.title, t.columns, t.rows, keep=())
     for c in result.checks:
-        say(f"  [{'holds' if c.holds else 'FAILS'}] {c.statement}" + (f" — {c.evidence}" if c.evidence else ""))
+        say(wrapped(f"  [{'holds' if c.holds else 'FAILS'}] {c.statement}" + (f" — {c.evidence}" if c.evidence else "")))
         if c.test is not None:
-            say(f"      {c.test.describe()}")
+            say(wrapped(f"      {c.test.describe()}"))
         if c.power is not None:
-            say(f"      {c.power.describe()}")
+            say(wrapped(f"      {c.power.describe()}"))
     for f in result.figures:
-        say(f"  plot: {f.path}")
+        say(wrapped(f"  plot: {f.path}"))
     say(f"{sum(c.holds for c in result.checks)}/{len(result.checks)} checks hold; {result.seconds:.1f}s")

@@ -125,6 +125,7 @@ def run(args) -> int:
 
     from derivspec.app.output import OutputFile
     from derivspec.app.scan_cache import ResultCache
+    from derivspec.app.scan_formats import counts_for_exit
     from derivspec.app.scan_selection import Selection
 
     fmt = scan_format(args)
@@ -149,6 +150,7 @@ def run(args) -> int:
         records = selection.apply(records)
         per_file = {name: summary([r for r in records if r.file == name]) for name in per_file}
     flagged = [r for r in records if r.verdict == "disagrees" and not r.suppressed]  # a suppressed flag: not exit 1
+    failing = [r for r in flagged if counts_for_exit(r, strict=getattr(args, "strict", False))]  # errors (questions too: --strict)
     shown = flagged if args.only_flags else records
     total = summary(records)
     if len(per_file) > 1:
@@ -174,7 +176,7 @@ def run(args) -> int:
             print_table(shown, per_file, total, files=scanned)
     if write_html:
         write_html(scanned, records)
-    if flagged:
+    if failing:
         return EXIT_FAILED
     return EXIT_INCONCLUSIVE if any(r.reason.startswith(BUDGET_SPENT) for r in records) else EXIT_OK
 
@@ -206,9 +208,11 @@ BLOCKS_BELOW = 100  # columns: narrower than this, one block of lines per statem
 
 
 def _verdict_text(record) -> str:
-    """``LEVEL verdict`` (``error disagrees``, ``notice unchecked``; the verdict alone without a
-    level), and a suppression."""
-    found = record.level
+    """``CODE verdict`` (``DS001 disagrees``, ``DS102? disagrees`` for a question, ``notice unchecked``;
+    the verdict alone for the rest: derivspec.app.scan_formats.marker), and a suppression."""
+    from derivspec.app.scan_formats import marker
+
+    found = marker(record)
     return (f"{found} " if found else "") + record.verdict + (" (suppressed)" if record.suppressed else "")
 
 
@@ -221,7 +225,7 @@ def print_table(records, per_file: dict, total: dict, only_flags: bool = False, 
                 files=None) -> None:
     """The records per file within the terminal's width (derivspec.app.output.width): a table at
     BLOCKS_BELOW columns and more (the location ``line:col``, a notebook's ``cell N, line M, col C``),
-    else a block per statement (``path:12:5: error disagrees  chain  claim``, then the statement and
+    else a block per statement (``path:12:5: DS001 disagrees  chain  claim``, then the statement and
     the reason, evidence and correct form, indented and wrapped); a notice's and a warning's
     evidence is shown as a flag's is. ``quiet``: each file's summary line and its flags only, no
     total (``scan -q`` prints derivspec.app.scan_formats.print_rows instead). ``files``: the (path, name) pairs read, for
@@ -231,7 +235,7 @@ def print_table(records, per_file: dict, total: dict, only_flags: bool = False, 
     from rich.text import Text
 
     from derivspec.app.output import console, print_indented
-    from derivspec.app.scan_formats import linter_location, locations, position
+    from derivspec.app.scan_formats import code, linter_location, locations, marker, position, reason_text
     from derivspec.scan.records import steps_differ
     from derivspec.app.scan_locations import Sources
 
@@ -259,15 +263,18 @@ def print_table(records, per_file: dict, total: dict, only_flags: bool = False, 
             out.print(Text(title, style="bold"), overflow="fold")
             for r in rows:
                 head = Text(f"{linter_location(r, located, sources)}:", style="bold")
-                verdict = Text(_verdict_text(r), style=VERDICT_STYLE[r.verdict])
-                parts = [head] if quiet else [head, verdict, Text(r.kind)]
+                verdict = Text(_verdict_text(r), style=VERDICT_STYLE[r.verdict])  # DS001 disagrees
+                if quiet:  # the location and the rule code, as a linter's row
+                    parts = [Text.assemble(head, " ", Text(marker(r), style="bold red")) if code(r) else head]
+                else:
+                    parts = [Text.assemble(head, " ", verdict), Text(r.kind)]
                 if r.claim:
                     parts.append(Text(r.claim, style="cyan"))
                 out.print(Text("  ").join(parts), overflow="fold")
                 indented(Text(" ".join(r.text.split())))
                 flagged = r.verdict == "disagrees" or r.level in ("warning", "notice")
                 if not quiet and r.reason:
-                    indented(Text(f"{'why' if flagged else 'reason'}: ", style="dim") + Text(_clip(r.reason, 400)))
+                    indented(Text(f"{'why' if flagged else 'reason'}: ", style="dim") + Text(_clip(reason_text(r), 400)))
                 if not quiet and (steps := steps_differ(r)):  # the weakest step decides the row: show which
                     indented(Text("steps: ", style="dim") + Text(_steps_text(steps)))
                 if r.correct and flagged:
@@ -281,6 +288,7 @@ def print_table(records, per_file: dict, total: dict, only_flags: bool = False, 
         grid = Table(title=title, title_justify="left")
         notebook = any(r.cell is not None for r in rows)
         grid.add_column("location" if notebook else "line:col", no_wrap=not notebook)
+        grid.add_column("code", no_wrap=True)
         grid.add_column("kind", no_wrap=True)
         grid.add_column("verdict", no_wrap=True)
         grid.add_column("statement", overflow="fold", max_width=max(30, (out.width - 40) // 2))
@@ -290,7 +298,7 @@ def print_table(records, per_file: dict, total: dict, only_flags: bool = False, 
             verdict = (f"[{VERDICT_STYLE[r.verdict]}]{r.verdict}[/]" + (f" [yellow]({found})[/]" if found in
                                                                          ("warning", "notice") else "")
                        + (" [dim](suppressed)[/]" if r.suppressed else ""))
-            detail = escape(_clip(r.reason, 260))
+            detail = escape(_clip(reason_text(r), 260))
             if r.claim and r.claim not in r.reason:
                 detail = f"[cyan]{escape(r.claim)}[/] " + detail
             if steps := steps_differ(r):  # the weakest step decides the row: show which
@@ -301,7 +309,9 @@ def print_table(records, per_file: dict, total: dict, only_flags: bool = False, 
                 detail += f"\ncorrect: {escape(_clip(r.correct, 200))}"
             if r.suppressed:
                 detail += f"\n[dim]suppressed: {escape(r.suppressed)}[/]"
-            grid.add_row(position(r, sources), r.kind, verdict, escape(_clip(r.text, 200)), detail)
+            rule = marker(r) if code(r) else ""  # DS001, DS001? for a question
+            grid.add_row(position(r, sources), f"[bold red]{rule}[/]" if rule else "", r.kind, verdict,
+                         escape(_clip(r.text, 200)), detail)
         out.print(grid)
     if quiet:
         return

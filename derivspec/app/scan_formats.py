@@ -4,8 +4,15 @@ Each record has a level (derivspec.scan.records.level_of): ``error`` a flag, ``w
 whose check ran out of time, ``notice`` an unchecked statement whose sides differ under one reading
 (not flagged because another reading holds); proved and other unchecked statements have none.
 
-``text`` rows (``--quiet``, ``--only-flags``): ``path:line:col: LEVEL verdict: reason [tag]`` as ruff
-and mypy print them (a notebook's ``path: cell N, line M, col C``, the line within the Markdown cell,
+Every flag carries its rule code (``DS001`` … ``DS405``; the judge's DS001-DS005 included:
+derivspec.scan.rules.registry is the one place that knows them) and a severity (the record's
+``severity``: ``error``, or ``question`` for a disagreement that rests on a guessed reading of a symbol;
+``error`` where a record has none). The exit status counts errors only (questions too under
+``--strict``: :func:`counts_for_exit`).
+
+``text`` rows (``--quiet``, ``--only-flags``): ``path:line:col: CODE message [tag]`` as ruff prints
+them -- ``DS001`` for an error, ``DS001?`` for a question, ``notice:`` and ``warning:`` for a statement
+that is no flag (a notebook's ``path: cell N, line M, col C``, the line within the Markdown cell,
 as a notebook's user finds it), the path relative to the working directory, the tag the claim or
 the statement's class (what ``--select`` and ``--ignore`` take); then, indented, the statement, the
 correct form and the counterexample (``name = value`` pairs as the record gives them).
@@ -13,11 +20,12 @@ correct form and the counterexample (``name = value`` pairs as the record gives 
 ``github``: one GitHub Actions workflow command per finding, which the runner shows as an
 annotation on the file and lines::
 
-    ::error file=lectures/kl.md,line=4,endLine=4,col=3,title=derivspec kl.gaussian.univariate::<message>
+    ::error file=lectures/kl.md,line=4,endLine=4,col=3,title=derivspec DS002 kl.gaussian.univariate::<message>
 
-The message holds the statement, the reason, the counterexample (a notice's evidence) and the
-correct form, one per line. A flag is an ``::error``; a flag suppressed in the lecture (the
-record's ``suppressed`` field) and a notice are ``::notice``; a statement stopped by its time limit
+The message holds the statement, the rule code and the reason, the counterexample (a notice's
+evidence) and the correct form, one per line. A flag is an ``::error``; a question (a flag resting
+on a guessed reading), a flag suppressed in the lecture (the record's ``suppressed`` field) and a
+notice are ``::notice``; a statement stopped by its time limit
 is a ``::warning``, and a file whose time budget was spent before all its statements were checked
 (exit code 3) is one ``::warning`` for the file. A last plain line sums up the scan. A notebook's
 lines are its JSON's, not the cells': its annotations name the file only, and the message starts with
@@ -27,9 +35,10 @@ message ``%``, CR and LF become ``%25``, ``%0D``, ``%0A``; in a property also ``
 become ``%3A`` and ``%2C``.
 
 ``sarif``: one SARIF 2.1.0 log (OASIS) with one run: ``tool.driver`` (name, version,
-informationUri, one rule per flagged claim, or per kind of step for a flag without a claim:
-``scan.chain``, ``scan.number``; ``scan.one-reading`` for notices, ``scan.time-limit`` for warnings),
-one result per finding (level ``error``, ``note`` for a notice, ``warning``; the message, the file as
+informationUri, one rule per rule code flagged -- ``id`` the code, ``name`` the rule's name, its
+summary and what it checks --; ``scan.one-reading`` for notices, ``scan.time-limit`` for warnings),
+one result per finding (``ruleId`` the code; level ``error``, ``note`` for a question and a notice,
+``warning``; the claim, when recognised, among its ``properties``; the message, the file as
 a URI relative to the working directory -- ``uriBaseId`` ``SRCROOT`` -- and the lines and start
 column as a region, columns counted in Unicode code points; ``properties`` with the verdict,
 evidence and correct form); a flag whose correct form replaces a right side found as written
@@ -89,17 +98,68 @@ LEVEL_RULES = {
                  "reading, or an assumption the lecture may make, holds",
     WARNING_RULE: "a statement whose check was stopped by its time limit (--time-limit raises it)",
 }
+SEVERITIES = ("error", "question")
+
+
+def _field(record, name: str, default=None):
+    """A record's field, whether the record is a derivspec.scan.Record or its JSON (a dict)."""
+    if isinstance(record, dict):
+        return record.get(name, default)
+    return getattr(record, name, default)
+
+
+def severity(record) -> str:
+    """A flag's severity: ``error`` (a disagreement resting only on what the document declares or defines
+    and on notation with one meaning) or ``question`` (one that rests on a guessed reading of a symbol);
+    a record without the field (written before severities existed) is an error."""
+    found = _field(record, "severity", "error") or "error"
+    return found if found in SEVERITIES else "error"
+
+
+def code(record) -> str | None:
+    """The rule code of a flag (``DS001`` … ``DS405``: derivspec.scan.rules.registry knows every one, the
+    judge's DS001-DS005 included); None for a statement not flagged."""
+    if isinstance(record, dict):
+        return record.get("rule") if record.get("verdict") == "disagrees" else None
+    return record.rule_code
+
+
+def marker(record) -> str | None:
+    """What a linter's row prints in the code's place: ``DS102`` for an error, ``DS102?`` for a question
+    (a flag that rests on a guessed reading); ``notice`` / ``warning`` for a statement that is not a flag
+    but asks its reader something (derivspec.scan.records.level_of); None for the rest."""
+    found = code(record)
+    if found:
+        return found + ("?" if severity(record) == "question" else "")
+    level = _field(record, "level") if isinstance(record, dict) else record.level
+    return level if level in ("notice", "warning") else None
+
+
+def counts_for_exit(record, strict: bool = False) -> bool:
+    """Whether a record makes the scan's exit status 1: a flag not suppressed that is an error -- a
+    question only under ``--strict``."""
+    if _field(record, "verdict") != "disagrees" or _field(record, "suppressed"):
+        return False
+    return strict or severity(record) == "error"
+
+
+def reason_text(record) -> str:
+    """The record's reason on one line, without the rule code a coded rule puts before it (the row prints
+    the code in its own place)."""
+    reason = " ".join(str(_field(record, "reason", "") or "").split())
+    found = code(record)
+    return reason[len(found) + 1:] if found and reason.startswith(found + " ") else reason
 
 
 def rule_id(record) -> str:
-    """The claim a flag is about, or ``scan.<kind>`` for a step that is no known claim;
-    :data:`NOTICE_RULE` / :data:`WARNING_RULE` for a notice and a warning."""
+    """A flag's rule code (``DS001``); :data:`NOTICE_RULE` / :data:`WARNING_RULE` for a notice and a
+    warning."""
     found = record.level
     if found == "notice":
         return NOTICE_RULE
     if found == "warning":
         return WARNING_RULE
-    return record.claim or f"scan.{record.kind}"
+    return record.rule_code or f"scan.{record.kind}"
 
 
 def tag(record) -> str:
@@ -138,9 +198,12 @@ def linter_location(record, located: dict, sources) -> str:
 
 
 def linter_row(record, located: dict, sources) -> str:
-    """``path:line:col: LEVEL verdict: reason [tag]``."""
-    return (f"{linter_location(record, located, sources)}: {record.level} {record.verdict}: "
-            f"{' '.join(str(record.reason).split())} [{tag(record)}]")
+    """``path:line:col: CODE message [tag]`` as ruff prints a row: ``DS001`` for an error, ``DS001?`` for
+    a question (a flag resting on a guessed reading), ``notice:`` / ``warning:`` for a statement that
+    is no flag (:func:`marker`)."""
+    found = marker(record)
+    head = f"{found}:" if found in ("notice", "warning") else found
+    return f"{linter_location(record, located, sources)}: {head} {reason_text(record)} [{tag(record)}]"
 
 
 def details(record) -> list[str]:
@@ -192,9 +255,11 @@ def where(record) -> str:
 
 
 def message(record) -> str:
-    """The statement, why it is flagged, the counterexample (a notice's evidence) and the correct
-    form: one per line."""
-    parts = [f"{where(record)}: {' '.join(record.text.split())}", record.reason]
+    """The statement, why it is flagged (after its rule code: ``DS001 the two sides differ``), the
+    counterexample (a notice's evidence) and the correct form: one per line."""
+    found = code(record)
+    parts = [f"{where(record)}: {' '.join(record.text.split())}",
+             f"{marker(record)} {reason_text(record)}" if found else record.reason]
     if record.evidence:
         parts.append(f"{'counterexample' if record.verdict == 'disagrees' else 'evidence'}: {record.evidence}")
     if record.correct:
@@ -220,7 +285,8 @@ def _summary_line(total: dict) -> str:
     return line + (f", {suppressed} suppressed" if isinstance(suppressed, int) and suppressed else "")
 
 
-GITHUB_TITLES = {"notice": " (differs under one reading, not flagged)", "warning": " (time limit)"}
+GITHUB_TITLES = {"notice": " (differs under one reading, not flagged)", "warning": " (time limit)",
+                 "question": " (a question: it rests on a guessed reading)"}
 
 
 def github_commands(records, total: dict, files) -> list[str]:
@@ -234,11 +300,14 @@ def github_commands(records, total: dict, files) -> list[str]:
         if r.cell is None:
             properties["line"], properties["endLine"] = int(r.lines[0]), int(r.lines[1])
             properties["col"] = sources.column(r)
-        title = f"derivspec {r.claim or 'scan.' + r.kind}" + (" (suppressed)" if suppressed else "")
-        properties["title"] = title + GITHUB_TITLES.get(found, "")
+        flag = code(r)
+        question = bool(flag) and severity(r) == "question"
+        title = "derivspec " + (f"{marker(r)} {tag(r)}" if flag else r.claim or f"scan.{r.kind}")
+        title += " (suppressed)" if suppressed else ""
+        properties["title"] = title + GITHUB_TITLES.get("question" if question else found, "")
         text = message(r) + (f"\nsuppressed in the lecture{': ' + why if why else ''}" if suppressed else "")
         fields = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
-        command = "notice" if suppressed or found == "notice" else found
+        command = "notice" if suppressed or question or found == "notice" else found
         out.append(f"::{command} {fields}::{escape_data(text)}")
     for file, count in _incomplete(records).items():
         text = (f"scan incomplete: the file's time budget was spent, {count} statements not checked "
@@ -270,22 +339,23 @@ def _information_uri() -> str:
 
 
 def _rule(identifier: str, record) -> dict:
+    """A SARIF reportingDescriptor: a rule code's (its name, summary, what it checks, its family), or the
+    notice's and the warning's."""
     if identifier in LEVEL_RULES:
         return {"id": identifier, "name": identifier, "shortDescription": {"text": LEVEL_RULES[identifier]},
                 "defaultConfiguration": {"level": SARIF_LEVELS[record.level]},
                 "properties": {"tags": ["derivspec", record.level]}}
-    if record.claim:
-        try:
-            from derivspec.core import registry
+    from derivspec.scan.rules.registry import BY_CODE
 
-            title = registry.get(record.claim).title
-        except Exception:  # a claim the registry no longer holds keeps its id as its description
-            title = record.claim
-        text = f"{title}: the lecture's form disagrees with the claim's derivation"
-    else:
+    rule = BY_CODE.get(identifier)
+    if rule is None:  # a flag without a code (none is raised today): its kind of step
         text = STEP_RULES.get(record.kind, f"a {record.kind} statement that disagrees")
-    return {"id": identifier, "name": identifier, "shortDescription": {"text": text},
-            "defaultConfiguration": {"level": "error"}, "properties": {"tags": ["derivspec", record.kind]}}
+        return {"id": identifier, "name": identifier, "shortDescription": {"text": text},
+                "defaultConfiguration": {"level": "error"}, "properties": {"tags": ["derivspec", record.kind]}}
+    return {"id": rule.code, "name": rule.name, "shortDescription": {"text": rule.summary},
+            "fullDescription": {"text": rule.what}, "help": {"text": rule.why},
+            "defaultConfiguration": {"level": "error"},
+            "properties": {"tags": ["derivspec", rule.family, rule.status]}}
 
 
 def _artifact(path: str) -> dict:
@@ -296,8 +366,8 @@ def _artifact(path: str) -> dict:
     return {"uri": urllib.parse.quote(path), "uriBaseId": SRCROOT}
 
 
-SARIF_LEVELS = {"error": "error", "warning": "warning", "notice": "note"}
-SARIF_KINDS = {"error": "fail", "warning": "open", "notice": "review"}  # open: not decided; review: for a person
+SARIF_LEVELS = {"error": "error", "warning": "warning", "notice": "note", "question": "note"}
+SARIF_KINDS = {"error": "fail", "question": "fail", "warning": "open", "notice": "review"}  # open: not decided; review: for a person
 
 
 def _fix(record, artifact: dict, region: dict) -> dict:
@@ -328,6 +398,9 @@ def sarif_log(records, total: dict, files) -> dict:
                                                  "correct", "class", "lines", "cell", "rule") if data.get(key) is not None}
         properties["statement"] = r.text
         properties["level"] = found
+        if code(r):
+            found = "question" if severity(r) == "question" else found  # a question is a note
+            properties["severity"] = severity(r)
         artifact = _artifact(located.get(r.file, r.file))
         location = {"artifactLocation": artifact}
         if r.cell is not None:  # the file's lines are the notebook's JSON: the cell and its line instead
@@ -340,7 +413,7 @@ def sarif_log(records, total: dict, files) -> dict:
                   "locations": [{"physicalLocation": location}
                                 | ({} if r.cell is None else {"message": {"text": where(r)}})],
                   "properties": properties}
-        region = sources.replaced_region(r) if found == "error" else None
+        region = sources.replaced_region(r) if found in ("error", "question") else None
         if region is not None:
             result["fixes"] = [_fix(r, artifact, region)]
         if r.suppressed:

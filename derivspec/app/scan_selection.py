@@ -2,8 +2,9 @@
 
 A value is a claim family (the first dotted part of a claim id: ``kl``, ``nll``), a longer prefix
 of claim ids at a dot (``kl.gaussian``, ``nll.grad.softmax.jacobian``), a statement class
-(derivspec.scan.classify.CLASSES, spaces or hyphens: ``worked-number``, ``"known result"``) or a rule
-code or a prefix of codes (``DS201``, ``DS2``: derivspec.scan.rules.registry; ``derivspec rules`` lists them).
+(derivspec.scan.classify.CLASSES, spaces or hyphens: ``worked-number``, ``"known result"``), a rule
+code or a prefix of codes (``DS201``, ``DS2``: derivspec.scan.rules.registry; ``derivspec rules`` lists them),
+a rule's name (``pmf-sums-to-one``) or a family of rules (``laws``: ``derivspec rules --family laws``).
 A code in ``--select`` runs its rules even in preview and reports the flags they and the judge's codes
 raise; a code in ``--ignore`` does not run them (a statement keeps the judge's verdict) and drops the
 judge's flags of that code.
@@ -35,6 +36,31 @@ def _rule_code(value: str) -> bool:
     return is_code(value)
 
 
+def _rules_named(value: str) -> list[str]:
+    """The codes a rule's name (``step-differs``) or a family of rules (``laws``) stands for; [] for
+    neither."""
+    from derivspec.scan.rules.registry import BY_NAME, RULES
+
+    value = value.lower().replace("_", "-")
+    if value in BY_NAME:
+        return [BY_NAME[value].code]
+    return [r.code for r in RULES if r.family == value]
+
+
+def choices() -> tuple[str, str, str]:
+    """(the rule codes by family, the claim families, the statement classes) as the help of
+    ``--select`` / ``--ignore`` lists them: ``DS001-DS005 judge, DS101-DS104 dependence, ...``."""
+    from derivspec.scan.rules.registry import FAMILIES, RULES
+
+    codes = []
+    for family, _ in FAMILIES:
+        members = [r.code for r in RULES if r.family == family]
+        if members:
+            codes.append(f"{members[0]}-{members[-1]} {family}")
+    families, classes, _ = known_values()
+    return ", ".join(codes), ", ".join(families), ", ".join(c.replace(" ", "-") for c in classes)
+
+
 def known_values() -> tuple[list[str], list[str], set[str]]:
     """(families, classes, claim ids) the options accept."""
     from derivspec.core import registry
@@ -62,6 +88,8 @@ class Selection:
             for value in values:
                 if _rule_code(value):
                     parsed[option].append(("rule", value.upper()))
+                elif _rules_named(value):  # a rule's name, or a family of rules
+                    parsed[option] += [("rule", found) for found in _rules_named(value)]
                 elif _class_name(value) in classes:
                     parsed[option].append(("class", _class_name(value)))
                 elif value in ids or any(claim.startswith(value + ".") for claim in ids):
@@ -71,7 +99,7 @@ class Selection:
                     close = difflib.get_close_matches(value, names + sorted(ids), n=3, cutoff=0.6)
                     known = (f"did you mean {', '.join(close)}?" if close else
                              f"families: {', '.join(families)}; classes: {', '.join(names[len(families):])}; "
-                             "rule codes: DS… (derivspec rules)")
+                             f"rule codes: {choices()[0]} (derivspec rules)")
                     raise DerivspecError(f"scan {option}: unknown claim family, statement class or rule code "
                                          f"{value!r} ({known})")
         return cls(tuple(parsed["--select"]), tuple(parsed["--ignore"]))

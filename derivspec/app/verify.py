@@ -31,7 +31,7 @@ from derivspec.core.registry import REGISTRY, Registry, RouteRecord
 from derivspec.core.sources import SourceResult, compare_source
 from derivspec.numerics.accuracy import RouteInconclusive
 from derivspec.numerics.checks import NumericContext, NumericResult
-from derivspec.numerics.routes import load
+from derivspec.numerics.routes import load, load_for
 from derivspec.reference_models.device import apply_numeric_policy
 
 
@@ -179,29 +179,17 @@ class ClaimReport:
         }
 
 
-_PROBLEMS: dict[int, tuple[tuple[int, int, int], list]] = {}
-
-
-def _problems(registry: Registry) -> list[tuple[str | None, str]]:
-    """``registry.problems()``, computed once per state of the registry (it visits every claim)."""
-    state = (len(registry.routes), len(registry.ids()), len(registry.import_errors))
-    cached = _PROBLEMS.get(id(registry))
-    if cached is None or cached[0] != state:
-        cached = _PROBLEMS[id(registry)] = (state, registry.problems())
-    return cached[1]
-
-
 def verify_claim(claim_id: str, ctx: NumericContext, registry: Registry = REGISTRY) -> ClaimReport:
     """Every check of one claim; an exception in any part is caught and reported."""
     start = time.perf_counter()
-    load(registry)
+    load_for([claim_id], registry)  # the modules of this claim's routes (every module without a route index)
     try:
         claim = registry.get(claim_id)
     except Exception as error:
         return ClaimReport(claim_id, None, errors=[describe_error(f"building claim {claim_id}", error)],
                            seconds=time.perf_counter() - start)
     report = ClaimReport(claim.id, claim)
-    report.errors += [f"registry: {message}" for claim_id, message in _problems(registry) if claim_id == claim.id]
+    report.errors += [f"registry: {message}" for message in registry.claim_problems(claim.id, claim)]
     try:
         extra = claim.expand_defined(claim.target).free_symbols - {v.symbol for v in claim.variables}
         if extra:
@@ -319,8 +307,12 @@ def verify_many(ids: Iterable[str], ctx: NumericContext, jobs: int = 1,
     Workers start by fork on a CPU run (they inherit the loaded registry and the claims already
     built) and by spawn when the device is CUDA (a CUDA context does not survive fork)."""
     ids = list(ids)
-    load()
-    _problems(REGISTRY)  # builds every claim once, before any fork
+    load_for(ids)  # the routes of these claims (derivspec.numerics.routes.load_for)
+    for claim_id in dict.fromkeys(ids):  # each claim built once, before any fork (a failure is the claim's report)
+        try:
+            REGISTRY.get(claim_id)
+        except Exception:
+            pass
     if jobs <= 1 or len(ids) <= 1:
         outcomes = []
         for claim_id in ids:

@@ -1,9 +1,10 @@
 """A cache of what is slow to recompute: source statuses, the claim listing, where each claim lives.
 
 Comparing every source with its claim's target takes seconds; running a behaviour source
-trains a reference model. Results are stored under a fingerprint of the package's code and the
-sympy/torch versions, so any change to a claim, a route or a model starts a fresh cache: a
-stale entry is never used. ``verify`` and ``errata`` write the source statuses they compute;
+trains a reference model. Results are stored under a fingerprint of the package's code, its data
+files and the sympy/mpmath/torch/numpy/scipy versions, so any change to a claim, a route or a model
+starts a fresh cache: a stale entry is never used. ``verify``'s records (derivspec.app.evidence), and
+the errata and coverage tables computed from the source statuses, are kept the same way. ``verify`` and ``errata`` write the source statuses they compute;
 ``list`` and ``show`` compute the symbolic statuses they miss and report a behaviour source that
 no ``verify`` has run as ``not_run``. ``list`` also stores its listing and the module of every
 claim, so ``check`` imports only the module of the claim it checks.
@@ -32,12 +33,17 @@ def _version(name: str) -> str:
         return "absent"
 
 
+VERSIONED = ("sympy", "mpmath", "torch", "numpy", "scipy")  # what a cached result may depend on besides the code
+
+
 @functools.cache
 def code_fingerprint() -> str:
-    """SHA-256 over the package's Python files and the sympy and torch versions."""
+    """SHA-256 over the package's Python files, its data files (derivspec/data: the claim index and coverage
+    reasons that ``coverage`` reads, the knowledge tables) and the versions of sympy, mpmath, torch, numpy
+    and scipy."""
     import importlib.util
 
-    digest = hashlib.sha256(f"sympy {_version('sympy')} torch {_version('torch')}".encode())
+    digest = hashlib.sha256(" ".join(f"{name} {_version(name)}" for name in VERSIONED).encode())
     roots = [Path(__file__).resolve().parents[1]]  # derivspec/ (this file is derivspec/core/cache.py)
     for folder in PACKAGE_FOLDERS[1:]:
         spec = importlib.util.find_spec(f"derivspec.{folder}")
@@ -46,6 +52,10 @@ def code_fingerprint() -> str:
         for path in sorted(root.rglob("*.py")):
             digest.update(str(path.relative_to(root)).encode())
             digest.update(path.read_bytes())
+    data = roots[0] / "data"
+    for path in sorted(p for p in data.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(str(path.relative_to(data)).encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()
 
 

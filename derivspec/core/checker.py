@@ -413,7 +413,7 @@ def check(claim: Claim, *, formula: str | None = None, latex: str | None = None,
     finds the roles a pasted left-hand side's names play in the claim's result; the letters it leaves
     unknown are read under an inferred mapping (:func:`infer_notation`)."""
     started = time.monotonic()
-    mapping = given = None
+    mapping = given = structure = None
     if symbols is not None:
         if (formula is None) == (latex is None):
             raise FormulaError("give exactly one of --formula or --latex")
@@ -445,6 +445,8 @@ def check(claim: Claim, *, formula: str | None = None, latex: str | None = None,
                         result.notation = Notation(list(structure.pairs), structure=structure)
                 else:
                     result = infer_notation(claim, latex, unread, seed=seed, extra_points=extra, structure=structure)
+            if structure:
+                result.notes = _without_label_of(result.notes, structure.written)
             if result.verdict == "not_equivalent" and result.slip is None:
                 result.slip = known_slip(claim, result.parsed, seed)
             return result.to_json()
@@ -455,6 +457,17 @@ def check(claim: Claim, *, formula: str | None = None, latex: str | None = None,
         return _inconclusive(claim, "the formula is nested too deeply for SymPy", read_with=given)
     except MemoryError:
         return _inconclusive(claim, "the check ran out of memory", read_with=given)
+
+
+def _without_label_of(notes: list[str], written: str) -> list[str]:
+    """The notes less the one that calls the left-hand side ``written`` a label: its structure was matched
+    (``mapping.matched``: "your left-hand side … is the claim's …"), so it was read, not passed over --
+    the check says one thing about it."""
+    plain = "".join(written.split())
+    labels = [n for n in notes if n.startswith("left-hand side ") and n.endswith("read as a label (not checked)")]
+    same = [n for n in labels if plain and plain in "".join(n.split())]
+    dropped = same[:1] or labels[:1]
+    return [n for n in notes if n not in dropped]
 
 
 def _inconclusive(claim: Claim, reason: str, parsed: str = "", read_with: Notation | None = None) -> dict:

@@ -201,28 +201,43 @@ class Registry:
         parameters that are not the claim's variables, a claim without a route, a behaviour source
         without its check, a module that failed to import. A claim whose function raises is left
         to ``verify``, which reports it inconclusive."""
-        ids = self.ids()
-        claims = {}
-        for claim_id in ids:
+        problems = self.global_problems()
+        for claim_id in self.ids():
             try:
-                claims[claim_id] = self.get(claim_id)
+                claim = self.get(claim_id)
             except Exception:
-                pass
-        problems: list[tuple[str | None, str]] = [(None, message) for message in self.import_errors]
+                claim = None
+            problems += [(claim_id, message) for message in self.claim_problems(claim_id, claim)]
+        return problems
+
+    def global_problems(self) -> list[tuple[None, str]]:
+        """The problems of no one claim: modules that failed to import, routes that name no claim (every
+        derivation module is imported to know the ids; no claim is built)."""
+        ids = self.ids()
+        problems: list[tuple[None, str]] = [(None, message) for message in self.import_errors]
         for record in self.routes:
             for claim_id in record.claims:
                 if claim_id not in ids:
                     close = difflib.get_close_matches(claim_id, ids, n=3, cutoff=0.5)
                     problems.append((None, f"route {record.name} names unknown claim {claim_id!r}"
                                      + (f" (did you mean {', '.join(close)}?)" if close else "")))
-                elif record.kind != "behaviour" and claim_id in claims:
-                    problems += [(claim_id, m) for m in _parameter_mismatch(
-                        record, claim_id, [v.name for v in claims[claim_id].variables], "its variables")]
-        for claim_id in ids:
-            if not self.routes_for(claim_id):
-                problems.append((claim_id, f"claim {claim_id} has no numeric route"))
-            if claim_id in claims:
-                problems += [(claim_id, m) for m in self._behaviour_problems(claims[claim_id])]
+        return problems
+
+    def claim_problems(self, claim_id: str, claim: Claim | None = None) -> list[str]:
+        """The problems of one claim, from the routes registered so far (``claim``: the built claim, None
+        where it cannot be built): a route whose parameters are not its variables, no route at all, a
+        behaviour source without its check. What ``verify CLAIM`` reports without building the rest of
+        the catalogue."""
+        problems = []
+        if claim is not None:
+            for record in self.routes:
+                if claim_id in record.claims and record.kind != "behaviour":
+                    problems += _parameter_mismatch(record, claim_id, [v.name for v in claim.variables],
+                                                    "its variables")
+        if not self.routes_for(claim_id):
+            problems.append(f"claim {claim_id} has no numeric route")
+        if claim is not None:
+            problems += self._behaviour_problems(claim)
         return problems
 
     def validate(self) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import re
 from dataclasses import dataclass, field
 
 COMMON_GUARDS = (
@@ -52,6 +53,17 @@ class Rule:
     def function(self):
         module, _, name = self.check.rpartition(".")
         return getattr(importlib.import_module(f"derivspec.scan.rules.{module}"), name)
+
+    @property
+    def summary(self) -> str:
+        """One line: the first sentence of :attr:`what` without its asides (`` -- … -- `` and brackets):
+        what ``derivspec rules`` lists."""
+        first = self.what.split(". ")[0].strip().rstrip(".")
+        first = re.sub(r"\s+--\s.*?\s--(?=[\s:,])", "", first)
+        first = re.sub(r"\s+\([^()]*\)", "", first)  # an aside, not an argument list: p(z | x) stays
+        if len(first) > 100 and ": " in first:  # a long sentence's statement, without its explanation
+            first = first.split(": ")[0]
+        return " ".join(first.split()) + "."
 
     @property
     def not_flagged(self) -> tuple:
@@ -469,13 +481,29 @@ RULES = JUDGE + (
 BY_CODE = {rule.code: rule for rule in RULES}
 
 
+BY_NAME = {rule.name: rule for rule in RULES}
+FAMILIES = (("judge", "The judge's flags"), ("dependence", "Dependence"), ("laws", "Laws"),
+            ("sign", "Sign and fixed points"), ("consistency", "Consistency"))  # in code order: DS0, DS1, ... DS4
+
+
 def rule(code: str) -> Rule:
-    """The rule of ``code`` (KeyError naming close codes when there is none)."""
-    found = BY_CODE.get(code.upper())
+    """The rule of ``code`` (``DS201``) or of its name (``pmf-sums-to-one``); KeyError naming close codes
+    and names when there is none."""
+    found = BY_CODE.get(code.upper()) or BY_NAME.get(code.lower().replace("_", "-"))
     if found is None:
         close = difflib.get_close_matches(code.upper(), list(BY_CODE), n=3, cutoff=0.5)
-        raise KeyError(f"no rule {code!r}" + (f" (did you mean {', '.join(close)}?)" if close else ""))
+        close += difflib.get_close_matches(code.lower(), list(BY_NAME), n=3, cutoff=0.6)
+        raise KeyError(f"no rule {code!r}" + (f" (did you mean {', '.join(close)}?)" if close else
+                                               "; `derivspec rules` lists them"))
     return found
+
+
+def family(name: str) -> list[Rule]:
+    """The rules of a family (``laws``); KeyError naming the families when there is none."""
+    members = [r for r in RULES if r.family == name.lower()]
+    if not members:
+        raise KeyError(f"no rule family {name!r}; the families: {', '.join(f for f, _ in FAMILIES)}")
+    return members
 
 
 def is_code(value: str) -> bool:
