@@ -64,12 +64,12 @@ def ridge_lambda(sigma, tau):
 
 
 def test_list_grep_and_the_families_in_help(capsys, monkeypatch):
-    from derivspec.app import commands
+    from derivspec.core import catalogue
     from derivspec.core.catalogue import claim_summary
 
     # a listing of a few real claims (the whole listing takes half a minute where its cache is cold)
     sample = [claim_summary(registry.get(i), []) for i in ("kl.bernoulli", "nll.bernoulli", "kl.gaussian.standard")]
-    monkeypatch.setattr(commands, "claim_listing", lambda: sample)
+    monkeypatch.setattr(catalogue, "claim_listing", lambda: sample)
     assert main(["list", "--grep", "bernoulli", "--grep", "KL", "--json"]) == 0
     ids = [c["id"] for c in json.loads(capsys.readouterr().out)["claims"]]
     assert "kl.bernoulli" in ids and "nll.bernoulli" not in ids and "kl.gaussian.standard" not in ids

@@ -1002,6 +1002,10 @@ def _slip(spec: Specification, fn, way: calling.Way, evaluations: list[Evaluatio
     for conventions in others:
         if (mutant := _mutant(spec, probes, outputs, conventions, way, mine)) is not None:
             return Slip(mutant, _changed(conventions, declared))
+    if (sibling := _sibling_slip(spec, probes, outputs, declared, way, mine)) is not None:
+        return Slip(sibling)
+    if not mine and (approximate := _approximate_slip(spec, probes, outputs, declared)) is not None:
+        return Slip(approximate)
     return Slip()
 
 
@@ -1015,7 +1019,7 @@ def _mutant(spec: Specification, probes: list, outputs: list, declared: dict, wa
         cache = spec._mutants = mutants(spec.claim)
     for mutant in cache:
         exprs = spec.expected_exprs(mutant.expr)
-        if not _near_in_floats(spec, exprs, probes, outputs, declared):
+        if not mine and not _near_in_floats(spec, exprs, probes, outputs, declared):  # declared freedoms: no sieve
             continue
         if _matches(spec, probes, outputs, declared, exprs, way, mine) is not None:
             return mutant.name
@@ -1111,13 +1115,22 @@ def _right_on_one_side(spec: Specification, fn, way: calling.Way, declared: dict
 def _near_in_floats(spec: Specification, exprs: list, probes: list, outputs: list, declared: dict) -> bool:
     """A cheap sieve: whether ``exprs`` evaluated in float64 (and reduced as ``declared`` says) come within 10⁻³
     (relative) of the outputs at every usable probe (True where it cannot tell)."""
+    deviation = _float_deviation(spec, exprs, probes, outputs, declared)
+    return deviation is None or deviation <= 1e-3
+
+
+def _float_deviation(spec: Specification, exprs: list, probes: list, outputs: list, declared: dict) -> float | None:
+    """The largest relative deviation |output − expr| / (1 + |expr|) over the probes, ``exprs`` evaluated in
+    float64 and reduced as ``declared`` says; inf where the outputs are not as many values as the convention
+    gives; None where it cannot tell (a declared factor or constant, an expression the float evaluator lacks)."""
     if spec.affine is not None:
-        return True
+        return None
     reduction = declared["reduction"]
     scale = 1.0 if declared["log_base"] == "e" else float(mpmath.log(int(LOG_BASES[declared["log_base"]])))
     forms = [FloatForm(e) for e in exprs]
     if not all(f.usable for f in forms):
-        return True
+        return None
+    largest = 0.0
     for batch, output in zip(probes, outputs):
         if output is None:
             continue
@@ -1127,17 +1140,68 @@ def _near_in_floats(spec: Specification, exprs: list, probes: list, outputs: lis
             try:
                 rows.append([float(form(values, np.float64)) for form in forms])
             except (ValueError, TypeError, KeyError):
-                return True
+                return None
         expected = np.array(rows) / scale
         if reduction != "none":
             expected = expected.sum(axis=0, keepdims=True) / (len(batch) if reduction == "mean" else 1)
         if np.size(output[0]) != expected.size:
-            return False  # not as many values as the convention gives: it cannot match under it
+            return float("inf")  # not as many values as the convention gives: it cannot match under it
         actual = np.asarray(output[0], float).reshape(expected.shape)
         both = np.isfinite(actual) & np.isfinite(expected)
-        if np.any(np.abs(actual[both] - expected[both]) > 1e-3 * (1 + np.abs(expected[both]))):
-            return False
-    return True
+        if np.any(np.isfinite(actual) != np.isfinite(expected)):
+            return float("inf")
+        if both.any():
+            largest = max(largest, float(np.max(np.abs(actual[both] - expected[both]) / (1 + np.abs(expected[both])))))
+    return largest
+
+
+APPROXIMATE = 1e-4  # a slip named approximately: the function within this relative distance of it
+
+
+def _approximate_slip(spec: Specification, probes: list, outputs: list, declared: dict) -> str | None:
+    """Where no candidate matches within the allowance -- the function itself approximates (an epsilon in a
+    log) -- the candidate it is within APPROXIMATE of, when the target is a thousand times farther."""
+    from derivspec.testing.mutations import mutants
+
+    target = _float_deviation(spec, spec.expected_exprs(spec.claim.target), probes, outputs, declared)
+    if target is None or target == float("inf"):
+        return None
+    cache = spec.__dict__.setdefault("_mutants", None) or mutants(spec.claim)
+    spec._mutants = cache
+    candidates = [(w.name, w.expr) for w in spec.claim.wrong_variants] + [(m.name, m.expr) for m in cache]
+    best = None
+    for name, expr in candidates:
+        deviation = _float_deviation(spec, spec.expected_exprs(expr), probes, outputs, declared)
+        if deviation is not None and deviation <= APPROXIMATE and deviation * 1000 < target \
+                and (best is None or deviation < best[1]):
+            best = (name, deviation)
+    if best is None:
+        return None
+    return f"{best[0]} (approximately: within a relative {best[1]:.1g}, where the function itself approximates)"
+
+
+def _sibling_slip(spec: Specification, probes: list, outputs: list, declared: dict, way: calling.Way, mine) -> str | None:
+    """Another claim of the family with the same variables that the outputs match: the other convention of a
+    quantity (label smoothing's ε/K for ε/(K − 1)), a neighbouring loss."""
+    from derivspec.testing.suggest import _symbols
+
+    if spec.sizes:
+        return None
+    names = {v.name for v in spec.claim.variables}
+    family = spec.claim.id.split(".")[0]
+    for claim_id, variables in sorted(_symbols().items()):
+        if claim_id == spec.claim.id or not claim_id.startswith(family + ".") or set(variables) != names:
+            continue
+        try:
+            other = registry.get(claim_id)
+        except Exception:  # a claim that cannot be built is no candidate
+            continue
+        by_name = {str(s): s for _, s in spec.symbols}
+        expr = other.expand_defined(other.target)
+        expr = expr.xreplace({s: by_name[str(s)] for s in expr.free_symbols if str(s) in by_name})
+        if _matches(spec, probes, outputs, declared, spec.expected_exprs(expr), way, mine) is not None:
+            return f"it computes {claim_id} ({other.title}) instead"
+    return None
 
 
 def _averaged_axis(spec: Specification, fn, way: calling.Way, probes: list, outputs: list) -> str | None:

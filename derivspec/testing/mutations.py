@@ -46,8 +46,8 @@ def mutants(claim, expr: sympy.Expr | None = None) -> list[Mutant]:
     kinds = symbol_kinds(claim)
     members = vector_members(expr)
     edits: list[tuple[str, dict]] = []
-    for make in (_signs, _coefficients, _ratios, _swaps, _negations, _exponentials, _powers, _roots, _squares, _logs,
-                 _means, _outputs):
+    for make in (_signs, _coefficients, _negations, _drops, _ratios, _swaps, _exponentials, _powers, _roots, _squares,
+                 _logs, _means, _outputs, _extras):
         edits += make(expr, kinds) if make is not _means else make(expr, members)
         if len(edits) > MAX_MUTANTS:
             break
@@ -204,6 +204,27 @@ def _negations(expr, kinds) -> list:
             if kinds.get(symbol) == "real"]
 
 
+def _drops(expr, kinds) -> list:
+    """One term of a sum dropped (a data term, a normaliser left out)."""
+    return [(f"the term {_show(term)} dropped", {node: node - term}) for node in _nodes(expr, sympy.Add)
+            for term in node.args if not term.is_Number]
+
+
+def _extras(expr, kinds) -> list:
+    """A term too many, of one variable: ±v, ±|v|, ±v²/2, ±log v (a stable form's |z| written twice, a
+    log-normaliser added to a log-probability)."""
+    found = []
+    for symbol in sorted(expr.free_symbols, key=str):
+        kind = kinds.get(symbol)
+        if kind is None:
+            continue
+        terms = [symbol, sympy.Abs(symbol), symbol ** 2 / 2] + ([sympy.log(symbol)] if _positive_kind(kind) else [])
+        for term in terms:
+            for sign in (1, -1):
+                found.append((f"an extra term {_show(sign * term)}", {expr: expr + sign * term}))
+    return found
+
+
 def _exponentials(expr, kinds) -> list:
     return [(f"exp({_show(-node.args[0])}) in place of {_show(node)}", {node: sympy.exp(-node.args[0])})
             for node in _nodes(expr, sympy.exp)]
@@ -337,13 +358,19 @@ def _nodes(expr, kind) -> list:
 
 
 def _distinct(claim, expr, found: list[Mutant]) -> list[Mutant]:
-    """Drop mutants equal to the target or to an earlier mutant at three random points of the claim's domains
+    """Drop mutants equal to the target or to an earlier mutant at eight typical points of the claim's domains
     (defined symbols expanded), and those undefined there."""
     from derivspec.testing.strategies import typical_value
 
     rng = random.Random(20240611)
-    points = [{v.symbol: sympy.Float(typical_value(v.domain, rng) if not v.domain.integer else typical_value(v.domain, rng))
-               for v in claim.variables} for _ in range(3)]
+    points = []
+    for _ in range(8):  # typical values, each real variable's sign drawn apart (|z| and z told apart)
+        point = {}
+        for v in claim.variables:
+            value = typical_value(v.domain, rng)
+            flipped = -abs(value) if rng.random() < 0.5 else abs(value)
+            point[v.symbol] = sympy.Float(flipped if not v.domain.integer and v.domain.contains(flipped) else value)
+        points.append(point)
 
     def key(e):
         full = claim.expand_defined(e)
