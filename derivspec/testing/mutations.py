@@ -231,9 +231,14 @@ def _exponentials(expr, kinds) -> list:
 
 
 def _powers(expr, kinds) -> list:
+    """A power's sign flipped (σ⁻² ↔ σ²: exp(-logvar) for exp(logvar)); a square written as its base or the
+    base squared again (σ for σ², σ⁴ for σ²: a standard deviation where the variance belongs)."""
     found = []
     for node in _nodes(expr, sympy.Pow):
         base, exponent = node.args
+        if exponent.is_Integer and abs(exponent) == 2:
+            found.append((f"{_show(base ** (exponent / 2))} in place of {_show(node)}", {node: base ** (exponent / 2)}))
+            found.append((f"{_show(base ** (exponent * 2))} in place of {_show(node)}", {node: base ** (exponent * 2)}))
         if exponent.is_Number and exponent != -1 and not (exponent.is_Rational and abs(exponent) == sympy.Rational(1, 2)):
             flipped = base ** (-exponent)
             found.append((f"{_show(flipped)} in place of {_show(node)}", {node: flipped}))
