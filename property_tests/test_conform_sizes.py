@@ -21,7 +21,7 @@ import sympy
 
 from derivspec.core import registry
 from derivspec.testing import NonConformance, conforms
-from derivspec.testing.conforms import WRONG_AXIS
+from derivspec.testing.batches import WRONG_AXIS
 from derivspec.testing.sizes import SIZES, at_sizes
 
 torch = pytest.importorskip("torch")

@@ -208,3 +208,22 @@ def routes_of(claim_id: str, kinds=("reference", "monte_carlo", "model")) -> lis
     if index is None:
         return None
     return [r for r in index if claim_id in r["claims"] and r["kind"] in kinds]
+
+
+def claim_variables() -> dict:
+    """Each claim's variable names (id -> set), kept in the cache under this code's fingerprint (building every
+    claim takes seconds): what ``conform --suggest`` and the slip search's sibling claims read."""
+    from derivspec.core import cache, registry
+
+    stored = cache.load("claim-variables")
+    if stored is not None:
+        return {claim_id: set(names) for claim_id, names in stored.items()}
+    found, broken = {}, False
+    for claim_id in registry.REGISTRY.ids():
+        try:
+            found[claim_id] = {v.name for v in registry.get(claim_id).variables}
+        except Exception:  # a claim that cannot be built is no candidate
+            broken = True
+    if not broken:
+        cache.store("claim-variables", {k: sorted(v) for k, v in found.items()})
+    return found

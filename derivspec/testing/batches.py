@@ -113,8 +113,8 @@ def _what(problem: BatchProblem, want: tuple) -> str:
 
         return f"raised {one_line(problem.error)}, where one input per call gives one value each"
     if problem.kind == "mixes":
-        return (f"returns one value per input, but not the value one call per input gives: each output depends "
-                f"on the batch's other inputs")
+        return ("returns one value per input, but not the value one call per input gives: each output depends "
+                "on the batch's other inputs")
     return f"returns shape {tuple(problem.batched.shape)} where one value per input is shape {want}"
 
 

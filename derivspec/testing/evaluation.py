@@ -186,7 +186,6 @@ def compile_expression(expr: sympy.Expr) -> Compiled:
 
 
 def _build(e, build) -> Callable:
-    zero = mpmath.mpf(0)
     if e.is_Symbol:
         def symbol(env, e=e):
             if e not in env:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
 from derivspec.core import registry
+from derivspec.core.catalogue import claim_variables
 from derivspec.core.claims import Claim
 from derivspec.testing.arguments import arguments_of, parameters_of
 from derivspec.testing.callables import as_function
@@ -83,29 +84,10 @@ def candidates(fn: Callable, args: Mapping | None) -> list[str]:
     words = {p.name for p in parameters} | {w for text in mapped.values() for w in re.findall(r"[A-Za-z_]\w*", str(text))}
     found = []
     listing = cache.load("listing")  # list's listing, when a `list` has run on this code; else the claims
-    symbols = {e["id"]: {v["name"] for v in e["symbols"]} for e in listing} if listing else _symbols()
+    symbols = {e["id"]: {v["name"] for v in e["symbols"]} for e in listing} if listing else claim_variables()
     for claim_id, names in symbols.items():
         if needed <= names | {"alpha_bar_t", "beta_t"} and names <= words | {"alpha_t", "alpha_bar_prev"}:
             found.append(claim_id)
-    return found
-
-
-def _symbols() -> dict:
-    """Each claim's variable names, kept in the cache under this code's fingerprint (building every claim
-    takes seconds)."""
-    from derivspec.core import cache
-
-    stored = cache.load("claim-variables")
-    if stored is not None:
-        return {claim_id: set(names) for claim_id, names in stored.items()}
-    found, broken = {}, False
-    for claim_id in registry.REGISTRY.ids():
-        try:
-            found[claim_id] = {v.name for v in registry.get(claim_id).variables}
-        except Exception:  # a claim that cannot be built is no candidate
-            broken = True
-    if not broken:
-        cache.store("claim-variables", {k: sorted(v) for k, v in found.items()})
     return found
 
 
