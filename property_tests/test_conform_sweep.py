@@ -32,7 +32,7 @@ def vectorised(claim, expr, backend: str):
     library, dtype = backend.split("-")
     variables = list(claim.variables)
     compiled = sympy.lambdify([v.symbol for v in variables], claim.expand_defined(expr),
-                              modules="torch" if library == "torch" else "numpy")
+                              modules="torch" if library == "torch" else ["scipy", "numpy"])
     whole = {v.name for v in variables if v.domain.integer or v.domain.values is not None}
 
     def cast(name, value):

@@ -235,8 +235,9 @@ def choose(fn, arguments, probe: list[dict], *, reduced: bool, outputs: int, dev
 
     torch_first = framework_of(fn) == "torch" and device in (None, "cpu", "cuda") and _torch_importable()
 
-    def batched_ways():  # the function's own framework first; torch when it asked for tensors (read lazily)
-        first = [("torch", device or "cpu")] if torch_first else ([("numpy", None)] if device in (None, "cpu") else [])
+    def batched_ways():  # the function's own framework first, then the other: every way a batch can be handed
+        first = [("torch", device or "cpu")] if torch_first else []
+        first += [("numpy", None)] if device in (None, "cpu") else []
         yield from first
         yield from _torch_ways(device, tried, first)
 
