@@ -377,3 +377,20 @@ def test_the_plugin_in_a_fresh_venv_with_the_testing_extra(tmp_path, package_ind
     missing = subprocess.run([python, "-c", "import torch"], capture_output=True, text=True, env=clean_env(venv))
     assert missing.returncode != 0
     _assert_one_pass_one_slip(_run_pytest(python, course(tmp_path / "course"), clean_env(venv)))
+
+
+def test_module_of_the_working_folder_is_read_even_when_one_of_that_name_was_imported(tmp_path, monkeypatch):
+    """Two folders, each with its own homework.py: run in-process one after the other, the second run
+    reads the second folder's module, as a fresh process would -- not the first one's cached copy."""
+    right, wrong = tmp_path / "right", tmp_path / "wrong"
+    for folder, body in ((right, "0.5 * x ** 2"), (wrong, "x ** 2")):
+        folder.mkdir()
+        (folder / "homework.py").write_text(f"def half_square(x):\n    return {body}\n")
+    monkeypatch.delitem(sys.modules, "homework", raising=False)
+    monkeypatch.chdir(right)
+    from derivspec.app.conform import load_function
+    first = load_function("homework:half_square")
+    monkeypatch.chdir(wrong)
+    second = load_function("homework:half_square")
+    assert first(2.0) == 2.0 and second(2.0) == 4.0
+    monkeypatch.delitem(sys.modules, "homework", raising=False)

@@ -113,7 +113,7 @@ def test_precommit_hook_rejects_a_wrong_formula_and_accepts_its_fix(tmp_path, pa
     output = rejected.stdout + rejected.stderr
     assert rejected.returncode != 0, output
     assert "derivspec scan" in output and "Failed" in output and "exit code: 1" in output, output
-    assert "disagrees" in output and "1 flagged" in output, output
+    assert "DS001 the two sides differ" in output and "1 flagged" in output, output
     assert git("rev-parse", "--verify", "-q", "HEAD", cwd=course, env=env).returncode != 0  # no commit was made
 
     (course / "notes.md").write_text(RIGHT, encoding="utf-8")
@@ -145,7 +145,7 @@ def test_the_local_precommit_config_works_as_pasted(tmp_path):
     rejected = git("commit", "-m", "squares", cwd=course, env=env, timeout=300)
     output = rejected.stdout + rejected.stderr
     assert rejected.returncode != 0, output
-    assert "Failed" in output and "exit code: 1" in output and "disagrees" in output and "1 flagged" in output, output
+    assert "Failed" in output and "exit code: 1" in output and "DS001 the two sides differ" in output and "1 flagged" in output, output
     assert "tool.py" not in output, output
 
     (course / "notes.md").write_text(RIGHT, encoding="utf-8")

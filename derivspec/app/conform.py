@@ -86,6 +86,16 @@ def add_parser(commands) -> None:
     conform.add_argument("--json", action="store_true")
 
 
+def _forget_if_elsewhere(module_name: str) -> None:
+    """A module imported earlier in this process from another folder is not the working folder's
+    MODULE.py: drop it, so ``conform homework:f`` reads ./homework.py (as a fresh process would)."""
+    here = Path.cwd() / (module_name.replace(".", os.sep) + ".py")
+    cached = sys.modules.get(module_name)
+    where = getattr(cached, "__file__", None)
+    if cached is not None and here.is_file() and (where is None or Path(where).resolve() != here.resolve()):
+        del sys.modules[module_name]
+
+
 def load_function(text: str, init: list[str] | None = None):
     """``MODULE:FUNCTION`` (or ``MODULE:Class.method``, ``MODULE:Class`` -- constructed with ``init``
     words -- or ``MODULE:instance``) -> a function; a one-line ConformanceUsageError when it cannot be had."""
@@ -108,6 +118,7 @@ def load_function(text: str, init: list[str] | None = None):
         else:
             if os.getcwd() not in sys.path:
                 sys.path.insert(0, os.getcwd())
+            _forget_if_elsewhere(module_name)
             module = importlib.import_module(module_name)
     except ConformanceUsageError:
         raise
