@@ -230,6 +230,9 @@ LAW_SUPPORTS = {"binary": ("int", 0, 1), "nonneg integer": ("int", 0, sympy.oo),
 def fails_to_normalise(expr, variable, doc, discrete, variable_latex: str, fixed=(), law_support=None):
     """The evidence that ``expr`` does not sum or integrate to one over ``variable`` on any admissible support, or
     None. ``fixed``: names drawn as given values (the conditioning variables)."""
+    defined = {s: v for s, v in doc.values().items() if s in expr.free_symbols and s != variable
+               and variable not in v.free_symbols} if hasattr(doc, "values") else {}
+    expr = expr.xreplace(defined) if defined else expr  # q = 1 - p stated elsewhere: q is not free
     if variable not in expr.free_symbols:
         return None
     form = law_form(expr, variable)  # the law's own form says what its variable is, over a word of the sentence

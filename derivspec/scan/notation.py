@@ -1,0 +1,422 @@
+r"""The document's scope as a table: every symbol, function and operator it uses, what ``scan`` takes it to be, and
+how it knows (issue 88; DESIGN.md, "Scan": provenance).
+
+One pass over the document's math (after its macros and declarations) lists each name; its reading comes from,
+strongest first: a **declared** entry (derivspec/scan/declarations.py), a **defined** one (the document's own
+equation, law, type or words, with the line), and the one table of standard notation
+(``derivspec/data/knowledge/notation.toml``), whose rows are **notation** (one meaning in the field) or **guess**
+(a convention the field breaks); a function never defined is **unknown**. The same table holds the letter roles the
+recognisers read (:func:`role_letters`).
+
+A verdict records the entries it rests on (:func:`rests_on`); a flag resting on a guess or an unknown is a
+**question** (:func:`judged`), worded as one and naming the declaration that answers it.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+TABLE = Path(__file__).resolve().parents[1] / "data" / "knowledge" / "notation.toml"
+WEAK = ("guess", "unknown")  # a disagreement resting on one of these is a question
+
+
+@functools.cache
+def table() -> dict:
+    data = tomllib.loads(TABLE.read_text(encoding="utf-8"))
+    return {"symbol": {row["id"]: row for row in data.get("symbol", [])},
+            "role": {row["id"]: row for row in data.get("role", [])}}
+
+
+def role_letters(role: str) -> frozenset:
+    """The letters the table gives ``role`` (a guess: a recogniser reads them, never a module's own list)."""
+    return frozenset(table()["role"][role]["letters"])
+
+
+def row(symbol_id: str) -> dict:
+    return table()["symbol"][symbol_id]
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    kind: str
+    provenance: str  # declared | defined | notation | guess | unknown
+    line: int
+    cue: str
+    declare: tuple = ()  # the declarations that answer a guess
+    contradicted: str = ""  # a declaration the document's text contradicts: where and how
+
+    def to_json(self) -> dict:
+        data = {k: v for k, v in asdict(self).items() if k not in ("declare", "contradicted")}
+        if self.declare:
+            data["declare"] = list(self.declare)
+        if self.contradicted:
+            data["contradicted"] = self.contradicted
+        return data
+
+    def short(self) -> dict:
+        return {"name": self.name, "provenance": self.provenance, "line": self.line}
+
+
+# ----------------------------------------------------------------------------------------------- reading names
+
+_GREEK = ("alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi pi varpi rho "
+          "varrho sigma varsigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi "
+          "Psi Omega ell").split()
+_FONTS = r"mathbf|boldsymbol|bm|vec|mathcal|mathbb|mathrm|mathit|mathsf|mathscr|mathfrak|hat|tilde|bar|widehat|" \
+         r"widetilde|overline|operatorname|text|textrm|dot|ddot"
+_TOKEN = re.compile(r"\\(?P<font>" + _FONTS + r")(?![A-Za-z])\s*(?:\{\s*(?P<inner>[^{}]*?)\s*\}|(?P<one>\\[A-Za-z]+|[A-Za-z]))"
+                    r"|(?P<cmd>\\[A-Za-z]+)|(?P<letter>[A-Za-z])|(?P<open>_\s*\{|[_^]|\{|\})")
+_WORDS_IN_TEXT = ("text", "textrm")
+_BOLD = ("mathbf", "boldsymbol", "bm", "vec")
+_RANDOM_OPERATORS = re.compile(r"(?:\\mathbb\s*\{?\s*[EPV]\s*\}?|\b[EP]\b|\\Pr|Var|Cov|\\operatorname\s*\{\s*(?:Var|Cov)"
+                               r"\s*\}|\\mathrm\s*\{\s*(?:Var|Cov)\s*\})\s*(?:_\s*(?:\{[^{}]*\}|\S))?\s*(?:\\left\s*)?[(\[]")
+
+
+@dataclass
+class _Use:
+    key: str
+    line: int
+    applied: bool = False
+    sub: bool = False  # inside a subscript or superscript
+    bold: bool = False
+    bound: bool = False  # a sum's or product's index
+    random: bool = False  # inside E[·], Var(·), P(·)
+    doubled: bool = False  # 2π: the constant in every convention
+
+
+def uses(text: str, line: int) -> list[_Use]:
+    """Every name ``text`` (one statement's math) writes, with how it is used."""
+    found, depth, scripts = [], 0, []  # scripts: brace depths at which a subscript group opened
+    pending_script = False
+    randoms = [(m.end(), _closing(text, m.end() - 1)) for m in _RANDOM_OPERATORS.finditer(text)]
+    bound_spans = [(m.end(), _closing(text, m.end() - 1)) for m in re.finditer(r"\\(?:sum|prod)\s*_\s*\{", text)]
+    bound_single = {m.end() - 1 for m in re.finditer(r"\\(?:sum|prod)\s*_\s*[A-Za-z]", text)}
+    for m in _TOKEN.finditer(text):
+        opened = m.group("open")
+        if opened:
+            if opened.startswith("_") and "{" in opened or (opened == "{" and pending_script):
+                scripts.append(depth)
+                depth += 1
+            elif opened == "{":
+                depth += 1
+            elif opened == "}":
+                depth -= 1
+                if scripts and scripts[-1] == depth:
+                    scripts.pop()
+            pending_script = opened in ("_", "^")
+            continue
+        in_script = pending_script or bool(scripts)
+        pending_script = False
+        font = m.group("font")
+        if font:
+            inner = m.group("inner") if m.group("inner") is not None else m.group("one")
+            if font in _WORDS_IN_TEXT or inner is None or not inner:
+                continue
+            if font in ("mathrm", "operatorname", "mathit") and len(inner) > 1 and not inner.startswith("\\"):
+                key = "\\" + font + "{" + inner + "}"  # \mathrm{Var}, \operatorname{softmax}: an operator
+            else:
+                key = "\\" + font + "{" + inner + "}"
+        else:
+            key = m.group("cmd") or m.group("letter")
+            if m.group("cmd") and (key[1:] not in _GREEK and not _known_command(key) or key == r"\frac"):
+                continue  # structure: \frac, \left, \cdot, \in, \quad ...
+        after = text[m.end():m.end() + 12]
+        applied = bool(re.match(r"\s*(?:_\s*(?:\{[^{}]*\}|\\?[A-Za-z0-9]+)\s*)?(?:\^\s*(?:\{[^{}]*\}|\S)\s*)?"
+                                r"(?:\\left\s*)?\(", after))
+        here = m.start()
+        found.append(_Use(key, line, applied=applied, sub=in_script, bold=bool(font in _BOLD if font else False),
+                          bound=any(a <= here < b for a, b in bound_spans) or here in bound_single,
+                          random=any(a <= here < b for a, b in randoms),
+                          doubled=key == r"\pi" and bool(re.search(r"(?:\b2|\\sqrt\s*\{?\s*2)\s*(?:\\,)?\s*$",
+                                                                    text[max(0, here - 10):here]))))
+    return found
+
+
+def _closing(text: str, start: int) -> int:
+    """The offset of the bracket closing the one at ``start`` (or the end)."""
+    depth = 0
+    for i in range(start, len(text)):
+        if text[i] in "([{":
+            depth += 1
+        elif text[i] in ")]}":
+            depth -= 1
+            if depth == 0:
+                return i
+    return len(text)
+
+
+@functools.cache
+def _spellings() -> dict:
+    """LaTeX spelling -> symbol row id, for the rows with spellings."""
+    found = {}
+    for rid, r in table()["symbol"].items():
+        for spelling in r.get("latex", ()):
+            found.setdefault(re.sub(r"\s+", "", spelling), rid)
+    return found
+
+
+def _known_command(cmd: str) -> bool:
+    return cmd in _spellings()
+
+
+def _normal(key: str) -> str:
+    return re.sub(r"\s+", "", key)
+
+
+# ------------------------------------------------------------------------------------------------ the table
+
+def build(state, statements, text: str, declared=()) -> list[Entry]:
+    """The scope table of one document: ``state`` the DocumentState of runner.prepare, ``statements`` every
+    statement (its math as read), ``text`` the document, ``declared`` the declarations (declarations.Declaration)."""
+    first: dict = {}
+    seen: dict = {}
+    for s in statements:
+        if s.lines[0] <= 0:
+            continue
+        for use in uses(s.text, s.lines[0]):
+            first.setdefault(use.key, use.line)
+            seen.setdefault(use.key, []).append(use)
+    context = _Context(state, text, declared)
+    entries = [context.entry(key, seen[key], first[key]) for key in seen]
+    for declaration in declared:  # a declaration of a name the math never writes is shown too
+        if declaration.name and declaration.name not in seen and declaration.kind:
+            entries.append(context.declared_entry(declaration))
+    return sorted(entries, key=lambda e: (e.line, e.name))
+
+
+class _Context:
+    def __init__(self, state, text: str, declared):
+        self.state, self.text = state, text
+        self.prose = _prose(text)
+        self.declared = {}
+        for d in declared:
+            if d.name:
+                self.declared[_normal(d.name)] = d
+        self.defined = {}
+        entries = getattr(getattr(state, "in_force", None), "entries", None) or []
+        for entry in entries:
+            head = _head(entry.left)
+            if head and entry.line > 0 and entry.usable and not entry.conditional \
+                    and not re.search(r"(?<![\\A-Za-z])" + re.escape(head) + r"(?![A-Za-z])", entry.right):
+                self.defined.setdefault(head, (entry.line, entry.left + " = " + entry.right))
+        self.laws = {}
+        for line, name, law in getattr(state, "laws", None) or []:
+            self.laws.setdefault(_head(name), (line, law))
+        types = getattr(state, "types", None)
+        self.typed = dict(getattr(types, "declared_at", ()) or ())
+        self.matrices = getattr(types, "matrices", frozenset()) or frozenset()
+        self.vectors = getattr(types, "vectors", frozenset()) or frozenset()
+
+    def declared_entry(self, d) -> Entry:
+        return Entry(d.name, d.kind, "declared", d.line, f"declared: {d.text}", contradicted=d.contradicted)
+
+    def entry(self, key: str, uses_: list, line: int) -> Entry:  # noqa: C901 -- one reading order, written once
+        d = self.declared.get(_normal(key)) or self.declared.get(_plain(key))
+        if d is not None and d.kind:
+            return Entry(key, d.kind, "declared", d.line, f"declared: {d.text}", contradicted=d.contradicted)
+        applied = any(u.applied for u in uses_)
+        bare = any(not u.applied for u in uses_)
+        plain = _plain(key)
+        rid = _spellings().get(_normal(key))
+        state = self.state
+        names = getattr(state, "names", None)
+        functions = getattr(names, "functions", {}) or {}
+        variables = getattr(names, "variables", frozenset()) or frozenset()
+        if rid in ("Gamma", "Beta-function", "digamma", "Phi", "delta") and applied:
+            r = row(rid)
+            if plain in functions or key in functions:
+                return Entry(key, "named function: " + r["meaning"], "defined", self._words_line(r, line),
+                             "the prose names it: " + ", ".join(r.get("words", ())), tuple(r.get("declare", ())))
+            if plain in self.defined:
+                at, what = self.defined[plain]
+                return Entry(key, "function (the document's own)", "defined", at, what)
+            return Entry(key, "function (any: the prose never names " + r["meaning"] + ")", "guess", line,
+                         r["cue"], tuple(r.get("declare", ())))
+        if rid == "sigmoid" and applied:
+            r = row(rid)
+            if r"\sigma" in variables:
+                return Entry(key, "function (any: not the sigmoid, which the prose never names)", "guess", line,
+                             r["cue"], tuple(r.get("declare", ())))
+            return Entry(key, "named function: the logistic sigmoid", "defined", self._words_line(r, line),
+                         "the prose says sigmoid or logistic")
+        if rid in ("euler", "pi") and bare:
+            r = row(rid)
+            if plain in variables or key in variables:
+                return Entry(key, "scalar (the document's own variable)", "defined", line,
+                             "the document sums over it, indexes by it, applies it or defines it in words")
+            if rid == "pi" and all(u.doubled or u.applied for u in uses_):
+                return Entry(key, "constant: π", "notation", line, "2π: the circle constant in every convention")
+            if plain in self.defined:
+                at, what = self.defined[plain]
+                return Entry(key, "scalar", "defined", at, what)
+            return Entry(key, "constant: " + r["meaning"], "guess", line, r["cue"], tuple(r.get("declare", ())))
+        if rid == "identity-I" and bare and not applied:
+            return Entry(key, "matrix: the identity", "guess", line, row(rid)["cue"], tuple(row(rid)["declare"]))
+        if rid and row(rid)["provenance"] == "notation":
+            r = row(rid)
+            return Entry(key, r["kind"] + ": " + r["meaning"], "notation", line, r["cue"])
+        # ---- the document's own names
+        if plain in self.laws:
+            at, law = self.laws[plain]
+            return Entry(key, f"random variable ~ {law}", "defined", at, f"{plain} \\sim {law}")
+        if plain in self.defined:
+            at, what = self.defined[plain]
+            kind = "function (the document's own)" if applied else "scalar (defined)"
+            return Entry(key, kind, "defined", at, what)
+        if applied and _density(state, key):
+            return Entry(key, "density (by its use: a bar, a law of an expectation, a divergence's argument)",
+                         "defined", line, "the document uses it as a law")
+        if plain in self.matrices or plain in self.vectors:
+            kind = "matrix" if plain in self.matrices else "vector"
+            return Entry(key, kind, "defined", self.typed.get(plain, line) or line, "declared in words or R^{n×m}")
+        if applied:
+            if rid in ("entropy-H", "elbo-L", "cdf-F") or plain in ("H", "F") or key in (r"\mathcal{L}",):
+                r = row(rid or {"H": "entropy-H", "F": "cdf-F"}.get(plain, "elbo-L"))
+                if _says(self.prose, r.get("words", ())):
+                    return Entry(key, r["kind"] + ": " + r["meaning"], "defined", self._words_line(r, line),
+                                 "the prose says " + ", ".join(r.get("words", ())))
+                return Entry(key, "function (" + r["meaning"] + "?)", "guess", line, r["cue"],
+                             tuple(r.get("declare", ())))
+            if plain in (getattr(state, "described_functions", frozenset()) or frozenset()) | \
+                    (getattr(state, "defined_functions", frozenset()) or frozenset()):
+                return Entry(key, "function (the document's own)", "defined", line, "the prose describes it")
+            if bare:
+                return Entry(key, "scalar, also applied", "notation", line, row("letter")["cue"])
+            r = row("function-letter")
+            return Entry(key, "function of its arguments (never defined)", "unknown", line, r["cue"],
+                         (f"{_word(key)}: any function",))
+        if any(u.bound for u in uses_) or (all(u.sub for u in uses_) and re.fullmatch(r"[a-z]", key)):
+            return Entry(key, "index", "notation", line, "a sum's index or a subscript")
+        if any(u.bold for u in uses_) or key.startswith(("\\mathbf", "\\boldsymbol", "\\bm", "\\vec")):
+            return Entry(key, "vector or matrix", "notation", line, row("bold")["cue"])
+        if re.fullmatch(r"[A-Z]", key) and any(u.random for u in uses_):
+            return Entry(key, "random variable (the argument of E, Var or P)", "notation", line,
+                         "inside E[·], Var(·) or P(·): a random variable")
+        if re.fullmatch(r"[A-Z]", key) and not all(u.sub for u in uses_):
+            r = row("capital-letter")
+            return Entry(key, "scalar (a capital: a matrix, a set or a count in other documents)", "guess", line,
+                         r["cue"], (f"{key}: matrix(n, n)", f"{key}: scalar"))
+        return Entry(key, "scalar", "notation", line, row("letter")["cue"])
+
+    def _words_line(self, r: dict, default: int) -> int:
+        for word in r.get("words", ()):
+            m = re.search(re.escape(word), self.text, re.IGNORECASE)
+            if m:
+                return self.text.count("\n", 0, m.start()) + 1
+        return default
+
+
+def _plain(key: str) -> str:
+    m = re.fullmatch(r"\\(?:" + _FONTS + r")\{(.*)\}", key)
+    return m.group(1) if m else key
+
+
+def _head(left: str) -> str:
+    """The name a definition's left side defines, as the table keys names (``f(x)`` -> f, ``\\hat\\sigma^2`` ->
+    \\sigma, ``q_k`` -> q)."""
+    left = re.sub(r"\\(?:" + _FONTS + r")\s*\{([^{}]*)\}", r"\1", left.strip())
+    left = re.sub(r"\\(?:" + _FONTS + r")(?![A-Za-z])\s*", "", left)
+    m = re.match(r"\s*(\\[A-Za-z]+|[A-Za-z])", left)
+    return m.group(1) if m else ""
+
+
+def _density(state, key: str) -> bool:
+    from derivspec.scan.scope import is_density
+
+    try:
+        return is_density(_plain(key), getattr(state, "densities", None) or frozenset())
+    except Exception:
+        return False
+
+
+def _prose(text: str) -> str:
+    return re.sub(r"\$\$?[^$]*\$\$?", " ", text or "")
+
+
+def _says(prose: str, words) -> bool:
+    return any(re.search(r"(?<![A-Za-z])" + re.escape(w) + r"(?![A-Za-z])", prose, re.IGNORECASE) for w in words)
+
+
+def _word(key: str) -> str:
+    """A name as a declaration writes it (``\\Gamma`` -> Gamma)."""
+    return _plain(key).lstrip("\\")
+
+
+# -------------------------------------------------------------------------------------- errors and questions
+
+def lookup(entries: list, key: str) -> Entry | None:
+    for e in entries:
+        if e.name == key:
+            return e
+    return None
+
+
+def rests_on(record, entries: list) -> list[Entry]:
+    """The scope entries a flagged record rests on: the names of its decisive step (or, for a coded rule, of its
+    statement), and the reading the rule or row relied on (a random variable tied to its value)."""
+    step = next((s for s in record.steps if (s.get("verdict") if isinstance(s, dict) else s.verdict) == "disagrees"),
+                None) if not record.rule else None
+    if step is not None:
+        left = step.get("left", "") if isinstance(step, dict) else step.left
+        right = step.get("right", "") if isinstance(step, dict) else step.right
+        texts = [left, right]
+    else:
+        texts = [record.text]
+    keys = []
+    for text in texts:
+        for use in uses(text or "", 0):
+            if use.key not in keys:
+                keys.append(use.key)
+    found = []
+    for key in keys:
+        entry = lookup(entries, key)
+        if entry is not None and not entry.kind.startswith("named function: the function or operator"):
+            found.append(entry)
+    code = record.rule_code or ""
+    if code[:4] in ("DS10",):  # a dependence rule: X and x read as two variables
+        found += _ties(record, entries, keys)
+    return found
+
+
+def _ties(record, entries: list, keys: list) -> list[Entry]:
+    found = []
+    for key in keys:
+        if re.fullmatch(r"[A-Z]", key) and key.lower() in keys:
+            declared = next((e for e in entries if e.provenance == "declared" and e.name == key
+                             and "value" in e.kind), None)
+            if declared is not None:
+                found.append(declared)
+            else:
+                r = row("random-variable-value")
+                found.append(Entry(f"{key} / {key.lower()}", "a random variable and its value, read as two "
+                                   "unrelated variables", "guess", record.lines[0], r["cue"],
+                                   (f"{key}: random variable, value {key.lower()}",)))
+    return found
+
+
+def judged(record, entries: list) -> None:
+    """Set ``record.rests_on`` and ``record.severity`` of a flag: a question when it rests on a guess or an unknown,
+    its reason worded as one, naming the declaration that answers it."""
+    if record.verdict != "disagrees":
+        return
+    resting = rests_on(record, entries)
+    record.rests_on = [e.short() for e in resting]
+    weak = [e for e in resting if e.provenance in WEAK]
+    if not weak:
+        record.severity = "error"
+        return
+    record.severity = "question"
+    first = weak[0]
+    answers = " or ".join(f"`{d}`" for d in first.declare[:2]) if first.declare else f"what {first.name} is"
+    reading = first.kind
+    record.reason = (f"if {first.name} is {_article(reading)}, this fails ({record.reason.rstrip('.')}) -- "
+                     f"is that what the document means? declare {answers} to decide it")
+
+
+def _article(reading: str) -> str:
+    return reading if reading.split(" ")[0] in ("a", "an", "the") else "read as " + reading
