@@ -114,6 +114,10 @@ def parse(text: str, line: int = 0, source: str = "document") -> Declaration:
                            value=latex_name(law.group(2)), source=source)
     if low in PLAIN_KINDS:
         return Declaration(text, line, "kind", _head(name), low, source=source)
+    from derivspec.scan.notation import table
+
+    if low in table()["role"]:  # h: logit, y: label -- a role the recognisers read, now the document's word
+        return Declaration(text, line, "kind", _head(name), low, source=source)
     function = named_function(low)
     if function is not None:
         return Declaration(text, line, "kind", _head(name), f"named function: {function}", value=function,

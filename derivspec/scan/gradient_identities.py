@@ -36,6 +36,7 @@ import sympy
 
 from derivspec.scan.reader import unwrap_decorations
 from derivspec.scan.steps import Context, Side, StepResult
+from derivspec.scan.notation import role_letters
 
 SCORE_CLAIM = "elbo.gradient.score-function"
 REPARAMETERISATION_CLAIM = "elbo.gradient.reparameterisation"
@@ -80,8 +81,8 @@ _REPLACE = [
     (re.compile(r"\\(?:cdot|times)\b"), " "),
 ]
 _TOKEN = re.compile(r"\s*(?:(\d+(?:\.\d+)?)|(\\cal[A-Z])|(\\[A-Za-z]+)|([A-Za-z])|(.))", re.DOTALL)
-DENSITY_HEADS = frozenset({"p", "q", r"\pi", r"\phi", r"\calN", "r", r"\rho"})
-FUNCTION_HEADS = frozenset({"f", "g", "h", r"\ell", r"\calS", "S", "T", "F", "G"})
+DENSITY_HEADS = role_letters("density-head")  # a guess: derivspec/data/knowledge/notation.toml
+FUNCTION_HEADS = role_letters("function-head")  # a guess: derivspec/data/knowledge/notation.toml
 NOISE = r"\epsilon"
 _ESTIMATE = re.compile(r"\\approx|\\sum|\\frac\s*\{\s*1\s*\}\s*\{\s*[A-Z]\s*\}|\\frac\s*1\s*[A-Z]")
 

@@ -126,6 +126,8 @@ def uses(text: str, line: int) -> list[_Use]:
             if m.group("cmd") and (key[1:] not in _GREEK and not _known_command(key) or key == r"\frac"):
                 continue  # structure: \frac, \left, \cdot, \in, \quad ...
         after = text[m.end():m.end() + 12]
+        if key == "e" and re.match(r"\s*\^", after):
+            key = "e^"  # e^{x}: the exponential
         applied = bool(re.match(r"\s*(?:_\s*(?:\{[^{}]*\}|\\?[A-Za-z0-9]+)\s*)?(?:\^\s*(?:\{[^{}]*\}|\S)\s*)?"
                                 r"(?:\\left\s*)?\(", after))
         here = m.start()
@@ -133,7 +135,8 @@ def uses(text: str, line: int) -> list[_Use]:
                           bound=any(a <= here < b for a, b in bound_spans) or here in bound_single,
                           random=any(a <= here < b for a, b in randoms),
                           doubled=key == r"\pi" and bool(re.search(r"(?:\b2|\\sqrt\s*\{?\s*2)\s*(?:\\,)?\s*$",
-                                                                    text[max(0, here - 10):here]))))
+                                                                    text[max(0, here - 10):here]))
+                          or key == "e" and bool(re.search(r"\\pi\s*(?:\\,)?\s*$", text[max(0, here - 8):here]))))
     return found
 
 
@@ -249,8 +252,9 @@ class _Context:
             if plain in variables or key in variables:
                 return Entry(key, "scalar (the document's own variable)", "defined", line,
                              "the document sums over it, indexes by it, applies it or defines it in words")
-            if rid == "pi" and all(u.doubled or u.applied for u in uses_):
-                return Entry(key, "constant: π", "notation", line, "2π: the circle constant in every convention")
+            if all(u.doubled or u.applied for u in uses_):
+                return Entry(key, "constant: " + r["meaning"], "notation", line,
+                             "2π, 2πe: the constants, in every convention")
             if plain in self.defined:
                 at, what = self.defined[plain]
                 return Entry(key, "scalar", "defined", at, what)
@@ -380,6 +384,24 @@ def rests_on(record, entries: list) -> list[Entry]:
     code = record.rule_code or ""
     if code[:4] in ("DS10",):  # a dependence rule: X and x read as two variables
         found += _ties(record, entries, keys)
+    if record.kind == "known" and record.claim:  # a recogniser that gave the letters their roles
+        found += _roles(record, entries, keys)
+    return found
+
+
+def _roles(record, entries: list, keys: list) -> list[Entry]:
+    found = []
+    for r in table()["role"].values():
+        if not any(record.claim.startswith(c) for c in r.get("claims", ())):
+            continue
+        for key in keys:
+            if _plain(key) in r["letters"]:
+                declared = lookup(entries, key)
+                if declared is not None and declared.provenance in ("declared", "defined"):
+                    continue
+                found.append(Entry(key, f"{r['meaning']} (by its letter)", "guess", record.lines[0],
+                                   f"the letters {', '.join(sorted(r['letters']))} read as {r['id']}",
+                                   (f"{_word(key)}: {r['id']}",)))
     return found
 
 

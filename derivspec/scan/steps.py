@@ -46,9 +46,10 @@ from derivspec.scan.reader import DocumentNames, DocumentReading, read_document
 from derivspec.scan import (algebra, classify, events, finite_sums, functions, information, instances, leibniz, optimum,
                             parameter_derivatives, probability, gaussian_log_density)
 from derivspec.scan.verdicts import DEFINING, evidence_level, not_a_definition
+from derivspec.scan.notation import role_letters
 
 CHECKED_RELATIONS = ("=", "≈", "≤", "≥", "<", ">", "∝")
-DIMENSION_NAMES = frozenset({"d", "D", "n", "N", "k", "K", "m", "M", "p", "C", "H", "W", "L"})
+DIMENSION_NAMES = role_letters("dimension")  # a guess: derivspec/data/knowledge/notation.toml
 _LOG = re.compile(r"\\log(?![_A-Za-z])|(?<![\\A-Za-z])log(?![_A-Za-z])")
 
 
