@@ -86,6 +86,20 @@ def judge(measurements: list[dict], judged: dict[tuple, dict]) -> tuple[dict, li
     return table, unjudged
 
 
+def severities(measurements: list[dict], judged: dict[tuple, dict]) -> dict:
+    """(half, severity) -> flags/right/wrong/unjudged: errors and questions (issue 88) judged apart (a flag measured
+    before severities existed is an error)."""
+    found: dict = defaultdict(lambda: {"flags": 0, "right": 0, "wrong": 0, "unjudged": 0})
+    for m in measurements:
+        for flag in flags_of(m) or []:
+            cell = found[(m["half"], flag.get("severity") or "error")]
+            cell["flags"] += 1
+            row = judged.get(key(m["half"], flag))
+            verdict = row["verdict"] if row else "right" if flag.get("on_error") else None
+            cell[verdict or "unjudged"] += 1
+    return found
+
+
 def qualifies(counts: dict[str, int], share: float) -> bool:
     """Every development flag judged and at least ``share`` of them right (and at least one flag)."""
     return counts["flags"] > 0 and counts["unjudged"] == 0 and counts["right"] >= share * counts["flags"]
@@ -121,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         data = json.loads(Path(name).read_text(encoding="utf-8"))
         measurements.append(data | ({"half": half} if half else {}))
     table, unjudged = judge(measurements, judgements(args.judgements))
+    by_severity = severities(measurements, judgements(args.judgements))
     for half, flag in unjudged:
         print(f"unjudged: {' '.join(map(str, key(half, flag)))}: {(flag.get('reason') or '')[:120]}")
     print(f"{'rule':7} " + "  ".join(f"{h + ' flags/right/wrong/unjudged':>40}" for h in HALVES) + "  qualifies")
@@ -128,6 +143,11 @@ def main(argv: list[str] | None = None) -> int:
         cells = [table[rule][h] for h in HALVES]
         print(f"{rule:7} " + "  ".join(f"{c['flags']:>22}/{c['right']}/{c['wrong']}/{c['unjudged']:<12}" for c in cells)
               + f"  {'yes' if qualifies(cells[0], PROMOTION) else 'no'}")
+    print("by severity (issue 88): half severity flags/right/wrong/unjudged (share right of the judged)")
+    for (half, severity), c in sorted(by_severity.items()):
+        judged_n = c["right"] + c["wrong"]
+        share = f"{100 * c['right'] / judged_n:.0f} %" if judged_n else "-"
+        print(f"  {half:12} {severity:9} {c['flags']}/{c['right']}/{c['wrong']}/{c['unjudged']}  ({share})")
     if args.write:
         write(table, [Path(str(p).rpartition("=")[2]).name for p in args.measurements])
         print(f"wrote {MEASURED}")

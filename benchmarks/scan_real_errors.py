@@ -207,17 +207,25 @@ def measure(half: str, mirror: Path, copy: str, python: str, only: set[str] | No
                          "line": at, "extracted": bool(here),
                          "decided": any(s["verdict"] in ("proved", "disagrees") for s in here),
                          "flagged": any(s["verdict"] == "disagrees" for s in here),
+                         "flagged_error": any(s["verdict"] == "disagrees" and s.get("severity", "error") == "error"
+                                              for s in here),
                          "rules": sorted({s.get("rule") or "-" for s in here if s["verdict"] == "disagrees"})})
         for s in records:
             if s["verdict"] == "disagrees":
                 on_error = any((name, at) in labelled_lines for at in range(s["lines"][0], s["lines"][1] + 1))
                 flags.append({"file": name, "lines": s["lines"], "rule": s.get("rule") or "-", "on_error": on_error,
+                              "severity": s.get("severity", "error"),  # issue 88: error | question
+                              "rests_on": [r for r in s.get("rests_on", []) if r.get("provenance") in ("guess", "unknown")],
                               "reason": (s.get("reason") or "")[:200], "text": s.get("text", "")})
     return {"half": half, "copy": copy, "preview": preview, "errors": len(rows), "documents": len(documents),
             "extracted": sum(r["extracted"] for r in rows), "decided": sum(r["decided"] for r in rows),
             "flagged": sum(r["flagged"] for r in rows), "flags": len(flags),
             "flags_on_error_lines": sum(f["on_error"] for f in flags),
             "flags_elsewhere": sum(not f["on_error"] for f in flags),
+            "error_flags": sum(f["severity"] == "error" for f in flags),
+            "question_flags": sum(f["severity"] == "question" for f in flags),
+            "errors_on_error_lines": sum(f["on_error"] and f["severity"] == "error" for f in flags),
+            "found_as_error": sum(r["flagged_error"] for r in rows),
             "flag_rules": dict(Counter(f["rule"] for f in flags)), "seconds": round(seconds, 1), "cpu_seconds": round(cpu, 1), "problem": problem,
             "drift": drift, "unplaced": unplaced, "rows": rows, "flag_list": flags}
 
@@ -240,7 +248,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{args.half}, {args.copy}{' (--preview)' if result['preview'] else ''}: {result['errors']} errors in "
           f"{result['documents']} documents -> in extracted lines {result['extracted']} -> decided {result['decided']} "
           f"-> {name} {result['flagged']};  flags: total {result['flags']}, on a labelled error line "
-          f"{result['flags_on_error_lines']}, elsewhere {result['flags_elsewhere']};  rules {result['flag_rules']};  "
+          f"{result['flags_on_error_lines']}, elsewhere {result['flags_elsewhere']};  errors {result["error_flags"]} "
+          f"(found as an error {result['found_as_error']}), questions {result["question_flags"]};  rules {result['flag_rules']};  "
           f"{result['seconds']} s ({result['cpu_seconds']} s CPU) {result['problem']}")
     if result["drift"] or result["unplaced"]:
         print(f"  drift (hash differs): {result['drift']}; not placed in the scanned text: {result['unplaced']}")

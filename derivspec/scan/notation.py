@@ -69,8 +69,11 @@ _GREEK = ("alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iot
           "Psi Omega ell").split()
 _FONTS = r"mathbf|boldsymbol|bm|vec|mathcal|mathbb|mathrm|mathit|mathsf|mathscr|mathfrak|hat|tilde|bar|widehat|" \
          r"widetilde|overline|operatorname|text|textrm|dot|ddot"
+# operators written as plain words (Var(X), KL(p || q), log x): one name each, not three letters
+_WORDS = r"(?<![A-Za-z\\])(?:Var|Cov|KL|JSD|JS|log|ln|exp|max|min|argmax|argmin|arg|tr|Tr|det|diag|softmax|sigmoid|erf|" \
+         r"Pr|sup|inf|lim|sin|cos|tanh)(?![A-Za-z])"
 _TOKEN = re.compile(r"\\(?P<font>" + _FONTS + r")(?![A-Za-z])\s*(?:\{\s*(?P<inner>[^{}]*?)\s*\}|(?P<one>\\[A-Za-z]+|[A-Za-z]))"
-                    r"|(?P<cmd>\\[A-Za-z]+)|(?P<letter>[A-Za-z])|(?P<open>_\s*\{|[_^]|\{|\})")
+                    r"|(?P<cmd>\\[A-Za-z]+)|(?P<word>" + _WORDS + r")|(?P<letter>[A-Za-z])|(?P<open>_\s*\{|[_^]|\{|\})")
 _WORDS_IN_TEXT = ("text", "textrm")
 _BOLD = ("mathbf", "boldsymbol", "bm", "vec")
 _RANDOM_OPERATORS = re.compile(r"(?:\\mathbb\s*\{?\s*[EPV]\s*\}?|\b[EP]\b|\\Pr|Var|Cov|\\operatorname\s*\{\s*(?:Var|Cov)"
@@ -86,6 +89,7 @@ class _Use:
     bold: bool = False
     bound: bool = False  # a sum's or product's index
     random: bool = False  # inside E[·], Var(·), P(·)
+    scalar: bool = False  # where only a number is written: a denominator, an exponent, under a root
     doubled: bool = False  # 2π: the constant in every convention
 
 
@@ -96,6 +100,7 @@ def uses(text: str, line: int) -> list[_Use]:
     randoms = [(m.end(), _closing(text, m.end() - 1)) for m in _RANDOM_OPERATORS.finditer(text)]
     bound_spans = [(m.end(), _closing(text, m.end() - 1)) for m in re.finditer(r"\\(?:sum|prod)\s*_\s*\{", text)]
     bound_single = {m.end() - 1 for m in re.finditer(r"\\(?:sum|prod)\s*_\s*[A-Za-z]", text)}
+    scalar_spans = _scalar_spans(text)
     for m in _TOKEN.finditer(text):
         opened = m.group("open")
         if opened:
@@ -121,6 +126,8 @@ def uses(text: str, line: int) -> list[_Use]:
                 key = "\\" + font + "{" + inner + "}"  # \mathrm{Var}, \operatorname{softmax}: an operator
             else:
                 key = "\\" + font + "{" + inner + "}"
+        elif m.group("word"):
+            key = m.group("word")
         else:
             key = m.group("cmd") or m.group("letter")
             if m.group("cmd") and (key[1:] not in _GREEK and not _known_command(key) or key == r"\frac"):
@@ -128,16 +135,32 @@ def uses(text: str, line: int) -> list[_Use]:
         after = text[m.end():m.end() + 12]
         if key == "e" and re.match(r"\s*\^", after):
             key = "e^"  # e^{x}: the exponential
+        elif key == "E" and re.match(r"\s*(?:_\s*(?:\{[^{}]*\}|\S)\s*)?(?:\\left\s*|\\big\w*\s*)?\[", after):
+            key = "E["  # E[X], E_q[…]: the expectation
         applied = bool(re.match(r"\s*(?:_\s*(?:\{[^{}]*\}|\\?[A-Za-z0-9]+)\s*)?(?:\^\s*(?:\{[^{}]*\}|\S)\s*)?"
                                 r"(?:\\left\s*)?\(", after))
         here = m.start()
+        scalar = any(a <= here < b for a, b in scalar_spans)
         found.append(_Use(key, line, applied=applied, sub=in_script, bold=bool(font in _BOLD if font else False),
+                          scalar=scalar,
                           bound=any(a <= here < b for a, b in bound_spans) or here in bound_single,
                           random=any(a <= here < b for a, b in randoms),
-                          doubled=key == r"\pi" and bool(re.search(r"(?:\b2|\\sqrt\s*\{?\s*2)\s*(?:\\,)?\s*$",
-                                                                    text[max(0, here - 10):here]))
+                          doubled=key == r"\pi" and bool(re.search(r"(?<![\d.])2(?![\d.])", text[max(0, here - 16):here + 12]))
                           or key == "e" and bool(re.search(r"\\pi\s*(?:\\,)?\s*$", text[max(0, here - 8):here]))))
     return found
+
+
+def _scalar_spans(text: str) -> list:
+    """Where only a number is written: a fraction's denominator, an exponent, under a root (1/Z, e^{-N}, √D)."""
+    spans = []
+    for m in re.finditer(r"\\[dt]?frac\s*\{", text):
+        numerator_end = _closing(text, m.end() - 1)
+        if numerator_end + 1 < len(text) and text[numerator_end + 1:].lstrip().startswith("{"):
+            start = text.index("{", numerator_end + 1)
+            spans.append((start, _closing(text, start)))
+    for m in re.finditer(r"\^\s*\{|\\sqrt\s*\{", text):
+        spans.append((m.end() - 1, _closing(text, m.end() - 1)))
+    return spans
 
 
 def _closing(text: str, start: int) -> int:
@@ -301,6 +324,9 @@ class _Context:
         if re.fullmatch(r"[A-Z]", key) and any(u.random for u in uses_):
             return Entry(key, "random variable (the argument of E, Var or P)", "notation", line,
                          "inside E[·], Var(·) or P(·): a random variable")
+        if re.fullmatch(r"[A-Z]", key) and all(u.scalar or u.sub for u in uses_):
+            return Entry(key, "scalar (written where only a number is: a denominator, an exponent, a root)", "notation",
+                         line, "1/Z, e^{-N}, √D: only a number stands there")
         if re.fullmatch(r"[A-Z]", key) and not all(u.sub for u in uses_):
             r = row("capital-letter")
             return Entry(key, "scalar (a capital: a matrix, a set or a count in other documents)", "guess", line,
@@ -369,6 +395,8 @@ def rests_on(record, entries: list) -> list[Entry]:
         left = step.get("left", "") if isinstance(step, dict) else step.left
         right = step.get("right", "") if isinstance(step, dict) else step.right
         texts = [left, right]
+    elif record.rule:  # a coded rule: the quantity it read a kind for, and the names its message uses
+        texts = [_left_side(record.text), _message_math(record.reason)]
     else:
         texts = [record.text]
     keys = []
@@ -376,6 +404,9 @@ def rests_on(record, entries: list) -> list[Entry]:
         for use in uses(text or "", 0):
             if use.key not in keys:
                 keys.append(use.key)
+    if record.rule:  # the names of the statement its message speaks of (not every letter the line writes)
+        written = {u.key for u in uses(record.text, 0)}
+        keys = [k for k in keys if k in written]
     found = []
     for key in keys:
         entry = lookup(entries, key)
@@ -403,6 +434,16 @@ def _roles(record, entries: list, keys: list) -> list[Entry]:
                                    f"the letters {', '.join(sorted(r['letters']))} read as {r['id']}",
                                    (f"{_word(key)}: {r['id']}",)))
     return found
+
+
+def _left_side(text: str) -> str:
+    """The left side of a statement's first relation: the quantity a rule reads a kind for."""
+    return re.split(r"=|\\propto|\\approx|\\sim(?![A-Za-z])|\\le|\\ge|<|>", text, maxsplit=1)[0]
+
+
+def _message_math(reason: str) -> str:
+    """A rule's message as math to read names from ("X is bound on the left", "at n = 3, p = 5/2"): its words gone."""
+    return re.sub(r"(?<![\\A-Za-z])[A-Za-z]{2,}\d*", " ", reason)
 
 
 def _ties(record, entries: list, keys: list) -> list[Entry]:

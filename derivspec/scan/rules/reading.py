@@ -248,7 +248,8 @@ class Document:
         for symbol in reading.expr.free_symbols:
             written = self.names.latex.get(symbol) or symbol.name
             at = self.heads.get(written.replace(" ", ""))
-            if at and min(at) > line.line:
+            if at and min(at) > line.line and not re.search(  # "… where $q = 1 - p$": the display's own words
+                    r"\$\s*" + re.escape(written.replace(" ", "")) + r"\s*(?::=|=)", line.around.replace(" ", "")):
                 return True
         return False
 
