@@ -98,8 +98,11 @@ def uses(text: str, line: int) -> list[_Use]:
     found, depth, scripts = [], 0, []  # scripts: brace depths at which a subscript group opened
     pending_script = False
     randoms = [(m.end(), _closing(text, m.end() - 1)) for m in _RANDOM_OPERATORS.finditer(text)]
-    bound_spans = [(m.end(), _closing(text, m.end() - 1)) for m in re.finditer(r"\\(?:sum|prod)\s*_\s*\{", text)]
     bound_single = {m.end() - 1 for m in re.finditer(r"\\(?:sum|prod)\s*_\s*[A-Za-z]", text)}
+    bound_spans = [(m.end(), _closing(text, m.end() - 1)) for m in re.finditer(r"\\(?:sum|prod)\s*_\s*\{", text)]
+    bound_spans += [(m.end(), _closing(text, m.end() - 1)) for m in re.finditer(  # Σ_{i=1}^{N}: N bounds it
+        r"\\(?:sum|prod)\s*_\s*(?:\{[^{}]*\}|\S)\s*\^\s*\{", text)]
+    bound_single |= {m.end() - 1 for m in re.finditer(r"\\(?:sum|prod)\s*_\s*(?:\{[^{}]*\}|\S)\s*\^\s*[A-Za-z]", text)}
     scalar_spans = _scalar_spans(text)
     for m in _TOKEN.finditer(text):
         opened = m.group("open")
@@ -140,7 +143,7 @@ def uses(text: str, line: int) -> list[_Use]:
         applied = bool(re.match(r"\s*(?:_\s*(?:\{[^{}]*\}|\\?[A-Za-z0-9]+)\s*)?(?:\^\s*(?:\{[^{}]*\}|\S)\s*)?"
                                 r"(?:\\left\s*)?\(", after))
         here = m.start()
-        scalar = any(a <= here < b for a, b in scalar_spans)
+        scalar = any(a <= here < b for a, b in scalar_spans) or text.strip() == m.group(0)  # $N$ mentioned: no kind
         found.append(_Use(key, line, applied=applied, sub=in_script, bold=bool(font in _BOLD if font else False),
                           scalar=scalar,
                           bound=any(a <= here < b for a, b in bound_spans) or here in bound_single,
@@ -324,7 +327,7 @@ class _Context:
         if re.fullmatch(r"[A-Z]", key) and any(u.random for u in uses_):
             return Entry(key, "random variable (the argument of E, Var or P)", "notation", line,
                          "inside E[·], Var(·) or P(·): a random variable")
-        if re.fullmatch(r"[A-Z]", key) and all(u.scalar or u.sub for u in uses_):
+        if re.fullmatch(r"[A-Z]", key) and all(u.scalar or u.sub or u.bound for u in uses_):
             return Entry(key, "scalar (written where only a number is: a denominator, an exponent, a root)", "notation",
                          line, "1/Z, e^{-N}, √D: only a number stands there")
         if re.fullmatch(r"[A-Z]", key) and not all(u.sub for u in uses_):
