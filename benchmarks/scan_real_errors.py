@@ -248,8 +248,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{args.half}, {args.copy}{' (--preview)' if result['preview'] else ''}: {result['errors']} errors in "
           f"{result['documents']} documents -> in extracted lines {result['extracted']} -> decided {result['decided']} "
           f"-> {name} {result['flagged']};  flags: total {result['flags']}, on a labelled error line "
-          f"{result['flags_on_error_lines']}, elsewhere {result['flags_elsewhere']};  errors {result["error_flags"]} "
-          f"(found as an error {result['found_as_error']}), questions {result["question_flags"]};  rules {result['flag_rules']};  "
+          f"{result['flags_on_error_lines']}, elsewhere {result['flags_elsewhere']};  errors {result['error_flags']} "
+          f"(found as an error {result['found_as_error']}), questions {result['question_flags']};  rules {result['flag_rules']};  "
           f"{result['seconds']} s ({result['cpu_seconds']} s CPU) {result['problem']}")
     if result["drift"] or result["unplaced"]:
         print(f"  drift (hash differs): {result['drift']}; not placed in the scanned text: {result['unplaced']}")
