@@ -268,11 +268,6 @@ def _marginal(law: dict, keep) -> dict:
     return out
 
 
-def _project(law: dict, cell, keep) -> tuple:
-    variables = law["variables"]
-    return tuple(cell[variables.index(v)] for v in sorted(keep))
-
-
 def _log(x: Fraction):
     return mpmath.log(mpmath.mpf(x.numerator) / x.denominator)
 
