@@ -222,3 +222,14 @@ def test_the_letter_roles_are_rows_of_the_one_table():
         assert r["provenance"] in ("notation", "guess", "unknown")
         if r["provenance"] == "guess" and r["latex"]:
             assert r["evidence"], f"{r['id']}: a guess needs development documents that use it otherwise"
+
+
+def test_a_line_declared_as_a_claim_is_checked_against_it(tmp_path):
+    path = tmp_path / "k.md"
+    path.write_text("<!-- derivspec: line 4: claim kl.gaussian.standard; line 6: claim kl.gaussian.standard -->\n"
+                    "For the prior,\n\n$$D(m, s) = \\frac{1}{2}\\left(m^2 + s^2 - 1 - \\log s^2\\right)$$\n\n"
+                    "and wrongly $$E(m, s) = m^2 + s^2 - 1 - \\log s^2$$\n", encoding="utf-8")
+    records = {r.lines[0]: r.to_json() for r in scan_file(path, workers=0, sources=False)}
+    assert records[4]["verdict"] != "disagrees" and records[4]["claim"] == "kl.gaussian.standard"
+    assert records[6]["verdict"] == "disagrees" and records[6]["severity"] == "error"
+    assert records[6]["rests_on"][0]["provenance"] == "declared"

@@ -303,7 +303,8 @@ def claimed(records: list, declared: list[Declaration]) -> None:
         record.verdict, record.claim, record.kind = verdict, d.claim, "known"
         record.reason = f"declared as claim {d.claim} (line {d.line}): {result.get('reason', '')}"[:400]
         record.rule, record.steps = None, []
-        record.severity = None
+        record.severity = "error" if verdict == "disagrees" else None  # it rests on the declaration and the claim
+        record.rests_on = [{"name": f"line {d.at}", "provenance": "declared", "line": d.line}]
 
 
 def records(file: str, declared: list[Declaration]) -> list:

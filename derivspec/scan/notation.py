@@ -71,7 +71,10 @@ _FONTS = r"mathbf|boldsymbol|bm|vec|mathcal|mathbb|mathrm|mathit|mathsf|mathscr|
          r"widetilde|overline|operatorname|text|textrm|dot|ddot"
 # operators written as plain words (Var(X), KL(p || q), log x): one name each, not three letters
 _WORDS = r"(?<![A-Za-z\\])(?:Var|Cov|KL|JSD|JS|log|ln|exp|max|min|argmax|argmin|arg|tr|Tr|det|diag|softmax|sigmoid|erf|" \
-         r"Pr|sup|inf|lim|sin|cos|tanh)(?![A-Za-z])"
+         r"Pr|sup|inf|lim|sin|cos|tanh)(?![A-Za-z])|D\s*_\s*\{?\s*(?:\\math\w+\s*\{\s*KL\s*\}|\\text\s*\{\s*KL\s*\}|KL)\s*\}?" \
+         r"|(?<![A-Za-z\\])[A-Za-z]{3,}(?![A-Za-z])"  # D_{KL}; a longer run of letters is a word (else, if, count)
+_OPERATOR_WORDS = r"Var|Cov|KL|JSD|JS|log|ln|exp|max|min|argmax|argmin|arg|tr|Tr|det|diag|softmax|sigmoid|erf|Pr|sup|inf|lim|" \
+                  r"sin|cos|tanh"
 _TOKEN = re.compile(r"\\(?P<font>" + _FONTS + r")(?![A-Za-z])\s*(?:\{\s*(?P<inner>[^{}]*?)\s*\}|(?P<one>\\[A-Za-z]+|[A-Za-z]))"
                     r"|(?P<cmd>\\[A-Za-z]+)|(?P<word>" + _WORDS + r")|(?P<letter>[A-Za-z])|(?P<open>_\s*\{|[_^]|\{|\})")
 _WORDS_IN_TEXT = ("text", "textrm")
@@ -130,7 +133,10 @@ def uses(text: str, line: int) -> list[_Use]:
             else:
                 key = "\\" + font + "{" + inner + "}"
         elif m.group("word"):
-            key = m.group("word")
+            key = "KL" if m.group("word").startswith("D") and "KL" in m.group("word") else m.group("word")
+            if not re.fullmatch(_OPERATOR_WORDS, key):
+                pending_script = False
+                continue  # a word written in math (else, otherwise, count): no symbol
         else:
             key = m.group("cmd") or m.group("letter")
             if m.group("cmd") and (key[1:] not in _GREEK and not _known_command(key) or key == r"\frac"):
@@ -140,7 +146,7 @@ def uses(text: str, line: int) -> list[_Use]:
             key = "e^"  # e^{x}: the exponential
         elif key == "E" and re.match(r"\s*(?:_\s*(?:\{[^{}]*\}|\S)\s*)?(?:\\left\s*|\\big\w*\s*)?\[", after):
             key = "E["  # E[X], E_q[…]: the expectation
-        applied = bool(re.match(r"\s*(?:_\s*(?:\{[^{}]*\}|\\?[A-Za-z0-9]+)\s*)?(?:\^\s*(?:\{[^{}]*\}|\S)\s*)?"
+        applied = not in_script and bool(re.match(r"\s*(?:_\s*(?:\{[^{}]*\}|\\?[A-Za-z0-9]+)\s*)?(?:\^\s*(?:\{[^{}]*\}|\S)\s*)?"
                                 r"(?:\\left\s*)?\(", after))
         here = m.start()
         scalar = any(a <= here < b for a, b in scalar_spans) or text.strip() == m.group(0)  # $N$ mentioned: no kind
@@ -164,6 +170,9 @@ def _scalar_spans(text: str) -> list:
     for m in re.finditer(r"\^\s*\{|\\sqrt\s*\{", text):
         spans.append((m.end() - 1, _closing(text, m.end() - 1)))
     return spans
+
+
+_PROSE_RUN = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{3,}\s+[A-Za-z]{3,}\s+[A-Za-z]{3,}(?![A-Za-z])")
 
 
 def _closing(text: str, start: int) -> int:
@@ -205,8 +214,8 @@ def build(state, statements, text: str, declared=()) -> list[Entry]:
     first: dict = {}
     seen: dict = {}
     for s in statements:
-        if s.lines[0] <= 0:
-            continue
+        if s.lines[0] <= 0 or _PROSE_RUN.search(re.sub(r"\\(?:text\w*|mathrm|operatorname|mbox)\s*\{[^{}]*\}", " ", s.text)):
+            continue  # math delimiters paired across prose: words, not symbols
         for use in uses(s.text, s.lines[0]):
             first.setdefault(use.key, use.line)
             seen.setdefault(use.key, []).append(use)
@@ -392,13 +401,14 @@ def lookup(entries: list, key: str) -> Entry | None:
 def rests_on(record, entries: list) -> list[Entry]:
     """The scope entries a flagged record rests on: the names of its decisive step (or, for a coded rule, of its
     statement), and the reading the rule or row relied on (a random variable tied to its value)."""
+    coded = bool(record.rule) and not record.rule.startswith("DS0")  # a coded rule's flag, not the judge's
     step = next((s for s in record.steps if (s.get("verdict") if isinstance(s, dict) else s.verdict) == "disagrees"),
-                None) if not record.rule else None
+                None) if not coded else None
     if step is not None:
         left = step.get("left", "") if isinstance(step, dict) else step.left
         right = step.get("right", "") if isinstance(step, dict) else step.right
         texts = [left, right]
-    elif record.rule:  # a coded rule: the quantity it read a kind for, and the names its message uses
+    elif coded:  # a coded rule: the quantity it read a kind for, and the names its message uses
         texts = [_left_side(record.text), _message_math(record.reason)]
     else:
         texts = [record.text]
@@ -407,7 +417,7 @@ def rests_on(record, entries: list) -> list[Entry]:
         for use in uses(text or "", 0):
             if use.key not in keys:
                 keys.append(use.key)
-    if record.rule:  # the names of the statement its message speaks of (not every letter the line writes)
+    if coded:  # the names of the statement its message speaks of (not every letter the line writes)
         written = {u.key for u in uses(record.text, 0)}
         keys = [k for k in keys if k in written]
     found = []
@@ -468,7 +478,7 @@ def _ties(record, entries: list, keys: list) -> list[Entry]:
 def judged(record, entries: list) -> None:
     """Set ``record.rests_on`` and ``record.severity`` of a flag: a question when it rests on a guess or an unknown,
     its reason worded as one, naming the declaration that answers it."""
-    if record.verdict != "disagrees":
+    if record.verdict != "disagrees" or record.rests_on:  # judged already (a declared claim rests on its declaration)
         return
     resting = rests_on(record, entries)
     record.rests_on = [e.short() for e in resting]
