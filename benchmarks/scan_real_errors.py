@@ -158,8 +158,14 @@ def covers(record: dict, line: int) -> bool:
     return first <= line <= last
 
 
+def declared_for(declare: dict, repo: str, path: str) -> list[str]:
+    """The declarations ``--declare FILE`` writes for a document (a course author's block, issue 88)."""
+    return [d for row in declare.get("document", []) if row["repo"] == repo and row["path"] == path
+            for d in row["declare"]]
+
+
 def measure(half: str, mirror: Path, copy: str, python: str, only: set[str] | None = None,
-            preview: bool | None = None) -> dict:
+            preview: bool | None = None, declare: dict | None = None) -> dict:
     errors = [e for e in labels(half) if not only or e["id"] in only]
     preview = has_preview(python) if preview is None else preview
     documents: dict[tuple, list[dict]] = defaultdict(list)
@@ -179,6 +185,11 @@ def measure(half: str, mirror: Path, copy: str, python: str, only: set[str] | No
             if scan_corpus.is_notebook(path) and not target.name.endswith(".md"):
                 target = target.with_name(target.name + ".md")
             target.write_text(text, encoding="utf-8")
+            if declare and declared_for(declare, repo, path):
+                comment = ("\n" + "\n".join(f"% derivspec: {d}" for d in declared_for(declare, repo, path))
+                           if target.name.endswith(".tex") else
+                           "\n<!-- derivspec:\n" + "\n".join(declared_for(declare, repo, path)) + "\n-->\n")
+                target.write_text(text + comment, encoding="utf-8")  # below the text: no line of it moves
             if copy == "renamed":
                 scan_corpus.rename_file(target)
             elif copy == "respaced":
@@ -242,8 +253,12 @@ def main(argv: list[str] | None = None) -> int:
                              "--json twice gives the rules' cost (cpu_seconds)")
     parser.add_argument("--only", help="comma-separated error ids: scan only their documents (a quick look while developing)")
     parser.add_argument("--flags", type=Path, help="write every flag, with its text, here (outside the repository)")
+    parser.add_argument("--declare", type=Path, help="a TOML file of declaration blocks ([[document]] repo, path, "
+                        "declare = [...]) appended to those documents as a course author would (issue 88)")
     args = parser.parse_args(argv)
-    result = measure(args.half, args.mirror, args.copy, args.python, set(args.only.split(",")) if args.only else None, args.preview)
+    declare = tomllib.loads(args.declare.read_text(encoding="utf-8")) if args.declare else None
+    result = measure(args.half, args.mirror, args.copy, args.python, set(args.only.split(",")) if args.only else None,
+                     args.preview, declare)
     name = {"fixed": "fixed lines flagged (false alarms)"}.get(args.copy, "flagged")
     print(f"{args.half}, {args.copy}{' (--preview)' if result['preview'] else ''}: {result['errors']} errors in "
           f"{result['documents']} documents -> in extracted lines {result['extracted']} -> decided {result['decided']} "

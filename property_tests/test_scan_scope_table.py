@@ -233,3 +233,12 @@ def test_a_line_declared_as_a_claim_is_checked_against_it(tmp_path):
     assert records[4]["verdict"] != "disagrees" and records[4]["claim"] == "kl.gaussian.standard"
     assert records[6]["verdict"] == "disagrees" and records[6]["severity"] == "error"
     assert records[6]["rests_on"][0]["provenance"] == "declared"
+
+
+def test_a_declared_value_answers_the_dependence_rule(tmp_path):
+    text = ("Let $X$ be discrete with $X \\sim p$. For a function $g$,\n\n"
+            "$$\\mathbb{E}[g(X)] = \\sum_{x} g(x)\\, p(X = x)$$\n")
+    asked = flags(tmp_path, "a.md", text)
+    assert errors(asked) == []
+    answered = flags(tmp_path, "b.md", "<!-- derivspec: X: random variable, value x -->\n" + text)
+    assert answered == []

@@ -12,6 +12,8 @@ or several separated by ``;``), ``% derivspec: …`` in LaTeX -- or once per cou
     Gamma: gamma function               a named function of the tables (sigmoid, normal cdf, digamma, ...)
     Gamma: any function                 the document's own, any function
     \E: expectation                     a macro: expectation, variance, covariance, KL, probability, entropy
+    \KL[2]: \mathrm{KL}(#1 \| #2)        a macro with arguments, as \newcommand writes it
+    E: expectation                      a plain letter the document uses as that operator
     line 42: claim kl.gaussian.univariate   the statement at line 42 is that claim
 
 Declared beats defined beats notation and guess (derivspec/scan/notation.py); a declaration the document's text
@@ -92,12 +94,18 @@ def parse(text: str, line: int = 0, source: str = "document") -> Declaration:
         name = latex_name(m.group(1))
         return Declaration(text, line, "definition", _head(name), f"defined: {m.group(1)} = {m.group(2)}",
                            f"{name} = {_expression(m.group(2))}", source=source)
+    m = re.fullmatch(r"(\\[A-Za-z]+)\s*\[\s*(\d)\s*\]\s*:\s*(.+)", text)  # \KL[2]: \mathrm{KL}(#1 \| #2)
+    if m:
+        return Declaration(text, line, "macro", m.group(1), f"macro of {m.group(2)}: {m.group(3)}", m.group(3),
+                           value=m.group(2), source=source)
     m = re.fullmatch(r"(.+?)\s*:\s*(.+)", text)
     if not m:
         raise DeclarationError(f"declaration {text!r}: expected 'NAME ~ Family(...)', 'NAME = EXPR', 'NAME: KIND' or "
                                "'line N: claim ID'")
     name, spec = latex_name(m.group(1)), m.group(2).strip()
     low = spec.lower()
+    if not name.startswith("\\") and low in OPERATORS:  # E: expectation -- a plain letter the document's operator
+        return Declaration(text, line, "kind", _head(name), f"operator: {low}", source=source)
     if name.startswith("\\") and low in OPERATORS:
         return Declaration(text, line, "macro", name, f"operator: {low}", OPERATORS[low], source=source)
     if name.startswith("\\") and spec.startswith("\\"):
@@ -211,7 +219,8 @@ def _squash(text: str) -> str:
 
 def macro_text(declared: list[Declaration]) -> str:
     """The declared macros as \\newcommand lines (``\\E: expectation``)."""
-    return "\n".join(f"\\newcommand{{{d.name}}}{{{d.latex}}}" for d in declared if d.form == "macro")
+    return "\n".join(f"\\newcommand{{{d.name}}}" + (f"[{d.value}]" if d.value else "") + f"{{{d.latex}}}"
+                     for d in declared if d.form == "macro")
 
 
 def prose(declared: list[Declaration]) -> str:

@@ -265,40 +265,11 @@ class _Context:
         names = getattr(state, "names", None)
         functions = getattr(names, "functions", {}) or {}
         variables = getattr(names, "variables", frozenset()) or frozenset()
-        if rid in ("Gamma", "Beta-function", "digamma", "Phi", "delta") and applied:
-            r = row(rid)
-            if plain in functions or key in functions:
-                return Entry(key, "named function: " + r["meaning"], "defined", self._words_line(r, line),
-                             "the prose names it: " + ", ".join(r.get("words", ())), tuple(r.get("declare", ())))
-            if plain in self.defined:
-                at, what = self.defined[plain]
-                return Entry(key, "function (the document's own)", "defined", at, what)
-            return Entry(key, "function (any: the prose never names " + r["meaning"] + ")", "guess", line,
-                         r["cue"], tuple(r.get("declare", ())))
-        if rid == "sigmoid" and applied:
-            r = row(rid)
-            if r"\sigma" in variables:
-                return Entry(key, "function (any: not the sigmoid, which the prose never names)", "guess", line,
-                             r["cue"], tuple(r.get("declare", ())))
-            return Entry(key, "named function: the logistic sigmoid", "defined", self._words_line(r, line),
-                         "the prose says sigmoid or logistic")
-        if rid in ("euler", "pi") and bare:
-            r = row(rid)
-            if plain in variables or key in variables:
-                return Entry(key, "scalar (the document's own variable)", "defined", line,
-                             "the document sums over it, indexes by it, applies it or defines it in words")
-            if all(u.doubled or u.applied for u in uses_):
-                return Entry(key, "constant: " + r["meaning"], "notation", line,
-                             "2π, 2πe: the constants, in every convention")
-            if plain in self.defined:
-                at, what = self.defined[plain]
-                return Entry(key, "scalar", "defined", at, what)
-            return Entry(key, "constant: " + r["meaning"], "guess", line, r["cue"], tuple(r.get("declare", ())))
-        if rid == "identity-I" and bare and not applied:
-            return Entry(key, "matrix: the identity", "guess", line, row(rid)["cue"], tuple(row(rid)["declare"]))
-        if rid and row(rid)["provenance"] == "notation":
-            r = row(rid)
+        r = row(rid) if rid else None
+        if r is not None and r["provenance"] == "notation":
             return Entry(key, r["kind"] + ": " + r["meaning"], "notation", line, r["cue"])
+        if r is not None and (r.get("applied") and applied or r.get("bare") and bare):
+            return self._standard(key, r, uses_, line, functions, variables)
         # ---- the document's own names
         if plain in self.laws:
             at, law = self.laws[plain]
@@ -314,13 +285,6 @@ class _Context:
             kind = "matrix" if plain in self.matrices else "vector"
             return Entry(key, kind, "defined", self.typed.get(plain, line) or line, "declared in words or R^{n×m}")
         if applied:
-            if rid in ("entropy-H", "elbo-L", "cdf-F") or plain in ("H", "F") or key in (r"\mathcal{L}",):
-                r = row(rid or {"H": "entropy-H", "F": "cdf-F"}.get(plain, "elbo-L"))
-                if _says(self.prose, r.get("words", ())):
-                    return Entry(key, r["kind"] + ": " + r["meaning"], "defined", self._words_line(r, line),
-                                 "the prose says " + ", ".join(r.get("words", ())))
-                return Entry(key, "function (" + r["meaning"] + "?)", "guess", line, r["cue"],
-                             tuple(r.get("declare", ())))
             if plain in (getattr(state, "described_functions", frozenset()) or frozenset()) | \
                     (getattr(state, "defined_functions", frozenset()) or frozenset()):
                 return Entry(key, "function (the document's own)", "defined", line, "the prose describes it")
@@ -344,6 +308,30 @@ class _Context:
             return Entry(key, "scalar (a capital: a matrix, a set or a count in other documents)", "guess", line,
                          r["cue"], (f"{key}: matrix(n, n)", f"{key}: scalar"))
         return Entry(key, "scalar", "notation", line, row("letter")["cue"])
+
+    def _standard(self, key: str, r: dict, uses_: list, line: int, functions: dict, variables) -> Entry:
+        """A symbol with a row of its own (Γ, Φ, σ, e, π, H, ℒ, F, I): the document's words or its own use say which
+        reading holds (defined), 2π is the constant (notation); otherwise the row's reading is a guess."""
+        plain, declare = _plain(key), tuple(r.get("declare", ()))
+        own = r.get("letter") is not None and r["letter"] in variables  # letters.py: the document's own letter
+        if r.get("bare") and any(not u.applied for u in uses_):
+            if own:
+                return Entry(key, "scalar (the document's own variable)", "defined", line,
+                             "the document sums over it, indexes by it, applies it or defines it in words")
+            if plain in self.defined:
+                return Entry(key, "scalar", "defined", *self.defined[plain])
+            if r.get("letter") and all(u.doubled or u.applied for u in uses_):
+                return Entry(key, "constant: " + r["meaning"], "notation", line, "2π, 2πe: the constants in every convention")
+            return Entry(key, r["kind"] + ": " + r["meaning"], "guess", line, r["cue"], declare)
+        if own:  # σ(·) where the prose never says sigmoid
+            return Entry(key, f"function (any: not {r['meaning']}, which the prose never names)", "guess", line,
+                         r["cue"], declare)
+        if r.get("letter") or plain in functions or key in functions or _says(self.prose, r.get("words", ())):
+            return Entry(key, r["kind"] + ": " + r["meaning"], "defined", self._words_line(r, line),
+                         "the prose names it: " + ", ".join(r.get("words", ())), declare)
+        if plain in self.defined:
+            return Entry(key, "function (the document's own)", "defined", *self.defined[plain])
+        return Entry(key, f"function (any: the prose never names {r['meaning']})", "guess", line, r["cue"], declare)
 
     def _words_line(self, r: dict, default: int) -> int:
         for word in r.get("words", ()):
@@ -481,6 +469,12 @@ def judged(record, entries: list) -> None:
     if record.verdict != "disagrees" or record.rests_on:  # judged already (a declared claim rests on its declaration)
         return
     resting = rests_on(record, entries)
+    tied = [e for e in resting if e.provenance == "declared" and "value" in e.kind and _only_as_its_value(record, e.name)]
+    if tied and (record.rule_code or "").startswith("DS10"):  # read X and x as two variables: the declaration says one
+        record.verdict, record.rule, record.severity = "unchecked", None, None
+        record.reason = (f"not flagged: {record.reason.split(' ', 1)[-1]} -- but {tied[0].name} is declared a random "
+                         f"variable whose value is written in lowercase (line {tied[0].line}): one variable")
+        return
     record.rests_on = [e.short() for e in resting]
     weak = [e for e in resting if e.provenance in WEAK]
     if not weak:
@@ -492,6 +486,14 @@ def judged(record, entries: list) -> None:
     reading = first.kind
     record.reason = (f"if {first.name} is {_article(reading)}, this fails ({record.reason.rstrip('.')}) -- "
                      f"is that what the document means? declare {answers} to decide it")
+
+
+def _only_as_its_value(record, name: str) -> bool:
+    """The right side writes the random variable ``name`` only beside its value (X = x, p_X(x)): tied, no free X."""
+    right = record.text.rsplit("=", 1)[-1]
+    value = re.escape(name.lower())
+    rest = re.sub(re.escape(name) + r"\s*=\s*" + value + r"(?![A-Za-z])|_\s*\{?\s*" + re.escape(name) + r"\s*\}?", " ", right)
+    return re.search(r"(?<![\\A-Za-z])" + re.escape(name) + r"(?![A-Za-z])", rest) is None
 
 
 def _article(reading: str) -> str:

@@ -16,7 +16,7 @@ from derivspec.scan.rules.registry import RULES, Rule
 
 FAMILIES = (("judge", "The judge's flags"), ("dependence", "Dependence"), ("laws", "Laws"),
             ("sign", "Sign and fixed points"), ("consistency", "Consistency"))
-PROMOTION = 0.95  # a rule may become default when every development flag is judged and this share is right
+PROMOTION = 0.95  # a rule may become default when every development error is judged and this share is right
 MEASURED_FILE = Path(__file__).with_name("measured.toml")  # benchmarks/judge_flags.py --write
 
 
@@ -40,10 +40,13 @@ def _status(rule: Rule, counts: dict) -> str:
 def _cell(counts: dict | None) -> str:
     if counts is None:
         return "not measured"
-    if not counts["flags"]:
+    if not counts["flags"] and not counts.get("questions"):
         return "0"
     judged = f"{counts['right']} right, {counts['wrong']} wrong"
-    return f"{counts['flags']} ({judged}" + (f", {counts['unjudged']} unjudged)" if counts["unjudged"] else ")")
+    questions = (f"; {counts['questions']} questions, {counts.get('questions_right', 0)} right"
+                 if counts.get("questions") else "")  # issue 88: the gate counts errors, questions beside
+    return f"{counts['flags']} ({judged}" + (f", {counts['unjudged']} unjudged" if counts["unjudged"] else "") + \
+        questions + ")"
 
 
 def page(rule: Rule) -> str:
