@@ -242,3 +242,24 @@ def test_a_declared_value_answers_the_dependence_rule(tmp_path):
     assert errors(asked) == []
     answered = flags(tmp_path, "b.md", "<!-- derivspec: X: random variable, value x -->\n" + text)
     assert answered == []
+
+
+def test_a_probability_letter_written_bare_is_a_capital(tmp_path):
+    found = flags(tmp_path, "p.md", "Let $P$ project onto the span of the columns. Applying it twice,\n\n$$P^2 = P$$\n\n"
+                                     "and $P(A) = 1/2$ is a probability elsewhere.\n")
+    assert found and all(f["severity"] == "question" for f in found)
+
+
+def test_a_letter_applied_elsewhere_is_a_number_where_written_bare(tmp_path):
+    text = ("The noise level follows a schedule $\\sigma(t)$ of the time. For the two roots,\n\n"
+            "$$(\\sigma_1 + \\sigma_2)^2 = \\sigma_1^2 + \\sigma_2^2$$\n")
+    found = flags(tmp_path, "s.md", text)
+    assert [f["severity"] for f in found] == ["error"]
+
+
+def test_a_support_stated_for_another_law_is_a_guess(tmp_path):
+    text = ("A coin flip $x \\in \\{0, 1\\}$ lands heads with probability $\\theta$.\n\n"
+            "$$p(x \\mid \\theta) = \\theta^x (1 - \\theta)^{1 - x}$$\n\nMuch later, in a section of its own,\n\n"
+            "we count failures before the $r$-th success.\n\nThe count has the law\n\n"
+            "$$f(x \\mid r, \\theta) = \\binom{x + r - 1}{x} \\theta^r (1 - \\theta)^x$$\n")
+    assert errors(flags(tmp_path, "n.md", text)) == []

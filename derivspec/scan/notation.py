@@ -221,10 +221,19 @@ def build(state, statements, text: str, declared=()) -> list[Entry]:
             seen.setdefault(use.key, []).append(use)
     context = _Context(state, text, declared)
     entries = [context.entry(key, seen[key], first[key]) for key in seen]
+    entries = Scope(entries)
+    entries.context = context  # the same reading of one statement's own uses (rests_on)
     for declaration in declared:  # a declaration of a name the math never writes is shown too
         if declaration.name and declaration.name not in seen and declaration.kind:
             entries.append(context.declared_entry(declaration))
-    return sorted(entries, key=lambda e: (e.line, e.name))
+    entries.sort(key=lambda e: (e.line, e.name))
+    return entries
+
+
+class Scope(list):
+    """The scope table: its entries (a list), and the reading that made them (``context``)."""
+
+    context = None
 
 
 class _Context:
@@ -241,7 +250,9 @@ class _Context:
             head = _head(entry.left)
             if head and entry.line > 0 and entry.usable and not entry.conditional \
                     and not re.search(r"(?<![\\A-Za-z])" + re.escape(head) + r"(?![A-Za-z])", entry.right):
-                self.defined.setdefault(head, (entry.line, entry.left + " = " + entry.right))
+                applied = bool(re.match(r"\s*(?:\\[A-Za-z]+\s*\{[^{}]*\}|\\?[A-Za-z]+)\s*(?:_\s*(?:\{[^{}]*\}|\S))?\s*\(",
+                                        entry.left))
+                self.defined.setdefault((head, applied), (entry.line, entry.left + " = " + entry.right))
         self.laws = {}
         for line, name, law in getattr(state, "laws", None) or []:
             self.laws.setdefault(_head(name), (line, law))
@@ -266,6 +277,8 @@ class _Context:
         functions = getattr(names, "functions", {}) or {}
         variables = getattr(names, "variables", frozenset()) or frozenset()
         r = row(rid) if rid else None
+        if r is not None and r.get("applied") and not applied:
+            r = None  # P(A) is a probability; a bare P (P^2 = P) is read as any other capital
         if r is not None and r["provenance"] == "notation":
             return Entry(key, r["kind"] + ": " + r["meaning"], "notation", line, r["cue"])
         if r is not None and (r.get("applied") and applied or r.get("bare") and bare):
@@ -274,8 +287,8 @@ class _Context:
         if plain in self.laws:
             at, law = self.laws[plain]
             return Entry(key, f"random variable ~ {law}", "defined", at, f"{plain} \\sim {law}")
-        if plain in self.defined:
-            at, what = self.defined[plain]
+        if (plain, applied) in self.defined or (plain, not applied) in self.defined and not bare:
+            at, what = self.defined.get((plain, applied)) or self.defined[(plain, not applied)]
             kind = "function (the document's own)" if applied else "scalar (defined)"
             return Entry(key, kind, "defined", at, what)
         if applied and _density(state, key):
@@ -318,8 +331,8 @@ class _Context:
             if own:
                 return Entry(key, "scalar (the document's own variable)", "defined", line,
                              "the document sums over it, indexes by it, applies it or defines it in words")
-            if plain in self.defined:
-                return Entry(key, "scalar", "defined", *self.defined[plain])
+            if (plain, False) in self.defined:
+                return Entry(key, "scalar", "defined", *self.defined[(plain, False)])
             if r.get("letter") and all(u.doubled or u.applied for u in uses_):
                 return Entry(key, "constant: " + r["meaning"], "notation", line, "2π, 2πe: the constants in every convention")
             return Entry(key, r["kind"] + ": " + r["meaning"], "guess", line, r["cue"], declare)
@@ -329,8 +342,8 @@ class _Context:
         if r.get("letter") or plain in functions or key in functions or _says(self.prose, r.get("words", ())):
             return Entry(key, r["kind"] + ": " + r["meaning"], "defined", self._words_line(r, line),
                          "the prose names it: " + ", ".join(r.get("words", ())), declare)
-        if plain in self.defined:
-            return Entry(key, "function (the document's own)", "defined", *self.defined[plain])
+        if (plain, True) in self.defined:
+            return Entry(key, "function (the document's own)", "defined", *self.defined[(plain, True)])
         return Entry(key, f"function (any: the prose never names {r['meaning']})", "guess", line, r["cue"], declare)
 
     def _words_line(self, r: dict, default: int) -> int:
@@ -396,23 +409,30 @@ def rests_on(record, entries: list) -> list[Entry]:
         left = step.get("left", "") if isinstance(step, dict) else step.left
         right = step.get("right", "") if isinstance(step, dict) else step.right
         texts = [left, right]
-    elif coded:  # a coded rule: the quantity it read a kind for, and the names its message uses
-        texts = [_left_side(record.text), _message_math(record.reason)]
+    elif coded:  # a coded rule: the names its message uses (its variable, the values of its counterexample); the kind
+        texts = [_message_math(record.reason)]  # it read is the document's words or notation (rules/reading.py)
     else:
         texts = [record.text]
-    keys = []
+    keys, here = [], {}
     for text in texts:
         for use in uses(text or "", 0):
             if use.key not in keys:
                 keys.append(use.key)
+    for use in uses(" ".join(texts) if step is not None else record.text, 0):  # as the statement writes each name
+        here.setdefault(use.key, []).append(use)
     if coded:  # the names of the statement its message speaks of (not every letter the line writes)
         written = {u.key for u in uses(record.text, 0)}
         keys = [k for k in keys if k in written]
     found = []
+    context = getattr(entries, "context", None)
     for key in keys:
         entry = lookup(entries, key)
+        if entry is not None and context is not None and key in here:  # as this statement writes it (σ_1 bare, σ(t)
+            entry = context.entry(key, here[key], entry.line)            # applied elsewhere)
         if entry is not None and not entry.kind.startswith("named function: the function or operator"):
             found.append(entry)
+    if coded:
+        found += _borrowed_support(record)
     code = record.rule_code or ""
     if code[:4] in ("DS10",):  # a dependence rule: X and x read as two variables
         found += _ties(record, entries, keys)
@@ -445,6 +465,17 @@ def _left_side(text: str) -> str:
 def _message_math(reason: str) -> str:
     """A rule's message as math to read names from ("X is bound on the left", "at n = 3, p = 5/2"): its words gone."""
     return re.sub(r"(?<![\\A-Za-z])[A-Za-z]{2,}\d*", " ", reason)
+
+
+def _borrowed_support(record) -> list[Entry]:
+    """A normalisation rule that summed over a support the document states for the same letter elsewhere (x ∈ {0, 1}
+    for one law, a count x for the next): the support is a guess."""
+    m = re.search(r"over (\S+) ∈ (\{[^}]*\}|\S+) \(the support stated at line (\d+)\)", record.reason)
+    if not m:
+        return []
+    return [Entry(f"support of {m.group(1)}", f"{m.group(2)}, stated at line {m.group(3)} (another statement: the "
+                  "letter may name another law's outcome)", "guess", int(m.group(3)),
+                  "a support written for the letter elsewhere in the document", (f"{m.group(1)} ~ Family(...)",))]
 
 
 def _ties(record, entries: list, keys: list) -> list[Entry]:
