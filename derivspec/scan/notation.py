@@ -101,6 +101,9 @@ def uses(text: str, line: int) -> list[_Use]:
     found, depth, scripts = [], 0, []  # scripts: brace depths at which a subscript group opened
     pending_script = False
     randoms = [(m.end(), _closing(text, m.end() - 1)) for m in _RANDOM_OPERATORS.finditer(text)]
+    randoms += [(m.end(), end) for m in re.finditer(r"(?:\\[A-Za-z]+|[A-Za-z])\s*(?:_\s*(?:\{[^{}]*\}|\S)\s*)?(?:\\left\s*)?\(",
+                                                 text) if re.search(r"\||\\mid|\\vert", text[m.end():(end := _closing(
+                                                     text, m.end() - 1))])]  # p(x | z), Λ(W | μ): a law's variables
     bound_single = {m.end() - 1 for m in re.finditer(r"\\(?:sum|prod)\s*_\s*[A-Za-z]", text)}
     bound_spans = [(m.end(), _closing(text, m.end() - 1)) for m in re.finditer(r"\\(?:sum|prod)\s*_\s*\{", text)]
     bound_spans += [(m.end(), _closing(text, m.end() - 1)) for m in re.finditer(  # Σ_{i=1}^{N}: N bounds it
