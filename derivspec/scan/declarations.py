@@ -25,6 +25,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from derivspec.scan.notation import head as _head
+
 _MARKDOWN = re.compile(r"<!--\s*derivspec:(?!\s*ignore\b)(.*?)-->", re.DOTALL)
 _LATEX = re.compile(r"^[ \t]*%+[ \t]*derivspec:(?![ \t]*ignore\b)(.*)$", re.MULTILINE)
 _GREEK = ("alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi pi rho sigma "
@@ -148,11 +150,6 @@ def named_function(words: str) -> str | None:
         if words in spoken:
             return name
     return None
-
-
-def _head(name: str) -> str:
-    m = re.match(r"\s*(\\(?:mathbf|boldsymbol|bm|mathcal|hat|tilde|bar)\s*\{[^{}]*\}|\\[A-Za-z]+|[A-Za-z])", name)
-    return m.group(1).replace(" ", "") if m else name.strip()
 
 
 def _expression(text: str) -> str:

@@ -20,6 +20,8 @@ import tomllib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from derivspec.scan.scope import names_one_of, words_only
+
 TABLE = Path(__file__).resolve().parents[1] / "data" / "knowledge" / "notation.toml"
 WEAK = ("guess", "unknown")  # a disagreement resting on one of these is a question
 
@@ -242,7 +244,7 @@ class Scope(list):
 class _Context:
     def __init__(self, state, text: str, declared):
         self.state, self.text = state, text
-        self.prose = _prose(text)
+        self.prose = words_only(text)
         self.declared = {}
         for d in declared:
             if d.name:
@@ -250,15 +252,15 @@ class _Context:
         self.defined = {}
         entries = getattr(getattr(state, "in_force", None), "entries", None) or []
         for entry in entries:
-            head = _head(entry.left)
-            if head and entry.line > 0 and entry.usable and not entry.conditional \
-                    and not re.search(r"(?<![\\A-Za-z])" + re.escape(head) + r"(?![A-Za-z])", entry.right):
+            name = head(entry.left)
+            if name and entry.line > 0 and entry.usable and not entry.conditional \
+                    and not re.search(r"(?<![\\A-Za-z])" + re.escape(name) + r"(?![A-Za-z])", entry.right):
                 applied = bool(re.match(r"\s*(?:\\[A-Za-z]+\s*\{[^{}]*\}|\\?[A-Za-z]+)\s*(?:_\s*(?:\{[^{}]*\}|\S))?\s*\(",
                                         entry.left))
-                self.defined.setdefault((head, applied), (entry.line, entry.left + " = " + entry.right))
+                self.defined.setdefault((name, applied), (entry.line, entry.left + " = " + entry.right))
         self.laws = {}
         for line, name, law in getattr(state, "laws", None) or []:
-            self.laws.setdefault(_head(name), (line, law))
+            self.laws.setdefault(head(name), (line, law))
         types = getattr(state, "types", None)
         self.typed = dict(getattr(types, "declared_at", ()) or ())
         self.matrices = getattr(types, "matrices", frozenset()) or frozenset()
@@ -342,7 +344,7 @@ class _Context:
         if own:  # σ(·) where the prose never says sigmoid
             return Entry(key, f"function (any: not {r['meaning']}, which the prose never names)", "guess", line,
                          r["cue"], declare)
-        if r.get("letter") or plain in functions or key in functions or _says(self.prose, r.get("words", ())):
+        if r.get("letter") or plain in functions or key in functions or names_one_of(r.get("words", ()), self.prose):
             return Entry(key, r["kind"] + ": " + r["meaning"], "defined", self._words_line(r, line),
                          "the prose names it: " + ", ".join(r.get("words", ())), declare)
         if (plain, True) in self.defined:
@@ -362,7 +364,7 @@ def _plain(key: str) -> str:
     return m.group(1) if m else key
 
 
-def _head(left: str) -> str:
+def head(left: str) -> str:
     """The name a definition's left side defines, as the table keys names (``f(x)`` -> f, ``\\hat\\sigma^2`` ->
     \\sigma, ``q_k`` -> q)."""
     left = re.sub(r"\\(?:" + _FONTS + r")\s*\{([^{}]*)\}", r"\1", left.strip())
@@ -378,14 +380,6 @@ def _density(state, key: str) -> bool:
         return is_density(_plain(key), getattr(state, "densities", None) or frozenset())
     except Exception:
         return False
-
-
-def _prose(text: str) -> str:
-    return re.sub(r"\$\$?[^$]*\$\$?", " ", text or "")
-
-
-def _says(prose: str, words) -> bool:
-    return any(re.search(r"(?<![A-Za-z])" + re.escape(w) + r"(?![A-Za-z])", prose, re.IGNORECASE) for w in words)
 
 
 def _word(key: str) -> str:
