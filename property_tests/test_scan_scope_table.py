@@ -263,3 +263,21 @@ def test_a_support_stated_for_another_law_is_a_guess(tmp_path):
             "we count failures before the $r$-th success.\n\nThe count has the law\n\n"
             "$$f(x \\mid r, \\theta) = \\binom{x + r - 1}{x} \\theta^r (1 - \\theta)^x$$\n")
     assert errors(flags(tmp_path, "n.md", text)) == []
+
+
+def test_a_defined_name_rests_on_what_its_definition_uses(tmp_path):
+    text = ("The projection onto the columns of $B$ is $$R = B(B^\\top B)^{-1}B^\\top$$ and applying it twice,\n\n"
+            "$$R^2 = R \\circ R = R$$\n")
+    found = flags(tmp_path, "r.md", text)
+    assert errors(found) == []
+
+
+def test_a_variance_written_in_blackboard_stays_an_error(tmp_path):
+    found = flags(tmp_path, "v.md", "Scaling a random variable,\n\n$$\\mathbb{Var}(cY) = c\\,\\mathbb{Var}(Y)$$\n")
+    assert [f["severity"] for f in found] == ["error"]
+
+
+def test_what_a_law_is_given_may_be_a_matrix(tmp_path):
+    text = ("With a design matrix $A$ and weights $v$, the targets $t$ of dimension $K$ have likelihood\n\n"
+            "$$p(t \\mid A, v) = \\frac{1}{(2 \\pi s^2)^{K/2}} \\exp\\left(-\\frac{1}{2 s^2} (t - Av)^{\\top}(t - Av)\\right)$$\n")
+    assert errors(flags(tmp_path, "g.md", text)) == []

@@ -81,8 +81,8 @@ _TOKEN = re.compile(r"\\(?P<font>" + _FONTS + r")(?![A-Za-z])\s*(?:\{\s*(?P<inne
                     r"|(?P<cmd>\\[A-Za-z]+)|(?P<word>" + _WORDS + r")|(?P<letter>[A-Za-z])|(?P<open>_\s*\{|[_^]|\{|\})")
 _WORDS_IN_TEXT = ("text", "textrm")
 _BOLD = ("mathbf", "boldsymbol", "bm", "vec")
-_RANDOM_OPERATORS = re.compile(r"(?:\\mathbb\s*\{?\s*[EPV]\s*\}?|\b[EP]\b|\\Pr|Var|Cov|\\operatorname\s*\{\s*(?:Var|Cov)"
-                               r"\s*\}|\\mathrm\s*\{\s*(?:Var|Cov)\s*\})\s*(?:_\s*(?:\{[^{}]*\}|\S))?\s*(?:\\left\s*)?[(\[]")
+_RANDOM_OPERATORS = re.compile(r"(?:\\mathbb\s*\{?\s*[EPV]\s*\}?|\b[EP]\b|\\Pr|Var|Cov|\\(?:operatorname|mathrm|mathbb|text|"
+                               r"mathbf)\s*\{\s*(?:Var|Cov|E|P)\s*\})\s*(?:_\s*(?:\{[^{}]*\}|\S))?\s*(?:\\left\s*)?[(\[]")
 
 
 @dataclass
@@ -103,9 +103,10 @@ def uses(text: str, line: int) -> list[_Use]:
     found, depth, scripts = [], 0, []  # scripts: brace depths at which a subscript group opened
     pending_script = False
     randoms = [(m.end(), _closing(text, m.end() - 1)) for m in _RANDOM_OPERATORS.finditer(text)]
-    randoms += [(m.end(), end) for m in re.finditer(r"(?:\\[A-Za-z]+|[A-Za-z])\s*(?:_\s*(?:\{[^{}]*\}|\S)\s*)?(?:\\left\s*)?\(",
-                                                 text) if re.search(r"\||\\mid|\\vert", text[m.end():(end := _closing(
-                                                     text, m.end() - 1))])]  # p(x | z), Λ(W | μ): a law's variables
+    for m in re.finditer(r"(?:\\[A-Za-z]+|[A-Za-z])\s*(?:_\s*(?:\{[^{}]*\}|\S)\s*)?(?:\\left\s*)?\(", text):
+        bar = re.search(r"\||\\mid|\\vert", text[m.end():_closing(text, m.end() - 1)])
+        if bar:  # p(x | z), Λ(W | μ): left of the bar, the law's variables (what it is given may be a matrix)
+            randoms.append((m.end(), m.end() + bar.start()))
     bound_single = {m.end() - 1 for m in re.finditer(r"\\(?:sum|prod)\s*_\s*[A-Za-z]", text)}
     bound_spans = [(m.end(), _closing(text, m.end() - 1)) for m in re.finditer(r"\\(?:sum|prod)\s*_\s*\{", text)]
     bound_spans += [(m.end(), _closing(text, m.end() - 1)) for m in re.finditer(  # Σ_{i=1}^{N}: N bounds it
@@ -428,8 +429,11 @@ def rests_on(record, entries: list) -> list[Entry]:
             entry = context.entry(key, here[key], entry.line)            # applied elsewhere)
         if entry is not None and not entry.kind.startswith("named function: the function or operator"):
             found.append(entry)
+            if entry.provenance == "defined" and " = " in entry.cue and context is not None:  # P = A(AᵀA)⁻¹Aᵀ: what
+                found += _definition_entries(entry, entries, context, keys)  # P is rests on what A is
     if coded:
         found += _borrowed_support(record)
+    found += _numbers_for_arrays(record, found)
     code = record.rule_code or ""
     if code[:4] in ("DS10",):  # a dependence rule: X and x read as two variables
         found += _ties(record, entries, keys)
@@ -462,6 +466,29 @@ def _left_side(text: str) -> str:
 def _message_math(reason: str) -> str:
     """A rule's message as math to read names from ("X is bound on the left", "at n = 3, p = 5/2"): its words gone."""
     return re.sub(r"(?<![\\A-Za-z])[A-Za-z]{2,}\d*", " ", reason)
+
+
+def _definition_entries(entry: Entry, entries: list, context, keys: list) -> list[Entry]:
+    """The entries of the names a definition's value uses, as that value writes them (one level)."""
+    value = entry.cue.split(" = ", 1)[1]
+    written: dict = {}
+    for use in uses(value, entry.line):
+        written.setdefault(use.key, []).append(use)
+    found = []
+    for key, these in written.items():
+        own = lookup(entries, key)
+        if key not in keys and own is not None:
+            found.append(context.entry(key, these, own.line))
+    return found
+
+
+def _numbers_for_arrays(record, found: list) -> list[Entry]:
+    """A counterexample that gives a number to a name the scope calls a matrix or a vector (A = 2/3 for "a design
+    matrix $A$"): the flag read it against the scope, a guess."""
+    given = set(re.findall(r"(\\?[A-Za-z]+(?:_\{?\w+\}?)?)\s*=\s*-?\d", record.reason + " " + (record.evidence or "")))
+    return [Entry(e.name, f"read as a number, though the scope says {e.kind}", "guess", e.line,
+                  "a counterexample that puts a number where the document has an array", (f"{_word(e.name)}: scalar",))
+            for e in found if e.name in given and e.kind.split(" ")[0] in ("matrix", "vector")]
 
 
 def _borrowed_support(record) -> list[Entry]:
@@ -525,4 +552,4 @@ def _only_as_its_value(record, name: str) -> bool:
 
 
 def _article(reading: str) -> str:
-    return reading if reading.split(" ")[0] in ("a", "an", "the") else "read as " + reading
+    return reading if reading.split(" ")[0] in ("a", "an", "the", "read") else "read as " + reading
