@@ -281,3 +281,11 @@ def test_what_a_law_is_given_may_be_a_matrix(tmp_path):
     text = ("With a design matrix $A$ and weights $v$, the targets $t$ of dimension $K$ have likelihood\n\n"
             "$$p(t \\mid A, v) = \\frac{1}{(2 \\pi s^2)^{K/2}} \\exp\\left(-\\frac{1}{2 s^2} (t - Av)^{\\top}(t - Av)\\right)$$\n")
     assert errors(flags(tmp_path, "g.md", text)) == []
+
+
+def test_a_capital_only_given_to_laws_keeps_an_error(tmp_path):
+    text = ("By Bayes' rule for the weights $v$ given data $B$ and targets $t$,\n\n"
+            "$$p(v \\mid B, t) = \\frac{p(t \\mid B, v)\\, p(v)}{p(t \\mid B)}$$\n\nso that\n\n"
+            "$$-\\frac{d \\log p(v \\mid B, t)}{dv} = \\frac{d \\log p(t \\mid B, v)}{dv} - \\frac{d \\log p(v)}{dv}$$\n")
+    found = flags(tmp_path, "b.md", text)
+    assert [f["severity"] for f in found] == ["error"]

@@ -95,6 +95,7 @@ class _Use:
     bound: bool = False  # a sum's or product's index
     random: bool = False  # inside E[·], Var(·), P(·)
     scalar: bool = False  # where only a number is written: a denominator, an exponent, under a root
+    argument: bool = False  # a whole argument of an application, p(w | X, y): a function of it, whatever it is
     doubled: bool = False  # 2π: the constant in every convention
 
 
@@ -103,10 +104,13 @@ def uses(text: str, line: int) -> list[_Use]:
     found, depth, scripts = [], 0, []  # scripts: brace depths at which a subscript group opened
     pending_script = False
     randoms = [(m.end(), _closing(text, m.end() - 1)) for m in _RANDOM_OPERATORS.finditer(text)]
-    for m in re.finditer(r"(?:\\[A-Za-z]+|[A-Za-z])\s*(?:_\s*(?:\{[^{}]*\}|\S)\s*)?(?:\\left\s*)?\(", text):
+    arguments = []  # inside an application's brackets (p(w | X, y), f(A)): no arithmetic of its own there
+    for m in re.finditer(r"(?<![\\A-Za-z])(?:\\[A-Za-z]+|[A-Za-z])\s*(?:_\s*(?:\{[^{}]*\}|\S)\s*)?(?:\\left\s*)?\(", text):
         bar = re.search(r"\||\\mid|\\vert", text[m.end():_closing(text, m.end() - 1)])
         if bar:  # p(x | z), Λ(W | μ): left of the bar, the law's variables (what it is given may be a matrix)
             randoms.append((m.end(), m.end() + bar.start()))
+        if not re.match(r"\\(?:log|ln|exp|sqrt|sin|cos|tanh|max|min|det|operatorname|mathrm|left)|[EP]\b", m.group(0)):
+            arguments.append((m.end(), _closing(text, m.end() - 1)))
     bound_single = {m.end() - 1 for m in re.finditer(r"\\(?:sum|prod)\s*_\s*[A-Za-z]", text)}
     bound_spans = [(m.end(), _closing(text, m.end() - 1)) for m in re.finditer(r"\\(?:sum|prod)\s*_\s*\{", text)]
     bound_spans += [(m.end(), _closing(text, m.end() - 1)) for m in re.finditer(  # Σ_{i=1}^{N}: N bounds it
@@ -156,13 +160,23 @@ def uses(text: str, line: int) -> list[_Use]:
                                 r"(?:\\left\s*)?\(", after))
         here = m.start()
         scalar = any(a <= here < b for a, b in scalar_spans) or text.strip() == m.group(0)  # $N$ mentioned: no kind
+        argument = _plain_argument(text, here, m.end(), arguments)
         found.append(_Use(key, line, applied=applied, sub=in_script, bold=bool(font in _BOLD if font else False),
-                          scalar=scalar,
+                          scalar=scalar, argument=argument,
                           bound=any(a <= here < b for a, b in bound_spans) or here in bound_single,
                           random=any(a <= here < b for a, b in randoms),
                           doubled=key == r"\pi" and bool(re.search(r"(?<![\d.])2(?![\d.])", text[max(0, here - 16):here + 12]))
                           or key == "e" and bool(re.search(r"\\pi\s*(?:\\,)?\s*$", text[max(0, here - 8):here]))))
     return found
+
+
+def _plain_argument(text: str, start: int, end: int, arguments: list) -> bool:
+    """The name at text[start:end] is a whole argument of an application (between its bracket, a comma or a bar)."""
+    if not any(a <= start < b for a, b in arguments):
+        return False
+    before = re.search(r"(?:\(|,|\||\\mid|\\vert|;)\s*$", text[max(0, start - 8):start])
+    after = re.match(r"\s*(?:\)|,|\||\\mid|\\vert|;|\\right)", text[end:end + 8])
+    return bool(before and after)
 
 
 def _scalar_spans(text: str) -> list:
@@ -319,6 +333,9 @@ class _Context:
         if re.fullmatch(r"[A-Z]", key) and any(u.random for u in uses_):
             return Entry(key, "random variable (the argument of E, Var or P)", "notation", line,
                          "inside E[·], Var(·) or P(·): a random variable")
+        if re.fullmatch(r"[A-Z]", key) and all(u.argument for u in uses_):
+            return Entry(key, "an argument of a function or law (no arithmetic with it here)", "notation", line,
+                         "p(w | X, y): what the law is a function of, whatever its kind")
         if re.fullmatch(r"[A-Z]", key) and all(u.scalar or u.sub or u.bound for u in uses_):
             return Entry(key, "scalar (written where only a number is: a denominator, an exponent, a root)", "notation",
                          line, "1/Z, e^{-N}, √D: only a number stands there")
