@@ -69,21 +69,37 @@ def judgements(path: Path = JUDGEMENTS) -> dict[tuple, dict]:
 def judge(measurements: list[dict], judged: dict[tuple, dict]) -> tuple[dict, list]:
     """(rule -> half -> counts, unjudged flags). Only the original copies count (renamed and respaced
     copies are compared rule by rule, not judged again)."""
-    table: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: {h: {"flags": 0, "right": 0, "wrong": 0,
-                                                                          "unjudged": 0} for h in HALVES})
+    table: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: {h: {
+        "flags": 0, "right": 0, "wrong": 0, "unjudged": 0,  # errors (issue 88: a rule's gate counts its errors)
+        "questions": 0, "questions_right": 0, "questions_wrong": 0, "questions_unjudged": 0} for h in HALVES})
     unjudged = []
     for m in measurements:
         for flag in flags_of(m) or []:
             cell = table[flag.get("rule") or "-"][m["half"]]
-            cell["flags"] += 1
+            prefix = "questions_" if flag.get("severity") == "question" else ""
+            cell[prefix.rstrip("_") or "flags"] += 1
             row = judged.get(key(m["half"], flag))
             verdict = row["verdict"] if row else "right" if flag.get("on_error") else None
             if verdict is None:
-                cell["unjudged"] += 1
+                cell[prefix + "unjudged"] += 1
                 unjudged.append((m["half"], flag))
             else:
-                cell[verdict] += 1
+                cell[prefix + verdict] += 1
     return table, unjudged
+
+
+def severities(measurements: list[dict], judged: dict[tuple, dict]) -> dict:
+    """(half, severity) -> flags/right/wrong/unjudged: errors and questions (issue 88) judged apart (a flag measured
+    before severities existed is an error)."""
+    found: dict = defaultdict(lambda: {"flags": 0, "right": 0, "wrong": 0, "unjudged": 0})
+    for m in measurements:
+        for flag in flags_of(m) or []:
+            cell = found[(m["half"], flag.get("severity") or "error")]
+            cell["flags"] += 1
+            row = judged.get(key(m["half"], flag))
+            verdict = row["verdict"] if row else "right" if flag.get("on_error") else None
+            cell[verdict or "unjudged"] += 1
+    return found
 
 
 def qualifies(counts: dict[str, int], share: float) -> bool:
@@ -92,14 +108,15 @@ def qualifies(counts: dict[str, int], share: float) -> bool:
 
 
 def write(table: dict, sources: list[str], path: Path = MEASURED) -> None:
-    lines = ["# Flags of each rule on the real-error halves, judged by hand (benchmarks/judge_flags.py --write from",
+    lines = ["# Errors (flags) and questions of each rule on the real-error halves, judged by hand (benchmarks/judge_flags.py --write from",
              f"# {', '.join(sources)}; judgements: benchmarks/real_errors/judgements.toml). Generated: do not edit.", ""]
     for rule in sorted(table):
         lines.append(f"[{rule}]")
         for half in HALVES:
             c = table[rule][half]
             lines.append(f"{half} = {{ flags = {c['flags']}, right = {c['right']}, wrong = {c['wrong']}, "
-                         f"unjudged = {c['unjudged']} }}")
+                         f"unjudged = {c['unjudged']}, questions = {c['questions']}, questions_right = "
+                         f"{c['questions_right']}, questions_wrong = {c['questions_wrong']} }}")
         lines.append("")
     path.write_text("\n".join(lines), encoding="utf-8")
 
@@ -121,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         data = json.loads(Path(name).read_text(encoding="utf-8"))
         measurements.append(data | ({"half": half} if half else {}))
     table, unjudged = judge(measurements, judgements(args.judgements))
+    by_severity = severities(measurements, judgements(args.judgements))
     for half, flag in unjudged:
         print(f"unjudged: {' '.join(map(str, key(half, flag)))}: {(flag.get('reason') or '')[:120]}")
     print(f"{'rule':7} " + "  ".join(f"{h + ' flags/right/wrong/unjudged':>40}" for h in HALVES) + "  qualifies")
@@ -128,6 +146,11 @@ def main(argv: list[str] | None = None) -> int:
         cells = [table[rule][h] for h in HALVES]
         print(f"{rule:7} " + "  ".join(f"{c['flags']:>22}/{c['right']}/{c['wrong']}/{c['unjudged']:<12}" for c in cells)
               + f"  {'yes' if qualifies(cells[0], PROMOTION) else 'no'}")
+    print("by severity (issue 88): half severity flags/right/wrong/unjudged (share right of the judged)")
+    for (half, severity), c in sorted(by_severity.items()):
+        judged_n = c["right"] + c["wrong"]
+        share = f"{100 * c['right'] / judged_n:.0f} %" if judged_n else "-"
+        print(f"  {half:12} {severity:9} {c['flags']}/{c['right']}/{c['wrong']}/{c['unjudged']}  ({share})")
     if args.write:
         write(table, [Path(str(p).rpartition("=")[2]).name for p in args.measurements])
         print(f"wrote {MEASURED}")

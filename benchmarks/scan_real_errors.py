@@ -158,8 +158,14 @@ def covers(record: dict, line: int) -> bool:
     return first <= line <= last
 
 
+def declared_for(declare: dict, repo: str, path: str) -> list[str]:
+    """The declarations ``--declare FILE`` writes for a document (a course author's block, issue 88)."""
+    return [d for row in declare.get("document", []) if row["repo"] == repo and row["path"] == path
+            for d in row["declare"]]
+
+
 def measure(half: str, mirror: Path, copy: str, python: str, only: set[str] | None = None,
-            preview: bool | None = None) -> dict:
+            preview: bool | None = None, declare: dict | None = None) -> dict:
     errors = [e for e in labels(half) if not only or e["id"] in only]
     preview = has_preview(python) if preview is None else preview
     documents: dict[tuple, list[dict]] = defaultdict(list)
@@ -179,6 +185,11 @@ def measure(half: str, mirror: Path, copy: str, python: str, only: set[str] | No
             if scan_corpus.is_notebook(path) and not target.name.endswith(".md"):
                 target = target.with_name(target.name + ".md")
             target.write_text(text, encoding="utf-8")
+            if declare and declared_for(declare, repo, path):
+                comment = ("\n" + "\n".join(f"% derivspec: {d}" for d in declared_for(declare, repo, path))
+                           if target.name.endswith(".tex") else
+                           "\n<!-- derivspec:\n" + "\n".join(declared_for(declare, repo, path)) + "\n-->\n")
+                target.write_text(text + comment, encoding="utf-8")  # below the text: no line of it moves
             if copy == "renamed":
                 scan_corpus.rename_file(target)
             elif copy == "respaced":
@@ -207,17 +218,25 @@ def measure(half: str, mirror: Path, copy: str, python: str, only: set[str] | No
                          "line": at, "extracted": bool(here),
                          "decided": any(s["verdict"] in ("proved", "disagrees") for s in here),
                          "flagged": any(s["verdict"] == "disagrees" for s in here),
+                         "flagged_error": any(s["verdict"] == "disagrees" and s.get("severity", "error") == "error"
+                                              for s in here),
                          "rules": sorted({s.get("rule") or "-" for s in here if s["verdict"] == "disagrees"})})
         for s in records:
             if s["verdict"] == "disagrees":
                 on_error = any((name, at) in labelled_lines for at in range(s["lines"][0], s["lines"][1] + 1))
                 flags.append({"file": name, "lines": s["lines"], "rule": s.get("rule") or "-", "on_error": on_error,
+                              "severity": s.get("severity", "error"),  # issue 88: error | question
+                              "rests_on": [r for r in s.get("rests_on", []) if r.get("provenance") in ("guess", "unknown")],
                               "reason": (s.get("reason") or "")[:200], "text": s.get("text", "")})
     return {"half": half, "copy": copy, "preview": preview, "errors": len(rows), "documents": len(documents),
             "extracted": sum(r["extracted"] for r in rows), "decided": sum(r["decided"] for r in rows),
             "flagged": sum(r["flagged"] for r in rows), "flags": len(flags),
             "flags_on_error_lines": sum(f["on_error"] for f in flags),
             "flags_elsewhere": sum(not f["on_error"] for f in flags),
+            "error_flags": sum(f["severity"] == "error" for f in flags),
+            "question_flags": sum(f["severity"] == "question" for f in flags),
+            "errors_on_error_lines": sum(f["on_error"] and f["severity"] == "error" for f in flags),
+            "found_as_error": sum(r["flagged_error"] for r in rows),
             "flag_rules": dict(Counter(f["rule"] for f in flags)), "seconds": round(seconds, 1), "cpu_seconds": round(cpu, 1), "problem": problem,
             "drift": drift, "unplaced": unplaced, "rows": rows, "flag_list": flags}
 
@@ -234,13 +253,18 @@ def main(argv: list[str] | None = None) -> int:
                              "--json twice gives the rules' cost (cpu_seconds)")
     parser.add_argument("--only", help="comma-separated error ids: scan only their documents (a quick look while developing)")
     parser.add_argument("--flags", type=Path, help="write every flag, with its text, here (outside the repository)")
+    parser.add_argument("--declare", type=Path, help="a TOML file of declaration blocks ([[document]] repo, path, "
+                        "declare = [...]) appended to those documents as a course author would (issue 88)")
     args = parser.parse_args(argv)
-    result = measure(args.half, args.mirror, args.copy, args.python, set(args.only.split(",")) if args.only else None, args.preview)
+    declare = tomllib.loads(args.declare.read_text(encoding="utf-8")) if args.declare else None
+    result = measure(args.half, args.mirror, args.copy, args.python, set(args.only.split(",")) if args.only else None,
+                     args.preview, declare)
     name = {"fixed": "fixed lines flagged (false alarms)"}.get(args.copy, "flagged")
     print(f"{args.half}, {args.copy}{' (--preview)' if result['preview'] else ''}: {result['errors']} errors in "
           f"{result['documents']} documents -> in extracted lines {result['extracted']} -> decided {result['decided']} "
           f"-> {name} {result['flagged']};  flags: total {result['flags']}, on a labelled error line "
-          f"{result['flags_on_error_lines']}, elsewhere {result['flags_elsewhere']};  rules {result['flag_rules']};  "
+          f"{result['flags_on_error_lines']}, elsewhere {result['flags_elsewhere']};  errors {result['error_flags']} "
+          f"(found as an error {result['found_as_error']}), questions {result['question_flags']};  rules {result['flag_rules']};  "
           f"{result['seconds']} s ({result['cpu_seconds']} s CPU) {result['problem']}")
     if result["drift"] or result["unplaced"]:
         print(f"  drift (hash differs): {result['drift']}; not placed in the scanned text: {result['unplaced']}")

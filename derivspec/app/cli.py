@@ -224,6 +224,9 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--preview", action="store_true",
                       help="also run the rules still in preview (derivspec rules; a rule code in --select runs "
                            "that rule alone)")
+    scan.add_argument("--scope", action="store_true",
+                      help="print what the scan takes each symbol, function and operator to be, and how it knows "
+                           "(declared, defined, notation, guess, unknown); nothing is checked (--json: {\"symbols\": [...]})")
     scan.add_argument("--no-cache", action="store_true",
                       help="check every file again: do not read or write the per-file result cache")
     scan.add_argument("--cache-dir", default=None, metavar="DIR",

@@ -114,6 +114,10 @@ def scan_files(files, *, seconds=None, workers=None, progress: bool = True, know
 
 
 def run(args) -> int:
+    if getattr(args, "scope", False):  # --scope: the scope table, nothing checked (derivspec.app.scan_scope)
+        from derivspec.app.scan_scope import run_scope
+
+        return run_scope(args)
     from derivspec.core.metadata import run_metadata
     from derivspec.app.output import print_json
     from derivspec.scan import summary

@@ -16,6 +16,9 @@ key             type                        meaning
 ``vectors``     list of letters             names read as vectors in every lecture
 ``constants``   list of names               ``e``, ``pi``: the named constants; other names: numbers (scalars)
 ``log_base``    ``"e"``, 2 or 10            the base of a bare ``\\log`` where a lecture does not say
+``declare``     list of declarations        what every lecture's symbols are, in the catalogue's words
+                                            (``x ~ Poisson(lambda)``, ``q = 1 - p``, ``Gamma: gamma function``,
+                                            ``\\E: expectation``: derivspec.scan.declarations)
 ==============  ==========================  ==================================================================
 
 An unknown key, a value of the wrong type or a file that is not TOML is bad input: one line naming
@@ -30,10 +33,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from derivspec.core.errors import DerivspecError
+from derivspec.scan.declarations import DeclarationError, parse as parse_declaration
 from derivspec.scan.runner import NAMED_CONSTANTS, Declarations
 
 SETTINGS_FILE = "derivspec.toml"
-LIST_KEYS = ("include", "exclude", "skip", "matrices", "vectors", "constants")
+LIST_KEYS = ("include", "exclude", "skip", "matrices", "vectors", "constants", "declare")
 KEYS = LIST_KEYS + ("log_base",)
 LOG_BASES = ("e", 2, 10)
 _LETTER = re.compile(r"[A-Za-z]")
@@ -125,8 +129,14 @@ def parse_settings(path: Path, table: dict) -> Settings:
     if log_base is not None and (isinstance(log_base, bool) or log_base not in LOG_BASES):
         raise DerivspecError(f"{path}: setting 'log_base' must be \"e\", 2 or 10, not {log_base!r}")
     constants = frozenset(_symbol_name(name) for name in constants)
+    lines = []
+    for text in _list(path, "declare", table.get("declare", [])):
+        try:
+            lines.append(parse_declaration(text, 0, source=path.name))
+        except DeclarationError as error:
+            raise DerivspecError(f"{path}: setting 'declare': {error}") from None
     return Settings(path, include, exclude, skip,
-                    Declarations(frozenset(matrices), frozenset(vectors), constants, log_base))
+                    Declarations(frozenset(matrices), frozenset(vectors), constants, log_base, tuple(lines)))
 
 
 def load_settings(config: str | Path | None = None, start: Path | None = None) -> Settings:

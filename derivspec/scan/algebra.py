@@ -36,8 +36,9 @@ import sympy
 from derivspec.core import symbolic
 from derivspec.scan.reader import application_parts, is_linear_operator, is_opaque_function, where_condition
 from derivspec.scan import information, probability
+from derivspec.scan.notation import role_letters
 
-INTEGER_NAMES = frozenset({"n", "N", "m", "M", "K", "k", "d", "i", "j", "l"})
+INTEGER_NAMES = role_letters("integer")  # a guess: derivspec/data/knowledge/notation.toml
 POINTS = 16
 PROOF_SECONDS = 2.0
 

@@ -37,6 +37,7 @@ import sympy
 from derivspec.core.numbers import fmt
 from derivspec.scan.reader import unwrap_decorations
 from derivspec.scan.steps import Context, Side, StepResult, known_result
+from derivspec.scan.notation import role_letters
 
 CLAIM = "flow.change-of-variables.density"
 RECOGNISED = {  # what this module reads (the recognisers page, derivspec/app/docs.py)
@@ -44,7 +45,7 @@ RECOGNISED = {  # what this module reads (the recognisers page, derivspec/app/do
            r"\,|\det J_h(a)|$ and its log and layered forms, in any letters: the direction from the Jacobian's "
            r"variables, the map in the base density's argument or a mapping the text states",
 }
-DENSITY_NAMES = frozenset({"p", "q", "P", r"\pi", r"\phi", r"\varphi", r"\rho", "f", r"\psi"})
+DENSITY_NAMES = role_letters("density-name")  # a guess: derivspec/data/knowledge/notation.toml
 _REPLACE = [
     (re.compile(r"\\(?:left|right|big|Big|bigg|Bigg)[lr]?\s*(\||\\vert|\\lvert|\\rvert)"), "|"),
     (re.compile(r"\\[lr]?vert\b"), "|"),

@@ -23,6 +23,7 @@ from sympy.core.function import AppliedUndef
 
 from derivspec.scan.names import NameKey
 from derivspec.scan.steps import Context, Side, StepResult, equation_values, known_result
+from derivspec.scan.notation import role_letters
 
 CFG = "score.guidance.cfg"
 RECOGNISED = {  # what this module reads (the recognisers page, derivspec/app/docs.py)
@@ -33,9 +34,9 @@ RECOGNISED = {  # what this module reads (the recognisers page, derivspec/app/do
          r"\epsilon_u)$): the coefficients must sum to one",
 }
 _NULL = re.compile(r"varnothing|emptyset|\\O\b|null|∅", re.I)
-_COND_SUB = frozenset({"c", "cond", "conditional", "y", "text", "C"})
-_UNCOND_SUB = frozenset({"u", "uncond", "unconditional", r"\varnothing", r"\emptyset", "0", "null"})
-_GUIDED_SUB = frozenset({"guided", "cfg", "CFG", "guide", "g", "w", "s"})
+_COND_SUB = role_letters("conditional-subscript")  # a guess: derivspec/data/knowledge/notation.toml
+_UNCOND_SUB = role_letters("unconditional-subscript")  # a guess: derivspec/data/knowledge/notation.toml
+_GUIDED_SUB = role_letters("guided-subscript")  # a guess: derivspec/data/knowledge/notation.toml
 _GUIDANCE = re.compile(r"guidance|guided|guide\b", re.I)
 
 

@@ -159,11 +159,6 @@ def relation_class(relation: str) -> Classification | None:
 _UNREAD_SETS = re.compile(r"\\(?:emptyset|varnothing|bigcap|bigcup|subset|subseteq|supset)(?![A-Za-z])|\\\{")
 
 
-def unread_sets(text: str) -> bool:
-    """Set notation the reader gives no meaning: ∅, Ω, ⋂, ⋃, ⊂, {…} (∩, ∪, ∖ and complements it reads)."""
-    return _UNREAD_SETS.search(text) is not None
-
-
 def sets_or_events(left_text: str, right_text: str) -> Classification | None:
     if any(_SET_NOTATION.search(t) for t in (left_text, right_text)):
         return Classification("distribution or set", "a statement about sets or events (∩, ∪, complements, ∅, {…}, Ω): "

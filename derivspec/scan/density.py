@@ -26,8 +26,9 @@ from derivspec.scan.reader import is_opaque_function, opaque_atoms
 from derivspec.scan import algebra
 from derivspec.scan.names import NameKey, strip_fonts
 from derivspec.scan.steps import Context, Side, StepResult
+from derivspec.scan.notation import role_letters
 
-HEADS = frozenset({"p", "P", "q", "f", "\\pi"})
+HEADS = role_letters("density-letter")  # a guess: derivspec/data/knowledge/notation.toml
 GRID = (-40, -7, -3, -1, -0.3, 0, 0.3, 1, 3, 7, 40)
 
 

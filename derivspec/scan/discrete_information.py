@@ -45,6 +45,7 @@ from fractions import Fraction
 import mpmath
 
 from derivspec.scan.steps import Context, Side, StepResult, known_result
+from derivspec.scan.notation import role_letters
 
 DRAWS = 40
 DIGITS = 40
@@ -62,7 +63,7 @@ _RV = re.compile(r"(?![PQ](?![A-Za-z]))[A-Z](?:_\{?[A-Za-z0-9]+\}?)?")  # P, Q n
 _VAR = re.compile(r"(?:[A-Za-z]|\\[a-z]+)(?:_\{?[A-Za-z0-9]+\}?)?")
 _HEAD = re.compile(r"(?:\\(tilde|hat|bar)\{?([pqrsPQ])\}?|([pqrsPQ]))(_\{?(?:[A-Za-z0-9]+|\\[a-z]+)\}?)?(?=\()")
 _ACCENT = {"tilde": "~", "hat": "^", "bar": "¯"}
-PARAMETERS = frozenset({r"\theta", r"\phi", r"\psi", r"\vartheta", r"\varphi", r"\lambda", "w"})
+PARAMETERS = role_letters("law-parameter")  # a guess: derivspec/data/knowledge/notation.toml
 _DISCRETE = re.compile(r"\bdiscrete\b|\bfinite (?:alphabet|set|values)|\bpmf\b|probability mass", re.IGNORECASE)
 _CONTINUOUS = re.compile(r"continuous|differential|Gaussian|\\mathcal\s*\{?N\}?\s*\(|normal(?:ly)? distributed|"
                          r"density|densities|real-valued|\\mathbb\s*\{?R", re.IGNORECASE)
@@ -265,11 +266,6 @@ def _marginal(law: dict, keep) -> dict:
         key = tuple(cell[i] for i in index)
         out[key] = out.get(key, 0) + value
     return out
-
-
-def _project(law: dict, cell, keep) -> tuple:
-    variables = law["variables"]
-    return tuple(cell[variables.index(v)] for v in sorted(keep))
 
 
 def _log(x: Fraction):

@@ -496,21 +496,6 @@ def dependence(line: Line) -> dict:
     return direct
 
 
-def free_laws(node: tree.Node, scope: Scope, where: int) -> bool:
-    """No law of ``node`` is one the document makes particular on or above line ``where`` (so any finite law is
-    one of its laws there). A law given two different closed forms above is an example twice, not one law."""
-    if scope.event_structure:
-        return False
-    particular = {key for key, line in scope.particular.items() if line <= where
-                  and len([at for at in scope.closed_forms.get(key, {}).values() if at <= where]) < 2}
-    for part in node.walk():
-        if isinstance(part, tree.Density | tree.Apply) and ("law", part.head.latex) in particular:
-            return False
-        if isinstance(part, tree.Name) and {("variable", part.latex), ("law", part.latex)} & particular:
-            return False  # x ∼ N(…); KL(p ‖ q) of the p defined above
-    return True
-
-
 def index_names(node: tree.Node) -> set:
     """The latex of the names ``node`` uses as indices (x_i) or as a sum's or product's index and bounds."""
     found = set()

@@ -21,9 +21,10 @@ from __future__ import annotations
 import re
 
 import sympy
+from derivspec.scan.notation import role_letters
 from sympy.core.function import AppliedUndef
 
-LETTERS = frozenset({"f", "g", "h", "F", "G", "r", "s", "u", "v", "D", r"\phi", r"\varphi", r"\psi"})
+LETTERS = role_letters("own-function")  # a guess: derivspec/data/knowledge/notation.toml
 # name -> (as shown in a record, the function)
 FAMILIES = {"identity": ("x", lambda x: x), "linear": ("2x + 1", lambda x: 2 * x + 1),
             "exponential": ("e^{x}", sympy.exp)}

@@ -32,6 +32,7 @@ from sympy.core.function import AppliedUndef
 
 from derivspec.scan.names import NameKey
 from derivspec.scan.steps import Context, Side, StepResult, equation_values, read_side
+from derivspec.scan.notation import role_letters
 
 DISCRIMINATOR, VALUE = "gan.discriminator.optimal", "gan.value.optimal"
 RECOGNISED = {  # what this module reads (the recognisers page, derivspec/app/docs.py)
@@ -45,9 +46,9 @@ RECOGNISED = {  # what this module reads (the recognisers page, derivspec/app/do
            r"and $V/2$ all hold)",
 }
 _SPEAKS = re.compile(r"discriminat", re.I)
-_GEN_LABELS = frozenset({"g", "G", r"\theta", "model", "gen", "generator", "fake", "G_\\theta", "mod"})
-_DATA_LABELS = frozenset({"data", "d", "r", "real", "true", "emp", "x", "D", r"\text{data}"})
-_DENSITY_BASES = frozenset({"p", "q", "P", "Q", r"\pi", r"\rho", "p^*", "P^*", "r", "g"})
+_GEN_LABELS = role_letters("generator-label")  # a guess: derivspec/data/knowledge/notation.toml
+_DATA_LABELS = role_letters("data-label")  # a guess: derivspec/data/knowledge/notation.toml
+_DENSITY_BASES = role_letters("gan-density")  # a guess: derivspec/data/knowledge/notation.toml
 _GEN_PROSE = re.compile(r"^[^$.;]{0,60}?\b(?:generator|generated|model(?:'s)?\s+(?:distribution|density)|fake|"
                         r"synthetic)", re.I)
 _DATA_PROSE = re.compile(r"^[^$.;]{0,60}?\b(?:real|data|true|empirical|target)\b\s*(?:data\s+)?"

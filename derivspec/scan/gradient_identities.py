@@ -36,6 +36,7 @@ import sympy
 
 from derivspec.scan.reader import unwrap_decorations
 from derivspec.scan.steps import Context, Side, StepResult
+from derivspec.scan.notation import role_letters
 
 SCORE_CLAIM = "elbo.gradient.score-function"
 REPARAMETERISATION_CLAIM = "elbo.gradient.reparameterisation"
@@ -80,8 +81,13 @@ _REPLACE = [
     (re.compile(r"\\(?:cdot|times)\b"), " "),
 ]
 _TOKEN = re.compile(r"\s*(?:(\d+(?:\.\d+)?)|(\\cal[A-Z])|(\\[A-Za-z]+)|([A-Za-z])|(.))", re.DOTALL)
-DENSITY_HEADS = frozenset({"p", "q", r"\pi", r"\phi", r"\calN", "r", r"\rho"})
-FUNCTION_HEADS = frozenset({"f", "g", "h", r"\ell", r"\calS", "S", "T", "F", "G"})
+DENSITY_HEADS = role_letters("density-head")  # a guess: derivspec/data/knowledge/notation.toml
+FUNCTION_HEADS = role_letters("function-head")  # a guess: derivspec/data/knowledge/notation.toml
+# the roles the estimators' letters play (guesses, each a row of the table): data x, latent z, baseline C, the
+# variational density q, the model density p, the model's parameter θ
+DATA, LATENT, BASELINE = role_letters("data"), role_letters("latent"), role_letters("baseline")
+VARIATIONAL, MODEL_DENSITY, MODEL_PARAMETER = role_letters("variational"), role_letters("model-density"), \
+    role_letters("model-parameter")
 NOISE = r"\epsilon"
 _ESTIMATE = re.compile(r"\\approx|\\sum|\\frac\s*\{\s*1\s*\}\s*\{\s*[A-Z]\s*\}|\\frac\s*1\s*[A-Z]")
 
@@ -347,7 +353,7 @@ class _Parser:
             variable = self.take()
             self.take(r"\sim")
             return ("sim", variable, self.expr())
-        if self.peek() in (NOISE, "z") and self.peek(1) == "}":
+        if (self.peek() == NOISE or self.peek() in LATENT) and self.peek(1) == "}":
             return ("variable", self.take())
         self.i = start
         return ("density", self.expr())
@@ -528,19 +534,19 @@ class Evaluator:
 
     def name(self, name: Name):
         head = name.head
-        if name.inverse or name.sub and head in ("z", NOISE, "x"):
+        if name.inverse or name.sub and (head == NOISE or head in LATENT | DATA):
             raise Gate(f"the quantity {name.text()} is not instantiated")
         if head in self.bound:
             return self.bound[head]
         if head == self.r.param and not name.sub:
             return LAMBDA
-        if head == "x" and not name.sub:
+        if head in DATA and not name.sub:
             return self.r.instance.x
-        if head == r"\theta" and not name.sub:
+        if head in MODEL_PARAMETER and not name.sub:
             return self.r.instance.theta
-        if head == "C" and not name.sub:
+        if head in BASELINE and not name.sub:
             return self.r.instance.constant
-        if head in ("z", NOISE):
+        if head == NOISE or head in LATENT:
             raise Gate(f"{head} is left free outside its expectation or integral")
         raise NotRead(f"the quantity {name.text()} is not instantiated")
 
@@ -556,13 +562,13 @@ class Evaluator:
             return self.r.map(self.value(next(a for a in args if _variable(a) == NOISE)))
         if head in DENSITY_HEADS:
             return self.density(name, values, seps)
-        if head in FUNCTION_HEADS or head == "C":
+        if head in FUNCTION_HEADS | BASELINE:
             if _carries(name, args, param):
                 raise Gate(f"the function {name.text()} depends on {param} other than through the density")
             if len(args) != 1:
                 raise Gate(f"the function {name.text()} of several arguments is not instantiated")
             argument = self.value(args[0])
-            if head == "C":  # a baseline that depends on its argument: C(z) = z^2 + 1
+            if head in BASELINE:  # a baseline that depends on its argument: C(z) = z^2 + 1
                 return argument ** 2 + 1
             return TESTS[self.r.instance.test](argument)
         raise NotRead(f"the quantity {name.text()} is not instantiated")
@@ -582,24 +588,24 @@ class Evaluator:
         if name.head == r"\calN":
             raise Gate("a normal law written with its own mean and scale: the parameter differentiated is not "
                        "one of its arguments")
-        if first == "z" and _carries(name, args, param):
+        if first in LATENT and _carries(name, args, param):
             if len(seps) and seps[0] not in ("|", ";"):
                 raise Gate(f"the density {name.text()} is not read")
             self.r.used_q = True
             return self.r.q(self.value(args[0]))
-        if first == "z" and name.head == "q":
+        if first in LATENT and name.head in VARIATIONAL:
             raise Gate(f"the density {name.text()} of z does not show the parameter {param}")
-        if name.head != "p":
+        if name.head not in MODEL_DENSITY:
             raise NotRead(f"the density {name.text()} is not instantiated")
         if _carries(name, args, param):
             raise Gate(f"the model density {name.text()} depends on {param}")
-        if first == "x" and len(args) >= 2 and seps and seps[0] in ("|", ","):
+        if first in DATA and len(args) >= 2 and seps and seps[0] in ("|", ","):
             z_value = self._at(args[1])
             likelihood = _normal(self.r.instance.x, self.r.instance.theta * z_value, 1)
             if seps[0] == ",":  # the joint p(x, z) = p(z) p(x|z)
                 return likelihood * _normal(z_value, 0, 1)
             return likelihood
-        if first == "z" and len(args) == 1:
+        if first in LATENT and len(args) == 1:
             return _normal(self.value(args[0]), 0, 1)
         raise NotRead(f"the density {name.text()} is not instantiated")
 
@@ -615,12 +621,12 @@ class Evaluator:
                 raise Gate(r"an expectation over \epsilon whose law is not stated in it")
             raise Gate(f"an expectation over {variable} whose law is not stated in it")
         tree = law[2] if kind == "sim" else law[1]
-        if tree[0] == "name" and tree[1].head == "q" and not tree[1].sub:
+        if tree[0] == "name" and tree[1].head in VARIATIONAL and not tree[1].sub:
             self.r.used_q = True
-            return "z", Z, self.r.q(Z)
-        if tree[0] == "name" and tree[1].head == "q" and tree[1].sub == (self.r.param,):
+            return min(LATENT), Z, self.r.q(Z)
+        if tree[0] == "name" and tree[1].head in VARIATIONAL and tree[1].sub == (self.r.param,):
             self.r.used_q = True
-            return "z", Z, self.r.q(Z)
+            return min(LATENT), Z, self.r.q(Z)
         if tree[0] == "apply" and tree[1].head == r"\calN" and kind == "density":
             args = tree[2]
             if len(args) == 2 and args[0] == ("num", 0) and (args[1] == ("num", 1) or _variable(args[1]) == "I"):
@@ -629,7 +635,7 @@ class Evaluator:
         if tree[0] != "apply" or not tree[2]:
             raise Gate("an expectation over a law that is not read")
         variable = law[1] if kind == "sim" else (_variable(tree[2][0]) or "")
-        symbol = EPS if variable == NOISE else Z if variable == "z" else None
+        symbol = EPS if variable == NOISE else Z if variable in LATENT else None
         if symbol is None:
             raise Gate(f"an expectation over {variable or 'a variable'} that is not instantiated")
         saved = self.bound.get(variable)
@@ -648,7 +654,7 @@ class Evaluator:
         return self._integrate(variable, symbol, lambda: density * self.value(body))
 
     def integral(self, variable, body):
-        symbol = EPS if variable == NOISE else Z if variable == "z" else None
+        symbol = EPS if variable == NOISE else Z if variable in LATENT else None
         if symbol is None:
             raise Gate(f"an integral over {variable}, not the latent or the noise")
         self.r.used_integral = True
@@ -752,7 +758,7 @@ def check(left: Side, relation: str, right: Side, context: Context) -> StepResul
     except Gate as why:
         return result("unchecked", f"a gradient identity, but {why}")
     param = _parameter(trees)
-    if param is None or param in ("z", "x", NOISE) or not any(_has(t, ("E", "int")) for t in trees):
+    if param is None or param == NOISE or param in LATENT | DATA or not any(_has(t, ("E", "int")) for t in trees):
         return None
     try:
         return _judge(trees, texts, param, result, context)

@@ -29,9 +29,10 @@ import sympy
 
 from derivspec.scan.reader import application_parts, is_opaque_function
 from derivspec.scan import scope
+from derivspec.scan.notation import role_letters
 
 CROSS = sympy.Function("⟨E log⟩")  # CROSS(A, B) = E_A[log b], A and B distribution keys (symbols)
-PARAMETERS = frozenset({r"\theta", r"\phi", r"\psi", "w", r"\vartheta", r"\varphi"})
+PARAMETERS = role_letters("information-parameter")  # a guess: derivspec/data/knowledge/notation.toml
 _KL = re.compile(r"^(?:KL|D_KL|D_\{KL\}|\\mathrm\{KL\}|\\mathbb\{KL\}|D_\{\\mathrm\{KL\}\}|D_\{\\text\{KL\}\})$")
 _FONT = re.compile(r"\\(?:mathrm|text|textrm|operatorname|mathit|mathsf|mathcal|mathbf|boldsymbol)\s*\{([^{}]*)\}")
 

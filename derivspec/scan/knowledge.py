@@ -828,12 +828,3 @@ def families() -> dict:
     """name -> :class:`Family`, every entry."""
     return dict(_load()[2])
 
-
-def to_reader_form(expr):
-    r"""A meaning with vector components ``z[j]`` (IndexedBase) written as the reader writes a
-    component inside a sum: ``z_{•}(j)`` (an undefined function of the index)."""
-    replace = {}
-    for item in expr.atoms(sympy.Indexed):
-        head = sympy.Function(f"{item.base.label}_{{•}}")
-        replace[item] = head(*item.indices)
-    return expr.xreplace(replace)

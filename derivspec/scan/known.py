@@ -47,9 +47,10 @@ from derivspec.scan.reader import DocumentNames, application_name, application_p
 from derivspec.scan.reader import DocumentReading
 from derivspec.scan.steps import Context, Side, StepResult
 from derivspec.scan.verdicts import evidence_level
+from derivspec.scan.notation import role_letters
 
 SECONDS = 4.0
-VARIANCE_NAMES = frozenset({"v", "V", r"\nu"})  # a lone name that may stand for sigma^2
+VARIANCE_NAMES = role_letters("variance-name")  # a lone name that may stand for sigma^2 (a guess: notation.toml)
 HEAD_FAMILIES = (
     ("KL", re.compile(r"^(?:KL|D_\{?KL\}?|D_\{?kl\}?|D|\\mathbb\{KL\})$")),
     ("N", re.compile(r"^(?:N|Normal|Gaussian|Gauss)$")),
@@ -486,8 +487,8 @@ def _written_pairs(claim, shape: Shape, bindings: dict) -> tuple[tuple[str, str]
     return tuple(pairs_of(claim, in_claim_order))
 
 
-PARAMETER_NAMES = frozenset({r"\theta", r"\phi", r"\psi", r"\vartheta", r"\varphi", "w", "W", r"\lambda", r"\eta"})
-DISTRIBUTION_LETTERS = frozenset({"p", "q", "P", "Q", r"\pi", r"\rho", "r"})
+PARAMETER_NAMES = role_letters("parameter")  # a guess: derivspec/data/knowledge/notation.toml
+DISTRIBUTION_LETTERS = role_letters("distribution-letter")  # a guess: derivspec/data/knowledge/notation.toml
 
 
 def canonical_applications(expr):

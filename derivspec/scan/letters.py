@@ -29,16 +29,6 @@ from __future__ import annotations
 
 import re
 
-_PI_VARIABLE = re.compile(
-    r"(?<![{_])\\pi\s*(?:\\in\b|\\sim\b)"                                # π ∈ Δ, π ∼ Dir
-    r"|\\pi\s*\(\s*[A-Za-z\\][^()]*?(?:\||\\mid|,)"                     # π(a | s), π(x, y)
-    r"|\\pi\s*\(\s*(?:[a-z]|\\mathbf\s*\{?\s*[a-z]\s*\}?)\s*\)"        # π(x), π(s)
-    r"|(?:^|[$\s{(])\\pi\s*(?:=|:=)(?!\s*3\.14)")                       # π = 0.3 (not π = 3.14…)
-_PI_PROSE = re.compile(r"\b(?:weights?|proportions?|coefficients?|priors?|polic(?:y|ies)|mixing|stationary distribution)"
-                       r"[^.$]{0,40}\$\s*\\pi\b|\$\s*\\pi\s*\$[^.$]{0,30}\b(?:weights?|proportions?|coefficients?|polic(?:y|ies))",
-                       re.IGNORECASE)
-_E_VARIABLE = re.compile(r"\\(?:sum|prod|forall)\s*_\s*\{?\s*e\b(?![a-z])|(?<![A-Za-z\\])e\s*\\in\b|"
-                         r"(?<![A-Za-z\\])[A-Za-z]_\{?\s*e\s*\}?(?![A-Za-z^])")
 # inline math as lectures write it: $…$ or \(…\)
 _INLINE = r"(?:\$|\\\()\s*({name})\s*(?:\$|\\\))"
 # the words after "$e$ is the …" that describe the constant itself, not a name of the document's own
@@ -60,21 +50,26 @@ _IDENTITY_AFTER = re.compile(r"(?:\$|\\\()\s*(" + _IDENTITY_NAME + r")\s*(?:\$|\
 # a document about an algebraic structure: there "$e$ is the identity" names its identity element
 _STRUCTURE = re.compile(r"\b(?:group|binary)\s+operations?\b|\bgroup\s+elements?\b|\b(?:semi)?groups?\s+axioms?\b|"
                         r"\bmonoids?\b|\bsemigroups?\b|\babelian\b", re.IGNORECASE)
-_SIGMOID = re.compile(r"sigmoid|logistic|\\frac\s*\{\s*1\s*\}\s*\{\s*1\s*\+\s*(?:e\s*\^|\\exp)", re.IGNORECASE)
-
 
 def document_letters(text: str) -> frozenset:
-    """The letters of ``{'e', '\\pi', '\\sigma'}`` the document uses as its own variables (σ: as
-    a function that is not the sigmoid)."""
+    """The letters of ``{'e', '\\pi', '\\sigma'}`` the document uses as its own variables (σ: as a function that is not
+    the sigmoid): the rows of the table of standard notation with a ``letter`` (derivspec/data/knowledge/notation.toml)
+    say when -- ``variable_when`` its math, ``variable_words`` its prose, ``variable_unless`` the words that keep the
+    standard reading -- and the document's words may define the letter as its own."""
+    from derivspec.scan.notation import table
+
     found = set()
-    if _PI_VARIABLE.search(text) or _PI_PROSE.search(text):
-        found.add(r"\pi")
-    if _E_VARIABLE.search(text) or _defined_in_words(text, "e"):
-        found.add("e")
-    if _defined_in_words(text, r"\pi"):
-        found.add(r"\pi")
-    if not _SIGMOID.search(text):
-        found.add(r"\sigma")
+    for row in table()["symbol"].values():
+        letter = row.get("letter")
+        if letter is None:
+            continue
+        if any(re.search(p, text) for p in row.get("variable_when", ())) or any(
+                re.search(p, text, re.IGNORECASE) for p in row.get("variable_words", ())):
+            found.add(letter)
+        if row.get("variable_unless") and not any(re.search(p, text, re.IGNORECASE) for p in row["variable_unless"]):
+            found.add(letter)
+        if letter != r"\sigma" and _defined_in_words(text, letter):
+            found.add(letter)
     return frozenset(found)
 
 

@@ -166,7 +166,45 @@ def package_macros_text(path: str | Path, text: str) -> str:
                         break
                 except OSError:
                     continue
-    return "\n".join(found.values())
+    return "\n".join(found.values()) + _site_mathjax(path, places)
+
+
+# a MathJax configuration's macros (v2 ``TeX: {Macros: {…}}``, v3 ``tex: {macros: {…}}``), in the page or its site
+_MATHJAX_BLOCK = re.compile(r"\b[Mm]acros\s*:\s*\{")
+_MATHJAX_MACRO = re.compile(r"""(\w+)\s*:\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|\[\s*(?:"((?:[^"\\]|\\.)*)"|"""
+                            r"""'((?:[^'\\]|\\.)*)')\s*,\s*(\d)\s*(?:,[^\]]*)?\])""")
+_SITE_CONFIG = ("_includes/*.html", "_layouts/*.html", "_config.yml", "*mathjax*.js", "_includes/*mathjax*",
+                "assets/js/*mathjax*.js", "index.html")
+SITE_BYTES = 200_000
+
+
+def _site_mathjax(path, places) -> str:
+    """MathJax macro blocks in the page itself and in its site's configuration (an include or layout of a static
+    site up to :data:`PACKAGE_PARENTS` folders above), as \\newcommand lines."""
+    found = []
+    for place in [Path(path)] + [p / pattern for p in places for pattern in _SITE_CONFIG]:
+        try:
+            for candidate in ([place] if place == Path(path) else place.parent.glob(place.name)):
+                if candidate.is_file() and candidate.stat().st_size < SITE_BYTES:
+                    text = candidate.read_text(encoding="utf-8", errors="replace")
+                    if "acros" in text:
+                        found.append(mathjax_macros(text))
+        except OSError:
+            continue
+    return "\n".join(filter(None, found))
+
+
+def mathjax_macros(text: str) -> str:
+    """``Macros: {E: "\\mathbb{E}", norm: ["\\left\\|#1\\right\\|", 1]}`` as \\newcommand lines."""
+    lines = []
+    for block in _MATHJAX_BLOCK.finditer(text):
+        body = _group(text, block.end() - 1)
+        for m in _MATHJAX_MACRO.finditer(body[0] if body else ""):
+            value = next(v for v in m.group(2, 3, 4, 5) if v is not None)
+            value = re.sub(r"\\\\", lambda _: "\\", value)
+            arguments = f"[{m.group(6)}]" if m.group(6) else ""
+            lines.append(f"\\newcommand{{\\{m.group(1)}}}{arguments}{{{value}}}")
+    return "\n".join(lines)
 
 
 def _unwrap_overlays(text: str) -> str:
@@ -277,5 +315,6 @@ def document_macros(text: str, packages: str = "") -> Macros:
     over the conventions: the document's own definition wins, then its packages'."""
     table = {name: (arguments, body, None) for name, (arguments, body) in CONVENTIONS.items()}
     table |= _definitions(packages)
+    table |= _definitions(mathjax_macros(text) if "acros" in text else "")
     table |= _definitions(text)
     return Macros(tuple((name, *spec) for name, spec in sorted(table.items(), key=lambda kv: -len(kv[0]))))

@@ -1657,14 +1657,6 @@ SET_OPERATIONS = {r"\cap": "⟦∩⟧", r"\cup": "⟦∪⟧", r"\setminus": "⟦
 _PLAIN_KL = re.compile(r"(?<![\\A-Za-z{])KL(?=\s*(?:\\left|\\[bB]igg?l?)?\s*[(\[])")
 
 
-def written_numbers(tex: str) -> int:
-    """How many numbers ``tex`` writes (``2 + 6``: two, though it reads as 8); 0 where it cannot be taken apart."""
-    try:
-        return sum(token.kind == "num" for token in _doc_tokenize(tex))
-    except FormulaError:
-        return 0
-
-
 def read_document(tex: str, names: DocumentNames, bare: frozenset = frozenset(), *, log_base=None,
                   ambiguous: str = "function", sigmoid: bool = True, sets: bool = False,
                   matrices: bool = False, typed: bool = False) -> DocumentReading:

@@ -3,7 +3,8 @@
 A record has ``file``, ``lines`` ([first, last]), ``text``, ``kind`` (chain | number | known |
 source), ``verdict`` (proved | disagrees | unchecked), ``claim`` (when recognised), ``reason``,
 ``evidence``, ``level`` (error | warning | notice | null: :func:`level_of`); and ``steps``, one entry
-per relation with its own verdict. A notebook's record has ``cell`` (1-based, every cell counted)
+per relation with its own verdict. A flag (``disagrees``) has ``severity`` (``error``, or ``question`` when it rests
+on a guess or an unknown) and ``rests_on``, the scope entries it used (derivspec.scan.notation). A notebook's record has ``cell`` (1-based, every cell counted)
 and ``lines`` within that cell; a record an inline marker suppresses has ``suppressed`` (true) and
 ``suppression`` (the marker, where, and its reason).
 """
@@ -21,21 +22,21 @@ KINDS = ("chain", "number", "known", "source")
 LEVELS = ("error", "warning", "notice")
 # an unchecked statement whose evidence shows its sides different under one reading (a log base, a
 # bracket read as a product, vectors read as scalars, an assumption the lecture may make): a notice
-_ONE_READING = re.compile(r"\bdiffers?\b(?! symbolically)|\bwrong with\b|not under the other reading|"
+_ONE_READING = re.compile(r"^the declaration `|\bdiffers?\b(?! symbolically)|\bwrong with\b|not under the other reading|"
                           r"\bholds (?:if|when)\b", re.IGNORECASE)
 # a statement whose check ran out of time (runner.BUDGET_SPENT, runner's and statements' time limits): a warning
 _OUT_OF_TIME = re.compile(r"^not checked: the file time budget|took over its time limit|^timeout$|\btimed out\b")
 
 
-def level_of(verdict: str, reason: str, evidence: str) -> str | None:
+def level_of(verdict: str, reason: str, evidence: str, severity: str | None = None) -> str | None:
     """What a statement asks of its reader, as linters say it: ``error`` a flag (a counterexample
-    under every admissible reading); ``warning`` a statement left unchecked because a time limit or
+    under every admissible reading; a flag that rests on a guess, a question, is a ``notice``); ``warning`` a statement left unchecked because a time limit or
     the file's time budget was spent (a larger limit may decide it); ``notice`` a statement left
     unchecked whose evidence shows its two sides differ under one reading, not flagged because
     another reading (or an assumption the lecture may make) holds; None for the rest (proved, or
     unchecked for a reason that says nothing against it)."""
     if verdict == "disagrees":
-        return "error"
+        return "notice" if severity == "question" else "error"
     if verdict != "unchecked":
         return None
     if _OUT_OF_TIME.search(reason):
@@ -62,6 +63,8 @@ class Record:
     cell: int | None = None  # a notebook's cell (``lines`` are then within it)
     suppressed: str = ""  # why an inline marker suppresses it ("": not suppressed)
     rule: str | None = None  # the code of the coded rule that flagged it (derivspec.scan.rules)
+    severity: str | None = None  # a flag's: error (rests on declared, defined, notation) | question (a guess)
+    rests_on: list = field(default_factory=list)  # a flag's scope entries: {name, provenance, line} (notation.py)
 
     @property
     def rule_code(self) -> str | None:
@@ -81,7 +84,7 @@ class Record:
     @property
     def level(self) -> str | None:
         """error | warning | notice | None (:func:`level_of`)."""
-        return level_of(self.verdict, self.reason, self.evidence)
+        return level_of(self.verdict, self.reason, self.evidence, self.severity)
 
     def to_json(self) -> dict:
         data = {"file": self.file, "lines": [int(self.lines[0]), int(self.lines[1])], "text": self.text,
@@ -90,6 +93,9 @@ class Record:
         data["evidence_level"] = evidence_level(self.verdict, self.reason)
         data["level"] = self.level
         data["rule"] = self.rule_code
+        if self.verdict == "disagrees":
+            data["severity"] = self.severity or "error"
+            data["rests_on"] = list(self.rests_on)
         if self.category:
             data["class"] = self.category
         if self.correct:
@@ -109,7 +115,8 @@ class Record:
                    data.get("evidence", ""), data.get("claim"), list(data.get("steps", [])), data.get("correct", ""),
                    data.get("class", ""), data.get("cell"),
                    data.get("suppression", "") if data.get("suppressed") else "",
-                   data.get("rule") if data.get("verdict") == "disagrees" else None)
+                   data.get("rule") if data.get("verdict") == "disagrees" else None,
+                   data.get("severity") if data.get("verdict") == "disagrees" else None, list(data.get("rests_on", [])))
 
 
 def record_from_steps(file: str, lines, text: str, steps) -> Record | None:
@@ -160,6 +167,8 @@ def summary(records: list[Record], formulas: int | None = None) -> dict:
         entry[r.verdict] += 1
     data = {"statements": found, "checked": checked, "proved": checked - flagged - suppressed, "flagged": flagged,
             "suppressed": suppressed,  # flags an inline marker suppresses (not in "flagged")
+            "questions": sum(1 for r in records if r.verdict == "disagrees" and not r.suppressed
+                             and r.severity == "question"),  # flags resting on a guess (in "flagged")
             "unchecked": found - checked, "unchecked_by_reason": dict(sorted(by_reason.items(), key=lambda kv: -kv[1])),
             "by_kind": by_kind}
     by_class: dict[str, int] = {}

@@ -30,7 +30,7 @@ from derivspec.scan.functions import document_defined, document_described
 from derivspec.scan import (change_of_variables, conjugate_map, conventions, ddpm_kernel, events, gan_optimum,
                             likelihood_optimum, linear_gaussian, mixture_em, monte_carlo, normal_posterior,
                             reparameterised, softmax_gradient)
-from derivspec.scan import definitions, scope
+from derivspec.scan import declarations, definitions, notation, scope
 from derivspec.scan.letters import document_letters, identity_elements
 from derivspec.scan.reader import iterated_names, operator_names
 from derivspec.scan.scope import density_names
@@ -76,6 +76,7 @@ class Declarations:
     vectors: frozenset = frozenset()
     constants: frozenset = frozenset()
     log_base: int | str | None = None
+    lines: tuple = ()  # the course's declarations (``declare``), derivspec.scan.declarations.Declaration
 
 
 NAMED_CONSTANTS = {"e": "e", "pi": r"\pi", r"\pi": r"\pi"}
@@ -107,10 +108,15 @@ def prepare(path, name: str | None = None, known: bool = True, seconds: float | 
     file = name or Path(path).name
     unclosed: list = []  # display blocks never closed: each a record "not read" (scan_path)
     statements = extract(path, name=file, lecture=lecture, unclosed=unclosed)
-    # the document's \newcommand/\def/\DeclareMathOperator over its local packages' (\usepackage{../macros}), overlays
-    macros = document_macros(text, package_macros_text(path, text))
+    # the course's and the document's declarations (declarations.py): macros, laws and definitions from the top
+    declared_lines = list(declared.lines if declared is not None else ()) + declarations.in_document(text, lecture.kind)
+    # the document's \newcommand/\def/\DeclareMathOperator over its local packages' (\usepackage{../macros}), overlays,
+    # its MathJax configuration's macros and the declared ones
+    macros = document_macros(text + declarations.macro_text(declared_lines), package_macros_text(path, text))
     statements = [dataclasses.replace(s, text=macros.expand(s.text), rows=[(line, macros.expand(row)) for line, row in s.rows])
                   for s in statements]
+    statements = [Statement(file, macros.expand(d.latex), (0, 0), True) for d in declared_lines
+                  if d.form in ("law", "definition")] + statements
     relational = [s for s in statements if has_relation(s)]
     state = DocumentState(file, seconds=seconds or STATEMENT_SECONDS)
     # the names the document uses as densities, any letter (scope.py): in force for the passes below and,
@@ -121,6 +127,8 @@ def prepare(path, name: str | None = None, known: bool = True, seconds: float | 
     state.unclosed = unclosed
     with scope.densities(state.densities):
         previous = _document_passes(path, text, relational, state, known, declared)
+    state.declared = declarations.apply(declared_lines, state, text)
+    state.scope = notation.build(state, statements, text, state.declared)
     return text, file, statements, relational, previous, state
 
 
@@ -297,8 +305,13 @@ def scan_path(path, *, seconds: float | None = None, workers: int = 1, progress=
                 progress(i + 1, total)
     _continued_derivations(results, continues)
     if rules:
-        _apply_rules(results, relational, text, rules)
-    records = [Record.from_json(r) for i, r in enumerate(results) if r is not None and (shown is None or i in shown)]
+        _apply_rules(results, relational, text + declarations.prose(state.declared), rules)
+    records = [Record.from_json(r) for i, r in enumerate(results) if r is not None and (shown is None or i in shown)
+               and r["lines"][0] > 0]  # a declaration's own statement (line 0) is no record
+    declarations.claimed(records, state.declared)  # line 42: claim ID -- the statement checked against the claim
+    for record in records:
+        notation.judged(record, state.scope)
+    records += declarations.records(file, state.declared)  # a declaration the text contradicts, said
     for line, delimiter, opening in state.unclosed:  # a display block never closed: said, not dropped
         if only_lines is None or line in wanted:
             records.append(Record(file, (line, line), opening, "chain", "unchecked",

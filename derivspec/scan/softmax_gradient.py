@@ -37,16 +37,17 @@ from derivspec.core.numbers import fmt
 from derivspec.scan.names import NameKey
 from derivspec.scan.reader import bare_names, read_document
 from derivspec.scan.steps import Context, Side, StepResult, known_result
+from derivspec.scan.notation import role_letters
 
 GRADIENT, JACOBIAN = "nll.grad.softmax.soft-label", "nll.grad.softmax.jacobian"
 CLAIMS = {"nll.grad.softmax.soft-label": r"\frac{\partial \ell}{\partial h_k}",
           "nll.grad.softmax.jacobian": r"\frac{\partial \pi_i}{\partial h_j}"}  # claim -> the left side it reads
 CLASSES = 3  # the proof's number of classes; other numbers are checked numerically
 OTHER_CLASSES = range(2, 9)
-LOSS_BASES = frozenset({r"\ell", "l", "L", "J", "E", r"\mathcal{L}"})
-LOGIT_BASES = frozenset({"h", "z", "o", "a", "f", "s", "u", "g", r"\eta"})
-PROBABILITY_BASES = frozenset({r"\pi", "p", "q", "P"})
-LABEL_BASES = frozenset({"y", "t"})
+LOSS_BASES = role_letters("loss")  # a guess: derivspec/data/knowledge/notation.toml
+LOGIT_BASES = role_letters("logit")  # a guess: derivspec/data/knowledge/notation.toml
+PROBABILITY_BASES = role_letters("class-probability")  # a guess: derivspec/data/knowledge/notation.toml
+LABEL_BASES = role_letters("label")  # a guess: derivspec/data/knowledge/notation.toml
 _CROSS_ENTROPY = re.compile(r"cross[- ]?entropy|log[- ]?likelihood|\bNLL\b|log[- ]loss|softmax|soft-max", re.IGNORECASE)
 _SOFTMAX = re.compile(r"softmax|soft-max", re.IGNORECASE)
 _FONTS = re.compile(r"\\(?:mathbf|boldsymbol|bm|vec|mathrm|mathit|mathcal|mathsf|symbf|pmb)\s*")

@@ -179,6 +179,8 @@ class DocumentState:
     shapes: tuple = ()  # (name, convex|concave, line) stated in the prose (scope.function_shapes)
     restricted: tuple = ()  # (name, line): variables the prose restricts (scope.restricted_variables)
     priors: frozenset = frozenset()  # names the prose calls a prior (scope.prior_names): the model's marginal
+    declared: list = field(default_factory=list)  # the course's and the document's declarations (declarations.py)
+    scope: list = field(default_factory=list)  # the scope table: notation.Entry per name (notation.build)
 
 
 @dataclass

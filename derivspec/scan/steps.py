@@ -46,9 +46,10 @@ from derivspec.scan.reader import DocumentNames, DocumentReading, read_document
 from derivspec.scan import (algebra, classify, events, finite_sums, functions, information, instances, leibniz, optimum,
                             parameter_derivatives, probability, gaussian_log_density)
 from derivspec.scan.verdicts import DEFINING, evidence_level, not_a_definition
+from derivspec.scan.notation import role_letters
 
 CHECKED_RELATIONS = ("=", "≈", "≤", "≥", "<", ">", "∝")
-DIMENSION_NAMES = frozenset({"d", "D", "n", "N", "k", "K", "m", "M", "p", "C", "H", "W", "L"})
+DIMENSION_NAMES = role_letters("dimension")  # a guess: derivspec/data/knowledge/notation.toml
 _LOG = re.compile(r"\\log(?![_A-Za-z])|(?<![\\A-Za-z])log(?![_A-Za-z])")
 
 
@@ -697,37 +698,6 @@ def _num_differs(a, b) -> bool:
     if scale == 0:
         return False
     return abs(a - b) > mpmath.mpf("1e-30") * scale
-
-
-def _printed(side: Side, context: Context):
-    """How the right side was printed: ('literal', value, unit, truncated) for a bare number,
-    ('power10', k) for a bare 10^k, ('mantissa', value, unit, scale) for m x 10^k, else None."""
-    expr = side.primary.expr
-    literals = side.primary.literals
-    sign = 1
-    if isinstance(expr, sympy.Mul) and len(expr.args) == 2 and expr.args[0] == -1:
-        sign, expr = -1, expr.args[1]
-    if isinstance(expr, sympy.Symbol) and expr in literals:
-        value, decimals, _ = literals[expr]
-        return "literal", sign * value, sympy.Rational(1, 10 ** decimals)
-    if expr.is_Integer or (expr.is_Rational and expr.q == 1):
-        return "literal", sign * expr, sympy.Integer(1)
-    if isinstance(expr, sympy.Pow) and expr.base == 10 and expr.exp.is_Integer:
-        return "power10", sign * int(expr.exp)
-    if isinstance(expr, sympy.Mul):
-        tens = [f for f in expr.args if isinstance(f, sympy.Pow) and f.base == 10 and f.exp.is_Integer]
-        rest = [f for f in expr.args if f not in tens]
-        if len(tens) == 1 and len(rest) == 1:
-            m = rest[0]
-            scale = tens[0]
-            if isinstance(m, sympy.Symbol) and m in literals:
-                value, decimals, _ = literals[m]
-                return "mantissa", sign * value * scale, sympy.Rational(1, 10 ** decimals) * scale
-            if m.is_Integer:
-                return "mantissa", sign * m * scale, scale
-    if expr.is_Integer and expr == 10:
-        return "literal", sign * expr, sympy.Integer(1)
-    return None
 
 
 def _rounding_agrees(exact, printed, unit, relation: str, truncated: bool = False) -> str:

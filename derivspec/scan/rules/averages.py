@@ -30,7 +30,8 @@ _EXPECTATION = re.compile(r"\\mathbb\s*\{?\s*E\b|\\mathrm\s*\{\s*E\s*\}|\\operat
                           r"(?<![A-Za-z\\])E\s*(?:_\s*(?:\{[^{}]*\}|\\?\w+))?\s*(?:\\left\s*|\\big\w*\s*)?\[")
 _ESTIMATE_LEFT = re.compile(r"^\s*\\(?:bar|overline|hat|widehat)\b")
 _NOT_JUDGED = re.compile(r"\b(?:wrong|incorrect|mistake|typo|erroneous|suppose for contradiction|proportional|"
-                         r"up to a constant|unnormali[sz]ed|biased|bias|shrink\w*)\b", re.IGNORECASE)
+                         r"up to a constant|unnormali[sz]ed|biased|unbiased|bias|shrink\w*|degrees? of freedom|bessel\w*|"
+                         r"corrected|correction)\b", re.IGNORECASE)
 _SAMPLE_ESTIMATE = re.compile(r"\\(?:bar|overline|hat|widehat)\b")
 _SAMPLE_MEAN_WORDS = re.compile(r"\b(?:sample|empirical) (?:mean|average)|mean of the (?:sample|data)", re.IGNORECASE)
 _OFFSET = re.compile(r"•\s*[-+]")  # x_{i+1}: an index with an offset (a telescoping or a lagged sum)
@@ -169,7 +170,7 @@ def _shown(expr, doc) -> str:
 
 def average_terms(line, doc) -> str | None:
     """DS211: the weights 1/c of an average over a range sum to one (c is the number of terms)."""
-    if _NOT_JUDGED.search(line.lead) or re.search(r"\\propto|\\tilde|\\widetilde", line.text):
+    if _NOT_JUDGED.search(line.around) or re.search(r"\\propto|\\tilde|\\widetilde", line.text):
         return None
     if doc.guarded_lead(line.lead) or not _an_average(line):
         return None

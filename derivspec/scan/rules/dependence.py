@@ -37,6 +37,10 @@ def variables(node: tree.Node, randoms: frozenset = frozenset()) -> tuple[set, s
     bound: set = set()
 
     def visit(n: tree.Node, hidden: frozenset) -> None:
+        if isinstance(n, tree.Density | tree.Apply) and _labelled(n, randoms):  # p_X(x): the pmf of X at x
+            for part in (n.variables + n.given if isinstance(n, tree.Density) else n.args):
+                visit(part, hidden)
+            return
         if isinstance(n, tree.Name):
             if n.latex not in hidden and not n.index:
                 free.add(n.latex)
@@ -69,6 +73,12 @@ def variables(node: tree.Node, randoms: frozenset = frozenset()) -> tuple[set, s
 
     visit(node, frozenset())
     return free, bound
+
+
+def _labelled(n, randoms: frozenset) -> bool:
+    """A density whose subscript names its random variable (notation: p_X(x) is the pmf of X at x)."""
+    values = {a.latex.lower() for a in (n.variables if isinstance(n, tree.Density) else n.args) if isinstance(a, tree.Name)}
+    return any(isinstance(c, tree.Name) and (c.latex in randoms or c.latex.lower() in values) for c in n.carried)
 
 
 def _constrained(n: tree.Node) -> set:

@@ -80,6 +80,13 @@ def stated_supports(doc, variable_latex: str) -> list:
     return found
 
 
+def _support_line(doc, variable_latex: str) -> int | None:
+    """The line of the first support the document states for the variable (stated_supports' first)."""
+    m = re.search(r"(?<![\\A-Za-z])" + re.escape(variable_latex) + r"\s*(?:" + _SUPPORT_RANGE + "|" + _REALS + "|" +
+                  _NATURALS + ")", doc.text)
+    return doc.text.count("\n", 0, m.start()) + 1 if m else None
+
+
 def _one_support(doc, variable_latex: str, text: str, ranges: bool = True):
     """The support one declaration states (``ranges=False``: only the forms other than a set or a number line)."""
     name = re.escape(variable_latex)
@@ -227,9 +234,13 @@ LAW_SUPPORTS = {"binary": ("int", 0, 1), "nonneg integer": ("int", 0, sympy.oo),
                 "positive": ("real", 0, sympy.oo), "probability": ("real", 0, 1), "real": ("real", -sympy.oo, sympy.oo)}
 
 
-def fails_to_normalise(expr, variable, doc, discrete, variable_latex: str, fixed=(), law_support=None):
+def fails_to_normalise(expr, variable, doc, discrete, variable_latex: str, fixed=(), law_support=None, checked=None):
     """The evidence that ``expr`` does not sum or integrate to one over ``variable`` on any admissible support, or
-    None. ``fixed``: names drawn as given values (the conditioning variables)."""
+    None. ``fixed``: names drawn as given values (the conditioning variables); ``checked``: the line checked (a support
+    stated on another line is said so: the scope's guess, derivspec.scan.notation)."""
+    defined = {s: v for s, v in doc.values().items() if s in expr.free_symbols and s != variable
+               and variable not in v.free_symbols} if hasattr(doc, "values") else {}
+    expr = expr.xreplace(defined) if defined else expr  # q = 1 - p stated elsewhere: q is not free
     if variable not in expr.free_symbols:
         return None
     form = law_form(expr, variable)  # the law's own form says what its variable is, over a word of the sentence
@@ -269,7 +280,10 @@ def fails_to_normalise(expr, variable, doc, discrete, variable_latex: str, fixed
                 if first_evidence is None:
                     point, value = failures[0]
                     at = values.shown(point, doc.names)
-                    first_evidence = (f"over {variable_latex} ∈ {_support_text(support, doc.names)}: "
+                    stated = _support_line(doc, variable_latex) if declared and checked is not None else None
+                    first_evidence = (f"over {variable_latex} ∈ {_support_text(support, doc.names)}"
+                                      + (f" (the support stated at line {stated})" if stated and abs(stated - checked) > 3
+                                         else "") + ": "
                                       f"{'Σ' if support[0] == 'int' else '∫'} = {values.number(value)}"
                                       + (f" at {at}" if at else ""))
                 continue
@@ -316,7 +330,7 @@ def pmf_sums_to_one(line, doc) -> str | None:
         return None
     if "pmf" not in line.kinds and not event and not _discrete(expr, variable):
         return None
-    evidence = fails_to_normalise(expr, variable, doc, True, latex, given, _law_support(line, doc))
+    evidence = fails_to_normalise(expr, variable, doc, True, latex, given, _law_support(line, doc), line.line)
     return f"a pmf does not sum to one over {latex}: {evidence}" if evidence else None
 
 
@@ -332,7 +346,7 @@ def density_integrates_to_one(line, doc) -> str | None:
         return None
     words = line.lead.lower() + " " + doc.prose_around(line.left_text.split("(")[0].replace(" ", ""))
     discrete = None if not re.search(r"\b(?:pdf|probability density|density function|continuous)\b", words) else False
-    evidence = fails_to_normalise(expr, variable, doc, discrete, latex, given, _law_support(line, doc))
+    evidence = fails_to_normalise(expr, variable, doc, discrete, latex, given, _law_support(line, doc), line.line)
     return f"a density does not integrate to one over {latex}: {evidence}" if evidence else None
 
 
@@ -345,7 +359,7 @@ def conditional_normalises(line, doc) -> str | None:
         return None
     expr, variable, latex, given = found
     discrete = True if _discrete(expr, variable) or "pmf" in line.kinds else None
-    evidence = fails_to_normalise(expr, variable, doc, discrete, latex, given, _law_support(line, doc))
+    evidence = fails_to_normalise(expr, variable, doc, discrete, latex, given, _law_support(line, doc), line.line)
     if not evidence:
         return None
     return f"a conditional law does not normalise over {latex} (left of the bar): {evidence}"

@@ -118,6 +118,12 @@ class Line:
     def line(self) -> int:
         return self.statement.lines[0]
 
+    @property
+    def around(self) -> str:
+        """The words around the display: the sentence leading into it and the one after it (or its table row)."""
+        after = re.split(r"(?<=[.!?])\s|\n\s*\n", getattr(self.statement, "after", "") or "", maxsplit=1)[0]
+        return self.lead + " " + after[:240]
+
     def reading(self, which: str):
         """The reader's reading of a side (``left`` / ``right``), or None when it is not read."""
         if which not in self._read:
@@ -196,6 +202,30 @@ class Document:
                 continue
             self.lines.append(self.line(index, statement, cleaned, clauses[0]))
         self.proportional = _proportional_lines(self, relational)
+        self._values = None
+
+    def values(self) -> dict:
+        """symbol -> value of every plain name the document defines once (``q = 1 - p`` in a sentence, a table row,
+        another cell, a clause of a display), wherever it is: what a rule substitutes before it draws the name free."""
+        if self._values is None:
+            found: dict = {}
+            for index, statement, cleaned, clauses in self.clauses:
+                for clause in clauses:
+                    for k, relation in enumerate(clause.relations):
+                        left = clause.sides[k].strip()
+                        if relation not in ("=", ":=", "≜") or not re.fullmatch(r"\\?[A-Za-z]+(?:_\{?\w+\}?)?", left):
+                            continue
+                        try:
+                            value = exact(read_document(clause.sides[k + 1], self.names))
+                        except Exception:
+                            continue
+                        symbol = self.names.symbol(left)
+                        if not isinstance(value, sympy.Expr) or symbol in value.free_symbols or value.atoms(AppliedUndef) \
+                                or not value.free_symbols:
+                            continue
+                        found.setdefault(symbol, set()).add(value)
+            self._values = {s: next(iter(v)) for s, v in found.items() if len(v) == 1}
+        return self._values
 
     def line(self, index: int, statement, cleaned: str, clause, left: str | None = None) -> "Line":
         """The Line of a statement's first relational clause (``left``: its left side, when taken from elsewhere)."""
@@ -218,7 +248,8 @@ class Document:
         for symbol in reading.expr.free_symbols:
             written = self.names.latex.get(symbol) or symbol.name
             at = self.heads.get(written.replace(" ", ""))
-            if at and min(at) > line.line:
+            if at and min(at) > line.line and not re.search(  # "… where $q = 1 - p$": the display's own words
+                    r"\$\s*" + re.escape(written.replace(" ", "")) + r"\s*(?::=|=)", line.around.replace(" ", "")):
                 return True
         return False
 
