@@ -153,9 +153,9 @@ def reason_text(record) -> str:
 
 def rule_id(record) -> str:
     """A flag's rule code (``DS001``); :data:`NOTICE_RULE` / :data:`WARNING_RULE` for a notice and a
-    warning."""
+    warning; a question (a flag resting on a guess, a notice in level) keeps its flag's code."""
     found = record.level
-    if found == "notice":
+    if found == "notice" and record.verdict != "disagrees":
         return NOTICE_RULE
     if found == "warning":
         return WARNING_RULE
