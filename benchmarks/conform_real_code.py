@@ -24,7 +24,9 @@ What is recorded per run: the exit code, the verdict, the kit's kind, slip and h
 any internal error (a Python traceback on stderr, or exit 3 with one). The table gives per function
 whether the right copy was accepted and, per slip, whether it was rejected and whether the slip was
 named (the kit's text matched against the entry's `named_if` patterns -- a provisional judgment; the
-kit's text is printed and kept so that a person can judge). Totals: wrong accepted (slipped copies that
+kit's text is printed and kept so that a person can judge; a person's judgment of a headline, kept in
+`conform_real_code/judgements.toml` with its reason, replaces the pattern's wherever that headline is printed
+again -- a changed headline is judged by the patterns until a person judges it). Totals: wrong accepted (slipped copies that
 conform), right accepted (label `conforms`), slips named, internal errors; entries whose claim does not
 exist yet are counted apart (`claim unknown`), and so are entries whose source cannot be read.
 """
@@ -50,6 +52,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 MANIFEST = HERE / "conform_real_code" / "manifest.toml"
+JUDGEMENTS = HERE / "conform_real_code" / "judgements.toml"
 COPIES = ("plain", "renamed", "respaced")
 HALVES = ("development", "heldout")
 
@@ -308,6 +311,7 @@ class Run:
     kit_slip: str = ""
     headline: str = ""
     named: bool | None = None
+    judged: str = ""  # a person's reason, where judgements.toml judged this headline
     seconds: float = 0.0
     internal_error: str = ""
     stderr_tail: str = ""
@@ -416,10 +420,21 @@ GENERIC = re.compile(r"^.*? does not conform to \S+?:\s*|\(no registered slip of
 
 
 def slip_named(run: Run, slip: dict) -> bool:
-    """Provisional: the kit's slip name or headline (less the function's name, the claim's id and the
-    generic "no registered slip" phrase) matches one of the entry's `named_if` patterns."""
+    """A person's judgment of this headline where judgements.toml has one (``run.judged`` its reason);
+    otherwise provisional: the kit's slip name or headline (less the function's name, the claim's id and
+    the generic "no registered slip" phrase) matches one of the entry's `named_if` patterns."""
+    for judged in judgements():
+        if judged["id"] == run.id and judged["variant"] == run.variant and judged["headline"] in run.headline:
+            run.judged = judged["why"]
+            return judged["named"]
     text = f"{run.kit_slip} {GENERIC.sub(' ', run.headline)}"
     return any(re.search(p, text, re.IGNORECASE) for p in slip.get("named_if", []))
+
+
+def judgements(path: Path = JUDGEMENTS) -> list[dict]:
+    """judgements.toml's ``[[judged]]`` entries: id, variant, headline (a part of the kit's headline the
+    same in every copy), named, why."""
+    return tomllib.loads(path.read_text(encoding="utf-8")).get("judged", []) if path.is_file() else []
 
 
 def build_variants(data: dict, entry: dict, mirror: Path) -> list[tuple[str, dict | None, str]]:
@@ -503,7 +518,8 @@ def totals(runs: list[Run]) -> dict:
         "slipped copies": len(slips),
         "wrong accepted": sum(r.verdict == "accepted" for r in slips),
         "slips rejected": len(rejected),
-        "slips named (provisional)": sum(bool(r.named) for r in rejected),
+        "slips named": sum(bool(r.named) for r in rejected),
+        "of them judged by a person": sum(bool(r.judged) for r in rejected),
         "slips named %": round(100 * sum(bool(r.named) for r in rejected) / len(slips), 1) if slips else None,
         "internal errors": sum(bool(r.internal_error) for r in runs),
         "bad input (exit 2)": sum(r.verdict == "bad-input" for r in runs),
@@ -522,7 +538,8 @@ def print_table(runs: list[Run], out=sys.stdout) -> None:
         if r.verdict == "accepted":
             return "WRONG ACCEPTED"
         if r.verdict == "rejected":
-            return "rejected, " + ("named" if r.named else "not named") + (f" ({r.kind})" if r.kind else "")
+            return ("rejected, " + ("named" if r.named else "not named") + (" (judged)" if r.judged else "")
+                    + (f" ({r.kind})" if r.kind else ""))
         return r.verdict
     key = lambda r: (r.copy, r.half, r.id)
     for copy in COPIES:
@@ -610,6 +627,19 @@ def smoke(data: dict, entries: list[dict], mirror: Path) -> int:
     return 1 if failures else 0
 
 
+def rejudge(data: dict, path: Path) -> int:
+    """A recorded run judged again: each rejected slip's headline against judgements.toml and the patterns."""
+    slips = {(e["id"], s["name"]): s for e in data["function"] for s in e.get("slips", [])}
+    names = {f.name for f in Run.__dataclass_fields__.values()}
+    runs = [Run(**{k: v for k, v in r.items() if k in names}) for r in json.loads(path.read_text())["runs"]]
+    for run in runs:
+        run.judged = ""
+        if run.variant != "right" and run.verdict == "rejected":
+            run.named = slip_named(run, slips[(run.id, run.variant)])
+    print_table(runs)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--half", choices=(*HALVES, "all"), default="development")
@@ -621,10 +651,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per conform call")
     parser.add_argument("--check", action="store_true", help="check the manifest, the split and every slip; run nothing")
     parser.add_argument("--smoke", action="store_true", help="import each right copy and call it once, without derivspec")
+    parser.add_argument("--judge", type=Path, metavar="RUNS", help="print the table of a run's --json output again, "
+                        "its slips named by judgements.toml and the patterns as they are now; run nothing")
     options = parser.parse_args(argv)
     data = load_manifest(options.manifest)
     if options.check:
         return check(data, options.mirror)
+    if options.judge:
+        return rejudge(data, options.judge)
     entries = [e for e in data["function"] if options.half == "all" or e["half"] == options.half]
     if options.only:
         entries = [e for e in entries if any(e["id"] == o or e["id"].startswith(o) for o in options.only)]
