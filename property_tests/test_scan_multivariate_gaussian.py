@@ -23,7 +23,7 @@ NOTATIONS = [
     (r"Take two Gaussians in $k$ dimensions, $p_1 = \mathcal{N}(\mu_1, \Sigma_1)$ and "
      r"$p_2 = \mathcal{N}(\mu_2, \Sigma_2)$." "\n\n", r"\mathrm{KL}(p_1 \| p_2)",
      r"\mu_1", r"\Sigma_1", r"\mu_2", r"\Sigma_2", "k"),
-    ("Two laws written in the divergence itself.\n\n",
+    ("Two laws written in the divergence itself.\n\n<!-- derivspec: D: scalar -->\n\n",  # D the dimension: declared
      r"D_{KL}(\mathcal N(m_q, S_q) \,\|\, \mathcal N(m_p, S_p))", "m_q", "S_q", "m_p", "S_p", "D"),
 ]
 RIGHT = r"\frac{1}{2}\left[\mathrm{tr}(T^{-1}S) + (B - A)^\top T^{-1}(B - A) - K + \ln\frac{|T|}{|S|}\right]"
@@ -95,7 +95,7 @@ def matrices(reason: str) -> dict:
 
 
 def gives(reason: str) -> tuple[float, float]:
-    m = re.search(r"the statement gives (\S+) and (?:the KL|log N) is (\S+)", reason)
+    m = re.search(r"the statement gives ([-+0-9.eE]+) and (?:the KL|log N) is ([-+0-9.eE]+)", reason)
     return float(m.group(1)), float(m.group(2))
 
 
@@ -116,7 +116,7 @@ def test_planted_kl_errors_are_flagged_with_a_recomputed_counterexample(tmp_path
     preamble, head, a, s, b, t, k = notation
     template, value = WRONG[error]
     found = record(tmp_path, preamble, head + " = " + fill(template, notation))
-    assert found.verdict == "disagrees", found.reason
+    assert found.verdict == "disagrees" and found.severity == "error", found.reason
     shown = matrices(found.reason)
     m1, S1, m2, S2 = ([row[0] for row in shown[a]], shown[s], [row[0] for row in shown[b]], shown[t])
     d = len(m1)
@@ -210,7 +210,9 @@ LOG_WRONG = {  # planted error -> (statement, value at (x, mu, S or s, d))
 @pytest.mark.parametrize("error", sorted(LOG_WRONG))
 def test_planted_log_density_errors_are_flagged(tmp_path, error):
     statement, value = LOG_WRONG[error]
-    found = record(tmp_path, "The density of a Gaussian vector.\n\n", statement)
+    found = record(tmp_path, "The density of a Gaussian vector.\n\n<!-- derivspec: I: identity matrix -->\n\n",
+                   statement)
+    assert found.severity == "error", found.reason
     assert found.verdict == "disagrees", found.reason
     shown = matrices(found.reason)
     x, m = [r[0] for r in shown["x"]], [r[0] for r in shown[r"\mu"]]
@@ -220,3 +222,17 @@ def test_planted_log_density_errors_are_flagged(tmp_path, error):
     assert derived == pytest.approx(scipy.stats.multivariate_normal(m, S).logpdf(x), rel=1e-9)
     assert as_written == pytest.approx(value(x, m, S, d), rel=1e-9)
     assert r"\log" in found.correct
+
+
+def test_an_undeclared_capital_dimension_or_identity_makes_the_flag_a_question(tmp_path):
+    """Without the declarations above, D (a dimension) and I (the identity) are guesses of the scope: the same
+    planted errors are questions naming the declaration that decides them (issue 88)."""
+    template, _ = WRONG["missing 1/2"]
+    notation = ("Two laws written in the divergence itself.\n\n", *NOTATIONS[1][1:])
+    found = record(tmp_path, notation[0], notation[1] + " = " + fill(template, notation))
+    assert (found.verdict, found.severity) == ("disagrees", "question"), found.reason
+    assert "`D: scalar`" in found.reason
+    statement, _ = LOG_WRONG["wrong sign"]
+    found = record(tmp_path, "The density of a Gaussian vector.\n\n", statement)
+    assert (found.verdict, found.severity) == ("disagrees", "question"), found.reason
+    assert "`I: identity matrix`" in found.reason

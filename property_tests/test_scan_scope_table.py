@@ -289,3 +289,15 @@ def test_a_capital_only_given_to_laws_keeps_an_error(tmp_path):
             "$$-\\frac{d \\log p(v \\mid B, t)}{dv} = \\frac{d \\log p(t \\mid B, v)}{dv} - \\frac{d \\log p(v)}{dv}$$\n")
     found = flags(tmp_path, "b.md", text)
     assert [f["severity"] for f in found] == ["error"]
+
+
+def test_every_declaration_a_question_proposes_is_one_the_parser_accepts():
+    """A question names the declarations that answer it (a row's ``declare``): each must parse, to the row's
+    reading for the first ('I: identity matrix' was refused as an unknown kind)."""
+    from derivspec.scan.declarations import parse
+    from derivspec.scan.notation import table
+
+    for section in ("symbol", "role"):
+        for row in table()[section].values():
+            for text in row.get("declare", ()):
+                assert parse(text).name, text

@@ -132,6 +132,9 @@ def parse(text: str, line: int = 0, source: str = "document") -> Declaration:
     if function is not None:
         return Declaration(text, line, "kind", _head(name), f"named function: {function}", value=function,
                            source=source)
+    for row in table()["symbol"].values():  # the declaration a question of the scope proposes (I: identity matrix)
+        if any(_squash(text) == _squash(d) for d in row.get("declare", ())):
+            return Declaration(text, line, "kind", _head(name), f"{row['kind']}: {row['meaning']}", source=source)
     raise DeclarationError(f"declaration {text!r}: unknown kind {spec!r} (a shape matrix(d, k) or vector(d), "
                            f"{', '.join(PLAIN_KINDS)}, random variable, density of x, cdf of X, an operator "
                            f"({', '.join(OPERATORS)}) or a named function of the tables)")
