@@ -156,9 +156,6 @@ def relation_class(relation: str) -> Classification | None:
     return Classification(*found) if found else None
 
 
-_UNREAD_SETS = re.compile(r"\\(?:emptyset|varnothing|bigcap|bigcup|subset|subseteq|supset)(?![A-Za-z])|\\\{")
-
-
 def sets_or_events(left_text: str, right_text: str) -> Classification | None:
     if any(_SET_NOTATION.search(t) for t in (left_text, right_text)):
         return Classification("distribution or set", "a statement about sets or events (∩, ∪, complements, ∅, {…}, Ω): "

@@ -76,7 +76,6 @@ _DOC_IGNORED = frozenset(_IGNORED | {r"\displaystyle", r"\nonumber", r"\notag", 
                                       r"\checkmark", r"\phantom", r"\vphantom", r"\hphantom", r"\mathstrut",
                                       r"\strut", r"\middle"})
 _DOC_MULTIPLY = frozenset({r"\odot", r"\circ", r"\bullet", r"\ast", r"\star"})
-_DOC_SEPARATORS = frozenset({",", ";", "|", "‖", ":", r"\mid", r"\parallel", r"\Vert", r"\vert"})
 # Letters that lecture notes apply to arguments: p(x), q(z|x), f(x), D(x), L(theta), ...
 FUNCTION_LETTERS = frozenset("p q f g h r s F G P Q D E L N Z H I J K U V W R S T C M".split()) | frozenset(
     {r"\ell", r"\pi", r"\phi", r"\varphi", r"\psi", r"\Phi", r"\Psi", r"\rho", r"\lambda", r"\mu", r"\kappa",
@@ -1712,9 +1711,6 @@ _SIZE_SWITCH = re.compile(r"\\(?:tiny|scriptsize|footnotesize|small|normalsize|l
 _BARE_OPERATOR = re.compile(r"(?<![\\A-Za-z{])(Var|Cov)(?=\s*(?:\\left\s*)?[(\[])")
 _FONT_WORD = re.compile(r"\\(?:mathbb|mathsf|mathbf)\s*\{\s*([A-Z][A-Za-z]+)\s*\}")
 _INCREMENT = re.compile(r"\\[Dd]elta\s*(?:[A-Za-z](?![A-Za-z])|\\[a-z]+(?![A-Za-z]))")
-
-
-_BARE_NAME = re.compile(r"(\\[A-Za-z]+|[A-Za-z])(?:\s*_\s*(\{[^{}]*\}|\\?[A-Za-z0-9]))?")
 
 
 def argument_names(tex: str) -> frozenset:

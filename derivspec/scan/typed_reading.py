@@ -425,10 +425,3 @@ def written_densities(reading: DocumentReading, names: DocumentNames) -> tuple:
         if isinstance(node, tree.Density | tree.Apply):
             found.append(node)
     return tuple(found)
-
-
-def as_matrices(text: str, names: DocumentNames) -> tree.Node:
-    """``text`` read with every name a matrix: products keep their order, ``^T`` is a transpose (FormulaError when
-    it is not read so)."""
-    reading = read_document(text, names, matrices=True)
-    return Converter(names, reading.literals).side(reading.expr)
