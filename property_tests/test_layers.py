@@ -232,12 +232,12 @@ def test_check_list_and_show_import_no_torch():
 SCAN_LAYERS = (
     ("extract", ("extract", "macros", "clauses", "statements")),
     ("read", ("reader", "knowledge", "tree", "typed_reading")),
-    ("scope", ("document_scope", "classify")),
+    ("scope", ("classify",)),
     ("judge", ("verdicts", "steps")),
     ("report", ("records", "runner")),
 )
 _SCAN_RANK = {f"derivspec.scan.{module}": rank for rank, (_, modules) in enumerate(SCAN_LAYERS) for module in modules}
-TYPED_TREE = ("tree", "typed_reading", "document_scope")
+TYPED_TREE = ("tree", "typed_reading")
 
 
 def scan_layer_violations(path: Path, text: str | None = None) -> list[str]:
@@ -255,4 +255,4 @@ def test_the_typed_tree_imports_one_way(module):
 
 def test_the_scan_layer_check_can_fail():
     assert scan_layer_violations(ROOT / "derivspec/scan/tree.py", "from derivspec.scan import steps")
-    assert scan_layer_violations(ROOT / "derivspec/scan/document_scope.py", "from derivspec.scan.runner import prepare")
+    assert scan_layer_violations(ROOT / "derivspec/scan/classify.py", "from derivspec.scan.runner import prepare")

@@ -1,6 +1,7 @@
-r"""The typed tree and the one document scope of ``scan`` (derivspec/scan/tree.py, typed_reading.py,
-document_scope.py): what the scan rules (derivspec/scan/rules/) build on. They came with the rebuilt middle of
-issue 58; its judge, operator table, witnesses and law tables were removed in issue 80 and these modules kept.
+r"""The typed tree of ``scan`` (derivspec/scan/tree.py, typed_reading.py): what the scan rules
+(derivspec/scan/rules/) build on. It came with the rebuilt middle of issue 58; its judge, operator table,
+witnesses and law tables were removed in issue 80, its document scope (document_scope.py, which no rule read) in
+issue 88.
 """
 
 from __future__ import annotations
@@ -9,21 +10,15 @@ import dataclasses
 
 import pytest
 
-from derivspec.scan import document_scope, tree
-from derivspec.scan.extract import extract
-from derivspec.scan.runner import has_relation
+from derivspec.scan import tree
+from derivspec.scan.reader import DocumentNames, bare_names, read_document
+from derivspec.scan.typed_reading import typed
 
 
-def _scope(tmp_path, text: str) -> document_scope.Scope:
-    path = tmp_path / "notes.md"
-    path.write_text(text, encoding="utf-8")
-    return document_scope.build([s for s in extract(path) if has_relation(s)], text)
-
-
-def _line(scope: document_scope.Scope, start: str) -> document_scope.Line:
-    found = [line for line in scope.lines if line.text.startswith(start)]
-    assert len(found) == 1, [line.text for line in scope.lines]
-    return found[0]
+def _side(text: str) -> tree.Node:
+    """One side read into the typed tree, as a rule reads it (rules/reading.py, ``Line.node``)."""
+    names = DocumentNames()
+    return typed(read_document(text, names, bare_names(text), sets=True, typed=True), names)
 
 
 def test_a_tree_node_is_frozen():
@@ -39,30 +34,10 @@ def test_every_node_type_is_listed_once():
     assert len(tree.OPERATOR_TYPES) == len(set(tree.OPERATOR_TYPES))
 
 
-def test_each_side_is_read_into_its_construct(tmp_path):
-    scope = _scope(tmp_path, "Take\n$$\ng(u) = 3u - 2\n$$\nso that\n$$\n\\mathbb{E}_{u \\sim q}[g(u)] = "
-                             "\\sum_{k=1}^{m} b_k\n$$\nand\n$$\n\\mathrm{KL}(A \\| B) = c\n$$\n")
-    left = _line(scope, "g(u)").steps[0].left.node
+def test_each_side_is_read_into_its_construct():
+    left = _side("g(u)")
     assert isinstance(left, tree.Apply) and left.head == tree.Name("g")
-    step = _line(scope, "\\mathbb{E}").steps[0]
-    assert isinstance(step.left.node, tree.Expect) and step.left.node.law.density == tree.Name("q")
-    assert isinstance(step.right.node, tree.Sum)
-    assert isinstance(_line(scope, "\\mathrm{KL}").steps[0].left.node, tree.Divergence)
-
-
-def test_the_scope_records_definitions_indices_and_laws(tmp_path):
-    scope = _scope(tmp_path, "Let\n$$\nh(t) = t^3\n$$\nThen\n$$\n\\mathbb{E}_{t \\sim r}[h(t)] = "
-                             "\\sum_{j=1}^{N} w_j\n$$\n")
-    assert [type(d.name) for d in scope.definitions] == [tree.Apply]
-    assert {"j", "N"} <= scope.integers
-    assert "r" in scope.densities
-    assert _line(scope, "h(t)").defining
-
-
-def test_the_prose_before_a_display_is_a_special_case_or_a_constraint(tmp_path):
-    scope = _scope(tmp_path, "If $\\lambda = 1$, the two sides meet:\n$$\nf(\\lambda) = g(\\lambda)\n$$\n"
-                             "Consider the set of plans such that\n$$\n\\sum_j \\pi_{ij} = a_i\n$$\n")
-    assert _line(scope, "\\lambda = 1").condition
-    special = _line(scope, "f(\\lambda)").special_case
-    assert special and special[1] == ((tree.Name("\\lambda"), tree.Num(1)),)
-    assert _line(scope, "\\sum_j").constraint
+    expectation = _side("\\mathbb{E}_{u \\sim q}[g(u)]")
+    assert isinstance(expectation, tree.Expect) and expectation.law.density == tree.Name("q")
+    assert isinstance(_side("\\sum_{k=1}^{m} b_k"), tree.Sum)
+    assert isinstance(_side("\\mathrm{KL}(A \\| B)"), tree.Divergence)

@@ -468,16 +468,6 @@ def _facts(context: Context) -> tuple:
 
 # --- reading the statement --------------------------------------------------------------------------------------------
 
-@dataclass
-class Reading:
-    log: bool
-    variable: str  # key of a
-    left: App
-    base: App
-    factors: list  # (Factor, tokens of what the absolute value holds or the designator item's text)
-    layers: tuple | None = None  # (index, lower, upper) of a sum over composed layers
-
-
 def read_left(text: str) -> tuple[bool, App] | None:
     toks = tokens(normalise(text))
     log = bool(toks) and toks[0] == r"\log"

@@ -128,6 +128,24 @@ def condition_prose(prose_before: str) -> bool:
     return bool(prose_before) and bool(_CONDITION_PROSE.search(lead_in(prose_before)))
 
 
+# a special case set up in the sentence before the display: a conditional word, then a relation in inline math
+_SPECIAL_CASE = re.compile(r"\b(?:when|whenever|if|suppose|assuming|assume|provided|in the (?:special )?case)\b[^.:;]*?"
+                           r"\$([^$]*(?:=|<|>|\\le|\\ge|\\ne|\\in|\\to)[^$]*)\$", re.IGNORECASE)
+_SET_CONSTRAINT = re.compile(r"\b(?:set of|the set|such that|subject to|s\.t\.|constraints?|whose marginals?|"
+                             r"with marginals?|marginals? (?:are|is)|belongs? to|member of|one of the)\b", re.IGNORECASE)
+
+
+def special_case_or_constraint(prose: str) -> bool:
+    """The sentence before a display sets a special case ("when $\\theta = 0$", "if $x = 0$ and $y = 1$"), a
+    constraint that defines a set ("such that", "the set of", "subject to") or a property assumed: the display is
+    then no identity."""
+    lead = lead_in(prose)
+    if _SET_CONSTRAINT.search(lead) or _SPECIAL_CASE.search(prose):
+        return True
+    found = classify_statement((0, 0), prose, False)
+    return found is not None and found.name == "property"
+
+
 # --- one step, from its relation and its sides --------------------------------------------------
 
 RELATION_CLASSES = {
@@ -154,9 +172,6 @@ def relation_class(relation: str) -> Classification | None:
     """A relation that is never an identity (:=, ∼, ∈, ←, ≪ …), or None."""
     found = RELATION_CLASSES.get(relation)
     return Classification(*found) if found else None
-
-
-_UNREAD_SETS = re.compile(r"\\(?:emptyset|varnothing|bigcap|bigcup|subset|subseteq|supset)(?![A-Za-z])|\\\{")
 
 
 def sets_or_events(left_text: str, right_text: str) -> Classification | None:

@@ -129,8 +129,6 @@ def split_clauses(text: str) -> list[Clause]:
                         i = rel_end
                         continue
                 if cmd in RELATIONS:
-                    if cmd == r"\sim" and text[m.end():m.end() + 1] not in (" ", "\\", "{", "") and False:
-                        pass
                     relate(RELATIONS[cmd])
                     i = m.end()
                     if cmd == r"\xrightarrow":

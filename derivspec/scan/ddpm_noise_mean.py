@@ -23,6 +23,7 @@ from sympy.core.function import AppliedUndef
 
 from derivspec.scan.ddpm_kernel import spelled
 from derivspec.scan.names import NameKey, strip_fonts
+from derivspec.scan.reparameterised import _atom_text
 from derivspec.scan.steps import Context, Side, StepResult, equation_values
 
 CLAIM = "ddpm.posterior.mean-eps"
@@ -127,7 +128,7 @@ def _compare(lhs, noise, sample, rates: dict, left: Side, right: Side, context: 
         return result("unchecked", f"recognised as {CLAIM}, but its terms could not all be read in the claim's "
                                    "variables")
     names = context.names.latex
-    shown = [f"{_short(noise, context)} as " r"\epsilon", f"{names.get(sample, sample.name)} as x_t"]
+    shown = [f"{_atom_text(noise, context.names)} as " r"\epsilon", f"{names.get(sample, sample.name)} as x_t"]
     reading = f" (reading {', '.join(shown)})"
     try:
         outcome = compare_expressions(candidate, target, variables, seconds=SECONDS)
@@ -148,16 +149,8 @@ def _compare(lhs, noise, sample, rates: dict, left: Side, right: Side, context: 
     except Exception:
         correct = f"{left.text.strip()} = {sympy.latex(correct_expr)}"
     c = outcome.counterexample
-    back = {"eps": _short(noise, context), "xt": names.get(sample, sample.name)} | {
+    back = {"eps": _atom_text(noise, context.names), "xt": names.get(sample, sample.name)} | {
         by_name[name].name: names.get(symbol, symbol.name) for name, symbol in rates.items() if name in by_name}
     evidence = (f"at {', '.join(f'{back.get(k, by_name[k].latex if k in by_name else k)}={v}' for k, v in c.point.items())}"
                 f": as written {c.candidate}, derived {c.expected}" if c else outcome.reason)
     return result("disagrees", f"disagrees with {CLAIM} ({claim.title}){reading}", evidence, correct)
-
-
-def _short(expr, context: Context) -> str:
-    """The lecture's LaTeX of a name or of a network applied (\\epsilon_\\theta(x_t, t))."""
-    if isinstance(expr, sympy.Symbol):
-        return context.names.latex.get(expr, expr.name)
-    head = re.sub(r"[\[⟮].*$", "", expr.func.__name__)
-    return f"{head}({', '.join(_short(a, context) for a in expr.args)})"

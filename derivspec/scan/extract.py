@@ -87,7 +87,6 @@ class Statement:
     before: str = ""
     after: str = ""
     rows: list[tuple[int, str]] = field(default_factory=list)  # (line, row text) of a multi-row block
-    fragment_lines: tuple[int, int] = (0, 0)
     suppression: str = ""  # why an inline marker suppresses it ("" when none does)
 
 
@@ -875,8 +874,7 @@ def statements(fragment: Fragment) -> list[Statement]:
     body = _INNER_ENV.sub(lambda m: " " * len(m.group()), fragment.body)
     if not fragment.display:
         return [Statement(fragment.file, fragment.body.strip(), (fragment.first_line, fragment.last_line), False,
-                          fragment.before, fragment.after, [(fragment.first_line, fragment.body.strip())],
-                          (fragment.first_line, fragment.last_line))]
+                          fragment.before, fragment.after, [(fragment.first_line, fragment.body.strip())])]
     rows = _rows(body, fragment.start_line or fragment.first_line)
     groups: list[list[tuple[int, str]]] = []
     for line, row in rows:
@@ -891,8 +889,7 @@ def statements(fragment: Fragment) -> list[Statement]:
         text = " \\\\ ".join(r.strip() for _, r in group)
         last_line = group[-1][0] + group[-1][1].strip().count("\n")
         out.append(Statement(fragment.file, text, (group[0][0], max(group[0][0], last_line)), True, fragment.before,
-                             fragment.after, [(ln, r.strip()) for ln, r in group],
-                             (fragment.first_line, fragment.last_line)))
+                             fragment.after, [(ln, r.strip()) for ln, r in group]))
     return out
 
 

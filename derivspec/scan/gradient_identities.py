@@ -477,18 +477,6 @@ def _outside_maps(tree, param: str) -> bool:
     return False
 
 
-def _mentions(tree, param: str) -> bool:
-    if isinstance(tree, tuple):
-        if tree and tree[0] == "name":
-            return tree[1].head == param or param in tree[1].sub
-        return any(_mentions(t, param) for t in tree[1:])
-    if isinstance(tree, list):
-        return any(_mentions(t, param) for t in tree)
-    if isinstance(tree, Name):
-        return tree.head == param or param in tree.sub
-    return False
-
-
 def _variable(tree) -> str | None:
     if tree[0] == "name" and not tree[1].sub and not tree[1].inverse:
         return tree[1].head

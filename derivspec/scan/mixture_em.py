@@ -56,7 +56,6 @@ _NORMAL_HEAD = re.compile(r"^(?:N|Normal|Gaussian|Gauss)$")
 _DENSITY_HEAD = re.compile(r"^(?:p|P|f|q)$")
 _EVENT = re.compile(r"^⟦\s*(?P<var>[^=⟦⟧]+?)\s*=\s*(?P<value>\\?[A-Za-z])\s*⟧$")
 _LETTER = re.compile(r"\\[A-Za-z]+|[A-Za-z]")
-_SUB = re.compile(r"_(\{[^{}]*\}|[A-Za-z0-9])")
 COMPONENTS = 2  # the claim's case: two components
 POINTS = 3  # the M-step claims' three points
 

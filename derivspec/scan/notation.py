@@ -475,11 +475,6 @@ def _roles(record, entries: list, keys: list) -> list[Entry]:
     return found
 
 
-def _left_side(text: str) -> str:
-    """The left side of a statement's first relation: the quantity a rule reads a kind for."""
-    return re.split(r"=|\\propto|\\approx|\\sim(?![A-Za-z])|\\le|\\ge|<|>", text, maxsplit=1)[0]
-
-
 def _message_math(reason: str) -> str:
     """A rule's message as math to read names from ("X is bound on the left", "at n = 3, p = 5/2"): its words gone."""
     return re.sub(r"(?<![\\A-Za-z])[A-Za-z]{2,}\d*", " ", reason)

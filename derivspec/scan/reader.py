@@ -76,7 +76,6 @@ _DOC_IGNORED = frozenset(_IGNORED | {r"\displaystyle", r"\nonumber", r"\notag", 
                                       r"\checkmark", r"\phantom", r"\vphantom", r"\hphantom", r"\mathstrut",
                                       r"\strut", r"\middle"})
 _DOC_MULTIPLY = frozenset({r"\odot", r"\circ", r"\bullet", r"\ast", r"\star"})
-_DOC_SEPARATORS = frozenset({",", ";", "|", "‖", ":", r"\mid", r"\parallel", r"\Vert", r"\vert"})
 # Letters that lecture notes apply to arguments: p(x), q(z|x), f(x), D(x), L(theta), ...
 FUNCTION_LETTERS = frozenset("p q f g h r s F G P Q D E L N Z H I J K U V W R S T C M".split()) | frozenset(
     {r"\ell", r"\pi", r"\phi", r"\varphi", r"\psi", r"\Phi", r"\Psi", r"\rho", r"\lambda", r"\mu", r"\kappa",
@@ -145,7 +144,6 @@ class DocumentReading:
     flags: frozenset
     literals: dict
     names_used: frozenset = frozenset()  # every name the text mentions (before SymPy simplifies n(p/n) to p)
-    applied: tuple = ()  # every application the text writes (before SymPy cancels q(a | s) p(s) / p(s))
 
     def value(self) -> sympy.Expr:
         """The expression with every literal at its printed value."""
@@ -442,7 +440,6 @@ class _DocumentParser(_Parser):
         self.exponent_depth = 0
         self.arg_depth = 0
         self.used: set = set()
-        self.applied: list = []  # every application written, before SymPy cancels one (p(s) / p(s))
         self._check_doc_balance()
 
     def _check_doc_balance(self) -> None:
@@ -1031,7 +1028,6 @@ class _DocumentParser(_Parser):
         if not args:
             return self.names.symbol("⟦" + head + "()⟧")
         derivative = self.prime_derivative(key, separators, opening.text, args)
-        self.applied.append(sympy.Function(head)(*args))
         return self.indexed_family(key, derivative if derivative is not None else sympy.Function(head)(*args))
 
     def bound_item(self, sub) -> tuple[list, str] | None:
@@ -1689,8 +1685,7 @@ def read_document(tex: str, names: DocumentNames, bare: frozenset = frozenset(),
         raise _error(tex, 0, f"the formula is undefined ({value})")
     if _INCREMENT.search(tex):  # Δx: one name (an increment) or Δ times x -- the reading is not fixed
         parser.flags.add("increment")
-    return DocumentReading(value, frozenset(parser.flags), dict(parser.literals), frozenset(parser.used),
-                           tuple(parser.applied))
+    return DocumentReading(value, frozenset(parser.flags), dict(parser.literals), frozenset(parser.used))
 
 
 # the reader's heads of an optimum (read_document(typed=True)): ⟦argmax⟧(objective, variable[, set])
@@ -1712,22 +1707,6 @@ _SIZE_SWITCH = re.compile(r"\\(?:tiny|scriptsize|footnotesize|small|normalsize|l
 _BARE_OPERATOR = re.compile(r"(?<![\\A-Za-z{])(Var|Cov)(?=\s*(?:\\left\s*)?[(\[])")
 _FONT_WORD = re.compile(r"\\(?:mathbb|mathsf|mathbf)\s*\{\s*([A-Z][A-Za-z]+)\s*\}")
 _INCREMENT = re.compile(r"\\[Dd]elta\s*(?:[A-Za-z](?![A-Za-z])|\\[a-z]+(?![A-Za-z]))")
-
-
-_BARE_NAME = re.compile(r"(\\[A-Za-z]+|[A-Za-z])(?:\s*_\s*(\{[^{}]*\}|\\?[A-Za-z0-9]))?")
-
-
-def argument_names(tex: str) -> frozenset:
-    """Names written as a whole argument of an application (the p and q of H(p, q), KL(p ‖ q)): laws or functions
-    passed by name, which a bare name elsewhere does not make a number."""
-    try:
-        tokens = _doc_tokenize(unwrap_decorations(_operators_and_sizes(tex)))
-    except FormulaError:
-        return frozenset()
-    opening, closing = ("(", ",", "|", "‖", r"\|", r"\mid", r"\Vert"), (")", ",", "|", "‖", r"\|", r"\mid", r"\Vert")
-    return frozenset(token.text for i, token in enumerate(tokens[1:-1], start=1)
-                     if token.kind == "name" and tokens[i - 1].text in opening and tokens[i + 1].text in closing
-                     and not (tokens[i - 1].text == "(" and tokens[i + 1].text == ")"))
 
 
 def _name_uses(tex: str) -> tuple[frozenset, frozenset]:

@@ -38,8 +38,6 @@ _ROW_END_NOTE = re.compile(r"(?:\\q?quad|\\[;:]|\\hspace\*?\{[^{}]*\}|\\hfill)(?
 _PAREN_TEXT = re.compile(r"\\text(?:rm|it|bf)?\{\s*\([^{}]*\)\s*\}")
 _TAGS = re.compile(r"\\(?:tag\*?|label|eqref|ref)\s*\{[^{}]*\}|\\nonumber\b|\\notag\b|\\displaystyle\b|\\qedhere\b")
 _EQNUM = re.compile(r"(?:\\q?quad|\\hfill|~)(?:\s|\\q?quad)*\(\s*[A-Z]?\d+(?:[.\-]\d+)*[a-z]?\s*\)\s*[.,]?\s*$")
-_MATRIX_MARKERS = re.compile(r"\\mathbf|\\boldsymbol|\\bm\b|\\vec|\^\s*\{?\s*\\top|\^\s*T\b|\\\||\\lVert|\\Vert|\\det|"
-                             r"\\operatorname\{tr\}|\\mathrm\{tr\}|\\langle|\\odot")
 
 
 def clean_row(row: str) -> str:
@@ -420,8 +418,6 @@ def _as_one_by_one(outcome: Outcome, typed: set[str]) -> Outcome:
 
 def _check_untyped(statement: Statement, text: str, clauses, state: DocumentState, previous: str) -> Outcome:
     bare = bare_names(text)
-    matrix = bool(_MATRIX_MARKERS.search(text))
-    dimension = any(re.sub(r"_.*$", "", name) in step_checks.DIMENSION_NAMES for name in bare)
     bindings: dict = {}
     constraints: dict = {}
     results: list[StepResult] = []
@@ -439,8 +435,8 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
                     sides_text[0] = previous
         chain = len(clause.relations) >= 2
         conditional = classify.condition_of_clause(clause.before, clause.after, chain, statement.before)
-        context = Context(state.names, bare, state.log_base, chain, conditional, matrix and dimension,
-                          state.conventions, dict(bindings), dict(constraints), seconds=min(3.0, state.seconds / 2),
+        context = Context(state.names, bare, state.log_base, chain, conditional, state.conventions, dict(bindings),
+                          dict(constraints), seconds=min(3.0, state.seconds / 2),
                           prose=(statement.before[-400:] + " " + statement.after[:300]),
                           lead_in=classify.lead_in(statement.before),
                           statement=" , ".join(" = ".join(c.sides) for c in clauses if c is not clause),

@@ -109,7 +109,6 @@ class Context:
     log_base: int | None = None  # the lecture says its logs are base 2 (or 10)
     chain: bool = False  # the clause has two or more relations
     conditional: str = ""  # why the clause is an equation being solved (⇒), or ""
-    vector_dimension: bool = False  # vectors/matrices and a dimension name in the statement
     conventions: list = field(default_factory=list)  # (symbol, expr, text) conventional definitions
     bindings: dict = field(default_factory=dict)  # symbol -> value assigned earlier in the statement
     constraints: dict = field(default_factory=dict)  # symbol -> (low, high) stated in the statement

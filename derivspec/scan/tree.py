@@ -12,7 +12,7 @@ identity -- never matched against a pattern.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from fractions import Fraction
 
 
@@ -320,17 +320,3 @@ OPERATOR_TYPES = (Num, Const, Name, Add, Mul, Pow, Fn, Apply, Piecewise, Density
 def names_in(node: Node) -> set[Name]:
     """The names a tree mentions (an index of a sum counted where it is bound too)."""
     return {n for n in node.walk() if isinstance(n, Name)}
-
-
-def rebuilt(node: Node, change) -> Node:
-    """``node`` with every part rebuilt bottom-up and then passed to ``change`` (a node -> a node)."""
-    values = {}
-    for f in fields(node):
-        value = getattr(node, f.name)
-        if isinstance(value, Node):
-            values[f.name] = rebuilt(value, change)
-        elif isinstance(value, tuple):
-            values[f.name] = tuple(rebuilt(v, change) if isinstance(v, Node) else
-                                   (v[0], rebuilt(v[1], change)) if isinstance(v, tuple) and len(v) == 2
-                                   and isinstance(v[1], Node) else v for v in value)
-    return change(replace(node, **values) if values else node)

@@ -411,24 +411,3 @@ def typed(reading: DocumentReading, names: DocumentNames) -> tree.Node:
     """One side's reading as a typed tree."""
     return Converter(names, reading.literals).side(reading.expr)
 
-
-def written_densities(reading: DocumentReading, names: DocumentNames) -> tuple:
-    """The densities the side writes (and the applications, which the scope may type as laws: p(s)), each as a typed
-    node, before SymPy cancels any (q(a | s) p(s) / p(s))."""
-    converter = Converter(names, reading.literals)
-    found = []
-    for applied in reading.applied:
-        try:
-            node = converter.node(applied)
-        except (FormulaError, TypeError, ValueError, AttributeError, KeyError):
-            continue
-        if isinstance(node, tree.Density | tree.Apply):
-            found.append(node)
-    return tuple(found)
-
-
-def as_matrices(text: str, names: DocumentNames) -> tree.Node:
-    """``text`` read with every name a matrix: products keep their order, ``^T`` is a transpose (FormulaError when
-    it is not read so)."""
-    reading = read_document(text, names, matrices=True)
-    return Converter(names, reading.literals).side(reading.expr)

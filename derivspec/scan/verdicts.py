@@ -82,11 +82,6 @@ def level(step) -> str:
     return evidence_level(verdict, reason)
 
 
-def weaker(a: str, b: str) -> str:
-    """The weaker of two evidence levels."""
-    return a if STRENGTH.index(a) <= STRENGTH.index(b) else b
-
-
 def neutral(step) -> bool:
     """A step that asserts nothing a row could be weaker for: a definition of a new name, a declaration of
     context or a stated condition -- never a step with an instance against it (its ``evidence``)."""

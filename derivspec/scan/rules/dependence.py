@@ -23,14 +23,6 @@ from derivspec.scan.reader import read_document
 _RANDOM = re.compile(r"((?:\\[A-Za-z]+|[A-Za-z])(?:_\{?\w+\}?)?)\s*\\sim(?![A-Za-z])")
 
 
-def _key(name: tree.Name) -> tuple:
-    return (name.latex, tuple(_key(i) if isinstance(i, tree.Name) else repr(i) for i in name.index))
-
-
-def _plain(name) -> str | None:
-    return name.latex if isinstance(name, tree.Name) and not name.index else None
-
-
 def variables(node: tree.Node, randoms: frozenset = frozenset()) -> tuple[set, set]:
     """(free, bound): plain names (latex) free in ``node`` and those some operator of it binds."""
     free: set = set()

@@ -236,9 +236,7 @@ class Document:
     # --- guards -------------------------------------------------------------------------------------
 
     def guarded_lead(self, lead: str) -> bool:
-        from derivspec.scan import document_scope
-
-        return bool(document_scope.constraint(lead, False) or document_scope._SPECIAL_CASE.search(lead))
+        return classify.special_case_or_constraint(lead)
 
     def defined_below(self, line: Line) -> bool:
         """The right side uses a name the document defines only further down (not yet in force)."""

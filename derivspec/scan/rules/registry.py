@@ -14,7 +14,7 @@ from __future__ import annotations
 import difflib
 import importlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 COMMON_GUARDS = (
     "\\propto, \"unnormalised\", \"up to a constant\", \"proportional\" in the display or the sentence before it",

@@ -357,7 +357,6 @@ def density_nonnegative(line, doc) -> str | None:
     if decided < 2 or len(bad) != decided:
         return None
     point, x, v = bad[0]
-    latex = doc.names.latex.get(variable) or variable.name
     at = values.shown({**point, variable: x}, doc.names)
     return f"a density is never negative, but {line.left_text} = {values.number(v)} at {at}"
 
