@@ -143,6 +143,24 @@ def test_mmd_rejects_a_mis_weighted_mixture(gmm_data, seed):
     assert not bad.passed and bad.statistic > 2 * bad.threshold
 
 
+@pytest.mark.parametrize("sizes", [(300, 300), (7, 12), (40, 25)])
+def test_permuted_mmd2_is_the_statistic_of_each_permuted_kernel_matrix(sizes):
+    """mmd_test's permutation statistics come from two matrix products per batch of permutations, not from the
+    permuted matrices: the same values (to rounding) as _mmd2 of k[order][:, order], over several batches."""
+    from derivspec.reference_models import fit_tests
+
+    m, n = sizes
+    g = generator(7)
+    pooled = torch.cat([torch.randn(m, 3, generator=g, dtype=torch.float64),
+                        torch.randn(n, 3, generator=g, dtype=torch.float64) + 0.2])
+    k = torch.exp(-torch.cdist(pooled, pooled).pow(2) / 2)
+    orders = torch.stack([torch.randperm(m + n, generator=g) for _ in range(fit_tests.PERMUTATION_BATCH + 5)])
+    batched = fit_tests._permuted_mmd2(k, m, orders)
+    one_by_one = [float(fit_tests._mmd2(k[order][:, order], m)) for order in orders]
+    assert len(batched) == len(orders)
+    assert batched == pytest.approx(one_by_one, rel=1e-9, abs=1e-13)
+
+
 # --- PPCA ---------------------------------------------------------------------------------------
 
 
