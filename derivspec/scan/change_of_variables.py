@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 import sympy
 
 from derivspec.core.numbers import fmt
+from derivspec.scan.macros import closing
 from derivspec.scan.reader import unwrap_decorations
 from derivspec.scan.steps import Context, Side, StepResult, known_result
 from derivspec.scan.notation import role_letters
@@ -117,7 +118,7 @@ def key(toks) -> str:
         text = re.sub(r"\{([^{}]*)\}", lambda m: m.group(1) if len(m.group(1)) <= 1 or m.group(1).startswith("\\")
                       and re.fullmatch(r"\\[A-Za-z]+", m.group(1)) else "⟨" + m.group(1) + "⟩", text)
     text = text.replace("⟨", "{").replace("⟩", "}")
-    if text.startswith("{") and text.endswith("}") and _closing(list(text), 0, "{", "}") == len(text) - 1:
+    if text.startswith("{") and text.endswith("}") and closing(text, 0) == len(text) - 1:
         text = text[1:-1]
     return text
 
@@ -202,18 +203,6 @@ def _scripts(toks, i):
     return sub, sup, i
 
 
-def _closing(toks, i, open_, close):
-    depth = 0
-    for j in range(i, len(toks)):
-        if toks[j] == open_:
-            depth += 1
-        elif toks[j] == close:
-            depth -= 1
-            if depth == 0:
-                return j
-    return -1
-
-
 def atoms(toks: list[str]) -> list:
     """A product read into atoms; NotRead when a part is not one of them."""
     out, i = [], 0
@@ -254,7 +243,7 @@ def atoms(toks: list[str]) -> list:
             name = Name(t, sub, sup)
             args = None
             if j < len(toks) and toks[j] == "(":
-                end = _closing(toks, j, "(", ")")
+                end = closing(toks, j, ("(",), (")",))
                 if end < 0:
                     raise NotRead("an unmatched bracket")
                 args, j = toks[j + 1:end], end + 1
@@ -266,7 +255,7 @@ def atoms(toks: list[str]) -> list:
             out.append(App(name, args))
             i = j
         elif t == "(":
-            end = _closing(toks, i, "(", ")")
+            end = closing(toks, i, ("(",), (")",))
             if end < 0:
                 raise NotRead("an unmatched bracket")
             out.append(("group", toks[i + 1:end]))

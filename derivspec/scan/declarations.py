@@ -29,9 +29,9 @@ from derivspec.scan.notation import head as _head
 
 _MARKDOWN = re.compile(r"<!--\s*derivspec:(?!\s*ignore\b)(.*?)-->", re.DOTALL)
 _LATEX = re.compile(r"^[ \t]*%+[ \t]*derivspec:(?![ \t]*ignore\b)(.*)$", re.MULTILINE)
-_GREEK = ("alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi pi rho sigma "
-          "tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Phi Psi Omega ell").split()
-_GREEK_WORD = re.compile(r"(?<![\\A-Za-z])(" + "|".join(sorted(_GREEK, key=len, reverse=True)) + r")(?![A-Za-z])")
+GREEK = ("alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi pi rho sigma "
+         "tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Phi Psi Omega ell").split()
+_GREEK_WORD = re.compile(r"(?<![\\A-Za-z])(" + "|".join(sorted(GREEK, key=len, reverse=True)) + r")(?![A-Za-z])")
 OPERATORS = {"expectation": r"\mathbb{E}", "variance": r"\mathrm{Var}", "covariance": r"\mathrm{Cov}",
              "kl": r"\mathrm{KL}", "kl divergence": r"\mathrm{KL}", "probability": r"\Pr", "entropy": r"\mathrm{H}",
              "gradient": r"\nabla", "indicator": r"\mathbb{1}", "normal": r"\mathcal{N}"}

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import sympy
 from sympy.core.function import AppliedUndef
 
+from derivspec.scan.macros import closing
 from derivspec.scan.names import NameKey
 from derivspec.scan.steps import Context, Side, StepResult, equation_values, read_side
 from derivspec.scan.notation import role_letters
@@ -73,29 +74,16 @@ class Game:
     generator: tuple = ()  # densities under log(1 - D(x)) with x ~ it, called the generator's, or of x = G(z)
 
 
-def _braced(text: str, start: int) -> tuple[str, int] | None:
-    """The content of the group opened at text[start - 1] == '{', and the index after its closing brace."""
-    depth = 1
-    for i in range(start, len(text)):
-        if text[i] == "{":
-            depth += 1
-        elif text[i] == "}":
-            depth -= 1
-            if depth == 0:
-                return text[start:i], i + 1
-    return None
-
-
 def document_game(text: str) -> Game | None:
     """The document's GAN declarations, or None when it does not speak of a discriminator."""
     if not _SPEAKS.search(text):
         return None
     data, generator = [], []
     for m in _E_SUB.finditer(text):
-        group = _braced(text, m.end())
-        if group is None:
+        end = closing(text, m.end() - 1)
+        if end < 0:
             continue
-        sub, after = group
+        sub, after = text[m.end():end], end + 1
         density = sub.split(r"\sim", 1)[1] if r"\sim" in sub else sub
         variable = sub.split(r"\sim", 1)[0].strip() if r"\sim" in sub else ""
         term = _AFTER_LOG_D.match(text[after:after + 80])

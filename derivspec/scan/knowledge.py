@@ -41,7 +41,6 @@ from derivspec.core.errors import FormulaError
 from derivspec.scan.reader import DocumentNames, read_document
 
 KNOWLEDGE = Path(__file__).resolve().parents[1] / "data" / "knowledge"
-TABLES = ("functions", "families", "results")
 
 
 class KnowledgeError(Exception):
@@ -83,7 +82,6 @@ _TYPE_RE = re.compile(r"^\s*([a-z ]+?)\s*(?:\[\s*([A-Za-z0-9_]+(?:\s*,\s*[A-Za-z
 MATRIX_TYPES = frozenset({"matrix", "square matrix", "spd matrix"})
 VECTOR_TYPES = frozenset({"vector", "positive vector", "simplex", "count vector"})
 FUNCTION_TYPES = frozenset({"density", "function", "convex function", "increasing function"})
-INTEGER_TYPES = frozenset({"integer", "nonneg integer", "positive integer", "binary", "sign", "index"})
 
 
 def role_type(text: str) -> tuple[str, tuple[str, ...]]:

@@ -57,17 +57,32 @@ ONE_ARGUMENT_FORMS = {  # \pdv{x} and \dv{x} alone are the operators ∂/∂x an
 }
 
 
-def _group(text: str, start: int) -> tuple[str, int] | None:
-    """The braced group opening at ``text[start]`` ('{'), and the index after it."""
-    depth = 0
-    for i in range(start, len(text)):
-        if text[i] == "{" and (i == 0 or text[i - 1] != "\\"):
+def closing(text, start: int, opens="{", closes="}", escapes: str = "") -> int:
+    """The index of the bracket closing the one at ``text[start]`` (a string, or a list of tokens with
+    tuples for ``opens``/``closes``), or -1. ``escapes``: "" (a backslash is an ordinary character),
+    "pairs" (a backslash and the character after it are skipped), "before" (a bracket right after a
+    backslash is not counted)."""
+    depth, i = 0, start
+    while i < len(text):
+        c = text[i]
+        if escapes == "pairs" and c == "\\":
+            i += 2
+            continue
+        escaped = escapes == "before" and i > 0 and text[i - 1] == "\\"
+        if c in opens and not escaped:
             depth += 1
-        elif text[i] == "}" and text[i - 1] != "\\":
+        elif c in closes and not escaped:
             depth -= 1
             if depth == 0:
-                return text[start + 1:i], i + 1
-    return None
+                return i
+        i += 1
+    return -1
+
+
+def _group(text: str, start: int) -> tuple[str, int] | None:
+    """The braced group opening at ``text[start]`` ('{'), and the index after it."""
+    end = closing(text, start, escapes="before")
+    return (text[start + 1:end], end + 1) if end >= 0 else None
 
 
 def _bracket(text: str, start: int) -> tuple[str, int] | None:

@@ -20,6 +20,7 @@ import tomllib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from derivspec.scan.macros import closing
 from derivspec.scan.scope import names_one_of, words_only
 
 TABLE = Path(__file__).resolve().parents[1] / "data" / "knowledge" / "notation.toml"
@@ -197,15 +198,8 @@ _PROSE_RUN = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{3,}\s+[A-Za-z]{3,}\s+[A-Za-z]{
 
 def _closing(text: str, start: int) -> int:
     """The offset of the bracket closing the one at ``start`` (or the end)."""
-    depth = 0
-    for i in range(start, len(text)):
-        if text[i] in "([{":
-            depth += 1
-        elif text[i] in ")]}":
-            depth -= 1
-            if depth == 0:
-                return i
-    return len(text)
+    end = closing(text, start, "([{", ")]}")
+    return end if end >= 0 else len(text)
 
 
 @functools.cache

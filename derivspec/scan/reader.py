@@ -23,6 +23,7 @@ from derivspec.core.latex import (  # the grammar shared with the claim-level re
     _ACCENTS, _ALIASES, _BARE_WORDS, _FONTS, _FUNCTIONS, _GREEK, _IGNORED, _LEFT_RIGHT_DELIMITERS, _STRUCTURAL,
     _UNICODE, _UNICODE_GREEK, _WORDS, NameKey, _delimited, _error, _format_name, _Parser, _Token,
 )
+from derivspec.scan.macros import closing
 
 # =============================================================================================
 # Document mode: a lecture's own notation (``derivspec scan``)
@@ -306,21 +307,8 @@ def _doc_tokenize(tex: str) -> list[_Token]:
 
 def _brace_end(text: str, start: int) -> int:
     """Index just after the group that opens at ``text[start] == '{'`` (or -1)."""
-    depth = 0
-    i = start
-    while i < len(text):
-        c = text[i]
-        if c == "\\":
-            i += 2
-            continue
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-        i += 1
-    return -1
+    end = closing(text, start, escapes="pairs")
+    return end + 1 if end >= 0 else -1
 
 
 _UNWRAP_ONE = re.compile(r"\\(?:boxed|cancel|bcancel|xcancel|mathop|smash|displaystyle|ensuremath|mathclap|mathrlap|mathllap)\s*(?=\{)")

@@ -16,10 +16,6 @@ from dataclasses import dataclass, field
 
 from derivspec.scan.verdicts import REASON_GROUPS, evidence_level, reason_group, row  # noqa: F401 (re-exported)
 
-VERDICTS = ("proved", "disagrees", "unchecked")
-KINDS = ("chain", "number", "known", "source")
-
-LEVELS = ("error", "warning", "notice")
 # an unchecked statement whose evidence shows its sides different under one reading (a log base, a
 # bracket read as a product, vectors read as scalars, an assumption the lecture may make): a notice
 _ONE_READING = re.compile(r"^the declaration `|\bdiffers?\b(?! symbolically)|\bwrong with\b|not under the other reading|"

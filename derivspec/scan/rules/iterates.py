@@ -27,6 +27,7 @@ import sympy
 
 from derivspec.core.symbolic import SymPyTimeout
 from derivspec.scan.clauses import split_clauses
+from derivspec.scan.declarations import GREEK
 
 STEPS = range(0, 7)
 _FONTS = re.compile(r"\\(?:mathbf|boldsymbol|bm|mathbb|mathrm|mathsf|mathit|vec|pmb|bf)\s*(?=\{|\\|[A-Za-z])")
@@ -34,9 +35,6 @@ _FONT_GROUP = re.compile(r"\\(?:mathbf|boldsymbol|bm|mathbb|mathrm|mathsf|mathit
 _SPACING = re.compile(r"\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|big|Big|bigg|Bigg)(?![A-Za-z])|\\[,;:! ]|"
                       r"\\(?:quad|qquad|displaystyle|textstyle|limits|nolimits)(?![A-Za-z])|&|~")
 _ACCENTS = ("\\hat", "\\bar", "\\tilde", "\\widehat", "\\overline", "\\widetilde", "\\check", "\\dot")
-_GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta", "vartheta", "iota",
-          "kappa", "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "varphi", "chi", "psi",
-          "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Phi", "Psi", "Omega", "ell"}
 _FUNCTION_LETTERS = {"f", "g", "h", "F", "G", "H", "J", "L", "R", "\\ell", "\\phi", "\\psi", "\\sigma", "\\varphi",
                      "\\Phi", "\\Psi", "p", "q", "\\mathcal{L}", "\\mathcal{J}"}
 _STAR = {"\\star", "*", "\\ast"}
@@ -242,7 +240,7 @@ class Reader:
             if not re.fullmatch(r"\\?[A-Za-z]+", inner):
                 raise Unread("an accent over more than a name")
             return self.named(f"{token}{{{inner}}}")
-        if token.startswith("\\") and token[1:] in _GREEK or (len(token) == 1 and token.isalpha()):
+        if token.startswith("\\") and token[1:] in GREEK or (len(token) == 1 and token.isalpha()):
             self.take()
             return self.named(token)
         raise Unread(f"not read: {token!r}")
@@ -254,7 +252,7 @@ class Reader:
         return self.name_value(token)
 
     def name_value(self, token: str):
-        if len(token) == 1 and token.isalpha() or token.startswith("\\") and token[1:] in _GREEK:
+        if len(token) == 1 and token.isalpha() or token.startswith("\\") and token[1:] in GREEK:
             return self.plain_name(token)
         raise Unread(f"not a name: {token!r}")
 
@@ -435,7 +433,7 @@ def _canonical(written: str) -> str | None:
     if not found:
         return None
     base = found.group(2)
-    if base.startswith("\\") and base[1:] not in _GREEK:
+    if base.startswith("\\") and base[1:] not in GREEK:
         return None
     return f"{found.group(1)}{{{base}}}" if found.group(1) else base
 
