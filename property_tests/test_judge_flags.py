@@ -22,8 +22,9 @@ def test_flags_are_counted_by_rule_and_half_and_unjudged_ones_listed():
     ]
     judged = {("development", "000__a.md", 5, "DS206"): {"verdict": "wrong"}}  # the number tells revisions apart
     table, unjudged = judge_flags.judge(measurements, judged)
-    assert table["DS206"]["development"] == {"flags": 2, "right": 0, "wrong": 1, "unjudged": 1}
-    assert table["DS202"]["development"] == {"flags": 1, "right": 1, "wrong": 0, "unjudged": 0}  # on an error line
+    none_asked = {"questions": 0, "questions_right": 0, "questions_wrong": 0, "questions_unjudged": 0}  # all errors
+    assert table["DS206"]["development"] == {"flags": 2, "right": 0, "wrong": 1, "unjudged": 1, **none_asked}
+    assert table["DS202"]["development"] == {"flags": 1, "right": 1, "wrong": 0, "unjudged": 0, **none_asked}  # error line
     assert table["DS202"]["heldout"]["unjudged"] == 1
     assert [(h, f["file"]) for h, f in unjudged] == [("development", "001__b.md"), ("heldout", "003__c.md")]
 

@@ -301,3 +301,14 @@ def test_every_declaration_a_question_proposes_is_one_the_parser_accepts():
         for row in table()[section].values():
             for text in row.get("declare", ()):
                 assert parse(text).name, text
+
+
+@pytest.mark.parametrize("letters", [("v", "t", "\\eta", "z"), ("v", "K", "\\eta", "z"),
+                                     ("\\gamma_M", "\\psi", "\\nu", "y_M")])
+def test_an_unrolled_iterate_in_any_index_letter_is_no_error(tmp_path, letters):
+    """x^{s+1} = (1 - a)x^s = (1 - a)^{s+1} x^0: the superscript is the iteration index whatever its letter (a capital
+    or a Greek letter, as a renamed copy writes it), never an exponent read silently -- the right chain is no error."""
+    name, s, step, curve = letters
+    text = (f"Gradient descent on a quadratic with curvature ${curve}$:\n\n$${name}^{{{s}+1}} = {name}^{{{s}}} - {step} "
+            f"{curve} {name}^{{{s}}} = (1 - {step} {curve}) {name}^{{{s}}} = (1 - {step} {curve})^{{{s}+1}} {name}^0$$\n")
+    assert errors(flags(tmp_path, "iterate.md", text)) == [], text

@@ -1766,7 +1766,8 @@ def applied_names(texts) -> frozenset:
     return frozenset().union(*(a for _, a in uses)) - frozenset().union(*(b for b, _ in uses))
 
 
-_ITERATE_INDEX = re.compile(r"([ktnij])(?:[+-]\d+)?")  # k, k+1, t-1: an iteration index
+# k, K+1, \psi-1: an iteration index -- any letter; the iterate is told by its form (s and s±1, no bare name beside)
+_ITERATE_INDEX = re.compile(r"([A-Za-z]|\\[A-Za-z]+)((?:[+-]\d+)?)")
 _ITERATE_BASE = (r"(?:(\\(?:mathbf|boldsymbol|bm|vec|hat|tilde|bar|mathit|mathnormal))\s*\{\s*(\\[A-Za-z]+|[A-Za-z])\s*\}"
                  r"|(\\[A-Za-z]+)|(?<![A-Za-z\\])([A-Za-z]))(?![A-Za-z])")
 _ITERATE_NAME = re.compile(_ITERATE_BASE + r"(?:\s*_\s*(\{[^{}]*\}|\\?[A-Za-z0-9]))?(\s*\^\s*(?:\{[^{}]*\}|[A-Za-z0-9]))?")
@@ -1776,7 +1777,7 @@ _STARTING_ITERATE = re.compile(r"\s*" + _ITERATE_BASE + r"(?:\s*_\s*(?:\{[^{}]*\
 
 def iterated_names(texts) -> frozenset:
     r"""The names the formulas ``texts`` iterate, as (mark, base, index letter): a name written with a superscript s
-    and s+1 (or s-1), for s among k, t, n, i, j (plain or in parentheses: x_i^k, x_i^{k+1}, \theta^{(t-1)}), where no
+    and s+1 (or s-1), s any letter (plain or in parentheses: x_i^k, x_i^{K+1}, \theta^{(t-1)}, v^{\psi+1}), where no
     formula writes it bare beside those forms (x^{k+1} = x \cdot x^k is an identity of powers, and so keeps them)."""
     forms, bare_beside, starts = {}, set(), set()
     for text in texts:
@@ -1802,13 +1803,16 @@ def iterated_names(texts) -> frozenset:
             index = index[1:-1] if index.startswith("(") and index.endswith(")") else index
             found = _ITERATE_INDEX.fullmatch(index)
             if found:
-                here.setdefault(key, set()).add((found.group(1), int(index[1:] or 0)))
+                here.setdefault(key, set()).add((found.group(1), int(found.group(2) or 0)))
         for key, seen in here.items():
             forms.setdefault(key, set()).update(seen)
             if key in bare:
-                bare_beside.add(key[:2])
-    iterated = {(mark, base, letter) for (mark, base, _), seen in forms.items() if (mark, base) not in bare_beside
+                bare_beside.update((key[:2], letter) for letter, _ in seen)
+    stepping = {(mark, base, letter) for (mark, base, _), seen in forms.items()
                 for letter, offset in seen if offset == 0 and {(letter, 1), (letter, -1)} & seen}
+    # x^T x (a transpose, a power) beside x only withdraws x's iterates where T itself steps (x^{T+1} somewhere)
+    withdrawn = {(mark, base) for mark, base, letter in stepping if ((mark, base), letter) in bare_beside}
+    iterated = {name for name in stepping if name[:2] not in withdrawn}
     return frozenset(iterated | {(mark, base, "0") for mark, base in starts})
 
 
