@@ -190,6 +190,17 @@ def test_verify_of_a_cached_claim_loads_neither_torch_nor_sympy(tmp_path):
     assert (code, torch, sympy, stats, modules) == (0, False, False, False, [])
 
 
+def test_check_starts_without_torch(tmp_path):
+    """`check` is symbolic: a formula or LaTeX answer is compared by SymPy without importing torch."""
+    cache = tmp_path / "cache"
+    answer = "-(y*log(p) + (1-y)*log(1-p))"
+    code, torch, sympy, _, modules = probe(cache, "check", "nll.bernoulli", "--formula", answer)
+    assert (code, torch, sympy, modules) == (0, False, True, [])
+    code, torch, _, _, _ = probe(cache, "check", "kl.gaussian.univariate", "--latex",
+                                 r"\log\frac{\sigma_2}{\sigma_1} + \frac{\sigma_1^2 + (\mu_1-\mu_2)^2}{2\sigma_2^2} - \frac12")
+    assert (code, torch) == (0, False)
+
+
 def test_a_cached_record_is_used_only_under_the_routes_it_ran_with(tmp_path, monkeypatch, capsys):
     from derivspec.app import evidence
     from derivspec.core.registry import REGISTRY, RouteRecord
