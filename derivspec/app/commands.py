@@ -132,7 +132,7 @@ def run_verify(args) -> int:
     from derivspec.app.verify import default_jobs, verify_many
     from derivspec.core import cache as store
     from derivspec.core import registry
-    from derivspec.core.catalogue import open_cache, use_module_index
+    from derivspec.core.catalogue import use_module_index
     from derivspec.numerics.checks import NumericContext
     from derivspec.numerics.routes import fully_loaded, load, load_for
     from derivspec.reference_models.device import apply_numeric_policy, resolve_device
@@ -157,14 +157,8 @@ def run_verify(args) -> int:
     times = store.load("verify-times") or {}  # only the order work is handed out in: longest first
     outcomes = _with_progress(todo, lambda on_start, on_done: verify_many(todo, ctx, jobs, on_done=on_done,
                                                                           on_start=on_start, expected_seconds=times))
-    store.store("verify-times", {**times, **{o.claim_id: o.record["seconds"] for o in outcomes}})
-    cache = open_cache()
-    for outcome in outcomes:
-        for claim_id, key, value in outcome.cache_entries:
-            cache.put(claim_id, key, value)
-    cache.save()
+    evidence.keep_outcomes(outcomes, ctx.device.type, args.seed)
     computed = {o.claim_id: o.record for o in outcomes}
-    evidence.keep(list(computed.values()), ctx.device.type, args.seed)
     records = [computed.get(claim_id) or found[claim_id] for claim_id in ids]
     return _verify_output(args, records, ctx.device.type, jobs, started, cached=len(set(ids)) - len(computed))
 

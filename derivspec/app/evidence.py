@@ -108,6 +108,22 @@ def keep(records: list[dict], device: str, seed: int) -> None:
         cache.store(_name(device, seed), {**(cache.load(_name(device, seed)) or {}), **fresh})
 
 
+def keep_outcomes(outcomes: list, device: str, seed: int) -> None:
+    """What a verify run computed, kept for the next run: each claim's source comparisons (the catalogue's
+    cache), its record (:func:`keep`) and its time (the order the next run hands work out in, longest first)."""
+    from derivspec.core import cache as store
+    from derivspec.core.catalogue import open_cache
+
+    comparisons = open_cache()
+    for outcome in outcomes:
+        for claim_id, key, value in outcome.cache_entries:
+            comparisons.put(claim_id, key, value)
+    comparisons.save()
+    keep([o.record for o in outcomes], device, seed)
+    store.store("verify-times", {**(store.load("verify-times") or {}),
+                                 **{o.claim_id: o.record["seconds"] for o in outcomes}})
+
+
 def disabled() -> bool:
     """``DERIVSPEC_NO_EVIDENCE_CACHE`` set: every verify runs its checks (benchmarks measure the work)."""
     return bool(os.environ.get("DERIVSPEC_NO_EVIDENCE_CACHE"))

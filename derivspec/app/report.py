@@ -354,7 +354,6 @@ def run_work(ids: list[str], model_names, ctx, out: Path | None, quick: bool, jo
 
     from derivspec.app import evidence, verify
     from derivspec.core import cache as store
-    from derivspec.core.catalogue import open_cache
 
     found = {} if evidence.disabled() else evidence.cached(ids, ctx.device.type, ctx.seed)
     for claim_id in found:
@@ -403,14 +402,7 @@ def run_work(ids: list[str], model_names, ctx, out: Path | None, quick: bool, jo
                 raise
     outcomes = [done[("claim", claim_id)] for claim_id in todo]
     if outcomes:
-        cache = open_cache()
-        for outcome in outcomes:
-            for claim_id, key, value in outcome.cache_entries:
-                cache.put(claim_id, key, value)
-        cache.save()
-        evidence.keep([o.record for o in outcomes], ctx.device.type, ctx.seed)
-        store.store("verify-times", {**(store.load("verify-times") or {}),
-                                     **{o.claim_id: o.record["seconds"] for o in outcomes}})
+        evidence.keep_outcomes(outcomes, ctx.device.type, ctx.seed)
     runs, errors = [], {}
     for name in model_names:
         kind, value = done[("model", name)]
