@@ -37,6 +37,7 @@ import argparse
 import ast
 import builtins
 import copy as copylib
+import functools
 import hashlib
 import json
 import os
@@ -431,6 +432,7 @@ def slip_named(run: Run, slip: dict) -> bool:
     return any(re.search(p, text, re.IGNORECASE) for p in slip.get("named_if", []))
 
 
+@functools.cache
 def judgements(path: Path = JUDGEMENTS) -> list[dict]:
     """judgements.toml's ``[[judged]]`` entries: id, variant, headline (a part of the kit's headline the
     same in every copy), named, why."""
