@@ -62,11 +62,6 @@ def _wants_tensor(error: BaseException) -> bool:
     return "Tensor" in text or "tensor" in text
 
 
-def _device_problem(error: BaseException) -> bool:
-    text = str(error).lower()
-    return "device" in text or "cuda" in text
-
-
 def cuda_available() -> bool:
     torch = sys.modules.get("torch")
     if torch is None:
