@@ -367,19 +367,21 @@ class InForce:
         return left, right
 
 
-def restated(left, context) -> Reading | None:
-    """The definition in force of the name the left side restates (``L(w)`` again, ``L`` again), if any."""
+def restated(left, context) -> tuple[Reading | None, bool]:
+    """The definition in force of the name the left side restates (``L(w)`` again, ``L`` again), if any, and whether
+    it may only prove: a bare name (``x``, ``\\pi_i``) defined in another statement is reused too freely for a
+    difference to mean a slip, but a step that agrees with that definition is shown by it."""
     in_force = context.in_force
     if in_force is None or not left.readable:
-        return None
+        return None, False
     expr = left.primary.expr
     if isinstance(expr, AppliedUndef):
         reading = in_force.latest(expr.func.__name__, context, expr.args)
-        return reading if reading is not None and tuple(expr.args) == reading.parameters else None
-    if isinstance(expr, sympy.Symbol):  # a bare name is reused too freely: restated only in its own statement
+        return (reading if reading is not None and tuple(expr.args) == reading.parameters else None), False
+    if isinstance(expr, sympy.Symbol):
         reading = in_force.latest(expr.name, context)
-        return reading if reading is not None and reading.definition.position[0] == in_force.position[0] else None
-    return None
+        return reading, reading is not None and reading.definition.position[0] != in_force.position[0]
+    return None, False
 
 
 @dataclass(frozen=True)
@@ -405,7 +407,7 @@ def judge(left, relation: str, right, context, first: bool, check, plain) -> Jud
     if in_force is None or relation not in ("=", "≤", "≥", "<", ">"):
         return None
     plain = functools.cache(plain)  # the step as written: checked once, whichever branch asks
-    own = restated(left, context) if first and relation == "=" else None
+    own, prove_only = restated(left, context) if first and relation == "=" else (None, False)
     session = InForce(in_force.table, in_force.position)
     readings = [right.primary] + [r for r in right.variants.values() if r is not None][:3]
     try:
@@ -453,6 +455,8 @@ def judge(left, relation: str, right, context, first: bool, check, plain) -> Jud
         return None
     used = "; ".join(f"{r.definition.left} = {r.definition.right} (line {r.definition.line}"
                      f"{', a condition stated there' if r.definition.conditional else ''})" for r in session.used)
+    if prove_only:
+        used += ", the name read as the one defined there"
     proved = [(r, reading) for r, reading, _, _, _ in results if r.verdict == "proved"]
     if proved and own is not None and _same(own.value, proved[0][1].value()):
         if plain().verdict == "proved":
@@ -469,6 +473,8 @@ def judge(left, relation: str, right, context, first: bool, check, plain) -> Jud
     if holding and plain().verdict not in ("proved", "disagrees"):  # evidence on instances, with the definitions
         return Judged("unchecked", holding[0].kind, f"{holding[0].reason} [with the document's definitions: {used}]",
                       holding[0].evidence)
+    if prove_only:
+        return None  # a bare name of another statement that does not agree with it: a new meaning, as before
     full = [r for r in results if r[4]]  # the other ways only rewrite part of the step: they can prove, not flag
     if len(full) != len(readings) or not all(r[0].verdict == "disagrees" for r in full):
         return None  # a reading the check cannot decide with the definitions: nothing from them

@@ -692,7 +692,7 @@ class _DocumentParser(_Parser):
                     and self.peek(3).text == "}":
                 for _ in range(4):
                     self.next()
-                marks += "^*"
+                marks += "'" if after.text == r"\prime" else "^*"  # b^{\prime} is b^\prime, b'
                 continue
             if nxt.text == "{" and after.text == "(":
                 # ^{(i)}: an index in parentheses names the i-th item
@@ -1550,6 +1550,9 @@ class _DocumentParser(_Parser):
                     if index is not None and key[2] is None and self.peek().text == "_" and self.index < end:
                         self.next()  # \sum_{x_1}: the index is the name x_1, which the summand uses
                         index = _format_name(("", index, tuple(self.subscript_tokens())))
+                    if index is not None and self.index < end:  # \sum_{b'}: the primed name b' is the index
+                        marks, operations = self.decorations()
+                        index = index + marks if marks and not operations and set(marks) == {"'"} else index
                     if self.peek().text == "=" and self.peek().kind == "sym":
                         self.next()
                         self.exponent_depth += 1
