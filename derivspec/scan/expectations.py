@@ -24,6 +24,7 @@ random finite ones (DESIGN.md, "Scan": instances of each type; the expectation's
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 from fractions import Fraction
@@ -40,6 +41,8 @@ SEED = 42
 _DIGITS = 50
 _MARGIN = sympy.Float("1e-30", _DIGITS)
 _RELATIONS = ("=", "≤", "≥", "<", ">")
+MAX_VARIABLES = 3  # a joint law of at most this many variables (2 or 3 values each)
+_INDEPENDENT = re.compile(r"\bindependent\b|\\perp", re.IGNORECASE)
 # a variable the text restricts (E[X^2] = E[X] for an indicator, E[X^2] >= E[X] for integers): then no flag
 _RESTRICTED = re.compile(scope.RESTRICTING_WORDS + r"|\\\{\s*0\s*,\s*1\s*\\\}|\{0,\s*1\}|zero[- ]mean|mean\s+zero|"
                          r"independent|standard|gaussian|normal|uniform|poisson|exponential|distributed|"
@@ -51,17 +54,30 @@ def _expectations(expr: sympy.Expr) -> list:
             if isinstance(node, AppliedUndef) and algebra.is_linear_operator(node)]
 
 
-def _distributions(rng: random.Random) -> list[tuple[tuple, tuple]]:
-    """(values, probabilities): positive rationals, probabilities summing to one, exact."""
+def _laws(variables: list, rng: random.Random, independent: bool) -> list[dict]:
+    """Finite joint laws of ``variables``: {values tuple: probability}, exact. Each variable takes three or four
+    positive rational values alone, two or three with others; the probabilities are positive and sum to one --
+    any weights (``generic``) or a product of marginals (``independent``)."""
     found = []
     for _ in range(DISTRIBUTIONS):
-        size = rng.choice((3, 4))
-        values = sorted({Fraction(rng.randint(1, 24), rng.randint(1, 6)) for _ in range(size)})
-        weights = [rng.randint(1, 9) for _ in values]
+        supports = []
+        for _ in variables:
+            size = rng.choice((3, 4)) if len(variables) == 1 else rng.choice((2, 3))
+            supports.append(sorted({Fraction(rng.randint(1, 24), rng.randint(1, 6)) for _ in range(size)}))
+        cells = list(itertools.product(*supports))
+        if independent:
+            marginals = [{v: rng.randint(1, 9) for v in support} for support in supports]
+            weights = [sympy.Mul(*[m[v] for m, v in zip(marginals, cell)]) for cell in cells]
+        else:
+            weights = [rng.randint(1, 9) for _ in cells]
         total = sum(weights)
-        found.append((tuple(sympy.Rational(v.numerator, v.denominator) for v in values),
-                      tuple(sympy.Rational(w, total) for w in weights)))
+        found.append({tuple(sympy.Rational(v.numerator, v.denominator) for v in cell): sympy.Rational(w, total)
+                      for cell, w in zip(cells, weights)})
     return found
+
+
+def _shown(variables: list, law: dict) -> str:
+    return ", ".join(f"P({', '.join(f'{v.name} = {x}' for v, x in zip(variables, cell))}) = {p}" for cell, p in law.items())
 
 
 def _holds(relation: str, difference: sympy.Expr) -> bool | None:
@@ -76,29 +92,30 @@ def _holds(relation: str, difference: sympy.Expr) -> bool | None:
 
 
 def judge(left: sympy.Expr, relation: str, right: sympy.Expr, context):
-    """(verdict, reason, evidence) of a step between expectations of one random variable on finite
-    distributions, or None (the shapes of functions stated above: ``context.shapes``)."""
+    """(verdict, reason, evidence) of a step between expectations, variances and covariances of random variables on
+    finite joint laws, or None (the shapes of functions stated above: ``context.shapes``)."""
     prose = getattr(context, "prose", "") or ""
     if relation not in _RELATIONS:
         return None
+    left, right = algebra.canonical_moments(left, True), algebra.canonical_moments(right, True)
     nodes = _expectations(left) + _expectations(right)
     if not _expectations(left) or not _expectations(right) or len({node.func.__name__ for node in nodes}) != 1:
         return None  # E[X] <= 1: a bound that X's range decides, not a relation between expectations
-    inside = set().union(*(node.args[0].free_symbols for node in nodes))
-    if len(inside) != 1:
+    variables = sorted(set().union(*(node.args[0].free_symbols for node in nodes)), key=lambda v: v.name)
+    if not 1 <= len(variables) <= MAX_VARIABLES:
         return None
-    variable = next(iter(inside))
     head = re.sub(r"⟮⟯$", "", nodes[0].func.__name__)
-    if "_" in head and not re.fullmatch(r".*_\{?\s*" + re.escape(variable.name) + r"\s*\}?", head):
+    if "_" in head and not (len(variables) == 1 and re.fullmatch(r".*_\{?\s*" + re.escape(variables[0].name) + r"\s*\}?",
+                                                                 head)):
         return None  # E_{x ~ q}, E_p: a law the statement names
     outside = (left - right).xreplace({node: sympy.Integer(1) for node in nodes}).free_symbols
     if outside:
         return None  # X outside an expectation, or a constant the document may fix
     declared = set(getattr(context, "families", None) or ()) | set(getattr(context, "samples", None) or ())
-    if any(variable.name in str(name) for name in declared):
-        return None  # X has a law in the document: not every distribution
-    functions = (instances.undefined(left.xreplace({n: variable for n in nodes}), context),
-                 instances.undefined(right.xreplace({n: variable for n in nodes}), context))
+    if any(v.name in str(name) for v in variables for name in declared):
+        return None  # a variable has a law in the document: not every distribution
+    plain = {node: variables[0] for node in nodes}
+    functions = (instances.undefined(left.xreplace(plain), context), instances.undefined(right.xreplace(plain), context))
     if functions[0] is None or functions[1] is None:
         return None  # a density, a defined function, an operator besides E: not this check's
     names = sorted(functions[0] | functions[1])
@@ -110,40 +127,48 @@ def judge(left: sympy.Expr, relation: str, right: sympy.Expr, context):
     families = CONVEX if convex else CONCAVE if concave else instances.FAMILIES
     assignments = [{f: families[(k + i) % len(families)] for i, f in enumerate(names)}
                    for k in range(len(families) if names else 1)]
-    rng = random.Random(SEED)
-    failures, shown, checked = [], [], 0
-    for chosen in assignments:
-        failed = None
-        for values, probabilities in _distributions(rng):
-            def concrete(expr):
-                expr = expr.replace(lambda e: isinstance(e, AppliedUndef) and e.func.__name__ in chosen,
-                                    lambda e: chosen[e.func.__name__][1](*e.args))
-                return expr.replace(lambda e: isinstance(e, AppliedUndef) and algebra.is_linear_operator(e),
-                                    lambda e: sum(p * e.args[0].xreplace({variable: x})
-                                                  for x, p in zip(values, probabilities)))
-            try:
-                sides = concrete(left), concrete(right)
-                holds = _holds(relation, sides[0] - sides[1])
-            except Exception:
-                return None
-            if holds is None:
-                return None
-            checked += 1
-            if not holds and failed is None:
-                law = ", ".join(f"P({variable.name} = {x}) = {p}" for x, p in zip(values, probabilities))
-                functions_shown = "; ".join(f"{f}(x) = {family[0]}" for f, family in chosen.items())
-                failed = (f"{'with ' + functions_shown + ', ' if functions_shown else ''}{law}: left = "
-                          f"{sympy.N(sides[0], 10)}, right = {sympy.N(sides[1], 10)}")
-        failures.append(failed is not None)
-        if failed:
-            shown.append(failed)
+    said_independent = len(variables) > 1 and bool(_INDEPENDENT.search(prose))
+    readings = ["independent"] if said_independent else ["generic"] + (["independent"] if len(variables) > 1 else [])
+    fails, shown, checked = {}, {}, 0
+    for reading in readings:
+        rng = random.Random(SEED)
+        fails[reading] = []
+        for chosen in assignments:
+            failed = None
+            for law in _laws(variables, rng, reading == "independent"):
+                def concrete(expr):
+                    expr = expr.replace(lambda e: isinstance(e, AppliedUndef) and e.func.__name__ in chosen,
+                                        lambda e: chosen[e.func.__name__][1](*e.args))
+                    return expr.replace(lambda e: isinstance(e, AppliedUndef) and algebra.is_linear_operator(e),
+                                        lambda e: sum(p * e.args[0].xreplace(dict(zip(variables, cell)))
+                                                      for cell, p in law.items()))
+                try:
+                    sides = concrete(left), concrete(right)
+                    holds = _holds(relation, sides[0] - sides[1])
+                except Exception:
+                    return None
+                if holds is None:
+                    return None
+                checked += 1
+                if not holds and failed is None:
+                    functions_shown = "; ".join(f"{f}(x) = {family[0]}" for f, family in chosen.items())
+                    failed = (f"{'with ' + functions_shown + ', ' if functions_shown else ''}{_shown(variables, law)}: "
+                              f"left = {sympy.N(sides[0], 10)}, right = {sympy.N(sides[1], 10)}")
+            fails[reading].append(failed is not None)
+            if failed:
+                shown.setdefault(reading, failed)
+    of = ", ".join(v.name for v in variables)
+    laws = f"{'independent ' if said_independent else ''}finite {'joint ' if len(variables) > 1 else ''}distributions of {of}"
     kind = ("convex " if convex else "concave " if concave else "") if names else ""
     tried = f" and {kind}functions {', '.join(names)} ({', '.join(f[0] for f in families)})" if names else ""
-    if not any(failures):
-        return "unchecked", (f"holds on {checked} instances (finite distributions of {variable.name}{tried}): "
-                             "evidence, not proof"), ""
-    if all(failures) and not _RESTRICTED.search(prose) and variable.name not in getattr(context, "restricted", ()):
-        return "disagrees", (f"fails for a finite distribution of {variable.name}"
+    if not any(fails[readings[0]]):
+        return "unchecked", f"holds on {checked} instances ({laws}{tried}): evidence, not proof", ""
+    restricted = _RESTRICTED.search(_INDEPENDENT.sub(" ", prose) if said_independent else prose) or any(v.name in getattr(context, "restricted", ()) for v in variables)
+    if all(all(f) for f in fails.values()) and not restricted:
+        return "disagrees", (f"fails for a {laws.replace('distributions', 'distribution')}"
                              + (f" with every {kind}function {', '.join(names)} tried" if names else "")
-                             + ": an expectation is a weighted sum, and this one breaks the relation"), shown[0]
+                             + ": an expectation is a weighted sum, and this one breaks the relation"), shown[readings[0]]
+    if len(readings) > 1 and not any(fails["independent"]):
+        return "unchecked", (f"differs for general joint distributions of {of} but holds when they are independent: an "
+                             "assumption the lecture may make, not flagged"), shown["generic"]
     return None
