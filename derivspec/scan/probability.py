@@ -235,7 +235,7 @@ def _walk(expr, found: list) -> None:
     if isinstance(expr, AppliedUndef) and expr.func.__name__ == "⟦d⟧" and len(expr.args) == 2:
         _walk(expr.args[0], found)  # the reader's mark that a derivative in a parameter acts on this
         return
-    if is_opaque_function(expr) and _plain_function(expr):  # never an operator: no separator, no bracket
+    if is_opaque_function(expr) and plain_function(expr):  # never an operator: no separator, no bracket
         _FUNCTIONS[0].add(expr.func.__name__)
         return
     if is_opaque_function(expr):
@@ -387,7 +387,7 @@ def _conditional_law(body, given) -> Density | None:
     the event's variable (p(x | y)); None when the statement has several models or the body several variables."""
     conditioned = _value_event(getattr(given, "name", ""))
     inside = _body_variables(body)
-    models = {d.model for d in _APPLIED_LAWS[0]}
+    models = {d.model for d in _APPLIED_LAWS[0]} or {"p"}  # none written: the joint law of the random variables
     if conditioned is None or len(inside) != 1 or len(models) != 1 or conditioned in inside:
         return None
     return Density(models.pop(), tuple(inside), (conditioned,))
@@ -399,7 +399,7 @@ _PLAIN_LAW: list = [None]  # the law judge reads a plain E[...] under, one readi
 _FUNCTIONS: list = [set()]  # the undefined functions of variables the statement applies (r(x))
 
 
-def _plain_function(expr) -> bool:
+def plain_function(expr) -> bool:
     """``r(x)``, ``f(x, z)``: a name the document leaves undefined, applied to variables -- not a density, not an
     operator (no bracket or separator in its head), not an expectation."""
     head, seps, square = application_parts(expr.func.__name__)
@@ -424,6 +424,11 @@ def _plain_expectations(expr) -> list:
             if is_opaque_function(n) and not isinstance(n, sympy.Symbol) and plain(n)]
 
 
+class _OneModelMarginal(Density):
+    """The law of a plain ``E[g(X)]`` in a statement with one model and no density of X: X's marginal under that
+    model (the joint law of the statement's random variables), the one law E[…] can be under."""
+
+
 def _plain_law_readings(left, right) -> list:
     """The laws a plain ``E[…]`` may be under: each density of the statement whose variables (before the bar)
     the expectation's body uses and the statement leaves free nowhere outside an operator."""
@@ -431,19 +436,28 @@ def _plain_law_readings(left, right) -> list:
     used = set().union(*({variable_name(v.name) for v in b.args[0].free_symbols} for b in bodies))
     found = []
     _PLAIN_LAW[0] = Density("⟦any⟧", (), ())
+    applied, _APPLIED_LAWS[0] = _APPLIED_LAWS[0], frozenset(filter(None, (density(n) for side in (left, right)
+                                                                      for n in sympy.preorder_traversal(side))))
     try:
         free = set()
         for side in (left, right):
             outside = side.xreplace({b: sympy.Integer(1) for b in _plain_expectations(side)})
             free |= _free_variables(outside, {variable_name(v.name) for v in side.free_symbols})
+        models = set()
         for side in (left, right):
             for d in densities_in(side):
-                if d.model != "⟦any⟧" and d not in found and set(d.before) <= used and not set(d.before) & free:
+                models.add(d.model)
+                if d.model != "⟦any⟧" and d not in found and set(d.before) <= used and not set(d.before) & free \
+                        and set(d.after) <= free | used:  # p(x | y) with y summed elsewhere: no law of a plain E
                     found.append(d)
+        capitals = {v.name for b in bodies for v in b.args[0].free_symbols if re.fullmatch(r"[A-Z](?:_\{?\w+\}?)?", v.name)}
+        models.discard("⟦any⟧")
+        if not found and len(models) == 1 and used and {variable_name(c) for c in capitals} == used and not used & free:
+            found.append(_OneModelMarginal(models.pop(), tuple(sorted(used)), ()))  # E[g(X)] beside P(Y = y)
     except Unread:
         return []
     finally:
-        _PLAIN_LAW[0] = None
+        _PLAIN_LAW[0], _APPLIED_LAWS[0] = None, applied
     return found
 
 
@@ -496,8 +510,57 @@ class Instance:
         return "; ".join(parts)
 
 
+@dataclass(frozen=True)
+class Factorisation:
+    """A joint law the document states as a product of conditionals, ``p(a, b, c) = p(a) p(b | a) p(c | b)``: each
+    factor's variables are new and its conditions come before it (a Bayes network)."""
+
+    joint: Density
+    factors: tuple  # Densities, in an order where each factor is given only earlier variables
+    line: int
+
+    def table(self, order: tuple, supports: dict, rng: random.Random) -> dict:
+        """Weights over ``order``'s cells: a random table per factor and condition, multiplied, summed over the
+        joint's other variables (two values each)."""
+        spaces = {v: supports.get(v, [0, 1]) for v in self.joint.before}
+        tables = {f: {(given, value): sympy.Integer(rng.randint(1, 9)) for given in itertools.product(
+            *(spaces[v] for v in f.after)) for value in itertools.product(*(spaces[v] for v in f.before))}
+            for f in self.factors}
+        weights = dict.fromkeys(itertools.product(*(supports[v] for v in order)), sympy.Integer(0))
+        for cell in itertools.product(*(spaces[v] for v in self.joint.before)):
+            at = dict(zip(self.joint.before, cell))
+            value = sympy.Integer(1)
+            for f, table in tables.items():
+                given = tuple(at[v] for v in f.after)
+                total = sum(w for (g, _), w in table.items() if g == given)
+                value *= table[(given, tuple(at[v] for v in f.before))] / total
+            weights[tuple(at[v] for v in order)] += value
+        return weights
+
+
+def factorisation(joint, product, line: int) -> Factorisation | None:
+    """The factorisation ``joint = product`` states, read as densities (a joint without a bar; a product of densities
+    of its model whose variables before the bars partition the joint's, each given only variables of earlier
+    factors), or None."""
+    whole = density(joint)
+    if whole is None or whole.after or len(whole.before) < 2 or not isinstance(product, sympy.Mul):
+        return None
+    factors = [density(f) for f in product.args]
+    if any(f is None or f.model != whole.model for f in factors) or \
+            sorted(v for f in factors for v in f.before) != sorted(whole.before):
+        return None
+    ordered, seen = [], set()
+    while len(ordered) < len(factors):
+        ready = [f for f in factors if f not in ordered and set(f.after) <= seen]
+        if not ready:
+            return None  # a condition on a later variable (or on one outside the joint): not a chain of conditionals
+        ordered.append(ready[0])
+        seen |= set(ready[0].before)
+    return Factorisation(whole, tuple(ordered), line)
+
+
 def instances(models: list[str], variables: list[str], free: list[str], seed: int, *, independent: bool,
-              merged: bool, same: dict | None = None, zeros: dict | None = None) -> list[Instance]:
+              merged: bool, same: dict | None = None, zeros: dict | None = None, factorised=None) -> list[Instance]:
     """``same``: model -> the model whose table it shares (p_θ read as p); ``zeros``: model -> a variable
     whose first value the model gives probability 0 (outside its support: a sum restricted to the
     support then leaves it out, where another distribution may still put mass)."""
@@ -513,7 +576,9 @@ def instances(models: list[str], variables: list[str], free: list[str], seed: in
                 tables[model] = shared
                 continue
             cells = list(itertools.product(*(supports[v] for v in order)))
-            if independent:
+            if factorised is not None:
+                weights = factorised.table(order, supports, rng)
+            elif independent:
                 factors = {v: [sympy.Integer(rng.randint(1, 9)) for _ in supports[v]] for v in order}
                 weights = {c: sympy.Mul(*[factors[v][c[i]] for i, v in enumerate(order)]) for c in cells}
             else:
@@ -567,7 +632,7 @@ def evaluate(expr, instance: Instance, values: dict, plain: dict) -> mpmath.mpf:
             if all(instance.density(d, point) > 0 for d in conditions.values()):
                 total.append(evaluate(expr.function, instance, point, plain))
         return mpmath.fsum(total)
-    if is_opaque_function(expr) and _plain_function(expr):
+    if is_opaque_function(expr) and plain_function(expr):
         return _function_value(expr.func.__name__, [evaluate(a, instance, values, plain) for a in expr.args],
                                instance.label)
     if is_opaque_function(expr):
@@ -635,28 +700,33 @@ class Judgement:
 
 
 def judge(left, right, seed: int = 0, declared: frozenset = frozenset(), relation: str = "=",
-          general: bool = False) -> Judgement | None:
+          general: bool = False, arbitrary: frozenset = frozenset(), stated: tuple = ()) -> Judgement | None:
     """``left = right`` judged as probability calculus; None when the sides are not read as such.
     ``declared``: variables the document gives a family (z ~ N(0, I)): a statement about them that
     fails for general distributions may hold for the family, so it is not flagged. ``general``: the
     statement is a definition for every distribution (a standard quantity's, :mod:`derivspec.scan.conventions`),
     so independent variables are not a reading that excuses a difference (the mutual information and its
-    negative are both 0 there)."""
+    negative are both 0 there). ``arbitrary``: undefined functions the document neither defines nor describes
+    anywhere and whose properties the text around does not state -- any function: a difference for a random table
+    of them is a difference (otherwise the document may define them elsewhere: not flagged). ``stated``: the
+    factorisations the document states above, (joint, product, line) as read (``p(a, b, c) = p(a) p(b | a) p(c | b)``):
+    the model of a statement about those variables (:func:`factorisation`)."""
     if scope.current() is None:  # a statement read alone: the densities its own sides condition
         with scope.densities(scope.from_expressions(left, right)):
-            return judge(left, right, seed, declared, relation, general)
+            return judge(left, right, seed, declared, relation, general, arbitrary, stated)
     if _PLAIN_LAW[0] is None and (_plain_expectations(left) or _plain_expectations(right)):
-        return _under_each_law(left, right, seed, declared, relation, general)
+        return _under_each_law(left, right, seed, declared, relation, general, arbitrary, stated)
     if _gradients(left) or _gradients(right):
-        return _under_each_variable(left, right, seed, declared, relation, general)
+        return _under_each_variable(left, right, seed, declared, relation, general, arbitrary, stated)
     _PARAMETER_VARIABLES[0] = _parameters_are_variables(left, right)
     _DIFFERENTIATED[0] = _differentiated_conditions(left, right)
     _FUNCTIONS[0] = set()
     _APPLIED_LAWS[0] = frozenset(filter(None, (density(n) for side in (left, right)
                                                 for n in sympy.preorder_traversal(side))))
     try:
-        found = _judge_read(left, right, seed, declared, relation, general)
-        if found is not None and found.verdict == "disagrees" and _FUNCTIONS[0]:
+        factorised = [m for m in (factorisation(joint, product, line) for joint, product, line in stated) if m]
+        found = _judge_read(left, right, seed, declared, relation, general, factorised)
+        if found is not None and found.verdict == "disagrees" and _FUNCTIONS[0] and not _FUNCTIONS[0] <= arbitrary:
             return Judgement("unchecked", f"differs for a table of the undefined {', '.join(sorted(_FUNCTIONS[0]))}, "
                                           "which the document may define elsewhere: not flagged", found.evidence)
         return found
@@ -666,7 +736,7 @@ def judge(left, right, seed: int = 0, declared: frozenset = frozenset(), relatio
         _APPLIED_LAWS[0] = frozenset()
 
 
-def _under_each_law(left, right, seed, declared, relation, general) -> Judgement | None:
+def _under_each_law(left, right, seed, declared, relation, general, arbitrary, stated) -> Judgement | None:
     r"""A statement with a plain ``E[…]``: judged under each law of the statement it may mean (an
     ambiguous reading). Holding under one is the reading the text means, and the reason names it; a
     difference under every one is not flagged (the law may be one the statement does not write)."""
@@ -675,7 +745,7 @@ def _under_each_law(left, right, seed, declared, relation, general) -> Judgement
     for law in readings:
         _PLAIN_LAW[0] = law
         try:
-            found = judge(left, right, seed, declared, relation, general)
+            found = judge(left, right, seed, declared, relation, general, arbitrary, stated)
         finally:
             _PLAIN_LAW[0] = None
         if found is None:
@@ -683,6 +753,9 @@ def _under_each_law(left, right, seed, declared, relation, general) -> Judgement
         results.append((law, found))
     shown = [(f"{law.model}({', '.join(law.before)}" + (f" | {', '.join(law.after)})" if law.after else ")"), found)
              for law, found in results]
+    if len(results) == 1 and isinstance(readings[0], _OneModelMarginal) and results[0][1].verdict == "disagrees":
+        return Judgement("disagrees", f"E[…] read as the expectation under {shown[0][0]}, the statement's one law: "
+                                      f"{results[0][1].reason}", results[0][1].evidence)
     return _reading_meant(shown, "E[…] read as the expectation under {} (the statement leaves the law open)",
                           "differs under every law of the statement that E[…] may be under ({})", "; ")
 
@@ -706,7 +779,7 @@ def _gradients(expr) -> list:
     return [n for n in sympy.preorder_traversal(expr) if isinstance(n, AppliedUndef) and n.func.__name__ == r"\nabla"]
 
 
-def _under_each_variable(left, right, seed, declared, relation, general) -> Judgement | None:
+def _under_each_variable(left, right, seed, declared, relation, general, arbitrary, stated) -> Judgement | None:
     r"""A statement with a gradient that names no variable (``\mathbb{E}_{p(x|\theta)}[\nabla \log p(x|\theta)]``):
     judged with every such ∇ read as the derivative in each quantity it acts on (one reading for the statement).
     Holding under one is the reading meant, and the reason names it; a difference under every one is not flagged."""
@@ -720,7 +793,7 @@ def _under_each_variable(left, right, seed, declared, relation, general) -> Judg
         if any(_gradients(value) for value in read.values()):
             return None
         results.append((variable.name, judge(left.xreplace(read), right.xreplace(read), seed, declared, relation,
-                                             general)))
+                                             general, arbitrary, stated)))
     return _reading_meant(results, "∇ read as ∇_{} (the text does not name the variable)",
                           "differs with ∇ read as the derivative in each quantity it acts on ({})", ", ")
 
@@ -744,7 +817,7 @@ def _in_parameters(left, right) -> bool:
         for side in (left, right)]
     if any(v in {s.name for side in stripped for s in side.free_symbols} for v in variables):
         return False
-    return not any(p in node.func.__name__ for node in nodes if isinstance(node, AppliedUndef) and _plain_function(node)
+    return not any(p in node.func.__name__ for node in nodes if isinstance(node, AppliedUndef) and plain_function(node)
                    for p in variables)
 
 
@@ -762,7 +835,7 @@ def _by_derivatives(left, right, relation: str) -> Judgement | None:
         return None
     in_parameters = {v.name for node in derivatives for v in node.variables} & parameters
     if in_parameters and any(any(p in node.func.__name__ for p in in_parameters) for node in nodes
-                             if isinstance(node, AppliedUndef) and _plain_function(node)):
+                             if isinstance(node, AppliedUndef) and plain_function(node)):
         return None  # f_θ(x): a function of the parameter too, which the proof would hold fixed
     proof = prove(left, right, cheap=True) if relation == "=" and found else ""
     what = (f"a model's probabilities are functions of its parameter {', '.join(sorted(in_parameters))}, and every "
@@ -771,7 +844,7 @@ def _by_derivatives(left, right, relation: str) -> Judgement | None:
     return Judgement("proved", f"proved for every distribution: {proof}; {what}") if proof else None
 
 
-def _judge_read(left, right, seed, declared, relation, general) -> Judgement | None:
+def _judge_read(left, right, seed, declared, relation, general, factorised=()) -> Judgement | None:
     if left.has(sympy.Derivative) or right.has(sympy.Derivative):
         try:
             proved = _by_derivatives(left, right, relation)
@@ -788,11 +861,11 @@ def _judge_read(left, right, seed, declared, relation, general) -> Judgement | N
         if used and relation == "=" and any(side.is_number and not side.has(sympy.core.function.AppliedUndef)
                                             for side in (left, right)):
             return None  # a divergence given a value (KL(p || q) = 0.5 - 0.8): the other checks read it
-        found = _judge(*written, seed, declared, relation, general)
+        found = _judge(*written, seed, declared, relation, general, factorised)
         if found is not None and found.verdict == "disagrees" and used:
             for base in (2, 10):  # it may hold with the divergence in bits (a lecture's log base)
                 again = _judge(*(_divergences_written_out(side, variable, set(), base) for side in (left, right)),
-                               seed, declared, relation, general)
+                               seed, declared, relation, general, factorised)
                 if again is None or again.verdict != "disagrees":
                     return None  # the other checks read it
         if named and found is not None and found.verdict == "proved" and "sum_v" not in found.reason:
@@ -804,7 +877,7 @@ def _judge_read(left, right, seed, declared, relation, general) -> Judgement | N
         return None
 
 
-def _judge(left, right, seed: int, declared: frozenset, relation: str, general: bool = False):
+def _judge(left, right, seed: int, declared: frozenset, relation: str, general: bool = False, factorised=()):
     found_left, found_right = densities_in(left), densities_in(right)  # Unread: judge says None
     if not found_left and not found_right:
         return None
@@ -823,8 +896,10 @@ def _judge(left, right, seed: int, declared: frozenset, relation: str, general: 
                          if not n.startswith("⟦range") and _value_event(n) is None and _events_of_values(n) is None)
     if set(summed) - set(variables):
         return None
+    model = next((m for m in factorised if m.joint.model in models and set(variables) <= set(m.joint.before)
+                  and len(models) == 1), None)  # the document's factorisation of the one model: its variables
     free_left, free_right = _free_variables(left, variables), _free_variables(right, variables)
-    if found_left and found_right and free_left != free_right:
+    if found_left and found_right and free_left != free_right and model is None:
         return Judgement("unchecked", "the sides are densities of different variables (a name for a tuple, a model "
                                       "the lecture defines): an assumption the lecture may make, not flagged")
     calculus = bool(summed)
@@ -839,6 +914,8 @@ def _judge(left, right, seed: int, declared: frozenset, relation: str, general: 
         members = _members_at_two_parameters(models, differentiated)
         if members:  # p(x | θ) and p(x | θ') with θ' differentiated: the gradient is often meant at θ' = θ
             readings.append(("equal parameters", False, False))
+        if model is not None:
+            readings.append((f"the factorisation stated at line {model.line}", False, False))
         failures, outside = {}, {}  # outside: failures only where a restricted sum leaves values out
         count = 0
         conditioned = {d.model: d.before[0] for side in (left, right) for n in sympy.preorder_traversal(side)
@@ -847,7 +924,7 @@ def _judge(left, right, seed: int, declared: frozenset, relation: str, general: 
             for zeros in ([None, conditioned] if conditioned else [None]):
                 for instance in instances(models, variables, free, seed, independent=independent, merged=merged,
                                           same={"subscript dropped": same, "equal parameters": members}.get(name),
-                                          zeros=zeros):
+                                          zeros=zeros, factorised=model if name.startswith("the factorisation") else None):
                     try:
                         a = evaluate(left, instance, dict(instance.free), plain)
                         b = evaluate(right, instance, dict(instance.free), plain)
@@ -902,6 +979,10 @@ def _judge(left, right, seed: int, declared: frozenset, relation: str, general: 
                          + (" (a definition for every joint distribution: independence is not assumed)"
                             if general else ""), shown)
     holds = [name for name, *_ in readings if name not in failures]
+    if model is not None and f"the factorisation stated at line {model.line}" in holds:
+        return Judgement("unchecked", f"holds on {INSTANCES} instances of the factorisation stated at line {model.line} "
+                                      "(random conditional tables, exact probabilities; evidence, not proof), not for "
+                                      "general distributions", shown)
     return Judgement("unchecked", f"differs for general distributions but holds when {_reading_text(holds[0])}: "
                                   "an assumption the lecture may make, not flagged", shown)
 
@@ -1080,7 +1161,7 @@ def _to_marginals(expr):
         for name in _summed(expr):
             out = sympy.Sum(out, (sympy.Symbol(name, real=True), 0, sympy.Symbol("⟦support⟧")))
         return out
-    if is_opaque_function(expr) and not isinstance(expr, sympy.Symbol) and _plain_function(expr):
+    if is_opaque_function(expr) and not isinstance(expr, sympy.Symbol) and plain_function(expr):
         return expr.func(*[_to_marginals(a) for a in expr.args])  # r(x): the same function on both sides
     if is_opaque_function(expr) and not isinstance(expr, sympy.Symbol):
         kind, weight, body = _operator(expr)
