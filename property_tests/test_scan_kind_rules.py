@@ -313,6 +313,8 @@ def test_registry_table():
     table = kinds()
     for r in registry.RULES:
         assert r.status in ("preview", "default") and r.what and r.why and r.example and r.correct and r.message
+        assert r.family in dict(registry.FAMILIES) and set(r.through) <= set(registry.COMMON_GUARDS), r.code
+        assert r.reads in ("definitions", "statements", "sentences"), r.code  # rules.toml's keys, not free text
         if r.mechanism == "judge":
             assert r.status == "default" and r.code.startswith("DS0")
             continue
