@@ -31,6 +31,7 @@ independently). One mechanism for any letters:
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from dataclasses import dataclass, field
@@ -408,6 +409,8 @@ def judge(left, relation: str, right, context, first: bool, check, plain) -> Jud
         return None
     plain = functools.cache(plain)  # the step as written: checked once, whichever branch asks
     own, prove_only = restated(left, context) if first and relation == "=" else (None, False)
+    if prove_only and (own.definition.conditional or announces_a_new_definition(context.lead_in)):
+        own, prove_only = None, False  # "now let x = 0^j": a new meaning announced; x = 0^a under "if": no value
     session = InForce(in_force.table, in_force.position)
     readings = [right.primary] + [r for r in right.variants.values() if r is not None][:3]
     try:
@@ -606,6 +609,36 @@ def _recurrence(value: sympy.Expr, variable: sympy.Symbol):
     return None
 
 
+def indexed_definitions(context) -> dict:
+    """base -> (index variable, value, reading) of each name the document defines above at every index, once
+    (``\alpha_t = 1 - \beta_t``; an update ``w_{k+1} = w_k - \eta g_k`` read as ``w_k = w_{k-1} - \eta g_{k-1}``)."""
+    generic: dict = {}
+    for name, readings in context.in_force.table.index(context).items():
+        parsed = _index_of(name)
+        above = [r for r in readings if r.definition.position < context.in_force.position and not r.parameters]
+        if parsed is None or not above or len({sympy.srepr(r.value) for r in readings if not r.parameters}) != 1:
+            continue  # no index, not above, or defined twice differently: no one meaning
+        variable, shift = (parsed[1], 0) if isinstance(parsed[1], sympy.Symbol) else _shifted(parsed[1])
+        if variable is not None and (shift == 0 or _is_update(parsed[0], above[-1].value)):
+            generic[parsed[0]] = (variable, _at_index(above[-1].value, variable, variable - shift, context), above[-1])
+    return generic
+
+
+def _shifted(index: sympy.Expr) -> tuple:
+    """(k, c) of an index ``k + c``; (None, 0) otherwise."""
+    variables = index.free_symbols
+    if len(variables) != 1 or not (index - next(iter(variables))).is_Integer:
+        return None, 0
+    variable = next(iter(variables))
+    return variable, int(index - variable)
+
+
+def _is_update(base: str, value: sympy.Expr) -> bool:
+    """``value`` writes ``base`` at a lower index: an update (a recurrence), whose other names are the same at every
+    step (a step size, a data point)."""
+    return any(_index_of(s.name) is not None and _index_of(s.name)[0] == base for s in value.free_symbols)
+
+
 def with_names(left, right, context, check):
     """A step that differs as read, checked again with the names the document defines at every index above it
     (``\\alpha_t = 1 - \\beta_t``; ``\\bar\\alpha_t = \\prod_{i=1}^t \\alpha_i``, which makes ``\\bar\\alpha_t`` the
@@ -615,15 +648,10 @@ def with_names(left, right, context, check):
     in_force = context.in_force
     if in_force is None or not left.readable or not right.readable:
         return None, ""
-    generic: dict = {}  # base -> (variable, value, reading) of a definition at every index
-    for name, readings in in_force.table.index(context).items():
-        parsed = _index_of(name)
-        above = [r for r in readings if r.definition.position < in_force.position and not r.parameters]
-        if parsed is None or not isinstance(parsed[1], sympy.Symbol) or not above:
-            continue
-        if len({sympy.srepr(r.value) for r in readings if not r.parameters}) != 1:
-            continue  # defined twice, differently: no one meaning
-        generic[parsed[0]] = (parsed[1], above[-1].value, above[-1])
+    generic = indexed_definitions(context)
+    starts = {name: readings[-1] for name, readings in in_force.table.index(context).items()  # x_0 = 0: one index
+              if (parsed := _index_of(name)) and parsed[1].is_Integer and parsed[0] in generic and len(readings) == 1
+              and readings[0].definition.position < in_force.position and not readings[0].parameters}
     if not generic:
         return None, ""
     used: list = []
@@ -641,6 +669,11 @@ def with_names(left, right, context, check):
                 if parsed is None or parsed[0] not in generic:
                     continue
                 variable, value, reading = generic[parsed[0]]
+                start = starts.get(symbol.name) if _is_update(parsed[0], value) else None
+                if start is not None:  # m_0 = 0 above: where the update starts
+                    replaced[symbol] = start.value
+                    used.append(start) if start not in used else None
+                    continue
                 steps = _recurrence(value, variable)
                 if steps is not None:  # down to the lowest index the step writes, one factor at a time
                     offsets = [parsed[1] - other for other in lowest[parsed[0]]]
@@ -649,8 +682,9 @@ def with_names(left, right, context, check):
                     kind, term = steps
                     below = context.names.symbol(f"{parsed[0]}_{{{_index_text(parsed[1] - 1)}}}")
                     replaced[symbol] = below * term(parsed[1]) if kind == "product" else below + term(parsed[1])
-                elif parsed[1] == variable or _shiftable(value, variable):
-                    replaced[symbol] = _at_index(value, variable, parsed[1], context)
+                elif parsed[1] == variable or _shiftable(value, variable) or (
+                        parsed[1].is_Integer and parsed[1] > 0 and _is_update(parsed[0], value)):
+                    replaced[symbol] = _at_index(value, variable, parsed[1], context)  # w_2 from w_1, then from w_0
                 else:
                     continue  # x_t = √ᾱ_t x_0 + √(1 - ᾱ_t) ε: ε is not x_{t-1}'s noise
                 if reading not in used:
@@ -667,7 +701,25 @@ def with_names(left, right, context, check):
     if not used:
         return None, ""
     result = check(new_left, new_right)
-    return result, "; ".join(f"{r.definition.left} = {r.definition.right} (line {r.definition.line})" for r in used)
+    written = left.primary.expr.free_symbols | right.primary.expr.free_symbols
+    unset = sorted(s.name for s in (new_left.free_symbols | new_right.free_symbols) - written
+                   if (parsed := _index_of(s.name)) and parsed[0] in generic and _is_update(parsed[0], generic[parsed[0]][1]))
+    if unset and result.verdict == "disagrees":  # v_0 never set: the step may take it as 0, as lectures do
+        result = dataclasses.replace(result, verdict="unchecked", reason=(
+            f"differs with the document's update run, but the run needs {', '.join(unset)} where the iterates start, "
+            "which the document does not set above: not flagged"))
+    updates = [r for r in used if _is_update(_index_of(r.name)[0], r.value)]
+    return result, "; ".join(f"{r.definition.left} = {r.definition.right} (line {r.definition.line}"
+                             f"{', run from the iterate the step starts at' if r in updates else ''})" for r in used)
+
+
+def is_iterate(expr, context) -> bool:
+    """``w_2`` where an update ``w_{k+1} = …`` stands above: an iterate the update computes, not a new name."""
+    parsed = _index_of(getattr(expr, "name", ""))
+    if context.in_force is None or parsed is None or not parsed[1].is_Integer:
+        return False
+    found = indexed_definitions(context).get(parsed[0])
+    return found is not None and _is_update(parsed[0], found[2].value)
 
 
 def _family_names(expr: sympy.Expr, context) -> sympy.Expr:

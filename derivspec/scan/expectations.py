@@ -76,6 +76,12 @@ def _laws(variables: list, rng: random.Random, independent: bool) -> list[dict]:
     return found
 
 
+def _random_variable(symbol: sympy.Symbol) -> bool:
+    """``X``, ``Y_i``, ``\\mathbf{X}``: a capital, the notation of a random variable (a lowercase or Greek name inside an
+    expectation beside one may be its mean, a value the document fixes)."""
+    return bool(re.fullmatch(r"(?:\\math(?:bf|rm)\{)?[A-Z]\}?(?:_\{?\w+\}?)?", symbol.name))
+
+
 def _shown(variables: list, law: dict) -> str:
     return ", ".join(f"P({', '.join(f'{v.name} = {x}' for v, x in zip(variables, cell))}) = {p}" for cell, p in law.items())
 
@@ -102,8 +108,8 @@ def judge(left: sympy.Expr, relation: str, right: sympy.Expr, context):
     if not _expectations(left) or not _expectations(right) or len({node.func.__name__ for node in nodes}) != 1:
         return None  # E[X] <= 1: a bound that X's range decides, not a relation between expectations
     variables = sorted(set().union(*(node.args[0].free_symbols for node in nodes)), key=lambda v: v.name)
-    if not 1 <= len(variables) <= MAX_VARIABLES:
-        return None
+    if not 1 <= len(variables) <= MAX_VARIABLES or (len(variables) > 1 and not all(map(_random_variable, variables))):
+        return None  # several names inside: random variables only by their capitals (μ in E[(Z - μ)^2] is a value)
     head = re.sub(r"⟮⟯$", "", nodes[0].func.__name__)
     if "_" in head and not (len(variables) == 1 and re.fullmatch(r".*_\{?\s*" + re.escape(variables[0].name) + r"\s*\}?",
                                                                  head)):
@@ -150,13 +156,15 @@ def judge(left: sympy.Expr, relation: str, right: sympy.Expr, context):
                 if holds is None:
                     return None
                 checked += 1
-                if not holds and failed is None:
+                if not holds and (failed is None or len(law) < failed[0]):  # the smallest law it fails on
                     functions_shown = "; ".join(f"{f}(x) = {family[0]}" for f, family in chosen.items())
-                    failed = (f"{'with ' + functions_shown + ', ' if functions_shown else ''}{_shown(variables, law)}: "
-                              f"left = {sympy.N(sides[0], 10)}, right = {sympy.N(sides[1], 10)}")
+                    failed = (len(law), f"{'with ' + functions_shown + ', ' if functions_shown else ''}"
+                                        f"{_shown(variables, law)}: left = {sympy.N(sides[0], 10)}, right = "
+                                        f"{sympy.N(sides[1], 10)}")
             fails[reading].append(failed is not None)
-            if failed:
-                shown.setdefault(reading, failed)
+            if failed and (reading not in shown or failed[0] < shown[reading][0]):
+                shown[reading] = failed
+    shown = {reading: text for reading, (_, text) in shown.items()}
     of = ", ".join(v.name for v in variables)
     laws = f"{'independent ' if said_independent else ''}finite {'joint ' if len(variables) > 1 else ''}distributions of {of}"
     kind = ("convex " if convex else "concave " if concave else "") if names else ""

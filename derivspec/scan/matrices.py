@@ -68,6 +68,9 @@ _DECLARATION = re.compile(r"((?:\$[^$]{1,40}\$[\s,]*(?:and\s+)?){1,6})\s*(?:be|a
                           r"(?:an?\s+|two\s+|three\s+|some\s+|any\s+|real\s+|square\s+|invertible\s+|"
                           r"\$[^$]{1,30}\$\s*|[\w-]+\s+){0,4}?(matri(?:x|ces)|vectors?)", re.IGNORECASE)
 _KIND_FIRST = re.compile(r"(matri(?:x|ces)|vectors?)\s+((?:\$[^$]{1,40}\$[\s,]*(?:and\s+)?){1,6})", re.IGNORECASE)
+_APPOSITION = re.compile(r"(\$[^$]{1,40}\$)\s+an?\s+(?:\$[^$]{1,30}\$\s*|[\w-]+\s+){0,3}?(matrix|vector)\b", re.IGNORECASE)
+_ADJECTIVE = re.compile(r"\b(?:(?:square|invertible|non-?singular)\s+(?:and\s+)?)+"  # square invertible $C$ and $D$
+                        r"((?:\$[^$]{1,40}\$[\s,]*(?:and\s+)?){1,6})", re.IGNORECASE)
 _MEMBERSHIP = re.compile(r"((?:(?<![\\A-Za-z])[A-Za-z]\s*,\s*){0,5}(?<![\\A-Za-z])[A-Za-z])\s*\\in\s*\\mathbb\s*\{?\s*R\s*\}?\s*\^\s*\{?\s*([^{}$]{1,20})\}?")  # A, B \in R^{n x n}
 
 
@@ -94,6 +97,11 @@ def document_types(text: str) -> DocumentTypes:
     for match in _KIND_FIRST.finditer(text):
         kind, names = match.groups()
         declare("matrix" if kind.lower().startswith("matri") else "vector", letters(names), line_of(match))
+    for match in _APPOSITION.finditer(text):  # "and $B$ an $n \times p$ matrix"
+        names, kind = match.groups()
+        declare(kind.lower(), letters(names), line_of(match))
+    for match in _ADJECTIVE.finditer(text):  # "for square invertible $C$ and $D$": matrices
+        declare("matrix", {n for n in letters(match.group(1)) if n[-1:].isupper()}, line_of(match))  # not f: a map
     for match in _MEMBERSHIP.finditer(text):
         names, space = match.groups()
         declare("matrix" if re.search(r"\\times|×|\*", space) else "vector", set(re.findall(r"[A-Za-z]", names)),

@@ -301,9 +301,9 @@ class _Context:
         if plain in self.laws:
             at, law = self.laws[plain]
             return Entry(key, f"random variable ~ {law}", "defined", at, f"{plain} \\sim {law}")
-        if (plain, applied) in self.defined or (plain, not applied) in self.defined and not bare:
-            at, what = self.defined.get((plain, applied)) or self.defined[(plain, not applied)]
-            kind = "function (the document's own)" if applied else "scalar (defined)"
+        if (plain, applied) in self.defined or (plain, not applied) in self.defined and (not bare or not applied):
+            at, what = self.defined.get((plain, applied)) or self.defined[(plain, not applied)]  # dL/dθ of L(θ) = …
+            kind = "function (the document's own)" if applied or (plain, True) in self.defined else "scalar (defined)"
             return Entry(key, kind, "defined", at, what)
         if applied and _density(state, key):
             return Entry(key, "density (by its use: a bar, a law of an expectation, a divergence's argument)",

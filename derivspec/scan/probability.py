@@ -568,7 +568,7 @@ def instances(models: list[str], variables: list[str], free: list[str], seed: in
     out = []
     order = tuple(sorted(variables))
     for n in range(INSTANCES):
-        supports = {v: list(range(2 + (n + i) % 2)) for i, v in enumerate(order)}
+        supports = {v: list(range(2 + (n + i) % 2 * (n > 0))) for i, v in enumerate(order)}  # the first: two values each
         tables = {}
         shared = None
         for model in models:

@@ -23,7 +23,7 @@ import sympy
 from derivspec.core import symbolic
 from derivspec.scan.clauses import split_clauses
 from derivspec.scan.reader import DocumentNames, DocumentReading, bare_names, unwrap_decorations
-from derivspec.scan import algebra, claim_readings, classify, conventions, linear_gaussian, scope
+from derivspec.scan import algebra, claim_readings, classify, conventions, definitions, linear_gaussian, scope
 from derivspec.scan import steps as step_checks
 from derivspec.scan.matrices import may_be_matrices, readable
 from derivspec.scan.density import check_density
@@ -516,7 +516,8 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
             settled = settle_definition(result, left, context)
             if settled.category != result.category and not settled.evidence:  # no new name after all: the claim it makes, judged
                 judged = _with_indexed_definitions(settled, left, relation, right, context)  # with the definitions above
-                restated = judged.verdict == "proved" and judged.reason.startswith("proved (the sides are identical)")
+                restated = judged.verdict == "proved" and judged.reason.startswith("proved (the sides are identical)") \
+                    and not definitions.is_iterate(left.primary.expr, context)  # w_2 by running the update: derived
                 if restated:  # the same once the definitions are unfolded
                     settled = dataclasses.replace(settled, reason=(
                         "restates the document's definition" + judged.reason.partition("[with the document's "
@@ -544,7 +545,6 @@ def _with_indexed_definitions(result: StepResult, left, relation: str, right, co
     """A step that differs as read (or names symbols the other side lacks), checked again with the names the
     document defines at every index above it, at any distance (:func:`definitions.with_names`): proved with
     them, it is proved; a flag stands only when it differs with them too."""
-    from derivspec.scan import definitions
 
     def check(left_expr, right_expr) -> StepResult:
         return check_step(Side(left.text, DocumentReading(left_expr, left.primary.flags, left.primary.literals)),
@@ -558,6 +558,9 @@ def _with_indexed_definitions(result: StepResult, left, relation: str, right, co
     if again.verdict == "proved":
         return StepResult(relation, left.text, right.text, "proved", again.kind,
                           f"{again.reason} [with the document's definitions: {used}]", again.evidence)
+    if definitions.is_iterate(left.primary.expr, context):  # w_2 = …: what running the update gives
+        return StepResult(relation, left.text, right.text, again.verdict, again.kind, f"{again.reason} [running the "
+                          f"document's update: {used}]", again.evidence, correct=again.correct)
     if result.verdict != "disagrees" or result.kind == "known":
         return result  # a known result's flag already reads the names as the claim defines them
     if again.verdict == "disagrees":

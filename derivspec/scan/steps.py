@@ -450,8 +450,10 @@ def defined_above(left: Side, context: Context) -> bool:
         head, arguments = named.func.__name__, named.args
     else:
         return False
+    from derivspec.scan.definitions import is_iterate
+
     return context.in_force.latest(head, context, arguments) is not None or \
-        context.in_force.defined_above(left.primary.expr, context)
+        context.in_force.defined_above(left.primary.expr, context) or is_iterate(named, context)
 
 
 ANEW = "defined anew: the name is defined above and the text announces a new definition"

@@ -1,0 +1,289 @@
+r"""Statements checked as a person checks a line, by plugging in instances of their types (issue 89): a discrete joint
+law and its marginals, a Bayes network summed over a variable, expectations of functions of random variables, matrix
+identities at random sizes, unrolled gradient-descent and momentum iterates, a derivative of a function defined lines
+above, a name restated far below its definition.
+
+Every document is written for this test. Each group holds right statements, which the scan must judge (proved, or
+holding on instances) and wrong twins, which it must flag with the instance it failed on -- in two letterings
+(``«a»`` placeholders), so that no letter decides a verdict.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from scanning import scan_text
+
+LETTERINGS = (
+    {"A": "A", "B": "B", "C": "C", "a": "a", "b": "b", "c": "c", "X": "X", "Y": "Y", "x": "x", "y": "y", "g": "g",
+     "M": "M", "N": "N", "P": "P", "Q": "Q", "w": "w", "k": "k", "e": "\\eta", "h": "h", "m": "m", "v": "v",
+     "t": "t", "L": "L", "th": "\\theta", "q": "q", "s": "s", "j": "j", "l": "l", "r": "r"},
+    {"A": "U", "B": "V", "C": "W", "a": "u", "b": "v", "c": "w", "X": "S", "Y": "T", "x": "s", "y": "t", "g": "\\phi",
+     "M": "F", "N": "G", "P": "K", "Q": "R", "w": "z", "k": "n", "e": "\\gamma", "h": "d", "m": "u", "v": "p",
+     "t": "i", "L": "J", "th": "\\beta", "q": "\\pi", "s": "o", "j": "r", "l": "i", "r": "n"},
+)
+
+# (group, document, lines of the right statements, lines of the wrong twins)
+DOCUMENTS = [
+    ("joint law and its marginals", r"""
+Two switches $«A»$ and $«B»$ are on or off; their joint law is a table with one cell per pair of states.
+
+Summing a row of the table gives the marginal of the first switch:
+
+$$
+P(«A»=«a») = \sum_{«b»} P(«A»=«a», «B»=«b»)  % right
+$$
+
+and dividing a cell by its row sum gives a conditional:
+
+$$
+p(«b» \mid «a») = \frac{p(«a», «b»)}{\sum_{«b»'} p(«a», «b»')}  % right
+$$
+
+Two slips a student might make:
+
+$$
+P(«B»=«b» \mid «A»=«a») = \frac{P(«A»=«a», «B»=«b»)}{P(«B»=«b»)}  % wrong
+$$
+
+$$
+p(«b» \mid «a») = \frac{p(«a», «b»)}{\sum_{«b»'} p(«b»')}  % wrong
+$$
+"""),
+    ("Bayes network summed over a variable", r"""
+A chain of three nodes $«A» \to «B» \to «C»$ has joint law $p(«a», «b», «c») = p(«a») p(«b» \mid «a») p(«c» \mid «b»)$.
+
+Eliminating the middle node,
+
+$$
+p(«a», «c») = \sum_{«b»} p(«a») p(«b» \mid «a») p(«c» \mid «b»)  % right
+$$
+
+and eliminating the first two,
+
+$$
+p(«c») = \sum_{«a»} \sum_{«b»} p(«a») p(«b» \mid «a») p(«c» \mid «b»)  % right
+$$
+
+A factor dropped, and a sum forgotten:
+
+$$
+p(«a», «c») = \sum_{«b»} p(«a») p(«b» \mid «a»)  % wrong
+$$
+
+$$
+p(«c») = \sum_{«b»} p(«a») p(«b» \mid «a») p(«c» \mid «b»)  % wrong
+$$
+"""),
+    ("expectations of functions of random variables", r"""
+<!-- derivspec: «g»: any function -->
+Let $«X»$ and $«Y»$ be random variables. Conditioning on the second and averaging back gives the tower rule
+
+$$
+\mathbb{E}[«g»(«X»)] = \sum_{«y»} \mathbb{E}[«g»(«X») \mid «Y»=«y»] P(«Y»=«y»)  % right
+$$
+
+Covariance and variance by their definitions:
+
+$$
+\mathrm{Cov}(«X», «Y») = \mathbb{E}[«X»«Y»] - \mathbb{E}[«X»]\mathbb{E}[«Y»]  % right
+$$
+
+$$
+\mathbb{E}[«X» + «Y»] = \mathbb{E}[«X»] + \mathbb{E}[«Y»]  % right
+$$
+
+Wrong versions:
+
+$$
+\mathbb{E}[«g»(«X»)] = \sum_{«y»} \mathbb{E}[«g»(«X») \mid «Y»=«y»]  % wrong
+$$
+
+$$
+\mathrm{Cov}(«X», «Y») = \mathbb{E}[«X»«Y»] - \mathbb{E}[«X»]  % wrong
+$$
+
+$$
+\mathbb{E}[«X» + «Y»] = \mathbb{E}[«X»] + 2\mathbb{E}[«Y»]  % wrong
+$$
+"""),
+    ("variance of a sum of independent variables", r"""
+Suppose $«X»$ and $«Y»$ are independent. Then the cross term vanishes:
+
+$$
+\mathrm{Var}(«X» + «Y») = \mathrm{Var}(«X») + \mathrm{Var}(«Y»)  % right
+$$
+
+but not like this:
+
+$$
+\mathrm{Var}(«X» - «Y») = \mathrm{Var}(«X») - \mathrm{Var}(«Y»)  % wrong
+$$
+"""),
+    ("matrix identities", r"""
+Let $«M»$ be an $n \times n$ matrix and $«N»$ an $n \times n$ matrix. Transposing a product reverses it,
+
+$$
+(«M»«N»)^\top = «N»^\top «M»^\top  % right
+$$
+
+and for square invertible $«P»$ and $«Q»$,
+
+$$
+(«P»«Q»)^{-1} = «Q»^{-1} «P»^{-1}  % right
+$$
+
+Not reversed:
+
+$$
+(«M»«N»)^\top = «M»^\top «N»^\top  % wrong
+$$
+
+$$
+(«P»«Q»)^{-1} = «P»^{-1} «Q»^{-1}  % wrong
+$$
+"""),
+    ("unrolled gradient descent", r"""
+Gradient descent on $\frac{1}{2} «h» «w»^2$ with step $«e»$ updates
+
+$$
+«w»_{«k»+1} = «w»_«k» - «e» «h» «w»_«k»
+$$
+
+Two steps from the start,
+
+$$
+«w»_2 = (1 - «e» «h»)^2 «w»_0  % right
+$$
+
+A step lost:
+
+$$
+«w»_2 = (1 - «e» «h») «w»_0  % wrong
+$$
+"""),
+    ("unrolled momentum", r"""
+Momentum keeps a velocity and a position,
+
+$$
+«v»_{«t»+1} = \mu «v»_«t» + «h» «m»_«t», \qquad «m»_{«t»+1} = «m»_«t» - \alpha «v»_{«t»+1}
+$$
+
+starting at rest, $«v»_0 = 0$. After two steps
+
+$$
+«m»_2 = «m»_0 - \alpha «h» «m»_0 - \alpha (\mu «h» «m»_0 + «h» («m»_0 - \alpha «h» «m»_0))  % right
+$$
+
+and with the momentum forgotten in the second step:
+
+$$
+«m»_2 = «m»_0 - \alpha «h» «m»_0 - \alpha («h» «m»_0 + «h» («m»_0 - \alpha «h» «m»_0))  % wrong
+$$
+"""),
+    ("derivative of a function defined above", r"""
+The regularised loss of one example is
+
+$$
+«L»(«th») = («y» - «th» «x»)^2 + \lambda «th»^2
+$$
+
+The data term pulls towards the example, the penalty towards zero. Setting aside the algebra for a while, we
+now differentiate it:
+
+$$
+\frac{d«L»}{d«th»} = -2«x»(«y» - «th» «x») + 2 \lambda «th»  % right
+$$
+
+and once more, with the penalty's factor lost:
+
+$$
+\frac{d«L»}{d«th»} = -2«x»(«y» - «th» «x») + \lambda «th»  % wrong
+$$
+"""),
+]
+
+
+def _lettered(text: str, letters: dict) -> str:
+    return re.sub(r"«(\w+)»", lambda m: letters[m.group(1)], text)
+
+
+def _by_line(records) -> dict:
+    return {r.lines[0]: r for r in records}
+
+
+def _marked(text: str, mark: str) -> list[int]:
+    """The lines (from 1) whose math ends in the comment ``% mark``."""
+    return [n for n, line in enumerate(text.splitlines(), 1) if line.rstrip().endswith(f"% {mark}")]
+
+
+CASES = [(group, lettering) for group, _ in DOCUMENTS for lettering in range(len(LETTERINGS))]
+
+
+@pytest.mark.parametrize("group, lettering", CASES, ids=[f"{g}-{n}" for g, n in CASES])
+def test_right_statements_are_judged_and_wrong_twins_flagged_with_their_instance(tmp_path, group, lettering):
+    text = _lettered(next(d for g, d in DOCUMENTS if g == group), LETTERINGS[lettering]).lstrip("\n")
+    records = _by_line(scan_text(tmp_path, text))
+    right, wrong = _marked(text, "right"), _marked(text, "wrong")
+    assert right and wrong
+    for line in right:
+        record = records[line]
+        assert record.verdict == "proved" or "holds on" in record.reason, (line, record.text, record.reason)
+    for line in wrong:
+        record = records[line]
+        assert record.verdict == "disagrees", (line, record.text, record.reason)
+        assert record.severity == "error", (line, record.reason)  # every reading it rests on is stated or notation
+        assert "=" in (record.evidence or ""), (line, record.evidence)  # the instance: sizes and values
+
+
+def test_a_name_restated_far_below_its_definition_is_proved_by_it_and_never_flagged(tmp_path):
+    document = r"""A softmax over scores $\mathbf{s}$ is
+
+$$
+q_k = \frac{ e^{s_k} }{ \sum_{l=1}^m e^{s_l} }
+$$
+
+Much later, shifting every score by a constant $c$:
+
+$$
+q_k = \frac{ e^{s_k - c} e^{c} }{ \sum_{l=1}^m e^{s_l - c} e^{c} } = \frac{ e^{s_k - c} }{ \sum_{l=1}^m e^{s_l - c} }  % right
+$$
+
+$$
+q_k = \frac{ e^{s_k - c} }{ \sum_{l=1}^m e^{s_l} }  % wrong
+$$
+"""
+    records = _by_line(scan_text(tmp_path, document))
+    (right,), (wrong,) = _marked(document, "right"), _marked(document, "wrong")
+    assert records[right].verdict == "proved" and "line 4" in records[right].reason, records[right].reason
+    assert records[wrong].verdict != "disagrees", records[wrong].reason  # a letter may be reused: no flag from far above
+
+
+def test_an_unrolled_iterate_whose_start_is_never_set_is_not_flagged(tmp_path):
+    document = r"""Momentum keeps a velocity and a position,
+
+$$
+v_{t+1} = \mu v_t + h m_t, \qquad m_{t+1} = m_t - \alpha v_{t+1}
+$$
+
+After two steps
+
+$$
+m_2 = m_0 - \alpha h m_0 - \alpha (\mu h m_0 + h (m_0 - \alpha h m_0))  % right
+$$
+"""
+    record = _by_line(scan_text(tmp_path, document))[_marked(document, "right")[0]]
+    assert record.verdict != "disagrees" and "v_{0}" in record.reason, record.reason
+
+
+def test_a_symbol_beside_a_random_variable_inside_an_expectation_is_no_random_variable(tmp_path):
+    document = r"""Averages of squared deviations from the mean $\mu$ of $Z$ converge:
+
+$$
+\mathbb{E}[(Z - \mu)^2] = \mathbb{E}[Z^2] - \mu^2  % right
+$$
+"""
+    record = _by_line(scan_text(tmp_path, document))[_marked(document, "right")[0]]
+    assert record.verdict != "disagrees", record.reason  # μ is E[Z] in the text: no law of μ is drawn
