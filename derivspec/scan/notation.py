@@ -301,8 +301,9 @@ class _Context:
         if plain in self.laws:
             at, law = self.laws[plain]
             return Entry(key, f"random variable ~ {law}", "defined", at, f"{plain} \\sim {law}")
-        if (plain, applied) in self.defined or (plain, not applied) in self.defined and (not bare or not applied):
-            at, what = self.defined.get((plain, applied)) or self.defined[(plain, not applied)]  # dL/dθ of L(θ) = …
+        if (plain, applied) in self.defined or (plain, not applied) in self.defined and (
+                not bare or _a_function(self.defined[(plain, True)][1])):  # dL/dθ of L(θ) = …: the function, bare
+            at, what = self.defined.get((plain, applied)) or self.defined[(plain, not applied)]
             kind = "function (the document's own)" if applied or (plain, True) in self.defined else "scalar (defined)"
             return Entry(key, kind, "defined", at, what)
         if applied and _density(state, key):
@@ -555,6 +556,13 @@ def _only_as_its_value(record, name: str) -> bool:
     value = re.escape(name.lower())
     rest = re.sub(re.escape(name) + r"\s*=\s*" + value + r"(?![A-Za-z])|_\s*\{?\s*" + re.escape(name) + r"\s*\}?", " ", right)
     return re.search(r"(?<![\\A-Za-z])" + re.escape(name) + r"(?![A-Za-z])", rest) is None
+
+
+def _a_function(definition: str) -> bool:
+    """``L(\\theta) = (y - \\theta x)^2``: a definition whose right side uses its arguments (``P(A) = 1/2`` is a value)."""
+    m = re.match(r"^[^()=]*\(([^()=]*)\)\s*=(.*)$", definition, re.DOTALL)
+    return bool(m) and all(re.search(r"(?<![A-Za-z\\])" + re.escape(a.strip()) + r"(?![A-Za-z])", m.group(2))
+                           for a in m.group(1).split(",") if a.strip())
 
 
 def _article(reading: str) -> str:
