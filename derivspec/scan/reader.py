@@ -668,6 +668,11 @@ class _DocumentParser(_Parser):
                     self.next()
                 marks += "^{0}"
                 continue
+            if nxt.text == "+" or (nxt.text == "{" and after.text == "+" and self.peek(3).text == "}"):
+                for _ in range(2 if nxt.text == "+" else 4):  # A^+, x^{+}: a pseudo-inverse, a positive part -- a name
+                    self.next()
+                marks += "^+"
+                continue
             if nxt.text in ("*",) or (nxt.kind == "cmd" and nxt.text in (r"\star", r"\prime", r"\dagger", r"\ast")):
                 self.next(), self.next()
                 marks += "^*" if nxt.text != r"\prime" else "'"
