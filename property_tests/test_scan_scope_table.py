@@ -9,6 +9,9 @@ line, cell or table row, words after the display).
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -312,3 +315,13 @@ def test_an_unrolled_iterate_in_any_index_letter_is_no_error(tmp_path, letters):
     text = (f"Gradient descent on a quadratic with curvature ${curve}$:\n\n$${name}^{{{s}+1}} = {name}^{{{s}}} - {step} "
             f"{curve} {name}^{{{s}}} = (1 - {step} {curve}) {name}^{{{s}}} = (1 - {step} {curve})^{{{s}+1}} {name}^0$$\n")
     assert errors(flags(tmp_path, "iterate.md", text)) == [], text
+
+
+def test_a_name_defined_bare_and_also_applied_has_a_scope_entry(tmp_path):
+    """q = 1/2 above, q(x) beside q below: no definition of q as a function to look up (an internal error once)."""
+    path = tmp_path / "q.md"
+    path.write_text("Let $q = 1/2$.\n\n$$q(x) q = q^2$$\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "derivspec", "scan", str(path), "--scope"], capture_output=True,
+                          text=True, check=False)
+    assert done.returncode == 0 and "internal error" not in done.stderr, done.stderr
+    assert re.search(r"^\s*\d+\s+q\s+defined", done.stdout, re.MULTILINE), done.stdout

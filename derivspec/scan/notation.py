@@ -302,7 +302,7 @@ class _Context:
             at, law = self.laws[plain]
             return Entry(key, f"random variable ~ {law}", "defined", at, f"{plain} \\sim {law}")
         if (plain, applied) in self.defined or (plain, not applied) in self.defined and (
-                not bare or _a_function(self.defined[(plain, True)][1])):  # dL/dθ of L(θ) = …: the function, bare
+                not bare or not applied and _a_function(self.defined[(plain, True)][1])):  # dL/dθ of L(θ) = …: bare
             at, what = self.defined.get((plain, applied)) or self.defined[(plain, not applied)]
             kind = "function (the document's own)" if applied or (plain, True) in self.defined else "scalar (defined)"
             return Entry(key, kind, "defined", at, what)
