@@ -287,3 +287,14 @@ $$
 """
     record = _by_line(scan_text(tmp_path, document))[_marked(document, "right")[0]]
     assert record.verdict != "disagrees", record.reason  # μ is E[Z] in the text: no law of μ is drawn
+
+
+@pytest.mark.parametrize("p, x", [("p", "x"), ("q", "s")])
+def test_a_standard_definition_restated_in_bits_is_proved_and_a_slip_in_it_flagged(tmp_path, p, x):
+    document = (f"The entropy of a distribution ${p}$ measures its average surprise:\n\n"
+                f"$$\nH({p}) = \\sum_{x} {p}({x})\\log_2\\left(\\frac{{1}}{{{p}({x})}}\\right)  % right\n$$\n\n"
+                f"and with the fraction lost:\n\n$$\nH({p}) = \\sum_{x} {p}({x})\\log_2 {p}({x})  % wrong\n$$\n")
+    records = _by_line(scan_text(tmp_path, document))
+    right, wrong = records[_marked(document, "right")[0]], records[_marked(document, "wrong")[0]]
+    assert right.verdict == "proved" and "bits" in right.reason, right.reason
+    assert wrong.verdict == "disagrees", wrong.reason

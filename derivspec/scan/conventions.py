@@ -1014,6 +1014,9 @@ def _verdict(quantity: Quantity, compared: Compared, found: StepResult, relation
             # a known result the catalogue compared: the correct form shown as the standard definition, in the
             # lecture's symbols (the claim's own is written in its model's closed form)
             return dataclasses.replace(found, correct=f"{left.text.strip()} = {quantity.standard}")
+        if compared.verdict == "proved" and found.verdict != "proved":  # H(p) = Σ p log_2(1/p): the definition, in bits
+            return result("proved", f"agrees with the standard definition of {quantity.name} ({quantity.convention}"
+                                    f"{', ' + _unit(compared.unit) if compared.unit else ''}): {compared.reason}")
         if compared.verdict != "disagrees":
             return found  # a property of the quantity (I(X, Y) = I(Y, X)) or a known result, judged as before
         why = _special_case(left.text, before, after, right.text) if quantity.name in _FREE_QUANTITIES else \
