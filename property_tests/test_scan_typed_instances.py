@@ -298,3 +298,14 @@ def test_a_standard_definition_restated_in_bits_is_proved_and_a_slip_in_it_flagg
     right, wrong = records[_marked(document, "right")[0]], records[_marked(document, "wrong")[0]]
     assert right.verdict == "proved" and "bits" in right.reason, right.reason
     assert wrong.verdict == "disagrees", wrong.reason
+
+
+@pytest.mark.parametrize("E, F", [("X", "A"), ("B", "H")])
+def test_events_joined_by_words_and_negated_by_a_tilde(tmp_path, E, F):
+    document = (f"By the law of total probability,\n\n$$\nP({E}) = P({E} \\text{{ and }} {F}) + P({E} \\text{{ and }} "
+                f"\\sim {F}) = P({E}|{F})P({F}) + P({E} | \\sim {F})P(\\sim {F})  % right\n$$\n\nand with a slip,\n\n"
+                f"$$\nP({E}) = P({E}|{F})P({F}) + P({E} | \\sim {F})P({F})  % wrong\n$$\n")
+    records = _by_line(scan_text(tmp_path, document))
+    right, wrong = records[_marked(document, "right")[0]], records[_marked(document, "wrong")[0]]
+    assert right.verdict == "proved", right.reason
+    assert wrong.verdict == "disagrees" and "atoms" in wrong.reason, wrong.reason

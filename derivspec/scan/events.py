@@ -3,7 +3,7 @@ r"""Probabilities of events, judged on the atoms of a finite probability space (
 A statement such as ``\mathbb{P}(A \cup B) = \mathbb{P}(A) + \mathbb{P}(B) - \mathbb{P}(A \cap B)``,
 ``P(A^c) = 1 - P(A)`` or Bayes' rule with ``P(A | B^c)`` is a rational expression in probabilities
 of Boolean combinations of event letters (``A``, ``B_1``, ``E_i``; ``A^c``, ``\bar A``,
-``\overline{A}``; ``\cap``, ``\cup``, ``\setminus``, a comma for ∩; ``\Omega``, ``\emptyset``) with
+``\overline{A}``, ``\neg A``, ``\sim A``; ``\cap``, ``\cup``, ``\setminus``, a comma or the word "and" for ∩, "or" for ∪; ``\Omega``, ``\emptyset``) with
 ``P(E | F) = P(E ∩ F) / P(F)``; heads ``P``, ``\Pr``, ``\mathbb{P}``, ``\mathrm{Pr}``, with ``(``,
 ``[`` or ``\{``; bars ``|``, ``\mid``, ``\|``.
 
@@ -43,8 +43,9 @@ _COMPLEMENT = (r"\^\s*(?:\{\s*(?:\\(?:mathsf|mathrm|text|textsf)\s*\{\s*[cC]\s*\
 _TOKEN = re.compile(
     rf"(?P<head>{_HEAD})|(?P<complement>{_COMPLEMENT})|"
     r"(?P<bar>\\mid(?![A-Za-z])|\\vert(?![A-Za-z])|\\\||\|)|"
-    r"(?P<cap>\\cap(?![A-Za-z]))|(?P<cup>\\cup(?![A-Za-z]))|(?P<minus_set>\\setminus(?![A-Za-z]))|"
-    r"(?P<neg>\\(?:bar|overline|neg|lnot)(?![A-Za-z]))|(?P<omega>\\Omega(?![A-Za-z]))|"
+    r"(?P<cap>\\cap(?![A-Za-z])|\\(?:text|textrm|mbox)\s*\{\s*and\s*\})|"  # A \text{ and } B: A ∩ B
+    r"(?P<cup>\\cup(?![A-Za-z])|\\(?:text|textrm|mbox)\s*\{\s*or\s*\})|(?P<minus_set>\\setminus(?![A-Za-z]))|"
+    r"(?P<neg>\\(?:bar|overline|neg|lnot|sim)(?![A-Za-z]))|(?P<omega>\\Omega(?![A-Za-z]))|"  # \sim A: not A
     r"(?P<empty>\\(?:emptyset|varnothing)(?![A-Za-z]))|"
     r"(?P<letter>[A-Z](?:\s*_\s*(?:\{[^{}]*\}|[A-Za-z0-9]))?)|"
     r"(?P<number>\d+(?:\.\d+)?|\.\d+)|(?P<frac>\\[dtc]?frac(?![A-Za-z]))|"
