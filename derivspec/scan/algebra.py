@@ -34,7 +34,8 @@ import mpmath
 import sympy
 
 from derivspec.core import symbolic
-from derivspec.scan.reader import application_parts, is_linear_operator, is_opaque_function, where_condition
+from derivspec.scan.reader import (application_parts, is_linear_operator, is_opaque_function, rebuilt, walked,
+                                   where_condition)
 from derivspec.scan import information, probability
 from derivspec.scan.notation import role_letters
 
@@ -291,14 +292,8 @@ def canonical_moments(expr: sympy.Expr, parens: bool = False, log_base=None) -> 
             return terms if terms is not None else rewritten
         if isinstance(e, (sympy.Sum, sympy.Product, sympy.Integral, sympy.Derivative)):
             return e
-        try:
-            return e.func(*args)
-        except Exception:
-            return e
-    try:
-        return walk(expr)
-    except Exception:
-        return expr
+        return rebuilt(e, args)
+    return walked(walk, expr)
 
 
 def _through_cross(expr: sympy.Expr) -> sympy.Expr:
@@ -386,14 +381,8 @@ def normal_form(expr: sympy.Expr, parens: bool | None = None, constants: frozens
         if isinstance(e, (sympy.Product, sympy.Derivative)):
             return e
         args = [walk(a) for a in e.args]
-        try:
-            return e.func(*args)
-        except Exception:
-            return e
-    try:
-        return walk(expr)
-    except Exception:
-        return expr
+        return rebuilt(e, args)
+    return walked(walk, expr)
 
 
 @dataclass
@@ -466,10 +455,7 @@ def atomize(expr: sympy.Expr, atoms: Atoms) -> sympy.Expr:
         if not e.args:
             return e
         args = [walk(a) for a in e.args]
-        try:
-            return e.func(*args)
-        except Exception:
-            return e
+        return rebuilt(e, args)
     return walk(expr)
 
 

@@ -44,6 +44,7 @@ from derivspec.core.latex import display_name, name_key, split_sides
 from derivspec.core.notation import Structure, pairs_of
 from derivspec.scan.names import ACCENTS, ALIASES, FONTS, NameKey, strip_fonts  # noqa: F401 (used by other modules)
 from derivspec.scan.reader import DocumentNames, application_name, application_parts, is_opaque_function, read_document
+from derivspec.scan.reader import rebuilt, walked
 from derivspec.scan.reader import DocumentReading
 from derivspec.scan.steps import Context, Side, StepResult
 from derivspec.scan.verdicts import evidence_level
@@ -516,14 +517,8 @@ def canonical_applications(expr):
                     kept.append(arg)
                     kept_seps += sep
                 return sympy.Function(application_name(head, kept_seps, square))(*kept)
-        try:
-            return e.func(*args)
-        except Exception:
-            return e
-    try:
-        return walk(expr)
-    except Exception:
-        return expr
+        return rebuilt(e, args)
+    return walked(walk, expr)
 
 
 def _substitute_in_applications(expr, definitions: dict):

@@ -197,6 +197,22 @@ def is_opaque_function(expr) -> bool:
     return isinstance(getattr(expr, "func", None), sympy.core.function.UndefinedFunction)
 
 
+def rebuilt(e, args):
+    """``e.func(*args)``, or ``e`` unchanged where SymPy refuses the new arguments."""
+    try:
+        return e.func(*args)
+    except Exception:
+        return e
+
+
+def walked(walk, expr):
+    """``walk(expr)``, or ``expr`` unchanged where the walk fails."""
+    try:
+        return walk(expr)
+    except Exception:
+        return expr
+
+
 def application_name(head: str, separators: str = "", square: bool = False) -> str:
     r"""The name the reader gives an opaque application: its head, its separators in brackets where it has
     any, ``⟮⟯`` where it took square brackets (an expectation's): ``\mathbb{E}[|]⟮⟯`` for ``\mathbb{E}[X | Y]``."""
