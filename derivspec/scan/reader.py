@@ -485,6 +485,15 @@ class _DocumentParser(_Parser):
     def starts_simple_factor(self, token: _Token) -> bool:
         return token.kind == "word" or super().starts_simple_factor(token)
 
+    def in_exponent(self, read, *args):
+        """``read(*args)`` read as an exponent, a bound or a limit's target: a name before a bracket there is
+        not applied, a decimal is exact."""
+        self.exponent_depth += 1
+        try:
+            return read(*args)
+        finally:
+            self.exponent_depth -= 1
+
     def group_end(self, start: int) -> int:
         """Index of the token closing the bracket opened at ``start``."""
         pairs = {"(": ")", "[": "]", "{": "}", r"\left|": r"\right|", r"\left‖": r"\right‖"}
@@ -907,11 +916,7 @@ class _DocumentParser(_Parser):
                 value = TRANSPOSED(value) if self.matrices else value
                 continue
             self.next()
-            self.exponent_depth += 1
-            try:
-                exponent = self.argument("'^'")
-            finally:
-                self.exponent_depth -= 1
+            exponent = self.in_exponent(self.argument, "'^'")
             if (key is None and exponent.is_number and exponent.is_negative and isinstance(value, sympy.Mul)
                     and sum(1 for f in value.args if not f.is_number) >= 2):
                 self.flags.add("inverse of a product")  # (AB)^{-1}: B^{-1}A^{-1} for matrices, not A^{-1}B^{-1}
@@ -1250,11 +1255,7 @@ class _DocumentParser(_Parser):
         if side:
             target = read_document(side.group(1), self.names).expr
         else:
-            self.exponent_depth += 1
-            try:
-                target = self.expr()
-            finally:
-                self.exponent_depth -= 1
+            target = self.in_exponent(self.expr)
             if self.index != end:
                 raise self.error(self.peek(), "a limit's target is not read")
         self.index = end + 1
@@ -1571,11 +1572,7 @@ class _DocumentParser(_Parser):
                         index = index + marks if marks and not operations and set(marks) == {"'"} else index
                     if self.peek().text == "=" and self.peek().kind == "sym":
                         self.next()
-                        self.exponent_depth += 1
-                        try:
-                            lower = self.expr()
-                        finally:
-                            self.exponent_depth -= 1
+                        lower = self.in_exponent(self.expr)
                     rest = self.text_between(self.index, end) if self.index < end else ""
                     if lower is not None and _CONDITION.search(rest):  # \sum_{i=1, i \ne j}^n: a range with a condition
                         raise self.error(token, f"a {_BIG[token.text]} over a range with a condition "
@@ -1590,11 +1587,7 @@ class _DocumentParser(_Parser):
                 raise self.error(token, f"expected the index of '{token.text}'")
         if self.peek().text == "^" and self.peek().kind == "sym":
             self.next()
-            self.exponent_depth += 1
-            try:
-                upper = self.bound_argument()
-            finally:
-                self.exponent_depth -= 1
+            upper = self.in_exponent(self.bound_argument)
         if index is None:
             raise self.error(token, f"'{token.text}' without an index")
         exact_bounds = (lower is not None and upper is not None and getattr(lower, "is_Integer", False)
