@@ -636,10 +636,6 @@ def compare_at_points(left: sympy.Expr, right: sympy.Expr, points: list[dict], a
 
 # --- proofs ------------------------------------------------------------------------------------
 
-def _exp_cancel(expr):
-    return expr.replace(lambda e: isinstance(e, sympy.exp), lambda e: sympy.exp(sympy.cancel(e.args[0])))
-
-
 _HYPERBOLIC = (sympy.tanh, sympy.sinh, sympy.cosh, sympy.coth, sympy.sech, sympy.csch)
 _TESTS = (
     ("", lambda d: d),
@@ -650,7 +646,7 @@ _TESTS = (
     ("cancel", sympy.cancel),
     ("together", lambda d: sympy.cancel(sympy.together(sympy.expand_log(d, force=True)))),
     ("powers", lambda d: sympy.expand(sympy.powsimp(sympy.powdenest(d, force=True), force=True))),
-    ("exponents", lambda d: sympy.simplify(_exp_cancel(sympy.expand_log(d, force=True)))),
+    ("exponents", lambda d: sympy.simplify(symbolic._cancel_exponents(sympy.expand_log(d, force=True)))),
     ("simplify", sympy.simplify),
     ("logcombine", lambda d: sympy.simplify(sympy.logcombine(sympy.expand_log(d, force=True), force=True))),
 )
