@@ -96,20 +96,13 @@ def _claim_name_symbols(claim, names: DocumentNames) -> dict:
     """Pattern symbol (as the document mode reads the claim's LaTeX name) -> claim symbol;
     defined symbols map to their expansion."""
     table = {}
-    for var in claim.variables:
+    for defined, quantity in [(False, v) for v in claim.variables] + [(True, d) for d in claim.defined]:
         try:
-            reading = read_document(var.latex, names)
+            reading = read_document(quantity.latex, names)
         except Exception:
             continue
         if isinstance(reading.expr, sympy.Symbol):
-            table[reading.expr] = var.symbol
-    for d in claim.defined:
-        try:
-            reading = read_document(d.latex, names)
-        except Exception:
-            continue
-        if isinstance(reading.expr, sympy.Symbol):
-            table[reading.expr] = claim.expand_defined(d.symbol)
+            table[reading.expr] = claim.expand_defined(quantity.symbol) if defined else quantity.symbol
     return table
 
 
