@@ -535,11 +535,6 @@ class PointComparison:
     below: int = 0  # confirmed points where left < right
 
 
-def _differs(a, b) -> bool:
-    scale = max(mpmath.mpf(1), abs(a), abs(b))
-    return abs(a - b) > symbolic.DIFFERENCE_THRESHOLD * scale
-
-
 def _confirmed(left, right, point) -> tuple[bool, object, object]:
     values = []
     for digits in symbolic.CONFIRM_DIGITS:
@@ -548,7 +543,7 @@ def _confirmed(left, right, point) -> tuple[bool, object, object]:
             return False, None, None
         values.append((a, b))
     (a1, b1), (a2, b2) = values
-    if not _differs(a2, b2) or not _differs(a1, b1):
+    if not symbolic._differs(a2, b2) or not symbolic._differs(a1, b1):
         return False, a2, b2
     if abs((a1 - b1) - (a2 - b2)) > abs(a2 - b2) * mpmath.mpf("1e-6"):
         return False, a2, b2
@@ -603,10 +598,10 @@ def compare_at_points(left: sympy.Expr, right: sympy.Expr, points: list[dict], a
                         if a2 is None or b2 is None:
                             continue
                         perturbed += 1
-                        if _differs(a2 - b2, gap):
+                        if symbolic._differs(a2 - b2, gap):
                             outcome.depends_on_atoms = True
                         break
-                if not _differs(a_value, b_value):
+                if not symbolic._differs(a_value, b_value):
                     outcome.signs.add(0)
                     continue
                 confirmed, a_hi, b_hi = _confirmed(left, right, full)
