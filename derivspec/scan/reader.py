@@ -511,18 +511,21 @@ class _DocumentParser(_Parser):
                     return i
         raise self.error(self.tokens[start], f"unbalanced '{opener}'")
 
-    def group_has_separator(self, start: int) -> bool:
-        end = self.group_end(start)
+    def outermost(self, start: int, end: int):
+        """The tokens strictly between ``start`` and ``end`` that no inner bracket ((, [, {) encloses."""
         depth = 0
         for t in self.tokens[start + 1:end]:
             if t.kind == "sym" and t.text in ("(", "[", "{"):
                 depth += 1
             elif t.kind == "sym" and t.text in (")", "]", "}"):
                 depth -= 1
-            elif depth == 0 and ((t.kind == "sym" and t.text in (",", ";", "|", "‖", ":"))
-                                 or (t.kind == "cmd" and t.text in (r"\mid", r"\parallel", r"\sim", r"\in"))):
-                return True
-        return False
+            elif depth == 0:
+                yield t
+
+    def group_has_separator(self, start: int) -> bool:
+        return any((t.kind == "sym" and t.text in (",", ";", "|", "‖", ":"))
+                   or (t.kind == "cmd" and t.text in (r"\mid", r"\parallel", r"\sim", r"\in"))
+                   for t in self.outermost(start, self.group_end(start)))
 
     def environment(self, token: _Token) -> sympy.Expr:
         """``\\begin{cases} … \\end{cases}``, ``\\begin{bmatrix} … \\end{bmatrix}``: one opaque value (a
@@ -576,15 +579,7 @@ class _DocumentParser(_Parser):
             end = self.group_end(start)
         except FormulaError:
             return False
-        depth = 0
-        for t in self.tokens[start + 1:end]:
-            if t.kind == "sym" and t.text in ("(", "[", "{"):
-                depth += 1
-            elif t.kind == "sym" and t.text in (")", "]", "}"):
-                depth -= 1
-            elif depth == 0 and t.kind == "sym" and t.text == ",":
-                return True
-        return False
+        return any(t.kind == "sym" and t.text == "," for t in self.outermost(start, end))
 
     def group_is_name(self, start: int, single: bool = False) -> bool:
         """Whether the bracket opened at ``start`` holds one name (x, x_t, \\mathbf{x}_0, \\theta); ``single``: one
