@@ -34,7 +34,8 @@ import mpmath
 import sympy
 
 from derivspec.core import symbolic
-from derivspec.scan.reader import application_parts, is_linear_operator, is_opaque_function, where_condition
+from derivspec.scan.reader import (application_parts, is_linear_operator, is_opaque_function, rebuilt, walked,
+                                   where_condition)
 from derivspec.scan import information, probability
 from derivspec.scan.notation import role_letters
 
@@ -291,14 +292,8 @@ def canonical_moments(expr: sympy.Expr, parens: bool = False, log_base=None) -> 
             return terms if terms is not None else rewritten
         if isinstance(e, (sympy.Sum, sympy.Product, sympy.Integral, sympy.Derivative)):
             return e
-        try:
-            return e.func(*args)
-        except Exception:
-            return e
-    try:
-        return walk(expr)
-    except Exception:
-        return expr
+        return rebuilt(e, args)
+    return walked(walk, expr)
 
 
 def _through_cross(expr: sympy.Expr) -> sympy.Expr:
@@ -386,14 +381,8 @@ def normal_form(expr: sympy.Expr, parens: bool | None = None, constants: frozens
         if isinstance(e, (sympy.Product, sympy.Derivative)):
             return e
         args = [walk(a) for a in e.args]
-        try:
-            return e.func(*args)
-        except Exception:
-            return e
-    try:
-        return walk(expr)
-    except Exception:
-        return expr
+        return rebuilt(e, args)
+    return walked(walk, expr)
 
 
 @dataclass
@@ -466,10 +455,7 @@ def atomize(expr: sympy.Expr, atoms: Atoms) -> sympy.Expr:
         if not e.args:
             return e
         args = [walk(a) for a in e.args]
-        try:
-            return e.func(*args)
-        except Exception:
-            return e
+        return rebuilt(e, args)
     return walk(expr)
 
 
@@ -549,11 +535,6 @@ class PointComparison:
     below: int = 0  # confirmed points where left < right
 
 
-def _differs(a, b) -> bool:
-    scale = max(mpmath.mpf(1), abs(a), abs(b))
-    return abs(a - b) > symbolic.DIFFERENCE_THRESHOLD * scale
-
-
 def _confirmed(left, right, point) -> tuple[bool, object, object]:
     values = []
     for digits in symbolic.CONFIRM_DIGITS:
@@ -562,7 +543,7 @@ def _confirmed(left, right, point) -> tuple[bool, object, object]:
             return False, None, None
         values.append((a, b))
     (a1, b1), (a2, b2) = values
-    if not _differs(a2, b2) or not _differs(a1, b1):
+    if not symbolic._differs(a2, b2) or not symbolic._differs(a1, b1):
         return False, a2, b2
     if abs((a1 - b1) - (a2 - b2)) > abs(a2 - b2) * mpmath.mpf("1e-6"):
         return False, a2, b2
@@ -617,10 +598,10 @@ def compare_at_points(left: sympy.Expr, right: sympy.Expr, points: list[dict], a
                         if a2 is None or b2 is None:
                             continue
                         perturbed += 1
-                        if _differs(a2 - b2, gap):
+                        if symbolic._differs(a2 - b2, gap):
                             outcome.depends_on_atoms = True
                         break
-                if not _differs(a_value, b_value):
+                if not symbolic._differs(a_value, b_value):
                     outcome.signs.add(0)
                     continue
                 confirmed, a_hi, b_hi = _confirmed(left, right, full)
@@ -650,10 +631,6 @@ def compare_at_points(left: sympy.Expr, right: sympy.Expr, points: list[dict], a
 
 # --- proofs ------------------------------------------------------------------------------------
 
-def _exp_cancel(expr):
-    return expr.replace(lambda e: isinstance(e, sympy.exp), lambda e: sympy.exp(sympy.cancel(e.args[0])))
-
-
 _HYPERBOLIC = (sympy.tanh, sympy.sinh, sympy.cosh, sympy.coth, sympy.sech, sympy.csch)
 _TESTS = (
     ("", lambda d: d),
@@ -664,7 +641,7 @@ _TESTS = (
     ("cancel", sympy.cancel),
     ("together", lambda d: sympy.cancel(sympy.together(sympy.expand_log(d, force=True)))),
     ("powers", lambda d: sympy.expand(sympy.powsimp(sympy.powdenest(d, force=True), force=True))),
-    ("exponents", lambda d: sympy.simplify(_exp_cancel(sympy.expand_log(d, force=True)))),
+    ("exponents", lambda d: sympy.simplify(symbolic._cancel_exponents(sympy.expand_log(d, force=True)))),
     ("simplify", sympy.simplify),
     ("logcombine", lambda d: sympy.simplify(sympy.logcombine(sympy.expand_log(d, force=True), force=True))),
 )

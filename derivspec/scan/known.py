@@ -44,6 +44,7 @@ from derivspec.core.latex import display_name, name_key, split_sides
 from derivspec.core.notation import Structure, pairs_of
 from derivspec.scan.names import ACCENTS, ALIASES, FONTS, NameKey, strip_fonts  # noqa: F401 (used by other modules)
 from derivspec.scan.reader import DocumentNames, application_name, application_parts, is_opaque_function, read_document
+from derivspec.scan.reader import rebuilt, walked
 from derivspec.scan.reader import DocumentReading
 from derivspec.scan.steps import Context, Side, StepResult
 from derivspec.scan.verdicts import evidence_level
@@ -95,20 +96,13 @@ def _claim_name_symbols(claim, names: DocumentNames) -> dict:
     """Pattern symbol (as the document mode reads the claim's LaTeX name) -> claim symbol;
     defined symbols map to their expansion."""
     table = {}
-    for var in claim.variables:
+    for defined, quantity in [(False, v) for v in claim.variables] + [(True, d) for d in claim.defined]:
         try:
-            reading = read_document(var.latex, names)
+            reading = read_document(quantity.latex, names)
         except Exception:
             continue
         if isinstance(reading.expr, sympy.Symbol):
-            table[reading.expr] = var.symbol
-    for d in claim.defined:
-        try:
-            reading = read_document(d.latex, names)
-        except Exception:
-            continue
-        if isinstance(reading.expr, sympy.Symbol):
-            table[reading.expr] = claim.expand_defined(d.symbol)
+            table[reading.expr] = claim.expand_defined(quantity.symbol) if defined else quantity.symbol
     return table
 
 
@@ -516,14 +510,8 @@ def canonical_applications(expr):
                     kept.append(arg)
                     kept_seps += sep
                 return sympy.Function(application_name(head, kept_seps, square))(*kept)
-        try:
-            return e.func(*args)
-        except Exception:
-            return e
-    try:
-        return walk(expr)
-    except Exception:
-        return expr
+        return rebuilt(e, args)
+    return walked(walk, expr)
 
 
 def _substitute_in_applications(expr, definitions: dict):

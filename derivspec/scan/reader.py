@@ -197,6 +197,22 @@ def is_opaque_function(expr) -> bool:
     return isinstance(getattr(expr, "func", None), sympy.core.function.UndefinedFunction)
 
 
+def rebuilt(e, args):
+    """``e.func(*args)``, or ``e`` unchanged where SymPy refuses the new arguments."""
+    try:
+        return e.func(*args)
+    except Exception:
+        return e
+
+
+def walked(walk, expr):
+    """``walk(expr)``, or ``expr`` unchanged where the walk fails."""
+    try:
+        return walk(expr)
+    except Exception:
+        return expr
+
+
 def application_name(head: str, separators: str = "", square: bool = False) -> str:
     r"""The name the reader gives an opaque application: its head, its separators in brackets where it has
     any, ``⟮⟯`` where it took square brackets (an expectation's): ``\mathbb{E}[|]⟮⟯`` for ``\mathbb{E}[X | Y]``."""
@@ -469,6 +485,15 @@ class _DocumentParser(_Parser):
     def starts_simple_factor(self, token: _Token) -> bool:
         return token.kind == "word" or super().starts_simple_factor(token)
 
+    def in_exponent(self, read, *args):
+        """``read(*args)`` read as an exponent, a bound or a limit's target: a name before a bracket there is
+        not applied, a decimal is exact."""
+        self.exponent_depth += 1
+        try:
+            return read(*args)
+        finally:
+            self.exponent_depth -= 1
+
     def group_end(self, start: int) -> int:
         """Index of the token closing the bracket opened at ``start``."""
         pairs = {"(": ")", "[": "]", "{": "}", r"\left|": r"\right|", r"\left‖": r"\right‖"}
@@ -486,18 +511,21 @@ class _DocumentParser(_Parser):
                     return i
         raise self.error(self.tokens[start], f"unbalanced '{opener}'")
 
-    def group_has_separator(self, start: int) -> bool:
-        end = self.group_end(start)
+    def outermost(self, start: int, end: int):
+        """The tokens strictly between ``start`` and ``end`` that no inner bracket ((, [, {) encloses."""
         depth = 0
         for t in self.tokens[start + 1:end]:
             if t.kind == "sym" and t.text in ("(", "[", "{"):
                 depth += 1
             elif t.kind == "sym" and t.text in (")", "]", "}"):
                 depth -= 1
-            elif depth == 0 and ((t.kind == "sym" and t.text in (",", ";", "|", "‖", ":"))
-                                 or (t.kind == "cmd" and t.text in (r"\mid", r"\parallel", r"\sim", r"\in"))):
-                return True
-        return False
+            elif depth == 0:
+                yield t
+
+    def group_has_separator(self, start: int) -> bool:
+        return any((t.kind == "sym" and t.text in (",", ";", "|", "‖", ":"))
+                   or (t.kind == "cmd" and t.text in (r"\mid", r"\parallel", r"\sim", r"\in"))
+                   for t in self.outermost(start, self.group_end(start)))
 
     def environment(self, token: _Token) -> sympy.Expr:
         """``\\begin{cases} … \\end{cases}``, ``\\begin{bmatrix} … \\end{bmatrix}``: one opaque value (a
@@ -551,15 +579,7 @@ class _DocumentParser(_Parser):
             end = self.group_end(start)
         except FormulaError:
             return False
-        depth = 0
-        for t in self.tokens[start + 1:end]:
-            if t.kind == "sym" and t.text in ("(", "[", "{"):
-                depth += 1
-            elif t.kind == "sym" and t.text in (")", "]", "}"):
-                depth -= 1
-            elif depth == 0 and t.kind == "sym" and t.text == ",":
-                return True
-        return False
+        return any(t.kind == "sym" and t.text == "," for t in self.outermost(start, end))
 
     def group_is_name(self, start: int, single: bool = False) -> bool:
         """Whether the bracket opened at ``start`` holds one name (x, x_t, \\mathbf{x}_0, \\theta); ``single``: one
@@ -896,11 +916,7 @@ class _DocumentParser(_Parser):
                 value = TRANSPOSED(value) if self.matrices else value
                 continue
             self.next()
-            self.exponent_depth += 1
-            try:
-                exponent = self.argument("'^'")
-            finally:
-                self.exponent_depth -= 1
+            exponent = self.in_exponent(self.argument, "'^'")
             if (key is None and exponent.is_number and exponent.is_negative and isinstance(value, sympy.Mul)
                     and sum(1 for f in value.args if not f.is_number) >= 2):
                 self.flags.add("inverse of a product")  # (AB)^{-1}: B^{-1}A^{-1} for matrices, not A^{-1}B^{-1}
@@ -1239,11 +1255,7 @@ class _DocumentParser(_Parser):
         if side:
             target = read_document(side.group(1), self.names).expr
         else:
-            self.exponent_depth += 1
-            try:
-                target = self.expr()
-            finally:
-                self.exponent_depth -= 1
+            target = self.in_exponent(self.expr)
             if self.index != end:
                 raise self.error(self.peek(), "a limit's target is not read")
         self.index = end + 1
@@ -1560,11 +1572,7 @@ class _DocumentParser(_Parser):
                         index = index + marks if marks and not operations and set(marks) == {"'"} else index
                     if self.peek().text == "=" and self.peek().kind == "sym":
                         self.next()
-                        self.exponent_depth += 1
-                        try:
-                            lower = self.expr()
-                        finally:
-                            self.exponent_depth -= 1
+                        lower = self.in_exponent(self.expr)
                     rest = self.text_between(self.index, end) if self.index < end else ""
                     if lower is not None and _CONDITION.search(rest):  # \sum_{i=1, i \ne j}^n: a range with a condition
                         raise self.error(token, f"a {_BIG[token.text]} over a range with a condition "
@@ -1579,11 +1587,7 @@ class _DocumentParser(_Parser):
                 raise self.error(token, f"expected the index of '{token.text}'")
         if self.peek().text == "^" and self.peek().kind == "sym":
             self.next()
-            self.exponent_depth += 1
-            try:
-                upper = self.bound_argument()
-            finally:
-                self.exponent_depth -= 1
+            upper = self.in_exponent(self.bound_argument)
         if index is None:
             raise self.error(token, f"'{token.text}' without an index")
         exact_bounds = (lower is not None and upper is not None and getattr(lower, "is_Integer", False)

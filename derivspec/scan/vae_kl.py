@@ -198,17 +198,11 @@ def _atom(expr):
     return None
 
 
-def _atom_key(atom, names):
+def _written(atom, names) -> str:
+    """The name the document writes for a symbol, or the head of an application."""
     if isinstance(atom, sympy.Symbol):
-        return key(names.latex.get(atom, atom.name))
-    return key(re.sub(r"[\[⟮].*$", "", atom.func.__name__))
-
-
-def _family_name(atom, names) -> str:
-    """The declared law's letter for a family the sum does not write (fonts dropped: \\boldsymbol\\mu -> \\mu)."""
-    if isinstance(atom, sympy.Symbol):
-        return strip_fonts(names.latex.get(atom, atom.name))
-    return strip_fonts(re.sub(r"[\[⟮].*$", "", atom.func.__name__))
+        return names.latex.get(atom, atom.name)
+    return re.sub(r"[\[⟮].*$", "", atom.func.__name__)
 
 
 def _compare(minus: bool, right: str, mean_text: str, spread_text: str, where: str, names, result):
@@ -231,7 +225,7 @@ def _compare(minus: bool, right: str, mean_text: str, spread_text: str, where: s
     mean_atom = _atom(mean_expr)
     if std_atom is None or mean_atom is None:
         return result("unchecked", f"a KL summed over dimensions, but {where} is not a mean and a variance by name")
-    mean_key, std_key = _atom_key(mean_atom, names), _atom_key(std_atom, names)
+    mean_key, std_key = key(_written(mean_atom, names)), key(_written(std_atom, names))
     if mean_key is None or std_key is None or mean_key.base == std_key.base:
         return result("unchecked", f"a KL summed over dimensions, but {where} is not a mean and a variance by name")
     sums = [n for n in sympy.preorder_traversal(rhs) if isinstance(n, sympy.Sum)]
@@ -263,9 +257,10 @@ def _compare(minus: bool, right: str, mean_text: str, spread_text: str, where: s
         return result("unchecked", f"a KL summed over dimensions, but the other side uses {shown}, which the claim "
                                    "does not read")
     # one family may be missing: the written sum does not depend on it (a dropped \log leaves \sigma_j^2 -
-    # \sigma_j^2, which SymPy cancels); its coordinates are then named after the declared law's letter
-    heads.setdefault("mean", _family_name(mean_atom, names))
-    heads.setdefault("std", _family_name(std_atom, names))
+    # \sigma_j^2, which SymPy cancels); its coordinates are then named after the declared law's letter, fonts
+    # dropped (\boldsymbol\mu -> \mu)
+    heads.setdefault("mean", strip_fonts(_written(mean_atom, names)))
+    heads.setdefault("std", strip_fonts(_written(std_atom, names)))
     if minus:
         candidate = -candidate
     declared = next(r.sizes for r in registry.get(CLAIM).recognisers() if r.sizes is not None)

@@ -728,21 +728,27 @@ class Systems:
             system.constants.update(getattr(self, "_constants", {}))
             self.systems[letter] = system
         self.context.sequences[name] = style
+        if not self._define(system, name, letter, offset, right, line, True):
+            system.conflicted.add(name)
+            system.definitions[name] = Definition(name, offset, sympy.nan, line.line, True)
+        return "update"
+
+    def _define(self, system, name, letter, offset, right, line, recurrent: bool) -> bool:
+        """``name`` defined in ``system`` by the formula ``right`` (its other sequences the system's inputs); False
+        where the formula is not read."""
         for input_name, input_style in inputs_of(right, letter, self.context.sequences).items():
             self.context.sequences.setdefault(input_name, input_style)
             system.inputs.add(input_name)
         try:
-            value, names, _ = read_side(right, self.context)
+            value, _, _ = read_side(right, self.context)
         except Exception as error:  # noqa: BLE001
             _loud(error)
-            system.conflicted.add(name)
-            system.definitions[name] = Definition(name, offset, sympy.nan, line.line, True)
-            return "update"
+            return False
         value = value.xreplace({symbol(letter): system.letter})
-        system.definitions[name] = Definition(name, offset, value, line.line, True)
+        system.definitions[name] = Definition(name, offset, value, line.line, recurrent)
         system.inputs.discard(name)
         system.parameters |= {v for v in value.free_symbols if not isinstance(v, sympy.Dummy) and v.name != letter}
-        return "update"
+        return True
 
     def auxiliary(self, name, style, letter, offset, right, line):
         """``g_t = \\nabla f(\\theta_{t-1})``: a sequence given by a formula of the states (not itself)."""
@@ -754,19 +760,9 @@ class Systems:
         if not mentions or symbol(name) in system.parameters:
             return None  # a name the update above already reads as a plain one (g^k as a power): left as read
         self.context.sequences.setdefault(name, style)
-        for input_name, input_style in inputs_of(right, letter, self.context.sequences).items():
-            self.context.sequences.setdefault(input_name, input_style)
-            system.inputs.add(input_name)
-        try:
-            value, names, _ = read_side(right, self.context)
-        except Exception as error:  # noqa: BLE001
-            _loud(error)
+        if not self._define(system, name, letter, offset, right, line, False):
             self.context.sequences.pop(name, None)
             return None
-        value = value.xreplace({symbol(letter): system.letter})
-        system.definitions[name] = Definition(name, offset, value, line.line, False)
-        system.inputs.discard(name)
-        system.parameters |= {v for v in value.free_symbols if not isinstance(v, sympy.Dummy) and v.name != letter}
         return "auxiliary"
 
     def initial(self, clause, line):
