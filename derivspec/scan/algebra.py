@@ -404,7 +404,7 @@ class Atoms:
 
     def describe(self, symbols) -> str:
         back = {v: k for k, v in self.table.items()}
-        return ", ".join(sorted(_short(back[s]) for s in symbols if s in back))
+        return ", ".join(sorted(short(back[s]) for s in symbols if s in back))
 
 
 def pretty(expr) -> str:
@@ -438,7 +438,8 @@ def pretty(expr) -> str:
     return sympy.sstr(expr)
 
 
-def _short(expr) -> str:
+def short(expr) -> str:
+    """``expr`` printed, cut to 60 characters."""
     text = pretty(expr)
     return text if len(text) <= 60 else text[:57] + "..."
 

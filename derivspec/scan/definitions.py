@@ -101,8 +101,6 @@ class Definitions:
         its value can be used (an update x_{k+1} = x_k - η g_k, a derivative, a value stated under "if"); a side
         that cannot be read is None."""
         if self._written is None:
-            import dataclasses
-
             written = []
             for entry in self.entries:
                 local = dataclasses.replace(context, bare=entry.bare, in_force=None)
@@ -115,8 +113,6 @@ class Definitions:
     def index(self, context) -> dict:
         """name -> [Reading] in reading order (read once, with the context's names)."""
         if self._index is None:
-            import dataclasses
-
             index: dict = {}
             for entry in self.entries:
                 if not entry.usable:
@@ -556,8 +552,6 @@ def _new_quantities(used: list, unfolded_left, right) -> bool:
 
 def without_scope(context):
     """The context without the definitions (a check of sides they were already applied to)."""
-    import dataclasses
-
     return dataclasses.replace(context, in_force=None, chain=True)
 
 
@@ -618,19 +612,11 @@ def indexed_definitions(context) -> dict:
         above = [r for r in readings if r.definition.position < context.in_force.position and not r.parameters]
         if parsed is None or not above or len({sympy.srepr(r.value) for r in readings if not r.parameters}) != 1:
             continue  # no index, not above, or defined twice differently: no one meaning
-        variable, shift = (parsed[1], 0) if isinstance(parsed[1], sympy.Symbol) else _shifted(parsed[1])
-        if variable is not None and (shift == 0 or _is_update(parsed[0], above[-1].value)):
+        shift, variable = parsed[1].as_coeff_Add()  # w_{k+1}: (1, k)
+        if isinstance(variable, sympy.Symbol) and shift.is_Integer and (shift == 0 or _is_update(parsed[0],
+                                                                                              above[-1].value)):
             generic[parsed[0]] = (variable, _at_index(above[-1].value, variable, variable - shift, context), above[-1])
     return generic
-
-
-def _shifted(index: sympy.Expr) -> tuple:
-    """(k, c) of an index ``k + c``; (None, 0) otherwise."""
-    variables = index.free_symbols
-    if len(variables) != 1 or not (index - next(iter(variables))).is_Integer:
-        return None, 0
-    variable = next(iter(variables))
-    return variable, int(index - variable)
 
 
 def _is_update(base: str, value: sympy.Expr) -> bool:

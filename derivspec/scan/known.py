@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from derivspec.scan import scope
+from derivspec.scan import algebra, scope
 from derivspec.scan import (change_of_variables, classifier_free_guidance, conjugate_map, ddpm_kernel,
                             ddpm_noise_mean, discrete_information, gan_optimum,
                             gradient_identities, least_squares, likelihood_optimum,
@@ -769,7 +769,7 @@ def compare_known(shape: Shape, bindings: dict, right: Side, relation: str, cont
     for atom in atoms:
         if atom not in replacements and not any(atom.has(r) or r.has(atom) for r in replacements):
             return result("unchecked", f"recognised as {claim.id}, but the other side uses "
-                                       f"{_short(atom)}, which the claim does not interpret")
+                                       f"{algebra.short(atom)}, which the claim does not interpret")
     if replacements:
         rhs = rhs.xreplace(replacements)
         claim_symbols = {v.symbol for v in claim.variables}
@@ -893,13 +893,6 @@ def _read_name(latex: str) -> str:
         return reading.expr.name if isinstance(reading.expr, sympy.Symbol) else latex
     except Exception:
         return latex
-
-
-def _short(expr) -> str:
-    from derivspec.scan.algebra import pretty
-
-    text = pretty(expr)
-    return text if len(text) < 60 else text[:57] + "..."
 
 
 def _point(point: dict, doc_to_claim: dict, context: Context, claim=None) -> str:
