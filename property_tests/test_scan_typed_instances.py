@@ -309,3 +309,11 @@ def test_events_joined_by_words_and_negated_by_a_tilde(tmp_path, E, F):
     right, wrong = records[_marked(document, "right")[0]], records[_marked(document, "wrong")[0]]
     assert right.verdict == "proved", right.reason
     assert wrong.verdict == "disagrees" and "atoms" in wrong.reason, wrong.reason
+
+
+def test_a_name_beside_expectations_on_both_sides_is_no_random_variable_and_no_crash(tmp_path):
+    """F^2 E[X] = F^2 E[Y]: F stands outside the expectations (a value), though the difference of the sides cancels
+    it when every expectation is read as 1 -- once an internal error, 'cannot determine truth value'."""
+    document = "Scaling both sides,\n\n$$\nF^2 \\mathbb{E}[X] = F^2 \\mathbb{E}[Y]  % right\n$$\n"
+    record = _by_line(scan_text(tmp_path, document))[_marked(document, "right")[0]]
+    assert "internal error" not in record.reason and record.verdict != "disagrees", record.reason

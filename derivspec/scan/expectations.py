@@ -88,7 +88,7 @@ def _shown(variables: list, law: dict) -> str:
 
 def _holds(relation: str, difference: sympy.Expr) -> bool | None:
     value = sympy.N(difference, _DIGITS)
-    if not value.is_real:
+    if not value.is_real or value.free_symbols:
         return None
     if relation == "=":
         return abs(value) <= _MARGIN
@@ -114,8 +114,8 @@ def judge(left: sympy.Expr, relation: str, right: sympy.Expr, context):
     if "_" in head and not (len(variables) == 1 and re.fullmatch(r".*_\{?\s*" + re.escape(variables[0].name) + r"\s*\}?",
                                                                  head)):
         return None  # E_{x ~ q}, E_p: a law the statement names
-    outside = (left - right).xreplace({node: sympy.Integer(1) for node in nodes}).free_symbols
-    if outside:
+    placeholders = {node: sympy.Dummy() for node in nodes}  # distinct: F E[X] - F E[Y] must not cancel F
+    if (left - right).xreplace(placeholders).free_symbols - set(placeholders.values()):
         return None  # X outside an expectation, or a constant the document may fix
     declared = set(getattr(context, "families", None) or ()) | set(getattr(context, "samples", None) or ())
     if any(v.name in str(name) for v in variables for name in declared):
