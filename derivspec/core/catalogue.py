@@ -176,12 +176,12 @@ def recognisable_claims() -> list:
 
 
 def describe_routes(reg: registry.Registry) -> list[dict]:
-    """Every registered route as plain data (name, kind, claims, description, the module that registers it):
-    what ``show`` prints, and what lets ``verify CLAIM`` import only the modules of the claim's routes
-    (``numerics.routes.load_for``). Stored in the cache by whoever loads the numeric routes
-    (``numerics.routes.load``)."""
-    return [{"name": r.name, "kind": r.kind, "claims": list(r.claims), "description": r.description,
-             "module": r.module} for r in reg.routes]
+    """Every registered route as plain data (name, kind, claims, parameters, description, the module that
+    registers it): what ``show`` prints, and what lets ``verify CLAIM`` start without importing the modules
+    of the claim's routes (``numerics.loading.load_for``: each is imported by the claim's first check that
+    runs one of its routes). Stored in the cache by whoever loads the numeric routes (``numerics.loading.load``)."""
+    return [{"name": r.name, "kind": r.kind, "claims": list(r.claims), "parameters": list(r.parameters),
+             "description": r.description, "module": r.module} for r in reg.routes]
 
 
 def route_index() -> list[dict] | None:
