@@ -355,7 +355,7 @@ def run_work(ids: list[str], model_names, ctx, out: Path | None, quick: bool, jo
     from derivspec.app import evidence, verify
     from derivspec.core import cache as store
 
-    found = {} if evidence.disabled() else evidence.cached(ids, ctx.device.type, ctx.seed)
+    found = {} if evidence.disabled() else evidence.cached(ids, ctx.device_type, ctx.seed)
     for claim_id in found:
         progress.step(f"{claim_id} (from the evidence cache)")
     todo = [claim_id for claim_id in dict.fromkeys(ids) if claim_id not in found]
@@ -372,18 +372,13 @@ def run_work(ids: list[str], model_names, ctx, out: Path | None, quick: bool, jo
 
     if todo:
         verify.load_for(todo)
-        for claim_id in todo:  # built once before any fork (a failure is the claim's report)
-            try:
-                REGISTRY.get(claim_id)
-            except Exception:
-                pass
     if jobs <= 1 or len(tasks) <= 1:
         verify._init_worker(ctx)
         for task in tasks:
             finished(task, _claim_work(task[1]) if task[0] == "claim" else _model_work(task[1], out, quick))
     else:
-        verify.apply_numeric_policy()  # before the fork: a child must not inherit a busy OpenMP pool
-        method = "fork" if ctx.device.type == "cpu" and "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        verify.prepare_fork(todo)
+        method = "fork" if ctx.device_type == "cpu" and "fork" in multiprocessing.get_all_start_methods() else "spawn"
         with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=multiprocessing.get_context(method),
                                  initializer=verify._init_worker, initargs=(ctx,)) as pool:
             futures = {(pool.submit(_claim_work, task[1]) if task[0] == "claim" else
@@ -402,7 +397,7 @@ def run_work(ids: list[str], model_names, ctx, out: Path | None, quick: bool, jo
                 raise
     outcomes = [done[("claim", claim_id)] for claim_id in todo]
     if outcomes:
-        evidence.keep_outcomes(outcomes, ctx.device.type, ctx.seed)
+        evidence.keep_outcomes(outcomes, ctx.device_type, ctx.seed)
     runs, errors = [], {}
     for name in model_names:
         kind, value = done[("model", name)]
