@@ -23,7 +23,7 @@ from typing import Callable, Iterable
 
 import sympy
 
-from derivspec.core.catalogue import source_entry
+from derivspec.core.catalogue import cached_source, source_entry
 from derivspec.core.checker import compare
 from derivspec.core.claims import Claim
 from derivspec.core.derivation import StepResult, check_derivation, symbolic_status
@@ -181,8 +181,11 @@ class ClaimReport:
         }
 
 
-def verify_claim(claim_id: str, ctx: NumericContext, registry: Registry = REGISTRY) -> ClaimReport:
-    """Every check of one claim; an exception in any part is caught and reported."""
+def verify_claim(claim_id: str, ctx: NumericContext, registry: Registry = REGISTRY,
+                 statuses=None) -> ClaimReport:
+    """Every check of one claim; an exception in any part is caught and reported. ``statuses``: a source status
+    cache (derivspec.core.catalogue.open_cache) whose statuses of the claim's symbolic sources at this seed are
+    taken instead of computed again (the report's, after its scan page compared them); behaviour sources run."""
     start = time.perf_counter()
     load_for([claim_id], registry)  # the modules of this claim's routes (every module without a route index)
     try:
@@ -209,7 +212,11 @@ def verify_claim(claim_id: str, ctx: NumericContext, registry: Registry = REGIST
     for variant in claim.wrong_variants:
         report.variants.append(check_variant(claim, variant, routes, ctx))
     report.errors += [v.error for v in report.variants if v.error]
-    for source in claim.sources:
+    for index, source in enumerate(claim.sources):
+        known = None if statuses is None or source.behaviour else cached_source(statuses, claim.id, index, source, ctx.seed)
+        if known is not None:
+            report.sources.append(known)
+            continue
         try:
             report.sources.append(compare_source(claim, source, ctx.seed,
                                                  run_behaviour=lambda c, s: registry.behaviour(c.id, s.behaviour).run(c, s)))
@@ -263,8 +270,8 @@ class ClaimOutcome:
     cache_entries: list[tuple[str, str, dict]]
 
 
-def verify_outcome(claim_id: str, ctx: NumericContext) -> ClaimOutcome:
-    report = verify_claim(claim_id, ctx)
+def verify_outcome(claim_id: str, ctx: NumericContext, statuses=None) -> ClaimOutcome:
+    report = verify_claim(claim_id, ctx, statuses=statuses)
     return ClaimOutcome(claim_id, report.to_json(), source_cache_entries(report, ctx.seed))
 
 
@@ -287,9 +294,9 @@ def _init_worker(ctx: NumericContext) -> None:
     apply_numeric_policy()  # one process per core: intra-op threads would only contend
 
 
-def _work(claim_id: str) -> ClaimOutcome:
+def _work(claim_id: str, statuses=None) -> ClaimOutcome:
     try:
-        return verify_outcome(claim_id, _WORKER_CTX)
+        return verify_outcome(claim_id, _WORKER_CTX, statuses)
     except BaseException as error:  # verify_claim isolates faults; this is a last resort
         return _failed_outcome(claim_id, describe_error("the verify worker", error))
 

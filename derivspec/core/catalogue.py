@@ -42,9 +42,9 @@ def source_results(claim, cache: stored.SourceStatusCache | None = None, seed: i
     results = []
     for index, source in enumerate(claim.sources):
         key = source_key(index, source.file, source.span, seed)
-        cached = cache.get(claim.id, key) if cache else None
-        if cached is not None and not (run_behaviour and source.behaviour and cached["status"] == "not_run"):
-            results.append(SourceResult(source, cached["status"], cached["correct"], cached["evidence"]))
+        cached = cached_source(cache, claim.id, index, source, seed) if cache else None
+        if cached is not None and not (run_behaviour and source.behaviour and cached.status == "not_run"):
+            results.append(cached)
             continue
         if on_compute is not None and source.behaviour and run_behaviour:
             on_compute(f"{claim.id}: {source.behaviour} ({source.file}, lines {source.lines})")
@@ -53,6 +53,12 @@ def source_results(claim, cache: stored.SourceStatusCache | None = None, seed: i
             cache.put(claim.id, key, {"status": result.status, "correct": result.correct, "evidence": result.evidence})
         results.append(result)
     return results
+
+
+def cached_source(cache: stored.SourceStatusCache, claim_id: str, index: int, source, seed: int) -> SourceResult | None:
+    """The cached status of claim ``claim_id``'s ``index``-th source, or None."""
+    cached = cache.get(claim_id, source_key(index, source.file, source.span, seed))
+    return None if cached is None else SourceResult(source, cached["status"], cached["correct"], cached["evidence"])
 
 
 def source_entry(index: int, result: SourceResult, seed: int) -> tuple[str, dict] | None:
