@@ -318,9 +318,9 @@ def test_report_quick_families_runs_only_their_claims_and_models(tmp_path, monke
 
     asked = {}
 
-    def work(ids, model_names, ctx, out, quick, jobs, progress):
+    def work(ids, model_names, ctx, out, quick, jobs, progress, pages=()):
         asked.update(ids=ids, models=model_names, quick=quick)
-        return {claim_id: {} for claim_id in ids}, [], {}
+        return {claim_id: {} for claim_id in ids}, [], {}, {}
 
     monkeypatch.setattr(report, "run_work", work)
     monkeypatch.setattr(report, "entry_of", lambda record: None)

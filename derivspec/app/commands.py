@@ -470,14 +470,19 @@ def run_report(args) -> int:
 
     output_folder(args.out, "--out")  # before minutes of work: a bad folder is exit 2 at once
     require_numeric("report", plots=not args.no_plots)
-    from derivspec.app.report import _select, build_report, default_scan_paths, require_report_dependencies, scan_files_section
+    from functools import partial
+
+    from derivspec.app.report import (PageWork, _select, build_report, default_scan_paths, require_report_dependencies,
+                                      scan_files_section)
 
     require_report_dependencies(plots=not args.no_plots)  # before the scan and the checks: seconds, not minutes
     scan = getattr(args, "scan", None)
     paths = default_scan_paths() if scan is None else scan
     sections = []
-    if paths:  # the scan page links a recognised claim only where the report has its family page
-        sections.append(scan_files_section(paths, claims=set(_select(args.claims or None))))
+    if paths:  # the scan page links a recognised claim only where the report has its family page; made in the
+        # report's worker pool, one process (its workers would only contend with the pool's)
+        sections.append(PageWork("scan", partial(scan_files_section, list(paths),
+                                                 claims=set(_select(args.claims or None)), workers=1)))
     build_report(args.out, claim_ids=args.claims or None, device=args.device, seed=args.seed, quick=args.quick,
                  numeric=not args.no_numeric, plots=not args.no_plots, sections=sections,
                  jobs=getattr(args, "jobs", None))
