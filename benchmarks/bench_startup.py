@@ -126,9 +126,23 @@ def full_report(folder: str, env: dict) -> None:
     print(f"{'report --out DIR (claims and every model)':44s} {report:8.1f} {CPU[-1]:8.1f}  "
           f"{report / verify:.2f} x verify wall, {CPU[-1] / verify_cpu:.2f} x cpu (target <= 1.5 x)")
     after = {**env, "DERIVSPEC_CACHE_DIR": str(Path(folder) / "verify-cache")}
+    parts(Path(folder) / "report-cache")
     again, _ = timed([*SCRIPT, "report", "--out", str(Path(folder) / "report-after")], after)
     print(f"{'report after that verify (claims cached)':44s} {again:8.1f} {CPU[-1]:8.1f}  "
           f"{again / verify:.2f} x verify wall, {CPU[-1] / verify_cpu:.2f} x cpu")
+
+
+def parts(cache: Path) -> None:
+    """The report's work per part, from the times its cache keeps (wall seconds inside the worker processes)."""
+    def total(name: str) -> tuple[int, float]:
+        times = {}
+        for path in cache.glob(f"{name}-*.json"):
+            times.update(json.loads(path.read_text(encoding="utf-8")))
+        return len(times), sum(times.values())
+
+    for name, what in (("verify-times", "claims"), ("model-times", "reference models"), ("page-times", "pages (the scan)")):
+        count, seconds = total(name)
+        print(f"{'  of which ' + what + f' ({count})':44s} {seconds:8.1f}  (wall s inside the workers)")
 
 
 if __name__ == "__main__":

@@ -365,7 +365,10 @@ def _claim_work(claim_id: str, reuse_sources: bool = False):
 
 
 def _page_work(work: PageWork):
-    return "ok", work.make()
+    """("ok", the page, its seconds)."""
+    start = time.perf_counter()
+    section = work.make()
+    return "ok", section, time.perf_counter() - start
 
 
 def run_work(ids: list[str], model_names, ctx, out: Path | None, quick: bool, jobs: int | None,
@@ -463,6 +466,8 @@ def run_work(ids: list[str], model_names, ctx, out: Path | None, quick: bool, jo
             errors[name] = value
     if runs:
         store.store("model-times", {**(store.load("model-times") or {}), **{r.spec: r.seconds for r in runs}})
+    if pages:  # what the benchmark reports per part (the pages go first whatever their time)
+        store.store("page-times", {**(store.load("page-times") or {}), **{n: done[("page", n)][2] for n in by_name}})
     return ({**found, **{o.claim_id: o.record for o in outcomes}}, runs, errors,
             {name: done[("page", name)][1] for name in by_name})
 
