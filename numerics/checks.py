@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
 from typing import Callable
 
 import sympy
@@ -21,42 +20,11 @@ import torch
 from derivspec.core.numbers import fmt
 from derivspec.numerics.accuracy import (ABSOLUTE_RESOLUTION, ERROR_SAFETY, MAX_RESOLUTION, ROUNDOFF_RTOL, Approximate,
                                        RouteInconclusive, tolerance)
-from derivspec.numerics.montecarlo import MonteCarloResult, SampleFn, monte_carlo_check
-from derivspec.reference_models.device import DTYPE, make_generator, resolve_device
+from derivspec.numerics.montecarlo import SampleFn, monte_carlo_check
+from derivspec.numerics.results import NumericContext, NumericResult  # noqa: F401 (the routes import them from here)
+from derivspec.reference_models.device import DTYPE
 
 REFERENCE_POINTS = 512
-
-
-@dataclass
-class NumericContext:
-    device: torch.device = field(default_factory=lambda: resolve_device("auto"))
-    seed: int = 0
-
-    def generator(self, salt: int = 0) -> torch.Generator:
-        return make_generator(self.seed * 1_000_003 + salt, self.device)
-
-
-@dataclass
-class NumericResult:
-    passed: bool
-    method: str
-    points: int | None = None
-    max_abs_diff: float | None = None
-    counterexample: dict | None = None
-    monte_carlo: MonteCarloResult | None = None
-    detail: str = ""
-    seconds: float = 0.0
-
-    def to_json(self) -> dict:
-        out = {"passed": self.passed, "method": self.method, "detail": self.detail,
-               "seconds": round(self.seconds, 4)}
-        if self.points is not None:
-            out.update(points=self.points, max_abs_diff=self.max_abs_diff, counterexample=self.counterexample)
-        if self.monte_carlo is not None:
-            mc = self.monte_carlo.to_json()
-            mc["monte_carlo_seconds"] = mc.pop("seconds")  # the shown point's check; "seconds" is the route's
-            out.update(mc)
-        return out
 
 
 def elementwise_grad(loss_fn, wrt: torch.Tensor) -> torch.Tensor:

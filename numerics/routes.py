@@ -28,8 +28,8 @@ A route is a function whose parameters are the claim's variables, registered wit
 The first docstring line is the route's description wherever it is shown. A route may also
 ask for ``generator`` (its own ``torch.Generator``, seeded from the run's seed, the claim id and
 the route name, so results do not depend on the order claims run in) and ``device``.
-:func:`load` imports every module of this package and validates the routes against the
-claims: a parameter that is not a variable of the claim is an error naming both.
+:func:`load` (:mod:`numerics.loading`) imports every module of this package and validates the routes
+against the claims: a parameter that is not a variable of the claim is an error naming both.
 """
 
 from __future__ import annotations
@@ -44,9 +44,10 @@ import torch
 
 from derivspec.core.claims import Claim, Source
 from derivspec.core.errors import RegistryError
-from derivspec.core.registry import REGISTRY, Registry, RouteRecord, import_all
+from derivspec.core.registry import REGISTRY, Registry, RouteRecord
 from derivspec.numerics.checks import (MONTE_CARLO_POINTS, REFERENCE_POINTS, NumericContext, NumericResult,
                                        against_monte_carlo, against_reference, torch_function)
+from derivspec.numerics.loading import fully_loaded, load, load_for  # noqa: F401 (where callers have found them)
 from derivspec.reference_models.device import auto_device
 
 SPECIAL = ("generator", "device")
@@ -196,56 +197,3 @@ def _seams(function: Callable) -> tuple[str, ...]:
 def run_behaviour(claim: Claim, source: Source, registry: Registry = REGISTRY) -> tuple[bool, str]:
     """The ``run_behaviour`` that :func:`derivspec.core.sources.compare_source` takes."""
     return registry.behaviour(claim.id, source.behaviour).run(claim, source)
-
-
-_LOADED: set[int] = set()
-_IMPORTED: set[str] = set()  # modules load_for imported (the registry holds their routes)
-
-
-def load(registry: Registry = REGISTRY) -> Registry:
-    """Import every numerics module (their decorators register). ``registry.problems()`` then
-    says what is inconsistent; ``verify`` reports a claim's problems as its reason (the claim is
-    inconclusive) and runs the rest, and property_tests/test_registry.py requires none."""
-    if id(registry) not in _LOADED:
-        import_all(__package__, registry.import_errors)
-        _LOADED.add(id(registry))
-        if registry is REGISTRY and not registry.import_errors:  # what `show` reads without importing torch
-            from derivspec.core import cache
-            from derivspec.core.catalogue import describe_routes
-
-            cache.store("routes", describe_routes(registry))
-    return registry
-
-
-def fully_loaded(registry: Registry = REGISTRY) -> bool:
-    """Whether every numerics module has been imported into ``registry`` (:func:`load`)."""
-    return id(registry) in _LOADED
-
-
-def load_for(claim_ids, registry: Registry = REGISTRY) -> Registry:
-    """Import the numerics modules that register the routes of ``claim_ids`` -- and only those -- as the
-    cached route index names them (derivspec.core.catalogue.describe_routes, stored by :func:`load` under
-    the code's fingerprint, so it is never stale): ``verify CLAIM`` then imports one family's routes and
-    their models, not the catalogue's. Without an index, or where it names no module for a claim (a claim
-    without a route: :meth:`Registry.claim_problems` must see every route), everything (:func:`load`)."""
-    if id(registry) in _LOADED:
-        return registry
-    from derivspec.core import cache
-
-    index = cache.load("routes") if registry is REGISTRY else None
-    wanted = set(claim_ids)
-    if not index or any("module" not in r for r in index):
-        return load(registry)
-    modules = {r["module"] for r in index if wanted & set(r["claims"])}
-    if not wanted <= {c for r in index for c in r["claims"]}:
-        return load(registry)
-    import importlib
-
-    for module in sorted(modules - _IMPORTED):
-        try:
-            importlib.import_module(module)
-        except Exception as error:  # as import_all records it: the claim is inconclusive, the rest runs
-            registry.import_errors.append(f"module {module} failed to import: {type(error).__name__}: "
-                                          + " ".join(str(error).split())[:300])
-        _IMPORTED.add(module)
-    return registry

@@ -170,10 +170,12 @@ PROBE = ("import io, sys, contextlib; from derivspec.app import cli; out = io.St
          "      sorted(m.rsplit('.', 1)[1] for m in sys.modules if m.startswith('derivspec.numerics.')))")
 
 
-def probe(cache: Path, *argv: str) -> tuple[int, bool, bool, bool, list]:
+def probe(cache: Path, *argv: str, before: str = "") -> tuple[int, bool, bool, bool, list]:
+    """(exit code, torch imported, SymPy imported, scipy.stats imported, the numerics modules imported) of
+    ``derivspec ARGV`` in a fresh process, after the code ``before``."""
     env = {**os.environ, "DERIVSPEC_CACHE_DIR": str(cache)}
-    done = subprocess.run([sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, env=env, cwd=ROOT,
-                          timeout=300)
+    done = subprocess.run([sys.executable, "-c", before + PROBE, *argv], capture_output=True, text=True, env=env,
+                          cwd=ROOT, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     code, torch, sympy, stats, modules = done.stdout.strip().split(" ", 4)
     return int(code), torch == "True", sympy == "True", stats == "True", eval(modules)  # noqa: S307 (our own print)
@@ -188,6 +190,47 @@ def test_verify_of_a_cached_claim_loads_neither_torch_nor_sympy(tmp_path):
     assert code == 0 and torch and "nll" in modules and "ddpm" not in modules and "score" not in modules
     code, torch, sympy, stats, modules = probe(cache, "verify", "nll.bernoulli")
     assert (code, torch, sympy, stats, modules) == (0, False, False, False, [])
+
+
+FIRST_CHECK = ("import sys; from derivspec.app import verify; route = verify.run_route; seen = []\n"
+               "def watched(*args):\n"
+               "    if not seen and 'torch' in sys.modules:  # the claim is then inconclusive: exit 3, not 0\n"
+               "        raise RuntimeError('torch was imported before the claim\\'s first numeric check')\n"
+               "    seen.append(1)\n"
+               "    return route(*args)\n"
+               "verify.run_route = watched\n")
+
+
+def test_verify_imports_torch_in_the_claims_first_numeric_check(tmp_path):
+    """Cold `verify CLAIM` starts without torch: it is imported by the claim's first numeric route (with the
+    route's module), so its cost is part of the claim's own check time; bad input imports none."""
+    cache = tmp_path / "cache"
+    assert probe(cache, "verify", "nll.bernoulli", "--device", "cpu")[0] == 0  # writes the indexes
+    code, torch, _, _, modules = probe(cache, "verify", "nll.bernoulli", "--no-cache", before=FIRST_CHECK)
+    assert code == 0 and torch and "nll" in modules
+    code, torch, _, _, _ = probe(cache, "verify", "nll.bernoulli.typo", "--no-cache")
+    assert (code, torch) == (2, False)
+
+
+PROBE_CLAIM = ("import math, sympy; from derivspec.core.registry import REGISTRY, RouteRecord\n"
+               "from derivspec.numerics.results import NumericResult\n"
+               "REGISTRY.claim('probe.bernoulli')(lambda: REGISTRY.get('nll.bernoulli'))\n"
+               "def exact(candidate, claim, ctx):\n"
+               "    f = sympy.lambdify([v.symbol for v in claim.variables], candidate, 'math')\n"
+               "    points = [(y, p / 8) for y in (0, 1) for p in range(1, 8)]\n"
+               "    worst = max(abs(f(y, p) + math.log(p if y else 1 - p)) for y, p in points)\n"
+               "    return NumericResult(worst < 1e-12, 'math.log at 14 points', points=len(points), max_abs_diff=worst)\n"
+               "REGISTRY.add_route(RouteRecord('exact', 'reference', ('probe.bernoulli',), ('y', 'p'), 'math.log', exact,"
+               " 'probe'))\n")
+
+
+def test_verify_of_a_claim_whose_checks_need_no_torch_imports_none(tmp_path):
+    """Nothing of `verify` itself (the derivation, the checker on the wrong variants, the sources, the record,
+    the caches) imports torch: a claim whose numeric route is plain Python is verified without it."""
+    cache = tmp_path / "cache"
+    assert probe(cache, "show", "nll.bernoulli")[0] == 0  # the indexes `verify` reads (claims' modules, routes)
+    code, torch, _, _, _ = probe(cache, "verify", "probe.bernoulli", before=PROBE_CLAIM)
+    assert (code, torch) == (0, False)
 
 
 def test_check_starts_without_torch(tmp_path):
@@ -275,9 +318,9 @@ def test_report_quick_families_runs_only_their_claims_and_models(tmp_path, monke
 
     asked = {}
 
-    def work(ids, model_names, ctx, out, quick, jobs, progress):
+    def work(ids, model_names, ctx, out, quick, jobs, progress, pages=()):
         asked.update(ids=ids, models=model_names, quick=quick)
-        return {claim_id: {} for claim_id in ids}, [], {}
+        return {claim_id: {} for claim_id in ids}, [], {}, {}
 
     monkeypatch.setattr(report, "run_work", work)
     monkeypatch.setattr(report, "entry_of", lambda record: None)

@@ -133,20 +133,22 @@ def run_verify(args) -> int:
     from derivspec.core import cache as store
     from derivspec.core import registry
     from derivspec.core.catalogue import use_module_index
-    from derivspec.numerics.checks import NumericContext
-    from derivspec.numerics.routes import fully_loaded, load, load_for
-    from derivspec.reference_models.device import apply_numeric_policy, resolve_device
+    from derivspec.numerics.loading import fully_loaded, load, load_for
+    from derivspec.numerics.results import NumericContext
 
     use_module_index()  # a named claim's own module, not every family's
     ids = [registry.REGISTRY.get(c).id for c in args.claims] if args.claims else registry.REGISTRY.ids()
     if registry.REGISTRY._discovered and not registry.REGISTRY.import_errors:
         store.store("modules", registry.REGISTRY.modules())  # the next `verify CLAIM` finds its module at once
-    ctx = NumericContext(device=resolve_device(args.device), seed=args.seed)
+    if device is None:  # only torch can say (--device cuda, or auto beside a GPU driver): checked before any work
+        from derivspec.reference_models.device import resolve_device
+
+        device = resolve_device(args.device).type
+    ctx = NumericContext(device=device, seed=args.seed)  # torch, and its numeric policy, come with the first check
     if use_cache:
-        found = evidence.cached(ids, ctx.device.type, args.seed)
-    apply_numeric_policy()  # the checks' tensors are small: extra intra-op threads only add contention
+        found = evidence.cached(ids, ctx.device_type, args.seed)
     if args.claims:
-        load_for(ids)  # the routes of the claims named, not the catalogue's
+        load_for(ids)  # the routes of the claims named, imported by their first check (derivspec.numerics.loading)
     else:
         load()
     if fully_loaded():  # every route loaded: say what no one claim's report says (a module that did not import)
@@ -157,10 +159,10 @@ def run_verify(args) -> int:
     times = store.load("verify-times") or {}  # only the order work is handed out in: longest first
     outcomes = _with_progress(todo, lambda on_start, on_done: verify_many(todo, ctx, jobs, on_done=on_done,
                                                                           on_start=on_start, expected_seconds=times))
-    evidence.keep_outcomes(outcomes, ctx.device.type, args.seed)
+    evidence.keep_outcomes(outcomes, ctx.device_type, args.seed)
     computed = {o.claim_id: o.record for o in outcomes}
     records = [computed.get(claim_id) or found[claim_id] for claim_id in ids]
-    return _verify_output(args, records, ctx.device.type, jobs, started, cached=len(set(ids)) - len(computed))
+    return _verify_output(args, records, ctx.device_type, jobs, started, cached=len(set(ids)) - len(computed))
 
 
 def _verify_output(args, records: list[dict], device: str, jobs: int | None, started: float, cached: int) -> int:
@@ -468,14 +470,19 @@ def run_report(args) -> int:
 
     output_folder(args.out, "--out")  # before minutes of work: a bad folder is exit 2 at once
     require_numeric("report", plots=not args.no_plots)
-    from derivspec.app.report import _select, build_report, default_scan_paths, require_report_dependencies, scan_files_section
+    from functools import partial
+
+    from derivspec.app.report import (PageWork, _select, build_report, default_scan_paths, require_report_dependencies,
+                                      scan_files_section)
 
     require_report_dependencies(plots=not args.no_plots)  # before the scan and the checks: seconds, not minutes
     scan = getattr(args, "scan", None)
     paths = default_scan_paths() if scan is None else scan
     sections = []
-    if paths:  # the scan page links a recognised claim only where the report has its family page
-        sections.append(scan_files_section(paths, claims=set(_select(args.claims or None))))
+    if paths:  # the scan page links a recognised claim only where the report has its family page; made in the
+        # report's worker pool, one process (its workers would only contend with the pool's)
+        sections.append(PageWork("scan", partial(scan_files_section, list(paths),
+                                                 claims=set(_select(args.claims or None)), workers=1)))
     build_report(args.out, claim_ids=args.claims or None, device=args.device, seed=args.seed, quick=args.quick,
                  numeric=not args.no_numeric, plots=not args.no_plots, sections=sections,
                  jobs=getattr(args, "jobs", None))

@@ -35,6 +35,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from derivspec.core.errors import DerivspecError
 from derivspec.core.numbers import fmt, max_difference
@@ -81,6 +82,16 @@ class Section:
     summary: str
     body: str
     pages: list[Section] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PageWork:
+    """A page made in the report's worker pool beside its claims and models (the scan of the seeds: minutes of
+    one core that used to run before them): ``make()`` returns its :class:`Section` (in a worker process: a
+    module-level function or a ``functools.partial`` of one). Given to :func:`build_report` among its sections."""
+
+    name: str
+    make: Callable[[], Section]
 
 
 def scan_section(records: list[dict], summary: dict | None = None, math: Math | None = None,
@@ -255,15 +266,15 @@ def on_family_page(report: str, quick: bool) -> bool:
 def collect(claim_ids: list[str] | None = None, device: str = "auto", seed: int = 0, quick: bool = False,
             numeric: bool = True, plots: bool = True, out: Path | None = None,
             progress: Progress | None = None, models: tuple[str, ...] | None = None,
-            jobs: int | None = None) -> ReportData:
-    """The report's data: every claim verified and every reference model run. Claims whose evidence the
-    cache holds (derivspec.app.evidence: a ``verify`` of this code, device and seed) are not verified
-    again; the rest and the models run together in ``jobs`` worker processes (default: one per core),
-    longest first (:func:`run_work`)."""
+            jobs: int | None = None, sections: list[Section | PageWork] | None = None) -> ReportData:
+    """The report's data: every claim verified, every reference model run and the ``sections`` (a
+    :class:`PageWork` made here). Claims whose evidence the cache holds (derivspec.app.evidence: a ``verify``
+    of this code, device and seed) are not verified again; the rest, the models and the pages to make run
+    together in ``jobs`` worker processes (default: one per core) (:func:`run_work`)."""
     ids = _select(claim_ids)
     model_names = () if not plots else (models if models is not None
                                         else report_models(quick, chosen_families(claim_ids)))
-    progress = progress or Progress(len(ids) + len(model_names) + 1)
+    progress = progress or Progress(len(ids) + len(model_names) + sum(isinstance(s, PageWork) for s in sections or ()) + 1)
     data = ReportData([], numeric=numeric)
     ctx = None
     resolved_device = None
@@ -289,10 +300,17 @@ def collect(claim_ids: list[str] | None = None, device: str = "auto", seed: int 
             from derivspec.app.verify import describe_error
 
             data.numeric, data.numeric_error = False, describe_error("loading the numeric routes", error)
+    sections = list(sections or [])
+    pages = tuple(s for s in sections if isinstance(s, PageWork))
+    made: dict[str, Section] = {}
     if data.numeric:
-        records, data.models, data.model_errors = run_work(ids, model_names, ctx, out, quick, jobs, progress)
+        records, data.models, data.model_errors, made = run_work(ids, model_names, ctx, out, quick, jobs, progress,
+                                                                 pages)
         data.claims = [entry_of(records[claim_id]) for claim_id in ids]
     else:
+        for work in pages:
+            made[work.name] = work.make()
+            progress.step(f"made the page {work.name}")
         for claim_id in ids:
             progress.step(f"derived {claim_id}")
             data.claims.append(_derived(claim_id, seed))
@@ -310,6 +328,7 @@ def collect(claim_ids: list[str] | None = None, device: str = "auto", seed: int 
 
                 data.model_errors[name] = describe_error(f"reference model {name}", error)
             progress.step(f"ran reference model {name}")
+    data.sections = [made[s.name] if isinstance(s, PageWork) else s for s in sections]
     from derivspec.core.metadata import run_metadata
 
     data.meta = run_metadata(seed, resolved_device.type if resolved_device is not None else None)
@@ -336,73 +355,108 @@ def _model_work(name: str, out: Path | None, quick: bool):
         return "error", verify.describe_error(f"reference model {name}", error)
 
 
-def _claim_work(claim_id: str):
+def _claim_work(claim_id: str, reuse_sources: bool = False):
+    """One claim's verify outcome (in a worker); with ``reuse_sources`` its symbolic source statuses come from the
+    cache where the report's scan page has just put them."""
     from derivspec.app import verify
+    from derivspec.core.catalogue import open_cache
 
-    return verify._work(claim_id)
+    return verify._work(claim_id, open_cache() if reuse_sources else None)
+
+
+def _page_work(work: PageWork):
+    """("ok", the page, its seconds)."""
+    start = time.perf_counter()
+    section = work.make()
+    return "ok", section, time.perf_counter() - start
 
 
 def run_work(ids: list[str], model_names, ctx, out: Path | None, quick: bool, jobs: int | None,
-             progress: Progress) -> tuple[dict[str, dict], list, dict[str, str]]:
-    """Every claim's verify record (those the evidence cache holds from it, the others computed) and
-    every model's run: (records by claim id, the models' SpecResults in ``model_names`` order, the errors
-    of models that raised). The work goes to ``jobs`` processes (one per core by default; 1: in this
-    process), longest first by the times of earlier runs (a model first where none is known), so no long
-    claim or model is left for the end. What is computed is added to the caches ``verify`` keeps."""
+             progress: Progress, pages: tuple[PageWork, ...] = ()) -> tuple[dict[str, dict], list, dict[str, str],
+                                                                            dict[str, Section]]:
+    """Every claim's verify record (those the evidence cache holds from it, the others computed), every model's
+    run and every page of ``pages`` made: (records by claim id, the models' SpecResults in ``model_names``
+    order, the errors of models that raised, the pages by name). The work goes to ``jobs`` processes (one per
+    core by default; 1: in this process), longest first by the times of earlier runs (a model first where none
+    is known), so no long claim or model is left for the end -- except that the pages come first and the
+    claims to verify after them, taking the symbolic source statuses the pages (the scan) have just cached
+    instead of comparing them again. What is computed is added to the caches ``verify`` keeps."""
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     from derivspec.app import evidence, verify
     from derivspec.core import cache as store
 
-    found = {} if evidence.disabled() else evidence.cached(ids, ctx.device.type, ctx.seed)
+    found = {} if evidence.disabled() else evidence.cached(ids, ctx.device_type, ctx.seed)
     for claim_id in found:
         progress.step(f"{claim_id} (from the evidence cache)")
     todo = [claim_id for claim_id in dict.fromkeys(ids) if claim_id not in found]
     times = {**(store.load("verify-times") or {}), **{f"model:{k}": v for k, v in (store.load("model-times") or {}).items()}}
-    tasks = [("model", name) for name in model_names] + [("claim", claim_id) for claim_id in todo]
     typical = max(times.values(), default=1.0)
-    tasks.sort(key=lambda task: -times.get(task[1] if task[0] == "claim" else f"model:{task[1]}", typical))
+
+    def longest_first(tasks: list) -> list:
+        return sorted(tasks, key=lambda task: -times.get(task[1] if task[0] == "claim" else f"model:{task[1]}", typical))
+
+    by_name = {work.name: work for work in pages}
+    claims = [("claim", claim_id) for claim_id in todo]
+    queue = [("page", work.name) for work in pages] + longest_first([("model", name) for name in model_names]
+                                                                     + ([] if pages else claims))
+    held = claims if pages else []  # queued once every page is made
     jobs = jobs or verify.default_jobs()
     done: dict[tuple[str, str], object] = {}
 
+    def call(task):
+        kind, name = task
+        if kind == "claim":
+            return _claim_work, (name, bool(pages))
+        return (_page_work, (by_name[name],)) if kind == "page" else (_model_work, (name, out, quick))
+
     def finished(task, value) -> None:
         done[task] = value
-        progress.step(f"verified {task[1]}" if task[0] == "claim" else f"ran reference model {task[1]}")
+        progress.step({"claim": "verified", "model": "ran reference model", "page": "made the page"}[task[0]]
+                      + f" {task[1]}")
+        if held and all(("page", name) in done for name in by_name):
+            queue[:] = longest_first(queue + held)
+            held.clear()
 
     if todo:
         verify.load_for(todo)
-        for claim_id in todo:  # built once before any fork (a failure is the claim's report)
-            try:
-                REGISTRY.get(claim_id)
-            except Exception:
-                pass
-    if jobs <= 1 or len(tasks) <= 1:
+    total = len(queue) + len(held)
+    if jobs <= 1 or total <= 1:
         verify._init_worker(ctx)
-        for task in tasks:
-            finished(task, _claim_work(task[1]) if task[0] == "claim" else _model_work(task[1], out, quick))
+        while queue:
+            task = queue.pop(0)
+            function, args = call(task)
+            finished(task, function(*args))
     else:
-        verify.apply_numeric_policy()  # before the fork: a child must not inherit a busy OpenMP pool
-        method = "fork" if ctx.device.type == "cpu" and "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=multiprocessing.get_context(method),
+        verify.prepare_fork(todo)
+        method = "fork" if ctx.device_type == "cpu" and "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        with ProcessPoolExecutor(max_workers=min(jobs, total), mp_context=multiprocessing.get_context(method),
                                  initializer=verify._init_worker, initargs=(ctx,)) as pool:
-            futures = {(pool.submit(_claim_work, task[1]) if task[0] == "claim" else
-                        pool.submit(_model_work, task[1], out, quick)): task for task in tasks}
+            running = {}
             try:
-                for future in as_completed(futures):
-                    task = futures[future]
-                    try:
-                        value = future.result()
-                    except Exception as error:  # a worker died (killed, out of memory)
-                        message = verify.describe_error("the report's worker", error)
-                        value = verify._failed_outcome(task[1], message) if task[0] == "claim" else ("error", message)
-                    finished(task, value)
+                while queue or running:
+                    while queue and len(running) < jobs:  # no more than one task per worker: the order is ours
+                        task = queue.pop(0)
+                        function, args = call(task)
+                        running[pool.submit(function, *args)] = task
+                    ready, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in ready:
+                        task = running.pop(future)
+                        try:
+                            value = future.result()
+                        except Exception as error:  # a worker died (killed, out of memory)
+                            if task[0] == "page":
+                                raise
+                            message = verify.describe_error("the report's worker", error)
+                            value = verify._failed_outcome(task[1], message) if task[0] == "claim" else ("error", message)
+                        finished(task, value)
             except BaseException:
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise
     outcomes = [done[("claim", claim_id)] for claim_id in todo]
     if outcomes:
-        evidence.keep_outcomes(outcomes, ctx.device.type, ctx.seed)
+        evidence.keep_outcomes(outcomes, ctx.device_type, ctx.seed)
     runs, errors = [], {}
     for name in model_names:
         kind, value = done[("model", name)]
@@ -412,7 +466,10 @@ def run_work(ids: list[str], model_names, ctx, out: Path | None, quick: bool, jo
             errors[name] = value
     if runs:
         store.store("model-times", {**(store.load("model-times") or {}), **{r.spec: r.seconds for r in runs}})
-    return {**found, **{o.claim_id: o.record for o in outcomes}}, runs, errors
+    if pages:  # what the benchmark reports per part (the pages go first whatever their time)
+        store.store("page-times", {**(store.load("page-times") or {}), **{n: done[("page", n)][2] for n in by_name}})
+    return ({**found, **{o.claim_id: o.record for o in outcomes}}, runs, errors,
+            {name: done[("page", name)][1] for name in by_name})
 
 
 # --- a claim's entry from its verify record ----------------------------------------------------
@@ -685,9 +742,10 @@ def _latex(expr) -> str:
 
 def build_report(out: str | Path, claim_ids: list[str] | None = None, device: str = "auto", seed: int = 0,
                  quick: bool = False, numeric: bool = True, plots: bool = True,
-                 sections: list[Section] | None = None, models: tuple[str, ...] | None = None,
+                 sections: list[Section | PageWork] | None = None, models: tuple[str, ...] | None = None,
                  jobs: int | None = None) -> Path:
-    """Collect, render and write the report into ``out``; returns the index page's path."""
+    """Collect, render and write the report into ``out``; returns the index page's path. ``sections``: further
+    pages, made already (:class:`Section`) or to make beside the claims and models (:class:`PageWork`)."""
     start = time.perf_counter()
     out = Path(out)
     math = Math()
@@ -697,10 +755,9 @@ def build_report(out: str | Path, claim_ids: list[str] | None = None, device: st
     img.mkdir(parents=True, exist_ok=True)
     ids = _select(claim_ids)
     n_models = 0 if not plots else len(models if models is not None else report_models(quick, chosen_families(claim_ids)))
-    progress = Progress(len(ids) + n_models + 1)
+    progress = Progress(len(ids) + n_models + sum(isinstance(s, PageWork) for s in sections or ()) + 1)
     try:
-        data = collect(claim_ids, device, seed, quick, numeric, plots, img, progress, models, jobs)
-        data.sections = list(sections or [])
+        data = collect(claim_ids, device, seed, quick, numeric, plots, img, progress, models, jobs, sections)
         site = Site(out, data, math)
         pages = site.write()
         progress.step("wrote the pages")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -22,24 +23,25 @@ from typing import Callable, Iterable
 
 import sympy
 
-from derivspec.core.catalogue import source_entry
+from derivspec.core.catalogue import cached_source, source_entry
 from derivspec.core.checker import compare
 from derivspec.core.claims import Claim
 from derivspec.core.derivation import StepResult, check_derivation, symbolic_status
 from derivspec.core.lectures import cite
 from derivspec.core.registry import REGISTRY, Registry, RouteRecord
 from derivspec.core.sources import SourceResult, compare_source
-from derivspec.numerics.accuracy import RouteInconclusive
-from derivspec.numerics.checks import NumericContext, NumericResult
-from derivspec.numerics.routes import load, load_for
-from derivspec.reference_models.device import apply_numeric_policy
+from derivspec.numerics.loading import import_routes, load_for
+from derivspec.numerics.results import NumericContext, NumericResult
+
+# torch comes with a claim's first numeric check (derivspec.numerics.loading), not with this module
 
 
 def describe_error(where: str, error: BaseException) -> str:
     """One line: ``route kl_by_torch raised ZeroDivisionError: division by zero``; a route that
     cannot decide says so: ``route conditional_mean_by_quadrature is inconclusive: ...``."""
     message = " ".join(str(error).split())
-    if isinstance(error, RouteInconclusive):
+    accuracy = sys.modules.get("derivspec.numerics.accuracy")  # not imported: no route has run (nor raised this)
+    if accuracy is not None and isinstance(error, accuracy.RouteInconclusive):
         return f"{where} is inconclusive: {message[:300]}"
     return f"{where} raised {type(error).__name__}" + (f": {message[:300]}" if message else "")
 
@@ -179,8 +181,11 @@ class ClaimReport:
         }
 
 
-def verify_claim(claim_id: str, ctx: NumericContext, registry: Registry = REGISTRY) -> ClaimReport:
-    """Every check of one claim; an exception in any part is caught and reported."""
+def verify_claim(claim_id: str, ctx: NumericContext, registry: Registry = REGISTRY,
+                 statuses=None) -> ClaimReport:
+    """Every check of one claim; an exception in any part is caught and reported. ``statuses``: a source status
+    cache (derivspec.core.catalogue.open_cache) whose statuses of the claim's symbolic sources at this seed are
+    taken instead of computed again (the report's, after its scan page compared them); behaviour sources run."""
     start = time.perf_counter()
     load_for([claim_id], registry)  # the modules of this claim's routes (every module without a route index)
     try:
@@ -207,7 +212,11 @@ def verify_claim(claim_id: str, ctx: NumericContext, registry: Registry = REGIST
     for variant in claim.wrong_variants:
         report.variants.append(check_variant(claim, variant, routes, ctx))
     report.errors += [v.error for v in report.variants if v.error]
-    for source in claim.sources:
+    for index, source in enumerate(claim.sources):
+        known = None if statuses is None or source.behaviour else cached_source(statuses, claim.id, index, source, ctx.seed)
+        if known is not None:
+            report.sources.append(known)
+            continue
         try:
             report.sources.append(compare_source(claim, source, ctx.seed,
                                                  run_behaviour=lambda c, s: registry.behaviour(c.id, s.behaviour).run(c, s)))
@@ -261,8 +270,8 @@ class ClaimOutcome:
     cache_entries: list[tuple[str, str, dict]]
 
 
-def verify_outcome(claim_id: str, ctx: NumericContext) -> ClaimOutcome:
-    report = verify_claim(claim_id, ctx)
+def verify_outcome(claim_id: str, ctx: NumericContext, statuses=None) -> ClaimOutcome:
+    report = verify_claim(claim_id, ctx, statuses=statuses)
     return ClaimOutcome(claim_id, report.to_json(), source_cache_entries(report, ctx.seed))
 
 
@@ -278,14 +287,16 @@ _WORKER_CTX: NumericContext | None = None
 
 
 def _init_worker(ctx: NumericContext) -> None:
+    from derivspec.reference_models.device import apply_numeric_policy
+
     global _WORKER_CTX
     _WORKER_CTX = ctx
     apply_numeric_policy()  # one process per core: intra-op threads would only contend
 
 
-def _work(claim_id: str) -> ClaimOutcome:
+def _work(claim_id: str, statuses=None) -> ClaimOutcome:
     try:
-        return verify_outcome(claim_id, _WORKER_CTX)
+        return verify_outcome(claim_id, _WORKER_CTX, statuses)
     except BaseException as error:  # verify_claim isolates faults; this is a last resort
         return _failed_outcome(claim_id, describe_error("the verify worker", error))
 
@@ -293,6 +304,21 @@ def _work(claim_id: str) -> ClaimOutcome:
 def _failed_outcome(claim_id: str, message: str) -> ClaimOutcome:
     report = ClaimReport(claim_id, None, errors=[message])
     return ClaimOutcome(claim_id, report.to_json(), [])
+
+
+def prepare_fork(ids: list[str]) -> None:
+    """What worker processes should inherit rather than each compute: every claim of ``ids`` built (a failure
+    is the claim's report), its routes' modules imported (torch with them) and the numeric policy applied
+    (a child must not inherit a busy OpenMP pool)."""
+    from derivspec.reference_models.device import apply_numeric_policy
+
+    for claim_id in dict.fromkeys(ids):
+        try:
+            REGISTRY.get(claim_id)
+        except Exception:
+            pass
+    import_routes(ids)
+    apply_numeric_policy()
 
 
 def verify_many(ids: Iterable[str], ctx: NumericContext, jobs: int = 1,
@@ -307,13 +333,8 @@ def verify_many(ids: Iterable[str], ctx: NumericContext, jobs: int = 1,
     Workers start by fork on a CPU run (they inherit the loaded registry and the claims already
     built) and by spawn when the device is CUDA (a CUDA context does not survive fork)."""
     ids = list(ids)
-    load_for(ids)  # the routes of these claims (derivspec.numerics.routes.load_for)
-    for claim_id in dict.fromkeys(ids):  # each claim built once, before any fork (a failure is the claim's report)
-        try:
-            REGISTRY.get(claim_id)
-        except Exception:
-            pass
-    if jobs <= 1 or len(ids) <= 1:
+    load_for(ids)  # the routes of these claims, imported by their first check (derivspec.numerics.loading)
+    if jobs <= 1 or len(ids) <= 1:  # each claim built, and its routes' modules imported, within its own time
         outcomes = []
         for claim_id in ids:
             if on_start:
@@ -322,8 +343,8 @@ def verify_many(ids: Iterable[str], ctx: NumericContext, jobs: int = 1,
             if on_done:
                 on_done(claim_id)
         return outcomes
-    apply_numeric_policy()  # before the fork: a child must not inherit a busy OpenMP pool
-    method = "fork" if ctx.device.type == "cpu" and "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    prepare_fork(ids)
+    method = "fork" if ctx.device_type == "cpu" and "fork" in multiprocessing.get_all_start_methods() else "spawn"
     results: dict[str, ClaimOutcome] = {}
     with ProcessPoolExecutor(max_workers=min(jobs, len(ids)), mp_context=multiprocessing.get_context(method),
                              initializer=_init_worker, initargs=(ctx,)) as pool:

@@ -42,9 +42,9 @@ def source_results(claim, cache: stored.SourceStatusCache | None = None, seed: i
     results = []
     for index, source in enumerate(claim.sources):
         key = source_key(index, source.file, source.span, seed)
-        cached = cache.get(claim.id, key) if cache else None
-        if cached is not None and not (run_behaviour and source.behaviour and cached["status"] == "not_run"):
-            results.append(SourceResult(source, cached["status"], cached["correct"], cached["evidence"]))
+        cached = cached_source(cache, claim.id, index, source, seed) if cache else None
+        if cached is not None and not (run_behaviour and source.behaviour and cached.status == "not_run"):
+            results.append(cached)
             continue
         if on_compute is not None and source.behaviour and run_behaviour:
             on_compute(f"{claim.id}: {source.behaviour} ({source.file}, lines {source.lines})")
@@ -53,6 +53,12 @@ def source_results(claim, cache: stored.SourceStatusCache | None = None, seed: i
             cache.put(claim.id, key, {"status": result.status, "correct": result.correct, "evidence": result.evidence})
         results.append(result)
     return results
+
+
+def cached_source(cache: stored.SourceStatusCache, claim_id: str, index: int, source, seed: int) -> SourceResult | None:
+    """The cached status of claim ``claim_id``'s ``index``-th source, or None."""
+    cached = cache.get(claim_id, source_key(index, source.file, source.span, seed))
+    return None if cached is None else SourceResult(source, cached["status"], cached["correct"], cached["evidence"])
 
 
 def source_entry(index: int, result: SourceResult, seed: int) -> tuple[str, dict] | None:
@@ -176,12 +182,12 @@ def recognisable_claims() -> list:
 
 
 def describe_routes(reg: registry.Registry) -> list[dict]:
-    """Every registered route as plain data (name, kind, claims, description, the module that registers it):
-    what ``show`` prints, and what lets ``verify CLAIM`` import only the modules of the claim's routes
-    (``numerics.routes.load_for``). Stored in the cache by whoever loads the numeric routes
-    (``numerics.routes.load``)."""
-    return [{"name": r.name, "kind": r.kind, "claims": list(r.claims), "description": r.description,
-             "module": r.module} for r in reg.routes]
+    """Every registered route as plain data (name, kind, claims, parameters, description, the module that
+    registers it): what ``show`` prints, and what lets ``verify CLAIM`` start without importing the modules
+    of the claim's routes (``numerics.loading.load_for``: each is imported by the claim's first check that
+    runs one of its routes). Stored in the cache by whoever loads the numeric routes (``numerics.loading.load``)."""
+    return [{"name": r.name, "kind": r.kind, "claims": list(r.claims), "parameters": list(r.parameters),
+             "description": r.description, "module": r.module} for r in reg.routes]
 
 
 def route_index() -> list[dict] | None:

@@ -49,6 +49,8 @@ class RouteRecord:
     ``at`` values); ``run`` is the callable ``numerics`` uses (opaque here). ``broken`` (behaviour
     checks): ``(description, keyword overrides)`` pairs -- a wrong rule, a shifted distribution, a
     broken model -- under which the check must report that the behaviour does not hold.
+    ``placeholder``: a record made from the cached route index before its module is imported
+    (``numerics.loading``); the module's own record replaces it when the module is imported.
     """
 
     name: str
@@ -59,6 +61,7 @@ class RouteRecord:
     run: Callable
     module: str = ""
     broken: tuple[tuple[str, dict], ...] = ()
+    placeholder: bool = False
 
 
 @dataclass(frozen=True)
@@ -157,9 +160,15 @@ class Registry:
     # --- routes ---------------------------------------------------------------------------
 
     def add_route(self, record: RouteRecord) -> RouteRecord:
-        if any(r.name == record.name and set(r.claims) & set(record.claims) for r in self.routes):
-            raise RegistryError(f"route {record.name} registered twice for {', '.join(record.claims)}")
-        self.routes.append(record)
+        """Register ``record``; it takes the place of its module's placeholder for it, if there is one."""
+        for i, r in enumerate(self.routes):
+            if r.name == record.name and set(r.claims) & set(record.claims):
+                if not (r.placeholder and r.module == record.module and r.claims == record.claims):
+                    raise RegistryError(f"route {record.name} registered twice for {', '.join(record.claims)}")
+                self.routes[i] = record
+                break
+        else:
+            self.routes.append(record)
         self._problems = None
         return record
 
