@@ -219,6 +219,12 @@ def _marked(text: str, mark: str) -> list[int]:
     return [n for n, line in enumerate(text.splitlines(), 1) if line.rstrip().endswith(f"% {mark}")]
 
 
+def _right_and_wrong(tmp_path, document: str) -> tuple:
+    """The records of the one statement marked ``% right`` and the one marked ``% wrong``."""
+    records = _by_line(scan_text(tmp_path, document))
+    return records[_marked(document, "right")[0]], records[_marked(document, "wrong")[0]]
+
+
 CASES = [(group, lettering) for group, _ in DOCUMENTS for lettering in range(len(LETTERINGS))]
 
 
@@ -255,10 +261,9 @@ $$
 q_k = \frac{ e^{s_k - c} }{ \sum_{l=1}^m e^{s_l} }  % wrong
 $$
 """
-    records = _by_line(scan_text(tmp_path, document))
-    (right,), (wrong,) = _marked(document, "right"), _marked(document, "wrong")
-    assert records[right].verdict == "proved" and "line 4" in records[right].reason, records[right].reason
-    assert records[wrong].verdict != "disagrees", records[wrong].reason  # a letter may be reused: no flag from far above
+    right, wrong = _right_and_wrong(tmp_path, document)
+    assert right.verdict == "proved" and "line 4" in right.reason, right.reason
+    assert wrong.verdict != "disagrees", wrong.reason  # a letter may be reused: no flag from far above
 
 
 def test_an_unrolled_iterate_whose_start_is_never_set_is_not_flagged(tmp_path):
@@ -294,8 +299,7 @@ def test_a_standard_definition_restated_in_bits_is_proved_and_a_slip_in_it_flagg
     document = (f"The entropy of a distribution ${p}$ measures its average surprise:\n\n"
                 f"$$\nH({p}) = \\sum_{x} {p}({x})\\log_2\\left(\\frac{{1}}{{{p}({x})}}\\right)  % right\n$$\n\n"
                 f"and with the fraction lost:\n\n$$\nH({p}) = \\sum_{x} {p}({x})\\log_2 {p}({x})  % wrong\n$$\n")
-    records = _by_line(scan_text(tmp_path, document))
-    right, wrong = records[_marked(document, "right")[0]], records[_marked(document, "wrong")[0]]
+    right, wrong = _right_and_wrong(tmp_path, document)
     assert right.verdict == "proved" and "bits" in right.reason, right.reason
     assert wrong.verdict == "disagrees", wrong.reason
 
@@ -305,8 +309,7 @@ def test_events_joined_by_words_and_negated_by_a_tilde(tmp_path, E, F):
     document = (f"By the law of total probability,\n\n$$\nP({E}) = P({E} \\text{{ and }} {F}) + P({E} \\text{{ and }} "
                 f"\\sim {F}) = P({E}|{F})P({F}) + P({E} | \\sim {F})P(\\sim {F})  % right\n$$\n\nand with a slip,\n\n"
                 f"$$\nP({E}) = P({E}|{F})P({F}) + P({E} | \\sim {F})P({F})  % wrong\n$$\n")
-    records = _by_line(scan_text(tmp_path, document))
-    right, wrong = records[_marked(document, "right")[0]], records[_marked(document, "wrong")[0]]
+    right, wrong = _right_and_wrong(tmp_path, document)
     assert right.verdict == "proved", right.reason
     assert wrong.verdict == "disagrees" and "atoms" in wrong.reason, wrong.reason
 
