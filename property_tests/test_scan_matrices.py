@@ -131,17 +131,18 @@ def test_letters_the_document_does_not_type_stay_scalars(tmp_path):
 
 
 def test_a_transposed_letter_the_document_does_not_type_is_not_read_as_a_number(tmp_path):
-    """"$x$ a vector" (no verb) declares nothing; read as a number, x^T A x = x^T A^T x would be
+    """x untyped (the text never says what it is): read as a number, x^T A x = x^T A^T x would be
     x^2 A = x^2 A^T and flagged, though it holds for the vector the lecture means. A transposed
-    letter is no number: such a statement is never flagged (nor proved); declared, the same
-    statements are judged as vectors."""
-    preamble = r"Let $A$ and $B$ be $n \times n$ invertible matrices and $x$ a vector."
+    letter is no number: such a statement is never flagged (nor proved); declared ("let $x$ be a
+    vector", or "$x$ a vector" in apposition), the same statements are judged as vectors."""
+    preamble = r"Let $A$ and $B$ be $n \times n$ invertible matrices and take any $x$."
     true, false = r"x^\top A x = x^\top A^\top x", r"x^\top A B x = x^\top B A x"
     records = _scan(tmp_path, [true, false, r"x' A x = x' A^\top x"], preamble)
     assert all(r.verdict == "unchecked" for r in records.values()), {t: (r.verdict, r.reason) for t, r in records.items()}
-    declared = _scan(tmp_path, [true, false], preamble.replace("and $x$ a vector", "and let $x$ be a vector"))
-    assert declared[true].verdict == "unchecked" and "holds on" in declared[true].reason
-    assert declared[false].verdict == "disagrees" and "x = [[" in declared[false].evidence
+    for typed in ("and let $x$ be a vector", "and $x$ a vector"):
+        declared = _scan(tmp_path, [true, false], preamble.replace("and take any $x$", typed))
+        assert declared[true].verdict == "unchecked" and "holds on" in declared[true].reason
+        assert declared[false].verdict == "disagrees" and "x = [[" in declared[false].evidence
 
 
 def test_a_declaration_after_the_statement_does_not_type_it():

@@ -78,7 +78,6 @@ p(«c») = \sum_{«b»} p(«a») p(«b» \mid «a») p(«c» \mid «b»)  % wron
 $$
 """),
     ("expectations of functions of random variables", r"""
-<!-- derivspec: «g»: any function -->
 Let $«X»$ and $«Y»$ be random variables. Conditioning on the second and averaging back gives the tower rule
 
 $$
@@ -98,7 +97,7 @@ $$
 Wrong versions:
 
 $$
-\mathbb{E}[«g»(«X»)] = \sum_{«y»} \mathbb{E}[«g»(«X») \mid «Y»=«y»]  % wrong
+\mathbb{E}[«X»] = \sum_{«y»} \mathbb{E}[«X» \mid «Y»=«y»]  % wrong
 $$
 
 $$

@@ -526,15 +526,14 @@ def _check_step(left: Side, relation: str, right: Side, context: Context, first:
     if _numeric(a) and _numeric(b):
         return check_numbers(left, relation, right, context)
     if relation in ("=", "≤", "≥", "<", ">"):
-        arbitrary, stated = _arbitrary_functions(a, b, context), _stated_products(context)
-        judged = probability.judge(a, b, declared=context.families, relation=relation, arbitrary=arbitrary,
-                                   stated=stated)
+        stated = _stated_products(context)
+        judged = probability.judge(a, b, declared=context.families, relation=relation, stated=stated)
         if (judged is None or judged.verdict == "disagrees") and ("product" in left.variants
                                                                   or "product" in right.variants):
             judged = _other_reading(judged, probability.judge(
                 _values(left.variants.get("product", left.primary), context),
                 _values(right.variants.get("product", right.primary), context), declared=context.families,
-                relation=relation, arbitrary=arbitrary, stated=stated))
+                relation=relation, stated=stated))
         if judged is not None and judged.verdict == "disagrees" and (a.has(sympy.Derivative) or b.has(
                 sympy.Derivative)) and classify.held_fixed(context.prose + " " + context.statement):
             judged = probability.Judgement("unchecked", f"{judged.reason}; but the text holds a quantity fixed while "
@@ -590,16 +589,6 @@ def _check_step(left: Side, relation: str, right: Side, context: Context, first:
             f"{found.reason}; but the document sets {', '.join(assigned)} by an assignment above (←), which the "
             "judge does not apply: not flagged"))
     return found
-
-
-def _arbitrary_functions(a: sympy.Expr, b: sympy.Expr, context: Context) -> frozenset:
-    """The plain functions of the step (``g(x)``) that may be any function: the document defines none of them
-    anywhere, describes none ("let $g$ be …") and the text around states no property of them (linear, convex)."""
-    if context.in_force is None or instances.ASSUMED.search(context.prose):
-        return frozenset()
-    names = {n.func.__name__ for e in (a, b) for n in e.atoms(AppliedUndef) if probability.plain_function(n)}
-    defined = set(context.in_force.table.index(context)) | set(context.described_functions)
-    return frozenset(names - defined)
 
 
 def _stated_products(context: Context) -> tuple:
