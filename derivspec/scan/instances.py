@@ -128,7 +128,7 @@ def _orders(expr: sympy.Expr) -> tuple[sympy.Expr, list]:
     return expr.xreplace({n: 0 for n in expr.atoms(AppliedUndef) if n.func.__name__ == _ORDER}), orders
 
 
-ASSUMED = re.compile(r"\b(?:linear|affine|additive|homogeneous|multiplicative|exponential|polynomial|quadratic|"
+_ASSUMED = re.compile(r"\b(?:linear|affine|additive|homogeneous|multiplicative|exponential|polynomial|quadratic|"
                       r"constant|periodic|odd|even|satisf\w*|such that|assum\w*|suppose)\b", re.IGNORECASE)
 
 
@@ -199,7 +199,7 @@ def judge(left: sympy.Expr, relation: str, right: sympy.Expr, context, prose: st
     exact_for_lines = not any(any(outcomes[k]) for k in range(len(FAMILIES)) if k not in nonlinear)
     if exact_for_lines and not orders:
         return None  # (f(x + h) - f(x))/h: exact for every line, an approximation of the derivative, not a slip
-    if calculus and nonlinear and all(any(outcomes[k]) for k in nonlinear) and not ASSUMED.search(prose):
+    if calculus and nonlinear and all(any(outcomes[k]) for k in nonlinear) and not _ASSUMED.search(prose):
         # a second-order slip vanishes for a line: with no property of the function stated, the
         # nonlinear functions decide
         return "disagrees", (f"fails for every nonlinear function {who} tried ({tried}){order} (not for every "

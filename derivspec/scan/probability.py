@@ -235,7 +235,7 @@ def _walk(expr, found: list) -> None:
     if isinstance(expr, AppliedUndef) and expr.func.__name__ == "⟦d⟧" and len(expr.args) == 2:
         _walk(expr.args[0], found)  # the reader's mark that a derivative in a parameter acts on this
         return
-    if is_opaque_function(expr) and plain_function(expr):  # never an operator: no separator, no bracket
+    if is_opaque_function(expr) and _plain_function(expr):  # never an operator: no separator, no bracket
         _FUNCTIONS[0].add(expr.func.__name__)
         return
     if is_opaque_function(expr):
@@ -399,7 +399,7 @@ _PLAIN_LAW: list = [None]  # the law judge reads a plain E[...] under, one readi
 _FUNCTIONS: list = [set()]  # the undefined functions of variables the statement applies (r(x))
 
 
-def plain_function(expr) -> bool:
+def _plain_function(expr) -> bool:
     """``r(x)``, ``f(x, z)``: a name the document leaves undefined, applied to variables -- not a density, not an
     operator (no bracket or separator in its head), not an expectation."""
     head, seps, square = application_parts(expr.func.__name__)
@@ -523,18 +523,16 @@ class Factorisation:
         """Weights over ``order``'s cells: a random table per factor and condition, multiplied, summed over the
         joint's other variables (two values each)."""
         spaces = {v: supports.get(v, [0, 1]) for v in self.joint.before}
-        tables = {f: {(given, value): sympy.Integer(rng.randint(1, 9)) for given in itertools.product(
-            *(spaces[v] for v in f.after)) for value in itertools.product(*(spaces[v] for v in f.before))}
-            for f in self.factors}
+        tables = {}  # (factor, its condition's values) -> {its variables' values: probability}
+        for f in self.factors:
+            for given in itertools.product(*(spaces[v] for v in f.after)):
+                drawn = {value: rng.randint(1, 9) for value in itertools.product(*(spaces[v] for v in f.before))}
+                tables[f, given] = {value: sympy.Rational(w, sum(drawn.values())) for value, w in drawn.items()}
         weights = dict.fromkeys(itertools.product(*(supports[v] for v in order)), sympy.Integer(0))
         for cell in itertools.product(*(spaces[v] for v in self.joint.before)):
             at = dict(zip(self.joint.before, cell))
-            value = sympy.Integer(1)
-            for f, table in tables.items():
-                given = tuple(at[v] for v in f.after)
-                total = sum(w for (g, _), w in table.items() if g == given)
-                value *= table[(given, tuple(at[v] for v in f.before))] / total
-            weights[tuple(at[v] for v in order)] += value
+            weights[tuple(at[v] for v in order)] += sympy.Mul(*[
+                tables[f, tuple(at[v] for v in f.after)][tuple(at[v] for v in f.before)] for f in self.factors])
         return weights
 
 
@@ -632,7 +630,7 @@ def evaluate(expr, instance: Instance, values: dict, plain: dict) -> mpmath.mpf:
             if all(instance.density(d, point) > 0 for d in conditions.values()):
                 total.append(evaluate(expr.function, instance, point, plain))
         return mpmath.fsum(total)
-    if is_opaque_function(expr) and plain_function(expr):
+    if is_opaque_function(expr) and _plain_function(expr):
         return _function_value(expr.func.__name__, [evaluate(a, instance, values, plain) for a in expr.args],
                                instance.label)
     if is_opaque_function(expr):
@@ -700,24 +698,22 @@ class Judgement:
 
 
 def judge(left, right, seed: int = 0, declared: frozenset = frozenset(), relation: str = "=",
-          general: bool = False, arbitrary: frozenset = frozenset(), stated: tuple = ()) -> Judgement | None:
+          general: bool = False, stated: tuple = ()) -> Judgement | None:
     """``left = right`` judged as probability calculus; None when the sides are not read as such.
     ``declared``: variables the document gives a family (z ~ N(0, I)): a statement about them that
     fails for general distributions may hold for the family, so it is not flagged. ``general``: the
     statement is a definition for every distribution (a standard quantity's, :mod:`derivspec.scan.conventions`),
     so independent variables are not a reading that excuses a difference (the mutual information and its
-    negative are both 0 there). ``arbitrary``: undefined functions the document neither defines nor describes
-    anywhere and whose properties the text around does not state -- any function: a difference for a random table
-    of them is a difference (otherwise the document may define them elsewhere: not flagged). ``stated``: the
+    negative are both 0 there). ``stated``: the
     factorisations the document states above, (joint, product, line) as read (``p(a, b, c) = p(a) p(b | a) p(c | b)``):
     the model of a statement about those variables (:func:`factorisation`)."""
     if scope.current() is None:  # a statement read alone: the densities its own sides condition
         with scope.densities(scope.from_expressions(left, right)):
-            return judge(left, right, seed, declared, relation, general, arbitrary, stated)
+            return judge(left, right, seed, declared, relation, general, stated)
     if _PLAIN_LAW[0] is None and (_plain_expectations(left) or _plain_expectations(right)):
-        return _under_each_law(left, right, seed, declared, relation, general, arbitrary, stated)
+        return _under_each_law(left, right, seed, declared, relation, general, stated)
     if _gradients(left) or _gradients(right):
-        return _under_each_variable(left, right, seed, declared, relation, general, arbitrary, stated)
+        return _under_each_variable(left, right, seed, declared, relation, general, stated)
     _PARAMETER_VARIABLES[0] = _parameters_are_variables(left, right)
     _DIFFERENTIATED[0] = _differentiated_conditions(left, right)
     _FUNCTIONS[0] = set()
@@ -726,7 +722,7 @@ def judge(left, right, seed: int = 0, declared: frozenset = frozenset(), relatio
     try:
         factorised = [m for m in (factorisation(joint, product, line) for joint, product, line in stated) if m]
         found = _judge_read(left, right, seed, declared, relation, general, factorised)
-        if found is not None and found.verdict == "disagrees" and _FUNCTIONS[0] and not _FUNCTIONS[0] <= arbitrary:
+        if found is not None and found.verdict == "disagrees" and _FUNCTIONS[0]:
             return Judgement("unchecked", f"differs for a table of the undefined {', '.join(sorted(_FUNCTIONS[0]))}, "
                                           "which the document may define elsewhere: not flagged", found.evidence)
         return found
@@ -736,7 +732,7 @@ def judge(left, right, seed: int = 0, declared: frozenset = frozenset(), relatio
         _APPLIED_LAWS[0] = frozenset()
 
 
-def _under_each_law(left, right, seed, declared, relation, general, arbitrary, stated) -> Judgement | None:
+def _under_each_law(left, right, seed, declared, relation, general, stated) -> Judgement | None:
     r"""A statement with a plain ``E[…]``: judged under each law of the statement it may mean (an
     ambiguous reading). Holding under one is the reading the text means, and the reason names it; a
     difference under every one is not flagged (the law may be one the statement does not write)."""
@@ -745,7 +741,7 @@ def _under_each_law(left, right, seed, declared, relation, general, arbitrary, s
     for law in readings:
         _PLAIN_LAW[0] = law
         try:
-            found = judge(left, right, seed, declared, relation, general, arbitrary, stated)
+            found = judge(left, right, seed, declared, relation, general, stated)
         finally:
             _PLAIN_LAW[0] = None
         if found is None:
@@ -779,7 +775,7 @@ def _gradients(expr) -> list:
     return [n for n in sympy.preorder_traversal(expr) if isinstance(n, AppliedUndef) and n.func.__name__ == r"\nabla"]
 
 
-def _under_each_variable(left, right, seed, declared, relation, general, arbitrary, stated) -> Judgement | None:
+def _under_each_variable(left, right, seed, declared, relation, general, stated) -> Judgement | None:
     r"""A statement with a gradient that names no variable (``\mathbb{E}_{p(x|\theta)}[\nabla \log p(x|\theta)]``):
     judged with every such ∇ read as the derivative in each quantity it acts on (one reading for the statement).
     Holding under one is the reading meant, and the reason names it; a difference under every one is not flagged."""
@@ -793,7 +789,7 @@ def _under_each_variable(left, right, seed, declared, relation, general, arbitra
         if any(_gradients(value) for value in read.values()):
             return None
         results.append((variable.name, judge(left.xreplace(read), right.xreplace(read), seed, declared, relation,
-                                             general, arbitrary, stated)))
+                                             general, stated)))
     return _reading_meant(results, "∇ read as ∇_{} (the text does not name the variable)",
                           "differs with ∇ read as the derivative in each quantity it acts on ({})", ", ")
 
@@ -817,7 +813,7 @@ def _in_parameters(left, right) -> bool:
         for side in (left, right)]
     if any(v in {s.name for side in stripped for s in side.free_symbols} for v in variables):
         return False
-    return not any(p in node.func.__name__ for node in nodes if isinstance(node, AppliedUndef) and plain_function(node)
+    return not any(p in node.func.__name__ for node in nodes if isinstance(node, AppliedUndef) and _plain_function(node)
                    for p in variables)
 
 
@@ -835,7 +831,7 @@ def _by_derivatives(left, right, relation: str) -> Judgement | None:
         return None
     in_parameters = {v.name for node in derivatives for v in node.variables} & parameters
     if in_parameters and any(any(p in node.func.__name__ for p in in_parameters) for node in nodes
-                             if isinstance(node, AppliedUndef) and plain_function(node)):
+                             if isinstance(node, AppliedUndef) and _plain_function(node)):
         return None  # f_θ(x): a function of the parameter too, which the proof would hold fixed
     proof = prove(left, right, cheap=True) if relation == "=" and found else ""
     what = (f"a model's probabilities are functions of its parameter {', '.join(sorted(in_parameters))}, and every "
@@ -1161,7 +1157,7 @@ def _to_marginals(expr):
         for name in _summed(expr):
             out = sympy.Sum(out, (sympy.Symbol(name, real=True), 0, sympy.Symbol("⟦support⟧")))
         return out
-    if is_opaque_function(expr) and not isinstance(expr, sympy.Symbol) and plain_function(expr):
+    if is_opaque_function(expr) and not isinstance(expr, sympy.Symbol) and _plain_function(expr):
         return expr.func(*[_to_marginals(a) for a in expr.args])  # r(x): the same function on both sides
     if is_opaque_function(expr) and not isinstance(expr, sympy.Symbol):
         kind, weight, body = _operator(expr)
