@@ -182,6 +182,121 @@ $$
 «m»_2 = «m»_0 - \alpha «h» «m»_0 - \alpha («h» «m»_0 + «h» («m»_0 - \alpha «h» «m»_0))  % wrong
 $$
 """),
+    ("probabilities of a declared law", r"""
+Arrivals in a minute are counted by $«X» \sim \mathrm{Pois}(«e»)$, and the wait for the next one is
+$«Y» \sim \mathrm{Exp}(«e»)$ with rate $«e»$. The count takes the value $«k»$ with probability
+
+$$
+P(«X» = «k») = \frac{«e»^{«k»} e^{-«e»}}{«k»!}  % right
+$$
+
+and the wait is at most $«y»$ with probability
+
+$$
+P(«Y» \le «y») = 1 - e^{-«e» «y»}\ \ \text{for } «y» \ge 0  % right
+$$
+
+Two slips, a factorial lost and an exponent's sign:
+
+$$
+P(«X» = «k») = «e»^{«k»} e^{-«e»}  % wrong
+$$
+
+$$
+P(«Y» \leq «y») = 1 - e^{«e» «y»}  % wrong
+$$
+"""),
+    ("an antiderivative evaluated between bounds", r"""
+Integrating a power between $0$ and $«b»$,
+
+$$
+\int_0^{«b»} «x»^2 \, d«x» = \left. \frac{«x»^3}{3} \right|_{0}^{«b»} = \frac{«b»^3}{3}  % right
+$$
+
+$$
+\int_0^{«b»} «x»^3 \, d«x» = \Big[ \frac{«x»^4}{4} \Big]_{«x»=0}^{«x»=«b»} = \frac{«b»^4}{4}  % right
+$$
+
+and with the power rule misremembered:
+
+$$
+\int_0^{«b»} «x»^2 \, d«x» = \frac{«x»^3}{2} \Big|_{0}^{«b»}  % wrong
+$$
+"""),
+    ("integrals with parameters", r"""
+A waiting time with rate $«e»$ has density $«e» e^{-«e» «x»}$ on the positive half-line; it integrates to one,
+
+$$
+\int_0^\infty «e» e^{-«e» «x»} \, d«x» = 1  % right
+$$
+
+its mean is the reciprocal rate,
+
+$$
+\int_0^\infty «x» \, «e» e^{-«e» «x»} \, d«x» = \frac{1}{«e»}  % right
+$$
+
+and over a window of length $«b»$ a polynomial integrates term by term:
+
+$$
+\int_0^{«b»} (3«x»^2 + «e») \, d«x» = «b»^3 + «e» «b»  % right
+$$
+
+Two slips, a squared rate and a lost factor:
+
+$$
+\int_0^\infty «x» \, «e» e^{-«e» «x»} \, d«x» = \frac{1}{«e»^2}  % wrong
+$$
+
+$$
+\int_0^{«b»} (3«x»^2 + «e») \, d«x» = «b»^3 + «e»  % wrong
+$$
+"""),
+    ("sums written with an elision, series and powers written bare", r"""
+Adding the first $«N»$ whole numbers pairs them from both ends:
+
+$$
+1 + 2 + \cdots + «N» = \frac{«N»(«N» + 1)}{2}  % right
+$$
+
+and a sum of named terms is the sum over their index,
+
+$$
+«x»_1 + «x»_2 + \dots + «x»_{«N»} = \sum_{«j»=1}^{«N»} «x»_{«j»}  % right
+$$
+
+The number of trials up to the first success with probability $«m»$ has a law that sums to one,
+
+$$
+\sum_{«k»=1}^{\infty} (1 - «m»)^{«k» - 1} «m» = 1  % right
+$$
+
+and a geometric series with ratio $«s»$ sums to
+
+$$
+\sum_{«k»=0}^{\infty} «m» «s»^{«k»} = \frac{«m»}{1 - «s»}  % right
+$$
+
+and a power written without braces differentiates as any other:
+
+$$
+\frac{d}{d«x»} «x»^\frac{3}{2} = \frac{3}{2} «x»^\frac{1}{2}  % right
+$$
+
+Three slips:
+
+$$
+1 + 2 + \dots + «N» = \frac{«N»(«N» - 1)}{2}  % wrong
+$$
+
+$$
+\sum_{«k»=0}^{\infty} «m» «s»^{«k»} = \frac{«m»}{1 + «s»}  % wrong
+$$
+
+$$
+\frac{d}{d«x»} «x»^\frac{3}{2} = \frac{3}{2} «x»^\frac{3}{2}  % wrong
+$$
+"""),
     ("derivative of a function defined above", r"""
 The regularised loss of one example is
 
@@ -319,3 +434,38 @@ def test_a_name_beside_expectations_on_both_sides_is_no_random_variable_and_no_c
     document = "Scaling both sides,\n\n$$\nF^2 \\mathbb{E}[X] = F^2 \\mathbb{E}[Y]  % right\n$$\n"
     record = _by_line(scan_text(tmp_path, document))[_marked(document, "right")[0]]
     assert "internal error" not in record.reason and record.verdict != "disagrees", record.reason
+
+
+def test_an_instance_of_a_definition_at_every_index_is_proved_and_another_never_flagged(tmp_path):
+    """``h_t`` defined at every index, then "for example" ``h_1``: the definition at t = 1 (proved); ``h_2`` with
+    another argument is a new example or a slip (no flag); ``x_0`` inside the definition is its input, no instance."""
+    document = r"""A recurrent layer computes each state from its input:
+
+$$
+h_t = \tanh(W x_t + b)
+$$
+
+For example, the first state is
+
+$$
+h_1 = \tanh(W x_1 + b)  % right
+$$
+
+$$
+h_2 = \tanh(W x_3 + b)  % wrong
+$$
+"""
+    right, wrong = _right_and_wrong(tmp_path, document)
+    assert right.verdict == "proved" and "line 4" in right.reason, right.reason
+    assert wrong.verdict != "disagrees", wrong.reason
+
+
+@pytest.mark.parametrize("s, z", [("\\sigma", "z"), ("\\sigma", "u")])
+def test_a_known_quantity_defined_with_colon_equals_is_proved_and_never_flagged(tmp_path, s, z):
+    """``σ(z) := 1/(1 + e^{-z})`` names no new quantity: proved as the logistic function; a different right side is
+    the author's own meaning (``:=``), not flagged."""
+    document = (f"The squashing function is\n\n$$\n{s}({z}) := \\frac{{1}}{{1 + e^{{-{z}}}}}  % right\n$$\n\n"
+                f"Elsewhere,\n\n$$\n{s}({z}) := \\frac{{1}}{{1 + e^{{{z}}}}}  % wrong\n$$\n")
+    right, wrong = _right_and_wrong(tmp_path, document)
+    assert right.verdict == "proved", right.reason
+    assert wrong.verdict != "disagrees", wrong.reason

@@ -25,6 +25,8 @@ right; the guards that decide whether it is reported live in :mod:`derivspec.sca
 
 from __future__ import annotations
 
+import functools
+import itertools
 import random
 import re
 from dataclasses import dataclass, field
@@ -102,12 +104,12 @@ def definite_integral(integral: sympy.Integral) -> sympy.Expr | None:
         if any(len(limit) != 3 for limit in integral.limits):
             return None
         variables = {limit[0] for limit in integral.limits}
-        if integral.function.free_symbols - variables or any(
-                limit[1].free_symbols or limit[2].free_symbols for limit in integral.limits):
-            return None
         if any(is_opaque_function(node) or isinstance(node, (sympy.Sum, sympy.Product, sympy.Derivative))
                for node in sympy.preorder_traversal(integral.function)):
             return None
+        if integral.function.free_symbols - variables or any(
+                limit[1].free_symbols or limit[2].free_symbols for limit in integral.limits):
+            return _with_parameters(integral)
         real = {v: sympy.Symbol(v.name, real=True) for v in variables}
         with symbolic.time_limit(INTEGRAL_SECONDS):
             value = sympy.integrate(integral.function.xreplace(real),
@@ -119,6 +121,107 @@ def definite_integral(integral: sympy.Integral) -> sympy.Expr | None:
         return value
     except Exception:  # SymPyTimeout, NotImplementedError, recursion: left opaque
         return None
+
+
+_ENTIRE = (sympy.exp, sympy.sin, sympy.cos, sympy.sinh, sympy.cosh)
+
+
+def _entire(expr: sympy.Expr, variable: sympy.Symbol) -> bool:
+    """``expr`` is built from ``variable`` by sums, products, whole powers and exp, sin, cos, sinh, cosh: smooth on the
+    whole line at every value of its other names (which may stand anywhere, a power's base too)."""
+    if variable not in expr.free_symbols:
+        return True
+    if isinstance(expr, (sympy.Add, sympy.Mul)) or isinstance(expr, _ENTIRE):
+        return all(_entire(a, variable) for a in expr.args)
+    if isinstance(expr, sympy.Pow):
+        return expr.exp.is_Integer and expr.exp >= 0 and _entire(expr.base, variable)
+    return expr == variable
+
+
+@functools.lru_cache(maxsize=512)
+def _with_parameters(integral: sympy.Integral) -> sympy.Expr | None:
+    r"""``\int_0^b x^2\,dx = b^3/3``, ``\int_0^\infty x \lambda e^{-\lambda x}\,dx``: a definite integral with
+    parameters. Over finite bounds, an integrand smooth on the whole line (:func:`_entire`) is its antiderivative's
+    difference at every value of the parameters (the fundamental theorem), the antiderivative SymPy gives accepted only
+    where differentiating it gives the integrand back; any other integral of one variable as
+    :func:`_confirmed_at_two_points`. Anything else: None (left opaque)."""
+    value = integral.function
+    for variable, low, high in integral.limits:  # the innermost first
+        if not _entire(value, variable) or any(b.has(sympy.oo, -sympy.oo, sympy.zoo) for b in (low, high)):
+            value = None
+            break
+        with symbolic.time_limit(INTEGRAL_SECONDS):
+            antiderivative = sympy.integrate(value, variable)
+            if antiderivative.has(sympy.Integral, sympy.Piecewise) or \
+                    sympy.simplify(sympy.diff(antiderivative, variable) - value) != 0:
+                value = None
+                break
+        value = antiderivative.subs(variable, high) - antiderivative.subs(variable, low)
+    if value is None and len(integral.limits) == 1:
+        return _confirmed_at_two_points(integral)
+    return value
+
+
+_CONFIRMING = ((sympy.Rational(3, 4), sympy.Rational(1, 5)), (sympy.Rational(5, 3), sympy.Rational(-1, 7)))
+
+
+def _confirmed_at_two_points(integral: sympy.Integral) -> sympy.Expr | None:
+    r"""``\int_0^\infty x \lambda e^{-\lambda x}\,dx = 1/\lambda``: SymPy's value where the integral converges
+    (its generic case), kept only when mpmath's quadrature gives the same number at two points of the parameters
+    (each positive, as a rate or a scale must be for such an integral to converge; 12 digits), an independent
+    check of the closed form. None when SymPy leaves a case split or an integral, or a point disagrees or
+    cannot be computed."""
+    (variable, low, high), = integral.limits
+    with symbolic.time_limit(INTEGRAL_SECONDS):
+        value = sympy.integrate(integral.function, (variable, low, high), conds="none")
+    if value.has(sympy.Integral, sympy.Piecewise, sympy.nan, sympy.zoo):
+        return None
+    parameters = sorted(integral.free_symbols, key=lambda p: p.name)
+    for start, step in _CONFIRMING:
+        point = {p: start + k * step for k, p in enumerate(parameters)}
+        body = sympy.lambdify(variable, integral.function.xreplace(point), "mpmath")
+        with mpmath.workdps(30):
+            try:
+                numeric = mpmath.quad(body, [mpmath.mpf(sympy.N(low.xreplace(point), 30)) if low.is_finite is not False
+                                             else -mpmath.inf,
+                                             mpmath.mpf(sympy.N(high.xreplace(point), 30)) if high.is_finite is not False
+                                             else mpmath.inf])
+                closed = mpmath.mpf(sympy.N(value.xreplace(point), 30))
+            except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+                return None
+            if not mpmath.isfinite(numeric) or abs(numeric - closed) > mpmath.mpf("1e-12") * max(1, abs(closed)):
+                return None
+    return value
+
+
+_TRIAL_VALUES = (sympy.Rational(1, 3), sympy.Rational(2, 5), sympy.Rational(3, 4), sympy.Rational(-1, 4),
+                 sympy.Rational(5, 3), sympy.Rational(7, 2))
+
+
+def _convergent_series(series: sympy.Sum, cases: sympy.Piecewise) -> sympy.Expr | None:
+    r"""``\sum_{k=1}^\infty (1 - p)^{k-1} p = 1``: the value SymPy gives where the series converges (its first case),
+    kept only when mpmath's sum of the terms gives the same number at two points of the parameters where SymPy's
+    condition holds (12 digits): an independent check of the closed form. None otherwise."""
+    value, condition = cases.args[0]
+    if value.has(sympy.Sum, sympy.Piecewise, sympy.nan, sympy.zoo):
+        return None
+    (index, low, _), = series.limits
+    parameters = sorted(series.free_symbols, key=lambda p: p.name)
+    points = [point for values in itertools.product(_TRIAL_VALUES, repeat=len(parameters))
+              if (point := dict(zip(parameters, values))) and condition.xreplace(point) is sympy.true][:2]
+    if len(points) < 2 or len(parameters) > 3 or not low.is_Integer:
+        return None
+    for point in points:
+        term = sympy.lambdify(index, series.function.xreplace(point), "mpmath")
+        with mpmath.workdps(30):
+            try:
+                numeric = mpmath.nsum(term, [int(low), mpmath.inf])
+                closed = mpmath.mpf(sympy.N(value.xreplace(point), 30))
+            except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+                return None
+            if not mpmath.isfinite(numeric) or abs(numeric - closed) > mpmath.mpf("1e-12") * max(1, abs(closed)):
+                return None
+    return value
 
 
 def closed_sum(operator: sympy.Expr) -> sympy.Expr | None:
@@ -138,6 +241,9 @@ def closed_sum(operator: sympy.Expr) -> sympy.Expr | None:
             return None
         with symbolic.time_limit(INTEGRAL_SECONDS):
             value = operator.doit()
+        if value.has(sympy.Piecewise) and isinstance(operator, sympy.Sum) and len(operator.limits) == 1 \
+                and operator.limits[0][2] == sympy.oo and isinstance(cases := sympy.piecewise_fold(value), sympy.Piecewise):
+            return _convergent_series(operator, cases)
         if value.has(sympy.Sum, sympy.Product, sympy.Piecewise, sympy.zoo, sympy.nan):
             return None
         variables = sorted(value.free_symbols, key=lambda x: x.name)

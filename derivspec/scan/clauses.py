@@ -105,8 +105,8 @@ def split_clauses(text: str) -> list[Clause]:
                     depth += 1
                 elif two in (r"\}", r"\]"):
                     depth = max(0, depth - 1)
-                elif two == r"\," or two == r"\;" or two == r"\!" or two == r"\ ":
-                    pass
+                if two[1:].isspace():  # TeX's control space: a space (kept as "\\ " it ends a side as a stray '\\')
+                    two = " "
                 current.append(two)
                 i += 2
                 continue

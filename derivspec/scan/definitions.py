@@ -604,7 +604,7 @@ def _recurrence(value: sympy.Expr, variable: sympy.Symbol):
 
 
 def indexed_definitions(context) -> dict:
-    """base -> (index variable, value, reading) of each name the document defines above at every index, once
+    r"""base -> (index variable, value, reading) of each name the document defines above at every index, once
     (``\alpha_t = 1 - \beta_t``; an update ``w_{k+1} = w_k - \eta g_k`` read as ``w_k = w_{k-1} - \eta g_{k-1}``)."""
     generic: dict = {}
     for name, readings in context.in_force.table.index(context).items():
@@ -641,6 +641,7 @@ def with_names(left, right, context, check):
     if not generic:
         return None, ""
     used: list = []
+    own = left.primary.expr if instance_of(left.primary.expr, context) == "instance" else None  # h_1: t = 1 in h_t's
 
     def rewrite(expr: sympy.Expr) -> sympy.Expr:
         for _ in range(_MAX_DEPTH):
@@ -668,7 +669,7 @@ def with_names(left, right, context, check):
                     kind, term = steps
                     below = context.names.symbol(f"{parsed[0]}_{{{_index_text(parsed[1] - 1)}}}")
                     replaced[symbol] = below * term(parsed[1]) if kind == "product" else below + term(parsed[1])
-                elif parsed[1] == variable or _shiftable(value, variable) or (
+                elif parsed[1] == variable or _shiftable(value, variable) or symbol == own or (
                         parsed[1].is_Integer and parsed[1] > 0 and _is_update(parsed[0], value)):
                     replaced[symbol] = _at_index(value, variable, parsed[1], context)  # w_2 from w_1, then from w_0
                 else:
@@ -699,13 +700,19 @@ def with_names(left, right, context, check):
                              f"{', run from the iterate the step starts at' if r in updates else ''})" for r in used)
 
 
-def is_iterate(expr, context) -> bool:
-    """``w_2`` where an update ``w_{k+1} = …`` stands above: an iterate the update computes, not a new name."""
+def instance_of(expr, context) -> str:
+    """What ``expr`` is when it writes, at a number, a name defined above at every index: ``"iterate"`` (``w_2``
+    where an update ``w_{k+1} = …`` stands: what running the update computes), ``"instance"`` (``h_1`` where
+    ``h_t = \tanh(W x_t + b)`` stands: the definition at t = 1), else ``""`` -- neither is a new name."""
     parsed = _index_of(getattr(expr, "name", ""))
     if context.in_force is None or parsed is None or not parsed[1].is_Integer:
-        return False
+        return ""
     found = indexed_definitions(context).get(parsed[0])
-    return found is not None and _is_update(parsed[0], found[2].value)
+    if found is None:
+        return ""
+    if _is_update(parsed[0], found[2].value):
+        return "iterate"
+    return "" if expr in found[2].value.free_symbols else "instance"  # x_0 in x_t = √ᾱ_t x_0 + …: an input
 
 
 def _family_names(expr: sympy.Expr, context) -> sympy.Expr:

@@ -162,6 +162,29 @@ def distribution_places(*patterns, ambiguous_only: bool = False, unambiguous_onl
 
 # --- unification -------------------------------------------------------------------------------
 
+_EVENT = re.compile(r"^⟦(.+?)(=|<|>|\\(?:leq?|geq?|lt|gt|neq?)(?![A-Za-z]))(.+)⟧$")
+
+
+def _events(p: sympy.Symbol, e: sympy.Symbol):
+    """The sides of two events the reader keeps whole (``⟦X = x⟧`` inside ``P(X = x)``), pairwise, when both write
+    one relation and it is the same; else None."""
+    found = [_EVENT.match(p.name), _EVENT.match(e.name)]
+    if not all(found) or len({re.sub(r"^\\(le|ge|ne)q?$", r"\1", m.group(2)) for m in found}) != 1:
+        return None
+    try:
+        sides = [[read_document(m.group(k), DocumentNames()).expr for k in (1, 3)] for m in found]
+    except FormulaError:
+        return None
+    return list(zip(*sides))
+
+
+def _read_or_none(text: str) -> set:
+    try:
+        return read_document(text, DocumentNames()).expr.free_symbols
+    except FormulaError:
+        return set()
+
+
 def _same_name(p: sympy.Symbol, e: sympy.Symbol) -> bool:
     kp, ke = NameKey.of(p.name), NameKey.of(e.name)
     return kp is not None and kp == ke
@@ -285,6 +308,12 @@ class _Unifier:
             b[p] = e
             return True
         if isinstance(p, sympy.Symbol):
+            if isinstance(e, sympy.Symbol) and (events := _events(p, e)) is not None:  # P(X = x) and P(A = a)
+                saved = dict(b)
+                if all(self.unify(a, c, b) for a, c in events):
+                    return True
+                b.clear(), b.update(saved)
+                return False
             return isinstance(e, sympy.Symbol) and _same_name(p, e)
         if p.is_Number:
             return e.is_Number and p == e
@@ -985,7 +1014,10 @@ def _compiled_row_shapes() -> tuple[dict, tuple]:
     for row in knowledge.rows():
         for k, compiled in enumerate(row.compiled):
             pattern = canonical_applications(compiled)
-            variables = {s: row.symbols[s.name] for s in pattern.free_symbols if s.name in row.symbols}
+            inside = {name for atom in pattern.free_symbols if (event := _EVENT.match(atom.name))
+                      for name in (event.group(1), event.group(3))}  # P(X = k): X and k are roles
+            written = pattern.free_symbols | {s for name in inside for s in _read_or_none(name)}
+            variables = {s: row.symbols[s.name] for s in written if s.name in row.symbols}
             densities = frozenset(s for s in variables if row.roles.get(_role_name(row, s)) == "density")
             if _computed_by_reader(pattern, variables, row):
                 continue  # the reader already computes it (∇_x a^T x reads as a): the general path decides it
@@ -1141,7 +1173,10 @@ def _with_given(row, bindings: dict, context: Context) -> dict | None:
         named, law = fact
         if not isinstance(named, sympy.Symbol) or named not in bindings:
             continue  # the pattern writes the law itself (H(\mathrm{Bern}(p))): nothing to look up
-        found = _law_of(bindings[named], context)
+        variables = [v for k, v in bindings.items() if isinstance(k, sympy.Symbol) and k != named
+                     and row.roles.get(k.name) == "random variable"]  # P(A = a) where A ~ Pois(μ): A's law
+        found = next((law for law in (_law_of(v, context) for v in [bindings[named], *variables]) if law is not None),
+                     None)
         bindings = {**bindings, "_written": False}  # a law from the scope: written in the lead-in, or declared
         if found is None:
             found = _law_written(bindings[named], context)

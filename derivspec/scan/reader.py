@@ -104,6 +104,9 @@ _STRUCTURE_COMMANDS = frozenset({r"\begin", r"\end", r"\left", r"\right", r"\big
                                  r"\inf", r"\max", r"\min", r"\arg", r"\det", r"\not", r"\hat", r"\bar",
                                  r"\tilde", r"\vec", r"\dot", r"\ddot", r"\color", r"\textcolor", r"\colorbox",
                                  r"\boxed", r"\underbrace", r"\overbrace", r"\cancel", r"\xrightarrow"})
+_RELATION_COMMANDS = frozenset({r"\le", r"\leq", r"\ge", r"\geq", r"\lt", r"\gt", r"\ne", r"\neq", r"\leqslant",
+                                r"\geqslant", r"\approx", r"\sim", r"\in", r"\notin", r"\subset", r"\subseteq",
+                                r"\propto", r"\equiv", r"\simeq"})
 _PROSE = re.compile(r"^(?:where|for|and|or|if|with|s\.t\.|st|such that|i\.e\.|e\.g\.|since|so|as|when|otherwise|"
                     r"then|thus|hence|given|subject to|iff|all|each|every|any|some|per|by|using|at|in|on|of|to|is|"
                     r"are|the|a|an)\b", re.IGNORECASE)
@@ -895,6 +898,13 @@ class _DocumentParser(_Parser):
                 raise self.error(token, "a subscript can only follow a name")
         return self.power_scripts(value)
 
+    def argument(self, after: str) -> sympy.Expr:
+        """A script's argument; TeX also takes one command with its own arguments there (``x^\\frac{1}{2}``)."""
+        token = self.peek()
+        if token.kind == "cmd" and token.text in (r"\frac", r"\sqrt"):
+            return self.factor()
+        return super().argument(after)
+
     def power_scripts(self, value, key: NameKey | None = None) -> sympy.Expr:
         while self.peek().text == "^" and self.peek().kind == "sym":
             nxt = self.peek(1)
@@ -1175,6 +1185,8 @@ class _DocumentParser(_Parser):
             raise self.error(token, f"'{text}' is not read")
         if text == r"\begin":
             return self.environment(token)
+        if text in _RELATION_COMMANDS:  # P(X \le x): an event, read whole by the application that holds it
+            raise self.error(token, f"the relation '{text}' inside a value")
         if re.fullmatch(r"\\(?:[A-Za-z]{2,}|[A-Z])", text) and text not in _STRUCTURE_COMMANDS:
             # a macro defined outside the file (a course preamble, a MathJax configuration; \R, \E, \N of one
             # capital too, which LaTeX does not define in math): an opaque name of the document's own, never

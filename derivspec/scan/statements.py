@@ -473,6 +473,14 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
             if not left.text.strip() or not right.text.strip():
                 continue
             result = check_step(left, relation, right, context, first=(k == 0))
+            if relation in (":=", "≡") and left.readable and right.readable and \
+                    not step_checks.defines_new_name(left, relation, context):  # σ(z) := 1/(1 + e^{-z}), P(X = k) ≡ …:
+                # no new name, so a claim about a known quantity -- proved as one; the author's own meaning otherwise
+                as_equation = _with_rows(check_step(left, "=", right, context, first=(k == 0)), state, left, right,
+                                         context, written[k:k + 2])
+                if as_equation.verdict == "proved":
+                    results.append(dataclasses.replace(as_equation, relation=relation))
+                    continue
             if prior_note:
                 result.left, result.right = written[k], written[k + 1]
                 if result.verdict in ("proved", "disagrees"):
@@ -480,11 +488,8 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
             if result.on_atoms:  # decided on the atoms of the events: not a function or name the document defines
                 results.append(result)
                 continue
-            if state.recogniser is not None and relation in ("=", "≈", "∝", "≤", "≥", "∼") and result.verdict != "disagrees":
-                from derivspec.scan.known import with_general
-
-                result = with_general(result, state.recogniser.check(left, relation, right, context,
-                                                                     (written[k], written[k + 1])))
+            if relation in ("=", "≈", "∝", "≤", "≥", "∼"):
+                result = _with_rows(result, state, left, right, context, written[k:k + 2], relation)
             if relation == "=" and result.label and k == 0:
                 normalised = check_density(left, right, context)
                 if normalised is not None:
@@ -510,14 +515,16 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
             if result.verdict == "disagrees" and state.equations and not result.with_equations:
                 result = _with_document_equations(result, left, relation, right, context, statement, state, k == 0)
             elif result.verdict == "unchecked" and state.equations and (
-                    "different symbols" in result.reason or "which the claim does not have" in result.reason):
+                    "different symbols" in result.reason or "which the claim does not have" in result.reason
+                    or "that do not cancel" in result.reason):
                 again = _with_document_equations(result, left, relation, right, context, statement, state, k == 0)
                 result = again if again.verdict == "proved" else result  # a proof with them; never a flag from them alone
             settled = settle_definition(result, left, context)
             if settled.category != result.category and not settled.evidence:  # no new name after all: the claim it makes, judged
                 judged = _with_indexed_definitions(settled, left, relation, right, context)  # with the definitions above
                 restated = judged.verdict == "proved" and judged.reason.startswith("proved (the sides are identical)") \
-                    and not definitions.is_iterate(left.primary.expr, context)  # w_2 by running the update: derived
+                    and not definitions.instance_of(left.primary.expr, context)  # w_2 by running the update, h_1 the
+                # definition at t = 1: derived
                 if restated:  # the same once the definitions are unfolded
                     settled = dataclasses.replace(settled, reason=(
                         "restates the document's definition" + judged.reason.partition("[with the document's "
@@ -541,6 +548,15 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
     return Outcome(statement, text, results)
 
 
+def _with_rows(result: StepResult, state, left, right, context, written, relation: str = "=") -> StepResult:
+    """The step's result with the known results' (the recogniser's) verdict, where the general path flags nothing."""
+    if state.recogniser is None or result.verdict == "disagrees":
+        return result
+    from derivspec.scan.known import with_general
+
+    return with_general(result, state.recogniser.check(left, relation, right, context, tuple(written)))
+
+
 def _with_indexed_definitions(result: StepResult, left, relation: str, right, context: Context) -> StepResult:
     """A step that differs as read (or names symbols the other side lacks), checked again with the names the
     document defines at every index above it, at any distance (:func:`definitions.with_names`): proved with
@@ -558,9 +574,14 @@ def _with_indexed_definitions(result: StepResult, left, relation: str, right, co
     if again.verdict == "proved":
         return StepResult(relation, left.text, right.text, "proved", again.kind,
                           f"{again.reason} [with the document's definitions: {used}]", again.evidence)
-    if definitions.is_iterate(left.primary.expr, context):  # w_2 = …: what running the update gives
+    instance = definitions.instance_of(left.primary.expr, context)
+    if instance == "iterate":  # w_2 = …: what running the update gives
         return StepResult(relation, left.text, right.text, again.verdict, again.kind, f"{again.reason} [running the "
                           f"document's update: {used}]", again.evidence, correct=again.correct)
+    if instance:  # h_2 = … where h_t = … stands: the definition at t = 2, or a new example in the same letters
+        return StepResult(relation, left.text, right.text, "unchecked", again.kind, (
+            f"differs from the document's definition at this index ({used}): a new example in the same letters or "
+            "a slip; not flagged") if again.verdict == "disagrees" else again.reason, again.evidence)
     if result.verdict != "disagrees" or result.kind == "known":
         return result  # a known result's flag already reads the names as the claim defines them
     if again.verdict == "disagrees":

@@ -187,11 +187,22 @@ def read_side(text: str, context: Context) -> Side:
         side.text = text
     text = normalise_side(text)
     try:
+        evaluated = _evaluated(text, context)
+        if evaluated is not None:
+            side.primary = evaluated
+            return side
         side.primary = read_document(text, context.names, context.bare, log_base=context.log_base)
     except FormulaError as error:
         if "elided" not in str(error):
             side.error = _short_error(str(error))
             return side
+        spelled = spelled_out(text)
+        if spelled is not None:
+            try:
+                side.primary = read_document(spelled, context.names, context.bare, log_base=context.log_base)
+                return side
+            except Exception:
+                pass
         # x_1 + x_2 + … + x_n: one quantity whose pattern is not spelled out -- an opaque value of
         # the document, equal only to itself (a definition of S = x_1 + … + x_n reads as one)
         side.primary = DocumentReading(context.names.symbol("⟦" + " ".join(text.split()) + "⟧"),
@@ -256,6 +267,7 @@ def normalise_side(text: str) -> str:
     side that sums or multiplies over ``i``, ``\mathbf{x}^{(i)}`` is the i-th example
     (``\mathbf{x}_{i}``), never a power."""
     text = _PERCENT.sub(lambda m: r"\frac{" + m.group(1) + "}{100}", text)
+    text = _DOTS.sub(r" \\dots ", text)  # a_1 + ... + a_n: the elision \dots writes
     text = re.sub(r"(?<![.\\])\.\s*$", "", text)  # a full stop that ends a side (``p_{ij}. = ...``)
     text = _BRACED_DIFFERENTIAL.sub(lambda m: r" \,d" + m.group(1) + " ", text)  # {\,dz}: a macro's differential
     text = _BRACED_OPERATOR.sub(lambda m: m.group(1) + " ", text)  # {\frac{\partial}{\partial x}}: a macro's
@@ -265,6 +277,95 @@ def normalise_side(text: str) -> str:
     if bound:
         text = _SAMPLE_INDEX.sub(lambda m: m.group(1) + "_{" + m.group(2) + "}" if m.group(2) in bound else m.group(0), text)
     return text
+
+
+_TERM_TOKEN = re.compile(r"\\[A-Za-z]+|\d+|\S")
+_ELISION = re.compile(r"^\\(?:[lc]?dots[bcm]?)$")
+
+
+def _top_level_terms(text: str) -> list[str] | None:
+    """``text`` split at its top-level ``+`` (outside braces and brackets); None where a ``-`` joins terms there."""
+    terms, depth, start = [], 0, 0
+    for i, c in enumerate(text):
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+        elif depth == 0 and c == "-" and text[:i].strip() and text[i - 1] != "^" and text[i - 1] != "_":
+            return None
+        elif depth == 0 and c == "+":
+            terms.append(text[start:i].strip())
+            start = i + 1
+    return terms + [text[start:].strip()]
+
+
+def _term_tokens(term: str) -> list[str]:
+    """A term's tokens, a one-character script braced first (``x_1`` as ``x_{1}``)."""
+    return _TERM_TOKEN.findall(re.sub(r"([_^])\s*([A-Za-z0-9])", r"\1{\2}", term))
+
+
+def spelled_out(text: str) -> str | None:
+    r"""``x_1 + x_2 + \dots + x_n`` as ``\sum_{ι=1}^{n} x_{ι}``: the terms before the elision (one or two) and the
+    last one after it show where the index stands -- the numbers that change from the first term to the second
+    (from the first to the last where the first alone is written), the last term the same with the upper bound
+    there. None where the terms do not show one pattern (a list, a product, signs that alternate)."""
+    terms = _top_level_terms(text)
+    if terms is None:
+        return None
+    dots = [i for i, t in enumerate(terms) if _ELISION.match(t)]
+    if len(dots) != 1 or dots[0] == 0 or dots[0] > 2 or dots[0] != len(terms) - 2:
+        return None
+    tokens, last = _term_tokens(terms[0]), " ".join(_term_tokens(terms[-1]))
+    second = _term_tokens(terms[1]) if dots[0] == 2 else None
+    other = second or []
+    if second is not None and len(other) != len(tokens):
+        return None
+    if second is not None:
+        places = [k for k, (a, b) in enumerate(zip(tokens, other)) if a != b]
+        if not places or any(not (tokens[k].isdigit() and other[k] == str(int(tokens[k]) + 1)) for k in places):
+            return None
+    else:
+        places = [k for k, t in enumerate(tokens) if t in ("0", "1")]
+    if not places or len({tokens[k] for k in places}) != 1:
+        return None
+    start = tokens[places[0]]
+    pattern = r"\s*".join(r"(.+?)" if k in places else re.escape(t) for k, t in enumerate(tokens))
+    found = re.fullmatch(pattern, last)
+    if not found or len(set(found.groups())) != 1 or found.group(1) == start:
+        return None
+    index = "ι"
+    body = " ".join(f"{{{index}}}" if k in places else t for k, t in enumerate(tokens))
+    return rf"\sum_{{{index}={start}}}^{{{found.group(1)}}} {body}".replace("ι", r"\iota")
+
+
+_DOTS = re.compile(r"(?<![\d.])\.{3,}(?![\d.])")
+_EVALUATED = re.compile(r"^\s*(?:\\left\s*\.)?(?P<body>.*?)\s*(?:\\(?:[Bb]igg?r?|right)\s*)?(?:(?<!\\)\||\\vert|\\rvert)\s*"
+                        r"_\s*(?P<low>\{[^{}]*\}|[^\s{}\\])\s*(?:\^\s*(?P<high>\{[^{}]*\}|[^\s{}\\]))?\s*$", re.DOTALL)
+_BRACKETED = re.compile(r"^\s*(?:\\left|\\[Bb]igg?l?)?\s*\[(?P<body>.*?)\s*(?:\\right|\\[Bb]igg?r?)?\s*\]\s*"
+                        r"_\s*(?P<low>\{[^{}]*\}|[^\s{}\\])\s*\^\s*(?P<high>\{[^{}]*\}|[^\s{}\\])\s*$", re.DOTALL)
+
+
+def _evaluated(text: str, context: Context):
+    r"""``F \Big|_{t=0}^{t=1}``, ``\left. F \right|_0^1``, ``\Big[ F \Big]_{a}^{b}``: F at the upper bound less F at
+    the lower (``f'(x) \vert_{x=a}``: F at the point); the variable the one the bound names, else F's only name.
+    None for a side without such a bar, or where the body, the bounds or the variable are not clear (a norm
+    ``|x|_1`` is read as one)."""
+    found = _EVALUATED.match(text) or _BRACKETED.match(text)
+    if not found or not found.group("body").strip():
+        return None
+    bounds = [b.strip().strip("{}") for b in (found.group("low"), found.group("high")) if b]
+    named = {b.partition("=")[0].strip() for b in bounds if "=" in b}
+    try:
+        body = read_document(found.group("body"), context.names, context.bare, log_base=context.log_base)
+        at = [read_document(b.partition("=")[2] if "=" in b else b, context.names, context.bare).expr for b in bounds]
+    except FormulaError:
+        return None
+    candidates = [s for s in body.expr.free_symbols if s.name in named] if named else list(body.expr.free_symbols)
+    if len(named) > 1 or len(candidates) != 1:
+        return None
+    variable = candidates[0]
+    value = body.expr.subs(variable, at[-1]) - (body.expr.subs(variable, at[0]) if len(at) == 2 else 0)
+    return DocumentReading(value, body.flags, body.literals)
 
 
 _BARE_DIVERGENCE = re.compile(r"(?<![A-Za-z\\{])(KL|JSD|JS)(?=\s*(?:\\left|\\big|\\Big|\\bigg)?\s*[(\[])")
@@ -433,8 +534,10 @@ def defines_new_name(left: Side, relation: str, context: Context) -> bool:
         return False
     if not defined_above(left, context):
         return True
-    from derivspec.scan.definitions import announces_a_new_definition
+    from derivspec.scan.definitions import announces_a_new_definition, instance_of
 
+    if instance_of(named, context):  # "for example, h_1 = …" where h_t = … stands: an instance, unless "let", "now"
+        return announces_a_new_definition(re.sub(r"\bexamples?\b", "", context.lead_in or "", flags=re.IGNORECASE))
     return announces_a_new_definition(context.lead_in)  # "now let f(x) = x^3": defined anew
 
 
@@ -450,10 +553,10 @@ def defined_above(left: Side, context: Context) -> bool:
         head, arguments = named.func.__name__, named.args
     else:
         return False
-    from derivspec.scan.definitions import is_iterate
+    from derivspec.scan.definitions import instance_of
 
     return context.in_force.latest(head, context, arguments) is not None or \
-        context.in_force.defined_above(left.primary.expr, context) or is_iterate(named, context)
+        context.in_force.defined_above(left.primary.expr, context) or bool(instance_of(named, context))
 
 
 ANEW = "defined anew: the name is defined above and the text announces a new definition"
