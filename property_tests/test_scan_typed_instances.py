@@ -469,3 +469,49 @@ def test_a_known_quantity_defined_with_colon_equals_is_proved_and_never_flagged(
     right, wrong = _right_and_wrong(tmp_path, document)
     assert right.verdict == "proved", right.reason
     assert wrong.verdict != "disagrees", wrong.reason
+
+
+@pytest.mark.parametrize("letters", LETTERINGS)
+def test_a_new_name_that_solves_the_equation_above_is_judged_and_one_that_does_not_is_a_definition(tmp_path, letters):
+    """Setting a derivative to zero, then the estimate: put in for the unknown, the equation holds (on instances, the
+    sums written out); a stationarity condition solved for q; an estimate that solves nothing stays a definition."""
+    document = _lettered(r"""Setting the derivative of the log-likelihood to zero,
+
+$$
+\frac{1}{«s»^2} \sum_{«j»=1}^{«N»} («x»_{«j»} - «m») = 0
+$$
+
+gives the estimate
+
+$$
+\hat{«m»} = \frac{1}{«N»} \sum_{«j»=1}^{«N»} «x»_{«j»}  % right
+$$
+
+The condition on the Lagrangian is
+
+$$
+«e» - \frac{«a»}{«b»^2} = 0
+$$
+
+so that
+
+$$
+«b» = \sqrt{\frac{«a»}{«e»}}  % right
+$$
+
+while the same condition read carelessly gives
+
+$$
+«e» - \frac{«a»}{«b»^2} = 0
+$$
+
+$$
+«b» = \frac{«a»}{«e»}  % wrong
+$$
+""", letters)
+    records = _by_line(scan_text(tmp_path, document))
+    estimate, solved = (records[line] for line in _marked(document, "right"))
+    assert estimate.reason.startswith("holds on") and "solves the equation on line 4" in estimate.reason, estimate.reason
+    assert solved.verdict == "proved" and "solves the equation" in solved.reason, solved.reason
+    careless = records[_marked(document, "wrong")[0]]
+    assert careless.verdict != "disagrees" and "solves" not in careless.reason, careless.reason

@@ -88,6 +88,7 @@ class Definitions:
     read: object = None  # (text, context) -> a side as read (steps.read_side), given by the caller
     _written: list | None = None
     assigned: list = field(default_factory=list)  # (position, name as written): set by an assignment ``τ ← …``
+    equations: list = field(default_factory=list)  # (position, line, left, right): each equation written, in order
 
     def assigned_in(self, position: tuple, text: str) -> list[str]:
         """The names ``text`` writes that an assignment above ``position`` sets (``\\tau \\leftarrow`` the (m+1)-th
@@ -130,13 +131,16 @@ def collect(split, clean, read) -> Definitions:
     ``clean``: a statement's math as the checks see it)."""
     from derivspec.scan.reader import bare_names
 
-    entries, assigned = [], []
+    entries, assigned, equations = [], [], []
     for order, (statement, clauses) in enumerate(split):
         if not clauses:
             continue
         bare = None
         conditional = classify.condition_prose(statement.before)  # "when $q(z) = p(z|x)$": a condition
         for number, clause in enumerate(clauses):
+            equations.extend(((order, number), statement.lines[0], a.strip(), b.strip()) for relation, a, b in
+                             zip(clause.relations, clause.sides, clause.sides[1:]) if relation == "=" and a.strip()
+                             and b.strip())
             if clause.relations[0] == "←" and len(clause.sides) >= 2 and _LEFT.match(clause.sides[0]):
                 name = clause.sides[0].strip()  # an assignment of an algorithm; an update (t ← t + 1) sets nothing new
                 if name and not re.search(r"(?<![\\A-Za-z])" + re.escape(name) + r"(?![A-Za-z])", clause.sides[1]):
@@ -158,7 +162,52 @@ def collect(split, clean, read) -> Definitions:
                                clause.relations[1:], (s.strip() for s in clause.sides[1:]),
                                (s.strip() for s in clause.sides[2:])), start=1)
                            if relation in _DEFINING and link and value and _LEFT.match(link))
-    return Definitions(entries, read=read, assigned=assigned)
+    return Definitions(entries, read=read, assigned=assigned, equations=equations)
+
+
+_ESTIMATE_MARKS = re.compile(r"^\\(?:hat|widehat|bar|tilde)\s*\{?\s*(?P<name>\\?[A-Za-z]+)\s*\}?$|"
+                             r"^(?P<base>\\?[A-Za-z]+)\s*(?:\^\s*\{?\s*(?:\*|\\ast|\\star)\s*\}?|_\s*\{?\s*"
+                             r"(?:\\(?:text|mathrm)\s*\{)?\s*(?:MLE|ML|MAP|opt)\s*\}?\s*\}?)$")
+SOLVED_WINDOW = 3  # statements above a new name in which an equation it solves is looked for
+
+
+def solved_equation(left: str, right: str, context, holds) -> tuple | None:
+    r"""``\hat\mu = \frac{1}{N}\sum_i x_i`` (or ``\mu^*``, ``q_i = …``) just below an equation it solves (``\sum_i
+    (x_i - \mu) = 0``): (the result of ``holds(left, right)`` for the equation with the value put for the name -- the
+    name itself or the quantity it estimates, ``\mu`` for ``\hat\mu`` -- and the equation as (line, text)), the
+    nearest one (at most :data:`SOLVED_WINDOW` statements above, or earlier in this one) that holds so and did
+    not hold before; None when none does. Proves only: a new name that solves no equation above is a definition."""
+    in_force = context.in_force
+    if in_force is None:
+        return None
+    marked = _ESTIMATE_MARKS.match(left.strip())
+    names = [left.strip()] + ([marked.group("name") or marked.group("base")] if marked else [])
+    here = in_force.position
+    for position, line, a, b in reversed(in_force.table.equations):
+        if not (here[0] - SOLVED_WINDOW <= position[0] and position < here):
+            continue
+        for name in names:
+            pattern = r"(?<![\\A-Za-z])" + re.escape(name) + r"(?![A-Za-z0-9_{(])"
+            if not (re.search(pattern, a) or re.search(pattern, b)) or re.fullmatch(pattern, a.strip()):
+                continue  # the name not in it, or the equation is the name's own value (a definition, not a condition)
+            value = _own_indices(right, a + b)
+            put = [re.sub(pattern, lambda _: "(" + value + ")", side) for side in (a, b)]
+            if evidence_level(holds(a, b).verdict, holds(a, b).reason) == "unchecked":
+                found = holds(*put)
+                if evidence_level(found.verdict, found.reason) in ("proved", "holds on instances"):
+                    return found, (line, f"{a} = {b}")
+    return None
+
+
+def _own_indices(value: str, around: str) -> str:
+    r"""``value`` with its sums' indices renamed to letters ``around`` does not use (\sum_i x_i put into \sum_i (x_i - μ)
+    would bind one i twice)."""
+    used = set(re.findall(r"(?<![\\A-Za-z])([a-z])(?![A-Za-z])", value + around))
+    free = iter(c for c in "jklmrsuvw" if c not in used)
+    for index in sorted(set(re.findall(r"\\(?:sum|prod)\s*_\s*\{?\s*([a-z])\b", value))):
+        if re.search(r"(?<![\\A-Za-z])" + index + r"(?![A-Za-z])", around):
+            value = re.sub(r"(?<![\\A-Za-z])" + index + r"(?![A-Za-z])", next(free, index), value)
+    return value
 
 
 def announces_a_new_definition(lead_in: str) -> bool:

@@ -532,6 +532,8 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
                         .rstrip("]") + ": a definition, not a proof"))
                 else:
                     settled = judged
+            elif settled.category == "definition" and relation == "=" and k == 0 and len(clause.sides) == 2:
+                settled = _solving(settled, left, right, context)  # a new name that solves an equation just above
             results.append(settled)
         # assignments and conditions for the clauses that follow
         if len(clause.relations) == 1 and len(sides) == 2 and sides[0].readable and sides[1].readable:
@@ -546,6 +548,24 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
                     if interval:
                         constraints[lhs] = interval
     return Outcome(statement, text, results)
+
+
+def _solving(result: StepResult, left, right, context: Context) -> StepResult:
+    """A new name defined just below an equation it solves: proved by it (:func:`definitions.solved_equation`)."""
+    def holds(a: str, b: str) -> StepResult:
+        return check_step(read_side(a, context), "=", read_side(b, context), dataclasses.replace(
+            context, chain=True, in_force=None), False)
+
+    try:
+        found = definitions.solved_equation(left.text, right.text, context, holds)
+    except Exception:  # a side the substitution leaves unreadable: no proof from it
+        return result
+    if found is None:
+        return result
+    holding, (line, equation) = found
+    return StepResult("=", left.text, right.text, holding.verdict, "chain", f"{holding.reason} [it solves the "
+                      f"equation on line {line}, {equation}, put in for its unknown]", holding.evidence,
+                      category=classify.judged_class("=", "chain"))
 
 
 def _with_rows(result: StepResult, state, left, right, context, written, relation: str = "=") -> StepResult:
