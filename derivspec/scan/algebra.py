@@ -165,33 +165,41 @@ def _with_parameters(integral: sympy.Integral) -> sympy.Expr | None:
 _CONFIRMING = ((sympy.Rational(3, 4), sympy.Rational(1, 5)), (sympy.Rational(5, 3), sympy.Rational(-1, 7)))
 
 
+def _agrees_at(value: sympy.Expr, points: list, numeric) -> bool:
+    """SymPy's closed form ``value`` is the number ``numeric(point)`` mpmath computes (30 digits, to 12) at every
+    point: an independent check of a closed form SymPy gives under a condition it states or drops."""
+    for point in points:
+        with mpmath.workdps(30):
+            try:
+                computed, closed = numeric(point), mpmath.mpf(sympy.N(value.xreplace(point), 30))
+            except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+                return False
+            if not mpmath.isfinite(computed) or abs(computed - closed) > mpmath.mpf("1e-12") * max(1, abs(closed)):
+                return False
+    return True
+
+
 def _confirmed_at_two_points(integral: sympy.Integral) -> sympy.Expr | None:
     r"""``\int_0^\infty x \lambda e^{-\lambda x}\,dx = 1/\lambda``: SymPy's value where the integral converges
-    (its generic case), kept only when mpmath's quadrature gives the same number at two points of the parameters
-    (each positive, as a rate or a scale must be for such an integral to converge; 12 digits), an independent
-    check of the closed form. None when SymPy leaves a case split or an integral, or a point disagrees or
-    cannot be computed."""
+    (its generic case), kept only when mpmath's quadrature gives it at two points of the parameters (each positive,
+    as a rate or a scale must be for such an integral to converge). None when SymPy leaves a case split or an
+    integral, or a point disagrees or cannot be computed."""
     (variable, low, high), = integral.limits
     with symbolic.time_limit(INTEGRAL_SECONDS):
         value = sympy.integrate(integral.function, (variable, low, high), conds="none")
     if value.has(sympy.Integral, sympy.Piecewise, sympy.nan, sympy.zoo):
         return None
     parameters = sorted(integral.free_symbols, key=lambda p: p.name)
-    for start, step in _CONFIRMING:
-        point = {p: start + k * step for k, p in enumerate(parameters)}
+
+    def bound(b, point):
+        return mpmath.mpf(sympy.N(b.xreplace(point), 30)) if b.is_finite is not False else (
+            mpmath.inf if b == sympy.oo else -mpmath.inf)
+
+    def quadrature(point):
         body = sympy.lambdify(variable, integral.function.xreplace(point), "mpmath")
-        with mpmath.workdps(30):
-            try:
-                numeric = mpmath.quad(body, [mpmath.mpf(sympy.N(low.xreplace(point), 30)) if low.is_finite is not False
-                                             else -mpmath.inf,
-                                             mpmath.mpf(sympy.N(high.xreplace(point), 30)) if high.is_finite is not False
-                                             else mpmath.inf])
-                closed = mpmath.mpf(sympy.N(value.xreplace(point), 30))
-            except (TypeError, ValueError, ZeroDivisionError, OverflowError):
-                return None
-            if not mpmath.isfinite(numeric) or abs(numeric - closed) > mpmath.mpf("1e-12") * max(1, abs(closed)):
-                return None
-    return value
+        return mpmath.quad(body, [bound(low, point), bound(high, point)])
+    points = [{p: start + k * step for k, p in enumerate(parameters)} for start, step in _CONFIRMING]
+    return value if _agrees_at(value, points, quadrature) else None
 
 
 _TRIAL_VALUES = (sympy.Rational(1, 3), sympy.Rational(2, 5), sympy.Rational(3, 4), sympy.Rational(-1, 4),
@@ -200,8 +208,8 @@ _TRIAL_VALUES = (sympy.Rational(1, 3), sympy.Rational(2, 5), sympy.Rational(3, 4
 
 def _convergent_series(series: sympy.Sum, cases: sympy.Piecewise) -> sympy.Expr | None:
     r"""``\sum_{k=1}^\infty (1 - p)^{k-1} p = 1``: the value SymPy gives where the series converges (its first case),
-    kept only when mpmath's sum of the terms gives the same number at two points of the parameters where SymPy's
-    condition holds (12 digits): an independent check of the closed form. None otherwise."""
+    kept only when mpmath's sum of the terms gives it at two points of the parameters where SymPy's condition holds.
+    None otherwise."""
     value, condition = cases.args[0]
     if value.has(sympy.Sum, sympy.Piecewise, sympy.nan, sympy.zoo):
         return None
@@ -211,17 +219,10 @@ def _convergent_series(series: sympy.Sum, cases: sympy.Piecewise) -> sympy.Expr 
               if (point := dict(zip(parameters, values))) and condition.xreplace(point) is sympy.true][:2]
     if len(points) < 2 or len(parameters) > 3 or not low.is_Integer:
         return None
-    for point in points:
-        term = sympy.lambdify(index, series.function.xreplace(point), "mpmath")
-        with mpmath.workdps(30):
-            try:
-                numeric = mpmath.nsum(term, [int(low), mpmath.inf])
-                closed = mpmath.mpf(sympy.N(value.xreplace(point), 30))
-            except (TypeError, ValueError, ZeroDivisionError, OverflowError):
-                return None
-            if not mpmath.isfinite(numeric) or abs(numeric - closed) > mpmath.mpf("1e-12") * max(1, abs(closed)):
-                return None
-    return value
+
+    def series_sum(point):
+        return mpmath.nsum(sympy.lambdify(index, series.function.xreplace(point), "mpmath"), [int(low), mpmath.inf])
+    return value if _agrees_at(value, points, series_sum) else None
 
 
 def closed_sum(operator: sympy.Expr) -> sympy.Expr | None:
