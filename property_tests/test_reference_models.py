@@ -17,6 +17,8 @@ import torch
 from derivspec.core.errors import ParameterError
 from derivspec.reference_models.device import DTYPE, make_generator
 from derivspec.reference_models.classifiers import (
+    class_probabilities,
+    cross_entropy,
     fit_logistic_by_bce,
     fit_logistic_by_gradient,
     fit_softmax_by_ce,
@@ -229,3 +231,19 @@ def test_softmax_with_two_classes_matches_logistic():
     theta = fit_logistic_by_bce(X, y)
     W = fit_softmax_by_ce(X, (1 - y).long())
     assert max_abs_diff(W[:, 0], theta) <= 1e-8
+
+
+def test_class_axis_first_cross_entropy_and_softmax_are_torchs():
+    """cross_entropy and class_probabilities hand torch the (K, N) layout: the same loss, gradient and probabilities
+    as F.cross_entropy and softmax over the last axis of (N, K) logits, up to rounding."""
+    import torch.nn.functional as F
+
+    X, y, W = make_multiclass_data(500, 3, 4, make_generator(7, CPU), CPU)
+    for reduction in ("mean", "sum"):
+        mine, theirs = W.clone().requires_grad_(True), W.clone().requires_grad_(True)
+        ours, torchs = cross_entropy(X @ mine, y, reduction), F.cross_entropy(X @ theirs, y, reduction=reduction)
+        ours.backward()
+        torchs.backward()
+        torch.testing.assert_close(ours, torchs, rtol=1e-13, atol=0)
+        torch.testing.assert_close(mine.grad, theirs.grad, rtol=1e-12, atol=1e-14)
+    torch.testing.assert_close(class_probabilities(X @ W), torch.softmax(X @ W, dim=1), rtol=1e-14, atol=1e-16)

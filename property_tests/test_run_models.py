@@ -200,6 +200,18 @@ def test_posterior_ks_rejects_the_posterior_without_the_prior(seed):
 # --- samplers -----------------------------------------------------------------------------------
 
 
+def test_sampler_target_is_the_mixture_and_its_score_the_gradient():
+    x = torch.linspace(-4, 4, 41, dtype=torch.float64).reshape(1, 41).repeat(2, 1)  # any shape
+    mixture = torch.distributions.MixtureSameFamily(
+        torch.distributions.Categorical(torch.tensor(mcmc.SAMPLER_WEIGHTS, dtype=torch.float64)),
+        torch.distributions.Normal(torch.tensor(mcmc.SAMPLER_MEANS, dtype=torch.float64),
+                                   torch.tensor(mcmc.SAMPLER_SDS, dtype=torch.float64)))
+    torch.testing.assert_close(mcmc.sampler_log_density(x), mixture.log_prob(x), rtol=1e-13, atol=1e-13)
+    point = x.clone().requires_grad_(True)
+    (gradient,) = torch.autograd.grad(mixture.log_prob(point).sum(), point)
+    torch.testing.assert_close(mcmc.sampler_score(x), gradient, rtol=1e-12, atol=1e-12)
+
+
 @pytest.mark.parametrize("seed", [71, 72])
 def test_mh_rejects_the_missing_proposal_correction(seed):
     assert mcmc.mh_ks(4000, 200, generator(seed), CPU).passed

@@ -68,6 +68,19 @@ def test_variance_mle_test_rejects_a_dropped_bias_and_the_unbiased_reading():
         assert not broken.passed and broken.statistic > broken.threshold > good.statistic
 
 
+def test_a_batch_of_data_sets_is_fitted_as_each_one_alone():
+    A, y = rg.linear_data(10, THETA, rg.LINEAR_SIGMA, generator(5), batch=(3,))
+    assert A.shape == (3, 10, 4) and y.shape == (3, 10)
+    for drop_bias in (False, True):
+        theta, residuals, variance = rg.least_squares_fit(A, y, drop_bias=drop_bias)
+        for i in range(3):
+            alone = rg.least_squares_fit(A[i], y[i], drop_bias=drop_bias)
+            for batched, single in zip((theta[i], residuals[i], variance[i]), alone):
+                torch.testing.assert_close(batched, single, rtol=1e-12, atol=1e-12)
+    with pytest.raises(rg.ParameterError, match=r"X \(n, d\)"):
+        rg.fit_by_mse(A, y)  # the numerical fits take one data set
+
+
 # --- logistic regression -----------------------------------------------------------------------------------------------
 
 LOGISTIC = torch.tensor(cl.LOGISTIC_THETA, dtype=DTYPE)

@@ -228,17 +228,23 @@ def _pin_last(V: Tensor) -> Tensor:
     return torch.cat([V, torch.zeros(V.shape[0], 1, dtype=V.dtype, device=V.device)], dim=1)
 
 
+def cross_entropy(logits: Tensor, labels: Tensor, reduction: str = "mean") -> Tensor:
+    """``F.cross_entropy`` of (N, K) logits, handed to it as (1, K, N) (a class axis that is not the last: ~3x faster
+    on the CPU, with its gradient; the same loss up to rounding)."""
+    return F.cross_entropy(logits.T[None], labels[None], reduction=reduction)
+
+
 def fit_softmax_by_ce(X: Tensor, y: Tensor, *, max_iter: int = 200, num_classes: int | None = None) -> Tensor:
     """Softmax-classifier MLE: argmin_W (1/n) sum_i CE(y_i, x_i^T W), numerically.
 
-    LBFGS (strong Wolfe, from W = 0) on ``F.cross_entropy(X @ W, y)`` (mean reduction),
+    LBFGS (strong Wolfe, from W = 0) on :func:`cross_entropy` ``(X @ W, y)`` (mean reduction),
     gradients by autograd, over the d x (k-1) free weights; the last class's column is
     pinned to 0 so the minimiser is unique. Returns W (d, k). k defaults to max(y) + 1.
     """
     _check_inputs(X, y)
     k = _num_classes(y, num_classes)
     V0 = torch.zeros(X.shape[1], k - 1, dtype=DTYPE, device=X.device)
-    V = lbfgs_minimise(lambda v: F.cross_entropy(X @ _pin_last(v), y), V0, max_iter=max_iter)
+    V = lbfgs_minimise(lambda v: cross_entropy(X @ _pin_last(v), y), V0, max_iter=max_iter)
     return _pin_last(V)
 
 
@@ -482,8 +488,9 @@ def softmax_data(n: int, W: Tensor, generator: torch.Generator) -> tuple[Tensor,
 
 
 def class_probabilities(logits: Tensor) -> Tensor:
-    """π̂ = softmax over the classes (003 L1406–1412)."""
-    return torch.softmax(logits, dim=1)
+    """π̂ = softmax over the classes (003 L1406–1412) of (N, K) logits, taken over the (K, N) view: on the CPU torch's
+    softmax over a last axis of a few classes is ~5x slower (the same values up to rounding)."""
+    return torch.softmax(logits.T, 0).T
 
 
 def ce_dlogits(onehot: Tensor, logits: Tensor) -> Tensor:
@@ -514,7 +521,7 @@ def shift_invariance(logits: Tensor, labels: Tensor, *, log_softmax=None, shifts
 def softmax_information(A: Tensor, V: Tensor, labels: Tensor) -> Tensor:
     """Hessian of the summed CE over the free weights V (d, K − 1), flattened row-major, by autograd."""
     def loss(v):
-        return F.cross_entropy(A @ _pin_last(v), labels, reduction="sum")
+        return cross_entropy(A @ _pin_last(v), labels, reduction="sum")
 
     return torch.autograd.functional.hessian(loss, V).reshape(V.numel(), V.numel())
 
@@ -547,7 +554,7 @@ def softmax_checks(n: int, W: Tensor, generator: torch.Generator, *, dloss_dlogi
     fitted = fit_softmax_by_gradient(A, labels, dloss_dlogits, gtol=FIT_GTOL, num_classes=K)
     reference = fit_softmax_by_ce(A, labels, num_classes=K)
     reached, distance, tol = _gd_reaches(fitted[:, : K - 1], reference[:, : K - 1],
-                                         lambda v: F.cross_entropy(A @ _pin_last(v), labels), reference[:, : K - 1])
+                                         lambda v: cross_entropy(A @ _pin_last(v), labels), reference[:, : K - 1])
     information = softmax_information(A, fitted[:, : K - 1], labels)
     wald = wald_test(fitted[:, : K - 1], W[:, : K - 1], softmax_information(A, W[:, : K - 1], labels))
     A_test, y_test = softmax_data(n, W, generator)

@@ -173,20 +173,27 @@ LANGEVIN_STEP = 0.05  # ULA's stationary law is off by O(ε): for a N(μ, σ²) 
 IS_MODEL = dict(x=1.5, w=1.2, s=0.7, m=0.7, v=0.3)
 
 
+def _parameters(x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """The mixture's weights, means and sds, shaped (2, 1, ..., 1) to broadcast against x."""
+    return tuple(torch.tensor(v, dtype=DTYPE, device=x.device).reshape(-1, *(1,) * x.dim())
+                 for v in (SAMPLER_WEIGHTS, SAMPLER_MEANS, SAMPLER_SDS))
+
+
 def _components(x: Tensor) -> Tensor:
-    """log w_k + log N(x; μ_k, σ_k²), shape (..., 2)."""
-    w, mu, sd = (torch.tensor(v, dtype=DTYPE, device=x.device) for v in (SAMPLER_WEIGHTS, SAMPLER_MEANS, SAMPLER_SDS))
-    return w.log() - sd.log() - 0.5 * math.log(2 * math.pi) - 0.5 * ((x[..., None] - mu) / sd) ** 2
+    """log w_k + log N(x; μ_k, σ_k²), shape (2, *x.shape): the component first, so that the sums and softmaxes over
+    it run over contiguous rows (over a last axis of length 2 torch's softmax is ~15x slower on the CPU)."""
+    w, mu, sd = _parameters(x)
+    return w.log() - sd.log() - 0.5 * math.log(2 * math.pi) - 0.5 * ((x - mu) / sd) ** 2
 
 
 def sampler_log_density(x: Tensor) -> Tensor:
-    return torch.logsumexp(_components(x), -1)
+    return torch.logsumexp(_components(x), 0)
 
 
 def sampler_score(x: Tensor) -> Tensor:
     """∇ log p(x) = Σ_k r_k(x) (μ_k − x)/σ_k², r_k the responsibilities."""
-    mu, sd = (torch.tensor(v, dtype=DTYPE, device=x.device) for v in (SAMPLER_MEANS, SAMPLER_SDS))
-    return (torch.softmax(_components(x), -1) * (mu - x[..., None]) / sd**2).sum(-1)
+    _, mu, sd = _parameters(x)
+    return (torch.softmax(_components(x), 0) * (mu - x) / sd**2).sum(0)
 
 
 def sampler_cdf(x: np.ndarray) -> np.ndarray:

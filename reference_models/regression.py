@@ -49,9 +49,11 @@ LBFGS_POLISH_ITER = 50
 LBFGS_POLISH_ROUNDS = 2
 
 
-def _check_design(X: Tensor, y: Tensor) -> None:
-    if X.dim() != 2 or y.dim() != 1 or X.shape[0] != y.shape[0]:
-        raise ParameterError(f"expected X (n, d) and y (n,), got {tuple(X.shape)} and {tuple(y.shape)}")
+def _check_design(X: Tensor, y: Tensor, *, batched: bool = False) -> None:
+    """X (n, d) and y (n,) in float64 on one device; ``batched``: also stacks of them, (..., n, d) and (..., n)."""
+    if X.dim() < 2 or (X.dim() != 2 and not batched) or y.shape != X.shape[:-1]:
+        shapes = "X (..., n, d) and y (..., n)" if batched else "X (n, d) and y (n,)"
+        raise ParameterError(f"expected {shapes}, got {tuple(X.shape)} and {tuple(y.shape)}")
     if X.dtype != DTYPE or y.dtype != DTYPE:
         raise ParameterError(f"expected float64 tensors, got {X.dtype} and {y.dtype}")
     if X.device != y.device:
@@ -174,9 +176,12 @@ def normal_equations(X: Tensor, y: Tensor) -> Tensor:
 
     Spec of "the least-squares minimiser solves the normal equations"; solved with
     ``torch.linalg.solve`` (no explicit inverse, no lstsq). Needs X of full column rank.
+    A stack of data sets, X (..., n, d) and y (..., n), is solved at once, each on its own.
     """
-    _check_design(X, y)
-    return torch.linalg.solve(X.T @ X, X.T @ y)
+    _check_design(X, y, batched=True)
+    if X.dim() == 2:
+        return torch.linalg.solve(X.T @ X, X.T @ y)
+    return torch.linalg.solve(X.mT @ X, (X.mT @ y.unsqueeze(-1)).squeeze(-1))
 
 
 def fit_by_mse(X: Tensor, y: Tensor, *, max_iter: int = 200) -> Tensor:
@@ -220,18 +225,19 @@ ROUNDING = 64 * torch.finfo(DTYPE).eps  # float64 safety margin for the solves (
 
 
 def linear_data(n: int, theta: Tensor, sigma: float, generator: torch.Generator, *,
-                noise: str = "gaussian") -> tuple[Tensor, Tensor]:
+                noise: str = "gaussian", batch: tuple[int, ...] = ()) -> tuple[Tensor, Tensor]:
     """Design A = [1, X] (X_ij ~ N(0, 1)) and y = A θ + σ ε with ε ~ N(0, 1) (003 L1232–1240).
 
     ``noise="laplace"`` (a broken variant: heavy-tailed noise, 000 L442–447) draws ε from a
-    Laplace law of variance 1 instead. All draws come from ``generator``, on its device."""
+    Laplace law of variance 1 instead. ``batch``: that many independent data sets at once, A (*batch, n, d)
+    and y (*batch, n). All draws come from ``generator``, on its device."""
     device = generator.device
-    features = torch.randn(n, theta.numel() - 1, generator=generator, dtype=DTYPE, device=device)
-    A = torch.cat([torch.ones(n, 1, dtype=DTYPE, device=device), features], 1)
+    features = torch.randn(*batch, n, theta.numel() - 1, generator=generator, dtype=DTYPE, device=device)
+    A = torch.cat([torch.ones(*batch, n, 1, dtype=DTYPE, device=device), features], -1)
     if noise == "gaussian":
-        eps = torch.randn(n, generator=generator, dtype=DTYPE, device=device)
+        eps = torch.randn(*batch, n, generator=generator, dtype=DTYPE, device=device)
     elif noise == "laplace":  # −log U · random sign, scaled to variance 1 (Laplace(0, b) has variance 2b²)
-        u = torch.rand(2, n, generator=generator, dtype=DTYPE, device=device)
+        u = torch.rand(2, *batch, n, generator=generator, dtype=DTYPE, device=device)
         eps = -torch.log1p(-u[0]) * torch.where(u[1] < 0.5, -1.0, 1.0) / math.sqrt(2.0)
     else:
         raise ParameterError(f"noise must be 'gaussian' or 'laplace', got {noise!r}")
@@ -242,13 +248,14 @@ def least_squares_fit(A: Tensor, y: Tensor, *, drop_bias: bool = False) -> tuple
     """θ̂ by the normal equations, residuals r = y − A θ̂ and the noise-variance MLE σ̂² = ‖r‖²/N.
 
     σ̂² maximises ℓ(θ̂, σ²) of 003 L1262 over σ² (the regression form of 004 L725). ``drop_bias=True``
-    (a broken variant) fits without the intercept column; its θ̂ has 0 in that place."""
-    columns = A[:, 1:] if drop_bias else A
+    (a broken variant) fits without the intercept column; its θ̂ has 0 in that place. A stack of data sets,
+    A (..., N, d) and y (..., N), is fitted at once: θ̂ (..., d), r (..., N) and σ̂² (...)."""
+    columns = A[..., 1:] if drop_bias else A
     theta = normal_equations(columns, y)
     if drop_bias:
-        theta = torch.cat([theta.new_zeros(1), theta])
-    residuals = y - A @ theta
-    return theta, residuals, residuals.pow(2).mean()
+        theta = torch.cat([theta.new_zeros(*theta.shape[:-1], 1), theta], -1)
+    residuals = y - (A @ theta if A.dim() == 2 else (A @ theta.unsqueeze(-1)).squeeze(-1))
+    return theta, residuals, residuals.pow(2).mean(-1)
 
 
 def mse_gradient(A: Tensor, y: Tensor, theta: Tensor) -> Tensor:
@@ -334,13 +341,12 @@ def variance_mle_test(n: int, replicates: int, theta: Tensor, sigma: float, gene
                       false_fail_rate: float = LINEAR_FALSE_FAIL_RATE) -> TestOutcome:
     """KS test that N σ̂²/σ² ~ χ²_{N−d} over ``replicates`` independent small data sets (Cochran's theorem for
     the MLE σ̂² = RSS/N; so E σ̂² = σ² (N − d)/N: the MLE is biased low, as 004 L725 is for d = 1).
-    ``dof`` replaces N − d as the reference (N: the MLE read as unbiased)."""
-    values = []
-    for _ in range(replicates):
-        A, y = linear_data(n, theta, sigma, generator, noise=noise)
-        values.append(n * least_squares_fit(A, y, drop_bias=drop_bias)[2] / sigma**2)
+    ``dof`` replaces N − d as the reference (N: the MLE read as unbiased). The data sets are drawn and fitted as
+    one batch (:func:`linear_data`, :func:`least_squares_fit`)."""
+    A, y = linear_data(n, theta, sigma, generator, noise=noise, batch=(replicates,))
+    values = n * least_squares_fit(A, y, drop_bias=drop_bias)[2] / sigma**2
     dof = n - theta.numel() if dof is None else dof
-    return ks_test(torch.stack(values), stats.chi2(dof).cdf, false_fail_rate)
+    return ks_test(values, stats.chi2(dof).cdf, false_fail_rate)
 
 
 @specification("linear-regression", "Linear regression: Gaussian MLE = least squares = the normal equations",

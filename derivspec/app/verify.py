@@ -308,8 +308,9 @@ def _failed_outcome(claim_id: str, message: str) -> ClaimOutcome:
 
 def prepare_fork(ids: list[str]) -> None:
     """What worker processes should inherit rather than each compute: every claim of ``ids`` built (a failure
-    is the claim's report), its routes' modules imported (torch with them) and the numeric policy applied
-    (a child must not inherit a busy OpenMP pool)."""
+    is the claim's report), its routes' modules imported (torch with them), ``torch._dynamo`` imported (the
+    first torch optimiser a process builds imports it: ~1-4 CPU s, once here instead of once per worker) and
+    the numeric policy applied (a child must not inherit a busy OpenMP pool)."""
     from derivspec.reference_models.device import apply_numeric_policy
 
     for claim_id in dict.fromkeys(ids):
@@ -318,6 +319,7 @@ def prepare_fork(ids: list[str]) -> None:
         except Exception:
             pass
     import_routes(ids)
+    import torch._dynamo  # noqa: F401  (what torch.optim.Optimizer.__init__ imports)
     apply_numeric_policy()
 
 
