@@ -91,12 +91,8 @@ def tokens(text: str) -> list[str]:
             out.append(m.group(0))
             i = m.end()
         elif c == "{":
-            depth, j = 0, i
-            while j < len(text):
-                depth += {"{": 1, "}": -1}.get(text[j], 0)
-                if depth == 0:
-                    break
-                j += 1
+            j = closing(text, i)
+            j = j if j >= 0 else len(text)
             out.append(text[i:j + 1])
             i = j + 1
         else:

@@ -207,20 +207,14 @@ class _Parser:
             if self.peek() in (("op", "("), ("op", "["), ("op", "{")):
                 return ("log", self.factor())
             return ("log", self.term(stop_at_log=True))
-        if tok == ("op", "|"):
+        if tok in (("op", "|"), ("op", "‖")):  # |A| a determinant, ‖x‖ a norm
             self.bars += 1
             node = self.sum()
-            self.take("|")
+            self.take(tok[1])
             self.bars -= 1
-            return ("det", node)
-        if tok == ("op", "‖"):
-            self.bars += 1
-            node = self.sum()
-            self.take("‖")
-            self.bars -= 1
-            if self.peek() == ("op", "_"):
+            if tok[1] == "‖" and self.peek() == ("op", "_"):
                 raise NotRead("a subscripted norm")
-            return ("norm", node)
+            return ("det" if tok[1] == "|" else "norm", node)
         if tok == ("op", r"\pi"):
             return ("num", sympy.pi)
         if tok[0] == "op" and re.fullmatch(r"\d+(?:\.\d+)?", tok[1]):

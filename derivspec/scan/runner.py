@@ -535,5 +535,4 @@ def _run_forked(relational, previous, state, results, workers, progress, deadlin
 
 def _replace(worker: _Worker, relational, previous, state) -> _Worker:
     worker.stop(kill=True)
-    fresh = _Worker(relational, previous, state)
-    return fresh
+    return _Worker(relational, previous, state)

@@ -372,9 +372,7 @@ class Reader:
 
     def iterate(self, name: str, text: str):
         index = index_value(text, self.bound)
-        for s in index.free_symbols:
-            if not isinstance(s, sympy.Dummy):
-                self.indices.add(s.name)
+        self.indices |= {s.name for s in index.free_symbols if not isinstance(s, sympy.Dummy)}
         return sequence(name)(index)
 
 
@@ -719,9 +717,7 @@ class Systems:
             return None if defined else self.auxiliary(name, style, letter, offset, right, line)
         if system is not None:
             return None  # a second update of a state: checked as a restatement (check)
-        if letter in self.systems and self.systems[letter].states() and name not in self.systems[letter].definitions:
-            system = self.systems[letter]
-        elif letter in self.systems:
+        if letter in self.systems:
             system = self.systems[letter]
         else:
             system = System(sympy.Symbol(letter, integer=True), self.context)
