@@ -282,10 +282,8 @@ def _standard_function(name: str):
     """(arguments, value) of the tables' function ``name`` as the reader takes a named function."""
     from derivspec.scan.known import standard_functions
 
-    for _, cues, arguments, value in standard_functions():
-        if name.lower() in (c.lower() for c in cues) or any(name.lower() in c.lower() for c in cues):
-            return arguments, value
-    return None
+    return next(((arguments, value) for _, cues, arguments, value in standard_functions()
+                 if name.lower() in (c.lower() for c in cues) or any(name.lower() in c.lower() for c in cues)), None)
 
 
 def claimed(records: list, declared: list[Declaration]) -> None:

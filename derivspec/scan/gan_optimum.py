@@ -339,9 +339,8 @@ def _value(left, relation, right, context, game, lhs, rhs):
     base = sympy.E if context.log_base is None else sympy.Integer(context.log_base)
     readings = [(base, rhs)]
     if context.log_base is None and not context.natural_logs:  # the document does not say: every base it allows
-        for name, side in right.variants.items():
-            if name in ("log2", "log10"):
-                readings.append((sympy.Integer(int(name[3:])), side.value()))
+        readings += [(sympy.Integer(int(name[3:])), side.value()) for name, side in right.variants.items()
+                     if name in ("log2", "log10")]
         if not rhs.has(sympy.log):  # numbers only: the same numbers, the ratio expected in base 2 or 10
             readings += [(sympy.Integer(2), rhs), (sympy.Integer(10), rhs)]
     if any(isinstance(x, sympy.Float) for x in sympy.preorder_traversal(rhs)):

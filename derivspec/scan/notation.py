@@ -403,10 +403,7 @@ def _word(key: str) -> str:
 # -------------------------------------------------------------------------------------- errors and questions
 
 def lookup(entries: list, key: str) -> Entry | None:
-    for e in entries:
-        if e.name == key:
-            return e
-    return None
+    return next((e for e in entries if e.name == key), None)
 
 
 def rests_on(record, entries: list) -> list[Entry]:
@@ -423,11 +420,8 @@ def rests_on(record, entries: list) -> list[Entry]:
         texts = [_message_math(record.reason)]  # it read is the document's words or notation (rules/reading.py)
     else:
         texts = [record.text]
-    keys, here = [], {}
-    for text in texts:
-        for use in uses(text or "", 0):
-            if use.key not in keys:
-                keys.append(use.key)
+    keys = list(dict.fromkeys(use.key for text in texts for use in uses(text or "", 0)))
+    here = {}
     for use in uses(" ".join(texts) if step is not None else record.text, 0):  # as the statement writes each name
         here.setdefault(use.key, []).append(use)
     if coded:  # the names of the statement its message speaks of (not every letter the line writes)

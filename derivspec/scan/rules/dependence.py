@@ -170,10 +170,8 @@ def _said_constant(text: str, base: str) -> bool:
     """The document's words call the indexed name ``base`` constant (``the constants $a_1, \\dots, a_n$``, ``$w_i$ are
     fixed``)."""
     name = r"(?<![\\A-Za-z])" + re.escape(base) + r"\s*_"
-    for m in re.finditer(r"(?<!\$)\$([^$]{1,80})\$(?!\$)", text):
-        if re.search(name, m.group(1)) and _CONSTANT_WORDS.search(text[max(0, m.start() - 40):m.end() + 40]):
-            return True
-    return False
+    return any(re.search(name, m.group(1)) and _CONSTANT_WORDS.search(text[max(0, m.start() - 40):m.end() + 40])
+               for m in re.finditer(r"(?<!\$)\$([^$]{1,80})\$(?!\$)", text))
 
 
 def variable_freed(line, doc) -> str | None:

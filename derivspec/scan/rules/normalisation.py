@@ -39,10 +39,8 @@ def _integer_like(expr: sympy.Expr, variable) -> set:
 def _of_a_vector(expr: sympy.Expr, variable) -> bool:
     """A density of a vector read with scalars: a dimension in an exponent (``(2\\pi)^{d/2}``), a norm |Z| of the
     variable. Its scalar reading is no instance of it."""
-    for power in expr.atoms(sympy.Pow):
-        if power.base.is_number and power.exp.free_symbols - {variable}:
-            return True
-    return any(variable in a.free_symbols for a in expr.atoms(sympy.Abs))
+    return (any(power.base.is_number and power.exp.free_symbols - {variable} for power in expr.atoms(sympy.Pow))
+            or any(variable in a.free_symbols for a in expr.atoms(sympy.Abs)))
 
 
 def _discrete(expr: sympy.Expr, variable) -> bool:
