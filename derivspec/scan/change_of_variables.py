@@ -441,8 +441,7 @@ def document_maps(text: str) -> tuple:
         out, into = key(m.group("out")), key(m.group("in"))
         if out != into:
             found.append((out, name[0].name.map_key, name[0].name.inverse, into))
-    for m in _EQUAL.finditer(text):
-        found.append(("=", key(m.group("a")), key(m.group("b"))))
+    found += [("=", key(m.group("a")), key(m.group("b"))) for m in _EQUAL.finditer(text)]
     return tuple(dict.fromkeys(found))
 
 

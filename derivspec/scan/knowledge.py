@@ -439,8 +439,7 @@ def _tex_names(tex: str) -> set:
         except Exception:  # noqa: BLE001 -- validated elsewhere; here only names are collected
             continue
         names |= {str(n) for n in reading.names_used} | _used_names(reading.expr)
-    for name in list(names):  # \mathbb{E}_{q(z)}⟮⟯, p[|], H[,]: the bare head too
-        names.add(re.sub(r"\[[^\]]*\]|⟮⟯", "", name))
+    names |= {re.sub(r"\[[^\]]*\]|⟮⟯", "", name) for name in names}  # \mathbb{E}_{q(z)}⟮⟯, p[|], H[,]: the bare head too
     return names
 
 

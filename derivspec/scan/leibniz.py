@@ -63,10 +63,7 @@ def _chain(atoms: set) -> dict | None:
     def ancestors(name: str, seen=()) -> set:
         if name in seen:
             return {name}  # a cycle: reported as its own ancestor
-        out = set()
-        for v in candidates.get(name, ()):
-            out |= {v} | ancestors(v, seen + (name,))
-        return out
+        return set().union(*({v} | ancestors(v, seen + (name,)) for v in candidates.get(name, ())))
 
     inputs = {}
     for name, variables in candidates.items():

@@ -188,8 +188,7 @@ def _scalar_spans(text: str) -> list:
         if numerator_end + 1 < len(text) and text[numerator_end + 1:].lstrip().startswith("{"):
             start = text.index("{", numerator_end + 1)
             spans.append((start, _closing(text, start)))
-    for m in re.finditer(r"\^\s*\{|\\sqrt\s*\{", text):
-        spans.append((m.end() - 1, _closing(text, m.end() - 1)))
+    spans += [(m.end() - 1, _closing(text, m.end() - 1)) for m in re.finditer(r"\^\s*\{|\\sqrt\s*\{", text)]
     return spans
 
 

@@ -30,10 +30,7 @@ DISCRETE_POINTS = 40  # terms summed exactly before a tail is needed
 
 def _integer_like(expr: sympy.Expr, variable) -> set:
     """Symbols that count (the n of binomial(n, k), factorial(n - k), a range's end)."""
-    found = set()
-    for f in expr.atoms(sympy.binomial, sympy.factorial, sympy.gamma):
-        found |= f.free_symbols - {variable}
-    return found
+    return set().union(*(f.free_symbols - {variable} for f in expr.atoms(sympy.binomial, sympy.factorial, sympy.gamma)))
 
 
 def _of_a_vector(expr: sympy.Expr, variable) -> bool:
