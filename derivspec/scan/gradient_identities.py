@@ -203,28 +203,21 @@ class _Parser:
 
     def script(self) -> str:
         if self.peek() == "{":
-            self.take("{")
-            found = self.name_tokens(until="}")
-            self.take("}")
-            return found
+            return self.group("{", "}", lambda: self.name_tokens(until="}"))
         return self.take()
 
     def power(self):
         base = self.primary()
         while self.peek() == "^":
             self.take("^")
-            if self.peek() == "{":
-                self.take("{")
-                exponent = self.expr()
-                self.take("}")
-            else:
-                exponent = self.primary()
+            exponent = self.group("{", "}") if self.peek() == "{" else self.primary()
             base = ("pow", base, exponent)
         return base
 
-    def group(self, opening, closing):
+    def group(self, opening, closing, read=None):
+        """``read`` (an expression by default) between ``opening`` and ``closing``."""
         self.take(opening)
-        inner = self.expr()
+        inner = (read or self.expr)()
         self.take(closing)
         return inner
 
@@ -332,12 +325,7 @@ class _Parser:
         law = None
         if self.peek() == "_":
             self.take("_")
-            if self.peek() == "{":
-                self.take("{")
-                law = self.law()
-                self.take("}")
-            else:
-                law = ("variable", self.take())
+            law = self.group("{", "}", self.law) if self.peek() == "{" else ("variable", self.take())
         if self.peek() not in ("[", "(", "{"):
             raise NotRead("an expectation without brackets")
         closing = {"[": "]", "(": ")", "{": "}"}[self.peek()]

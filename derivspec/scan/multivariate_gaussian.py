@@ -181,8 +181,7 @@ class _Parser:
         if tok == ("op", "{"):
             parts = []
             while self.peek() != ("op", "}"):
-                tok = self.take()
-                parts.append(tok[1] if tok[0] != "name" else tok[1])
+                parts.append(self.take()[1])
             self.take("}")
             return "".join(parts)
         if tok == ("op", "-"):
