@@ -130,11 +130,7 @@ class _Parser:
         return node
 
     def sum(self):
-        node = None
-        if self.peek() in (("op", "-"), ("op", "+")):
-            node = ("num", sympy.Integer(0))
-        else:
-            node = self.term()
+        node = ("num", sympy.Integer(0)) if self.peek() in (("op", "-"), ("op", "+")) else self.term()
         while self.peek() in (("op", "-"), ("op", "+")):
             op = self.take()[1]
             right = self.term()

@@ -139,10 +139,7 @@ def uses(text: str, line: int) -> list[_Use]:
             inner = m.group("inner") if m.group("inner") is not None else m.group("one")
             if font in _WORDS_IN_TEXT or inner is None or not inner:
                 continue
-            if font in ("mathrm", "operatorname", "mathit") and len(inner) > 1 and not inner.startswith("\\"):
-                key = "\\" + font + "{" + inner + "}"  # \mathrm{Var}, \operatorname{softmax}: an operator
-            else:
-                key = "\\" + font + "{" + inner + "}"
+            key = "\\" + font + "{" + inner + "}"  # \mathrm{Var}, \operatorname{softmax} (an operator) and \mathbf{x} alike
         elif m.group("word"):
             key = "KL" if m.group("word").startswith("D") and "KL" in m.group("word") else m.group("word")
             if not re.fullmatch(_OPERATOR_WORDS, key):

@@ -697,10 +697,7 @@ class Systems:
                 return None
             key = symbol(f"{_canonical(constant.group(1))}^*")
             for system in self.systems.values():
-                if key in system.constants and system.constants[key] != value:
-                    system.constants[key] = sympy.nan
-                else:
-                    system.constants[key] = value
+                system.constants[key] = sympy.nan if key in system.constants and system.constants[key] != value else value
             self._constants = getattr(self, "_constants", {})
             self._constants[key] = value
             return "constant"

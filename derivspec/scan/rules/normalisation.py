@@ -89,10 +89,7 @@ def _one_support(doc, variable_latex: str, text: str, ranges: bool = True):
         return ("real", -sympy.oo, sympy.oo)
     if ranges and re.search(r"(?<![\\A-Za-z])" + name + r"\s*" + _NATURALS, text):
         return ("int", 0, sympy.oo)
-    if not ranges:
-        found = None
-    else:
-        found = re.search(r"(?<![\\A-Za-z])" + name + r"\s*" + _SUPPORT_RANGE, text)
+    found = re.search(r"(?<![\\A-Za-z])" + name + r"\s*" + _SUPPORT_RANGE, text) if ranges else None
     if found:
         low = int(found.group(1))
         end = found.group(3)
