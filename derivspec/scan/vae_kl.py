@@ -191,11 +191,7 @@ def _said_in_prose(paragraph: str, right: str):
 
 def _atom(expr):
     """A lecture quantity: a name or an application (\\mu_\\phi(x)), with its key."""
-    if isinstance(expr, sympy.Symbol):
-        return expr
-    if isinstance(expr, sympy.core.function.AppliedUndef):
-        return expr
-    return None
+    return expr if isinstance(expr, (sympy.Symbol, sympy.core.function.AppliedUndef)) else None
 
 
 def _written(atom, names) -> str:
