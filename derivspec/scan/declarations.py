@@ -122,11 +122,10 @@ def parse(text: str, line: int = 0, source: str = "document") -> Declaration:
     if law:
         return Declaration(text, line, "kind", _head(name), f"{law.group(1).lower()} of {law.group(2)}",
                            value=latex_name(law.group(2)), source=source)
-    if low in PLAIN_KINDS:
-        return Declaration(text, line, "kind", _head(name), low, source=source)
     from derivspec.scan.notation import table
 
-    if low in table()["role"]:  # h: logit, y: label -- a role the recognisers read, now the document's word
+    # a plain kind, or h: logit, y: label -- a role the recognisers read, now the document's word
+    if low in PLAIN_KINDS or low in table()["role"]:
         return Declaration(text, line, "kind", _head(name), low, source=source)
     function = named_function(low)
     if function is not None:

@@ -246,7 +246,7 @@ class _Parser:
             return ("frac", self.group("{", "}"), self.group("{", "}"))
         if token in (r"\log", r"\exp"):
             self.take()
-            argument = self.power() if self.peek() in ("(", "[", "{") else self.power_run()
+            argument = self.power()  # bracketed, or without brackets: one application or name with its powers
             return ("log" if token == r"\log" else "exp", argument)
         if token == r"\E":
             return self.expectation()
@@ -258,10 +258,6 @@ class _Parser:
         if name is None:
             raise NotRead(f"unread {token!r}")
         return self.application(name)
-
-    def power_run(self):
-        """The argument of a log without brackets: one application or name with its powers."""
-        return self.power()
 
     def maybe_name(self):
         token = self.peek()
@@ -591,16 +587,10 @@ class Evaluator:
     def law_density(self, law):
         """(the lecture's variable, the SymPy variable, its density) for an expectation's subscript."""
         kind = law[0]
-        if kind == "variable":
-            variable = law[1]
-            if variable == NOISE:
-                raise Gate(r"an expectation over \epsilon whose law is not stated in it")
-            raise Gate(f"an expectation over {variable} whose law is not stated in it")
+        if kind == "variable":  # \epsilon (NOISE) among them
+            raise Gate(f"an expectation over {law[1]} whose law is not stated in it")
         tree = law[2] if kind == "sim" else law[1]
-        if tree[0] == "name" and tree[1].head in VARIATIONAL and not tree[1].sub:
-            self.r.used_q = True
-            return min(LATENT), Z, self.r.q(Z)
-        if tree[0] == "name" and tree[1].head in VARIATIONAL and tree[1].sub == (self.r.param,):
+        if tree[0] == "name" and tree[1].head in VARIATIONAL and tree[1].sub in ((), (self.r.param,)):
             self.r.used_q = True
             return min(LATENT), Z, self.r.q(Z)
         if tree[0] == "apply" and tree[1].head == r"\calN" and kind == "density":
