@@ -304,10 +304,7 @@ def _split_args(text: str, start: int):
                 parts.append(text[cur:j])
                 return [p.strip() for p in parts], j + 1
             depth -= 1
-        elif ch in ",;" and depth == 0:
-            parts.append(text[cur:j])
-            cur = j + 1
-        elif ch == "|" and depth == 0 and not parts and not text[j - 1:j] == "\\":
+        elif depth == 0 and (ch in ",;" or ch == "|" and not parts and not text[j - 1:j] == "\\"):
             parts.append(text[cur:j])
             cur = j + 1
     return None

@@ -42,9 +42,7 @@ def variables(node: tree.Node, randoms: frozenset = frozenset()) -> tuple[set, s
         binds: set = set()
         if isinstance(n, (tree.Sum, tree.Prod)):
             binds.add(n.index.latex)
-        elif isinstance(n, tree.Integral):
-            binds.add(n.variable.latex)
-        elif isinstance(n, (tree.Opt, tree.Limit)) and isinstance(n.variable, tree.Name):
+        elif isinstance(n, tree.Integral) or isinstance(n, (tree.Opt, tree.Limit)) and isinstance(n.variable, tree.Name):
             binds.add(n.variable.latex)
         elif isinstance(n, tree.Expect):
             binds |= _law_variables(n.law)
