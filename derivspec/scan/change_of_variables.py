@@ -690,10 +690,7 @@ def check(left_side: Side, relation: str, right_side: Side, context: Context) ->
 
 
 def _reading(chain: list[Link], left: App, base: App) -> str:
-    shown = []
-    for link in chain:
-        how = f"{link.shown} " if link.shown else ""
-        shown.append(f"{how}from {link.start} to {link.end}")
+    shown = [(f"{link.shown} " if link.shown else "") + f"from {link.start} to {link.end}" for link in chain]
     return f" (reading {left.name.text()} as the density of A, {base.name.text()} of B; the map " \
            f"{', then '.join(shown)})"
 

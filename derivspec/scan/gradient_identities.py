@@ -791,10 +791,7 @@ def _judge(trees, texts, param, result, context):
         return result("unchecked", f"a gradient identity in {param} that holds for one family of densities and not "
                                    "for another: the lecture does not fix which one it means", claim=claim)
     instance, values = flags[0]
-    confirmed = []
-    for tree in trees:
-        reading = Reading(param, instance, True)
-        confirmed.append(_number(_evaluate(tree, reading), instance, CONFIRM_DIGITS))
+    confirmed = [_number(_evaluate(tree, Reading(param, instance, True)), instance, CONFIRM_DIGITS) for tree in trees]
     if abs(confirmed[0] - confirmed[1]) <= TOLERANCE * (1 + abs(confirmed[1])):
         return result("unchecked", f"a gradient identity in {param}: a difference that did not survive at "
                                    f"{CONFIRM_DIGITS} digits")

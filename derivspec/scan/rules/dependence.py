@@ -139,18 +139,13 @@ def function_lacks_argument(line, doc) -> str | None:
         return None  # an estimate, a prediction, an indexed or bold name (\hat y^{(i)}) may carry the argument
     if arguments & {w for w in written} or any(a.replace(" ", "") in written for a in arguments):
         return None
-    for name in written:  # a name defined anywhere (y = 2x above) may carry the argument
-        if name in doc.heads or _base(name) in doc.heads:
-            return None
+    if any(name in doc.heads for name in written):  # a name defined anywhere (y = 2x above) may carry the argument
+        return None  # (each a bare letter or command: no subscript to take off, the fullmatch above)
     if _indexed_by_bound(line.node("right"), doc):
         return None  # Σ_i T_i c_i over the samples along a ray: the samples carry the argument
     shown = ", ".join(sorted(written))
     args = ", ".join(sorted(arguments))
     return (f"the function {line.left_text} of {args} has a right side without {args}: it uses only {shown}")
-
-
-def _base(latex: str) -> str:
-    return re.sub(r"_.*$", "", latex)
 
 
 def _indexed_by_bound(node, doc) -> bool:
