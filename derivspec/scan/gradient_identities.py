@@ -698,14 +698,11 @@ def _has_narrow(tree) -> bool:
     return False
 
 
-def _shape(text: str) -> bool:
-    return bool(re.search(r"\\partial|\\nabla|\\pdv", text))
-
-
 def check(left: Side, relation: str, right: Side, context: Context) -> StepResult | None:
     """The step judged as a gradient identity on instances; None when it is not one."""
     texts = (left.text, right.text)
-    if not any(_shape(t) for t in texts) or not any(re.search(r"\\mathbb\s*\{?\s*E|\\E\b|\\int", t) for t in texts):
+    if not any(re.search(r"\\partial|\\nabla|\\pdv", t) for t in texts) or \
+            not any(re.search(r"\\mathbb\s*\{?\s*E|\\E\b|\\int", t) for t in texts):
         return None
 
     def result(verdict, reason, evidence="", correct="", claim=None):

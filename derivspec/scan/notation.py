@@ -147,7 +147,7 @@ def uses(text: str, line: int) -> list[_Use]:
                 continue  # a word written in math (else, otherwise, count): no symbol
         else:
             key = m.group("cmd") or m.group("letter")
-            if m.group("cmd") and (key[1:] not in _GREEK and not _known_command(key) or key == r"\frac"):
+            if m.group("cmd") and (key[1:] not in _GREEK and key not in _spellings() or key == r"\frac"):
                 continue  # structure: \frac, \left, \cdot, \in, \quad ...
         after = text[m.end():m.end() + 12]
         if key == "e" and re.match(r"\s*\^", after):
@@ -206,10 +206,6 @@ def _spellings() -> dict:
         for spelling in r.get("latex", ()):
             found.setdefault(re.sub(r"\s+", "", spelling), rid)
     return found
-
-
-def _known_command(cmd: str) -> bool:
-    return cmd in _spellings()
 
 
 def _normal(key: str) -> str:
