@@ -246,10 +246,7 @@ class _Context:
     def __init__(self, state, text: str, declared):
         self.state, self.text = state, text
         self.prose = words_only(text)
-        self.declared = {}
-        for d in declared:
-            if d.name:
-                self.declared[_normal(d.name)] = d
+        self.declared = {_normal(d.name): d for d in declared if d.name}
         self.defined = {}
         entries = getattr(getattr(state, "in_force", None), "entries", None) or []
         for entry in entries:
