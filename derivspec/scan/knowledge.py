@@ -23,6 +23,7 @@ The API the matching engine consumes: :func:`rows`, :func:`by_head`, :func:`func
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
@@ -727,19 +728,15 @@ def kept(name: str, build):
     for path in sorted(KNOWLEDGE.glob("*.toml")):
         digest.update(path.name.encode() + path.read_bytes())
     path = cache.cache_dir() / f"knowledge-{name}-{digest.hexdigest()[:20]}.pickle"
-    try:
+    with contextlib.suppress(Exception):  # absent, unreadable or from another SymPy
         with open(path, "rb") as handle:
             return pickle.load(handle)
-    except Exception:  # absent, unreadable or from another SymPy
-        pass
     built = build()
-    try:
+    with contextlib.suppress(Exception):  # an unwritable folder, an object that does not pickle
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile("wb", dir=path.parent, delete=False, suffix=".tmp") as handle:
             pickle.dump(built, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(handle.name, path)
-    except Exception:  # an unwritable folder, an object that does not pickle
-        pass
     return built
 
 

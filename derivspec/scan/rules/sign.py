@@ -12,6 +12,7 @@ matrix's formula is its 1×1 case -- a vector of one coordinate is an admissible
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 import mpmath
@@ -68,11 +69,9 @@ def _assumed(expr: sympy.Expr, ranges: dict) -> sympy.Expr:
 
 def negative_points(expr: sympy.Expr, ranges: dict) -> tuple[list, int]:
     """(the admissible draws where ``expr`` < 0 beyond round-off, the number of draws decided)."""
-    try:
+    with contextlib.suppress(Exception):
         if _assumed(expr, ranges).is_nonnegative:
             return [], 0
-    except Exception:
-        pass
     found, decided = [], 0
     real = any(r == "real" for r in ranges.values())
     points = values.draws(ranges, 7 if real else 4) + values.label_points(ranges)
