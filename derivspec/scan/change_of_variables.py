@@ -91,12 +91,8 @@ def tokens(text: str) -> list[str]:
             out.append(m.group(0))
             i = m.end()
         elif c == "{":
-            depth, j = 0, i
-            while j < len(text):
-                depth += {"{": 1, "}": -1}.get(text[j], 0)
-                if depth == 0:
-                    break
-                j += 1
+            j = closing(text, i)
+            j = j if j >= 0 else len(text)
             out.append(text[i:j + 1])
             i = j + 1
         else:
@@ -445,8 +441,7 @@ def document_maps(text: str) -> tuple:
         out, into = key(m.group("out")), key(m.group("in"))
         if out != into:
             found.append((out, name[0].name.map_key, name[0].name.inverse, into))
-    for m in _EQUAL.finditer(text):
-        found.append(("=", key(m.group("a")), key(m.group("b"))))
+    found += [("=", key(m.group("a")), key(m.group("b"))) for m in _EQUAL.finditer(text)]
     return tuple(dict.fromkeys(found))
 
 
@@ -695,10 +690,7 @@ def check(left_side: Side, relation: str, right_side: Side, context: Context) ->
 
 
 def _reading(chain: list[Link], left: App, base: App) -> str:
-    shown = []
-    for link in chain:
-        how = f"{link.shown} " if link.shown else ""
-        shown.append(f"{how}from {link.start} to {link.end}")
+    shown = [(f"{link.shown} " if link.shown else "") + f"from {link.start} to {link.end}" for link in chain]
     return f" (reading {left.name.text()} as the density of A, {base.name.text()} of B; the map " \
            f"{', then '.join(shown)})"
 

@@ -83,9 +83,7 @@ def document_algorithms(text: str) -> frozenset:
     for match in _ALGORITHM_ENV.finditer(text):
         first = text.count("\n", 0, match.start()) + 1
         lines.update(range(first, first + match.group(0).count("\n") + 1))
-    for number, line in enumerate(text.split("\n"), 1):
-        if _ALGORITHM_LINE.search(line):
-            lines.add(number)
+    lines.update(number for number, line in enumerate(text.split("\n"), 1) if _ALGORITHM_LINE.search(line))
     return frozenset(lines)
 
 

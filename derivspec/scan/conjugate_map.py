@@ -84,10 +84,8 @@ def document_model(text: str) -> Model | None:
     """The Beta prior on a Bernoulli parameter the document states, or None (none, or several)."""
     if not _DATA.search(text):
         return None
-    models = set()
-    for pattern in (_SIM, _DENSITY, _PROSE, _KERNEL):
-        for m in pattern.finditer(text):
-            models.add(Model(_squash(m.group("p")), " ".join(m.group("a").split()), " ".join(m.group("b").split())))
+    models = {Model(_squash(m.group("p")), " ".join(m.group("a").split()), " ".join(m.group("b").split()))
+              for pattern in (_SIM, _DENSITY, _PROSE, _KERNEL) for m in pattern.finditer(text)}
     successes = {_squash(m.group("p") or m.group("q") or m.group("r")) for m in _SUCCESS.finditer(text)}
     if not models and len(successes) == 1:  # "a Beta(a, b) prior" naming no parameter: the one declared Bernoulli
         parameter, = successes

@@ -926,13 +926,11 @@ def _score(m, right, right_expr, context: Context):
     heads = {n.func.__name__ for n in nodes if isinstance(n, AppliedUndef)}
     if standard is None or len(variables) != 1 or len(heads) != 1 or right_expr is None:
         return Compared("unchecked", "the standard form is not read"), quantity
-    if "vector" in right.primary.flags:
-        compared = _by_concrete_densities(standard, right_expr, heads.pop(), variables[0])
-        if compared.verdict == "disagrees":
-            return Compared("unchecked", "differs in one dimension, but vectors read as scalars are not flagged",
-                            compared.evidence), quantity
-        return compared, quantity
-    return _by_concrete_densities(standard, right_expr, heads.pop(), variables[0]), quantity
+    compared = _by_concrete_densities(standard, right_expr, heads.pop(), variables[0])
+    if "vector" in right.primary.flags and compared.verdict == "disagrees":
+        return Compared("unchecked", "differs in one dimension, but vectors read as scalars are not flagged",
+                        compared.evidence), quantity
+    return compared, quantity
 
 
 def _unread(found: StepResult, relation, left, right, name: str, why: str) -> StepResult:

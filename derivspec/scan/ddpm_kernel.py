@@ -26,7 +26,7 @@ import sympy
 from sympy.core.function import AppliedUndef
 
 from derivspec.scan.names import NameKey, strip_fonts
-from derivspec.scan.steps import Context, Side, StepResult, equation_values
+from derivspec.scan.steps import Context, Side, StepResult, equation_values, known_result
 
 CLAIM = "ddpm.marginal.variance"
 VARIANCE_CLAIM = CLAIM
@@ -156,11 +156,9 @@ def check(left: Side, relation: str, right: Side, context: Context) -> StepResul
     if _key(previous).sub.strip("{} ") == "0":
         return marginal(left, relation, right, context, found)
 
-    def result(verdict, reason, evidence="", correct=""):
-        # read in the claim's alpha_t = 1 - beta_t: the document's own when it defines alpha_t so (as_defined)
-        return StepResult(relation, left.text, right.text, verdict, "known", reason, evidence, claim=CLAIM,
-                          correct=correct, category="definition", with_equations=diffusion.as_defined)
-
+    # read in the claim's alpha_t = 1 - beta_t: the document's own when it defines alpha_t so (as_defined)
+    result = known_result(relation, left.text, right.text, CLAIM, category="definition",
+                          with_equations=diffusion.as_defined)
     if mean.has(now) or variance.has(now) or variance.has(previous):
         return result("unchecked", "recognised as the forward kernel, but its variance depends on x")
     coefficient = sympy.simplify(mean / previous)
@@ -289,10 +287,7 @@ def marginal(left: Side, relation: str, right: Side, context: Context, found) ->
         return None  # alpha_t the one-step rate: the claims' reading, compared there
     mean_claim, variance_claim = registry.get(MARGINAL), registry.get(VARIANCE_CLAIM)
 
-    def result(verdict, reason, evidence="", correct=""):
-        return StepResult(relation, left.text, right.text, verdict, "known", reason, evidence, claim=MARGINAL,
-                          correct=correct, category="definition", covers=(VARIANCE_CLAIM,))
-
+    result = known_result(relation, left.text, right.text, MARGINAL, category="definition", covers=(VARIANCE_CLAIM,))
     some = next(iter(sorted(rates, key=lambda r: subs[r])))
     letter = re.sub(r"_\s*\{?\s*" + re.escape(subs[some]).replace(r"\-", r"\s*-\s*") + r"\s*\}?$", f"_{index}",
                     spelled(some, context, right.text))

@@ -24,7 +24,7 @@ from sympy.core.function import AppliedUndef
 from derivspec.scan.ddpm_kernel import spelled
 from derivspec.scan.names import NameKey, strip_fonts
 from derivspec.scan.reparameterised import _atom_text
-from derivspec.scan.steps import Context, Side, StepResult, equation_values
+from derivspec.scan.steps import Context, Side, StepResult, equation_values, known_result
 
 CLAIM = "ddpm.posterior.mean-eps"
 RECOGNISED = {  # what this module reads (the recognisers page, derivspec/app/docs.py)
@@ -74,12 +74,10 @@ def check(left: Side, relation: str, right: Side, context: Context) -> StepResul
 
     diffusion = getattr(context, "diffusion", None)
 
-    def result(verdict, reason, evidence="", correct=""):
-        # a flag under the claim's alpha_t = 1 - beta_t, bar alpha_t = prod alpha_s holds under the document's own
-        # definitions when they are these (ddpm_kernel.Diffusion.as_defined)
-        return StepResult(relation, left.text, right.text, verdict, "known", reason, evidence, claim=CLAIM,
-                          correct=correct, with_equations=diffusion is not None and diffusion.as_defined)
-
+    # a flag under the claim's alpha_t = 1 - beta_t, bar alpha_t = prod alpha_s holds under the document's own
+    # definitions when they are these (ddpm_kernel.Diffusion.as_defined)
+    result = known_result(relation, left.text, right.text, CLAIM,
+                          with_equations=diffusion is not None and diffusion.as_defined)
     if len(noises) != 1:
         return result("unchecked", f"recognised as {CLAIM}, but the right side has two noise terms")
     noise = noises.pop()

@@ -122,11 +122,10 @@ def parse(text: str, line: int = 0, source: str = "document") -> Declaration:
     if law:
         return Declaration(text, line, "kind", _head(name), f"{law.group(1).lower()} of {law.group(2)}",
                            value=latex_name(law.group(2)), source=source)
-    if low in PLAIN_KINDS:
-        return Declaration(text, line, "kind", _head(name), low, source=source)
     from derivspec.scan.notation import table
 
-    if low in table()["role"]:  # h: logit, y: label -- a role the recognisers read, now the document's word
+    # a plain kind, or h: logit, y: label -- a role the recognisers read, now the document's word
+    if low in PLAIN_KINDS or low in table()["role"]:
         return Declaration(text, line, "kind", _head(name), low, source=source)
     function = named_function(low)
     if function is not None:
@@ -282,10 +281,8 @@ def _standard_function(name: str):
     """(arguments, value) of the tables' function ``name`` as the reader takes a named function."""
     from derivspec.scan.known import standard_functions
 
-    for _, cues, arguments, value in standard_functions():
-        if name.lower() in (c.lower() for c in cues) or any(name.lower() in c.lower() for c in cues):
-            return arguments, value
-    return None
+    return next(((arguments, value) for _, cues, arguments, value in standard_functions()
+                 if name.lower() in (c.lower() for c in cues) or any(name.lower() in c.lower() for c in cues)), None)
 
 
 def claimed(records: list, declared: list[Declaration]) -> None:

@@ -437,10 +437,8 @@ def _holds(relation: str, a, b) -> bool:
 
 def _weights(rng: random.Random, n: int, zeros: bool = False) -> list:
     """n positive weights, evenly spread or skewed (powers of 2 up to 2^8)."""
-    if rng.random() < 0.5:
-        raw = [rng.randint(0 if zeros else 1, 9) for _ in range(n)]
-    else:
-        raw = [0 if zeros and rng.random() < 0.25 else 2 ** rng.randint(0, 8) for _ in range(n)]
+    raw = ([rng.randint(0 if zeros else 1, 9) for _ in range(n)] if rng.random() < 0.5 else
+           [0 if zeros and rng.random() < 0.25 else 2 ** rng.randint(0, 8) for _ in range(n)])
     if sum(raw) == 0:
         raw[0] = 1
     return [Fraction(w, sum(raw)) for w in raw]
@@ -470,10 +468,8 @@ def _instances(kind: str, variables, heads: dict, seed: str) -> list:
         base = random_law(variables)
         odd = rng.choice(sorted(heads))
         for head, over in sorted(heads.items()):
-            if k % 2 or head == odd:
-                laws[head] = random_law(over)
-            else:
-                laws[head] = {"variables": tuple(sorted(over)), "p": _marginal(base, over)}
+            laws[head] = (random_law(over) if k % 2 or head == odd else
+                          {"variables": tuple(sorted(over)), "p": _marginal(base, over)})
         draws.append((None, laws, states))
     return draws
 

@@ -143,10 +143,8 @@ class _Parser:
             token = self.peek()
             if token[0] == "times" or token == ("op", "/"):
                 self.i += 1
-                if token[1] == "/":
-                    value, divided = value / self.power(), True
-                else:
-                    value, divided = value * self.power(), False
+                divided = token[1] == "/"
+                value = value / self.power() if divided else value * self.power()
             elif self._starts_factor():
                 if divided or (token[0] == "number" and self.peek(-1)[0] == "number"):
                     raise Unread("a / b c is ambiguous")

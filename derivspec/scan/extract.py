@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import itertools
 import json
 import os
 import re
@@ -330,14 +331,9 @@ def file_kind(path: str | Path) -> str:
 
 class _LineIndex:
     def __init__(self, text: str):
-        self.starts = [0]
-        for i, c in enumerate(text):
-            if c == "\n":
-                self.starts.append(i + 1)
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
 
     def line(self, offset: int) -> int:
-        import bisect
-
         return bisect.bisect_right(self.starts, offset)
 
 
@@ -477,10 +473,7 @@ def _myst(text: str) -> tuple[str, list[tuple[int, int]]]:
     cells (```` ```{python} ````) and code fences left for :func:`mask`; roles and labels as
     :func:`_myst_line`."""
     lines = text.split("\n")
-    starts, position = [], 0
-    for line in lines:
-        starts.append(position)
-        position += len(line) + 1
+    starts = [0, *itertools.accumulate(len(line) + 1 for line in lines[:-1])]
     out, spans = list(lines), []
     containers: list[str] = []  # open prose directives, innermost last
     code: str | None = None  # the fence of an open code block

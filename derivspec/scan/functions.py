@@ -47,11 +47,7 @@ def base_name(head: str) -> str:
 def document_defined(text: str, sides) -> frozenset:
     """Letters the document defines or describes: a side of a relation that is only the name or
     its application, or the name in prose ("let $f$ be", "$f$ is", "$f(x)$ denotes")."""
-    found = set()
-    for side in sides:
-        match = _LONE_SIDE.match(side)
-        if match:
-            found.add(match.group(1))
+    found = {match.group(1) for match in map(_LONE_SIDE.match, sides) if match}
     for pattern in (_PROSE, _LET):
         found |= {m.group(1) for m in pattern.finditer(text)}
     return frozenset(found & LETTERS)

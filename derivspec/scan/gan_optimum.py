@@ -32,7 +32,7 @@ from sympy.core.function import AppliedUndef
 
 from derivspec.scan.macros import closing
 from derivspec.scan.names import NameKey
-from derivspec.scan.steps import Context, Side, StepResult, equation_values, read_side
+from derivspec.scan.steps import Context, Side, StepResult, equation_values, known_result, read_side
 from derivspec.scan.notation import role_letters
 
 DISCRIMINATOR, VALUE = "gan.discriminator.optimal", "gan.value.optimal"
@@ -186,32 +186,28 @@ def _tex(expr) -> str:
     return re.sub(r"\\log\{\\left\((\d+) \\right\)\}", r"\\log \1", sympy.latex(expr))
 
 
-def _result(claim_id, relation, left, right, verdict, reason, evidence="", correct=""):
-    return StepResult(relation, left.text, right.text, verdict, "known", reason, evidence, claim=claim_id,
-                      correct=correct)
-
-
 def _discriminator(left, relation, right, context, game, lhs, rhs):
     from derivspec.core import registry
     from derivspec.core.checker import compare_expressions
 
+    result = known_result(relation, left.text, right.text, DISCRIMINATOR)
     densities = sorted({a for a in rhs.atoms(AppliedUndef) if _is_density(a)}, key=sympy.default_sort_key)
     others = rhs.atoms(AppliedUndef) - set(densities)
     if len(densities) != 2 or others:
         return None
     points = {d.args for d in densities}
     if len(points) != 1 or (isinstance(lhs, AppliedUndef) and lhs.args != densities[0].args):
-        return _result(DISCRIMINATOR, relation, left, right, "unchecked", f"recognised as {DISCRIMINATOR}, but the "
-                       "densities are not taken at the discriminator's point")
+        return result("unchecked", f"recognised as {DISCRIMINATOR}, but the "
+                      "densities are not taken at the discriminator's point")
     stray = rhs.free_symbols - set().union(*(d.free_symbols for d in densities))
     if stray:
         return None
     a, b = densities
     roles = _roles(_key(a), _key(b), game, context)
     if isinstance(roles, str):
-        return _result(DISCRIMINATOR, relation, left, right, "unchecked",
-                       f"recognised as {DISCRIMINATOR} (an optimal discriminator over {_shown(a, context)} and "
-                       f"{_shown(b, context)}), but {roles}: not checked")
+        return result("unchecked",
+                      f"recognised as {DISCRIMINATOR} (an optimal discriminator over {_shown(a, context)} and "
+                      f"{_shown(b, context)}), but {roles}: not checked")
     data_key, _ = roles
     data, gen = (a, b) if _key(a) == data_key else (b, a)
     claim = registry.get(DISCRIMINATOR)
@@ -221,8 +217,8 @@ def _discriminator(left, relation, right, context, game, lhs, rhs):
                f"{_shown(gen, context)}")
     outcome = compare_expressions(candidate, claim.target, claim.variables, seconds=context.seconds)
     if outcome.verdict == "equivalent":
-        return _result(DISCRIMINATOR, relation, left, right, "proved",
-                       f"matches {DISCRIMINATOR} ({claim.title}): proved equal for every pair of densities, {reading}")
+        return result("proved",
+                      f"matches {DISCRIMINATOR} ({claim.title}): proved equal for every pair of densities, {reading}")
     correct = (f"{left.text.strip()} = \\frac{{{_shown(data, context)}}}{{{_shown(data, context)} + "
                f"{_shown(gen, context)}}}")
     if outcome.verdict == "not_equivalent":
@@ -230,12 +226,12 @@ def _discriminator(left, relation, right, context, game, lhs, rhs):
             at = {p: sympy.Integer(pv), q: sympy.Integer(qv)}
             stated, derived = sympy.simplify(candidate.xreplace(at)), claim.target.xreplace(at)
             if stated.is_number and stated != derived:
-                return _result(DISCRIMINATOR, relation, left, right, "disagrees",
-                               f"disagrees with {DISCRIMINATOR} ({claim.title}), {reading}",
-                               f"at {_shown(data, context)} = {pv}, {_shown(gen, context)} = {qv}: as written "
-                               f"{stated}, the optimal discriminator {derived}", correct)
-    return _result(DISCRIMINATOR, relation, left, right, "unchecked",
-                   f"recognised as {DISCRIMINATOR}, {reading}; not decided ({outcome.reason})")
+                return result("disagrees",
+                              f"disagrees with {DISCRIMINATOR} ({claim.title}), {reading}",
+                              f"at {_shown(data, context)} = {pv}, {_shown(gen, context)} = {qv}: as written "
+                              f"{stated}, the optimal discriminator {derived}", correct)
+    return result("unchecked",
+                  f"recognised as {DISCRIMINATOR}, {reading}; not decided ({outcome.reason})")
 
 
 def _divergence(expr):
@@ -316,6 +312,7 @@ def _claim_ratio(claim):
 def _value(left, relation, right, context, game, lhs, rhs):
     from derivspec.core import registry
 
+    result = known_result(relation, left.text, right.text, VALUE)
     if lhs.atoms(AppliedUndef) and any(_divergence(a) for a in lhs.atoms(AppliedUndef)):
         return None
     form = _js_form(rhs, context)
@@ -327,26 +324,25 @@ def _value(left, relation, right, context, game, lhs, rhs):
     if not at_optimum:
         return None
     if _UP_TO.search(context.lead_in + " " + context.prose):
-        return _result(VALUE, relation, left, right, "unchecked", f"recognised as {VALUE}, but the text says the "
-                       "value holds up to a constant or a factor: not checked")
+        return result("unchecked", f"recognised as {VALUE}, but the text says the "
+                      "value holds up to a constant or a factor: not checked")
     roles = _roles(_key(a), _key(b), game, context)
     if isinstance(roles, str):
-        return _result(VALUE, relation, left, right, "unchecked", f"recognised as {VALUE} (a constant plus a "
-                       f"multiple of a divergence of {_shown(a, context)} and {_shown(b, context)}), but {roles}")
+        return result("unchecked", f"recognised as {VALUE} (a constant plus a "
+                      f"multiple of a divergence of {_shown(a, context)} and {_shown(b, context)}), but {roles}")
     a, b = (a, b) if _key(a) == roles[0] else (b, a)  # the data's first
     claim = registry.get(VALUE)
     claim_ratio, claim_constant, claim_k = _claim_ratio(claim)
     base = sympy.E if context.log_base is None else sympy.Integer(context.log_base)
     readings = [(base, rhs)]
     if context.log_base is None and not context.natural_logs:  # the document does not say: every base it allows
-        for name, side in right.variants.items():
-            if name in ("log2", "log10"):
-                readings.append((sympy.Integer(int(name[3:])), side.value()))
+        readings += [(sympy.Integer(int(name[3:])), side.value()) for name, side in right.variants.items()
+                     if name in ("log2", "log10")]
         if not rhs.has(sympy.log):  # numbers only: the same numbers, the ratio expected in base 2 or 10
             readings += [(sympy.Integer(2), rhs), (sympy.Integer(10), rhs)]
     if any(isinstance(x, sympy.Float) for x in sympy.preorder_traversal(rhs)):
-        return _result(VALUE, relation, left, right, "unchecked", f"recognised as {VALUE}; a decimal constant is "
-                       "not compared")
+        return result("unchecked", f"recognised as {VALUE}; a decimal constant is "
+                      "not compared")
     verdicts = []
     for reading_base, expr in readings:
         found = _js_form(expr, context)
@@ -362,19 +358,19 @@ def _value(left, relation, right, context, game, lhs, rhs):
                  f"{_tex(claim_constant)} over {claim_k} (holds for V, for -V and for V/2)")
     primary = verdicts[0]
     if primary[1]:
-        return _result(VALUE, relation, left, right, "proved",
-                       f"matches {VALUE} ({claim.title}): {invariant} holds with constant {_tex(primary[2])} "
-                       f"and JS coefficient {primary[3]}, the JS of {shown}")
+        return result("proved",
+                      f"matches {VALUE} ({claim.title}): {invariant} holds with constant {_tex(primary[2])} "
+                      f"and JS coefficient {primary[3]}, the JS of {shown}")
     if any(v[1] for v in verdicts):
         which = next(v[0] for v in verdicts if v[1])
-        return _result(VALUE, relation, left, right, "unchecked",
-                       f"recognised as {VALUE}: {invariant} holds only if the logs are base {which}")
+        return result("unchecked",
+                      f"recognised as {VALUE}: {invariant} holds only if the logs are base {which}")
     _, _, c, kk, expected = primary
     pair = f"{_shown(a, context)} \\| {_shown(b, context)}"
     correct = f"{left.text.strip()} = {_tex(sympy.simplify(expected * kk))} + {_tex(kk)}\\,\\mathrm{{JSD}}({pair})"
-    return _result(VALUE, relation, left, right, "disagrees",
-                   f"disagrees with {VALUE} ({claim.title}): {invariant} fails for every log base the document "
-                   f"allows, the JS of {shown}",
-                   f"as written the constant is {_tex(c)} and the JS coefficient {kk}: their ratio "
-                   f"{_tex(sympy.simplify(c / kk))} = {sympy.N(c / kk, 6)}, the optimum's "
-                   f"{_tex(expected)} = {sympy.N(expected, 6)}", correct)
+    return result("disagrees",
+                  f"disagrees with {VALUE} ({claim.title}): {invariant} fails for every log base the document "
+                  f"allows, the JS of {shown}",
+                  f"as written the constant is {_tex(c)} and the JS coefficient {kk}: their ratio "
+                  f"{_tex(sympy.simplify(c / kk))} = {sympy.N(c / kk, 6)}, the optimum's "
+                  f"{_tex(expected)} = {sympy.N(expected, 6)}", correct)

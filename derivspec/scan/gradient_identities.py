@@ -203,28 +203,21 @@ class _Parser:
 
     def script(self) -> str:
         if self.peek() == "{":
-            self.take("{")
-            found = self.name_tokens(until="}")
-            self.take("}")
-            return found
+            return self.group("{", "}", lambda: self.name_tokens(until="}"))
         return self.take()
 
     def power(self):
         base = self.primary()
         while self.peek() == "^":
             self.take("^")
-            if self.peek() == "{":
-                self.take("{")
-                exponent = self.expr()
-                self.take("}")
-            else:
-                exponent = self.primary()
+            exponent = self.group("{", "}") if self.peek() == "{" else self.primary()
             base = ("pow", base, exponent)
         return base
 
-    def group(self, opening, closing):
+    def group(self, opening, closing, read=None):
+        """``read`` (an expression by default) between ``opening`` and ``closing``."""
         self.take(opening)
-        inner = self.expr()
+        inner = (read or self.expr)()
         self.take(closing)
         return inner
 
@@ -253,7 +246,7 @@ class _Parser:
             return ("frac", self.group("{", "}"), self.group("{", "}"))
         if token in (r"\log", r"\exp"):
             self.take()
-            argument = self.power() if self.peek() in ("(", "[", "{") else self.power_run()
+            argument = self.power()  # bracketed, or without brackets: one application or name with its powers
             return ("log" if token == r"\log" else "exp", argument)
         if token == r"\E":
             return self.expectation()
@@ -265,10 +258,6 @@ class _Parser:
         if name is None:
             raise NotRead(f"unread {token!r}")
         return self.application(name)
-
-    def power_run(self):
-        """The argument of a log without brackets: one application or name with its powers."""
-        return self.power()
 
     def maybe_name(self):
         token = self.peek()
@@ -332,12 +321,7 @@ class _Parser:
         law = None
         if self.peek() == "_":
             self.take("_")
-            if self.peek() == "{":
-                self.take("{")
-                law = self.law()
-                self.take("}")
-            else:
-                law = ("variable", self.take())
+            law = self.group("{", "}", self.law) if self.peek() == "{" else ("variable", self.take())
         if self.peek() not in ("[", "(", "{"):
             raise NotRead("an expectation without brackets")
         closing = {"[": "]", "(": ")", "{": "}"}[self.peek()]
@@ -603,16 +587,10 @@ class Evaluator:
     def law_density(self, law):
         """(the lecture's variable, the SymPy variable, its density) for an expectation's subscript."""
         kind = law[0]
-        if kind == "variable":
-            variable = law[1]
-            if variable == NOISE:
-                raise Gate(r"an expectation over \epsilon whose law is not stated in it")
-            raise Gate(f"an expectation over {variable} whose law is not stated in it")
+        if kind == "variable":  # \epsilon (NOISE) among them
+            raise Gate(f"an expectation over {law[1]} whose law is not stated in it")
         tree = law[2] if kind == "sim" else law[1]
-        if tree[0] == "name" and tree[1].head in VARIATIONAL and not tree[1].sub:
-            self.r.used_q = True
-            return min(LATENT), Z, self.r.q(Z)
-        if tree[0] == "name" and tree[1].head in VARIATIONAL and tree[1].sub == (self.r.param,):
+        if tree[0] == "name" and tree[1].head in VARIATIONAL and tree[1].sub in ((), (self.r.param,)):
             self.r.used_q = True
             return min(LATENT), Z, self.r.q(Z)
         if tree[0] == "apply" and tree[1].head == r"\calN" and kind == "density":
@@ -720,14 +698,11 @@ def _has_narrow(tree) -> bool:
     return False
 
 
-def _shape(text: str) -> bool:
-    return bool(re.search(r"\\partial|\\nabla|\\pdv", text))
-
-
 def check(left: Side, relation: str, right: Side, context: Context) -> StepResult | None:
     """The step judged as a gradient identity on instances; None when it is not one."""
     texts = (left.text, right.text)
-    if not any(_shape(t) for t in texts) or not any(re.search(r"\\mathbb\s*\{?\s*E|\\E\b|\\int", t) for t in texts):
+    if not any(re.search(r"\\partial|\\nabla|\\pdv", t) for t in texts) or \
+            not any(re.search(r"\\mathbb\s*\{?\s*E|\\E\b|\\int", t) for t in texts):
         return None
 
     def result(verdict, reason, evidence="", correct="", claim=None):
@@ -813,10 +788,7 @@ def _judge(trees, texts, param, result, context):
         return result("unchecked", f"a gradient identity in {param} that holds for one family of densities and not "
                                    "for another: the lecture does not fix which one it means", claim=claim)
     instance, values = flags[0]
-    confirmed = []
-    for tree in trees:
-        reading = Reading(param, instance, True)
-        confirmed.append(_number(_evaluate(tree, reading), instance, CONFIRM_DIGITS))
+    confirmed = [_number(_evaluate(tree, Reading(param, instance, True)), instance, CONFIRM_DIGITS) for tree in trees]
     if abs(confirmed[0] - confirmed[1]) <= TOLERANCE * (1 + abs(confirmed[1])):
         return result("unchecked", f"a gradient identity in {param}: a difference that did not survive at "
                                    f"{CONFIRM_DIGITS} digits")

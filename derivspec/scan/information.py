@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 
 import sympy
+from sympy.utilities.iterables import sift
 
 from derivspec.scan.reader import application_parts, is_opaque_function
 from derivspec.scan import scope
@@ -105,22 +106,22 @@ def _kl_terms(expr) -> sympy.Expr | None:
     return None
 
 
+def _factor_kinds(product) -> dict:
+    """The factors of ``product`` by kind: "number", "log" and "other"."""
+    return sift(sympy.Mul.make_args(product),
+                lambda f: "number" if f.is_number else "log" if isinstance(f, sympy.log) else "other")
+
+
 def _log_density_terms(body, variable):
     """body = sum of c * log(density) -> [(c, key)] with every density at ``variable`` (or one
     common variable when it is None); None otherwise."""
     out = []
     seen = variable
     for term in sympy.Add.make_args(sympy.expand(body)):
-        coefficient, logs = sympy.Integer(1), []
-        for factor in sympy.Mul.make_args(term):
-            if factor.is_number:
-                coefficient *= factor
-            elif isinstance(factor, sympy.log):
-                logs.append(factor)
-            else:
-                return None
-        if len(logs) != 1:
+        kinds = _factor_kinds(term)
+        if kinds["other"] or len(kinds["log"]) != 1:
             return None
+        coefficient, logs = sympy.Mul(*kinds["number"]), kinds["log"]
         found = distribution_key(logs[0].args[0])
         if found is None or found[1] is None:
             return None
@@ -199,14 +200,8 @@ def integral_terms(expr, over_support=lambda weight, variable, bound: False) -> 
     elif len(limit) != 3 or not (isinstance(limit[2], sympy.Symbol) and (limit[2].name.startswith("⟦range")
                                                                           or limit[2].name.startswith("⟦where "))):
         return None
-    weights, logs, coefficient = [], [], sympy.Integer(1)
-    for factor in sympy.Mul.make_args(expr.function):
-        if factor.is_number:
-            coefficient *= factor
-        elif isinstance(factor, sympy.log):
-            logs.append(factor)
-        else:
-            weights.append(factor)
+    kinds = _factor_kinds(expr.function)
+    coefficient, logs, weights = sympy.Mul(*kinds["number"]), kinds["log"], kinds["other"]
     if len(weights) != 1 or len(logs) != 1:
         return None
     if not isinstance(expr, sympy.Integral) and limit[2].name.startswith("⟦where ") and \

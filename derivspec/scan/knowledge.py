@@ -23,6 +23,7 @@ The API the matching engine consumes: :func:`rows`, :func:`by_head`, :func:`func
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
@@ -439,8 +440,7 @@ def _tex_names(tex: str) -> set:
         except Exception:  # noqa: BLE001 -- validated elsewhere; here only names are collected
             continue
         names |= {str(n) for n in reading.names_used} | _used_names(reading.expr)
-    for name in list(names):  # \mathbb{E}_{q(z)}⟮⟯, p[|], H[,]: the bare head too
-        names.add(re.sub(r"\[[^\]]*\]|⟮⟯", "", name))
+    names |= {re.sub(r"\[[^\]]*\]|⟮⟯", "", name) for name in names}  # \mathbb{E}_{q(z)}⟮⟯, p[|], H[,]: the bare head too
     return names
 
 
@@ -728,19 +728,15 @@ def kept(name: str, build):
     for path in sorted(KNOWLEDGE.glob("*.toml")):
         digest.update(path.name.encode() + path.read_bytes())
     path = cache.cache_dir() / f"knowledge-{name}-{digest.hexdigest()[:20]}.pickle"
-    try:
+    with contextlib.suppress(Exception):  # absent, unreadable or from another SymPy
         with open(path, "rb") as handle:
             return pickle.load(handle)
-    except Exception:  # absent, unreadable or from another SymPy
-        pass
     built = build()
-    try:
+    with contextlib.suppress(Exception):  # an unwritable folder, an object that does not pickle
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile("wb", dir=path.parent, delete=False, suffix=".tmp") as handle:
             pickle.dump(built, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(handle.name, path)
-    except Exception:  # an unwritable folder, an object that does not pickle
-        pass
     return built
 
 

@@ -63,10 +63,7 @@ def _chain(atoms: set) -> dict | None:
     def ancestors(name: str, seen=()) -> set:
         if name in seen:
             return {name}  # a cycle: reported as its own ancestor
-        out = set()
-        for v in candidates.get(name, ()):
-            out |= {v} | ancestors(v, seen + (name,))
-        return out
+        return set().union(*({v} | ancestors(v, seen + (name,)) for v in candidates.get(name, ())))
 
     inputs = {}
     for name, variables in candidates.items():
@@ -131,9 +128,7 @@ def _evaluate(expr: sympy.Expr, inputs: dict, chosen: dict, point) -> sympy.Floa
         return chosen[name][1](through(inputs[name], cut))
 
     def at_point(e: sympy.Expr) -> sympy.Expr:
-        values = {}
-        for name in list(inputs) + [v for v in inputs.values()]:
-            values[symbol(name)] = through(name, None)
+        values = {symbol(name): through(name, None) for name in list(inputs) + list(inputs.values())}
         for _ in range(len(inputs) + 2):
             e = e.xreplace(values)
         roots = {symbol(v): point for v in inputs.values() if v not in inputs}

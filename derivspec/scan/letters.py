@@ -63,12 +63,10 @@ def document_letters(text: str) -> frozenset:
         letter = row.get("letter")
         if letter is None:
             continue
-        if any(re.search(p, text) for p in row.get("variable_when", ())) or any(
-                re.search(p, text, re.IGNORECASE) for p in row.get("variable_words", ())):
-            found.add(letter)
-        if row.get("variable_unless") and not any(re.search(p, text, re.IGNORECASE) for p in row["variable_unless"]):
-            found.add(letter)
-        if letter != r"\sigma" and _defined_in_words(text, letter):
+        if (any(re.search(p, text) for p in row.get("variable_when", ()))
+                or any(re.search(p, text, re.IGNORECASE) for p in row.get("variable_words", ()))
+                or row.get("variable_unless") and not any(re.search(p, text, re.IGNORECASE) for p in row["variable_unless"])
+                or letter != r"\sigma" and _defined_in_words(text, letter)):
             found.add(letter)
     return frozenset(found)
 

@@ -187,10 +187,7 @@ class Data:
 def _shown(symbol, context: Context, data: Data) -> str:
     if symbol in data.shown:
         return data.shown[symbol]
-    for s, text in context.names.latex.items():
-        if s.name == symbol.name:
-            return text
-    return symbol.name
+    return next((text for s, text in context.names.latex.items() if s.name == symbol.name), symbol.name)
 
 
 def _latex(expr, context: Context, data: Data) -> str:

@@ -25,6 +25,7 @@ import re
 
 import sympy
 from sympy.core.function import AppliedUndef
+from sympy.utilities.iterables import sift
 
 from derivspec.scan.names import strip_fonts
 from derivspec.scan.steps import Context, Side, StepResult, equation_values, known_result
@@ -99,12 +100,8 @@ def check(left: Side, relation: str, right: Side, context: Context) -> StepResul
     if found is None:
         return None
     sub, integrand = found
-    coefficient, sums = sympy.Integer(1), []
-    for factor in sympy.Mul.make_args(average):
-        if isinstance(factor, sympy.Sum):
-            sums.append(factor)
-        else:
-            coefficient *= factor
+    sums, others = sift(sympy.Mul.make_args(average), lambda f: isinstance(f, sympy.Sum), binary=True)
+    coefficient = sympy.Mul(*others)
     if len(sums) != 1 or len(sums[0].limits) != 1:
         return None
     total = sums[0]

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import sympy
 from sympy.core.function import AppliedUndef
+from sympy.utilities.iterables import sift
 
 from derivspec.scan.names import NameKey
 from derivspec.scan.steps import Context, Side, StepResult, known_result, read_side
@@ -365,11 +366,8 @@ def _unbiased(left: Side, right: Side, context: Context) -> StepResult | None:
     sampled = {d.group("d") for d in _SAMPLED.finditer(lead[m.end():])}
     if sampled and sampled != {density}:
         return None  # draws from another density than the expectation's: an importance-sampling estimate
-    coefficient, sums = sympy.Integer(1), []
-    for factor in sympy.Mul.make_args(stated):
-        (sums if isinstance(factor, sympy.Sum) else [coefficient]).append(factor)
-        if not isinstance(factor, sympy.Sum):
-            coefficient *= factor
+    sums, others = sift(sympy.Mul.make_args(stated), lambda f: isinstance(f, sympy.Sum), binary=True)
+    coefficient = sympy.Mul(*others)
     if len(sums) != 1 or len(sums[0].limits) != 1:
         return None
     total = sums[0]

@@ -130,11 +130,7 @@ class _Parser:
         return node
 
     def sum(self):
-        node = None
-        if self.peek() in (("op", "-"), ("op", "+")):
-            node = ("num", sympy.Integer(0))
-        else:
-            node = self.term()
+        node = ("num", sympy.Integer(0)) if self.peek() in (("op", "-"), ("op", "+")) else self.term()
         while self.peek() in (("op", "-"), ("op", "+")):
             op = self.take()[1]
             right = self.term()
@@ -181,8 +177,7 @@ class _Parser:
         if tok == ("op", "{"):
             parts = []
             while self.peek() != ("op", "}"):
-                tok = self.take()
-                parts.append(tok[1] if tok[0] != "name" else tok[1])
+                parts.append(self.take()[1])
             self.take("}")
             return "".join(parts)
         if tok == ("op", "-"):
@@ -207,20 +202,14 @@ class _Parser:
             if self.peek() in (("op", "("), ("op", "["), ("op", "{")):
                 return ("log", self.factor())
             return ("log", self.term(stop_at_log=True))
-        if tok == ("op", "|"):
+        if tok in (("op", "|"), ("op", "‖")):  # |A| a determinant, ‖x‖ a norm
             self.bars += 1
             node = self.sum()
-            self.take("|")
+            self.take(tok[1])
             self.bars -= 1
-            return ("det", node)
-        if tok == ("op", "‖"):
-            self.bars += 1
-            node = self.sum()
-            self.take("‖")
-            self.bars -= 1
-            if self.peek() == ("op", "_"):
+            if tok[1] == "‖" and self.peek() == ("op", "_"):
                 raise NotRead("a subscripted norm")
-            return ("norm", node)
+            return ("det" if tok[1] == "|" else "norm", node)
         if tok == ("op", r"\pi"):
             return ("num", sympy.pi)
         if tok[0] == "op" and re.fullmatch(r"\d+(?:\.\d+)?", tok[1]):
@@ -315,10 +304,7 @@ def _split_args(text: str, start: int):
                 parts.append(text[cur:j])
                 return [p.strip() for p in parts], j + 1
             depth -= 1
-        elif ch in ",;" and depth == 0:
-            parts.append(text[cur:j])
-            cur = j + 1
-        elif ch == "|" and depth == 0 and not parts and not text[j - 1:j] == "\\":
+        elif depth == 0 and (ch in ",;" or ch == "|" and not parts and not text[j - 1:j] == "\\"):
             parts.append(text[cur:j])
             cur = j + 1
     return None

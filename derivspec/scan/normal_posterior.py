@@ -220,10 +220,9 @@ def _compare(model, context, lhs, rhs, quantity, posterior_symbol, latent, m0, v
     values = {s: posterior_variance ** sympy.Rational(1, k) for s in spread_symbols}
     for s in list(candidate.free_symbols):
         key = _key(s)
-        if key and key.accents == (r"\bar",) and key.base == model.head and not key.sub:
-            values[s] = sympy.Sum(item(i), (i, 1, count)) / count
-        elif (key and key.accents in ((r"\hat",), (r"\widehat",)) and _key(latent) and key.base == _key(latent).base
-              and re.sub(r"[{}\s]|\\(?:mathrm|text|rm)", "", key.sub) in ("ML", "MLE")):  # \hat\mu_{ML}: the mean
+        if key and key.accents == (r"\bar",) and key.base == model.head and not key.sub or (
+                key and key.accents in ((r"\hat",), (r"\widehat",)) and _key(latent) and key.base == _key(latent).base
+                and re.sub(r"[{}\s]|\\(?:mathrm|text|rm)", "", key.sub) in ("ML", "MLE")):  # \hat\mu_{ML}: the mean
             values[s] = sympy.Sum(item(i), (i, 1, count)) / count
     candidate = candidate.xreplace(values)
     if quantity == "mean":

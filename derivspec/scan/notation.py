@@ -139,10 +139,7 @@ def uses(text: str, line: int) -> list[_Use]:
             inner = m.group("inner") if m.group("inner") is not None else m.group("one")
             if font in _WORDS_IN_TEXT or inner is None or not inner:
                 continue
-            if font in ("mathrm", "operatorname", "mathit") and len(inner) > 1 and not inner.startswith("\\"):
-                key = "\\" + font + "{" + inner + "}"  # \mathrm{Var}, \operatorname{softmax}: an operator
-            else:
-                key = "\\" + font + "{" + inner + "}"
+            key = "\\" + font + "{" + inner + "}"  # \mathrm{Var}, \operatorname{softmax} (an operator) and \mathbf{x} alike
         elif m.group("word"):
             key = "KL" if m.group("word").startswith("D") and "KL" in m.group("word") else m.group("word")
             if not re.fullmatch(_OPERATOR_WORDS, key):
@@ -150,7 +147,7 @@ def uses(text: str, line: int) -> list[_Use]:
                 continue  # a word written in math (else, otherwise, count): no symbol
         else:
             key = m.group("cmd") or m.group("letter")
-            if m.group("cmd") and (key[1:] not in _GREEK and not _known_command(key) or key == r"\frac"):
+            if m.group("cmd") and (key[1:] not in _GREEK and key not in _spellings() or key == r"\frac"):
                 continue  # structure: \frac, \left, \cdot, \in, \quad ...
         after = text[m.end():m.end() + 12]
         if key == "e" and re.match(r"\s*\^", after):
@@ -188,8 +185,7 @@ def _scalar_spans(text: str) -> list:
         if numerator_end + 1 < len(text) and text[numerator_end + 1:].lstrip().startswith("{"):
             start = text.index("{", numerator_end + 1)
             spans.append((start, _closing(text, start)))
-    for m in re.finditer(r"\^\s*\{|\\sqrt\s*\{", text):
-        spans.append((m.end() - 1, _closing(text, m.end() - 1)))
+    spans += [(m.end() - 1, _closing(text, m.end() - 1)) for m in re.finditer(r"\^\s*\{|\\sqrt\s*\{", text)]
     return spans
 
 
@@ -210,10 +206,6 @@ def _spellings() -> dict:
         for spelling in r.get("latex", ()):
             found.setdefault(re.sub(r"\s+", "", spelling), rid)
     return found
-
-
-def _known_command(cmd: str) -> bool:
-    return cmd in _spellings()
 
 
 def _normal(key: str) -> str:
@@ -254,10 +246,7 @@ class _Context:
     def __init__(self, state, text: str, declared):
         self.state, self.text = state, text
         self.prose = words_only(text)
-        self.declared = {}
-        for d in declared:
-            if d.name:
-                self.declared[_normal(d.name)] = d
+        self.declared = {_normal(d.name): d for d in declared if d.name}
         self.defined = {}
         entries = getattr(getattr(state, "in_force", None), "entries", None) or []
         for entry in entries:
@@ -403,10 +392,7 @@ def _word(key: str) -> str:
 # -------------------------------------------------------------------------------------- errors and questions
 
 def lookup(entries: list, key: str) -> Entry | None:
-    for e in entries:
-        if e.name == key:
-            return e
-    return None
+    return next((e for e in entries if e.name == key), None)
 
 
 def rests_on(record, entries: list) -> list[Entry]:
@@ -423,11 +409,8 @@ def rests_on(record, entries: list) -> list[Entry]:
         texts = [_message_math(record.reason)]  # it read is the document's words or notation (rules/reading.py)
     else:
         texts = [record.text]
-    keys, here = [], {}
-    for text in texts:
-        for use in uses(text or "", 0):
-            if use.key not in keys:
-                keys.append(use.key)
+    keys = list(dict.fromkeys(use.key for text in texts for use in uses(text or "", 0)))
+    here = {}
     for use in uses(" ".join(texts) if step is not None else record.text, 0):  # as the statement writes each name
         here.setdefault(use.key, []).append(use)
     if coded:  # the names of the statement its message speaks of (not every letter the line writes)

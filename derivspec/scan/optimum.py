@@ -98,9 +98,7 @@ def same_maximisers(f: sympy.Expr, g: sympy.Expr, variables: list, free_of, posi
     ratio = sympy.simplify(g / f) if f != 0 else None
     if ratio is not None and free(ratio) and positive(ratio):
         return "the objectives differ by a positive factor free of " + _names(variables)
-    if free(g - sympy.log(f)):
-        return "one objective is the log of the other, up to a term free of " + _names(variables) + " (log is increasing)"
-    if free(f - sympy.log(g)):
+    if free(g - sympy.log(f)) or free(f - sympy.log(g)):
         return "one objective is the log of the other, up to a term free of " + _names(variables) + " (log is increasing)"
     return None
 

@@ -12,6 +12,7 @@ and ``lines`` within that cell; a record an inline marker suppresses has ``suppr
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from derivspec.scan.verdicts import REASON_GROUPS, evidence_level, reason_group, row  # noqa: F401 (re-exported)
@@ -151,11 +152,7 @@ def summary(records: list[Record], formulas: int | None = None) -> dict:
     checked = sum(1 for r in records if r.verdict in ("proved", "disagrees"))
     suppressed = sum(1 for r in records if r.verdict == "disagrees" and r.suppressed)
     flagged = sum(1 for r in records if r.verdict == "disagrees") - suppressed
-    by_reason: dict[str, int] = {}
-    for r in records:
-        if r.verdict == "unchecked":
-            group = reason_group(r.reason)
-            by_reason[group] = by_reason.get(group, 0) + 1
+    by_reason = Counter(reason_group(r.reason) for r in records if r.verdict == "unchecked")
     by_kind: dict[str, dict] = {}
     for r in records:
         entry = by_kind.setdefault(r.kind, {"found": 0, "proved": 0, "disagrees": 0, "unchecked": 0})
@@ -167,10 +164,7 @@ def summary(records: list[Record], formulas: int | None = None) -> dict:
                              and r.severity == "question"),  # flags resting on a guess (in "flagged")
             "unchecked": found - checked, "unchecked_by_reason": dict(sorted(by_reason.items(), key=lambda kv: -kv[1])),
             "by_kind": by_kind}
-    by_class: dict[str, int] = {}
-    for r in records:
-        if r.category:
-            by_class[r.category] = by_class.get(r.category, 0) + 1
+    by_class = Counter(r.category for r in records if r.category)
     data["by_class"] = dict(sorted(by_class.items(), key=lambda kv: -kv[1]))
     if formulas is not None:
         data["formulas_without_relation"] = formulas

@@ -12,6 +12,7 @@ goes to ``progress`` (a callable taking done, total).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -452,22 +453,16 @@ class _Worker:
         _send(self.send_fd, str(index).encode())
 
     def stop(self, kill: bool = False) -> None:
-        try:
+        with contextlib.suppress(OSError):
             if kill:
                 os.kill(self.pid, signal.SIGKILL)
             else:
                 _send(self.send_fd, b"-1")
-        except OSError:
-            pass
         for fd in (self.send_fd, self.recv_fd):
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass
-        try:
+        with contextlib.suppress(ChildProcessError):
             os.waitpid(self.pid, 0)
-        except ChildProcessError:
-            pass
 
 
 def _timeout_record(statement: Statement, seconds: float, why: str = "") -> dict:
@@ -535,5 +530,4 @@ def _run_forked(relational, previous, state, results, workers, progress, deadlin
 
 def _replace(worker: _Worker, relational, previous, state) -> _Worker:
     worker.stop(kill=True)
-    fresh = _Worker(relational, previous, state)
-    return fresh
+    return _Worker(relational, previous, state)

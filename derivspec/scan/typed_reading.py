@@ -51,12 +51,8 @@ def _families() -> dict[str, str]:
 def _family_words() -> dict[str, str]:
     """A family's name as a word of two letters or more (its aliases, its LaTeX heads without fonts: Poisson,
     Bern, Exp) -> its name in families.toml: an upright head spelled so is the family, in any upright font."""
-    found = {}
-    for family in knowledge.families().values():
-        for word in (*family.aliases, *(_plain(latex) for latex in family.latex)):
-            if len(word) > 1 and word.isalpha():
-                found[word] = family.name
-    return found
+    return {word: family.name for family in knowledge.families().values()
+            for word in (*family.aliases, *(_plain(latex) for latex in family.latex)) if len(word) > 1 and word.isalpha()}
 
 
 def _greek(name: str) -> str:

@@ -27,7 +27,7 @@ import sympy
 from derivspec.scan import sizes
 from derivspec.scan.names import strip_fonts
 from derivspec.scan.reparameterised import Facts, _as_variance, _read, _standard, key
-from derivspec.scan.steps import StepResult
+from derivspec.scan.steps import StepResult, known_result
 
 CLAIM = "kl.vae-regulariser"
 RECOGNISED = {CLAIM: r"a KL between the encoder $q(z|x)$ and the prior $p(z)$ written as a sum over the latent "
@@ -111,9 +111,7 @@ def check(left: str, relation: str, right: str, line: int, names, facts: Facts |
         return None
     minus, first, second = parsed
 
-    def result(verdict, reason, evidence="", correct=""):
-        return StepResult(relation, left, right, verdict, "known", reason, evidence, claim=CLAIM, correct=correct)
-
+    result = known_result(relation, left, right, CLAIM)
     # the encoder's law
     written = _normal_written(first)
     variable = None
@@ -191,11 +189,7 @@ def _said_in_prose(paragraph: str, right: str):
 
 def _atom(expr):
     """A lecture quantity: a name or an application (\\mu_\\phi(x)), with its key."""
-    if isinstance(expr, sympy.Symbol):
-        return expr
-    if isinstance(expr, sympy.core.function.AppliedUndef):
-        return expr
-    return None
+    return expr if isinstance(expr, (sympy.Symbol, sympy.core.function.AppliedUndef)) else None
 
 
 def _written(atom, names) -> str:

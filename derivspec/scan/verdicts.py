@@ -57,10 +57,7 @@ REASON_GROUPS = (
 
 
 def reason_group(reason: str) -> str:
-    for name, pattern in REASON_GROUPS:
-        if re.search(pattern, reason, re.IGNORECASE):
-            return name
-    return "other"
+    return next((name for name, pattern in REASON_GROUPS if re.search(pattern, reason, re.IGNORECASE)), "other")
 
 
 def evidence_level(verdict: str, reason: str) -> str:

@@ -48,11 +48,8 @@ def instantiate(expr, data: dict | None = None):
     """``expr`` with every sum or product over data taken at n = COUNT items and each item x_i an exact value
     (``data``: the values chosen so far, shared between lines); None when something stays unknown."""
     data = {} if data is None else data
-    counts = {}
-    for big in expr.atoms(sympy.Sum, sympy.Product):
-        for _, low, high in big.limits:
-            if isinstance(high, sympy.Symbol):
-                counts[high] = sympy.Integer(COUNT)
+    counts = {high: sympy.Integer(COUNT) for big in expr.atoms(sympy.Sum, sympy.Product) for _, low, high in big.limits
+              if isinstance(high, sympy.Symbol)}
     try:
         done = expr.xreplace(counts).doit() if counts or expr.has(sympy.Sum, sympy.Product) else expr
     except Exception:

@@ -42,9 +42,7 @@ def variables(node: tree.Node, randoms: frozenset = frozenset()) -> tuple[set, s
         binds: set = set()
         if isinstance(n, (tree.Sum, tree.Prod)):
             binds.add(n.index.latex)
-        elif isinstance(n, tree.Integral):
-            binds.add(n.variable.latex)
-        elif isinstance(n, (tree.Opt, tree.Limit)) and isinstance(n.variable, tree.Name):
+        elif isinstance(n, tree.Integral) or isinstance(n, (tree.Opt, tree.Limit)) and isinstance(n.variable, tree.Name):
             binds.add(n.variable.latex)
         elif isinstance(n, tree.Expect):
             binds |= _law_variables(n.law)
@@ -141,18 +139,13 @@ def function_lacks_argument(line, doc) -> str | None:
         return None  # an estimate, a prediction, an indexed or bold name (\hat y^{(i)}) may carry the argument
     if arguments & {w for w in written} or any(a.replace(" ", "") in written for a in arguments):
         return None
-    for name in written:  # a name defined anywhere (y = 2x above) may carry the argument
-        if name in doc.heads or _base(name) in doc.heads:
-            return None
+    if any(name in doc.heads for name in written):  # a name defined anywhere (y = 2x above) may carry the argument
+        return None  # (each a bare letter or command: no subscript to take off, the fullmatch above)
     if _indexed_by_bound(line.node("right"), doc):
         return None  # Σ_i T_i c_i over the samples along a ray: the samples carry the argument
     shown = ", ".join(sorted(written))
     args = ", ".join(sorted(arguments))
     return (f"the function {line.left_text} of {args} has a right side without {args}: it uses only {shown}")
-
-
-def _base(latex: str) -> str:
-    return re.sub(r"_.*$", "", latex)
 
 
 def _indexed_by_bound(node, doc) -> bool:
@@ -170,10 +163,8 @@ def _said_constant(text: str, base: str) -> bool:
     """The document's words call the indexed name ``base`` constant (``the constants $a_1, \\dots, a_n$``, ``$w_i$ are
     fixed``)."""
     name = r"(?<![\\A-Za-z])" + re.escape(base) + r"\s*_"
-    for m in re.finditer(r"(?<!\$)\$([^$]{1,80})\$(?!\$)", text):
-        if re.search(name, m.group(1)) and _CONSTANT_WORDS.search(text[max(0, m.start() - 40):m.end() + 40]):
-            return True
-    return False
+    return any(re.search(name, m.group(1)) and _CONSTANT_WORDS.search(text[max(0, m.start() - 40):m.end() + 40])
+               for m in re.finditer(r"(?<!\$)\$([^$]{1,80})\$(?!\$)", text))
 
 
 def variable_freed(line, doc) -> str | None:

@@ -372,9 +372,7 @@ class Reader:
 
     def iterate(self, name: str, text: str):
         index = index_value(text, self.bound)
-        for s in index.free_symbols:
-            if not isinstance(s, sympy.Dummy):
-                self.indices.add(s.name)
+        self.indices |= {s.name for s in index.free_symbols if not isinstance(s, sympy.Dummy)}
         return sequence(name)(index)
 
 
@@ -699,10 +697,7 @@ class Systems:
                 return None
             key = symbol(f"{_canonical(constant.group(1))}^*")
             for system in self.systems.values():
-                if key in system.constants and system.constants[key] != value:
-                    system.constants[key] = sympy.nan
-                else:
-                    system.constants[key] = value
+                system.constants[key] = sympy.nan if key in system.constants and system.constants[key] != value else value
             self._constants = getattr(self, "_constants", {})
             self._constants[key] = value
             return "constant"
@@ -719,9 +714,7 @@ class Systems:
             return None if defined else self.auxiliary(name, style, letter, offset, right, line)
         if system is not None:
             return None  # a second update of a state: checked as a restatement (check)
-        if letter in self.systems and self.systems[letter].states() and name not in self.systems[letter].definitions:
-            system = self.systems[letter]
-        elif letter in self.systems:
+        if letter in self.systems:
             system = self.systems[letter]
         else:
             system = System(sympy.Symbol(letter, integer=True), self.context)

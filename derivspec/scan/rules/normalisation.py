@@ -30,19 +30,14 @@ DISCRETE_POINTS = 40  # terms summed exactly before a tail is needed
 
 def _integer_like(expr: sympy.Expr, variable) -> set:
     """Symbols that count (the n of binomial(n, k), factorial(n - k), a range's end)."""
-    found = set()
-    for f in expr.atoms(sympy.binomial, sympy.factorial, sympy.gamma):
-        found |= f.free_symbols - {variable}
-    return found
+    return set().union(*(f.free_symbols - {variable} for f in expr.atoms(sympy.binomial, sympy.factorial, sympy.gamma)))
 
 
 def _of_a_vector(expr: sympy.Expr, variable) -> bool:
     """A density of a vector read with scalars: a dimension in an exponent (``(2\\pi)^{d/2}``), a norm |Z| of the
     variable. Its scalar reading is no instance of it."""
-    for power in expr.atoms(sympy.Pow):
-        if power.base.is_number and power.exp.free_symbols - {variable}:
-            return True
-    return any(variable in a.free_symbols for a in expr.atoms(sympy.Abs))
+    return (any(power.base.is_number and power.exp.free_symbols - {variable} for power in expr.atoms(sympy.Pow))
+            or any(variable in a.free_symbols for a in expr.atoms(sympy.Abs)))
 
 
 def _discrete(expr: sympy.Expr, variable) -> bool:
@@ -94,10 +89,7 @@ def _one_support(doc, variable_latex: str, text: str, ranges: bool = True):
         return ("real", -sympy.oo, sympy.oo)
     if ranges and re.search(r"(?<![\\A-Za-z])" + name + r"\s*" + _NATURALS, text):
         return ("int", 0, sympy.oo)
-    if not ranges:
-        found = None
-    else:
-        found = re.search(r"(?<![\\A-Za-z])" + name + r"\s*" + _SUPPORT_RANGE, text)
+    found = re.search(r"(?<![\\A-Za-z])" + name + r"\s*" + _SUPPORT_RANGE, text) if ranges else None
     if found:
         low = int(found.group(1))
         end = found.group(3)

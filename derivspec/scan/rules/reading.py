@@ -258,17 +258,13 @@ class Document:
 
     def kinds_of(self, line: Line) -> set:
         """The kinds of the line's left side: from the document's words, then from its notation."""
-        found = set()
         words = line.lead.lower()
         head = _head(line.left_text)
         around = self.prose_around(head) if head else ""
-        for kind in kinds().values():
-            if any(_says(cue, words) or (around and _says(cue, around)) for cue in kind.cues):
-                found.add(kind.name)
+        found = {kind.name for kind in kinds().values()
+                 if any(_says(cue, words) or (around and _says(cue, around)) for cue in kind.cues)}
         node = line.node("left")
-        for kind in kinds().values():
-            if any(_node_is(node, spec) for spec in kind.nodes):
-                found.add(kind.name)
+        found |= {kind.name for kind in kinds().values() if any(_node_is(node, spec) for spec in kind.nodes)}
         law = self.law_of(line)
         if law is not None and not found & {"cdf", "likelihood", "log_likelihood", "loss_nonnegative"}:
             if law.kind == "discrete" and (isinstance(node, tree.Prob | tree.Density | tree.Apply)):
@@ -390,10 +386,9 @@ class Document:
         if reading is None:
             return None
         want = _bare(latex)
-        for symbol in reading.expr.free_symbols:
-            if _bare(self.names.latex.get(symbol) or symbol.name) == want or _bare(symbol.name) == want:
-                return symbol
-        return sympy.Symbol("⟪absent⟫" + want)  # a variable the right side does not use
+        return next((symbol for symbol in reading.expr.free_symbols
+                     if _bare(self.names.latex.get(symbol) or symbol.name) == want or _bare(symbol.name) == want),
+                    sympy.Symbol("⟪absent⟫" + want))  # a variable the right side does not use
 
 
 def _proportional_lines(doc: Document, relational: list) -> list[Line]:

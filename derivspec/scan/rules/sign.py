@@ -12,6 +12,7 @@ matrix's formula is its 1×1 case -- a vector of one coordinate is an admissible
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 import mpmath
@@ -68,11 +69,9 @@ def _assumed(expr: sympy.Expr, ranges: dict) -> sympy.Expr:
 
 def negative_points(expr: sympy.Expr, ranges: dict) -> tuple[list, int]:
     """(the admissible draws where ``expr`` < 0 beyond round-off, the number of draws decided)."""
-    try:
+    with contextlib.suppress(Exception):
         if _assumed(expr, ranges).is_nonnegative:
             return [], 0
-    except Exception:
-        pass
     found, decided = [], 0
     real = any(r == "real" for r in ranges.values())
     points = values.draws(ranges, 7 if real else 4) + values.label_points(ranges)
@@ -216,8 +215,7 @@ def covariance_psd(line, doc) -> str | None:
     expr = expectations_replaced(same, randoms[:1]) if same.has(AppliedUndef) else line.expr("right")
     if expr is None:
         return None
-    found = _nonnegative(line, doc, "a covariance matrix is positive semidefinite: its 1×1 case", expr)
-    return found
+    return _nonnegative(line, doc, "a covariance matrix is positive semidefinite: its 1×1 case", expr)
 
 
 # one norm, the whole side: its delimiters open and close it, nothing outside but an index and a power
@@ -325,19 +323,12 @@ def probability_in_unit_interval(line, doc) -> str | None:
     return f"a probability lies in [0, 1], but {line.left_text} = {values.number(v)}" + (f" at {at}" if at else "")
 
 
-def density_nonnegative(line, doc) -> str | None:
-    """DS205: a density or pmf is never negative where its variable lives."""
-    if not line.kinds & {"density", "pmf", "conditional_density"}:
-        return None
-    expr = line.expr("right")
-    symbols, _ = doc.variables(line)
-    if expr is None or len(symbols) != 1 or symbols[0] is None or symbols[0] not in expr.free_symbols:
-        return None
-    variable = symbols[0]
-    discrete = any(variable in f.free_symbols for f in expr.atoms(sympy.binomial, sympy.factorial)) or "pmf" in line.kinds
-    inside = ([sympy.Integer(0), sympy.Integer(1)] if discrete else
-              [sympy.Rational(1, 5), sympy.Rational(1, 2), sympy.Rational(4, 5)])
-    ranges = values.ranges(expr, doc.names, doc.text, fixed=(variable,))
+_INSIDE = [sympy.Rational(1, 5), sympy.Rational(1, 2), sympy.Rational(4, 5)]
+
+
+def _negative_inside(expr, variable, ranges, inside) -> tuple | None:
+    """(draw, x, value) of the first admissible draw where ``expr`` is negative at an x of ``inside``, when two
+    draws at least decide and each one that does is negative somewhere; else None."""
     bad, decided = [], 0
     for point in values.draws(ranges, 4):
         found = None
@@ -354,9 +345,24 @@ def density_nonnegative(line, doc) -> str | None:
             decided += 1
             if found:
                 bad.append(found)
-    if decided < 2 or len(bad) != decided:
+    return bad[0] if decided >= 2 and len(bad) == decided else None
+
+
+def density_nonnegative(line, doc) -> str | None:
+    """DS205: a density or pmf is never negative where its variable lives."""
+    if not line.kinds & {"density", "pmf", "conditional_density"}:
         return None
-    point, x, v = bad[0]
+    expr = line.expr("right")
+    symbols, _ = doc.variables(line)
+    if expr is None or len(symbols) != 1 or symbols[0] is None or symbols[0] not in expr.free_symbols:
+        return None
+    variable = symbols[0]
+    discrete = any(variable in f.free_symbols for f in expr.atoms(sympy.binomial, sympy.factorial)) or "pmf" in line.kinds
+    inside = [sympy.Integer(0), sympy.Integer(1)] if discrete else _INSIDE
+    found = _negative_inside(expr, variable, values.ranges(expr, doc.names, doc.text, fixed=(variable,)), inside)
+    if found is None:
+        return None
+    point, x, v = found
     at = values.shown({**point, variable: x}, doc.names)
     return f"a density is never negative, but {line.left_text} = {values.number(v)} at {at}"
 
@@ -437,20 +443,10 @@ def cdf_nondecreasing(line, doc) -> str | None:
     expr, variable = found
     slope = sympy.diff(expr, variable)
     ranges = values.ranges(expr, doc.names, doc.text, fixed=(variable,))
-    inside = [sympy.Rational(1, 5), sympy.Rational(1, 2), sympy.Rational(4, 5)]  # in every candidate support
-    bad, decided = [], 0
-    for point in values.draws(ranges, 4):
-        slopes = [values.value(slope, {**point, variable: x}) for x in inside]
-        slopes = [(x, s) for x, s in zip(inside, slopes) if s is not None]
-        if not slopes:
-            continue
-        decided += 1
-        falling = [(x, s) for x, s in slopes if s < -TOLERANCE]
-        if falling:
-            bad.append((point, *falling[0]))
-    if decided < 2 or len(bad) != decided:
+    found = _negative_inside(slope, variable, ranges, _INSIDE)  # in every candidate support
+    if found is None:
         return None
-    point, x, s = bad[0]
+    point, x, s = found
     latex = doc.names.latex.get(variable) or variable.name
     return (f"a CDF never decreases, but {line.left_text} falls at {latex} = {x}: slope {values.number(s)}"
             + (f" at {values.shown(point, doc.names)}" if point else ""))

@@ -95,12 +95,7 @@ def label_points(ranges_: dict) -> list[dict]:
     if not labels:
         return []
     base = draws(ranges_, 1)[0]
-    points = []
-    for combo in itertools.product(*(ranges_[s][1] for s in labels)):
-        point = dict(base)
-        point.update(zip(labels, combo))
-        points.append(point)
-    return points
+    return [{**base, **dict(zip(labels, combo))} for combo in itertools.product(*(ranges_[s][1] for s in labels))]
 
 
 def value(expr: sympy.Expr, point: dict):
