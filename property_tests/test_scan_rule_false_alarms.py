@@ -116,6 +116,18 @@ def test_conditional_law_on_its_own_support(tmp_path):
     assert _flags(tmp_path, ARRIVALS_WRONG, frozenset({"DS204"})) == {5: "DS204"}
 
 
+REGRESSION = ("# Regression\n\nStacking the examples as the rows of $X$, the targets' joint law is\n\n"
+              "$$p(y \\mid X, w) = \\frac{1}{(2\\pi\\sigma^2)^{N/2}} \\exp\\left(-\\frac{1}{2\\sigma^2} (y - Xw)^\\top "
+              "(y - Xw)\\right)$$\n")
+
+
+def test_a_law_of_n_dimensions_is_no_scalar_law(tmp_path):
+    """(2πσ²)^{N/2}: a normalising constant of N dimensions (as (2π)^{d/2} was), so its scalar reading -- which does
+    not normalise -- is no instance of it: no DS204 question; a scalar slip still is one."""
+    assert _flags(tmp_path, REGRESSION) == {}
+    assert _flags(tmp_path, FEATURES_WRONG, frozenset({"DS204"})) == {7: "DS204"}
+
+
 # --- 5. DS001: a name the document sets in a form the judge cannot use -----------------------------------------
 
 THRESHOLD = ("# Threshold sampling\n\nThe procedure takes positive weights $w_1, \\dots, w_n$ and a budget $m$:\n\n"

@@ -34,10 +34,20 @@ def _integer_like(expr: sympy.Expr, variable) -> set:
 
 
 def _of_a_vector(expr: sympy.Expr, variable) -> bool:
-    """A density of a vector read with scalars: a dimension in an exponent (``(2\\pi)^{d/2}``), a norm |Z| of the
-    variable. Its scalar reading is no instance of it."""
-    return (any(power.base.is_number and power.exp.free_symbols - {variable} for power in expr.atoms(sympy.Pow))
+    """A density of a vector read with scalars: a dimension in an exponent (``(2\\pi)^{d/2}``, ``(2\\pi\\sigma^2)^{N/2}``),
+    a norm |Z| of the variable. Its scalar reading is no instance of it."""
+    return (any(_a_dimension(power, variable) for power in expr.atoms(sympy.Pow))
             or any(variable in a.free_symbols for a in expr.atoms(sympy.Abs)))
+
+
+def _a_dimension(power: sympy.Pow, variable) -> bool:
+    """A number raised to a name (``(2\\pi)^{d/2}``), or a base free of the variable raised to half a name
+    (``(2\\pi\\sigma^2)^{N/2}``): the normalising constant of a law in N dimensions."""
+    other = power.exp.free_symbols - {variable}
+    if power.base.is_number:
+        return bool(other)
+    return bool(other) and variable not in power.base.free_symbols | power.exp.free_symbols and \
+        sympy.fraction(sympy.together(power.exp))[1] == 2
 
 
 def _discrete(expr: sympy.Expr, variable) -> bool:
