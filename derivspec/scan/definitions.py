@@ -183,19 +183,24 @@ def solved_equation(left: str, right: str, context, holds) -> tuple | None:
     marked = _ESTIMATE_MARKS.match(left.strip())
     names = [left.strip()] + ([marked.group("name") or marked.group("base")] if marked else [])
     here = in_force.position
+    def level(result) -> str:
+        return evidence_level(result.verdict, result.reason)
+
     for position, line, a, b in reversed(in_force.table.equations):
         if not (here[0] - SOLVED_WINDOW <= position[0] and position < here):
             continue
+        as_written = None  # the equation checked as written, once: it must not hold without the value
         for name in names:
             pattern = r"(?<![\\A-Za-z])" + re.escape(name) + r"(?![A-Za-z0-9_{(])"
             if not (re.search(pattern, a) or re.search(pattern, b)) or re.fullmatch(pattern, a.strip()):
                 continue  # the name not in it, or the equation is the name's own value (a definition, not a condition)
+            as_written = as_written or level(holds(a, b))
+            if as_written != "unchecked":
+                break
             value = _own_indices(right, a + b)
-            put = [re.sub(pattern, lambda _: "(" + value + ")", side) for side in (a, b)]
-            if evidence_level(holds(a, b).verdict, holds(a, b).reason) == "unchecked":
-                found = holds(*put)
-                if evidence_level(found.verdict, found.reason) in ("proved", "holds on instances"):
-                    return found, (line, f"{a} = {b}")
+            found = holds(*(re.sub(pattern, lambda _: "(" + value + ")", side) for side in (a, b)))
+            if level(found) in ("proved", "holds on instances"):
+                return found, (line, f"{a} = {b}")
     return None
 
 
