@@ -305,7 +305,7 @@ def _term_tokens(term: str) -> list[str]:
 
 
 def spelled_out(text: str) -> str | None:
-    r"""``x_1 + x_2 + \dots + x_n`` as ``\sum_{ι=1}^{n} x_{ι}``: the terms before the elision (one or two) and the
+    r"""``x_1 + x_2 + \dots + x_n`` as ``\sum_{\iota=1}^{n} x_{\iota}``: the terms before the elision (one or two) and the
     last one after it show where the index stands -- the numbers that change from the first term to the second
     (from the first to the last where the first alone is written), the last term the same with the upper bound
     there. None where the terms do not show one pattern (a list, a product, signs that alternate)."""
@@ -316,13 +316,11 @@ def spelled_out(text: str) -> str | None:
     if len(dots) != 1 or dots[0] == 0 or dots[0] > 2 or dots[0] != len(terms) - 2:
         return None
     tokens, last = _term_tokens(terms[0]), " ".join(_term_tokens(terms[-1]))
-    second = _term_tokens(terms[1]) if dots[0] == 2 else None
-    other = second or []
-    if second is not None and len(other) != len(tokens):
-        return None
-    if second is not None:
-        places = [k for k, (a, b) in enumerate(zip(tokens, other)) if a != b]
-        if not places or any(not (tokens[k].isdigit() and other[k] == str(int(tokens[k]) + 1)) for k in places):
+    if dots[0] == 2:  # two terms written: the places where the second is the first's number plus one
+        second = _term_tokens(terms[1])
+        places = [k for k, (a, b) in enumerate(zip(tokens, second)) if a != b]
+        if len(second) != len(tokens) or not places or any(
+                not (tokens[k].isdigit() and second[k] == str(int(tokens[k]) + 1)) for k in places):
             return None
     else:
         places = [k for k, t in enumerate(tokens) if t in ("0", "1")]
@@ -333,9 +331,8 @@ def spelled_out(text: str) -> str | None:
     found = re.fullmatch(pattern, last)
     if not found or len(set(found.groups())) != 1 or found.group(1) == start:
         return None
-    index = "ι"
-    body = " ".join(f"{{{index}}}" if k in places else t for k, t in enumerate(tokens))
-    return rf"\sum_{{{index}={start}}}^{{{found.group(1)}}} {body}".replace("ι", r"\iota")
+    body = " ".join(r"{\iota}" if k in places else t for k, t in enumerate(tokens))
+    return rf"\sum_{{\iota={start}}}^{{{found.group(1)}}} {body}"
 
 
 _DOTS = re.compile(r"(?<![\d.])\.{3,}(?![\d.])")
