@@ -515,3 +515,90 @@ $$
     assert solved.verdict == "proved" and "solves the equation" in solved.reason, solved.reason
     careless = records[_marked(document, "wrong")[0]]
     assert careless.verdict != "disagrees" and "solves" not in careless.reason, careless.reason
+
+
+@pytest.mark.parametrize("letters", LETTERINGS)
+def test_a_standard_function_or_law_the_text_names_under_its_own_head_is_proved_and_a_variant_never_flagged(
+        tmp_path, letters):
+    """The prose names a standard function or a family ("the sigmoid function is", "…, called the log-loss", "the
+    Poisson probability mass function") and the display gives it a head of its own: the function's definition (the
+    family's pmf or pdf, its parameters read as the value's other names) at the arguments written is proved; a value
+    that differs is the author's own variant, never flagged (the reading is tried, not asserted)."""
+    document = _lettered(r"""The sigmoid function is
+
+$$
+«g»(«x») = \frac{1}{1 + e^{-«x»}}  % right
+$$
+
+A loss that grows linearly with the error is the absolute loss
+
+$$
+«L»(«th», «m») = |«th» - «m»|  % right
+$$
+
+Other popular losses include:
+
+- $«L»(«th», «m») = -«th» \log «m» - (1 - «th»)\log(1 - «m»)$, called the *log-loss*, used in classification.  % right
+
+The Poisson probability mass function with rate $«e»$ is
+
+$$
+«h»(«k») = \frac{«e»^{«k»} e^{-«e»}}{«k»!}  % right
+$$
+
+The density of the exponential distribution with rate $«a»$ is
+
+$$
+«v»(«t») = «a» e^{-«a» «t»}  % right
+$$
+
+The hyperbolic tangent, written with exponentials, is
+
+$$
+«g»(«x») = \frac{e^{«x»} + e^{-«x»}}{e^{«x»} - e^{-«x»}}  % wrong
+$$
+
+The density of the exponential distribution with rate $«a»$ is
+
+$$
+«v»(«t») = e^{-«a» «t»}  % wrong
+$$
+""", letters)
+    records = _by_line(scan_text(tmp_path, document))
+    for line in _marked(document, "right"):
+        assert records[line].verdict == "proved" and "the text names" in records[line].reason or \
+            records[line].reason.startswith("matches the standard result fn."), (line, records[line].reason)
+    for line in _marked(document, "wrong"):
+        assert records[line].verdict != "disagrees" and "matches" not in records[line].reason, records[line].reason
+
+
+@pytest.mark.parametrize("letters", LETTERINGS)
+def test_a_value_the_sentence_before_sets_proves_a_step_and_a_variable_repeated_is_no_second_variable(
+        tmp_path, letters):
+    """"Keeping in mind that μ₀ = 0, we have": the proportionality in the density's variable holds with that value
+    (proved, saying so); without the sentence it is not shown and never flagged. ``I(X; X) = H(X)``: the mutual
+    information row of two variables does not read one variable twice (no "two results disagree")."""
+    document = _lettered(r"""Expanding the density, and keeping in mind that $«m»_0 = 0$, we have:
+
+$$
+\frac{1}{\sqrt{2\pi «s»^2}} \exp\left(-\frac{(«y» - «m»_0)^2}{2«s»^2}\right) \propto \exp\left(-\frac{«y»^2}{2«s»^2}\right)  % right
+$$
+
+Expanding the density once more, we have:
+
+$$
+\frac{1}{\sqrt{2\pi «s»^2}} \exp\left(-\frac{(«y» - «m»_0)^2}{2«s»^2}\right) \propto \exp\left(-\frac{«y»^2}{2«s»^2}\right)  % wrong
+$$
+
+A variable tells everything about itself:
+
+$$
+I(«X»; «X») = H(«X»)  % right
+$$
+""", letters)
+    records = _by_line(scan_text(tmp_path, document))
+    right = [records[line] for line in _marked(document, "right")]
+    assert right[0].verdict == "proved" and "as the sentence before sets it" in right[0].reason, right[0].reason
+    assert right[1].verdict == "proved", right[1].reason
+    wrong = records[_marked(document, "wrong")[0]]
+    assert wrong.verdict != "disagrees" and "sets it" not in wrong.reason, wrong.reason

@@ -1156,8 +1156,8 @@ def _law_written(name, context: Context):
 def _sentence_before(context: Context) -> str:
     """The lead-in and the sentence of the prose just before it: what the text says where the statement stands (a
     paragraph or a list may speak of other things)."""
-    lead, prose = (context.lead_in or "").strip(), context.prose or ""
-    at = prose.find(lead) if lead else -1
+    lead, prose = (context.lead_in or "").strip(), _prose_before(context)
+    at = prose.rfind(lead) if lead else -1
     if at < 0:
         return lead
     sentences = re.split(r"(?<=[.?!:])\s+", prose[:at].strip())
@@ -1356,6 +1356,10 @@ def judge_row(rs: RowShape, bindings: dict, left: Side, relation: str, other: Si
         return None
     bindings = _with_given(row, bindings, context)
     if bindings is None or not _densities_in_role(bindings):
+        return None
+    variables = [v for k, v in bindings.items() if isinstance(k, sympy.Symbol)
+                 and row.roles.get(_role_name(row, k) or k.name) == "random variable"]
+    if len(set(variables)) < len(variables):  # I(X; X): the row speaks of two variables, H(X, X) is no joint law of two
         return None
     target, replace = _bound_meaning(row, rs.shape, bindings)
     family_instances, shown = None, sympy.latex(target) if target is not None else ""
@@ -1574,7 +1578,11 @@ def rows_judged(left: Side, relation: str, right: Side, context: Context) -> lis
         heads, read = heads_of(expr, context.prose), 0
         head = heads[0]
         own = not turned and not context.chain and _defines_its_head(expr, other)
-        for rs in (rs for key in heads for rs in table.get(key, ())):
+        shapes = [(rs, expr, False) for key in heads for rs in table.get(key, ())]
+        if own:  # "the absolute loss $L(\theta, \hat\theta) = …$": the document's head for the function it names,
+            # its arguments in the order written: a reading that proves, never flags (L(p, y) may order them anew)
+            shapes += [(rs, renamed, True) for rs, renamed in _as_named_function(expr, context)]
+        for rs, read_as, prove_only in shapes:
             if own and not _row_named(rs, context):
                 continue  # \psi(x) = x in a document about feature maps: its own definition wins over the row
             words = named_only.get((rs.row.id, rs.head))
@@ -1583,13 +1591,19 @@ def rows_judged(left: Side, relation: str, right: Side, context: Context) -> lis
             if isinstance(rs.shape.pattern, sympy.Symbol) and not scope.names_one_of(
                     rs.row.names, context.prose + " " + context.paragraph):
                 continue  # a named quantity (\hat\beta, L_i) is the row's only where the text names the row
-            bindings = bind(rs.shape, expr)
+            bindings = bind(rs.shape, read_as)
             if bindings is None:
                 continue
             try:
                 outcome = judge_row(rs, bindings, side, relation, other, context, turned)
             except Exception:  # a row the comparator cannot take: it says nothing
                 outcome = None
+            if outcome is not None and (outcome.verdict == "proved" or not prove_only):
+                found.append(outcome)
+                read += 1
+        if own and not read:
+            outcome = _named_definition_judged(side, expr, other, context) or \
+                _named_law_judged(side, expr, other, context)
             if outcome is not None:
                 found.append(outcome)
                 read += 1
@@ -1640,17 +1654,31 @@ def _own_words(groups) -> dict:
 _FUNCTION_WORDS: list = []
 
 
-def _named_functions(context: Context) -> list:
+def _sentence_after(context: Context) -> str:
+    """The rest of the statement's sentence after it ("$L = …$ is the zero-one loss", "…, called the log-loss")."""
+    return re.split(r"(?<=[.?!])\s", (context.after or "").strip())[0]
+
+
+def _prose_before(context: Context) -> str:
+    """The part of the prose before the statement."""
+    prose, after = context.prose or "", context.after or ""
+    return prose[:len(prose) - len(after)] if after and prose.endswith(after) else prose
+
+
+def _named_functions(context: Context, proving: bool = False) -> list:
     """The functions of the tables the sentence before the statement names by a word that names no other function
-    ("binary cross-entropy", not "cross-entropy": a one-hot categorical loss is a cross-entropy too)."""
+    ("binary cross-entropy", not "cross-entropy": a one-hot categorical loss is a cross-entropy too). ``proving``
+    (a reading that proves, never flags): the rest of the statement's own sentence too, and any of a function's
+    words ("log-loss" names the logistic loss and the binary cross-entropy: each is tried)."""
     from derivspec.scan import knowledge
 
     if not _FUNCTION_WORDS:  # read from the tables once
         words = {f.name: tuple(f.aliases) + tuple(f.cues) for f in knowledge.functions().values()}
         own = _own_words(words.values())
-        _FUNCTION_WORDS.append([(name, own[ws]) for name, ws in words.items()])
-    prose = scope.words_only(_sentence_before(context))
-    return [knowledge.function(name) for name, own in _FUNCTION_WORDS[0] if scope.names_one_of(own, prose)]
+        _FUNCTION_WORDS.append([(name, own[ws], ws) for name, ws in words.items()])
+    prose = scope.words_only(_sentence_before(context) + (" " + _sentence_after(context) if proving else ""))
+    return [knowledge.function(name) for name, own, every in _FUNCTION_WORDS[0]
+            if scope.names_one_of(every if proving else own, prose)]
 
 
 def items_judged(side: Side, other: Side, context: Context, turned: bool) -> StepResult | None:
@@ -1748,6 +1776,87 @@ def _defines_its_head(expr, other: Side) -> bool:
     except Exception:
         return False
     return not any(type(a) is type(expr) for a in value.atoms(AppliedUndef)) and not value.has(type(expr))
+
+
+def _as_named_function(expr, context: Context) -> list:
+    r"""(row shape, ``expr`` under the row's head) for each defining row of a standard function the text names where
+    a statement gives the function a head of its own ("the sigmoid function is $g(z) = …$", "the absolute loss
+    $L(\theta, \hat\theta) = …$"): the document's head read as the function's, its arguments in the order written
+    (the row's pattern applies one head to as many arguments)."""
+    from sympy.core.function import AppliedUndef
+
+    found = []
+    for function in _named_functions(context, proving=True):
+        for rs in (rs for shapes in row_shapes().values() for rs in shapes if rs.row.id in function.rows):
+            pattern = rs.shape.pattern
+            if isinstance(pattern, AppliedUndef) and type(pattern) is not type(expr) and \
+                    len(pattern.args) == len(expr.args) and all(a in rs.shape.variables for a in pattern.args):
+                found.append((rs, pattern.func(*expr.args)))
+    return found
+
+
+_SCALAR_ARGUMENTS = ("real", "positive", "nonnegative", "probability", "binary", "sign")
+
+
+def _named_definition_judged(side: Side, expr, other: Side, context: Context) -> StepResult | None:
+    r"""A head of the document's own for a standard function of scalars the text names, where no row reads it ("the
+    sigmoid function is $g(z) = …$", "the hyperbolic tangent $a(x) = …$"): the function's definition at the
+    arguments as written, in order, compared with the value. Proved, or nothing: a differing value may be the
+    author's variant of the function."""
+    from derivspec.scan.steps import check_symbolic
+
+    for function in _named_functions(context, proving=True):
+        kinds = list(function.args.values())
+        if function.definition is None or len(kinds) != len(expr.args) or \
+                any(kind not in _SCALAR_ARGUMENTS for kind in kinds):
+            continue
+        target = function.definition.xreplace({function.symbols[r]: a for r, a in zip(function.args, expr.args)})
+        judged = check_symbolic(Side(side.text, DocumentReading(target, frozenset(), {})), "=", other,
+                                dataclasses.replace(context, chain=True), False)
+        if judged.verdict == "proved":
+            return StepResult("=", side.text, other.text, "proved", "known",
+                              f"matches the standard function {function.name} ({function.aliases[0]}) the text "
+                              f"names: {judged.reason}", judged.evidence)
+    return None
+
+
+def _named_law_judged(side: Side, expr, other: Side, context: Context) -> StepResult | None:
+    r"""A density or pmf under a head of the document's own, of a family the text names around it ("the Poisson
+    probability mass function is $p(k) = …$", "the density of the exponential distribution is $f(t) = …$"): the
+    family's pmf or pdf at the argument written, its parameters read as the value's other names in some order.
+    Proved, or nothing: the reading (which letter is which parameter) is tried, never asserted."""
+    from derivspec.scan import knowledge
+    from derivspec.scan.steps import check_symbolic
+
+    if len(expr.args) != 1 or not isinstance(expr.args[0], sympy.Symbol):
+        return None
+    words = scope.words_only(_sentence_before(context) + " " + _sentence_after(context))
+    value = other.primary.value()
+    names = sorted(value.free_symbols - {expr.args[0]}, key=str)
+    rows = {row.id: row for row in knowledge.rows()}
+    for family in knowledge.families().values():
+        field = next((family.fields[f] for f in ("pmf", "pdf") if f in family.fields), None)
+        if field is None or not scope.names_one_of([family.name, *(a for a in family.aliases if len(a) > 3)], words):
+            continue
+        row = rows[field]
+        parameters = [row.symbols[p.name] for p in family.params]
+        if any(p.type not in _SCALAR_ARGUMENTS + ("positive integer",) for p in family.params) or \
+                len(parameters) != len(names):
+            continue
+        variable = row.symbols[family.outcome if family.outcome in row.symbols else "x"]
+        for order in itertools.permutations(names):
+            target = row.meaning.xreplace({variable: expr.args[0], **dict(zip(parameters, order))})
+            try:
+                judged = check_symbolic(Side(side.text, DocumentReading(target, frozenset(), {})), "=", other,
+                                        dataclasses.replace(context, chain=True), False)
+            except Exception:  # noqa: BLE001 -- a reading the comparator cannot take says nothing
+                continue
+            if judged.verdict == "proved":
+                read_as = ", ".join(f"{sympy.latex(p)} as {sympy.latex(n)}" for p, n in zip(parameters, order))
+                return StepResult("=", side.text, other.text, "proved", "known",
+                                  f"matches the {family.aliases[0]} {field.split('.')[-1]} the text names"
+                                  f"{' (' + read_as + ')' if read_as else ''}: {judged.reason}", judged.evidence)
+    return None
 
 
 def _row_named(rs, context: Context) -> bool:

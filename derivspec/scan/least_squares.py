@@ -42,7 +42,8 @@ _NOT_PLAIN = re.compile(r"weighted|generali[sz]ed least|\bGLS\b|\bIRLS\b|reweigh
 _ESTIMATE = re.compile(r"^\s*(?:\\(?:hat|widehat|tilde)\s*\{?.+|.+\^\s*\{?\s*\*\s*\}?|"
                        r".+_\s*\{?\s*(?:\\(?:text|mathrm|rm)\s*\{)?\s*(?:MLE|ML|LS|OLS|MAP|ridge|RR)\s*\}?\s*\}?)\s*$")
 _TRANSPOSE = r"(?:\^\s*\{?\s*(?:\\top|T|\\intercal|\\mathsf\{T\}|\\mathrm\{T\})\s*\}?|')"
-_NAME = r"(?:\\(?:mathbf|boldsymbol|bm)\s*\{?\s*(\\?[A-Za-z]+)\s*\}?|(\\[A-Za-z]+|[A-Za-z]))"
+_FONT = r"\\(?:mathbf|boldsymbol|bm|vec|mat|mathit|mathsf|bf|overrightarrow|underline)"  # a decoration of one name
+_NAME = r"(?:" + _FONT + r"\s*\{?\s*(\\?[A-Za-z]+)\s*\}?|(\\[A-Za-z]+|[A-Za-z]))"
 _GRAM = re.compile(_NAME + r"\s*" + _TRANSPOSE + r"\s*" + _NAME)
 ROWS, COLUMNS, DRAWS = 5, 3, 3
 ENTRIES = range(-3, 4)
@@ -63,7 +64,7 @@ def _plain(text: str, design: str, targets: str) -> str | None:
     """The text with the two roles written as the plain letters X and y for the matrix reader (bold or Greek in
     the lecture); None when X or y already stands for something else there."""
     def rename(t: str, name: str, letter: str) -> str:
-        t = re.sub(r"\\(?:mathbf|boldsymbol|bm)\s*\{?\s*" + re.escape(name) + r"\s*\}?", letter, t)
+        t = re.sub(_FONT + r"\s*\{?\s*" + re.escape(name) + r"\s*\}?", letter, t)
         return re.sub(r"(?<![\\A-Za-z])" + re.escape(name) + r"(?![A-Za-z])", letter, t)
     out = rename(rename(text, design, "⟨M⟩"), targets, "⟨v⟩")
     if re.search(r"(?<![\\A-Za-z])[Xy](?![A-Za-z])", out):

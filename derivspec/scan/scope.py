@@ -333,10 +333,15 @@ def words_only(text: str) -> str:
 
 
 def names_one_of(words, prose: str) -> bool:
-    """The prose names one of ``words`` (case and spacing aside, as a whole word): "the Gamma function", "the
-    hinge loss"."""
-    lowered = " ".join((prose or "").split()).lower()
-    return any(re.search(r"(?<![a-z])" + re.escape(word.lower()) + r"(?![a-z])", lowered) for word in words)
+    """The prose names one of ``words`` (case, spacing and hyphens aside, as a whole word): "the Gamma function",
+    "the hinge loss", "the squared-error loss" for "squared error"."""
+    lowered = _plain_words(prose)
+    return any(re.search(r"(?<![a-z])" + re.escape(_plain_words(word)) + r"(?![a-z])", lowered) for word in words)
+
+
+def _plain_words(text: str) -> str:
+    """Lower case, one space between words, a hyphen or dash between two words read as a space."""
+    return " ".join(re.sub(r"(?<=[a-z])[-‐‑–](?=[a-z])", " ", (text or "").lower()).split())
 
 
 def standard_functions(prose: str, table) -> dict:

@@ -437,7 +437,7 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
         conditional = classify.condition_of_clause(clause.before, clause.after, chain, statement.before)
         context = Context(state.names, bare, state.log_base, chain, conditional, state.conventions, dict(bindings),
                           dict(constraints), seconds=min(3.0, state.seconds / 2),
-                          prose=(statement.before[-400:] + " " + statement.after[:300]),
+                          prose=(statement.before[-400:] + " " + statement.after[:300]), after=statement.after[:300],
                           lead_in=classify.lead_in(statement.before),
                           statement=" , ".join(" = ".join(c.sides) for c in clauses if c is not clause),
                           definitions=_nearby_definitions(statement, state), notations=state.notations,
@@ -516,9 +516,12 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
                 result = _with_document_equations(result, left, relation, right, context, statement, state, k == 0)
             elif result.verdict == "unchecked" and state.equations and (
                     "different symbols" in result.reason or "which the claim does not have" in result.reason
-                    or "that do not cancel" in result.reason):
+                    or "that do not cancel" in result.reason or "proportionality not shown" in result.reason):
                 again = _with_document_equations(result, left, relation, right, context, statement, state, k == 0)
                 result = again if again.verdict == "proved" else result  # a proof with them; never a flag from them alone
+            if result.verdict == "unchecked" and ("that do not cancel" in result.reason
+                                                  or "proportionality not shown" in result.reason):
+                result = _with_values_set_before(result, left, relation, right, context, k == 0)
             settled = settle_definition(result, left, context)
             if settled.category != result.category and not settled.evidence:  # no new name after all: the claim it makes, judged
                 judged = _with_indexed_definitions(settled, left, relation, right, context)  # with the definitions above
@@ -747,6 +750,35 @@ _DEFINING_PROSE = re.compile(r"\b(?:recall|where|with|let|define[sd]?|denote[sd]
 
 def _name_pattern(name: str) -> str:
     return r"(?<![\\A-Za-z])" + re.escape(name).replace(r"\ ", r"\s*") + r"(?![A-Za-z0-9_{])"
+
+
+_VALUE_SET = re.compile(r"^\s*([^=<>]+?)\s*=\s*(-?\d+(?:\.\d+)?)\s*$")
+
+
+def _with_values_set_before(result: StepResult, left, relation: str, right, context: Context, first: bool) -> StepResult:
+    r"""A step not decided, checked again with the values the sentence leading into it gives names ("keeping in mind
+    that $\mu_0 = 0$, we have", "with $\sigma = 1$"): proved with them, it is proved and says so; otherwise it stays
+    as it was -- a value of the text may make a step true, never false."""
+    if re.search(r"\bexamples?\b|\binstance\b|\be\.g\.", context.lead_in or "", re.IGNORECASE):
+        return result  # "for example, with n = 3": one case shown, not the value the derivation keeps
+    values = [m.groups() for math in re.findall(r"\$([^$]+)\$", context.lead_in or "")
+              if (m := _VALUE_SET.match(math))]
+    values = [(name, value) for name, value in values
+              if re.search(_name_pattern(name), left.text) or re.search(_name_pattern(name), right.text)]
+    if not values:
+        return result
+
+    def substitute(text: str) -> str:
+        return functools.reduce(lambda t, v: re.sub(_name_pattern(v[0]), lambda _: "(" + v[1] + ")", t), values, text)
+    new_left, new_right = read_side(substitute(left.text), context), read_side(substitute(right.text), context)
+    if not new_left.readable or not new_right.readable:
+        return result
+    again = check_step(new_left, relation, new_right, dataclasses.replace(context, chain=True), first)
+    if again.verdict != "proved":
+        return result
+    used = ", ".join(f"{name} = {value}" for name, value in values)
+    return dataclasses.replace(again, left=left.text, right=right.text,
+                               reason=f"{again.reason} (with {used}, as the sentence before sets it)")
 
 
 def _with_document_equations(result: StepResult, left, relation: str, right, context: Context, statement: Statement,

@@ -114,6 +114,7 @@ class Context:
     constraints: dict = field(default_factory=dict)  # symbol -> (low, high) stated in the statement
     seconds: float = 3.0
     prose: str = ""  # the text around the statement (where a value such as sigma = 1 may be given)
+    after: str = ""  # the end of ``prose``: the text just after the statement
     definitions: dict = field(default_factory=dict)  # names given a distribution just before (p = N(mu, s^2))
     notations: frozenset = frozenset()  # (accent, base) the document writes, e.g. ("\\bar", "\\alpha")
     statement: str = ""  # the whole statement (its other clauses)

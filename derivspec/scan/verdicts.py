@@ -34,7 +34,7 @@ from derivspec.scan.classify import judged_class
 REASON_GROUPS = (
     ("file time budget", r"^not checked: the file time budget"),  # runner.BUDGET_SPENT
     ("time limit", r"time limit"),
-    ("holds on instances", r"^holds on \d+ (?:random rational )?instances"),  # matrices: random rational instances
+    ("holds on instances", r"^holds on \d+ (?:random rational |exact )?instances"),  # matrices: random rational; exact
     ("assumed of the distributions", r"an assumption the lecture may make|a named family: not flagged|"
                                      r"may define them elsewhere: not flagged|not a relation between densities"),
     ("distribution, set or limit", r"sets or events|is a set|over a set|set of minimisers|a limit is not read"),
