@@ -522,6 +522,8 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
             if result.verdict == "unchecked" and ("that do not cancel" in result.reason
                                                   or "proportionality not shown" in result.reason):
                 result = _with_values_set_before(result, left, relation, right, context, k == 0)
+            if result.verdict == "unchecked" and context.entropy_letters:
+                result = _with_entropy_letters(result, left, relation, right, context, state, k == 0)
             settled = settle_definition(result, left, context)
             if settled.category != result.category and not settled.evidence:  # no new name after all: the claim it makes, judged
                 judged = _with_indexed_definitions(settled, left, relation, right, context)  # with the definitions above
@@ -779,6 +781,27 @@ def _with_values_set_before(result: StepResult, left, relation: str, right, cont
     used = ", ".join(f"{name} = {value}" for name, value in values)
     return dataclasses.replace(again, left=left.text, right=right.text,
                                reason=f"{again.reason} (with {used}, as the sentence before sets it)")
+
+
+def _with_entropy_letters(result: StepResult, left, relation: str, right, context: Context, state: DocumentState,
+                          first: bool) -> StepResult:
+    """A step not decided, checked again with the letters the document declares as entropy read as H (``I(X; X) =
+    E(X)`` after "the entropy E(X) = …"): proved so, it is proved and says the reading; otherwise as it was."""
+    from derivspec.scan.conventions import _entropy_letter
+
+    read = [_entropy_letter(side.text, context.entropy_letters) for side in (left, right)]
+    if not any(read):
+        return result
+    new_left, new_right = (read_side(r.right if r else side.text, context) for r, side in zip(read, (left, right)))
+    if not new_left.readable or not new_right.readable:
+        return result
+    again = check_step(new_left, relation, new_right, dataclasses.replace(context, chain=True), first)
+    if again.verdict != "proved" and state.recogniser is not None:  # I(X; X) = H(X): a known result
+        again = state.recogniser.check(new_left, relation, new_right, context) or again
+    if again.verdict != "proved":
+        return result
+    how = "; ".join(r.note for r in read if r)
+    return dataclasses.replace(again, left=left.text, right=right.text, reason=f"{again.reason} ({how})")
 
 
 def _with_document_equations(result: StepResult, left, relation: str, right, context: Context, statement: Statement,
