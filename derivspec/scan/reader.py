@@ -1516,9 +1516,17 @@ class _DocumentParser(_Parser):
         variable = self.factor()
         if order > 1 and isinstance(variable, sympy.Pow) and variable.exp == order:  # d^2/dx^2: x^2 is x twice
             variable = variable.base
-        if self.index != den_end:
+        variables = [variable]  # \partial a \, \partial b: a mixed derivative, one variable after each d
+        while self.index < den_end and (self.peek().text == r"\partial" or (
+                self.peek().kind == "name" and self.peek().text == "d" and den_first.text == "d")):
+            self.next()
+            variables.append(self.factor())
+        if self.index != den_end or (len(variables) > 1 and (
+                len(variables) != order or not all(isinstance(v, sympy.Symbol) for v in variables))):
             raise self.error(token, "a derivative's denominator that is not read")
         self.next()  # }
+        if len(set(variables)) > 1:
+            return self.mixed_derivative(numerator, variables, token)
         if numerator is None:
             if self.peek().kind == "end" or (self.peek().kind == "sym" and self.peek().text in (")", "]", "}", "+", "-", "=")):
                 raise self.error(token, "a derivative operator with nothing to differentiate")
@@ -1534,6 +1542,25 @@ class _DocumentParser(_Parser):
                 self.flags.add("derivative")
                 return sympy.Function("d/d" + str(variable) + (f"^{order}" if order > 1 else ""))(numerator)
         return self.differentiate(argument, variable, token, order)
+
+    def mixed_derivative(self, numerator, variables: list, token: _Token):
+        r"""``\frac{\partial^2 f}{\partial a \, \partial b}`` (after its fraction): the derivative in each variable in
+        turn; of an opaque ``f``, one opaque derivative per variable, in the variables' order (the order of smooth
+        differentiation does not matter)."""
+        if numerator is None:
+            if self.peek().kind == "end" or (self.peek().kind == "sym" and self.peek().text in (")", "]", "}", "+", "-", "=")):
+                raise self.error(token, "a derivative operator with nothing to differentiate")
+            argument = self.term()
+        elif not opaque_atoms(numerator) and numerator.free_symbols and not set(variables) & numerator.free_symbols:
+            self.flags.add("derivative")  # the second derivative of a named function: opaque
+            for variable in sorted(variables, key=str):
+                numerator = sympy.Function("d/d" + str(variable))(numerator)
+            return numerator
+        else:
+            argument = numerator
+        for variable in variables:
+            argument = self.differentiate(argument, variable, token, 1)
+        return argument
 
     def named_function_at(self, numerator, variable):
         r"""``f(v)`` for the numerator of ``\frac{df}{dv}`` when ``f`` is a function the document names -- a
@@ -1680,6 +1707,8 @@ def read_document(tex: str, names: DocumentNames, bare: frozenset = frozenset(),
     tex = _BRACED_NAME.sub(r"\1", tex)  # {\mathbb{E}}_{p}[…], {x}_i: a braced name takes its scripts as the name
     tex = _UPRIGHT_T.sub(r"^{\\top}", tex)  # d^\text{T}, X^{\mathrm{T}}: a transpose written upright, never a power
     tex = _BRACED_OPERATOR.sub(r"\1", tex)  # {\mathbb{E}}\left[ r(x) \right]: braces that only group the operator
+    for _ in range(3):  # {{\prod_{k=1}^K}} q_k: braces around a big operator and its limits only
+        tex = _BRACED_BIG_OPERATOR.sub(r"\1", tex)
     for _ in range(3):  # \mathbf{\mathbf{x}} is \mathbf{x}: a font applied twice is the same name
         tex = _FONT_TWICE.sub(r"\\\1{\2}", tex)
     tex = _FONT_WORD.sub(r"\\mathrm{\1}", tex)  # \mathbb{KL}(p \| q), \mathsf{Var}: an operator's name, one word
@@ -1708,6 +1737,8 @@ _EXPECTATION_HEAD = re.compile(r"^\\(?:math(?:bb|rm|bf)|operatorname)\{E\}(?:_|$
 _BRACED_OPERATOR = re.compile(r"(?<![\\A-Za-z_^}\]])\{\s*(\\math(?:bb|rm|bf)\s*\{\s*E\s*\}|\\operatorname\s*\{\s*E\s*\})\s*\}"
                               r"(?=\s*(?:\\(?:left|big|Big|bigg|Bigg)\s*)?[\[(])")
 _FONT_TWICE = re.compile(r"\\(mathbf|boldsymbol|bm|mathrm|mathit|mathcal|mathsf)\s*\{\s*\\\1\s*\{([^{}]*)\}\s*\}")
+_BRACED_BIG_OPERATOR = re.compile(r"(?<![\\A-Za-z_^])\{\s*(\\(?:sum|prod|int|oint)\s*(?:_\s*(?:\{[^{}]*\}|\\?[A-Za-z0-9]+))?"
+                                  r"\s*(?:\^\s*(?:\{[^{}]*\}|\\?[A-Za-z0-9]+))?)\s*\}")
 _BRACED_NAME = re.compile(r"(?<![\\A-Za-z_^}\]])\{\s*((?:\\[A-Za-z]+\s*(?:\{\s*[A-Za-z]\s*\})?)|[A-Za-z])\s*\}(?=\s*[_^])")
 def _operators_and_sizes(tex: str) -> str:
     """``E\\large[ Z \\large]`` -> ``E[ Z ]`` (a size switch shapes the text, names nothing); ``Var(X | \\mu)``,
