@@ -235,3 +235,19 @@ def test_a_swapped_operation_is_proved_only_when_the_sets_are_equal(tree, other)
     else:
         assert not _equal_sets(tree, swapped)
         assert found.verdict in ("disagrees", "unchecked")
+
+
+@pytest.mark.parametrize("X, a", [("X", "2"), ("T", "k")])
+def test_a_variables_relation_to_a_value_is_an_event_and_its_negation_the_complement(X, a):
+    """``X \\le 2`` and ``X > 2`` are one event and its complement (proved: the complement rule, Bayes' rule on two
+    variables' events); a wrong Bayes denominator is flagged with the atoms named as the text writes the events;
+    events of one variable at two values (nested or disjoint) only ever prove, and a letter beside a variable's
+    events is not read."""
+    assert events.judge(rf"\mathbb{{P}}(\{{{X} \le {a}\}})", rf"1 - \mathbb{{P}}(\{{{X} > {a}\}})").verdict == "proved"
+    assert events.judge(rf"P({X} < {a})", rf"1 - P({X} \geq {a})").verdict == "proved"
+    assert events.judge(f"P({X}={a} | Y=y)", rf"\frac{{P({X} = {a}, Y = y)}}{{P(Y=y)}}").verdict == "proved"
+    wrong = events.judge(f"P({X}={a} | Y=y)", rf"\frac{{P({X} = {a}, Y = y)}}{{P({X}={a})}}")
+    assert wrong.verdict == "disagrees" and f"{{{X} = {a}}}" in wrong.reason, wrong.reason
+    assert events.judge(rf"P({X} \ge {a})", rf"1 - P({X} \le {a})") is None  # {X = a} between them: nested events
+    assert events.judge(f"P({X} = 1)", f"1 - P({X} = 0)") is None  # two values: disjoint, not complements
+    assert events.judge(f"P({X} = {a})", "P(A)") is None

@@ -602,3 +602,37 @@ $$
     assert right[1].verdict == "proved", right[1].reason
     wrong = records[_marked(document, "wrong")[0]]
     assert wrong.verdict != "disagrees" and "sets it" not in wrong.reason, wrong.reason
+
+
+@pytest.mark.parametrize("letters", LETTERINGS)
+def test_a_probability_named_by_a_letter_and_an_event_in_set_braces_are_read_as_the_text_writes_them(
+        tmp_path, letters):
+    """``P(A) = p`` names the probability: ``p`` stands for ``P(A)`` in the derivation below, so total probability
+    with ``1 - p`` for the complement is proved; the same with ``p`` for the complement is not proved (never flagged
+    from the name alone). ``\\mathbb{P}(\\{X = k\\})`` is the probability of the event ``X = k``."""
+    document = _lettered(r"""Let $«A»$ be the event that the code has no bugs, and leave its probability as a variable, i.e. $P(«A») = «v»$.
+
+The probability of passing the tests splits over the two cases:
+
+$$
+P(«X») = P(«X» \mid «A»)P(«A») + P(«X» \mid \sim «A»)P(\sim «A») = P(«X» \mid «A»)«v» + P(«X» \mid \sim «A»)(1 - «v»)  % right
+$$
+
+Careless:
+
+$$
+P(«X») = P(«X» \mid «A»)P(«A») + P(«X» \mid \sim «A»)P(\sim «A») = P(«X» \mid «A»)«v» + P(«X» \mid \sim «A»)«v»  % wrong
+$$
+
+For a die roll $«Y»$, the event in set notation:
+
+$$
+\mathbb{P}(\{«Y» \le 2\}) = \mathbb{P}(\{«Y» = 1\}) + \mathbb{P}(\{«Y» = 2\})  % right
+$$
+""", letters)
+    records = _by_line(scan_text(tmp_path, document))
+    right = [records[line] for line in _marked(document, "right")]
+    assert right[0].verdict == "proved" and "P(" in right[0].reason, right[0].reason
+    assert "set" not in right[1].reason, right[1].reason  # read as events, not as a statement about sets
+    wrong = records[_marked(document, "wrong")[0]]
+    assert wrong.verdict != "proved", wrong.reason

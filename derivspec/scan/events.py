@@ -19,12 +19,16 @@ flagged: one probability (times a number) against one probability or a product o
 (``P(A | B) = P(A)``, ``P(A ∩ B) = P(A) P(B)``: a condition), a relation with given values
 (``0.2``), a statement whose prose states an assumption (if, suppose, independent, disjoint …), one
 that holds when some letters are disjoint, nested or a partition in a document that speaks of such
-events (:func:`document_relations`). Anything else (random variables ``X = x``, ``\{X > 5\}``, sums,
-``\bigcup``, ``\ldots``) is not read: None.
+events (:func:`document_relations`). A variable's relation to a value (``X = x``, ``\{X > 5\}``) is an event
+letter and its negation the complement (:func:`_relational_events`); one variable at two values (nested or disjoint
+events) only ever proves, and a letter beside such events is not read. Anything else (sums, ``\bigcup``,
+``\ldots``) is not read: None.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import itertools
 import random
 import re
@@ -385,6 +389,15 @@ def judge(left_text: str, right_text: str, prose: str = "", seconds: float = 3.0
     ``prose``: the text around it; ``relations``: :func:`document_relations` of the document."""
     if not (_ANY_PROBABILITY.search(left_text) and _ANY_PROBABILITY.search(right_text)):
         return None
+    (left_text, right_text), written, nested = _relational_events((left_text, right_text))
+    if written and any(_OTHER_LETTER.search(re.sub(_HEAD + r"|R_\{\d+\}", " ", text)) for text in (left_text, right_text)):
+        return None  # P(X = x) beside P(Y): a letter beside a variable's events may be a variable too
+    if written:  # {X ≤ 1} ⊂ {X ≤ 2}: events of one variable at two values are nested or disjoint, which letters do
+        found = judge(left_text, right_text, prose, seconds, relations)  # not model: then a proof stands, nothing else
+        if found is None or (nested and found.verdict != "proved"):
+            return None
+        shown = lambda text: functools.reduce(lambda t, kv: t.replace(kv[0], kv[1]), written.items(), text)
+        return dataclasses.replace(found, reason=shown(found.reason), evidence=shown(found.evidence))
     table: dict = {}
     try:
         left, right = read_side(left_text, table), read_side(right_text, table)
@@ -406,6 +419,38 @@ def judge(left_text: str, right_text: str, prose: str = "", seconds: float = 3.0
             return _judged(left, right, table, letters, prose, relations)
     except (symbolic.SymPyTimeout, Unread, ZeroDivisionError):
         return None
+
+
+_RELATIONAL_EVENT = re.compile(
+    r"(?<![A-Za-z\\])([A-Z](?:\s*_\s*(?:\{[^{}]*\}|[A-Za-z0-9]))?)\s*"
+    r"(<=|>=|=|<|>|\\(?:leq?|geq?|lt|gt|neq?)(?![A-Za-z]))\s*"
+    r"(-?\d+(?:\.\d+)?|[a-z](?:\s*_\s*(?:\{[^{}]*\}|[A-Za-z0-9]))?)(?![A-Za-z0-9_])")
+_COMPLEMENTS = {"\\le": ("le", False), "\\leq": ("le", False), "<=": ("le", False), ">": ("le", True),
+                "\\gt": ("le", True), "<": ("lt", False), "\\lt": ("lt", False), ">=": ("lt", True),
+                "\\ge": ("lt", True), "\\geq": ("lt", True), "=": ("eq", False), "\\ne": ("eq", True),
+                "\\neq": ("eq", True)}
+
+
+_OTHER_LETTER = re.compile(r"(?<![A-Za-z\\])[A-Z](?![a-z])")
+
+
+def _relational_events(texts: tuple) -> tuple:
+    r"""The events a variable's relation to a value writes (``X \le 2``, ``X > 2``, ``Y = y``) as event letters, a
+    relation and its negation as one letter and its complement (``X \le 2`` and ``X > 2``); and whether one
+    variable has events at two values or of two kinds (nested or disjoint: not modelled by letters)."""
+    keys: dict = {}
+
+    def letter(m):
+        variable, relation, value = (" ".join(g.split()) for g in m.groups())
+        kind, negated = _COMPLEMENTS[relation]
+        name = keys.setdefault((variable, value, kind), f"R_{{{len(keys) + 90}}}")
+        return name + ("^c" if negated else "")
+    out = tuple(_RELATIONAL_EVENT.sub(letter, text) for text in texts)
+    variables = [variable for variable, _, _ in keys]
+    symbols = {"le": "≤", "lt": "<", "eq": "="}
+    written = {f"R_{name[3:-1]}": f"{{{variable} {symbols[kind]} {value}}}"
+               for (variable, value, kind), name in sorted(keys.items(), key=lambda kv: -len(kv[1]))}
+    return out, written, len(set(variables)) < len(variables)
 
 
 def _judged(left, right, table: dict, letters: list, prose: str, relations: frozenset) -> Judgement:

@@ -707,6 +707,7 @@ def _in_matrix_algebra(side: str, names: set[str]) -> bool:
 # -- names the document sets equal to something (x_i = p_i, a = 1 - q_j), before or after ------------
 
 _SET_NAME = re.compile(r"^\s*((?:\\(?:tilde|widetilde|bar|overline|hat|widehat)\s*\{?\s*(?:\\[A-Za-z]+|[A-Za-z])\s*\}?|\\[A-Za-z]+|[A-Za-z])(?:\^\s*\{?\s*\*\s*\}?)?(?:_\{[^{}]*\}|_[A-Za-z0-9])?)\s*$")
+_PROBABILITY_OF_EVENT = re.compile(r"^(?:P|\\Pr|\\mathbb\s*\{\s*P\s*\}|\\mathrm\s*\{\s*P\s*\})\s*(?:\\left\s*)?\(.+\)$")
 EQUATION_WINDOW = 40  # lines either side: "recall x_i = p_i" may follow the formula it explains
 
 
@@ -736,6 +737,11 @@ def document_equations(split: list[tuple[Statement, list]]) -> list:
         alone = s.display and len(clauses) == 1
         for clause in clauses:
             single = clause.relations == ["="]
+            if single and _PROBABILITY_OF_EVENT.match(clause.sides[0].strip()) and _SET_NAME.match(clause.sides[1]) \
+                    and not any(re.search(_name_pattern(clause.sides[1].strip()), text) for text in earlier):
+                # P(A) = p names the probability: p stands for P(A) below (the event's rules then apply to it)
+                found.append((s.lines[0], clause.sides[1].strip(), clause.sides[0].strip()))
+                continue
             if clause.relations == [":="] or (single and (introduced or alone)):
                 lhs, rhs = clause.sides[0].strip(), clause.sides[1].strip()
                 if not (_SET_NAME.match(lhs) and re.search(r"[A-Za-z]", rhs) and not re.search(_name_pattern(lhs), rhs)):
