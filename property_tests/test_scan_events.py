@@ -248,6 +248,8 @@ def test_a_variables_relation_to_a_value_is_an_event_and_its_negation_the_comple
     assert events.judge(f"P({X}={a} | Y=y)", rf"\frac{{P({X} = {a}, Y = y)}}{{P(Y=y)}}").verdict == "proved"
     wrong = events.judge(f"P({X}={a} | Y=y)", rf"\frac{{P({X} = {a}, Y = y)}}{{P({X}={a})}}")
     assert wrong.verdict == "disagrees" and f"{{{X} = {a}}}" in wrong.reason, wrong.reason
+    slip = events.judge(rf"\mathbb{{P}}(\{{{X} \leq {a}\}})", rf"1 - \mathbb{{P}}(\{{{X} > {a}\}}^c)")  # complement twice
+    assert slip.verdict == "disagrees", slip.reason
     assert events.judge(rf"P({X} \ge {a})", rf"1 - P({X} \le {a})") is None  # {X = a} between them: nested events
     assert events.judge(f"P({X} = 1)", f"1 - P({X} = 0)") is None  # two values: disjoint, not complements
     assert events.judge(f"P({X} = {a})", "P(A)") is None

@@ -172,8 +172,20 @@ def relation_class(relation: str) -> Classification | None:
     return Classification(*found) if found else None
 
 
+def events_unbraced(text: str) -> str:
+    r"""``P(\{X = k\})``: an event written in set braces inside a probability is the event ``X = k`` (a relation in
+    the braces; a singleton ``\{\omega\}`` is a set and stays)."""
+    return _BRACED_EVENT.sub(lambda m: m.group(1) + m.group(2) if _EVENT_RELATION.search(m.group(2)) else m.group(0),
+                             text)
+
+
+_BRACED_EVENT = re.compile(r"((?:(?<![A-Za-z\\])P|\\Pr|\\mathbb\s*\{\s*P\s*\}|\\mathrm\s*\{\s*P\s*\}|\\operatorname\s*\{\s*P\s*\})"
+                           r"\s*(?:\\left\s*)?[(\[])\s*\\\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\\\}\s*(?=(?:\\right\s*)?[)\]])")
+_EVENT_RELATION = re.compile(r"=|<|>|\\(?:le|leq|ge|geq|neq|ne|lt|gt)(?![A-Za-z])")
+
+
 def sets_or_events(left_text: str, right_text: str) -> Classification | None:
-    if any(_SET_NOTATION.search(t) for t in (left_text, right_text)):
+    if any(_SET_NOTATION.search(events_unbraced(t)) for t in (left_text, right_text)):
         return Classification("distribution or set", "a statement about sets or events (∩, ∪, complements, ∅, {…}, Ω): "
                                                      "not an algebraic identity, not checked")
     return None

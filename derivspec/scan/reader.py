@@ -23,6 +23,7 @@ from derivspec.core.latex import (  # the grammar shared with the claim-level re
     _ACCENTS, _ALIASES, _BARE_WORDS, _FONTS, _FUNCTIONS, _GREEK, _IGNORED, _LEFT_RIGHT_DELIMITERS, _STRUCTURAL,
     _UNICODE, _UNICODE_GREEK, _WORDS, NameKey, _delimited, _error, _format_name, _Parser, _Token,
 )
+from derivspec.scan.classify import events_unbraced
 from derivspec.scan.macros import closing
 
 # =============================================================================================
@@ -1709,6 +1710,7 @@ def read_document(tex: str, names: DocumentNames, bare: frozenset = frozenset(),
     tex = _BRACED_OPERATOR.sub(r"\1", tex)  # {\mathbb{E}}\left[ r(x) \right]: braces that only group the operator
     for _ in range(3):  # {{\prod_{k=1}^K}} q_k: braces around a big operator and its limits only
         tex = _BRACED_BIG_OPERATOR.sub(r"\1", tex)
+    tex = events_unbraced(tex)  # P(\{X = k\}): the event X = k
     for _ in range(3):  # \mathbf{\mathbf{x}} is \mathbf{x}: a font applied twice is the same name
         tex = _FONT_TWICE.sub(r"\\\1{\2}", tex)
     tex = _FONT_WORD.sub(r"\\mathrm{\1}", tex)  # \mathbb{KL}(p \| q), \mathsf{Var}: an operator's name, one word

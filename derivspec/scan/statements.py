@@ -105,14 +105,7 @@ def clean(statement: Statement) -> str:
     text = _LINE_BREAK.sub(" ", text.replace("&", " "))
     text = _EMPTY_GROUP.sub(" ", unwrap_decorations(text))
     text = transposes_marked(text)
-    text = _BRACED_EVENT.sub(lambda m: m.group(1) + m.group(2) if _EVENT_RELATION.search(m.group(2)) else m.group(0),
-                             text)  # P(\{X = k\}): the event in set braces is the event X = k
     return " ".join(text.split())
-
-
-_BRACED_EVENT = re.compile(r"((?:(?<![A-Za-z\\])P|\\Pr|\\mathbb\s*\{\s*P\s*\}|\\mathrm\s*\{\s*P\s*\}|\\operatorname\s*\{\s*P\s*\})"
-                           r"\s*(?:\\left\s*)?[(\[])\s*\\\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\\\}\s*(?=(?:\\right\s*)?[)\]])")
-_EVENT_RELATION = re.compile(r"=|<|>|\\(?:le|leq|ge|geq|neq|ne|lt|gt)(?![A-Za-z])")
 
 
 _TRANSPOSE = re.compile(r"\^\s*(?:\{\s*(?:T|\\top|\\intercal|\\mathsf\s*\{?\s*T\s*\}?|\\rm\s*T|\\mathrm\s*\{\s*T\s*\})\s*\}|"
