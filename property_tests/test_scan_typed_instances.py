@@ -636,3 +636,31 @@ $$
     assert "set" not in right[1].reason, right[1].reason  # read as events, not as a statement about sets
     wrong = records[_marked(document, "wrong")[0]]
     assert wrong.verdict != "proved", wrong.reason
+
+
+@pytest.mark.parametrize("letters", LETTERINGS)
+def test_an_expectation_written_as_a_sum_against_a_letter_of_the_value_is_proved_and_a_slip_never_flagged(
+        tmp_path, letters):
+    """``E[g(X)] = \\sum_x g(x) p(x)`` where nothing else says p is a density: p applied to the value the expectation's
+    variable takes is read as its law, and the statement proved saying so; ``E[X] = \\sum_x x^2 p(x)`` is not proved
+    and, the reading being a guess, not flagged either."""
+    document = _lettered(r"""For a discrete random variable $«X»$ and a function $«g»$,
+
+$$
+\mathbb{E}[«g»(«X»)] = \sum_{«x»} «g»(«x») «h»(«x»)  % right
+$$
+
+$$
+\mathbb{E}[«X»^2] = \sum_{«x»} «x»^2 «h»(«x»)  % right
+$$
+
+$$
+\mathbb{E}[«X»] = \sum_{«x»} «x»^2 «h»(«x»)  % wrong
+$$
+""", letters)
+    records = _by_line(scan_text(tmp_path, document))
+    for line in _marked(document, "right"):
+        assert records[line].verdict == "proved" and "as the law of the variable" in records[line].reason, \
+            records[line].reason
+    wrong = records[_marked(document, "wrong")[0]]
+    assert wrong.verdict not in ("proved", "disagrees"), wrong.reason

@@ -732,6 +732,32 @@ def judge(left, right, seed: int = 0, declared: frozenset = frozenset(), relatio
         _APPLIED_LAWS[0] = frozenset()
 
 
+def judge_with_value_laws(left, right, **options) -> Judgement | None:
+    r"""``E[g(X)] = \sum_x g(x) p(x)`` where the scope knows no density ``p``: a head applied to the value ``x`` of a
+    variable ``X`` a plain expectation takes (outside the expectations, and not the function inside them) read as
+    X's law, and the statement judged so -- a proof only, the reading said (the scope's p and q roles are a guess)."""
+    bodies = _plain_expectations(left) + _plain_expectations(right)
+    values = {variable_name(v.name) for b in bodies for v in b.args[0].free_symbols if re.match(r"(?:\\\w+\{)?[A-Z]", v.name)}
+    inside = {n.func for b in bodies for n in sympy.preorder_traversal(b.args[0]) if is_opaque_function(n)
+              and not isinstance(n, sympy.Symbol)}
+    heads = set()
+    for side in (left, right):
+        outside = side.xreplace({b: sympy.Integer(1) for b in _plain_expectations(side)})
+        heads |= {n.func for n in sympy.preorder_traversal(outside) if is_opaque_function(n)
+                  and not isinstance(n, sympy.Symbol) and len(n.args) == 1 and isinstance(n.args[0], sympy.Symbol)
+                  and n.args[0].name in values and not application_parts(n.func.__name__)[1]} - inside
+    if not heads or not values:
+        return None
+    names = frozenset(scope.normal(application_parts(h.__name__)[0]) for h in heads)
+    with scope.densities((scope.current() or frozenset()) | names):
+        found = judge(left, right, **options)
+    if found is None or found.verdict != "proved":
+        return None
+    shown = ", ".join(sorted(application_parts(h.__name__)[0] for h in heads))
+    return Judgement("proved", f"{found.reason} (reading {shown} as the law of the variable whose values it takes)",
+                     found.evidence)
+
+
 def _under_each_law(left, right, seed, declared, relation, general, stated) -> Judgement | None:
     r"""A statement with a plain ``E[…]``: judged under each law of the statement it may mean (an
     ambiguous reading). Holding under one is the reading the text means, and the reason names it; a

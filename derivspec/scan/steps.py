@@ -629,6 +629,9 @@ def _check_step(left: Side, relation: str, right: Side, context: Context, first:
     if relation in ("=", "≤", "≥", "<", ">"):
         stated = _stated_products(context)
         judged = probability.judge(a, b, declared=context.families, relation=relation, stated=stated)
+        if judged is None:  # E[g(X)] = Σ_x g(x) p(x) with p known as no density: p read as X's law, proofs only
+            judged = probability.judge_with_value_laws(a, b, declared=context.families, relation=relation,
+                                                       stated=stated)
         if (judged is None or judged.verdict == "disagrees") and ("product" in left.variants
                                                                   or "product" in right.variants):
             judged = _other_reading(judged, probability.judge(
