@@ -664,3 +664,50 @@ $$
             records[line].reason
     wrong = records[_marked(document, "wrong")[0]]
     assert wrong.verdict not in ("proved", "disagrees"), wrong.reason
+
+
+@pytest.mark.parametrize("letters", LETTERINGS)
+def test_a_law_given_in_words_decides_the_rows_of_its_family(tmp_path, letters):
+    """"Let X be a Poisson random variable with rate λ", "T is exponentially distributed with rate β": the law the
+    words give (the parameter by the word that names it) is the scope's, so the family's rows decide the moments and
+    the mass function below -- right ones proved, a slip (the rate squared, the rate for the mean) an error; "with
+    mean μ" for an exponential names another parameter and gives no law."""
+    document = _lettered(r"""Let $«X»$ be a Poisson random variable with rate $«e»$. Its mean and mass function are
+
+$$
+\mathbb{E}[«X»] = «e»  % right
+$$
+
+$$
+P(«X» = «k») = \frac{«e»^{«k»} e^{-«e»}}{«k»!}  % right
+$$
+
+and a slip:
+
+$$
+\mathrm{Var}(«X») = «e»^2  % wrong
+$$
+
+Suppose $«Y»$ is exponentially distributed with rate $«b»$. Then
+
+$$
+\mathbb{E}[«Y»] = \frac{1}{«b»}  % right
+$$
+
+$$
+\mathbb{E}[«Y»] = «b»  % wrong
+$$
+
+Suppose $«C»$ is exponential with mean $«m»$; then
+
+$$
+\mathbb{E}[«C»] = \frac{1}{«m»}
+$$
+""", letters)
+    records = _by_line(scan_text(tmp_path, document))
+    for line in _marked(document, "right"):
+        assert records[line].verdict == "proved", records[line].reason
+    for line in _marked(document, "wrong"):
+        assert records[line].verdict == "disagrees" and records[line].level == "error", records[line].reason
+    last = max(records)
+    assert records[last].verdict != "disagrees", records[last].reason

@@ -319,6 +319,59 @@ def declared_laws(split) -> list[tuple[int, str, str]]:
     return laws
 
 
+def laws_in_words(text: str) -> list[tuple[int, str, str]]:
+    r"""(line, name, law) for every law the prose gives a variable in words: "let $X$ be a Poisson random variable
+    with rate $\lambda$", "$T$ is exponentially distributed with rate $\beta$", "$Y$ follows a Beta distribution with
+    parameters $a$ and $b$" -- the family by its name (an alias of four letters or more), each parameter by the word
+    the family's table gives it (rate, mean, shape, variance, ...) or, after "parameter(s)", in the family's order.
+    A law whose parameters the words do not all give is not read."""
+    from derivspec.scan import knowledge
+
+    laws = []
+    for m in _LAW_IN_WORDS.finditer(text or ""):
+        name, said, rest = m.group("name").strip(), m.group("family"), m.group("rest")
+        family = next((f for f in knowledge.families().values() if f.latex and all(
+            p.type in ("real", "positive", "probability", "positive integer") for p in f.params) and any(
+            len(a) > 3 and _plain_words(said) in (_plain_words(a), _plain_words(a) + "ly") for a in (f.name, *f.aliases))),
+            None)  # "Poisson", "exponentially", "normally": the family's name as a word
+        if family is None:
+            continue
+        values = _parameters_said(family, rest)
+        if values is None:
+            continue
+        laws.append((text.count("\n", 0, m.start()) + 1, name,
+                     f"{family.latex[0]}({', '.join(values)})"))
+    return laws
+
+
+def _parameters_said(family, rest: str) -> list[str] | None:
+    """The law's arguments in the family's order, from "with rate $a$", "with mean $m$ and variance $v$" (a normal's
+    second argument is its variance), "with parameters $a$ and $b$"; None unless every one is said by a word that
+    names the parameter itself (a scale or a mean of a rate is another parameter: not read)."""
+    params = [p.ident for p in family.params]
+    said = {_plain_words(word): str(expr) for word, expr in (family.said or {}).items()}
+    found = [(_plain_words(word), math.strip()) for word, math in _WORD_THEN_MATH.findall(rest)]
+    if found and found[0][0].startswith("parameter"):
+        maths = [m.strip() for m in re.findall(r"\$([^$]+)\$", rest)][:len(params)]
+        return maths if len(maths) == len(params) else None
+    values: dict = {}
+    for word, math in found:
+        target = said.get(word) or (params[0] if len(params) == 1 and word in ("rate", "parameter") else None)
+        if target in params:
+            values[target] = f"({math})^2" if target == "sigma" else math
+        elif target == "sigma**2":
+            values["sigma"] = math
+    return [values[p] for p in params] if all(p in values for p in params) else None
+
+
+_LAW_IN_WORDS = re.compile(
+    r"\$(?P<name>\s*[A-Z](?:_\{?[A-Za-z0-9]+\}?)?\s*)\$\s+(?:is|be|was|follows|has)\s+(?:an?\s+|the\s+)?"
+    r"(?P<family>[A-Za-z][A-Za-z-]{3,})(?:ly)?(?:\s+(?:random\s+variable|distribution|distributed|law|variable))?"
+    r"(?P<rest>\s*,?\s*(?:with|of)\s+[^.;]{0,120})")
+_WORD_THEN_MATH = re.compile(r"\b((?:success\s+)?probability|parameters?|rate|mean|shape|scale|variance|"
+                             r"standard\s+deviation)\s+(?:of\s+)?\$([^$]+)\$", re.IGNORECASE)
+
+
 _INLINE_MATH = re.compile(r"\$\$?([^$]+)\$\$?")
 
 
