@@ -53,6 +53,14 @@ def _skip_group(text: str, i: int) -> int:
     return i + 1
 
 
+_EDGE_SPACING = re.compile(r"^(?:\s|\\[,;:! ]|\\q?quad(?![A-Za-z])|~)+|(?:\s|\\[,;:! ]|\\q?quad(?![A-Za-z])|~)+$")
+
+
+def _unspaced(side: str) -> str:
+    r"""A side without the spacing at its ends (``\;\; z`` is ``z``: a name alone, as a range reads it)."""
+    return _EDGE_SPACING.sub("", side)
+
+
 def split_clauses(text: str) -> list[Clause]:
     """A statement split into clauses at top-level commas, semicolons, ``\\quad``, implications
     and prose (``\\text{where}``), each clause split at its top-level relations."""
@@ -68,7 +76,7 @@ def split_clauses(text: str) -> list[Clause]:
 
     def close(why: str):
         nonlocal sides, relations, annotations, current, pending_break
-        side = "".join(current).strip()
+        side = _unspaced("".join(current))
         if side or relations:
             sides.append(side)
             clauses.append(Clause(sides, relations, why, pending_break, annotations))
@@ -77,7 +85,7 @@ def split_clauses(text: str) -> list[Clause]:
 
     def relate(symbol: str, note: str = ""):
         nonlocal current
-        sides.append("".join(current).strip())
+        sides.append(_unspaced("".join(current)))
         relations.append(symbol)
         annotations.append(note)
         current = []

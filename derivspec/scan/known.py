@@ -1828,8 +1828,8 @@ def _named_law_judged(side: Side, expr, other: Side, context: Context) -> StepRe
     from derivspec.scan import knowledge
     from derivspec.scan.steps import check_symbolic
 
-    if len(expr.args) != 1 or not isinstance(expr.args[0], sympy.Symbol):
-        return None
+    if not expr.args or not all(isinstance(a, sympy.Symbol) for a in expr.args):
+        return None  # p(k), f_Z(z | \lambda): the variable first, the law's parameters after it
     words = scope.words_only(_sentence_before(context) + " " + _sentence_after(context))
     value = other.primary.value()
     names = sorted(value.free_symbols - {expr.args[0]}, key=str)
