@@ -863,7 +863,9 @@ class _DocumentParser(_Parser):
                     and self.transpose_like(key) and self.peek(2).text not in ("_",):
                 self.next(), self.next()
                 operations.append("T")
-            if self.peek().kind == "sym" and self.peek().text in ("(", "[") and self.exponent_depth == 0:
+            if self.peek().kind == "sym" and self.peek().text in ("(", "[") and (self.exponent_depth == 0 or (
+                    _format_name(key) in self.names.applied and self.group_is_name(self.index, single=True))):
+                # in an exponent too where the document only ever applies the name (e^{f(x)}, f never bare)
                 how = self.application_kind(key, self.peek().text)
                 if how == "function":
                     value = self.application(key)
@@ -1711,6 +1713,7 @@ def read_document(tex: str, names: DocumentNames, bare: frozenset = frozenset(),
     for _ in range(3):  # {{\prod_{k=1}^K}} q_k: braces around a big operator and its limits only
         tex = _BRACED_BIG_OPERATOR.sub(r"\1", tex)
     tex = events_unbraced(tex)  # P(\{X = k\}): the event X = k
+    tex = _BRACED_WORD.sub(r"\\mathrm{\1}", tex)  # {\rm Var}(X) (its switch expanded to nothing): the word Var
     for _ in range(3):  # \mathbf{\mathbf{x}} is \mathbf{x}: a font applied twice is the same name
         tex = _FONT_TWICE.sub(r"\\\1{\2}", tex)
     tex = _FONT_WORD.sub(r"\\mathrm{\1}", tex)  # \mathbb{KL}(p \| q), \mathsf{Var}: an operator's name, one word
@@ -1739,6 +1742,7 @@ _EXPECTATION_HEAD = re.compile(r"^\\(?:math(?:bb|rm|bf)|operatorname)\{E\}(?:_|$
 _BRACED_OPERATOR = re.compile(r"(?<![\\A-Za-z_^}\]])\{\s*(\\math(?:bb|rm|bf)\s*\{\s*E\s*\}|\\operatorname\s*\{\s*E\s*\})\s*\}"
                               r"(?=\s*(?:\\(?:left|big|Big|bigg|Bigg)\s*)?[\[(])")
 _FONT_TWICE = re.compile(r"\\(mathbf|boldsymbol|bm|mathrm|mathit|mathcal|mathsf)\s*\{\s*\\\1\s*\{([^{}]*)\}\s*\}")
+_BRACED_WORD = re.compile(r"(?<![\\A-Za-z_^])\{\s*([A-Za-z]{2,})\s*\}(?=\s*(?:\\left\s*)?[(\[])")
 _BRACED_BIG_OPERATOR = re.compile(r"(?<![\\A-Za-z_^])\{\s*(\\(?:sum|prod|int|oint)\s*(?:_\s*(?:\{[^{}]*\}|\\?[A-Za-z0-9]+))?"
                                   r"\s*(?:\^\s*(?:\{[^{}]*\}|\\?[A-Za-z0-9]+))?)\s*\}")
 _BRACED_NAME = re.compile(r"(?<![\\A-Za-z_^}\]])\{\s*((?:\\[A-Za-z]+\s*(?:\{\s*[A-Za-z]\s*\})?)|[A-Za-z])\s*\}(?=\s*[_^])")
