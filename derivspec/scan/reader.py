@@ -1742,7 +1742,7 @@ _EXPECTATION_HEAD = re.compile(r"^\\(?:math(?:bb|rm|bf)|operatorname)\{E\}(?:_|$
 _BRACED_OPERATOR = re.compile(r"(?<![\\A-Za-z_^}\]])\{\s*(\\math(?:bb|rm|bf)\s*\{\s*E\s*\}|\\operatorname\s*\{\s*E\s*\})\s*\}"
                               r"(?=\s*(?:\\(?:left|big|Big|bigg|Bigg)\s*)?[\[(])")
 _FONT_TWICE = re.compile(r"\\(mathbf|boldsymbol|bm|mathrm|mathit|mathcal|mathsf)\s*\{\s*\\\1\s*\{([^{}]*)\}\s*\}")
-_BRACED_WORD = re.compile(r"(?<![\\A-Za-z_^])\{\s*([A-Za-z]{2,})\s*\}(?=\s*(?:\\left\s*)?[(\[])")
+_BRACED_WORD = re.compile(r"(?<![\\A-Za-z_^}])\{\s*([A-Za-z]{2,})\s*\}(?=\s*(?:\\left\s*)?[(\[])")
 _BRACED_BIG_OPERATOR = re.compile(r"(?<![\\A-Za-z_^])\{\s*(\\(?:sum|prod|int|oint)\s*(?:_\s*(?:\{[^{}]*\}|\\?[A-Za-z0-9]+))?"
                                   r"\s*(?:\^\s*(?:\{[^{}]*\}|\\?[A-Za-z0-9]+))?)\s*\}")
 _BRACED_NAME = re.compile(r"(?<![\\A-Za-z_^}\]])\{\s*((?:\\[A-Za-z]+\s*(?:\{\s*[A-Za-z]\s*\})?)|[A-Za-z])\s*\}(?=\s*[_^])")
