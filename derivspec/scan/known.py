@@ -1707,6 +1707,12 @@ def items_judged(side: Side, other: Side, context: Context, turned: bool) -> Ste
                 bound[role] = labels[0]
                 free -= {labels[0]}
         rest = [r for r in function.args if r not in bound]
+        if not bound and len(rest) == len(free) == len(function.args) <= 3:  # no label: the mean squared error
+            proved = _items_in_some_order(function, sorted(free, key=str), written, count, summed, side, other,
+                                          context, turned)
+            if proved is not None:
+                return proved
+            continue
         if len(bound) + len(rest) != len(function.args) or len(rest) != len(free) or len(rest) > 1 or not bound:
             continue
         bound.update(zip(rest, free))
@@ -1731,6 +1737,27 @@ def items_judged(side: Side, other: Side, context: Context, turned: bool) -> Ste
                                                     else sympy.latex(target))
         return StepResult("=", *texts, "disagrees", "known", f"differs from {what}{how}: {judged.reason}",
                           judged.evidence, correct=correct)
+    return None
+
+
+def _items_in_some_order(function, names: list, written, count, summed: bool, side: Side, other: Side,
+                         context: Context, turned: bool) -> StepResult | None:
+    r"""A function of real arguments the text names over items ("the mean squared error is $\mathrm{MSE} = \frac1n
+    \sum_i (y_i - \hat y_i)^2$"): its arguments bound to the item's names in some order, the value compared per item,
+    summed or averaged; proved in one order, or nothing (which name is which argument is not said)."""
+    from derivspec.scan.steps import check_symbolic
+
+    factor, how = ((1 / count, ", the mean over the items") if written.has(count) else
+                   (sympy.Integer(1), ", summed over the items")) if summed else (sympy.Integer(1), "")
+    for order in itertools.permutations(names):
+        target = function.definition.xreplace({function.symbols[r]: v for r, v in zip(function.args, order)})
+        judged = check_symbolic(Side(side.text, DocumentReading(factor * target, frozenset(), {})), "=",
+                                Side(other.text, DocumentReading(written, frozenset(), {})),
+                                dataclasses.replace(context, chain=True, conditional=""), False)
+        if judged.verdict == "proved":
+            texts = (other.text, side.text) if turned else (side.text, other.text)
+            return StepResult("=", *texts, "proved", "known", f"matches the standard function {function.name} "
+                              f"({function.aliases[0]}){how}: {judged.reason}")
     return None
 
 
