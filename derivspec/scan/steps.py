@@ -1351,7 +1351,7 @@ def _symbolic(left: Side, relation: str, right: Side, context: Context, first: b
         if "matrix" in " ".join(notes) or "vectors" in " ".join(notes):
             return result("unchecked", "holds for scalars (vectors and matrices read as 1x1); not proved for matrices",
                           primary.detail)
-        return result("proved", reason + _positive_note(left, right))
+        return result("proved", reason)
     if primary.status == "agrees":
         for name in ("product",):
             if name in left.variants or name in right.variants:
@@ -1445,10 +1445,6 @@ def _unread_under_product(alt: Comparison, primary: Comparison) -> bool:
     def blobs(comparison):
         return {str(k) for k in comparison.atoms.table} if comparison.atoms else set()
     return any("⟦" in b for b in blobs(alt) - blobs(primary))
-
-
-def _positive_note(left: Side, right: Side) -> str:
-    return ""
 
 
 def _guard(left: Side, relation: str, right: Side, context: Context, comparison: Comparison, first: bool) -> str:
