@@ -1352,20 +1352,14 @@ def _symbolic(left: Side, relation: str, right: Side, context: Context, first: b
             return result("unchecked", "holds for scalars (vectors and matrices read as 1x1); not proved for matrices",
                           primary.detail)
         return result("proved", reason)
+    if primary.status in ("agrees", "opaque") and ("product" in left.variants or "product" in right.variants):
+        alt = compare(left.variants.get("product", left.primary), right.variants.get("product", right.primary), context)
+        if alt.status == "proved":
+            return result("proved", f"proved reading a bracket after a name as a product: {alt.detail}")
     if primary.status == "agrees":
-        for name in ("product",):
-            if name in left.variants or name in right.variants:
-                alt = compare(left.variants.get(name, left.primary), right.variants.get(name, right.primary), context)
-                if alt.status == "proved":
-                    return result("proved", f"proved reading a bracket after a name as a product: {alt.detail}")
         return result("unchecked", primary.detail)
     if primary.status in ("opaque", "unevaluable", "timeout"):
         if primary.status == "opaque":
-            for name in ("product",):
-                if name in left.variants or name in right.variants:
-                    alt = compare(left.variants.get(name, left.primary), right.variants.get(name, right.primary), context)
-                    if alt.status == "proved":
-                        return result("proved", f"proved reading a bracket after a name as a product: {alt.detail}")
             flagged = _rearranged_opaque(left, relation, right, context, primary, notes)
             if flagged is not None:
                 return result("disagrees", *flagged)
