@@ -635,7 +635,6 @@ def evaluate(expr, point, digits: int = symbolic.DIGITS):
 class PointComparison:
     evaluated: int = 0
     differing: int = 0
-    skipped: int = 0
     first: dict | None = None  # the first confirmed difference: point, left, right
     depends_on_atoms: bool = False
     signs: set = field(default_factory=set)  # signs of left - right at the evaluated points
@@ -690,10 +689,8 @@ def compare_at_points(left: sympy.Expr, right: sympy.Expr, points: list[dict], a
                 except symbolic.SymPyTimeout:
                     if symbolic.remaining_seconds() == 0:
                         raise
-                    outcome.skipped += 1
                     continue
                 if a_value is None or b_value is None:
-                    outcome.skipped += 1
                     continue
                 outcome.evaluated += 1
                 gap = a_value - b_value
@@ -714,7 +711,6 @@ def compare_at_points(left: sympy.Expr, right: sympy.Expr, points: list[dict], a
                     continue
                 confirmed, a_hi, b_hi = _confirmed(left, right, full)
                 if not confirmed:
-                    outcome.skipped += 1
                     outcome.evaluated -= 1
                     continue
                 outcome.differing += 1

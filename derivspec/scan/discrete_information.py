@@ -237,7 +237,7 @@ def read(text: str) -> list | None:
 
 # --- the laws and the quantities by definition ------------------------------------------------------
 
-def _pmf(variables: list, rng: random.Random, zeros: bool = False, product: bool = False) -> dict:
+def _pmf(variables: list, rng: random.Random, product: bool = False) -> dict:
     states = {v: rng.choice((2, 3)) for v in variables}
     cells = list(itertools.product(*[range(states[v]) for v in variables]))
     if product:
@@ -252,9 +252,7 @@ def _pmf(variables: list, rng: random.Random, zeros: bool = False, product: bool
                 value *= marginals[v][s]
             weights[cell] = value
         return {"variables": tuple(variables), "p": weights}
-    raw = [rng.randint(0 if zeros else 1, 9) for _ in cells]
-    if sum(raw) == 0:
-        raw[0] = 1
+    raw = [rng.randint(1, 9) for _ in cells]
     return {"variables": tuple(variables), "p": {c: Fraction(w, sum(raw)) for c, w in zip(cells, raw)}}
 
 

@@ -1355,21 +1355,15 @@ def _symbolic(left: Side, relation: str, right: Side, context: Context, first: b
         if "matrix" in " ".join(notes) or "vectors" in " ".join(notes):
             return result("unchecked", "holds for scalars (vectors and matrices read as 1x1); not proved for matrices",
                           primary.detail)
-        return result("proved", reason + _positive_note(left, right))
+        return result("proved", reason)
+    if primary.status in ("agrees", "opaque") and ("product" in left.variants or "product" in right.variants):
+        alt = compare(left.variants.get("product", left.primary), right.variants.get("product", right.primary), context)
+        if alt.status == "proved":
+            return result("proved", f"proved reading a bracket after a name as a product: {alt.detail}")
     if primary.status == "agrees":
-        for name in ("product",):
-            if name in left.variants or name in right.variants:
-                alt = compare(left.variants.get(name, left.primary), right.variants.get(name, right.primary), context)
-                if alt.status == "proved":
-                    return result("proved", f"proved reading a bracket after a name as a product: {alt.detail}")
         return result("unchecked", primary.detail)
     if primary.status in ("opaque", "unevaluable", "timeout"):
         if primary.status == "opaque":
-            for name in ("product",):
-                if name in left.variants or name in right.variants:
-                    alt = compare(left.variants.get(name, left.primary), right.variants.get(name, right.primary), context)
-                    if alt.status == "proved":
-                        return result("proved", f"proved reading a bracket after a name as a product: {alt.detail}")
             flagged = _rearranged_opaque(left, relation, right, context, primary, notes)
             if flagged is not None:
                 return result("disagrees", *flagged)
@@ -1449,10 +1443,6 @@ def _unread_under_product(alt: Comparison, primary: Comparison) -> bool:
     def blobs(comparison):
         return {str(k) for k in comparison.atoms.table} if comparison.atoms else set()
     return any("⟦" in b for b in blobs(alt) - blobs(primary))
-
-
-def _positive_note(left: Side, right: Side) -> str:
-    return ""
 
 
 def _guard(left: Side, relation: str, right: Side, context: Context, comparison: Comparison, first: bool) -> str:

@@ -150,9 +150,7 @@ def _fits(support, form: str) -> bool:
     return True
 
 
-def _supports(expr, variable, discrete: bool | None, stated):
-    if stated is not None:
-        return [stated]
+def _supports(expr, variable, discrete: bool | None):
     found = []
     if discrete is not False:
         found += [("int", 0, 1), ("int", 0, sympy.oo), ("int", 1, sympy.oo)]
@@ -256,7 +254,7 @@ def fails_to_normalise(expr, variable, doc, discrete, variable_latex: str, fixed
                 continue
             stated = (stated[0], stated[1], ends[0])
         supports.append(stated)
-    supports = supports or _supports(expr, variable, discrete, None)
+    supports = supports or _supports(expr, variable, discrete)
     params = values.ranges(expr, doc.names, doc.text, fixed=(variable,))
     first_evidence = None
     for support in supports:
