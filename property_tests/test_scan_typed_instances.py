@@ -552,10 +552,22 @@ $$
 «v»(«t») = «a» e^{-«a» «t»}  % right
 $$
 
+The mean squared error of the predictions is
+
+$$
+«M» = \frac{1}{«N»} \sum_{«j»=1}^{«N»} («y»_{«j»} - «m»_{«j»})^2  % right
+$$
+
 The hyperbolic tangent, written with exponentials, is
 
 $$
 «g»(«x») = \frac{e^{«x»} + e^{-«x»}}{e^{«x»} - e^{-«x»}}  % wrong
+$$
+
+The mean squared error of the predictions is
+
+$$
+«M» = \frac{1}{«N»} \sum_{«j»=1}^{«N»} («y»_{«j»} - «m»_{«j»})  % wrong
 $$
 
 The density of the exponential distribution with rate $«a»$ is
@@ -566,8 +578,9 @@ $$
 """, letters)
     records = _by_line(scan_text(tmp_path, document))
     for line in _marked(document, "right"):
-        assert records[line].verdict == "proved" and "the text names" in records[line].reason or \
-            records[line].reason.startswith("matches the standard result fn."), (line, records[line].reason)
+        assert records[line].verdict == "proved" and ("the text names" in records[line].reason or
+                                                      records[line].reason.startswith("matches the standard ")), \
+            (line, records[line].reason)
     for line in _marked(document, "wrong"):
         assert records[line].verdict != "disagrees" and "matches" not in records[line].reason, records[line].reason
 
