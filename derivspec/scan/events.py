@@ -394,8 +394,8 @@ def judge(left_text: str, right_text: str, prose: str = "", seconds: float = 3.0
         return None  # P(X = x) beside P(Y): a letter beside a variable's events may be a variable too
     if written:  # {X ≤ 1} ⊂ {X ≤ 2}: events of one variable at two values are nested or disjoint, which letters do
         found = judge(left_text, right_text, prose, seconds, relations)  # not model: then a proof stands, nothing else
-        if found is None or (nested and found.verdict != "proved"):
-            return None
+        if found is None or found.verdict == "unchecked" or (nested and found.verdict != "proved"):
+            return None  # undecided on the letters: the laws of the variables (probability.py) may decide it
         shown = lambda text: functools.reduce(lambda t, kv: t.replace(kv[0], kv[1]), written.items(), text)
         return dataclasses.replace(found, reason=shown(found.reason), evidence=shown(found.evidence))
     table: dict = {}
