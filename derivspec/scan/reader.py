@@ -1714,6 +1714,7 @@ def read_document(tex: str, names: DocumentNames, bare: frozenset = frozenset(),
         tex = _BRACED_BIG_OPERATOR.sub(r"\1", tex)
     tex = events_unbraced(tex)  # P(\{X = k\}): the event X = k
     tex = _BRACED_WORD.sub(r"\\mathrm{\1}", tex)  # {\rm Var}(X) (its switch expanded to nothing): the word Var
+    tex = _SCRIPTED_APPLICATION.sub(r"\1_{\3}\2", tex)  # \mathrm{softmax}(z)_i: the i-th value, softmax_i(z)
     for _ in range(3):  # \mathbf{\mathbf{x}} is \mathbf{x}: a font applied twice is the same name
         tex = _FONT_TWICE.sub(r"\\\1{\2}", tex)
     tex = _FONT_WORD.sub(r"\\mathrm{\1}", tex)  # \mathbb{KL}(p \| q), \mathsf{Var}: an operator's name, one word
@@ -1742,6 +1743,9 @@ _EXPECTATION_HEAD = re.compile(r"^\\(?:math(?:bb|rm|bf)|operatorname)\{E\}(?:_|$
 _BRACED_OPERATOR = re.compile(r"(?<![\\A-Za-z_^}\]])\{\s*(\\math(?:bb|rm|bf)\s*\{\s*E\s*\}|\\operatorname\s*\{\s*E\s*\})\s*\}"
                               r"(?=\s*(?:\\(?:left|big|Big|bigg|Bigg)\s*)?[\[(])")
 _FONT_TWICE = re.compile(r"\\(mathbf|boldsymbol|bm|mathrm|mathit|mathcal|mathsf)\s*\{\s*\\\1\s*\{([^{}]*)\}\s*\}")
+_SCRIPTED_APPLICATION = re.compile(r"((?<![\\A-Za-z_^])(?:\\(?:mathrm|operatorname|text)\s*\{[A-Za-z]+\}|"
+                                   r"\\(?:sigma|phi|varphi|psi|pi)(?![A-Za-z])|[A-Za-z]))"
+                                   r"\s*(\((?:[^()]|\([^()]*\))*\))\s*_\s*\{?\s*([A-Za-z0-9])\s*\}?(?![A-Za-z0-9_{(])")
 _BRACED_WORD = re.compile(r"(?<![\\A-Za-z_^}])\{\s*([A-Za-z]{2,})\s*\}(?=\s*(?:\\left\s*)?[(\[])")
 _BRACED_BIG_OPERATOR = re.compile(r"(?<![\\A-Za-z_^])\{\s*(\\(?:sum|prod|int|oint)\s*(?:_\s*(?:\{[^{}]*\}|\\?[A-Za-z0-9]+))?"
                                   r"\s*(?:\^\s*(?:\{[^{}]*\}|\\?[A-Za-z0-9]+))?)\s*\}")
