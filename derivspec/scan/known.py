@@ -1707,7 +1707,8 @@ def items_judged(side: Side, other: Side, context: Context, turned: bool) -> Ste
                 bound[role] = labels[0]
                 free -= {labels[0]}
         rest = [r for r in function.args if r not in bound]
-        if not bound and len(rest) == len(free) == len(function.args) <= 3:  # no label: the mean squared error
+        if not bound and not turned and len(rest) == len(free) == len(function.args) <= 3 and not any(
+                n.name.startswith("⟦") for n in written.free_symbols):  # no label: the mean squared error
             proved = _items_in_some_order(function, sorted(free, key=str), written, count, summed, side, other,
                                           context, turned)
             if proved is not None:

@@ -1322,6 +1322,33 @@ def _with_concrete_functions(left: Side, relation: str, right: Side, context: Co
     return None
 
 
+_SIGN_SENSITIVE = (sympy.Abs, sympy.Max, sympy.Min, sympy.sign, sympy.Heaviside, sympy.Piecewise)
+
+
+def _differs_at_negative_values(left: Side, right: Side, context: Context) -> str:
+    r"""Where the comparison proved a step by taking its names positive (``|x| = x``, ``\max(0, x) = x``,
+    ``\sqrt{x^2} = x``) and the sides use a function that tells signs apart: the first point with negative values
+    (names not known positive; counts stay counts) where both sides are real and differ, shown; else ""."""
+    try:
+        a, b = _values(left.primary, context), _values(right.primary, context)
+    except Exception:  # noqa: BLE001 -- nothing to evaluate: the proof stands as it was
+        return ""
+    if not any(e.has(*_SIGN_SENSITIVE) or any(p.exp.is_Rational and not p.exp.is_integer for p in e.atoms(sympy.Pow))
+               for e in (a, b)):
+        return ""
+    names = sorted((s for s in a.free_symbols | b.free_symbols if isinstance(s, sympy.Symbol) and not s.is_positive
+                    and not algebra.is_integer_name(s) and not s.name.startswith(("⟦", "⟨"))), key=lambda s: s.name)
+    for values in ((-2,), (-3, 5), (5, -3), (-1, -4)):
+        point = {s: sympy.Integer(values[k % len(values)]) for k, s in enumerate(names)}
+        if not point:
+            return ""
+        va, vb = algebra.evaluate(a, point), algebra.evaluate(b, point)
+        if va is not None and vb is not None and symbolic._differs(va, vb):
+            shown = ", ".join(f"{_latex(s, context)} = {v}" for s, v in point.items())
+            return f"at {shown} the sides are {sympy.nsimplify(va)} and {sympy.nsimplify(vb)}"
+    return ""
+
+
 def _symbolic(left: Side, relation: str, right: Side, context: Context, first: bool) -> StepResult:
     def result(verdict, reason, evidence="", **extra):
         return StepResult(relation, left.text, right.text, verdict, "chain", reason, evidence, **extra)
@@ -1352,6 +1379,10 @@ def _symbolic(left: Side, relation: str, right: Side, context: Context, first: b
 
     if primary.status == "proved":
         reason = f"proved: {primary.detail}" if primary.detail and primary.detail != "identical" else "proved (the sides are identical)"
+        negative = _differs_at_negative_values(left, right, context)
+        if negative:
+            return result("unchecked", f"holds for positive values of the names only ({negative}); nothing says they "
+                                       "are positive: not proved, not flagged")
         if "matrix" in " ".join(notes) or "vectors" in " ".join(notes):
             return result("unchecked", "holds for scalars (vectors and matrices read as 1x1); not proved for matrices",
                           primary.detail)
