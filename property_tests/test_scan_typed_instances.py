@@ -724,3 +724,15 @@ $$
         assert records[line].verdict == "disagrees" and records[line].level == "error", records[line].reason
     last = max(records)
     assert records[last].verdict != "disagrees", records[last].reason
+
+
+@pytest.mark.parametrize("x", ["x", "u"])
+def test_a_step_true_only_for_positive_values_is_not_proved_and_not_flagged(tmp_path, x):
+    """``|x| = x``, ``\\max(0, x) = x``, ``\\sqrt{x^2} = x`` hold only where x is positive, which nothing says: not
+    proved (the comparison takes names positive) and not flagged; ``\\sqrt{x^2} = |x|`` is proved."""
+    document = (f"For a real number ${x}$,\n\n$$|{x}| = {x}$$\n\n$$\\max(0, {x}) = {x}$$\n\n$$\\sqrt{{{x}^2}} = {x}$$\n\n"
+                f"$$\\sqrt{{{x}^2}} = |{x}|$$\n")
+    records = _by_line(scan_text(tmp_path, document))
+    for line in (3, 5, 7):
+        assert records[line].verdict == "unchecked" and "positive values" in records[line].reason, records[line].reason
+    assert records[9].verdict == "proved", records[9].reason

@@ -1336,8 +1336,10 @@ def _differs_at_negative_values(left: Side, right: Side, context: Context) -> st
     if not any(e.has(*_SIGN_SENSITIVE) or any(p.exp.is_Rational and not p.exp.is_integer for p in e.atoms(sympy.Pow))
                for e in (a, b)):
         return ""
+    stated = {s for s, (low, _) in (context.constraints or {}).items() if low is not None and low >= 0}
     names = sorted((s for s in a.free_symbols | b.free_symbols if isinstance(s, sympy.Symbol) and not s.is_positive
-                    and not algebra.is_integer_name(s) and not s.name.startswith(("⟦", "⟨"))), key=lambda s: s.name)
+                    and s not in stated and not algebra.is_integer_name(s) and not s.name.startswith(("⟦", "⟨"))),
+                   key=lambda s: s.name)
     for values in ((-2,), (-3, 5), (5, -3), (-1, -4)):
         point = {s: sympy.Integer(values[k % len(values)]) for k, s in enumerate(names)}
         if not point:
