@@ -197,7 +197,8 @@ def test_a_name_given_a_new_meaning_is_a_definition_only_where_the_text_announce
     """A loss defined for one example and defined again for another: announced ("consider instead"), the second
     is a definition that says it is one anew; not announced, it is the claim it makes (not neutral)."""
     first = "The squared loss of a prediction $a$ for a target $b$ is\n\n$$ L = (a - b)^2 $$\n\n"
-    announced = one(scan_text(tmp_path, first + "Consider instead the absolute loss\n\n$$ L = |a - b| $$\n"), 7)
+    # (a loss the sentence names by a standard name is proved as that function: test_scan_typed_instances.py)
+    announced = one(scan_text(tmp_path, first + "Consider instead the robust loss\n\n$$ L = |a - b| $$\n"), 7)
     assert announced["steps"][0]["class"] == "definition" and "defined anew" in announced["reason"]
     (tmp_path / "plain").mkdir()
     plain = one(scan_text(tmp_path / "plain", first + "It is then\n\n$$ L = |a - b| $$\n"), 7)
