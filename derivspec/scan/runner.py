@@ -166,7 +166,9 @@ def _document_passes(path, text: str, relational: list, state, known: bool, decl
     state.described_functions = document_described(text)  # "let $f$ be …": a particular function, any letter
     state.types = document_types(text)  # read before any check: which names are matrices and vectors
     state.equations = document_equations(split)  # name = value, in force near where it is stated
-    state.laws = sorted(scope.declared_laws(split) + scope.laws_in_words(text),  # y ~ Ber(θ), any letter, and
+    from derivspec.scan.knowledge import families  # the tables, read once per process
+
+    state.laws = sorted(scope.declared_laws(split) + scope.laws_in_words(text, families().values()),  # y ~ Ber(θ), and
                         key=lambda law: law[0])  # "Y is Bernoulli with parameter θ": the laws the rows' facts read
     state.labels = scope.declared_labels(split)  # t ∈ {0, 1}: the values the knowledge rows' label roles take
     state.in_force = definitions.collect(split, clean, read_side)  # F(u) = …, L = …: in force below, at any distance

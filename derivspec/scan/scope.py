@@ -319,18 +319,16 @@ def declared_laws(split) -> list[tuple[int, str, str]]:
     return laws
 
 
-def laws_in_words(text: str) -> list[tuple[int, str, str]]:
+def laws_in_words(text: str, families) -> list[tuple[int, str, str]]:
     r"""(line, name, law) for every law the prose gives a variable in words: "let $X$ be a Poisson random variable
     with rate $\lambda$", "$T$ is exponentially distributed with rate $\beta$", "$Y$ follows a Beta distribution with
     parameters $a$ and $b$" -- the family by its name (an alias of four letters or more), each parameter by the word
     the family's table gives it (rate, mean, shape, variance, ...) or, after "parameter(s)", in the family's order.
-    A law whose parameters the words do not all give is not read."""
-    from derivspec.scan import knowledge
-
+    A law whose parameters the words do not all give is not read. ``families``: the knowledge tables' families."""
     laws = []
     for m in _LAW_IN_WORDS.finditer(text or ""):
         name, said, rest = m.group("name").strip(), m.group("family"), m.group("rest")
-        family = next((f for f in knowledge.families().values() if f.latex and all(
+        family = next((f for f in families if f.latex and all(
             p.type in ("real", "positive", "probability", "positive integer") for p in f.params) and any(
             len(a) > 3 and _plain_words(said) in (_plain_words(a), _plain_words(a) + "ly") for a in (f.name, *f.aliases))),
             None)  # "Poisson", "exponentially", "normally": the family's name as a word
