@@ -1710,7 +1710,7 @@ def items_judged(side: Side, other: Side, context: Context, turned: bool) -> Ste
         if not bound and not turned and len(rest) == len(free) == len(function.args) <= 3 and not any(
                 n.name.startswith("⟦") for n in written.free_symbols):  # no label: the mean squared error
             proved = _items_in_some_order(function, sorted(free, key=str), written, count, summed, side, other,
-                                          context, turned)
+                                          context)
             if proved is not None:
                 return proved
             continue
@@ -1742,23 +1742,19 @@ def items_judged(side: Side, other: Side, context: Context, turned: bool) -> Ste
 
 
 def _items_in_some_order(function, names: list, written, count, summed: bool, side: Side, other: Side,
-                         context: Context, turned: bool) -> StepResult | None:
+                         context: Context) -> StepResult | None:
     r"""A function of real arguments the text names over items ("the mean squared error is $\mathrm{MSE} = \frac1n
     \sum_i (y_i - \hat y_i)^2$"): its arguments bound to the item's names in some order, the value compared per item,
     summed or averaged; proved in one order, or nothing (which name is which argument is not said)."""
-    from derivspec.scan.steps import check_symbolic
-
     factor, how = ((1 / count, ", the mean over the items") if written.has(count) else
                    (sympy.Integer(1), ", summed over the items")) if summed else (sympy.Integer(1), "")
     for order in itertools.permutations(names):
         target = function.definition.xreplace({function.symbols[r]: v for r, v in zip(function.args, order)})
-        judged = check_symbolic(Side(side.text, DocumentReading(factor * target, frozenset(), {})), "=",
-                                Side(other.text, DocumentReading(written, frozenset(), {})),
-                                dataclasses.replace(context, chain=True, conditional=""), False)
-        if judged.verdict == "proved":
-            texts = (other.text, side.text) if turned else (side.text, other.text)
-            return StepResult("=", *texts, "proved", "known", f"matches the standard function {function.name} "
-                              f"({function.aliases[0]}){how}: {judged.reason}")
+        judged = _as_proved(factor * target, side, Side(other.text, DocumentReading(written, frozenset(), {})),
+                            dataclasses.replace(context, conditional=""))
+        if judged is not None:
+            return StepResult("=", side.text, other.text, "proved", "known", f"matches the standard function "
+                              f"{function.name} ({function.aliases[0]}){how}: {judged.reason}")
     return None
 
 
@@ -1831,17 +1827,14 @@ def _named_definition_judged(side: Side, expr, other: Side, context: Context) ->
     sigmoid function is $g(z) = …$", "the hyperbolic tangent $a(x) = …$"): the function's definition at the
     arguments as written, in order, compared with the value. Proved, or nothing: a differing value may be the
     author's variant of the function."""
-    from derivspec.scan.steps import check_symbolic
-
     for function in _named_functions(context, proving=True):
         kinds = list(function.args.values())
         if function.definition is None or len(kinds) != len(expr.args) or \
                 any(kind not in _SCALAR_ARGUMENTS for kind in kinds):
             continue
         target = function.definition.xreplace({function.symbols[r]: a for r, a in zip(function.args, expr.args)})
-        judged = check_symbolic(Side(side.text, DocumentReading(target, frozenset(), {})), "=", other,
-                                dataclasses.replace(context, chain=True), False)
-        if judged.verdict == "proved":
+        judged = _as_proved(target, side, other, context)
+        if judged is not None:
             return StepResult("=", side.text, other.text, "proved", "known",
                               f"matches the standard function {function.name} ({function.aliases[0]}) the text "
                               f"names: {judged.reason}", judged.evidence)
@@ -1854,7 +1847,6 @@ def _named_law_judged(side: Side, expr, other: Side, context: Context) -> StepRe
     family's pmf or pdf at the argument written, its parameters read as the value's other names in some order.
     Proved, or nothing: the reading (which letter is which parameter) is tried, never asserted."""
     from derivspec.scan import knowledge
-    from derivspec.scan.steps import check_symbolic
 
     if not expr.args or not all(isinstance(a, sympy.Symbol) for a in expr.args):
         return None  # p(k), f_Z(z | \lambda): the variable first, the law's parameters after it
@@ -1873,18 +1865,27 @@ def _named_law_judged(side: Side, expr, other: Side, context: Context) -> StepRe
             continue
         variable = row.symbols[family.outcome if family.outcome in row.symbols else "x"]
         for order in itertools.permutations(names):
-            target = row.meaning.xreplace({variable: expr.args[0], **dict(zip(parameters, order))})
-            try:
-                judged = check_symbolic(Side(side.text, DocumentReading(target, frozenset(), {})), "=", other,
-                                        dataclasses.replace(context, chain=True), False)
-            except Exception:  # noqa: BLE001 -- a reading the comparator cannot take says nothing
-                continue
-            if judged.verdict == "proved":
+            judged = _as_proved(row.meaning.xreplace({variable: expr.args[0], **dict(zip(parameters, order))}),
+                                side, other, context)
+            if judged is not None:
                 read_as = ", ".join(f"{sympy.latex(p)} as {sympy.latex(n)}" for p, n in zip(parameters, order))
                 return StepResult("=", side.text, other.text, "proved", "known",
                                   f"matches the {family.aliases[0]} {field.split('.')[-1]} the text names"
                                   f"{' (' + read_as + ')' if read_as else ''}: {judged.reason}", judged.evidence)
     return None
+
+
+def _as_proved(target, side: Side, other: Side, context: Context) -> StepResult | None:
+    """``target`` (a standard value, in place of ``side``) = ``other`` by the general comparator, as a claim (never an
+    equation to solve): its judgement where proved, else None -- the readings that call it only prove."""
+    from derivspec.scan.steps import check_symbolic
+
+    try:
+        judged = check_symbolic(Side(side.text, DocumentReading(target, frozenset(), {})), "=", other,
+                                dataclasses.replace(context, chain=True), False)
+    except Exception:  # noqa: BLE001 -- a reading the comparator cannot take says nothing
+        return None
+    return judged if judged.verdict == "proved" else None
 
 
 def _row_named(rs, context: Context) -> bool:
