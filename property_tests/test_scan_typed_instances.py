@@ -736,3 +736,68 @@ def test_a_step_true_only_for_positive_values_is_not_proved_and_not_flagged(tmp_
     for line in (3, 5, 7):
         assert records[line].verdict == "unchecked" and "positive values" in records[line].reason, records[line].reason
     assert records[9].verdict == "proved", records[9].reason
+
+
+@pytest.mark.parametrize("letters", LETTERINGS)
+def test_a_moment_of_a_law_the_text_names_is_proved_and_a_slip_in_it_never_flagged(tmp_path, letters):
+    """"The mean of the Beta is $μ = a/(a+b)$ and the variance is $$σ^2 = …$$": a name for a moment of a family the
+    words around it name, the family's parameters read as the value's letters in some order -- proved; a variance
+    missing its factor is not the Beta's (nothing proves it) and, the reading being a guess, is never flagged; a name
+    that says more than the moment (E[X^2] for the mean) and a moment that is one parameter (the Normal's mean) are
+    not read this way."""
+    document = _lettered(r"""The posterior is a Beta distribution with parameters $«a»$ and $«b»$.
+
+The mean of the Beta is $«k» = \frac{«a»}{«a» + «b»}$ and the variance is
+
+$$
+«v»^2 = \frac{«a» «b»}{(«a» + «b»)^2 («a» + «b» + 1)}  % right
+$$
+
+For the exponential law with rate $«e»$ the variance is $«s» = \frac{1}{«e»^2}$.  % right
+
+A slip: the variance of the Beta is $«h»^2 = \frac{«a» «b»}{(«a» + «b»)^2}$.  % wrong
+
+For the Normal model the mean is $«k» = \bar{«x»}$, and for a Beta law the mean is $E[«X»^2] = \frac{«a»}{«a» + «b»}$.
+""", letters)
+    records = scan_text(tmp_path, document)
+    mean = [r for r in records if r.text.strip().startswith(_lettered("«k» = \\frac", letters))]
+    assert mean and mean[0].verdict == "proved" and "Beta mean" in mean[0].reason, [r.reason for r in mean]
+    by_line = _by_line(records)
+    for line in _marked(document, "right"):
+        assert by_line[line].verdict == "proved" and "the text names" in by_line[line].reason, by_line[line].reason
+    for line in _marked(document, "wrong"):
+        assert by_line[line].verdict == "unchecked", by_line[line].reason
+    last = [r for r in records if "bar" in r.text or "^2]=" in r.text.replace(" ", "")]
+    assert len(last) == 2 and all(r.verdict not in ("proved", "disagrees") for r in last), [r.reason for r in last]
+
+
+@pytest.mark.parametrize("letters", LETTERINGS)
+def test_a_function_defined_before_an_arrow_is_the_one_its_derivative_after_the_arrow_uses(tmp_path, letters):
+    """``f(x) = 1/x → df/dx = -1/x^2``: the statement defines the function for what follows the arrow, whatever the
+    letter meant above (a function of two arguments, a value x = 4 stated in prose): the derivative is proved with
+    the statement's own definition, a wrong derivative flagged with it, and the function's argument stays a
+    variable."""
+    document = _lettered(r"""We are given some function $«g»(«x»)$ and want its gradient; for inputs $«x» = 4, «y» = 2$
+the product is 8.
+
+$$
+«g»(«x», «y») = «x» «y» \quad \rightarrow \quad \frac{\partial «g»}{\partial «x»} = «y»  % right
+$$
+
+$$
+«g»(«x», «y») = «x» + «y» \quad \rightarrow \quad \frac{\partial «g»}{\partial «y»} = 1  % right
+$$
+
+$$
+«g»(«x») = \frac{1}{«x»} \hspace{1in} \rightarrow \hspace{1in} \frac{d«g»}{d«x»} = -1/«x»^2  % right
+$$
+
+$$
+«g»(«x») = e^{«x»} \hspace{1in} \rightarrow \hspace{1in} \frac{d«g»}{d«x»} = 2 e^{«x»}  % wrong
+$$
+""", letters)
+    records = _by_line(scan_text(tmp_path, document))
+    for line in _marked(document, "right"):
+        assert records[line].verdict == "proved", records[line].reason
+    for line in _marked(document, "wrong"):
+        assert records[line].verdict == "disagrees" and records[line].level == "error", records[line].reason

@@ -221,6 +221,24 @@ def announces_a_new_definition(lead_in: str) -> bool:
     return bool(_NEW_EXAMPLE.search(lead_in or ""))
 
 
+_CONSEQUENCE = re.compile(r"\\(?:long)?(?:rightarrow|Rightarrow|implies)(?![A-Za-z])")
+
+
+def defined_for_what_follows(left: str, statement: str, head: str = "") -> bool:
+    r"""The statement opens with ``left = …`` and, after an arrow, goes on to a claim about the same name
+    (``f(x) = \frac{1}{x} \rightarrow \frac{df}{dx} = -1/x^2``, ``g = … \implies g' = …``): it defines the name
+    for what follows -- a worked example of its own."""
+    left, statement = left.strip(), (statement or "").strip()
+    arrow = _CONSEQUENCE.search(statement)
+    if not left or not statement.startswith(left) or arrow is None or \
+            not re.match(r"\s*(?::=|=)", statement[len(left):arrow.start()]):
+        return False
+    name = re.escape((head or re.match(r"\\?[A-Za-z]*", left)[0]).split("_")[0].split("[")[0])
+    if not name:
+        return False
+    return bool(re.search(r"(?<![A-Za-z\\])(?:d\s*|\\partial\s*)?" + name + r"(?![A-Za-z])", statement[arrow.end():]))
+
+
 def _plain(name: str) -> bool:
     """A head that is only a name: no separator ([|], [;]), prime, derivative or bracket of the reader's; a
     comma between arguments (``g[,]``: g(a, b)) is a function of several arguments."""
@@ -359,7 +377,8 @@ class InForce:
         return value.xreplace(dict(zip(reading.parameters, arguments)))
 
     def _derivative_of_name(self, name: str, variable: str, order: int, context, depth: int) -> sympy.Expr | None:
-        reading = self.latest(name, context)
+        found = [r for r in (self.latest(name, context), self.latest(name + "[,]", context)) if r is not None]
+        reading = max(found, key=lambda r: r.definition.position) if found else None  # f or f(x, y), latest
         if reading is None:
             return None
         if reading in self.active:
@@ -388,7 +407,7 @@ class InForce:
             return value
         for _ in range(_MAX_DEPTH):
             replaced = {}
-            for symbol in value.free_symbols:
+            for symbol in value.free_symbols - set(getattr(within, "parameters", ())):  # f(x) binds its x
                 inner = self.latest(symbol.name, context)
                 if inner is not None and not inner.parameters:
                     replaced[symbol] = self.unfold(inner.value, context, depth + 1)
@@ -459,6 +478,8 @@ def judge(left, relation: str, right, context, first: bool, check, plain) -> Jud
         return None
     plain = functools.cache(plain)  # the step as written: checked once, whichever branch asks
     own, prove_only = restated(left, context) if first and relation == "=" else (None, False)
+    if own is not None and defined_for_what_follows(left.text, getattr(context, "text", ""), own.name):
+        return None  # f(x, y) = x + y → ∂f/∂x = 1: the statement's own example, not the f of a line above
     if prove_only and (own.definition.conditional or announces_a_new_definition(context.lead_in)):
         own, prove_only = None, False  # "now let x = 0^j": a new meaning announced; x = 0^a under "if": no value
     session = InForce(in_force.table, in_force.position)
@@ -547,7 +568,8 @@ def judge(left, relation: str, right, context, first: bool, check, plain) -> Jud
                "transposes capitals that may be matrices: not flagged")
     elif any(r.definition.conditional for r in session.used):
         why = f"differs with the document's definitions {used}, but one is stated under a condition: not flagged"
-    elif any(session.others(r, context) for r in session.used):
+    elif any(session.others(r, context) for r in session.used if r.definition.position[0] != in_force.position[0]):
+        # (a definition in the very statement is the one it means: f(x) = e^x → df/dx = …)
         names = ", ".join(sorted({r.definition.left for r in session.used if session.others(r, context)}))
         why = f"differs with the document's definitions {used}, but it defines {names} more than once: not flagged"
     elif any(_new_quantities(session.used, w_left, w_right) for _, _, w_left, w_right, _ in full):

@@ -1601,8 +1601,9 @@ def rows_judged(left: Side, relation: str, right: Side, context: Context) -> lis
             if outcome is not None and (outcome.verdict == "proved" or not prove_only):
                 found.append(outcome)
                 read += 1
-        if own and not read:
-            outcome = _named_definition_judged(side, expr, other, context) or \
+        if not read and (own or not turned and not context.chain and relation == "="):
+            # a head of the document's own for a standard function or law, or a name for a law's moment
+            outcome = (own and _named_definition_judged(side, expr, other, context)) or \
                 _named_law_judged(side, expr, other, context)
             if outcome is not None:
                 found.append(outcome)
@@ -1841,32 +1842,68 @@ def _named_definition_judged(side: Side, expr, other: Side, context: Context) ->
     return None
 
 
+_FIELD_WORDS = {  # a family's field by the words that name it (scope.names_one_of: case, hyphens aside)
+    "pmf": ("probability mass function", "mass function", "pmf"), "pdf": ("density", "pdf"),
+    "cdf": ("distribution function", "cdf"), "mgf": ("moment generating function", "mgf"),
+    "mean": ("mean", "expected value", "expectation"), "variance": ("variance",), "entropy": ("entropy",),
+    "mode": ("mode",)}
+_OF_A_VARIABLE = ("pmf", "pdf", "cdf", "mgf")  # fields that are functions of a variable: f(x), M(t)
+
+
+def _field_named(context: Context) -> list[str]:
+    """The fields of a law the words around the statement name, nearest first: the last one named before it in its
+    sentence ("the mean of the Beta is $…$ and the variance is $$\\sigma^2 = …$$": variance), else the first named
+    after it ("$v = …$ is the variance")."""
+    def at(text, last):
+        found = [(m.start(), field) for field, words in _FIELD_WORDS.items() for word in words
+                 for m in re.finditer(r"(?<![a-z])" + re.escape(word) + r"(?![a-z])", scope._plain_words(text))]
+        return [max(found)[1] if last else min(found)[1]] if found else []
+    return at(scope.words_only(_sentence_before(context)), True) or \
+        at(scope.words_only(_sentence_after(context)), False)
+
+
 def _named_law_judged(side: Side, expr, other: Side, context: Context) -> StepResult | None:
-    r"""A density or pmf under a head of the document's own, of a family the text names around it ("the Poisson
-    probability mass function is $p(k) = …$", "the density of the exponential distribution is $f(t) = …$"): the
-    family's pmf or pdf at the argument written, its parameters read as the value's other names in some order.
-    Proved, or nothing: the reading (which letter is which parameter) is tried, never asserted."""
+    r"""A field of a law the text names around a statement, under a head or a name of the document's own: the
+    density or pmf of a family ("the Poisson probability mass function is $p(k) = …$", "the density of the
+    exponential distribution is $f(t) = …$") at the argument written, or a moment ("the mean of the Beta is $\mu =
+    …$ and the variance is $\sigma^2 = …$"), the family's parameters read as the value's other names in some order.
+    Proved, or nothing: the reading (which field, which letter is which parameter) is tried, never asserted."""
+    from sympy.core.function import AppliedUndef
     from derivspec.scan import knowledge
 
-    if not expr.args or not all(isinstance(a, sympy.Symbol) for a in expr.args):
-        return None  # p(k), f_Z(z | \lambda): the variable first, the law's parameters after it
     words = scope.words_only(_sentence_before(context) + " " + _sentence_after(context))
     value = other.primary.value()
-    names = sorted(value.free_symbols - {expr.args[0]}, key=str)
+    fields = _field_named(context)
+    if isinstance(expr, AppliedUndef) and expr.args and all(isinstance(a, sympy.Symbol) for a in expr.args):
+        variable = expr.args[0]  # p(k), f_Z(z | \lambda): the variable first, the law's parameters after it
+        fields = [f for f in fields if f in _OF_A_VARIABLE] or (["pmf", "pdf"] if not fields else [])
+    elif fields and fields[0] not in _OF_A_VARIABLE and not (expr.free_symbols & value.free_symbols) and (
+            isinstance(expr, sympy.Symbol) or fields[0] == "variance" and expr.is_Pow and expr.exp == 2 and
+            isinstance(expr.base, sympy.Symbol)):
+        variable = None  # m = …, \sigma^2 = …: a name for the moment (not E[X^2] = …, which says more)
+    else:
+        return None
+    names = sorted(value.free_symbols - {variable}, key=str)
     rows = {row.id: row for row in knowledge.rows()}
     for family in knowledge.families().values():
-        field = next((family.fields[f] for f in ("pmf", "pdf") if f in family.fields), None)
+        field = next((family.fields[f] for f in fields if f in family.fields), None)
         if field is None or not scope.names_one_of([family.name, *(a for a in family.aliases if len(a) > 3)], words):
             continue
         row = rows[field]
-        parameters = [row.symbols[p.name] for p in family.params]
-        if any(p.type not in _SCALAR_ARGUMENTS + ("positive integer",) for p in family.params) or \
-                len(parameters) != len(names):
+        if any(p.type not in _SCALAR_ARGUMENTS + ("positive integer",) for p in family.params):
             continue
-        variable = row.symbols[family.outcome if family.outcome in row.symbols else "x"]
+        own = {row.symbols[p.name] for p in family.params}
+        free = sorted(row.meaning.free_symbols - own, key=str)  # the variable of a density, none for a moment
+        if len(free) != (variable is not None):
+            continue
+        meaning = row.meaning.xreplace({free[0]: variable}) if free else row.meaning
+        if meaning.is_Symbol:
+            continue  # the Normal's mean is its \mu: any letter would "match" it
+        parameters = [row.symbols[p.name] for p in family.params if row.symbols[p.name] in row.meaning.free_symbols]
+        if len(parameters) != len(names):
+            continue
         for order in itertools.permutations(names):
-            judged = _as_proved(row.meaning.xreplace({variable: expr.args[0], **dict(zip(parameters, order))}),
-                                side, other, context)
+            judged = _as_proved(meaning.xreplace(dict(zip(parameters, order))), side, other, context)
             if judged is not None:
                 read_as = ", ".join(f"{sympy.latex(p)} as {sympy.latex(n)}" for p, n in zip(parameters, order))
                 return StepResult("=", side.text, other.text, "proved", "known",

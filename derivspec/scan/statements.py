@@ -505,8 +505,10 @@ def _check_untyped(statement: Statement, text: str, clauses, state: DocumentStat
             if same is not None and result.verdict != "disagrees" and (  # decided before any proof with the
                     evidence_level(result.verdict, result.reason) == "unchecked"  # definitions:
                     or "the document's definitions" in result.reason):
+                own_example = definitions.defined_for_what_follows(left.text, context.text)  # f = … → ∂f/∂x = …
                 results.append(dataclasses.replace(  # a definition written again is true by definition, never proved
-                    result, verdict="unchecked", category=classify.judged_class(relation, result.kind), label=False,
+                    result, verdict="unchecked", label=own_example, category="definition" if own_example else
+                    classify.judged_class(relation, result.kind),
                     reason=f"restates the document's definition of {left.text.strip()} on line {same.line}: a "
                            "definition, not a proof"))
                 continue

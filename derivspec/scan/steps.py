@@ -532,8 +532,10 @@ def defines_new_name(left: Side, relation: str, context: Context) -> bool:
         return False
     if not defined_above(left, context):
         return True
-    from derivspec.scan.definitions import announces_a_new_definition, instance_of
+    from derivspec.scan.definitions import announces_a_new_definition, defined_for_what_follows, instance_of
 
+    if defined_for_what_follows(left.text, context.text, head):
+        return True  # f(x) = 1/x → df/dx = -1/x^2: the statement's own example, whatever f meant above
     if instance_of(named, context):  # "for example, h_1 = …" where h_t = … stands: an instance, unless "let", "now"
         return announces_a_new_definition(re.sub(r"\bexamples?\b", "", context.lead_in or "", flags=re.IGNORECASE))
     return announces_a_new_definition(context.lead_in)  # "now let f(x) = x^3": defined anew
