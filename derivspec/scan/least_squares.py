@@ -43,7 +43,7 @@ _ESTIMATE = re.compile(r"^\s*(?:\\(?:hat|widehat|tilde)\s*\{?.+|.+\^\s*\{?\s*\*\
                        r".+_\s*\{?\s*(?:\\(?:text|mathrm|rm)\s*\{)?\s*(?:MLE|ML|LS|OLS|MAP|ridge|RR)\s*\}?\s*\}?)\s*$")
 _TRANSPOSE = r"(?:\^\s*\{?\s*(?:\\top|T|\\intercal|\\mathsf\{T\}|\\mathrm\{T\})\s*\}?|')"
 _FONT = r"\\(?:mathbf|boldsymbol|bm|vec|mat|mathit|mathsf|bf|overrightarrow|underline)"  # a decoration of one name
-_NAME = r"(?:" + _FONT + r"\s*\{?\s*(\\?[A-Za-z]+)\s*\}?|(\\[A-Za-z]+|[A-Za-z]))"
+_NAME = r"(?:\{\s*)?(?:" + _FONT + r"\s*\{?\s*(\\?[A-Za-z]+)\s*\}?|(\\[A-Za-z]+|[A-Za-z]))(?:\s*\})?"  # {\mathbf{X}} too
 _GRAM = re.compile(_NAME + r"\s*" + _TRANSPOSE + r"\s*" + _NAME)
 ROWS, COLUMNS, DRAWS = 5, 3, 3
 ENTRIES = range(-3, 4)
