@@ -757,6 +757,12 @@ For the exponential law with rate $«e»$ the variance is $«s» = \frac{1}{«e�
 
 A slip: the variance of the Beta is $«h»^2 = \frac{«a» «b»}{(«a» + «b»)^2}$.  % wrong
 
+We say $«X»$ is *Poisson*-distributed if $P(«X» = «j») = \frac{«e»^{«j»} e^{-«e»}}{«j»!}$.  % right
+
+A waiting time $«Y»$ is exponential; its distribution function is $\mathbb{P}(«Y» \le «t») = 1 - e^{-«c» «t»}$.  % right
+
+A slip: $«Y»$ is exponential and its distribution function is $\mathbb{P}(«Y» \le «t») = 1 - e^{-«t»/«c»^2}$.  % wrong
+
 For the Normal model the mean is $«k» = \bar{«x»}$, and for a Beta law the mean is $E[«X»^2] = \frac{«a»}{«a» + «b»}$.
 """, letters)
     records = scan_text(tmp_path, document)

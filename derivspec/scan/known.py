@@ -163,6 +163,7 @@ def distribution_places(*patterns, ambiguous_only: bool = False, unambiguous_onl
 # --- unification -------------------------------------------------------------------------------
 
 _EVENT = re.compile(r"^⟦(.+?)(=|<|>|\\(?:leq?|geq?|lt|gt|neq?)(?![A-Za-z]))(.+)⟧$")
+_PROBABILITY_HEAD = re.compile(r"^(?:P|Pr|\\Pr|\\mathbb\{P\}|\\mathrm\{P\}|\\operatorname\{P\})$")
 
 
 def _events(p: sympy.Symbol, e: sympy.Symbol):
@@ -1874,7 +1875,14 @@ def _named_law_judged(side: Side, expr, other: Side, context: Context) -> StepRe
     words = scope.words_only(_sentence_before(context) + " " + _sentence_after(context))
     value = other.primary.value()
     fields = _field_named(context)
-    if isinstance(expr, AppliedUndef) and expr.args and all(isinstance(a, sympy.Symbol) for a in expr.args):
+    event = _EVENT.match(expr.args[0].name) if isinstance(expr, AppliedUndef) and len(expr.args) == 1 and \
+        isinstance(expr.args[0], sympy.Symbol) and _PROBABILITY_HEAD.match(expr.func.__name__) else None
+    if event is not None:  # P(Z = k) = …: the pmf at k; P(T \le t) = …: the cdf at t
+        fields = {"=": ["pmf"], "\\le": ["cdf"], "\\leq": ["cdf"]}.get(event[2], [])
+        variable = next((n for n in value.free_symbols if n.name == event[3].strip()), None)
+        if variable is None:
+            return None
+    elif isinstance(expr, AppliedUndef) and expr.args and all(isinstance(a, sympy.Symbol) for a in expr.args):
         variable = expr.args[0]  # p(k), f_Z(z | \lambda): the variable first, the law's parameters after it
         fields = [f for f in fields if f in _OF_A_VARIABLE] or (["pmf", "pdf"] if not fields else [])
     elif fields and fields[0] not in _OF_A_VARIABLE and not (expr.free_symbols & value.free_symbols) and (
