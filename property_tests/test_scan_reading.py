@@ -68,6 +68,26 @@ def test_sums_over_numbers_expand():
     assert {s.name for s in expr.free_symbols} == {"x_{1}", "x_{2}", "x_{3}"}
 
 
+@pytest.mark.parametrize("x, y, X", [("x", "y", "X"), ("u", "v", "S")])
+def test_a_sum_over_numbers_writes_its_index_into_the_events_it_reads(x, y, X):
+    """``\\sum_{x=1}^{2} x P(X = x)`` is ``P(X = 1) + 2 P(X = 2)``: the event at each value, not one event
+    ``X = x`` counted three times."""
+    expr = read(rf"\sum_{{{x}=1}}^{{2}} {x} \mathbb{{P}}({X}={x})").value()
+    events = sorted(s.name for s in expr.free_symbols)
+    assert events == [f"⟦{X}=1⟧", f"⟦{X}=2⟧"], events
+
+
+@pytest.mark.parametrize("x, y", [("x", "y"), ("i", "j")])
+def test_several_indices_sharing_one_range_are_a_sum_over_each(x, y):
+    """``\\sum_{x,y=1}^{n}``: each index over 1..n (a double sum); over numbers, every pair once; ``\\sum_{i, j}``
+    with no range keeps its former reading."""
+    assert read(rf"\sum_{{{x},{y}=1}}^{{3}} {x} {y}").value() == 36
+    nested = read(rf"\sum_{{{x},{y}=1}}^{{n}} a_{x} b_{y}").value()
+    assert isinstance(nested, sympy.Sum) and len(nested.limits) == 2
+    assert {str(limit[0]) for limit in nested.limits} == {x, y}
+    assert read(rf"\sum_{{{x}, {y}}} a_{{{x}{y}}}").value().has(sympy.Sum)
+
+
 def test_transposes_and_norms_read_as_scalars_with_the_matrix_flag():
     reading = read(r"\|\mathbf{y} - \mathbf{X}\boldsymbol{\theta}\|^2 + \mathbf{w}^\top \mathbf{x}")
     assert "matrix" in reading.flags

@@ -1594,7 +1594,7 @@ class _DocumentParser(_Parser):
         r"""\sum/\prod over a numeric range expand (the indexed names become x_1, x_2, ...); over
         a symbolic or unstated range they are SymPy Sum/Product objects of the index."""
         self.next()
-        index, lower, upper, over = None, None, None, ""
+        index, lower, upper, over, more = None, None, None, "", []
         if self.peek().text == "_" and self.peek().kind == "sym":
             self.next()
             if self.peek().text == "{":
@@ -1612,6 +1612,8 @@ class _DocumentParser(_Parser):
                     if index is not None and self.index < end:  # \sum_{b'}: the primed name b' is the index
                         marks, operations = self.decorations()
                         index = index + marks if marks and not operations and set(marks) == {"'"} else index
+                    if index is not None and self.peek().text == ",":
+                        more = self.shared_range_indices(end)  # \sum_{x,y=1}^{6}: both indices over 1..6
                     if self.peek().text == "=" and self.peek().kind == "sym":
                         self.next()
                         lower = self.in_exponent(self.expr)
@@ -1632,6 +1634,45 @@ class _DocumentParser(_Parser):
             upper = self.in_exponent(self.bound_argument)
         if index is None:
             raise self.error(token, f"'{token.text}' without an index")
+        if more and (lower is None or upper is None):
+            raise self.error(token, f"a {_BIG[token.text]} over several indices without their range is not read")
+        for other in more:  # the first index outermost; each further one a sum of the same range inside it
+            read = self.term
+            self.term = (lambda index=other, read=read: self.nested_big_operator(token, index, lower, upper, read))
+        try:
+            return self.big_operator_over(token, index, lower, upper, over)
+        finally:
+            if more:
+                del self.term  # the instance's own attribute: the class's term again
+
+    def shared_range_indices(self, end: int) -> list:
+        r"""The further plain indices of ``\sum_{x, y = 1}`` (``, y``), read up to the ``=`` of their shared range;
+        none (and nothing read) when the list ends without one (``\sum_{i, j}``)."""
+        start, found = self.index, []
+        while self.peek().text == "," and self.index < end:
+            self.next()
+            if self.peek().kind != "name":
+                break
+            key = self.name()
+            if key[0] or key[2] is not None:
+                break
+            found.append(key[1])
+        if found and self.peek().text == "=" and self.peek().kind == "sym":
+            return found
+        self.index = start
+        return []
+
+    def nested_big_operator(self, token: _Token, index: str, lower, upper, read) -> sympy.Expr:
+        """One further index of a sum over several indices sharing a range, summing what ``read`` reads."""
+        term = self.term
+        self.term = read
+        try:
+            return self.big_operator_over(token, index, lower, upper, "")
+        finally:
+            self.term = term
+
+    def big_operator_over(self, token: _Token, index: str, lower, upper, over: str) -> sympy.Expr:
+        """The sum or product of the next term over ``index`` from ``lower`` to ``upper``."""
         exact_bounds = (lower is not None and upper is not None and getattr(lower, "is_Integer", False)
                         and getattr(upper, "is_Integer", False))
         if exact_bounds and int(upper) - int(lower) < 64:
@@ -1639,7 +1680,7 @@ class _DocumentParser(_Parser):
             terms = []
             for k in range(int(lower), int(upper) + 1):
                 self.index = start
-                terms.append(self.with_binding(index, k, self.term))
+                terms.append(_events_at(self.with_binding(index, k, self.term), index, k))
             if not terms:
                 self.skip_term(index, int(lower), start)
                 return sympy.Integer(0 if token.text == r"\sum" else 1)
@@ -1661,6 +1702,15 @@ class _DocumentParser(_Parser):
             return kind(summand, (symbol, lower, upper))
         except (TypeError, ValueError) as error:
             raise self.error(token, f"cannot form the {token.text[1:]}: {error}") from None
+
+
+def _events_at(term, index: str, value: int):
+    r"""``term`` with the index's value written into the events it reads as one name (``P(X = x)`` at x = 2 is
+    ``P(X = 2)``, not ``P(X = x)``): a sum over a numeric range expanded term by term."""
+    pattern = re.compile(r"(?<![\\A-Za-z])" + re.escape(index) + r"(?![A-Za-z])")
+    events = {e: sympy.Symbol(pattern.sub(str(value), e.name), **e.assumptions0) for e in term.free_symbols
+              if e.name.startswith("⟦") and pattern.search(e.name)} if isinstance(term, sympy.Basic) else {}
+    return term.xreplace(events) if events else term
 
 
 _MULTI_INDEX = re.compile(r"^(?:_\s*\{?[A-Za-z0-9]+\}?)?\s*(?:,\s*(?:\\[A-Za-z]+|[A-Za-z])(?:_\s*\{?[A-Za-z0-9]+\}?)?\s*)*$")
