@@ -620,10 +620,13 @@ $$
 @pytest.mark.parametrize("letters", LETTERINGS)
 def test_a_probability_named_by_a_letter_and_an_event_in_set_braces_are_read_as_the_text_writes_them(
         tmp_path, letters):
-    """``P(A) = p`` names the probability: ``p`` stands for ``P(A)`` in the derivation below, so total probability
+    """``P(A) = p`` names the probability: ``p`` stands for ``P(A)`` in the derivation below (whatever p meant far
+    above: a coin's probability), so total probability
     with ``1 - p`` for the complement is proved; the same with ``p`` for the complement is not proved (never flagged
     from the name alone). ``\\mathbb{P}(\\{X = k\\})`` is the probability of the event ``X = k``."""
-    document = _lettered(r"""Let $«A»$ be the event that the code has no bugs, and leave its probability as a variable, i.e. $P(«A») = «v»$.
+    document = _lettered(r"""A coin lands heads with an unknown probability $0 \le «v» \le 1$.
+
+Let $«A»$ be the event that the code has no bugs, and leave its probability as a variable, i.e. $P(«A») = «v»$.
 
 The probability of passing the tests splits over the two cases:
 

@@ -732,9 +732,9 @@ def document_equations(split: list[tuple[Statement, list]]) -> list:
         alone = s.display and len(clauses) == 1
         for clause in clauses:
             single = clause.relations == ["="]
-            if single and _PROBABILITY_OF_EVENT.match(clause.sides[0].strip()) and _SET_NAME.match(clause.sides[1]) \
-                    and not any(re.search(_name_pattern(clause.sides[1].strip()), text) for text in earlier):
-                # P(A) = p names the probability: p stands for P(A) below (the event's rules then apply to it)
+            if single and _PROBABILITY_OF_EVENT.match(clause.sides[0].strip()) and _SET_NAME.match(clause.sides[1]):
+                # P(A) = p names the probability: p stands for P(A) below (the event's rules then apply to it) --
+                # in the statements near it (EQUATION_WINDOW), whatever p meant far above (a coin's p)
                 found.append((s.lines[0], clause.sides[1].strip(), clause.sides[0].strip()))
                 continue
             if clause.relations == [":="] or (single and (introduced or alone)):
