@@ -191,7 +191,8 @@ def solved_equation(left: str, right: str, context, holds) -> tuple | None:
             continue
         as_written = None  # the equation checked as written, once: it must not hold without the value
         for name in names:
-            pattern = r"(?<![\\A-Za-z])" + re.escape(name) + r"(?![A-Za-z0-9_{(])"
+            pattern = (r"(?<!\\)" if name.startswith("\\") else r"(?<![\\A-Za-z])") + re.escape(name) + \
+                r"(?![A-Za-z0-9_{(])"  # X\theta: a command starts at its backslash, whatever letter precedes it
             if not (re.search(pattern, a) or re.search(pattern, b)) or re.fullmatch(pattern, a.strip()):
                 continue  # the name not in it, or the equation is the name's own value (a definition, not a condition)
             as_written = as_written or level(holds(a, b))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
+from types import SimpleNamespace
 from dataclasses import dataclass, field
 
 import sympy
@@ -649,17 +650,18 @@ def _check_typed(statement: Statement, text: str, clauses, state: DocumentState)
     a flag unless the document states an assumption the instances do not model."""
     results: list[StepResult] = []
     condition_prose = classify.condition_prose(statement.before)
-    for clause in clauses:
+    for number, clause in enumerate(clauses):
         implication = bool(clause.before) or clause.after in ("⇒", "⇔", "⇐")  # prose or an implication around it
         for k, relation in enumerate(clause.relations):
             left, right = clause.sides[k], clause.sides[k + 1]
             if left.strip() and right.strip():
-                results.append(_typed_step(left, relation, right, statement, state, condition_prose or implication))
+                results.append(_typed_step(left, relation, right, statement, state, condition_prose or implication,
+                                           number))
     return Outcome(statement, text, results)
 
 
 def _typed_step(left: str, relation: str, right: str, statement: Statement, state: DocumentState,
-                conditional: bool) -> StepResult:
+                conditional: bool, clause: int = 0) -> StepResult:
     """One relation between sides the matrix reader reads, compared on random rational instances
     (:mod:`derivspec.scan.matrices`); ``conditional``: prose or an implication around it."""
     from derivspec.scan import least_squares
@@ -676,6 +678,10 @@ def _typed_step(left: str, relation: str, right: str, statement: Statement, stat
     estimate = least_squares.check_texts(left, relation, right, f"{statement.before} {statement.after}")
     if estimate is not None:  # (X^T X)^{-1} X^T y: the normal equations (scan/least_squares.py)
         return estimate
+    if lone_name(left, state.types):  # θ = X^{-1} Y just below X θ = Y: the value put in, on instances
+        solved = _solving_on_instances(left, right, statement, state, clause)
+        if solved is not None:
+            return solved
     if lone_name(left, state.types) or lone_name(right, state.types):
         return StepResult(relation, left, right, "unchecked", "chain",
                           "vectors and matrices: one side is a single name -- a definition, a value or an "
@@ -688,6 +694,33 @@ def _typed_step(left: str, relation: str, right: str, statement: Statement, stat
     if found.verdict == "disagrees":
         return StepResult(relation, left, right, "disagrees", "chain", found.reason, found.evidence)
     return StepResult(relation, left, right, "unchecked", "chain", found.reason)
+
+
+def _solving_on_instances(left: str, right: str, statement: Statement, state: DocumentState,
+                          clause: int) -> StepResult | None:
+    """A vector or matrix name given a value just below an equation it solves (``X\\theta = Y`` above ``\\theta =
+    X^{-1}Y``): the equation with the value put in, compared on random instances -- holding there, the value is
+    shown to solve it (evidence, not a proof); otherwise None (a definition, never a flag)."""
+    from derivspec.scan.matrices import compare_on_instances
+
+    in_force = _in_force(statement, state, clause)
+    if in_force is None:
+        return None
+
+    def holds(a: str, b: str) -> StepResult:
+        found = compare_on_instances(a, b, state.types)
+        return StepResult("=", a, b, "unchecked", "chain", found.reason if found.verdict == "holds" else
+                          "vectors and matrices: not shown on instances")
+
+    try:
+        found = definitions.solved_equation(left, right, SimpleNamespace(in_force=in_force), holds)
+    except Exception:  # a side the substitution leaves unreadable: nothing from it
+        return None
+    if found is None:
+        return None
+    holding, (line, equation) = found
+    return StepResult("=", left, right, "unchecked", "chain", f"{holding.reason} [it solves the equation on line "
+                      f"{line}, {equation}, put in for its unknown]", holding.evidence)
 
 
 def _in_matrix_algebra(side: str, names: set[str]) -> bool:
