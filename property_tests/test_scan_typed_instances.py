@@ -815,15 +815,15 @@ $$
 @pytest.mark.parametrize("letters", LETTERINGS)
 def test_a_matrix_value_just_below_the_equation_it_solves_holds_on_instances_and_a_wrong_one_is_a_definition(
         tmp_path, letters):
-    """``X\\theta = Y`` with X a square invertible matrix (declared in ``$$…$$`` inline, as kramdown writes it), then
+    """``X\\theta = Y`` with X a square invertible matrix, then
     ``\\theta = X^{-1}Y``: the value put into the equation holds on random matrices -- evidence that it solves it;
     ``\\theta = Y X^{-1}`` solves nothing (a definition, never a flag)."""
-    document = _lettered(r"""We could have $$«X»$$ be our $$n \times n$$ invertible matrix of features, $$«th»$$ the
-$$n \times 1$$ column vector of parameters, and the goal is a solution $$«th»$$ to the problem $$«X» «th» = «Y»$$, where
-$$«Y»$$ is the $$n \times 1$$ column vector of outputs. This reduces to $$«th» = «X»^{-1} «Y»$$.  % right
+    document = _lettered(r"""We could have $«X»$ be our $n \times n$ invertible matrix of features, $«th»$ the
+$n \times 1$ column vector of parameters, and the goal is a solution $«th»$ to the problem $«X» «th» = «Y»$, where
+$«Y»$ is the $n \times 1$ column vector of outputs. This reduces to $«th» = «X»^{-1} «Y»$.  % right
 
-For another invertible $$n \times n$$ matrix $$«A»$$ and an $$n \times n$$ matrix $$«C»$$, the equation $$«A» «B» = «C»$$
-with the $$n \times n$$ matrix $$«B»$$ reduces to $$«B» = «C» «A»^{-1}$$.  % wrong
+For another invertible $n \times n$ matrix $«A»$ and an $n \times n$ matrix $«C»$, the equation $«A» «B» = «C»$
+with the $n \times n$ matrix $«B»$ reduces to $«B» = «C» «A»^{-1}$.  % wrong
 """, letters)
     records = scan_text(tmp_path, document)
     right = [r for r in records if r.text.replace(" ", "") == _lettered("«th»=«X»^{-1}«Y»", letters).replace(" ", "")]

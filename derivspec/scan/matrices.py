@@ -77,7 +77,6 @@ _MEMBERSHIP = re.compile(r"((?:(?<![\\A-Za-z])[A-Za-z]\s*,\s*){0,5}(?<![\\A-Za-z
 def document_types(text: str) -> DocumentTypes:
     """The matrices and vectors a document declares, read from the whole text before any check."""
     matrices, vectors, first = set(), set(), {}
-    text = re.sub(r"\$\$([^$\n]{1,60})\$\$", r"$\1$", text)  # "have $$X$$ be our $$m \times n$$ matrix": inline
 
     def line_of(match) -> int:
         return text.count("\n", 0, match.start()) + 1
