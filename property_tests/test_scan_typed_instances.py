@@ -830,3 +830,17 @@ with the $n \times n$ matrix $«B»$ reduces to $«B» = «C» «A»^{-1}$.  % w
     wrong = [r for r in records if r.text.replace(" ", "") == _lettered("«B»=«C»«A»^{-1}", letters).replace(" ", "")]
     assert right and "holds on" in right[0].reason and "solves the equation" in right[0].reason, [r.reason for r in right]
     assert wrong and wrong[0].verdict == "unchecked" and "solves" not in wrong[0].reason, [r.reason for r in wrong]
+
+
+@pytest.mark.parametrize("b", ["\\beta", "r"])
+def test_two_laws_written_out_with_the_same_density_are_proved_and_others_never_flagged(tmp_path, b):
+    """``\\mathrm{Exp}(\\beta) \\sim \\mathrm{Gamma}(1, \\beta)``: the two families' densities as the tables
+    parametrise them are one function -- proved; with another shape, or another parametrisation, nothing is
+    proved and nothing flagged (the text's parametrisation may differ)."""
+    document = (f"A handy fact: $\\text{{Exp}}({b}) \\sim \\text{{Gamma}}(1, {b})$.\n\n"
+                f"A slip: $\\text{{Exp}}({b}) \\sim \\text{{Gamma}}(2, {b})$.\n\n"
+                f"Scale or rate: $\\mathrm{{Gamma}}(1, {b}) \\sim \\mathrm{{Exp}}(1/{b})$.\n")
+    records = _by_line(scan_text(tmp_path, document))
+    assert records[1].verdict == "proved" and "same pdf" in records[1].reason, records[1].reason
+    for line in (3, 5):
+        assert records[line].verdict == "unchecked", records[line].reason

@@ -636,6 +636,10 @@ class Recogniser:
             # a claim a recogniser decides with the document's roles (the GAN's data and generator densities from
             # its value function, ᾱ_t as the document declares it) is not also read by its shape's letters
             outcomes += rows_judged(left, relation, right, context)
+        if relation == "∼" and left.readable and right.readable:
+            agreed = laws_agree(left, right)
+            if agreed is not None:
+                outcomes.append(agreed)
         return merge(outcomes, context.lead_in, explained, recognised)
 
     def shapes_judged(self, left: Side, relation: str, right: Side, context: Context) -> list[StepResult]:
@@ -1918,6 +1922,47 @@ def _named_law_judged(side: Side, expr, other: Side, context: Context) -> StepRe
                                   f"matches the {family.aliases[0]} {field.split('.')[-1]} the text names"
                                   f"{' (' + read_as + ')' if read_as else ''}: {judged.reason}", judged.evidence)
     return None
+
+
+def _law_density(law, variable):
+    """The pmf or pdf of a law written out (``\\mathrm{Gamma}(1, \\beta)``) at ``variable``, as the tables
+    parametrise its family, with its kind ("pmf" or "pdf"); None for a law the tables do not spell out."""
+    from derivspec.scan import knowledge
+
+    if not _a_family(law):
+        return None
+    family = knowledge.family(knowledge.head_of(law))
+    field = next((f for f in ("pmf", "pdf") if f in family.fields), None)
+    if field is None or len(law.args) != len(family.params) or any(
+            p.type not in _SCALAR_ARGUMENTS + ("positive integer",) for p in family.params):
+        return None
+    row = knowledge.by_id()[family.fields[field]]
+    own = [row.symbols[p.name] for p in family.params]
+    free = sorted(row.meaning.free_symbols - set(own), key=str)
+    if len(free) != 1:
+        return None
+    return row.meaning.xreplace({free[0]: variable, **dict(zip(own, law.args))}), field
+
+
+def laws_agree(left: Side, right: Side) -> StepResult | None:
+    """``\\mathrm{Exp}(\\beta) \\sim \\mathrm{Gamma}(1, \\beta)``: two laws written out whose pmfs or pdfs,
+    as the tables parametrise the families, are the same function -- proved, saying so; otherwise None (another
+    parametrisation may be the text's: never a flag)."""
+    variable = sympy.Symbol("x†", positive=True)
+    try:
+        a, b = (_law_density(canonical_applications(side.primary.value()), variable) for side in (left, right))
+    except Exception:
+        return None
+    if a is None or b is None or a[1] != b[1]:
+        return None
+    try:
+        same = sympy.simplify((a[0] - b[0]).rewrite(sympy.exp)) == 0
+    except Exception:
+        return None
+    if not same:
+        return None
+    return StepResult("∼", left.text, right.text, "proved", "known",
+                      f"the two laws have the same {a[1]} as the tables parametrise their families: proved")
 
 
 def _as_proved(target, side: Side, other: Side, context: Context) -> StepResult | None:
