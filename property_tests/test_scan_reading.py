@@ -88,6 +88,16 @@ def test_several_indices_sharing_one_range_are_a_sum_over_each(x, y):
     assert read(rf"\sum_{{{x}, {y}}} a_{{{x}{y}}}").value().has(sympy.Sum)
 
 
+@pytest.mark.parametrize("V, a, b", [("V", "\\pi", "\\gamma"), ("Q", "\\mu", "\\lambda")])
+def test_names_separated_by_commas_in_a_superscript_label_the_name(V, a, b):
+    """``V^{\\pi,\\gamma}`` is the value of the policy π under discount γ: one name, not a power (a comma is no
+    exponent); ``x^{a+b}`` stays a power."""
+    expr = read(rf"{V}^{{{a},{b}}} - {V}^{{{a}, {b}}}").value()
+    assert expr == 0
+    assert read(rf"{V}^{{{a},{b}}}").value().is_Symbol
+    assert read("x^{a+b}").value().is_Pow
+
+
 def test_transposes_and_norms_read_as_scalars_with_the_matrix_flag():
     reading = read(r"\|\mathbf{y} - \mathbf{X}\boldsymbol{\theta}\|^2 + \mathbf{w}^\top \mathbf{x}")
     assert "matrix" in reading.flags

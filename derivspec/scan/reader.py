@@ -723,6 +723,14 @@ class _DocumentParser(_Parser):
                     self.next()
                 marks += "'" if after.text == r"\prime" else "^*"  # b^{\prime} is b^\prime, b'
                 continue
+            if nxt.text == "{":  # V^{\pi,\gamma}: names separated by commas label the name (a policy, a discount)
+                end = self.group_end(self.index + 1)
+                inner = self.text_between(self.index + 2, end)
+                if _LABEL_LIST.fullmatch(inner):
+                    for _ in range(end - self.index + 1):
+                        self.next()
+                    marks += "^{" + ",".join(part.strip() for part in inner.split(",")) + "}"
+                    continue
             if nxt.text == "{" and after.text == "(":
                 # ^{(i)}: an index in parentheses names the i-th item
                 end = self.group_end(self.index + 1)
@@ -1711,6 +1719,9 @@ def _events_at(term, index: str, value: int):
     events = {e: sympy.Symbol(pattern.sub(str(value), e.name), **e.assumptions0) for e in term.free_symbols
               if e.name.startswith("⟦") and pattern.search(e.name)} if isinstance(term, sympy.Basic) else {}
     return term.xreplace(events) if events else term
+
+
+_LABEL_LIST = re.compile(r"\s*(?:\\?[A-Za-z]+|\d+)(?:\s*,\s*(?:\\?[A-Za-z]+|\d+))+\s*")  # \pi,\gamma
 
 
 _MULTI_INDEX = re.compile(r"^(?:_\s*\{?[A-Za-z0-9]+\}?)?\s*(?:,\s*(?:\\[A-Za-z]+|[A-Za-z])(?:_\s*\{?[A-Za-z0-9]+\}?)?\s*)*$")
