@@ -98,6 +98,15 @@ def test_names_separated_by_commas_in_a_superscript_label_the_name(V, a, b):
     assert read("x^{a+b}").value().is_Pow
 
 
+@pytest.mark.parametrize("p, x", [("p", "x"), ("q", "s")])
+def test_a_sum_without_an_index_sums_over_the_one_argument_its_summand_applies(p, x):
+    """``-\\sum p(x)\\log p(x)`` is ``-\\sum_x p(x)\\log p(x)``: the summand's functions are applied to one letter
+    only; with two such letters (``\\sum p(x) q(y)``) the sum stays not read."""
+    assert read(rf"-\sum {p}({x})\log {p}({x})").value() == read(rf"-\sum_{x} {p}({x})\log {p}({x})").value()
+    with pytest.raises(FormulaError):
+        read(rf"\sum {p}({x}) {p}(y)")
+
+
 def test_transposes_and_norms_read_as_scalars_with_the_matrix_flag():
     reading = read(r"\|\mathbf{y} - \mathbf{X}\boldsymbol{\theta}\|^2 + \mathbf{w}^\top \mathbf{x}")
     assert "matrix" in reading.flags

@@ -1641,6 +1641,8 @@ class _DocumentParser(_Parser):
             self.next()
             upper = self.in_exponent(self.bound_argument)
         if index is None:
+            index = over = self.implied_index()  # H(p) = -\sum p(x) \log p(x): the one argument the summand applies
+        if index is None:
             raise self.error(token, f"'{token.text}' without an index")
         if more and (lower is None or upper is None):
             raise self.error(token, f"a {_BIG[token.text]} over several indices without their range is not read")
@@ -1652,6 +1654,26 @@ class _DocumentParser(_Parser):
         finally:
             if more:
                 del self.term  # the instance's own attribute: the class's term again
+
+    def implied_index(self) -> str | None:
+        r"""The index of a sum written without one (``\sum p(x)\log p(x)``): the one plain lower-case letter the
+        summand's functions are applied to, if there is exactly one; the summand is read once to see, then again
+        with the index bound."""
+        from sympy.core.function import AppliedUndef
+
+        start, flags, probe = self.index, set(self.flags), self.probe
+        self.probe = []
+        try:
+            summand = self.term()
+        except Exception:  # noqa: BLE001 -- a summand not read: no index from it
+            return None
+        finally:
+            self.index, self.probe = start, probe
+            self.flags.clear()
+            self.flags.update(flags)
+        letters = {a.name for f in summand.atoms(AppliedUndef) for a in f.args
+                   if isinstance(a, sympy.Symbol) and len(a.name) == 1 and a.name.islower()}
+        return letters.pop() if len(letters) == 1 else None
 
     def shared_range_indices(self, end: int) -> list:
         r"""The further plain indices of ``\sum_{x, y = 1}`` (``, y``), read up to the ``=`` of their shared range;
