@@ -844,3 +844,19 @@ def test_two_laws_written_out_with_the_same_density_are_proved_and_others_never_
     assert records[1].verdict == "proved" and "same pdf" in records[1].reason, records[1].reason
     for line in (3, 5):
         assert records[line].verdict == "unchecked", records[line].reason
+
+
+@pytest.mark.parametrize("letters", LETTERINGS)
+def test_a_derivative_at_values_set_in_its_sentence_is_proved_and_a_wrong_value_never_flagged(tmp_path, letters):
+    """"if x = 4, y = -3 then ∂f/∂x = -3": the derivative of the function defined above, at the values the sentence
+    sets -- proved; a wrong number is not proved (a value of the text may prove a step, never flag one)."""
+    document = _lettered(r"""Consider $«g»(«x», «y») = «x» «y»$.
+
+For example, if $«x» = 4, «y» = -3$ then $«g»(«x», «y») = -12$ and $\frac{\partial «g»}{\partial «x»} = -3$.  % right
+
+Again, if $«x» = 4, «y» = -3$ then $\frac{\partial «g»}{\partial «y»} = -3$.  % wrong
+""", letters)
+    records = scan_text(tmp_path, document)
+    derivatives = [r for r in records if "partial" in r.text]
+    assert derivatives[0].verdict == "proved", derivatives[0].reason
+    assert derivatives[1].verdict == "unchecked", derivatives[1].reason

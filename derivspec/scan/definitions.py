@@ -498,8 +498,11 @@ def judge(left, relation: str, right, context, first: bool, check, plain) -> Jud
         for reading in readings:
             way_left, way_right = session.connect(lefts[0], _unfold_right(session, reading.expr, context), context)
             ways.append((way_left, reading, way_right, True))
+        at_values = _at_stated_values(session, lefts[0], right.primary.expr, context)
         if not session.used:
             return None  # no definition applies (most steps): the partial ways below would use none either
+        if at_values is not None:  # "if x = 4, y = -3 then ∂f/∂x = -3": the derivative at the values stated
+            ways.append((at_values, right.primary, right.primary.expr, False))
         for _, reading, unfolded_right, _ in list(ways):
             ways.append((lefts[0], reading, _named(session, reading.expr), False))
             if len(lefts) > 1:
@@ -582,6 +585,25 @@ def judge(left, relation: str, right, context, first: bool, check, plain) -> Jud
     correct = _latex(sympy.simplify(unfolded_left)) if own is None and not unfolded_left.has(AppliedUndef) else ""
     return Judged("disagrees", result.kind, f"{result.reason} [with the document's definitions: {used}]",
                   result.evidence, correct=correct)
+
+
+STATED_VALUES_LINES = 2  # "if x = 4, y = -3 then …": the values set in the sentence of the worked value, or just above
+
+
+def _at_stated_values(session: InForce, unfolded: sympy.Expr, right: sympy.Expr, context) -> sympy.Expr | None:
+    """``unfolded`` (a side the definitions gave a value) at the numbers the document sets its names to, where the
+    other side is a number: a worked value (proves only; None when some name has no number)."""
+    if not getattr(right, "is_number", False) or unfolded is None or not unfolded.free_symbols or not session.used:
+        return None
+    values = {}
+    for symbol in unfolded.free_symbols:
+        reading = session.latest(symbol.name, context)
+        if reading is None or reading.parameters or not getattr(reading.value, "is_number", False) or \
+                abs(reading.definition.line - getattr(context, "line", 0)) > STATED_VALUES_LINES:
+            return None  # a number set far above is another example's
+        values[symbol] = reading.value
+        session._use(reading)
+    return unfolded.xreplace(values)
 
 
 def _named(session: InForce, expr: sympy.Expr) -> sympy.Expr:
