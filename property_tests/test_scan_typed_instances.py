@@ -860,3 +860,25 @@ Again, if $«x» = 4, «y» = -3$ then $\frac{\partial «g»}{\partial «y»} = 
     derivatives = [r for r in records if "partial" in r.text]
     assert derivatives[0].verdict == "proved", derivatives[0].reason
     assert derivatives[1].verdict == "unchecked", derivatives[1].reason
+
+
+@pytest.mark.parametrize("letters", LETTERINGS)
+def test_a_conjugate_posterior_is_proved_by_prior_times_likelihood_and_a_wrong_one_never_flagged(tmp_path, letters):
+    """A prior given in words ("a Beta(α, β) prior to p") or declared (``λ ∼ Gamma(a, b)``) and a law of the data
+    given the parameter: ``p | X ∼ Beta(α + X, β + N − X)`` is proportional in p to prior × likelihood -- proved
+    (Bayes' rule); a posterior that forgets a count is not proved and, the parametrisation being the tables'
+    reading, never flagged."""
+    document = _lettered(r"""We assign a $\text{Beta}(«a», «b»)$ prior to $«q»$ and observe $«X» \sim \text{Binomial}(«N», «q»)$.
+Then our posterior is again a Beta distribution, i.e. $«q» | «X» \sim \text{Beta}(«a» + «X», «b» + «N» - «X»)$.  % right
+
+A slip: $«q» | «X» \sim \text{Beta}(«a» + «X», «b» + «N»)$.  % wrong
+
+For counts, $«e» \sim \mathrm{Gamma}(«c», «h»)$ and $«Y» \sim \mathrm{Poisson}(«e»)$, so that
+$«e» \mid «Y» \sim \mathrm{Gamma}(«c» + «Y», «h» + 1)$.  % right
+""", letters)
+    records = _by_line(scan_text(tmp_path, document))
+    for line in _marked(document, "right"):
+        assert records[line].verdict == "proved" and "prior times the likelihood" in records[line].reason, \
+            records[line].reason
+    for line in _marked(document, "wrong"):
+        assert records[line].verdict == "unchecked", records[line].reason

@@ -636,8 +636,8 @@ class Recogniser:
             # a claim a recogniser decides with the document's roles (the GAN's data and generator densities from
             # its value function, ᾱ_t as the document declares it) is not also read by its shape's letters
             outcomes += rows_judged(left, relation, right, context)
-        if relation == "∼" and left.readable and right.readable:
-            agreed = laws_agree(left, right)
+        if relation == "∼" and right.readable:  # the left side may be p | X, which reads as no expression
+            agreed = (laws_agree(left, right) if left.readable else None) or posterior_judged(left, right, context)
             if agreed is not None:
                 outcomes.append(agreed)
         return merge(outcomes, context.lead_in, explained, recognised)
@@ -1104,20 +1104,20 @@ def _given_shape(row, side) -> Shape:
     return Shape(row.id, -1, None, pattern, variables, set(), [], densities, densities)
 
 
-def _law_of(name, context: Context):
+def _law_of(name, context: Context, named_around: bool = True):
     """The law the document declares for ``name`` above this statement (``X \\sim \\mathrm{Bern}(p)``), read, while it
-    is in force (:func:`_law_in_force`); None."""
+    is in force (:func:`_law_in_force`; ``named_around``: and the prose around names no other family only); None."""
     for line, written, law in reversed(context.laws):
         try:
             if _equal(read_document(written, context.names).expr, name):
                 found = canonical_applications(read_document(law, context.names).value())
-                return found if _law_in_force(name, line, found, context) else None
+                return found if _law_in_force(name, line, found, context, named_around) else None
         except Exception:
             continue
     return None
 
 
-def _law_in_force(name, line: int, law, context: Context) -> bool:
+def _law_in_force(name, line: int, law, context: Context, named_around: bool = True) -> bool:
     r"""A law declared on ``line`` still gives ``name`` its law here: the document has not defined the name anew
     since (``p \sim \mathrm{Beta}(a, b)``, later ``p = (0.5, 0.25, 0.25)``), and the statement's prose does not speak
     of another family without this one ("assume the noise follows the exponential distribution" under a Gaussian
@@ -1128,6 +1128,8 @@ def _law_in_force(name, line: int, law, context: Context) -> bool:
         reading = context.in_force.latest(name.name, context)
         if reading is not None and reading.definition.line > line:
             return False
+    if not named_around:
+        return True
     try:
         declared = knowledge.family(knowledge.head_of(law))
     except KeyError:
@@ -1963,6 +1965,54 @@ def laws_agree(left: Side, right: Side) -> StepResult | None:
         return None
     return StepResult("∼", left.text, right.text, "proved", "known",
                       f"the two laws have the same {a[1]} as the tables parametrise their families: proved")
+
+
+_CONDITIONED = re.compile(r"^\s*(?P<name>\\?[A-Za-z]+)\s*(?:\\mid|\||\\vert)\s*(?P<data>[^|]+?)\s*$")
+
+
+def posterior_judged(left: Side, right: Side, context: Context) -> StepResult | None:
+    r"""``p \mid X \sim \mathrm{Beta}(\alpha + X, \beta + N - X)`` where the document gives p a prior (``p \sim
+    \mathrm{Beta}(\alpha, \beta)``, "a Beta(α, β) prior to p") and the data a law given p (``X \sim
+    \mathrm{Binomial}(N, p)``): the posterior the statement writes is proportional in p to prior × likelihood
+    (Bayes' rule: the derivative in p of log prior + log likelihood − log posterior is 0) -- proved; otherwise
+    None (the text's parametrisation may differ from the tables': never a flag)."""
+    matched = _CONDITIONED.match(left.text)
+    if matched is None:
+        return None
+    try:
+        theta = read_document(matched["name"], context.names).expr
+        data = [read_document(d, context.names).expr for d in matched["data"].split(",")]
+        posterior = canonical_applications(right.primary.value())
+    except Exception:
+        return None
+    prior = _law_of(theta, context, False) if isinstance(theta, sympy.Symbol) else None  # "the posterior is again
+    likelihoods = [_law_of(x, context, False) for x in data]  # a Beta" names the posterior's family, not these
+    if prior is None:  # "we assign a Beta(α, β) prior to p" in the paragraph
+        said = [law for name, law in scope.priors_in_words(f"{context.paragraph} {context.prose}")
+                if name == matched["name"].strip()]
+        try:
+            prior = canonical_applications(read_document(said[-1], context.names).value()) if said else None
+        except Exception:
+            return None
+    if prior is None or not likelihoods or any(law is None or not law.has(theta) for law in likelihoods):
+        return None
+    try:
+        parts = [_law_density(prior, theta), _law_density(posterior, theta),
+                 *(_law_density(law, x) for law, x in zip(likelihoods, data))]
+        if any(part is None for part in parts):
+            return None
+        (prior_density, _), (posterior_density, _), *rest = parts
+        log_ratio = sympy.log(prior_density) + sum(sympy.log(d) for d, _ in rest) - sympy.log(posterior_density)
+        free = sympy.Symbol("θ†", positive=True)  # the parameter as a number in (0, 1) or (0, ∞): logs expand
+        slope = sympy.diff(sympy.expand_log(log_ratio.xreplace({theta: free}), force=True), free)
+        same = sympy.simplify(slope) == 0
+    except Exception:
+        return None
+    if not same:
+        return None
+    return StepResult("∼", left.text, right.text, "proved", "known",
+                      "the posterior is proportional to the prior times the likelihood the document declares "
+                      "(Bayes' rule, as the tables parametrise the families): proved")
 
 
 def _as_proved(target, side: Side, other: Side, context: Context) -> StepResult | None:

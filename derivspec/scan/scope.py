@@ -342,6 +342,12 @@ def laws_in_words(text: str, families) -> list[tuple[int, str, str]]:
     return laws
 
 
+def priors_in_words(text: str) -> list[tuple[str, str]]:
+    r"""(name, law) for every prior the prose gives in words: "we assign a $\text{Beta}(\alpha, \beta)$ prior to
+    $p$" -- for Bayes' rule near it only (a prior is no law of the posterior's quantities: not a declared law)."""
+    return [(m.group("name").strip(), m.group("law").strip()) for m in _PRIOR_IN_WORDS.finditer(text or "")]
+
+
 def _parameters_said(family, rest: str) -> list[str] | None:
     """The law's arguments in the family's order, from "with rate $a$", "with mean $m$ and variance $v$" (a normal's
     second argument is its variance), "with parameters $a$ and $b$"; None unless every one is said by a word that
@@ -366,6 +372,7 @@ _LAW_IN_WORDS = re.compile(
     r"\$(?P<name>\s*[A-Z](?:_\{?[A-Za-z0-9]+\}?)?\s*)\$\s+(?:is|be|was|follows|has)\s+(?:an?\s+|the\s+)?"
     r"(?P<family>[A-Za-z][A-Za-z-]{3,})(?:ly)?(?:\s+(?:random\s+variable|distribution|distributed|law|variable))?"
     r"(?P<rest>\s*,?\s*(?:with|of)\s+[^.;]{0,120})")
+_PRIOR_IN_WORDS = re.compile(r"\$(?P<law>[^$]{3,60}\))\$\s+prior\s+(?:to|on|for|over)\s+\$(?P<name>\s*\\?[A-Za-z]+\s*)\$")
 _WORD_THEN_MATH = re.compile(r"\b((?:success\s+)?probability|parameters?|rate|mean|shape|scale|variance|"
                              r"standard\s+deviation)\s+(?:of\s+)?\$([^$]+)\$", re.IGNORECASE)
 
