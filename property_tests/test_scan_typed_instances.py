@@ -882,3 +882,26 @@ $«e» \mid «Y» \sim \mathrm{Gamma}(«c» + «Y», «h» + 1)$.  % right
             records[line].reason
     for line in _marked(document, "wrong"):
         assert records[line].verdict == "unchecked", records[line].reason
+
+
+@pytest.mark.parametrize("letters", LETTERINGS)
+def test_a_name_the_words_call_a_quantity_of_a_random_variable_is_proved_and_a_slip_never_flagged(tmp_path, letters):
+    """"The variance of $X$ is $\\sigma^2 = E[(X - \\mu)^2]$" (μ = E[X] defined above), "the CDF of $X$ is $F(x) =
+    P(X \\le x)$", "the mean of $Z$ is $m = \\sum_z z p(z)$": the standard form of the quantity the words name,
+    compared with the value -- proved; a variance with the wrong sign is not proved and never flagged (a name of
+    the author's own may mean a variant)."""
+    document = _lettered(r"""Let $«m» = \mathbb{E}[«X»]$ be the mean.
+
+The variance of $«X»$ is $«v»^2 = \mathbb{E}[(«X» - «m»)^2]$.  % right
+
+The CDF of $«X»$ is $«M»(«x») = P(«X» \le «x»)$.  % right
+
+The mean of $«Y»$ is $«h» = \sum_{«y»} «y» \, «q»(«y»)$.  % right
+
+A slip: the variance of $«Y»$ is $«s»^2 = \mathbb{E}[«Y»^2] + \mathbb{E}[«Y»]^2$.  % wrong
+""", letters)
+    records = _by_line(scan_text(tmp_path, document))
+    for line in _marked(document, "right"):
+        assert records[line].verdict == "proved" and "the text names" in records[line].reason, records[line].reason
+    for line in _marked(document, "wrong"):
+        assert records[line].verdict == "unchecked", records[line].reason

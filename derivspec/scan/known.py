@@ -1611,7 +1611,7 @@ def rows_judged(left: Side, relation: str, right: Side, context: Context) -> lis
         if not read and (own or not turned and not context.chain and relation == "="):
             # a head of the document's own for a standard function or law, or a name for a law's moment
             outcome = (own and _named_definition_judged(side, expr, other, context)) or \
-                _named_law_judged(side, expr, other, context)
+                _named_law_judged(side, expr, other, context) or _named_quantity_judged(side, expr, other, context)
             if outcome is not None:
                 found.append(outcome)
                 read += 1
@@ -2013,6 +2013,54 @@ def posterior_judged(left: Side, right: Side, context: Context) -> StepResult | 
     return StepResult("∼", left.text, right.text, "proved", "known",
                       "the posterior is proportional to the prior times the likelihood the document declares "
                       "(Bayes' rule, as the tables parametrise the families): proved")
+
+
+_QUANTITY_OF = {  # a quantity of a random variable by the words that name it: the standard form, {X} the variable
+    "variance": r"\mathrm{Var}({X})", "mean": r"\mathbb{E}[{X}]", "expected value": r"\mathbb{E}[{X}]",
+    "expectation": r"\mathbb{E}[{X}]", "standard deviation": r"\sqrt{\mathrm{Var}({X})}", "entropy": r"H({X})",
+    "cumulative distribution function": r"P({X} \le {a})", "distribution function": r"P({X} \le {a})",
+    "cdf": r"P({X} \le {a})", "probability mass function": r"P({X} = {a})", "pmf": r"P({X} = {a})"}
+_QUANTITY_NAMED = re.compile(r"\b(?P<what>" + "|".join(sorted(_QUANTITY_OF, key=len, reverse=True)) +
+                             r")\s*(?:\([A-Za-z]{2,4}\)\s*)?of\s+(?:the\s+random\s+variable\s+)?\$(?P<X>[^$]{1,20})\$"
+                             r"[^$.;]{0,30}$", re.IGNORECASE)
+
+
+def _named_quantity_judged(side: Side, expr, other: Side, context: Context) -> StepResult | None:
+    r"""A name the words just before it call a standard quantity of a random variable ("the variance of $X$ is
+    $\sigma^2 = \mathbb{E}[(X - \mu)^2]$", "the CDF of $X$ is $F(x) = P(X \le x)$"): the standard form of that
+    quantity (Var(X), E[X], H(X), P(X ≤ x)) compared with the value, with the document's definitions. Proved, or
+    nothing: the name may be the author's variant."""
+    from sympy.core.function import AppliedUndef
+    from derivspec.scan.steps import check_step, read_side
+
+    named = _QUANTITY_NAMED.search(_sentence_before(context))
+    if named is None:
+        return None
+    what, variable = named["what"].lower(), named["X"].strip()
+    template = _QUANTITY_OF[what]
+    value = other.primary.value()
+    if "{a}" in template:  # F(x) = …: the function at its one argument
+        if not (isinstance(expr, AppliedUndef) and len(expr.args) == 1 and isinstance(expr.args[0], sympy.Symbol)):
+            return None
+        argument = re.search(r"\(\s*([^()]+?)\s*\)\s*$", side.text.strip())  # F(x): its x as written
+        if argument is None:
+            return None
+        target = template.replace("{X}", variable).replace("{a}", argument.group(1))
+    elif isinstance(expr, sympy.Symbol) or (what == "variance" and expr.is_Pow and expr.exp == 2 and
+                                            isinstance(expr.base, sympy.Symbol)):
+        if expr.free_symbols & value.free_symbols:
+            return None
+        target = template.replace("{X}", variable)
+    else:
+        return None
+    try:
+        judged = check_step(read_side(target, context), "=", other, dataclasses.replace(context, chain=True), False)
+    except Exception:  # noqa: BLE001 -- a form the checks cannot take: nothing
+        return None
+    if judged.verdict != "proved":
+        return None
+    return StepResult("=", side.text, other.text, "proved", "known",
+                      f"matches the {what} of {variable} the text names ({target}): {judged.reason}", judged.evidence)
 
 
 def _as_proved(target, side: Side, other: Side, context: Context) -> StepResult | None:
