@@ -899,6 +899,10 @@ The CDF of $«X»$ is $«M»(«x») = P(«X» \le «x»)$.  % right
 The mean of $«Y»$ is $«h» = \sum_{«y»} «y» \, «q»(«y»)$.  % right
 
 A slip: the variance of $«Y»$ is $«s»^2 = \mathbb{E}[«Y»^2] + \mathbb{E}[«Y»]^2$.  % wrong
+
+1. **CDF (cumulative distribution function)**: $«N»(«x») = P(«X» \leq «x»)$  % right
+
+2. **CDF**: $«L»(«x») = P(«X» < «x»)$  % wrong
 """, letters)
     records = _by_line(scan_text(tmp_path, document))
     for line in _marked(document, "right"):

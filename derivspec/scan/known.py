@@ -2025,6 +2025,10 @@ _QUANTITY_NAMED = re.compile(r"\b(?P<what>" + "|".join(sorted(_QUANTITY_OF, key=
                              r"[^$.;]{0,30}$", re.IGNORECASE)
 
 
+_FUNCTION_NAMED = re.compile(r"\b(?P<what>cumulative distribution function|distribution function|cdf|"
+                             r"probability mass function|pmf)\s*(?:\([^()]{0,40}\))?\s*[:*]*\s*(?:is\s*)?$", re.I)
+
+
 def _named_quantity_judged(side: Side, expr, other: Side, context: Context) -> StepResult | None:
     r"""A name the words just before it call a standard quantity of a random variable ("the variance of $X$ is
     $\sigma^2 = \mathbb{E}[(X - \mu)^2]$", "the CDF of $X$ is $F(x) = P(X \le x)$"): the standard form of that
@@ -2033,10 +2037,17 @@ def _named_quantity_judged(side: Side, expr, other: Side, context: Context) -> S
     from sympy.core.function import AppliedUndef
     from derivspec.scan.steps import check_step, read_side
 
-    named = _QUANTITY_NAMED.search(_sentence_before(context))
-    if named is None:
+    before = _sentence_before(context)
+    named = _QUANTITY_NAMED.search(before)
+    if named is not None:
+        what, variable = named["what"].lower(), named["X"].strip()
+    elif (bare := _FUNCTION_NAMED.search(scope.words_only(before))) is not None:  # "CDF (cumulative …):" F(x) = P(X ≤ x)
+        event = re.match(r"^\s*(?:P|\\Pr|\\mathbb\{P\})\s*\(\s*([A-Z])\s*(?:\\le|\\leq|=)", other.text)
+        if event is None:
+            return None
+        what, variable = bare["what"].lower(), event.group(1)
+    else:
         return None
-    what, variable = named["what"].lower(), named["X"].strip()
     template = _QUANTITY_OF[what]
     value = other.primary.value()
     if "{a}" in template:  # F(x) = …: the function at its one argument
