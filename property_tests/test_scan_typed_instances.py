@@ -744,12 +744,13 @@ def test_a_step_true_only_for_positive_values_is_not_proved_and_not_flagged(tmp_
 @pytest.mark.parametrize("letters", LETTERINGS)
 def test_a_moment_of_a_law_the_text_names_is_proved_and_a_slip_in_it_never_flagged(tmp_path, letters):
     """"The mean of the Beta is $μ = a/(a+b)$ and the variance is $$σ^2 = …$$": a name for a moment of a family the
-    words around it name, the family's parameters read as the value's letters in some order -- proved; a variance
-    missing its factor is not the Beta's (nothing proves it) and, the reading being a guess, is never flagged; a name
+    words around it name, the family's parameters read as the value's letters in the order the text writes them
+    (any order only where the moment is symmetric in them) -- proved; a variance missing its factor, or a Gamma's
+    mean with its parameters swapped, is not the family's (nothing proves it) and, the reading being a guess, is
+    never flagged; a name
     that says more than the moment (E[X^2] for the mean) and a moment that is one parameter (the Normal's mean) are
     not read this way."""
     document = _lettered(r"""The posterior is a Beta distribution with parameters $«a»$ and $«b»$.
-
 The mean of the Beta is $«k» = \frac{«a»}{«a» + «b»}$ and the variance is
 
 $$
@@ -759,6 +760,8 @@ $$
 For the exponential law with rate $«e»$ the variance is $«s» = \frac{1}{«e»^2}$.  % right
 
 A slip: the variance of the Beta is $«h»^2 = \frac{«a» «b»}{(«a» + «b»)^2}$.  % wrong
+
+A Gamma distribution with parameters $«c»$ and $«s»$ has mean $«j» = «s»/«c»$ (the parameters swapped: not proved).  % wrong
 
 We say $«X»$ is *Poisson*-distributed if $P(«X» = «j») = \frac{«e»^{«j»} e^{-«e»}}{«j»!}$.  % right
 

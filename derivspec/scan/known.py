@@ -1869,6 +1869,30 @@ def _field_named(context: Context) -> list[str]:
         at(scope.words_only(_sentence_after(context)), False)
 
 
+def _parameters_written(family, text: str, context: Context) -> list | None:
+    r"""The family's parameters as the text writes them, in order: a law written out (``\text{Beta}(a, b)``) or
+    "with parameters $a' = …$ and $b'$" -- as symbols, each the name before an '=' if any; None when not written."""
+    heads = "|".join(re.escape(a) for a in (family.name, *family.aliases) if len(a) > 1)
+    found = re.search(r"(?:\\(?:text|mathrm|operatorname|rm)\s*\{\s*)?(?<![A-Za-z])(?:" + heads + r")\s*\}?\s*"
+                      r"\(([^()$]+)\)", text, re.IGNORECASE)
+    parts = found.group(1).split(",") if found else None
+    if parts is None:
+        said = re.search(r"parameters?\s+\$([^$]+)\$(?:\s*(?:,|and)\s*\$([^$]+)\$)?", text)
+        parts = [p for group in (said.groups() if said else ()) if group for p in group.split(",")] or None
+    if not parts:
+        return None
+    try:
+        return [read_document(part.split("=")[0].strip(), context.names).expr for part in parts]
+    except Exception:
+        return None
+
+
+def _symmetric(meaning, parameters: list) -> bool:
+    """``meaning`` is the same under every order of ``parameters`` (a Beta's variance in a and b)."""
+    return all(sympy.simplify(meaning.xreplace(dict(zip(parameters, order))) - meaning) == 0
+               for order in itertools.permutations(parameters))
+
+
 def _named_law_judged(side: Side, expr, other: Side, context: Context) -> StepResult | None:
     r"""A field of a law the text names around a statement, under a head or a name of the document's own: the
     density or pmf of a family ("the Poisson probability mass function is $p(k) = …$", "the density of the
@@ -1916,7 +1940,15 @@ def _named_law_judged(side: Side, expr, other: Side, context: Context) -> StepRe
         parameters = [row.symbols[p.name] for p in family.params if row.symbols[p.name] in row.meaning.free_symbols]
         if len(parameters) != len(names):
             continue
-        for order in itertools.permutations(names):
+        written = _parameters_written(family, f"{context.prose} {context.paragraph}", context)
+        if written is not None and len(written) == len(family.params):  # Beta(a, b): a is the first parameter
+            order = [written[i] for i, p in enumerate(family.params) if row.symbols[p.name] in parameters]
+            orders = [tuple(order)] if sorted(order, key=str) == names else []
+        elif _symmetric(meaning, parameters):
+            orders = [tuple(names)]
+        else:
+            continue  # which letter is which parameter is not written: a permuted reading could prove a slip
+        for order in orders:
             judged = _as_proved(meaning.xreplace(dict(zip(parameters, order))), side, other, context)
             if judged is not None:
                 read_as = ", ".join(f"{sympy.latex(p)} as {sympy.latex(n)}" for p, n in zip(parameters, order))
