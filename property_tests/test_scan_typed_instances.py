@@ -763,6 +763,10 @@ A slip: the variance of the Beta is $«h»^2 = \frac{«a» «b»}{(«a» + «b»
 
 A Gamma distribution with parameters $«c»$ and $«s»$ has mean $«j» = «s»/«c»$ (the parameters swapped: not proved).  % wrong
 
+The density of the Gamma distribution, with $\Gamma$ the Gamma function, is $«g»(«x» \mid «c», «s») = \frac{«s»^{«c»}}{\Gamma(«c»)} «x»^{«c» - 1} e^{-«s» «x»}$.  % right
+
+A slip in the density of the Gamma distribution, with $\Gamma$ the Gamma function: $«g»(«x» \mid «c», «s») = \frac{«c»^{«s»}}{\Gamma(«s»)} «x»^{«s» - 1} e^{-«c» «x»}$.  % wrong
+
 We say $«X»$ is *Poisson*-distributed if $P(«X» = «j») = \frac{«e»^{«j»} e^{-«e»}}{«j»!}$.  % right
 
 A waiting time $«Y»$ is exponential; its distribution function is $\mathbb{P}(«Y» \le «t») = 1 - e^{-«c» «t»}$.  % right

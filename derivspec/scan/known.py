@@ -1940,10 +1940,13 @@ def _named_law_judged(side: Side, expr, other: Side, context: Context) -> StepRe
         parameters = [row.symbols[p.name] for p in family.params if row.symbols[p.name] in row.meaning.free_symbols]
         if len(parameters) != len(names):
             continue
-        written = _parameters_written(family, f"{context.prose} {context.paragraph}", context)
+        written = list(expr.args[1:]) if variable is not None and event is None and len(expr.args) > 1 else \
+            _parameters_written(family, f"{context.prose} {context.paragraph}", context)  # p(x | α, β): α, β
         if written is not None and len(written) == len(family.params):  # Beta(a, b): a is the first parameter
-            order = [written[i] for i, p in enumerate(family.params) if row.symbols[p.name] in parameters]
-            orders = [tuple(order)] if sorted(order, key=str) == names else []
+            by_name = {str(n): n for n in names}  # the value's own symbols (a head's letters may be read apart)
+            order = [by_name.get(str(written[i])) for i, p in enumerate(family.params)
+                     if row.symbols[p.name] in parameters]
+            orders = [tuple(order)] if sorted(map(str, order)) == sorted(by_name) else []
         elif _symmetric(meaning, parameters):
             orders = [tuple(names)]
         else:
