@@ -171,14 +171,13 @@ _ESTIMATE_MARKS = re.compile(r"^\\(?:hat|widehat|bar|tilde)\s*\{?\s*(?P<name>\\?
 SOLVED_WINDOW = 3  # statements above a new name in which an equation it solves is looked for
 
 
-def solved_equation(left: str, right: str, context, holds) -> tuple | None:
+def solved_equation(left: str, right: str, in_force, holds) -> tuple | None:
     r"""``\hat\mu = \frac{1}{N}\sum_i x_i`` (or ``\mu^*``, ``q_i = …``) just below an equation it solves (``\sum_i
     (x_i - \mu) = 0``): (the result of ``holds(left, right)`` for the equation with the value put for the name -- the
     name itself or the quantity it estimates, ``\mu`` for ``\hat\mu`` -- and the equation as (line, text)), the
     nearest one (at most :data:`SOLVED_WINDOW` statements above, or earlier in this one) that holds so and did
     not hold before; None when none does. Proves only: a new name that solves no equation above is a definition."""
-    in_force = context.in_force
-    if in_force is None:
+    if in_force is None:  # the document's definitions in force at the statement (InForce)
         return None
     marked = _ESTIMATE_MARKS.match(left.strip())
     names = [left.strip()] + ([marked.group("name") or marked.group("base")] if marked else [])
@@ -498,9 +497,9 @@ def judge(left, relation: str, right, context, first: bool, check, plain) -> Jud
         for reading in readings:
             way_left, way_right = session.connect(lefts[0], _unfold_right(session, reading.expr, context), context)
             ways.append((way_left, reading, way_right, True))
-        at_values = _at_stated_values(session, lefts[0], right.primary.expr, context)
         if not session.used:
             return None  # no definition applies (most steps): the partial ways below would use none either
+        at_values = _at_stated_values(session, lefts[0], right.primary.expr, context)
         if at_values is not None:  # "if x = 4, y = -3 then ∂f/∂x = -3": the derivative at the values stated
             ways.append((at_values, right.primary, right.primary.expr, False))
         for _, reading, unfolded_right, _ in list(ways):
@@ -593,7 +592,7 @@ STATED_VALUES_LINES = 2  # "if x = 4, y = -3 then …": the values set in the se
 def _at_stated_values(session: InForce, unfolded: sympy.Expr, right: sympy.Expr, context) -> sympy.Expr | None:
     """``unfolded`` (a side the definitions gave a value) at the numbers the document sets its names to, where the
     other side is a number: a worked value (proves only; None when some name has no number)."""
-    if not getattr(right, "is_number", False) or unfolded is None or not unfolded.free_symbols or not session.used:
+    if not getattr(right, "is_number", False) or unfolded is None or not unfolded.free_symbols:
         return None
     values = {}
     for symbol in unfolded.free_symbols:

@@ -1922,7 +1922,7 @@ def _named_law_judged(side: Side, expr, other: Side, context: Context) -> StepRe
     else:
         return None
     names = sorted(value.free_symbols - {variable}, key=str)
-    rows = {row.id: row for row in knowledge.rows()}
+    rows = knowledge.by_id()
     for family in knowledge.families().values():
         field = next((family.fields[f] for f in fields if f in family.fields), None)
         if field is None or not scope.names_one_of([family.name, *(a for a in family.aliases if len(a) > 3)], words):

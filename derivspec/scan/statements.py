@@ -16,7 +16,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
-from types import SimpleNamespace
 from dataclasses import dataclass, field
 
 import sympy
@@ -565,7 +564,7 @@ def _solving(result: StepResult, left, right, context: Context) -> StepResult:
             context, chain=True, in_force=None), False)
 
     try:
-        found = definitions.solved_equation(left.text, right.text, context, holds)
+        found = definitions.solved_equation(left.text, right.text, context.in_force, holds)
     except Exception:  # a side the substitution leaves unreadable: no proof from it
         return result
     if found is None:
@@ -713,7 +712,7 @@ def _solving_on_instances(left: str, right: str, statement: Statement, state: Do
                           "vectors and matrices: not shown on instances")
 
     try:
-        found = definitions.solved_equation(left, right, SimpleNamespace(in_force=in_force), holds)
+        found = definitions.solved_equation(left, right, in_force, holds)
     except Exception:  # a side the substitution leaves unreadable: nothing from it
         return None
     if found is None:
