@@ -143,6 +143,21 @@ def test_a_capital_read_as_a_number_is_a_question(tmp_path):
     assert found and all(f["severity"] == "question" for f in found)
 
 
+@pytest.mark.parametrize("letter", ["\\psi", "\\Gamma"])
+def test_a_letter_of_the_documents_own_read_by_a_function_row_is_a_question(tmp_path, letter):
+    """A test's rejection rule written with psi (or Gamma) at three points, never called digamma (or the Gamma
+    function): the function row that reads the letter as the tables' function rests on a guess -- a question;
+    where the words name the function, the same value is an error."""
+    text = ("The size of the test is\n\n$$\\mathbb{E}[L(Y)] = \\frac{1}{4}L(0) + \\frac{1}{2}L(1) + \\frac{1}{4}L(2)"
+            " = 0.05$$\n\nA cutoff rule gives $L(0)=L(1)=0$ and $$L(2)=1/5$$.\n").replace("L(", letter + "(")
+    found = [f for f in flags(tmp_path, "t.md", text) if f["lines"][0] == 5]
+    assert found and all(f["severity"] == "question" for f in found)
+    assert any(r["provenance"] == "guess" and r["name"] == letter for r in found[0]["rests_on"])
+    named = {"\\psi": "the digamma function", "\\Gamma": "the Gamma function"}[letter]
+    sure = flags(tmp_path, "n.md", f"Recall {named}.\n\n$${letter}(2)=1/5$$\n")
+    assert [f["severity"] for f in sure] == ["error"]
+
+
 def test_a_plain_identity_stays_an_error(tmp_path):
     found = flags(tmp_path, "s.md", "For numbers $u$ and $w$,\n\n$$(u + w)^2 = u^2 + w^2$$\n\n"
                                      "and the entropy is $H(\\mathcal N(\\mu, \\sigma^2)) = \\log(2\\pi e \\sigma^2)$ nats.\n")

@@ -434,7 +434,29 @@ def rests_on(record, entries: list) -> list[Entry]:
         found += _ties(record, entries, keys)
     if record.kind == "known" and record.claim:  # a recogniser that gave the letters their roles
         found += _roles(record, entries, keys)
+    found += _function_of_the_tables(record, found)
     return found
+
+
+def _function_of_the_tables(record, found: list) -> list[Entry]:
+    """A flag by a row of a standard function of the tables (``fn.digamma.define``) read its letter as that
+    function; where the scope calls the letter a function of the document's own (``\\psi(2) = 1/5`` in a document
+    that never says digamma), that reading is a guess."""
+    function = re.search(r"(?<![\w.])fn\.([a-z0-9_]+)\.", f"{record.claim or ''} {record.reason}")
+    if function is None:
+        return []
+    name = function.group(1).replace("_", " ")
+    found_names = {e.name for e in found}
+    guessed = []
+    for r in table()["symbol"].values():
+        if r.get("kind") != "named function" or name not in r.get("meaning", "").lower():
+            continue
+        for key in r.get("latex", ()):
+            own = next((e for e in found if e.name == key and not e.kind.startswith("named function")), None)
+            if own is not None and key in found_names:
+                guessed.append(Entry(key, f"{r['meaning']} (the row read it so; the scope says {own.kind})", "guess",
+                                     own.line, r["cue"], tuple(r.get("declare", ()))))
+    return guessed
 
 
 def _roles(record, entries: list, keys: list) -> list[Entry]:
