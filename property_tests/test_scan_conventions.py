@@ -37,6 +37,9 @@ CORRECT = [
     ("The mutual information is", r"I(X; Y) = H(X) - H(X \mid Y)"),
     ("The mutual information between $X$ and $Y$ is", r"I(X, Y) = H(X) + H(Y) - H(X, Y)"),
     ("The score of the density is", r"s(x) = \nabla_x \log p(x)"),
+    ("The joint entropy of $X$ and $Y$ is", r"H(X, Y) = -\sum_{x,y} p(x, y) \log p(x, y)"),
+    ("The conditional entropy of $U$ given $V$, in bits, is",
+     r"H(U \mid V) = \sum_{u}\sum_{v} q(u, v) \log_2 \frac{q(v)}{q(u, v)}"),
     ("The score function is", r"s_\theta(x) = \frac{\nabla_x p_\theta(x)}{p_\theta(x)}"),
     # the one-step kernel q(x_t | x_{t-1}): derivspec.scan.ddpm_kernel, property_tests/test_scan_ddpm_kernels.py
     ("In closed form the diffusion marginal is", r"q(x_t | x_0) = \mathcal N(x_t; \sqrt{\bar\alpha_t} x_0, "
@@ -62,6 +65,10 @@ WRONG = [
     ("The mutual information is", r"I(X; Y) = H(X) + H(Y \mid X)", r"\mathrm{KL}(p(x,y) \| p(x)p(y))",
      "H(X) − H(X | Y)"),
     ("The score of the density is", r"s(x) = \nabla_x p(x)", r"\nabla_{x} \log p(x)", "∇_x log p(x)"),
+    ("The conditional entropy of $U$ given $V$ is", r"H(U \mid V) = -\sum_{u,v} q(u, v) \log \frac{q(u, v)}{q(u)}",
+     r"\log q(u | v)", "joint law of U and V"),
+    ("The joint entropy of $A$ and $B$ is", r"H(A, B) = -\sum_{a,b} r(a, b) \log r(a)", r"\log r(a, b)",
+     "joint law of A and B"),
     ("In closed form the diffusion marginal is", r"q(x_t | x_0) = \mathcal N(x_t; \bar\alpha_t x_0, "
                                                  r"(1 - \bar\alpha_t) \mathbf I)", r"\sqrt{\bar\alpha_t} x_0", "DDPM"),
 ]

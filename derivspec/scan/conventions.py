@@ -332,6 +332,7 @@ def _cross_entropy(m, right: str, base=None):
 
 _ENTROPY_WORD = re.compile(r"(?<![-\w])entropy", re.IGNORECASE)  # not cross-entropy
 _RANDOM_VARIABLE_ENTROPY = re.compile(r"^(?:H|" + _FONT + r"H\}?|\\mathcal\{?H\}?)\(([A-Z])\)$")
+_TWO_VARIABLE_ENTROPY = re.compile(r"^(?:H|" + _FONT + r"H\}?|\\mathcal\{?H\}?)\(([A-Z])(,|\|)([A-Z])\)$")  # H(X,Y), H(X|Y)
 
 
 def _law(variable: str, right: str) -> str | None:
@@ -341,6 +342,28 @@ def _law(variable: str, right: str) -> str | None:
     letters = {m.group(1) for m in re.finditer(r"(?<![A-Za-z\\])((?:p|q|P|Q|f|r)(?:_\{[^{}]*\}|_\\?[A-Za-z0-9]+)?)"
                                                r"\s*(?:\\left)?\(\s*" + x + r"\s*(?:\\right)?\)", right)}
     return letters.pop() if len(letters) == 1 else None
+
+
+def _joint_law(x: str, y: str, right: str) -> str | None:
+    """The letter of the one density the right side applies to the pair's values (``p`` in ``p(x, y)``, ``p(x | y)``,
+    ``p(y)``): the joint law of the pair; None when the right side applies several letters to them."""
+    pair = rf"\s*(?:\\left)?\(\s*(?:{x}\s*(?:,|\||\\mid)\s*{y}|{y}\s*(?:,|\||\\mid)\s*{x}|{x}|{y})\s*(?:\\right)?\)"
+    letters = {m.group(1) for m in re.finditer(r"(?<![A-Za-z\\])((?:p|q|P|Q|f|r)(?:_\{[^{}]*\}|_\\?[A-Za-z0-9]+)?)" + pair,
+                                               right)}
+    return letters.pop() if len(letters) == 1 else None
+
+
+def _two_variable_entropy(m, law: str, right: str, base=None):
+    r"""The joint entropy ``H(X, Y) = −E[log p(X, Y)]`` or the conditional entropy ``H(X | Y) = −E[log p(X | Y)]``
+    (Cover & Thomas, eqs. 2.8 and 2.10), ``law`` the letter of the pair's joint law."""
+    a, joint, b = m.group(1), m.group(2) == ",", m.group(3)
+    x, y = a.lower(), b.lower()
+    inner = f"{law}({x}, {y})" if joint else f"{law}({x} | {y})"
+    standard = rf"-\sum_{{{x}}} \sum_{{{y}}} {law}({x}, {y}) \log {inner}"
+    shown = rf"-\sum_{{{x}}} \sum_{{{y}}} {law}({x}, {y}) {_log_written(right, base)} {inner}"
+    name = "the joint entropy" if joint else "the conditional entropy"
+    return Quantity(name, f"H({a}{', ' if joint else ' | '}{b}) = −E[log {inner}], reading {law} as the joint law of "
+                          f"{a} and {b}", shown), standard
 
 
 def _entropy_rewrite(m, standard: str):
@@ -878,6 +901,13 @@ def _judge(left, relation: str, right, context: Context, before: str, after: str
         quantity = _entropy(letter, right.text, base)[0]
         quantity = dataclasses.replace(quantity, convention=f"H({m.group(1)}) = −E[log {law}({m.group(1)})], "
                                                             f"reading {law} as the law of {m.group(1)}")
+    elif (m := _TWO_VARIABLE_ENTROPY.match(head)) and m.group(1) != m.group(3) and _WRITTEN_OUT.search(right.text) \
+            and re.search(r"\\(?:log|ln|lg)(?![A-Za-z])", right.text) and re.search(r"\\sum", right.text) \
+            and (law := _joint_law(m.group(1).lower(), m.group(3).lower(), right.text)):
+        # H(X, Y), H(X | Y) of two random variables written out as sums: their joint law is the one density applied
+        quantity, standard = _two_variable_entropy(m, law, right.text)
+        compared, base = _information(standard, right.text, context, _entropies_written_out)
+        quantity = _two_variable_entropy(m, law, right.text, base)[0]
     else:
         return None
     if reading is not None:
