@@ -788,6 +788,21 @@ For the Normal model the mean is $«k» = \bar{«x»}$, and for a Beta law the m
 
 
 @pytest.mark.parametrize("letters", LETTERINGS)
+def test_the_parameters_written_with_the_moments_letters_give_their_order(tmp_path, letters):
+    """A sentence that writes a prior's parameters ("parameters $a = 1, b = 1$") and then the posterior's ("a Beta
+    with parameters $a' = 1 + u, b' = 1 + d$"): the posterior mean in the primed letters reads its order from the
+    writing with those letters -- proved; the same mean with the letters swapped is not the Beta's (never flagged)."""
+    document = _lettered(r"""We use a Beta prior with parameters $«a»=1, «b»=1$ and observe $«k»$ successes and $«h»$ failures, so the posterior is a Beta distribution with parameters $«a»' = 1 + «k», «b»' = 1 + «h»$. The mean of the Beta is $«m» = «a»'/(«a»'+«b»')$ and that is all.  % right
+
+We use a Beta prior with parameters $«a»=1, «b»=1$ and observe $«k»$ successes and $«h»$ failures, so the posterior is a Beta distribution with parameters $«a»' = 1 + «k», «b»' = 1 + «h»$. The mean of the Beta is $«m» = «b»'/(«a»'+«b»')$ and that is all.  % wrong
+""", letters)
+    records = scan_text(tmp_path, document)
+    means = [r for r in records if r.text.strip().startswith(_lettered("«m» =", letters))]
+    assert [r.verdict for r in means] == ["proved", "unchecked"], [r.reason for r in means]
+    assert "Beta mean" in means[0].reason
+
+
+@pytest.mark.parametrize("letters", LETTERINGS)
 def test_a_function_defined_before_an_arrow_is_the_one_its_derivative_after_the_arrow_uses(tmp_path, letters):
     """``f(x) = 1/x → df/dx = -1/x^2``: the statement defines the function for what follows the arrow, whatever the
     letter meant above (a function of two arguments, a value x = 4 stated in prose): the derivative is proved with

@@ -1869,22 +1869,25 @@ def _field_named(context: Context) -> list[str]:
         at(scope.words_only(_sentence_after(context)), False)
 
 
-def _parameters_written(family, text: str, context: Context) -> list | None:
+def _parameters_written(family, text: str, context: Context, names=()) -> list | None:
     r"""The family's parameters as the text writes them, in order: a law written out (``\text{Beta}(a, b)``) or
-    "with parameters $a' = …$ and $b'$" -- as symbols, each the name before an '=' if any; None when not written."""
+    "with parameters $a' = …$ and $b'$" -- as symbols, each the name before an '=' if any; of several such
+    writings, the last whose names are ``names`` (the prior's "parameters $a = 1, b = 1$" beside the posterior's
+    "parameters $a' = 1 + u, b' = 1 + d$"), else the first; None when not written."""
     heads = "|".join(re.escape(a) for a in (family.name, *family.aliases) if len(a) > 1)
-    found = re.search(r"(?:\\(?:text|mathrm|operatorname|rm)\s*\{\s*)?(?<![A-Za-z])(?:" + heads + r")\s*\}?\s*"
-                      r"\(([^()$]+)\)", text, re.IGNORECASE)
-    parts = found.group(1).split(",") if found else None
-    if parts is None:
-        said = re.search(r"parameters?\s+\$([^$]+)\$(?:\s*(?:,|and)\s*\$([^$]+)\$)?", text)
-        parts = [p for group in (said.groups() if said else ()) if group for p in group.split(",")] or None
-    if not parts:
-        return None
-    try:
-        return [read_document(part.split("=")[0].strip(), context.names).expr for part in parts]
-    except Exception:
-        return None
+    laws = [m.group(1).split(",") for m in re.finditer(
+        r"(?:\\(?:text|mathrm|operatorname|rm)\s*\{\s*)?(?<![A-Za-z])(?:" + heads + r")\s*\}?\s*\(([^()$]+)\)", text,
+        re.IGNORECASE)]
+    said = [[p for group in m.groups() if group for p in group.split(",")] for m in re.finditer(
+        r"parameters?\s+\$([^$]+)\$(?:\s*(?:,|and)\s*\$([^$]+)\$)?", text)]
+    writings = []
+    for parts in laws or said:
+        try:
+            writings.append([read_document(part.split("=")[0].strip(), context.names).expr for part in parts])
+        except Exception:
+            continue
+    wanted = sorted(map(str, names))
+    return next((w for w in reversed(writings) if sorted(map(str, w)) == wanted), writings[0] if writings else None)
 
 
 def _symmetric(meaning, parameters: list) -> bool:
@@ -1941,7 +1944,7 @@ def _named_law_judged(side: Side, expr, other: Side, context: Context) -> StepRe
         if len(parameters) != len(names):
             continue
         written = list(expr.args[1:]) if variable is not None and event is None and len(expr.args) > 1 else \
-            _parameters_written(family, f"{context.prose} {context.paragraph}", context)  # p(x | α, β): α, β
+            _parameters_written(family, f"{context.prose} {context.paragraph}", context, names)  # p(x | α, β): α, β
         if written is not None and len(written) == len(family.params):  # Beta(a, b): a is the first parameter
             by_name = {str(n): n for n in names}  # the value's own symbols (a head's letters may be read apart)
             order = [by_name.get(str(written[i])) for i, p in enumerate(family.params)
