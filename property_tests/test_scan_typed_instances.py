@@ -931,3 +931,60 @@ A slip: the variance of $«Y»$ is $«s»^2 = \mathbb{E}[«Y»^2] + \mathbb{E}[�
         assert records[line].verdict == "proved" and "the text names" in records[line].reason, records[line].reason
     for line in _marked(document, "wrong"):
         assert records[line].verdict == "unchecked", records[line].reason
+
+
+@pytest.mark.parametrize("letters", LETTERINGS)
+def test_matrices_written_out_are_multiplied_and_compared_entry_by_entry(tmp_path, letters):
+    r"""A worked product of matrices written entry by entry (``\begin{bmatrix} … \end{bmatrix}``), a layer's ``Wx + b``
+    with symbolic entries, a transpose and a softmax's exponentials written to two decimals: carried out and compared
+    entry by entry -- proved; a product with one entry wrong, or exponentials with a wrong decimal, flagged naming the
+    entry; a matrix set equal to new names (``= [y_1; y_2]``) or a name (a definition) decides nothing."""
+    document = _lettered(r"""For the worked example,
+
+$$\begin{bmatrix} 1 & 2 \\ 3 & 4 \end{bmatrix} \begin{bmatrix} 0 & 1 \\ 1 & 0 \end{bmatrix} = \begin{bmatrix} 2 & 1 \\ 4 & 3 \end{bmatrix}$$  % right
+
+$$\begin{bmatrix} 1 & 2 \\ 3 & 4 \end{bmatrix} \begin{bmatrix} 0 & 1 \\ 1 & 0 \end{bmatrix} = \begin{bmatrix} 2 & 1 \\ 3 & 4 \end{bmatrix}$$  % wrong
+
+$$\begin{bmatrix} «w»_{11} & «w»_{12} \\ «w»_{21} & «w»_{22} \end{bmatrix} \begin{bmatrix} «x»_1 \\ «x»_2 \end{bmatrix} + \begin{bmatrix} «b»_1 \\ «b»_2 \end{bmatrix} = \begin{bmatrix} «w»_{11} «x»_1 + «w»_{12} «x»_2 + «b»_1 \\ «w»_{21} «x»_1 + «w»_{22} «x»_2 + «b»_2 \end{bmatrix}$$  % right
+
+$$\begin{bmatrix} «w»_{11} & «w»_{12} \\ «w»_{21} & «w»_{22} \end{bmatrix} \begin{bmatrix} «x»_1 \\ «x»_2 \end{bmatrix} + \begin{bmatrix} «b»_1 \\ «b»_2 \end{bmatrix} = \begin{bmatrix} «y»_1 \\ «y»_2 \end{bmatrix}$$  % neither
+
+$$\begin{bmatrix} «a» & «b» \end{bmatrix}^T \begin{bmatrix} «a» & «b» \end{bmatrix} = \begin{bmatrix} «a»^2 & «a» «b» \\ «a» «b» & «b»^2 \end{bmatrix}$$  % right
+
+The exponentials of the scores are $$\begin{bmatrix} e^{1} & e^{-2} & e^{0} \end{bmatrix} = \begin{bmatrix} 2.71 & 0.14 & 1 \end{bmatrix}$$  % right
+
+A slip in them: $$\begin{bmatrix} e^{1} & e^{-2} & e^{0} \end{bmatrix} = \begin{bmatrix} 2.71 & 0.41 & 1 \end{bmatrix}$$  % wrong
+
+$$«M» = \begin{bmatrix} 1 & 2 \\ 3 & 4 \end{bmatrix}$$  % neither
+""", letters)
+    records = _by_line(scan_text(tmp_path, document))
+    for line in _marked(document, "right"):
+        assert records[line].verdict == "proved" and "entry by entry" in records[line].reason, records[line].reason
+    for line in _marked(document, "wrong"):
+        assert records[line].verdict == "disagrees" and "entry (" in records[line].reason, records[line].reason
+    for line in _marked(document, "neither"):
+        assert records[line].verdict == "unchecked", records[line].reason
+
+
+@pytest.mark.parametrize("letters", LETTERINGS)
+def test_cases_are_read_as_piecewise_values(tmp_path, letters):
+    r"""``\begin{cases} value & condition \\ … \end{cases}`` with conditions in symbols or "if"/"otherwise" words: one
+    piecewise value -- the ReLU the text names proved against its row, its derivative proved from the definition
+    above, |x| written out proved; a condition in words ("$x$ even") leaves the value opaque (decides nothing)."""
+    document = _lettered(r"""The ReLU activation is
+
+$$
+«g»(«t») = \begin{cases} «t» & «t» \geq 0 \\ 0 & «t» < 0 \end{cases}  % right
+$$
+
+and its derivative is $$«g»'(«t») = \begin{cases} 1 & \text{if } «t» > 0 \\ 0 & \text{otherwise} \end{cases}$$  % right
+
+For a real number $«x»$, $$|«x»| = \begin{cases} «x» & «x» \ge 0 \\ -«x» & «x» < 0 \end{cases}$$  % right
+
+For an integer $«x»$, $$«h»(«x») = \begin{cases} 1 & «x» \text{ even} \\ 0 & \text{otherwise} \end{cases}$$  % neither
+""", letters)
+    records = _by_line(scan_text(tmp_path, document))
+    for line in _marked(document, "right"):
+        assert records[line].verdict == "proved", records[line].reason
+    for line in _marked(document, "neither"):
+        assert records[line].verdict == "unchecked", records[line].reason

@@ -463,3 +463,57 @@ def compare_on_instances(left: str, right: str, types: DocumentTypes, seed: int 
             checked += 1
     return InstanceVerdict("holds", f"holds on {checked} random rational instances ({' and '.join(f'{s}x{s}' for s in SIZES)}): "
                                     "evidence for matrices, not a proof")
+
+
+# --- matrices written out entry by entry ------------------------------------------------------------
+
+WRITTEN_OUT = re.compile(r"\\begin\s*\{\s*(?:[bpB]?matrix|smallmatrix)\*?\s*\}")
+
+
+@dataclass(frozen=True)
+class Entrywise:
+    verdict: str  # proved | disagrees
+    reason: str
+    evidence: str = ""
+
+
+def compare_written_out(a, b, places: int = 0) -> Entrywise | None:
+    r"""Two sides read with their matrices written out (``read_document(arrays=True)``), each an explicit matrix
+    once its products, sums, transposes and inverses are carried out: compared entry by entry. Every entry's
+    difference simplifying to 0 proves the step (entries written with decimals: equal to the last decimal written);
+    shapes that differ, or an entry whose two values are numbers that differ beyond that, flag it, naming the entry;
+    any other difference decides nothing (None), nor does a side that is no explicit matrix. ``places``: the most
+    decimals a number of the sides is written with (0: exact)."""
+    if not (isinstance(a, sympy.MatrixBase) and isinstance(b, sympy.MatrixBase)):
+        return None
+    numeric = all(e.is_number for e in (*a, *b))
+    if a.shape != b.shape:
+        return Entrywise("disagrees", f"the sides are matrices of shapes {a.shape[0]}x{a.shape[1]} and "
+                                      f"{b.shape[0]}x{b.shape[1]}") if numeric else None
+    rounded = places > 0 or any(e.has(sympy.Float) for e in (*a, *b))
+    allowance = 10.0 ** -max(places, 1) + 1e-12  # one unit in the last decimal written: lectures truncate (2.71 for e)
+    for i in range(a.rows):
+        for j in range(a.cols):
+            x, y = a[i, j], b[i, j]
+            try:
+                difference = sympy.simplify(x - y)
+            except Exception:  # noqa: BLE001 -- an entry SymPy cannot take decides nothing
+                return None
+            if difference == 0:
+                continue
+            if not (x.is_number and y.is_number):
+                return None
+            if rounded and abs(sympy.N(difference)) <= allowance:
+                continue
+            return Entrywise("disagrees", f"entry ({i + 1}, {j + 1}) differs: {_shown(x)} on the left, {_shown(y)} on "
+                                          "the right", f"the left side is {_show_matrix(a)}, the right {_show_matrix(b)}")
+    how = " (to the last decimal written)" if rounded else ""
+    return Entrywise("proved", f"proved entry by entry{how}: the {a.rows}x{a.cols} matrices written out are equal")
+
+
+def _shown(value) -> str:
+    return str(value) if value.is_Rational else f"{str(value)} = {float(sympy.N(value)):.6g}"
+
+
+def _show_matrix(m) -> str:
+    return "[" + "; ".join(", ".join(_shown(e) if e.is_number else str(e) for e in m.row(i)) for i in range(m.rows)) + "]"

@@ -93,6 +93,35 @@ _REFUSED_WORDS = {
 }
 _INDICATOR_FONTS = frozenset({r"\mathbb", r"\mathbbm", r"\mathds", r"\mathbf", r"\boldsymbol", r"\bm"})
 # environments that stand for one value inside a formula: piecewise definitions, matrices written out
+_CASES = frozenset({"cases", "dcases", "rcases"})
+_COMPARISON = re.compile(r"\s*(\\leq?|\\geq?|\\neq?|<|>|=)(?![A-Za-z])\s*")
+_RELATIONS_OF = {"<": sympy.StrictLessThan, ">": sympy.StrictGreaterThan, r"\le": sympy.LessThan,
+                 r"\leq": sympy.LessThan, r"\ge": sympy.GreaterThan, r"\geq": sympy.GreaterThan, "=": sympy.Eq,
+                 r"\ne": sympy.Ne, r"\neq": sympy.Ne}
+
+
+def _split_top_level(text: str, separator: str) -> list[str]:
+    """``text`` split at ``separator`` outside braces and nested environments (an escaped character, ``\\&`` or
+    ``\\{``, is never one)."""
+    parts, depth, start, i = [], 0, 0, 0
+    while i < len(text):
+        if depth == 0 and text.startswith(separator, i):
+            parts.append(text[start:i])
+            i += len(separator)
+            start = i
+            continue
+        if text.startswith("\\begin", i) or text[i] == "{":
+            depth += 1
+        elif text.startswith("\\end", i) or text[i] == "}":
+            depth -= 1
+        elif text[i] == "\\" and i + 1 < len(text) and not text[i + 1].isalpha():
+            i += 2
+            continue
+        i += 1
+    parts.append(text[start:])
+    return parts
+
+
 _VALUE_ENVIRONMENTS = frozenset({"cases", "dcases", "rcases", "matrix", "bmatrix", "pmatrix", "vmatrix", "Vmatrix",
                                  "Bmatrix", "smallmatrix", "array"})
 # commands that shape the text rather than name anything: never read as a macro's opaque name
@@ -428,8 +457,9 @@ class _DocumentParser(_Parser):
 
     def __init__(self, tex: str, names: DocumentNames, bare: frozenset = frozenset(), *, log_base=None,
                  ambiguous: str = "function", sigmoid: bool = True, sets: bool = False, matrices: bool = False,
-                 typed: bool = False):
+                 typed: bool = False, arrays: bool = False):
         self.tex, self.names, self.known = tex, names, []
+        self.arrays = arrays  # a matrix written out as an explicit ImmutableMatrix (else one opaque value)
         self.sets = sets
         self.typed = typed  # the typed reading: a limit as SymPy's Limit, an optimum as an OPTIMA head
         self.matrices = matrices  # names as matrices: products keep their order, ^T is a transpose
@@ -550,10 +580,69 @@ class _DocumentParser(_Parser):
                         end += 1
                     text = self.text_between(start, end + 1)
                     self.index = end + 1
-                    if name.rstrip("*") != "cases":
+                    written = self.written_array(name.rstrip("*"), start, i)
+                    if written is not None:
+                        return written
+                    if name.rstrip("*") not in _CASES:
                         self.flags.add("matrix")
                     return self.opaque_atom(text)
         raise self.error(token, f"'\\begin{{{name}}}' without its '\\end'")
+
+    def written_array(self, name: str, begin: int, end: int) -> sympy.Expr | None:
+        r"""The value of a matrix or cases environment whose entries are all read (its body, tokens ``begin`` to
+        ``end``, split at ``\\`` and ``&``, each entry read as a side of its own): cases as SymPy's Piecewise, each
+        row ``value & condition`` (``\text{if } x \ge 0``, ``\text{otherwise}``); a matrix as an explicit
+        ImmutableMatrix where the caller reads arrays (``read_document(arrays=True)``), else None (one opaque
+        value, as before). None too for a body whose separators are lost or an entry that is not read."""
+        if name in ("array", "vmatrix", "Vmatrix") or (name not in _CASES and not self.arrays):
+            return None  # an array's column spec, a determinant |…|: not a matrix written out
+        body = self.tex[self.tokens[begin].pos:self.tokens[end].pos]
+        body = body[body.index("}") + 1:] if "}" in body else ""
+        rows = [r for r in _split_top_level(body, "\\\\") if r.strip()]
+        if not rows or ("&" not in body and len(rows) == 1 and name in _CASES):
+            return None
+        cells = [_split_top_level(r, "&") for r in rows]
+        try:
+            if name in _CASES:
+                pieces = []
+                for cell in cells:
+                    if len(cell) != 2:
+                        return None
+                    pieces.append((self.entry(cell[0]), self.condition(cell[1])))
+                return sympy.Piecewise(*pieces)
+            if len({len(c) for c in cells}) != 1:
+                return None
+            self.flags.add("matrix")
+            return sympy.ImmutableMatrix([[self.entry(e) for e in row] for row in cells])
+        except (FormulaError, TypeError, ValueError):
+            return None
+
+    def entry(self, text: str) -> sympy.Expr:
+        """One entry of a matrix or a cases row, read with this side's names and settings."""
+        if not text.strip():
+            raise FormulaError("an empty entry")
+        reading = read_document(text, self.names, self.bare, log_base=self.log_base, ambiguous=self.ambiguous,
+                                sigmoid=self.sigmoid, matrices=self.matrices, arrays=self.arrays)
+        self.flags |= reading.flags - {"opaque"}
+        self.literals.update(reading.literals)  # decimals as written (0.14): the side's value gives their numbers
+        return reading.expr
+
+    def condition(self, text: str):
+        r"""A cases row's condition: ``\text{otherwise}`` (or "else") is True; ``\text{if } a \le x < b`` a chain
+        of comparisons, each side read as an entry; a condition in words ("$x$ even") is not read."""
+        plain = re.sub(r"\\(?:text|mathrm|textrm|mbox|textit)\s*\{([^{}]*)\}", r" \1 ", text)
+        plain = re.sub(r"\\(?:quad|qquad)(?![A-Za-z])|\\[,;:! ]|~", " ", plain).strip().rstrip(".,;").strip()
+        plain = re.sub(r"^(?:if|for|when|where)(?![A-Za-z])", " ", plain).strip()
+        if re.fullmatch(r"(?:otherwise|else|o\.w\.)", plain):
+            return sympy.true
+        if re.search(r"[A-Za-z]{2,}", re.sub(r"\\[A-Za-z]+", " ", plain)):
+            raise FormulaError(f"a condition in words: {text.strip()}")
+        parts = _COMPARISON.split(plain)
+        if len(parts) < 3 or len(parts) % 2 == 0:
+            raise FormulaError(f"a condition not read: {text.strip()}")
+        values = [self.entry(part) for part in parts[::2]]
+        made = [_RELATIONS_OF[op](a, b) for a, op, b in zip(values, parts[1::2], values[1:])]
+        return sympy.And(*made)
 
     def environment_name(self, i: int) -> str | None:
         """The name in the braces at token ``i`` (``{bmatrix}``), or None."""
@@ -916,25 +1005,33 @@ class _DocumentParser(_Parser):
             return self.factor()
         return super().argument(after)
 
+    def transposed(self, value) -> sympy.Expr:
+        """``value`` transposed: a matrix written out, its transpose; a name read as a matrix, ⟦transpose⟧ of it;
+        a number, itself (the 1x1 transpose)."""
+        if isinstance(value, sympy.MatrixBase):
+            return value.T
+        return TRANSPOSED(value) if self.matrices else value
+
     def power_scripts(self, value, key: NameKey | None = None) -> sympy.Expr:
         while self.peek().text == "^" and self.peek().kind == "sym":
             nxt = self.peek(1)
             if key is None and nxt.kind == "name" and nxt.text == "T" and "T" not in self.bare \
-                    and self.index > 0 and self.tokens[self.index - 1].text in (")", "]"):
+                    and self.index > 0 and (self.tokens[self.index - 1].text in (")", "]")
+                                            or isinstance(value, sympy.MatrixBase)):
                 self.next(), self.next()
                 self.flags.add("matrix")
-                value = TRANSPOSED(value) if self.matrices else value
+                value = self.transposed(value)
                 continue
             if nxt.kind == "cmd" and nxt.text in (r"\top", r"\intercal"):
                 self.next(), self.next()
                 self.flags.add("matrix")
-                value = TRANSPOSED(value) if self.matrices else value
+                value = self.transposed(value)
                 continue
             if nxt.text == "{" and self.peek(2).kind == "cmd" and self.peek(2).text in (r"\top", r"\intercal"):
                 for _ in range(4):
                     self.next()
                 self.flags.add("matrix")
-                value = TRANSPOSED(value) if self.matrices else value
+                value = self.transposed(value)
                 continue
             self.next()
             exponent = self.in_exponent(self.argument, "'^'")
@@ -1780,7 +1877,7 @@ _PLAIN_KL = re.compile(r"(?<![\\A-Za-z{])KL(?=\s*(?:\\left|\\[bB]igg?l?)?\s*[(\[
 
 def read_document(tex: str, names: DocumentNames, bare: frozenset = frozenset(), *, log_base=None,
                   ambiguous: str = "function", sigmoid: bool = True, sets: bool = False,
-                  matrices: bool = False, typed: bool = False) -> DocumentReading:
+                  matrices: bool = False, typed: bool = False, arrays: bool = False) -> DocumentReading:
     """One side of a lecture statement in document mode (see the section comment). Raises
     FormulaError, with the reason, for what cannot be read. ``sets``: read ∩, ∪ and ∖ as operations on sets;
     ``typed``: read limits and optima as the typed tree's nodes."""
@@ -1806,7 +1903,7 @@ def read_document(tex: str, names: DocumentNames, bare: frozenset = frozenset(),
         tex = _PLAIN_KL.sub(r"\\mathrm{KL}", tex)
     tex = re.sub(r"(?<![|])\|\|(?![|])|\\mid\s*\\mid(?![A-Za-z])", r"\\| ", tex)  # KL(p || q), KL(p \mid\mid q)
     parser = _DocumentParser(tex, names, bare, log_base=log_base, ambiguous=ambiguous, sigmoid=sigmoid, sets=sets,
-                             matrices=matrices, typed=typed)
+                             matrices=matrices, typed=typed, arrays=arrays)
     try:
         value = parser.formula()
     except RecursionError:

@@ -92,6 +92,26 @@ _EMPTY_GROUP = re.compile(r"(?<![\^_A-Za-z}])\{\s*(?:\\(?:tiny|scriptsize|footno
                           r"(?![A-Za-z])\s*)*\}")
 
 
+_ARRAY_ENVIRONMENT = re.compile(r"\\(begin|end)\s*\{\s*(cases|dcases|rcases|matrix|bmatrix|pmatrix|vmatrix|Vmatrix|Bmatrix|"
+                                r"smallmatrix|array)\s*\}")
+
+
+def _outside_arrays(text: str, outside) -> str:
+    """``text`` with ``outside`` applied to what lies outside matrices and cases (their ``&`` and ``\\\\`` separate
+    entries and rows, which the reader reads; elsewhere they only align the display). Inside, a row break's extra
+    space (``\\\\[0.5em]``) is dropped."""
+    out, depth, position = [], 0, 0
+    for m in _ARRAY_ENVIRONMENT.finditer(text):
+        part = text[position:m.start()]
+        out.append(outside(part) if depth == 0 else _LINE_BREAK.sub(r"\\\\ ", part))
+        out.append(m.group())
+        depth = depth + 1 if m.group(1) == "begin" else max(0, depth - 1)
+        position = m.end()
+    part = text[position:]
+    out.append(outside(part) if depth == 0 else _LINE_BREAK.sub(r"\\\\ ", part))
+    return "".join(out)
+
+
 def clean(statement: Statement) -> str:
     from derivspec.core.latex import _UNICODE, _UNICODE_GREEK
 
@@ -102,7 +122,7 @@ def clean(statement: Statement) -> str:
         text = text.replace(char, latex)
     for char, name in _UNICODE_GREEK.items():
         text = text.replace(char, "\\" + name + " ")
-    text = _LINE_BREAK.sub(" ", text.replace("&", " "))
+    text = _outside_arrays(text, lambda part: _LINE_BREAK.sub(" ", part.replace("&", " ")))
     text = _EMPTY_GROUP.sub(" ", unwrap_decorations(text))
     text = transposes_marked(text)
     return " ".join(text.split())

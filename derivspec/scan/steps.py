@@ -43,7 +43,7 @@ from sympy.core.function import AppliedUndef
 from derivspec.core import symbolic
 from derivspec.core.errors import FormulaError
 from derivspec.scan.reader import DocumentNames, DocumentReading, read_document
-from derivspec.scan import (algebra, classify, events, finite_sums, functions, information, instances, leibniz, optimum,
+from derivspec.scan import (algebra, classify, events, finite_sums, functions, information, instances, leibniz, matrices, optimum,
                             parameter_derivatives, probability, gaussian_log_density)
 from derivspec.scan.verdicts import DEFINING, evidence_level, not_a_definition
 from derivspec.scan.notation import role_letters
@@ -612,6 +612,10 @@ def _check_step(left: Side, relation: str, right: Side, context: Context, first:
     for side, name in ((left, "left"), (right, "right")):
         if not side.readable:
             return result("unchecked", "chain", f"the {name} side is not read: {side.error}")
+    if relation == "=" and matrices.WRITTEN_OUT.search(left.text + right.text):
+        judged = _written_out(left, right, context)
+        if judged is not None:
+            return judged
     condition = (classify.stationarity(left.text, right.text) if relation == "=" else
                  classify.range_assumption(left.text, relation, right.text, context.chain, first))
     if condition:
@@ -1690,6 +1694,23 @@ def check_proportional(left: Side, right: Side, context: Context) -> StepResult:
 
 
 # -- arg max and arg min (derivspec/scan/optimum.py) -------------------------------------------------
+
+def _written_out(left: Side, right: Side, context: Context) -> StepResult | None:
+    """Both sides with their matrices written out entry by entry, compared entry by entry
+    (:func:`matrices.compare_written_out`); None where that decides nothing."""
+    try:
+        readings = [read_document(normalise_side(side.text), context.names, context.bare, log_base=context.log_base,
+                                  arrays=True) for side in (left, right)]
+        a, b = (reading.value() for reading in readings)
+    except Exception:  # noqa: BLE001 -- a side not read with its arrays: nothing from it
+        return None
+    written = [str(number) for reading in readings for number in reading.literals]  # decimals as written: ⟨0.14@1⟩
+    places = max((len(m.group(1)) for w in written if (m := re.search(r"\.(\d+)", w))), default=0)
+    found = matrices.compare_written_out(a, b, places)
+    if found is None:
+        return None
+    return StepResult("=", left.text, right.text, found.verdict, "chain", found.reason, found.evidence)
+
 
 def _optimum_step(left: Side, right: Side, context: Context, first: bool) -> StepResult | None:
     """``name = arg max_v F`` is a definition; ``arg max_v F = arg max_v G`` is proved when G is F up
