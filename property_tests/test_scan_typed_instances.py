@@ -988,3 +988,32 @@ For an integer $«x»$, $$«h»(«x») = \begin{cases} 1 & «x» \text{ even} \\
         assert records[line].verdict == "proved", records[line].reason
     for line in _marked(document, "neither"):
         assert records[line].verdict == "unchecked", records[line].reason
+
+
+@pytest.mark.parametrize("letters", LETTERINGS)
+def test_a_sum_over_the_set_a_random_variable_takes_values_in_is_over_its_values(tmp_path, letters):
+    r"""``X: \Omega \to D`` (or "a $D$-valued random variable $X$"), then ``\sum_{x \in D}`` and ``\sum_{x \in D, y \in
+    D'}``: sums over every value of X (and Y), as ``\sum_x`` -- the expectation written out, the law of total
+    expectation and a marginal proved; a marginal summed over the wrong law flagged; a set the document never ties to
+    the letter stays a condition on the sum (nothing decided)."""
+    document = _lettered(r"""Let $«X»: \Omega \rightarrow «A»$ be a random variable and let $«Y»$ be a $«B»$-valued random variable.
+
+$$\mathbb{E}(«X») = \sum_{«x» \in «A»} «x» \cdot \mathbb{P}(\{«X»=«x»\})$$  % right
+
+$$\mathbb{E}(«X») = \sum_{«y» \in «B»} \mathbb{E}(«X» | «Y»=«y») \mathbb{P}(\{«Y»=«y»\})$$  % right
+
+$$\mathbb{E}(«X») = \sum_{«x» \in «A», «y» \in «B»} «x» \mathbb{P}(\{«X»=«x», «Y»=«y»\})$$  % right
+
+$$\mathbb{P}(\{«X»=«x»\}) = \sum_{«y» \in «B»} \mathbb{P}(\{«X»=«x», «Y»=«y»\})$$  % right
+
+$$\mathbb{P}(\{«X»=«x»\}) = \sum_{«y» \in «B»} \mathbb{P}(\{«X»=«x» | «Y»=«y»\})$$  % wrong
+
+$$\mathbb{E}(«X») = \sum_{«x» \in «C»} «x» \cdot \mathbb{P}(\{«X»=«x»\})$$  % neither
+""", letters)
+    records = _by_line(scan_text(tmp_path, document))
+    for line in _marked(document, "right"):
+        assert records[line].verdict == "proved", records[line].reason
+    for line in _marked(document, "wrong"):
+        assert records[line].verdict == "disagrees", records[line].reason
+    for line in _marked(document, "neither"):
+        assert records[line].verdict == "unchecked", records[line].reason

@@ -977,7 +977,7 @@ def _correct_form(claim, target, bindings, shape, context, mapping=None, written
 
 def _copy(names: DocumentNames) -> DocumentNames:
     return DocumentNames(dict(names.symbols), dict(names.latex), names.variables, iterated=names.iterated,
-                         operators=names.operators, identities=names.identities)
+                         operators=names.operators, identities=names.identities, value_sets=names.value_sets)
 
 
 # --- the one engine: every matching row judged, one merge ----------------------------------------

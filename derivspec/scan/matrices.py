@@ -293,6 +293,9 @@ class _Parser:
             if token in self.types.vectors:
                 return ("vector", token)
             if token == "I":
+                if self.peek() == "_":  # I_d, I_{n}: the identity of a size the text names
+                    self.take("_")
+                    self.exponent()
                 return ("identity",)
             self.scalars.add(token)
             return ("scalar", token)

@@ -158,6 +158,7 @@ class DocumentNames:
     iterated: frozenset = frozenset()  # (mark, base, letter): x^k, x^{k+1} name iterates, not powers (iterated_names)
     operators: frozenset = frozenset()  # (mark, letter, kind): H_{log p}, J_f apply an operator (operator_names)
     identities: frozenset = frozenset()  # letters the document calls its structure's identity element (letters.py)
+    value_sets: frozenset = frozenset()  # (set, letter): X: Ω → D, "a D-valued random variable X" (value_sets)
 
     def symbol(self, text: str) -> sympy.Symbol:
         found = self.symbols.get(text)
@@ -815,7 +816,7 @@ class _DocumentParser(_Parser):
             if nxt.text == "{":  # V^{\pi,\gamma}: names separated by commas label the name (a policy, a discount)
                 end = self.group_end(self.index + 1)
                 inner = self.text_between(self.index + 2, end)
-                if _LABEL_LIST.fullmatch(inner):
+                if _LABEL_LIST.fullmatch(inner) or (base and base != "e" and _LABEL_WORD.fullmatch(inner)):
                     for _ in range(end - self.index + 1):
                         self.next()
                     marks += "^{" + ",".join(part.strip() for part in inner.split(",")) + "}"
@@ -1726,7 +1727,10 @@ class _DocumentParser(_Parser):
                     if lower is not None and _CONDITION.search(rest):  # \sum_{i=1, i \ne j}^n: a range with a condition
                         raise self.error(token, f"a {_BIG[token.text]} over a range with a condition "
                                                 f"('{over}') is not read")
-                    if index is not None and index_condition(index, rest):
+                    every_value = _over_value_sets(index, rest, self.names.value_sets)
+                    if every_value is not None:
+                        over = every_value  # \sum_{x \in D, y \in D'} with X: Ω → D, Y: Ω → D': \sum_{x, y}
+                    elif index is not None and index_condition(index, rest, self.names.value_sets):
                         over = "where " + over  # \sum_{x: p(x) > 0}, \sum_{i \ne j}: the condition is kept
                 self.index = end + 1
             elif self.peek().kind == "name":
@@ -1840,6 +1844,9 @@ def _events_at(term, index: str, value: int):
     return term.xreplace(events) if events else term
 
 
+# a word as a superscript labels the name (\hat\beta^{MLE}, \theta^{MAP}, w^{opt}, \beta^{ridge}): an acronym of two
+# or more capitals, or three or more small letters -- never a product of letters as a power
+_LABEL_WORD = re.compile(r"\s*(?:[A-Z]{2,}|[a-z]{3,})\s*")
 _LABEL_LIST = re.compile(r"\s*(?:\\?[A-Za-z]+|\d+)(?:\s*,\s*(?:\\?[A-Za-z]+|\d+))+\s*")  # \pi,\gamma
 
 
@@ -1850,10 +1857,11 @@ _BIG = {r"\sum": "sum", r"\prod": "product"}
 _CONDITION = re.compile(r"[:<>|]|\\(?:ne|neq|notin|in|le|leq|ge|geq|mid|subset|subseteq)(?![A-Za-z])")
 
 
-def index_condition(index: str, rest: str) -> bool:
+def index_condition(index: str, rest: str, value_sets: frozenset = frozenset()) -> bool:
     r"""Whether ``rest`` (what follows the index under a sum or product: ``: p(x) > 0``, ``\ne j``,
-    ``\in S``) restricts the index to part of its range. More indices (``\sum_{i, j}``) and the
-    variable's own sample space (``x \in \mathcal{X}``: the letter's capital) do not."""
+    ``\in S``) restricts the index to part of its range. More indices (``\sum_{i, j}``), the
+    variable's own sample space (``x \in \mathcal{X}``: the letter's capital) and a set the document states is
+    the values of the random variable of that letter (``x \in D`` where ``X: \Omega \to D``) do not."""
     rest = rest.strip()
     if not rest or _MULTI_INDEX.match(rest):
         return False
@@ -1861,6 +1869,45 @@ def index_condition(index: str, rest: str) -> bool:
         return False
     space = re.fullmatch(r"\\in\s*\\math(?:cal|bb|scr)\s*\{?\s*([A-Za-z])\s*\}?", rest)
     return not (space and space.group(1) == index.lstrip("\\")[:1].upper())
+
+
+def _over_value_sets(index, rest: str, value_sets: frozenset) -> str | None:
+    r"""``x, y`` where every index under a sum runs over the set the document states is the values of its random
+    variable (``x \in D, y \in D'`` with ``X: \Omega \to D``, ``Y: \Omega \to D'``): the sum is over every value of
+    each, written as ``\sum_{x, y}``; None otherwise (a set the document does not tie to the letter is a condition)."""
+    if index is None or not value_sets:
+        return None
+    pairs = [(index, rest.strip())]
+    if "," in rest:
+        head, *others = _split_top_level(rest, ",")
+        pairs = [(index, head.strip())] + [tuple(p.strip().split(" ", 1)) if " " in p.strip() else (p.strip(), "")
+                                           for p in others]
+    indices = []
+    for name, where in pairs:
+        stated = re.fullmatch(r"\\in\s*(.+)", where)
+        if not (stated and re.fullmatch(r"[a-z]", name.lstrip("\\")) and
+                (_set_key(stated.group(1)), name.lstrip("\\").upper()) in value_sets):
+            return None
+        indices.append(name)
+    return ", ".join(indices)
+
+
+def _set_key(written: str) -> str:
+    """A set's name as written, without spaces or braces (``D^{\\prime}``, ``D'`` alike)."""
+    return re.sub(r"[\s{}]", "", written).replace("^\\prime", "'")
+
+
+_VALUED = (r"(?P<x>[A-Z])\s*:\s*\\Omega\s*\\(?:rightarrow|to|longrightarrow|mapsto)\s*(?P<s>[A-Z](?:\s*\^\s*\{?\s*\\prime\s*\}?|')?)(?![A-Za-z])",
+           r"\$\s*(?P<s>[A-Z](?:\s*\^\s*\{?\s*\\prime\s*\}?|')?)\s*\$\s*-\s*valued\s+random\s+variables?\s+\$\s*(?P<x>[A-Z])\s*\$",
+           r"\$\s*(?P<x>[A-Z])\s*\$\s+(?:is|be)\s+an?\s+\$\s*(?P<s>[A-Z](?:\s*\^\s*\{?\s*\\prime\s*\}?|')?)\s*\$\s*-\s*valued",
+           r"\$\s*(?P<x>[A-Z])\s*\$\s+(?:takes|taking|with)\s+values\s+in\s+\$\s*(?P<s>[A-Z](?:\s*\^\s*\{?\s*\\prime\s*\}?|')?|\\math(?:cal|bb|scr)\s*\{\s*[A-Z]\s*\})\s*\$")
+
+
+def value_sets(text: str) -> frozenset:
+    r"""(set, letter) for each set the document states is the values of a random variable: ``X: \Omega \to D``, "a
+    $D$-valued random variable $X$", "$X$ is a $D$-valued …", "$X$ takes values in $D$" -- a sum over ``x \in D`` is
+    then over every value of X (:func:`index_condition`)."""
+    return frozenset((_set_key(m.group("s")), m.group("x")) for pattern in _VALUED for m in re.finditer(pattern, text))
 
 
 def where_condition(symbol) -> str | None:

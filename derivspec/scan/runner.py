@@ -33,7 +33,7 @@ from derivspec.scan import (change_of_variables, conjugate_map, conventions, ddp
                             reparameterised, softmax_gradient)
 from derivspec.scan import declarations, definitions, notation, scope
 from derivspec.scan.letters import document_letters, identity_elements
-from derivspec.scan.reader import iterated_names, operator_names
+from derivspec.scan.reader import iterated_names, operator_names, value_sets
 from derivspec.scan.scope import density_names
 from derivspec.scan.macros import document_macros, package_macros_text
 from derivspec.scan.matrices import document_types
@@ -141,6 +141,7 @@ def _document_passes(path, text: str, relational: list, state, known: bool, decl
     state.names.iterated = iterated_names(clean(s) for s in relational)  # x^k, x^{k+1}: iterates, not powers
     state.names.operators = operator_names(text)  # \text{H}_{\log p}, J_f: an operator applied, H_1 a Hessian of 1
     state.names.identities = identity_elements(text)  # "the identity element $e$": no number (the document's own)
+    state.names.value_sets = value_sets(text)  # X: Ω → D: a sum over x ∈ D is over every value of X
     state.log_base, state.conventions = document_conventions(text, state.names)
     state.notations = document_notations(text)
     state.families = document_families(text)  # z ~ N(0, I): not judged on general distributions alone
