@@ -320,3 +320,35 @@ def test_a_bracket_or_a_function_after_an_application_ends_a_log_argument():
     assert read(r"\log q(z|\lambda) \log f(z)").expr == sympy.log(q) * sympy.log(f)
     with pytest.raises(FormulaError):  # a bare name followed by a bracket stays ambiguous
         read(r"\log x (y+1)", ambiguous="product")
+
+
+@pytest.mark.parametrize("name, word", [(r"\hat\beta", "MLE"), ("w", "opt"), (r"\theta", "MAP")])
+def test_a_bare_word_superscript_labels_the_name_and_a_product_of_letters_stays_a_power(name, word):
+    """``\\hat\\beta^{MLE}`` (an acronym) and ``w^{opt}`` (a word of three small letters) label the name; ``x^{ab}`` is
+    x to the power ab and ``e^{xyz}`` the exponential, as before."""
+    expr = read(f"{name}^{{{word}}} + 1").expr
+    assert not expr.atoms(sympy.Pow) and any(word in s.name for s in expr.free_symbols)
+    assert read("x^{ab}").expr == sympy.Pow(read("x").expr, read("a b").expr)
+    assert read("e^{xyz}").expr.func == sympy.exp
+
+
+@pytest.mark.parametrize("f, j", [("f", "j"), (r"\psi", "k")])
+def test_a_subscript_after_a_bracketed_value_or_an_application_is_its_entry(f, j):
+    r"""``f(x; W)_j``, ``(X_S)_i^\top (X_S)_j``: the entry of a value at an index, read (an opaque component, the same
+    on both sides of a step); after a name it may be the argument of (``h^{-1}(\epsilon)_j``) it stays unread."""
+    expr = read(rf"{f}(x; W)_{{y_i}} - {f}(x; W)_{{y_i}}").expr
+    assert expr == 0
+    assert "⟦component⟧" in str(read(rf"(X_S)_{j}^{{\top}}(X_S)_i").expr)
+    with pytest.raises(FormulaError):
+        read(rf"h_{{1}}^{{-1}}(\epsilon)_{{{j}}}")
+
+
+def test_tuples_in_angle_brackets_marks_after_a_superscript_and_indexed_macros_are_read():
+    r"""``\langle s_0, a_0, s_1 \rangle`` (three or more entries) is one value, a tuple; ``\langle a, b \rangle`` stays
+    the inner product; ``(df)^\sharp``, ``v^\perp`` an operation the text marks; ``\I_{ij}(\theta)`` a macro of the
+    document's indexed and applied; ``1(x > 0)`` the indicator of the event."""
+    assert read(r"\langle s_0, a_0, s_1 \rangle").expr.is_Symbol
+    assert read(r"\langle a, b \rangle").expr == read("a b").expr
+    assert "⟦^\\sharp⟧" in str(read(r"(df)^\sharp").expr) and "⟦^\\perp⟧" in str(read(r"v^\perp").expr)
+    assert read(r"\I_{ij}(\theta) - \I_{ij}(\theta)").expr == 0
+    assert "mathbb{1}" in str(read(r"1(x > 0)").expr) and read("2 + 1(3)").expr == 5

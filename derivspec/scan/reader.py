@@ -94,6 +94,7 @@ _REFUSED_WORDS = {
 _INDICATOR_FONTS = frozenset({r"\mathbb", r"\mathbbm", r"\mathds", r"\mathbf", r"\boldsymbol", r"\bm"})
 # environments that stand for one value inside a formula: piecewise definitions, matrices written out
 _CASES = frozenset({"cases", "dcases", "rcases"})
+_SUPERSCRIPT_MARKS = frozenset({r"\sharp", r"\flat", r"\natural", r"\perp", r"\bot", r"\circ", r"\T", r"\complement"})
 _COMPARISON = re.compile(r"\s*(\\leq?|\\geq?|\\neq?|<|>|=)(?![A-Za-z])\s*")
 _RELATIONS_OF = {"<": sympy.StrictLessThan, ">": sympy.StrictGreaterThan, r"\le": sympy.LessThan,
                  r"\leq": sympy.LessThan, r"\ge": sympy.GreaterThan, r"\geq": sympy.GreaterThan, "=": sympy.Eq,
@@ -966,7 +967,7 @@ class _DocumentParser(_Parser):
                 # in an exponent too where the document only ever applies the name (e^{f(x)}, f never bare)
                 how = self.application_kind(key, self.peek().text)
                 if how == "function":
-                    value = self.application(key)
+                    value = self.component(self.application(key))
                     return self.power_scripts(value)
                 if how == "standard":  # a function the document names (the Gamma function): its definition
                     parameters, definition = self.names.functions[key[1]]
@@ -995,9 +996,30 @@ class _DocumentParser(_Parser):
             if self.flags & {"norm"}:
                 self.next()
                 self.subscript_tokens()
+            elif token.kind == "sym" and token.text in ("(", "[") and self._starts_a_factor(token):
+                value = self.component(value)  # (X_S)_i: the i-th entry of a bracketed value
             else:
                 raise self.error(token, "a subscript can only follow a name")
         return self.power_scripts(value)
+
+    def _starts_a_factor(self, token: _Token) -> bool:
+        r"""``token`` opens a value of its own: nothing before it, or an operator, a relation or an opening bracket
+        (not a name or a script it may be the argument of: ``h^{-1}(\epsilon)_j``)."""
+        at = next((i for i, t in enumerate(self.tokens) if t is token), 0)
+        before = self.tokens[at - 1] if at > 0 else None
+        transposed = at > 1 and before.text == "}" and self.tokens[at - 2].text in (r"\top", r"\intercal", "T")
+        return before is None or transposed or (before.kind == "sym" and before.text in ("+", "-", "*", "/", "(", "[", "{",
+                                                                                          "=", ",", "|"))
+
+    def component(self, value) -> sympy.Expr:
+        r"""``value`` followed by a subscript (``f(x; W)_j``, ``(X_S)_i``, ``h^{-1}(\epsilon)_j``): its entry at that
+        index, an opaque ⟦component⟧ of the value and the index; ``value`` itself where no subscript follows."""
+        if not (self.peek().text == "_" and self.peek().kind == "sym"):
+            return value
+        self.next()
+        index = self.argument("'_'")
+        self.flags.add("opaque")
+        return COMPONENT(value, index)
 
     def argument(self, after: str) -> sympy.Expr:
         """A script's argument; TeX also takes one command with its own arguments there (``x^\\frac{1}{2}``)."""
@@ -1033,6 +1055,11 @@ class _DocumentParser(_Parser):
                     self.next()
                 self.flags.add("matrix")
                 value = self.transposed(value)
+                continue
+            if nxt.kind == "cmd" and nxt.text in _SUPERSCRIPT_MARKS:  # (df)^\sharp, v^\perp, d^\T: an operation
+                self.next(), self.next()                                 # the text marks, not a power
+                self.flags.add("opaque")
+                value = sympy.Function("⟦^" + nxt.text + "⟧")(value)
                 continue
             self.next()
             exponent = self.in_exponent(self.argument, "'^'")
@@ -1250,6 +1277,16 @@ class _DocumentParser(_Parser):
                 b = self.expr()
             finally:
                 self.arg_depth -= 1
+            if self.peek().text == "," and self.arg_depth == 0:  # \langle s_0, a_0, s_1, … \rangle: a tuple, one value
+                start = self.index
+                while self.index < len(self.tokens) and self.peek().text != r"\rangle":
+                    self.next()
+                if self.index >= len(self.tokens):
+                    raise self.error(token, r"expected '\rangle'")
+                self.next()
+                self.flags.add("matrix")
+                return self.opaque_atom(r"\langle " + self.text_between(self.tokens.index(token) + 1, self.index - 1)
+                                        + r" \rangle")
             if self.peek().text != r"\rangle":
                 raise self.error(self.peek(), r"expected '\rangle'")
             self.next()
@@ -1303,6 +1340,9 @@ class _DocumentParser(_Parser):
             self.next()
             self.flags.add("macro:" + text)
             key = ("", r"\mathrm{" + text[1:] + "}", None)
+            if self.peek().text == "_" and self.peek().kind == "sym":  # \I_{ij}(\theta): the macro's name, indexed
+                self.next()
+                key = ("", key[1], tuple(self.subscript_tokens()))
             if self.peek().kind == "sym" and self.peek().text in ("(", "["):
                 return self.application(key)
             if self.peek().text == "{" and self.peek().kind == "sym":
@@ -1934,6 +1974,8 @@ def read_document(tex: str, names: DocumentNames, bare: frozenset = frozenset(),
     for char, name in _UNICODE_GREEK.items():
         tex = tex.replace(char, "\\" + name + " ")
     tex = unwrap_decorations(tex)
+    tex = _TWO_DOTS.sub(r"\1\\dots", tex)  # x_1 + x_2 + ..: an elision, as \dots
+    tex = _BARE_INDICATOR.sub(r"\\mathbb{1}(", tex)  # 1(x > 0): the indicator of the event, as \mathbb{1}(x > 0)
     tex = _BRACED_NAME.sub(r"\1", tex)  # {\mathbb{E}}_{p}[…], {x}_i: a braced name takes its scripts as the name
     tex = _UPRIGHT_T.sub(r"^{\\top}", tex)  # d^\text{T}, X^{\mathrm{T}}: a transpose written upright, never a power
     tex = _BRACED_OPERATOR.sub(r"\1", tex)  # {\mathbb{E}}\left[ r(x) \right]: braces that only group the operator
@@ -1964,12 +2006,15 @@ def read_document(tex: str, names: DocumentNames, bare: frozenset = frozenset(),
 
 # the reader's heads of an optimum (read_document(typed=True)): ⟦argmax⟧(objective, variable[, set])
 OPTIMA = {kind: sympy.Function(f"⟦{kind}⟧") for kind in ("argmax", "argmin", "max", "min", "sup", "inf")}
+COMPONENT = sympy.Function("⟦component⟧")  # f(x)_j: the j-th entry of a value (_DocumentParser.component)
 TRANSPOSED = sympy.Function("⟦transpose⟧")  # A^T when names are read as matrices (read_document(matrices=True))
 _UPRIGHT_T = re.compile(r"\^\s*(?:\{\s*\\(?:text|mathrm|mathsf|textsf)\s*\{\s*T\s*\}\s*\}|\\(?:text|mathrm|mathsf|textsf)\s*\{\s*T\s*\})")
 _EXPECTATION_HEAD = re.compile(r"^\\(?:math(?:bb|rm|bf)|operatorname)\{E\}(?:_|$)")  # \mathbb{E}(X): one meaning, any bracket
 _BRACED_OPERATOR = re.compile(r"(?<![\\A-Za-z_^}\]])\{\s*(\\math(?:bb|rm|bf)\s*\{\s*E\s*\}|\\operatorname\s*\{\s*E\s*\})\s*\}"
                               r"(?=\s*(?:\\(?:left|big|Big|bigg|Bigg)\s*)?[\[(])")
 _FONT_TWICE = re.compile(r"\\(mathbf|boldsymbol|bm|mathrm|mathit|mathcal|mathsf)\s*\{\s*\\\1\s*\{([^{}]*)\}\s*\}")
+_TWO_DOTS = re.compile(r"([+,]\s*)\.\.(?![.\d])")
+_BARE_INDICATOR = re.compile(r"(?<![\w.\\}^_])1\s*\((?=[^()]*(?:>|<|\\[lg]eq?(?![A-Za-z])|\\neq?(?![A-Za-z])|\\in(?![A-Za-z]))[^()]*\))")
 _SCRIPTED_APPLICATION = re.compile(r"((?<![\\A-Za-z_^])(?:\\(?:mathrm|operatorname|text)\s*\{[A-Za-z]+\}|"
                                    r"\\(?:sigma|phi|varphi|psi|pi)(?![A-Za-z])|[A-Za-z]))"
                                    r"\s*(\((?:[^()]|\([^()]*\))*\))\s*_\s*\{?\s*([A-Za-z0-9])\s*\}?(?![A-Za-z0-9_{(])")
