@@ -1017,3 +1017,28 @@ $$\mathbb{E}(«X») = \sum_{«x» \in «C»} «x» \cdot \mathbb{P}(\{«X»=«x�
         assert records[line].verdict == "disagrees", records[line].reason
     for line in _marked(document, "neither"):
         assert records[line].verdict == "unchecked", records[line].reason
+
+
+@pytest.mark.parametrize("letters", LETTERINGS)
+def test_an_expectation_over_a_quantity_conditioned_on_a_variable_sums_over_its_values(tmp_path, letters):
+    r"""``E[E[X | Y]] = E[X]`` (either way round) and ``Var(X) = E[Var(X | Y)] + Var(E[X | Y])``: the inner quantity
+    is a function of Y, the outer expectation its sum over Y's values weighted by their probabilities -- proved on
+    every finite law; the tower with the variables swapped and the law of total variance without its between-group
+    term are not (nothing proves them, and which law E[…] is under is the text's: never flagged)."""
+    document = _lettered(r"""For random variables $«X»$ and $«Y»$,
+
+$$\mathbb{E}[\mathbb{E}[«X» \mid «Y»]] = \mathbb{E}[«X»]$$  % right
+
+$$\mathbb{E}[«X»] = \mathbb{E}\left[\mathbb{E}[«X» \mid «Y»]\right]$$  % right
+
+$$\mathrm{Var}(«X») = \mathbb{E}[\mathrm{Var}(«X» \mid «Y»)] + \mathrm{Var}(\mathbb{E}[«X» \mid «Y»])$$  % right
+
+$$\mathbb{E}[\mathbb{E}[«Y» \mid «X»]] = \mathbb{E}[«X»]$$  % wrong
+
+$$\mathrm{Var}(«X») = \mathbb{E}[\mathrm{Var}(«X» \mid «Y»)]$$  % wrong
+""", letters)
+    records = _by_line(scan_text(tmp_path, document))
+    for line in _marked(document, "right"):
+        assert records[line].verdict == "proved", records[line].reason
+    for line in _marked(document, "wrong"):
+        assert records[line].verdict != "proved", records[line].reason

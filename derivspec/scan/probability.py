@@ -394,6 +394,80 @@ def _conditional_law(body, given) -> Density | None:
 
 
 _PLAIN_E = re.compile(r"^" + _E_HEAD + r"$")
+_VAR_HEAD = re.compile(r"^(?:\\mathrm\{Var\}|\\operatorname\{Var\}|\\text\{Var\}|Var|\\mathbb\{V\})$")
+_RANDOM_VARIABLE = re.compile(r"^(?:\\(?:mathbf|boldsymbol|bm)\{)?[A-Z](?:_\{?[A-Za-z0-9]+\}?)?\}?$")
+
+
+def over_the_conditioning_variable(expr, variances: bool = False):
+    r"""``E[h(E[g | V])]``, ``Var(E[g | V])``, ``E[Var(g | V)]``: a quantity conditioned on a random variable V
+    (not on an event V = v) inside an outer expectation is a function of V, and the outer expectation is the sum
+    over V's values of its value at each, weighted by their probabilities: ``\sum_v h(E[g | V = v]) P(V = v)``
+    (the definition of E over V's law; the tower property and the law of total variance follow). A conditional
+    variance is ``E[g^2 | V] - E[g | V]^2``, an outer variance ``E[h^2] - E[h]^2``. Left as it is where the outer
+    argument also uses another random variable outside the conditionals. ``variances``: every plain variance is
+    written so too (the other side conditions on a variable: ``Var(X) = E[Var(X | Y)] + Var(E[X | Y])``)."""
+    if not isinstance(expr, sympy.Basic) or not expr.has(AppliedUndef):
+        return expr
+
+    def parts(node):
+        return application_parts(node.func.__name__) if isinstance(node, AppliedUndef) else ("", "", False)
+
+    def conditioned(node):  # F[|](g, V) with V a random variable, or None
+        head, seps, _ = parts(node)
+        if seps == "|" and len(node.args) == 2 and isinstance(node.args[1], sympy.Symbol) and \
+                _RANDOM_VARIABLE.match(node.args[1].name) and (_PLAIN_E.match(head) or _VAR_HEAD.match(head)):
+            return node.args[1]
+        return None
+
+    def walk(node):
+        if not isinstance(node, sympy.Basic) or not node.args:
+            return node
+        node = node.func(*(walk(a) for a in node.args)) if isinstance(node, (sympy.Add, sympy.Mul, sympy.Pow,
+                                                                                 AppliedUndef)) else node
+        head, seps, square = parts(node)
+        if not isinstance(node, AppliedUndef) or seps or len(node.args) != 1:
+            return node
+        argument = node.args[0]
+        inner = [n for n in sympy.preorder_traversal(argument) if conditioned(n) is not None]
+        variables = {conditioned(n) for n in inner}
+        if not variables and variances and _VAR_HEAD.match(head) and not square:
+            outer = sympy.Function(r"\mathbb{E}⟮⟯")
+            return outer(sympy.expand(argument ** 2)) - outer(argument) ** 2
+        if len(variables) != 1:
+            return node
+        variable = variables.pop()
+        e_head = next((h for h, _, sq in (parts(n) for n in inner) if _PLAIN_E.match(h)),
+                      head if _PLAIN_E.match(head) else r"\mathbb{E}")
+        given = sympy.Function(f"{e_head}[|]⟮⟯")
+
+        def expanded(n):  # Var(g | V) = E[g^2 | V] - E[g | V]^2
+            h, _, _ = parts(n)
+            return given(sympy.expand(n.args[0] ** 2), n.args[1]) - given(n.args[0], n.args[1]) ** 2 \
+                if _VAR_HEAD.match(h) else n
+        argument = argument.xreplace({n: expanded(n) for n in inner})
+        if _VAR_HEAD.match(head):  # Var(h(V)) = E[h^2] - E[h]^2
+            outer = sympy.Function(f"{e_head}⟮⟯")
+            return walk(outer(sympy.expand(argument ** 2))) - walk(outer(argument)) ** 2
+        if not _PLAIN_E.match(head):
+            return node
+        placeholders = {n: sympy.Dummy() for n in sympy.preorder_traversal(argument) if conditioned(n) is not None}
+        outside = {v for v in argument.xreplace(placeholders).free_symbols
+                   if isinstance(v, sympy.Symbol) and _RANDOM_VARIABLE.match(v.name)}
+        if outside - {variable}:
+            return node
+        letter = variable.name.lower() if len(variable.name) == 1 else None
+        if letter is None:
+            return node
+        value = sympy.Symbol(letter, integer=True, positive=True)
+        event = sympy.Symbol(f"⟦{variable.name}={letter}⟧", real=True)
+        at_value = argument.xreplace({n: n.func(n.args[0], event) for n in placeholders}).xreplace({variable: value})
+        probability = sympy.Function(r"\mathbb{P}")
+        return sympy.Sum(at_value * probability(event), (value, 1, sympy.Symbol(f"⟦range {letter}⟧", real=True)))
+
+    try:
+        return walk(expr)
+    except Exception:  # noqa: BLE001 -- a form the rewrite cannot take stays as written
+        return expr
 _APPLIED_LAWS: list = [frozenset()]  # the densities the statement applies (the law of E_{q}[…] by its name)
 _PLAIN_LAW: list = [None]  # the law judge reads a plain E[...] under, one reading at a time
 _FUNCTIONS: list = [set()]  # the undefined functions of variables the statement applies (r(x))
@@ -710,6 +784,11 @@ def judge(left, right, seed: int = 0, declared: frozenset = frozenset(), relatio
     if scope.current() is None:  # a statement read alone: the densities its own sides condition
         with scope.densities(scope.from_expressions(left, right)):
             return judge(left, right, seed, declared, relation, general, stated)
+    conditioned = any(isinstance(n, AppliedUndef) and application_parts(n.func.__name__)[1] == "|" and len(n.args) == 2
+                      and isinstance(n.args[1], sympy.Symbol) and _RANDOM_VARIABLE.match(n.args[1].name)
+                      for side in (left, right) if isinstance(side, sympy.Basic) for n in sympy.preorder_traversal(side))
+    if conditioned:  # E[E[X | Y]], Var(E[X | Y]): over Y's values
+        left, right = (over_the_conditioning_variable(side, variances=True) for side in (left, right))
     if _PLAIN_LAW[0] is None and (_plain_expectations(left) or _plain_expectations(right)):
         return _under_each_law(left, right, seed, declared, relation, general, stated)
     if _gradients(left) or _gradients(right):
