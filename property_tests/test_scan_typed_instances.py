@@ -1042,3 +1042,25 @@ $$\mathrm{Var}(«X») = \mathbb{E}[\mathrm{Var}(«X» \mid «Y»)]$$  % wrong
         assert records[line].verdict == "proved", records[line].reason
     for line in _marked(document, "wrong"):
         assert records[line].verdict != "proved", records[line].reason
+
+
+@pytest.mark.parametrize("letters", LETTERINGS)
+def test_the_same_extremum_of_one_objective_written_two_ways_is_proved(tmp_path, letters):
+    r"""``\max_u u(1 - u) = \max_u (u - u^2)``, ``\min_{w} \sum_i (y_i - w x_i)^2`` written expanded: the same extremum
+    over the same variable of two objectives proved equal -- proved; objectives that differ (a constant added, another
+    variable) decide nothing (two objectives may share an extremum: never a flag)."""
+    document = _lettered(r"""For a number $«a»$,
+
+$$\max_{«a»} «a»(1-«a») = \max_{«a»} («a» - «a»^2)$$  % right
+
+$$\min_{«w»} \sum_{i} («y»_i - «w» «x»_i)^2 = \min_{«w»} \sum_{i} («y»_i^2 - 2 «w» «x»_i «y»_i + «w»^2 «x»_i^2)$$  % right
+
+$$\max_{«a»} «a»(1-«a») = \max_{«a»} (2«a» - «a»^2)$$  % neither
+
+$$\max_{«a»} «a»(1-«a») = \max_{«b»} «a»(1-«a»)$$  % neither
+""", letters)
+    records = _by_line(scan_text(tmp_path, document))
+    for line in _marked(document, "right"):
+        assert records[line].verdict == "proved" and "same" in records[line].reason, records[line].reason
+    for line in _marked(document, "neither"):
+        assert records[line].verdict == "unchecked", records[line].reason

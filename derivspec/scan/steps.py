@@ -42,7 +42,7 @@ from sympy.core.function import AppliedUndef
 
 from derivspec.core import symbolic
 from derivspec.core.errors import FormulaError
-from derivspec.scan.reader import DocumentNames, DocumentReading, read_document
+from derivspec.scan.reader import OPTIMA, DocumentNames, DocumentReading, read_document
 from derivspec.scan import (algebra, classify, events, finite_sums, functions, information, instances, leibniz, matrices, optimum,
                             parameter_derivatives, probability, gaussian_log_density)
 from derivspec.scan.verdicts import DEFINING, evidence_level, not_a_definition
@@ -607,6 +607,10 @@ def _check_step(left: Side, relation: str, right: Side, context: Context, first:
     if relation == "=" and (optimum.ANY_OPTIMUM.search(optimum.normalised(left.text))
                             or optimum.ANY_OPTIMUM.search(optimum.normalised(right.text))):
         judged = _optimum_step(left, right, context, first)
+        if judged is not None:
+            return judged
+    if relation == "=" and not (left.readable and right.readable) and _EXTREMUM.search(left.text + right.text):
+        judged = _same_extremum(left, right, context)
         if judged is not None:
             return judged
     for side, name in ((left, "left"), (right, "right")):
@@ -1694,6 +1698,37 @@ def check_proportional(left: Side, right: Side, context: Context) -> StepResult:
 
 
 # -- arg max and arg min (derivspec/scan/optimum.py) -------------------------------------------------
+
+_EXTREMUM = re.compile(r"\\(?:min|max|sup|inf)\s*(?:\\limits\s*)?_")
+_EXTREMUM_SIDE = re.compile(r"^\s*\\(?:min|max|sup|inf)\s*(?:\\limits\s*)?_\s*(?:\{(?:[^{}]|\{[^{}]*\})*\}|\\?[A-Za-z]+)"
+                            r"\s*(.+?)\s*$", re.DOTALL)
+
+
+def _same_extremum(left: Side, right: Side, context: Context) -> StepResult | None:
+    r"""``\min_V F = \min_V G`` (max, sup, inf alike): the same extremum over the same variable and set of two
+    objectives that are one function (``F = G`` proved, with the document's definitions) -- proved; otherwise None
+    (different objectives may share an extremum: never a flag)."""
+    try:
+        a, b = (read_document(normalise_side(side.text), context.names, context.bare, log_base=context.log_base,
+                              typed=True).value() for side in (left, right))
+    except Exception:  # noqa: BLE001 -- not read with its optima either: nothing from it
+        return None
+    kinds = {f: k for k, f in OPTIMA.items()}
+    if not (a.func in kinds and a.func == b.func and a.args[1:] == b.args[1:]):
+        return None
+    texts = [_EXTREMUM_SIDE.match(side.text) for side in (left, right)]
+    if not all(texts):  # the extremum is the whole side: its objective is the rest, read as a side of its own
+        return None
+    try:
+        objectives = check_step(read_side(texts[0].group(1), context), "=", read_side(texts[1].group(1), context),
+                                dataclasses.replace(context, chain=True), False)
+    except Exception:  # noqa: BLE001
+        return None
+    if objectives.verdict != "proved":
+        return None
+    return StepResult("=", left.text, right.text, "proved", "chain",
+                      f"the same {kinds[a.func]} over the same variable of objectives proved equal: {objectives.reason}")
+
 
 def _written_out(left: Side, right: Side, context: Context) -> StepResult | None:
     """Both sides with their matrices written out entry by entry, compared entry by entry
