@@ -1064,3 +1064,30 @@ $$\max_{«a»} «a»(1-«a») = \max_{«b»} «a»(1-«a»)$$  % neither
         assert records[line].verdict == "proved" and "same" in records[line].reason, records[line].reason
     for line in _marked(document, "neither"):
         assert records[line].verdict == "unchecked", records[line].reason
+
+
+@pytest.mark.parametrize("letters", LETTERINGS)
+def test_the_law_of_an_affine_function_of_a_declared_variable_is_read_by_the_change_of_variables(tmp_path, letters):
+    r"""``Z \sim \mathcal{N}(0, 1)`` declared, then ``sZ + m \sim \mathcal{N}(m, s^2)``: the density of ``a + bZ`` is
+    ``p((y - a)/b)/|b|``, the right law's -- proved; the slips ``\mathcal{N}(m, s)`` (a second argument that may be a
+    standard deviation: the table's reading is not fixed) and a wrong mean are not; the declaration itself is no
+    claim; a family whose parametrisation notes differ on (an exponential's rate or scale) decides nothing."""
+    document = _lettered(r"""Let $«X» \sim \mathcal{N}(0, 1)$.
+
+Then $$«s» «X» + «m» \sim \mathcal{N}(«m», «s»^2)$$  % right
+
+and $$«s» «X» + «m» \sim \mathcal{N}(«m», «s»)$$  % neither
+
+and $$«s» «X» + «m» \sim \mathcal{N}(2«m», «s»^2)$$  % neither
+
+With $«Y» \sim \mathrm{Exp}(«r»)$, $$2«Y» \sim \mathrm{Exp}(«r»/2)$$  % neither
+""", letters)
+    records = scan_text(tmp_path, document)
+    by_line = {}
+    for r in records:
+        by_line.setdefault(r.lines[0], []).append(r)
+    for line in _marked(document, "right"):
+        assert any(r.verdict == "proved" and "change of variables" in r.reason for r in by_line[line]), \
+            [r.reason for r in by_line[line]]
+    for line in _marked(document, "neither") + [1]:
+        assert all(r.verdict == "unchecked" for r in by_line[line]), [r.reason for r in by_line[line]]

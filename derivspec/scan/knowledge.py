@@ -85,6 +85,37 @@ VECTOR_TYPES = frozenset({"vector", "positive vector", "simplex", "count vector"
 FUNCTION_TYPES = frozenset({"density", "function", "convex function", "increasing function"})
 
 
+_SCALAR_TYPES = frozenset({"real", "positive", "probability", "positive integer", "nonneg integer", "integer"})
+
+
+def law_parameters(family: "Family", args) -> tuple[dict, dict] | None:
+    r"""(parameter name -> value, parameter name -> the value of its square) of a law written ``head(args)``, placed
+    as the table writes the law (``given_params``: ``\mu, \sigma^2`` -- the second argument of a normal is its
+    variance, so σ is its square root). None where the arguments do not fit, a parameter is not a scalar, an argument
+    the table squares is neither a number nor a square, or the family records another reading some notes use (a
+    scale for a rate; ``N(\mu, \sigma)`` with a standard deviation) and the law as written does not fix it (a square
+    or a number where the table writes ``\sigma^2``)."""
+    pieces = [piece.strip() for piece in family.law.split(",")]
+    params = {p.name: p for p in family.params}
+    if len(pieces) != len(args):
+        return None
+    values, squares = {}, {}
+    for piece, arg in zip(pieces, args):
+        squared = piece.endswith("^2")
+        param = params.get(piece[:-2] if squared else piece)
+        if param is None or role_type(param.type)[0] not in _SCALAR_TYPES:
+            return None
+        if squared:
+            if not (arg.is_number or (isinstance(arg, sympy.Pow) and arg.exp == 2)):
+                return None
+            squares[param.name], values[param.name] = arg, sympy.sqrt(arg)
+        else:
+            values[param.name] = arg
+    if family.readings and not squares:
+        return None
+    return values, squares
+
+
 def role_type(text: str) -> tuple[str, tuple[str, ...]]:
     """``"matrix[m,n]"`` -> ``("matrix", ("m", "n"))``; a type outside :data:`ROLE_TYPES` or with the
     wrong number of sizes raises ValueError."""

@@ -637,7 +637,8 @@ class Recogniser:
             # its value function, ᾱ_t as the document declares it) is not also read by its shape's letters
             outcomes += rows_judged(left, relation, right, context)
         if relation == "∼" and right.readable:  # the left side may be p | X, which reads as no expression
-            agreed = (laws_agree(left, right) if left.readable else None) or posterior_judged(left, right, context)
+            agreed = (laws_agree(left, right) if left.readable else None) or posterior_judged(left, right, context) \
+                or (transformed_law(left, right, context) if left.readable else None)
             if agreed is not None:
                 outcomes.append(agreed)
         return merge(outcomes, context.lead_in, explained, recognised)
@@ -1979,9 +1980,11 @@ def _law_density(law, variable):
     row = knowledge.by_id()[family.fields[field]]
     own = [row.symbols[p.name] for p in family.params]
     free = sorted(row.meaning.free_symbols - set(own), key=str)
-    if len(free) != 1:
+    placed = knowledge.law_parameters(family, law.args)  # N(μ, σ²): σ is the root of the second argument
+    if len(free) != 1 or placed is None:
         return None
-    return row.meaning.xreplace({free[0]: variable, **dict(zip(own, law.args))}), field
+    values = {row.symbols[p.name]: placed[0][p.name] for p in family.params}
+    return row.meaning.xreplace({free[0]: variable, **values}), field
 
 
 def laws_agree(left: Side, right: Side) -> StepResult | None:
@@ -2003,6 +2006,56 @@ def laws_agree(left: Side, right: Side) -> StepResult | None:
         return None
     return StepResult("∼", left.text, right.text, "proved", "known",
                       f"the two laws have the same {a[1]} as the tables parametrise their families: proved")
+
+
+def transformed_law(left: Side, right: Side, context: Context) -> StepResult | None:
+    r"""``\mu' + \mathrm{Normal}(\mu, \sigma) \sim \mathrm{Normal}(\mu' + \mu, \sigma)``, ``\sigma Z + \mu \sim
+    \mathcal{N}(\mu, \sigma^2)`` with ``Z \sim \mathcal{N}(0, 1)`` declared: the left side an affine function
+    ``a + bX`` of one law (written out, or the law the document declares for the one random variable it uses), whose
+    density is ``p_X((y - a)/b) / |b|`` by the change of variables; the same function as the right law's density (as
+    the tables parametrise the families) -- proved; otherwise None (another parametrisation may be the text's)."""
+    from sympy.core.function import AppliedUndef
+
+    try:
+        expr = canonical_applications(left.primary.value())
+        target = canonical_applications(right.primary.value())
+    except Exception:  # noqa: BLE001
+        return None
+    laws = [n for n in sympy.preorder_traversal(expr) if isinstance(n, AppliedUndef) and _a_family(n)]
+    if len(laws) == 1:
+        law, variable = laws[0], sympy.Symbol("X†", real=True)
+    elif not laws:
+        randoms = [s for s in expr.free_symbols if re.fullmatch(r"[A-Z]", s.name)]
+        if len(randoms) != 1 or expr == randoms[0]:  # Z \sim N(0, 1) itself: the declaration, no claim
+            return None
+        law = _law_of(randoms[0], context, False)
+        if law is None:
+            return None
+        laws.append(law)
+        variable = sympy.Symbol("X†", real=True)
+        expr = expr.xreplace({randoms[0]: law})
+    else:
+        return None
+    shape = expr.xreplace({laws[0]: variable})
+    if not shape.is_polynomial(variable) or sympy.Poly(shape, variable).degree() != 1:
+        return None  # an affine function of the one law: a + bX
+    b = sympy.diff(shape, variable)
+    a = sympy.simplify(shape - b * variable)
+    y = sympy.Symbol("y†", real=True)
+    source, claimed = _law_density(laws[0], variable), _law_density(target, y)
+    if source is None or claimed is None or source[1] != "pdf" or claimed[1] != "pdf" or b == 0:
+        return None
+    try:
+        density = source[0].xreplace({variable: (y - a) / b}) / sympy.Abs(b)
+        same = sympy.simplify(sympy.expand_log(sympy.log(density) - sympy.log(claimed[0]), force=True)) == 0 or \
+            sympy.simplify(density - claimed[0]) == 0
+    except Exception:  # noqa: BLE001
+        return None
+    if not same:
+        return None
+    return StepResult("∼", left.text, right.text, "proved", "known",
+                      "the density of the affine function of the law, p((y - a)/b)/|b| by the change of variables, is "
+                      "the right law's, as the tables parametrise the families: proved")
 
 
 _CONDITIONED = re.compile(r"^\s*(?P<name>\\?[A-Za-z]+)\s*(?:\\mid|\||\\vert)\s*(?P<data>[^|]+?)\s*$")

@@ -71,24 +71,10 @@ def distribution(expr) -> tuple[str, sympy.Expr, sympy.Expr] | None:
             continue
     else:
         return None
-    pieces = [piece.strip() for piece in family.law.split(",")]
-    params = {p.name: p for p in family.params}
-    if len(pieces) != len(args):
+    placed = knowledge.law_parameters(family, args)
+    if placed is None:
         return None
-    values, squares = {}, {}  # a parameter's name -> its value; -> the value of its square where the law writes one
-    for piece, arg in zip(pieces, args):
-        squared = piece.endswith("^2")
-        param = params.get(piece[:-2] if squared else piece)
-        if param is None or knowledge.role_type(param.type)[0] not in _SCALAR_TYPES:
-            return None
-        if squared:
-            if not (arg.is_number or (isinstance(arg, sympy.Pow) and arg.exp == 2)):
-                return None
-            squares[param.name], values[param.name] = arg, sympy.sqrt(arg)
-        else:
-            values[param.name] = arg
-    if family.readings and not squares:
-        return None
+    values, squares = placed
 
     def at_the_law(e):
         e = e.xreplace({s ** 2: squares[s.name] for s in e.free_symbols if s.name in squares})
@@ -106,8 +92,6 @@ def distribution(expr) -> tuple[str, sympy.Expr, sympy.Expr] | None:
         found.append(at_the_law(row.meaning))
     return family.name, found[0], found[1]
 
-
-_SCALAR_TYPES = frozenset({"real", "positive", "probability", "positive integer", "nonneg integer", "integer"})
 
 
 def samples_in(text: str) -> list[tuple[str, str]]:

@@ -814,6 +814,12 @@ class _DocumentParser(_Parser):
                     self.next()
                 marks += "'" if after.text == r"\prime" else "^*"  # b^{\prime} is b^\prime, b'
                 continue
+            greek = after if nxt.text == "{" and self.peek(3).text == "}" else nxt
+            if any(a in (accent or "") for a in _ESTIMATE_ACCENTS) and greek.kind == "name" and greek.text.startswith("\\") and greek.text != r"\top":
+                for _ in range(4 if greek is after else 2):  # \hat\beta^{\lambda}: the estimate at λ (ridge), a label
+                    self.next()
+                marks += "^{" + greek.text + "}"
+                continue
             if nxt.text == "{":  # V^{\pi,\gamma}: names separated by commas label the name (a policy, a discount)
                 end = self.group_end(self.index + 1)
                 inner = self.text_between(self.index + 2, end)
@@ -1886,6 +1892,7 @@ def _events_at(term, index: str, value: int):
 
 # a word as a superscript labels the name (\hat\beta^{MLE}, \theta^{MAP}, w^{opt}, \beta^{ridge}): an acronym of two
 # or more capitals, or three or more small letters -- never a product of letters as a power
+_ESTIMATE_ACCENTS = frozenset({r"\hat", r"\widehat", r"\tilde", r"\widetilde", r"\check"})
 _LABEL_WORD = re.compile(r"\s*(?:[A-Z]{2,}|[a-z]{3,})\s*")
 _LABEL_LIST = re.compile(r"\s*(?:\\?[A-Za-z]+|\d+)(?:\s*,\s*(?:\\?[A-Za-z]+|\d+))+\s*")  # \pi,\gamma
 
