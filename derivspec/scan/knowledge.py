@@ -88,13 +88,14 @@ FUNCTION_TYPES = frozenset({"density", "function", "convex function", "increasin
 _SCALAR_TYPES = frozenset({"real", "positive", "probability", "positive integer", "nonneg integer", "integer"})
 
 
-def law_parameters(family: "Family", args) -> tuple[dict, dict] | None:
+def law_parameters(family: "Family", args, fixed: bool = True) -> tuple[dict, dict] | None:
     r"""(parameter name -> value, parameter name -> the value of its square) of a law written ``head(args)``, placed
     as the table writes the law (``given_params``: ``\mu, \sigma^2`` -- the second argument of a normal is its
     variance, so σ is its square root). None where the arguments do not fit, a parameter is not a scalar, an argument
     the table squares is neither a number nor a square, or the family records another reading some notes use (a
     scale for a rate; ``N(\mu, \sigma)`` with a standard deviation) and the law as written does not fix it (a square
-    or a number where the table writes ``\sigma^2``)."""
+    or a number where the table writes ``\sigma^2``). ``fixed=False``: that other reading is let be (two laws of
+    families read the same way on both sides of a statement)."""
     pieces = [piece.strip() for piece in family.law.split(",")]
     params = {p.name: p for p in family.params}
     if len(pieces) != len(args):
@@ -111,7 +112,7 @@ def law_parameters(family: "Family", args) -> tuple[dict, dict] | None:
             squares[param.name], values[param.name] = arg, sympy.sqrt(arg)
         else:
             values[param.name] = arg
-    if family.readings and not squares:
+    if fixed and family.readings and not squares:
         return None
     return values, squares
 

@@ -1965,9 +1965,11 @@ def _named_law_judged(side: Side, expr, other: Side, context: Context) -> StepRe
     return None
 
 
-def _law_density(law, variable):
+def _law_density(law, variable, fixed: bool = False):
     """The pmf or pdf of a law written out (``\\mathrm{Gamma}(1, \\beta)``) at ``variable``, as the tables
-    parametrise its family, with its kind ("pmf" or "pdf"); None for a law the tables do not spell out."""
+    parametrise its family, with its kind ("pmf" or "pdf"); None for a law the tables do not spell out. ``fixed``: None
+    too where notes parametrise the family two ways and the law as written does not fix which
+    (:func:`knowledge.law_parameters`)."""
     from derivspec.scan import knowledge
 
     if not _a_family(law):
@@ -1980,7 +1982,7 @@ def _law_density(law, variable):
     row = knowledge.by_id()[family.fields[field]]
     own = [row.symbols[p.name] for p in family.params]
     free = sorted(row.meaning.free_symbols - set(own), key=str)
-    placed = knowledge.law_parameters(family, law.args)  # N(μ, σ²): σ is the root of the second argument
+    placed = knowledge.law_parameters(family, law.args, fixed)  # N(μ, σ²): σ is the root of the second argument
     if len(free) != 1 or placed is None:
         return None
     values = {row.symbols[p.name]: placed[0][p.name] for p in family.params}
@@ -2042,7 +2044,7 @@ def transformed_law(left: Side, right: Side, context: Context) -> StepResult | N
     b = sympy.diff(shape, variable)
     a = sympy.simplify(shape - b * variable)
     y = sympy.Symbol("y†", real=True)
-    source, claimed = _law_density(laws[0], variable), _law_density(target, y)
+    source, claimed = _law_density(laws[0], variable, True), _law_density(target, y, True)  # one reading each
     if source is None or claimed is None or source[1] != "pdf" or claimed[1] != "pdf" or b == 0:
         return None
     try:
