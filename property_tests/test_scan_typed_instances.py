@@ -1091,3 +1091,28 @@ With $«Y» \sim \mathrm{Exp}(«r»)$, $$2«Y» \sim \mathrm{Exp}(«r»/2)$$  % 
             [r.reason for r in by_line[line]]
     for line in _marked(document, "neither") + [1]:
         assert all(r.verdict == "unchecked" for r in by_line[line]), [r.reason for r in by_line[line]]
+
+
+@pytest.mark.parametrize("letters", LETTERINGS)
+def test_a_derivative_of_an_expression_of_defined_names_and_of_a_relu_is_taken_with_their_definitions(tmp_path, letters):
+    r"""``\epsilon = y - \beta x`` above, then ``\partial \epsilon^2 / \partial \beta = -2yx + 2\beta x^2``: the names the
+    differentiated expression uses unfolded, then differentiated -- proved, and its slip (a factor 2 lost) flagged;
+    ``r = \max(0, x)`` then ``dr/dx = 1(x > 0)``: the indicator of a comparison is 1 where it holds, else 0 -- proved,
+    and ``dr/dx = 1(x < 0)`` flagged."""
+    document = _lettered(r"""With the residual $«e» = «y» - «b» «x»$,
+
+$$\frac{\partial «e»^2}{\partial «b»} = - 2 «y» «x» + 2 «b» «x»^2$$  % right
+
+$$\frac{\partial «e»^2}{\partial «b»} = - «y» «x» + «b» «x»^2$$  % wrong
+
+The unit computes $«r» = \max(0, «t»)$, so
+
+$$\frac{d«r»}{d«t»} = 1(«t» > 0)$$  % right
+
+$$\frac{d«r»}{d«t»} = \mathbb{1}_{«t» < 0}$$  % wrong
+""", letters)
+    records = _by_line(scan_text(tmp_path, document))
+    for line in _marked(document, "right"):
+        assert records[line].verdict == "proved", records[line].reason
+    for line in _marked(document, "wrong"):
+        assert records[line].verdict == "disagrees", records[line].reason

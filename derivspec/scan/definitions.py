@@ -356,6 +356,9 @@ class InForce:
         if derivative and len(expr.args) == 1 and isinstance(expr.args[0], sympy.Symbol):
             return self._derivative_of_name(expr.args[0].name, derivative.group(1), int(derivative.group(2) or 1),
                                             context, depth)
+        if derivative and len(expr.args) == 1:  # ∂(ε²)/∂β with ε = y - βx above
+            return self._derivative_of_expression(expr.args[0], derivative.group(1), int(derivative.group(2) or 1),
+                                                  context, depth)
         primes = len(name) - len(name.rstrip("'"))
         reading = self.latest(name.rstrip("'"), context, expr.args) if primes <= 3 else None
         if reading is None or len(reading.parameters) != len(expr.args) or not reading.parameters:
@@ -389,6 +392,16 @@ class InForce:
             self.failed = True  # the variable is not in what is differentiated: a dependence not written
             return None
         self._use(reading)
+        return sympy.diff(value, symbols[0], order)
+
+    def _derivative_of_expression(self, argument, variable: str, order: int, context, depth: int) -> sympy.Expr | None:
+        """The derivative of an expression of names the document defines above (``\\partial \\epsilon^2 / \\partial
+        \\beta`` with ``\\epsilon = y - \\beta x``): the expression with those names unfolded, differentiated in the
+        variable; None where no name unfolds or the variable is then not in it."""
+        value = self._inner(argument, context, depth, names=True)
+        symbols = [s for s in value.free_symbols if s.name == variable]
+        if value == argument or len(symbols) != 1:
+            return None
         return sympy.diff(value, symbols[0], order)
 
     def _inner(self, value: sympy.Expr, context, depth: int, names: bool = False, within=None) -> sympy.Expr:

@@ -922,17 +922,35 @@ class _DocumentParser(_Parser):
         start = self.index
         for _ in range(4):
             self.next()
+        condition = None
         if self.peek().text == "_" and self.peek().kind == "sym":
             self.next()
             if self.peek().text == "{":
-                self.index = self.group_end(self.index) + 1
+                condition = (self.index + 1, self.group_end(self.index))
+                self.index = condition[1] + 1
             else:
                 self.next()
-        elif self.peek().text in ("[", "(") and self.peek().kind == "sym" and token.text != r"\mathbf":
-            self.index = self.group_end(self.index) + 1
+        elif self.peek().text in ("[", "(", r"\{") and token.text != r"\mathbf":
+            condition = (self.index + 1, self.group_end(self.index))
+            self.index = condition[1] + 1
         if token.text in (r"\mathbf", r"\boldsymbol", r"\bm"):
             self.flags.add("matrix")  # a vector of ones: read as a scalar it proves and flags nothing
+        elif condition is not None and token.text != r"\mathbf":
+            event = self.indicator_of(self.text_between(*condition) if condition[1] > condition[0] else "")
+            if event is not None:
+                return event
         return self.opaque_atom(self.text_between(start, self.index))
+
+    def indicator_of(self, condition: str):
+        """``\\mathbb{1}(x > 0)``, ``\\mathbb{1}_{a \\le b}``: the indicator of a comparison of values it reads -- 1
+        where it holds, else 0 (a piecewise value); None for an event of another kind (a set, words, ``X = x``)."""
+        if not condition or not _COMPARISON.search(condition) or re.search(r"\\in\b|\\notin|[A-Z]\s*=", condition):
+            return None
+        try:
+            holds = self.condition(condition)
+        except (FormulaError, TypeError, ValueError, KeyError):
+            return None
+        return sympy.Piecewise((1, holds), (0, True))
 
     def factor(self) -> sympy.Expr:
         token = self.peek()
