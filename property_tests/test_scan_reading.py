@@ -352,3 +352,9 @@ def test_tuples_in_angle_brackets_marks_after_a_superscript_and_indexed_macros_a
     assert "⟦^\\sharp⟧" in str(read(r"(df)^\sharp").expr) and "⟦^\\perp⟧" in str(read(r"v^\perp").expr)
     assert read(r"\I_{ij}(\theta) - \I_{ij}(\theta)").expr == 0
     assert "mathbb{1}" in str(read(r"1(x > 0)").expr) and read("2 + 1(3)").expr == 5
+
+
+def test_a_divergence_bar_written_twice_is_one_separator_and_norms_side_by_side_stay_norms():
+    r"""``D_{KL}(p\|\|q)`` (the bar escaped twice) is the divergence of p from q; ``\|x\|\|y\|`` two norms."""
+    assert read(r"D_{KL}(p\|\|q) - D_{KL}(p \| q)").expr == 0
+    assert read(r"\|x\|\|y\|").expr == read(r"\|x\| \, \|y\|").expr

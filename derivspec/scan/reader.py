@@ -2016,6 +2016,7 @@ def read_document(tex: str, names: DocumentNames, bare: frozenset = frozenset(),
     if sets:
         tex = _PLAIN_KL.sub(r"\\mathrm{KL}", tex)
     tex = re.sub(r"(?<![|])\|\|(?![|])|\\mid\s*\\mid(?![A-Za-z])", r"\\| ", tex)  # KL(p || q), KL(p \mid\mid q)
+    tex = _DOUBLED_BARS.sub(r"\1\\| ", tex)  # D_{KL}(p\|\|q): a divergence's bar written twice
     parser = _DocumentParser(tex, names, bare, log_base=log_base, ambiguous=ambiguous, sigmoid=sigmoid, sets=sets,
                              matrices=matrices, typed=typed, arrays=arrays)
     try:
@@ -2038,6 +2039,8 @@ _EXPECTATION_HEAD = re.compile(r"^\\(?:math(?:bb|rm|bf)|operatorname)\{E\}(?:_|$
 _BRACED_OPERATOR = re.compile(r"(?<![\\A-Za-z_^}\]])\{\s*(\\math(?:bb|rm|bf)\s*\{\s*E\s*\}|\\operatorname\s*\{\s*E\s*\})\s*\}"
                               r"(?=\s*(?:\\(?:left|big|Big|bigg|Bigg)\s*)?[\[(])")
 _FONT_TWICE = re.compile(r"\\(mathbf|boldsymbol|bm|mathrm|mathit|mathcal|mathsf)\s*\{\s*\\\1\s*\{([^{}]*)\}\s*\}")
+_DOUBLED_BARS = re.compile(r"((?:KL|JS|JSD|D)\}?\s*(?:_\s*\{[^{}]*\}|_[A-Za-z])?\s*\}?\s*(?:\\left\s*)?[(\[]\s*[^()\[\]|\\]*?)"
+                           r"\\\|\s*\\\|")
 _TWO_DOTS = re.compile(r"([+,]\s*)\.\.(?![.\d])")
 _BARE_INDICATOR = re.compile(r"(?<![\w.\\}^_])1\s*\((?=[^()]*(?:>|<|\\[lg]eq?(?![A-Za-z])|\\neq?(?![A-Za-z])|\\in(?![A-Za-z]))[^()]*\))")
 _SCRIPTED_APPLICATION = re.compile(r"((?<![\\A-Za-z_^])(?:\\(?:mathrm|operatorname|text)\s*\{[A-Za-z]+\}|"
