@@ -351,7 +351,10 @@ def test_tuples_in_angle_brackets_marks_after_a_superscript_and_indexed_macros_a
     assert read(r"\langle a, b \rangle").expr == read("a b").expr
     assert "⟦^\\sharp⟧" in str(read(r"(df)^\sharp").expr) and "⟦^\\perp⟧" in str(read(r"v^\perp").expr)
     assert read(r"\I_{ij}(\theta) - \I_{ij}(\theta)").expr == 0
-    assert "mathbb{1}" in str(read(r"1(x > 0)").expr) and read("2 + 1(3)").expr == 5
+    indicator = read(r"1(x > 0)").expr
+    assert indicator.subs(read("x").expr, 2) == 1 and indicator.subs(read("x").expr, -2) == 0
+    assert read("2 + 1(3)").expr == 5
+    assert read(r"\mathbb{1}[y_j = 1]").expr.is_Symbol  # an event of equality: a count's indicator, one name
 
 
 def test_a_divergence_bar_written_twice_is_one_separator_and_norms_side_by_side_stay_norms():

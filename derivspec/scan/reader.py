@@ -94,6 +94,7 @@ _REFUSED_WORDS = {
 _INDICATOR_FONTS = frozenset({r"\mathbb", r"\mathbbm", r"\mathds", r"\mathbf", r"\boldsymbol", r"\bm"})
 # environments that stand for one value inside a formula: piecewise definitions, matrices written out
 _CASES = frozenset({"cases", "dcases", "rcases"})
+_INEQUALITY = re.compile(r"[<>]|\\[lg]eq?(?![A-Za-z])")
 _SUPERSCRIPT_MARKS = frozenset({r"\sharp", r"\flat", r"\natural", r"\perp", r"\bot", r"\circ", r"\T", r"\complement"})
 _COMPARISON = re.compile(r"\s*(\\leq?|\\geq?|\\neq?|<|>|=)(?![A-Za-z])\s*")
 _RELATIONS_OF = {"<": sympy.StrictLessThan, ">": sympy.StrictGreaterThan, r"\le": sympy.LessThan,
@@ -935,7 +936,9 @@ class _DocumentParser(_Parser):
             self.index = condition[1] + 1
         if token.text in (r"\mathbf", r"\boldsymbol", r"\bm"):
             self.flags.add("matrix")  # a vector of ones: read as a scalar it proves and flags nothing
-        elif condition is not None and token.text != r"\mathbf":
+        elif condition is not None and token.text != r"\mathbf" and not (self.peek().text in ("(", "[")
+                                                                       and self.peek().kind == "sym"):
+            # \mathbb{1}_{z > 10}(Z_i): the indicator of a set applied to a value -- one name, as before
             event = self.indicator_of(self.text_between(*condition) if condition[1] > condition[0] else "")
             if event is not None:
                 return event
@@ -944,8 +947,8 @@ class _DocumentParser(_Parser):
     def indicator_of(self, condition: str):
         """``\\mathbb{1}(x > 0)``, ``\\mathbb{1}_{a \\le b}``: the indicator of a comparison of values it reads -- 1
         where it holds, else 0 (a piecewise value); None for an event of another kind (a set, words, ``X = x``)."""
-        if not condition or not _COMPARISON.search(condition) or re.search(r"\\in\b|\\notin|[A-Z]\s*=", condition):
-            return None
+        if not condition or not _INEQUALITY.search(condition) or re.search(r"\\in\b|\\notin|(?<![<>\\])=", condition):
+            return None  # an event of equality (y_j = 1) or membership: a count's indicator, one name
         try:
             holds = self.condition(condition)
         except (FormulaError, TypeError, ValueError, KeyError):
