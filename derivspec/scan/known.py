@@ -2011,7 +2011,7 @@ def laws_agree(left: Side, right: Side) -> StepResult | None:
 
 
 def transformed_law(left: Side, right: Side, context: Context) -> StepResult | None:
-    r"""``\mu' + \mathrm{Normal}(\mu, \sigma) \sim \mathrm{Normal}(\mu' + \mu, \sigma)``, ``\sigma Z + \mu \sim
+    r"""``m + \mathcal{N}(\mu, \sigma^2) \sim \mathcal{N}(m + \mu, \sigma^2)``, ``\sigma Z + \mu \sim
     \mathcal{N}(\mu, \sigma^2)`` with ``Z \sim \mathcal{N}(0, 1)`` declared: the left side an affine function
     ``a + bX`` of one law (written out, or the law the document declares for the one random variable it uses), whose
     density is ``p_X((y - a)/b) / |b|`` by the change of variables; the same function as the right law's density (as
@@ -2024,20 +2024,17 @@ def transformed_law(left: Side, right: Side, context: Context) -> StepResult | N
     except Exception:  # noqa: BLE001
         return None
     laws = [n for n in sympy.preorder_traversal(expr) if isinstance(n, AppliedUndef) and _a_family(n)]
-    if len(laws) == 1:
-        law, variable = laws[0], sympy.Symbol("X†", real=True)
-    elif not laws:
+    if not laws:  # sZ + m with Z's law declared
         randoms = [s for s in expr.free_symbols if re.fullmatch(r"[A-Z]", s.name)]
         if len(randoms) != 1 or expr == randoms[0]:  # Z \sim N(0, 1) itself: the declaration, no claim
             return None
-        law = _law_of(randoms[0], context, False)
-        if law is None:
+        declared = _law_of(randoms[0], context, False)
+        if declared is None:
             return None
-        laws.append(law)
-        variable = sympy.Symbol("X†", real=True)
-        expr = expr.xreplace({randoms[0]: law})
-    else:
+        expr, laws = expr.xreplace({randoms[0]: declared}), [declared]
+    if len(laws) != 1:
         return None
+    variable = sympy.Symbol("X†", real=True)
     shape = expr.xreplace({laws[0]: variable})
     if not shape.is_polynomial(variable) or sympy.Poly(shape, variable).degree() != 1:
         return None  # an affine function of the one law: a + bX

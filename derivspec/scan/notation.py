@@ -446,14 +446,13 @@ def _function_of_the_tables(record, found: list) -> list[Entry]:
     if function is None:
         return []
     name = function.group(1).replace("_", " ")
-    found_names = {e.name for e in found}
     guessed = []
     for r in table()["symbol"].values():
         if r.get("kind") != "named function" or name not in r.get("meaning", "").lower():
             continue
         for key in r.get("latex", ()):
             own = next((e for e in found if e.name == key and not e.kind.startswith("named function")), None)
-            if own is not None and key in found_names:
+            if own is not None:
                 guessed.append(Entry(key, f"{r['meaning']} (the row read it so; the scope says {own.kind})", "guess",
                                      own.line, r["cue"], tuple(r.get("declare", ()))))
     return guessed

@@ -398,6 +398,18 @@ _VAR_HEAD = re.compile(r"^(?:\\mathrm\{Var\}|\\operatorname\{Var\}|\\text\{Var\}
 _RANDOM_VARIABLE = re.compile(r"^(?:\\(?:mathbf|boldsymbol|bm)\{)?[A-Z](?:_\{?[A-Za-z0-9]+\}?)?\}?$")
 
 
+def _given_a_variable(node, operators: bool = True):
+    """V where ``node`` is ``F[|](g, V)`` conditioned on a random variable V (not on an event V = v), F an expectation
+    or a variance (any head with ``operators=False``); else None."""
+    if not isinstance(node, AppliedUndef):
+        return None
+    head, seps, _ = application_parts(node.func.__name__)
+    if seps == "|" and len(node.args) == 2 and isinstance(node.args[1], sympy.Symbol) and \
+            _RANDOM_VARIABLE.match(node.args[1].name) and (not operators or _PLAIN_E.match(head) or _VAR_HEAD.match(head)):
+        return node.args[1]
+    return None
+
+
 def over_the_conditioning_variable(expr, variances: bool = False):
     r"""``E[h(E[g | V])]``, ``Var(E[g | V])``, ``E[Var(g | V)]``: a quantity conditioned on a random variable V
     (not on an event V = v) inside an outer expectation is a function of V, and the outer expectation is the sum
@@ -412,13 +424,6 @@ def over_the_conditioning_variable(expr, variances: bool = False):
     def parts(node):
         return application_parts(node.func.__name__) if isinstance(node, AppliedUndef) else ("", "", False)
 
-    def conditioned(node):  # F[|](g, V) with V a random variable, or None
-        head, seps, _ = parts(node)
-        if seps == "|" and len(node.args) == 2 and isinstance(node.args[1], sympy.Symbol) and \
-                _RANDOM_VARIABLE.match(node.args[1].name) and (_PLAIN_E.match(head) or _VAR_HEAD.match(head)):
-            return node.args[1]
-        return None
-
     def walk(node):
         if not isinstance(node, sympy.Basic) or not node.args:
             return node
@@ -428,8 +433,8 @@ def over_the_conditioning_variable(expr, variances: bool = False):
         if not isinstance(node, AppliedUndef) or seps or len(node.args) != 1:
             return node
         argument = node.args[0]
-        inner = [n for n in sympy.preorder_traversal(argument) if conditioned(n) is not None]
-        variables = {conditioned(n) for n in inner}
+        inner = [n for n in sympy.preorder_traversal(argument) if _given_a_variable(n) is not None]
+        variables = {_given_a_variable(n) for n in inner}
         if not variables and variances and _VAR_HEAD.match(head) and not square:
             outer = sympy.Function(r"\mathbb{E}⟮⟯")
             return outer(sympy.expand(argument ** 2)) - outer(argument) ** 2
@@ -450,7 +455,7 @@ def over_the_conditioning_variable(expr, variances: bool = False):
             return walk(outer(sympy.expand(argument ** 2))) - walk(outer(argument)) ** 2
         if not _PLAIN_E.match(head):
             return node
-        placeholders = {n: sympy.Dummy() for n in sympy.preorder_traversal(argument) if conditioned(n) is not None}
+        placeholders = {n: sympy.Dummy() for n in sympy.preorder_traversal(argument) if _given_a_variable(n) is not None}
         outside = {v for v in argument.xreplace(placeholders).free_symbols
                    if isinstance(v, sympy.Symbol) and _RANDOM_VARIABLE.match(v.name)}
         if outside - {variable}:
@@ -784,8 +789,7 @@ def judge(left, right, seed: int = 0, declared: frozenset = frozenset(), relatio
     if scope.current() is None:  # a statement read alone: the densities its own sides condition
         with scope.densities(scope.from_expressions(left, right)):
             return judge(left, right, seed, declared, relation, general, stated)
-    conditioned = any(isinstance(n, AppliedUndef) and application_parts(n.func.__name__)[1] == "|" and len(n.args) == 2
-                      and isinstance(n.args[1], sympy.Symbol) and _RANDOM_VARIABLE.match(n.args[1].name)
+    conditioned = any(_given_a_variable(n, operators=False) is not None
                       for side in (left, right) if isinstance(side, sympy.Basic) for n in sympy.preorder_traversal(side))
     if conditioned:  # E[E[X | Y]], Var(E[X | Y]): over Y's values
         left, right = (over_the_conditioning_variable(side, variances=True) for side in (left, right))

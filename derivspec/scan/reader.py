@@ -124,7 +124,7 @@ def _split_top_level(text: str, separator: str) -> list[str]:
     return parts
 
 
-_VALUE_ENVIRONMENTS = frozenset({"cases", "dcases", "rcases", "matrix", "bmatrix", "pmatrix", "vmatrix", "Vmatrix",
+VALUE_ENVIRONMENTS = frozenset({"cases", "dcases", "rcases", "matrix", "bmatrix", "pmatrix", "vmatrix", "Vmatrix",
                                  "Bmatrix", "smallmatrix", "array"})
 # commands that shape the text rather than name anything: never read as a macro's opaque name
 _STRUCTURE_COMMANDS = frozenset({r"\begin", r"\end", r"\left", r"\right", r"\big", r"\Big", r"\bigg", r"\Bigg",
@@ -570,7 +570,7 @@ class _DocumentParser(_Parser):
         of it proves or flags anything."""
         start = self.index
         name = self.environment_name(start + 1)
-        if name is None or name.rstrip("*") not in _VALUE_ENVIRONMENTS:
+        if name is None or name.rstrip("*") not in VALUE_ENVIRONMENTS:
             raise self.error(token, f"'\\begin{{{name}}}' is not read in a formula" if name else "'\\begin' is not read in a formula")
         depth = 0
         for i in range(start, len(self.tokens)):
@@ -936,8 +936,7 @@ class _DocumentParser(_Parser):
             self.index = condition[1] + 1
         if token.text in (r"\mathbf", r"\boldsymbol", r"\bm"):
             self.flags.add("matrix")  # a vector of ones: read as a scalar it proves and flags nothing
-        elif condition is not None and token.text != r"\mathbf" and not (self.peek().text in ("(", "[")
-                                                                       and self.peek().kind == "sym"):
+        elif condition is not None and not (self.peek().text in ("(", "[") and self.peek().kind == "sym"):
             # \mathbb{1}_{z > 10}(Z_i): the indicator of a set applied to a value -- one name, as before
             event = self.indicator_of(self.text_between(*condition) if condition[1] > condition[0] else "")
             if event is not None:

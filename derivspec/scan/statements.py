@@ -22,7 +22,7 @@ import sympy
 
 from derivspec.core import symbolic
 from derivspec.scan.clauses import split_clauses
-from derivspec.scan.reader import DocumentNames, DocumentReading, bare_names, unwrap_decorations
+from derivspec.scan.reader import VALUE_ENVIRONMENTS, DocumentNames, DocumentReading, bare_names, unwrap_decorations
 from derivspec.scan import algebra, claim_readings, classify, conventions, definitions, linear_gaussian, scope
 from derivspec.scan import steps as step_checks
 from derivspec.scan.matrices import may_be_matrices, readable
@@ -92,8 +92,7 @@ _EMPTY_GROUP = re.compile(r"(?<![\^_A-Za-z}])\{\s*(?:\\(?:tiny|scriptsize|footno
                           r"(?![A-Za-z])\s*)*\}")
 
 
-_ARRAY_ENVIRONMENT = re.compile(r"\\(begin|end)\s*\{\s*(cases|dcases|rcases|matrix|bmatrix|pmatrix|vmatrix|Vmatrix|Bmatrix|"
-                                r"smallmatrix|array)\s*\}")
+_ARRAY_ENVIRONMENT = re.compile(r"\\(begin|end)\s*\{\s*(" + "|".join(sorted(VALUE_ENVIRONMENTS)) + r")\s*\}")
 
 
 def _outside_arrays(text: str, outside) -> str:
