@@ -432,3 +432,19 @@ def test_a_variable_given_another_variable_is_not_given_its_parameters(tmp_path)
     found = verdicts(tmp_path, "The count $Z \\sim \\text{Poi}(\\lambda)$ and a covariate $Y$:\n\n"
                                "$$E[Z \\mid Y] = \\lambda^2$$\n")
     assert found[3][0] not in ("proved", "disagrees")
+
+
+def test_equal_answers_a_name_against_another_without_simplifying_and_still_simplifies_the_rest():
+    """known._equal (is this declared law's variable the name in question?): a name the other side does not contain
+    differs from it -- the common case, answered without sympy.simplify (issue 90: it was half of a seed's scan) --
+    while an identity that needs simplifying is still found, whichever side the name is on."""
+    import sympy
+
+    from derivspec.scan import known
+
+    x, y = sympy.symbols("x y")
+    assert not known._equal(x, y) and not known._equal(x, sympy.Integer(2)) and not known._equal(x, y ** 2 + 1)
+    assert known._equal(x, x) and known._equal(sympy.Integer(3), sympy.Integer(3))
+    assert known._equal(x, sympy.sin(y) ** 2 + sympy.cos(y) ** 2 + x - 1)
+    assert known._equal(sympy.sin(y) ** 2 + sympy.cos(y) ** 2, sympy.Integer(1))
+    assert not known._equal(x, 2 * x)

@@ -567,10 +567,22 @@ def _elbo_like(e) -> bool:
 
 
 def _equal(a, b) -> bool:
+    """a = b identically: the same expression, or a difference that simplifies to 0. A name that the other side
+    does not contain differs from it (the other side stays the same as the name varies), without simplifying --
+    the common question, asked for every declared law ("is this law's variable the name in question?")."""
+    if a == b:
+        return True
+    if _a_free_name_missing(a, b) or _a_free_name_missing(b, a):
+        return False
     try:
-        return a == b or sympy.simplify(a - b) == 0
+        return sympy.simplify(a - b) == 0
     except Exception:
         return False
+
+
+def _a_free_name_missing(name, other) -> bool:
+    return isinstance(name, sympy.Symbol) and name.is_zero is None and isinstance(other, sympy.Basic) \
+        and name not in other.free_symbols
 
 
 # --- the recogniser -----------------------------------------------------------------------------
