@@ -1270,11 +1270,16 @@ def _with_sums_written_out(left: Side, relation: str, right: Side, context: Cont
     # written out, the step rearranges the same terms: judged as a link of a chain (a definition or
     # a condition has a name or a symbol on one side only, which the rules still keep from a flag)
     inner = dataclasses.replace(context, concrete=True, chain=True)
-    try:
-        outcomes = [(value, _symbolic(side_at(left, value), relation, side_at(right, value), inner, first))
-                    for value in finite_sums.LIMIT_VALUES]
-    except Exception:  # a sum SymPy cannot write out: no instance, no verdict
-        return None
+    outcomes = []
+    for value in finite_sums.LIMIT_VALUES:  # until one value's outcome leaves neither verdict possible
+        try:
+            outcome = _symbolic(side_at(left, value), relation, side_at(right, value), inner, first)
+        except Exception:  # a sum SymPy cannot write out: no instance, no verdict
+            return None
+        outcomes.append((value, outcome))
+        if not (all(o.verdict == "proved" for _, o in outcomes)
+                or all(o.verdict == "disagrees" and o.reason.startswith(_REARRANGED) for _, o in outcomes)):
+            return None
     values = ", ".join(str(value) for value, _ in outcomes)
     verdicts = {o.verdict for _, o in outcomes}
     name = context.names.latex.get(limit, limit.name)
@@ -1315,6 +1320,8 @@ def _with_concrete_functions(left: Side, relation: str, right: Side, context: Co
                 return functions.concrete(expr, letter, family)
             outcomes.append((family, _symbolic(_mapped_side(left, instance), relation, _mapped_side(right, instance),
                                                inner, first)))
+            if {o.verdict for _, o in outcomes} not in ({"disagrees"}, {"proved"}):
+                return None  # neither every function failing nor every one holding: no verdict, the rest untried
     except Exception:  # a concrete function SymPy cannot carry through: no instance, no verdict
         return None
     tried = ", ".join(f"{letter}(x) = {shown}" for shown, _ in functions.FAMILIES.values())
