@@ -333,6 +333,47 @@ def test_report_quick_families_runs_only_their_claims_and_models(tmp_path, monke
     assert report.report_models(True) == tuple(sorted(every))  # the whole report: every model
 
 
+
+def test_report_claims_start_while_the_scan_page_is_made_when_no_model_is_left(tmp_path, monkeypatch):
+    """The report's pool (run_work): the pages first, the claims held for the statuses the scan caches -- but a worker
+    that would only wait for a page (no model left to run) takes the claims at once (issue 90: the quick report spent
+    a minute on one core). A thread pool stands in for the processes: the page waits until a claim has run."""
+    import concurrent.futures
+    import threading
+    from types import SimpleNamespace
+
+    from derivspec.app import evidence, report, verify
+
+    class Pool(concurrent.futures.ThreadPoolExecutor):
+        def __init__(self, max_workers, mp_context=None, initializer=None, initargs=()):
+            super().__init__(max_workers)
+
+    claim_ran, seen = threading.Event(), []
+
+    def page(work):
+        seen.append(("page", claim_ran.wait(timeout=20)))  # held claims would leave this wait to time out
+        return "ok", work.name, 0.0
+
+    def claim(claim_id, reuse_sources):
+        seen.append(("claim", claim_id, reuse_sources))
+        claim_ran.set()
+        return SimpleNamespace(claim_id=claim_id, record={"claim": claim_id})
+
+    monkeypatch.setenv("DERIVSPEC_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("DERIVSPEC_NO_EVIDENCE_CACHE", "1")
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Pool)
+    monkeypatch.setattr(report, "_page_work", page)
+    monkeypatch.setattr(report, "_claim_work", claim)
+    for name in ("load_for", "prepare_fork", "_init_worker"):
+        monkeypatch.setattr(verify, name, lambda *args: None)
+    monkeypatch.setattr(evidence, "keep_outcomes", lambda *args: None)
+    ctx = SimpleNamespace(device_type="cpu", seed=0)
+    records, runs, errors, made = report.run_work(["nll.a", "nll.b"], (), ctx, None, True, 2, report.Progress(3),
+                                                  (report.PageWork("scan", lambda: None),))
+    assert ("page", True) in seen and set(records) == {"nll.a", "nll.b"} and made == {"scan": "scan"}
+    assert {entry[1] for entry in seen if entry[0] == "claim"} == {"nll.a", "nll.b"}
+
+
 # --- 5. tables keep their headers when piped and fit 80 columns; a bare derivspec -----------------------
 
 def test_list_keeps_its_header_and_cuts_titles_with_an_ellipsis(capsys):

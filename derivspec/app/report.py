@@ -380,7 +380,8 @@ def run_work(ids: list[str], model_names, ctx, out: Path | None, quick: bool, jo
     core by default; 1: in this process), longest first by the times of earlier runs (a model first where none
     is known), so no long claim or model is left for the end -- except that the pages come first and the
     claims to verify after them, taking the symbolic source statuses the pages (the scan) have just cached
-    instead of comparing them again. What is computed is added to the caches ``verify`` keeps."""
+    instead of comparing them again; when a worker would otherwise wait for the pages (no model left), the claims
+    start at once and compare their own. What is computed is added to the caches ``verify`` keeps."""
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
@@ -436,7 +437,10 @@ def run_work(ids: list[str], model_names, ctx, out: Path | None, quick: bool, jo
             running = {}
             try:
                 while queue or running:
-                    while queue and len(running) < jobs:  # no more than one task per worker: the order is ours
+                    while (queue or held) and len(running) < jobs:  # one task per worker at most: the order is ours
+                        if not queue:  # a worker would wait for the pages: the claims start, comparing their own sources
+                            queue[:] = longest_first(held)
+                            held.clear()
                         task = queue.pop(0)
                         function, args = call(task)
                         running[pool.submit(function, *args)] = task
