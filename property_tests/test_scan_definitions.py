@@ -203,3 +203,29 @@ def test_a_quantity_of_a_density_and_a_parameter_is_a_definition_at_its_very_arg
             f"$$\\log p({x}\\mid {t}) - \\mathcal{{L}}({q},{t}) = KL({q}({z}\\mid {x})\\: \\| \\: p({z}\\mid {x},{t}))$$\n")
     gap = [r.to_json() for r in scan_text(tmp_path, text) if r.lines[0] > 3][0]
     assert gap["verdict"] == "proved", gap
+
+
+@pytest.mark.default_tier  # reproducibility: the same code writes the same report
+def test_the_definitions_a_step_used_are_listed_in_the_documents_order_in_every_process(tmp_path):
+    """The reason of a step proved with definitions names them by line, whatever order they were unfolded in: that
+    order followed a set of names, so the report's scan page differed between two runs of the same code (issue 90:
+    "N = 10 (line 5); h = 6 (line 3)" under one PYTHONHASHSEED, the other order under another)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    path = tmp_path / "coin.md"
+    path.write_text("We observe $h = 6$ heads.\n\nIn all there were $N = 10$ tosses, and the log-likelihood is\n\n"
+                    "$$\\ell(p) = h \\log p + (N - h) \\log(1 - p).$$\n\nIts derivative:\n\n"
+                    "$$\\frac{d\\ell}{dp} = \\frac{h}{p} - \\frac{N - h}{1 - p}$$\n", encoding="utf-8")
+    reasons = set()
+    for seed in ("1", "2", "3"):  # under the old code, 1 and 3 listed N first, 2 listed h first
+        done = subprocess.run([sys.executable, "-m", "derivspec", "scan", str(path), "--json", "--no-cache", "--jobs", "1"],
+                              capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": seed}, check=False)
+        step = [s for s in json.loads(done.stdout)["statements"] if s["lines"] == [9, 9]]
+        assert step and step[0]["verdict"] == "proved", done.stderr[-400:]
+        reasons.add(step[0]["reason"])
+    assert len(reasons) == 1
+    (reason,) = reasons
+    assert reason.index("h = 6 (line 1)") < reason.index("N = 10 (line 3)") < reason.index("(line 5)")

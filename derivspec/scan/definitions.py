@@ -544,7 +544,7 @@ def judge(left, relation: str, right, context, first: bool, check, plain) -> Jud
     if not results:
         return None
     used = "; ".join(f"{r.definition.left} = {r.definition.right} (line {r.definition.line}"
-                     f"{', a condition stated there' if r.definition.conditional else ''})" for r in session.used)
+                     f"{', a condition stated there' if r.definition.conditional else ''})" for r in _in_line_order(session.used))
     if prove_only:
         used += ", the name read as the one defined there"
     proved = [(r, reading) for r, reading, _, _, _ in results if r.verdict == "proved"]
@@ -808,7 +808,13 @@ def with_names(left, right, context, check):
             "which the document does not set above: not flagged"))
     updates = [r for r in used if _is_update(_index_of(r.name)[0], r.value)]
     return result, "; ".join(f"{r.definition.left} = {r.definition.right} (line {r.definition.line}"
-                             f"{', run from the iterate the step starts at' if r in updates else ''})" for r in used)
+                             f"{', run from the iterate the step starts at' if r in updates else ''})" for r in _in_line_order(used))
+
+
+def _in_line_order(readings: list) -> list:
+    """The definitions a step used, as the document states them (by line): the order they were unfolded in follows a
+    set's, which changes from one process to the next (str hashes)."""
+    return sorted(readings, key=lambda r: (r.definition.line, str(r.definition.left), str(r.definition.right)))
 
 
 def instance_of(expr, context) -> str:
