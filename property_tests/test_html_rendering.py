@@ -39,6 +39,24 @@ def test_a_font_command_before_a_bare_letter_draws_the_letter():
     assert "mathbb" not in unicode_tex(r"a \mathbb") and "mathcal" not in unicode_tex(r"\mathcal")
 
 
+
+def test_a_formula_shown_again_is_converted_once_and_counted_each_time():
+    """The report shows many formulas more than once (issue 90: its pages were written in one process after the
+    workers): each (formula, display) is converted once, and every showing is still counted."""
+    from derivspec.app.rendering import Math
+
+    math = Math()
+    calls = []
+    convert = math._convert
+    math._convert = lambda latex, display: calls.append(latex) or convert(latex, display=display)
+    first, again = math.mathml(r"\frac{a}{b} + c"), math.mathml(r"\frac{a}{b} + c")
+    assert str(first) == str(again) and 'data-tex="\\frac{a}{b} + c"' in str(first)
+    assert math.mathml(r"\frac{a}{b} + c", display=True) != first  # block math is another conversion
+    assert len(calls) == 2 and math.converted == 3
+    bad = r"a^"
+    assert math.mathml(bad) is None and math.mathml(bad) is None and math.failed == [bad, bad]
+
+
 def test_words_in_a_formula_are_upright():
     out = mathml(r"0.5 \cdot 0.4 = 0.2 nats")
     assert "nats" in out and "<mtext>" in out and not ITALIC_RUN.search(out), out

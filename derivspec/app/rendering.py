@@ -288,6 +288,7 @@ class Math:
         self._convert, self.Markup, self.escape = convert, Markup, escape
         self.converted = 0
         self.failed: list[str] = []
+        self._made: dict[tuple[str, bool], str | None] = {}  # a formula the report shows again is converted once
 
     def mathml(self, latex: str, display: bool = False, count: bool = True):
         """MathML Markup, or None where latex2mathml cannot read the LaTeX (counted in ``failed``
@@ -297,20 +298,25 @@ class Math:
         latex = (latex or "").strip()
         if not latex:
             return self.Markup("")
-        mathml = None
-        for tidy in dict.fromkeys((upright_words(latex), latex)):  # the tidied form, else as written
-            try:
-                mathml = self._convert(tidy, display="block" if display else "inline")
-                break
-            except Exception:  # latex2mathml raises many kinds; the caller shows the source instead
-                continue
+        if (latex, display) not in self._made:
+            mathml = None
+            for tidy in dict.fromkeys((upright_words(latex), latex)):  # the tidied form, else as written
+                try:
+                    mathml = self._convert(tidy, display="block" if display else "inline")
+                    break
+                except Exception:  # latex2mathml raises many kinds; the caller shows the source instead
+                    continue
+            if mathml is not None:
+                mathml = unicode_variants(_UNKNOWN_COMMAND.sub(r"\1\2\3", mathml))  # an unknown command: its name
+                mathml = mathml.replace("<math ", self.Markup('<math data-tex="{}" ').format(latex), 1)
+            self._made[latex, display] = mathml
+        mathml = self._made[latex, display]
         if mathml is None:
             if count:
                 self.failed.append(latex)
             return None
         self.converted += 1
-        mathml = unicode_variants(_UNKNOWN_COMMAND.sub(r"\1\2\3", mathml))  # an unknown command: its name
-        return self.Markup(mathml.replace("<math ", self.Markup('<math data-tex="{}" ').format(latex), 1))
+        return self.Markup(mathml)
 
     def inline(self, latex: str):
         """Inline math that may wrap: split at its top-level commas and semicolons
