@@ -412,13 +412,16 @@ def run_work(ids: list[str], model_names, ctx, out: Path | None, quick: bool, jo
             return _claim_work, (name, bool(pages))
         return (_page_work, (by_name[name],)) if kind == "page" else (_model_work, (name, out, quick))
 
+    def release_claims() -> None:
+        queue[:] = longest_first(queue + held)
+        held.clear()
+
     def finished(task, value) -> None:
         done[task] = value
         progress.step({"claim": "verified", "model": "ran reference model", "page": "made the page"}[task[0]]
                       + f" {task[1]}")
         if held and all(("page", name) in done for name in by_name):
-            queue[:] = longest_first(queue + held)
-            held.clear()
+            release_claims()
 
     if todo:
         verify.load_for(todo)
@@ -439,8 +442,7 @@ def run_work(ids: list[str], model_names, ctx, out: Path | None, quick: bool, jo
                 while queue or running:
                     while (queue or held) and len(running) < jobs:  # one task per worker at most: the order is ours
                         if not queue:  # a worker would wait for the pages: the claims start, comparing their own sources
-                            queue[:] = longest_first(held)
-                            held.clear()
+                            release_claims()
                         task = queue.pop(0)
                         function, args = call(task)
                         running[pool.submit(function, *args)] = task

@@ -814,7 +814,7 @@ def with_names(left, right, context, check):
 def _in_line_order(readings: list) -> list:
     """The definitions a step used, in the order the document states them (statement, then clause): the order they
     were unfolded in follows a set's, which changes from one process to the next (str hashes)."""
-    return sorted(readings, key=lambda r: (r.definition.position, r.definition.line, str(r.definition.left)))
+    return sorted(readings, key=lambda r: r.definition.position)
 
 
 def instance_of(expr, context) -> str:

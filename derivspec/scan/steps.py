@@ -1277,14 +1277,13 @@ def _with_sums_written_out(left: Side, relation: str, right: Side, context: Cont
         except Exception:  # a sum SymPy cannot write out: no instance, no verdict
             return None
         outcomes.append((value, outcome))
-        if not (all(o.verdict == "proved" for _, o in outcomes)
-                or all(o.verdict == "disagrees" and o.reason.startswith(_REARRANGED) for _, o in outcomes)):
-            return None
+        if {o.verdict for _, o in outcomes} not in ({"disagrees"}, {"proved"}) or (
+                outcome.verdict == "disagrees" and not outcome.reason.startswith(_REARRANGED)):
+            return None  # neither every value rearranging terms wrongly nor every one holding: the rest untried
     values = ", ".join(str(value) for value, _ in outcomes)
     verdicts = {o.verdict for _, o in outcomes}
     name = context.names.latex.get(limit, limit.name)
-    if verdicts == {"disagrees"} and all(o.reason.startswith(_REARRANGED) for _, o in outcomes) and not any(
-            finite_sums.has_moments(side.primary.expr) for side in (left, right)):
+    if verdicts == {"disagrees"} and not any(finite_sums.has_moments(side.primary.expr) for side in (left, right)):
         # only opaque terms combined otherwise (written-out free symbols may carry a constraint the
         # document states, sum_i p_i = 1; moments of products may rest on independence)
         value, failure = outcomes[0]
